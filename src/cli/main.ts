@@ -1,0 +1,124 @@
+import { Command } from "commander";
+import { ConfigError, loadConfig, type Config } from "../platform/config.ts";
+import { DataDirLockedError, lockHolder } from "../platform/data-lock.ts";
+import { openRuntime } from "../platform/runtime.ts";
+import { SchemaTooNewError } from "../platform/db/database.ts";
+import { AppError } from "../platform/errors.ts";
+import { callOperator } from "../server/operator-socket.ts";
+import { serve } from "../server/serve.ts";
+import { runOperation } from "./operations.ts";
+
+/**
+ * The `vaultdesk` command. With PGlite, while a server holds the data folder, every command goes
+ * through that server's operator socket; otherwise the command opens the folder itself.
+ */
+
+const program = new Command();
+program.name("vaultdesk").description("Vaultdesk helpdesk server and operator commands").option("--data-dir <dir>", "data folder (VAULTDESK_DATA_DIR)");
+
+function config(extra: { port?: string } = {}): Config {
+  return loadConfig(process.env, { dataDir: program.opts<{ dataDir?: string }>().dataDir, port: extra.port });
+}
+
+async function operate(op: string, args: unknown): Promise<unknown> {
+  const cfg = config();
+  if (!cfg.databaseUrl && lockHolder(cfg.dataDir) !== undefined) {
+    const { body } = await callOperator(cfg.dataDir, op, args);
+    if (!body.ok) throw new CliError(`${body.error}: ${body.description}`);
+    return body.result;
+  }
+  const rt = await openRuntime(cfg, { migrate: op === "migrate" });
+  try {
+    return await runOperation(rt, op, args);
+  } finally {
+    await rt.close();
+  }
+}
+
+class CliError extends Error {}
+
+program
+  .command("serve")
+  .description("start the server (embedded database unless DATABASE_URL is set)")
+  .option("--port <port>", "port to listen on (PORT, default 8080)")
+  .option("--data-dir <dir>", "data folder (VAULTDESK_DATA_DIR)")
+  .action(async (o: { port?: string; dataDir?: string }) => {
+    const cfg = loadConfig(process.env, { port: o.port, dataDir: o.dataDir ?? program.opts<{ dataDir?: string }>().dataDir });
+    const { stop, app } = await serve(cfg);
+    const shutdown = (sig: string) => {
+      app.log.info({ signal: sig }, "shutting down: draining requests");
+      const hard = setTimeout(() => process.exit(1), 25_000);
+      hard.unref();
+      stop().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+
+program.command("migrate").description("apply database migrations").action(async () => {
+  const r = (await operate("migrate", {})) as { applied: string[] };
+  console.log(r.applied.length ? `applied: ${r.applied.join(", ")}` : "database is up to date");
+});
+
+const tenant = program.command("tenant").description("manage tenants (accounts)");
+tenant
+  .command("create")
+  .requiredOption("--subdomain <name>", "the account's subdomain, e.g. acme")
+  .requiredOption("--owner-email <email>", "the owner's e-mail address")
+  .option("--owner-name <name>", "the owner's name")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { subdomain: string; ownerEmail: string; ownerName?: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("tenant.create", { subdomain: o.subdomain, ownerEmail: o.ownerEmail, ownerName: o.ownerName })) as {
+      subdomain: string; ownerEmail: string; oneTimePassword: string; apiToken: string;
+    };
+    const cfg = config();
+    console.log(`Created tenant '${r.subdomain}' with owner ${r.ownerEmail}.`);
+    console.log(`Sign in at http://${r.subdomain}.${cfg.baseDomain}:${cfg.port}/ with this one-time password (you must change it at first sign-in):`);
+    console.log(`One-time password: ${r.oneTimePassword}`);
+    console.log("API token for the owner (shown once; use it as email/token:TOKEN or Bearer TOKEN):");
+    console.log(`API token: ${r.apiToken}`);
+  });
+tenant.command("list").option("--data-dir <dir>", "data folder").action(async (o: { dataDir?: string }) => {
+  if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+  const r = (await operate("tenant.list", {})) as { tenants: Array<{ subdomain: string; status: string; region: string; default: boolean }> };
+  for (const t of r.tenants) console.log(`${t.subdomain}\t${t.status}\t${t.region}${t.default ? "\tdefault" : ""}`);
+});
+tenant
+  .command("shred")
+  .description("destroy a tenant's keys: all of its data becomes unreadable, permanently")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { tenant: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    await operate("tenant.shred", { tenant: o.tenant });
+    console.log(`Tenant '${o.tenant}' shredded: its keys are destroyed and its data can no longer be read.`);
+  });
+
+const auditCmd = program.command("audit").description("the audit trail");
+auditCmd
+  .command("verify")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { tenant: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("audit.verify", { tenant: o.tenant })) as { ok: boolean; entries: number; brokenAt?: number; reason?: string };
+    if (r.ok) console.log(`audit chain OK: ${r.entries} entries`);
+    else {
+      console.log(`audit chain BROKEN at entry ${r.brokenAt}: ${r.reason} (${r.entries} entries verified before it)`);
+      process.exitCode = 1;
+    }
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof ConfigError || e instanceof CliError || e instanceof DataDirLockedError || e instanceof SchemaTooNewError) {
+    console.error(e.message);
+  } else if (e instanceof AppError) {
+    console.error(`${e.code}: ${e.details ? Object.values(e.details).flat().map((d) => d.description).join("; ") : e.description}`);
+  } else {
+    console.error(e);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import type { Runtime } from "../platform/runtime.ts";
+import { email, name, subdomain } from "../platform/schemas.ts";
+import { verifyChain } from "../modules/audit/audit-service.ts";
+import { createTenant, findTenant, listTenants, shredTenant } from "../modules/tenants/tenants-service.ts";
+import { AppError } from "../platform/errors.ts";
+
+/**
+ * Operator commands. The CLI runs them in-process when it owns the data folder, or sends them
+ * over the operator socket to the running server, which runs the very same functions.
+ */
+export const operations = {
+  "tenant.create": {
+    input: z.object({ subdomain, ownerEmail: email, ownerName: name.optional() }),
+    run: async (rt: Runtime, a: { subdomain: string; ownerEmail: string; ownerName?: string | undefined }) => {
+      const t = await createTenant(rt.db, rt.keyring, a);
+      return { subdomain: t.subdomain, ownerEmail: t.ownerEmail, oneTimePassword: t.oneTimePassword, apiToken: t.apiToken };
+    },
+  },
+  "tenant.list": {
+    input: z.object({}),
+    run: async (rt: Runtime) => ({ tenants: (await listTenants(rt.db)).map((t) => ({ subdomain: t.subdomain, status: t.status, region: t.region, default: t.isDefault })) }),
+  },
+  "tenant.shred": {
+    input: z.object({ tenant: subdomain }),
+    run: async (rt: Runtime, a: { tenant: string }) => {
+      await shredTenant(rt.db, rt.keyring, a.tenant);
+      return { shredded: a.tenant };
+    },
+  },
+  "audit.verify": {
+    input: z.object({ tenant: subdomain }),
+    run: async (rt: Runtime, a: { tenant: string }) => {
+      const t = await findTenant(rt.db, { subdomain: a.tenant });
+      if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${a.tenant}'` });
+      return verifyChain(rt.db, t.id);
+    },
+  },
+  migrate: {
+    input: z.object({}),
+    run: async (rt: Runtime) => ({ applied: await rt.db.migrate() }),
+  },
+} as const;
+
+export type OperationName = keyof typeof operations;
+
+export async function runOperation(rt: Runtime, name: string, args: unknown): Promise<unknown> {
+  const op = (operations as Record<string, { input: z.ZodType; run: (rt: Runtime, a: never) => Promise<unknown> }>)[name];
+  if (!op) throw new AppError("InvalidEndpoint", { description: `unknown operation ${name}` });
+  const parsed = op.input.safeParse(args);
+  if (!parsed.success) {
+    throw new AppError("RecordInvalid", { description: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+  }
+  return op.run(rt, parsed.data as never);
+}

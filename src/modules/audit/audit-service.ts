@@ -1,0 +1,115 @@
+import crypto from "node:crypto";
+import { sql } from "kysely";
+import type { Actor, RequestContext } from "../../platform/context.ts";
+import type { Database } from "../../platform/db/database.ts";
+import type { TenantSealer } from "../../platform/crypto/keyring.ts";
+import { canonicalEntry, genesisHash, type StoredEntry } from "./audit-fns.ts";
+
+/**
+ * The security audit trail: a per-tenant hash chain, append-only.
+ *
+ * Entries are collected during the transaction and appended by one `vd_audit_append` call just
+ * before COMMIT, so the chain head's row lock is held for a single round trip and the entry
+ * commits or rolls back with the change it records. Entries name fields, never values.
+ */
+
+export type AuditInput = {
+  action: string;
+  resourceType: string;
+  resourceId: string | number;
+  fields?: readonly string[];
+};
+
+const NAME = /^[a-z0-9_.:-]{1,80}$/;
+const PENDING = "audit.pending";
+
+function actorParts(actor: Actor): { kind: string; id: string } {
+  return actor.kind === "user" ? { kind: "user", id: String(actor.niceId) } : { kind: actor.kind, id: "" };
+}
+
+function toJsonEntry(sealer: TenantSealer, actor: Actor, requestId: string, ip: string | undefined, e: AuditInput) {
+  for (const n of [e.action, e.resourceType, ...(e.fields ?? [])]) {
+    if (!NAME.test(n)) throw new Error(`audit names must match ${NAME}`);
+  }
+  const id = crypto.randomUUID();
+  const a = actorParts(actor);
+  return {
+    id,
+    actor_kind: a.kind,
+    actor_id: a.id,
+    action: e.action,
+    resource_type: e.resourceType,
+    resource_id: String(e.resourceId),
+    fields: [...(e.fields ?? [])].sort().join(","),
+    ip: ip ? sealer.seal(ip, { table: "audit_log", column: "ip", row: id }).toString("hex") : null,
+    request_id: requestId.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64),
+  };
+}
+
+/** Records an audit entry in the request's transaction. */
+export function audit(ctx: RequestContext, entry: AuditInput): void {
+  let pending = ctx.tx.bag.get(PENDING) as unknown[] | undefined;
+  if (!pending) {
+    pending = [];
+    ctx.tx.bag.set(PENDING, pending);
+    const list = pending;
+    ctx.tx.beforeCommit("audit", async () => {
+      await sql`SELECT vd_audit_append(${JSON.stringify(list)}::jsonb)`.execute(ctx.tx.db);
+    });
+  }
+  pending.push(toJsonEntry(ctx.sealer, ctx.actor, ctx.requestId, ctx.ip, entry));
+}
+
+export type VerifyResult = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string };
+
+/** Recomputes a tenant's chain from its first entry. */
+export async function verifyChain(db: Database, tenantId: string): Promise<VerifyResult> {
+  return db.tenant(tenantId, async (tx) => {
+    const head = await tx.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", tenantId).executeTakeFirst();
+    let prev = genesisHash(tenantId);
+    let expectedSeq = 1;
+    let count = 0;
+    const batch = 5000;
+    for (;;) {
+      const rows = await tx.db
+        .selectFrom("audit_log")
+        .select([
+          "seq",
+          "id",
+          sql<string>`((extract(epoch FROM occurred_at) * 1000000)::bigint)::text`.as("at_us"),
+          "actor_kind",
+          "actor_id",
+          "action",
+          "resource_type",
+          "resource_id",
+          "fields",
+          "ip_sealed",
+          "request_id",
+          "hash",
+        ])
+        .where("tenant_id", "=", tenantId)
+        .where("seq", ">=", expectedSeq)
+        .orderBy("seq")
+        .limit(batch)
+        .execute();
+      for (const r of rows) {
+        if (r.seq !== expectedSeq) {
+          return { ok: false as const, entries: count, brokenAt: expectedSeq, reason: "entry missing" };
+        }
+        const h = crypto.createHash("sha256").update(prev).update(canonicalEntry(r as StoredEntry), "utf8").digest();
+        if (!h.equals(Buffer.from(r.hash))) {
+          return { ok: false as const, entries: count, brokenAt: r.seq, reason: "hash mismatch" };
+        }
+        prev = h;
+        expectedSeq++;
+        count++;
+      }
+      if (rows.length < batch) break;
+    }
+    if (!head) return { ok: false as const, entries: count, brokenAt: 0, reason: "chain head missing" };
+    if (head.seq !== count || !Buffer.from(head.hash).equals(prev)) {
+      return { ok: false as const, entries: count, brokenAt: count + 1, reason: "chain head does not match the last entry" };
+    }
+    return { ok: true as const, entries: count };
+  });
+}

@@ -1,0 +1,137 @@
+import { sql } from "kysely";
+import type { TenantTx } from "../../platform/db/database.ts";
+import type { Role } from "../../platform/db/schema.ts";
+
+/** SQL for tokens, sessions and password checks. */
+
+export async function findActiveTokenByHash(tx: TenantTx, hash: Buffer) {
+  return tx.db
+    .selectFrom("api_tokens as t")
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "t.tenant_id").onRef("u.id", "=", "t.user_id"))
+    .select([
+      "t.id",
+      "t.scopes",
+      "t.last_used_at",
+      "u.id as user_id",
+      "u.nice_id as user_nice_id",
+      "u.role as user_role",
+      "u.active as user_active",
+      "u.suspended as user_suspended",
+      "u.email_bidx as user_email_bidx",
+    ])
+    .where("t.tenant_id", "=", tx.tenantId)
+    .where("t.token_hash", "=", hash)
+    .where("t.revoked_at", "is", null)
+    .executeTakeFirst();
+}
+
+export async function touchToken(tx: TenantTx, id: string, now: Date): Promise<void> {
+  await tx.db.updateTable("api_tokens").set({ last_used_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export type TokenRow = {
+  id: string;
+  nice_id: number;
+  name: string;
+  scopes: string[];
+  user_id: string;
+  user_nice_id: number;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+};
+
+function tokens(tx: TenantTx) {
+  return tx.db
+    .selectFrom("api_tokens as t")
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "t.tenant_id").onRef("u.id", "=", "t.user_id"))
+    .select(["t.id", "t.nice_id", "t.name", "t.scopes", "t.user_id", "u.nice_id as user_nice_id", "t.created_at", "t.last_used_at", "t.revoked_at"])
+    .where("t.tenant_id", "=", tx.tenantId);
+}
+
+export const findTokenByNiceId = (tx: TenantTx, niceId: number) =>
+  tokens(tx).where("t.nice_id", "=", niceId).executeTakeFirst() as Promise<TokenRow | undefined>;
+
+export async function listTokens(tx: TenantTx, userId: string | undefined): Promise<TokenRow[]> {
+  let q = tokens(tx);
+  if (userId) q = q.where("t.user_id", "=", userId);
+  return q.orderBy("t.nice_id").execute() as Promise<TokenRow[]>;
+}
+
+export async function insertToken(tx: TenantTx, t: { id: string; user_id: string; name: string; scopes: string[]; token_hash: Buffer }): Promise<number> {
+  const r = await tx.db
+    .insertInto("api_tokens")
+    .values({ ...t, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('api_tokens')`, last_used_at: null, revoked_at: null })
+    .returning("nice_id")
+    .executeTakeFirstOrThrow();
+  return r.nice_id;
+}
+
+export async function revokeToken(tx: TenantTx, id: string, now: Date): Promise<void> {
+  await tx.db.updateTable("api_tokens").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, idleMinutes: number) {
+  return tx.db
+    .selectFrom("sessions as s")
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "s.tenant_id").onRef("u.id", "=", "s.user_id"))
+    .select([
+      "s.id",
+      "s.last_seen_at",
+      "u.id as user_id",
+      "u.nice_id as user_nice_id",
+      "u.role as user_role",
+      "u.active as user_active",
+      "u.suspended as user_suspended",
+      "u.must_change_password",
+    ])
+    .where("s.tenant_id", "=", tx.tenantId)
+    .where("s.token_hash", "=", hash)
+    .where("s.revoked_at", "is", null)
+    .where("s.expires_at", ">", now)
+    .where("s.last_seen_at", ">", new Date(now.getTime() - idleMinutes * 60_000))
+    .executeTakeFirst();
+}
+
+export async function touchSession(tx: TenantTx, id: string, now: Date): Promise<void> {
+  await tx.db.updateTable("sessions").set({ last_seen_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function insertSession(
+  tx: TenantTx,
+  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; expires_at: Date; last_seen_at: Date },
+): Promise<void> {
+  await tx.db.insertInto("sessions").values({ ...s, tenant_id: tx.tenantId, revoked_at: null }).execute();
+}
+
+export async function revokeSessionByHash(tx: TenantTx, hash: Buffer, now: Date): Promise<void> {
+  await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("token_hash", "=", hash).execute();
+}
+
+export async function findUserForSignIn(tx: TenantTx, emailBidx: Buffer) {
+  return tx.db
+    .selectFrom("users")
+    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("email_bidx", "=", emailBidx)
+    .executeTakeFirst() as Promise<
+    { id: string; nice_id: number; role: Role; password_hash: string | null; active: boolean; suspended: boolean; must_change_password: boolean } | undefined
+  >;
+}
+
+export async function markLogin(tx: TenantTx, id: string, now: Date): Promise<void> {
+  await tx.db.updateTable("users").set({ last_login_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function findUserPassword(tx: TenantTx, id: string) {
+  return tx.db.selectFrom("users").select(["password_hash"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+}
+
+export async function setPassword(tx: TenantTx, id: string, hash: string): Promise<void> {
+  await tx.db
+    .updateTable("users")
+    .set({ password_hash: hash, must_change_password: false, updated_at: sql`now()` })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .execute();
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { email, name, publicIdParam } from "../../platform/schemas.ts";
+import type { AppDeps } from "../../server/deps.ts";
+import { CommitThenFail, defineRoute } from "../../server/route.ts";
+import * as service from "./identity-service.ts";
+
+const tokenView = z.object({
+  id: z.number(), name: z.string(), scopes: z.array(z.string()), user_id: z.number(),
+  created_at: z.string(), last_used_at: z.string().nullable(), active: z.boolean(),
+});
+const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string().nullable(), must_change_password: z.boolean().optional() }) });
+const password = z.string().min(1).max(256);
+
+export function register(app: FastifyInstance, deps: AppDeps): void {
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/session", operationId: "createSession", tag: "session", auth: "anonymous", rateLimit: "signin",
+    summary: "Sign in with e-mail and password; sets an HttpOnly session cookie.",
+    body: z.strictObject({ email, password }), response: sessionView,
+    handler: async (ctx, { body, reply, req }) => {
+      const r = await service.signIn(deps, ctx, body.email, body.password);
+      if (r instanceof CommitThenFail) return r;
+      reply.setCookie(service.SESSION_COOKIE, r.token, {
+        httpOnly: true, sameSite: "lax", secure: req.protocol === "https", path: "/", expires: r.expires,
+      });
+      return { session: { user_id: r.userNiceId, csrf_token: r.csrf, must_change_password: r.mustChangePassword } };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/session", operationId: "showSession", tag: "session", auth: "user", allowPendingPasswordChange: true,
+    response: sessionView,
+    handler: async (ctx, { req }) => ({ session: await service.sessionInfo(deps, ctx, req.cookies[service.SESSION_COOKIE]) }),
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/session", operationId: "deleteSession", tag: "session", auth: "user", allowPendingPasswordChange: true,
+    response: z.undefined(), status: 204,
+    handler: async (ctx, { req, reply }) => {
+      await service.signOut(deps, ctx, req.cookies[service.SESSION_COOKIE]);
+      reply.clearCookie(service.SESSION_COOKIE, { path: "/" });
+    },
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/users/me/password", operationId: "changeOwnPassword", tag: "session", auth: "user",
+    allowPendingPasswordChange: true, rateLimit: "signin",
+    body: z.strictObject({ previous_password: password, password }), response: z.undefined(), status: 204,
+    handler: async (ctx, { body }) => { await service.changePassword(deps, ctx, body.previous_password, body.password, undefined); },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/api_tokens", operationId: "listApiTokens", tag: "api_tokens", auth: "user",
+    response: z.object({ api_tokens: z.array(tokenView) }),
+    handler: async (ctx) => ({ api_tokens: await service.listApiTokens(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/api_tokens", operationId: "createApiToken", tag: "api_tokens", auth: "user",
+    summary: "Creates a named token; the secret is in the response once and never again.",
+    body: z.strictObject({ api_token: z.strictObject({ name, scopes: z.array(z.enum(["read", "write"])).min(1).max(2).optional() }) }),
+    response: z.object({ api_token: tokenView.extend({ token: z.string() }) }),
+    handler: async (ctx, { body }) => {
+      const r = await service.createApiToken(deps, ctx, { name: body.api_token.name, scopes: body.api_token.scopes });
+      return { api_token: { ...r.token, token: r.secret } };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/api_tokens/:id", operationId: "revokeApiToken", tag: "api_tokens", auth: "user",
+    params: publicIdParam, response: z.undefined(), status: 204,
+    handler: async (ctx, { params }) => { await service.revokeApiToken(deps, ctx, params.id); },
+  });
+}

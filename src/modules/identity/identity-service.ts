@@ -1,0 +1,199 @@
+import crypto from "node:crypto";
+import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
+import { actorUser, type Actor, type RequestContext } from "../../platform/context.ts";
+import type { TenantTx } from "../../platform/db/database.ts";
+import type { TenantSealer } from "../../platform/crypto/keyring.ts";
+import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
+import type { AppDeps } from "../../server/deps.ts";
+import { CommitThenFail } from "../../server/route.ts";
+import { audit } from "../audit/audit-service.ts";
+import { emailIndex } from "../users/users-service.ts";
+import { isAdmin, isStaff } from "../users/users-policy.ts";
+import * as repo from "./identity-repo.ts";
+
+/**
+ * Identity: API tokens, password sign-in and sessions.
+ *
+ * Tokens and session ids are long random secrets, so they are stored as a keyed SHA-256 (HMAC
+ * under a key derived from the master key): a database dump alone cannot test guesses, and the
+ * check costs microseconds, not the ~100 ms of a password hash on every request.
+ * Passwords are argon2id.
+ */
+
+export const SESSION_COOKIE = "vd_session";
+export const CSRF_HEADER = "x-csrf-token";
+const TOKEN_PREFIX = "vdt_";
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function newSecret(prefix: string): string {
+  return prefix + crypto.randomBytes(32).toString("base64url");
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  return argonHash(password, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+}
+
+/** Password policy ("medium" by default): at least 12 characters, not all one class, not the e-mail. */
+export function checkPasswordPolicy(password: string, email: string | undefined): void {
+  if (password.length < 12) throw invalid("password", "Password: must be at least 12 characters long", "TooShort");
+  if (password.length > 256) throw invalid("password", "Password: must be at most 256 characters long", "TooLong");
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
+  if (classes < 2) throw invalid("password", "Password: must mix letters with digits or symbols", "TooWeak");
+  if (email && password.toLowerCase().includes(email.split("@")[0]!.toLowerCase())) {
+    throw invalid("password", "Password: must not contain your e-mail name", "TooWeak");
+  }
+}
+
+/** A one-time password for a new account, shown once and changed at first sign-in. */
+export function oneTimePassword(): string {
+  return crypto.randomBytes(18).toString("base64url");
+}
+
+export async function resolveToken(deps: AppDeps, tx: TenantTx, sealer: TenantSealer, token: string, email: string | undefined): Promise<Actor> {
+  if (token.length > 200) throw new AppError("Unauthorized");
+  const found = await repo.findActiveTokenByHash(tx, deps.keyring.hashSecret("api-token", token));
+  if (!found || !found.user_active || found.user_suspended) throw new AppError("Unauthorized");
+  if (email !== undefined) {
+    const bidx = emailIndex(sealer, email);
+    if (!found.user_email_bidx || !Buffer.from(found.user_email_bidx).equals(bidx)) throw new AppError("Unauthorized");
+  }
+  const now = deps.now();
+  if (!found.last_used_at || now.getTime() - found.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+    await repo.touchToken(tx, found.id, now);
+  }
+  return { kind: "user", userId: found.user_id, niceId: found.user_nice_id, role: found.user_role, scopes: found.scopes, via: "token" };
+}
+
+export async function resolveSession(deps: AppDeps, tx: TenantTx, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean }> {
+  if (cookie.length > 200) throw new AppError("Unauthorized");
+  const now = deps.now();
+  const s = await repo.findLiveSession(tx, deps.keyring.hashSecret("session", cookie), now, deps.config.sessionIdleMinutes);
+  if (!s || !s.user_active || s.user_suspended) throw new AppError("Unauthorized");
+  if (now.getTime() - s.last_seen_at.getTime() > 30_000) await repo.touchSession(tx, s.id, now);
+  return {
+    actor: { kind: "user", userId: s.user_id, niceId: s.user_nice_id, role: s.user_role, scopes: ["read", "write"], via: "session" },
+    csrf: csrfFor(deps, cookie),
+    mustChangePassword: s.must_change_password,
+  };
+}
+
+function csrfFor(deps: AppDeps, cookie: string): string {
+  return deps.keyring.hashSecret("csrf", cookie).toString("base64url");
+}
+
+/** Password sign-in. A failure is audited and committed, then answered 401. */
+export async function signIn(deps: AppDeps, ctx: RequestContext, email: string, password: string) {
+  const user = await repo.findUserForSignIn(ctx.tx, emailIndex(ctx.sealer, email));
+  // Verify against a dummy hash when the user is unknown, so timing does not reveal accounts.
+  const stored = user?.password_hash ?? (await DUMMY_HASH());
+  const ok = await argonVerify(stored, password).catch(() => false);
+  if (!user || !ok || !user.active || user.suspended || !user.password_hash) {
+    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown" });
+    return new CommitThenFail(new AppError("Unauthorized", { description: "Invalid e-mail or password." }));
+  }
+  const token = newSecret("vds_");
+  const now = deps.now();
+  const expires = new Date(now.getTime() + deps.config.sessionMaxHours * 3600_000);
+  const ipSealedId = crypto.randomUUID();
+  await repo.insertSession(ctx.tx, {
+    id: ipSealedId,
+    user_id: user.id,
+    token_hash: deps.keyring.hashSecret("session", token),
+    ip_sealed: ctx.ip ? ctx.sealer.seal(ctx.ip, { table: "sessions", column: "ip", row: ipSealedId }) : null,
+    expires_at: expires,
+    last_seen_at: now,
+  });
+  await repo.markLogin(ctx.tx, user.id, now);
+  const signedIn: RequestContext = { ...ctx, actor: { kind: "user", userId: user.id, niceId: user.nice_id, role: user.role, scopes: ["read", "write"], via: "session" } };
+  audit(signedIn, { action: "user.signed_in", resourceType: "user", resourceId: user.nice_id });
+  return { token, csrf: csrfFor(deps, token), expires, mustChangePassword: user.must_change_password, userNiceId: user.nice_id };
+}
+
+let dummyHash: Promise<string> | undefined;
+const DUMMY_HASH = () => (dummyHash ??= hashPassword(crypto.randomBytes(16).toString("hex")));
+
+export async function signOut(deps: AppDeps, ctx: RequestContext, cookie: string | undefined): Promise<void> {
+  const actor = actorUser(ctx);
+  if (cookie) await repo.revokeSessionByHash(ctx.tx, deps.keyring.hashSecret("session", cookie), deps.now());
+  audit(ctx, { action: "user.signed_out", resourceType: "user", resourceId: actor.niceId });
+}
+
+export async function sessionInfo(deps: AppDeps, ctx: RequestContext, cookie: string | undefined) {
+  const actor = actorUser(ctx);
+  return { user_id: actor.niceId, csrf_token: cookie ? csrfFor(deps, cookie) : null };
+}
+
+export async function changePassword(deps: AppDeps, ctx: RequestContext, previous: string, next: string, email: string | undefined): Promise<void> {
+  const actor = actorUser(ctx);
+  const user = await repo.findUserPassword(ctx.tx, actor.userId);
+  if (!user?.password_hash || !(await argonVerify(user.password_hash, previous).catch(() => false))) {
+    throw invalid("previous_password", "Previous password: is not correct", "InvalidValue");
+  }
+  if (previous === next) throw invalid("password", "Password: must differ from the previous one", "InvalidValue");
+  checkPasswordPolicy(next, email);
+  await repo.setPassword(ctx.tx, actor.userId, await hashPassword(next));
+  audit(ctx, { action: "user.password_changed", resourceType: "user", resourceId: actor.niceId, fields: ["password"] });
+}
+
+// ---- API tokens
+
+export type TokenView = { id: number; name: string; scopes: string[]; user_id: number; created_at: string; last_used_at: string | null; active: boolean };
+
+const presentToken = (t: repo.TokenRow): TokenView => ({
+  id: t.nice_id,
+  name: t.name,
+  scopes: t.scopes,
+  user_id: t.user_nice_id,
+  created_at: t.created_at.toISOString(),
+  last_used_at: t.last_used_at?.toISOString() ?? null,
+  active: t.revoked_at === null,
+});
+
+/** Creates a token for the acting user (or, for admins, another staff member). The secret is returned once. */
+export async function createApiToken(
+  deps: Pick<AppDeps, "keyring">,
+  ctx: RequestContext,
+  input: { name: string; scopes?: string[] | undefined; userId?: string },
+): Promise<{ token: TokenView; secret: string }> {
+  // The operator (CLI) creates the first owner's token; everyone else acts as a staff user.
+  let userId: string;
+  if (ctx.actor.kind === "operator") {
+    if (!input.userId) throw new Error("operator token creation needs a user");
+    userId = input.userId;
+  } else {
+    const actor = actorUser(ctx);
+    if (!isStaff(actor.role)) throw forbidden();
+    userId = input.userId ?? actor.userId;
+    if (userId !== actor.userId && !isAdmin(actor.role)) throw forbidden();
+  }
+  const secret = newSecret(TOKEN_PREFIX);
+  const id = crypto.randomUUID();
+  const niceId = await repo.insertToken(ctx.tx, {
+    id,
+    user_id: userId,
+    name: input.name,
+    scopes: input.scopes ?? ["read", "write"],
+    token_hash: deps.keyring.hashSecret("api-token", secret),
+  });
+  audit(ctx, { action: "api_token.created", resourceType: "api_token", resourceId: niceId, fields: ["name", "scopes"] });
+  const row = await repo.findTokenByNiceId(ctx.tx, niceId);
+  return { token: presentToken(row!), secret };
+}
+
+export async function listApiTokens(ctx: RequestContext): Promise<TokenView[]> {
+  const actor = actorUser(ctx);
+  if (!isStaff(actor.role)) throw forbidden();
+  const rows = await repo.listTokens(ctx.tx, isAdmin(actor.role) ? undefined : actor.userId);
+  return rows.map(presentToken);
+}
+
+export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestContext, niceId: number): Promise<void> {
+  const actor = actorUser(ctx);
+  const t = await repo.findTokenByNiceId(ctx.tx, niceId);
+  if (!t || (!isAdmin(actor.role) && t.user_id !== actor.userId)) throw notFound();
+  if (t.revoked_at === null) {
+    await repo.revokeToken(ctx.tx, t.id, deps.now());
+    audit(ctx, { action: "api_token.revoked", resourceType: "api_token", resourceId: niceId });
+  }
+}
+

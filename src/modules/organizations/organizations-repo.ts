@@ -1,0 +1,64 @@
+import { sql, type Updateable } from "kysely";
+import type { TenantTx } from "../../platform/db/database.ts";
+import type { OrganizationsTable } from "../../platform/db/schema.ts";
+import type { Page } from "../../server/pagination.ts";
+
+export type OrgRow = {
+  id: string;
+  nice_id: number;
+  name_sealed: Uint8Array;
+  notes_sealed: Uint8Array | null;
+  details_sealed: Uint8Array | null;
+  external_id_sealed: Uint8Array | null;
+  tags: string[];
+  created_at: Date;
+  updated_at: Date;
+};
+
+const cols = ["id", "nice_id", "name_sealed", "notes_sealed", "details_sealed", "external_id_sealed", "tags", "created_at", "updated_at"] as const;
+const base = (tx: TenantTx) => tx.db.selectFrom("organizations").select(cols).where("tenant_id", "=", tx.tenantId);
+
+export const findOrgByNiceId = (tx: TenantTx, niceId: number) => base(tx).where("nice_id", "=", niceId).executeTakeFirst() as Promise<OrgRow | undefined>;
+export const findOrgsByIds = (tx: TenantTx, ids: string[]) =>
+  ids.length === 0 ? Promise.resolve([] as OrgRow[]) : (base(tx).where("id", "in", ids).execute() as Promise<OrgRow[]>);
+export const findOrgsByNiceIds = (tx: TenantTx, ids: number[]) =>
+  ids.length === 0 ? Promise.resolve([] as OrgRow[]) : (base(tx).where("nice_id", "in", ids).orderBy("nice_id").execute() as Promise<OrgRow[]>);
+export const findOrgByNameBidx = (tx: TenantTx, bidx: Buffer) => base(tx).where("name_bidx", "=", bidx).executeTakeFirst() as Promise<OrgRow | undefined>;
+
+export async function listOrgs(tx: TenantTx, page: Page): Promise<{ rows: OrgRow[]; count: number | undefined }> {
+  const q = base(tx);
+  if (page.mode === "cursor") {
+    const rows = await (page.afterId !== undefined ? q.where("nice_id", page.desc ? "<" : ">", page.afterId) : q)
+      .orderBy("nice_id", page.desc ? "desc" : "asc")
+      .limit(page.size + 1)
+      .execute();
+    return { rows: rows as OrgRow[], count: undefined };
+  }
+  const rows = await q.orderBy("nice_id", page.desc ? "desc" : "asc").limit(page.limit).offset(page.offset).execute();
+  const c = await tx.db.selectFrom("organizations").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow();
+  return { rows: rows as OrgRow[], count: Number(c.n) };
+}
+
+export async function insertOrg(tx: TenantTx, o: Omit<OrganizationsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "tags"> & { tags: string[] }): Promise<number> {
+  const r = await tx.db
+    .insertInto("organizations")
+    .values({ ...o, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('organizations')`, updated_at: sql`now()` })
+    .returning("nice_id")
+    .executeTakeFirstOrThrow();
+  return r.nice_id;
+}
+
+export async function updateOrg(tx: TenantTx, id: string, patch: Updateable<OrganizationsTable>): Promise<void> {
+  await tx.db.updateTable("organizations").set({ ...patch, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function orgInUse(tx: TenantTx, id: string): Promise<boolean> {
+  const u = await tx.db.selectFrom("users").select("id").where("tenant_id", "=", tx.tenantId).where("organization_id", "=", id).limit(1).executeTakeFirst();
+  if (u) return true;
+  const t = await tx.db.selectFrom("tickets").select("id").where("tenant_id", "=", tx.tenantId).where("organization_id", "=", id).limit(1).executeTakeFirst();
+  return t !== undefined;
+}
+
+export async function deleteOrg(tx: TenantTx, id: string): Promise<void> {
+  await tx.db.deleteFrom("organizations").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import type { AppDeps } from "../../server/deps.ts";
+import { pageEnvelope, parsePage } from "../../server/pagination.ts";
+import { defineRoute } from "../../server/route.ts";
+import * as service from "./organizations-service.ts";
+import { orgCreateInput, orgUpdateInput, orgView } from "./organizations-types.ts";
+
+const one = z.object({ organization: orgView });
+const many = z.object({ organizations: z.array(orgView) }).passthrough();
+
+export function register(app: FastifyInstance, deps: AppDeps): void {
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/organizations", operationId: "listOrganizations", tag: "organizations", auth: "user",
+    query: pageQuery, response: many,
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query);
+      const { rows, count } = await service.listOrganizations(ctx, page);
+      const env = pageEnvelope(page, rows, count, url);
+      return { organizations: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/organizations/show_many", operationId: "showManyOrganizations", tag: "organizations", auth: "user",
+    query: z.object({ ids: idList }), response: many,
+    handler: async (ctx, { query }) => ({ organizations: await service.showManyOrganizations(ctx, query.ids) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/organizations/:id", operationId: "showOrganization", tag: "organizations", auth: "user",
+    params: publicIdParam, response: one,
+    handler: async (ctx, { params }) => ({ organization: await service.showOrganization(ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/organizations", operationId: "createOrganization", tag: "organizations", auth: "user",
+    body: z.strictObject({ organization: orgCreateInput }), response: one,
+    handler: async (ctx, { body }) => ({ organization: await service.createOrganization(ctx, body.organization) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/organizations/:id", operationId: "updateOrganization", tag: "organizations", auth: "user",
+    params: publicIdParam, body: z.strictObject({ organization: orgUpdateInput }), response: one,
+    handler: async (ctx, { params, body }) => ({ organization: await service.updateOrganization(ctx, params.id, body.organization) }),
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/organizations/:id", operationId: "deleteOrganization", tag: "organizations", auth: "user",
+    params: publicIdParam, response: z.undefined(), status: 204,
+    handler: async (ctx, { params }) => { await service.deleteOrganization(ctx, params.id); },
+  });
+}

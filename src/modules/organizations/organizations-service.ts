@@ -1,0 +1,122 @@
+import crypto from "node:crypto";
+import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
+import type { Page } from "../../server/pagination.ts";
+import { audit } from "../audit/audit-service.ts";
+import { isAdmin, isStaff } from "../users/users-policy.ts";
+import * as repo from "./organizations-repo.ts";
+import type { OrgCreateInput, OrgUpdateInput, OrgView } from "./organizations-types.ts";
+
+/** Organizations (companies). Names, notes, details and external ids are sealed. */
+
+const ref = (id: string, column: string) => ({ table: "organizations", column, row: id });
+const nameIndex = (ctx: RequestContext, name: string) => ctx.sealer.blindIndex("organization.name", name.trim().toLowerCase());
+
+export function presentOrg(ctx: Pick<RequestContext, "sealer" | "apiBase">, o: repo.OrgRow): OrgView {
+  const open = (v: Uint8Array | null, c: string) => (v ? ctx.sealer.open(v, ref(o.id, c)) : null);
+  return {
+    id: o.nice_id,
+    url: `${ctx.apiBase}/organizations/${o.nice_id}.json`,
+    name: ctx.sealer.open(o.name_sealed, ref(o.id, "name")),
+    notes: open(o.notes_sealed, "notes"),
+    details: open(o.details_sealed, "details"),
+    external_id: open(o.external_id_sealed, "external_id"),
+    tags: o.tags,
+    created_at: o.created_at.toISOString(),
+    updated_at: o.updated_at.toISOString(),
+  };
+}
+
+function requireStaff(ctx: RequestContext) {
+  const a = actorUser(ctx);
+  if (!isStaff(a.role)) throw forbidden();
+  return a;
+}
+
+/** For other modules: the internal id of an organization given its public id, or 422 naming the field. */
+export async function resolveOrganization(ctx: RequestContext, niceId: number): Promise<{ id: string; niceId: number }> {
+  const o = await repo.findOrgByNiceId(ctx.tx, niceId);
+  if (!o) throw invalid("organization_id", "Organization: not found", "InvalidValue");
+  return { id: o.id, niceId: o.nice_id };
+}
+
+export async function createOrganization(ctx: RequestContext, input: OrgCreateInput): Promise<OrgView> {
+  const a = requireStaff(ctx);
+  if (!isAdmin(a.role) && a.role !== "agent") throw forbidden();
+  const bidx = nameIndex(ctx, input.name);
+  if (await repo.findOrgByNameBidx(ctx.tx, bidx)) throw invalid("name", "Name: has already been taken", "DuplicateValue");
+  const id = crypto.randomUUID();
+  const s = ctx.sealer;
+  const niceId = await repo.insertOrg(ctx.tx, {
+    id,
+    name_sealed: s.seal(input.name, ref(id, "name")),
+    name_bidx: bidx,
+    notes_sealed: input.notes ? s.seal(input.notes, ref(id, "notes")) : null,
+    details_sealed: input.details ? s.seal(input.details, ref(id, "details")) : null,
+    external_id_sealed: input.external_id ? s.seal(input.external_id, ref(id, "external_id")) : null,
+    tags: input.tags ?? [],
+  });
+  audit(ctx, { action: "organization.created", resourceType: "organization", resourceId: niceId, fields: Object.keys(input) });
+  return presentOrg(ctx, (await repo.findOrgByNiceId(ctx.tx, niceId))!);
+}
+
+export async function showOrganization(ctx: RequestContext, niceId: number): Promise<OrgView> {
+  requireStaff(ctx);
+  const o = await repo.findOrgByNiceId(ctx.tx, niceId);
+  if (!o) throw notFound();
+  return presentOrg(ctx, o);
+}
+
+export async function listOrganizations(ctx: RequestContext, page: Page) {
+  requireStaff(ctx);
+  const { rows, count } = await repo.listOrgs(ctx.tx, page);
+  return { rows: rows.map((o) => presentOrg(ctx, o)), count };
+}
+
+export async function showManyOrganizations(ctx: RequestContext, ids: number[]): Promise<OrgView[]> {
+  requireStaff(ctx);
+  return (await repo.findOrgsByNiceIds(ctx.tx, ids)).map((o) => presentOrg(ctx, o));
+}
+
+export async function updateOrganization(ctx: RequestContext, niceId: number, input: OrgUpdateInput): Promise<OrgView> {
+  const a = requireStaff(ctx);
+  const o = await repo.findOrgByNiceId(ctx.tx, niceId);
+  if (!o) throw notFound();
+  if (!isAdmin(a.role) && a.role !== "agent") throw forbidden();
+  const s = ctx.sealer;
+  const patch: Parameters<typeof repo.updateOrg>[2] = {};
+  if (input.name !== undefined) {
+    const bidx = nameIndex(ctx, input.name);
+    const other = await repo.findOrgByNameBidx(ctx.tx, bidx);
+    if (other && other.id !== o.id) throw invalid("name", "Name: has already been taken", "DuplicateValue");
+    patch.name_sealed = s.seal(input.name, ref(o.id, "name"));
+    patch.name_bidx = bidx;
+  }
+  if (input.notes !== undefined) patch.notes_sealed = input.notes ? s.seal(input.notes, ref(o.id, "notes")) : null;
+  if (input.details !== undefined) patch.details_sealed = input.details ? s.seal(input.details, ref(o.id, "details")) : null;
+  if (input.external_id !== undefined) patch.external_id_sealed = input.external_id ? s.seal(input.external_id, ref(o.id, "external_id")) : null;
+  if (input.tags !== undefined) patch.tags = input.tags;
+  const fields = Object.keys(input).filter((k) => k !== "domain_names");
+  if (fields.length > 0) {
+    await repo.updateOrg(ctx.tx, o.id, patch);
+    audit(ctx, { action: "organization.updated", resourceType: "organization", resourceId: niceId, fields });
+  }
+  return presentOrg(ctx, (await repo.findOrgByNiceId(ctx.tx, niceId))!);
+}
+
+export async function deleteOrganization(ctx: RequestContext, niceId: number): Promise<void> {
+  const a = requireStaff(ctx);
+  if (!isAdmin(a.role)) throw forbidden();
+  const o = await repo.findOrgByNiceId(ctx.tx, niceId);
+  if (!o) throw notFound();
+  if (await repo.orgInUse(ctx.tx, o.id)) {
+    throw new AppError("RecordInvalid", { description: "The organization still has users or tickets.", details: { base: [{ description: "Organization has users or tickets", error: "InUse" }] } });
+  }
+  await repo.deleteOrg(ctx.tx, o.id);
+  audit(ctx, { action: "organization.deleted", resourceType: "organization", resourceId: niceId });
+}
+
+/** Presents organizations by internal id, for sideloading. */
+export async function presentOrgsByIds(ctx: RequestContext, ids: string[]): Promise<OrgView[]> {
+  return (await repo.findOrgsByIds(ctx.tx, [...new Set(ids)])).sort((a, b) => a.nice_id - b.nice_id).map((o) => presentOrg(ctx, o));
+}

@@ -1,0 +1,74 @@
+import { invalid } from "../../platform/errors.ts";
+
+/**
+ * Parses Zendesk search syntax into structured filters:
+ *   type:ticket status:open status<solved assignee:me assignee:none tags:vip requester:ada@x.test
+ *   priority:high ticket_type:incident group:12 organization:3 created>2026-01-01 updated<2026-02-01
+ * Free-text words are refused with a clear message: ticket content is sealed at rest, so the
+ * database cannot search it (see docs/security-model.md).
+ */
+export type Term =
+  | { kind: "type"; value: "ticket" | "user" | "organization" | "group" }
+  | { kind: "status"; op: ":" | "<" | ">" | "<=" | ">="; value: string }
+  | { kind: "priority" | "ticket_type"; value: string }
+  | { kind: "assignee" | "requester" | "submitter"; value: string }
+  | { kind: "tags"; value: string; negate: boolean }
+  | { kind: "group" | "organization"; value: string }
+  | { kind: "created" | "updated" | "solved" | "due_date"; op: ":" | "<" | ">" | "<=" | ">="; value: string };
+
+const STATUSES = ["new", "open", "pending", "hold", "solved", "closed"];
+
+export function parseQuery(q: string): Term[] {
+  const terms: Term[] = [];
+  const tokens = q.match(/-?[a-z_]+(?::|<=|>=|<|>)"[^"]*"|\S+/gi) ?? [];
+  for (const raw of tokens) {
+    const negate = raw.startsWith("-");
+    const tok = negate ? raw.slice(1) : raw;
+    const m = /^([a-z_]+)(:|<=|>=|<|>)(.+)$/i.exec(tok);
+    if (!m) throw invalid("query", `Free-text search ("${raw.slice(0, 40)}") is not available: ticket content is encrypted at rest. Use filters such as status:open or tags:vip.`, "Unsupported");
+    const key = m[1]!.toLowerCase();
+    const op = m[2] as ":" | "<" | ">" | "<=" | ">=";
+    const value = m[3]!.replace(/^"|"$/g, "");
+    switch (key) {
+      case "type":
+        if (!["ticket", "user", "organization", "group"].includes(value)) throw invalid("query", `unknown type: ${value}`);
+        terms.push({ kind: "type", value: value as "ticket" });
+        break;
+      case "status":
+        if (!STATUSES.includes(value.toLowerCase())) throw invalid("query", `unknown status: ${value}`);
+        terms.push({ kind: "status", op, value: value.toLowerCase() });
+        break;
+      case "priority":
+      case "ticket_type":
+        terms.push({ kind: key, value: value.toLowerCase() });
+        break;
+      case "assignee":
+      case "requester":
+      case "submitter":
+        terms.push({ kind: key, value });
+        break;
+      case "tags":
+      case "tag":
+        terms.push({ kind: "tags", value: value.toLowerCase(), negate });
+        break;
+      case "group":
+      case "organization":
+        terms.push({ kind: key, value });
+        break;
+      case "created":
+      case "updated":
+      case "solved":
+      case "due_date":
+        if (Number.isNaN(Date.parse(value))) throw invalid("query", `not a date: ${value}`);
+        terms.push({ kind: key, op, value });
+        break;
+      default:
+        throw invalid("query", `unknown search keyword: ${key}`, "Unsupported");
+    }
+  }
+  return terms;
+}
+
+export function statusRank(s: string): number {
+  return STATUSES.indexOf(s);
+}

@@ -1,0 +1,81 @@
+import crypto from "node:crypto";
+import { sql } from "kysely";
+import type { RequestContext } from "../../platform/context.ts";
+import type { Database } from "../../platform/db/database.ts";
+import type { Keyring } from "../../platform/crypto/keyring.ts";
+import { AppError, invalid } from "../../platform/errors.ts";
+import { audit } from "../audit/audit-service.ts";
+import { genesisHash } from "../audit/audit-fns.ts";
+import { createApiToken, hashPassword, oneTimePassword } from "../identity/identity-service.ts";
+import { insertSealedUser } from "../users/users-service.ts";
+
+/**
+ * Tenants: creating an account with its owner, resolving hosts, shredding.
+ * These are operator actions (CLI, first-run setup); they run in a system transaction that
+ * switches to the tenant's own context for everything inside the tenant.
+ */
+
+export type CreatedTenant = { tenantId: string; subdomain: string; ownerEmail: string; ownerUserId: number; oneTimePassword: string; apiToken: string };
+
+export async function createTenant(
+  db: Database,
+  keyring: Keyring,
+  input: { subdomain: string; ownerEmail: string; ownerName?: string | undefined; region?: string; password?: string },
+): Promise<CreatedTenant> {
+  return db.system(async (conn) => {
+    const taken = await conn.selectFrom("tenants").select("id").where("subdomain", "=", input.subdomain).executeTakeFirst();
+    if (taken) throw invalid("subdomain", "Subdomain: has already been taken", "DuplicateValue");
+    const anyTenant = await conn.selectFrom("tenants").select("id").limit(1).executeTakeFirst();
+    const tenantId = crypto.randomUUID();
+    await conn
+      .insertInto("tenants")
+      .values({ id: tenantId, subdomain: input.subdomain, region: input.region ?? "local", is_default: anyTenant === undefined, shredded_at: null })
+      .execute();
+    await db.setTenant(conn, tenantId);
+    await keyring.createTenantKeys(conn, tenantId);
+    await conn.insertInto("audit_heads").values({ tenant_id: tenantId, seq: 0, hash: genesisHash(tenantId) }).execute();
+    const tx = await db.enterTenant(conn, tenantId);
+    const sealer = await keyring.sealerFor(tx);
+    const ctx: RequestContext = { tx, sealer, actor: { kind: "operator" }, requestId: `op-${crypto.randomUUID().slice(0, 8)}`, ip: undefined, apiBase: "" };
+    audit(ctx, { action: "tenant.created", resourceType: "tenant", resourceId: input.subdomain, fields: ["subdomain", "region"] });
+    const password = input.password ?? oneTimePassword();
+    const owner = await insertSealedUser(ctx, {
+      role: "owner",
+      name: input.ownerName ?? input.ownerEmail.split("@")[0]!,
+      email: input.ownerEmail,
+      passwordHash: await hashPassword(password),
+      mustChangePassword: input.password === undefined,
+    });
+    const { secret } = await createApiToken({ keyring }, ctx, { name: "Owner token (created with the account)", userId: owner.id });
+    await tx.flush();
+    return { tenantId, subdomain: input.subdomain, ownerEmail: input.ownerEmail, ownerUserId: owner.niceId, oneTimePassword: password, apiToken: secret };
+  });
+}
+
+export type TenantInfo = { id: string; subdomain: string; status: "active" | "shredded"; region: string; isDefault: boolean };
+
+export async function findTenant(db: Database, by: { subdomain: string } | { isDefault: true }): Promise<TenantInfo | undefined> {
+  let q = db.owner.selectFrom("tenants").select(["id", "subdomain", "status", "region", "is_default"]);
+  q = "subdomain" in by ? q.where("subdomain", "=", by.subdomain) : q.where("is_default", "=", true);
+  const r = await q.executeTakeFirst();
+  return r ? { id: r.id, subdomain: r.subdomain, status: r.status, region: r.region, isDefault: r.is_default } : undefined;
+}
+
+export async function listTenants(db: Database): Promise<TenantInfo[]> {
+  const rows = await db.owner.selectFrom("tenants").select(["id", "subdomain", "status", "region", "is_default"]).orderBy("created_at").execute();
+  return rows.map((r) => ({ id: r.id, subdomain: r.subdomain, status: r.status, region: r.region, isDefault: r.is_default }));
+}
+
+/** Destroys a tenant's keys: everything it sealed becomes unreadable, for good. */
+export async function shredTenant(db: Database, keyring: Keyring, subdomain: string): Promise<void> {
+  await db.system(async (conn) => {
+    const t = await conn.selectFrom("tenants").select(["id", "status"]).where("subdomain", "=", subdomain).executeTakeFirst();
+    if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${subdomain}'` });
+    await db.setTenant(conn, t.id);
+    await conn.deleteFrom("tenant_keys").where("tenant_id", "=", t.id).execute();
+    await conn.deleteFrom("sessions").where("tenant_id", "=", t.id).execute();
+    await conn.updateTable("api_tokens").set({ revoked_at: sql`now()` }).where("tenant_id", "=", t.id).where("revoked_at", "is", null).execute();
+    await conn.updateTable("tenants").set({ status: "shredded", shredded_at: sql`now()` }).where("id", "=", t.id).execute();
+  });
+  keyring.forget((await findTenant(db, { subdomain }))!.id);
+}

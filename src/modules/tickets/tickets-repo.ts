@@ -1,0 +1,215 @@
+import { sql, type Updateable, type ExpressionBuilder, type SelectQueryBuilder } from "kysely";
+import type { TenantTx } from "../../platform/db/database.ts";
+import type { DB, TicketPriority, TicketStatus, TicketType, TicketsTable } from "../../platform/db/schema.ts";
+import type { Page } from "../../server/pagination.ts";
+
+/** SQL for tickets, their comments and audits, and ticket field definitions. */
+
+export type TicketRow = {
+  id: string;
+  nice_id: number;
+  subject_sealed: Uint8Array;
+  description_sealed: Uint8Array;
+  status: TicketStatus;
+  priority: TicketPriority | null;
+  type: TicketType | null;
+  requester_id: string;
+  submitter_id: string;
+  assignee_id: string | null;
+  group_id: string | null;
+  organization_id: string | null;
+  requester_nice: number;
+  submitter_nice: number;
+  assignee_nice: number | null;
+  group_nice: number | null;
+  organization_nice: number | null;
+  tags: string[];
+  custom_fields_sealed: Uint8Array | null;
+  external_id_sealed: Uint8Array | null;
+  due_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+type Q = SelectQueryBuilder<DB & { t: DB["tickets"] } & { r: DB["users"] } & { s: DB["users"] } & { a: DB["users"] } & { g: DB["groups"] } & { o: DB["organizations"] }, "t" | "r" | "s" | "a" | "g" | "o", TicketRow>;
+
+export function ticketQuery(tx: TenantTx): Q {
+  return tx.db
+    .selectFrom("tickets as t")
+    .innerJoin("users as r", (j) => j.onRef("r.tenant_id", "=", "t.tenant_id").onRef("r.id", "=", "t.requester_id"))
+    .innerJoin("users as s", (j) => j.onRef("s.tenant_id", "=", "t.tenant_id").onRef("s.id", "=", "t.submitter_id"))
+    .leftJoin("users as a", (j) => j.onRef("a.tenant_id", "=", "t.tenant_id").onRef("a.id", "=", "t.assignee_id"))
+    .leftJoin("groups as g", (j) => j.onRef("g.tenant_id", "=", "t.tenant_id").onRef("g.id", "=", "t.group_id"))
+    .leftJoin("organizations as o", (j) => j.onRef("o.tenant_id", "=", "t.tenant_id").onRef("o.id", "=", "t.organization_id"))
+    .select([
+      "t.id", "t.nice_id", "t.subject_sealed", "t.description_sealed", "t.status", "t.priority", "t.type",
+      "t.requester_id", "t.submitter_id", "t.assignee_id", "t.group_id", "t.organization_id",
+      "r.nice_id as requester_nice", "s.nice_id as submitter_nice", "a.nice_id as assignee_nice",
+      "g.nice_id as group_nice", "o.nice_id as organization_nice",
+      "t.tags", "t.custom_fields_sealed", "t.external_id_sealed", "t.due_at", "t.created_at", "t.updated_at",
+    ])
+    .where("t.tenant_id", "=", tx.tenantId)
+    .where("t.deleted_at", "is", null) as unknown as Q;
+}
+
+export const findTicket = (tx: TenantTx, niceId: number) => ticketQuery(tx).where("t.nice_id", "=", niceId).executeTakeFirst();
+export const findTicketForUpdate = (tx: TenantTx, niceId: number) => ticketQuery(tx).where("t.nice_id", "=", niceId).forUpdate("t").executeTakeFirst();
+export const findTickets = (tx: TenantTx, niceIds: number[]) =>
+  niceIds.length === 0 ? Promise.resolve([]) : ticketQuery(tx).where("t.nice_id", "in", niceIds).orderBy("t.nice_id").execute();
+
+export type TicketFilter = (eb: ExpressionBuilder<DB & { t: DB["tickets"] }, "t">) => ReturnType<ExpressionBuilder<DB, never>["and"]>;
+
+/** Lists tickets matching a filter, in either pagination mode. */
+export async function listTickets(tx: TenantTx, page: Page, where?: (q: Q) => Q): Promise<{ rows: TicketRow[]; count: number | undefined }> {
+  let q = ticketQuery(tx);
+  if (where) q = where(q);
+  const dir = page.desc ? "desc" : "asc";
+  if (page.mode === "cursor") {
+    if (page.afterId !== undefined) q = q.where("t.nice_id", page.desc ? "<" : ">", page.afterId);
+    return { rows: await q.orderBy("t.nice_id", dir).limit(page.size + 1).execute(), count: undefined };
+  }
+  const rows = await q.orderBy("t.nice_id", dir).limit(page.limit).offset(page.offset).execute();
+  let cq = ticketQuery(tx);
+  if (where) cq = where(cq);
+  const c = await cq.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return { rows, count: Number(c.n) };
+}
+
+export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "tags" | "external_id_bidx"> & {
+  tags: string[];
+  external_id_bidx: Uint8Array | null;
+};
+
+export type NewComment = { id: string; author_id: string; public: boolean; body_sealed: Uint8Array; html_body_sealed: Uint8Array };
+export type NewAudit = { id: string; author_id: string | null; events_sealed: Uint8Array; via: string };
+
+/**
+ * Inserts a ticket with its first audit and comment in one statement, so the per-tenant counter
+ * locks it takes are held for as short a time as possible.
+ */
+export async function insertTicketWithComment(tx: TenantTx, t: NewTicket, audit: NewAudit, comment: NewComment): Promise<{ ticket: number; audit: number; comment: number }> {
+  const r = await sql<{ ticket: number; audit: number; comment: number }>`
+    WITH tk AS (
+      INSERT INTO tickets (tenant_id, id, nice_id, subject_sealed, description_sealed, status, priority, type,
+        requester_id, submitter_id, assignee_id, group_id, organization_id, tags, custom_fields_sealed,
+        external_id_sealed, external_id_bidx, due_at, solved_at)
+      VALUES (${tx.tenantId}, ${t.id}, vd_next_id('tickets'), ${t.subject_sealed}, ${t.description_sealed}, ${t.status},
+        ${t.priority}, ${t.type}, ${t.requester_id}, ${t.submitter_id}, ${t.assignee_id}, ${t.group_id},
+        ${t.organization_id}, ${t.tags}, ${t.custom_fields_sealed}, ${t.external_id_sealed}, ${t.external_id_bidx},
+        ${t.due_at}, ${t.status === "solved" || t.status === "closed" ? sql`now()` : null})
+      RETURNING nice_id),
+    au AS (
+      INSERT INTO ticket_audits (tenant_id, id, nice_id, ticket_id, author_id, events_sealed, via)
+      VALUES (${tx.tenantId}, ${audit.id}, vd_next_id('ticket_audits'), ${t.id}, ${audit.author_id}, ${audit.events_sealed}, ${audit.via})
+      RETURNING nice_id),
+    cm AS (
+      INSERT INTO ticket_comments (tenant_id, id, nice_id, ticket_id, audit_id, author_id, public, body_sealed, html_body_sealed)
+      VALUES (${tx.tenantId}, ${comment.id}, vd_next_id('ticket_comments'), ${t.id}, ${audit.id}, ${comment.author_id},
+        ${comment.public}, ${comment.body_sealed}, ${comment.html_body_sealed})
+      RETURNING nice_id)
+    SELECT tk.nice_id AS ticket, au.nice_id AS audit, cm.nice_id AS comment FROM tk, au, cm`.execute(tx.db);
+  return r.rows[0]!;
+}
+
+export async function updateTicket(tx: TenantTx, id: string, patch: Updateable<TicketsTable>): Promise<void> {
+  await tx.db.updateTable("tickets").set({ ...patch, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function insertAudit(tx: TenantTx, ticketId: string, audit: NewAudit, comment: NewComment | undefined): Promise<{ audit: number; comment: number | null }> {
+  if (!comment) {
+    const r = await tx.db
+      .insertInto("ticket_audits")
+      .values({ tenant_id: tx.tenantId, id: audit.id, nice_id: sql<number>`vd_next_id('ticket_audits')`, ticket_id: ticketId, author_id: audit.author_id, events_sealed: audit.events_sealed, via: audit.via })
+      .returning("nice_id")
+      .executeTakeFirstOrThrow();
+    return { audit: r.nice_id, comment: null };
+  }
+  const r = await sql<{ audit: number; comment: number }>`
+    WITH au AS (
+      INSERT INTO ticket_audits (tenant_id, id, nice_id, ticket_id, author_id, events_sealed, via)
+      VALUES (${tx.tenantId}, ${audit.id}, vd_next_id('ticket_audits'), ${ticketId}, ${audit.author_id}, ${audit.events_sealed}, ${audit.via})
+      RETURNING nice_id),
+    cm AS (
+      INSERT INTO ticket_comments (tenant_id, id, nice_id, ticket_id, audit_id, author_id, public, body_sealed, html_body_sealed)
+      VALUES (${tx.tenantId}, ${comment.id}, vd_next_id('ticket_comments'), ${ticketId}, ${audit.id}, ${comment.author_id},
+        ${comment.public}, ${comment.body_sealed}, ${comment.html_body_sealed})
+      RETURNING nice_id)
+    SELECT au.nice_id AS audit, cm.nice_id AS comment FROM au, cm`.execute(tx.db);
+  return r.rows[0]!;
+}
+
+export async function softDeleteTicket(tx: TenantTx, id: string): Promise<void> {
+  await tx.db.updateTable("tickets").set({ deleted_at: sql`now()`, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function listComments(tx: TenantTx, ticketId: string, page: Page) {
+  let q = tx.db
+    .selectFrom("ticket_comments as c")
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
+    .innerJoin("ticket_audits as a", (j) => j.onRef("a.tenant_id", "=", "c.tenant_id").onRef("a.id", "=", "c.audit_id"))
+    .select(["c.id", "c.nice_id", "c.public", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "u.nice_id as author_nice", "a.nice_id as audit_nice", "a.via"])
+    .where("c.tenant_id", "=", tx.tenantId)
+    .where("c.ticket_id", "=", ticketId);
+  const dir = page.desc ? "desc" : "asc";
+  if (page.mode === "cursor") {
+    if (page.afterId !== undefined) q = q.where("c.nice_id", page.desc ? "<" : ">", page.afterId);
+    return { rows: await q.orderBy("c.nice_id", dir).limit(page.size + 1).execute(), count: undefined };
+  }
+  const rows = await q.orderBy("c.nice_id", dir).limit(page.limit).offset(page.offset).execute();
+  const c = await tx.db.selectFrom("ticket_comments").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).executeTakeFirstOrThrow();
+  return { rows, count: Number(c.n) };
+}
+
+export async function listAudits(tx: TenantTx, ticketId: string, page: Page) {
+  let q = tx.db
+    .selectFrom("ticket_audits as a")
+    .leftJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "a.tenant_id").onRef("u.id", "=", "a.author_id"))
+    .select(["a.id", "a.nice_id", "a.events_sealed", "a.via", "a.created_at", "u.nice_id as author_nice"])
+    .where("a.tenant_id", "=", tx.tenantId)
+    .where("a.ticket_id", "=", ticketId);
+  const dir = page.desc ? "desc" : "asc";
+  if (page.mode === "cursor") {
+    if (page.afterId !== undefined) q = q.where("a.nice_id", page.desc ? "<" : ">", page.afterId);
+    return { rows: await q.orderBy("a.nice_id", dir).limit(page.size + 1).execute(), count: undefined };
+  }
+  const rows = await q.orderBy("a.nice_id", dir).limit(page.limit).offset(page.offset).execute();
+  const c = await tx.db.selectFrom("ticket_audits").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).executeTakeFirstOrThrow();
+  return { rows, count: Number(c.n) };
+}
+
+// ---- ticket fields
+
+const fieldCols = ["id", "nice_id", "type", "title", "options", "required", "active", "created_at", "updated_at"] as const;
+
+export const listFields = (tx: TenantTx) => tx.db.selectFrom("ticket_fields").select(fieldCols).where("tenant_id", "=", tx.tenantId).orderBy("nice_id").execute();
+export const findField = (tx: TenantTx, niceId: number) =>
+  tx.db.selectFrom("ticket_fields").select(fieldCols).where("tenant_id", "=", tx.tenantId).where("nice_id", "=", niceId).executeTakeFirst();
+
+export async function insertField(tx: TenantTx, f: { id: string; type: DB["ticket_fields"]["type"]; title: string; options: string; required: boolean; active: boolean }): Promise<number> {
+  const r = await tx.db
+    .insertInto("ticket_fields")
+    .values({ ...f, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('ticket_fields')`, updated_at: sql`now()` })
+    .returning("nice_id")
+    .executeTakeFirstOrThrow();
+  return r.nice_id;
+}
+
+export async function updateField(tx: TenantTx, id: string, patch: { title?: string; options?: string; required?: boolean; active?: boolean }): Promise<void> {
+  await tx.db.updateTable("ticket_fields").set({ ...patch, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function deleteField(tx: TenantTx, id: string): Promise<void> {
+  await tx.db.deleteFrom("ticket_fields").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+// ---- job statuses (create_many / update_many)
+
+export async function insertJobStatus(tx: TenantTx, j: { id: string; job_type: string; total: number; results: unknown[] }): Promise<void> {
+  await tx.db
+    .insertInto("job_statuses")
+    .values({ tenant_id: tx.tenantId, id: j.id, job_type: j.job_type, status: "completed", total: j.total, progress: j.total, results: JSON.stringify(j.results), updated_at: sql`now()` })
+    .execute();
+}
+
+export const findJobStatus = (tx: TenantTx, id: string) =>
+  tx.db.selectFrom("job_statuses").select(["id", "job_type", "status", "total", "progress", "results"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();

@@ -1,0 +1,176 @@
+import crypto from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { RequestContext } from "../../platform/context.ts";
+import { notFound } from "../../platform/errors.ts";
+import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import type { AppDeps } from "../../server/deps.ts";
+import { pageEnvelope, parsePage } from "../../server/pagination.ts";
+import { defineRoute } from "../../server/route.ts";
+import { presentGroupsByIds } from "../groups/groups-service.ts";
+import { presentOrgsByIds } from "../organizations/organizations-service.ts";
+import { presentUsersByIds } from "../users/users-service.ts";
+import { userView } from "../users/users-types.ts";
+import { orgView } from "../organizations/organizations-types.ts";
+import * as fields from "./ticket-fields-service.ts";
+import * as repo from "./tickets-repo.ts";
+import * as service from "./tickets-service.ts";
+import { auditView, commentView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketUpdateInput, ticketView } from "./tickets-types.ts";
+
+const groupView = z.object({ id: z.number(), name: z.string() }).passthrough();
+const sideloads = { users: z.array(userView).optional(), organizations: z.array(orgView).optional(), groups: z.array(groupView).optional() };
+const includeQuery = z.object({ include: z.string().max(200).regex(/^[a-z_,]*$/).optional() });
+
+/** Sideloads (`include=users,organizations,groups`) for a set of tickets. */
+export async function sideload(ctx: RequestContext, include: string | undefined, rows: repo.TicketRow[]) {
+  const want = new Set((include ?? "").split(",").filter(Boolean));
+  const out: Record<string, unknown> = {};
+  if (want.has("users")) out.users = await presentUsersByIds(ctx, rows.flatMap((t) => [t.requester_id, t.submitter_id, ...(t.assignee_id ? [t.assignee_id] : [])]));
+  if (want.has("organizations")) out.organizations = await presentOrgsByIds(ctx, rows.flatMap((t) => (t.organization_id ? [t.organization_id] : [])));
+  if (want.has("groups")) out.groups = await presentGroupsByIds(ctx, rows.flatMap((t) => (t.group_id ? [t.group_id] : [])));
+  return out;
+}
+
+const jobStatusView = z.object({
+  id: z.string(), url: z.string(), status: z.string(), job_type: z.string(), total: z.number(), progress: z.number(), message: z.string().nullable(),
+  results: z.array(z.object({ id: z.number().optional(), index: z.number(), status: z.string().optional(), success: z.boolean().optional(), error: z.string().optional(), details: z.string().optional() })),
+});
+
+export function register(app: FastifyInstance, deps: AppDeps): void {
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/tickets", operationId: "listTickets", tag: "tickets", auth: "user",
+    query: pageQuery.extend({ external_id: z.string().max(255).optional() }),
+    response: z.object({ tickets: z.array(ticketView), ...sideloads }).passthrough(),
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query);
+      const r = await service.listTickets(ctx, page);
+      const env = pageEnvelope(page, r.views, r.count, url);
+      const rows = r.rows.slice(0, env.items.length);
+      return { tickets: env.items, ...(await sideload(ctx, query.include, rows)), ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/tickets/show_many", operationId: "showManyTickets", tag: "tickets", auth: "user",
+    query: includeQuery.extend({ ids: idList }), response: z.object({ tickets: z.array(ticketView), ...sideloads }),
+    handler: async (ctx, { query }) => {
+      const r = await service.showManyTickets(ctx, query.ids);
+      return { tickets: r.views, ...(await sideload(ctx, query.include, r.rows)) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/tickets/:id", operationId: "showTicket", tag: "tickets", auth: "user",
+    params: publicIdParam, query: includeQuery, response: z.object({ ticket: ticketView, ...sideloads }),
+    handler: async (ctx, { params, query }) => {
+      const r = await service.showTicket(ctx, params.id);
+      return { ticket: r.view, ...(await sideload(ctx, query.include, [r.row])) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/tickets", operationId: "createTicket", tag: "tickets", auth: "user",
+    body: z.strictObject({ ticket: ticketCreateInput }), response: z.object({ ticket: ticketView }),
+    handler: async (ctx, { body }) => ({ ticket: await service.createTicket(ctx, body.ticket) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/tickets/:id", operationId: "updateTicket", tag: "tickets", auth: "user",
+    params: publicIdParam, body: z.strictObject({ ticket: ticketUpdateInput }), response: z.object({ ticket: ticketView, audit: auditView }),
+    handler: async (ctx, { params, body }) => service.updateTicket(ctx, params.id, body.ticket),
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/tickets/:id", operationId: "deleteTicket", tag: "tickets", auth: "user",
+    params: publicIdParam, response: z.undefined(), status: 204,
+    handler: async (ctx, { params }) => { await service.deleteTicket(ctx, params.id); },
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/tickets/create_many", operationId: "createManyTickets", tag: "tickets", auth: "user",
+    summary: "Creates up to 100 tickets in one transaction: all are created, or none.",
+    body: z.strictObject({ tickets: z.array(ticketCreateInput).min(1).max(100) }), response: z.object({ job_status: jobStatusView }), status: 200,
+    handler: async (ctx, { body }) => {
+      const results = [];
+      for (const [index, t] of body.tickets.entries()) results.push({ index, id: (await service.createTicket(ctx, t)).id, status: "Created", success: true });
+      return { job_status: await recordJob(ctx, "bulk_create_job", results) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/tickets/update_many", operationId: "updateManyTickets", tag: "tickets", auth: "user",
+    summary: "Applies one change to many tickets (`ids` + `ticket`) or individual changes (`tickets`), in one transaction.",
+    query: z.object({ ids: idList.optional() }),
+    body: z.union([z.strictObject({ ticket: ticketUpdateInput }), z.strictObject({ tickets: z.array(ticketUpdateInput.extend({ id: z.number().int().min(1) })).min(1).max(100) })]),
+    response: z.object({ job_status: jobStatusView }), status: 200,
+    handler: async (ctx, { body, query }) => {
+      const results = [];
+      if ("ticket" in body) {
+        for (const [index, id] of (query.ids ?? []).entries()) {
+          await service.updateTicket(ctx, id, body.ticket);
+          results.push({ index, id, status: "Updated", success: true });
+        }
+      } else {
+        for (const [index, { id, ...t }] of body.tickets.entries()) {
+          await service.updateTicket(ctx, id, t);
+          results.push({ index, id, status: "Updated", success: true });
+        }
+      }
+      return { job_status: await recordJob(ctx, "bulk_update_job", results) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/job_statuses/:id", operationId: "showJobStatus", tag: "tickets", auth: "user",
+    params: z.object({ id: z.string().uuid() }), response: z.object({ job_status: jobStatusView }),
+    handler: async (ctx, { params }) => {
+      const j = await repo.findJobStatus(ctx.tx, params.id);
+      if (!j) throw notFound();
+      return { job_status: { id: j.id, url: `${ctx.apiBase}/job_statuses/${j.id}.json`, status: j.status, job_type: j.job_type, total: j.total, progress: j.progress, message: "Completed", results: j.results as Array<{ index: number }> } };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/tickets/:id/comments", operationId: "listTicketComments", tag: "tickets", auth: "user",
+    params: publicIdParam, query: pageQuery, response: z.object({ comments: z.array(commentView), ...sideloads }).passthrough(),
+    handler: async (ctx, { params, query, url }) => {
+      const page = parsePage(query);
+      const r = await service.listComments(ctx, params.id, page);
+      const env = pageEnvelope(page, r.views, r.count, url);
+      const users = (query.include ?? "").split(",").includes("users") ? { users: await presentUsersByIds(ctx, r.authorIds) } : {};
+      return { comments: env.items, ...users, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/tickets/:id/audits", operationId: "listTicketAudits", tag: "tickets", auth: "user",
+    params: publicIdParam, query: pageQuery, response: z.object({ audits: z.array(auditView) }).passthrough(),
+    handler: async (ctx, { params, query, url }) => {
+      const page = parsePage(query);
+      const r = await service.listAudits(ctx, params.id, page);
+      const env = pageEnvelope(page, r.views, r.count, url);
+      return { audits: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/ticket_fields", operationId: "listTicketFields", tag: "ticket_fields", auth: "user",
+    response: z.object({ ticket_fields: z.array(ticketFieldView) }),
+    handler: async (ctx) => ({ ticket_fields: await fields.listTicketFields(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/ticket_fields/:id", operationId: "showTicketField", tag: "ticket_fields", auth: "user",
+    params: publicIdParam, response: z.object({ ticket_field: ticketFieldView }),
+    handler: async (ctx, { params }) => ({ ticket_field: await fields.showTicketField(ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/ticket_fields", operationId: "createTicketField", tag: "ticket_fields", auth: "user",
+    body: z.strictObject({ ticket_field: ticketFieldInput }), response: z.object({ ticket_field: ticketFieldView }),
+    handler: async (ctx, { body }) => ({ ticket_field: await fields.createTicketField(ctx, body.ticket_field) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/ticket_fields/:id", operationId: "updateTicketField", tag: "ticket_fields", auth: "user",
+    params: publicIdParam, body: z.strictObject({ ticket_field: ticketFieldUpdateInput }), response: z.object({ ticket_field: ticketFieldView }),
+    handler: async (ctx, { params, body }) => ({ ticket_field: await fields.updateTicketField(ctx, params.id, body.ticket_field) }),
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/ticket_fields/:id", operationId: "deleteTicketField", tag: "ticket_fields", auth: "user",
+    params: publicIdParam, response: z.undefined(), status: 204,
+    handler: async (ctx, { params }) => { await fields.deleteTicketField(ctx, params.id); },
+  });
+}
+
+async function recordJob(ctx: RequestContext, jobType: string, results: Array<{ index: number; id: number; status: string; success: boolean }>) {
+  const id = crypto.randomUUID();
+  await repo.insertJobStatus(ctx.tx, { id, job_type: jobType, total: results.length, results });
+  return { id, url: `${ctx.apiBase}/job_statuses/${id}.json`, status: "completed", job_type: jobType, total: results.length, progress: results.length, message: "Completed", results };
+}

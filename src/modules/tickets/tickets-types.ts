@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { email, externalId, isoDate, lineText, longText, name, publicId, tags } from "../../platform/schemas.ts";
+
+/** API shapes for tickets, comments, audits and ticket fields (Zendesk Support API v2). */
+
+export const status = z.enum(["new", "open", "pending", "hold", "solved", "closed"]);
+export const priority = z.enum(["low", "normal", "high", "urgent"]);
+export const ticketType = z.enum(["problem", "incident", "question", "task"]);
+
+const customFieldValue = z.union([lineText(10_000), z.number().finite(), z.boolean(), z.null()]);
+export const customFieldsInput = z.array(z.strictObject({ id: publicId, value: customFieldValue })).max(200);
+
+export const commentInput = z
+  .strictObject({
+    body: longText(65_536).optional(),
+    html_body: longText(131_072).optional(),
+    public: z.boolean().optional(),
+    author_id: publicId.optional(),
+  })
+  .refine((c) => (c.body ?? c.html_body ?? "").trim().length > 0, { message: "cannot be blank", path: ["body"] });
+export type CommentInput = z.infer<typeof commentInput>;
+
+const requesterInput = z.strictObject({ name: name.optional(), email, locale_id: z.number().int().optional() });
+
+const ticketFields = {
+  subject: lineText(255).optional(),
+  requester_id: publicId.optional(),
+  requester: requesterInput.optional(),
+  submitter_id: publicId.optional(),
+  assignee_id: publicId.nullish(),
+  assignee_email: email.optional(),
+  group_id: publicId.nullish(),
+  organization_id: publicId.nullish(),
+  status: status.optional(),
+  priority: priority.nullish(),
+  type: ticketType.nullish(),
+  tags: tags.optional(),
+  custom_fields: customFieldsInput.optional(),
+  fields: customFieldsInput.optional(),
+  external_id: externalId.nullish(),
+  due_at: isoDate.nullish(),
+  comment: commentInput.optional(),
+};
+
+export const ticketCreateInput = z
+  .strictObject({ ...ticketFields, description: longText(65_536).optional(), raw_subject: lineText(255).optional() })
+  .refine((t) => t.comment !== undefined || (t.description ?? "").trim().length > 0, { message: "Description: cannot be blank", path: ["comment"] });
+export type TicketCreateInput = z.infer<typeof ticketCreateInput>;
+
+export const ticketUpdateInput = z.strictObject({
+  ...ticketFields,
+  additional_tags: tags.optional(),
+  remove_tags: tags.optional(),
+  safe_update: z.boolean().optional(),
+  updated_stamp: isoDate.optional(),
+});
+export type TicketUpdateInput = z.infer<typeof ticketUpdateInput>;
+
+export const ticketView = z.object({
+  id: z.number(),
+  url: z.string(),
+  external_id: z.string().nullable(),
+  type: ticketType.nullable(),
+  subject: z.string(),
+  raw_subject: z.string(),
+  description: z.string(),
+  priority: priority.nullable(),
+  status,
+  requester_id: z.number(),
+  submitter_id: z.number(),
+  assignee_id: z.number().nullable(),
+  organization_id: z.number().nullable(),
+  group_id: z.number().nullable(),
+  tags: z.array(z.string()),
+  custom_fields: z.array(z.object({ id: z.number(), value: customFieldValue })),
+  fields: z.array(z.object({ id: z.number(), value: customFieldValue })),
+  due_at: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  is_public: z.boolean(),
+  via: z.object({ channel: z.string() }),
+});
+export type TicketView = z.infer<typeof ticketView>;
+
+export const commentView = z.object({
+  id: z.number(),
+  type: z.literal("Comment"),
+  author_id: z.number(),
+  body: z.string(),
+  html_body: z.string(),
+  plain_body: z.string(),
+  public: z.boolean(),
+  audit_id: z.number(),
+  attachments: z.array(z.never()),
+  created_at: z.string(),
+  via: z.object({ channel: z.string() }),
+});
+export type CommentView = z.infer<typeof commentView>;
+
+export const auditEvent = z.object({
+  id: z.number(),
+  type: z.enum(["Create", "Change", "Comment"]),
+  field_name: z.string().optional(),
+  value: z.unknown().optional(),
+  previous_value: z.unknown().optional(),
+  body: z.string().optional(),
+  public: z.boolean().optional(),
+  author_id: z.number().optional(),
+});
+export type AuditEvent = z.infer<typeof auditEvent>;
+
+export const auditView = z.object({
+  id: z.number(),
+  ticket_id: z.number(),
+  author_id: z.number().nullable(),
+  created_at: z.string(),
+  events: z.array(auditEvent),
+  via: z.object({ channel: z.string() }),
+  metadata: z.object({}).passthrough(),
+});
+export type AuditView = z.infer<typeof auditView>;
+
+export const ticketFieldInput = z.strictObject({
+  type: z.enum(["text", "number", "date", "dropdown", "checkbox"]),
+  title: name,
+  required: z.boolean().optional(),
+  active: z.boolean().optional(),
+  custom_field_options: z.array(z.strictObject({ name, value: z.string().min(1).max(255).regex(/^[\p{L}\p{N}_\-:.]+$/u) })).max(500).optional(),
+});
+export const ticketFieldUpdateInput = ticketFieldInput.partial().omit({ type: true });
+
+export const ticketFieldView = z.object({
+  id: z.number(),
+  url: z.string(),
+  type: z.string(),
+  title: z.string(),
+  required: z.boolean(),
+  active: z.boolean(),
+  custom_field_options: z.array(z.object({ name: z.string(), value: z.string() })),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type TicketFieldView = z.infer<typeof ticketFieldView>;

@@ -1,0 +1,115 @@
+import { sql, type Updateable } from "kysely";
+import type { TenantTx } from "../../platform/db/database.ts";
+import type { Role, UsersTable } from "../../platform/db/schema.ts";
+import type { Page } from "../../server/pagination.ts";
+
+/** SQL for users. Every function takes the tenant transaction and filters by tenant itself too. */
+
+export type UserRow = {
+  id: string;
+  nice_id: number;
+  role: Role;
+  name_sealed: Uint8Array;
+  email_sealed: Uint8Array | null;
+  phone_sealed: Uint8Array | null;
+  external_id_sealed: Uint8Array | null;
+  organization_id: string | null;
+  organization_nice_id: number | null;
+  tags: string[];
+  active: boolean;
+  suspended: boolean;
+  must_change_password: boolean;
+  password_hash: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+function base(tx: TenantTx) {
+  return tx.db
+    .selectFrom("users as u")
+    .leftJoin("organizations as o", (j) => j.onRef("o.tenant_id", "=", "u.tenant_id").onRef("o.id", "=", "u.organization_id"))
+    .select([
+      "u.id",
+      "u.nice_id",
+      "u.role",
+      "u.name_sealed",
+      "u.email_sealed",
+      "u.phone_sealed",
+      "u.external_id_sealed",
+      "u.organization_id",
+      "o.nice_id as organization_nice_id",
+      "u.tags",
+      "u.active",
+      "u.suspended",
+      "u.must_change_password",
+      "u.password_hash",
+      "u.created_at",
+      "u.updated_at",
+    ])
+    .where("u.tenant_id", "=", tx.tenantId);
+}
+
+export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "must_change_password" | "tags"> & {
+  tags: string[];
+  must_change_password?: boolean;
+};
+
+export async function insertUser(tx: TenantTx, u: NewUser): Promise<number> {
+  const row = await tx.db
+    .insertInto("users")
+    .values({
+      ...u,
+      tenant_id: tx.tenantId,
+      nice_id: sql<number>`vd_next_id('users')`,
+      last_login_at: null,
+      updated_at: sql`now()`,
+    })
+    .returning("nice_id")
+    .executeTakeFirstOrThrow();
+  return row.nice_id;
+}
+
+export const findUserByNiceId = (tx: TenantTx, niceId: number) =>
+  base(tx).where("u.nice_id", "=", niceId).executeTakeFirst() as Promise<UserRow | undefined>;
+
+export const findUserById = (tx: TenantTx, id: string) =>
+  base(tx).where("u.id", "=", id).executeTakeFirst() as Promise<UserRow | undefined>;
+
+export const findUserByEmailBidx = (tx: TenantTx, bidx: Buffer) =>
+  base(tx).where("u.email_bidx", "=", bidx).executeTakeFirst() as Promise<UserRow | undefined>;
+
+export const findUsersByNiceIds = (tx: TenantTx, ids: number[]) =>
+  ids.length === 0 ? Promise.resolve([] as UserRow[]) : (base(tx).where("u.nice_id", "in", ids).orderBy("u.nice_id").execute() as Promise<UserRow[]>);
+
+export const findUsersByIds = (tx: TenantTx, ids: string[]) =>
+  ids.length === 0 ? Promise.resolve([] as UserRow[]) : (base(tx).where("u.id", "in", ids).execute() as Promise<UserRow[]>);
+
+export async function listUsers(tx: TenantTx, page: Page, roles: Role[] | undefined): Promise<{ rows: UserRow[]; count: number | undefined }> {
+  let q = base(tx);
+  if (roles) q = q.where("u.role", "in", roles);
+  if (page.mode === "cursor") {
+    if (page.afterId !== undefined) q = q.where("u.nice_id", page.desc ? "<" : ">", page.afterId);
+    const rows = (await q.orderBy("u.nice_id", page.desc ? "desc" : "asc").limit(page.size + 1).execute()) as UserRow[];
+    return { rows, count: undefined };
+  }
+  const rows = (await q.orderBy("u.nice_id", page.desc ? "desc" : "asc").limit(page.limit).offset(page.offset).execute()) as UserRow[];
+  let cq = tx.db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
+  if (roles) cq = cq.where("role", "in", roles);
+  const c = await cq.executeTakeFirstOrThrow();
+  return { rows, count: Number(c.n) };
+}
+
+export async function updateUser(tx: TenantTx, id: string, patch: Updateable<UsersTable>): Promise<void> {
+  await tx.db
+    .updateTable("users")
+    .set({ ...patch, updated_at: sql`now()` })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function emailBidxTaken(tx: TenantTx, bidx: Buffer, exceptId?: string): Promise<boolean> {
+  let q = tx.db.selectFrom("users").select("id").where("tenant_id", "=", tx.tenantId).where("email_bidx", "=", bidx);
+  if (exceptId) q = q.where("id", "<>", exceptId);
+  return (await q.executeTakeFirst()) !== undefined;
+}

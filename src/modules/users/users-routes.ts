@@ -1,0 +1,61 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { idList, lineText, pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import type { AppDeps } from "../../server/deps.ts";
+import { pageEnvelope, parsePage } from "../../server/pagination.ts";
+import { defineRoute } from "../../server/route.ts";
+import * as service from "./users-service.ts";
+import { apiRole, roleFromApi, userCreateInput, userUpdateInput, userView } from "./users-types.ts";
+
+const one = z.object({ user: userView });
+const many = z.object({ users: z.array(userView) }).passthrough();
+
+export function register(app: FastifyInstance, deps: AppDeps): void {
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/me", operationId: "showCurrentUser", tag: "users", auth: "user",
+    allowPendingPasswordChange: true, response: one,
+    handler: async (ctx) => ({ user: await service.showMe(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users", operationId: "listUsers", tag: "users", auth: "user",
+    query: pageQuery.extend({ role: apiRole.optional(), "role[]": z.union([apiRole, z.array(apiRole).max(5)]).optional() }),
+    response: many,
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query);
+      const rs = query["role[]"] ?? query.role;
+      const roles = rs === undefined ? undefined : (Array.isArray(rs) ? rs : [rs]).flatMap((r) => (r === "admin" ? ["admin", "owner"] as const : r === "agent" ? ["agent", "light_agent"] as const : [roleFromApi(r)]));
+      const { rows, count } = await service.listUsers(ctx, page, roles);
+      const env = pageEnvelope(page, rows, count, url);
+      return { users: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/show_many", operationId: "showManyUsers", tag: "users", auth: "user",
+    query: z.object({ ids: idList }), response: many,
+    handler: async (ctx, { query }) => ({ users: await service.showManyUsers(ctx, query.ids) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/search", operationId: "searchUsers", tag: "users", auth: "user",
+    query: pageQuery.extend({ query: lineText(300).optional(), email: lineText(254).optional(), external_id: lineText(255).optional() }),
+    response: many,
+    handler: async (ctx, { query }) => {
+      const users = await service.searchUsers(ctx, query.email ?? query.query ?? "");
+      return { users, next_page: null, previous_page: null, count: users.length };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/:id", operationId: "showUser", tag: "users", auth: "user",
+    params: publicIdParam, response: one,
+    handler: async (ctx, { params }) => ({ user: await service.showUser(ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users", operationId: "createUser", tag: "users", auth: "user",
+    body: z.strictObject({ user: userCreateInput }), response: one,
+    handler: async (ctx, { body }) => ({ user: await service.createUser(ctx, body.user) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/users/:id", operationId: "updateUser", tag: "users", auth: "user",
+    params: publicIdParam, body: z.strictObject({ user: userUpdateInput }), response: one,
+    handler: async (ctx, { params, body }) => ({ user: await service.updateUser(ctx, params.id, body.user) }),
+  });
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { email, externalId, name, phone, publicId, tags } from "../../platform/schemas.ts";
+import type { Role } from "../../platform/db/schema.ts";
+
+/** API shapes for users (Zendesk Support API v2). */
+
+export const apiRole = z.enum(["end-user", "agent", "admin", "light-agent"]);
+export type ApiRole = z.infer<typeof apiRole>;
+
+export const roleFromApi = (r: ApiRole): Role => (r === "end-user" ? "end_user" : r === "light-agent" ? "light_agent" : r);
+
+export const userCreateInput = z.strictObject({
+  name,
+  email: email.optional(),
+  phone: phone.nullish(),
+  role: apiRole.optional(),
+  organization_id: publicId.nullish(),
+  tags: tags.optional(),
+  external_id: externalId.nullish(),
+  verified: z.boolean().optional(),
+});
+export type UserCreateInput = z.infer<typeof userCreateInput>;
+
+export const userUpdateInput = z.strictObject({
+  name: name.optional(),
+  email: email.optional(),
+  phone: phone.nullish(),
+  role: apiRole.optional(),
+  organization_id: publicId.nullish(),
+  tags: tags.optional(),
+  external_id: externalId.nullish(),
+  suspended: z.boolean().optional(),
+  verified: z.boolean().optional(),
+});
+export type UserUpdateInput = z.infer<typeof userUpdateInput>;
+
+export const userView = z.object({
+  id: z.number(),
+  url: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  role: z.enum(["end-user", "agent", "admin"]),
+  role_type: z.number().nullable(),
+  vaultdesk_role: z.enum(["owner", "admin", "agent", "light_agent", "end_user"]),
+  organization_id: z.number().nullable(),
+  tags: z.array(z.string()),
+  active: z.boolean(),
+  suspended: z.boolean(),
+  verified: z.boolean(),
+  external_id: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type UserView = z.infer<typeof userView>;

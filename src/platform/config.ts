@@ -1,0 +1,91 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Configuration: one validated, frozen object built from the environment and the command line.
+ * A bad value stops the process with a message an operator can act on.
+ */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().max(255).default("0.0.0.0"),
+  VAULTDESK_DATA_DIR: z.string().min(1).max(4096).default("./vaultdesk-data"),
+  DATABASE_URL: z
+    .string()
+    .max(4096)
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
+  VAULTDESK_MASTER_KEY: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9+/]{43}=$/,
+      "must be 32 random bytes in base64; generate one with: node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"",
+    )
+    .optional(),
+  VAULTDESK_BASE_DOMAIN: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9.-]+$/, "must be a lower-case host name such as helpdesk.example.com")
+    .default("localhost"),
+  VAULTDESK_DEFAULT_TENANT: z
+    .string()
+    .max(63)
+    .regex(/^[a-z0-9-]*$/)
+    .optional(),
+  VAULTDESK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(2500),
+  VAULTDESK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  VAULTDESK_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  VAULTDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  VAULTDESK_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  masterKeyBase64: string | undefined;
+  baseDomain: string;
+  defaultTenant: string | undefined;
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  trustProxy: boolean;
+  logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+}>;
+
+export class ConfigError extends Error {}
+
+/** Build the configuration from environment variables, with command-line flags taking precedence. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: { port?: string | undefined; dataDir?: string | undefined } = {},
+): Config {
+  const merged: Record<string, string | undefined> = { ...env };
+  if (overrides.port !== undefined) merged.PORT = overrides.port;
+  if (overrides.dataDir !== undefined) merged.VAULTDESK_DATA_DIR = overrides.dataDir;
+  // Empty strings count as unset, as operators often write `FOO=` in env files.
+  for (const k of Object.keys(merged)) if (merged[k] === "") delete merged[k];
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.VAULTDESK_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    masterKeyBase64: e.VAULTDESK_MASTER_KEY,
+    baseDomain: e.VAULTDESK_BASE_DOMAIN,
+    defaultTenant: e.VAULTDESK_DEFAULT_TENANT,
+    rateLimitPerMinute: e.VAULTDESK_RATE_LIMIT_PER_MINUTE,
+    bodyLimitBytes: e.VAULTDESK_BODY_LIMIT_BYTES,
+    sessionIdleMinutes: e.VAULTDESK_SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.VAULTDESK_SESSION_MAX_HOURS,
+    trustProxy: e.VAULTDESK_TRUST_PROXY === "true",
+    logLevel: e.LOG_LEVEL,
+  });
+}

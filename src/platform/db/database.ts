@@ -1,0 +1,194 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import { PGliteDialect } from "./pglite-dialect.ts";
+import type { DB } from "./schema.ts";
+
+/**
+ * The only place that opens connections and sets the tenant context.
+ *
+ * Tenant work runs in `db.tenant(tenantId, fn)`: one transaction whose first round trip is
+ * `BEGIN; SET LOCAL ROLE vaultdesk_app; SELECT set_config('app.tenant_id', …, true)`, so every
+ * statement inside runs as the unprivileged app role under row-level security for that tenant.
+ * `db.system(fn)` runs as the owner role and is kept for the tenant registry, key creation,
+ * migrations and operator commands.
+ */
+
+export const APP_ROLE = "vaultdesk_app";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export type Conn = Kysely<DB>;
+
+/** A tenant transaction: a connection bound to one tenant plus hooks run just before COMMIT. */
+export interface TenantTx {
+  readonly db: Conn;
+  readonly tenantId: string;
+  /** Registers work that must run last before COMMIT (it may take the tenant's hot locks). */
+  beforeCommit(key: string, fn: () => Promise<void>): void;
+  /** Per-transaction scratch space for modules (e.g. pending audit entries). */
+  readonly bag: Map<string, unknown>;
+}
+
+export interface Database {
+  readonly kind: "pglite" | "postgres";
+  /** The raw Kysely instance (owner role). Repositories never use it: they receive a TenantTx. */
+  readonly owner: Conn;
+  tenant<T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T>;
+  system<T>(fn: (db: Conn) => Promise<T>): Promise<T>;
+  /** Inside a system transaction, switch to the app role and a tenant for the rest of it. */
+  enterTenant(db: Conn, tenantId: string): Promise<TenantTx & { flush(): Promise<void> }>;
+  /** Inside a system transaction, scope row-level security to a tenant while keeping the owner role. */
+  setTenant(db: Conn, tenantId: string): Promise<void>;
+  migrate(): Promise<string[]>;
+  /** Throws when the database carries migrations this code does not know (schema newer than code). */
+  checkSchema(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type OpenOptions =
+  | { kind: "pglite"; dataDir?: string; loadDataDir?: Blob }
+  | { kind: "postgres"; url: string; poolSize?: number };
+
+const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+
+export function listMigrations(): Array<{ name: string; sql: string }> {
+  return fs
+    .readdirSync(migrationsDir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .map((name) => ({ name, sql: fs.readFileSync(path.join(migrationsDir, name), "utf8") }));
+}
+
+export class SchemaTooNewError extends Error {}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  let owner: Conn;
+  let closeDriver: () => Promise<void>;
+  if (opts.kind === "pglite") {
+    const pglite = await PGlite.create({
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+      parsers: { 20: (v: string) => Number(v) },
+    });
+    owner = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+    closeDriver = async () => {
+      await owner.destroy();
+      await pglite.close();
+    };
+  } else {
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 20,
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    pool.on("error", () => {});
+    owner = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    closeDriver = async () => {
+      await owner.destroy();
+    };
+  }
+
+  const beginSql = (tenantId: string) => {
+    if (!UUID.test(tenantId)) throw new Error("invalid tenant id");
+    // tenantId is a validated UUID, so inlining it is safe; one simple-protocol round trip.
+    return `BEGIN; SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('app.tenant_id', '${tenantId}', true)`;
+  };
+
+  function makeTx(conn: Conn, tenantId: string) {
+    const hooks = new Map<string, () => Promise<void>>();
+    const tx: TenantTx & { flush(): Promise<void> } = {
+      db: conn,
+      tenantId,
+      bag: new Map(),
+      beforeCommit(key, fn) {
+        if (!hooks.has(key)) hooks.set(key, fn);
+      },
+      async flush() {
+        for (const fn of hooks.values()) await fn();
+        hooks.clear();
+      },
+    };
+    return tx;
+  }
+
+  const db: Database = {
+    kind: opts.kind,
+    owner,
+    async tenant(tenantId, fn) {
+      return owner.connection().execute(async (conn) => {
+        await sql.raw(beginSql(tenantId)).execute(conn);
+        try {
+          const tx = makeTx(conn, tenantId);
+          const result = await fn(tx);
+          await tx.flush();
+          await sql.raw("COMMIT").execute(conn);
+          return result;
+        } catch (err) {
+          await sql.raw("ROLLBACK").execute(conn).catch(() => {});
+          throw err;
+        }
+      });
+    },
+    async system(fn) {
+      return owner.transaction().execute(fn);
+    },
+    async enterTenant(conn, tenantId) {
+      if (!UUID.test(tenantId)) throw new Error("invalid tenant id");
+      await sql
+        .raw(`SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('app.tenant_id', '${tenantId}', true)`)
+        .execute(conn);
+      return makeTx(conn, tenantId);
+    },
+    async setTenant(conn, tenantId) {
+      await sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`.execute(conn);
+    },
+    async migrate() {
+      const applied: string[] = [];
+      await owner.transaction().execute(async (trx) => {
+        await sql`CREATE TABLE IF NOT EXISTS vd_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
+          trx,
+        );
+        // Several processes may start at once against one PostgreSQL: one migrates, others wait.
+        await sql`SELECT pg_advisory_xact_lock(7413061)`.execute(trx);
+        const done = new Set(
+          (await sql<{ name: string }>`SELECT name FROM vd_migrations`.execute(trx)).rows.map((r) => r.name),
+        );
+        const known = listMigrations();
+        const unknown = [...done].filter((n) => !known.some((m) => m.name === n));
+        if (unknown.length > 0) {
+          throw new SchemaTooNewError(
+            `the database has migrations this version does not know (${unknown.join(", ")}); run a newer Vaultdesk`,
+          );
+        }
+        for (const m of known) {
+          if (done.has(m.name)) continue;
+          await sql.raw(m.sql).execute(trx);
+          await sql`INSERT INTO vd_migrations (name) VALUES (${m.name})`.execute(trx);
+          applied.push(m.name);
+        }
+      });
+      return applied;
+    },
+    async checkSchema() {
+      const rows = (
+        await sql<{ name: string }>`SELECT name FROM vd_migrations`.execute(owner).catch(() => ({ rows: [] }))
+      ).rows;
+      const known = new Set(listMigrations().map((m) => m.name));
+      const unknown = rows.filter((r) => !known.has(r.name)).map((r) => r.name);
+      if (unknown.length > 0) {
+        throw new SchemaTooNewError(
+          `the database has migrations this version does not know (${unknown.join(", ")}); run a newer Vaultdesk`,
+        );
+      }
+    },
+    close: () => closeDriver(),
+  };
+  return db;
+}

@@ -1,0 +1,236 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** Kysely table types, kept by hand beside the SQL migrations in ./migrations. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Bytes = Uint8Array;
+
+export interface TenantsTable {
+  id: string;
+  subdomain: string;
+  status: Generated<"active" | "shredded">;
+  region: Generated<string>;
+  is_default: Generated<boolean>;
+  created_at: Generated<Date>;
+  shredded_at: Date | null;
+}
+
+export interface TenantKeysTable {
+  tenant_id: string;
+  purpose: "data" | "index";
+  version: number;
+  wrapped: Bytes;
+  created_at: Generated<Date>;
+  retired_at: Date | null;
+}
+
+export interface TenantCountersTable {
+  tenant_id: string;
+  name: string;
+  value: number;
+}
+
+export interface OrganizationsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  name_sealed: Bytes;
+  name_bidx: Bytes;
+  notes_sealed: Bytes | null;
+  details_sealed: Bytes | null;
+  external_id_sealed: Bytes | null;
+  tags: Generated<string[]>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export type Role = "owner" | "admin" | "agent" | "light_agent" | "end_user";
+
+export interface UsersTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  role: Role;
+  name_sealed: Bytes;
+  email_sealed: Bytes | null;
+  email_bidx: Bytes | null;
+  phone_sealed: Bytes | null;
+  external_id_sealed: Bytes | null;
+  organization_id: string | null;
+  tags: Generated<string[]>;
+  active: Generated<boolean>;
+  suspended: Generated<boolean>;
+  password_hash: string | null;
+  must_change_password: Generated<boolean>;
+  last_login_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface GroupsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  name: string;
+  description: Generated<string>;
+  deleted: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface GroupMembershipsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  user_id: string;
+  group_id: string;
+  is_default: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export type TicketFieldType = "text" | "number" | "date" | "dropdown" | "checkbox";
+
+export interface TicketFieldsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  type: TicketFieldType;
+  title: string;
+  options: ColumnType<Array<{ name: string; value: string }>, string, string>;
+  required: Generated<boolean>;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export type TicketStatus = "new" | "open" | "pending" | "hold" | "solved" | "closed";
+export type TicketPriority = "low" | "normal" | "high" | "urgent";
+export type TicketType = "problem" | "incident" | "question" | "task";
+
+export interface TicketsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  subject_sealed: Bytes;
+  description_sealed: Bytes;
+  status: TicketStatus;
+  priority: TicketPriority | null;
+  type: TicketType | null;
+  requester_id: string;
+  submitter_id: string;
+  assignee_id: string | null;
+  group_id: string | null;
+  organization_id: string | null;
+  tags: Generated<string[]>;
+  custom_fields_sealed: Bytes | null;
+  external_id_sealed: Bytes | null;
+  external_id_bidx: Bytes | null;
+  due_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  solved_at: Date | null;
+  deleted_at: Date | null;
+}
+
+export interface TicketAuditsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  ticket_id: string;
+  author_id: string | null;
+  events_sealed: Bytes;
+  via: Generated<string>;
+  created_at: Generated<Date>;
+}
+
+export interface TicketCommentsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  ticket_id: string;
+  audit_id: string;
+  author_id: string;
+  public: boolean;
+  body_sealed: Bytes;
+  html_body_sealed: Bytes;
+  created_at: Generated<Date>;
+}
+
+export interface ApiTokensTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  user_id: string;
+  name: string;
+  scopes: Generated<string[]>;
+  token_hash: Bytes;
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface SessionsTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  token_hash: Bytes;
+  ip_sealed: Bytes | null;
+  created_at: Generated<Date>;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Date | null;
+}
+
+export interface JobStatusesTable {
+  tenant_id: string;
+  id: string;
+  job_type: string;
+  status: "queued" | "working" | "completed" | "failed";
+  total: number;
+  progress: number;
+  results: ColumnType<unknown[], string, string>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface AuditHeadsTable {
+  tenant_id: string;
+  seq: number;
+  hash: Bytes;
+}
+
+export interface AuditLogTable {
+  tenant_id: string;
+  seq: number;
+  id: string;
+  occurred_at: Date;
+  actor_kind: string;
+  actor_id: string;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  fields: string;
+  ip_sealed: Bytes | null;
+  request_id: string;
+  hash: Bytes;
+}
+
+export interface DB {
+  tenants: TenantsTable;
+  tenant_keys: TenantKeysTable;
+  tenant_counters: TenantCountersTable;
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  groups: GroupsTable;
+  group_memberships: GroupMembershipsTable;
+  ticket_fields: TicketFieldsTable;
+  tickets: TicketsTable;
+  ticket_audits: TicketAuditsTable;
+  ticket_comments: TicketCommentsTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  job_statuses: JobStatusesTable;
+  audit_heads: AuditHeadsTable;
+  audit_log: AuditLogTable;
+}

@@ -1,0 +1,77 @@
+/**
+ * One error type, one code→status table. The HTTP renderer lives in src/server/errors.ts.
+ * Never decide anything by matching an error's message text: decide by `code`.
+ */
+export type ErrorCode =
+  | "BadRequest"
+  | "Unauthorized"
+  | "Forbidden"
+  | "RecordNotFound"
+  | "InvalidEndpoint"
+  | "RecordInvalid"
+  | "PayloadTooLarge"
+  | "TooManyRequests"
+  | "Conflict"
+  | "TenantGone"
+  | "Unavailable";
+
+export const statusOf: Record<ErrorCode, number> = {
+  BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  RecordNotFound: 404,
+  InvalidEndpoint: 404,
+  RecordInvalid: 422,
+  PayloadTooLarge: 413,
+  TooManyRequests: 429,
+  Conflict: 409,
+  TenantGone: 410,
+  Unavailable: 503,
+};
+
+export type FieldDetail = { description: string; error: string };
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly description: string;
+  readonly details: Record<string, FieldDetail[]> | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    opts: {
+      description?: string;
+      details?: Record<string, FieldDetail[]>;
+      retryAfterSeconds?: number;
+    } = {},
+  ) {
+    super(code);
+    this.code = code;
+    this.description = opts.description ?? defaultDescription[code];
+    this.details = opts.details;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
+  }
+}
+
+const defaultDescription: Record<ErrorCode, string> = {
+  BadRequest: "The request could not be understood.",
+  Unauthorized: "Couldn't authenticate you",
+  Forbidden: "You do not have access to this page.",
+  RecordNotFound: "Not found",
+  InvalidEndpoint: "Not found",
+  RecordInvalid: "Record validation errors",
+  PayloadTooLarge: "The request body is too large.",
+  TooManyRequests: "Rate limit exceeded",
+  Conflict: "The record was changed by someone else; reload and try again.",
+  TenantGone: "This account no longer exists.",
+  Unavailable: "The service is starting or shutting down; try again shortly.",
+};
+
+export const notFound = (): AppError => new AppError("RecordNotFound");
+export const forbidden = (description?: string): AppError =>
+  new AppError("Forbidden", description === undefined ? {} : { description });
+
+/** A 422 with a single field error, in Zendesk's `details` shape. */
+export function invalid(field: string, description: string, error = "InvalidValue"): AppError {
+  return new AppError("RecordInvalid", { details: { [field]: [{ description, error }] } });
+}

@@ -1,0 +1,73 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { AppError, statusOf, type FieldDetail } from "../platform/errors.ts";
+import { TenantKeysMissingError } from "../platform/crypto/keyring.ts";
+
+/**
+ * The one error renderer. Bodies follow Zendesk: `{"error": code, "description": …, "details": …}`.
+ * Anything unknown becomes a plain 500 without details (and is logged by type and stack only).
+ */
+
+function fromDriver(err: { code?: unknown }): AppError | undefined {
+  switch (err.code) {
+    case "23505":
+      return new AppError("RecordInvalid", { details: { base: [{ description: "has already been taken", error: "DuplicateValue" }] } });
+    case "23503":
+      return new AppError("RecordInvalid", { details: { base: [{ description: "refers to a record that does not exist", error: "InvalidValue" }] } });
+    case "23514":
+    case "22001":
+    case "22003":
+    case "22007":
+    case "22008":
+      return new AppError("RecordInvalid", { details: { base: [{ description: "is not a valid value", error: "InvalidValue" }] } });
+    case "22P02":
+      return new AppError("BadRequest");
+    case "40001":
+    case "40P01":
+    case "55P03":
+      return new AppError("Conflict");
+    default:
+      return undefined;
+  }
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((rawErr: FastifyError | AppError | Error, req, reply) => {
+    let err: AppError | undefined;
+    if (rawErr instanceof AppError) err = rawErr;
+    else if (rawErr instanceof TenantKeysMissingError) err = new AppError("TenantGone");
+    else if (hasZodFastifySchemaValidationErrors(rawErr)) {
+      const details: Record<string, FieldDetail[]> = {};
+      for (const v of rawErr.validation) {
+        const field = (v.instancePath || "/base").replace(/^\//, "").replace(/\//g, ".") || "base";
+        (details[field] ??= []).push({ description: `${field}: ${v.message ?? "is invalid"}`, error: "InvalidValue" });
+      }
+      err = new AppError("RecordInvalid", { details });
+    } else {
+      const fe = rawErr as FastifyError;
+      if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") err = new AppError("PayloadTooLarge");
+      else if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") err = new AppError("BadRequest", { description: "Send the body as application/json." });
+      else if (fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" || (fe.statusCode === 400 && rawErr instanceof SyntaxError))
+        err = new AppError("BadRequest", { description: "The body is not valid JSON." });
+      else if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
+        err = new AppError(fe.statusCode === 413 ? "PayloadTooLarge" : fe.statusCode === 404 ? "InvalidEndpoint" : fe.statusCode === 429 ? "TooManyRequests" : "BadRequest");
+      } else err = fromDriver(rawErr as { code?: unknown });
+    }
+    if (!err) {
+      req.log.error({ err: rawErr }, "unhandled error");
+      reply.code(500).send({ error: "InternalError", description: "Something went wrong on our side. The request id identifies it in the logs.", request_id: req.id });
+      return;
+    }
+    const status = statusOf[err.code];
+    if (err.retryAfterSeconds !== undefined) reply.header("Retry-After", String(err.retryAfterSeconds));
+    if (status === 401) reply.header("WWW-Authenticate", 'Basic realm="Vaultdesk API"');
+    const body: Record<string, unknown> =
+      err.code === "RecordNotFound" || err.code === "InvalidEndpoint"
+        ? { error: err.code, description: err.description }
+        : err.code === "Unauthorized"
+          ? { error: "Couldn't authenticate you", description: err.description }
+          : { error: err.code, description: err.description };
+    if (err.details) body.details = err.details;
+    reply.code(status).send(body);
+  });
+}

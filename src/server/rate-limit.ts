@@ -1,0 +1,72 @@
+import crypto from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../platform/errors.ts";
+import type { AppDeps } from "./deps.ts";
+
+/**
+ * Fixed-window rate limits per minute, kept in process memory.
+ *
+ * Limits: the API limit per credential and per client address (VAULTDESK_RATE_LIMIT_PER_MINUTE,
+ * 0 turns it off); sign-in and public forms have their own strict limits whatever that says.
+ * Known limit (docs/status.md): counters are per process, so N processes behind a load balancer
+ * allow up to N times the limit until the shared store lands.
+ */
+export interface RateLimiter {
+  /** Counts one hit; returns the remaining allowance and the seconds until the window resets. */
+  hit(key: string, limit: number): { allowed: boolean; remaining: number; resetSeconds: number };
+}
+
+export function createMemoryRateLimiter(now: () => number = Date.now): RateLimiter {
+  let windowStart = Math.floor(now() / 60_000) * 60_000;
+  let counts = new Map<string, number>();
+  return {
+    hit(key, limit) {
+      const t = now();
+      const w = Math.floor(t / 60_000) * 60_000;
+      if (w !== windowStart) {
+        windowStart = w;
+        counts = new Map();
+      }
+      const n = (counts.get(key) ?? 0) + 1;
+      counts.set(key, n);
+      const resetSeconds = Math.max(1, Math.ceil((windowStart + 60_000 - t) / 1000));
+      return { allowed: n <= limit, remaining: Math.max(0, limit - n), resetSeconds };
+    },
+  };
+}
+
+const SIGNIN_PER_IP = 30;
+const PUBLIC_FORM_PER_IP = 20;
+
+function credentialKey(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  // A digest of the header, so the limiter never holds a credential.
+  return crypto.createHash("sha256").update(h).digest("base64url").slice(0, 22);
+}
+
+export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, preset: "api" | "signin" | "public-form"): void {
+  const tenant = req.tenant?.id ?? "-";
+  const checks: Array<[string, number]> = [];
+  if (preset === "signin") checks.push([`signin:${tenant}:${req.ip}`, SIGNIN_PER_IP]);
+  else if (preset === "public-form") checks.push([`form:${tenant}:${req.ip}`, PUBLIC_FORM_PER_IP]);
+  const limit = deps.config.rateLimitPerMinute;
+  if (preset === "api" && limit > 0) {
+    const cred = credentialKey(req);
+    if (cred) checks.push([`api:${tenant}:cred:${cred}`, limit]);
+    checks.push([`api:${tenant}:ip:${req.ip}`, limit]);
+  }
+  let shown = false;
+  for (const [key, max] of checks) {
+    const r = deps.rateLimiter.hit(key, max);
+    if (!shown) {
+      reply.header("X-Rate-Limit", String(max));
+      reply.header("X-Rate-Limit-Remaining", String(r.remaining));
+      reply.header("ratelimit-limit", String(max));
+      reply.header("ratelimit-remaining", String(r.remaining));
+      reply.header("ratelimit-reset", String(r.resetSeconds));
+      shown = true;
+    }
+    if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
+  }
+}

@@ -1,0 +1,37 @@
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../platform/config.ts";
+import { createLogger } from "../platform/logging.ts";
+import { openRuntime, type Runtime } from "../platform/runtime.ts";
+import { listTenants } from "../modules/tenants/tenants-service.ts";
+import { buildApp } from "./app.ts";
+import { startOperatorSocket } from "./operator-socket.ts";
+import { createMemoryRateLimiter } from "./rate-limit.ts";
+
+/** Starts a Vaultdesk server process: migrations, HTTP, the operator socket, graceful shutdown. */
+export async function serve(config: Config): Promise<{ app: FastifyInstance; runtime: Runtime; stop(): Promise<void> }> {
+  const logger = createLogger(config.logLevel);
+  const runtime = await openRuntime(config, { migrate: true });
+  const app = await buildApp({ config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: createMemoryRateLimiter(), now: () => new Date() });
+  await app.listen({ port: config.port, host: config.host });
+  const operator = config.databaseUrl ? undefined : await startOperatorSocket(runtime, logger);
+
+  const port = (app.server.address() as { port: number }).port;
+  const base = `http://${config.baseDomain}:${port}`;
+  const say = (s: string) => process.stdout.write(s + "\n");
+  say(`Vaultdesk is listening on ${base} (${config.databaseUrl ? "PostgreSQL" : `embedded database in ${config.dataDir}`})`);
+  if (runtime.masterKeyCreated) say(`A new master key was written to ${config.dataDir}/master.key (mode 0600). Back it up: without it the data cannot be read.`);
+  if ((await listTenants(runtime.db)).length === 0) {
+    say("No account exists yet. Create the first one with:");
+    say(`  npx vaultdesk tenant create --subdomain acme --owner-email you@example.com${config.dataDir.endsWith("/vaultdesk-data") ? "" : ` --data-dir ${config.dataDir}`}`);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Fastify stops accepting, lets in-flight requests finish, then resolves.
+      await app.close();
+      await operator?.close();
+      await runtime.close();
+    })());
+  return { app, runtime, stop };
+}
