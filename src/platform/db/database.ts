@@ -45,6 +45,8 @@ export interface Database {
   migrate(): Promise<string[]>;
   /** Throws when the database carries migrations this code does not know (schema newer than code). */
   checkSchema(): Promise<void>;
+  /** PGlite only: a gzipped copy of the data folder (test templates, backups of the embedded store). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export class SchemaTooNewError extends Error {}
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   let owner: Conn;
   let closeDriver: () => Promise<void>;
+  let dump: (() => Promise<Blob>) | undefined;
   if (opts.kind === "pglite") {
     const pglite = await PGlite.create({
       ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
@@ -78,6 +81,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       await owner.destroy();
       await pglite.close();
     };
+    dump = async () => (await pglite.dumpDataDir("gzip")) as Blob;
   } else {
     const pool = new pg.Pool({
       connectionString: opts.url,
@@ -189,6 +193,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       }
     },
     close: () => closeDriver(),
+    ...(dump ? { dumpDataDir: dump } : {}),
   };
   return db;
 }

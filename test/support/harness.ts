@@ -1,0 +1,152 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { inject } from "vitest";
+import { loadConfig, type Config } from "../../src/platform/config.ts";
+import { Keyring } from "../../src/platform/crypto/keyring.ts";
+import { LocalMasterKey } from "../../src/platform/crypto/master-key.ts";
+import { openDatabase, type Database } from "../../src/platform/db/database.ts";
+import { createLogger } from "../../src/platform/logging.ts";
+import { buildApp } from "../../src/server/app.ts";
+import { createMemoryRateLimiter } from "../../src/server/rate-limit.ts";
+import { createTenant } from "../../src/modules/tenants/tenants-service.ts";
+import type { Writable } from "node:stream";
+
+/**
+ * Boots the real app in-process on a real HTTP port, over PGlite (from the migrated template) or
+ * the run's PostgreSQL database. Each test builds its own tenant(s) with `buildTenant`.
+ */
+export interface TestApp {
+  app: FastifyInstance;
+  db: Database;
+  keyring: Keyring;
+  config: Config;
+  port: number;
+  /** Raw HTTP request with an explicit Host header. */
+  request(opts: { method: string; path: string; host: string; headers?: Record<string, string>; body?: unknown; rawBody?: string }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function openTestDatabase(): Promise<Database> {
+  const pgUrl = inject("postgresUrl");
+  if (pgUrl) return openDatabase({ kind: "postgres", url: pgUrl, poolSize: 20 });
+  const template = inject("pgliteTemplate");
+  return openDatabase({ kind: "pglite", loadDataDir: new Blob([fs.readFileSync(template)]) });
+}
+
+export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database } = {}): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-test-"));
+  const config = loadConfig({ VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: opts.logStream ? "info" : "silent", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", ...opts.env });
+  const db = opts.db ?? (await openTestDatabase());
+  const keyring = new Keyring(new LocalMasterKey(crypto.randomBytes(32)));
+  const logger = createLogger(config.logLevel, opts.logStream as never);
+  const app = await buildApp({ config, db, keyring, logger, rateLimiter: createMemoryRateLimiter(), now: () => new Date() });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const port = (app.server.address() as { port: number }).port;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  return {
+    app,
+    db,
+    keyring,
+    config,
+    port,
+    request: ({ method, path: p, host, headers, body, rawBody }) =>
+      new Promise((resolve, reject) => {
+        const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+        const req = http.request(
+          {
+            host: "127.0.0.1",
+            port,
+            method,
+            path: p,
+            agent,
+            headers: { host, ...(payload !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => {
+              const text = Buffer.concat(chunks).toString("utf8");
+              let parsed: unknown = undefined;
+              try {
+                parsed = text ? JSON.parse(text) : undefined;
+              } catch {
+                parsed = undefined;
+              }
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
+            });
+          },
+        );
+        req.on("error", reject);
+        if (payload !== undefined) req.write(payload);
+        req.end();
+      }),
+    async close() {
+      agent.destroy();
+      await app.close();
+      if (!opts.db) await db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestTenant {
+  subdomain: string;
+  tenantId: string;
+  host: string;
+  ownerEmail: string;
+  ownerToken: string;
+  ownerPassword: string;
+  /** Calls the API as the owner (or with the given token/email). */
+  api(method: string, p: string, body?: unknown, as?: { email: string; token: string } | null): ReturnType<TestApp["request"]>;
+}
+
+let counter = 0;
+
+/** A fresh tenant with an owner and an owner API token. */
+export async function buildTenant(t: TestApp, prefix = "t"): Promise<TestTenant> {
+  const subdomain = `${prefix}${process.pid}x${++counter}x${crypto.randomBytes(2).toString("hex")}`.toLowerCase();
+  const ownerEmail = `owner@${subdomain}.test`;
+  const password = `Pw-${crypto.randomBytes(9).toString("base64url")}`;
+  const created = await createTenant(t.db, t.keyring, { subdomain, ownerEmail, ownerName: "Owner Person", password });
+  const host = `${subdomain}.localhost`;
+  const tenant: TestTenant = {
+    subdomain,
+    tenantId: created.tenantId,
+    host,
+    ownerEmail,
+    ownerToken: created.apiToken,
+    ownerPassword: password,
+    api: (method, p, body, as) => {
+      const cred = as === null ? undefined : as ?? { email: ownerEmail, token: created.apiToken };
+      const headers: Record<string, string> = cred ? { authorization: "Basic " + Buffer.from(`${cred.email}/token:${cred.token}`).toString("base64") } : {};
+      return t.request({ method, path: p, host, headers, body });
+    },
+  };
+  return tenant;
+}
+
+/** Creates a staff member or end user in a tenant and, for staff, an API token of their own. */
+export async function buildUser(t: TestApp, tenant: TestTenant, role: "admin" | "agent" | "light-agent" | "end-user", name = "Someone"): Promise<{ id: number; email: string; token: string | undefined }> {
+  const email = `${role.replace(/-/g, "")}-${crypto.randomBytes(3).toString("hex")}@${tenant.subdomain}.test`;
+  const r = await tenant.api("POST", "/api/v2/users.json", { user: { name, email, role } });
+  if (r.status !== 201) throw new Error(`buildUser: ${r.status} ${r.text}`);
+  if (role === "end-user") return { id: r.body.user.id, email, token: undefined };
+  const tok = await createTokenFor(t, tenant, r.body.user.id);
+  return { id: r.body.user.id, email, token: tok };
+}
+
+async function createTokenFor(t: TestApp, tenant: TestTenant, userNiceId: number): Promise<string> {
+  const { createApiToken } = await import("../../src/modules/identity/identity-service.ts");
+  const { resolveUser } = await import("../../src/modules/users/users-service.ts");
+  return t.db.tenant(tenant.tenantId, async (tx) => {
+    const sealer = await t.keyring.sealerFor(tx);
+    const ctx = { tx, sealer, actor: { kind: "operator" as const }, requestId: "test", ip: undefined, apiBase: "" };
+    const u = await resolveUser(ctx, userNiceId);
+    const r = await createApiToken({ keyring: t.keyring }, ctx, { name: "test token", userId: u.id });
+    return r.secret;
+  });
+}
