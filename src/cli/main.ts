@@ -95,6 +95,18 @@ tenant
     console.log(`Tenant '${o.tenant}' shredded: its keys are destroyed and its data can no longer be read.`);
   });
 
+const keys = program.command("keys").description("tenant encryption keys");
+keys
+  .command("rotate")
+  .description("add a new data-key version and re-seal the tenant's data under it (resumable)")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { tenant: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("keys.rotate", { tenant: o.tenant })) as { version: number; resealed: number };
+    console.log(`Tenant '${o.tenant}' now seals under data-key version ${r.version}; ${r.resealed} rows re-sealed.`);
+  });
+
 const auditCmd = program.command("audit").description("the audit trail");
 auditCmd
   .command("verify")

@@ -4,6 +4,7 @@ import { email, name, subdomain } from "../platform/schemas.ts";
 import { verifyChain } from "../modules/audit/audit-service.ts";
 import { createTenant, findTenant, listTenants, shredTenant } from "../modules/tenants/tenants-service.ts";
 import { AppError } from "../platform/errors.ts";
+import { rotateTenantKey } from "../modules/keys/keys-service.ts";
 
 /**
  * Operator commands. The CLI runs them in-process when it owns the data folder, or sends them
@@ -34,6 +35,14 @@ export const operations = {
       const t = await findTenant(rt.db, { subdomain: a.tenant });
       if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${a.tenant}'` });
       return verifyChain(rt.db, t.id);
+    },
+  },
+  "keys.rotate": {
+    input: z.object({ tenant: subdomain }),
+    run: async (rt: Runtime, a: { tenant: string }) => {
+      const t = await findTenant(rt.db, { subdomain: a.tenant });
+      if (!t || t.status !== "active") throw new AppError("RecordNotFound", { description: `no active tenant '${a.tenant}'` });
+      return rotateTenantKey(rt.db, rt.keyring, t.id);
     },
   },
   migrate: {

@@ -3,6 +3,7 @@ import type { Config } from "../platform/config.ts";
 import { createLogger } from "../platform/logging.ts";
 import { openRuntime, type Runtime } from "../platform/runtime.ts";
 import { listTenants } from "../modules/tenants/tenants-service.ts";
+import { resumeRotations } from "../modules/keys/keys-service.ts";
 import { buildApp } from "./app.ts";
 import { startOperatorSocket } from "./operator-socket.ts";
 import { createMemoryRateLimiter } from "./rate-limit.ts";
@@ -24,6 +25,15 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
     say("No account exists yet. Create the first one with:");
     say(`  npx vaultdesk tenant create --subdomain acme --owner-email you@example.com${config.dataDir.endsWith("/vaultdesk-data") ? "" : ` --data-dir ${config.dataDir}`}`);
   }
+
+  // Finish key rotations an earlier process left running (crash or restart mid-rotation).
+  void (async () => {
+    for (const t of await listTenants(runtime.db)) {
+      if (t.status !== "active") continue;
+      const n = await resumeRotations(runtime.db, runtime.keyring, t.id);
+      if (n > 0) logger.info({ tenant: t.subdomain, resealed: n }, "resumed key rotation");
+    }
+  })().catch((err: unknown) => logger.error({ err }, "resuming key rotations failed"));
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

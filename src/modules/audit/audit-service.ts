@@ -60,6 +60,25 @@ export function audit(ctx: RequestContext, entry: AuditInput): void {
   pending.push(toJsonEntry(ctx.sealer, ctx.actor, ctx.requestId, ctx.ip, entry));
 }
 
+/** Appends an operator entry (no client address) from a system transaction scoped to the tenant. */
+export async function auditOperatorAction(conn: import("../../platform/db/database.ts").Conn, entry: AuditInput): Promise<void> {
+  for (const n of [entry.action, entry.resourceType, ...(entry.fields ?? [])]) {
+    if (!NAME.test(n)) throw new Error(`audit names must match ${NAME}`);
+  }
+  const e = {
+    id: crypto.randomUUID(),
+    actor_kind: "operator",
+    actor_id: "",
+    action: entry.action,
+    resource_type: entry.resourceType,
+    resource_id: String(entry.resourceId),
+    fields: [...(entry.fields ?? [])].sort().join(","),
+    ip: null,
+    request_id: `op-${crypto.randomUUID().slice(0, 8)}`,
+  };
+  await sql`SELECT vd_audit_append(${JSON.stringify([e])}::jsonb)`.execute(conn);
+}
+
 export type VerifyResult = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string };
 
 /** Recomputes a tenant's chain from its first entry. */

@@ -4,7 +4,7 @@ import type { RequestContext } from "../../platform/context.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
 import { AppError, invalid } from "../../platform/errors.ts";
-import { audit } from "../audit/audit-service.ts";
+import { audit, auditOperatorAction } from "../audit/audit-service.ts";
 import { genesisHash } from "../audit/audit-fns.ts";
 import { createApiToken, hashPassword, oneTimePassword } from "../identity/identity-service.ts";
 import { insertSealedUser } from "../users/users-service.ts";
@@ -72,6 +72,7 @@ export async function shredTenant(db: Database, keyring: Keyring, subdomain: str
     const t = await conn.selectFrom("tenants").select(["id", "status"]).where("subdomain", "=", subdomain).executeTakeFirst();
     if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${subdomain}'` });
     await db.setTenant(conn, t.id);
+    if (t.status === "active") await auditOperatorAction(conn, { action: "tenant.shredded", resourceType: "tenant", resourceId: subdomain });
     await conn.deleteFrom("tenant_keys").where("tenant_id", "=", t.id).execute();
     await conn.deleteFrom("sessions").where("tenant_id", "=", t.id).execute();
     await conn.updateTable("api_tokens").set({ revoked_at: sql`now()` }).where("tenant_id", "=", t.id).where("revoked_at", "is", null).execute();

@@ -216,6 +216,15 @@ export interface AuditLogTable {
   hash: Bytes;
 }
 
+export interface KeyRotationsTable {
+  tenant_id: string;
+  version: number;
+  status: "running" | "completed";
+  resealed: Generated<number>;
+  started_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -233,4 +242,5 @@ export interface DB {
   job_statuses: JobStatusesTable;
   audit_heads: AuditHeadsTable;
   audit_log: AuditLogTable;
+  key_rotations: KeyRotationsTable;
 }

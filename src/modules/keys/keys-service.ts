@@ -1,0 +1,81 @@
+import crypto from "node:crypto";
+import type { RequestContext } from "../../platform/context.ts";
+import type { Database } from "../../platform/db/database.ts";
+import type { Keyring } from "../../platform/crypto/keyring.ts";
+import { audit } from "../audit/audit-service.ts";
+import * as repo from "./keys-repo.ts";
+
+/**
+ * Data-key rotation. `rotateTenantKey` adds a new data-key version (new values use it at once)
+ * and re-seals every older value in small batches, one transaction each, recording progress so
+ * that an interrupted rotation resumes (`resumeRotations`). Reads work throughout: a sealed value
+ * names its key version. Other processes pick up the new version within the keyring's cache
+ * lifetime; values they seal meanwhile are caught by the final passes, which repeat until no
+ * stale value is left.
+ */
+
+const BATCH = 200;
+const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
+
+function opCtx(tx: RequestContext["tx"], sealer: RequestContext["sealer"]): RequestContext {
+  return { tx, sealer, actor: { kind: "operator" }, requestId: `op-${crypto.randomUUID().slice(0, 8)}`, ip: undefined, apiBase: "" };
+}
+
+export async function rotateTenantKey(db: Database, keyring: Keyring, tenantId: string): Promise<{ version: number; resealed: number }> {
+  const version = await db.system(async (conn) => {
+    await db.setTenant(conn, tenantId);
+    const v = await keyring.addDataKeyVersion(conn, tenantId);
+    const tx = await db.enterTenant(conn, tenantId);
+    await repo.insertRotation(tx, v);
+    const sealer = await keyring.sealerFor(tx);
+    audit(opCtx(tx, sealer), { action: "tenant_key.rotated", resourceType: "tenant_key", resourceId: v });
+    await tx.flush();
+    return v;
+  });
+  const resealed = await resealTo(db, keyring, tenantId, version);
+  return { version, resealed };
+}
+
+/** Finishes every rotation left running (after a crash or restart). */
+export async function resumeRotations(db: Database, keyring: Keyring, tenantId: string): Promise<number> {
+  const running = await db.tenant(tenantId, (tx) => repo.rotationsInProgress(tx));
+  let n = 0;
+  for (const r of running) n += await resealTo(db, keyring, tenantId, r.version);
+  return n;
+}
+
+async function resealTo(db: Database, keyring: Keyring, tenantId: string, version: number): Promise<number> {
+  let total = 0;
+  for (let pass = 0; pass < 5; pass++) {
+    let passCount = 0;
+    for (const table of Object.keys(repo.SEALED_COLUMNS)) {
+      let after = ZERO_UUID;
+      for (;;) {
+        const done = await db.tenant(tenantId, async (tx) => {
+          const sealer = await keyring.sealerFor(tx);
+          if (sealer.currentVersion < version) keyring.forget(tenantId);
+          const s = sealer.currentVersion < version ? await keyring.sealerFor(tx) : sealer;
+          const rows = await repo.staleRows(tx, table, version, after, BATCH);
+          for (const row of rows) {
+            const next: Record<string, Uint8Array | null> = {};
+            for (const [col, value] of Object.entries(row.values)) {
+              if (!value || s.versionOf(value) >= version) continue;
+              const ref = { table, column: col.replace(/_sealed$/, ""), row: row.id };
+              next[col] = s.seal(s.open(value, ref), ref);
+            }
+            await repo.writeSealed(tx, table, row.id, next);
+          }
+          if (rows.length) await repo.addResealed(tx, version, rows.length);
+          return { count: rows.length, last: rows[rows.length - 1]?.id };
+        });
+        passCount += done.count;
+        if (done.count < BATCH || !done.last) break;
+        after = done.last;
+      }
+    }
+    total += passCount;
+    if (passCount === 0) break;
+  }
+  await db.tenant(tenantId, (tx) => repo.completeRotation(tx, version));
+  return total;
+}

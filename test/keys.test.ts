@@ -1,0 +1,97 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEALED_COLUMNS } from "../src/modules/keys/keys-repo.ts";
+import { resumeRotations, rotateTenantKey } from "../src/modules/keys/keys-service.ts";
+import { shredTenant } from "../src/modules/tenants/tenants-service.ts";
+import { verifyChain } from "../src/modules/audit/audit-service.ts";
+import { buildTenant, startTestApp, type TestApp } from "./support/harness.ts";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => t?.close());
+
+async function versions(tenantId: string): Promise<Map<number, number>> {
+  return t.db.tenant(tenantId, async (tx) => {
+    const counts = new Map<number, number>();
+    for (const [table, cols] of Object.entries(SEALED_COLUMNS)) {
+      for (const c of cols) {
+        const r = await sql<{ v: number | null; n: number }>`SELECT vd_sealed_version(${sql.ref(c)}) AS v, count(*)::int AS n FROM ${sql.table(table)} WHERE ${sql.ref(c)} IS NOT NULL GROUP BY 1`.execute(tx.db);
+        for (const row of r.rows) if (row.v !== null) counts.set(row.v, (counts.get(row.v) ?? 0) + row.n);
+      }
+    }
+    return counts;
+  });
+}
+
+describe("key rotation", () => {
+  it("lists every sealed column of the schema", async () => {
+    const r = await sql<{ table_name: string; column_name: string }>`
+      SELECT table_name, column_name FROM information_schema.columns
+      WHERE table_schema = 'public' AND column_name LIKE '%\\_sealed' AND table_name <> 'audit_log'`.execute(t.db.owner);
+    const inSchema = r.rows.map((x) => `${x.table_name}.${x.column_name}`).sort();
+    const listed = Object.entries(SEALED_COLUMNS).flatMap(([tb, cols]) => cols.map((c) => `${tb}.${c}`)).sort();
+    expect(listed).toEqual(inSchema);
+  });
+
+  it("re-seals everything under the new version while reads keep working", async () => {
+    const a = await buildTenant(t, "rot");
+    for (let i = 0; i < 5; i++) {
+      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `s${i}`, comment: { body: `body ${i}` }, requester: { email: `r${i}@x.test`, name: `R ${i}` } } });
+      await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { comment: { body: "again", public: false } } });
+    }
+    await a.api("POST", "/api/v2/organizations.json", { organization: { name: "Org", notes: "n" } });
+    const before = await versions(a.tenantId);
+    expect([...before.keys()]).toEqual([1]);
+
+    const r = await rotateTenantKey(t.db, t.keyring, a.tenantId);
+    expect(r.version).toBe(2);
+    expect(r.resealed).toBeGreaterThan(10);
+    const after = await versions(a.tenantId);
+    expect([...after.keys()]).toEqual([2]);
+    const show = await a.api("GET", "/api/v2/tickets/3.json");
+    expect(show.body.ticket.subject).toBe("s2");
+    const comments = await a.api("GET", "/api/v2/tickets/3/comments.json");
+    expect(comments.body.comments.map((c: { body: string }) => c.body)).toEqual(["body 2", "again"]);
+    // New writes use the new version.
+    await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "new", comment: { body: "b" } } });
+    expect([...(await versions(a.tenantId)).keys()]).toEqual([2]);
+    expect((await verifyChain(t.db, a.tenantId)).ok).toBe(true);
+  });
+
+  it("resumes a rotation left running", async () => {
+    const a = await buildTenant(t, "rotresume");
+    await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "x", comment: { body: "y" } } });
+    // Simulate a crash right after the new version was added: add it and mark the rotation running.
+    await t.db.system(async (conn) => {
+      await t.db.setTenant(conn, a.tenantId);
+      const v = await t.keyring.addDataKeyVersion(conn, a.tenantId);
+      await conn.insertInto("key_rotations").values({ tenant_id: a.tenantId, version: v, status: "running", finished_at: null }).execute();
+    });
+    expect((await versions(a.tenantId)).get(1)).toBeGreaterThan(0);
+    const n = await resumeRotations(t.db, t.keyring, a.tenantId);
+    expect(n).toBeGreaterThan(0);
+    expect([...(await versions(a.tenantId)).keys()]).toEqual([2]);
+    expect((await a.api("GET", "/api/v2/tickets/1.json")).body.ticket.subject).toBe("x");
+  });
+});
+
+describe("shredding", () => {
+  it("makes the tenant's data unreadable and the API says it is gone", async () => {
+    const a = await buildTenant(t, "shred");
+    await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "secret", comment: { body: "secret body" } } });
+    const other = await buildTenant(t, "shredother");
+    await shredTenant(t.db, t.keyring, a.subdomain);
+    // Whether the host cache still says active (keys missing) or not (status shredded): 410 Gone.
+    const r = await a.api("GET", "/api/v2/tickets/1.json");
+    expect(r.status).toBe(410);
+    // The keys are gone from the database: nothing can open the sealed rows any more.
+    const keys = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("tenant_keys").select("version").execute());
+    expect(keys).toEqual([]);
+    t.keyring.forget(a.tenantId);
+    await expect(t.db.tenant(a.tenantId, (tx) => t.keyring.sealerFor(tx))).rejects.toThrow(/gone/);
+    // Other tenants are unaffected.
+    expect((await other.api("GET", "/api/v2/users/me.json")).status).toBe(200);
+  }, 30_000);
+});
