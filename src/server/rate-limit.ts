@@ -4,12 +4,14 @@ import { AppError } from "../platform/errors.ts";
 import type { AppDeps } from "./deps.ts";
 
 /**
- * Fixed-window rate limits per minute, kept in process memory.
+ * Fixed-window rate limits per minute.
  *
  * Limits: the API limit per credential and per client address (VAULTDESK_RATE_LIMIT_PER_MINUTE,
  * 0 turns it off); sign-in and public forms have their own strict limits whatever that says.
- * Known limit (docs/status.md): counters are per process, so N processes behind a load balancer
- * allow up to N times the limit until the shared store lands.
+ * On PGlite (one process) counters live in memory. On PostgreSQL, several processes share
+ * counters in `rate_limit_counters`: each process counts locally and adds its counts to the shared
+ * row every 200 ms, deciding on (last shared total + its own unsent hits). Across N processes a
+ * limit can be overshot by at most what they receive in one flush interval.
  */
 export interface RateLimiter {
   /** Counts one hit; returns the remaining allowance and the seconds until the window resets. */
@@ -69,4 +71,62 @@ export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: Fast
     }
     if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
   }
+}
+
+type Entry = { window: number; shared: number; pending: number };
+
+/** Counters shared through PostgreSQL, for several server processes (see the note above). */
+export function createSharedRateLimiter(db: import("../platform/db/database.ts").Database, flushMs = 200): RateLimiter & { flush(): Promise<void>; stop(): void } {
+  const entries = new Map<string, Entry>();
+  let flushing: Promise<void> | undefined;
+  const flush = async () => {
+    if (flushing) return flushing;
+    flushing = (async () => {
+      const now = Math.floor(Date.now() / 60_000) * 60_000;
+      for (const [key, e] of entries) {
+        if (e.window < now) {
+          entries.delete(key);
+          continue;
+        }
+        const add = e.pending;
+        e.pending = 0;
+        const r = await db.owner
+          .insertInto("rate_limit_counters")
+          .values({ key, window_start: new Date(e.window), count: add })
+          .onConflict((oc) => oc.columns(["key", "window_start"]).doUpdateSet((eb) => ({ count: eb("rate_limit_counters.count", "+", add) })))
+          .returning("count")
+          .executeTakeFirst()
+          .catch(() => undefined);
+        if (r) e.shared = r.count;
+        else e.pending += add;
+      }
+      if (Math.random() < 0.01) {
+        await db.owner.deleteFrom("rate_limit_counters").where("window_start", "<", new Date(now - 120_000)).execute().catch(() => undefined);
+      }
+    })().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  };
+  const timer = setInterval(() => void flush(), flushMs);
+  timer.unref();
+  return {
+    hit(key, limit) {
+      const t = Date.now();
+      const window = Math.floor(t / 60_000) * 60_000;
+      let e = entries.get(key);
+      if (!e || e.window !== window) {
+        e = { window, shared: 0, pending: 0 };
+        entries.set(key, e);
+      }
+      e.pending++;
+      const n = e.shared + e.pending;
+      const resetSeconds = Math.max(1, Math.ceil((window + 60_000 - t) / 1000));
+      return { allowed: n <= limit, remaining: Math.max(0, limit - n), resetSeconds };
+    },
+    flush,
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }

@@ -6,13 +6,13 @@ import { listTenants } from "../modules/tenants/tenants-service.ts";
 import { resumeRotations } from "../modules/keys/keys-service.ts";
 import { buildApp } from "./app.ts";
 import { startOperatorSocket } from "./operator-socket.ts";
-import { createMemoryRateLimiter } from "./rate-limit.ts";
+import { createMemoryRateLimiter, createSharedRateLimiter } from "./rate-limit.ts";
 
 /** Starts a Vaultdesk server process: migrations, HTTP, the operator socket, graceful shutdown. */
 export async function serve(config: Config): Promise<{ app: FastifyInstance; runtime: Runtime; stop(): Promise<void> }> {
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, { migrate: true });
-  const app = await buildApp({ config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: createMemoryRateLimiter(), now: () => new Date() });
+  const app = await buildApp({ config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: config.databaseUrl ? createSharedRateLimiter(runtime.db) : createMemoryRateLimiter(), now: () => new Date() });
   await app.listen({ port: config.port, host: config.host });
   const operator = config.databaseUrl ? undefined : await startOperatorSocket(runtime, logger);
 

@@ -23,6 +23,9 @@ export async function createTenant(
   input: { subdomain: string; ownerEmail: string; ownerName?: string | undefined; region?: string; password?: string },
 ): Promise<CreatedTenant> {
   return db.system(async (conn) => {
+    // Tenant creation is rare: serialize it, so "first tenant becomes the default" and the
+    // subdomain check cannot race.
+    await sql`SELECT pg_advisory_xact_lock(7413062)`.execute(conn);
     const taken = await conn.selectFrom("tenants").select("id").where("subdomain", "=", input.subdomain).executeTakeFirst();
     if (taken) throw invalid("subdomain", "Subdomain: has already been taken", "DuplicateValue");
     const anyTenant = await conn.selectFrom("tenants").select("id").limit(1).executeTakeFirst();

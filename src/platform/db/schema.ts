@@ -225,6 +225,12 @@ export interface KeyRotationsTable {
   finished_at: Date | null;
 }
 
+export interface RateLimitCountersTable {
+  key: string;
+  window_start: Date;
+  count: number;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -243,4 +249,5 @@ export interface DB {
   audit_heads: AuditHeadsTable;
   audit_log: AuditLogTable;
   key_rotations: KeyRotationsTable;
+  rate_limit_counters: RateLimitCountersTable;
 }

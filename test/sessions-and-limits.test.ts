@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { createTenant } from "../src/modules/tenants/tenants-service.ts";
+import { createSharedRateLimiter } from "../src/server/rate-limit.ts";
+import { openDatabase, SchemaTooNewError } from "../src/platform/db/database.ts";
+import { buildTenant, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+
+let t: TestApp;
+let clock = Date.now();
+let acme: TestTenant;
+beforeAll(async () => {
+  t = await startTestApp({ now: () => new Date(clock) });
+  acme = await buildTenant(t, "sess");
+});
+afterAll(async () => t?.close());
+
+function cookieOf(headers: Record<string, unknown>): string {
+  const raw = headers["set-cookie"] as string[] | undefined;
+  const c = raw?.find((x) => x.startsWith("vd_session="));
+  if (!c) throw new Error("no session cookie");
+  return c.split(";")[0]!;
+}
+
+async function signIn(tenant: TestTenant, email: string, password: string) {
+  return t.request({ method: "POST", path: "/api/v2/session.json", host: tenant.host, body: { email, password } });
+}
+
+describe("password sign-in and sessions", () => {
+  it("sets an HttpOnly SameSite cookie and requires the CSRF token on writes", async () => {
+    const r = await signIn(acme, acme.ownerEmail, acme.ownerPassword);
+    expect(r.status).toBe(201);
+    const setCookie = (r.headers["set-cookie"] as string[]).join(";");
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    const cookie = cookieOf(r.headers);
+    const csrf = r.body.session.csrf_token as string;
+    const me = await t.request({ method: "GET", path: "/api/v2/users/me.json", host: acme.host, headers: { cookie } });
+    expect(me.status).toBe(200);
+    expect(me.body.user.email).toBe(acme.ownerEmail);
+    const body = { ticket: { subject: "via session", comment: { body: "b" } } };
+    const noCsrf = await t.request({ method: "POST", path: "/api/v2/tickets.json", host: acme.host, headers: { cookie }, body });
+    expect(noCsrf.status).toBe(403);
+    const withCsrf = await t.request({ method: "POST", path: "/api/v2/tickets.json", host: acme.host, headers: { cookie, "x-csrf-token": csrf }, body });
+    expect(withCsrf.status).toBe(201);
+    const out = await t.request({ method: "DELETE", path: "/api/v2/session.json", host: acme.host, headers: { cookie, "x-csrf-token": csrf } });
+    expect(out.status).toBe(204);
+    expect((await t.request({ method: "GET", path: "/api/v2/users/me.json", host: acme.host, headers: { cookie } })).status).toBe(401);
+  });
+
+  it("ends idle sessions", async () => {
+    const r = await signIn(acme, acme.ownerEmail, acme.ownerPassword);
+    const cookie = cookieOf(r.headers);
+    clock += 31 * 60_000;
+    try {
+      expect((await t.request({ method: "GET", path: "/api/v2/users/me.json", host: acme.host, headers: { cookie } })).status).toBe(401);
+    } finally {
+      clock = Date.now();
+    }
+  });
+
+  it("audits failed sign-ins and answers them all alike", async () => {
+    const wrong = await signIn(acme, acme.ownerEmail, "not the password at all");
+    const unknown = await signIn(acme, "nobody@nowhere.test", "whatever whatever");
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+    const logs = await acme.api("GET", "/api/v2/audit_logs.json?filter[action]=user.signin_failed");
+    expect(logs.body.audit_logs.length).toBe(2);
+  });
+
+  it("forces a one-time password to be changed before anything else", async () => {
+    const sub = `otp${Date.now()}`;
+    const created = await createTenant(t.db, t.keyring, { subdomain: sub, ownerEmail: `o@${sub}.test` });
+    const host = `${sub}.localhost`;
+    const r = await t.request({ method: "POST", path: "/api/v2/session.json", host, body: { email: `o@${sub}.test`, password: created.oneTimePassword } });
+    expect(r.body.session.must_change_password).toBe(true);
+    const cookie = cookieOf(r.headers);
+    const csrf = r.body.session.csrf_token as string;
+    expect((await t.request({ method: "GET", path: "/api/v2/tickets.json", host, headers: { cookie } })).status).toBe(403);
+    const weak = await t.request({ method: "PUT", path: "/api/v2/users/me/password.json", host, headers: { cookie, "x-csrf-token": csrf }, body: { previous_password: created.oneTimePassword, password: "short" } });
+    expect(weak.status).toBe(422);
+    const ok = await t.request({ method: "PUT", path: "/api/v2/users/me/password.json", host, headers: { cookie, "x-csrf-token": csrf }, body: { previous_password: created.oneTimePassword, password: "a much better passphrase 42" } });
+    expect(ok.status).toBe(204);
+    expect((await t.request({ method: "GET", path: "/api/v2/tickets.json", host, headers: { cookie } })).status).toBe(200);
+  });
+
+  it("refuses password Basic auth on the API", async () => {
+    const r = await t.request({ method: "GET", path: "/api/v2/users/me.json", host: acme.host, headers: { authorization: "Basic " + Buffer.from(`${acme.ownerEmail}:${acme.ownerPassword}`).toString("base64") } });
+    expect(r.status).toBe(401);
+  });
+
+  it("revokes API tokens", async () => {
+    const c = await acme.api("POST", "/api/v2/api_tokens.json", { api_token: { name: "integration" } });
+    expect(c.status).toBe(201);
+    const tok = c.body.api_token.token as string;
+    expect((await acme.api("GET", "/api/v2/users/me.json", undefined, { email: acme.ownerEmail, token: tok })).status).toBe(200);
+    const list = await acme.api("GET", "/api/v2/api_tokens.json");
+    const listed = list.body.api_tokens.find((x: { id: number }) => x.id === c.body.api_token.id);
+    expect(listed.last_used_at).not.toBeNull();
+    expect(JSON.stringify(list.body)).not.toContain(tok);
+    expect((await acme.api("DELETE", `/api/v2/api_tokens/${c.body.api_token.id}.json`)).status).toBe(204);
+    expect((await acme.api("GET", "/api/v2/users/me.json", undefined, { email: acme.ownerEmail, token: tok })).status).toBe(401);
+  });
+
+  it("scopes tokens: a read token cannot write", async () => {
+    const c = await acme.api("POST", "/api/v2/api_tokens.json", { api_token: { name: "reader", scopes: ["read"] } });
+    const as = { email: acme.ownerEmail, token: c.body.api_token.token as string };
+    expect((await acme.api("GET", "/api/v2/tickets.json", undefined, as)).status).toBe(200);
+    expect((await acme.api("POST", "/api/v2/tickets.json", { ticket: { subject: "x", comment: { body: "y" } } }, as)).status).toBe(403);
+  });
+});
+
+describe("rate limits", () => {
+  it("answers 429 with Retry-After past the API limit", async () => {
+    const limited = await startTestApp({ env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "5" } });
+    try {
+      const a = await buildTenant(limited, "rl");
+      const statuses = [];
+      for (let i = 0; i < 7; i++) statuses.push(await a.api("GET", "/api/v2/users/me.json"));
+      expect(statuses.slice(0, 5).map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(statuses[0]!.headers["x-rate-limit"]).toBe("5");
+      const last = statuses[6]!;
+      expect(last.status).toBe(429);
+      expect(Number(last.headers["retry-after"])).toBeGreaterThan(0);
+      expect(last.body.error).toBe("TooManyRequests");
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("keeps sign-in limited even when the API limit is off", async () => {
+    const a = await buildTenant(t, "rlsignin");
+    let last = 0;
+    for (let i = 0; i < 32; i++) last = (await signIn(a, a.ownerEmail, "wrong password here")).status;
+    expect(last).toBe(429);
+  });
+
+  const pgUrl = inject("postgresUrl");
+  if (pgUrl) {
+    it("holds across two server processes sharing PostgreSQL", async () => {
+      const db1 = await openTestDatabase();
+      const db2 = await openTestDatabase();
+      const l1 = createSharedRateLimiter(db1, 50);
+      const l2 = createSharedRateLimiter(db2, 50);
+      const s1 = await startTestApp({ db: db1, rateLimiter: l1, env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "20" } });
+      const s2 = await startTestApp({ db: db2, rateLimiter: l2, env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "20" } });
+      try {
+        const a = await buildTenant(s1, "rlshared");
+        const auth = { authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") };
+        const results: number[] = [];
+        for (let i = 0; i < 30; i++) {
+          const app = i % 2 === 0 ? s1 : s2;
+          results.push((await app.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: auth })).status);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const ok = results.filter((s) => s === 200).length;
+        expect(ok).toBeLessThanOrEqual(24);
+        expect(results.filter((s) => s === 429).length).toBeGreaterThan(0);
+      } finally {
+        l1.stop();
+        l2.stop();
+        await s1.close();
+        await s2.close();
+        await db1.close();
+        await db2.close();
+      }
+    });
+  }
+});
+
+describe("schema versions", () => {
+  it("refuses to run against a schema newer than the code", async () => {
+    const pgUrl = inject("postgresUrl");
+    let db: Awaited<ReturnType<typeof openDatabase>>;
+    let cleanup = async () => {};
+    if (pgUrl) {
+      // A database of its own, so the run's shared database keeps its schema.
+      const pg = (await import("pg")).default;
+      const name = `vd_future_${Date.now()}`;
+      const admin = new pg.Client({ connectionString: pgUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      const u = new URL(pgUrl);
+      u.pathname = `/${name}`;
+      db = await openDatabase({ kind: "postgres", url: u.toString(), poolSize: 2 });
+      await db.migrate();
+      cleanup = async () => {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      };
+    } else {
+      db = await openDatabase({ kind: "pglite", loadDataDir: new Blob([(await import("node:fs")).readFileSync(inject("pgliteTemplate"))]) });
+    }
+    try {
+      await expect(db.checkSchema()).resolves.toBeUndefined();
+      await db.owner.insertInto("vd_migrations" as never).values({ name: "9999_from_the_future.sql" } as never).execute();
+      await expect(db.checkSchema()).rejects.toBeInstanceOf(SchemaTooNewError);
+      await expect(db.migrate()).rejects.toBeInstanceOf(SchemaTooNewError);
+    } finally {
+      await db.close();
+      await cleanup();
+    }
+  });
+});
