@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+describe("configuration", () => {
+  it("has safe defaults and lets flags win over the environment", () => {
+    const c = loadConfig({ PORT: "9000" }, { port: "9100" });
+    expect(c.port).toBe(9100);
+    expect(c.rateLimitPerMinute).toBe(2500);
+    expect(c.baseDomain).toBe("localhost");
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+  it("explains bad values, including how to make a master key", () => {
+    expect(() => loadConfig({ PORT: "http" })).toThrow(ConfigError);
+    try {
+      loadConfig({ VAULTDESK_MASTER_KEY: "short" });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).toMatch(/VAULTDESK_MASTER_KEY.*randomBytes\(32\)/s);
+    }
+    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/postgres/);
+  });
+});
