@@ -70,11 +70,10 @@ tenant
   .action(async (o: { subdomain: string; ownerEmail: string; ownerName?: string; dataDir?: string }) => {
     if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
     const r = (await operate("tenant.create", { subdomain: o.subdomain, ownerEmail: o.ownerEmail, ownerName: o.ownerName })) as {
-      subdomain: string; ownerEmail: string; oneTimePassword: string; apiToken: string;
+      subdomain: string; ownerEmail: string; oneTimePassword: string; apiToken: string; url: string;
     };
-    const cfg = config();
     console.log(`Created tenant '${r.subdomain}' with owner ${r.ownerEmail}.`);
-    console.log(`Sign in at http://${r.subdomain}.${cfg.baseDomain}:${cfg.port}/ with this one-time password (you must change it at first sign-in):`);
+    console.log(`Sign in at ${r.url} with this one-time password (you must change it at first sign-in):`);
     console.log(`One-time password: ${r.oneTimePassword}`);
     console.log("API token for the owner (shown once; use it as email/token:TOKEN or Bearer TOKEN):");
     console.log(`API token: ${r.apiToken}`);

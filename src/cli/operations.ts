@@ -15,7 +15,8 @@ export const operations = {
     input: z.object({ subdomain, ownerEmail: email, ownerName: name.optional() }),
     run: async (rt: Runtime, a: { subdomain: string; ownerEmail: string; ownerName?: string | undefined }) => {
       const t = await createTenant(rt.db, rt.keyring, a);
-      return { subdomain: t.subdomain, ownerEmail: t.ownerEmail, oneTimePassword: t.oneTimePassword, apiToken: t.apiToken };
+      const port = rt.listenPort ?? rt.config.port;
+      return { subdomain: t.subdomain, ownerEmail: t.ownerEmail, oneTimePassword: t.oneTimePassword, apiToken: t.apiToken, url: `http://${t.subdomain}.${rt.config.baseDomain}:${port}/` };
     },
   },
   "tenant.list": {

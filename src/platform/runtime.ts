@@ -15,6 +15,8 @@ export interface Runtime {
   readonly db: Database;
   readonly keyring: Keyring;
   readonly masterKeyCreated: boolean;
+  /** Where the server of this process listens, once it does (for messages such as sign-in URLs). */
+  listenPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function openRuntime(config: Config, opts: { migrate: boolean }): P
     db,
     keyring: new Keyring(provider),
     masterKeyCreated: created,
+    listenPort: undefined,
     async close() {
       await db.close();
       lock?.release();

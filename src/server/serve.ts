@@ -17,6 +17,7 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
   const operator = config.databaseUrl ? undefined : await startOperatorSocket(runtime, logger);
 
   const port = (app.server.address() as { port: number }).port;
+  runtime.listenPort = port;
   const base = `http://${config.baseDomain}:${port}`;
   const say = (s: string) => process.stdout.write(s + "\n");
   say(`Vaultdesk is listening on ${base} (${config.databaseUrl ? "PostgreSQL" : `embedded database in ${config.dataDir}`})`);

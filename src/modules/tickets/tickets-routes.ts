@@ -1,8 +1,6 @@
-import crypto from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { RequestContext } from "../../platform/context.ts";
-import { notFound } from "../../platform/errors.ts";
 import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../server/deps.ts";
 import { pageEnvelope, parsePage } from "../../server/pagination.ts";
@@ -13,7 +11,7 @@ import { presentUsersByIds } from "../users/users-service.ts";
 import { userView } from "../users/users-types.ts";
 import { orgView } from "../organizations/organizations-types.ts";
 import * as fields from "./ticket-fields-service.ts";
-import * as repo from "./tickets-repo.ts";
+import type * as repo from "./tickets-repo.ts";
 import * as service from "./tickets-service.ts";
 import { auditView, commentView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketUpdateInput, ticketView } from "./tickets-types.ts";
 
@@ -87,7 +85,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     handler: async (ctx, { body }) => {
       const results = [];
       for (const [index, t] of body.tickets.entries()) results.push({ index, id: (await service.createTicket(ctx, t)).id, status: "Created", success: true });
-      return { job_status: await recordJob(ctx, "bulk_create_job", results) };
+      return { job_status: await service.recordJobStatus(ctx, "bulk_create_job", results) };
     },
   });
   defineRoute(app, deps, {
@@ -109,17 +107,13 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
           results.push({ index, id, status: "Updated", success: true });
         }
       }
-      return { job_status: await recordJob(ctx, "bulk_update_job", results) };
+      return { job_status: await service.recordJobStatus(ctx, "bulk_update_job", results) };
     },
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/job_statuses/:id", operationId: "showJobStatus", tag: "tickets", auth: "user",
     params: z.object({ id: z.string().uuid() }), response: z.object({ job_status: jobStatusView }),
-    handler: async (ctx, { params }) => {
-      const j = await repo.findJobStatus(ctx.tx, params.id);
-      if (!j) throw notFound();
-      return { job_status: { id: j.id, url: `${ctx.apiBase}/job_statuses/${j.id}.json`, status: j.status, job_type: j.job_type, total: j.total, progress: j.progress, message: "Completed", results: j.results as Array<{ index: number }> } };
-    },
+    handler: async (ctx, { params }) => ({ job_status: await service.showJobStatus(ctx, params.id) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/:id/comments", operationId: "listTicketComments", tag: "tickets", auth: "user",
@@ -167,10 +161,4 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     params: publicIdParam, response: z.undefined(), status: 204,
     handler: async (ctx, { params }) => { await fields.deleteTicketField(ctx, params.id); },
   });
-}
-
-async function recordJob(ctx: RequestContext, jobType: string, results: Array<{ index: number; id: number; status: string; success: boolean }>) {
-  const id = crypto.randomUUID();
-  await repo.insertJobStatus(ctx.tx, { id, job_type: jobType, total: results.length, results });
-  return { id, url: `${ctx.apiBase}/job_statuses/${id}.json`, status: "completed", job_type: jobType, total: results.length, progress: results.length, message: "Completed", results };
 }
