@@ -32,6 +32,17 @@ describe("tickets API", () => {
     expect(list.body.count).toBe(1);
   });
 
+  it("numbers tickets 1..N per tenant without gaps or duplicates under concurrency", async () => {
+    const c = await buildTenant(t, "concurrent");
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => c.api("POST", "/api/v2/tickets.json", { ticket: { subject: `c${i}`, comment: { body: "b" } } })));
+    expect(rs.every((r) => r.status === 201)).toBe(true);
+    const ids = rs.map((r) => r.body.ticket.id as number).sort((x, y) => x - y);
+    expect(ids).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // In order: a ticket created after others were answered gets a higher number.
+    const next = await c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "after", comment: { body: "b" } } });
+    expect(next.body.ticket.id).toBe(41);
+  });
+
   it("refuses going back to new and changing closed tickets", async () => {
     const c = await acme.api("POST", "/api/v2/tickets.json", { ticket: { subject: "s", comment: { body: "b" } } });
     const id = c.body.ticket.id;
