@@ -5,6 +5,7 @@ import * as groups from "./groups/groups-routes.ts";
 import * as identity from "./identity/identity-routes.ts";
 import * as organizations from "./organizations/organizations-routes.ts";
 import * as search from "./search/search-routes.ts";
+import * as setup from "./setup/setup-routes.ts";
 import * as tickets from "./tickets/tickets-routes.ts";
 import * as users from "./users/users-routes.ts";
 
@@ -17,4 +18,5 @@ export const modules: Array<{ register(app: FastifyInstance, deps: AppDeps): Pro
   tickets,
   search,
   audit,
+  setup,
 ];

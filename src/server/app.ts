@@ -74,7 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const resolveTenant = createTenantResolver(deps);
   app.addHook("onRequest", async (req) => {
     const path = req.url.split("?")[0]!;
-    if (path === "/healthz" || path === "/readyz") return;
+    if (path === "/healthz" || path === "/readyz" || path === "/api/v2/setup") return;
     const t = await resolveTenant(req.hostname);
     if (t.kind === "none") {
       if (path === "/api/v2/openapi") return;

@@ -3,6 +3,7 @@ import type { Keyring } from "../platform/crypto/keyring.ts";
 import type { Database } from "../platform/db/database.ts";
 import type { Logger } from "../platform/logging.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import type { SetupGate } from "../modules/setup/setup-service.ts";
 
 /** What the HTTP layer and modules are built from. */
 export interface AppDeps {
@@ -13,6 +14,8 @@ export interface AppDeps {
   readonly rateLimiter: RateLimiter;
   /** Wall clock, injectable for tests of expiry. */
   readonly now: () => Date;
+  /** First-run gate; absent when the process was started without one (tests, CLI). */
+  readonly setup?: SetupGate | undefined;
 }
 
 export type ResolvedTenant = { id: string; subdomain: string; region: string };

@@ -4,6 +4,7 @@ import { createLogger } from "../platform/logging.ts";
 import { openRuntime, type Runtime } from "../platform/runtime.ts";
 import { listTenants } from "../modules/tenants/tenants-service.ts";
 import { resumeRotations } from "../modules/keys/keys-service.ts";
+import { SetupGate } from "../modules/setup/setup-service.ts";
 import { buildApp } from "./app.ts";
 import { startOperatorSocket } from "./operator-socket.ts";
 import { createMemoryRateLimiter, createSharedRateLimiter } from "./rate-limit.ts";
@@ -12,7 +13,8 @@ import { createMemoryRateLimiter, createSharedRateLimiter } from "./rate-limit.t
 export async function serve(config: Config): Promise<{ app: FastifyInstance; runtime: Runtime; stop(): Promise<void> }> {
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, { migrate: true });
-  const app = await buildApp({ config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: config.databaseUrl ? createSharedRateLimiter(runtime.db) : createMemoryRateLimiter(), now: () => new Date() });
+  const setup = new SetupGate();
+  const app = await buildApp({ setup, config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: config.databaseUrl ? createSharedRateLimiter(runtime.db) : createMemoryRateLimiter(), now: () => new Date() });
   await app.listen({ port: config.port, host: config.host });
   const operator = config.databaseUrl ? undefined : await startOperatorSocket(runtime, logger);
 
@@ -23,7 +25,9 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
   say(`Vaultdesk is listening on ${base} (${config.databaseUrl ? "PostgreSQL" : `embedded database in ${config.dataDir}`})`);
   if (runtime.masterKeyCreated) say(`A new master key was written to ${config.dataDir}/master.key (mode 0600). Back it up: without it the data cannot be read.`);
   if ((await listTenants(runtime.db)).length === 0) {
-    say("No account exists yet. Create the first one with:");
+    say("No account exists yet. Create the first one in a browser (the token proves you can read this console):");
+    say(`  ${base}/setup?token=${setup.token}`);
+    say("or on the command line:");
     say(`  npx vaultdesk tenant create --subdomain acme --owner-email you@example.com${config.dataDir.endsWith("/vaultdesk-data") ? "" : ` --data-dir ${config.dataDir}`}`);
   }
 

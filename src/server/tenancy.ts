@@ -32,7 +32,8 @@ export function createTenantResolver(deps: AppDeps): (hostname: string) => Promi
     else {
       t = await findTenant(deps.db, key);
       if (cache.size > 10_000) cache.clear();
-      cache.set(ck, { at: Date.now(), value: t });
+      // Misses are not cached: a tenant created a moment ago must resolve at once.
+      if (t) cache.set(ck, { at: Date.now(), value: t });
     }
     if (!t) return { kind: "none" };
     if (t.status === "shredded") return { kind: "gone" };

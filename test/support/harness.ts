@@ -37,13 +37,13 @@ export async function openTestDatabase(): Promise<Database> {
   return openDatabase({ kind: "pglite", loadDataDir: new Blob([fs.readFileSync(template)]) });
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/server/rate-limit.ts").RateLimiter } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/server/rate-limit.ts").RateLimiter; setup?: import("../../src/modules/setup/setup-service.ts").SetupGate } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-test-"));
   const config = loadConfig({ VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: opts.logStream ? "info" : "silent", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", ...opts.env });
   const db = opts.db ?? (await openTestDatabase());
   const keyring = new Keyring(new LocalMasterKey(crypto.randomBytes(32)));
   const logger = createLogger(config.logLevel, opts.logStream as never);
-  const app = await buildApp({ config, db, keyring, logger, rateLimiter: opts.rateLimiter ?? createMemoryRateLimiter(), now: opts.now ?? (() => new Date()) });
+  const app = await buildApp({ setup: opts.setup, config, db, keyring, logger, rateLimiter: opts.rateLimiter ?? createMemoryRateLimiter(), now: opts.now ?? (() => new Date()) });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const port = (app.server.address() as { port: number }).port;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
@@ -149,4 +149,30 @@ async function createTokenFor(t: TestApp, tenant: TestTenant, userNiceId: number
     const r = await createApiToken({ keyring: t.keyring }, ctx, { name: "test token", userId: u.id });
     return r.secret;
   });
+}
+
+/** A database of its own with the schema and no tenants (PGlite, or a fresh PostgreSQL database dropped by `drop`). */
+export async function openEmptyDatabase(): Promise<{ db: Database; drop(): Promise<void> }> {
+  const pgUrl = inject("postgresUrl");
+  if (!pgUrl) {
+    const db = await openDatabase({ kind: "pglite", loadDataDir: new Blob([fs.readFileSync(inject("pgliteTemplate"))]) });
+    return { db, drop: async () => db.close() };
+  }
+  const pg = (await import("pg")).default;
+  const name = `vd_empty_${Date.now()}_${crypto.randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(pgUrl);
+  u.pathname = `/${name}`;
+  const db = await openDatabase({ kind: "postgres", url: u.toString(), poolSize: 4 });
+  await db.migrate();
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
 }

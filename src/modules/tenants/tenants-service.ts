@@ -20,7 +20,7 @@ export type CreatedTenant = { tenantId: string; subdomain: string; ownerEmail: s
 export async function createTenant(
   db: Database,
   keyring: Keyring,
-  input: { subdomain: string; ownerEmail: string; ownerName?: string | undefined; region?: string; password?: string },
+  input: { subdomain: string; ownerEmail: string; ownerName?: string | undefined; region?: string; password?: string; onlyIfFirst?: boolean },
 ): Promise<CreatedTenant> {
   return db.system(async (conn) => {
     // Tenant creation is rare: serialize it, so "first tenant becomes the default" and the
@@ -29,6 +29,7 @@ export async function createTenant(
     const taken = await conn.selectFrom("tenants").select("id").where("subdomain", "=", input.subdomain).executeTakeFirst();
     if (taken) throw invalid("subdomain", "Subdomain: has already been taken", "DuplicateValue");
     const anyTenant = await conn.selectFrom("tenants").select("id").limit(1).executeTakeFirst();
+    if (input.onlyIfFirst && anyTenant) throw new AppError("InvalidEndpoint", { description: "Setup is finished: an account exists." });
     const tenantId = crypto.randomUUID();
     await conn
       .insertInto("tenants")

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SetupGate } from "../src/modules/setup/setup-service.ts";
+import { openEmptyDatabase, startTestApp, type TestApp } from "./support/harness.ts";
+
+let t: TestApp;
+let empty: Awaited<ReturnType<typeof openEmptyDatabase>>;
+const gate = new SetupGate();
+
+beforeAll(async () => {
+  empty = await openEmptyDatabase();
+  t = await startTestApp({ db: empty.db, setup: gate });
+});
+afterAll(async () => {
+  await t?.close();
+  await empty?.drop();
+});
+
+const body = (token: string, password = "correct horse battery 9") => ({
+  token,
+  account: { name: "Acme Support", subdomain: "acme" },
+  owner: { name: "Ann Owner", email: "ann@acme.test", password },
+});
+
+describe("first-run setup", () => {
+  it("says setup is needed on an empty install, and no account answers on the bare host", async () => {
+    const s = await t.request({ method: "GET", path: "/api/v2/setup.json", host: "localhost" });
+    expect(s.body).toEqual({ setup: { needed: true } });
+    expect((await t.request({ method: "GET", path: "/api/v2/users/me.json", host: "localhost" })).status).toBe(404);
+  });
+
+  it("refuses a wrong token and a weak password, creating nothing", async () => {
+    const wrong = await t.request({ method: "POST", path: "/api/v2/setup.json", host: "localhost", body: body("not-the-token") });
+    expect(wrong.status).toBe(403);
+    const weak = await t.request({ method: "POST", path: "/api/v2/setup.json", host: "localhost", body: body(gate.token, "short") });
+    expect(weak.status).toBe(422);
+    expect((await t.request({ method: "GET", path: "/api/v2/setup.json", host: "localhost" })).body.setup.needed).toBe(true);
+  });
+
+  it("creates the first account with the console token, then the owner can sign in; setup is then gone", async () => {
+    const ok = await t.request({ method: "POST", path: "/api/v2/setup.json", host: "localhost", body: body(gate.token) });
+    expect(ok.status).toBe(201);
+    expect(ok.body.account.subdomain).toBe("acme");
+    const signIn = await t.request({ method: "POST", path: "/api/v2/session.json", host: "localhost", body: { email: "ann@acme.test", password: "correct horse battery 9" } });
+    expect(signIn.status).toBe(201);
+    expect(signIn.body.session.must_change_password).toBe(false);
+    const again = await t.request({ method: "POST", path: "/api/v2/setup.json", host: "localhost", body: body(gate.token) });
+    expect(again.status).toBe(404);
+    expect((await t.request({ method: "GET", path: "/api/v2/setup.json", host: "localhost" })).body.setup.needed).toBe(false);
+  });
+});
