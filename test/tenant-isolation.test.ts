@@ -1,0 +1,223 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registeredRoutes } from "../src/server/route.ts";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+
+/**
+ * Tenant isolation over every route the server registers. Tenant B's owner aims at tenant A's
+ * resources; every answer must be the one a missing id gets, and A's data must be unchanged.
+ * A route without an entry in `plans` fails the suite, so a new route cannot skip isolation.
+ */
+
+let t: TestApp;
+let A: TestTenant;
+let B: TestTenant;
+const MARK = `ZQISO${Date.now()}`;
+/** Ids of tenant A's resources, by kind. B owns no resources with ids as high as these. */
+const ids: Record<string, number | string> = {};
+
+beforeAll(async () => {
+  t = await startTestApp();
+  A = await buildTenant(t, "isoa");
+  B = await buildTenant(t, "isob");
+  // Tenant A gets many of everything, so its ids are higher than any of B's.
+  for (let i = 0; i < 6; i++) await buildUser(t, A, "end-user", `${MARK} user ${i}`);
+  const agent = await buildUser(t, A, "agent", `${MARK} agent`);
+  ids.user = agent.id;
+  for (let i = 0; i < 4; i++) await A.api("POST", "/api/v2/organizations.json", { organization: { name: `${MARK} org ${i}`, notes: MARK } });
+  ids.organization = 4;
+  for (let i = 0; i < 4; i++) await A.api("POST", "/api/v2/groups.json", { group: { name: `${MARK} group ${i}` } });
+  ids.group = 4;
+  for (let i = 0; i < 4; i++) await A.api("POST", "/api/v2/group_memberships.json", { group_membership: { user_id: agent.id, group_id: i + 1 } });
+  ids.group_membership = 4;
+  for (let i = 0; i < 4; i++) await A.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: `${MARK} field ${i}` } });
+  ids.ticket_field = 4;
+  for (let i = 0; i < 6; i++) {
+    await A.api("POST", "/api/v2/tickets.json", {
+      ticket: { subject: `${MARK} ticket ${i}`, comment: { body: `${MARK} body` }, tags: ["isolation"], requester: { email: `req${i}@${MARK.toLowerCase()}.test`, name: `${MARK} req` } },
+    });
+    await A.api("PUT", `/api/v2/tickets/${i + 1}.json`, { ticket: { comment: { body: `${MARK} note`, public: false } } });
+  }
+  ids.ticket = 6;
+  for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
+  ids.api_token = 4;
+  const job = await A.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: `${MARK} bulk`, comment: { body: MARK } }] });
+  ids.job = job.body.job_status.id as string;
+  // Tenant B: a little of everything, with ids that stay below A's.
+  await B.api("POST", "/api/v2/tickets.json", { ticket: { subject: "b ticket", comment: { body: "b" } } });
+  await B.api("POST", "/api/v2/organizations.json", { organization: { name: "b org" } });
+  await B.api("POST", "/api/v2/groups.json", { group: { name: "b group" } });
+});
+afterAll(async () => t?.close());
+
+type Call = { method: string; path: string; body?: unknown };
+type Plan =
+  | { kind: "id"; calls: (id: number | string, missing: number | string) => { foreign: Call; missing: Call }; resource: string }
+  | { kind: "collection" }
+  | { kind: "own" };
+
+const ticketBody = { ticket: { subject: "x", comment: { body: "y" } } };
+const missingUuid = "00000000-0000-4000-8000-000000000000";
+
+/** How to aim each route at tenant A's resources. */
+const plans: Record<string, Plan> = {
+  showTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}.json` } }) },
+  updateTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/tickets/${id}.json`, body: { ticket: { status: "open", comment: { body: "hijack" } } } }, missing: { method: "PUT", path: `/api/v2/tickets/${m}.json`, body: { ticket: { status: "open", comment: { body: "hijack" } } } } }) },
+  deleteTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/tickets/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/tickets/${m}.json` } }) },
+  listTicketComments: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/comments.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/comments.json` } }) },
+  listTicketAudits: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/audits.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/audits.json` } }) },
+  showJobStatus: { kind: "id", resource: "job", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/job_statuses/${id}.json` }, missing: { method: "GET", path: `/api/v2/job_statuses/${m}.json` } }) },
+  showUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}.json` }, missing: { method: "GET", path: `/api/v2/users/${m}.json` } }) },
+  updateUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}.json`, body: { user: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/users/${m}.json`, body: { user: { name: "hijack" } } } }) },
+  listUserGroupMemberships: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/group_memberships.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/group_memberships.json` } }) },
+  showOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/organizations/${id}.json` }, missing: { method: "GET", path: `/api/v2/organizations/${m}.json` } }) },
+  updateOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/organizations/${id}.json`, body: { organization: { notes: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/organizations/${m}.json`, body: { organization: { notes: "hijack" } } } }) },
+  deleteOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/organizations/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/organizations/${m}.json` } }) },
+  showGroup: { kind: "id", resource: "group", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/groups/${id}.json` }, missing: { method: "GET", path: `/api/v2/groups/${m}.json` } }) },
+  updateGroup: { kind: "id", resource: "group", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/groups/${id}.json`, body: { group: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/groups/${m}.json`, body: { group: { name: "hijack" } } } }) },
+  deleteGroup: { kind: "id", resource: "group", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/groups/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/groups/${m}.json` } }) },
+  listGroupMembershipsByGroup: { kind: "id", resource: "group", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/groups/${id}/memberships.json` }, missing: { method: "GET", path: `/api/v2/groups/${m}/memberships.json` } }) },
+  showGroupMembership: { kind: "id", resource: "group_membership", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/group_memberships/${id}.json` }, missing: { method: "GET", path: `/api/v2/group_memberships/${m}.json` } }) },
+  deleteGroupMembership: { kind: "id", resource: "group_membership", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/group_memberships/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/group_memberships/${m}.json` } }) },
+  showTicketField: { kind: "id", resource: "ticket_field", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/ticket_fields/${id}.json` }, missing: { method: "GET", path: `/api/v2/ticket_fields/${m}.json` } }) },
+  updateTicketField: { kind: "id", resource: "ticket_field", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/ticket_fields/${id}.json`, body: { ticket_field: { title: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/ticket_fields/${m}.json`, body: { ticket_field: { title: "hijack" } } } }) },
+  deleteTicketField: { kind: "id", resource: "ticket_field", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/ticket_fields/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/ticket_fields/${m}.json` } }) },
+  revokeApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/api_tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/api_tokens/${m}.json` } }) },
+  // Collections and searches: checked below for A's markers.
+  listTickets: { kind: "collection" },
+  showManyTickets: { kind: "collection" },
+  listUsers: { kind: "collection" },
+  showManyUsers: { kind: "collection" },
+  searchUsers: { kind: "collection" },
+  listOrganizations: { kind: "collection" },
+  showManyOrganizations: { kind: "collection" },
+  listGroups: { kind: "collection" },
+  listGroupMemberships: { kind: "collection" },
+  listTicketFields: { kind: "collection" },
+  listApiTokens: { kind: "collection" },
+  listAuditLogs: { kind: "collection" },
+  search: { kind: "collection" },
+  // Routes about the caller only, or creating new rows in the caller's own tenant.
+  showCurrentUser: { kind: "own" },
+  createTicket: { kind: "own" },
+  createManyTickets: { kind: "own" },
+  updateManyTickets: { kind: "own" },
+  createUser: { kind: "own" },
+  createOrganization: { kind: "own" },
+  createGroup: { kind: "own" },
+  createGroupMembership: { kind: "own" },
+  createTicketField: { kind: "own" },
+  createApiToken: { kind: "own" },
+  createSession: { kind: "own" },
+  showSession: { kind: "own" },
+  deleteSession: { kind: "own" },
+  changeOwnPassword: { kind: "own" },
+};
+
+const missingFor = (resource: string) => (resource === "job" ? missingUuid : 999_999);
+
+describe("tenant isolation", () => {
+  it("has an isolation plan for every registered route", () => {
+    const unplanned = [...new Set(registeredRoutes.map((r) => r.operationId))].filter((op) => !(op in plans));
+    expect(unplanned, `routes without an isolation plan: ${unplanned.join(", ")}`).toEqual([]);
+  });
+
+  it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
+    const snapshotA = async () => {
+      const out: Record<string, unknown> = {};
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json"]) {
+        const r = await A.api("GET", p);
+        out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "");
+      }
+      return out;
+    };
+    const before = await snapshotA();
+    const checked: string[] = [];
+    for (const [op, plan] of Object.entries(plans)) {
+      if (plan.kind !== "id") continue;
+      const { foreign, missing } = plan.calls(ids[plan.resource]!, missingFor(plan.resource));
+      const f = await B.api(foreign.method, foreign.path, foreign.body);
+      const m = await B.api(missing.method, missing.path, missing.body);
+      expect(f.status, `${op} on A's id`).toBe(404);
+      expect(f.body, `${op} body`).toEqual(m.body);
+      expect(f.text).not.toContain(MARK);
+      checked.push(op);
+    }
+    expect(checked.length).toBeGreaterThan(20);
+    expect(await snapshotA()).toEqual(before);
+  });
+
+  it("never lists or finds tenant A's rows for tenant B", async () => {
+    const paths = [
+      "/api/v2/tickets.json?per_page=100",
+      "/api/v2/tickets.json?page[size]=100",
+      "/api/v2/tickets/show_many.json?ids=1,2,3,4,5,6&include=users,organizations,groups",
+      "/api/v2/users.json?per_page=100",
+      "/api/v2/users/show_many.json?ids=1,2,3,4,5,6,7,8",
+      `/api/v2/users/search.json?query=req1@${MARK.toLowerCase()}.test`,
+      "/api/v2/organizations.json",
+      "/api/v2/organizations/show_many.json?ids=1,2,3,4",
+      "/api/v2/groups.json",
+      "/api/v2/group_memberships.json",
+      "/api/v2/ticket_fields.json",
+      "/api/v2/api_tokens.json",
+      "/api/v2/audit_logs.json?per_page=100",
+      "/api/v2/search.json?query=type:ticket%20tags:isolation",
+      `/api/v2/search.json?query=requester:req1@${MARK.toLowerCase()}.test`,
+      "/api/v2/search.json?query=status<closed",
+    ];
+    for (const p of paths) {
+      const r = await B.api("GET", p);
+      expect(r.status, p).toBe(200);
+      expect(r.text, p).not.toContain(MARK);
+      expect(r.text.toLowerCase(), p).not.toContain(MARK.toLowerCase());
+    }
+    const tickets = await B.api("GET", "/api/v2/search.json?query=tags:isolation");
+    expect(tickets.body.results).toEqual([]);
+    const many = await B.api("GET", "/api/v2/tickets/show_many.json?ids=2,3,4,5,6");
+    expect(many.body.tickets).toEqual([]);
+  });
+
+  it("refuses a token of tenant A on tenant B's host", async () => {
+    const basic = await t.request({ method: "GET", path: "/api/v2/users/me.json", host: B.host, headers: { authorization: "Basic " + Buffer.from(`${A.ownerEmail}/token:${A.ownerToken}`).toString("base64") } });
+    expect(basic.status).toBe(401);
+    const bearer = await t.request({ method: "GET", path: "/api/v2/tickets/1.json", host: B.host, headers: { authorization: `Bearer ${A.ownerToken}` } });
+    expect(bearer.status).toBe(401);
+    // A's own host accepts it (control).
+    expect((await A.api("GET", "/api/v2/users/me.json")).status).toBe(200);
+  });
+
+  it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations"];
+    await t.db.system(async (conn) => {
+      await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
+      for (const table of tables) {
+        const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(conn);
+        expect(r.rows[0]!.n, table).toBe(0);
+      }
+      await sql`SELECT set_config('app.tenant_id', ${A.tenantId}, true)`.execute(conn);
+      for (const table of ["users", "tickets", "ticket_comments", "audit_log"]) {
+        const all = await sql<{ n: number; mine: number }>`SELECT count(*)::int AS n, count(*) FILTER (WHERE tenant_id = ${A.tenantId})::int AS mine FROM ${sql.table(table)}`.execute(conn);
+        expect(all.rows[0]!.n, table).toBeGreaterThan(0);
+        expect(all.rows[0]!.n, table).toBe(all.rows[0]!.mine);
+      }
+      // Writing a row for another tenant is refused by the policy's WITH CHECK (last: it aborts the transaction).
+      await expect(
+        sql`INSERT INTO tenant_counters (tenant_id, name, value) VALUES (${B.tenantId}, 'forged', 1)`.execute(conn),
+      ).rejects.toThrow(/row-level security/);
+    });
+  });
+
+  it("runs the app as a role that is not superuser, not BYPASSRLS, and owns nothing", async () => {
+    const role = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'vaultdesk_app'`.execute(t.db.owner);
+    expect(role.rows[0]).toEqual({ rolsuper: false, rolbypassrls: false });
+    const owned = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_tables WHERE tableowner = 'vaultdesk_app'`.execute(t.db.owner);
+    expect(owned.rows[0]!.n).toBe(0);
+    const forced = await sql<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>`
+      SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c
+      JOIN information_schema.columns col ON col.table_name = c.relname AND col.column_name = 'tenant_id' AND col.table_schema = 'public'
+      WHERE c.relkind = 'r' AND c.relname <> 'tenants'`.execute(t.db.owner);
+    expect(forced.rows.length).toBeGreaterThan(10);
+    for (const r of forced.rows) expect([r.relname, r.relrowsecurity, r.relforcerowsecurity]).toEqual([r.relname, true, true]);
+  });
+});
