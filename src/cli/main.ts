@@ -27,7 +27,8 @@ async function operate(op: string, args: unknown): Promise<unknown> {
     if (!body.ok) throw new CliError(`${body.error}: ${body.description}`);
     return body.result;
   }
-  const rt = await openRuntime(cfg, { migrate: op === "migrate" });
+  // Same as a server start: bring the schema up to date (refusing a newer one).
+  const rt = await openRuntime(cfg, { migrate: true });
   try {
     return await runOperation(rt, op, args);
   } finally {
