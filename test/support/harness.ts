@@ -63,7 +63,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; logStre
             method,
             path: p,
             agent,
-            headers: { host, ...(payload !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+            headers: { host, ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...headers },
           },
           (res) => {
             const chunks: Buffer[] = [];

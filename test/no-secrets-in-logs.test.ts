@@ -1,0 +1,66 @@
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registeredRoutes } from "../src/server/route.ts";
+import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+
+/**
+ * A marker, an e-mail address, a phone number, a card number and the API token go through every
+ * route (bodies, query strings, path segments, headers, error paths); none may reach the logs.
+ */
+const MARK = `ZQLOG${Date.now()}`;
+const EMAIL = `${MARK.toLowerCase()}@log-marker.test`;
+const PHONE = "+1 555 0123 987";
+const CARD = "4111 1111 1111 1111";
+
+let t: TestApp;
+let a: TestTenant;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString("utf8"));
+      cb();
+    },
+  });
+  t = await startTestApp({ logStream: sink });
+  a = await buildTenant(t, "logs");
+});
+afterAll(async () => t?.close());
+
+function fill(url: string): string {
+  return url.replace(/:id/g, encodeURIComponent(`${MARK}${EMAIL}`));
+}
+
+describe("logs", () => {
+  it("never contain content, personal data, card numbers or credentials", async () => {
+    // Successful writes that carry every kind of sensitive value.
+    const org = await a.api("POST", "/api/v2/organizations.json", { organization: { name: `${MARK} org`, notes: `${CARD} ${PHONE}` } });
+    const user = await a.api("POST", "/api/v2/users.json", { user: { name: `${MARK} user`, email: EMAIL, phone: PHONE, organization_id: org.body.organization.id } });
+    const ticket = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARK} ${CARD}`, comment: { body: `${MARK} ${EMAIL} ${PHONE} ${CARD}` }, requester_id: user.body.user.id } });
+    expect(ticket.status).toBe(201);
+    await a.api("PUT", `/api/v2/tickets/${ticket.body.ticket.id}.json`, { ticket: { comment: { body: `${MARK} ${CARD}` } } });
+    await a.api("GET", `/api/v2/users/search.json?query=${encodeURIComponent(EMAIL)}`);
+    await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(`requester:${EMAIL}`)}`);
+    await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(`${MARK} ${CARD}`)}`); // 422: free text
+    await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: EMAIL, password: `${MARK}-password` } }); // 401
+    await t.request({ method: "POST", path: "/api/v2/tickets.json", host: a.host, rawBody: `{"ticket":{"subject":"${MARK}"`, headers: { authorization: `Bearer ${a.ownerToken}` } }); // 400
+    await t.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: { authorization: `Bearer ${MARK}${a.ownerToken}` } }); // 401
+    await t.request({ method: "GET", path: `/api/v2/users/me.json?email=${encodeURIComponent(EMAIL)}`, host: `${MARK.toLowerCase()}.localhost` }); // 404 host
+
+    // Every registered route, with the marker in the path, the query and the body.
+    for (const r of registeredRoutes) {
+      const path = `${fill(r.url)}.json?${encodeURIComponent(MARK)}=${encodeURIComponent(EMAIL)}&q=${encodeURIComponent(CARD)}`;
+      const body = r.method === "GET" || r.method === "DELETE" ? undefined : { [MARK]: { name: `${MARK}`, email: EMAIL, phone: PHONE, card: CARD } };
+      const res = await t.request({ method: r.method, path, host: a.host, body, headers: { authorization: `Basic ${Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64")}`, "x-marker": MARK } });
+      expect(res.status, `${r.method} ${r.url}`).toBeLessThan(500);
+    }
+
+    const log = lines.join("");
+    expect(log.length).toBeGreaterThan(1000);
+    expect(log).toMatch(/"reqId":"[0-9a-f-]{36}"/); // positive control: request logs were captured
+    for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail]) {
+      expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
+    }
+  });
+});
