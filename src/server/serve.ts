@@ -15,6 +15,19 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
   const runtime = await openRuntime(config, { migrate: true });
   const setup = new SetupGate();
   const app = await buildApp({ setup, config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: config.databaseUrl ? createSharedRateLimiter(runtime.db) : createMemoryRateLimiter(), now: () => new Date() });
+  // Graceful shutdown: count requests in flight; once draining, new requests get 503 (and
+  // /readyz says not ready) while those already accepted run to completion.
+  let inflight = 0;
+  let draining = false;
+  app.addHook("onRequest", async (_req, reply) => {
+    if (draining) {
+      reply.code(503).header("Connection", "close").send({ error: "Unavailable", description: "The server is shutting down; try again shortly." });
+      return reply;
+    }
+    inflight++;
+    reply.raw.once("close", () => inflight--);
+    return undefined;
+  });
   await app.listen({ port: config.port, host: config.host });
   const operator = config.databaseUrl ? undefined : await startOperatorSocket(runtime, logger);
 
@@ -43,7 +56,9 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      // Fastify stops accepting, lets in-flight requests finish, then resolves.
+      draining = true;
+      const deadline = Date.now() + 20_000;
+      while (inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await app.close();
       await operator?.close();
       await runtime.close();
