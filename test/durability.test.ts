@@ -95,7 +95,7 @@ describe("durability of the embedded database", () => {
     servers.push(s2);
     const list = await call(s2.port, "acme.localhost", token, "GET", "/api/v2/tickets.json?per_page=100");
     expect(list.body.count).toBe(created.length);
-    expect(new Set(list.body.tickets.map((x: { id: number }) => x.id))).toEqual(new Set(created.map((r) => r.id)));
+    expect(new Set(list.body.tickets.map((x: { id: number }) => x.id))).toEqual(new Set(created.map((r) => (r as { id?: number }).id)));
   }, 120_000);
 
   it("refuses a second process on the same data folder, and the CLI goes through the running server", async () => {
