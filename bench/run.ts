@@ -1,0 +1,296 @@
+/**
+ * `npm run bench [-- --quick]`: ticket creation through the full API path (real HTTP, token auth,
+ * validation, sealing, audit chain, RLS) at concurrency 16, beside a raw baseline that inserts
+ * equivalent rows through the same driver without the app; ticket show latency at 100k tickets
+ * (10k with --quick); server RSS. On PGlite, and on PostgreSQL when BENCH_DATABASE_URL or
+ * TEST_DATABASE_URL is set. Writes bench/results/latest.json and the table in bench/README.md.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "kysely";
+import pg from "pg";
+import { loadConfig } from "../src/platform/config.ts";
+import { openRuntime } from "../src/platform/runtime.ts";
+import { findTenant } from "../src/modules/tenants/tenants-service.ts";
+import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "../test/support/process.ts";
+
+const quick = process.argv.includes("--quick");
+const CONCURRENCY = 16;
+const CREATES = quick ? 400 : 2000;
+const SHOW_TICKETS = quick ? 10_000 : 100_000;
+const SHOWS = quick ? 1000 : 4000;
+
+type Result = {
+  api_create_per_s: number;
+  raw_insert_per_s: number;
+  ratio: number;
+  create_p50_ms: number;
+  create_p99_ms: number;
+  show_p50_ms: number;
+  show_p99_ms: number;
+  rss_mb: number;
+  tickets_seeded: number;
+};
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 100) / 100;
+};
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function runConcurrent(total: number, fn: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const t0 = performance.now();
+        await fn(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - start) / 1000, latencies };
+}
+
+function rssMb(s: ServerProcess): number {
+  const status = fs.readFileSync(`/proc/${s.child.pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return round(kb / 1024);
+}
+
+async function stop(s: ServerProcess) {
+  s.child.kill("SIGTERM");
+  await s.exited;
+}
+
+/** Seeds tickets in-process through the keyring, so the sealed values are real. */
+async function seedTickets(env: Record<string, string>, dataDir: string, subdomain: string, target: number): Promise<void> {
+  const cfg = loadConfig({ ...process.env, ...env, VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+  const rt = await openRuntime(cfg, { migrate: false });
+  try {
+    const t = (await findTenant(rt.db, { subdomain }))!;
+    const have = await rt.db.tenant(t.id, async (tx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM tickets`.execute(tx.db)).rows[0]!.n);
+    const owner = await rt.db.tenant(t.id, (tx) => tx.db.selectFrom("users").select("id").where("role", "=", "owner").executeTakeFirstOrThrow());
+    const BATCH = 1000;
+    for (let done = have; done < target; done += BATCH) {
+      await rt.db.tenant(t.id, async (tx) => {
+        const sealer = await rt.keyring.sealerFor(tx);
+        const n = Math.min(BATCH, target - done);
+        const start = (await sql<{ v: number }>`UPDATE tenant_counters SET value = value + ${n} WHERE tenant_id = ${t.id} AND name = 'tickets' RETURNING value AS v`.execute(tx.db)).rows[0]!.v - n;
+        const rows = Array.from({ length: n }, (_, k) => {
+          const id = crypto.randomUUID();
+          return {
+            tenant_id: t.id,
+            id,
+            nice_id: start + k + 1,
+            subject_sealed: sealer.seal(`Seeded ticket ${start + k + 1}: printer on floor 3 is jammed again`, { table: "tickets", column: "subject", row: id }),
+            description_sealed: sealer.seal("The printer shows error 0x41 and will not print double-sided. ".repeat(4), { table: "tickets", column: "description", row: id }),
+            status: (["new", "open", "pending", "solved"] as const)[k % 4]!,
+            priority: "normal" as const,
+            type: null,
+            requester_id: owner.id,
+            submitter_id: owner.id,
+            assignee_id: null,
+            group_id: null,
+            organization_id: null,
+            tags: ["seeded"],
+            custom_fields_sealed: null,
+            external_id_sealed: null,
+            external_id_bidx: null,
+            due_at: null,
+            updated_at: new Date(),
+            solved_at: null,
+            deleted_at: null,
+          };
+        });
+        await tx.db.insertInto("tickets").values(rows).execute();
+      });
+    }
+  } finally {
+    await rt.close();
+  }
+}
+
+/** The baseline: the same rows a ticket create writes (ticket, ticket audit, comment, audit entry), in one transaction, no app. */
+async function rawBaseline(kind: "pglite" | "postgres", url: string | undefined): Promise<number> {
+  const tenantId = crypto.randomUUID();
+  const userId = crypto.randomUUID();
+  const blob = (n: number) => crypto.randomBytes(n);
+  const setup = [
+    `INSERT INTO tenants (id, subdomain) VALUES ('${tenantId}', 'raw${Date.now()}')`,
+    `INSERT INTO users (tenant_id, id, nice_id, role, name_sealed) VALUES ('${tenantId}', '${userId}', 1, 'owner', '\\x00')`,
+  ];
+  const insertSql = [
+    `INSERT INTO tickets (tenant_id, id, nice_id, subject_sealed, description_sealed, status, requester_id, submitter_id, tags) VALUES ($1, $2, $3, $4, $5, 'new', $6, $6, '{}')`,
+    `INSERT INTO ticket_audits (tenant_id, id, nice_id, ticket_id, author_id, events_sealed) VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO ticket_comments (tenant_id, id, nice_id, ticket_id, audit_id, author_id, public, body_sealed, html_body_sealed) VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8)`,
+    `INSERT INTO audit_log (tenant_id, seq, id, occurred_at, actor_kind, actor_id, action, resource_type, resource_id, fields, request_id, hash) VALUES ($1, $2, $3, now(), 'user', '1', 'ticket.created', 'ticket', $4, 'comment,subject', 'bench', $5)`,
+  ];
+  const paramsFor = (i: number) => {
+    const t = crypto.randomUUID();
+    const a = crypto.randomUUID();
+    return [
+      [tenantId, t, i, blob(80), blob(120), userId],
+      [tenantId, a, i, t, userId, blob(200)],
+      [tenantId, crypto.randomUUID(), i, t, a, userId, blob(120), blob(140)],
+      [tenantId, i, crypto.randomUUID(), String(i), blob(32)],
+    ];
+  };
+  const n = CREATES;
+  if (kind === "postgres") {
+    const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
+    pool.on("error", (e) => console.error("raw pool:", e.message));
+    for (const s of setup) await pool.query(s);
+    const r = await runConcurrent(n, async (i) => {
+      const c = await pool.connect();
+      try {
+        await c.query("BEGIN");
+        const ps = paramsFor(i + 1);
+        for (let k = 0; k < insertSql.length; k++) await c.query(insertSql[k]!, ps[k]);
+        await c.query("COMMIT");
+      } finally {
+        c.release();
+      }
+    });
+    await pool.end();
+    return n / r.seconds;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-bench-raw-"));
+  const cfg = loadConfig({ VAULTDESK_DATA_DIR: dir, LOG_LEVEL: "silent" });
+  const rt = await openRuntime(cfg, { migrate: true });
+  await rt.close();
+  const db = await PGlite.create(path.join(dir, "pgdata"));
+  for (const s of setup) await db.exec(s);
+  const r = await runConcurrent(n, async (i) => {
+    await db.transaction(async (tx) => {
+      const ps = paramsFor(i + 1);
+      for (let k = 0; k < insertSql.length; k++) await tx.query(insertSql[k]!, ps[k]);
+    });
+  });
+  await db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return n / r.seconds;
+}
+
+const step = (s: string) => process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${s}\n`);
+
+async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise<Result> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vd-bench-${kind}-`));
+  const env: Record<string, string> = { VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64") };
+  let dropDb = async () => {};
+  let dbUrl: string | undefined;
+  if (kind === "postgres") {
+    const name = `vd_bench_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    admin.on("error", (e) => console.error("admin connection:", e.message));
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const u = new URL(adminUrl!);
+    u.pathname = `/${name}`;
+    dbUrl = u.toString();
+    env.DATABASE_URL = dbUrl;
+    dropDb = async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    };
+  }
+  try {
+    let server = await startServer(dataDir, env);
+    const created = await cliWith(env, dataDir, "tenant", "create", "--subdomain", "bench", "--owner-email", "owner@bench.test");
+    const token = apiTokenFrom(created);
+    const host = "bench.localhost";
+    const create = (i: number) => async () => {
+      const r = await call(server.port, host, token, "POST", "/api/v2/tickets.json", { ticket: { subject: `Bench ticket ${i}`, comment: { body: "The printer on floor 3 is jammed again. ".repeat(3) }, priority: "normal", tags: ["bench"] } });
+      if (r.status !== 201) throw new Error(`create answered ${r.status}: ${JSON.stringify(r.body)}`);
+    };
+    step(`${kind}: warm-up`);
+    for (let i = 0; i < 50; i++) await create(-i)();
+    step(`${kind}: ${CREATES} creates at concurrency ${CONCURRENCY}`);
+    const load = await runConcurrent(CREATES, (i) => create(i)());
+    const apiPerS = CREATES / load.seconds;
+    let rss = rssMb(server);
+    await stop(server);
+
+    step(`${kind}: seeding ${SHOW_TICKETS} tickets`);
+    await seedTickets(env, dataDir, "bench", SHOW_TICKETS);
+    step(`${kind}: ${SHOWS} shows`);
+    server = await startServer(dataDir, env);
+    for (let i = 0; i < 100; i++) await call(server.port, host, token, "GET", `/api/v2/tickets/${1 + Math.floor(Math.random() * SHOW_TICKETS)}.json`);
+    const shows = await runConcurrent(SHOWS, async () => {
+      const id = 1 + Math.floor(Math.random() * SHOW_TICKETS);
+      const r = await call(server.port, host, token, "GET", `/api/v2/tickets/${id}.json`);
+      if (r.status !== 200) throw new Error(`show ${id} answered ${r.status}`);
+    });
+    rss = Math.max(rss, rssMb(server));
+    await stop(server);
+
+    step(`${kind}: raw baseline`);
+    const raw = await rawBaseline(kind, dbUrl);
+    return {
+      api_create_per_s: round(apiPerS),
+      raw_insert_per_s: round(raw),
+      ratio: round(apiPerS / raw, 3),
+      create_p50_ms: pct(load.latencies, 50),
+      create_p99_ms: pct(load.latencies, 99),
+      show_p50_ms: pct(shows.latencies, 50),
+      show_p99_ms: pct(shows.latencies, 99),
+      rss_mb: rss,
+      tickets_seeded: SHOW_TICKETS,
+    };
+  } finally {
+    await dropDb();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function cliWith(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<string> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const r = await cli(dataDir, ...args);
+    if (r.code !== 0) throw new Error(`vaultdesk ${args.join(" ")} failed: ${r.stderr}`);
+    return r.stdout;
+  } finally {
+    for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+const results: Record<string, Result> = {};
+const started = Date.now();
+results.pglite = await benchOne("pglite");
+console.log("pglite", results.pglite);
+const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+if (pgUrl) {
+  results.postgres = await benchOne("postgres", pgUrl);
+  console.log("postgres", results.postgres);
+}
+
+const out = { date: new Date().toISOString(), node: process.version, quick, concurrency: CONCURRENCY, creates: CREATES, seconds: round((Date.now() - started) / 1000), ...results };
+fs.mkdirSync("bench/results", { recursive: true });
+fs.writeFileSync("bench/results/latest.json", JSON.stringify(out, null, 2) + "\n");
+
+const rows = Object.entries(results).map(
+  ([k, r]) => `| ${k} | ${r.api_create_per_s} | ${r.raw_insert_per_s} | ${Math.round(r.ratio * 100)} % | ${r.create_p50_ms} / ${r.create_p99_ms} | ${r.show_p50_ms} / ${r.show_p99_ms} (${r.tickets_seeded / 1000}k) | ${r.rss_mb} |`,
+);
+const table = [
+  `Run of ${out.date.slice(0, 10)}${quick ? " (--quick)" : ""}, ${os.cpus().length} cores, Node ${process.version}:`,
+  "",
+  "| database | API creates/s | raw inserts/s | API/raw | create p50 / p99 ms | show p50 / p99 ms | server RSS MB |",
+  "|---|---|---|---|---|---|---|",
+  ...rows,
+].join("\n");
+console.log("\n" + table);
+const readme = "bench/README.md";
+if (fs.existsSync(readme)) {
+  const text = fs.readFileSync(readme, "utf8");
+  const next = text.replace(/<!-- results -->[\s\S]*<!-- \/results -->/, `<!-- results -->\n${table}\n<!-- /results -->`);
+  fs.writeFileSync(readme, next);
+}
