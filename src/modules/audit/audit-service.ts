@@ -21,6 +21,7 @@ export type AuditInput = {
 };
 
 const NAME = /^[a-z0-9_.:-]{1,80}$/;
+const RESOURCE_ID = /^[A-Za-z0-9_.:@-]{1,120}$/;
 const PENDING = "audit.pending";
 
 function actorParts(actor: Actor): { kind: string; id: string } {
@@ -31,6 +32,7 @@ function toJsonEntry(sealer: TenantSealer, actor: Actor, requestId: string, ip: 
   for (const n of [e.action, e.resourceType, ...(e.fields ?? [])]) {
     if (!NAME.test(n)) throw new Error(`audit names must match ${NAME}`);
   }
+  if (!RESOURCE_ID.test(String(e.resourceId))) throw new Error(`audit resource ids must match ${RESOURCE_ID}`);
   const id = crypto.randomUUID();
   const a = actorParts(actor);
   return {
@@ -53,8 +55,11 @@ export function audit(ctx: RequestContext, entry: AuditInput): void {
     pending = [];
     ctx.tx.bag.set(PENDING, pending);
     const list = pending;
+    // Sent with COMMIT in one round trip (no parameters there): the entries are inlined as a
+    // dollar-quoted literal under a random tag; every field is validated against a strict charset.
     ctx.tx.beforeCommit("audit", async () => {
-      await sql`SELECT vd_audit_append(${JSON.stringify(list)}::jsonb)`.execute(ctx.tx.db);
+      const tag = `vda${crypto.randomBytes(6).toString("hex")}`;
+      return `SELECT vd_audit_append($${tag}$${JSON.stringify(list)}$${tag}$::jsonb)`;
     });
   }
   pending.push(toJsonEntry(ctx.sealer, ctx.actor, ctx.requestId, ctx.ip, entry));

@@ -87,8 +87,13 @@ export type NewAudit = { id: string; author_id: string | null; events_sealed: Ui
  * Inserts a ticket with its first audit and comment in one statement, so the per-tenant counter
  * locks it takes are held for as short a time as possible.
  */
-export async function insertTicketWithComment(tx: TenantTx, t: NewTicket, audit: NewAudit, comment: NewComment): Promise<{ ticket: number; audit: number; comment: number }> {
-  const r = await sql<{ ticket: number; audit: number; comment: number }>`
+export async function insertTicketWithComment(
+  tx: TenantTx,
+  t: NewTicket,
+  audit: NewAudit,
+  comment: NewComment,
+): Promise<{ ticket: number; audit: number; comment: number; created_at: Date; updated_at: Date }> {
+  const r = await sql<{ ticket: number; audit: number; comment: number; created_at: Date; updated_at: Date }>`
     WITH tk AS (
       INSERT INTO tickets (tenant_id, id, nice_id, subject_sealed, description_sealed, status, priority, type,
         requester_id, submitter_id, assignee_id, group_id, organization_id, tags, custom_fields_sealed,
@@ -97,7 +102,7 @@ export async function insertTicketWithComment(tx: TenantTx, t: NewTicket, audit:
         ${t.priority}, ${t.type}, ${t.requester_id}, ${t.submitter_id}, ${t.assignee_id}, ${t.group_id},
         ${t.organization_id}, ${t.tags}, ${t.custom_fields_sealed}, ${t.external_id_sealed}, ${t.external_id_bidx},
         ${t.due_at}, ${t.status === "solved" || t.status === "closed" ? sql`now()` : null})
-      RETURNING nice_id),
+      RETURNING nice_id, created_at, updated_at),
     au AS (
       INSERT INTO ticket_audits (tenant_id, id, nice_id, ticket_id, author_id, events_sealed, via)
       VALUES (${tx.tenantId}, ${audit.id}, vd_next_id('ticket_audits'), ${t.id}, ${audit.author_id}, ${audit.events_sealed}, ${audit.via})
@@ -107,7 +112,7 @@ export async function insertTicketWithComment(tx: TenantTx, t: NewTicket, audit:
       VALUES (${tx.tenantId}, ${comment.id}, vd_next_id('ticket_comments'), ${t.id}, ${audit.id}, ${comment.author_id},
         ${comment.public}, ${comment.body_sealed}, ${comment.html_body_sealed})
       RETURNING nice_id)
-    SELECT tk.nice_id AS ticket, au.nice_id AS audit, cm.nice_id AS comment FROM tk, au, cm`.execute(tx.db);
+    SELECT tk.nice_id AS ticket, au.nice_id AS audit, cm.nice_id AS comment, tk.created_at, tk.updated_at FROM tk, au, cm`.execute(tx.db);
   return r.rows[0]!;
 }
 

@@ -112,6 +112,9 @@ function sealCommentFor(ctx: RequestContext, input: CommentInput | { body: strin
 export async function createTicket(ctx: RequestContext, input: TicketCreateInput): Promise<TicketView> {
   const actor = requireStaff(ctx);
   if (!ticketPolicy.create(actor)) throw forbidden();
+  // Everything that reads runs before the insert: the insert takes the tenant's ticket counter
+  // lock, held until COMMIT, which follows in the next round trip.
+  await loadFields(ctx);
   // Resolve every reference first: ids from another tenant do not resolve, exactly like missing ones.
   let requester;
   if (input.requester_id !== undefined) requester = await resolveUser(ctx, input.requester_id).catch(() => {
@@ -119,14 +122,15 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
   });
   else if (input.requester) requester = await findOrCreateByEmail(ctx, input.requester.email, input.requester.name);
   else requester = await resolveUser(ctx, actor.niceId);
-  const submitter = input.submitter_id !== undefined ? await resolveUser(ctx, input.submitter_id).catch(() => { throw invalid("submitter_id", "Submitter: not found"); }) : { id: actor.userId };
+  const submitter = input.submitter_id !== undefined ? await resolveUser(ctx, input.submitter_id).catch(() => { throw invalid("submitter_id", "Submitter: not found"); }) : { id: actor.userId, niceId: actor.niceId };
   const assignee = await resolveAssignee(ctx, input.assignee_id, input.assignee_email);
   const group = input.group_id ? await resolveGroup(ctx, input.group_id) : null;
-  const orgId = input.organization_id ? (await resolveOrganization(ctx, input.organization_id)).id : requester.organizationId;
+  const org = input.organization_id ? await resolveOrganization(ctx, input.organization_id) : requester.organizationId ? { id: requester.organizationId, niceId: requester.organizationNiceId! } : null;
   const { values } = await mergeCustomFields(ctx, {}, input.custom_fields ?? input.fields);
 
   const status: TicketStatus = input.status ?? (assignee ? "open" : "new");
   const assigneeId = assignee?.id ?? (status === "solved" ? actor.userId : null);
+  const assigneeNiceId = assignee?.niceId ?? (status === "solved" ? actor.niceId : null);
   if (status === "closed") throw invalid("status", "Status: a new ticket cannot be closed");
   const commentInput: CommentInput | { body: string } = input.comment ?? { body: input.description ?? "" };
   const isPublic = input.comment?.public ?? true;
@@ -145,9 +149,7 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
     ...(input.type ? [{ id: 5, type: "Create" as const, field_name: "type", value: input.type }] : []),
     ...(input.tags?.length ? [{ id: 6, type: "Create" as const, field_name: "tags", value: input.tags }] : []),
   ];
-  const ids = await repo.insertTicketWithComment(
-    ctx.tx,
-    {
+  const row: repo.NewTicket = {
       id,
       subject_sealed: s.seal(subject, tref(id, "subject")),
       description_sealed: s.seal(description, tref(id, "description")),
@@ -158,18 +160,28 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
       submitter_id: submitter.id,
       assignee_id: assigneeId,
       group_id: group?.id ?? null,
-      organization_id: orgId,
+      organization_id: org?.id ?? null,
       tags: [...new Set(input.tags ?? [])],
       custom_fields_sealed: Object.keys(values).length ? s.sealJson(values, tref(id, "custom_fields")) : null,
       external_id_sealed: input.external_id ? s.seal(input.external_id, tref(id, "external_id")) : null,
       external_id_bidx: input.external_id ? s.blindIndex("ticket.external_id", input.external_id) : null,
       due_at: input.due_at ? new Date(input.due_at) : null,
-    },
-    { id: auditId, author_id: actor.userId, events_sealed: s.sealJson(events, aref(auditId)), via: "api" },
-    comment,
-  );
+  };
+  const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: actor.userId, events_sealed: s.sealJson(events, aref(auditId)), via: "api" }, comment);
   audit(ctx, { action: "ticket.created", resourceType: "ticket", resourceId: ids.ticket, fields: Object.keys(input).filter((k) => k !== "requester") });
-  return presentTicket(ctx, (await repo.findTicket(ctx.tx, ids.ticket))!);
+  // Presented from what was written, without reading it back inside the lock window.
+  return presentTicket(ctx, {
+    ...row,
+    nice_id: ids.ticket,
+    tags: row.tags,
+    requester_nice: requester.niceId,
+    submitter_nice: submitter.niceId,
+    assignee_nice: assigneeNiceId,
+    group_nice: group?.niceId ?? null,
+    organization_nice: org?.niceId ?? null,
+    created_at: ids.created_at,
+    updated_at: ids.updated_at,
+  });
 }
 
 export async function showTicket(ctx: RequestContext, niceId: number): Promise<{ view: TicketView; row: repo.TicketRow }> {
@@ -193,6 +205,7 @@ export async function listTickets(ctx: RequestContext, page: Page, where?: Param
 
 export async function updateTicket(ctx: RequestContext, niceId: number, input: TicketUpdateInput): Promise<{ ticket: TicketView; audit: AuditView }> {
   const actor = requireStaff(ctx);
+  await loadFields(ctx);
   const t = await repo.findTicketForUpdate(ctx.tx, niceId);
   if (!t || !ticketPolicy.view(actor, t)) throw notFound();
   if (input.safe_update && input.updated_stamp && new Date(input.updated_stamp).getTime() !== t.updated_at.getTime()) {
@@ -301,14 +314,16 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
   }
   const auditId = crypto.randomUUID();
   let auditNice: number | undefined;
+  let updated = t;
   if (events.length > 0) {
     await repo.updateTicket(ctx.tx, t.id, patch);
+    // Read back before the audit insert, which takes the tenant's counter locks until COMMIT.
+    updated = (await repo.findTicket(ctx.tx, t.nice_id))!;
     const r = await repo.insertAudit(ctx.tx, t.id, { id: auditId, author_id: actor.userId, events_sealed: s.sealJson(events, aref(auditId)), via: "api" }, comment);
     auditNice = r.audit;
     const fields = events.filter((e) => e.type === "Change").map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!));
     audit(ctx, { action: "ticket.updated", resourceType: "ticket", resourceId: t.nice_id, fields: [...new Set([...fields, ...(comment ? [comment.public ? "comment" : "note"] : [])])] });
   }
-  const updated = (await repo.findTicket(ctx.tx, t.nice_id))!;
   return {
     ticket: await presentTicket(ctx, updated),
     audit: { id: auditNice ?? 0, ticket_id: t.nice_id, author_id: actor.niceId, created_at: updated.updated_at.toISOString(), events, via: { channel: "api" }, metadata: {} },

@@ -183,18 +183,21 @@ export async function updateUser(ctx: RequestContext, niceId: number, input: Use
 }
 
 /** For other modules: the internal id and role of a user given its public id, or 404. */
-export async function resolveUser(ctx: RequestContext, niceId: number): Promise<{ id: string; niceId: number; role: Role; organizationId: string | null }> {
+export type UserRef = { id: string; niceId: number; role: Role; organizationId: string | null; organizationNiceId: number | null };
+const refOf = (u: repo.UserRow): UserRef => ({ id: u.id, niceId: u.nice_id, role: u.role, organizationId: u.organization_id, organizationNiceId: u.organization_nice_id });
+
+export async function resolveUser(ctx: RequestContext, niceId: number): Promise<UserRef> {
   const u = await repo.findUserByNiceId(ctx.tx, niceId);
   if (!u) throw notFound();
-  return { id: u.id, niceId: u.nice_id, role: u.role, organizationId: u.organization_id };
+  return refOf(u);
 }
 
 /** For other modules: find or create an end user by e-mail (ticket requesters). */
-export async function findOrCreateByEmail(ctx: RequestContext, email: string, name: string | undefined) {
+export async function findOrCreateByEmail(ctx: RequestContext, email: string, name: string | undefined): Promise<UserRef> {
   const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email));
-  if (u) return { id: u.id, niceId: u.nice_id, role: u.role, organizationId: u.organization_id };
+  if (u) return refOf(u);
   const created = await insertSealedUser(ctx, { role: "end_user", name: name ?? email.split("@")[0]!, email });
-  return { ...created, role: "end_user" as Role, organizationId: null };
+  return { ...created, role: "end_user", organizationId: null, organizationNiceId: null };
 }
 
 /** Presents users by internal id, for sideloading. */
@@ -210,7 +213,7 @@ export async function niceIdsOf(ctx: RequestContext, ids: string[]): Promise<Map
 }
 
 /** For other modules: a user by e-mail, or undefined. */
-export async function findUserByEmail(ctx: RequestContext, email: string) {
+export async function findUserByEmail(ctx: RequestContext, email: string): Promise<UserRef | undefined> {
   const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email));
-  return u ? { id: u.id, niceId: u.nice_id, role: u.role, organizationId: u.organization_id } : undefined;
+  return u ? refOf(u) : undefined;
 }

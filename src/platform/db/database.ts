@@ -26,8 +26,12 @@ export type Conn = Kysely<DB>;
 export interface TenantTx {
   readonly db: Conn;
   readonly tenantId: string;
-  /** Registers work that must run last before COMMIT (it may take the tenant's hot locks). */
-  beforeCommit(key: string, fn: () => Promise<void>): void;
+  /**
+   * Registers work that must run last, just before COMMIT. A hook may return one SQL statement
+   * without parameters; those statements are sent together with COMMIT in a single round trip,
+   * so locks they take (the audit chain head) are held for that round trip only.
+   */
+  beforeCommit(key: string, fn: () => Promise<string | void>): void;
   /** Per-transaction scratch space for modules (e.g. pending audit entries). */
   readonly bag: Map<string, unknown>;
 }
@@ -106,8 +110,17 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   };
 
   function makeTx(conn: Conn, tenantId: string) {
-    const hooks = new Map<string, () => Promise<void>>();
-    const tx: TenantTx & { flush(): Promise<void> } = {
+    const hooks = new Map<string, () => Promise<string | void>>();
+    const collect = async (): Promise<string[]> => {
+      const statements: string[] = [];
+      for (const fn of hooks.values()) {
+        const s = await fn();
+        if (s) statements.push(s);
+      }
+      hooks.clear();
+      return statements;
+    };
+    const tx: TenantTx & { flush(): Promise<void>; commitStatements(): Promise<string[]> } = {
       db: conn,
       tenantId,
       bag: new Map(),
@@ -115,9 +128,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
         if (!hooks.has(key)) hooks.set(key, fn);
       },
       async flush() {
-        for (const fn of hooks.values()) await fn();
-        hooks.clear();
+        const statements = await collect();
+        if (statements.length) await sql.raw(statements.join("; ")).execute(conn);
       },
+      commitStatements: collect,
     };
     return tx;
   }
@@ -131,8 +145,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
         try {
           const tx = makeTx(conn, tenantId);
           const result = await fn(tx);
-          await tx.flush();
-          await sql.raw("COMMIT").execute(conn);
+          // Last statements and COMMIT in one round trip.
+          const last = await tx.commitStatements();
+          await sql.raw([...last, "COMMIT"].join("; ")).execute(conn);
           return result;
         } catch (err) {
           await sql.raw("ROLLBACK").execute(conn).catch(() => {});
