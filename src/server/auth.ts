@@ -4,7 +4,7 @@ import type { TenantTx } from "../platform/db/database.ts";
 import type { TenantSealer } from "../platform/crypto/keyring.ts";
 import { AppError } from "../platform/errors.ts";
 import type { AppDeps } from "./deps.ts";
-import { resolveSession, resolveToken, SESSION_COOKIE, CSRF_HEADER } from "../modules/identity/identity-service.ts";
+import { parseAuthorization, resolveSession, resolveToken, SESSION_COOKIE, CSRF_HEADER } from "../modules/identity/identity-service.ts";
 
 /**
  * Authenticates a request inside its tenant transaction. Accepted credentials:
@@ -22,17 +22,10 @@ export async function authenticate(
 ): Promise<Actor> {
   const header = req.headers.authorization;
   if (header) {
-    const [scheme, value] = header.split(" ", 2);
-    if (scheme?.toLowerCase() === "bearer" && value) {
-      return resolveToken(deps, tx, sealer, value.trim(), undefined);
-    }
-    if (scheme?.toLowerCase() === "basic" && value) {
-      const decoded = Buffer.from(value, "base64").toString("utf8");
-      const m = /^(.{1,254})\/token:(.{1,200})$/.exec(decoded);
-      if (m) return resolveToken(deps, tx, sealer, m[2]!, m[1]!);
-      throw new AppError("Unauthorized", { description: "Password access to the API is turned off; use an API token." });
-    }
-    throw new AppError("Unauthorized");
+    const cred = parseAuthorization(header);
+    if (cred === "password") throw new AppError("Unauthorized", { description: "Password access to the API is turned off; use an API token." });
+    if (!cred) throw new AppError("Unauthorized");
+    return resolveToken(deps, tx, sealer, cred.token, cred.email);
   }
   const cookie = req.cookies[SESSION_COOKIE];
   if (cookie) {

@@ -6,6 +6,7 @@ import { AppError } from "../platform/errors.ts";
 import type { AppDeps } from "./deps.ts";
 import { authenticate } from "./auth.ts";
 import { enforceRateLimit } from "./rate-limit.ts";
+import { parseAuthorization, tokenPrelude } from "../modules/identity/identity-service.ts";
 
 /**
  * The one way a module declares an HTTP route. The spec declares schemas, operationId, auth and
@@ -81,6 +82,8 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
       const tenant = req.tenant;
       if (!tenant) throw new AppError("RecordNotFound");
       enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");
+      const cred = spec.auth === "user" && req.headers.authorization ? parseAuthorization(req.headers.authorization) : undefined;
+      const prelude = cred && cred !== "password" ? tokenPrelude(deps, tenant.id, cred) : undefined;
       const result = await deps.db.tenant(tenant.id, async (tx) => {
         const sealer = await deps.keyring.sealerFor(tx);
         const ip = req.ip;
@@ -104,7 +107,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
           req,
           reply,
         });
-      });
+      }, prelude ? { prelude } : undefined);
       if (result instanceof CommitThenFail) throw result.error;
       reply.code(status);
       return status === 204 ? undefined : result;

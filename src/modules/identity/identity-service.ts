@@ -49,9 +49,30 @@ export function oneTimePassword(): string {
   return crypto.randomBytes(18).toString("base64url");
 }
 
+/** The credential an Authorization header carries, parsed but not yet checked. */
+export type TokenCredential = { token: string; email: string | undefined };
+
+export function parseAuthorization(header: string): TokenCredential | "password" | undefined {
+  const [scheme, value] = header.split(" ", 2);
+  if (scheme?.toLowerCase() === "bearer" && value) return { token: value.trim(), email: undefined };
+  if (scheme?.toLowerCase() === "basic" && value) {
+    const decoded = Buffer.from(value, "base64").toString("utf8");
+    const m = /^(.{1,254})\/token:(.{1,200})$/.exec(decoded);
+    return m ? { token: m[2]!, email: m[1]! } : "password";
+  }
+  return undefined;
+}
+
+/** The token lookup to send with BEGIN, so authentication costs no extra round trip. */
+export function tokenPrelude(deps: Pick<AppDeps, "keyring">, tenantId: string, cred: TokenCredential): string | undefined {
+  if (cred.token.length > 200) return undefined;
+  return repo.activeTokenPrelude(tenantId, deps.keyring.hashSecret("api-token", cred.token));
+}
+
 export async function resolveToken(deps: AppDeps, tx: TenantTx, sealer: TenantSealer, token: string, email: string | undefined): Promise<Actor> {
   if (token.length > 200) throw new AppError("Unauthorized");
-  const found = await repo.findActiveTokenByHash(tx, deps.keyring.hashSecret("api-token", token));
+  // The row comes from the prelude sent with BEGIN when the route wrapper prepared one.
+  const found = tx.preludeRows ? (tx.preludeRows[0] as repo.TokenActorRow | undefined) : await repo.findActiveTokenByHash(tx, deps.keyring.hashSecret("api-token", token));
   if (!found || !found.user_active || found.user_suspended) throw new AppError("Unauthorized");
   if (email !== undefined) {
     const bidx = emailIndex(sealer, email);

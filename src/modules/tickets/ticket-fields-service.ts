@@ -5,6 +5,7 @@ import { audit } from "../audit/audit-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as repo from "./tickets-repo.ts";
 import type { TicketFieldView } from "./tickets-types.ts";
+import { forgetTicketFields } from "./tickets-service.ts";
 
 /** Custom ticket field definitions (admins manage, staff read). Titles are configuration, in clear. */
 
@@ -47,6 +48,7 @@ export async function createTicketField(
     required: input.required ?? false,
     active: input.active ?? true,
   });
+  forgetTicketFields(ctx.tx.tenantId);
   audit(ctx, { action: "ticket_field.created", resourceType: "ticket_field", resourceId: niceId, fields: Object.keys(input) });
   return present(ctx, (await repo.findField(ctx.tx, niceId))!);
 }
@@ -66,6 +68,7 @@ export async function updateTicketField(
   if (input.custom_field_options !== undefined && f.type === "dropdown") patch.options = JSON.stringify(input.custom_field_options);
   if (Object.keys(patch).length) {
     await repo.updateField(ctx.tx, f.id, patch);
+    forgetTicketFields(ctx.tx.tenantId);
     audit(ctx, { action: "ticket_field.updated", resourceType: "ticket_field", resourceId: niceId, fields: Object.keys(input) });
   }
   return present(ctx, (await repo.findField(ctx.tx, niceId))!);
@@ -76,5 +79,6 @@ export async function deleteTicketField(ctx: RequestContext, niceId: number): Pr
   const f = await repo.findField(ctx.tx, niceId);
   if (!f) throw notFound();
   await repo.deleteField(ctx.tx, f.id);
+  forgetTicketFields(ctx.tx.tenantId);
   audit(ctx, { action: "ticket_field.deleted", resourceType: "ticket_field", resourceId: niceId });
 }

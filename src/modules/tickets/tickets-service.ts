@@ -21,13 +21,25 @@ const aref = (id: string) => ({ table: "ticket_audits", column: "events", row: i
 
 type Fields = { defs: Map<number, FieldDef> };
 
+/**
+ * Ticket field definitions, cached per tenant for a few seconds: every ticket read needs them and
+ * they change rarely. A change made through this process clears the cache at once; another
+ * process sees it within FIELDS_TTL_MS.
+ */
+const FIELDS_TTL_MS = 5_000;
+const fieldsCache = new Map<string, { at: number; fields: Fields }>();
+
+export function forgetTicketFields(tenantId: string): void {
+  fieldsCache.delete(tenantId);
+}
+
 async function loadFields(ctx: RequestContext): Promise<Fields> {
-  const key = "tickets.fields";
-  const cached = ctx.tx.bag.get(key) as Fields | undefined;
-  if (cached) return cached;
+  const hit = fieldsCache.get(ctx.tx.tenantId);
+  if (hit && Date.now() - hit.at < FIELDS_TTL_MS) return hit.fields;
   const rows = await repo.listFields(ctx.tx);
   const f: Fields = { defs: new Map(rows.map((r) => [r.nice_id, { niceId: r.nice_id, type: r.type, options: r.options, active: r.active }])) };
-  ctx.tx.bag.set(key, f);
+  if (fieldsCache.size > 10_000) fieldsCache.clear();
+  fieldsCache.set(ctx.tx.tenantId, { at: Date.now(), fields: f });
   return f;
 }
 

@@ -34,13 +34,20 @@ export interface TenantTx {
   beforeCommit(key: string, fn: () => Promise<string | void>): void;
   /** Per-transaction scratch space for modules (e.g. pending audit entries). */
   readonly bag: Map<string, unknown>;
+  /** Rows of the prelude statement sent with BEGIN (see `Database.tenant`); undefined without one. */
+  readonly preludeRows: readonly unknown[] | undefined;
 }
 
 export interface Database {
   readonly kind: "pglite" | "postgres";
   /** The raw Kysely instance (owner role). Repositories never use it: they receive a TenantTx. */
   readonly owner: Conn;
-  tenant<T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction bound to a tenant. `prelude`, a parameterless SELECT built by a
+   * repository with only validated literals, travels in the same round trip as BEGIN; its rows
+   * are in `tx.preludeRows` (used to authenticate a request without an extra round trip).
+   */
+  tenant<T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>, opts?: { prelude?: string }): Promise<T>;
   system<T>(fn: (db: Conn) => Promise<T>): Promise<T>;
   /** Inside a system transaction, switch to the app role and a tenant for the rest of it. */
   enterTenant(db: Conn, tenantId: string): Promise<TenantTx & { flush(): Promise<void> }>;
@@ -97,7 +104,22 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     pool.on("error", () => {});
-    owner = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    // A multi-statement query (simple protocol) answers one result per statement; Kysely reads
+    // one, so hand it the last: that is how BEGIN and a prelude share a round trip.
+    const lastResult = {
+      connect: async () => {
+        const client = await pool.connect();
+        return {
+          query: async (text: string, values: unknown[]) => {
+            const r = (await client.query(text, values)) as unknown as pg.QueryResult | pg.QueryResult[];
+            return Array.isArray(r) ? r[r.length - 1]! : r;
+          },
+          release: () => client.release(),
+        };
+      },
+      end: () => pool.end(),
+    };
+    owner = new Kysely<DB>({ dialect: new PostgresDialect({ pool: lastResult as never }) });
     closeDriver = async () => {
       await owner.destroy();
     };
@@ -109,7 +131,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     return `BEGIN; SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('app.tenant_id', '${tenantId}', true)`;
   };
 
-  function makeTx(conn: Conn, tenantId: string) {
+  function makeTx(conn: Conn, tenantId: string, preludeRows?: readonly unknown[]) {
     const hooks = new Map<string, () => Promise<string | void>>();
     const collect = async (): Promise<string[]> => {
       const statements: string[] = [];
@@ -124,6 +146,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       db: conn,
       tenantId,
       bag: new Map(),
+      preludeRows,
       beforeCommit(key, fn) {
         if (!hooks.has(key)) hooks.set(key, fn);
       },
@@ -139,11 +162,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const db: Database = {
     kind: opts.kind,
     owner,
-    async tenant(tenantId, fn) {
+    async tenant(tenantId, fn, opts) {
       return owner.connection().execute(async (conn) => {
-        await sql.raw(beginSql(tenantId)).execute(conn);
         try {
-          const tx = makeTx(conn, tenantId);
+          const begin = await sql.raw(opts?.prelude ? `${beginSql(tenantId)}; ${opts.prelude}` : beginSql(tenantId)).execute(conn);
+          const tx = makeTx(conn, tenantId, opts?.prelude ? begin.rows : undefined);
           const result = await fn(tx);
           // Last statements and COMMIT in one round trip.
           const last = await tx.commitStatements();
