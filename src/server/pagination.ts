@@ -87,3 +87,22 @@ export function pageEnvelope<T extends { id: number }>(
     },
   };
 }
+
+/**
+ * Applies a page to a repository's query ordered by a public id column: cursor pages fetch one
+ * extra row to tell whether more follow; offset pages also run the count.
+ */
+export async function fetchPage<O>(
+  q: import("kysely").SelectQueryBuilder<any, any, O>, // any: the helper serves every table's builder
+  page: Page,
+  idColumn: string,
+  count: () => Promise<number>,
+): Promise<{ rows: O[]; count: number | undefined }> {
+  const dir = page.desc ? "desc" : "asc";
+  if (page.mode === "cursor") {
+    const after = page.afterId === undefined ? q : q.where(idColumn, page.desc ? "<" : ">", page.afterId);
+    return { rows: await after.orderBy(idColumn, dir).limit(page.size + 1).execute(), count: undefined };
+  }
+  const rows = await q.orderBy(idColumn, dir).limit(page.limit).offset(page.offset).execute();
+  return { rows, count: await count() };
+}

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
-import type { Page } from "../../server/pagination.ts";
+import { fetchPage, type Page } from "../../server/pagination.ts";
 
 /** SQL for groups and group memberships. Group names are not personal data and stay in clear. */
 
@@ -13,14 +13,9 @@ export const findGroup = (tx: TenantTx, niceId: number) => groups(tx).where("nic
 export const findGroupsByIds = (tx: TenantTx, ids: string[]) => (ids.length === 0 ? Promise.resolve([]) : groups(tx).where("id", "in", ids).execute());
 
 export async function listGroups(tx: TenantTx, page: Page) {
-  const q = groups(tx);
-  if (page.mode === "cursor") {
-    const rows = await (page.afterId !== undefined ? q.where("nice_id", page.desc ? "<" : ">", page.afterId) : q).orderBy("nice_id", page.desc ? "desc" : "asc").limit(page.size + 1).execute();
-    return { rows, count: undefined };
-  }
-  const rows = await q.orderBy("nice_id", page.desc ? "desc" : "asc").limit(page.limit).offset(page.offset).execute();
-  const c = await tx.db.selectFrom("groups").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("deleted", "=", false).executeTakeFirstOrThrow();
-  return { rows, count: Number(c.n) };
+  return fetchPage(groups(tx), page, "nice_id", async () =>
+    Number((await tx.db.selectFrom("groups").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("deleted", "=", false).executeTakeFirstOrThrow()).n),
+  );
 }
 
 export async function insertGroup(tx: TenantTx, g: { id: string; name: string; description: string }): Promise<number> {

@@ -1,7 +1,7 @@
 import { sql, type Updateable } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { OrganizationsTable } from "../../platform/db/schema.ts";
-import type { Page } from "../../server/pagination.ts";
+import { fetchPage, type Page } from "../../server/pagination.ts";
 
 export type OrgRow = {
   id: string;
@@ -26,17 +26,9 @@ export const findOrgsByNiceIds = (tx: TenantTx, ids: number[]) =>
 export const findOrgByNameBidx = (tx: TenantTx, bidx: Buffer) => base(tx).where("name_bidx", "=", bidx).executeTakeFirst() as Promise<OrgRow | undefined>;
 
 export async function listOrgs(tx: TenantTx, page: Page): Promise<{ rows: OrgRow[]; count: number | undefined }> {
-  const q = base(tx);
-  if (page.mode === "cursor") {
-    const rows = await (page.afterId !== undefined ? q.where("nice_id", page.desc ? "<" : ">", page.afterId) : q)
-      .orderBy("nice_id", page.desc ? "desc" : "asc")
-      .limit(page.size + 1)
-      .execute();
-    return { rows: rows as OrgRow[], count: undefined };
-  }
-  const rows = await q.orderBy("nice_id", page.desc ? "desc" : "asc").limit(page.limit).offset(page.offset).execute();
-  const c = await tx.db.selectFrom("organizations").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow();
-  return { rows: rows as OrgRow[], count: Number(c.n) };
+  return fetchPage(base(tx), page, "nice_id", async () =>
+    Number((await tx.db.selectFrom("organizations").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow()).n),
+  );
 }
 
 export async function insertOrg(tx: TenantTx, o: Omit<OrganizationsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "tags"> & { tags: string[] }): Promise<number> {

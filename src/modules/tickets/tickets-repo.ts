@@ -1,7 +1,7 @@
 import { sql, type Updateable, type ExpressionBuilder, type SelectQueryBuilder } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { DB, TicketPriority, TicketStatus, TicketType, TicketsTable } from "../../platform/db/schema.ts";
-import type { Page } from "../../server/pagination.ts";
+import { fetchPage, type Page } from "../../server/pagination.ts";
 
 /** SQL for tickets, their comments and audits, and ticket field definitions. */
 
@@ -61,18 +61,10 @@ export type TicketFilter = (eb: ExpressionBuilder<DB & { t: DB["tickets"] }, "t"
 
 /** Lists tickets matching a filter, in either pagination mode. */
 export async function listTickets(tx: TenantTx, page: Page, where?: (q: Q) => Q): Promise<{ rows: TicketRow[]; count: number | undefined }> {
-  let q = ticketQuery(tx);
-  if (where) q = where(q);
-  const dir = page.desc ? "desc" : "asc";
-  if (page.mode === "cursor") {
-    if (page.afterId !== undefined) q = q.where("t.nice_id", page.desc ? "<" : ">", page.afterId);
-    return { rows: await q.orderBy("t.nice_id", dir).limit(page.size + 1).execute(), count: undefined };
-  }
-  const rows = await q.orderBy("t.nice_id", dir).limit(page.limit).offset(page.offset).execute();
-  let cq = ticketQuery(tx);
-  if (where) cq = where(cq);
-  const c = await cq.clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
-  return { rows, count: Number(c.n) };
+  const filtered = (q: Q) => (where ? where(q) : q);
+  return fetchPage(filtered(ticketQuery(tx)), page, "t.nice_id", async () =>
+    Number((await filtered(ticketQuery(tx)).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n),
+  );
 }
 
 export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "tags" | "external_id_bidx"> & {
@@ -148,38 +140,28 @@ export async function softDeleteTicket(tx: TenantTx, id: string): Promise<void> 
 }
 
 export async function listComments(tx: TenantTx, ticketId: string, page: Page) {
-  let q = tx.db
+  const q = tx.db
     .selectFrom("ticket_comments as c")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
     .innerJoin("ticket_audits as a", (j) => j.onRef("a.tenant_id", "=", "c.tenant_id").onRef("a.id", "=", "c.audit_id"))
     .select(["c.id", "c.nice_id", "c.public", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "u.nice_id as author_nice", "a.nice_id as audit_nice", "a.via"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.ticket_id", "=", ticketId);
-  const dir = page.desc ? "desc" : "asc";
-  if (page.mode === "cursor") {
-    if (page.afterId !== undefined) q = q.where("c.nice_id", page.desc ? "<" : ">", page.afterId);
-    return { rows: await q.orderBy("c.nice_id", dir).limit(page.size + 1).execute(), count: undefined };
-  }
-  const rows = await q.orderBy("c.nice_id", dir).limit(page.limit).offset(page.offset).execute();
-  const c = await tx.db.selectFrom("ticket_comments").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).executeTakeFirstOrThrow();
-  return { rows, count: Number(c.n) };
+  return fetchPage(q, page, "c.nice_id", async () =>
+    Number((await tx.db.selectFrom("ticket_comments").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).executeTakeFirstOrThrow()).n),
+  );
 }
 
 export async function listAudits(tx: TenantTx, ticketId: string, page: Page) {
-  let q = tx.db
+  const q = tx.db
     .selectFrom("ticket_audits as a")
     .leftJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "a.tenant_id").onRef("u.id", "=", "a.author_id"))
     .select(["a.id", "a.nice_id", "a.events_sealed", "a.via", "a.created_at", "u.nice_id as author_nice"])
     .where("a.tenant_id", "=", tx.tenantId)
     .where("a.ticket_id", "=", ticketId);
-  const dir = page.desc ? "desc" : "asc";
-  if (page.mode === "cursor") {
-    if (page.afterId !== undefined) q = q.where("a.nice_id", page.desc ? "<" : ">", page.afterId);
-    return { rows: await q.orderBy("a.nice_id", dir).limit(page.size + 1).execute(), count: undefined };
-  }
-  const rows = await q.orderBy("a.nice_id", dir).limit(page.limit).offset(page.offset).execute();
-  const c = await tx.db.selectFrom("ticket_audits").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).executeTakeFirstOrThrow();
-  return { rows, count: Number(c.n) };
+  return fetchPage(q, page, "a.nice_id", async () =>
+    Number((await tx.db.selectFrom("ticket_audits").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).executeTakeFirstOrThrow()).n),
+  );
 }
 
 // ---- ticket fields

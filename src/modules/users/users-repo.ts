@@ -1,7 +1,7 @@
 import { sql, type Updateable } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { Role, UsersTable } from "../../platform/db/schema.ts";
-import type { Page } from "../../server/pagination.ts";
+import { fetchPage, type Page } from "../../server/pagination.ts";
 
 /** SQL for users. Every function takes the tenant transaction and filters by tenant itself too. */
 
@@ -85,18 +85,12 @@ export const findUsersByIds = (tx: TenantTx, ids: string[]) =>
   ids.length === 0 ? Promise.resolve([] as UserRow[]) : (base(tx).where("u.id", "in", ids).execute() as Promise<UserRow[]>);
 
 export async function listUsers(tx: TenantTx, page: Page, roles: Role[] | undefined): Promise<{ rows: UserRow[]; count: number | undefined }> {
-  let q = base(tx);
-  if (roles) q = q.where("u.role", "in", roles);
-  if (page.mode === "cursor") {
-    if (page.afterId !== undefined) q = q.where("u.nice_id", page.desc ? "<" : ">", page.afterId);
-    const rows = (await q.orderBy("u.nice_id", page.desc ? "desc" : "asc").limit(page.size + 1).execute()) as UserRow[];
-    return { rows, count: undefined };
-  }
-  const rows = (await q.orderBy("u.nice_id", page.desc ? "desc" : "asc").limit(page.limit).offset(page.offset).execute()) as UserRow[];
-  let cq = tx.db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
-  if (roles) cq = cq.where("role", "in", roles);
-  const c = await cq.executeTakeFirstOrThrow();
-  return { rows, count: Number(c.n) };
+  const q = roles ? base(tx).where("u.role", "in", roles) : base(tx);
+  return fetchPage(q, page, "u.nice_id", async () => {
+    let cq = tx.db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
+    if (roles) cq = cq.where("role", "in", roles);
+    return Number((await cq.executeTakeFirstOrThrow()).n);
+  });
 }
 
 export async function updateUser(tx: TenantTx, id: string, patch: Updateable<UsersTable>): Promise<void> {
