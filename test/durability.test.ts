@@ -109,4 +109,25 @@ describe("durability of the embedded database", () => {
     const list = await cli(dir, "tenant", "list");
     expect(list.stdout).toMatch(/^beta\tactive/m);
   }, 120_000);
+
+  it("rotates keys and shreds a tenant through the running server's operator socket", async () => {
+    const dir = dataDir();
+    const s = await startServer(dir);
+    servers.push(s);
+    const token = apiTokenFrom((await cli(dir, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);
+    const created = await call(s.port, "acme.localhost", token, "POST", "/api/v2/tickets.json", { ticket: { subject: "before rotation", comment: { body: "b" } } });
+    expect(created.status).toBe(201);
+    const rotated = await cli(dir, "keys", "rotate", "--tenant", "acme");
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toMatch(/data-key version 2; \d+ rows re-sealed/);
+    const shown = await call(s.port, "acme.localhost", token, "GET", `/api/v2/tickets/${created.body.ticket.id}.json`);
+    expect(shown.body.ticket.subject).toBe("before rotation");
+    const shredded = await cli(dir, "tenant", "shred", "--tenant", "acme");
+    expect(shredded.code).toBe(0);
+    const gone = await call(s.port, "acme.localhost", token, "GET", `/api/v2/tickets/${created.body.ticket.id}.json`);
+    expect(gone.status).toBe(410);
+    const unknown = await cli(dir, "tenant", "shred", "--tenant", "nosuch");
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/nosuch/);
+  }, 120_000);
 });
