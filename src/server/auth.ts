@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { Actor } from "../platform/context.ts";
 import type { TenantTx } from "../platform/db/database.ts";
 import type { TenantSealer } from "../platform/crypto/keyring.ts";
@@ -17,7 +17,6 @@ export async function authenticate(
   tx: TenantTx,
   sealer: TenantSealer,
   req: FastifyRequest,
-  reply: FastifyReply,
   isWrite: boolean,
 ): Promise<Actor> {
   const header = req.headers.authorization;
@@ -34,7 +33,6 @@ export async function authenticate(
       throw new AppError("Forbidden", { description: "Missing or invalid CSRF token." });
     }
     req.passwordChangeRequired = mustChangePassword;
-    void reply;
     return actor;
   }
   throw new AppError("Unauthorized");

@@ -89,7 +89,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
         const ip = req.ip;
         let actor: Actor = { kind: "anonymous" };
         if (spec.auth === "user") {
-          actor = await authenticate(deps, tx, sealer, req, reply, spec.method !== "GET");
+          actor = await authenticate(deps, tx, sealer, req, spec.method !== "GET");
           if (actor.kind === "user" && !actor.scopes.includes(scope)) {
             throw new AppError("Forbidden", { description: `This token lacks the '${scope}' scope.` });
           }

@@ -148,7 +148,7 @@ export async function markLogin(tx: TenantTx, id: string, now: Date): Promise<vo
 }
 
 export async function findUserPassword(tx: TenantTx, id: string) {
-  return tx.db.selectFrom("users").select(["password_hash"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+  return tx.db.selectFrom("users").select(["password_hash", "email_sealed"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
 }
 
 export async function setPassword(tx: TenantTx, id: string, hash: string): Promise<void> {

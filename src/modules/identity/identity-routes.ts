@@ -43,7 +43,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "PUT", url: "/api/v2/users/me/password", operationId: "changeOwnPassword", tag: "session", auth: "user",
     allowPendingPasswordChange: true, rateLimit: "signin",
     body: z.strictObject({ previous_password: password, password }), response: z.undefined(), status: 204,
-    handler: async (ctx, { body }) => { await service.changePassword(deps, ctx, body.previous_password, body.password, undefined); },
+    handler: async (ctx, { body }) => { await service.changePassword(deps, ctx, body.previous_password, body.password); },
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/api_tokens", operationId: "listApiTokens", tag: "api_tokens", auth: "user",

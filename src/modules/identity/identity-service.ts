@@ -144,13 +144,14 @@ export async function sessionInfo(deps: AppDeps, ctx: RequestContext, cookie: st
   return { user_id: actor.niceId, csrf_token: cookie ? csrfFor(deps, cookie) : null };
 }
 
-export async function changePassword(deps: AppDeps, ctx: RequestContext, previous: string, next: string, email: string | undefined): Promise<void> {
+export async function changePassword(deps: AppDeps, ctx: RequestContext, previous: string, next: string): Promise<void> {
   const actor = actorUser(ctx);
   const user = await repo.findUserPassword(ctx.tx, actor.userId);
   if (!user?.password_hash || !(await argonVerify(user.password_hash, previous).catch(() => false))) {
     throw invalid("previous_password", "Previous password: is not correct", "InvalidValue");
   }
   if (previous === next) throw invalid("password", "Password: must differ from the previous one", "InvalidValue");
+  const email = user.email_sealed ? ctx.sealer.open(user.email_sealed, { table: "users", column: "email", row: actor.userId }) : undefined;
   checkPasswordPolicy(next, email);
   await repo.setPassword(ctx.tx, actor.userId, await hashPassword(next));
   audit(ctx, { action: "user.password_changed", resourceType: "user", resourceId: actor.niceId, fields: ["password"] });

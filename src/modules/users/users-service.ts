@@ -50,7 +50,7 @@ export async function insertSealedUser(
   const id = crypto.randomUUID();
   const s = ctx.sealer;
   if (u.email !== undefined && (await repo.emailBidxTaken(ctx.tx, emailIndex(s, u.email)))) {
-    throw invalid("email", `Email: ${"is already being used by another user"}`, "DuplicateValue");
+    throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
   }
   const niceId = await repo.insertUser(ctx.tx, {
     id,
