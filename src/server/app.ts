@@ -9,6 +9,7 @@ import type { AppDeps } from "./deps.ts";
 import { registerErrorHandling } from "./errors.ts";
 import { createTenantResolver } from "./tenancy.ts";
 import { modules } from "../modules/index.ts";
+import { registerWeb } from "./web.ts";
 
 /**
  * Assembles the HTTP app: request ids, security headers, tenant resolution by host, body limits,
@@ -74,7 +75,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const resolveTenant = createTenantResolver(deps);
   app.addHook("onRequest", async (req) => {
     const path = req.url.split("?")[0]!;
-    if (path === "/healthz" || path === "/readyz" || path === "/api/v2/setup") return;
+    // Only the API is per tenant; pages and assets are the same static files for every host.
+    if (!path.startsWith("/api/") || path === "/api/v2/setup") return;
     const t = await resolveTenant(req.hostname);
     if (t.kind === "none") {
       if (path === "/api/v2/openapi") return;
@@ -99,7 +101,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get("/api/v2/openapi", { schema: { hide: true } }, async () => app.swagger());
 
-  app.setNotFoundHandler(async () => {
+  const servePage = await registerWeb(app);
+  app.setNotFoundHandler(async (req, reply) => {
+    if (servePage(req, reply)) return reply;
     throw new AppError("InvalidEndpoint", { description: "The requested path does not exist." });
   });
   return app;

@@ -60,7 +60,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const status = statusOf[err.code];
     if (err.retryAfterSeconds !== undefined) reply.header("Retry-After", String(err.retryAfterSeconds));
-    if (status === 401) reply.header("WWW-Authenticate", 'Basic realm="Vaultdesk API"');
+    // API clients get the Basic challenge; the web app's fetches (Sec-Fetch-Mode set by browsers)
+    // do not, or the browser would pop up its own password dialog.
+    if (status === 401 && !req.headers["sec-fetch-mode"]) reply.header("WWW-Authenticate", 'Basic realm="Vaultdesk API"');
     const body: Record<string, unknown> =
       err.code === "RecordNotFound" || err.code === "InvalidEndpoint"
         ? { error: err.code, description: err.description }
