@@ -1,10 +1,18 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * The browser suite (`npm run test:e2e`): the real server as a child process, Debian's Chromium
+ * driven by playwright-core. Kept out of the default suite (vitest.config.ts excludes test/e2e);
+ * `npm test` runs it after the default suite when Chromium is present (scripts/run-e2e.mjs).
+ */
 export default defineConfig({
   test: {
     include: ["test/e2e/**/*.e2e.test.ts"],
+    globalSetup: ["test/e2e/global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // One browser and one server at a time: the machine has two cores, shared with other work.
     maxWorkers: 1,
+    fileParallelism: false,
   },
 });

@@ -101,9 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get("/api/v2/openapi", { schema: { hide: true } }, async () => app.swagger());
 
-  const servePage = await registerWeb(app);
-  app.setNotFoundHandler(async (req, reply) => {
-    if (servePage(req, reply)) return reply;
+  await registerWeb(app);
+  app.setNotFoundHandler(async () => {
     throw new AppError("InvalidEndpoint", { description: "The requested path does not exist." });
   });
   return app;

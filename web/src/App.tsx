@@ -1,18 +1,28 @@
-import { Agent } from "./Agent.tsx";
-import { Setup } from "./Setup.tsx";
-import { t } from "./i18n.ts";
+import { AgentApp } from "./agent/AgentApp.tsx";
+import { t } from "./i18n/index.ts";
+import { HelpCenter } from "./pages/HelpCenter.tsx";
+import { Setup } from "./pages/Setup.tsx";
+import { PageHeading, useLocation } from "./router.tsx";
 
-/** Three surfaces: first-run setup, the agent workspace, and (to come) the help center. */
+/** Three surfaces: first-run setup, the agent workspace (`/agent/*`) and the help center (`/`). */
 export function App() {
-  const path = window.location.pathname;
-  if (path.startsWith("/setup")) return <Setup />;
-  if (path.startsWith("/agent")) return <Agent />;
+  const { path, query } = useLocation();
+  let page;
+  if (path === "/setup") page = <Setup initialToken={query.get("token") ?? ""} />;
+  else if (path === "/agent" || path.startsWith("/agent/")) page = <AgentApp />;
+  else if (path === "/") page = <HelpCenter />;
+  else
+    page = (
+      <main id="main" className="page narrow">
+        <PageHeading>{t("app.notFound")}</PageHeading>
+      </main>
+    );
   return (
-    <main className="page narrow">
-      <h1>{t("app.name")}</h1>
-      <p>
-        <a href="/agent">{t("signin.title")}</a>
-      </p>
-    </main>
+    <>
+      <a className="skip-link" href="#main">
+        {t("app.skip")}
+      </a>
+      {page}
+    </>
   );
 }
