@@ -19,5 +19,5 @@ try {
 }
 const extra = process.argv.slice(2).filter((a) => a !== "--strict");
 const r = spawnSync(process.execPath, [viteBin, "build", "--config", path.join(root, "web", "vite.config.ts"), ...extra], { stdio: "inherit", cwd: root });
-if (r.status === 0) console.log("web app built into web/dist");
+if (r.status === 0) console.log(`web app built into ${extra.includes("--outDir") ? extra[extra.indexOf("--outDir") + 1] : "web/dist"}`);
 process.exit(r.status ?? 1);

@@ -36,6 +36,8 @@ const envSchema = z.object({
   VAULTDESK_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   VAULTDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   VAULTDESK_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  /** Where the built web app is (default: web/dist beside the code). */
+  VAULTDESK_WEB_DIST: z.string().min(1).max(4096).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -52,6 +54,7 @@ export type Config = Readonly<{
   sessionIdleMinutes: number;
   sessionMaxHours: number;
   trustProxy: boolean;
+  webDist: string | undefined;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
 }>;
 
@@ -86,6 +89,7 @@ export function loadConfig(
     sessionIdleMinutes: e.VAULTDESK_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.VAULTDESK_SESSION_MAX_HOURS,
     trustProxy: e.VAULTDESK_TRUST_PROXY === "true",
+    webDist: e.VAULTDESK_WEB_DIST === undefined ? undefined : path.resolve(e.VAULTDESK_WEB_DIST),
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get("/api/v2/openapi", { schema: { hide: true } }, async () => app.swagger());
 
-  await registerWeb(app);
+  await registerWeb(app, deps.config.webDist === undefined ? {} : { dist: deps.config.webDist });
   app.setNotFoundHandler(async () => {
     throw new AppError("InvalidEndpoint", { description: "The requested path does not exist." });
   });
