@@ -1,11 +1,19 @@
-import fs from "node:fs";
-import http from "node:http";
-import { createRequire } from "node:module";
-import os from "node:os";
-import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, startServer, type ServerProcess } from "../support/process.ts";
+import { cli, type ServerProcess } from "../support/process.ts";
+import {
+  PHONE,
+  XSS_IMG,
+  XSS_SCRIPT,
+  expectAccessible,
+  expectInert as expectInertIn,
+  httpGet,
+  shot,
+  signIn,
+  startHarness,
+  visible,
+  type Harness,
+} from "./support.ts";
 
 /**
  * The web app in a real browser: Debian's Chromium (never a downloaded one) driven by
@@ -19,84 +27,19 @@ import { cli, startServer, type ServerProcess } from "../support/process.ts";
  * Screenshots of the main pages, at desktop and phone width, go to test/e2e/screenshots/.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = path.resolve("test/e2e/screenshots");
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-const XSS_IMG = `<img src=x onerror=alert(1)>`;
 const XSS_SUBJECT = `${XSS_IMG} Printer on fire`;
-const XSS_BODY = `<script>alert(2)</script>\nThe printer in room 4 is on fire. ${XSS_IMG}`;
+const XSS_BODY = `${XSS_SCRIPT}\nThe printer in room 4 is on fire. ${XSS_IMG}`;
 const XSS_OWNER = `Ann ${XSS_IMG}`;
 const XSS_REQUESTER = `<script>alert(3)</script> Carol`;
 const XSS_NOTE = `Internal: ${XSS_IMG} check the VIP plan`;
 const PASSWORD = "correct horse battery 9";
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 
-let dir: string;
+let h: Harness;
 let server: ServerProcess;
-let browser: Browser;
 let base: string;
-/** Everything a page did that it must not: dialogs, page errors, CSP violations. */
-const incidents: string[] = [];
-const contexts: BrowserContext[] = [];
-
-async function newPage(viewport = DESKTOP): Promise<Page> {
-  const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: "en-US", timezoneId: "UTC" });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.on("dialog", (d) => {
-    incidents.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  page.on("pageerror", (e) => incidents.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) incidents.push(`CSP: ${m.text()}`);
-  });
-  return page;
-}
-
-const visible = (l: Locator) => l.waitFor({ state: "visible", timeout: 20_000 });
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const file = path.join(SHOTS, `${name}.png`);
-  // Settled pages only: no hover effect from the last click, view counts loaded.
-  await page.mouse.move(0, 0);
-  await expect.poll(() => page.locator(".count", { hasText: "…" }).count()).toBe(0);
-  // Written beside, then renamed, so a failed run never leaves half a file.
-  await page.screenshot({ path: `${file}.tmp`, fullPage: true, animations: "disabled", caret: "hide", type: "png" });
-  fs.renameSync(`${file}.tmp`, file);
-}
-
-/** Nothing from the payloads became markup, and nothing ran. */
-async function expectInert(page: Page): Promise<void> {
-  const found = {
-    handlers: await page.locator("[onerror], [onload], [onclick], [onmouseover]").count(),
-    imgs: await page.locator("#root img").count(),
-    inlineScripts: await page.locator("script:not([src])").count(),
-  };
-  expect(found).toEqual({ handlers: 0, imgs: 0, inlineScripts: 0 });
-  expect(incidents).toEqual([]);
-}
-
-/** axe-core's WCAG 2 A/AA rules on the page as shown (evaluated over CDP, which CSP does not govern). */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  // In-page code as a string: this file is type-checked without the DOM library.
-  const violations = await page.evaluate<string[]>(`
-    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
-      .then((r) => r.violations.map((v) => v.id + ": " + JSON.stringify(v.nodes.map((n) => n.target))))
-  `);
-  expect(violations, `accessibility of ${what}`).toEqual([]);
-}
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await visible(page.getByRole("heading", { name: "Sign in" }));
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
+const newPage = (viewport?: { width: number; height: number }) => h.newPage(viewport);
+const expectInert = (page: Page) => expectInertIn(h, page);
+const get = (p: string, host: string, headers: Record<string, string> = {}) => httpGet(h, p, host, headers);
 
 function viewLink(page: Page, name: RegExp): Locator {
   return page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name });
@@ -106,49 +49,14 @@ async function countOf(page: Page, name: RegExp): Promise<string> {
   return (await viewLink(page, name).locator(".count").textContent()) ?? "";
 }
 
-function get(p: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: "127.0.0.1", port: server.port, path: p, headers: { host, ...headers } }, (res) => {
-        let text = "";
-        res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-      })
-      .on("error", reject);
-  });
-}
-
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-e2e-"));
-  server = await startServer(dir, { HOST: "127.0.0.1" });
-  base = `http://localhost:${server.port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-      // Tenant subdomains (beta.localhost) without DNS.
-      "--host-resolver-rules=MAP * 127.0.0.1",
-    ],
-  });
+  h = await startHarness();
+  server = h.server;
+  base = h.base;
 });
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  if (server && server.child.exitCode === null) {
-    server.child.kill("SIGTERM");
-    await server.exited;
-  }
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 describe("web app in Chromium", () => {
@@ -343,7 +251,7 @@ describe("web app in Chromium", () => {
   });
 
   it("shows a second tenant's agent none of the first tenant's tickets", async () => {
-    const out = await cli(dir, "tenant", "create", "--subdomain", "beta", "--owner-email", "owner@beta.test");
+    const out = await cli(h.dataDir, "tenant", "create", "--subdomain", "beta", "--owner-email", "owner@beta.test");
     expect(out.code, out.stderr).toBe(0);
     const otp = /^One-time password: (\S+)$/m.exec(out.stdout)?.[1];
     expect(otp).toBeTruthy();

@@ -1,0 +1,157 @@
+import fs from "node:fs";
+import http from "node:http";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { expect } from "vitest";
+import { startServer, type ServerProcess } from "../support/process.ts";
+
+/**
+ * What every browser suite shares: the real server as a child process on an empty data folder,
+ * Debian's Chromium (never a downloaded one) driven by playwright-core, and the checks every page
+ * must pass — nothing from user content runs (no dialog, page error or CSP violation), axe-core's
+ * WCAG A/AA rules, and screenshots written to test/e2e/screenshots/.
+ */
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const SHOTS = path.resolve("test/e2e/screenshots");
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export const XSS_IMG = `<img src=x onerror=alert(1)>`;
+export const XSS_SCRIPT = `<script>alert(2)</script>`;
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+export const visible = (l: Locator) => l.waitFor({ state: "visible", timeout: 20_000 });
+
+export interface Harness {
+  server: ServerProcess;
+  /** The server's data folder (for the CLI: `cli(h.dataDir, …)`). */
+  dataDir: string;
+  browser: Browser;
+  /** http://localhost:PORT — the bare base domain (the default tenant). */
+  base: string;
+  /** http://SUB.localhost:PORT */
+  tenantUrl(subdomain: string): string;
+  /** Everything a page did that it must not: dialogs, page errors, CSP violations. */
+  incidents: string[];
+  newPage(viewport?: { width: number; height: number }, opts?: { locale?: string }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-e2e-"));
+  const server = await startServer(dir, { HOST: "127.0.0.1", ...env });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+      // Tenant subdomains (beta.localhost) without DNS.
+      "--host-resolver-rules=MAP * 127.0.0.1",
+    ],
+  });
+  const incidents: string[] = [];
+  const contexts: BrowserContext[] = [];
+  return {
+    server,
+    dataDir: dir,
+    browser,
+    base: `http://localhost:${server.port}`,
+    tenantUrl: (sub) => `http://${sub}.localhost:${server.port}`,
+    incidents,
+    async newPage(viewport = DESKTOP, opts = {}) {
+      const locale = opts.locale ?? "en-US";
+      const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1, locale, timezoneId: "UTC" });
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      page.on("dialog", (d) => {
+        incidents.push(`dialog: ${d.message()}`);
+        void d.dismiss();
+      });
+      page.on("pageerror", (e) => incidents.push(`page error: ${e.message}`));
+      page.on("console", (m) => {
+        if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) incidents.push(`CSP: ${m.text()}`);
+      });
+      return page;
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close();
+      if (server.child.exitCode === null) {
+        server.child.kill("SIGTERM");
+        await server.exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A full-page screenshot of a settled page, to test/e2e/screenshots/NAME.png. */
+export async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  // Settled pages only: no hover effect from the last click, counts loaded.
+  await page.mouse.move(0, 0);
+  await expect.poll(() => page.locator(".count", { hasText: "…" }).count()).toBe(0);
+  // Written beside, then renamed, so a failed run never leaves half a file.
+  await page.screenshot({ path: `${file}.tmp`, fullPage: true, animations: "disabled", caret: "hide", type: "png" });
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+/** Nothing from the payloads became markup, and nothing ran. */
+export async function expectInert(h: Harness, page: Page): Promise<void> {
+  const found = {
+    handlers: await page.locator("[onerror], [onload], [onclick], [onmouseover]").count(),
+    imgs: await page.locator("#root img").count(),
+    inlineScripts: await page.locator("script:not([src])").count(),
+  };
+  expect(found).toEqual({ handlers: 0, imgs: 0, inlineScripts: 0 });
+  expect(h.incidents).toEqual([]);
+}
+
+/** axe-core's WCAG 2 A/AA rules on the page as shown (evaluated over CDP, which CSP does not govern). */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  await page.evaluate(AXE_SOURCE);
+  // In-page code as a string: this file is type-checked without the DOM library.
+  const violations = await page.evaluate<string[]>(`
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+      .then((r) => r.violations.map((v) => v.id + ": " + JSON.stringify(v.nodes.map((n) => n.target))))
+  `);
+  expect(violations, `accessibility of ${what}`).toEqual([]);
+}
+
+/** Fills and submits the agent sign-in form (English). */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await visible(page.getByRole("heading", { name: "Sign in" }));
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A plain HTTP GET to the server with a chosen Host header. */
+export function httpGet(
+  h: Harness,
+  p: string,
+  host: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port: h.server.port, path: p, headers: { host, ...headers } }, (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      })
+      .on("error", reject);
+  });
+}
