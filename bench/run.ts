@@ -23,7 +23,10 @@ const CREATES = quick ? 400 : 2000;
 const SHOW_TICKETS = quick ? 10_000 : 100_000;
 const SHOWS = quick ? 1000 : 4000;
 
+type Cpu = { server: number; postgres: number; driver: number };
 type Result = {
+  /** CPU ms per create by process (PostgreSQL only meaningful on PostgreSQL; PGlite runs inside the server / driver). */
+  cpu_ms_per_create: { api: Cpu; raw: Cpu };
   api_create_per_s: number;
   raw_insert_per_s: number;
   ratio: number;
@@ -59,6 +62,44 @@ async function runConcurrent(total: number, fn: (i: number) => Promise<void>): P
   return { seconds: (performance.now() - start) / 1000, latencies };
 }
 
+/** CPU time (user + system, ms) of one process, from /proc (Linux; 100 ticks a second). */
+function procCpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of every PostgreSQL process on the machine (the server's backends included). */
+function postgresCpuMs(): number {
+  let ms = 0;
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/comm`, "utf8").trim() === "postgres") ms += procCpuMs(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ms;
+}
+
+/** Where the CPU went during a phase: ms per operation for the app server, PostgreSQL and the load driver. */
+function cpuMeter(serverPid: number | undefined) {
+  const t0 = { server: serverPid ? procCpuMs(serverPid) : 0, pg: postgresCpuMs(), driver: process.cpuUsage() };
+  return (ops: number) => {
+    const d = process.cpuUsage(t0.driver);
+    return {
+      server: round((serverPid ? procCpuMs(serverPid) - t0.server : 0) / ops, 2),
+      postgres: round((postgresCpuMs() - t0.pg) / ops, 2),
+      driver: round((d.user + d.system) / 1000 / ops, 2),
+    };
+  };
+}
+
 function rssMb(s: ServerProcess): number {
   const status = fs.readFileSync(`/proc/${s.child.pid}/status`, "utf8");
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -83,7 +124,8 @@ async function seedTickets(env: Record<string, string>, dataDir: string, subdoma
       await rt.db.tenant(t.id, async (tx) => {
         const sealer = await rt.keyring.sealerFor(tx);
         const n = Math.min(BATCH, target - done);
-        const start = (await sql<{ v: number }>`UPDATE tenant_counters SET value = value + ${n} WHERE tenant_id = ${t.id} AND name = 'tickets' RETURNING value AS v`.execute(tx.db)).rows[0]!.v - n;
+        // n numbers from the tenant's ticket sequence (consecutive: nothing else creates tickets now).
+        const start = (await sql<{ v: number }>`SELECT min(vd_next_id('tickets'))::bigint AS v FROM generate_series(1, ${n})`.execute(tx.db)).rows[0]!.v - 1;
         const rows = Array.from({ length: n }, (_, k) => {
           const id = crypto.randomUUID();
           return {
@@ -213,8 +255,10 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
     step(`${kind}: warm-up`);
     for (let i = 0; i < 50; i++) await create(-i)();
     step(`${kind}: ${CREATES} creates at concurrency ${CONCURRENCY}`);
+    const meter = cpuMeter(server.child.pid);
     const load = await runConcurrent(CREATES, (i) => create(i)());
     const apiPerS = CREATES / load.seconds;
+    const apiCpu = meter(CREATES);
     let rss = rssMb(server);
     await stop(server);
 
@@ -232,8 +276,11 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
     await stop(server);
 
     step(`${kind}: raw baseline`);
+    const rawMeter = cpuMeter(undefined);
     const raw = await rawBaseline(kind, dbUrl);
+    const rawCpu = rawMeter(CREATES);
     return {
+      cpu_ms_per_create: { api: apiCpu, raw: rawCpu },
       api_create_per_s: round(apiPerS),
       raw_insert_per_s: round(raw),
       ratio: round(apiPerS / raw, 3),
@@ -265,10 +312,16 @@ async function cliWith(env: Record<string, string>, dataDir: string, ...args: st
 
 const results: Record<string, Result> = {};
 const started = Date.now();
-results.pglite = await benchOne("pglite");
-console.log("pglite", results.pglite);
+// `--only pglite|postgres` measures one database (while working on one path).
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+if (only !== undefined && only !== "pglite" && only !== "postgres") throw new Error("--only takes pglite or postgres");
+if (only !== "postgres") {
+  results.pglite = await benchOne("pglite");
+  console.log("pglite", results.pglite);
+}
 const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-if (pgUrl) {
+if (only === "postgres" && !pgUrl) throw new Error("--only postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL");
+if (pgUrl && only !== "pglite") {
   results.postgres = await benchOne("postgres", pgUrl);
   console.log("postgres", results.postgres);
 }

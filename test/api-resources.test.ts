@@ -51,6 +51,20 @@ describe("organizations and groups", () => {
     expect(badOrg.status).toBe(422);
   });
 
+  it("gives a ticket its requester's organization, also when the requester is the caller", async () => {
+    const o = await a.api("POST", "/api/v2/organizations.json", { organization: { name: "Umbrella" } });
+    const agent = await buildUser(t, a, "agent");
+    expect((await a.api("PUT", `/api/v2/users/${agent.id}.json`, { user: { organization_id: o.body.organization.id } })).status).toBe(200);
+    const own = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "mine", comment: { body: "b" } } }, { email: agent.email, token: agent.token! });
+    expect(own.status).toBe(201);
+    expect(own.body.ticket.organization_id).toBe(o.body.organization.id);
+    expect((await a.api("GET", `/api/v2/tickets/${own.body.ticket.id}.json`)).body.ticket.organization_id).toBe(o.body.organization.id);
+    const byId = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "for", comment: { body: "b" }, requester_id: agent.id } });
+    expect(byId.body.ticket.organization_id).toBe(o.body.organization.id);
+    // The owner belongs to no organization.
+    expect((await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "x", comment: { body: "b" } } })).body.ticket.organization_id).toBeNull();
+  });
+
   it("manages groups and memberships", async () => {
     const g = await a.api("POST", "/api/v2/groups.json", { group: { name: "Billing" } });
     expect(g.status).toBe(201);

@@ -43,6 +43,7 @@ describe("audit chain", () => {
     const marker = `ZQAUDIT${Date.now()}`;
     await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: marker, comment: { body: marker }, tags: [marker.toLowerCase()] } });
     await a.api("POST", "/api/v2/users.json", { user: { name: marker, email: `${marker.toLowerCase()}@x.test` } });
+    await verifyChain(t.db, a.tenantId);
     const rows = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("audit_log").selectAll().execute());
     const text = JSON.stringify(rows.map((r) => ({ ...r, ip_sealed: null, hash: null }))).toLowerCase();
     expect(text).not.toContain(marker.toLowerCase());
@@ -51,6 +52,8 @@ describe("audit chain", () => {
 
   it("refuses UPDATE, DELETE and TRUNCATE of audit rows, even for the owner", async () => {
     const a = await buildTenant(t, "chainro");
+    // The account's creation is on the chain (verification chains what is queued first).
+    expect((await verifyChain(t.db, a.tenantId)).entries).toBeGreaterThan(0);
     await expect(t.db.system((c) => sql`UPDATE audit_log SET action = 'x' WHERE tenant_id = ${a.tenantId}`.execute(c))).rejects.toThrow(/append-only/);
     await expect(t.db.system((c) => sql`DELETE FROM audit_log WHERE tenant_id = ${a.tenantId}`.execute(c))).rejects.toThrow(/append-only/);
     await expect(t.db.system((c) => sql`TRUNCATE audit_log`.execute(c))).rejects.toThrow(/append-only|truncate/i);

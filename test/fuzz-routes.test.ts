@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/server/route.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { chainQueued } from "../src/modules/audit/audit-service.ts";
 
 /**
  * Property: whatever a client sends to any route — bodies, query strings, ids, malformed JSON —
@@ -27,6 +28,8 @@ afterAll(async () => t?.close());
 async function counts(): Promise<Record<string, number>> {
   return t.db.tenant(a.tenantId, async (tx) => {
     const out: Record<string, number> = {};
+    // Queued audit entries are chained first, so the count covers every committed one.
+    await chainQueued(tx);
     for (const table of TABLES) out[table] = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(tx.db)).rows[0]!.n;
     out.audit_not_signin = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE action <> 'user.signin_failed'`.execute(tx.db)).rows[0]!.n;
     return out;

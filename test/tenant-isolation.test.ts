@@ -208,6 +208,29 @@ describe("tenant isolation", () => {
     });
   });
 
+  it("keeps other tenants' id sequences and the audit queue out of the app role's reach", async () => {
+    await t.db.system(async (conn) => {
+      await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
+      await expect(sql`SELECT vd_next_id('tickets')`.execute(conn)).rejects.toThrow(/no tenant context/);
+    });
+    const aSeq = `vd_seq.t${A.tenantId.replaceAll("-", "")}_tickets`;
+    await expect(t.db.tenant(B.tenantId, (tx) => sql`SELECT nextval(${aSeq}::regclass)`.execute(tx.db))).rejects.toThrow(/permission denied/);
+    await expect(t.db.tenant(B.tenantId, (tx) => sql`SELECT count(*) FROM audit_queue`.execute(tx.db))).rejects.toThrow(/permission denied/);
+    await expect(t.db.tenant(B.tenantId, (tx) => sql`DELETE FROM audit_queue`.execute(tx.db))).rejects.toThrow(/permission denied/);
+    await expect(
+      t.db.tenant(B.tenantId, (tx) =>
+        sql`INSERT INTO audit_queue (tenant_id, id, occurred_at, actor_kind, actor_id, action, resource_type, resource_id, fields, request_id)
+            VALUES (${A.tenantId}, gen_random_uuid(), now(), 'user', '1', 'forged', 'ticket', '1', '', 'x')`.execute(tx.db),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    // Each tenant's numbers are its own: B's next ticket number does not move A's.
+    const next = async (tenantId: string) => t.db.tenant(tenantId, async (tx) => (await sql<{ n: number }>`SELECT vd_next_id('tickets') AS n`.execute(tx.db)).rows[0]!.n);
+    const a1 = await next(A.tenantId);
+    await next(B.tenantId);
+    await next(B.tenantId);
+    expect(await next(A.tenantId)).toBe(a1 + 1);
+  });
+
   it("runs the app as a role that is not superuser, not BYPASSRLS, and owns nothing", async () => {
     const role = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'vaultdesk_app'`.execute(t.db.owner);
     expect(role.rows[0]).toEqual({ rolsuper: false, rolbypassrls: false });

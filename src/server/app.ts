@@ -10,6 +10,7 @@ import { registerErrorHandling } from "./errors.ts";
 import { createTenantResolver } from "./tenancy.ts";
 import { modules } from "../modules/index.ts";
 import { registerWeb } from "./web.ts";
+import { AuditChainer } from "../modules/audit/audit-chainer.ts";
 
 /**
  * Assembles the HTTP app: request ids, security headers, tenant resolution by host, body limits,
@@ -33,6 +34,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     return503OnClosing: true,
     forceCloseConnections: false,
+  });
+
+  // Links the audit entries requests queue into each tenant's hash chain, right after they commit.
+  const chainer = new AuditChainer(deps.db, app.log).start();
+  app.addHook("onClose", async () => {
+    await chainer.stop();
   });
 
   app.setValidatorCompiler(validatorCompiler);

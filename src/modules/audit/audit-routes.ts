@@ -3,6 +3,7 @@ import { z } from "zod";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { forbidden } from "../../platform/errors.ts";
 import { isAdmin } from "../users/users-policy.ts";
+import { chainQueued } from "./audit-service.ts";
 import { isoDate, pageQuery } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../server/deps.ts";
 import { pageEnvelope, parsePage, type Page } from "../../server/pagination.ts";
@@ -26,6 +27,8 @@ const auditLogView = z.object({
 
 async function listAuditLogs(ctx: RequestContext, page: Page, filter: { action?: string | undefined; actor_id?: number | undefined; source_type?: string | undefined; since?: string | undefined; until?: string | undefined }) {
   if (!isAdmin(actorUser(ctx).role)) throw forbidden();
+  // Entries committed but not yet linked by the chainer are chained first, so the log is complete.
+  await chainQueued(ctx.tx);
   let q = ctx.tx.db.selectFrom("audit_log").selectAll().where("tenant_id", "=", ctx.tx.tenantId);
   if (filter.action) q = q.where("action", "=", filter.action);
   if (filter.actor_id !== undefined) q = q.where("actor_kind", "=", "user").where("actor_id", "=", String(filter.actor_id));

@@ -8,9 +8,11 @@ import { canonicalEntry, genesisHash, type StoredEntry } from "./audit-fns.ts";
 /**
  * The security audit trail: a per-tenant hash chain, append-only.
  *
- * Entries are collected during the transaction and appended by one `vd_audit_append` call just
- * before COMMIT, so the chain head's row lock is held for a single round trip and the entry
- * commits or rolls back with the change it records. Entries name fields, never values.
+ * Entries are collected during the transaction and queued by one `vd_audit_enqueue` call sent
+ * with COMMIT, so an entry commits or rolls back with the change it records, and no lock is
+ * shared between a tenant's requests. The audit chainer (audit-chainer.ts) links queued entries
+ * into the chain right after they commit; reads of the log and verification first chain whatever
+ * is queued, so they always see every committed entry. Entries name fields, never values.
  */
 
 export type AuditInput = {
@@ -22,7 +24,8 @@ export type AuditInput = {
 
 const NAME = /^[a-z0-9_.:-]{1,80}$/;
 const RESOURCE_ID = /^[A-Za-z0-9_.:@-]{1,120}$/;
-const PENDING = "audit.pending";
+/** The transaction bag key under which a transaction's audit entries wait; the chainer watches it. */
+export const PENDING = "audit.pending";
 
 function actorParts(actor: Actor): { kind: string; id: string } {
   return actor.kind === "user" ? { kind: "user", id: String(actor.niceId) } : { kind: actor.kind, id: "" };
@@ -59,13 +62,16 @@ export function audit(ctx: RequestContext, entry: AuditInput): void {
     // dollar-quoted literal under a random tag; every field is validated against a strict charset.
     ctx.tx.beforeCommit("audit", async () => {
       const tag = `vda${crypto.randomBytes(6).toString("hex")}`;
-      return `SELECT vd_audit_append($${tag}$${JSON.stringify(list)}$${tag}$::jsonb)`;
+      return `SELECT vd_audit_enqueue($${tag}$${JSON.stringify(list)}$${tag}$::jsonb)`;
     });
   }
   pending.push(toJsonEntry(ctx.sealer, ctx.actor, ctx.requestId, ctx.ip, entry));
 }
 
-/** Appends an operator entry (no client address) from a system transaction scoped to the tenant. */
+/**
+ * Queues an operator entry (no client address) from a system transaction scoped to the tenant.
+ * It is chained by the next read of the log, verification, or the chainer's sweep.
+ */
 export async function auditOperatorAction(conn: import("../../platform/db/database.ts").Conn, entry: AuditInput): Promise<void> {
   for (const n of [entry.action, entry.resourceType, ...(entry.fields ?? [])]) {
     if (!NAME.test(n)) throw new Error(`audit names must match ${NAME}`);
@@ -81,14 +87,30 @@ export async function auditOperatorAction(conn: import("../../platform/db/databa
     ip: null,
     request_id: `op-${crypto.randomUUID().slice(0, 8)}`,
   };
-  await sql`SELECT vd_audit_append(${JSON.stringify([e])}::jsonb)`.execute(conn);
+  await sql`SELECT vd_audit_enqueue(${JSON.stringify([e])}::jsonb)`.execute(conn);
 }
+
+/**
+ * Chains every entry of the transaction's tenant that is queued and committed, waiting for a
+ * chainer that holds the chain head. Called before the log is read or verified.
+ */
+export async function chainQueued(tx: { db: import("../../platform/db/database.ts").Conn }): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = (await sql<{ n: number }>`SELECT vd_audit_chain(${CHAIN_BATCH}, true) AS n`.execute(tx.db)).rows[0]!.n;
+    total += n;
+    if (n < CHAIN_BATCH) return total;
+  }
+}
+
+export const CHAIN_BATCH = 2000;
 
 export type VerifyResult = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string };
 
 /** Recomputes a tenant's chain from its first entry. */
 export async function verifyChain(db: Database, tenantId: string): Promise<VerifyResult> {
   return db.tenant(tenantId, async (tx) => {
+    await chainQueued(tx);
     const head = await tx.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", tenantId).executeTakeFirst();
     let prev = genesisHash(tenantId);
     let expectedSeq = 1;

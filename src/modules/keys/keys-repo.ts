@@ -19,7 +19,7 @@ export const SEALED_COLUMNS: Record<string, readonly string[]> = {
  * Audit entries are append-only and their sealed client address is part of the hash chain, so
  * they keep the key version they were written with (see docs/security-model.md).
  */
-export const NOT_RESEALED = { audit_log: ["ip_sealed"] } as const;
+export const NOT_RESEALED = { audit_log: ["ip_sealed"], audit_queue: ["ip_sealed"] } as const;
 
 export type SealedRow = { id: string; values: Record<string, Uint8Array | null> };
 

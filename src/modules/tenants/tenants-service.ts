@@ -37,6 +37,7 @@ export async function createTenant(
       .execute();
     await db.setTenant(conn, tenantId);
     await keyring.createTenantKeys(conn, tenantId);
+    await sql`SELECT vd_create_tenant_sequences(${tenantId}::uuid)`.execute(conn);
     await conn.insertInto("audit_heads").values({ tenant_id: tenantId, seq: 0, hash: genesisHash(tenantId) }).execute();
     const tx = await db.enterTenant(conn, tenantId);
     const sealer = await keyring.sealerFor(tx);

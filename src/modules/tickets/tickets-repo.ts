@@ -84,17 +84,24 @@ export async function insertTicketWithComment(
   t: NewTicket,
   audit: NewAudit,
   comment: NewComment,
-): Promise<{ ticket: number; audit: number; comment: number; created_at: Date; updated_at: Date }> {
-  const r = await sql<{ ticket: number; audit: number; comment: number; created_at: Date; updated_at: Date }>`
+  opts: { organizationFromRequester?: boolean } = {},
+): Promise<{ ticket: number; audit: number; comment: number; created_at: Date; updated_at: Date; organization_id: string | null; organization_nice: number | null }> {
+  // Without an explicit organization, the ticket takes the requester's, read inside the insert
+  // (saves a round trip when the requester is the caller, whose row is not loaded otherwise).
+  const org =
+    t.organization_id === null && opts.organizationFromRequester
+      ? sql`(SELECT u.organization_id FROM users u WHERE u.tenant_id = ${tx.tenantId} AND u.id = ${t.requester_id})`
+      : sql`${t.organization_id}`;
+  const r = await sql<{ ticket: number; audit: number; comment: number; created_at: Date; updated_at: Date; organization_id: string | null; organization_nice: number | null }>`
     WITH tk AS (
       INSERT INTO tickets (tenant_id, id, nice_id, subject_sealed, description_sealed, status, priority, type,
         requester_id, submitter_id, assignee_id, group_id, organization_id, tags, custom_fields_sealed,
         external_id_sealed, external_id_bidx, due_at, solved_at)
       VALUES (${tx.tenantId}, ${t.id}, vd_next_id('tickets'), ${t.subject_sealed}, ${t.description_sealed}, ${t.status},
         ${t.priority}, ${t.type}, ${t.requester_id}, ${t.submitter_id}, ${t.assignee_id}, ${t.group_id},
-        ${t.organization_id}, ${t.tags}, ${t.custom_fields_sealed}, ${t.external_id_sealed}, ${t.external_id_bidx},
+        ${org}, ${t.tags}, ${t.custom_fields_sealed}, ${t.external_id_sealed}, ${t.external_id_bidx},
         ${t.due_at}, ${t.status === "solved" || t.status === "closed" ? sql`now()` : null})
-      RETURNING nice_id, created_at, updated_at),
+      RETURNING nice_id, created_at, updated_at, organization_id),
     au AS (
       INSERT INTO ticket_audits (tenant_id, id, nice_id, ticket_id, author_id, events_sealed, via)
       VALUES (${tx.tenantId}, ${audit.id}, vd_next_id('ticket_audits'), ${t.id}, ${audit.author_id}, ${audit.events_sealed}, ${audit.via})
@@ -104,7 +111,10 @@ export async function insertTicketWithComment(
       VALUES (${tx.tenantId}, ${comment.id}, vd_next_id('ticket_comments'), ${t.id}, ${audit.id}, ${comment.author_id},
         ${comment.public}, ${comment.body_sealed}, ${comment.html_body_sealed})
       RETURNING nice_id)
-    SELECT tk.nice_id AS ticket, au.nice_id AS audit, cm.nice_id AS comment, tk.created_at, tk.updated_at FROM tk, au, cm`.execute(tx.db);
+    SELECT tk.nice_id AS ticket, au.nice_id AS audit, cm.nice_id AS comment, tk.created_at, tk.updated_at,
+      tk.organization_id, o.nice_id AS organization_nice
+    FROM tk CROSS JOIN au CROSS JOIN cm
+    LEFT JOIN organizations o ON o.tenant_id = ${tx.tenantId} AND o.id = tk.organization_id`.execute(tx.db);
   return r.rows[0]!;
 }
 

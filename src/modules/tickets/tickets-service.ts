@@ -133,7 +133,8 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
     throw invalid("requester_id", "Requester: not found");
   });
   else if (input.requester) requester = await findOrCreateByEmail(ctx, input.requester.email, input.requester.name);
-  else requester = await resolveUser(ctx, actor.niceId);
+  // The caller: no lookup needed (its organization is read inside the insert).
+  else requester = { id: actor.userId, niceId: actor.niceId, organizationId: null, organizationNiceId: null, fromActor: true as const };
   const submitter = input.submitter_id !== undefined ? await resolveUser(ctx, input.submitter_id).catch(() => { throw invalid("submitter_id", "Submitter: not found"); }) : { id: actor.userId, niceId: actor.niceId };
   const assignee = await resolveAssignee(ctx, input.assignee_id, input.assignee_email);
   const group = input.group_id ? await resolveGroup(ctx, input.group_id) : null;
@@ -179,7 +180,9 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
       external_id_bidx: input.external_id ? s.blindIndex("ticket.external_id", input.external_id) : null,
       due_at: input.due_at ? new Date(input.due_at) : null,
   };
-  const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: actor.userId, events_sealed: s.sealJson(events, aref(auditId)), via: "api" }, comment);
+  const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: actor.userId, events_sealed: s.sealJson(events, aref(auditId)), via: "api" }, comment, {
+    organizationFromRequester: "fromActor" in requester && org === null,
+  });
   audit(ctx, { action: "ticket.created", resourceType: "ticket", resourceId: ids.ticket, fields: Object.keys(input).filter((k) => k !== "requester") });
   // Presented from what was written, without reading it back inside the lock window.
   return presentTicket(ctx, {
@@ -190,7 +193,8 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
     submitter_nice: submitter.niceId,
     assignee_nice: assigneeNiceId,
     group_nice: group?.niceId ?? null,
-    organization_nice: org?.niceId ?? null,
+    organization_id: ids.organization_id,
+    organization_nice: ids.organization_nice,
     created_at: ids.created_at,
     updated_at: ids.updated_at,
   });
