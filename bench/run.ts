@@ -27,6 +27,7 @@ type Cpu = { server: number; postgres: number; driver: number };
 type Result = {
   /** CPU ms per create by process (PostgreSQL only meaningful on PostgreSQL; PGlite runs inside the server / driver). */
   cpu_ms_per_create: { api: Cpu; raw: Cpu };
+  cpu_ms_per_show: Cpu;
   api_create_per_s: number;
   raw_insert_per_s: number;
   ratio: number;
@@ -260,6 +261,7 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
     const apiPerS = CREATES / load.seconds;
     const apiCpu = meter(CREATES);
     let rss = rssMb(server);
+    step(`${kind}: server RSS after creates ${rss} MB`);
     await stop(server);
 
     step(`${kind}: seeding ${SHOW_TICKETS} tickets`);
@@ -267,11 +269,14 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
     step(`${kind}: ${SHOWS} shows`);
     server = await startServer(dataDir, env);
     for (let i = 0; i < 100; i++) await call(server.port, host, token, "GET", `/api/v2/tickets/${1 + Math.floor(Math.random() * SHOW_TICKETS)}.json`);
+    const showMeter = cpuMeter(server.child.pid);
     const shows = await runConcurrent(SHOWS, async () => {
       const id = 1 + Math.floor(Math.random() * SHOW_TICKETS);
       const r = await call(server.port, host, token, "GET", `/api/v2/tickets/${id}.json`);
       if (r.status !== 200) throw new Error(`show ${id} answered ${r.status}`);
     });
+    const showCpu = showMeter(SHOWS);
+    step(`${kind}: server RSS after shows ${rssMb(server)} MB`);
     rss = Math.max(rss, rssMb(server));
     await stop(server);
 
@@ -281,6 +286,7 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
     const rawCpu = rawMeter(CREATES);
     return {
       cpu_ms_per_create: { api: apiCpu, raw: rawCpu },
+      cpu_ms_per_show: showCpu,
       api_create_per_s: round(apiPerS),
       raw_insert_per_s: round(raw),
       ratio: round(apiPerS / raw, 3),

@@ -30,9 +30,12 @@ export class AuditChainer {
   ) {}
 
   start(): this {
-    this.unsubscribe = this.db.onTenantCommit((tenantId, bag) => {
-      if (bag.has(PENDING)) this.schedule(tenantId);
-    });
+    // PGlite runs one transaction at a time, and requests link their entries at commit there.
+    if (this.db.kind !== "pglite") {
+      this.unsubscribe = this.db.onTenantCommit((tenantId, bag) => {
+        if (bag.has(PENDING)) this.schedule(tenantId);
+      });
+    }
     const sweepMs = this.opts.sweepMs ?? 3000;
     this.timer = setInterval(() => void this.sweep(), sweepMs);
     this.timer.unref();

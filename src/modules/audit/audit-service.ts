@@ -12,7 +12,8 @@ import { canonicalEntry, genesisHash, type StoredEntry } from "./audit-fns.ts";
  * with COMMIT, so an entry commits or rolls back with the change it records, and no lock is
  * shared between a tenant's requests. The audit chainer (audit-chainer.ts) links queued entries
  * into the chain right after they commit; reads of the log and verification first chain whatever
- * is queued, so they always see every committed entry. Entries name fields, never values.
+ * is queued, so they always see every committed entry. On PGlite, which runs one transaction at a
+ * time, entries are linked at commit. Entries name fields, never values.
  */
 
 export type AuditInput = {
@@ -24,6 +25,9 @@ export type AuditInput = {
 
 const NAME = /^[a-z0-9_.:-]{1,80}$/;
 const RESOURCE_ID = /^[A-Za-z0-9_.:@-]{1,120}$/;
+/** Most entries one `vd_audit_chain` call links. */
+export const CHAIN_BATCH = 2000;
+
 /** The transaction bag key under which a transaction's audit entries wait; the chainer watches it. */
 export const PENDING = "audit.pending";
 
@@ -62,15 +66,17 @@ export function audit(ctx: RequestContext, entry: AuditInput): void {
     // dollar-quoted literal under a random tag; every field is validated against a strict charset.
     ctx.tx.beforeCommit("audit", async () => {
       const tag = `vda${crypto.randomBytes(6).toString("hex")}`;
-      return `SELECT vd_audit_enqueue($${tag}$${JSON.stringify(list)}$${tag}$::jsonb)`;
+      const enqueue = `SELECT vd_audit_enqueue($${tag}$${JSON.stringify(list)}$${tag}$::jsonb)`;
+      // One transaction at a time (PGlite): nothing to wait for, so link them right here.
+      return ctx.tx.serialized ? `${enqueue}; SELECT vd_audit_chain(${CHAIN_BATCH}, true)` : enqueue;
     });
   }
   pending.push(toJsonEntry(ctx.sealer, ctx.actor, ctx.requestId, ctx.ip, entry));
 }
 
 /**
- * Queues an operator entry (no client address) from a system transaction scoped to the tenant.
- * It is chained by the next read of the log, verification, or the chainer's sweep.
+ * Records an operator entry (no client address) from a system transaction scoped to the tenant,
+ * linked into the chain in the same transaction.
  */
 export async function auditOperatorAction(conn: import("../../platform/db/database.ts").Conn, entry: AuditInput): Promise<void> {
   for (const n of [entry.action, entry.resourceType, ...(entry.fields ?? [])]) {
@@ -88,6 +94,8 @@ export async function auditOperatorAction(conn: import("../../platform/db/databa
     request_id: `op-${crypto.randomUUID().slice(0, 8)}`,
   };
   await sql`SELECT vd_audit_enqueue(${JSON.stringify([e])}::jsonb)`.execute(conn);
+  // Operator actions are rare: link at once (holding the chain head until this commit is fine).
+  await sql`SELECT vd_audit_chain(${CHAIN_BATCH}, true)`.execute(conn);
 }
 
 /**
@@ -102,8 +110,6 @@ export async function chainQueued(tx: { db: import("../../platform/db/database.t
     if (n < CHAIN_BATCH) return total;
   }
 }
-
-export const CHAIN_BATCH = 2000;
 
 export type VerifyResult = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string };
 

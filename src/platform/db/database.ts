@@ -28,6 +28,11 @@ export interface TenantTx {
   readonly db: Conn;
   readonly tenantId: string;
   /**
+   * True when the database runs one transaction at a time (PGlite): work that would otherwise be
+   * deferred to avoid holding a lock across commits (linking audit entries) is done at commit.
+   */
+  readonly serialized: boolean;
+  /**
    * Registers work that must run last, just before COMMIT. A hook may return one SQL statement
    * without parameters; those statements are sent together with COMMIT in a single round trip,
    * so locks they take (the audit chain head) are held for that round trip only.
@@ -176,6 +181,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     const tx: TenantTx & { flush(): Promise<void>; commitStatements(): Promise<string[]> } = {
       db: conn,
       tenantId,
+      serialized: opts.kind === "pglite",
       bag: new Map(),
       preludeRows,
       beforeCommit(key, fn) {
