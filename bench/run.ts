@@ -35,6 +35,9 @@ type Result = {
   create_p99_ms: number;
   show_p50_ms: number;
   show_p99_ms: number;
+  /** Shows one at a time (concurrency 1). */
+  show_c1_p50_ms: number;
+  show_c1_p99_ms: number;
   rss_mb: number;
   tickets_seeded: number;
 };
@@ -45,12 +48,12 @@ const pct = (xs: number[], p: number) => {
 };
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-async function runConcurrent(total: number, fn: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
+async function runConcurrent(total: number, fn: (i: number) => Promise<void>, concurrency = CONCURRENCY): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       for (;;) {
         const i = next++;
         if (i >= total) return;
@@ -276,6 +279,13 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
       if (r.status !== 200) throw new Error(`show ${id} answered ${r.status}`);
     });
     const showCpu = showMeter(SHOWS);
+    // The same shows one at a time: the latency of a show itself, without queueing behind 15 others.
+    step(`${kind}: ${SHOWS / 2} shows one at a time`);
+    const single = await runConcurrent(SHOWS / 2, async () => {
+      const id = 1 + Math.floor(Math.random() * SHOW_TICKETS);
+      const r = await call(server.port, host, token, "GET", `/api/v2/tickets/${id}.json`);
+      if (r.status !== 200) throw new Error(`show ${id} answered ${r.status}`);
+    }, 1);
     step(`${kind}: server RSS after shows ${rssMb(server)} MB`);
     rss = Math.max(rss, rssMb(server));
     await stop(server);
@@ -294,6 +304,8 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
       create_p99_ms: pct(load.latencies, 99),
       show_p50_ms: pct(shows.latencies, 50),
       show_p99_ms: pct(shows.latencies, 99),
+      show_c1_p50_ms: pct(single.latencies, 50),
+      show_c1_p99_ms: pct(single.latencies, 99),
       rss_mb: rss,
       tickets_seeded: SHOW_TICKETS,
     };
@@ -337,13 +349,13 @@ fs.mkdirSync("bench/results", { recursive: true });
 fs.writeFileSync("bench/results/latest.json", JSON.stringify(out, null, 2) + "\n");
 
 const rows = Object.entries(results).map(
-  ([k, r]) => `| ${k} | ${r.api_create_per_s} | ${r.raw_insert_per_s} | ${Math.round(r.ratio * 100)} % | ${r.create_p50_ms} / ${r.create_p99_ms} | ${r.show_p50_ms} / ${r.show_p99_ms} (${r.tickets_seeded / 1000}k) | ${r.rss_mb} |`,
+  ([k, r]) => `| ${k} | ${r.api_create_per_s} | ${r.raw_insert_per_s} | ${Math.round(r.ratio * 100)} % | ${r.create_p50_ms} / ${r.create_p99_ms} | ${r.show_p50_ms} / ${r.show_p99_ms} | ${r.show_c1_p50_ms} / ${r.show_c1_p99_ms} (${r.tickets_seeded / 1000}k) | ${r.rss_mb} |`,
 );
 const table = [
   `Run of ${out.date.slice(0, 10)}${quick ? " (--quick)" : ""}, ${os.cpus().length} cores, Node ${process.version}:`,
   "",
-  "| database | API creates/s | raw inserts/s | API/raw | create p50 / p99 ms | show p50 / p99 ms | server RSS MB |",
-  "|---|---|---|---|---|---|---|",
+  "| database | API creates/s | raw inserts/s | API/raw | create p50 / p99 ms | show p50 / p99 ms (16 at a time) | show p50 / p99 ms (one at a time) | server RSS MB |",
+  "|---|---|---|---|---|---|---|---|",
   ...rows,
 ].join("\n");
 console.log("\n" + table);

@@ -2,10 +2,10 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { PGliteDialect } from "./pglite-dialect.ts";
+import { startPGliteThread } from "./pglite-thread.ts";
 import type { DB } from "./schema.ts";
 
 /**
@@ -116,17 +116,17 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   let closeDriver: () => Promise<void>;
   let dump: (() => Promise<Blob>) | undefined;
   if (opts.kind === "pglite") {
-    const pglite = await PGlite.create({
+    // In a worker thread, so queries do not stop the server's event loop (pglite-thread.ts).
+    const pglite = await startPGliteThread({
       ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
       ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
-      parsers: { 20: (v: string) => Number(v) },
     });
     owner = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
     closeDriver = async () => {
       await owner.destroy();
       await pglite.close();
     };
-    dump = async () => (await pglite.dumpDataDir("gzip")) as Blob;
+    dump = () => pglite.dumpDataDir();
   } else {
     const pool = new pg.Pool({
       connectionString: opts.url,

@@ -1,4 +1,4 @@
-import type { PGlite } from "@electric-sql/pglite";
+import type { PGliteLike } from "./pglite-thread.ts";
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -21,7 +21,7 @@ import {
  * transaction. The driver therefore queues acquirers behind a mutex.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteLike) {}
   createAdapter() {
     return new PostgresAdapter();
   }
@@ -38,7 +38,7 @@ export class PGliteDialect implements Dialect {
 
 class PGliteDriver implements Driver {
   #tail: Promise<void> = Promise.resolve();
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteLike) {}
 
   async init(): Promise<void> {}
 
@@ -69,16 +69,15 @@ class PGliteDriver implements Driver {
 
 class PGliteConnection implements DatabaseConnection {
   constructor(
-    private readonly pg: PGlite,
+    private readonly pg: PGliteLike,
     readonly release: () => void,
   ) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     if (compiledQuery.parameters.length === 0 && compiledQuery.sql.includes(";")) {
       // Several statements in one round trip (used to open a tenant transaction).
-      const results = await this.pg.exec(compiledQuery.sql);
-      const last = results[results.length - 1];
-      return { rows: (last?.rows ?? []) as R[] };
+      const last = await this.pg.exec<R>(compiledQuery.sql);
+      return { rows: last.rows };
     }
     const result = await this.pg.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
     return {

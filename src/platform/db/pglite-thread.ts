@@ -1,0 +1,92 @@
+import { Worker } from "node:worker_threads";
+
+/**
+ * PGlite in a worker thread (pglite-worker.mjs), seen from the main thread.
+ *
+ * PGlite executes SQL synchronously inside its WASM module: run in the server's own thread, every
+ * query stopped the event loop, so while one request's statements ran no other request could be
+ * parsed, authenticated, sealed or answered. In a worker the database work and the HTTP work
+ * overlap on two cores. Each call is a message; rows come back by structured clone (bytea as
+ * Uint8Array, timestamps as Date, int8 as number — the parsers are set in the worker).
+ */
+export interface PGliteResult<R> {
+  rows: R[];
+  affectedRows?: number | undefined;
+}
+
+export interface PGliteLike {
+  query<R>(sql: string, params: readonly unknown[]): Promise<PGliteResult<R>>;
+  /** Several statements in one call (simple protocol); the last statement's rows. */
+  exec<R>(sql: string): Promise<PGliteResult<R>>;
+  dumpDataDir(): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+type Reply = { id: number; result?: unknown; error?: Record<string, unknown> & { message: string } };
+
+function rebuildError(fields: Record<string, unknown> & { message: string }): Error {
+  return Object.assign(new Error(fields.message), fields);
+}
+
+export async function startPGliteThread(opts: { dataDir?: string; loadDataDir?: Blob }): Promise<PGliteLike> {
+  const loadDataDir = opts.loadDataDir ? await opts.loadDataDir.arrayBuffer() : undefined;
+  const worker = new Worker(new URL("./pglite-worker.mjs", import.meta.url), {
+    workerData: { dataDir: opts.dataDir, loadDataDir },
+    ...(loadDataDir ? { transferList: [loadDataDir] } : {}),
+  });
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let nextId = 1;
+  let failure: Error | undefined;
+
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (m: { ready?: boolean; error?: Record<string, unknown> & { message: string } }) => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      if (m.ready) resolve();
+      else reject(rebuildError(m.error ?? { message: "the embedded database did not start" }));
+    };
+    const onError = (e: Error) => {
+      worker.off("message", onMessage);
+      reject(e);
+    };
+    worker.on("message", onMessage);
+    worker.once("error", onError);
+  });
+
+  worker.on("message", (m: Reply) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error) p.reject(rebuildError(m.error));
+    else p.resolve(m.result);
+  });
+  const failAll = (e: Error) => {
+    failure = e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  worker.on("error", failAll);
+  worker.on("exit", (code) => failAll(new Error(`the embedded database thread stopped (exit code ${code})`)));
+
+  const call = <T>(msg: Record<string, unknown>): Promise<T> => {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ ...msg, id });
+    });
+  };
+
+  return {
+    // A Buffer is often a window on a larger shared pool, and cloning a view copies the whole
+    // pool: send an exact copy instead.
+    query: <R>(sql: string, params: readonly unknown[]) =>
+      call<PGliteResult<R>>({ op: "query", sql, params: params.map((v) => (v instanceof Uint8Array && v.byteLength !== v.buffer.byteLength ? new Uint8Array(v) : v)) }),
+    exec: <R>(sql: string) => call<PGliteResult<R>>({ op: "exec", sql }),
+    dumpDataDir: async () => new Blob([await call<ArrayBuffer>({ op: "dump" })], { type: "application/x-gzip" }),
+    async close() {
+      if (!failure) await call({ op: "close" });
+      await worker.terminate();
+    },
+  };
+}
