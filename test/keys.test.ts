@@ -42,6 +42,8 @@ describe("key rotation", () => {
       await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { comment: { body: "again", public: false } } });
     }
     await a.api("POST", "/api/v2/organizations.json", { organization: { name: "Org", notes: "n" } });
+    expect((await a.api("PUT", "/api/v2/account.json", { account: { name: "Rotating team" } })).status).toBe(200);
+    expect((await a.api("POST", "/api/v2/invitations.json", { invitation: { email: "new.agent@x.test", role: "agent" } })).status).toBe(201);
     const before = await versions(a.tenantId);
     expect([...before.keys()]).toEqual([1]);
 
@@ -54,6 +56,8 @@ describe("key rotation", () => {
     expect(show.body.ticket.subject).toBe("s2");
     const comments = await a.api("GET", "/api/v2/tickets/3/comments.json");
     expect(comments.body.comments.map((c: { body: string }) => c.body)).toEqual(["body 2", "again"]);
+    expect((await a.api("GET", "/api/v2/account.json")).body.account.name).toBe("Rotating team");
+    expect((await a.api("GET", "/api/v2/invitations.json")).body.invitations[0].email).toBe("new.agent@x.test");
     // New writes use the new version.
     await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "new", comment: { body: "b" } } });
     expect([...(await versions(a.tenantId)).keys()]).toEqual([2]);

@@ -41,6 +41,9 @@ beforeAll(async () => {
   ids.ticket = 6;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
   ids.api_token = 4;
+  for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
+  ids.invitation = 3;
+  await A.api("PUT", "/api/v2/account.json", { account: { name: `${MARK} team` } });
   const job = await A.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: `${MARK} bulk`, comment: { body: MARK } }] });
   ids.job = job.body.job_status.id as string;
   // Tenant B: a little of everything, with ids that stay below A's.
@@ -82,6 +85,9 @@ const plans: Record<string, Plan> = {
   showTicketField: { kind: "id", resource: "ticket_field", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/ticket_fields/${id}.json` }, missing: { method: "GET", path: `/api/v2/ticket_fields/${m}.json` } }) },
   updateTicketField: { kind: "id", resource: "ticket_field", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/ticket_fields/${id}.json`, body: { ticket_field: { title: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/ticket_fields/${m}.json`, body: { ticket_field: { title: "hijack" } } } }) },
   deleteTicketField: { kind: "id", resource: "ticket_field", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/ticket_fields/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/ticket_fields/${m}.json` } }) },
+  revokeInvitation: { kind: "id", resource: "invitation", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/invitations/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/invitations/${m}.json` } }) },
+  deleteUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/users/${m}.json` } }) },
+  changeUserRole: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}/role.json`, body: { role: "admin" } }, missing: { method: "PUT", path: `/api/v2/users/${m}/role.json`, body: { role: "admin" } } }) },
   revokeApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/api_tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/api_tokens/${m}.json` } }) },
   // Collections and searches: checked below for A's markers.
   listTickets: { kind: "collection" },
@@ -96,6 +102,9 @@ const plans: Record<string, Plan> = {
   listTicketFields: { kind: "collection" },
   listApiTokens: { kind: "collection" },
   listAuditLogs: { kind: "collection" },
+  listInvitations: { kind: "collection" },
+  showAccount: { kind: "collection" },
+  verifyAuditLogs: { kind: "collection" },
   search: { kind: "collection" },
   // Routes about the caller only, or creating new rows in the caller's own tenant.
   showCurrentUser: { kind: "own" },
@@ -112,6 +121,11 @@ const plans: Record<string, Plan> = {
   showSession: { kind: "own" },
   deleteSession: { kind: "own" },
   changeOwnPassword: { kind: "own" },
+  updateAccount: { kind: "own" },
+  createInvitation: { kind: "own" },
+  // The invitee's calls: the link's secret is looked up inside the host's tenant only (test/admin.test.ts).
+  previewInvitation: { kind: "own" },
+  acceptInvitation: { kind: "own" },
 };
 
 const missingFor = (resource: string) => (resource === "job" ? missingUuid : 999_999);
@@ -125,7 +139,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json"]) {
         const r = await A.api("GET", p);
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "");
       }
@@ -162,6 +176,8 @@ describe("tenant isolation", () => {
       "/api/v2/ticket_fields.json",
       "/api/v2/api_tokens.json",
       "/api/v2/audit_logs.json?per_page=100",
+      "/api/v2/invitations.json",
+      "/api/v2/account.json",
       "/api/v2/search.json?query=type:ticket%20tags:isolation",
       `/api/v2/search.json?query=requester:req1@${MARK.toLowerCase()}.test`,
       "/api/v2/search.json?query=status<closed",
@@ -188,7 +204,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

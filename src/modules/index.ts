@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { AppDeps } from "../server/deps.ts";
+import * as admin from "./admin/admin-routes.ts";
 import * as audit from "./audit/audit-routes.ts";
 import * as groups from "./groups/groups-routes.ts";
 import * as identity from "./identity/identity-routes.ts";
@@ -19,4 +20,5 @@ export const modules: Array<{ register(app: FastifyInstance, deps: AppDeps): Pro
   search,
   audit,
   setup,
+  admin,
 ];

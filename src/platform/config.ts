@@ -39,6 +39,12 @@ const envSchema = z.object({
   /** Where the built web app is (default: web/dist beside the code). */
   VAULTDESK_WEB_DIST: z.string().min(1).max(4096).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Where this deployment is hosted, shown to admins on the account page (e.g. "eu-west", "self-hosted"). */
+  VAULTDESK_REGION: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, "must be a short label of letters, digits, spaces and . _ - (e.g. eu-west)")
+    .default("self-hosted"),
 });
 
 export type Config = Readonly<{
@@ -56,6 +62,7 @@ export type Config = Readonly<{
   trustProxy: boolean;
   webDist: string | undefined;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  region: string;
 }>;
 
 export class ConfigError extends Error {}
@@ -91,5 +98,6 @@ export function loadConfig(
     trustProxy: e.VAULTDESK_TRUST_PROXY === "true",
     webDist: e.VAULTDESK_WEB_DIST === undefined ? undefined : path.resolve(e.VAULTDESK_WEB_DIST),
     logLevel: e.LOG_LEVEL,
+    region: e.VAULTDESK_REGION,
   });
 }

@@ -1,3 +1,5 @@
+import { AdminApp } from "./admin/AdminApp.tsx";
+import { InvitePage } from "./admin/InvitePage.tsx";
 import { AgentApp } from "./agent/AgentApp.tsx";
 import { t } from "./i18n/index.ts";
 import { HelpCenter } from "./pages/HelpCenter.tsx";
@@ -10,6 +12,8 @@ export function App() {
   let page;
   if (path === "/setup") page = <Setup initialToken={query.get("token") ?? ""} />;
   else if (path === "/agent" || path.startsWith("/agent/")) page = <AgentApp />;
+  else if (path === "/admin" || path.startsWith("/admin/")) page = <AdminApp />;
+  else if (path === "/invite") page = <InvitePage initialToken={query.get("token") ?? ""} />;
   else if (path === "/") page = <HelpCenter />;
   else
     page = (

@@ -25,7 +25,7 @@ const auditLogView = z.object({
   request_id: z.string(),
 });
 
-async function listAuditLogs(ctx: RequestContext, page: Page, filter: { action?: string | undefined; actor_id?: number | undefined; source_type?: string | undefined; since?: string | undefined; until?: string | undefined }) {
+async function listAuditLogs(ctx: RequestContext, page: Page, filter: { action?: string | undefined; actor_id?: number | undefined; source_type?: string | undefined; source_id?: string | undefined; since?: string | undefined; until?: string | undefined }) {
   if (!isAdmin(actorUser(ctx).role)) throw forbidden();
   // Entries committed but not yet linked by the chainer are chained first, so the log is complete.
   await chainQueued(ctx.tx);
@@ -33,6 +33,7 @@ async function listAuditLogs(ctx: RequestContext, page: Page, filter: { action?:
   if (filter.action) q = q.where("action", "=", filter.action);
   if (filter.actor_id !== undefined) q = q.where("actor_kind", "=", "user").where("actor_id", "=", String(filter.actor_id));
   if (filter.source_type) q = q.where("resource_type", "=", filter.source_type);
+  if (filter.source_id) q = q.where("resource_id", "=", filter.source_id);
   if (filter.since) q = q.where("occurred_at", ">=", new Date(filter.since));
   if (filter.until) q = q.where("occurred_at", "<", new Date(filter.until));
   const desc = page.mode === "offset" ? page.desc || true : page.desc;
@@ -69,11 +70,13 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       "filter[action]": z.string().max(80).regex(/^[a-z0-9_.:-]+$/).optional(),
       "filter[actor_id]": z.coerce.number().int().min(1).optional(),
       "filter[source_type]": z.string().max(80).regex(/^[a-z0-9_]+$/).optional(),
+      "filter[source_id]": z.string().max(120).regex(/^[A-Za-z0-9_.:@-]+$/).optional(),
       "filter[created_at][]": z.array(isoDate).length(2).optional(),
       filter: z.object({
         action: z.string().max(80).regex(/^[a-z0-9_.:-]+$/).optional(),
         actor_id: z.coerce.number().int().min(1).optional(),
         source_type: z.string().max(80).regex(/^[a-z0-9_]+$/).optional(),
+        source_id: z.string().max(120).regex(/^[A-Za-z0-9_.:@-]+$/).optional(),
         created_at: z.array(isoDate).length(2).optional(),
       }).optional(),
     }),
@@ -86,6 +89,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
         action: f.action ?? query["filter[action]"],
         actor_id: f.actor_id ?? query["filter[actor_id]"],
         source_type: f.source_type ?? query["filter[source_type]"],
+        source_id: f.source_id ?? query["filter[source_id]"],
         since: created?.[0],
         until: created?.[1],
       });

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { sql } from "kysely";
 import type { Actor, RequestContext } from "../../platform/context.ts";
-import type { Database } from "../../platform/db/database.ts";
+import type { Database, TenantTx } from "../../platform/db/database.ts";
 import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import { canonicalEntry, genesisHash, type StoredEntry } from "./audit-fns.ts";
 
@@ -113,55 +113,59 @@ export async function chainQueued(tx: { db: import("../../platform/db/database.t
 
 export type VerifyResult = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string };
 
-/** Recomputes a tenant's chain from its first entry. */
+/** Recomputes a tenant's chain from its first entry, in a transaction of its own. */
 export async function verifyChain(db: Database, tenantId: string): Promise<VerifyResult> {
-  return db.tenant(tenantId, async (tx) => {
-    await chainQueued(tx);
-    const head = await tx.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", tenantId).executeTakeFirst();
-    let prev = genesisHash(tenantId);
-    let expectedSeq = 1;
-    let count = 0;
-    const batch = 5000;
-    for (;;) {
-      const rows = await tx.db
-        .selectFrom("audit_log")
-        .select([
-          "seq",
-          "id",
-          sql<string>`((extract(epoch FROM occurred_at) * 1000000)::bigint)::text`.as("at_us"),
-          "actor_kind",
-          "actor_id",
-          "action",
-          "resource_type",
-          "resource_id",
-          "fields",
-          "ip_sealed",
-          "request_id",
-          "hash",
-        ])
-        .where("tenant_id", "=", tenantId)
-        .where("seq", ">=", expectedSeq)
-        .orderBy("seq")
-        .limit(batch)
-        .execute();
-      for (const r of rows) {
-        if (r.seq !== expectedSeq) {
-          return { ok: false as const, entries: count, brokenAt: expectedSeq, reason: "entry missing" };
-        }
-        const h = crypto.createHash("sha256").update(prev).update(canonicalEntry(r as StoredEntry), "utf8").digest();
-        if (!h.equals(Buffer.from(r.hash))) {
-          return { ok: false as const, entries: count, brokenAt: r.seq, reason: "hash mismatch" };
-        }
-        prev = h;
-        expectedSeq++;
-        count++;
+  return db.tenant(tenantId, (tx) => verifyChainIn(tx));
+}
+
+/** Recomputes the chain of the transaction's tenant, inside that transaction (e.g. a request's). */
+export async function verifyChainIn(tx: TenantTx): Promise<VerifyResult> {
+  const tenantId = tx.tenantId;
+  await chainQueued(tx);
+  const head = await tx.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", tenantId).executeTakeFirst();
+  let prev = genesisHash(tenantId);
+  let expectedSeq = 1;
+  let count = 0;
+  const batch = 5000;
+  for (;;) {
+    const rows = await tx.db
+      .selectFrom("audit_log")
+      .select([
+        "seq",
+        "id",
+        sql<string>`((extract(epoch FROM occurred_at) * 1000000)::bigint)::text`.as("at_us"),
+        "actor_kind",
+        "actor_id",
+        "action",
+        "resource_type",
+        "resource_id",
+        "fields",
+        "ip_sealed",
+        "request_id",
+        "hash",
+      ])
+      .where("tenant_id", "=", tenantId)
+      .where("seq", ">=", expectedSeq)
+      .orderBy("seq")
+      .limit(batch)
+      .execute();
+    for (const r of rows) {
+      if (r.seq !== expectedSeq) {
+        return { ok: false as const, entries: count, brokenAt: expectedSeq, reason: "entry missing" };
       }
-      if (rows.length < batch) break;
+      const h = crypto.createHash("sha256").update(prev).update(canonicalEntry(r as StoredEntry), "utf8").digest();
+      if (!h.equals(Buffer.from(r.hash))) {
+        return { ok: false as const, entries: count, brokenAt: r.seq, reason: "hash mismatch" };
+      }
+      prev = h;
+      expectedSeq++;
+      count++;
     }
-    if (!head) return { ok: false as const, entries: count, brokenAt: 0, reason: "chain head missing" };
-    if (head.seq !== count || !Buffer.from(head.hash).equals(prev)) {
-      return { ok: false as const, entries: count, brokenAt: count + 1, reason: "chain head does not match the last entry" };
-    }
-    return { ok: true as const, entries: count };
-  });
+    if (rows.length < batch) break;
+  }
+  if (!head) return { ok: false as const, entries: count, brokenAt: 0, reason: "chain head missing" };
+  if (head.seq !== count || !Buffer.from(head.hash).equals(prev)) {
+    return { ok: false as const, entries: count, brokenAt: count + 1, reason: "chain head does not match the last entry" };
+  }
+  return { ok: true as const, entries: count };
 }

@@ -159,3 +159,14 @@ export async function setPassword(tx: TenantTx, id: string, hash: string): Promi
     .where("id", "=", id)
     .execute();
 }
+
+/** Ends every live session of a user (suspension is checked per request; deletion also ends them). */
+export async function revokeSessionsOfUser(tx: TenantTx, userId: string, now: Date): Promise<number> {
+  const r = await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("revoked_at", "is", null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export async function revokeTokensOfUser(tx: TenantTx, userId: string, now: Date): Promise<number> {
+  const r = await tx.db.updateTable("api_tokens").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("revoked_at", "is", null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

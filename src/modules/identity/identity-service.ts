@@ -130,6 +130,29 @@ export async function signIn(deps: AppDeps, ctx: RequestContext, email: string, 
   return { token, csrf: csrfFor(deps, token), expires, mustChangePassword: user.must_change_password, userNiceId: user.nice_id };
 }
 
+/**
+ * Opens a session for a user whose identity was just established another way (an accepted
+ * invitation): the same cookie secret, hash, lifetime and audit as a password sign-in.
+ */
+export async function startSession(deps: AppDeps, ctx: RequestContext, user: { id: string; niceId: number; role: import("../../platform/db/schema.ts").Role }) {
+  const token = newSecret("vds_");
+  const now = deps.now();
+  const expires = new Date(now.getTime() + deps.config.sessionMaxHours * 3600_000);
+  const id = crypto.randomUUID();
+  await repo.insertSession(ctx.tx, {
+    id,
+    user_id: user.id,
+    token_hash: deps.keyring.hashSecret("session", token),
+    ip_sealed: ctx.ip ? ctx.sealer.seal(ctx.ip, { table: "sessions", column: "ip", row: id }) : null,
+    expires_at: expires,
+    last_seen_at: now,
+  });
+  await repo.markLogin(ctx.tx, user.id, now);
+  const signedIn: RequestContext = { ...ctx, actor: { kind: "user", userId: user.id, niceId: user.niceId, role: user.role, scopes: ["read", "write"], via: "session" } };
+  audit(signedIn, { action: "user.signed_in", resourceType: "user", resourceId: user.niceId });
+  return { token, csrf: csrfFor(deps, token), expires };
+}
+
 let dummyHash: Promise<string> | undefined;
 const DUMMY_HASH = () => (dummyHash ??= hashPassword(crypto.randomBytes(16).toString("hex")));
 
@@ -219,3 +242,12 @@ export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestCon
   }
 }
 
+
+/** Revokes every session and API token of a user (used when the user is deleted). */
+export async function revokeAccessOf(deps: Pick<AppDeps, "now">, ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
+  const now = deps.now();
+  return {
+    sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now),
+    tokens: what.tokens === false ? 0 : await repo.revokeTokensOfUser(ctx.tx, userId, now),
+  };
+}

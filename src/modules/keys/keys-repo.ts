@@ -13,6 +13,8 @@ export const SEALED_COLUMNS: Record<string, readonly string[]> = {
   ticket_comments: ["body_sealed", "html_body_sealed"],
   ticket_audits: ["events_sealed"],
   sessions: ["ip_sealed"],
+  tenant_settings: ["name_sealed"],
+  invitations: ["email_sealed"],
 };
 
 /**

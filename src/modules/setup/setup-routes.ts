@@ -34,6 +34,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
         ownerName: b.owner.name,
         ownerEmail: b.owner.email,
         password: b.owner.password,
+        teamName: b.account.name?.trim() || undefined,
       });
       reply.code(201);
       return { account: created };

@@ -34,12 +34,12 @@ export class SetupGate {
   async createFirstAccount(
     db: Database,
     keyring: Keyring,
-    input: { token: string; subdomain: string; ownerName: string; ownerEmail: string; password: string },
+    input: { token: string; subdomain: string; ownerName: string; ownerEmail: string; password: string; teamName?: string | undefined },
   ): Promise<{ subdomain: string }> {
     if (!(await this.needed(db))) throw new AppError("InvalidEndpoint", { description: "Setup is finished: an account exists." });
     if (!this.check(input.token)) throw new AppError("Forbidden", { description: "The setup token is not correct. Copy it from the server's console." });
     checkPasswordPolicy(input.password, input.ownerEmail);
-    const t = await createTenant(db, keyring, { subdomain: input.subdomain, ownerEmail: input.ownerEmail, ownerName: input.ownerName, password: input.password, onlyIfFirst: true });
+    const t = await createTenant(db, keyring, { subdomain: input.subdomain, ownerEmail: input.ownerEmail, ownerName: input.ownerName, password: input.password, onlyIfFirst: true, teamName: input.teamName });
     this.#done = true;
     return { subdomain: t.subdomain };
   }

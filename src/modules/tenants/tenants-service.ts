@@ -8,6 +8,7 @@ import { audit, auditOperatorAction } from "../audit/audit-service.ts";
 import { genesisHash } from "../audit/audit-fns.ts";
 import { createApiToken, hashPassword, oneTimePassword } from "../identity/identity-service.ts";
 import { insertSealedUser } from "../users/users-service.ts";
+import { storeTeamName } from "../admin/account-service.ts";
 
 /**
  * Tenants: creating an account with its owner, resolving hosts, shredding.
@@ -20,7 +21,7 @@ export type CreatedTenant = { tenantId: string; subdomain: string; ownerEmail: s
 export async function createTenant(
   db: Database,
   keyring: Keyring,
-  input: { subdomain: string; ownerEmail: string; ownerName?: string | undefined; region?: string; password?: string; onlyIfFirst?: boolean },
+  input: { subdomain: string; ownerEmail: string; ownerName?: string | undefined; region?: string; password?: string; onlyIfFirst?: boolean; teamName?: string | undefined },
 ): Promise<CreatedTenant> {
   return db.system(async (conn) => {
     // Tenant creation is rare: serialize it, so "first tenant becomes the default" and the
@@ -52,6 +53,7 @@ export async function createTenant(
       mustChangePassword: input.password === undefined,
     });
     const { secret } = await createApiToken({ keyring }, ctx, { name: "Owner token (created with the account)", userId: owner.id });
+    if (input.teamName) await storeTeamName(ctx, input.teamName);
     await tx.flush();
     return { tenantId, subdomain: input.subdomain, ownerEmail: input.ownerEmail, ownerUserId: owner.niceId, oneTimePassword: password, apiToken: secret };
   });

@@ -17,9 +17,10 @@ export const userPolicy = {
   list(actor: UserActor): boolean {
     return isStaff(actor.role);
   },
-  /** Admins create anyone but an owner; agents create end users only. */
+  /** Owners create admins; admins create agents, light agents and end users; agents create end users only. */
   create(actor: UserActor, role: Role): boolean {
     if (role === "owner") return false;
+    if (role === "admin") return actor.role === "owner";
     if (isAdmin(actor.role)) return true;
     return actor.role === "agent" && role === "end_user";
   },
@@ -28,6 +29,8 @@ export const userPolicy = {
     if (changes.role !== undefined) {
       if (changes.role === "owner" || target.role === "owner") return false;
       if (!isAdmin(actor.role) || actor.userId === target.id) return false;
+      // Only an owner grants or takes away the admin role (owner changes: PUT /users/{id}/role).
+      if ((changes.role === "admin" || target.role === "admin") && actor.role !== "owner") return false;
     }
     if (actor.userId === target.id) return true;
     if (target.role === "owner") return false;

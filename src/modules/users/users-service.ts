@@ -137,6 +137,9 @@ export async function updateUser(ctx: RequestContext, niceId: number, input: Use
   if (input.suspended !== undefined && input.suspended !== u.suspended && (actor.userId === u.id || !["owner", "admin"].includes(actor.role))) {
     throw forbidden("Only an admin can suspend another user.");
   }
+  if (input.suspended !== undefined && input.suspended !== u.suspended && (u.role === "admin" || u.role === "owner") && actor.role !== "owner") {
+    throw forbidden("Only an owner can suspend an admin.");
+  }
   const s = ctx.sealer;
   const patch: Parameters<typeof repo.updateUser>[2] = {};
   const fields: string[] = [];

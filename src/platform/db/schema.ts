@@ -231,6 +231,32 @@ export interface RateLimitCountersTable {
   count: number;
 }
 
+/** 0006_admin.sql: the account's settings (one row per tenant). */
+export interface TenantSettingsTable {
+  tenant_id: string;
+  /** Always equal to tenant_id (the row id the seal binds, used by key rotation). */
+  id: string;
+  name_sealed: Bytes | null;
+  updated_at: Timestamp;
+}
+
+/** 0006_admin.sql: one-time staff invitations (the secret is stored only as a keyed hash). */
+export interface InvitationsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  role: "admin" | "agent" | "light_agent";
+  email_sealed: Bytes;
+  email_bidx: Bytes;
+  token_hash: Bytes;
+  invited_by: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+  used_by: string | null;
+  revoked_at: Date | null;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -250,4 +276,6 @@ export interface DB {
   audit_log: AuditLogTable;
   key_rotations: KeyRotationsTable;
   rate_limit_counters: RateLimitCountersTable;
+  tenant_settings: TenantSettingsTable;
+  invitations: InvitationsTable;
 }

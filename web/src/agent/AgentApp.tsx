@@ -171,6 +171,7 @@ function WorkspaceShell(props: { me: User; onSignedOut: () => void }) {
         <Link to="/agent" className="brand">
           {t("app.name")}
         </Link>
+        {props.me.vaultdesk_role === "owner" || props.me.vaultdesk_role === "admin" ? <Link to="/admin">{t("admin.link")}</Link> : null}
         <span className="whoami">{t("nav.signedInAs", { name: props.me.name })}</span>
         <button type="button" className="link" onClick={() => void signOut().finally(props.onSignedOut)}>
           {t("signout")}

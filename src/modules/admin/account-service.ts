@@ -1,0 +1,55 @@
+import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { forbidden } from "../../platform/errors.ts";
+import type { AppDeps, ResolvedTenant } from "../../server/deps.ts";
+import { audit, verifyChainIn } from "../audit/audit-service.ts";
+import { isStaff } from "../users/users-policy.ts";
+import { adminPolicy } from "./admin-policy.ts";
+import * as repo from "./admin-repo.ts";
+
+/**
+ * The account page: the team name (sealed in tenant_settings), the subdomain, and the hosting
+ * region (this deployment's VAULTDESK_REGION), plus the audit chain's verification in words.
+ */
+
+const nameRef = (tenantId: string) => ({ table: "tenant_settings", column: "name", row: tenantId });
+
+export type AccountView = { name: string | null; subdomain: string; region: string; created_at: string };
+
+/** The team name, or null when none was given. */
+export async function teamName(ctx: RequestContext): Promise<string | null> {
+  const s = await repo.findSettings(ctx.tx);
+  return s?.name_sealed ? ctx.sealer.open(s.name_sealed, nameRef(ctx.tx.tenantId)) : null;
+}
+
+/** Stores the team name (first-run setup, tenant creation, the account page). */
+export async function storeTeamName(ctx: RequestContext, name: string): Promise<void> {
+  await repo.upsertTeamName(ctx.tx, ctx.sealer.seal(name, nameRef(ctx.tx.tenantId)));
+  audit(ctx, { action: "account.updated", resourceType: "account", resourceId: "account", fields: ["name"] });
+}
+
+export async function showAccount(deps: Pick<AppDeps, "config">, ctx: RequestContext, tenant: ResolvedTenant): Promise<AccountView> {
+  if (!isStaff(actorUser(ctx).role)) throw forbidden();
+  const row = await repo.findTenantRow(ctx.tx);
+  return { name: await teamName(ctx), subdomain: tenant.subdomain, region: deps.config.region, created_at: (row?.created_at ?? new Date(0)).toISOString() };
+}
+
+export async function updateAccount(deps: Pick<AppDeps, "config">, ctx: RequestContext, tenant: ResolvedTenant, input: { name: string }): Promise<AccountView> {
+  if (!adminPolicy.manage(actorUser(ctx))) throw forbidden();
+  await storeTeamName(ctx, input.name);
+  return showAccount(deps, ctx, tenant);
+}
+
+export type VerificationView = { verified: boolean; entries_checked: number; first_broken_id: number | null; reason: string | null; checked_at: string };
+
+/** Recomputes the tenant's audit hash chain with the audit module's own verifier, in this request's transaction. */
+export async function verifyAuditChain(deps: Pick<AppDeps, "now">, ctx: RequestContext): Promise<VerificationView> {
+  if (!adminPolicy.manage(actorUser(ctx))) throw forbidden();
+  const r = await verifyChainIn(ctx.tx);
+  return {
+    verified: r.ok,
+    entries_checked: r.entries,
+    first_broken_id: r.ok ? null : r.brokenAt,
+    reason: r.ok ? null : r.reason,
+    checked_at: deps.now().toISOString(),
+  };
+}

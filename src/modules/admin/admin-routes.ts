@@ -1,0 +1,128 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { email, lineText, name, publicIdParam } from "../../platform/schemas.ts";
+import { AppError } from "../../platform/errors.ts";
+import type { AppDeps } from "../../server/deps.ts";
+import { pageEnvelope } from "../../server/pagination.ts";
+import { defineRoute } from "../../server/route.ts";
+import { SESSION_COOKIE } from "../identity/identity-service.ts";
+import { changeUserRole, deleteUser } from "../users/users-admin.ts";
+import { userView } from "../users/users-types.ts";
+import * as account from "./account-service.ts";
+import * as invitations from "./invitations-service.ts";
+
+/**
+ * The admin center's API (owners and admins; the services check it): account, invitations,
+ * role changes with owner rules, user deletion, and the audit chain's verification. The
+ * invitee's two calls (preview, accept) are anonymous: the link's secret is the credential.
+ */
+
+const accountView = z.object({ account: z.object({ name: z.string().nullable(), subdomain: z.string(), region: z.string(), created_at: z.string() }) });
+const invitationView = z.object({
+  id: z.number(),
+  email: z.string(),
+  role: z.enum(["admin", "agent", "light-agent"]),
+  status: z.enum(["pending", "used", "expired", "revoked"]),
+  invited_by_id: z.number(),
+  user_id: z.number().nullable(),
+  created_at: z.string(),
+  expires_at: z.string(),
+  used_at: z.string().nullable(),
+});
+const invitationToken = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid invitation token");
+const vaultdeskRole = z.enum(["owner", "admin", "agent", "light_agent", "end_user"]);
+const offsetQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).optional(),
+  per_page: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+function tenantOf(req: { tenant: import("../../server/deps.ts").ResolvedTenant | undefined }) {
+  if (!req.tenant) throw new AppError("RecordNotFound");
+  return req.tenant;
+}
+
+export function register(app: FastifyInstance, deps: AppDeps): void {
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/account", operationId: "showAccount", tag: "account", auth: "user",
+    summary: "The account's team name, subdomain and hosting region (staff).",
+    response: accountView,
+    handler: async (ctx, { req }) => ({ account: await account.showAccount(deps, ctx, tenantOf(req)) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/account", operationId: "updateAccount", tag: "account", auth: "user",
+    summary: "Renames the team (owners and admins). Subdomain and region are read-only.",
+    body: z.strictObject({ account: z.strictObject({ name: lineText(120).pipe(z.string().trim().min(1, "cannot be blank")) }) }),
+    response: accountView,
+    handler: async (ctx, { req, body }) => ({ account: await account.updateAccount(deps, ctx, tenantOf(req), body.account) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/audit_logs/verification", operationId: "verifyAuditLogs", tag: "audit_logs", auth: "user",
+    summary: "Recomputes the account's audit hash chain: verified, entries checked, the first broken entry.",
+    response: z.object({ verification: z.object({ verified: z.boolean(), entries_checked: z.number(), first_broken_id: z.number().nullable(), reason: z.string().nullable(), checked_at: z.string() }) }),
+    handler: async (ctx) => ({ verification: await account.verifyAuditChain(deps, ctx) }),
+  });
+
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/invitations", operationId: "listInvitations", tag: "invitations", auth: "user",
+    query: offsetQuery, response: z.object({ invitations: z.array(invitationView) }).passthrough(),
+    handler: async (ctx, { query, url }) => {
+      const perPage = query.per_page ?? 100;
+      const page = query.page ?? 1;
+      const r = await invitations.listInvitations(deps, ctx, perPage, (page - 1) * perPage);
+      const env = pageEnvelope({ mode: "offset", page, perPage, limit: perPage, offset: (page - 1) * perPage, desc: true }, r.rows, r.count, url);
+      return { invitations: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/invitations", operationId: "createInvitation", tag: "invitations", auth: "user",
+    summary: "Creates a one-time invitation link; the link is in the response once and never again.",
+    body: z.strictObject({
+      invitation: z.strictObject({
+        email,
+        role: z.enum(["admin", "agent", "light-agent"]),
+        expires_in_hours: z.number().int().min(1).max(24 * 14).optional(),
+      }),
+    }),
+    response: z.object({ invitation: invitationView.extend({ token: z.string(), url: z.string() }) }),
+    handler: async (ctx, { body }) => {
+      const r = await invitations.createInvitation(deps, ctx, body.invitation);
+      return { invitation: { ...r.invitation, token: r.token, url: r.url } };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/invitations/:id", operationId: "revokeInvitation", tag: "invitations", auth: "user",
+    params: publicIdParam, response: z.undefined(), status: 204,
+    handler: async (ctx, { params }) => { await invitations.revokeInvitation(deps, ctx, params.id); },
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/invitations/preview", operationId: "previewInvitation", tag: "invitations", auth: "anonymous", rateLimit: "signin",
+    summary: "For the invitee: whom the link invites, to which team and role; or why it cannot be used.",
+    body: z.strictObject({ token: invitationToken }), status: 200,
+    response: z.object({ invitation: z.object({ email: z.string(), role: z.enum(["admin", "agent", "light-agent"]), team_name: z.string().nullable(), expires_at: z.string() }) }),
+    handler: async (ctx, { body }) => ({ invitation: await invitations.previewInvitation(deps, ctx, body.token) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/invitations/accept", operationId: "acceptInvitation", tag: "invitations", auth: "anonymous", rateLimit: "signin",
+    summary: "For the invitee: creates their user with a chosen name and password, uses up the link, and signs them in.",
+    body: z.strictObject({ token: invitationToken, name, password: z.string().min(1).max(256) }),
+    response: z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string(), must_change_password: z.boolean() }) }),
+    handler: async (ctx, { body, reply, req }) => {
+      const r = await invitations.acceptInvitation(deps, ctx, body);
+      reply.setCookie(SESSION_COOKIE, r.session.token, { httpOnly: true, sameSite: "lax", secure: req.protocol === "https", path: "/", expires: r.session.expires });
+      return { session: { user_id: r.userNiceId, csrf_token: r.session.csrf, must_change_password: false } };
+    },
+  });
+
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/users/:id/role", operationId: "changeUserRole", tag: "users", auth: "user",
+    summary: "Sets any role, owner included (only owners grant or take away owner and admin; the last owner stays).",
+    params: publicIdParam, body: z.strictObject({ role: vaultdeskRole }), response: z.object({ user: userView }),
+    handler: async (ctx, { params, body }) => ({ user: await changeUserRole(deps, ctx, params.id, body.role) }),
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/users/:id", operationId: "deleteUser", tag: "users", auth: "user",
+    summary: "Soft-deletes a user (active: false): sessions and tokens end at once; sealed personal data stays until erasure.",
+    params: publicIdParam, response: z.object({ user: userView }),
+    handler: async (ctx, { params }) => ({ user: await deleteUser(deps, ctx, params.id) }),
+  });
+}

@@ -1,0 +1,335 @@
+import http from "node:http";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli } from "../support/process.ts";
+import { PHONE, XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectInertIn, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+
+/**
+ * The admin center in Chromium, one story in order: the owner signs in to /admin, invites an
+ * agent who accepts in another browser and lands in the workspace; the owner creates an API token
+ * (shown once) and revokes it (the API then refuses it); the owner suspends the agent, whose open
+ * page is refused at its next request; the audit log filters by actor and says the chain
+ * verifies; an agent gets the no-access page; a second tenant's admin sees none of it. Script
+ * payloads ride in names all along; axe-core checks every admin page; screenshots admin-*.png.
+ */
+
+const PASSWORD = "correct horse battery 9";
+const AGENT_PASSWORD = "agent passphrase 4 real";
+const XSS_AGENT = `Bo ${XSS_IMG}`;
+const XSS_GROUP = `${XSS_SCRIPT} Tier 2`;
+const XSS_ORG = `Globex ${XSS_IMG}`;
+
+let h: Harness;
+let acme: string;
+const expectInert = (page: Page) => expectInertIn(h, page);
+
+function httpJson(method: string, path: string, host: string, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const req = http.request(
+      { host: "127.0.0.1", port: h.server.port, method, path, headers: { host, ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...opts.headers } },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: res.headers }));
+      },
+    );
+    req.on("error", reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+function adminNav(page: Page, name: string) {
+  return page.getByRole("navigation", { name: "Admin center" }).getByRole("link", { name, exact: true });
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(h.server.output())?.[1];
+  expect(setupUrl).toBeTruthy();
+  const token = new URL(setupUrl!).searchParams.get("token");
+  const r = await httpJson("POST", "/api/v2/setup.json", "localhost", {
+    body: { token, account: { name: "Acme Support", subdomain: "acme" }, owner: { name: "Ann Owner", email: "ann@acme.test", password: PASSWORD } },
+  });
+  expect(r.status).toBe(201);
+  acme = h.tenantUrl("acme");
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("admin center in Chromium", () => {
+  let owner: Page;
+  let agent: Page;
+  let agentEmail = "bo@acme.test";
+
+  it("signs the owner in from the workspace's header link, and shows the account", async () => {
+    owner = await h.newPage();
+    await owner.goto(`${acme}/agent`);
+    await signIn(owner, "ann@acme.test", PASSWORD);
+    await owner.getByRole("link", { name: "Admin center" }).click();
+    await visible(owner.getByRole("heading", { name: "People" }));
+    await visible(owner.getByRole("link", { name: "Ann Owner" }));
+
+    await adminNav(owner, "Account").click();
+    await visible(owner.getByRole("heading", { name: "Account" }));
+    expect(await owner.getByLabel("Team name").inputValue()).toBe("Acme Support");
+    await visible(owner.getByText("self-hosted"));
+    await owner.getByLabel("Team name").fill(`Acme ${XSS_IMG} Support`);
+    await owner.getByRole("button", { name: "Save" }).click();
+    await visible(owner.getByRole("status").getByText("Saved."));
+    await shot(owner, "admin-account-desktop");
+    await expectAccessible(owner, "the account page");
+    await expectInert(owner);
+  });
+
+  it("invites an agent with a one-time link; the agent accepts in another browser and is signed in", async () => {
+    await adminNav(owner, "Invitations").click();
+    await visible(owner.getByRole("heading", { name: "Invite an agent" }));
+    await owner.getByLabel("E-mail address").fill(agentEmail);
+    await owner.getByLabel("Role").selectOption("agent");
+    await owner.getByRole("button", { name: "Create invitation link" }).click();
+    const linkBox = owner.getByRole("textbox", { name: "Invitation link" });
+    await visible(linkBox);
+    const link = await linkBox.inputValue();
+    expect(link).toMatch(new RegExp(`^${acme}/invite\\?token=vdi_`));
+    await visible(owner.locator("table.admin").getByText("Waiting"));
+    await shot(owner, "admin-invitations-desktop");
+    await expectAccessible(owner, "the invitations page");
+
+    // The link is shown once: after a reload it is gone from the page.
+    await owner.reload();
+    await visible(owner.getByRole("heading", { name: "Invite an agent" }));
+    await visible(owner.locator("table.admin").getByText(agentEmail));
+    expect(await owner.content()).not.toContain(new URL(link).searchParams.get("token")!);
+
+    agent = await h.newPage();
+    await agent.goto(link);
+    await visible(agent.getByRole("heading", { name: "Join your team on Vaultdesk" }));
+    expect(agent.url(), "the token leaves the address bar").toBe(`${acme}/invite`);
+    await visible(agent.getByText(`You are invited to join Acme ${XSS_IMG} Support as Agent.`));
+    expect(await agent.getByLabel("E-mail address").inputValue()).toBe(agentEmail);
+    await agent.getByLabel("Your name").fill(XSS_AGENT);
+    await agent.getByLabel("New password", { exact: true }).fill("short");
+    await agent.getByLabel("New password again").fill("short");
+    await agent.getByRole("button", { name: "Join and sign in" }).click();
+    await visible(agent.getByRole("alert").getByText(/at least 12 characters/));
+    await shot(agent, "admin-invitee-desktop");
+    await expectAccessible(agent, "the invitation page");
+    await agent.getByLabel("New password", { exact: true }).fill(AGENT_PASSWORD);
+    await agent.getByLabel("New password again").fill(AGENT_PASSWORD);
+    await agent.getByRole("button", { name: "Join and sign in" }).click();
+    await agent.waitForURL(`${acme}/agent`);
+    await visible(agent.getByText(`Signed in as ${XSS_AGENT}`));
+    // Agents get no admin link, and /admin tells them plainly that they have no access.
+    expect(await agent.getByRole("link", { name: "Admin center" }).count()).toBe(0);
+    await expectInert(agent);
+
+    // The same link a second time: a clear refusal.
+    const again = await h.newPage(PHONE);
+    await again.goto(link);
+    await visible(again.getByRole("alert").getByText(/already been used/));
+    await shot(again, "admin-invitee-used-phone");
+    await expectInert(again);
+
+    await owner.reload();
+    await visible(owner.locator("table.admin").getByText("Accepted"));
+  });
+
+  it("gives an agent the no-access page, while the API refuses them with 403", async () => {
+    const page = await h.newPage();
+    await page.goto(`${acme}/admin`);
+    await signIn(page, agentEmail, AGENT_PASSWORD);
+    await visible(page.getByRole("heading", { name: "You do not have access to the admin center" }));
+    await shot(page, "admin-no-access-desktop");
+    await expectAccessible(page, "the no-access page");
+    const status = await page.evaluate<number>(`fetch("/api/v2/audit_logs.json").then((r) => r.status)`);
+    expect(status).toBe(403);
+    await expectInert(page);
+  });
+
+  it("creates an API token shown once, and revokes it so the API refuses it", async () => {
+    await adminNav(owner, "API tokens").click();
+    await visible(owner.getByRole("heading", { name: "API tokens" }));
+    await owner.getByLabel("Name").fill(`CI script ${XSS_IMG}`);
+    await owner.getByRole("radio", { name: "Read only" }).check();
+    await owner.getByRole("button", { name: "Create token" }).click();
+    const box = owner.getByRole("textbox", { name: "New API token" });
+    await visible(box);
+    const token = await box.inputValue();
+    expect(token).toMatch(/^vdt_/);
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await httpJson("GET", "/api/v2/users/me.json", "acme.localhost", { headers: auth })).status).toBe(200);
+    // Read only: writes are refused.
+    expect((await httpJson("POST", "/api/v2/tickets.json", "acme.localhost", { headers: auth, body: { ticket: { subject: "x", comment: { body: "y" } } } })).status).toBe(403);
+    await owner.reload();
+    const row = owner.locator("table.admin tr", { hasText: "CI script" });
+    await visible(row);
+    expect(await owner.content()).not.toContain(token);
+    await visible(row.getByRole("cell", { name: "Active" }));
+    await shot(owner, "admin-tokens-desktop");
+    await expectAccessible(owner, "the API tokens page");
+    await row.getByRole("button", { name: /Revoke/ }).click();
+    await visible(owner.getByRole("status").getByText(/was revoked/));
+    await visible(row.getByRole("cell", { name: "Revoked" }));
+    expect((await httpJson("GET", "/api/v2/users/me.json", "acme.localhost", { headers: auth })).status).toBe(401);
+    await expectInert(owner);
+  });
+
+  it("suspends the agent: their open page is refused at its next request", async () => {
+    await adminNav(owner, "People").click();
+    await visible(owner.getByRole("heading", { name: "People" }));
+    await owner.getByLabel("Role").selectOption("agent");
+    await owner.getByRole("button", { name: "Apply filters" }).click();
+    await visible(owner.getByRole("link", { name: XSS_AGENT }));
+    expect(await owner.getByRole("link", { name: "Ann Owner" }).count()).toBe(0);
+    await shot(owner, "admin-people-desktop");
+    await expectAccessible(owner, "the people list");
+    await owner.getByRole("link", { name: XSS_AGENT }).click();
+    await visible(owner.getByRole("heading", { name: XSS_AGENT }));
+    await expectAccessible(owner, "a person's page");
+    await owner.getByRole("button", { name: "Suspend" }).click();
+    await visible(owner.getByRole("status").getByText(/Suspended\. Their sessions and tokens no longer work\./));
+    await shot(owner, "admin-person-desktop");
+    await expectInert(owner);
+
+    // The agent's page is still open; its next request is refused and it asks to sign in.
+    await agent.getByRole("link", { name: /My open/ }).click();
+    await visible(agent.getByText(/Your session has ended/));
+    await signIn(agent, agentEmail, AGENT_PASSWORD);
+    await visible(agent.getByRole("alert").getByText("The e-mail address or password is not correct."));
+
+    // Only the owner may grant admin; the role form says who may do what.
+    await owner.getByRole("button", { name: "Unsuspend" }).click();
+    await visible(owner.getByRole("status").getByText("Unsuspended."));
+    await owner.getByLabel("New role").selectOption("light_agent");
+    await owner.getByRole("button", { name: "Change role" }).click();
+    await visible(owner.getByRole("status").getByText("Role changed."));
+    await visible(owner.locator(".facts").getByText("Light agent"));
+    // The last owner cannot step down: the refusal is shown in words.
+    await owner.goto(`${acme}/admin/people/1`);
+    await visible(owner.getByRole("heading", { name: "Ann Owner" }));
+    await owner.getByLabel("New role").selectOption("admin");
+    await owner.getByRole("button", { name: "Change role" }).click();
+    await visible(owner.getByRole("alert").getByText(/last owner/));
+  });
+
+  it("manages groups and organizations with names that stay text", async () => {
+    await adminNav(owner, "Groups").click();
+    await visible(owner.getByRole("heading", { name: "Groups" }));
+    await owner.getByLabel("New group's name").fill(XSS_GROUP);
+    await owner.getByRole("button", { name: "Create group" }).click();
+    await owner.getByRole("link", { name: XSS_GROUP }).click();
+    await visible(owner.getByRole("heading", { name: `Group: ${XSS_GROUP}` }));
+    await owner.getByLabel("Add a member").selectOption({ label: XSS_AGENT });
+    await owner.getByRole("button", { name: "Add", exact: true }).click();
+    await visible(owner.getByRole("status").getByText("Member added."));
+    await visible(owner.locator(".plain-list").getByText(XSS_AGENT));
+    await owner.getByLabel("Name", { exact: true }).fill(`${XSS_GROUP} renamed`);
+    await owner.getByRole("button", { name: "Rename" }).click();
+    await visible(owner.getByRole("status").getByText("Group renamed."));
+    await shot(owner, "admin-group-desktop");
+    await expectAccessible(owner, "a group's page");
+    await adminNav(owner, "Groups").click();
+    await visible(owner.getByRole("link", { name: `${XSS_GROUP} renamed` }));
+    await expectAccessible(owner, "the groups list");
+
+    await adminNav(owner, "Organizations").click();
+    await visible(owner.getByRole("heading", { name: "Organizations" }));
+    await owner.getByLabel("Name").fill(XSS_ORG);
+    await owner.getByLabel("Notes").fill(XSS_SCRIPT);
+    await owner.getByRole("button", { name: "Create organization" }).click();
+    await owner.getByRole("link", { name: XSS_ORG }).click();
+    await visible(owner.getByRole("heading", { name: XSS_ORG }));
+    expect(await owner.getByLabel("Notes").inputValue()).toBe(XSS_SCRIPT);
+    await owner.getByLabel("Notes").fill("Key account");
+    await owner.getByRole("button", { name: "Save" }).click();
+    await visible(owner.getByRole("status").getByText("Saved."));
+    await expectAccessible(owner, "an organization's page");
+    await adminNav(owner, "Organizations").click();
+    await visible(owner.getByRole("link", { name: XSS_ORG }));
+    await shot(owner, "admin-organizations-desktop");
+    await expectAccessible(owner, "the organizations list");
+    await expectInert(owner);
+  });
+
+  it("filters the audit log by actor and says the chain verifies", async () => {
+    await adminNav(owner, "Audit log").click();
+    await visible(owner.getByRole("heading", { name: "Audit log" }));
+    await visible(owner.getByText(/^All \d+ entries verify: none has been altered or removed\.$/));
+    await owner.getByLabel("Who").selectOption({ label: XSS_AGENT });
+    await owner.getByRole("button", { name: "Apply filters" }).click();
+    await owner.waitForURL(/\/admin\/audit\?actor=\d+/);
+    const actors = owner.locator("table.admin td.actor");
+    await visible(actors.first());
+    expect(new Set(await actors.allTextContents())).toEqual(new Set([XSS_AGENT]));
+    const actions = await owner.locator("table.admin td.primary").allTextContents();
+    expect(actions).toContain("invitation.accepted");
+    expect(actions).toContain("user.signed_in");
+    await shot(owner, "admin-audit-desktop");
+    await expectAccessible(owner, "the audit log");
+
+    await owner.getByLabel("Who").selectOption({ label: "Anyone" });
+    await owner.getByLabel("Action").fill("user.updated");
+    await owner.getByRole("button", { name: "Apply filters" }).click();
+    await owner.waitForURL(/action=user\.updated/);
+    await visible(owner.locator("table.admin td.primary").first());
+    expect(new Set(await owner.locator("table.admin td.primary").allTextContents())).toEqual(new Set(["user.updated"]));
+    await expectInert(owner);
+
+    const phone = await h.newPage(PHONE);
+    await phone.goto(`${acme}/admin/audit`);
+    await signIn(phone, "ann@acme.test", PASSWORD);
+    await visible(phone.getByText(/entries verify/));
+    await shot(phone, "admin-audit-phone");
+    await adminNav(phone, "People").click();
+    await visible(phone.getByRole("link", { name: XSS_AGENT }));
+    await shot(phone, "admin-people-phone");
+    await adminNav(phone, "Invitations").click();
+    await visible(phone.getByRole("heading", { name: "Invite an agent" }));
+    await shot(phone, "admin-invitations-phone");
+    await expectAccessible(phone, "the invitations page on a phone");
+    await expectInert(phone);
+  });
+
+  it("shows a second tenant's admin none of the first tenant's people or audit entries", async () => {
+    const out = await cli(h.dataDir, "tenant", "create", "--subdomain", "beta", "--owner-email", "owner@beta.test");
+    expect(out.code, out.stderr).toBe(0);
+    const otp = /^One-time password: (\S+)$/m.exec(out.stdout)![1]!;
+    // The one-time password is replaced through the API, then the browser signs in.
+    const s = await httpJson("POST", "/api/v2/session.json", "beta.localhost", { body: { email: "owner@beta.test", password: otp } });
+    const cookie = (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
+    const changed = await httpJson("PUT", "/api/v2/users/me/password.json", "beta.localhost", {
+      headers: { cookie, "x-csrf-token": s.body.session.csrf_token },
+      body: { previous_password: otp, password: "beta passphrase 77 ok" },
+    });
+    expect(changed.status).toBe(204);
+
+    const page = await h.newPage();
+    const beta = h.tenantUrl("beta");
+    await page.goto(`${beta}/admin`);
+    await signIn(page, "owner@beta.test", "beta passphrase 77 ok");
+    await visible(page.getByRole("heading", { name: "People" }));
+    await visible(page.getByRole("link", { name: "owner", exact: true }));
+    await adminNav(page, "Audit log").click();
+    await visible(page.getByText(/entries verify/));
+    await visible(page.locator("table.admin td.primary").first());
+    await adminNav(page, "Invitations").click();
+    await visible(page.getByText("No invitations yet."));
+    // Acme's person #2 (the agent) does not exist here.
+    await page.goto(`${beta}/admin/people/2`);
+    await visible(page.getByRole("alert"));
+    await adminNav(page, "Account").click();
+    await visible(page.getByText("beta", { exact: true }));
+    for (const p of ["/admin/people", "/admin/audit", "/admin/tokens", "/admin/groups", "/admin/organizations"]) {
+      await page.goto(`${beta}${p}`);
+      await visible(page.getByRole("heading", { level: 1 }));
+      await page.waitForLoadState("networkidle");
+      const html = await page.content();
+      for (const secret of ["Ann Owner", "Bo ", "bo@acme.test", "Acme Support", "Tier 2", "Globex", "CI script", "acme.test"]) expect(html, `${p} shows ${secret}`).not.toContain(secret);
+    }
+    await expectInert(page);
+  });
+});

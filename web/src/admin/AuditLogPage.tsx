@@ -1,0 +1,171 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { api, explain } from "../api.ts";
+import { ErrorText, Field } from "../components/Field.tsx";
+import { formatDate, t } from "../i18n/index.ts";
+import { navigate, PageHeading, useLocation } from "../router.tsx";
+import { staff, usersById, type AdminUser, type AuditEntry, type Verification } from "./admin-api.ts";
+import { Pager } from "./Pager.tsx";
+
+const PER_PAGE = 25;
+const FILTER_KEYS = ["actor", "action", "type", "id", "from", "to"] as const;
+type Filters = Record<(typeof FILTER_KEYS)[number], string>;
+
+/** The verification in words: every entry verifies, or which entry broke the chain. */
+function VerificationPanel() {
+  const [v, setV] = useState<Verification | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api<{ verification: Verification }>("GET", "audit_logs/verification.json").then(
+      (r) => setV(r.verification),
+      (err: unknown) => setError(explain(err)),
+    );
+  }, []);
+  let text: string;
+  let cls = "verification";
+  if (error) {
+    text = error;
+    cls += " bad";
+  } else if (!v) text = t("admin.audit.verifying");
+  else if (v.verified) {
+    text = t("admin.audit.verified", { count: v.entries_checked });
+    cls += " good";
+  } else {
+    text = v.reason === "entry missing" ? t("admin.audit.missing", { id: v.first_broken_id ?? 0 }) : t("admin.audit.altered", { id: v.first_broken_id ?? 0 });
+    cls += " bad";
+  }
+  return (
+    <section className={cls} aria-labelledby="verification-heading">
+      <h2 id="verification-heading">{t("admin.audit.chain")}</h2>
+      <p role="status">{text}</p>
+    </section>
+  );
+}
+
+/** `/admin/audit`: the audit log with filters (actor, action, resource, dates) and paging. */
+export function AuditLogPage() {
+  const { query } = useLocation();
+  const applied = Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ""])) as Filters;
+  const page = Math.max(1, Number(query.get("page")) || 1);
+  const [form, setForm] = useState<Filters>(applied);
+  const [people, setPeople] = useState<AdminUser[]>([]);
+  const [data, setData] = useState<{ entries: AuditEntry[]; count: number; names: Map<number, AdminUser> } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const key = query.toString();
+
+  useEffect(() => {
+    staff().then(setPeople, () => undefined);
+  }, []);
+
+  useEffect(() => {
+    let live = true;
+    setData(null);
+    setError(null);
+    const q = new URLSearchParams({ per_page: String(PER_PAGE), page: String(page) });
+    if (applied.actor) q.set("filter[actor_id]", applied.actor);
+    if (applied.action) q.set("filter[action]", applied.action.trim());
+    if (applied.type) q.set("filter[source_type]", applied.type.trim());
+    if (applied.id) q.set("filter[source_id]", applied.id.trim());
+    if (applied.from || applied.to) {
+      q.append("filter[created_at][]", applied.from ? new Date(`${applied.from}T00:00:00`).toISOString() : "1970-01-01T00:00:00Z");
+      q.append("filter[created_at][]", applied.to ? new Date(new Date(`${applied.to}T00:00:00`).getTime() + 86_400_000).toISOString() : "9999-12-31T00:00:00Z");
+    }
+    (async () => {
+      const r = await api<{ audit_logs: AuditEntry[]; count: number }>("GET", `audit_logs.json?${q.toString()}`);
+      const names = await usersById(r.audit_logs.flatMap((e) => (e.actor_id ? [e.actor_id] : []))).catch(() => new Map<number, AdminUser>());
+      if (live) setData({ entries: r.audit_logs, count: r.count, names });
+    })().catch((err: unknown) => live && setError(explain(err)));
+    return () => {
+      live = false;
+    };
+    // `key` (the query string) stands for every applied filter and the page.
+  }, [key]);
+
+  function apply(e: FormEvent) {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const k of FILTER_KEYS) if (form[k].trim()) q.set(k, form[k].trim());
+    navigate(`/admin/audit${q.toString() ? `?${q.toString()}` : ""}`);
+  }
+  const set = (k: keyof Filters) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
+  const actorName = (e: AuditEntry) =>
+    e.actor_id ? (data?.names.get(e.actor_id)?.name ?? t("ticket.unknownUser", { id: e.actor_id })) : t(e.actor_type === "operator" ? "admin.audit.operator" : "admin.audit.anonymous");
+  const pages = data ? Math.max(1, Math.ceil(data.count / PER_PAGE)) : 1;
+  const base = `/admin/audit?${FILTER_KEYS.filter((k) => applied[k]).map((k) => `${k}=${encodeURIComponent(applied[k])}&`).join("")}`;
+
+  return (
+    <main id="main" className="main">
+      <PageHeading>{t("admin.audit.title")}</PageHeading>
+      <VerificationPanel />
+      <form className="filters" onSubmit={apply} aria-label={t("admin.audit.filters")}>
+        <Field id="audit-actor" label={t("admin.audit.actor")}>
+          <select value={form.actor} onChange={set("actor")}>
+            <option value="">{t("admin.audit.anyone")}</option>
+            {people.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="audit-action" label={t("admin.audit.action")} help={t("admin.audit.actionHelp")}>
+          <input value={form.action} onChange={set("action")} />
+        </Field>
+        <Field id="audit-type" label={t("admin.audit.resourceType")} help={t("admin.audit.resourceTypeHelp")}>
+          <input value={form.type} onChange={set("type")} />
+        </Field>
+        <Field id="audit-id" label={t("admin.audit.resourceId")}>
+          <input value={form.id} onChange={set("id")} />
+        </Field>
+        <Field id="audit-from" label={t("admin.audit.from")}>
+          <input type="date" value={form.from} onChange={set("from")} />
+        </Field>
+        <Field id="audit-to" label={t("admin.audit.to")}>
+          <input type="date" value={form.to} onChange={set("to")} />
+        </Field>
+        <button type="submit">{t("admin.filter.apply")}</button>
+      </form>
+      <ErrorText text={error} />
+      {!data && !error ? <p role="status">{t("app.loading")}</p> : null}
+      {data && data.entries.length === 0 ? <p className="empty">{t("admin.audit.empty")}</p> : null}
+      {data && data.entries.length > 0 ? (
+        <>
+          <p className="summary">{t("admin.audit.count", { count: data.count })}</p>
+          <table className="admin">
+            <caption className="sr-only">{t("admin.audit.title")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.audit.entry")}</th>
+                <th scope="col">{t("admin.audit.when")}</th>
+                <th scope="col">{t("admin.audit.actor")}</th>
+                <th scope="col">{t("admin.audit.action")}</th>
+                <th scope="col">{t("admin.audit.resource")}</th>
+                <th scope="col">{t("admin.audit.fields")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.entries.map((e) => (
+                <tr key={e.id}>
+                  <td data-label={t("admin.audit.entry")}>#{e.id}</td>
+                  <td data-label={t("admin.audit.when")}>
+                    <time dateTime={e.created_at}>{formatDate(e.created_at)}</time>
+                  </td>
+                  <td data-label={t("admin.audit.actor")} className="actor">
+                    {actorName(e)}
+                  </td>
+                  <td data-label={t("admin.audit.action")} className="primary">
+                    <code>{e.action}</code>
+                  </td>
+                  <td data-label={t("admin.audit.resource")}>
+                    {e.source_type} {e.source_id}
+                  </td>
+                  <td data-label={t("admin.audit.fields")}>{e.changed_fields.join(", ") || "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager base={base} page={page} pages={pages} />
+        </>
+      ) : null}
+    </main>
+  );
+}

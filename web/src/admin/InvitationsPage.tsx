@@ -1,0 +1,133 @@
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { api, explain } from "../api.ts";
+import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { formatDate, t } from "../i18n/index.ts";
+import { PageHeading } from "../router.tsx";
+import type { AdminUser, Invitation } from "./admin-api.ts";
+import { OnceBox } from "./OnceBox.tsx";
+
+const ROLE_KEY = { admin: "admin.role.admin", agent: "admin.role.agent", "light-agent": "admin.role.light_agent" } as const;
+
+/**
+ * `/admin/invitations`: invite a staff member with a one-time link. There is no e-mail channel
+ * yet, so the link is shown once here, to hand over; the server keeps only its hash.
+ */
+export function InvitationsPage(props: { me: AdminUser }) {
+  const [list, setList] = useState<Invitation[] | null>(null);
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<Invitation["role"]>("agent");
+  const [created, setCreated] = useState<{ url: string; email: string; expires: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(() => {
+    api<{ invitations: Invitation[] }>("GET", "invitations.json?per_page=100").then(
+      (r) => setList(r.invitations),
+      (err: unknown) => setError(explain(err)),
+    );
+  }, []);
+  useEffect(load, [load]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      const r = await api<{ invitation: Invitation & { url: string } }>("POST", "invitations.json", { invitation: { email, role } });
+      setCreated({ url: r.invitation.url, email: r.invitation.email, expires: r.invitation.expires_at });
+      setEmail("");
+      load();
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function revoke(inv: Invitation) {
+    setError(null);
+    try {
+      await api("DELETE", `invitations/${inv.id}.json`);
+      setStatus(t("admin.invite.revoked", { email: inv.email }));
+      load();
+    } catch (err) {
+      setError(explain(err));
+    }
+  }
+
+  return (
+    <main id="main" className="main">
+      <PageHeading>{t("admin.invite.title")}</PageHeading>
+      <p className="muted">{t("admin.invite.intro")}</p>
+      <form className="form" onSubmit={submit} aria-busy={busy}>
+        <div className="row">
+          <Field id="invite-email" label={t("admin.invite.email")}>
+            <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+          </Field>
+          <Field id="invite-role" label={t("admin.invite.role")}>
+            <select value={role} onChange={(e) => setRole(e.target.value as Invitation["role"])}>
+              <option value="agent">{t("admin.role.agent")}</option>
+              <option value="light-agent">{t("admin.role.light_agent")}</option>
+              {props.me.vaultdesk_role === "owner" ? <option value="admin">{t("admin.role.admin")}</option> : null}
+            </select>
+          </Field>
+        </div>
+        <button type="submit" disabled={busy}>
+          {t("admin.invite.create")}
+        </button>
+      </form>
+      <ErrorText text={error} />
+      <StatusText text={status} />
+      {created ? (
+        <OnceBox
+          id="invitation-link"
+          label={t("admin.invite.linkLabel")}
+          value={created.url}
+          intro={t("admin.invite.linkIntro", { email: created.email, date: formatDate(created.expires) })}
+        />
+      ) : null}
+      <h2>{t("admin.invite.listTitle")}</h2>
+      {!list ? <p role="status">{t("app.loading")}</p> : null}
+      {list && list.length === 0 ? <p className="empty">{t("admin.invite.empty")}</p> : null}
+      {list && list.length > 0 ? (
+        <table className="admin">
+          <caption className="sr-only">{t("admin.invite.listTitle")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("admin.invite.email")}</th>
+              <th scope="col">{t("admin.invite.role")}</th>
+              <th scope="col">{t("admin.invite.status")}</th>
+              <th scope="col">{t("admin.invite.expires")}</th>
+              <th scope="col">
+                <span className="sr-only">{t("admin.actions")}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((inv) => (
+              <tr key={inv.id}>
+                <td data-label={t("admin.invite.email")} className="primary">
+                  {inv.email}
+                </td>
+                <td data-label={t("admin.invite.role")}>{t(ROLE_KEY[inv.role])}</td>
+                <td data-label={t("admin.invite.status")}>{t(`admin.invite.status.${inv.status}`)}</td>
+                <td data-label={t("admin.invite.expires")}>
+                  <time dateTime={inv.expires_at}>{formatDate(inv.expires_at)}</time>
+                </td>
+                <td>
+                  {inv.status === "pending" ? (
+                    <button type="button" className="secondary" onClick={() => void revoke(inv)} aria-label={t("admin.invite.revokeFor", { email: inv.email })}>
+                      {t("admin.invite.revoke")}
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </main>
+  );
+}

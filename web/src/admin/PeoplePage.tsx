@@ -1,0 +1,283 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { api, explain } from "../api.ts";
+import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { formatDate, t } from "../i18n/index.ts";
+import { Link, navigate, PageHeading, useLocation } from "../router.tsx";
+import { ROLES, roleLabel, statusOf, type AdminUser, type Role, type UserPage } from "./admin-api.ts";
+import { Pager } from "./Pager.tsx";
+
+const PER_PAGE = 25;
+/** The list's role filter, in the API's terms (admin = owners and admins, agent = agents and light agents). */
+const FILTERS = ["", "admin", "agent", "light-agent", "end-user"] as const;
+
+/** `/admin/people`: everyone in the account, filtered by role or found by exact e-mail address. */
+export function PeoplePage() {
+  const { query } = useLocation();
+  const role = FILTERS.find((f) => f === query.get("role")) ?? "";
+  const email = query.get("email") ?? "";
+  const page = Math.max(1, Number(query.get("page")) || 1);
+  const [data, setData] = useState<{ users: AdminUser[]; count: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [roleInput, setRoleInput] = useState<string>(role);
+  const [emailInput, setEmailInput] = useState(email);
+
+  useEffect(() => {
+    let live = true;
+    setData(null);
+    setError(null);
+    const path = email
+      ? `users/search.json?query=${encodeURIComponent(email)}`
+      : `users.json?per_page=${PER_PAGE}&page=${page}${role ? `&role=${role}` : ""}`;
+    api<UserPage>("GET", path).then(
+      (r) => live && setData({ users: r.users, count: r.count }),
+      (err: unknown) => live && setError(explain(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [role, email, page]);
+
+  function apply(e: FormEvent) {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    if (roleInput) q.set("role", roleInput);
+    if (emailInput.trim()) q.set("email", emailInput.trim());
+    navigate(`/admin/people${q.toString() ? `?${q.toString()}` : ""}`);
+  }
+
+  const pages = data ? Math.max(1, Math.ceil(data.count / PER_PAGE)) : 1;
+  const base = `/admin/people?${role ? `role=${role}&` : ""}`;
+  return (
+    <main id="main" className="main">
+      <PageHeading>{t("admin.people.title")}</PageHeading>
+      <p className="actions">
+        <Link to="/admin/people/new" className="button">
+          {t("admin.people.add")}
+        </Link>
+        <Link to="/admin/invitations">{t("admin.people.inviteHint")}</Link>
+      </p>
+      <form className="filters" onSubmit={apply} aria-label={t("admin.people.filters")}>
+        <Field id="people-role" label={t("admin.people.roleFilter")}>
+          <select value={roleInput} onChange={(e) => setRoleInput(e.target.value)}>
+            {FILTERS.map((f) => (
+              <option key={f} value={f}>
+                {t(f ? (`admin.people.filter.${f}` as const) : "admin.people.filter.all")}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="people-email" label={t("admin.people.search")} help={t("admin.people.searchHelp")}>
+          <input type="search" value={emailInput} onChange={(e) => setEmailInput(e.target.value)} />
+        </Field>
+        <button type="submit">{t("admin.filter.apply")}</button>
+      </form>
+      <ErrorText text={error} />
+      {!data && !error ? <p role="status">{t("app.loading")}</p> : null}
+      {data && data.users.length === 0 ? <p className="empty">{t("admin.people.empty")}</p> : null}
+      {data && data.users.length > 0 ? (
+        <>
+          <p className="summary">{t("admin.people.count", { count: data.count })}</p>
+          <table className="admin">
+            <caption className="sr-only">{t("admin.people.title")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.people.name")}</th>
+                <th scope="col">{t("admin.people.email")}</th>
+                <th scope="col">{t("admin.people.role")}</th>
+                <th scope="col">{t("admin.people.status")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.users.map((u) => (
+                <tr key={u.id}>
+                  <td data-label={t("admin.people.name")} className="primary">
+                    <Link to={`/admin/people/${u.id}`}>{u.name}</Link>
+                  </td>
+                  <td data-label={t("admin.people.email")}>{u.email ?? "—"}</td>
+                  <td data-label={t("admin.people.role")}>{t(roleLabel(u.vaultdesk_role))}</td>
+                  <td data-label={t("admin.people.status")}>{t(statusOf(u))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {email ? null : <Pager base={base} page={page} pages={pages} />}
+        </>
+      ) : null}
+    </main>
+  );
+}
+
+/** `/admin/people/new`: adds a person without a password (end users, or staff who will be invited later). */
+export function NewPersonPage() {
+  const [name, setName] = useState("");
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState("end-user");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api<{ user: AdminUser }>("POST", "users.json", { user: { name, email, role } });
+      navigate(`/admin/people/${r.user.id}`);
+    } catch (err) {
+      setBusy(false);
+      setError(explain(err));
+    }
+  }
+  return (
+    <main id="main" className="main">
+      <PageHeading>{t("admin.people.addTitle")}</PageHeading>
+      <p className="muted">{t("admin.people.addIntro")}</p>
+      <form className="form" onSubmit={submit} aria-busy={busy}>
+        <Field id="new-person-name" label={t("admin.people.name")}>
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={255} />
+        </Field>
+        <Field id="new-person-email" label={t("admin.people.email")}>
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        </Field>
+        <Field id="new-person-role" label={t("admin.people.role")}>
+          <select value={role} onChange={(e) => setRole(e.target.value)}>
+            <option value="end-user">{t("admin.role.end_user")}</option>
+            <option value="light-agent">{t("admin.role.light_agent")}</option>
+            <option value="agent">{t("admin.role.agent")}</option>
+            <option value="admin">{t("admin.role.admin")}</option>
+          </select>
+        </Field>
+        <ErrorText text={error} />
+        <button type="submit" disabled={busy}>
+          {t("admin.people.create")}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+/** `/admin/people/:id`: one person; change role, suspend or unsuspend, delete. */
+export function PersonPage(props: { id: number; me: AdminUser }) {
+  const [user, setUser] = useState<AdminUser | null>(null);
+  const [role, setRole] = useState<Role>("agent");
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api<{ user: AdminUser }>("GET", `users/${props.id}.json`).then(
+      (r) => {
+        setUser(r.user);
+        setRole(r.user.vaultdesk_role);
+      },
+      (err: unknown) => setError(explain(err)),
+    );
+  }, [props.id]);
+
+  async function act(call: () => Promise<{ user: AdminUser }>, done: string) {
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      const r = await call();
+      setUser(r.user);
+      setRole(r.user.vaultdesk_role);
+      setStatus(done);
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  }
+
+  if (!user)
+    return (
+      <main id="main" className="main">
+        {error ? <ErrorText text={error} /> : <p role="status">{t("app.loading")}</p>}
+      </main>
+    );
+  const self = user.id === props.me.id;
+  return (
+    <main id="main" className="main">
+      <p className="back">
+        <Link to="/admin/people">{t("admin.people.back")}</Link>
+      </p>
+      <PageHeading>{user.name}</PageHeading>
+      <dl className="facts">
+        <dt>{t("admin.people.email")}</dt>
+        <dd>{user.email ?? "—"}</dd>
+        <dt>{t("admin.people.role")}</dt>
+        <dd>{t(roleLabel(user.vaultdesk_role))}</dd>
+        <dt>{t("admin.people.status")}</dt>
+        <dd>{t(statusOf(user))}</dd>
+        <dt>{t("admin.people.created")}</dt>
+        <dd>
+          <time dateTime={user.created_at}>{formatDate(user.created_at)}</time>
+        </dd>
+      </dl>
+      <StatusText text={status} />
+      <ErrorText text={error} />
+      {user.active ? (
+        <>
+          <section aria-labelledby="role-heading" className="panel">
+            <h2 id="role-heading">{t("admin.people.changeRole")}</h2>
+            <form
+              className="inline-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void act(() => api("PUT", `users/${user.id}/role.json`, { role }), t("admin.people.roleChanged"));
+              }}
+            >
+              <Field id="person-role" label={t("admin.people.newRole")} help={t("admin.people.roleHelp")}>
+                <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {t(roleLabel(r))}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              <button type="submit" disabled={busy || role === user.vaultdesk_role}>
+                {t("admin.people.saveRole")}
+              </button>
+            </form>
+          </section>
+          {self ? null : (
+            <section aria-labelledby="access-heading" className="panel">
+              <h2 id="access-heading">{t("admin.people.access")}</h2>
+              <p className="muted">{t(user.suspended ? "admin.people.suspendedHelp" : "admin.people.suspendHelp")}</p>
+              <div className="actions">
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={busy}
+                  onClick={() => void act(() => api("PUT", `users/${user.id}.json`, { user: { suspended: !user.suspended } }), t(user.suspended ? "admin.people.unsuspended" : "admin.people.suspendedDone"))}
+                >
+                  {t(user.suspended ? "admin.people.unsuspend" : "admin.people.suspend")}
+                </button>
+                {confirming ? (
+                  <>
+                    <span role="alert">{t("admin.people.deleteConfirm", { name: user.name })}</span>
+                    <button type="button" className="danger" disabled={busy} onClick={() => void act(() => api("DELETE", `users/${user.id}.json`), t("admin.people.deletedDone"))}>
+                      {t("admin.people.deleteYes")}
+                    </button>
+                    <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+                      {t("admin.cancel")}
+                    </button>
+                  </>
+                ) : (
+                  <button type="button" className="secondary" disabled={busy} onClick={() => setConfirming(true)}>
+                    {t("admin.people.delete")}
+                  </button>
+                )}
+              </div>
+              <p className="help">{t("admin.people.deleteHelp")}</p>
+            </section>
+          )}
+        </>
+      ) : (
+        <p className="notice">{t("admin.people.deletedNotice")}</p>
+      )}
+    </main>
+  );
+}
