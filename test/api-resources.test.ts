@@ -25,6 +25,10 @@ describe("users", () => {
     expect(many.body.users).toHaveLength(2);
     const agents = await a.api("GET", "/api/v2/users.json?role=admin");
     expect(agents.body.users.every((x: { role: string }) => x.role === "admin")).toBe(true);
+    // Several roles at once, as Zendesk takes them.
+    const both = await a.api("GET", "/api/v2/users.json?role[]=admin&role[]=end-user");
+    expect(both.status).toBe(200);
+    expect(new Set(both.body.users.map((x: { role: string }) => x.role))).toEqual(new Set(["admin", "end-user"]));
   });
 
   it("keeps end users and agents within their rights", async () => {

@@ -18,7 +18,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users", operationId: "listUsers", tag: "users", auth: "user",
-    query: pageQuery.extend({ role: apiRole.optional(), "role[]": z.union([apiRole, z.array(apiRole).max(5)]).optional() }),
+    // `role[]=agent&role[]=admin` arrives as an array under `role` (the query-string parser reads the brackets).
+    query: pageQuery.extend({ role: z.union([apiRole, z.array(apiRole).max(5)]).optional(), "role[]": z.union([apiRole, z.array(apiRole).max(5)]).optional() }),
     response: many,
     handler: async (ctx, { query, url }) => {
       const page = parsePage(query);
