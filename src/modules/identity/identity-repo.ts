@@ -1,3 +1,4 @@
+import { registerPrepared } from "../../platform/db/prepared.ts";
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { Role } from "../../platform/db/schema.ts";
@@ -17,15 +18,22 @@ export type TokenActorRow = {
 };
 
 /**
- * The token lookup as a parameterless statement, to travel with BEGIN in one round trip. Only
- * validated values are inlined: a uuid and the hex of our own HMAC.
+ * The token lookup, sent with BEGIN in one round trip as `EXECUTE` of a statement each database
+ * session prepares once (src/platform/db/prepared.ts). Only validated values are inlined: a uuid
+ * and the hex of our own HMAC.
  */
-export function activeTokenPrelude(tenantId: string, hash: Buffer): string {
-  if (!/^[0-9a-f-]{36}$/.test(tenantId)) throw new Error("invalid tenant id");
-  return `SELECT t.id, t.scopes, t.last_used_at, u.id AS user_id, u.nice_id AS user_nice_id, u.role AS user_role,
+const TOKEN_LOOKUP = registerPrepared(
+  "vd_p_token_lookup",
+  ["uuid", "bytea"],
+  `SELECT t.id, t.scopes, t.last_used_at, u.id AS user_id, u.nice_id AS user_nice_id, u.role AS user_role,
     u.active AS user_active, u.suspended AS user_suspended, u.email_bidx AS user_email_bidx
     FROM api_tokens t JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
-    WHERE t.tenant_id = '${tenantId}' AND t.token_hash = '\\x${hash.toString("hex")}'::bytea AND t.revoked_at IS NULL`;
+    WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.revoked_at IS NULL`,
+);
+
+export function activeTokenPrelude(tenantId: string, hash: Buffer): string {
+  if (!/^[0-9a-f-]{36}$/.test(tenantId)) throw new Error("invalid tenant id");
+  return `EXECUTE ${TOKEN_LOOKUP}('${tenantId}', '\\x${hash.toString("hex")}')`;
 }
 
 export async function findActiveTokenByHash(tx: TenantTx, hash: Buffer) {

@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { PGliteDialect } from "./pglite-dialect.ts";
 import { startPGliteThread } from "./pglite-thread.ts";
+import { ensurePrepared } from "./prepared.ts";
 import type { DB } from "./schema.ts";
 
 /**
@@ -128,6 +129,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     };
     dump = () => pglite.dumpDataDir();
   } else {
+    /** Statements each pooled session has prepared (prepared.ts). */
+    const preparedBySession = new WeakMap<pg.PoolClient, Set<string>>();
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.poolSize ?? 20,
@@ -143,8 +146,12 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     const lastResult = {
       connect: async () => {
         const client = await pool.connect();
+        let prepared = preparedBySession.get(client);
+        if (!prepared) preparedBySession.set(client, (prepared = new Set()));
+        const session = prepared;
         return {
           query: async (text: string, values: unknown[]) => {
+            await ensurePrepared(text, session, (statement) => client.query(statement));
             // Parameterized statements run as named prepared statements (see statementName).
             const name = values.length > 0 ? statementName(text) : undefined;
             const r = (await client.query(name ? { text, values, name } : { text, values })) as unknown as pg.QueryResult | pg.QueryResult[];

@@ -1,4 +1,5 @@
 import type { PGliteLike } from "./pglite-thread.ts";
+import { ensurePrepared } from "./prepared.ts";
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -38,6 +39,8 @@ export class PGliteDialect implements Dialect {
 
 class PGliteDriver implements Driver {
   #tail: Promise<void> = Promise.resolve();
+  /** PGlite is one session: the statements it has prepared (prepared.ts). */
+  readonly #prepared = new Set<string>();
   constructor(private readonly pg: PGliteLike) {}
 
   async init(): Promise<void> {}
@@ -49,7 +52,7 @@ class PGliteDriver implements Driver {
       release = resolve;
     });
     await previous;
-    return new PGliteConnection(this.pg, release);
+    return new PGliteConnection(this.pg, release, this.#prepared);
   }
 
   async beginTransaction(conn: DatabaseConnection): Promise<void> {
@@ -71,9 +74,11 @@ class PGliteConnection implements DatabaseConnection {
   constructor(
     private readonly pg: PGliteLike,
     readonly release: () => void,
+    private readonly prepared: Set<string>,
   ) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    await ensurePrepared(compiledQuery.sql, this.prepared, (statement) => this.pg.exec(statement));
     if (compiledQuery.parameters.length === 0 && compiledQuery.sql.includes(";")) {
       // Several statements in one round trip (used to open a tenant transaction).
       const last = await this.pg.exec<R>(compiledQuery.sql);
