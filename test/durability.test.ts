@@ -103,9 +103,11 @@ describe("durability of the embedded database", () => {
     const s = await startServer(dir);
     servers.push(s);
     await expect(startServer(dir)).rejects.toThrow(/in use|another Vaultdesk process/);
-    const created = await cli(dir, "tenant", "create", "--subdomain", "beta", "--owner-email", "o@beta.test");
+    const created = await cli(dir, "tenant", "create", "--subdomain", "beta", "--owner-email", "o@beta.test", "--team-name", "Beta Support");
     expect(created.code).toBe(0);
     expect(created.stdout).toContain(`:${s.port}/`);
+    const account = await call(s.port, "beta.localhost", apiTokenFrom(created.stdout), "GET", "/api/v2/account.json");
+    expect(account.body.account).toMatchObject({ name: "Beta Support", subdomain: "beta" });
     const list = await cli(dir, "tenant", "list");
     expect(list.stdout).toMatch(/^beta\tactive/m);
   }, 120_000);

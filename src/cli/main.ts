@@ -67,10 +67,11 @@ tenant
   .requiredOption("--subdomain <name>", "the account's subdomain, e.g. acme")
   .requiredOption("--owner-email <email>", "the owner's e-mail address")
   .option("--owner-name <name>", "the owner's name")
+  .option("--team-name <name>", "the team's name, shown in the admin center (sealed at rest)")
   .option("--data-dir <dir>", "data folder")
-  .action(async (o: { subdomain: string; ownerEmail: string; ownerName?: string; dataDir?: string }) => {
+  .action(async (o: { subdomain: string; ownerEmail: string; ownerName?: string; teamName?: string; dataDir?: string }) => {
     if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
-    const r = (await operate("tenant.create", { subdomain: o.subdomain, ownerEmail: o.ownerEmail, ownerName: o.ownerName })) as {
+    const r = (await operate("tenant.create", { subdomain: o.subdomain, ownerEmail: o.ownerEmail, ownerName: o.ownerName, teamName: o.teamName })) as {
       subdomain: string; ownerEmail: string; oneTimePassword: string; apiToken: string; url: string;
     };
     console.log(`Created tenant '${r.subdomain}' with owner ${r.ownerEmail}.`);

@@ -12,8 +12,8 @@ import { rotateTenantKey } from "../modules/keys/keys-service.ts";
  */
 export const operations = {
   "tenant.create": {
-    input: z.object({ subdomain, ownerEmail: email, ownerName: name.optional() }),
-    run: async (rt: Runtime, a: { subdomain: string; ownerEmail: string; ownerName?: string | undefined }) => {
+    input: z.object({ subdomain, ownerEmail: email, ownerName: name.optional(), teamName: name.optional() }),
+    run: async (rt: Runtime, a: { subdomain: string; ownerEmail: string; ownerName?: string | undefined; teamName?: string | undefined }) => {
       const t = await createTenant(rt.db, rt.keyring, a);
       const port = rt.listenPort ?? rt.config.port;
       return { subdomain: t.subdomain, ownerEmail: t.ownerEmail, oneTimePassword: t.oneTimePassword, apiToken: t.apiToken, url: `http://${t.subdomain}.${rt.config.baseDomain}:${port}/` };
