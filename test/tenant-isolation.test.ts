@@ -106,6 +106,8 @@ const plans: Record<string, Plan> = {
   showAccount: { kind: "collection" },
   verifyAuditLogs: { kind: "collection" },
   search: { kind: "collection" },
+  countSearchResults: { kind: "collection" },
+  listAssignableUsers: { kind: "collection" },
   // Routes about the caller only, or creating new rows in the caller's own tenant.
   showCurrentUser: { kind: "own" },
   createTicket: { kind: "own" },
@@ -181,6 +183,8 @@ describe("tenant isolation", () => {
       "/api/v2/search.json?query=type:ticket%20tags:isolation",
       `/api/v2/search.json?query=requester:req1@${MARK.toLowerCase()}.test`,
       "/api/v2/search.json?query=status<closed",
+      "/api/v2/search.json?query=status<closed&sort_by=updated_at&page[size]=100",
+      "/api/v2/users/assignable.json",
     ];
     for (const p of paths) {
       const r = await B.api("GET", p);
@@ -188,6 +192,7 @@ describe("tenant isolation", () => {
       expect(r.text, p).not.toContain(MARK);
       expect(r.text.toLowerCase(), p).not.toContain(MARK.toLowerCase());
     }
+    expect((await B.api("GET", "/api/v2/search/count.json?query=tags:isolation")).body).toEqual({ count: 0, count_capped: false });
     const tickets = await B.api("GET", "/api/v2/search.json?query=tags:isolation");
     expect(tickets.body.results).toEqual([]);
     const many = await B.api("GET", "/api/v2/tickets/show_many.json?ids=2,3,4,5,6");

@@ -1,3 +1,4 @@
+import { sql, type RawBuilder, type SelectQueryBuilder } from "kysely";
 import { AppError } from "../platform/errors.ts";
 import type { PageQuery } from "../platform/schemas.ts";
 
@@ -8,66 +9,75 @@ import type { PageQuery } from "../platform/schemas.ts";
  */
 export type Page =
   | { mode: "offset"; page: number; perPage: number; limit: number; offset: number; desc: boolean }
-  | { mode: "cursor"; size: number; afterId: number | undefined; beforeId: number | undefined; desc: boolean };
+  | { mode: "cursor"; size: number; afterId: number | undefined; beforeId: number | undefined; afterKey?: string | undefined; beforeKey?: string | undefined; desc: boolean };
 
 export function parsePage(q: PageQuery): Page {
   const desc = q.sort_order === "desc";
   if (q.page !== undefined && typeof q.page === "object") {
-    return {
-      mode: "cursor",
-      size: q.page.size ?? 100,
-      afterId: q.page.after ? decodeCursor(q.page.after) : undefined,
-      beforeId: q.page.before ? decodeCursor(q.page.before) : undefined,
-      desc,
-    };
+    const after = q.page.after ? decodeCursor(q.page.after) : undefined;
+    const before = q.page.before && !after ? decodeCursor(q.page.before) : undefined;
+    return { mode: "cursor", size: q.page.size ?? 100, afterId: after?.id, beforeId: before?.id, afterKey: after?.key, beforeKey: before?.key, desc };
   }
   const page = q.page ?? 1;
   const perPage = q.per_page ?? 100;
   return { mode: "offset", page, perPage, limit: perPage, offset: (page - 1) * perPage, desc };
 }
 
-export function encodeCursor(id: number): string {
-  return Buffer.from(JSON.stringify({ o: id })).toString("base64url");
+/** A cursor names the last (or first) row seen: its public id and, for sorted lists, its sort key. */
+export function encodeCursor(id: number, key?: string): string {
+  return Buffer.from(JSON.stringify(key === undefined ? { o: id } : { o: id, k: key })).toString("base64url");
 }
 
-function decodeCursor(c: string): number {
+function decodeCursor(c: string): { id: number; key: string | undefined } {
   try {
-    const v = JSON.parse(Buffer.from(c, "base64url").toString("utf8")) as { o?: unknown };
-    if (typeof v.o === "number" && Number.isSafeInteger(v.o) && v.o >= 0) return v.o;
+    const v = JSON.parse(Buffer.from(c, "base64url").toString("utf8")) as { o?: unknown; k?: unknown };
+    const keyOk = v.k === undefined || (typeof v.k === "string" && /^-?\d{1,17}$/.test(v.k));
+    if (typeof v.o === "number" && Number.isSafeInteger(v.o) && v.o >= 0 && keyOk) return { id: v.o, key: v.k as string | undefined };
   } catch {
     /* fall through */
   }
   throw new AppError("BadRequest", { description: "invalid page cursor" });
 }
 
-/** Builds the envelope fields for a page of results. `rows` holds up to size+1 items in cursor mode. */
+/**
+ * Builds the envelope fields for a page of results. In cursor mode `rows` holds up to size+1
+ * items: after a `page[after]` cursor (or on the first page) the extra one is last and says more
+ * follow; before a `page[before]` cursor it is first and says more precede. `keys` holds each
+ * row's sort key when the list is sorted by something other than its id.
+ */
 export function pageEnvelope<T extends { id: number }>(
   page: Page,
   rows: T[],
   count: number | undefined,
   url: URL,
+  keys?: string[],
 ): { items: T[]; extra: Record<string, unknown> } {
   if (page.mode === "cursor") {
-    const hasMore = rows.length > page.size;
-    const items = rows.slice(0, page.size);
-    const last = items[items.length - 1];
-    const first = items[0];
-    const next = new URL(url);
-    next.searchParams.delete("page[after]");
-    next.searchParams.delete("page[before]");
-    next.searchParams.set("page[size]", String(page.size));
-    const after = last ? encodeCursor(last.id) : null;
-    const before = first ? encodeCursor(first.id) : null;
-    if (after) next.searchParams.set("page[after]", after);
-    const prev = new URL(url);
-    prev.searchParams.delete("page[after]");
-    prev.searchParams.delete("page[before]");
-    if (before) prev.searchParams.set("page[before]", before);
+    const backwards = page.beforeId !== undefined;
+    const extra = rows.length > page.size;
+    const from = backwards && extra ? rows.length - page.size : 0;
+    const items = rows.slice(from, from + page.size);
+    const itemKeys = keys?.slice(from, from + page.size);
+    // More after this page: the extra row going forwards; the cursor's own row going backwards.
+    const hasNext = backwards ? items.length > 0 : extra;
+    const hasPrev = backwards ? extra : page.afterId !== undefined && items.length > 0;
+    const last = items.length - 1;
+    const after = last >= 0 ? encodeCursor(items[last]!.id, itemKeys?.[last]) : null;
+    const before = items.length > 0 ? encodeCursor(items[0]!.id, itemKeys?.[0]) : null;
+    const link = (name: "page[after]" | "page[before]", cursor: string | null) => {
+      const u = new URL(url);
+      u.searchParams.delete("page[after]");
+      u.searchParams.delete("page[before]");
+      u.searchParams.set("page[size]", String(page.size));
+      if (cursor) u.searchParams.set(name, cursor);
+      return u.toString();
+    };
     return {
       items,
       extra: {
-        meta: { has_more: hasMore, after_cursor: after, before_cursor: before },
-        links: { next: hasMore && after ? next.toString() : null, prev: before ? prev.toString() : null },
+        // has_more follows the direction of travel, as in Zendesk's cursor pagination.
+        meta: { has_more: extra, after_cursor: after, before_cursor: before },
+        links: { next: hasNext && after ? link("page[after]", after) : null, prev: hasPrev && before ? link("page[before]", before) : null },
       },
     };
   }
@@ -88,21 +98,39 @@ export function pageEnvelope<T extends { id: number }>(
   };
 }
 
+/** A sort key other than the id: the SQL expression and how a cursor's key becomes a value of it. */
+export type SortKey = { expr: RawBuilder<unknown>; value: (key: string) => RawBuilder<unknown> };
+
 /**
- * Applies a page to a repository's query ordered by a public id column: cursor pages fetch one
- * extra row to tell whether more follow; offset pages also run the count.
+ * Applies a page to a repository's query ordered by a public id column (or by a sort key, then
+ * the id): cursor pages are keyset pages that fetch one extra row to tell whether more follow (or
+ * precede, before a `page[before]` cursor); offset pages also run the count.
  */
 export async function fetchPage<O>(
-  q: import("kysely").SelectQueryBuilder<any, any, O>, // any: the helper serves every table's builder
+  q: SelectQueryBuilder<any, any, O>, // any: the helper serves every table's builder
   page: Page,
   idColumn: string,
   count: () => Promise<number>,
+  key?: SortKey,
 ): Promise<{ rows: O[]; count: number | undefined }> {
   const dir = page.desc ? "desc" : "asc";
+  const ordered = (qq: SelectQueryBuilder<any, any, O>, d: "asc" | "desc") => (key ? qq.orderBy(key.expr, d) : qq).orderBy(idColumn, d);
   if (page.mode === "cursor") {
-    const after = page.afterId === undefined ? q : q.where(idColumn, page.desc ? "<" : ">", page.afterId);
-    return { rows: await after.orderBy(idColumn, dir).limit(page.size + 1).execute(), count: undefined };
+    const backwards = page.beforeId !== undefined;
+    const id = backwards ? page.beforeId : page.afterId;
+    const cursorKey = backwards ? page.beforeKey : page.afterKey;
+    // Going forwards in a descending list means smaller keys; going backwards, larger ones.
+    const op = page.desc !== backwards ? "<" : ">";
+    let where = q;
+    if (id !== undefined) {
+      if (key) {
+        if (cursorKey === undefined) throw new AppError("BadRequest", { description: "invalid page cursor" });
+        where = q.where(sql<boolean>`(${key.expr}, ${sql.ref(idColumn)}) ${sql.raw(op)} (${key.value(cursorKey)}, ${id})`);
+      } else where = q.where(idColumn, op, id);
+    }
+    const rows = await ordered(where, backwards ? (dir === "asc" ? "desc" : "asc") : dir).limit(page.size + 1).execute();
+    return { rows: backwards ? rows.reverse() : rows, count: undefined };
   }
-  const rows = await q.orderBy(idColumn, dir).limit(page.limit).offset(page.offset).execute();
+  const rows = await ordered(q, dir).limit(page.limit).offset(page.offset).execute();
   return { rows, count: await count() };
 }

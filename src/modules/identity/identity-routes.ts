@@ -3,6 +3,8 @@ import { z } from "zod";
 import { email, name, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../server/deps.ts";
 import { CommitThenFail, defineRoute } from "../../server/route.ts";
+import { actorUser } from "../../platform/context.ts";
+import { abilitiesOf } from "./identity-abilities.ts";
 import * as service from "./identity-service.ts";
 
 const tokenView = z.object({
@@ -11,6 +13,11 @@ const tokenView = z.object({
 });
 const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string().nullable(), must_change_password: z.boolean().optional() }) });
 const password = z.string().min(1).max(256);
+const abilitiesView = z.object({
+  can_use_workspace: z.boolean(), can_create_tickets: z.boolean(), can_reply_publicly: z.boolean(), can_add_internal_notes: z.boolean(),
+  can_edit_properties: z.boolean(), can_bulk_update: z.boolean(), can_delete_tickets: z.boolean(), can_be_assigned: z.boolean(),
+  can_create_end_users: z.boolean(), can_manage_admin: z.boolean(),
+});
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
@@ -28,8 +35,9 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/session", operationId: "showSession", tag: "session", auth: "user", allowPendingPasswordChange: true,
-    response: sessionView,
-    handler: async (ctx, { req }) => ({ session: await service.sessionInfo(deps, ctx, req.cookies[service.SESSION_COOKIE]) }),
+    summary: "The current session; `abilities` (Vaultdesk) says what the signed-in person may do, from the same policies the API enforces.",
+    response: z.object({ session: sessionView.shape.session.extend({ abilities: abilitiesView }) }),
+    handler: async (ctx, { req }) => ({ session: { ...(await service.sessionInfo(deps, ctx, req.cookies[service.SESSION_COOKIE])), abilities: abilitiesOf(actorUser(ctx)) } }),
   });
   defineRoute(app, deps, {
     method: "DELETE", url: "/api/v2/session", operationId: "deleteSession", tag: "session", auth: "user", allowPendingPasswordChange: true,

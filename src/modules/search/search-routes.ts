@@ -5,19 +5,30 @@ import type { AppDeps } from "../../server/deps.ts";
 import { pageEnvelope, parsePage } from "../../server/pagination.ts";
 import { defineRoute } from "../../server/route.ts";
 import { ticketView } from "../tickets/tickets-types.ts";
-import { searchTickets } from "./search-service.ts";
+import { COUNT_CAP, countSearchResults, searchTickets } from "./search-service.ts";
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/search", operationId: "search", tag: "search", auth: "user",
     summary: "Structured search over tickets (status, assignee, requester, tags, dates…); free text is not searchable because content is sealed.",
-    query: pageQuery.extend({ query: lineText(1000), sort_by: z.enum(["created_at", "updated_at"]).optional() }),
+    query: pageQuery.extend({ query: lineText(1000), sort_by: z.enum(["created_at", "updated_at", "priority", "status"]).optional() }),
     response: z.object({ results: z.array(ticketView.extend({ result_type: z.literal("ticket") })) }).passthrough(),
     handler: async (ctx, { query, url }) => {
       const page = parsePage(query);
-      const r = await searchTickets(ctx, query.query, page);
-      const env = pageEnvelope(page, r.views.map((v) => ({ ...v, result_type: "ticket" as const })), r.count, url);
+      const r = await searchTickets(ctx, query.query, page, query.sort_by);
+      const keys = query.sort_by ? r.rows.map((row) => row.sort_key ?? "") : undefined;
+      const env = pageEnvelope(page, r.views.map((v) => ({ ...v, result_type: "ticket" as const })), r.count, url, keys);
       return { results: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/search/count", operationId: "countSearchResults", tag: "search", auth: "user",
+    summary: `How many tickets a search finds. Vaultdesk stops counting at ${COUNT_CAP.toLocaleString("en")} and then answers \`count_capped: true\` (shown as "${COUNT_CAP.toLocaleString("en")}+"), so a count never reads a whole large tenant.`,
+    query: z.object({ query: lineText(1000) }),
+    response: z.object({ count: z.number(), count_capped: z.boolean() }),
+    handler: async (ctx, { query }) => {
+      const r = await countSearchResults(ctx, query.query);
+      return { count: r.count, count_capped: r.capped };
     },
   });
 }

@@ -1,10 +1,12 @@
 import { sql } from "kysely";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
-import { invalid } from "../../platform/errors.ts";
+import { forbidden, invalid } from "../../platform/errors.ts";
 import type { Page } from "../../server/pagination.ts";
 import { resolveGroup } from "../groups/groups-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";
-import { listTickets } from "../tickets/tickets-service.ts";
+import type { TicketSort } from "../tickets/tickets-repo.ts";
+import { countTickets, listTickets } from "../tickets/tickets-service.ts";
+import { isStaff } from "../users/users-policy.ts";
 import { findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { parseQuery, statusRank, type Term } from "./search-fns.ts";
 
@@ -21,7 +23,8 @@ async function userIdFor(ctx: RequestContext, v: string): Promise<string | null 
   throw invalid("query", `users are matched by id, e-mail, "me" or "none", not by name: ${v}`, "Unsupported");
 }
 
-export async function searchTickets(ctx: RequestContext, query: string, page: Page) {
+/** The search's filters, resolved inside the tenant, as functions over a query on `tickets as t`. */
+async function filtersFor(ctx: RequestContext, query: string): Promise<(q: any) => any> { // any: see below
   const terms = parseQuery(query);
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
   if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search currently covers tickets; list users, organizations and groups through their endpoints", "Unsupported");
@@ -79,5 +82,22 @@ export async function searchTickets(ctx: RequestContext, query: string, page: Pa
     }
   }
   // `any` above: the ticket query builder's type is deep and each filter is checked at run time by Kysely.
-  return listTickets(ctx, page, (q) => resolved.reduce((acc, f) => f(acc), q));
+  return (q) => resolved.reduce((acc, f) => f(acc), q);
+}
+
+export async function searchTickets(ctx: RequestContext, query: string, page: Page, sort?: TicketSort) {
+  requireStaffForSearch(ctx);
+  return listTickets(ctx, page, await filtersFor(ctx, query), sort);
+}
+
+/** Counts shown beside views stop at this many: counting further would read every matching row. */
+export const COUNT_CAP = 10_000;
+
+export async function countSearchResults(ctx: RequestContext, query: string) {
+  requireStaffForSearch(ctx);
+  return countTickets(ctx, await filtersFor(ctx, query), COUNT_CAP);
+}
+
+function requireStaffForSearch(ctx: RequestContext) {
+  if (!isStaff(actorUser(ctx).role)) throw forbidden("End users reach their tickets through the requests API.");
 }

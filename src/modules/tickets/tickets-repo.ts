@@ -1,4 +1,4 @@
-import { sql, type Updateable, type ExpressionBuilder, type SelectQueryBuilder } from "kysely";
+import { sql, type RawBuilder, type Updateable, type ExpressionBuilder, type SelectQueryBuilder } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { DB, TicketPriority, TicketStatus, TicketType, TicketsTable } from "../../platform/db/schema.ts";
 import { fetchPage, type Page } from "../../server/pagination.ts";
@@ -59,12 +59,41 @@ export const findTickets = (tx: TenantTx, niceIds: number[]) =>
 
 export type TicketFilter = (eb: ExpressionBuilder<DB & { t: DB["tickets"] }, "t">) => ReturnType<ExpressionBuilder<DB, never>["and"]>;
 
-/** Lists tickets matching a filter, in either pagination mode. */
-export async function listTickets(tx: TenantTx, page: Page, where?: (q: Q) => Q): Promise<{ rows: TicketRow[]; count: number | undefined }> {
+/** Orders a ticket list can take besides the id (never sealed text: the database cannot read it). */
+export type TicketSort = "created_at" | "updated_at" | "priority" | "status";
+
+const micros = (col: string) => sql.raw(`(extract(epoch from ${col}) * 1000000)::bigint`);
+const fromMicros = (k: string) => sql`(timestamptz 'epoch' + ${k}::bigint * interval '1 microsecond')`;
+const rank = (k: string) => sql`${Number(k)}::integer`;
+
+/**
+ * Each sort key is the leading column of an index after tenant_id (0008_workspace.sql), so a
+ * keyset page reads one page of the index. Cursors carry timestamps as integer microseconds:
+ * JavaScript dates would lose the database's microseconds and skip or repeat rows.
+ */
+const SORT_KEYS: Record<TicketSort, { expr: RawBuilder<unknown>; text: RawBuilder<string>; value: (k: string) => RawBuilder<unknown> }> = {
+  created_at: { expr: sql`t.created_at`, text: sql<string>`${micros("t.created_at")}::text`, value: fromMicros },
+  updated_at: { expr: sql`t.updated_at`, text: sql<string>`${micros("t.updated_at")}::text`, value: fromMicros },
+  priority: { expr: sql`vd_priority_rank(t.priority)`, text: sql<string>`vd_priority_rank(t.priority)::text`, value: rank },
+  status: { expr: sql`vd_status_rank(t.status)`, text: sql<string>`vd_status_rank(t.status)::text`, value: rank },
+};
+
+/** Lists tickets matching a filter, in either pagination mode, by id or by a sort key. */
+export async function listTickets(tx: TenantTx, page: Page, where?: (q: Q) => Q, sort?: TicketSort): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
   const filtered = (q: Q) => (where ? where(q) : q);
-  return fetchPage(filtered(ticketQuery(tx)), page, "t.nice_id", async () =>
-    Number((await filtered(ticketQuery(tx)).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n),
-  );
+  const key = sort ? SORT_KEYS[sort] : undefined;
+  const q = key ? (filtered(ticketQuery(tx)).select(key.text.as("sort_key")) as unknown as Q) : filtered(ticketQuery(tx));
+  return fetchPage(q, page, "t.nice_id", async () => Number((await filtered(ticketQuery(tx)).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
+}
+
+/**
+ * Counts the tickets matching a filter, reading at most `cap + 1` of them: a count is then as
+ * cheap as a page, however many tickets a tenant holds. Returns cap + 1 when there are more.
+ */
+export async function countTickets(tx: TenantTx, where: (q: any) => any, cap: number): Promise<number> { // any: the search filters build on `t`
+  const inner = where(tx.db.selectFrom("tickets as t").select(sql<number>`1`.as("one")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null)).limit(cap + 1);
+  const r = await tx.db.selectFrom(inner.as("s")).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "tags" | "external_id_bidx"> & {

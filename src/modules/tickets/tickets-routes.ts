@@ -7,7 +7,10 @@ import { pageEnvelope, parsePage } from "../../server/pagination.ts";
 import { defineRoute } from "../../server/route.ts";
 import { presentGroupsByIds } from "../groups/groups-service.ts";
 import { presentOrgsByIds } from "../organizations/organizations-service.ts";
-import { presentUsersByIds } from "../users/users-service.ts";
+import { listUsers, presentUsersByIds } from "../users/users-service.ts";
+import type { Role } from "../../platform/db/schema.ts";
+import type { Page } from "../../server/pagination.ts";
+import { ticketPolicy } from "./tickets-policy.ts";
 import { userView } from "../users/users-types.ts";
 import { orgView } from "../organizations/organizations-types.ts";
 import * as fields from "./ticket-fields-service.ts";
@@ -33,6 +36,13 @@ const jobStatusView = z.object({
   id: z.string(), url: z.string(), status: z.string(), job_type: z.string(), total: z.number(), progress: z.number(), message: z.string().nullable(),
   results: z.array(z.object({ id: z.number().optional(), index: z.number(), status: z.string().optional(), success: z.boolean().optional(), error: z.string().optional(), details: z.string().optional() })),
 });
+
+const STAFF_ROLES: Role[] = ["owner", "admin", "agent", "light_agent"];
+
+/** The users a ticket may be assigned to, by the tickets policy (listing users checks its own policy). */
+function listAssignableUsers(ctx: RequestContext, page: Page) {
+  return listUsers(ctx, page, STAFF_ROLES.filter((r) => ticketPolicy.assignable(r)));
+}
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
@@ -108,6 +118,17 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
         }
       }
       return { job_status: await service.recordJobStatus(ctx, "bulk_update_job", results) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/assignable", operationId: "listAssignableUsers", tag: "tickets", auth: "user",
+    summary: "Vaultdesk: the staff tickets can be assigned to (agents, admins and owners; not light agents), for assignee pickers.",
+    query: pageQuery, response: z.object({ users: z.array(userView) }).passthrough(),
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query);
+      const r = await listAssignableUsers(ctx, page);
+      const env = pageEnvelope(page, r.rows, r.count, url);
+      return { users: env.items, ...env.extra };
     },
   });
   defineRoute(app, deps, {

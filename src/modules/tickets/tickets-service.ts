@@ -207,15 +207,22 @@ export async function showTicket(ctx: RequestContext, niceId: number): Promise<{
   return { view: await presentTicket(ctx, t), row: t };
 }
 
+/** How many tickets match a filter, counting no further than `cap` (then `capped`). */
+export async function countTickets(ctx: RequestContext, where: Parameters<typeof repo.countTickets>[1], cap: number): Promise<{ count: number; capped: boolean }> {
+  requireStaff(ctx);
+  const n = await repo.countTickets(ctx.tx, where, cap);
+  return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
+}
+
 export async function showManyTickets(ctx: RequestContext, ids: number[]) {
   const actor = requireStaff(ctx);
   const rows = (await repo.findTickets(ctx.tx, ids)).filter((t) => ticketPolicy.view(actor, t));
   return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows };
 }
 
-export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[2]) {
+export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[2], sort?: repo.TicketSort) {
   requireStaff(ctx);
-  const { rows, count } = await repo.listTickets(ctx.tx, page, where);
+  const { rows, count } = await repo.listTickets(ctx.tx, page, where, sort);
   return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows, count };
 }
 
