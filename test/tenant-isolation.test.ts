@@ -44,6 +44,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
   ids.invitation = 3;
   await A.api("PUT", "/api/v2/account.json", { account: { name: `${MARK} team` } });
+  await A.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_required: true, consent_text: `${MARK} consent` } });
   const job = await A.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: `${MARK} bulk`, comment: { body: MARK } }] });
   ids.job = job.body.job_status.id as string;
   // Tenant B: a little of everything, with ids that stay below A's.
@@ -88,6 +89,11 @@ const plans: Record<string, Plan> = {
   revokeInvitation: { kind: "id", resource: "invitation", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/invitations/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/invitations/${m}.json` } }) },
   deleteUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/users/${m}.json` } }) },
   changeUserRole: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}/role.json`, body: { role: "admin" } }, missing: { method: "PUT", path: `/api/v2/users/${m}/role.json`, body: { role: "admin" } } }) },
+  showRequest: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/requests/${id}.json` }, missing: { method: "GET", path: `/api/v2/requests/${m}.json` } }) },
+  listRequestComments: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/requests/${id}/comments.json` }, missing: { method: "GET", path: `/api/v2/requests/${m}/comments.json` } }) },
+  updateRequest: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/requests/${id}.json`, body: { request: { comment: { body: "hijack" } } } }, missing: { method: "PUT", path: `/api/v2/requests/${m}.json`, body: { request: { comment: { body: "hijack" } } } } }) },
+  createUserSigninLink: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/users/${id}/sign_in_links.json` }, missing: { method: "POST", path: `/api/v2/users/${m}/sign_in_links.json` } }) },
+  listUserConsentRecords: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/consent_records.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/consent_records.json` } }) },
   revokeApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/api_tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/api_tokens/${m}.json` } }) },
   // Collections and searches: checked below for A's markers.
   listTickets: { kind: "collection" },
@@ -106,6 +112,10 @@ const plans: Record<string, Plan> = {
   showAccount: { kind: "collection" },
   verifyAuditLogs: { kind: "collection" },
   search: { kind: "collection" },
+  listRequests: { kind: "collection" },
+  showHelpCenter: { kind: "collection" },
+  showHelpCenterSettings: { kind: "collection" },
+  showPersonalData: { kind: "collection" },
   countSearchResults: { kind: "collection" },
   listAssignableUsers: { kind: "collection" },
   // Routes about the caller only, or creating new rows in the caller's own tenant.
@@ -128,6 +138,11 @@ const plans: Record<string, Plan> = {
   // The invitee's calls: the link's secret is looked up inside the host's tenant only (test/admin.test.ts).
   previewInvitation: { kind: "own" },
   acceptInvitation: { kind: "own" },
+  // The help center's form and sign-in links act in the host's tenant only (test/help-center.test.ts).
+  createRequest: { kind: "own" },
+  updateHelpCenterSettings: { kind: "own" },
+  requestSigninLink: { kind: "own" },
+  redeemSigninLink: { kind: "own" },
 };
 
 const missingFor = (resource: string) => (resource === "job" ? missingUuid : 999_999);
@@ -209,7 +224,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

@@ -3,6 +3,7 @@ import type { AppDeps } from "../server/deps.ts";
 import * as admin from "./admin/admin-routes.ts";
 import * as audit from "./audit/audit-routes.ts";
 import * as groups from "./groups/groups-routes.ts";
+import * as helpCenter from "./help-center/help-center-routes.ts";
 import * as identity from "./identity/identity-routes.ts";
 import * as organizations from "./organizations/organizations-routes.ts";
 import * as search from "./search/search-routes.ts";
@@ -21,4 +22,5 @@ export const modules: Array<{ register(app: FastifyInstance, deps: AppDeps): Pro
   audit,
   setup,
   admin,
+  helpCenter,
 ];

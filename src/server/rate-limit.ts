@@ -8,37 +8,51 @@ import type { AppDeps } from "./deps.ts";
  *
  * Limits: the API limit per credential and per client address (VAULTDESK_RATE_LIMIT_PER_MINUTE,
  * 0 turns it off); sign-in and public forms have their own strict limits whatever that says.
- * On PGlite (one process) counters live in memory. On PostgreSQL, several processes share
+ * Windows are a minute unless a preset says otherwise (the help center's public form also has an
+ * hourly cap). On PGlite (one process) counters live in memory. On PostgreSQL, several processes share
  * counters in `rate_limit_counters`: each process counts locally and adds its counts to the shared
  * row every 200 ms, deciding on (last shared total + its own unsent hits). Across N processes a
  * limit can be overshot by at most what they receive in one flush interval.
  */
 export interface RateLimiter {
-  /** Counts one hit; returns the remaining allowance and the seconds until the window resets. */
-  hit(key: string, limit: number): { allowed: boolean; remaining: number; resetSeconds: number };
+  /** Counts one hit in a fixed window (60 s unless told); returns the remaining allowance and the seconds until the window resets. */
+  hit(key: string, limit: number, windowSeconds?: number): { allowed: boolean; remaining: number; resetSeconds: number };
 }
 
 export function createMemoryRateLimiter(now: () => number = Date.now): RateLimiter {
-  let windowStart = Math.floor(now() / 60_000) * 60_000;
-  let counts = new Map<string, number>();
+  // Per key: the start of its current window and the hits in it. Ended windows are dropped when
+  // the minute turns, so the map holds only live counters.
+  let sweptAt = Math.floor(now() / 60_000) * 60_000;
+  const counts = new Map<string, { window: number; ms: number; n: number }>();
   return {
-    hit(key, limit) {
+    hit(key, limit, windowSeconds = 60) {
       const t = now();
-      const w = Math.floor(t / 60_000) * 60_000;
-      if (w !== windowStart) {
-        windowStart = w;
-        counts = new Map();
+      const minute = Math.floor(t / 60_000) * 60_000;
+      if (minute !== sweptAt) {
+        sweptAt = minute;
+        for (const [k, e] of counts) if (e.window + e.ms <= t) counts.delete(k);
       }
-      const n = (counts.get(key) ?? 0) + 1;
-      counts.set(key, n);
-      const resetSeconds = Math.max(1, Math.ceil((windowStart + 60_000 - t) / 1000));
-      return { allowed: n <= limit, remaining: Math.max(0, limit - n), resetSeconds };
+      const ms = windowSeconds * 1000;
+      const window = Math.floor(t / ms) * ms;
+      let e = counts.get(key);
+      if (!e || e.window !== window || e.ms !== ms) {
+        e = { window, ms, n: 0 };
+        counts.set(key, e);
+      }
+      e.n++;
+      const resetSeconds = Math.max(1, Math.ceil((window + ms - t) / 1000));
+      return { allowed: e.n <= limit, remaining: Math.max(0, limit - e.n), resetSeconds };
     },
   };
 }
 
 const SIGNIN_PER_IP = 30;
-const PUBLIC_FORM_PER_IP = 20;
+/**
+ * The help center's anonymous request form and e-mail sign-in links: per client address, a burst
+ * limit per minute and a cap per hour. Much stricter than any API limit, and independent of it.
+ */
+export const PUBLIC_FORM_LIMITS: ReadonlyArray<[limit: number, windowSeconds: number]> = [[5, 60], [20, 3600]];
+export const SIGNIN_LINK_LIMITS: ReadonlyArray<[limit: number, windowSeconds: number]> = [[5, 60], [10, 3600]];
 
 function credentialKey(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -47,11 +61,14 @@ function credentialKey(req: FastifyRequest): string | undefined {
   return crypto.createHash("sha256").update(h).digest("base64url").slice(0, 22);
 }
 
-export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, preset: "api" | "signin" | "public-form"): void {
+export type RateLimitPreset = "api" | "signin" | "public-form" | "signin-link";
+
+export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, preset: RateLimitPreset): void {
   const tenant = req.tenant?.id ?? "-";
-  const checks: Array<[string, number]> = [];
+  const checks: Array<[string, number, number?]> = [];
   if (preset === "signin") checks.push([`signin:${tenant}:${req.ip}`, SIGNIN_PER_IP]);
-  else if (preset === "public-form") checks.push([`form:${tenant}:${req.ip}`, PUBLIC_FORM_PER_IP]);
+  else if (preset === "public-form") for (const [n, w] of PUBLIC_FORM_LIMITS) checks.push([`form${w}:${tenant}:${req.ip}`, n, w]);
+  else if (preset === "signin-link") for (const [n, w] of SIGNIN_LINK_LIMITS) checks.push([`link${w}:${tenant}:${req.ip}`, n, w]);
   const limit = deps.config.rateLimitPerMinute;
   if (preset === "api" && limit > 0) {
     const cred = credentialKey(req);
@@ -59,8 +76,8 @@ export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: Fast
     checks.push([`api:${tenant}:ip:${req.ip}`, limit]);
   }
   let shown = false;
-  for (const [key, max] of checks) {
-    const r = deps.rateLimiter.hit(key, max);
+  for (const [key, max, windowSeconds] of checks) {
+    const r = deps.rateLimiter.hit(key, max, windowSeconds);
     if (!shown) {
       reply.header("X-Rate-Limit", String(max));
       reply.header("X-Rate-Limit-Remaining", String(r.remaining));
@@ -73,7 +90,7 @@ export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: Fast
   }
 }
 
-type Entry = { window: number; shared: number; pending: number };
+type Entry = { window: number; ms: number; shared: number; pending: number };
 
 /** Counters shared through PostgreSQL, for several server processes (see the note above). */
 export function createSharedRateLimiter(db: import("../platform/db/database.ts").Database, flushMs = 200): RateLimiter & { flush(): Promise<void>; stop(): void } {
@@ -82,9 +99,9 @@ export function createSharedRateLimiter(db: import("../platform/db/database.ts")
   const flush = async () => {
     if (flushing) return flushing;
     flushing = (async () => {
-      const now = Math.floor(Date.now() / 60_000) * 60_000;
+      const now = Date.now();
       for (const [key, e] of entries) {
-        if (e.window < now) {
+        if (e.window + e.ms <= now) {
           entries.delete(key);
           continue;
         }
@@ -101,7 +118,8 @@ export function createSharedRateLimiter(db: import("../platform/db/database.ts")
         else e.pending += add;
       }
       if (Math.random() < 0.01) {
-        await db.owner.deleteFrom("rate_limit_counters").where("window_start", "<", new Date(now - 120_000)).execute().catch(() => undefined);
+        // Windows last up to an hour: rows older than two are surely over.
+        await db.owner.deleteFrom("rate_limit_counters").where("window_start", "<", new Date(now - 7_200_000)).execute().catch(() => undefined);
       }
     })().finally(() => {
       flushing = undefined;
@@ -111,17 +129,18 @@ export function createSharedRateLimiter(db: import("../platform/db/database.ts")
   const timer = setInterval(() => void flush(), flushMs);
   timer.unref();
   return {
-    hit(key, limit) {
+    hit(key, limit, windowSeconds = 60) {
       const t = Date.now();
-      const window = Math.floor(t / 60_000) * 60_000;
+      const ms = windowSeconds * 1000;
+      const window = Math.floor(t / ms) * ms;
       let e = entries.get(key);
-      if (!e || e.window !== window) {
-        e = { window, shared: 0, pending: 0 };
+      if (!e || e.window !== window || e.ms !== ms) {
+        e = { window, ms, shared: 0, pending: 0 };
         entries.set(key, e);
       }
       e.pending++;
       const n = e.shared + e.pending;
-      const resetSeconds = Math.max(1, Math.ceil((window + 60_000 - t) / 1000));
+      const resetSeconds = Math.max(1, Math.ceil((window + ms - t) / 1000));
       return { allowed: n <= limit, remaining: Math.max(0, limit - n), resetSeconds };
     },
     flush,

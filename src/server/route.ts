@@ -5,8 +5,8 @@ import type { Actor, RequestContext } from "../platform/context.ts";
 import { AppError } from "../platform/errors.ts";
 import type { AppDeps } from "./deps.ts";
 import { authenticate } from "./auth.ts";
-import { enforceRateLimit } from "./rate-limit.ts";
-import { parseAuthorization, tokenPrelude } from "../modules/identity/identity-service.ts";
+import { enforceRateLimit, type RateLimitPreset } from "./rate-limit.ts";
+import { parseAuthorization, SESSION_COOKIE, tokenPrelude } from "../modules/identity/identity-service.ts";
 
 /**
  * The one way a module declares an HTTP route. The spec declares schemas, operationId, auth and
@@ -14,7 +14,12 @@ import { parseAuthorization, tokenPrelude } from "../modules/identity/identity-s
  * transaction, authenticates inside it, checks the token scope, and commits.
  */
 
-export type AuthMode = "user" | "anonymous";
+/**
+ * `user`: a credential is required. `anonymous`: none is read. `optional`: a credential is used
+ * when one is sent (an API token, or a live session with its CSRF header on writes); a session
+ * cookie that has ended counts as no credential, so a visitor with a stale cookie is anonymous.
+ */
+export type AuthMode = "user" | "anonymous" | "optional";
 
 export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -25,7 +30,7 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   auth: AuthMode;
   /** Token scope needed; defaults to read for GET and write otherwise. */
   scope?: "read" | "write";
-  rateLimit?: "api" | "signin" | "public-form";
+  rateLimit?: RateLimitPreset;
   /** Allowed before the one-time password has been changed (password change, sign-out, me). */
   allowPendingPasswordChange?: boolean;
   body?: B;
@@ -82,14 +87,19 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
       const tenant = req.tenant;
       if (!tenant) throw new AppError("RecordNotFound");
       enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");
-      const cred = spec.auth === "user" && req.headers.authorization ? parseAuthorization(req.headers.authorization) : undefined;
+      const cred = spec.auth !== "anonymous" && req.headers.authorization ? parseAuthorization(req.headers.authorization) : undefined;
       const prelude = cred && cred !== "password" ? tokenPrelude(deps, tenant.id, cred) : undefined;
       const result = await deps.db.tenant(tenant.id, async (tx) => {
         const sealer = await deps.keyring.sealerFor(tx);
         const ip = req.ip;
         let actor: Actor = { kind: "anonymous" };
-        if (spec.auth === "user") {
-          actor = await authenticate(deps, tx, sealer, req, spec.method !== "GET");
+        const credentialSent = req.headers.authorization !== undefined || req.cookies[SESSION_COOKIE] !== undefined;
+        if (spec.auth === "user" || (spec.auth === "optional" && credentialSent)) {
+          actor = await authenticate(deps, tx, sealer, req, spec.method !== "GET").catch((err: unknown) => {
+            // A session that has ended makes an optional route anonymous; a bad token stays an error.
+            if (spec.auth === "optional" && !req.headers.authorization && err instanceof AppError && err.code === "Unauthorized") return { kind: "anonymous" } as const;
+            throw err;
+          });
           if (actor.kind === "user" && !actor.scopes.includes(scope)) {
             throw new AppError("Forbidden", { description: `This token lacks the '${scope}' scope.` });
           }

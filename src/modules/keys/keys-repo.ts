@@ -13,8 +13,9 @@ export const SEALED_COLUMNS: Record<string, readonly string[]> = {
   ticket_comments: ["body_sealed", "html_body_sealed"],
   ticket_audits: ["events_sealed"],
   sessions: ["ip_sealed"],
-  tenant_settings: ["name_sealed"],
+  tenant_settings: ["name_sealed", "consent_text_sealed"],
   invitations: ["email_sealed"],
+  consent_records: ["text_sealed", "ip_sealed"],
 };
 
 /**

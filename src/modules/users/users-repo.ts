@@ -107,3 +107,7 @@ export async function emailBidxTaken(tx: TenantTx, bidx: Buffer, exceptId?: stri
   if (exceptId) q = q.where("id", "<>", exceptId);
   return (await q.executeTakeFirst()) !== undefined;
 }
+
+export async function setLocale(tx: TenantTx, id: string, locale: string): Promise<void> {
+  await tx.db.updateTable("users").set({ locale }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).where("locale", "is distinct from", locale).execute();
+}

@@ -220,3 +220,8 @@ export async function findUserByEmail(ctx: RequestContext, email: string): Promi
   const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email));
   return u ? refOf(u) : undefined;
 }
+
+/** For other modules: records the language a user chose (help center), a BCP 47 tag. */
+export async function setUserLocale(ctx: RequestContext, userId: string, locale: string): Promise<void> {
+  await repo.setLocale(ctx.tx, userId, locale);
+}

@@ -65,6 +65,8 @@ export interface UsersTable {
   last_login_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Timestamp;
+  /** 0007_help_center.sql: the language chosen on the help center. */
+  locale?: string | null;
 }
 
 export interface GroupsTable {
@@ -238,6 +240,10 @@ export interface TenantSettingsTable {
   id: string;
   name_sealed: Bytes | null;
   updated_at: Timestamp;
+  /** 0007_help_center.sql: consent on the request form (the text sealed, its version counted). */
+  consent_required: Generated<boolean>;
+  consent_text_sealed: Bytes | null;
+  consent_version: Generated<number>;
 }
 
 /** 0006_admin.sql: one-time staff invitations (the secret is stored only as a keyed hash). */
@@ -255,6 +261,32 @@ export interface InvitationsTable {
   used_at: Date | null;
   used_by: string | null;
   revoked_at: Date | null;
+}
+
+/** 0007_help_center.sql: an accepted consent (append-only evidence). */
+export interface ConsentRecordsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  user_id: string;
+  ticket_id: string | null;
+  text_version: number;
+  text_sha256: Bytes;
+  text_sealed: Bytes;
+  ip_sealed: Bytes | null;
+  accepted_at: Generated<Date>;
+}
+
+/** 0007_help_center.sql: one-time sign-in links for end users (the secret stored as a keyed hash). */
+export interface SigninLinksTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  token_hash: Bytes;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
 }
 
 export interface DB {
@@ -278,4 +310,6 @@ export interface DB {
   rate_limit_counters: RateLimitCountersTable;
   tenant_settings: TenantSettingsTable;
   invitations: InvitationsTable;
+  consent_records: ConsentRecordsTable;
+  signin_links: SigninLinksTable;
 }

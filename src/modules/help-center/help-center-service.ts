@@ -1,0 +1,175 @@
+import crypto from "node:crypto";
+import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { AppError, forbidden, invalid } from "../../platform/errors.ts";
+import type { Mailer } from "../../platform/mail.ts";
+import { audit } from "../audit/audit-service.ts";
+import { teamName } from "../admin/account-service.ts";
+import { signinHistoryOf } from "../identity/signin-links-service.ts";
+import { findUserForLink } from "../identity/signin-links-repo.ts";
+import { presentOrgsByIds, resolveOrganization } from "../organizations/organizations-service.ts";
+import { createRequest, requestsForAccess, type NewRequest, type RequestView } from "../tickets/requests-service.ts";
+import { resolveUser, showMe } from "../users/users-service.ts";
+import { helpCenterPolicy } from "./help-center-policy.ts";
+import * as repo from "./help-center-repo.ts";
+
+/**
+ * The help center: its public face (team name, consent text, whether e-mail sign-in works), the
+ * consent settings, requests from the form with their consent records, and the right of access.
+ *
+ * Invariants:
+ *  - when consent is required, no request is created without an acceptance of the version of the
+ *    text currently in force, and every accepted request has a consent record (same transaction);
+ *  - consent records are never changed or removed (the app role may only insert and re-seal them);
+ *  - a request whose honeypot field is filled creates nothing.
+ */
+
+const textRef = (tenantId: string) => ({ table: "tenant_settings", column: "consent_text", row: tenantId });
+const recRef = (id: string, column: string) => ({ table: "consent_records", column, row: id });
+
+type Consent = { required: boolean; text: string | null; version: number };
+
+async function consentOf(ctx: RequestContext): Promise<Consent & { updatedAt: Date | null }> {
+  const s = await repo.findConsentSettings(ctx.tx);
+  return {
+    required: s?.consent_required ?? false,
+    text: s?.consent_text_sealed ? ctx.sealer.open(s.consent_text_sealed, textRef(ctx.tx.tenantId)) : null,
+    version: s?.consent_version ?? 0,
+    updatedAt: s ? new Date(s.updated_at) : null,
+  };
+}
+
+/** What the help center's pages need before anyone signs in. */
+export async function showHelpCenter(ctx: RequestContext, mailer: Pick<Mailer, "available">) {
+  const c = await consentOf(ctx);
+  return { name: await teamName(ctx), consent: { required: c.required, text: c.required ? c.text : null, version: c.version }, email_sign_in: mailer.available };
+}
+
+export type SettingsView = { consent_required: boolean; consent_text: string | null; consent_version: number; email_sign_in: boolean; updated_at: string | null };
+
+export async function showSettings(ctx: RequestContext, mailer: Pick<Mailer, "available">): Promise<SettingsView> {
+  if (!helpCenterPolicy.manageSettings(actorUser(ctx))) throw forbidden("Only owners and admins can change the help center's settings.");
+  const c = await consentOf(ctx);
+  return { consent_required: c.required, consent_text: c.text, consent_version: c.version, email_sign_in: mailer.available, updated_at: c.updatedAt?.toISOString() ?? null };
+}
+
+/** Changes the consent settings. A new text gets a new version; records keep the version they accepted. */
+export async function updateSettings(ctx: RequestContext, mailer: Pick<Mailer, "available">, input: { consent_required?: boolean | undefined; consent_text?: string | null | undefined }): Promise<SettingsView> {
+  if (!helpCenterPolicy.manageSettings(actorUser(ctx))) throw forbidden("Only owners and admins can change the help center's settings.");
+  const c = await consentOf(ctx);
+  const text = input.consent_text === undefined ? c.text : input.consent_text === null || input.consent_text.trim() === "" ? null : input.consent_text.trim();
+  const required = input.consent_required ?? c.required;
+  if (required && !text) throw invalid("consent_text", "Consent text: cannot be blank while consent is required", "Blank");
+  const fields: string[] = [];
+  if (required !== c.required) fields.push("consent_required");
+  if (text !== c.text) fields.push("consent_text");
+  if (fields.length) {
+    await repo.upsertConsentSettings(ctx.tx, {
+      consent_required: required,
+      consent_text_sealed: text === null ? null : ctx.sealer.seal(text, textRef(ctx.tx.tenantId)),
+      consent_version: text !== c.text ? c.version + 1 : c.version,
+    });
+    audit(ctx, { action: "help_center.settings_updated", resourceType: "help_center", resourceId: "settings", fields });
+  }
+  return showSettings(ctx, mailer);
+}
+
+export type RequestForm = NewRequest & { consent?: { accepted: boolean; version: number } | undefined; website?: string | undefined };
+
+/**
+ * A request from the help center's form (or any client of POST /requests). The honeypot and the
+ * consent are checked before anything is written; the consent record joins the request in the
+ * same transaction.
+ */
+export async function submitRequest(ctx: RequestContext, input: RequestForm): Promise<RequestView> {
+  if (input.website !== undefined && input.website.trim() !== "") {
+    throw invalid("website", "Your request was not sent: a field meant to stay empty was filled in, as automated spam does. If you are a person, reload the page and send it again.", "Spam");
+  }
+  const c = await consentOf(ctx);
+  if (c.required) {
+    if (!input.consent?.accepted) throw invalid("consent", "Consent: you must accept the terms to send a request", "Required");
+    if (input.consent.version !== c.version) {
+      throw invalid("consent", "Consent: the text has changed since the page was loaded. Read it again and accept it.", "Outdated");
+    }
+  }
+  if (ctx.actor.kind !== "user" && !input.requester) throw invalid("requester", "Requester: your name and e-mail address are needed", "Blank");
+  const created = await createRequest(ctx, input);
+  if (c.required && c.text !== null) {
+    const id = crypto.randomUUID();
+    const nice = await repo.insertConsentRecord(ctx.tx, {
+      id,
+      user_id: created.requester.id,
+      ticket_id: created.ticketId,
+      text_version: c.version,
+      text_sha256: crypto.createHash("sha256").update(c.text, "utf8").digest(),
+      text_sealed: ctx.sealer.seal(c.text, recRef(id, "text")),
+      ip_sealed: ctx.ip ? ctx.sealer.seal(ctx.ip, recRef(id, "ip")) : null,
+    });
+    audit(ctx, { action: "consent.recorded", resourceType: "consent_record", resourceId: nice, fields: ["text_version"] });
+  }
+  return created.view;
+}
+
+export type ConsentRecordView = { id: number; request_id: number | null; text: string; text_version: number; text_sha256: string; accepted_at: string; ip: string | null };
+
+async function consentRecordsOf(ctx: RequestContext, userId: string): Promise<ConsentRecordView[]> {
+  const rows = await repo.listConsentRecordsOf(ctx.tx, userId);
+  return rows.map((r) => ({
+    id: r.nice_id,
+    request_id: r.ticket_nice,
+    text: ctx.sealer.open(r.text_sealed, recRef(r.id, "text")),
+    text_version: r.text_version,
+    text_sha256: Buffer.from(r.text_sha256).toString("hex"),
+    accepted_at: r.accepted_at.toISOString(),
+    ip: r.ip_sealed ? ctx.sealer.open(r.ip_sealed, recRef(r.id, "ip")) : null,
+  }));
+}
+
+/** A user's consent records, for staff. */
+export async function listUserConsentRecords(ctx: RequestContext, userNiceId: number): Promise<ConsentRecordView[]> {
+  if (!helpCenterPolicy.viewConsentRecords(actorUser(ctx))) throw forbidden();
+  const u = await resolveUser(ctx, userNiceId);
+  return consentRecordsOf(ctx, u.id);
+}
+
+/**
+ * The right of access: every piece of personal data the account holds about the caller, from one
+ * call. Internal notes agents wrote about a request are not part of the self-service answer (see
+ * docs/api.md).
+ */
+export async function personalData(ctx: RequestContext) {
+  if (ctx.actor.kind !== "user") throw new AppError("Unauthorized");
+  const actor = actorUser(ctx);
+  const me = await showMe(ctx);
+  let organization: { id: number; name: string } | null = null;
+  if (me.organization_id !== null) {
+    const o = await resolveOrganization(ctx, me.organization_id).catch(() => undefined);
+    const view = o ? (await presentOrgsByIds(ctx, [o.id]))[0] : undefined;
+    if (view) organization = { id: view.id, name: view.name };
+  }
+  const extra = await findUserForLink(ctx.tx, { niceId: actor.niceId });
+  const history = await signinHistoryOf(ctx, actor.userId);
+  const access = await requestsForAccess(ctx, actor.userId);
+  return {
+    generated_at: new Date().toISOString(),
+    profile: {
+      id: me.id,
+      name: me.name,
+      email: me.email,
+      phone: me.phone,
+      organization,
+      role: me.role,
+      locale: extra?.locale ?? null,
+      tags: me.tags,
+      external_id: me.external_id,
+      created_at: me.created_at,
+      updated_at: me.updated_at,
+      last_sign_in_at: history.last_sign_in_at,
+    },
+    identities: me.email ? [{ type: "email", value: me.email, primary: true, verified: true }] : [],
+    requests: access.requests,
+    comments: access.comments,
+    consent_records: await consentRecordsOf(ctx, actor.userId),
+    sessions: history.sessions,
+    sign_in_links: history.sign_in_links,
+  };
+}

@@ -1,0 +1,91 @@
+import { sql } from "kysely";
+import type { TenantTx } from "../../platform/db/database.ts";
+import type { TicketStatus } from "../../platform/db/schema.ts";
+import { ticketQuery, type TicketRow } from "./tickets-repo.ts";
+
+/**
+ * SQL for the requests API: a requester's own tickets and their public comments. Every query
+ * names the requester, so another person's ticket id simply does not match (404).
+ */
+
+export type RequestRow = TicketRow & { via: string | null };
+
+/** The channel a ticket came in by: the `via` of its first audit. */
+const firstVia = sql<string | null>`(SELECT fa.via FROM ticket_audits fa WHERE fa.tenant_id = t.tenant_id AND fa.ticket_id = t.id ORDER BY fa.nice_id LIMIT 1)`;
+
+function ownQuery(tx: TenantTx, requesterId: string) {
+  return ticketQuery(tx).select(firstVia.as("via")).where("t.requester_id", "=", requesterId);
+}
+
+export async function listRequestsOf(
+  tx: TenantTx,
+  requesterId: string,
+  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at"; desc: boolean; limit: number; offset: number },
+): Promise<{ rows: RequestRow[]; count: number }> {
+  let q = ownQuery(tx, requesterId);
+  if (opts.statuses?.length) q = q.where("t.status", "in", opts.statuses);
+  const rows = (await q
+    .orderBy(`t.${opts.sortBy}`, opts.desc ? "desc" : "asc")
+    .orderBy("t.nice_id", opts.desc ? "desc" : "asc")
+    .limit(opts.limit)
+    .offset(opts.offset)
+    .execute()) as unknown as RequestRow[];
+  let c = tx.db.selectFrom("tickets").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("requester_id", "=", requesterId).where("deleted_at", "is", null);
+  if (opts.statuses?.length) c = c.where("status", "in", opts.statuses);
+  return { rows, count: Number((await c.executeTakeFirstOrThrow()).n) };
+}
+
+export const findRequestOf = (tx: TenantTx, requesterId: string, niceId: number) =>
+  ownQuery(tx, requesterId).where("t.nice_id", "=", niceId).executeTakeFirst() as unknown as Promise<RequestRow | undefined>;
+
+export const findRequestOfForUpdate = (tx: TenantTx, requesterId: string, niceId: number) =>
+  ownQuery(tx, requesterId).where("t.nice_id", "=", niceId).forUpdate("t").executeTakeFirst() as unknown as Promise<RequestRow | undefined>;
+
+export type PublicCommentRow = {
+  id: string;
+  nice_id: number;
+  body_sealed: Uint8Array;
+  html_body_sealed: Uint8Array;
+  created_at: Date;
+  author_id: string;
+  author_nice: number;
+  author_role: string;
+  author_name_sealed: Uint8Array;
+};
+
+/** Public comments of a ticket, oldest first. Internal notes (public = false) are never selected. */
+export async function listPublicComments(tx: TenantTx, ticketId: string, limit: number, offset: number): Promise<{ rows: PublicCommentRow[]; count: number }> {
+  const rows = await tx.db
+    .selectFrom("ticket_comments as c")
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
+    .select(["c.id", "c.nice_id", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "u.nice_id as author_nice", "u.role as author_role", "u.name_sealed as author_name_sealed"])
+    .where("c.tenant_id", "=", tx.tenantId)
+    .where("c.ticket_id", "=", ticketId)
+    .where("c.public", "=", true)
+    .orderBy("c.nice_id")
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  const c = await tx.db
+    .selectFrom("ticket_comments")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("tenant_id", "=", tx.tenantId)
+    .where("ticket_id", "=", ticketId)
+    .where("public", "=", true)
+    .executeTakeFirstOrThrow();
+  return { rows, count: Number(c.n) };
+}
+
+/** Every public comment a user wrote, with the ticket it belongs to (for the right of access). */
+export async function listPublicCommentsBy(tx: TenantTx, authorId: string) {
+  return tx.db
+    .selectFrom("ticket_comments as c")
+    .innerJoin("tickets as t", (j) => j.onRef("t.tenant_id", "=", "c.tenant_id").onRef("t.id", "=", "c.ticket_id"))
+    .select(["c.id", "c.nice_id", "c.body_sealed", "c.created_at", "t.nice_id as ticket_nice"])
+    .where("c.tenant_id", "=", tx.tenantId)
+    .where("c.author_id", "=", authorId)
+    .where("c.public", "=", true)
+    .where("t.deleted_at", "is", null)
+    .orderBy("c.nice_id")
+    .execute();
+}

@@ -1,0 +1,70 @@
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer } from "smtp-server";
+
+/**
+ * A real SMTP server on 127.0.0.1 for tests (smtp-server): every message it receives is parsed
+ * (mailparser) and kept, so a test can wait for the mail sent to an address and take its link.
+ */
+export interface SmtpPeer {
+  url: string;
+  messages: ParsedMail[];
+  /** The next message to `to` (case-insensitive) that arrives after `since` messages were received. */
+  waitFor(to: string, opts?: { timeoutMs?: number; since?: number }): Promise<ParsedMail>;
+  close(): Promise<void>;
+}
+
+export async function startSmtpPeer(): Promise<SmtpPeer> {
+  const messages: ParsedMail[] = [];
+  const waiters = new Set<() => void>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (mail) => {
+          messages.push(mail);
+          for (const w of waiters) w();
+          callback();
+        },
+        (err: Error) => callback(err),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as { port: number }).port;
+  const recipient = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => (v.address ?? "").toLowerCase()));
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    waitFor(to, opts = {}) {
+      const since = opts.since ?? 0;
+      const find = () => messages.slice(since).find((m) => recipient(m).includes(to.toLowerCase()));
+      return new Promise((resolve, reject) => {
+        const hit = find();
+        if (hit) return resolve(hit);
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no mail to ${to} within ${opts.timeoutMs ?? 10_000} ms`));
+        }, opts.timeoutMs ?? 10_000);
+        const check = () => {
+          const m = find();
+          if (m) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve(m);
+          }
+        };
+        waiters.add(check);
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The sign-in link in a mail's text. */
+export function linkIn(mail: ParsedMail): string {
+  const m = /(https?:\/\/\S+\/signin\?token=[A-Za-z0-9_%-]+)/.exec(mail.text ?? "");
+  if (!m) throw new Error("no sign-in link in the mail");
+  return m[1]!;
+}
