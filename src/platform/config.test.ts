@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import os from "node:os";
 import { ConfigError, loadConfig } from "./config.ts";
 
 describe("configuration", () => {
@@ -18,5 +19,10 @@ describe("configuration", () => {
       expect((e as Error).message).toMatch(/VAULTDESK_MASTER_KEY.*randomBytes\(32\)/s);
     }
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/postgres/);
+  });
+  it("sizes the PostgreSQL pool from the CPU count unless told", () => {
+    expect(loadConfig({}).dbPoolSize).toBe(Math.max(4, 2 * os.availableParallelism()));
+    expect(loadConfig({ VAULTDESK_DB_POOL_SIZE: "32" }).dbPoolSize).toBe(32);
+    expect(() => loadConfig({ VAULTDESK_DB_POOL_SIZE: "0" })).toThrow(/VAULTDESK_DB_POOL_SIZE/);
   });
 });

@@ -26,7 +26,7 @@ export async function openRuntime(config: Config, opts: { migrate: boolean }): P
   let lock: DataLock | undefined;
   let db: Database;
   if (config.databaseUrl) {
-    db = await openDatabase({ kind: "postgres", url: config.databaseUrl });
+    db = await openDatabase({ kind: "postgres", url: config.databaseUrl, poolSize: config.dbPoolSize });
   } else {
     lock = acquireDataLock(config.dataDir);
     try {
