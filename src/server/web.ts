@@ -9,7 +9,8 @@ import type { FastifyInstance } from "fastify";
  *
  * - `/assets/*`: the built scripts, styles and images. Their names carry a content hash, so they
  *   may be cached for a year.
- * - `/`, `/setup`, `/agent`, `/agent/*`, `/admin`, `/admin/*` and `/invite`: index.html, where the app's own router takes over. It
+ * - `/`, `/setup`, `/agent`, `/agent/*`, `/admin`, `/admin/*`, `/invite` and the help center's
+ *   `/signin`, `/requests`, `/requests/*`, `/my-information`: index.html, where the app's own router takes over. It
  *   is never cached, so a new build is picked up at once.
  *
  * Nothing else: unknown paths, and everything under /api, fall through to the JSON 404. The pages
@@ -21,7 +22,7 @@ import type { FastifyInstance } from "fastify";
  */
 export const defaultWebDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
 
-export const PAGE_ROUTES = ["/", "/setup", "/agent", "/agent/*", "/admin", "/admin/*", "/invite"] as const;
+export const PAGE_ROUTES = ["/", "/setup", "/agent", "/agent/*", "/admin", "/admin/*", "/invite", "/signin", "/requests", "/requests/*", "/my-information"] as const;
 
 export const NOT_BUILT_MESSAGE =
   "The Vaultdesk web app is not built, so there are no pages to show yet. The API at /api/v2 works.\n" +

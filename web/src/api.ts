@@ -14,6 +14,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: ErrorBody | undefined,
+    /** Seconds from the Retry-After header of a 429, when the server sent one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(typeof body?.description === "string" ? body.description : `HTTP ${status}`);
   }
@@ -65,7 +67,8 @@ export async function api<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: st
   }
   if (!res.ok) {
     if (res.status === 401 && !path.startsWith("session")) for (const fn of unauthorized) fn();
-    throw new ApiError(res.status, parsed as ErrorBody | undefined);
+    const retry = Number(res.headers.get("retry-after"));
+    throw new ApiError(res.status, parsed as ErrorBody | undefined, Number.isFinite(retry) && retry > 0 ? retry : undefined);
   }
   return parsed as T;
 }
@@ -90,6 +93,11 @@ export async function currentSession(): Promise<Session | null> {
 
 export async function signIn(email: string, password: string): Promise<Session> {
   return remember(await api<SessionBody>("POST", "session.json", { email, password }));
+}
+
+/** Uses up a one-time sign-in link (help center) and keeps the session's CSRF token. */
+export async function signInWithLink(token: string): Promise<Session> {
+  return remember(await api<SessionBody>("POST", "help_center/sign_in_links/redeem.json", { token }));
 }
 
 export async function signOut(): Promise<void> {

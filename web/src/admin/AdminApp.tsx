@@ -7,6 +7,7 @@ import type { AdminUser } from "./admin-api.ts";
 import { AccountPage } from "./AccountPage.tsx";
 import { AuditLogPage } from "./AuditLogPage.tsx";
 import { GroupPage, GroupsPage } from "./GroupsPage.tsx";
+import { HelpCenterSettingsPage } from "./HelpCenterSettingsPage.tsx";
 import { InvitationsPage } from "./InvitationsPage.tsx";
 import { OrganizationPage, OrganizationsPage } from "./OrganizationsPage.tsx";
 import { NewPersonPage, PeoplePage, PersonPage } from "./PeoplePage.tsx";
@@ -28,6 +29,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/tokens", label: "admin.nav.tokens" },
   { path: "/admin/audit", label: "admin.nav.audit" },
   { path: "/admin/account", label: "admin.nav.account" },
+  { path: "/admin/help-center", label: "admin.nav.helpCenter" },
 ];
 
 /**
@@ -141,6 +143,7 @@ function AdminShell(props: { me: AdminUser; onSignedOut: () => void }) {
   else if (path === "/admin/tokens") content = <TokensPage />;
   else if (path === "/admin/audit") content = <AuditLogPage />;
   else if (path === "/admin/account") content = <AccountPage />;
+  else if (path === "/admin/help-center") content = <HelpCenterSettingsPage />;
   else
     content = (
       <main id="main" className="main">

@@ -5,6 +5,7 @@ import { formatDate, t } from "../i18n/index.ts";
 import { Link, navigate, PageHeading, useLocation } from "../router.tsx";
 import { ROLES, roleLabel, statusOf, type AdminUser, type Role, type UserPage } from "./admin-api.ts";
 import { Pager } from "./Pager.tsx";
+import { EndUserPanels } from "./EndUserPanels.tsx";
 
 const PER_PAGE = 25;
 /** The list's role filter, in the API's terms (admin = owners and admins, agent = agents and light agents). */
@@ -278,6 +279,7 @@ export function PersonPage(props: { id: number; me: AdminUser }) {
       ) : (
         <p className="notice">{t("admin.people.deletedNotice")}</p>
       )}
+      {user.active && user.vaultdesk_role === "end_user" ? <EndUserPanels userId={user.id} /> : null}
     </main>
   );
 }

@@ -1,22 +1,89 @@
+import { useSyncExternalStore } from "react";
 import { en, type Catalog, type MessageKey } from "./en.ts";
+import { ja } from "./ja.ts";
+import { ko } from "./ko.ts";
+import { sv } from "./sv.ts";
+import { zhCN } from "./zh-CN.ts";
 
 /**
- * The i18n layer: every string the app shows goes through `t(key, values)`. English is the only
- * catalog so far; a language is added by writing `xx.ts` typed as `Catalog` and listing it here.
+ * The i18n layer: every string the app shows goes through `t(key, values)`. English (en.ts) is the
+ * reference and complete. The help center also speaks Japanese, Korean, Simplified Chinese and
+ * Swedish: those catalogs must hold every help-center key (`hc.*`) and the shared messages
+ * (`app.*`, `error.*`) — a missing one is a type error — and fall back to English for the rest.
+ * The language comes from the visitor's choice (remembered in localStorage), else from the
+ * browser's languages; `<html lang>` follows it.
  */
 export type { MessageKey } from "./en.ts";
 
-const catalogs: Record<string, Catalog> = { en };
-let current: Catalog = en;
-let currentLocale = "en";
+type SharedKey = Extract<MessageKey, `hc.${string}` | `app.${string}` | `error.${string}`>;
+export type HelpCenterCatalog = Pick<Catalog, SharedKey> & Partial<Catalog>;
 
-/** Picks the best catalog for the given preferences (the browser's languages by default). */
+/** The languages offered by the switcher, each named in itself. */
+export const LOCALES: ReadonlyArray<{ code: string; name: string }> = [
+  { code: "en", name: "English" },
+  { code: "ja", name: "日本語" },
+  { code: "ko", name: "한국어" },
+  { code: "zh-CN", name: "简体中文" },
+  { code: "sv", name: "Svenska" },
+];
+const catalogs: Record<string, Partial<Catalog>> = { en, ja, ko, "zh-CN": zhCN, sv };
+const STORAGE_KEY = "vaultdesk.locale";
+let current: Partial<Catalog> = en;
+let currentLocale = "en";
+const listeners = new Set<() => void>();
+
+/** The catalog code for a language tag (ja-JP → ja, zh-Hans-CN → zh-CN), if there is one. */
+function match(tag: string): string | undefined {
+  const l = tag.toLowerCase();
+  if (l === "zh" || l.startsWith("zh-")) return l.includes("hant") || l === "zh-tw" || l === "zh-hk" ? undefined : "zh-CN";
+  const exact = Object.keys(catalogs).find((k) => k.toLowerCase() === l);
+  if (exact) return exact;
+  const base = l.split("-")[0]!;
+  return catalogs[base] ? base : undefined;
+}
+
+function stored(): string | undefined {
+  try {
+    const v = typeof localStorage === "undefined" ? null : localStorage.getItem(STORAGE_KEY);
+    return v && catalogs[v] ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function apply(code: string): void {
+  currentLocale = code;
+  current = catalogs[code] ?? en;
+  if (typeof document !== "undefined") document.documentElement.lang = code;
+  for (const fn of listeners) fn();
+}
+
+/** Picks the language: the visitor's remembered choice, else the best match for the browser's languages. */
 export function setLocale(preferred: readonly string[] = typeof navigator === "undefined" ? [] : navigator.languages): string {
-  const hit = preferred.map((l) => l.toLowerCase()).find((l) => catalogs[l] ?? catalogs[l.split("-")[0]!]);
-  currentLocale = hit ? (catalogs[hit] ? hit : hit.split("-")[0]!) : "en";
-  current = catalogs[currentLocale] ?? en;
-  if (typeof document !== "undefined") document.documentElement.lang = currentLocale;
-  return currentLocale;
+  const chosen = stored() ?? preferred.map(match).find((c): c is string => c !== undefined) ?? "en";
+  apply(chosen);
+  return chosen;
+}
+
+/** The switcher's choice: applied at once and remembered for the next visit. */
+export function chooseLocale(code: string): void {
+  if (!catalogs[code]) return;
+  try {
+    localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    // Private modes may refuse storage; the choice still holds for this page.
+  }
+  apply(code);
+}
+
+function subscribe(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** Re-renders the caller when the language changes; returns the current language code. */
+export function useLocale(): string {
+  return useSyncExternalStore(subscribe, () => currentLocale);
 }
 
 export function locale(): string {
@@ -25,7 +92,7 @@ export function locale(): string {
 
 /** The message for `key`, with `{name}` placeholders filled from `values` (as plain text). */
 export function t(key: MessageKey, values?: Record<string, string | number>): string {
-  const template = current[key] ?? en[key];
+  const template: string = current[key] ?? en[key];
   if (!values) return template;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }

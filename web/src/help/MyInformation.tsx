@@ -1,0 +1,131 @@
+import { useEffect, useState } from "react";
+import { api } from "../api.ts";
+import { ErrorText } from "../components/Field.tsx";
+import { formatDate, LOCALES, t } from "../i18n/index.ts";
+import { Link, PageHeading } from "../router.tsx";
+import { explainHc, type PersonalData } from "./help-api.ts";
+import { StatusBadge } from "./StatusBadge.tsx";
+
+/**
+ * `/my-information`: the right of access. Everything comes from one server call
+ * (GET /api/v2/help_center/me/personal_data), so the page shows what is stored, not what it guesses.
+ */
+export function MyInformation() {
+  const [data, setData] = useState<PersonalData | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api<{ personal_data: PersonalData }>("GET", "help_center/me/personal_data.json").then((r) => setData(r.personal_data), (err: unknown) => setError(explainHc(err)));
+  }, []);
+  if (!data)
+    return (
+      <main id="main" className="page">
+        {error ? <ErrorText text={error} /> : <p role="status">{t("hc.loading")}</p>}
+      </main>
+    );
+  const none = t("hc.info.none");
+  const when = (iso: string | null) => (iso ? formatDate(iso) : none);
+  const ip = (v: string | null) => v ?? t("hc.info.unknownIp");
+  const p = data.profile;
+  return (
+    <main id="main" className="page">
+      <PageHeading>{t("hc.info.title")}</PageHeading>
+      <p>{t("hc.info.intro")}</p>
+
+      <section aria-labelledby="pd-profile">
+        <h2 id="pd-profile">{t("hc.info.profile")}</h2>
+        <dl className="facts">
+          <dt>{t("hc.info.name")}</dt>
+          <dd>{p.name}</dd>
+          <dt>{t("hc.info.email")}</dt>
+          <dd>{p.email ?? none}</dd>
+          <dt>{t("hc.info.phone")}</dt>
+          <dd>{p.phone ?? none}</dd>
+          <dt>{t("hc.info.organization")}</dt>
+          <dd>{p.organization?.name ?? none}</dd>
+          <dt>{t("hc.info.locale")}</dt>
+          <dd>{LOCALES.find((l) => l.code === p.locale)?.name ?? p.locale ?? none}</dd>
+          <dt>{t("hc.info.created")}</dt>
+          <dd>{when(p.created_at)}</dd>
+          <dt>{t("hc.info.lastSignIn")}</dt>
+          <dd>{when(p.last_sign_in_at)}</dd>
+        </dl>
+      </section>
+
+      <section aria-labelledby="pd-identities">
+        <h2 id="pd-identities">{t("hc.info.identities")}</h2>
+        <ul>
+          {data.identities.map((i) => (
+            <li key={`${i.type}:${i.value}`}>{t("hc.info.identityEmail", { value: i.value })}</li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="pd-requests">
+        <h2 id="pd-requests">{t("hc.info.requests")}</h2>
+        {data.requests.length === 0 ? <p>{none}</p> : null}
+        <ul>
+          {data.requests.map((r) => (
+            <li key={r.id}>
+              <Link to={`/requests/${r.id}`}>
+                #{r.id} {r.subject}
+              </Link>{" "}
+              <StatusBadge status={r.status} /> <time dateTime={r.created_at}>{formatDate(r.created_at)}</time>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="pd-comments">
+        <h2 id="pd-comments">{t("hc.info.comments")}</h2>
+        {data.comments.length === 0 ? <p>{none}</p> : null}
+        <ul className="pd-comments">
+          {data.comments.map((c) => (
+            <li key={c.id}>
+              <p className="meta">{t("hc.info.commentOn", { id: c.request_id, when: formatDate(c.created_at) })}</p>
+              <div className="body">{c.body}</div>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="pd-consents">
+        <h2 id="pd-consents">{t("hc.info.consents")}</h2>
+        {data.consent_records.length === 0 ? <p>{none}</p> : null}
+        <ul className="pd-consents">
+          {data.consent_records.map((c) => (
+            <li key={c.id}>
+              <p>{t("hc.info.consentLine", { id: c.request_id ?? "—", version: c.text_version, when: formatDate(c.accepted_at), ip: ip(c.ip) })}</p>
+              <blockquote className="consent-text">{c.text}</blockquote>
+              <p className="help hash">{t("hc.info.consentHash", { hash: c.text_sha256 })}</p>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="pd-sessions">
+        <h2 id="pd-sessions">{t("hc.info.sessions")}</h2>
+        <ul>
+          {data.sessions.map((s) => (
+            <li key={s.started_at}>
+              {t("hc.info.sessionLine", { start: formatDate(s.started_at), last: formatDate(s.last_seen_at), ip: ip(s.ip) })}
+              {s.ended_at ? ` (${t("hc.info.sessionEnded", { when: formatDate(s.ended_at) })})` : ""}
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="pd-links">
+        <h2 id="pd-links">{t("hc.info.links")}</h2>
+        {data.sign_in_links.length === 0 ? <p>{none}</p> : null}
+        <ul>
+          {data.sign_in_links.map((l) => (
+            <li key={l.created_at}>
+              {t("hc.info.linkLine", { created: formatDate(l.created_at), state: l.used_at ? t("hc.info.linkUsed", { when: formatDate(l.used_at) }) : t("hc.info.linkUnused") })}
+              {l.created_by_staff ? ` (${t("hc.info.linkByStaff")})` : ""}
+            </li>
+          ))}
+        </ul>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,183 @@
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { api, ApiError } from "../api.ts";
+import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { formatDate, t } from "../i18n/index.ts";
+import { Link, PageHeading } from "../router.tsx";
+import { explainHc, type Me, type RequestComment, type RequestUser, type RequestView } from "./help-api.ts";
+import { StatusBadge } from "./StatusBadge.tsx";
+
+const PER_PAGE = 25;
+
+/** `/requests`: the signed-in person's requests, most recent activity first. */
+export function MyRequests() {
+  const [page, setPage] = useState(1);
+  const [data, setData] = useState<{ requests: RequestView[]; count: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setData(null);
+    api<{ requests: RequestView[]; count: number }>("GET", `requests.json?page=${page}&per_page=${PER_PAGE}&sort_by=updated_at&sort_order=desc`).then(setData, (err: unknown) => setError(explainHc(err)));
+  }, [page]);
+  return (
+    <main id="main" className="page">
+      <PageHeading>{t("hc.requests.title")}</PageHeading>
+      <ErrorText text={error} />
+      {!data && !error ? <p role="status">{t("hc.loading")}</p> : null}
+      {data && data.requests.length === 0 ? (
+        <p className="empty">
+          {t("hc.requests.empty")} <Link to="/">{t("hc.nav.submit")}</Link>
+        </p>
+      ) : null}
+      {data && data.requests.length > 0 ? (
+        <>
+          <p className="summary">{t("hc.requests.count", { count: data.count })}</p>
+          <table className="tickets hc-requests">
+            <thead>
+              <tr>
+                <th scope="col">{t("hc.requests.id")}</th>
+                <th scope="col">{t("hc.requests.subject")}</th>
+                <th scope="col">{t("hc.requests.status")}</th>
+                <th scope="col">{t("hc.requests.updated")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.requests.map((r) => (
+                <tr key={r.id}>
+                  <td>#{r.id}</td>
+                  <td className="subject">
+                    <Link to={`/requests/${r.id}`}>{r.subject}</Link>
+                  </td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td>
+                    <time dateTime={r.updated_at}>{formatDate(r.updated_at)}</time>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <nav className="pager" aria-label={t("hc.requests.title")}>
+            {page > 1 ? (
+              <button type="button" className="secondary" onClick={() => setPage(page - 1)}>
+                {t("hc.requests.previous")}
+              </button>
+            ) : null}
+            {page * PER_PAGE < data.count ? (
+              <button type="button" className="secondary" onClick={() => setPage(page + 1)}>
+                {t("hc.requests.next")}
+              </button>
+            ) : null}
+          </nav>
+        </>
+      ) : null}
+    </main>
+  );
+}
+
+/** `/requests/:id`: one request, its public conversation only (the server never sends notes), and a reply box. */
+export function RequestPage(props: { id: number; me: Me }) {
+  const [request, setRequest] = useState<RequestView | null>(null);
+  const [comments, setComments] = useState<RequestComment[]>([]);
+  const [users, setUsers] = useState<Map<number, RequestUser>>(new Map());
+  const [error, setError] = useState<string | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [reply, setReply] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [status, setStatus] = useState<string | null>(null);
+  const [replyError, setReplyError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const [r, c] = await Promise.all([
+        api<{ request: RequestView }>("GET", `requests/${props.id}.json`),
+        api<{ comments: RequestComment[]; users: RequestUser[] }>("GET", `requests/${props.id}/comments.json`),
+      ]);
+      setRequest(r.request);
+      setComments(c.comments);
+      setUsers(new Map(c.users.map((u) => [u.id, u])));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) setMissing(true);
+      else setError(explainHc(err));
+    }
+  }, [props.id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function send(e: FormEvent) {
+    e.preventDefault();
+    setReplyError(null);
+    setStatus(null);
+    setBusy(true);
+    try {
+      await api("PUT", `requests/${props.id}.json`, { request: { comment: { body: reply } } });
+      setReply("");
+      setStatus(t("hc.request.sent"));
+      await load();
+    } catch (err) {
+      setReplyError(explainHc(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (missing)
+    return (
+      <main id="main" className="page narrow">
+        <PageHeading>{t("hc.request.notFound")}</PageHeading>
+        <p>
+          <Link to="/requests">{t("hc.request.back")}</Link>
+        </p>
+      </main>
+    );
+  if (!request)
+    return (
+      <main id="main" className="page">
+        {error ? <ErrorText text={error} /> : <p role="status">{t("hc.loading")}</p>}
+      </main>
+    );
+  return (
+    <main id="main" className="page">
+      <p>
+        <Link to="/requests">{t("hc.request.back")}</Link>
+      </p>
+      <PageHeading>{t("hc.request.title", { id: request.id })}</PageHeading>
+      <p className="request-subject">{request.subject}</p>
+      <p className="summary">
+        <StatusBadge status={request.status} /> {t("hc.request.submitted", { when: formatDate(request.created_at) })}
+      </p>
+      <h2>{t("hc.request.conversation")}</h2>
+      <ol className="conversation">
+        {comments.map((c) => {
+          const author = users.get(c.author_id);
+          const mine = c.author_id === props.me.id;
+          return (
+            <li key={c.id} className={mine ? "mine" : "theirs"}>
+              <p className="meta">
+                <strong>{mine ? t("hc.request.you") : author?.name ?? t("hc.request.support")}</strong>
+                {author?.agent ? <span className="muted"> · {t("hc.request.support")}</span> : null} ·{" "}
+                <time dateTime={c.created_at}>{formatDate(c.created_at)}</time>
+              </p>
+              <div className="body">{c.body}</div>
+            </li>
+          );
+        })}
+      </ol>
+      {request.status === "closed" ? (
+        <p className="notice">{t("hc.request.closed")}</p>
+      ) : (
+        <form className="form" onSubmit={send} aria-busy={busy}>
+          {request.status === "solved" ? <p className="help">{t("hc.request.solvedHint")}</p> : null}
+          <Field id="hc-reply" label={t("hc.request.reply")}>
+            <textarea value={reply} onChange={(e) => setReply(e.target.value)} required rows={5} maxLength={65_536} />
+          </Field>
+          <ErrorText text={replyError} />
+          <StatusText text={status} />
+          <button type="submit" disabled={busy}>
+            {busy ? t("hc.request.sending") : t("hc.request.send")}
+          </button>
+        </form>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,123 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { api, ApiError, signIn, signInWithLink } from "../api.ts";
+import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { locale, t } from "../i18n/index.ts";
+import { navigate, PageHeading } from "../router.tsx";
+import { explainHc, fieldError, type HelpCenterInfo } from "./help-api.ts";
+
+/**
+ * `/signin`: an end user asks for a one-time sign-in link by e-mail, or finishes signing in with
+ * one (`/signin?token=…`). The token leaves the address bar at once, and is used only when the
+ * person presses Continue, so a mail scanner that opens links does not use it up. People who were
+ * given a password can sign in with it too.
+ */
+export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: string; notice: string | null; onSignedIn: () => Promise<void> }) {
+  const [token] = useState(props.initialToken);
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [linkError, setLinkError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [pwError, setPwError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(props.notice);
+  const [busy, setBusy] = useState(false);
+  const [usedLink, setUsedLink] = useState(false);
+
+  useEffect(() => {
+    if (props.initialToken) navigate("/signin", { replace: true });
+  }, [props.initialToken]);
+
+  async function redeem() {
+    setLinkError(null);
+    setBusy(true);
+    try {
+      await signInWithLink(token);
+      await props.onSignedIn();
+      navigate("/requests");
+    } catch (err) {
+      setBusy(false);
+      setUsedLink(true);
+      const code = fieldError(err, "token");
+      setLinkError(code === "AlreadyUsed" ? t("hc.signin.used") : code === "Expired" ? t("hc.signin.expired") : err instanceof ApiError && err.status === 404 ? t("hc.signin.invalid") : explainHc(err));
+    }
+  }
+
+  async function sendLink(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setStatus(null);
+    setBusy(true);
+    try {
+      await api("POST", "help_center/sign_in_links.json", { email, locale: locale() });
+      setStatus(t("hc.signin.sent", { email }));
+    } catch (err) {
+      setError(explainHc(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function withPassword(e: FormEvent) {
+    e.preventDefault();
+    setPwError(null);
+    setBusy(true);
+    try {
+      await signIn(email, password);
+      await props.onSignedIn();
+      navigate("/requests");
+    } catch (err) {
+      setBusy(false);
+      setPwError(err instanceof ApiError && err.status === 401 ? t("hc.signin.failed") : explainHc(err));
+    }
+  }
+
+  if (token && !usedLink)
+    return (
+      <main id="main" className="page narrow">
+        <PageHeading>{t("hc.signin.linkTitle")}</PageHeading>
+        <p>{t("hc.signin.linkIntro")}</p>
+        <ErrorText text={linkError} />
+        <button type="button" onClick={() => void redeem()} disabled={busy}>
+          {busy ? t("hc.signin.working") : t("hc.signin.continue")}
+        </button>
+      </main>
+    );
+
+  const emailSignIn = props.info?.email_sign_in ?? false;
+  return (
+    <main id="main" className="page narrow">
+      <PageHeading>{t("hc.signin.title")}</PageHeading>
+      <ErrorText text={linkError} />
+      <StatusText text={status} />
+      {emailSignIn ? (
+        <form onSubmit={sendLink} aria-busy={busy}>
+          <p>{t("hc.signin.intro")}</p>
+          <Field id="hc-signin-email" label={t("hc.signin.email")}>
+            <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="email" />
+          </Field>
+          <ErrorText text={error} />
+          <button type="submit" disabled={busy}>
+            {busy ? t("hc.signin.sending") : t("hc.signin.send")}
+          </button>
+        </form>
+      ) : (
+        <p className="notice">{t("hc.signin.unavailable")}</p>
+      )}
+      <section aria-labelledby="hc-password-heading" className="password-signin">
+        <h2 id="hc-password-heading">{t("hc.signin.passwordHeading")}</h2>
+        <p>{t("hc.signin.passwordIntro")}</p>
+        <form onSubmit={withPassword} aria-busy={busy}>
+          <Field id="hc-password-email" label={t("hc.signin.email")}>
+            <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="username" />
+          </Field>
+          <Field id="hc-password" label={t("hc.signin.password")}>
+            <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
+          </Field>
+          <ErrorText text={pwError} />
+          <button type="submit" className="secondary" disabled={busy}>
+            {t("hc.signin.passwordSubmit")}
+          </button>
+        </form>
+      </section>
+    </main>
+  );
+}
