@@ -1,0 +1,238 @@
+import http from "node:http";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { linkIn, startSmtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
+import { DESKTOP, PHONE, XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectInertIn, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+
+/**
+ * The help center in Chromium, one story in order. The owner requires consent in the admin center.
+ * A Japanese visitor (browser locale ja-JP) opens `/`, sees Japanese, is refused without consent,
+ * sends a request carrying script payloads, asks for a sign-in link that a real SMTP peer catches,
+ * signs in with it and finds the request under My requests; the agent's public reply is there,
+ * the internal note is not; the visitor replies, reads My information, and switches language (the
+ * choice survives a reload). A filled honeypot and the per-address form limit get clear messages.
+ * Every page passes axe-core and runs nothing from the payloads; screenshots hc-*.png.
+ */
+
+const PASSWORD = "correct horse battery 9";
+const EMAIL = "yui@example.test";
+const NAME = `結衣 ${XSS_IMG}`;
+const SUBJECT = `プリンターが動きません ${XSS_SCRIPT}`;
+const BODY = `今朝から印刷できません。\n<img src=x onerror=alert(3)> ${XSS_SCRIPT}`;
+const CONSENT = "お問い合わせへの回答のために、Acme が送信内容を保存することに同意します。";
+const NOTE = "INTERNAL-NOTE-do-not-show";
+
+let h: Harness;
+let smtp: SmtpPeer;
+let acme: string;
+let owner: { cookie: string; csrf: string };
+const expectInert = (page: Page) => expectInertIn(h, page);
+
+function httpJson(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; host?: string } = {}): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const req = http.request(
+      { host: "127.0.0.1", port: h.server.port, method, path, headers: { host: opts.host ?? `acme.localhost:${h.server.port}`, ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...opts.headers } },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: res.headers }));
+      },
+    );
+    req.on("error", reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+const asOwner = (method: string, path: string, body?: unknown) => httpJson(method, path, { body, headers: { cookie: owner.cookie, "x-csrf-token": owner.csrf } });
+
+beforeAll(async () => {
+  smtp = await startSmtpPeer();
+  h = await startHarness({ VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_MAIL_FROM: "Acme Support <help@acme.test>" });
+  const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(h.server.output())?.[1];
+  const token = new URL(setupUrl!).searchParams.get("token");
+  const r = await httpJson("POST", "/api/v2/setup.json", {
+    host: "localhost",
+    body: { token, account: { name: "Acme Support", subdomain: "acme" }, owner: { name: "Ann Owner", email: "ann@acme.test", password: PASSWORD } },
+  });
+  expect(r.status).toBe(201);
+  acme = h.tenantUrl("acme");
+  const s = await httpJson("POST", "/api/v2/session.json", { body: { email: "ann@acme.test", password: PASSWORD } });
+  expect(s.status).toBe(201);
+  owner = { cookie: (s.headers["set-cookie"] as string[])[0]!.split(";")[0]!, csrf: s.body.session.csrf_token };
+});
+
+afterAll(async () => {
+  await h?.close();
+  await smtp?.close();
+});
+
+describe("help center in Chromium", () => {
+  let visitor: Page;
+  let requestId: number;
+
+  it("lets the owner require consent in the admin center", async () => {
+    const page = await h.newPage();
+    await page.goto(`${acme}/admin/help-center`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    await visible(page.getByRole("heading", { name: "Help center" }));
+    await visible(page.getByText("Customers sign in with a one-time link sent by e-mail."));
+    await page.getByLabel("Require consent on the request form").check();
+    await page.getByLabel("Consent text").fill(CONSENT);
+    await page.getByRole("button", { name: "Save" }).click();
+    await visible(page.getByRole("status").getByText("Saved."));
+    await shot(page, "hc-admin-settings-desktop");
+    await expectAccessible(page, "the help center settings");
+  });
+
+  it("shows a Japanese visitor the form in Japanese and refuses a request without consent", async () => {
+    visitor = await h.newPage(undefined, { locale: "ja-JP" });
+    await visitor.goto(`${acme}/`);
+    await visible(visitor.getByRole("heading", { name: "リクエストを送信" }));
+    expect(await visitor.locator("html").getAttribute("lang")).toBe("ja");
+    await visible(visitor.getByText("Acme Support ヘルプセンター"));
+    await visitor.getByLabel("お名前").fill(NAME);
+    await visitor.getByLabel("メールアドレス").fill(EMAIL);
+    await visitor.getByLabel("件名").fill(SUBJECT);
+    await visitor.getByLabel("詳細").fill(BODY);
+    await visible(visitor.getByText(CONSENT));
+    await visitor.getByRole("button", { name: "リクエストを送信" }).click();
+    await visible(visitor.getByRole("alert").getByText("リクエストを送信するには、同意事項に同意してください。"));
+    await visitor.getByLabel("上記の内容を読み、同意します。").check();
+    await shot(visitor, "hc-form-desktop");
+    await expectAccessible(visitor, "the request form");
+    await visitor.getByRole("button", { name: "リクエストを送信" }).click();
+    const done = visitor.getByRole("status").getByText(/リクエスト #\d+ を受け付けました/);
+    await visible(done);
+    requestId = Number(/#(\d+)/.exec((await done.textContent())!)![1]);
+    await expectInert(visitor);
+
+    const phone = await h.newPage(PHONE, { locale: "ja-JP" });
+    await phone.goto(`${acme}/`);
+    await visible(phone.getByRole("heading", { name: "リクエストを送信" }));
+    await shot(phone, "hc-form-phone");
+    await expectAccessible(phone, "the request form on a phone");
+  });
+
+  it("signs the visitor in with the e-mailed link and lists the request", async () => {
+    await visitor.getByRole("link", { name: "サインイン", exact: true }).click();
+    await visible(visitor.getByRole("heading", { name: "サインイン", exact: true }));
+    await expectAccessible(visitor, "the sign-in page");
+    await shot(visitor, "hc-signin-desktop");
+    const since = smtp.messages.length;
+    await visitor.getByLabel("メールアドレス").first().fill(EMAIL);
+    await visitor.getByRole("button", { name: "サインインリンクを送信" }).click();
+    await visible(visitor.getByRole("status").getByText(/サインインリンクをお送りしました/));
+    const mail = await smtp.waitFor(EMAIL, { since });
+    expect(mail.subject).toBe("Acme Support のサインインリンク");
+    const link = linkIn(mail);
+    expect(link.startsWith(`${acme}/signin?token=vdl_`)).toBe(true);
+
+    await visitor.goto(link);
+    await visible(visitor.getByRole("heading", { name: "サインインを完了する" }));
+    expect(visitor.url(), "the token leaves the address bar").toBe(`${acme}/signin`);
+    await visitor.getByRole("button", { name: "続行" }).click();
+    await visible(visitor.getByRole("heading", { name: "マイリクエスト" }));
+    await visible(visitor.getByRole("link", { name: SUBJECT }));
+    await visible(visitor.getByText("対応中"));
+    await shot(visitor, "hc-requests-desktop");
+    await expectAccessible(visitor, "My requests");
+    await expectInert(visitor);
+  });
+
+  it("shows the agent's public reply but never the internal note, and takes a reply", async () => {
+    expect((await asOwner("PUT", `/api/v2/tickets/${requestId}.json`, { ticket: { comment: { body: "ご不便をおかけしております。電源を入れ直してください。" }, status: "pending" } })).status).toBe(200);
+    expect((await asOwner("PUT", `/api/v2/tickets/${requestId}.json`, { ticket: { comment: { body: NOTE, public: false } } })).status).toBe(200);
+    await visitor.reload();
+    await visitor.getByRole("link", { name: SUBJECT }).click();
+    await visible(visitor.getByRole("heading", { name: `リクエスト #${requestId}` }));
+    await visible(visitor.getByText("電源を入れ直してください。"));
+    await visible(visitor.getByText("お客様の返信待ち"));
+    expect(await visitor.content()).not.toContain(NOTE);
+    await visitor.getByLabel("返信").fill(`直りました ${XSS_IMG}`);
+    await visitor.getByRole("button", { name: "返信を送信" }).click();
+    await visible(visitor.getByRole("status").getByText("返信を送信しました。"));
+    await visible(visitor.locator("ol.conversation li.mine").getByText(`直りました ${XSS_IMG}`));
+    await visible(visitor.getByText("対応中").first());
+    await shot(visitor, "hc-request-desktop");
+    await expectAccessible(visitor, "a request");
+    await visitor.setViewportSize(PHONE);
+    await shot(visitor, "hc-request-phone");
+    await visitor.setViewportSize(DESKTOP);
+    await expectInert(visitor);
+    // The agent sees the reply in the ticket's conversation.
+    const comments = await asOwner("GET", `/api/v2/tickets/${requestId}/comments.json`);
+    expect(comments.body.comments.map((c: { body: string }) => c.body)).toContain(`直りました ${XSS_IMG}`);
+  });
+
+  it("shows My information: profile, requests, messages, consent record, sessions", async () => {
+    await visitor.getByRole("link", { name: "登録情報" }).click();
+    await visible(visitor.getByRole("heading", { name: "登録情報" }));
+    await visible(visitor.getByRole("definition").getByText(EMAIL));
+    await visible(visitor.getByRole("definition").getByText(NAME));
+    await visible(visitor.locator(".pd-consents").getByText(CONSENT));
+    await visible(visitor.locator(".pd-consents").getByText(/バージョン 1/));
+    await visible(visitor.getByText(/開始 .*アドレス 127\.0\.0\.1/).first());
+    await visible(visitor.locator("#main dd", { hasText: "日本語" }));
+    await shot(visitor, "hc-my-information-desktop");
+    await expectAccessible(visitor, "My information");
+    await visitor.setViewportSize(PHONE);
+    await shot(visitor, "hc-my-information-phone");
+    await expectAccessible(visitor, "My information on a phone");
+    await visitor.setViewportSize(DESKTOP);
+    await expectInert(visitor);
+  });
+
+  it("switches language with the switcher, and remembers the choice", async () => {
+    await visitor.getByLabel("言語").selectOption("en");
+    await visible(visitor.getByRole("heading", { name: "My information" }));
+    expect(await visitor.locator("html").getAttribute("lang")).toBe("en");
+    await visitor.reload();
+    await visible(visitor.getByRole("heading", { name: "My information" }));
+    for (const [code, heading] of [["ko", "내 정보"], ["zh-CN", "我的信息"], ["sv", "Mina uppgifter"]] as const) {
+      await visitor.getByRole("combobox").selectOption(code);
+      await visible(visitor.getByRole("heading", { name: heading }));
+      expect(await visitor.locator("html").getAttribute("lang")).toBe(code);
+    }
+    await visitor.getByRole("combobox").selectOption("ja");
+    await visible(visitor.getByRole("heading", { name: "登録情報" }));
+    const phone = await h.newPage(PHONE, { locale: "ja-JP" });
+    await phone.goto(`${acme}/requests`);
+    await visible(phone.getByRole("heading", { name: "サインイン", exact: true }));
+    await visible(phone.getByText("リクエストと登録情報を確認するには、サインインしてください。"));
+    await shot(phone, "hc-signin-phone");
+  });
+
+  it("refuses a filled honeypot and the form past its limit, with clear messages", async () => {
+    const bot = await h.newPage(undefined, { locale: "ja-JP" });
+    await bot.goto(`${acme}/`);
+    await visible(bot.getByRole("heading", { name: "リクエストを送信" }));
+    const fill = async () => {
+      await bot.getByLabel("お名前").fill("Bot");
+      await bot.getByLabel("メールアドレス", { exact: true }).fill("bot@example.test");
+      await bot.getByLabel("件名").fill("Cheap pills");
+      await bot.getByLabel("詳細").fill("Buy now");
+      await bot.getByLabel("上記の内容を読み、同意します。").check();
+    };
+    await fill();
+    await bot.locator("#hc-website").fill("http://spam.example", { force: true });
+    await bot.getByRole("button", { name: "リクエストを送信" }).click();
+    await visible(bot.getByRole("alert").getByText(/自動送信と判断されたため/));
+    const search = await asOwner("GET", "/api/v2/users/search.json?query=bot@example.test");
+    expect(search.body.users).toEqual([]);
+
+    // Use up the per-address allowance, then the page says when to try again.
+    await bot.locator("#hc-website").fill("", { force: true });
+    let limited = false;
+    for (let i = 0; i < 10 && !limited; i++) {
+      const r = await httpJson("POST", "/api/v2/requests.json", { body: { request: { subject: "x", comment: { body: "y" }, requester: { name: "z", email: "z@example.test" } } } });
+      limited = r.status === 429;
+    }
+    expect(limited).toBe(true);
+    await bot.getByRole("button", { name: "リクエストを送信" }).click();
+    await visible(bot.getByRole("alert").getByText(/お使いのネットワークからの試行が多すぎます。\d+ 分後にもう一度お試しください。/));
+    await shot(bot, "hc-rate-limited-desktop");
+    await expectAccessible(bot, "the refused form");
+    await expectInert(bot);
+  });
+});
