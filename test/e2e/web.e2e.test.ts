@@ -230,6 +230,10 @@ describe("web app in Chromium", () => {
     await page.goto(`${base}/agent/tickets/1`);
     await signIn(page, "ann@acme.test", PASSWORD);
     await visible(page.getByRole("heading", { name: "Conversation" }));
+    // Let the page finish loading (requester, history, counts) so the next request is the reply.
+    await visible(page.getByRole("region", { name: "History" }).getByText("Created the ticket"));
+    await visible(page.getByRole("region", { name: "Requester" }).getByText("Their other recent tickets"));
+    await expect.poll(() => page.locator(".count", { hasText: "…" }).count()).toBe(0);
     await page.getByLabel("Your public reply to the requester").fill("Draft that must survive.");
     await page.context().clearCookies();
     await page.getByRole("button", { name: "Update ticket" }).click();

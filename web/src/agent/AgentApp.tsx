@@ -3,18 +3,19 @@ import { api, ApiError, changePassword, currentSession, explain, onUnauthorized,
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
-import { VIEWS, viewCounts, type User, type ViewId } from "./model.ts";
+import { countText, loadAbilities, loadPickers, VIEWS, viewCounts, type Abilities, type Count, type User, type ViewId } from "./model.ts";
 import { NewTicket } from "./NewTicket.tsx";
 import { TicketList } from "./TicketList.tsx";
+import { SearchBox } from "./SearchBox.tsx";
 import { TicketPage } from "./TicketPage.tsx";
-import { WorkspaceContext } from "./workspace.ts";
+import { WorkspaceContext, type Pickers } from "./workspace.ts";
 
 type State =
   | { kind: "loading" }
   | { kind: "error"; message: string }
   | { kind: "signed-out"; notice: string | null }
   | { kind: "change-password"; previous: string }
-  | { kind: "ready"; me: User };
+  | { kind: "ready"; me: User; abilities: Abilities };
 
 /**
  * `/agent/*`: signs the agent in (and through a one-time password change), then shows the
@@ -29,9 +30,9 @@ export function AgentApp() {
   const enter = useCallback(async (session: Session | null, previousPassword = "") => {
     if (!session) return setState({ kind: "signed-out", notice: null });
     if (session.mustChangePassword) return setState({ kind: "change-password", previous: previousPassword });
-    const me = await api<{ user: User }>("GET", "users/me.json");
+    const [me, abilities] = await Promise.all([api<{ user: User }>("GET", "users/me.json"), loadAbilities()]);
     setExpired(false);
-    setState((s) => (s.kind === "ready" && s.me.id === me.user.id ? s : { kind: "ready", me: me.user }));
+    setState((s) => (s.kind === "ready" && s.me.id === me.user.id ? s : { kind: "ready", me: me.user, abilities }));
   }, []);
 
   useEffect(() => {
@@ -54,7 +55,7 @@ export function AgentApp() {
     <>
       {expired ? <SignIn id="main-signin" notice={t("signin.expired")} onSignedIn={enter} /> : null}
       <div hidden={expired}>
-        <WorkspaceShell key={state.me.id} me={state.me} onSignedOut={() => setState({ kind: "signed-out", notice: t("signout.done") })} />
+        <WorkspaceShell key={state.me.id} me={state.me} abilities={state.abilities} onSignedOut={() => setState({ kind: "signed-out", notice: t("signout.done") })} />
       </div>
     </>
   );
@@ -141,21 +142,36 @@ function ChangePassword(props: { previous: string; onDone: () => void }) {
   );
 }
 
-function WorkspaceShell(props: { me: User; onSignedOut: () => void }) {
-  const { path } = useLocation();
-  const [counts, setCounts] = useState<Record<ViewId, number> | null>(null);
+function WorkspaceShell(props: { me: User; abilities: Abilities; onSignedOut: () => void }) {
+  const { path, query } = useLocation();
+  const [counts, setCounts] = useState<Record<ViewId, Count> | null>(null);
+  const [pickers, setPickers] = useState<Pickers | null>(null);
   const [tick, setTick] = useState(0);
   const refreshCounts = useCallback(() => setTick((n) => n + 1), []);
   useEffect(() => {
     viewCounts().then(setCounts, () => undefined);
   }, [path, tick]);
+  useEffect(() => {
+    loadPickers().then(setPickers, () => undefined);
+  }, []);
 
   const route = /^\/agent\/tickets\/(\d+)$/.exec(path);
   const viewMatch = /^\/agent\/views\/([a-z-]+)$/.exec(path);
+  const currentView = path === "/agent" ? "all-open" : viewMatch?.[1];
+  const view = VIEWS.find((v) => v.id === currentView);
   let content;
-  if (path === "/agent") content = <TicketList view="all-open" />;
-  else if (viewMatch && VIEWS.some((v) => v.id === viewMatch[1])) content = <TicketList view={viewMatch[1] as ViewId} />;
-  else if (path === "/agent/tickets/new") content = <NewTicket />;
+  if (view) content = <TicketList key={path} title={t(view.label)} baseQuery={view.query()} defaultSort={view.sort} />;
+  else if (path === "/agent/search") {
+    const q = query.get("q")?.trim() ?? "";
+    content = q ? (
+      <TicketList key={`search:${q}`} title={t("search.results", { query: q })} baseQuery={q} defaultSort="updated_at" />
+    ) : (
+      <main id="main" className="main">
+        <PageHeading>{t("search.title")}</PageHeading>
+        <p>{t("search.intro")}</p>
+      </main>
+    );
+  } else if (path === "/agent/tickets/new" && props.abilities.can_create_tickets) content = <NewTicket />;
   else if (route) content = <TicketPage key={route[1]} id={Number(route[1])} />;
   else
     content = (
@@ -163,15 +179,15 @@ function WorkspaceShell(props: { me: User; onSignedOut: () => void }) {
         <PageHeading>{t("app.notFound")}</PageHeading>
       </main>
     );
-  const currentView = path === "/agent" ? "all-open" : viewMatch?.[1];
 
   return (
-    <WorkspaceContext.Provider value={{ me: props.me, refreshCounts }}>
+    <WorkspaceContext.Provider value={{ me: props.me, abilities: props.abilities, pickers, refreshCounts }}>
       <header className="topbar">
         <Link to="/agent" className="brand">
           {t("app.name")}
         </Link>
-        {props.me.vaultdesk_role === "owner" || props.me.vaultdesk_role === "admin" ? <Link to="/admin">{t("admin.link")}</Link> : null}
+        <SearchBox />
+        {props.abilities.can_manage_admin ? <Link to="/admin">{t("admin.link")}</Link> : null}
         <span className="whoami">{t("nav.signedInAs", { name: props.me.name })}</span>
         <button type="button" className="link" onClick={() => void signOut().finally(props.onSignedOut)}>
           {t("signout")}
@@ -179,16 +195,18 @@ function WorkspaceShell(props: { me: User; onSignedOut: () => void }) {
       </header>
       <div className="workspace">
         <nav className="sidebar" aria-label={t("nav.label")}>
-          <Link to="/agent/tickets/new" className="button">
-            {t("nav.newTicket")}
-          </Link>
+          {props.abilities.can_create_tickets ? (
+            <Link to="/agent/tickets/new" className="button">
+              {t("nav.newTicket")}
+            </Link>
+          ) : null}
           <h2 id="views-heading">{t("nav.views")}</h2>
           <ul aria-labelledby="views-heading">
             {VIEWS.map((v) => (
               <li key={v.id}>
                 <Link to={`/agent/views/${v.id}`} aria-current={currentView === v.id ? "page" : undefined}>
                   <span>{t(v.label)}</span>
-                  <span className="count">{counts ? counts[v.id] : "…"}</span>
+                  <span className="count">{counts ? countText(counts[v.id]) : "…"}</span>
                 </Link>
               </li>
             ))}

@@ -3,67 +3,132 @@ import { explain } from "../api.ts";
 import { ErrorText } from "../components/Field.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
-import { searchTickets, usersById, VIEWS, type Ticket, type User, type ViewId } from "./model.ts";
+import { BulkResult, BulkUpdate, type Outcome } from "./BulkUpdate.tsx";
+import { FilterForm, Pager } from "./ListControls.tsx";
+import { countSearch, countText, cursorOf, filtersFrom, filterTerms, searchPage, SORTS, usersById, type Count, type CursorPage, type SortBy, type User } from "./model.ts";
+import { useWorkspace } from "./workspace.ts";
 
-const PER_PAGE = 25;
+const PAGE_SIZE = 25;
 
-/** A view's tickets, newest first, a page at a time (`?page=N`). */
-export function TicketList(props: { view: ViewId }) {
+/**
+ * A list of tickets from a search (a view's saved query, or what the agent typed), narrowed by
+ * the filters in the URL, sorted, and paged with the API's keyset cursors (`after`/`before` in
+ * the URL), so the hundredth page costs what the first does. Counts are capped by the server.
+ * Agents who may bulk update pick rows and change them together.
+ */
+export function TicketList(props: { title: string; baseQuery: string; defaultSort: SortBy }) {
   const { path, query } = useLocation();
-  const page = Math.max(1, Number(query.get("page")) || 1);
-  const view = VIEWS.find((v) => v.id === props.view)!;
-  const [data, setData] = useState<{ tickets: Ticket[]; count: number; users: Map<number, User> } | null>(null);
+  const { abilities, pickers, refreshCounts } = useWorkspace();
+  const filters = filtersFrom(query);
+  const sortParam = query.get("sort") as SortBy | null;
+  const sort: SortBy = sortParam && SORTS.includes(sortParam) ? sortParam : props.defaultSort;
+  const desc = query.get("order") !== "asc";
+  const after = query.get("after");
+  const before = query.get("before");
+  const fullQuery = [props.baseQuery, filterTerms(filters)].filter(Boolean).join(" ");
+
+  const [data, setData] = useState<{ page: CursorPage; users: Map<number, User> } | null>(null);
+  const [count, setCount] = useState<Count | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [reload, setReload] = useState(0);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
 
   useEffect(() => {
     let live = true;
     setData(null);
     setError(null);
+    setSelected(new Set());
     (async () => {
-      const r = await searchTickets(view.query, page, PER_PAGE);
-      const users = await usersById(r.results.map((tk) => tk.requester_id)).catch(() => new Map<number, User>());
-      if (live) setData({ tickets: r.results, count: r.count, users });
+      const page = await searchPage(fullQuery, { sort, desc, size: PAGE_SIZE, after, before });
+      const users = await usersById(page.results.flatMap((tk) => [tk.requester_id, ...(tk.assignee_id ? [tk.assignee_id] : [])])).catch(() => new Map<number, User>());
+      if (live) setData({ page, users });
     })().catch((err: unknown) => live && setError(explain(err)));
+    countSearch(fullQuery).then((c) => live && setCount(c), () => live && setCount(null));
     return () => {
       live = false;
     };
-  }, [view.query, page]);
+  }, [fullQuery, sort, desc, after, before, reload]);
 
-  const pages = data ? Math.max(1, Math.ceil(data.count / PER_PAGE)) : 1;
-  const base = path === "/agent" ? `/agent/views/${view.id}` : path;
+  const tickets = data?.page.results ?? [];
+  const allSelected = tickets.length > 0 && tickets.every((tk) => selected.has(tk.id));
+  const toggle = (id: number) => setSelected((s) => (s.has(id) ? new Set([...s].filter((x) => x !== id)) : new Set([...s, id])));
+  const pageLink = (cursor: { after?: string | null; before?: string | null }) => {
+    const q = new URLSearchParams(query);
+    q.delete("after");
+    q.delete("before");
+    if (cursor.after) q.set("after", cursor.after);
+    if (cursor.before) q.set("before", cursor.before);
+    return `${path}?${q.toString()}`;
+  };
+  const nameOf = (id: number | null) => (id === null ? t("ticket.unassigned") : (data?.users.get(id)?.name ?? t("ticket.unknownUser", { id })));
+
   return (
     <main id="main" className="main">
-      <PageHeading>{t(view.label)}</PageHeading>
+      <PageHeading>{props.title}</PageHeading>
+      <FilterForm key={`${path}?${query.toString()}`} filters={filters} sort={sort} desc={desc} pickers={pickers} />
+      <p className="summary" role="status">
+        {count ? t("view.countOf", { count: countText(count) }) : ""}
+      </p>
       <ErrorText text={error} />
       {!data && !error ? <p role="status">{t("list.loading")}</p> : null}
-      {data && data.tickets.length === 0 ? <p className="empty">{t("list.empty")}</p> : null}
-      {data && data.tickets.length > 0 ? (
+      {data && tickets.length === 0 ? <p className="empty">{Object.keys(filters).length ? t("list.emptyFiltered") : t("list.empty")}</p> : null}
+      {outcome ? <BulkResult outcome={outcome} /> : null}
+      {abilities.can_bulk_update && selected.size > 0 ? (
+        <BulkUpdate
+          ids={[...selected]}
+          pickers={pickers}
+          onDone={(o) => {
+            setOutcome(o);
+            refreshCounts();
+            setReload((n) => n + 1);
+          }}
+        />
+      ) : null}
+      {data && tickets.length > 0 ? (
         <>
-          <p className="summary">{t("view.count", { count: data.count })}</p>
           <table className="tickets">
-            <caption className="sr-only">{t("list.caption", { view: t(view.label), page, pages })}</caption>
+            <caption className="sr-only">{t("list.captionCursor", { view: props.title })}</caption>
             <thead>
               <tr>
-                <th scope="col">{t("list.id")}</th>
+                <th scope="col">
+                  {abilities.can_bulk_update ? (
+                    <input
+                      type="checkbox"
+                      className="select"
+                      aria-label={t("bulk.selectAll")}
+                      checked={allSelected}
+                      onChange={() => setSelected(allSelected ? new Set() : new Set(tickets.map((tk) => tk.id)))}
+                    />
+                  ) : null}
+                  {t("list.id")}
+                </th>
                 <th scope="col">{t("list.subject")}</th>
                 <th scope="col">{t("list.requester")}</th>
                 <th scope="col">{t("list.status")}</th>
                 <th scope="col">{t("list.priority")}</th>
+                <th scope="col">{t("list.assignee")}</th>
                 <th scope="col">{t("list.updated")}</th>
               </tr>
             </thead>
             <tbody>
-              {data.tickets.map((tk) => (
-                <tr key={tk.id}>
-                  <td data-label={t("list.id")}>#{tk.id}</td>
+              {tickets.map((tk) => (
+                <tr key={tk.id} className={selected.has(tk.id) ? "selected" : undefined}>
+                  <td data-label={t("list.id")}>
+                    {abilities.can_bulk_update ? (
+                      <input type="checkbox" className="select" aria-label={t("bulk.select", { id: tk.id })} checked={selected.has(tk.id)} onChange={() => toggle(tk.id)} />
+                    ) : null}
+                    #{tk.id}
+                  </td>
                   <td data-label={t("list.subject")} className="subject">
                     <Link to={`/agent/tickets/${tk.id}`}>{tk.subject || `#${tk.id}`}</Link>
                   </td>
-                  <td data-label={t("list.requester")}>{data.users.get(tk.requester_id)?.name ?? t("ticket.unknownUser", { id: tk.requester_id })}</td>
+                  <td data-label={t("list.requester")}>{nameOf(tk.requester_id)}</td>
                   <td data-label={t("list.status")}>
                     <span className={`badge status-${tk.status}`}>{t(`status.${tk.status}`)}</span>
                   </td>
                   <td data-label={t("list.priority")}>{tk.priority ? t(`priority.${tk.priority}`) : "—"}</td>
+                  <td data-label={t("list.assignee")}>{nameOf(tk.assignee_id)}</td>
                   <td data-label={t("list.updated")}>
                     <time dateTime={tk.updated_at}>{formatDate(tk.updated_at)}</time>
                   </td>
@@ -71,13 +136,11 @@ export function TicketList(props: { view: ViewId }) {
               ))}
             </tbody>
           </table>
-          {pages > 1 ? (
-            <nav className="pager" aria-label={t("list.pages")}>
-              {page > 1 ? <Link to={`${base}?page=${page - 1}`}>{t("list.previous")}</Link> : null}
-              <span>{t("list.caption", { view: t(view.label), page, pages })}</span>
-              {page < pages ? <Link to={`${base}?page=${page + 1}`}>{t("list.next")}</Link> : null}
-            </nav>
-          ) : null}
+          <Pager
+            prev={data.page.links.prev ? pageLink({ before: cursorOf(data.page.links.prev, "page[before]") }) : null}
+            next={data.page.links.next ? pageLink({ after: cursorOf(data.page.links.next, "page[after]") }) : null}
+            first={after || before ? pageLink({}) : null}
+          />
         </>
       ) : null}
     </main>

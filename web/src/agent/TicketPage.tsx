@@ -4,6 +4,9 @@ import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
 import { PRIORITIES, type Comment, type Status, type Ticket, type User } from "./model.ts";
+import { RequesterPanel } from "./RequesterPanel.tsx";
+import { TicketHistory } from "./TicketHistory.tsx";
+import { TicketProperties } from "./TicketProperties.tsx";
 import { useWorkspace } from "./workspace.ts";
 
 type Loaded = { ticket: Ticket; comments: Comment[]; users: Map<number, User> };
@@ -11,14 +14,15 @@ type Loaded = { ticket: Ticket; comments: Comment[]; users: Map<number, User> };
 /**
  * `/agent/tickets/:id`: the conversation (public replies and internal notes told apart by label,
  * colour and border, not colour alone), the ticket's details, and the composer: reply or note,
- * status and priority, or submit as solved. Comments are shown as plain text.
+ * status and priority, or submit as solved. Comments are shown as plain text. What is offered
+ * follows the abilities the server sent: a light agent gets the note composer only.
  */
 export function TicketPage(props: { id: number }) {
-  const { me, refreshCounts } = useWorkspace();
+  const { me, abilities, pickers, refreshCounts } = useWorkspace();
   const [data, setData] = useState<Loaded | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [body, setBody] = useState("");
-  const [isPublic, setIsPublic] = useState(true);
+  const [isPublic, setIsPublic] = useState(abilities.can_reply_publicly);
   const [status, setStatus] = useState<Status>("open");
   const [priority, setPriority] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -40,7 +44,7 @@ export function TicketPage(props: { id: number }) {
     load().catch((err: unknown) => setLoadError(explain(err)));
   }, [load]);
 
-  async function save(change: Record<string, unknown>, clearDraft: boolean) {
+  async function save(change: Record<string, unknown>, clearDraft: boolean): Promise<boolean> {
     setError(null);
     setSaved(null);
     setBusy(true);
@@ -50,8 +54,10 @@ export function TicketPage(props: { id: number }) {
       await load();
       refreshCounts();
       setSaved(t("ticket.saved"));
+      return true;
     } catch (err) {
       setError(explain(err));
+      return false;
     } finally {
       setBusy(false);
     }
@@ -61,10 +67,12 @@ export function TicketPage(props: { id: number }) {
     e.preventDefault();
     if (!data) return;
     const change: Record<string, unknown> = {};
-    if (body.trim()) change.comment = { body, public: isPublic };
-    const newStatus = solve ? "solved" : status;
-    if (newStatus !== data.ticket.status) change.status = newStatus;
-    if ((priority || null) !== data.ticket.priority) change.priority = priority || null;
+    if (body.trim()) change.comment = { body, public: isPublic && abilities.can_reply_publicly };
+    if (abilities.can_edit_properties) {
+      const newStatus = solve ? "solved" : status;
+      if (newStatus !== data.ticket.status) change.status = newStatus;
+      if ((priority || null) !== data.ticket.priority) change.priority = priority || null;
+    }
     if (Object.keys(change).length === 0) return setError(t("ticket.nothing"));
     void save(change, "comment" in change);
   }
@@ -109,12 +117,16 @@ export function TicketPage(props: { id: number }) {
             <dt>{t("ticket.assignee")}</dt>
             <dd>
               {nameOf(ticket.assignee_id)}
-              {ticket.assignee_id !== me.id && ticket.status !== "closed" ? (
+              {ticket.assignee_id !== me.id && ticket.status !== "closed" && abilities.can_edit_properties && abilities.can_be_assigned ? (
                 <button type="button" className="small" disabled={busy} onClick={() => void save({ assignee_id: me.id }, false)}>
                   {t("ticket.assignToMe")}
                 </button>
               ) : null}
             </dd>
+            <dt>{t("props.type")}</dt>
+            <dd>{ticket.type ? t(`type.${ticket.type}`) : t("type.none")}</dd>
+            <dt>{t("props.group")}</dt>
+            <dd>{ticket.group_id === null ? t("props.noGroup") : (pickers?.groups.find((g) => g.id === ticket.group_id)?.name ?? t("props.groupN", { id: ticket.group_id }))}</dd>
             <dt>{t("ticket.tags")}</dt>
             <dd>
               {ticket.tags.length ? (
@@ -160,18 +172,23 @@ export function TicketPage(props: { id: number }) {
           ) : (
             <form className={isPublic ? "composer" : "composer note"} onSubmit={(e) => submit(e)} aria-busy={busy} aria-labelledby="composer-heading">
               <h2 id="composer-heading">{t("ticket.composer")}</h2>
-              <fieldset className="choice">
-                <legend>{t("ticket.kind")}</legend>
-                <label>
-                  <input type="radio" name="comment-kind" checked={isPublic} onChange={() => setIsPublic(true)} /> {t("ticket.publicReply")}
-                </label>
-                <label>
-                  <input type="radio" name="comment-kind" checked={!isPublic} onChange={() => setIsPublic(false)} /> {t("ticket.internalNote")}
-                </label>
-              </fieldset>
+              {abilities.can_reply_publicly ? (
+                <fieldset className="choice">
+                  <legend>{t("ticket.kind")}</legend>
+                  <label>
+                    <input type="radio" name="comment-kind" checked={isPublic} onChange={() => setIsPublic(true)} /> {t("ticket.publicReply")}
+                  </label>
+                  <label>
+                    <input type="radio" name="comment-kind" checked={!isPublic} onChange={() => setIsPublic(false)} /> {t("ticket.internalNote")}
+                  </label>
+                </fieldset>
+              ) : (
+                <p className="muted">{t("ticket.notesOnly")}</p>
+              )}
               <Field id="comment-body" label={isPublic ? t("ticket.replyLabel") : t("ticket.noteLabel")} help={isPublic ? undefined : t("ticket.noteHint")}>
                 <textarea value={body} onChange={(e) => setBody(e.target.value)} rows={5} />
               </Field>
+              {abilities.can_edit_properties ? (
               <div className="row">
                 <Field id="ticket-status" label={t("ticket.status")}>
                   <select value={status} onChange={(e) => setStatus(e.target.value as Status)}>
@@ -193,13 +210,14 @@ export function TicketPage(props: { id: number }) {
                   </select>
                 </Field>
               </div>
+              ) : null}
               <ErrorText text={error} />
               <StatusText text={saved} />
               <div className="actions">
                 <button type="submit" disabled={busy}>
                   {busy ? t("ticket.working") : t("ticket.submit")}
                 </button>
-                {ticket.status !== "solved" ? (
+                {ticket.status !== "solved" && abilities.can_edit_properties ? (
                   <button type="button" className="secondary" disabled={busy} onClick={(e) => submit(e, true)}>
                     {t("ticket.solve")}
                   </button>
@@ -208,6 +226,11 @@ export function TicketPage(props: { id: number }) {
             </form>
           )}
         </section>
+        <aside className="side-panels">
+          {abilities.can_edit_properties && ticket.status !== "closed" ? <TicketProperties key={ticket.updated_at} ticket={ticket} busy={busy} onSave={(change) => save(change, false)} /> : null}
+          <RequesterPanel requesterId={ticket.requester_id} ticketId={ticket.id} />
+          <TicketHistory ticketId={ticket.id} version={ticket.updated_at} />
+        </aside>
       </div>
     </main>
   );

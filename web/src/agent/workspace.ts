@@ -1,8 +1,14 @@
 import { createContext, useContext } from "react";
-import type { User } from "./model.ts";
+import type { Abilities, Group, User } from "./model.ts";
 
-/** What every workspace page may need: who is signed in, and a way to refresh the view counts. */
-export type Workspace = { me: User; refreshCounts: () => void };
+/** Staff tickets can be assigned to, and groups: loaded once for filters, pickers and names. */
+export type Pickers = { agents: User[]; groups: Group[] };
+
+/**
+ * What every workspace page may need: who is signed in, what they may do (as the server says),
+ * the pickers' lists, and a way to refresh the view counts.
+ */
+export type Workspace = { me: User; abilities: Abilities; pickers: Pickers | null; refreshCounts: () => void };
 export const WorkspaceContext = createContext<Workspace | null>(null);
 
 export function useWorkspace(): Workspace {

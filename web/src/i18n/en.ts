@@ -1,9 +1,12 @@
+import { enWorkspace } from "./en-workspace.ts";
+
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
  * against it (`Catalog`), so a missing translation is a type error. `{name}` marks a value that
  * `t()` fills in; values are inserted as text, never as HTML.
  */
 export const en = {
+  ...enWorkspace,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",

@@ -1,0 +1,312 @@
+import http from "node:http";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli } from "../support/process.ts";
+import { PHONE, XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectInertIn, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+
+/**
+ * The agent workspace in Chromium, one story in order: views with counts (pending and recently
+ * solved too), filters and sort in the URL, keyset paging forwards and back, a bulk update with
+ * its progress and a per-ticket failure, the search box, the ticket's properties (type, assignee,
+ * group, tags, custom fields) and history, the requester panel, and a light agent who is offered
+ * internal notes only and whose public reply the API refuses. Script payloads ride in names,
+ * group names and custom field values; axe-core checks the new pages; screenshots workspace-*.png.
+ */
+
+const PASSWORD = "correct horse battery 9";
+const LIGHT_PASSWORD = "light agent passphrase 5";
+const XSS_AGENT = `Bo ${XSS_IMG}`;
+const XSS_GROUP = `${XSS_SCRIPT} Tier 2`;
+const XSS_ORG = `Globex ${XSS_IMG}`;
+const XSS_REQUESTER = `Ada ${XSS_SCRIPT}`;
+const XSS_VALUE = `ref ${XSS_IMG}`;
+
+let h: Harness;
+let ws: string;
+let host: string;
+let auth: string;
+let ids: { bo: number; group: number; plan: number; orderRef: number; adaTickets: number[]; bulk: number[] };
+
+function api(method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: auth }): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      { host: "127.0.0.1", port: h.server.port, method, path, headers: { host, ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...headers } },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+      },
+    );
+    req.on("error", reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+async function invite(email: string, role: string, name: string, password: string): Promise<number> {
+  const inv = await api("POST", "/api/v2/invitations.json", { invitation: { email, role } });
+  expect(inv.status, JSON.stringify(inv.body)).toBe(201);
+  const acc = await api("POST", "/api/v2/invitations/accept.json", { token: inv.body.invitation.token, name, password }, {});
+  expect(acc.status, JSON.stringify(acc.body)).toBeLessThan(300);
+  const found = await api("GET", `/api/v2/users/search.json?email=${encodeURIComponent(email)}`);
+  return found.body.users[0].id;
+}
+
+const views = (page: Page) => page.getByRole("navigation", { name: "Workspace" });
+const countOf = async (page: Page, name: RegExp) => (await views(page).getByRole("link", { name }).locator(".count").textContent()) ?? "";
+const rowIds = async (page: Page) => (await page.locator("table.tickets tbody tr td:first-child").allTextContents()).map((s) => Number(s.replace(/\D/g, "")));
+const expectInert = (page: Page) => expectInertIn(h, page);
+
+beforeAll(async () => {
+  h = await startHarness();
+  const out = await cli(h.dataDir, "tenant", "create", "--subdomain", "ws", "--owner-email", "ann@ws.test", "--owner-name", "Ann Owner");
+  expect(out.code, out.stderr).toBe(0);
+  const otp = /^One-time password: (\S+)$/m.exec(out.stdout)![1]!;
+  const token = /^API token: (\S+)$/m.exec(out.stdout)![1]!;
+  ws = h.tenantUrl("ws");
+  host = new URL(ws).host;
+  auth = "Basic " + Buffer.from(`ann@ws.test/token:${token}`).toString("base64");
+  expect((await api("PUT", "/api/v2/users/me/password.json", { previous_password: otp, password: PASSWORD })).status).toBe(204);
+
+  const bo = await invite("bo@ws.test", "agent", XSS_AGENT, "agent passphrase 4 real");
+  await invite("lia@ws.test", "light-agent", "Lia Light", LIGHT_PASSWORD);
+  const group = (await api("POST", "/api/v2/groups.json", { group: { name: XSS_GROUP } })).body.group.id;
+  const plan = (await api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "dropdown", title: "Plan", custom_field_options: [{ name: "Gold", value: "gold" }, { name: "Silver", value: "silver" }] } })).body.ticket_field.id;
+  const orderRef = (await api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Order reference" } })).body.ticket_field.id;
+  const org = (await api("POST", "/api/v2/organizations.json", { organization: { name: XSS_ORG } })).body.organization.id;
+  const ada = (await api("POST", "/api/v2/users.json", { user: { name: XSS_REQUESTER, email: "ada@customer.test", organization_id: org } })).body.user.id;
+
+  const many = (tickets: unknown[]) => api("POST", "/api/v2/tickets/create_many.json", { tickets }).then((r) => r.body.job_status.results.map((x: { id: number }) => x.id) as number[]);
+  // 30 open tickets (more than one page), 3 pending, 2 solved this week, 2 from Ada, 6 for the bulk update.
+  await many(Array.from({ length: 30 }, (_, i) => ({ subject: `Open ticket ${i + 1}`, comment: { body: "Body" }, status: "open", priority: i % 10 === 0 ? "urgent" : "normal", tags: i < 3 ? ["vip"] : ["plain"] })));
+  await many(Array.from({ length: 3 }, (_, i) => ({ subject: `Waiting on customer ${i + 1}`, comment: { body: "Body" }, status: "pending" })));
+  await many(Array.from({ length: 2 }, (_, i) => ({ subject: `Fixed ${i + 1}`, comment: { body: "Body" }, status: "solved" })));
+  const adaTickets = await many([
+    { subject: "Invoice is wrong", comment: { body: "The invoice total is wrong." }, requester_id: ada, priority: "high", tags: ["billing"] },
+    { subject: "Earlier question", comment: { body: "How do I export?" }, requester_id: ada },
+  ]);
+  const bulk = await many(Array.from({ length: 6 }, (_, i) => ({ subject: `Bulk candidate ${i + 1}`, comment: { body: "Body" }, tags: ["bulkme"] })));
+  ids = { bo, group, plan, orderRef, adaTickets, bulk };
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("agent workspace in Chromium", () => {
+  let page: Page;
+
+  it("shows the five views with their counts, pending and recently solved included", async () => {
+    page = await h.newPage();
+    await page.goto(`${ws}/agent`);
+    await signIn(page, "ann@ws.test", PASSWORD);
+    await visible(page.getByRole("heading", { name: "All open tickets" }));
+    await expect.poll(() => countOf(page, /All open/)).toBe("41");
+    expect(await countOf(page, /Unassigned/)).toBe("41");
+    expect(await countOf(page, /My open/)).toBe("0");
+    expect(await countOf(page, /Pending tickets/)).toBe("3");
+    expect(await countOf(page, /Solved in the last 7 days/)).toBe("2");
+    await visible(page.getByText("41 tickets"));
+    await views(page).getByRole("link", { name: /Pending tickets/ }).click();
+    await visible(page.getByRole("heading", { name: "Pending tickets" }));
+    await expect.poll(() => page.locator("table.tickets tbody tr").count()).toBe(3);
+    await views(page).getByRole("link", { name: /Solved in the last 7 days/ }).click();
+    await visible(page.getByRole("link", { name: "Fixed 2" }));
+    await shot(page, "workspace-views-desktop");
+    await expectAccessible(page, "a view with filters");
+  });
+
+  it("filters and sorts from the URL, so a filtered view can be reloaded and shared", async () => {
+    await page.goto(`${ws}/agent/views/all-open?priority=urgent&sort=id&order=asc`);
+    await visible(page.getByText("3 tickets"));
+    await expect.poll(() => rowIds(page).then((r) => r.length)).toBe(3);
+    const urgent = await rowIds(page);
+    expect([...urgent].sort((a, b) => a - b)).toEqual(urgent);
+    expect(await page.getByLabel("Priority").inputValue()).toBe("urgent");
+
+    // The form writes the URL: tag and requester (by e-mail, through the blind index).
+    await page.getByRole("link", { name: "Clear filters" }).click();
+    await visible(page.getByText("41 tickets"));
+    await page.getByLabel("Requester's e-mail").fill("ada@customer.test");
+    await page.getByLabel("Sort by").selectOption("priority");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await visible(page.getByText("2 tickets"));
+    expect(page.url()).toContain("requester=ada%40customer.test");
+    expect(page.url()).toContain("sort=priority");
+    await expect.poll(() => rowIds(page)).toEqual(ids.adaTickets); // high priority first
+    await page.reload();
+    await visible(page.getByText("2 tickets"));
+    await expect.poll(() => rowIds(page)).toEqual(ids.adaTickets);
+
+    await page.goto(`${ws}/agent/views/all-open?tag=vip&assignee=none&group=${ids.group}`);
+    await visible(page.getByText("No tickets match these filters."));
+    await page.goto(`${ws}/agent/views/all-open?tag=vip`);
+    await visible(page.getByText("3 tickets"));
+    await expectInert(page);
+  });
+
+  it("pages with the API's cursors: next, previous, and back to the first page", async () => {
+    await page.goto(`${ws}/agent/views/all-open?sort=id&order=desc`);
+    await visible(page.getByText("41 tickets"));
+    const first = await rowIds(page);
+    expect(first).toHaveLength(25);
+    const pager = page.getByRole("navigation", { name: "Pages" });
+    expect(await pager.getByRole("link", { name: "Previous page" }).count()).toBe(0);
+    await pager.getByRole("link", { name: "Next page" }).click();
+    await expect.poll(() => rowIds(page).then((r) => r.length)).toBe(16);
+    expect(page.url()).toContain("after=");
+    const second = await rowIds(page);
+    expect(Math.max(...second)).toBeLessThan(Math.min(...first));
+    expect(await pager.getByRole("link", { name: "Next page" }).count()).toBe(0);
+    await pager.getByRole("link", { name: "Previous page" }).click();
+    await expect.poll(() => rowIds(page)).toEqual(first);
+    expect(page.url()).toContain("before=");
+    expect(await pager.getByRole("link", { name: "Previous page" }).count()).toBe(0);
+  });
+
+  it("bulk updates the selected tickets, showing progress and which ones failed and why", async () => {
+    await page.goto(`${ws}/agent/views/all-open?tag=bulkme&sort=id&order=asc`);
+    await visible(page.getByText("6 tickets"));
+    // Select all with the keyboard.
+    await page.getByLabel("Select all tickets on this page").focus();
+    await page.keyboard.press("Space");
+    await visible(page.getByRole("heading", { name: "Change 6 selected tickets" }));
+    await page.getByLabel("Select ticket #" + ids.bulk[5]).uncheck();
+    await page.getByLabel("Select ticket #" + ids.bulk[5]).check();
+    await page.getByLabel("New status").selectOption("pending");
+    await page.getByLabel("New assignee").selectOption({ label: XSS_AGENT });
+    await page.getByLabel("Add tags").fill("triaged");
+    // Someone deletes one of them meanwhile; the server is slowed down so the progress shows.
+    expect((await api("DELETE", `/api/v2/tickets/${ids.bulk[2]}.json`)).status).toBe(204);
+    await page.route("**/api/v2/tickets/update_many*", async (route) => {
+      await new Promise((r) => setTimeout(r, 400));
+      await route.continue();
+    });
+    await page.getByRole("button", { name: "Apply to 6 tickets" }).click();
+    await visible(page.getByRole("progressbar", { name: "Bulk update progress" }));
+    await visible(page.getByText(/Updated \d of 6 tickets…/));
+    await visible(page.getByText("5 tickets updated; 1 could not be updated."));
+    await visible(page.getByRole("list", { name: "Tickets that could not be updated" }).getByText(new RegExp(`^Ticket #${ids.bulk[2]}: .+`)));
+    await page.unroute("**/api/v2/tickets/update_many*");
+    await shot(page, "workspace-bulk-desktop");
+    await expectAccessible(page, "the bulk update result");
+    for (const id of [ids.bulk[0], ids.bulk[5]]) {
+      const tk = (await api("GET", `/api/v2/tickets/${id}.json`)).body.ticket;
+      expect(tk).toMatchObject({ status: "pending", assignee_id: ids.bo });
+      expect(tk.tags).toEqual(["bulkme", "triaged"]);
+    }
+    await expect.poll(() => countOf(page, /Pending tickets/)).toBe("8");
+    await expectInert(page);
+  });
+
+  it("searches from the header with the API's filters, and explains what it cannot search", async () => {
+    const box = page.getByRole("searchbox", { name: "Search tickets" });
+    await box.fill("tags:vip status:open");
+    await box.press("Enter");
+    await visible(page.getByRole("heading", { name: "Search results for “tags:vip status:open”" }));
+    await visible(page.getByText("3 tickets"));
+    await shot(page, "workspace-search-desktop");
+    await expectAccessible(page, "search results");
+    await box.fill("printer on fire");
+    await box.press("Enter");
+    await visible(page.getByRole("alert").getByText(/Free-text search/));
+  });
+
+  it("changes type, assignee, group, tags and custom fields, and shows them in the history", async () => {
+    const id = ids.adaTickets[0]!;
+    await page.goto(`${ws}/agent/tickets/${id}`);
+    const props = page.getByRole("region", { name: "Properties" });
+    await visible(props);
+    await props.getByLabel("Type").selectOption("incident");
+    await props.getByLabel("Assignee").selectOption({ label: XSS_AGENT });
+    await props.getByLabel("Group").selectOption({ label: XSS_GROUP });
+    await props.getByLabel("Add tags").fill("escalated");
+    await props.getByLabel("Plan").selectOption("gold");
+    await props.getByLabel("Order reference").fill(XSS_VALUE);
+    await props.getByRole("button", { name: "Save properties" }).click();
+    await visible(page.getByRole("status").getByText("Ticket updated."));
+
+    const history = page.getByRole("region", { name: "History" });
+    await visible(history.getByText("Type changed from (empty) to Incident"));
+    await visible(history.getByText(`Assignee changed from (empty) to ${XSS_AGENT}`));
+    await visible(history.getByText(`Group changed from (empty) to ${XSS_GROUP}`));
+    await visible(history.getByText("Tags added: escalated"));
+    await visible(history.getByText("Plan changed from (empty) to Gold"));
+    await visible(history.getByText(`Order reference changed from (empty) to ${XSS_VALUE}`));
+    await visible(history.getByText("Created the ticket"));
+    const details = page.getByRole("region", { name: "Details" });
+    await visible(details.getByText("Incident"));
+    expect(await props.getByLabel("Order reference").inputValue()).toBe(XSS_VALUE);
+
+    await props.getByRole("button", { name: "Remove tag escalated" }).click();
+    await visible(history.getByText("Tags removed: escalated"));
+    // A tag the server refuses is explained, and nothing runs.
+    await props.getByLabel("Add tags").fill(XSS_IMG);
+    await props.getByRole("button", { name: "Save properties" }).click();
+    await visible(page.getByRole("alert").getByText(/may contain letters, digits/));
+
+    const requester = page.getByRole("region", { name: "Requester" });
+    await visible(requester.getByText(XSS_REQUESTER));
+    await visible(requester.getByText("ada@customer.test"));
+    await visible(requester.getByText(XSS_ORG));
+    await visible(requester.getByRole("link", { name: `#${ids.adaTickets[1]} Earlier question` }));
+    await shot(page, "workspace-ticket-desktop");
+    await expectAccessible(page, "the ticket page with properties, requester and history");
+    await expectInert(page);
+
+    const phone = await h.newPage(PHONE);
+    await phone.goto(`${ws}/agent/tickets/${id}`);
+    await signIn(phone, "ann@ws.test", PASSWORD);
+    await visible(phone.getByRole("region", { name: "History" }).getByText("Tags removed: escalated"));
+    await shot(phone, "workspace-ticket-phone");
+    await phone.goto(`${ws}/agent/views/all-open?tag=vip`);
+    await visible(phone.getByText("3 tickets"));
+    await shot(phone, "workspace-views-phone");
+    await expectInert(phone);
+  });
+
+  it("a light agent cannot reply publicly: the page offers internal notes only, and the API refuses", async () => {
+    const light = await h.newPage();
+    await light.goto(`${ws}/agent`);
+    await signIn(light, "lia@ws.test", LIGHT_PASSWORD);
+    await visible(light.getByRole("heading", { name: "All open tickets" }));
+    await visible(light.locator("table.tickets tbody tr").first());
+    expect(await light.getByRole("link", { name: "New ticket" }).count()).toBe(0);
+    expect(await light.getByRole("link", { name: "Admin center" }).count()).toBe(0);
+    expect(await light.locator("input.select").count()).toBe(0);
+
+    const id = ids.adaTickets[1]!;
+    await light.goto(`${ws}/agent/tickets/${id}`);
+    await visible(light.getByRole("heading", { name: "Conversation" }));
+    await visible(light.getByText("You can add internal notes to this ticket."));
+    expect(await light.getByRole("radio", { name: "Public reply" }).count()).toBe(0);
+    expect(await light.getByRole("region", { name: "Properties" }).count()).toBe(0);
+    expect(await light.getByRole("button", { name: "Submit as solved" }).count()).toBe(0);
+    expect(await light.getByRole("button", { name: "Assign to me" }).count()).toBe(0);
+    expect(await light.getByLabel("Status").count()).toBe(0);
+    await light.getByLabel("Your internal note (only agents see it)").fill("Checked with billing.");
+    await light.getByRole("button", { name: "Update ticket" }).click();
+    await visible(light.locator(".comment.note").getByText("Checked with billing."));
+    await shot(light, "workspace-light-agent-desktop");
+    await expectAccessible(light, "the ticket page for a light agent");
+
+    // The same session asking the API for a public reply is refused, and nothing is added.
+    const answer = await light.evaluate<{ status: number; text: string }>(`
+      fetch("/api/v2/session.json").then((r) => r.json()).then((s) =>
+        fetch("/api/v2/tickets/${id}.json", {
+          method: "PUT",
+          headers: { "content-type": "application/json", "x-csrf-token": s.session.csrf_token },
+          body: JSON.stringify({ ticket: { comment: { body: "Public from a light agent", public: true } } }),
+        }).then(async (r) => ({ status: r.status, text: await r.text() })))
+    `);
+    expect(answer.status).toBe(403);
+    expect(answer.text).toContain("Light agents can only add internal notes.");
+    const comments = (await api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Array<{ body: string; public: boolean }>;
+    expect(comments.map((c) => [c.body, c.public])).toEqual([
+      ["How do I export?", true],
+      ["Checked with billing.", false],
+    ]);
+    await expectInert(light);
+  });
+});

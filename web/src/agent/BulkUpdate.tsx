@@ -1,0 +1,165 @@
+import { useState, type FormEvent } from "react";
+import { api, explain } from "../api.ts";
+import { ErrorText, Field } from "../components/Field.tsx";
+import { t } from "../i18n/index.ts";
+import { parseTags, PRIORITIES, type Ticket } from "./model.ts";
+import type { Pickers } from "./workspace.ts";
+
+type JobStatus = { id: string; status: string; total: number; progress: number; results: Array<{ id?: number; success?: boolean; error?: string; details?: string }> };
+export type Outcome = { updated: number; failed: Array<{ id: number; reason: string }> };
+
+/** Tickets per update_many call: small enough to show progress, large enough to be quick. */
+const BATCH = 5;
+
+/**
+ * Changes the selected tickets together through `PUT /tickets/update_many` and its job status.
+ * The tickets go in small batches so the progress bar moves; a batch the server refuses (it
+ * applies a batch whole or not at all) is retried one ticket at a time, so the result names each
+ * ticket that could not be changed and the server's reason.
+ */
+export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDone: (outcome: Outcome) => void }) {
+  const [status, setStatus] = useState("");
+  const [priority, setPriority] = useState("");
+  const [assignee, setAssignee] = useState("");
+  const [group, setGroup] = useState("");
+  const [addTags, setAddTags] = useState("");
+  const [removeTags, setRemoveTags] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+
+  function change(): Partial<Ticket> & Record<string, unknown> {
+    const c: Record<string, unknown> = {};
+    if (status) c.status = status;
+    if (priority) c.priority = priority === "none" ? null : priority;
+    if (assignee) c.assignee_id = assignee === "none" ? null : Number(assignee);
+    if (group) c.group_id = group === "none" ? null : Number(group);
+    if (parseTags(addTags).length) c.additional_tags = parseTags(addTags);
+    if (parseTags(removeTags).length) c.remove_tags = parseTags(removeTags);
+    return c;
+  }
+
+  async function runBatch(ids: number[], ticket: Record<string, unknown>): Promise<JobStatus> {
+    const r = await api<{ job_status: JobStatus }>("PUT", `tickets/update_many.json?ids=${ids.join(",")}`, { ticket });
+    // The job status is what a long job would be polled through; read it back as the result.
+    return r.job_status.status === "completed" ? r.job_status : (await api<{ job_status: JobStatus }>("GET", `job_statuses/${r.job_status.id}.json`)).job_status;
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    const ticket = change();
+    if (Object.keys(ticket).length === 0) return setError(t("bulk.nothing"));
+    const ids = [...props.ids].sort((a, b) => a - b);
+    const result: Outcome = { updated: 0, failed: [] };
+    setProgress({ done: 0, total: ids.length });
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const batch = ids.slice(i, i + BATCH);
+      try {
+        const job = await runBatch(batch, ticket);
+        result.updated += job.results.filter((x) => x.success !== false).length;
+        for (const x of job.results) if (x.success === false && x.id) result.failed.push({ id: x.id, reason: x.details ?? x.error ?? t("error.generic") });
+      } catch {
+        for (const id of batch) {
+          try {
+            await runBatch([id], ticket);
+            result.updated += 1;
+          } catch (err) {
+            result.failed.push({ id, reason: explain(err) });
+          }
+        }
+      }
+      setProgress({ done: Math.min(ids.length, i + BATCH), total: ids.length });
+    }
+    setProgress(null);
+    props.onDone(result);
+  }
+
+  const busy = progress !== null;
+  return (
+    <section className="bulk" aria-labelledby="bulk-heading">
+      <h2 id="bulk-heading">{t("bulk.title", { count: props.ids.length })}</h2>
+      <form onSubmit={(e) => void submit(e)} aria-busy={busy}>
+        <div className="row">
+          <Field id="bulk-status" label={t("bulk.status")}>
+            <select value={status} onChange={(e) => setStatus(e.target.value)}>
+              <option value="">{t("bulk.noChange")}</option>
+              {(["open", "pending", "hold", "solved"] as const).map((s) => (
+                <option key={s} value={s}>
+                  {t(`status.${s}`)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="bulk-priority" label={t("bulk.priority")}>
+            <select value={priority} onChange={(e) => setPriority(e.target.value)}>
+              <option value="">{t("bulk.noChange")}</option>
+              <option value="none">{t("priority.none")}</option>
+              {PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {t(`priority.${p}`)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="bulk-assignee" label={t("bulk.assignee")}>
+            <select value={assignee} onChange={(e) => setAssignee(e.target.value)}>
+              <option value="">{t("bulk.noChange")}</option>
+              <option value="none">{t("ticket.unassigned")}</option>
+              {(props.pickers?.agents ?? []).map((a) => (
+                <option key={a.id} value={String(a.id)}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="bulk-group" label={t("bulk.group")}>
+            <select value={group} onChange={(e) => setGroup(e.target.value)}>
+              <option value="">{t("bulk.noChange")}</option>
+              <option value="none">{t("props.noGroup")}</option>
+              {(props.pickers?.groups ?? []).map((g) => (
+                <option key={g.id} value={String(g.id)}>
+                  {g.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="bulk-add-tags" label={t("bulk.addTags")} help={t("new.tagsHelp")}>
+            <input value={addTags} onChange={(e) => setAddTags(e.target.value)} autoComplete="off" spellCheck={false} />
+          </Field>
+          <Field id="bulk-remove-tags" label={t("bulk.removeTags")}>
+            <input value={removeTags} onChange={(e) => setRemoveTags(e.target.value)} autoComplete="off" spellCheck={false} />
+          </Field>
+        </div>
+        <ErrorText text={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? t("bulk.working") : t("bulk.submit", { count: props.ids.length })}
+        </button>
+      </form>
+      <div role="status" className="bulk-progress">
+        {progress ? (
+          <>
+            <progress value={progress.done} max={progress.total} aria-label={t("bulk.progressLabel")} />
+            <span>{t("bulk.progress", { done: progress.done, total: progress.total })}</span>
+          </>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+/** What a bulk update did: how many tickets changed, and each one that did not, with the reason. */
+export function BulkResult(props: { outcome: Outcome }) {
+  const { updated, failed } = props.outcome;
+  return (
+    <div className={failed.length ? "bulk-result partial" : "bulk-result"} role="status">
+      <p>{failed.length ? t("bulk.partly", { updated, failed: failed.length }) : t("bulk.done", { updated })}</p>
+      {failed.length ? (
+        <ul className="bulk-failures" aria-label={t("bulk.failures")}>
+          {failed.map((f) => (
+            <li key={f.id}>{t("bulk.failure", { id: f.id, reason: f.reason })}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

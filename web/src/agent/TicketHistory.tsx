@@ -1,0 +1,123 @@
+import { useEffect, useState } from "react";
+import { api, explain } from "../api.ts";
+import { ErrorText } from "../components/Field.tsx";
+import { formatDate, t } from "../i18n/index.ts";
+import { PRIORITIES, STATUSES, TICKET_TYPES, usersById, type Audit, type AuditEvent, type TicketField, type User } from "./model.ts";
+import { ticketFields } from "./TicketProperties.tsx";
+import { useWorkspace } from "./workspace.ts";
+
+type Names = { users: Map<number, User>; fields: TicketField[]; groups: Map<number, string> };
+
+/**
+ * The ticket's history from its audits (`GET /tickets/:id/audits`), newest first: who changed
+ * what and when, each event in words ("Status changed from Open to Pending").
+ */
+export function TicketHistory(props: { ticketId: number; version: string }) {
+  const { pickers } = useWorkspace();
+  const [audits, setAudits] = useState<Audit[] | null>(null);
+  const [names, setNames] = useState<Omit<Names, "groups">>({ users: new Map(), fields: [] });
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      const r = await api<{ audits: Audit[] }>("GET", `tickets/${props.ticketId}/audits.json?per_page=100&sort_order=desc`);
+      const ids = r.audits.flatMap((a) => [
+        ...(a.author_id ? [a.author_id] : []),
+        ...a.events.flatMap((e) => (e.field_name === "assignee_id" || e.field_name === "requester_id" ? [e.value, e.previous_value].filter((v): v is number => typeof v === "number") : [])),
+      ]);
+      const [users, fields] = await Promise.all([usersById(ids).catch(() => new Map<number, User>()), ticketFields().catch(() => [])]);
+      if (live) {
+        setNames({ users, fields });
+        setAudits(r.audits);
+      }
+    })().catch((err: unknown) => live && setError(explain(err)));
+    return () => {
+      live = false;
+    };
+  }, [props.ticketId, props.version]);
+
+  const all: Names = { ...names, groups: new Map((pickers?.groups ?? []).map((g) => [g.id, g.name])) };
+  return (
+    <section className="history" aria-labelledby="history-heading">
+      <h2 id="history-heading">{t("history.title")}</h2>
+      <ErrorText text={error} />
+      {!audits && !error ? <p role="status">{t("history.loading")}</p> : null}
+      {audits && audits.length === 0 ? <p className="muted">{t("history.empty")}</p> : null}
+      {audits && audits.length ? (
+        <ol className="audits">
+          {audits.map((a) => (
+            <li key={a.id}>
+              <p className="audit-head">
+                <span className="author">{a.author_id ? (all.users.get(a.author_id)?.name ?? t("ticket.unknownUser", { id: a.author_id })) : t("history.system")}</span>{" "}
+                <time dateTime={a.created_at}>{formatDate(a.created_at)}</time>
+              </p>
+              <ul>
+                {describe(a.events, all).map((line, i) => (
+                  <li key={i}>{line}</li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ol>
+      ) : null}
+    </section>
+  );
+}
+
+/** Audit events as sentences; creation details are folded into one line per field. */
+function describe(events: AuditEvent[], names: Names): string[] {
+  const out: string[] = [];
+  if (events.some((e) => e.type === "Create")) out.push(t("history.created"));
+  for (const e of events) {
+    if (e.type === "Comment") out.push(e.public ? t("history.publicReply") : t("history.note"));
+    else if (e.type === "Create" && e.field_name !== "subject") out.push(t("history.setTo", { field: fieldName(e.field_name, names), value: valueText(e.field_name, e.value, names) }));
+    else if (e.type === "Change") {
+      if (e.field_name === "tags") {
+        const now = Array.isArray(e.value) ? (e.value as string[]) : [];
+        const before = Array.isArray(e.previous_value) ? (e.previous_value as string[]) : [];
+        const added = now.filter((x) => !before.includes(x));
+        const removed = before.filter((x) => !now.includes(x));
+        if (added.length) out.push(t("history.tagsAdded", { tags: added.join(", ") }));
+        if (removed.length) out.push(t("history.tagsRemoved", { tags: removed.join(", ") }));
+      } else {
+        out.push(t("history.changed", { field: fieldName(e.field_name, names), from: valueText(e.field_name, e.previous_value, names), to: valueText(e.field_name, e.value, names) }));
+      }
+    }
+  }
+  return out;
+}
+
+function fieldName(name: string | undefined, names: Names): string {
+  switch (name) {
+    case "status": return t("ticket.status");
+    case "priority": return t("ticket.priority");
+    case "type": return t("props.type");
+    case "assignee_id": return t("props.assignee");
+    case "group_id": return t("props.group");
+    case "requester_id": return t("ticket.requester");
+    case "organization_id": return t("requester.organization");
+    case "subject": return t("list.subject");
+    case "tags": return t("ticket.tags");
+    case "due_at": return t("history.dueAt");
+    case "external_id": return t("history.externalId");
+    default: {
+      const f = /^\d+$/.test(name ?? "") ? names.fields.find((x) => x.id === Number(name)) : undefined;
+      return f ? f.title : t("history.field", { name: name ?? "" });
+    }
+  }
+}
+
+function valueText(name: string | undefined, v: unknown, names: Names): string {
+  if (v === null || v === undefined || v === "") return t("history.empty.value");
+  if (name === "status" && STATUSES.includes(v as never)) return t(`status.${v as (typeof STATUSES)[number]}`);
+  if (name === "priority" && PRIORITIES.includes(v as never)) return t(`priority.${v as (typeof PRIORITIES)[number]}`);
+  if (name === "type" && TICKET_TYPES.includes(v as never)) return t(`type.${v as (typeof TICKET_TYPES)[number]}`);
+  if ((name === "assignee_id" || name === "requester_id") && typeof v === "number") return names.users.get(v)?.name ?? t("ticket.unknownUser", { id: v });
+  if (name === "group_id" && typeof v === "number") return names.groups.get(v) ?? t("props.groupN", { id: v });
+  if (typeof v === "boolean") return v ? t("history.yes") : t("history.no");
+  if (Array.isArray(v)) return v.join(", ");
+  const f = /^\d+$/.test(name ?? "") ? names.fields.find((x) => x.id === Number(name)) : undefined;
+  if (f?.type === "tagger") return f.custom_field_options.find((o) => o.value === v)?.name ?? String(v);
+  return String(v);
+}
