@@ -21,6 +21,8 @@ CREATE INDEX tickets_priority_page ON tickets (tenant_id, vd_priority_rank(prior
 CREATE INDEX tickets_status_page ON tickets (tenant_id, vd_status_rank(status), nice_id) WHERE deleted_at IS NULL;
 -- "My open tickets" and "unassigned" (assignee_id IS NULL) with their counts.
 CREATE INDEX tickets_assignee_status ON tickets (tenant_id, assignee_id, status, nice_id) WHERE deleted_at IS NULL;
+-- "My open tickets" by last update: one agent's tickets in update order, without walking others'.
+CREATE INDEX tickets_assignee_updated ON tickets (tenant_id, assignee_id, updated_at, nice_id) WHERE deleted_at IS NULL;
 CREATE INDEX tickets_group_status ON tickets (tenant_id, group_id, status, nice_id) WHERE deleted_at IS NULL;
 CREATE INDEX tickets_requester_page ON tickets (tenant_id, requester_id, nice_id) WHERE deleted_at IS NULL;
 -- "Recently solved": solved in the last days.
