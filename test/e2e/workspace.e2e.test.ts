@@ -8,9 +8,10 @@ import { PHONE, XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectIner
  * The agent workspace in Chromium, one story in order: views with counts (pending and recently
  * solved too), filters and sort in the URL, keyset paging forwards and back, a bulk update with
  * its progress and a per-ticket failure, the search box, the ticket's properties (type, assignee,
- * group, tags, custom fields) and history, the requester panel, and a light agent who is offered
- * internal notes only and whose public reply the API refuses. Script payloads ride in names,
- * group names and custom field values; axe-core checks the new pages; screenshots workspace-*.png.
+ * group, tags, custom fields of the five types) and history, the requester panel, and a light
+ * agent who is offered internal notes only and whose public reply the API refuses. Script
+ * payloads ride in names, group names and custom field values; axe-core checks the new pages;
+ * screenshots workspace-*.png.
  */
 
 const PASSWORD = "correct horse battery 9";
@@ -74,6 +75,9 @@ beforeAll(async () => {
   const group = (await api("POST", "/api/v2/groups.json", { group: { name: XSS_GROUP } })).body.group.id;
   const plan = (await api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "dropdown", title: "Plan", custom_field_options: [{ name: "Gold", value: "gold" }, { name: "Silver", value: "silver" }] } })).body.ticket_field.id;
   const orderRef = (await api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Order reference" } })).body.ticket_field.id;
+  for (const [type, title] of [["checkbox", "VIP customer"], ["number", "Seats"], ["date", "Renewal date"]]) {
+    expect((await api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type, title } })).status).toBe(201);
+  }
   const org = (await api("POST", "/api/v2/organizations.json", { organization: { name: XSS_ORG } })).body.organization.id;
   const ada = (await api("POST", "/api/v2/users.json", { user: { name: XSS_REQUESTER, email: "ada@customer.test", organization_id: org } })).body.user.id;
 
@@ -206,6 +210,7 @@ describe("agent workspace in Chromium", () => {
     await box.press("Enter");
     await visible(page.getByRole("heading", { name: "Search results for “tags:vip status:open”" }));
     await visible(page.getByText("3 tickets"));
+    await expect.poll(() => page.locator("table.tickets tbody tr").count()).toBe(3);
     await shot(page, "workspace-search-desktop");
     await expectAccessible(page, "search results");
     await box.fill("printer on fire");
@@ -224,6 +229,9 @@ describe("agent workspace in Chromium", () => {
     await props.getByLabel("Add tags").fill("escalated");
     await props.getByLabel("Plan").selectOption("gold");
     await props.getByLabel("Order reference").fill(XSS_VALUE);
+    await props.getByLabel("VIP customer").check();
+    await props.getByLabel("Seats").fill("12");
+    await props.getByLabel("Renewal date").fill("2027-01-31");
     await props.getByRole("button", { name: "Save properties" }).click();
     await visible(page.getByRole("status").getByText("Ticket updated."));
 
@@ -234,6 +242,9 @@ describe("agent workspace in Chromium", () => {
     await visible(history.getByText("Tags added: escalated"));
     await visible(history.getByText("Plan changed from (empty) to Gold"));
     await visible(history.getByText(`Order reference changed from (empty) to ${XSS_VALUE}`));
+    await visible(history.getByText("VIP customer changed from (empty) to Yes"));
+    await visible(history.getByText("Seats changed from (empty) to 12"));
+    await visible(history.getByText("Renewal date changed from (empty) to 2027-01-31"));
     await visible(history.getByText("Created the ticket"));
     const details = page.getByRole("region", { name: "Details" });
     await visible(details.getByText("Incident"));
@@ -262,6 +273,7 @@ describe("agent workspace in Chromium", () => {
     await shot(phone, "workspace-ticket-phone");
     await phone.goto(`${ws}/agent/views/all-open?tag=vip`);
     await visible(phone.getByText("3 tickets"));
+    await visible(phone.locator("table.tickets tbody tr").first());
     await shot(phone, "workspace-views-phone");
     await expectInert(phone);
   });
@@ -288,6 +300,7 @@ describe("agent workspace in Chromium", () => {
     await light.getByLabel("Your internal note (only agents see it)").fill("Checked with billing.");
     await light.getByRole("button", { name: "Update ticket" }).click();
     await visible(light.locator(".comment.note").getByText("Checked with billing."));
+    await visible(light.getByRole("region", { name: "History" }).getByText("Added an internal note"));
     await shot(light, "workspace-light-agent-desktop");
     await expectAccessible(light, "the ticket page for a light agent");
 

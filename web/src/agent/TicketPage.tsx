@@ -44,7 +44,8 @@ export function TicketPage(props: { id: number }) {
     load().catch((err: unknown) => setLoadError(explain(err)));
   }, [load]);
 
-  async function save(change: Record<string, unknown>, clearDraft: boolean): Promise<boolean> {
+  /** Saves a change; the error goes to the composer, or is returned to a panel that shows its own. */
+  async function save(change: Record<string, unknown>, clearDraft: boolean, panel = false): Promise<string | null> {
     setError(null);
     setSaved(null);
     setBusy(true);
@@ -54,10 +55,10 @@ export function TicketPage(props: { id: number }) {
       await load();
       refreshCounts();
       setSaved(t("ticket.saved"));
-      return true;
+      return null;
     } catch (err) {
-      setError(explain(err));
-      return false;
+      if (!panel) setError(explain(err));
+      return explain(err);
     } finally {
       setBusy(false);
     }
@@ -227,7 +228,7 @@ export function TicketPage(props: { id: number }) {
           )}
         </section>
         <aside className="side-panels">
-          {abilities.can_edit_properties && ticket.status !== "closed" ? <TicketProperties key={ticket.updated_at} ticket={ticket} busy={busy} onSave={(change) => save(change, false)} /> : null}
+          {abilities.can_edit_properties && ticket.status !== "closed" ? <TicketProperties key={ticket.updated_at} ticket={ticket} busy={busy} onSave={(change) => save(change, false, true)} /> : null}
           <RequesterPanel requesterId={ticket.requester_id} ticketId={ticket.id} />
           <TicketHistory ticketId={ticket.id} version={ticket.updated_at} />
         </aside>

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../api.ts";
-import { Field } from "../components/Field.tsx";
+import { ErrorText, Field } from "../components/Field.tsx";
 import { t } from "../i18n/index.ts";
 import { parseTags, TICKET_TYPES, type Ticket, type TicketField } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
@@ -21,7 +21,7 @@ export function ticketFields(): Promise<TicketField[]> {
  * the five types. Only what changed is sent; the server validates and records it in the history.
  * The page keys this form by the ticket's update time, so it starts over from each saved state.
  */
-export function TicketProperties(props: { ticket: Ticket; busy: boolean; onSave: (change: Record<string, unknown>) => Promise<boolean> }) {
+export function TicketProperties(props: { ticket: Ticket; busy: boolean; onSave: (change: Record<string, unknown>) => Promise<string | null> }) {
   const { ticket } = props;
   const { pickers } = useWorkspace();
   const [fields, setFields] = useState<TicketField[]>([]);
@@ -30,6 +30,11 @@ export function TicketProperties(props: { ticket: Ticket; busy: boolean; onSave:
   const [group, setGroup] = useState(ticket.group_id === null ? "" : String(ticket.group_id));
   const [custom, setCustom] = useState<Record<number, Value>>(() => Object.fromEntries(ticket.custom_fields.map((c) => [c.id, c.value])));
   const [newTags, setNewTags] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const saveChange = (change: Record<string, unknown>) => {
+    setError(null);
+    void props.onSave(change).then(setError);
+  };
 
   useEffect(() => {
     ticketFields().then(setFields, () => undefined);
@@ -48,7 +53,7 @@ export function TicketProperties(props: { ticket: Ticket; busy: boolean; onSave:
     if (changed.length) change.custom_fields = changed;
     if (parseTags(newTags).length) change.additional_tags = parseTags(newTags);
     if (Object.keys(change).length === 0) return;
-    void props.onSave(change);
+    saveChange(change);
   }
 
   const agents = pickers?.agents ?? [];
@@ -94,7 +99,7 @@ export function TicketProperties(props: { ticket: Ticket; busy: boolean; onSave:
               {ticket.tags.map((tag) => (
                 <li key={tag}>
                   <span>{tag}</span>
-                  <button type="button" className="small" disabled={props.busy} aria-label={t("props.removeTag", { tag })} onClick={() => void props.onSave({ remove_tags: [tag] })}>
+                  <button type="button" className="small" disabled={props.busy} aria-label={t("props.removeTag", { tag })} onClick={() => saveChange({ remove_tags: [tag] })}>
                     ×
                   </button>
                 </li>
@@ -110,6 +115,7 @@ export function TicketProperties(props: { ticket: Ticket; busy: boolean; onSave:
         {fields.map((f) => (
           <CustomField key={f.id} field={f} value={custom[f.id] ?? null} onChange={(v) => setCustom((c) => ({ ...c, [f.id]: v }))} />
         ))}
+        <ErrorText text={error} />
         <button type="submit" disabled={props.busy}>
           {t("props.save")}
         </button>
