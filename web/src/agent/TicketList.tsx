@@ -87,22 +87,24 @@ export function TicketList(props: { title: string; baseQuery: string; defaultSor
       ) : null}
       {data && tickets.length > 0 ? (
         <>
+          {abilities.can_bulk_update ? (
+            <div className="list-tools">
+              <input
+                id="select-all"
+                type="checkbox"
+                className="select"
+                checked={allSelected}
+                onChange={() => setSelected(allSelected ? new Set() : new Set(tickets.map((tk) => tk.id)))}
+              />
+              <label htmlFor="select-all">{t("bulk.selectAll")}</label>
+              {selected.size ? <span className="muted">{t("bulk.selected", { count: selected.size })}</span> : null}
+            </div>
+          ) : null}
           <table className="tickets">
             <caption className="sr-only">{t("list.captionCursor", { view: props.title })}</caption>
             <thead>
               <tr>
-                <th scope="col">
-                  {abilities.can_bulk_update ? (
-                    <input
-                      type="checkbox"
-                      className="select"
-                      aria-label={t("bulk.selectAll")}
-                      checked={allSelected}
-                      onChange={() => setSelected(allSelected ? new Set() : new Set(tickets.map((tk) => tk.id)))}
-                    />
-                  ) : null}
-                  {t("list.id")}
-                </th>
+                <th scope="col">{t("list.id")}</th>
                 <th scope="col">{t("list.subject")}</th>
                 <th scope="col">{t("list.requester")}</th>
                 <th scope="col">{t("list.status")}</th>

@@ -34,6 +34,7 @@ export const enWorkspace = {
 
   "bulk.select": "Select ticket #{id}",
   "bulk.selectAll": "Select all tickets on this page",
+  "bulk.selected": "{count} selected",
   "bulk.title": "Change {count} selected tickets",
   "bulk.status": "New status",
   "bulk.priority": "New priority",
