@@ -147,7 +147,7 @@ describe("web app in Chromium", () => {
     await shot(page, "new-ticket-desktop");
     await expectAccessible(page, "the new-ticket form");
     await page.getByRole("button", { name: "Create ticket" }).click();
-    await visible(page.getByRole("alert").getByText(/may contain letters, digits/));
+    await visible(page.getByRole("alert").getByText("Tags: may contain letters, digits and _ - : . / only", { exact: true }));
     await expectInert(page);
     await page.getByLabel("Tags").fill("vip, printer-fire");
     await page.getByRole("button", { name: "Create ticket" }).click();

@@ -22,8 +22,9 @@ export class ApiError extends Error {
 
   /** Words a person can act on: the server's field messages, or a sentence for the status. */
   get explanation(): string {
-    const details = this.body?.details ? Object.values(this.body.details).flat().map((d) => d.description ?? "") : [];
-    const joined = details.filter(Boolean).join(" ");
+    const joined = [...new Set(Object.entries(this.body?.details ?? {}).flatMap(([field, list]) => list.map((d) => fieldSentence(field, d.description ?? ""))))]
+      .filter(Boolean)
+      .join(" ");
     if (joined) return joined;
     if (this.status === 0) return t("error.network");
     if (this.status === 429) return t("error.tooMany");
@@ -33,6 +34,21 @@ export class ApiError extends Error {
     if (this.status === 404) return t("error.notFound");
     return t("error.generic");
   }
+}
+
+/**
+ * A field message as a person reads it: the server says `ticket.additional_tags.2: may contain …`;
+ * this says `Additional tags: may contain …` once, whichever of the values it was. Messages the
+ * server wrote as whole sentences come through unchanged.
+ */
+export function fieldSentence(field: string, description: string): string {
+  // Only schema messages carry the path; the server's own sentences stand as they are.
+  if (!description.startsWith(`${field}: `)) return description;
+  const message = description.slice(field.length + 2);
+  const name = field.split(".").filter((seg) => !/^\d+$/.test(seg)).pop();
+  if (!name || name === "base") return message;
+  const words = name.replace(/_/g, " ");
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}: ${message}`;
 }
 
 /** The error as a sentence, whatever was thrown. */
