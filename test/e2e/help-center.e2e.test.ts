@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import http from "node:http";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -174,6 +175,12 @@ describe("help center in Chromium", () => {
     await visible(visitor.locator(".pd-consents").getByText(/バージョン 1/));
     await visible(visitor.getByText(/開始 .*アドレス 127\.0\.0\.1/).first());
     await visible(visitor.locator("#main dd", { hasText: "日本語" }));
+    // A copy to keep: the same data as a JSON file.
+    const [download] = await Promise.all([visitor.waitForEvent("download"), visitor.getByRole("button", { name: "コピーをダウンロード (JSON)" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^my-information-\d{4}-\d{2}-\d{2}\.json$/);
+    const copy = JSON.parse(fs.readFileSync((await download.path())!, "utf8"));
+    expect(copy.profile).toMatchObject({ email: EMAIL, name: NAME });
+    expect(JSON.stringify(copy)).toContain(CONSENT);
     await shot(visitor, "hc-my-information-desktop");
     await expectAccessible(visitor, "My information");
     await visitor.setViewportSize(PHONE);

@@ -30,6 +30,11 @@ export function MyInformation() {
     <main id="main" className="page">
       <PageHeading>{t("hc.info.title")}</PageHeading>
       <p>{t("hc.info.intro")}</p>
+      <p>
+        <button type="button" className="secondary" onClick={() => downloadCopy(data)}>
+          {t("hc.info.download")}
+        </button>
+      </p>
 
       <section aria-labelledby="pd-profile">
         <h2 id="pd-profile">{t("hc.info.profile")}</h2>
@@ -128,4 +133,16 @@ export function MyInformation() {
       </section>
     </main>
   );
+}
+
+/** Saves exactly what the server sent as a JSON file (data portability), without another request. */
+function downloadCopy(data: PersonalData): void {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `my-information-${new Date().toISOString().slice(0, 10)}.json`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

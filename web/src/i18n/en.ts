@@ -107,6 +107,7 @@ export const en = {
   "hc.request.notFound": "This request was not found.",
   "hc.info.title": "My information",
   "hc.info.intro": "Everything this help center holds about you, as stored right now.",
+  "hc.info.download": "Download a copy (JSON)",
   "hc.info.profile": "Profile",
   "hc.info.name": "Name",
   "hc.info.email": "E-mail address",

@@ -98,6 +98,7 @@ export const ja: HelpCenterCatalog = {
   "hc.request.notFound": "このリクエストは見つかりませんでした。",
   "hc.info.title": "登録情報",
   "hc.info.intro": "このヘルプセンターが現在保存している、あなたに関するすべての情報です。",
+  "hc.info.download": "コピーをダウンロード (JSON)",
   "hc.info.profile": "プロフィール",
   "hc.info.name": "お名前",
   "hc.info.email": "メールアドレス",

@@ -98,6 +98,7 @@ export const ko: HelpCenterCatalog = {
   "hc.request.notFound": "문의를 찾을 수 없습니다.",
   "hc.info.title": "내 정보",
   "hc.info.intro": "이 고객센터가 현재 보관하고 있는 나에 관한 모든 정보입니다.",
+  "hc.info.download": "사본 다운로드 (JSON)",
   "hc.info.profile": "프로필",
   "hc.info.name": "이름",
   "hc.info.email": "이메일 주소",

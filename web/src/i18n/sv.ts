@@ -98,6 +98,7 @@ export const sv: HelpCenterCatalog = {
   "hc.request.notFound": "Ärendet hittades inte.",
   "hc.info.title": "Mina uppgifter",
   "hc.info.intro": "Allt som hjälpcentret har sparat om dig just nu.",
+  "hc.info.download": "Ladda ner en kopia (JSON)",
   "hc.info.profile": "Profil",
   "hc.info.name": "Namn",
   "hc.info.email": "E-postadress",

@@ -98,6 +98,7 @@ export const zhCN: HelpCenterCatalog = {
   "hc.request.notFound": "未找到此请求。",
   "hc.info.title": "我的信息",
   "hc.info.intro": "本帮助中心目前保存的与您有关的全部信息。",
+  "hc.info.download": "下载副本 (JSON)",
   "hc.info.profile": "个人资料",
   "hc.info.name": "姓名",
   "hc.info.email": "电子邮件地址",
