@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 
 let t: TestApp;
 let a: TestTenant;
@@ -102,23 +102,35 @@ describe("ticket fields, bulk operations, search, sideloads, audit log", () => {
     expect(missing.status).toBe(422);
   });
 
-  it("creates and updates many in one transaction", async () => {
+  it("creates and updates many as jobs, one ticket at a time", async () => {
     const b = await buildTenant(t, "bulk");
     const cm = await b.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "a", comment: { body: "1" } }, { subject: "b", comment: { body: "2" } }] });
     expect(cm.status).toBe(200);
-    expect(cm.body.job_status.status).toBe("completed");
-    const ids = cm.body.job_status.results.map((r: { id: number }) => r.id);
-    expect(ids).toEqual([1, 2]);
-    const js = await b.api("GET", `/api/v2/job_statuses/${cm.body.job_status.id}.json`);
-    expect(js.body.job_status.results).toHaveLength(2);
+    expect(cm.body.job_status).toMatchObject({ status: "queued", total: 2, progress: 0, results: [] });
+    const created = await waitForJob(b, cm.body.job_status.id);
+    expect(created).toMatchObject({ status: "completed", total: 2, progress: 2 });
+    expect(created.results.map((r: { id: number }) => r.id)).toEqual([1, 2]);
     const um = await b.api("PUT", `/api/v2/tickets/update_many.json?ids=1,2`, { ticket: { status: "open", additional_tags: ["bulk"] } });
     expect(um.status).toBe(200);
+    expect((await waitForJob(b, um.body.job_status.id)).results).toEqual([
+      { id: 1, index: 0, action: "update", success: true, status: "Updated" },
+      { id: 2, index: 1, action: "update", success: true, status: "Updated" },
+    ]);
     const sm = await b.api("GET", "/api/v2/tickets/show_many.json?ids=1,2");
     expect(sm.body.tickets.map((x: { status: string; tags: string[] }) => [x.status, x.tags])).toEqual([["open", ["bulk"]], ["open", ["bulk"]]]);
-    // All or nothing: one bad ticket creates none.
+    // Each ticket on its own: one bad ticket is reported, the others are created.
     const partial = await b.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "c", comment: { body: "3" } }, { subject: "d", comment: { body: "4" }, assignee_id: 9999 }] });
-    expect(partial.status).toBe(422);
-    expect((await b.api("GET", "/api/v2/tickets.json")).body.count).toBe(2);
+    expect(partial.status).toBe(200);
+    const done = await waitForJob(b, partial.body.job_status.id);
+    expect(done.status).toBe("completed");
+    expect(done.results).toEqual([
+      { id: 3, index: 0, action: "create", success: true, status: "Created" },
+      { index: 1, action: "create", success: false, error: "RecordInvalid", details: expect.stringMatching(/^assignee_id: Assignee/) },
+    ]);
+    expect((await b.api("GET", "/api/v2/tickets.json")).body.count).toBe(3);
+    // Malformed input queues nothing.
+    expect((await b.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "e" }] })).status).toBe(422);
+    expect((await b.api("PUT", "/api/v2/tickets/update_many.json", { ticket: { status: "open" } })).status).toBe(422);
   });
 
   it("searches with structured filters and sideloads users", async () => {

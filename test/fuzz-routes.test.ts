@@ -25,7 +25,19 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
+/** Waits until no job of the tenant is queued or running, so counts see only what requests wrote. */
+async function settled(): Promise<void> {
+  for (let i = 0; ; i++) {
+    const busy = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM job_statuses WHERE status IN ('queued', 'working')`.execute(tx.db)).rows[0]!.n);
+    if (busy === 0) return;
+    if (i > 1500) throw new Error("jobs did not settle");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function counts(): Promise<Record<string, number>> {
+  // A job a successful request queued writes later; let it finish before counting.
+  await settled();
   return t.db.tenant(a.tenantId, async (tx) => {
     const out: Record<string, number> = {};
     // Queued audit entries are chained first, so the count covers every committed one.

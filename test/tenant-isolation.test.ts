@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/server/route.ts";
-import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 
 /**
  * Tenant isolation over every route the server registers. Tenant B's owner aims at tenant A's
@@ -47,6 +47,7 @@ beforeAll(async () => {
   await A.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_required: true, consent_text: `${MARK} consent` } });
   const job = await A.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: `${MARK} bulk`, comment: { body: MARK } }] });
   ids.job = job.body.job_status.id as string;
+  await waitForJob(A, ids.job);
   // Tenant B: a little of everything, with ids that stay below A's.
   await B.api("POST", "/api/v2/tickets.json", { ticket: { subject: "b ticket", comment: { body: "b" } } });
   await B.api("POST", "/api/v2/organizations.json", { organization: { name: "b org" } });

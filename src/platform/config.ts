@@ -60,6 +60,18 @@ const envSchema = z.object({
     .max(320)
     .regex(/^([^<>\r\n]{0,200}<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, "must be an e-mail address, optionally with a name: Help <help@example.com>")
     .optional(),
+  /** Background jobs (bulk ticket changes, outgoing mail) this process works on at a time; 0: none (other processes on the same PostgreSQL do them). */
+  VAULTDESK_JOB_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  /** How often a process looks for jobs it was not told about (queued by another process, retries, left by a crash). */
+  VAULTDESK_JOB_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(3),
+  /** How long a process holds a job without renewing its claim; another process takes the job over after that. */
+  VAULTDESK_JOB_LEASE_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+  /** Delays before each new attempt to send a mail the SMTP server refused or could not take; their number is the number of retries. */
+  VAULTDESK_MAIL_RETRY_SECONDS: z
+    .string()
+    .max(200)
+    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, "must be a comma-separated list of seconds such as 30,120,600")
+    .default("30,120,600"),
 });
 
 export type Config = Readonly<{
@@ -82,6 +94,11 @@ export type Config = Readonly<{
   /** Outgoing mail; undefined when no SMTP server is configured (e-mail sign-in is then off). */
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
+  jobWorkers: number;
+  jobPollMs: number;
+  jobLeaseMs: number;
+  /** Delays (ms) before each retry of an outgoing mail. */
+  mailRetryMs: readonly number[];
 }>;
 
 export class ConfigError extends Error {}
@@ -131,5 +148,9 @@ export function loadConfig(
     region: e.VAULTDESK_REGION,
     smtpUrl: e.VAULTDESK_SMTP_URL,
     mailFrom: e.VAULTDESK_MAIL_FROM,
+    jobWorkers: e.VAULTDESK_JOB_WORKERS,
+    jobPollMs: Math.round(e.VAULTDESK_JOB_POLL_SECONDS * 1000),
+    jobLeaseMs: Math.round(e.VAULTDESK_JOB_LEASE_SECONDS * 1000),
+    mailRetryMs: Object.freeze(e.VAULTDESK_MAIL_RETRY_SECONDS.split(",").map((x) => Math.round(Number(x) * 1000))),
   });
 }

@@ -22,7 +22,8 @@ export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "base
       close: () => undefined,
     };
   }
-  const transport = nodemailer.createTransport({ url: config.smtpUrl, logger: false, debug: false } as import("nodemailer/lib/smtp-transport/index.js").Options);
+  // Bounded waits: a mail job holds its claim while it sends (see mail-job.ts).
+  const transport = nodemailer.createTransport({ url: config.smtpUrl, logger: false, debug: false, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 } as import("nodemailer/lib/smtp-transport/index.js").Options);
   const from = config.mailFrom ?? `Vaultdesk <no-reply@${config.baseDomain}>`;
   return {
     available: true,

@@ -11,6 +11,14 @@ import { createTenantResolver } from "./tenancy.ts";
 import { modules } from "../modules/index.ts";
 import { registerWeb } from "./web.ts";
 import { AuditChainer } from "../modules/audit/audit-chainer.ts";
+import { JobRunner } from "../modules/jobs/job-runner.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Durable background jobs; modules define their kinds of job on it while they register. */
+    jobs: JobRunner;
+  }
+}
 
 /**
  * Assembles the HTTP app: request ids, security headers, tenant resolution by host, body limits,
@@ -40,6 +48,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const chainer = new AuditChainer(deps.db, app.log).start();
   app.addHook("onClose", async () => {
     await chainer.stop();
+  });
+  // Background jobs; started once every module has defined its kinds. Stopped first on close, so
+  // no job is left half-way through an item (the job goes back to the queue).
+  const jobs = new JobRunner(deps.db, deps.keyring, app.log, { workers: deps.config.jobWorkers, pollMs: deps.config.jobPollMs, leaseMs: deps.config.jobLeaseMs });
+  app.decorate("jobs", jobs);
+  app.addHook("onClose", async () => {
+    await jobs.stop();
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -105,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   for (const m of modules) await m.register(app, deps);
+  jobs.start();
 
   app.get("/api/v2/openapi", { schema: { hide: true } }, async () => app.swagger());
 

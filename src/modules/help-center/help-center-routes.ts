@@ -5,7 +5,8 @@ import { createMailer } from "../../platform/mail.ts";
 import type { AppDeps } from "../../server/deps.ts";
 import { defineRoute } from "../../server/route.ts";
 import { SESSION_COOKIE } from "../identity/identity-service.ts";
-import { createSigninLinkFor, MAIL_OUTBOX, redeemSigninLink, requestSigninLink, type OutgoingMail } from "../identity/signin-links-service.ts";
+import { createSigninLinkFor, redeemSigninLink, requestSigninLink } from "../identity/signin-links-service.ts";
+import { mailJobHandler } from "../jobs/mail-job.ts";
 import { listMyRequestComments, listMyRequests, replyToMyRequest, showMyRequest } from "../tickets/requests-service.ts";
 import * as service from "./help-center-service.ts";
 
@@ -53,15 +54,11 @@ function pageLinks(url: URL, page: number, perPage: number, count: number) {
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   const mailer = createMailer(deps.config);
-  // Mail leaves after its transaction commits; a failure is logged without address or content.
-  const stop = deps.db.onTenantCommit((_tenantId, bag) => {
-    const outbox = bag.get(MAIL_OUTBOX) as OutgoingMail[] | undefined;
-    for (const m of outbox ?? []) {
-      mailer.send(m).catch((err: unknown) => app.log.warn({ code: (err as { code?: unknown }).code ?? "unknown" }, "outgoing mail not sent"));
-    }
-  });
+  // Mail is a durable job, sent after its transaction commits and retried while the server is down.
+  app.jobs.define(mailJobHandler(mailer, deps.config.mailRetryMs));
   app.addHook("onClose", async () => {
-    stop();
+    // No mail job may be under way when its transport closes.
+    await app.jobs.stop();
     mailer.close();
   });
 

@@ -9,6 +9,7 @@ import { isAdmin } from "../users/users-policy.ts";
 import { emailIndex } from "../users/users-service.ts";
 import { newSecret, startSession } from "./identity-service.ts";
 import { signinMail } from "./signin-mail.ts";
+import { queueMail } from "../jobs/mail-job.ts";
 import * as repo from "./signin-links-repo.ts";
 
 /**
@@ -19,9 +20,9 @@ import * as repo from "./signin-links-repo.ts";
  * - Asking for a link answers the same whether or not the address belongs to anyone, and whatever
  *   their role: only active, unsuspended end users get a link. Staff sign in with their password
  *   in the workspace; a mailbox alone must not open a staff session.
- * - The mail leaves after the transaction commits (the outbox rides in the transaction's bag), so
- *   nothing slow runs inside it and a rolled-back request sends nothing. Addresses and links are
- *   never logged.
+ * - The mail is a durable job (mail-job.ts) written in the request's transaction and sent after
+ *   it commits, so nothing slow runs inside it, a rolled-back request sends nothing, and a mail
+ *   server that is down is tried again. Addresses and links are never logged.
  * - Without an SMTP server, staff create a link for an end user and hand it over themselves.
  */
 
@@ -29,15 +30,6 @@ export const SIGNIN_LINK_PREFIX = "vdl_";
 export const SIGNIN_LINK_MINUTES = 15;
 /** Links one address can be sent per 15 minutes, whoever asks (a mailbox is not to be flooded). */
 const PER_ADDRESS = 3;
-export const MAIL_OUTBOX = "mail.outbox";
-
-export type OutgoingMail = { to: string; subject: string; text: string; language: string };
-
-function queueMail(ctx: RequestContext, mail: OutgoingMail): void {
-  const outbox = (ctx.tx.bag.get(MAIL_OUTBOX) as OutgoingMail[] | undefined) ?? [];
-  outbox.push(mail);
-  ctx.tx.bag.set(MAIL_OUTBOX, outbox);
-}
 
 const linkUrl = (ctx: RequestContext, token: string) => `${new URL(ctx.apiBase).origin}/signin?token=${encodeURIComponent(token)}`;
 
@@ -49,7 +41,7 @@ async function createLink(deps: Pick<AppDeps, "keyring" | "now">, ctx: RequestCo
 }
 
 /** Sends a sign-in link to the address if it belongs to an end user who may sign in; answers nothing either way. */
-export async function requestSigninLink(deps: Pick<AppDeps, "keyring" | "now" | "rateLimiter">, mailer: Pick<Mailer, "available">, ctx: RequestContext, input: { email: string; locale?: string | undefined }): Promise<void> {
+export async function requestSigninLink(deps: Pick<AppDeps, "keyring" | "now" | "rateLimiter" | "config">, mailer: Pick<Mailer, "available">, ctx: RequestContext, input: { email: string; locale?: string | undefined }): Promise<void> {
   if (!mailer.available) {
     throw invalid("email", "E-mail sign-in is not available on this help center: no mail server is set up. Ask the support team for a sign-in link.", "Unavailable");
   }
@@ -59,10 +51,10 @@ export async function requestSigninLink(deps: Pick<AppDeps, "keyring" | "now" | 
   if (!limited.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: limited.resetSeconds });
   const user = await repo.findUserForLink(ctx.tx, { emailBidx: emailIndex(ctx.sealer, input.email) });
   if (!user || user.role !== "end_user" || !user.active || user.suspended) return;
-  const { token } = await createLink(deps, ctx, user.id, null);
+  const { token, expires } = await createLink(deps, ctx, user.id, null);
   const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
   const mail = signinMail(input.locale ?? user.locale, team, linkUrl(ctx, token), SIGNIN_LINK_MINUTES);
-  queueMail(ctx, { to: input.email, ...mail });
+  await queueMail(ctx, deps.config.mailRetryMs, { to: input.email, ...mail }, expires);
   const asUser: RequestContext = { ...ctx, actor: { kind: "user", userId: user.id, niceId: user.nice_id, role: user.role, scopes: [], via: "session" } };
   audit(asUser, { action: "signin_link.sent", resourceType: "user", resourceId: user.nice_id });
 }

@@ -16,6 +16,7 @@ export const SEALED_COLUMNS: Record<string, readonly string[]> = {
   tenant_settings: ["name_sealed", "consent_text_sealed"],
   invitations: ["email_sealed"],
   consent_records: ["text_sealed", "ip_sealed"],
+  job_statuses: ["payload_sealed"],
 };
 
 /**

@@ -228,14 +228,3 @@ export async function deleteField(tx: TenantTx, id: string): Promise<void> {
   await tx.db.deleteFrom("ticket_fields").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
 
-// ---- job statuses (create_many / update_many)
-
-export async function insertJobStatus(tx: TenantTx, j: { id: string; job_type: string; total: number; results: unknown[] }): Promise<void> {
-  await tx.db
-    .insertInto("job_statuses")
-    .values({ tenant_id: tx.tenantId, id: j.id, job_type: j.job_type, status: "completed", total: j.total, progress: j.total, results: JSON.stringify(j.results), updated_at: sql`now()` })
-    .execute();
-}
-
-export const findJobStatus = (tx: TenantTx, id: string) =>
-  tx.db.selectFrom("job_statuses").select(["id", "job_type", "status", "total", "progress", "results"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();

@@ -16,6 +16,8 @@ import { orgView } from "../organizations/organizations-types.ts";
 import * as fields from "./ticket-fields-service.ts";
 import type * as repo from "./tickets-repo.ts";
 import * as service from "./tickets-service.ts";
+import * as jobs from "./tickets-jobs.ts";
+import { invalid } from "../../platform/errors.ts";
 import { auditView, commentView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketUpdateInput, ticketView } from "./tickets-types.ts";
 
 const groupView = z.object({ id: z.number(), name: z.string() }).passthrough();
@@ -34,7 +36,7 @@ export async function sideload(ctx: RequestContext, include: string | undefined,
 
 const jobStatusView = z.object({
   id: z.string(), url: z.string(), status: z.string(), job_type: z.string(), total: z.number(), progress: z.number(), message: z.string().nullable(),
-  results: z.array(z.object({ id: z.number().optional(), index: z.number(), status: z.string().optional(), success: z.boolean().optional(), error: z.string().optional(), details: z.string().optional() })),
+  results: z.array(z.object({ id: z.number().optional(), index: z.number(), action: z.string().optional(), status: z.string().optional(), success: z.boolean().optional(), error: z.string().optional(), details: z.string().optional() })),
 });
 
 const STAFF_ROLES: Role[] = ["owner", "admin", "agent", "light_agent"];
@@ -45,6 +47,8 @@ function listAssignableUsers(ctx: RequestContext, page: Page) {
 }
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
+  app.jobs.define(jobs.bulkUpdateHandler);
+  app.jobs.define(jobs.bulkCreateHandler);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets", operationId: "listTickets", tag: "tickets", auth: "user",
     query: pageQuery.extend({ external_id: z.string().max(255).optional() }),
@@ -90,34 +94,22 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/tickets/create_many", operationId: "createManyTickets", tag: "tickets", auth: "user",
-    summary: "Creates up to 100 tickets in one transaction: all are created, or none.",
+    summary: "Queues the creation of up to 100 tickets; answers a job status to poll. Each ticket is created on its own; the results say which were refused and why.",
     body: z.strictObject({ tickets: z.array(ticketCreateInput).min(1).max(100) }), response: z.object({ job_status: jobStatusView }), status: 200,
-    handler: async (ctx, { body }) => {
-      const results = [];
-      for (const [index, t] of body.tickets.entries()) results.push({ index, id: (await service.createTicket(ctx, t)).id, status: "Created", success: true });
-      return { job_status: await service.recordJobStatus(ctx, "bulk_create_job", results) };
-    },
+    handler: async (ctx, { body }) => ({ job_status: await jobs.queueCreateMany(ctx, body.tickets) }),
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/tickets/update_many", operationId: "updateManyTickets", tag: "tickets", auth: "user",
-    summary: "Applies one change to many tickets (`ids` + `ticket`) or individual changes (`tickets`), in one transaction.",
+    summary: "Queues one change to many tickets (`ids` + `ticket`) or individual changes (`tickets`); answers a job status to poll. Each ticket is changed on its own.",
     query: z.object({ ids: idList.optional() }),
     body: z.union([z.strictObject({ ticket: ticketUpdateInput }), z.strictObject({ tickets: z.array(ticketUpdateInput.extend({ id: z.number().int().min(1) })).min(1).max(100) })]),
     response: z.object({ job_status: jobStatusView }), status: 200,
     handler: async (ctx, { body, query }) => {
-      const results = [];
       if ("ticket" in body) {
-        for (const [index, id] of (query.ids ?? []).entries()) {
-          await service.updateTicket(ctx, id, body.ticket);
-          results.push({ index, id, status: "Updated", success: true });
-        }
-      } else {
-        for (const [index, { id, ...t }] of body.tickets.entries()) {
-          await service.updateTicket(ctx, id, t);
-          results.push({ index, id, status: "Updated", success: true });
-        }
+        if (!query.ids?.length) throw invalid("ids", "ids: give the tickets to change, e.g. ?ids=1,2,3");
+        return { job_status: await jobs.queueUpdateMany(ctx, query.ids.map((id) => ({ id, change: body.ticket }))) };
       }
-      return { job_status: await service.recordJobStatus(ctx, "bulk_update_job", results) };
+      return { job_status: await jobs.queueUpdateMany(ctx, body.tickets.map(({ id, ...change }) => ({ id, change }))) };
     },
   });
   defineRoute(app, deps, {
@@ -134,7 +126,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/job_statuses/:id", operationId: "showJobStatus", tag: "tickets", auth: "user",
     params: z.object({ id: z.string().uuid() }), response: z.object({ job_status: jobStatusView }),
-    handler: async (ctx, { params }) => ({ job_status: await service.showJobStatus(ctx, params.id) }),
+    handler: async (ctx, { params }) => ({ job_status: await jobs.showJobStatus(ctx, params.id) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/:id/comments", operationId: "listTicketComments", tag: "tickets", auth: "user",

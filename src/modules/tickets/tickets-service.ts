@@ -402,21 +402,3 @@ export async function listAudits(ctx: RequestContext, niceId: number, page: Page
   }));
   return { views, count };
 }
-
-// ---- job statuses (create_many / update_many run in one transaction and complete at once)
-
-export type JobResult = { index: number; id: number; status: string; success: boolean };
-
-export async function recordJobStatus(ctx: RequestContext, jobType: string, results: JobResult[]) {
-  requireStaff(ctx);
-  const id = crypto.randomUUID();
-  await repo.insertJobStatus(ctx.tx, { id, job_type: jobType, total: results.length, results });
-  return { id, url: `${ctx.apiBase}/job_statuses/${id}.json`, status: "completed", job_type: jobType, total: results.length, progress: results.length, message: "Completed", results };
-}
-
-export async function showJobStatus(ctx: RequestContext, id: string) {
-  requireStaff(ctx);
-  const j = await repo.findJobStatus(ctx.tx, id);
-  if (!j) throw notFound();
-  return { id: j.id, url: `${ctx.apiBase}/job_statuses/${j.id}.json`, status: j.status, job_type: j.job_type, total: j.total, progress: j.progress, message: "Completed", results: j.results as JobResult[] };
-}

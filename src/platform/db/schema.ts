@@ -194,6 +194,17 @@ export interface JobStatusesTable {
   results: ColumnType<unknown[], string, string>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
+  /** 0009_jobs.sql: the job store. */
+  payload_sealed: Bytes | null;
+  created_by: string | null;
+  request_id: Generated<string>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  run_after: ColumnType<Date, Date | string | undefined, Date | string>;
+  locked_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  locked_by: string | null;
+  message: string | null;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface AuditHeadsTable {

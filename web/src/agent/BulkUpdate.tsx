@@ -8,14 +8,15 @@ import type { Pickers } from "./workspace.ts";
 type JobStatus = { id: string; status: string; total: number; progress: number; results: Array<{ id?: number; success?: boolean; error?: string; details?: string }> };
 export type Outcome = { updated: number; failed: Array<{ id: number; reason: string }> };
 
-/** Tickets per update_many call: small enough to show progress, large enough to be quick. */
-const BATCH = 5;
+/** How often the job status is read while the job runs. */
+const POLL_MS = 300;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Changes the selected tickets together through `PUT /tickets/update_many` and its job status.
- * The tickets go in small batches so the progress bar moves; a batch the server refuses (it
- * applies a batch whole or not at all) is retried one ticket at a time, so the result names each
- * ticket that could not be changed and the server's reason.
+ * Changes the selected tickets together: one `PUT /tickets/update_many` queues a job on the
+ * server, which changes each ticket on its own; its job status is polled for the progress bar and,
+ * once the job has finished, names each ticket that could not be changed and the server's reason.
  */
 export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDone: (outcome: Outcome) => void }) {
   const [status, setStatus] = useState("");
@@ -38,38 +39,34 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
     return c;
   }
 
-  async function runBatch(ids: number[], ticket: Record<string, unknown>): Promise<JobStatus> {
-    const r = await api<{ job_status: JobStatus }>("PUT", `tickets/update_many.json?ids=${ids.join(",")}`, { ticket });
-    // The job status is what a long job would be polled through; read it back as the result.
-    return r.job_status.status === "completed" ? r.job_status : (await api<{ job_status: JobStatus }>("GET", `job_statuses/${r.job_status.id}.json`)).job_status;
-  }
-
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
     const ticket = change();
     if (Object.keys(ticket).length === 0) return setError(t("bulk.nothing"));
     const ids = [...props.ids].sort((a, b) => a - b);
-    const result: Outcome = { updated: 0, failed: [] };
     setProgress({ done: 0, total: ids.length });
-    for (let i = 0; i < ids.length; i += BATCH) {
-      const batch = ids.slice(i, i + BATCH);
-      try {
-        const job = await runBatch(batch, ticket);
-        result.updated += job.results.filter((x) => x.success !== false).length;
-        for (const x of job.results) if (x.success === false && x.id) result.failed.push({ id: x.id, reason: x.details ?? x.error ?? t("error.generic") });
-      } catch {
-        for (const id of batch) {
-          try {
-            await runBatch([id], ticket);
-            result.updated += 1;
-          } catch (err) {
-            result.failed.push({ id, reason: explain(err) });
-          }
-        }
+    let job: JobStatus;
+    try {
+      job = (await api<{ job_status: JobStatus }>("PUT", `tickets/update_many.json?ids=${ids.join(",")}`, { ticket })).job_status;
+      while (job.status === "queued" || job.status === "working") {
+        setProgress({ done: job.progress, total: job.total });
+        await sleep(POLL_MS);
+        job = (await api<{ job_status: JobStatus }>("GET", `job_statuses/${job.id}.json`)).job_status;
       }
-      setProgress({ done: Math.min(ids.length, i + BATCH), total: ids.length });
+    } catch (err) {
+      setProgress(null);
+      return setError(explain(err));
     }
+    setProgress({ done: job.progress, total: job.total });
+    const result: Outcome = { updated: 0, failed: [] };
+    for (const x of job.results) {
+      if (x.success === false) result.failed.push({ id: x.id ?? 0, reason: x.details ?? x.error ?? t("error.generic") });
+      else result.updated += 1;
+    }
+    // A job that failed as a whole did not get to some tickets: name them too.
+    const reported = new Set(job.results.map((x) => x.id));
+    if (job.status === "failed") for (const id of ids) if (!reported.has(id)) result.failed.push({ id, reason: t("error.generic") });
     setProgress(null);
     props.onDone(result);
   }

@@ -1,0 +1,306 @@
+import crypto from "node:crypto";
+import os from "node:os";
+import type { Actor, RequestContext } from "../../platform/context.ts";
+import type { Keyring } from "../../platform/crypto/keyring.ts";
+import type { Database } from "../../platform/db/database.ts";
+import { AppError } from "../../platform/errors.ts";
+import { isStaff } from "../users/users-policy.ts";
+import * as repo from "./jobs-repo.ts";
+import { JOBS_QUEUED, payloadRef } from "./jobs-service.ts";
+
+type Log = { warn(obj: object, msg: string): void };
+export type ItemResult = Record<string, unknown>;
+
+/**
+ * A job of items (update_many, create_many): each item runs in a transaction of its own, as the
+ * job's creator with their permissions as they are at that moment. The item's writes, its result
+ * and the job's progress commit together, so an item is done exactly once: after a crash the job
+ * goes on from the first item whose transaction did not commit.
+ */
+export interface ItemsHandler<P> {
+  kind: "items";
+  type: string;
+  /** Does item `index`; an AppError refuses the item (recorded with failedItem), anything else retries the job later. */
+  runItem(ctx: RequestContext, input: P, index: number): Promise<ItemResult>;
+  failedItem(input: P, index: number, err: AppError): ItemResult;
+}
+
+/**
+ * A job with an effect outside the database (sending mail): run, and on failure tried again after
+ * `retryDelayMs(attempts)` until it answers undefined. The effect and the record of its success
+ * cannot commit together: a process that dies between them does it again (at least once).
+ */
+export interface EffectHandler<P> {
+  kind: "effect";
+  type: string;
+  run(input: P): Promise<void>;
+  retryDelayMs(failedAttempts: number): number | undefined;
+  /** True when doing it is no longer worth anything (e.g. the link in the mail has expired). */
+  expired?(input: P, now: Date): boolean;
+  succeeded: ItemResult;
+  failed(reason: "expired" | "undeliverable"): ItemResult;
+}
+
+type Handler = ItemsHandler<any> | EffectHandler<any>;
+
+/** What an items job's payload holds besides its input: where the request came from. */
+export type ItemsPayload<P> = { ip: string | null; apiBase: string; input: P };
+
+export type JobRunnerOptions = {
+  /** Jobs one process works on at a time; 0: this process runs none (others do). */
+  workers: number;
+  /** How often to look for work that no commit in this process announced. */
+  pollMs: number;
+  /** How long a claim lasts without renewal; another process may take the job over after that. */
+  leaseMs: number;
+};
+
+/**
+ * Runs the durable jobs of job_statuses (0009_jobs.sql) in the server process.
+ *
+ * - Finding work crosses tenants only through `vd_jobs_due` (tenant ids, never payloads); each
+ *   job is claimed and worked on inside `db.tenant(tenantId, …)`, under row-level security.
+ * - A claim locks the row with FOR UPDATE SKIP LOCKED and leases the job to this process; each
+ *   item's transaction re-checks the lease and the progress under the row lock, so two processes
+ *   never do the same item, and a job whose process died is taken over when its lease ends. On
+ *   the embedded database one process owns the data folder, so leases of earlier processes are
+ *   taken over at once.
+ * - A commit that queued a job wakes the runner at once; a sweep every `pollMs` picks up the rest
+ *   (jobs queued by other processes, retries that are due, jobs left by a crash).
+ * - stop() lets the item under way finish and puts the job back in the queue.
+ */
+export class JobRunner {
+  readonly worker = `${os.hostname().slice(0, 40)}:${process.pid}:${crypto.randomBytes(4).toString("hex")}`;
+  private readonly handlers = new Map<string, Handler>();
+  private readonly wanted = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private active = 0;
+  private stopped = false;
+  private unsubscribe: (() => void) | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  /** On the embedded database only this process can hold a live lease. */
+  private readonly exclusive: boolean;
+
+  constructor(
+    private readonly db: Database,
+    private readonly keyring: Keyring,
+    private readonly log: Log,
+    private readonly opts: JobRunnerOptions,
+  ) {
+    this.exclusive = db.kind === "pglite";
+  }
+
+  define(handler: Handler): void {
+    this.handlers.set(handler.type, handler);
+  }
+
+  start(): this {
+    if (this.opts.workers <= 0) return this;
+    this.unsubscribe = this.db.onTenantCommit((tenantId, bag) => {
+      if (bag.has(JOBS_QUEUED)) this.wake(tenantId);
+    });
+    this.poll = setInterval(() => void this.sweep(), this.opts.pollMs);
+    this.poll.unref();
+    void this.sweep();
+    return this;
+  }
+
+  /** Looks for due jobs of the tenant soon. */
+  wake(tenantId: string): void {
+    if (this.stopped || this.opts.workers <= 0) return;
+    this.wanted.add(tenantId);
+    this.pump();
+  }
+
+  /** Finds tenants with jobs no live process holds (any process's) and wakes for them. */
+  async sweep(): Promise<void> {
+    if (this.stopped || this.sweeping) return this.sweeping;
+    this.sweeping = (async () => {
+      try {
+        const rows = await this.db.system((c) => repo.dueTenants(c, [...this.handlers.keys()], this.worker, this.exclusive, 200));
+        const now = Date.now();
+        for (const r of rows) {
+          const wait = new Date(r.next_run).getTime() - now;
+          if (wait <= 0) this.wake(r.tenant_id);
+          else if (wait < this.opts.pollMs) this.wakeLater(r.tenant_id, wait);
+        }
+      } catch (err) {
+        if (!this.stopped) this.log.warn({ err: errorName(err) }, "job runner: sweep failed; retrying at the next sweep");
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  /** Waits until no job is being worked on in this process (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0 || this.sweeping) {
+      await this.sweeping;
+      await Promise.all([...this.running]);
+    }
+  }
+
+  /** Stops taking work; the item under way finishes and its job goes back to the queue. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.poll) clearInterval(this.poll);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.idle();
+  }
+
+  private wakeLater(tenantId: string, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.wake(tenantId);
+    }, Math.max(1, ms));
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.opts.workers && this.wanted.size > 0) {
+      const tenantId = this.wanted.values().next().value as string;
+      this.wanted.delete(tenantId);
+      this.active++;
+      const run: Promise<void> = this.runNext(tenantId)
+        .catch((err: unknown) => {
+          if (!this.stopped) this.log.warn({ err: errorName(err), tenant: tenantId }, "job runner: claiming a job failed; retrying at the next sweep");
+        })
+        .finally(() => {
+          this.active--;
+          this.running.delete(run);
+          this.pump();
+        });
+      this.running.add(run);
+    }
+  }
+
+  /** Claims one due job of the tenant and works on it. */
+  private async runNext(tenantId: string): Promise<void> {
+    const claimed = await this.db.tenant(tenantId, async (tx) => {
+      const job = await repo.claimNext(tx, [...this.handlers.keys()], this.worker, this.opts.leaseMs, this.exclusive);
+      if (!job) return undefined;
+      const sealer = await this.keyring.sealerFor(tx);
+      const payload: unknown = job.payload_sealed ? sealer.openJson(job.payload_sealed, payloadRef(job.id)) : undefined;
+      return { job, payload };
+    });
+    if (!claimed) return;
+    // The tenant may have more due jobs: let another worker look.
+    this.wake(tenantId);
+    const { job, payload } = claimed;
+    const handler = this.handlers.get(job.job_type);
+    try {
+      if (!handler || payload === undefined) {
+        // Only kinds this process defined are claimed; a job without its input cannot run.
+        await this.finish(tenantId, job.id, "failed", "This job cannot be run.");
+        return;
+      }
+      if (handler.kind === "items") await this.runItems(tenantId, job, handler, payload as ItemsPayload<unknown>);
+      else await this.runEffect(tenantId, job, handler, payload);
+    } catch (err) {
+      // Not the item's fault (database unreachable, a bug): the job goes back to the queue with a
+      // growing delay, and fails as a whole after max_attempts. The lease covers the case where
+      // even that cannot be written.
+      const last = job.attempts >= job.max_attempts;
+      this.log.warn({ err: errorName(err), tenant: tenantId, job: job.id, type: job.job_type, attempt: job.attempts }, last ? "job failed" : "job interrupted; it will be retried");
+      if (this.stopped) return;
+      await (last
+        ? this.finish(tenantId, job.id, "failed", "The job could not be completed.")
+        : this.release(tenantId, job.id, Math.min(60_000, 1000 * 2 ** job.attempts), "Retrying")
+      ).catch(() => undefined);
+      if (!last) this.wakeLater(tenantId, Math.min(60_000, 1000 * 2 ** job.attempts));
+    }
+  }
+
+  private async runItems(tenantId: string, job: repo.JobRow, handler: ItemsHandler<unknown>, payload: ItemsPayload<unknown>): Promise<void> {
+    for (let index = job.progress; index < job.total; index++) {
+      if (this.stopped) {
+        await this.release(tenantId, job.id, 0, null);
+        return;
+      }
+      const item = async (fn: (ctx: RequestContext) => Promise<ItemResult>) =>
+        this.db.tenant(tenantId, async (tx) => {
+          if (!(await repo.holdForItem(tx, job.id, this.worker, index))) return false;
+          const ctx: RequestContext = {
+            tx,
+            sealer: await this.keyring.sealerFor(tx),
+            actor: { kind: "system" },
+            requestId: job.request_id || `job-${job.id}`,
+            ip: payload.ip ?? undefined,
+            apiBase: payload.apiBase,
+          };
+          const result = await fn(ctx);
+          await repo.recordItem(tx, job.id, result, this.opts.leaseMs);
+          return true;
+        });
+      let held: boolean;
+      try {
+        held = await item(async (ctx) => handler.runItem({ ...ctx, actor: await creatorActor(ctx, job.created_by) }, payload.input, index));
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        // Refused: the item's writes rolled back; its refusal is recorded in a transaction of its own.
+        held = await item(async () => handler.failedItem(payload.input, index, err));
+      }
+      // Another process took the job over (this one was too slow to renew its lease).
+      if (!held) return;
+    }
+    await this.finish(tenantId, job.id, "completed", "Completed");
+  }
+
+  private async runEffect(tenantId: string, job: repo.JobRow, handler: EffectHandler<unknown>, payload: unknown): Promise<void> {
+    if (handler.expired?.(payload, new Date())) {
+      this.log.warn({ tenant: tenantId, job: job.id, type: job.job_type, attempt: job.attempts }, "job expired before it could be done");
+      await this.finish(tenantId, job.id, "failed", "Expired before it could be done.", [handler.failed("expired")]);
+      return;
+    }
+    try {
+      await handler.run(payload);
+    } catch (err) {
+      const delay = job.attempts < job.max_attempts ? handler.retryDelayMs(job.attempts) : undefined;
+      // Only the error's class and code: messages may quote addresses.
+      this.log.warn({ err: errorName(err), tenant: tenantId, job: job.id, type: job.job_type, attempt: job.attempts }, delay === undefined ? "job failed: no attempts left" : "job attempt failed; it will be retried");
+      if (delay === undefined) {
+        await this.finish(tenantId, job.id, "failed", "Failed after every attempt.", [handler.failed("undeliverable")]);
+      } else {
+        await this.release(tenantId, job.id, delay, "Retrying");
+        this.wakeLater(tenantId, delay);
+      }
+      return;
+    }
+    await this.finish(tenantId, job.id, "completed", "Completed", [handler.succeeded]);
+  }
+
+  private finish(tenantId: string, id: string, status: "completed" | "failed", message: string, results?: ItemResult[]): Promise<boolean> {
+    return this.db.tenant(tenantId, (tx) => repo.finishJob(tx, id, this.worker, { status, message, ...(results ? { results } : {}) }));
+  }
+
+  private release(tenantId: string, id: string, delayMs: number, message: string | null): Promise<void> {
+    return this.db.tenant(tenantId, (tx) => repo.releaseJob(tx, id, this.worker, delayMs, message));
+  }
+}
+
+/**
+ * The job's creator as an actor, with their role as it is now: a creator who was deleted,
+ * suspended or is no longer staff can no longer have tickets changed in their name.
+ */
+async function creatorActor(ctx: RequestContext, userId: string | null): Promise<Actor> {
+  const u = userId ? await repo.findCreator(ctx.tx, userId) : undefined;
+  if (!u || !u.active || u.suspended || !isStaff(u.role)) {
+    throw new AppError("Forbidden", { description: "The person who started this job can no longer make this change." });
+  }
+  return { kind: "user", userId: u.id, niceId: u.nice_id, role: u.role, scopes: ["read", "write"], via: "token" };
+}
+
+/** Only the error's class and code reach the log: messages may quote SQL or addresses. */
+function errorName(err: unknown): string {
+  if (err && typeof err === "object") {
+    const e = err as { name?: unknown; code?: unknown };
+    return `${String(e.name ?? "Error")}${e.code ? ` ${String(e.code)}` : ""}`;
+  }
+  return "Error";
+}

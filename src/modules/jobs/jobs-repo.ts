@@ -1,0 +1,128 @@
+import { sql } from "kysely";
+import type { Conn, TenantTx } from "../../platform/db/database.ts";
+
+/** The job store (job_statuses, 0009_jobs.sql). Every query runs in the job's tenant context. */
+
+export type JobRow = {
+  id: string;
+  job_type: string;
+  status: "queued" | "working" | "completed" | "failed";
+  total: number;
+  progress: number;
+  results: unknown[];
+  payload_sealed: Uint8Array | null;
+  created_by: string | null;
+  request_id: string;
+  attempts: number;
+  max_attempts: number;
+  message: string | null;
+};
+
+const JOB_COLUMNS = ["id", "job_type", "status", "total", "progress", "results", "payload_sealed", "created_by", "request_id", "attempts", "max_attempts", "message"] as const;
+
+export async function insertJob(
+  tx: TenantTx,
+  j: { id: string; job_type: string; total: number; payload_sealed: Uint8Array; created_by: string | null; request_id: string; max_attempts: number; run_after?: Date },
+): Promise<void> {
+  await tx.db
+    .insertInto("job_statuses")
+    .values({
+      tenant_id: tx.tenantId,
+      id: j.id,
+      job_type: j.job_type,
+      status: "queued",
+      total: j.total,
+      progress: 0,
+      results: "[]",
+      payload_sealed: j.payload_sealed,
+      created_by: j.created_by,
+      request_id: j.request_id,
+      max_attempts: j.max_attempts,
+      ...(j.run_after ? { run_after: j.run_after } : {}),
+      updated_at: sql`now()`,
+    })
+    .execute();
+}
+
+export const findJob = (tx: TenantTx, id: string) =>
+  tx.db
+    .selectFrom("job_statuses")
+    .select(["id", "job_type", "status", "total", "progress", "results", "message", "created_by"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+
+/** Tenants with due work, across tenants (owner role, through vd_jobs_due: ids only). */
+export async function dueTenants(owner: Conn, types: readonly string[], worker: string, ignoreLeases: boolean, limit: number): Promise<Array<{ tenant_id: string; next_run: Date }>> {
+  const r = await sql<{ tenant_id: string; next_run: Date }>`SELECT tenant_id, next_run FROM vd_jobs_due(${[...types]}::text[], ${ignoreLeases}, ${worker}, ${limit})`.execute(owner);
+  return r.rows;
+}
+
+/**
+ * Claims the tenant's oldest due job of the given types (those this process can run): the row is locked with SKIP LOCKED (a job another process is
+ * claiming or working on an item of is passed over) and leased to `worker` for `leaseMs`.
+ */
+export async function claimNext(tx: TenantTx, types: readonly string[], worker: string, leaseMs: number, ignoreLeases: boolean): Promise<JobRow | undefined> {
+  const r = await sql<JobRow>`
+    UPDATE job_statuses j SET status = 'working', attempts = j.attempts + 1, locked_by = ${worker},
+      locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+    WHERE j.tenant_id = ${tx.tenantId} AND j.id = (
+      SELECT c.id FROM job_statuses c
+      WHERE c.tenant_id = ${tx.tenantId} AND c.job_type = ANY (${[...types]}::text[]) AND c.status IN ('queued', 'working') AND c.run_after <= now()
+        AND (c.locked_until IS NULL OR c.locked_until < now() OR (${ignoreLeases} AND c.locked_by IS DISTINCT FROM ${worker}))
+      ORDER BY c.run_after, c.created_at LIMIT 1
+      FOR UPDATE SKIP LOCKED)
+    RETURNING ${sql.join(JOB_COLUMNS.map((c) => sql.ref(`j.${c}`)))}`.execute(tx.db);
+  return r.rows[0];
+}
+
+/**
+ * Locks the job for one item's transaction and checks that `worker` still holds it and that the
+ * item is the next one: false when the lease was taken over (the item is then someone else's).
+ */
+export async function holdForItem(tx: TenantTx, id: string, worker: string, index: number): Promise<boolean> {
+  const r = await sql<{ ok: boolean }>`
+    SELECT (locked_by = ${worker} AND progress = ${index} AND status = 'working') AS ok FROM job_statuses
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} FOR UPDATE`.execute(tx.db);
+  return r.rows[0]?.ok === true;
+}
+
+/** Records one item's result and moves progress on, renewing the lease. */
+export async function recordItem(tx: TenantTx, id: string, result: unknown, leaseMs: number): Promise<void> {
+  await sql`
+    UPDATE job_statuses SET progress = progress + 1, results = results || ${JSON.stringify([result])}::jsonb,
+      locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id}`.execute(tx.db);
+}
+
+/** Ends a job held by `worker`: the payload is cleared, the lease released. */
+export async function finishJob(
+  tx: TenantTx,
+  id: string,
+  worker: string,
+  f: { status: "completed" | "failed"; message: string; results?: unknown[] },
+): Promise<boolean> {
+  const r = await sql`
+    UPDATE job_statuses SET status = ${f.status}, message = ${f.message}, payload_sealed = NULL, locked_by = NULL,
+      locked_until = NULL, finished_at = now(), updated_at = now()
+      ${f.results ? sql`, results = ${JSON.stringify(f.results)}::jsonb, progress = total` : sql``}
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND locked_by = ${worker} AND status = 'working'`.execute(tx.db);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
+/** Puts a job held by `worker` back in the queue, to run again after `delayMs` (0: at once). */
+export async function releaseJob(tx: TenantTx, id: string, worker: string, delayMs: number, message: string | null): Promise<void> {
+  await sql`
+    UPDATE job_statuses SET status = 'queued', locked_by = NULL, locked_until = NULL, message = ${message},
+      run_after = now() + make_interval(secs => ${delayMs / 1000}), updated_at = now()
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND locked_by = ${worker}`.execute(tx.db);
+}
+
+/** The job's creator as they are now (role, still active), for the run-time permission check. */
+export const findCreator = (tx: TenantTx, userId: string) =>
+  tx.db
+    .selectFrom("users")
+    .select(["id", "nice_id", "role", "active", "suspended"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", userId)
+    .executeTakeFirst();

@@ -1,0 +1,61 @@
+import crypto from "node:crypto";
+import type { RequestContext } from "../../platform/context.ts";
+import * as repo from "./jobs-repo.ts";
+
+/**
+ * Durable jobs: a request records a job in its own transaction (input sealed) and answers at
+ * once; the job runner (job-runner.ts) does the work after the transaction commits. A job that
+ * rolls back with its request never runs.
+ */
+
+/** Transaction bag key: set when the transaction queued a job, so the runner is woken at commit. */
+export const JOBS_QUEUED = "jobs.queued";
+
+export const payloadRef = (id: string) => ({ table: "job_statuses", column: "payload", row: id });
+
+export async function enqueueJob(
+  ctx: RequestContext,
+  j: { type: string; total: number; payload: unknown; createdBy: string | null; maxAttempts: number; runAfter?: Date },
+): Promise<string> {
+  const id = crypto.randomUUID();
+  await repo.insertJob(ctx.tx, {
+    id,
+    job_type: j.type,
+    total: j.total,
+    payload_sealed: ctx.sealer.sealJson(j.payload, payloadRef(id)),
+    created_by: j.createdBy,
+    request_id: ctx.requestId.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64),
+    max_attempts: j.maxAttempts,
+    ...(j.runAfter ? { run_after: j.runAfter } : {}),
+  });
+  ctx.tx.bag.set(JOBS_QUEUED, true);
+  return id;
+}
+
+export type JobStatusView = {
+  id: string;
+  url: string;
+  status: string;
+  job_type: string;
+  total: number;
+  progress: number;
+  message: string | null;
+  results: Array<Record<string, unknown>>;
+};
+
+const MESSAGES: Record<string, string> = { queued: "Queued", working: "Working", completed: "Completed", failed: "Failed" };
+
+export function presentJob(ctx: RequestContext, j: { id: string; job_type: string; status: string; total: number; progress: number; results: unknown[]; message: string | null }): JobStatusView {
+  return {
+    id: j.id,
+    url: `${ctx.apiBase}/job_statuses/${j.id}.json`,
+    status: j.status,
+    job_type: j.job_type,
+    total: j.total,
+    progress: j.progress,
+    message: j.message ?? MESSAGES[j.status] ?? null,
+    results: j.results as Array<Record<string, unknown>>,
+  };
+}
+
+export const findJob = repo.findJob;
