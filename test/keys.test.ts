@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEALED_COLUMNS } from "../src/modules/keys/keys-repo.ts";
+import { enqueueJob, payloadRef } from "../src/modules/jobs/jobs-service.ts";
 import { resumeRotations, rotateTenantKey } from "../src/modules/keys/keys-service.ts";
 import { shredTenant } from "../src/modules/tenants/tenants-service.ts";
 import { verifyChain } from "../src/modules/audit/audit-service.ts";
@@ -44,6 +45,11 @@ describe("key rotation", () => {
     await a.api("POST", "/api/v2/organizations.json", { organization: { name: "Org", notes: "n" } });
     expect((await a.api("PUT", "/api/v2/account.json", { account: { name: "Rotating team" } })).status).toBe(200);
     expect((await a.api("POST", "/api/v2/invitations.json", { invitation: { email: "new.agent@x.test", role: "agent" } })).status).toBe(201);
+    // A job still waiting to run holds its sealed input.
+    const job = await t.db.tenant(a.tenantId, async (tx) => {
+      const ctx = { tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" as const }, requestId: "rot", ip: undefined, apiBase: "" };
+      return enqueueJob(ctx, { type: "mail", total: 1, payload: { to: "waiting@x.test" }, createdBy: null, maxAttempts: 1, runAfter: new Date(Date.now() + 86_400_000) });
+    });
     const before = await versions(a.tenantId);
     expect([...before.keys()]).toEqual([1]);
 
@@ -58,6 +64,11 @@ describe("key rotation", () => {
     expect(comments.body.comments.map((c: { body: string }) => c.body)).toEqual(["body 2", "again"]);
     expect((await a.api("GET", "/api/v2/account.json")).body.account.name).toBe("Rotating team");
     expect((await a.api("GET", "/api/v2/invitations.json")).body.invitations[0].email).toBe("new.agent@x.test");
+    const payload = await t.db.tenant(a.tenantId, async (tx) => {
+      const row = await tx.db.selectFrom("job_statuses").select("payload_sealed").where("id", "=", job).executeTakeFirstOrThrow();
+      return (await t.keyring.sealerFor(tx)).openJson(row.payload_sealed!, payloadRef(job));
+    });
+    expect(payload).toEqual({ to: "waiting@x.test" });
     // New writes use the new version.
     await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "new", comment: { body: "b" } } });
     expect([...(await versions(a.tenantId)).keys()]).toEqual([2]);

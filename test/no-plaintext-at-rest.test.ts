@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { openDatabase } from "../src/platform/db/database.ts";
-import { buildTenant, startTestApp, type TestApp } from "./support/harness.ts";
+import { buildTenant, startTestApp, waitForJob, type TestApp } from "./support/harness.ts";
+import { enqueueJob } from "../src/modules/jobs/jobs-service.ts";
 
 /**
  * Content and personal data never reach storage in clear: a marker and an e-mail address written
@@ -50,6 +51,17 @@ async function writeEverything(t: TestApp) {
     body: { request: { subject: `${MARKER} request`, comment: { body: `${MARKER} request body` }, requester: { name: `${MARKER} Requester`, email: `hc.${EMAIL}` }, consent: { accepted: true, version: hc.body.settings.consent_version } } },
   });
   expect(r.status).toBe(201);
+  // Jobs: a bulk change carrying content (run at once), and one still queued when the data is read.
+  const bulk = await a.api("PUT", "/api/v2/tickets/update_many.json?ids=1,2", { ticket: { comment: { body: `${MARKER} bulk note`, public: false } } });
+  expect(bulk.status).toBe(200);
+  expect((await waitForJob(a, bulk.body.job_status.id)).status).toBe("completed");
+  const later = await t.db.tenant(a.tenantId, async (tx) => {
+    const ctx = { tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" as const }, requestId: "rest", ip: undefined, apiBase: "" };
+    return enqueueJob(ctx, { type: "mail", total: 1, payload: { to: EMAIL, subject: `${MARKER} subject`, text: `${MARKER} text`, language: "en", notAfter: null }, createdBy: null, maxAttempts: 1, runAfter: new Date(Date.now() + 86_400_000) });
+  });
+  const queued = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "payload_sealed"]).where("id", "=", later).executeTakeFirstOrThrow());
+  expect(queued.status).toBe("queued");
+  expect(queued.payload_sealed).not.toBeNull();
 }
 
 function expectAbsent(haystack: Buffer, where: string) {
