@@ -163,6 +163,10 @@ async function seedTickets(env: Record<string, string>, dataDir: string, subdoma
         await tx.db.insertInto("tickets").values(rows).execute();
       });
     }
+    // A database that just took 100k rows is vacuumed and analysed by PostgreSQL's autovacuum a
+    // little later; doing it now keeps that background work (all those indexes) out of the show
+    // measurement, which is meant to see a settled database.
+    await sql`VACUUM (ANALYZE) tickets`.execute(rt.db.owner);
   } finally {
     await rt.close();
   }

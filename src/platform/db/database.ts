@@ -117,6 +117,13 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   let closeDriver: () => Promise<void>;
   let dump: (() => Promise<Blob>) | undefined;
   if (opts.kind === "pglite") {
+    if (opts.dataDir && !opts.loadDataDir && !fs.existsSync(path.join(opts.dataDir, "PG_VERSION"))) {
+      // Creating the cluster (initdb inside WASM) grows the thread's heap to ~900 MB, and a WASM
+      // heap never shrinks. Create it in a thread of its own and let that thread go: the serving
+      // thread then opens an existing folder and stays near 450 MB (measured: bench/README.md).
+      const init = await startPGliteThread({ dataDir: opts.dataDir });
+      await init.close();
+    }
     // In a worker thread, so queries do not stop the server's event loop (pglite-thread.ts).
     const pglite = await startPGliteThread({
       ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
