@@ -1,4 +1,5 @@
 import { sql, type RawBuilder, type Updateable, type ExpressionBuilder, type SelectQueryBuilder } from "kysely";
+import { compileOnce } from "../../platform/db/compiled.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { DB, TicketPriority, TicketStatus, TicketType, TicketsTable } from "../../platform/db/schema.ts";
 import { fetchPage, type Page } from "../../server/pagination.ts";
@@ -33,7 +34,7 @@ export type TicketRow = {
 
 type Q = SelectQueryBuilder<DB & { t: DB["tickets"] } & { r: DB["users"] } & { s: DB["users"] } & { a: DB["users"] } & { g: DB["groups"] } & { o: DB["organizations"] }, "t" | "r" | "s" | "a" | "g" | "o", TicketRow>;
 
-export function ticketQuery(tx: TenantTx): Q {
+export function ticketQuery(tx: Pick<TenantTx, "db" | "tenantId">): Q {
   return tx.db
     .selectFrom("tickets as t")
     .innerJoin("users as r", (j) => j.onRef("r.tenant_id", "=", "t.tenant_id").onRef("r.id", "=", "t.requester_id"))
@@ -52,8 +53,13 @@ export function ticketQuery(tx: TenantTx): Q {
     .where("t.deleted_at", "is", null) as unknown as Q;
 }
 
-export const findTicket = (tx: TenantTx, niceId: number) => ticketQuery(tx).where("t.nice_id", "=", niceId).executeTakeFirst();
-export const findTicketForUpdate = (tx: TenantTx, niceId: number) => ticketQuery(tx).where("t.nice_id", "=", niceId).forUpdate("t").executeTakeFirst();
+// The single-ticket lookups behind show, update and delete, compiled once (compiled.ts).
+const SENTINEL_TENANT = "00000000-0000-4000-8000-00000000c0de";
+const SENTINEL_ID = -0x5eed;
+const ticketByNiceId = compileOnce((db, tenantId: string, niceId: number) => ticketQuery({ db, tenantId }).where("t.nice_id", "=", niceId), [SENTINEL_TENANT, SENTINEL_ID]);
+const ticketByNiceIdForUpdate = compileOnce((db, tenantId: string, niceId: number) => ticketQuery({ db, tenantId }).where("t.nice_id", "=", niceId).forUpdate("t"), [SENTINEL_TENANT, SENTINEL_ID]);
+export const findTicket = async (tx: TenantTx, niceId: number): Promise<TicketRow | undefined> => (await ticketByNiceId(tx.db, tx.tenantId, niceId))[0];
+export const findTicketForUpdate = async (tx: TenantTx, niceId: number): Promise<TicketRow | undefined> => (await ticketByNiceIdForUpdate(tx.db, tx.tenantId, niceId))[0];
 export const findTickets = (tx: TenantTx, niceIds: number[]) =>
   niceIds.length === 0 ? Promise.resolve([]) : ticketQuery(tx).where("t.nice_id", "in", niceIds).orderBy("t.nice_id").execute();
 
