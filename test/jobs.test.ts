@@ -109,6 +109,45 @@ describe("update_many and create_many as jobs", () => {
     expect(foreign.body).toEqual(missing.body);
   });
 
+  it("lists the tenant's ticket jobs newest first, to staff only, never another tenant's or a mail job", async () => {
+    const b = await buildTenant(t, "jobsl");
+    const foreign = (await b.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "b", comment: { body: "b" } }] })).body.job_status.id;
+    const first = (await a.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "l1", comment: { body: "1" } }] })).body.job_status.id;
+    const second = (await a.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "l2", comment: { body: "2" } }, { subject: "l3", comment: { body: "3" } }] })).body.job_status.id;
+    await waitForJob(a, second);
+    const list = await a.api("GET", "/api/v2/job_statuses.json");
+    expect(list.status, list.text).toBe(200);
+    const ids = list.body.job_statuses.map((j: { id: string }) => j.id);
+    expect(ids.indexOf(second)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(second)).toBeLessThan(ids.indexOf(first));
+    expect(ids).not.toContain(foreign);
+    expect(list.body.job_statuses.every((j: { job_type: string }) => j.job_type === "bulk_update_job" || j.job_type === "bulk_create_job")).toBe(true);
+    expect(list.body.job_statuses.find((j: { id: string }) => j.id === second)).toMatchObject({ status: "completed", total: 2, progress: 2 });
+    expect((await a.api("GET", "/api/v2/job_statuses.json?per_page=1")).body.job_statuses).toHaveLength(1);
+    expect((await a.api("GET", "/api/v2/job_statuses.json?per_page=0")).status).toBeGreaterThanOrEqual(400);
+    expect((await a.api("GET", "/api/v2/job_statuses.json", undefined, null)).status).toBe(401);
+  });
+
+  it("removes finished jobs once their retention has passed, and nothing unfinished", async () => {
+    const c = await buildTenant(t, "jobsr");
+    const done = (await c.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "r", comment: { body: "r" } }] })).body.job_status.id;
+    await waitForJob(c, done);
+    // A job still waiting (of a kind no runner here knows, due tomorrow) must survive any purge.
+    const waitingId = await t.db.tenant(c.tenantId, async (tx) => {
+      const ctx = { tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" as const }, requestId: "test", ip: undefined, apiBase: "" };
+      return enqueueJob(ctx, { type: "test_waiting", total: 1, payload: {}, createdBy: null, maxAttempts: 1, runAfter: new Date(Date.now() + 86_400_000) });
+    });
+    const runner = new JobRunner(t.db, t.keyring, { warn: () => undefined }, { workers: 0, pollMs: 60_000, leaseMs: 10_000 });
+    expect(await runner.purge(60 * 60_000)).toBe(0); // nothing here finished an hour ago
+    expect((await c.api("GET", `/api/v2/job_statuses/${done}.json`)).status).toBe(200);
+    const removed = await runner.purge(0);
+    expect(removed).toBeGreaterThanOrEqual(1);
+    expect((await c.api("GET", `/api/v2/job_statuses/${done}.json`)).status).toBe(404);
+    const left = await t.db.tenant(c.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["id", "status"]).execute());
+    expect(left.map((j) => j.id)).toContain(waitingId);
+    expect(left.every((j) => j.status === "queued" || j.status === "working")).toBe(true);
+  });
+
   it("acts with the creator's permissions at run time: a creator demoted before the job runs gets every item refused", async () => {
     // A process that queues jobs but runs none; a runner started later does them.
     const web = await startTestApp({ env: { VAULTDESK_JOB_WORKERS: "0" } });

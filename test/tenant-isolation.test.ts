@@ -72,6 +72,7 @@ const plans: Record<string, Plan> = {
   listTicketComments: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/comments.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/comments.json` } }) },
   listTicketAudits: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/audits.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/audits.json` } }) },
   showJobStatus: { kind: "id", resource: "job", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/job_statuses/${id}.json` }, missing: { method: "GET", path: `/api/v2/job_statuses/${m}.json` } }) },
+  listJobStatuses: { kind: "collection" },
   showUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}.json` }, missing: { method: "GET", path: `/api/v2/users/${m}.json` } }) },
   updateUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}.json`, body: { user: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/users/${m}.json`, body: { user: { name: "hijack" } } } }) },
   listUserGroupMemberships: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/group_memberships.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/group_memberships.json` } }) },
@@ -201,6 +202,7 @@ describe("tenant isolation", () => {
       "/api/v2/search.json?query=status<closed",
       "/api/v2/search.json?query=status<closed&sort_by=updated_at&page[size]=100",
       "/api/v2/users/assignable.json",
+      "/api/v2/job_statuses.json",
     ];
     for (const p of paths) {
       const r = await B.api("GET", p);
@@ -208,6 +210,8 @@ describe("tenant isolation", () => {
       expect(r.text, p).not.toContain(MARK);
       expect(r.text.toLowerCase(), p).not.toContain(MARK.toLowerCase());
     }
+    expect((await B.api("GET", "/api/v2/job_statuses.json")).text).not.toContain(String(ids.job));
+    expect((await A.api("GET", "/api/v2/job_statuses.json")).text).toContain(String(ids.job));
     expect((await B.api("GET", "/api/v2/search/count.json?query=tags:isolation")).body).toEqual({ count: 0, count_capped: false });
     const tickets = await B.api("GET", "/api/v2/search.json?query=tags:isolation");
     expect(tickets.body.results).toEqual([]);

@@ -66,6 +66,8 @@ const envSchema = z.object({
   VAULTDESK_JOB_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(3),
   /** How long a process holds a job without renewing its claim; another process takes the job over after that. */
   VAULTDESK_JOB_LEASE_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+  /** How long a finished job's status (with its per-item results) is kept before it is removed. */
+  VAULTDESK_JOB_RETENTION_HOURS: z.coerce.number().min(0.01).max(24 * 365).default(24),
   /** Delays before each new attempt to send a mail the SMTP server refused or could not take; their number is the number of retries. */
   VAULTDESK_MAIL_RETRY_SECONDS: z
     .string()
@@ -97,6 +99,7 @@ export type Config = Readonly<{
   jobWorkers: number;
   jobPollMs: number;
   jobLeaseMs: number;
+  jobRetentionMs: number;
   /** Delays (ms) before each retry of an outgoing mail. */
   mailRetryMs: readonly number[];
 }>;
@@ -151,6 +154,7 @@ export function loadConfig(
     jobWorkers: e.VAULTDESK_JOB_WORKERS,
     jobPollMs: Math.round(e.VAULTDESK_JOB_POLL_SECONDS * 1000),
     jobLeaseMs: Math.round(e.VAULTDESK_JOB_LEASE_SECONDS * 1000),
+    jobRetentionMs: Math.round(e.VAULTDESK_JOB_RETENTION_HOURS * 3_600_000),
     mailRetryMs: Object.freeze(e.VAULTDESK_MAIL_RETRY_SECONDS.split(",").map((x) => Math.round(Number(x) * 1000))),
   });
 }

@@ -51,7 +51,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Background jobs; started once every module has defined its kinds. Stopped first on close, so
   // no job is left half-way through an item (the job goes back to the queue).
-  const jobs = new JobRunner(deps.db, deps.keyring, app.log, { workers: deps.config.jobWorkers, pollMs: deps.config.jobPollMs, leaseMs: deps.config.jobLeaseMs });
+  const jobs = new JobRunner(deps.db, deps.keyring, app.log, { workers: deps.config.jobWorkers, pollMs: deps.config.jobPollMs, leaseMs: deps.config.jobLeaseMs, retentionMs: deps.config.jobRetentionMs });
   app.decorate("jobs", jobs);
   app.addHook("onClose", async () => {
     await jobs.stop();

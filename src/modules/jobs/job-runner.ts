@@ -53,7 +53,12 @@ export type JobRunnerOptions = {
   pollMs: number;
   /** How long a claim lasts without renewal; another process may take the job over after that. */
   leaseMs: number;
+  /** Finished jobs older than this are removed (checked at most every PURGE_EVERY_MS); unset: kept. */
+  retentionMs?: number;
 };
+
+/** How often a process removes finished jobs past their retention. */
+const PURGE_EVERY_MS = 10 * 60_000;
 
 /**
  * Runs the durable jobs of job_statuses (0009_jobs.sql) in the server process.
@@ -80,6 +85,7 @@ export class JobRunner {
   private unsubscribe: (() => void) | undefined;
   private poll: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private lastPurge = 0;
   /** On the embedded database only this process can hold a live lease. */
   private readonly exclusive: boolean;
 
@@ -119,6 +125,10 @@ export class JobRunner {
     if (this.stopped || this.sweeping) return this.sweeping;
     this.sweeping = (async () => {
       try {
+        if (this.opts.retentionMs !== undefined && Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
+          this.lastPurge = Date.now();
+          await this.purge(this.opts.retentionMs);
+        }
         const rows = await this.db.system((c) => repo.dueTenants(c, [...this.handlers.keys()], this.worker, this.exclusive, 200));
         const now = Date.now();
         for (const r of rows) {
@@ -133,6 +143,18 @@ export class JobRunner {
       }
     })();
     return this.sweeping;
+  }
+
+  /** Removes finished jobs (every tenant's) that ended more than `retentionMs` ago; returns how many. */
+  async purge(retentionMs: number): Promise<number> {
+    const before = new Date(Date.now() - retentionMs);
+    let removed = 0;
+    // In batches, so a large backlog never holds many row locks in one transaction.
+    for (;;) {
+      const n = await this.db.system((c) => repo.purgeFinished(c, before, 1000));
+      removed += n;
+      if (n < 1000 || this.stopped) return removed;
+    }
   }
 
   /** Waits until no job is being worked on in this process (tests, shutdown). */

@@ -52,10 +52,28 @@ export const findJob = (tx: TenantTx, id: string) =>
     .where("id", "=", id)
     .executeTakeFirst();
 
+/** The tenant's jobs of the given types, newest first. */
+export const listJobs = (tx: TenantTx, types: readonly string[], limit: number) =>
+  tx.db
+    .selectFrom("job_statuses")
+    .select(["id", "job_type", "status", "total", "progress", "results", "message", "created_by"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("job_type", "in", [...types])
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+
 /** Tenants with due work, across tenants (owner role, through vd_jobs_due: ids only). */
 export async function dueTenants(owner: Conn, types: readonly string[], worker: string, ignoreLeases: boolean, limit: number): Promise<Array<{ tenant_id: string; next_run: Date }>> {
   const r = await sql<{ tenant_id: string; next_run: Date }>`SELECT tenant_id, next_run FROM vd_jobs_due(${[...types]}::text[], ${ignoreLeases}, ${worker}, ${limit})`.execute(owner);
   return r.rows;
+}
+
+/** Deletes up to `limit` finished jobs (any tenant's) that ended before `before` (owner role, through vd_jobs_purge). */
+export async function purgeFinished(owner: Conn, before: Date, limit: number): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT vd_jobs_purge(${before}, ${limit}) AS n`.execute(owner);
+  return Number(r.rows[0]?.n ?? 0);
 }
 
 /**

@@ -59,3 +59,4 @@ export function presentJob(ctx: RequestContext, j: { id: string; job_type: strin
 }
 
 export const findJob = repo.findJob;
+export const listJobs = repo.listJobs;

@@ -2,7 +2,7 @@ import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, notFound } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
 import type { ItemsHandler, ItemsPayload } from "../jobs/job-runner.ts";
-import { enqueueJob, findJob, presentJob, type JobStatusView } from "../jobs/jobs-service.ts";
+import { enqueueJob, findJob, listJobs, presentJob, type JobStatusView } from "../jobs/jobs-service.ts";
 import { isStaff } from "../users/users-policy.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import { createTicket, updateTicket } from "./tickets-service.ts";
@@ -94,4 +94,11 @@ export async function showJobStatus(ctx: RequestContext, id: string): Promise<Jo
   const j = await findJob(ctx.tx, id);
   if (!j || !TICKET_JOBS.has(j.job_type)) throw notFound();
   return presentJob(ctx, j);
+}
+
+/** The tenant's most recent ticket jobs, newest first (Zendesk's List Job Statuses). */
+export async function listJobStatuses(ctx: RequestContext, limit: number): Promise<JobStatusView[]> {
+  requireStaff(ctx);
+  const rows = await listJobs(ctx.tx, [...TICKET_JOBS], limit);
+  return rows.map((j) => presentJob(ctx, j));
 }

@@ -124,6 +124,13 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     },
   });
   defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/job_statuses", operationId: "listJobStatuses", tag: "tickets", auth: "user",
+    summary: "The tenant's most recent ticket jobs (bulk creates and updates), newest first; finished jobs are kept for VAULTDESK_JOB_RETENTION_HOURS.",
+    query: z.object({ per_page: z.coerce.number().int().min(1).max(100).default(100) }).passthrough(),
+    response: z.object({ job_statuses: z.array(jobStatusView) }),
+    handler: async (ctx, { query }) => ({ job_statuses: await jobs.listJobStatuses(ctx, query.per_page) }),
+  });
+  defineRoute(app, deps, {
     method: "GET", url: "/api/v2/job_statuses/:id", operationId: "showJobStatus", tag: "tickets", auth: "user",
     params: z.object({ id: z.string().uuid() }), response: z.object({ job_status: jobStatusView }),
     handler: async (ctx, { params }) => ({ job_status: await jobs.showJobStatus(ctx, params.id) }),
