@@ -122,7 +122,7 @@ describe("update_many and create_many as jobs", () => {
     expect(ids.indexOf(second)).toBeLessThan(ids.indexOf(first));
     expect(ids).not.toContain(foreign);
     expect(list.body.job_statuses.every((j: { job_type: string }) => j.job_type === "bulk_update_job" || j.job_type === "bulk_create_job")).toBe(true);
-    expect(list.body.job_statuses.find((j: { id: string }) => j.id === second)).toMatchObject({ status: "completed", total: 2, progress: 2 });
+    expect(list.body.job_statuses.find((j: { id: string }) => j.id === second)).toMatchObject({ status: "completed", total: 2, progress: 2, created_at: expect.stringMatching(/^\d{4}-/), finished_at: expect.stringMatching(/^\d{4}-/) });
     expect((await a.api("GET", "/api/v2/job_statuses.json?per_page=1")).body.job_statuses).toHaveLength(1);
     expect((await a.api("GET", "/api/v2/job_statuses.json?per_page=0")).status).toBeGreaterThanOrEqual(400);
     expect((await a.api("GET", "/api/v2/job_statuses.json", undefined, null)).status).toBe(401);

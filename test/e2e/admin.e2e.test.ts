@@ -294,6 +294,28 @@ describe("admin center in Chromium", () => {
     await expectInert(phone);
   });
 
+  it("lists bulk jobs with their progress and the tickets they could not change", async () => {
+    await adminNav(owner, "Bulk jobs").click();
+    await visible(owner.getByText("No bulk jobs lately."));
+    // A bulk create of three tickets, one refused (a new ticket cannot start closed), queued through the API.
+    const s = await httpJson("POST", "/api/v2/session.json", "acme.localhost", { body: { email: "ann@acme.test", password: PASSWORD } });
+    const cookie = (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
+    const queued = await httpJson("POST", "/api/v2/tickets/create_many.json", "acme.localhost", {
+      headers: { cookie, "x-csrf-token": s.body.session.csrf_token },
+      body: { tickets: [{ subject: "one", comment: { body: "1" } }, { subject: "two", comment: { body: "2" }, status: "closed" }, { subject: "three", comment: { body: "3" } }] },
+    });
+    expect(queued.status).toBe(200);
+    await owner.reload();
+    const row = owner.locator("table.admin tbody tr").first();
+    await visible(row.getByText("Bulk create"));
+    // The page asks again while the job runs, so it ends on the finished state by itself.
+    await visible(row.getByText("Completed"));
+    await visible(row.getByText("3 of 3"));
+    await expect.poll(() => row.locator("td").nth(3).textContent()).toBe("1");
+    await shot(owner, "admin-jobs-desktop");
+    await expectAccessible(owner, "the bulk jobs page");
+  });
+
   it("shows a second tenant's admin none of the first tenant's people or audit entries", async () => {
     const out = await cli(h.dataDir, "tenant", "create", "--subdomain", "beta", "--owner-email", "owner@beta.test");
     expect(out.code, out.stderr).toBe(0);

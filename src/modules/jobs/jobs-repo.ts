@@ -47,7 +47,7 @@ export async function insertJob(
 export const findJob = (tx: TenantTx, id: string) =>
   tx.db
     .selectFrom("job_statuses")
-    .select(["id", "job_type", "status", "total", "progress", "results", "message", "created_by"])
+    .select(["id", "job_type", "status", "total", "progress", "results", "message", "created_by", "created_at", "finished_at"])
     .where("tenant_id", "=", tx.tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
@@ -56,7 +56,7 @@ export const findJob = (tx: TenantTx, id: string) =>
 export const listJobs = (tx: TenantTx, types: readonly string[], limit: number) =>
   tx.db
     .selectFrom("job_statuses")
-    .select(["id", "job_type", "status", "total", "progress", "results", "message", "created_by"])
+    .select(["id", "job_type", "status", "total", "progress", "results", "message", "created_by", "created_at", "finished_at"])
     .where("tenant_id", "=", tx.tenantId)
     .where("job_type", "in", [...types])
     .orderBy("created_at", "desc")

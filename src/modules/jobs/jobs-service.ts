@@ -41,11 +41,17 @@ export type JobStatusView = {
   progress: number;
   message: string | null;
   results: Array<Record<string, unknown>>;
+  /** Vaultdesk: when the job was queued and when it ended (null while it runs). */
+  created_at?: string;
+  finished_at?: string | null;
 };
 
 const MESSAGES: Record<string, string> = { queued: "Queued", working: "Working", completed: "Completed", failed: "Failed" };
 
-export function presentJob(ctx: RequestContext, j: { id: string; job_type: string; status: string; total: number; progress: number; results: unknown[]; message: string | null }): JobStatusView {
+export function presentJob(
+  ctx: RequestContext,
+  j: { id: string; job_type: string; status: string; total: number; progress: number; results: unknown[]; message: string | null; created_at?: Date; finished_at?: Date | null },
+): JobStatusView {
   return {
     id: j.id,
     url: `${ctx.apiBase}/job_statuses/${j.id}.json`,
@@ -55,6 +61,7 @@ export function presentJob(ctx: RequestContext, j: { id: string; job_type: strin
     progress: j.progress,
     message: j.message ?? MESSAGES[j.status] ?? null,
     results: j.results as Array<Record<string, unknown>>,
+    ...(j.created_at ? { created_at: j.created_at.toISOString(), finished_at: j.finished_at ? j.finished_at.toISOString() : null } : {}),
   };
 }
 

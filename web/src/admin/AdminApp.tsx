@@ -9,6 +9,7 @@ import { AuditLogPage } from "./AuditLogPage.tsx";
 import { GroupPage, GroupsPage } from "./GroupsPage.tsx";
 import { HelpCenterSettingsPage } from "./HelpCenterSettingsPage.tsx";
 import { InvitationsPage } from "./InvitationsPage.tsx";
+import { JobsPage } from "./JobsPage.tsx";
 import { OrganizationPage, OrganizationsPage } from "./OrganizationsPage.tsx";
 import { NewPersonPage, PeoplePage, PersonPage } from "./PeoplePage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
@@ -28,6 +29,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/organizations", label: "admin.nav.organizations" },
   { path: "/admin/tokens", label: "admin.nav.tokens" },
   { path: "/admin/audit", label: "admin.nav.audit" },
+  { path: "/admin/jobs", label: "admin.nav.jobs" },
   { path: "/admin/account", label: "admin.nav.account" },
   { path: "/admin/help-center", label: "admin.nav.helpCenter" },
 ];
@@ -142,6 +144,7 @@ function AdminShell(props: { me: AdminUser; onSignedOut: () => void }) {
   else if (org) content = <OrganizationPage key={org[1]} id={Number(org[1])} />;
   else if (path === "/admin/tokens") content = <TokensPage />;
   else if (path === "/admin/audit") content = <AuditLogPage />;
+  else if (path === "/admin/jobs") content = <JobsPage />;
   else if (path === "/admin/account") content = <AccountPage />;
   else if (path === "/admin/help-center") content = <HelpCenterSettingsPage />;
   else

@@ -1,0 +1,91 @@
+import { useEffect, useState } from "react";
+import { api, explain } from "../api.ts";
+import { ErrorText } from "../components/Field.tsx";
+import { formatDate, t } from "../i18n/index.ts";
+import { PageHeading } from "../router.tsx";
+
+type Job = {
+  id: string;
+  job_type: string;
+  status: "queued" | "working" | "completed" | "failed";
+  total: number;
+  progress: number;
+  results: Array<{ success?: boolean }>;
+  created_at?: string;
+  finished_at?: string | null;
+};
+
+/** How often the page asks again while a job is still queued or working. */
+const REFRESH_MS = 2000;
+
+/**
+ * `/admin/jobs`: the tenant's recent bulk ticket jobs (GET /api/v2/job_statuses), with progress
+ * while they run and how many tickets each could not change. Finished jobs disappear after the
+ * retention the server is configured with.
+ */
+export function JobsPage() {
+  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = () =>
+      api<{ job_statuses: Job[] }>("GET", "job_statuses.json").then(
+        (r) => {
+          if (stopped) return;
+          setJobs(r.job_statuses);
+          setError(null);
+          if (r.job_statuses.some((j) => j.status === "queued" || j.status === "working")) timer = setTimeout(load, REFRESH_MS);
+        },
+        (err: unknown) => {
+          if (!stopped) setError(explain(err));
+        },
+      );
+    void load();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, []);
+  const kind = (type: string) => (type === "bulk_update_job" ? t("admin.jobs.update") : type === "bulk_create_job" ? t("admin.jobs.create") : type);
+  return (
+    <main id="main" className="main">
+      <PageHeading>{t("admin.jobs.title")}</PageHeading>
+      <p className="muted">{t("admin.jobs.intro")}</p>
+      <ErrorText text={error} />
+      {!jobs && !error ? <p role="status">{t("app.loading")}</p> : null}
+      {jobs && jobs.length === 0 ? <p className="empty">{t("admin.jobs.empty")}</p> : null}
+      {jobs && jobs.length > 0 ? (
+        <table className="admin">
+          <caption className="sr-only">{t("admin.jobs.title")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("admin.jobs.kind")}</th>
+              <th scope="col">{t("admin.jobs.status")}</th>
+              <th scope="col">{t("admin.jobs.progress")}</th>
+              <th scope="col">{t("admin.jobs.failed")}</th>
+              <th scope="col">{t("admin.jobs.queued")}</th>
+              <th scope="col">{t("admin.jobs.finished")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((j) => (
+              <tr key={j.id}>
+                <td data-label={t("admin.jobs.kind")} className="primary state">
+                  {kind(j.job_type)}
+                </td>
+                <td data-label={t("admin.jobs.status")} className="state">{t(`admin.jobs.status.${j.status}`)}</td>
+                <td data-label={t("admin.jobs.progress")} className="state">
+                  <progress max={j.total} value={j.progress} aria-label={t("admin.jobs.progressOf", { done: j.progress, total: j.total })} /> {t("admin.jobs.progressOf", { done: j.progress, total: j.total })}
+                </td>
+                <td data-label={t("admin.jobs.failed")}>{j.results.filter((r) => r.success === false).length}</td>
+                <td data-label={t("admin.jobs.queued")}>{j.created_at ? <time dateTime={j.created_at}>{formatDate(j.created_at)}</time> : "—"}</td>
+                <td data-label={t("admin.jobs.finished")}>{j.finished_at ? <time dateTime={j.finished_at}>{formatDate(j.finished_at)}</time> : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </main>
+  );
+}
