@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SetupGate } from "../src/modules/setup/setup-service.ts";
+import { SetupToken } from "../src/platform/setup-token.ts";
 import { buildTenant, buildUser, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 
 /**
@@ -58,7 +58,7 @@ describe("invitations", () => {
     const { token, url, id, email, status, role } = r.body.invitation;
     expect({ email, status, role }).toEqual({ email: "new.agent@example.test", status: "pending", role: "agent" });
     expect(token).toMatch(/^vdi_[A-Za-z0-9_-]{43}$/);
-    expect(url).toBe(`http://${a.host}/invite?token=${token}`);
+    expect(url).toBe(`${a.origin}/invite?token=${token}`);
 
     // The list never shows the secret again.
     const list = await a.api("GET", "/api/v2/invitations.json");
@@ -365,7 +365,7 @@ describe("account", () => {
 
   it("stores the team name given at first-run setup", async () => {
     const empty = await openEmptyDatabase();
-    const gate = new SetupGate();
+    const gate = new SetupToken();
     const s = await startTestApp({ db: empty.db, setup: gate });
     try {
       const created = await s.request({

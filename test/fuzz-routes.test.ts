@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registeredRoutes } from "../src/server/route.ts";
+import { registeredRoutes } from "../src/platform/http/route.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { chainQueued } from "../src/modules/audit/audit-service.ts";
 

@@ -1,13 +1,15 @@
 import crypto from "node:crypto";
+import { makeContext } from "../src/platform/context.ts";
+import { currentStaffActor } from "../src/modules/users/users-service.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { JobRunner, type ItemsHandler } from "../src/modules/jobs/job-runner.ts";
-import { claimNext } from "../src/modules/jobs/jobs-repo.ts";
-import { enqueueJob } from "../src/modules/jobs/jobs-service.ts";
+import { JobRunner, type ItemsHandler } from "../src/platform/jobs/job-runner.ts";
+import { claimNext } from "../src/platform/jobs/jobs-repo.ts";
+import { enqueueJob } from "../src/platform/jobs/jobs.ts";
 import { bulkUpdateHandler } from "../src/modules/tickets/tickets-jobs.ts";
 import type { Database } from "../src/platform/db/database.ts";
 import { buildTenant, buildUser, openTestDatabase, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
@@ -134,7 +136,7 @@ describe("update_many and create_many as jobs", () => {
     await waitForJob(c, done);
     // A job still waiting (of a kind no runner here knows, due tomorrow) must survive any purge.
     const waitingId = await t.db.tenant(c.tenantId, async (tx) => {
-      const ctx = { tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" as const }, requestId: "test", ip: undefined, apiBase: "" };
+      const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "test", now: () => new Date() });
       return enqueueJob(ctx, { type: "test_waiting", total: 1, payload: {}, createdBy: null, maxAttempts: 1, runAfter: new Date(Date.now() + 86_400_000) });
     });
     const runner = new JobRunner(t.db, t.keyring, { warn: () => undefined }, { workers: 0, pollMs: 60_000, leaseMs: 10_000 });
@@ -180,6 +182,7 @@ describe("claims and leases", () => {
   const counting: ItemsHandler<{ n: number }> = {
     kind: "items",
     type: "test_count",
+    actor: currentStaffActor,
     async runItem(ctx, _input, index) {
       seen.push(`${ctx.tx.tenantId}:${index}`);
       return { index, success: true };
@@ -193,7 +196,7 @@ describe("claims and leases", () => {
   async function enqueue(db: Database, tenant: TestTenant, total: number): Promise<string> {
     const owner = await ownerId(tenant);
     return db.tenant(tenant.tenantId, async (tx) => {
-      const ctx = { tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" as const }, requestId: "test", ip: undefined, apiBase: "" };
+      const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "test", now: () => new Date() });
       return enqueueJob(ctx, { type: "test_count", total, payload: { ip: null, apiBase: "", input: { n: total } }, createdBy: owner, maxAttempts: 3 });
     });
   }

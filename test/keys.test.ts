@@ -1,7 +1,8 @@
 import { sql } from "kysely";
+import { makeContext } from "../src/platform/context.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEALED_COLUMNS } from "../src/modules/keys/keys-repo.ts";
-import { enqueueJob, payloadRef } from "../src/modules/jobs/jobs-service.ts";
+import { enqueueJob, payloadRef } from "../src/platform/jobs/jobs.ts";
 import { resumeRotations, rotateTenantKey } from "../src/modules/keys/keys-service.ts";
 import { shredTenant } from "../src/modules/tenants/tenants-service.ts";
 import { verifyChain } from "../src/modules/audit/audit-service.ts";
@@ -47,7 +48,7 @@ describe("key rotation", () => {
     expect((await a.api("POST", "/api/v2/invitations.json", { invitation: { email: "new.agent@x.test", role: "agent" } })).status).toBe(201);
     // A job still waiting to run holds its sealed input.
     const job = await t.db.tenant(a.tenantId, async (tx) => {
-      const ctx = { tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" as const }, requestId: "rot", ip: undefined, apiBase: "" };
+      const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "rot", now: () => new Date() });
       return enqueueJob(ctx, { type: "mail", total: 1, payload: { to: "waiting@x.test" }, createdBy: null, maxAttempts: 1, runAfter: new Date(Date.now() + 86_400_000) });
     });
     const before = await versions(a.tenantId);

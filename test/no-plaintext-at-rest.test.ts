@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
+import { makeContext } from "../src/platform/context.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { openDatabase } from "../src/platform/db/database.ts";
 import { buildTenant, startTestApp, waitForJob, type TestApp } from "./support/harness.ts";
-import { enqueueJob } from "../src/modules/jobs/jobs-service.ts";
+import { enqueueJob } from "../src/platform/jobs/jobs.ts";
 
 /**
  * Content and personal data never reach storage in clear: a marker and an e-mail address written
@@ -56,7 +57,7 @@ async function writeEverything(t: TestApp) {
   expect(bulk.status).toBe(200);
   expect((await waitForJob(a, bulk.body.job_status.id)).status).toBe("completed");
   const later = await t.db.tenant(a.tenantId, async (tx) => {
-    const ctx = { tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" as const }, requestId: "rest", ip: undefined, apiBase: "" };
+    const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "rest", now: () => new Date() });
     return enqueueJob(ctx, { type: "mail", total: 1, payload: { to: EMAIL, subject: `${MARKER} subject`, text: `${MARKER} text`, language: "en", notAfter: null }, createdBy: null, maxAttempts: 1, runAfter: new Date(Date.now() + 86_400_000) });
   });
   const queued = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "payload_sealed"]).where("id", "=", later).executeTakeFirstOrThrow());

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registeredRoutes } from "../src/server/route.ts";
+import { registeredRoutes } from "../src/platform/http/route.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 
 /**

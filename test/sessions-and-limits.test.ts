@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createTenant } from "../src/modules/tenants/tenants-service.ts";
-import { createSharedRateLimiter } from "../src/server/rate-limit.ts";
+import { createSharedRateLimiter } from "../src/platform/rate-limiter.ts";
 import { openDatabase, SchemaTooNewError } from "../src/platform/db/database.ts";
 import { buildTenant, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SetupGate } from "../src/modules/setup/setup-service.ts";
+import { SetupToken } from "../src/platform/setup-token.ts";
 import { openEmptyDatabase, startTestApp, type TestApp } from "./support/harness.ts";
 
 let t: TestApp;
 let empty: Awaited<ReturnType<typeof openEmptyDatabase>>;
-const gate = new SetupGate();
+const gate = new SetupToken();
 
 beforeAll(async () => {
   empty = await openEmptyDatabase();

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registeredRoutes } from "../src/server/route.ts";
+import { registeredRoutes } from "../src/platform/http/route.ts";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 
 /**
@@ -145,6 +145,9 @@ const plans: Record<string, Plan> = {
   updateHelpCenterSettings: { kind: "own" },
   requestSigninLink: { kind: "own" },
   redeemSigninLink: { kind: "own" },
+  // The installation's first-run setup: no tenant is involved (test/setup.test.ts).
+  showSetup: { kind: "own" },
+  createFirstAccount: { kind: "own" },
 };
 
 const missingFor = (resource: string) => (resource === "job" ? missingUuid : 999_999);

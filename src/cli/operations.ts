@@ -5,6 +5,7 @@ import { verifyChain } from "../modules/audit/audit-service.ts";
 import { createTenant, findTenant, listTenants, shredTenant } from "../modules/tenants/tenants-service.ts";
 import { AppError } from "../platform/errors.ts";
 import { rotateTenantKey } from "../modules/keys/keys-service.ts";
+import { PublicUrls } from "../platform/urls.ts";
 
 /**
  * Operator commands. The CLI runs them in-process when it owns the data folder, or sends them
@@ -15,8 +16,10 @@ export const operations = {
     input: z.object({ subdomain, ownerEmail: email, ownerName: name.optional(), teamName: name.optional() }),
     run: async (rt: Runtime, a: { subdomain: string; ownerEmail: string; ownerName?: string | undefined; teamName?: string | undefined }) => {
       const t = await createTenant(rt.db, rt.keyring, a);
-      const port = rt.listenPort ?? rt.config.port;
-      return { subdomain: t.subdomain, ownerEmail: t.ownerEmail, oneTimePassword: t.oneTimePassword, apiToken: t.apiToken, url: `http://${t.subdomain}.${rt.config.baseDomain}:${port}/` };
+      const urls = new PublicUrls(rt.config);
+      if (rt.listenPort !== undefined) urls.listening(rt.listenPort);
+      const isDefault = rt.config.defaultTenant ? rt.config.defaultTenant === t.subdomain : t.isDefault;
+      return { subdomain: t.subdomain, ownerEmail: t.ownerEmail, oneTimePassword: t.oneTimePassword, apiToken: t.apiToken, url: `${urls.tenantOrigin({ subdomain: t.subdomain, isDefault })}/` };
     },
   },
   "tenant.list": {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { AppDeps } from "../server/deps.ts";
+import type { AppDeps } from "../platform/deps.ts";
 import * as admin from "./admin/admin-routes.ts";
 import * as audit from "./audit/audit-routes.ts";
 import * as groups from "./groups/groups-routes.ts";

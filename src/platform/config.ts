@@ -25,8 +25,21 @@ const envSchema = z.object({
   VAULTDESK_BASE_DOMAIN: z
     .string()
     .max(253)
-    .regex(/^[a-z0-9.-]+$/, "must be a lower-case host name such as helpdesk.example.com")
-    .default("localhost"),
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "must be a lower-case host name such as helpdesk.example.com")
+    .optional(),
+  /** The installation's public address: scheme, host (the base domain) and port of every link the server writes. */
+  VAULTDESK_PUBLIC_URL: z
+    .string()
+    .max(2048)
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === "http:" || u.protocol === "https:") && u.username === "" && u.password === "" && (u.pathname === "/" || u.pathname === "") && u.search === "" && u.hash === "";
+      } catch {
+        return false;
+      }
+    }, "must be an http:// or https:// address with no path, such as https://helpdesk.example.com or http://localhost:8080")
+    .optional(),
   VAULTDESK_DEFAULT_TENANT: z
     .string()
     .max(63)
@@ -36,6 +49,8 @@ const envSchema = z.object({
   VAULTDESK_DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
   VAULTDESK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(2500),
   VAULTDESK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  /** Longest time a client may take to send a whole request (headers and body); slower ones are cut off. */
+  VAULTDESK_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   VAULTDESK_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   VAULTDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   VAULTDESK_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
@@ -83,10 +98,14 @@ export type Config = Readonly<{
   databaseUrl: string | undefined;
   dbPoolSize: number;
   masterKeyBase64: string | undefined;
+  /** Tenants live at `<subdomain>.<baseDomain>`. */
   baseDomain: string;
+  /** VAULTDESK_PUBLIC_URL; undefined: `http://<baseDomain>:<listening port>` (see platform/urls.ts). */
+  publicUrl: URL | undefined;
   defaultTenant: string | undefined;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
+  requestTimeoutMs: number;
   sessionIdleMinutes: number;
   sessionMaxHours: number;
   trustProxy: boolean;
@@ -132,6 +151,13 @@ export function loadConfig(
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  const publicUrl = e.VAULTDESK_PUBLIC_URL === undefined ? undefined : new URL(e.VAULTDESK_PUBLIC_URL);
+  const baseDomain = e.VAULTDESK_BASE_DOMAIN ?? publicUrl?.hostname ?? "localhost";
+  if (publicUrl && publicUrl.hostname !== baseDomain) {
+    throw new ConfigError(
+      `Invalid configuration:\n  VAULTDESK_PUBLIC_URL: its host (${publicUrl.hostname}) must be VAULTDESK_BASE_DOMAIN (${baseDomain}); tenants are served at <subdomain>.${baseDomain}`,
+    );
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -139,10 +165,12 @@ export function loadConfig(
     databaseUrl: e.DATABASE_URL,
     dbPoolSize: e.VAULTDESK_DB_POOL_SIZE ?? defaultPoolSize(),
     masterKeyBase64: e.VAULTDESK_MASTER_KEY,
-    baseDomain: e.VAULTDESK_BASE_DOMAIN,
+    baseDomain,
+    publicUrl,
     defaultTenant: e.VAULTDESK_DEFAULT_TENANT,
     rateLimitPerMinute: e.VAULTDESK_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.VAULTDESK_BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.VAULTDESK_REQUEST_TIMEOUT_SECONDS * 1000,
     sessionIdleMinutes: e.VAULTDESK_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.VAULTDESK_SESSION_MAX_HOURS,
     trustProxy: e.VAULTDESK_TRUST_PROXY === "true",

@@ -1,27 +1,58 @@
+import crypto from "node:crypto";
 import type { TenantTx } from "./db/database.ts";
 import type { TenantSealer } from "./crypto/keyring.ts";
 import type { Role } from "./db/schema.ts";
 
 /** Who acts. Users carry both their internal uuid and their public per-tenant id. */
-export type Actor =
-  | { kind: "user"; userId: string; niceId: number; role: Role; scopes: readonly string[]; via: "token" | "session" }
-  | { kind: "anonymous" }
-  | { kind: "system" }
-  | { kind: "operator" };
+export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; scopes: readonly string[]; via: "token" | "session" };
+/**
+ * `operator`: the command line (or the server acting for it); `setup`: the person at the
+ * first-run setup page, before any account (and so any user) exists.
+ */
+export type Actor = UserActor | { kind: "anonymous" } | { kind: "system" } | { kind: "operator" } | { kind: "setup" };
 
 /** Everything a service needs to act for one request inside one tenant transaction. */
 export interface RequestContext {
   readonly tx: TenantTx;
   readonly sealer: TenantSealer;
   readonly actor: Actor;
+  /** The server's own id for the request (never one a client chose). */
   readonly requestId: string;
   /** Client address, sealed before it is stored anywhere. */
   readonly ip: string | undefined;
-  /** `scheme://host/api/v2`, for the `url` fields of presented resources. */
+  /** `scheme://host/api/v2` of the tenant, from configuration (platform/urls.ts), for `url` fields and links. */
   readonly apiBase: string;
+  /** The clock of the deployment (injected in tests of expiry and retention). */
+  readonly now: () => Date;
 }
 
-export function actorUser(ctx: RequestContext) {
+/** Builds a context; the one way, whether for a request, a job, or an operator command. */
+export function makeContext(c: {
+  tx: TenantTx;
+  sealer: TenantSealer;
+  actor: Actor;
+  now: () => Date;
+  requestId?: string | undefined;
+  ip?: string | undefined;
+  apiBase?: string | undefined;
+}): RequestContext {
+  return {
+    tx: c.tx,
+    sealer: c.sealer,
+    actor: c.actor,
+    now: c.now,
+    requestId: c.requestId ?? `op-${crypto.randomUUID().slice(0, 8)}`,
+    ip: c.ip,
+    apiBase: c.apiBase ?? "",
+  };
+}
+
+/** The same request, acting as another user (a person who just signed in, a job's creator). */
+export function actingAs(ctx: RequestContext, user: { id: string; niceId: number; role: Role }, via: UserActor["via"] = "session", scopes: readonly string[] = ["read", "write"]): RequestContext {
+  return { ...ctx, actor: { kind: "user", userId: user.id, niceId: user.niceId, role: user.role, scopes, via } };
+}
+
+export function actorUser(ctx: Pick<RequestContext, "actor">): UserActor {
   if (ctx.actor.kind !== "user") throw new Error("a signed-in user is required");
   return ctx.actor;
 }

@@ -75,3 +75,11 @@ export const forbidden = (description?: string): AppError =>
 export function invalid(field: string, description: string, error = "InvalidValue"): AppError {
   return new AppError("RecordInvalid", { details: { [field]: [{ description, error }] } });
 }
+
+/**
+ * A refusal that must still commit what the handler recorded (the audit of a failed sign-in): the
+ * route wrapper commits the transaction, then answers with `error`.
+ */
+export class CommitThenFail {
+  constructor(readonly error: AppError) {}
+}

@@ -1,66 +1,96 @@
 import crypto from "node:crypto";
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import qs from "qs";
+import type { AppDeps, AppInput } from "../platform/deps.ts";
 import { AppError } from "../platform/errors.ts";
-import type { AppDeps } from "./deps.ts";
-import { registerErrorHandling } from "./errors.ts";
-import { createTenantResolver } from "./tenancy.ts";
-import { modules } from "../modules/index.ts";
-import { registerWeb } from "./web.ts";
+import { JobRunner } from "../platform/jobs/job-runner.ts";
+import { mailJobHandler } from "../platform/jobs/mail-job.ts";
+import { createMailer } from "../platform/mail.ts";
+import { PublicUrls } from "../platform/urls.ts";
 import { AuditChainer } from "../modules/audit/audit-chainer.ts";
-import { JobRunner } from "../modules/jobs/job-runner.ts";
-
-declare module "fastify" {
-  interface FastifyInstance {
-    /** Durable background jobs; modules define their kinds of job on it while they register. */
-    jobs: JobRunner;
-  }
-}
+import { createAuthenticator } from "../modules/identity/identity-auth.ts";
+import { modules } from "../modules/index.ts";
+import { registerErrorHandling, renderError } from "./errors.ts";
+import { checkHost, createTenantResolver } from "./tenancy.ts";
+import { registerWeb } from "./web.ts";
 
 /**
- * Assembles the HTTP app: request ids, security headers, tenant resolution by host, body limits,
- * error rendering, the OpenAPI document, and every module's routes. Modules register themselves.
+ * Assembles the HTTP app: request ids, security headers, host checks and tenant resolution,
+ * body limits and timeouts, error rendering, the OpenAPI document, outgoing mail and background
+ * jobs, and every module's routes. Modules register themselves.
  */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(input: AppInput): Promise<FastifyInstance> {
+  const { config } = input;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: deps.config.bodyLimitBytes,
-    trustProxy: deps.config.trustProxy,
-    genReqId: (req) => {
-      const given = req.headers["x-request-id"];
-      return typeof given === "string" && /^[A-Za-z0-9_.-]{8,64}$/.test(given) ? given : crypto.randomUUID();
-    },
+    loggerInstance: input.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // The server's own id for every request: a client-chosen one would reach the audit trail.
+    genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
+    // A client that sends its request slowly (headers or body) is cut off, not waited for forever.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs + 5_000,
+    keepAliveTimeout: 10_000,
     // Zendesk paths end in `.json`; route on the path without it.
     rewriteUrl: (req) => (req.url ?? "/").replace(/\.json(?=$|\?)/, ""),
     routerOptions: {
       querystringParser: (s: string) => qs.parse(s, { depth: 2, parameterLimit: 100, arrayLimit: 100 }) as Record<string, unknown>,
       ignoreTrailingSlash: true,
     },
+    // Errors Fastify raises before routing (a malformed URL) go through the same renderer and headers.
+    frameworkErrors: (err, req, reply) => {
+      securityHeaders(reply, req.id, req.protocol === "https");
+      renderError(err, req, reply);
+    },
     return503OnClosing: true,
     forceCloseConnections: false,
   });
+  app.server.headersTimeout = Math.min(20_000, config.requestTimeoutMs);
+
+  const urls = new PublicUrls(config);
+  app.addHook("onListen", async () => {
+    const addr = app.server.address();
+    if (addr && typeof addr === "object") urls.listening(addr.port);
+  });
+  const mailer = input.mailer ?? createMailer(config);
+  // Background jobs; started once every module has defined its kinds. Stopped first on close, so
+  // no job is left half-way through an item (the job goes back to the queue), then mail closes.
+  const jobs = new JobRunner(input.db, input.keyring, app.log, {
+    workers: config.jobWorkers,
+    pollMs: config.jobPollMs,
+    leaseMs: config.jobLeaseMs,
+    retentionMs: config.jobRetentionMs,
+    now: input.now,
+  });
+  jobs.define(mailJobHandler(mailer, config.mailRetryMs));
+  const deps: AppDeps = { ...input, urls, mailer, jobs, authenticator: createAuthenticator(input) };
 
   // Links the audit entries requests queue into each tenant's hash chain, right after they commit.
   const chainer = new AuditChainer(deps.db, app.log).start();
   app.addHook("onClose", async () => {
-    await chainer.stop();
-  });
-  // Background jobs; started once every module has defined its kinds. Stopped first on close, so
-  // no job is left half-way through an item (the job goes back to the queue).
-  const jobs = new JobRunner(deps.db, deps.keyring, app.log, { workers: deps.config.jobWorkers, pollMs: deps.config.jobPollMs, leaseMs: deps.config.jobLeaseMs, retentionMs: deps.config.jobRetentionMs });
-  app.decorate("jobs", jobs);
-  app.addHook("onClose", async () => {
     await jobs.stop();
+    mailer.close();
+    await chainer.stop();
   });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("tenant", undefined);
   app.decorateRequest("passwordChangeRequired", false);
+  // Widely used Zendesk clients send `Content-Type: application/json` with an empty body on
+  // DELETE (and sometimes PUT): an empty body is no body, on every method.
+  const defaultJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if (typeof body === "string" && body.trim() === "") {
+      done(null, undefined);
+      return;
+    }
+    defaultJson(req, body as string, done);
+  });
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -79,19 +109,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
 
   app.addHook("onRequest", async (req, reply) => {
-    reply.header("X-Request-Id", req.id);
-    reply.header("X-Content-Type-Options", "nosniff");
-    reply.header("X-Frame-Options", "DENY");
-    reply.header("Referrer-Policy", "no-referrer");
-    reply.header("Cross-Origin-Opener-Policy", "same-origin");
-    reply.header("Cross-Origin-Resource-Policy", "same-origin");
-    reply.header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-    reply.header(
-      "Content-Security-Policy",
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    );
-    if (req.protocol === "https") reply.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-    reply.header("Cache-Control", "no-store");
+    securityHeaders(reply, req.id, req.protocol === "https");
+    // A Host header that is not a plain host name (URL userinfo, spaces, a second host) is refused
+    // before anything reads it.
+    checkHost(req, config.trustProxy);
   });
 
   const resolveTenant = createTenantResolver(deps);
@@ -124,9 +145,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get("/api/v2/openapi", { schema: { hide: true } }, async () => app.swagger());
 
-  await registerWeb(app, deps.config.webDist === undefined ? {} : { dist: deps.config.webDist });
-  app.setNotFoundHandler(async () => {
-    throw new AppError("InvalidEndpoint", { description: "The requested path does not exist." });
-  });
+  await registerWeb(app, config.webDist === undefined ? {} : { dist: config.webDist });
   return app;
+}
+
+/** The headers every answer carries, whatever produced it. */
+function securityHeaders(reply: FastifyReply, requestId: string, https: boolean): void {
+  reply.header("X-Request-Id", requestId);
+  reply.header("X-Content-Type-Options", "nosniff");
+  reply.header("X-Frame-Options", "DENY");
+  reply.header("Referrer-Policy", "no-referrer");
+  reply.header("Cross-Origin-Opener-Policy", "same-origin");
+  reply.header("Cross-Origin-Resource-Policy", "same-origin");
+  reply.header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+  reply.header(
+    "Content-Security-Policy",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  );
+  if (https) reply.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  reply.header("Cache-Control", "no-store");
 }

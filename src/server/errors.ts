@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, statusOf, type FieldDetail } from "../platform/errors.ts";
 import { TenantKeysMissingError } from "../platform/crypto/keyring.ts";
@@ -32,7 +32,12 @@ function fromDriver(err: { code?: unknown }): AppError | undefined {
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((rawErr: FastifyError | AppError | Error, req, reply) => {
+  app.setErrorHandler((rawErr: FastifyError | AppError | Error, req, reply) => renderError(rawErr, req, reply));
+}
+
+/** Renders any error as a Zendesk error body with its status; unknown ones as a plain 500. */
+export function renderError(rawErr: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  {
     let err: AppError | undefined;
     if (rawErr instanceof AppError) err = rawErr;
     else if (rawErr instanceof TenantKeysMissingError) err = new AppError("TenantGone");
@@ -71,5 +76,5 @@ export function registerErrorHandling(app: FastifyInstance): void {
           : { error: err.code, description: err.description };
     if (err.details) body.details = err.details;
     reply.code(status).send(body);
-  });
+  }
 }

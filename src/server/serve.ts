@@ -4,16 +4,17 @@ import { createLogger } from "../platform/logging.ts";
 import { openRuntime, type Runtime } from "../platform/runtime.ts";
 import { listTenants } from "../modules/tenants/tenants-service.ts";
 import { resumeRotations } from "../modules/keys/keys-service.ts";
-import { SetupGate } from "../modules/setup/setup-service.ts";
+import { createMemoryRateLimiter, createSharedRateLimiter } from "../platform/rate-limiter.ts";
+import { SetupToken } from "../platform/setup-token.ts";
+import { PublicUrls } from "../platform/urls.ts";
 import { buildApp } from "./app.ts";
 import { startOperatorSocket } from "./operator-socket.ts";
-import { createMemoryRateLimiter, createSharedRateLimiter } from "./rate-limit.ts";
 
 /** Starts a Vaultdesk server process: migrations, HTTP, the operator socket, graceful shutdown. */
 export async function serve(config: Config): Promise<{ app: FastifyInstance; runtime: Runtime; stop(): Promise<void> }> {
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, { migrate: true });
-  const setup = new SetupGate();
+  const setup = new SetupToken();
   const app = await buildApp({ setup, config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: config.databaseUrl ? createSharedRateLimiter(runtime.db) : createMemoryRateLimiter(), now: () => new Date() });
   // Graceful shutdown: count requests in flight; once draining, new requests get 503 (and
   // /readyz says not ready) while those already accepted run to completion.
@@ -33,7 +34,9 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
 
   const port = (app.server.address() as { port: number }).port;
   runtime.listenPort = port;
-  const base = `http://${config.baseDomain}:${port}`;
+  const urls = new PublicUrls(config);
+  urls.listening(port);
+  const base = urls.origin;
   const say = (s: string) => process.stdout.write(s + "\n");
   say(`Vaultdesk is listening on ${base} (${config.databaseUrl ? "PostgreSQL" : `embedded database in ${config.dataDir}`})`);
   if (runtime.masterKeyCreated) say(`A new master key was written to ${config.dataDir}/master.key (mode 0600). Back it up: without it the data cannot be read.`);

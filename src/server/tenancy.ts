@@ -1,18 +1,38 @@
-import type { AppDeps, ResolvedTenant } from "./deps.ts";
+import type { FastifyRequest } from "fastify";
+import type { AppDeps, ResolvedTenant } from "../platform/deps.ts";
+import { AppError } from "../platform/errors.ts";
 import { findTenant, type TenantInfo } from "../modules/tenants/tenants-service.ts";
 
 /**
  * Host → tenant. `acme.<base domain>` selects tenant `acme`; the bare base domain serves the
  * default tenant (VAULTDESK_DEFAULT_TENANT, else the first one created). Lookups are cached for a
- * few seconds so a busy API does not query the registry on every request.
+ * few seconds so a busy API does not query the registry on every request. The host only selects
+ * the tenant: no URL the server writes is built from it (platform/urls.ts).
  */
 export type Resolution = { kind: "tenant"; tenant: ResolvedTenant } | { kind: "gone" } | { kind: "none" };
 
 const TTL_MS = 5_000;
 
-export function createTenantResolver(deps: AppDeps): (hostname: string) => Promise<Resolution> {
+/** A host name (labels of letters, digits and hyphens) or a bracketed IPv6 literal, with an optional port. */
+const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?$/i;
+
+/** Refuses (400) a Host header, or a trusted X-Forwarded-Host, that is not a plain host. */
+export function checkHost(req: FastifyRequest, trustProxy: boolean): void {
+  const given = [req.headers.host, trustProxy ? req.headers["x-forwarded-host"] : undefined];
+  for (const h of given) {
+    if (h === undefined) continue;
+    // A proxy may append hosts (`a, b`); Fastify uses the last one, so each must be a host.
+    const parts = Array.isArray(h) ? h : h.split(",").map((p) => p.trim());
+    if (parts.length === 0 || parts.some((p) => p.length > 260 || !HOST.test(p))) {
+      throw new AppError("BadRequest", { description: "The Host header is not a valid host name." });
+    }
+  }
+}
+
+export function createTenantResolver(deps: Pick<AppDeps, "config" | "db">): (hostname: string) => Promise<Resolution> {
   const cache = new Map<string, { at: number; value: TenantInfo | undefined }>();
   const base = deps.config.baseDomain;
+  const isDefault = (t: TenantInfo) => (deps.config.defaultTenant ? t.subdomain === deps.config.defaultTenant : t.isDefault);
   return async (hostname) => {
     const host = hostname.toLowerCase().replace(/\.$/, "").replace(/:\d+$/, "");
     let key: { subdomain: string } | { isDefault: true };
@@ -37,6 +57,6 @@ export function createTenantResolver(deps: AppDeps): (hostname: string) => Promi
     }
     if (!t) return { kind: "none" };
     if (t.status === "shredded") return { kind: "gone" };
-    return { kind: "tenant", tenant: { id: t.id, subdomain: t.subdomain, region: t.region } };
+    return { kind: "tenant", tenant: { id: t.id, subdomain: t.subdomain, region: t.region, isDefault: isDefault(t) } };
   };
 }

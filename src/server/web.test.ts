@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
+import { registerErrorHandling } from "./errors.ts";
 import { NOT_BUILT_MESSAGE, registerWeb } from "./web.ts";
 
 /** Static serving of the web app, on a bare Fastify with a throw-away dist folder. */
@@ -24,8 +25,8 @@ async function serve(built: boolean): Promise<{ app: FastifyInstance; dist: stri
   app.addHook("onRequest", async (_req, reply) => {
     reply.header("Cache-Control", "no-store");
   });
+  registerErrorHandling(app);
   await registerWeb(app, { dist });
-  app.setNotFoundHandler(async (_req, reply) => reply.code(404).send({ error: "InvalidEndpoint" }));
   return { app, dist };
 }
 
@@ -57,7 +58,39 @@ describe("web app serving", () => {
     for (const url of ["/assets/missing.js", "/assets/.secret", "/assets/../index.html", "/assets/%2e%2e/index.html", "/index.html", "/other", "/api/v2/nope", "/agentx"]) {
       const r = await app.inject({ method: "GET", url });
       expect(r.statusCode, url).toBe(404);
-      expect(r.json(), url).toEqual({ error: "InvalidEndpoint" });
+      expect(r.json(), url).toMatchObject({ error: "InvalidEndpoint" });
+    }
+  });
+
+  it("answers an unknown page with the app's not-found page for a browser, and JSON for the API", async () => {
+    const { app } = await serve(true);
+    const html = { accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
+    const page = await app.inject({ method: "GET", url: "/no/such/page", headers: html });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(page.body).toBe(INDEX);
+    for (const url of ["/api/v2/nope", "/assets/missing.js"]) {
+      const r = await app.inject({ method: "GET", url, headers: html });
+      expect(r.statusCode, url).toBe(404);
+      expect(r.json(), url).toMatchObject({ error: "InvalidEndpoint" });
+    }
+    const client = await app.inject({ method: "GET", url: "/no/such/page", headers: { accept: "application/json" } });
+    expect(client.json()).toMatchObject({ error: "InvalidEndpoint" });
+    expect((await app.inject({ method: "POST", url: "/no/such/page", headers: html })).json()).toMatchObject({ error: "InvalidEndpoint" });
+  });
+
+  it("serves robots.txt that keeps crawlers out, and the favicon", async () => {
+    const { app, dist } = await serve(true);
+    const robots = await app.inject({ method: "GET", url: "/robots.txt" });
+    expect(robots.statusCode).toBe(200);
+    expect(robots.body).toBe("User-agent: *\nDisallow: /\n");
+    expect((await app.inject({ method: "GET", url: "/favicon.ico" })).statusCode).toBe(404);
+    fs.writeFileSync(path.join(dist, "favicon.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
+    for (const url of ["/favicon.svg", "/favicon.ico"]) {
+      const r = await app.inject({ method: "GET", url });
+      expect(r.statusCode, url).toBe(200);
+      expect(r.headers["content-type"], url).toBe("image/svg+xml");
+      expect(r.body).toContain("<svg");
     }
   });
 

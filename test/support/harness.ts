@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { makeContext } from "../../src/platform/context.ts";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -11,7 +12,7 @@ import { LocalMasterKey } from "../../src/platform/crypto/master-key.ts";
 import { openDatabase, type Database } from "../../src/platform/db/database.ts";
 import { createLogger } from "../../src/platform/logging.ts";
 import { buildApp } from "../../src/server/app.ts";
-import { createMemoryRateLimiter } from "../../src/server/rate-limit.ts";
+import { createMemoryRateLimiter } from "../../src/platform/rate-limiter.ts";
 import { createTenant } from "../../src/modules/tenants/tenants-service.ts";
 import type { Writable } from "node:stream";
 
@@ -37,7 +38,7 @@ export async function openTestDatabase(): Promise<Database> {
   return openDatabase({ kind: "pglite", loadDataDir: new Blob([fs.readFileSync(template)]) });
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/server/rate-limit.ts").RateLimiter; setup?: import("../../src/modules/setup/setup-service.ts").SetupGate } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/platform/rate-limiter.ts").RateLimiter; setup?: import("../../src/platform/setup-token.ts").SetupToken } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-test-"));
   const config = loadConfig({ VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: opts.logStream ? "info" : "silent", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", ...opts.env });
   const db = opts.db ?? (await openTestDatabase());
@@ -100,6 +101,8 @@ export interface TestTenant {
   ownerEmail: string;
   ownerToken: string;
   ownerPassword: string;
+  /** Where the server's links point for this tenant (from configuration: the bare host for the default tenant). */
+  origin: string;
   /** Calls the API as the owner (or with the given token/email). */
   api(method: string, p: string, body?: unknown, as?: { email: string; token: string } | null): ReturnType<TestApp["request"]>;
 }
@@ -118,10 +121,11 @@ export async function buildTenant(t: TestApp, prefix = "t"): Promise<TestTenant>
     tenantId: created.tenantId,
     host,
     ownerEmail,
-    ownerToken: created.apiToken,
+    ownerToken: created.apiToken!,
     ownerPassword: password,
+    origin: `http://${created.isDefault ? "localhost" : host}:${t.port}`,
     api: (method, p, body, as) => {
-      const cred = as === null ? undefined : as ?? { email: ownerEmail, token: created.apiToken };
+      const cred = as === null ? undefined : as ?? { email: ownerEmail, token: created.apiToken! };
       const headers: Record<string, string> = cred ? { authorization: "Basic " + Buffer.from(`${cred.email}/token:${cred.token}`).toString("base64") } : {};
       return t.request({ method, path: p, host, headers, body });
     },
@@ -144,7 +148,7 @@ async function createTokenFor(t: TestApp, tenant: TestTenant, userNiceId: number
   const { resolveUser } = await import("../../src/modules/users/users-service.ts");
   return t.db.tenant(tenant.tenantId, async (tx) => {
     const sealer = await t.keyring.sealerFor(tx);
-    const ctx = { tx, sealer, actor: { kind: "operator" as const }, requestId: "test", ip: undefined, apiBase: "" };
+    const ctx = makeContext({ tx, sealer, actor: { kind: "operator" }, requestId: "test", now: () => new Date() });
     const u = await resolveUser(ctx, userNiceId);
     const r = await createApiToken({ keyring: t.keyring }, ctx, { name: "test token", userId: u.id });
     return r.secret;

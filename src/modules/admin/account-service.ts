@@ -1,6 +1,6 @@
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { forbidden } from "../../platform/errors.ts";
-import type { AppDeps, ResolvedTenant } from "../../server/deps.ts";
+import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
 import { audit, verifyChainIn } from "../audit/audit-service.ts";
 import { isStaff } from "../users/users-policy.ts";
 import { adminPolicy } from "./admin-policy.ts";

@@ -2,9 +2,9 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { email, lineText, name, publicIdParam } from "../../platform/schemas.ts";
 import { AppError } from "../../platform/errors.ts";
-import type { AppDeps } from "../../server/deps.ts";
-import { pageEnvelope } from "../../server/pagination.ts";
-import { defineRoute } from "../../server/route.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { pageEnvelope } from "../../platform/http/pagination.ts";
+import { defineRoute } from "../../platform/http/route.ts";
 import { SESSION_COOKIE } from "../identity/identity-service.ts";
 import { changeUserRole, deleteUser } from "../users/users-admin.ts";
 import { userView } from "../users/users-types.ts";
@@ -36,7 +36,7 @@ const offsetQuery = z.object({
   per_page: z.coerce.number().int().min(1).max(100).optional(),
 });
 
-function tenantOf(req: { tenant: import("../../server/deps.ts").ResolvedTenant | undefined }) {
+function tenantOf(req: { tenant: import("../../platform/deps.ts").ResolvedTenant | undefined }) {
   if (!req.tenant) throw new AppError("RecordNotFound");
   return req.tenant;
 }

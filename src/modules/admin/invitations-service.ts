@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
-import type { AppDeps } from "../../server/deps.ts";
+import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { checkPasswordPolicy, hashPassword, newSecret, startSession } from "../identity/identity-service.ts";
 import { emailIndex, findUserByEmail, insertSealedUser } from "../users/users-service.ts";

@@ -5,9 +5,9 @@ import { forbidden } from "../../platform/errors.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import { chainQueued } from "./audit-service.ts";
 import { isoDate, pageQuery } from "../../platform/schemas.ts";
-import type { AppDeps } from "../../server/deps.ts";
-import { pageEnvelope, parsePage, type Page } from "../../server/pagination.ts";
-import { defineRoute } from "../../server/route.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { pageEnvelope, parsePage, type Page } from "../../platform/http/pagination.ts";
+import { defineRoute } from "../../platform/http/route.ts";
 
 /** The audit log API (admins only). Shows who did what to which resource and which fields; never values. */
 

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
-import { fetchPage, type Page } from "../../server/pagination.ts";
+import { fetchPage, type Page } from "../../platform/http/pagination.ts";
 
 /** SQL for groups and group memberships. Group names are not personal data and stay in clear. */
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { longText, name, pageQuery, publicId, publicIdParam } from "../../platform/schemas.ts";
-import type { AppDeps } from "../../server/deps.ts";
-import { pageEnvelope, parsePage } from "../../server/pagination.ts";
-import { defineRoute } from "../../server/route.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
+import { defineRoute } from "../../platform/http/route.ts";
 import * as service from "./groups-service.ts";
 
 const groupView = z.object({ id: z.number(), url: z.string(), name: z.string(), description: z.string(), default: z.boolean(), deleted: z.boolean(), created_at: z.string(), updated_at: z.string() });

@@ -1,12 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { email, lineText, longText, name, publicIdParam } from "../../platform/schemas.ts";
-import { createMailer } from "../../platform/mail.ts";
-import type { AppDeps } from "../../server/deps.ts";
-import { defineRoute } from "../../server/route.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { defineRoute } from "../../platform/http/route.ts";
 import { SESSION_COOKIE } from "../identity/identity-service.ts";
 import { createSigninLinkFor, redeemSigninLink, requestSigninLink } from "../identity/signin-links-service.ts";
-import { mailJobHandler } from "../jobs/mail-job.ts";
 import { listMyRequestComments, listMyRequests, replyToMyRequest, showMyRequest } from "../tickets/requests-service.ts";
 import * as service from "./help-center-service.ts";
 
@@ -53,15 +51,7 @@ function pageLinks(url: URL, page: number, perPage: number, count: number) {
 }
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
-  const mailer = createMailer(deps.config);
-  // Mail is a durable job, sent after its transaction commits and retried while the server is down.
-  app.jobs.define(mailJobHandler(mailer, deps.config.mailRetryMs));
-  app.addHook("onClose", async () => {
-    // No mail job may be under way when its transport closes.
-    await app.jobs.stop();
-    mailer.close();
-  });
-
+  const mailer = deps.mailer;
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/requests", operationId: "createRequest", tag: "requests", auth: "optional", rateLimit: "public-form",
     summary: "Creates a request (the help center's form). Anonymous callers give requester name and e-mail; consent, honeypot and locale are Vaultdesk extras.",

@@ -5,10 +5,9 @@ import type { Mailer } from "../../platform/mail.ts";
 import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
 import { signinHistoryOf } from "../identity/signin-links-service.ts";
-import { findUserForLink } from "../identity/signin-links-repo.ts";
 import { presentOrgsByIds, resolveOrganization } from "../organizations/organizations-service.ts";
 import { createRequest, requestsForAccess, type NewRequest, type RequestView } from "../tickets/requests-service.ts";
-import { resolveUser, showMe } from "../users/users-service.ts";
+import { resolveUser, showMe, userLocale } from "../users/users-service.ts";
 import { helpCenterPolicy } from "./help-center-policy.ts";
 import * as repo from "./help-center-repo.ts";
 
@@ -146,7 +145,7 @@ export async function personalData(ctx: RequestContext) {
     const view = o ? (await presentOrgsByIds(ctx, [o.id]))[0] : undefined;
     if (view) organization = { id: view.id, name: view.name };
   }
-  const extra = await findUserForLink(ctx.tx, { niceId: actor.niceId });
+  const locale = await userLocale(ctx, actor.userId);
   const history = await signinHistoryOf(ctx, actor.userId);
   const access = await requestsForAccess(ctx, actor.userId);
   return {
@@ -158,7 +157,7 @@ export async function personalData(ctx: RequestContext) {
       phone: me.phone,
       organization,
       role: me.role,
-      locale: extra?.locale ?? null,
+      locale,
       tags: me.tags,
       external_id: me.external_id,
       created_at: me.created_at,

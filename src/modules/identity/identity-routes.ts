@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { email, name, publicIdParam } from "../../platform/schemas.ts";
-import type { AppDeps } from "../../server/deps.ts";
-import { CommitThenFail, defineRoute } from "../../server/route.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { CommitThenFail } from "../../platform/errors.ts";
+import { defineRoute } from "../../platform/http/route.ts";
 import { actorUser } from "../../platform/context.ts";
 import { abilitiesOf } from "./identity-abilities.ts";
 import * as service from "./identity-service.ts";

@@ -3,9 +3,8 @@ import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { actorUser, type Actor, type RequestContext } from "../../platform/context.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { TenantSealer } from "../../platform/crypto/keyring.ts";
-import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
-import type { AppDeps } from "../../server/deps.ts";
-import { CommitThenFail } from "../../server/route.ts";
+import { AppError, CommitThenFail, forbidden, invalid, notFound } from "../../platform/errors.ts";
+import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { emailIndex } from "../users/users-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
@@ -69,7 +68,7 @@ export function tokenPrelude(deps: Pick<AppDeps, "keyring">, tenantId: string, c
   return repo.activeTokenPrelude(tenantId, deps.keyring.hashSecret("api-token", cred.token));
 }
 
-export async function resolveToken(deps: AppDeps, tx: TenantTx, sealer: TenantSealer, token: string, email: string | undefined): Promise<Actor> {
+export async function resolveToken(deps: Pick<AppDeps, "keyring" | "now">, tx: TenantTx, sealer: TenantSealer, token: string, email: string | undefined): Promise<Actor> {
   if (token.length > 200) throw new AppError("Unauthorized");
   // The row comes from the prelude sent with BEGIN when the route wrapper prepared one.
   const found = tx.preludeRows ? (tx.preludeRows[0] as repo.TokenActorRow | undefined) : await repo.findActiveTokenByHash(tx, deps.keyring.hashSecret("api-token", token));
@@ -85,7 +84,7 @@ export async function resolveToken(deps: AppDeps, tx: TenantTx, sealer: TenantSe
   return { kind: "user", userId: found.user_id, niceId: found.user_nice_id, role: found.user_role, scopes: found.scopes, via: "token" };
 }
 
-export async function resolveSession(deps: AppDeps, tx: TenantTx, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean }> {
+export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean }> {
   if (cookie.length > 200) throw new AppError("Unauthorized");
   const now = deps.now();
   const s = await repo.findLiveSession(tx, deps.keyring.hashSecret("session", cookie), now, deps.config.sessionIdleMinutes);
@@ -98,7 +97,7 @@ export async function resolveSession(deps: AppDeps, tx: TenantTx, cookie: string
   };
 }
 
-function csrfFor(deps: AppDeps, cookie: string): string {
+function csrfFor(deps: Pick<AppDeps, "keyring">, cookie: string): string {
   return deps.keyring.hashSecret("csrf", cookie).toString("base64url");
 }
 

@@ -2,14 +2,14 @@ import crypto from "node:crypto";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Mailer } from "../../platform/mail.ts";
-import type { AppDeps } from "../../server/deps.ts";
+import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import { emailIndex } from "../users/users-service.ts";
 import { newSecret, startSession } from "./identity-service.ts";
 import { signinMail } from "./signin-mail.ts";
-import { queueMail } from "../jobs/mail-job.ts";
+import { queueMail } from "../../platform/jobs/mail-job.ts";
 import * as repo from "./signin-links-repo.ts";
 
 /**

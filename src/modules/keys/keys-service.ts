@@ -1,5 +1,4 @@
-import crypto from "node:crypto";
-import type { RequestContext } from "../../platform/context.ts";
+import { makeContext, type RequestContext } from "../../platform/context.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
 import { audit } from "../audit/audit-service.ts";
@@ -18,7 +17,7 @@ const BATCH = 200;
 const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 
 function opCtx(tx: RequestContext["tx"], sealer: RequestContext["sealer"]): RequestContext {
-  return { tx, sealer, actor: { kind: "operator" }, requestId: `op-${crypto.randomUUID().slice(0, 8)}`, ip: undefined, apiBase: "" };
+  return makeContext({ tx, sealer, actor: { kind: "operator" }, now: () => new Date() });
 }
 
 export async function rotateTenantKey(db: Database, keyring: Keyring, tenantId: string): Promise<{ version: number; resealed: number }> {

@@ -1,7 +1,7 @@
 import { sql, type Updateable } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { OrganizationsTable } from "../../platform/db/schema.ts";
-import { fetchPage, type Page } from "../../server/pagination.ts";
+import { fetchPage, type Page } from "../../platform/http/pagination.ts";
 
 export type OrgRow = {
   id: string;

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
-import type { Page } from "../../server/pagination.ts";
+import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as repo from "./organizations-repo.ts";

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { lineText, pageQuery } from "../../platform/schemas.ts";
-import type { AppDeps } from "../../server/deps.ts";
-import { pageEnvelope, parsePage } from "../../server/pagination.ts";
-import { defineRoute } from "../../server/route.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
+import { defineRoute } from "../../platform/http/route.ts";
 import { ticketView } from "../tickets/tickets-types.ts";
 import { COUNT_CAP, countSearchResults, searchTickets } from "./search-service.ts";
 

@@ -1,10 +1,10 @@
 import { sql } from "kysely";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { forbidden, invalid } from "../../platform/errors.ts";
-import type { Page } from "../../server/pagination.ts";
+import type { Page } from "../../platform/http/pagination.ts";
 import { resolveGroup } from "../groups/groups-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";
-import type { TicketSort } from "../tickets/tickets-repo.ts";
+import type { TicketSort } from "../tickets/tickets-types.ts";
 import { countTickets, listTickets } from "../tickets/tickets-service.ts";
 import { isStaff } from "../users/users-policy.ts";
 import { findUserByEmail, resolveUser } from "../users/users-service.ts";

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { sql } from "kysely";
-import type { RequestContext } from "../../platform/context.ts";
-import type { Database } from "../../platform/db/database.ts";
+import { makeContext } from "../../platform/context.ts";
+import { ADVISORY_LOCK, type Database } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
 import { AppError, invalid } from "../../platform/errors.ts";
 import { audit, auditOperatorAction } from "../audit/audit-service.ts";
@@ -16,17 +16,35 @@ import { storeTeamName } from "../admin/account-service.ts";
  * switches to the tenant's own context for everything inside the tenant.
  */
 
-export type CreatedTenant = { tenantId: string; subdomain: string; ownerEmail: string; ownerUserId: number; oneTimePassword: string; apiToken: string };
+export type CreatedTenant = { tenantId: string; subdomain: string; isDefault: boolean; ownerEmail: string; ownerUserId: number; oneTimePassword: string; apiToken: string | undefined };
+
+/**
+ * Who creates the account: the operator on the command line (the owner gets a one-time password
+ * and an API token, both printed once), or the person at the first-run setup page (who chose the
+ * password; no token is made that nobody would ever see). The audit trail says which.
+ */
+export type CreatedVia = { kind: "operator" } | { kind: "setup"; requestId: string; ip: string | undefined };
 
 export async function createTenant(
   db: Database,
   keyring: Keyring,
-  input: { subdomain: string; ownerEmail: string; ownerName?: string | undefined; region?: string; password?: string; onlyIfFirst?: boolean; teamName?: string | undefined },
+  input: {
+    subdomain: string;
+    ownerEmail: string;
+    ownerName?: string | undefined;
+    region?: string;
+    password?: string;
+    onlyIfFirst?: boolean;
+    teamName?: string | undefined;
+    via?: CreatedVia;
+    now?: () => Date;
+  },
 ): Promise<CreatedTenant> {
+  const via: CreatedVia = input.via ?? { kind: "operator" };
   return db.system(async (conn) => {
     // Tenant creation is rare: serialize it, so "first tenant becomes the default" and the
     // subdomain check cannot race.
-    await sql`SELECT pg_advisory_xact_lock(7413062)`.execute(conn);
+    await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.createTenant})`.execute(conn);
     const taken = await conn.selectFrom("tenants").select("id").where("subdomain", "=", input.subdomain).executeTakeFirst();
     if (taken) throw invalid("subdomain", "Subdomain: has already been taken", "DuplicateValue");
     const anyTenant = await conn.selectFrom("tenants").select("id").limit(1).executeTakeFirst();
@@ -42,7 +60,13 @@ export async function createTenant(
     await conn.insertInto("audit_heads").values({ tenant_id: tenantId, seq: 0, hash: genesisHash(tenantId) }).execute();
     const tx = await db.enterTenant(conn, tenantId);
     const sealer = await keyring.sealerFor(tx);
-    const ctx: RequestContext = { tx, sealer, actor: { kind: "operator" }, requestId: `op-${crypto.randomUUID().slice(0, 8)}`, ip: undefined, apiBase: "" };
+    const ctx = makeContext({
+      tx,
+      sealer,
+      actor: { kind: via.kind },
+      now: input.now ?? (() => new Date()),
+      ...(via.kind === "setup" ? { requestId: via.requestId, ip: via.ip } : {}),
+    });
     audit(ctx, { action: "tenant.created", resourceType: "tenant", resourceId: input.subdomain, fields: ["subdomain", "region"] });
     const password = input.password ?? oneTimePassword();
     const owner = await insertSealedUser(ctx, {
@@ -52,10 +76,10 @@ export async function createTenant(
       passwordHash: await hashPassword(password),
       mustChangePassword: input.password === undefined,
     });
-    const { secret } = await createApiToken({ keyring }, ctx, { name: "Owner token (created with the account)", userId: owner.id });
+    const secret = via.kind === "operator" ? (await createApiToken({ keyring }, ctx, { name: "Owner token (created with the account)", userId: owner.id })).secret : undefined;
     if (input.teamName) await storeTeamName(ctx, input.teamName);
     await tx.flush();
-    return { tenantId, subdomain: input.subdomain, ownerEmail: input.ownerEmail, ownerUserId: owner.niceId, oneTimePassword: password, apiToken: secret };
+    return { tenantId, subdomain: input.subdomain, isDefault: anyTenant === undefined, ownerEmail: input.ownerEmail, ownerUserId: owner.niceId, oneTimePassword: password, apiToken: secret };
   });
 }
 

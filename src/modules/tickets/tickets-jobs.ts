@@ -1,9 +1,10 @@
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, notFound } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
-import type { ItemsHandler, ItemsPayload } from "../jobs/job-runner.ts";
-import { enqueueJob, findJob, listJobs, presentJob, type JobStatusView } from "../jobs/jobs-service.ts";
+import type { ItemsHandler, ItemsPayload } from "../../platform/jobs/job-runner.ts";
+import { enqueueJob, findJob, listJobs, presentJob, type JobStatusView } from "../../platform/jobs/jobs.ts";
 import { isStaff } from "../users/users-policy.ts";
+import { currentStaffActor } from "../users/users-service.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import { createTicket, updateTicket } from "./tickets-service.ts";
 import type { TicketCreateInput, TicketUpdateInput } from "./tickets-types.ts";
@@ -34,6 +35,7 @@ function refusal(err: AppError): { error: string; details: string } {
 export const bulkUpdateHandler: ItemsHandler<UpdateInput> = {
   kind: "items",
   type: BULK_UPDATE,
+  actor: currentStaffActor,
   async runItem(ctx, input, index) {
     const { id, change } = input.items[index]!;
     await updateTicket(ctx, id, change);
@@ -47,6 +49,7 @@ export const bulkUpdateHandler: ItemsHandler<UpdateInput> = {
 export const bulkCreateHandler: ItemsHandler<CreateInput> = {
   kind: "items",
   type: BULK_CREATE,
+  actor: currentStaffActor,
   async runItem(ctx, input, index) {
     const t = await createTicket(ctx, input.tickets[index]!);
     return { id: t.id, index, action: "create", success: true, status: "Created" };

@@ -2,7 +2,7 @@ import { sql, type RawBuilder, type Updateable, type ExpressionBuilder, type Sel
 import { compileOnce } from "../../platform/db/compiled.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { DB, TicketPriority, TicketStatus, TicketType, TicketsTable } from "../../platform/db/schema.ts";
-import { fetchPage, type Page } from "../../server/pagination.ts";
+import { fetchPage, type Page } from "../../platform/http/pagination.ts";
 
 /** SQL for tickets, their comments and audits, and ticket field definitions. */
 
@@ -65,8 +65,8 @@ export const findTickets = (tx: TenantTx, niceIds: number[]) =>
 
 export type TicketFilter = (eb: ExpressionBuilder<DB & { t: DB["tickets"] }, "t">) => ReturnType<ExpressionBuilder<DB, never>["and"]>;
 
-/** Orders a ticket list can take besides the id (never sealed text: the database cannot read it). */
-export type TicketSort = "created_at" | "updated_at" | "priority" | "status";
+import type { TicketSort } from "./tickets-types.ts";
+export type { TicketSort };
 
 const micros = (col: string) => sql.raw(`(extract(epoch from ${col}) * 1000000)::bigint`);
 const fromMicros = (k: string) => sql`(timestamptz 'epoch' + ${k}::bigint * interval '1 microsecond')`;

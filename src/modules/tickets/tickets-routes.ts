@@ -2,14 +2,14 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { RequestContext } from "../../platform/context.ts";
 import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
-import type { AppDeps } from "../../server/deps.ts";
-import { pageEnvelope, parsePage } from "../../server/pagination.ts";
-import { defineRoute } from "../../server/route.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
+import { defineRoute } from "../../platform/http/route.ts";
 import { presentGroupsByIds } from "../groups/groups-service.ts";
 import { presentOrgsByIds } from "../organizations/organizations-service.ts";
 import { listUsers, presentUsersByIds } from "../users/users-service.ts";
 import type { Role } from "../../platform/db/schema.ts";
-import type { Page } from "../../server/pagination.ts";
+import type { Page } from "../../platform/http/pagination.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import { userView } from "../users/users-types.ts";
 import { orgView } from "../organizations/organizations-types.ts";
@@ -48,8 +48,8 @@ function listAssignableUsers(ctx: RequestContext, page: Page) {
 }
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
-  app.jobs.define(jobs.bulkUpdateHandler);
-  app.jobs.define(jobs.bulkCreateHandler);
+  deps.jobs.define(jobs.bulkUpdateHandler);
+  deps.jobs.define(jobs.bulkCreateHandler);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets", operationId: "listTickets", tag: "tickets", auth: "user",
     query: pageQuery.extend({ external_id: z.string().max(255).optional() }),

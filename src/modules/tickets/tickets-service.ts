@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
-import type { Page } from "../../server/pagination.ts";
+import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
 import { resolveGroup } from "../groups/groups-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";

@@ -3,6 +3,9 @@ import { email, externalId, isoDate, lineText, longText, name, publicId, tags } 
 
 /** API shapes for tickets, comments, audits and ticket fields (Zendesk Support API v2). */
 
+/** Orders a ticket list can take besides the id (never sealed text: the database cannot read it). */
+export type TicketSort = "created_at" | "updated_at" | "priority" | "status";
+
 export const status = z.enum(["new", "open", "pending", "hold", "solved", "closed"]);
 export const priority = z.enum(["low", "normal", "high", "urgent"]);
 export const ticketType = z.enum(["problem", "incident", "question", "task"]);

@@ -1,7 +1,7 @@
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import type { Role } from "../../platform/db/schema.ts";
 import { forbidden, notFound } from "../../platform/errors.ts";
-import type { AppDeps } from "../../server/deps.ts";
+import type { AppDeps } from "../../platform/deps.ts";
 import { adminPolicy } from "../admin/admin-policy.ts";
 import { audit } from "../audit/audit-service.ts";
 import { revokeAccessOf } from "../identity/identity-service.ts";

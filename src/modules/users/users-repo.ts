@@ -1,7 +1,7 @@
 import { sql, type Updateable } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { Role, UsersTable } from "../../platform/db/schema.ts";
-import { fetchPage, type Page } from "../../server/pagination.ts";
+import { fetchPage, type Page } from "../../platform/http/pagination.ts";
 
 /** SQL for users. Every function takes the tenant transaction and filters by tenant itself too. */
 
@@ -110,4 +110,8 @@ export async function emailBidxTaken(tx: TenantTx, bidx: Buffer, exceptId?: stri
 
 export async function setLocale(tx: TenantTx, id: string, locale: string): Promise<void> {
   await tx.db.updateTable("users").set({ locale }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).where("locale", "is distinct from", locale).execute();
+}
+export async function findLocale(tx: TenantTx, id: string): Promise<string | null | undefined> {
+  const r = await tx.db.selectFrom("users").select("locale").where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+  return r?.locale;
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { idList, lineText, pageQuery, publicIdParam } from "../../platform/schemas.ts";
-import type { AppDeps } from "../../server/deps.ts";
-import { pageEnvelope, parsePage } from "../../server/pagination.ts";
-import { defineRoute } from "../../server/route.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
+import { defineRoute } from "../../platform/http/route.ts";
 import * as service from "./users-service.ts";
 import { apiRole, roleFromApi, userCreateInput, userUpdateInput, userView } from "./users-types.ts";
 

@@ -1,12 +1,12 @@
 import crypto from "node:crypto";
-import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import type { Role } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
-import type { Page } from "../../server/pagination.ts";
+import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";
-import { userPolicy } from "./users-policy.ts";
+import { isStaff, userPolicy } from "./users-policy.ts";
 import * as repo from "./users-repo.ts";
 import { roleFromApi, type UserCreateInput, type UserUpdateInput, type UserView } from "./users-types.ts";
 
@@ -215,12 +215,28 @@ export async function niceIdsOf(ctx: RequestContext, ids: string[]): Promise<Map
   return new Map(rows.map((r) => [r.id, r.nice_id]));
 }
 
+/**
+ * For jobs started by staff: the user as an actor with their role as it is now. A user who was
+ * deleted, suspended or is no longer staff can no longer have work done in their name (403).
+ */
+export async function currentStaffActor(ctx: RequestContext, userId: string | null): Promise<UserActor> {
+  const u = userId ? await repo.findUserById(ctx.tx, userId) : undefined;
+  if (!u || !u.active || u.suspended || !isStaff(u.role)) {
+    throw new AppError("Forbidden", { description: "The person who started this job can no longer make this change." });
+  }
+  return { kind: "user", userId: u.id, niceId: u.nice_id, role: u.role, scopes: ["read", "write"], via: "token" };
+}
+
 /** For other modules: a user by e-mail, or undefined. */
 export async function findUserByEmail(ctx: RequestContext, email: string): Promise<UserRef | undefined> {
   const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email));
   return u ? refOf(u) : undefined;
 }
 
+/** For other modules: the language a user chose on the help center (BCP 47), or null. */
+export async function userLocale(ctx: RequestContext, userId: string): Promise<string | null> {
+  return (await repo.findLocale(ctx.tx, userId)) ?? null;
+}
 /** For other modules: records the language a user chose (help center), a BCP 47 tag. */
 export async function setUserLocale(ctx: RequestContext, userId: string, locale: string): Promise<void> {
   await repo.setLocale(ctx.tx, userId, locale);

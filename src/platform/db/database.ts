@@ -20,6 +20,14 @@ import type { DB } from "./schema.ts";
  */
 
 export const APP_ROLE = "vaultdesk_app";
+
+/** Advisory lock ids (transaction-scoped), one per kind of installation-wide serialized work. */
+export const ADVISORY_LOCK = {
+  /** Several processes start at once against one PostgreSQL: one migrates, the others wait. */
+  migrate: 7413061,
+  /** Tenant creation: "the first tenant becomes the default" and the subdomain check cannot race. */
+  createTenant: 7413062,
+} as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export type Conn = Kysely<DB>;
@@ -275,7 +283,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
           trx,
         );
         // Several processes may start at once against one PostgreSQL: one migrates, others wait.
-        await sql`SELECT pg_advisory_xact_lock(7413061)`.execute(trx);
+        await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.migrate})`.execute(trx);
         const done = new Set(
           (await sql<{ name: string }>`SELECT name FROM vd_migrations`.execute(trx)).rows.map((r) => r.name),
         );

@@ -1,12 +1,11 @@
 import crypto from "node:crypto";
 import os from "node:os";
-import type { Actor, RequestContext } from "../../platform/context.ts";
-import type { Keyring } from "../../platform/crypto/keyring.ts";
-import type { Database } from "../../platform/db/database.ts";
-import { AppError } from "../../platform/errors.ts";
-import { isStaff } from "../users/users-policy.ts";
+import { makeContext, type Actor, type RequestContext } from "../context.ts";
+import type { Keyring } from "../crypto/keyring.ts";
+import type { Database } from "../db/database.ts";
+import { AppError } from "../errors.ts";
 import * as repo from "./jobs-repo.ts";
-import { JOBS_QUEUED, payloadRef } from "./jobs-service.ts";
+import { JOBS_QUEUED, payloadRef } from "./jobs.ts";
 
 type Log = { warn(obj: object, msg: string): void };
 export type ItemResult = Record<string, unknown>;
@@ -20,6 +19,11 @@ export type ItemResult = Record<string, unknown>;
 export interface ItemsHandler<P> {
   kind: "items";
   type: string;
+  /**
+   * Who the items run as: each kind decides, from the job's creator as they are at that moment
+   * (an AppError here refuses the item, e.g. when the creator may no longer act).
+   */
+  actor(ctx: RequestContext, createdBy: string | null): Promise<Actor>;
   /** Does item `index`; an AppError refuses the item (recorded with failedItem), anything else retries the job later. */
   runItem(ctx: RequestContext, input: P, index: number): Promise<ItemResult>;
   failedItem(input: P, index: number, err: AppError): ItemResult;
@@ -55,6 +59,8 @@ export type JobRunnerOptions = {
   leaseMs: number;
   /** Finished jobs older than this are removed (checked at most every PURGE_EVERY_MS); unset: kept. */
   retentionMs?: number;
+  /** The deployment's clock (expiry of effects, retention). */
+  now?: () => Date;
 };
 
 /** How often a process removes finished jobs past their retention. */
@@ -96,7 +102,10 @@ export class JobRunner {
     private readonly opts: JobRunnerOptions,
   ) {
     this.exclusive = db.kind === "pglite";
+    this.now = opts.now ?? (() => new Date());
   }
+
+  private readonly now: () => Date;
 
   define(handler: Handler): void {
     this.handlers.set(handler.type, handler);
@@ -147,7 +156,7 @@ export class JobRunner {
 
   /** Removes finished jobs (every tenant's) that ended more than `retentionMs` ago; returns how many. */
   async purge(retentionMs: number): Promise<number> {
-    const before = new Date(Date.now() - retentionMs);
+    const before = new Date(this.now().getTime() - retentionMs);
     let removed = 0;
     // In batches, so a large backlog never holds many row locks in one transaction.
     for (;;) {
@@ -248,21 +257,22 @@ export class JobRunner {
       const item = async (fn: (ctx: RequestContext) => Promise<ItemResult>) =>
         this.db.tenant(tenantId, async (tx) => {
           if (!(await repo.holdForItem(tx, job.id, this.worker, index))) return false;
-          const ctx: RequestContext = {
+          const ctx = makeContext({
             tx,
             sealer: await this.keyring.sealerFor(tx),
             actor: { kind: "system" },
             requestId: job.request_id || `job-${job.id}`,
             ip: payload.ip ?? undefined,
             apiBase: payload.apiBase,
-          };
+            now: this.now,
+          });
           const result = await fn(ctx);
           await repo.recordItem(tx, job.id, result, this.opts.leaseMs);
           return true;
         });
       let held: boolean;
       try {
-        held = await item(async (ctx) => handler.runItem({ ...ctx, actor: await creatorActor(ctx, job.created_by) }, payload.input, index));
+        held = await item(async (ctx) => handler.runItem({ ...ctx, actor: await handler.actor(ctx, job.created_by) }, payload.input, index));
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         // Refused: the item's writes rolled back; its refusal is recorded in a transaction of its own.
@@ -275,7 +285,7 @@ export class JobRunner {
   }
 
   private async runEffect(tenantId: string, job: repo.JobRow, handler: EffectHandler<unknown>, payload: unknown): Promise<void> {
-    if (handler.expired?.(payload, new Date())) {
+    if (handler.expired?.(payload, this.now())) {
       this.log.warn({ tenant: tenantId, job: job.id, type: job.job_type, attempt: job.attempts }, "job expired before it could be done");
       await this.finish(tenantId, job.id, "failed", "Expired before it could be done.", [handler.failed("expired")]);
       return;
@@ -304,18 +314,6 @@ export class JobRunner {
   private release(tenantId: string, id: string, delayMs: number, message: string | null): Promise<void> {
     return this.db.tenant(tenantId, (tx) => repo.releaseJob(tx, id, this.worker, delayMs, message));
   }
-}
-
-/**
- * The job's creator as an actor, with their role as it is now: a creator who was deleted,
- * suspended or is no longer staff can no longer have tickets changed in their name.
- */
-async function creatorActor(ctx: RequestContext, userId: string | null): Promise<Actor> {
-  const u = userId ? await repo.findCreator(ctx.tx, userId) : undefined;
-  if (!u || !u.active || u.suspended || !isStaff(u.role)) {
-    throw new AppError("Forbidden", { description: "The person who started this job can no longer make this change." });
-  }
-  return { kind: "user", userId: u.id, niceId: u.nice_id, role: u.role, scopes: ["read", "write"], via: "token" };
 }
 
 /** Only the error's class and code reach the log: messages may quote SQL or addresses. */

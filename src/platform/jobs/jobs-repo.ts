@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Conn, TenantTx } from "../../platform/db/database.ts";
+import type { Conn, TenantTx } from "../db/database.ts";
 
 /** The job store (job_statuses, 0009_jobs.sql). Every query runs in the job's tenant context. */
 
@@ -135,12 +135,3 @@ export async function releaseJob(tx: TenantTx, id: string, worker: string, delay
       run_after = now() + make_interval(secs => ${delayMs / 1000}), updated_at = now()
     WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND locked_by = ${worker}`.execute(tx.db);
 }
-
-/** The job's creator as they are now (role, still active), for the run-time permission check. */
-export const findCreator = (tx: TenantTx, userId: string) =>
-  tx.db
-    .selectFrom("users")
-    .select(["id", "nice_id", "role", "active", "suspended"])
-    .where("tenant_id", "=", tx.tenantId)
-    .where("id", "=", userId)
-    .executeTakeFirst();

@@ -1,7 +1,7 @@
-import type { RequestContext } from "../../platform/context.ts";
-import type { Mailer } from "../../platform/mail.ts";
+import type { RequestContext } from "../context.ts";
+import type { Mailer } from "../mail.ts";
 import type { EffectHandler } from "./job-runner.ts";
-import { enqueueJob } from "./jobs-service.ts";
+import { enqueueJob } from "./jobs.ts";
 
 /**
  * Outgoing mail as durable jobs: the message (recipient, subject, text) is sealed in the job,

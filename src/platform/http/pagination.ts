@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type SelectQueryBuilder } from "kysely";
-import { AppError } from "../platform/errors.ts";
-import type { PageQuery } from "../platform/schemas.ts";
+import { AppError } from "../errors.ts";
+import type { PageQuery } from "../schemas.ts";
 
 /**
  * Zendesk pagination: offset (`page`, `per_page` → `next_page`, `previous_page`, `count`) and

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type { RequestContext } from "../../platform/context.ts";
+import type { RequestContext } from "../context.ts";
 import * as repo from "./jobs-repo.ts";
 
 /**

@@ -1,0 +1,51 @@
+import type { Config } from "./config.ts";
+import type { Keyring } from "./crypto/keyring.ts";
+import type { Database } from "./db/database.ts";
+import type { Authenticator } from "./http/authenticator.ts";
+import type { JobRunner } from "./jobs/job-runner.ts";
+import type { Logger } from "./logging.ts";
+import type { Mailer } from "./mail.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+import type { SetupToken } from "./setup-token.ts";
+import type { PublicUrls } from "./urls.ts";
+
+/**
+ * What the HTTP layer and the modules are built from. The server assembles it once (buildApp);
+ * modules receive it in `register(app, deps)` and pass services only the parts they need.
+ */
+export interface AppDeps {
+  readonly config: Config;
+  readonly db: Database;
+  readonly keyring: Keyring;
+  readonly logger: Logger;
+  readonly rateLimiter: RateLimiter;
+  /** Wall clock, injectable for tests of expiry, retention and purge. */
+  readonly now: () => Date;
+  /** Every absolute URL the server writes (links in mail, `url` fields, page links) comes from here. */
+  readonly urls: PublicUrls;
+  /** Outgoing mail (VAULTDESK_SMTP_URL); `available` is false without a server. */
+  readonly mailer: Mailer;
+  /** Durable background jobs; modules define their kinds of job on it while they register. */
+  readonly jobs: JobRunner;
+  /** Turns a request's credentials into an actor (provided by the identity module). */
+  readonly authenticator: Authenticator;
+  /** First-run gate; absent when the process was started without one (tests, CLI). */
+  readonly setup?: SetupToken | undefined;
+}
+
+/** What a caller gives buildApp; the server adds URLs, mail, jobs and authentication. */
+export type AppInput = Pick<AppDeps, "config" | "db" | "keyring" | "logger" | "rateLimiter" | "now"> & {
+  readonly setup?: SetupToken | undefined;
+  /** Replaces the mailer built from the configuration (tests of failing mail servers). */
+  readonly mailer?: Mailer | undefined;
+};
+
+/** The tenant a request's host selects. `isDefault`: served on the bare base domain too. */
+export type ResolvedTenant = { id: string; subdomain: string; region: string; isDefault: boolean };
+
+declare module "fastify" {
+  interface FastifyRequest {
+    tenant: ResolvedTenant | undefined;
+    passwordChangeRequired: boolean;
+  }
+}

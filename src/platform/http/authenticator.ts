@@ -1,0 +1,23 @@
+import type { FastifyRequest } from "fastify";
+import type { Actor } from "../context.ts";
+import type { TenantSealer } from "../crypto/keyring.ts";
+import type { TenantTx } from "../db/database.ts";
+
+/**
+ * How the route wrapper learns who calls. The identity module implements it (tokens, sessions);
+ * the wrapper only asks, so the HTTP layer knows nothing of how credentials are stored.
+ */
+export interface Authenticator {
+  /**
+   * A parameterless statement to send together with BEGIN that looks the credential up, so that
+   * authentication costs no extra round trip; undefined when there is nothing to look up early.
+   */
+  prelude(tenantId: string, req: FastifyRequest): string | undefined;
+  /**
+   * The actor behind the request's credentials, inside the tenant transaction. `optional`: an
+   * ended session counts as no credential (anonymous); a bad API token is still refused.
+   */
+  authenticate(tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, opts: { isWrite: boolean; optional: boolean }): Promise<Actor>;
+  /** True when the request carries a credential at all (Authorization header or session cookie). */
+  credentialSent(req: FastifyRequest): boolean;
+}

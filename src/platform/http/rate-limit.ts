@@ -1,0 +1,52 @@
+import crypto from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { AppDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+
+/**
+ * The rate-limit presets of routes (the counters themselves are in platform/rate-limiter.ts).
+ */
+const SIGNIN_PER_IP = 30;
+/**
+ * The help center's anonymous request form and e-mail sign-in links: per client address, a burst
+ * limit per minute and a cap per hour. Much stricter than any API limit, and independent of it.
+ */
+export const PUBLIC_FORM_LIMITS: ReadonlyArray<[limit: number, windowSeconds: number]> = [[5, 60], [20, 3600]];
+export const SIGNIN_LINK_LIMITS: ReadonlyArray<[limit: number, windowSeconds: number]> = [[5, 60], [10, 3600]];
+
+function credentialKey(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  // A digest of the header, so the limiter never holds a credential.
+  return crypto.createHash("sha256").update(h).digest("base64url").slice(0, 22);
+}
+
+export type RateLimitPreset = "api" | "signin" | "public-form" | "signin-link";
+
+export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, preset: RateLimitPreset): void {
+  const tenant = req.tenant?.id ?? "-";
+  const checks: Array<[string, number, number?]> = [];
+  if (preset === "signin") checks.push([`signin:${tenant}:${req.ip}`, SIGNIN_PER_IP]);
+  else if (preset === "public-form") for (const [n, w] of PUBLIC_FORM_LIMITS) checks.push([`form${w}:${tenant}:${req.ip}`, n, w]);
+  else if (preset === "signin-link") for (const [n, w] of SIGNIN_LINK_LIMITS) checks.push([`link${w}:${tenant}:${req.ip}`, n, w]);
+  const limit = deps.config.rateLimitPerMinute;
+  if (preset === "api" && limit > 0) {
+    const cred = credentialKey(req);
+    if (cred) checks.push([`api:${tenant}:cred:${cred}`, limit]);
+    checks.push([`api:${tenant}:ip:${req.ip}`, limit]);
+  }
+  let shown = false;
+  for (const [key, max, windowSeconds] of checks) {
+    const r = deps.rateLimiter.hit(key, max, windowSeconds);
+    if (!shown) {
+      reply.header("X-Rate-Limit", String(max));
+      reply.header("X-Rate-Limit-Remaining", String(r.remaining));
+      reply.header("ratelimit-limit", String(max));
+      reply.header("ratelimit-remaining", String(r.remaining));
+      reply.header("ratelimit-reset", String(r.resetSeconds));
+      shown = true;
+    }
+    if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
+  }
+}
+

@@ -1,0 +1,153 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { z } from "zod";
+import { makeContext, type Actor, type RequestContext } from "../context.ts";
+import type { AppDeps, ResolvedTenant } from "../deps.ts";
+import { AppError, CommitThenFail } from "../errors.ts";
+import { enforceRateLimit, type RateLimitPreset } from "./rate-limit.ts";
+
+/**
+ * The one way a module declares an HTTP route. The spec declares schemas, operationId, auth and
+ * rate-limit preset; the handler makes one service call. The wrapper opens the tenant
+ * transaction, authenticates inside it (through the identity module's authenticator), checks the
+ * token scope, and commits. Every route declared here is enumerated by the isolation, fuzz and
+ * log suites (`registeredRoutes`).
+ */
+
+/**
+ * `user`: a credential is required. `anonymous`: none is read. `optional`: a credential is used
+ * when one is sent (an API token, or a live session with its CSRF header on writes); a session
+ * cookie that has ended counts as no credential, so a visitor with a stale cookie is anonymous.
+ */
+export type AuthMode = "user" | "anonymous" | "optional";
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+interface SpecBase<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  method: Method;
+  url: string;
+  operationId: string;
+  tag: string;
+  summary?: string;
+  rateLimit?: RateLimitPreset;
+  body?: B;
+  query?: Q;
+  params?: P;
+  response: z.ZodType;
+  status?: 200 | 201 | 202 | 204;
+}
+
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> extends SpecBase<B, Q, P> {
+  auth: AuthMode;
+  /** Token scope needed; defaults to read for GET and write otherwise. */
+  scope?: "read" | "write";
+  /** Allowed before the one-time password has been changed (password change, sign-out, me). */
+  allowPendingPasswordChange?: boolean;
+  handler: (ctx: RequestContext, input: HandlerInput<B, Q, P>) => Promise<unknown>;
+}
+
+export interface HandlerInput<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  body: z.output<B>;
+  query: z.output<Q>;
+  params: z.output<P>;
+  /** The request's path and query on the tenant's configured origin (for page links). */
+  url: URL;
+  /** The tenant the host selected. */
+  tenant: ResolvedTenant;
+  req: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** What an installation route (no tenant yet: first-run setup) is given instead of a tenant context. */
+export interface InstallationInput<B extends z.ZodType> {
+  body: z.output<B>;
+  requestId: string;
+  ip: string | undefined;
+  now: () => Date;
+}
+
+export interface InstallationRouteSpec<B extends z.ZodType> extends SpecBase<B, z.ZodUndefined, z.ZodUndefined> {
+  handler: (input: InstallationInput<B>) => Promise<unknown>;
+}
+
+export type RegisteredRoute = { method: string; url: string; operationId: string; auth: AuthMode | "installation" };
+export const registeredRoutes: RegisteredRoute[] = [];
+
+function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.ZodType>, status: number, auth: RegisteredRoute["auth"], handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+  registeredRoutes.push({ method: spec.method, url: spec.url, operationId: spec.operationId, auth });
+  app.withTypeProvider<ZodTypeProvider>().route({
+    method: spec.method,
+    url: spec.url,
+    schema: {
+      operationId: spec.operationId,
+      tags: [spec.tag],
+      ...(spec.summary ? { summary: spec.summary } : {}),
+      ...(spec.body ? { body: spec.body } : {}),
+      ...(spec.query ? { querystring: spec.query } : {}),
+      ...(spec.params ? { params: spec.params } : {}),
+      response: { [status]: spec.response },
+    },
+    handler: async (req, reply) => {
+      const result = await handler(req, reply);
+      if (result instanceof CommitThenFail) throw result.error;
+      reply.code(status);
+      return status === 204 ? undefined : result;
+    },
+  });
+}
+
+export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
+  app: FastifyInstance,
+  deps: AppDeps,
+  spec: RouteSpec<B, Q, P>,
+): void {
+  const status = spec.status ?? (spec.method === "POST" ? 201 : 200);
+  const scope = spec.scope ?? (spec.method === "GET" ? "read" : "write");
+  const auth = deps.authenticator;
+  register(app, spec as SpecBase<z.ZodType, z.ZodType, z.ZodType>, status, spec.auth, async (req, reply) => {
+    const tenant = req.tenant;
+    if (!tenant) throw new AppError("RecordNotFound");
+    enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");
+    const sent = spec.auth !== "anonymous" && auth.credentialSent(req);
+    const prelude = sent ? auth.prelude(tenant.id, req) : undefined;
+    return deps.db.tenant(
+      tenant.id,
+      async (tx) => {
+        const sealer = await deps.keyring.sealerFor(tx);
+        let actor: Actor = { kind: "anonymous" };
+        if (spec.auth === "user" || sent) {
+          actor = await auth.authenticate(tx, sealer, req, { isWrite: spec.method !== "GET", optional: spec.auth === "optional" });
+          if (actor.kind === "user" && !actor.scopes.includes(scope)) {
+            throw new AppError("Forbidden", { description: `This token lacks the '${scope}' scope.` });
+          }
+          if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingPasswordChange && req.passwordChangeRequired) {
+            throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });
+          }
+        }
+        const ctx = makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, apiBase: deps.urls.apiBase(tenant), now: deps.now });
+        return spec.handler(ctx, {
+          body: req.body as z.output<B>,
+          query: req.query as z.output<Q>,
+          params: req.params as z.output<P>,
+          url: deps.urls.requestUrl(tenant, req.originalUrl),
+          tenant,
+          req,
+          reply,
+        });
+      },
+      prelude ? { prelude } : undefined,
+    );
+  });
+}
+
+/**
+ * A route of the installation rather than of a tenant (first-run setup, served before any account
+ * exists): no tenant transaction and no credentials; the handler is given the body and the clock.
+ */
+export function defineInstallationRoute<B extends z.ZodType = z.ZodUndefined>(app: FastifyInstance, deps: AppDeps, spec: InstallationRouteSpec<B>): void {
+  const status = spec.status ?? (spec.method === "POST" ? 201 : 200);
+  register(app, spec as SpecBase<z.ZodType, z.ZodType, z.ZodType>, status, "installation", async (req, reply) => {
+    if (spec.rateLimit) enforceRateLimit(deps, req, reply, spec.rateLimit);
+    return spec.handler({ body: req.body as z.output<B>, requestId: req.id, ip: req.ip, now: deps.now });
+  });
+}
