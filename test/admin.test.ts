@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SetupToken } from "../src/platform/setup-token.ts";
-import { buildTenant, buildUser, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, createTokenFor, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 
 /**
  * The admin center's server side over real HTTP: invitations (single use, expiry, revocation,
@@ -166,7 +166,7 @@ describe("invitations", () => {
     expect(adminInvitesAdmin.body.description).toMatch(/Only an owner/);
     expect((await invite(a, "x3@x.test", "light-agent", asAdmin)).status).toBe(201);
     expect((await invite(a, "x4@x.test", "admin")).status).toBe(201);
-    const taken = await invite(a, agent.email, "agent");
+    const taken = await invite(a, a.ownerEmail, "agent");
     expect(taken.status).toBe(422);
     expect(taken.body.details.email[0].error).toBe("DuplicateValue");
     expect((await a.api("POST", "/api/v2/invitations.json", { invitation: { email: "x5@x.test", role: "owner" } })).status).toBe(422);
@@ -251,6 +251,9 @@ describe("role rules", () => {
 
     // Admins move people among agent, light agent and end user, not to admin or owner.
     expect((await role(agent.id, "light_agent", asAdmin)).body.user.vaultdesk_role).toBe("light_agent");
+    // A role change ends what was granted under the old role: the agent's token no longer works.
+    expect((await a.api("GET", "/api/v2/users/me.json", undefined, { email: agent.email, token: agent.token! })).status).toBe(401);
+    agent.token = await createTokenFor(t, a, agent.id);
     expect((await role(agent.id, "admin", asAdmin)).status).toBe(403);
     expect((await role(agent.id, "owner", asAdmin)).status).toBe(403);
     expect((await role(admin.id, "agent", asAdmin)).status).toBe(403);
@@ -266,12 +269,15 @@ describe("role rules", () => {
     expect(last.status).toBe(403);
     expect(last.body.description).toMatch(/last owner/);
     expect((await role(agent.id, "owner")).body.user.vaultdesk_role).toBe("owner");
+    agent.token = await createTokenFor(t, a, agent.id);
     const stepDown = await role(1, "admin");
     expect(stepDown.status, stepDown.text).toBe(200);
     expect(stepDown.body.user).toMatchObject({ vaultdesk_role: "admin", role: "admin" });
     // Now the former agent is the only owner, and stays one.
     expect((await role(agent.id, "agent", { email: agent.email, token: agent.token! })).status).toBe(403);
-    expect((await a.api("GET", "/api/v2/users.json?role=admin")).body.users.filter((u: { vaultdesk_role: string }) => u.vaultdesk_role === "owner")).toHaveLength(1);
+    // Stepping down ended the former owner's token as well.
+    expect((await a.api("GET", "/api/v2/users/me.json")).status).toBe(401);
+    expect((await a.api("GET", "/api/v2/users.json?role=admin", undefined, { email: agent.email, token: agent.token! })).body.users.filter((u: { vaultdesk_role: string }) => u.vaultdesk_role === "owner")).toHaveLength(1);
     const changes = (await a.api("GET", "/api/v2/audit_logs.json?filter[action]=user.role_changed", undefined, { email: agent.email, token: agent.token! })).body.audit_logs;
     expect(changes.length).toBe(3);
   });
@@ -280,11 +286,16 @@ describe("role rules", () => {
     const a = await buildTenant(t, "roles2");
     const second = await buildUser(t, a, "agent");
     await a.api("PUT", `/api/v2/users/${second.id}/role.json`, { role: "owner" });
+    second.token = await createTokenFor(t, a, second.id);
     const results = await Promise.all([
       a.api("PUT", `/api/v2/users/${second.id}/role.json`, { role: "admin" }),
       a.api("PUT", "/api/v2/users/1/role.json", { role: "admin" }, { email: second.email, token: second.token! }),
     ]);
-    expect(results.map((r) => r.status).sort()).toEqual([200, 403]);
+    // One demotion goes through; the other is refused: as the last owner's (403), or because the
+    // first one ended the demoted owner's token (401).
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect([401, 403]).toContain(statuses[1]);
     const owners = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("users").select("id").where("role", "=", "owner").execute());
     expect(owners).toHaveLength(1);
   });

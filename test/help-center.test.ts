@@ -171,7 +171,8 @@ describe("e-mail sign-in links", () => {
     }
     const more = [];
     for (let i = 0; i < 3; i++) more.push((await anon(a, "POST", "/api/v2/help_center/sign_in_links.json", { email: "late@example.test" })).status);
-    expect(more).toEqual([202, 202, 429]);
+    // Past the per-address limits the answer stays the same (test/identity-defects.test.ts checks what is sent).
+    expect(more).toEqual([202, 202, 202]);
   });
 
   it("lets an admin create a link for an end user to hand over, never for staff", async () => {

@@ -270,7 +270,8 @@ describe("sign-in mail as a job", () => {
       expect((await h.api("POST", "/api/v2/users.json", { user: { name: "Mia Mail", email } })).status).toBe(201);
       const r = await h.api("POST", "/api/v2/help_center/sign_in_links.json", { email }, null);
       expect(r.status, r.text).toBe(202);
-      const mailJob = () => m.db.tenant(h.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["id", "status", "attempts", "payload_sealed", "results"]).where("job_type", "=", "mail").executeTakeFirstOrThrow());
+      // The request queued a job that looks the address up; that job queues the mail.
+      const mailJob = async () => (await m.db.tenant(h.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["id", "status", "attempts", "payload_sealed", "results"]).where("job_type", "=", "mail").executeTakeFirst())) ?? { id: "", status: "none", attempts: 0, payload_sealed: null, results: [] };
       // The server refuses connections: the job is tried, and waits to be tried again.
       const deadline = Date.now() + 10_000;
       while ((await mailJob()).attempts < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
@@ -306,7 +307,7 @@ describe("sign-in mail as a job", () => {
       const email = `lost.${crypto.randomBytes(3).toString("hex")}@example.test`;
       await h.api("POST", "/api/v2/users.json", { user: { name: "Lou Lost", email } });
       expect((await h.api("POST", "/api/v2/help_center/sign_in_links.json", { email }, null)).status).toBe(202);
-      const mailJob = () => m.db.tenant(h.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "attempts", "payload_sealed", "results"]).where("job_type", "=", "mail").executeTakeFirstOrThrow());
+      const mailJob = async () => (await m.db.tenant(h.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "attempts", "payload_sealed", "results"]).where("job_type", "=", "mail").executeTakeFirst())) ?? { status: "none", attempts: 0, payload_sealed: null, results: [] };
       const deadline = Date.now() + 15_000;
       while ((await mailJob()).status !== "failed" && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
       expect(await mailJob()).toMatchObject({ status: "failed", attempts: 3, payload_sealed: null, results: [{ index: 0, success: false, error: "DeliveryFailed" }] });

@@ -95,6 +95,7 @@ const plans: Record<string, Plan> = {
   listRequestComments: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/requests/${id}/comments.json` }, missing: { method: "GET", path: `/api/v2/requests/${m}/comments.json` } }) },
   updateRequest: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/requests/${id}.json`, body: { request: { comment: { body: "hijack" } } } }, missing: { method: "PUT", path: `/api/v2/requests/${m}.json`, body: { request: { comment: { body: "hijack" } } } } }) },
   createUserSigninLink: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/users/${id}/sign_in_links.json` }, missing: { method: "POST", path: `/api/v2/users/${m}/sign_in_links.json` } }) },
+  listOrganizationUsers: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/organizations/${id}/users.json` }, missing: { method: "GET", path: `/api/v2/organizations/${m}/users.json` } }) },
   listUserConsentRecords: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/consent_records.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/consent_records.json` } }) },
   revokeApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/api_tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/api_tokens/${m}.json` } }) },
   // Collections and searches: checked below for A's markers.
@@ -145,6 +146,8 @@ const plans: Record<string, Plan> = {
   updateHelpCenterSettings: { kind: "own" },
   requestSigninLink: { kind: "own" },
   redeemSigninLink: { kind: "own" },
+  // The link's secret is looked up inside the host's tenant only (test/identity-defects.test.ts).
+  confirmEmailChange: { kind: "own" },
   // The installation's first-run setup: no tenant is involved (test/setup.test.ts).
   showSetup: { kind: "own" },
   createFirstAccount: { kind: "own" },
@@ -232,7 +235,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

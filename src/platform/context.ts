@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import type { TenantTx } from "./db/database.ts";
 import type { TenantSealer } from "./crypto/keyring.ts";
 import type { Role } from "./db/schema.ts";
+import { Hooks } from "./hooks.ts";
 
 /** Who acts. Users carry both their internal uuid and their public per-tenant id. */
 export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; scopes: readonly string[]; via: "token" | "session" };
@@ -24,7 +25,12 @@ export interface RequestContext {
   readonly apiBase: string;
   /** The clock of the deployment (injected in tests of expiry and retention). */
   readonly now: () => Date;
+  /** The app's hooks (platform/hooks.ts): what modules run when another announces a write. */
+  readonly hooks: Hooks;
 }
+
+/** Hooks nobody listens to: for operator commands and other work outside a serving app. */
+const NO_HOOKS = new Hooks();
 
 /** Builds a context; the one way, whether for a request, a job, or an operator command. */
 export function makeContext(c: {
@@ -35,6 +41,7 @@ export function makeContext(c: {
   requestId?: string | undefined;
   ip?: string | undefined;
   apiBase?: string | undefined;
+  hooks?: Hooks | undefined;
 }): RequestContext {
   return {
     tx: c.tx,
@@ -44,6 +51,7 @@ export function makeContext(c: {
     requestId: c.requestId ?? `op-${crypto.randomUUID().slice(0, 8)}`,
     ip: c.ip,
     apiBase: c.apiBase ?? "",
+    hooks: c.hooks ?? NO_HOOKS,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Config } from "./config.ts";
 import type { Keyring } from "./crypto/keyring.ts";
 import type { Database } from "./db/database.ts";
 import type { Authenticator } from "./http/authenticator.ts";
+import type { Hooks } from "./hooks.ts";
 import type { JobRunner } from "./jobs/job-runner.ts";
 import type { Logger } from "./logging.ts";
 import type { Mailer } from "./mail.ts";
@@ -29,6 +30,8 @@ export interface AppDeps {
   readonly jobs: JobRunner;
   /** Turns a request's credentials into an actor (provided by the identity module). */
   readonly authenticator: Authenticator;
+  /** What modules run when another announces a write (platform/hooks.ts); one registry per app. */
+  readonly hooks: Hooks;
   /** First-run gate; absent when the process was started without one (tests, CLI). */
   readonly setup?: SetupToken | undefined;
 }

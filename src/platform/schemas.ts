@@ -44,6 +44,13 @@ export const tags = z.array(tag).max(100);
 export const phone = z.string().trim().max(40).regex(/^[+0-9 ()\-.x]*$/, "is not a valid phone number");
 export const externalId = lineText(255);
 
+/** A language tag such as ja, sv or zh-CN (BCP 47). */
+export const locale = z.string().max(35).regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "is not a language tag such as ja or zh-CN");
+
+const TIME_ZONES = new Set([...Intl.supportedValuesOf("timeZone"), "UTC", "Etc/UTC"]);
+/** An IANA time zone name such as Europe/Stockholm. */
+export const timeZone = z.string().max(64).refine((s) => TIME_ZONES.has(s), "is not a time zone name such as Europe/Stockholm or Asia/Tokyo");
+
 export const subdomain = z
   .string()
   .min(1)

@@ -6,6 +6,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import qs from "qs";
 import type { AppDeps, AppInput } from "../platform/deps.ts";
 import { AppError } from "../platform/errors.ts";
+import { Hooks } from "../platform/hooks.ts";
 import { JobRunner } from "../platform/jobs/job-runner.ts";
 import { mailJobHandler } from "../platform/jobs/mail-job.ts";
 import { createMailer } from "../platform/mail.ts";
@@ -59,7 +60,9 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   const mailer = input.mailer ?? createMailer(config);
   // Background jobs; started once every module has defined its kinds. Stopped first on close, so
   // no job is left half-way through an item (the job goes back to the queue), then mail closes.
+  const hooks = new Hooks();
   const jobs = new JobRunner(input.db, input.keyring, app.log, {
+    hooks,
     workers: config.jobWorkers,
     pollMs: config.jobPollMs,
     leaseMs: config.jobLeaseMs,
@@ -67,7 +70,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     now: input.now,
   });
   jobs.define(mailJobHandler(mailer, config.mailRetryMs));
-  const deps: AppDeps = { ...input, urls, mailer, jobs, authenticator: createAuthenticator(input) };
+  const deps: AppDeps = { ...input, urls, mailer, jobs, hooks, authenticator: createAuthenticator(input) };
 
   // Links the audit entries requests queue into each tenant's hash chain, right after they commit.
   const chainer = new AuditChainer(deps.db, app.log).start();

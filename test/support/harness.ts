@@ -38,13 +38,13 @@ export async function openTestDatabase(): Promise<Database> {
   return openDatabase({ kind: "pglite", loadDataDir: new Blob([fs.readFileSync(template)]) });
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/platform/rate-limiter.ts").RateLimiter; setup?: import("../../src/platform/setup-token.ts").SetupToken } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/platform/rate-limiter.ts").RateLimiter; setup?: import("../../src/platform/setup-token.ts").SetupToken; mailer?: import("../../src/platform/mail.ts").Mailer } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-test-"));
   const config = loadConfig({ VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: opts.logStream ? "info" : "silent", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", ...opts.env });
   const db = opts.db ?? (await openTestDatabase());
   const keyring = new Keyring(new LocalMasterKey(crypto.randomBytes(32)));
   const logger = createLogger(config.logLevel, opts.logStream as never);
-  const app = await buildApp({ setup: opts.setup, config, db, keyring, logger, rateLimiter: opts.rateLimiter ?? createMemoryRateLimiter(), now: opts.now ?? (() => new Date()) });
+  const app = await buildApp({ setup: opts.setup, mailer: opts.mailer, config, db, keyring, logger, rateLimiter: opts.rateLimiter ?? createMemoryRateLimiter(), now: opts.now ?? (() => new Date()) });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const port = (app.server.address() as { port: number }).port;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
@@ -143,7 +143,8 @@ export async function buildUser(t: TestApp, tenant: TestTenant, role: "admin" | 
   return { id: r.body.user.id, email, token: tok };
 }
 
-async function createTokenFor(t: TestApp, tenant: TestTenant, userNiceId: number): Promise<string> {
+/** A new API token for a user (e.g. after a role change ended their earlier ones). */
+export async function createTokenFor(t: TestApp, tenant: TestTenant, userNiceId: number): Promise<string> {
   const { createApiToken } = await import("../../src/modules/identity/identity-service.ts");
   const { resolveUser } = await import("../../src/modules/users/users-service.ts");
   return t.db.tenant(tenant.tenantId, async (tx) => {

@@ -1,4 +1,5 @@
 import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { forbidden } from "../../platform/errors.ts";
 import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
 import { audit, verifyChainIn } from "../audit/audit-service.ts";
@@ -11,7 +12,7 @@ import * as repo from "./admin-repo.ts";
  * region (this deployment's VAULTDESK_REGION), plus the audit chain's verification in words.
  */
 
-const nameRef = (tenantId: string) => ({ table: "tenant_settings", column: "name", row: tenantId });
+const nameRef = (tenantId: string) => refsOf("tenant_settings")(tenantId, "name");
 
 export type AccountView = { name: string | null; subdomain: string; region: string; created_at: string };
 

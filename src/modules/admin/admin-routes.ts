@@ -5,7 +5,8 @@ import { AppError } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { SESSION_COOKIE } from "../identity/identity-service.ts";
+import { sessionCookieOf, setSessionCookie } from "../identity/identity-http.ts";
+import { sessionHashOf } from "../identity/identity-service.ts";
 import { changeUserRole, deleteUser } from "../users/users-admin.ts";
 import { userView } from "../users/users-types.ts";
 import * as account from "./account-service.ts";
@@ -42,6 +43,8 @@ function tenantOf(req: { tenant: import("../../platform/deps.ts").ResolvedTenant
 }
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
+  // Staff added without a password get an invitation to choose one.
+  deps.hooks.on("user.created", invitations.inviteNewStaff(deps));
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/account", operationId: "showAccount", tag: "account", auth: "user",
     summary: "The account's team name, subdomain and hosting region (staff).",
@@ -75,7 +78,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/invitations", operationId: "createInvitation", tag: "invitations", auth: "user",
-    summary: "Creates a one-time invitation link; the link is in the response once and never again.",
+    summary: "Creates a one-time invitation link; the link is in the response once and never again, and is e-mailed to the invitee when an outgoing mail server is set up (`emailed`). The address may be a staff member added without a password: the link then sets it.",
     body: z.strictObject({
       invitation: z.strictObject({
         email,
@@ -83,10 +86,10 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
         expires_in_hours: z.number().int().min(1).max(24 * 14).optional(),
       }),
     }),
-    response: z.object({ invitation: invitationView.extend({ token: z.string(), url: z.string() }) }),
+    response: z.object({ invitation: invitationView.extend({ token: z.string(), url: z.string(), emailed: z.boolean() }) }),
     handler: async (ctx, { body }) => {
       const r = await invitations.createInvitation(deps, ctx, body.invitation);
-      return { invitation: { ...r.invitation, token: r.token, url: r.url } };
+      return { invitation: { ...r.invitation, token: r.token, url: r.url, emailed: r.emailed } };
     },
   });
   defineRoute(app, deps, {
@@ -108,7 +111,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     response: z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string(), must_change_password: z.boolean() }) }),
     handler: async (ctx, { body, reply, req }) => {
       const r = await invitations.acceptInvitation(deps, ctx, body);
-      reply.setCookie(SESSION_COOKIE, r.session.token, { httpOnly: true, sameSite: "lax", secure: req.protocol === "https", path: "/", expires: r.session.expires });
+      setSessionCookie(reply, req, r.session);
       return { session: { user_id: r.userNiceId, csrf_token: r.session.csrf, must_change_password: false } };
     },
   });
@@ -117,12 +120,12 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "PUT", url: "/api/v2/users/:id/role", operationId: "changeUserRole", tag: "users", auth: "user",
     summary: "Sets any role, owner included (only owners grant or take away owner and admin; the last owner stays).",
     params: publicIdParam, body: z.strictObject({ role: vaultdeskRole }), response: z.object({ user: userView }),
-    handler: async (ctx, { params, body }) => ({ user: await changeUserRole(deps, ctx, params.id, body.role) }),
+    handler: async (ctx, { params, body, req }) => ({ user: await changeUserRole(ctx, params.id, body.role, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "DELETE", url: "/api/v2/users/:id", operationId: "deleteUser", tag: "users", auth: "user",
     summary: "Soft-deletes a user (active: false): sessions and tokens end at once; sealed personal data stays until erasure.",
     params: publicIdParam, response: z.object({ user: userView }),
-    handler: async (ctx, { params }) => ({ user: await deleteUser(deps, ctx, params.id) }),
+    handler: async (ctx, { params }) => ({ user: await deleteUser(ctx, params.id) }),
   });
 }

@@ -1,18 +1,22 @@
 import crypto from "node:crypto";
-import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { refsOf } from "../../platform/crypto/sealed-columns.ts";
+import { actingAs, actorUser, type RequestContext } from "../../platform/context.ts";
+import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { checkPasswordPolicy, hashPassword, newSecret, startSession } from "../identity/identity-service.ts";
-import { emailIndex, findUserByEmail, insertSealedUser } from "../users/users-service.ts";
+import { emailIndex } from "../users/users-fns.ts";
+import { findUserByEmail, insertSealedUser, setInitialPassword, type UserCreated } from "../users/users-service.ts";
+import { invitationMail } from "./admin-mail.ts";
 import { roleFromApi } from "../users/users-types.ts";
 import { adminPolicy } from "./admin-policy.ts";
 import * as repo from "./admin-repo.ts";
 import { teamName } from "./account-service.ts";
 
 /**
- * One-time invitations for staff. There is no e-mail channel yet, so the admin is shown the link
- * once, to hand over. The link carries a 256-bit random secret; only its keyed hash is stored, so
+ * One-time invitations for staff. The admin is shown the link once, to hand over, and it is
+ * e-mailed to the invitee when an outgoing mail server is set up. The link carries a 256-bit random secret; only its keyed hash is stored, so
  * neither a database dump nor the admin list can rebuild a link. A link works once, until it
  * expires (72 hours by default), and not after it is revoked. The invitee chooses a name and a
  * password (the password policy applies) and is signed in with the invited role and e-mail.
@@ -20,7 +24,7 @@ import { teamName } from "./account-service.ts";
 
 export const INVITATION_PREFIX = "vdi_";
 export const DEFAULT_INVITATION_HOURS = 72;
-const ref = (id: string) => ({ table: "invitations", column: "email", row: id });
+const ref = (id: string) => refsOf("invitations")(id, "email");
 
 export type InvitationState = "pending" | "used" | "expired" | "revoked";
 export type InvitationView = {
@@ -57,38 +61,75 @@ function present(ctx: RequestContext, row: repo.InvitationRow, now: Date): Invit
   };
 }
 
+type InviteDeps = Pick<AppDeps, "keyring" | "mailer" | "config">;
+
+/**
+ * Invites a person to the staff: a one-time link, shown once to the admin and, when an outgoing
+ * mail server is set up, e-mailed to the address. The address may also belong to a staff member
+ * who was added without a password and has never signed in ("Add a person", `POST /users`): the
+ * link then lets them choose their password.
+ */
 export async function createInvitation(
-  deps: Pick<AppDeps, "keyring" | "now">,
+  deps: InviteDeps,
   ctx: RequestContext,
   input: { email: string; role: "admin" | "agent" | "light-agent"; expires_in_hours?: number | undefined },
-): Promise<{ invitation: InvitationView; token: string; url: string }> {
+): Promise<{ invitation: InvitationView; token: string; url: string; emailed: boolean }> {
   const actor = actorUser(ctx);
   const role = roleFromApi(input.role);
   const decision = adminPolicy.invite(actor, role);
   if (!decision.ok) throw forbidden(decision.reason);
-  if (await findUserByEmail(ctx, input.email)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
+  const existing = await findUserByEmail(ctx, input.email);
+  if (existing) {
+    if (!awaitingPassword(existing)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
+    if (existing.role !== role) throw invalid("role", `Role: this person was added as ${apiRole(existing.role as repo.InvitationRow["role"])}; invite them with that role, or change their role first`, "InvalidValue");
+  }
+  return issueInvitation(deps, ctx, { email: input.email, role: role as repo.InvitationRow["role"], hours: input.expires_in_hours ?? DEFAULT_INVITATION_HOURS, invitedBy: actor.userId });
+}
+
+/** A staff member added without a password who has never signed in: an invitation sets their password. */
+const awaitingPassword = (u: { role: string; hasPassword: boolean; active: boolean; lastLoginAt: Date | null }) =>
+  u.role !== "end_user" && u.role !== "owner" && u.active && !u.hasPassword && u.lastLoginAt === null;
+
+async function issueInvitation(deps: InviteDeps, ctx: RequestContext, v: { email: string; role: repo.InvitationRow["role"]; hours: number; invitedBy: string }) {
   const token = newSecret(INVITATION_PREFIX);
   const id = crypto.randomUUID();
-  const now = deps.now();
+  const now = ctx.now();
+  const expires = new Date(now.getTime() + v.hours * 3600_000);
   const niceId = await repo.insertInvitation(ctx.tx, {
     id,
-    role: role as repo.InvitationRow["role"],
-    email_sealed: ctx.sealer.seal(input.email, ref(id)),
-    email_bidx: emailIndex(ctx.sealer, input.email),
+    role: v.role,
+    email_sealed: ctx.sealer.seal(v.email, ref(id)),
+    email_bidx: emailIndex(ctx.sealer, v.email),
     token_hash: deps.keyring.hashSecret("invitation", token),
-    invited_by: actor.userId,
-    expires_at: new Date(now.getTime() + (input.expires_in_hours ?? DEFAULT_INVITATION_HOURS) * 3600_000),
+    invited_by: v.invitedBy,
+    expires_at: expires,
   });
   audit(ctx, { action: "invitation.created", resourceType: "invitation", resourceId: niceId, fields: ["email", "role"] });
   const row = (await repo.findInvitationByNiceId(ctx.tx, niceId))!;
-  const origin = new URL(ctx.apiBase).origin;
-  return { invitation: present(ctx, row, now), token, url: `${origin}/invite?token=${encodeURIComponent(token)}` };
+  const url = `${new URL(ctx.apiBase).origin}/invite?token=${encodeURIComponent(token)}`;
+  if (deps.mailer.available) {
+    const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
+    await queueMail(ctx, deps.config.mailRetryMs, { to: v.email, ...invitationMail(team, apiRole(v.role), url, v.hours) }, expires);
+  }
+  return { invitation: present(ctx, row, now), token, url, emailed: deps.mailer.available };
+}
+
+/**
+ * When staff are added without a password (the API's `POST /users`, the admin center's "Add a
+ * person"), they get an invitation to choose one: e-mailed when mail is set up, and listed under
+ * Invitations, where an admin can make a new link to hand over.
+ */
+export function inviteNewStaff(deps: InviteDeps): (ctx: RequestContext, user: UserCreated) => Promise<void> {
+  return async (ctx, user) => {
+    if (user.role === "end_user" || user.role === "owner" || user.hasPassword || !user.email || ctx.actor.kind !== "user") return;
+    await issueInvitation(deps, ctx, { email: user.email, role: user.role, hours: DEFAULT_INVITATION_HOURS, invitedBy: ctx.actor.userId });
+  };
 }
 
 export async function listInvitations(deps: Pick<AppDeps, "now">, ctx: RequestContext, limit: number, offset: number) {
   if (!adminPolicy.manage(actorUser(ctx))) throw forbidden();
   const { rows, count } = await repo.listInvitations(ctx.tx, limit, offset);
-  const now = deps.now();
+  const now = ctx.now();
   return { rows: rows.map((r) => present(ctx, r, now)), count };
 }
 
@@ -97,7 +138,7 @@ export async function revokeInvitation(deps: Pick<AppDeps, "now">, ctx: RequestC
   const row = await repo.findInvitationByNiceId(ctx.tx, niceId);
   if (!row) throw notFound();
   if (row.revoked_at === null && row.used_at === null) {
-    await repo.revokeInvitation(ctx.tx, row.id, deps.now());
+    await repo.revokeInvitation(ctx.tx, row.id, ctx.now());
     audit(ctx, { action: "invitation.revoked", resourceType: "invitation", resourceId: niceId });
   }
 }
@@ -116,7 +157,7 @@ async function usableInvitation(deps: Pick<AppDeps, "keyring" | "now">, ctx: Req
   if (!token.startsWith(INVITATION_PREFIX)) throw notValid();
   const row = await repo.findInvitationByHash(ctx.tx, deps.keyring.hashSecret("invitation", token));
   if (!row) throw notValid();
-  const state = stateOf(row, deps.now());
+  const state = stateOf(row, ctx.now());
   if (state !== "pending") throw invalid("token", ...refusal[state]);
   return row;
 }
@@ -138,11 +179,20 @@ export async function acceptInvitation(deps: AppDeps, ctx: RequestContext, input
   const email = ctx.sealer.open(row.email_sealed, ref(row.id));
   checkPasswordPolicy(input.password, email);
   // Exactly one request can claim a link, even when two race with it.
-  if (!(await repo.claimInvitation(ctx.tx, row.id, deps.now()))) throw invalid("token", ...refusal.used);
-  const user = await insertSealedUser(ctx, { role: row.role, name: input.name, email, passwordHash: await hashPassword(input.password) });
+  if (!(await repo.claimInvitation(ctx.tx, row.id, ctx.now()))) throw invalid("token", ...refusal.used);
+  const passwordHash = await hashPassword(input.password);
+  const existing = await findUserByEmail(ctx, email);
+  let user: { id: string; niceId: number };
+  if (existing) {
+    // Added earlier without a password: this link sets it (and proves the address).
+    if (!awaitingPassword(existing) || existing.role !== row.role) throw invalid("token", ...refusal.used);
+    await setInitialPassword(ctx, existing.id, { name: input.name, passwordHash });
+    user = existing;
+  } else {
+    user = await insertSealedUser(ctx, { role: row.role, name: input.name, email, passwordHash, emailStatus: "verified" });
+  }
   await repo.setInvitationUser(ctx.tx, row.id, user.id);
-  const asUser: RequestContext = { ...ctx, actor: { kind: "user", userId: user.id, niceId: user.niceId, role: row.role, scopes: ["read", "write"], via: "session" } };
-  audit(asUser, { action: "invitation.accepted", resourceType: "invitation", resourceId: row.nice_id });
+  audit(actingAs(ctx, { id: user.id, niceId: user.niceId, role: row.role }), { action: "invitation.accepted", resourceType: "invitation", resourceId: row.nice_id });
   const session = await startSession(deps, ctx, { id: user.id, niceId: user.niceId, role: row.role });
   return { session, userNiceId: user.niceId };
 }

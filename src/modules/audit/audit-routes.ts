@@ -57,7 +57,7 @@ async function listAuditLogs(ctx: RequestContext, page: Page, filter: { action?:
     source_type: r.resource_type,
     source_id: r.resource_id,
     changed_fields: r.fields ? r.fields.split(",") : [],
-    ip_address: r.ip_sealed ? ctx.sealer.open(r.ip_sealed, { table: "audit_log", column: "ip", row: r.id }) : null,
+    ip_address: r.ip_sealed ? ctx.sealer.open(r.ip_sealed, { table: "audit_log" as const, column: "ip" as const, row: r.id }) : null,
     request_id: r.request_id,
   }));
   return { views, count };

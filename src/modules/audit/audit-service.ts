@@ -50,7 +50,7 @@ function toJsonEntry(sealer: TenantSealer, actor: Actor, requestId: string, ip: 
     resource_type: e.resourceType,
     resource_id: String(e.resourceId),
     fields: [...(e.fields ?? [])].sort().join(","),
-    ip: ip ? sealer.seal(ip, { table: "audit_log", column: "ip", row: id }).toString("hex") : null,
+    ip: ip ? sealer.seal(ip, { table: "audit_log" as const, column: "ip" as const, row: id }).toString("hex") : null,
     request_id: requestId.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64),
   };
 }

@@ -10,6 +10,7 @@ const groups = (tx: TenantTx) => tx.db.selectFrom("groups").select(groupCols).wh
 export type GroupRow = Awaited<ReturnType<typeof findGroup>> & {};
 
 export const findGroup = (tx: TenantTx, niceId: number) => groups(tx).where("nice_id", "=", niceId).executeTakeFirst();
+export const findGroupByName = (tx: TenantTx, name: string) => groups(tx).where(sql`lower(name)`, "=", name.toLowerCase()).executeTakeFirst();
 export const findGroupsByIds = (tx: TenantTx, ids: string[]) => (ids.length === 0 ? Promise.resolve([]) : groups(tx).where("id", "in", ids).execute());
 
 export async function listGroups(tx: TenantTx, page: Page) {

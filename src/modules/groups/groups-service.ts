@@ -51,6 +51,12 @@ export async function resolveGroup(ctx: RequestContext, niceId: number): Promise
   return { id: g.id, niceId: g.nice_id };
 }
 
+/** For search: a group by its name (whole, ignoring case), or undefined. */
+export async function findGroupByName(ctx: RequestContext, name: string): Promise<{ id: string; niceId: number } | undefined> {
+  const g = await repo.findGroupByName(ctx.tx, name);
+  return g ? { id: g.id, niceId: g.nice_id } : undefined;
+}
+
 export async function listGroups(ctx: RequestContext, page: Page) {
   staff(ctx);
   const { rows, count } = await repo.listGroups(ctx.tx, page);
@@ -66,6 +72,7 @@ export async function showGroup(ctx: RequestContext, niceId: number): Promise<Gr
 
 export async function createGroup(ctx: RequestContext, input: { name: string; description?: string | undefined }): Promise<GroupView> {
   admin(ctx);
+  if (await repo.findGroupByName(ctx.tx, input.name)) throw invalid("name", "Name: has already been taken", "DuplicateValue");
   const niceId = await repo.insertGroup(ctx.tx, { id: crypto.randomUUID(), name: input.name, description: input.description ?? "" });
   audit(ctx, { action: "group.created", resourceType: "group", resourceId: niceId, fields: Object.keys(input) });
   return presentGroup(ctx, (await repo.findGroup(ctx.tx, niceId))!);
@@ -76,7 +83,11 @@ export async function updateGroup(ctx: RequestContext, niceId: number, input: { 
   const g = await repo.findGroup(ctx.tx, niceId);
   if (!g) throw notFound();
   const patch: { name?: string; description?: string } = {};
-  if (input.name !== undefined) patch.name = input.name;
+  if (input.name !== undefined && input.name !== g.name) {
+    const other = await repo.findGroupByName(ctx.tx, input.name);
+    if (other && other.id !== g.id) throw invalid("name", "Name: has already been taken", "DuplicateValue");
+    patch.name = input.name;
+  }
   if (input.description !== undefined) patch.description = input.description;
   if (Object.keys(patch).length) {
     await repo.updateGroup(ctx.tx, g.id, patch);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { email, lineText, longText, name, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { SESSION_COOKIE } from "../identity/identity-service.ts";
+import { setSessionCookie } from "../identity/identity-http.ts";
 import { createSigninLinkFor, redeemSigninLink, requestSigninLink } from "../identity/signin-links-service.ts";
 import { listMyRequestComments, listMyRequests, replyToMyRequest, showMyRequest } from "../tickets/requests-service.ts";
 import * as service from "./help-center-service.ts";
@@ -143,7 +143,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     body: z.strictObject({ email, locale: locale.optional() }), status: 202,
     response: z.object({ sign_in_link: z.object({ status: z.literal("requested"), expires_in_minutes: z.number() }) }),
     handler: async (ctx, { body: b }) => {
-      await requestSigninLink(deps, mailer, ctx, b);
+      await requestSigninLink(deps, ctx, b);
       return { sign_in_link: { status: "requested" as const, expires_in_minutes: 15 } };
     },
   });
@@ -153,7 +153,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     body: z.strictObject({ token: signinToken }), response: sessionView,
     handler: async (ctx, { body: b, reply, req }) => {
       const r = await redeemSigninLink(deps, ctx, b.token);
-      reply.setCookie(SESSION_COOKIE, r.session.token, { httpOnly: true, sameSite: "lax", secure: req.protocol === "https", path: "/", expires: r.session.expires });
+      setSessionCookie(reply, req, r.session);
       return { session: { user_id: r.userNiceId, csrf_token: r.session.csrf, must_change_password: false } };
     },
   });

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, invalid } from "../../platform/errors.ts";
 import type { Mailer } from "../../platform/mail.ts";
@@ -22,8 +23,8 @@ import * as repo from "./help-center-repo.ts";
  *  - a request whose honeypot field is filled creates nothing.
  */
 
-const textRef = (tenantId: string) => ({ table: "tenant_settings", column: "consent_text", row: tenantId });
-const recRef = (id: string, column: string) => ({ table: "consent_records", column, row: id });
+const textRef = (tenantId: string) => refsOf("tenant_settings")(tenantId, "consent_text");
+const recRef = refsOf("consent_records");
 
 type Consent = { required: boolean; text: string | null; version: number };
 

@@ -151,6 +151,16 @@ export async function findUserForSignIn(tx: TenantTx, emailBidx: Buffer) {
   >;
 }
 
+export async function findUserForSignInById(tx: TenantTx, id: string) {
+  return tx.db
+    .selectFrom("users")
+    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst() as Promise<
+    { id: string; nice_id: number; role: Role; password_hash: string | null; active: boolean; suspended: boolean; must_change_password: boolean } | undefined
+  >;
+}
 export async function markLogin(tx: TenantTx, id: string, now: Date): Promise<void> {
   await tx.db.updateTable("users").set({ last_login_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
@@ -169,8 +179,10 @@ export async function setPassword(tx: TenantTx, id: string, hash: string): Promi
 }
 
 /** Ends every live session of a user (suspension is checked per request; deletion also ends them). */
-export async function revokeSessionsOfUser(tx: TenantTx, userId: string, now: Date): Promise<number> {
-  const r = await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("revoked_at", "is", null).executeTakeFirst();
+export async function revokeSessionsOfUser(tx: TenantTx, userId: string, now: Date, exceptHash?: Buffer): Promise<number> {
+  let q = tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("revoked_at", "is", null);
+  if (exceptHash) q = q.where("token_hash", "<>", exceptHash);
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 

@@ -1,14 +1,16 @@
 import crypto from "node:crypto";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
-import { actorUser, type Actor, type RequestContext } from "../../platform/context.ts";
+import { actingAs, actorUser, type Actor, type RequestContext } from "../../platform/context.ts";
+import type { Role } from "../../platform/db/schema.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import { AppError, CommitThenFail, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
-import { emailIndex } from "../users/users-service.ts";
+import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as repo from "./identity-repo.ts";
+import { expireSigninLinksOf } from "./signin-links-repo.ts";
 
 /**
  * Identity: API tokens, password sign-in and sessions.
@@ -101,81 +103,100 @@ function csrfFor(deps: Pick<AppDeps, "keyring">, cookie: string): string {
   return deps.keyring.hashSecret("csrf", cookie).toString("base64url");
 }
 
-/** Password sign-in. A failure is audited and committed, then answered 401. */
-export async function signIn(deps: AppDeps, ctx: RequestContext, email: string, password: string) {
-  const user = await repo.findUserForSignIn(ctx.tx, emailIndex(ctx.sealer, email));
-  // Verify against a dummy hash when the user is unknown, so timing does not reveal accounts.
-  const stored = user?.password_hash ?? (await DUMMY_HASH());
-  const ok = await argonVerify(stored, password).catch(() => false);
-  if (!user || !ok || !user.active || user.suspended || !user.password_hash) {
-    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown" });
-    return new CommitThenFail(new AppError("Unauthorized", { description: "Invalid e-mail or password." }));
-  }
-  const token = newSecret("vds_");
-  const now = deps.now();
-  const expires = new Date(now.getTime() + deps.config.sessionMaxHours * 3600_000);
-  const ipSealedId = crypto.randomUUID();
-  await repo.insertSession(ctx.tx, {
-    id: ipSealedId,
-    user_id: user.id,
-    token_hash: deps.keyring.hashSecret("session", token),
-    ip_sealed: ctx.ip ? ctx.sealer.seal(ctx.ip, { table: "sessions", column: "ip", row: ipSealedId }) : null,
-    expires_at: expires,
-    last_seen_at: now,
-  });
-  await repo.markLogin(ctx.tx, user.id, now);
-  const signedIn: RequestContext = { ...ctx, actor: { kind: "user", userId: user.id, niceId: user.nice_id, role: user.role, scopes: ["read", "write"], via: "session" } };
-  audit(signedIn, { action: "user.signed_in", resourceType: "user", resourceId: user.nice_id });
-  return { token, csrf: csrfFor(deps, token), expires, mustChangePassword: user.must_change_password, userNiceId: user.nice_id };
-}
+export type Session = { token: string; csrf: string; expires: Date };
 
 /**
- * Opens a session for a user whose identity was just established another way (an accepted
- * invitation): the same cookie secret, hash, lifetime and audit as a password sign-in.
+ * Opens a session for a user whose identity was just established (a password, an accepted
+ * invitation, a sign-in link): the one place a session secret is made, stored (keyed hash) and
+ * audited. The route sets its cookie with setSessionCookie (identity-http.ts).
  */
-export async function startSession(deps: AppDeps, ctx: RequestContext, user: { id: string; niceId: number; role: import("../../platform/db/schema.ts").Role }) {
+export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }): Promise<Session> {
   const token = newSecret("vds_");
-  const now = deps.now();
+  const now = ctx.now();
   const expires = new Date(now.getTime() + deps.config.sessionMaxHours * 3600_000);
   const id = crypto.randomUUID();
   await repo.insertSession(ctx.tx, {
     id,
     user_id: user.id,
     token_hash: deps.keyring.hashSecret("session", token),
-    ip_sealed: ctx.ip ? ctx.sealer.seal(ctx.ip, { table: "sessions", column: "ip", row: id }) : null,
+    ip_sealed: ctx.ip ? ctx.sealer.seal(ctx.ip, { table: "sessions" as const, column: "ip" as const, row: id }) : null,
     expires_at: expires,
     last_seen_at: now,
   });
   await repo.markLogin(ctx.tx, user.id, now);
-  const signedIn: RequestContext = { ...ctx, actor: { kind: "user", userId: user.id, niceId: user.niceId, role: user.role, scopes: ["read", "write"], via: "session" } };
-  audit(signedIn, { action: "user.signed_in", resourceType: "user", resourceId: user.niceId });
+  audit(actingAs(ctx, user), { action: "user.signed_in", resourceType: "user", resourceId: user.niceId });
   return { token, csrf: csrfFor(deps, token), expires };
+}
+
+/** What the slow half of a password check found, outside any transaction. */
+export type PasswordCheck = { userId: string | undefined; verifiedHash: string | undefined; ok: boolean };
+
+/**
+ * The slow half of a password sign-in, run before the request's transaction: the stored hash is
+ * read in a short transaction, and argon2 runs outside any, so a flood of wrong passwords never
+ * holds the database (on the embedded database one transaction at a time serves every tenant).
+ * An unknown address is checked against a dummy hash, so the time taken tells nothing.
+ */
+export async function checkPassword(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, email: string, password: string): Promise<PasswordCheck> {
+  const user = await inTenant((ctx) => repo.findUserForSignIn(ctx.tx, emailIndex(ctx.sealer, email)));
+  const stored = user?.password_hash ?? (await DUMMY_HASH());
+  const ok = await argonVerify(stored, password).catch(() => false);
+  return { userId: user?.id, verifiedHash: user?.password_hash ?? undefined, ok: ok && user?.password_hash != null };
+}
+
+/** Password sign-in, given the check made before the transaction. A failure is audited and committed, then answered 401. */
+export async function signIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, check: PasswordCheck) {
+  const user = check.userId ? await repo.findUserForSignInById(ctx.tx, check.userId) : undefined;
+  // The password must still be the one verified (not changed in between), the account usable.
+  if (!user || !check.ok || user.password_hash !== check.verifiedHash || !user.active || user.suspended) {
+    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown" });
+    return new CommitThenFail(new AppError("Unauthorized", { description: "Invalid e-mail or password." }));
+  }
+  const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role });
+  return { session, mustChangePassword: user.must_change_password, userNiceId: user.nice_id };
 }
 
 let dummyHash: Promise<string> | undefined;
 const DUMMY_HASH = () => (dummyHash ??= hashPassword(crypto.randomBytes(16).toString("hex")));
 
-export async function signOut(deps: AppDeps, ctx: RequestContext, cookie: string | undefined): Promise<void> {
+export async function signOut(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, cookie: string | undefined): Promise<void> {
   const actor = actorUser(ctx);
-  if (cookie) await repo.revokeSessionByHash(ctx.tx, deps.keyring.hashSecret("session", cookie), deps.now());
+  if (cookie) await repo.revokeSessionByHash(ctx.tx, deps.keyring.hashSecret("session", cookie), ctx.now());
   audit(ctx, { action: "user.signed_out", resourceType: "user", resourceId: actor.niceId });
 }
 
-export async function sessionInfo(deps: AppDeps, ctx: RequestContext, cookie: string | undefined) {
+export async function sessionInfo(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, cookie: string | undefined) {
   const actor = actorUser(ctx);
   return { user_id: actor.niceId, csrf_token: cookie ? csrfFor(deps, cookie) : null };
 }
 
-export async function changePassword(deps: AppDeps, ctx: RequestContext, previous: string, next: string): Promise<void> {
-  const actor = actorUser(ctx);
-  const user = await repo.findUserPassword(ctx.tx, actor.userId);
-  if (!user?.password_hash || !(await argonVerify(user.password_hash, previous).catch(() => false))) {
+/** The slow half of a password change (verify the old password, hash the new one), outside any transaction. */
+export type PasswordChangeCheck = { verifiedHash: string; newHash: string };
+
+export async function preparePasswordChange(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, previous: string, next: string): Promise<PasswordChangeCheck> {
+  const user = await inTenant(async (ctx) => {
+    const actor = actorUser(ctx);
+    const u = await repo.findUserPassword(ctx.tx, actor.userId);
+    return u ? { hash: u.password_hash, email: u.email_sealed ? ctx.sealer.open(u.email_sealed, { table: "users" as const, column: "email" as const, row: actor.userId }) : undefined } : undefined;
+  });
+  if (!user?.hash || !(await argonVerify(user.hash, previous).catch(() => false))) {
     throw invalid("previous_password", "Previous password: is not correct", "InvalidValue");
   }
   if (previous === next) throw invalid("password", "Password: must differ from the previous one", "InvalidValue");
-  const email = user.email_sealed ? ctx.sealer.open(user.email_sealed, { table: "users", column: "email", row: actor.userId }) : undefined;
-  checkPasswordPolicy(next, email);
-  await repo.setPassword(ctx.tx, actor.userId, await hashPassword(next));
+  checkPasswordPolicy(next, user.email);
+  return { verifiedHash: user.hash, newHash: await hashPassword(next) };
+}
+
+/**
+ * Sets the new password and ends every other session of the user (the one making the change
+ * stays signed in); API tokens are separate credentials and stay.
+ */
+export async function changePassword(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, check: PasswordChangeCheck, currentCookie: string | undefined): Promise<void> {
+  const actor = actorUser(ctx);
+  const user = await repo.findUserPassword(ctx.tx, actor.userId);
+  if (!user || user.password_hash !== check.verifiedHash) throw new AppError("Conflict", { description: "The password was changed meanwhile; sign in again." });
+  await repo.setPassword(ctx.tx, actor.userId, check.newHash);
+  await repo.revokeSessionsOfUser(ctx.tx, actor.userId, ctx.now(), sessionHashOf(deps, ctx, currentCookie));
   audit(ctx, { action: "user.password_changed", resourceType: "user", resourceId: actor.niceId, fields: ["password"] });
 }
 
@@ -242,11 +263,17 @@ export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestCon
 }
 
 
-/** Revokes every session and API token of a user (used when the user is deleted). */
-export async function revokeAccessOf(deps: Pick<AppDeps, "now">, ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
-  const now = deps.now();
+/** Revokes every session and API token of a user (deletion, role changes, an operator's password reset). */
+export async function revokeAccessOf(ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean; keepSession?: Buffer | undefined; signinLinks?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
+  const now = ctx.now();
+  if (what.signinLinks) await expireSigninLinksOf(ctx.tx, userId, now);
   return {
-    sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now),
+    sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now, what.keepSession),
     tokens: what.tokens === false ? 0 : await repo.revokeTokensOfUser(ctx.tx, userId, now),
   };
+}
+
+/** The stored form of the caller's session cookie, to keep that one session when others end. */
+export function sessionHashOf(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, cookie: string | undefined): Buffer | undefined {
+  return cookie && ctx.actor.kind === "user" && ctx.actor.via === "session" ? deps.keyring.hashSecret("session", cookie) : undefined;
 }

@@ -1,5 +1,5 @@
 import type { TenantTx } from "../../platform/db/database.ts";
-import type { Role } from "../../platform/db/schema.ts";
+import type { EmailStatus, Role } from "../../platform/db/schema.ts";
 
 /** SQL for one-time sign-in links and for the sessions a person can see about themselves. */
 
@@ -7,13 +7,13 @@ export async function insertSigninLink(tx: TenantTx, v: { id: string; user_id: s
   await tx.db.insertInto("signin_links").values({ ...v, tenant_id: tx.tenantId, used_at: null }).execute();
 }
 
-export type SigninLinkRow = { id: string; user_id: string; expires_at: Date; used_at: Date | null; user_nice_id: number; user_role: Role; user_active: boolean; user_suspended: boolean };
+export type SigninLinkRow = { id: string; user_id: string; expires_at: Date; used_at: Date | null; created_by: string | null; user_nice_id: number; user_role: Role; user_active: boolean; user_suspended: boolean };
 
 export async function findSigninLinkByHash(tx: TenantTx, hash: Buffer): Promise<SigninLinkRow | undefined> {
   return tx.db
     .selectFrom("signin_links as l")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "l.tenant_id").onRef("u.id", "=", "l.user_id"))
-    .select(["l.id", "l.user_id", "l.expires_at", "l.used_at", "u.nice_id as user_nice_id", "u.role as user_role", "u.active as user_active", "u.suspended as user_suspended"])
+    .select(["l.id", "l.user_id", "l.expires_at", "l.used_at", "l.created_by", "u.nice_id as user_nice_id", "u.role as user_role", "u.active as user_active", "u.suspended as user_suspended"])
     .where("l.tenant_id", "=", tx.tenantId)
     .where("l.token_hash", "=", hash)
     .executeTakeFirst();
@@ -60,7 +60,17 @@ export async function lastLoginOf(tx: TenantTx, userId: string): Promise<Date | 
 }
 
 export async function findUserForLink(tx: TenantTx, where: { emailBidx: Buffer } | { niceId: number }) {
-  let q = tx.db.selectFrom("users").select(["id", "nice_id", "role", "active", "suspended", "locale"]).where("tenant_id", "=", tx.tenantId);
+  let q = tx.db.selectFrom("users").select(["id", "nice_id", "role", "active", "suspended", "locale", "email_status"]).where("tenant_id", "=", tx.tenantId);
   q = "emailBidx" in where ? q.where("email_bidx", "=", where.emailBidx) : q.where("nice_id", "=", where.niceId);
-  return q.executeTakeFirst() as Promise<{ id: string; nice_id: number; role: Role; active: boolean; suspended: boolean; locale: string | null } | undefined>;
+  return q.executeTakeFirst() as Promise<{ id: string; nice_id: number; role: Role; active: boolean; suspended: boolean; locale: string | null; email_status: EmailStatus } | undefined>;
+}
+
+/** Ends a user's unused sign-in links (their address changed: links sent to the old one must not work). */
+export async function expireSigninLinksOf(tx: TenantTx, userId: string, now: Date): Promise<void> {
+  await tx.db.updateTable("signin_links").set({ expires_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("used_at", "is", null).where("expires_at", ">", now).execute();
+}
+
+/** The person used a link sent to their address: it is proven (unless staff moved them to it). */
+export async function markEmailProven(tx: TenantTx, userId: string): Promise<void> {
+  await tx.db.updateTable("users").set({ email_status: "verified" }).where("tenant_id", "=", tx.tenantId).where("id", "=", userId).where("email_status", "=", "unverified").execute();
 }

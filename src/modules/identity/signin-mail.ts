@@ -1,3 +1,5 @@
+import { mailLanguage } from "../../platform/mail-language.ts";
+
 /**
  * The sign-in e-mail, in the languages the help center speaks. Plain text only: the link is the
  * message, and plain text cannot carry tracking or markup from anywhere.
@@ -33,17 +35,9 @@ const texts: Record<string, Texts> = {
   },
 };
 
-/** The language of the mail: the requested one if the help center speaks it, else English. */
-export function mailLanguage(locale: string | null | undefined): string {
-  if (!locale) return "en";
-  const l = locale.toLowerCase();
-  if (l.startsWith("zh")) return "zh-CN";
-  const base = l.split("-")[0]!;
-  return base in texts ? base : "en";
-}
 
 export function signinMail(locale: string | null | undefined, team: string, url: string, minutes: number) {
-  const language = mailLanguage(locale);
+  const language = mailLanguage(locale, Object.keys(texts));
   const t = texts[language]!;
   return { language, subject: t.subject(team), text: t.body(team, url, minutes) };
 }

@@ -1,35 +1,10 @@
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 
-/**
- * Every sealed column, by table. Re-sealing on key rotation walks this list, so a new sealed
- * column must be added here (test/key-rotation.test.ts checks the list against the schema).
- * The AAD column name is the column name without `_sealed`.
- */
-export const SEALED_COLUMNS: Record<string, readonly string[]> = {
-  users: ["name_sealed", "email_sealed", "phone_sealed", "external_id_sealed"],
-  organizations: ["name_sealed", "notes_sealed", "details_sealed", "external_id_sealed"],
-  tickets: ["subject_sealed", "description_sealed", "custom_fields_sealed", "external_id_sealed"],
-  ticket_comments: ["body_sealed", "html_body_sealed"],
-  ticket_audits: ["events_sealed"],
-  sessions: ["ip_sealed"],
-  tenant_settings: ["name_sealed", "consent_text_sealed"],
-  invitations: ["email_sealed"],
-  consent_records: ["text_sealed", "ip_sealed"],
-  job_statuses: ["payload_sealed"],
-};
-
-/**
- * Audit entries are append-only and their sealed client address is part of the hash chain, so
- * they keep the key version they were written with (see docs/security-model.md).
- */
-export const NOT_RESEALED = { audit_log: ["ip_sealed"], audit_queue: ["ip_sealed"] } as const;
-
 export type SealedRow = { id: string; values: Record<string, Uint8Array | null> };
 
-/** Up to `limit` rows of `table` holding a value sealed under a version older than `version`. */
-export async function staleRows(tx: TenantTx, table: string, version: number, afterId: string, limit: number): Promise<SealedRow[]> {
-  const cols = SEALED_COLUMNS[table]!;
+/** Up to `limit` rows of `table` holding a value in `cols` sealed under a version older than `version`. */
+export async function staleRows(tx: TenantTx, table: string, cols: readonly string[], version: number, afterId: string, limit: number): Promise<SealedRow[]> {
   const stale = sql.join(cols.map((c) => sql`vd_sealed_version(${sql.ref(c)}) < ${version}`), sql` OR `);
   const r = await sql<Record<string, unknown>>`
     SELECT id, ${sql.join(cols.map((c) => sql.ref(c)))} FROM ${sql.table(table)}

@@ -2,6 +2,7 @@ import { makeContext, type RequestContext } from "../../platform/context.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
 import { audit } from "../audit/audit-service.ts";
+import { dbColumn, NOT_RESEALED, SEALED_COLUMNS, type ColumnRef, type SealedTable } from "../../platform/crypto/sealed-columns.ts";
 import * as repo from "./keys-repo.ts";
 
 /**
@@ -47,20 +48,23 @@ async function resealTo(db: Database, keyring: Keyring, tenantId: string, versio
   let total = 0;
   for (let pass = 0; pass < 5; pass++) {
     let passCount = 0;
-    for (const table of Object.keys(repo.SEALED_COLUMNS)) {
+    for (const [table, declared] of Object.entries(SEALED_COLUMNS)) {
+      if (NOT_RESEALED.has(table as SealedTable)) continue;
+      const columns = Object.keys(declared);
       let after = ZERO_UUID;
       for (;;) {
         const done = await db.tenant(tenantId, async (tx) => {
           const sealer = await keyring.sealerFor(tx);
           if (sealer.currentVersion < version) keyring.forget(tenantId);
           const s = sealer.currentVersion < version ? await keyring.sealerFor(tx) : sealer;
-          const rows = await repo.staleRows(tx, table, version, after, BATCH);
+          const rows = await repo.staleRows(tx, table, columns.map(dbColumn), version, after, BATCH);
           for (const row of rows) {
             const next: Record<string, Uint8Array | null> = {};
-            for (const [col, value] of Object.entries(row.values)) {
+            for (const column of columns) {
+              const value = row.values[dbColumn(column)];
               if (!value || s.versionOf(value) >= version) continue;
-              const ref = { table, column: col.replace(/_sealed$/, ""), row: row.id };
-              next[col] = s.seal(s.open(value, ref), ref);
+              // Table and column come from the declaration itself, whatever their kind.
+              next[dbColumn(column)] = s.reseal(value, { table, column, row: row.id } as ColumnRef);
             }
             await repo.writeSealed(tx, table, row.id, next);
           }

@@ -54,3 +54,33 @@ export async function orgInUse(tx: TenantTx, id: string): Promise<boolean> {
 export async function deleteOrg(tx: TenantTx, id: string): Promise<void> {
   await tx.db.deleteFrom("organizations").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
+
+// ---- domain mapping (0011): sealed domains with a blind index
+
+export async function listDomains(tx: TenantTx, orgIds: string[]) {
+  if (orgIds.length === 0) return [];
+  return tx.db.selectFrom("organization_domains").select(["id", "organization_id", "domain_sealed"]).where("tenant_id", "=", tx.tenantId).where("organization_id", "in", orgIds).orderBy("created_at").orderBy("id").execute();
+}
+
+export async function findOrgByDomainBidx(tx: TenantTx, bidx: Uint8Array) {
+  return tx.db
+    .selectFrom("organization_domains as d")
+    .innerJoin("organizations as o", (j) => j.onRef("o.tenant_id", "=", "d.tenant_id").onRef("o.id", "=", "d.organization_id"))
+    .select(["o.id", "o.nice_id"])
+    .where("d.tenant_id", "=", tx.tenantId)
+    .where("d.domain_bidx", "=", bidx)
+    .executeTakeFirst();
+}
+
+/** Which of these domains another organization already has. */
+export async function domainsTakenByOthers(tx: TenantTx, bidxs: Uint8Array[], orgId: string | undefined): Promise<Uint8Array[]> {
+  if (bidxs.length === 0) return [];
+  let q = tx.db.selectFrom("organization_domains").select("domain_bidx").where("tenant_id", "=", tx.tenantId).where("domain_bidx", "in", bidxs);
+  if (orgId) q = q.where("organization_id", "<>", orgId);
+  return (await q.execute()).map((r) => r.domain_bidx);
+}
+
+export async function replaceDomains(tx: TenantTx, orgId: string, rows: Array<{ id: string; domain_sealed: Uint8Array; domain_bidx: Uint8Array }>): Promise<void> {
+  await tx.db.deleteFrom("organization_domains").where("tenant_id", "=", tx.tenantId).where("organization_id", "=", orgId).execute();
+  if (rows.length) await tx.db.insertInto("organization_domains").values(rows.map((r) => ({ ...r, tenant_id: tx.tenantId, organization_id: orgId }))).execute();
+}

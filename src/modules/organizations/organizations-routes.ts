@@ -4,6 +4,8 @@ import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
+import { listOrganizationUsers } from "../users/users-service.ts";
+import { userView } from "../users/users-types.ts";
 import * as service from "./organizations-service.ts";
 import { orgCreateInput, orgUpdateInput, orgView } from "./organizations-types.ts";
 
@@ -45,5 +47,16 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "DELETE", url: "/api/v2/organizations/:id", operationId: "deleteOrganization", tag: "organizations", auth: "user",
     params: publicIdParam, response: z.undefined(), status: 204,
     handler: async (ctx, { params }) => { await service.deleteOrganization(ctx, params.id); },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/organizations/:id/users", operationId: "listOrganizationUsers", tag: "organizations", auth: "user",
+    summary: "The organization's members.",
+    params: publicIdParam, query: pageQuery, response: z.object({ users: z.array(userView) }).passthrough(),
+    handler: async (ctx, { params, query, url }) => {
+      const page = parsePage(query);
+      const { rows, count } = await listOrganizationUsers(ctx, params.id, page);
+      const env = pageEnvelope(page, rows, count, url);
+      return { users: env.items, ...env.extra };
+    },
   });
 }

@@ -1,19 +1,34 @@
 import crypto from "node:crypto";
+import { refsOf, type SealedColumn } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
+import { domainIndex } from "../users/users-fns.ts";
 import * as repo from "./organizations-repo.ts";
 import type { OrgCreateInput, OrgUpdateInput, OrgView } from "./organizations-types.ts";
 
 /** Organizations (companies). Names, notes, details and external ids are sealed. */
 
-const ref = (id: string, column: string) => ({ table: "organizations", column, row: id });
+const ref = refsOf("organizations");
 const nameIndex = (ctx: RequestContext, name: string) => ctx.sealer.blindIndex("organization.name", name.trim().toLowerCase());
 
-export function presentOrg(ctx: Pick<RequestContext, "sealer" | "apiBase">, o: repo.OrgRow): OrgView {
-  const open = (v: Uint8Array | null, c: string) => (v ? ctx.sealer.open(v, ref(o.id, c)) : null);
+const dref = (id: string) => refsOf("organization_domains")(id, "domain");
+
+/** Presents organizations with their domain names (one query for all of them). */
+export async function presentOrgs(ctx: RequestContext, rows: repo.OrgRow[]): Promise<OrgView[]> {
+  const domains = new Map<string, string[]>();
+  for (const d of await repo.listDomains(ctx.tx, rows.map((o) => o.id))) {
+    const list = domains.get(d.organization_id) ?? [];
+    list.push(ctx.sealer.open(d.domain_sealed, dref(d.id)));
+    domains.set(d.organization_id, list);
+  }
+  return rows.map((o) => presentOrg(ctx, o, domains.get(o.id) ?? []));
+}
+
+function presentOrg(ctx: Pick<RequestContext, "sealer" | "apiBase">, o: repo.OrgRow, domainNames: string[]): OrgView {
+  const open = (v: Uint8Array | null, c: SealedColumn<"organizations">) => (v ? ctx.sealer.open(v, ref(o.id, c)) : null);
   return {
     id: o.nice_id,
     url: `${ctx.apiBase}/organizations/${o.nice_id}.json`,
@@ -22,6 +37,7 @@ export function presentOrg(ctx: Pick<RequestContext, "sealer" | "apiBase">, o: r
     details: open(o.details_sealed, "details"),
     external_id: open(o.external_id_sealed, "external_id"),
     tags: o.tags,
+    domain_names: domainNames,
     created_at: o.created_at.toISOString(),
     updated_at: o.updated_at.toISOString(),
   };
@@ -56,26 +72,27 @@ export async function createOrganization(ctx: RequestContext, input: OrgCreateIn
     external_id_sealed: input.external_id ? s.seal(input.external_id, ref(id, "external_id")) : null,
     tags: input.tags ?? [],
   });
+  if (input.domain_names?.length) await setDomains(ctx, id, input.domain_names);
   audit(ctx, { action: "organization.created", resourceType: "organization", resourceId: niceId, fields: Object.keys(input) });
-  return presentOrg(ctx, (await repo.findOrgByNiceId(ctx.tx, niceId))!);
+  return (await presentOrgs(ctx, [(await repo.findOrgByNiceId(ctx.tx, niceId))!]))[0]!;
 }
 
 export async function showOrganization(ctx: RequestContext, niceId: number): Promise<OrgView> {
   requireStaff(ctx);
   const o = await repo.findOrgByNiceId(ctx.tx, niceId);
   if (!o) throw notFound();
-  return presentOrg(ctx, o);
+  return (await presentOrgs(ctx, [o]))[0]!;
 }
 
 export async function listOrganizations(ctx: RequestContext, page: Page) {
   requireStaff(ctx);
   const { rows, count } = await repo.listOrgs(ctx.tx, page);
-  return { rows: rows.map((o) => presentOrg(ctx, o)), count };
+  return { rows: await presentOrgs(ctx, rows), count };
 }
 
 export async function showManyOrganizations(ctx: RequestContext, ids: number[]): Promise<OrgView[]> {
   requireStaff(ctx);
-  return (await repo.findOrgsByNiceIds(ctx.tx, ids)).map((o) => presentOrg(ctx, o));
+  return presentOrgs(ctx, await repo.findOrgsByNiceIds(ctx.tx, ids));
 }
 
 export async function updateOrganization(ctx: RequestContext, niceId: number, input: OrgUpdateInput): Promise<OrgView> {
@@ -96,12 +113,13 @@ export async function updateOrganization(ctx: RequestContext, niceId: number, in
   if (input.details !== undefined) patch.details_sealed = input.details ? s.seal(input.details, ref(o.id, "details")) : null;
   if (input.external_id !== undefined) patch.external_id_sealed = input.external_id ? s.seal(input.external_id, ref(o.id, "external_id")) : null;
   if (input.tags !== undefined) patch.tags = input.tags;
-  const fields = Object.keys(input).filter((k) => k !== "domain_names");
+  if (input.domain_names !== undefined) await setDomains(ctx, o.id, input.domain_names);
+  const fields = Object.keys(input);
   if (fields.length > 0) {
     await repo.updateOrg(ctx.tx, o.id, patch);
     audit(ctx, { action: "organization.updated", resourceType: "organization", resourceId: niceId, fields });
   }
-  return presentOrg(ctx, (await repo.findOrgByNiceId(ctx.tx, niceId))!);
+  return (await presentOrgs(ctx, [(await repo.findOrgByNiceId(ctx.tx, niceId))!]))[0]!;
 }
 
 export async function deleteOrganization(ctx: RequestContext, niceId: number): Promise<void> {
@@ -118,5 +136,35 @@ export async function deleteOrganization(ctx: RequestContext, niceId: number): P
 
 /** Presents organizations by internal id, for sideloading. */
 export async function presentOrgsByIds(ctx: RequestContext, ids: string[]): Promise<OrgView[]> {
-  return (await repo.findOrgsByIds(ctx.tx, [...new Set(ids)])).sort((a, b) => a.nice_id - b.nice_id).map((o) => presentOrg(ctx, o));
+  return presentOrgs(ctx, (await repo.findOrgsByIds(ctx.tx, [...new Set(ids)])).sort((a, b) => a.nice_id - b.nice_id));
+}
+
+/**
+ * Replaces an organization's domains (Zendesk's `domain_names`). A domain belongs to one
+ * organization of the tenant at most; users created later with an address at it join it.
+ */
+async function setDomains(ctx: RequestContext, orgId: string, names: string[]): Promise<void> {
+  const unique = [...new Set(names)];
+  const rows = unique.map((d) => ({ id: crypto.randomUUID(), domain: d, domain_bidx: domainIndex(ctx.sealer, d) }));
+  const taken = await repo.domainsTakenByOthers(ctx.tx, rows.map((r) => r.domain_bidx), orgId);
+  const clash = rows.filter((r) => taken.some((t) => Buffer.from(t).equals(r.domain_bidx))).map((r) => r.domain);
+  if (clash.length) throw invalid("domain_names", `Domain names: ${clash.join(", ")} already belong to another organization`, "DuplicateValue");
+  await repo.replaceDomains(ctx.tx, orgId, rows.map((r) => ({ id: r.id, domain_sealed: ctx.sealer.seal(r.domain, dref(r.id)), domain_bidx: r.domain_bidx })));
+}
+
+/** For the users module: the organization whose domain an address is at, if any (domain mapping). */
+export async function organizationForDomain(ctx: RequestContext, domain: string): Promise<{ id: string; niceId: number } | undefined> {
+  const o = await repo.findOrgByDomainBidx(ctx.tx, domainIndex(ctx.sealer, domain));
+  return o ? { id: o.id, niceId: o.nice_id } : undefined;
+}
+
+/** For search: an organization by its whole name (ignoring case; names are sealed, found by their blind index). */
+export async function findOrganizationByName(ctx: RequestContext, name: string): Promise<{ id: string; niceId: number } | undefined> {
+  const o = await repo.findOrgByNameBidx(ctx.tx, nameIndex(ctx, name));
+  return o ? { id: o.id, niceId: o.nice_id } : undefined;
+}
+
+/** For other modules: an organization's internal id from its public id, or undefined. */
+export async function findOrganizationId(ctx: RequestContext, niceId: number): Promise<string | undefined> {
+  return (await repo.findOrgByNiceId(ctx.tx, niceId))?.id;
 }

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { externalId, lineText, longText, name, tags } from "../../platform/schemas.ts";
+import { externalId, longText, name, tags } from "../../platform/schemas.ts";
+
+/** A domain name such as example.com (lower-cased; no scheme, no path, no @). */
+export const domainName = z
+  .string()
+  .trim()
+  .max(253)
+  .transform((s) => s.toLowerCase().replace(/\.$/, ""))
+  .pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, "is not a domain name such as example.com"));
 
 export const orgCreateInput = z.strictObject({
   name,
@@ -7,7 +15,7 @@ export const orgCreateInput = z.strictObject({
   details: longText(10_000).nullish(),
   external_id: externalId.nullish(),
   tags: tags.optional(),
-  domain_names: z.array(lineText(253)).max(50).optional(),
+  domain_names: z.array(domainName).max(100).optional(),
 });
 export type OrgCreateInput = z.infer<typeof orgCreateInput>;
 
@@ -22,6 +30,7 @@ export const orgView = z.object({
   details: z.string().nullable(),
   external_id: z.string().nullable(),
   tags: z.array(z.string()),
+  domain_names: z.array(z.string()),
   created_at: z.string(),
   updated_at: z.string(),
 });

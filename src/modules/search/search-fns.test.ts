@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../platform/errors.ts";
-import { parseQuery } from "./search-fns.ts";
+import { parseQuery, PRIORITIES, valuesMatching } from "./search-fns.ts";
 
 describe("search syntax", () => {
   it("parses structured filters", () => {
@@ -12,8 +12,16 @@ describe("search syntax", () => {
       { kind: "tags", value: "spam", negate: true },
       { kind: "requester", value: "ada@x.test" },
       { kind: "created", op: ">", value: "2026-01-01" },
-      { kind: "priority", value: "high" },
+      { kind: "priority", op: ":", value: "high" },
     ]);
+  });
+  it("compares priorities and statuses by rank, not alphabetically", () => {
+    expect(valuesMatching(PRIORITIES, ">", "normal")).toEqual(["high", "urgent"]);
+    expect(valuesMatching(PRIORITIES, "<", "normal")).toEqual(["low"]);
+    expect(valuesMatching(PRIORITIES, "<=", "high")).toEqual(["low", "normal", "high"]);
+    expect(valuesMatching(PRIORITIES, ":", "urgent")).toEqual(["urgent"]);
+    expect(parseQuery("priority>normal")).toEqual([{ kind: "priority", op: ">", value: "normal" }]);
+    expect(() => parseQuery("priority:critical")).toThrow(AppError);
   });
   it("refuses free text and unknown keywords with a reason", () => {
     expect(() => parseQuery("printer broken")).toThrow(AppError);

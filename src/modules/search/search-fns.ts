@@ -3,20 +3,35 @@ import { invalid } from "../../platform/errors.ts";
 /**
  * Parses Zendesk search syntax into structured filters:
  *   type:ticket status:open status<solved assignee:me assignee:none tags:vip requester:ada@x.test
- *   priority:high ticket_type:incident group:12 organization:3 created>2026-01-01 updated<2026-02-01
+ *   priority:high priority>normal ticket_type:incident group:12 group:"Tier 2" organization:3
+ *   organization:"Acme Inc" created>2026-01-01 updated<2026-02-01
+ * The same field given twice with `:` means either (`status:open status:pending`), as in Zendesk;
+ * comparisons (`created>…`) and different fields all apply together.
  * Free-text words are refused with a clear message: ticket content is sealed at rest, so the
  * database cannot search it (see docs/security-model.md).
  */
 export type Term =
   | { kind: "type"; value: "ticket" | "user" | "organization" | "group" }
   | { kind: "status"; op: ":" | "<" | ">" | "<=" | ">="; value: string }
-  | { kind: "priority" | "ticket_type"; value: string }
+  | { kind: "priority"; op: ":" | "<" | ">" | "<=" | ">="; value: string }
+  | { kind: "ticket_type"; value: string }
   | { kind: "assignee" | "requester" | "submitter"; value: string }
   | { kind: "tags"; value: string; negate: boolean }
   | { kind: "group" | "organization"; value: string }
   | { kind: "created" | "updated" | "solved" | "due_date"; op: ":" | "<" | ">" | "<=" | ">="; value: string };
 
 const STATUSES = ["new", "open", "pending", "hold", "solved", "closed"];
+/** Priorities in rank order, so that `priority>normal` means high and urgent, as in Zendesk. */
+export const PRIORITIES = ["low", "normal", "high", "urgent"];
+const TYPES = ["problem", "incident", "question", "task"];
+
+export type Op = ":" | "<" | ">" | "<=" | ">=";
+
+/** The values of an ordered list that `op value` selects (`status<solved` → new, open, pending, hold). */
+export function valuesMatching(order: readonly string[], op: Op, value: string): string[] {
+  const rank = order.indexOf(value);
+  return order.filter((_, i) => (op === ":" ? i === rank : op === "<" ? i < rank : op === ">" ? i > rank : op === "<=" ? i <= rank : i >= rank));
+}
 
 export function parseQuery(q: string): Term[] {
   const terms: Term[] = [];
@@ -39,8 +54,12 @@ export function parseQuery(q: string): Term[] {
         terms.push({ kind: "status", op, value: value.toLowerCase() });
         break;
       case "priority":
+        if (!PRIORITIES.includes(value.toLowerCase())) throw invalid("query", `unknown priority: ${value} (low, normal, high or urgent)`);
+        terms.push({ kind: "priority", op, value: value.toLowerCase() });
+        break;
       case "ticket_type":
-        terms.push({ kind: key, value: value.toLowerCase() });
+        if (!TYPES.includes(value.toLowerCase())) throw invalid("query", `unknown ticket type: ${value} (problem, incident, question or task)`);
+        terms.push({ kind: "ticket_type", value: value.toLowerCase() });
         break;
       case "assignee":
       case "requester":
@@ -69,6 +88,3 @@ export function parseQuery(q: string): Term[] {
   return terms;
 }
 
-export function statusRank(s: string): number {
-  return STATUSES.indexOf(s);
-}

@@ -1,14 +1,14 @@
-import { sql } from "kysely";
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { forbidden, invalid } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
-import { resolveGroup } from "../groups/groups-service.ts";
-import { resolveOrganization } from "../organizations/organizations-service.ts";
+import { findGroupByName, resolveGroup } from "../groups/groups-service.ts";
+import { findOrganizationByName, resolveOrganization } from "../organizations/organizations-service.ts";
 import type { TicketSort } from "../tickets/tickets-types.ts";
 import { countTickets, listTickets } from "../tickets/tickets-service.ts";
 import { isStaff } from "../users/users-policy.ts";
 import { findUserByEmail, resolveUser } from "../users/users-service.ts";
-import { parseQuery, statusRank, type Term } from "./search-fns.ts";
+import { parseQuery, PRIORITIES, valuesMatching, type Term } from "./search-fns.ts";
 
 /** Search: structured filters turned into one tenant-scoped ticket query. */
 
@@ -23,46 +23,56 @@ async function userIdFor(ctx: RequestContext, v: string): Promise<string | null 
   throw invalid("query", `users are matched by id, e-mail, "me" or "none", not by name: ${v}`, "Unsupported");
 }
 
-/** The search's filters, resolved inside the tenant, as functions over a query on `tickets as t`. */
+const NOTHING = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * The search's filters, resolved inside the tenant, as one condition over `tickets as t`: terms of
+ * the same field with `:` are alternatives (OR), everything else applies together (AND).
+ */
 async function filtersFor(ctx: RequestContext, query: string): Promise<(q: any) => any> { // any: see below
   const terms = parseQuery(query);
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
   if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search currently covers tickets; list users, organizations and groups through their endpoints", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
-  const resolved: Array<(q: any) => any> = [];
+  type Cond = (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
+  const groups = new Map<string, Cond[]>();
+  const add = (key: string, c: Cond) => groups.set(key, [...(groups.get(key) ?? []), c]);
+  let n = 0;
   for (const t of terms) {
     switch (t.kind) {
       case "status": {
-        const rank = statusRank(t.value);
-        const set = STATUS_ORDER.filter((_, i) => (t.op === ":" ? i === rank : t.op === "<" ? i < rank : t.op === ">" ? i > rank : t.op === "<=" ? i <= rank : i >= rank));
-        resolved.push((q) => q.where("t.status", "in", set));
+        const set = valuesMatching(STATUS_ORDER, t.op, t.value);
+        add(t.op === ":" ? "status" : `status${n++}`, (eb) => eb("t.status", "in", set));
         break;
       }
-      case "priority":
-        resolved.push((q) => q.where("t.priority", "=", t.value));
+      case "priority": {
+        const set = valuesMatching(PRIORITIES, t.op, t.value);
+        add(t.op === ":" ? "priority" : `priority${n++}`, (eb) => eb("t.priority", "in", set));
         break;
+      }
       case "ticket_type":
-        resolved.push((q) => q.where("t.type", "=", t.value));
+        add("type", (eb) => eb("t.type", "=", t.value));
         break;
       case "assignee":
       case "requester":
       case "submitter": {
         const id = await userIdFor(ctx, t.value);
         const col = `t.${t.kind}_id`;
-        resolved.push((q) => (id === null ? q.where(col, "is", null) : q.where(col, "=", id)));
+        add(t.kind, (eb) => (id === null ? eb(col, "is", null) : eb(col, "=", id)));
         break;
       }
       case "tags":
-        resolved.push((q) => (t.negate ? q.where(sql`NOT (t.tags @> ARRAY[${t.value}]::text[])`) : q.where(sql`t.tags @> ARRAY[${t.value}]::text[]`)));
+        if (t.negate) add(`-tags${n++}`, () => sql<SqlBool>`NOT (t.tags @> ARRAY[${t.value}]::text[])`);
+        else add("tags", () => sql<SqlBool>`t.tags @> ARRAY[${t.value}]::text[]`);
         break;
       case "group": {
-        const g = /^\d+$/.test(t.value) ? await resolveGroup(ctx, Number(t.value)).catch(() => undefined) : undefined;
-        resolved.push((q) => q.where("t.group_id", "=", g?.id ?? "00000000-0000-0000-0000-000000000000"));
+        const g = t.value.toLowerCase() === "none" ? null : /^\d+$/.test(t.value) ? await resolveGroup(ctx, Number(t.value)).catch(() => undefined) : await findGroupByName(ctx, t.value);
+        add("group", (eb) => (g === null ? eb("t.group_id", "is", null) : eb("t.group_id", "=", g?.id ?? NOTHING)));
         break;
       }
       case "organization": {
-        const o = /^\d+$/.test(t.value) ? await resolveOrganization(ctx, Number(t.value)).catch(() => undefined) : undefined;
-        resolved.push((q) => q.where("t.organization_id", "=", o?.id ?? "00000000-0000-0000-0000-000000000000"));
+        const o = t.value.toLowerCase() === "none" ? null : /^\d+$/.test(t.value) ? await resolveOrganization(ctx, Number(t.value)).catch(() => undefined) : await findOrganizationByName(ctx, t.value);
+        add("organization", (eb) => (o === null ? eb("t.organization_id", "is", null) : eb("t.organization_id", "=", o?.id ?? NOTHING)));
         break;
       }
       case "created":
@@ -72,8 +82,8 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<(q: any) 
         const col = t.kind === "due_date" ? "t.due_at" : `t.${t.kind}_at`;
         const d = new Date(t.value);
         const dayEnd = new Date(d.getTime() + 86_400_000);
-        resolved.push((q) =>
-          t.op === ":" ? q.where(col, ">=", d).where(col, "<", dayEnd) : q.where(col, t.op === "<" ? "<" : t.op === "<=" ? "<" : t.op === ">" ? ">=" : ">=", t.op === "<=" || t.op === ">" ? dayEnd : d),
+        add(`${t.kind}${n++}`, (eb) =>
+          t.op === ":" ? eb.and([eb(col, ">=", d), eb(col, "<", dayEnd)]) : eb(col, t.op === "<" || t.op === "<=" ? "<" : ">=", t.op === "<=" || t.op === ">" ? dayEnd : d),
         );
         break;
       }
@@ -81,8 +91,9 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<(q: any) 
         break;
     }
   }
-  // `any` above: the ticket query builder's type is deep and each filter is checked at run time by Kysely.
-  return (q) => resolved.reduce((acc, f) => f(acc), q);
+  // `any` above: the ticket query builder's type is deep and each condition is checked at run time by Kysely.
+  const conds = [...groups.values()];
+  return (q) => (conds.length === 0 ? q : q.where((eb: ExpressionBuilder<any, any>) => eb.and(conds.map((alts) => (alts.length === 1 ? alts[0]!(eb) : eb.or(alts.map((c) => c(eb))))))));
 }
 
 export async function searchTickets(ctx: RequestContext, query: string, page: Page, sort?: TicketSort) {

@@ -8,13 +8,21 @@ import { ticketQuery, type TicketRow } from "./tickets-repo.ts";
  * names the requester, so another person's ticket id simply does not match (404).
  */
 
-export type RequestRow = TicketRow & { via: string | null };
+/**
+ * A requester's ticket with its first PUBLIC comment, which is the request's description: a
+ * ticket opened with an internal note keeps that note as its (staff) description, and the
+ * requester never sees it. Tickets without any public comment are not the requester's to see yet.
+ */
+export type RequestRow = TicketRow & { first_public_id: string; first_public_body_sealed: Uint8Array };
 
-/** The channel a ticket came in by: the `via` of its first audit. */
-const firstVia = sql<string | null>`(SELECT fa.via FROM ticket_audits fa WHERE fa.tenant_id = t.tenant_id AND fa.ticket_id = t.id ORDER BY fa.nice_id LIMIT 1)`;
+const firstPublicId = sql<string>`(SELECT fc.id FROM ticket_comments fc WHERE fc.tenant_id = t.tenant_id AND fc.ticket_id = t.id AND fc.public ORDER BY fc.nice_id LIMIT 1)`;
+const firstPublicBody = sql<Uint8Array>`(SELECT fc.body_sealed FROM ticket_comments fc WHERE fc.tenant_id = t.tenant_id AND fc.ticket_id = t.id AND fc.public ORDER BY fc.nice_id LIMIT 1)`;
 
 function ownQuery(tx: TenantTx, requesterId: string) {
-  return ticketQuery(tx).select(firstVia.as("via")).where("t.requester_id", "=", requesterId);
+  return ticketQuery(tx)
+    .select([firstPublicId.as("first_public_id"), firstPublicBody.as("first_public_body_sealed")])
+    .where("t.requester_id", "=", requesterId)
+    .where("t.is_public", "=", true);
 }
 
 export async function listRequestsOf(
@@ -30,7 +38,7 @@ export async function listRequestsOf(
     .limit(opts.limit)
     .offset(opts.offset)
     .execute()) as unknown as RequestRow[];
-  let c = tx.db.selectFrom("tickets").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("requester_id", "=", requesterId).where("deleted_at", "is", null);
+  let c = tx.db.selectFrom("tickets").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("requester_id", "=", requesterId).where("deleted_at", "is", null).where("is_public", "=", true);
   if (opts.statuses?.length) c = c.where("status", "in", opts.statuses);
   return { rows, count: Number((await c.executeTakeFirstOrThrow()).n) };
 }
@@ -89,3 +97,4 @@ export async function listPublicCommentsBy(tx: TenantTx, authorId: string) {
     .orderBy("c.nice_id")
     .execute();
 }
+

@@ -1,11 +1,10 @@
-import crypto from "node:crypto";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
 import { AppError, invalid, notFound } from "../../platform/errors.ts";
-import { audit } from "../audit/audit-service.ts";
-import { findUserByEmail, insertSealedUser, setUserLocale, type UserRef } from "../users/users-service.ts";
+import { findUserByEmail, insertSealedUser, setUserLocale } from "../users/users-service.ts";
+import { changeTicket, openTicket, type Person } from "./conversation.ts";
 import { commentBodies } from "./tickets-fns.ts";
-import * as repo from "./tickets-repo.ts";
 import * as requests from "./requests-repo.ts";
 import type { AuditEvent } from "./tickets-types.ts";
 
@@ -16,10 +15,9 @@ import type { AuditEvent } from "./tickets-types.ts";
  * read by these functions.
  */
 
-const tref = (id: string, column: string) => ({ table: "tickets", column, row: id });
-const cref = (id: string, column: string) => ({ table: "ticket_comments", column, row: id });
-const aref = (id: string) => ({ table: "ticket_audits", column: "events", row: id });
-const uref = (id: string) => ({ table: "users", column: "name", row: id });
+const tref = refsOf("tickets");
+const cref = refsOf("ticket_comments");
+const uref = (id: string) => refsOf("users")(id, "name");
 
 /** Zendesk shows end users an on-hold ticket as open: the hold is the agents' business. */
 export type RequestStatus = Exclude<TicketStatus, "hold">;
@@ -55,7 +53,7 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, opts
     id: t.nice_id,
     url: `${ctx.apiBase}/requests/${t.nice_id}.json`,
     subject: ctx.sealer.open(t.subject_sealed, tref(t.id, "subject")),
-    description: ctx.sealer.open(t.description_sealed, tref(t.id, "description")),
+    description: ctx.sealer.open(t.first_public_body_sealed, cref(t.first_public_id, "body")),
     status,
     priority: t.priority,
     type: t.type,
@@ -64,8 +62,8 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, opts
     organization_id: opts.anonymous ? null : t.organization_nice,
     assignee_id: opts.anonymous ? null : t.assignee_nice,
     group_id: opts.anonymous ? null : t.group_nice,
-    via: { channel: t.via ?? "api" },
-    is_public: true,
+    via: { channel: t.via },
+    is_public: t.is_public,
     solved: status === "solved" || status === "closed",
     can_be_solved_by_me: false,
     collaborator_ids: [],
@@ -77,22 +75,19 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, opts
   };
 }
 
-function sealComment(ctx: RequestContext, body: string, authorId: string): repo.NewComment {
-  const id = crypto.randomUUID();
-  const b = commentBodies({ body });
-  return { id, author_id: authorId, public: true, body_sealed: ctx.sealer.seal(b.body, cref(id, "body")), html_body_sealed: ctx.sealer.seal(b.html, cref(id, "html_body")) };
-}
-
 export type NewRequest = { subject: string; body: string; requester?: { name: string; email: string } | undefined; locale?: string | undefined };
 
 /**
- * Creates a request from the help center's form (via `web`). A signed-in caller is the requester;
- * otherwise the e-mail address finds the person (by its blind index) or creates an end user.
+ * Creates a request from the help center's form (via `web`). A signed-in caller is the requester
+ * (and the writer, under the conversation writer's rules: a light agent cannot open a public
+ * request); otherwise the e-mail address finds the person (by its blind index) or creates an end
+ * user, and the unproven sender writes under an end user's rules.
  */
 export async function createRequest(ctx: RequestContext, input: NewRequest): Promise<{ view: RequestView; ticketId: string; requester: { id: string; niceId: number } }> {
-  let requester: Pick<UserRef, "id" | "niceId"> & { organizationId: string | null; organizationNiceId: number | null };
+  let requester: Person & { organizationId?: string | null };
+  let sender: Person | undefined;
   if (ctx.actor.kind === "user") {
-    requester = { id: ctx.actor.userId, niceId: ctx.actor.niceId, organizationId: null, organizationNiceId: null };
+    requester = { id: ctx.actor.userId, niceId: ctx.actor.niceId, role: ctx.actor.role };
     if (input.locale) await setUserLocale(ctx, ctx.actor.userId, input.locale);
   } else {
     if (!input.requester) throw invalid("requester", "Requester: your name and e-mail address are needed", "Blank");
@@ -101,58 +96,37 @@ export async function createRequest(ctx: RequestContext, input: NewRequest): Pro
     else {
       const created = await insertSealedUser(ctx, { role: "end_user", name: input.requester.name, email: input.requester.email });
       if (input.locale) await setUserLocale(ctx, created.id, input.locale);
-      requester = { ...created, organizationId: null, organizationNiceId: null };
+      requester = { ...created, role: "end_user", organizationId: null };
     }
+    sender = requester;
   }
-  const s = ctx.sealer;
-  const id = crypto.randomUUID();
-  const auditId = crypto.randomUUID();
-  const comment = sealComment(ctx, input.body, requester.id);
-  const events: AuditEvent[] = [
-    { id: 1, type: "Comment", body: input.body, public: true, author_id: requester.niceId },
-    { id: 2, type: "Create", field_name: "subject", value: input.subject },
-    { id: 3, type: "Create", field_name: "status", value: "new" },
-  ];
-  const row: repo.NewTicket = {
-    id,
-    subject_sealed: s.seal(input.subject, tref(id, "subject")),
-    description_sealed: s.seal(input.body, tref(id, "description")),
-    status: "new",
-    priority: null,
-    type: null,
-    requester_id: requester.id,
-    submitter_id: requester.id,
-    assignee_id: null,
-    group_id: null,
-    organization_id: requester.organizationId,
-    tags: [],
-    custom_fields_sealed: null,
-    external_id_sealed: null,
-    external_id_bidx: null,
-    due_at: null,
-  };
-  const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: requester.id, events_sealed: s.sealJson(events, aref(auditId)), via: "web" }, comment, {
-    organizationFromRequester: requester.organizationId === null,
-  });
-  audit(ctx, { action: "request.created", resourceType: "ticket", resourceId: ids.ticket, fields: ["subject", "comment", ...(input.locale ? ["locale"] : [])] });
-  const view = presentRequest(
+  const { body, html } = commentBodies({ body: input.body });
+  const opened = await openTicket(
     ctx,
     {
-      ...row,
-      nice_id: ids.ticket,
-      requester_nice: requester.niceId,
-      submitter_nice: requester.niceId,
-      assignee_nice: null,
-      group_nice: null,
-      organization_id: ids.organization_id,
-      organization_nice: ids.organization_nice,
-      created_at: ids.created_at,
-      updated_at: ids.updated_at,
-      via: "web",
+      subject: input.subject,
+      status: "new",
+      priority: null,
+      type: null,
+      requester,
+      submitter: requester,
+      assigneeId: null,
+      groupId: null,
+      organizationId: requester.organizationId === undefined ? "requester's" : requester.organizationId,
+      tags: [],
+      customFields: {},
+      externalId: null,
+      dueAt: null,
+      comment: { author: requester, public: true, body, html },
+      action: "request.created",
+      fields: ["subject", "comment", ...(input.locale ? ["locale"] : [])],
     },
-    { anonymous: ctx.actor.kind !== "user" },
+    "web",
+    sender,
   );
-  return { view, ticketId: id, requester: { id: requester.id, niceId: requester.niceId } };
+  // Its one comment is public: it is the request's description.
+  const view = presentRequest(ctx, { ...opened.row, first_public_id: opened.comment.id, first_public_body_sealed: opened.comment.bodySealed }, { anonymous: ctx.actor.kind !== "user" });
+  return { view, ticketId: opened.row.id, requester: { id: requester.id, niceId: requester.niceId } };
 }
 
 function me(ctx: RequestContext) {
@@ -219,15 +193,21 @@ export async function replyToMyRequest(ctx: RequestContext, niceId: number, body
   if (!t) throw notFound();
   if (t.status === "closed") throw invalid("status", "Status: this request is closed and cannot be replied to. Submit a new request instead.", "Closed");
   const next: TicketStatus = t.status === "pending" || t.status === "solved" ? "open" : t.status;
-  const events: AuditEvent[] = [{ id: 1, type: "Comment", body, public: true, author_id: actor.niceId }];
-  if (next !== t.status) events.push({ id: 2, type: "Change", field_name: "status", value: next, previous_value: t.status });
-  const comment = sealComment(ctx, body, actor.userId);
-  await repo.updateTicket(ctx.tx, t.id, next !== t.status ? { status: next } : {});
-  const updated = (await requests.findRequestOf(ctx.tx, actor.userId, niceId))!;
-  const auditId = crypto.randomUUID();
-  await repo.insertAudit(ctx.tx, t.id, { id: auditId, author_id: actor.userId, events_sealed: ctx.sealer.sealJson(events, aref(auditId)), via: "web" }, comment);
-  audit(ctx, { action: "request.updated", resourceType: "ticket", resourceId: t.nice_id, fields: ["comment", ...(next !== t.status ? ["status"] : [])] });
-  return presentRequest(ctx, updated);
+  const events: AuditEvent[] = next !== t.status ? [{ id: 0, type: "Change", field_name: "status", value: next, previous_value: t.status }] : [];
+  const bodies = commentBodies({ body });
+  await changeTicket(
+    ctx,
+    t,
+    {
+      patch: next !== t.status ? { status: next } : {},
+      events,
+      comment: { author: { id: actor.userId, niceId: actor.niceId, role: actor.role }, public: true, ...bodies },
+      action: "request.updated",
+      fields: next !== t.status ? ["status"] : [],
+    },
+    "web",
+  );
+  return presentRequest(ctx, (await requests.findRequestOf(ctx.tx, actor.userId, niceId))!);
 }
 
 /** For the right of access: every request of a user with the public comments they wrote. */

@@ -1,8 +1,8 @@
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, notFound } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
-import type { ItemsHandler, ItemsPayload } from "../../platform/jobs/job-runner.ts";
-import { enqueueJob, findJob, listJobs, presentJob, type JobStatusView } from "../../platform/jobs/jobs.ts";
+import type { ItemsHandler } from "../../platform/jobs/job-runner.ts";
+import { enqueueItems, findJob, listJobs, presentJob, type JobStatusView } from "../../platform/jobs/jobs.ts";
 import { isStaff } from "../users/users-policy.ts";
 import { currentStaffActor } from "../users/users-service.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
@@ -67,8 +67,7 @@ function requireStaff(ctx: RequestContext) {
 
 async function enqueue<P>(ctx: RequestContext, type: string, total: number, input: P): Promise<JobStatusView> {
   const actor = actorUser(ctx);
-  const payload: ItemsPayload<P> = { ip: ctx.ip ?? null, apiBase: ctx.apiBase, input };
-  const id = await enqueueJob(ctx, { type, total, payload, createdBy: actor.userId, maxAttempts: MAX_ATTEMPTS });
+  const id = await enqueueItems(ctx, { type, total, input, createdBy: actor.userId, maxAttempts: MAX_ATTEMPTS });
   audit(ctx, { action: "job.queued", resourceType: "job_status", resourceId: id, fields: [type] });
   return presentJob(ctx, { id, job_type: type, status: "queued", total, progress: 0, results: [], message: null });
 }

@@ -30,6 +30,8 @@ export type TicketRow = {
   due_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  via: string;
+  is_public: boolean;
 };
 
 type Q = SelectQueryBuilder<DB & { t: DB["tickets"] } & { r: DB["users"] } & { s: DB["users"] } & { a: DB["users"] } & { g: DB["groups"] } & { o: DB["organizations"] }, "t" | "r" | "s" | "a" | "g" | "o", TicketRow>;
@@ -48,6 +50,7 @@ export function ticketQuery(tx: Pick<TenantTx, "db" | "tenantId">): Q {
       "r.nice_id as requester_nice", "s.nice_id as submitter_nice", "a.nice_id as assignee_nice",
       "g.nice_id as group_nice", "o.nice_id as organization_nice",
       "t.tags", "t.custom_fields_sealed", "t.external_id_sealed", "t.due_at", "t.created_at", "t.updated_at",
+      "t.via", "t.is_public",
     ])
     .where("t.tenant_id", "=", tx.tenantId)
     .where("t.deleted_at", "is", null) as unknown as Q;
@@ -102,12 +105,16 @@ export async function countTickets(tx: TenantTx, where: (q: any) => any, cap: nu
   return Number(r.n);
 }
 
-export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "tags" | "external_id_bidx"> & {
+export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "tags" | "external_id_bidx" | "via" | "is_public"> & {
   tags: string[];
   external_id_bidx: Uint8Array | null;
+  via: string;
+  is_public: boolean;
 };
 
-export type NewComment = { id: string; author_id: string; public: boolean; body_sealed: Uint8Array; html_body_sealed: Uint8Array };
+export type TicketPatch = Updateable<TicketsTable>;
+
+export type NewComment = { id: string; author_id: string; written_by: string; public: boolean; body_sealed: Uint8Array; html_body_sealed: Uint8Array };
 export type NewAudit = { id: string; author_id: string | null; events_sealed: Uint8Array; via: string };
 
 /**
@@ -131,19 +138,19 @@ export async function insertTicketWithComment(
     WITH tk AS (
       INSERT INTO tickets (tenant_id, id, nice_id, subject_sealed, description_sealed, status, priority, type,
         requester_id, submitter_id, assignee_id, group_id, organization_id, tags, custom_fields_sealed,
-        external_id_sealed, external_id_bidx, due_at, solved_at)
+        external_id_sealed, external_id_bidx, due_at, solved_at, via, is_public)
       VALUES (${tx.tenantId}, ${t.id}, vd_next_id('tickets'), ${t.subject_sealed}, ${t.description_sealed}, ${t.status},
         ${t.priority}, ${t.type}, ${t.requester_id}, ${t.submitter_id}, ${t.assignee_id}, ${t.group_id},
         ${org}, ${t.tags}, ${t.custom_fields_sealed}, ${t.external_id_sealed}, ${t.external_id_bidx},
-        ${t.due_at}, ${t.status === "solved" || t.status === "closed" ? sql`now()` : null})
+        ${t.due_at}, ${t.status === "solved" || t.status === "closed" ? sql`now()` : null}, ${t.via}, ${t.is_public})
       RETURNING nice_id, created_at, updated_at, organization_id),
     au AS (
       INSERT INTO ticket_audits (tenant_id, id, nice_id, ticket_id, author_id, events_sealed, via)
       VALUES (${tx.tenantId}, ${audit.id}, vd_next_id('ticket_audits'), ${t.id}, ${audit.author_id}, ${audit.events_sealed}, ${audit.via})
       RETURNING nice_id),
     cm AS (
-      INSERT INTO ticket_comments (tenant_id, id, nice_id, ticket_id, audit_id, author_id, public, body_sealed, html_body_sealed)
-      VALUES (${tx.tenantId}, ${comment.id}, vd_next_id('ticket_comments'), ${t.id}, ${audit.id}, ${comment.author_id},
+      INSERT INTO ticket_comments (tenant_id, id, nice_id, ticket_id, audit_id, author_id, written_by, public, body_sealed, html_body_sealed)
+      VALUES (${tx.tenantId}, ${comment.id}, vd_next_id('ticket_comments'), ${t.id}, ${audit.id}, ${comment.author_id}, ${comment.written_by},
         ${comment.public}, ${comment.body_sealed}, ${comment.html_body_sealed})
       RETURNING nice_id)
     SELECT tk.nice_id AS ticket, au.nice_id AS audit, cm.nice_id AS comment, tk.created_at, tk.updated_at,
@@ -153,7 +160,7 @@ export async function insertTicketWithComment(
   return r.rows[0]!;
 }
 
-export async function updateTicket(tx: TenantTx, id: string, patch: Updateable<TicketsTable>): Promise<void> {
+export async function updateTicket(tx: TenantTx, id: string, patch: TicketPatch): Promise<void> {
   await tx.db.updateTable("tickets").set({ ...patch, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
 
@@ -172,8 +179,8 @@ export async function insertAudit(tx: TenantTx, ticketId: string, audit: NewAudi
       VALUES (${tx.tenantId}, ${audit.id}, vd_next_id('ticket_audits'), ${ticketId}, ${audit.author_id}, ${audit.events_sealed}, ${audit.via})
       RETURNING nice_id),
     cm AS (
-      INSERT INTO ticket_comments (tenant_id, id, nice_id, ticket_id, audit_id, author_id, public, body_sealed, html_body_sealed)
-      VALUES (${tx.tenantId}, ${comment.id}, vd_next_id('ticket_comments'), ${ticketId}, ${audit.id}, ${comment.author_id},
+      INSERT INTO ticket_comments (tenant_id, id, nice_id, ticket_id, audit_id, author_id, written_by, public, body_sealed, html_body_sealed)
+      VALUES (${tx.tenantId}, ${comment.id}, vd_next_id('ticket_comments'), ${ticketId}, ${audit.id}, ${comment.author_id}, ${comment.written_by},
         ${comment.public}, ${comment.body_sealed}, ${comment.html_body_sealed})
       RETURNING nice_id)
     SELECT au.nice_id AS audit, cm.nice_id AS comment FROM au, cm`.execute(tx.db);
@@ -188,8 +195,9 @@ export async function listComments(tx: TenantTx, ticketId: string, page: Page) {
   const q = tx.db
     .selectFrom("ticket_comments as c")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
+    .innerJoin("users as w", (j) => j.onRef("w.tenant_id", "=", "c.tenant_id").onRef("w.id", "=", "c.written_by"))
     .innerJoin("ticket_audits as a", (j) => j.onRef("a.tenant_id", "=", "c.tenant_id").onRef("a.id", "=", "c.audit_id"))
-    .select(["c.id", "c.nice_id", "c.public", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "u.nice_id as author_nice", "a.nice_id as audit_nice", "a.via"])
+    .select(["c.id", "c.nice_id", "c.public", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "u.nice_id as author_nice", "w.nice_id as written_by_nice", "a.nice_id as audit_nice", "a.via"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.ticket_id", "=", ticketId);
   return fetchPage(q, page, "c.nice_id", async () =>

@@ -44,7 +44,7 @@ const STAFF_ROLES: Role[] = ["owner", "admin", "agent", "light_agent"];
 
 /** The users a ticket may be assigned to, by the tickets policy (listing users checks its own policy). */
 function listAssignableUsers(ctx: RequestContext, page: Page) {
-  return listUsers(ctx, page, STAFF_ROLES.filter((r) => ticketPolicy.assignable(r)));
+  return listUsers(ctx, page, { roles: STAFF_ROLES.filter((r) => ticketPolicy.assignable(r)) });
 }
 
 export function register(app: FastifyInstance, deps: AppDeps): void {

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
-import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { refsOf } from "../../platform/crypto/sealed-columns.ts";
+import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
@@ -8,6 +9,7 @@ import { resolveGroup } from "../groups/groups-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";
 import { findOrCreateByEmail, findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { isStaff } from "../users/users-policy.ts";
+import { changeTicket, channelOf, openTicket, type CommentDraft, type Person } from "./conversation.ts";
 import { checkTransition, commentBodies, normalizeCustomValue, type CustomValue, type FieldDef } from "./tickets-fns.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import * as repo from "./tickets-repo.ts";
@@ -15,9 +17,9 @@ import type { AuditEvent, AuditView, CommentInput, CommentView, TicketCreateInpu
 
 /** Tickets with their conversation (comments) and history (ticket audits). Content is sealed. */
 
-const tref = (id: string, column: string) => ({ table: "tickets", column, row: id });
-const cref = (id: string, column: string) => ({ table: "ticket_comments", column, row: id });
-const aref = (id: string) => ({ table: "ticket_audits", column: "events", row: id });
+const tref = refsOf("tickets");
+const cref = refsOf("ticket_comments");
+const aref = (id: string) => refsOf("ticket_audits")(id, "events");
 
 type Fields = { defs: Map<number, FieldDef> };
 
@@ -70,8 +72,8 @@ export async function presentTicket(ctx: RequestContext, t: repo.TicketRow): Pro
     due_at: t.due_at?.toISOString() ?? null,
     created_at: t.created_at.toISOString(),
     updated_at: t.updated_at.toISOString(),
-    is_public: true,
-    via: { channel: "api" },
+    is_public: t.is_public,
+    via: { channel: t.via },
   };
 }
 
@@ -109,16 +111,17 @@ async function resolveAssignee(ctx: RequestContext, niceId: number | null | unde
   return u;
 }
 
-function sealCommentFor(ctx: RequestContext, input: CommentInput | { body: string }, authorId: string, isPublic: boolean): repo.NewComment {
-  const id = crypto.randomUUID();
+/** The comment a create or update names: its author (the caller unless `author_id` names someone) and bodies. */
+async function commentDraft(ctx: RequestContext, actor: UserActor, input: CommentInput | { body: string }, defaultAuthor: Person | undefined): Promise<CommentDraft> {
+  const authorId = "author_id" in input ? input.author_id : undefined;
+  const author: Person =
+    authorId !== undefined
+      ? await resolveUser(ctx, authorId).catch(() => {
+          throw invalid("comment.author_id", "Author: not found");
+        })
+      : (defaultAuthor ?? { id: actor.userId, niceId: actor.niceId, role: actor.role });
   const { body, html } = commentBodies(input);
-  return {
-    id,
-    author_id: authorId,
-    public: isPublic,
-    body_sealed: ctx.sealer.seal(body, cref(id, "body")),
-    html_body_sealed: ctx.sealer.seal(html, cref(id, "html_body")),
-  };
+  return { author, public: ("public" in input ? input.public : undefined) ?? true, body, html };
 }
 
 export async function createTicket(ctx: RequestContext, input: TicketCreateInput): Promise<TicketView> {
@@ -128,75 +131,54 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
   // lock, held until COMMIT, which follows in the next round trip.
   await loadFields(ctx);
   // Resolve every reference first: ids from another tenant do not resolve, exactly like missing ones.
-  let requester;
+  let requester: Person & { organizationId?: string | null; organizationNiceId?: number | null };
   if (input.requester_id !== undefined) requester = await resolveUser(ctx, input.requester_id).catch(() => {
     throw invalid("requester_id", "Requester: not found");
   });
   else if (input.requester) requester = await findOrCreateByEmail(ctx, input.requester.email, input.requester.name);
   // The caller: no lookup needed (its organization is read inside the insert).
-  else requester = { id: actor.userId, niceId: actor.niceId, organizationId: null, organizationNiceId: null, fromActor: true as const };
-  const submitter = input.submitter_id !== undefined ? await resolveUser(ctx, input.submitter_id).catch(() => { throw invalid("submitter_id", "Submitter: not found"); }) : { id: actor.userId, niceId: actor.niceId };
+  else requester = { id: actor.userId, niceId: actor.niceId, role: actor.role };
+  const submitter: Person = input.submitter_id !== undefined ? await resolveUser(ctx, input.submitter_id).catch(() => { throw invalid("submitter_id", "Submitter: not found"); }) : { id: actor.userId, niceId: actor.niceId, role: actor.role };
   const assignee = await resolveAssignee(ctx, input.assignee_id, input.assignee_email);
   const group = input.group_id ? await resolveGroup(ctx, input.group_id) : null;
   const org = input.organization_id ? await resolveOrganization(ctx, input.organization_id) : requester.organizationId ? { id: requester.organizationId, niceId: requester.organizationNiceId! } : null;
   const { values } = await mergeCustomFields(ctx, {}, input.custom_fields ?? input.fields);
 
   const status: TicketStatus = input.status ?? (assignee ? "open" : "new");
-  const assigneeId = assignee?.id ?? (status === "solved" ? actor.userId : null);
-  const assigneeNiceId = assignee?.niceId ?? (status === "solved" ? actor.niceId : null);
-  if (status === "closed") throw invalid("status", "Status: a new ticket cannot be closed");
-  const commentInput: CommentInput | { body: string } = input.comment ?? { body: input.description ?? "" };
-  const isPublic = input.comment?.public ?? true;
-  const comment = sealCommentFor(ctx, commentInput, submitter.id, isPublic);
-  const description = commentBodies(commentInput).body;
-  const subject = (input.subject ?? input.raw_subject ?? description.split("\n")[0]!.slice(0, 80)).trim() || "(no subject)";
-
-  const id = crypto.randomUUID();
-  const auditId = crypto.randomUUID();
-  const s = ctx.sealer;
-  const events: AuditEvent[] = [
-    { id: 1, type: "Comment", body: description, public: isPublic, author_id: actor.niceId },
-    { id: 2, type: "Create", field_name: "subject", value: subject },
-    { id: 3, type: "Create", field_name: "status", value: status },
-    ...(input.priority ? [{ id: 4, type: "Create" as const, field_name: "priority", value: input.priority }] : []),
-    ...(input.type ? [{ id: 5, type: "Create" as const, field_name: "type", value: input.type }] : []),
-    ...(input.tags?.length ? [{ id: 6, type: "Create" as const, field_name: "tags", value: input.tags }] : []),
-  ];
-  const row: repo.NewTicket = {
-      id,
-      subject_sealed: s.seal(subject, tref(id, "subject")),
-      description_sealed: s.seal(description, tref(id, "description")),
+  const solvedBySelf = !assignee && status === "solved";
+  const comment = await commentDraft(ctx, actor, input.comment ?? { body: input.description ?? "" }, submitter);
+  const opened = await openTicket(
+    ctx,
+    {
+      subject: input.subject ?? input.raw_subject,
       status,
       priority: input.priority ?? null,
       type: input.type ?? null,
-      requester_id: requester.id,
-      submitter_id: submitter.id,
-      assignee_id: assigneeId,
-      group_id: group?.id ?? null,
-      organization_id: org?.id ?? null,
-      tags: [...new Set(input.tags ?? [])],
-      custom_fields_sealed: Object.keys(values).length ? s.sealJson(values, tref(id, "custom_fields")) : null,
-      external_id_sealed: input.external_id ? s.seal(input.external_id, tref(id, "external_id")) : null,
-      external_id_bidx: input.external_id ? s.blindIndex("ticket.external_id", input.external_id) : null,
-      due_at: input.due_at ? new Date(input.due_at) : null,
-  };
-  const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: actor.userId, events_sealed: s.sealJson(events, aref(auditId)), via: "api" }, comment, {
-    organizationFromRequester: "fromActor" in requester && org === null,
-  });
-  audit(ctx, { action: "ticket.created", resourceType: "ticket", resourceId: ids.ticket, fields: Object.keys(input).filter((k) => k !== "requester") });
+      requester,
+      submitter,
+      assigneeId: assignee?.id ?? (solvedBySelf ? actor.userId : null),
+      groupId: group?.id ?? null,
+      organizationId: org?.id ?? (requester.organizationId === undefined ? "requester's" : null),
+      tags: input.tags ?? [],
+      customFields: values,
+      externalId: input.external_id ?? null,
+      dueAt: input.due_at ? new Date(input.due_at) : null,
+      comment,
+      events: [
+        ...(input.priority ? [{ id: 0, type: "Create" as const, field_name: "priority", value: input.priority }] : []),
+        ...(input.type ? [{ id: 0, type: "Create" as const, field_name: "type", value: input.type }] : []),
+        ...(input.tags?.length ? [{ id: 0, type: "Create" as const, field_name: "tags", value: input.tags }] : []),
+      ],
+      action: "ticket.created",
+      fields: Object.keys(input).filter((k) => k !== "requester"),
+    },
+    channelOf(ctx),
+  );
   // Presented from what was written, without reading it back inside the lock window.
   return presentTicket(ctx, {
-    ...row,
-    nice_id: ids.ticket,
-    tags: row.tags,
-    requester_nice: requester.niceId,
-    submitter_nice: submitter.niceId,
-    assignee_nice: assigneeNiceId,
+    ...opened.row,
+    assignee_nice: assignee?.niceId ?? (solvedBySelf ? actor.niceId : null),
     group_nice: group?.niceId ?? null,
-    organization_id: ids.organization_id,
-    organization_nice: ids.organization_nice,
-    created_at: ids.created_at,
-    updated_at: ids.updated_at,
   });
 }
 
@@ -242,7 +224,7 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
   if (t.status === "closed") throw invalid("status", "Status: closed prevents ticket update");
 
   const s = ctx.sealer;
-  const patch: Parameters<typeof repo.updateTicket>[2] = {};
+  const patch: repo.TicketPatch = {};
   const events: AuditEvent[] = [];
   const change = (field: string, value: unknown, previous: unknown) => events.push({ id: events.length + 1, type: "Change", field_name: field, value, previous_value: previous });
 
@@ -270,7 +252,7 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
       change("assignee_id", actor.niceId, null);
     }
     patch.status = status;
-    if (status === "solved") patch.solved_at = new Date();
+    if (status === "solved") patch.solved_at = ctx.now();
     change("status", status, t.status);
   }
   if (input.priority !== undefined && input.priority !== t.priority) {
@@ -327,29 +309,12 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
     patch.due_at = input.due_at ? new Date(input.due_at) : null;
     change("due_at", input.due_at, t.due_at?.toISOString() ?? null);
   }
-  let comment: repo.NewComment | undefined;
-  if (input.comment) {
-    const isPublic = input.comment.public ?? true;
-    const author = input.comment.author_id !== undefined ? await resolveUser(ctx, input.comment.author_id).catch(() => { throw invalid("comment.author_id", "Author: not found"); }) : { id: actor.userId, niceId: actor.niceId };
-    comment = sealCommentFor(ctx, input.comment, author.id, isPublic);
-    events.unshift({ id: 0, type: "Comment", body: commentBodies(input.comment).body, public: isPublic, author_id: author.niceId });
-    events.forEach((e, i) => (e.id = i + 1));
-  }
-  const auditId = crypto.randomUUID();
-  let auditNice: number | undefined;
-  let updated = t;
-  if (events.length > 0) {
-    await repo.updateTicket(ctx.tx, t.id, patch);
-    // Read back before the audit insert, which takes the tenant's counter locks until COMMIT.
-    updated = (await repo.findTicket(ctx.tx, t.nice_id))!;
-    const r = await repo.insertAudit(ctx.tx, t.id, { id: auditId, author_id: actor.userId, events_sealed: s.sealJson(events, aref(auditId)), via: "api" }, comment);
-    auditNice = r.audit;
-    const fields = events.filter((e) => e.type === "Change").map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!));
-    audit(ctx, { action: "ticket.updated", resourceType: "ticket", resourceId: t.nice_id, fields: [...new Set([...fields, ...(comment ? [comment.public ? "comment" : "note"] : [])])] });
-  }
+  const comment = input.comment ? await commentDraft(ctx, actor, input.comment, undefined) : undefined;
+  const fields = events.map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!));
+  const r = await changeTicket(ctx, t, { patch, events, comment, action: "ticket.updated", fields }, channelOf(ctx));
   return {
-    ticket: await presentTicket(ctx, updated),
-    audit: { id: auditNice ?? 0, ticket_id: t.nice_id, author_id: actor.niceId, created_at: updated.updated_at.toISOString(), events, via: { channel: "api" }, metadata: {} },
+    ticket: await presentTicket(ctx, r.row),
+    audit: { id: r.auditNiceId, ticket_id: t.nice_id, author_id: actor.niceId, created_at: r.row.updated_at.toISOString(), events: r.events, via: { channel: channelOf(ctx) }, metadata: {} },
   };
 }
 
@@ -381,6 +346,7 @@ export async function listComments(ctx: RequestContext, niceId: number, page: Pa
       attachments: [],
       created_at: c.created_at.toISOString(),
       via: { channel: c.via },
+      written_by_id: c.written_by_nice,
     };
   });
   return { views, authorIds: rows.map((r) => r.author_id), count };

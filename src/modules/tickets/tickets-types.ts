@@ -97,6 +97,8 @@ export const commentView = z.object({
   attachments: z.array(z.never()),
   created_at: z.string(),
   via: z.object({ channel: z.string() }),
+  /** Vaultdesk: who actually wrote the comment (`author_id` may name someone it was written for). */
+  written_by_id: z.number(),
 });
 export type CommentView = z.infer<typeof commentView>;
 
@@ -124,7 +126,8 @@ export const auditView = z.object({
 export type AuditView = z.infer<typeof auditView>;
 
 export const ticketFieldInput = z.strictObject({
-  type: z.enum(["text", "number", "date", "dropdown", "checkbox"]),
+  // "tagger" is Zendesk's name for a drop-down (and what Vaultdesk answers); "dropdown" is accepted too.
+  type: z.enum(["text", "number", "date", "tagger", "dropdown", "checkbox"]).transform((t) => (t === "tagger" ? "dropdown" : t)),
   title: name,
   required: z.boolean().optional(),
   active: z.boolean().optional(),

@@ -1,18 +1,17 @@
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import type { Role } from "../../platform/db/schema.ts";
 import { forbidden, notFound } from "../../platform/errors.ts";
-import type { AppDeps } from "../../platform/deps.ts";
-import { adminPolicy } from "../admin/admin-policy.ts";
 import { audit } from "../audit/audit-service.ts";
 import { revokeAccessOf } from "../identity/identity-service.ts";
+import { isAdmin, userPolicy } from "./users-policy.ts";
 import * as adminRepo from "./users-admin-repo.ts";
 import * as repo from "./users-repo.ts";
-import { presentUser } from "./users-service.ts";
+import { changeRole, presentUser } from "./users-service.ts";
 import type { UserView } from "./users-types.ts";
 
 /**
  * People operations of the admin center that the Zendesk user API cannot express: any role
- * change including owner, and deletion.
+ * change including owner (through the same changeRole as `PUT /users/{id}`), and deletion.
  *
  * Deletion is a soft delete, as in Zendesk (`DELETE /api/v2/users/{id}` answers the user with
  * `active: false`): the account is deactivated, its sessions and API tokens are revoked at once,
@@ -21,34 +20,25 @@ import type { UserView } from "./users-types.ts";
  * later feature (GDPR right to erasure); the e-mail address therefore stays taken.
  */
 
-export async function changeUserRole(deps: Pick<AppDeps, "now">, ctx: RequestContext, niceId: number, next: Role): Promise<UserView> {
-  const actor = actorUser(ctx);
-  if (!adminPolicy.manage(actor)) throw forbidden();
+export async function changeUserRole(ctx: RequestContext, niceId: number, next: Role, currentSession?: Buffer): Promise<UserView> {
+  if (!isAdmin(actorUser(ctx).role)) throw forbidden();
   const u = await repo.findUserByNiceId(ctx.tx, niceId);
   if (!u) throw notFound();
-  if (u.role !== next) {
-    const owners = u.role === "owner" ? await adminRepo.lockActiveOwners(ctx.tx) : [];
-    const decision = adminPolicy.changeRole(actor, u, next, owners.length);
-    if (!decision.ok) throw forbidden(decision.reason);
-    await repo.updateUser(ctx.tx, u.id, { role: next });
-    // API tokens are for staff: an end user keeps none.
-    if (next === "end_user") await revokeAccessOf(deps, ctx, u.id, { sessions: false });
-    audit(ctx, { action: "user.role_changed", resourceType: "user", resourceId: u.nice_id, fields: ["role"] });
-  }
+  await changeRole(ctx, u, next, currentSession);
   return presentUser(ctx, (await repo.findUserById(ctx.tx, u.id))!);
 }
 
-export async function deleteUser(deps: Pick<AppDeps, "now">, ctx: RequestContext, niceId: number): Promise<UserView> {
+export async function deleteUser(ctx: RequestContext, niceId: number): Promise<UserView> {
   const actor = actorUser(ctx);
-  if (!adminPolicy.manage(actor)) throw forbidden();
+  if (!isAdmin(actor.role)) throw forbidden();
   const u = await repo.findUserByNiceId(ctx.tx, niceId);
   if (!u) throw notFound();
   if (u.active) {
     const owners = u.role === "owner" ? await adminRepo.lockActiveOwners(ctx.tx) : [];
-    const decision = adminPolicy.delete(actor, u, owners.length);
+    const decision = userPolicy.delete(actor, u, owners.length);
     if (!decision.ok) throw forbidden(decision.reason);
     await adminRepo.deactivateUser(ctx.tx, u.id);
-    await revokeAccessOf(deps, ctx, u.id);
+    await revokeAccessOf(ctx, u.id, { signinLinks: true });
     audit(ctx, { action: "user.deleted", resourceType: "user", resourceId: u.nice_id, fields: ["active"] });
   }
   return presentUser(ctx, (await repo.findUserById(ctx.tx, u.id))!);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { Role } from "../../platform/db/schema.ts";
 import { userPolicy } from "./users-policy.ts";
 
-const actor = (role: "owner" | "admin" | "agent" | "light_agent" | "end_user", userId = "me") => ({ kind: "user" as const, userId, niceId: 1, role, scopes: ["read", "write"], via: "token" as const });
+const user = (role: Role, id = "x") => ({ id, role, active: true });
+const actor = (role: Role, userId = "me") => ({ kind: "user" as const, userId, niceId: 1, role, scopes: ["read", "write"], via: "token" as const });
 
 describe("user policy", () => {
   it("lets admins create anyone but an owner, agents only end users", () => {
@@ -18,16 +20,59 @@ describe("user policy", () => {
     expect(userPolicy.view(actor("end_user"), { id: "other" })).toBe(false);
     expect(userPolicy.list(actor("end_user"))).toBe(false);
   });
-  it("protects the owner and role changes", () => {
-    expect(userPolicy.update(actor("admin"), { id: "o", role: "owner" }, {})).toBe(false);
-    expect(userPolicy.update(actor("owner", "o"), { id: "o", role: "owner" }, {})).toBe(true);
-    expect(userPolicy.update(actor("admin"), { id: "x", role: "agent" }, { role: "admin" })).toBe(false);
-    expect(userPolicy.update(actor("owner"), { id: "x", role: "agent" }, { role: "admin" })).toBe(true);
-    expect(userPolicy.update(actor("admin"), { id: "x", role: "admin" }, { role: "agent" })).toBe(false);
-    expect(userPolicy.update(actor("admin"), { id: "x", role: "agent" }, { role: "light_agent" })).toBe(true);
-    expect(userPolicy.update(actor("admin", "x"), { id: "x", role: "admin" }, { role: "agent" })).toBe(false);
-    expect(userPolicy.update(actor("agent"), { id: "x", role: "end_user" }, { role: "agent" })).toBe(false);
-    expect(userPolicy.update(actor("agent"), { id: "x", role: "end_user" }, {})).toBe(true);
-    expect(userPolicy.update(actor("agent"), { id: "x", role: "agent" }, {})).toBe(false);
+  it("protects the owner, and lets staff edit only whom they may", () => {
+    expect(userPolicy.update(actor("admin"), { id: "o", role: "owner" }, ["name"]).ok).toBe(false);
+    expect(userPolicy.update(actor("owner", "o"), { id: "o", role: "owner" }, ["name", "tags"]).ok).toBe(true);
+    expect(userPolicy.update(actor("agent"), { id: "x", role: "end_user" }, ["name", "organization_id", "tags"]).ok).toBe(true);
+    expect(userPolicy.update(actor("agent"), { id: "x", role: "agent" }, ["name"]).ok).toBe(false);
+    expect(userPolicy.update(actor("light_agent"), { id: "x", role: "end_user" }, ["name"]).ok).toBe(false);
   });
+  it("lets end users change only their own name, phone, time zone, language and e-mail", () => {
+    const me = { id: "me", role: "end_user" as const };
+    expect(userPolicy.update(actor("end_user"), me, ["name", "phone", "time_zone", "locale", "email"]).ok).toBe(true);
+    for (const f of ["organization_id", "tags", "external_id", "role", "suspended", "verified"]) {
+      const d = userPolicy.update(actor("end_user"), me, ["name", f]);
+      expect(d.ok, f).toBe(false);
+      expect(d.ok ? "" : d.reason, f).toContain(f);
+    }
+    expect(userPolicy.update(actor("end_user"), { id: "other", role: "end_user" }, ["name"]).ok).toBe(false);
+  });
+  it("lets only admins suspend and vouch, never for themselves", () => {
+    expect(userPolicy.suspend(actor("admin"), { id: "x", role: "agent" }).ok).toBe(true);
+    expect(userPolicy.suspend(actor("admin"), { id: "x", role: "admin" }).ok).toBe(false);
+    expect(userPolicy.suspend(actor("owner"), { id: "x", role: "admin" }).ok).toBe(true);
+    expect(userPolicy.suspend(actor("admin", "x"), { id: "x", role: "admin" }).ok).toBe(false);
+    expect(userPolicy.suspend(actor("agent"), { id: "x", role: "end_user" }).ok).toBe(false);
+    expect(userPolicy.vouchForEmail(actor("admin"), { id: "x", role: "end_user" }).ok).toBe(true);
+    expect(userPolicy.vouchForEmail(actor("agent"), { id: "x", role: "end_user" }).ok).toBe(false);
+    expect(userPolicy.vouchForEmail(actor("admin", "x"), { id: "x", role: "admin" }).ok).toBe(false);
+  });
+  it("lets only an owner grant or take away owner and admin", () => {
+    expect(userPolicy.changeRole(actor("owner"), user("agent"), "admin", 1).ok).toBe(true);
+    expect(userPolicy.changeRole(actor("owner"), user("agent"), "owner", 1).ok).toBe(true);
+    expect(userPolicy.changeRole(actor("admin"), user("agent"), "admin", 1).ok).toBe(false);
+    expect(userPolicy.changeRole(actor("admin"), user("admin"), "agent", 1).ok).toBe(false);
+    expect(userPolicy.changeRole(actor("admin"), user("agent"), "light_agent", 1).ok).toBe(true);
+    expect(userPolicy.changeRole(actor("admin"), user("end_user"), "agent", 1).ok).toBe(true);
+    expect(userPolicy.changeRole(actor("agent"), user("end_user"), "agent", 1).ok).toBe(false);
+    expect(userPolicy.changeRole(actor("owner"), { ...user("agent"), active: false }, "admin", 1).ok).toBe(false);
+  });
+
+  it("never demotes the last owner, and lets an owner step down while another remains", () => {
+    expect(userPolicy.changeRole(actor("owner", "o1"), user("owner", "o1"), "admin", 1)).toEqual({ ok: false, reason: expect.stringMatching(/last owner/) });
+    expect(userPolicy.changeRole(actor("owner", "o1"), user("owner", "o1"), "admin", 2).ok).toBe(true);
+    expect(userPolicy.changeRole(actor("owner", "o1"), user("owner", "o2"), "agent", 2).ok).toBe(true);
+    expect(userPolicy.changeRole(actor("admin", "a"), user("admin", "a"), "agent", 1).ok).toBe(false);
+  });
+
+  it("guards deletion of oneself, of admins and of the last owner", () => {
+    expect(userPolicy.delete(actor("admin"), user("agent"), 1).ok).toBe(true);
+    expect(userPolicy.delete(actor("admin"), user("admin"), 1).ok).toBe(false);
+    expect(userPolicy.delete(actor("owner"), user("admin"), 1).ok).toBe(true);
+    expect(userPolicy.delete(actor("owner", "o1"), user("owner", "o1"), 2).ok).toBe(false);
+    expect(userPolicy.delete(actor("owner", "o1"), user("owner", "o2"), 2).ok).toBe(true);
+    expect(userPolicy.delete(actor("owner", "o1"), user("owner", "o2"), 1).ok).toBe(false);
+    expect(userPolicy.delete(actor("agent"), user("end_user"), 1).ok).toBe(false);
+  });
+
 });

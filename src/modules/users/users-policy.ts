@@ -1,40 +1,94 @@
-import type { Actor } from "../../platform/context.ts";
+import type { UserActor } from "../../platform/context.ts";
 import type { Role } from "../../platform/db/schema.ts";
 
-/** Who may do what to users. Pure and unit-tested; services call these, routes never do. */
+/**
+ * Who may do what to users (people). Pure and unit-tested; services call these, routes never do.
+ * A refusal carries the sentence the API answers with (403), so people learn which rule stopped them.
+ *
+ * Rules:
+ *  - staff see and list every user of the tenant; end users see only themselves;
+ *  - owners create admins; admins create agents, light agents and end users; agents end users;
+ *  - a person edits their own name, phone, time zone, language and (through a link sent to the
+ *    new address) e-mail; end users nothing else of themselves (not their organization, tags or
+ *    external id);
+ *  - agents edit end users; admins edit anyone but an owner; an owner edits themselves;
+ *  - only an owner grants or takes away the owner and admin roles; nobody changes their own role,
+ *    except an owner stepping down while another owner remains; the last owner is never demoted,
+ *    suspended or deleted;
+ *  - only admins suspend (an admin only by an owner), delete, or vouch for an address staff set.
+ */
 
 export const STAFF: readonly Role[] = ["owner", "admin", "agent", "light_agent"];
 export const isStaff = (r: Role): boolean => STAFF.includes(r);
 export const isAdmin = (r: Role): boolean => r === "owner" || r === "admin";
+const privileged = (r: Role) => r === "owner" || r === "admin";
 
-type UserActor = Extract<Actor, { kind: "user" }>;
+export type Decision = { ok: true } | { ok: false; reason: string };
+const yes: Decision = { ok: true };
+const no = (reason: string): Decision => ({ ok: false, reason });
+
+/** What a person may change of their own profile, whatever their role. */
+export const OWN_PROFILE_FIELDS: ReadonlySet<string> = new Set(["name", "phone", "time_zone", "locale", "email"]);
+
+type Target = { id: string; role: Role; active?: boolean };
 
 export const userPolicy = {
-  /** Agents see every user of the tenant; end users see only themselves. */
   view(actor: UserActor, target: { id: string }): boolean {
     return isStaff(actor.role) || actor.userId === target.id;
   },
   list(actor: UserActor): boolean {
     return isStaff(actor.role);
   },
-  /** Owners create admins; admins create agents, light agents and end users; agents create end users only. */
   create(actor: UserActor, role: Role): boolean {
     if (role === "owner") return false;
     if (role === "admin") return actor.role === "owner";
     if (isAdmin(actor.role)) return true;
     return actor.role === "agent" && role === "end_user";
   },
-  /** Admins edit anyone but the owner (the owner edits themselves); agents edit end users; everyone edits their own profile. */
-  update(actor: UserActor, target: { id: string; role: Role }, changes: { role?: Role | undefined }): boolean {
-    if (changes.role !== undefined) {
-      if (changes.role === "owner" || target.role === "owner") return false;
-      if (!isAdmin(actor.role) || actor.userId === target.id) return false;
-      // Only an owner grants or takes away the admin role (owner changes: PUT /users/{id}/role).
-      if ((changes.role === "admin" || target.role === "admin") && actor.role !== "owner") return false;
+  /**
+   * May `actor` change these fields of `target`? Decided on the field names alone, before any
+   * value is looked at, so a refusal never depends on (and never reveals) what a value refers to.
+   * Role, suspension and a staff-set address's vouching have rules of their own below.
+   */
+  update(actor: UserActor, target: Target, fields: readonly string[]): Decision {
+    if (actor.userId === target.id) {
+      if (actor.role === "end_user") {
+        const other = fields.filter((f) => !OWN_PROFILE_FIELDS.has(f));
+        return other.length === 0 ? yes : no(`You can change only your name, phone, time zone, language and e-mail address (not ${other.join(", ")}).`);
+      }
+      return yes;
     }
-    if (actor.userId === target.id) return true;
-    if (target.role === "owner") return false;
-    if (isAdmin(actor.role)) return true;
-    return actor.role === "agent" && target.role === "end_user";
+    if (target.role === "owner") return no("Only an owner edits their own profile.");
+    if (isAdmin(actor.role)) return yes;
+    if (actor.role === "agent" && target.role === "end_user") return yes;
+    return no("You do not have access to edit this person.");
+  },
+  changeRole(actor: UserActor, target: Target, next: Role, ownerCount: number): Decision {
+    if (!isAdmin(actor.role)) return no("Only owners and admins can change roles.");
+    if (target.active === false) return no("A deleted user's role cannot be changed.");
+    if ((privileged(next) || privileged(target.role)) && actor.role !== "owner") return no("Only an owner can grant or take away the owner and admin roles.");
+    if (actor.userId === target.id && !(target.role === "owner" && next !== "owner")) return no("You cannot change your own role.");
+    if (target.role === "owner" && next !== "owner" && ownerCount <= 1) return no("The account's last owner cannot be demoted. Make someone else an owner first.");
+    return yes;
+  },
+  suspend(actor: UserActor, target: Target): Decision {
+    if (actor.userId === target.id || !isAdmin(actor.role)) return no("Only an admin can suspend another user.");
+    if (privileged(target.role) && actor.role !== "owner") return no("Only an owner can suspend an admin.");
+    return yes;
+  },
+  delete(actor: UserActor, target: Target, ownerCount: number): Decision {
+    if (!isAdmin(actor.role)) return no("Only owners and admins can delete users.");
+    if (actor.userId === target.id) return no("You cannot delete your own account.");
+    if (privileged(target.role) && actor.role !== "owner") return no("Only an owner can delete an owner or an admin.");
+    if (target.role === "owner" && ownerCount <= 1) return no("The account's last owner cannot be deleted.");
+    return yes;
+  },
+  /**
+   * Marks an address staff set as the person's own, so that sign-in links reach it again. Only
+   * admins, who can already hand an end user a sign-in link themselves (audited either way).
+   */
+  vouchForEmail(actor: UserActor, target: Target): Decision {
+    if (!isAdmin(actor.role)) return no("Only owners and admins can mark an address as verified.");
+    return actor.userId === target.id ? no("You cannot vouch for your own address.") : yes;
   },
 };

@@ -1,6 +1,6 @@
 import { sql, type Updateable } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
-import type { Role, UsersTable } from "../../platform/db/schema.ts";
+import type { EmailStatus, Role, UsersTable } from "../../platform/db/schema.ts";
 import { fetchPage, type Page } from "../../platform/http/pagination.ts";
 
 /** SQL for users. Every function takes the tenant transaction and filters by tenant itself too. */
@@ -11,6 +11,7 @@ export type UserRow = {
   role: Role;
   name_sealed: Uint8Array;
   email_sealed: Uint8Array | null;
+  email_bidx: Uint8Array | null;
   phone_sealed: Uint8Array | null;
   external_id_sealed: Uint8Array | null;
   organization_id: string | null;
@@ -20,6 +21,10 @@ export type UserRow = {
   suspended: boolean;
   must_change_password: boolean;
   password_hash: string | null;
+  email_status: EmailStatus;
+  time_zone: string | null;
+  locale: string | null;
+  last_login_at: Date | null;
   created_at: Date;
   updated_at: Date;
 };
@@ -34,6 +39,7 @@ function base(tx: TenantTx) {
       "u.role",
       "u.name_sealed",
       "u.email_sealed",
+      "u.email_bidx",
       "u.phone_sealed",
       "u.external_id_sealed",
       "u.organization_id",
@@ -43,15 +49,22 @@ function base(tx: TenantTx) {
       "u.suspended",
       "u.must_change_password",
       "u.password_hash",
+      "u.email_status",
+      "u.time_zone",
+      "u.locale",
+      "u.last_login_at",
       "u.created_at",
       "u.updated_at",
     ])
     .where("u.tenant_id", "=", tx.tenantId);
 }
 
-export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "must_change_password" | "tags"> & {
+export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale"> & {
   tags: string[];
   must_change_password?: boolean;
+  email_status?: EmailStatus;
+  time_zone?: string | null;
+  locale?: string | null;
 };
 
 export async function insertUser(tx: TenantTx, u: NewUser): Promise<number> {
@@ -84,11 +97,14 @@ export const findUsersByNiceIds = (tx: TenantTx, ids: number[]) =>
 export const findUsersByIds = (tx: TenantTx, ids: string[]) =>
   ids.length === 0 ? Promise.resolve([] as UserRow[]) : (base(tx).where("u.id", "in", ids).execute() as Promise<UserRow[]>);
 
-export async function listUsers(tx: TenantTx, page: Page, roles: Role[] | undefined): Promise<{ rows: UserRow[]; count: number | undefined }> {
-  const q = roles ? base(tx).where("u.role", "in", roles) : base(tx);
+export async function listUsers(tx: TenantTx, page: Page, filter: { roles?: Role[] | undefined; organizationId?: string | undefined }): Promise<{ rows: UserRow[]; count: number | undefined }> {
+  let q = base(tx);
+  if (filter.roles) q = q.where("u.role", "in", filter.roles);
+  if (filter.organizationId) q = q.where("u.organization_id", "=", filter.organizationId);
   return fetchPage(q, page, "u.nice_id", async () => {
     let cq = tx.db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
-    if (roles) cq = cq.where("role", "in", roles);
+    if (filter.roles) cq = cq.where("role", "in", filter.roles);
+    if (filter.organizationId) cq = cq.where("organization_id", "=", filter.organizationId);
     return Number((await cq.executeTakeFirstOrThrow()).n);
   });
 }
@@ -114,4 +130,55 @@ export async function setLocale(tx: TenantTx, id: string, locale: string): Promi
 export async function findLocale(tx: TenantTx, id: string): Promise<string | null | undefined> {
   const r = await tx.db.selectFrom("users").select("locale").where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
   return r?.locale;
+}
+
+// ---- pending e-mail address changes (0011)
+
+export async function cancelEmailChanges(tx: TenantTx, userId: string, now: Date): Promise<void> {
+  await tx.db.updateTable("email_changes").set({ cancelled_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("used_at", "is", null).where("cancelled_at", "is", null).execute();
+}
+
+export async function insertEmailChange(
+  tx: TenantTx,
+  v: { id: string; user_id: string; email_sealed: Uint8Array; email_bidx: Uint8Array; token_hash: Uint8Array; requested_by: string; by_staff: boolean; expires_at: Date },
+): Promise<void> {
+  await tx.db.insertInto("email_changes").values({ ...v, tenant_id: tx.tenantId, used_at: null, cancelled_at: null }).execute();
+}
+
+export async function findEmailChangeByHash(tx: TenantTx, hash: Uint8Array) {
+  return tx.db
+    .selectFrom("email_changes as c")
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.user_id"))
+    .select(["c.id", "c.user_id", "c.email_sealed", "c.email_bidx", "c.by_staff", "c.expires_at", "c.used_at", "c.cancelled_at", "u.nice_id as user_nice_id", "u.active as user_active"])
+    .where("c.tenant_id", "=", tx.tenantId)
+    .where("c.token_hash", "=", hash)
+    .executeTakeFirst();
+}
+
+/** Marks a change used only if it still is usable: of two racing requests exactly one gets it. */
+export async function claimEmailChange(tx: TenantTx, id: string, now: Date): Promise<boolean> {
+  const r = await tx.db
+    .updateTable("email_changes")
+    .set({ used_at: now })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .where("used_at", "is", null)
+    .where("cancelled_at", "is", null)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function findPendingEmailChange(tx: TenantTx, userId: string, now: Date) {
+  return tx.db
+    .selectFrom("email_changes")
+    .select(["id", "email_sealed", "expires_at"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("user_id", "=", userId)
+    .where("used_at", "is", null)
+    .where("cancelled_at", "is", null)
+    .where("expires_at", ">", now)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
 }

@@ -4,6 +4,9 @@ import { idList, lineText, pageQuery, publicIdParam } from "../../platform/schem
 import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
+import { sessionCookieOf } from "../identity/identity-http.ts";
+import { sessionHashOf } from "../identity/identity-service.ts";
+import { confirmEmailChange } from "./users-email.ts";
 import * as service from "./users-service.ts";
 import { apiRole, roleFromApi, userCreateInput, userUpdateInput, userView } from "./users-types.ts";
 
@@ -25,7 +28,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       const page = parsePage(query);
       const rs = query["role[]"] ?? query.role;
       const roles = rs === undefined ? undefined : (Array.isArray(rs) ? rs : [rs]).flatMap((r) => (r === "admin" ? ["admin", "owner"] as const : r === "agent" ? ["agent", "light_agent"] as const : [roleFromApi(r)]));
-      const { rows, count } = await service.listUsers(ctx, page, roles);
+      const { rows, count } = await service.listUsers(ctx, page, { roles });
       const env = pageEnvelope(page, rows, count, url);
       return { users: env.items, ...env.extra };
     },
@@ -57,6 +60,14 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/users/:id", operationId: "updateUser", tag: "users", auth: "user",
     params: publicIdParam, body: z.strictObject({ user: userUpdateInput }), response: one,
-    handler: async (ctx, { params, body }) => ({ user: await service.updateUser(ctx, params.id, body.user) }),
+    summary: "Updates a user. End users may change only their own name, phone, time zone, language and e-mail. A new e-mail address takes effect once the link sent to it is used; a role change ends the person's sessions and API tokens.",
+    handler: async (ctx, { params, body, req }) => ({ user: await service.updateUser(deps, ctx, params.id, body.user, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/email_changes/confirm", operationId: "confirmEmailChange", tag: "users", auth: "anonymous", rateLimit: "signin",
+    summary: "Vaultdesk: uses the link sent to a new e-mail address; the address becomes the user's primary one. Signs nobody in.",
+    body: z.strictObject({ token: z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid confirmation link") }), status: 200,
+    response: z.object({ email_change: z.object({ status: z.literal("confirmed"), email: z.string() }) }),
+    handler: async (ctx, { body }) => ({ email_change: { status: "confirmed" as const, ...(await confirmEmailChange(deps, ctx, body.token)) } }),
   });
 }

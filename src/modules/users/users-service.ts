@@ -1,26 +1,29 @@
 import crypto from "node:crypto";
+import { refsOf, type SealedColumn } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
-import type { TenantSealer } from "../../platform/crypto/keyring.ts";
-import type { Role } from "../../platform/db/schema.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import type { EmailStatus, Role } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
-import { resolveOrganization } from "../organizations/organizations-service.ts";
+import { revokeAccessOf } from "../identity/identity-service.ts";
+import { findOrganizationId, organizationForDomain, resolveOrganization } from "../organizations/organizations-service.ts";
+import { requestEmailChange } from "./users-email.ts";
+import { emailDomain, emailIndex } from "./users-fns.ts";
 import { isStaff, userPolicy } from "./users-policy.ts";
+import * as adminRepo from "./users-admin-repo.ts";
 import * as repo from "./users-repo.ts";
 import { roleFromApi, type UserCreateInput, type UserUpdateInput, type UserView } from "./users-types.ts";
 
 /** Users: agents, admins, the owner and end users (contacts) of one tenant. */
 
-const ref = (id: string, column: string) => ({ table: "users", column, row: id });
+const ref = refsOf("users");
 
-export function emailIndex(sealer: TenantSealer, email: string): Buffer {
-  return sealer.blindIndex("user.email", email.trim().toLowerCase());
-}
+export { emailIndex };
 
 export function presentUser(ctx: Pick<RequestContext, "sealer" | "apiBase">, u: repo.UserRow): UserView {
   const s = ctx.sealer;
-  const open = (v: Uint8Array | null, column: string) => (v ? s.open(v, ref(u.id, column)) : null);
+  const open = (v: Uint8Array | null, column: SealedColumn<"users">) => (v ? s.open(v, ref(u.id, column)) : null);
   const zRole = u.role === "end_user" ? "end-user" : u.role === "agent" || u.role === "light_agent" ? "agent" : "admin";
   return {
     id: u.nice_id,
@@ -35,23 +38,53 @@ export function presentUser(ctx: Pick<RequestContext, "sealer" | "apiBase">, u: 
     tags: u.tags,
     active: u.active,
     suspended: u.suspended,
-    verified: true,
+    verified: u.email_status === "verified",
     external_id: open(u.external_id_sealed, "external_id"),
+    time_zone: u.time_zone,
+    iana_time_zone: u.time_zone,
+    locale: u.locale,
     created_at: u.created_at.toISOString(),
     updated_at: u.updated_at.toISOString(),
   };
 }
 
-/** Creates a user with sealed personal data. Also used by tenant creation and ticket requesters. */
+/** What other modules are told when a user is created (the admin module invites new staff). */
+export type UserCreated = { id: string; niceId: number; role: Role; email: string | undefined; hasPassword: boolean };
+declare module "../../platform/hooks.ts" {
+  interface HookEvents {
+    /** A user was created, inside the creating transaction (the admin module invites new staff). */
+    "user.created": UserCreated;
+  }
+}
+
+/**
+ * Creates a user with sealed personal data. Also used by tenant creation, invitations and ticket
+ * requesters. Without an explicit organization, an end user whose address is at one of an
+ * organization's domains joins it (Zendesk's domain mapping).
+ */
 export async function insertSealedUser(
   ctx: RequestContext,
-  u: { role: Role; name: string; email?: string | undefined; phone?: string | null | undefined; externalId?: string | null | undefined; organizationId?: string | null; tags?: string[]; passwordHash?: string | null; mustChangePassword?: boolean },
-): Promise<{ id: string; niceId: number }> {
+  u: {
+    role: Role;
+    name: string;
+    email?: string | undefined;
+    phone?: string | null | undefined;
+    externalId?: string | null | undefined;
+    organizationId?: string | null | undefined;
+    tags?: string[];
+    passwordHash?: string | null;
+    mustChangePassword?: boolean;
+    emailStatus?: EmailStatus;
+    timeZone?: string | null | undefined;
+    locale?: string | null | undefined;
+  },
+): Promise<{ id: string; niceId: number; organizationId: string | null }> {
   const id = crypto.randomUUID();
   const s = ctx.sealer;
   if (u.email !== undefined && (await repo.emailBidxTaken(ctx.tx, emailIndex(s, u.email)))) {
     throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
   }
+  const organizationId = u.organizationId !== undefined ? u.organizationId : u.email !== undefined && u.role === "end_user" ? ((await organizationForDomain(ctx, emailDomain(u.email)))?.id ?? null) : null;
   const niceId = await repo.insertUser(ctx.tx, {
     id,
     role: u.role,
@@ -60,25 +93,29 @@ export async function insertSealedUser(
     email_bidx: u.email !== undefined ? emailIndex(s, u.email) : null,
     phone_sealed: u.phone ? s.seal(u.phone, ref(id, "phone")) : null,
     external_id_sealed: u.externalId ? s.seal(u.externalId, ref(id, "external_id")) : null,
-    organization_id: u.organizationId ?? null,
+    organization_id: organizationId,
     tags: u.tags ?? [],
     password_hash: u.passwordHash ?? null,
     must_change_password: u.mustChangePassword ?? false,
+    email_status: u.emailStatus ?? "unverified",
+    time_zone: u.timeZone ?? null,
+    locale: u.locale ?? null,
   });
   audit(ctx, {
     action: "user.created",
     resourceType: "user",
     resourceId: niceId,
-    fields: ["role", "name", ...(u.email !== undefined ? ["email"] : []), ...(u.phone ? ["phone"] : [])],
+    fields: ["role", "name", ...(u.email !== undefined ? ["email"] : []), ...(u.phone ? ["phone"] : []), ...(organizationId ? ["organization_id"] : [])],
   });
-  return { id, niceId };
+  await ctx.hooks.emit("user.created", ctx, { id, niceId, role: u.role, email: u.email, hasPassword: Boolean(u.passwordHash) });
+  return { id, niceId, organizationId };
 }
 
 export async function createUser(ctx: RequestContext, input: UserCreateInput): Promise<UserView> {
   const actor = actorUser(ctx);
   const role = roleFromApi(input.role ?? "end-user");
   if (!userPolicy.create(actor, role)) throw forbidden();
-  const organizationId = input.organization_id ? (await resolveOrganization(ctx, input.organization_id)).id : null;
+  const organizationId = input.organization_id ? (await resolveOrganization(ctx, input.organization_id)).id : input.organization_id === null ? null : undefined;
   const { id } = await insertSealedUser(ctx, {
     role,
     name: input.name,
@@ -87,6 +124,8 @@ export async function createUser(ctx: RequestContext, input: UserCreateInput): P
     externalId: input.external_id,
     organizationId,
     tags: input.tags ?? [],
+    timeZone: input.time_zone,
+    locale: input.locale,
   });
   return presentUser(ctx, (await repo.findUserById(ctx.tx, id))!);
 }
@@ -105,11 +144,19 @@ export async function showMe(ctx: RequestContext): Promise<UserView> {
   return presentUser(ctx, u);
 }
 
-export async function listUsers(ctx: RequestContext, page: Page, role: Role[] | undefined) {
+export async function listUsers(ctx: RequestContext, page: Page, filter: { roles?: Role[] | undefined; organizationId?: string | undefined }) {
   const actor = actorUser(ctx);
   if (!userPolicy.list(actor)) throw forbidden();
-  const { rows, count } = await repo.listUsers(ctx.tx, page, role);
+  const { rows, count } = await repo.listUsers(ctx.tx, page, filter);
   return { rows: rows.map((r) => presentUser(ctx, r)), count };
+}
+
+/** An organization's members (staff only); another tenant's organization answers 404. */
+export async function listOrganizationUsers(ctx: RequestContext, organizationNiceId: number, page: Page) {
+  if (!userPolicy.list(actorUser(ctx))) throw forbidden();
+  const organizationId = await findOrganizationId(ctx, organizationNiceId);
+  if (!organizationId) throw notFound();
+  return listUsers(ctx, page, { organizationId });
 }
 
 export async function showManyUsers(ctx: RequestContext, ids: number[]): Promise<UserView[]> {
@@ -128,17 +175,30 @@ export async function searchUsers(ctx: RequestContext, query: string): Promise<U
   return u ? [presentUser(ctx, u)] : [];
 }
 
-export async function updateUser(ctx: RequestContext, niceId: number, input: UserUpdateInput): Promise<UserView> {
+/** The API names of the fields an update sets (what the policy decides on). */
+function fieldsOf(input: UserUpdateInput): string[] {
+  return Object.entries(input)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
+}
+
+export type UpdateDeps = Pick<AppDeps, "keyring" | "mailer" | "config">;
+
+/**
+ * Updates a user. The policy decides on the field names first (end users may change only their
+ * own name, phone, time zone, language and e-mail), before any value is resolved, so a refusal
+ * never depends on what an id refers to. A role change goes through changeRole, an e-mail change
+ * through a link sent to the new address (users-email.ts).
+ */
+export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: number, input: UserUpdateInput, currentSession?: Buffer): Promise<UserView> {
   const actor = actorUser(ctx);
   const u = await repo.findUserByNiceId(ctx.tx, niceId);
   if (!u || !userPolicy.view(actor, u)) throw notFound();
-  const role = input.role !== undefined ? roleFromApi(input.role) : undefined;
-  if (!userPolicy.update(actor, u, { role: role !== undefined && role !== u.role ? role : undefined })) throw forbidden();
-  if (input.suspended !== undefined && input.suspended !== u.suspended && (actor.userId === u.id || !["owner", "admin"].includes(actor.role))) {
-    throw forbidden("Only an admin can suspend another user.");
-  }
-  if (input.suspended !== undefined && input.suspended !== u.suspended && (u.role === "admin" || u.role === "owner") && actor.role !== "owner") {
-    throw forbidden("Only an owner can suspend an admin.");
+  const decision = userPolicy.update(actor, u, fieldsOf(input));
+  if (!decision.ok) throw forbidden(decision.reason);
+  if (input.suspended !== undefined && input.suspended !== u.suspended) {
+    const d = userPolicy.suspend(actor, u);
+    if (!d.ok) throw forbidden(d.reason);
   }
   const s = ctx.sealer;
   const patch: Parameters<typeof repo.updateUser>[2] = {};
@@ -146,13 +206,6 @@ export async function updateUser(ctx: RequestContext, niceId: number, input: Use
   if (input.name !== undefined) {
     patch.name_sealed = s.seal(input.name, ref(u.id, "name"));
     fields.push("name");
-  }
-  if (input.email !== undefined) {
-    const bidx = emailIndex(s, input.email);
-    if (await repo.emailBidxTaken(ctx.tx, bidx, u.id)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
-    patch.email_sealed = s.seal(input.email, ref(u.id, "email"));
-    patch.email_bidx = bidx;
-    fields.push("email");
   }
   if (input.phone !== undefined) {
     patch.phone_sealed = input.phone ? s.seal(input.phone, ref(u.id, "phone")) : null;
@@ -162,9 +215,13 @@ export async function updateUser(ctx: RequestContext, niceId: number, input: Use
     patch.external_id_sealed = input.external_id ? s.seal(input.external_id, ref(u.id, "external_id")) : null;
     fields.push("external_id");
   }
-  if (role !== undefined && role !== u.role) {
-    patch.role = role;
-    fields.push("role");
+  if (input.time_zone !== undefined && input.time_zone !== u.time_zone) {
+    patch.time_zone = input.time_zone;
+    fields.push("time_zone");
+  }
+  if (input.locale !== undefined && input.locale !== u.locale) {
+    patch.locale = input.locale;
+    fields.push("locale");
   }
   if (input.organization_id !== undefined) {
     patch.organization_id = input.organization_id ? (await resolveOrganization(ctx, input.organization_id)).id : null;
@@ -178,11 +235,39 @@ export async function updateUser(ctx: RequestContext, niceId: number, input: Use
     patch.suspended = input.suspended;
     fields.push("suspended");
   }
+  if (input.verified !== undefined && input.verified !== (u.email_status === "verified")) {
+    if (!input.verified) throw invalid("verified", "Verified: an address is unverified only by changing it", "InvalidValue");
+    const d = userPolicy.vouchForEmail(actor, u);
+    if (!d.ok) throw forbidden(d.reason);
+    if (!u.email_sealed) throw invalid("verified", "Verified: this person has no e-mail address", "InvalidValue");
+    patch.email_status = "verified";
+    fields.push("verified");
+  }
   if (fields.length > 0) {
     await repo.updateUser(ctx.tx, u.id, patch);
     audit(ctx, { action: "user.updated", resourceType: "user", resourceId: u.nice_id, fields });
   }
+  if (input.email !== undefined) await requestEmailChange(deps, ctx, u, input.email);
+  if (input.role !== undefined) await changeRole(ctx, u, roleFromApi(input.role), currentSession);
   return presentUser(ctx, (await repo.findUserById(ctx.tx, u.id))!);
+}
+
+/**
+ * The one way a role changes, from every route (`PUT /users/{id}` and `PUT /users/{id}/role`):
+ * the owner rules of the policy (with the owners' rows locked, so two owners demoting each other
+ * cannot leave the account without one), then every session and API token of the person ends —
+ * what they were granted under the old role goes with it. A person changing their own role (an
+ * owner stepping down) keeps the session they are using.
+ */
+export async function changeRole(ctx: RequestContext, u: repo.UserRow, next: Role, currentSession?: Buffer): Promise<void> {
+  const actor = actorUser(ctx);
+  if (u.role === next) return;
+  const owners = u.role === "owner" ? await adminRepo.lockActiveOwners(ctx.tx) : [];
+  const decision = userPolicy.changeRole(actor, u, next, owners.length);
+  if (!decision.ok) throw forbidden(decision.reason);
+  await repo.updateUser(ctx.tx, u.id, { role: next });
+  await revokeAccessOf(ctx, u.id, { keepSession: actor.userId === u.id ? currentSession : undefined });
+  audit(ctx, { action: "user.role_changed", resourceType: "user", resourceId: u.nice_id, fields: ["role"] });
 }
 
 /** For other modules: the internal id and role of a user given its public id, or 404. */
@@ -200,7 +285,7 @@ export async function findOrCreateByEmail(ctx: RequestContext, email: string, na
   const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email));
   if (u) return refOf(u);
   const created = await insertSealedUser(ctx, { role: "end_user", name: name ?? email.split("@")[0]!, email });
-  return { ...created, role: "end_user", organizationId: null, organizationNiceId: null };
+  return { id: created.id, niceId: created.niceId, role: "end_user", organizationId: created.organizationId, organizationNiceId: null };
 }
 
 /** Presents users by internal id, for sideloading. */
@@ -228,16 +313,23 @@ export async function currentStaffActor(ctx: RequestContext, userId: string | nu
 }
 
 /** For other modules: a user by e-mail, or undefined. */
-export async function findUserByEmail(ctx: RequestContext, email: string): Promise<UserRef | undefined> {
+export async function findUserByEmail(ctx: RequestContext, email: string): Promise<(UserRef & { hasPassword: boolean; active: boolean; lastLoginAt: Date | null; name: string }) | undefined> {
   const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email));
-  return u ? refOf(u) : undefined;
+  return u ? { ...refOf(u), hasPassword: u.password_hash !== null, active: u.active, lastLoginAt: u.last_login_at, name: ctx.sealer.open(u.name_sealed, ref(u.id, "name")) } : undefined;
 }
 
 /** For other modules: the language a user chose on the help center (BCP 47), or null. */
 export async function userLocale(ctx: RequestContext, userId: string): Promise<string | null> {
   return (await repo.findLocale(ctx.tx, userId)) ?? null;
 }
+
 /** For other modules: records the language a user chose (help center), a BCP 47 tag. */
 export async function setUserLocale(ctx: RequestContext, userId: string, locale: string): Promise<void> {
   await repo.setLocale(ctx.tx, userId, locale);
+}
+
+/** For invitations: gives a staff member who has none yet a password, proving the address (they used a link sent to it). */
+export async function setInitialPassword(ctx: RequestContext, userId: string, v: { name: string; passwordHash: string }): Promise<void> {
+  await repo.updateUser(ctx.tx, userId, { name_sealed: ctx.sealer.seal(v.name, ref(userId, "name")), password_hash: v.passwordHash, must_change_password: false, email_status: "verified" });
+  audit(ctx, { action: "user.updated", resourceType: "user", resourceId: (await repo.findUserById(ctx.tx, userId))!.nice_id, fields: ["name", "password", "verified"] });
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { email, externalId, name, phone, publicId, tags } from "../../platform/schemas.ts";
+import { email, externalId, locale, name, phone, publicId, tags, timeZone } from "../../platform/schemas.ts";
 import type { Role } from "../../platform/db/schema.ts";
 
 /** API shapes for users (Zendesk Support API v2). */
@@ -18,6 +18,8 @@ export const userCreateInput = z.strictObject({
   tags: tags.optional(),
   external_id: externalId.nullish(),
   verified: z.boolean().optional(),
+  time_zone: timeZone.nullish(),
+  locale: locale.nullish(),
 });
 export type UserCreateInput = z.infer<typeof userCreateInput>;
 
@@ -30,7 +32,10 @@ export const userUpdateInput = z.strictObject({
   tags: tags.optional(),
   external_id: externalId.nullish(),
   suspended: z.boolean().optional(),
+  /** Only `true`, by an admin: vouches that an address staff set is the person's own (sign-in links reach it again). */
   verified: z.boolean().optional(),
+  time_zone: timeZone.nullish(),
+  locale: locale.nullish(),
 });
 export type UserUpdateInput = z.infer<typeof userUpdateInput>;
 
@@ -49,6 +54,10 @@ export const userView = z.object({
   suspended: z.boolean(),
   verified: z.boolean(),
   external_id: z.string().nullable(),
+  /** IANA time zone name (Zendesk answers a Rails zone name here and the IANA name in iana_time_zone). */
+  time_zone: z.string().nullable(),
+  iana_time_zone: z.string().nullable(),
+  locale: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { Conn, TenantTx } from "../db/database.ts";
 import type { MasterKeyProvider } from "./master-key.ts";
+import type { ColumnRef } from "./sealed-columns.ts";
 
 /**
  * Keyring: master key → per-tenant keys (wrapped in `tenant_keys`) → sealed values.
@@ -19,14 +20,19 @@ const SEAL_FORMAT = 1;
 const HEADER = 1 + 4 + 12;
 const TAG = 16;
 
-export type ColumnRef = { table: string; column: string; row: string };
+export type { ColumnRef };
 
 export interface TenantSealer {
   readonly tenantId: string;
-  seal(plain: string, ref: ColumnRef): Buffer;
-  open(sealed: Uint8Array, ref: ColumnRef): string;
-  sealJson(value: unknown, ref: ColumnRef): Buffer;
-  openJson<T>(sealed: Uint8Array, ref: ColumnRef): T;
+  seal(plain: string, ref: ColumnRef<"text">): Buffer;
+  open(sealed: Uint8Array, ref: ColumnRef<"text">): string;
+  sealJson(value: unknown, ref: ColumnRef<"json">): Buffer;
+  openJson<T>(sealed: Uint8Array, ref: ColumnRef<"json">): T;
+  /** Raw bytes (files): the same AES-256-GCM under the tenant's data key, with the same AAD. */
+  sealBytes(plain: Uint8Array, ref: ColumnRef<"bytes">): Buffer;
+  openBytes(sealed: Uint8Array, ref: ColumnRef<"bytes">): Buffer;
+  /** Re-seals a value of any kind under the newest key version (key rotation). */
+  reseal(sealed: Uint8Array, ref: ColumnRef): Buffer;
   /** Keyed HMAC of a normalized value, for lookups and uniqueness. */
   blindIndex(purpose: string, normalized: string): Buffer;
   /** The key version a sealed value was written under. */
@@ -123,7 +129,7 @@ function aadFor(tenantId: string, ref: ColumnRef): Buffer {
 }
 
 function makeSealer(tenantId: string, keys: CachedKeys): TenantSealer {
-  const seal = (plain: string, ref: ColumnRef): Buffer => {
+  const sealRaw = (plain: Uint8Array, ref: ColumnRef): Buffer => {
     const version = keys.current;
     const key = keys.dataKeys.get(version)!;
     const iv = crypto.randomBytes(12);
@@ -133,7 +139,7 @@ function makeSealer(tenantId: string, keys: CachedKeys): TenantSealer {
     header[0] = SEAL_FORMAT;
     header.writeUInt32BE(version, 1);
     iv.copy(header, 5);
-    const body = Buffer.concat([c.update(plain, "utf8"), c.final()]);
+    const body = Buffer.concat([c.update(plain), c.final()]);
     return Buffer.concat([header, body, c.getAuthTag()]);
   };
   const versionOf = (sealed: Uint8Array): number => {
@@ -141,7 +147,7 @@ function makeSealer(tenantId: string, keys: CachedKeys): TenantSealer {
     if (buf[0] !== SEAL_FORMAT || buf.length < HEADER + TAG) throw new Error("unknown sealed format");
     return buf.readUInt32BE(1);
   };
-  const open = (sealed: Uint8Array, ref: ColumnRef): string => {
+  const openRaw = (sealed: Uint8Array, ref: ColumnRef): Buffer => {
     const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
     const version = versionOf(buf);
     const key = keys.dataKeys.get(version);
@@ -149,8 +155,10 @@ function makeSealer(tenantId: string, keys: CachedKeys): TenantSealer {
     const d = crypto.createDecipheriv("aes-256-gcm", key, buf.subarray(5, HEADER));
     d.setAAD(aadFor(tenantId, ref));
     d.setAuthTag(buf.subarray(buf.length - TAG));
-    return Buffer.concat([d.update(buf.subarray(HEADER, buf.length - TAG)), d.final()]).toString("utf8");
+    return Buffer.concat([d.update(buf.subarray(HEADER, buf.length - TAG)), d.final()]);
   };
+  const seal = (plain: string, ref: ColumnRef): Buffer => sealRaw(Buffer.from(plain, "utf8"), ref);
+  const open = (sealed: Uint8Array, ref: ColumnRef): string => openRaw(sealed, ref).toString("utf8");
   return {
     tenantId,
     currentVersion: keys.current,
@@ -158,6 +166,9 @@ function makeSealer(tenantId: string, keys: CachedKeys): TenantSealer {
     open,
     sealJson: (value, ref) => seal(JSON.stringify(value), ref),
     openJson: <T>(sealed: Uint8Array, ref: ColumnRef) => JSON.parse(open(sealed, ref)) as T,
+    sealBytes: (plain, ref) => sealRaw(plain, ref),
+    openBytes: (sealed, ref) => openRaw(sealed, ref),
+    reseal: (sealed, ref) => sealRaw(openRaw(sealed, ref), ref),
     versionOf,
     blindIndex(purpose, normalized) {
       let k = keys.indexKeys.get(purpose);

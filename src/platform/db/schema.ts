@@ -66,8 +66,13 @@ export interface UsersTable {
   created_at: Generated<Date>;
   updated_at: Timestamp;
   /** 0007_help_center.sql: the language chosen on the help center. */
-  locale?: string | null;
+  locale: string | null;
+  /** 0011: how far the primary e-mail address is proven. */
+  email_status: Generated<EmailStatus>;
+  /** 0011: an IANA time zone name. */
+  time_zone: string | null;
 }
+export type EmailStatus = "unverified" | "verified" | "staff_changed";
 
 export interface GroupsTable {
   tenant_id: string;
@@ -133,6 +138,10 @@ export interface TicketsTable {
   updated_at: Timestamp;
   solved_at: Date | null;
   deleted_at: Date | null;
+  /** 0011: the channel the ticket came in through (Zendesk's via.channel). */
+  via: Generated<string>;
+  /** 0011: true once the ticket has a public comment. */
+  is_public: Generated<boolean>;
 }
 
 export interface TicketAuditsTable {
@@ -157,6 +166,8 @@ export interface TicketCommentsTable {
   body_sealed: Bytes;
   html_body_sealed: Bytes;
   created_at: Generated<Date>;
+  /** 0011: who actually wrote the comment (author_id may name someone else). */
+  written_by: string;
 }
 
 export interface ApiTokensTable {
@@ -300,6 +311,30 @@ export interface SigninLinksTable {
   used_at: Date | null;
 }
 
+/** 0011: a pending change of a user's primary e-mail address, proven through a link sent to it. */
+export interface EmailChangesTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  email_sealed: Bytes;
+  email_bidx: Bytes;
+  token_hash: Bytes;
+  requested_by: string;
+  by_staff: boolean;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+  cancelled_at: Date | null;
+}
+/** 0011: organization domain mapping. */
+export interface OrganizationDomainsTable {
+  tenant_id: string;
+  id: string;
+  organization_id: string;
+  domain_sealed: Bytes;
+  domain_bidx: Bytes;
+  created_at: Generated<Date>;
+}
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -323,4 +358,6 @@ export interface DB {
   invitations: InvitationsTable;
   consent_records: ConsentRecordsTable;
   signin_links: SigninLinksTable;
+  email_changes: EmailChangesTable;
+  organization_domains: OrganizationDomainsTable;
 }

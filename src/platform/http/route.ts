@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { z } from "zod";
 import { makeContext, type Actor, type RequestContext } from "../context.ts";
 import type { AppDeps, ResolvedTenant } from "../deps.ts";
+import type { TenantTx } from "../db/database.ts";
 import { AppError, CommitThenFail } from "../errors.ts";
 import { enforceRateLimit, type RateLimitPreset } from "./rate-limit.ts";
 
@@ -37,16 +38,33 @@ interface SpecBase<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType
   status?: 200 | 201 | 202 | 204;
 }
 
-export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> extends SpecBase<B, Q, P> {
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, R = undefined> extends SpecBase<B, Q, P> {
   auth: AuthMode;
+  /**
+   * Work done before the request's tenant transaction opens, outside any transaction: slow,
+   * CPU-bound steps (verifying or hashing a password) that must not hold the database — on the
+   * embedded database one transaction at a time serves every tenant. It may open short
+   * transactions of its own; its result reaches the handler as `prepared`.
+   */
+  prepare?: (input: PrepareInput<B>) => Promise<R>;
   /** Token scope needed; defaults to read for GET and write otherwise. */
   scope?: "read" | "write";
   /** Allowed before the one-time password has been changed (password change, sign-out, me). */
   allowPendingPasswordChange?: boolean;
-  handler: (ctx: RequestContext, input: HandlerInput<B, Q, P>) => Promise<unknown>;
+  handler: (ctx: RequestContext, input: HandlerInput<B, Q, P, R>) => Promise<unknown>;
 }
 
-export interface HandlerInput<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+export interface PrepareInput<B extends z.ZodType> {
+  body: z.output<B>;
+  tenant: ResolvedTenant;
+  req: FastifyRequest;
+  /** Runs `fn` in a short transaction of the tenant, authenticated as the route is (read what the slow step needs). */
+  inTenant<T>(fn: (ctx: RequestContext) => Promise<T>): Promise<T>;
+}
+
+export interface HandlerInput<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, R = undefined> {
+  /** What `prepare` answered (undefined without one). */
+  prepared: R;
   body: z.output<B>;
   query: z.output<Q>;
   params: z.output<P>;
@@ -96,10 +114,10 @@ function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.Z
   });
 }
 
-export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
+export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined, R = undefined>(
   app: FastifyInstance,
   deps: AppDeps,
-  spec: RouteSpec<B, Q, P>,
+  spec: RouteSpec<B, Q, P, R>,
 ): void {
   const status = spec.status ?? (spec.method === "POST" ? 201 : 200);
   const scope = spec.scope ?? (spec.method === "GET" ? "read" : "write");
@@ -110,22 +128,36 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
     enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");
     const sent = spec.auth !== "anonymous" && auth.credentialSent(req);
     const prelude = sent ? auth.prelude(tenant.id, req) : undefined;
+    /** Authenticates inside the transaction and builds the request's context. */
+    const contextIn = async (tx: TenantTx): Promise<RequestContext> => {
+      const sealer = await deps.keyring.sealerFor(tx);
+      let actor: Actor = { kind: "anonymous" };
+      if (spec.auth === "user" || sent) {
+        actor = await auth.authenticate(tx, sealer, req, { isWrite: spec.method !== "GET", optional: spec.auth === "optional" });
+        if (actor.kind === "user" && !actor.scopes.includes(scope)) {
+          throw new AppError("Forbidden", { description: `This token lacks the '${scope}' scope.` });
+        }
+        if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingPasswordChange && req.passwordChangeRequired) {
+          throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });
+        }
+      }
+      return makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, apiBase: deps.urls.apiBase(tenant), now: deps.now, hooks: deps.hooks });
+    };
+    const prepared = (
+      spec.prepare
+        ? await spec.prepare({
+            body: req.body as z.output<B>,
+            tenant,
+            req,
+            inTenant: (fn) => deps.db.tenant(tenant.id, async (tx) => fn(await contextIn(tx)), prelude ? { prelude } : undefined),
+          })
+        : undefined
+    ) as R;
     return deps.db.tenant(
       tenant.id,
-      async (tx) => {
-        const sealer = await deps.keyring.sealerFor(tx);
-        let actor: Actor = { kind: "anonymous" };
-        if (spec.auth === "user" || sent) {
-          actor = await auth.authenticate(tx, sealer, req, { isWrite: spec.method !== "GET", optional: spec.auth === "optional" });
-          if (actor.kind === "user" && !actor.scopes.includes(scope)) {
-            throw new AppError("Forbidden", { description: `This token lacks the '${scope}' scope.` });
-          }
-          if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingPasswordChange && req.passwordChangeRequired) {
-            throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });
-          }
-        }
-        const ctx = makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, apiBase: deps.urls.apiBase(tenant), now: deps.now });
-        return spec.handler(ctx, {
+      async (tx) =>
+        spec.handler(await contextIn(tx), {
+          prepared,
           body: req.body as z.output<B>,
           query: req.query as z.output<Q>,
           params: req.params as z.output<P>,
@@ -133,8 +165,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
           tenant,
           req,
           reply,
-        });
-      },
+        }),
       prelude ? { prelude } : undefined,
     );
   });

@@ -3,6 +3,7 @@ import os from "node:os";
 import { makeContext, type Actor, type RequestContext } from "../context.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import type { Database } from "../db/database.ts";
+import type { Hooks } from "../hooks.ts";
 import { AppError } from "../errors.ts";
 import * as repo from "./jobs-repo.ts";
 import { JOBS_QUEUED, payloadRef } from "./jobs.ts";
@@ -61,6 +62,8 @@ export type JobRunnerOptions = {
   retentionMs?: number;
   /** The deployment's clock (expiry of effects, retention). */
   now?: () => Date;
+  /** The app's hooks, carried by the contexts items run in. */
+  hooks?: Hooks;
 };
 
 /** How often a process removes finished jobs past their retention. */
@@ -265,6 +268,7 @@ export class JobRunner {
             ip: payload.ip ?? undefined,
             apiBase: payload.apiBase,
             now: this.now,
+            hooks: this.opts.hooks,
           });
           const result = await fn(ctx);
           await repo.recordItem(tx, job.id, result, this.opts.leaseMs);

@@ -1,3 +1,4 @@
+import { refsOf } from "../crypto/sealed-columns.ts";
 import crypto from "node:crypto";
 import type { RequestContext } from "../context.ts";
 import * as repo from "./jobs-repo.ts";
@@ -11,7 +12,7 @@ import * as repo from "./jobs-repo.ts";
 /** Transaction bag key: set when the transaction queued a job, so the runner is woken at commit. */
 export const JOBS_QUEUED = "jobs.queued";
 
-export const payloadRef = (id: string) => ({ table: "job_statuses", column: "payload", row: id });
+export const payloadRef = (id: string) => refsOf("job_statuses")(id, "payload");
 
 export async function enqueueJob(
   ctx: RequestContext,
@@ -30,6 +31,15 @@ export async function enqueueJob(
   });
   ctx.tx.bag.set(JOBS_QUEUED, true);
   return id;
+}
+
+/**
+ * Queues a job of items (job-runner.ts ItemsHandler): its input, and where the request came from
+ * (the client address for the audit trail, the API base for links), sealed together.
+ */
+export async function enqueueItems<P>(ctx: RequestContext, j: { type: string; input: P; total: number; createdBy: string | null; maxAttempts: number }): Promise<string> {
+  const payload = { ip: ctx.ip ?? null, apiBase: ctx.apiBase, input: j.input };
+  return enqueueJob(ctx, { type: j.type, total: j.total, payload, createdBy: j.createdBy, maxAttempts: j.maxAttempts });
 }
 
 export type JobStatusView = {

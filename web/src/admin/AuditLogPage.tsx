@@ -88,7 +88,7 @@ export function AuditLogPage() {
   }
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
   const actorName = (e: AuditEntry) =>
-    e.actor_id ? (data?.names.get(e.actor_id)?.name ?? t("ticket.unknownUser", { id: e.actor_id })) : t(e.actor_type === "operator" ? "admin.audit.operator" : "admin.audit.anonymous");
+    e.actor_id ? (data?.names.get(e.actor_id)?.name ?? t("ticket.unknownUser", { id: e.actor_id })) : t(e.actor_type === "operator" ? "admin.audit.operator" : e.actor_type === "setup" ? "admin.audit.setup" : "admin.audit.anonymous");
   const pages = data ? Math.max(1, Math.ceil(data.count / PER_PAGE)) : 1;
   const base = `/admin/audit?${FILTER_KEYS.filter((k) => applied[k]).map((k) => `${k}=${encodeURIComponent(applied[k])}&`).join("")}`;
 

@@ -1,0 +1,220 @@
+import crypto from "node:crypto";
+import { refsOf } from "../../platform/crypto/sealed-columns.ts";
+import type { RequestContext, UserActor } from "../../platform/context.ts";
+import type { Role, TicketPriority, TicketStatus, TicketType } from "../../platform/db/schema.ts";
+import { AppError, forbidden, invalid } from "../../platform/errors.ts";
+import { audit } from "../audit/audit-service.ts";
+import type { CustomValue } from "./tickets-fns.ts";
+import { ticketPolicy } from "./tickets-policy.ts";
+import * as repo from "./tickets-repo.ts";
+import type { AuditEvent } from "./tickets-types.ts";
+
+/**
+ * The conversation writer: the one place where tickets and their comments are written, whatever
+ * they came through (the API, the workspace, the help center, bulk jobs, and next e-mail). It owns
+ *  - who may write what: a light agent writes internal notes only, an end user public replies
+ *    only, and naming another author (`comment.author_id`) is for agents (end users) and admins
+ *    (anyone) — the comment always records who actually wrote it (`written_by`);
+ *  - sealing of the subject, description, comment bodies, custom field values and audit events;
+ *  - the ticket audit (Zendesk's events) with its channel, and the security audit-trail entry;
+ *  - `is_public` (a ticket becomes visible to its requester with its first public comment);
+ *  - the hook where search indexing and notifications attach (`conversation.written` on
+ *    ctx.hooks, platform/hooks.ts), run in the same transaction as the write.
+ * Callers resolve references and decide property changes; they never insert or seal themselves.
+ */
+
+/** Zendesk's via.channel values Vaultdesk writes. */
+export type Channel = "web" | "api" | "email";
+
+/** The channel of a request: the web app's session, or an API client's token. */
+export function channelOf(ctx: RequestContext): Channel {
+  return ctx.actor.kind === "user" && ctx.actor.via === "session" ? "web" : "api";
+}
+
+export type Person = { id: string; niceId: number; role: Role };
+
+/** A comment to write: its author (whom it is from), visibility and bodies (plain and sanitized HTML). */
+export type CommentDraft = {
+  author: Person;
+  public: boolean;
+  body: string;
+  html: string;
+  /** Attachments arrive with the blob store; the writer is where they will be sealed and linked. */
+  attachments?: readonly never[];
+};
+
+export type TicketDraft = {
+  /** Undefined: taken from the first line of the comment when it is public, else "(no subject)". */
+  subject: string | undefined;
+  status: TicketStatus;
+  priority: TicketPriority | null;
+  type: TicketType | null;
+  requester: Person & { organizationId?: string | null | undefined };
+  submitter: Person;
+  assigneeId: string | null;
+  groupId: string | null;
+  /** An explicit organization, or the requester's (read inside the insert when not known). */
+  organizationId: string | null | "requester's";
+  tags: string[];
+  customFields: Record<string, CustomValue>;
+  externalId: string | null;
+  dueAt: Date | null;
+  comment: CommentDraft;
+  /** Create events for the ticket audit beyond subject, status and the comment. */
+  events?: AuditEvent[];
+  /** The audit-trail action ("ticket.created", "request.created") and the fields it names. */
+  action: string;
+  fields: string[];
+};
+
+/** What the write hooks are told (search indexing and notifications attach here). */
+export type ConversationEvent =
+  | { kind: "ticket.created"; ticketId: string; ticketNiceId: number; commentId: string; channel: Channel }
+  | { kind: "ticket.changed"; ticketId: string; ticketNiceId: number; commentId: string | null; fields: string[]; channel: Channel };
+
+declare module "../../platform/hooks.ts" {
+  interface HookEvents {
+    /** After each conversation write, inside its transaction (search indexing and notifications attach here). */
+    "conversation.written": ConversationEvent;
+  }
+}
+
+const emit = (ctx: RequestContext, event: ConversationEvent) => ctx.hooks.emit("conversation.written", ctx, event);
+
+const tref = refsOf("tickets");
+const cref = refsOf("ticket_comments");
+const aref = (id: string) => refsOf("ticket_audits")(id, "events");
+
+/**
+ * The person writing: the signed-in user, or, for a write nobody signed in for (the help center's
+ * anonymous form, e-mail next), the sender the caller names. An unproven sender is held to an end
+ * user's rules whatever the address belongs to: public replies in their own name only.
+ */
+function writerOf(ctx: RequestContext, sender: Person | undefined): UserActor {
+  if (ctx.actor.kind === "user") return ctx.actor;
+  if (!sender) throw new AppError("Unauthorized");
+  return { kind: "user", userId: sender.id, niceId: sender.niceId, role: "end_user", scopes: [], via: "session" };
+}
+
+/** Refuses a comment the writer may not write (403 with the rule's sentence). */
+function checkComment(writer: UserActor, c: CommentDraft): void {
+  const d = ticketPolicy.writeComment(writer, { authorId: c.author.id, authorRole: c.author.role, public: c.public });
+  if (!d.ok) throw forbidden(d.reason);
+}
+
+function sealComment(ctx: RequestContext, c: CommentDraft, writerId: string): repo.NewComment {
+  const id = crypto.randomUUID();
+  return {
+    id,
+    author_id: c.author.id,
+    written_by: writerId,
+    public: c.public,
+    body_sealed: ctx.sealer.seal(c.body, cref(id, "body")),
+    html_body_sealed: ctx.sealer.seal(c.html, cref(id, "html_body")),
+  };
+}
+
+const commentEvent = (c: CommentDraft): AuditEvent => ({ id: 0, type: "Comment", body: c.body, public: c.public, author_id: c.author.niceId });
+const numbered = (events: AuditEvent[]) => events.map((e, i) => ({ ...e, id: i + 1 }));
+
+/** A subject from the first line of a public comment; an internal note never names a ticket its requester sees. */
+export function subjectFor(given: string | undefined, c: Pick<CommentDraft, "body" | "public">): string {
+  const from = given ?? (c.public ? c.body.split("\n")[0]!.slice(0, 80) : "");
+  return from.trim() || "(no subject)";
+}
+
+export type OpenedTicket = { row: repo.TicketRow; auditNiceId: number; comment: { id: string; niceId: number; bodySealed: Uint8Array } };
+
+/** Creates a ticket with its first comment and first audit. */
+export async function openTicket(ctx: RequestContext, d: TicketDraft, channel: Channel, sender?: Person): Promise<OpenedTicket> {
+  const writer = writerOf(ctx, sender);
+  checkComment(writer, d.comment);
+  if (d.status === "closed") throw invalid("status", "Status: a new ticket cannot be closed");
+  const s = ctx.sealer;
+  const id = crypto.randomUUID();
+  const auditId = crypto.randomUUID();
+  const subject = subjectFor(d.subject, d.comment);
+  const comment = sealComment(ctx, d.comment, writer.userId);
+  const events = numbered([
+    commentEvent(d.comment),
+    { id: 0, type: "Create", field_name: "subject", value: subject },
+    { id: 0, type: "Create", field_name: "status", value: d.status },
+    ...(d.events ?? []),
+  ]);
+  const row: repo.NewTicket = {
+    id,
+    subject_sealed: s.seal(subject, tref(id, "subject")),
+    description_sealed: s.seal(d.comment.body, tref(id, "description")),
+    status: d.status,
+    priority: d.priority,
+    type: d.type,
+    requester_id: d.requester.id,
+    submitter_id: d.submitter.id,
+    assignee_id: d.assigneeId,
+    group_id: d.groupId,
+    organization_id: d.organizationId === "requester's" ? null : d.organizationId,
+    tags: [...new Set(d.tags)],
+    custom_fields_sealed: Object.keys(d.customFields).length ? s.sealJson(d.customFields, tref(id, "custom_fields")) : null,
+    external_id_sealed: d.externalId ? s.seal(d.externalId, tref(id, "external_id")) : null,
+    external_id_bidx: d.externalId ? s.blindIndex("ticket.external_id", d.externalId) : null,
+    due_at: d.dueAt,
+    via: channel,
+    is_public: d.comment.public,
+  };
+  const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: writer.userId, events_sealed: s.sealJson(events, aref(auditId)), via: channel }, comment, {
+    organizationFromRequester: d.organizationId === "requester's",
+  });
+  audit(ctx, { action: d.action, resourceType: "ticket", resourceId: ids.ticket, fields: d.fields });
+  await emit(ctx, { kind: "ticket.created", ticketId: id, ticketNiceId: ids.ticket, commentId: comment.id, channel });
+  return {
+    auditNiceId: ids.audit,
+    comment: { id: comment.id, niceId: ids.comment, bodySealed: comment.body_sealed },
+    row: {
+      ...row,
+      nice_id: ids.ticket,
+      tags: row.tags,
+      requester_nice: d.requester.niceId,
+      submitter_nice: d.submitter.niceId,
+      assignee_nice: null,
+      group_nice: null,
+      organization_id: ids.organization_id,
+      organization_nice: ids.organization_nice,
+      created_at: ids.created_at,
+      updated_at: ids.updated_at,
+    },
+  };
+}
+
+export type Change = {
+  /** Column changes already decided and sealed by the caller's rules (property edits). */
+  patch: repo.TicketPatch;
+  /** The Change events describing `patch` (Zendesk's audit events). */
+  events: AuditEvent[];
+  comment?: CommentDraft | undefined;
+  /** The audit-trail action and the fields it names (the comment adds "comment" or "note"). */
+  action: string;
+  fields: string[];
+};
+
+/**
+ * Records a change to a ticket: property changes and/or a comment, in one ticket audit. Nothing is
+ * written when there is nothing to record. Returns the audit's public id (0 when none) and the
+ * ticket as it is afterwards.
+ */
+export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, c: Change, channel: Channel, sender?: Person): Promise<{ auditNiceId: number; events: AuditEvent[]; row: repo.TicketRow; commentNiceId: number | null }> {
+  const writer = writerOf(ctx, sender);
+  if (c.comment) checkComment(writer, c.comment);
+  const events = numbered([...(c.comment ? [commentEvent(c.comment)] : []), ...c.events]);
+  if (events.length === 0) return { auditNiceId: 0, events, row: t, commentNiceId: null };
+  const comment = c.comment ? sealComment(ctx, c.comment, writer.userId) : undefined;
+  const patch: repo.TicketPatch = { ...c.patch, ...(comment?.public && !t.is_public ? { is_public: true } : {}) };
+  await repo.updateTicket(ctx.tx, t.id, patch);
+  // Read back before the audit insert, which takes the tenant's counter locks until COMMIT.
+  const row = (await repo.findTicket(ctx.tx, t.nice_id))!;
+  const auditId = crypto.randomUUID();
+  const r = await repo.insertAudit(ctx.tx, t.id, { id: auditId, author_id: writer.userId, events_sealed: ctx.sealer.sealJson(events, aref(auditId)), via: channel }, comment);
+  const fields = [...new Set([...c.fields, ...(comment ? [comment.public ? "comment" : "note"] : [])])];
+  audit(ctx, { action: c.action, resourceType: "ticket", resourceId: t.nice_id, fields });
+  await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel });
+  return { auditNiceId: r.audit, events, row, commentNiceId: r.comment };
+}

@@ -1,0 +1,109 @@
+import crypto from "node:crypto";
+import { actorUser, type RequestContext } from "../../platform/context.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { AppError, invalid } from "../../platform/errors.ts";
+import { queueMail } from "../../platform/jobs/mail-job.ts";
+import { audit } from "../audit/audit-service.ts";
+import { newSecret, revokeAccessOf } from "../identity/identity-service.ts";
+import { refsOf } from "../../platform/crypto/sealed-columns.ts";
+import { emailIndex } from "./users-fns.ts";
+import { emailChangeMail, emailChangeNoticeMail } from "./users-mail.ts";
+import * as repo from "./users-repo.ts";
+
+/**
+ * Changing a primary e-mail address. The address is who a person is to a helpdesk (tickets filed
+ * from it, replies sent to it, sign-in links), so a new address takes effect only once someone
+ * uses the link sent to it; until then the old address stays, and the old address is told.
+ *
+ * When staff move someone else's account to a new address, proving the mailbox is not enough: an
+ * agent could move a customer to a mailbox the agent reads and sign in as the customer. Such an
+ * address becomes `staff_changed` when confirmed: it receives mail, but no help-center sign-in
+ * link, until an admin vouches for it (admins can hand an end user a sign-in link anyway; both are
+ * audited). Without an outgoing mail server nothing can be proven: a person cannot change their
+ * own address, and only an admin can move someone else's (at once, `staff_changed`).
+ */
+
+export const EMAIL_CHANGE_PREFIX = "vde_";
+export const EMAIL_CHANGE_HOURS = 24;
+
+const changeRef = (id: string) => refsOf("email_changes")(id, "email");
+const userRef = refsOf("users");
+
+type Deps = Pick<AppDeps, "keyring" | "mailer" | "config">;
+
+/** Starts (or, without mail, for an admin, makes) a change of `u`'s address. Answers what happened. */
+export async function requestEmailChange(deps: Deps, ctx: RequestContext, u: repo.UserRow, email: string): Promise<"pending" | "changed" | "unchanged"> {
+  const actor = actorUser(ctx);
+  const bidx = emailIndex(ctx.sealer, email);
+  if (u.email_bidx && Buffer.from(u.email_bidx).equals(bidx)) return "unchanged";
+  if (await repo.emailBidxTaken(ctx.tx, bidx, u.id)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
+  const byStaff = actor.userId !== u.id;
+  if (!deps.mailer.available) {
+    if (!byStaff || !["owner", "admin"].includes(actor.role)) {
+      throw invalid("email", "Email: an address is changed through a link sent to it, and this helpdesk has no outgoing mail server. Ask an admin.", "Unavailable");
+    }
+    await setEmail(ctx, u.id, email, bidx, "staff_changed");
+    audit(ctx, { action: "user.email_changed", resourceType: "user", resourceId: u.nice_id, fields: ["email"] });
+    return "changed";
+  }
+  const now = ctx.now();
+  await repo.cancelEmailChanges(ctx.tx, u.id, now);
+  const token = newSecret(EMAIL_CHANGE_PREFIX);
+  const id = crypto.randomUUID();
+  const expires = new Date(now.getTime() + EMAIL_CHANGE_HOURS * 3600_000);
+  await repo.insertEmailChange(ctx.tx, {
+    id,
+    user_id: u.id,
+    email_sealed: ctx.sealer.seal(email, changeRef(id)),
+    email_bidx: bidx,
+    token_hash: deps.keyring.hashSecret("email-change", token),
+    requested_by: actor.userId,
+    by_staff: byStaff,
+    expires_at: expires,
+  });
+  const origin = new URL(ctx.apiBase).origin;
+  const name = ctx.sealer.open(u.name_sealed, { table: "users" as const, column: "name" as const, row: u.id });
+  await queueMail(ctx, deps.config.mailRetryMs, { to: email, ...emailChangeMail(u.locale, name, `${origin}/confirm-email?token=${encodeURIComponent(token)}`, EMAIL_CHANGE_HOURS) }, expires);
+  if (u.email_sealed) {
+    const old = ctx.sealer.open(u.email_sealed, { table: "users" as const, column: "email" as const, row: u.id });
+    await queueMail(ctx, deps.config.mailRetryMs, { to: old, ...emailChangeNoticeMail(u.locale, name) });
+  }
+  audit(ctx, { action: "user.email_change_requested", resourceType: "user", resourceId: u.nice_id, fields: ["email"] });
+  return "pending";
+}
+
+async function setEmail(ctx: RequestContext, userId: string, email: string, bidx: Buffer, status: "verified" | "staff_changed"): Promise<void> {
+  await repo.updateUser(ctx.tx, userId, { email_sealed: ctx.sealer.seal(email, userRef(userId, "email")), email_bidx: bidx, email_status: status });
+  // Whoever held the account through the old address holds it no longer.
+  await revokeAccessOf(ctx, userId, { tokens: false, signinLinks: true });
+}
+
+const notValid = () => new AppError("RecordNotFound", { description: "This confirmation link is not valid. Check that it was copied whole, or change the address again." });
+
+/**
+ * Uses a confirmation link: the user's address becomes the new one (verified when the person
+ * asked for it, `staff_changed` when staff did), their sessions and unused sign-in links end. The
+ * link signs nobody in.
+ */
+export async function confirmEmailChange(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, token: string): Promise<{ email: string }> {
+  if (!token.startsWith(EMAIL_CHANGE_PREFIX)) throw notValid();
+  const c = await repo.findEmailChangeByHash(ctx.tx, deps.keyring.hashSecret("email-change", token));
+  if (!c) throw notValid();
+  const now = ctx.now();
+  if (c.used_at) throw invalid("token", "This link has already been used: the address was changed.", "AlreadyUsed");
+  if (c.cancelled_at) throw invalid("token", "This change was replaced by a newer one. Use the link in the most recent message.", "Cancelled");
+  if (c.expires_at.getTime() <= now.getTime()) throw invalid("token", "This link has expired. Change the address again to get a new one.", "Expired");
+  if (!c.user_active) throw notValid();
+  if (await repo.emailBidxTaken(ctx.tx, Buffer.from(c.email_bidx), c.user_id)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
+  if (!(await repo.claimEmailChange(ctx.tx, c.id, now))) throw invalid("token", "This link has already been used: the address was changed.", "AlreadyUsed");
+  const email = ctx.sealer.open(c.email_sealed, changeRef(c.id));
+  await setEmail(ctx, c.user_id, email, Buffer.from(c.email_bidx), c.by_staff ? "staff_changed" : "verified");
+  audit(ctx, { action: "user.email_changed", resourceType: "user", resourceId: c.user_nice_id, fields: ["email"] });
+  return { email };
+}
+
+/** The address a change is waiting to be confirmed for, if any (shown to the person and to staff). */
+export async function pendingEmailOf(ctx: RequestContext, userId: string): Promise<{ email: string; expires_at: string } | null> {
+  const c = await repo.findPendingEmailChange(ctx.tx, userId, ctx.now());
+  return c ? { email: ctx.sealer.open(c.email_sealed, changeRef(c.id)), expires_at: c.expires_at.toISOString() } : null;
+}
