@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SetupToken } from "../src/platform/setup-token.ts";
+import { chainQueued } from "../src/modules/audit/audit-service.ts";
 import { openEmptyDatabase, startTestApp, type TestApp } from "./support/harness.ts";
 
 let t: TestApp;
@@ -45,6 +46,19 @@ describe("first-run setup", () => {
     expect(signIn.body.session.must_change_password).toBe(false);
     const again = await t.request({ method: "POST", path: "/api/v2/setup.json", host: "localhost", body: body(gate.token) });
     expect(again.status).toBe(404);
+    // The audit trail credits the person at the setup page (with their address), not the command
+    // line, and no API token was made that nobody would ever see.
+    const tenantId = (await t.db.owner.selectFrom("tenants").select("id").where("subdomain", "=", "acme").executeTakeFirstOrThrow()).id;
+    const { entries, tokens } = await t.db.tenant(tenantId, async (tx) => {
+      await chainQueued(tx);
+      return {
+        entries: await tx.db.selectFrom("audit_log").select(["actor_kind", "action", "ip_sealed"]).where("action", "in", ["tenant.created", "user.created"]).execute(),
+        tokens: await tx.db.selectFrom("api_tokens").select("id").execute(),
+      };
+    });
+    expect(entries.map((e) => [e.action, e.actor_kind]).sort()).toEqual([["tenant.created", "setup"], ["user.created", "setup"]]);
+    expect(entries.every((e) => e.ip_sealed !== null)).toBe(true);
+    expect(tokens).toEqual([]);
     expect((await t.request({ method: "GET", path: "/api/v2/setup.json", host: "localhost" })).body.setup.needed).toBe(false);
   });
 });

@@ -47,6 +47,10 @@ export type AppInput = Pick<AppDeps, "config" | "db" | "keyring" | "logger" | "r
 export type ResolvedTenant = { id: string; subdomain: string; region: string; isDefault: boolean };
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /** The app's hooks (what tests and the server itself may listen to). */
+    hooks: Hooks;
+  }
   interface FastifyRequest {
     tenant: ResolvedTenant | undefined;
     passwordChangeRequired: boolean;

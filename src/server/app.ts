@@ -70,6 +70,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     now: input.now,
   });
   jobs.define(mailJobHandler(mailer, config.mailRetryMs));
+  app.decorate("hooks", hooks);
   const deps: AppDeps = { ...input, urls, mailer, jobs, hooks, authenticator: createAuthenticator(input) };
 
   // Links the audit entries requests queue into each tenant's hash chain, right after they commit.

@@ -69,3 +69,10 @@ export function linkIn(mail: ParsedMail): string {
   if (!m) throw new Error("no sign-in link in the mail");
   return m[1]!;
 }
+
+/** The first link in a mail's text to a page of the app (`/invite`, `/confirm-email`, …). */
+export function linkTo(mail: ParsedMail, page: string): string {
+  const m = new RegExp(`(https?://\\S+${page.replace(/[/-]/g, "\\$&")}\\?token=[A-Za-z0-9_%-]+)`).exec(mail.text ?? "");
+  if (!m) throw new Error(`no ${page} link in the mail`);
+  return m[1]!;
+}

@@ -24,7 +24,7 @@ export async function presentOrgs(ctx: RequestContext, rows: repo.OrgRow[]): Pro
     list.push(ctx.sealer.open(d.domain_sealed, dref(d.id)));
     domains.set(d.organization_id, list);
   }
-  return rows.map((o) => presentOrg(ctx, o, domains.get(o.id) ?? []));
+  return rows.map((o) => presentOrg(ctx, o, (domains.get(o.id) ?? []).sort()));
 }
 
 function presentOrg(ctx: Pick<RequestContext, "sealer" | "apiBase">, o: repo.OrgRow, domainNames: string[]): OrgView {

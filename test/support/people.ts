@@ -1,0 +1,56 @@
+import { expect } from "vitest";
+import type { TestApp, TestTenant } from "./harness.ts";
+import { linkIn, type SmtpPeer } from "./smtp-peer.ts";
+
+/** Signing people in and acting as them over real HTTP, shared by the suites. */
+
+export const PASSWORD = "a long enough passphrase 7";
+export type Session = { cookie: string; csrf: string };
+
+export function cookieOf(headers: Record<string, unknown>): string {
+  const c = (headers["set-cookie"] as string[] | undefined)?.find((x) => x.startsWith("vd_session="));
+  if (!c) throw new Error("no session cookie");
+  return c.split(";")[0]!;
+}
+
+/** Password sign-in; the session's cookie and CSRF token. */
+export async function signIn(t: TestApp, tenant: TestTenant, email: string, password: string): Promise<Session> {
+  const r = await t.request({ method: "POST", path: "/api/v2/session.json", host: tenant.host, body: { email, password } });
+  expect(r.status, r.text).toBe(201);
+  return { cookie: cookieOf(r.headers), csrf: r.body.session.csrf_token };
+}
+
+export const asSession = (t: TestApp, tenant: TestTenant, s: Session, method: string, path: string, body?: unknown) =>
+  t.request({ method, path, host: tenant.host, headers: { cookie: s.cookie, ...(method === "GET" ? {} : { "x-csrf-token": s.csrf }) }, body });
+
+/** A staff member who can sign in with a password (invited, then accepted). */
+export async function staffWithPassword(t: TestApp, tenant: TestTenant, role: "agent" | "light-agent" | "admin" = "agent"): Promise<{ email: string; id: number; session: Session }> {
+  const email = `${role.replace("-", "")}-${Math.random().toString(36).slice(2, 8)}@${tenant.subdomain}.test`;
+  const inv = await tenant.api("POST", "/api/v2/invitations.json", { invitation: { email, role } });
+  expect(inv.status, inv.text).toBe(201);
+  const a = await t.request({ method: "POST", path: "/api/v2/invitations/accept.json", host: tenant.host, body: { token: inv.body.invitation.token, name: `The ${role}`, password: PASSWORD } });
+  expect(a.status, a.text).toBe(201);
+  return { email, id: a.body.session.user_id as number, session: { cookie: cookieOf(a.headers), csrf: a.body.session.csrf_token } };
+}
+
+/** Asks for a sign-in link, catches the mail, redeems the link: an end user's session. */
+export async function signInByMail(t: TestApp, smtp: SmtpPeer, tenant: TestTenant, email: string, headers: Record<string, string> = {}): Promise<Session> {
+  const since = smtp.messages.length;
+  const r = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links.json", host: tenant.host, body: { email }, headers });
+  expect(r.status, r.text).toBe(202);
+  const mail = await smtp.waitFor(email, { since });
+  const token = new URL(linkIn(mail)).searchParams.get("token")!;
+  const s = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links/redeem.json", host: tenant.host, body: { token } });
+  expect(s.status, s.text).toBe(201);
+  return { cookie: cookieOf(s.headers), csrf: s.body.session.csrf_token };
+}
+
+/** Waits until no job of the tenant is queued or running (mail and links sent or given up). */
+export async function jobsSettled(t: TestApp, tenantId: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const busy = await t.db.tenant(tenantId, async (tx) => (await tx.db.selectFrom("job_statuses").select((eb) => eb.fn.countAll<number>().as("n")).where("status", "in", ["queued", "working"]).executeTakeFirstOrThrow()).n);
+    if (Number(busy) === 0) return;
+    if (i > 1500) throw new Error("jobs did not settle");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
