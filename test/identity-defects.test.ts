@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, cookieOf, jobsSettled, PASSWORD, signIn, signInByMail, staffWithPassword, type Session } from "./support/people.ts";
 import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
@@ -16,8 +17,11 @@ let smtp: SmtpPeer;
 
 beforeAll(async () => {
   smtp = await startSmtpPeer();
-  // Behind a proxy, so tests can speak from several client addresses (X-Forwarded-For).
-  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_TRUST_PROXY: "true", VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
+  // Behind a proxy, so tests can speak from several client addresses (X-Forwarded-For). The
+  // limits count in fixed windows: their clock stands still a second into an hour, so no window
+  // turns during a test.
+  const limiterClock = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 1000;
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_TRUST_PROXY: "true", VAULTDESK_JOB_POLL_SECONDS: "0.1" }, rateLimiter: createMemoryRateLimiter(() => limiterClock) });
 });
 afterAll(async () => {
   await t?.close();

@@ -26,11 +26,11 @@ export interface RequestContext {
   /** The clock of the deployment (injected in tests of expiry and retention). */
   readonly now: () => Date;
   /** The app's hooks (platform/hooks.ts): what modules run when another announces a write. */
-  readonly hooks: Hooks;
+  readonly hooks: Hooks<RequestContext>;
 }
 
 /** Hooks nobody listens to: for operator commands and other work outside a serving app. */
-const NO_HOOKS = new Hooks();
+const NO_HOOKS = new Hooks<RequestContext>();
 
 /** Builds a context; the one way, whether for a request, a job, or an operator command. */
 export function makeContext(c: {
@@ -41,7 +41,7 @@ export function makeContext(c: {
   requestId?: string | undefined;
   ip?: string | undefined;
   apiBase?: string | undefined;
-  hooks?: Hooks | undefined;
+  hooks?: Hooks<RequestContext> | undefined;
 }): RequestContext {
   return {
     tx: c.tx,

@@ -1,4 +1,5 @@
 import type { Config } from "./config.ts";
+import type { RequestContext } from "./context.ts";
 import type { Keyring } from "./crypto/keyring.ts";
 import type { Database } from "./db/database.ts";
 import type { Authenticator } from "./http/authenticator.ts";
@@ -31,7 +32,7 @@ export interface AppDeps {
   /** Turns a request's credentials into an actor (provided by the identity module). */
   readonly authenticator: Authenticator;
   /** What modules run when another announces a write (platform/hooks.ts); one registry per app. */
-  readonly hooks: Hooks;
+  readonly hooks: Hooks<RequestContext>;
   /** First-run gate; absent when the process was started without one (tests, CLI). */
   readonly setup?: SetupToken | undefined;
 }
@@ -49,7 +50,7 @@ export type ResolvedTenant = { id: string; subdomain: string; region: string; is
 declare module "fastify" {
   interface FastifyInstance {
     /** The app's hooks (what tests and the server itself may listen to). */
-    hooks: Hooks;
+    hooks: Hooks<RequestContext>;
   }
   interface FastifyRequest {
     tenant: ResolvedTenant | undefined;

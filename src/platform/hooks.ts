@@ -1,5 +1,3 @@
-import type { RequestContext } from "./context.ts";
-
 /**
  * Hooks: a module announces what it did (a user created, a conversation written) and other
  * modules act on it in the same transaction, without the first importing the second (search
@@ -13,20 +11,21 @@ import type { RequestContext } from "./context.ts";
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface HookEvents {}
 
-type Listener<T> = (ctx: RequestContext, event: T) => Promise<void> | void;
+type Listener<C, T> = (ctx: C, event: T) => Promise<void> | void;
 
-export class Hooks {
-  readonly #listeners = new Map<string, Set<Listener<never>>>();
+/** `C`: the context listeners receive (the request context; a type parameter so this file imports nothing). */
+export class Hooks<C> {
+  readonly #listeners = new Map<string, Set<Listener<C, never>>>();
 
   /** Runs `fn` for each event of that name, inside the transaction that emitted it. Returns a function that removes it. */
-  on<K extends keyof HookEvents & string>(name: K, fn: Listener<HookEvents[K]>): () => void {
+  on<K extends keyof HookEvents & string>(name: K, fn: Listener<C, HookEvents[K]>): () => void {
     let set = this.#listeners.get(name);
     if (!set) this.#listeners.set(name, (set = new Set()));
-    set.add(fn as Listener<never>);
-    return () => set.delete(fn as Listener<never>);
+    set.add(fn as Listener<C, never>);
+    return () => set.delete(fn as Listener<C, never>);
   }
 
-  async emit<K extends keyof HookEvents & string>(name: K, ctx: RequestContext, event: HookEvents[K]): Promise<void> {
-    for (const fn of this.#listeners.get(name) ?? []) await (fn as Listener<HookEvents[K]>)(ctx, event);
+  async emit<K extends keyof HookEvents & string>(name: K, ctx: C, event: HookEvents[K]): Promise<void> {
+    for (const fn of this.#listeners.get(name) ?? []) await (fn as Listener<C, HookEvents[K]>)(ctx, event);
   }
 }

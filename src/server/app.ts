@@ -4,6 +4,7 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import qs from "qs";
+import type { RequestContext } from "../platform/context.ts";
 import type { AppDeps, AppInput } from "../platform/deps.ts";
 import { AppError } from "../platform/errors.ts";
 import { Hooks } from "../platform/hooks.ts";
@@ -60,7 +61,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   const mailer = input.mailer ?? createMailer(config);
   // Background jobs; started once every module has defined its kinds. Stopped first on close, so
   // no job is left half-way through an item (the job goes back to the queue), then mail closes.
-  const hooks = new Hooks();
+  const hooks = new Hooks<RequestContext>();
   const jobs = new JobRunner(input.db, input.keyring, app.log, {
     hooks,
     workers: config.jobWorkers,

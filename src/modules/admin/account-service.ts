@@ -3,7 +3,6 @@ import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { forbidden } from "../../platform/errors.ts";
 import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
 import { audit, verifyChainIn } from "../audit/audit-service.ts";
-import { isStaff } from "../users/users-policy.ts";
 import { adminPolicy } from "./admin-policy.ts";
 import * as repo from "./admin-repo.ts";
 
@@ -29,7 +28,7 @@ export async function storeTeamName(ctx: RequestContext, name: string): Promise<
 }
 
 export async function showAccount(deps: Pick<AppDeps, "config">, ctx: RequestContext, tenant: ResolvedTenant): Promise<AccountView> {
-  if (!isStaff(actorUser(ctx).role)) throw forbidden();
+  if (!adminPolicy.viewAccount(actorUser(ctx))) throw forbidden();
   const row = await repo.findTenantRow(ctx.tx);
   return { name: await teamName(ctx), subdomain: tenant.subdomain, region: deps.config.region, created_at: (row?.created_at ?? new Date(0)).toISOString() };
 }

@@ -1,6 +1,6 @@
 import type { Actor } from "../../platform/context.ts";
 import type { Role } from "../../platform/db/schema.ts";
-import { isAdmin } from "../users/users-policy.ts";
+import { isAdmin, isStaff } from "../users/users-policy.ts";
 
 /**
  * Who may do what in the admin center. Pure and unit-tested; services call these. A refusal
@@ -19,6 +19,10 @@ const no = (reason: string): Decision => ({ ok: false, reason });
 export const adminPolicy = {
   manage(actor: UserActor): boolean {
     return isAdmin(actor.role);
+  },
+  /** Every staff member sees the account's name, subdomain and region. */
+  viewAccount(actor: UserActor): boolean {
+    return isStaff(actor.role);
   },
 
   invite(actor: UserActor, role: Role): Decision {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { forbidden } from "../../platform/errors.ts";
-import { isAdmin } from "../users/users-policy.ts";
+import { auditPolicy } from "./audit-policy.ts";
 import { chainQueued } from "./audit-service.ts";
 import { isoDate, pageQuery } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
@@ -26,7 +26,7 @@ const auditLogView = z.object({
 });
 
 async function listAuditLogs(ctx: RequestContext, page: Page, filter: { action?: string | undefined; actor_id?: number | undefined; source_type?: string | undefined; source_id?: string | undefined; since?: string | undefined; until?: string | undefined }) {
-  if (!isAdmin(actorUser(ctx).role)) throw forbidden();
+  if (!auditPolicy.view(actorUser(ctx))) throw forbidden();
   // Entries committed but not yet linked by the chainer are chained first, so the log is complete.
   await chainQueued(ctx.tx);
   let q = ctx.tx.db.selectFrom("audit_log").selectAll().where("tenant_id", "=", ctx.tx.tenantId);

@@ -4,7 +4,7 @@ import { forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
 import { resolveUser } from "../users/users-service.ts";
-import { isAdmin, isStaff } from "../users/users-policy.ts";
+import { groupPolicy } from "./groups-policy.ts";
 import * as repo from "./groups-repo.ts";
 
 /** Groups of agents, and who belongs to which. Admins manage them; all staff can read them. */
@@ -35,12 +35,12 @@ const presentMembership = (ctx: RequestContext, m: repo.MembershipRow): Membersh
 
 function staff(ctx: RequestContext) {
   const a = actorUser(ctx);
-  if (!isStaff(a.role)) throw forbidden();
+  if (!groupPolicy.view(a)) throw forbidden();
   return a;
 }
 function admin(ctx: RequestContext) {
   const a = actorUser(ctx);
-  if (!isAdmin(a.role)) throw forbidden();
+  if (!groupPolicy.manage(a)) throw forbidden();
   return a;
 }
 

@@ -1,7 +1,7 @@
 import type { Actor } from "../../platform/context.ts";
 import { adminPolicy } from "../admin/admin-policy.ts";
 import { ticketPolicy } from "../tickets/tickets-policy.ts";
-import { isStaff, userPolicy } from "../users/users-policy.ts";
+import { userPolicy } from "../users/users-policy.ts";
 
 type UserActor = Extract<Actor, { kind: "user" }>;
 
@@ -13,10 +13,10 @@ type UserActor = Extract<Actor, { kind: "user" }>;
  */
 export function abilitiesOf(actor: UserActor) {
   return {
-    can_use_workspace: isStaff(actor.role),
+    can_use_workspace: ticketPolicy.useWorkspace(actor),
     can_create_tickets: ticketPolicy.create(actor),
     can_reply_publicly: ticketPolicy.replyPublicly(actor),
-    can_add_internal_notes: isStaff(actor.role),
+    can_add_internal_notes: ticketPolicy.addNotes(actor),
     can_edit_properties: ticketPolicy.editProperties(actor),
     // Bulk update applies property changes to many tickets: the same rule as one ticket's.
     can_bulk_update: ticketPolicy.editProperties(actor),

@@ -8,7 +8,7 @@ import { AppError, CommitThenFail, forbidden, invalid, notFound } from "../../pl
 import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
-import { isAdmin, isStaff } from "../users/users-policy.ts";
+import { identityPolicy } from "./identity-policy.ts";
 import * as repo from "./identity-repo.ts";
 import { expireSigninLinksOf } from "./signin-links-repo.ts";
 
@@ -227,9 +227,8 @@ export async function createApiToken(
     userId = input.userId;
   } else {
     const actor = actorUser(ctx);
-    if (!isStaff(actor.role)) throw forbidden();
     userId = input.userId ?? actor.userId;
-    if (userId !== actor.userId && !isAdmin(actor.role)) throw forbidden();
+    if (!identityPolicy.createToken(actor, userId)) throw forbidden();
   }
   const secret = newSecret(TOKEN_PREFIX);
   const id = crypto.randomUUID();
@@ -247,15 +246,16 @@ export async function createApiToken(
 
 export async function listApiTokens(ctx: RequestContext): Promise<TokenView[]> {
   const actor = actorUser(ctx);
-  if (!isStaff(actor.role)) throw forbidden();
-  const rows = await repo.listTokens(ctx.tx, isAdmin(actor.role) ? undefined : actor.userId);
+  const scope = identityPolicy.tokenScope(actor);
+  if (scope.kind === "none") throw forbidden();
+  const rows = await repo.listTokens(ctx.tx, scope.kind === "own" ? scope.userId : undefined);
   return rows.map(presentToken);
 }
 
 export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestContext, niceId: number): Promise<void> {
   const actor = actorUser(ctx);
   const t = await repo.findTokenByNiceId(ctx.tx, niceId);
-  if (!t || (!isAdmin(actor.role) && t.user_id !== actor.userId)) throw notFound();
+  if (!t || !identityPolicy.seeToken(actor, t.user_id)) throw notFound();
   if (t.revoked_at === null) {
     await repo.revokeToken(ctx.tx, t.id, deps.now());
     audit(ctx, { action: "api_token.revoked", resourceType: "api_token", resourceId: niceId });

@@ -6,7 +6,7 @@ import type { ItemsHandler } from "../../platform/jobs/job-runner.ts";
 import { enqueueItems } from "../../platform/jobs/jobs.ts";
 import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
-import { isAdmin } from "../users/users-policy.ts";
+import { identityPolicy } from "./identity-policy.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { newSecret, startSession } from "./identity-service.ts";
 import { signinMail } from "./signin-mail.ts";
@@ -94,7 +94,7 @@ export function signinLinkJob(deps: Pick<AppDeps, "keyring" | "config">): ItemsH
 /** Staff (owners and admins) create a link for an end user, to hand over when there is no mail. Shown once. */
 export async function createSigninLinkFor(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, userNiceId: number) {
   const actor = actorUser(ctx);
-  if (!isAdmin(actor.role)) throw forbidden("Only owners and admins can create sign-in links.");
+  if (!identityPolicy.createSigninLink(actor)) throw forbidden("Only owners and admins can create sign-in links.");
   const user = await repo.findUserForLink(ctx.tx, { niceId: userNiceId });
   if (!user) throw notFound();
   if (user.role !== "end_user") throw invalid("user_id", "Sign-in links are for end users; staff sign in with their password.", "InvalidValue");

@@ -4,7 +4,7 @@ import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
-import { isAdmin, isStaff } from "../users/users-policy.ts";
+import { organizationPolicy } from "./organizations-policy.ts";
 import { domainIndex } from "../users/users-fns.ts";
 import * as repo from "./organizations-repo.ts";
 import type { OrgCreateInput, OrgUpdateInput, OrgView } from "./organizations-types.ts";
@@ -45,7 +45,7 @@ function presentOrg(ctx: Pick<RequestContext, "sealer" | "apiBase">, o: repo.Org
 
 function requireStaff(ctx: RequestContext) {
   const a = actorUser(ctx);
-  if (!isStaff(a.role)) throw forbidden();
+  if (!organizationPolicy.view(a)) throw forbidden();
   return a;
 }
 
@@ -58,7 +58,7 @@ export async function resolveOrganization(ctx: RequestContext, niceId: number): 
 
 export async function createOrganization(ctx: RequestContext, input: OrgCreateInput): Promise<OrgView> {
   const a = requireStaff(ctx);
-  if (!isAdmin(a.role) && a.role !== "agent") throw forbidden();
+  if (!organizationPolicy.edit(a)) throw forbidden();
   const bidx = nameIndex(ctx, input.name);
   if (await repo.findOrgByNameBidx(ctx.tx, bidx)) throw invalid("name", "Name: has already been taken", "DuplicateValue");
   const id = crypto.randomUUID();
@@ -99,7 +99,7 @@ export async function updateOrganization(ctx: RequestContext, niceId: number, in
   const a = requireStaff(ctx);
   const o = await repo.findOrgByNiceId(ctx.tx, niceId);
   if (!o) throw notFound();
-  if (!isAdmin(a.role) && a.role !== "agent") throw forbidden();
+  if (!organizationPolicy.edit(a)) throw forbidden();
   const s = ctx.sealer;
   const patch: Parameters<typeof repo.updateOrg>[2] = {};
   if (input.name !== undefined) {
@@ -124,7 +124,7 @@ export async function updateOrganization(ctx: RequestContext, niceId: number, in
 
 export async function deleteOrganization(ctx: RequestContext, niceId: number): Promise<void> {
   const a = requireStaff(ctx);
-  if (!isAdmin(a.role)) throw forbidden();
+  if (!organizationPolicy.delete(a)) throw forbidden();
   const o = await repo.findOrgByNiceId(ctx.tx, niceId);
   if (!o) throw notFound();
   if (await repo.orgInUse(ctx.tx, o.id)) {

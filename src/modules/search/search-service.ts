@@ -6,7 +6,7 @@ import { findGroupByName, resolveGroup } from "../groups/groups-service.ts";
 import { findOrganizationByName, resolveOrganization } from "../organizations/organizations-service.ts";
 import type { TicketSort } from "../tickets/tickets-types.ts";
 import { countTickets, listTickets } from "../tickets/tickets-service.ts";
-import { isStaff } from "../users/users-policy.ts";
+import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { parseQuery, PRIORITIES, valuesMatching, type Term } from "./search-fns.ts";
 
@@ -110,5 +110,5 @@ export async function countSearchResults(ctx: RequestContext, query: string) {
 }
 
 function requireStaffForSearch(ctx: RequestContext) {
-  if (!isStaff(actorUser(ctx).role)) throw forbidden("End users reach their tickets through the requests API.");
+  if (!ticketPolicy.useWorkspace(actorUser(ctx))) throw forbidden("End users reach their tickets through the requests API.");
 }

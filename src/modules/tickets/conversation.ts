@@ -210,7 +210,7 @@ export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, c: Ch
   const patch: repo.TicketPatch = { ...c.patch, ...(comment?.public && !t.is_public ? { is_public: true } : {}) };
   await repo.updateTicket(ctx.tx, t.id, patch);
   // Read back before the audit insert, which takes the tenant's counter locks until COMMIT.
-  const row = (await repo.findTicket(ctx.tx, t.nice_id))!;
+  const row = (await repo.readBack(ctx.tx, t.nice_id))!;
   const auditId = crypto.randomUUID();
   const r = await repo.insertAudit(ctx.tx, t.id, { id: auditId, author_id: writer.userId, events_sealed: ctx.sealer.sealJson(events, aref(auditId)), via: channel }, comment);
   const fields = [...new Set([...c.fields, ...(comment ? [comment.public ? "comment" : "note"] : [])])];

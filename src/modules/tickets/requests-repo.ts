@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
-import { ticketQuery, type TicketRow } from "./tickets-repo.ts";
+import { scoped, ticketQuery, type TicketRow } from "./tickets-repo.ts";
 
 /**
  * SQL for the requests API: a requester's own tickets and their public comments. Every query
@@ -19,10 +19,10 @@ const firstPublicId = sql<string>`(SELECT fc.id FROM ticket_comments fc WHERE fc
 const firstPublicBody = sql<Uint8Array>`(SELECT fc.body_sealed FROM ticket_comments fc WHERE fc.tenant_id = t.tenant_id AND fc.ticket_id = t.id AND fc.public ORDER BY fc.nice_id LIMIT 1)`;
 
 function ownQuery(tx: TenantTx, requesterId: string) {
-  return ticketQuery(tx)
-    .select([firstPublicId.as("first_public_id"), firstPublicBody.as("first_public_body_sealed")])
-    .where("t.requester_id", "=", requesterId)
-    .where("t.is_public", "=", true);
+  // The requests API shows the caller's own requests: the end-user scope of tickets-policy.ts,
+  // whatever the caller's role (staff have requests of their own too).
+  return scoped(ticketQuery(tx), { kind: "requested", userId: requesterId })
+    .select([firstPublicId.as("first_public_id"), firstPublicBody.as("first_public_body_sealed")]);
 }
 
 export async function listRequestsOf(

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { forbidden, notFound } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
-import { isAdmin, isStaff } from "../users/users-policy.ts";
+import { ticketPolicy } from "./tickets-policy.ts";
 import * as repo from "./tickets-repo.ts";
 import type { TicketFieldView } from "./tickets-types.ts";
 import { forgetTicketFields } from "./tickets-service.ts";
@@ -24,12 +24,12 @@ const present = (ctx: RequestContext, f: FieldRow): TicketFieldView => ({
 });
 
 export async function listTicketFields(ctx: RequestContext): Promise<TicketFieldView[]> {
-  if (!isStaff(actorUser(ctx).role)) throw forbidden();
+  if (!ticketPolicy.viewFields(actorUser(ctx))) throw forbidden();
   return (await repo.listFields(ctx.tx)).map((f) => present(ctx, f));
 }
 
 export async function showTicketField(ctx: RequestContext, niceId: number): Promise<TicketFieldView> {
-  if (!isStaff(actorUser(ctx).role)) throw forbidden();
+  if (!ticketPolicy.viewFields(actorUser(ctx))) throw forbidden();
   const f = await repo.findField(ctx.tx, niceId);
   if (!f) throw notFound();
   return present(ctx, f);
@@ -39,7 +39,7 @@ export async function createTicketField(
   ctx: RequestContext,
   input: { type: FieldRow["type"]; title: string; required?: boolean | undefined; active?: boolean | undefined; custom_field_options?: Array<{ name: string; value: string }> | undefined },
 ): Promise<TicketFieldView> {
-  if (!isAdmin(actorUser(ctx).role)) throw forbidden();
+  if (!ticketPolicy.manageFields(actorUser(ctx))) throw forbidden();
   const niceId = await repo.insertField(ctx.tx, {
     id: crypto.randomUUID(),
     type: input.type,
@@ -58,7 +58,7 @@ export async function updateTicketField(
   niceId: number,
   input: { title?: string | undefined; required?: boolean | undefined; active?: boolean | undefined; custom_field_options?: Array<{ name: string; value: string }> | undefined },
 ): Promise<TicketFieldView> {
-  if (!isAdmin(actorUser(ctx).role)) throw forbidden();
+  if (!ticketPolicy.manageFields(actorUser(ctx))) throw forbidden();
   const f = await repo.findField(ctx.tx, niceId);
   if (!f) throw notFound();
   const patch: { title?: string; options?: string; required?: boolean; active?: boolean } = {};
@@ -75,7 +75,7 @@ export async function updateTicketField(
 }
 
 export async function deleteTicketField(ctx: RequestContext, niceId: number): Promise<void> {
-  if (!isAdmin(actorUser(ctx).role)) throw forbidden();
+  if (!ticketPolicy.manageFields(actorUser(ctx))) throw forbidden();
   const f = await repo.findField(ctx.tx, niceId);
   if (!f) throw notFound();
   await repo.deleteField(ctx.tx, f.id);

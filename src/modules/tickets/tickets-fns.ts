@@ -15,6 +15,20 @@ export function checkTransition(from: TicketStatus, to: TicketStatus): void {
   if (to === "closed" && from !== "solved") throw invalid("status", "Status: only a solved ticket can be closed", "InvalidValue");
 }
 
+const STATUSES: TicketStatus[] = ["new", "open", "pending", "hold", "solved", "closed"];
+
+/** The statuses a ticket may move to from `from` (itself included), by checkTransition's rules. */
+export function nextStatuses(from: TicketStatus): TicketStatus[] {
+  return STATUSES.filter((to) => {
+    try {
+      checkTransition(from, to);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 const ALLOWED = {
   allowedTags: ["p", "br", "b", "strong", "i", "em", "u", "s", "a", "ul", "ol", "li", "blockquote", "code", "pre", "h1", "h2", "h3", "h4", "hr", "table", "thead", "tbody", "tr", "th", "td", "span", "div"],
   allowedAttributes: { a: ["href", "title"] },

@@ -1,8 +1,21 @@
 import type { Actor } from "../../platform/context.ts";
-import type { Role } from "../../platform/db/schema.ts";
+import type { Role, TicketStatus } from "../../platform/db/schema.ts";
+import { nextStatuses } from "./tickets-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 
-/** Who may do what to tickets. Pure and unit-tested; the service calls it. */
+/**
+ * Who may do what to tickets, and which tickets each person may see. Pure and unit-tested; the
+ * service calls it and hands `scope` to every query, so a restriction written here reaches show,
+ * lists, counts, search, show_many, comments, audits and jobs alike (a ticket outside the scope
+ * answers 404, exactly as a missing one).
+ */
+
+/** Which tickets an actor may see, as data the repository turns into SQL. */
+export type TicketScope =
+  | { kind: "all" }
+  | { kind: "none" }
+  /** A requester's own tickets, once they have a public comment (what the help center shows). */
+  | { kind: "requested"; userId: string };
 
 type UserActor = Extract<Actor, { kind: "user" }>;
 export type Decision = { ok: true } | { ok: false; reason: string };
@@ -10,8 +23,44 @@ const yes: Decision = { ok: true };
 const no = (reason: string): Decision => ({ ok: false, reason });
 
 export const ticketPolicy = {
-  /** Staff see the tenant's tickets. (Per-agent view restrictions come with custom roles.) */
-  view(actor: UserActor, _ticket: { requester_id: string }): boolean {
+  /** Staff see the tenant's tickets (per-agent restrictions come with custom roles); end users their own requests. */
+  scope(actor: UserActor): TicketScope {
+    if (isStaff(actor.role)) return { kind: "all" };
+    if (actor.role === "end_user") return { kind: "requested", userId: actor.userId };
+    return { kind: "none" };
+  },
+  /** The scope's rule for one ticket (what the SQL of `scope` selects). */
+  view(actor: UserActor, ticket: { requester_id: string; is_public: boolean }): boolean {
+    const s = this.scope(actor);
+    return s.kind === "all" || (s.kind === "requested" && ticket.requester_id === s.userId && ticket.is_public);
+  },
+  /**
+   * What the actor may do with one ticket, sent with it so that pages offer only what the API
+   * allows (the web app decides nothing itself). `statuses`: the statuses it may be moved to.
+   */
+  abilitiesFor(actor: UserActor, ticket: { status: TicketStatus }) {
+    const open = ticket.status !== "closed";
+    return {
+      can_edit_properties: open && this.editProperties(actor),
+      can_reply_publicly: open && this.replyPublicly(actor),
+      can_add_internal_notes: open && isStaff(actor.role),
+      can_delete: this.delete(actor),
+      can_be_assigned: this.assignable(actor.role),
+      statuses: open && this.editProperties(actor) ? nextStatuses(ticket.status) : [],
+    };
+  },
+  /** Staff work in the workspace: tickets, search, views, jobs; end users use the requests API. */
+  useWorkspace(actor: UserActor): boolean {
+    return isStaff(actor.role);
+  },
+  /** Every staff role reads ticket field definitions; admins and owners define them. */
+  viewFields(actor: UserActor): boolean {
+    return isStaff(actor.role);
+  },
+  manageFields(actor: UserActor): boolean {
+    return isAdmin(actor.role);
+  },
+  addNotes(actor: UserActor): boolean {
     return isStaff(actor.role);
   },
   create(actor: UserActor): boolean {

@@ -56,18 +56,35 @@ export function ticketQuery(tx: Pick<TenantTx, "db" | "tenantId">): Q {
     .where("t.deleted_at", "is", null) as unknown as Q;
 }
 
+/** Narrows a ticket query to what a policy scope lets its actor see (tickets-policy.ts). */
+export function scoped<T extends { where: (...args: any[]) => T }>(q: T, scope: TicketScope): T { // any: every ticket builder shape
+  switch (scope.kind) {
+    case "all":
+      return q;
+    case "none":
+      return q.where(sql<boolean>`false`);
+    case "requested":
+      return q.where("t.requester_id", "=", scope.userId).where("t.is_public", "=", true);
+  }
+}
+
 // The single-ticket lookups behind show, update and delete, compiled once (compiled.ts).
 const SENTINEL_TENANT = "00000000-0000-4000-8000-00000000c0de";
 const SENTINEL_ID = -0x5eed;
 const ticketByNiceId = compileOnce((db, tenantId: string, niceId: number) => ticketQuery({ db, tenantId }).where("t.nice_id", "=", niceId), [SENTINEL_TENANT, SENTINEL_ID]);
 const ticketByNiceIdForUpdate = compileOnce((db, tenantId: string, niceId: number) => ticketQuery({ db, tenantId }).where("t.nice_id", "=", niceId).forUpdate("t"), [SENTINEL_TENANT, SENTINEL_ID]);
-export const findTicket = async (tx: TenantTx, niceId: number): Promise<TicketRow | undefined> => (await ticketByNiceId(tx.db, tx.tenantId, niceId))[0];
-export const findTicketForUpdate = async (tx: TenantTx, niceId: number): Promise<TicketRow | undefined> => (await ticketByNiceIdForUpdate(tx.db, tx.tenantId, niceId))[0];
-export const findTickets = (tx: TenantTx, niceIds: number[]) =>
-  niceIds.length === 0 ? Promise.resolve([]) : ticketQuery(tx).where("t.nice_id", "in", niceIds).orderBy("t.nice_id").execute();
+export const findTicket = async (tx: TenantTx, niceId: number, scope: TicketScope): Promise<TicketRow | undefined> =>
+  scope.kind === "all" ? (await ticketByNiceId(tx.db, tx.tenantId, niceId))[0] : scoped(ticketQuery(tx), scope).where("t.nice_id", "=", niceId).executeTakeFirst();
+export const findTicketForUpdate = async (tx: TenantTx, niceId: number, scope: TicketScope): Promise<TicketRow | undefined> =>
+  scope.kind === "all" ? (await ticketByNiceIdForUpdate(tx.db, tx.tenantId, niceId))[0] : scoped(ticketQuery(tx), scope).where("t.nice_id", "=", niceId).forUpdate("t").executeTakeFirst();
+/** The ticket as it is after a write (the writer's own read-back: no visibility decision). */
+export const readBack = (tx: TenantTx, niceId: number) => findTicket(tx, niceId, { kind: "all" });
+export const findTickets = (tx: TenantTx, niceIds: number[], scope: TicketScope) =>
+  niceIds.length === 0 ? Promise.resolve([]) : scoped(ticketQuery(tx), scope).where("t.nice_id", "in", niceIds).orderBy("t.nice_id").execute();
 
 export type TicketFilter = (eb: ExpressionBuilder<DB & { t: DB["tickets"] }, "t">) => ReturnType<ExpressionBuilder<DB, never>["and"]>;
 
+import type { TicketScope } from "./tickets-policy.ts";
 import type { TicketSort } from "./tickets-types.ts";
 export type { TicketSort };
 
@@ -88,8 +105,8 @@ const SORT_KEYS: Record<TicketSort, { expr: RawBuilder<unknown>; text: RawBuilde
 };
 
 /** Lists tickets matching a filter, in either pagination mode, by id or by a sort key. */
-export async function listTickets(tx: TenantTx, page: Page, where?: (q: Q) => Q, sort?: TicketSort): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
-  const filtered = (q: Q) => (where ? where(q) : q);
+export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, where?: (q: Q) => Q, sort?: TicketSort): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
+  const filtered = (q: Q) => scoped(where ? where(q) : q, scope);
   const key = sort ? SORT_KEYS[sort] : undefined;
   const q = key ? (filtered(ticketQuery(tx)).select(key.text.as("sort_key")) as unknown as Q) : filtered(ticketQuery(tx));
   return fetchPage(q, page, "t.nice_id", async () => Number((await filtered(ticketQuery(tx)).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
@@ -99,8 +116,8 @@ export async function listTickets(tx: TenantTx, page: Page, where?: (q: Q) => Q,
  * Counts the tickets matching a filter, reading at most `cap + 1` of them: a count is then as
  * cheap as a page, however many tickets a tenant holds. Returns cap + 1 when there are more.
  */
-export async function countTickets(tx: TenantTx, where: (q: any) => any, cap: number): Promise<number> { // any: the search filters build on `t`
-  const inner = where(tx.db.selectFrom("tickets as t").select(sql<number>`1`.as("one")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null)).limit(cap + 1);
+export async function countTickets(tx: TenantTx, scope: TicketScope, where: (q: any) => any, cap: number): Promise<number> { // any: the search filters build on `t`
+  const inner = scoped(where(tx.db.selectFrom("tickets as t").select(sql<number>`1`.as("one")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null)), scope).limit(cap + 1);
   const r = await tx.db.selectFrom(inner.as("s")).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
   return Number(r.n);
 }

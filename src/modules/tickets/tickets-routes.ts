@@ -18,7 +18,7 @@ import type * as repo from "./tickets-repo.ts";
 import * as service from "./tickets-service.ts";
 import * as jobs from "./tickets-jobs.ts";
 import { invalid } from "../../platform/errors.ts";
-import { auditView, commentView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketUpdateInput, ticketView } from "./tickets-types.ts";
+import { auditView, commentView, ticketAbilitiesView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketUpdateInput, ticketView } from "./tickets-types.ts";
 
 const groupView = z.object({ id: z.number(), name: z.string() }).passthrough();
 const sideloads = { users: z.array(userView).optional(), organizations: z.array(orgView).optional(), groups: z.array(groupView).optional() };
@@ -72,10 +72,11 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/:id", operationId: "showTicket", tag: "tickets", auth: "user",
-    params: publicIdParam, query: includeQuery, response: z.object({ ticket: ticketView, ...sideloads }),
+    summary: "A ticket. Vaultdesk adds `abilities`: what the caller may do with it (from the policy the API enforces), so pages offer only that.",
+    params: publicIdParam, query: includeQuery, response: z.object({ ticket: ticketView, abilities: ticketAbilitiesView, ...sideloads }),
     handler: async (ctx, { params, query }) => {
       const r = await service.showTicket(ctx, params.id);
-      return { ticket: r.view, ...(await sideload(ctx, query.include, [r.row])) };
+      return { ticket: r.view, abilities: r.abilities, ...(await sideload(ctx, query.include, [r.row])) };
     },
   });
   defineRoute(app, deps, {

@@ -8,7 +8,6 @@ import { audit } from "../audit/audit-service.ts";
 import { resolveGroup } from "../groups/groups-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";
 import { findOrCreateByEmail, findUserByEmail, resolveUser } from "../users/users-service.ts";
-import { isStaff } from "../users/users-policy.ts";
 import { changeTicket, channelOf, openTicket, type CommentDraft, type Person } from "./conversation.ts";
 import { checkTransition, commentBodies, normalizeCustomValue, type CustomValue, type FieldDef } from "./tickets-fns.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
@@ -79,7 +78,7 @@ export async function presentTicket(ctx: RequestContext, t: repo.TicketRow): Pro
 
 function requireStaff(ctx: RequestContext) {
   const a = actorUser(ctx);
-  if (!isStaff(a.role)) throw forbidden("End users reach their tickets through the requests API.");
+  if (!ticketPolicy.useWorkspace(a)) throw forbidden("End users reach their tickets through the requests API.");
   return a;
 }
 
@@ -182,37 +181,37 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
   });
 }
 
-export async function showTicket(ctx: RequestContext, niceId: number): Promise<{ view: TicketView; row: repo.TicketRow }> {
+export async function showTicket(ctx: RequestContext, niceId: number): Promise<{ view: TicketView; row: repo.TicketRow; abilities: ReturnType<typeof ticketPolicy.abilitiesFor> }> {
   const actor = requireStaff(ctx);
-  const t = await repo.findTicket(ctx.tx, niceId);
-  if (!t || !ticketPolicy.view(actor, t)) throw notFound();
-  return { view: await presentTicket(ctx, t), row: t };
+  const t = await repo.findTicket(ctx.tx, niceId, ticketPolicy.scope(actor));
+  if (!t) throw notFound();
+  return { view: await presentTicket(ctx, t), row: t, abilities: ticketPolicy.abilitiesFor(actor, t) };
 }
 
 /** How many tickets match a filter, counting no further than `cap` (then `capped`). */
-export async function countTickets(ctx: RequestContext, where: Parameters<typeof repo.countTickets>[1], cap: number): Promise<{ count: number; capped: boolean }> {
-  requireStaff(ctx);
-  const n = await repo.countTickets(ctx.tx, where, cap);
+export async function countTickets(ctx: RequestContext, where: Parameters<typeof repo.countTickets>[2], cap: number): Promise<{ count: number; capped: boolean }> {
+  const actor = requireStaff(ctx);
+  const n = await repo.countTickets(ctx.tx, ticketPolicy.scope(actor), where, cap);
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
 }
 
 export async function showManyTickets(ctx: RequestContext, ids: number[]) {
   const actor = requireStaff(ctx);
-  const rows = (await repo.findTickets(ctx.tx, ids)).filter((t) => ticketPolicy.view(actor, t));
+  const rows = await repo.findTickets(ctx.tx, ids, ticketPolicy.scope(actor));
   return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows };
 }
 
-export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[2], sort?: repo.TicketSort) {
-  requireStaff(ctx);
-  const { rows, count } = await repo.listTickets(ctx.tx, page, where, sort);
+export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[3], sort?: repo.TicketSort) {
+  const actor = requireStaff(ctx);
+  const { rows, count } = await repo.listTickets(ctx.tx, page, ticketPolicy.scope(actor), where, sort);
   return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows, count };
 }
 
 export async function updateTicket(ctx: RequestContext, niceId: number, input: TicketUpdateInput): Promise<{ ticket: TicketView; audit: AuditView }> {
   const actor = requireStaff(ctx);
   await loadFields(ctx);
-  const t = await repo.findTicketForUpdate(ctx.tx, niceId);
-  if (!t || !ticketPolicy.view(actor, t)) throw notFound();
+  const t = await repo.findTicketForUpdate(ctx.tx, niceId, ticketPolicy.scope(actor));
+  if (!t) throw notFound();
   if (input.safe_update && input.updated_stamp && new Date(input.updated_stamp).getTime() !== t.updated_at.getTime()) {
     throw new AppError("Conflict", { description: "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again." });
   }
@@ -320,8 +319,8 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
 
 export async function deleteTicket(ctx: RequestContext, niceId: number): Promise<void> {
   const actor = requireStaff(ctx);
-  const t = await repo.findTicketForUpdate(ctx.tx, niceId);
-  if (!t || !ticketPolicy.view(actor, t)) throw notFound();
+  const t = await repo.findTicketForUpdate(ctx.tx, niceId, ticketPolicy.scope(actor));
+  if (!t) throw notFound();
   if (!ticketPolicy.delete(actor)) throw forbidden();
   await repo.softDeleteTicket(ctx.tx, t.id);
   audit(ctx, { action: "ticket.deleted", resourceType: "ticket", resourceId: niceId });
@@ -329,8 +328,8 @@ export async function deleteTicket(ctx: RequestContext, niceId: number): Promise
 
 export async function listComments(ctx: RequestContext, niceId: number, page: Page): Promise<{ views: CommentView[]; authorIds: string[]; count: number | undefined }> {
   const actor = requireStaff(ctx);
-  const t = await repo.findTicket(ctx.tx, niceId);
-  if (!t || !ticketPolicy.view(actor, t)) throw notFound();
+  const t = await repo.findTicket(ctx.tx, niceId, ticketPolicy.scope(actor));
+  if (!t) throw notFound();
   const { rows, count } = await repo.listComments(ctx.tx, t.id, page);
   const views = rows.map((c) => {
     const body = ctx.sealer.open(c.body_sealed, cref(c.id, "body"));
@@ -354,8 +353,8 @@ export async function listComments(ctx: RequestContext, niceId: number, page: Pa
 
 export async function listAudits(ctx: RequestContext, niceId: number, page: Page): Promise<{ views: AuditView[]; count: number | undefined }> {
   const actor = requireStaff(ctx);
-  const t = await repo.findTicket(ctx.tx, niceId);
-  if (!t || !ticketPolicy.view(actor, t)) throw notFound();
+  const t = await repo.findTicket(ctx.tx, niceId, ticketPolicy.scope(actor));
+  if (!t) throw notFound();
   const { rows, count } = await repo.listAudits(ctx.tx, t.id, page);
   const views = rows.map((a) => ({
     id: a.nice_id,

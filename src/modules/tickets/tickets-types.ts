@@ -85,6 +85,15 @@ export const ticketView = z.object({
 });
 export type TicketView = z.infer<typeof ticketView>;
 
+export const ticketAbilitiesView = z.object({
+  can_edit_properties: z.boolean(),
+  can_reply_publicly: z.boolean(),
+  can_add_internal_notes: z.boolean(),
+  can_delete: z.boolean(),
+  can_be_assigned: z.boolean(),
+  statuses: z.array(status),
+});
+
 export const commentView = z.object({
   id: z.number(),
   type: z.literal("Comment"),

@@ -3,7 +3,7 @@ import type { Role } from "../../platform/db/schema.ts";
 import { forbidden, notFound } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
 import { revokeAccessOf } from "../identity/identity-service.ts";
-import { isAdmin, userPolicy } from "./users-policy.ts";
+import { userPolicy } from "./users-policy.ts";
 import * as adminRepo from "./users-admin-repo.ts";
 import * as repo from "./users-repo.ts";
 import { changeRole, presentUser } from "./users-service.ts";
@@ -21,7 +21,7 @@ import type { UserView } from "./users-types.ts";
  */
 
 export async function changeUserRole(ctx: RequestContext, niceId: number, next: Role, currentSession?: Buffer): Promise<UserView> {
-  if (!isAdmin(actorUser(ctx).role)) throw forbidden();
+  if (!userPolicy.manageRoles(actorUser(ctx))) throw forbidden();
   const u = await repo.findUserByNiceId(ctx.tx, niceId);
   if (!u) throw notFound();
   await changeRole(ctx, u, next, currentSession);
@@ -30,7 +30,7 @@ export async function changeUserRole(ctx: RequestContext, niceId: number, next: 
 
 export async function deleteUser(ctx: RequestContext, niceId: number): Promise<UserView> {
   const actor = actorUser(ctx);
-  if (!isAdmin(actor.role)) throw forbidden();
+  if (!userPolicy.manageRoles(actor)) throw forbidden();
   const u = await repo.findUserByNiceId(ctx.tx, niceId);
   if (!u) throw notFound();
   if (u.active) {

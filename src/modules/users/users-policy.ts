@@ -32,9 +32,16 @@ export const OWN_PROFILE_FIELDS: ReadonlySet<string> = new Set(["name", "phone",
 
 type Target = { id: string; role: Role; active?: boolean };
 
+/** Which users an actor may see, as data the repository turns into SQL. */
+export type UserScope = { kind: "all" } | { kind: "self"; userId: string };
+
 export const userPolicy = {
+  scope(actor: UserActor): UserScope {
+    return isStaff(actor.role) ? { kind: "all" } : { kind: "self", userId: actor.userId };
+  },
   view(actor: UserActor, target: { id: string }): boolean {
-    return isStaff(actor.role) || actor.userId === target.id;
+    const s = this.scope(actor);
+    return s.kind === "all" || s.userId === target.id;
   },
   list(actor: UserActor): boolean {
     return isStaff(actor.role);
@@ -62,6 +69,10 @@ export const userPolicy = {
     if (isAdmin(actor.role)) return yes;
     if (actor.role === "agent" && target.role === "end_user") return yes;
     return no("You do not have access to edit this person.");
+  },
+  /** Owners and admins change roles and delete people (each change then has its own rule below). */
+  manageRoles(actor: UserActor): boolean {
+    return isAdmin(actor.role);
   },
   changeRole(actor: UserActor, target: Target, next: Role, ownerCount: number): Decision {
     if (!isAdmin(actor.role)) return no("Only owners and admins can change roles.");

@@ -1,6 +1,7 @@
 import { sql, type Updateable } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { EmailStatus, Role, UsersTable } from "../../platform/db/schema.ts";
+import type { UserScope } from "./users-policy.ts";
 import { fetchPage, type Page } from "../../platform/http/pagination.ts";
 
 /** SQL for users. Every function takes the tenant transaction and filters by tenant itself too. */
@@ -91,8 +92,13 @@ export const findUserById = (tx: TenantTx, id: string) =>
 export const findUserByEmailBidx = (tx: TenantTx, bidx: Buffer) =>
   base(tx).where("u.email_bidx", "=", bidx).executeTakeFirst() as Promise<UserRow | undefined>;
 
-export const findUsersByNiceIds = (tx: TenantTx, ids: number[]) =>
-  ids.length === 0 ? Promise.resolve([] as UserRow[]) : (base(tx).where("u.nice_id", "in", ids).orderBy("u.nice_id").execute() as Promise<UserRow[]>);
+export const findUsersByNiceIds = (tx: TenantTx, ids: number[], scope: UserScope) =>
+  ids.length === 0 ? Promise.resolve([] as UserRow[]) : (scoped(base(tx), scope).where("u.nice_id", "in", ids).orderBy("u.nice_id").execute() as Promise<UserRow[]>);
+
+/** Narrows a users query to a policy scope (users-policy.ts). */
+function scoped<T extends ReturnType<typeof base>>(q: T, scope: UserScope): T {
+  return (scope.kind === "all" ? q : q.where("u.id", "=", scope.userId)) as T;
+}
 
 export const findUsersByIds = (tx: TenantTx, ids: string[]) =>
   ids.length === 0 ? Promise.resolve([] as UserRow[]) : (base(tx).where("u.id", "in", ids).execute() as Promise<UserRow[]>);

@@ -161,8 +161,8 @@ export async function listOrganizationUsers(ctx: RequestContext, organizationNic
 
 export async function showManyUsers(ctx: RequestContext, ids: number[]): Promise<UserView[]> {
   const actor = actorUser(ctx);
-  const rows = await repo.findUsersByNiceIds(ctx.tx, ids);
-  return rows.filter((u) => userPolicy.view(actor, u)).map((u) => presentUser(ctx, u));
+  const rows = await repo.findUsersByNiceIds(ctx.tx, ids, userPolicy.scope(actor));
+  return rows.map((u) => presentUser(ctx, u));
 }
 
 /** Exact e-mail search through the blind index (names are sealed, so there is no substring search). */

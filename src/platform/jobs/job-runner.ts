@@ -63,7 +63,7 @@ export type JobRunnerOptions = {
   /** The deployment's clock (expiry of effects, retention). */
   now?: () => Date;
   /** The app's hooks, carried by the contexts items run in. */
-  hooks?: Hooks;
+  hooks?: Hooks<RequestContext>;
 };
 
 /** How often a process removes finished jobs past their retention. */

@@ -1,0 +1,14 @@
+import type { UserActor } from "../../platform/context.ts";
+import { isAdmin, isStaff } from "../users/users-policy.ts";
+
+/** Who may do what to groups and memberships. Pure and unit-tested; the service calls it. */
+export const groupPolicy = {
+  /** Staff read groups and who belongs to them. */
+  view(actor: UserActor): boolean {
+    return isStaff(actor.role);
+  },
+  /** Admins and owners create, rename and delete groups, and change memberships. */
+  manage(actor: UserActor): boolean {
+    return isAdmin(actor.role);
+  },
+};

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import type { Role } from "../../platform/db/schema.ts";
+import { identityPolicy } from "./identity-policy.ts";
+
+const as = (role: Role, userId = "me") => ({ kind: "user" as const, userId, niceId: 1, role, scopes: ["read", "write"], via: "token" as const });
+
+describe("identity policy", () => {
+  it("gives admins every token, other staff their own, end users none", () => {
+    expect(identityPolicy.tokenScope(as("admin"))).toEqual({ kind: "all" });
+    expect(identityPolicy.tokenScope(as("agent"))).toEqual({ kind: "own", userId: "me" });
+    expect(identityPolicy.tokenScope(as("light_agent"))).toEqual({ kind: "own", userId: "me" });
+    expect(identityPolicy.tokenScope(as("end_user"))).toEqual({ kind: "none" });
+    expect(identityPolicy.createToken(as("agent"), "me")).toBe(true);
+    expect(identityPolicy.createToken(as("agent"), "other")).toBe(false);
+    expect(identityPolicy.createToken(as("owner"), "other")).toBe(true);
+    expect(identityPolicy.createToken(as("end_user"), "me")).toBe(false);
+    expect(identityPolicy.seeToken(as("agent"), "other")).toBe(false);
+  });
+  it("lets only owners and admins create sign-in links to hand over", () => {
+    expect((["owner", "admin", "agent", "light_agent", "end_user"] as Role[]).map((r) => identityPolicy.createSigninLink(as(r)))).toEqual([true, true, false, false, false]);
+  });
+});

@@ -1,0 +1,28 @@
+import type { UserActor } from "../../platform/context.ts";
+import { isAdmin, isStaff } from "../users/users-policy.ts";
+
+/** Who may manage which credentials. Pure and unit-tested; the services call it. */
+
+/** Whose API tokens an actor may see and revoke: everyone's (admins), their own (staff), none. */
+export type TokenScope = { kind: "all" } | { kind: "own"; userId: string } | { kind: "none" };
+
+export const identityPolicy = {
+  /** API tokens are for staff; admins manage everyone's, other staff their own. */
+  tokenScope(actor: UserActor): TokenScope {
+    if (isAdmin(actor.role)) return { kind: "all" };
+    return isStaff(actor.role) ? { kind: "own", userId: actor.userId } : { kind: "none" };
+  },
+  /** May `actor` create a token for `userId`? */
+  createToken(actor: UserActor, userId: string): boolean {
+    const s = this.tokenScope(actor);
+    return s.kind === "all" || (s.kind === "own" && s.userId === userId);
+  },
+  /** May `actor` see or revoke a token of `ownerId`? */
+  seeToken(actor: UserActor, ownerId: string): boolean {
+    return this.createToken(actor, ownerId);
+  },
+  /** Owners and admins create sign-in links to hand an end user (they can act for end users anyway). */
+  createSigninLink(actor: UserActor): boolean {
+    return isAdmin(actor.role);
+  },
+};

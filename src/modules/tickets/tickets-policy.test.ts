@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { Role } from "../../platform/db/schema.ts";
+import { ticketPolicy } from "./tickets-policy.ts";
+
+const user = (role: Role, userId = "u") => ({ kind: "user" as const, userId, niceId: 1, role, scopes: ["read", "write"], via: "token" as const });
+
+describe("ticket policy", () => {
+  it("scopes what each role sees: staff the tenant's tickets, end users their own public requests", () => {
+    for (const r of ["owner", "admin", "agent", "light_agent"] as const) expect(ticketPolicy.scope(user(r))).toEqual({ kind: "all" });
+    expect(ticketPolicy.scope(user("end_user", "me"))).toEqual({ kind: "requested", userId: "me" });
+    expect(ticketPolicy.view(user("light_agent"), { requester_id: "x", is_public: false })).toBe(true);
+    expect(ticketPolicy.view(user("end_user", "me"), { requester_id: "x", is_public: true })).toBe(false);
+    expect(ticketPolicy.view(user("end_user", "me"), { requester_id: "me", is_public: false })).toBe(false);
+    expect(ticketPolicy.view(user("end_user", "me"), { requester_id: "me", is_public: true })).toBe(true);
+  });
+
+  it("keeps light agents to internal notes and end users to public replies in their own name", () => {
+    expect(ticketPolicy.replyPublicly(user("light_agent"))).toBe(false);
+    expect(ticketPolicy.editProperties(user("light_agent"))).toBe(false);
+    expect(ticketPolicy.create(user("agent"))).toBe(true);
+    expect(ticketPolicy.create(user("light_agent"))).toBe(false);
+    expect(ticketPolicy.assignable("light_agent")).toBe(false);
+    expect(ticketPolicy.assignable("end_user")).toBe(false);
+    const write = (writer: Role, authorRole: Role, isPublic: boolean, own = false) =>
+      ticketPolicy.writeComment(user(writer, "w"), { authorId: own ? "w" : "someone", authorRole, public: isPublic }).ok;
+    expect(write("light_agent", "light_agent", false, true)).toBe(true);
+    expect(write("light_agent", "light_agent", true, true)).toBe(false);
+    expect(write("light_agent", "end_user", false)).toBe(false);
+    expect(write("end_user", "end_user", true, true)).toBe(true);
+    expect(write("end_user", "end_user", false, true)).toBe(false);
+    expect(write("end_user", "end_user", true)).toBe(false);
+    expect(write("agent", "end_user", true)).toBe(true);
+    expect(write("agent", "agent", true)).toBe(false);
+    expect(write("admin", "agent", false)).toBe(true);
+    expect(write("owner", "admin", true)).toBe(true);
+  });
+
+  it("sends per-ticket abilities: nothing to change on a closed ticket, and the statuses it may take", () => {
+    expect(ticketPolicy.abilitiesFor(user("agent"), { status: "open" })).toEqual({
+      can_edit_properties: true,
+      can_reply_publicly: true,
+      can_add_internal_notes: true,
+      can_delete: true,
+      can_be_assigned: true,
+      statuses: ["open", "pending", "hold", "solved"],
+    });
+    expect(ticketPolicy.abilitiesFor(user("agent"), { status: "solved" }).statuses).toEqual(["open", "pending", "hold", "solved", "closed"]);
+    expect(ticketPolicy.abilitiesFor(user("agent"), { status: "new" }).statuses).toEqual(["new", "open", "pending", "hold", "solved"]);
+    expect(ticketPolicy.abilitiesFor(user("light_agent"), { status: "open" })).toMatchObject({ can_edit_properties: false, can_reply_publicly: false, can_add_internal_notes: true, statuses: [] });
+    expect(ticketPolicy.abilitiesFor(user("admin"), { status: "closed" })).toMatchObject({ can_edit_properties: false, can_reply_publicly: false, can_add_internal_notes: false, statuses: [] });
+  });
+});
