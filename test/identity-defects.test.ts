@@ -29,6 +29,7 @@ afterAll(async () => {
 });
 
 const anon = (a: TestTenant, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => t.request({ method, path, host: a.host, body, headers });
+const sentTo = (m: { to?: unknown }, address: string) => JSON.stringify(m.to ?? "").toLowerCase().includes(address.toLowerCase());
 const unique = (name: string) => `${name}.${Date.now()}.${Math.random().toString(36).slice(2, 6)}@example.test`;
 
 async function endUserWithSession(a: TestTenant, name = "Customer"): Promise<{ id: number; email: string; session: Session }> {
@@ -92,7 +93,7 @@ describe("e-mail address changes", () => {
     const ask = await anon(a, "POST", "/api/v2/help_center/sign_in_links.json", { email: mallory });
     expect(ask.status).toBe(202);
     await jobsSettled(t, a.tenantId);
-    expect(smtp.messages.slice(since2).filter((m) => m.text?.includes("/signin?token="))).toEqual([]);
+    expect(smtp.messages.slice(since2).filter((m) => sentTo(m, mallory))).toEqual([]);
     // An agent cannot vouch for it; an admin can, after which links reach it.
     expect((await a.api("PUT", `/api/v2/users/${customer.id}.json`, { user: { verified: true } }, { email: agent.email, token: agent.token! })).status).toBe(403);
     expect((await a.api("PUT", `/api/v2/users/${customer.id}.json`, { user: { verified: true } })).body.user.verified).toBe(true);
@@ -197,7 +198,7 @@ describe("sign-in links", () => {
     expect(answers).toEqual([202, 202, 202, 202, 202]);
     await jobsSettled(t, a.tenantId);
     // Three mails from the stranger's address, no more.
-    expect(smtp.messages.slice(since).filter((m) => m.text?.includes("/signin?token="))).toHaveLength(3);
+    expect(smtp.messages.slice(since).filter((m) => sentTo(m, email) && m.text?.includes("/signin?token="))).toHaveLength(3);
     // The person, from their own network, still gets a link at once.
     await signInByMail(t, smtp, a, email, from("198.51.100.7"));
   });
