@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { InvitationsTable } from "../../platform/db/schema.ts";
+import { fetchPage, type Page } from "../../platform/http/pagination.ts";
 
 /** SQL for the account settings and invitations. Every query names its tenant, on top of RLS. */
 
@@ -68,10 +69,9 @@ export const findInvitationByNiceId = (tx: TenantTx, niceId: number) =>
 export const findInvitationByHash = (tx: TenantTx, hash: Uint8Array) =>
   invitations(tx).where("i.token_hash", "=", hash).executeTakeFirst() as Promise<InvitationRow | undefined>;
 
-export async function listInvitations(tx: TenantTx, limit: number, offset: number): Promise<{ rows: InvitationRow[]; count: number }> {
-  const rows = (await invitations(tx).orderBy("i.nice_id", "desc").limit(limit).offset(offset).execute()) as InvitationRow[];
-  const c = await tx.db.selectFrom("invitations").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow();
-  return { rows, count: Number(c.n) };
+export async function listInvitations(tx: TenantTx, page: Page): Promise<{ rows: InvitationRow[]; count: number | undefined }> {
+  const r = await fetchPage(invitations(tx), page, "i.nice_id", async () => Number((await tx.db.selectFrom("invitations").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow()).n));
+  return { rows: r.rows as InvitationRow[], count: r.count };
 }
 
 /**

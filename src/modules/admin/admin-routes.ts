@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { email, lineText, name, publicIdParam } from "../../platform/schemas.ts";
+import { email, lineText, name, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { pageEnvelope } from "../../platform/http/pagination.ts";
+import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { sessionCookieOf, setSessionCookie } from "../identity/identity-http.ts";
 import { sessionHashOf } from "../identity/identity-service.ts";
@@ -32,10 +32,6 @@ const invitationView = z.object({
 });
 const invitationToken = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid invitation token");
 const vaultdeskRole = z.enum(["owner", "admin", "agent", "light_agent", "end_user"]);
-const offsetQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).optional(),
-  per_page: z.coerce.number().int().min(1).max(100).optional(),
-});
 
 function tenantOf(req: { tenant: import("../../platform/deps.ts").ResolvedTenant | undefined }) {
   if (!req.tenant) throw new AppError("RecordNotFound");
@@ -67,12 +63,12 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
 
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/invitations", operationId: "listInvitations", tag: "invitations", auth: "user",
-    query: offsetQuery, response: z.object({ invitations: z.array(invitationView) }).passthrough(),
+    summary: "Invitations, newest first (`sort_order=asc` for oldest first).",
+    query: pageQuery, response: listEnvelope("invitations", invitationView),
     handler: async (ctx, { query, url }) => {
-      const perPage = query.per_page ?? 100;
-      const page = query.page ?? 1;
-      const r = await invitations.listInvitations(deps, ctx, perPage, (page - 1) * perPage);
-      const env = pageEnvelope({ mode: "offset", page, perPage, limit: perPage, offset: (page - 1) * perPage, desc: true }, r.rows, r.count, url);
+      const page = parsePage(query, { newestFirst: true });
+      const r = await invitations.listInvitations(ctx, page);
+      const env = pageEnvelope(page, r.rows, r.count, url);
       return { invitations: env.items, ...env.extra };
     },
   });

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actingAs, actorUser, type RequestContext } from "../../platform/context.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
+import type { Page } from "../../platform/http/pagination.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
@@ -126,9 +127,9 @@ export function inviteNewStaff(deps: InviteDeps): (ctx: RequestContext, user: Us
   };
 }
 
-export async function listInvitations(deps: Pick<AppDeps, "now">, ctx: RequestContext, limit: number, offset: number) {
+export async function listInvitations(ctx: RequestContext, page: Page) {
   if (!adminPolicy.manage(actorUser(ctx))) throw forbidden();
-  const { rows, count } = await repo.listInvitations(ctx.tx, limit, offset);
+  const { rows, count } = await repo.listInvitations(ctx.tx, page);
   const now = ctx.now();
   return { rows: rows.map((r) => present(ctx, r, now)), count };
 }

@@ -1,6 +1,10 @@
 import crypto from "node:crypto";
 import { sql } from "kysely";
-import type { Actor, RequestContext } from "../../platform/context.ts";
+import { actorUser, type Actor, type RequestContext } from "../../platform/context.ts";
+import { forbidden } from "../../platform/errors.ts";
+import type { Page } from "../../platform/http/pagination.ts";
+import { auditPolicy } from "./audit-policy.ts";
+import * as repo from "./audit-repo.ts";
 import type { Database, TenantTx } from "../../platform/db/database.ts";
 import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import { canonicalEntry, genesisHash, type StoredEntry } from "./audit-fns.ts";
@@ -169,3 +173,28 @@ export async function verifyChainIn(tx: TenantTx): Promise<VerifyResult> {
   }
   return { ok: true as const, entries: count };
 }
+
+export type AuditLogFilter = { action?: string | undefined; actor_id?: number | undefined; source_type?: string | undefined; source_id?: string | undefined; since?: string | undefined; until?: string | undefined };
+
+/** The audit log (owners and admins): who did what to which resource and which fields; never values. */
+export async function listAuditLogs(ctx: RequestContext, page: Page, filter: AuditLogFilter) {
+  if (!auditPolicy.view(actorUser(ctx))) throw forbidden();
+  // Entries committed but not yet linked by the chainer are chained first, so the log is complete.
+  await chainQueued(ctx.tx);
+  const { rows, count } = await repo.listEntries(ctx.tx, page, filter);
+  const views = rows.map((r) => ({
+    id: r.seq,
+    url: `${ctx.apiBase}/audit_logs/${r.seq}.json`,
+    created_at: r.occurred_at.toISOString(),
+    actor_type: r.actor_kind,
+    actor_id: r.actor_id ? Number(r.actor_id) : null,
+    action: r.action,
+    source_type: r.resource_type,
+    source_id: r.resource_id,
+    changed_fields: r.fields ? r.fields.split(",") : [],
+    ip_address: r.ip_sealed ? ctx.sealer.open(r.ip_sealed, { table: "audit_log", column: "ip", row: r.id }) : null,
+    request_id: r.request_id,
+  }));
+  return { views, count };
+}
+

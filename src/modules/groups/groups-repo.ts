@@ -45,12 +45,8 @@ export async function listMemberships(tx: TenantTx, page: Page, filter: { userId
   let q = memberships(tx);
   if (filter.userId) q = q.where("m.user_id", "=", filter.userId);
   if (filter.groupId) q = q.where("m.group_id", "=", filter.groupId);
-  if (page.mode === "cursor") {
-    if (page.afterId !== undefined) q = q.where("m.nice_id", page.desc ? "<" : ">", page.afterId);
-    return { rows: await q.orderBy("m.nice_id", page.desc ? "desc" : "asc").limit(page.size + 1).execute(), count: undefined };
-  }
-  const all = await q.orderBy("m.nice_id", page.desc ? "desc" : "asc").execute();
-  return { rows: all.slice(page.offset, page.offset + page.limit), count: all.length };
+  const counted = q.clearSelect().select((eb) => eb.fn.countAll<number>().as("n"));
+  return fetchPage(q, page, "m.nice_id", async () => Number((await counted.executeTakeFirstOrThrow()).n));
 }
 
 export async function membershipExists(tx: TenantTx, userId: string, groupId: string): Promise<boolean> {

@@ -2,18 +2,17 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { longText, name, pageQuery, publicId, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
+import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import * as service from "./groups-service.ts";
+import { groupView, membershipView } from "./groups-types.ts";
 
-const groupView = z.object({ id: z.number(), url: z.string(), name: z.string(), description: z.string(), default: z.boolean(), deleted: z.boolean(), created_at: z.string(), updated_at: z.string() });
-const membershipView = z.object({ id: z.number(), url: z.string(), user_id: z.number(), group_id: z.number(), default: z.boolean(), created_at: z.string(), updated_at: z.string() });
 const groupInput = z.strictObject({ name, description: longText(1000).optional() });
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/groups", operationId: "listGroups", tag: "groups", auth: "user",
-    query: pageQuery, response: z.object({ groups: z.array(groupView) }).passthrough(),
+    query: pageQuery, response: listEnvelope("groups", groupView),
     handler: async (ctx, { query, url }) => {
       const page = parsePage(query);
       const { rows, count } = await service.listGroups(ctx, page);
@@ -45,7 +44,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     defineRoute(app, deps, {
       method: "GET", url, operationId, tag: "group_memberships", auth: "user",
       ...(from === "none" ? {} : { params: publicIdParam }),
-      query: pageQuery, response: z.object({ group_memberships: z.array(membershipView) }).passthrough(),
+      query: pageQuery, response: listEnvelope("group_memberships", membershipView),
       handler: async (ctx, { query, url: u, params }) => {
         const page = parsePage(query);
         const id = (params as { id?: number } | undefined)?.id;

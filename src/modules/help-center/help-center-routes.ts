@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { email, lineText, longText, name, publicIdParam } from "../../platform/schemas.ts";
+import { email, lineText, longText, name, pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { setSessionCookie } from "../identity/identity-http.ts";
@@ -28,27 +29,11 @@ const commentView = z.object({
   public: z.literal(true), author_id: z.number(), attachments: z.array(z.never()), created_at: z.string(),
 });
 const requestUserView = z.object({ id: z.number(), name: z.string(), agent: z.boolean(), organization_id: z.null(), photo: z.null() });
-const pageFields = { next_page: z.string().nullable(), previous_page: z.string().nullable(), count: z.number() };
-const offsetQuery = {
-  page: z.coerce.number().int().min(1).max(100_000).optional(),
-  per_page: z.coerce.number().int().min(1).max(100).optional(),
-};
 const body = longText(65_536).pipe(z.string().trim().min(1, "cannot be blank"));
 const consentRecordView = z.object({ id: z.number(), request_id: z.number().nullable(), text: z.string(), text_version: z.number(), text_sha256: z.string(), accepted_at: z.string(), ip: z.string().nullable() });
 const settingsView = z.object({ consent_required: z.boolean(), consent_text: z.string().nullable(), consent_version: z.number(), email_sign_in: z.boolean(), updated_at: z.string().nullable() });
 const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string(), must_change_password: z.boolean() }) });
 const signinToken = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid sign-in link");
-
-/** Zendesk's offset page links. */
-function pageLinks(url: URL, page: number, perPage: number, count: number) {
-  const at = (p: number) => {
-    const u = new URL(url);
-    u.searchParams.set("page", String(p));
-    u.searchParams.set("per_page", String(perPage));
-    return u.toString();
-  };
-  return { next_page: page * perPage < count ? at(page + 1) : null, previous_page: page > 1 ? at(page - 1) : null, count };
-}
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   const mailer = deps.mailer;
@@ -80,18 +65,17 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/requests", operationId: "listRequests", tag: "requests", auth: "user",
     summary: "The caller's own requests. On-hold tickets show as open, as in Zendesk.",
-    query: z.object({
-      ...offsetQuery,
+    query: pageQuery.extend({
       status: z.string().max(100).regex(/^[a-z]+(,[a-z]+)*$/, "must be comma-separated statuses").pipe(z.string().transform((s) => s.split(",")).pipe(z.array(requestStatus))).optional(),
       sort_by: z.enum(["updated_at", "created_at"]).optional(),
-      sort_order: z.enum(["asc", "desc"]).optional(),
     }),
-    response: z.object({ requests: z.array(requestView), ...pageFields }),
+    response: listEnvelope("requests", requestView),
     handler: async (ctx, { query, url }) => {
-      const perPage = query.per_page ?? 25;
-      const page = query.page ?? 1;
-      const r = await listMyRequests(ctx, { statuses: query.status, sortBy: query.sort_by ?? "updated_at", desc: (query.sort_order ?? "desc") === "desc", limit: perPage, offset: (page - 1) * perPage });
-      return { requests: r.views, ...pageLinks(url, page, perPage, r.count) };
+      // Most recently updated first unless asked otherwise; 25 a page, as Zendesk's requests list.
+      const page = parsePage(query, { newestFirst: true, perPage: 25 });
+      const r = await listMyRequests(ctx, page, { statuses: query.status, sortBy: query.sort_by ?? "updated_at" });
+      const env = pageEnvelope(page, r.views, r.count, url, r.keys);
+      return { requests: env.items, ...env.extra };
     },
   });
   defineRoute(app, deps, {
@@ -102,13 +86,13 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/requests/:id/comments", operationId: "listRequestComments", tag: "requests", auth: "user",
     summary: "The request's public comments, oldest first, with their authors (internal notes are never included).",
-    params: publicIdParam, query: z.object({ ...offsetQuery }),
-    response: z.object({ comments: z.array(commentView), users: z.array(requestUserView), organizations: z.array(z.never()), ...pageFields }),
+    params: publicIdParam, query: pageQuery,
+    response: listEnvelope("comments", commentView, { users: z.array(requestUserView), organizations: z.array(z.never()) }),
     handler: async (ctx, { params, query, url }) => {
-      const perPage = query.per_page ?? 100;
-      const page = query.page ?? 1;
-      const r = await listMyRequestComments(ctx, params.id, perPage, (page - 1) * perPage);
-      return { comments: r.comments, users: r.users, organizations: [], ...pageLinks(url, page, perPage, r.count) };
+      const page = parsePage(query);
+      const r = await listMyRequestComments(ctx, params.id, page);
+      const env = pageEnvelope(page, r.comments, r.count, url);
+      return { comments: env.items, users: r.users, organizations: [], ...env.extra };
     },
   });
   defineRoute(app, deps, {

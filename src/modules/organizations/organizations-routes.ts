@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
+import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { listOrganizationUsers } from "../users/users-service.ts";
 import { userView } from "../users/users-types.ts";
@@ -10,7 +10,7 @@ import * as service from "./organizations-service.ts";
 import { orgCreateInput, orgUpdateInput, orgView } from "./organizations-types.ts";
 
 const one = z.object({ organization: orgView });
-const many = z.object({ organizations: z.array(orgView) }).passthrough();
+const many = listEnvelope("organizations", orgView);
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
@@ -51,7 +51,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/organizations/:id/users", operationId: "listOrganizationUsers", tag: "organizations", auth: "user",
     summary: "The organization's members.",
-    params: publicIdParam, query: pageQuery, response: z.object({ users: z.array(userView) }).passthrough(),
+    params: publicIdParam, query: pageQuery, response: listEnvelope("users", userView),
     handler: async (ctx, { params, query, url }) => {
       const page = parsePage(query);
       const { rows, count } = await listOrganizationUsers(ctx, params.id, page);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { lineText, pageQuery } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
+import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { ticketView } from "../tickets/tickets-types.ts";
 import { COUNT_CAP, countSearchResults, searchTickets } from "./search-service.ts";
@@ -12,7 +12,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "GET", url: "/api/v2/search", operationId: "search", tag: "search", auth: "user",
     summary: "Structured search over tickets (status, assignee, requester, tags, dates…); free text is not searchable because content is sealed.",
     query: pageQuery.extend({ query: lineText(1000), sort_by: z.enum(["created_at", "updated_at", "priority", "status"]).optional() }),
-    response: z.object({ results: z.array(ticketView.extend({ result_type: z.literal("ticket") })) }).passthrough(),
+    response: listEnvelope("results", ticketView.extend({ result_type: z.literal("ticket") })),
     handler: async (ctx, { query, url }) => {
       const page = parsePage(query);
       const r = await searchTickets(ctx, query.query, page, query.sort_by);

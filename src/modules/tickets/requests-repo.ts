@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
-import { scoped, ticketQuery, type TicketRow } from "./tickets-repo.ts";
+import { fetchPage, type Page } from "../../platform/http/pagination.ts";
+import { scoped, ticketQuery, ticketSortKey, type TicketRow } from "./tickets-repo.ts";
 
 /**
  * SQL for the requests API: a requester's own tickets and their public comments. Every query
@@ -25,22 +26,25 @@ function ownQuery(tx: TenantTx, requesterId: string) {
     .select([firstPublicId.as("first_public_id"), firstPublicBody.as("first_public_body_sealed")]);
 }
 
+/** A page of a requester's requests, by last update or creation (keyset or offset pages). */
 export async function listRequestsOf(
   tx: TenantTx,
   requesterId: string,
-  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at"; desc: boolean; limit: number; offset: number },
-): Promise<{ rows: RequestRow[]; count: number }> {
+  page: Page,
+  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at" },
+): Promise<{ rows: Array<RequestRow & { sort_key: string }>; count: number | undefined }> {
+  const key = ticketSortKey(opts.sortBy);
   let q = ownQuery(tx, requesterId);
   if (opts.statuses?.length) q = q.where("t.status", "in", opts.statuses);
-  const rows = (await q
-    .orderBy(`t.${opts.sortBy}`, opts.desc ? "desc" : "asc")
-    .orderBy("t.nice_id", opts.desc ? "desc" : "asc")
-    .limit(opts.limit)
-    .offset(opts.offset)
-    .execute()) as unknown as RequestRow[];
   let c = tx.db.selectFrom("tickets").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("requester_id", "=", requesterId).where("deleted_at", "is", null).where("is_public", "=", true);
   if (opts.statuses?.length) c = c.where("status", "in", opts.statuses);
-  return { rows, count: Number((await c.executeTakeFirstOrThrow()).n) };
+  const r = await fetchPage(q.select(key.text.as("sort_key")), page, "t.nice_id", async () => Number((await c.executeTakeFirstOrThrow()).n), key);
+  return r as unknown as { rows: Array<RequestRow & { sort_key: string }>; count: number | undefined };
+}
+
+/** Every request of a requester, oldest first (the right of access). */
+export async function allRequestsOf(tx: TenantTx, requesterId: string): Promise<RequestRow[]> {
+  return (await ownQuery(tx, requesterId).orderBy("t.nice_id").execute()) as unknown as RequestRow[];
 }
 
 export const findRequestOf = (tx: TenantTx, requesterId: string, niceId: number) =>
@@ -49,39 +53,17 @@ export const findRequestOf = (tx: TenantTx, requesterId: string, niceId: number)
 export const findRequestOfForUpdate = (tx: TenantTx, requesterId: string, niceId: number) =>
   ownQuery(tx, requesterId).where("t.nice_id", "=", niceId).forUpdate("t").executeTakeFirst() as unknown as Promise<RequestRow | undefined>;
 
-export type PublicCommentRow = {
-  id: string;
-  nice_id: number;
-  body_sealed: Uint8Array;
-  html_body_sealed: Uint8Array;
-  created_at: Date;
-  author_id: string;
-  author_nice: number;
-  author_role: string;
-  author_name_sealed: Uint8Array;
-};
-
 /** Public comments of a ticket, oldest first. Internal notes (public = false) are never selected. */
-export async function listPublicComments(tx: TenantTx, ticketId: string, limit: number, offset: number): Promise<{ rows: PublicCommentRow[]; count: number }> {
-  const rows = await tx.db
+export async function listPublicComments(tx: TenantTx, ticketId: string, page: Page) {
+  const q = tx.db
     .selectFrom("ticket_comments as c")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
     .select(["c.id", "c.nice_id", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "u.nice_id as author_nice", "u.role as author_role", "u.name_sealed as author_name_sealed"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.ticket_id", "=", ticketId)
-    .where("c.public", "=", true)
-    .orderBy("c.nice_id")
-    .limit(limit)
-    .offset(offset)
-    .execute();
-  const c = await tx.db
-    .selectFrom("ticket_comments")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("tenant_id", "=", tx.tenantId)
-    .where("ticket_id", "=", ticketId)
-    .where("public", "=", true)
-    .executeTakeFirstOrThrow();
-  return { rows, count: Number(c.n) };
+    .where("c.public", "=", true);
+  const counted = tx.db.selectFrom("ticket_comments").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).where("public", "=", true);
+  return fetchPage(q, page, "c.nice_id", async () => Number((await counted.executeTakeFirstOrThrow()).n));
 }
 
 /** Every public comment a user wrote, with the ticket it belongs to (for the right of access). */

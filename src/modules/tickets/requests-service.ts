@@ -4,6 +4,7 @@ import type { TicketStatus } from "../../platform/db/schema.ts";
 import { AppError, invalid, notFound } from "../../platform/errors.ts";
 import { findUserByEmail, insertSealedUser, setUserLocale } from "../users/users-service.ts";
 import { changeTicket, openTicket, type Person } from "./conversation.ts";
+import type { Page } from "../../platform/http/pagination.ts";
 import { commentBodies } from "./tickets-fns.ts";
 import * as requests from "./requests-repo.ts";
 import type { AuditEvent } from "./tickets-types.ts";
@@ -134,15 +135,12 @@ function me(ctx: RequestContext) {
   return actorUser(ctx);
 }
 
-export async function listMyRequests(
-  ctx: RequestContext,
-  opts: { statuses: RequestStatus[] | undefined; sortBy: "updated_at" | "created_at"; desc: boolean; limit: number; offset: number },
-) {
+export async function listMyRequests(ctx: RequestContext, page: Page, opts: { statuses: RequestStatus[] | undefined; sortBy: "updated_at" | "created_at" }) {
   const actor = me(ctx);
   // "open" as the requester sees it includes tickets on hold.
   const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
-  const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, { ...opts, statuses });
-  return { views: rows.map((r) => presentRequest(ctx, r)), count };
+  const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses });
+  return { views: rows.map((r) => presentRequest(ctx, r)), keys: rows.map((r) => r.sort_key), count };
 }
 
 export async function showMyRequest(ctx: RequestContext, niceId: number): Promise<RequestView> {
@@ -167,11 +165,11 @@ export type RequestCommentView = {
 export type RequestUserView = { id: number; name: string; agent: boolean; organization_id: null; photo: null };
 
 /** The public conversation of one of the caller's requests, with its authors' names (Zendesk sideloads them). */
-export async function listMyRequestComments(ctx: RequestContext, niceId: number, limit: number, offset: number) {
+export async function listMyRequestComments(ctx: RequestContext, niceId: number, page: Page) {
   const actor = me(ctx);
   const t = await requests.findRequestOf(ctx.tx, actor.userId, niceId);
   if (!t) throw notFound();
-  const { rows, count } = await requests.listPublicComments(ctx.tx, t.id, limit, offset);
+  const { rows, count } = await requests.listPublicComments(ctx.tx, t.id, page);
   const comments: RequestCommentView[] = rows.map((c) => {
     const body = ctx.sealer.open(c.body_sealed, cref(c.id, "body"));
     return { id: c.nice_id, type: "Comment", request_id: niceId, body, html_body: ctx.sealer.open(c.html_body_sealed, cref(c.id, "html_body")), plain_body: body, public: true, author_id: c.author_nice, attachments: [], created_at: c.created_at.toISOString() };
@@ -212,7 +210,7 @@ export async function replyToMyRequest(ctx: RequestContext, niceId: number, body
 
 /** For the right of access: every request of a user with the public comments they wrote. */
 export async function requestsForAccess(ctx: RequestContext, userId: string) {
-  const { rows } = await requests.listRequestsOf(ctx.tx, userId, { statuses: undefined, sortBy: "created_at", desc: false, limit: 10_000, offset: 0 });
+  const rows = await requests.allRequestsOf(ctx.tx, userId);
   const comments = await requests.listPublicCommentsBy(ctx.tx, userId);
   return {
     requests: rows.map((r) => presentRequest(ctx, r)),

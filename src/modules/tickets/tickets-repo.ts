@@ -104,6 +104,9 @@ const SORT_KEYS: Record<TicketSort, { expr: RawBuilder<unknown>; text: RawBuilde
   status: { expr: sql`vd_status_rank(t.status)`, text: sql<string>`vd_status_rank(t.status)::text`, value: rank },
 };
 
+/** A sort key for fetchPage, with the text of the key to put in cursors (select it `as sort_key`). */
+export const ticketSortKey = (sort: TicketSort) => SORT_KEYS[sort];
+
 /** Lists tickets matching a filter, in either pagination mode, by id or by a sort key. */
 export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, where?: (q: Q) => Q, sort?: TicketSort): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
   const filtered = (q: Q) => scoped(where ? where(q) : q, scope);

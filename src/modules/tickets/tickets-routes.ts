@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { RequestContext } from "../../platform/context.ts";
 import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
+import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { presentGroupsByIds } from "../groups/groups-service.ts";
 import { presentOrgsByIds } from "../organizations/organizations-service.ts";
@@ -18,9 +18,10 @@ import type * as repo from "./tickets-repo.ts";
 import * as service from "./tickets-service.ts";
 import * as jobs from "./tickets-jobs.ts";
 import { invalid } from "../../platform/errors.ts";
+import { groupView } from "../groups/groups-types.ts";
 import { auditView, commentView, ticketAbilitiesView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketUpdateInput, ticketView } from "./tickets-types.ts";
 
-const groupView = z.object({ id: z.number(), name: z.string() }).passthrough();
+
 const sideloads = { users: z.array(userView).optional(), organizations: z.array(orgView).optional(), groups: z.array(groupView).optional() };
 const includeQuery = z.object({ include: z.string().max(200).regex(/^[a-z_,]*$/).optional() });
 
@@ -53,7 +54,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets", operationId: "listTickets", tag: "tickets", auth: "user",
     query: pageQuery.extend({ external_id: z.string().max(255).optional() }),
-    response: z.object({ tickets: z.array(ticketView), ...sideloads }).passthrough(),
+    response: listEnvelope("tickets", ticketView, sideloads),
     handler: async (ctx, { query, url }) => {
       const page = parsePage(query);
       const r = await service.listTickets(ctx, page);
@@ -117,7 +118,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/assignable", operationId: "listAssignableUsers", tag: "tickets", auth: "user",
     summary: "Vaultdesk: the staff tickets can be assigned to (agents, admins and owners; not light agents), for assignee pickers.",
-    query: pageQuery, response: z.object({ users: z.array(userView) }).passthrough(),
+    query: pageQuery, response: listEnvelope("users", userView),
     handler: async (ctx, { query, url }) => {
       const page = parsePage(query);
       const r = await listAssignableUsers(ctx, page);
@@ -128,7 +129,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/job_statuses", operationId: "listJobStatuses", tag: "tickets", auth: "user",
     summary: "The tenant's most recent ticket jobs (bulk creates and updates), newest first; finished jobs are kept for VAULTDESK_JOB_RETENTION_HOURS.",
-    query: z.object({ per_page: z.coerce.number().int().min(1).max(100).default(100) }).passthrough(),
+    query: z.object({ per_page: z.coerce.number().int().min(1).max(100).default(100) }),
     response: z.object({ job_statuses: z.array(jobStatusView) }),
     handler: async (ctx, { query }) => ({ job_statuses: await jobs.listJobStatuses(ctx, query.per_page) }),
   });
@@ -139,7 +140,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/:id/comments", operationId: "listTicketComments", tag: "tickets", auth: "user",
-    params: publicIdParam, query: pageQuery, response: z.object({ comments: z.array(commentView), ...sideloads }).passthrough(),
+    params: publicIdParam, query: pageQuery, response: listEnvelope("comments", commentView, sideloads),
     handler: async (ctx, { params, query, url }) => {
       const page = parsePage(query);
       const r = await service.listComments(ctx, params.id, page);
@@ -150,7 +151,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/:id/audits", operationId: "listTicketAudits", tag: "tickets", auth: "user",
-    params: publicIdParam, query: pageQuery, response: z.object({ audits: z.array(auditView) }).passthrough(),
+    params: publicIdParam, query: pageQuery, response: listEnvelope("audits", auditView),
     handler: async (ctx, { params, query, url }) => {
       const page = parsePage(query);
       const r = await service.listAudits(ctx, params.id, page);

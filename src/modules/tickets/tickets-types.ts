@@ -130,7 +130,7 @@ export const auditView = z.object({
   created_at: z.string(),
   events: z.array(auditEvent),
   via: z.object({ channel: z.string() }),
-  metadata: z.object({}).passthrough(),
+  metadata: z.object({}),
 });
 export type AuditView = z.infer<typeof auditView>;
 

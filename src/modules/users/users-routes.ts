@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { idList, lineText, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
+import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { sessionCookieOf } from "../identity/identity-http.ts";
 import { sessionHashOf } from "../identity/identity-service.ts";
@@ -11,7 +11,7 @@ import * as service from "./users-service.ts";
 import { apiRole, roleFromApi, userCreateInput, userUpdateInput, userView } from "./users-types.ts";
 
 const one = z.object({ user: userView });
-const many = z.object({ users: z.array(userView) }).passthrough();
+const many = listEnvelope("users", userView);
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder, type SelectQueryBuilder } from "kysely";
+import { z } from "zod";
 import { AppError } from "../errors.ts";
 import type { PageQuery } from "../schemas.ts";
 
@@ -11,16 +12,37 @@ export type Page =
   | { mode: "offset"; page: number; perPage: number; limit: number; offset: number; desc: boolean }
   | { mode: "cursor"; size: number; afterId: number | undefined; beforeId: number | undefined; afterKey?: string | undefined; beforeKey?: string | undefined; desc: boolean };
 
-export function parsePage(q: PageQuery): Page {
-  const desc = q.sort_order === "desc";
+/**
+ * The page a query asks for. `newestFirst`: the list's natural order is descending (audit logs,
+ * invitations), and `sort_order=asc` reverses it.
+ */
+export function parsePage(q: PageQuery, opts: { newestFirst?: boolean; perPage?: number } = {}): Page {
+  const desc = opts.newestFirst ? q.sort_order !== "asc" : q.sort_order === "desc";
   if (q.page !== undefined && typeof q.page === "object") {
     const after = q.page.after ? decodeCursor(q.page.after) : undefined;
     const before = q.page.before && !after ? decodeCursor(q.page.before) : undefined;
     return { mode: "cursor", size: q.page.size ?? 100, afterId: after?.id, beforeId: before?.id, afterKey: after?.key, beforeKey: before?.key, desc };
   }
   const page = q.page ?? 1;
-  const perPage = q.per_page ?? 100;
+  const perPage = q.per_page ?? opts.perPage ?? 100;
   return { mode: "offset", page, perPage, limit: perPage, offset: (page - 1) * perPage, desc };
+}
+
+/** The fields either pagination mode adds to a list (offset: next/previous/count; cursor: meta/links). */
+const envelopeFields = {
+  next_page: z.string().nullable().optional(),
+  previous_page: z.string().nullable().optional(),
+  count: z.number().optional(),
+  meta: z.object({ has_more: z.boolean(), after_cursor: z.string().nullable(), before_cursor: z.string().nullable() }).optional(),
+  links: z.object({ next: z.string().nullable(), prev: z.string().nullable() }).optional(),
+};
+
+/**
+ * The response schema of a list: the items under `key`, optional sideloads, and the fields of
+ * either pagination mode — an allowlist, so nothing else a handler returns can reach a client.
+ */
+export function listEnvelope<K extends string, I extends z.ZodType, S extends z.ZodRawShape = Record<never, never>>(key: K, item: I, sideloads?: S) {
+  return z.strictObject({ [key]: z.array(item), ...(sideloads ?? {}), ...envelopeFields } as { [P in K]: z.ZodArray<I> } & S & typeof envelopeFields);
 }
 
 /** A cursor names the last (or first) row seen: its public id and, for sorted lists, its sort key. */
