@@ -61,7 +61,6 @@ type Plan =
   | { kind: "collection" }
   | { kind: "own" };
 
-const ticketBody = { ticket: { subject: "x", comment: { body: "y" } } };
 const missingUuid = "00000000-0000-4000-8000-000000000000";
 
 /** How to aim each route at tenant A's resources. */

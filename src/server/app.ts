@@ -8,6 +8,7 @@ import type { RequestContext } from "../platform/context.ts";
 import type { AppDeps, AppInput } from "../platform/deps.ts";
 import { AppError } from "../platform/errors.ts";
 import { Hooks } from "../platform/hooks.ts";
+import { registeringModule } from "../platform/http/route.ts";
 import { JobRunner } from "../platform/jobs/job-runner.ts";
 import { mailJobHandler } from "../platform/jobs/mail-job.ts";
 import { createMailer } from "../platform/mail.ts";
@@ -145,7 +146,10 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     }
   });
 
-  for (const m of modules) await m.register(app, deps);
+  for (const m of modules) {
+    registeringModule(m.name);
+    await m.register(app, deps);
+  }
   jobs.start();
 
   app.get("/api/v2/openapi", { schema: { hide: true } }, async () => app.swagger());

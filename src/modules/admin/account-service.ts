@@ -2,7 +2,7 @@ import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { forbidden } from "../../platform/errors.ts";
 import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
-import { audit, verifyChainIn } from "../audit/audit-service.ts";
+import { audit } from "../audit/audit-service.ts";
 import { adminPolicy } from "./admin-policy.ts";
 import * as repo from "./admin-repo.ts";
 
@@ -37,19 +37,4 @@ export async function updateAccount(deps: Pick<AppDeps, "config">, ctx: RequestC
   if (!adminPolicy.manage(actorUser(ctx))) throw forbidden();
   await storeTeamName(ctx, input.name);
   return showAccount(deps, ctx, tenant);
-}
-
-export type VerificationView = { verified: boolean; entries_checked: number; first_broken_id: number | null; reason: string | null; checked_at: string };
-
-/** Recomputes the tenant's audit hash chain with the audit module's own verifier, in this request's transaction. */
-export async function verifyAuditChain(deps: Pick<AppDeps, "now">, ctx: RequestContext): Promise<VerificationView> {
-  if (!adminPolicy.manage(actorUser(ctx))) throw forbidden();
-  const r = await verifyChainIn(ctx.tx);
-  return {
-    verified: r.ok,
-    entries_checked: r.entries,
-    first_broken_id: r.ok ? null : r.brokenAt,
-    reason: r.ok ? null : r.reason,
-    checked_at: deps.now().toISOString(),
-  };
 }

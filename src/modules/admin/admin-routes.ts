@@ -5,10 +5,7 @@ import { AppError } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { sessionCookieOf, setSessionCookie } from "../identity/identity-http.ts";
-import { sessionHashOf } from "../identity/identity-service.ts";
-import { changeUserRole, deleteUser } from "../users/users-admin.ts";
-import { userView } from "../users/users-types.ts";
+import { setSessionCookie } from "../identity/identity-http.ts";
 import * as account from "./account-service.ts";
 import * as invitations from "./invitations-service.ts";
 
@@ -31,7 +28,6 @@ const invitationView = z.object({
   used_at: z.string().nullable(),
 });
 const invitationToken = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid invitation token");
-const vaultdeskRole = z.enum(["owner", "admin", "agent", "light_agent", "end_user"]);
 
 function tenantOf(req: { tenant: import("../../platform/deps.ts").ResolvedTenant | undefined }) {
   if (!req.tenant) throw new AppError("RecordNotFound");
@@ -53,12 +49,6 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     body: z.strictObject({ account: z.strictObject({ name: lineText(120).pipe(z.string().trim().min(1, "cannot be blank")) }) }),
     response: accountView,
     handler: async (ctx, { req, body }) => ({ account: await account.updateAccount(deps, ctx, tenantOf(req), body.account) }),
-  });
-  defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/audit_logs/verification", operationId: "verifyAuditLogs", tag: "audit_logs", auth: "user",
-    summary: "Recomputes the account's audit hash chain: verified, entries checked, the first broken entry.",
-    response: z.object({ verification: z.object({ verified: z.boolean(), entries_checked: z.number(), first_broken_id: z.number().nullable(), reason: z.string().nullable(), checked_at: z.string() }) }),
-    handler: async (ctx) => ({ verification: await account.verifyAuditChain(deps, ctx) }),
   });
 
   defineRoute(app, deps, {
@@ -112,16 +102,4 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     },
   });
 
-  defineRoute(app, deps, {
-    method: "PUT", url: "/api/v2/users/:id/role", operationId: "changeUserRole", tag: "users", auth: "user",
-    summary: "Sets any role, owner included (only owners grant or take away owner and admin; the last owner stays).",
-    params: publicIdParam, body: z.strictObject({ role: vaultdeskRole }), response: z.object({ user: userView }),
-    handler: async (ctx, { params, body, req }) => ({ user: await changeUserRole(ctx, params.id, body.role, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
-  });
-  defineRoute(app, deps, {
-    method: "DELETE", url: "/api/v2/users/:id", operationId: "deleteUser", tag: "users", auth: "user",
-    summary: "Soft-deletes a user (active: false): sessions and tokens end at once; sealed personal data stays until erasure.",
-    params: publicIdParam, response: z.object({ user: userView }),
-    handler: async (ctx, { params }) => ({ user: await deleteUser(ctx, params.id) }),
-  });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { listAuditLogs } from "./audit-service.ts";
+import { listAuditLogs, verifyAuditChain } from "./audit-service.ts";
 import { isoDate, pageQuery } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
@@ -56,5 +56,11 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       const env = pageEnvelope(page, r.views, r.count, url);
       return { audit_logs: env.items, ...env.extra };
     },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/audit_logs/verification", operationId: "verifyAuditLogs", tag: "audit_logs", auth: "user",
+    summary: "Recomputes the account's audit hash chain: verified, entries checked, the first broken entry.",
+    response: z.object({ verification: z.object({ verified: z.boolean(), entries_checked: z.number(), first_broken_id: z.number().nullable(), reason: z.string().nullable(), checked_at: z.string() }) }),
+    handler: async (ctx) => ({ verification: await verifyAuditChain(ctx) }),
   });
 }

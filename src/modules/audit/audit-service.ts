@@ -198,3 +198,18 @@ export async function listAuditLogs(ctx: RequestContext, page: Page, filter: Aud
   return { views, count };
 }
 
+
+export type VerificationView = { verified: boolean; entries_checked: number; first_broken_id: number | null; reason: string | null; checked_at: string };
+
+/** Recomputes the tenant's audit hash chain with the audit module's own verifier, in this request's transaction. */
+export async function verifyAuditChain(ctx: RequestContext): Promise<VerificationView> {
+  if (!auditPolicy.view(actorUser(ctx))) throw forbidden();
+  const r = await verifyChainIn(ctx.tx);
+  return {
+    verified: r.ok,
+    entries_checked: r.entries,
+    first_broken_id: r.ok ? null : r.brokenAt,
+    reason: r.ok ? null : r.reason,
+    checked_at: ctx.now().toISOString(),
+  };
+}

@@ -55,7 +55,6 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       },
     });
   listMemberships("/api/v2/group_memberships", "listGroupMemberships", "none");
-  listMemberships("/api/v2/users/:id/group_memberships", "listUserGroupMemberships", "user");
   listMemberships("/api/v2/groups/:id/memberships", "listGroupMembershipsByGroup", "group");
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/group_memberships/:id", operationId: "showGroupMembership", tag: "group_memberships", auth: "user",

@@ -7,7 +7,7 @@ import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
 import { signinHistoryOf } from "../identity/signin-links-service.ts";
 import { presentOrgsByIds, resolveOrganization } from "../organizations/organizations-service.ts";
-import { createRequest, requestsForAccess, type NewRequest, type RequestView } from "../tickets/requests-service.ts";
+import { requestsForAccess, type RequestForm, type RequestSubmitted } from "../tickets/requests-service.ts";
 import { resolveUser, showMe, userLocale } from "../users/users-service.ts";
 import { helpCenterPolicy } from "./help-center-policy.ts";
 import * as repo from "./help-center-repo.ts";
@@ -73,14 +73,11 @@ export async function updateSettings(ctx: RequestContext, mailer: Pick<Mailer, "
   return showSettings(ctx, mailer);
 }
 
-export type RequestForm = NewRequest & { consent?: { accepted: boolean; version: number } | undefined; website?: string | undefined };
-
 /**
- * A request from the help center's form (or any client of POST /requests). The honeypot and the
- * consent are checked before anything is written; the consent record joins the request in the
- * same transaction.
+ * A request from the help center's form (or any client of POST /requests), before anything is
+ * written: the honeypot and the consent (the requests API's `request.submitting` hook).
  */
-export async function submitRequest(ctx: RequestContext, input: RequestForm): Promise<RequestView> {
+export async function checkRequestForm(ctx: RequestContext, input: RequestForm): Promise<void> {
   if (input.website !== undefined && input.website.trim() !== "") {
     throw invalid("website", "Your request was not sent: a field meant to stay empty was filled in, as automated spam does. If you are a person, reload the page and send it again.", "Spam");
   }
@@ -91,9 +88,12 @@ export async function submitRequest(ctx: RequestContext, input: RequestForm): Pr
       throw invalid("consent", "Consent: the text has changed since the page was loaded. Read it again and accept it.", "Outdated");
     }
   }
-  if (ctx.actor.kind !== "user" && !input.requester) throw invalid("requester", "Requester: your name and e-mail address are needed", "Blank");
-  const created = await createRequest(ctx, input);
-  if (c.required && c.text !== null) {
+}
+
+/** After the request is written, in its transaction: the consent record (the `request.submitted` hook). */
+export async function recordConsent(ctx: RequestContext, { form: input, created }: RequestSubmitted): Promise<void> {
+  const c = await consentOf(ctx);
+  if (c.required && c.text !== null && input.consent?.accepted) {
     const id = crypto.randomUUID();
     const nice = await repo.insertConsentRecord(ctx.tx, {
       id,
@@ -106,7 +106,6 @@ export async function submitRequest(ctx: RequestContext, input: RequestForm): Pr
     });
     audit(ctx, { action: "consent.recorded", resourceType: "consent_record", resourceId: nice, fields: ["text_version"] });
   }
-  return created.view;
 }
 
 export type ConsentRecordView = { id: number; request_id: number | null; text: string; text_version: number; text_sha256: string; accepted_at: string; ip: string | null };

@@ -52,14 +52,6 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     },
   });
   defineRoute(app, deps, {
-    method: "PUT", url: "/api/v2/users/me/password", operationId: "changeOwnPassword", tag: "session", auth: "user",
-    allowPendingPasswordChange: true, rateLimit: "signin",
-    body: z.strictObject({ previous_password: password, password }), response: z.undefined(), status: 204,
-    summary: "Changes the caller's password; every other session of theirs ends (this one stays signed in).",
-    prepare: ({ body, inTenant }) => service.preparePasswordChange(inTenant, body.previous_password, body.password),
-    handler: async (ctx, { prepared, req }) => { await service.changePassword(deps, ctx, prepared, sessionCookieOf(req)); },
-  });
-  defineRoute(app, deps, {
     method: "GET", url: "/api/v2/api_tokens", operationId: "listApiTokens", tag: "api_tokens", auth: "user",
     response: z.object({ api_tokens: z.array(tokenView) }),
     handler: async (ctx) => ({ api_tokens: await service.listApiTokens(ctx) }),

@@ -78,6 +78,31 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, opts
 
 export type NewRequest = { subject: string; body: string; requester?: { name: string; email: string } | undefined; locale?: string | undefined };
 
+/** The request form's extras other modules check (the help center: consent and honeypot). */
+export type RequestForm = NewRequest & { consent?: { accepted: boolean; version: number } | undefined; website?: string | undefined };
+export type RequestSubmitted = { form: RequestForm; created: { ticketId: string; requester: { id: string; niceId: number } } };
+
+declare module "../../platform/hooks.ts" {
+  interface HookEvents {
+    /** Before a request from the form is written: a listener refuses it by throwing (422). */
+    "request.submitting": RequestForm;
+    /** After it is written, in the same transaction (the help center records the consent). */
+    "request.submitted": RequestSubmitted;
+  }
+}
+
+/**
+ * A request from the help center's form or any client of `POST /requests`: checked by the
+ * listeners of `request.submitting` before anything is written, then written, then announced.
+ */
+export async function submitRequest(ctx: RequestContext, form: RequestForm): Promise<RequestView> {
+  await ctx.hooks.emit("request.submitting", ctx, form);
+  if (ctx.actor.kind !== "user" && !form.requester) throw invalid("requester", "Requester: your name and e-mail address are needed", "Blank");
+  const created = await createRequest(ctx, form);
+  await ctx.hooks.emit("request.submitted", ctx, { form, created });
+  return created.view;
+}
+
 /**
  * Creates a request from the help center's form (via `web`). A signed-in caller is the requester
  * (and the writer, under the conversation writer's rules: a light agent cannot open a public

@@ -1,8 +1,8 @@
 import { actorUser, type RequestContext } from "../../platform/context.ts";
-import { AppError, forbidden, notFound } from "../../platform/errors.ts";
+import { AppError, forbidden } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
 import type { ItemsHandler } from "../../platform/jobs/job-runner.ts";
-import { enqueueItems, findJob, listJobs, presentJob, type JobStatusView } from "../../platform/jobs/jobs.ts";
+import { enqueueItems, presentJob, type JobStatusView } from "../../platform/jobs/jobs.ts";
 import { currentStaffActor } from "../users/users-service.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import { createTicket, updateTicket } from "./tickets-service.ts";
@@ -18,7 +18,6 @@ import type { TicketCreateInput, TicketUpdateInput } from "./tickets-types.ts";
 
 export const BULK_UPDATE = "bulk_update_job";
 export const BULK_CREATE = "bulk_create_job";
-const TICKET_JOBS = new Set([BULK_UPDATE, BULK_CREATE]);
 /** A job whose every try stopped for reasons not its own (crash, database down) fails after this many. */
 const MAX_ATTEMPTS = 5;
 
@@ -34,6 +33,7 @@ function refusal(err: AppError): { error: string; details: string } {
 export const bulkUpdateHandler: ItemsHandler<UpdateInput> = {
   kind: "items",
   type: BULK_UPDATE,
+  visible: true,
   actor: currentStaffActor,
   async runItem(ctx, input, index) {
     const { id, change } = input.items[index]!;
@@ -48,6 +48,7 @@ export const bulkUpdateHandler: ItemsHandler<UpdateInput> = {
 export const bulkCreateHandler: ItemsHandler<CreateInput> = {
   kind: "items",
   type: BULK_CREATE,
+  visible: true,
   actor: currentStaffActor,
   async runItem(ctx, input, index) {
     const t = await createTicket(ctx, input.tickets[index]!);
@@ -87,19 +88,4 @@ export async function queueCreateMany(ctx: RequestContext, tickets: TicketCreate
   const actor = requireStaff(ctx);
   if (!ticketPolicy.create(actor)) throw forbidden();
   return enqueue(ctx, BULK_CREATE, tickets.length, { tickets });
-}
-
-/** A ticket job's status; other kinds of job (outgoing mail) are not shown here. */
-export async function showJobStatus(ctx: RequestContext, id: string): Promise<JobStatusView> {
-  requireStaff(ctx);
-  const j = await findJob(ctx.tx, id);
-  if (!j || !TICKET_JOBS.has(j.job_type)) throw notFound();
-  return presentJob(ctx, j);
-}
-
-/** The tenant's most recent ticket jobs, newest first (Zendesk's List Job Statuses). */
-export async function listJobStatuses(ctx: RequestContext, limit: number): Promise<JobStatusView[]> {
-  requireStaff(ctx);
-  const rows = await listJobs(ctx.tx, [...TICKET_JOBS], limit);
-  return rows.map((j) => presentJob(ctx, j));
 }

@@ -7,18 +7,17 @@ import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagin
 import { defineRoute } from "../../platform/http/route.ts";
 import { presentGroupsByIds } from "../groups/groups-service.ts";
 import { presentOrgsByIds } from "../organizations/organizations-service.ts";
-import { listUsers, presentUsersByIds } from "../users/users-service.ts";
-import type { Role } from "../../platform/db/schema.ts";
-import type { Page } from "../../platform/http/pagination.ts";
-import { ticketPolicy } from "./tickets-policy.ts";
+import { presentUsersByIds } from "../users/users-service.ts";
 import { userView } from "../users/users-types.ts";
 import { orgView } from "../organizations/organizations-types.ts";
 import * as fields from "./ticket-fields-service.ts";
 import type * as repo from "./tickets-repo.ts";
 import * as service from "./tickets-service.ts";
 import * as jobs from "./tickets-jobs.ts";
+import { register as registerRequests } from "./requests-routes.ts";
 import { invalid } from "../../platform/errors.ts";
 import { groupView } from "../groups/groups-types.ts";
+import { jobStatusView } from "../jobs/jobs-types.ts";
 import { auditView, commentView, ticketAbilitiesView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketUpdateInput, ticketView } from "./tickets-types.ts";
 
 
@@ -35,20 +34,10 @@ export async function sideload(ctx: RequestContext, include: string | undefined,
   return out;
 }
 
-const jobStatusView = z.object({
-  id: z.string(), url: z.string(), status: z.string(), job_type: z.string(), total: z.number(), progress: z.number(), message: z.string().nullable(),
-  created_at: z.string().optional(), finished_at: z.string().nullable().optional(),
-  results: z.array(z.object({ id: z.number().optional(), index: z.number(), action: z.string().optional(), status: z.string().optional(), success: z.boolean().optional(), error: z.string().optional(), details: z.string().optional() })),
-});
 
-const STAFF_ROLES: Role[] = ["owner", "admin", "agent", "light_agent"];
-
-/** The users a ticket may be assigned to, by the tickets policy (listing users checks its own policy). */
-function listAssignableUsers(ctx: RequestContext, page: Page) {
-  return listUsers(ctx, page, { roles: STAFF_ROLES.filter((r) => ticketPolicy.assignable(r)) });
-}
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
+  registerRequests(app, deps);
   deps.jobs.define(jobs.bulkUpdateHandler);
   deps.jobs.define(jobs.bulkCreateHandler);
   defineRoute(app, deps, {
@@ -114,29 +103,6 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       }
       return { job_status: await jobs.queueUpdateMany(ctx, body.tickets.map(({ id, ...change }) => ({ id, change }))) };
     },
-  });
-  defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/users/assignable", operationId: "listAssignableUsers", tag: "tickets", auth: "user",
-    summary: "Vaultdesk: the staff tickets can be assigned to (agents, admins and owners; not light agents), for assignee pickers.",
-    query: pageQuery, response: listEnvelope("users", userView),
-    handler: async (ctx, { query, url }) => {
-      const page = parsePage(query);
-      const r = await listAssignableUsers(ctx, page);
-      const env = pageEnvelope(page, r.rows, r.count, url);
-      return { users: env.items, ...env.extra };
-    },
-  });
-  defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/job_statuses", operationId: "listJobStatuses", tag: "tickets", auth: "user",
-    summary: "The tenant's most recent ticket jobs (bulk creates and updates), newest first; finished jobs are kept for VAULTDESK_JOB_RETENTION_HOURS.",
-    query: z.object({ per_page: z.coerce.number().int().min(1).max(100).default(100) }),
-    response: z.object({ job_statuses: z.array(jobStatusView) }),
-    handler: async (ctx, { query }) => ({ job_statuses: await jobs.listJobStatuses(ctx, query.per_page) }),
-  });
-  defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/job_statuses/:id", operationId: "showJobStatus", tag: "tickets", auth: "user",
-    params: z.object({ id: z.string().uuid() }), response: z.object({ job_status: jobStatusView }),
-    handler: async (ctx, { params }) => ({ job_status: await jobs.showJobStatus(ctx, params.id) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/:id/comments", operationId: "listTicketComments", tag: "tickets", auth: "user",

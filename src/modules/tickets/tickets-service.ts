@@ -1,4 +1,3 @@
-import crypto from "node:crypto";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";

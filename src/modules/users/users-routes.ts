@@ -8,7 +8,16 @@ import { sessionCookieOf } from "../identity/identity-http.ts";
 import { sessionHashOf } from "../identity/identity-service.ts";
 import { confirmEmailChange } from "./users-email.ts";
 import * as service from "./users-service.ts";
-import { apiRole, roleFromApi, userCreateInput, userUpdateInput, userView } from "./users-types.ts";
+import { listUserConsentRecords } from "../help-center/help-center-service.ts";
+import { consentRecordView } from "../help-center/help-center-types.ts";
+import { listMemberships } from "../groups/groups-service.ts";
+import { membershipView } from "../groups/groups-types.ts";
+import * as identity from "../identity/identity-service.ts";
+import { createSigninLinkFor } from "../identity/signin-links-service.ts";
+import { changeUserRole, deleteUser } from "./users-admin.ts";
+import { apiRole, roleFromApi, userCreateInput, userUpdateInput, userView, vaultdeskRole } from "./users-types.ts";
+
+const password = z.string().min(1).max(256);
 
 const one = z.object({ user: userView });
 const many = listEnvelope("users", userView);
@@ -69,5 +78,59 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     body: z.strictObject({ token: z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid confirmation link") }), status: 200,
     response: z.object({ email_change: z.object({ status: z.literal("confirmed"), email: z.string() }) }),
     handler: async (ctx, { body }) => ({ email_change: { status: "confirmed" as const, ...(await confirmEmailChange(deps, ctx, body.token)) } }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/users/:id/role", operationId: "changeUserRole", tag: "users", auth: "user",
+    summary: "Sets any role, owner included (only owners grant or take away owner and admin; the last owner stays).",
+    params: publicIdParam, body: z.strictObject({ role: vaultdeskRole }), response: z.object({ user: userView }),
+    handler: async (ctx, { params, body, req }) => ({ user: await changeUserRole(ctx, params.id, body.role, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/users/:id", operationId: "deleteUser", tag: "users", auth: "user",
+    summary: "Soft-deletes a user (active: false): sessions and tokens end at once; sealed personal data stays until erasure.",
+    params: publicIdParam, response: z.object({ user: userView }),
+    handler: async (ctx, { params }) => ({ user: await deleteUser(ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/:id/sign_in_links", operationId: "createUserSigninLink", tag: "users", auth: "user",
+    summary: "Creates a one-time sign-in link for an end user, to hand over (owners and admins). Shown once.",
+    params: publicIdParam,
+    response: z.object({ sign_in_link: z.object({ url: z.string(), token: z.string(), expires_at: z.string(), user_id: z.number() }) }),
+    handler: async (ctx, { params }) => ({ sign_in_link: await createSigninLinkFor(deps, ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/:id/consent_records", operationId: "listUserConsentRecords", tag: "users", auth: "user",
+    summary: "The consent records of a user: text version and hash, the text itself, when and from which address (staff).",
+    params: publicIdParam, response: z.object({ consent_records: z.array(consentRecordView) }),
+    handler: async (ctx, { params }) => ({ consent_records: await listUserConsentRecords(ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/assignable", operationId: "listAssignableUsers", tag: "tickets", auth: "user",
+    summary: "Vaultdesk: the staff tickets can be assigned to (agents, admins and owners; not light agents), for assignee pickers.",
+    query: pageQuery, response: listEnvelope("users", userView),
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query);
+      const r = await service.listAssignableUsers(ctx, page);
+      const env = pageEnvelope(page, r.rows, r.count, url);
+      return { users: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/users/me/password", operationId: "changeOwnPassword", tag: "session", auth: "user",
+    allowPendingPasswordChange: true, rateLimit: "signin",
+    body: z.strictObject({ previous_password: password, password }), response: z.undefined(), status: 204,
+    summary: "Changes the caller's password; every other session of theirs ends (this one stays signed in).",
+    prepare: ({ body, inTenant }) => identity.preparePasswordChange(inTenant, body.previous_password, body.password),
+    handler: async (ctx, { prepared, req }) => { await identity.changePassword(deps, ctx, prepared, sessionCookieOf(req)); },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/:id/group_memberships", operationId: "listUserGroupMemberships", tag: "group_memberships", auth: "user",
+    params: publicIdParam, query: pageQuery, response: listEnvelope("group_memberships", membershipView),
+    handler: async (ctx, { params, query, url }) => {
+      const page = parsePage(query);
+      const { rows, count } = await listMemberships(ctx, page, { userNiceId: params.id });
+      const env = pageEnvelope(page, rows, count, url);
+      return { group_memberships: env.items, ...env.extra };
+    },
   });
 }

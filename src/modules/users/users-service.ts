@@ -10,7 +10,8 @@ import { revokeAccessOf } from "../identity/identity-service.ts";
 import { findOrganizationId, organizationForDomain, resolveOrganization } from "../organizations/organizations-service.ts";
 import { requestEmailChange } from "./users-email.ts";
 import { emailDomain, emailIndex } from "./users-fns.ts";
-import { isStaff, userPolicy } from "./users-policy.ts";
+import { isStaff, STAFF, userPolicy } from "./users-policy.ts";
+import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import * as adminRepo from "./users-admin-repo.ts";
 import * as repo from "./users-repo.ts";
 import { roleFromApi, type UserCreateInput, type UserUpdateInput, type UserView } from "./users-types.ts";
@@ -157,6 +158,11 @@ export async function listOrganizationUsers(ctx: RequestContext, organizationNic
   const organizationId = await findOrganizationId(ctx, organizationNiceId);
   if (!organizationId) throw notFound();
   return listUsers(ctx, page, { organizationId });
+}
+
+/** The staff tickets may be assigned to, by the tickets policy (for assignee pickers). */
+export async function listAssignableUsers(ctx: RequestContext, page: Page) {
+  return listUsers(ctx, page, { roles: STAFF.filter((r) => ticketPolicy.assignable(r)) });
 }
 
 export async function showManyUsers(ctx: RequestContext, ids: number[]): Promise<UserView[]> {

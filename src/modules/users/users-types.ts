@@ -6,6 +6,8 @@ import type { Role } from "../../platform/db/schema.ts";
 
 export const apiRole = z.enum(["end-user", "agent", "admin", "light-agent"]);
 export type ApiRole = z.infer<typeof apiRole>;
+/** Vaultdesk's own role names (`PUT /users/{id}/role`), owner included. */
+export const vaultdeskRole = z.enum(["owner", "admin", "agent", "light_agent", "end_user"]);
 
 export const roleFromApi = (r: ApiRole): Role => (r === "end-user" ? "end_user" : r === "light-agent" ? "light_agent" : r);
 

@@ -88,11 +88,17 @@ export interface InstallationRouteSpec<B extends z.ZodType> extends SpecBase<B, 
   handler: (input: InstallationInput<B>) => Promise<unknown>;
 }
 
-export type RegisteredRoute = { method: string; url: string; operationId: string; auth: AuthMode | "installation" };
+export type RegisteredRoute = { method: string; url: string; operationId: string; auth: AuthMode | "installation"; module: string };
 export const registeredRoutes: RegisteredRoute[] = [];
 
+let registering = "(none)";
+/** The server names the module whose routes are being registered (for the route table's check). */
+export function registeringModule(name: string): void {
+  registering = name;
+}
+
 function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.ZodType>, status: number, auth: RegisteredRoute["auth"], handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
-  registeredRoutes.push({ method: spec.method, url: spec.url, operationId: spec.operationId, auth });
+  registeredRoutes.push({ method: spec.method, url: spec.url, operationId: spec.operationId, auth, module: registering });
   app.withTypeProvider<ZodTypeProvider>().route({
     method: spec.method,
     url: spec.url,

@@ -20,6 +20,8 @@ export type ItemResult = Record<string, unknown>;
 export interface ItemsHandler<P> {
   kind: "items";
   type: string;
+  /** Shown in the job status API (people follow it); other kinds (mail, links) are internal. */
+  visible?: boolean;
   /**
    * Who the items run as: each kind decides, from the job's creator as they are at that moment
    * (an AppError here refuses the item, e.g. when the creator may no longer act).
@@ -112,6 +114,11 @@ export class JobRunner {
 
   define(handler: Handler): void {
     this.handlers.set(handler.type, handler);
+  }
+
+  /** The kinds of job people follow through the job status API. */
+  visibleTypes(): string[] {
+    return [...this.handlers.values()].filter((h) => h.kind === "items" && h.visible === true).map((h) => h.type);
   }
 
   start(): this {

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { AppDeps } from "../../platform/deps.ts";
+import { defineRoute } from "../../platform/http/route.ts";
+import { listJobStatuses, showJobStatus } from "./jobs-service.ts";
+import { jobStatusView } from "./jobs-types.ts";
+
+/** Zendesk's Job Statuses API: the progress and per-item results of jobs people started (bulk ticket changes). */
+export function register(app: FastifyInstance, deps: AppDeps): void {
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/job_statuses", operationId: "listJobStatuses", tag: "job_statuses", auth: "user",
+    summary: "The tenant's most recent jobs people started (bulk creates and updates), newest first; finished jobs are kept for VAULTDESK_JOB_RETENTION_HOURS.",
+    query: z.object({ per_page: z.coerce.number().int().min(1).max(100).default(100) }),
+    response: z.object({ job_statuses: z.array(jobStatusView) }),
+    handler: async (ctx, { query }) => ({ job_statuses: await listJobStatuses(deps, ctx, query.per_page) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/job_statuses/:id", operationId: "showJobStatus", tag: "job_statuses", auth: "user",
+    params: z.object({ id: z.string().uuid() }), response: z.object({ job_status: jobStatusView }),
+    handler: async (ctx, { params }) => ({ job_status: await showJobStatus(deps, ctx, params.id) }),
+  });
+}
