@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
+import { claimOneTime } from "../../platform/db/one-time.ts";
 import type { InvitationsTable } from "../../platform/db/schema.ts";
 import { fetchPage, type Page } from "../../platform/http/pagination.ts";
 
@@ -78,18 +79,7 @@ export async function listInvitations(tx: TenantTx, page: Page): Promise<{ rows:
  * Marks an invitation used, only if it still is usable at `now`. The condition is in the UPDATE
  * itself, so of two requests racing with the same link exactly one gets the row back.
  */
-export async function claimInvitation(tx: TenantTx, id: string, now: Date): Promise<boolean> {
-  const r = await tx.db
-    .updateTable("invitations")
-    .set({ used_at: now })
-    .where("tenant_id", "=", tx.tenantId)
-    .where("id", "=", id)
-    .where("used_at", "is", null)
-    .where("revoked_at", "is", null)
-    .where("expires_at", ">", now)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
+export const claimInvitation = (tx: TenantTx, id: string, now: Date): Promise<boolean> => claimOneTime(tx, "invitations", id, now);
 
 export async function setInvitationUser(tx: TenantTx, id: string, userId: string): Promise<void> {
   await tx.db.updateTable("invitations").set({ used_by: userId }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();

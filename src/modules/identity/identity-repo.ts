@@ -140,27 +140,14 @@ export async function revokeSessionByHash(tx: TenantTx, hash: Buffer, now: Date)
   await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("token_hash", "=", hash).execute();
 }
 
-export async function findUserForSignIn(tx: TenantTx, emailBidx: Buffer) {
-  return tx.db
-    .selectFrom("users")
-    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password"])
-    .where("tenant_id", "=", tx.tenantId)
-    .where("email_bidx", "=", emailBidx)
-    .executeTakeFirst() as Promise<
-    { id: string; nice_id: number; role: Role; password_hash: string | null; active: boolean; suspended: boolean; must_change_password: boolean } | undefined
-  >;
+export type SignInUser = { id: string; nice_id: number; role: Role; password_hash: string | null; active: boolean; suspended: boolean; must_change_password: boolean };
+
+/** The sign-in fields of a user found by the blind index of their address, or by id. */
+export async function findUserForSignIn(tx: TenantTx, by: { emailBidx: Buffer } | { id: string }): Promise<SignInUser | undefined> {
+  const q = tx.db.selectFrom("users").select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password"]).where("tenant_id", "=", tx.tenantId);
+  return ("id" in by ? q.where("id", "=", by.id) : q.where("email_bidx", "=", by.emailBidx)).executeTakeFirst() as Promise<SignInUser | undefined>;
 }
 
-export async function findUserForSignInById(tx: TenantTx, id: string) {
-  return tx.db
-    .selectFrom("users")
-    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password"])
-    .where("tenant_id", "=", tx.tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst() as Promise<
-    { id: string; nice_id: number; role: Role; password_hash: string | null; active: boolean; suspended: boolean; must_change_password: boolean } | undefined
-  >;
-}
 export async function markLogin(tx: TenantTx, id: string, now: Date): Promise<void> {
   await tx.db.updateTable("users").set({ last_login_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }

@@ -138,7 +138,7 @@ export type PasswordCheck = { userId: string | undefined; verifiedHash: string |
  * An unknown address is checked against a dummy hash, so the time taken tells nothing.
  */
 export async function checkPassword(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, email: string, password: string): Promise<PasswordCheck> {
-  const user = await inTenant((ctx) => repo.findUserForSignIn(ctx.tx, emailIndex(ctx.sealer, email)));
+  const user = await inTenant((ctx) => repo.findUserForSignIn(ctx.tx, { emailBidx: emailIndex(ctx.sealer, email) }));
   const stored = user?.password_hash ?? (await DUMMY_HASH());
   const ok = await argonVerify(stored, password).catch(() => false);
   return { userId: user?.id, verifiedHash: user?.password_hash ?? undefined, ok: ok && user?.password_hash != null };
@@ -146,7 +146,7 @@ export async function checkPassword(inTenant: <T>(fn: (ctx: RequestContext) => P
 
 /** Password sign-in, given the check made before the transaction. A failure is audited and committed, then answered 401. */
 export async function signIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, check: PasswordCheck) {
-  const user = check.userId ? await repo.findUserForSignInById(ctx.tx, check.userId) : undefined;
+  const user = check.userId ? await repo.findUserForSignIn(ctx.tx, { id: check.userId }) : undefined;
   // The password must still be the one verified (not changed in between), the account usable.
   if (!user || !check.ok || user.password_hash !== check.verifiedHash || !user.active || user.suspended) {
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown" });

@@ -1,4 +1,5 @@
 import type { TenantTx } from "../../platform/db/database.ts";
+import { claimOneTime } from "../../platform/db/one-time.ts";
 import type { EmailStatus, Role } from "../../platform/db/schema.ts";
 
 /** SQL for one-time sign-in links and for the sessions a person can see about themselves. */
@@ -20,17 +21,7 @@ export async function findSigninLinkByHash(tx: TenantTx, hash: Buffer): Promise<
 }
 
 /** Marks a link used only if it still is usable: of two racing requests exactly one gets it. */
-export async function claimSigninLink(tx: TenantTx, id: string, now: Date): Promise<boolean> {
-  const r = await tx.db
-    .updateTable("signin_links")
-    .set({ used_at: now })
-    .where("tenant_id", "=", tx.tenantId)
-    .where("id", "=", id)
-    .where("used_at", "is", null)
-    .where("expires_at", ">", now)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
+export const claimSigninLink = (tx: TenantTx, id: string, now: Date): Promise<boolean> => claimOneTime(tx, "signin_links", id, now);
 
 export async function listSigninLinksOf(tx: TenantTx, userId: string) {
   return tx.db

@@ -1,5 +1,6 @@
 import { sql, type Updateable } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
+import { claimOneTime } from "../../platform/db/one-time.ts";
 import type { EmailStatus, Role, UsersTable } from "../../platform/db/schema.ts";
 import type { UserScope } from "./users-policy.ts";
 import { fetchPage, type Page } from "../../platform/http/pagination.ts";
@@ -162,18 +163,7 @@ export async function findEmailChangeByHash(tx: TenantTx, hash: Uint8Array) {
 }
 
 /** Marks a change used only if it still is usable: of two racing requests exactly one gets it. */
-export async function claimEmailChange(tx: TenantTx, id: string, now: Date): Promise<boolean> {
-  const r = await tx.db
-    .updateTable("email_changes")
-    .set({ used_at: now })
-    .where("tenant_id", "=", tx.tenantId)
-    .where("id", "=", id)
-    .where("used_at", "is", null)
-    .where("cancelled_at", "is", null)
-    .where("expires_at", ">", now)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
+export const claimEmailChange = (tx: TenantTx, id: string, now: Date): Promise<boolean> => claimOneTime(tx, "email_changes", id, now);
 
 export async function findPendingEmailChange(tx: TenantTx, userId: string, now: Date) {
   return tx.db
