@@ -73,6 +73,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
           id: z.number(), name: z.string(), email: z.string().nullable(), phone: z.string().nullable(),
           organization: z.object({ id: z.number(), name: z.string() }).nullable(), role: z.string(), locale: z.string().nullable(),
           tags: z.array(z.string()), external_id: z.string().nullable(), created_at: z.string(), updated_at: z.string(), last_sign_in_at: z.string().nullable(),
+          /** Vaultdesk: a new address waiting for its confirmation link. */
+          pending_email: z.string().nullable(),
         }),
         identities: z.array(z.object({ type: z.literal("email"), value: z.string(), primary: z.boolean(), verified: z.boolean() })),
         requests: z.array(requestView),

@@ -8,6 +8,7 @@ import { teamName } from "../admin/account-service.ts";
 import { signinHistoryOf } from "../identity/signin-links-service.ts";
 import { presentOrgsByIds, resolveOrganization } from "../organizations/organizations-service.ts";
 import { requestsForAccess, type RequestForm, type RequestSubmitted } from "../tickets/requests-service.ts";
+import { pendingEmailOf } from "../users/users-email.ts";
 import { resolveUser, showMe, userLocale } from "../users/users-service.ts";
 import { helpCenterPolicy } from "./help-center-policy.ts";
 import * as repo from "./help-center-repo.ts";
@@ -163,6 +164,7 @@ export async function personalData(ctx: RequestContext) {
       created_at: me.created_at,
       updated_at: me.updated_at,
       last_sign_in_at: history.last_sign_in_at,
+      pending_email: (await pendingEmailOf(ctx, actor.userId))?.email ?? null,
     },
     identities: me.email ? [{ type: "email", value: me.email, primary: true, verified: true }] : [],
     requests: access.requests,

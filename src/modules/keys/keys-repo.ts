@@ -19,9 +19,6 @@ export async function writeSealed(tx: TenantTx, table: string, id: string, value
   await sql`UPDATE ${sql.table(table)} SET ${sql.join(sets)} WHERE tenant_id = ${tx.tenantId} AND id = ${id}`.execute(tx.db);
 }
 
-export async function findRunningRotation(tx: TenantTx) {
-  return tx.db.selectFrom("key_rotations").select(["version", "resealed"]).where("tenant_id", "=", tx.tenantId).where("status", "=", "running").orderBy("version", "desc").executeTakeFirst();
-}
 
 export async function insertRotation(tx: TenantTx, version: number): Promise<void> {
   await tx.db.insertInto("key_rotations").values({ tenant_id: tx.tenantId, version, status: "running", finished_at: null }).execute();

@@ -1,5 +1,5 @@
 import { makeContext, type RequestContext } from "../../platform/context.ts";
-import type { Database } from "../../platform/db/database.ts";
+import { NO_ID, type Database } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
 import { audit } from "../audit/audit-service.ts";
 import { dbColumn, NOT_RESEALED, SEALED_COLUMNS, type ColumnRef, type SealedTable } from "../../platform/crypto/sealed-columns.ts";
@@ -15,7 +15,6 @@ import * as repo from "./keys-repo.ts";
  */
 
 const BATCH = 200;
-const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 
 function opCtx(tx: RequestContext["tx"], sealer: RequestContext["sealer"]): RequestContext {
   return makeContext({ tx, sealer, actor: { kind: "operator" }, now: () => new Date() });
@@ -51,7 +50,7 @@ async function resealTo(db: Database, keyring: Keyring, tenantId: string, versio
     for (const [table, declared] of Object.entries(SEALED_COLUMNS)) {
       if (NOT_RESEALED.has(table as SealedTable)) continue;
       const columns = Object.keys(declared);
-      let after = ZERO_UUID;
+      let after = NO_ID;
       for (;;) {
         const done = await db.tenant(tenantId, async (tx) => {
           const sealer = await keyring.sealerFor(tx);

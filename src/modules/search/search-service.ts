@@ -1,4 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
+import { NO_ID } from "../../platform/db/database.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { forbidden, invalid } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
@@ -18,12 +19,11 @@ async function userIdFor(ctx: RequestContext, v: string): Promise<string | null 
   const actor = actorUser(ctx);
   if (v === "me") return actor.userId;
   if (v === "none") return null;
-  if (/^\d+$/.test(v)) return (await resolveUser(ctx, Number(v)).catch(() => undefined))?.id ?? "00000000-0000-0000-0000-000000000000";
-  if (v.includes("@")) return (await findUserByEmail(ctx, v))?.id ?? "00000000-0000-0000-0000-000000000000";
+  if (/^\d+$/.test(v)) return (await resolveUser(ctx, Number(v)).catch(() => undefined))?.id ?? NO_ID;
+  if (v.includes("@")) return (await findUserByEmail(ctx, v))?.id ?? NO_ID;
   throw invalid("query", `users are matched by id, e-mail, "me" or "none", not by name: ${v}`, "Unsupported");
 }
 
-const NOTHING = "00000000-0000-0000-0000-000000000000";
 
 /**
  * The search's filters, resolved inside the tenant, as one condition over `tickets as t`: terms of
@@ -67,12 +67,12 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<(q: any) 
         break;
       case "group": {
         const g = t.value.toLowerCase() === "none" ? null : /^\d+$/.test(t.value) ? await resolveGroup(ctx, Number(t.value)).catch(() => undefined) : await findGroupByName(ctx, t.value);
-        add("group", (eb) => (g === null ? eb("t.group_id", "is", null) : eb("t.group_id", "=", g?.id ?? NOTHING)));
+        add("group", (eb) => (g === null ? eb("t.group_id", "is", null) : eb("t.group_id", "=", g?.id ?? NO_ID)));
         break;
       }
       case "organization": {
         const o = t.value.toLowerCase() === "none" ? null : /^\d+$/.test(t.value) ? await resolveOrganization(ctx, Number(t.value)).catch(() => undefined) : await findOrganizationByName(ctx, t.value);
-        add("organization", (eb) => (o === null ? eb("t.organization_id", "is", null) : eb("t.organization_id", "=", o?.id ?? NOTHING)));
+        add("organization", (eb) => (o === null ? eb("t.organization_id", "is", null) : eb("t.organization_id", "=", o?.id ?? NO_ID)));
         break;
       }
       case "created":

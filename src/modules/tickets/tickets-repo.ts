@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type Updateable, type ExpressionBuilder, type SelectQueryBuilder } from "kysely";
+import { sql, type RawBuilder, type Updateable, type SelectQueryBuilder } from "kysely";
 import { compileOnce } from "../../platform/db/compiled.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { DB, TicketPriority, TicketStatus, TicketType, TicketsTable } from "../../platform/db/schema.ts";
@@ -81,8 +81,6 @@ export const findTicketForUpdate = async (tx: TenantTx, niceId: number, scope: T
 export const readBack = (tx: TenantTx, niceId: number) => findTicket(tx, niceId, { kind: "all" });
 export const findTickets = (tx: TenantTx, niceIds: number[], scope: TicketScope) =>
   niceIds.length === 0 ? Promise.resolve([]) : scoped(ticketQuery(tx), scope).where("t.nice_id", "in", niceIds).orderBy("t.nice_id").execute();
-
-export type TicketFilter = (eb: ExpressionBuilder<DB & { t: DB["tickets"] }, "t">) => ReturnType<ExpressionBuilder<DB, never>["and"]>;
 
 import type { TicketScope } from "./tickets-policy.ts";
 import type { TicketSort } from "./tickets-types.ts";

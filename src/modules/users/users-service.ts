@@ -300,11 +300,6 @@ export async function presentUsersByIds(ctx: RequestContext, ids: string[]): Pro
   return rows.sort((a, b) => a.nice_id - b.nice_id).map((r) => presentUser(ctx, r));
 }
 
-/** Maps internal ids to public ids. */
-export async function niceIdsOf(ctx: RequestContext, ids: string[]): Promise<Map<string, number>> {
-  const rows = await repo.findUsersByIds(ctx.tx, [...new Set(ids)]);
-  return new Map(rows.map((r) => [r.id, r.nice_id]));
-}
 
 /**
  * For jobs started by staff: the user as an actor with their role as it is now. A user who was

@@ -21,6 +21,12 @@ import type { DB } from "./schema.ts";
 
 export const APP_ROLE = "vaultdesk_app";
 
+/**
+ * The all-zero uuid: no row has it. Used where a filter must match nothing (a search term naming
+ * nobody) and as the start of a keyset walk over uuids.
+ */
+export const NO_ID = "00000000-0000-0000-0000-000000000000";
+
 /** Advisory lock ids (transaction-scoped), one per kind of installation-wide serialized work. */
 export const ADVISORY_LOCK = {
   /** Several processes start at once against one PostgreSQL: one migrates, the others wait. */
