@@ -55,9 +55,14 @@ export function makeContext(c: {
   };
 }
 
+/** A user as an actor: the one way one is made (a credential resolved, a job's creator, an unproven sender). */
+export function userActor(user: { id: string; niceId: number; role: Role }, via: UserActor["via"], scopes: readonly string[] = ["read", "write"]): UserActor {
+  return { kind: "user", userId: user.id, niceId: user.niceId, role: user.role, scopes, via };
+}
+
 /** The same request, acting as another user (a person who just signed in, a job's creator). */
 export function actingAs(ctx: RequestContext, user: { id: string; niceId: number; role: Role }, via: UserActor["via"] = "session", scopes: readonly string[] = ["read", "write"]): RequestContext {
-  return { ...ctx, actor: { kind: "user", userId: user.id, niceId: user.niceId, role: user.role, scopes, via } };
+  return { ...ctx, actor: userActor(user, via, scopes) };
 }
 
 export function actorUser(ctx: Pick<RequestContext, "actor">): UserActor {

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
-import { actingAs, actorUser, type Actor, type RequestContext } from "../../platform/context.ts";
+import { actingAs, actorUser, userActor, type Actor, type RequestContext } from "../../platform/context.ts";
 import type { Role } from "../../platform/db/schema.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { TenantSealer } from "../../platform/crypto/keyring.ts";
@@ -83,7 +83,7 @@ export async function resolveToken(deps: Pick<AppDeps, "keyring" | "now">, tx: T
   if (!found.last_used_at || now.getTime() - found.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     await repo.touchToken(tx, found.id, now);
   }
-  return { kind: "user", userId: found.user_id, niceId: found.user_nice_id, role: found.user_role, scopes: found.scopes, via: "token" };
+  return userActor({ id: found.user_id, niceId: found.user_nice_id, role: found.user_role }, "token", found.scopes);
 }
 
 export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean }> {
@@ -93,7 +93,7 @@ export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "co
   if (!s || !s.user_active || s.user_suspended) throw new AppError("Unauthorized");
   if (now.getTime() - s.last_seen_at.getTime() > 30_000) await repo.touchSession(tx, s.id, now);
   return {
-    actor: { kind: "user", userId: s.user_id, niceId: s.user_nice_id, role: s.user_role, scopes: ["read", "write"], via: "session" },
+    actor: userActor({ id: s.user_id, niceId: s.user_nice_id, role: s.user_role }, "session"),
     csrf: csrfFor(deps, cookie),
     mustChangePassword: s.must_change_password,
   };

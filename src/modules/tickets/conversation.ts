@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
-import type { RequestContext, UserActor } from "../../platform/context.ts";
+import { userActor, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { Role, TicketPriority, TicketStatus, TicketType } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
@@ -93,7 +93,7 @@ const aref = (id: string) => refsOf("ticket_audits")(id, "events");
 function writerOf(ctx: RequestContext, sender: Person | undefined): UserActor {
   if (ctx.actor.kind === "user") return ctx.actor;
   if (!sender) throw new AppError("Unauthorized");
-  return { kind: "user", userId: sender.id, niceId: sender.niceId, role: "end_user", scopes: [], via: "session" };
+  return userActor({ ...sender, role: "end_user" }, "session", []);
 }
 
 /** Refuses a comment the writer may not write (403 with the rule's sentence). */

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { refsOf, type SealedColumn } from "../../platform/crypto/sealed-columns.ts";
-import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
+import { actorUser, userActor, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import type { EmailStatus, Role } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
@@ -310,7 +310,7 @@ export async function currentStaffActor(ctx: RequestContext, userId: string | nu
   if (!u || !u.active || u.suspended || !isStaff(u.role)) {
     throw new AppError("Forbidden", { description: "The person who started this job can no longer make this change." });
   }
-  return { kind: "user", userId: u.id, niceId: u.nice_id, role: u.role, scopes: ["read", "write"], via: "token" };
+  return userActor({ id: u.id, niceId: u.nice_id, role: u.role }, "token");
 }
 
 /** For other modules: a user by e-mail, or undefined. */
