@@ -11,12 +11,12 @@ import { createFsBlobStore } from "./fs-blob-store.ts";
 import { getSealed, putSealed, resealBlob } from "./sealed-blobs.ts";
 
 /**
- * Constant memory: 160 MiB go through put, get and re-seal while the process's memory is sampled
+ * Constant memory: 256 MiB go through put, get and re-seal while the process's memory is sampled
  * every 16 MiB. Each sample first collects garbage (and waits for array buffers to be freed), so it
  * counts what the code still holds: a design that buffered a blob, or kept its segments, would
  * hold up to its size. Bounded in memory, not timed.
  */
-const SIZE = 160 * 1024 * 1024;
+const SIZE = 256 * 1024 * 1024;
 const CHUNK = 64 * 1024 + 3; // not a multiple of the segment size
 const SAMPLE_EVERY = 256; // chunks: about 16 MiB
 const MiB = 1024 * 1024;
@@ -91,21 +91,24 @@ const sampledWrites = (store: BlobStore, probe: { sample(): Promise<void> }): Bl
   put: (tenantId: string, key: string, body: BlobBody) => store.put(tenantId, key, sampled(body, probe)),
 });
 
-it("streams 160 MiB through put, get and re-seal in bounded memory", async () => {
+it("streams 256 MiB through put, get and re-seal in bounded memory", async () => {
   const tenant = await fx.tenant();
   const store = createFsBlobStore(path.join(temp.dir, "blobs"));
   const ref = { purpose: "exports", id: "big" } as const;
+  // Sealers are taken outside the measured windows: the database (PGlite, in this process) then
+  // does no work while memory is sampled.
+  const v1 = await fx.sealer(tenant);
 
   // Warm up (code compiled, heap and allocator grown for this work) so the probes see steady state.
   const warm = crypto.randomBytes(8 * MiB);
-  await putSealed(store, await fx.sealer(tenant), { purpose: "exports", id: "warm-up" }, (async function* () {
+  await putSealed(store, v1, { purpose: "exports", id: "warm-up" }, (async function* () {
     for (let at = 0; at < warm.length; at += CHUNK) yield warm.subarray(at, at + CHUNK);
   })());
-  for await (const _ of await getSealed(store, await fx.sealer(tenant), { purpose: "exports", id: "warm-up" }));
+  for await (const _ of await getSealed(store, v1, { purpose: "exports", id: "warm-up" }));
 
   const put = await memoryProbe();
   const inHash = crypto.createHash("sha256");
-  const written = await putSealed(store, await fx.sealer(tenant), ref, sampled(source(inHash), put));
+  const written = await putSealed(store, v1, ref, sampled(source(inHash), put));
   const expected = inHash.digest("hex");
   expect(written.bytes).toBe(SIZE);
   expect(written.sha256).toBe(expected);
@@ -114,7 +117,7 @@ it("streams 160 MiB through put, get and re-seal in bounded memory", async () =>
   const get = await memoryProbe();
   const outHash = crypto.createHash("sha256");
   let read = 0;
-  for await (const chunk of sampled(await getSealed(store, await fx.sealer(tenant), ref), get)) {
+  for await (const chunk of sampled(await getSealed(store, v1, ref), get)) {
     outHash.update(chunk as Buffer);
     read += (chunk as Buffer).length;
   }
@@ -122,13 +125,16 @@ it("streams 160 MiB through put, get and re-seal in bounded memory", async () =>
   expect(outHash.digest("hex")).toBe(expected);
 
   await fx.rotate(tenant);
+  const v2 = await fx.sealer(tenant);
   const reseal = await memoryProbe();
-  expect((await resealBlob(sampledWrites(store, reseal), await fx.sealer(tenant), ref)).keyVersion).toBe(2);
+  expect((await resealBlob(sampledWrites(store, reseal), v2, ref)).keyVersion).toBe(2);
 
   const mib = (p: Peak) => `rss +${(p.rss / MiB).toFixed(1)} MiB, arrayBuffers +${(p.arrayBuffers / MiB).toFixed(1)} MiB`;
-  console.log(`160 MiB blob, peak memory held: put ${mib(put.peak)}; get ${mib(get.peak)}; re-seal ${mib(reseal.peak)}`);
+  console.log(`256 MiB blob, peak memory held: put ${mib(put.peak)}; get ${mib(get.peak)}; re-seal ${mib(reseal.peak)}`);
   for (const p of [put.peak, get.peak, reseal.peak]) {
-    expect(p.arrayBuffers).toBeLessThan(4 * MiB); // 1/40 of the blob: a few segments in flight
-    expect(p.rss).toBeLessThan(48 * MiB); // under a third of the blob: rss also counts heap and allocator growth
+    expect(p.arrayBuffers).toBeLessThan(4 * MiB); // 1/64 of the blob: a few segments in flight
+    // rss also counts heap and allocator growth, which vary run to run (0 to 53 MiB seen); buffering
+    // the blob would add its 256 MiB.
+    expect(p.rss).toBeLessThan(96 * MiB);
   }
 }, 120_000);
