@@ -239,7 +239,7 @@ function makeBlobCipher(tenantId: string, keys: CachedKeys, ref: BlobRef): BlobC
       crypto.randomFillSync(header, 9, 32 + 7);
       const next = segments(header);
       return {
-        header,
+        header: Buffer.from(header), // the caller's copy: this one is every segment's AAD
         keyVersion: keys.current,
         seal(plain, last) {
           if (plain.byteLength > BLOB_FORMAT.segmentBytes || (!last && plain.byteLength !== BLOB_FORMAT.segmentBytes)) throw new Error("wrong segment size");
