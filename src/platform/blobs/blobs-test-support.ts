@@ -67,6 +67,11 @@ export function tempDir(label: string): { dir: string; remove(): void } {
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Every non-folder entry below `dir` (files and links), as full paths; works on Node 20.11. */
+export function filesUnder(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, f)).filter((f) => !fs.lstatSync(f).isDirectory());
+}
+
 /** Yields `data` in chunks of the given sizes, cycling through them. */
 export async function* chunked(data: Uint8Array, sizes: readonly number[]): AsyncGenerator<Uint8Array> {
   let i = 0;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { BlobNotFoundError, InvalidBlobKeyError, type BlobStore } from "./blob-store.ts";
-import { chunked, readAll, tempDir } from "./blobs-test-support.ts";
+import { chunked, filesUnder, readAll, tempDir } from "./blobs-test-support.ts";
 import { createFsBlobStore, UnsafeBlobPathError } from "./fs-blob-store.ts";
 
 const temp = tempDir("fs-store");
@@ -22,8 +22,6 @@ const list = async (store: BlobStore, tenantId: string, under?: string) => {
   for await (const k of store.list(tenantId, under)) keys.push(k);
   return keys.sort();
 };
-const filesUnder = (dir: string): string[] =>
-  fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => path.join(e.parentPath, e.name));
 
 describe("filesystem blob store", () => {
   it("stores, reads, stats, lists, replaces and deletes, per tenant", async () => {

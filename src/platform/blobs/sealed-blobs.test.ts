@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BLOB_FORMAT, BlobIntegrityError, TenantKeysMissingError, type BlobRef, type TenantSealer } from "../crypto/keyring.ts";
 import { statusOf } from "../errors.ts";
 import { BlobNotFoundError, BlobTooLargeError } from "./blob-store.ts";
-import { chunked, keyringFixture, readAll, tempDir, type KeyringFixture } from "./blobs-test-support.ts";
+import { chunked, filesUnder, keyringFixture, readAll, tempDir, type KeyringFixture } from "./blobs-test-support.ts";
 import { createFsBlobStore, type FsBlobStore } from "./fs-blob-store.ts";
 import {
   getSealed,
@@ -113,8 +113,7 @@ describe("sealed blobs: round trips", () => {
     await putSealed(store, sealer, att("large"), once(Buffer.from(marker.repeat(20_000))));
     await putSealed(store, sealer, { purpose: "exports", id: "export-1.json" }, once(Buffer.from(JSON.stringify({ note: marker }))));
     const contains = (needle: string) => {
-      const files = fs.readdirSync(store.root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-      return files.some((e) => fs.readFileSync(path.join(e.parentPath, e.name)).includes(Buffer.from(needle)));
+      return filesUnder(store.root).some((f) => fs.readFileSync(f).includes(Buffer.from(needle)));
     };
     expect(contains(marker)).toBe(false);
     expect(contains("jane.doe@example.test")).toBe(false);
@@ -271,8 +270,7 @@ describe("sealed blobs: size limit", () => {
     body.destroy();
     await expect(putSealed(store, sealer, att("new"), once(big), { maxBytes: big.length - 1 })).rejects.toBeInstanceOf(BlobTooLargeError);
     // Nothing but the previous blob is in the tenant's folder: no partial file, no temporary file.
-    const files = fs.readdirSync(path.join(store.root, tenant), { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory());
-    expect(files.map((e) => e.name)).toEqual(["limited"]);
+    expect(filesUnder(path.join(store.root, tenant))).toEqual([fileOf(tenant, ref)]);
     expect((await readAll(await getSealed(store, sealer, ref))).toString()).toBe("previous");
     // Exactly the limit is accepted.
     expect((await putSealed(store, sealer, att("exact"), once(big), { maxBytes: big.length })).bytes).toBe(big.length);
