@@ -20,6 +20,11 @@ describe("configuration", () => {
     }
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/postgres/);
   });
+  it("keeps blobs in the data folder unless told", () => {
+    expect(loadConfig({}, { dataDir: "/srv/vd" }).blobDir).toBe("/srv/vd/blobs");
+    expect(loadConfig({ VAULTDESK_BLOB_DIR: "/mnt/blobs" }, { dataDir: "/srv/vd" }).blobDir).toBe("/mnt/blobs");
+    expect(loadConfig({ VAULTDESK_BLOB_DIR: "" }, { dataDir: "/srv/vd" }).blobDir).toBe("/srv/vd/blobs");
+  });
   it("sizes the PostgreSQL pool from the CPU count unless told", () => {
     expect(loadConfig({}).dbPoolSize).toBe(Math.max(4, 2 * os.availableParallelism()));
     expect(loadConfig({ VAULTDESK_DB_POOL_SIZE: "32" }).dbPoolSize).toBe(32);

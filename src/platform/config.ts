@@ -10,6 +10,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().max(255).default("0.0.0.0"),
   VAULTDESK_DATA_DIR: z.string().min(1).max(4096).default("./vaultdesk-data"),
+  /** Where sealed blobs (attachments, exports) are stored; default: `blobs` in the data folder. */
+  VAULTDESK_BLOB_DIR: z.string().min(1).max(4096).optional(),
   DATABASE_URL: z
     .string()
     .max(4096)
@@ -95,6 +97,8 @@ export type Config = Readonly<{
   port: number;
   host: string;
   dataDir: string;
+  /** Root of the filesystem blob store (platform/blobs): `<blobDir>/<tenant id>/<purpose>/<id>`. */
+  blobDir: string;
   databaseUrl: string | undefined;
   dbPoolSize: number;
   masterKeyBase64: string | undefined;
@@ -158,10 +162,12 @@ export function loadConfig(
       `Invalid configuration:\n  VAULTDESK_PUBLIC_URL: its host (${publicUrl.hostname}) must be VAULTDESK_BASE_DOMAIN (${baseDomain}); tenants are served at <subdomain>.${baseDomain}`,
     );
   }
+  const dataDir = path.resolve(e.VAULTDESK_DATA_DIR);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
-    dataDir: path.resolve(e.VAULTDESK_DATA_DIR),
+    dataDir,
+    blobDir: e.VAULTDESK_BLOB_DIR === undefined ? path.join(dataDir, "blobs") : path.resolve(e.VAULTDESK_BLOB_DIR),
     databaseUrl: e.DATABASE_URL,
     dbPoolSize: e.VAULTDESK_DB_POOL_SIZE ?? defaultPoolSize(),
     masterKeyBase64: e.VAULTDESK_MASTER_KEY,
