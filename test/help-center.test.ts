@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { linkIn, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
@@ -58,7 +59,7 @@ describe("anonymous requests", () => {
     expect(before.body.help_center).toMatchObject({ consent: { required: false, text: null }, email_sign_in: true });
     const version = await requireConsent(a);
     const shown = (await anon(a, "GET", "/api/v2/help_center.json")).body.help_center.consent;
-    expect(shown).toEqual({ required: true, text: "I agree that Acme stores my request to answer it.", version });
+    expect(shown).toEqual({ required: true, text: "I agree that Acme stores my request to answer it.", locale: null, version });
 
     const refused = await anon(a, "POST", "/api/v2/requests.json", requestBody("yui@example.test"));
     expect(refused.status).toBe(422);
@@ -89,6 +90,56 @@ describe("anonymous requests", () => {
     expect((await a.api("GET", "/api/v2/users/search.json?query=yui@example.test")).body.users).toHaveLength(1);
     const actions = (await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["request.created", "consent.recorded", "help_center.settings_updated", "user.created"]));
+  });
+
+  it("gives the consent text in the visitor's language, falls back to the default, and records the text, version and language accepted", async () => {
+    const a = await buildTenant(t, "hcloc");
+    const set = await a.api("PUT", "/api/v2/help_center/settings.json", {
+      settings: { consent_required: true, consent_text: "I agree (default).", consent_texts: { ja: "同意します。", sv: "Jag samtycker.", ko: "   " } },
+    });
+    expect(set.status, set.text).toBe(200);
+    // Blank texts are dropped; the texts come back as they are stored.
+    expect(set.body.settings).toMatchObject({ consent_text: "I agree (default).", consent_texts: { ja: "同意します。", sv: "Jag samtycker." } });
+    expect(Object.keys(set.body.settings.consent_texts)).toEqual(["ja", "sv"]);
+    const version = set.body.settings.consent_version as number;
+
+    const consentIn = async (locale?: string) => (await anon(a, "GET", `/api/v2/help_center.json${locale ? `?locale=${locale}` : ""}`)).body.help_center.consent;
+    expect(await consentIn("ja")).toEqual({ required: true, text: "同意します。", locale: "ja", version });
+    expect(await consentIn("ja-JP")).toMatchObject({ text: "同意します。", locale: "ja" });
+    expect(await consentIn("SV")).toMatchObject({ text: "Jag samtycker.", locale: "sv" });
+    expect(await consentIn("ko")).toMatchObject({ text: "I agree (default).", locale: null });
+    expect(await consentIn()).toMatchObject({ text: "I agree (default).", locale: null });
+    expect((await anon(a, "GET", "/api/v2/help_center.json?locale=not%20a%20tag")).status).toBe(422);
+
+    // The record keeps exactly the text the visitor read, with its version and language.
+    const ja = await anon(a, "POST", "/api/v2/requests.json", requestBody("aoi@example.test", { consent: { accepted: true, version }, locale: "ja" }));
+    expect(ja.status, ja.text).toBe(201);
+    const ko = await anon(a, "POST", "/api/v2/requests.json", requestBody("minji@example.test", { consent: { accepted: true, version }, locale: "ko" }));
+    expect(ko.status, ko.text).toBe(201);
+    const recordOf = async (email: string) => {
+      const id = (await a.api("GET", `/api/v2/users/search.json?query=${email}`)).body.users[0].id;
+      return (await a.api("GET", `/api/v2/users/${id}/consent_records.json`)).body.consent_records[0];
+    };
+    const jaRecord = await recordOf("aoi@example.test");
+    expect(jaRecord).toMatchObject({ text: "同意します。", text_version: version, text_locale: "ja" });
+    expect(jaRecord.text_sha256).toBe(crypto.createHash("sha256").update("同意します。", "utf8").digest("hex"));
+    expect(await recordOf("minji@example.test")).toMatchObject({ text: "I agree (default).", text_version: version, text_locale: null });
+
+    // Changing a language's text is a new version: a form loaded before it is outdated.
+    const changed = await a.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_texts: { ja: "同意します（改訂）。", sv: "Jag samtycker." } } });
+    expect(changed.body.settings.consent_version).toBe(version + 1);
+    const stale = await anon(a, "POST", "/api/v2/requests.json", requestBody("ren@example.test", { consent: { accepted: true, version }, locale: "ja" }));
+    expect(stale.body.details.consent[0].error).toBe("Outdated");
+    // The same texts again change nothing, and the version stays.
+    const same = await a.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_texts: { sv: "Jag samtycker.", ja: "同意します（改訂）。" } } });
+    expect(same.body.settings.consent_version).toBe(version + 1);
+    // Only what changed is audited, never the texts.
+    const entry = (await a.api("GET", "/api/v2/audit_logs.json?filter[action]=help_center.settings_updated&per_page=100")).body.audit_logs[0];
+    expect(entry.changed_fields).toEqual(["consent_texts"]);
+    expect(JSON.stringify(entry)).not.toContain("同意");
+    // Bad language tags are refused with a field message.
+    const bad = await a.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_texts: { "<b>": "x" } } });
+    expect(bad.status).toBe(422);
   });
 
   it("refuses a filled honeypot with a clear 422 and writes nothing", async () => {

@@ -47,6 +47,8 @@ describe("key rotation", () => {
     await a.api("POST", "/api/v2/organizations.json", { organization: { name: "Org", notes: "n" } });
     expect((await a.api("PUT", "/api/v2/account.json", { account: { name: "Rotating team" } })).status).toBe(200);
     expect((await a.api("POST", "/api/v2/invitations.json", { invitation: { email: "new.agent@x.test", role: "agent" } })).status).toBe(201);
+    const consent = { consent_required: true, consent_text: "Default consent", consent_texts: { ja: "同意します" } };
+    expect((await a.api("PUT", "/api/v2/help_center/settings.json", { settings: consent })).status).toBe(200);
     // A job still waiting to run holds its sealed input.
     const job = await t.db.tenant(a.tenantId, async (tx) => {
       const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "rot", now: () => new Date() });
@@ -66,6 +68,8 @@ describe("key rotation", () => {
     expect(comments.body.comments.map((c: { body: string }) => c.body)).toEqual(["body 2", "again"]);
     expect((await a.api("GET", "/api/v2/account.json")).body.account.name).toBe("Rotating team");
     expect((await a.api("GET", "/api/v2/invitations.json")).body.invitations[0].email).toBe("new.agent@x.test");
+    expect((await a.api("GET", "/api/v2/help_center.json?locale=ja")).body.help_center.consent.text).toBe("同意します");
+    expect((await a.api("GET", "/api/v2/help_center/settings.json")).body.settings).toMatchObject({ consent_text: "Default consent", consent_texts: { ja: "同意します" } });
     const payload = await t.db.tenant(a.tenantId, async (tx) => {
       const row = await tx.db.selectFrom("job_statuses").select("payload_sealed").where("id", "=", job).executeTakeFirstOrThrow();
       return (await t.keyring.sealerFor(tx)).openJson(row.payload_sealed!, payloadRef(job));

@@ -52,13 +52,13 @@ async function writeEverything(t: TestApp): Promise<string> {
   const s = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword } });
   expect(s.status).toBe(201);
   // The help center: consent text, an anonymous request from a new person, its consent record.
-  const hc = await a.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_required: true, consent_text: `${MARKER} consent text` } });
+  const hc = await a.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_required: true, consent_text: `${MARKER} consent text`, consent_texts: { ja: `${MARKER} 同意テキスト`, sv: `${MARKER} samtycke` } } });
   expect(hc.status).toBe(200);
   const r = await t.request({
     method: "POST",
     path: "/api/v2/requests.json",
     host: a.host,
-    body: { request: { subject: `${MARKER} request`, comment: { body: `${MARKER} request body` }, requester: { name: `${MARKER} Requester`, email: `hc.${EMAIL}` }, consent: { accepted: true, version: hc.body.settings.consent_version } } },
+    body: { request: { subject: `${MARKER} request`, comment: { body: `${MARKER} request body` }, requester: { name: `${MARKER} Requester`, email: `hc.${EMAIL}` }, consent: { accepted: true, version: hc.body.settings.consent_version }, locale: "ja" } },
   });
   expect(r.status).toBe(201);
   // Jobs: a bulk change carrying content (run at once), and one still queued when the data is read.

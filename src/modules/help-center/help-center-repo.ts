@@ -9,12 +9,15 @@ import type { TenantTx } from "../../platform/db/database.ts";
 export async function findConsentSettings(tx: TenantTx) {
   return tx.db
     .selectFrom("tenant_settings")
-    .select(["consent_required", "consent_text_sealed", "consent_version", "updated_at"])
+    .select(["consent_required", "consent_text_sealed", "consent_texts_sealed", "consent_version", "updated_at"])
     .where("tenant_id", "=", tx.tenantId)
     .executeTakeFirst();
 }
 
-export async function upsertConsentSettings(tx: TenantTx, v: { consent_required: boolean; consent_text_sealed: Uint8Array | null; consent_version: number }): Promise<void> {
+export async function upsertConsentSettings(
+  tx: TenantTx,
+  v: { consent_required: boolean; consent_text_sealed: Uint8Array | null; consent_texts_sealed: Uint8Array | null; consent_version: number },
+): Promise<void> {
   await tx.db
     .insertInto("tenant_settings")
     .values({ tenant_id: tx.tenantId, id: tx.tenantId, name_sealed: null, ...v, updated_at: sql`now()` })
@@ -24,7 +27,7 @@ export async function upsertConsentSettings(tx: TenantTx, v: { consent_required:
 
 export async function insertConsentRecord(
   tx: TenantTx,
-  v: { id: string; user_id: string; ticket_id: string | null; text_version: number; text_sha256: Buffer; text_sealed: Uint8Array; ip_sealed: Uint8Array | null },
+  v: { id: string; user_id: string; ticket_id: string | null; text_version: number; text_locale: string | null; text_sha256: Buffer; text_sealed: Uint8Array; ip_sealed: Uint8Array | null },
 ): Promise<number> {
   const r = await tx.db
     .insertInto("consent_records")
@@ -38,7 +41,7 @@ export async function listConsentRecordsOf(tx: TenantTx, userId: string) {
   return tx.db
     .selectFrom("consent_records as c")
     .leftJoin("tickets as t", (j) => j.onRef("t.tenant_id", "=", "c.tenant_id").onRef("t.id", "=", "c.ticket_id"))
-    .select(["c.id", "c.nice_id", "c.text_version", "c.text_sha256", "c.text_sealed", "c.ip_sealed", "c.accepted_at", "t.nice_id as ticket_nice"])
+    .select(["c.id", "c.nice_id", "c.text_version", "c.text_locale", "c.text_sha256", "c.text_sealed", "c.ip_sealed", "c.accepted_at", "t.nice_id as ticket_nice"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.user_id", "=", userId)
     .orderBy("c.nice_id", "desc")

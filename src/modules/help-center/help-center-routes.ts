@@ -15,7 +15,11 @@ import { consentRecordView } from "./help-center-types.ts";
  * The requests API itself (Zendesk's Requests, for end users) is the tickets module's.
  */
 
-const settingsView = z.object({ consent_required: z.boolean(), consent_text: z.string().nullable(), consent_version: z.number(), email_sign_in: z.boolean(), updated_at: z.string().nullable() });
+/** Consent texts by language tag (at most 20 languages), beside the default `consent_text`. */
+const consentTexts = z.record(locale, longText(10_000).nullable()).refine((m) => Object.keys(m).length <= 20, "may hold at most 20 languages");
+const settingsView = z.object({
+  consent_required: z.boolean(), consent_text: z.string().nullable(), consent_texts: z.record(z.string(), z.string()), consent_version: z.number(), email_sign_in: z.boolean(), updated_at: z.string().nullable(),
+});
 const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string(), must_change_password: z.boolean() }) });
 const signinToken = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid sign-in link");
 
@@ -27,9 +31,12 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
 
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/help_center", operationId: "showHelpCenter", tag: "help_center", auth: "anonymous",
-    summary: "What the help center shows before sign-in: team name, the consent text when consent is required, whether e-mail sign-in works.",
-    response: z.object({ help_center: z.object({ name: z.string().nullable(), consent: z.object({ required: z.boolean(), text: z.string().nullable(), version: z.number() }), email_sign_in: z.boolean() }) }),
-    handler: async (ctx) => ({ help_center: await service.showHelpCenter(ctx, mailer) }),
+    summary: "What the help center shows before sign-in: team name, the consent text (in `locale` where the account has one, else the default text; `consent.locale` names its language, null for the default) when consent is required, whether e-mail sign-in works.",
+    query: z.object({ locale: locale.optional() }),
+    response: z.object({
+      help_center: z.object({ name: z.string().nullable(), consent: z.object({ required: z.boolean(), text: z.string().nullable(), locale: z.string().nullable(), version: z.number() }), email_sign_in: z.boolean() }),
+    }),
+    handler: async (ctx, { query }) => ({ help_center: await service.showHelpCenter(ctx, mailer, query.locale) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/help_center/settings", operationId: "showHelpCenterSettings", tag: "help_center", auth: "user",
@@ -38,8 +45,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/help_center/settings", operationId: "updateHelpCenterSettings", tag: "help_center", auth: "user",
-    summary: "Consent on the request form: required or not, and its text (owners and admins). A new text gets a new version.",
-    body: z.strictObject({ settings: z.strictObject({ consent_required: z.boolean().optional(), consent_text: longText(10_000).nullable().optional() }) }),
+    summary: "Consent on the request form: required or not, its default text, and texts per language (`consent_texts`, replaced as a whole; a blank text removes that language) (owners and admins). A change of any text gets a new version.",
+    body: z.strictObject({ settings: z.strictObject({ consent_required: z.boolean().optional(), consent_text: longText(10_000).nullable().optional(), consent_texts: consentTexts.optional() }) }),
     response: z.object({ settings: settingsView }),
     handler: async (ctx, { body: b }) => ({ settings: await service.updateSettings(ctx, mailer, b.settings) }),
   });

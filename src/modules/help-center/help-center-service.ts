@@ -10,6 +10,7 @@ import { presentOrgsByIds, resolveOrganization } from "../organizations/organiza
 import { requestsForAccess, type RequestForm, type RequestSubmitted } from "../tickets/requests-service.ts";
 import { pendingEmailOf } from "../users/users-email.ts";
 import { resolveUser, showMe, userLocale } from "../users/users-service.ts";
+import { consentTextFor, normalizeConsentTexts, sameTexts, type ConsentTexts } from "./help-center-fns.ts";
 import { helpCenterPolicy } from "./help-center-policy.ts";
 import * as repo from "./help-center-repo.ts";
 
@@ -25,49 +26,68 @@ import * as repo from "./help-center-repo.ts";
  */
 
 const textRef = (tenantId: string) => refsOf("tenant_settings")(tenantId, "consent_text");
+const textsRef = (tenantId: string) => refsOf("tenant_settings")(tenantId, "consent_texts");
 const recRef = refsOf("consent_records");
 
-type Consent = { required: boolean; text: string | null; version: number };
+/** `text` is the default text; `texts` the texts per language (0012), which fall back to it. */
+type Consent = { required: boolean; text: string | null; texts: ConsentTexts; version: number };
 
 async function consentOf(ctx: RequestContext): Promise<Consent & { updatedAt: Date | null }> {
   const s = await repo.findConsentSettings(ctx.tx);
   return {
     required: s?.consent_required ?? false,
     text: s?.consent_text_sealed ? ctx.sealer.open(s.consent_text_sealed, textRef(ctx.tx.tenantId)) : null,
+    texts: s?.consent_texts_sealed ? ctx.sealer.openJson<ConsentTexts>(s.consent_texts_sealed, textsRef(ctx.tx.tenantId)) : {},
     version: s?.consent_version ?? 0,
     updatedAt: s ? new Date(s.updated_at) : null,
   };
 }
 
-/** What the help center's pages need before anyone signs in. */
-export async function showHelpCenter(ctx: RequestContext, mailer: Pick<Mailer, "available">) {
+/** What the help center's pages need before anyone signs in; the consent text in the visitor's language where there is one. */
+export async function showHelpCenter(ctx: RequestContext, mailer: Pick<Mailer, "available">, locale?: string) {
   const c = await consentOf(ctx);
-  return { name: await teamName(ctx), consent: { required: c.required, text: c.required ? c.text : null, version: c.version }, email_sign_in: mailer.available };
+  const shown = consentTextFor(c.texts, c.text, locale);
+  return {
+    name: await teamName(ctx),
+    consent: { required: c.required, text: c.required ? shown.text : null, locale: c.required ? shown.locale : null, version: c.version },
+    email_sign_in: mailer.available,
+  };
 }
 
-export type SettingsView = { consent_required: boolean; consent_text: string | null; consent_version: number; email_sign_in: boolean; updated_at: string | null };
+export type SettingsView = { consent_required: boolean; consent_text: string | null; consent_texts: ConsentTexts; consent_version: number; email_sign_in: boolean; updated_at: string | null };
 
 export async function showSettings(ctx: RequestContext, mailer: Pick<Mailer, "available">): Promise<SettingsView> {
   if (!helpCenterPolicy.manageSettings(actorUser(ctx))) throw forbidden("Only owners and admins can change the help center's settings.");
   const c = await consentOf(ctx);
-  return { consent_required: c.required, consent_text: c.text, consent_version: c.version, email_sign_in: mailer.available, updated_at: c.updatedAt?.toISOString() ?? null };
+  return { consent_required: c.required, consent_text: c.text, consent_texts: c.texts, consent_version: c.version, email_sign_in: mailer.available, updated_at: c.updatedAt?.toISOString() ?? null };
 }
 
-/** Changes the consent settings. A new text gets a new version; records keep the version they accepted. */
-export async function updateSettings(ctx: RequestContext, mailer: Pick<Mailer, "available">, input: { consent_required?: boolean | undefined; consent_text?: string | null | undefined }): Promise<SettingsView> {
+/**
+ * Changes the consent settings. `consent_texts`, when given, replaces the texts per language. A
+ * change of any text gets a new version; records keep the version (and language) they accepted.
+ */
+export async function updateSettings(
+  ctx: RequestContext,
+  mailer: Pick<Mailer, "available">,
+  input: { consent_required?: boolean | undefined; consent_text?: string | null | undefined; consent_texts?: Record<string, string | null> | undefined },
+): Promise<SettingsView> {
   if (!helpCenterPolicy.manageSettings(actorUser(ctx))) throw forbidden("Only owners and admins can change the help center's settings.");
   const c = await consentOf(ctx);
   const text = input.consent_text === undefined ? c.text : input.consent_text === null || input.consent_text.trim() === "" ? null : input.consent_text.trim();
+  const texts = input.consent_texts === undefined ? c.texts : normalizeConsentTexts(input.consent_texts);
   const required = input.consent_required ?? c.required;
   if (required && !text) throw invalid("consent_text", "Consent text: cannot be blank while consent is required", "Blank");
   const fields: string[] = [];
   if (required !== c.required) fields.push("consent_required");
   if (text !== c.text) fields.push("consent_text");
+  if (!sameTexts(texts, c.texts)) fields.push("consent_texts");
   if (fields.length) {
+    const textsChanged = fields.includes("consent_text") || fields.includes("consent_texts");
     await repo.upsertConsentSettings(ctx.tx, {
       consent_required: required,
       consent_text_sealed: text === null ? null : ctx.sealer.seal(text, textRef(ctx.tx.tenantId)),
-      consent_version: text !== c.text ? c.version + 1 : c.version,
+      consent_texts_sealed: Object.keys(texts).length === 0 ? null : ctx.sealer.sealJson(texts, textsRef(ctx.tx.tenantId)),
+      consent_version: textsChanged ? c.version + 1 : c.version,
     });
     audit(ctx, { action: "help_center.settings_updated", resourceType: "help_center", resourceId: "settings", fields });
   }
@@ -91,25 +111,30 @@ export async function checkRequestForm(ctx: RequestContext, input: RequestForm):
   }
 }
 
-/** After the request is written, in its transaction: the consent record (the `request.submitted` hook). */
+/**
+ * After the request is written, in its transaction: the consent record (the `request.submitted`
+ * hook). It keeps the text the form showed in the visitor's language, its version and language.
+ */
 export async function recordConsent(ctx: RequestContext, { form: input, created }: RequestSubmitted): Promise<void> {
   const c = await consentOf(ctx);
-  if (c.required && c.text !== null && input.consent?.accepted) {
+  const accepted = consentTextFor(c.texts, c.text, input.locale);
+  if (c.required && accepted.text !== null && input.consent?.accepted) {
     const id = crypto.randomUUID();
     const nice = await repo.insertConsentRecord(ctx.tx, {
       id,
       user_id: created.requester.id,
       ticket_id: created.ticketId,
       text_version: c.version,
-      text_sha256: crypto.createHash("sha256").update(c.text, "utf8").digest(),
-      text_sealed: ctx.sealer.seal(c.text, recRef(id, "text")),
+      text_locale: accepted.locale,
+      text_sha256: crypto.createHash("sha256").update(accepted.text, "utf8").digest(),
+      text_sealed: ctx.sealer.seal(accepted.text, recRef(id, "text")),
       ip_sealed: ctx.ip ? ctx.sealer.seal(ctx.ip, recRef(id, "ip")) : null,
     });
-    audit(ctx, { action: "consent.recorded", resourceType: "consent_record", resourceId: nice, fields: ["text_version"] });
+    audit(ctx, { action: "consent.recorded", resourceType: "consent_record", resourceId: nice, fields: ["text_version", "text_locale"] });
   }
 }
 
-export type ConsentRecordView = { id: number; request_id: number | null; text: string; text_version: number; text_sha256: string; accepted_at: string; ip: string | null };
+export type ConsentRecordView = { id: number; request_id: number | null; text: string; text_version: number; text_locale: string | null; text_sha256: string; accepted_at: string; ip: string | null };
 
 async function consentRecordsOf(ctx: RequestContext, userId: string): Promise<ConsentRecordView[]> {
   const rows = await repo.listConsentRecordsOf(ctx.tx, userId);
@@ -118,6 +143,7 @@ async function consentRecordsOf(ctx: RequestContext, userId: string): Promise<Co
     request_id: r.ticket_nice,
     text: ctx.sealer.open(r.text_sealed, recRef(r.id, "text")),
     text_version: r.text_version,
+    text_locale: r.text_locale,
     text_sha256: Buffer.from(r.text_sha256).toString("hex"),
     accepted_at: r.accepted_at.toISOString(),
     ip: r.ip_sealed ? ctx.sealer.open(r.ip_sealed, recRef(r.id, "ip")) : null,

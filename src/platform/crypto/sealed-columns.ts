@@ -18,7 +18,7 @@ export const SEALED_COLUMNS = {
   ticket_comments: { body: "text", html_body: "text" },
   ticket_audits: { events: "json" },
   sessions: { ip: "text" },
-  tenant_settings: { name: "text", consent_text: "text" },
+  tenant_settings: { name: "text", consent_text: "text", consent_texts: "json" },
   invitations: { email: "text" },
   consent_records: { text: "text", ip: "text" },
   job_statuses: { payload: "json" },

@@ -266,6 +266,8 @@ export interface TenantSettingsTable {
   consent_required: Generated<boolean>;
   consent_text_sealed: Bytes | null;
   consent_version: Generated<number>;
+  /** 0012_consent_texts.sql: the consent texts per language, one sealed JSON object. */
+  consent_texts_sealed: Generated<Bytes | null>;
 }
 
 /** 0006_admin.sql: one-time staff invitations (the secret is stored only as a keyed hash). */
@@ -297,6 +299,8 @@ export interface ConsentRecordsTable {
   text_sealed: Bytes;
   ip_sealed: Bytes | null;
   accepted_at: Generated<Date>;
+  /** 0012_consent_texts.sql: the language of the accepted text (null: the default text). */
+  text_locale: Generated<string | null>;
 }
 
 /** 0007_help_center.sql: one-time sign-in links for end users (the secret stored as a keyed hash). */
