@@ -95,7 +95,8 @@ describe("admin center in Chromium", () => {
     const linkBox = owner.getByRole("textbox", { name: "Invitation link" });
     await visible(linkBox);
     const link = await linkBox.inputValue();
-    expect(link).toMatch(new RegExp(`^${acme}/invite\\?token=vdi_`));
+    // Acme is the default tenant (the first account), so its links use the bare base domain.
+    expect(link).toMatch(new RegExp(`^${h.base}/invite\\?token=vdi_`));
     await visible(owner.locator("table.admin").getByText("Waiting"));
     await shot(owner, "admin-invitations-desktop");
     await expectAccessible(owner, "the invitations page");
@@ -109,7 +110,7 @@ describe("admin center in Chromium", () => {
     agent = await h.newPage();
     await agent.goto(link);
     await visible(agent.getByRole("heading", { name: "Join your team on Vaultdesk" }));
-    expect(agent.url(), "the token leaves the address bar").toBe(`${acme}/invite`);
+    expect(agent.url(), "the token leaves the address bar").toBe(`${h.base}/invite`);
     await visible(agent.getByText(`You are invited to join Acme ${XSS_IMG} Support as Agent.`));
     expect(await agent.getByLabel("E-mail address").inputValue()).toBe(agentEmail);
     await agent.getByLabel("Your name").fill(XSS_AGENT);
@@ -122,7 +123,7 @@ describe("admin center in Chromium", () => {
     await agent.getByLabel("New password", { exact: true }).fill(AGENT_PASSWORD);
     await agent.getByLabel("New password again").fill(AGENT_PASSWORD);
     await agent.getByRole("button", { name: "Join and sign in" }).click();
-    await agent.waitForURL(`${acme}/agent`);
+    await agent.waitForURL(`${h.base}/agent`);
     await visible(agent.getByText(`Signed in as ${XSS_AGENT}`));
     // Agents get no admin link, and /admin tells them plainly that they have no access.
     expect(await agent.getByRole("link", { name: "Admin center" }).count()).toBe(0);
@@ -186,6 +187,7 @@ describe("admin center in Chromium", () => {
     await owner.getByRole("button", { name: "Apply filters" }).click();
     await visible(owner.getByRole("link", { name: XSS_AGENT }));
     expect(await owner.getByRole("link", { name: "Ann Owner" }).count()).toBe(0);
+    await visible(owner.getByText("1 person", { exact: true }));
     await shot(owner, "admin-people-desktop");
     await expectAccessible(owner, "the people list");
     await owner.getByRole("link", { name: XSS_AGENT }).click();
@@ -249,6 +251,21 @@ describe("admin center in Chromium", () => {
     await owner.getByRole("button", { name: "Save" }).click();
     await visible(owner.getByRole("status").getByText("Saved."));
     await expectAccessible(owner, "an organization's page");
+    // Members join by their exact address, and leave from their own page.
+    await owner.getByLabel("Add a person by e-mail address").fill("nobody@acme.test");
+    await owner.getByRole("button", { name: "Add to organization" }).click();
+    await visible(owner.getByRole("alert").getByText("Nobody here has the address nobody@acme.test."));
+    await owner.getByLabel("Add a person by e-mail address").fill(agentEmail);
+    await owner.getByRole("button", { name: "Add to organization" }).click();
+    await visible(owner.getByRole("status").getByText(`${XSS_AGENT} is now in ${XSS_ORG}.`));
+    await shot(owner, "admin-organization-desktop");
+    await adminNav(owner, "People").click();
+    await owner.getByRole("link", { name: XSS_AGENT }).click();
+    const membership = owner.getByRole("region", { name: "Organization" });
+    await visible(membership.getByRole("link", { name: XSS_ORG }));
+    await membership.getByRole("button", { name: `Remove from ${XSS_ORG}` }).click();
+    await visible(owner.getByRole("status").getByText("Removed from the organization."));
+    await visible(membership.getByText("No organization"));
     await adminNav(owner, "Organizations").click();
     await visible(owner.getByRole("link", { name: XSS_ORG }));
     await shot(owner, "admin-organizations-desktop");

@@ -21,6 +21,8 @@ const NAME = `結衣 ${XSS_IMG}`;
 const SUBJECT = `プリンターが動きません ${XSS_SCRIPT}`;
 const BODY = `今朝から印刷できません。\n<img src=x onerror=alert(3)> ${XSS_SCRIPT}`;
 const CONSENT = "お問い合わせへの回答のために、Acme が送信内容を保存することに同意します。";
+const CONSENT_DEFAULT = "I agree that Acme stores what I send to answer my request.";
+const CONSENT_SV = "Jag godkänner att Acme sparar det jag skickar för att kunna svara.";
 const NOTE = "INTERNAL-NOTE-do-not-show";
 
 let h: Harness;
@@ -80,9 +82,16 @@ describe("help center in Chromium", () => {
     await visible(page.getByRole("heading", { name: "Help center" }));
     await visible(page.getByText("Customers sign in with a one-time link sent by e-mail."));
     await page.getByLabel("Require consent on the request form").check();
-    await page.getByLabel("Consent text").fill(CONSENT);
+    // A default text, and texts of their own for Japanese and Swedish visitors.
+    await page.getByLabel("Consent text").fill(CONSENT_DEFAULT);
+    await page.getByLabel("Text in 日本語").fill(CONSENT);
+    await page.getByLabel("Text in Svenska").fill(CONSENT_SV);
     await page.getByRole("button", { name: "Save" }).click();
     await visible(page.getByRole("status").getByText("Saved."));
+    await page.reload();
+    await visible(page.getByRole("heading", { name: "Help center" }));
+    expect(await page.getByLabel("Text in 日本語").inputValue()).toBe(CONSENT);
+    expect(await page.getByLabel("Text in Svenska").inputValue()).toBe(CONSENT_SV);
     await shot(page, "hc-admin-settings-desktop");
     await expectAccessible(page, "the help center settings");
   });
@@ -98,6 +107,8 @@ describe("help center in Chromium", () => {
     await visitor.getByLabel("件名").fill(SUBJECT);
     await visitor.getByLabel("詳細").fill(BODY);
     await visible(visitor.getByText(CONSENT));
+    expect(await visitor.locator("#hc-consent-text").getAttribute("lang")).toBe("ja");
+    expect(await visitor.getByText(CONSENT_DEFAULT).count()).toBe(0);
     await visitor.getByRole("button", { name: "リクエストを送信" }).click();
     await visible(visitor.getByRole("alert").getByText("リクエストを送信するには、同意事項に同意してください。"));
     await visitor.getByLabel("上記の内容を読み、同意します。").check();
@@ -119,6 +130,15 @@ describe("help center in Chromium", () => {
   it("signs the visitor in with the e-mailed link and lists the request", async () => {
     await visitor.getByRole("link", { name: "サインイン", exact: true }).click();
     await visible(visitor.getByRole("heading", { name: "サインイン", exact: true }));
+    // The e-mail link is the way in; a password is a folded second choice, said to be for staff.
+    await visible(visitor.getByRole("button", { name: "サインインリンクを送信" }));
+    const passwordChoice = visitor.getByText("サポート担当者の方、またはパスワードをお持ちの方：パスワードでサインイン");
+    await visible(passwordChoice);
+    expect(await visitor.getByLabel("パスワード", { exact: true }).isVisible()).toBe(false);
+    await passwordChoice.click();
+    await visible(visitor.getByLabel("パスワード", { exact: true }));
+    await visible(visitor.getByText(/パスワードはありません/));
+    await passwordChoice.click();
     await expectAccessible(visitor, "the sign-in page");
     await shot(visitor, "hc-signin-desktop");
     const since = smtp.messages.length;
@@ -128,11 +148,12 @@ describe("help center in Chromium", () => {
     const mail = await smtp.waitFor(EMAIL, { since });
     expect(mail.subject).toBe("Acme Support のサインインリンク");
     const link = linkIn(mail);
-    expect(link.startsWith(`${acme}/signin?token=vdl_`)).toBe(true);
+    // Acme is the default tenant (the first account), so its links use the bare base domain.
+    expect(link.startsWith(`${h.base}/signin?token=vdl_`), link).toBe(true);
 
     await visitor.goto(link);
     await visible(visitor.getByRole("heading", { name: "サインインを完了する" }));
-    expect(visitor.url(), "the token leaves the address bar").toBe(`${acme}/signin`);
+    expect(visitor.url(), "the token leaves the address bar").toBe(`${h.base}/signin`);
     await visitor.getByRole("button", { name: "続行" }).click();
     await visible(visitor.getByRole("heading", { name: "マイリクエスト" }));
     await visible(visitor.getByRole("link", { name: SUBJECT }));
@@ -209,6 +230,16 @@ describe("help center in Chromium", () => {
     await visible(phone.getByRole("heading", { name: "サインイン", exact: true }));
     await visible(phone.getByText("リクエストと登録情報を確認するには、サインインしてください。"));
     await shot(phone, "hc-signin-phone");
+
+    // The consent text follows the visitor's language, and falls back to the default text.
+    const swede = await h.newPage(undefined, { locale: "sv-SE" });
+    await swede.goto(`${acme}/`);
+    await visible(swede.getByText(CONSENT_SV));
+    await shot(swede, "hc-form-sv-desktop");
+    await swede.getByLabel("Språk").selectOption("ko");
+    await visible(swede.getByText(CONSENT_DEFAULT));
+    expect(await swede.getByText(CONSENT_SV).count()).toBe(0);
+    await expectInert(swede);
   });
 
   it("refuses a filled honeypot and the form past its limit, with clear messages", async () => {

@@ -109,6 +109,7 @@ afterAll(async () => {
 
 describe("agent workspace in Chromium", () => {
   let page: Page;
+  let exportTicket = 0;
 
   it("shows the five views with their counts, pending and recently solved included", async () => {
     page = await h.newPage();
@@ -152,6 +153,9 @@ describe("agent workspace in Chromium", () => {
     await visible(page.getByText("2 tickets"));
     await expect.poll(() => rowIds(page)).toEqual(ids.adaTickets);
 
+    // Counts are worded in the plural rules of the language: one ticket, not "1 tickets".
+    await page.goto(`${ws}/agent/views/all-open?tag=billing`);
+    await visible(page.getByRole("status").getByText("1 ticket", { exact: true }));
     await page.goto(`${ws}/agent/views/all-open?tag=vip&assignee=none&group=${ids.group}`);
     await visible(page.getByText("No tickets match these filters."));
     await page.goto(`${ws}/agent/views/all-open?tag=vip`);
@@ -162,8 +166,9 @@ describe("agent workspace in Chromium", () => {
   it("pages with the API's cursors: next, previous, and back to the first page", async () => {
     await page.goto(`${ws}/agent/views/all-open?sort=id&order=desc`);
     await visible(page.getByText("41 tickets"));
+    // The count and the page are two requests: wait for the rows, not only the count.
+    await expect.poll(() => rowIds(page).then((r) => r.length)).toBe(25);
     const first = await rowIds(page);
-    expect(first).toHaveLength(25);
     const pager = page.getByRole("navigation", { name: "Pages" });
     expect(await pager.getByRole("link", { name: "Previous page" }).count()).toBe(0);
     await pager.getByRole("link", { name: "Next page" }).click();
@@ -241,7 +246,9 @@ describe("agent workspace in Chromium", () => {
     await props.getByLabel("VIP customer").check();
     await props.getByLabel("Seats").fill("12");
     await props.getByLabel("Renewal date").fill("2027-01-31");
-    await props.getByRole("button", { name: "Save properties" }).click();
+    // Nothing is saved yet, and the page says what is waiting.
+    await visible(page.getByRole("status").getByText(/Not saved yet: Type, Assignee, Group, Custom fields, Tags/));
+    await page.getByRole("button", { name: "Update ticket" }).click();
     await visible(page.getByRole("status").getByText("Ticket updated."));
 
     const history = page.getByRole("region", { name: "History" });
@@ -259,13 +266,19 @@ describe("agent workspace in Chromium", () => {
     await visible(details.getByText("Incident"));
     expect(await props.getByLabel("Order reference").inputValue()).toBe(XSS_VALUE);
 
+    // Removing a tag is part of the draft too: marked, and undone or saved with the rest.
     await props.getByRole("button", { name: "Remove tag escalated" }).click();
+    await visible(props.getByText("escalated (removed when you update the ticket)"));
+    await page.getByRole("button", { name: "Update ticket" }).click();
     await visible(history.getByText("Tags removed: escalated"));
     // A tag the server refuses is explained, and nothing runs.
     await props.getByLabel("Add tags").fill(XSS_IMG);
-    await props.getByRole("button", { name: "Save properties" }).click();
+    await page.getByRole("button", { name: "Update ticket" }).click();
     // Said once, in words: not once per refused value, not with the JSON path.
     await visible(page.getByRole("alert").getByText("Additional tags: may contain letters, digits and _ - : . / only", { exact: true }));
+    // The refused draft is still there to correct.
+    expect(await props.getByLabel("Add tags").inputValue()).toBe(XSS_IMG);
+    await props.getByLabel("Add tags").fill("");
 
     const requester = page.getByRole("region", { name: "Requester" });
     await visible(requester.getByText(XSS_REQUESTER));
@@ -286,6 +299,133 @@ describe("agent workspace in Chromium", () => {
     await visible(phone.locator("table.tickets tbody tr").first());
     await shot(phone, "workspace-views-phone");
     await expectInert(phone);
+  });
+
+  it("saves a reply and unsaved property changes together in one update, never dropping them", async () => {
+    const created = await api("POST", "/api/v2/tickets.json", { ticket: { subject: "Export question", comment: { body: "Can I export to CSV?" }, requester: { email: "ada@customer.test" } } });
+    const id = (exportTicket = created.body.ticket.id as number);
+    await page.goto(`${ws}/agent/tickets/${id}`);
+    const props = page.getByRole("region", { name: "Properties" });
+    await visible(props);
+    await props.getByLabel("Type").selectOption("task");
+    await props.getByLabel("Group").selectOption({ label: XSS_GROUP });
+    await props.getByLabel("Plan").selectOption("silver");
+    await page.getByLabel("Priority").selectOption("low");
+    await page.getByLabel("Your public reply to the requester").fill("Here is how to export.");
+    await visible(page.getByRole("status").getByText("Not saved yet: your reply, Priority, Type, Group, Custom fields. Press Update ticket to save."));
+    await page.getByRole("button", { name: "Update ticket" }).click();
+    await visible(page.locator(".comment.public").getByText("Here is how to export."));
+    await visible(page.getByRole("status").getByText("Ticket updated."));
+    // One update: the reply and every property in the same audit.
+    const saved = await api("GET", `/api/v2/tickets/${id}.json`);
+    expect(saved.body.ticket).toMatchObject({ type: "task", group_id: ids.group, priority: "low", custom_fields: expect.arrayContaining([{ id: ids.plan, value: "silver" }]) });
+    const audits = (await api("GET", `/api/v2/tickets/${id}/audits.json`)).body.audits as Array<{ events: Array<{ type: string; field_name?: string }> }>;
+    const last = audits[audits.length - 1]!.events;
+    expect(last.map((e) => e.field_name ?? e.type).sort()).toEqual(["Comment", String(ids.plan), "group_id", "priority", "type"].sort());
+    expect(await props.getByLabel("Type").inputValue()).toBe("task");
+
+    // A property change someone else made meanwhile is not overwritten: the page says so and keeps the draft.
+    await props.getByLabel("Type").selectOption("problem");
+    expect((await api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { priority: "urgent" } })).status).toBe(200);
+    await page.getByRole("button", { name: "Update ticket" }).click();
+    await visible(page.getByRole("alert").getByText(/Someone else changed this ticket/));
+    await visible(page.getByRole("region", { name: "Details" }).getByText("Urgent"));
+    expect(await props.getByLabel("Type").inputValue()).toBe("problem");
+    await page.getByRole("button", { name: "Update ticket" }).click();
+    await visible(page.getByRole("status").getByText("Ticket updated."));
+    expect((await api("GET", `/api/v2/tickets/${id}.json`)).body.ticket).toMatchObject({ type: "problem", priority: "urgent" });
+    await expectInert(page);
+  });
+
+  it("asks before leaving a ticket with unsaved changes, and leaves only when told to", async () => {
+    const id = exportTicket;
+    // Arrive through the app (from Ada's other ticket), so the back button stays inside it.
+    await page.goto(`${ws}/agent/tickets/${ids.adaTickets[0]}`);
+    await page.getByRole("region", { name: "Requester" }).getByRole("link", { name: `#${id} Export question` }).click();
+    await visible(page.getByRole("heading", { name: `Ticket #${id}: Export question` }));
+    await visible(page.getByRole("region", { name: "Properties" }));
+    await page.getByLabel("Your public reply to the requester").fill("Half-written answer");
+    await page.getByRole("region", { name: "Properties" }).getByLabel("Assignee").selectOption({ label: XSS_AGENT });
+    await views(page).getByRole("link", { name: /Pending/ }).click();
+    const prompt = page.getByRole("alertdialog", { name: "Leave without saving?" });
+    await visible(prompt);
+    expect(new URL(page.url()).pathname).toBe(`/agent/tickets/${id}`);
+    await shot(page, "workspace-leave-desktop");
+    await expectAccessible(page, "the unsaved-changes question");
+    await prompt.getByRole("button", { name: "Stay on this ticket" }).click();
+    expect(await page.getByLabel("Your public reply to the requester").inputValue()).toBe("Half-written answer");
+    // The browser's back button is held the same way.
+    await page.evaluate("history.back()");
+    await visible(prompt);
+    expect(new URL(page.url()).pathname).toBe(`/agent/tickets/${id}`);
+    await prompt.getByRole("button", { name: "Leave without saving" }).click();
+    await page.waitForURL((u) => u.pathname === `/agent/tickets/${ids.adaTickets[0]}`);
+    // Nothing was saved.
+    const ticket = (await api("GET", `/api/v2/tickets/${id}.json`)).body.ticket;
+    expect(ticket.assignee_id).toBeNull();
+    const comments = (await api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Array<{ body: string }>;
+    expect(comments.map((c) => c.body)).not.toContain("Half-written answer");
+    await expectInert(page);
+  });
+
+  it("shows the whole conversation of a long ticket, page by page from the newest", async () => {
+    const created = await api("POST", "/api/v2/tickets.json", { ticket: { subject: "A long conversation", comment: { body: "Message 1" } } });
+    const id = created.body.ticket.id as number;
+    for (let i = 2; i <= 130; i++) expect((await api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: `Message ${i}`, public: i % 10 !== 0 } } })).status).toBe(200);
+    await page.goto(`${ws}/agent/tickets/${id}`);
+    const conversation = page.getByRole("region", { name: "Conversation" });
+    await visible(conversation.getByText("Message 130", { exact: true }));
+    // The newest hundred first, next to the composer; the earliest thirty on request.
+    expect(await conversation.locator(".comment").count()).toBe(100);
+    expect(await conversation.getByText("Message 1", { exact: true }).count()).toBe(0);
+    await conversation.getByRole("button", { name: "Show earlier messages" }).click();
+    await visible(conversation.getByText("Message 1", { exact: true }));
+    expect(await conversation.locator(".comment").count()).toBe(130);
+    expect(await conversation.getByRole("button", { name: "Show earlier messages" }).count()).toBe(0);
+    const bodies = await conversation.locator(".comment-body").allTextContents();
+    expect(bodies.slice(0, 3)).toEqual(["Message 1", "Message 2", "Message 3"]);
+    expect(bodies.at(-1)).toBe("Message 130");
+    // A reply lands after the last message, with every page still shown.
+    await page.getByLabel("Your public reply to the requester").fill("Message 131");
+    await page.getByRole("button", { name: "Update ticket" }).click();
+    await visible(conversation.getByText("Message 131", { exact: true }));
+    await expect.poll(() => conversation.locator(".comment").count()).toBe(131);
+    expect((await conversation.locator(".comment-body").allTextContents()).slice(0, 2)).toEqual(["Message 1", "Message 2"]);
+    await expectInert(page);
+  });
+
+  it("creates a ticket with type, assignee, group and custom fields", async () => {
+    await page.getByRole("link", { name: "New ticket" }).click();
+    await visible(page.getByRole("heading", { name: "New ticket" }));
+    await page.getByLabel("Subject").fill("Seats for the new office");
+    await page.getByLabel("Requester's e-mail address").fill("ada@customer.test");
+    await page.getByLabel("Description").fill("We need 12 more seats.");
+    await page.getByLabel("Type").selectOption("task");
+    await page.getByLabel("Assignee").selectOption({ label: XSS_AGENT });
+    await page.getByLabel("Group").selectOption({ label: XSS_GROUP });
+    await page.getByLabel("Plan").selectOption("gold");
+    await page.getByLabel("Seats").fill("12");
+    await page.getByLabel("VIP customer").check();
+    await page.getByLabel("Order reference").fill(XSS_VALUE);
+    await shot(page, "workspace-new-ticket-desktop");
+    await expectAccessible(page, "the new-ticket form with properties");
+    await page.getByRole("button", { name: "Create ticket" }).click();
+    await visible(page.getByRole("heading", { name: /Seats for the new office/ }));
+    const details = page.getByRole("region", { name: "Details" });
+    await visible(details.getByText("Task"));
+    await visible(details.getByText(XSS_AGENT));
+    await visible(details.getByText(XSS_GROUP));
+    const id = Number(/tickets\/(\d+)/.exec(page.url())![1]);
+    const ticket = (await api("GET", `/api/v2/tickets/${id}.json`)).body.ticket;
+    expect(ticket).toMatchObject({ type: "task", assignee_id: ids.bo, group_id: ids.group });
+    expect(ticket.custom_fields).toEqual(expect.arrayContaining([{ id: ids.plan, value: "gold" }, { id: ids.orderRef, value: XSS_VALUE }]));
+    await expectInert(page);
+    const phone = await h.newPage(PHONE);
+    await phone.goto(`${ws}/agent/tickets/new`);
+    await signIn(phone, "ann@ws.test", PASSWORD);
+    await visible(phone.getByRole("heading", { name: "New ticket" }));
+    await visible(phone.getByLabel("Plan"));
+    await shot(phone, "workspace-new-ticket-phone");
   });
 
   it("a light agent cannot reply publicly: the page offers internal notes only, and the API refuses", async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from "react";
 
 /**
  * A small client-side router over the History API. The server answers index.html for `/`,
@@ -19,10 +19,38 @@ function subscribe(fn: () => void): () => void {
 
 const snapshot = () => window.location.pathname + window.location.search;
 
-export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+/**
+ * Pages with unsaved work hold a guard: while it blocks, an in-app navigation (a link, the
+ * browser's back button) does not happen; the page is told where the person wanted to go and
+ * asks them (useLeaveGuard).
+ */
+type Guard = { blocks: () => boolean; onBlocked: (to: string) => void };
+const guards = new Set<Guard>();
+let shown = typeof window === "undefined" ? "/" : snapshot();
+
+function blockedBy(to: string): Guard | undefined {
+  const guard = [...guards].find((g) => g.blocks());
+  guard?.onBlocked(to);
+  return guard;
+}
+
+if (typeof window !== "undefined") {
+  // Registered before any page subscribes, so it runs first: a blocked back button puts the
+  // address back before the pages read it.
+  window.addEventListener("popstate", () => {
+    const to = snapshot();
+    if (to !== shown && blockedBy(to)) window.history.pushState(null, "", shown);
+    else shown = to;
+  });
+}
+
+/** Goes to `to` inside the app; `force` skips the unsaved-work guards (the person chose to leave). */
+export function navigate(to: string, opts: { replace?: boolean; force?: boolean } = {}): void {
+  if (!opts.force && blockedBy(to)) return;
   navigated = true;
   if (opts.replace) window.history.replaceState(null, "", to);
   else window.history.pushState(null, "", to);
+  shown = snapshot();
   window.scrollTo(0, 0);
   for (const fn of listeners) fn();
 }
@@ -64,4 +92,35 @@ export function PageHeading(props: { children: string }) {
       {props.children}
     </h1>
   );
+}
+
+/**
+ * While `dirty`, keeps the person from losing unsaved work: in-app navigation is held and
+ * `leavingTo` names where they wanted to go (the page asks, then calls `leave` or `stay`), and
+ * closing or reloading the tab makes the browser ask.
+ */
+export function useLeaveGuard(dirty: boolean): { leavingTo: string | null; stay: () => void; leave: () => void } {
+  const [leavingTo, setLeavingTo] = useState<string | null>(null);
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
+  useEffect(() => {
+    const guard: Guard = { blocks: () => dirtyRef.current, onBlocked: setLeavingTo };
+    guards.add(guard);
+    return () => void guards.delete(guard);
+  }, []);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
+  return {
+    leavingTo: dirty ? leavingTo : null,
+    stay: () => setLeavingTo(null),
+    leave: () => {
+      const to = leavingTo;
+      setLeavingTo(null);
+      if (to) navigate(to, { force: true });
+    },
+  };
 }

@@ -1,45 +1,42 @@
-import { useEffect, useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
+import { useState, type FormEvent } from "react";
+import { client, explain, ok } from "../api.ts";
+import type { Account } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
-import type { Account } from "./admin-api.ts";
+
+const KEY = ["account"];
 
 /** `/admin/account`: the team name (editable), subdomain and hosting region (read-only). */
 export function AccountPage() {
-  const [account, setAccount] = useState<Account | null>(null);
-  const [name, setName] = useState("");
+  const account = useApi(KEY, async (signal) => (await ok(client.GET("/api/v2/account", { signal }))).account);
+  return (
+    <main id="main" className="main">
+      <Loadable state={account}>{(a) => <AccountForm account={a} />}</Loadable>
+    </main>
+  );
+}
+
+function AccountForm(props: { account: Account }) {
+  const { account } = props;
+  const setData = useSetData();
+  const [name, setName] = useState(account.name ?? "");
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
-  useEffect(() => {
-    api<{ account: Account }>("GET", "account.json").then(
-      (r) => {
-        setAccount(r.account);
-        setName(r.account.name ?? "");
-      },
-      (err: unknown) => setError(explain(err)),
-    );
-  }, []);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
     setStatus(null);
     try {
-      const r = await api<{ account: Account }>("PUT", "account.json", { account: { name } });
-      setAccount(r.account);
+      setData(KEY, (await ok(client.PUT("/api/v2/account", { body: { account: { name } } }))).account);
       setStatus(t("admin.saved"));
     } catch (err) {
       setError(explain(err));
     }
   }
-  if (!account)
-    return (
-      <main id="main" className="main">
-        {error ? <ErrorText text={error} /> : <p role="status">{t("app.loading")}</p>}
-      </main>
-    );
   return (
-    <main id="main" className="main">
+    <>
       <PageHeading>{t("admin.account.title")}</PageHeading>
       <form className="form" onSubmit={submit}>
         <Field id="account-name" label={t("admin.account.name")}>
@@ -60,6 +57,6 @@ export function AccountPage() {
         </dd>
       </dl>
       <p className="help">{t("admin.account.readOnly")}</p>
-    </main>
+    </>
   );
 }

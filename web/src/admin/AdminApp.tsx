@@ -1,9 +1,7 @@
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api, ApiError, currentSession, explain, onUnauthorized, signIn, signOut, type Session } from "../api.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import type { User } from "../api-schema.ts";
+import { SessionGate } from "../components/SessionGate.tsx";
 import { t, type MessageKey } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
-import type { AdminUser } from "./admin-api.ts";
 import { AccountPage } from "./AccountPage.tsx";
 import { AuditLogPage } from "./AuditLogPage.tsx";
 import { GroupPage, GroupsPage } from "./GroupsPage.tsx";
@@ -13,14 +11,6 @@ import { JobsPage } from "./JobsPage.tsx";
 import { OrganizationPage, OrganizationsPage } from "./OrganizationsPage.tsx";
 import { NewPersonPage, PeoplePage, PersonPage } from "./PeoplePage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
-
-type State =
-  | { kind: "loading" }
-  | { kind: "error"; message: string }
-  | { kind: "signed-out"; notice: string | null }
-  | { kind: "change-password" }
-  | { kind: "no-access" }
-  | { kind: "ready"; me: AdminUser };
 
 const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/people", label: "admin.nav.people" },
@@ -35,48 +25,16 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
 ];
 
 /**
- * `/admin/*`, the admin center, for owners and admins. Others get a page saying they have no
- * access (the API refuses them anyway: every call is checked on the server). The role shown here
- * only chooses which page to render; it grants nothing.
+ * `/admin/*`, the admin center, behind the same sign-in and session gate as the workspace. The
+ * server's abilities say who may use it (`can_manage_admin`); others get a page saying they have
+ * no access, and the API refuses them anyway: every call is checked on the server.
  */
 export function AdminApp() {
-  const [state, setState] = useState<State>({ kind: "loading" });
-
-  const enter = useCallback(async (session: Session | null) => {
-    if (!session) return setState({ kind: "signed-out", notice: null });
-    if (session.mustChangePassword) return setState({ kind: "change-password" });
-    const me = (await api<{ user: AdminUser }>("GET", "users/me.json")).user;
-    setState(me.vaultdesk_role === "owner" || me.vaultdesk_role === "admin" ? { kind: "ready", me } : { kind: "no-access" });
-  }, []);
-
-  useEffect(() => {
-    currentSession()
-      .then((s) => enter(s))
-      .catch((err: unknown) => setState({ kind: "error", message: explain(err) }));
-    // A session that ends (signed out elsewhere, suspended, deleted) returns to sign-in.
-    return onUnauthorized(() => setState({ kind: "signed-out", notice: t("admin.sessionEnded") }));
-  }, [enter]);
-
-  if (state.kind === "loading") return <p className="page">{t("app.loading")}</p>;
-  if (state.kind === "error")
-    return (
-      <main id="main" className="page narrow">
-        <ErrorText text={state.message} />
-      </main>
-    );
-  if (state.kind === "signed-out") return <AdminSignIn notice={state.notice} onSignedIn={enter} />;
-  if (state.kind === "change-password")
-    return (
-      <main id="main" className="page narrow">
-        <PageHeading>{t("password.title")}</PageHeading>
-        <p>{t("admin.changePasswordFirst")}</p>
-        <p>
-          <a href="/agent">{t("admin.toWorkspace")}</a>
-        </p>
-      </main>
-    );
-  if (state.kind === "no-access") return <NoAccess />;
-  return <AdminShell me={state.me} onSignedOut={() => setState({ kind: "signed-out", notice: t("signout.done") })} />;
+  return (
+    <SessionGate intro={t("admin.signInIntro")} allowed={(a) => a.can_manage_admin} denied={<NoAccess />}>
+      {(s) => <AdminShell key={s.me.id} me={s.me} onSignOut={s.signOut} />}
+    </SessionGate>
+  );
 }
 
 function NoAccess() {
@@ -91,44 +49,7 @@ function NoAccess() {
   );
 }
 
-function AdminSignIn(props: { notice: string | null; onSignedIn: (s: Session) => Promise<void> }) {
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
-      await props.onSignedIn(await signIn(email, password));
-    } catch (err) {
-      setBusy(false);
-      setError(err instanceof ApiError && err.status === 401 ? t("signin.failed") : explain(err));
-    }
-  }
-  return (
-    <main id="main" className="page narrow">
-      <PageHeading>{t("signin.title")}</PageHeading>
-      <p>{t("admin.signInIntro")}</p>
-      <StatusText text={props.notice} />
-      <form onSubmit={submit} aria-busy={busy}>
-        <Field id="admin-signin-email" label={t("signin.email")}>
-          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="username" />
-        </Field>
-        <Field id="admin-signin-password" label={t("signin.password")}>
-          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
-        </Field>
-        <ErrorText text={error} />
-        <button type="submit" disabled={busy}>
-          {busy ? t("signin.working") : t("signin.submit")}
-        </button>
-      </form>
-    </main>
-  );
-}
-
-function AdminShell(props: { me: AdminUser; onSignedOut: () => void }) {
+function AdminShell(props: { me: User; onSignOut: () => void }) {
   const { path } = useLocation();
   const person = /^\/admin\/people\/(\d+)$/.exec(path);
   const group = /^\/admin\/groups\/(\d+)$/.exec(path);
@@ -162,7 +83,7 @@ function AdminShell(props: { me: AdminUser; onSignedOut: () => void }) {
         </Link>
         <a href="/agent">{t("admin.toWorkspace")}</a>
         <span className="whoami">{t("nav.signedInAs", { name: props.me.name })}</span>
-        <button type="button" className="link" onClick={() => void signOut().finally(props.onSignedOut)}>
+        <button type="button" className="link" onClick={props.onSignOut}>
           {t("signout")}
         </button>
       </header>

@@ -1,9 +1,11 @@
-import { useEffect, useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
-import { ErrorText, Field } from "../components/Field.tsx";
+import { useState, type FormEvent } from "react";
+import { client, explain, ok } from "../api.ts";
+import { pageOf, type AuditEntry, type OffsetPage, type User } from "../api-schema.ts";
+import { Field } from "../components/Field.tsx";
+import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { navigate, PageHeading, useLocation } from "../router.tsx";
-import { staff, usersById, type AdminUser, type AuditEntry, type Verification } from "./admin-api.ts";
+import { staff, usersById } from "./admin-api.ts";
 import { Pager } from "./Pager.tsx";
 
 const PER_PAGE = 25;
@@ -12,14 +14,9 @@ type Filters = Record<(typeof FILTER_KEYS)[number], string>;
 
 /** The verification in words: every entry verifies, or which entry broke the chain. */
 function VerificationPanel() {
-  const [v, setV] = useState<Verification | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api<{ verification: Verification }>("GET", "audit_logs/verification.json").then(
-      (r) => setV(r.verification),
-      (err: unknown) => setError(explain(err)),
-    );
-  }, []);
+  const state = useApi(["audit", "verification"], async (signal) => (await ok(client.GET("/api/v2/audit_logs/verification", { signal }))).verification);
+  const v = state.data;
+  const error = state.error ? explain(state.error) : null;
   let text: string;
   let cls = "verification";
   if (error) {
@@ -47,38 +44,26 @@ export function AuditLogPage() {
   const applied = Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ""])) as Filters;
   const page = Math.max(1, Number(query.get("page")) || 1);
   const [form, setForm] = useState<Filters>(applied);
-  const [people, setPeople] = useState<AdminUser[]>([]);
-  const [data, setData] = useState<{ entries: AuditEntry[]; count: number; names: Map<number, AdminUser> } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const people = useApi(["staff"], (signal) => staff(signal), { staleTime: 60_000 }).data ?? [];
   const key = query.toString();
-
-  useEffect(() => {
-    staff().then(setPeople, () => undefined);
-  }, []);
-
-  useEffect(() => {
-    let live = true;
-    setData(null);
-    setError(null);
-    const q = new URLSearchParams({ per_page: String(PER_PAGE), page: String(page) });
-    if (applied.actor) q.set("filter[actor_id]", applied.actor);
-    if (applied.action) q.set("filter[action]", applied.action.trim());
-    if (applied.type) q.set("filter[source_type]", applied.type.trim());
-    if (applied.id) q.set("filter[source_id]", applied.id.trim());
+  const log = useApi(["audit", key], async (signal): Promise<{ entries: AuditEntry[]; count: number; names: Map<number, User> }> => {
+    const filter: { actor_id?: number; action?: string; source_type?: string; source_id?: string } = {};
+    let createdAt: string[] | undefined;
+    if (applied.actor) filter.actor_id = Number(applied.actor);
+    if (applied.action) filter.action = applied.action.trim();
+    if (applied.type) filter.source_type = applied.type.trim();
+    if (applied.id) filter.source_id = applied.id.trim();
     if (applied.from || applied.to) {
-      q.append("filter[created_at][]", applied.from ? new Date(`${applied.from}T00:00:00`).toISOString() : "1970-01-01T00:00:00Z");
-      q.append("filter[created_at][]", applied.to ? new Date(new Date(`${applied.to}T00:00:00`).getTime() + 86_400_000).toISOString() : "9999-12-31T00:00:00Z");
+      createdAt = [
+        applied.from ? new Date(`${applied.from}T00:00:00`).toISOString() : "1970-01-01T00:00:00Z",
+        applied.to ? new Date(new Date(`${applied.to}T00:00:00`).getTime() + 86_400_000).toISOString() : "9999-12-31T00:00:00Z",
+      ];
     }
-    (async () => {
-      const r = await api<{ audit_logs: AuditEntry[]; count: number }>("GET", `audit_logs.json?${q.toString()}`);
-      const names = await usersById(r.audit_logs.flatMap((e) => (e.actor_id ? [e.actor_id] : []))).catch(() => new Map<number, AdminUser>());
-      if (live) setData({ entries: r.audit_logs, count: r.count, names });
-    })().catch((err: unknown) => live && setError(explain(err)));
-    return () => {
-      live = false;
-    };
-    // `key` (the query string) stands for every applied filter and the page.
-  }, [key]);
+    const r = await ok(client.GET("/api/v2/audit_logs", { params: { query: { per_page: PER_PAGE, page, filter, ...(createdAt ? { "filter[created_at][]": createdAt } : {}) } }, signal }));
+    const names = await usersById(r.audit_logs.flatMap((e) => (e.actor_id ? [e.actor_id] : [])), signal).catch(() => new Map<number, User>());
+    return { entries: r.audit_logs, count: pageOf<OffsetPage>(r).count, names };
+  });
+  const data = log.data;
 
   function apply(e: FormEvent) {
     e.preventDefault();
@@ -124,8 +109,7 @@ export function AuditLogPage() {
         </Field>
         <button type="submit">{t("admin.filter.apply")}</button>
       </form>
-      <ErrorText text={error} />
-      {!data && !error ? <p role="status">{t("app.loading")}</p> : null}
+      <Loadable state={log}>{() => null}</Loadable>
       {data && data.entries.length === 0 ? <p className="empty">{t("admin.audit.empty")}</p> : null}
       {data && data.entries.length > 0 ? (
         <>

@@ -1,10 +1,12 @@
-import { useEffect, useState } from "react";
-import { api, explain } from "../api.ts";
+import { useState } from "react";
+import { client, explain, ok } from "../api.ts";
 import { ErrorText } from "../components/Field.tsx";
-import { formatDate, t } from "../i18n/index.ts";
+import { Loadable, useApi } from "../data.tsx";
+import { formatDate, LOCALES, t } from "../i18n/index.ts";
 import { OnceBox } from "./OnceBox.tsx";
 
-type ConsentRecord = { id: number; request_id: number | null; text: string; text_version: number; text_sha256: string; accepted_at: string; ip: string | null };
+/** A consent text's language as people read it: its own name (日本語), the tag, or "default text". */
+const languageName = (tag: string | null) => (tag === null ? t("admin.hc.consents.default") : (LOCALES.find((l) => l.code === tag)?.name ?? tag));
 
 /**
  * On an end user's page: a one-time sign-in link to hand over (when there is no mail server, or
@@ -12,17 +14,14 @@ type ConsentRecord = { id: number; request_id: number | null; text: string; text
  */
 export function EndUserPanels(props: { userId: number }) {
   const [link, setLink] = useState<string | null>(null);
-  const [records, setRecords] = useState<ConsentRecord[] | null>(null);
+  const records = useApi(["consent_records", props.userId], async (signal) => (await ok(client.GET("/api/v2/users/{id}/consent_records", { params: { path: { id: props.userId } }, signal }))).consent_records);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    api<{ consent_records: ConsentRecord[] }>("GET", `users/${props.userId}/consent_records.json`).then((r) => setRecords(r.consent_records), (err: unknown) => setError(explain(err)));
-  }, [props.userId]);
   async function create() {
     setBusy(true);
     setError(null);
     try {
-      setLink((await api<{ sign_in_link: { url: string } }>("POST", `users/${props.userId}/sign_in_links.json`)).sign_in_link.url);
+      setLink((await ok(client.POST("/api/v2/users/{id}/sign_in_links", { params: { path: { id: props.userId } } }))).sign_in_link.url);
     } catch (err) {
       setError(explain(err));
     } finally {
@@ -34,6 +33,7 @@ export function EndUserPanels(props: { userId: number }) {
       <section aria-labelledby="signin-link-heading" className="panel">
         <h2 id="signin-link-heading">{t("admin.hc.link.heading")}</h2>
         <p className="muted">{t("admin.hc.link.intro")}</p>
+        <ErrorText text={error} />
         {link ? (
           <OnceBox id="signin-link" label={t("admin.hc.link.label")} value={link} intro={t("admin.hc.link.once")} />
         ) : (
@@ -44,16 +44,24 @@ export function EndUserPanels(props: { userId: number }) {
       </section>
       <section aria-labelledby="consents-heading" className="panel">
         <h2 id="consents-heading">{t("admin.hc.consents.heading")}</h2>
-        <ErrorText text={error} />
-        {records && records.length === 0 ? <p>{t("admin.hc.consents.none")}</p> : null}
-        <ul>
-          {(records ?? []).map((r) => (
-            <li key={r.id}>
-              {t("admin.hc.consents.line", { id: r.request_id ?? "—", version: r.text_version, when: formatDate(r.accepted_at), ip: r.ip ?? "—" })}
-              <blockquote className="consent-text">{r.text}</blockquote>
-            </li>
-          ))}
-        </ul>
+        <Loadable state={records}>
+          {(list) =>
+            list.length === 0 ? (
+              <p>{t("admin.hc.consents.none")}</p>
+            ) : (
+              <ul>
+                {list.map((r) => (
+                  <li key={r.id}>
+                    {t("admin.hc.consents.line", { id: r.request_id ?? "—", version: r.text_version, language: languageName(r.text_locale), when: formatDate(r.accepted_at), ip: r.ip ?? "—" })}
+                    <blockquote className="consent-text" lang={r.text_locale ?? undefined}>
+                      {r.text}
+                    </blockquote>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Loadable>
       </section>
     </>
   );

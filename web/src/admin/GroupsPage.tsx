@@ -1,31 +1,26 @@
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
+import { useState, type FormEvent } from "react";
+import { client, explain, ok } from "../api.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Loadable, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
-import { staff, usersById, type AdminUser, type Group, type Membership } from "./admin-api.ts";
+import { staff, usersById } from "./admin-api.ts";
 
 /** `/admin/groups`: the account's groups, and a form to create one. */
 export function GroupsPage() {
-  const [groups, setGroups] = useState<Group[] | null>(null);
+  const list = useApi(["groups"], async (signal) => (await ok(client.GET("/api/v2/groups", { params: { query: { per_page: 100 } }, signal }))).groups.filter((g) => !g.deleted));
+  const groups = list.data;
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
-  const load = useCallback(() => {
-    api<{ groups: Group[] }>("GET", "groups.json?per_page=100").then(
-      (r) => setGroups(r.groups.filter((g) => !g.deleted)),
-      (err: unknown) => setError(explain(err)),
-    );
-  }, []);
-  useEffect(load, [load]);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
     try {
-      const r = await api<{ group: Group }>("POST", "groups.json", { group: { name } });
+      const r = await ok(client.POST("/api/v2/groups", { body: { group: { name } } }));
       setStatus(t("admin.groups.created", { name: r.group.name }));
       setName("");
-      load();
+      await list.reload();
     } catch (err) {
       setError(explain(err));
     }
@@ -41,7 +36,7 @@ export function GroupsPage() {
       </form>
       <ErrorText text={error} />
       <StatusText text={status} />
-      {!groups ? <p role="status">{t("app.loading")}</p> : null}
+      <Loadable state={list}>{() => null}</Loadable>
       {groups && groups.length === 0 ? <p className="empty">{t("admin.groups.empty")}</p> : null}
       {groups && groups.length > 0 ? (
         <ul className="plain-list">
@@ -58,29 +53,23 @@ export function GroupsPage() {
 
 /** `/admin/groups/:id`: rename a group and manage its members. */
 export function GroupPage(props: { id: number }) {
-  const [group, setGroup] = useState<Group | null>(null);
-  const [name, setName] = useState("");
-  const [members, setMembers] = useState<Array<{ membership: Membership; user: AdminUser | undefined }> | null>(null);
-  const [people, setPeople] = useState<AdminUser[]>([]);
+  const state = useApi(["group", props.id], async (signal) => {
+    const [g, m, people] = await Promise.all([
+      ok(client.GET("/api/v2/groups/{id}", { params: { path: { id: props.id } }, signal })),
+      ok(client.GET("/api/v2/groups/{id}/memberships", { params: { path: { id: props.id }, query: { per_page: 100 } }, signal })),
+      staff(signal),
+    ]);
+    const users = await usersById(m.group_memberships.map((x) => x.user_id), signal);
+    return { group: g.group, members: m.group_memberships.map((membership) => ({ membership, user: users.get(membership.user_id) })), people };
+  });
+  const [renamed, setName] = useState<string | null>(null);
   const [pick, setPick] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
-
-  const load = useCallback(() => {
-    (async () => {
-      const [g, m, s] = await Promise.all([
-        api<{ group: Group }>("GET", `groups/${props.id}.json`),
-        api<{ group_memberships: Membership[] }>("GET", `groups/${props.id}/memberships.json?per_page=100`),
-        staff(),
-      ]);
-      const users = await usersById(m.group_memberships.map((x) => x.user_id));
-      setGroup(g.group);
-      setName((n) => n || g.group.name);
-      setMembers(m.group_memberships.map((membership) => ({ membership, user: users.get(membership.user_id) })));
-      setPeople(s);
-    })().catch((err: unknown) => setError(explain(err)));
-  }, [props.id]);
-  useEffect(load, [load]);
+  const group = state.data?.group;
+  const members = state.data?.members;
+  const people = state.data?.people ?? [];
+  const name = renamed ?? group?.name ?? "";
 
   async function run(call: () => Promise<unknown>, done: string) {
     setError(null);
@@ -88,7 +77,7 @@ export function GroupPage(props: { id: number }) {
     try {
       await call();
       setStatus(done);
-      load();
+      await state.reload();
     } catch (err) {
       setError(explain(err));
     }
@@ -97,7 +86,7 @@ export function GroupPage(props: { id: number }) {
   if (!group)
     return (
       <main id="main" className="main">
-        {error ? <ErrorText text={error} /> : <p role="status">{t("app.loading")}</p>}
+        <Loadable state={state}>{() => null}</Loadable>
       </main>
     );
   const memberIds = new Set(members?.map((m) => m.membership.user_id));
@@ -113,7 +102,7 @@ export function GroupPage(props: { id: number }) {
         className="form inline-form"
         onSubmit={(e) => {
           e.preventDefault();
-          void run(() => api("PUT", `groups/${group.id}.json`, { group: { name } }), t("admin.groups.renamed"));
+          void run(() => ok(client.PUT("/api/v2/groups/{id}", { params: { path: { id: group.id } }, body: { group: { name } } })), t("admin.groups.renamed"));
         }}
       >
         <Field id="group-rename" label={t("admin.groups.name")}>
@@ -131,7 +120,7 @@ export function GroupPage(props: { id: number }) {
               type="button"
               className="small"
               aria-label={t("admin.groups.removeFor", { name: user?.name ?? String(membership.user_id) })}
-              onClick={() => void run(() => api("DELETE", `group_memberships/${membership.id}.json`), t("admin.groups.removed"))}
+              onClick={() => void run(() => ok(client.DELETE("/api/v2/group_memberships/{id}", { params: { path: { id: membership.id } } })), t("admin.groups.removed"))}
             >
               {t("admin.groups.remove")}
             </button>
@@ -142,7 +131,7 @@ export function GroupPage(props: { id: number }) {
         className="form inline-form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (pick) void run(() => api("POST", "group_memberships.json", { group_membership: { user_id: Number(pick), group_id: group.id } }), t("admin.groups.added"));
+          if (pick) void run(() => ok(client.POST("/api/v2/group_memberships", { body: { group_membership: { user_id: Number(pick), group_id: group.id } } })), t("admin.groups.added"));
         }}
       >
         <Field id="group-add" label={t("admin.groups.addMember")} help={t("admin.groups.addHelp")}>

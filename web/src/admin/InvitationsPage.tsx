@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
+import { useState, type FormEvent } from "react";
+import { client, explain, ok } from "../api.ts";
+import type { Invitation, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
-import type { AdminUser, Invitation } from "./admin-api.ts";
 import { OnceBox } from "./OnceBox.tsx";
 
 const ROLE_KEY = { admin: "admin.role.admin", agent: "admin.role.agent", "light-agent": "admin.role.light_agent" } as const;
@@ -12,8 +13,9 @@ const ROLE_KEY = { admin: "admin.role.admin", agent: "admin.role.agent", "light-
  * `/admin/invitations`: invite a staff member with a one-time link. There is no e-mail channel
  * yet, so the link is shown once here, to hand over; the server keeps only its hash.
  */
-export function InvitationsPage(props: { me: AdminUser }) {
-  const [list, setList] = useState<Invitation[] | null>(null);
+export function InvitationsPage(props: { me: User }) {
+  const invitations = useApi(["invitations"], async (signal) => (await ok(client.GET("/api/v2/invitations", { params: { query: { per_page: 100 } }, signal }))).invitations);
+  const list = invitations.data;
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Invitation["role"]>("agent");
   const [created, setCreated] = useState<{ url: string; email: string; expires: string } | null>(null);
@@ -21,24 +23,16 @@ export function InvitationsPage(props: { me: AdminUser }) {
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const load = useCallback(() => {
-    api<{ invitations: Invitation[] }>("GET", "invitations.json?per_page=100").then(
-      (r) => setList(r.invitations),
-      (err: unknown) => setError(explain(err)),
-    );
-  }, []);
-  useEffect(load, [load]);
-
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     setStatus(null);
     try {
-      const r = await api<{ invitation: Invitation & { url: string } }>("POST", "invitations.json", { invitation: { email, role } });
+      const r = await ok(client.POST("/api/v2/invitations", { body: { invitation: { email, role } } }));
       setCreated({ url: r.invitation.url, email: r.invitation.email, expires: r.invitation.expires_at });
       setEmail("");
-      load();
+      await invitations.reload();
     } catch (err) {
       setError(explain(err));
     } finally {
@@ -49,9 +43,9 @@ export function InvitationsPage(props: { me: AdminUser }) {
   async function revoke(inv: Invitation) {
     setError(null);
     try {
-      await api("DELETE", `invitations/${inv.id}.json`);
+      await ok(client.DELETE("/api/v2/invitations/{id}", { params: { path: { id: inv.id } } }));
       setStatus(t("admin.invite.revoked", { email: inv.email }));
-      load();
+      await invitations.reload();
     } catch (err) {
       setError(explain(err));
     }
@@ -89,7 +83,7 @@ export function InvitationsPage(props: { me: AdminUser }) {
         />
       ) : null}
       <h2>{t("admin.invite.listTitle")}</h2>
-      {!list ? <p role="status">{t("app.loading")}</p> : null}
+      <Loadable state={invitations}>{() => null}</Loadable>
       {list && list.length === 0 ? <p className="empty">{t("admin.invite.empty")}</p> : null}
       {list && list.length > 0 ? (
         <table className="admin">

@@ -1,10 +1,9 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { api, currentSession, explain } from "../api.ts";
+import { client, currentSession, explain, ok } from "../api.ts";
 import { ErrorText, Field } from "../components/Field.tsx";
+import { useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { navigate, PageHeading } from "../router.tsx";
-
-type Preview = { email: string; role: "admin" | "agent" | "light-agent"; team_name: string | null; expires_at: string };
 const ROLE_KEY = { admin: "admin.role.admin", agent: "admin.role.agent", "light-agent": "admin.role.light_agent" } as const;
 
 /**
@@ -13,8 +12,9 @@ const ROLE_KEY = { admin: "admin.role.admin", agent: "admin.role.agent", "light-
  */
 export function InvitePage(props: { initialToken: string }) {
   const [token] = useState(props.initialToken);
-  const [preview, setPreview] = useState<Preview | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const previewState = useApi(token ? ["invitation", token] : null, async (signal) => (await ok(client.POST("/api/v2/invitations/preview", { body: { token }, signal }))).invitation);
+  const preview = previewState.data;
+  const problem = !token ? t("admin.invitee.noToken") : previewState.error ? explain(previewState.error) : null;
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [again, setAgain] = useState("");
@@ -23,12 +23,7 @@ export function InvitePage(props: { initialToken: string }) {
 
   useEffect(() => {
     if (window.location.search) window.history.replaceState(null, "", "/invite");
-    if (!token) return setProblem(t("admin.invitee.noToken"));
-    api<{ invitation: Preview }>("POST", "invitations/preview.json", { token }).then(
-      (r) => setPreview(r.invitation),
-      (err: unknown) => setProblem(explain(err)),
-    );
-  }, [token]);
+  }, []);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -36,7 +31,7 @@ export function InvitePage(props: { initialToken: string }) {
     if (password !== again) return setError(t("password.mismatch"));
     setBusy(true);
     try {
-      await api("POST", "invitations/accept.json", { token, name, password });
+      await ok(client.POST("/api/v2/invitations/accept", { body: { token, name, password } }));
       await currentSession();
       navigate("/agent", { replace: true });
     } catch (err) {

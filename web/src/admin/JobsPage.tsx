@@ -1,18 +1,12 @@
-import { useEffect, useState } from "react";
-import { api, explain } from "../api.ts";
-import { ErrorText } from "../components/Field.tsx";
+import { client, ok } from "../api.ts";
+import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 
-type Job = {
-  id: string;
-  job_type: string;
-  status: "queued" | "working" | "completed" | "failed";
-  total: number;
-  progress: number;
-  results: Array<{ success?: boolean }>;
-  created_at?: string;
-  finished_at?: string | null;
+const STATES = ["queued", "working", "completed", "failed"] as const;
+const stateLabel = (status: string) => {
+  const known = STATES.find((x) => x === status);
+  return known ? t(`admin.jobs.status.${known}`) : status;
 };
 
 /** How often the page asks again while a job is still queued or working. */
@@ -24,36 +18,17 @@ const REFRESH_MS = 2000;
  * retention the server is configured with.
  */
 export function JobsPage() {
-  const [jobs, setJobs] = useState<Job[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = () =>
-      api<{ job_statuses: Job[] }>("GET", "job_statuses.json").then(
-        (r) => {
-          if (stopped) return;
-          setJobs(r.job_statuses);
-          setError(null);
-          if (r.job_statuses.some((j) => j.status === "queued" || j.status === "working")) timer = setTimeout(load, REFRESH_MS);
-        },
-        (err: unknown) => {
-          if (!stopped) setError(explain(err));
-        },
-      );
-    void load();
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    };
-  }, []);
+  const list = useApi(["job_statuses"], async (signal) => (await ok(client.GET("/api/v2/job_statuses", { signal }))).job_statuses, {
+    // Asked again while a job is still queued or working.
+    refetchInterval: (jobs) => (jobs?.some((j) => j.status === "queued" || j.status === "working") ? REFRESH_MS : false),
+  });
+  const jobs = list.data;
   const kind = (type: string) => (type === "bulk_update_job" ? t("admin.jobs.update") : type === "bulk_create_job" ? t("admin.jobs.create") : type);
   return (
     <main id="main" className="main">
       <PageHeading>{t("admin.jobs.title")}</PageHeading>
       <p className="muted">{t("admin.jobs.intro")}</p>
-      <ErrorText text={error} />
-      {!jobs && !error ? <p role="status">{t("app.loading")}</p> : null}
+      <Loadable state={list}>{() => null}</Loadable>
       {jobs && jobs.length === 0 ? <p className="empty">{t("admin.jobs.empty")}</p> : null}
       {jobs && jobs.length > 0 ? (
         <table className="admin">
@@ -74,7 +49,7 @@ export function JobsPage() {
                 <td data-label={t("admin.jobs.kind")} className="primary state">
                   {kind(j.job_type)}
                 </td>
-                <td data-label={t("admin.jobs.status")} className="state">{t(`admin.jobs.status.${j.status}`)}</td>
+                <td data-label={t("admin.jobs.status")} className="state">{stateLabel(j.status)}</td>
                 <td data-label={t("admin.jobs.progress")} className="state">
                   <progress max={j.total} value={j.progress} aria-label={t("admin.jobs.progressOf", { done: j.progress, total: j.total })} /> {t("admin.jobs.progressOf", { done: j.progress, total: j.total })}
                 </td>

@@ -1,35 +1,48 @@
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
+import { useState, type FormEvent } from "react";
+import { client, explain, ok } from "../api.ts";
+import { pageOf, type OffsetPage, type Organization } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
-import type { Organization } from "./admin-api.ts";
 import { Pager } from "./Pager.tsx";
 
 const PER_PAGE = 25;
+
+/**
+ * Zendesk's `organization.domain_names`: users whose e-mail address is at one of these domains
+ * join the organization. Read defensively: the server sends it once domain mapping is in place.
+ */
+const domainsOf = (o: Organization): string[] => {
+  const d = (o as Organization & { domain_names?: unknown }).domain_names;
+  return Array.isArray(d) ? d.filter((x): x is string => typeof x === "string") : [];
+};
+
+/** Domain names typed one per line, or separated by spaces or commas. */
+const parseDomains = (text: string) => [...new Set(text.split(/[\s,]+/).map((d) => d.trim().toLowerCase()).filter(Boolean))];
 
 /** `/admin/organizations`: list and create organizations. */
 export function OrganizationsPage() {
   const { query } = useLocation();
   const page = Math.max(1, Number(query.get("page")) || 1);
-  const [data, setData] = useState<{ organizations: Organization[]; count: number } | null>(null);
+  const list = useApi(["organizations", page], async (signal) => {
+    const r = await ok(client.GET("/api/v2/organizations", { params: { query: { per_page: PER_PAGE, page } }, signal }));
+    return { organizations: r.organizations, count: pageOf<OffsetPage>(r).count };
+  });
+  const data = list.data;
   const [name, setName] = useState("");
   const [notes, setNotes] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
-  const load = useCallback(() => {
-    api<{ organizations: Organization[]; count: number }>("GET", `organizations.json?per_page=${PER_PAGE}&page=${page}`).then(setData, (err: unknown) => setError(explain(err)));
-  }, [page]);
-  useEffect(load, [load]);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
     try {
-      const r = await api<{ organization: Organization }>("POST", "organizations.json", { organization: { name, ...(notes ? { notes } : {}) } });
+      const r = await ok(client.POST("/api/v2/organizations", { body: { organization: { name, ...(notes ? { notes } : {}) } } }));
       setStatus(t("admin.orgs.created", { name: r.organization.name }));
       setName("");
       setNotes("");
-      load();
+      await list.reload();
     } catch (err) {
       setError(explain(err));
     }
@@ -50,7 +63,7 @@ export function OrganizationsPage() {
       </form>
       <ErrorText text={error} />
       <StatusText text={status} />
-      {!data && !error ? <p role="status">{t("app.loading")}</p> : null}
+      <Loadable state={list}>{() => null}</Loadable>
       {data && data.organizations.length === 0 ? <p className="empty">{t("admin.orgs.empty")}</p> : null}
       {data && data.organizations.length > 0 ? (
         <>
@@ -59,6 +72,7 @@ export function OrganizationsPage() {
             <thead>
               <tr>
                 <th scope="col">{t("admin.orgs.name")}</th>
+                <th scope="col">{t("admin.orgs.domains")}</th>
                 <th scope="col">{t("admin.orgs.createdAt")}</th>
               </tr>
             </thead>
@@ -68,6 +82,7 @@ export function OrganizationsPage() {
                   <td data-label={t("admin.orgs.name")} className="primary">
                     <Link to={`/admin/organizations/${o.id}`}>{o.name}</Link>
                   </td>
+                  <td data-label={t("admin.orgs.domains")}>{domainsOf(o).join(", ") || "—"}</td>
                   <td data-label={t("admin.orgs.createdAt")}>
                     <time dateTime={o.created_at}>{formatDate(o.created_at)}</time>
                   </td>
@@ -82,58 +97,110 @@ export function OrganizationsPage() {
   );
 }
 
-/** `/admin/organizations/:id`: edit an organization's name and notes. */
+/** `/admin/organizations/:id`: an organization's name, notes and domain names, and adding members. */
 export function OrganizationPage(props: { id: number }) {
-  const [org, setOrg] = useState<Organization | null>(null);
-  const [name, setName] = useState("");
-  const [notes, setNotes] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
-  useEffect(() => {
-    api<{ organization: Organization }>("GET", `organizations/${props.id}.json`).then(
-      (r) => {
-        setOrg(r.organization);
-        setName(r.organization.name);
-        setNotes(r.organization.notes ?? "");
-      },
-      (err: unknown) => setError(explain(err)),
-    );
-  }, [props.id]);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    setStatus(null);
-    try {
-      const r = await api<{ organization: Organization }>("PUT", `organizations/${props.id}.json`, { organization: { name, notes } });
-      setOrg(r.organization);
-      setStatus(t("admin.saved"));
-    } catch (err) {
-      setError(explain(err));
-    }
-  }
-  if (!org)
-    return (
-      <main id="main" className="main">
-        {error ? <ErrorText text={error} /> : <p role="status">{t("app.loading")}</p>}
-      </main>
-    );
+  const key = ["organization", props.id];
+  const org = useApi(key, async (signal) => (await ok(client.GET("/api/v2/organizations/{id}", { params: { path: { id: props.id } }, signal }))).organization);
   return (
     <main id="main" className="main">
       <p className="back">
         <Link to="/admin/organizations">{t("admin.orgs.back")}</Link>
       </p>
-      <PageHeading>{org.name}</PageHeading>
-      <form className="form" onSubmit={submit}>
-        <Field id="org-edit-name" label={t("admin.orgs.name")}>
-          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={255} />
-        </Field>
-        <Field id="org-edit-notes" label={t("admin.orgs.notes")}>
-          <textarea rows={4} value={notes} onChange={(e) => setNotes(e.target.value)} />
-        </Field>
-        <ErrorText text={error} />
-        <StatusText text={status} />
-        <button type="submit">{t("admin.save")}</button>
-      </form>
+      <Loadable state={org}>
+        {(o) => (
+          <>
+            <PageHeading>{o.name}</PageHeading>
+            <OrganizationForm queryKey={key} org={o} />
+            <AddMember org={o} />
+          </>
+        )}
+      </Loadable>
     </main>
+  );
+}
+
+function OrganizationForm(props: { queryKey: unknown[]; org: Organization }) {
+  const { org } = props;
+  const setData = useSetData();
+  const [name, setName] = useState(org.name);
+  const [notes, setNotes] = useState(org.notes ?? "");
+  const [domains, setDomains] = useState(domainsOf(org).join("\n"));
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setStatus(null);
+    try {
+      const r = await ok(client.PUT("/api/v2/organizations/{id}", { params: { path: { id: org.id } }, body: { organization: { name, notes, domain_names: parseDomains(domains) } } }));
+      setData(props.queryKey, r.organization);
+      setStatus(t("admin.saved"));
+    } catch (err) {
+      setError(explain(err));
+    }
+  }
+  return (
+    <form className="form" onSubmit={submit}>
+      <Field id="org-edit-name" label={t("admin.orgs.name")}>
+        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={255} />
+      </Field>
+      <Field id="org-edit-notes" label={t("admin.orgs.notes")}>
+        <textarea rows={4} value={notes} onChange={(e) => setNotes(e.target.value)} />
+      </Field>
+      <Field id="org-edit-domains" label={t("admin.orgs.domains")} help={t("admin.orgs.domainsHelp")}>
+        <textarea rows={3} value={domains} onChange={(e) => setDomains(e.target.value)} spellCheck={false} autoComplete="off" />
+      </Field>
+      <ErrorText text={error} />
+      <StatusText text={status} />
+      <button type="submit">{t("admin.save")}</button>
+    </form>
+  );
+}
+
+/**
+ * Adds a person to the organization by their exact e-mail address (addresses are sealed, so the
+ * API looks them up by blind index; there is no partial search). A person belongs to one
+ * organization: adding moves them from the one they were in. Removing is done on the person's page.
+ */
+function AddMember(props: { org: Organization }) {
+  const [email, setEmail] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setStatus(null);
+    setBusy(true);
+    try {
+      const found = (await ok(client.GET("/api/v2/users/search", { params: { query: { query: email.trim() } } }))).users[0];
+      if (!found) {
+        setError(t("admin.orgs.noSuchPerson", { email: email.trim() }));
+        return;
+      }
+      await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: found.id } }, body: { user: { organization_id: props.org.id } } }));
+      setStatus(t("admin.orgs.memberAdded", { name: found.name, org: props.org.name }));
+      setEmail("");
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section className="panel" aria-labelledby="org-members-heading">
+      <h2 id="org-members-heading">{t("admin.orgs.members")}</h2>
+      <p className="muted">{t("admin.orgs.membersIntro")}</p>
+      <form className="form inline-form" onSubmit={submit} aria-busy={busy}>
+        <Field id="org-add-member" label={t("admin.orgs.addMember")} help={t("admin.orgs.addMemberHelp")}>
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="off" />
+        </Field>
+        <button type="submit" disabled={busy}>
+          {t("admin.orgs.add")}
+        </button>
+      </form>
+      <ErrorText text={error} />
+      <StatusText text={status} />
+    </section>
   );
 }

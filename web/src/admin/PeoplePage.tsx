@@ -1,15 +1,18 @@
-import { useEffect, useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
+import { useState, type FormEvent } from "react";
+import { client, explain, ok } from "../api.ts";
+import { pageOf, type OffsetPage, type Role, type User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, navigate, PageHeading, useLocation } from "../router.tsx";
-import { ROLES, roleLabel, statusOf, type AdminUser, type Role, type UserPage } from "./admin-api.ts";
+import { peoplePage, ROLES, roleLabel, statusOf } from "./admin-api.ts";
 import { Pager } from "./Pager.tsx";
 import { EndUserPanels } from "./EndUserPanels.tsx";
 
 const PER_PAGE = 25;
 /** The list's role filter, in the API's terms (admin = owners and admins, agent = agents and light agents). */
 const FILTERS = ["", "admin", "agent", "light-agent", "end-user"] as const;
+type NewRole = "end-user" | "light-agent" | "agent" | "admin";
 
 /** `/admin/people`: everyone in the account, filtered by role or found by exact e-mail address. */
 export function PeoplePage() {
@@ -17,26 +20,16 @@ export function PeoplePage() {
   const role = FILTERS.find((f) => f === query.get("role")) ?? "";
   const email = query.get("email") ?? "";
   const page = Math.max(1, Number(query.get("page")) || 1);
-  const [data, setData] = useState<{ users: AdminUser[]; count: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [roleInput, setRoleInput] = useState<string>(role);
   const [emailInput, setEmailInput] = useState(email);
-
-  useEffect(() => {
-    let live = true;
-    setData(null);
-    setError(null);
-    const path = email
-      ? `users/search.json?query=${encodeURIComponent(email)}`
-      : `users.json?per_page=${PER_PAGE}&page=${page}${role ? `&role=${role}` : ""}`;
-    api<UserPage>("GET", path).then(
-      (r) => live && setData({ users: r.users, count: r.count }),
-      (err: unknown) => live && setError(explain(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [role, email, page]);
+  const people = useApi(["people", role, email, page], async (signal): Promise<{ users: User[]; count: number }> => {
+    if (email) {
+      const r = await ok(client.GET("/api/v2/users/search", { params: { query: { query: email } }, signal }));
+      return { users: r.users, count: pageOf<OffsetPage>(r).count ?? r.users.length };
+    }
+    return peoplePage({ role, page, perPage: PER_PAGE }, signal);
+  });
+  const data = people.data;
 
   function apply(e: FormEvent) {
     e.preventDefault();
@@ -72,8 +65,7 @@ export function PeoplePage() {
         </Field>
         <button type="submit">{t("admin.filter.apply")}</button>
       </form>
-      <ErrorText text={error} />
-      {!data && !error ? <p role="status">{t("app.loading")}</p> : null}
+      <Loadable state={people}>{() => null}</Loadable>
       {data && data.users.length === 0 ? <p className="empty">{t("admin.people.empty")}</p> : null}
       {data && data.users.length > 0 ? (
         <>
@@ -120,7 +112,7 @@ export function NewPersonPage() {
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ user: AdminUser }>("POST", "users.json", { user: { name, email, role } });
+      const r = await ok(client.POST("/api/v2/users", { body: { user: { name, email, role: role as NewRole } } }));
       navigate(`/admin/people/${r.user.id}`);
     } catch (err) {
       setBusy(false);
@@ -156,32 +148,26 @@ export function NewPersonPage() {
 }
 
 /** `/admin/people/:id`: one person; change role, suspend or unsuspend, delete. */
-export function PersonPage(props: { id: number; me: AdminUser }) {
-  const [user, setUser] = useState<AdminUser | null>(null);
-  const [role, setRole] = useState<Role>("agent");
+export function PersonPage(props: { id: number; me: User }) {
+  const key = ["person", props.id];
+  const person = useApi(key, async (signal) => (await ok(client.GET("/api/v2/users/{id}", { params: { path: { id: props.id } }, signal }))).user);
+  const setData = useSetData();
+  const user = person.data;
+  const [roleChoice, setRole] = useState<Role | null>(null);
+  const role = roleChoice ?? user?.vaultdesk_role ?? "agent";
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    api<{ user: AdminUser }>("GET", `users/${props.id}.json`).then(
-      (r) => {
-        setUser(r.user);
-        setRole(r.user.vaultdesk_role);
-      },
-      (err: unknown) => setError(explain(err)),
-    );
-  }, [props.id]);
-
-  async function act(call: () => Promise<{ user: AdminUser }>, done: string) {
+  async function act(call: () => Promise<{ user: User }>, done: string) {
     setBusy(true);
     setError(null);
     setStatus(null);
     try {
       const r = await call();
-      setUser(r.user);
-      setRole(r.user.vaultdesk_role);
+      setData(key, r.user);
+      setRole(null);
       setStatus(done);
     } catch (err) {
       setError(explain(err));
@@ -194,7 +180,7 @@ export function PersonPage(props: { id: number; me: AdminUser }) {
   if (!user)
     return (
       <main id="main" className="main">
-        {error ? <ErrorText text={error} /> : <p role="status">{t("app.loading")}</p>}
+        <Loadable state={person}>{() => null}</Loadable>
       </main>
     );
   const self = user.id === props.me.id;
@@ -226,7 +212,7 @@ export function PersonPage(props: { id: number; me: AdminUser }) {
               className="inline-form"
               onSubmit={(e) => {
                 e.preventDefault();
-                void act(() => api("PUT", `users/${user.id}/role.json`, { role }), t("admin.people.roleChanged"));
+                void act(() => ok(client.PUT("/api/v2/users/{id}/role", { params: { path: { id: user.id } }, body: { role } })), t("admin.people.roleChanged"));
               }}
             >
               <Field id="person-role" label={t("admin.people.newRole")} help={t("admin.people.roleHelp")}>
@@ -252,14 +238,19 @@ export function PersonPage(props: { id: number; me: AdminUser }) {
                   type="button"
                   className="secondary"
                   disabled={busy}
-                  onClick={() => void act(() => api("PUT", `users/${user.id}.json`, { user: { suspended: !user.suspended } }), t(user.suspended ? "admin.people.unsuspended" : "admin.people.suspendedDone"))}
+                  onClick={() =>
+                    void act(
+                      () => ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: user.id } }, body: { user: { suspended: !user.suspended } } })),
+                      t(user.suspended ? "admin.people.unsuspended" : "admin.people.suspendedDone"),
+                    )
+                  }
                 >
                   {t(user.suspended ? "admin.people.unsuspend" : "admin.people.suspend")}
                 </button>
                 {confirming ? (
                   <>
                     <span role="alert">{t("admin.people.deleteConfirm", { name: user.name })}</span>
-                    <button type="button" className="danger" disabled={busy} onClick={() => void act(() => api("DELETE", `users/${user.id}.json`), t("admin.people.deletedDone"))}>
+                    <button type="button" className="danger" disabled={busy} onClick={() => void act(() => ok(client.DELETE("/api/v2/users/{id}", { params: { path: { id: user.id } } })), t("admin.people.deletedDone"))}>
                       {t("admin.people.deleteYes")}
                     </button>
                     <button type="button" className="secondary" onClick={() => setConfirming(false)}>
@@ -279,7 +270,41 @@ export function PersonPage(props: { id: number; me: AdminUser }) {
       ) : (
         <p className="notice">{t("admin.people.deletedNotice")}</p>
       )}
+      {user.active ? (
+        <PersonOrganization
+          user={user}
+          busy={busy}
+          onRemove={() =>
+            void act(() => ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: user.id } }, body: { user: { organization_id: null } } })), t("admin.people.removedFromOrg"))
+          }
+        />
+      ) : null}
       {user.active && user.vaultdesk_role === "end_user" ? <EndUserPanels userId={user.id} /> : null}
     </main>
+  );
+}
+
+/** The organization a person belongs to, with a way out of it (people join one from the organization's page). */
+function PersonOrganization(props: { user: User; busy: boolean; onRemove: () => void }) {
+  const orgId = props.user.organization_id;
+  const org = useApi(orgId === null ? null : ["organization", orgId], async (signal) => (await ok(client.GET("/api/v2/organizations/{id}", { params: { path: { id: orgId ?? 0 } }, signal }))).organization);
+  return (
+    <section aria-labelledby="person-org-heading" className="panel">
+      <h2 id="person-org-heading">{t("admin.people.organization")}</h2>
+      {orgId === null ? (
+        <p>{t("admin.people.noOrganization")}</p>
+      ) : (
+        <Loadable state={org}>
+          {(o) => (
+            <p className="actions">
+              <Link to={`/admin/organizations/${o.id}`}>{o.name}</Link>
+              <button type="button" className="secondary" disabled={props.busy} onClick={props.onRemove}>
+                {t("admin.people.removeFromOrg", { org: o.name })}
+              </button>
+            </p>
+          )}
+        </Loadable>
+      )}
+    </section>
   );
 }

@@ -1,15 +1,22 @@
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
+import { useState, type FormEvent } from "react";
+import { client, explain, ok } from "../api.ts";
+import type { ApiToken, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
-import { usersById, type AdminUser, type ApiToken } from "./admin-api.ts";
+import { usersById } from "./admin-api.ts";
 import { OnceBox } from "./OnceBox.tsx";
 
 /** `/admin/tokens`: API tokens — create (shown once), list with last use, revoke. */
 export function TokensPage() {
-  const [tokens, setTokens] = useState<ApiToken[] | null>(null);
-  const [owners, setOwners] = useState<Map<number, AdminUser>>(new Map());
+  const list = useApi(["api_tokens"], async (signal) => {
+    const r = await ok(client.GET("/api/v2/api_tokens", { signal }));
+    const owners = await usersById(r.api_tokens.map((x) => x.user_id), signal).catch(() => new Map<number, User>());
+    return { tokens: [...r.api_tokens].reverse(), owners };
+  });
+  const tokens = list.data?.tokens;
+  const owners = list.data?.owners ?? new Map<number, User>();
   const [name, setName] = useState("");
   const [write, setWrite] = useState(true);
   const [secret, setSecret] = useState<{ name: string; token: string } | null>(null);
@@ -17,25 +24,16 @@ export function TokensPage() {
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const load = useCallback(() => {
-    (async () => {
-      const r = await api<{ api_tokens: ApiToken[] }>("GET", "api_tokens.json");
-      setTokens([...r.api_tokens].reverse());
-      setOwners(await usersById(r.api_tokens.map((x) => x.user_id)).catch(() => new Map<number, AdminUser>()));
-    })().catch((err: unknown) => setError(explain(err)));
-  }, []);
-  useEffect(load, [load]);
-
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     setStatus(null);
     try {
-      const r = await api<{ api_token: ApiToken & { token: string } }>("POST", "api_tokens.json", { api_token: { name, scopes: write ? ["read", "write"] : ["read"] } });
+      const r = await ok(client.POST("/api/v2/api_tokens", { body: { api_token: { name, scopes: write ? ["read", "write"] : ["read"] } } }));
       setSecret({ name: r.api_token.name, token: r.api_token.token });
       setName("");
-      load();
+      await list.reload();
     } catch (err) {
       setError(explain(err));
     } finally {
@@ -46,10 +44,10 @@ export function TokensPage() {
   async function revoke(tk: ApiToken) {
     setError(null);
     try {
-      await api("DELETE", `api_tokens/${tk.id}.json`);
+      await ok(client.DELETE("/api/v2/api_tokens/{id}", { params: { path: { id: tk.id } } }));
       setStatus(t("admin.tokens.revoked", { name: tk.name }));
       if (secret?.name === tk.name) setSecret(null);
-      load();
+      await list.reload();
     } catch (err) {
       setError(explain(err));
     }
@@ -82,7 +80,7 @@ export function TokensPage() {
       <StatusText text={status} />
       {secret ? <OnceBox id="new-token" label={t("admin.tokens.secretLabel")} value={secret.token} intro={t("admin.tokens.secretIntro", { name: secret.name })} /> : null}
       <h2>{t("admin.tokens.listTitle")}</h2>
-      {!tokens ? <p role="status">{t("app.loading")}</p> : null}
+      <Loadable state={list}>{() => null}</Loadable>
       {tokens && tokens.length === 0 ? <p className="empty">{t("admin.tokens.empty")}</p> : null}
       {tokens && tokens.length > 0 ? (
         <table className="admin">

@@ -1,58 +1,34 @@
-import { api } from "../api.ts";
+import { client, ok } from "../api.ts";
+import { pageOf, type OffsetPage, type Role, type RoleFilter, type User } from "../api-schema.ts";
 import type { MessageKey } from "../i18n/index.ts";
 
-/** API shapes the admin center reads, and small helpers. Every decision stays on the server. */
+/** Small helpers the admin center's pages share. Shapes come from api-schema.ts; every decision stays on the server. */
 
-export type Role = "owner" | "admin" | "agent" | "light_agent" | "end_user";
 export const ROLES: readonly Role[] = ["owner", "admin", "agent", "light_agent", "end_user"];
 export const roleLabel = (r: string): MessageKey => (ROLES.includes(r as Role) ? (`admin.role.${r}` as MessageKey) : "admin.role.end_user");
 
-export type AdminUser = {
-  id: number;
-  name: string;
-  email: string | null;
-  role: string;
-  vaultdesk_role: Role;
-  active: boolean;
-  suspended: boolean;
-  created_at: string;
-};
-export type UserPage = { users: AdminUser[]; count: number; next_page: string | null; previous_page: string | null };
-
-export type Invitation = {
-  id: number;
-  email: string;
-  role: "admin" | "agent" | "light-agent";
-  status: "pending" | "used" | "expired" | "revoked";
-  created_at: string;
-  expires_at: string;
-  used_at: string | null;
-};
-
-export type ApiToken = { id: number; name: string; scopes: string[]; user_id: number; created_at: string; last_used_at: string | null; active: boolean };
-export type Group = { id: number; name: string; description: string; deleted: boolean };
-export type Membership = { id: number; user_id: number; group_id: number };
-export type Organization = { id: number; name: string; notes: string | null; created_at: string };
-export type AuditEntry = { id: number; created_at: string; actor_type: string; actor_id: number | null; action: string; source_type: string; source_id: string; changed_fields: string[] };
-export type Verification = { verified: boolean; entries_checked: number; first_broken_id: number | null; reason: string | null };
-export type Account = { name: string | null; subdomain: string; region: string; created_at: string };
-
 /** Users by id, fetched in one call (names of actors, members, token owners). */
-export async function usersById(ids: Iterable<number>): Promise<Map<number, AdminUser>> {
+export async function usersById(ids: Iterable<number>, signal?: AbortSignal): Promise<Map<number, User>> {
   const unique = [...new Set(ids)].filter((id) => id > 0).slice(0, 100);
   if (unique.length === 0) return new Map();
-  const r = await api<{ users: AdminUser[] }>("GET", `users/show_many.json?ids=${unique.join(",")}`);
+  const r = await ok(client.GET("/api/v2/users/show_many", { params: { query: { ids: unique.join(",") } }, ...(signal ? { signal } : {}) }));
   return new Map(r.users.map((u) => [u.id, u]));
 }
 
+/** A page of people (`role` in the API's terms), with the list's total. */
+export async function peoplePage(opts: { role?: RoleFilter | ""; page: number; perPage: number }, signal?: AbortSignal): Promise<{ users: User[] } & OffsetPage> {
+  const r = await ok(client.GET("/api/v2/users", { params: { query: { per_page: opts.perPage, page: opts.page, ...(opts.role ? { role: opts.role } : {}) } }, ...(signal ? { signal } : {}) }));
+  return { users: r.users, ...pageOf<OffsetPage>(r) };
+}
+
 /** Every staff member (for pickers), up to 100. */
-export async function staff(): Promise<AdminUser[]> {
+export async function staff(signal?: AbortSignal): Promise<User[]> {
   // One call per role: the list route takes a single role (`role[]=a&role[]=b` is parsed as `role`).
-  const [admins, agents] = await Promise.all(["admin", "agent"].map((r) => api<UserPage>("GET", `users.json?role=${r}&per_page=100`)));
+  const [admins, agents] = await Promise.all((["admin", "agent"] as const).map((role) => peoplePage({ role, page: 1, perPage: 100 }, signal)));
   return [...admins!.users, ...agents!.users].filter((u) => u.active).sort((a, b) => a.id - b.id);
 }
 
-export function statusOf(u: AdminUser): MessageKey {
+export function statusOf(u: User): MessageKey {
   if (!u.active) return "admin.people.deleted";
   return u.suspended ? "admin.people.suspended" : "admin.people.active";
 }

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
+import { client, explain, ok } from "../api.ts";
+import type { JobStatus, TicketChange } from "../api-schema.ts";
 import { ErrorText, Field } from "../components/Field.tsx";
 import { t } from "../i18n/index.ts";
-import { parseTags, PRIORITIES, type Ticket } from "./model.ts";
+import { AssigneeSelect, GroupSelect, PrioritySelect, StatusSelect } from "./fields.tsx";
+import { parseTags } from "./model.ts";
 import type { Pickers } from "./workspace.ts";
 
-type JobStatus = { id: string; status: string; total: number; progress: number; results: Array<{ id?: number; success?: boolean; error?: string; details?: string }> };
 export type Outcome = { updated: number; failed: Array<{ id: number; reason: string }> };
 
 /** How often the job status is read while the job runs. */
@@ -28,10 +29,12 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
 
-  function change(): Partial<Ticket> & Record<string, unknown> {
-    const c: Record<string, unknown> = {};
-    if (status) c.status = status;
-    if (priority) c.priority = priority === "none" ? null : priority;
+  const noChange = [{ value: "", label: t("bulk.noChange") }];
+
+  function change(): NonNullable<TicketChange> {
+    const c: NonNullable<TicketChange> = {};
+    if (status) c.status = status as NonNullable<TicketChange["status"]>;
+    if (priority) c.priority = priority === "none" ? null : (priority as NonNullable<TicketChange["priority"]>);
     if (assignee) c.assignee_id = assignee === "none" ? null : Number(assignee);
     if (group) c.group_id = group === "none" ? null : Number(group);
     if (parseTags(addTags).length) c.additional_tags = parseTags(addTags);
@@ -48,11 +51,11 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
     setProgress({ done: 0, total: ids.length });
     let job: JobStatus;
     try {
-      job = (await api<{ job_status: JobStatus }>("PUT", `tickets/update_many.json?ids=${ids.join(",")}`, { ticket })).job_status;
+      job = (await ok(client.PUT("/api/v2/tickets/update_many", { params: { query: { ids: ids.join(",") } }, body: { ticket } }))).job_status;
       while (job.status === "queued" || job.status === "working") {
         setProgress({ done: job.progress, total: job.total });
         await sleep(POLL_MS);
-        job = (await api<{ job_status: JobStatus }>("GET", `job_statuses/${job.id}.json`)).job_status;
+        job = (await ok(client.GET("/api/v2/job_statuses/{id}", { params: { path: { id: job.id } } }))).job_status;
       }
     } catch (err) {
       setProgress(null);
@@ -77,49 +80,10 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
       <h2 id="bulk-heading">{t("bulk.title", { count: props.ids.length })}</h2>
       <form onSubmit={(e) => void submit(e)} aria-busy={busy}>
         <div className="row">
-          <Field id="bulk-status" label={t("bulk.status")}>
-            <select value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="">{t("bulk.noChange")}</option>
-              {(["open", "pending", "hold", "solved"] as const).map((s) => (
-                <option key={s} value={s}>
-                  {t(`status.${s}`)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id="bulk-priority" label={t("bulk.priority")}>
-            <select value={priority} onChange={(e) => setPriority(e.target.value)}>
-              <option value="">{t("bulk.noChange")}</option>
-              <option value="none">{t("priority.none")}</option>
-              {PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {t(`priority.${p}`)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id="bulk-assignee" label={t("bulk.assignee")}>
-            <select value={assignee} onChange={(e) => setAssignee(e.target.value)}>
-              <option value="">{t("bulk.noChange")}</option>
-              <option value="none">{t("ticket.unassigned")}</option>
-              {(props.pickers?.agents ?? []).map((a) => (
-                <option key={a.id} value={String(a.id)}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id="bulk-group" label={t("bulk.group")}>
-            <select value={group} onChange={(e) => setGroup(e.target.value)}>
-              <option value="">{t("bulk.noChange")}</option>
-              <option value="none">{t("props.noGroup")}</option>
-              {(props.pickers?.groups ?? []).map((g) => (
-                <option key={g.id} value={String(g.id)}>
-                  {g.name}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <StatusSelect id="bulk-status" label={t("bulk.status")} value={status} onChange={setStatus} first={noChange} only={["open", "pending", "hold", "solved"]} />
+          <PrioritySelect id="bulk-priority" label={t("bulk.priority")} value={priority} onChange={setPriority} first={[...noChange, { value: "none", label: t("priority.none") }]} />
+          <AssigneeSelect id="bulk-assignee" label={t("bulk.assignee")} value={assignee} onChange={setAssignee} pickers={props.pickers} first={[...noChange, { value: "none", label: t("ticket.unassigned") }]} />
+          <GroupSelect id="bulk-group" label={t("bulk.group")} value={group} onChange={setGroup} pickers={props.pickers} first={[...noChange, { value: "none", label: t("props.noGroup") }]} />
           <Field id="bulk-add-tags" label={t("bulk.addTags")} help={t("new.tagsHelp")}>
             <input value={addTags} onChange={(e) => setAddTags(e.target.value)} autoComplete="off" spellCheck={false} />
           </Field>
@@ -136,7 +100,7 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
         {progress ? (
           <>
             <progress value={progress.done} max={progress.total} aria-label={t("bulk.progressLabel")} />
-            <span>{t("bulk.progress", { done: progress.done, total: progress.total })}</span>
+            <span>{t("bulk.progress", { done: progress.done, count: progress.total })}</span>
           </>
         ) : null}
       </div>
@@ -149,7 +113,7 @@ export function BulkResult(props: { outcome: Outcome }) {
   const { updated, failed } = props.outcome;
   return (
     <div className={failed.length ? "bulk-result partial" : "bulk-result"} role="status">
-      <p>{failed.length ? t("bulk.partly", { updated, failed: failed.length }) : t("bulk.done", { updated })}</p>
+      <p>{failed.length ? t("bulk.partly", { count: updated, failed: failed.length }) : t("bulk.done", { count: updated })}</p>
       {failed.length ? (
         <ul className="bulk-failures" aria-label={t("bulk.failures")}>
           {failed.map((f) => (

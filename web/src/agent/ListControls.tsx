@@ -2,7 +2,8 @@ import { useState, type FormEvent } from "react";
 import { Field } from "../components/Field.tsx";
 import { t } from "../i18n/index.ts";
 import { Link, navigate, useLocation } from "../router.tsx";
-import { FILTER_KEYS, PRIORITIES, SORTS, STATUSES, type Filters, type SortBy } from "./model.ts";
+import { AssigneeSelect, GroupSelect, PrioritySelect, StatusSelect } from "./fields.tsx";
+import { FILTER_KEYS, SORTS, type Filters, type SortBy } from "./model.ts";
 import type { Pickers } from "./workspace.ts";
 
 /**
@@ -16,6 +17,7 @@ export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolea
   const [sort, setSort] = useState<SortBy>(props.sort);
   const [order, setOrder] = useState(props.desc ? "desc" : "asc");
   const set = (k: keyof Filters) => (v: string) => setF((old) => ({ ...old, [k]: v }));
+  const any = [{ value: "", label: t("filters.any") }];
 
   function apply(e: FormEvent) {
     e.preventDefault();
@@ -31,48 +33,17 @@ export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolea
 
   return (
     <form className="filters" onSubmit={apply} aria-label={t("filters.label")}>
-      <Field id="filter-status" label={t("filters.status")}>
-        <select value={f.status ?? ""} onChange={(e) => set("status")(e.target.value)}>
-          <option value="">{t("filters.any")}</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {t(`status.${s}`)}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field id="filter-priority" label={t("filters.priority")}>
-        <select value={f.priority ?? ""} onChange={(e) => set("priority")(e.target.value)}>
-          <option value="">{t("filters.any")}</option>
-          {PRIORITIES.map((p) => (
-            <option key={p} value={p}>
-              {t(`priority.${p}`)}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field id="filter-assignee" label={t("filters.assignee")}>
-        <select value={f.assignee ?? ""} onChange={(e) => set("assignee")(e.target.value)}>
-          <option value="">{t("filters.any")}</option>
-          <option value="me">{t("filters.me")}</option>
-          <option value="none">{t("ticket.unassigned")}</option>
-          {(props.pickers?.agents ?? []).map((a) => (
-            <option key={a.id} value={String(a.id)}>
-              {a.name}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field id="filter-group" label={t("filters.group")}>
-        <select value={f.group ?? ""} onChange={(e) => set("group")(e.target.value)}>
-          <option value="">{t("filters.any")}</option>
-          {(props.pickers?.groups ?? []).map((g) => (
-            <option key={g.id} value={String(g.id)}>
-              {g.name}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <StatusSelect id="filter-status" label={t("filters.status")} value={f.status ?? ""} onChange={set("status")} first={any} />
+      <PrioritySelect id="filter-priority" label={t("filters.priority")} value={f.priority ?? ""} onChange={set("priority")} first={any} />
+      <AssigneeSelect
+        id="filter-assignee"
+        label={t("filters.assignee")}
+        value={f.assignee ?? ""}
+        onChange={set("assignee")}
+        pickers={props.pickers}
+        first={[...any, { value: "me", label: t("filters.me") }, { value: "none", label: t("ticket.unassigned") }]}
+      />
+      <GroupSelect id="filter-group" label={t("filters.group")} value={f.group ?? ""} onChange={set("group")} pickers={props.pickers} first={any} />
       <Field id="filter-tag" label={t("filters.tag")}>
         <input value={f.tag ?? ""} onChange={(e) => set("tag")(e.target.value)} autoComplete="off" spellCheck={false} maxLength={80} />
       </Field>

@@ -1,20 +1,31 @@
 import { useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
+import { client, explain, ok } from "../api.ts";
+import type { CustomFieldValue, NewTicket as NewTicketBody, Priority, TicketType } from "../api-schema.ts";
 import { ErrorText, Field } from "../components/Field.tsx";
+import { useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { navigate, PageHeading } from "../router.tsx";
+import { AssigneeSelect, CustomFieldInput, GroupSelect, PrioritySelect, TypeSelect } from "./fields.tsx";
+import { KEYS, loadTicketFields, parseTags } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
-import { parseTags, PRIORITIES, type Ticket } from "./model.ts";
 
-/** `/agent/tickets/new`: a ticket on someone's behalf (or the agent's own), then its page. */
+/**
+ * `/agent/tickets/new`: a ticket on someone's behalf (or the agent's own) with its properties —
+ * priority, type, assignee, group, tags and the account's custom fields — then its page.
+ */
 export function NewTicket() {
-  const { refreshCounts } = useWorkspace();
+  const { pickers, refreshCounts } = useWorkspace();
+  const fields = useApi(KEYS.ticketFields, loadTicketFields, { staleTime: 60_000 }).data ?? [];
   const [subject, setSubject] = useState("");
   const [requesterEmail, setRequesterEmail] = useState("");
   const [requesterName, setRequesterName] = useState("");
   const [description, setDescription] = useState("");
   const [priority, setPriority] = useState("");
+  const [type, setType] = useState("");
+  const [assignee, setAssignee] = useState("");
+  const [group, setGroup] = useState("");
   const [tags, setTags] = useState("");
+  const [custom, setCustom] = useState<Record<number, CustomFieldValue>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -22,13 +33,18 @@ export function NewTicket() {
     e.preventDefault();
     setError(null);
     setBusy(true);
-    const ticket: Record<string, unknown> = { subject, comment: { body: description } };
+    const ticket: NonNullable<NewTicketBody> = { subject, comment: { body: description } };
     if (requesterEmail.trim()) ticket.requester = { email: requesterEmail.trim(), ...(requesterName.trim() ? { name: requesterName.trim() } : {}) };
-    if (priority) ticket.priority = priority;
+    if (priority) ticket.priority = priority as Priority;
+    if (type) ticket.type = type as TicketType;
+    if (assignee) ticket.assignee_id = Number(assignee);
+    if (group) ticket.group_id = Number(group);
     const tagList = parseTags(tags);
     if (tagList.length) ticket.tags = tagList;
+    const values = fields.filter((f) => custom[f.id] !== undefined && custom[f.id] !== null).map((f) => ({ id: f.id, value: custom[f.id] ?? null }));
+    if (values.length) ticket.custom_fields = values;
     try {
-      const r = await api<{ ticket: Ticket }>("POST", "tickets.json", { ticket });
+      const r = await ok(client.POST("/api/v2/tickets", { body: { ticket } }));
       refreshCounts();
       navigate(`/agent/tickets/${r.ticket.id}`);
     } catch (err) {
@@ -53,19 +69,21 @@ export function NewTicket() {
         <Field id="new-description" label={t("new.description")}>
           <textarea value={description} onChange={(e) => setDescription(e.target.value)} required rows={6} />
         </Field>
-        <Field id="new-priority" label={t("new.priority")}>
-          <select value={priority} onChange={(e) => setPriority(e.target.value)}>
-            <option value="">{t("priority.none")}</option>
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {t(`priority.${p}`)}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="new-tags" label={t("new.tags")} help={t("new.tagsHelp")}>
-          <input value={tags} onChange={(e) => setTags(e.target.value)} autoComplete="off" spellCheck={false} />
-        </Field>
+        <fieldset className="properties-set">
+          <legend>{t("new.properties")}</legend>
+          <div className="row">
+            <PrioritySelect id="new-priority" label={t("new.priority")} value={priority} onChange={setPriority} />
+            <TypeSelect id="new-type" label={t("props.type")} value={type} onChange={setType} />
+            <AssigneeSelect id="new-assignee" label={t("props.assignee")} value={assignee} onChange={setAssignee} pickers={pickers} />
+            <GroupSelect id="new-group" label={t("props.group")} value={group} onChange={setGroup} pickers={pickers} />
+          </div>
+          <Field id="new-tags" label={t("new.tags")} help={t("new.tagsHelp")}>
+            <input value={tags} onChange={(e) => setTags(e.target.value)} autoComplete="off" spellCheck={false} />
+          </Field>
+          {fields.map((f) => (
+            <CustomFieldInput key={f.id} idPrefix="new-custom" field={f} value={custom[f.id] ?? null} onChange={(v) => setCustom((c) => ({ ...c, [f.id]: v }))} />
+          ))}
+        </fieldset>
         <ErrorText text={error} />
         <button type="submit" disabled={busy}>
           {busy ? t("new.working") : t("new.submit")}

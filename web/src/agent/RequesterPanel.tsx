@@ -1,40 +1,31 @@
-import { useEffect, useState } from "react";
-import { api, explain } from "../api.ts";
-import { ErrorText } from "../components/Field.tsx";
+import { client, ok } from "../api.ts";
+import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link } from "../router.tsx";
-import { searchPage, type Organization, type Ticket, type User } from "./model.ts";
-
-type Loaded = { user: User; organization: Organization | null; others: Ticket[] };
+import { searchPage } from "./model.ts";
 
 /** Who asked: the requester's name, e-mail and organization, and their other recent tickets. */
 export function RequesterPanel(props: { requesterId: number; ticketId: number }) {
-  const [data, setData] = useState<Loaded | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    setData(null);
-    (async () => {
-      const { user } = await api<{ user: User }>("GET", `users/${props.requesterId}.json`);
-      const [org, recent] = await Promise.all([
-        user.organization_id ? api<{ organization: Organization }>("GET", `organizations/${user.organization_id}.json`).then((r) => r.organization, () => null) : Promise.resolve(null),
-        searchPage(`requester:${props.requesterId}`, { sort: "updated_at", desc: true, size: 6 }),
-      ]);
-      if (live) setData({ user, organization: org, others: recent.results.filter((x) => x.id !== props.ticketId).slice(0, 5) });
-    })().catch((err: unknown) => live && setError(explain(err)));
-    return () => {
-      live = false;
-    };
-  }, [props.requesterId, props.ticketId]);
+  const state = useApi(["requester", props.requesterId, props.ticketId], async (signal) => {
+    const { user } = await ok(client.GET("/api/v2/users/{id}", { params: { path: { id: props.requesterId } }, signal }));
+    const [organization, recent] = await Promise.all([
+      user.organization_id
+        ? ok(client.GET("/api/v2/organizations/{id}", { params: { path: { id: user.organization_id } }, signal })).then(
+            (r) => r.organization,
+            () => null,
+          )
+        : null,
+      searchPage(`requester:${props.requesterId}`, { sort: "updated_at", desc: true, size: 6 }, signal),
+    ]);
+    return { user, organization, others: recent.results.filter((x) => x.id !== props.ticketId).slice(0, 5) };
+  });
 
   return (
     <section className="requester" aria-labelledby="requester-heading">
       <h2 id="requester-heading">{t("requester.title")}</h2>
-      <ErrorText text={error} />
-      {!data && !error ? <p role="status">{t("requester.loading")}</p> : null}
-      {data ? (
-        <>
+      <Loadable state={state} loadingText={t("requester.loading")}>
+        {(data) => (
+          <>
           <dl>
             <dt>{t("requester.name")}</dt>
             <dd>{data.user.name}</dd>
@@ -58,7 +49,8 @@ export function RequesterPanel(props: { requesterId: number; ticketId: number })
             <p className="muted">{t("requester.noOthers")}</p>
           )}
         </>
-      ) : null}
+        )}
+      </Loadable>
     </section>
   );
 }

@@ -1,50 +1,45 @@
-import { useEffect, useState } from "react";
-import { api, explain } from "../api.ts";
-import { ErrorText } from "../components/Field.tsx";
+import { client, ok } from "../api.ts";
+import type { Audit, AuditEvent, TicketField, User } from "../api-schema.ts";
+import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
-import { PRIORITIES, STATUSES, TICKET_TYPES, usersById, type Audit, type AuditEvent, type TicketField, type User } from "./model.ts";
-import { ticketFields } from "./TicketProperties.tsx";
+import { KEYS, PRIORITIES, STATUSES, TICKET_TYPES, usersById } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
 
-type Names = { users: Map<number, User>; fields: TicketField[]; groups: Map<number, string> };
+type Names = { users: Map<number, User>; fields: readonly TicketField[]; groups: Map<number, string> };
 
 /**
  * The ticket's history from its audits (`GET /tickets/:id/audits`), newest first: who changed
  * what and when, each event in words ("Status changed from Open to Pending").
  */
-export function TicketHistory(props: { ticketId: number; version: string }) {
+export function TicketHistory(props: { ticketId: number; fields: readonly TicketField[] }) {
   const { pickers } = useWorkspace();
-  const [audits, setAudits] = useState<Audit[] | null>(null);
-  const [names, setNames] = useState<Omit<Names, "groups">>({ users: new Map(), fields: [] });
-  const [error, setError] = useState<string | null>(null);
+  const history = useApi([...KEYS.ticket(props.ticketId), "audits"], async (signal) => {
+    const r = await ok(client.GET("/api/v2/tickets/{id}/audits", { params: { path: { id: props.ticketId }, query: { per_page: 100, sort_order: "desc" } }, signal }));
+    const ids = r.audits.flatMap((a) => [
+      ...(a.author_id ? [a.author_id] : []),
+      ...a.events.flatMap((e) => (e.field_name === "assignee_id" || e.field_name === "requester_id" ? [e.value, e.previous_value].filter((v): v is number => typeof v === "number") : [])),
+    ]);
+    const users = await usersById(ids, signal).catch(() => new Map<number, User>());
+    return { audits: r.audits, users };
+  });
 
-  useEffect(() => {
-    let live = true;
-    (async () => {
-      const r = await api<{ audits: Audit[] }>("GET", `tickets/${props.ticketId}/audits.json?per_page=100&sort_order=desc`);
-      const ids = r.audits.flatMap((a) => [
-        ...(a.author_id ? [a.author_id] : []),
-        ...a.events.flatMap((e) => (e.field_name === "assignee_id" || e.field_name === "requester_id" ? [e.value, e.previous_value].filter((v): v is number => typeof v === "number") : [])),
-      ]);
-      const [users, fields] = await Promise.all([usersById(ids).catch(() => new Map<number, User>()), ticketFields().catch(() => [])]);
-      if (live) {
-        setNames({ users, fields });
-        setAudits(r.audits);
-      }
-    })().catch((err: unknown) => live && setError(explain(err)));
-    return () => {
-      live = false;
-    };
-  }, [props.ticketId, props.version]);
-
-  const all: Names = { ...names, groups: new Map((pickers?.groups ?? []).map((g) => [g.id, g.name])) };
+  const groups = new Map((pickers?.groups ?? []).map((g) => [g.id, g.name]));
   return (
     <section className="history" aria-labelledby="history-heading">
       <h2 id="history-heading">{t("history.title")}</h2>
-      <ErrorText text={error} />
-      {!audits && !error ? <p role="status">{t("history.loading")}</p> : null}
-      {audits && audits.length === 0 ? <p className="muted">{t("history.empty")}</p> : null}
-      {audits && audits.length ? (
+      <Loadable state={history} loadingText={t("history.loading")}>
+        {({ audits, users }) => <AuditList audits={audits} names={{ users, fields: props.fields, groups }} />}
+      </Loadable>
+    </section>
+  );
+}
+
+function AuditList(props: { audits: Audit[]; names: Names }) {
+  const { audits, names: all } = props;
+  if (audits.length === 0) return <p className="muted">{t("history.empty")}</p>;
+  return (
+    <>
+      {audits.length ? (
         <ol className="audits">
           {audits.map((a) => (
             <li key={a.id}>
@@ -61,7 +56,7 @@ export function TicketHistory(props: { ticketId: number; version: string }) {
           ))}
         </ol>
       ) : null}
-    </section>
+    </>
   );
 }
 

@@ -1,11 +1,11 @@
-import { useEffect, useState } from "react";
-import { explain } from "../api.ts";
-import { ErrorText } from "../components/Field.tsx";
+import { useState } from "react";
+import type { User } from "../api-schema.ts";
+import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { BulkResult, BulkUpdate, type Outcome } from "./BulkUpdate.tsx";
 import { FilterForm, Pager } from "./ListControls.tsx";
-import { countSearch, countText, cursorOf, filtersFrom, filterTerms, searchPage, SORTS, usersById, type Count, type CursorPage, type SortBy, type User } from "./model.ts";
+import { countSearch, countText, cursorOf, filtersFrom, filterTerms, KEYS, searchPage, SORTS, usersById, type SortBy } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
 
 const PAGE_SIZE = 25;
@@ -27,32 +27,22 @@ export function TicketList(props: { title: string; baseQuery: string; defaultSor
   const before = query.get("before");
   const fullQuery = [props.baseQuery, filterTerms(filters)].filter(Boolean).join(" ");
 
-  const [data, setData] = useState<{ page: CursorPage; users: Map<number, User> } | null>(null);
-  const [count, setCount] = useState<Count | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [selected, setSelected] = useState<Set<number>>(new Set());
-  const [reload, setReload] = useState(0);
+  const list = useApi([...KEYS.lists, fullQuery, sort, desc, after, before], async (signal) => {
+    const page = await searchPage(fullQuery, { sort, desc, size: PAGE_SIZE, after, before }, signal);
+    const users = await usersById(page.results.flatMap((tk) => [tk.requester_id, ...(tk.assignee_id ? [tk.assignee_id] : [])]), signal).catch(() => new Map<number, User>());
+    return { page, users };
+  });
+  const count = useApi([...KEYS.lists, "count", fullQuery], (signal) => countSearch(fullQuery, signal));
+  const [selection, setSelection] = useState<{ of: unknown; ids: Set<number> }>({ of: null, ids: new Set() });
   const [outcome, setOutcome] = useState<Outcome | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    setData(null);
-    setError(null);
-    setSelected(new Set());
-    (async () => {
-      const page = await searchPage(fullQuery, { sort, desc, size: PAGE_SIZE, after, before });
-      const users = await usersById(page.results.flatMap((tk) => [tk.requester_id, ...(tk.assignee_id ? [tk.assignee_id] : [])])).catch(() => new Map<number, User>());
-      if (live) setData({ page, users });
-    })().catch((err: unknown) => live && setError(explain(err)));
-    countSearch(fullQuery).then((c) => live && setCount(c), () => live && setCount(null));
-    return () => {
-      live = false;
-    };
-  }, [fullQuery, sort, desc, after, before, reload]);
+  // A new page of results starts with nothing selected.
+  const selected = selection.of === list.data ? selection.ids : new Set<number>();
+  const setSelected = (ids: Set<number>) => setSelection({ of: list.data, ids });
+  const data = list.data;
 
   const tickets = data?.page.results ?? [];
   const allSelected = tickets.length > 0 && tickets.every((tk) => selected.has(tk.id));
-  const toggle = (id: number) => setSelected((s) => (s.has(id) ? new Set([...s].filter((x) => x !== id)) : new Set([...s, id])));
+  const toggle = (id: number) => setSelected(selected.has(id) ? new Set([...selected].filter((x) => x !== id)) : new Set([...selected, id]));
   const pageLink = (cursor: { after?: string | null; before?: string | null }) => {
     const q = new URLSearchParams(query);
     q.delete("after");
@@ -68,10 +58,11 @@ export function TicketList(props: { title: string; baseQuery: string; defaultSor
       <PageHeading>{props.title}</PageHeading>
       <FilterForm key={`${path}?${query.toString()}`} filters={filters} sort={sort} desc={desc} pickers={pickers} />
       <p className="summary" role="status">
-        {count ? t("view.countOf", { count: countText(count) }) : ""}
+        {count.data ? t("view.countOf", { count: count.data.count, shown: countText(count.data) }) : ""}
       </p>
-      <ErrorText text={error} />
-      {!data && !error ? <p role="status">{t("list.loading")}</p> : null}
+      <Loadable state={list} loadingText={t("list.loading")}>
+        {() => null}
+      </Loadable>
       {data && tickets.length === 0 ? <p className="empty">{Object.keys(filters).length ? t("list.emptyFiltered") : t("list.empty")}</p> : null}
       {outcome ? <BulkResult outcome={outcome} /> : null}
       {abilities.can_bulk_update && selected.size > 0 ? (
@@ -81,7 +72,8 @@ export function TicketList(props: { title: string; baseQuery: string; defaultSor
           onDone={(o) => {
             setOutcome(o);
             refreshCounts();
-            setReload((n) => n + 1);
+            void list.reload();
+            void count.reload();
           }}
         />
       ) : null}

@@ -1,64 +1,82 @@
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api, explain } from "../api.ts";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { ApiError, client, explain, ok } from "../api.ts";
+import type { Status, Ticket, TicketChange, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
-import { formatDate, t } from "../i18n/index.ts";
-import { Link, PageHeading } from "../router.tsx";
-import { PRIORITIES, type Comment, type Status, type Ticket, type User } from "./model.ts";
+import { Loadable, useApi, useInvalidate } from "../data.tsx";
+import { formatDate, t, type MessageKey } from "../i18n/index.ts";
+import { Link, PageHeading, useLeaveGuard } from "../router.tsx";
+import { PrioritySelect, StatusSelect } from "./fields.tsx";
+import { KEYS, loadTicketFields } from "./model.ts";
 import { RequesterPanel } from "./RequesterPanel.tsx";
+import { changedProperties, changeOf, emptyDraft, shown, type Draft } from "./ticket-draft.ts";
+import { TicketConversation } from "./TicketConversation.tsx";
 import { TicketHistory } from "./TicketHistory.tsx";
 import { TicketProperties } from "./TicketProperties.tsx";
 import { useWorkspace } from "./workspace.ts";
 
-type Loaded = { ticket: Ticket; comments: Comment[]; users: Map<number, User> };
+const FORM_ID = "ticket-update";
+
+/** How the "unsaved changes" line names each property. */
+const PROPERTY_LABEL: Partial<Record<keyof NonNullable<TicketChange>, MessageKey>> = {
+  status: "ticket.status",
+  priority: "ticket.priority",
+  type: "props.type",
+  assignee_id: "props.assignee",
+  group_id: "props.group",
+  custom_fields: "props.customFields",
+  additional_tags: "ticket.tags",
+  remove_tags: "ticket.tags",
+};
 
 /**
- * `/agent/tickets/:id`: the conversation (public replies and internal notes told apart by label,
- * colour and border, not colour alone), the ticket's details, and the composer: reply or note,
- * status and priority, or submit as solved. Comments are shown as plain text. What is offered
- * follows the abilities the server sent: a light agent gets the note composer only.
+ * `/agent/tickets/:id`: the ticket's details, its whole conversation, the composer (reply or
+ * note, status and priority, or submit as solved) and the properties panel. Everything the agent
+ * changes is one draft saved by one "Update ticket" (one request, with Zendesk's safe update, so
+ * someone else's change in between is not overwritten); until then the page says what is unsaved
+ * and asks before the agent leaves it. What is offered follows the abilities the server sent: a
+ * light agent gets the note composer only.
  */
 export function TicketPage(props: { id: number }) {
   const { me, abilities, pickers, refreshCounts } = useWorkspace();
-  const [data, setData] = useState<Loaded | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [body, setBody] = useState("");
-  const [isPublic, setIsPublic] = useState(abilities.can_reply_publicly);
-  const [status, setStatus] = useState<Status>("open");
-  const [priority, setPriority] = useState("");
+  const invalidate = useInvalidate();
+  const ticketState = useApi(KEYS.ticket(props.id), async (signal) => {
+    const r = await ok(client.GET("/api/v2/tickets/{id}", { params: { path: { id: props.id }, query: { include: "users" } }, signal }));
+    return { ticket: r.ticket, users: new Map((r.users ?? []).map((u) => [u.id, u as User])) };
+  });
+  const fieldsState = useApi(KEYS.ticketFields, loadTicketFields, { staleTime: 60_000 });
+  const fields = fieldsState.data ?? [];
+  const [draft, setDraft] = useState<Draft>(() => emptyDraft(abilities.can_reply_publicly));
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const edit = (change: Partial<Draft>) => {
+    setSaved(null);
+    setDraft((d) => ({ ...d, ...change }));
+  };
 
-  const load = useCallback(async () => {
-    const [tk, cs] = await Promise.all([
-      api<{ ticket: Ticket; users?: User[] }>("GET", `tickets/${props.id}.json?include=users`),
-      api<{ comments: Comment[]; users?: User[] }>("GET", `tickets/${props.id}/comments.json?include=users&per_page=100`),
-    ]);
-    const users = new Map([...(tk.users ?? []), ...(cs.users ?? [])].map((u) => [u.id, u]));
-    setData({ ticket: tk.ticket, comments: cs.comments, users });
-    setStatus(tk.ticket.status);
-    setPriority(tk.ticket.priority ?? "");
-  }, [props.id]);
+  const ticket = ticketState.data?.ticket;
+  const pending = ticket ? changeOf(draft, ticket, fields, { canEditProperties: abilities.can_edit_properties, canReplyPublicly: abilities.can_reply_publicly }) : {};
+  const unsaved = changedProperties(pending);
+  const guard = useLeaveGuard(Object.keys(pending).length > 0);
 
-  useEffect(() => {
-    load().catch((err: unknown) => setLoadError(explain(err)));
-  }, [load]);
-
-  /** Saves a change; the error goes to the composer, or is returned to a panel that shows its own. */
-  async function save(change: Record<string, unknown>, clearDraft: boolean, panel = false): Promise<string | null> {
+  /** Sends `change` with the ticket's stamp; on success forgets what `done` says was saved. */
+  async function save(change: NonNullable<TicketChange>, done: (d: Draft) => Draft): Promise<void> {
+    if (!ticket) return;
     setError(null);
     setSaved(null);
     setBusy(true);
     try {
-      await api("PUT", `tickets/${props.id}.json`, { ticket: change });
-      if (clearDraft) setBody("");
-      await load();
+      await ok(client.PUT("/api/v2/tickets/{id}", { params: { path: { id: props.id } }, body: { ticket: { ...change, safe_update: true, updated_stamp: ticket.updated_at } } }));
+      await invalidate(KEYS.ticket(props.id));
+      setDraft(done);
       refreshCounts();
       setSaved(t("ticket.saved"));
-      return null;
     } catch (err) {
-      if (!panel) setError(explain(err));
-      return explain(err);
+      if (err instanceof ApiError && err.status === 409) {
+        // Someone changed the ticket meanwhile: show their change, keep ours for another try.
+        setError(t("ticket.conflict"));
+        void ticketState.reload();
+      } else setError(explain(err));
     } finally {
       setBusy(false);
     }
@@ -66,22 +84,18 @@ export function TicketPage(props: { id: number }) {
 
   function submit(e: FormEvent, solve = false) {
     e.preventDefault();
-    if (!data) return;
-    const change: Record<string, unknown> = {};
-    if (body.trim()) change.comment = { body, public: isPublic && abilities.can_reply_publicly };
-    if (abilities.can_edit_properties) {
-      const newStatus = solve ? "solved" : status;
-      if (newStatus !== data.ticket.status) change.status = newStatus;
-      if ((priority || null) !== data.ticket.priority) change.priority = priority || null;
-    }
+    if (!ticket) return;
+    const change = changeOf(draft, ticket, fields, { solve, canEditProperties: abilities.can_edit_properties, canReplyPublicly: abilities.can_reply_publicly });
     if (Object.keys(change).length === 0) return setError(t("ticket.nothing"));
-    void save(change, "comment" in change);
+    void save(change, (d) => emptyDraft(d.isPublic));
   }
 
-  if (!data) {
+  if (!ticket) {
     return (
       <main id="main" className="main">
-        {loadError ? <ErrorText text={loadError} /> : <p role="status">{t("ticket.loading")}</p>}
+        <Loadable state={ticketState} loadingText={t("ticket.loading")}>
+          {() => null}
+        </Loadable>
         <p>
           <Link to="/agent">{t("ticket.back")}</Link>
         </p>
@@ -89,10 +103,15 @@ export function TicketPage(props: { id: number }) {
     );
   }
 
-  const { ticket, comments, users } = data;
+  const users = ticketState.data?.users ?? new Map<number, User>();
   const nameOf = (id: number | null) => (id === null ? t("ticket.unassigned") : (users.get(id)?.name ?? t("ticket.unknownUser", { id })));
   const requester = users.get(ticket.requester_id);
+  const now = shown(draft, ticket);
   const statusChoices: Status[] = ticket.status === "new" ? ["new", "open", "pending", "hold", "solved"] : ["open", "pending", "hold", "solved"];
+  const unsavedNames = [
+    ...(pending.comment ? [t(pending.comment.public ? "ticket.unsavedReply" : "ticket.unsavedNote")] : []),
+    ...[...new Set(unsaved.map((k) => PROPERTY_LABEL[k]).filter((k): k is MessageKey => k !== undefined))].map((k) => t(k)),
+  ];
 
   return (
     <main id="main" className="main ticket">
@@ -100,7 +119,10 @@ export function TicketPage(props: { id: number }) {
         <Link to="/agent">← {t("ticket.back")}</Link>
       </p>
       <PageHeading>{t("ticket.title", { id: ticket.id, subject: ticket.subject })}</PageHeading>
+      {guard.leavingTo ? <LeavePrompt onStay={guard.stay} onLeave={guard.leave} /> : null}
       <div className="ticket-layout">
+        {/* Details, then the properties: before the conversation, so on a phone "Update ticket" comes after every field it saves. */}
+        <div className="ticket-side">
         <section className="details" aria-labelledby="details-heading">
           <h2 id="details-heading">{t("ticket.details")}</h2>
           <dl>
@@ -119,7 +141,8 @@ export function TicketPage(props: { id: number }) {
             <dd>
               {nameOf(ticket.assignee_id)}
               {ticket.assignee_id !== me.id && ticket.status !== "closed" && abilities.can_edit_properties && abilities.can_be_assigned ? (
-                <button type="button" className="small" disabled={busy} onClick={() => void save({ assignee_id: me.id }, false)}>
+                // Saves the assignee alone; the rest of the draft stays as it is.
+                <button type="button" className="small" disabled={busy} onClick={() => void save({ assignee_id: me.id }, (d) => ({ ...d, assignee: undefined }))}>
                   {t("ticket.assignToMe")}
                 </button>
               ) : null}
@@ -150,70 +173,47 @@ export function TicketPage(props: { id: number }) {
             </dd>
           </dl>
         </section>
+        {abilities.can_edit_properties && ticket.status !== "closed" ? <TicketProperties form={FORM_ID} ticket={ticket} fields={fields} draft={draft} onDraft={edit} /> : null}
+        </div>
 
         <section className="conversation" aria-labelledby="conversation-heading">
           <h2 id="conversation-heading">{t("ticket.conversation")}</h2>
-          <ol>
-            {comments.map((c) => (
-              <li key={c.id}>
-                <article className={c.public ? "comment public" : "comment note"}>
-                  <header>
-                    <span className="kind">{c.public ? t("ticket.publicReply") : t("ticket.internalNote")}</span>
-                    <span className="author">{nameOf(c.author_id)}</span>
-                    <time dateTime={c.created_at}>{formatDate(c.created_at)}</time>
-                  </header>
-                  <p className="comment-body">{c.body}</p>
-                </article>
-              </li>
-            ))}
-          </ol>
+          <TicketConversation ticketId={ticket.id} users={users} />
 
           {ticket.status === "closed" ? (
             <p>{t("ticket.closed")}</p>
           ) : (
-            <form className={isPublic ? "composer" : "composer note"} onSubmit={(e) => submit(e)} aria-busy={busy} aria-labelledby="composer-heading">
+            <form id={FORM_ID} className={draft.isPublic ? "composer" : "composer note"} onSubmit={(e) => submit(e)} aria-busy={busy} aria-labelledby="composer-heading">
               <h2 id="composer-heading">{t("ticket.composer")}</h2>
               {abilities.can_reply_publicly ? (
                 <fieldset className="choice">
                   <legend>{t("ticket.kind")}</legend>
                   <label>
-                    <input type="radio" name="comment-kind" checked={isPublic} onChange={() => setIsPublic(true)} /> {t("ticket.publicReply")}
+                    <input type="radio" name="comment-kind" checked={draft.isPublic} onChange={() => edit({ isPublic: true })} /> {t("ticket.publicReply")}
                   </label>
                   <label>
-                    <input type="radio" name="comment-kind" checked={!isPublic} onChange={() => setIsPublic(false)} /> {t("ticket.internalNote")}
+                    <input type="radio" name="comment-kind" checked={!draft.isPublic} onChange={() => edit({ isPublic: false })} /> {t("ticket.internalNote")}
                   </label>
                 </fieldset>
               ) : (
                 <p className="muted">{t("ticket.notesOnly")}</p>
               )}
-              <Field id="comment-body" label={isPublic ? t("ticket.replyLabel") : t("ticket.noteLabel")} help={isPublic ? undefined : t("ticket.noteHint")}>
-                <textarea value={body} onChange={(e) => setBody(e.target.value)} rows={5} />
+              <Field id="comment-body" label={draft.isPublic ? t("ticket.replyLabel") : t("ticket.noteLabel")} help={draft.isPublic ? undefined : t("ticket.noteHint")}>
+                <textarea value={draft.body} onChange={(e) => edit({ body: e.target.value })} rows={5} />
               </Field>
               {abilities.can_edit_properties ? (
-              <div className="row">
-                <Field id="ticket-status" label={t("ticket.status")}>
-                  <select value={status} onChange={(e) => setStatus(e.target.value as Status)}>
-                    {statusChoices.map((s) => (
-                      <option key={s} value={s}>
-                        {t(`status.${s}`)}
-                      </option>
-                    ))}
-                  </select>
-                </Field>
-                <Field id="ticket-priority" label={t("ticket.priority")}>
-                  <select value={priority} onChange={(e) => setPriority(e.target.value)}>
-                    <option value="">{t("priority.none")}</option>
-                    {PRIORITIES.map((p) => (
-                      <option key={p} value={p}>
-                        {t(`priority.${p}`)}
-                      </option>
-                    ))}
-                  </select>
-                </Field>
-              </div>
+                <div className="row">
+                  <StatusSelect id="ticket-status" label={t("ticket.status")} value={now.status} onChange={(v) => edit({ status: v as Status })} only={statusChoices} />
+                  <PrioritySelect
+                    id="ticket-priority"
+                    label={t("ticket.priority")}
+                    value={now.priority ?? ""}
+                    onChange={(v) => edit({ priority: v ? (v as NonNullable<Ticket["priority"]>) : null })}
+                  />
+                </div>
               ) : null}
               <ErrorText text={error} />
-              <StatusText text={saved} />
+              <StatusText text={saved ?? (unsavedNames.length ? t("ticket.unsaved", { fields: unsavedNames.join(", ") }) : null)} />
               <div className="actions">
                 <button type="submit" disabled={busy}>
                   {busy ? t("ticket.working") : t("ticket.submit")}
@@ -228,11 +228,30 @@ export function TicketPage(props: { id: number }) {
           )}
         </section>
         <aside className="side-panels">
-          {abilities.can_edit_properties && ticket.status !== "closed" ? <TicketProperties key={ticket.updated_at} ticket={ticket} busy={busy} onSave={(change) => save(change, false, true)} /> : null}
           <RequesterPanel requesterId={ticket.requester_id} ticketId={ticket.id} />
-          <TicketHistory ticketId={ticket.id} version={ticket.updated_at} />
+          <TicketHistory ticketId={ticket.id} fields={fields} />
         </aside>
       </div>
     </main>
+  );
+}
+
+/** Asked when the agent tries to leave with unsaved changes: stay (the default), or leave and lose them. */
+function LeavePrompt(props: { onStay: () => void; onLeave: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <div ref={ref} className="leave-prompt" role="alertdialog" aria-labelledby="leave-heading" aria-describedby="leave-text" tabIndex={-1}>
+      <h2 id="leave-heading">{t("ticket.leave.title")}</h2>
+      <p id="leave-text">{t("ticket.leave.text")}</p>
+      <div className="actions">
+        <button type="button" onClick={props.onStay}>
+          {t("ticket.leave.stay")}
+        </button>
+        <button type="button" className="danger" onClick={props.onLeave}>
+          {t("ticket.leave.leave")}
+        </button>
+      </div>
+    </div>
   );
 }

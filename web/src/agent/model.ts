@@ -1,60 +1,18 @@
-import { api } from "../api.ts";
+import { client, ok } from "../api.ts";
+import { pageOf, type Count, type CursorPage, type Priority, type SearchResult, type Status, type TicketType, type User } from "../api-schema.ts";
 import type { MessageKey } from "../i18n/index.ts";
 
-/** API shapes the workspace reads (the subset of Zendesk's it shows) and the views it offers. */
+/** The values the workspace offers in its pickers, and the views it shows. Shapes come from api-schema.ts. */
 
-export const STATUSES = ["new", "open", "pending", "hold", "solved", "closed"] as const;
-export const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
-export type Status = (typeof STATUSES)[number];
-export type Priority = (typeof PRIORITIES)[number];
-export const TICKET_TYPES = ["question", "incident", "problem", "task"] as const;
-export type TicketType = (typeof TICKET_TYPES)[number];
+/** Every member of the union `T`, in the order given; a value the server adds is a type error until listed. */
+const allOf =
+  <T extends string>() =>
+  <const A extends readonly T[]>(values: A & ([T] extends [A[number]] ? unknown : { missing: Exclude<T, A[number]> })) =>
+    values;
 
-export type Ticket = {
-  id: number;
-  subject: string;
-  description: string;
-  status: Status;
-  priority: Priority | null;
-  requester_id: number;
-  submitter_id: number;
-  assignee_id: number | null;
-  group_id: number | null;
-  organization_id: number | null;
-  type: TicketType | null;
-  custom_fields: Array<{ id: number; value: string | number | boolean | null }>;
-  tags: string[];
-  created_at: string;
-  updated_at: string;
-};
-
-export type Comment = { id: number; author_id: number; body: string; public: boolean; created_at: string };
-
-export type User = { id: number; name: string; email: string | null; role: string; role_type: number | null; vaultdesk_role: string; organization_id?: number | null };
-export type Group = { id: number; name: string };
-export type Organization = { id: number; name: string };
-/** The API names a dropdown "tagger", as Zendesk does. */
-export type TicketField = { id: number; type: "text" | "number" | "date" | "tagger" | "checkbox"; title: string; active: boolean; custom_field_options: Array<{ name: string; value: string }> };
-export type AuditEvent = { id: number; type: "Create" | "Change" | "Comment"; field_name?: string; value?: unknown; previous_value?: unknown; body?: string; public?: boolean };
-export type Audit = { id: number; author_id: number | null; created_at: string; events: AuditEvent[] };
-
-/** What the signed-in person may do, as the server sends it with the session (never decided here). */
-export type Abilities = {
-  can_use_workspace: boolean;
-  can_create_tickets: boolean;
-  can_reply_publicly: boolean;
-  can_add_internal_notes: boolean;
-  can_edit_properties: boolean;
-  can_bulk_update: boolean;
-  can_delete_tickets: boolean;
-  can_be_assigned: boolean;
-  can_create_end_users: boolean;
-  can_manage_admin: boolean;
-};
-
-export async function loadAbilities(): Promise<Abilities> {
-  return (await api<{ session: { abilities: Abilities } }>("GET", "session.json")).session.abilities;
-}
+export const STATUSES = allOf<Status>()(["new", "open", "pending", "hold", "solved", "closed"]);
+export const PRIORITIES = allOf<Priority>()(["low", "normal", "high", "urgent"]);
+export const TICKET_TYPES = allOf<TicketType>()(["question", "incident", "problem", "task"]);
 
 /** A view is a saved search the API runs; its count comes from the same search (capped). */
 export type ViewId = "all-open" | "mine" | "unassigned" | "pending" | "recently-solved";
@@ -97,15 +55,22 @@ export function filterTerms(f: Filters): string {
   return parts.join(" ");
 }
 
-export type CursorPage = { results: Ticket[]; meta: { has_more: boolean; after_cursor: string | null; before_cursor: string | null }; links: { next: string | null; prev: string | null } };
+export type SearchPage = { results: SearchResult[] } & CursorPage;
 
 /** One keyset page of a search: `after`/`before` are cursors from a previous page's links. */
-export function searchPage(query: string, opts: { sort: SortBy; desc: boolean; size: number; after?: string | null; before?: string | null }): Promise<CursorPage> {
-  const q = new URLSearchParams({ query, "page[size]": String(opts.size), sort_order: opts.desc ? "desc" : "asc" });
-  if (opts.sort !== "id") q.set("sort_by", opts.sort);
-  if (opts.after) q.set("page[after]", opts.after);
-  else if (opts.before) q.set("page[before]", opts.before);
-  return api<CursorPage>("GET", `search.json?${q.toString()}`);
+export async function searchPage(
+  query: string,
+  opts: { sort: SortBy; desc: boolean; size: number; after?: string | null; before?: string | null },
+  signal?: AbortSignal,
+): Promise<SearchPage> {
+  const page = opts.after ? { size: opts.size, after: opts.after } : opts.before ? { size: opts.size, before: opts.before } : { size: opts.size };
+  const r = await ok(
+    client.GET("/api/v2/search", {
+      params: { query: { query, page, sort_order: opts.desc ? "desc" : "asc", ...(opts.sort !== "id" ? { sort_by: opts.sort } : {}) } },
+      ...(signal ? { signal } : {}),
+    }),
+  );
+  return { results: r.results, ...pageOf<CursorPage>(r) };
 }
 
 /** A cursor from one of the API's page links. */
@@ -113,22 +78,20 @@ export function cursorOf(link: string | null, name: "page[after]" | "page[before
   return link ? new URL(link).searchParams.get(name) : null;
 }
 
-export type Count = { count: number; count_capped: boolean };
-
-export function countSearch(query: string): Promise<Count> {
-  return api<Count>("GET", `search/count.json?${new URLSearchParams({ query }).toString()}`);
+export async function countSearch(query: string, signal?: AbortSignal): Promise<Count> {
+  return ok(client.GET("/api/v2/search/count", { params: { query: { query } }, ...(signal ? { signal } : {}) }));
 }
 
-export async function viewCounts(): Promise<Record<ViewId, Count>> {
-  const counts = await Promise.all(VIEWS.map((v) => countSearch(v.query()).then((r) => [v.id, r] as const)));
+export async function viewCounts(signal: AbortSignal): Promise<Record<ViewId, Count>> {
+  const counts = await Promise.all(VIEWS.map((v) => countSearch(v.query(), signal).then((r) => [v.id, r] as const)));
   return Object.fromEntries(counts) as Record<ViewId, Count>;
 }
 
-/** Users by id (requesters, assignees, authors), fetched in one call. */
-export async function usersById(ids: Iterable<number>): Promise<Map<number, User>> {
+/** Users by id (requesters, assignees, authors), fetched in one call (the first 100 ids). */
+export async function usersById(ids: Iterable<number>, signal?: AbortSignal): Promise<Map<number, User>> {
   const unique = [...new Set(ids)].filter((id) => id > 0).slice(0, 100);
   if (unique.length === 0) return new Map();
-  const r = await api<{ users: User[] }>("GET", `users/show_many.json?ids=${unique.join(",")}`);
+  const r = await ok(client.GET("/api/v2/users/show_many", { params: { query: { ids: unique.join(",") } }, ...(signal ? { signal } : {}) }));
   return new Map(r.users.map((u) => [u.id, u]));
 }
 
@@ -146,7 +109,25 @@ export function countText(c: Count): string {
 }
 
 /** Staff tickets can be assigned to, and the groups (for pickers and filters). */
-export async function loadPickers(): Promise<{ agents: User[]; groups: Group[] }> {
-  const [a, g] = await Promise.all([api<{ users: User[] }>("GET", "users/assignable.json?per_page=100"), api<{ groups: Group[] }>("GET", "groups.json?per_page=100")]);
-  return { agents: a.users, groups: g.groups };
+export async function loadPickers(signal: AbortSignal): Promise<{ agents: User[]; groups: Array<{ id: number; name: string }> }> {
+  const [a, g] = await Promise.all([
+    ok(client.GET("/api/v2/users/assignable", { params: { query: { per_page: 100 } }, signal })),
+    ok(client.GET("/api/v2/groups", { params: { query: { per_page: 100 } }, signal })),
+  ]);
+  return { agents: a.users, groups: g.groups.filter((x) => !x.deleted) };
 }
+
+/** The active custom ticket fields (few, and they change rarely). */
+export async function loadTicketFields(signal: AbortSignal) {
+  const r = await ok(client.GET("/api/v2/ticket_fields", { signal }));
+  return r.ticket_fields.filter((f) => f.active);
+}
+
+/** Query keys shared by the workspace's pages (what `useInvalidate` refreshes after a save). */
+export const KEYS = {
+  counts: ["counts"] as const,
+  pickers: ["pickers"] as const,
+  ticketFields: ["ticket_fields"] as const,
+  ticket: (id: number) => ["ticket", id] as const,
+  lists: ["tickets"] as const,
+};

@@ -1,8 +1,8 @@
 import { createContext, useContext } from "react";
-import type { Abilities, Group, User } from "./model.ts";
+import type { Abilities, User } from "../api-schema.ts";
 
 /** Staff tickets can be assigned to, and groups: loaded once for filters, pickers and names. */
-export type Pickers = { agents: User[]; groups: Group[] };
+export type Pickers = { agents: User[]; groups: Array<{ id: number; name: string }> };
 
 /**
  * What every workspace page may need: who is signed in, what they may do (as the server says),

@@ -1,18 +1,26 @@
 import { cloneElement, type ReactElement } from "react";
 
 /**
- * A labelled form control. The label is tied to the control by id, and the help text by
- * aria-describedby, so screen readers read both.
+ * A labelled form control. The label is tied to the control by id, and the help text (shown
+ * before anything is typed) and the field's error by aria-describedby, so screen readers read
+ * them; with an error the control is marked invalid.
  */
-export function Field(props: { id: string; label: string; help?: string | undefined; children: ReactElement<Record<string, unknown>> }) {
+export function Field(props: { id: string; label: string; help?: string | undefined; error?: string | null | undefined; children: ReactElement<Record<string, unknown>> }) {
   const helpId = props.help ? `${props.id}-help` : undefined;
+  const errorId = props.error ? `${props.id}-error` : undefined;
+  const describedBy = [helpId, errorId].filter(Boolean).join(" ");
   return (
     <div className="field">
       <label htmlFor={props.id}>{props.label}</label>
-      {cloneElement(props.children, { id: props.id, ...(helpId ? { "aria-describedby": helpId } : {}) })}
+      {cloneElement(props.children, { id: props.id, ...(describedBy ? { "aria-describedby": describedBy } : {}), ...(errorId ? { "aria-invalid": true } : {}) })}
       {props.help ? (
         <p className="help" id={helpId}>
           {props.help}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p className="error" id={errorId} role="alert">
+          {props.error}
         </p>
       ) : null}
     </div>

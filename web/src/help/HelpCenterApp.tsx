@@ -1,74 +1,75 @@
-import { useCallback, useEffect, useState } from "react";
-import { api, ApiError, currentSession, explain, onUnauthorized, signOut } from "../api.ts";
+import { useEffect, useState } from "react";
+import { ApiError, client, currentSession, explain, ok, onUnauthorized, signOut } from "../api.ts";
 import { ErrorText } from "../components/Field.tsx";
+import { queryClient, useApi } from "../data.tsx";
 import { chooseLocale, LOCALES, t, useLocale } from "../i18n/index.ts";
 import { Link, navigate, PageHeading, useLocation } from "../router.tsx";
-import type { HelpCenterInfo, Me } from "./help-api.ts";
 import { MyInformation } from "./MyInformation.tsx";
 import { MyRequests, RequestPage } from "./MyRequests.tsx";
 import { RequestForm } from "./RequestForm.tsx";
 import { SignInPage } from "./SignInPage.tsx";
 
-type Session = { kind: "loading" } | { kind: "anonymous"; notice: string | null } | { kind: "signed-in"; me: Me };
+const SESSION = ["help_center", "session"];
+
+/** The signed-in person (null: a visitor). */
+async function loadMe(signal: AbortSignal) {
+  const s = await currentSession().catch(() => null);
+  if (!s) return null;
+  return (await ok(client.GET("/api/v2/users/me", { signal }))).user;
+}
 
 /**
- * The help center, on `/` of the account's host: the request form, sign-in (one-time e-mail
- * link, or a password), My requests and My information, in five languages with a switcher.
- * Everything it shows comes from /api/v2 under the visitor's own session.
+ * The help center, on `/` of the account's host: the request form, sign-in (a one-time e-mail
+ * link; a password for those who have one), My requests and My information, in five languages
+ * with a switcher. Everything it shows comes from /api/v2 under the visitor's own session.
  */
 export function HelpCenterApp() {
   const { path, query } = useLocation();
   const lang = useLocale();
-  const [info, setInfo] = useState<HelpCenterInfo | null>(null);
-  const [infoError, setInfoError] = useState<string | null>(null);
-  const [setupNeeded, setSetupNeeded] = useState(false);
-  const [session, setSession] = useState<Session>({ kind: "loading" });
+  // The consent text comes in the visitor's language where the account wrote one.
+  const info = useApi(["help_center", lang], async (signal) => (await ok(client.GET("/api/v2/help_center", { params: { query: { locale: lang } }, signal }))).help_center, { keepPrevious: true });
+  const noAccount = info.error instanceof ApiError && info.error.status === 404;
+  const setup = useApi(noAccount ? ["setup"] : null, async (signal) => (await ok(client.GET("/api/v2/setup", { signal }))).setup);
+  const me = useApi(SESSION, loadMe);
+  const [notice, setNotice] = useState<string | null>(null);
 
-  const loadInfo = useCallback(() => {
-    api<{ help_center: HelpCenterInfo }>("GET", "help_center.json").then(
-      (r) => setInfo(r.help_center),
-      (err: unknown) => {
-        if (err instanceof ApiError && err.status === 404) {
-          setInfoError(t("error.noAccount"));
-          api<{ setup: { needed: boolean } }>("GET", "setup.json").then((r) => setSetupNeeded(r.setup.needed), () => undefined);
-        } else setInfoError(explain(err));
-      },
-    );
-  }, []);
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        setNotice(t("hc.sessionEnded"));
+        queryClient.setQueryData(SESSION, null);
+      }),
+    [],
+  );
+  const signedIn = async () => {
+    setNotice(null);
+    await me.reload();
+  };
+  const session = me.data === undefined ? { kind: "loading" as const } : me.data ? { kind: "signed-in" as const, me: me.data } : { kind: "anonymous" as const, notice };
+  const infoError = info.error ? (noAccount ? t("error.noAccount") : explain(info.error)) : null;
+  const setupNeeded = setup.data?.needed === true;
+  const loaded = info.data;
 
-  const loadSession = useCallback(async () => {
-    const s = await currentSession().catch(() => null);
-    if (!s) return setSession({ kind: "anonymous", notice: null });
-    const me = (await api<{ user: Me }>("GET", "users/me.json")).user;
-    setSession({ kind: "signed-in", me });
-  }, []);
-
-  useEffect(() => {
-    loadInfo();
-    void loadSession().catch(() => setSession({ kind: "anonymous", notice: null }));
-    return onUnauthorized(() => setSession({ kind: "anonymous", notice: t("hc.sessionEnded") }));
-  }, [loadInfo, loadSession]);
-
-  const title = info?.name ? t("hc.brand", { team: info.name }) : t("hc.title");
+  const title = loaded?.name ? t("hc.brand", { team: loaded.name }) : t("hc.title");
   const request = /^\/requests\/(\d+)$/.exec(path);
   const needsSignIn = path === "/requests" || request !== null || path === "/my-information";
   let page;
-  if (setupNeeded || (infoError && !info))
+  if (setupNeeded || (infoError && !loaded))
     page = (
       <main id="main" className="page narrow">
         <PageHeading>{t("hc.title")}</PageHeading>
         {setupNeeded ? <p className="notice">{t("help.notSetUp")}</p> : <ErrorText text={infoError} />}
       </main>
     );
-  else if (!info || session.kind === "loading") page = <p className="page" role="status">{t("hc.loading")}</p>;
+  else if (!loaded || session.kind === "loading") page = <p className="page" role="status">{t("hc.loading")}</p>;
   else if (path === "/signin")
-    page = <SignInPage info={info} initialToken={query.get("token") ?? ""} notice={session.kind === "anonymous" ? session.notice : null} onSignedIn={loadSession} />;
+    page = <SignInPage info={loaded} initialToken={query.get("token") ?? ""} notice={session.kind === "anonymous" ? session.notice : null} onSignedIn={signedIn} />;
   else if (needsSignIn && session.kind !== "signed-in")
-    page = <SignInPage info={info} initialToken="" notice={session.notice ?? t("hc.signin.first")} onSignedIn={loadSession} />;
+    page = <SignInPage info={loaded} initialToken="" notice={session.notice ?? t("hc.signin.first")} onSignedIn={signedIn} />;
   else if (path === "/requests") page = <MyRequests />;
   else if (request && session.kind === "signed-in") page = <RequestPage key={request[1]} id={Number(request[1])} me={session.me} />;
   else if (path === "/my-information") page = <MyInformation key={lang} />;
-  else page = <RequestForm info={info} me={session.kind === "signed-in" ? session.me : null} onConsentChanged={loadInfo} />;
+  else page = <RequestForm info={loaded} me={session.kind === "signed-in" ? session.me : null} onConsentChanged={() => void info.reload()} />;
 
   const current = path === "/" ? "/" : path.startsWith("/requests") ? "/requests" : path;
   return (
@@ -115,7 +116,9 @@ export function HelpCenterApp() {
                 className="link"
                 onClick={() =>
                   void signOut().finally(() => {
-                    setSession({ kind: "anonymous", notice: t("hc.signedOut") });
+                    queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== "help_center" });
+                    queryClient.setQueryData(SESSION, null);
+                    setNotice(t("hc.signedOut"));
                     navigate("/signin");
                   })
                 }

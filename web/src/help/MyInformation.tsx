@@ -1,9 +1,9 @@
-import { useEffect, useState } from "react";
-import { api } from "../api.ts";
-import { ErrorText } from "../components/Field.tsx";
+import { client, ok } from "../api.ts";
+import type { PersonalData } from "../api-schema.ts";
+import { Loadable, useApi } from "../data.tsx";
 import { formatDate, LOCALES, t } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
-import { explainHc, type PersonalData } from "./help-api.ts";
+import { explainHc } from "./help-api.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 
 /**
@@ -11,15 +11,14 @@ import { StatusBadge } from "./StatusBadge.tsx";
  * (GET /api/v2/help_center/me/personal_data), so the page shows what is stored, not what it guesses.
  */
 export function MyInformation() {
-  const [data, setData] = useState<PersonalData | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api<{ personal_data: PersonalData }>("GET", "help_center/me/personal_data.json").then((r) => setData(r.personal_data), (err: unknown) => setError(explainHc(err)));
-  }, []);
+  const state = useApi(["personal_data"], async (signal) => (await ok(client.GET("/api/v2/help_center/me/personal_data", { signal }))).personal_data);
+  const data = state.data;
   if (!data)
     return (
       <main id="main" className="page">
-        {error ? <ErrorText text={error} /> : <p role="status">{t("hc.loading")}</p>}
+        <Loadable state={state} loadingText={t("hc.loading")} explain={explainHc}>
+          {() => null}
+        </Loadable>
       </main>
     );
   const none = t("hc.info.none");
@@ -100,7 +99,9 @@ export function MyInformation() {
           {data.consent_records.map((c) => (
             <li key={c.id}>
               <p>{t("hc.info.consentLine", { id: c.request_id ?? "—", version: c.text_version, when: formatDate(c.accepted_at), ip: ip(c.ip) })}</p>
-              <blockquote className="consent-text">{c.text}</blockquote>
+              <blockquote className="consent-text" lang={c.text_locale ?? undefined}>
+                {c.text}
+              </blockquote>
               <p className="help hash">{t("hc.info.consentHash", { hash: c.text_sha256 })}</p>
             </li>
           ))}

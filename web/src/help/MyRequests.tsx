@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api, ApiError } from "../api.ts";
+import { useState, type FormEvent } from "react";
+import { ApiError, client, ok } from "../api.ts";
+import { pageOf, type OffsetPage, type RequestComment, type RequestUser, type User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
-import { explainHc, type Me, type RequestComment, type RequestUser, type RequestView } from "./help-api.ts";
+import { explainHc } from "./help-api.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 
 const PER_PAGE = 25;
@@ -11,17 +13,17 @@ const PER_PAGE = 25;
 /** `/requests`: the signed-in person's requests, most recent activity first. */
 export function MyRequests() {
   const [page, setPage] = useState(1);
-  const [data, setData] = useState<{ requests: RequestView[]; count: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setData(null);
-    api<{ requests: RequestView[]; count: number }>("GET", `requests.json?page=${page}&per_page=${PER_PAGE}&sort_by=updated_at&sort_order=desc`).then(setData, (err: unknown) => setError(explainHc(err)));
-  }, [page]);
+  const list = useApi(["requests", page], async (signal) => {
+    const r = await ok(client.GET("/api/v2/requests", { params: { query: { page, per_page: PER_PAGE, sort_by: "updated_at", sort_order: "desc" } }, signal }));
+    return { requests: r.requests, count: pageOf<OffsetPage>(r).count };
+  });
+  const data = list.data;
   return (
     <main id="main" className="page">
       <PageHeading>{t("hc.requests.title")}</PageHeading>
-      <ErrorText text={error} />
-      {!data && !error ? <p role="status">{t("hc.loading")}</p> : null}
+      <Loadable state={list} loadingText={t("hc.loading")} explain={explainHc}>
+        {() => null}
+      </Loadable>
       {data && data.requests.length === 0 ? (
         <p className="empty">
           {t("hc.requests.empty")} <Link to="/">{t("hc.nav.submit")}</Link>
@@ -75,34 +77,19 @@ export function MyRequests() {
 }
 
 /** `/requests/:id`: one request, its public conversation only (the server never sends notes), and a reply box. */
-export function RequestPage(props: { id: number; me: Me }) {
-  const [request, setRequest] = useState<RequestView | null>(null);
-  const [comments, setComments] = useState<RequestComment[]>([]);
-  const [users, setUsers] = useState<Map<number, RequestUser>>(new Map());
-  const [error, setError] = useState<string | null>(null);
-  const [missing, setMissing] = useState(false);
+export function RequestPage(props: { id: number; me: User }) {
+  const state = useApi(["request", props.id], async (signal) => {
+    const [r, c] = await Promise.all([ok(client.GET("/api/v2/requests/{id}", { params: { path: { id: props.id } }, signal })), allComments(props.id, signal)]);
+    return { request: r.request, ...c };
+  });
   const [reply, setReply] = useState("");
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [replyError, setReplyError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      const [r, c] = await Promise.all([
-        api<{ request: RequestView }>("GET", `requests/${props.id}.json`),
-        api<{ comments: RequestComment[]; users: RequestUser[] }>("GET", `requests/${props.id}/comments.json`),
-      ]);
-      setRequest(r.request);
-      setComments(c.comments);
-      setUsers(new Map(c.users.map((u) => [u.id, u])));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) setMissing(true);
-      else setError(explainHc(err));
-    }
-  }, [props.id]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const missing = state.error instanceof ApiError && state.error.status === 404;
+  const request = state.data?.request;
+  const comments = state.data?.comments ?? [];
+  const users = state.data?.users ?? new Map<number, RequestUser>();
 
   async function send(e: FormEvent) {
     e.preventDefault();
@@ -110,10 +97,10 @@ export function RequestPage(props: { id: number; me: Me }) {
     setStatus(null);
     setBusy(true);
     try {
-      await api("PUT", `requests/${props.id}.json`, { request: { comment: { body: reply } } });
+      await ok(client.PUT("/api/v2/requests/{id}", { params: { path: { id: props.id } }, body: { request: { comment: { body: reply } } } }));
       setReply("");
       setStatus(t("hc.request.sent"));
-      await load();
+      await state.reload();
     } catch (err) {
       setReplyError(explainHc(err));
     } finally {
@@ -133,7 +120,9 @@ export function RequestPage(props: { id: number; me: Me }) {
   if (!request)
     return (
       <main id="main" className="page">
-        {error ? <ErrorText text={error} /> : <p role="status">{t("hc.loading")}</p>}
+        <Loadable state={state} loadingText={t("hc.loading")} explain={explainHc}>
+          {() => null}
+        </Loadable>
       </main>
     );
   return (
@@ -180,4 +169,16 @@ export function RequestPage(props: { id: number; me: Me }) {
       )}
     </main>
   );
+}
+
+/** Every public comment of a request, oldest first, page after page (the API's pages hold up to 100). */
+async function allComments(id: number, signal: AbortSignal): Promise<{ comments: RequestComment[]; users: Map<number, RequestUser> }> {
+  const comments: RequestComment[] = [];
+  const users = new Map<number, RequestUser>();
+  for (let page = 1; ; page++) {
+    const r = await ok(client.GET("/api/v2/requests/{id}/comments", { params: { path: { id }, query: { page, per_page: 100 } }, signal }));
+    comments.push(...r.comments);
+    for (const u of r.users) users.set(u.id, u);
+    if (!pageOf<OffsetPage>(r).next_page || r.comments.length === 0) return { comments, users };
+  }
 }

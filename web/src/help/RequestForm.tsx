@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../api.ts";
+import { client, ok } from "../api.ts";
+import type { HelpCenterInfo, RequestView, User } from "../api-schema.ts";
 import { ErrorText, Field } from "../components/Field.tsx";
 import { locale, t } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
-import { explainHc, fieldError, type HelpCenterInfo, type Me, type RequestView } from "./help-api.ts";
+import { explainHc, fieldError } from "./help-api.ts";
 
 /**
  * `/`: the request form. Anonymous visitors give their name and e-mail address; a signed-in person
@@ -11,7 +12,7 @@ import { explainHc, fieldError, type HelpCenterInfo, type Me, type RequestView }
  * refuses a request without it (the page never decides). A honeypot field, hidden from people and
  * from assistive technology, catches form-filling robots.
  */
-export function RequestForm(props: { info: HelpCenterInfo; me: Me | null; onConsentChanged: () => void }) {
+export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onConsentChanged: () => void }) {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [subject, setSubject] = useState("");
@@ -30,16 +31,20 @@ export function RequestForm(props: { info: HelpCenterInfo; me: Me | null; onCons
     setConsentInvalid(false);
     setBusy(true);
     try {
-      const r = await api<{ request: RequestView }>("POST", "requests.json", {
-        request: {
-          subject,
-          comment: { body },
-          ...(props.me ? {} : { requester: { name, email } }),
-          ...(consent.required ? { consent: { accepted, version: consent.version } } : {}),
-          website,
-          locale: locale(),
-        },
-      });
+      const r = await ok(
+        client.POST("/api/v2/requests", {
+          body: {
+            request: {
+              subject,
+              comment: { body },
+              ...(props.me ? {} : { requester: { name, email } }),
+              ...(consent.required ? { consent: { accepted, version: consent.version } } : {}),
+              website,
+              locale: locale(),
+            },
+          },
+        }),
+      );
       setSent(r.request);
       setSubject("");
       setBody("");
@@ -97,7 +102,7 @@ export function RequestForm(props: { info: HelpCenterInfo; me: Me | null; onCons
         {consent.required && consent.text ? (
           <fieldset className="consent">
             <legend>{t("hc.form.consentHeading")}</legend>
-            <div className="consent-text" id="hc-consent-text">
+            <div className="consent-text" id="hc-consent-text" lang={consent.locale ?? undefined}>
               {consent.text}
             </div>
             <label className="check">

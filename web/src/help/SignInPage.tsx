@@ -1,15 +1,20 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { api, ApiError, signIn, signInWithLink } from "../api.ts";
+import { ApiError, client, ok, signIn, signInWithLink } from "../api.ts";
+import type { HelpCenterInfo } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { locale, t } from "../i18n/index.ts";
 import { navigate, PageHeading } from "../router.tsx";
-import { explainHc, fieldError, type HelpCenterInfo } from "./help-api.ts";
+import { explainHc, fieldError } from "./help-api.ts";
 
 /**
  * `/signin`: an end user asks for a one-time sign-in link by e-mail, or finishes signing in with
  * one (`/signin?token=…`). The token leaves the address bar at once, and is used only when the
- * person presses Continue, so a mail scanner that opens links does not use it up. People who were
- * given a password can sign in with it too.
+ * person presses Continue, so a mail scanner that opens links does not use it up.
+ *
+ * The e-mail link is the way in: customers who wrote through the form have no password. Signing
+ * in with a password is a second, folded choice labelled for those who have one (support staff,
+ * people an admin gave one). Which addresses have a password is never asked of the server: that
+ * would tell a stranger which addresses exist.
  */
 export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: string; notice: string | null; onSignedIn: () => Promise<void> }) {
   const [token] = useState(props.initialToken);
@@ -47,7 +52,7 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
     setStatus(null);
     setBusy(true);
     try {
-      await api("POST", "help_center/sign_in_links.json", { email, locale: locale() });
+      await ok(client.POST("/api/v2/help_center/sign_in_links", { body: { email, locale: locale() } }));
       setStatus(t("hc.signin.sent", { email }));
     } catch (err) {
       setError(explainHc(err));
@@ -102,10 +107,10 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
       ) : (
         <p className="notice">{t("hc.signin.unavailable")}</p>
       )}
-      <section aria-labelledby="hc-password-heading" className="password-signin">
-        <h2 id="hc-password-heading">{t("hc.signin.passwordHeading")}</h2>
+      <details className="password-signin" open={!emailSignIn}>
+        <summary>{t("hc.signin.passwordHeading")}</summary>
         <p>{t("hc.signin.passwordIntro")}</p>
-        <form onSubmit={withPassword} aria-busy={busy}>
+        <form onSubmit={withPassword} aria-busy={busy} aria-label={t("hc.signin.passwordHeading")}>
           <Field id="hc-password-email" label={t("hc.signin.email")}>
             <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="username" />
           </Field>
@@ -117,7 +122,7 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
             {t("hc.signin.passwordSubmit")}
           </button>
         </form>
-      </section>
+      </details>
     </main>
   );
 }

@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from "react";
-import { en, type Catalog, type MessageKey } from "./en.ts";
+import { en, type Catalog, type MessageKey, type Plural } from "./en.ts";
 import { ja } from "./ja.ts";
 import { ko } from "./ko.ts";
 import { sv } from "./sv.ts";
@@ -12,8 +12,13 @@ import { zhCN } from "./zh-CN.ts";
  * (`app.*`, `error.*`) — a missing one is a type error — and fall back to English for the rest.
  * The language comes from the visitor's choice (remembered in localStorage), else from the
  * browser's languages; `<html lang>` follows it.
+ *
+ * A message that counts something is a set of plural forms (`{ one: "{count} ticket", other:
+ * "{count} tickets" }`); `t()` picks the form with `Intl.PluralRules` for the current language
+ * from the `count` value, so each language uses its own rules (Japanese: one form; Swedish and
+ * English: one and other). Where English has forms, every other catalog must give forms too.
  */
-export type { MessageKey } from "./en.ts";
+export type { MessageKey, Plural } from "./en.ts";
 
 type SharedKey = Extract<MessageKey, `hc.${string}` | `app.${string}` | `error.${string}`>;
 export type HelpCenterCatalog = Pick<Catalog, SharedKey> & Partial<Catalog>;
@@ -90,9 +95,23 @@ export function locale(): string {
   return currentLocale;
 }
 
-/** The message for `key`, with `{name}` placeholders filled from `values` (as plain text). */
+const pluralRules = new Map<string, Intl.PluralRules>();
+
+/** The form of `forms` for `count` in the current language (`other` when there is no count). */
+function pluralForm(forms: Plural, count: unknown): string {
+  if (typeof count !== "number") return forms.other;
+  let rules = pluralRules.get(currentLocale);
+  if (!rules) pluralRules.set(currentLocale, (rules = new Intl.PluralRules(currentLocale)));
+  return forms[rules.select(count)] ?? forms.other;
+}
+
+/**
+ * The message for `key`, with `{name}` placeholders filled from `values` (as plain text). For a
+ * message with plural forms, `values.count` (a number) chooses the form.
+ */
 export function t(key: MessageKey, values?: Record<string, string | number>): string {
-  const template: string = current[key] ?? en[key];
+  const message: string | Plural = current[key] ?? en[key];
+  const template = typeof message === "string" ? message : pluralForm(message, values?.count);
   if (!values) return template;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }

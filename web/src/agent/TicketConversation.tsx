@@ -1,0 +1,63 @@
+import { client, ok } from "../api.ts";
+import { pageOf, type CursorPage, type User } from "../api-schema.ts";
+import { LoadError, useApiPages } from "../data.tsx";
+import { formatDate, t } from "../i18n/index.ts";
+import { KEYS } from "./model.ts";
+
+/** Comments per request; the API's cursor pages go up to 100. */
+export const COMMENTS_PAGE = 100;
+
+/**
+ * The conversation, oldest first, however long it is: the API's cursor pages are read newest
+ * first (`sort_order=desc`, `page[size]`, `page[after]`), so the latest replies sit next to the
+ * composer at once, and "Show earlier messages" reads the page before, until the first comment.
+ * Public replies and internal notes are told apart by label, colour and border (not colour alone);
+ * comments are shown as plain text.
+ */
+export function TicketConversation(props: { ticketId: number; users: Map<number, User> }) {
+  const pages = useApiPages(
+    [...KEYS.ticket(props.ticketId), "comments"],
+    async (cursor, signal) => {
+      const r = await ok(
+        client.GET("/api/v2/tickets/{id}/comments", {
+          params: { path: { id: props.ticketId }, query: { include: "users", sort_order: "desc", page: cursor ? { size: COMMENTS_PAGE, after: cursor } : { size: COMMENTS_PAGE } } },
+          signal,
+        }),
+      );
+      return { comments: r.comments, users: r.users ?? [], ...pageOf<CursorPage>(r) };
+    },
+    (page) => (page.meta.has_more ? page.meta.after_cursor : null),
+  );
+  const loaded = pages.data ?? [];
+  const comments = loaded.flatMap((p) => p.comments).reverse();
+  const users = new Map([...props.users, ...loaded.flatMap((p) => p.users).map((u) => [u.id, u] as const)]);
+  const nameOf = (id: number) => users.get(id)?.name ?? t("ticket.unknownUser", { id });
+
+  return (
+    <>
+      {pages.error ? <LoadError error={pages.error} retry={() => void pages.reload()} busy={pages.loading} /> : null}
+      {!pages.data && !pages.error ? <p role="status">{t("ticket.loadingConversation")}</p> : null}
+      {pages.hasMore ? (
+        <p className="earlier">
+          <button type="button" className="secondary" onClick={() => void pages.loadMore()} disabled={pages.loadingMore}>
+            {pages.loadingMore ? t("ticket.loadingEarlier") : t("ticket.showEarlier")}
+          </button>
+        </p>
+      ) : null}
+      <ol aria-label={t("ticket.messages", { count: comments.length })}>
+        {comments.map((c) => (
+          <li key={c.id}>
+            <article className={c.public ? "comment public" : "comment note"}>
+              <header>
+                <span className="kind">{c.public ? t("ticket.publicReply") : t("ticket.internalNote")}</span>
+                <span className="author">{nameOf(c.author_id)}</span>
+                <time dateTime={c.created_at}>{formatDate(c.created_at)}</time>
+              </header>
+              <p className="comment-body">{c.body}</p>
+            </article>
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}

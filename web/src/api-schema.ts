@@ -1,0 +1,65 @@
+import type { operations } from "./api-types.ts";
+
+/**
+ * Friendly names for the API's shapes, all taken from the generated api-types.ts (the server's
+ * OpenAPI document), so a field the server renames or removes is a type error here rather than
+ * an `undefined` on a page. Nothing in this file describes a resource by hand.
+ */
+
+type JsonOf<R> = R extends { content: { "application/json": infer J } } ? J : never;
+/** What operation `Op` answers on success (its 200, 201 or 202 body). */
+export type Answer<Op extends keyof operations> = JsonOf<operations[Op]["responses"][keyof operations[Op]["responses"]]>;
+/** What operation `Op` takes as its JSON body. */
+export type BodyOf<Op extends keyof operations> = operations[Op] extends { requestBody?: infer B } ? JsonOf<NonNullable<B>> : never;
+
+export type Ticket = Answer<"showTicket">["ticket"];
+export type Status = Ticket["status"];
+export type Priority = NonNullable<Ticket["priority"]>;
+export type TicketType = NonNullable<Ticket["type"]>;
+export type TicketChange = BodyOf<"updateTicket">["ticket"];
+export type NewTicket = BodyOf<"createTicket">["ticket"];
+export type Comment = Answer<"listTicketComments">["comments"][number];
+export type Audit = Answer<"listTicketAudits">["audits"][number];
+export type AuditEvent = Audit["events"][number];
+export type TicketField = Answer<"listTicketFields">["ticket_fields"][number];
+export type CustomFieldValue = Ticket["custom_fields"][number]["value"];
+export type SearchResult = Answer<"search">["results"][number];
+export type Count = Answer<"countSearchResults">;
+
+export type User = Answer<"showUser">["user"];
+export type Role = User["vaultdesk_role"];
+/** The people list's role filter, in the API's terms. */
+export type RoleFilter = Extract<NonNullable<operations["listUsers"]["parameters"]["query"]>["role"], string>;
+export type Abilities = Answer<"showSession">["session"]["abilities"];
+export type Group = Answer<"listGroups">["groups"][number];
+export type Membership = Answer<"listGroupMembershipsByGroup">["group_memberships"][number];
+export type Organization = Answer<"showOrganization">["organization"];
+export type Invitation = Answer<"listInvitations">["invitations"][number];
+export type ApiToken = Answer<"listApiTokens">["api_tokens"][number];
+export type AuditEntry = Answer<"listAuditLogs">["audit_logs"][number];
+export type Verification = Answer<"verifyAuditLogs">["verification"];
+export type Account = Answer<"showAccount">["account"];
+export type JobStatus = Answer<"showJobStatus">["job_status"];
+export type HelpCenterSettings = Answer<"showHelpCenterSettings">["settings"];
+export type ConsentRecord = Answer<"listUserConsentRecords">["consent_records"][number];
+
+export type HelpCenterInfo = Answer<"showHelpCenter">["help_center"];
+export type RequestView = Answer<"showRequest">["request"];
+export type RequestStatus = RequestView["status"];
+export type RequestComment = Answer<"listRequestComments">["comments"][number];
+export type RequestUser = Pick<Answer<"listRequestComments">["users"][number], "id" | "name" | "agent">;
+export type PersonalData = Answer<"showPersonalData">["personal_data"];
+export type InvitationPreview = Answer<"previewInvitation">["invitation"];
+
+/**
+ * The paging fields of Zendesk's list envelopes. The server's list schemas let these through
+ * without declaring them (the envelopes are open), so the OpenAPI document does not name them yet;
+ * they are read through these two types until it does.
+ */
+export type OffsetPage = { count: number; next_page: string | null; previous_page: string | null };
+export type CursorPage = { meta: { has_more: boolean; after_cursor: string | null; before_cursor: string | null }; links: { next: string | null; prev: string | null } };
+
+/** The paging fields of a list answer (see OffsetPage and CursorPage). */
+export function pageOf<P extends OffsetPage | CursorPage>(answer: object): P {
+  return answer as P;
+}

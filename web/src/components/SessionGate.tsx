@@ -1,0 +1,163 @@
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
+import { ApiError, changePassword, client, currentSession, explain, ok, onUnauthorized, signIn, signOut } from "../api.ts";
+import type { Abilities, User } from "../api-schema.ts";
+import { Loadable, queryClient, useApi } from "../data.tsx";
+import { t } from "../i18n/index.ts";
+import { PageHeading } from "../router.tsx";
+import { ErrorText, Field, StatusText } from "./Field.tsx";
+
+/** Who is signed in, what the server says they may do, and whether a one-time password must be replaced first. */
+export type SignedIn = { me: User; abilities: Abilities; mustChangePassword: boolean };
+export const SESSION_KEY = ["session"] as const;
+
+async function loadSession(signal: AbortSignal): Promise<SignedIn | null> {
+  const s = await currentSession();
+  if (!s) return null;
+  const me = await ok(client.GET("/api/v2/users/me", { signal }));
+  return { me: me.user, abilities: s.abilities, mustChangePassword: s.mustChangePassword };
+}
+
+/** Forgets everything loaded for the person who was signed in (another may sign in next on this screen). */
+function forgetLoadedData(): void {
+  queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== SESSION_KEY[0] });
+}
+
+/**
+ * The one sign-in and session gate of the agent workspace and the admin center. It signs the
+ * person in, has them replace a one-time password, and shows `children` once signed in, or
+ * `denied` when the server's abilities say the page is not for them (the API refuses them
+ * anyway). When the session ends mid-work (a 401 from any call), the sign-in form is shown over
+ * the page, which stays mounted, so a reply being typed is kept (in memory only) and can be sent
+ * after signing in again as the same person.
+ */
+export function SessionGate(props: {
+  /** A sentence under the sign-in heading (what this part of the app is for). */
+  intro?: string;
+  /** Whether the signed-in person may use what is behind the gate, from the server's abilities. */
+  allowed?: (abilities: Abilities) => boolean;
+  denied?: ReactNode;
+  children: (session: { me: User; abilities: Abilities; signOut: () => void }) => ReactNode;
+}) {
+  const session = useApi(SESSION_KEY, loadSession);
+  const [expired, setExpired] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [previousPassword, setPreviousPassword] = useState("");
+
+  useEffect(() => onUnauthorized(() => setExpired(true)), []);
+
+  async function signedIn(password: string) {
+    const before = session.data?.me.id;
+    setPreviousPassword(password);
+    const next = await queryClient.fetchQuery({ queryKey: SESSION_KEY, queryFn: ({ signal }) => loadSession(signal), staleTime: 0 });
+    if (next?.me.id !== before) forgetLoadedData();
+    setExpired(false);
+  }
+
+  function signedOut() {
+    void signOut().finally(() => {
+      forgetLoadedData();
+      queryClient.setQueryData(SESSION_KEY, null);
+      setNotice(t("signout.done"));
+      setExpired(false);
+    });
+  }
+
+  const s = session.data;
+  if (s === undefined)
+    return (
+      <main id="main" className="page narrow">
+        <Loadable state={session}>{() => null}</Loadable>
+      </main>
+    );
+  if (!s) return <SignInForm intro={props.intro} notice={notice} onSignedIn={signedIn} />;
+  if (s.mustChangePassword) return <ChangePassword previous={previousPassword} onDone={() => void session.reload()} />;
+  if (props.allowed && !props.allowed(s.abilities)) return <>{props.denied ?? null}</>;
+  return (
+    <>
+      {expired ? <SignInForm id="main-signin" intro={props.intro} notice={t("signin.expired")} onSignedIn={signedIn} /> : null}
+      <div hidden={expired}>{props.children({ me: s.me, abilities: s.abilities, signOut: signedOut })}</div>
+    </>
+  );
+}
+
+function SignInForm(props: { id?: string; intro?: string | undefined; notice: string | null; onSignedIn: (password: string) => Promise<void> }) {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      await signIn(email, password);
+      await props.onSignedIn(password);
+    } catch (err) {
+      setBusy(false);
+      if (err instanceof ApiError && err.status === 401) setError(t("signin.failed"));
+      else if (err instanceof ApiError && err.status === 404 && err.body?.error === "RecordNotFound") setError(t("error.noAccount"));
+      else setError(explain(err));
+    }
+  }
+  return (
+    <main id={props.id ?? "main"} className="page narrow">
+      <PageHeading>{t("signin.title")}</PageHeading>
+      {props.intro ? <p>{props.intro}</p> : null}
+      <StatusText text={props.notice} />
+      <form onSubmit={submit} aria-busy={busy}>
+        <Field id="signin-email" label={t("signin.email")}>
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="username" />
+        </Field>
+        <Field id="signin-password" label={t("signin.password")}>
+          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
+        </Field>
+        <ErrorText text={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? t("signin.working") : t("signin.submit")}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+function ChangePassword(props: { previous: string; onDone: () => void }) {
+  const [previous, setPrevious] = useState(props.previous);
+  const [next, setNext] = useState("");
+  const [again, setAgain] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    if (next !== again) return setError(t("password.mismatch"));
+    setBusy(true);
+    try {
+      await changePassword(previous, next);
+      props.onDone();
+    } catch (err) {
+      setBusy(false);
+      setError(explain(err));
+    }
+  }
+  return (
+    <main id="main" className="page narrow">
+      <PageHeading>{t("password.title")}</PageHeading>
+      <p>{t("password.intro")}</p>
+      <form onSubmit={submit} aria-busy={busy}>
+        <Field id="pw-current" label={t("password.current")}>
+          <input type="password" value={previous} onChange={(e) => setPrevious(e.target.value)} required autoComplete="current-password" />
+        </Field>
+        <Field id="pw-new" label={t("password.new")} help={t("setup.passwordHelp")}>
+          <input type="password" value={next} onChange={(e) => setNext(e.target.value)} required autoComplete="new-password" />
+        </Field>
+        <Field id="pw-again" label={t("password.confirm")}>
+          <input type="password" value={again} onChange={(e) => setAgain(e.target.value)} required autoComplete="new-password" />
+        </Field>
+        <ErrorText text={error} />
+        <button type="submit" disabled={busy}>
+          {t("password.submit")}
+        </button>
+      </form>
+    </main>
+  );
+}
