@@ -258,7 +258,25 @@ describe("admin center in Chromium", () => {
     await owner.getByLabel("Add a person by e-mail address").fill(agentEmail);
     await owner.getByRole("button", { name: "Add to organization" }).click();
     await visible(owner.getByRole("status").getByText(`${XSS_AGENT} is now in ${XSS_ORG}.`));
+    const members = owner.getByRole("list", { name: "Members" });
+    await visible(members.getByRole("link", { name: XSS_AGENT }));
+    // Domain names, in Zendesk's shape: kept as the admin typed them, one per line.
+    await owner.getByLabel("Domain names").fill("globex.test\nGlobex.example, globex.test");
+    await owner.getByRole("button", { name: "Save", exact: true }).click();
+    await visible(owner.getByRole("status").getByText("Saved."));
+    await owner.reload();
+    await visible(members.getByRole("link", { name: XSS_AGENT }));
+    expect((await owner.getByLabel("Domain names").inputValue()).split("\n").sort()).toEqual(["globex.example", "globex.test"]);
     await shot(owner, "admin-organization-desktop");
+    await expectAccessible(owner, "an organization with members");
+    // Leaving from the organization's page…
+    await members.getByRole("button", { name: `Remove ${XSS_AGENT} from the organization` }).click();
+    await visible(owner.getByRole("status").getByText(`${XSS_AGENT} is no longer in ${XSS_ORG}.`));
+    await visible(owner.getByText("Nobody belongs to this organization yet."));
+    // …or from the person's page.
+    await owner.getByLabel("Add a person by e-mail address").fill(agentEmail);
+    await owner.getByRole("button", { name: "Add to organization" }).click();
+    await visible(members.getByRole("link", { name: XSS_AGENT }));
     await adminNav(owner, "People").click();
     await owner.getByRole("link", { name: XSS_AGENT }).click();
     const membership = owner.getByRole("region", { name: "Organization" });

@@ -89,6 +89,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/email_changes/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: uses the link sent to a new e-mail address; the address becomes the user's primary one. Signs nobody in. */
+        post: operations["confirmEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/group_memberships": {
         parameters: {
             query?: never;
@@ -263,7 +280,7 @@ export interface paths {
         };
         get: operations["listInvitations"];
         put?: never;
-        /** Creates a one-time invitation link; the link is in the response once and never again. */
+        /** Creates a one-time invitation link; the link is in the response once and never again, and is e-mailed to the invitee when an outgoing mail server is set up (`emailed`). The address may be a staff member added without a password: the link then sets it. */
         post: operations["createInvitation"];
         delete?: never;
         options?: never;
@@ -381,6 +398,23 @@ export interface paths {
         put: operations["updateOrganization"];
         post?: never;
         delete: operations["deleteOrganization"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/organizations/{id}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's members. */
+        get: operations["listOrganizationUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -579,6 +613,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A ticket. Vaultdesk adds `abilities`: what the caller may do with it (from the policy the API enforces), so pages offer only that. */
         get: operations["showTicket"];
         put: operations["updateTicket"];
         post?: never;
@@ -694,6 +729,7 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showUser"];
+        /** Updates a user. End users may change only their own name, phone, time zone, language and e-mail. A new e-mail address takes effect once the link sent to it is used; a role change ends the person's sessions and API tokens. */
         put: operations["updateUser"];
         post?: never;
         /** Soft-deletes a user (active: false): sessions and tokens end at once; sealed personal data stays until erasure. */
@@ -811,6 +847,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /** Changes the caller's password; every other session of theirs ends (this one stays signed in). */
         put: operations["changeOwnPassword"];
         post?: never;
         delete?: never;
@@ -1094,6 +1131,38 @@ export interface operations {
                             first_broken_id: number | null;
                             reason: string | null;
                             verified: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    confirmEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        email_change: {
+                            email: string;
+                            /** @enum {string} */
+                            status: "confirmed";
                         };
                     };
                 };
@@ -1800,6 +1869,7 @@ export interface operations {
                         invitation: {
                             created_at: string;
                             email: string;
+                            emailed: boolean;
                             expires_at: string;
                             id: number;
                             invited_by_id: number;
@@ -2019,6 +2089,7 @@ export interface operations {
                         organizations: {
                             created_at: string;
                             details: string | null;
+                            domain_names: string[];
                             external_id: string | null;
                             id: number;
                             name: string;
@@ -2066,6 +2137,7 @@ export interface operations {
                         organization: {
                             created_at: string;
                             details: string | null;
+                            domain_names: string[];
                             external_id: string | null;
                             id: number;
                             name: string;
@@ -2100,6 +2172,7 @@ export interface operations {
                         organization: {
                             created_at: string;
                             details: string | null;
+                            domain_names: string[];
                             external_id: string | null;
                             id: number;
                             name: string;
@@ -2147,6 +2220,7 @@ export interface operations {
                         organization: {
                             created_at: string;
                             details: string | null;
+                            domain_names: string[];
                             external_id: string | null;
                             id: number;
                             name: string;
@@ -2180,6 +2254,63 @@ export interface operations {
             };
         };
     };
+    listOrganizationUsers: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            active: boolean;
+                            created_at: string;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     showManyOrganizations: {
         parameters: {
             query: {
@@ -2201,6 +2332,7 @@ export interface operations {
                         organizations: {
                             created_at: string;
                             details: string | null;
+                            domain_names: string[];
                             external_id: string | null;
                             id: number;
                             name: string;
@@ -2812,7 +2944,7 @@ export interface operations {
                         required?: boolean;
                         title: string;
                         /** @enum {string} */
-                        type: "text" | "number" | "date" | "dropdown" | "checkbox";
+                        type: "text" | "number" | "date" | "tagger" | "dropdown" | "checkbox";
                     };
                 };
             };
@@ -2987,6 +3119,7 @@ export interface operations {
                         organizations?: {
                             created_at: string;
                             details: string | null;
+                            domain_names: string[];
                             external_id: string | null;
                             id: number;
                             name: string;
@@ -3033,7 +3166,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -3042,6 +3177,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -3171,6 +3307,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        abilities: {
+                            can_add_internal_notes: boolean;
+                            can_be_assigned: boolean;
+                            can_delete: boolean;
+                            can_edit_properties: boolean;
+                            can_reply_publicly: boolean;
+                            statuses: ("new" | "open" | "pending" | "hold" | "solved" | "closed")[];
+                        };
                         groups?: ({
                             id: number;
                             name: string;
@@ -3180,6 +3324,7 @@ export interface operations {
                         organizations?: {
                             created_at: string;
                             details: string | null;
+                            domain_names: string[];
                             external_id: string | null;
                             id: number;
                             name: string;
@@ -3226,7 +3371,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -3235,6 +3382,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -3488,6 +3636,7 @@ export interface operations {
                             via: {
                                 channel: string;
                             };
+                            written_by_id: number;
                         }[];
                         groups?: ({
                             id: number;
@@ -3498,6 +3647,7 @@ export interface operations {
                         organizations?: {
                             created_at: string;
                             details: string | null;
+                            domain_names: string[];
                             external_id: string | null;
                             id: number;
                             name: string;
@@ -3511,7 +3661,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -3520,6 +3672,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -3644,6 +3797,7 @@ export interface operations {
                         organizations?: {
                             created_at: string;
                             details: string | null;
+                            domain_names: string[];
                             external_id: string | null;
                             id: number;
                             name: string;
@@ -3690,7 +3844,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -3699,6 +3855,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -3870,7 +4027,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -3879,6 +4038,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -3905,12 +4065,14 @@ export interface operations {
                     user: {
                         email?: string;
                         external_id?: string | null;
+                        locale?: string | null;
                         name: string;
                         organization_id?: number | null;
                         phone?: string | null;
                         /** @enum {string} */
                         role?: "end-user" | "agent" | "admin" | "light-agent";
                         tags?: string[];
+                        time_zone?: string | null;
                         verified?: boolean;
                     };
                 };
@@ -3929,7 +4091,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -3938,6 +4102,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -3972,7 +4137,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -3981,6 +4148,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -4007,6 +4175,7 @@ export interface operations {
                     user: {
                         email?: string;
                         external_id?: string | null;
+                        locale?: string | null;
                         name?: string;
                         organization_id?: number | null;
                         phone?: string | null;
@@ -4014,6 +4183,7 @@ export interface operations {
                         role?: "end-user" | "agent" | "admin" | "light-agent";
                         suspended?: boolean;
                         tags?: string[];
+                        time_zone?: string | null;
                         verified?: boolean;
                     };
                 };
@@ -4032,7 +4202,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -4041,6 +4213,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -4075,7 +4248,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -4084,6 +4259,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -4201,7 +4377,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -4210,6 +4388,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -4280,7 +4459,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -4289,6 +4470,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -4323,7 +4505,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -4332,6 +4516,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -4401,7 +4586,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -4410,6 +4597,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */
@@ -4446,7 +4634,9 @@ export interface operations {
                             created_at: string;
                             email: string | null;
                             external_id: string | null;
+                            iana_time_zone: string | null;
                             id: number;
+                            locale: string | null;
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
@@ -4455,6 +4645,7 @@ export interface operations {
                             role_type: number | null;
                             suspended: boolean;
                             tags: string[];
+                            time_zone: string | null;
                             updated_at: string;
                             url: string;
                             /** @enum {string} */

@@ -1,22 +1,17 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
-import { pageOf, type OffsetPage, type Organization } from "../api-schema.ts";
+import { pageOf, type CursorPage, type OffsetPage, type Organization, type User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
-import { Loadable, useApi, useSetData } from "../data.tsx";
+import { LoadError, Loadable, useApi, useApiPages, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { Pager } from "./Pager.tsx";
 
 const PER_PAGE = 25;
 
-/**
- * Zendesk's `organization.domain_names`: users whose e-mail address is at one of these domains
- * join the organization. Read defensively: the server sends it once domain mapping is in place.
- */
-const domainsOf = (o: Organization): string[] => {
-  const d = (o as Organization & { domain_names?: unknown }).domain_names;
-  return Array.isArray(d) ? d.filter((x): x is string => typeof x === "string") : [];
-};
+/** Zendesk's `organization.domain_names`: people whose e-mail address is at one of these domains join the organization. */
+const domainsOf = (o: Organization): string[] => o.domain_names;
+const MEMBERS_PAGE = 50;
 
 /** Domain names typed one per line, or separated by spaces or commas. */
 const parseDomains = (text: string) => [...new Set(text.split(/[\s,]+/).map((d) => d.trim().toLowerCase()).filter(Boolean))];
@@ -111,7 +106,7 @@ export function OrganizationPage(props: { id: number }) {
           <>
             <PageHeading>{o.name}</PageHeading>
             <OrganizationForm queryKey={key} org={o} />
-            <AddMember org={o} />
+            <Members org={o} />
           </>
         )}
       </Loadable>
@@ -158,40 +153,91 @@ function OrganizationForm(props: { queryKey: unknown[]; org: Organization }) {
 }
 
 /**
- * Adds a person to the organization by their exact e-mail address (addresses are sealed, so the
- * API looks them up by blind index; there is no partial search). A person belongs to one
- * organization: adding moves them from the one they were in. Removing is done on the person's page.
+ * The organization's members, a page at a time (cursor pages of GET /organizations/{id}/users),
+ * each with a way out; and adding a person by their exact e-mail address (addresses are sealed,
+ * so the API finds them by blind index; there is no partial search). A person belongs to one
+ * organization: adding moves them from the one they were in.
  */
-function AddMember(props: { org: Organization }) {
+function Members(props: { org: Organization }) {
+  const members = useApiPages(
+    ["organization", props.org.id, "members"],
+    async (cursor, signal) => {
+      const r = await ok(
+        client.GET("/api/v2/organizations/{id}/users", {
+          params: { path: { id: props.org.id }, query: { page: cursor ? { size: MEMBERS_PAGE, after: cursor } : { size: MEMBERS_PAGE } } },
+          signal,
+        }),
+      );
+      return { users: r.users, ...pageOf<CursorPage>(r) };
+    },
+    (page) => (page.meta.has_more ? page.meta.after_cursor : null),
+  );
   const [email, setEmail] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const list = (members.data ?? []).flatMap((p) => p.users);
+
+  async function run(call: () => Promise<string | null>) {
     setError(null);
     setStatus(null);
     setBusy(true);
     try {
-      const found = (await ok(client.GET("/api/v2/users/search", { params: { query: { query: email.trim() } } }))).users[0];
-      if (!found) {
-        setError(t("admin.orgs.noSuchPerson", { email: email.trim() }));
-        return;
-      }
-      await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: found.id } }, body: { user: { organization_id: props.org.id } } }));
-      setStatus(t("admin.orgs.memberAdded", { name: found.name, org: props.org.name }));
-      setEmail("");
+      const done = await call();
+      if (done) setStatus(done);
+      await members.reload();
     } catch (err) {
       setError(explain(err));
     } finally {
       setBusy(false);
     }
   }
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      const found = (await ok(client.GET("/api/v2/users/search", { params: { query: { query: email.trim() } } }))).users[0];
+      if (!found) {
+        setError(t("admin.orgs.noSuchPerson", { email: email.trim() }));
+        return null;
+      }
+      await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: found.id } }, body: { user: { organization_id: props.org.id } } }));
+      setEmail("");
+      return t("admin.orgs.memberAdded", { name: found.name, org: props.org.name });
+    });
+  };
+  const remove = (u: User) =>
+    void run(async () => {
+      await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: u.id } }, body: { user: { organization_id: null } } }));
+      return t("admin.orgs.memberRemoved", { name: u.name, org: props.org.name });
+    });
+
   return (
     <section className="panel" aria-labelledby="org-members-heading">
       <h2 id="org-members-heading">{t("admin.orgs.members")}</h2>
       <p className="muted">{t("admin.orgs.membersIntro")}</p>
-      <form className="form inline-form" onSubmit={submit} aria-busy={busy}>
+      {members.error ? <LoadError error={members.error} retry={() => void members.reload()} busy={members.loading} /> : null}
+      {members.data && list.length === 0 ? <p>{t("admin.orgs.noMembers")}</p> : null}
+      {!members.data && !members.error ? <p role="status">{t("app.loading")}</p> : null}
+      {list.length ? (
+        <ul className="plain-list" aria-label={t("admin.orgs.members")}>
+          {list.map((u) => (
+            <li key={u.id} className="member">
+              <Link to={`/admin/people/${u.id}`}>{u.name}</Link> <span className="muted">{u.email ?? ""}</span>
+              <button type="button" className="small" disabled={busy} aria-label={t("admin.orgs.removeMember", { name: u.name })} onClick={() => remove(u)}>
+                {t("admin.groups.remove")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {members.hasMore ? (
+        <p>
+          <button type="button" className="secondary" disabled={members.loadingMore} onClick={() => void members.loadMore()}>
+            {t("admin.orgs.moreMembers")}
+          </button>
+        </p>
+      ) : null}
+      <form className="form inline-form" onSubmit={add} aria-busy={busy}>
         <Field id="org-add-member" label={t("admin.orgs.addMember")} help={t("admin.orgs.addMemberHelp")}>
           <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="off" />
         </Field>

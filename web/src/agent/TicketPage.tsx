@@ -38,10 +38,11 @@ const PROPERTY_LABEL: Partial<Record<keyof NonNullable<TicketChange>, MessageKey
  */
 export function TicketPage(props: { id: number }) {
   const { me, abilities, pickers, refreshCounts } = useWorkspace();
+  // `abilities` (the session's) only chooses the composer's first choice; the ticket's own decide the rest.
   const invalidate = useInvalidate();
   const ticketState = useApi(KEYS.ticket(props.id), async (signal) => {
     const r = await ok(client.GET("/api/v2/tickets/{id}", { params: { path: { id: props.id }, query: { include: "users" } }, signal }));
-    return { ticket: r.ticket, users: new Map((r.users ?? []).map((u) => [u.id, u as User])) };
+    return { ticket: r.ticket, abilities: r.abilities, users: new Map((r.users ?? []).map((u) => [u.id, u as User])) };
   });
   const fieldsState = useApi(KEYS.ticketFields, loadTicketFields, { staleTime: 60_000 });
   const fields = fieldsState.data ?? [];
@@ -55,7 +56,10 @@ export function TicketPage(props: { id: number }) {
   };
 
   const ticket = ticketState.data?.ticket;
-  const pending = ticket ? changeOf(draft, ticket, fields, { canEditProperties: abilities.can_edit_properties, canReplyPublicly: abilities.can_reply_publicly }) : {};
+  // What may be done with this ticket, as the server sent it with the ticket.
+  const may = ticketState.data?.abilities;
+  const rights = { canEditProperties: may?.can_edit_properties ?? false, canReplyPublicly: may?.can_reply_publicly ?? false };
+  const pending = ticket ? changeOf(draft, ticket, fields, rights) : {};
   const unsaved = changedProperties(pending);
   const guard = useLeaveGuard(Object.keys(pending).length > 0);
 
@@ -85,12 +89,12 @@ export function TicketPage(props: { id: number }) {
   function submit(e: FormEvent, solve = false) {
     e.preventDefault();
     if (!ticket) return;
-    const change = changeOf(draft, ticket, fields, { solve, canEditProperties: abilities.can_edit_properties, canReplyPublicly: abilities.can_reply_publicly });
+    const change = changeOf(draft, ticket, fields, { solve, ...rights });
     if (Object.keys(change).length === 0) return setError(t("ticket.nothing"));
     void save(change, (d) => emptyDraft(d.isPublic));
   }
 
-  if (!ticket) {
+  if (!ticket || !may) {
     return (
       <main id="main" className="main">
         <Loadable state={ticketState} loadingText={t("ticket.loading")}>
@@ -107,7 +111,8 @@ export function TicketPage(props: { id: number }) {
   const nameOf = (id: number | null) => (id === null ? t("ticket.unassigned") : (users.get(id)?.name ?? t("ticket.unknownUser", { id })));
   const requester = users.get(ticket.requester_id);
   const now = shown(draft, ticket);
-  const statusChoices: Status[] = ticket.status === "new" ? ["new", "open", "pending", "hold", "solved"] : ["open", "pending", "hold", "solved"];
+  // The statuses the server says this ticket may move to, and the one it has.
+  const statusChoices: Status[] = may.statuses.includes(ticket.status) ? may.statuses : [ticket.status, ...may.statuses];
   const unsavedNames = [
     ...(pending.comment ? [t(pending.comment.public ? "ticket.unsavedReply" : "ticket.unsavedNote")] : []),
     ...[...new Set(unsaved.map((k) => PROPERTY_LABEL[k]).filter((k): k is MessageKey => k !== undefined))].map((k) => t(k)),
@@ -140,7 +145,7 @@ export function TicketPage(props: { id: number }) {
             <dt>{t("ticket.assignee")}</dt>
             <dd>
               {nameOf(ticket.assignee_id)}
-              {ticket.assignee_id !== me.id && ticket.status !== "closed" && abilities.can_edit_properties && abilities.can_be_assigned ? (
+              {ticket.assignee_id !== me.id && may.can_edit_properties && may.can_be_assigned ? (
                 // Saves the assignee alone; the rest of the draft stays as it is.
                 <button type="button" className="small" disabled={busy} onClick={() => void save({ assignee_id: me.id }, (d) => ({ ...d, assignee: undefined }))}>
                   {t("ticket.assignToMe")}
@@ -173,19 +178,19 @@ export function TicketPage(props: { id: number }) {
             </dd>
           </dl>
         </section>
-        {abilities.can_edit_properties && ticket.status !== "closed" ? <TicketProperties form={FORM_ID} ticket={ticket} fields={fields} draft={draft} onDraft={edit} /> : null}
+        {may.can_edit_properties ? <TicketProperties form={FORM_ID} ticket={ticket} fields={fields} draft={draft} onDraft={edit} /> : null}
         </div>
 
         <section className="conversation" aria-labelledby="conversation-heading">
           <h2 id="conversation-heading">{t("ticket.conversation")}</h2>
           <TicketConversation ticketId={ticket.id} users={users} />
 
-          {ticket.status === "closed" ? (
-            <p>{t("ticket.closed")}</p>
+          {!may.can_add_internal_notes && !may.can_reply_publicly ? (
+            <p>{ticket.status === "closed" ? t("ticket.closed") : t("ticket.readOnly")}</p>
           ) : (
             <form id={FORM_ID} className={draft.isPublic ? "composer" : "composer note"} onSubmit={(e) => submit(e)} aria-busy={busy} aria-labelledby="composer-heading">
               <h2 id="composer-heading">{t("ticket.composer")}</h2>
-              {abilities.can_reply_publicly ? (
+              {may.can_reply_publicly ? (
                 <fieldset className="choice">
                   <legend>{t("ticket.kind")}</legend>
                   <label>
@@ -201,7 +206,7 @@ export function TicketPage(props: { id: number }) {
               <Field id="comment-body" label={draft.isPublic ? t("ticket.replyLabel") : t("ticket.noteLabel")} help={draft.isPublic ? undefined : t("ticket.noteHint")}>
                 <textarea value={draft.body} onChange={(e) => edit({ body: e.target.value })} rows={5} />
               </Field>
-              {abilities.can_edit_properties ? (
+              {may.can_edit_properties ? (
                 <div className="row">
                   <StatusSelect id="ticket-status" label={t("ticket.status")} value={now.status} onChange={(v) => edit({ status: v as Status })} only={statusChoices} />
                   <PrioritySelect
@@ -218,7 +223,7 @@ export function TicketPage(props: { id: number }) {
                 <button type="submit" disabled={busy}>
                   {busy ? t("ticket.working") : t("ticket.submit")}
                 </button>
-                {ticket.status !== "solved" && abilities.can_edit_properties ? (
+                {ticket.status !== "solved" && may.statuses.includes("solved") ? (
                   <button type="button" className="secondary" disabled={busy} onClick={(e) => submit(e, true)}>
                     {t("ticket.solve")}
                   </button>
