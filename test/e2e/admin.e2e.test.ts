@@ -95,8 +95,7 @@ describe("admin center in Chromium", () => {
     const linkBox = owner.getByRole("textbox", { name: "Invitation link" });
     await visible(linkBox);
     const link = await linkBox.inputValue();
-    // Acme is the default tenant (the first account), so its links use the bare base domain.
-    expect(link).toMatch(new RegExp(`^${h.base}/invite\\?token=vdi_`));
+    expect(link).toMatch(new RegExp(`^${acme}/invite\\?token=vdi_`));
     await visible(owner.locator("table.admin").getByText("Waiting"));
     await shot(owner, "admin-invitations-desktop");
     await expectAccessible(owner, "the invitations page");
@@ -110,7 +109,7 @@ describe("admin center in Chromium", () => {
     agent = await h.newPage();
     await agent.goto(link);
     await visible(agent.getByRole("heading", { name: "Join your team on Vaultdesk" }));
-    expect(agent.url(), "the token leaves the address bar").toBe(`${h.base}/invite`);
+    expect(agent.url(), "the token leaves the address bar").toBe(`${acme}/invite`);
     await visible(agent.getByText(`You are invited to join Acme ${XSS_IMG} Support as Agent.`));
     expect(await agent.getByLabel("E-mail address").inputValue()).toBe(agentEmail);
     await agent.getByLabel("Your name").fill(XSS_AGENT);
@@ -123,7 +122,7 @@ describe("admin center in Chromium", () => {
     await agent.getByLabel("New password", { exact: true }).fill(AGENT_PASSWORD);
     await agent.getByLabel("New password again").fill(AGENT_PASSWORD);
     await agent.getByRole("button", { name: "Join and sign in" }).click();
-    await agent.waitForURL(`${h.base}/agent`);
+    await agent.waitForURL(`${acme}/agent`);
     await visible(agent.getByText(`Signed in as ${XSS_AGENT}`));
     // Agents get no admin link, and /admin tells them plainly that they have no access.
     expect(await agent.getByRole("link", { name: "Admin center" }).count()).toBe(0);
@@ -251,7 +250,7 @@ describe("admin center in Chromium", () => {
     await owner.getByRole("button", { name: "Save" }).click();
     await visible(owner.getByRole("status").getByText("Saved."));
     await expectAccessible(owner, "an organization's page");
-    // Members join by their exact address, and leave from their own page.
+    // Members join by their exact address; they leave from here or from their own page.
     await owner.getByLabel("Add a person by e-mail address").fill("nobody@acme.test");
     await owner.getByRole("button", { name: "Add to organization" }).click();
     await visible(owner.getByRole("alert").getByText("Nobody here has the address nobody@acme.test."));
@@ -260,7 +259,7 @@ describe("admin center in Chromium", () => {
     await visible(owner.getByRole("status").getByText(`${XSS_AGENT} is now in ${XSS_ORG}.`));
     const members = owner.getByRole("list", { name: "Members" });
     await visible(members.getByRole("link", { name: XSS_AGENT }));
-    // Domain names, in Zendesk's shape: kept as the admin typed them, one per line.
+    // Domain names, in Zendesk's shape: one per line, lower-cased, without repeats.
     await owner.getByLabel("Domain names").fill("globex.test\nGlobex.example, globex.test");
     await owner.getByRole("button", { name: "Save", exact: true }).click();
     await visible(owner.getByRole("status").getByText("Saved."));
@@ -326,6 +325,12 @@ describe("admin center in Chromium", () => {
     await adminNav(phone, "Invitations").click();
     await visible(phone.getByRole("heading", { name: "Invite an agent" }));
     await shot(phone, "admin-invitations-phone");
+    // A browser in Japanese: the admin center speaks English, and counts by English rules.
+    const ja = await h.newPage(undefined, { locale: "ja-JP" });
+    await ja.goto(`${acme}/admin/people?role=light-agent`);
+    await signIn(ja, "ann@acme.test", PASSWORD);
+    await visible(ja.getByRole("link", { name: XSS_AGENT }));
+    await visible(ja.getByText("1 person", { exact: true }));
     await expectAccessible(phone, "the invitations page on a phone");
     await expectInert(phone);
   });

@@ -148,12 +148,11 @@ describe("help center in Chromium", () => {
     const mail = await smtp.waitFor(EMAIL, { since });
     expect(mail.subject).toBe("Acme Support のサインインリンク");
     const link = linkIn(mail);
-    // Acme is the default tenant (the first account), so its links use the bare base domain.
-    expect(link.startsWith(`${h.base}/signin?token=vdl_`), link).toBe(true);
+    expect(link.startsWith(`${acme}/signin?token=vdl_`)).toBe(true);
 
     await visitor.goto(link);
     await visible(visitor.getByRole("heading", { name: "サインインを完了する" }));
-    expect(visitor.url(), "the token leaves the address bar").toBe(`${h.base}/signin`);
+    expect(visitor.url(), "the token leaves the address bar").toBe(`${acme}/signin`);
     await visitor.getByRole("button", { name: "続行" }).click();
     await visible(visitor.getByRole("heading", { name: "マイリクエスト" }));
     await visible(visitor.getByRole("link", { name: SUBJECT }));

@@ -97,11 +97,11 @@ export function locale(): string {
 
 const pluralRules = new Map<string, Intl.PluralRules>();
 
-/** The form of `forms` for `count` in the current language (`other` when there is no count). */
-function pluralForm(forms: Plural, count: unknown): string {
+/** The form of `forms` for `count` by the rules of `lang` (`other` when there is no count). */
+function pluralForm(forms: Plural, count: unknown, lang: string): string {
   if (typeof count !== "number") return forms.other;
-  let rules = pluralRules.get(currentLocale);
-  if (!rules) pluralRules.set(currentLocale, (rules = new Intl.PluralRules(currentLocale)));
+  let rules = pluralRules.get(lang);
+  if (!rules) pluralRules.set(lang, (rules = new Intl.PluralRules(lang)));
   return forms[rules.select(count)] ?? forms.other;
 }
 
@@ -110,8 +110,10 @@ function pluralForm(forms: Plural, count: unknown): string {
  * message with plural forms, `values.count` (a number) chooses the form.
  */
 export function t(key: MessageKey, values?: Record<string, string | number>): string {
-  const message: string | Plural = current[key] ?? en[key];
-  const template = typeof message === "string" ? message : pluralForm(message, values?.count);
+  const own = current[key];
+  const message: string | Plural = own ?? en[key];
+  // A message English stands in for is counted by English rules ("1 person", not "1 people" under ja).
+  const template = typeof message === "string" ? message : pluralForm(message, values?.count, own === undefined ? "en" : currentLocale);
   if (!values) return template;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
