@@ -51,15 +51,9 @@ export type RequestUser = Pick<Answer<"listRequestComments">["users"][number], "
 export type PersonalData = Answer<"showPersonalData">["personal_data"];
 export type InvitationPreview = Answer<"previewInvitation">["invitation"];
 
-/**
- * The paging fields of Zendesk's list envelopes. The server's list schemas let these through
- * without declaring them (the envelopes are open), so the OpenAPI document does not name them yet;
- * they are read through these two types until it does.
- */
-export type OffsetPage = { count: number; next_page: string | null; previous_page: string | null };
-export type CursorPage = { meta: { has_more: boolean; after_cursor: string | null; before_cursor: string | null }; links: { next: string | null; prev: string | null } };
+/** Zendesk's cursor paging fields of a list answer (`meta`, `links`), present on cursor pages. */
+export type CursorMeta = NonNullable<Answer<"search">["meta"]>;
+export type CursorLinks = NonNullable<Answer<"search">["links"]>;
 
-/** The paging fields of a list answer (see OffsetPage and CursorPage). */
-export function pageOf<P extends OffsetPage | CursorPage>(answer: object): P {
-  return answer as P;
-}
+/** The cursor after a page, or null on the last page (or an answer that was not cursor-paged). */
+export const nextCursor = (answer: { meta?: CursorMeta | undefined }): string | null => (answer.meta?.has_more ? answer.meta.after_cursor : null);

@@ -278,6 +278,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Invitations, newest first (`sort_order=asc` for oldest first). */
         get: operations["listInvitations"];
         put?: never;
         /** Creates a one-time invitation link; the link is in the response once and never again, and is e-mailed to the invitee when an outgoing mail server is set up (`emailed`). The address may be a staff member added without a password: the link then sets it. */
@@ -345,7 +346,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's most recent ticket jobs (bulk creates and updates), newest first; finished jobs are kept for VAULTDESK_JOB_RETENTION_HOURS. */
+        /** The tenant's most recent jobs people started (bulk creates and updates), newest first; finished jobs are kept for VAULTDESK_JOB_RETENTION_HOURS. */
         get: operations["listJobStatuses"];
         put?: never;
         post?: never;
@@ -1102,8 +1103,18 @@ export interface operations {
                             source_type: string;
                             url: string;
                         }[];
-                    } & {
-                        [key: string]: unknown;
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                     };
                 };
             };
@@ -1194,6 +1205,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
                         group_memberships: {
                             created_at: string;
                             default: boolean;
@@ -1203,8 +1215,17 @@ export interface operations {
                             url: string;
                             user_id: number;
                         }[];
-                    } & {
-                        [key: string]: unknown;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                     };
                 };
             };
@@ -1327,6 +1348,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
                         groups: {
                             created_at: string;
                             default: boolean;
@@ -1337,8 +1359,17 @@ export interface operations {
                             updated_at: string;
                             url: string;
                         }[];
-                    } & {
-                        [key: string]: unknown;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                     };
                 };
             };
@@ -1506,6 +1537,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
                         group_memberships: {
                             created_at: string;
                             default: boolean;
@@ -1515,8 +1547,17 @@ export interface operations {
                             url: string;
                             user_id: number;
                         }[];
-                    } & {
-                        [key: string]: unknown;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                     };
                 };
             };
@@ -1803,8 +1844,14 @@ export interface operations {
     listInvitations: {
         parameters: {
             query?: {
-                page?: number;
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
                 per_page?: number;
+                sort_order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -1819,6 +1866,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
                         invitations: {
                             created_at: string;
                             email: string;
@@ -1832,8 +1880,17 @@ export interface operations {
                             used_at: string | null;
                             user_id: number | null;
                         }[];
-                    } & {
-                        [key: string]: unknown;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                     };
                 };
             };
@@ -2086,6 +2143,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
                         organizations: {
                             created_at: string;
                             details: string | null;
@@ -2098,8 +2166,7 @@ export interface operations {
                             updated_at: string;
                             url: string;
                         }[];
-                    } & {
-                        [key: string]: unknown;
+                        previous_page?: string | null;
                     };
                 };
             };
@@ -2281,6 +2348,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                         users: {
                             active: boolean;
                             created_at: string;
@@ -2304,8 +2383,6 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -2329,6 +2406,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
                         organizations: {
                             created_at: string;
                             details: string | null;
@@ -2341,8 +2429,7 @@ export interface operations {
                             updated_at: string;
                             url: string;
                         }[];
-                    } & {
-                        [key: string]: unknown;
+                        previous_page?: string | null;
                     };
                 };
             };
@@ -2351,7 +2438,12 @@ export interface operations {
     listRequests: {
         parameters: {
             query?: {
-                page?: number;
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
                 per_page?: number;
                 sort_by?: "updated_at" | "created_at";
                 sort_order?: "asc" | "desc";
@@ -2370,9 +2462,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        count: number;
-                        next_page: string | null;
-                        previous_page: string | null;
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                         requests: {
                             assignee_id: number | null;
                             can_be_solved_by_me: boolean;
@@ -2596,8 +2697,14 @@ export interface operations {
     listRequestComments: {
         parameters: {
             query?: {
-                page?: number;
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
                 per_page?: number;
+                sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
@@ -2628,10 +2735,19 @@ export interface operations {
                             /** @enum {string} */
                             type: "Comment";
                         }[];
-                        count: number;
-                        next_page: string | null;
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
                         organizations: unknown[];
-                        previous_page: string | null;
+                        previous_page?: string | null;
                         users: {
                             agent: boolean;
                             id: number;
@@ -2671,6 +2787,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                         results: {
                             assignee_id: number | null;
                             created_at: string;
@@ -2706,8 +2834,6 @@ export interface operations {
                                 channel: string;
                             };
                         }[];
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -3110,12 +3236,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        groups?: ({
+                        count?: number;
+                        groups?: {
+                            created_at: string;
+                            default: boolean;
+                            deleted: boolean;
+                            description: string;
                             id: number;
                             name: string;
-                        } & {
-                            [key: string]: unknown;
-                        })[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
                         organizations?: {
                             created_at: string;
                             details: string | null;
@@ -3128,6 +3269,7 @@ export interface operations {
                             updated_at: string;
                             url: string;
                         }[];
+                        previous_page?: string | null;
                         tickets: {
                             assignee_id: number | null;
                             created_at: string;
@@ -3184,8 +3326,6 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -3315,12 +3455,16 @@ export interface operations {
                             can_reply_publicly: boolean;
                             statuses: ("new" | "open" | "pending" | "hold" | "solved" | "closed")[];
                         };
-                        groups?: ({
+                        groups?: {
+                            created_at: string;
+                            default: boolean;
+                            deleted: boolean;
+                            description: string;
                             id: number;
                             name: string;
-                        } & {
-                            [key: string]: unknown;
-                        })[];
+                            updated_at: string;
+                            url: string;
+                        }[];
                         organizations?: {
                             created_at: string;
                             details: string | null;
@@ -3471,9 +3615,7 @@ export interface operations {
                                 value?: unknown;
                             }[];
                             id: number;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
+                            metadata: Record<string, never>;
                             ticket_id: number;
                             via: {
                                 channel: string;
@@ -3579,16 +3721,24 @@ export interface operations {
                                 value?: unknown;
                             }[];
                             id: number;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
+                            metadata: Record<string, never>;
                             ticket_id: number;
                             via: {
                                 channel: string;
                             };
                         }[];
-                    } & {
-                        [key: string]: unknown;
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                     };
                 };
             };
@@ -3638,12 +3788,27 @@ export interface operations {
                             };
                             written_by_id: number;
                         }[];
-                        groups?: ({
+                        count?: number;
+                        groups?: {
+                            created_at: string;
+                            default: boolean;
+                            deleted: boolean;
+                            description: string;
                             id: number;
                             name: string;
-                        } & {
-                            [key: string]: unknown;
-                        })[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
                         organizations?: {
                             created_at: string;
                             details: string | null;
@@ -3656,6 +3821,7 @@ export interface operations {
                             updated_at: string;
                             url: string;
                         }[];
+                        previous_page?: string | null;
                         users?: {
                             active: boolean;
                             created_at: string;
@@ -3679,8 +3845,6 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -3788,12 +3952,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        groups?: ({
+                        groups?: {
+                            created_at: string;
+                            default: boolean;
+                            deleted: boolean;
+                            description: string;
                             id: number;
                             name: string;
-                        } & {
-                            [key: string]: unknown;
-                        })[];
+                            updated_at: string;
+                            url: string;
+                        }[];
                         organizations?: {
                             created_at: string;
                             details: string | null;
@@ -4022,6 +4190,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                         users: {
                             active: boolean;
                             created_at: string;
@@ -4045,8 +4225,6 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -4331,6 +4509,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
                         group_memberships: {
                             created_at: string;
                             default: boolean;
@@ -4340,8 +4519,17 @@ export interface operations {
                             url: string;
                             user_id: number;
                         }[];
-                    } & {
-                        [key: string]: unknown;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                     };
                 };
             };
@@ -4454,6 +4642,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                         users: {
                             active: boolean;
                             created_at: string;
@@ -4477,8 +4677,6 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -4581,6 +4779,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                         users: {
                             active: boolean;
                             created_at: string;
@@ -4604,8 +4814,6 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -4629,6 +4837,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
                         users: {
                             active: boolean;
                             created_at: string;
@@ -4652,8 +4872,6 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
-import { pageOf, type CursorPage, type OffsetPage, type Organization, type User } from "../api-schema.ts";
+import { nextCursor, type Organization, type User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { LoadError, Loadable, useApi, useApiPages, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
@@ -22,7 +22,7 @@ export function OrganizationsPage() {
   const page = Math.max(1, Number(query.get("page")) || 1);
   const list = useApi(["organizations", page], async (signal) => {
     const r = await ok(client.GET("/api/v2/organizations", { params: { query: { per_page: PER_PAGE, page } }, signal }));
-    return { organizations: r.organizations, count: pageOf<OffsetPage>(r).count };
+    return { organizations: r.organizations, count: r.count ?? r.organizations.length };
   });
   const data = list.data;
   const [name, setName] = useState("");
@@ -168,9 +168,9 @@ function Members(props: { org: Organization }) {
           signal,
         }),
       );
-      return { users: r.users, ...pageOf<CursorPage>(r) };
+      return { users: r.users, next: nextCursor(r) };
     },
-    (page) => (page.meta.has_more ? page.meta.after_cursor : null),
+    (page) => page.next,
   );
   const [email, setEmail] = useState("");
   const [error, setError] = useState<string | null>(null);

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
-import { pageOf, type OffsetPage, type Role, type User } from "../api-schema.ts";
+import type { Role, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
@@ -25,7 +25,7 @@ export function PeoplePage() {
   const people = useApi(["people", role, email, page], async (signal): Promise<{ users: User[]; count: number }> => {
     if (email) {
       const r = await ok(client.GET("/api/v2/users/search", { params: { query: { query: email } }, signal }));
-      return { users: r.users, count: pageOf<OffsetPage>(r).count ?? r.users.length };
+      return { users: r.users, count: r.count ?? r.users.length };
     }
     return peoplePage({ role, page, perPage: PER_PAGE }, signal);
   });

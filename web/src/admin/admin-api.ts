@@ -1,5 +1,5 @@
 import { client, ok } from "../api.ts";
-import { pageOf, type OffsetPage, type Role, type RoleFilter, type User } from "../api-schema.ts";
+import type { Role, RoleFilter, User } from "../api-schema.ts";
 import type { MessageKey } from "../i18n/index.ts";
 
 /** Small helpers the admin center's pages share. Shapes come from api-schema.ts; every decision stays on the server. */
@@ -16,9 +16,9 @@ export async function usersById(ids: Iterable<number>, signal?: AbortSignal): Pr
 }
 
 /** A page of people (`role` in the API's terms), with the list's total. */
-export async function peoplePage(opts: { role?: RoleFilter | ""; page: number; perPage: number }, signal?: AbortSignal): Promise<{ users: User[] } & OffsetPage> {
+export async function peoplePage(opts: { role?: RoleFilter | ""; page: number; perPage: number }, signal?: AbortSignal): Promise<{ users: User[]; count: number }> {
   const r = await ok(client.GET("/api/v2/users", { params: { query: { per_page: opts.perPage, page: opts.page, ...(opts.role ? { role: opts.role } : {}) } }, ...(signal ? { signal } : {}) }));
-  return { users: r.users, ...pageOf<OffsetPage>(r) };
+  return { users: r.users, count: r.count ?? r.users.length };
 }
 
 /** Every staff member (for pickers), up to 100. */

@@ -1,5 +1,5 @@
 import { client, ok } from "../api.ts";
-import { pageOf, type CursorPage, type User } from "../api-schema.ts";
+import { nextCursor, type User } from "../api-schema.ts";
 import { LoadError, useApiPages } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { KEYS } from "./model.ts";
@@ -24,9 +24,9 @@ export function TicketConversation(props: { ticketId: number; users: Map<number,
           signal,
         }),
       );
-      return { comments: r.comments, users: r.users ?? [], ...pageOf<CursorPage>(r) };
+      return { comments: r.comments, users: r.users ?? [], next: nextCursor(r) };
     },
-    (page) => (page.meta.has_more ? page.meta.after_cursor : null),
+    (page) => page.next,
   );
   const loaded = pages.data ?? [];
   const comments = loaded.flatMap((p) => p.comments).reverse();

@@ -1,5 +1,5 @@
 import { client, ok } from "../api.ts";
-import { pageOf, type Count, type CursorPage, type Priority, type SearchResult, type Status, type TicketType, type User } from "../api-schema.ts";
+import type { Count, CursorLinks, Priority, SearchResult, Status, TicketType, User } from "../api-schema.ts";
 import type { MessageKey } from "../i18n/index.ts";
 
 /** The values the workspace offers in its pickers, and the views it shows. Shapes come from api-schema.ts. */
@@ -55,7 +55,7 @@ export function filterTerms(f: Filters): string {
   return parts.join(" ");
 }
 
-export type SearchPage = { results: SearchResult[] } & CursorPage;
+export type SearchPage = { results: SearchResult[]; links: CursorLinks };
 
 /** One keyset page of a search: `after`/`before` are cursors from a previous page's links. */
 export async function searchPage(
@@ -70,7 +70,7 @@ export async function searchPage(
       ...(signal ? { signal } : {}),
     }),
   );
-  return { results: r.results, ...pageOf<CursorPage>(r) };
+  return { results: r.results, links: r.links ?? { next: null, prev: null } };
 }
 
 /** A cursor from one of the API's page links. */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { ApiError, client, ok } from "../api.ts";
-import { pageOf, type OffsetPage, type RequestComment, type RequestUser, type User } from "../api-schema.ts";
+import type { RequestComment, RequestUser, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
@@ -15,7 +15,7 @@ export function MyRequests() {
   const [page, setPage] = useState(1);
   const list = useApi(["requests", page], async (signal) => {
     const r = await ok(client.GET("/api/v2/requests", { params: { query: { page, per_page: PER_PAGE, sort_by: "updated_at", sort_order: "desc" } }, signal }));
-    return { requests: r.requests, count: pageOf<OffsetPage>(r).count };
+    return { requests: r.requests, count: r.count ?? r.requests.length };
   });
   const data = list.data;
   return (
@@ -179,6 +179,6 @@ async function allComments(id: number, signal: AbortSignal): Promise<{ comments:
     const r = await ok(client.GET("/api/v2/requests/{id}/comments", { params: { path: { id }, query: { page, per_page: 100 } }, signal }));
     comments.push(...r.comments);
     for (const u of r.users) users.set(u.id, u);
-    if (!pageOf<OffsetPage>(r).next_page || r.comments.length === 0) return { comments, users };
+    if (!r.next_page || r.comments.length === 0) return { comments, users };
   }
 }
