@@ -1649,6 +1649,7 @@ export interface operations {
                                     id: number;
                                     name: string;
                                 } | null;
+                                pending_email: string | null;
                                 phone: string | null;
                                 role: string;
                                 tags: string[];
