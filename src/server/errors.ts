@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, statusOf, type FieldDetail } from "../platform/errors.ts";
 import { TenantKeysMissingError } from "../platform/crypto/keyring.ts";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../platform/db/unavailable.ts";
 
 /**
  * The one error renderer. Bodies follow Zendesk: `{"error": code, "description": …, "details": …}`.
@@ -41,6 +42,11 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
     let err: AppError | undefined;
     if (rawErr instanceof AppError) err = rawErr;
     else if (rawErr instanceof TenantKeysMissingError) err = new AppError("TenantGone");
+    else if (isDatabaseUnavailable(rawErr)) {
+      // PostgreSQL restarting or unreachable: not the request's fault, and over in seconds.
+      req.log.warn({ dbError: String((rawErr as { code?: unknown }).code ?? rawErr.name) }, "database unavailable");
+      err = new AppError("Unavailable", { description: "The database is unavailable for a moment; try again shortly.", retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+    }
     else if (hasZodFastifySchemaValidationErrors(rawErr)) {
       const details: Record<string, FieldDetail[]> = {};
       for (const v of rawErr.validation) {
