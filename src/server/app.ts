@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import qs from "qs";
 import type { AppDeps, AppInput } from "../platform/deps.ts";
@@ -13,7 +13,8 @@ import { PublicUrls } from "../platform/urls.ts";
 import { AuditChainer } from "../modules/audit/audit-chainer.ts";
 import { createAuthenticator } from "../modules/identity/identity-auth.ts";
 import { modules } from "../modules/index.ts";
-import { registerErrorHandling, renderError } from "./errors.ts";
+import { registerErrorHandling, renderError, writeClientError } from "./errors.ts";
+import { securityHeaders } from "./headers.ts";
 import { checkHost, createTenantResolver } from "./tenancy.ts";
 import { registerWeb } from "./web.ts";
 
@@ -35,6 +36,15 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs + 5_000,
     keepAliveTimeout: 10_000,
+    // Node checks those timeouts every connectionsCheckingInterval (30 s by default, which would
+    // let a slow client hold a connection half a minute past them): check often enough that a
+    // client is cut off within a quarter of the timeout after it ran out.
+    http: { connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(config.requestTimeoutMs / 4))) },
+    // What Node's HTTP parser refuses (malformed request line or header, headers too large, a
+    // request not received in time) is answered with the same body and headers as everything else.
+    clientErrorHandler: (err, socket) => {
+      writeClientError(input.logger, err, socket);
+    },
     // Zendesk paths end in `.json`; route on the path without it.
     rewriteUrl: (req) => (req.url ?? "/").replace(/\.json(?=$|\?)/, ""),
     routerOptions: {
@@ -147,21 +157,4 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
 
   await registerWeb(app, config.webDist === undefined ? {} : { dist: config.webDist });
   return app;
-}
-
-/** The headers every answer carries, whatever produced it. */
-function securityHeaders(reply: FastifyReply, requestId: string, https: boolean): void {
-  reply.header("X-Request-Id", requestId);
-  reply.header("X-Content-Type-Options", "nosniff");
-  reply.header("X-Frame-Options", "DENY");
-  reply.header("Referrer-Policy", "no-referrer");
-  reply.header("Cross-Origin-Opener-Policy", "same-origin");
-  reply.header("Cross-Origin-Resource-Policy", "same-origin");
-  reply.header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-  reply.header(
-    "Content-Security-Policy",
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  );
-  if (https) reply.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-  reply.header("Cache-Control", "no-store");
 }
