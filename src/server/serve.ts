@@ -13,7 +13,7 @@ import { startOperatorSocket } from "./operator-socket.ts";
 /** Starts a Vaultdesk server process: migrations, HTTP, the operator socket, graceful shutdown. */
 export async function serve(config: Config): Promise<{ app: FastifyInstance; runtime: Runtime; stop(): Promise<void> }> {
   const logger = createLogger(config.logLevel);
-  const runtime = await openRuntime(config, { migrate: true });
+  const runtime = await openRuntime(config, { migrate: true, create: true });
   const setup = new SetupToken();
   const app = await buildApp({ setup, config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: config.databaseUrl ? createSharedRateLimiter(runtime.db) : createMemoryRateLimiter(), now: () => new Date() });
   // Graceful shutdown: count requests in flight; once draining, new requests get 503 (and
@@ -39,6 +39,10 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
   const base = urls.origin;
   const say = (s: string) => process.stdout.write(s + "\n");
   say(`Vaultdesk is listening on ${base} (${config.databaseUrl ? "PostgreSQL" : `embedded database in ${config.dataDir}`})`);
+  if (runtime.permissionWarning) {
+    say(runtime.permissionWarning);
+    logger.warn({ dataDir: config.dataDir }, "data folder permissions fixed");
+  }
   if (runtime.masterKeyCreated) say(`A new master key was written to ${config.dataDir}/master.key (mode 0600). Back it up: without it the data cannot be read.`);
   if ((await listTenants(runtime.db)).length === 0) {
     say("No account exists yet. Create the first one in a browser (the token proves you can read this console):");
