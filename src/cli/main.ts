@@ -24,7 +24,7 @@ const program = new Command();
 program.name("vaultdesk").description("Vaultdesk helpdesk server and operator commands").option("--data-dir <dir>", "data folder (VAULTDESK_DATA_DIR)");
 
 function config(extra: { port?: string } = {}): Config {
-  return loadConfig(process.env, { dataDir: program.opts<{ dataDir?: string }>().dataDir, port: extra.port });
+  return loadConfig(process.env, { dataDir: program.opts<{ dataDir?: string }>().dataDir, port: extra.port, stdoutIsTTY: process.stdout.isTTY === true });
 }
 
 async function operate(op: string, args: unknown): Promise<unknown> {
@@ -53,7 +53,7 @@ program
   .option("--port <port>", "port to listen on (PORT, default 8080)")
   .option("--data-dir <dir>", "data folder (VAULTDESK_DATA_DIR)")
   .action(async (o: { port?: string; dataDir?: string }) => {
-    const cfg = loadConfig(process.env, { port: o.port, dataDir: o.dataDir ?? program.opts<{ dataDir?: string }>().dataDir });
+    const cfg = loadConfig(process.env, { port: o.port, dataDir: o.dataDir ?? program.opts<{ dataDir?: string }>().dataDir, stdoutIsTTY: process.stdout.isTTY === true });
     const { stop, app } = await serve(cfg);
     const shutdown = (sig: string) => {
       app.log.info({ signal: sig }, "shutting down: draining requests");

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import qs from "qs";
 import type { AppDeps, AppInput } from "../platform/deps.ts";
@@ -56,6 +56,8 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
       securityHeaders(reply, req.id, req.protocol === "https");
       renderError(err, req, reply);
     },
+    // One line per request (RequestLog, below).
+    logController: new RequestLog(config.logFormat === "pretty" ? "debug" : "info"),
     return503OnClosing: true,
     forceCloseConnections: false,
   });
@@ -157,4 +159,27 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
 
   await registerWeb(app, config.webDist === undefined ? {} : { dist: config.webDist });
   return app;
+}
+
+/**
+ * One log line per request, when it completes (Fastify writes two: "incoming" and "completed").
+ * On a terminal (LOG_FORMAT=pretty) a line per successful request would push the startup lines
+ * (the setup link) out of view, so successes go at `successLevel` (debug there) and failures at
+ * info; JSON logs, read by collectors, have every request at info.
+ */
+class RequestLog extends LogController {
+  constructor(private readonly successLevel: "info" | "debug") {
+    super();
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) {
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, "request errored");
+      return;
+    }
+    const level = reply.statusCode < 400 ? this.successLevel : "info";
+    reply.log[level]({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
+  }
 }
