@@ -51,6 +51,11 @@ function widen(dir: string): void {
   fs.chmodSync(dir, 0o755);
 }
 
+/** Waits for the server's startup lines (it answers /healthz a moment before it prints them). */
+async function startedUp(s: ServerProcess): Promise<void> {
+  for (let i = 0; i < 200 && !/^Vaultdesk is listening/m.test(s.output()); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** No data folder in `cwd`, no DATABASE_URL: what an operator gets in the wrong folder. */
 const bare = { VAULTDESK_DATA_DIR: "", DATABASE_URL: "", VAULTDESK_MASTER_KEY: "" };
 
@@ -62,6 +67,7 @@ describe("data folder permissions", () => {
     const token = apiTokenFrom((await cli(dir, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);
     for (let i = 0; i < 5; i++) expect((await call(s1.port, "acme.localhost", token, "POST", "/api/v2/tickets.json", { ticket: { subject: `t${i}`, comment: { body: "b" } } })).status).toBe(201);
     // A new folder: no warning, and nothing in it open to others, while the server runs and after.
+    await startedUp(s1);
     expect(s1.output()).not.toMatch(/Warning: the data folder/);
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
     expect(fs.statSync(path.join(dir, "master.key")).mode & 0o777).toBe(0o600);
@@ -75,6 +81,7 @@ describe("data folder permissions", () => {
     expect(openEntries(dir).length).toBeGreaterThan(100);
     const s2 = await startServer(dir);
     servers.push(s2);
+    await startedUp(s2);
     expect(s2.output()).toMatch(new RegExp(`Warning: the data folder ${dir} was open to other users of this machine; removed their access from \\d+ entries \\(\\. 0755→0700, `));
     expect(openEntries(dir)).toEqual([]);
     expect(fs.statSync(path.join(dir, "master.key")).mode & 0o777).toBe(0o600);

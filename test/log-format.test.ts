@@ -37,6 +37,7 @@ describe("log format", () => {
     const token = apiTokenFrom((await cli(dir, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);
     for (let i = 0; i < 5; i++) expect((await call(s.port, "acme.localhost", token, "GET", `/api/v2/users/me.json?${MARK}=1`)).status).toBe(200);
     expect((await call(s.port, "acme.localhost", token, "GET", `/api/v2/tickets/987654.json?q=${MARK}`)).status).toBe(404);
+    for (let i = 0; i < 200 && !/setup\?token=/.test(s.output()); i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
     const out = s.output();
     const lines = out.trim().split("\n");

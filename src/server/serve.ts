@@ -14,6 +14,10 @@ import { startOperatorSocket } from "./operator-socket.ts";
 export async function serve(config: Config): Promise<{ app: FastifyInstance; runtime: Runtime; stop(): Promise<void> }> {
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const runtime = await openRuntime(config, { migrate: true, create: true });
+  if (runtime.permissionWarning) {
+    process.stdout.write(runtime.permissionWarning + "\n");
+    logger.warn({ dataDir: config.dataDir }, "data folder permissions fixed");
+  }
   const setup = new SetupToken();
   const app = await buildApp({ setup, config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: config.databaseUrl ? createSharedRateLimiter(runtime.db) : createMemoryRateLimiter(), now: () => new Date() });
   // Graceful shutdown: count requests in flight; once draining, new requests get 503 (and
@@ -39,10 +43,6 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
   const base = urls.origin;
   const say = (s: string) => process.stdout.write(s + "\n");
   say(`Vaultdesk is listening on ${base} (${config.databaseUrl ? "PostgreSQL" : `embedded database in ${config.dataDir}`})`);
-  if (runtime.permissionWarning) {
-    say(runtime.permissionWarning);
-    logger.warn({ dataDir: config.dataDir }, "data folder permissions fixed");
-  }
   if (runtime.masterKeyCreated) say(`A new master key was written to ${config.dataDir}/master.key (mode 0600). Back it up: without it the data cannot be read.`);
   if ((await listTenants(runtime.db)).length === 0) {
     say("No account exists yet. Create the first one in a browser (the token proves you can read this console):");
