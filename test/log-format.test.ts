@@ -4,7 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildTenant, startTestApp, type TestApp } from "./support/harness.ts";
-import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./support/process.ts";
+import { call, startServer, type ServerProcess } from "./support/process.ts";
 
 /**
  * Logs for people and for collectors: readable lines on a terminal (LOG_FORMAT=pretty, the default
@@ -34,9 +34,9 @@ describe("log format", () => {
     const dir = dataDir();
     const s = await startServer(dir, { LOG_LEVEL: "info", LOG_FORMAT: "pretty" });
     servers.push(s);
-    const token = apiTokenFrom((await cli(dir, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);
-    for (let i = 0; i < 5; i++) expect((await call(s.port, "acme.localhost", token, "GET", `/api/v2/users/me.json?${MARK}=1`)).status).toBe(200);
-    expect((await call(s.port, "acme.localhost", token, "GET", `/api/v2/tickets/987654.json?q=${MARK}`)).status).toBe(404);
+    for (let i = 0; i < 5; i++) expect((await call(s.port, "localhost", "", "GET", `/readyz?${MARK}=1`)).status).toBe(200);
+    // No account exists yet, so the API answers 404 at any address.
+    expect((await call(s.port, "localhost", "", "GET", `/api/v2/tickets/987654.json?q=${MARK}`)).status).toBe(404);
     for (let i = 0; i < 200 && !/setup\?token=/.test(s.output()); i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
     const out = s.output();
@@ -44,7 +44,7 @@ describe("log format", () => {
     // The startup lines and the setup link are there, not buried.
     expect(out).toMatch(/^Vaultdesk is listening on http:\/\/localhost:\d+ \(embedded database in /m);
     expect(out).toMatch(/^ {2}http:\/\/localhost:\d+\/setup\?token=\S+$/m);
-    expect(lines.filter((l) => l.includes("/api/v2/users/me"))).toEqual([]);
+    expect(lines.filter((l) => l.includes("/readyz"))).toEqual([]);
     expect(lines.filter((l) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: GET \/api\/v2\/tickets\/:id → 404 \(\d+ ms\) \{"reqId":"[0-9a-f-]{36}"\}$/.test(l))).toHaveLength(1);
     expect(lines.filter((l) => l.startsWith("{"))).toEqual([]);
     expect(out).not.toContain(MARK);
@@ -54,17 +54,16 @@ describe("log format", () => {
     const dir = dataDir();
     const s = await startServer(dir, { LOG_LEVEL: "info" });
     servers.push(s);
-    const token = apiTokenFrom((await cli(dir, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);
-    expect((await call(s.port, "acme.localhost", token, "GET", `/api/v2/users/me.json?${MARK}=1`)).status).toBe(200);
+    expect((await call(s.port, "localhost", "", "GET", `/readyz?${MARK}=1`)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 200));
     const records = s
       .output()
       .split("\n")
       .filter((l) => l.startsWith("{"))
       .map((l) => JSON.parse(l) as { msg: string; req?: { method: string; route: string }; res?: { statusCode: number }; responseTime?: number });
-    const completed = records.filter((r) => r.msg === "request completed" && r.req?.route === "/api/v2/users/me");
+    const completed = records.filter((r) => r.msg === "request completed" && r.req?.route === "/readyz");
     expect(completed).toHaveLength(1);
-    expect(completed[0]).toMatchObject({ level: 30, req: { method: "GET", route: "/api/v2/users/me" }, res: { statusCode: 200 } });
+    expect(completed[0]).toMatchObject({ level: 30, req: { method: "GET", route: "/readyz" }, res: { statusCode: 200 } });
     expect(typeof completed[0]!.responseTime).toBe("number");
     expect(records.filter((r) => r.msg === "incoming request")).toEqual([]);
     expect(s.output()).not.toContain(MARK);
