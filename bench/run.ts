@@ -218,7 +218,7 @@ async function rawBaseline(kind: "pglite" | "postgres", url: string | undefined,
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-bench-raw-"));
   const cfg = loadConfig({ VAULTDESK_DATA_DIR: dir, LOG_LEVEL: "silent" });
-  const rt = await openRuntime(cfg, { migrate: true });
+  const rt = await openRuntime(cfg, { migrate: true, create: true });
   await rt.close();
   const db = await PGlite.create(path.join(dir, "pgdata"));
   for (const s of setup) await db.exec(s);

@@ -86,6 +86,8 @@ describe("vaultdesk audit verify", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-audit-cli-"));
     const cli = (...args: string[]) => run(process.execPath, ["bin/vaultdesk.mjs", ...args, "--data-dir", dir], { env: { ...process.env, LOG_LEVEL: "silent" } });
     try {
+      // Commands other than serve and init do not create an installation.
+      await cli("init");
       const created = await cli("tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test");
       expect(created.stdout).toMatch(/^API token: vdt_/m);
       const ok = await cli("audit", "verify", "--tenant", "acme");

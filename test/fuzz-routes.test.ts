@@ -1,3 +1,4 @@
+import net from "node:net";
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,6 +49,26 @@ async function counts(): Promise<Record<string, number>> {
   });
 }
 
+/**
+ * Date-like values that broke the database driver or Date before dates were checked at the root
+ * (platform/schemas.ts): years past 9999 or before 1, the extended `+275760` form, bare numbers,
+ * impossible months and days — plus generated extreme years in every ISO shape.
+ */
+const HOSTILE_DATES = [
+  "99999", "275760", "+275760-09-13", "+275760-09-13T00:00:00.000Z", "-271821-04-20", "-000001-01-01", "0000-01-01",
+  "10000-01-01", "99999-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00", "2026-13-45", "2026-02-30", "2026-05-01T24:00:00Z", "0", "1", "1e10", "-1",
+];
+const dateArb = fc.oneof(
+  fc.constantFrom(...HOSTILE_DATES),
+  fc
+    .tuple(fc.integer({ min: -300_000, max: 300_000 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.boolean())
+    .map(([y, m, d, time]) => {
+      const year = y < 0 ? `-${String(-y).padStart(6, "0")}` : y > 9999 ? `+${String(y).padStart(6, "0")}` : String(y).padStart(4, "0");
+      return `${year}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}${time ? "T12:00:00Z" : ""}`;
+    }),
+);
+const dateQueryArb = fc.tuple(fc.constantFrom("created", "updated", "solved", "due_date"), fc.constantFrom(":", ">", "<", ">=", "<="), dateArb).map(([k, op, d]) => `${k}${op}${d}`);
+
 const idArb = fc.oneof(
   fc.constantFrom("0", "-1", "1", "2", "1e20", "99999999999999999999", "abc", "%00", "1.5", "%2e%2e", "null", "00000000-0000-0000-0000-000000000000"),
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
@@ -56,7 +77,7 @@ const idArb = fc.oneof(
 
 const queryArb = fc.oneof(
   fc.constant(""),
-  fc.dictionary(fc.constantFrom("page", "per_page", "page[size]", "page[after]", "page[before]", "ids", "query", "include", "sort_order", "role", "filter[action]", "filter[created_at][]", "email"), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.constantFrom("0", "-5", "101", "1,2,x", "users,organizations", "asc", "status:open", "tags:", "created>", "x".repeat(3000))), { maxKeys: 4 }).map(
+  fc.dictionary(fc.constantFrom("page", "per_page", "page[size]", "page[after]", "page[before]", "ids", "query", "include", "sort_order", "role", "filter[action]", "filter[created_at][]", "email"), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.constantFrom("0", "-5", "101", "1,2,x", "users,organizations", "asc", "status:open", "tags:", "created>", "x".repeat(3000)), dateArb, dateQueryArb), { maxKeys: 4 }).map(
     (d) => Object.entries(d).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"),
   ),
   fc.string({ maxLength: 60 }).map((q) => encodeURI(q).replace(/#/g, "%23")),
@@ -66,7 +87,9 @@ const envelopeKeys = ["ticket", "tickets", "user", "organization", "group", "gro
 const valueArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom(null, -1, 0, 1e308, "", "x".repeat(70_000), "\u0000", "<script>alert(1)</script>", [], {}, true),
-  fc.dictionary(fc.constantFrom("subject", "comment", "body", "html_body", "public", "status", "priority", "type", "tags", "name", "email", "role", "requester_id", "assignee_id", "group_id", "organization_id", "custom_fields", "user_id", "title", "scopes", "id", "external_id", "due_at"), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
+  fc.dictionary(fc.constantFrom("subject", "comment", "body", "html_body", "public", "status", "priority", "type", "tags", "name", "email", "role", "requester_id", "assignee_id", "group_id", "organization_id", "custom_fields", "user_id", "title", "scopes", "id", "external_id", "due_at"), fc.oneof(fc.jsonValue({ maxDepth: 2 }), dateArb), { maxKeys: 5 }),
+  // A ticket that is valid but for its dates.
+  fc.record({ subject: fc.constant("dated"), comment: fc.constant({ body: "b" }), due_at: dateArb }),
 );
 const bodyArb = fc.oneof(
   fc.dictionary(fc.constantFrom(...envelopeKeys), valueArb, { maxKeys: 3 }).map((b) => ({ json: b as unknown })),
@@ -106,5 +129,109 @@ describe("fuzzing every route", () => {
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );
     }
+  }, 300_000);
+});
+
+/** Sends one request over a raw socket (so any Host bytes reach the server) and reads the answer. */
+function rawRequest(method: string, path: string, host: string, extra = ""): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(t.port, "127.0.0.1");
+    let data = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => (data += d));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const [head = "", ...rest] = data.split("\r\n\r\n");
+      let body: unknown;
+      try {
+        body = JSON.parse(rest.join("\r\n\r\n"));
+      } catch {
+        body = undefined;
+      }
+      resolve({ status: Number(head.split(" ")[1] ?? 0), body });
+    });
+    const content = method === "GET" || method === "DELETE" ? "" : '{"ticket":{"subject":"s","comment":{"body":"b"}}}';
+    // write, not end: a client that half-closes its side gets no answer from Node's HTTP server.
+    socket.write(Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n${content ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(content)}\r\n` : ""}\r\n${content}`, "utf8"));
+    setTimeout(() => socket.destroy(new Error(`no answer to ${method} ${path} with Host ${JSON.stringify(host.slice(0, 40))}`)), 10_000).unref();
+  });
+}
+
+const HOSTILE_HOSTS = [
+  "a@b", "owner:pw@fuzz.localhost", "evil.test@localhost", "a b", "fuzz .localhost", "ünïcödé.localhost", "例え.localhost", "x".repeat(300), `${"a".repeat(64)}.localhost`,
+  "host:99999999", "localhost:99999", "[::1]:99999", "localhost:-1", "localhost:0x50", "[::1", "[zz::1]", "a..b", ".localhost", ":80", "localhost:", "a_b.localhost",
+  "localhost, evil.test", "%2e%2e", "localhost/evil", "localhost\\evil", "localhost#x", "localhost?x", "",
+];
+
+describe("fuzzing dates and hosts", () => {
+  // A tenant of its own: the property above may revoke the first tenant's token or end its sessions.
+  let d: TestTenant;
+  beforeAll(async () => {
+    d = await buildTenant(t, "fuzzd");
+    expect((await d.api("POST", "/api/v2/tickets.json", { ticket: { subject: "seed", comment: { body: "seed" } } })).status).toBe(201);
+  });
+  const routes = () => [...new Map(registeredRoutes.map((r) => [`${r.method} ${r.url}`, r])).values()];
+  const auth = () => ({ authorization: "Basic " + Buffer.from(`${d.ownerEmail}/token:${d.ownerToken}`).toString("base64") });
+
+  it("answers every hostile date in a query or a body on every route with < 500 and a Zendesk error", async () => {
+    const refusedAsInvalid = new Set<string>();
+    for (const route of routes()) {
+      // Deleting things does not read dates, and would end the credential the sweep uses.
+      if (route.method === "DELETE") continue;
+      const path = route.url.replace(/:id/g, "1");
+      const q = (v: string) => encodeURIComponent(v);
+      for (const date of HOSTILE_DATES) {
+        const attempts: Array<{ path: string; body?: unknown }> =
+          route.method === "GET"
+            ? [
+                { path: `${path}.json?query=${q(`created>${date}`)}` },
+                { path: `${path}.json?query=${q(`type:ticket due_date<${date}`)}` },
+                { path: `${path}.json?filter[created_at][]=${q(date)}&filter[created_at][]=${q(date)}` },
+              ]
+            : [
+                { path: `${path}.json`, body: { ticket: { subject: "dated", comment: { body: "b" }, due_at: date } } },
+                { path: `${path}.json`, body: { ticket: { due_at: date, safe_update: true, updated_stamp: date } } },
+                { path: `${path}.json`, body: { tickets: [{ subject: "dated", comment: { body: "b" }, due_at: date }] } },
+              ];
+        for (const attempt of attempts) {
+          const what = `${route.method} ${attempt.path} ${JSON.stringify(attempt.body ?? "")}`;
+          const res = await t.request({ method: route.method, host: d.host, headers: auth(), ...attempt });
+          expect(res.status, what).toBeLessThan(500);
+          expect(res.status, `${what}: the sweep's credential stopped working`).not.toBe(401);
+          if (res.status >= 400) expect(typeof res.body?.error, what).toBe("string");
+          if (res.status === 422 && JSON.stringify(res.body).includes("years 1900 to 9999")) refusedAsInvalid.add(`${route.method} ${route.url}`);
+        }
+      }
+    }
+    // Positive control: the routes that take dates refused them as dates, saying which years are allowed.
+    for (const r of ["GET /api/v2/search", "GET /api/v2/audit_logs", "POST /api/v2/tickets", "PUT /api/v2/tickets/:id"]) expect([...refusedAsInvalid], r).toContain(r);
+  }, 300_000);
+
+  it("refuses a malformed Host header on every route with a 4xx and a Zendesk error, never a 500", async () => {
+    for (const route of routes()) {
+      const path = `${route.url.replace(/:id/g, "1")}.json`;
+      for (const host of HOSTILE_HOSTS) {
+        const res = await rawRequest(route.method, path, host, `Authorization: Bearer ${d.ownerToken}\r\n`);
+        const what = `${route.method} ${path} Host ${JSON.stringify(host.slice(0, 40))}`;
+        expect(res.status, what).toBeGreaterThanOrEqual(400);
+        expect(res.status, what).toBeLessThan(500);
+        expect(typeof res.body?.error, what).toBe("string");
+      }
+    }
+    // Positive control: the same raw request with the tenant's host is served.
+    expect((await rawRequest("GET", "/api/v2/users/me.json", d.host, `Authorization: Bearer ${d.ownerToken}\r\n`)).status).toBe(200);
+    // And random ones, on random routes.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes()),
+        fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: "binary", maxLength: 40 }), fc.tuple(fc.domain(), fc.integer({ min: 0, max: 200_000 })).map(([h, p]) => `${h}:${p}`), fc.webUrl()),
+        async (route, host) => {
+          const res = await rawRequest(route.method, `${route.url.replace(/:id/g, "1")}.json`, host.replace(/[\r\n]/g, ""));
+          expect(res.status, `${route.method} ${route.url} Host ${JSON.stringify(host)}`).toBeLessThan(500);
+          if (res.status >= 400) expect(typeof res.body?.error).toBe("string");
+        },
+      ),
+      { numRuns: RUNS * 10, seed: SEED, endOnFailure: true },
+    );
   }, 300_000);
 });

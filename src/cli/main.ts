@@ -1,7 +1,9 @@
+import path from "node:path";
 import { Command } from "commander";
 import { ConfigError, loadConfig, type Config } from "../platform/config.ts";
 import { DataDirLockedError, lockHolder } from "../platform/data-lock.ts";
-import { openRuntime } from "../platform/runtime.ts";
+import { installationExists, NoInstallationError, openRuntime } from "../platform/runtime.ts";
+import { DataDirPermissionError } from "../platform/data-dir.ts";
 import { SchemaTooNewError } from "../platform/db/database.ts";
 import { AppError } from "../platform/errors.ts";
 import { callOperator } from "../server/operator-socket.ts";
@@ -10,14 +12,19 @@ import { runOperation } from "./operations.ts";
 
 /**
  * The `vaultdesk` command. With PGlite, while a server holds the data folder, every command goes
- * through that server's operator socket; otherwise the command opens the folder itself.
+ * through that server's operator socket; otherwise the command opens the folder itself. Only
+ * `serve` and `init` create a data folder; the other commands refuse where there is none.
  */
+
+// Everything this process creates (PGlite's files, the master key, the lock) is private to the
+// account that runs it: PGlite itself writes files mode 0666.
+process.umask(0o077);
 
 const program = new Command();
 program.name("vaultdesk").description("Vaultdesk helpdesk server and operator commands").option("--data-dir <dir>", "data folder (VAULTDESK_DATA_DIR)");
 
 function config(extra: { port?: string } = {}): Config {
-  return loadConfig(process.env, { dataDir: program.opts<{ dataDir?: string }>().dataDir, port: extra.port });
+  return loadConfig(process.env, { dataDir: program.opts<{ dataDir?: string }>().dataDir, port: extra.port, stdoutIsTTY: process.stdout.isTTY === true });
 }
 
 async function operate(op: string, args: unknown): Promise<unknown> {
@@ -27,8 +34,10 @@ async function operate(op: string, args: unknown): Promise<unknown> {
     if (!body.ok) throw new CliError(`${body.error}: ${body.description}`);
     return body.result;
   }
-  // Same as a server start: bring the schema up to date (refusing a newer one).
-  const rt = await openRuntime(cfg, { migrate: true });
+  // Same as a server start: bring the schema up to date (refusing a newer one). Never creates
+  // an installation: a command run in the wrong folder says so instead of starting a new one.
+  const rt = await openRuntime(cfg, { migrate: true, create: false });
+  if (rt.permissionWarning) console.error(rt.permissionWarning);
   try {
     return await runOperation(rt, op, args);
   } finally {
@@ -44,7 +53,7 @@ program
   .option("--port <port>", "port to listen on (PORT, default 8080)")
   .option("--data-dir <dir>", "data folder (VAULTDESK_DATA_DIR)")
   .action(async (o: { port?: string; dataDir?: string }) => {
-    const cfg = loadConfig(process.env, { port: o.port, dataDir: o.dataDir ?? program.opts<{ dataDir?: string }>().dataDir });
+    const cfg = loadConfig(process.env, { port: o.port, dataDir: o.dataDir ?? program.opts<{ dataDir?: string }>().dataDir, stdoutIsTTY: process.stdout.isTTY === true });
     const { stop, app } = await serve(cfg);
     const shutdown = (sig: string) => {
       app.log.info({ signal: sig }, "shutting down: draining requests");
@@ -54,6 +63,34 @@ program
     };
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+
+program
+  .command("init")
+  .description("create a new installation: the data folder, its master key and the database (the server does this too on its first start)")
+  .option("--data-dir <dir>", "data folder (VAULTDESK_DATA_DIR)")
+  .action(async (o: { dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const cfg = config();
+    if (!cfg.databaseUrl && lockHolder(cfg.dataDir) !== undefined) throw new CliError(`${cfg.dataDir} is in use by a running Vaultdesk server: it is set up already.`);
+    const existed = !cfg.databaseUrl && installationExists(cfg);
+    const rt = await openRuntime(cfg, { migrate: false, create: true });
+    try {
+      if (rt.permissionWarning) console.error(rt.permissionWarning);
+      const applied = await rt.db.migrate();
+      if (cfg.databaseUrl) {
+        console.log(applied.length ? `Created the Vaultdesk schema in the PostgreSQL database of DATABASE_URL (${applied.length} migrations).` : "The PostgreSQL database of DATABASE_URL has the Vaultdesk schema already.");
+      } else if (existed) {
+        console.log(`${cfg.dataDir} holds a Vaultdesk installation already; nothing was created${applied.length ? ` (applied ${applied.length} new migrations)` : ""}.`);
+      } else {
+        console.log(`Created a Vaultdesk data folder at ${cfg.dataDir} (mode 0700), with its database in ${path.join(cfg.dataDir, "pgdata")}.`);
+      }
+      if (rt.masterKeyCreated) console.log(`A new master key was written to ${path.join(cfg.dataDir, "master.key")} (mode 0600). Back it up, apart from the data: without it the data cannot be read.`);
+      if (existed && !applied.length) return;
+      console.log(`Next: npx vaultdesk tenant create --subdomain acme --owner-email you@example.com${cfg.dataDir.endsWith("/vaultdesk-data") ? "" : ` --data-dir ${cfg.dataDir}`}   (or start the server: npx vaultdesk serve)`);
+    } finally {
+      await rt.close();
+    }
   });
 
 program.command("migrate").description("apply database migrations").action(async () => {
@@ -108,6 +145,24 @@ keys
     console.log(`Tenant '${o.tenant}' now seals under data-key version ${r.version}; ${r.resealed} rows re-sealed.`);
   });
 
+const userCmd = program.command("user").description("people of a tenant (staff and end users)");
+userCmd
+  .command("reset-password")
+  .description("set a one-time password (printed once, to be changed at first sign-in) and end the person's sessions")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .requiredOption("--email <address>", "the person's e-mail address")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { tenant: string; email: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("user.reset_password", { tenant: o.tenant, email: o.email })) as {
+      userId: number; role: string; suspended: boolean; oneTimePassword: string; sessionsEnded: number; email: string; url: string;
+    };
+    console.log(`Password reset for ${r.email} (user ${r.userId}, ${r.role.replace("_", " ")}) in tenant '${o.tenant}'; ${r.sessionsEnded} ${r.sessionsEnded === 1 ? "session" : "sessions"} ended.`);
+    console.log(`Sign in at ${r.url} with this one-time password (it must be changed at first sign-in):`);
+    console.log(`One-time password: ${r.oneTimePassword}`);
+    if (r.suspended) console.log("Note: this person is suspended and cannot sign in until unsuspended.");
+  });
+
 const auditCmd = program.command("audit").description("the audit trail");
 auditCmd
   .command("verify")
@@ -126,7 +181,7 @@ auditCmd
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof ConfigError || e instanceof CliError || e instanceof DataDirLockedError || e instanceof SchemaTooNewError) {
+  if (e instanceof ConfigError || e instanceof CliError || e instanceof DataDirLockedError || e instanceof SchemaTooNewError || e instanceof NoInstallationError || e instanceof DataDirPermissionError) {
     console.error(e.message);
   } else if (e instanceof AppError) {
     console.error(`${e.code}: ${e.details ? Object.values(e.details).flat().map((d) => d.description).join("; ") : e.description}`);

@@ -6,6 +6,7 @@ import { createTenant, findTenant, listTenants, shredTenant } from "../modules/t
 import { AppError } from "../platform/errors.ts";
 import { rotateTenantKey } from "../modules/keys/keys-service.ts";
 import { PublicUrls } from "../platform/urls.ts";
+import { resetPasswordByOperator } from "../modules/identity/password-reset-service.ts";
 
 /**
  * Operator commands. The CLI runs them in-process when it owns the data folder, or sends them
@@ -47,6 +48,18 @@ export const operations = {
       const t = await findTenant(rt.db, { subdomain: a.tenant });
       if (!t || t.status !== "active") throw new AppError("RecordNotFound", { description: `no active tenant '${a.tenant}'` });
       return rotateTenantKey(rt.db, rt.keyring, t.id);
+    },
+  },
+  "user.reset_password": {
+    input: z.object({ tenant: subdomain, email }),
+    run: async (rt: Runtime, a: { tenant: string; email: string }) => {
+      const t = await findTenant(rt.db, { subdomain: a.tenant });
+      if (!t || t.status !== "active") throw new AppError("RecordNotFound", { description: `no active tenant '${a.tenant}'` });
+      const r = await resetPasswordByOperator({ db: rt.db, keyring: rt.keyring }, t.id, a.email);
+      const urls = new PublicUrls(rt.config);
+      if (rt.listenPort !== undefined) urls.listening(rt.listenPort);
+      const isDefault = rt.config.defaultTenant ? rt.config.defaultTenant === t.subdomain : t.isDefault;
+      return { ...r, email: a.email, url: `${urls.tenantOrigin({ subdomain: t.subdomain, isDefault })}/` };
     },
   },
   migrate: {

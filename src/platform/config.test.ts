@@ -30,4 +30,12 @@ describe("configuration", () => {
     expect(loadConfig({ VAULTDESK_DB_POOL_SIZE: "32" }).dbPoolSize).toBe(32);
     expect(() => loadConfig({ VAULTDESK_DB_POOL_SIZE: "0" })).toThrow(/VAULTDESK_DB_POOL_SIZE/);
   });
+  it("logs readable lines on a terminal and JSON otherwise, unless LOG_FORMAT says", () => {
+    expect(loadConfig({}, { stdoutIsTTY: true }).logFormat).toBe("pretty");
+    expect(loadConfig({}, { stdoutIsTTY: false }).logFormat).toBe("json");
+    expect(loadConfig({}).logFormat).toBe("json");
+    expect(loadConfig({ LOG_FORMAT: "json" }, { stdoutIsTTY: true }).logFormat).toBe("json");
+    expect(loadConfig({ LOG_FORMAT: "pretty" }, { stdoutIsTTY: false }).logFormat).toBe("pretty");
+    expect(() => loadConfig({ LOG_FORMAT: "yaml" })).toThrow(/LOG_FORMAT: must be pretty or json/);
+  });
 });

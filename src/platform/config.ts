@@ -59,6 +59,8 @@ const envSchema = z.object({
   /** Where the built web app is (default: web/dist beside the code). */
   VAULTDESK_WEB_DIST: z.string().min(1).max(4096).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `pretty`: readable lines for a terminal; `json`: one JSON object per line. Default: pretty when stdout is a terminal. */
+  LOG_FORMAT: z.enum(["pretty", "json"], { error: "must be pretty or json" }).optional(),
   /** Where this deployment is hosted, shown to admins on the account page (e.g. "eu-west", "self-hosted"). */
   VAULTDESK_REGION: z
     .string()
@@ -115,6 +117,7 @@ export type Config = Readonly<{
   trustProxy: boolean;
   webDist: string | undefined;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  logFormat: "pretty" | "json";
   region: string;
   /** Outgoing mail; undefined when no SMTP server is configured (e-mail sign-in is then off). */
   smtpUrl: string | undefined;
@@ -142,7 +145,7 @@ export function defaultPoolSize(): number {
 /** Build the configuration from environment variables, with command-line flags taking precedence. */
 export function loadConfig(
   env: NodeJS.ProcessEnv,
-  overrides: { port?: string | undefined; dataDir?: string | undefined } = {},
+  overrides: { port?: string | undefined; dataDir?: string | undefined; stdoutIsTTY?: boolean } = {},
 ): Config {
   const merged: Record<string, string | undefined> = { ...env };
   if (overrides.port !== undefined) merged.PORT = overrides.port;
@@ -182,6 +185,7 @@ export function loadConfig(
     trustProxy: e.VAULTDESK_TRUST_PROXY === "true",
     webDist: e.VAULTDESK_WEB_DIST === undefined ? undefined : path.resolve(e.VAULTDESK_WEB_DIST),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (overrides.stdoutIsTTY ? "pretty" : "json"),
     region: e.VAULTDESK_REGION,
     smtpUrl: e.VAULTDESK_SMTP_URL,
     mailFrom: e.VAULTDESK_MAIL_FROM,

@@ -13,7 +13,9 @@ export type ErrorCode =
   | "TooManyRequests"
   | "Conflict"
   | "TenantGone"
-  | "Unavailable";
+  | "Unavailable"
+  | "RequestTimeout"
+  | "HeadersTooLarge";
 
 export const statusOf: Record<ErrorCode, number> = {
   BadRequest: 400,
@@ -27,6 +29,8 @@ export const statusOf: Record<ErrorCode, number> = {
   Conflict: 409,
   TenantGone: 410,
   Unavailable: 503,
+  RequestTimeout: 408,
+  HeadersTooLarge: 431,
 };
 
 export type FieldDetail = { description: string; error: string };
@@ -65,6 +69,8 @@ const defaultDescription: Record<ErrorCode, string> = {
   Conflict: "The record was changed by someone else; reload and try again.",
   TenantGone: "This account no longer exists.",
   Unavailable: "The service is starting or shutting down; try again shortly.",
+  RequestTimeout: "The request was not received in time.",
+  HeadersTooLarge: "The request's headers are too large.",
 };
 
 export const notFound = (): AppError => new AppError("RecordNotFound");

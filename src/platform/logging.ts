@@ -1,10 +1,15 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 /**
- * JSON logs through pino. Logs carry ids, actions and field names only: request bodies, headers
- * with credentials and query strings are never serialized. The serializers below are allowlists.
+ * Logs through pino: JSON lines (for collectors, and whenever stdout is not a terminal), or the
+ * same records made readable by pino-pretty on a terminal (LOG_FORMAT=pretty|json). Logs carry ids,
+ * actions and field names only: request bodies, headers with credentials and query strings are
+ * never serialized. The serializers below are allowlists, and they apply in both formats: the
+ * pretty form is drawn from the records they produced.
  */
 export type { Logger };
+export type LogFormat = "pretty" | "json";
 
 const CARD_LIKE = /\b(?:\d[ -]?){13,19}\b/g;
 
@@ -13,7 +18,7 @@ export function scrubCardNumbers(s: string): string {
   return s.replace(CARD_LIKE, "[card]");
 }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export function createLogger(level: string, destination?: DestinationStream, format: LogFormat = "json"): Logger {
   const opts: pino.LoggerOptions = {
     level,
     base: undefined,
@@ -42,5 +47,25 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       }),
     },
   };
+  if (format === "pretty") return pino(opts, prettyStream(destination));
   return destination ? pino(opts, destination) : pino(opts);
+}
+
+/** One line per record: time, level, message; a request as `GET /api/v2/tickets → 200 (3 ms)`. */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+  return pretty({
+    ...(destination ? { destination } : { destination: 1, colorize: process.stdout.isTTY === true }),
+    sync: true,
+    singleLine: true,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname,req,res,responseTime",
+    messageFormat: (log, messageKey) => {
+      const msg = String(log[messageKey] ?? "");
+      const req = log.req as { method?: string; route?: string } | undefined;
+      const res = log.res as { statusCode?: number } | undefined;
+      if (!req || !res) return msg;
+      const ms = typeof log.responseTime === "number" ? ` (${Math.round(log.responseTime)} ms)` : "";
+      return `${req.method ?? "?"} ${req.route ?? "unmatched"} → ${res.statusCode ?? "?"}${ms}`;
+    },
+  });
 }

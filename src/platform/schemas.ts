@@ -57,10 +57,40 @@ export const subdomain = z
   .max(63)
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be lower-case letters, digits and hyphens");
 
+/** Years a date may fall in: what the database, JavaScript and every client hold without surprises. */
+export const DATE_YEARS = { min: 1900, max: 9999 } as const;
+export const DATE_RULE = `use ISO 8601 (2026-05-01 or 2026-05-01T09:30:00Z), years ${DATE_YEARS.min} to ${DATE_YEARS.max}`;
+
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * A real calendar date (or date and time) in ISO 8601 within DATE_YEARS, or undefined. Refuses
+ * what Date.parse would stretch into something else: "2026-02-30" (March 2nd), "0" (the year
+ * 2000), "+275760-09-13" (beyond what PostgreSQL's clients and JSON round-trip), 24:00.
+ * A date without a time is midnight UTC; a time without a zone is the server's local time.
+ */
+export function parseIsoDate(s: string): Date | undefined {
+  const m = ISO_8601.exec(s);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(2000, month, 0)).getUTCDate()) return undefined;
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return undefined;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return undefined;
+  if (m[7] !== undefined && m[7] !== "Z" && (Number(m[7].slice(1, 3)) > 14 || Number(m[7].slice(4)) > 59)) return undefined;
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) return undefined;
+  const d = new Date(t);
+  // Also after the zone is applied (9999-12-31T23:00-05:00 is in the year 10000 in UTC).
+  if (year < DATE_YEARS.min || year > DATE_YEARS.max || d.getUTCFullYear() < DATE_YEARS.min || d.getUTCFullYear() > DATE_YEARS.max) return undefined;
+  return d;
+}
+
+/** A date or date-time (see parseIsoDate), normalized to `YYYY-MM-DDTHH:MM:SS.sssZ`. */
 export const isoDate = z
   .string()
   .max(40)
-  .refine((s) => !Number.isNaN(Date.parse(s)), "is not a valid date");
+  .refine((s) => parseIsoDate(s) !== undefined, `is not a valid date: ${DATE_RULE}`)
+  .transform((s) => parseIsoDate(s)!.toISOString());
 
 export const pageQuery = z.object({
   page: z.union([z.coerce.number().int().min(1).max(100_000), z.object({ size: z.coerce.number().int().min(1).max(100).optional(), after: z.string().max(200).optional(), before: z.string().max(200).optional() })]).optional(),

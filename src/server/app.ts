@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import qs from "qs";
 import type { RequestContext } from "../platform/context.ts";
@@ -16,7 +16,8 @@ import { PublicUrls } from "../platform/urls.ts";
 import { AuditChainer } from "../modules/audit/audit-chainer.ts";
 import { createAuthenticator } from "../modules/identity/identity-auth.ts";
 import { modules } from "../modules/index.ts";
-import { registerErrorHandling, renderError } from "./errors.ts";
+import { registerErrorHandling, renderError, writeClientError } from "./errors.ts";
+import { securityHeaders } from "./headers.ts";
 import { checkHost, createTenantResolver } from "./tenancy.ts";
 import { registerWeb } from "./web.ts";
 
@@ -38,6 +39,15 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs + 5_000,
     keepAliveTimeout: 10_000,
+    // Node checks those timeouts every connectionsCheckingInterval (30 s by default, which would
+    // let a slow client hold a connection half a minute past them): check often enough that a
+    // client is cut off within a quarter of the timeout after it ran out.
+    http: { connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(config.requestTimeoutMs / 4))) },
+    // What Node's HTTP parser refuses (malformed request line or header, headers too large, a
+    // request not received in time) is answered with the same body and headers as everything else.
+    clientErrorHandler: (err, socket) => {
+      writeClientError(input.logger, err, socket);
+    },
     // Zendesk paths end in `.json`; route on the path without it.
     rewriteUrl: (req) => (req.url ?? "/").replace(/\.json(?=$|\?)/, ""),
     routerOptions: {
@@ -49,6 +59,8 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
       securityHeaders(reply, req.id, req.protocol === "https");
       renderError(err, req, reply);
     },
+    // One line per request (RequestLog, below).
+    logController: new RequestLog(config.logFormat === "pretty" ? "debug" : "info"),
     return503OnClosing: true,
     forceCloseConnections: false,
   });
@@ -158,19 +170,25 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   return app;
 }
 
-/** The headers every answer carries, whatever produced it. */
-function securityHeaders(reply: FastifyReply, requestId: string, https: boolean): void {
-  reply.header("X-Request-Id", requestId);
-  reply.header("X-Content-Type-Options", "nosniff");
-  reply.header("X-Frame-Options", "DENY");
-  reply.header("Referrer-Policy", "no-referrer");
-  reply.header("Cross-Origin-Opener-Policy", "same-origin");
-  reply.header("Cross-Origin-Resource-Policy", "same-origin");
-  reply.header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-  reply.header(
-    "Content-Security-Policy",
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  );
-  if (https) reply.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-  reply.header("Cache-Control", "no-store");
+/**
+ * One log line per request, when it completes (Fastify writes two: "incoming" and "completed").
+ * On a terminal (LOG_FORMAT=pretty) a line per successful request would push the startup lines
+ * (the setup link) out of view, so successes go at `successLevel` (debug there) and failures at
+ * info; JSON logs, read by collectors, have every request at info.
+ */
+class RequestLog extends LogController {
+  constructor(private readonly successLevel: "info" | "debug") {
+    super();
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) {
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, "request errored");
+      return;
+    }
+    const level = reply.statusCode < 400 ? this.successLevel : "info";
+    reply.log[level]({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
+  }
 }

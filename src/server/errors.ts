@@ -1,7 +1,12 @@
+import crypto from "node:crypto";
+import http from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, statusOf, type FieldDetail } from "../platform/errors.ts";
 import { TenantKeysMissingError } from "../platform/crypto/keyring.ts";
+import { SECURITY_HEADERS } from "./headers.ts";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../platform/db/unavailable.ts";
 
 /**
  * The one error renderer. Bodies follow Zendesk: `{"error": code, "description": …, "details": …}`.
@@ -41,6 +46,11 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
     let err: AppError | undefined;
     if (rawErr instanceof AppError) err = rawErr;
     else if (rawErr instanceof TenantKeysMissingError) err = new AppError("TenantGone");
+    else if (isDatabaseUnavailable(rawErr)) {
+      // PostgreSQL restarting or unreachable: not the request's fault, and over in seconds.
+      req.log.warn({ dbError: String((rawErr as { code?: unknown }).code ?? rawErr.name) }, "database unavailable");
+      err = new AppError("Unavailable", { description: "The database is unavailable for a moment; try again shortly.", retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+    }
     else if (hasZodFastifySchemaValidationErrors(rawErr)) {
       const details: Record<string, FieldDetail[]> = {};
       for (const v of rawErr.validation) {
@@ -68,13 +78,48 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
     // API clients get the Basic challenge; the web app's fetches (Sec-Fetch-Mode set by browsers)
     // do not, or the browser would pop up its own password dialog.
     if (status === 401 && !req.headers["sec-fetch-mode"]) reply.header("WWW-Authenticate", 'Basic realm="Vaultdesk API"');
-    const body: Record<string, unknown> =
-      err.code === "RecordNotFound" || err.code === "InvalidEndpoint"
-        ? { error: err.code, description: err.description }
-        : err.code === "Unauthorized"
-          ? { error: "Couldn't authenticate you", description: err.description }
-          : { error: err.code, description: err.description };
-    if (err.details) body.details = err.details;
-    reply.code(status).send(body);
+    reply.code(status).send(errorBody(err));
   }
+}
+
+/** The Zendesk error body of an AppError: `{error, description}` and `details` when it has some. */
+export function errorBody(err: AppError): Record<string, unknown> {
+  const body: Record<string, unknown> = { error: err.code === "Unauthorized" ? "Couldn't authenticate you" : err.code, description: err.description };
+  if (err.details) body.details = err.details;
+  return body;
+}
+
+type ClientErrorLog = { debug(obj: object, msg: string): void };
+
+/**
+ * Answers what Node's HTTP parser refuses before Fastify sees a request (a malformed request
+ * line or header, headers too large, a request not received within the timeouts): the same
+ * Zendesk body and security headers as every other answer, then the connection is closed.
+ * Nothing is written when the connection is gone or an answer has already started on it.
+ */
+export function writeClientError(log: ClientErrorLog, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const appErr =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? new AppError("RequestTimeout", { description: "The request was not received in time; the connection is closed." })
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? new AppError("HeadersTooLarge")
+        : new AppError("BadRequest", { description: "The request could not be understood (malformed HTTP)." });
+  log.debug({ code: err.code, status: statusOf[appErr.code] }, "client error");
+  // A response of a request on this connection may be under way (Node tracks it as _httpMessage).
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const status = statusOf[appErr.code];
+    const body = JSON.stringify(errorBody(appErr));
+    const headers: Record<string, string> = {
+      ...SECURITY_HEADERS,
+      "X-Request-Id": crypto.randomUUID(),
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": String(Buffer.byteLength(body)),
+      Connection: "close",
+    };
+    const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? "Error"}\r\n${head}\r\n${body}`);
+  }
+  socket.destroy();
 }

@@ -12,8 +12,12 @@ import { startOperatorSocket } from "./operator-socket.ts";
 
 /** Starts a Vaultdesk server process: migrations, HTTP, the operator socket, graceful shutdown. */
 export async function serve(config: Config): Promise<{ app: FastifyInstance; runtime: Runtime; stop(): Promise<void> }> {
-  const logger = createLogger(config.logLevel);
-  const runtime = await openRuntime(config, { migrate: true });
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
+  const runtime = await openRuntime(config, { migrate: true, create: true });
+  if (runtime.permissionWarning) {
+    process.stdout.write(runtime.permissionWarning + "\n");
+    logger.warn({ dataDir: config.dataDir }, "data folder permissions fixed");
+  }
   const setup = new SetupToken();
   const app = await buildApp({ setup, config, db: runtime.db, keyring: runtime.keyring, logger, rateLimiter: config.databaseUrl ? createSharedRateLimiter(runtime.db) : createMemoryRateLimiter(), now: () => new Date() });
   // Graceful shutdown: count requests in flight; once draining, new requests get 503 (and

@@ -16,16 +16,22 @@ const TTL_MS = 5_000;
 /** A host name (labels of letters, digits and hyphens) or a bracketed IPv6 literal, with an optional port. */
 const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?$/i;
 
+/** A plain host: a name or bracketed IPv6 literal, at most 260 characters, with a port up to 65535. */
+function plainHost(h: string): boolean {
+  return h.length <= 260 && HOST.test(h) && Number(/:(\d+)$/.exec(h)?.[1] ?? 0) <= 65535;
+}
+
 /** Refuses (400) a Host header, or a trusted X-Forwarded-Host, that is not a plain host. */
 export function checkHost(req: FastifyRequest, trustProxy: boolean): void {
-  const given = [req.headers.host, trustProxy ? req.headers["x-forwarded-host"] : undefined];
-  for (const h of given) {
-    if (h === undefined) continue;
+  const refuse = () => new AppError("BadRequest", { description: "The Host header is not a valid host name." });
+  const host = req.headers.host;
+  // One host: a comma-separated list is a proxy's header, never a Host.
+  if (host !== undefined && !plainHost(host)) throw refuse();
+  const forwarded = trustProxy ? req.headers["x-forwarded-host"] : undefined;
+  if (forwarded !== undefined) {
     // A proxy may append hosts (`a, b`); Fastify uses the last one, so each must be a host.
-    const parts = Array.isArray(h) ? h : h.split(",").map((p) => p.trim());
-    if (parts.length === 0 || parts.some((p) => p.length > 260 || !HOST.test(p))) {
-      throw new AppError("BadRequest", { description: "The Host header is not a valid host name." });
-    }
+    const parts = (Array.isArray(forwarded) ? forwarded : [forwarded]).flatMap((h) => h.split(",")).map((p) => p.trim());
+    if (parts.length === 0 || !parts.every(plainHost)) throw refuse();
   }
 }
 

@@ -43,7 +43,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; logStre
   const config = loadConfig({ VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: opts.logStream ? "info" : "silent", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", ...opts.env });
   const db = opts.db ?? (await openTestDatabase());
   const keyring = new Keyring(new LocalMasterKey(crypto.randomBytes(32)));
-  const logger = createLogger(config.logLevel, opts.logStream as never);
+  const logger = createLogger(config.logLevel, opts.logStream as never, config.logFormat);
   const app = await buildApp({ setup: opts.setup, mailer: opts.mailer, config, db, keyring, logger, rateLimiter: opts.rateLimiter ?? createMemoryRateLimiter(), now: opts.now ?? (() => new Date()) });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const port = (app.server.address() as { port: number }).port;

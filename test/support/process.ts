@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { execFile } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
+import path from "node:path";
 import { promisify } from "node:util";
 
 /** Helpers to run the real `vaultdesk` binary as child processes on loopback. */
@@ -51,8 +52,13 @@ export async function startServer(dataDir: string, env: Record<string, string> =
 }
 
 export async function cli(dataDir: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return cliWith({}, [...args, "--data-dir", dataDir]);
+}
+
+/** Runs `vaultdesk <args>` with extra environment variables (and no --data-dir unless given). */
+export async function cliWith(env: Record<string, string>, args: string[], opts: { cwd?: string } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const r = await run(process.execPath, ["bin/vaultdesk.mjs", ...args, "--data-dir", dataDir], { env: { ...process.env, LOG_LEVEL: "silent" } });
+    const r = await run(process.execPath, [path.resolve("bin/vaultdesk.mjs"), ...args], { env: { ...process.env, LOG_LEVEL: "silent", ...env }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     return { stdout: r.stdout, stderr: r.stderr, code: 0 };
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; code?: number };
@@ -68,7 +74,7 @@ export function apiTokenFrom(stdout: string): string {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-export function call(port: number, host: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export function call(port: number, host: string, token: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -76,7 +82,7 @@ export function call(port: number, host: string, token: string, method: string, 
         host: "127.0.0.1",
         port,
         method,
-        path,
+        path: urlPath,
         agent,
         headers: { host, authorization: `Bearer ${token}`, ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}) },
       },
@@ -91,7 +97,7 @@ export function call(port: number, host: string, token: string, method: string, 
           } catch {
             parsed = text;
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
+          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
         });
         res.on("error", reject);
       },

@@ -177,3 +177,13 @@ export async function revokeTokensOfUser(tx: TenantTx, userId: string, now: Date
   const r = await tx.db.updateTable("api_tokens").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("revoked_at", "is", null).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/** Sets a one-time password: the person must choose their own at their next sign-in. */
+export async function setOneTimePassword(tx: TenantTx, id: string, hash: string): Promise<void> {
+  await tx.db
+    .updateTable("users")
+    .set({ password_hash: hash, must_change_password: true, updated_at: sql`now()` })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .execute();
+}

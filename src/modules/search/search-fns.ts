@@ -1,4 +1,5 @@
 import { invalid } from "../../platform/errors.ts";
+import { DATE_RULE, parseIsoDate } from "../../platform/schemas.ts";
 
 /**
  * Parses Zendesk search syntax into structured filters:
@@ -78,7 +79,7 @@ export function parseQuery(q: string): Term[] {
       case "updated":
       case "solved":
       case "due_date":
-        if (Number.isNaN(Date.parse(value))) throw invalid("query", `not a date: ${value}`);
+        if (parseIsoDate(value) === undefined) throw invalid("query", `not a date: ${value.slice(0, 40)} (${DATE_RULE})`);
         terms.push({ kind: key, op, value });
         break;
       default:

@@ -7,6 +7,7 @@ import pg from "pg";
 import { PGliteDialect } from "./pglite-dialect.ts";
 import { startPGliteThread } from "./pglite-thread.ts";
 import { ensurePrepared } from "./prepared.ts";
+import { DatabaseUnavailableError, isDatabaseUnavailable } from "./unavailable.ts";
 import type { DB } from "./schema.ts";
 
 /**
@@ -34,6 +35,8 @@ export const ADVISORY_LOCK = {
   /** Tenant creation: "the first tenant becomes the default" and the subdomain check cannot race. */
   createTenant: 7413062,
 } as const;
+/** Longest wait for a PostgreSQL connection (a free pool slot or a new connection). */
+const CONNECT_TIMEOUT_MS = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export type Conn = Kysely<DB>;
@@ -152,33 +155,66 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   } else {
     /** Statements each pooled session has prepared (prepared.ts). */
     const preparedBySession = new WeakMap<pg.PoolClient, Set<string>>();
+    /** Clients whose connection failed or ended: discarded when released, never handed out again. */
+    const broken = new WeakSet<pg.PoolClient>();
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.poolSize ?? 20,
+      // While PostgreSQL is away a request waits at most this long for a connection, then answers 503.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // Notice a peer that vanished without closing the connection (a host that went down).
+      keepAlive: true,
       types: {
         getTypeParser: ((oid: number, format?: "text" | "binary") =>
           oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
-    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    // An idle client's error (server restart): the pool drops the client; the next request connects anew.
     pool.on("error", () => {});
+    // A client listens for errors its whole life, not only while idle in the pool: a connection
+    // that dies while a request holds it (between two statements of a transaction) would otherwise
+    // emit an 'error' event nobody handles, and that ends the process. The statement under way
+    // fails (DatabaseUnavailableError, a 503), and the client is discarded when released.
+    pool.on("connect", (client) => {
+      client.on("error", () => broken.add(client));
+      client.on("end", () => broken.add(client));
+    });
     // A multi-statement query (simple protocol) answers one result per statement; Kysely reads
     // one, so hand it the last: that is how BEGIN and a prelude share a round trip.
     const lastResult = {
       connect: async () => {
-        const client = await pool.connect();
+        let client: pg.PoolClient;
+        try {
+          client = await pool.connect();
+        } catch (e) {
+          // Refused, timed out, or the server is starting up or shutting down (57P03).
+          throw new DatabaseUnavailableError(e);
+        }
         let prepared = preparedBySession.get(client);
         if (!prepared) preparedBySession.set(client, (prepared = new Set()));
         const session = prepared;
+        const run = async (text: string, values: unknown[]) => {
+          await ensurePrepared(text, session, (statement) => client.query(statement));
+          // Parameterized statements run as named prepared statements (see statementName).
+          const name = values.length > 0 ? statementName(text) : undefined;
+          const r = (await client.query(name ? { text, values, name } : { text, values })) as unknown as pg.QueryResult | pg.QueryResult[];
+          return Array.isArray(r) ? r[r.length - 1]! : r;
+        };
         return {
           query: async (text: string, values: unknown[]) => {
-            await ensurePrepared(text, session, (statement) => client.query(statement));
-            // Parameterized statements run as named prepared statements (see statementName).
-            const name = values.length > 0 ? statementName(text) : undefined;
-            const r = (await client.query(name ? { text, values, name } : { text, values })) as unknown as pg.QueryResult | pg.QueryResult[];
-            return Array.isArray(r) ? r[r.length - 1]! : r;
+            try {
+              return await run(text, values);
+            } catch (e) {
+              // The connection was lost under the statement (its error then often has no code),
+              // or PostgreSQL ended the session (57P01 shutdown, 57P02 crash): unavailable, not a bug.
+              if (broken.has(client) || isDatabaseUnavailable(e)) {
+                broken.add(client);
+                throw e instanceof DatabaseUnavailableError ? e : new DatabaseUnavailableError(e);
+              }
+              throw e;
+            }
           },
-          release: () => client.release(),
+          release: () => client.release(broken.has(client) ? true : undefined),
         };
       },
       end: () => pool.end(),

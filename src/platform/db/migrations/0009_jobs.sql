@@ -1,5 +1,5 @@
 -- Durable background jobs: the job statuses of 0001_core.sql become the job store the job runner
--- (src/platform/jobs/job-runner.ts) works from. Same invariants as 0001_core.sql, 0006_admin.sql
+-- (src/modules/jobs/job-runner.ts) works from. Same invariants as 0001_core.sql, 0006_admin.sql
 -- and 0007_help_center.sql: tenant_id in every key and foreign key, forced row-level security,
 -- content and personal data sealed by the application.
 --

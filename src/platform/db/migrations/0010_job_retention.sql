@@ -1,5 +1,5 @@
 -- Finished jobs are kept for a while (their results tell an agent which tickets a bulk update
--- could not change) and then removed by the job runner (src/platform/jobs/job-runner.ts).
+-- could not change) and then removed by the job runner (src/modules/jobs/job-runner.ts).
 --
 -- vd_jobs_purge deletes finished jobs of every tenant that ended before p_before. It runs as its
 -- owner, like vd_jobs_due; the app role cannot call it. Results hold ids, outcome codes and the

@@ -1,0 +1,226 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chainQueued } from "../src/modules/audit/audit-service.ts";
+import { findTenant } from "../src/modules/tenants/tenants-service.ts";
+import { registeredRoutes } from "../src/platform/http/route.ts";
+import { SetupToken } from "../src/platform/setup-token.ts";
+import { buildTenant, buildUser, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { jobsSettled } from "./support/people.ts";
+
+/**
+ * Every change is audited: each write route (POST, PUT, PATCH, DELETE among the registered
+ * routes) is called with a valid request, and its tenant's audit trail must have grown by an
+ * entry of the expected action. A new write route fails this test until it has a case here (or an
+ * exemption, with the reason, in NO_AUDIT).
+ */
+
+let t: TestApp;
+let empty: Awaited<ReturnType<typeof openEmptyDatabase>>;
+let smtp: SmtpPeer;
+let a: TestTenant;
+const gate = new SetupToken();
+
+beforeAll(async () => {
+  // A database of its own, so that first-run setup (which needs an installation without accounts) runs too.
+  empty = await openEmptyDatabase();
+  smtp = await startSmtpPeer();
+  t = await startTestApp({ db: empty.db, setup: gate, env: { VAULTDESK_SMTP_URL: smtp.url } });
+});
+afterAll(async () => {
+  await t?.close();
+  await empty?.drop();
+  await smtp?.close();
+});
+
+/** Write routes that legitimately record nothing, with the reason. */
+const NO_AUDIT: Record<string, string> = {
+  "POST /api/v2/invitations/preview": "reads an invitation (POST only to keep its token out of URLs and logs); changes nothing",
+};
+
+type Call = { method: string; path: string; body?: unknown; headers?: Record<string, string>; host?: string };
+type Case = {
+  /** The audit action the route must record. */
+  action: string;
+  /** The entry is recorded by the job the request queued (the request must do the same work for every address): wait for the tenant's jobs. */
+  byJob?: boolean;
+  /** Builds the request (creating what it needs first); `tenantId`: whose trail to look at (default: tenant a). */
+  prepare: () => Promise<Call & { tenantId?: () => Promise<string> }>;
+};
+
+const ownerAuth = () => ({ authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") });
+async function create<T = any>(path: string, body: unknown): Promise<T> {
+  const r = await a.api("POST", path, body);
+  if (r.status >= 300) throw new Error(`${path}: ${r.status} ${r.text}`);
+  return r.body as T;
+}
+async function signIn(email: string, password: string): Promise<Record<string, string>> {
+  const r = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email, password } });
+  if (r.status !== 201) throw new Error(`sign-in: ${r.status} ${r.text}`);
+  const cookie = (r.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
+  return { cookie, "x-csrf-token": r.body.session.csrf_token };
+}
+const ticket = async () => (await create("/api/v2/tickets.json", { ticket: { subject: "audited", comment: { body: "b" } } })).ticket.id as number;
+const group = async () => (await create("/api/v2/groups.json", { group: { name: `g${Math.random().toString(36).slice(2)}` } })).group.id as number;
+const field = async () => (await create("/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Audited field" } })).ticket_field.id as number;
+const endUser = async () => (await buildUser(t, a, "end-user")).id;
+let n = 0;
+const unique = () => `aud${++n}x${Math.random().toString(36).slice(2, 8)}`;
+
+const CASES: Record<string, Case> = {
+  "POST /api/v2/setup": {
+    action: "tenant.created",
+    prepare: async () => ({
+      method: "POST", path: "/api/v2/setup.json", host: "localhost", headers: {},
+      body: { token: gate.token, account: { name: "First", subdomain: "first" }, owner: { name: "First Owner", email: "owner@first.test", password: "correct horse battery 9" } },
+      tenantId: async () => (await findTenant(t.db, { subdomain: "first" }))!.id,
+    }),
+  },
+  "POST /api/v2/tickets": { action: "ticket.created", prepare: async () => ({ method: "POST", path: "/api/v2/tickets.json", body: { ticket: { subject: "s", comment: { body: "b" } } } }) },
+  "PUT /api/v2/tickets/:id": { action: "ticket.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/tickets/${await ticket()}.json`, body: { ticket: { priority: "high" } } }) },
+  "DELETE /api/v2/tickets/:id": { action: "ticket.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/tickets/${await ticket()}.json` }) },
+  "POST /api/v2/tickets/create_many": { action: "job.queued", prepare: async () => ({ method: "POST", path: "/api/v2/tickets/create_many.json", body: { tickets: [{ subject: "s", comment: { body: "b" } }] } }) },
+  "PUT /api/v2/tickets/update_many": { action: "job.queued", prepare: async () => ({ method: "PUT", path: `/api/v2/tickets/update_many.json?ids=${await ticket()}`, body: { ticket: { priority: "low" } } }) },
+  "POST /api/v2/ticket_fields": { action: "ticket_field.created", prepare: async () => ({ method: "POST", path: "/api/v2/ticket_fields.json", body: { ticket_field: { type: "checkbox", title: "Flag" } } }) },
+  "PUT /api/v2/ticket_fields/:id": { action: "ticket_field.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/ticket_fields/${await field()}.json`, body: { ticket_field: { title: "Renamed" } } }) },
+  "DELETE /api/v2/ticket_fields/:id": { action: "ticket_field.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/ticket_fields/${await field()}.json` }) },
+  "POST /api/v2/users": { action: "user.created", prepare: async () => ({ method: "POST", path: "/api/v2/users.json", body: { user: { name: "New Person", email: `${unique()}@a.test` } } }) },
+  "PUT /api/v2/users/:id": { action: "user.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/users/${await endUser()}.json`, body: { user: { name: "Renamed Person" } } }) },
+  "DELETE /api/v2/users/:id": { action: "user.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/users/${await endUser()}.json` }) },
+  "PUT /api/v2/users/:id/role": { action: "user.role_changed", prepare: async () => ({ method: "PUT", path: `/api/v2/users/${(await buildUser(t, a, "agent")).id}/role.json`, body: { role: "admin" } }) },
+  "PUT /api/v2/users/me/password": {
+    action: "user.password_changed",
+    prepare: async () => ({ method: "PUT", path: "/api/v2/users/me/password.json", headers: await signIn(a.ownerEmail, a.ownerPassword), body: { previous_password: a.ownerPassword, password: (a.ownerPassword = `New-${unique()}-Pw9`) } }),
+  },
+  "POST /api/v2/users/:id/sign_in_links": { action: "signin_link.created", prepare: async () => ({ method: "POST", path: `/api/v2/users/${await endUser()}/sign_in_links.json` }) },
+  "POST /api/v2/organizations": { action: "organization.created", prepare: async () => ({ method: "POST", path: "/api/v2/organizations.json", body: { organization: { name: unique() } } }) },
+  "PUT /api/v2/organizations/:id": {
+    action: "organization.updated",
+    prepare: async () => ({ method: "PUT", path: `/api/v2/organizations/${(await create("/api/v2/organizations.json", { organization: { name: unique() } })).organization.id}.json`, body: { organization: { notes: "n" } } }),
+  },
+  "DELETE /api/v2/organizations/:id": {
+    action: "organization.deleted",
+    prepare: async () => ({ method: "DELETE", path: `/api/v2/organizations/${(await create("/api/v2/organizations.json", { organization: { name: unique() } })).organization.id}.json` }),
+  },
+  "POST /api/v2/groups": { action: "group.created", prepare: async () => ({ method: "POST", path: "/api/v2/groups.json", body: { group: { name: unique() } } }) },
+  "PUT /api/v2/groups/:id": { action: "group.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/groups/${await group()}.json`, body: { group: { description: "d" } } }) },
+  "DELETE /api/v2/groups/:id": { action: "group.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/groups/${await group()}.json` }) },
+  "POST /api/v2/group_memberships": {
+    action: "group_membership.created",
+    prepare: async () => ({ method: "POST", path: "/api/v2/group_memberships.json", body: { group_membership: { user_id: (await buildUser(t, a, "agent")).id, group_id: await group() } } }),
+  },
+  "DELETE /api/v2/group_memberships/:id": {
+    action: "group_membership.deleted",
+    prepare: async () => {
+      const m = await create("/api/v2/group_memberships.json", { group_membership: { user_id: (await buildUser(t, a, "agent")).id, group_id: await group() } });
+      return { method: "DELETE", path: `/api/v2/group_memberships/${m.group_membership.id}.json` };
+    },
+  },
+  "POST /api/v2/api_tokens": { action: "api_token.created", prepare: async () => ({ method: "POST", path: "/api/v2/api_tokens.json", body: { api_token: { name: "Integration" } } }) },
+  "DELETE /api/v2/api_tokens/:id": {
+    action: "api_token.revoked",
+    prepare: async () => ({ method: "DELETE", path: `/api/v2/api_tokens/${(await create("/api/v2/api_tokens.json", { api_token: { name: "Short-lived" } })).api_token.id}.json` }),
+  },
+  "POST /api/v2/session": { action: "user.signed_in", prepare: async () => ({ method: "POST", path: "/api/v2/session.json", headers: {}, body: { email: a.ownerEmail, password: a.ownerPassword } }) },
+  "DELETE /api/v2/session": { action: "user.signed_out", prepare: async () => ({ method: "DELETE", path: "/api/v2/session.json", headers: await signIn(a.ownerEmail, a.ownerPassword) }) },
+  "POST /api/v2/invitations": { action: "invitation.created", prepare: async () => ({ method: "POST", path: "/api/v2/invitations.json", body: { invitation: { email: `${unique()}@a.test`, role: "agent" } } }) },
+  "DELETE /api/v2/invitations/:id": {
+    action: "invitation.revoked",
+    prepare: async () => ({ method: "DELETE", path: `/api/v2/invitations/${(await create("/api/v2/invitations.json", { invitation: { email: `${unique()}@a.test`, role: "agent" } })).invitation.id}.json` }),
+  },
+  "POST /api/v2/invitations/accept": {
+    action: "invitation.accepted",
+    prepare: async () => {
+      const inv = await create("/api/v2/invitations.json", { invitation: { email: `${unique()}@a.test`, role: "agent" } });
+      return { method: "POST", path: "/api/v2/invitations/accept.json", headers: {}, body: { token: inv.invitation.token, name: "Invited Person", password: "A-good-Password-42" } };
+    },
+  },
+  "PUT /api/v2/account": { action: "account.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/account.json", body: { account: { name: "Audited Team" } } }) },
+  "PUT /api/v2/help_center/settings": { action: "help_center.settings_updated", prepare: async () => ({ method: "PUT", path: "/api/v2/help_center/settings.json", body: { settings: { consent_text: `We keep what you send us for two years (${unique()}).` } } }) },
+  "POST /api/v2/requests": {
+    action: "request.created",
+    prepare: async () => ({ method: "POST", path: "/api/v2/requests.json", headers: {}, body: { request: { subject: "Help", comment: { body: "please" }, requester: { name: "Ada Customer", email: `${unique()}@customer.test` } } } }),
+  },
+  "PUT /api/v2/requests/:id": {
+    action: "request.updated",
+    prepare: async () => {
+      const r = await create("/api/v2/requests.json", { request: { subject: "Mine", comment: { body: "b" } } });
+      return { method: "PUT", path: `/api/v2/requests/${r.request.id}.json`, body: { request: { comment: { body: "a reply" } } } };
+    },
+  },
+  "POST /api/v2/help_center/sign_in_links": {
+    action: "signin_link.sent",
+    byJob: true,
+    prepare: async () => {
+      const email = `${unique()}@customer.test`;
+      await create("/api/v2/users.json", { user: { name: "Customer", email } });
+      return { method: "POST", path: "/api/v2/help_center/sign_in_links.json", headers: {}, body: { email } };
+    },
+  },
+  "POST /api/v2/email_changes/confirm": {
+    action: "user.email_changed",
+    prepare: async () => {
+      const id = await endUser();
+      const next = `${unique()}@changed.test`;
+      const since = smtp.messages.length;
+      const r = await a.api("PUT", `/api/v2/users/${id}.json`, { user: { email: next } });
+      if (r.status !== 200) throw new Error(`email change: ${r.status} ${r.text}`);
+      const token = new URL(linkTo(await smtp.waitFor(next, { since }), "/confirm-email")).searchParams.get("token")!;
+      return { method: "POST", path: "/api/v2/email_changes/confirm.json", headers: {}, body: { token } };
+    },
+  },
+  "POST /api/v2/help_center/sign_in_links/redeem": {
+    action: "user.signed_in",
+    prepare: async () => {
+      const link = await create(`/api/v2/users/${await endUser()}/sign_in_links.json`, {});
+      return { method: "POST", path: "/api/v2/help_center/sign_in_links/redeem.json", headers: {}, body: { token: link.sign_in_link.token } };
+    },
+  },
+};
+
+async function auditActions(tenantId: string): Promise<string[]> {
+  return t.db.tenant(tenantId, async (tx) => {
+    await chainQueued(tx);
+    return (await sql<{ action: string }>`SELECT action FROM audit_log ORDER BY seq`.execute(tx.db)).rows.map((r) => r.action);
+  });
+}
+
+describe("every write route is audited", () => {
+  it("appends an audit entry for each successful write, on every write route", async () => {
+    const writes = [...new Map(registeredRoutes.filter((r) => r.method !== "GET").map((r) => [`${r.method} ${r.url}`, r])).keys()].sort();
+    expect(writes.length).toBeGreaterThan(30);
+    // Setup first: it needs an installation without accounts.
+    const order = ["POST /api/v2/setup", ...writes.filter((w) => w !== "POST /api/v2/setup")];
+    const missing = writes.filter((w) => !CASES[w] && !NO_AUDIT[w]);
+    expect(missing, "write routes with no audited case here: add a valid request for each (or an exemption with its reason)").toEqual([]);
+    const problems: string[] = [];
+    for (const key of order) {
+      if (!writes.includes(key)) continue;
+      if (key !== "POST /api/v2/setup" && !a) a = await buildTenant(t, "auditw");
+      if (NO_AUDIT[key]) continue;
+      const c = CASES[key]!;
+      const call = await c.prepare();
+      const tenantId = call.tenantId ? undefined : a!.tenantId;
+      const before = tenantId ? await auditActions(tenantId) : [];
+      const res = await t.request({ method: call.method, path: call.path, host: call.host ?? a!.host, body: call.body, headers: call.headers ?? ownerAuth() });
+      if (res.status < 200 || res.status >= 300) {
+        problems.push(`${key}: the valid request answered ${res.status} ${res.text.slice(0, 200)}`);
+        continue;
+      }
+      if (c.byJob) await jobsSettled(t, tenantId ?? (await call.tenantId!()));
+      const added = (await auditActions(tenantId ?? (await call.tenantId!()))).slice(before.length);
+      if (!added.includes(c.action)) problems.push(`${key}: no '${c.action}' entry appended (appended: ${JSON.stringify(added)})`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("the exempt routes really write nothing to the trail", async () => {
+    a ??= await buildTenant(t, "auditw");
+    const inv = await create("/api/v2/invitations.json", { invitation: { email: `${unique()}@a.test`, role: "agent" } });
+    const before = await auditActions(a.tenantId);
+    const res = await t.request({ method: "POST", path: "/api/v2/invitations/preview.json", host: a.host, body: { token: inv.invitation.token } });
+    expect(res.status, res.text).toBe(200);
+    expect(await auditActions(a.tenantId)).toEqual(before);
+    expect(Object.keys(NO_AUDIT)).toEqual(["POST /api/v2/invitations/preview"]);
+  });
+});
