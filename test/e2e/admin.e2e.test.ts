@@ -237,6 +237,19 @@ describe("admin center in Chromium", () => {
     await adminNav(owner, "Groups").click();
     await visible(owner.getByRole("link", { name: `${XSS_GROUP} renamed` }));
     await expectAccessible(owner, "the groups list");
+    // A second group, then deleted after a confirmation; a name already taken is refused.
+    await owner.getByLabel("New group's name").fill(`${XSS_GROUP} RENAMED`);
+    await owner.getByRole("button", { name: "Create group" }).click();
+    await visible(owner.getByRole("alert").getByText(/already been taken/));
+    await owner.getByLabel("New group's name").fill("Short-lived");
+    await owner.getByRole("button", { name: "Create group" }).click();
+    await owner.getByRole("link", { name: "Short-lived" }).click();
+    await owner.getByRole("button", { name: "Delete this group" }).click();
+    await visible(owner.getByText("Delete the group Short-lived?"));
+    await owner.getByRole("button", { name: "Yes, delete it" }).click();
+    await visible(owner.getByRole("heading", { name: "Groups" }));
+    await visible(owner.getByRole("link", { name: `${XSS_GROUP} renamed` }));
+    expect(await owner.getByRole("link", { name: "Short-lived" }).count()).toBe(0);
 
     await adminNav(owner, "Organizations").click();
     await visible(owner.getByRole("heading", { name: "Organizations" }));

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { linkIn, startSmtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
+import { linkIn, linkTo, startSmtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
 import { DESKTOP, PHONE, XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectInertIn, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
@@ -272,5 +272,41 @@ describe("help center in Chromium", () => {
     await shot(bot, "hc-rate-limited-desktop");
     await expectAccessible(bot, "the refused form");
     await expectInert(bot);
+  });
+
+  it("changes the visitor's e-mail address only through the link sent to the new address", async () => {
+    const next = `yui.new.${Date.now()}@example.test`;
+    await visitor.goto(`${acme}/my-information`);
+    await visible(visitor.getByRole("heading", { name: "登録情報" }));
+    const since = smtp.messages.length;
+    await visitor.getByLabel("新しいメールアドレス").fill(next);
+    await visitor.getByRole("button", { name: "確認リンクを送信" }).click();
+    await visible(visitor.getByRole("status").getByText(`${next} にリンクをお送りしました。`, { exact: false }));
+    await visible(visitor.getByText(`確認待ち: ${next}`));
+    // Nothing has changed yet; the old address is told.
+    await visible(visitor.getByRole("definition").getByText(EMAIL));
+    expect((await smtp.waitFor(EMAIL, { since })).subject).toBe("メールアドレスの変更について");
+    await shot(visitor, "hc-change-email-desktop");
+    await expectAccessible(visitor, "My information with a change waiting");
+    const mail = await smtp.waitFor(next, { since });
+    expect(mail.subject).toBe("新しいメールアドレスの確認");
+    const link = linkTo(mail, "/confirm-email");
+    expect(link.startsWith(`${acme}/confirm-email?token=vde_`)).toBe(true);
+
+    await visitor.goto(link);
+    await visible(visitor.getByRole("heading", { name: "新しいメールアドレスの確認" }));
+    expect(visitor.url(), "the token leaves the address bar").toBe(`${acme}/confirm-email`);
+    await visitor.getByRole("button", { name: "確認する" }).click();
+    await visible(visitor.getByRole("status").getByText(new RegExp(`メールアドレスが ${next.replace(/\./g, "\\.")} になりました`)));
+    await shot(visitor, "hc-confirm-email-desktop");
+    await expectAccessible(visitor, "the confirmed change");
+    // Confirming ended the visitor's sessions: My information asks to sign in again.
+    await visitor.goto(`${acme}/my-information`);
+    await visible(visitor.getByRole("heading", { name: "サインイン", exact: true }));
+    // The same link a second time: a clear refusal.
+    await visitor.goto(link);
+    await visitor.getByRole("button", { name: "確認する" }).click();
+    await visible(visitor.getByRole("alert").getByText("このリンクはすでに使用されています。アドレスは変更済みです。"));
+    await expectInert(visitor);
   });
 });

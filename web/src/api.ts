@@ -13,11 +13,6 @@ import { t } from "./i18n/index.ts";
  */
 
 let csrf: string | null = null;
-/**
- * Whether this session must replace a one-time password first. POST /session says so; GET
- * /session does not (yet), so the answer of the sign-in is remembered for the session's life.
- */
-let passwordChangePending = false;
 
 type ErrorBody = { error?: unknown; description?: unknown; details?: Record<string, Array<{ description?: string; error?: string }>> };
 
@@ -131,8 +126,7 @@ type SessionBody = { session: { user_id: number; csrf_token: string | null; must
 
 function remember(r: SessionBody): Session {
   csrf = r.session.csrf_token;
-  if (r.session.must_change_password !== undefined) passwordChangePending = r.session.must_change_password;
-  return { userId: r.session.user_id, mustChangePassword: r.session.must_change_password ?? passwordChangePending };
+  return { userId: r.session.user_id, mustChangePassword: r.session.must_change_password ?? false };
 }
 
 /** The current session with the abilities the server computed, or null when nobody is signed in. */
@@ -160,11 +154,9 @@ export async function signOut(): Promise<void> {
     await ok(client.DELETE("/api/v2/session"));
   } finally {
     csrf = null;
-    passwordChangePending = false;
   }
 }
 
 export async function changePassword(previous: string, next: string): Promise<void> {
   await ok(client.PUT("/api/v2/users/me/password", { body: { previous_password: previous, password: next } }));
-  passwordChangePending = false;
 }

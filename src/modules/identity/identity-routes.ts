@@ -41,7 +41,9 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "GET", url: "/api/v2/session", operationId: "showSession", tag: "session", auth: "user", allowPendingPasswordChange: true,
     summary: "The current session; `abilities` (Vaultdesk) says what the signed-in person may do, from the same policies the API enforces.",
     response: z.object({ session: sessionView.shape.session.extend({ abilities: abilitiesView }) }),
-    handler: async (ctx, { req }) => ({ session: { ...(await service.sessionInfo(deps, ctx, sessionCookieOf(req))), abilities: abilitiesOf(actorUser(ctx)) } }),
+    handler: async (ctx, { req }) => ({
+      session: { ...(await service.sessionInfo(deps, ctx, sessionCookieOf(req))), must_change_password: req.passwordChangeRequired, abilities: abilitiesOf(actorUser(ctx)) },
+    }),
   });
   defineRoute(app, deps, {
     method: "DELETE", url: "/api/v2/session", operationId: "deleteSession", tag: "session", auth: "user", allowPendingPasswordChange: true,

@@ -41,6 +41,9 @@ describe("custom field values", () => {
     expect(() => normalizeCustomValue(def("date"), "31/01/2026")).toThrow(AppError);
     expect(() => normalizeCustomValue(def("dropdown"), "silver")).toThrow(AppError);
     expect(() => normalizeCustomValue(def("checkbox"), "yes")).toThrow(AppError);
+    expect(() => normalizeCustomValue(def("date"), "2026-02-30")).toThrow(AppError);
+    expect(() => normalizeCustomValue(def("date"), "0000-01-01")).toThrow(AppError);
+    expect(normalizeCustomValue(def("date"), "2026-02-28")).toBe("2026-02-28");
     expect(() => normalizeCustomValue(def("text"), 5)).toThrow(AppError);
   });
 });

@@ -1,6 +1,7 @@
 import sanitizeHtml from "sanitize-html";
 import type { TicketFieldType, TicketStatus } from "../../platform/db/schema.ts";
 import { invalid } from "../../platform/errors.ts";
+import { parseIsoDate } from "../../platform/schemas.ts";
 
 /** Pure ticket rules: status transitions, comment HTML, custom field values. */
 
@@ -71,7 +72,8 @@ export function normalizeCustomValue(def: FieldDef, value: CustomValue): CustomV
       return n;
     }
     case "date":
-      if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw invalid(field, "must be a date (YYYY-MM-DD)");
+      // A real calendar day in the years 1900–9999 (2026-02-30 is not one), as the API's other dates.
+      if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value) || parseIsoDate(value) === undefined) throw invalid(field, "must be a date (YYYY-MM-DD) in the years 1900 to 9999");
       return value;
     case "checkbox":
       if (typeof value !== "boolean") throw invalid(field, "must be true or false");

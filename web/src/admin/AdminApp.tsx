@@ -50,14 +50,14 @@ function NoAccess() {
 }
 
 function AdminShell(props: { me: User; onSignOut: () => void }) {
-  const { path } = useLocation();
+  const { path, query } = useLocation();
   const person = /^\/admin\/people\/(\d+)$/.exec(path);
   const group = /^\/admin\/groups\/(\d+)$/.exec(path);
   const org = /^\/admin\/organizations\/(\d+)$/.exec(path);
   let content;
   if (path === "/admin" || path === "/admin/people") content = <PeoplePage />;
   else if (path === "/admin/people/new") content = <NewPersonPage />;
-  else if (person) content = <PersonPage key={person[1]} id={Number(person[1])} me={props.me} />;
+  else if (person) content = <PersonPage key={person[1]} id={Number(person[1])} me={props.me} invited={query.get("invited") === "1"} />;
   else if (path === "/admin/invitations") content = <InvitationsPage me={props.me} />;
   else if (path === "/admin/groups") content = <GroupsPage />;
   else if (group) content = <GroupPage key={group[1]} id={Number(group[1])} />;

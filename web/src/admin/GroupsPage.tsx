@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
-import { Loadable, useApi } from "../data.tsx";
+import { Loadable, queryClient, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
-import { Link, PageHeading } from "../router.tsx";
+import { Link, navigate, PageHeading } from "../router.tsx";
 import { staff, usersById } from "./admin-api.ts";
 
 /** `/admin/groups`: the account's groups, and a form to create one. */
@@ -110,6 +110,7 @@ export function GroupPage(props: { id: number }) {
         </Field>
         <button type="submit">{t("admin.groups.rename")}</button>
       </form>
+      <DeleteGroup id={group.id} name={group.name} onError={setError} />
       <h2>{t("admin.groups.members")}</h2>
       {members && members.length === 0 ? <p className="empty">{t("admin.groups.noMembers")}</p> : null}
       <ul className="plain-list">
@@ -149,5 +150,44 @@ export function GroupPage(props: { id: number }) {
         <button type="submit">{t("admin.groups.add")}</button>
       </form>
     </main>
+  );
+}
+
+/** Deleting a group, after a confirmation; its tickets keep no group. Back to the list afterwards. */
+function DeleteGroup(props: { id: number; name: string; onError: (message: string | null) => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  async function remove() {
+    setBusy(true);
+    props.onError(null);
+    try {
+      await ok(client.DELETE("/api/v2/groups/{id}", { params: { path: { id: props.id } } }));
+      await queryClient.invalidateQueries({ queryKey: ["groups"] });
+      navigate("/admin/groups");
+    } catch (err) {
+      setBusy(false);
+      setConfirming(false);
+      props.onError(explain(err));
+    }
+  }
+  return (
+    <section aria-labelledby="group-delete" className="panel">
+      <h2 id="group-delete">{t("admin.groups.delete")}</h2>
+      {confirming ? (
+        <>
+          <p>{t("admin.groups.deleteConfirm", { name: props.name })}</p>
+          <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
+            {t("admin.groups.deleteYes")}
+          </button>{" "}
+          <button type="button" className="secondary" onClick={() => setConfirming(false)} disabled={busy}>
+            {t("admin.groups.deleteNo")}
+          </button>
+        </>
+      ) : (
+        <button type="button" className="danger" onClick={() => setConfirming(true)}>
+          {t("admin.groups.delete")}
+        </button>
+      )}
+    </section>
   );
 }

@@ -113,7 +113,8 @@ export function NewPersonPage() {
     setError(null);
     try {
       const r = await ok(client.POST("/api/v2/users", { body: { user: { name, email, role: role as NewRole } } }));
-      navigate(`/admin/people/${r.user.id}`);
+      // Staff added here get an invitation to choose a password (the server makes and mails it).
+      navigate(`/admin/people/${r.user.id}${role === "end-user" ? "" : "?invited=1"}`);
     } catch (err) {
       setBusy(false);
       setError(explain(err));
@@ -148,7 +149,7 @@ export function NewPersonPage() {
 }
 
 /** `/admin/people/:id`: one person; change role, suspend or unsuspend, delete. */
-export function PersonPage(props: { id: number; me: User }) {
+export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
   const key = ["person", props.id];
   const person = useApi(key, async (signal) => (await ok(client.GET("/api/v2/users/{id}", { params: { path: { id: props.id } }, signal }))).user);
   const setData = useSetData();
@@ -156,7 +157,7 @@ export function PersonPage(props: { id: number; me: User }) {
   const [roleChoice, setRole] = useState<Role | null>(null);
   const role = roleChoice ?? user?.vaultdesk_role ?? "agent";
   const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(props.invited ? t("admin.people.invitedNotice") : null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
 

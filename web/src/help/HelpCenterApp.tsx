@@ -4,6 +4,7 @@ import { ErrorText } from "../components/Field.tsx";
 import { queryClient, useApi } from "../data.tsx";
 import { chooseLocale, LOCALES, t, useLocale } from "../i18n/index.ts";
 import { Link, navigate, PageHeading, useLocation } from "../router.tsx";
+import { ConfirmEmailPage } from "./ConfirmEmailPage.tsx";
 import { MyInformation } from "./MyInformation.tsx";
 import { MyRequests, RequestPage } from "./MyRequests.tsx";
 import { RequestForm } from "./RequestForm.tsx";
@@ -62,6 +63,7 @@ export function HelpCenterApp() {
       </main>
     );
   else if (!loaded || session.kind === "loading") page = <p className="page" role="status">{t("hc.loading")}</p>;
+  else if (path === "/confirm-email") page = <ConfirmEmailPage initialToken={query.get("token") ?? ""} />;
   else if (path === "/signin")
     page = <SignInPage info={loaded} initialToken={query.get("token") ?? ""} notice={session.kind === "anonymous" ? session.notice : null} onSignedIn={signedIn} />;
   else if (needsSignIn && session.kind !== "signed-in")

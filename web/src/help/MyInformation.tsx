@@ -1,4 +1,6 @@
+import { useState, type FormEvent } from "react";
 import { client, ok } from "../api.ts";
+import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import type { PersonalData } from "../api-schema.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, LOCALES, t } from "../i18n/index.ts";
@@ -54,6 +56,8 @@ export function MyInformation() {
           <dd>{when(p.last_sign_in_at)}</dd>
         </dl>
       </section>
+
+      <ChangeEmail userId={p.id} pending={p.pending_email} onChanged={state.reload} />
 
       <section aria-labelledby="pd-identities">
         <h2 id="pd-identities">{t("hc.info.identities")}</h2>
@@ -146,4 +150,48 @@ function downloadCopy(data: PersonalData): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * Changing one's own address: the server mails a link to the new address and changes nothing
+ * until it is used (and tells the old address). The pending address is shown until then.
+ */
+function ChangeEmail(props: { userId: number; pending: string | null; onChanged: () => Promise<void> }) {
+  const [email, setEmail] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [sent, setSent] = useState<string | null>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSent(null);
+    try {
+      await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: props.userId } }, body: { user: { email } } }));
+      setSent(t("hc.info.changeEmailSent", { email }));
+      setEmail("");
+      await props.onChanged();
+    } catch (err) {
+      setError(explainHc(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="pd-change-email">
+      <h2 id="pd-change-email">{t("hc.info.changeEmail")}</h2>
+      <p>{t("hc.info.changeEmailIntro")}</p>
+      {props.pending ? <p className="notice">{t("hc.info.pendingEmail", { email: props.pending })}</p> : null}
+      <StatusText text={sent} />
+      <form onSubmit={submit} aria-busy={busy} className="inline-form">
+        <Field id="hc-new-email" label={t("hc.info.newEmail")}>
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="email" />
+        </Field>
+        <ErrorText text={error} />
+        <button type="submit" className="secondary" disabled={busy}>
+          {t("hc.info.changeEmailSubmit")}
+        </button>
+      </form>
+    </section>
+  );
 }
