@@ -162,7 +162,8 @@ function DeleteGroup(props: { id: number; name: string; onError: (message: strin
     props.onError(null);
     try {
       await ok(client.DELETE("/api/v2/groups/{id}", { params: { path: { id: props.id } } }));
-      await queryClient.invalidateQueries({ queryKey: ["groups"] });
+      // The list must not show the deleted group again, even for a moment.
+      queryClient.removeQueries({ queryKey: ["groups"] });
       navigate("/admin/groups");
     } catch (err) {
       setBusy(false);
