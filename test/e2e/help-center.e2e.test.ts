@@ -298,6 +298,9 @@ describe("help center in Chromium", () => {
     expect(visitor.url(), "the token leaves the address bar").toBe(`${acme}/confirm-email`);
     await visitor.getByRole("button", { name: "確認する" }).click();
     await visible(visitor.getByRole("status").getByText(new RegExp(`メールアドレスが ${next.replace(/\./g, "\\.")} になりました`)));
+    // The change ended every session: the header no longer says who is signed in.
+    await visible(visitor.locator("header").getByRole("link", { name: "サインイン", exact: true }));
+    expect(await visitor.getByText("サインアウト", { exact: true }).count()).toBe(0);
     await shot(visitor, "hc-confirm-email-desktop");
     await expectAccessible(visitor, "the confirmed change");
     // Confirming ended the visitor's sessions: My information asks to sign in again.

@@ -11,7 +11,7 @@ import { explainHc, fieldError } from "./help-api.ts";
  * scanner opening the link does not use it). Confirming changes the address and ends the person's
  * sessions; it signs nobody in, so the page sends them to sign in with the new address.
  */
-export function ConfirmEmailPage(props: { initialToken: string }) {
+export function ConfirmEmailPage(props: { initialToken: string; onConfirmed: () => Promise<void> }) {
   const [token] = useState(props.initialToken);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -27,6 +27,8 @@ export function ConfirmEmailPage(props: { initialToken: string }) {
     try {
       const r = await ok(client.POST("/api/v2/email_changes/confirm", { body: { token } }));
       setDone(r.email_change.email);
+      // The change ended every session: the header must stop saying who is signed in.
+      await props.onConfirmed();
     } catch (err) {
       const code = fieldError(err, "token");
       setError(

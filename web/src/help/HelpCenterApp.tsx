@@ -63,7 +63,7 @@ export function HelpCenterApp() {
       </main>
     );
   else if (!loaded || session.kind === "loading") page = <p className="page" role="status">{t("hc.loading")}</p>;
-  else if (path === "/confirm-email") page = <ConfirmEmailPage initialToken={query.get("token") ?? ""} />;
+  else if (path === "/confirm-email") page = <ConfirmEmailPage initialToken={query.get("token") ?? ""} onConfirmed={me.reload} />;
   else if (path === "/signin")
     page = <SignInPage info={loaded} initialToken={query.get("token") ?? ""} notice={session.kind === "anonymous" ? session.notice : null} onSignedIn={signedIn} />;
   else if (needsSignIn && session.kind !== "signed-in")
