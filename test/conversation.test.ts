@@ -110,12 +110,48 @@ describe("comment.author_id", () => {
     // Creating with a submitter who is another agent is the same rule.
     const sub = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "x", submitter_id: other.id, comment: { body: "as other" } } }, asAgent);
     expect(sub.status).toBe(403);
+    // Also when the comment is put in a customer's name: the submitter is checked on its own.
+    const subWithAuthor = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "x", submitter_id: other.id, requester_id: customer.id, comment: { body: "as other", author_id: customer.id } } }, asAgent);
+    expect(subWithAuthor.status, subWithAuthor.text).toBe(403);
+    expect(subWithAuthor.body.description).toMatch(/^Submitter: Only admins/);
     const comments = (await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments;
     expect(comments.map((x: { body: string; author_id: number; written_by_id: number }) => [x.body, x.author_id, x.written_by_id])).toEqual([
       ["opened", 1, 1],
       ["Customer said: it works now", customer.id, agent.id],
       ["for the other agent", other.id, 1],
     ]);
+  });
+});
+
+describe("who wrote it", () => {
+  it("is nobody when nobody signed in: the help center's form with a staff member's address", async () => {
+    const a = await buildTenant(t, "cvanon");
+    const agent = await buildUser(t, a, "agent", "Agent Smith");
+    const r = await anon(a, "POST", "/api/v2/requests.json", { request: { subject: "Refund approved", comment: { body: "I approve the refund" }, requester: { name: "Agent Smith", email: agent.email } } });
+    expect(r.status, r.text).toBe(201);
+    const id = r.body.request.id;
+    const [comment] = (await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments;
+    // Put under the address's owner (the ticket is theirs to see), but never as written by them.
+    expect(comment.author_id).toBe(agent.id);
+    expect(comment.written_by_id).toBeNull();
+    const [opened] = (await a.api("GET", `/api/v2/tickets/${id}/audits.json`)).body.audits;
+    expect(opened.author_id).toBeNull();
+  });
+
+  it("shows a person only their own requests' comments in their personal data", async () => {
+    const a = await buildTenant(t, "cvpd");
+    const customer = await buildUser(t, a, "end-user", "Customer");
+    const neighbour = await buildUser(t, a, "end-user", "Neighbour");
+    const own = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "mine", requester_id: customer.id, comment: { body: "my own words", author_id: customer.id } } });
+    expect(own.status, own.text).toBe(201);
+    // An admin puts the customer's name on a reply in the neighbour's ticket, which tells about the neighbour.
+    const theirs = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "theirs", requester_id: neighbour.id, comment: { body: "the neighbour's diagnosis", author_id: customer.id } } });
+    expect(theirs.status, theirs.text).toBe(201);
+    const session = await signInByMail(t, smtp, a, customer.email);
+    const pd = await asSession(t, a, session, "GET", "/api/v2/help_center/me/personal_data.json");
+    expect(pd.status, pd.text).toBe(200);
+    expect(pd.body.personal_data.comments.map((c: { body: string }) => c.body)).toEqual(["my own words"]);
+    expect(pd.text).not.toContain("diagnosis");
   });
 });
 

@@ -100,6 +100,92 @@ describe("e-mail address changes", () => {
     await signInByMail(t, smtp, a, mallory);
   });
 
+  it("a change staff asked for ends when the person's role changes, and cannot finish once the asker may not make it", async () => {
+    const a = await buildTenant(t, "idpromo");
+    const agent = await buildUser(t, a, "agent");
+    const asAgent = { email: agent.email, token: agent.token! };
+    const confirmLinkTo = async (address: string, since: number) => new URL(linkTo(await smtp.waitFor(address, { since }), "/confirm-email")).searchParams.get("token")!;
+    // Moved towards the agent's mailbox, then made staff before the link is used: the link is dead.
+    const promoted = await buildUser(t, a, "end-user", "Soon Staff");
+    const mallory = unique("mallory");
+    let since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/users/${promoted.id}.json`, { user: { email: mallory } }, asAgent)).status).toBe(200);
+    const dead = await confirmLinkTo(mallory, since);
+    expect((await a.api("PUT", `/api/v2/users/${promoted.id}/role.json`, { role: "agent" })).status).toBe(200);
+    const late = await anon(a, "POST", "/api/v2/email_changes/confirm.json", { token: dead });
+    expect(late.status).toBe(422);
+    expect(late.body.details.token[0].error).toBe("Cancelled");
+    expect((await a.api("GET", `/api/v2/users/${promoted.id}.json`)).body.user.email).toBe(promoted.email);
+    // Asked for by an agent who has since been made an end user: the link no longer works.
+    const customer = await buildUser(t, a, "end-user", "Customer");
+    const trudy = unique("trudy");
+    since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/users/${customer.id}.json`, { user: { email: trudy } }, asAgent)).status).toBe(200);
+    const orphan = await confirmLinkTo(trudy, since);
+    expect((await a.api("PUT", `/api/v2/users/${agent.id}/role.json`, { role: "end_user" })).status).toBe(200);
+    const refused = await anon(a, "POST", "/api/v2/email_changes/confirm.json", { token: orphan });
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.body.details.token[0].description).toMatch(/no longer/);
+    expect((await a.api("GET", `/api/v2/users/${customer.id}.json`)).body.user.email).toBe(customer.email);
+    // Suspending a person ends their pending change too.
+    const other = await buildUser(t, a, "end-user", "Other");
+    since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/users/${other.id}.json`, { user: { email: unique("elsewhere") } })).status).toBe(200);
+    expect((await a.api("PUT", `/api/v2/users/${other.id}.json`, { user: { suspended: true } })).status).toBe(200);
+    expect(await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("email_changes").select("id").where("cancelled_at", "is", null).where("used_at", "is", null).where("user_id", "=", sql<string>`(SELECT id FROM users WHERE nice_id = ${other.id})`).execute())).toEqual([]);
+  });
+
+  it("never sends an invitation to a staff-set address nobody vouched for", async () => {
+    const a = await buildTenant(t, "idinvsc");
+    const agent = await buildUser(t, a, "agent");
+    // An end user moved by an agent to an address, then made staff (an agent never signed in).
+    const person = await buildUser(t, a, "end-user", "Person");
+    const moved = unique("moved");
+    const since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/users/${person.id}.json`, { user: { email: moved } }, { email: agent.email, token: agent.token! })).status).toBe(200);
+    const token = new URL(linkTo(await smtp.waitFor(moved, { since }), "/confirm-email")).searchParams.get("token")!;
+    expect((await anon(a, "POST", "/api/v2/email_changes/confirm.json", { token })).status).toBe(200);
+    expect((await a.api("PUT", `/api/v2/users/${person.id}/role.json`, { role: "agent" })).status).toBe(200);
+    const inv = await a.api("POST", "/api/v2/invitations.json", { invitation: { email: moved, role: "agent" } });
+    expect(inv.status, inv.text).toBe(422);
+    expect(inv.body.details.email[0].description).toMatch(/vouched/);
+    // Once an admin vouches for the address, the invitation goes.
+    expect((await a.api("PUT", `/api/v2/users/${person.id}.json`, { user: { verified: true } })).status).toBe(200);
+    expect((await a.api("POST", "/api/v2/invitations.json", { invitation: { email: moved, role: "agent" } })).status).toBe(201);
+  });
+
+  it("a person asking for an address someone else has is answered as for any other, and the owner is told", async () => {
+    const a = await buildTenant(t, "idtaken");
+    const me = await endUserWithSession(a);
+    const owner = await buildUser(t, a, "end-user", "Owner");
+    const since = smtp.messages.length;
+    const r = await asSession(t, a, me.session, "PUT", `/api/v2/users/${me.id}.json`, { user: { email: owner.email } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.user.email).toBe(me.email);
+    const pd = await asSession(t, a, me.session, "GET", "/api/v2/help_center/me/personal_data.json");
+    expect(pd.body.personal_data.profile.pending_email).toBe(owner.email);
+    const told = await smtp.waitFor(owner.email, { since });
+    expect(told.subject).toMatch(/tried to use your e-mail address/);
+    expect(told.text).not.toMatch(/confirm-email|token=/);
+    expect((await smtp.waitFor(me.email, { since })).subject).toMatch(/being changed/);
+    // Staff, who can list people anyway, are told plainly.
+    const byStaff = await a.api("PUT", `/api/v2/users/${me.id}.json`, { user: { email: owner.email } });
+    expect(byStaff.status).toBe(422);
+    expect(byStaff.body.details.email[0].error).toBe("DuplicateValue");
+  });
+
+  it("are limited per person: five an hour, whoever asks", async () => {
+    const a = await buildTenant(t, "idchlim");
+    const me = await endUserWithSession(a);
+    const answers: number[] = [];
+    for (let i = 0; i < 6; i++) answers.push((await asSession(t, a, me.session, "PUT", `/api/v2/users/${me.id}.json`, { user: { email: unique(`n${i}`) } })).status);
+    expect(answers).toEqual([200, 200, 200, 200, 200, 429]);
+    // An admin asking for the same person counts towards the same limit.
+    const byAdmin = await a.api("PUT", `/api/v2/users/${me.id}.json`, { user: { email: unique("admin") } });
+    expect(byAdmin.status).toBe(429);
+    expect(Number(byAdmin.headers["retry-after"])).toBeGreaterThan(0);
+  });
+
   it("without a mail server: a person cannot change their own address, and an admin's change gives no sign-in", async () => {
     const noMail = await startTestApp();
     try {
@@ -194,11 +280,21 @@ describe("sign-in links", () => {
     const from = (ip: string) => ({ "x-forwarded-for": ip });
     const since = smtp.messages.length;
     const answers: number[] = [];
-    for (let i = 0; i < 5; i++) answers.push((await anon(a, "POST", "/api/v2/help_center/sign_in_links.json", { email }, from("203.0.113.9"))).status);
-    expect(answers).toEqual([202, 202, 202, 202, 202]);
+    // From one IPv4 address, from addresses across one IPv6 /64, and claiming another client in
+    // front of the real one (only the proxy's own entry, the last, is believed): five asks each,
+    // as many as the form's per-minute limit lets one network make.
+    const stranger = [
+      ...Array.from({ length: 5 }, () => "203.0.113.9"),
+      ...Array.from({ length: 5 }, (_, i) => `2001:db8:5:6::${(i + 1).toString(16)}`),
+      ...Array.from({ length: 5 }, (_, i) => `198.51.100.${(i % 3) + 1}, 203.0.113.10`),
+    ];
+    for (const ip of stranger) answers.push((await anon(a, "POST", "/api/v2/help_center/sign_in_links.json", { email }, from(ip))).status);
+    expect(new Set(answers)).toEqual(new Set([202]));
+    // The sixth from the /64 meets the form's own limit, which counts networks too.
+    expect((await anon(a, "POST", "/api/v2/help_center/sign_in_links.json", { email }, from("2001:db8:5:6::ff"))).status).toBe(429);
     await jobsSettled(t, a.tenantId);
-    // Three mails from the stranger's address, no more.
-    expect(smtp.messages.slice(since).filter((m) => sentTo(m, email) && m.text?.includes("/signin?token="))).toHaveLength(3);
+    // Three mails per stranger's network, no more.
+    expect(smtp.messages.slice(since).filter((m) => sentTo(m, email) && m.text?.includes("/signin?token="))).toHaveLength(9);
     // The person, from their own network, still gets a link at once.
     await signInByMail(t, smtp, a, email, from("198.51.100.7"));
   });
@@ -207,6 +303,40 @@ describe("sign-in links", () => {
     const a = await buildTenant(t, "idproof");
     const me = await endUserWithSession(a);
     expect((await a.api("GET", `/api/v2/users/${me.id}.json`)).body.user.verified).toBe(true);
+  });
+});
+
+describe("one-time passwords", () => {
+  it("bind password sign-ins only: a person who signs in by link is not stuck behind one", async () => {
+    const a = await buildTenant(t, "idotp");
+    const me = await endUserWithSession(a);
+    await t.db.tenant(a.tenantId, (tx) => tx.db.updateTable("users").set({ must_change_password: true }).where("nice_id", "=", me.id).execute());
+    const session = await signInByMail(t, smtp, a, me.email);
+    const info = await asSession(t, a, session, "GET", "/api/v2/session.json");
+    expect(info.body.session.must_change_password).toBe(false);
+    expect((await asSession(t, a, session, "GET", "/api/v2/requests.json")).status).toBe(200);
+  });
+});
+
+describe("invitations to an address a customer record has", () => {
+  it("make staff of a record nobody ever proved, and refuse a customer who signed in", async () => {
+    const a = await buildTenant(t, "idinveu");
+    const email = unique("futureagent");
+    // Typed into the help center's form before anyone thought of inviting them.
+    const form = await anon(a, "POST", "/api/v2/requests.json", { request: { subject: "hi", comment: { body: "hello" }, requester: { name: "Future Agent", email } } });
+    expect(form.status, form.text).toBe(201);
+    const record = (await a.api("GET", `/api/v2/users/search.json?query=${encodeURIComponent(email)}`)).body.users[0];
+    const inv = await a.api("POST", "/api/v2/invitations.json", { invitation: { email, role: "agent" } });
+    expect(inv.status, inv.text).toBe(201);
+    const accepted = await anon(a, "POST", "/api/v2/invitations/accept.json", { token: inv.body.invitation.token, name: "Future Agent", password: PASSWORD });
+    expect(accepted.status, accepted.text).toBe(201);
+    expect(accepted.body.session.user_id).toBe(record.id);
+    expect((await a.api("GET", `/api/v2/users/${record.id}.json`)).body.user).toMatchObject({ vaultdesk_role: "agent", verified: true });
+    // A customer who has signed in is a customer: an admin changes their role instead.
+    const customer = await endUserWithSession(a);
+    const refused = await a.api("POST", "/api/v2/invitations.json", { invitation: { email: customer.email, role: "agent" } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.details.email[0].error).toBe("DuplicateValue");
   });
 });
 

@@ -1,6 +1,21 @@
 import os from "node:os";
 import path from "node:path";
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
+
+export type TrustProxy = false | number | string[];
+
+function validProxyAddress(p: string): boolean {
+  if (p.includes("/")) {
+    try {
+      ipaddr.parseCIDR(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return ipaddr.isValid(p);
+}
 
 /**
  * Configuration: one validated, frozen object built from the environment and the command line.
@@ -55,7 +70,30 @@ const envSchema = z.object({
   VAULTDESK_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   VAULTDESK_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   VAULTDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
-  VAULTDESK_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  /**
+   * Which reverse proxies may tell the client's address (X-Forwarded-For) and host: `false`
+   * (none), `true` (the one proxy in front), a number of proxies in a chain, or a comma-separated
+   * list of proxy addresses and CIDR ranges. Never every hop: the leftmost X-Forwarded-For entry
+   * is whatever the client wrote.
+   */
+  VAULTDESK_TRUST_PROXY: z
+    .string()
+    .max(2000)
+    .default("false")
+    .transform((s, c): TrustProxy => {
+      const v = s.trim();
+      if (v === "false" || v === "" || v === "0") return false;
+      if (v === "true") return 1;
+      if (/^\d+$/.test(v)) {
+        const n = Number(v);
+        if (n > 10) c.addIssue({ code: "custom", message: "a chain of more than 10 proxies is not believable; list their addresses instead" });
+        return n;
+      }
+      const list = v.split(",").map((p) => p.trim());
+      const bad = list.filter((p) => !validProxyAddress(p));
+      if (bad.length > 0) c.addIssue({ code: "custom", message: `must be true, false, a number of proxies, or addresses and CIDR ranges separated by commas (not ${bad.slice(0, 3).join(", ")})` });
+      return list;
+    }),
   /** Where the built web app is (default: web/dist beside the code). */
   VAULTDESK_WEB_DIST: z.string().min(1).max(4096).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -114,7 +152,8 @@ export type Config = Readonly<{
   requestTimeoutMs: number;
   sessionIdleMinutes: number;
   sessionMaxHours: number;
-  trustProxy: boolean;
+  /** Proxies trusted for X-Forwarded-*: false, a number of hops, or addresses/CIDR ranges (Fastify's trustProxy). */
+  trustProxy: TrustProxy;
   webDist: string | undefined;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   logFormat: "pretty" | "json";
@@ -182,7 +221,7 @@ export function loadConfig(
     requestTimeoutMs: e.VAULTDESK_REQUEST_TIMEOUT_SECONDS * 1000,
     sessionIdleMinutes: e.VAULTDESK_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.VAULTDESK_SESSION_MAX_HOURS,
-    trustProxy: e.VAULTDESK_TRUST_PROXY === "true",
+    trustProxy: e.VAULTDESK_TRUST_PROXY,
     webDist: e.VAULTDESK_WEB_DIST === undefined ? undefined : path.resolve(e.VAULTDESK_WEB_DIST),
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (overrides.stdoutIsTTY ? "pretty" : "json"),

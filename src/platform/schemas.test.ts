@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isoDate, parseIsoDate } from "./schemas.ts";
+import { isoDate, parseIsoDate, lineText, name } from "./schemas.ts";
 
 describe("dates", () => {
   it("accepts real ISO 8601 dates and date-times in the years 1900 to 9999", () => {
@@ -32,5 +32,16 @@ describe("dates", () => {
       expect(r.success, JSON.stringify(s)).toBe(false);
       if (!r.success) expect(r.error.issues[0]!.message).toBe("is not a valid date: use ISO 8601 (2026-05-01 or 2026-05-01T09:30:00Z), years 1900 to 9999");
     }
+  });
+});
+
+describe("one-line text", () => {
+  it("takes any printable text and refuses every control character and line break", () => {
+    const one = lineText(100);
+    for (const ok of ["Ada Lovelace", "山田 太郎", "Åsa Öberg", "O'Brien – \"quoted\" ☺"]) expect(one.safeParse(ok).success, ok).toBe(true);
+    for (const bad of ["a\nBcc: x@example.test", "a\r\nb", "a\tb", "a\u0000b", "a\u007fb", "a\u0085b", "a\u2028b", "a\u2029b", "a\u001bb"]) {
+      expect(one.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    expect(name.safeParse("  ").success).toBe(false);
   });
 });

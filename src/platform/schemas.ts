@@ -16,12 +16,16 @@ export const email = z
   .regex(/^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, "is not a valid e-mail address")
   .transform((s) => s.toLowerCase());
 
-/** Printable text on one line (names, subjects). */
+/**
+ * Printable text on one line (names, subjects). No control character at all, tabs and line breaks
+ * (also U+0085, U+2028, U+2029) included: these values go into mail headers, CSV cells and log
+ * lines, where a line break starts something else.
+ */
 export const lineText = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), "contains control characters");
+    .refine((s) => !/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(s), "must be one line without control characters");
 
 /** Multi-line text (bodies, notes). */
 export const longText = (max: number) =>

@@ -26,12 +26,15 @@ import { registerWeb } from "./web.ts";
  * body limits and timeouts, error rendering, the OpenAPI document, outgoing mail and background
  * jobs, and every module's routes. Modules register themselves.
  */
+const trustHops = (n: number) => (_address: string, hop: number) => hop < n;
+
 export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   const { config } = input;
   const app = Fastify({
     loggerInstance: input.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    // A number of proxies is given as Fastify's hop function (its types take no number).
+    trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
     // The server's own id for every request: a client-chosen one would reach the audit trail.
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,

@@ -3787,7 +3787,7 @@ export interface operations {
                             via: {
                                 channel: string;
                             };
-                            written_by_id: number;
+                            written_by_id: number | null;
                         }[];
                         count?: number;
                         groups?: {

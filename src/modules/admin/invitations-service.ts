@@ -81,15 +81,34 @@ export async function createInvitation(
   if (!decision.ok) throw forbidden(decision.reason);
   const existing = await findUserByEmail(ctx, input.email);
   if (existing) {
-    if (!awaitingPassword(existing)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
-    if (existing.role !== role) throw invalid("role", `Role: this person was added as ${apiRole(existing.role as repo.InvitationRow["role"])}; invite them with that role, or change their role first`, "InvalidValue");
+    if (existing.emailStatus === "staff_changed" && awaitingPassword({ ...existing, emailStatus: "verified" })) {
+      throw invalid("email", "Email: staff moved this person to this address and nobody has vouched for it yet; an admin confirms it (verified) before an invitation can go there", "InvalidValue");
+    }
+    if (!awaitingPassword(existing) && !unprovenEndUser(existing)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
+    if (existing.role !== "end_user" && existing.role !== role) {
+      throw invalid("role", `Role: this person was added as ${apiRole(existing.role as repo.InvitationRow["role"])}; invite them with that role, or change their role first`, "InvalidValue");
+    }
   }
   return issueInvitation(deps, ctx, { email: input.email, role: role as repo.InvitationRow["role"], hours: input.expires_in_hours ?? DEFAULT_INVITATION_HOURS, invitedBy: actor.userId });
 }
 
-/** A staff member added without a password who has never signed in: an invitation sets their password. */
-const awaitingPassword = (u: { role: string; hasPassword: boolean; active: boolean; lastLoginAt: Date | null }) =>
-  u.role !== "end_user" && u.role !== "owner" && u.active && !u.hasPassword && u.lastLoginAt === null;
+type Existing = { role: string; hasPassword: boolean; active: boolean; suspended: boolean; lastLoginAt: Date | null; emailStatus: string };
+
+/**
+ * A staff member added without a password who has never signed in, at an address they or an admin
+ * stand behind: an invitation sets their password.
+ */
+const awaitingPassword = (u: Existing) =>
+  u.role !== "end_user" && u.role !== "owner" && u.active && !u.suspended && !u.hasPassword && u.lastLoginAt === null && u.emailStatus !== "staff_changed";
+
+/**
+ * An end user nobody ever proved to be (a requester typed into a form or a ticket: no password,
+ * never signed in, address never confirmed): an invitation to that address makes the record staff
+ * when accepted, instead of failing because the address is taken. A customer who has signed in is
+ * a customer; an admin changes their role instead.
+ */
+const unprovenEndUser = (u: Existing) =>
+  u.role === "end_user" && u.active && !u.suspended && !u.hasPassword && u.lastLoginAt === null && u.emailStatus === "unverified";
 
 async function issueInvitation(deps: InviteDeps, ctx: RequestContext, v: { email: string; role: repo.InvitationRow["role"]; hours: number; invitedBy: string }) {
   const token = newSecret(INVITATION_PREFIX);
@@ -185,15 +204,19 @@ export async function acceptInvitation(deps: AppDeps, ctx: RequestContext, input
   const existing = await findUserByEmail(ctx, email);
   let user: { id: string; niceId: number };
   if (existing) {
-    // Added earlier without a password: this link sets it (and proves the address).
-    if (!awaitingPassword(existing) || existing.role !== row.role) throw invalid("token", ...refusal.used);
-    await setInitialPassword(ctx, existing.id, { name: input.name, passwordHash });
+    // Added earlier without a password (staff with this role, or an end user nobody proved): this
+    // link sets the password, proves the address and, for an end user, gives the invited role.
+    const staffWaiting = awaitingPassword(existing) && existing.role === row.role;
+    if (!staffWaiting && !unprovenEndUser(existing)) {
+      throw invalid("token", "This address now belongs to another account. Ask an admin for a new invitation.", "DuplicateValue");
+    }
+    await setInitialPassword(ctx, existing.id, { name: input.name, passwordHash, role: row.role });
     user = existing;
   } else {
     user = await insertSealedUser(ctx, { role: row.role, name: input.name, email, passwordHash, emailStatus: "verified" });
   }
   await repo.setInvitationUser(ctx.tx, row.id, user.id);
   audit(actingAs(ctx, { id: user.id, niceId: user.niceId, role: row.role }), { action: "invitation.accepted", resourceType: "invitation", resourceId: row.nice_id });
-  const session = await startSession(deps, ctx, { id: user.id, niceId: user.niceId, role: row.role });
+  const session = await startSession(deps, ctx, { id: user.id, niceId: user.niceId, role: row.role }, "invitation");
   return { session, userNiceId: user.niceId };
 }

@@ -1,7 +1,7 @@
 import { registerPrepared } from "../../platform/db/prepared.ts";
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
-import type { Role } from "../../platform/db/schema.ts";
+import type { Role, SessionMethod } from "../../platform/db/schema.ts";
 
 /** SQL for tokens, sessions and password checks. */
 
@@ -110,6 +110,7 @@ export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, idl
     .select([
       "s.id",
       "s.last_seen_at",
+      "s.method",
       "u.id as user_id",
       "u.nice_id as user_nice_id",
       "u.role as user_role",
@@ -131,7 +132,7 @@ export async function touchSession(tx: TenantTx, id: string, now: Date): Promise
 
 export async function insertSession(
   tx: TenantTx,
-  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; expires_at: Date; last_seen_at: Date },
+  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; expires_at: Date; last_seen_at: Date; method: SessionMethod },
 ): Promise<void> {
   await tx.db.insertInto("sessions").values({ ...s, tenant_id: tx.tenantId, revoked_at: null }).execute();
 }

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { actingAs, actorUser, userActor, type Actor, type RequestContext } from "../../platform/context.ts";
-import type { Role } from "../../platform/db/schema.ts";
+import type { Role, SessionMethod } from "../../platform/db/schema.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import { AppError, CommitThenFail, forbidden, invalid, notFound } from "../../platform/errors.ts";
@@ -95,7 +95,8 @@ export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "co
   return {
     actor: userActor({ id: s.user_id, niceId: s.user_nice_id, role: s.user_role }, "session"),
     csrf: csrfFor(deps, cookie),
-    mustChangePassword: s.must_change_password,
+    // A one-time password binds the sessions it opened; a link or an invitation proved the mailbox.
+    mustChangePassword: s.must_change_password && s.method === "password",
   };
 }
 
@@ -110,7 +111,7 @@ export type Session = { token: string; csrf: string; expires: Date };
  * invitation, a sign-in link): the one place a session secret is made, stored (keyed hash) and
  * audited. The route sets its cookie with setSessionCookie (identity-http.ts).
  */
-export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }): Promise<Session> {
+export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }, method: SessionMethod): Promise<Session> {
   const token = newSecret("vds_");
   const now = ctx.now();
   const expires = new Date(now.getTime() + deps.config.sessionMaxHours * 3600_000);
@@ -122,6 +123,7 @@ export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ct
     ip_sealed: ctx.ip ? ctx.sealer.seal(ctx.ip, { table: "sessions" as const, column: "ip" as const, row: id }) : null,
     expires_at: expires,
     last_seen_at: now,
+    method,
   });
   await repo.markLogin(ctx.tx, user.id, now);
   audit(actingAs(ctx, user), { action: "user.signed_in", resourceType: "user", resourceId: user.niceId });
@@ -152,7 +154,7 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: Req
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown" });
     return new CommitThenFail(new AppError("Unauthorized", { description: "Invalid e-mail or password." }));
   }
-  const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role });
+  const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role }, "password");
   return { session, mustChangePassword: user.must_change_password, userNiceId: user.nice_id };
 }
 

@@ -11,6 +11,7 @@ import { emailIndex } from "../users/users-fns.ts";
 import { newSecret, startSession } from "./identity-service.ts";
 import { signinMail } from "./signin-mail.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
+import { clientNetwork } from "../../platform/http/client-network.ts";
 import * as repo from "./signin-links-repo.ts";
 
 /**
@@ -33,12 +34,15 @@ export const SIGNIN_LINK_MINUTES = 15;
 /** The job that looks an address up and sends its link, after the request has answered. */
 export const SIGNIN_LINK_JOB = "signin_link";
 /**
- * Links asked for one address from one client address per 15 minutes, and for one address from
- * anywhere per hour. Past either, the request is answered as always and nothing is sent: a stranger
- * cannot tell, and a stranger on another network cannot use up the person's own allowance.
+ * Links asked for one address from one client network (an IPv4 address, an IPv6 /64) per 15
+ * minutes, and for one address from all networks together per hour; a request refused by the
+ * first does not count towards the second, so one stranger's network cannot use up the person's
+ * allowance. Past either, the request is answered as always and nothing is sent (a stranger cannot
+ * tell). The hourly cap bounds the mail one address can be sent; a stranger with more than six
+ * networks can delay a person's link for up to an hour (staff can hand them one).
  */
-const PER_ADDRESS_AND_CLIENT: [number, number] = [3, 900];
-const PER_ADDRESS: [number, number] = [10, 3600];
+const PER_ADDRESS_AND_NETWORK: [number, number] = [3, 900];
+const PER_ADDRESS: [number, number] = [20, 3600];
 
 const linkUrl = (ctx: RequestContext, token: string) => `${new URL(ctx.apiBase).origin}/signin?token=${encodeURIComponent(token)}`;
 
@@ -62,9 +66,9 @@ export async function requestSigninLink(deps: Pick<AppDeps, "keyring" | "rateLim
     throw invalid("email", "E-mail sign-in is not available on this help center: no mail server is set up. Ask the support team for a sign-in link.", "Unavailable");
   }
   const key = (...parts: string[]) => deps.keyring.hashSecret("rate-limit", [ctx.tx.tenantId, ...parts].join("\0")).toString("base64url").slice(0, 22);
-  const fromHere = deps.rateLimiter.hit(`linkaddrip:${key(input.email, ctx.ip ?? "-")}`, ...PER_ADDRESS_AND_CLIENT);
-  const anywhere = deps.rateLimiter.hit(`linkaddr:${key(input.email)}`, ...PER_ADDRESS);
-  if (!fromHere.allowed || !anywhere.allowed) return;
+  const address = input.email.toLowerCase();
+  if (!deps.rateLimiter.hit(`linkaddrnet:${key(address, clientNetwork(ctx.ip))}`, ...PER_ADDRESS_AND_NETWORK).allowed) return;
+  if (!deps.rateLimiter.hit(`linkaddr:${key(address)}`, ...PER_ADDRESS).allowed) return;
   await enqueueItems<LinkRequest>(ctx, { type: SIGNIN_LINK_JOB, input: { email: input.email, locale: input.locale ?? null }, total: 1, createdBy: null, maxAttempts: 3 });
 }
 
@@ -117,7 +121,7 @@ export async function redeemSigninLink(deps: Pick<AppDeps, "keyring" | "config">
   if (!(await repo.claimSigninLink(ctx.tx, link.id, now))) throw invalid("token", "This sign-in link has already been used. Ask for a new one.", "AlreadyUsed");
   // Using a link sent to the address proves it (a link staff created and handed over does not).
   if (link.created_by === null) await repo.markEmailProven(ctx.tx, link.user_id);
-  const session = await startSession(deps, ctx, { id: link.user_id, niceId: link.user_nice_id, role: link.user_role });
+  const session = await startSession(deps, ctx, { id: link.user_id, niceId: link.user_nice_id, role: link.user_role }, "link");
   return { session, userNiceId: link.user_nice_id };
 }
 

@@ -88,12 +88,14 @@ const aref = (id: string) => refsOf("ticket_audits")(id, "events");
 /**
  * The person writing: the signed-in user, or, for a write nobody signed in for (the help center's
  * anonymous form, e-mail next), the sender the caller names. An unproven sender is held to an end
- * user's rules whatever the address belongs to: public replies in their own name only.
+ * user's rules whatever the address belongs to (public replies in their own name only), and is
+ * recorded as nobody: the comment's `written_by` and the ticket audit's author stay empty, so a
+ * form filled in with a staff member's address is never shown as written by them.
  */
-function writerOf(ctx: RequestContext, sender: Person | undefined): UserActor {
-  if (ctx.actor.kind === "user") return ctx.actor;
+function writerOf(ctx: RequestContext, sender: Person | undefined): { actor: UserActor; proven: boolean } {
+  if (ctx.actor.kind === "user") return { actor: ctx.actor, proven: true };
   if (!sender) throw new AppError("Unauthorized");
-  return userActor({ ...sender, role: "end_user" }, "session", []);
+  return { actor: userActor({ ...sender, role: "end_user" }, "session", []), proven: false };
 }
 
 /** Refuses a comment the writer may not write (403 with the rule's sentence). */
@@ -102,7 +104,7 @@ function checkComment(writer: UserActor, c: CommentDraft): void {
   if (!d.ok) throw forbidden(d.reason);
 }
 
-function sealComment(ctx: RequestContext, c: CommentDraft, writerId: string): repo.NewComment {
+function sealComment(ctx: RequestContext, c: CommentDraft, writerId: string | null): repo.NewComment {
   const id = crypto.randomUUID();
   return {
     id,
@@ -127,14 +129,18 @@ export type OpenedTicket = { row: repo.TicketRow; auditNiceId: number; comment: 
 
 /** Creates a ticket with its first comment and first audit. */
 export async function openTicket(ctx: RequestContext, d: TicketDraft, channel: Channel, sender?: Person): Promise<OpenedTicket> {
-  const writer = writerOf(ctx, sender);
+  const { actor: writer, proven } = writerOf(ctx, sender);
   checkComment(writer, d.comment);
+  // The submitter is a name put on the ticket like a comment's author, under the same rule.
+  const asSubmitter = ticketPolicy.writeAs(writer, d.submitter);
+  if (!asSubmitter.ok) throw forbidden(`Submitter: ${asSubmitter.reason}`);
+  const writtenBy = proven ? writer.userId : null;
   if (d.status === "closed") throw invalid("status", "Status: a new ticket cannot be closed");
   const s = ctx.sealer;
   const id = crypto.randomUUID();
   const auditId = crypto.randomUUID();
   const subject = subjectFor(d.subject, d.comment);
-  const comment = sealComment(ctx, d.comment, writer.userId);
+  const comment = sealComment(ctx, d.comment, writtenBy);
   const events = numbered([
     commentEvent(d.comment),
     { id: 0, type: "Create", field_name: "subject", value: subject },
@@ -161,7 +167,7 @@ export async function openTicket(ctx: RequestContext, d: TicketDraft, channel: C
     via: channel,
     is_public: d.comment.public,
   };
-  const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: writer.userId, events_sealed: s.sealJson(events, aref(auditId)), via: channel }, comment, {
+  const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: writtenBy, events_sealed: s.sealJson(events, aref(auditId)), via: channel }, comment, {
     organizationFromRequester: d.organizationId === "requester's",
   });
   audit(ctx, { action: d.action, resourceType: "ticket", resourceId: ids.ticket, fields: d.fields });
@@ -202,17 +208,18 @@ export type Change = {
  * ticket as it is afterwards.
  */
 export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, c: Change, channel: Channel, sender?: Person): Promise<{ auditNiceId: number; events: AuditEvent[]; row: repo.TicketRow; commentNiceId: number | null }> {
-  const writer = writerOf(ctx, sender);
+  const { actor: writer, proven } = writerOf(ctx, sender);
+  const writtenBy = proven ? writer.userId : null;
   if (c.comment) checkComment(writer, c.comment);
   const events = numbered([...(c.comment ? [commentEvent(c.comment)] : []), ...c.events]);
   if (events.length === 0) return { auditNiceId: 0, events, row: t, commentNiceId: null };
-  const comment = c.comment ? sealComment(ctx, c.comment, writer.userId) : undefined;
+  const comment = c.comment ? sealComment(ctx, c.comment, writtenBy) : undefined;
   const patch: repo.TicketPatch = { ...c.patch, ...(comment?.public && !t.is_public ? { is_public: true } : {}) };
   await repo.updateTicket(ctx.tx, t.id, patch);
   // Read back before the audit insert, which takes the tenant's counter locks until COMMIT.
   const row = (await repo.readBack(ctx.tx, t.nice_id))!;
   const auditId = crypto.randomUUID();
-  const r = await repo.insertAudit(ctx.tx, t.id, { id: auditId, author_id: writer.userId, events_sealed: ctx.sealer.sealJson(events, aref(auditId)), via: channel }, comment);
+  const r = await repo.insertAudit(ctx.tx, t.id, { id: auditId, author_id: writtenBy, events_sealed: ctx.sealer.sealJson(events, aref(auditId)), via: channel }, comment);
   const fields = [...new Set([...c.fields, ...(comment ? [comment.public ? "comment" : "note"] : [])])];
   audit(ctx, { action: c.action, resourceType: "ticket", resourceId: t.nice_id, fields });
   await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel });

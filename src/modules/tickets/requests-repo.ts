@@ -66,7 +66,7 @@ export async function listPublicComments(tx: TenantTx, ticketId: string, page: P
   return fetchPage(q, page, "c.nice_id", async () => Number((await counted.executeTakeFirstOrThrow()).n));
 }
 
-/** Every public comment a user wrote, with the ticket it belongs to (for the right of access). */
+/** Every public comment a user wrote on their own requests, with the request (for the right of access). */
 export async function listPublicCommentsBy(tx: TenantTx, authorId: string) {
   return tx.db
     .selectFrom("ticket_comments as c")
@@ -74,6 +74,9 @@ export async function listPublicCommentsBy(tx: TenantTx, authorId: string) {
     .select(["c.id", "c.nice_id", "c.body_sealed", "c.created_at", "t.nice_id as ticket_nice"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.author_id", "=", authorId)
+    // Only on their own requests: a comment put in their name on someone else's ticket tells
+    // about that someone, and the person cannot see that ticket anyway.
+    .where("t.requester_id", "=", authorId)
     .where("c.public", "=", true)
     .where("t.deleted_at", "is", null)
     .orderBy("c.nice_id")

@@ -85,16 +85,21 @@ export const ticketPolicy = {
    *    who actually wrote it.
    */
   writeComment(writer: UserActor, c: { authorId: string; authorRole: Role; public: boolean }): Decision {
-    const own = c.authorId === writer.userId;
-    if (writer.role === "end_user") {
-      if (!c.public) return no("End users write public replies only.");
-      return own ? yes : no("You can only write in your own name.");
-    }
-    if (!isStaff(writer.role)) return no("You cannot write comments.");
-    if (c.public && !this.replyPublicly(writer)) return no("Light agents can only add internal notes.");
-    if (own) return yes;
+    if (writer.role === "end_user" && !c.public) return no("End users write public replies only.");
+    if (writer.role !== "end_user" && !isStaff(writer.role)) return no("You cannot write comments.");
+    if (c.public && isStaff(writer.role) && !this.replyPublicly(writer)) return no("Light agents can only add internal notes.");
+    return this.writeAs(writer, { id: c.authorId, role: c.authorRole });
+  },
+  /**
+   * May `writer` put `person`'s name on what they write: a comment's author, a new ticket's
+   * submitter. Their own always; an end user's for agents; anyone's for admins and owners.
+   */
+  writeAs(writer: UserActor, person: { id: string; role: Role }): Decision {
+    if (person.id === writer.userId) return yes;
+    if (writer.role === "end_user") return no("You can only write in your own name.");
     if (writer.role === "light_agent") return no("Light agents can only write in their own name.");
-    if (isStaff(c.authorRole) && !isAdmin(writer.role)) return no("Only admins can write in another staff member's name.");
+    if (!isStaff(writer.role)) return no("You cannot write comments.");
+    if (isStaff(person.role) && !isAdmin(writer.role)) return no("Only admins can write in another staff member's name.");
     return yes;
   },
   /** Tickets can be assigned to agents, admins and the owner, never to light agents or end users. */

@@ -132,7 +132,7 @@ export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at
 
 export type TicketPatch = Updateable<TicketsTable>;
 
-export type NewComment = { id: string; author_id: string; written_by: string; public: boolean; body_sealed: Uint8Array; html_body_sealed: Uint8Array };
+export type NewComment = { id: string; author_id: string; written_by: string | null; public: boolean; body_sealed: Uint8Array; html_body_sealed: Uint8Array };
 export type NewAudit = { id: string; author_id: string | null; events_sealed: Uint8Array; via: string };
 
 /**
@@ -213,7 +213,7 @@ export async function listComments(tx: TenantTx, ticketId: string, page: Page) {
   const q = tx.db
     .selectFrom("ticket_comments as c")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
-    .innerJoin("users as w", (j) => j.onRef("w.tenant_id", "=", "c.tenant_id").onRef("w.id", "=", "c.written_by"))
+    .leftJoin("users as w", (j) => j.onRef("w.tenant_id", "=", "c.tenant_id").onRef("w.id", "=", "c.written_by"))
     .innerJoin("ticket_audits as a", (j) => j.onRef("a.tenant_id", "=", "c.tenant_id").onRef("a.id", "=", "c.audit_id"))
     .select(["c.id", "c.nice_id", "c.public", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "u.nice_id as author_nice", "w.nice_id as written_by_nice", "a.nice_id as audit_nice", "a.via"])
     .where("c.tenant_id", "=", tx.tenantId)

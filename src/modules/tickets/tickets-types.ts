@@ -106,8 +106,8 @@ export const commentView = z.object({
   attachments: z.array(z.never()),
   created_at: z.string(),
   via: z.object({ channel: z.string() }),
-  /** Vaultdesk: who actually wrote the comment (`author_id` may name someone it was written for). */
-  written_by_id: z.number(),
+  /** Vaultdesk: who actually wrote the comment (`author_id` may name someone it was written for); null when nobody signed in (the help center's form). */
+  written_by_id: z.number().nullable(),
 });
 export type CommentView = z.infer<typeof commentView>;
 

@@ -3,6 +3,7 @@ import type { Role } from "../../platform/db/schema.ts";
 import { forbidden, notFound } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
 import { revokeAccessOf } from "../identity/identity-service.ts";
+import { cancelPendingEmailChanges } from "./users-email.ts";
 import { userPolicy } from "./users-policy.ts";
 import * as adminRepo from "./users-admin-repo.ts";
 import * as repo from "./users-repo.ts";
@@ -39,6 +40,7 @@ export async function deleteUser(ctx: RequestContext, niceId: number): Promise<U
     if (!decision.ok) throw forbidden(decision.reason);
     await adminRepo.deactivateUser(ctx.tx, u.id);
     await revokeAccessOf(ctx, u.id, { signinLinks: true });
+    await cancelPendingEmailChanges(ctx, u.id);
     audit(ctx, { action: "user.deleted", resourceType: "user", resourceId: u.nice_id, fields: ["active"] });
   }
   return presentUser(ctx, (await repo.findUserById(ctx.tx, u.id))!);

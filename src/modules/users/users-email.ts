@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { actorUser, userActor, type RequestContext } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, invalid } from "../../platform/errors.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
@@ -7,7 +7,8 @@ import { audit } from "../audit/audit-service.ts";
 import { newSecret, revokeAccessOf } from "../identity/identity-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { emailIndex } from "./users-fns.ts";
-import { emailChangeMail, emailChangeNoticeMail } from "./users-mail.ts";
+import { emailChangeMail, emailChangeNoticeMail, emailTakenMail } from "./users-mail.ts";
+import { userPolicy } from "./users-policy.ts";
 import * as repo from "./users-repo.ts";
 
 /**
@@ -29,15 +30,30 @@ export const EMAIL_CHANGE_HOURS = 24;
 const changeRef = (id: string) => refsOf("email_changes")(id, "email");
 const userRef = refsOf("users");
 
-type Deps = Pick<AppDeps, "keyring" | "mailer" | "config">;
+type Deps = Pick<AppDeps, "keyring" | "mailer" | "config" | "rateLimiter">;
 
-/** Starts (or, without mail, for an admin, makes) a change of `u`'s address. Answers what happened. */
+/** Address changes asked for one person per hour, by anyone: each sends two mails. */
+const CHANGES_PER_PERSON: [number, number] = [5, 3600];
+
+/**
+ * Starts (or, without mail, for an admin, makes) a change of `u`'s address. Answers what happened.
+ *
+ * A person asking for an address that belongs to someone else is answered as if it were free (a
+ * pending change they see like any other), and the owner of that address is told instead of being
+ * sent a link: the form is not a way to learn who has an account. Staff, who can list people
+ * anyway, are told plainly that the address is taken.
+ */
 export async function requestEmailChange(deps: Deps, ctx: RequestContext, u: repo.UserRow, email: string): Promise<"pending" | "changed" | "unchanged"> {
   const actor = actorUser(ctx);
   const bidx = emailIndex(ctx.sealer, email);
   if (u.email_bidx && Buffer.from(u.email_bidx).equals(bidx)) return "unchanged";
-  if (await repo.emailBidxTaken(ctx.tx, bidx, u.id)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
   const byStaff = actor.userId !== u.id;
+  const owner = await repo.findUserByEmailBidx(ctx.tx, bidx);
+  const taken = owner !== undefined && owner.id !== u.id;
+  if (taken && byStaff) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
+  const limitKey = deps.keyring.hashSecret("rate-limit", [ctx.tx.tenantId, "email-change", u.id].join("\0")).toString("base64url").slice(0, 22);
+  const limit = deps.rateLimiter.hit(`emailchange:${limitKey}`, ...CHANGES_PER_PERSON);
+  if (!limit.allowed) throw new AppError("TooManyRequests", { description: "Too many address changes for this person; try again later.", retryAfterSeconds: limit.resetSeconds });
   if (!deps.mailer.available) {
     if (!byStaff || !["owner", "admin"].includes(actor.role)) {
       throw invalid("email", "Email: an address is changed through a link sent to it, and this helpdesk has no outgoing mail server. Ask an admin.", "Unavailable");
@@ -63,7 +79,13 @@ export async function requestEmailChange(deps: Deps, ctx: RequestContext, u: rep
   });
   const origin = new URL(ctx.apiBase).origin;
   const name = ctx.sealer.open(u.name_sealed, { table: "users" as const, column: "name" as const, row: u.id });
-  await queueMail(ctx, deps.config.mailRetryMs, { to: email, ...emailChangeMail(u.locale, name, `${origin}/confirm-email?token=${encodeURIComponent(token)}`, EMAIL_CHANGE_HOURS) }, expires);
+  if (owner && taken) {
+    // The link would never work (the address is taken); its owner hears that someone tried.
+    const ownerName = ctx.sealer.open(owner.name_sealed, userRef(owner.id, "name"));
+    await queueMail(ctx, deps.config.mailRetryMs, { to: email, ...emailTakenMail(owner.locale, ownerName) }, expires);
+  } else {
+    await queueMail(ctx, deps.config.mailRetryMs, { to: email, ...emailChangeMail(u.locale, name, `${origin}/confirm-email?token=${encodeURIComponent(token)}`, EMAIL_CHANGE_HOURS) }, expires);
+  }
   if (u.email_sealed) {
     const old = ctx.sealer.open(u.email_sealed, { table: "users" as const, column: "email" as const, row: u.id });
     await queueMail(ctx, deps.config.mailRetryMs, { to: old, ...emailChangeNoticeMail(u.locale, name) });
@@ -93,13 +115,27 @@ export async function confirmEmailChange(deps: Pick<AppDeps, "keyring">, ctx: Re
   if (c.used_at) throw invalid("token", "This link has already been used: the address was changed.", "AlreadyUsed");
   if (c.cancelled_at) throw invalid("token", "This change was replaced by a newer one. Use the link in the most recent message.", "Cancelled");
   if (c.expires_at.getTime() <= now.getTime()) throw invalid("token", "This link has expired. Change the address again to get a new one.", "Expired");
-  if (!c.user_active) throw notValid();
+  // The person must still be there, and a change staff asked for must still be theirs to make:
+  // an agent who asked to move a customer who has since become staff (or an agent since demoted
+  // or removed) cannot complete it.
+  const target = await repo.findUserById(ctx.tx, c.user_id);
+  if (!target || !target.active || target.suspended) throw notValid();
+  if (c.by_staff) {
+    const by = await repo.findUserById(ctx.tx, c.requested_by);
+    const allowed = by && by.active && !by.suspended && userPolicy.update(userActor({ id: by.id, niceId: by.nice_id, role: by.role }, "session"), target, ["email"]).ok;
+    if (!allowed) throw invalid("token", "This change can no longer be made: the person who asked for it may no longer change this address.", "Cancelled");
+  }
   if (await repo.emailBidxTaken(ctx.tx, Buffer.from(c.email_bidx), c.user_id)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
   if (!(await repo.claimEmailChange(ctx.tx, c.id, now))) throw invalid("token", "This link has already been used: the address was changed.", "AlreadyUsed");
   const email = ctx.sealer.open(c.email_sealed, changeRef(c.id));
   await setEmail(ctx, c.user_id, email, Buffer.from(c.email_bidx), c.by_staff ? "staff_changed" : "verified");
   audit(ctx, { action: "user.email_changed", resourceType: "user", resourceId: c.user_nice_id, fields: ["email"] });
   return { email };
+}
+
+/** Ends the person's pending address changes: called when their role changes, they are suspended or deleted. */
+export async function cancelPendingEmailChanges(ctx: RequestContext, userId: string): Promise<void> {
+  await repo.cancelEmailChanges(ctx.tx, userId, ctx.now());
 }
 
 /** The address a change is waiting to be confirmed for, if any (shown to the person and to staff). */

@@ -10,6 +10,8 @@ type Texts = {
   confirm: (name: string, url: string, hours: number) => string;
   noticeSubject: string;
   notice: (name: string) => string;
+  takenSubject: string;
+  taken: (name: string) => string;
 };
 
 const texts: Record<string, Texts> = {
@@ -20,6 +22,9 @@ const texts: Record<string, Texts> = {
     noticeSubject: "Your e-mail address is being changed",
     notice: (name) =>
       `Hello ${name},\n\nSomeone asked to change the e-mail address of your account. The change takes effect only when the link sent to the new address is used.\nIf this was not you or your support team, reply to your support team at once.\n`,
+    takenSubject: "Someone tried to use your e-mail address",
+    taken: (name) =>
+      `Hello ${name},\n\nSomeone asked to use this address for another account on this help center. It already belongs to your account, so nothing was changed and nothing needs doing.\nIf you expected this (you have a second account, for instance), ask your support team to merge them.\n`,
   },
   ja: {
     confirmSubject: "新しいメールアドレスの確認",
@@ -28,6 +33,9 @@ const texts: Record<string, Texts> = {
     noticeSubject: "メールアドレスの変更について",
     notice: (name) =>
       `${name} 様\n\nお客様のアカウントのメールアドレスを変更する依頼がありました。新しいアドレスに送られたリンクが使用されたときにのみ変更されます。\nお心当たりがない場合は、すぐにサポートチームにご連絡ください。\n`,
+    takenSubject: "お客様のメールアドレスの使用が試みられました",
+    taken: (name) =>
+      `${name} 様\n\nこのヘルプセンターの別のアカウントで、このアドレスを使用する依頼がありました。このアドレスはすでにお客様のアカウントのものであるため、何も変更されていません。対応は不要です。\nお心当たりがある場合（別のアカウントをお持ちの場合など）は、サポートチームにアカウントの統合をご依頼ください。\n`,
   },
   ko: {
     confirmSubject: "새 이메일 주소 확인",
@@ -36,6 +44,9 @@ const texts: Record<string, Texts> = {
     noticeSubject: "이메일 주소 변경 안내",
     notice: (name) =>
       `${name}님, 안녕하세요.\n\n계정의 이메일 주소를 변경하라는 요청이 있었습니다. 새 주소로 보낸 링크를 사용해야만 변경됩니다.\n본인이 요청하지 않았다면 즉시 지원팀에 알려 주세요.\n`,
+    takenSubject: "누군가 회원님의 이메일 주소를 사용하려고 했습니다",
+    taken: (name) =>
+      `${name}님, 안녕하세요.\n\n이 헬프 센터의 다른 계정에서 이 주소를 사용하도록 요청했습니다. 이 주소는 이미 회원님의 계정에 속해 있으므로 아무것도 변경되지 않았으며 따로 하실 일은 없습니다.\n예상하신 일이라면(예: 두 번째 계정이 있는 경우) 지원팀에 계정 병합을 요청하세요.\n`,
   },
   "zh-CN": {
     confirmSubject: "确认您的新电子邮件地址",
@@ -44,6 +55,9 @@ const texts: Record<string, Texts> = {
     noticeSubject: "您的电子邮件地址正在更改",
     notice: (name) =>
       `${name}，您好：\n\n有人请求更改您账户的电子邮件地址。只有在使用发送到新地址的链接后，更改才会生效。\n如果这不是您或您的支持团队所为，请立即联系您的支持团队。\n`,
+    takenSubject: "有人尝试使用您的电子邮件地址",
+    taken: (name) =>
+      `${name}，您好：\n\n有人请求在此帮助中心的另一个账户中使用此地址。该地址已属于您的账户，因此没有任何更改，您无需执行任何操作。\n如果这在您的预料之中（例如您有第二个账户），请让您的支持团队合并这两个账户。\n`,
   },
   sv: {
     confirmSubject: "Bekräfta din nya e-postadress",
@@ -52,6 +66,9 @@ const texts: Record<string, Texts> = {
     noticeSubject: "Din e-postadress håller på att ändras",
     notice: (name) =>
       `Hej ${name}!\n\nNågon har bett om att ändra e-postadressen för ditt konto. Ändringen gäller först när länken som skickades till den nya adressen används.\nOm det inte var du eller ditt supportteam, kontakta ditt supportteam genast.\n`,
+    takenSubject: "Någon försökte använda din e-postadress",
+    taken: (name) =>
+      `Hej ${name}!\n\nNågon har bett om att använda den här adressen för ett annat konto i hjälpcentret. Den tillhör redan ditt konto, så inget har ändrats och du behöver inte göra något.\nOm du väntade dig detta (om du till exempel har ett andra konto) kan du be ditt supportteam att slå ihop dem.\n`,
   },
 };
 
@@ -65,4 +82,10 @@ export function emailChangeNoticeMail(locale: string | null | undefined, name: s
   const language = mailLanguage(locale, Object.keys(texts));
   const t = texts[language]!;
   return { language, subject: t.noticeSubject, text: t.notice(name) };
+}
+
+export function emailTakenMail(locale: string | null | undefined, name: string) {
+  const language = mailLanguage(locale, Object.keys(texts));
+  const t = texts[language]!;
+  return { language, subject: t.takenSubject, text: t.taken(name) };
 }

@@ -156,7 +156,7 @@ export async function findEmailChangeByHash(tx: TenantTx, hash: Uint8Array) {
   return tx.db
     .selectFrom("email_changes as c")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.user_id"))
-    .select(["c.id", "c.user_id", "c.email_sealed", "c.email_bidx", "c.by_staff", "c.expires_at", "c.used_at", "c.cancelled_at", "u.nice_id as user_nice_id", "u.active as user_active"])
+    .select(["c.id", "c.user_id", "c.email_sealed", "c.email_bidx", "c.by_staff", "c.requested_by", "c.expires_at", "c.used_at", "c.cancelled_at", "u.nice_id as user_nice_id"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.token_hash", "=", hash)
     .executeTakeFirst();

@@ -8,7 +8,7 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
 import { revokeAccessOf } from "../identity/identity-service.ts";
 import { findOrganizationId, organizationForDomain, resolveOrganization } from "../organizations/organizations-service.ts";
-import { requestEmailChange } from "./users-email.ts";
+import { cancelPendingEmailChanges, requestEmailChange } from "./users-email.ts";
 import { emailDomain, emailIndex } from "./users-fns.ts";
 import { isStaff, STAFF, userPolicy } from "./users-policy.ts";
 import { ticketPolicy } from "../tickets/tickets-policy.ts";
@@ -188,7 +188,7 @@ function fieldsOf(input: UserUpdateInput): string[] {
     .map(([k]) => k);
 }
 
-export type UpdateDeps = Pick<AppDeps, "keyring" | "mailer" | "config">;
+export type UpdateDeps = Pick<AppDeps, "keyring" | "mailer" | "config" | "rateLimiter">;
 
 /**
  * Updates a user. The policy decides on the field names first (end users may change only their
@@ -249,6 +249,7 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
     patch.email_status = "verified";
     fields.push("verified");
   }
+  if (patch.suspended) await cancelPendingEmailChanges(ctx, u.id);
   if (fields.length > 0) {
     await repo.updateUser(ctx.tx, u.id, patch);
     audit(ctx, { action: "user.updated", resourceType: "user", resourceId: u.nice_id, fields });
@@ -273,6 +274,8 @@ export async function changeRole(ctx: RequestContext, u: repo.UserRow, next: Rol
   if (!decision.ok) throw forbidden(decision.reason);
   await repo.updateUser(ctx.tx, u.id, { role: next });
   await revokeAccessOf(ctx, u.id, { keepSession: actor.userId === u.id ? currentSession : undefined });
+  // A change asked for under the old role (by the person or by staff) is not carried into the new one.
+  await cancelPendingEmailChanges(ctx, u.id);
   audit(ctx, { action: "user.role_changed", resourceType: "user", resourceId: u.nice_id, fields: ["role"] });
 }
 
@@ -314,9 +317,14 @@ export async function currentStaffActor(ctx: RequestContext, userId: string | nu
 }
 
 /** For other modules: a user by e-mail, or undefined. */
-export async function findUserByEmail(ctx: RequestContext, email: string): Promise<(UserRef & { hasPassword: boolean; active: boolean; lastLoginAt: Date | null; name: string }) | undefined> {
+export async function findUserByEmail(
+  ctx: RequestContext,
+  email: string,
+): Promise<(UserRef & { hasPassword: boolean; active: boolean; suspended: boolean; lastLoginAt: Date | null; name: string; emailStatus: EmailStatus }) | undefined> {
   const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email));
-  return u ? { ...refOf(u), hasPassword: u.password_hash !== null, active: u.active, lastLoginAt: u.last_login_at, name: ctx.sealer.open(u.name_sealed, ref(u.id, "name")) } : undefined;
+  return u
+    ? { ...refOf(u), hasPassword: u.password_hash !== null, active: u.active, suspended: u.suspended, lastLoginAt: u.last_login_at, name: ctx.sealer.open(u.name_sealed, ref(u.id, "name")), emailStatus: u.email_status }
+    : undefined;
 }
 
 /** For other modules: the language a user chose on the help center (BCP 47), or null. */
@@ -329,8 +337,13 @@ export async function setUserLocale(ctx: RequestContext, userId: string, locale:
   await repo.setLocale(ctx.tx, userId, locale);
 }
 
-/** For invitations: gives a staff member who has none yet a password, proving the address (they used a link sent to it). */
-export async function setInitialPassword(ctx: RequestContext, userId: string, v: { name: string; passwordHash: string }): Promise<void> {
-  await repo.updateUser(ctx.tx, userId, { name_sealed: ctx.sealer.seal(v.name, ref(userId, "name")), password_hash: v.passwordHash, must_change_password: false, email_status: "verified" });
-  audit(ctx, { action: "user.updated", resourceType: "user", resourceId: (await repo.findUserById(ctx.tx, userId))!.nice_id, fields: ["name", "password", "verified"] });
+/**
+ * For invitations: gives a person who has no password yet the one they chose, proving the address
+ * (they used a link sent to it), and the invited role when they had another (an end user whose
+ * address was only ever typed into a form, now invited to the staff).
+ */
+export async function setInitialPassword(ctx: RequestContext, userId: string, v: { name: string; passwordHash: string; role: Role }): Promise<void> {
+  const before = (await repo.findUserById(ctx.tx, userId))!;
+  await repo.updateUser(ctx.tx, userId, { name_sealed: ctx.sealer.seal(v.name, ref(userId, "name")), password_hash: v.passwordHash, must_change_password: false, email_status: "verified", role: v.role });
+  audit(ctx, { action: "user.updated", resourceType: "user", resourceId: before.nice_id, fields: ["name", "password", "verified", ...(before.role !== v.role ? ["role"] : [])] });
 }

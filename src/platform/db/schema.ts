@@ -166,8 +166,8 @@ export interface TicketCommentsTable {
   body_sealed: Bytes;
   html_body_sealed: Bytes;
   created_at: Generated<Date>;
-  /** 0011: who actually wrote the comment (author_id may name someone else). */
-  written_by: string;
+  /** 0011: who actually wrote the comment (author_id may name someone else); null: nobody signed in. */
+  written_by: string | null;
 }
 
 export interface ApiTokensTable {
@@ -193,7 +193,11 @@ export interface SessionsTable {
   last_seen_at: Timestamp;
   expires_at: Timestamp;
   revoked_at: Date | null;
+  /** 0011: how the session began; a one-time password binds only password sessions. */
+  method: Generated<SessionMethod>;
 }
+
+export type SessionMethod = "password" | "link" | "invitation";
 
 export interface JobStatusesTable {
   tenant_id: string;

@@ -2,9 +2,11 @@ import crypto from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { clientNetwork } from "./client-network.ts";
 
 /**
  * The rate-limit presets of routes (the counters themselves are in platform/rate-limiter.ts).
+ * Limits per client count its network (an IPv4 address, an IPv6 /64: client-network.ts).
  */
 const SIGNIN_PER_IP = 30;
 /**
@@ -25,15 +27,16 @@ export type RateLimitPreset = "api" | "signin" | "public-form" | "signin-link";
 
 export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, preset: RateLimitPreset): void {
   const tenant = req.tenant?.id ?? "-";
+  const client = clientNetwork(req.ip);
   const checks: Array<[string, number, number?]> = [];
-  if (preset === "signin") checks.push([`signin:${tenant}:${req.ip}`, SIGNIN_PER_IP]);
-  else if (preset === "public-form") for (const [n, w] of PUBLIC_FORM_LIMITS) checks.push([`form${w}:${tenant}:${req.ip}`, n, w]);
-  else if (preset === "signin-link") for (const [n, w] of SIGNIN_LINK_LIMITS) checks.push([`link${w}:${tenant}:${req.ip}`, n, w]);
+  if (preset === "signin") checks.push([`signin:${tenant}:${client}`, SIGNIN_PER_IP]);
+  else if (preset === "public-form") for (const [n, w] of PUBLIC_FORM_LIMITS) checks.push([`form${w}:${tenant}:${client}`, n, w]);
+  else if (preset === "signin-link") for (const [n, w] of SIGNIN_LINK_LIMITS) checks.push([`link${w}:${tenant}:${client}`, n, w]);
   const limit = deps.config.rateLimitPerMinute;
   if (preset === "api" && limit > 0) {
     const cred = credentialKey(req);
     if (cred) checks.push([`api:${tenant}:cred:${cred}`, limit]);
-    checks.push([`api:${tenant}:ip:${req.ip}`, limit]);
+    checks.push([`api:${tenant}:ip:${client}`, limit]);
   }
   let shown = false;
   for (const [key, max, windowSeconds] of checks) {

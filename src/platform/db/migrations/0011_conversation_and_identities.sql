@@ -13,7 +13,8 @@ ALTER TABLE tickets ADD COLUMN is_public boolean NOT NULL DEFAULT true;
 CREATE INDEX tickets_requester_public ON tickets (tenant_id, requester_id, updated_at, nice_id) WHERE deleted_at IS NULL AND is_public;
 
 -- Who actually wrote a comment. `author_id` may name someone else (an agent writing on a
--- requester's behalf, as Zendesk allows); `written_by` is always the signed-in writer.
+-- requester's behalf, as Zendesk allows); `written_by` is always the signed-in writer, and NULL
+-- when nobody signed in (the help center's anonymous form, whose sender is unproven).
 ALTER TABLE ticket_comments ADD COLUMN written_by uuid;
 ALTER TABLE ticket_comments ADD FOREIGN KEY (tenant_id, written_by) REFERENCES users (tenant_id, id);
 
@@ -24,6 +25,11 @@ ALTER TABLE ticket_comments ADD FOREIGN KEY (tenant_id, written_by) REFERENCES u
 ALTER TABLE users
   ADD COLUMN email_status text NOT NULL DEFAULT 'unverified' CHECK (email_status IN ('unverified', 'verified', 'staff_changed')),
   ADD COLUMN time_zone text CHECK (time_zone IS NULL OR time_zone ~ '^[A-Za-z0-9_+/-]{1,64}$');
+
+-- How a session began ('password', 'link', 'invitation'): a one-time password an operator set
+-- must be changed before a password session may do anything else; a session from a sign-in link
+-- (the person proved their mailbox) is not held to a password it never used.
+ALTER TABLE sessions ADD COLUMN method text NOT NULL DEFAULT 'password' CHECK (method IN ('password', 'link', 'invitation'));
 
 -- A pending change of a user's primary e-mail address: the new address (sealed, with its blind
 -- index so that it stays unique), who asked, and the secret of the link sent to it (keyed hash).
@@ -80,7 +86,7 @@ BEGIN
     UPDATE tickets k SET is_public = EXISTS (
       SELECT 1 FROM ticket_comments c WHERE c.tenant_id = t AND c.ticket_id = k.id AND c.public)
       WHERE k.tenant_id = t;
-    UPDATE ticket_comments c SET written_by = coalesce(a.author_id, c.author_id)
+    UPDATE ticket_comments c SET written_by = a.author_id
       FROM ticket_audits a WHERE c.tenant_id = t AND a.tenant_id = t AND a.id = c.audit_id;
     -- Addresses that signed in (by link or password) before this migration were proven then.
     UPDATE users SET email_status = 'verified' WHERE tenant_id = t AND last_login_at IS NOT NULL AND email_sealed IS NOT NULL;
@@ -91,7 +97,6 @@ BEGIN
   PERFORM set_config('app.tenant_id', '', true);
 END
 $$;
-ALTER TABLE ticket_comments ALTER COLUMN written_by SET NOT NULL;
 CREATE UNIQUE INDEX groups_name_unique ON groups (tenant_id, lower(name)) WHERE NOT deleted;
 
 DO $$
