@@ -1,21 +1,19 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { startThrowawayPostgres, type PgCluster } from "./support/pg-cluster.ts";
 import { apiTokenFrom, call, cli, cliWith, startServer, type ServerProcess } from "./support/process.ts";
 
 /**
  * The data folder, with real processes: it is private to the account that runs Vaultdesk (a
  * folder open to others is fixed at start, with a warning; new files are private), and only
  * `serve` and `init` create one — every other command run where there is none says so and exits
- * non-zero, creating nothing.
+ * non-zero, creating nothing. With DATABASE_URL no command needs a data folder: the PostgreSQL
+ * server suite, test/postgres/cli-database-url.test.ts.
  */
 
 const dirs: string[] = [];
 const servers: ServerProcess[] = [];
-let cluster: PgCluster | undefined;
 function tmp(prefix = "vd-df-"): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   dirs.push(d);
@@ -24,8 +22,7 @@ function tmp(prefix = "vd-df-"): string {
 afterEach(() => {
   for (const s of servers.splice(0)) if (s.child.exitCode === null) s.child.kill("SIGKILL");
 });
-afterAll(async () => {
-  await cluster?.destroy();
+afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -162,23 +159,5 @@ describe("only serve and init create a data folder", () => {
     expect(listed.stderr).toContain(`The database in ${dir} has no master key: ${dir}/master.key is missing and VAULTDESK_MASTER_KEY is not set.`);
     await expect(startServer(dir)).rejects.toThrow(/has no master key/);
     expect(fs.existsSync(path.join(dir, "master.key"))).toBe(false);
-  }, 120_000);
-
-  it("with DATABASE_URL the commands need no data folder, and init creates the schema", async () => {
-    cluster = await startThrowawayPostgres();
-    const cwd = tmp();
-    const env = { ...bare, DATABASE_URL: cluster.url, VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64") };
-    const init = await cliWith(env, ["init"], { cwd });
-    expect(init.code, init.stderr).toBe(0);
-    expect(init.stdout).toMatch(/^Created the Vaultdesk schema in the PostgreSQL database of DATABASE_URL \(\d+ migrations\)\.$/m);
-    const created = await cliWith(env, ["tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test"], { cwd });
-    expect(created.code, created.stderr).toBe(0);
-    expect((await cliWith(env, ["tenant", "list"], { cwd })).stdout).toMatch(/^acme\tactive/m);
-    expect(fs.readdirSync(cwd)).toEqual([]);
-    // Without the master key (no VAULTDESK_MASTER_KEY, no key file) a command refuses rather than making a new one.
-    const keyless = await cliWith({ ...env, VAULTDESK_MASTER_KEY: "" }, ["tenant", "list"], { cwd });
-    expect(keyless.code).not.toBe(0);
-    expect(keyless.stderr).toContain(`There is no master key: VAULTDESK_MASTER_KEY is not set and ${path.join(cwd, "vaultdesk-data", "master.key")} does not exist.`);
-    expect(fs.readdirSync(cwd)).toEqual([]);
   }, 120_000);
 });

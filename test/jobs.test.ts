@@ -1,19 +1,16 @@
 import crypto from "node:crypto";
 import { makeContext } from "../src/platform/context.ts";
-import { currentStaffActor } from "../src/modules/users/users-service.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { JobRunner, type ItemsHandler } from "../src/platform/jobs/job-runner.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { JobRunner } from "../src/platform/jobs/job-runner.ts";
 import { claimNext } from "../src/platform/jobs/jobs-repo.ts";
 import { enqueueJob } from "../src/platform/jobs/jobs.ts";
 import { bulkUpdateHandler } from "../src/modules/tickets/tickets-jobs.ts";
-import { createTenant } from "../src/modules/tenants/tenants-service.ts";
-import { openDatabase, type Database } from "../src/platform/db/database.ts";
-import { startThrowawayPostgres } from "./support/pg-cluster.ts";
+import { countingJob, enqueueCountingJob } from "./support/counting-job.ts";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { apiTokenFrom, call, cli, freePort, startServer, type ServerProcess } from "./support/process.ts";
 import { startSmtpPeer } from "./support/smtp-peer.ts";
@@ -21,8 +18,9 @@ import { startSmtpPeer } from "./support/smtp-peer.ts";
 /**
  * Durable jobs over real HTTP: update_many and create_many answer a queued job and do each ticket
  * on its own, as their creator with today's permissions; a SIGKILL mid-job loses nothing and does
- * no ticket twice; processes share jobs through claims and leases; sign-in mail waits out a mail
- * server that is down.
+ * no ticket twice; a job whose process died is taken over once its lease ends; sign-in mail waits
+ * out a mail server that is down. Two processes sharing jobs through PostgreSQL: the PostgreSQL
+ * server suite, test/postgres/jobs-two-processes.test.ts.
  */
 
 let t: TestApp;
@@ -181,33 +179,13 @@ describe("update_many and create_many as jobs", () => {
 
 describe("claims and leases", () => {
   const seen: string[] = [];
-  const counting: ItemsHandler<{ n: number }> = {
-    kind: "items",
-    type: "test_count",
-    actor: currentStaffActor,
-    async runItem(ctx, _input, index) {
-      seen.push(`${ctx.tx.tenantId}:${index}`);
-      return { index, success: true };
-    },
-    failedItem: (_i, index, err) => ({ index, success: false, error: err.code }),
-  };
-
-  async function ownerId(tenant: TestTenant): Promise<string> {
-    return t.db.tenant(tenant.tenantId, async (tx) => (await tx.db.selectFrom("users").select("id").where("role", "=", "owner").executeTakeFirstOrThrow()).id);
-  }
-  async function enqueue(db: Database, tenant: TestTenant, total: number): Promise<string> {
-    const owner = await ownerId(tenant);
-    return db.tenant(tenant.tenantId, async (tx) => {
-      const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "test", now: () => new Date() });
-      return enqueueJob(ctx, { type: "test_count", total, payload: { ip: null, apiBase: "", input: { n: total } }, createdBy: owner, maxAttempts: 3 });
-    });
-  }
+  const counting = countingJob(seen);
   const statusOf = (tenant: TestTenant, id: string) =>
     t.db.tenant(tenant.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "progress", "total", "payload_sealed", "locked_by"]).where("id", "=", id).executeTakeFirstOrThrow());
 
   it("takes over a job whose process died once its lease has ended", async () => {
     const c = await buildTenant(t, "lease");
-    const id = await enqueue(t.db, c, 5);
+    const id = await enqueueCountingJob(t.db, t.keyring, c.tenantId, 5);
     // A process claims it and dies before doing anything.
     const claimed = await t.db.tenant(c.tenantId, (tx) => claimNext(tx, ["test_count"], "gone:1:dead", 300, false));
     expect(claimed?.id).toBe(id);
@@ -224,65 +202,6 @@ describe("claims and leases", () => {
     expect(await statusOf(c, id)).toMatchObject({ status: "completed", progress: 5, payload_sealed: null, locked_by: null });
     expect(seen.filter((s) => s.startsWith(c.tenantId)).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `${c.tenantId}:${i}`));
   });
-
-  // Two processes need a real PostgreSQL (PGlite is one process's): the run's own when the suite
-  // runs on PostgreSQL (TEST_DATABASE_URL), else a throw-away cluster of this test's own. It runs
-  // in every run; without PostgreSQL's binaries it fails saying what to install.
-  it("shares jobs between two processes on PostgreSQL without doing any item twice", async () => {
-    const runUrl = inject("postgresUrl");
-    const cluster = runUrl ? undefined : await startThrowawayPostgres();
-    const url = runUrl || cluster!.url;
-    const main = await openDatabase({ kind: "postgres", url, poolSize: 4 });
-    const dbs: Database[] = [];
-    try {
-      if (cluster) await main.migrate();
-      const tenants = [];
-      for (let i = 0; i < 2; i++) {
-        const subdomain = `share${process.pid}x${i}x${crypto.randomBytes(3).toString("hex")}`;
-        tenants.push(await createTenant(main, t.keyring, { subdomain, ownerEmail: `owner@${subdomain}.test` }));
-      }
-      const enqueueOn = (tenantId: string, total: number) =>
-        main.tenant(tenantId, async (tx) => {
-          const owner = (await tx.db.selectFrom("users").select("id").where("role", "=", "owner").executeTakeFirstOrThrow()).id;
-          const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "test", now: () => new Date() });
-          return enqueueJob(ctx, { type: "test_count", total, payload: { ip: null, apiBase: "", input: { n: total } }, createdBy: owner, maxAttempts: 3 });
-        });
-      const statusOn = (tenantId: string, id: string) =>
-        main.tenant(tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "progress", "total"]).where("id", "=", id).executeTakeFirstOrThrow());
-
-      for (let i = 0; i < 2; i++) dbs.push(await openDatabase({ kind: "postgres", url, poolSize: 4 }));
-      const runners = dbs.map((db) => new JobRunner(db, t.keyring, { warn: () => undefined }, { workers: 3, pollMs: 50, leaseMs: 10_000 }));
-      const byRunner = new Map<string, number>();
-      for (const r of runners) {
-        r.define({ ...counting, async runItem(ctx, input, index) {
-          byRunner.set(r.worker, (byRunner.get(r.worker) ?? 0) + 1);
-          return counting.runItem(ctx, input, index);
-        } });
-      }
-      seen.length = 0;
-      const jobs: Array<[string, string]> = [];
-      for (let i = 0; i < 12; i++) {
-        const tenantId = tenants[i % 2]!.tenantId;
-        jobs.push([tenantId, await enqueueOn(tenantId, 15)]);
-      }
-      for (const r of runners) r.start();
-      try {
-        const deadline = Date.now() + 60_000;
-        for (const [tenantId, id] of jobs) while ((await statusOn(tenantId, id)).status !== "completed" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      } finally {
-        await Promise.all(runners.map((r) => r.stop()));
-      }
-      for (const [tenantId, id] of jobs) expect(await statusOn(tenantId, id)).toMatchObject({ status: "completed", progress: 15 });
-      // 12 jobs × 15 items, each done exactly once, by either process.
-      expect(seen).toHaveLength(180);
-      expect(new Set(byRunner.keys()).size).toBeGreaterThanOrEqual(1);
-      expect([...byRunner.values()].reduce((x, y) => x + y, 0)).toBe(180);
-    } finally {
-      await Promise.all(dbs.map((db) => db.close()));
-      await main.close();
-      await cluster?.destroy();
-    }
-  }, 120_000);
 });
 
 describe("sign-in mail as a job", () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createTenant } from "../src/modules/tenants/tenants-service.ts";
-import { createSharedRateLimiter } from "../src/platform/rate-limiter.ts";
 import { openDatabase, SchemaTooNewError } from "../src/platform/db/database.ts";
-import { buildTenant, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 
 let t: TestApp;
 let clock = Date.now();
@@ -110,6 +109,7 @@ describe("password sign-in and sessions", () => {
   });
 });
 
+// Limits shared by server processes through PostgreSQL: test/postgres/shared-rate-limits.test.ts.
 describe("rate limits", () => {
   it("answers 429 with Retry-After past the API limit", async () => {
     const limited = await startTestApp({ env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "5" } });
@@ -136,38 +136,6 @@ describe("rate limits", () => {
     expect(statuses).toContain(429);
     expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(30);
   });
-
-  const pgUrl = inject("postgresUrl");
-  if (pgUrl) {
-    it("holds across two server processes sharing PostgreSQL", async () => {
-      const db1 = await openTestDatabase();
-      const db2 = await openTestDatabase();
-      const l1 = createSharedRateLimiter(db1, 50);
-      const l2 = createSharedRateLimiter(db2, 50);
-      const s1 = await startTestApp({ db: db1, rateLimiter: l1, env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "20" } });
-      const s2 = await startTestApp({ db: db2, rateLimiter: l2, env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "20" } });
-      try {
-        const a = await buildTenant(s1, "rlshared");
-        const auth = { authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") };
-        const results: number[] = [];
-        for (let i = 0; i < 30; i++) {
-          const app = i % 2 === 0 ? s1 : s2;
-          results.push((await app.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: auth })).status);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        const ok = results.filter((s) => s === 200).length;
-        expect(ok).toBeLessThanOrEqual(24);
-        expect(results.filter((s) => s === 429).length).toBeGreaterThan(0);
-      } finally {
-        l1.stop();
-        l2.stop();
-        await s1.close();
-        await s2.close();
-        await db1.close();
-        await db2.close();
-      }
-    });
-  }
 });
 
 describe("schema versions", () => {

@@ -4,10 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./process.ts";
+import { findPostgresBin, missingPostgresMessage } from "./postgres-bin.mjs";
 
 /**
  * A throw-away PostgreSQL cluster of a test's own: `initdb` into a temporary folder, `pg_ctl`
- * start and stop on a free loopback port, with Debian's binaries (/usr/lib/postgresql/<v>/bin).
+ * start and stop on a free loopback port, with the binaries findPostgresBin finds (Debian's
+ * /usr/lib/postgresql/<v>/bin, TEST_POSTGRES_BIN, or PATH).
  * Run as root, the binaries run as the `postgres` OS user (PostgreSQL refuses to run as root).
  * Without the binaries `startThrowawayPostgres` throws, naming the package to install: a test
  * that needs a cluster fails instead of disappearing.
@@ -26,21 +28,6 @@ export interface PgCluster {
   destroy(): Promise<void>;
 }
 
-/** The newest PostgreSQL bin folder under /usr/lib/postgresql, or undefined when none is installed. */
-export function findPostgresBin(): string | undefined {
-  const root = "/usr/lib/postgresql";
-  if (!fs.existsSync(root)) return undefined;
-  const versions = fs
-    .readdirSync(root)
-    .filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb")))
-    .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
-  return versions.length ? path.join(root, versions[0]!, "bin") : undefined;
-}
-
-export const MISSING_POSTGRES =
-  "PostgreSQL's server binaries are not installed (no /usr/lib/postgresql/*/bin/initdb). This test starts and stops a " +
-  "PostgreSQL cluster of its own: install Debian's postgresql package (apt-get install postgresql), or run bash .ci/run, which installs it.";
-
 function postgresUser(): { uid: number; gid: number } {
   const line = fs
     .readFileSync("/etc/passwd", "utf8")
@@ -53,7 +40,7 @@ function postgresUser(): { uid: number; gid: number } {
 
 export async function startThrowawayPostgres(): Promise<PgCluster> {
   const bin = findPostgresBin();
-  if (!bin) throw new Error(MISSING_POSTGRES);
+  if (!bin) throw new Error(missingPostgresMessage());
   const asRoot = process.getuid?.() === 0;
   const owner = asRoot ? postgresUser() : undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-pg-"));

@@ -4,15 +4,16 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startThrowawayPostgres, type PgCluster } from "./support/pg-cluster.ts";
-import { apiTokenFrom, call, cliWith, startServer, type ServerProcess } from "./support/process.ts";
+import { startThrowawayPostgres, type PgCluster } from "../support/pg-cluster.ts";
+import { apiTokenFrom, call, cliWith, startServer, type ServerProcess } from "../support/process.ts";
 
 /**
  * The real server on a real PostgreSQL cluster of this test's own, under a write load, while
  * PostgreSQL is stopped (`pg_ctl stop -m fast`, then `-m immediate`) and started again: the
  * process stays up, answers 503 with Retry-After (and /readyz not ready) while the database is
  * away, recovers by itself within seconds of its return, and every write it acknowledged is in
- * the database afterwards. Needs Debian's postgresql package (it fails, saying so, without it).
+ * the database afterwards. Always a cluster of its own, even with TEST_DATABASE_URL (it stops and
+ * starts the server): needs PostgreSQL's server binaries (it fails, saying what to install, without them).
  */
 
 const host = "acme.localhost";
