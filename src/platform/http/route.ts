@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { makeContext, type Actor, type RequestContext } from "../context.ts";
 import type { AppDeps, ResolvedTenant } from "../deps.ts";
 import type { TenantTx } from "../db/database.ts";
+import { retryOnConflict } from "../db/conflict.ts";
 import { AppError, CommitThenFail } from "../errors.ts";
 import { enforceRateLimit, type RateLimitPreset } from "./rate-limit.ts";
 
@@ -159,7 +160,8 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
           })
         : undefined
     ) as R;
-    return deps.db.tenant(
+    // A transaction rolled back by a deadlock or serialization failure wrote nothing: run it again.
+    return retryOnConflict(() => deps.db.tenant(
       tenant.id,
       async (tx) =>
         spec.handler(await contextIn(tx), {
@@ -173,7 +175,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
           reply,
         }),
       prelude ? { prelude } : undefined,
-    );
+    ));
   });
 }
 
