@@ -176,7 +176,7 @@ export async function personalData(ctx: RequestContext) {
   const history = await signinHistoryOf(ctx, actor.userId);
   const access = await requestsForAccess(ctx, actor.userId);
   return {
-    generated_at: new Date().toISOString(),
+    generated_at: ctx.now().toISOString(),
     profile: {
       id: me.id,
       name: me.name,

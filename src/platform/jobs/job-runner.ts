@@ -149,7 +149,7 @@ export class JobRunner {
           await this.purge(this.opts.retentionMs);
         }
         const rows = await this.db.system((c) => repo.dueTenants(c, [...this.handlers.keys()], this.worker, this.exclusive, 200));
-        const now = Date.now();
+        const now = this.now().getTime();
         for (const r of rows) {
           const wait = new Date(r.next_run).getTime() - now;
           if (wait <= 0) this.wake(r.tenant_id);
