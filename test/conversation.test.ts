@@ -120,6 +120,9 @@ describe("comment.author_id", () => {
       ["Customer said: it works now", customer.id, agent.id],
       ["for the other agent", other.id, 1],
     ]);
+    // The writers come with the authors when users are sideloaded, so a page can name both.
+    const sideloaded = (await a.api("GET", `/api/v2/tickets/${id}/comments.json?include=users`)).body.users.map((u: { id: number }) => u.id);
+    expect(sideloaded).toEqual(expect.arrayContaining([1, customer.id, agent.id, other.id]));
   });
 });
 

@@ -185,6 +185,25 @@ describe("web app in Chromium", () => {
     expect(await note.locator(".author").textContent()).toBe(XSS_OWNER);
     expect(await page.locator(".comment.public .kind").allTextContents()).toEqual(["Public reply", "Public reply"]);
 
+    // A reply taken down for the requester (the API's comment.author_id) names who wrote it.
+    const written = await page.evaluate(async () => {
+      const csrf = ((await (await fetch("/api/v2/session.json")).json()) as { session: { csrf_token: string } }).session.csrf_token;
+      const ticket = ((await (await fetch("/api/v2/tickets/2.json")).json()) as { ticket: { requester_id: number } }).ticket;
+      const r = await fetch("/api/v2/tickets/2.json", {
+        method: "PUT",
+        headers: { "content-type": "application/json", "x-csrf-token": csrf },
+        body: JSON.stringify({ ticket: { comment: { body: "Carol on the phone: the smoke has cleared.", author_id: ticket.requester_id } } }),
+      });
+      return r.status;
+    });
+    expect(written).toBe(200);
+    await page.reload();
+    const taken = page.locator(".comment.public").filter({ hasText: "Carol on the phone" });
+    await visible(taken);
+    expect(await taken.locator(".author").textContent()).toBe(XSS_REQUESTER);
+    expect(await taken.locator(".writer").textContent()).toBe(`written by ${XSS_OWNER}`);
+    expect(await page.locator(".comment .writer").count()).toBe(1);
+
     // Assign to me: the ticket moves from Unassigned into My open tickets.
     expect(await countOf(page, /Unassigned/)).toBe("2");
     await page.getByRole("button", { name: "Assign to me" }).click();

@@ -215,7 +215,7 @@ export async function listComments(tx: TenantTx, ticketId: string, page: Page) {
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
     .leftJoin("users as w", (j) => j.onRef("w.tenant_id", "=", "c.tenant_id").onRef("w.id", "=", "c.written_by"))
     .innerJoin("ticket_audits as a", (j) => j.onRef("a.tenant_id", "=", "c.tenant_id").onRef("a.id", "=", "c.audit_id"))
-    .select(["c.id", "c.nice_id", "c.public", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "u.nice_id as author_nice", "w.nice_id as written_by_nice", "a.nice_id as audit_nice", "a.via"])
+    .select(["c.id", "c.nice_id", "c.public", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "c.written_by", "u.nice_id as author_nice", "w.nice_id as written_by_nice", "a.nice_id as audit_nice", "a.via"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.ticket_id", "=", ticketId);
   return fetchPage(q, page, "c.nice_id", async () =>

@@ -347,7 +347,8 @@ export async function listComments(ctx: RequestContext, niceId: number, page: Pa
       written_by_id: c.written_by_nice,
     };
   });
-  return { views, authorIds: rows.map((r) => r.author_id), count };
+  // Writers are sideloaded with the authors, so a comment written for someone can name both.
+  return { views, authorIds: rows.flatMap((r) => (r.written_by && r.written_by !== r.author_id ? [r.author_id, r.written_by] : [r.author_id])), count };
 }
 
 export async function listAudits(ctx: RequestContext, niceId: number, page: Page): Promise<{ views: AuditView[]; count: number | undefined }> {

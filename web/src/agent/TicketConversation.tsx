@@ -12,7 +12,8 @@ export const COMMENTS_PAGE = 100;
  * first (`sort_order=desc`, `page[size]`, `page[after]`), so the latest replies sit next to the
  * composer at once, and "Show earlier messages" reads the page before, until the first comment.
  * Public replies and internal notes are told apart by label, colour and border (not colour alone);
- * comments are shown as plain text.
+ * comments are shown as plain text. A comment written in someone else's name says who wrote it;
+ * one sent through the help center's form by nobody signed in says so (its sender is unproven).
  */
 export function TicketConversation(props: { ticketId: number; users: Map<number, User> }) {
   const pages = useApiPages(
@@ -51,6 +52,11 @@ export function TicketConversation(props: { ticketId: number; users: Map<number,
               <header>
                 <span className="kind">{c.public ? t("ticket.publicReply") : t("ticket.internalNote")}</span>
                 <span className="author">{nameOf(c.author_id)}</span>
+                {c.written_by_id === null ? (
+                  <span className="writer">{t("ticket.notSignedIn")}</span>
+                ) : c.written_by_id !== c.author_id ? (
+                  <span className="writer">{t("ticket.writtenBy", { name: nameOf(c.written_by_id) })}</span>
+                ) : null}
                 <time dateTime={c.created_at}>{formatDate(c.created_at)}</time>
               </header>
               <p className="comment-body">{c.body}</p>

@@ -44,7 +44,7 @@ function AuditList(props: { audits: Audit[]; names: Names }) {
           {audits.map((a) => (
             <li key={a.id}>
               <p className="audit-head">
-                <span className="author">{a.author_id ? (all.users.get(a.author_id)?.name ?? t("ticket.unknownUser", { id: a.author_id })) : t("history.system")}</span>{" "}
+                <span className="author">{a.author_id ? (all.users.get(a.author_id)?.name ?? t("ticket.unknownUser", { id: a.author_id })) : a.via.channel === "web" ? t("history.notSignedIn") : t("history.system")}</span>{" "}
                 <time dateTime={a.created_at}>{formatDate(a.created_at)}</time>
               </p>
               <ul>

@@ -111,6 +111,7 @@ export const enWorkspace = {
   "history.loading": "Loading the history…",
   "history.empty": "No changes recorded yet.",
   "history.system": "Vaultdesk",
+  "history.notSignedIn": "Someone not signed in (help center form)",
   "history.created": "Created the ticket",
   "history.publicReply": "Added a public reply",
   "history.note": "Added an internal note",

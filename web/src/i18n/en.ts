@@ -253,6 +253,8 @@ export const en = {
   "ticket.internalNote": "Internal note",
   "ticket.noteHint": "Only agents see internal notes.",
   "ticket.unknownUser": "User #{id}",
+  "ticket.writtenBy": "written by {name}",
+  "ticket.notSignedIn": "sent without signing in",
   "ticket.composer": "Respond",
   "ticket.kind": "Type of comment",
   "ticket.replyLabel": "Your public reply to the requester",
