@@ -38,7 +38,7 @@ const NO_AUDIT: Record<string, string> = {
   "POST /api/v2/invitations/preview": "reads an invitation (POST only to keep its token out of URLs and logs); changes nothing",
 };
 
-type Call = { method: string; path: string; body?: unknown; headers?: Record<string, string>; host?: string };
+type Call = { method: string; path: string; body?: unknown; rawBody?: Buffer; headers?: Record<string, string>; host?: string };
 type Case = {
   /** The audit action the route must record. */
   action: string;
@@ -64,6 +64,11 @@ const ticket = async () => (await create("/api/v2/tickets.json", { ticket: { sub
 const group = async () => (await create("/api/v2/groups.json", { group: { name: `g${Math.random().toString(36).slice(2)}` } })).group.id as number;
 const field = async () => (await create("/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Audited field" } })).ticket_field.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user")).id;
+const uploadFile = async (): Promise<{ token: string; id: number }> => {
+  const r = await t.request({ method: "POST", path: "/api/v2/uploads.json?filename=audited.txt", host: a.host, rawBody: Buffer.from("audited file"), headers: { ...ownerAuth(), "content-type": "text/plain" } });
+  if (r.status !== 201) throw new Error(`upload: ${r.status} ${r.text}`);
+  return { token: r.body.upload.token, id: r.body.upload.attachment.id };
+};
 let n = 0;
 const unique = () => `aud${++n}x${Math.random().toString(36).slice(2, 8)}`;
 
@@ -169,6 +174,21 @@ const CASES: Record<string, Case> = {
       return { method: "POST", path: "/api/v2/email_changes/confirm.json", headers: {}, body: { token } };
     },
   },
+  "POST /api/v2/uploads": {
+    action: "attachment.uploaded",
+    prepare: async () => ({ method: "POST", path: "/api/v2/uploads.json?filename=report.txt", rawBody: Buffer.from("a report"), headers: { ...ownerAuth(), "content-type": "text/plain" } }),
+  },
+  "DELETE /api/v2/uploads/:token": { action: "upload.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/uploads/${(await uploadFile()).token}.json` }) },
+  "PUT /api/v2/tickets/:ticket_id/comments/:comment_id/attachments/:id/redact": {
+    action: "attachment.redacted",
+    prepare: async () => {
+      const up = await uploadFile();
+      const id = (await create("/api/v2/tickets.json", { ticket: { subject: "with a file", comment: { body: "b", uploads: [up.token] } } })).ticket.id;
+      const comment = (await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments[0].id;
+      return { method: "PUT", path: `/api/v2/tickets/${id}/comments/${comment}/attachments/${up.id}/redact.json` };
+    },
+  },
+  "PUT /api/v2/attachment_settings": { action: "attachment_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/attachment_settings.json", body: { settings: { max_bytes: 1_000_000 } } }) },
   "POST /api/v2/help_center/sign_in_links/redeem": {
     action: "user.signed_in",
     prepare: async () => {
@@ -202,7 +222,7 @@ describe("every write route is audited", () => {
       const call = await c.prepare();
       const tenantId = call.tenantId ? undefined : a!.tenantId;
       const before = tenantId ? await auditActions(tenantId) : [];
-      const res = await t.request({ method: call.method, path: call.path, host: call.host ?? a!.host, body: call.body, headers: call.headers ?? ownerAuth() });
+      const res = await t.request({ method: call.method, path: call.path, host: call.host ?? a!.host, body: call.body, ...(call.rawBody ? { rawBody: call.rawBody } : {}), headers: call.headers ?? ownerAuth() });
       if (res.status < 200 || res.status >= 300) {
         problems.push(`${key}: the valid request answered ${res.status} ${res.text.slice(0, 200)}`);
         continue;

@@ -1,5 +1,8 @@
 import { sql } from "kysely";
+import fs from "node:fs";
+import path from "node:path";
 import { makeContext } from "../src/platform/context.ts";
+import { createBlobStore, sealedBlobKeyVersion } from "../src/platform/blobs/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dbColumn, declaredSealedColumns, NOT_RESEALED, SEALED_COLUMNS, type SealedTable } from "../src/platform/crypto/sealed-columns.ts";
 import { enqueueJob, payloadRef } from "../src/platform/jobs/jobs.ts";
@@ -54,12 +57,22 @@ describe("key rotation", () => {
       const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "rot", now: () => new Date() });
       return enqueueJob(ctx, { type: "mail", total: 1, payload: { to: "waiting@x.test" }, createdBy: null, maxAttempts: 1, runAfter: new Date(Date.now() + 86_400_000) });
     });
+    // A file attached to a comment: its blob is re-sealed too, and still downloads.
+    const up = await t.request({ method: "POST", path: "/api/v2/uploads.json?filename=kept.txt", host: a.host, rawBody: Buffer.from("kept through rotation"), headers: { "content-type": "text/plain", authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") } });
+    expect((await a.api("PUT", "/api/v2/tickets/1.json", { ticket: { comment: { body: "file", uploads: [up.body.upload.token] } } })).status).toBe(200);
+    const fileId = await t.db.tenant(a.tenantId, async (tx) => (await tx.db.selectFrom("attachments").select("id").executeTakeFirstOrThrow()).id);
+    const blobs = createBlobStore(t.config);
+    expect(await sealedBlobKeyVersion(blobs, a.tenantId, { purpose: "attachments", id: fileId })).toBe(1);
     const before = await versions(a.tenantId);
     expect([...before.keys()]).toEqual([1]);
 
-    const r = await rotateTenantKey(t.db, t.keyring, a.tenantId);
+    const r = await rotateTenantKey(t.db, t.keyring, blobs, a.tenantId);
     expect(r.version).toBe(2);
     expect(r.resealed).toBeGreaterThan(10);
+    expect(r.files_resealed).toBe(1);
+    expect(await sealedBlobKeyVersion(blobs, a.tenantId, { purpose: "attachments", id: fileId })).toBe(2);
+    const link = new URL((await a.api("GET", `/api/v2/attachments/${up.body.upload.attachment.id}.json`)).body.attachment.content_url);
+    expect((await t.request({ method: "GET", path: link.pathname + link.search, host: a.host, headers: { authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") } })).text).toBe("kept through rotation");
     const after = await versions(a.tenantId);
     expect([...after.keys()]).toEqual([2]);
     const show = await a.api("GET", "/api/v2/tickets/3.json");
@@ -91,7 +104,7 @@ describe("key rotation", () => {
       await conn.insertInto("key_rotations").values({ tenant_id: a.tenantId, version: v, status: "running", finished_at: null }).execute();
     });
     expect((await versions(a.tenantId)).get(1)).toBeGreaterThan(0);
-    const n = await resumeRotations(t.db, t.keyring, a.tenantId);
+    const n = await resumeRotations(t.db, t.keyring, createBlobStore(t.config), a.tenantId);
     expect(n).toBeGreaterThan(0);
     expect([...(await versions(a.tenantId)).keys()]).toEqual([2]);
     expect((await a.api("GET", "/api/v2/tickets/1.json")).body.ticket.subject).toBe("x");
@@ -102,8 +115,14 @@ describe("shredding", () => {
   it("makes the tenant's data unreadable and the API says it is gone", async () => {
     const a = await buildTenant(t, "shred");
     await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "secret", comment: { body: "secret body" } } });
+    const up = await t.request({ method: "POST", path: "/api/v2/uploads.json?filename=secret.txt", host: a.host, rawBody: Buffer.from("secret file"), headers: { "content-type": "text/plain", authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") } });
+    expect(up.status).toBe(201);
+    const tenantBlobs = path.join(t.config.blobDir, a.tenantId);
+    expect(fs.existsSync(tenantBlobs)).toBe(true);
     const other = await buildTenant(t, "shredother");
-    await shredTenant(t.db, t.keyring, a.subdomain);
+    await shredTenant(t.db, t.keyring, createBlobStore(t.config), a.subdomain);
+    // Its sealed files are gone from the blob store too.
+    expect(fs.existsSync(tenantBlobs)).toBe(false);
     // Whether the host cache still says active (keys missing) or not (status shredded): 410 Gone.
     const r = await a.api("GET", "/api/v2/tickets/1.json");
     expect(r.status).toBe(410);

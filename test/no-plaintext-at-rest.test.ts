@@ -33,6 +33,10 @@ describe("no plaintext at rest", () => {
       const t = await startTestApp({ db, mailer: acceptingMailer });
       const tenantId = await writeEverything(t);
       await expectEverySealedColumnWritten(t, tenantId);
+      // The blob folder (attached files), read before the app removes its data folder.
+      const blobs = readTree(t.config.blobDir);
+      expect(blobs.length).toBeGreaterThan(0);
+      expectAbsent(Buffer.concat(blobs), "the blob folder");
       await t.close();
       await db.close();
       const files = readTree(dir);

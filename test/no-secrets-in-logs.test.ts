@@ -40,6 +40,14 @@ describe("logs", () => {
     const ticket = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARK} ${CARD}`, comment: { body: `${MARK} ${EMAIL} ${PHONE} ${CARD}` }, requester_id: user.body.user.id } });
     expect(ticket.status).toBe(201);
     await a.api("PUT", `/api/v2/tickets/${ticket.body.ticket.id}.json`, { ticket: { comment: { body: `${MARK} ${CARD}` } } });
+    // A file whose name and bytes are sensitive: uploaded, attached, downloaded, refused.
+    const auth = { authorization: `Basic ${Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64")}` };
+    const up = await t.request({ method: "POST", path: `/api/v2/uploads.json?filename=${encodeURIComponent(`${MARK} ${EMAIL}.txt`)}`, host: a.host, rawBody: Buffer.from(`${MARK} ${CARD}`), headers: { ...auth, "content-type": "text/plain" } });
+    expect(up.status).toBe(201);
+    await a.api("PUT", `/api/v2/tickets/${ticket.body.ticket.id}.json`, { ticket: { comment: { body: "file", uploads: [up.body.upload.token] } } });
+    const link = new URL((await a.api("GET", `/api/v2/attachments/${up.body.upload.attachment.id}.json`)).body.attachment.content_url);
+    expect((await t.request({ method: "GET", path: link.pathname + link.search, host: a.host, headers: auth })).status).toBe(200);
+    expect((await t.request({ method: "POST", path: `/api/v2/uploads.json?filename=${encodeURIComponent(`${MARK}.exe`)}`, host: a.host, rawBody: Buffer.from(`MZ${MARK}`), headers: { ...auth, "content-type": "application/octet-stream" } })).status).toBe(422);
     await a.api("GET", `/api/v2/users/search.json?query=${encodeURIComponent(EMAIL)}`);
     await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(`requester:${EMAIL}`)}`);
     await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(`${MARK} ${CARD}`)}`); // 422: free text

@@ -48,6 +48,14 @@ beforeAll(async () => {
   const job = await A.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: `${MARK} bulk`, comment: { body: MARK } }] });
   ids.job = job.body.job_status.id as string;
   await waitForJob(A, ids.job);
+  // Files on a comment of ticket 1 (ids above any of B's, which has none).
+  for (let i = 0; i < 3; i++) {
+    const up = await t.request({ method: "POST", path: `/api/v2/uploads.json?filename=${MARK}-${i}.txt`, host: A.host, rawBody: Buffer.from(`${MARK} file ${i}`), headers: { "content-type": "text/plain", authorization: "Basic " + Buffer.from(`${A.ownerEmail}/token:${A.ownerToken}`).toString("base64") } });
+    const put = await A.api("PUT", "/api/v2/tickets/1.json", { ticket: { comment: { body: `${MARK} with file`, uploads: [up.body.upload.token] } } });
+    ids.attachment = up.body.upload.attachment.id as number;
+    ids.attachment_path = `1/comments/${(await A.api("GET", "/api/v2/tickets/1/comments.json?sort_order=desc&per_page=1")).body.comments[0].id}/attachments/${ids.attachment}`;
+    expect(put.status).toBe(200);
+  }
   // Tenant B: a little of everything, with ids that stay below A's.
   await B.api("POST", "/api/v2/tickets.json", { ticket: { subject: "b ticket", comment: { body: "b" } } });
   await B.api("POST", "/api/v2/organizations.json", { organization: { name: "b org" } });
@@ -96,6 +104,9 @@ const plans: Record<string, Plan> = {
   createUserSigninLink: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/users/${id}/sign_in_links.json` }, missing: { method: "POST", path: `/api/v2/users/${m}/sign_in_links.json` } }) },
   listOrganizationUsers: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/organizations/${id}/users.json` }, missing: { method: "GET", path: `/api/v2/organizations/${m}/users.json` } }) },
   listUserConsentRecords: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/consent_records.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/consent_records.json` } }) },
+  showAttachment: { kind: "id", resource: "attachment", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/attachments/${id}.json` }, missing: { method: "GET", path: `/api/v2/attachments/${m}.json` } }) },
+  downloadAttachment: { kind: "id", resource: "attachment", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/attachments/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/attachments/${m}/download?expires=9999999999&signature=forged` } }) },
+  redactCommentAttachment: { kind: "id", resource: "attachment_path", calls: (p, m) => ({ foreign: { method: "PUT", path: `/api/v2/tickets/${p}/redact.json` }, missing: { method: "PUT", path: `/api/v2/tickets/${m}/redact.json` } }) },
   revokeApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/api_tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/api_tokens/${m}.json` } }) },
   // Collections and searches: checked below for A's markers.
   listTickets: { kind: "collection" },
@@ -120,6 +131,7 @@ const plans: Record<string, Plan> = {
   showPersonalData: { kind: "collection" },
   countSearchResults: { kind: "collection" },
   listAssignableUsers: { kind: "collection" },
+  showAttachmentSettings: { kind: "collection" },
   // Routes about the caller only, or creating new rows in the caller's own tenant.
   showCurrentUser: { kind: "own" },
   createTicket: { kind: "own" },
@@ -137,6 +149,10 @@ const plans: Record<string, Plan> = {
   changeOwnPassword: { kind: "own" },
   updateAccount: { kind: "own" },
   createInvitation: { kind: "own" },
+  updateAttachmentSettings: { kind: "own" },
+  // Upload tokens are looked up inside the host's tenant only, and are the uploader's alone (test/attachments.test.ts).
+  createUpload: { kind: "own" },
+  deleteUpload: { kind: "own" },
   // The invitee's calls: the link's secret is looked up inside the host's tenant only (test/admin.test.ts).
   previewInvitation: { kind: "own" },
   acceptInvitation: { kind: "own" },
@@ -152,7 +168,7 @@ const plans: Record<string, Plan> = {
   createFirstAccount: { kind: "own" },
 };
 
-const missingFor = (resource: string) => (resource === "job" ? missingUuid : 999_999);
+const missingFor = (resource: string) => (resource === "job" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : 999_999);
 
 describe("tenant isolation", () => {
   it("has an isolation plan for every registered route", () => {
@@ -165,7 +181,8 @@ describe("tenant isolation", () => {
       const out: Record<string, unknown> = {};
       for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json"]) {
         const r = await A.api("GET", p);
-        out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "");
+        // Download links carry an expiry (to the minute): the links themselves are not state.
+        out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");
       }
       return out;
     };
@@ -234,7 +251,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

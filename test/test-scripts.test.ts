@@ -109,3 +109,23 @@ describe("scripts/run-postgres-suite.mjs", () => {
     expect(found.code).toBe(0);
   });
 });
+
+describe("scripts/run-peers-suite.mjs", () => {
+  const script = path.resolve("scripts/run-peers-suite.mjs");
+  const without = { TEST_CLAMD: path.join(os.tmpdir(), "vd-no-clamd-here") };
+
+  it("without clamd skips the suite, saying what to install, and exits 0; with --check fails instead", async () => {
+    const r = await node([script], { env: without });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Peer tests SKIPPED: no clamd \(looked at .*vd-no-clamd-here\)\. .*apt-get install clamav-daemon.*npm run test:peers\.$/m);
+    const missing = await node([script, "--check"], { env: without });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("Peer tests SKIPPED");
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "vd-clamd-"));
+    dirs.push(bin);
+    fs.writeFileSync(path.join(bin, "clamd"), "");
+    const found = await node([script, "--check"], { env: { TEST_CLAMD: path.join(bin, "clamd") } });
+    expect(found.code).toBe(0);
+    expect(found.stdout).toContain(`Peer tests: clamd at ${path.join(bin, "clamd")}.`);
+  });
+});

@@ -1,3 +1,4 @@
+import { createBlobStore } from "../platform/blobs/index.ts";
 import { z } from "zod";
 import type { Runtime } from "../platform/runtime.ts";
 import { email, name, subdomain } from "../platform/schemas.ts";
@@ -30,7 +31,7 @@ export const operations = {
   "tenant.shred": {
     input: z.object({ tenant: subdomain }),
     run: async (rt: Runtime, a: { tenant: string }) => {
-      await shredTenant(rt.db, rt.keyring, a.tenant);
+      await shredTenant(rt.db, rt.keyring, createBlobStore(rt.config), a.tenant);
       return { shredded: a.tenant };
     },
   },
@@ -47,7 +48,7 @@ export const operations = {
     run: async (rt: Runtime, a: { tenant: string }) => {
       const t = await findTenant(rt.db, { subdomain: a.tenant });
       if (!t || t.status !== "active") throw new AppError("RecordNotFound", { description: `no active tenant '${a.tenant}'` });
-      return rotateTenantKey(rt.db, rt.keyring, t.id);
+      return rotateTenantKey(rt.db, rt.keyring, createBlobStore(rt.config), t.id);
     },
   },
   "user.reset_password": {

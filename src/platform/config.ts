@@ -131,6 +131,23 @@ const envSchema = z.object({
     .max(200)
     .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, "must be a comma-separated list of seconds such as 30,120,600")
     .default("30,120,600"),
+  /**
+   * ClamAV's daemon, for scanning attachments: `tcp://host:port` or `unix:/path/to/clamd.sock`.
+   * When set, no attachment is served until it was scanned clean.
+   */
+  VAULTDESK_CLAMD: z
+    .string()
+    .max(1024)
+    .regex(/^(tcp:\/\/[A-Za-z0-9.\-:[\]]+:\d{1,5}|unix:\/[^\0]+)$/, "must be tcp://host:port or unix:/path/to/clamd.sock")
+    .optional(),
+  /** The largest attachment any tenant may accept (tenants choose a limit up to this). */
+  VAULTDESK_ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(100 * 1024 * 1024),
+  /** Delays before each new attempt to scan a file while clamd cannot be reached; the last repeats. */
+  VAULTDESK_SCAN_RETRY_SECONDS: z
+    .string()
+    .max(200)
+    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, "must be a comma-separated list of seconds such as 10,30,60,300")
+    .default("10,30,60,300"),
 });
 
 export type Config = Readonly<{
@@ -167,9 +184,21 @@ export type Config = Readonly<{
   jobRetentionMs: number;
   /** Delays (ms) before each retry of an outgoing mail. */
   mailRetryMs: readonly number[];
+  /** ClamAV's daemon for attachment scanning; undefined: files are not scanned. */
+  clamd: { host: string; port: number } | { socket: string } | undefined;
+  attachmentMaxBytes: number;
+  /** Delays (ms) before each new scan attempt while clamd is away; the last repeats. */
+  scanRetryMs: readonly number[];
 }>;
 
 export class ConfigError extends Error {}
+
+function clamdAddress(v: string | undefined): Config["clamd"] {
+  if (v === undefined) return undefined;
+  if (v.startsWith("unix:")) return { socket: v.slice("unix:".length) };
+  const u = new URL(v);
+  return { host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port) };
+}
 
 /**
  * Two connections per CPU core, at least four. More connections than the cores can run only add
@@ -233,5 +262,8 @@ export function loadConfig(
     jobLeaseMs: Math.round(e.VAULTDESK_JOB_LEASE_SECONDS * 1000),
     jobRetentionMs: Math.round(e.VAULTDESK_JOB_RETENTION_HOURS * 3_600_000),
     mailRetryMs: Object.freeze(e.VAULTDESK_MAIL_RETRY_SECONDS.split(",").map((x) => Math.round(Number(x) * 1000))),
+    clamd: clamdAddress(e.VAULTDESK_CLAMD),
+    attachmentMaxBytes: e.VAULTDESK_ATTACHMENT_MAX_BYTES,
+    scanRetryMs: Object.freeze(e.VAULTDESK_SCAN_RETRY_SECONDS.split(",").map((x) => Math.round(Number(x) * 1000))),
   });
 }

@@ -1,4 +1,6 @@
+import type { BlobStore } from "./blobs/blob-store.ts";
 import type { Config } from "./config.ts";
+import type { MalwareScanner } from "./malware-scan.ts";
 import type { RequestContext } from "./context.ts";
 import type { Keyring } from "./crypto/keyring.ts";
 import type { Database } from "./db/database.ts";
@@ -35,6 +37,10 @@ export interface AppDeps {
   readonly hooks: Hooks<RequestContext>;
   /** First-run gate; absent when the process was started without one (tests, CLI). */
   readonly setup?: SetupToken | undefined;
+  /** Where sealed files live (attachments, exports): modules use platform/blobs' sealed API on it. */
+  readonly blobs: BlobStore;
+  /** ClamAV's daemon (VAULTDESK_CLAMD); undefined: files are not scanned. */
+  readonly scanner: MalwareScanner | undefined;
 }
 
 /** What a caller gives buildApp; the server adds URLs, mail, jobs and authentication. */
@@ -42,6 +48,9 @@ export type AppInput = Pick<AppDeps, "config" | "db" | "keyring" | "logger" | "r
   readonly setup?: SetupToken | undefined;
   /** Replaces the mailer built from the configuration (tests of failing mail servers). */
   readonly mailer?: Mailer | undefined;
+  /** Replaces the blob store and scanner built from the configuration (tests). */
+  readonly blobs?: BlobStore | undefined;
+  readonly scanner?: MalwareScanner | undefined;
 };
 
 /** The tenant a request's host selects. `isDefault`: served on the bare base domain too. */

@@ -13,6 +13,7 @@ export type ErrorCode =
   | "TooManyRequests"
   | "Conflict"
   | "TenantGone"
+  | "Gone"
   | "Unavailable"
   | "RequestTimeout"
   | "HeadersTooLarge";
@@ -28,6 +29,7 @@ export const statusOf: Record<ErrorCode, number> = {
   TooManyRequests: 429,
   Conflict: 409,
   TenantGone: 410,
+  Gone: 410,
   Unavailable: 503,
   RequestTimeout: 408,
   HeadersTooLarge: 431,
@@ -68,6 +70,7 @@ const defaultDescription: Record<ErrorCode, string> = {
   TooManyRequests: "Rate limit exceeded",
   Conflict: "The record was changed by someone else; reload and try again.",
   TenantGone: "This account no longer exists.",
+  Gone: "This no longer exists.",
   Unavailable: "The service is starting or shutting down; try again shortly.",
   RequestTimeout: "The request was not received in time.",
   HeadersTooLarge: "The request's headers are too large.",

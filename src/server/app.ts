@@ -1,4 +1,6 @@
 import crypto from "node:crypto";
+import { createBlobStore } from "../platform/blobs/index.ts";
+import { createClamdScanner } from "../platform/malware-scan.ts";
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
@@ -88,7 +90,16 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   });
   jobs.define(mailJobHandler(mailer, config.mailRetryMs));
   app.decorate("hooks", hooks);
-  const deps: AppDeps = { ...input, urls, mailer, jobs, hooks, authenticator: createAuthenticator(input) };
+  const deps: AppDeps = {
+    ...input,
+    urls,
+    mailer,
+    jobs,
+    hooks,
+    authenticator: createAuthenticator(input),
+    blobs: input.blobs ?? createBlobStore(config),
+    scanner: input.scanner ?? (config.clamd ? createClamdScanner(config.clamd) : undefined),
+  };
 
   // Links the audit entries requests queue into each tenant's hash chain, right after they commit.
   const chainer = new AuditChainer(deps.db, app.log).start();

@@ -1,3 +1,4 @@
+import { createBlobStore } from "../platform/blobs/index.ts";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../platform/config.ts";
 import { createLogger } from "../platform/logging.ts";
@@ -55,7 +56,7 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
   void (async () => {
     for (const t of await listTenants(runtime.db)) {
       if (t.status !== "active") continue;
-      const n = await resumeRotations(runtime.db, runtime.keyring, t.id);
+      const n = await resumeRotations(runtime.db, runtime.keyring, createBlobStore(config), t.id);
       if (n > 0) logger.info({ tenant: t.subdomain, resealed: n }, "resumed key rotation");
     }
   })().catch((err: unknown) => logger.error({ err }, "resuming key rotations failed"));

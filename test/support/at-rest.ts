@@ -57,6 +57,15 @@ export async function writeEverything(t: TestApp): Promise<string> {
     body: { request: { subject: `${MARKER} request`, comment: { body: `${MARKER} request body` }, requester: { name: `${MARKER} Requester`, email: `hc.${EMAIL}` }, consent: { accepted: true, version: hc.body.settings.consent_version }, locale: "ja" } },
   });
   expect(r.status).toBe(201);
+  // A file whose name and bytes carry the marker, attached to a comment; a scanner's finding (sealed).
+  const up = await t.request({ method: "POST", path: `/api/v2/uploads.json?filename=${encodeURIComponent(`${MARKER} scan.txt`)}`, host: a.host, rawBody: Buffer.from(`${MARKER} file body ${EMAIL}\n`.repeat(200)), headers: { "content-type": "text/plain", authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") } });
+  expect(up.status, up.text).toBe(201);
+  expect((await a.api("PUT", "/api/v2/tickets/1.json", { ticket: { comment: { body: "attached", uploads: [up.body.upload.token] } } })).status).toBe(200);
+  await t.db.tenant(a.tenantId, async (tx) => {
+    const sealer = await t.keyring.sealerFor(tx);
+    const id = (await tx.db.selectFrom("attachments").select("id").executeTakeFirstOrThrow()).id;
+    await tx.db.updateTable("attachments").set({ scan_result_sealed: sealer.seal(`${MARKER}.Signature`, { table: "attachments", column: "scan_result", row: id }) }).where("id", "=", id).execute();
+  });
   // Jobs: a bulk change carrying content (run at once), and one still queued when the data is read.
   const bulk = await a.api("PUT", "/api/v2/tickets/update_many.json?ids=1,2", { ticket: { comment: { body: `${MARKER} bulk note`, public: false } } });
   expect(bulk.status).toBe(200);

@@ -27,7 +27,8 @@ export interface TestApp {
   config: Config;
   port: number;
   /** Raw HTTP request with an explicit Host header. */
-  request(opts: { method: string; path: string; host: string; headers?: Record<string, string>; body?: unknown; rawBody?: string }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any; text: string }>;
+  /** `raw` is the response's bytes (file downloads). */
+  request(opts: { method: string; path: string; host: string; headers?: Record<string, string>; body?: unknown; rawBody?: string | Buffer }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any; text: string; raw: Buffer }>;
   close(): Promise<void>;
 }
 
@@ -70,14 +71,15 @@ export async function startTestApp(opts: { env?: Record<string, string>; logStre
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
             res.on("end", () => {
-              const text = Buffer.concat(chunks).toString("utf8");
+              const raw = Buffer.concat(chunks);
+              const text = raw.toString("utf8");
               let parsed: unknown = undefined;
               try {
                 parsed = text ? JSON.parse(text) : undefined;
               } catch {
                 parsed = undefined;
               }
-              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text, raw });
             });
           },
         );

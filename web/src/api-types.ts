@@ -56,6 +56,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/attachment_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What this helpdesk accepts as attachments (admins). */
+        get: operations["showAttachmentSettings"];
+        /** Turns attachments on or off (also for customers), sets the size limit, refused extensions and accepted types (admins). */
+        put: operations["updateAttachmentSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attachment the caller may see (staff: on tickets they see; end users: on public comments of their requests; anyone: their own unattached uploads). */
+        get: operations["showAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/attachments/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file, as a download. Needs the link from `content_url` (signed for the signed-in caller, valid for minutes) and a caller who may see the file. */
+        get: operations["downloadAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/audit_logs": {
         parameters: {
             query?: never;
@@ -656,6 +708,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/tickets/{ticket_id}/comments/{comment_id}/attachments/{id}/redact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Removes an attached file for good (its bytes are deleted); the attachment stays, named redacted.txt. */
+        put: operations["redactCommentAttachment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tickets/create_many": {
         parameters: {
             query?: never;
@@ -701,6 +770,40 @@ export interface paths {
         put: operations["updateManyTickets"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Uploads one file: the raw bytes as the body, its name in `filename`. Answers a token for `comment.uploads`; `token` adds the file to an earlier upload. Sealed as it streams; the type is detected from the content. */
+        post: operations["createUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/uploads/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes an upload no comment took, with its files (its uploader only). */
+        delete: operations["deleteUpload"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1050,6 +1153,147 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    showAttachmentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        settings: {
+                            allowed_types: string[] | null;
+                            blocked_extensions: string[];
+                            enabled: boolean;
+                            end_users_may_attach: boolean;
+                            max_bytes: number;
+                            max_bytes_limit: number;
+                            scanning: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateAttachmentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    settings: {
+                        allowed_types?: string[] | null;
+                        blocked_extensions?: string[];
+                        enabled?: boolean;
+                        end_users_may_attach?: boolean;
+                        max_bytes?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        settings: {
+                            allowed_types: string[] | null;
+                            blocked_extensions: string[];
+                            enabled: boolean;
+                            end_users_may_attach: boolean;
+                            max_bytes: number;
+                            max_bytes_limit: number;
+                            scanning: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachment: {
+                            content_type: string;
+                            content_url: string | null;
+                            deleted: boolean;
+                            file_name: string;
+                            height: number | null;
+                            id: number;
+                            /** @enum {boolean} */
+                            inline: false;
+                            /** @enum {boolean} */
+                            malware_access_override: false;
+                            /** @enum {string} */
+                            malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
+                            mapped_content_url: string | null;
+                            /** @enum {string} */
+                            scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                            size: number;
+                            thumbnails: unknown[];
+                            url: string;
+                            width: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    downloadAttachment: {
+        parameters: {
+            query: {
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
             };
         };
     };
@@ -2522,6 +2766,7 @@ export interface operations {
                     request: {
                         comment: {
                             body: string;
+                            uploads?: string[];
                         };
                         consent?: {
                             accepted: boolean;
@@ -2648,6 +2893,7 @@ export interface operations {
                     request: {
                         comment: {
                             body: string;
+                            uploads?: string[];
                         };
                     };
                 };
@@ -2723,7 +2969,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         comments: {
-                            attachments: unknown[];
+                            attachments: {
+                                content_type: string;
+                                content_url: string | null;
+                                deleted: boolean;
+                                file_name: string;
+                                height: number | null;
+                                id: number;
+                                /** @enum {boolean} */
+                                inline: false;
+                                /** @enum {boolean} */
+                                malware_access_override: false;
+                                /** @enum {string} */
+                                malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
+                                mapped_content_url: string | null;
+                                /** @enum {string} */
+                                scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                                size: number;
+                                thumbnails: unknown[];
+                                url: string;
+                                width: number | null;
+                            }[];
                             author_id: number;
                             body: string;
                             created_at: string;
@@ -3350,6 +3616,7 @@ export interface operations {
                             body?: string;
                             html_body?: string;
                             public?: boolean;
+                            uploads?: string[];
                         };
                         custom_fields?: {
                             id: number;
@@ -3560,6 +3827,7 @@ export interface operations {
                             body?: string;
                             html_body?: string;
                             public?: boolean;
+                            uploads?: string[];
                         };
                         custom_fields?: {
                             id: number;
@@ -3773,7 +4041,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         comments: {
-                            attachments: unknown[];
+                            attachments: {
+                                content_type: string;
+                                content_url: string | null;
+                                deleted: boolean;
+                                file_name: string;
+                                height: number | null;
+                                id: number;
+                                /** @enum {boolean} */
+                                inline: false;
+                                /** @enum {boolean} */
+                                malware_access_override: false;
+                                /** @enum {string} */
+                                malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
+                                mapped_content_url: string | null;
+                                /** @enum {string} */
+                                scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                                size: number;
+                                thumbnails: unknown[];
+                                url: string;
+                                width: number | null;
+                            }[];
                             audit_id: number;
                             author_id: number;
                             body: string;
@@ -3851,6 +4139,52 @@ export interface operations {
             };
         };
     };
+    redactCommentAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment_id: number;
+                id: number;
+                ticket_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachment: {
+                            content_type: string;
+                            content_url: string | null;
+                            deleted: boolean;
+                            file_name: string;
+                            height: number | null;
+                            id: number;
+                            /** @enum {boolean} */
+                            inline: false;
+                            /** @enum {boolean} */
+                            malware_access_override: false;
+                            /** @enum {string} */
+                            malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
+                            mapped_content_url: string | null;
+                            /** @enum {string} */
+                            scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                            size: number;
+                            thumbnails: unknown[];
+                            url: string;
+                            width: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
     createManyTickets: {
         parameters: {
             query?: never;
@@ -3869,6 +4203,7 @@ export interface operations {
                             body?: string;
                             html_body?: string;
                             public?: boolean;
+                            uploads?: string[];
                         };
                         custom_fields?: {
                             id: number;
@@ -4057,6 +4392,7 @@ export interface operations {
                             body?: string;
                             html_body?: string;
                             public?: boolean;
+                            uploads?: string[];
                         };
                         custom_fields?: {
                             id: number;
@@ -4097,6 +4433,7 @@ export interface operations {
                             body?: string;
                             html_body?: string;
                             public?: boolean;
+                            uploads?: string[];
                         };
                         custom_fields?: {
                             id: number;
@@ -4161,6 +4498,96 @@ export interface operations {
                         };
                     };
                 };
+            };
+        };
+    };
+    createUpload: {
+        parameters: {
+            query: {
+                filename: string;
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        upload: {
+                            attachment: {
+                                content_type: string;
+                                content_url: string | null;
+                                deleted: boolean;
+                                file_name: string;
+                                height: number | null;
+                                id: number;
+                                /** @enum {boolean} */
+                                inline: false;
+                                /** @enum {boolean} */
+                                malware_access_override: false;
+                                /** @enum {string} */
+                                malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
+                                mapped_content_url: string | null;
+                                /** @enum {string} */
+                                scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                                size: number;
+                                thumbnails: unknown[];
+                                url: string;
+                                width: number | null;
+                            };
+                            attachments: {
+                                content_type: string;
+                                content_url: string | null;
+                                deleted: boolean;
+                                file_name: string;
+                                height: number | null;
+                                id: number;
+                                /** @enum {boolean} */
+                                inline: false;
+                                /** @enum {boolean} */
+                                malware_access_override: false;
+                                /** @enum {string} */
+                                malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
+                                mapped_content_url: string | null;
+                                /** @enum {string} */
+                                scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                                size: number;
+                                thumbnails: unknown[];
+                                url: string;
+                                width: number | null;
+                            }[];
+                            expires_at: string;
+                            token: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -3,6 +3,7 @@ import { NO_ID, type Database } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
 import { audit } from "../audit/audit-service.ts";
 import { dbColumn, NOT_RESEALED, SEALED_COLUMNS, type ColumnRef, type SealedTable } from "../../platform/crypto/sealed-columns.ts";
+import { resealTenantBlobs, type BlobStore } from "../../platform/blobs/index.ts";
 import * as repo from "./keys-repo.ts";
 
 /**
@@ -11,7 +12,8 @@ import * as repo from "./keys-repo.ts";
  * that an interrupted rotation resumes (`resumeRotations`). Reads work throughout: a sealed value
  * names its key version. Other processes pick up the new version within the keyring's cache
  * lifetime; values they seal meanwhile are caught by the final passes, which repeat until no
- * stale value is left.
+ * stale value is left. Sealed files (attachments, exports) in the blob store are re-sealed too,
+ * one file at a time in constant memory, before the rotation is recorded as complete.
  */
 
 const BATCH = 200;
@@ -20,7 +22,7 @@ function opCtx(tx: RequestContext["tx"], sealer: RequestContext["sealer"]): Requ
   return makeContext({ tx, sealer, actor: { kind: "operator" }, now: () => new Date() });
 }
 
-export async function rotateTenantKey(db: Database, keyring: Keyring, tenantId: string): Promise<{ version: number; resealed: number }> {
+export async function rotateTenantKey(db: Database, keyring: Keyring, blobs: BlobStore, tenantId: string): Promise<{ version: number; resealed: number; files_resealed: number }> {
   const version = await db.system(async (conn) => {
     await db.setTenant(conn, tenantId);
     const v = await keyring.addDataKeyVersion(conn, tenantId);
@@ -31,19 +33,19 @@ export async function rotateTenantKey(db: Database, keyring: Keyring, tenantId: 
     await tx.flush();
     return v;
   });
-  const resealed = await resealTo(db, keyring, tenantId, version);
-  return { version, resealed };
+  const r = await resealTo(db, keyring, blobs, tenantId, version);
+  return { version, resealed: r.values, files_resealed: r.files };
 }
 
 /** Finishes every rotation left running (after a crash or restart). */
-export async function resumeRotations(db: Database, keyring: Keyring, tenantId: string): Promise<number> {
+export async function resumeRotations(db: Database, keyring: Keyring, blobs: BlobStore, tenantId: string): Promise<number> {
   const running = await db.tenant(tenantId, (tx) => repo.rotationsInProgress(tx));
   let n = 0;
-  for (const r of running) n += await resealTo(db, keyring, tenantId, r.version);
+  for (const r of running) n += (await resealTo(db, keyring, blobs, tenantId, r.version)).values;
   return n;
 }
 
-async function resealTo(db: Database, keyring: Keyring, tenantId: string, version: number): Promise<number> {
+async function resealTo(db: Database, keyring: Keyring, blobs: BlobStore, tenantId: string, version: number): Promise<{ values: number; files: number }> {
   let total = 0;
   for (let pass = 0; pass < 5; pass++) {
     let passCount = 0;
@@ -78,6 +80,14 @@ async function resealTo(db: Database, keyring: Keyring, tenantId: string, versio
     total += passCount;
     if (passCount === 0) break;
   }
+  // Files: the sealer (taken in a short transaction) is used outside any, file by file.
+  const sealer = await db.tenant(tenantId, async (tx) => {
+    const s = await keyring.sealerFor(tx);
+    if (s.currentVersion >= version) return s;
+    keyring.forget(tenantId);
+    return keyring.sealerFor(tx);
+  });
+  const files = await resealTenantBlobs(blobs, sealer);
   await db.tenant(tenantId, (tx) => repo.completeRotation(tx, version));
-  return total;
+  return { values: total, files: files.resealed };
 }

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { makeContext } from "../../platform/context.ts";
 import { ADVISORY_LOCK, type Database } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
+import type { BlobStore } from "../../platform/blobs/index.ts";
 import { AppError, invalid } from "../../platform/errors.ts";
 import { audit, auditOperatorAction } from "../audit/audit-service.ts";
 import { genesisHash } from "../audit/audit-fns.ts";
@@ -98,7 +99,11 @@ export async function listTenants(db: Database): Promise<TenantInfo[]> {
 }
 
 /** Destroys a tenant's keys: everything it sealed becomes unreadable, for good. */
-export async function shredTenant(db: Database, keyring: Keyring, subdomain: string): Promise<void> {
+/**
+ * Crypto-shredding: the tenant's keys are deleted, so every sealed value and file it had is
+ * unreadable from then on (backups included); its sealed files are then removed from the blob store.
+ */
+export async function shredTenant(db: Database, keyring: Keyring, blobs: BlobStore, subdomain: string): Promise<void> {
   await db.system(async (conn) => {
     const t = await conn.selectFrom("tenants").select(["id", "status"]).where("subdomain", "=", subdomain).executeTakeFirst();
     if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${subdomain}'` });
@@ -109,5 +114,7 @@ export async function shredTenant(db: Database, keyring: Keyring, subdomain: str
     await conn.updateTable("api_tokens").set({ revoked_at: sql`now()` }).where("tenant_id", "=", t.id).where("revoked_at", "is", null).execute();
     await conn.updateTable("tenants").set({ status: "shredded", shredded_at: sql`now()` }).where("id", "=", t.id).execute();
   });
-  keyring.forget((await findTenant(db, { subdomain }))!.id);
+  const id = (await findTenant(db, { subdomain }))!.id;
+  keyring.forget(id);
+  await blobs.purgeTenant(id);
 }

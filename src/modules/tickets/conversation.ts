@@ -6,6 +6,7 @@ import { AppError, forbidden, invalid } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
 import type { CustomValue } from "./tickets-fns.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
+import { takeUploads } from "./attachments-service.ts";
 import * as repo from "./tickets-repo.ts";
 import type { AuditEvent } from "./tickets-types.ts";
 
@@ -39,8 +40,8 @@ export type CommentDraft = {
   public: boolean;
   body: string;
   html: string;
-  /** Attachments arrive with the blob store; the writer is where they will be sealed and linked. */
-  attachments?: readonly never[];
+  /** Upload tokens whose files the comment carries (Zendesk's `comment.uploads`); the writer's own uploads only. */
+  uploads?: readonly string[] | undefined;
 };
 
 export type TicketDraft = {
@@ -97,6 +98,9 @@ function writerOf(ctx: RequestContext, sender: Person | undefined): { actor: Use
   if (!sender) throw new AppError("Unauthorized");
   return { actor: userActor({ ...sender, role: "end_user" }, "session", []), proven: false };
 }
+
+/** Whose uploads a writer may attach: a signed-in writer's own; an unproven sender's, those made without signing in. */
+const uploaderOf = (writer: UserActor, proven: boolean) => (proven ? { userId: writer.userId, role: writer.role } : { userId: null, role: "anonymous" as const });
 
 /** Refuses a comment the writer may not write (403 with the rule's sentence). */
 function checkComment(writer: UserActor, c: CommentDraft): void {
@@ -170,6 +174,7 @@ export async function openTicket(ctx: RequestContext, d: TicketDraft, channel: C
   const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: writtenBy, events_sealed: s.sealJson(events, aref(auditId)), via: channel }, comment, {
     organizationFromRequester: d.organizationId === "requester's",
   });
+  await takeUploads(ctx, d.comment.uploads ?? [], uploaderOf(writer, proven), { ticketId: id, commentId: comment.id });
   audit(ctx, { action: d.action, resourceType: "ticket", resourceId: ids.ticket, fields: d.fields });
   await emit(ctx, { kind: "ticket.created", ticketId: id, ticketNiceId: ids.ticket, commentId: comment.id, channel });
   return {
@@ -220,6 +225,7 @@ export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, c: Ch
   const row = (await repo.readBack(ctx.tx, t.nice_id))!;
   const auditId = crypto.randomUUID();
   const r = await repo.insertAudit(ctx.tx, t.id, { id: auditId, author_id: writtenBy, events_sealed: ctx.sealer.sealJson(events, aref(auditId)), via: channel }, comment);
+  if (comment) await takeUploads(ctx, c.comment?.uploads ?? [], uploaderOf(writer, proven), { ticketId: t.id, commentId: comment.id });
   const fields = [...new Set([...c.fields, ...(comment ? [comment.public ? "comment" : "note"] : [])])];
   audit(ctx, { action: c.action, resourceType: "ticket", resourceId: t.nice_id, fields });
   await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel });

@@ -5,6 +5,7 @@ import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagin
 import { defineRoute } from "../../platform/http/route.ts";
 import { pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import { listMyRequestComments, listMyRequests, replyToMyRequest, showMyRequest, submitRequest } from "./requests-service.ts";
+import { uploadTokens } from "./attachments-types.ts";
 import { body, commentView, requestCreateInput, requestStatus, requestUserView, requestView } from "./requests-types.ts";
 
 /**
@@ -22,7 +23,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       const r = b.request;
       return {
         request: await submitRequest(ctx, {
-          subject: r.subject, body: r.comment.body, requester: r.requester ? { name: r.requester.name, email: r.requester.email } : undefined,
+          subject: r.subject, body: r.comment.body, uploads: r.comment.uploads, requester: r.requester ? { name: r.requester.name, email: r.requester.email } : undefined,
           locale: r.locale, consent: r.consent, website: r.website,
         }),
       };
@@ -56,7 +57,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     response: listEnvelope("comments", commentView, { users: z.array(requestUserView), organizations: z.array(z.never()) }),
     handler: async (ctx, { params, query, url }) => {
       const page = parsePage(query);
-      const r = await listMyRequestComments(ctx, params.id, page);
+      const r = await listMyRequestComments(deps, ctx, params.id, page);
       const env = pageEnvelope(page, r.comments, r.count, url);
       return { comments: env.items, users: r.users, organizations: [], ...env.extra };
     },
@@ -64,8 +65,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/requests/:id", operationId: "updateRequest", tag: "requests", auth: "user",
     summary: "Adds the requester's public reply. A pending or solved request reopens; a closed one cannot be replied to.",
-    params: publicIdParam, body: z.strictObject({ request: z.strictObject({ comment: z.strictObject({ body }) }) }),
+    params: publicIdParam, body: z.strictObject({ request: z.strictObject({ comment: z.strictObject({ body, uploads: uploadTokens.optional() }) }) }),
     response: z.object({ request: requestView }),
-    handler: async (ctx, { params, body: b }) => ({ request: await replyToMyRequest(ctx, params.id, b.request.comment.body) }),
+    handler: async (ctx, { params, body: b }) => ({ request: await replyToMyRequest(ctx, params.id, b.request.comment.body, b.request.comment.uploads) }),
   });
 }

@@ -1,3 +1,6 @@
+import type { AppDeps } from "../../platform/deps.ts";
+import { attachmentsOfComments } from "./attachments-service.ts";
+import type { AttachmentView } from "./attachments-types.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
@@ -76,7 +79,7 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, opts
   };
 }
 
-export type NewRequest = { subject: string; body: string; requester?: { name: string; email: string } | undefined; locale?: string | undefined };
+export type NewRequest = { subject: string; body: string; uploads?: readonly string[] | undefined; requester?: { name: string; email: string } | undefined; locale?: string | undefined };
 
 /** The request form's extras other modules check (the help center: consent and honeypot). */
 export type RequestForm = NewRequest & { consent?: { accepted: boolean; version: number } | undefined; website?: string | undefined };
@@ -143,7 +146,7 @@ export async function createRequest(ctx: RequestContext, input: NewRequest): Pro
       customFields: {},
       externalId: null,
       dueAt: null,
-      comment: { author: requester, public: true, body, html },
+      comment: { author: requester, public: true, body, html, uploads: input.uploads },
       action: "request.created",
       fields: ["subject", "comment", ...(input.locale ? ["locale"] : [])],
     },
@@ -184,20 +187,21 @@ export type RequestCommentView = {
   plain_body: string;
   public: true;
   author_id: number;
-  attachments: never[];
+  attachments: AttachmentView[];
   created_at: string;
 };
 export type RequestUserView = { id: number; name: string; agent: boolean; organization_id: null; photo: null };
 
 /** The public conversation of one of the caller's requests, with its authors' names (Zendesk sideloads them). */
-export async function listMyRequestComments(ctx: RequestContext, niceId: number, page: Page) {
+export async function listMyRequestComments(deps: Pick<AppDeps, "scanner">, ctx: RequestContext, niceId: number, page: Page) {
   const actor = me(ctx);
   const t = await requests.findRequestOf(ctx.tx, actor.userId, niceId);
   if (!t) throw notFound();
   const { rows, count } = await requests.listPublicComments(ctx.tx, t.id, page);
+  const files = await attachmentsOfComments(deps, ctx, rows.map((c) => c.id));
   const comments: RequestCommentView[] = rows.map((c) => {
     const body = ctx.sealer.open(c.body_sealed, cref(c.id, "body"));
-    return { id: c.nice_id, type: "Comment", request_id: niceId, body, html_body: ctx.sealer.open(c.html_body_sealed, cref(c.id, "html_body")), plain_body: body, public: true, author_id: c.author_nice, attachments: [], created_at: c.created_at.toISOString() };
+    return { id: c.nice_id, type: "Comment", request_id: niceId, body, html_body: ctx.sealer.open(c.html_body_sealed, cref(c.id, "html_body")), plain_body: body, public: true, author_id: c.author_nice, attachments: files.get(c.id) ?? [], created_at: c.created_at.toISOString() };
   });
   const users = new Map<number, RequestUserView>();
   for (const c of rows) {
@@ -210,7 +214,7 @@ export async function listMyRequestComments(ctx: RequestContext, niceId: number,
  * The requester replies publicly. As in Zendesk, a reply to a pending or solved request reopens
  * it; a closed request cannot be replied to (a new request is the way forward).
  */
-export async function replyToMyRequest(ctx: RequestContext, niceId: number, body: string): Promise<RequestView> {
+export async function replyToMyRequest(ctx: RequestContext, niceId: number, body: string, uploads?: readonly string[]): Promise<RequestView> {
   const actor = me(ctx);
   const t = await requests.findRequestOfForUpdate(ctx.tx, actor.userId, niceId);
   if (!t) throw notFound();
@@ -224,7 +228,7 @@ export async function replyToMyRequest(ctx: RequestContext, niceId: number, body
     {
       patch: next !== t.status ? { status: next } : {},
       events,
-      comment: { author: { id: actor.userId, niceId: actor.niceId, role: actor.role }, public: true, ...bodies },
+      comment: { author: { id: actor.userId, niceId: actor.niceId, role: actor.role }, public: true, ...bodies, uploads },
       action: "request.updated",
       fields: next !== t.status ? ["status"] : [],
     },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { email, lineText, locale, longText, name } from "../../platform/schemas.ts";
+import { attachmentView, uploadTokens } from "./attachments-types.ts";
 
 /** API shapes of the requests API (Zendesk's Requests, the requester's view of tickets). */
 
@@ -13,7 +14,7 @@ export const requestView = z.object({
 });
 export const commentView = z.object({
   id: z.number(), type: z.literal("Comment"), request_id: z.number(), body: z.string(), html_body: z.string(), plain_body: z.string(),
-  public: z.literal(true), author_id: z.number(), attachments: z.array(z.never()), created_at: z.string(),
+  public: z.literal(true), author_id: z.number(), attachments: z.array(attachmentView), created_at: z.string(),
 });
 export const requestUserView = z.object({ id: z.number(), name: z.string(), agent: z.boolean(), organization_id: z.null(), photo: z.null() });
 export const body = longText(65_536).pipe(z.string().trim().min(1, "cannot be blank"));
@@ -21,7 +22,7 @@ export const body = longText(65_536).pipe(z.string().trim().min(1, "cannot be bl
 /** The body of `POST /requests`: Zendesk's, plus the help center's consent, honeypot and language. */
 export const requestCreateInput = z.strictObject({
   subject: lineText(255).pipe(z.string().trim().min(1, "cannot be blank")),
-  comment: z.strictObject({ body }),
+  comment: z.strictObject({ body, uploads: uploadTokens.optional() }),
   requester: z.strictObject({ name, email, locale_id: z.number().int().optional() }).optional(),
   consent: z.strictObject({ accepted: z.boolean(), version: z.number().int().min(0).max(1_000_000_000) }).optional(),
   /** Honeypot: people never see this field, so it must stay empty. */

@@ -107,3 +107,33 @@ export const ticketPolicy = {
     return role === "agent" || role === "admin" || role === "owner";
   },
 };
+
+type AttachmentRules = { enabled: boolean; end_users_may_attach: boolean };
+
+/**
+ * Who may upload, attach, see and redact files. A file follows its comment: staff see the files of
+ * the tickets they see; an end user sees the files of public comments on their own requests; a
+ * file not yet attached is its uploader's alone.
+ */
+export const attachmentPolicy = {
+  /** `actor` undefined: nobody signed in (the help center's form), held to end users' rules. */
+  upload(actor: UserActor | undefined, s: AttachmentRules): Decision {
+    return this.attach(actor?.role ?? "anonymous", s);
+  },
+  attach(role: Role | "anonymous", s: AttachmentRules): Decision {
+    if (!s.enabled) return no("Attachments are turned off in this helpdesk.");
+    if ((role === "end_user" || role === "anonymous") && !s.end_users_may_attach) return no("This helpdesk does not accept attachments from customers.");
+    return yes;
+  },
+  view(actor: UserActor, f: { uploaderId: string | null; attached: boolean; ticketVisible: boolean; commentPublic: boolean }): boolean {
+    if (!f.attached) return f.uploaderId !== null && f.uploaderId === actor.userId;
+    if (!f.ticketVisible) return false;
+    return isStaff(actor.role) || f.commentPublic;
+  },
+  redact(actor: UserActor): boolean {
+    return ticketPolicy.editProperties(actor);
+  },
+  manageSettings(actor: UserActor): boolean {
+    return isAdmin(actor.role);
+  },
+};

@@ -15,6 +15,7 @@ import type * as repo from "./tickets-repo.ts";
 import * as service from "./tickets-service.ts";
 import * as jobs from "./tickets-jobs.ts";
 import { register as registerRequests } from "./requests-routes.ts";
+import { register as registerAttachments } from "./attachments-routes.ts";
 import { invalid } from "../../platform/errors.ts";
 import { groupView } from "../groups/groups-types.ts";
 import { jobStatusView } from "../jobs/jobs-types.ts";
@@ -36,8 +37,9 @@ export async function sideload(ctx: RequestContext, include: string | undefined,
 
 
 
-export function register(app: FastifyInstance, deps: AppDeps): void {
+export async function register(app: FastifyInstance, deps: AppDeps): Promise<void> {
   registerRequests(app, deps);
+  await registerAttachments(app, deps);
   deps.jobs.define(jobs.bulkUpdateHandler);
   deps.jobs.define(jobs.bulkCreateHandler);
   defineRoute(app, deps, {
@@ -109,7 +111,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     params: publicIdParam, query: pageQuery, response: listEnvelope("comments", commentView, sideloads),
     handler: async (ctx, { params, query, url }) => {
       const page = parsePage(query);
-      const r = await service.listComments(ctx, params.id, page);
+      const r = await service.listComments(deps, ctx, params.id, page);
       const env = pageEnvelope(page, r.views, r.count, url);
       const users = (query.include ?? "").split(",").includes("users") ? { users: await presentUsersByIds(ctx, r.authorIds) } : {};
       return { comments: env.items, ...users, ...env.extra };

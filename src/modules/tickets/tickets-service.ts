@@ -1,3 +1,5 @@
+import type { AppDeps } from "../../platform/deps.ts";
+import { attachmentsOfComments } from "./attachments-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
@@ -119,7 +121,7 @@ async function commentDraft(ctx: RequestContext, actor: UserActor, input: Commen
         })
       : (defaultAuthor ?? { id: actor.userId, niceId: actor.niceId, role: actor.role });
   const { body, html } = commentBodies(input);
-  return { author, public: ("public" in input ? input.public : undefined) ?? true, body, html };
+  return { author, public: ("public" in input ? input.public : undefined) ?? true, body, html, uploads: "uploads" in input ? input.uploads : undefined };
 }
 
 export async function createTicket(ctx: RequestContext, input: TicketCreateInput): Promise<TicketView> {
@@ -325,11 +327,12 @@ export async function deleteTicket(ctx: RequestContext, niceId: number): Promise
   audit(ctx, { action: "ticket.deleted", resourceType: "ticket", resourceId: niceId });
 }
 
-export async function listComments(ctx: RequestContext, niceId: number, page: Page): Promise<{ views: CommentView[]; authorIds: string[]; count: number | undefined }> {
+export async function listComments(deps: Pick<AppDeps, "scanner">, ctx: RequestContext, niceId: number, page: Page): Promise<{ views: CommentView[]; authorIds: string[]; count: number | undefined }> {
   const actor = requireStaff(ctx);
   const t = await repo.findTicket(ctx.tx, niceId, ticketPolicy.scope(actor));
   if (!t) throw notFound();
   const { rows, count } = await repo.listComments(ctx.tx, t.id, page);
+  const files = await attachmentsOfComments(deps, ctx, rows.map((c) => c.id));
   const views = rows.map((c) => {
     const body = ctx.sealer.open(c.body_sealed, cref(c.id, "body"));
     return {
@@ -341,7 +344,7 @@ export async function listComments(ctx: RequestContext, niceId: number, page: Pa
       plain_body: body,
       public: c.public,
       audit_id: c.audit_nice,
-      attachments: [],
+      attachments: files.get(c.id) ?? [],
       created_at: c.created_at.toISOString(),
       via: { channel: c.via },
       written_by_id: c.written_by_nice,
@@ -366,4 +369,12 @@ export async function listAudits(ctx: RequestContext, niceId: number, page: Page
     metadata: {},
   }));
   return { views, count };
+}
+
+/** For routes under a ticket (attachments): the ticket's internal id when the actor may see it, else 404. */
+export async function findVisibleTicketId(ctx: RequestContext, niceId: number): Promise<string> {
+  const actor = actorUser(ctx);
+  const t = await repo.findTicket(ctx.tx, niceId, ticketPolicy.scope(actor));
+  if (!t) throw notFound();
+  return t.id;
 }

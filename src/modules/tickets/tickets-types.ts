@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { attachmentView, uploadTokens } from "./attachments-types.ts";
 import { email, externalId, isoDate, lineText, longText, name, publicId, tags } from "../../platform/schemas.ts";
 
 /** API shapes for tickets, comments, audits and ticket fields (Zendesk Support API v2). */
@@ -19,6 +20,8 @@ export const commentInput = z
     html_body: longText(131_072).optional(),
     public: z.boolean().optional(),
     author_id: publicId.optional(),
+    /** Upload tokens (POST /uploads) whose files the comment carries. */
+    uploads: uploadTokens.optional(),
   })
   .refine((c) => (c.body ?? c.html_body ?? "").trim().length > 0, { message: "cannot be blank", path: ["body"] });
 export type CommentInput = z.infer<typeof commentInput>;
@@ -103,7 +106,7 @@ export const commentView = z.object({
   plain_body: z.string(),
   public: z.boolean(),
   audit_id: z.number(),
-  attachments: z.array(z.never()),
+  attachments: z.array(attachmentView),
   created_at: z.string(),
   via: z.object({ channel: z.string() }),
   /** Vaultdesk: who actually wrote the comment (`author_id` may name someone it was written for); null when nobody signed in (the help center's form). */

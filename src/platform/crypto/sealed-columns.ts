@@ -24,6 +24,7 @@ export const SEALED_COLUMNS = {
   job_statuses: { payload: "json" },
   email_changes: { email: "text" },
   audit_log: { ip: "text" },
+  attachments: { file_name: "text", scan_result: "text" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

@@ -343,6 +343,48 @@ export interface OrganizationDomainsTable {
   domain_bidx: Bytes;
   created_at: Generated<Date>;
 }
+/** 0013: an upload token's files, before and after a comment takes them. */
+export interface UploadsTable {
+  tenant_id: string;
+  id: string;
+  token_hash: Bytes;
+  uploader_id: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export type ScanStatus = "not_scanned" | "pending" | "clean" | "infected";
+
+/** 0013: an attached file (its bytes are a sealed blob with the attachment's id). */
+export interface AttachmentsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  upload_id: string;
+  file_name_sealed: Bytes;
+  content_type: string;
+  size: ColumnType<number, number, number>;
+  ticket_id: string | null;
+  comment_id: string | null;
+  scan_status: ScanStatus;
+  scan_result_sealed: Bytes | null;
+  scanned_at: Date | null;
+  redacted_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+/** 0013: what a tenant accepts as attachments. */
+export interface AttachmentSettingsTable {
+  tenant_id: string;
+  enabled: boolean;
+  end_users_may_attach: boolean;
+  max_bytes: ColumnType<number, number, number>;
+  blocked_extensions: string[];
+  allowed_types: string[] | null;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -368,4 +410,7 @@ export interface DB {
   signin_links: SigninLinksTable;
   email_changes: EmailChangesTable;
   organization_domains: OrganizationDomainsTable;
+  uploads: UploadsTable;
+  attachments: AttachmentsTable;
+  attachment_settings: AttachmentSettingsTable;
 }

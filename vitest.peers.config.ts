@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * The peers suite (`npm run test:peers`): tests that start a real program of another project on
+ * loopback — today ClamAV's daemon (Debian's clamav-daemon) for malware scanning. Kept out of the
+ * default suite (vitest.config.ts excludes test/peers), so `npm test` passes with only Node; `npm
+ * test` runs it when the programs are installed and says loudly when they are not
+ * (scripts/run-peers-suite.mjs). Same global setup as the default suite.
+ */
+export default defineConfig({
+  test: {
+    include: ["test/peers/**/*.test.ts"],
+    globalSetup: ["test/support/global-setup.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    maxWorkers: 2,
+    reporters: ["default"],
+  },
+});
