@@ -141,7 +141,7 @@ const envSchema = z.object({
     .regex(/^(tcp:\/\/[A-Za-z0-9.\-:[\]]+:\d{1,5}|unix:\/[^\0]+)$/, "must be tcp://host:port or unix:/path/to/clamd.sock")
     .optional(),
   /** The largest attachment any tenant may accept (tenants choose a limit up to this). */
-  VAULTDESK_ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(100 * 1024 * 1024),
+  VAULTDESK_ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(100_000_000),
   /** Delays before each new attempt to scan a file while clamd cannot be reached; the last repeats. */
   VAULTDESK_SCAN_RETRY_SECONDS: z
     .string()

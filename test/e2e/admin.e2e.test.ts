@@ -370,6 +370,28 @@ describe("admin center in Chromium", () => {
     await expectAccessible(owner, "the bulk jobs page");
   });
 
+  it("sets what the helpdesk accepts as attachments, and the API holds to it", async () => {
+    await adminNav(owner, "Attachments").click();
+    await visible(owner.getByRole("heading", { name: "Attachments" }));
+    await visible(owner.getByText(/not scanned for malware/));
+    expect(await owner.getByLabel("Largest file (MB)").inputValue()).toBe("50");
+    expect(await owner.getByLabel("Refused file extensions").inputValue()).toContain("exe");
+    await owner.getByLabel("Customers may attach files too (help center form and replies)").uncheck();
+    await owner.getByLabel("Largest file (MB)").fill("2");
+    await owner.getByLabel("Accept only these types (optional)").fill("image/*, application/pdf");
+    await owner.getByRole("button", { name: "Save" }).click();
+    await visible(owner.getByRole("status").getByText("Saved."));
+    await shot(owner, "admin-attachments-desktop");
+    await expectAccessible(owner, "the attachments page");
+    // The form says the installation's limit, and will not send more (the API refuses it too: test/attachments.test.ts).
+    await visible(owner.getByText("This installation accepts up to 100 MB."));
+    await owner.getByLabel("Largest file (MB)").fill("5000");
+    expect(await owner.getByLabel("Largest file (MB)").evaluate((el) => (el as unknown as { validity: { rangeOverflow: boolean } }).validity.rangeOverflow)).toBe(true);
+    // A customer's upload is now refused.
+    const anon = await httpJson("POST", "/api/v2/uploads.json?filename=a.png", "acme.localhost", { body: { x: 1 } });
+    expect(anon.status).toBe(403);
+  });
+
   it("shows a second tenant's admin none of the first tenant's people or audit entries", async () => {
     const out = await cli(h.dataDir, "tenant", "create", "--subdomain", "beta", "--owner-email", "owner@beta.test");
     expect(out.code, out.stderr).toBe(0);

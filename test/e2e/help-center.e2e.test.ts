@@ -112,6 +112,10 @@ describe("help center in Chromium", () => {
     await visitor.getByRole("button", { name: "リクエストを送信" }).click();
     await visible(visitor.getByRole("alert").getByText("リクエストを送信するには、同意事項に同意してください。"));
     await visitor.getByLabel("上記の内容を読み、同意します。").check();
+    // A photo of the problem goes with the request (uploaded at once, before anyone is signed in).
+    await visitor.getByLabel("ファイルを添付（任意）").setInputFiles({ name: "printer-error.txt", mimeType: "text/plain", buffer: Buffer.from("E-502 paper jam\n") });
+    await visible(visitor.getByRole("button", { name: "printer-error.txt を削除" }));
+    await expect.poll(() => visitor.getByText("アップロード中…").count()).toBe(0);
     await shot(visitor, "hc-form-desktop");
     await expectAccessible(visitor, "the request form");
     await visitor.getByRole("button", { name: "リクエストを送信" }).click();
@@ -171,10 +175,17 @@ describe("help center in Chromium", () => {
     await visible(visitor.getByText("電源を入れ直してください。"));
     await visible(visitor.getByText("お客様の返信待ち"));
     expect(await visitor.content()).not.toContain(NOTE);
+    // The file sent with the request downloads as it was sent.
+    const [file] = await Promise.all([visitor.waitForEvent("download"), visitor.getByRole("link", { name: "printer-error.txt" }).click()]);
+    expect(file.suggestedFilename()).toBe("printer-error.txt");
+    expect(fs.readFileSync((await file.path())!, "utf8")).toBe("E-502 paper jam\n");
+    await visitor.getByLabel("ファイルを添付（任意）").setInputFiles({ name: "after.txt", mimeType: "text/plain", buffer: Buffer.from("works now") });
+    await visible(visitor.getByRole("button", { name: "after.txt を削除" }));
     await visitor.getByLabel("返信").fill(`直りました ${XSS_IMG}`);
     await visitor.getByRole("button", { name: "返信を送信" }).click();
     await visible(visitor.getByRole("status").getByText("返信を送信しました。"));
     await visible(visitor.locator("ol.conversation li.mine").getByText(`直りました ${XSS_IMG}`));
+    await visible(visitor.locator("ol.conversation li.mine").getByRole("link", { name: "after.txt" }));
     await visible(visitor.getByText("対応中").first());
     await shot(visitor, "hc-request-desktop");
     await expectAccessible(visitor, "a request");

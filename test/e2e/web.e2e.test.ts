@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, type ServerProcess } from "../support/process.ts";
@@ -184,6 +185,33 @@ describe("web app in Chromium", () => {
     expect(await note.locator(".kind").textContent()).toBe("Internal note");
     expect(await note.locator(".author").textContent()).toBe(XSS_OWNER);
     expect(await page.locator(".comment.public .kind").allTextContents()).toEqual(["Public reply", "Public reply"]);
+
+    // Files with a reply: uploaded when chosen, sent with "Update ticket", downloaded, one removed for good.
+    const picker = page.getByLabel("Attach files (optional)");
+    await picker.setInputFiles([
+      { name: "smoke-report.txt", mimeType: "text/plain", buffer: Buffer.from("Smoke level: high\n") },
+      { name: "invoice.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ\u0090\u0000 pretend program") },
+    ]);
+    await visible(page.getByRole("button", { name: "Remove smoke-report.txt" }));
+    await expect.poll(() => page.getByText("uploading…").count()).toBe(0);
+    // A program named .pdf is refused, and says why.
+    await visible(page.getByText(/not attached: .*\.exe/));
+    await page.getByRole("button", { name: "Remove invoice.pdf" }).click();
+    await page.getByRole("radio", { name: "Public reply" }).check();
+    await page.getByLabel("Your public reply to the requester").fill("The smoke report is attached.");
+    await page.getByRole("button", { name: "Update ticket" }).click();
+    const withFile = page.locator(".comment").filter({ hasText: "The smoke report is attached." });
+    await visible(withFile.getByRole("link", { name: "smoke-report.txt" }));
+    const [download] = await Promise.all([page.waitForEvent("download"), withFile.getByRole("link", { name: "smoke-report.txt" }).click()]);
+    expect(download.suggestedFilename()).toBe("smoke-report.txt");
+    expect(fs.readFileSync((await download.path())!, "utf8")).toBe("Smoke level: high\n");
+    await shot(page, "ticket-files-desktop");
+    await expectAccessible(page, "the ticket page with files");
+    await withFile.getByRole("button", { name: "Remove for good: smoke-report.txt" }).click();
+    await withFile.getByRole("group", { name: "Remove for good: smoke-report.txt" }).getByRole("button", { name: "Remove for good" }).click();
+    await visible(page.getByRole("status").getByText("The file was removed."));
+    await visible(withFile.getByText("redacted.txt"));
+    expect(await withFile.getByRole("link").count()).toBe(0);
 
     // A reply taken down for the requester (the API's comment.author_id) names who wrote it.
     const written = await page.evaluate(async () => {

@@ -121,6 +121,27 @@ export async function ok<A extends Answer>(call: Promise<A>): Promise<NonNullabl
   return answer.data as NonNullable<A["data"]>;
 }
 
+/**
+ * Uploads one file (`POST /api/v2/uploads`, the raw bytes as the body, as Zendesk clients send
+ * it): the server stores it sealed and answers a token a comment names in `uploads`. The only
+ * call that is not JSON, so it is sent with fetch directly, with the session's CSRF token.
+ */
+export async function uploadFile(file: File, signal?: AbortSignal): Promise<UploadAnswer> {
+  const headers: Record<string, string> = { "content-type": file.type || "application/octet-stream", accept: "application/json" };
+  if (csrf) headers["x-csrf-token"] = csrf;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v2/uploads?filename=${encodeURIComponent(file.name)}`, { method: "POST", body: file, headers, credentials: "same-origin", ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    throw new ApiError(0, undefined);
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) throw new ApiError(response.status, body && typeof body === "object" ? (body as ErrorBody) : undefined);
+  return (body as { upload: UploadAnswer }).upload;
+}
+export type UploadAnswer = { token: string; attachment: { id: number; file_name: string; size: number } };
+
 export type Session = { userId: number; mustChangePassword: boolean };
 type SessionBody = { session: { user_id: number; csrf_token: string | null; must_change_password?: boolean } };
 

@@ -43,7 +43,7 @@ const fileRef = refsOf("attachments");
 export const DEFAULT_BLOCKED_EXTENSIONS = [
   "exe", "dll", "com", "bat", "cmd", "msi", "msp", "scr", "pif", "cpl", "vbs", "vbe", "js", "jse", "wsf", "wsh", "ps1", "psm1", "hta", "jar", "lnk", "reg", "app", "elf", "apk",
 ];
-const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 50_000_000;
 
 type Deps = Pick<AppDeps, "blobs" | "scanner" | "config">;
 

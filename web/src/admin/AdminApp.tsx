@@ -3,6 +3,7 @@ import { SessionGate } from "../components/SessionGate.tsx";
 import { t, type MessageKey } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { AccountPage } from "./AccountPage.tsx";
+import { AttachmentsPage } from "./AttachmentsPage.tsx";
 import { AuditLogPage } from "./AuditLogPage.tsx";
 import { GroupPage, GroupsPage } from "./GroupsPage.tsx";
 import { HelpCenterSettingsPage } from "./HelpCenterSettingsPage.tsx";
@@ -22,6 +23,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/jobs", label: "admin.nav.jobs" },
   { path: "/admin/account", label: "admin.nav.account" },
   { path: "/admin/help-center", label: "admin.nav.helpCenter" },
+  { path: "/admin/attachments", label: "admin.nav.attachments" },
 ];
 
 /**
@@ -68,6 +70,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/jobs") content = <JobsPage />;
   else if (path === "/admin/account") content = <AccountPage />;
   else if (path === "/admin/help-center") content = <HelpCenterSettingsPage />;
+  else if (path === "/admin/attachments") content = <AttachmentsPage />;
   else
     content = (
       <main id="main" className="main">

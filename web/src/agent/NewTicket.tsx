@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { FilePicker, stillUploading, tokensOf, type PickedFile } from "../components/Files.tsx";
 import { client, explain, ok } from "../api.ts";
 import type { CustomFieldValue, NewTicket as NewTicketBody, Priority, TicketType } from "../api-schema.ts";
 import { ErrorText, Field } from "../components/Field.tsx";
@@ -28,12 +29,15 @@ export function NewTicket() {
   const [custom, setCustom] = useState<Record<number, CustomFieldValue>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [files, setFiles] = useState<PickedFile[]>([]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
+    if (stillUploading(files)) return setError(t("hc.files.busy"));
     setBusy(true);
-    const ticket: NonNullable<NewTicketBody> = { subject, comment: { body: description } };
+    const uploads = tokensOf(files);
+    const ticket: NonNullable<NewTicketBody> = { subject, comment: { body: description, ...(uploads.length ? { uploads } : {}) } };
     if (requesterEmail.trim()) ticket.requester = { email: requesterEmail.trim(), ...(requesterName.trim() ? { name: requesterName.trim() } : {}) };
     if (priority) ticket.priority = priority as Priority;
     if (type) ticket.type = type as TicketType;
@@ -69,6 +73,7 @@ export function NewTicket() {
         <Field id="new-description" label={t("new.description")}>
           <textarea value={description} onChange={(e) => setDescription(e.target.value)} required rows={6} />
         </Field>
+        <FilePicker files={files} onChange={setFiles} disabled={busy} />
         <fieldset className="properties-set">
           <legend>{t("new.properties")}</legend>
           <div className="row">

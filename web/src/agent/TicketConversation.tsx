@@ -1,5 +1,7 @@
-import { client, ok } from "../api.ts";
-import { nextCursor, type User } from "../api-schema.ts";
+import { useState } from "react";
+import { client, explain, ok } from "../api.ts";
+import { nextCursor, type Attachment, type User } from "../api-schema.ts";
+import { AttachmentList } from "../components/Files.tsx";
 import { LoadError, useApiPages } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { KEYS } from "./model.ts";
@@ -15,7 +17,8 @@ export const COMMENTS_PAGE = 100;
  * comments are shown as plain text. A comment written in someone else's name says who wrote it;
  * one sent through the help center's form by nobody signed in says so (its sender is unproven).
  */
-export function TicketConversation(props: { ticketId: number; users: Map<number, User> }) {
+export function TicketConversation(props: { ticketId: number; users: Map<number, User>; canRedact: boolean }) {
+  const [notice, setNotice] = useState<string | null>(null);
   const pages = useApiPages(
     [...KEYS.ticket(props.ticketId), "comments"],
     async (cursor, signal) => {
@@ -34,8 +37,20 @@ export function TicketConversation(props: { ticketId: number; users: Map<number,
   const users = new Map([...props.users, ...loaded.flatMap((p) => p.users).map((u) => [u.id, u] as const)]);
   const nameOf = (id: number) => users.get(id)?.name ?? t("ticket.unknownUser", { id });
 
+  async function redact(commentId: number, a: Attachment) {
+    setNotice(null);
+    try {
+      await ok(client.PUT("/api/v2/tickets/{ticket_id}/comments/{comment_id}/attachments/{id}/redact", { params: { path: { ticket_id: props.ticketId, comment_id: commentId, id: a.id } } }));
+      setNotice(t("ticket.redacted"));
+      await pages.reload();
+    } catch (err) {
+      setNotice(explain(err));
+    }
+  }
+
   return (
     <>
+      {notice ? <p role="status">{notice}</p> : null}
       {pages.error ? <LoadError error={pages.error} retry={() => void pages.reload()} busy={pages.loading} /> : null}
       {!pages.data && !pages.error ? <p role="status">{t("ticket.loadingConversation")}</p> : null}
       {pages.hasMore ? (
@@ -60,6 +75,7 @@ export function TicketConversation(props: { ticketId: number; users: Map<number,
                 <time dateTime={c.created_at}>{formatDate(c.created_at)}</time>
               </header>
               <p className="comment-body">{c.body}</p>
+              <AttachmentList attachments={c.attachments} onRedact={props.canRedact ? (a) => void redact(c.id, a) : undefined} />
             </article>
           </li>
         ))}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, client, explain, ok } from "../api.ts";
 import type { Status, Ticket, TicketChange, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { FilePicker, stillUploading, tokensOf, type PickedFile } from "../components/Files.tsx";
 import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t, type MessageKey } from "../i18n/index.ts";
 import { Link, PageHeading, useLeaveGuard } from "../router.tsx";
@@ -50,6 +51,7 @@ export function TicketPage(props: { id: number }) {
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [files, setFiles] = useState<PickedFile[]>([]);
   const edit = (change: Partial<Draft>) => {
     setSaved(null);
     setDraft((d) => ({ ...d, ...change }));
@@ -61,7 +63,7 @@ export function TicketPage(props: { id: number }) {
   const rights = { canEditProperties: may?.can_edit_properties ?? false, canReplyPublicly: may?.can_reply_publicly ?? false };
   const pending = ticket ? changeOf(draft, ticket, fields, rights) : {};
   const unsaved = changedProperties(pending);
-  const guard = useLeaveGuard(Object.keys(pending).length > 0);
+  const guard = useLeaveGuard(Object.keys(pending).length > 0 || files.length > 0);
 
   /** Sends `change` with the ticket's stamp; on success forgets what `done` says was saved. */
   async function save(change: NonNullable<TicketChange>, done: (d: Draft) => Draft): Promise<void> {
@@ -73,6 +75,7 @@ export function TicketPage(props: { id: number }) {
       await ok(client.PUT("/api/v2/tickets/{id}", { params: { path: { id: props.id } }, body: { ticket: { ...change, safe_update: true, updated_stamp: ticket.updated_at } } }));
       await invalidate(KEYS.ticket(props.id));
       setDraft(done);
+      if (change.comment) setFiles([]);
       refreshCounts();
       setSaved(t("ticket.saved"));
     } catch (err) {
@@ -90,6 +93,12 @@ export function TicketPage(props: { id: number }) {
     e.preventDefault();
     if (!ticket) return;
     const change = changeOf(draft, ticket, fields, { solve, ...rights });
+    if (stillUploading(files)) return setError(t("hc.files.busy"));
+    const uploads = tokensOf(files);
+    if (uploads.length) {
+      if (!change.comment) return setError(t("hc.files.needText"));
+      change.comment.uploads = uploads;
+    }
     if (Object.keys(change).length === 0) return setError(t("ticket.nothing"));
     void save(change, (d) => emptyDraft(d.isPublic));
   }
@@ -183,7 +192,7 @@ export function TicketPage(props: { id: number }) {
 
         <section className="conversation" aria-labelledby="conversation-heading">
           <h2 id="conversation-heading">{t("ticket.conversation")}</h2>
-          <TicketConversation ticketId={ticket.id} users={users} />
+          <TicketConversation ticketId={ticket.id} users={users} canRedact={may.can_edit_properties} />
 
           {!may.can_add_internal_notes && !may.can_reply_publicly ? (
             <p>{ticket.status === "closed" ? t("ticket.closed") : t("ticket.readOnly")}</p>
@@ -206,6 +215,7 @@ export function TicketPage(props: { id: number }) {
               <Field id="comment-body" label={draft.isPublic ? t("ticket.replyLabel") : t("ticket.noteLabel")} help={draft.isPublic ? undefined : t("ticket.noteHint")}>
                 <textarea value={draft.body} onChange={(e) => edit({ body: e.target.value })} rows={5} />
               </Field>
+              <FilePicker files={files} onChange={setFiles} disabled={busy} />
               {may.can_edit_properties ? (
                 <div className="row">
                   <StatusSelect id="ticket-status" label={t("ticket.status")} value={now.status} onChange={(v) => edit({ status: v as Status })} only={statusChoices} />

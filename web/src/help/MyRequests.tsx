@@ -1,3 +1,4 @@
+import { AttachmentList, FilePicker, stillUploading, tokensOf, type PickedFile } from "../components/Files.tsx";
 import { useState, type FormEvent } from "react";
 import { ApiError, client, ok } from "../api.ts";
 import type { RequestComment, RequestUser, User } from "../api-schema.ts";
@@ -86,6 +87,7 @@ export function RequestPage(props: { id: number; me: User }) {
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [replyError, setReplyError] = useState<string | null>(null);
+  const [files, setFiles] = useState<PickedFile[]>([]);
   const missing = state.error instanceof ApiError && state.error.status === 404;
   const request = state.data?.request;
   const comments = state.data?.comments ?? [];
@@ -95,10 +97,13 @@ export function RequestPage(props: { id: number; me: User }) {
     e.preventDefault();
     setReplyError(null);
     setStatus(null);
+    if (stillUploading(files)) return setReplyError(t("hc.files.busy"));
     setBusy(true);
+    const uploads = tokensOf(files);
     try {
-      await ok(client.PUT("/api/v2/requests/{id}", { params: { path: { id: props.id } }, body: { request: { comment: { body: reply } } } }));
+      await ok(client.PUT("/api/v2/requests/{id}", { params: { path: { id: props.id } }, body: { request: { comment: { body: reply, ...(uploads.length ? { uploads } : {}) } } } }));
       setReply("");
+      setFiles([]);
       setStatus(t("hc.request.sent"));
       await state.reload();
     } catch (err) {
@@ -148,6 +153,7 @@ export function RequestPage(props: { id: number; me: User }) {
                 <time dateTime={c.created_at}>{formatDate(c.created_at)}</time>
               </p>
               <div className="body">{c.body}</div>
+              <AttachmentList attachments={c.attachments} />
             </li>
           );
         })}
@@ -160,6 +166,7 @@ export function RequestPage(props: { id: number; me: User }) {
           <Field id="hc-reply" label={t("hc.request.reply")}>
             <textarea value={reply} onChange={(e) => setReply(e.target.value)} required rows={5} maxLength={65_536} />
           </Field>
+          <FilePicker files={files} onChange={setFiles} disabled={busy} />
           <ErrorText text={replyError} />
           <StatusText text={status} />
           <button type="submit" disabled={busy}>

@@ -1,3 +1,4 @@
+import { FilePicker, stillUploading, tokensOf, type PickedFile } from "../components/Files.tsx";
 import { useState, type FormEvent } from "react";
 import { client, ok } from "../api.ts";
 import type { HelpCenterInfo, RequestView, User } from "../api-schema.ts";
@@ -23,20 +24,23 @@ export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onCo
   const [consentInvalid, setConsentInvalid] = useState(false);
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<RequestView | null>(null);
+  const [files, setFiles] = useState<PickedFile[]>([]);
   const consent = props.info.consent;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
     setConsentInvalid(false);
+    if (stillUploading(files)) return setError(t("hc.files.busy"));
     setBusy(true);
+    const uploads = tokensOf(files);
     try {
       const r = await ok(
         client.POST("/api/v2/requests", {
           body: {
             request: {
               subject,
-              comment: { body },
+              comment: { body, ...(uploads.length ? { uploads } : {}) },
               ...(props.me ? {} : { requester: { name, email } }),
               ...(consent.required ? { consent: { accepted, version: consent.version } } : {}),
               website,
@@ -48,6 +52,7 @@ export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onCo
       setSent(r.request);
       setSubject("");
       setBody("");
+      setFiles([]);
       setAccepted(false);
     } catch (err) {
       setError(explainHc(err));
@@ -95,6 +100,7 @@ export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onCo
         <Field id="hc-body" label={t("hc.form.body")} help={t("hc.form.bodyHelp")}>
           <textarea value={body} onChange={(e) => setBody(e.target.value)} required rows={8} maxLength={65_536} />
         </Field>
+        <FilePicker files={files} onChange={setFiles} disabled={busy} />
         <div className="hp" aria-hidden="true">
           <label htmlFor="hc-website">{t("hc.form.honeypot")}</label>
           <input id="hc-website" name="website" value={website} onChange={(e) => setWebsite(e.target.value)} tabIndex={-1} autoComplete="off" />

@@ -56,7 +56,8 @@ CREATE TABLE attachment_settings (
   tenant_id uuid NOT NULL REFERENCES tenants (id),
   enabled boolean NOT NULL DEFAULT true,
   end_users_may_attach boolean NOT NULL DEFAULT true,
-  max_bytes bigint NOT NULL CHECK (max_bytes BETWEEN 1 AND 104857600),
+  -- At most the installation's ceiling (VAULTDESK_ATTACHMENT_MAX_BYTES), checked by the server.
+  max_bytes bigint NOT NULL CHECK (max_bytes >= 1),
   blocked_extensions text[] NOT NULL,
   allowed_types text[],
   updated_at timestamptz NOT NULL DEFAULT now(),
