@@ -3,6 +3,8 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBlobStore, putSealed } from "../src/platform/blobs/index.ts";
+import { removeOrphanFiles } from "../src/modules/tickets/attachments-upkeep.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, signInByMail, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
@@ -158,6 +160,9 @@ describe("uploads and comments", () => {
     clock += 25 * 3600_000;
     try {
       expect((await upload(a, owner(a), "fresh.txt", Buffer.from("new"))).status).toBe(201);
+      // The job runner's upkeep (every 10 minutes on the deployment's clock) removes it.
+      const end = Date.now() + 5000;
+      while (blobFiles(a.tenantId).length > 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
       expect(blobFiles(a.tenantId)).toHaveLength(1);
       const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "late", comment: { body: "x", uploads: [old.body.upload.token] } } });
       expect(c.status).toBe(422);
@@ -289,5 +294,28 @@ describe("redaction and settings", () => {
     expect((await upload(a, owner(a), "a.png", PNG)).status).toBe(201);
     await a.api("PUT", "/api/v2/attachment_settings.json", { settings: { enabled: false } });
     expect((await upload(a, owner(a), "a.png", PNG)).status).toBe(403);
+  });
+});
+
+describe("upkeep", () => {
+  it("removes stored files that no live attachment names once they are an hour old, and keeps the rest", async () => {
+    const a = await buildTenant(t, "attorphan");
+    const kept = await upload(a, owner(a), "kept.txt", Buffer.from("kept"));
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "kept", comment: { body: "x", uploads: [kept.body.upload.token] } } });
+    expect(c.status).toBe(201);
+    // A file no row names: what a process killed between storing a file and recording it leaves.
+    const blobs = createBlobStore(t.config);
+    const sealer = await t.db.tenant(a.tenantId, (tx) => t.keyring.sealerFor(tx));
+    const strayId = crypto.randomUUID();
+    await putSealed(blobs, sealer, { purpose: "attachments", id: strayId }, (async function* () { yield Buffer.from("stray"); })());
+    expect(blobFiles(a.tenantId)).toHaveLength(2);
+    const deps = { db: t.db, keyring: t.keyring, blobs, scanner: undefined, config: t.config };
+    // Younger than an hour: it may be an upload about to be recorded.
+    await removeOrphanFiles(deps, Date.now());
+    expect(blobFiles(a.tenantId)).toHaveLength(2);
+    await removeOrphanFiles(deps, Date.now() + 2 * 3600_000);
+    expect(blobFiles(a.tenantId)).toEqual([(await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("attachments").select("id").executeTakeFirstOrThrow())).id]);
+    const link = (await a.api("GET", `/api/v2/attachments/${kept.body.upload.attachment.id}.json`)).body.attachment.content_url as string;
+    expect((await fetchUrl(a, owner(a), link)).text).toBe("kept");
   });
 });

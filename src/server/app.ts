@@ -103,6 +103,10 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
 
   // Links the audit entries requests queue into each tenant's hash chain, right after they commit.
   const chainer = new AuditChainer(deps.db, app.log).start();
+  // A client that hangs up before the answer is sent gets no "request completed" line; it gets this one.
+  app.addHook("onRequestAbort", async (req) => {
+    req.log.info({ req }, "request aborted by the client");
+  });
   app.addHook("onClose", async () => {
     await jobs.stop();
     mailer.close();

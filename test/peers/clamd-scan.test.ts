@@ -102,7 +102,22 @@ describe("malware scanning with clamd", () => {
       for (let i = 0; i < 40; i++) yield crypto.randomBytes(256 * 1024); // 10 MiB
       yield EICAR;
     }
-    expect(await scanner.scan(big())).toEqual({ infected: true, signature: "Vaultdesk.Test.EICAR.UNOFFICIAL" });
+    expect(await scanner.scan(big())).toEqual({ result: "infected", signature: "Vaultdesk.Test.EICAR.UNOFFICIAL" });
     await expect(createClamdScanner({ host: "127.0.0.1", port: 1 }).scan((async function* () { yield Buffer.from("x"); })())).rejects.toThrow(/unavailable/);
+  });
+
+  it("takes clamd's refusal of a stream over its StreamMaxLength as final: the file is unscannable", async () => {
+    const small = await startClamd({ streamMaxLength: "1M" });
+    try {
+      const scanner = createClamdScanner({ socket: small.socket });
+      async function* twoMiB() {
+        for (let i = 0; i < 8; i++) yield crypto.randomBytes(256 * 1024);
+      }
+      expect(await scanner.scan(twoMiB())).toEqual({ result: "too_large" });
+      // Under the limit it still scans.
+      expect(await scanner.scan((async function* () { yield crypto.randomBytes(1000); })())).toEqual({ result: "clean" });
+    } finally {
+      await small.close();
+    }
   });
 });

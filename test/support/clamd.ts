@@ -43,7 +43,8 @@ function ping(socket: string): Promise<boolean> {
   });
 }
 
-export async function startClamd(): Promise<Clamd> {
+/** `streamMaxLength`: clamd's StreamMaxLength (what it takes through INSTREAM), as clamd writes it ("200M"). */
+export async function startClamd(opts: { streamMaxLength?: string } = {}): Promise<Clamd> {
   const bin = clamdBinary();
   if (!bin) throw new Error("clamd is not installed: apt-get install clamav-daemon (or set TEST_CLAMD to the clamd binary)");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-clamd-"));
@@ -54,7 +55,7 @@ export async function startClamd(): Promise<Clamd> {
   const conf = path.join(dir, "clamd.conf");
   fs.writeFileSync(
     conf,
-    [`LocalSocket ${socket}`, `TCPSocket ${port}`, "TCPAddr 127.0.0.1", `DatabaseDirectory ${path.join(dir, "db")}`, "Foreground yes", `LogFile ${path.join(dir, "clamd.log")}`, `PidFile ${path.join(dir, "clamd.pid")}`, "StreamMaxLength 200M", ""].join("\n"),
+    [`LocalSocket ${socket}`, `TCPSocket ${port}`, "TCPAddr 127.0.0.1", `DatabaseDirectory ${path.join(dir, "db")}`, "Foreground yes", `LogFile ${path.join(dir, "clamd.log")}`, `PidFile ${path.join(dir, "clamd.pid")}`, `StreamMaxLength ${opts.streamMaxLength ?? "200M"}`, ""].join("\n"),
   );
   let child: ChildProcess | undefined;
   const start = async () => {

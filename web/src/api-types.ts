@@ -1261,7 +1261,7 @@ export interface operations {
                             malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
                             mapped_content_url: string | null;
                             /** @enum {string} */
-                            scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                            scan_status: "not_scanned" | "pending" | "clean" | "infected" | "unscannable";
                             size: number;
                             thumbnails: unknown[];
                             url: string;
@@ -2984,7 +2984,7 @@ export interface operations {
                                 malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
                                 mapped_content_url: string | null;
                                 /** @enum {string} */
-                                scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                                scan_status: "not_scanned" | "pending" | "clean" | "infected" | "unscannable";
                                 size: number;
                                 thumbnails: unknown[];
                                 url: string;
@@ -4056,7 +4056,7 @@ export interface operations {
                                 malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
                                 mapped_content_url: string | null;
                                 /** @enum {string} */
-                                scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                                scan_status: "not_scanned" | "pending" | "clean" | "infected" | "unscannable";
                                 size: number;
                                 thumbnails: unknown[];
                                 url: string;
@@ -4174,7 +4174,7 @@ export interface operations {
                             malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
                             mapped_content_url: string | null;
                             /** @enum {string} */
-                            scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                            scan_status: "not_scanned" | "pending" | "clean" | "infected" | "unscannable";
                             size: number;
                             thumbnails: unknown[];
                             url: string;
@@ -4536,7 +4536,7 @@ export interface operations {
                                 malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
                                 mapped_content_url: string | null;
                                 /** @enum {string} */
-                                scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                                scan_status: "not_scanned" | "pending" | "clean" | "infected" | "unscannable";
                                 size: number;
                                 thumbnails: unknown[];
                                 url: string;
@@ -4557,7 +4557,7 @@ export interface operations {
                                 malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
                                 mapped_content_url: string | null;
                                 /** @enum {string} */
-                                scan_status: "not_scanned" | "pending" | "clean" | "infected";
+                                scan_status: "not_scanned" | "pending" | "clean" | "infected" | "unscannable";
                                 size: number;
                                 thumbnails: unknown[];
                                 url: string;

@@ -14,7 +14,9 @@ import { ATTACHMENT_SCAN_JOB } from "./attachments-service.ts";
  * short one. While clamd cannot be reached the job is tried again (VAULTDESK_SCAN_RETRY_SECONDS,
  * the last delay repeating), and the file stays `pending`: never served. An infected file is
  * quarantined: marked `infected` with the signature's name (sealed), its bytes kept sealed for an
- * operator to examine and never served by any route.
+ * operator to examine and never served by any route. A file clamd refuses to take (over its
+ * StreamMaxLength) is `unscannable`: a final answer (sending it again is refused again), never
+ * served while scanning is on.
  */
 
 type ScanPayload = { tenantId: string; attachmentId: string };
@@ -42,11 +44,11 @@ export function attachmentScanJob(deps: Pick<AppDeps, "db" | "keyring" | "blobs"
       await deps.db.tenant(tenantId, async (tx) => {
         const sealer = await deps.keyring.sealerFor(tx);
         await repo.setScanResult(tx, attachmentId, {
-          scan_status: verdict.infected ? "infected" : "clean",
-          scan_result_sealed: verdict.infected ? sealer.seal(verdict.signature, refsOf("attachments")(attachmentId, "scan_result")) : null,
+          scan_status: verdict.result === "too_large" ? "unscannable" : verdict.result,
+          scan_result_sealed: verdict.result === "infected" ? sealer.seal(verdict.signature, refsOf("attachments")(attachmentId, "scan_result")) : null,
           scanned_at: deps.now(),
         });
-        if (verdict.infected) {
+        if (verdict.result === "infected") {
           const ctx = makeContext({ tx, sealer, actor: { kind: "system" }, now: deps.now });
           audit(ctx, { action: "attachment.quarantined", resourceType: "attachment", resourceId: found.row!.nice_id, fields: ["scan_status"] });
         }

@@ -47,6 +47,20 @@ export async function findUploadByHash(tx: TenantTx, hash: Buffer, forUpdate = f
   return (forUpdate ? q.forUpdate() : q).executeTakeFirst();
 }
 
+/** Bytes held by live uploads of people not signed in that no comment took yet. */
+export async function pendingAnonymousBytes(tx: TenantTx, now: Date): Promise<number> {
+  const r = await tx.db
+    .selectFrom("attachments as x")
+    .innerJoin("uploads as u", (j) => j.onRef("u.tenant_id", "=", "x.tenant_id").onRef("u.id", "=", "x.upload_id"))
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("x.size"), eb.lit(0)).as("bytes"))
+    .where("x.tenant_id", "=", tx.tenantId)
+    .where("u.uploader_id", "is", null)
+    .where("u.used_at", "is", null)
+    .where("u.expires_at", ">", now)
+    .executeTakeFirstOrThrow();
+  return Number(r.bytes);
+}
+
 export async function insertAttachment(
   tx: TenantTx,
   a: { id: string; upload_id: string; file_name_sealed: Buffer; content_type: string; size: number; scan_status: ScanStatus },
@@ -151,4 +165,25 @@ export async function saveSettings(tx: TenantTx, s: Omit<AttachmentSettingsRow, 
     .values({ ...s, tenant_id: tx.tenantId })
     .onConflict((oc) => oc.column("tenant_id").doUpdateSet({ ...s, updated_at: sql`now()` }))
     .execute();
+}
+
+/** Files that were never scanned (uploaded while no scanner was configured), to queue for a scan now. */
+export async function markUnscannedPending(tx: TenantTx, limit: number): Promise<string[]> {
+  const rows = await tx.db
+    .updateTable("attachments")
+    .set({ scan_status: "pending" })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "in", (eb) =>
+      eb.selectFrom("attachments").select("id").where("tenant_id", "=", tx.tenantId).where("scan_status", "=", "not_scanned").where("redacted_at", "is", null).limit(limit),
+    )
+    .returning("id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Of these ids, those of files whose bytes must be kept (an attachment row, not redacted). */
+export async function liveAttachmentIds(tx: TenantTx, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx.db.selectFrom("attachments").select("id").where("tenant_id", "=", tx.tenantId).where("id", "in", ids).where("redacted_at", "is", null).execute();
+  return new Set(rows.map((r) => r.id));
 }

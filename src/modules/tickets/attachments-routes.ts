@@ -7,6 +7,7 @@ import { AppError } from "../../platform/errors.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { publicId, publicIdParam } from "../../platform/schemas.ts";
 import { attachmentScanJob } from "./attachment-scan.ts";
+import { attachmentUpkeep } from "./attachments-upkeep.ts";
 import * as service from "./attachments-service.ts";
 import { attachmentSettingsInput, attachmentSettingsView, attachmentView, fileName, uploadToken, uploadView } from "./attachments-types.ts";
 import { findVisibleTicketId } from "./tickets-service.ts";
@@ -19,6 +20,7 @@ import { findVisibleTicketId } from "./tickets-service.ts";
  */
 export async function register(app: FastifyInstance, deps: AppDeps): Promise<void> {
   if (deps.scanner) deps.jobs.define(attachmentScanJob(deps, deps.scanner, app.log));
+  for (const task of attachmentUpkeep(deps)) deps.jobs.maintain(task);
 
   // The upload route reads its body as a stream, whatever its type: in a context of its own, so
   // no other route ever receives an unparsed body.
@@ -26,7 +28,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     raw.removeAllContentTypeParsers();
     raw.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
     defineRoute(raw, deps, {
-      method: "POST", url: "/api/v2/uploads", operationId: "createUpload", tag: "attachments", auth: "optional", rateLimit: "upload",
+      method: "POST", url: "/api/v2/uploads", operationId: "createUpload", tag: "attachments", auth: "optional",
       summary: "Uploads one file: the raw bytes as the body, its name in `filename`. Answers a token for `comment.uploads`; `token` adds the file to an earlier upload. Sealed as it streams; the type is detected from the content.",
       query: z.object({ filename: fileName, token: uploadToken.optional() }),
       response: uploadView,
@@ -43,27 +45,21 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
         const received = await service.receiveFile(deps, gate, filename, body);
         return { gate, received, filename };
       },
-      handler: async (ctx, { prepared }) => {
-        let r;
-        try {
-          r = await service.recordUpload(deps, ctx, prepared.gate, prepared.received, prepared.filename);
-        } catch (err) {
-          await service.deleteBlobs(deps, ctx.tx.tenantId, [prepared.received.id]);
-          throw err;
-        }
-        await service.deleteBlobs(deps, ctx.tx.tenantId, r.staleBlobs);
-        return r.view;
-      },
+      // The file is stored before the transaction: if the request fails after that (its
+      // credential revoked meanwhile, the insert refused), the file goes too.
+      cleanup: async (prepared) => service.deleteBlobs(deps, prepared.gate.sealer.tenantId, [prepared.received.id]),
+      handler: async (ctx, { prepared }) => service.recordUpload(deps, ctx, prepared.gate, prepared.received, prepared.filename),
     });
   });
 
   defineRoute(app, deps, {
-    method: "DELETE", url: "/api/v2/uploads/:token", operationId: "deleteUpload", tag: "attachments", auth: "optional", rateLimit: "upload", status: 204,
+    method: "DELETE", url: "/api/v2/uploads/:token", operationId: "deleteUpload", tag: "attachments", auth: "optional", status: 204,
     summary: "Removes an upload no comment took, with its files (its uploader only).",
     params: z.object({ token: uploadToken }), response: z.undefined(),
-    handler: async (ctx, { params }) => {
+    handler: async (ctx, { params, afterCommit }) => {
       const blobs = await service.deleteUpload(ctx, params.token);
-      await service.deleteBlobs(deps, ctx.tx.tenantId, blobs);
+      // The files go once the rows are gone for good, outside the transaction.
+      afterCommit(() => service.deleteBlobs(deps, ctx.tx.tenantId, blobs));
     },
   });
 
@@ -96,10 +92,10 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     method: "PUT", url: "/api/v2/tickets/:ticket_id/comments/:comment_id/attachments/:id/redact", operationId: "redactCommentAttachment", tag: "attachments", auth: "user",
     summary: "Removes an attached file for good (its bytes are deleted); the attachment stays, named redacted.txt.",
     params: z.object({ ticket_id: publicId, comment_id: publicId, id: publicId }), response: z.object({ attachment: attachmentView }),
-    handler: async (ctx, { params }) => {
+    handler: async (ctx, { params, afterCommit }) => {
       const ticketId = await findVisibleTicketId(ctx, params.ticket_id);
       const r = await service.redactAttachment(deps, ctx, { ticketId, commentNiceId: params.comment_id }, params.id);
-      await service.deleteBlobs(deps, ctx.tx.tenantId, [r.blobId]);
+      afterCommit(() => service.deleteBlobs(deps, ctx.tx.tenantId, [r.blobId]));
       return { attachment: r.view };
     },
   });

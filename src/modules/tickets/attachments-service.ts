@@ -9,6 +9,7 @@ import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts
 import { enqueueJob } from "../../platform/jobs/jobs.ts";
 import { audit } from "../audit/audit-service.ts";
 import { newSecret } from "../identity/identity-service.ts";
+import { clientNetwork } from "../../platform/http/client-network.ts";
 import * as repo from "./attachments-repo.ts";
 import type { AttachmentView } from "./attachments-types.ts";
 import { attachmentPolicy, ticketPolicy } from "./tickets-policy.ts";
@@ -44,6 +45,16 @@ export const DEFAULT_BLOCKED_EXTENSIONS = [
   "exe", "dll", "com", "bat", "cmd", "msi", "msp", "scr", "pif", "cpl", "vbs", "vbe", "js", "jse", "wsf", "wsh", "ps1", "psm1", "hta", "jar", "lnk", "reg", "app", "elf", "apk",
 ];
 const DEFAULT_MAX_BYTES = 50_000_000;
+/** Files one upload token holds, and one comment carries. */
+export const MAX_FILES_PER_UPLOAD = 20;
+export const MAX_FILES_PER_COMMENT = 20;
+/**
+ * Uploads by people not signed in (the help center's form), per client network: a burst per minute
+ * and a cap per hour, counted apart from the form itself (a request with its files must fit). And
+ * what such uploads may hold in a tenant before any comment takes them.
+ */
+const ANONYMOUS_UPLOADS: ReadonlyArray<[limit: number, windowSeconds: number]> = [[5, 60], [20, 3600]];
+const ANONYMOUS_PENDING_BYTES = 1_000_000_000;
 
 type Deps = Pick<AppDeps, "blobs" | "scanner" | "config">;
 
@@ -76,20 +87,32 @@ export async function updateSettings(deps: Deps, ctx: RequestContext, input: Par
 // ---- Uploading ----------------------------------------------------------------------------------
 
 /** What an upload may do, decided in a short transaction before any byte is read. */
-export type UploadGate = { sealer: BlobSealer; settings: AttachmentSettings; uploaderId: string | null; addTo: { uploadId: string; token: string } | undefined };
+export type UploadGate = { sealer: BlobSealer; settings: AttachmentSettings; uploaderId: string | null; addTo: { uploadId: string; token: string; files: number } | undefined };
 
 /** Checks that this person may upload here (and add to `token`'s upload), before the body is read. */
-export async function openUpload(deps: Deps, ctx: RequestContext, token: string | undefined): Promise<UploadGate> {
+export async function openUpload(deps: Deps & Pick<AppDeps, "rateLimiter">, ctx: RequestContext, token: string | undefined): Promise<UploadGate> {
   const actor = ctx.actor.kind === "user" ? ctx.actor : undefined;
   const settings = await settingsOf(deps, ctx);
   const d = attachmentPolicy.upload(actor, settings);
   if (!d.ok) throw forbidden(d.reason);
   const uploaderId = actor?.userId ?? null;
+  if (!actor) {
+    // Decided by who the request turned out to be (a cookie that is no session is nobody).
+    const network = clientNetwork(ctx.ip);
+    for (const [limit, seconds] of ANONYMOUS_UPLOADS) {
+      const r = deps.rateLimiter.hit(`uploadanon${seconds}:${ctx.tx.tenantId}:${network}`, limit, seconds);
+      if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
+    }
+    if ((await repo.pendingAnonymousBytes(ctx.tx, ctx.now())) >= ANONYMOUS_PENDING_BYTES) {
+      throw new AppError("TooManyRequests", { description: "This help center takes no more files from people not signed in for now. Try again later, or sign in.", retryAfterSeconds: 3600 });
+    }
+  }
   let addTo: UploadGate["addTo"];
   if (token !== undefined) {
     const u = await usableUpload(ctx, token, uploaderId);
     if (!u) throw invalid("token", "Token: not a usable upload (expired, used, or not yours)", "InvalidValue");
-    addTo = { uploadId: u.id, token };
+    addTo = { uploadId: u.id, token, files: (await repo.attachmentsOfUpload(ctx.tx, u.id)).length };
+    if (addTo.files >= MAX_FILES_PER_UPLOAD) throw invalid("token", `Token: an upload holds at most ${MAX_FILES_PER_UPLOAD} files; start another`, "TooMany");
   }
   return { sealer: ctx.sealer, settings, uploaderId, addTo };
 }
@@ -116,7 +139,17 @@ export async function receiveFile(deps: Deps, gate: UploadGate, name: string, bo
   const head: Buffer[] = [];
   let headBytes = 0;
   async function* sniffed() {
-    for await (const chunk of body) {
+    const it = body[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await it.next();
+      } catch {
+        // The client hung up or was too slow (the request timeout): its error, not the server's.
+        throw new AppError("BadRequest", { description: "The upload was interrupted before the whole file arrived." });
+      }
+      if (next.done) return;
+      const chunk = next.value;
       if (headBytes < 4100) {
         head.push(Buffer.from(chunk.subarray(0, 4100 - headBytes)));
         headBytes += Math.min(chunk.length, 4100 - headBytes);
@@ -150,8 +183,13 @@ function looksLikeText(b: Buffer): boolean {
   return !text.includes("\uFFFD") && !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(text);
 }
 
+/** Characters a file name may not hold: NTFS streams (`a.bat::$DATA`), and direction or invisible marks that disguise a name. */
+const DECEPTIVE = /[:\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+
 function refusalOf(s: AttachmentSettings, name: string, t: Detected): string | undefined {
-  const named = /\.([A-Za-z0-9]{1,16})$/.exec(name)?.[1]?.toLowerCase();
+  if (DECEPTIVE.test(name)) return "File names cannot contain ':' or invisible direction marks.";
+  // Windows drops trailing dots and spaces: "run.bat. ." is saved as run.bat.
+  const named = /\.([A-Za-z0-9]{1,16})$/.exec(name.replace(/[. ]+$/, ""))?.[1]?.toLowerCase();
   const blocked = new Set(s.blocked_extensions);
   for (const ext of [named, t.ext]) if (ext && blocked.has(ext)) return `This kind of file (.${ext}) is not accepted here.`;
   if (s.allowed_types && !s.allowed_types.some((a) => a === t.mime || (a.endsWith("/*") && t.mime.startsWith(a.slice(0, -1))))) {
@@ -160,20 +198,8 @@ function refusalOf(s: AttachmentSettings, name: string, t: Detected): string | u
   return undefined;
 }
 
-/** Uploads no comment took before they expired, removed at each new upload (a bounded batch). Returns their blobs to delete. */
-async function sweepExpiredUploads(ctx: RequestContext): Promise<string[]> {
-  const stale = await repo.expiredUploads(ctx.tx, ctx.now(), 20);
-  for (const u of stale) await repo.deleteUploadRows(ctx.tx, u.id);
-  return stale.flatMap((u) => u.attachment_ids);
-}
-
-/**
- * Records the stored file as an upload (a new token, or added to `gate.addTo`), and removes
- * expired uploads of the tenant. The caller removes the new blob if this throws, and the expired
- * uploads' blobs (`staleBlobs`) after it.
- */
+/** Records the stored file as an upload (a new token, or added to `gate.addTo`). The route removes the blob if this fails. */
 export async function recordUpload(deps: Deps, ctx: RequestContext, gate: UploadGate, got: Received, name: string) {
-  const staleBlobs = await sweepExpiredUploads(ctx);
   let uploadId: string;
   let token: string;
   if (gate.addTo) {
@@ -181,6 +207,9 @@ export async function recordUpload(deps: Deps, ctx: RequestContext, gate: Upload
     if (!u) throw invalid("token", "Token: not a usable upload (expired, used, or not yours)", "InvalidValue");
     uploadId = u.id;
     token = gate.addTo.token;
+    if ((await repo.attachmentsOfUpload(ctx.tx, uploadId)).length >= MAX_FILES_PER_UPLOAD) {
+      throw invalid("token", `Token: an upload holds at most ${MAX_FILES_PER_UPLOAD} files; start another`, "TooMany");
+    }
   } else {
     uploadId = crypto.randomUUID();
     token = newSecret(UPLOAD_PREFIX);
@@ -194,12 +223,12 @@ export async function recordUpload(deps: Deps, ctx: RequestContext, gate: Upload
     size: got.bytes,
     scan_status: deps.scanner ? "pending" : "not_scanned",
   });
-  if (deps.scanner) await queueScan(deps, ctx, got.id);
+  if (deps.scanner) await queueScan(ctx, got.id);
   audit(ctx, { action: "attachment.uploaded", resourceType: "attachment", resourceId: niceId, fields: ["file_name", "content_type", "size"] });
   const rows = await repo.attachmentsOfUpload(ctx.tx, uploadId);
   const upload = (await repo.findUploadByHash(ctx.tx, tokenHash(ctx, token)))!;
   const views = rows.map((r) => present(deps, ctx, r, { servableTo: actorIdOf(ctx) }));
-  return { view: { upload: { token, expires_at: upload.expires_at.toISOString(), attachment: views.find((v) => v.id === niceId)!, attachments: views } }, staleBlobs };
+  return { upload: { token, expires_at: upload.expires_at.toISOString(), attachment: views.find((v) => v.id === niceId)!, attachments: views } };
 }
 
 /** `DELETE /uploads/{token}`: removes an upload no comment took, with its files. */
@@ -232,12 +261,12 @@ export async function takeUploads(ctx: RequestContext, tokens: readonly string[]
   const settings = (await repo.findSettings(ctx.tx)) ?? { enabled: true, end_users_may_attach: true };
   const d = attachmentPolicy.attach(writer.role, settings);
   if (!d.ok) throw forbidden(d.reason);
-  const seen = new Set<string>();
-  for (const token of tokens) {
-    if (seen.has(token)) continue;
-    seen.add(token);
+  let files = 0;
+  for (const token of new Set(tokens)) {
     const u = await usableUpload(ctx, token, writer.userId, true);
     if (!u) throw invalid("comment.uploads", "Uploads: a token is not usable (expired, already used, or not yours)", "InvalidValue");
+    files += (await repo.attachmentsOfUpload(ctx.tx, u.id)).length;
+    if (files > MAX_FILES_PER_COMMENT) throw invalid("comment.uploads", `Uploads: a comment carries at most ${MAX_FILES_PER_COMMENT} files`, "TooMany");
     await repo.attachUpload(ctx.tx, u.id, at.ticketId, at.commentId, ctx.now());
   }
 }
@@ -288,11 +317,14 @@ function present(deps: Pick<AppDeps, "scanner">, ctx: RequestContext, r: repo.At
     inline: false,
     deleted: redacted,
     malware_access_override: false,
-    malware_scan_result: r.scan_status === "clean" ? "malware_not_found" : r.scan_status === "infected" ? "malware_found" : "not_scanned",
+    malware_scan_result: SCAN_RESULT[r.scan_status],
     thumbnails: [],
     scan_status: r.scan_status,
   };
 }
+
+/** Zendesk's `malware_scan_result` for each scan state. */
+const SCAN_RESULT = { clean: "malware_not_found", infected: "malware_found", unscannable: "failed_to_scan", pending: "not_scanned", not_scanned: "not_scanned" } as const;
 
 /** With a scanner configured only files scanned clean are served; without one, any file not found infected. */
 const servableStatus = (deps: Pick<AppDeps, "scanner">, s: repo.AttachmentRow["scan_status"]) => (deps.scanner ? s === "clean" : s === "clean" || s === "not_scanned");
@@ -330,6 +362,9 @@ export async function openDownload(deps: Pick<AppDeps, "scanner" | "blobs">, ctx
   }
   if (row.redacted_at) throw new AppError("Gone", { description: "This file was removed." });
   if (row.scan_status === "infected") throw new AppError("Forbidden", { description: "This file contains malware and is quarantined: it cannot be downloaded." });
+  if (row.scan_status === "unscannable" && deps.scanner) {
+    throw new AppError("Forbidden", { description: "This file is too large for the malware scanner, so it is not served. Ask the sender for a smaller file." });
+  }
   if (!servableStatus(deps, row.scan_status)) {
     throw new AppError("Conflict", { description: "This file is waiting for its malware scan. Try again in a minute.", retryAfterSeconds: 30 });
   }
@@ -367,6 +402,6 @@ export async function redactAttachment(deps: Pick<AppDeps, "scanner">, ctx: Requ
 
 // ---- Scanning -----------------------------------------------------------------------------------
 
-async function queueScan(deps: Pick<AppDeps, "config">, ctx: RequestContext, attachmentId: string): Promise<void> {
+export async function queueScan(ctx: RequestContext, attachmentId: string): Promise<void> {
   await enqueueJob(ctx, { type: ATTACHMENT_SCAN_JOB, total: 1, payload: { tenantId: ctx.tx.tenantId, attachmentId }, createdBy: null, maxAttempts: 10_000 });
 }

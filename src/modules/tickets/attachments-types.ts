@@ -30,8 +30,8 @@ export const attachmentView = z.object({
   malware_access_override: z.literal(false),
   malware_scan_result: malwareScanResult,
   thumbnails: z.array(z.never()),
-  /** Vaultdesk: where the malware scan stands (`pending`: not served until scanned clean). */
-  scan_status: z.enum(["not_scanned", "pending", "clean", "infected"]),
+  /** Vaultdesk: where the malware scan stands (`pending`: not served until scanned clean; `unscannable`: the scanner refused it, e.g. over its size limit: not served while scanning is on). */
+  scan_status: z.enum(["not_scanned", "pending", "clean", "infected", "unscannable"]),
 });
 export type AttachmentView = z.infer<typeof attachmentView>;
 

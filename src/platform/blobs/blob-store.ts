@@ -17,10 +17,14 @@ import { AppError } from "../errors.ts";
  *    the previous blob, if any, is untouched. It resolves once the bytes are durable.
  *  - `put` reads the body as it arrives, with backpressure: memory does not grow with its size.
  *  - A key never reaches outside its tenant's space, and the store never follows a symbolic link.
+ *  - `put` with `replaceOnly` stores only over a blob that is still there when the new bytes are
+ *    complete (BlobNotFoundError otherwise, nothing left behind), and a `delete` in the same
+ *    process cannot fall between its check and its replacement: what a deletion removed stays
+ *    removed (a key rotation never writes back a redacted file).
  */
 export interface BlobStore {
   /** Stores `body` under the key, replacing what was there, atomically. Returns the bytes written. */
-  put(tenantId: string, key: string, body: BlobBody): Promise<{ bytes: number }>;
+  put(tenantId: string, key: string, body: BlobBody, opts?: PutOptions): Promise<{ bytes: number }>;
   /** The stored bytes as a stream (throws BlobNotFoundError when there is no such blob). */
   get(tenantId: string, key: string): Promise<Readable>;
   /** Size and time of a stored blob; undefined when there is none (this is also "exists"). */
@@ -32,6 +36,8 @@ export interface BlobStore {
   /** Removes every blob of the tenant (tenant deletion; shredding makes them unreadable anyway). */
   purgeTenant(tenantId: string): Promise<void>;
 }
+
+export type PutOptions = { replaceOnly?: boolean };
 
 /** What `put` reads: a Node Readable (not in object mode), or any async iterable of bytes. */
 export type BlobBody = AsyncIterable<Uint8Array>;

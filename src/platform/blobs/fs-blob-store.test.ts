@@ -108,6 +108,35 @@ describe("filesystem blob store", () => {
     expect(filesUnder(store.root)).toEqual([path.join(store.root, tenantA, "attachments", "f")]);
   });
 
+  it("with replaceOnly, writes only over a blob still there: a deletion during the write wins", async () => {
+    const store = newStore();
+    // Nothing there: refused, nothing left behind.
+    await expect(store.put(tenantA, "attachments/none", one(bytes("x")), { replaceOnly: true })).rejects.toBeInstanceOf(BlobNotFoundError);
+    expect(filesUnder(store.root)).toEqual([]);
+    // Still there: replaced.
+    await store.put(tenantA, "attachments/f", one(bytes("old")));
+    await store.put(tenantA, "attachments/f", one(bytes("new")), { replaceOnly: true });
+    expect((await readAll(await store.get(tenantA, "attachments/f"))).toString()).toBe("new");
+    // Deleted (through another store over the same folder) while the new bytes were being written.
+    const other = createFsBlobStore(store.root);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    async function* slow() {
+      yield bytes("re-sealed ");
+      await gate;
+      yield bytes("copy");
+    }
+    const writing = store.put(tenantA, "attachments/f", slow(), { replaceOnly: true });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await other.delete(tenantA, "attachments/f")).toBe(true);
+    release();
+    await expect(writing).rejects.toBeInstanceOf(BlobNotFoundError);
+    expect(filesUnder(store.root)).toEqual([]);
+    // Without replaceOnly a write creates the blob as always.
+    await store.put(tenantA, "attachments/f", one(bytes("again")));
+    expect(await list(store, tenantA)).toEqual(["attachments/f"]);
+  });
+
   it("never follows a symbolic link below its root", async () => {
     const store = newStore();
     const outside = path.join(temp.dir, `outside-${n}`);

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { asBytes, BlobNotFoundError, checkBlobKey, checkBlobTenant, isKeySegment, MAX_KEY_DEPTH, type BlobBody, type BlobInfo, type BlobStore } from "./blob-store.ts";
+import { asBytes, BlobNotFoundError, checkBlobKey, checkBlobTenant, isKeySegment, MAX_KEY_DEPTH, type BlobBody, type BlobInfo, type BlobStore, type PutOptions } from "./blob-store.ts";
 
 /**
  * The filesystem blob store: `<root>/<tenant id>/<key>`, folders 0700, files 0600.
@@ -17,6 +17,11 @@ import { asBytes, BlobNotFoundError, checkBlobKey, checkBlobTenant, isKeySegment
  *    make VAULTDESK_BLOB_DIR a link.) Someone who can write inside the root between the check and
  *    the open could still race it; they could delete the blobs anyway, and cannot read them: they
  *    are sealed.
+ *  - The last step of a write and a deletion hold a lock on the file's path, shared by every store
+ *    of the process: a `replaceOnly` write checks that the file is still there and renames over it
+ *    with no deletion in between. (Another process, such as the command line re-sealing files
+ *    beside the server, is not covered by the lock; the attachments' upkeep removes any file no
+ *    row names.)
  */
 export interface FsBlobStore extends BlobStore {
   readonly root: string;
@@ -45,6 +50,24 @@ async function lstatOrUndefined(p: string): Promise<fs.Stats | undefined> {
   } catch (e) {
     if (isCode(e, "ENOENT", "ENOTDIR")) return undefined;
     throw e;
+  }
+}
+
+/** Locks per file path, for the whole process (every store instance over the same folder shares them). */
+const pathLocks = new Map<string, Promise<void>>();
+
+async function withPathLock<T>(p: string, fn: () => Promise<T>): Promise<T> {
+  const before = pathLocks.get(p) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  const chained = before.then(() => mine);
+  pathLocks.set(p, chained);
+  await before;
+  try {
+    return await fn();
+  } finally {
+    release();
+    if (pathLocks.get(p) === chained) pathLocks.delete(p);
   }
 }
 
@@ -113,7 +136,7 @@ export function createFsBlobStore(rootDir: string): FsBlobStore {
   return {
     root,
 
-    async put(tenantId: string, key: string, body: BlobBody): Promise<{ bytes: number }> {
+    async put(tenantId: string, key: string, body: BlobBody, opts: PutOptions = {}): Promise<{ bytes: number }> {
       const { dir, name } = await locate(tenantId, key, true);
       const target = path.join(dir!, name);
       const temp = path.join(dir!, `${TEMP_PREFIX}${crypto.randomBytes(12).toString("hex")}`);
@@ -129,7 +152,10 @@ export function createFsBlobStore(rootDir: string): FsBlobStore {
         await fh.sync();
         open = false;
         await fh.close();
-        await fsp.rename(temp, target);
+        await withPathLock(target, async () => {
+          if (opts.replaceOnly && !(await lstatOrUndefined(target))?.isFile()) throw new BlobNotFoundError();
+          await fsp.rename(temp, target);
+        });
         await syncDir(dir!);
         return { bytes };
       } catch (e) {
@@ -165,11 +191,16 @@ export function createFsBlobStore(rootDir: string): FsBlobStore {
 
     async delete(tenantId: string, key: string): Promise<boolean> {
       const { dir, name } = await locate(tenantId, key);
-      const st = dir ? await lstatOrUndefined(path.join(dir, name)) : undefined;
-      if (!dir || !st || st.isDirectory()) return false;
-      await fsp.unlink(path.join(dir, name)); // a link is removed, not followed
-      await syncDir(dir);
-      return st.isFile();
+      if (!dir) return false;
+      const target = path.join(dir, name);
+      const removed = await withPathLock(target, async () => {
+        const st = await lstatOrUndefined(target);
+        if (!st || st.isDirectory()) return false;
+        await fsp.unlink(target); // a link is removed, not followed
+        return st.isFile();
+      });
+      if (removed) await syncDir(dir);
+      return removed;
     },
 
     async *list(tenantId: string, under?: string): AsyncGenerator<string> {

@@ -307,8 +307,8 @@ describe("sealed blobs: key rotation and shredding", () => {
       await putSealed(store, s1, { purpose, id }, once(d));
     }
     await fx.rotate(tenant);
-    expect(await resealTenantBlobs(store, await fx.sealer(tenant))).toEqual({ resealed: 3, current: 0 });
-    expect(await resealTenantBlobs(store, await fx.sealer(tenant))).toEqual({ resealed: 0, current: 3 });
+    expect(await resealTenantBlobs(store, await fx.sealer(tenant))).toEqual({ resealed: 3, current: 0, gone: 0 });
+    expect(await resealTenantBlobs(store, await fx.sealer(tenant))).toEqual({ resealed: 0, current: 3, gone: 0 });
     await fx.dropKeys(tenant, 1);
     const s = await fx.sealer(tenant);
     for (const [key, d] of contents) {

@@ -10,7 +10,7 @@ import {
   type BlobSegmentOpener,
   type TenantSealer,
 } from "../crypto/keyring.ts";
-import { asBytes, BlobTooLargeError, type BlobBody, type BlobStore } from "./blob-store.ts";
+import { asBytes, BlobNotFoundError, BlobTooLargeError, type BlobBody, type BlobStore } from "./blob-store.ts";
 
 /**
  * Sealed blobs: attachments and exports, stored sealed under the tenant's data key and streamed
@@ -53,7 +53,7 @@ export const blobKey = (ref: BlobRef): string => `${ref.purpose}/${ref.id}`;
  * body is left where it stopped, not destroyed: its owner decides (an HTTP handler answers 413
  * and closes the connection rather than reading 50 MB it will refuse).
  */
-export async function putSealed(store: BlobStore, sealer: BlobSealer, ref: BlobRef, body: BlobBody, opts: { maxBytes?: number } = {}): Promise<SealedBlobWritten> {
+export async function putSealed(store: BlobStore, sealer: BlobSealer, ref: BlobRef, body: BlobBody, opts: { maxBytes?: number; replaceOnly?: boolean } = {}): Promise<SealedBlobWritten> {
   const limit = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
   const segments = sealer.blobCipher(ref).begin();
   const hash = crypto.createHash("sha256");
@@ -88,7 +88,7 @@ export async function putSealed(store: BlobStore, sealer: BlobSealer, ref: BlobR
       plain.fill(0);
     }
   }
-  const { bytes: storedBytes } = await store.put(sealer.tenantId, blobKey(ref), sealed());
+  const { bytes: storedBytes } = await store.put(sealer.tenantId, blobKey(ref), sealed(), opts.replaceOnly ? { replaceOnly: true } : undefined);
   return { bytes, sha256: hash.digest("hex"), keyVersion: segments.keyVersion, storedBytes };
 }
 
@@ -132,13 +132,14 @@ export async function sealedBlobKeyVersion(store: BlobStore, tenantId: string, r
 /**
  * Re-seals a blob under the newest data-key version (key rotation), streaming: the old blob stays
  * in place, readable, until the new one replaces it atomically. Does nothing when it is current.
+ * A blob deleted meanwhile stays deleted (BlobNotFoundError).
  */
 export async function resealBlob(store: BlobStore, sealer: BlobSealer, ref: BlobRef): Promise<{ resealed: boolean; keyVersion: number }> {
   const version = await sealedBlobKeyVersion(store, sealer.tenantId, ref);
   if (version >= sealer.currentVersion) return { resealed: false, keyVersion: version };
   const plain = await getSealed(store, sealer, ref);
   try {
-    const written = await putSealed(store, sealer, ref, plain);
+    const written = await putSealed(store, sealer, ref, plain, { replaceOnly: true });
     return { resealed: true, keyVersion: written.keyVersion };
   } finally {
     plain.destroy();
@@ -155,15 +156,21 @@ export async function* listSealed(store: BlobStore, tenantId: string, purposes: 
   }
 }
 
-/** Re-seals every blob of the tenant under its newest data-key version. */
-export async function resealTenantBlobs(store: BlobStore, sealer: BlobSealer): Promise<{ resealed: number; current: number }> {
+/** Re-seals every blob of the tenant under its newest data-key version (blobs deleted meanwhile are skipped). */
+export async function resealTenantBlobs(store: BlobStore, sealer: BlobSealer): Promise<{ resealed: number; current: number; gone: number }> {
   let resealed = 0;
   let current = 0;
+  let gone = 0;
   for await (const ref of listSealed(store, sealer.tenantId)) {
-    if ((await resealBlob(store, sealer, ref)).resealed) resealed++;
-    else current++;
+    try {
+      if ((await resealBlob(store, sealer, ref)).resealed) resealed++;
+      else current++;
+    } catch (err) {
+      if (!(err instanceof BlobNotFoundError)) throw err;
+      gone++;
+    }
   }
-  return { resealed, current };
+  return { resealed, current, gone };
 }
 
 /** Removes a sealed blob; false when there was none. */

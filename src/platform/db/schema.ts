@@ -354,7 +354,7 @@ export interface UploadsTable {
   used_at: Date | null;
 }
 
-export type ScanStatus = "not_scanned" | "pending" | "clean" | "infected";
+export type ScanStatus = "not_scanned" | "pending" | "clean" | "infected" | "unscannable";
 
 /** 0013: an attached file (its bytes are a sealed blob with the attachment's id). */
 export interface AttachmentsTable {

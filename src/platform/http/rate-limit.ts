@@ -23,13 +23,10 @@ function credentialKey(req: FastifyRequest): string | undefined {
   return crypto.createHash("sha256").update(h).digest("base64url").slice(0, 22);
 }
 
-/** `upload`: the public form's limits for someone not signed in, the API's for everyone else. */
-export type RateLimitPreset = "api" | "signin" | "public-form" | "signin-link" | "upload";
+export type RateLimitPreset = "api" | "signin" | "public-form" | "signin-link";
 
-export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, given: RateLimitPreset): void {
+export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, preset: RateLimitPreset): void {
   const tenant = req.tenant?.id ?? "-";
-  const signedIn = req.headers.authorization !== undefined || /(?:^|;\s*)vd_session=/.test(req.headers.cookie ?? "");
-  const preset = given === "upload" ? (signedIn ? "api" : "public-form") : given;
   const client = clientNetwork(req.ip);
   const checks: Array<[string, number, number?]> = [];
   if (preset === "signin") checks.push([`signin:${tenant}:${client}`, SIGNIN_PER_IP]);

@@ -48,6 +48,12 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
    * transactions of its own; its result reaches the handler as `prepared`.
    */
   prepare?: (input: PrepareInput<B>) => Promise<R>;
+  /**
+   * Undoes what `prepare` left outside the database (a stored file) when the request then fails
+   * for any reason — authentication, the handler, the commit — after the last retry. Its own
+   * errors are logged and swallowed: the request's error is what the client gets.
+   */
+  cleanup?: (prepared: R) => Promise<void>;
   /** Token scope needed; defaults to read for GET and write otherwise. */
   scope?: "read" | "write";
   /** Allowed before the one-time password has been changed (password change, sign-out, me). */
@@ -75,6 +81,11 @@ export interface HandlerInput<B extends z.ZodType, Q extends z.ZodType, P extend
   tenant: ResolvedTenant;
   req: FastifyRequest;
   reply: FastifyReply;
+  /**
+   * Work outside the database to do once the transaction has committed (removing files whose rows
+   * it deleted), awaited before the answer is sent. Dropped when the transaction does not commit.
+   */
+  afterCommit(fn: () => Promise<void>): void;
 }
 
 /** What an installation route (no tenant yet: first-run setup) is given instead of a tenant context. */
@@ -160,22 +171,37 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
           })
         : undefined
     ) as R;
-    // A transaction rolled back by a deadlock or serialization failure wrote nothing: run it again.
-    return retryOnConflict(() => deps.db.tenant(
-      tenant.id,
-      async (tx) =>
-        spec.handler(await contextIn(tx), {
-          prepared,
-          body: req.body as z.output<B>,
-          query: req.query as z.output<Q>,
-          params: req.params as z.output<P>,
-          url: deps.urls.requestUrl(tenant, req.originalUrl),
-          tenant,
-          req,
-          reply,
-        }),
-      prelude ? { prelude } : undefined,
-    ));
+    let later: Array<() => Promise<void>> = [];
+    let result: unknown;
+    try {
+      // A transaction rolled back by a deadlock or serialization failure wrote nothing: run it again.
+      result = await retryOnConflict(() => {
+        later = [];
+        return deps.db.tenant(
+          tenant.id,
+          async (tx) =>
+            spec.handler(await contextIn(tx), {
+              prepared,
+              body: req.body as z.output<B>,
+              query: req.query as z.output<Q>,
+              params: req.params as z.output<P>,
+              url: deps.urls.requestUrl(tenant, req.originalUrl),
+              tenant,
+              req,
+              reply,
+              afterCommit: (fn) => void later.push(fn),
+            }),
+          prelude ? { prelude } : undefined,
+        );
+      });
+    } catch (err) {
+      if (spec.cleanup && spec.prepare) {
+        await spec.cleanup(prepared).catch((e: unknown) => req.log.warn({ err: (e as Error)?.name }, "cleanup after a failed request did not finish"));
+      }
+      throw err;
+    }
+    for (const fn of later) await fn().catch((e: unknown) => req.log.warn({ err: (e as Error)?.name }, "work after commit did not finish"));
+    return result;
   });
 }
 

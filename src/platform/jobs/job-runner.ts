@@ -68,6 +68,13 @@ export type JobRunnerOptions = {
   hooks?: Hooks<RequestContext>;
 };
 
+/**
+ * Upkeep a module asks for (removing expired uploads, files no row names): run by every process
+ * that runs jobs, first at start, then whenever `everyMs` has passed on the deployment's clock.
+ * Each run must be safe beside the same run in another process (small transactions, idempotent).
+ */
+export type MaintenanceTask = { name: string; everyMs: number; run(now: Date): Promise<void> };
+
 /** How often a process removes finished jobs past their retention. */
 const PURGE_EVERY_MS = 10 * 60_000;
 
@@ -97,6 +104,8 @@ export class JobRunner {
   private poll: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private lastPurge = 0;
+  private readonly maintenance: Array<{ task: MaintenanceTask; lastRun: number | undefined }> = [];
+  private maintaining: Promise<void> | undefined;
   /** On the embedded database only this process can hold a live lease. */
   private readonly exclusive: boolean;
 
@@ -114,6 +123,11 @@ export class JobRunner {
 
   define(handler: Handler): void {
     this.handlers.set(handler.type, handler);
+  }
+
+  /** Adds upkeep to run beside the jobs (see MaintenanceTask). */
+  maintain(task: MaintenanceTask): void {
+    this.maintenance.push({ task, lastRun: undefined });
   }
 
   /** The kinds of job people follow through the job status API. */
@@ -148,6 +162,7 @@ export class JobRunner {
           this.lastPurge = Date.now();
           await this.purge(this.opts.retentionMs);
         }
+        this.maintainSoon();
         const rows = await this.db.system((c) => repo.dueTenants(c, [...this.handlers.keys()], this.worker, this.exclusive, 200));
         const now = this.now().getTime();
         for (const r of rows) {
@@ -164,6 +179,25 @@ export class JobRunner {
     return this.sweeping;
   }
 
+  /** Starts the upkeep that is due, unless a run is under way (it never holds up the jobs). */
+  private maintainSoon(): void {
+    if (this.maintaining || this.stopped) return;
+    const now = this.now();
+    const due = this.maintenance.filter((m) => m.lastRun === undefined || now.getTime() - m.lastRun >= m.task.everyMs);
+    if (due.length === 0) return;
+    this.maintaining = (async () => {
+      for (const m of due) {
+        if (this.stopped) break;
+        m.lastRun = now.getTime();
+        try {
+          await m.task.run(now);
+        } catch (err) {
+          if (!this.stopped) this.log.warn({ task: m.task.name, err: errorName(err) }, "job runner: upkeep failed; trying again at its next turn");
+        }
+      }
+    })().finally(() => (this.maintaining = undefined));
+  }
+
   /** Removes finished jobs (every tenant's) that ended more than `retentionMs` ago; returns how many. */
   async purge(retentionMs: number): Promise<number> {
     const before = new Date(this.now().getTime() - retentionMs);
@@ -178,8 +212,9 @@ export class JobRunner {
 
   /** Waits until no job is being worked on in this process (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.running.size > 0 || this.sweeping) {
+    while (this.running.size > 0 || this.sweeping || this.maintaining) {
       await this.sweeping;
+      await this.maintaining;
       await Promise.all([...this.running]);
     }
   }

@@ -101,6 +101,7 @@ export function AttachmentList(props: { attachments: readonly Attachment[]; onRe
             <span className="muted">{a.deleted ? t("hc.files.redacted") : formatBytes(a.size)}</span>
             {!a.deleted && a.scan_status === "pending" ? <span className="badge scan-pending">{t("hc.files.pending")}</span> : null}
             {a.scan_status === "infected" ? <span className="badge scan-infected">{t("hc.files.infected")}</span> : null}
+            {!a.deleted && a.scan_status === "unscannable" && !a.content_url ? <span className="badge scan-infected">{t("hc.files.unscannable")}</span> : null}
             {props.onRedact && !a.deleted && confirming !== a.id ? (
               <button type="button" className="small secondary" onClick={() => setConfirming(a.id)} aria-label={t("ticket.redactFile", { name: a.file_name })}>
                 {t("ticket.redactShort")}

@@ -112,6 +112,7 @@ export const en = {
   "hc.files.list": "Attached files",
   "hc.files.pending": "waiting for the virus scan",
   "hc.files.infected": "blocked: contains malware",
+  "hc.files.unscannable": "not served: too large to scan for malware",
   "hc.files.redacted": "removed",
   "hc.files.notReady": "{name} cannot be downloaded yet: it is waiting for the virus scan, or it was blocked.",
   "hc.files.busy": "Wait until the files have finished uploading.",

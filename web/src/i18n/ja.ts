@@ -103,6 +103,7 @@ export const ja: HelpCenterCatalog = {
   "hc.files.list": "添付ファイル",
   "hc.files.pending": "ウイルススキャン待ち",
   "hc.files.infected": "ブロック済み: マルウェアを含みます",
+  "hc.files.unscannable": "提供不可: 大きすぎてマルウェア検査ができません",
   "hc.files.redacted": "削除済み",
   "hc.files.notReady": "{name} はまだダウンロードできません。ウイルススキャンを待っているか、ブロックされています。",
   "hc.files.busy": "ファイルのアップロードが終わるまでお待ちください。",

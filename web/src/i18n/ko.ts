@@ -103,6 +103,7 @@ export const ko: HelpCenterCatalog = {
   "hc.files.list": "첨부 파일",
   "hc.files.pending": "바이러스 검사 대기 중",
   "hc.files.infected": "차단됨: 악성 코드 포함",
+  "hc.files.unscannable": "제공 안 함: 악성 코드 검사에 너무 큼",
   "hc.files.redacted": "삭제됨",
   "hc.files.notReady": "{name}은(는) 아직 다운로드할 수 없습니다. 바이러스 검사를 기다리고 있거나 차단되었습니다.",
   "hc.files.busy": "파일 업로드가 끝날 때까지 기다려 주세요.",

@@ -103,6 +103,7 @@ export const sv: HelpCenterCatalog = {
   "hc.files.list": "Bifogade filer",
   "hc.files.pending": "väntar på virskontroll",
   "hc.files.infected": "blockerad: innehåller skadlig kod",
+  "hc.files.unscannable": "visas inte: för stor för virussökning",
   "hc.files.redacted": "borttagen",
   "hc.files.notReady": "{name} kan inte laddas ned ännu: den väntar på virskontrollen eller har blockerats.",
   "hc.files.busy": "Vänta tills filerna har laddats upp.",

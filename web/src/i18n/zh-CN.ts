@@ -103,6 +103,7 @@ export const zhCN: HelpCenterCatalog = {
   "hc.files.list": "附件",
   "hc.files.pending": "等待病毒扫描",
   "hc.files.infected": "已拦截：含有恶意软件",
+  "hc.files.unscannable": "不提供：文件过大，无法进行恶意软件扫描",
   "hc.files.redacted": "已删除",
   "hc.files.notReady": "{name} 暂时无法下载：正在等待病毒扫描，或已被拦截。",
   "hc.files.busy": "请等待文件上传完成。",

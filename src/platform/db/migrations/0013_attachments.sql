@@ -32,8 +32,9 @@ CREATE TABLE attachments (
   ticket_id uuid,
   comment_id uuid,
   -- not_scanned: no scanner is configured; pending: waiting for the scanner (never served while
-  -- scanning is configured); clean; infected (quarantined: never served, bytes deleted).
-  scan_status text NOT NULL CHECK (scan_status IN ('not_scanned', 'pending', 'clean', 'infected')),
+  -- scanning is configured); clean; infected (quarantined: never served, its sealed bytes kept for
+  -- an operator); unscannable (the scanner refused it, e.g. over its size limit: never served).
+  scan_status text NOT NULL CHECK (scan_status IN ('not_scanned', 'pending', 'clean', 'infected', 'unscannable')),
   -- The scanner's finding (a signature name), sealed.
   scan_result_sealed bytea,
   scanned_at timestamptz,
