@@ -437,6 +437,35 @@ describe("malware scanning", () => {
   });
 });
 
+describe("malware scanning: clamd's limit told", () => {
+  it("never sends clamd a file over VAULTDESK_CLAMD_MAX_BYTES, and shows it as not scannable to staff and customers alike", async () => {
+    const shared: Shared = { db: await openTestDatabase(), keyring: new Keyring(new LocalMasterKey(crypto.randomBytes(32))), dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "vd-attack-")) };
+    const clamd = await fakeClamd();
+    const app = await bootOn(shared, { VAULTDESK_CLAMD: clamd.address, VAULTDESK_CLAMD_MAX_BYTES: "65536", VAULTDESK_SCAN_RETRY_SECONDS: "0.2" });
+    try {
+      const a = await buildTenant(app, "akbigtold");
+      const big = await upload(app, a, owner(a), "big.bin", crypto.randomBytes(100_000));
+      const small = await upload(app, a, owner(a), "small.txt", Buffer.from("small enough"), { token: big.body.upload.token });
+      expect(small.status, small.text).toBe(201);
+      const settled = await eventually(async () => {
+        const rows = await attachmentRows(app, a.tenantId);
+        return rows.every((r) => r.scan_status !== "pending");
+      }, 4000);
+      expect(settled).toBe(true);
+      const bigView = (await a.api("GET", `/api/v2/attachments/${big.body.upload.attachment.id}.json`)).body.attachment;
+      expect(bigView).toMatchObject({ scan_status: "unscannable", malware_scan_result: "failed_to_scan", content_url: null });
+      expect((await a.api("GET", `/api/v2/attachments/${small.body.upload.attachment.id}.json`)).body.attachment.scan_status).toBe("clean");
+      // Only the small file went to clamd.
+      expect(clamd.connections()).toBe(1);
+    } finally {
+      await app.close();
+      await clamd.close();
+      await shared.db.close();
+      fs.rmSync(shared.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("key rotation and deletion", () => {
   const dirOf = (a: TestTenant) => path.join(t.config.blobDir, a.tenantId, "attachments");
   const tempSeen = (a: TestTenant) => eventually(async () => fs.readdirSync(dirOf(a)).some((f) => f.startsWith(".tmp-")), 20_000);

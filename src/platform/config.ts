@@ -140,6 +140,12 @@ const envSchema = z.object({
     .max(1024)
     .regex(/^(tcp:\/\/[A-Za-z0-9.\-:[\]]+:\d{1,5}|unix:\/[^\0]+)$/, "must be tcp://host:port or unix:/path/to/clamd.sock")
     .optional(),
+  /**
+   * clamd's StreamMaxLength in bytes (clamd's default is 25M: 26214400). A file larger than this
+   * is recorded as unscannable without being sent: clamd would refuse it, and the refusal does not
+   * always reach the client before clamd drops the connection.
+   */
+  VAULTDESK_CLAMD_MAX_BYTES: z.coerce.number().int().min(1024).max(4 * 1024 * 1024 * 1024).default(26_214_400),
   /** The largest attachment any tenant may accept (tenants choose a limit up to this). */
   VAULTDESK_ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(100_000_000),
   /** Delays before each new attempt to scan a file while clamd cannot be reached; the last repeats. */
@@ -186,6 +192,8 @@ export type Config = Readonly<{
   mailRetryMs: readonly number[];
   /** ClamAV's daemon for attachment scanning; undefined: files are not scanned. */
   clamd: { host: string; port: number } | { socket: string } | undefined;
+  /** clamd's StreamMaxLength: larger files are not sent, and recorded as unscannable. */
+  clamdMaxBytes: number;
   attachmentMaxBytes: number;
   /** Delays (ms) before each new scan attempt while clamd is away; the last repeats. */
   scanRetryMs: readonly number[];
@@ -263,6 +271,7 @@ export function loadConfig(
     jobRetentionMs: Math.round(e.VAULTDESK_JOB_RETENTION_HOURS * 3_600_000),
     mailRetryMs: Object.freeze(e.VAULTDESK_MAIL_RETRY_SECONDS.split(",").map((x) => Math.round(Number(x) * 1000))),
     clamd: clamdAddress(e.VAULTDESK_CLAMD),
+    clamdMaxBytes: e.VAULTDESK_CLAMD_MAX_BYTES,
     attachmentMaxBytes: e.VAULTDESK_ATTACHMENT_MAX_BYTES,
     scanRetryMs: Object.freeze(e.VAULTDESK_SCAN_RETRY_SECONDS.split(",").map((x) => Math.round(Number(x) * 1000))),
   });

@@ -98,7 +98,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     hooks,
     authenticator: createAuthenticator(input),
     blobs: input.blobs ?? createBlobStore(config),
-    scanner: input.scanner ?? (config.clamd ? createClamdScanner(config.clamd) : undefined),
+    scanner: input.scanner ?? (config.clamd ? createClamdScanner(config.clamd, { maxBytes: config.clamdMaxBytes }) : undefined),
   };
 
   // Links the audit entries requests queue into each tenant's hash chain, right after they commit.

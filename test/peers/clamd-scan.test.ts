@@ -106,16 +106,24 @@ describe("malware scanning with clamd", () => {
     await expect(createClamdScanner({ host: "127.0.0.1", port: 1 }).scan((async function* () { yield Buffer.from("x"); })())).rejects.toThrow(/unavailable/);
   });
 
-  it("takes clamd's refusal of a stream over its StreamMaxLength as final: the file is unscannable", async () => {
+  it("records a file over clamd's StreamMaxLength as too large, without retrying it for ever", async () => {
     const small = await startClamd({ streamMaxLength: "1M" });
     try {
-      const scanner = createClamdScanner({ socket: small.socket });
       async function* twoMiB() {
         for (let i = 0; i < 8; i++) yield crypto.randomBytes(256 * 1024);
       }
-      expect(await scanner.scan(twoMiB())).toEqual({ result: "too_large" });
+      // Told clamd's limit (VAULTDESK_CLAMD_MAX_BYTES), the scanner stops at it: a final answer.
+      expect(await createClamdScanner({ socket: small.socket }, { maxBytes: 1024 * 1024 }).scan(twoMiB())).toEqual({ result: "too_large" });
+      // Not told, it reads clamd's refusal when the connection lets it ("INSTREAM size limit
+      // exceeded"); when clamd's reset loses the answer, the scan is "unavailable" and is tried again.
+      // Never "clean".
+      const unaware = createClamdScanner({ socket: small.socket });
+      for (let i = 0; i < 3; i++) {
+        const v = await unaware.scan(twoMiB()).catch((err: Error) => ({ result: err.name }));
+        expect(["too_large", "ScannerUnavailableError"]).toContain(v.result);
+      }
       // Under the limit it still scans.
-      expect(await scanner.scan((async function* () { yield crypto.randomBytes(1000); })())).toEqual({ result: "clean" });
+      expect(await unaware.scan((async function* () { yield crypto.randomBytes(1000); })())).toEqual({ result: "clean" });
     } finally {
       await small.close();
     }

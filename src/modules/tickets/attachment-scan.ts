@@ -4,7 +4,7 @@ import { audit } from "../audit/audit-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import type { EffectHandler } from "../../platform/jobs/job-runner.ts";
-import { ScannerUnavailableError, type MalwareScanner } from "../../platform/malware-scan.ts";
+import { ScannerUnavailableError, type MalwareScanner, type ScanVerdict } from "../../platform/malware-scan.ts";
 import * as repo from "./attachments-repo.ts";
 import { ATTACHMENT_SCAN_JOB } from "./attachments-service.ts";
 
@@ -31,10 +31,18 @@ export function attachmentScanJob(deps: Pick<AppDeps, "db" | "keyring" | "blobs"
       const found = await deps.db.tenant(tenantId, async (tx) => ({ row: await repo.findAttachmentById(tx, attachmentId), sealer: await deps.keyring.sealerFor(tx) }));
       // Removed meanwhile (an expired upload), or already decided: nothing to do.
       if (!found.row || found.row.scan_status !== "pending" || found.row.redacted_at) return;
-      let verdict;
+      let verdict: ScanVerdict;
       try {
-        const body = await getSealed(deps.blobs, found.sealer, { purpose: "attachments", id: attachmentId });
-        verdict = await scanner.scan(body);
+        if (found.row.size > deps.config.clamdMaxBytes) {
+          verdict = { result: "too_large" };
+        } else {
+          const body = await getSealed(deps.blobs, found.sealer, { purpose: "attachments", id: attachmentId });
+          try {
+            verdict = await scanner.scan(body);
+          } finally {
+            body.destroy();
+          }
+        }
       } catch (err) {
         if (err instanceof BlobNotFoundError) return;
         // Only the kind of failure is logged: never a file name or content.
