@@ -1,7 +1,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { linkIn, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { hasSigninLink, linkIn, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
 /**
  * Addresses the server writes come from configuration, never from the Host header; bad hosts
@@ -73,7 +73,7 @@ describe("generated URLs", () => {
     const since = smtp.messages.length;
     const r = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links.json", host: `${a.subdomain}.HELP.example.com.`, body: { email } });
     expect(r.status, r.text).toBe(202);
-    const link = linkIn(await smtp.waitFor(email, { since }));
+    const link = linkIn(await smtp.waitFor(email, { since, match: hasSigninLink }));
     expect(new URL(link).origin).toMatch(/^https:\/\/([a-z0-9]+\.)?help\.example\.com$/);
   });
 });

@@ -188,6 +188,7 @@ const CASES: Record<string, Case> = {
       return { method: "PUT", path: `/api/v2/tickets/${id}/comments/${comment}/attachments/${up.id}/redact.json` };
     },
   },
+  "PUT /api/v2/notification_settings": { action: "notification_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/notification_settings.json", body: { settings: { content_free: true } } }) },
   "PUT /api/v2/attachment_settings": { action: "attachment_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/attachment_settings.json", body: { settings: { max_bytes: 1_000_000 } } }) },
   "POST /api/v2/help_center/sign_in_links/redeem": {
     action: "user.signed_in",

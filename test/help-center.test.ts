@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
-import { linkIn, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { hasSigninLink, linkIn, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 
 /**
@@ -44,7 +44,7 @@ async function signInByMail(tenant: TestTenant, email: string): Promise<Session>
   const since = smtp.messages.length;
   const r = await anon(tenant, "POST", "/api/v2/help_center/sign_in_links.json", { email, locale: "ja" });
   expect(r.status, r.text).toBe(202);
-  const mail = await smtp.waitFor(email, { since });
+  const mail = await smtp.waitFor(email, { since, match: hasSigninLink });
   const token = new URL(linkIn(mail)).searchParams.get("token")!;
   const s = await anon(tenant, "POST", "/api/v2/help_center/sign_in_links/redeem.json", { token });
   expect(s.status, s.text).toBe(201);
@@ -183,7 +183,7 @@ describe("e-mail sign-in links", () => {
     expect(unknown.body).toEqual(known.body);
     expect(staff.body).toEqual(known.body);
 
-    const mail = await smtp.waitFor("kenji@example.test");
+    const mail = await smtp.waitFor("kenji@example.test", { match: hasSigninLink });
     expect(mail.subject).toMatch(/サインインリンク/);
     expect(mail.from?.text).toContain("help@vaultdesk.test");
     const url = linkIn(mail);
@@ -211,7 +211,7 @@ describe("e-mail sign-in links", () => {
     await anon(a, "POST", "/api/v2/requests.json", requestBody("late@example.test"));
     const since = smtp.messages.length;
     await anon(a, "POST", "/api/v2/help_center/sign_in_links.json", { email: "late@example.test" });
-    const token = new URL(linkIn(await smtp.waitFor("late@example.test", { since }))).searchParams.get("token")!;
+    const token = new URL(linkIn(await smtp.waitFor("late@example.test", { since, match: hasSigninLink }))).searchParams.get("token")!;
     clockOffsetMs = 16 * 60_000;
     try {
       const r = await anon(a, "POST", "/api/v2/help_center/sign_in_links/redeem.json", { token });

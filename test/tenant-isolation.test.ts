@@ -132,6 +132,7 @@ const plans: Record<string, Plan> = {
   countSearchResults: { kind: "collection" },
   listAssignableUsers: { kind: "collection" },
   showAttachmentSettings: { kind: "collection" },
+  showNotificationSettings: { kind: "collection" },
   // Routes about the caller only, or creating new rows in the caller's own tenant.
   showCurrentUser: { kind: "own" },
   createTicket: { kind: "own" },
@@ -150,6 +151,7 @@ const plans: Record<string, Plan> = {
   updateAccount: { kind: "own" },
   createInvitation: { kind: "own" },
   updateAttachmentSettings: { kind: "own" },
+  updateNotificationSettings: { kind: "own" },
   // Upload tokens are looked up inside the host's tenant only, and are the uploader's alone (test/attachments.test.ts).
   createUpload: { kind: "own" },
   deleteUpload: { kind: "own" },
@@ -251,7 +253,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "notification_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

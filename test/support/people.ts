@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import type { TestApp, TestTenant } from "./harness.ts";
-import { linkIn, type SmtpPeer } from "./smtp-peer.ts";
+import { hasSigninLink, linkIn, type SmtpPeer } from "./smtp-peer.ts";
 
 /** Signing people in and acting as them over real HTTP, shared by the suites. */
 
@@ -38,7 +38,7 @@ export async function signInByMail(t: TestApp, smtp: SmtpPeer, tenant: TestTenan
   const since = smtp.messages.length;
   const r = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links.json", host: tenant.host, body: { email }, headers });
   expect(r.status, r.text).toBe(202);
-  const mail = await smtp.waitFor(email, { since });
+  const mail = await smtp.waitFor(email, { since, match: hasSigninLink });
   const token = new URL(linkIn(mail)).searchParams.get("token")!;
   const s = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links/redeem.json", host: tenant.host, body: { token } });
   expect(s.status, s.text).toBe(201);

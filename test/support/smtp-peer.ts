@@ -9,7 +9,7 @@ export interface SmtpPeer {
   url: string;
   messages: ParsedMail[];
   /** The next message to `to` (case-insensitive) that arrives after `since` messages were received. */
-  waitFor(to: string, opts?: { timeoutMs?: number; since?: number }): Promise<ParsedMail>;
+  waitFor(to: string, opts?: { timeoutMs?: number; since?: number; match?: (m: ParsedMail) => boolean }): Promise<ParsedMail>;
   close(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export async function startSmtpPeer(port = 0): Promise<SmtpPeer> {
     messages,
     waitFor(to, opts = {}) {
       const since = opts.since ?? 0;
-      const find = () => messages.slice(since).find((m) => recipient(m).includes(to.toLowerCase()));
+      const find = () => messages.slice(since).find((m) => recipient(m).includes(to.toLowerCase()) && (opts.match?.(m) ?? true));
       return new Promise((resolve, reject) => {
         const hit = find();
         if (hit) return resolve(hit);
@@ -62,6 +62,9 @@ export async function startSmtpPeer(port = 0): Promise<SmtpPeer> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** Whether a mail carries a sign-in link (a notification to the same person may arrive first). */
+export const hasSigninLink = (m: ParsedMail): boolean => /\/signin\?token=/.test(m.text ?? "");
 
 /** The sign-in link in a mail's text. */
 export function linkIn(mail: ParsedMail): string {

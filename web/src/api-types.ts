@@ -424,6 +424,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/notification_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which e-mail notifications this helpdesk sends, and whether they carry the text (admins). */
+        get: operations["showNotificationSettings"];
+        /** Turns each e-mail notification on or off, and content-free messages (admins). */
+        put: operations["updateNotificationSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/organizations": {
         parameters: {
             query?: never;
@@ -2357,6 +2375,89 @@ export interface operations {
                             status: string;
                             total: number;
                             url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        settings: {
+                            /** @description Send only a link: no subject, no comment text. */
+                            content_free: boolean;
+                            /** @description Tell the assignee (or the group's agents) about a new request or a customer's reply. */
+                            end_user_update: boolean;
+                            /** @description Tell the requester about a public reply. */
+                            public_reply: boolean;
+                            /** @description Tell the requester their new request arrived. */
+                            request_received: boolean;
+                            /** @description Tell the requester their request was solved. */
+                            solved: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    settings: {
+                        /** @description Send only a link: no subject, no comment text. */
+                        content_free?: boolean;
+                        /** @description Tell the assignee (or the group's agents) about a new request or a customer's reply. */
+                        end_user_update?: boolean;
+                        /** @description Tell the requester about a public reply. */
+                        public_reply?: boolean;
+                        /** @description Tell the requester their new request arrived. */
+                        request_received?: boolean;
+                        /** @description Tell the requester their request was solved. */
+                        solved?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        settings: {
+                            /** @description Send only a link: no subject, no comment text. */
+                            content_free: boolean;
+                            /** @description Tell the assignee (or the group's agents) about a new request or a customer's reply. */
+                            end_user_update: boolean;
+                            /** @description Tell the requester about a public reply. */
+                            public_reply: boolean;
+                            /** @description Tell the requester their new request arrived. */
+                            request_received: boolean;
+                            /** @description Tell the requester their request was solved. */
+                            solved: boolean;
                         };
                     };
                 };

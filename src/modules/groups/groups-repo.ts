@@ -49,6 +49,12 @@ export async function listMemberships(tx: TenantTx, page: Page, filter: { userId
   return fetchPage(q, page, "m.nice_id", async () => Number((await counted.executeTakeFirstOrThrow()).n));
 }
 
+/** The users who belong to a group. */
+export async function memberUserIds(tx: TenantTx, groupId: string): Promise<string[]> {
+  const rows = await tx.db.selectFrom("group_memberships").select("user_id").where("tenant_id", "=", tx.tenantId).where("group_id", "=", groupId).execute();
+  return rows.map((r) => r.user_id);
+}
+
 export async function membershipExists(tx: TenantTx, userId: string, groupId: string): Promise<boolean> {
   const r = await tx.db.selectFrom("group_memberships").select("id").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("group_id", "=", groupId).executeTakeFirst();
   return r !== undefined;

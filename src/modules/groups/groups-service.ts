@@ -145,6 +145,11 @@ export async function deleteMembership(ctx: RequestContext, niceId: number): Pro
   audit(ctx, { action: "group_membership.deleted", resourceType: "group_membership", resourceId: niceId });
 }
 
+/** For other modules: the internal ids of a group's members (notifications). */
+export async function groupMemberIds(ctx: RequestContext, groupId: string): Promise<string[]> {
+  return repo.memberUserIds(ctx.tx, groupId);
+}
+
 export async function presentGroupsByIds(ctx: RequestContext, ids: string[]): Promise<GroupView[]> {
   return (await repo.findGroupsByIds(ctx.tx, [...new Set(ids)])).sort((a, b) => a.nice_id - b.nice_id).map((g) => presentGroup(ctx, g));
 }

@@ -260,3 +260,8 @@ export async function deleteField(tx: TenantTx, id: string): Promise<void> {
   await tx.db.deleteFrom("ticket_fields").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
 
+
+/** One comment's author, visibility and sealed plain body (notifications). */
+export async function findCommentById(tx: TenantTx, id: string) {
+  return tx.db.selectFrom("ticket_comments").select(["id", "author_id", "public", "body_sealed"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+}

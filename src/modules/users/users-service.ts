@@ -303,6 +303,26 @@ export async function presentUsersByIds(ctx: RequestContext, ids: string[]): Pro
   return rows.sort((a, b) => a.nice_id - b.nice_id).map((r) => presentUser(ctx, r));
 }
 
+/** What a message to a person needs (notifications). */
+export type Contact = { id: string; name: string; email: string | null; locale: string | null; role: Role; reachable: boolean };
+
+/** For other modules: people by internal id, with their address and language; `reachable`: active and not suspended. */
+export async function contactsByIds(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, Contact>> {
+  const rows = await repo.findUsersByIds(ctx.tx, [...new Set(ids)]);
+  return new Map(
+    rows.map((u) => [
+      u.id,
+      {
+        id: u.id,
+        name: ctx.sealer.open(u.name_sealed, ref(u.id, "name")),
+        email: u.email_sealed ? ctx.sealer.open(u.email_sealed, ref(u.id, "email")) : null,
+        locale: u.locale,
+        role: u.role,
+        reachable: u.active && !u.suspended,
+      },
+    ]),
+  );
+}
 
 /**
  * For jobs started by staff: the user as an actor with their role as it is now. A user who was

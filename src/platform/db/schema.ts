@@ -375,6 +375,17 @@ export interface AttachmentsTable {
 }
 
 /** 0013: what a tenant accepts as attachments. */
+/** 0015: which e-mail notifications a tenant sends, and whether they carry text. */
+export interface NotificationSettingsTable {
+  tenant_id: string;
+  request_received: boolean;
+  public_reply: boolean;
+  solved: boolean;
+  end_user_update: boolean;
+  content_free: boolean;
+  updated_at: Generated<Date>;
+}
+
 export interface AttachmentSettingsTable {
   tenant_id: string;
   enabled: boolean;
@@ -413,4 +424,5 @@ export interface DB {
   uploads: UploadsTable;
   attachments: AttachmentsTable;
   attachment_settings: AttachmentSettingsTable;
+  notification_settings: NotificationSettingsTable;
 }

@@ -1,0 +1,193 @@
+import { mailLanguage } from "../../platform/mail-language.ts";
+
+/**
+ * The texts of e-mail notifications, in the help center's five languages. Plain text only: a
+ * notification carries no markup, no remote image and no tracking. `{{…}}` names a value
+ * (`render` below); a value never goes through the template again, so a comment that contains
+ * `{{ticket.url}}` stays that text.
+ */
+
+export type NotificationEvent = "request_received" | "public_reply" | "solved" | "end_user_update";
+export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ["request_received", "public_reply", "solved", "end_user_update"];
+
+type Text = { subject: string; body: string; contentFreeSubject: string; contentFreeBody: string };
+type Texts = Record<NotificationEvent, Text>;
+
+const en: Texts = {
+  request_received: {
+    subject: "[{{team}}] Request received: {{ticket.title}}",
+    body: "Hello {{name}},\n\nWe received your request #{{ticket.id}} and will answer soon. You can follow it here:\n{{ticket.url}}\n\nYour message:\n\n{{comment}}\n",
+    contentFreeSubject: "[{{team}}] Request #{{ticket.id}} received",
+    contentFreeBody: "Hello {{name}},\n\nWe received your request #{{ticket.id}} and will answer soon. Sign in to read it:\n{{ticket.url}}\n",
+  },
+  public_reply: {
+    subject: "[{{team}}] Re: {{ticket.title}}",
+    body: "Hello {{name}},\n\n{{author}} replied to your request #{{ticket.id}}:\n\n{{comment}}\n\nTo answer, use the help center:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] New reply to request #{{ticket.id}}",
+    contentFreeBody: "Hello {{name}},\n\nThere is a new reply to your request #{{ticket.id}}. Sign in to read it:\n{{ticket.url}}\n",
+  },
+  solved: {
+    subject: "[{{team}}] Solved: {{ticket.title}}",
+    body: "Hello {{name}},\n\nYour request #{{ticket.id}} was solved.\n\n{{comment}}\n\nIf something is still wrong, reply in the help center and it opens again:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] Request #{{ticket.id}} solved",
+    contentFreeBody: "Hello {{name}},\n\nYour request #{{ticket.id}} was solved. Sign in to read the answer, or to reply if something is still wrong:\n{{ticket.url}}\n",
+  },
+  end_user_update: {
+    subject: "[{{team}}] Ticket #{{ticket.id}}: {{ticket.title}}",
+    body: "{{author}} wrote on ticket #{{ticket.id}}:\n\n{{comment}}\n\nOpen the ticket:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] Ticket #{{ticket.id}} updated by the customer",
+    contentFreeBody: "The customer wrote on ticket #{{ticket.id}}. Open the ticket:\n{{ticket.url}}\n",
+  },
+};
+
+const sv: Texts = {
+  request_received: {
+    subject: "[{{team}}] Ärendet har tagits emot: {{ticket.title}}",
+    body: "Hej {{name}}!\n\nVi har tagit emot ditt ärende #{{ticket.id}} och svarar snart. Du kan följa det här:\n{{ticket.url}}\n\nDitt meddelande:\n\n{{comment}}\n",
+    contentFreeSubject: "[{{team}}] Ärende #{{ticket.id}} har tagits emot",
+    contentFreeBody: "Hej {{name}}!\n\nVi har tagit emot ditt ärende #{{ticket.id}} och svarar snart. Logga in för att läsa det:\n{{ticket.url}}\n",
+  },
+  public_reply: {
+    subject: "[{{team}}] Sv: {{ticket.title}}",
+    body: "Hej {{name}}!\n\n{{author}} har svarat på ditt ärende #{{ticket.id}}:\n\n{{comment}}\n\nSvara via hjälpcentret:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] Nytt svar på ärende #{{ticket.id}}",
+    contentFreeBody: "Hej {{name}}!\n\nDet finns ett nytt svar på ditt ärende #{{ticket.id}}. Logga in för att läsa det:\n{{ticket.url}}\n",
+  },
+  solved: {
+    subject: "[{{team}}] Löst: {{ticket.title}}",
+    body: "Hej {{name}}!\n\nDitt ärende #{{ticket.id}} har lösts.\n\n{{comment}}\n\nOm något fortfarande är fel kan du svara i hjälpcentret, så öppnas det igen:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] Ärende #{{ticket.id}} har lösts",
+    contentFreeBody: "Hej {{name}}!\n\nDitt ärende #{{ticket.id}} har lösts. Logga in för att läsa svaret, eller för att svara om något fortfarande är fel:\n{{ticket.url}}\n",
+  },
+  end_user_update: {
+    subject: "[{{team}}] Ärende #{{ticket.id}}: {{ticket.title}}",
+    body: "{{author}} skrev i ärende #{{ticket.id}}:\n\n{{comment}}\n\nÖppna ärendet:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] Ärende #{{ticket.id}} uppdaterat av kunden",
+    contentFreeBody: "Kunden skrev i ärende #{{ticket.id}}. Öppna ärendet:\n{{ticket.url}}\n",
+  },
+};
+
+const ja: Texts = {
+  request_received: {
+    subject: "[{{team}}] お問い合わせを受け付けました: {{ticket.title}}",
+    body: "{{name}} 様\n\nお問い合わせ #{{ticket.id}} を受け付けました。まもなくご回答します。状況はこちらでご確認いただけます:\n{{ticket.url}}\n\nお送りいただいた内容:\n\n{{comment}}\n",
+    contentFreeSubject: "[{{team}}] お問い合わせ #{{ticket.id}} を受け付けました",
+    contentFreeBody: "{{name}} 様\n\nお問い合わせ #{{ticket.id}} を受け付けました。まもなくご回答します。サインインしてご確認ください:\n{{ticket.url}}\n",
+  },
+  public_reply: {
+    subject: "[{{team}}] Re: {{ticket.title}}",
+    body: "{{name}} 様\n\nお問い合わせ #{{ticket.id}} に {{author}} から返信がありました:\n\n{{comment}}\n\nご返信はヘルプセンターからお願いします:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] お問い合わせ #{{ticket.id}} に返信があります",
+    contentFreeBody: "{{name}} 様\n\nお問い合わせ #{{ticket.id}} に新しい返信があります。サインインしてご確認ください:\n{{ticket.url}}\n",
+  },
+  solved: {
+    subject: "[{{team}}] 解決済み: {{ticket.title}}",
+    body: "{{name}} 様\n\nお問い合わせ #{{ticket.id}} は解決済みになりました。\n\n{{comment}}\n\nまだ問題がある場合は、ヘルプセンターでご返信いただくと再開されます:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] お問い合わせ #{{ticket.id}} は解決済みです",
+    contentFreeBody: "{{name}} 様\n\nお問い合わせ #{{ticket.id}} は解決済みになりました。回答の確認や、まだ問題がある場合のご返信はサインインしてください:\n{{ticket.url}}\n",
+  },
+  end_user_update: {
+    subject: "[{{team}}] チケット #{{ticket.id}}: {{ticket.title}}",
+    body: "{{author}} がチケット #{{ticket.id}} に書き込みました:\n\n{{comment}}\n\nチケットを開く:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] チケット #{{ticket.id}} がお客様により更新されました",
+    contentFreeBody: "お客様がチケット #{{ticket.id}} に書き込みました。チケットを開く:\n{{ticket.url}}\n",
+  },
+};
+
+const ko: Texts = {
+  request_received: {
+    subject: "[{{team}}] 문의 접수: {{ticket.title}}",
+    body: "{{name}}님, 안녕하세요.\n\n문의 #{{ticket.id}}이(가) 접수되었으며 곧 답변드리겠습니다. 진행 상황은 여기에서 확인하세요:\n{{ticket.url}}\n\n보내신 내용:\n\n{{comment}}\n",
+    contentFreeSubject: "[{{team}}] 문의 #{{ticket.id}} 접수됨",
+    contentFreeBody: "{{name}}님, 안녕하세요.\n\n문의 #{{ticket.id}}이(가) 접수되었으며 곧 답변드리겠습니다. 로그인하여 확인하세요:\n{{ticket.url}}\n",
+  },
+  public_reply: {
+    subject: "[{{team}}] Re: {{ticket.title}}",
+    body: "{{name}}님, 안녕하세요.\n\n{{author}}님이 문의 #{{ticket.id}}에 답변했습니다:\n\n{{comment}}\n\n답장은 고객센터에서 하실 수 있습니다:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] 문의 #{{ticket.id}}에 새 답변",
+    contentFreeBody: "{{name}}님, 안녕하세요.\n\n문의 #{{ticket.id}}에 새 답변이 있습니다. 로그인하여 확인하세요:\n{{ticket.url}}\n",
+  },
+  solved: {
+    subject: "[{{team}}] 해결됨: {{ticket.title}}",
+    body: "{{name}}님, 안녕하세요.\n\n문의 #{{ticket.id}}이(가) 해결되었습니다.\n\n{{comment}}\n\n아직 문제가 있으면 고객센터에서 답장하시면 다시 열립니다:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] 문의 #{{ticket.id}} 해결됨",
+    contentFreeBody: "{{name}}님, 안녕하세요.\n\n문의 #{{ticket.id}}이(가) 해결되었습니다. 답변을 확인하거나 아직 문제가 있으면 로그인하여 답장하세요:\n{{ticket.url}}\n",
+  },
+  end_user_update: {
+    subject: "[{{team}}] 티켓 #{{ticket.id}}: {{ticket.title}}",
+    body: "{{author}}님이 티켓 #{{ticket.id}}에 작성했습니다:\n\n{{comment}}\n\n티켓 열기:\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] 고객이 티켓 #{{ticket.id}}을(를) 업데이트함",
+    contentFreeBody: "고객이 티켓 #{{ticket.id}}에 작성했습니다. 티켓 열기:\n{{ticket.url}}\n",
+  },
+};
+
+const zh: Texts = {
+  request_received: {
+    subject: "[{{team}}] 已收到您的请求：{{ticket.title}}",
+    body: "{{name}}，您好：\n\n我们已收到您的请求 #{{ticket.id}}，会尽快答复。您可以在此查看进展：\n{{ticket.url}}\n\n您的留言：\n\n{{comment}}\n",
+    contentFreeSubject: "[{{team}}] 已收到请求 #{{ticket.id}}",
+    contentFreeBody: "{{name}}，您好：\n\n我们已收到您的请求 #{{ticket.id}}，会尽快答复。请登录查看：\n{{ticket.url}}\n",
+  },
+  public_reply: {
+    subject: "[{{team}}] 回复：{{ticket.title}}",
+    body: "{{name}}，您好：\n\n{{author}} 回复了您的请求 #{{ticket.id}}：\n\n{{comment}}\n\n如需回复，请前往帮助中心：\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] 请求 #{{ticket.id}} 有新回复",
+    contentFreeBody: "{{name}}，您好：\n\n您的请求 #{{ticket.id}} 有新回复。请登录查看：\n{{ticket.url}}\n",
+  },
+  solved: {
+    subject: "[{{team}}] 已解决：{{ticket.title}}",
+    body: "{{name}}，您好：\n\n您的请求 #{{ticket.id}} 已解决。\n\n{{comment}}\n\n如果问题仍未解决，请在帮助中心回复，请求将重新打开：\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] 请求 #{{ticket.id}} 已解决",
+    contentFreeBody: "{{name}}，您好：\n\n您的请求 #{{ticket.id}} 已解决。请登录查看答复；如果问题仍未解决，也可以回复：\n{{ticket.url}}\n",
+  },
+  end_user_update: {
+    subject: "[{{team}}] 工单 #{{ticket.id}}：{{ticket.title}}",
+    body: "{{author}} 在工单 #{{ticket.id}} 中写道：\n\n{{comment}}\n\n打开工单：\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] 客户更新了工单 #{{ticket.id}}",
+    contentFreeBody: "客户在工单 #{{ticket.id}} 中留言。打开工单：\n{{ticket.url}}\n",
+  },
+};
+
+const TEXTS: Record<string, Texts> = { en, sv, ja, ko, "zh-CN": zh };
+
+export type NotificationValues = { team: string; name: string; author: string; "ticket.id": string; "ticket.title": string; "ticket.url": string; comment: string };
+
+/** Fills `{{name}}`s in one pass: a value is never read as a template. Unknown names stay as written. */
+export function render(template: string, values: NotificationValues): string {
+  return template.replace(/\{\{\s*([a-z.]+)\s*\}\}/g, (all, key: string) => (key in values ? values[key as keyof NotificationValues] : all));
+}
+
+/** The notification for one recipient: in their language, with or without the content. */
+export function notificationMail(event: NotificationEvent, locale: string | null, contentFree: boolean, values: NotificationValues) {
+  const language = mailLanguage(locale, Object.keys(TEXTS));
+  const t = TEXTS[language]![event];
+  // A subject is one line, whatever the title holds.
+  const subject = render(contentFree ? t.contentFreeSubject : t.subject, values).replace(/[\r\n]+/g, " ").slice(0, 250);
+  return { language, subject, text: render(contentFree ? t.contentFreeBody : t.body, values) };
+}
+
+/**
+ * Card numbers (13 to 19 digits, spaces or dashes between groups, passing the Luhn check) become
+ * `**** **** **** 1234` in everything a notification carries: a customer who pasted a card number
+ * into a request does not receive it back by e-mail, nor does an agent.
+ */
+export function maskCardNumbers(text: string): string {
+  return text.replace(/(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g, (found) => {
+    const digits = found.replace(/[ -]/g, "");
+    if (digits.length < 13 || digits.length > 19 || !luhn(digits)) return found;
+    return `**** **** **** ${digits.slice(-4)}`;
+  });
+}
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}

@@ -1,0 +1,161 @@
+import crypto from "node:crypto";
+import type { ParsedMail } from "mailparser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { asSession, jobsSettled, signInByMail } from "./support/people.ts";
+import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+
+/**
+ * E-mail notifications over a real SMTP conversation: who is told what, in which language, and
+ * what a message never carries (internal notes, card numbers, the text when content-free).
+ */
+
+let t: TestApp;
+let smtp: SmtpPeer;
+
+beforeAll(async () => {
+  smtp = await startSmtpPeer();
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
+});
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
+
+const customer = (a: TestTenant) => `c-${crypto.randomBytes(3).toString("hex")}@${a.subdomain}.test`;
+/** Every mail to `to` received since `since` messages, once the tenant's jobs have settled. */
+async function mailTo(a: TestTenant, to: string, since: number): Promise<ParsedMail[]> {
+  await jobsSettled(t, a.tenantId);
+  const recipients = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((x) => x.value.map((v) => (v.address ?? "").toLowerCase()));
+  return smtp.messages.slice(since).filter((m) => recipients(m).includes(to.toLowerCase()));
+}
+
+describe("notifications to the requester", () => {
+  it("acknowledges a request from the help center's form, with its text and a link to it", async () => {
+    const a = await buildTenant(t, "ntack");
+    const email = customer(a);
+    const since = smtp.messages.length;
+    const r = await t.request({ method: "POST", path: "/api/v2/requests.json", host: a.host, body: { request: { subject: "Printer on fire", comment: { body: "It started smoking this morning." }, requester: { name: "Pat Customer", email } } } });
+    expect(r.status, r.text).toBe(201);
+    const [mail, ...more] = await mailTo(a, email, since);
+    expect(more).toEqual([]);
+    expect(mail!.subject).toContain("Request received: Printer on fire");
+    expect(mail!.text).toContain("Hello Pat Customer");
+    expect(mail!.text).toContain("It started smoking this morning.");
+    expect(mail!.text).toContain(`${a.origin}/requests/${r.body.request.id}`);
+    expect(mail!.html).toBe(false);
+  });
+
+  it("tells the requester of a public reply, never of an internal note, and once when a reply solves the ticket", async () => {
+    const a = await buildTenant(t, "ntreply");
+    const email = customer(a);
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Invoice question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Robin Buyer", email } } });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.ticket.id as number;
+    let since = smtp.messages.length;
+    // An internal note: nothing.
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Secret: the customer is on the watch list.", public: false } } })).status).toBe(200);
+    expect(await mailTo(a, email, since)).toEqual([]);
+    // A public reply: the reply, not the note.
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "We refunded the second charge." } } })).status).toBe(200);
+    const replies = await mailTo(a, email, since);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.subject).toContain("Re: Invoice question");
+    expect(replies[0]!.text).toContain("We refunded the second charge.");
+    expect(JSON.stringify(smtp.messages.slice(since).map((m) => [m.subject, m.text]))).not.toContain("watch list");
+    // A reply that solves: one message, the solved one, with the reply.
+    since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { status: "solved", comment: { body: "All done, the refund is on its way." } } })).status).toBe(200);
+    const solved = await mailTo(a, email, since);
+    expect(solved.map((m) => m.subject)).toEqual([expect.stringContaining("Solved: Invoice question")]);
+    expect(solved[0]!.text).toContain("All done, the refund is on its way.");
+  });
+
+  it("writes in the requester's language, masks card numbers, and keeps placeholders in a comment as text", async () => {
+    const a = await buildTenant(t, "ntlang");
+    const email = customer(a);
+    const since = smtp.messages.length;
+    const r = await t.request({ method: "POST", path: "/api/v2/requests.json", host: a.host, body: { request: { subject: "カードの件", comment: { body: "カード 4111 1111 1111 1111 で払いました。{{ticket.url}} {{team}}" }, requester: { name: "田中 ゆい", email }, locale: "ja" } } });
+    expect(r.status, r.text).toBe(201);
+    const [mail] = await mailTo(a, email, since);
+    expect(mail!.subject).toContain("お問い合わせを受け付けました");
+    expect(mail!.text).toContain("田中 ゆい 様");
+    expect(mail!.text).toContain("**** **** **** 1111");
+    expect(mail!.text).not.toMatch(/4111[ -]?1111[ -]?1111/);
+    // A number that is not a card (fails the Luhn check) is left alone.
+    expect(mail!.text).toContain("{{ticket.url}} {{team}}");
+  });
+});
+
+describe("notifications to staff", () => {
+  it("tells the assignee of a customer's reply, or the group's agents when nobody is assigned", async () => {
+    const a = await buildTenant(t, "ntstaff");
+    const agent = await buildUser(t, a, "agent", "Alex Agent");
+    const other = await buildUser(t, a, "agent", "Olive Other");
+    const group = await a.api("POST", "/api/v2/groups.json", { group: { name: "Billing" } });
+    for (const u of [agent, other]) expect((await a.api("POST", "/api/v2/group_memberships.json", { group_membership: { user_id: u.id, group_id: group.body.group.id } })).status).toBe(201);
+    const email = customer(a);
+    // A new request in the group, nobody assigned: both agents are told.
+    let since = smtp.messages.length;
+    const r = await t.request({ method: "POST", path: "/api/v2/requests.json", host: a.host, body: { request: { subject: "Where is my parcel", comment: { body: "Ordered two weeks ago." }, requester: { name: "Sam Shopper", email } } } });
+    expect(r.status).toBe(201);
+    const id = r.body.request.id as number;
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { group_id: group.body.group.id } })).status).toBe(200);
+    const session = await signInByMail(t, smtp, a, email);
+    since = smtp.messages.length;
+    expect((await asSession(t, a, session, "PUT", `/api/v2/requests/${id}.json`, { request: { comment: { body: "Any news?" } } })).status).toBe(200);
+    for (const u of [agent, other]) {
+      const got = await mailTo(a, u.email, since);
+      expect(got, u.email).toHaveLength(1);
+      expect(got[0]!.text).toContain("Sam Shopper wrote on ticket");
+      expect(got[0]!.text).toContain("Any news?");
+      expect(got[0]!.text).toContain(`${a.origin}/agent/tickets/${id}`);
+    }
+    // The customer is not told of their own comment.
+    expect(await mailTo(a, email, since)).toEqual([]);
+    // Assigned: only the assignee.
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { assignee_id: agent.id } })).status).toBe(200);
+    since = smtp.messages.length;
+    expect((await asSession(t, a, session, "PUT", `/api/v2/requests/${id}.json`, { request: { comment: { body: "Hello?" } } })).status).toBe(200);
+    expect(await mailTo(a, agent.email, since)).toHaveLength(1);
+    expect(await mailTo(a, other.email, since)).toEqual([]);
+  });
+});
+
+describe("settings", () => {
+  it("are an admin's; each notification can be turned off, and content-free messages carry only a link", async () => {
+    const a = await buildTenant(t, "ntset");
+    const agent = await buildUser(t, a, "agent");
+    expect((await a.api("GET", "/api/v2/notification_settings.json", undefined, { email: agent.email, token: agent.token! })).status).toBe(403);
+    expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { public_reply: false } }, { email: agent.email, token: agent.token! })).status).toBe(403);
+    expect((await a.api("GET", "/api/v2/notification_settings.json")).body.settings).toEqual({ request_received: true, public_reply: true, solved: true, end_user_update: true, content_free: false });
+    expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { public_reply: "no" } })).status).toBe(422);
+    expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { unknown: true } })).status).toBe(422);
+
+    const email = customer(a);
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Blood test results", comment: { body: "Your results: glucose 5.4 mmol/L." }, requester: { name: "Kim Patient", email } } });
+    expect(c.status).toBe(201);
+    const id = c.body.ticket.id as number;
+    // A ticket staff opened for a customer with a public comment tells them (Zendesk's proactive ticket).
+    await jobsSettled(t, a.tenantId);
+    expect(smtp.messages.some((m) => m.text?.includes("glucose 5.4"))).toBe(true);
+
+    const set = await a.api("PUT", "/api/v2/notification_settings.json", { settings: { public_reply: false } });
+    expect(set.status, set.text).toBe(200);
+    let since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Second result: normal." } } })).status).toBe(200);
+    expect(await mailTo(a, email, since)).toEqual([]);
+
+    expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { public_reply: true, content_free: true } })).status).toBe(200);
+    since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Third result: cholesterol 6.1." } } })).status).toBe(200);
+    const [mail] = await mailTo(a, email, since);
+    expect(mail!.subject).toContain(`New reply to request #${id}`);
+    expect(mail!.subject).not.toContain("Blood test");
+    expect(mail!.text).not.toContain("cholesterol");
+    expect(mail!.text).toContain(`${a.origin}/requests/${id}`);
+    // Audited.
+    const trail = await a.api("GET", "/api/v2/audit_logs.json?filter[action]=notification_settings.updated");
+    expect(trail.status).toBe(200);
+  });
+});
