@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainQueued } from "../src/modules/audit/audit-service.ts";
@@ -34,6 +35,16 @@ afterAll(async () => {
 });
 
 /** Write routes that legitimately record nothing, with the reason. */
+/** A message the mail server never took, as the mail job leaves it (for the dead-letter routes). */
+async function deadLetter(): Promise<string> {
+  const id = crypto.randomUUID();
+  await t.db.tenant(a.tenantId, async (tx) => {
+    const sealer = await t.keyring.sealerFor(tx);
+    await tx.db.insertInto("undelivered_mail").values({ tenant_id: a.tenantId, id, message_sealed: sealer.sealJson({ to: "late@customer.test", subject: "s", text: "t", language: "en" }, { table: "undelivered_mail", column: "message", row: id }), attempts: 3, failed_at: new Date() }).execute();
+  });
+  return id;
+}
+
 const NO_AUDIT: Record<string, string> = {
   "POST /api/v2/invitations/preview": "reads an invitation (POST only to keep its token out of URLs and logs); changes nothing",
 };
@@ -188,6 +199,19 @@ const CASES: Record<string, Case> = {
       return { method: "PUT", path: `/api/v2/tickets/${id}/comments/${comment}/attachments/${up.id}/redact.json` };
     },
   },
+  "PUT /api/v2/notification_templates/:event/:locale": {
+    action: "notification_template.updated",
+    prepare: async () => ({ method: "PUT", path: "/api/v2/notification_templates/solved/sv.json", body: { notification_template: { subject: "Löst: {{ticket.title}}", body: "{{comment}}" } } }),
+  },
+  "DELETE /api/v2/notification_templates/:event/:locale": {
+    action: "notification_template.reset",
+    prepare: async () => {
+      await a.api("PUT", "/api/v2/notification_templates/solved/ko.json", { notification_template: { subject: "해결됨", body: "{{comment}}" } });
+      return { method: "DELETE", path: "/api/v2/notification_templates/solved/ko.json" };
+    },
+  },
+  "POST /api/v2/undelivered_mail/:id/resend": { action: "undelivered_mail.resent", prepare: async () => ({ method: "POST", path: `/api/v2/undelivered_mail/${await deadLetter()}/resend.json` }) },
+  "DELETE /api/v2/undelivered_mail/:id": { action: "undelivered_mail.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/undelivered_mail/${await deadLetter()}.json` }) },
   "PUT /api/v2/notification_settings": { action: "notification_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/notification_settings.json", body: { settings: { content_free: true } } }) },
   "PUT /api/v2/attachment_settings": { action: "attachment_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/attachment_settings.json", body: { settings: { max_bytes: 1_000_000 } } }) },
   "POST /api/v2/help_center/sign_in_links/redeem": {

@@ -159,3 +159,54 @@ describe("settings", () => {
     expect(trail.status).toBe(200);
   });
 });
+
+describe("templates", () => {
+  it("lets an admin replace a notification's text per language, with checked placeholders, and go back to the built-in one", async () => {
+    const a = await buildTenant(t, "nttpl");
+    const agent = await buildUser(t, a, "agent");
+    expect((await a.api("GET", "/api/v2/notification_templates.json", undefined, { email: agent.email, token: agent.token! })).status).toBe(403);
+    const list = await a.api("GET", "/api/v2/notification_templates.json");
+    expect(list.status).toBe(200);
+    expect(list.body.notification_templates).toHaveLength(20);
+    expect(list.body.notification_templates.every((x: { customized: boolean }) => !x.customized)).toBe(true);
+    expect(list.body.placeholders).toContain("ticket.url");
+
+    const path = "/api/v2/notification_templates/public_reply/ja.json";
+    const unknown = await a.api("PUT", path, { notification_template: { subject: "返信 {{ticket.title}}", body: "{{requester.password}} {{comment}}" } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.text).toContain("{{requester.password}}");
+    expect((await a.api("PUT", path, { notification_template: { subject: "a\r\nBcc: x@evil.test", body: "x" } })).status).toBe(422);
+    expect((await a.api("PUT", "/api/v2/notification_templates/public_reply/fr.json", { notification_template: { subject: "x", body: "x" } })).status).toBe(422);
+    expect((await a.api("PUT", path, { notification_template: { subject: "x", body: "x" } }, { email: agent.email, token: agent.token! })).status).toBe(403);
+    const saved = await a.api("PUT", path, { notification_template: { subject: "【{{team}}】{{ticket.title}} へのご返信", body: "{{name}} 様\n\n{{comment}}\n\n— サポートチーム\n{{ticket.url}}\n" } });
+    expect(saved.status, saved.text).toBe(200);
+    expect(saved.body.notification_template.customized).toBe(true);
+
+    const email = customer(a);
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "配送の件", comment: { body: "確認中です。", public: false }, requester: { name: "佐藤 花子", email } } });
+    await t.request({ method: "PUT", path: `/api/v2/users/${c.body.ticket.requester_id}.json`, host: a.host, headers: { authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") }, body: { user: { locale: "ja" } } });
+    let since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { comment: { body: "本日発送しました。" } } })).status).toBe(200);
+    let [mail] = await mailTo(a, email, since);
+    expect(mail!.subject).toMatch(/^【.+】配送の件 へのご返信$/);
+    expect(mail!.text).toBe(`佐藤 花子 様\n\n本日発送しました。\n\n— サポートチーム\n${a.origin}/requests/${c.body.ticket.id}\n`);
+
+    // Content-free messages keep their built-in text: a template could name the comment.
+    expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { content_free: true } })).status).toBe(200);
+    since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { comment: { body: "追跡番号は 123 です。" } } })).status).toBe(200);
+    [mail] = await mailTo(a, email, since);
+    expect(mail!.text).not.toContain("追跡番号");
+    expect(mail!.subject).toContain("返信があります");
+    expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { content_free: false } })).status).toBe(200);
+
+    expect((await a.api("DELETE", path)).status).toBe(204);
+    since = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { comment: { body: "到着予定は明日です。" } } })).status).toBe(200);
+    [mail] = await mailTo(a, email, since);
+    expect(mail!.subject).toContain("Re: 配送の件");
+    // Another tenant sees its own built-in texts.
+    const b = await buildTenant(t, "nttplb");
+    expect((await b.api("GET", "/api/v2/notification_templates.json")).body.notification_templates.filter((x: { customized: boolean }) => x.customized)).toEqual([]);
+  });
+});

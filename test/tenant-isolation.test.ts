@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
@@ -56,6 +57,13 @@ beforeAll(async () => {
     ids.attachment_path = `1/comments/${(await A.api("GET", "/api/v2/tickets/1/comments.json?sort_order=desc&per_page=1")).body.comments[0].id}/attachments/${ids.attachment}`;
     expect(put.status).toBe(200);
   }
+  // A notification the mail server never took (the dead-letter list).
+  ids.undelivered = crypto.randomUUID();
+  await t.db.tenant(A.tenantId, async (tx) => {
+    const sealer = await t.keyring.sealerFor(tx);
+    const id = ids.undelivered as string;
+    await tx.db.insertInto("undelivered_mail").values({ tenant_id: A.tenantId, id, message_sealed: sealer.sealJson({ to: `dead@${MARK.toLowerCase()}.test`, subject: `${MARK} undelivered`, text: MARK, language: "en" }, { table: "undelivered_mail", column: "message", row: id }), attempts: 3, failed_at: new Date() }).execute();
+  });
   // Tenant B: a little of everything, with ids that stay below A's.
   await B.api("POST", "/api/v2/tickets.json", { ticket: { subject: "b ticket", comment: { body: "b" } } });
   await B.api("POST", "/api/v2/organizations.json", { organization: { name: "b org" } });
@@ -78,6 +86,8 @@ const plans: Record<string, Plan> = {
   deleteTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/tickets/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/tickets/${m}.json` } }) },
   listTicketComments: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/comments.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/comments.json` } }) },
   listTicketAudits: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/audits.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/audits.json` } }) },
+  resendUndeliveredMail: { kind: "id", resource: "undelivered", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/undelivered_mail/${id}/resend.json` }, missing: { method: "POST", path: `/api/v2/undelivered_mail/${m}/resend.json` } }) },
+  deleteUndeliveredMail: { kind: "id", resource: "undelivered", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/undelivered_mail/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/undelivered_mail/${m}.json` } }) },
   showJobStatus: { kind: "id", resource: "job", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/job_statuses/${id}.json` }, missing: { method: "GET", path: `/api/v2/job_statuses/${m}.json` } }) },
   listJobStatuses: { kind: "collection" },
   showUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}.json` }, missing: { method: "GET", path: `/api/v2/users/${m}.json` } }) },
@@ -133,6 +143,8 @@ const plans: Record<string, Plan> = {
   listAssignableUsers: { kind: "collection" },
   showAttachmentSettings: { kind: "collection" },
   showNotificationSettings: { kind: "collection" },
+  listNotificationTemplates: { kind: "collection" },
+  listUndeliveredMail: { kind: "collection" },
   // Routes about the caller only, or creating new rows in the caller's own tenant.
   showCurrentUser: { kind: "own" },
   createTicket: { kind: "own" },
@@ -152,6 +164,9 @@ const plans: Record<string, Plan> = {
   createInvitation: { kind: "own" },
   updateAttachmentSettings: { kind: "own" },
   updateNotificationSettings: { kind: "own" },
+  // Templates are named by event and language, looked up inside the host's tenant only.
+  updateNotificationTemplate: { kind: "own" },
+  resetNotificationTemplate: { kind: "own" },
   // Upload tokens are looked up inside the host's tenant only, and are the uploader's alone (test/attachments.test.ts).
   createUpload: { kind: "own" },
   deleteUpload: { kind: "own" },
@@ -170,7 +185,7 @@ const plans: Record<string, Plan> = {
   createFirstAccount: { kind: "own" },
 };
 
-const missingFor = (resource: string) => (resource === "job" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : 999_999);
+const missingFor = (resource: string) => (resource === "job" || resource === "undelivered" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : 999_999);
 
 describe("tenant isolation", () => {
   it("has an isolation plan for every registered route", () => {
@@ -253,7 +268,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "notification_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "notification_settings", "notification_templates", "undelivered_mail"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

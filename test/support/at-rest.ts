@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { sql } from "kysely";
 import { expect } from "vitest";
 import { makeContext } from "../../src/platform/context.ts";
@@ -67,6 +68,13 @@ export async function writeEverything(t: TestApp): Promise<string> {
     await tx.db.updateTable("attachments").set({ scan_result_sealed: sealer.seal(`${MARKER}.Signature`, { table: "attachments", column: "scan_result", row: id }) }).where("id", "=", id).execute();
   });
   // Jobs: a bulk change carrying content (run at once), and one still queued when the data is read.
+  // An admin's notification text, and a notification the mail server never took.
+  expect((await a.api("PUT", "/api/v2/notification_templates/public_reply/en.json", { notification_template: { subject: `${MARKER} subject {{ticket.title}}`, body: `${MARKER} body {{comment}}` } })).status).toBe(200);
+  await t.db.tenant(a.tenantId, async (tx) => {
+    const sealer = await t.keyring.sealerFor(tx);
+    const id = crypto.randomUUID();
+    await tx.db.insertInto("undelivered_mail").values({ tenant_id: a.tenantId, id, message_sealed: sealer.sealJson({ to: EMAIL, subject: `${MARKER} undelivered`, text: `${MARKER} text`, language: "en" }, { table: "undelivered_mail", column: "message", row: id }), attempts: 3, failed_at: new Date() }).execute();
+  });
   const bulk = await a.api("PUT", "/api/v2/tickets/update_many.json?ids=1,2", { ticket: { comment: { body: `${MARKER} bulk note`, public: false } } });
   expect(bulk.status).toBe(200);
   expect((await waitForJob(a, bulk.body.job_status.id)).status).toBe("completed");

@@ -442,6 +442,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/notification_templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The text of each notification in each language: the admin's where written, else the built-in one (admins). */
+        get: operations["listNotificationTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/notification_templates/{event}/{locale}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replaces the built-in text of one notification in one language; `{{placeholders}}` are checked (admins). */
+        put: operations["updateNotificationTemplate"];
+        post?: never;
+        /** Goes back to the built-in text of one notification in one language (admins). */
+        delete: operations["resetNotificationTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/organizations": {
         parameters: {
             query?: never;
@@ -787,6 +822,57 @@ export interface paths {
         /** Queues one change to many tickets (`ids` + `ticket`) or individual changes (`tickets`); answers a job status to poll. Each ticket is changed on its own. */
         put: operations["updateManyTickets"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/undelivered_mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notifications the mail server never took at any attempt, newest first (admins). */
+        get: operations["listUndeliveredMail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/undelivered_mail/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes an undelivered message for good (admins). */
+        delete: operations["deleteUndeliveredMail"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/undelivered_mail/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queues an undelivered message again; it leaves the list (admins). */
+        post: operations["resendUndeliveredMail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2461,6 +2547,102 @@ export interface operations {
                         };
                     };
                 };
+            };
+        };
+    };
+    listNotificationTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notification_templates: {
+                            body: string;
+                            customized: boolean;
+                            /** @enum {string} */
+                            event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                            /** @enum {string} */
+                            locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
+                            subject: string;
+                            updated_at: string | null;
+                        }[];
+                        placeholders: string[];
+                    };
+                };
+            };
+        };
+    };
+    updateNotificationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    notification_template: {
+                        body: string;
+                        subject: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notification_template: {
+                            body: string;
+                            customized: boolean;
+                            /** @enum {string} */
+                            event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                            /** @enum {string} */
+                            locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
+                            subject: string;
+                            updated_at: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    resetNotificationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -4599,6 +4781,75 @@ export interface operations {
                         };
                     };
                 };
+            };
+        };
+    };
+    listUndeliveredMail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        undelivered_mail: {
+                            attempts: number;
+                            failed_at: string;
+                            id: string;
+                            language: string;
+                            subject: string;
+                            to: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deleteUndeliveredMail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    resendUndeliveredMail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -15,3 +15,35 @@ export async function saveSettings(tx: TenantTx, s: NotificationSettingsRow, now
     .onConflict((oc) => oc.column("tenant_id").doUpdateSet({ ...s, updated_at: now }))
     .execute();
 }
+
+export type TemplateRow = { id: string; event: NotificationEventName; locale: TemplateLocale; subject_sealed: Uint8Array; body_sealed: Uint8Array; updated_at: Date };
+export type NotificationEventName = "request_received" | "public_reply" | "solved" | "end_user_update";
+export type TemplateLocale = "en" | "sv" | "ja" | "ko" | "zh-CN";
+
+export async function listTemplates(tx: TenantTx): Promise<TemplateRow[]> {
+  return tx.db.selectFrom("notification_templates").select(["id", "event", "locale", "subject_sealed", "body_sealed", "updated_at"]).where("tenant_id", "=", tx.tenantId).execute();
+}
+
+export async function findTemplate(tx: TenantTx, event: NotificationEventName, locale: TemplateLocale): Promise<TemplateRow | undefined> {
+  return tx.db
+    .selectFrom("notification_templates")
+    .select(["id", "event", "locale", "subject_sealed", "body_sealed", "updated_at"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("event", "=", event)
+    .where("locale", "=", locale)
+    .executeTakeFirst();
+}
+
+/** Inserts or replaces; the row keeps its id (its sealed values are bound to it). */
+export async function saveTemplate(tx: TenantTx, t: { id: string; event: NotificationEventName; locale: TemplateLocale; subject_sealed: Uint8Array; body_sealed: Uint8Array }, now: Date): Promise<void> {
+  await tx.db
+    .insertInto("notification_templates")
+    .values({ tenant_id: tx.tenantId, ...t, updated_at: now })
+    .onConflict((oc) => oc.columns(["tenant_id", "event", "locale"]).doUpdateSet({ subject_sealed: t.subject_sealed, body_sealed: t.body_sealed, updated_at: now }))
+    .execute();
+}
+
+export async function deleteTemplate(tx: TenantTx, event: NotificationEventName, locale: TemplateLocale): Promise<boolean> {
+  const r = await tx.db.deleteFrom("notification_templates").where("tenant_id", "=", tx.tenantId).where("event", "=", event).where("locale", "=", locale).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

@@ -13,6 +13,23 @@ const settingsView = z.object({
 });
 const settingsInput = z.object({ settings: settingsView.partial().strict() }).strict();
 
+const eventName = z.enum(["request_received", "public_reply", "solved", "end_user_update"]);
+const locale = z.enum(["en", "sv", "ja", "ko", "zh-CN"]);
+const templateView = z.object({ event: eventName, locale, subject: z.string(), body: z.string(), customized: z.boolean(), updated_at: z.string().nullable() });
+const templateInput = z
+  .object({
+    notification_template: z
+      .object({
+        subject: z.string().trim().min(1).max(250).regex(/^[^\r\n\u0000-\u001f\u007f]*$/, "must be one line without control characters"),
+        body: z.string().min(1).max(20_000),
+      })
+      .strict(),
+  })
+  .strict();
+const templateParams = z.object({ event: eventName, locale });
+const undeliveredView = z.object({ id: z.string(), to: z.string(), subject: z.string(), language: z.string(), attempts: z.number(), failed_at: z.string() });
+const undeliveredId = z.object({ id: z.string().uuid() });
+
 export function register(app: FastifyInstance, deps: AppDeps): void {
   deps.hooks.on("conversation.written", service.notifyOnWrite(deps));
 
@@ -30,5 +47,46 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       const input = Object.fromEntries(Object.entries(body.settings).filter(([, v]) => v !== undefined)) as Partial<service.NotificationSettings>;
       return { settings: await service.updateSettings(ctx, input) };
     },
+  });
+
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/notification_templates", operationId: "listNotificationTemplates", tag: "notifications", auth: "user",
+    summary: "The text of each notification in each language: the admin's where written, else the built-in one (admins).",
+    response: z.object({ notification_templates: z.array(templateView), placeholders: z.array(z.string()) }),
+    handler: async (ctx) => {
+      const r = await service.listTemplates(ctx);
+      return { notification_templates: r.templates, placeholders: [...r.placeholders] };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/notification_templates/:event/:locale", operationId: "updateNotificationTemplate", tag: "notifications", auth: "user",
+    summary: "Replaces the built-in text of one notification in one language; `{{placeholders}}` are checked (admins).",
+    params: templateParams, body: templateInput, response: z.object({ notification_template: templateView }),
+    handler: async (ctx, { params, body }) => ({ notification_template: await service.saveTemplate(ctx, params.event, params.locale, body.notification_template) }),
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/notification_templates/:event/:locale", operationId: "resetNotificationTemplate", tag: "notifications", auth: "user", status: 204,
+    summary: "Goes back to the built-in text of one notification in one language (admins).",
+    params: templateParams, response: z.undefined(),
+    handler: async (ctx, { params }) => service.resetTemplate(ctx, params.event, params.locale),
+  });
+
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/undelivered_mail", operationId: "listUndeliveredMail", tag: "notifications", auth: "user",
+    summary: "Notifications the mail server never took at any attempt, newest first (admins).",
+    response: z.object({ undelivered_mail: z.array(undeliveredView) }),
+    handler: async (ctx) => ({ undelivered_mail: await service.undelivered(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/undelivered_mail/:id/resend", operationId: "resendUndeliveredMail", tag: "notifications", auth: "user", status: 204,
+    summary: "Queues an undelivered message again; it leaves the list (admins).",
+    params: undeliveredId, response: z.undefined(),
+    handler: async (ctx, { params }) => service.resend(deps, ctx, params.id),
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/undelivered_mail/:id", operationId: "deleteUndeliveredMail", tag: "notifications", auth: "user", status: 204,
+    summary: "Removes an undelivered message for good (admins).",
+    params: undeliveredId, response: z.undefined(),
+    handler: async (ctx, { params }) => service.discard(ctx, params.id),
   });
 }

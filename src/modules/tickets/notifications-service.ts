@@ -1,15 +1,27 @@
+import crypto from "node:crypto";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { forbidden } from "../../platform/errors.ts";
-import { queueMail } from "../../platform/jobs/mail-job.ts";
+import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
+import { deleteUndelivered, listUndelivered, queueMail, resendUndelivered, undeliveredExists, type UndeliveredMail } from "../../platform/jobs/mail-job.ts";
 import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { groupMemberIds } from "../groups/groups-service.ts";
 import { contactsByIds, type Contact } from "../users/users-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import type { ConversationEvent } from "./conversation.ts";
-import { maskCardNumbers, notificationMail, type NotificationEvent } from "./notifications-texts.ts";
+import {
+  builtInText,
+  maskCardNumbers,
+  NOTIFICATION_EVENTS,
+  notificationLanguage,
+  notificationMail,
+  PLACEHOLDERS,
+  TEMPLATE_LOCALES,
+  unknownPlaceholders,
+  type NotificationEvent,
+  type TemplateLocale,
+} from "./notifications-texts.ts";
 import * as settingsRepo from "./notifications-repo.ts";
 import * as repo from "./tickets-repo.ts";
 
@@ -88,13 +100,20 @@ export function notifyOnWrite(deps: Deps) {
     const team = (await teamName(ctx)) ?? (origin ? new URL(origin).hostname : "Support");
     const title = maskCardNumbers(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject")));
     const text = publicComment ? maskCardNumbers(ctx.sealer.open(publicComment.body_sealed, cref(publicComment.id, "body"))) : "";
+    const customTexts = new Map<string, { subject: string; body: string } | undefined>();
+    const customText = async (event: NotificationEvent, language: TemplateLocale) => {
+      const key = `${event}:${language}`;
+      if (!customTexts.has(key)) customTexts.set(key, await templateText(ctx, event, language));
+      return customTexts.get(key);
+    };
     for (const { event, to } of sends) {
       if (!settings[event]) continue;
       for (const person of to) {
         // Nobody is told of their own comment, but a new request is acknowledged to whoever wrote it.
         if (!person.reachable || !person.email || (event !== "request_received" && person.id === publicComment?.author_id)) continue;
         const staffSide = isStaff(person.role);
-        const mail = notificationMail(event, person.locale, settings.content_free, {
+        const language = notificationLanguage(person.locale);
+        const mail = notificationMail(event, language, settings.content_free, {
           team,
           name: person.name,
           author: author?.name ?? team,
@@ -102,9 +121,86 @@ export function notifyOnWrite(deps: Deps) {
           "ticket.title": title,
           "ticket.url": origin ? `${origin}${staffSide ? "/agent/tickets/" : "/requests/"}${ticket.nice_id}` : "",
           comment: text,
-        });
+        }, await customText(event, language));
         await queueMail(ctx, deps.config.mailRetryMs, { to: person.email, ...mail });
       }
     }
   };
+}
+
+// ---- Templates ----------------------------------------------------------------------------------
+
+const nref = refsOf("notification_templates");
+
+async function templateText(ctx: RequestContext, event: NotificationEvent, locale: TemplateLocale): Promise<{ subject: string; body: string } | undefined> {
+  const row = await settingsRepo.findTemplate(ctx.tx, event, locale);
+  return row ? { subject: ctx.sealer.open(row.subject_sealed, nref(row.id, "subject")), body: ctx.sealer.open(row.body_sealed, nref(row.id, "body")) } : undefined;
+}
+
+export type TemplateView = { event: NotificationEvent; locale: TemplateLocale; subject: string; body: string; customized: boolean; updated_at: string | null };
+
+function requireAdmin(ctx: RequestContext): void {
+  if (!isAdmin(actorUser(ctx).role)) throw forbidden();
+}
+
+/** Every event in every language: the admin's text where there is one, else the built-in text. */
+export async function listTemplates(ctx: RequestContext): Promise<{ templates: TemplateView[]; placeholders: readonly string[] }> {
+  requireAdmin(ctx);
+  const rows = new Map((await settingsRepo.listTemplates(ctx.tx)).map((r) => [`${r.event}:${r.locale}`, r]));
+  const templates: TemplateView[] = [];
+  for (const event of NOTIFICATION_EVENTS) {
+    for (const locale of TEMPLATE_LOCALES) {
+      const r = rows.get(`${event}:${locale}`);
+      templates.push(
+        r
+          ? { event, locale, subject: ctx.sealer.open(r.subject_sealed, nref(r.id, "subject")), body: ctx.sealer.open(r.body_sealed, nref(r.id, "body")), customized: true, updated_at: r.updated_at.toISOString() }
+          : { event, locale, ...builtInText(event, locale), customized: false, updated_at: null },
+      );
+    }
+  }
+  return { templates, placeholders: PLACEHOLDERS };
+}
+
+export async function saveTemplate(ctx: RequestContext, event: NotificationEvent, locale: TemplateLocale, input: { subject: string; body: string }): Promise<TemplateView> {
+  requireAdmin(ctx);
+  for (const [field, value] of [["subject", input.subject], ["body", input.body]] as const) {
+    const unknown = unknownPlaceholders(value);
+    if (unknown.length > 0) {
+      throw invalid(`notification_template.${field}`, `${field === "subject" ? "Subject" : "Body"}: unknown placeholder ${unknown.map((u) => `{{${u}}}`).join(", ")}; use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(", ")}`);
+    }
+  }
+  const existing = await settingsRepo.findTemplate(ctx.tx, event, locale);
+  const id = existing?.id ?? crypto.randomUUID();
+  await settingsRepo.saveTemplate(ctx.tx, { id, event, locale, subject_sealed: ctx.sealer.seal(input.subject, nref(id, "subject")), body_sealed: ctx.sealer.seal(input.body, nref(id, "body")) }, ctx.now());
+  audit(ctx, { action: "notification_template.updated", resourceType: "account", resourceId: `${event}.${locale}`, fields: ["subject", "body"] });
+  return { event, locale, ...input, customized: true, updated_at: ctx.now().toISOString() };
+}
+
+/** Back to the built-in text. */
+export async function resetTemplate(ctx: RequestContext, event: NotificationEvent, locale: TemplateLocale): Promise<void> {
+  requireAdmin(ctx);
+  if (await settingsRepo.deleteTemplate(ctx.tx, event, locale)) {
+    audit(ctx, { action: "notification_template.reset", resourceType: "account", resourceId: `${event}.${locale}`, fields: ["subject", "body"] });
+  }
+}
+
+// ---- Undelivered mail ---------------------------------------------------------------------------
+
+export async function undelivered(ctx: RequestContext): Promise<UndeliveredMail[]> {
+  requireAdmin(ctx);
+  return listUndelivered(ctx, 200);
+}
+
+export async function resend(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestContext, id: string): Promise<void> {
+  requireAdmin(ctx);
+  if (!(await undeliveredExists(ctx, id))) throw notFound();
+  if (!deps.mailer.available) throw new AppError("Conflict", { description: "No mail server is configured (VAULTDESK_SMTP_URL)." });
+  if (!(await resendUndelivered(ctx, deps.config.mailRetryMs, id))) throw notFound();
+  audit(ctx, { action: "undelivered_mail.resent", resourceType: "mail", resourceId: id });
+}
+
+export async function discard(ctx: RequestContext, id: string): Promise<void> {
+  requireAdmin(ctx);
+  if (!(await deleteUndelivered(ctx, id))) throw notFound();
+  audit(ctx, { action: "undelivered_mail.deleted", resourceType: "mail", resourceId: id });
 }

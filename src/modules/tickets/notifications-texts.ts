@@ -149,6 +149,21 @@ const zh: Texts = {
 };
 
 const TEXTS: Record<string, Texts> = { en, sv, ja, ko, "zh-CN": zh };
+export const TEMPLATE_LOCALES = ["en", "sv", "ja", "ko", "zh-CN"] as const;
+export type TemplateLocale = (typeof TEMPLATE_LOCALES)[number];
+export const PLACEHOLDERS = ["team", "name", "author", "ticket.id", "ticket.title", "ticket.url", "comment"] as const;
+
+/** The built-in subject and body of an event in a language (what an admin's template replaces). */
+export function builtInText(event: NotificationEvent, locale: TemplateLocale): { subject: string; body: string } {
+  const t = TEXTS[locale]![event];
+  return { subject: t.subject, body: t.body };
+}
+
+/** The placeholders a template names that do not exist (`{{ticket.secret}}`). */
+export function unknownPlaceholders(template: string): string[] {
+  const known = new Set<string>(PLACEHOLDERS);
+  return [...template.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]!).filter((name) => !known.has(name));
+}
 
 export type NotificationValues = { team: string; name: string; author: string; "ticket.id": string; "ticket.title": string; "ticket.url": string; comment: string };
 
@@ -157,13 +172,21 @@ export function render(template: string, values: NotificationValues): string {
   return template.replace(/\{\{\s*([a-z.]+)\s*\}\}/g, (all, key: string) => (key in values ? values[key as keyof NotificationValues] : all));
 }
 
-/** The notification for one recipient: in their language, with or without the content. */
-export function notificationMail(event: NotificationEvent, locale: string | null, contentFree: boolean, values: NotificationValues) {
-  const language = mailLanguage(locale, Object.keys(TEXTS));
+/** The language a notification to a person is written in. */
+export const notificationLanguage = (locale: string | null): TemplateLocale => mailLanguage(locale, Object.keys(TEXTS)) as TemplateLocale;
+
+/**
+ * The notification for one recipient: in their language, with or without the content. `custom`:
+ * the admin's text for this event and language; content-free messages always use the built-in
+ * content-free text (an admin's template could name the comment).
+ */
+export function notificationMail(event: NotificationEvent, language: TemplateLocale, contentFree: boolean, values: NotificationValues, custom?: { subject: string; body: string }) {
   const t = TEXTS[language]![event];
+  const subjectTemplate = contentFree ? t.contentFreeSubject : (custom?.subject ?? t.subject);
+  const bodyTemplate = contentFree ? t.contentFreeBody : (custom?.body ?? t.body);
   // A subject is one line, whatever the title holds.
-  const subject = render(contentFree ? t.contentFreeSubject : t.subject, values).replace(/[\r\n]+/g, " ").slice(0, 250);
-  return { language, subject, text: render(contentFree ? t.contentFreeBody : t.body, values) };
+  const subject = render(subjectTemplate, values).replace(/[\r\n]+/g, " ").slice(0, 250);
+  return { language, subject, text: render(bodyTemplate, values) };
 }
 
 /**

@@ -25,6 +25,8 @@ export const SEALED_COLUMNS = {
   email_changes: { email: "text" },
   audit_log: { ip: "text" },
   attachments: { file_name: "text", scan_result: "text" },
+  notification_templates: { subject: "text", body: "text" },
+  undelivered_mail: { message: "json" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

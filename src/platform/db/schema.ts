@@ -386,6 +386,26 @@ export interface NotificationSettingsTable {
   updated_at: Generated<Date>;
 }
 
+/** 0015: an admin's text for a notification in one language. */
+export interface NotificationTemplatesTable {
+  tenant_id: string;
+  id: string;
+  event: "request_received" | "public_reply" | "solved" | "end_user_update";
+  locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
+  subject_sealed: Bytes;
+  body_sealed: Bytes;
+  updated_at: Generated<Date>;
+}
+
+/** 0015: mail no attempt delivered (the dead-letter list). */
+export interface UndeliveredMailTable {
+  tenant_id: string;
+  id: string;
+  message_sealed: Bytes;
+  attempts: number;
+  failed_at: Date;
+}
+
 export interface AttachmentSettingsTable {
   tenant_id: string;
   enabled: boolean;
@@ -425,4 +445,6 @@ export interface DB {
   attachments: AttachmentsTable;
   attachment_settings: AttachmentSettingsTable;
   notification_settings: NotificationSettingsTable;
+  notification_templates: NotificationTemplatesTable;
+  undelivered_mail: UndeliveredMailTable;
 }

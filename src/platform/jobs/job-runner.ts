@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
 import os from "node:os";
 import { makeContext, type Actor, type RequestContext } from "../context.ts";
-import type { Keyring } from "../crypto/keyring.ts";
-import type { Database } from "../db/database.ts";
+import type { Keyring, TenantSealer } from "../crypto/keyring.ts";
+import type { Database, TenantTx } from "../db/database.ts";
 import type { Hooks } from "../hooks.ts";
 import { AppError } from "../errors.ts";
 import * as repo from "./jobs-repo.ts";
@@ -46,6 +46,12 @@ export interface EffectHandler<P> {
   expired?(input: P, now: Date): boolean;
   succeeded: ItemResult;
   failed(reason: "expired" | "undeliverable"): ItemResult;
+  /**
+   * Called in the transaction that records the job as failed after its last attempt (not when it
+   * expired), with the payload before it is cleared: to keep what must not be lost (undelivered
+   * mail for admins to send again).
+   */
+  gaveUp?(at: { tx: TenantTx; sealer: TenantSealer; now: Date; attempts: number }, input: P): Promise<void>;
 }
 
 type Handler = ItemsHandler<any> | EffectHandler<any>;
@@ -343,7 +349,11 @@ export class JobRunner {
       // Only the error's class and code: messages may quote addresses.
       this.log.warn({ err: errorName(err), tenant: tenantId, job: job.id, type: job.job_type, attempt: job.attempts }, delay === undefined ? "job failed: no attempts left" : "job attempt failed; it will be retried");
       if (delay === undefined) {
-        await this.finish(tenantId, job.id, "failed", "Failed after every attempt.", [handler.failed("undeliverable")]);
+        const gaveUp = handler.gaveUp;
+        await this.db.tenant(tenantId, async (tx) => {
+          const finished = await repo.finishJob(tx, job.id, this.worker, { status: "failed", message: "Failed after every attempt.", results: [handler.failed("undeliverable")] });
+          if (finished && gaveUp) await gaveUp({ tx, sealer: await this.keyring.sealerFor(tx), now: this.now(), attempts: job.attempts }, payload);
+        });
       } else {
         await this.release(tenantId, job.id, delay, "Retrying");
         this.wakeLater(tenantId, delay);

@@ -1,4 +1,7 @@
+import crypto from "node:crypto";
 import type { RequestContext } from "../context.ts";
+import { refsOf } from "../crypto/sealed-columns.ts";
+import type { TenantTx } from "../db/database.ts";
 import type { Mailer } from "../mail.ts";
 import type { EffectHandler } from "./job-runner.ts";
 import { enqueueJob } from "./jobs.ts";
@@ -10,6 +13,11 @@ import { enqueueJob } from "./jobs.ts";
  * after the last, or once the message is no longer worth sending (`notAfter`: its sign-in link has
  * expired), the job fails and says so. The job's payload is cleared when it ends. No address or
  * text is ever logged: only the job id, attempt and error code.
+ *
+ * Mail without an expiry (notifications) that no attempt delivered is kept, sealed, in
+ * `undelivered_mail`: the dead-letter list admins see, to send again or delete. Mail that expires
+ * (it carries a sign-in or invitation link) is never kept there: sending it later would be useless,
+ * and keeping the link would keep a secret.
  */
 
 export const MAIL_JOB = "mail";
@@ -21,6 +29,8 @@ export async function queueMail(ctx: RequestContext, retryMs: readonly number[],
   const payload: MailPayload = { ...mail, notAfter: notAfter?.toISOString() ?? null };
   await enqueueJob(ctx, { type: MAIL_JOB, total: 1, payload, createdBy: null, maxAttempts: retryMs.length + 1 });
 }
+
+const uref = refsOf("undelivered_mail");
 
 export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly number[]): EffectHandler<MailPayload> {
   return {
@@ -34,5 +44,45 @@ export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly n
       reason === "expired"
         ? { index: 0, success: false, error: "Expired", details: "The message was no longer worth sending when the mail server could take it." }
         : { index: 0, success: false, error: "DeliveryFailed", details: "The mail server did not take the message at any attempt." },
+    async gaveUp({ tx, sealer, now, attempts }, m) {
+      if (m.notAfter !== null) return;
+      const id = crypto.randomUUID();
+      const message: OutgoingMail = { to: m.to, subject: m.subject, text: m.text, language: m.language };
+      await tx.db.insertInto("undelivered_mail").values({ tenant_id: tx.tenantId, id, message_sealed: sealer.sealJson(message, uref(id, "message")), attempts, failed_at: now }).execute();
+    },
   };
+}
+
+// ---- The dead-letter list ------------------------------------------------------------------------
+
+export type UndeliveredMail = { id: string; to: string; subject: string; language: string; attempts: number; failed_at: string };
+
+/** The newest undelivered messages first (at most `limit`). */
+export async function listUndelivered(ctx: RequestContext, limit: number): Promise<UndeliveredMail[]> {
+  const rows = await ctx.tx.db.selectFrom("undelivered_mail").select(["id", "message_sealed", "attempts", "failed_at"]).where("tenant_id", "=", ctx.tx.tenantId).orderBy("failed_at", "desc").orderBy("id").limit(limit).execute();
+  return rows.map((r) => {
+    const m = ctx.sealer.openJson(r.message_sealed, uref(r.id, "message")) as OutgoingMail;
+    return { id: r.id, to: m.to, subject: m.subject, language: m.language, attempts: r.attempts, failed_at: r.failed_at.toISOString() };
+  });
+}
+
+async function takeUndelivered(tx: TenantTx, id: string) {
+  return tx.db.deleteFrom("undelivered_mail").where("tenant_id", "=", tx.tenantId).where("id", "=", id).returning(["id", "message_sealed"]).executeTakeFirst();
+}
+
+/** Queues an undelivered message again (it leaves the list); false when there is no such message. */
+export async function resendUndelivered(ctx: RequestContext, retryMs: readonly number[], id: string): Promise<boolean> {
+  const r = await takeUndelivered(ctx.tx, id);
+  if (!r) return false;
+  await queueMail(ctx, retryMs, ctx.sealer.openJson(r.message_sealed, uref(r.id, "message")) as OutgoingMail);
+  return true;
+}
+
+export async function undeliveredExists(ctx: RequestContext, id: string): Promise<boolean> {
+  return (await ctx.tx.db.selectFrom("undelivered_mail").select("id").where("tenant_id", "=", ctx.tx.tenantId).where("id", "=", id).executeTakeFirst()) !== undefined;
+}
+
+/** Removes an undelivered message for good; false when there is no such message. */
+export async function deleteUndelivered(ctx: RequestContext, id: string): Promise<boolean> {
+  return (await takeUndelivered(ctx.tx, id)) !== undefined;
 }

@@ -21,3 +21,44 @@ ALTER TABLE notification_settings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE notification_settings FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON notification_settings USING (tenant_id = vd_tenant()) WITH CHECK (tenant_id = vd_tenant());
 GRANT SELECT, INSERT, UPDATE ON notification_settings TO vaultdesk_app;
+
+-- Texts an admin wrote for an event in one language, in place of the built-in ones; `{{…}}`
+-- placeholders are checked by the server. Sealed: a team's texts may name people.
+CREATE TABLE notification_templates (
+  tenant_id uuid NOT NULL REFERENCES tenants (id),
+  id uuid NOT NULL,
+  event text NOT NULL CHECK (event IN ('request_received', 'public_reply', 'solved', 'end_user_update')),
+  locale text NOT NULL CHECK (locale IN ('en', 'sv', 'ja', 'ko', 'zh-CN')),
+  subject_sealed bytea NOT NULL,
+  body_sealed bytea NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, event, locale)
+);
+
+-- Mail the server could not hand to the mail server at any attempt (the dead-letter list admins
+-- see): the message (recipient, subject, text, language) sealed, to send again or delete. Mail
+-- whose content expires (sign-in links, invitations) is never kept here.
+CREATE TABLE undelivered_mail (
+  tenant_id uuid NOT NULL REFERENCES tenants (id),
+  id uuid NOT NULL,
+  message_sealed bytea NOT NULL,
+  attempts integer NOT NULL,
+  failed_at timestamptz NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX undelivered_mail_failed_at ON undelivered_mail (tenant_id, failed_at DESC);
+
+DO $$
+DECLARE
+  tbl text;
+BEGIN
+  FOREACH tbl IN ARRAY ARRAY['notification_templates', 'undelivered_mail'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = vd_tenant()) WITH CHECK (tenant_id = vd_tenant())', tbl);
+  END LOOP;
+END
+$$;
+GRANT SELECT, INSERT, UPDATE, DELETE ON notification_templates TO vaultdesk_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON undelivered_mail TO vaultdesk_app;
