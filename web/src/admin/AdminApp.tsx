@@ -4,6 +4,7 @@ import { t, type MessageKey } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { AccountPage } from "./AccountPage.tsx";
 import { AttachmentsPage } from "./AttachmentsPage.tsx";
+import { NotificationsPage } from "./NotificationsPage.tsx";
 import { AuditLogPage } from "./AuditLogPage.tsx";
 import { GroupPage, GroupsPage } from "./GroupsPage.tsx";
 import { HelpCenterSettingsPage } from "./HelpCenterSettingsPage.tsx";
@@ -24,6 +25,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/account", label: "admin.nav.account" },
   { path: "/admin/help-center", label: "admin.nav.helpCenter" },
   { path: "/admin/attachments", label: "admin.nav.attachments" },
+  { path: "/admin/notifications", label: "admin.nav.notifications" },
 ];
 
 /**
@@ -71,6 +73,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/account") content = <AccountPage />;
   else if (path === "/admin/help-center") content = <HelpCenterSettingsPage />;
   else if (path === "/admin/attachments") content = <AttachmentsPage />;
+  else if (path === "/admin/notifications") content = <NotificationsPage />;
   else
     content = (
       <main id="main" className="main">

@@ -1,0 +1,109 @@
+import http from "node:http";
+import net from "node:net";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSmtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
+import { expectAccessible, expectInert, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+
+/**
+ * The admin center's notifications page in Chromium: the owner turns content-free messages on
+ * and off, writes their own text for a notification, and finds a notification the mail server
+ * never took in the undelivered list; once the mail server is back, "Send again" delivers it and
+ * the list empties. The mail server is real and starts late (until then its port refuses).
+ */
+
+const PASSWORD = "correct horse battery 9";
+let h: Harness;
+let smtp: SmtpPeer | undefined;
+let port = 0;
+let auth: Record<string, string> = {};
+
+function httpJson(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> { // any: JSON answers of several shapes
+  return new Promise((resolve, reject) => {
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const req = http.request({ host: "127.0.0.1", port: h.server.port, method, path, headers: { host: "localhost", ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...opts.headers } }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: res.headers }));
+    });
+    req.on("error", reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  h = await startHarness({ VAULTDESK_SMTP_URL: `smtp://127.0.0.1:${port}`, VAULTDESK_MAIL_RETRY_SECONDS: "0.2", VAULTDESK_JOB_POLL_SECONDS: "0.2" });
+  const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(h.server.output())?.[1];
+  const token = new URL(setupUrl!).searchParams.get("token");
+  const r = await httpJson("POST", "/api/v2/setup.json", { body: { token, account: { name: "Acme Support", subdomain: "acme" }, owner: { name: "Ann Owner", email: "ann@acme.test", password: PASSWORD } } });
+  expect(r.status).toBe(201);
+  const s = await httpJson("POST", "/api/v2/session.json", { body: { email: "ann@acme.test", password: PASSWORD } });
+  auth = { cookie: (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!, "x-csrf-token": s.body.session.csrf_token };
+});
+
+afterAll(async () => {
+  await h?.close();
+  await smtp?.close();
+});
+
+describe("notifications in the admin center", () => {
+  let owner: Page;
+
+  it("sets what is sent and the texts, and lists what the mail server never took", async () => {
+    // A ticket for a customer while the mail server is down: its notification is given up.
+    const c = await httpJson("POST", "/api/v2/tickets.json", { headers: auth, body: { ticket: { subject: "Replacement part", comment: { body: "The part ships on Monday." }, requester: { name: "Cary Customer", email: "cary@customer.test" } } } });
+    expect(c.status).toBe(201);
+    await expect.poll(async () => (await httpJson("GET", "/api/v2/undelivered_mail.json", { headers: auth })).body.undelivered_mail.length, { timeout: 20_000 }).toBe(1);
+
+    owner = await h.newPage();
+    await owner.goto(`${h.base}/admin/notifications`);
+    await signIn(owner, "ann@acme.test", PASSWORD);
+    await visible(owner.getByRole("heading", { name: "E-mail notifications" }));
+    const which = owner.getByRole("form", { name: "What is sent" });
+    expect(await which.getByLabel("Tell customers about a public reply").isChecked()).toBe(true);
+    await which.getByLabel("Content-free messages: only a link, no subject or text").check();
+    await which.getByRole("button", { name: "Save" }).click();
+    await visible(which.getByRole("status").getByText("Saved."));
+    expect((await httpJson("GET", "/api/v2/notification_settings.json", { headers: auth })).body.settings.content_free).toBe(true);
+    await which.getByLabel("Content-free messages: only a link, no subject or text").uncheck();
+    await which.getByRole("button", { name: "Save" }).click();
+    await visible(which.getByRole("status").getByText("Saved."));
+
+    // Their own text for the solved notification in Swedish; a made-up placeholder is refused.
+    const texts = owner.getByRole("region", { name: "Texts" });
+    await texts.getByLabel("Notification").selectOption("solved");
+    await texts.getByLabel("Language").selectOption("sv");
+    await visible(texts.getByText("The built-in text is in use."));
+    expect(await texts.getByLabel("Subject", { exact: true }).inputValue()).toContain("Löst");
+    await texts.getByLabel("Text", { exact: true }).fill("Hej {{name}}! {{secret}}");
+    await texts.getByRole("button", { name: "Save text" }).click();
+    await visible(texts.getByText(/unknown placeholder \{\{secret\}\}/));
+    await texts.getByLabel("Text", { exact: true }).fill("Hej {{name}}!\n\nÄrendet är löst: {{ticket.url}}\n\n/Acme");
+    await texts.getByRole("button", { name: "Save text" }).click();
+    await visible(texts.getByText("Your own text is in use."));
+
+    // The undelivered list.
+    const row = owner.getByRole("table", { name: "Undelivered" }).getByRole("row", { name: /cary@customer\.test/ });
+    await visible(row.getByText("[Acme Support] Re: Replacement part"));
+    await shot(owner, "admin-notifications-desktop");
+    await expectAccessible(owner, "the notifications page");
+    await expectInert(h, owner);
+
+    // The mail server is back: sent again, it arrives, and the list empties.
+    smtp = await startSmtpPeer(port);
+    await row.getByRole("button", { name: "Send again to cary@customer.test" }).click();
+    await visible(owner.getByText("Every notification was delivered."));
+    const mail = await smtp.waitFor("cary@customer.test", { timeoutMs: 20_000 });
+    expect(mail.text).toContain("The part ships on Monday.");
+
+    await texts.getByRole("button", { name: "Use the built-in text" }).click();
+    await visible(texts.getByText("The built-in text is in use."));
+  });
+});
