@@ -10,12 +10,15 @@ import fs from "node:fs";
 const check = process.argv.includes("--check");
 const places = process.env.TEST_CLAMD ? [process.env.TEST_CLAMD] : ["/usr/sbin/clamd", "/usr/bin/clamd"];
 const clamd = places.find((p) => fs.existsSync(p));
+// The browser tests of the suite (scanned files in the workspace) need Debian's Chromium too.
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-if (!clamd) {
-  const line =
-    `Peer tests SKIPPED: no clamd (looked at ${places.join(", ")}). Install Debian's "clamav-daemon" package ` +
-    `(apt-get install clamav-daemon; no signature download is needed: the tests write their own), or set TEST_CLAMD ` +
-    `to the clamd binary, then run npm run test:peers.`;
+if (!clamd || !fs.existsSync(chromium)) {
+  const line = !clamd
+    ? `Peer tests SKIPPED: no clamd (looked at ${places.join(", ")}). Install Debian's "clamav-daemon" package ` +
+      `(apt-get install clamav-daemon; no signature download is needed: the tests write their own), or set TEST_CLAMD ` +
+      `to the clamd binary, then run npm run test:peers.`
+    : `Peer tests SKIPPED: no Chromium at ${chromium} (the suite's browser tests need it). Install Debian's "chromium" package or set CHROMIUM_PATH, then run npm run test:peers.`;
   if (check) {
     console.error(line);
     process.exit(1);

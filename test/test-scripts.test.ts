@@ -124,8 +124,13 @@ describe("scripts/run-peers-suite.mjs", () => {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), "vd-clamd-"));
     dirs.push(bin);
     fs.writeFileSync(path.join(bin, "clamd"), "");
-    const found = await node([script, "--check"], { env: { TEST_CLAMD: path.join(bin, "clamd") } });
+    fs.writeFileSync(path.join(bin, "chromium"), "");
+    const found = await node([script, "--check"], { env: { TEST_CLAMD: path.join(bin, "clamd"), CHROMIUM_PATH: path.join(bin, "chromium") } });
     expect(found.code).toBe(0);
     expect(found.stdout).toContain(`Peer tests: clamd at ${path.join(bin, "clamd")}.`);
+    // Its browser tests need Chromium as well.
+    const noBrowser = await node([script, "--check"], { env: { TEST_CLAMD: path.join(bin, "clamd"), CHROMIUM_PATH: path.join(bin, "no-chromium") } });
+    expect(noBrowser.code).toBe(1);
+    expect(noBrowser.stderr).toMatch(/Peer tests SKIPPED: no Chromium at .*no-chromium.*apt-get|Peer tests SKIPPED: no Chromium at .*no-chromium/);
   });
 });
