@@ -8,6 +8,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
+import http from "node:http";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "kysely";
@@ -330,6 +331,143 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
   }
 }
 
+type FilesResult = {
+  file_mb: number;
+  copy_mb_per_s: number;
+  upload_mb_per_s: number;
+  download_mb_per_s: number;
+  upload_ratio: number;
+  download_ratio: number;
+  clients: number;
+  rss_idle_mb: number;
+  rss_peak_mb: number;
+  /** Wall seconds for all clients' uploads together. */
+  concurrent_seconds: number;
+};
+
+const FILE_BYTES = quick ? 25_000_000 : 100_000_000;
+const FILE_CLIENTS = 8;
+
+/** Streams a file to POST /uploads; resolves with the upload's answer. */
+function uploadFile(port: number, host: string, token: string, file: string, name: string): Promise<any> { // any: the upload's JSON answer
+  return new Promise((resolve, reject) => {
+    const size = fs.statSync(file).size;
+    const req = http.request(
+      { host: "127.0.0.1", port, method: "POST", path: `/api/v2/uploads.json?filename=${encodeURIComponent(name)}`, headers: { host, authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "content-length": String(size) } },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+        res.on("end", () => (res.statusCode === 201 ? resolve(JSON.parse(text)) : reject(new Error(`upload answered ${res.statusCode}: ${text.slice(0, 200)}`))));
+      },
+    );
+    req.on("error", reject);
+    fs.createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(req);
+  });
+}
+
+/** Streams a download to a file; resolves with the bytes received. */
+function downloadTo(port: number, host: string, token: string, url: string, out: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    http
+      .get({ host: "127.0.0.1", port, path: u.pathname + u.search, headers: { host, authorization: `Bearer ${token}` } }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`download answered ${res.statusCode}`));
+        let bytes = 0;
+        res.on("data", (c: Buffer) => (bytes += c.length));
+        const sink = fs.createWriteStream(out);
+        res.pipe(sink);
+        sink.on("finish", () => resolve(bytes));
+        sink.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+/**
+ * Attachments on PGlite (the file path does not touch the database but for the row): upload and
+ * download MB/s of one large file beside a plain streamed copy of the same file on the same disk
+ * in the same run, then the server's RSS while 8 clients upload such a file at once.
+ */
+async function benchFiles(): Promise<FilesResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-bench-files-"));
+  const env: Record<string, string> = { VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64"), VAULTDESK_ATTACHMENT_MAX_BYTES: String(FILE_BYTES) };
+  const source = path.join(dataDir, "source.bin");
+  try {
+    step(`files: writing a ${FILE_BYTES / 1e6} MB source file`);
+    const fd = fs.openSync(source, "w");
+    const chunk = crypto.randomBytes(1_000_000);
+    for (let written = 0; written < FILE_BYTES; written += chunk.length) fs.writeSync(fd, chunk, 0, Math.min(chunk.length, FILE_BYTES - written));
+    fs.closeSync(fd);
+    const copy = async () => {
+      const t0 = performance.now();
+      const target = path.join(dataDir, "copy.bin");
+      await new Promise<void>((resolve, reject) => {
+        const w = fs.createWriteStream(target);
+        fs.createReadStream(source, { highWaterMark: 256 * 1024 }).pipe(w);
+        w.on("finish", () => {
+          const h = fs.openSync(target, "r+");
+          fs.fsyncSync(h);
+          fs.closeSync(h);
+          resolve();
+        });
+        w.on("error", reject);
+      });
+      const s = (performance.now() - t0) / 1000;
+      fs.rmSync(target);
+      return FILE_BYTES / 1e6 / s;
+    };
+    const server = await startServer(dataDir, env);
+    const token = apiTokenFrom(await cliWith(env, dataDir, "tenant", "create", "--subdomain", "files", "--owner-email", "owner@files.test"));
+    const host = "files.localhost";
+    const set = await call(server.port, host, token, "PUT", "/api/v2/attachment_settings.json", { settings: { max_bytes: FILE_BYTES } });
+    if (set.status !== 200) throw new Error(`settings answered ${set.status}`);
+    // Alternated, best of three each: the disk and the machine are shared.
+    const copies: number[] = [];
+    const uploads: number[] = [];
+    const downloads: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      step(`files: round ${round + 1} of copy, upload, download`);
+      copies.push(await copy());
+      let t0 = performance.now();
+      const up = await uploadFile(server.port, host, token, source, `big-${round}.bin`);
+      uploads.push(FILE_BYTES / 1e6 / ((performance.now() - t0) / 1000));
+      const c = await call(server.port, host, token, "POST", "/api/v2/tickets.json", { ticket: { subject: "big file", comment: { body: "attached", uploads: [up.upload.token] } } });
+      if (c.status !== 201) throw new Error(`ticket answered ${c.status}`);
+      const shown = await call(server.port, host, token, "GET", `/api/v2/attachments/${up.upload.attachment.id}.json`);
+      t0 = performance.now();
+      const got = await downloadTo(server.port, host, token, shown.body.attachment.content_url, path.join(dataDir, "down.bin"));
+      if (got !== FILE_BYTES) throw new Error(`downloaded ${got} bytes`);
+      downloads.push(FILE_BYTES / 1e6 / ((performance.now() - t0) / 1000));
+      fs.rmSync(path.join(dataDir, "down.bin"));
+    }
+    const idle = rssMb(server);
+    step(`files: ${FILE_CLIENTS} clients upload at once (RSS idle ${idle} MB)`);
+    let peak = idle;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(server))), 50);
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: FILE_CLIENTS }, (_, i) => uploadFile(server.port, host, token, source, `parallel-${i}.bin`)));
+    const seconds = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    peak = Math.max(peak, rssMb(server));
+    await stop(server);
+    const best = (xs: number[]) => Math.max(...xs);
+    return {
+      file_mb: FILE_BYTES / 1e6,
+      copy_mb_per_s: round(best(copies)),
+      upload_mb_per_s: round(best(uploads)),
+      download_mb_per_s: round(best(downloads)),
+      upload_ratio: round(best(uploads) / best(copies), 3),
+      download_ratio: round(best(downloads) / best(copies), 3),
+      clients: FILE_CLIENTS,
+      rss_idle_mb: idle,
+      rss_peak_mb: peak,
+      concurrent_seconds: round(seconds),
+    };
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function cliWith(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<string> {
   const saved = { ...process.env };
   Object.assign(process.env, env);
@@ -344,22 +482,27 @@ async function cliWith(env: Record<string, string>, dataDir: string, ...args: st
 }
 
 const results: Record<string, Result> = {};
+let files: FilesResult | undefined;
 const started = Date.now();
-// `--only pglite|postgres` measures one database (while working on one path).
+// `--only pglite|postgres|files` measures one part (while working on one path).
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-if (only !== undefined && only !== "pglite" && only !== "postgres") throw new Error("--only takes pglite or postgres");
-if (only !== "postgres") {
+if (only !== undefined && only !== "pglite" && only !== "postgres" && only !== "files") throw new Error("--only takes pglite, postgres or files");
+if (only === undefined || only === "files") {
+  files = await benchFiles();
+  console.log("files", files);
+}
+if (only === undefined || only === "pglite") {
   results.pglite = await benchOne("pglite");
   console.log("pglite", results.pglite);
 }
 const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (only === "postgres" && !pgUrl) throw new Error("--only postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL");
-if (pgUrl && only !== "pglite") {
+if (pgUrl && (only === undefined || only === "postgres")) {
   results.postgres = await benchOne("postgres", pgUrl);
   console.log("postgres", results.postgres);
 }
 
-const out = { date: new Date().toISOString(), node: process.version, quick, concurrency: CONCURRENCY, creates: CREATES, seconds: round((Date.now() - started) / 1000), ...results };
+const out = { date: new Date().toISOString(), node: process.version, quick, concurrency: CONCURRENCY, creates: CREATES, seconds: round((Date.now() - started) / 1000), ...results, ...(files ? { files } : {}) };
 fs.mkdirSync("bench/results", { recursive: true });
 fs.writeFileSync("bench/results/latest.json", JSON.stringify(out, null, 2) + "\n");
 
@@ -372,10 +515,21 @@ const table = [
   "| database | API creates/s | raw inserts/s | API/raw | create p50 / p99 ms | show p50 / p99 ms (16 at a time) | show p50 / p99 ms (one at a time) | server RSS MB |",
   "|---|---|---|---|---|---|---|---|",
   ...rows,
+  ...(files
+    ? [
+        "",
+        `Attachments (PGlite, one ${files.file_mb} MB file, best of three, beside a streamed copy of the same file on the same disk):`,
+        "",
+        "| copy MB/s | upload MB/s | upload/copy | download MB/s | download/copy | server RSS idle → peak MB with " + files.clients + " uploads at once |",
+        "|---|---|---|---|---|---|",
+        `| ${files.copy_mb_per_s} | ${files.upload_mb_per_s} | ${Math.round(files.upload_ratio * 100)} % | ${files.download_mb_per_s} | ${Math.round(files.download_ratio * 100)} % | ${files.rss_idle_mb} → ${files.rss_peak_mb} (${files.concurrent_seconds} s) |`,
+      ]
+    : []),
 ].join("\n");
 console.log("\n" + table);
 const readme = "bench/README.md";
-if (fs.existsSync(readme)) {
+// Only a full run replaces the figures (a run of one part would drop the others).
+if (only === undefined && fs.existsSync(readme)) {
   const text = fs.readFileSync(readme, "utf8");
   const next = text.replace(/<!-- results -->[\s\S]*<!-- \/results -->/, `<!-- results -->\n${table}\n<!-- /results -->`);
   fs.writeFileSync(readme, next);

@@ -108,7 +108,7 @@ it("streams 256 MiB through put, get and re-seal in bounded memory", async () =>
 
   const put = await memoryProbe();
   const inHash = crypto.createHash("sha256");
-  const written = await putSealed(store, v1, ref, sampled(source(inHash), put));
+  const written = await putSealed(store, v1, ref, sampled(source(inHash), put), { sha256: true });
   const expected = inHash.digest("hex");
   expect(written.bytes).toBe(SIZE);
   expect(written.sha256).toBe(expected);
@@ -132,7 +132,8 @@ it("streams 256 MiB through put, get and re-seal in bounded memory", async () =>
   const mib = (p: Peak) => `rss +${(p.rss / MiB).toFixed(1)} MiB, arrayBuffers +${(p.arrayBuffers / MiB).toFixed(1)} MiB`;
   console.log(`256 MiB blob, peak memory held: put ${mib(put.peak)}; get ${mib(get.peak)}; re-seal ${mib(reseal.peak)}`);
   for (const p of [put.peak, get.peak, reseal.peak]) {
-    expect(p.arrayBuffers).toBeLessThan(4 * MiB); // 1/64 of the blob: a few segments in flight
+    // 1/32 of the blob: the store's 1 MiB write batch or read chunk, and a few segments in flight.
+    expect(p.arrayBuffers).toBeLessThan(8 * MiB);
     // rss also counts heap and allocator growth, which vary run to run (0 to 53 MiB seen); buffering
     // the blob would add its 256 MiB.
     expect(p.rss).toBeLessThan(96 * MiB);

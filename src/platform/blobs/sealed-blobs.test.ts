@@ -69,7 +69,7 @@ describe("sealed blobs: round trips", () => {
     const sealer = await fx.sealer(tenant);
     const data = crypto.randomBytes(size);
     const ref = att(crypto.randomUUID());
-    const w = await putSealed(store, sealer, ref, once(data));
+    const w = await putSealed(store, sealer, ref, once(data), { sha256: true });
     const segments = Math.max(1, Math.ceil(size / SEG));
     expect(w).toEqual({ bytes: size, sha256: sha(data), keyVersion: 1, storedBytes: HEADER + size + segments * 16 });
     expect(fs.statSync(fileOf(tenant, ref)).size).toBe(w.storedBytes);
@@ -85,8 +85,10 @@ describe("sealed blobs: round trips", () => {
     const tenant = await fx.tenant();
     const sealer = await fx.sealer(tenant);
     const data = crypto.randomBytes(1_000_003);
-    const a = await putSealed(store, sealer, att("odd"), chunked(data, [1, 7, SEG - 1, SEG + 1, 3, 100_003, 13, 2 * SEG]));
+    const a = await putSealed(store, sealer, att("odd"), chunked(data, [1, 7, SEG - 1, SEG + 1, 3, 100_003, 13, 2 * SEG]), { sha256: true });
     expect(a.sha256).toBe(sha(data));
+    // Not asked for, the hash is not computed.
+    expect((await putSealed(store, sealer, att("nohash"), once(data))).sha256).toBeUndefined();
     expect((await readAll(await getSealed(store, sealer, att("odd")))).equals(data)).toBe(true);
     // A producer that refills one buffer for every chunk (as some parsers do).
     async function* reusing() {

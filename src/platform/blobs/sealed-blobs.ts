@@ -33,8 +33,8 @@ export type BlobSealer = Pick<TenantSealer, "tenantId" | "blobCipher" | "current
 export type SealedBlobWritten = {
   /** Plaintext bytes. */
   bytes: number;
-  /** SHA-256 of the plaintext, hex: for integrity checks and de-duplication within the tenant. */
-  sha256: string;
+  /** SHA-256 of the plaintext, hex, when asked for (`sha256: true`): it costs more CPU than sealing. */
+  sha256: string | undefined;
   /** The data-key version that sealed it. */
   keyVersion: number;
   /** Bytes stored (header, segments and tags). */
@@ -53,10 +53,10 @@ export const blobKey = (ref: BlobRef): string => `${ref.purpose}/${ref.id}`;
  * body is left where it stopped, not destroyed: its owner decides (an HTTP handler answers 413
  * and closes the connection rather than reading 50 MB it will refuse).
  */
-export async function putSealed(store: BlobStore, sealer: BlobSealer, ref: BlobRef, body: BlobBody, opts: { maxBytes?: number; replaceOnly?: boolean } = {}): Promise<SealedBlobWritten> {
+export async function putSealed(store: BlobStore, sealer: BlobSealer, ref: BlobRef, body: BlobBody, opts: { maxBytes?: number; replaceOnly?: boolean; sha256?: boolean } = {}): Promise<SealedBlobWritten> {
   const limit = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
   const segments = sealer.blobCipher(ref).begin();
-  const hash = crypto.createHash("sha256");
+  const hash = opts.sha256 ? crypto.createHash("sha256") : undefined;
   let bytes = 0;
   async function* sealed(): AsyncGenerator<Buffer> {
     yield segments.header;
@@ -70,7 +70,7 @@ export async function putSealed(store: BlobStore, sealer: BlobSealer, ref: BlobR
         const b = asBytes(next.value);
         bytes += b.byteLength;
         if (bytes > limit) throw new BlobTooLargeError(limit);
-        hash.update(b);
+        hash?.update(b);
         for (let at = 0; at < b.byteLength; ) {
           // A full segment is sealed only once more bytes arrive: the last one must say it is last.
           if (filled === SEGMENT) {
@@ -89,7 +89,7 @@ export async function putSealed(store: BlobStore, sealer: BlobSealer, ref: BlobR
     }
   }
   const { bytes: storedBytes } = await store.put(sealer.tenantId, blobKey(ref), sealed(), opts.replaceOnly ? { replaceOnly: true } : undefined);
-  return { bytes, sha256: hash.digest("hex"), keyVersion: segments.keyVersion, storedBytes };
+  return { bytes, sha256: hash?.digest("hex"), keyVersion: segments.keyVersion, storedBytes };
 }
 
 /**
