@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ipaddr from "ipaddr.js";
@@ -111,6 +112,14 @@ const envSchema = z.object({
     .max(2048)
     .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL such as smtp://127.0.0.1:25 or smtps://user:password@mail.example.com")
     .optional(),
+  /**
+   * TLS to the SMTP server of VAULTDESK_SMTP_URL (smtp://): `opportunistic` uses STARTTLS when the
+   * server offers it; `required` refuses to send unless STARTTLS succeeds with a certificate that
+   * verifies (against the system's CAs and VAULTDESK_SMTP_CA_FILE). smtps:// is TLS from the start.
+   */
+  VAULTDESK_SMTP_TLS: z.enum(["opportunistic", "required"]).default("opportunistic"),
+  /** A PEM file of CA certificates to trust for the SMTP server besides the system's (a private relay). */
+  VAULTDESK_SMTP_CA_FILE: z.string().max(4096).optional(),
   /** The From address of outgoing mail. */
   VAULTDESK_MAIL_FROM: z
     .string()
@@ -183,6 +192,9 @@ export type Config = Readonly<{
   region: string;
   /** Outgoing mail; undefined when no SMTP server is configured (e-mail sign-in is then off). */
   smtpUrl: string | undefined;
+  smtpTls: "opportunistic" | "required";
+  /** PEM text of extra CAs for the SMTP server (read at start). */
+  smtpCa: string | undefined;
   mailFrom: string | undefined;
   jobWorkers: number;
   jobPollMs: number;
@@ -200,6 +212,18 @@ export type Config = Readonly<{
 }>;
 
 export class ConfigError extends Error {}
+
+function readCaFile(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`VAULTDESK_SMTP_CA_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new ConfigError(`VAULTDESK_SMTP_CA_FILE: ${file} holds no PEM certificate`);
+  return text;
+}
 
 function clamdAddress(v: string | undefined): Config["clamd"] {
   if (v === undefined) return undefined;
@@ -264,6 +288,8 @@ export function loadConfig(
     logFormat: e.LOG_FORMAT ?? (overrides.stdoutIsTTY ? "pretty" : "json"),
     region: e.VAULTDESK_REGION,
     smtpUrl: e.VAULTDESK_SMTP_URL,
+    smtpTls: e.VAULTDESK_SMTP_TLS,
+    smtpCa: readCaFile(e.VAULTDESK_SMTP_CA_FILE),
     mailFrom: e.VAULTDESK_MAIL_FROM,
     jobWorkers: e.VAULTDESK_JOB_WORKERS,
     jobPollMs: Math.round(e.VAULTDESK_JOB_POLL_SECONDS * 1000),

@@ -1,3 +1,4 @@
+import { rootCertificates } from "node:tls";
 import nodemailer from "nodemailer";
 import type { Config } from "./config.ts";
 
@@ -12,7 +13,9 @@ export interface Mailer {
   close(): void;
 }
 
-export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "baseDomain">): Mailer {
+const tlsRootCertificates = (): string[] => [...rootCertificates];
+
+export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "baseDomain" | "smtpTls" | "smtpCa">): Mailer {
   if (!config.smtpUrl) {
     return {
       available: false,
@@ -23,7 +26,18 @@ export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "base
     };
   }
   // Bounded waits: a mail job holds its claim while it sends (see mail-job.ts).
-  const transport = nodemailer.createTransport({ url: config.smtpUrl, logger: false, debug: false, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 } as import("nodemailer/lib/smtp-transport/index.js").Options);
+  // TLS: opportunistic STARTTLS by default (nodemailer's default, with certificates verified when
+  // TLS is used); `required` refuses to send in clear. Never below TLS 1.2.
+  const transport = nodemailer.createTransport({
+    url: config.smtpUrl,
+    logger: false,
+    debug: false,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 30_000,
+    requireTLS: config.smtpTls === "required",
+    tls: { minVersion: "TLSv1.2", ...(config.smtpCa ? { ca: [...tlsRootCertificates(), config.smtpCa] } : {}) },
+  } as import("nodemailer/lib/smtp-transport/index.js").Options);
   const from = config.mailFrom ?? `Vaultdesk <no-reply@${config.baseDomain}>`;
   return {
     available: true,

@@ -8,23 +8,30 @@ import { SMTPServer } from "smtp-server";
 export interface SmtpPeer {
   url: string;
   messages: ParsedMail[];
+  /** For each message, whether it came over TLS (STARTTLS). */
+  secure: boolean[];
   /** The next message to `to` (case-insensitive) that arrives after `since` messages were received. */
   waitFor(to: string, opts?: { timeoutMs?: number; since?: number; match?: (m: ParsedMail) => boolean }): Promise<ParsedMail>;
   close(): Promise<void>;
 }
 
-/** `port`: listen on this port (a test that starts its server before the mail server comes up). */
-export async function startSmtpPeer(port = 0): Promise<SmtpPeer> {
+/**
+ * `port`: listen on this port (a test that starts its server before the mail server comes up).
+ * `tls`: offer STARTTLS with this key and certificate (PEM); without it STARTTLS is not offered.
+ */
+export async function startSmtpPeer(port = 0, opts: { tls?: { key: string; cert: string } } = {}): Promise<SmtpPeer> {
   const messages: ParsedMail[] = [];
+  const secure: boolean[] = [];
   const waiters = new Set<() => void>();
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ["STARTTLS"],
+    ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : { disabledCommands: ["STARTTLS"] }),
     logger: false,
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       simpleParser(stream).then(
         (mail) => {
           messages.push(mail);
+          secure.push(session.secure);
           for (const w of waiters) w();
           callback();
         },
@@ -38,6 +45,7 @@ export async function startSmtpPeer(port = 0): Promise<SmtpPeer> {
   return {
     url: `smtp://127.0.0.1:${bound}`,
     messages,
+    secure,
     waitFor(to, opts = {}) {
       const since = opts.since ?? 0;
       const find = () => messages.slice(since).find((m) => recipient(m).includes(to.toLowerCase()) && (opts.match?.(m) ?? true));
