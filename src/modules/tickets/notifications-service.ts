@@ -37,6 +37,9 @@ import * as repo from "./tickets-repo.ts";
  *    it, if any);
  *  - end_user_update: the assignee, or with none the members of the ticket's group, on a new
  *    request or a public comment from someone not on the staff.
+ * The acknowledgement of a request sent through the form without signing in carries neither its
+ * subject nor its text: whoever filled the form may have typed someone else's address, and the
+ * product must not relay their words to it.
  * Nobody is told about their own comment, internal notes are never sent, suspended or inactive
  * people and people without an address get nothing, and card numbers are masked. With
  * `content_free`, messages carry neither the subject nor the comment: only a link.
@@ -113,7 +116,10 @@ export function notifyOnWrite(deps: Deps) {
         if (!person.reachable || !person.email || (event !== "request_received" && person.id === publicComment?.author_id)) continue;
         const staffSide = isStaff(person.role);
         const language = notificationLanguage(person.locale);
-        const mail = notificationMail(event, language, settings.content_free, {
+        // A request from the form nobody signed in to may name anyone's address: its acknowledgement
+        // carries none of the sender's words (no relaying of a stranger's text to that address).
+        const unproven = event === "request_received" && publicComment?.written_by === null;
+        const mail = notificationMail(event, language, settings.content_free || unproven, {
           team,
           name: person.name,
           author: author?.name ?? team,

@@ -263,5 +263,5 @@ export async function deleteField(tx: TenantTx, id: string): Promise<void> {
 
 /** One comment's author, visibility and sealed plain body (notifications). */
 export async function findCommentById(tx: TenantTx, id: string) {
-  return tx.db.selectFrom("ticket_comments").select(["id", "author_id", "public", "body_sealed"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+  return tx.db.selectFrom("ticket_comments").select(["id", "author_id", "public", "body_sealed", "written_by"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
 }
