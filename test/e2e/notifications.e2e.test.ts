@@ -1,9 +1,8 @@
-import http from "node:http";
 import net from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
-import { expectAccessible, expectInert, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * The admin center's notifications page in Chromium: the owner turns content-free messages on
@@ -18,19 +17,7 @@ let smtp: SmtpPeer | undefined;
 let port = 0;
 let auth: Record<string, string> = {};
 
-function httpJson(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> { // any: JSON answers of several shapes
-  return new Promise((resolve, reject) => {
-    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const req = http.request({ host: "127.0.0.1", port: h.server.port, method, path, headers: { host: "localhost", ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...opts.headers } }, (res) => {
-      let text = "";
-      res.on("data", (c: Buffer) => (text += c.toString("utf8")));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: res.headers }));
-    });
-    req.on("error", reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
-}
+const httpJson = (method: string, p: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) => apiCall(h, method, p, opts);
 
 beforeAll(async () => {
   port = await new Promise<number>((resolve) => {
@@ -40,12 +27,7 @@ beforeAll(async () => {
     });
   });
   h = await startHarness({ VAULTDESK_SMTP_URL: `smtp://127.0.0.1:${port}`, VAULTDESK_MAIL_RETRY_SECONDS: "0.2", VAULTDESK_JOB_POLL_SECONDS: "0.2" });
-  const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(h.server.output())?.[1];
-  const token = new URL(setupUrl!).searchParams.get("token");
-  const r = await httpJson("POST", "/api/v2/setup.json", { body: { token, account: { name: "Acme Support", subdomain: "acme" }, owner: { name: "Ann Owner", email: "ann@acme.test", password: PASSWORD } } });
-  expect(r.status).toBe(201);
-  const s = await httpJson("POST", "/api/v2/session.json", { body: { email: "ann@acme.test", password: PASSWORD } });
-  auth = { cookie: (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!, "x-csrf-token": s.body.session.csrf_token };
+  auth = await firstAccount(h, PASSWORD);
 });
 
 afterAll(async () => {

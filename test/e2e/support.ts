@@ -155,3 +155,37 @@ export function httpGet(
       .on("error", reject);
   });
 }
+
+/** Any JSON answer of the API. any: the shapes vary by route, and tests read what they need. */
+type Json = any;
+
+/** A JSON (or raw bytes) call to the server on the bare host (the default tenant). */
+export function apiCall(h: Harness, method: string, p: string, opts: { body?: unknown; raw?: Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; body: Json; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const payload = opts.raw ?? (opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body)));
+    const type = opts.raw ? "application/octet-stream" : "application/json";
+    const req = http.request({ host: "127.0.0.1", port: h.server.port, method, path: p, headers: { host: "localhost", ...(payload ? { "content-type": type, "content-length": String(payload.length) } : {}), ...opts.headers } }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: res.headers }));
+    });
+    req.on("error", reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+/**
+ * The first account through the setup link the server printed (Acme Support, owner Ann Owner
+ * <ann@acme.test>), and the owner's session as headers for apiCall (cookie and CSRF token).
+ */
+export async function firstAccount(h: Harness, password: string): Promise<Record<string, string>> {
+  const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(h.server.output())?.[1];
+  if (!setupUrl) throw new Error("the server printed no setup link");
+  const token = new URL(setupUrl).searchParams.get("token");
+  const r = await apiCall(h, "POST", "/api/v2/setup.json", { body: { token, account: { name: "Acme Support", subdomain: "acme" }, owner: { name: "Ann Owner", email: "ann@acme.test", password } } });
+  if (r.status !== 201) throw new Error(`setup answered ${r.status}`);
+  const s = await apiCall(h, "POST", "/api/v2/session.json", { body: { email: "ann@acme.test", password } });
+  const cookie = (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
+  return { cookie, "x-csrf-token": s.body.session.csrf_token };
+}

@@ -1,7 +1,6 @@
-import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EICAR, startClamd, type Clamd } from "../support/clamd.ts";
-import { expectAccessible, expectInert, shot, signIn, startHarness, visible, type Harness } from "../e2e/support.ts";
+import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, startHarness, visible, type Harness } from "../e2e/support.ts";
 
 /**
  * What the workspace shows of scanned files, in Chromium, with a real clamd: a clean file is a
@@ -14,20 +13,7 @@ let clamd: Clamd;
 let h: Harness;
 let auth: Record<string, string> = {};
 
-function call(method: string, path: string, opts: { body?: unknown; raw?: Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> { // any: JSON answers of several shapes
-  return new Promise((resolve, reject) => {
-    const payload = opts.raw ?? (opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body)));
-    const type = opts.raw ? "application/octet-stream" : "application/json";
-    const req = http.request({ host: "127.0.0.1", port: h.server.port, method, path, headers: { host: "localhost", ...(payload ? { "content-type": type, "content-length": String(payload.length) } : {}), ...auth, ...opts.headers } }, (res) => {
-      let text = "";
-      res.on("data", (c: Buffer) => (text += c.toString("utf8")));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, headers: res.headers }));
-    });
-    req.on("error", reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
-}
+const call = (method: string, p: string, opts: { body?: unknown; raw?: Buffer } = {}) => apiCall(h, method, p, { ...opts, headers: auth });
 const upload = async (name: string, bytes: Buffer) => (await call("POST", `/api/v2/uploads.json?filename=${encodeURIComponent(name)}`, { raw: bytes })).body.upload;
 async function scanStatus(id: number): Promise<string> {
   return (await call("GET", `/api/v2/attachments/${id}.json`)).body.attachment.scan_status;
@@ -36,11 +22,7 @@ async function scanStatus(id: number): Promise<string> {
 beforeAll(async () => {
   clamd = await startClamd();
   h = await startHarness({ VAULTDESK_CLAMD: `unix:${clamd.socket}`, VAULTDESK_SCAN_RETRY_SECONDS: "0.3", VAULTDESK_JOB_POLL_SECONDS: "0.2" });
-  const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(h.server.output())?.[1];
-  const token = new URL(setupUrl!).searchParams.get("token");
-  expect((await call("POST", "/api/v2/setup.json", { body: { token, account: { name: "Acme Support", subdomain: "acme" }, owner: { name: "Ann Owner", email: "ann@acme.test", password: PASSWORD } } })).status).toBe(201);
-  const s = await call("POST", "/api/v2/session.json", { body: { email: "ann@acme.test", password: PASSWORD } });
-  auth = { cookie: (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!, "x-csrf-token": s.body.session.csrf_token };
+  auth = await firstAccount(h, PASSWORD);
 });
 afterAll(async () => {
   await h?.close();
