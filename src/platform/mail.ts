@@ -7,9 +7,29 @@ import type { Config } from "./config.ts";
  * is false and features that need mail say so instead of sending. Nodemailer's own logging stays
  * off: it would print addresses and message bodies.
  */
+/** A DKIM key to sign one message with (nodemailer's signer; relaxed canonicalization, SHA-256). */
+export type DkimKey = { domainName: string; keySelector: string; privateKey: string };
+
+export type MailMessage = {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  language?: string;
+  /** Instead of VAULTDESK_MAIL_FROM (a support address of the tenant). */
+  from?: string;
+  replyTo?: string;
+  /** Threading: this message's Message-ID and the ones it answers (`<…>` included). */
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string[];
+  /** Signs the message for the From address's domain. */
+  dkim?: DkimKey;
+};
+
 export interface Mailer {
   readonly available: boolean;
-  send(message: { to: string; subject: string; text: string; html?: string; language?: string }): Promise<void>;
+  send(message: MailMessage): Promise<void>;
   close(): void;
 }
 
@@ -43,12 +63,17 @@ export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "base
     available: true,
     async send(m) {
       await transport.sendMail({
-        from,
+        from: m.from ?? from,
         to: m.to,
         subject: m.subject,
         text: m.text,
         ...(m.html ? { html: m.html } : {}),
+        ...(m.replyTo ? { replyTo: m.replyTo } : {}),
+        ...(m.messageId ? { messageId: m.messageId } : {}),
+        ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
+        ...(m.references?.length ? { references: m.references } : {}),
         ...(m.language ? { headers: { "Content-Language": m.language } } : {}),
+        ...(m.dkim ? { dkim: { ...m.dkim, cacheDir: false as const } } : {}),
       });
     },
     close: () => transport.close(),

@@ -40,7 +40,7 @@ export interface ItemsHandler<P> {
 export interface EffectHandler<P> {
   kind: "effect";
   type: string;
-  run(input: P): Promise<void>;
+  run(input: P, at: { tenantId: string }): Promise<void>;
   retryDelayMs(failedAttempts: number): number | undefined;
   /** True when doing it is no longer worth anything (e.g. the link in the mail has expired). */
   expired?(input: P, now: Date): boolean;
@@ -343,7 +343,7 @@ export class JobRunner {
       return;
     }
     try {
-      await handler.run(payload);
+      await handler.run(payload, { tenantId });
     } catch (err) {
       const delay = job.attempts < job.max_attempts ? handler.retryDelayMs(job.attempts) : undefined;
       // Only the error's class and code: messages may quote addresses.

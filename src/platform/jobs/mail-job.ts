@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import type { RequestContext } from "../context.ts";
 import { refsOf } from "../crypto/sealed-columns.ts";
 import type { TenantTx } from "../db/database.ts";
-import type { Mailer } from "../mail.ts";
+import type { DkimKey, Mailer } from "../mail.ts";
 import type { EffectHandler } from "./job-runner.ts";
 import { enqueueJob } from "./jobs.ts";
 
@@ -22,7 +22,24 @@ import { enqueueJob } from "./jobs.ts";
 
 export const MAIL_JOB = "mail";
 
-export type OutgoingMail = { to: string; subject: string; text: string; language: string };
+export type OutgoingMail = {
+  to: string;
+  subject: string;
+  text: string;
+  language: string;
+  /** A support address of the tenant (else VAULTDESK_MAIL_FROM), and where replies go. */
+  from?: string;
+  replyTo?: string;
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string[];
+};
+
+/**
+ * Finds the DKIM key to sign a tenant's message from `from` with (its domain's verified key), at
+ * the moment of sending: a key replaced or removed meanwhile is not used.
+ */
+export type DkimLookup = (tenantId: string, from: string) => Promise<DkimKey | undefined>;
 type MailPayload = OutgoingMail & { notAfter: string | null };
 
 export async function queueMail(ctx: RequestContext, retryMs: readonly number[], mail: OutgoingMail, notAfter?: Date): Promise<void> {
@@ -32,11 +49,25 @@ export async function queueMail(ctx: RequestContext, retryMs: readonly number[],
 
 const uref = refsOf("undelivered_mail");
 
-export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly number[]): EffectHandler<MailPayload> {
+export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly number[], dkimFor?: DkimLookup): EffectHandler<MailPayload> {
   return {
     kind: "effect",
     type: MAIL_JOB,
-    run: ({ to, subject, text, language }) => mailer.send({ to, subject, text, language }),
+    async run(m, { tenantId }) {
+      const dkim = m.from && dkimFor ? await dkimFor(tenantId, m.from) : undefined;
+      await mailer.send({
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        language: m.language,
+        ...(m.from ? { from: m.from } : {}),
+        ...(m.replyTo ? { replyTo: m.replyTo } : {}),
+        ...(m.messageId ? { messageId: m.messageId } : {}),
+        ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
+        ...(m.references ? { references: m.references } : {}),
+        ...(dkim ? { dkim } : {}),
+      });
+    },
     retryDelayMs: (failedAttempts) => retryMs[failedAttempts - 1],
     expired: (m, now) => m.notAfter !== null && new Date(m.notAfter).getTime() <= now.getTime(),
     succeeded: { index: 0, success: true, status: "Sent" },
@@ -47,7 +78,7 @@ export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly n
     async gaveUp({ tx, sealer, now, attempts }, m) {
       if (m.notAfter !== null) return;
       const id = crypto.randomUUID();
-      const message: OutgoingMail = { to: m.to, subject: m.subject, text: m.text, language: m.language };
+      const { notAfter: _expiry, ...message } = m;
       await tx.db.insertInto("undelivered_mail").values({ tenant_id: tx.tenantId, id, message_sealed: sealer.sealJson(message, uref(id, "message")), attempts, failed_at: now }).execute();
     },
   };
