@@ -111,6 +111,8 @@ const envSchema = z.object({
     .string()
     .max(2048)
     .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL such as smtp://127.0.0.1:25 or smtps://user:password@mail.example.com")
+    // Options in the URL's query would override the TLS settings (VAULTDESK_SMTP_TLS): none are taken.
+    .refine((u) => !u.includes("?") && !u.includes("#"), "must not carry options (?…): TLS is set with VAULTDESK_SMTP_TLS and VAULTDESK_SMTP_CA_FILE")
     .optional(),
   /**
    * TLS to the SMTP server of VAULTDESK_SMTP_URL (smtp://): `opportunistic` uses STARTTLS when the

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
+import { lineText } from "../../platform/schemas.ts";
 import * as service from "./notifications-service.ts";
 
 const settingsView = z.object({
@@ -20,7 +21,7 @@ const templateInput = z
   .object({
     notification_template: z
       .object({
-        subject: z.string().trim().min(1).max(250).regex(/^[^\r\n\u0000-\u001f\u007f]*$/, "must be one line without control characters"),
+        subject: lineText(250).pipe(z.string().trim().min(1)),
         body: z.string().min(1).max(20_000),
       })
       .strict(),
@@ -32,6 +33,7 @@ const undeliveredId = z.object({ id: z.string().uuid() });
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   deps.hooks.on("conversation.written", service.notifyOnWrite(deps));
+  deps.jobs.maintain({ name: "notifications.undelivered", everyMs: 6 * 3600_000, run: (now) => service.purgeOldUndelivered(deps, now).then(() => undefined) });
 
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/notification_settings", operationId: "showNotificationSettings", tag: "notifications", auth: "user",

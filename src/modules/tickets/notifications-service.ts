@@ -3,11 +3,12 @@ import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
-import { deleteUndelivered, listUndelivered, queueMail, resendUndelivered, undeliveredExists, type UndeliveredMail } from "../../platform/jobs/mail-job.ts";
+import { deleteUndelivered, dropUndelivered, findUndelivered, listUndelivered, queueMail, resendUndelivered, type OutgoingMail, type UndeliveredMail } from "../../platform/jobs/mail-job.ts";
 import { teamName } from "../admin/account-service.ts";
+import { listTenants } from "../tenants/tenants-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { groupMemberIds } from "../groups/groups-service.ts";
-import { contactsByIds, type Contact } from "../users/users-service.ts";
+import { contactsByIds } from "../users/users-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import type { ConversationEvent } from "./conversation.ts";
 import {
@@ -18,7 +19,7 @@ import {
   notificationMail,
   PLACEHOLDERS,
   TEMPLATE_LOCALES,
-  unknownPlaceholders,
+  placeholderProblem,
   type NotificationEvent,
   type TemplateLocale,
 } from "./notifications-texts.ts";
@@ -65,11 +66,17 @@ export async function updateSettings(ctx: RequestContext, input: Partial<Notific
   return next;
 }
 
-type Deps = Pick<AppDeps, "mailer" | "config">;
+type Deps = Pick<AppDeps, "mailer" | "config" | "rateLimiter" | "keyring">;
 const cref = refsOf("ticket_comments");
 const tref = refsOf("tickets");
 
-/** The `conversation.written` listener. */
+/** What one notification is about: enough to write it again from the data as it is now. */
+export type NotificationRef = { event: NotificationEvent; ticketId: string; commentId: string | null; userId: string; authorId: string | null };
+
+/** Acknowledgements of requests sent without signing in, per recipient address (as sign-in links). */
+const UNPROVEN_ACKS_PER_ADDRESS: [number, number] = [20, 3600];
+
+/** The `conversation.written` listener: who is told what, then one message each. */
 export function notifyOnWrite(deps: Deps) {
   return async (ctx: RequestContext, e: ConversationEvent): Promise<void> => {
     if (!deps.mailer.available) return;
@@ -79,59 +86,88 @@ export function notifyOnWrite(deps: Deps) {
     const publicComment = comment?.public ? comment : undefined;
     const solvedNow = e.kind === "ticket.changed" && e.fields.includes("status") && ticket.status === "solved";
     if (!publicComment && !solvedNow) return;
-    const settings = await notificationSettings(ctx);
 
     const people = await contactsByIds(ctx, [ticket.requester_id, ...(publicComment ? [publicComment.author_id] : []), ...(ticket.assignee_id ? [ticket.assignee_id] : [])]);
     const requester = people.get(ticket.requester_id);
     const author = publicComment ? people.get(publicComment.author_id) : undefined;
-    const sends: Array<{ event: NotificationEvent; to: Contact[] }> = [];
+    const refs: NotificationRef[] = [];
+    const about = (event: NotificationEvent, userId: string): NotificationRef => ({ event, ticketId: ticket.id, commentId: publicComment?.id ?? null, userId, authorId: publicComment?.author_id ?? null });
 
-    if (requester && requester.role === "end_user") {
-      if (e.kind === "ticket.created" && publicComment && publicComment.author_id === ticket.requester_id) sends.push({ event: "request_received", to: [requester] });
-      else if (solvedNow) sends.push({ event: "solved", to: [requester] });
-      else if (publicComment && publicComment.author_id !== ticket.requester_id) sends.push({ event: "public_reply", to: [requester] });
+    // The requester hears only of a ticket they can see (one with a public comment).
+    if (requester && requester.role === "end_user" && ticket.is_public) {
+      if (e.kind === "ticket.created" && publicComment && publicComment.author_id === ticket.requester_id) refs.push(about("request_received", requester.id));
+      else if (solvedNow) refs.push(about("solved", requester.id));
+      else if (publicComment && publicComment.author_id !== ticket.requester_id) refs.push(about("public_reply", requester.id));
     }
     if (publicComment && author && !isStaff(author.role)) {
-      let staff: Contact[] = [];
-      if (ticket.assignee_id) staff = [people.get(ticket.assignee_id)].filter((c): c is Contact => c !== undefined);
-      else if (ticket.group_id) staff = [...(await contactsByIds(ctx, await groupMemberIds(ctx, ticket.group_id))).values()];
-      sends.push({ event: "end_user_update", to: staff.filter((c) => isStaff(c.role)) });
+      const staff = ticket.assignee_id ? [ticket.assignee_id] : ticket.group_id ? await groupMemberIds(ctx, ticket.group_id) : [];
+      for (const id of staff) refs.push(about("end_user_update", id));
     }
-    if (sends.length === 0) return;
-
-    const origin = ctx.apiBase ? new URL(ctx.apiBase).origin : "";
-    const team = (await teamName(ctx)) ?? (origin ? new URL(origin).hostname : "Support");
-    const title = maskCardNumbers(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject")));
-    const text = publicComment ? maskCardNumbers(ctx.sealer.open(publicComment.body_sealed, cref(publicComment.id, "body"))) : "";
-    const customTexts = new Map<string, { subject: string; body: string } | undefined>();
-    const customText = async (event: NotificationEvent, language: TemplateLocale) => {
-      const key = `${event}:${language}`;
-      if (!customTexts.has(key)) customTexts.set(key, await templateText(ctx, event, language));
-      return customTexts.get(key);
-    };
-    for (const { event, to } of sends) {
-      if (!settings[event]) continue;
-      for (const person of to) {
-        // Nobody is told of their own comment, but a new request is acknowledged to whoever wrote it.
-        if (!person.reachable || !person.email || (event !== "request_received" && person.id === publicComment?.author_id)) continue;
-        const staffSide = isStaff(person.role);
-        const language = notificationLanguage(person.locale);
-        // A request from the form nobody signed in to may name anyone's address: its acknowledgement
-        // carries none of the sender's words (no relaying of a stranger's text to that address).
-        const unproven = event === "request_received" && publicComment?.written_by === null;
-        const mail = notificationMail(event, language, settings.content_free || unproven, {
-          team,
-          name: person.name,
-          author: author?.name ?? team,
-          "ticket.id": String(ticket.nice_id),
-          "ticket.title": title,
-          "ticket.url": origin ? `${origin}${staffSide ? "/agent/tickets/" : "/requests/"}${ticket.nice_id}` : "",
-          comment: text,
-        }, await customText(event, language));
-        await queueMail(ctx, deps.config.mailRetryMs, { to: person.email, ...mail });
-      }
+    const cache = renderCache();
+    for (const ref of refs) {
+      const mail = await renderNotification(ctx, ref, cache);
+      if (!mail) continue;
+      if (mail.unproven && !unprovenAckAllowed(deps, ctx, mail.message.to)) continue;
+      await queueMail(ctx, deps.config.mailRetryMs, mail.message);
     }
   };
+}
+
+function unprovenAckAllowed(deps: Pick<Deps, "rateLimiter" | "keyring">, ctx: RequestContext, address: string): boolean {
+  const key = deps.keyring.hashSecret("rate-limit", [ctx.tx.tenantId, "ack", address.toLowerCase()].join("\0")).toString("base64url").slice(0, 22);
+  return deps.rateLimiter.hit(`ackaddr:${key}`, ...UNPROVEN_ACKS_PER_ADDRESS).allowed;
+}
+
+type RenderCache = { settings?: NotificationSettings; team?: string; texts: Map<string, { subject: string; body: string } | undefined> };
+const renderCache = (): RenderCache => ({ texts: new Map() });
+
+/**
+ * One notification for one person, written from the data as it is now, or undefined when it must
+ * not be sent (any more): the event is turned off, the person is suspended, deleted or has no
+ * address, the ticket is gone or (for the requester) not theirs to see, staff lost the staff role,
+ * someone would be told of their own comment.
+ */
+async function renderNotification(ctx: RequestContext, ref: NotificationRef, cache: RenderCache): Promise<{ message: OutgoingMail; unproven: boolean } | undefined> {
+  cache.settings ??= await notificationSettings(ctx);
+  if (!cache.settings[ref.event]) return undefined;
+  const ticket = await repo.ticketQuery(ctx.tx).where("t.id", "=", ref.ticketId).executeTakeFirst();
+  if (!ticket) return undefined;
+  const comment = ref.commentId ? await repo.findCommentById(ctx.tx, ref.commentId) : undefined;
+  if (ref.commentId && (!comment || !comment.public)) return undefined;
+  const people = await contactsByIds(ctx, [ref.userId, ...(ref.authorId ? [ref.authorId] : [])]);
+  const person = people.get(ref.userId);
+  if (!person || !person.reachable || !person.email) return undefined;
+  const staffSide = isStaff(person.role);
+  if (ref.event === "end_user_update" ? !staffSide : person.id !== ticket.requester_id || staffSide || !ticket.is_public) return undefined;
+  // Nobody is told of their own comment, but a new request is acknowledged to whoever wrote it.
+  if (ref.event !== "request_received" && person.id === ref.authorId) return undefined;
+  const author = ref.authorId ? people.get(ref.authorId) : undefined;
+
+  const origin = ctx.apiBase ? new URL(ctx.apiBase).origin : "";
+  cache.team ??= (await teamName(ctx)) ?? (origin ? new URL(origin).hostname : "Support");
+  const language = notificationLanguage(person.locale);
+  const key = `${ref.event}:${language}`;
+  if (!cache.texts.has(key)) cache.texts.set(key, await templateText(ctx, ref.event, language));
+  // A request from the form nobody signed in to may name anyone's address: its acknowledgement
+  // carries none of the words (subject, text, name) of whoever filled the form.
+  const unproven = ref.event === "request_received" && comment?.written_by === null;
+  const mode = unproven ? "unproven" : cache.settings.content_free ? "content-free" : "full";
+  const mail = notificationMail(
+    ref.event,
+    language,
+    mode,
+    {
+      team: cache.team,
+      name: person.name,
+      author: author?.name ?? cache.team,
+      "ticket.id": String(ticket.nice_id),
+      "ticket.title": maskCardNumbers(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject"))),
+      "ticket.url": origin ? `${origin}${staffSide ? "/agent/tickets/" : "/requests/"}${ticket.nice_id}` : "",
+      comment: comment ? maskCardNumbers(ctx.sealer.open(comment.body_sealed, cref(comment.id, "body"))) : "",
+    },
+    cache.texts.get(key),
+  );
+  return { message: { to: person.email, ...mail, about: { ticketId: ticket.id, userId: person.id, notification: ref } }, unproven };
 }
 
 // ---- Templates ----------------------------------------------------------------------------------
@@ -170,10 +206,8 @@ export async function listTemplates(ctx: RequestContext): Promise<{ templates: T
 export async function saveTemplate(ctx: RequestContext, event: NotificationEvent, locale: TemplateLocale, input: { subject: string; body: string }): Promise<TemplateView> {
   requireAdmin(ctx);
   for (const [field, value] of [["subject", input.subject], ["body", input.body]] as const) {
-    const unknown = unknownPlaceholders(value);
-    if (unknown.length > 0) {
-      throw invalid(`notification_template.${field}`, `${field === "subject" ? "Subject" : "Body"}: unknown placeholder ${unknown.map((u) => `{{${u}}}`).join(", ")}; use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(", ")}`);
-    }
+    const problem = placeholderProblem(value);
+    if (problem) throw invalid(`notification_template.${field}`, `${field === "subject" ? "Subject" : "Body"}: ${problem}`);
   }
   const existing = await settingsRepo.findTemplate(ctx.tx, event, locale);
   const id = existing?.id ?? crypto.randomUUID();
@@ -197,11 +231,23 @@ export async function undelivered(ctx: RequestContext): Promise<UndeliveredMail[
   return listUndelivered(ctx, 200);
 }
 
+/**
+ * Sends an undelivered notification again, written anew from the data as it is now (settings,
+ * texts, the person, the ticket): one that must no longer be sent — its person suspended or
+ * deleted, its ticket gone, its event turned off — answers 409 and stays listed for dropping.
+ */
 export async function resend(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestContext, id: string): Promise<void> {
   requireAdmin(ctx);
-  if (!(await undeliveredExists(ctx, id))) throw notFound();
+  const found = await findUndelivered(ctx, id);
+  if (!found) throw notFound();
   if (!deps.mailer.available) throw new AppError("Conflict", { description: "No mail server is configured (VAULTDESK_SMTP_URL)." });
-  if (!(await resendUndelivered(ctx, deps.config.mailRetryMs, id))) throw notFound();
+  const ref = found.about?.notification as NotificationRef | undefined;
+  let message: OutgoingMail | undefined = found;
+  if (ref) {
+    message = (await renderNotification(ctx, ref, renderCache()))?.message;
+    if (!message) throw new AppError("Conflict", { description: "This notification is no longer sent: its recipient, its ticket or the setting changed. Drop it." });
+  }
+  if (!(await resendUndelivered(ctx, deps.config.mailRetryMs, id, message))) throw notFound();
   audit(ctx, { action: "undelivered_mail.resent", resourceType: "mail", resourceId: id });
 }
 
@@ -209,4 +255,18 @@ export async function discard(ctx: RequestContext, id: string): Promise<void> {
   requireAdmin(ctx);
   if (!(await deleteUndelivered(ctx, id))) throw notFound();
   audit(ctx, { action: "undelivered_mail.deleted", resourceType: "mail", resourceId: id });
+}
+
+/** How long undelivered notifications stay listed. */
+export const UNDELIVERED_KEPT_DAYS = 30;
+
+/** Upkeep: drops undelivered mail older than UNDELIVERED_KEPT_DAYS in every tenant. */
+export async function purgeOldUndelivered(deps: Pick<AppDeps, "db">, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - UNDELIVERED_KEPT_DAYS * 86_400_000);
+  let dropped = 0;
+  for (const t of await listTenants(deps.db)) {
+    if (t.status !== "active") continue;
+    dropped += await deps.db.tenant(t.id, (tx) => dropUndelivered(tx, { before }));
+  }
+  return dropped;
 }

@@ -149,6 +149,18 @@ const zh: Texts = {
 };
 
 const TEXTS: Record<string, Texts> = { en, sv, ja, ko, "zh-CN": zh };
+
+/**
+ * The acknowledgement of a request sent through the form without signing in: no subject, no text
+ * and no name, all of which the person who filled the form chose (the address may be anyone's).
+ */
+const UNPROVEN_ACK: Record<string, { subject: string; body: string }> = {
+  en: { subject: "[{{team}}] Request #{{ticket.id}} received", body: "Hello,\n\nWe received request #{{ticket.id}} sent with this address through our help center, and will answer soon. Sign in to read it:\n{{ticket.url}}\n\nIf you did not send it, you can ignore this message.\n" },
+  sv: { subject: "[{{team}}] Ärende #{{ticket.id}} har tagits emot", body: "Hej!\n\nVi har tagit emot ärende #{{ticket.id}} som skickades med den här adressen via vårt hjälpcenter, och svarar snart. Logga in för att läsa det:\n{{ticket.url}}\n\nOm du inte har skickat det kan du bortse från meddelandet.\n" },
+  ja: { subject: "[{{team}}] お問い合わせ #{{ticket.id}} を受け付けました", body: "こんにちは。\n\nこのメールアドレスでヘルプセンターから送信されたお問い合わせ #{{ticket.id}} を受け付けました。まもなくご回答します。サインインしてご確認ください:\n{{ticket.url}}\n\nお心当たりがない場合は、このメールを無視してください。\n" },
+  ko: { subject: "[{{team}}] 문의 #{{ticket.id}} 접수됨", body: "안녕하세요.\n\n이 주소로 고객센터를 통해 보낸 문의 #{{ticket.id}}이(가) 접수되었으며 곧 답변드리겠습니다. 로그인하여 확인하세요:\n{{ticket.url}}\n\n보내지 않으셨다면 이 메일을 무시하세요.\n" },
+  "zh-CN": { subject: "[{{team}}] 已收到请求 #{{ticket.id}}", body: "您好：\n\n我们已收到通过帮助中心以此地址提交的请求 #{{ticket.id}}，会尽快答复。请登录查看：\n{{ticket.url}}\n\n如果不是您提交的，请忽略本邮件。\n" },
+};
 export const TEMPLATE_LOCALES = ["en", "sv", "ja", "ko", "zh-CN"] as const;
 export type TemplateLocale = (typeof TEMPLATE_LOCALES)[number];
 export const PLACEHOLDERS = ["team", "name", "author", "ticket.id", "ticket.title", "ticket.url", "comment"] as const;
@@ -159,17 +171,40 @@ export function builtInText(event: NotificationEvent, locale: TemplateLocale): {
   return { subject: t.subject, body: t.body };
 }
 
-/** The placeholders a template names that do not exist (`{{ticket.secret}}`). */
-export function unknownPlaceholders(template: string): string[] {
+/** The most of a comment a notification quotes (the rest is behind the link). */
+const MAX_COMMENT_CHARS = 20_000;
+
+/** How often one placeholder may appear in a template (a template must not multiply a comment into megabytes). */
+export const MAX_PLACEHOLDER_USES = 3;
+
+/**
+ * What is wrong with a template's placeholders, in words (undefined: nothing): an unknown name
+ * (`{{ticket.secret}}`), a brace that opens or closes nothing, a placeholder used more than
+ * MAX_PLACEHOLDER_USES times. Linear in the template's length: a name is at most 64 characters
+ * without braces, so no input makes the patterns backtrack.
+ */
+export function placeholderProblem(template: string): string | undefined {
   const known = new Set<string>(PLACEHOLDERS);
-  return [...template.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]!).filter((name) => !known.has(name));
+  const uses = new Map<string, number>();
+  const unknown: string[] = [];
+  for (const m of template.matchAll(/\{\{([^{}]{0,64})\}\}/g)) {
+    const name = m[1]!.trim();
+    if (!known.has(name)) unknown.push(name);
+    else uses.set(name, (uses.get(name) ?? 0) + 1);
+  }
+  if (unknown.length > 0) return `unknown placeholder ${unknown.map((u) => `{{${u}}}`).join(", ")}; use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(", ")}`;
+  const rest = template.replace(/\{\{([^{}]{0,64})\}\}/g, "");
+  if (rest.includes("{{") || rest.includes("}}")) return "a {{ or }} that is not part of a placeholder such as {{ticket.id}}";
+  const over = [...uses].filter(([, n]) => n > MAX_PLACEHOLDER_USES).map(([name]) => `{{${name}}}`);
+  if (over.length > 0) return `${over.join(", ")} used more than ${MAX_PLACEHOLDER_USES} times`;
+  return undefined;
 }
 
 export type NotificationValues = { team: string; name: string; author: string; "ticket.id": string; "ticket.title": string; "ticket.url": string; comment: string };
 
 /** Fills `{{name}}`s in one pass: a value is never read as a template. Unknown names stay as written. */
 export function render(template: string, values: NotificationValues): string {
-  return template.replace(/\{\{\s*([a-z.]+)\s*\}\}/g, (all, key: string) => (key in values ? values[key as keyof NotificationValues] : all));
+  return template.replace(/\{\{\s*([a-z.]+)\s*\}\}/g, (all, key: string) => (Object.hasOwn(values, key) ? values[key as keyof NotificationValues] : all));
 }
 
 /** The language a notification to a person is written in. */
@@ -180,26 +215,75 @@ export const notificationLanguage = (locale: string | null): TemplateLocale => m
  * the admin's text for this event and language; content-free messages always use the built-in
  * content-free text (an admin's template could name the comment).
  */
-export function notificationMail(event: NotificationEvent, language: TemplateLocale, contentFree: boolean, values: NotificationValues, custom?: { subject: string; body: string }) {
+export function notificationMail(event: NotificationEvent, language: TemplateLocale, mode: "full" | "content-free" | "unproven", values: NotificationValues, custom?: { subject: string; body: string }) {
   const t = TEXTS[language]![event];
-  const subjectTemplate = contentFree ? t.contentFreeSubject : (custom?.subject ?? t.subject);
-  const bodyTemplate = contentFree ? t.contentFreeBody : (custom?.body ?? t.body);
+  const unproven = UNPROVEN_ACK[language]!;
+  const subjectTemplate = mode === "unproven" ? unproven.subject : mode === "content-free" ? t.contentFreeSubject : (custom?.subject ?? t.subject);
+  const bodyTemplate = mode === "unproven" ? unproven.body : mode === "content-free" ? t.contentFreeBody : (custom?.body ?? t.body);
   // A subject is one line, whatever the title holds.
   const subject = render(subjectTemplate, values).replace(/[\r\n]+/g, " ").slice(0, 250);
-  return { language, subject, text: render(bodyTemplate, values) };
+  // A comment is at most a few hundred kilobytes; placeholders appear at most three times.
+  return { language, subject, text: render(bodyTemplate, { ...values, comment: values.comment.length > MAX_COMMENT_CHARS ? `${values.comment.slice(0, MAX_COMMENT_CHARS)}\n[…]` : values.comment }) };
 }
 
+/** Invisible characters dropped before anything else (they would split a number without showing). */
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/gu;
+
 /**
- * Card numbers (13 to 19 digits, spaces or dashes between groups, passing the Luhn check) become
- * `**** **** **** 1234` in everything a notification carries: a customer who pasted a card number
- * into a request does not receive it back by e-mail, nor does an agent.
+ * Card numbers become `**** **** **** 1234` in everything a notification carries: a customer who
+ * pasted a card number into a request does not receive it back by e-mail, nor does an agent.
+ * The text is NFKC-normalized first (full-width digits are digits) and invisible characters are
+ * dropped. Within every run of digits separated by at most three spaces, dots, dashes or slashes,
+ * each window of 13 to 19 digits that passes the Luhn check is a card: written next to a CVV, an
+ * expiry or a quantity, it is still found. The group of up to four digits right after a card (its
+ * CVV) is masked too. A number that merely passes the Luhn check is masked as well: better a
+ * masked order number than a card in a mailbox.
  */
-export function maskCardNumbers(text: string): string {
-  return text.replace(/(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g, (found) => {
-    const digits = found.replace(/[ -]/g, "");
-    if (digits.length < 13 || digits.length > 19 || !luhn(digits)) return found;
-    return `**** **** **** ${digits.slice(-4)}`;
-  });
+export function maskCardNumbers(input: string): string {
+  const text = input.normalize("NFKC").replace(INVISIBLE, "");
+  let out = "";
+  let last = 0;
+  for (const run of text.matchAll(/\d(?:[\s.\-\u00a0\u2007\u202f\/]{0,3}\d)*/gu)) {
+    const raw = run[0];
+    const at = run.index!;
+    const positions: number[] = [];
+    for (let i = 0; i < raw.length; i++) if (raw[i]! >= "0" && raw[i]! <= "9") positions.push(i);
+    if (positions.length < 13) continue;
+    const digits = positions.map((p) => raw[p]!).join("");
+    /** Whether digits i-1 and i are written together (no separator between them). */
+    const together = (i: number) => positions[i]! === positions[i - 1]! + 1;
+    const hidden = new Set<number>();
+    for (let start = 0; start + 13 <= digits.length; ) {
+      let len = 19;
+      while (len >= 13 && (start + len > digits.length || !luhn(digits.slice(start, start + len)))) len--;
+      if (len < 13) {
+        start++;
+        continue;
+      }
+      for (let k = start; k < start + len - 4; k++) hidden.add(k);
+      // The CVV: a group of up to four digits right after the card.
+      let end = start + len;
+      if (end < digits.length) {
+        let groupEnd = end + 1;
+        while (groupEnd < digits.length && together(groupEnd)) groupEnd++;
+        if (groupEnd - end <= 4) {
+          for (let k = end; k < groupEnd; k++) hidden.add(k);
+          end = groupEnd;
+        }
+      }
+      start = end;
+    }
+    if (hidden.size === 0) continue;
+    let masked = "";
+    let cursor = 0;
+    for (let i = 0; i < positions.length; i++) {
+      masked += raw.slice(cursor, positions[i]!) + (hidden.has(i) ? "*" : raw[positions[i]!]!);
+      cursor = positions[i]! + 1;
+    }
+    out += text.slice(last, at) + masked + raw.slice(cursor);
+    last = at + raw.length;
+  }
+  return out + text.slice(last);
 }
 
 function luhn(digits: string): boolean {

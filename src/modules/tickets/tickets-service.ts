@@ -1,4 +1,5 @@
 import type { AppDeps } from "../../platform/deps.ts";
+import { dropUndelivered } from "../../platform/jobs/mail-job.ts";
 import { attachmentsOfComments } from "./attachments-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
@@ -324,6 +325,8 @@ export async function deleteTicket(ctx: RequestContext, niceId: number): Promise
   if (!t) throw notFound();
   if (!ticketPolicy.delete(actor)) throw forbidden();
   await repo.softDeleteTicket(ctx.tx, t.id);
+  // Notifications about it the relay never took go with it.
+  await dropUndelivered(ctx.tx, { ticketId: t.id });
   audit(ctx, { action: "ticket.deleted", resourceType: "ticket", resourceId: niceId });
 }
 

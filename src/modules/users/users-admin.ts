@@ -1,3 +1,4 @@
+import { dropUndelivered } from "../../platform/jobs/mail-job.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import type { Role } from "../../platform/db/schema.ts";
 import { forbidden, notFound } from "../../platform/errors.ts";
@@ -41,6 +42,8 @@ export async function deleteUser(ctx: RequestContext, niceId: number): Promise<U
     await adminRepo.deactivateUser(ctx.tx, u.id);
     await revokeAccessOf(ctx, u.id, { signinLinks: true });
     await cancelPendingEmailChanges(ctx, u.id);
+    // Mail the relay never took for them is dropped with them.
+    await dropUndelivered(ctx.tx, { userId: u.id });
     audit(ctx, { action: "user.deleted", resourceType: "user", resourceId: u.nice_id, fields: ["active"] });
   }
   return presentUser(ctx, (await repo.findUserById(ctx.tx, u.id))!);

@@ -404,6 +404,8 @@ export interface UndeliveredMailTable {
   message_sealed: Bytes;
   attempts: number;
   failed_at: Date;
+  ticket_id: string | null;
+  user_id: string | null;
 }
 
 export interface AttachmentSettingsTable {

@@ -33,6 +33,11 @@ export type OutgoingMail = {
   messageId?: string;
   inReplyTo?: string;
   references?: string[];
+  /**
+   * What the message is about, kept with it when it is undelivered: the dead-letter list drops it
+   * with its ticket or person, and a notification is written anew when sent again.
+   */
+  about?: { ticketId?: string; userId?: string; notification?: unknown };
 };
 
 /**
@@ -79,7 +84,10 @@ export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly n
       if (m.notAfter !== null) return;
       const id = crypto.randomUUID();
       const { notAfter: _expiry, ...message } = m;
-      await tx.db.insertInto("undelivered_mail").values({ tenant_id: tx.tenantId, id, message_sealed: sealer.sealJson(message, uref(id, "message")), attempts, failed_at: now }).execute();
+      await tx.db
+        .insertInto("undelivered_mail")
+        .values({ tenant_id: tx.tenantId, id, message_sealed: sealer.sealJson(message, uref(id, "message")), attempts, failed_at: now, ticket_id: m.about?.ticketId ?? null, user_id: m.about?.userId ?? null })
+        .execute();
     },
   };
 }
@@ -97,20 +105,31 @@ export async function listUndelivered(ctx: RequestContext, limit: number): Promi
   });
 }
 
+/** One undelivered message, as it was queued; undefined when there is none. */
+export async function findUndelivered(ctx: RequestContext, id: string): Promise<OutgoingMail | undefined> {
+  const r = await ctx.tx.db.selectFrom("undelivered_mail").select(["id", "message_sealed"]).where("tenant_id", "=", ctx.tx.tenantId).where("id", "=", id).executeTakeFirst();
+  return r ? (ctx.sealer.openJson(r.message_sealed, uref(r.id, "message")) as OutgoingMail) : undefined;
+}
+
+/** Drops what was undelivered about a ticket or to a person (deleted), and what is older than `before`. */
+export async function dropUndelivered(tx: TenantTx, what: { ticketId: string } | { userId: string } | { before: Date }): Promise<number> {
+  let q = tx.db.deleteFrom("undelivered_mail").where("tenant_id", "=", tx.tenantId);
+  if ("ticketId" in what) q = q.where("ticket_id", "=", what.ticketId);
+  else if ("userId" in what) q = q.where("user_id", "=", what.userId);
+  else q = q.where("failed_at", "<", what.before);
+  return Number((await q.executeTakeFirst()).numDeletedRows);
+}
+
 async function takeUndelivered(tx: TenantTx, id: string) {
   return tx.db.deleteFrom("undelivered_mail").where("tenant_id", "=", tx.tenantId).where("id", "=", id).returning(["id", "message_sealed"]).executeTakeFirst();
 }
 
-/** Queues an undelivered message again (it leaves the list); false when there is no such message. */
-export async function resendUndelivered(ctx: RequestContext, retryMs: readonly number[], id: string): Promise<boolean> {
+/** Queues an undelivered message again (it leaves the list), as stored or as `instead`; false when there is no such message. */
+export async function resendUndelivered(ctx: RequestContext, retryMs: readonly number[], id: string, instead?: OutgoingMail): Promise<boolean> {
   const r = await takeUndelivered(ctx.tx, id);
   if (!r) return false;
-  await queueMail(ctx, retryMs, ctx.sealer.openJson(r.message_sealed, uref(r.id, "message")) as OutgoingMail);
+  await queueMail(ctx, retryMs, instead ?? (ctx.sealer.openJson(r.message_sealed, uref(r.id, "message")) as OutgoingMail));
   return true;
-}
-
-export async function undeliveredExists(ctx: RequestContext, id: string): Promise<boolean> {
-  return (await ctx.tx.db.selectFrom("undelivered_mail").select("id").where("tenant_id", "=", ctx.tx.tenantId).where("id", "=", id).executeTakeFirst()) !== undefined;
 }
 
 /** Removes an undelivered message for good; false when there is no such message. */

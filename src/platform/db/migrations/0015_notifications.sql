@@ -45,9 +45,14 @@ CREATE TABLE undelivered_mail (
   message_sealed bytea NOT NULL,
   attempts integer NOT NULL,
   failed_at timestamptz NOT NULL,
+  -- What it is about: dropped with its ticket or person; kept 30 days at most (the upkeep).
+  ticket_id uuid,
+  user_id uuid,
   PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX undelivered_mail_failed_at ON undelivered_mail (tenant_id, failed_at DESC);
+CREATE INDEX undelivered_mail_ticket ON undelivered_mail (tenant_id, ticket_id) WHERE ticket_id IS NOT NULL;
+CREATE INDEX undelivered_mail_user ON undelivered_mail (tenant_id, user_id) WHERE user_id IS NOT NULL;
 
 DO $$
 DECLARE
