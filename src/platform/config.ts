@@ -148,6 +148,29 @@ const envSchema = z.object({
     .max(200)
     .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, "must be a comma-separated list of seconds such as 10,30,60,300")
     .default("10,30,60,300"),
+  /**
+   * The built-in SMTP server for inbound mail: `host:port` to listen on (e.g. 0.0.0.0:2525 or
+   * [::]:25). Unset: no SMTP server runs.
+   */
+  VAULTDESK_SMTP_LISTEN: z
+    .string()
+    .max(300)
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port such as 0.0.0.0:2525, 127.0.0.1:2525 or [::]:25")
+    .refine((s) => Number(s.slice(s.lastIndexOf(":") + 1)) <= 65535, "the port must be at most 65535")
+    .optional(),
+  /** PEM certificate (chain) and key files for STARTTLS on the SMTP server; both or neither. */
+  VAULTDESK_SMTP_TLS_CERT: z.string().min(1).max(4096).optional(),
+  VAULTDESK_SMTP_TLS_KEY: z.string().min(1).max(4096).optional(),
+  /** Largest inbound message accepted (bytes, headers and attachments included); larger ones get 552. */
+  VAULTDESK_SMTP_MAX_BYTES: z.coerce.number().int().min(10_000).max(200 * 1024 * 1024).default(25 * 1024 * 1024),
+  /** The domain of tenants' default support addresses: support@<subdomain>.<mail domain>. Default: the base domain. */
+  VAULTDESK_MAIL_DOMAIN: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "must be a lower-case domain name such as mail.example.com")
+    .optional(),
+  /** Inbound messages one sender may turn into tickets or comments per hour and tenant; more are dropped (flood protection). */
+  VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
 });
 
 export type Config = Readonly<{
@@ -189,6 +212,14 @@ export type Config = Readonly<{
   attachmentMaxBytes: number;
   /** Delays (ms) before each new scan attempt while clamd is away; the last repeats. */
   scanRetryMs: readonly number[];
+  /** Inbound SMTP (platform/smtp-in.ts); undefined: no SMTP server runs. */
+  smtpListen: { host: string; port: number } | undefined;
+  /** STARTTLS certificate and key (PEM file paths); undefined: STARTTLS is not offered. */
+  smtpTls: { certFile: string; keyFile: string } | undefined;
+  smtpMaxBytes: number;
+  /** Default support addresses are support@<subdomain>.<mailDomain>. */
+  mailDomain: string;
+  mailSenderLimitPerHour: number;
 }>;
 
 export class ConfigError extends Error {}
@@ -198,6 +229,12 @@ function clamdAddress(v: string | undefined): Config["clamd"] {
   if (v.startsWith("unix:")) return { socket: v.slice("unix:".length) };
   const u = new URL(v);
   return { host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port) };
+}
+
+function listenAddress(v: string | undefined): Config["smtpListen"] {
+  if (v === undefined) return undefined;
+  const at = v.lastIndexOf(":");
+  return { host: v.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(v.slice(at + 1)) };
 }
 
 /**
@@ -234,6 +271,9 @@ export function loadConfig(
     );
   }
   const dataDir = path.resolve(e.VAULTDESK_DATA_DIR);
+  if ((e.VAULTDESK_SMTP_TLS_CERT === undefined) !== (e.VAULTDESK_SMTP_TLS_KEY === undefined)) {
+    throw new ConfigError("Invalid configuration:\n  VAULTDESK_SMTP_TLS_CERT and VAULTDESK_SMTP_TLS_KEY: set both (PEM certificate and key files) or neither");
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -265,5 +305,10 @@ export function loadConfig(
     clamd: clamdAddress(e.VAULTDESK_CLAMD),
     attachmentMaxBytes: e.VAULTDESK_ATTACHMENT_MAX_BYTES,
     scanRetryMs: Object.freeze(e.VAULTDESK_SCAN_RETRY_SECONDS.split(",").map((x) => Math.round(Number(x) * 1000))),
+    smtpListen: listenAddress(e.VAULTDESK_SMTP_LISTEN),
+    smtpTls: e.VAULTDESK_SMTP_TLS_CERT && e.VAULTDESK_SMTP_TLS_KEY ? { certFile: path.resolve(e.VAULTDESK_SMTP_TLS_CERT), keyFile: path.resolve(e.VAULTDESK_SMTP_TLS_KEY) } : undefined,
+    smtpMaxBytes: e.VAULTDESK_SMTP_MAX_BYTES,
+    mailDomain: e.VAULTDESK_MAIL_DOMAIN ?? baseDomain,
+    mailSenderLimitPerHour: e.VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR,
   });
 }

@@ -86,9 +86,9 @@ export async function createTenant(
 
 export type TenantInfo = { id: string; subdomain: string; status: "active" | "shredded"; region: string; isDefault: boolean };
 
-export async function findTenant(db: Database, by: { subdomain: string } | { isDefault: true }): Promise<TenantInfo | undefined> {
+export async function findTenant(db: Database, by: { subdomain: string } | { isDefault: true } | { id: string }): Promise<TenantInfo | undefined> {
   let q = db.owner.selectFrom("tenants").select(["id", "subdomain", "status", "region", "is_default"]);
-  q = "subdomain" in by ? q.where("subdomain", "=", by.subdomain) : q.where("is_default", "=", true);
+  q = "subdomain" in by ? q.where("subdomain", "=", by.subdomain) : "id" in by ? q.where("id", "=", by.id) : q.where("is_default", "=", true);
   const r = await q.executeTakeFirst();
   return r ? { id: r.id, subdomain: r.subdomain, status: r.status, region: r.region, isDefault: r.is_default } : undefined;
 }

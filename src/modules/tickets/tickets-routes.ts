@@ -16,6 +16,7 @@ import * as service from "./tickets-service.ts";
 import * as jobs from "./tickets-jobs.ts";
 import { register as registerRequests } from "./requests-routes.ts";
 import { register as registerAttachments } from "./attachments-routes.ts";
+import { register as registerEmail } from "./email-routes.ts";
 import { invalid } from "../../platform/errors.ts";
 import { groupView } from "../groups/groups-types.ts";
 import { jobStatusView } from "../jobs/jobs-types.ts";
@@ -40,6 +41,7 @@ export async function sideload(ctx: RequestContext, include: string | undefined,
 export async function register(app: FastifyInstance, deps: AppDeps): Promise<void> {
   registerRequests(app, deps);
   await registerAttachments(app, deps);
+  registerEmail(app, deps);
   deps.jobs.define(jobs.bulkUpdateHandler);
   deps.jobs.define(jobs.bulkCreateHandler);
   defineRoute(app, deps, {

@@ -25,6 +25,10 @@ export const SEALED_COLUMNS = {
   email_changes: { email: "text" },
   audit_log: { ip: "text" },
   attachments: { file_name: "text", scan_result: "text" },
+  support_addresses: { email: "text", name: "text" },
+  inbound_messages: { envelope: "json", auth_results: "json" },
+  suspended_tickets: { subject: "text", content: "text", author_name: "text", author_email: "text", recipient: "text" },
+  mail_settings: { blocklist: "json" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**
