@@ -12,6 +12,8 @@ import { JobsPage } from "./JobsPage.tsx";
 import { OrganizationPage, OrganizationsPage } from "./OrganizationsPage.tsx";
 import { NewPersonPage, PeoplePage, PersonPage } from "./PeoplePage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
+import { SupportAddressesPage } from "./SupportAddressesPage.tsx";
+import { SuspendedTicketsPage } from "./SuspendedTicketsPage.tsx";
 
 const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/people", label: "admin.nav.people" },
@@ -24,6 +26,8 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/account", label: "admin.nav.account" },
   { path: "/admin/help-center", label: "admin.nav.helpCenter" },
   { path: "/admin/attachments", label: "admin.nav.attachments" },
+  { path: "/admin/support-addresses", label: "mail.nav.addresses" },
+  { path: "/admin/suspended-tickets", label: "mail.nav.suspended" },
 ];
 
 /**
@@ -71,6 +75,8 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/account") content = <AccountPage />;
   else if (path === "/admin/help-center") content = <HelpCenterSettingsPage />;
   else if (path === "/admin/attachments") content = <AttachmentsPage />;
+  else if (path === "/admin/support-addresses") content = <SupportAddressesPage />;
+  else if (path === "/admin/suspended-tickets") content = <SuspendedTicketsPage />;
   else
     content = (
       <main id="main" className="main">

@@ -1,0 +1,104 @@
+import http from "node:http";
+import net from "node:net";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { message, send } from "../support/mail-in.ts";
+import { XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectInertIn, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+
+/**
+ * The admin center's mail pages in Chromium, with the real server and its SMTP server: the owner
+ * sees the default support address, adds the team's own and blocks a domain; mail held back (a
+ * spam mark; a subject and body carrying script payloads) is listed with its reason, shown as
+ * text, recovered into a ticket and deleted. axe-core checks both pages; screenshots
+ * admin-mail-*.png.
+ */
+
+const PASSWORD = "correct horse battery 9";
+let h: Harness;
+let smtpPort: number;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+function post(path: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = http.request({ host: "127.0.0.1", port: h.server.port, method: "POST", path, headers: { host: "localhost", "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+beforeAll(async () => {
+  smtpPort = await freePort();
+  h = await startHarness({ VAULTDESK_SMTP_LISTEN: `127.0.0.1:${smtpPort}`, VAULTDESK_JOB_POLL_SECONDS: "0.2" });
+  const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(h.server.output())?.[1];
+  const token = new URL(setupUrl!).searchParams.get("token");
+  expect(await post("/api/v2/setup.json", { token, account: { name: "Acme Support", subdomain: "acme" }, owner: { name: "Ann Owner", email: "ann@acme.test", password: PASSWORD } })).toBe(201);
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Admin center" }).getByRole("link", { name, exact: true });
+
+describe("admin center: e-mail", () => {
+  let owner: Page;
+
+  it("shows the default support address, adds the team's own, and keeps a blocklist", async () => {
+    owner = await h.newPage();
+    await owner.goto(`${h.base}/admin`);
+    await signIn(owner, "ann@acme.test", PASSWORD);
+    await nav(owner, "Support addresses").click();
+    await visible(owner.getByRole("heading", { name: "Support addresses" }));
+    await visible(owner.getByRole("cell", { name: /support@acme\.localhost/ }));
+    await owner.getByLabel("E-mail address").fill("help@acme-company.test");
+    await owner.getByLabel("Name", { exact: true }).fill(`Help ${XSS_IMG}`);
+    await owner.getByRole("button", { name: "Add address" }).click();
+    await visible(owner.getByText("help@acme-company.test was added."));
+    await visible(owner.getByRole("cell", { name: `Help ${XSS_IMG}` }));
+    await visible(owner.getByRole("cell", { name: "Not checked" }));
+    await owner.getByLabel("Addresses and domains").fill("@spam-sender.test");
+    await owner.getByRole("button", { name: "Save" }).click();
+    await visible(owner.getByText("Saved."));
+    await expectAccessible(owner, "support addresses");
+    await expectInertIn(h, owner);
+    await shot(owner, "admin-mail-addresses-desktop");
+  });
+
+  it("lists held mail with its reason as text, recovers one into a ticket and deletes another", async () => {
+    const to = "support@acme.localhost";
+    const spam = message({ from: "Mallory <mallory@elsewhere.test>", to, subject: `Cheap ${XSS_SCRIPT}`, text: `Click here ${XSS_IMG}`, headers: ["X-Spam-Flag: YES"] });
+    expect((await send(smtpPort, { from: "mallory@elsewhere.test", to: [to] }, spam)).rejected).toEqual([]);
+    const blocked = message({ from: "bulk@spam-sender.test", to, subject: "Blocked offer" });
+    expect((await send(smtpPort, { from: "bulk@spam-sender.test", to: [to] }, blocked)).rejected).toEqual([]);
+    await nav(owner, "Suspended tickets").click();
+    await visible(owner.getByRole("heading", { name: "Suspended tickets" }));
+    await expect.poll(async () => {
+      await owner.reload();
+      return owner.getByRole("article").count();
+    }, { timeout: 20_000 }).toBe(2);
+    const held = owner.getByRole("article", { name: `Cheap ${XSS_SCRIPT}` });
+    await visible(held.getByText("a spam filter marked it"));
+    await visible(held.getByText(`Click here ${XSS_IMG}`));
+    await visible(owner.getByRole("article", { name: "Blocked offer" }).getByText("the sender is blocked"));
+    await expectAccessible(owner, "suspended tickets");
+    await expectInertIn(h, owner);
+    await shot(owner, "admin-mail-suspended-desktop");
+    await owner.getByRole("button", { name: `Recover Cheap ${XSS_SCRIPT}` }).click();
+    await visible(owner.getByText(/^Recovered into ticket #\d+\.$/));
+    await owner.getByRole("button", { name: "Delete Blocked offer" }).click();
+    await visible(owner.getByText("Deleted: Blocked offer"));
+    await visible(owner.getByText("No suspended tickets."));
+    await expectInertIn(h, owner);
+  });
+});
