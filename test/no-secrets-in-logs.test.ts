@@ -62,7 +62,7 @@ describe("logs", () => {
     // original downloaded, a support address with its forwarding check.
     const smtpPort = t.app.smtpIn!.port;
     const mailFrom = `mail.${EMAIL}`;
-    const raw = (extra: string[]) => message({ from: `${MARK} Person <${mailFrom}>`, to: supportOf(a), cc: `cc.${EMAIL}`, subject: `${MARK} ${CARD}`, text: `${MARK} ${EMAIL} ${PHONE} ${CARD}`, headers: extra });
+    const raw = (extra: string[]) => message({ from: `${MARK} Person <${mailFrom}>`, to: supportOf(a), cc: `cc.${EMAIL}`, subject: `${MARK} ${CARD}`, text: `${MARK} ${EMAIL} ${PHONE} ${CARD}`, headers: extra, files: [{ name: `${MARK} ${EMAIL}.txt`, type: "text/plain", content: Buffer.from(`${MARK} ${CARD}`) }, { name: `${MARK}.exe`, type: "application/octet-stream", content: Buffer.from(`MZ${MARK}`) }] });
     expect((await send(smtpPort, { from: mailFrom, to: [supportOf(a)] }, raw([]))).rejected).toEqual([]);
     expect((await send(smtpPort, { from: mailFrom, to: [supportOf(a)] }, raw(["X-Spam-Flag: YES"]))).rejected).toEqual([]);
     expect((await send(smtpPort, { from: mailFrom, to: [`${MARK.toLowerCase()}@${EMAIL.split("@")[1]}`] }, raw([]))).code).toBe(550);

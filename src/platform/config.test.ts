@@ -62,6 +62,9 @@ describe("configuration", () => {
     expect(loadConfig({ VAULTDESK_MAIL_DOMAIN: "mail.example.com" }).mailDomain).toBe("mail.example.com");
     expect(() => loadConfig({ VAULTDESK_MAIL_DOMAIN: "Mail Example" })).toThrow(/VAULTDESK_MAIL_DOMAIN/);
     expect(loadConfig({}).mailSenderLimitPerHour).toBe(20);
+    expect(loadConfig({}).dnsServers).toBeUndefined();
+    expect(loadConfig({ VAULTDESK_DNS_SERVERS: "1.1.1.1, 127.0.0.1:5353,[::1]:53,::1" }).dnsServers).toEqual(["1.1.1.1", "127.0.0.1:5353", "[::1]:53", "::1"]);
+    expect(() => loadConfig({ VAULTDESK_DNS_SERVERS: "dns.example.com" })).toThrow(/VAULTDESK_DNS_SERVERS/);
     expect(() => loadConfig({ VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR: "0" })).toThrow(/VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR/);
   });
 });

@@ -5,6 +5,12 @@ import { z } from "zod";
 
 export type TrustProxy = false | number | string[];
 
+function dnsServerOk(v: string): boolean {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v) ?? /^([0-9.]+)(?::(\d{1,5}))?$/.exec(v);
+  if (m) return ipaddr.isValid(m[1]!) && (m[2] === undefined || Number(m[2]) <= 65535);
+  return ipaddr.IPv6.isValid(v);
+}
+
 function validProxyAddress(p: string): boolean {
   if (p.includes("/")) {
     try {
@@ -169,6 +175,12 @@ const envSchema = z.object({
     .max(253)
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "must be a lower-case domain name such as mail.example.com")
     .optional(),
+  /** DNS servers for the SPF, DKIM and DMARC lookups of inbound mail (`1.1.1.1`, `[::1]:5353`, comma-separated); default: the system's. */
+  VAULTDESK_DNS_SERVERS: z
+    .string()
+    .max(1000)
+    .refine((v) => v.split(",").every((x) => dnsServerOk(x.trim())), "must be IP addresses, optionally with a port (1.1.1.1, 127.0.0.1:5353, [::1]:53), separated by commas")
+    .optional(),
   /** Inbound messages one sender may turn into tickets or comments per hour and tenant; more are dropped (flood protection). */
   VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
 });
@@ -220,6 +232,8 @@ export type Config = Readonly<{
   /** Default support addresses are support@<subdomain>.<mailDomain>. */
   mailDomain: string;
   mailSenderLimitPerHour: number;
+  /** DNS servers for inbound mail's checks; undefined: the system's. */
+  dnsServers: readonly string[] | undefined;
 }>;
 
 export class ConfigError extends Error {}
@@ -310,5 +324,6 @@ export function loadConfig(
     smtpMaxBytes: e.VAULTDESK_SMTP_MAX_BYTES,
     mailDomain: e.VAULTDESK_MAIL_DOMAIN ?? baseDomain,
     mailSenderLimitPerHour: e.VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR,
+    dnsServers: e.VAULTDESK_DNS_SERVERS === undefined ? undefined : Object.freeze(e.VAULTDESK_DNS_SERVERS.split(",").map((x) => x.trim())),
   });
 }

@@ -52,9 +52,13 @@ export class MessageTooLargeError extends Error {
  */
 export type DnsResolver = (name: string, rrtype: string) => Promise<string[] | string[][]>;
 
-/** The system's resolver, with a short timeout so a slow DNS server cannot hold a job for long. */
-export function systemDnsResolver(): DnsResolver {
+/**
+ * The system's resolver (or the servers VAULTDESK_DNS_SERVERS names), with a short timeout so a
+ * slow DNS server cannot hold a job for long.
+ */
+export function systemDnsResolver(servers?: readonly string[]): DnsResolver {
   const r = new dns.promises.Resolver({ timeout: 5_000, tries: 2 });
+  if (servers?.length) r.setServers([...servers]);
   return async (name, rrtype) => (await r.resolve(name, rrtype)) as string[] | string[][];
 }
 
@@ -137,7 +141,7 @@ export async function startSmtpIn(config: Pick<Config, "smtpListen" | "smtpTls" 
       stream.pipe(body);
       handler.accept(tenantId, envelope, body, maxBytes).then(
         () => {
-          if (stream.sizeExceeded) return callback(smtpError("5.3.4 Message too big", 552));
+          // Stored and queued (the handler enforced the size on the same bytes): accepted.
           log.info({ smtp: "accepted", bytes: stream.byteLength }, "inbound mail accepted");
           callback(null, "2.0.0 Queued");
         },

@@ -100,7 +100,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     authenticator: createAuthenticator(input),
     blobs: input.blobs ?? createBlobStore(config),
     scanner: input.scanner ?? (config.clamd ? createClamdScanner(config.clamd) : undefined),
-    dnsResolver: input.dnsResolver ?? systemDnsResolver(),
+    dnsResolver: input.dnsResolver ?? systemDnsResolver(config.dnsServers),
   };
 
   // Links the audit entries requests queue into each tenant's hash chain, right after they commit.

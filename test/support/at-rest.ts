@@ -76,7 +76,14 @@ export async function writeEverything(t: TestApp): Promise<string> {
   expect((await a.api("PUT", "/api/v2/mail_settings.json", { settings: { blocklist: [`@${MARKER.toLowerCase()}.example`] } })).status).toBe(200);
   const smtpPort = t.app.smtpIn!.port;
   for (const spam of [false, true]) {
-    const raw = message({ from: `${MARKER} Sender <mail.${EMAIL}>`, to: supportOf(a), subject: `${MARKER} mail subject`, text: `${MARKER} mail body ${EMAIL}`, headers: spam ? ["X-Spam-Flag: YES"] : [] });
+    const raw = message({
+      from: `${MARKER} Sender <mail.${EMAIL}>`,
+      to: supportOf(a),
+      subject: `${MARKER} mail subject`,
+      text: `${MARKER} mail body ${EMAIL}`,
+      headers: spam ? ["X-Spam-Flag: YES"] : [],
+      files: [{ name: `${MARKER} mailed.txt`, type: "text/plain", content: Buffer.from(`${MARKER} mailed file ${EMAIL}\n`.repeat(100)) }],
+    });
     expect((await send(smtpPort, { from: `mail.${EMAIL}`, to: [supportOf(a)] }, raw)).rejected).toEqual([]);
   }
   expect((await settled(t, a, 2)).map((x) => x.state).sort()).toEqual(["suspended", "ticket"]);

@@ -43,6 +43,8 @@ export type Msg = {
   text?: string;
   html?: string;
   contentType?: string;
+  /** Files, sent base64-encoded in a multipart/mixed message after the text. */
+  files?: Array<{ name: string; type: string; content: Buffer }>;
 };
 
 /** A message, byte for byte (CRLF line ends). */
@@ -59,7 +61,14 @@ export function message(m: Msg): string {
     "MIME-Version: 1.0",
     ...(m.headers ?? []),
   ];
-  if (m.html !== undefined) {
+  if (m.files?.length) {
+    const b = `m${crypto.randomBytes(6).toString("hex")}`;
+    lines.push(`Content-Type: multipart/mixed; boundary="${b}"`, "", `--${b}`, "Content-Type: text/plain; charset=utf-8", "", m.text ?? "See the attached file.");
+    for (const f of m.files) {
+      lines.push(`--${b}`, `Content-Type: ${f.type}; name="${f.name}"`, `Content-Disposition: attachment; filename="${f.name}"`, "Content-Transfer-Encoding: base64", "", ...(f.content.toString("base64").match(/.{1,76}/g) ?? [""]));
+    }
+    lines.push(`--${b}--`, "");
+  } else if (m.html !== undefined) {
     const b = `b${crypto.randomBytes(6).toString("hex")}`;
     lines.push(`Content-Type: multipart/alternative; boundary="${b}"`, "", `--${b}`, "Content-Type: text/plain; charset=utf-8", "", m.text ?? "", `--${b}`, "Content-Type: text/html; charset=utf-8", "", m.html, `--${b}--`, "");
   } else {

@@ -4,7 +4,8 @@ import { retryOnConflict } from "../../platform/db/conflict.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { EffectHandler } from "../../platform/jobs/job-runner.ts";
 import { findTenant } from "../tenants/tenants-service.ts";
-import { applyMessage, INBOUND_JOB, openEnvelope, readStored, recordOutcome, type InboundDeps, type InboundPayload } from "./inbound-service.ts";
+import { deleteBlobs, mailFileGate, storeMailFiles, type MailFileStored } from "../tickets/attachments-service.ts";
+import { applyMessage, INBOUND_JOB, mailFiles, openEnvelope, readStored, recordOutcome, type InboundDeps, type InboundPayload } from "./inbound-service.ts";
 import * as repo from "./mail-repo.ts";
 
 type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -27,7 +28,9 @@ export function inboundJob(deps: InboundDeps, log: Log): EffectHandler<InboundPa
       const found = await deps.db.tenant(tenantId, async (tx) => {
         const sealer = await deps.keyring.sealerFor(tx);
         const row = await repo.findInbound(tx, messageId);
-        return row && row.state === "queued" ? { sealer, envelope: openEnvelope({ sealer }, row) } : undefined;
+        if (!row || row.state !== "queued") return undefined;
+        const gate = await mailFileGate(deps, makeContext({ tx, sealer, actor: { kind: "system" }, now: deps.now }));
+        return { sealer, envelope: openEnvelope({ sealer }, row), gate };
       });
       if (!found) return;
       const tenant = await findTenant(deps.db, { id: tenantId });
@@ -40,20 +43,27 @@ export function inboundJob(deps: InboundDeps, log: Log): EffectHandler<InboundPa
         log.warn({ job: INBOUND_JOB, mail: messageId, err: (err as Error)?.name }, "inbound mail: not read; trying again later");
         throw err;
       }
+      // The message's files, stored sealed before the writing transaction (like uploads); removed
+      // again unless its comment took them.
+      let files: MailFileStored[] = [];
+      if (found.gate && read.mail.attachments.length) files = await storeMailFiles(deps, found.gate, mailFiles(read.mail));
       const decide = () =>
         deps.db.tenant(tenantId, async (tx) => {
           const sealer = await deps.keyring.sealerFor(tx);
           const ctx = makeContext({ tx, sealer, actor: { kind: "system" }, now: deps.now, hooks: deps.hooks, apiBase: deps.urls.apiBase({ subdomain: tenant.subdomain, isDefault: tenant.isDefault }) });
           const row = await repo.findInboundForUpdate(tx, messageId);
           if (!row || row.state !== "queued") return undefined;
-          const outcome = await applyMessage(deps, ctx, messageId, read, { subdomain: tenant.subdomain, recover: false });
+          const outcome = await applyMessage(deps, ctx, messageId, read, { subdomain: tenant.subdomain, recover: false, files });
           await recordOutcome(ctx, messageId, read, outcome);
           return outcome;
         });
+      const dropFiles = () => deleteBlobs(deps, tenantId, files.map((f) => f.id)).catch(() => undefined);
       try {
         const outcome = await retryOnConflict(decide);
-        if (outcome) log.info({ job: INBOUND_JOB, mail: messageId, state: outcome.state, outcome: outcome.outcome }, "inbound mail processed");
+        if (!outcome?.filesUsed) await dropFiles();
+        if (outcome) log.info({ job: INBOUND_JOB, mail: messageId, state: outcome.state, outcome: outcome.outcome, files: outcome.filesUsed ? files.length : 0 }, "inbound mail processed");
       } catch (err) {
+        await dropFiles();
         if (!(err instanceof AppError)) {
           log.warn({ job: INBOUND_JOB, mail: messageId, err: (err as Error)?.name }, "inbound mail: not processed; trying again later");
           throw err;

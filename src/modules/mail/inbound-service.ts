@@ -11,6 +11,7 @@ import type { InboundState } from "../../platform/db/schema.ts";
 import { enqueueJob } from "../../platform/jobs/jobs.ts";
 import { MessageTooLargeError, type InboundEnvelope, type InboundMailHandler } from "../../platform/smtp-in.ts";
 import { audit } from "../audit/audit-service.ts";
+import { recordMailFiles, type MailFileStored } from "../tickets/attachments-service.ts";
 import { commentBodiesFor, openTicketFromMail, replyFromMail, ticketForMail, type MailPerson } from "../tickets/email-channel.ts";
 import { findTenant } from "../tenants/tenants-service.ts";
 import { emailIndex, findOrCreateByEmail, findUserByEmail } from "../users/users-service.ts";
@@ -48,7 +49,7 @@ const iref = refsOf("inbound_messages");
 const sref = refsOf("suspended_tickets");
 
 type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
-export type InboundDeps = Pick<AppDeps, "db" | "keyring" | "blobs" | "config" | "now" | "dnsResolver" | "hooks" | "urls">;
+export type InboundDeps = Pick<AppDeps, "db" | "keyring" | "blobs" | "config" | "now" | "dnsResolver" | "hooks" | "urls" | "scanner">;
 
 /** Which tenant a recipient address is for: its default domain, or a support address's routing hash. */
 export function inboundHandler(deps: InboundDeps, log: Log): InboundMailHandler {
@@ -136,8 +137,13 @@ const addressesOf = (a: AddressObject | AddressObject[] | undefined): Array<{ ad
     .filter((v) => typeof v.address === "string" && plausibleAddress(v.address))
     .map((v) => ({ address: normalizeAddress(v.address!), name: singleLine(v.name ?? "", 255) }));
 
-/** What became of a message. */
-export type Outcome = { state: InboundState; outcome: string | null; ticketId: string | null; commentId: string | null; ticketNiceId: number | null };
+/** What became of a message; `filesUsed`: its stored files went to the comment (else the caller removes them). */
+export type Outcome = { state: InboundState; outcome: string | null; ticketId: string | null; commentId: string | null; ticketNiceId: number | null; filesUsed?: boolean };
+
+/** The files of a parsed message, with names made safe to show (one line, no path). */
+export function mailFiles(mail: ParsedMail): Array<{ name: string; content: Buffer }> {
+  return mail.attachments.map((a, i) => ({ name: singleLine(a.filename ?? "", 200).replace(/[\\/]/g, "_") || `attachment-${i + 1}`, content: a.content }));
+}
 
 const CAUSES: Record<string, string> = {
   spam: "Detected as spam",
@@ -160,7 +166,7 @@ export async function applyMessage(
   ctx: RequestContext,
   messageId: string,
   read: ReadMessage,
-  opts: { subdomain: string; recover: boolean },
+  opts: { subdomain: string; recover: boolean; files?: readonly MailFileStored[] },
 ): Promise<Outcome> {
   const { mail, auth, envelope } = read;
   const none = (state: InboundState, outcome: string): Outcome => ({ state, outcome, ticketId: null, commentId: null, ticketNiceId: null });
@@ -241,13 +247,17 @@ export async function applyMessage(
     if (staff && verdict !== "pass" && !opts.recover) return suspend("unauthenticated_staff");
     if (!staff && !onTicket && !opts.recover) return suspend("not_participant");
     const author = await person();
-    const r = await replyFromMail(ctx, ticket.niceId, { author, asStaff: staff, body: bodies.body, html: bodies.html, ccUserIds: [...(await ccUserIds()), ...(!staff && !onTicket ? [author.id] : [])] });
-    if (r !== "closed") return { state: "comment", outcome: thread!.by, ticketId: ticket.id, commentId: r.commentId, ticketNiceId: ticket.niceId };
+    if (ticket.status !== "closed") {
+      const token = await recordMailFiles(deps, ctx, opts.files ?? [], staff ? { userId: author.id, role: author.role } : { userId: null, role: "anonymous" });
+      const r = await replyFromMail(ctx, ticket.niceId, { author, asStaff: staff, body: bodies.body, html: bodies.html, ccUserIds: [...(await ccUserIds()), ...(!staff && !onTicket ? [author.id] : [])], uploads: token ? [token] : undefined });
+      if (r !== "closed") return { state: "comment", outcome: thread!.by, ticketId: ticket.id, commentId: r.commentId, ticketNiceId: ticket.niceId, filesUsed: token !== undefined };
+    }
     // A reply to a closed ticket opens a follow-up, as in Zendesk.
   }
   const requester = await person();
-  const opened = await openTicketFromMail(ctx, { requester, subject, body: bodies.body, html: bodies.html, ccUserIds: await ccUserIds(), tags: ticket ? ["follow_up"] : [] });
-  return { state: "ticket", outcome: null, ticketId: opened.ticketId, commentId: opened.commentId, ticketNiceId: opened.ticketNiceId };
+  const token = await recordMailFiles(deps, ctx, opts.files ?? [], { userId: null, role: "anonymous" });
+  const opened = await openTicketFromMail(ctx, { requester, subject, body: bodies.body, html: bodies.html, ccUserIds: await ccUserIds(), tags: ticket ? ["follow_up"] : [], uploads: token ? [token] : undefined });
+  return { state: "ticket", outcome: null, ticketId: opened.ticketId, commentId: opened.commentId, ticketNiceId: opened.ticketNiceId, filesUsed: token !== undefined };
 }
 
 /** The record of what became of a message (sender and Message-ID hashes, the checks' results). */

@@ -99,8 +99,9 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Makes the held message the ticket or comment it would have been; answers the ticket.",
     params: publicIdParam, response: z.object({ ticket: ticketView }),
     prepare: async ({ req, inTenant }) => suspended.prepareRecovery(deps, inTenant, (publicIdParam.parse(req.params)).id),
-    handler: async (ctx, { params, prepared, tenant }) => {
-      const niceId = await suspended.recoverSuspended(deps, ctx, params.id, prepared, tenant.subdomain);
+    cleanup: (prepared) => suspended.dropRecoveryFiles(deps, prepared),
+    handler: async (ctx, { params, prepared, tenant, afterCommit }) => {
+      const niceId = await suspended.recoverSuspended(deps, ctx, params.id, prepared, tenant.subdomain, afterCommit);
       return { ticket: (await showTicket(ctx, niceId)).view };
     },
   });

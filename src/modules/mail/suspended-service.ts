@@ -5,7 +5,8 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
-import { applyMessage, causeText, MAIL_REF, openEnvelope, readStored, recordOutcome, type InboundDeps, type ReadMessage } from "./inbound-service.ts";
+import { deleteBlobs, mailFileGate, storeMailFiles, type MailFileStored } from "../tickets/attachments-service.ts";
+import { applyMessage, causeText, MAIL_REF, mailFiles, openEnvelope, readStored, recordOutcome, type InboundDeps, type ReadMessage } from "./inbound-service.ts";
 import { mailPolicy } from "./mail-policy.ts";
 import * as repo from "./mail-repo.ts";
 import type { SuspendedTicketView } from "./mail-types.ts";
@@ -76,31 +77,40 @@ export async function deleteSuspended(deps: Pick<AppDeps, "blobs">, ctx: Request
   });
 }
 
-/** Before recovering (outside the transaction): the stored message read, parsed and checked again. */
-export async function prepareRecovery(deps: InboundDeps, inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, niceId: number): Promise<ReadMessage> {
+export type PreparedRecovery = { read: ReadMessage; files: MailFileStored[]; tenantId: string };
+
+/** Before recovering (outside the transaction): the stored message read, parsed and checked again, its files stored. */
+export async function prepareRecovery(deps: InboundDeps, inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, niceId: number): Promise<PreparedRecovery> {
   const found = await inTenant(async (ctx) => {
     reviewer(ctx);
     const r = await repo.findSuspended(ctx.tx, niceId);
     if (!r) throw notFound();
     const m = await repo.findInbound(ctx.tx, r.inbound_message_id);
     if (!m) throw notFound();
-    return { sealer: ctx.sealer, id: m.id, envelope: openEnvelope(ctx, m) };
+    return { sealer: ctx.sealer, id: m.id, envelope: openEnvelope(ctx, m), gate: await mailFileGate(deps, ctx) };
   });
-  return readStored(deps, found.sealer, found.id, found.envelope);
+  const read = await readStored(deps, found.sealer, found.id, found.envelope);
+  const files = found.gate && read.mail.attachments.length ? await storeMailFiles(deps, found.gate, mailFiles(read.mail)) : [];
+  return { read, files, tenantId: found.sealer.tenantId };
 }
+
+/** Removes the files a recovery stored when they did not reach a comment. */
+export const dropRecoveryFiles = (deps: Pick<AppDeps, "blobs">, p: PreparedRecovery) => deleteBlobs(deps, p.tenantId, p.files.map((f) => f.id));
 
 /**
  * Recovers a suspended ticket: the message becomes the ticket or comment it would have been
  * without the check that held it (a sender who was not on the ticket joins it as a CC). Returns
  * the ticket's public id.
  */
-export async function recoverSuspended(deps: InboundDeps, ctx: RequestContext, niceId: number, read: ReadMessage, subdomain: string): Promise<number> {
+export async function recoverSuspended(deps: InboundDeps, ctx: RequestContext, niceId: number, prepared: PreparedRecovery, subdomain: string, afterCommit: (fn: () => Promise<void>) => void): Promise<number> {
+  const { read, files } = prepared;
   reviewer(ctx);
   const r = await repo.findSuspendedForUpdate(ctx.tx, niceId);
   if (!r) throw notFound();
   // The writes are the e-mail channel's (the sender's words), recorded as recovered by this agent.
   const system = { ...ctx, actor: { kind: "system" as const } };
-  const outcome = await applyMessage(deps, system, r.inbound_message_id, read, { subdomain, recover: true });
+  const outcome = await applyMessage(deps, system, r.inbound_message_id, read, { subdomain, recover: true, files });
+  if (!outcome.filesUsed && files.length) afterCommit(() => dropRecoveryFiles(deps, prepared));
   await recordOutcome(system, r.inbound_message_id, read, { ...outcome, outcome: "recovered" });
   await repo.deleteSuspended(ctx.tx, r.id);
   audit(ctx, { action: "suspended_ticket.recovered", resourceType: "suspended_ticket", resourceId: niceId, fields: outcome.ticketNiceId ? ["ticket"] : [] });

@@ -28,7 +28,7 @@ export async function ticketForMail(ctx: RequestContext, niceId: number): Promis
 /** Opens a ticket from a new message: the sender is its requester and writes its first (public) comment. */
 export async function openTicketFromMail(
   ctx: RequestContext,
-  m: { requester: MailPerson; subject: string; body: string; html: string; ccUserIds: readonly string[]; tags?: string[] },
+  m: { requester: MailPerson; subject: string; body: string; html: string; ccUserIds: readonly string[]; tags?: string[]; uploads?: readonly string[] | undefined },
 ): Promise<{ ticketId: string; ticketNiceId: number; commentId: string }> {
   const opened = await openTicket(
     ctx,
@@ -46,7 +46,7 @@ export async function openTicketFromMail(
       customFields: {},
       externalId: null,
       dueAt: null,
-      comment: { author: m.requester, public: true, body: m.body, html: m.html },
+      comment: { author: m.requester, public: true, body: m.body, html: m.html, uploads: m.uploads },
       action: "ticket.created",
       fields: ["subject", "comment", ...(m.ccUserIds.length ? ["collaborators"] : [])],
     },
@@ -67,7 +67,7 @@ export async function openTicketFromMail(
 export async function replyFromMail(
   ctx: RequestContext,
   niceId: number,
-  m: { author: MailPerson; asStaff: boolean; body: string; html: string; ccUserIds: readonly string[] },
+  m: { author: MailPerson; asStaff: boolean; body: string; html: string; ccUserIds: readonly string[]; uploads?: readonly string[] | undefined },
 ): Promise<{ commentId: string } | "closed"> {
   const t = await repo.findTicketForUpdate(ctx.tx, niceId, { kind: "all" });
   if (!t) throw notFound();
@@ -82,7 +82,7 @@ export async function replyFromMail(
     {
       patch: reopen ? { status: "open" } : {},
       events,
-      comment: { author: m.author, public: true, body: m.body, html: m.html },
+      comment: { author: m.author, public: true, body: m.body, html: m.html, uploads: m.uploads },
       action: "ticket.updated",
       fields: [...(reopen ? ["status"] : []), ...(m.ccUserIds.length ? ["collaborators"] : [])],
     },
