@@ -1,4 +1,5 @@
 import dgram from "node:dgram";
+import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import type { Page } from "playwright-core";
@@ -107,6 +108,8 @@ describe("admin center: e-mail", () => {
     await visible(owner.getByRole("heading", { name: "Suspended tickets" }));
     await expect.poll(async () => {
       await owner.reload();
+      // The list, or the words saying it is empty, once loaded (the job may not have run yet).
+      await owner.locator("main article, main .empty").first().waitFor({ timeout: 10_000 });
       return owner.getByRole("article").count();
     }, { timeout: 20_000 }).toBe(2);
     const held = owner.getByRole("article", { name: `Cheap ${XSS_SCRIPT}` });
@@ -118,9 +121,20 @@ describe("admin center: e-mail", () => {
     await shot(owner, "admin-mail-suspended-desktop");
     await owner.getByRole("button", { name: `Recover Cheap ${XSS_SCRIPT}` }).click();
     await visible(owner.getByText(/^Recovered into ticket #\d+\.$/));
+    const ticketId = /#(\d+)/.exec((await owner.getByText(/^Recovered into ticket #\d+\.$/).textContent()) ?? "")![1]!;
     await owner.getByRole("button", { name: "Delete Blocked offer" }).click();
     await visible(owner.getByText("Deleted: Blocked offer"));
     await visible(owner.getByText("No suspended tickets."));
     await expectInertIn(h, owner);
+    // In the workspace, the recovered ticket's comment says it came by e-mail and offers the original.
+    await owner.goto(`${h.base}/agent/tickets/${ticketId}`);
+    const comment = owner.getByRole("article").filter({ hasText: "Click here" });
+    await visible(comment.getByText("by e-mail"));
+    const link = comment.getByRole("link", { name: "Original message" });
+    const [download] = await Promise.all([owner.waitForEvent("download"), link.click()]);
+    const file = await download.path();
+    expect(fs.readFileSync(file, "utf8")).toContain("X-Spam-Flag: YES");
+    await expectInertIn(h, owner);
+    await shot(owner, "ticket-email-desktop");
   });
 });

@@ -581,6 +581,8 @@ export const en = {
   "mail.blocklist.title": "Blocked senders",
   "mail.blocklist.label": "Addresses and domains",
   "mail.blocklist.help": "One a line: an address (name@example.com) or a whole domain (@example.com). Their mail goes to suspended tickets.",
+  "mail.ticket.byEmail": "by e-mail",
+  "mail.ticket.original": "Original message",
   "mail.suspended.title": "Suspended tickets",
   "mail.suspended.intro": "Mail held back for review: it made no ticket. Recover it to make it the ticket or reply it would have been, or delete it.",
   "mail.suspended.empty": "No suspended tickets.",

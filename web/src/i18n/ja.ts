@@ -186,6 +186,8 @@ export const ja: HelpCenterCatalog = {
   "mail.blocklist.title": "ブロックした送信者",
   "mail.blocklist.label": "アドレスとドメイン",
   "mail.blocklist.help": "1 行に 1 つ: アドレス (name@example.com) またはドメイン全体 (@example.com)。そのメールは保留中のチケットになります。",
+  "mail.ticket.byEmail": "メールで受信",
+  "mail.ticket.original": "元のメッセージ",
   "mail.suspended.title": "保留中のチケット",
   "mail.suspended.intro": "確認のために保留されたメールです（チケットは作成されていません）。復元すると本来のチケットまたは返信になります。不要なら削除してください。",
   "mail.suspended.empty": "保留中のチケットはありません。",

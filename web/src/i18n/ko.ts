@@ -186,6 +186,8 @@ export const ko: HelpCenterCatalog = {
   "mail.blocklist.title": "차단된 발신자",
   "mail.blocklist.label": "주소 및 도메인",
   "mail.blocklist.help": "한 줄에 하나: 주소(name@example.com) 또는 도메인 전체(@example.com). 이들의 메일은 보류된 티켓이 됩니다.",
+  "mail.ticket.byEmail": "이메일로 받음",
+  "mail.ticket.original": "원본 메시지",
   "mail.suspended.title": "보류된 티켓",
   "mail.suspended.intro": "검토를 위해 보류된 메일입니다(티켓이 만들어지지 않았습니다). 복구하면 원래의 티켓이나 답장이 되고, 필요 없으면 삭제하세요.",
   "mail.suspended.empty": "보류된 티켓이 없습니다.",

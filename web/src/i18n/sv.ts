@@ -186,6 +186,8 @@ export const sv: HelpCenterCatalog = {
   "mail.blocklist.title": "Blockerade avsändare",
   "mail.blocklist.label": "Adresser och domäner",
   "mail.blocklist.help": "En per rad: en adress (namn@example.com) eller en hel domän (@example.com). Deras e-post blir avstängda ärenden.",
+  "mail.ticket.byEmail": "via e-post",
+  "mail.ticket.original": "Ursprungligt meddelande",
   "mail.suspended.title": "Avstängda ärenden",
   "mail.suspended.intro": "E-post som hålls kvar för granskning: den blev inget ärende. Återställ den så blir den ärendet eller svaret den skulle ha blivit, eller radera den.",
   "mail.suspended.empty": "Inga avstängda ärenden.",

@@ -186,6 +186,8 @@ export const zhCN: HelpCenterCatalog = {
   "mail.blocklist.title": "已屏蔽的发件人",
   "mail.blocklist.label": "地址和域名",
   "mail.blocklist.help": "每行一个：地址（name@example.com）或整个域名（@example.com）。他们的邮件会成为已暂停的工单。",
+  "mail.ticket.byEmail": "通过电子邮件",
+  "mail.ticket.original": "原始邮件",
   "mail.suspended.title": "已暂停的工单",
   "mail.suspended.intro": "为审核而保留的邮件：未生成工单。恢复后它会成为原本的工单或回复，或者将其删除。",
   "mail.suspended.empty": "没有已暂停的工单。",
