@@ -9,7 +9,8 @@ import { createBlobStore, sealedBlobKeyVersion } from "../src/platform/blobs/ind
 import { startSmtpPeer } from "./support/smtp-peer.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createThreading } from "../src/modules/mail/threading.ts";
-import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import type { Database } from "../src/platform/db/database.ts";
+import { buildTenant, buildUser, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { FakeDns, message, send, settled, signed, supportOf } from "./support/mail-in.ts";
 
 /**
@@ -492,6 +493,57 @@ describe("inbound e-mail: stored messages", () => {
     } finally {
       await t2.close();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("answers 250 only once the message is stored and queued: a database failure answers 451 and leaves nothing behind", async () => {
+    const real = await openTestDatabase();
+    // The app's database, with tenant transactions that fail on demand (the n-th after arming).
+    let failOn: number | undefined;
+    let calls = 0;
+    const db = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "tenant") {
+          return (...args: Parameters<Database["tenant"]>) => {
+            calls++;
+            if (failOn !== undefined && calls === failOn) return Promise.reject(new Error("connection terminated"));
+            return target.tenant(...args);
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    // No job runner in this process: only the SMTP server opens tenant transactions while armed.
+    const t3 = await startTestApp({ db, env: { VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_WORKERS: "0" } });
+    try {
+      const a = await buildTenant(t3);
+      const raw = message({ from: "quinn@customer.test", to: supportOf(a), subject: "Durable" });
+      const stored = () => {
+        const dir = path.join(t3.config.blobDir, a.tenantId, "mail");
+        return fs.existsSync(dir) ? fs.readdirSync(dir).length : 0;
+      };
+      const rows = () => real.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM inbound_messages`.execute(tx.db)).rows[0]!.n);
+      // The record and its job fail to commit after the bytes were stored: 451, and the bytes go.
+      calls = 0;
+      failOn = 2;
+      expect((await send(t3.app.smtpIn!.port, { from: "quinn@customer.test", to: [supportOf(a)] }, raw)).code).toBe(451);
+      expect(calls).toBe(2); // the keys were read (1), the bytes stored, then the record failed (2)
+      expect(stored()).toBe(0);
+      // The tenant's keys cannot be read: 451 before anything is stored.
+      calls = 0;
+      failOn = 1;
+      expect((await send(t3.app.smtpIn!.port, { from: "quinn@customer.test", to: [supportOf(a)] }, raw)).code).toBe(451);
+      expect(stored()).toBe(0);
+      expect(await rows()).toBe(0);
+      // The sender tries again once the database is back: stored and queued once.
+      failOn = undefined;
+      expect((await send(t3.app.smtpIn!.port, { from: "quinn@customer.test", to: [supportOf(a)] }, raw)).response).toMatch(/^250/);
+      expect(stored()).toBe(1);
+      expect(await rows()).toBe(1);
+    } finally {
+      await t3.close();
+      await real.close();
     }
   });
 
