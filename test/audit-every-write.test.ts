@@ -204,6 +204,8 @@ const CASES: Record<string, Case> = {
   "PUT /api/v2/recipient_addresses/:id/verify": { action: "recipient_address.verification_sent", prepare: async () => ({ method: "PUT", path: `/api/v2/recipient_addresses/${await ownAddress()}/verify.json`, body: { type: "forwarding" } }) },
   "DELETE /api/v2/recipient_addresses/:id": { action: "recipient_address.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/recipient_addresses/${await ownAddress()}.json` }) },
   "PUT /api/v2/suspended_tickets/:id/recover": { action: "suspended_ticket.recovered", prepare: async () => ({ method: "PUT", path: `/api/v2/suspended_tickets/${await suspendedTicket()}/recover.json` }) },
+  "PUT /api/v2/suspended_tickets/recover_many": { action: "suspended_ticket.recovered", prepare: async () => ({ method: "PUT", path: `/api/v2/suspended_tickets/recover_many.json?ids=${await suspendedTicket()},${await suspendedTicket()}` }) },
+  "DELETE /api/v2/suspended_tickets/destroy_many": { action: "suspended_ticket.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/suspended_tickets/destroy_many.json?ids=${await suspendedTicket()}` }) },
   "DELETE /api/v2/suspended_tickets/:id": { action: "suspended_ticket.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/suspended_tickets/${await suspendedTicket()}.json` }) },
   "PUT /api/v2/mail_settings": { action: "mail_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/mail_settings.json", body: { settings: { blocklist: ["@blocked.test"] } } }) },
   "PUT /api/v2/attachment_settings": { action: "attachment_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/attachment_settings.json", body: { settings: { max_bytes: 1_000_000 } } }) },

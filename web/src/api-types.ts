@@ -728,6 +728,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/suspended_tickets/destroy_many": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes several suspended tickets (`ids=1,2`, at most 100) with their stored messages. */
+        delete: operations["deleteManySuspendedTickets"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/suspended_tickets/recover_many": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Recovers several suspended tickets (`ids=1,2`, at most 10); answers their tickets. */
+        put: operations["recoverManySuspendedTickets"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/ticket_fields": {
         parameters: {
             query?: never;
@@ -3928,6 +3962,84 @@ export interface operations {
                                 channel: string;
                             };
                         };
+                    };
+                };
+            };
+        };
+    };
+    deleteManySuspendedTickets: {
+        parameters: {
+            query: {
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    recoverManySuspendedTickets: {
+        parameters: {
+            query: {
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tickets: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
                     };
                 };
             };

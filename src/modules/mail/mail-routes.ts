@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import { startSmtpIn, type SmtpIn } from "../../platform/smtp-in.ts";
 import { showTicket } from "../tickets/tickets-service.ts";
 import { ticketView } from "../tickets/tickets-types.ts";
@@ -103,6 +103,44 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     handler: async (ctx, { params, prepared, tenant, afterCommit }) => {
       const niceId = await suspended.recoverSuspended(deps, ctx, params.id, prepared, tenant.subdomain, afterCommit);
       return { ticket: (await showTicket(ctx, niceId)).view };
+    },
+  });
+  // Several at once (Zendesk's recover_many and destroy_many): all or nothing; an id that is not
+  // one of the tenant's suspended tickets answers 404 and changes nothing.
+  const manyQuery = z.object({ ids: idList });
+  const recoverManyQuery = z.object({ ids: idList.refine((a) => a.length <= suspended.RECOVER_MANY_MAX, `at most ${suspended.RECOVER_MANY_MAX} ids`) });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/suspended_tickets/recover_many", operationId: "recoverManySuspendedTickets", tag: "suspended_tickets", auth: "user",
+    summary: "Recovers several suspended tickets (`ids=1,2`, at most 10); answers their tickets.",
+    query: recoverManyQuery, response: z.object({ tickets: z.array(ticketView) }),
+    prepare: async ({ req, inTenant }) => {
+      const out: suspended.PreparedRecovery[] = [];
+      try {
+        for (const id of (req.query as z.output<typeof recoverManyQuery>).ids) out.push(await suspended.prepareRecovery(deps, inTenant, id));
+      } catch (err) {
+        for (const p of out) await suspended.dropRecoveryFiles(deps, p).catch(() => undefined);
+        throw err;
+      }
+      return out;
+    },
+    cleanup: async (prepared) => {
+      for (const p of prepared) await suspended.dropRecoveryFiles(deps, p);
+    },
+    handler: async (ctx, { query, prepared, tenant, afterCommit }) => {
+      const tickets = [];
+      for (const [i, id] of query.ids.entries()) {
+        const niceId = await suspended.recoverSuspended(deps, ctx, id, prepared[i]!, tenant.subdomain, afterCommit);
+        tickets.push((await showTicket(ctx, niceId)).view);
+      }
+      return { tickets };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/suspended_tickets/destroy_many", operationId: "deleteManySuspendedTickets", tag: "suspended_tickets", auth: "user",
+    summary: "Deletes several suspended tickets (`ids=1,2`, at most 100) with their stored messages.",
+    query: manyQuery, response: z.undefined(), status: 204,
+    handler: async (ctx, { query, afterCommit }) => {
+      for (const id of query.ids) await suspended.deleteSuspended(deps, ctx, id, afterCommit);
     },
   });
   defineRoute(app, deps, {

@@ -77,6 +77,9 @@ export async function deleteSuspended(deps: Pick<AppDeps, "blobs">, ctx: Request
   });
 }
 
+/** Suspended tickets one recover_many may take (each message is read and parsed in memory first). */
+export const RECOVER_MANY_MAX = 10;
+
 export type PreparedRecovery = { read: ReadMessage; files: MailFileStored[]; tenantId: string };
 
 /** Before recovering (outside the transaction): the stored message read, parsed and checked again, its files stored. */
