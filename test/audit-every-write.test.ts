@@ -8,6 +8,7 @@ import { SetupToken } from "../src/platform/setup-token.ts";
 import { buildTenant, buildUser, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { jobsSettled } from "./support/people.ts";
+import { message, send, settled, supportOf } from "./support/mail-in.ts";
 
 /**
  * Every change is audited: each write route (POST, PUT, PATCH, DELETE among the registered
@@ -26,7 +27,7 @@ beforeAll(async () => {
   // A database of its own, so that first-run setup (which needs an installation without accounts) runs too.
   empty = await openEmptyDatabase();
   smtp = await startSmtpPeer();
-  t = await startTestApp({ db: empty.db, setup: gate, env: { VAULTDESK_SMTP_URL: smtp.url } });
+  t = await startTestApp({ db: empty.db, setup: gate, env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
 });
 afterAll(async () => {
   await t?.close();
@@ -82,6 +83,16 @@ const uploadFile = async (): Promise<{ token: string; id: number }> => {
 };
 let n = 0;
 const unique = () => `aud${++n}x${Math.random().toString(36).slice(2, 8)}`;
+
+const ownAddress = async () => (await create("/api/v2/recipient_addresses.json", { recipient_address: { email: `${unique()}@own.test` } })).recipient_address.id as number;
+let mails = 0;
+/** A suspended ticket: a spam-flagged message over SMTP, processed. */
+async function suspendedTicket(): Promise<number> {
+  const from = `${unique()}@sender.test`;
+  await send(t.app.smtpIn!.port, { from, to: [supportOf(a)] }, message({ from, to: supportOf(a), headers: ["X-Spam-Flag: YES"] }));
+  await settled(t, a, ++mails);
+  return ((await a.api("GET", "/api/v2/suspended_tickets.json?sort_order=desc")).body.suspended_tickets[0].id) as number;
+}
 
 const CASES: Record<string, Case> = {
   "POST /api/v2/setup": {
@@ -213,6 +224,15 @@ const CASES: Record<string, Case> = {
   "POST /api/v2/undelivered_mail/:id/resend": { action: "undelivered_mail.resent", prepare: async () => ({ method: "POST", path: `/api/v2/undelivered_mail/${await deadLetter()}/resend.json` }) },
   "DELETE /api/v2/undelivered_mail/:id": { action: "undelivered_mail.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/undelivered_mail/${await deadLetter()}.json` }) },
   "PUT /api/v2/notification_settings": { action: "notification_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/notification_settings.json", body: { settings: { content_free: true } } }) },
+  "POST /api/v2/recipient_addresses": { action: "recipient_address.created", prepare: async () => ({ method: "POST", path: "/api/v2/recipient_addresses.json", body: { recipient_address: { email: `${unique()}@own.test`, name: "Help" } } }) },
+  "PUT /api/v2/recipient_addresses/:id": { action: "recipient_address.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/recipient_addresses/${await ownAddress()}.json`, body: { recipient_address: { name: "Renamed" } } }) },
+  "PUT /api/v2/recipient_addresses/:id/verify": { action: "recipient_address.verification_sent", prepare: async () => ({ method: "PUT", path: `/api/v2/recipient_addresses/${await ownAddress()}/verify.json`, body: { type: "forwarding" } }) },
+  "DELETE /api/v2/recipient_addresses/:id": { action: "recipient_address.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/recipient_addresses/${await ownAddress()}.json` }) },
+  "PUT /api/v2/suspended_tickets/:id/recover": { action: "suspended_ticket.recovered", prepare: async () => ({ method: "PUT", path: `/api/v2/suspended_tickets/${await suspendedTicket()}/recover.json` }) },
+  "PUT /api/v2/suspended_tickets/recover_many": { action: "suspended_ticket.recovered", prepare: async () => ({ method: "PUT", path: `/api/v2/suspended_tickets/recover_many.json?ids=${await suspendedTicket()},${await suspendedTicket()}` }) },
+  "DELETE /api/v2/suspended_tickets/destroy_many": { action: "suspended_ticket.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/suspended_tickets/destroy_many.json?ids=${await suspendedTicket()}` }) },
+  "DELETE /api/v2/suspended_tickets/:id": { action: "suspended_ticket.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/suspended_tickets/${await suspendedTicket()}.json` }) },
+  "PUT /api/v2/mail_settings": { action: "mail_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/mail_settings.json", body: { settings: { blocklist: ["@blocked.test"] } } }) },
   "PUT /api/v2/attachment_settings": { action: "attachment_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/attachment_settings.json", body: { settings: { max_bytes: 1_000_000 } } }) },
   "POST /api/v2/help_center/sign_in_links/redeem": {
     action: "user.signed_in",

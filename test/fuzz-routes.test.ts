@@ -15,7 +15,7 @@ let t: TestApp;
 let a: TestTenant;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
-const TABLES = ["organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "tenant_keys", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains"];
+const TABLES = ["organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "tenant_keys", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "support_addresses", "suspended_tickets", "mail_settings", "ticket_ccs"];
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -83,7 +83,7 @@ const queryArb = fc.oneof(
   fc.string({ maxLength: 60 }).map((q) => encodeURI(q).replace(/#/g, "%23")),
 );
 
-const envelopeKeys = ["ticket", "tickets", "user", "organization", "group", "group_membership", "ticket_field", "api_token", "email", "password", "previous_password", "comment", "invitation", "account", "token", "role"];
+const envelopeKeys = ["ticket", "tickets", "user", "organization", "group", "group_membership", "ticket_field", "api_token", "email", "password", "previous_password", "comment", "invitation", "account", "token", "role", "recipient_address", "settings", "type"];
 const valueArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom(null, -1, 0, 1e308, "", "x".repeat(70_000), "\u0000", "<script>alert(1)</script>", [], {}, true),

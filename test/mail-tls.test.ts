@@ -10,7 +10,7 @@ import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 /**
  * TLS to the mail relay, over real SMTP conversations: opportunistic by default (STARTTLS when
  * offered, in clear when not), `required` refuses to send in clear or to a relay whose certificate
- * does not verify, and VAULTDESK_SMTP_CA_FILE trusts a private relay's CA.
+ * does not verify, and VAULTDESK_SMTP_RELAY_CA_FILE trusts a private relay's CA.
  */
 
 let dir: string;
@@ -41,7 +41,7 @@ const message = (to: string) => ({ to, subject: "TLS check", text: "hello" });
 
 describe("TLS to the mail relay", () => {
   it("is opportunistic by default: STARTTLS when the relay offers it, in clear when it does not", async () => {
-    const overTls = mailerFor({ VAULTDESK_SMTP_URL: tlsPeer.url, VAULTDESK_SMTP_CA_FILE: caFile });
+    const overTls = mailerFor({ VAULTDESK_SMTP_URL: tlsPeer.url, VAULTDESK_SMTP_RELAY_CA_FILE: caFile });
     await overTls.send(message("a@example.test"));
     expect(tlsPeer.secure.at(-1)).toBe(true);
     overTls.close();
@@ -52,8 +52,8 @@ describe("TLS to the mail relay", () => {
   });
 
   it("when required, sends only over STARTTLS to a relay whose certificate verifies", async () => {
-    const required = { VAULTDESK_SMTP_TLS: "required" };
-    const trusted = mailerFor({ ...required, VAULTDESK_SMTP_URL: tlsPeer.url, VAULTDESK_SMTP_CA_FILE: caFile });
+    const required = { VAULTDESK_SMTP_RELAY_TLS: "required" };
+    const trusted = mailerFor({ ...required, VAULTDESK_SMTP_URL: tlsPeer.url, VAULTDESK_SMTP_RELAY_CA_FILE: caFile });
     const before = tlsPeer.messages.length;
     await trusted.send(message("c@example.test"));
     expect(tlsPeer.messages.length).toBe(before + 1);
@@ -74,9 +74,9 @@ describe("TLS to the mail relay", () => {
   });
 
   it("refuses a setting it cannot use, at start", () => {
-    expect(() => loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_TLS: "sometimes" })).toThrow(ConfigError);
-    expect(() => loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_CA_FILE: path.join(dir, "missing.pem") })).toThrow(/VAULTDESK_SMTP_CA_FILE/);
+    expect(() => loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_RELAY_TLS: "sometimes" })).toThrow(ConfigError);
+    expect(() => loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_RELAY_CA_FILE: path.join(dir, "missing.pem") })).toThrow(/VAULTDESK_SMTP_RELAY_CA_FILE/);
     fs.writeFileSync(path.join(dir, "not-a-cert.pem"), "hello");
-    expect(() => loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_CA_FILE: path.join(dir, "not-a-cert.pem") })).toThrow(/no PEM certificate/);
+    expect(() => loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_RELAY_CA_FILE: path.join(dir, "not-a-cert.pem") })).toThrow(/no PEM certificate/);
   });
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { openDatabase } from "../src/platform/db/database.ts";
 import { startTestApp } from "./support/harness.ts";
-import { acceptingMailer, expectAbsent, expectControlFound, expectEverySealedColumnWritten, writeEverything } from "./support/at-rest.ts";
+import { acceptingMailer, atRestEnv, expectAbsent, expectControlFound, expectEverySealedColumnWritten, writeEverything } from "./support/at-rest.ts";
 
 /**
  * Content and personal data never reach storage in clear: a marker and an e-mail address written
@@ -30,7 +30,7 @@ describe("no plaintext at rest", () => {
       const template = inject("pgliteTemplate") || undefined;
       const db = await openDatabase({ kind: "pglite", dataDir: dir, ...(template ? { loadDataDir: new Blob([fs.readFileSync(template)]) } : {}) });
       if (!template) await db.migrate();
-      const t = await startTestApp({ db, mailer: acceptingMailer });
+      const t = await startTestApp({ db, mailer: acceptingMailer, env: atRestEnv });
       const tenantId = await writeEverything(t);
       await expectEverySealedColumnWritten(t, tenantId);
       // The blob folder (attached files), read before the app removes its data folder.

@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { message, send, settled, supportOf } from "./support/mail-in.ts";
 
 /**
  * A marker, an e-mail address, a phone number, a card number and the API token go through every
@@ -23,7 +24,7 @@ beforeAll(async () => {
       cb();
     },
   });
-  t = await startTestApp({ logStream: sink });
+  t = await startTestApp({ logStream: sink, env: { VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_SMTP_MAX_BYTES: "100000" } });
   a = await buildTenant(t, "logs");
 });
 afterAll(async () => t?.close());
@@ -55,6 +56,25 @@ describe("logs", () => {
     await t.request({ method: "POST", path: "/api/v2/tickets.json", host: a.host, rawBody: `{"ticket":{"subject":"${MARK}"`, headers: { authorization: `Bearer ${a.ownerToken}` } }); // 400
     await t.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: { authorization: `Bearer ${MARK}${a.ownerToken}` } }); // 401
     await t.request({ method: "GET", path: `/api/v2/users/me.json?email=${encodeURIComponent(EMAIL)}`, host: `${MARK.toLowerCase()}.localhost` }); // 404 host
+
+    // Inbound mail carrying every kind of sensitive value in its addresses, subject and body: a
+    // ticket, a suspended one recovered, a refused recipient, a message over the size limit, the
+    // original downloaded, a support address with its forwarding check.
+    const smtpPort = t.app.smtpIn!.port;
+    const mailFrom = `mail.${EMAIL}`;
+    const raw = (extra: string[]) => message({ from: `${MARK} Person <${mailFrom}>`, to: supportOf(a), cc: `cc.${EMAIL}`, subject: `${MARK} ${CARD}`, text: `${MARK} ${EMAIL} ${PHONE} ${CARD}`, headers: extra, files: [{ name: `${MARK} ${EMAIL}.txt`, type: "text/plain", content: Buffer.from(`${MARK} ${CARD}`) }, { name: `${MARK}.exe`, type: "application/octet-stream", content: Buffer.from(`MZ${MARK}`) }] });
+    expect((await send(smtpPort, { from: mailFrom, to: [supportOf(a)] }, raw([]))).rejected).toEqual([]);
+    expect((await send(smtpPort, { from: mailFrom, to: [supportOf(a)] }, raw(["X-Spam-Flag: YES"]))).rejected).toEqual([]);
+    expect((await send(smtpPort, { from: mailFrom, to: [`${MARK.toLowerCase()}@${EMAIL.split("@")[1]}`] }, raw([]))).code).toBe(550);
+    expect((await send(smtpPort, { from: mailFrom, to: [supportOf(a)] }, raw([]) + `${MARK} ${CARD}\r\n`.repeat(1_200_000 / 40))).code).toBe(552);
+    await settled(t, a, 2);
+    const held = (await a.api("GET", "/api/v2/suspended_tickets.json")).body.suspended_tickets[0];
+    expect((await a.api("PUT", `/api/v2/suspended_tickets/${held.id}/recover.json`)).status).toBe(200);
+    const mailed = (await a.api("GET", "/api/v2/tickets.json")).body.tickets.find((x: { via: { channel: string } }) => x.via.channel === "email");
+    const firstComment = (await a.api("GET", `/api/v2/tickets/${mailed.id}/comments.json`)).body.comments[0].id;
+    expect((await a.api("GET", `/api/v2/tickets/${mailed.id}/comments/${firstComment}/original.json`)).status).toBe(200);
+    expect((await a.api("POST", "/api/v2/recipient_addresses.json", { recipient_address: { email: `desk.${EMAIL}`, name: `${MARK} desk` } })).status).toBe(201);
+    expect((await a.api("PUT", "/api/v2/mail_settings.json", { settings: { blocklist: [`block.${EMAIL}`] } })).status).toBe(200);
 
     // Every registered route, with the marker in the path, the query and the body.
     for (const r of registeredRoutes) {

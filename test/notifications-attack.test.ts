@@ -530,7 +530,7 @@ describe("TLS to the mail relay", () => {
 
   const message = { to: "tls@example.test", subject: "TLS check", text: "hello" };
 
-  it("VAULTDESK_SMTP_TLS=required is undone by options in VAULTDESK_SMTP_URL's query", async () => {
+  it("VAULTDESK_SMTP_RELAY_TLS=required is undone by options in VAULTDESK_SMTP_URL's query", async () => {
     // createMailer (mail.ts) passes the URL to nodemailer beside requireTLS and tls; nodemailer
     // parses the URL's query into options and lets them win (shared.assign(options, urlData)). A
     // URL copied from a provider's page — ?ignoreTLS=true, ?requireTLS=false,
@@ -546,7 +546,7 @@ describe("TLS to the mail relay", () => {
     ] as const) {
       let mailer: ReturnType<typeof createMailer>;
       try {
-        mailer = createMailer(loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_TLS: "required", VAULTDESK_SMTP_URL: url }));
+        mailer = createMailer(loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_RELAY_TLS: "required", VAULTDESK_SMTP_URL: url }));
       } catch (err) {
         expect(err).toBeInstanceOf(ConfigError);
         continue;
@@ -566,7 +566,7 @@ describe("TLS to the mail relay", () => {
     mailer.close();
     expect(tlsPeer.messages.length).toBe(before);
     // With the CA it goes over TLS.
-    const trusted = createMailer(loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_URL: tlsPeer.url, VAULTDESK_SMTP_CA_FILE: caFile }));
+    const trusted = createMailer(loadConfig({ VAULTDESK_DATA_DIR: dir, VAULTDESK_SMTP_URL: tlsPeer.url, VAULTDESK_SMTP_RELAY_CA_FILE: caFile }));
     await trusted.send(message);
     trusted.close();
     expect(tlsPeer.secure.at(-1)).toBe(true);

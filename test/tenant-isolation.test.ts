@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
+import { message, send, settled, supportOf } from "./support/mail-in.ts";
 
 /**
  * Tenant isolation over every route the server registers. Tenant B's owner aims at tenant A's
@@ -18,7 +19,7 @@ const MARK = `ZQISO${Date.now()}`;
 const ids: Record<string, number | string> = {};
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ env: { VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
   A = await buildTenant(t, "isoa");
   B = await buildTenant(t, "isob");
   // Tenant A gets many of everything, so its ids are higher than any of B's.
@@ -64,6 +65,18 @@ beforeAll(async () => {
     const id = ids.undelivered as string;
     await tx.db.insertInto("undelivered_mail").values({ tenant_id: A.tenantId, id, message_sealed: sealer.sealJson({ to: `dead@${MARK.toLowerCase()}.test`, subject: `${MARK} undelivered`, text: MARK, language: "en" }, { table: "undelivered_mail", column: "message", row: id }), attempts: 3, failed_at: new Date() }).execute();
   });
+  // Mail: support addresses of A's own (ids above B's default one), suspended mail, and a ticket from
+  // an e-mail whose original is stored.
+  for (let i = 0; i < 3; i++) expect((await A.api("POST", "/api/v2/recipient_addresses.json", { recipient_address: { email: `help${i}@${MARK.toLowerCase()}.test`, name: `${MARK} desk` } })).status).toBe(201);
+  ids.recipient_address = 4;
+  await A.api("PUT", "/api/v2/mail_settings.json", { settings: { blocklist: [`@${MARK.toLowerCase()}.test`] } });
+  const smtpPort = t.app.smtpIn!.port;
+  for (let i = 0; i < 3; i++) await send(smtpPort, { from: `s${i}@spam.test`, to: [supportOf(A)] }, message({ from: `s${i}@spam.test`, to: supportOf(A), subject: `${MARK} spam`, headers: ["X-Spam-Flag: YES"] }));
+  await send(smtpPort, { from: "mailer@customer.test", to: [supportOf(A)] }, message({ from: "mailer@customer.test", to: supportOf(A), subject: `${MARK} by mail` }));
+  await settled(t, A, 4);
+  ids.suspended_ticket = 3;
+  const mailed = (await A.api("GET", "/api/v2/tickets.json?per_page=100")).body.tickets.find((x: { via: { channel: string } }) => x.via.channel === "email");
+  ids.original_path = `${mailed.id}/comments/${(await A.api("GET", `/api/v2/tickets/${mailed.id}/comments.json`)).body.comments[0].id}`;
   // Tenant B: a little of everything, with ids that stay below A's.
   await B.api("POST", "/api/v2/tickets.json", { ticket: { subject: "b ticket", comment: { body: "b" } } });
   await B.api("POST", "/api/v2/organizations.json", { organization: { name: "b org" } });
@@ -117,6 +130,16 @@ const plans: Record<string, Plan> = {
   showAttachment: { kind: "id", resource: "attachment", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/attachments/${id}.json` }, missing: { method: "GET", path: `/api/v2/attachments/${m}.json` } }) },
   downloadAttachment: { kind: "id", resource: "attachment", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/attachments/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/attachments/${m}/download?expires=9999999999&signature=forged` } }) },
   redactCommentAttachment: { kind: "id", resource: "attachment_path", calls: (p, m) => ({ foreign: { method: "PUT", path: `/api/v2/tickets/${p}/redact.json` }, missing: { method: "PUT", path: `/api/v2/tickets/${m}/redact.json` } }) },
+  showRecipientAddress: { kind: "id", resource: "recipient_address", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/recipient_addresses/${id}.json` }, missing: { method: "GET", path: `/api/v2/recipient_addresses/${m}.json` } }) },
+  updateRecipientAddress: { kind: "id", resource: "recipient_address", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/recipient_addresses/${id}.json`, body: { recipient_address: { name: "hijack", default: true } } }, missing: { method: "PUT", path: `/api/v2/recipient_addresses/${m}.json`, body: { recipient_address: { name: "hijack", default: true } } } }) },
+  verifyRecipientAddress: { kind: "id", resource: "recipient_address", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/recipient_addresses/${id}/verify.json`, body: { type: "forwarding" } }, missing: { method: "PUT", path: `/api/v2/recipient_addresses/${m}/verify.json`, body: { type: "forwarding" } } }) },
+  deleteRecipientAddress: { kind: "id", resource: "recipient_address", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/recipient_addresses/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/recipient_addresses/${m}.json` } }) },
+  showSuspendedTicket: { kind: "id", resource: "suspended_ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/suspended_tickets/${id}.json` }, missing: { method: "GET", path: `/api/v2/suspended_tickets/${m}.json` } }) },
+  recoverSuspendedTicket: { kind: "id", resource: "suspended_ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/suspended_tickets/${id}/recover.json` }, missing: { method: "PUT", path: `/api/v2/suspended_tickets/${m}/recover.json` } }) },
+  recoverManySuspendedTickets: { kind: "id", resource: "suspended_ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/suspended_tickets/recover_many.json?ids=${id}` }, missing: { method: "PUT", path: `/api/v2/suspended_tickets/recover_many.json?ids=${m}` } }) },
+  deleteManySuspendedTickets: { kind: "id", resource: "suspended_ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/suspended_tickets/destroy_many.json?ids=${id}` }, missing: { method: "DELETE", path: `/api/v2/suspended_tickets/destroy_many.json?ids=${m}` } }) },
+  deleteSuspendedTicket: { kind: "id", resource: "suspended_ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/suspended_tickets/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/suspended_tickets/${m}.json` } }) },
+  showCommentOriginalEmail: { kind: "id", resource: "original_path", calls: (p, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${p}/original` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/original` } }) },
   revokeApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/api_tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/api_tokens/${m}.json` } }) },
   // Collections and searches: checked below for A's markers.
   listTickets: { kind: "collection" },
@@ -145,6 +168,9 @@ const plans: Record<string, Plan> = {
   showNotificationSettings: { kind: "collection" },
   listNotificationTemplates: { kind: "collection" },
   listUndeliveredMail: { kind: "collection" },
+  listRecipientAddresses: { kind: "collection" },
+  listSuspendedTickets: { kind: "collection" },
+  showMailSettings: { kind: "collection" },
   // Routes about the caller only, or creating new rows in the caller's own tenant.
   showCurrentUser: { kind: "own" },
   createTicket: { kind: "own" },
@@ -167,6 +193,8 @@ const plans: Record<string, Plan> = {
   // Templates are named by event and language, looked up inside the host's tenant only.
   updateNotificationTemplate: { kind: "own" },
   resetNotificationTemplate: { kind: "own" },
+  createRecipientAddress: { kind: "own" },
+  updateMailSettings: { kind: "own" },
   // Upload tokens are looked up inside the host's tenant only, and are the uploader's alone (test/attachments.test.ts).
   createUpload: { kind: "own" },
   deleteUpload: { kind: "own" },
@@ -185,7 +213,7 @@ const plans: Record<string, Plan> = {
   createFirstAccount: { kind: "own" },
 };
 
-const missingFor = (resource: string) => (resource === "job" || resource === "undelivered" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : 999_999);
+const missingFor = (resource: string) => (resource === "job" || resource === "undelivered" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : resource === "original_path" ? "999999/comments/999999" : 999_999);
 
 describe("tenant isolation", () => {
   it("has an isolation plan for every registered route", () => {
@@ -196,7 +224,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");
@@ -236,6 +264,9 @@ describe("tenant isolation", () => {
       "/api/v2/audit_logs.json?per_page=100",
       "/api/v2/invitations.json",
       "/api/v2/account.json",
+      "/api/v2/recipient_addresses.json",
+      "/api/v2/suspended_tickets.json",
+      "/api/v2/mail_settings.json",
       "/api/v2/search.json?query=type:ticket%20tags:isolation",
       `/api/v2/search.json?query=requester:req1@${MARK.toLowerCase()}.test`,
       "/api/v2/search.json?query=status<closed",
@@ -268,7 +299,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "notification_settings", "notification_templates", "undelivered_mail"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

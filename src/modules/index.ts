@@ -6,6 +6,7 @@ import * as groups from "./groups/groups-routes.ts";
 import * as helpCenter from "./help-center/help-center-routes.ts";
 import * as identity from "./identity/identity-routes.ts";
 import * as jobs from "./jobs/jobs-routes.ts";
+import * as mail from "./mail/mail-routes.ts";
 import * as organizations from "./organizations/organizations-routes.ts";
 import * as search from "./search/search-routes.ts";
 import * as setup from "./setup/setup-routes.ts";
@@ -25,4 +26,5 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "admin", register: admin.register },
   { name: "help-center", register: helpCenter.register },
   { name: "jobs", register: jobs.register },
+  { name: "mail", register: mail.register },
 ];

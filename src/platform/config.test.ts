@@ -48,4 +48,23 @@ describe("configuration", () => {
     expect(loadConfig({ LOG_FORMAT: "pretty" }, { stdoutIsTTY: false }).logFormat).toBe("pretty");
     expect(() => loadConfig({ LOG_FORMAT: "yaml" })).toThrow(/LOG_FORMAT: must be pretty or json/);
   });
+  it("runs no SMTP server unless told where, and checks its address, TLS files, size and mail domain", () => {
+    expect(loadConfig({}).smtpListen).toBeUndefined();
+    expect(loadConfig({ VAULTDESK_SMTP_LISTEN: "0.0.0.0:2525" }).smtpListen).toEqual({ host: "0.0.0.0", port: 2525 });
+    expect(loadConfig({ VAULTDESK_SMTP_LISTEN: "[::]:25" }).smtpListen).toEqual({ host: "::", port: 25 });
+    expect(() => loadConfig({ VAULTDESK_SMTP_LISTEN: "2525" })).toThrow(/VAULTDESK_SMTP_LISTEN: must be host:port/);
+    expect(() => loadConfig({ VAULTDESK_SMTP_LISTEN: "0.0.0.0:99999" })).toThrow(/VAULTDESK_SMTP_LISTEN/);
+    expect(() => loadConfig({ VAULTDESK_SMTP_TLS_CERT: "/etc/cert.pem" })).toThrow(/set both/);
+    expect(loadConfig({ VAULTDESK_SMTP_TLS_CERT: "/etc/c.pem", VAULTDESK_SMTP_TLS_KEY: "/etc/k.pem" }).smtpTls).toEqual({ certFile: "/etc/c.pem", keyFile: "/etc/k.pem" });
+    expect(loadConfig({}).smtpMaxBytes).toBe(25 * 1024 * 1024);
+    expect(() => loadConfig({ VAULTDESK_SMTP_MAX_BYTES: "12" })).toThrow(/VAULTDESK_SMTP_MAX_BYTES/);
+    expect(loadConfig({ VAULTDESK_BASE_DOMAIN: "help.example.com" }).mailDomain).toBe("help.example.com");
+    expect(loadConfig({ VAULTDESK_MAIL_DOMAIN: "mail.example.com" }).mailDomain).toBe("mail.example.com");
+    expect(() => loadConfig({ VAULTDESK_MAIL_DOMAIN: "Mail Example" })).toThrow(/VAULTDESK_MAIL_DOMAIN/);
+    expect(loadConfig({}).mailSenderLimitPerHour).toBe(20);
+    expect(loadConfig({}).dnsServers).toBeUndefined();
+    expect(loadConfig({ VAULTDESK_DNS_SERVERS: "1.1.1.1, 127.0.0.1:5353,[::1]:53,::1" }).dnsServers).toEqual(["1.1.1.1", "127.0.0.1:5353", "[::1]:53", "::1"]);
+    expect(() => loadConfig({ VAULTDESK_DNS_SERVERS: "dns.example.com" })).toThrow(/VAULTDESK_DNS_SERVERS/);
+    expect(() => loadConfig({ VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR: "0" })).toThrow(/VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR/);
+  });
 });

@@ -6,6 +6,12 @@ import { z } from "zod";
 
 export type TrustProxy = false | number | string[];
 
+function dnsServerOk(v: string): boolean {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v) ?? /^([0-9.]+)(?::(\d{1,5}))?$/.exec(v);
+  if (m) return ipaddr.isValid(m[1]!) && (m[2] === undefined || Number(m[2]) <= 65535);
+  return ipaddr.IPv6.isValid(v);
+}
+
 function validProxyAddress(p: string): boolean {
   if (p.includes("/")) {
     try {
@@ -111,17 +117,17 @@ const envSchema = z.object({
     .string()
     .max(2048)
     .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL such as smtp://127.0.0.1:25 or smtps://user:password@mail.example.com")
-    // Options in the URL's query would override the TLS settings (VAULTDESK_SMTP_TLS): none are taken.
-    .refine((u) => !u.includes("?") && !u.includes("#"), "must not carry options (?…): TLS is set with VAULTDESK_SMTP_TLS and VAULTDESK_SMTP_CA_FILE")
+    // Options in the URL's query would override the TLS settings (VAULTDESK_SMTP_RELAY_TLS): none are taken.
+    .refine((u) => !u.includes("?") && !u.includes("#"), "must not carry options (?…): TLS is set with VAULTDESK_SMTP_RELAY_TLS and VAULTDESK_SMTP_RELAY_CA_FILE")
     .optional(),
   /**
    * TLS to the SMTP server of VAULTDESK_SMTP_URL (smtp://): `opportunistic` uses STARTTLS when the
    * server offers it; `required` refuses to send unless STARTTLS succeeds with a certificate that
-   * verifies (against the system's CAs and VAULTDESK_SMTP_CA_FILE). smtps:// is TLS from the start.
+   * verifies (against the system's CAs and VAULTDESK_SMTP_RELAY_CA_FILE). smtps:// is TLS from the start.
    */
-  VAULTDESK_SMTP_TLS: z.enum(["opportunistic", "required"]).default("opportunistic"),
+  VAULTDESK_SMTP_RELAY_TLS: z.enum(["opportunistic", "required"]).default("opportunistic"),
   /** A PEM file of CA certificates to trust for the SMTP server besides the system's (a private relay). */
-  VAULTDESK_SMTP_CA_FILE: z.string().max(4096).optional(),
+  VAULTDESK_SMTP_RELAY_CA_FILE: z.string().max(4096).optional(),
   /** The From address of outgoing mail. */
   VAULTDESK_MAIL_FROM: z
     .string()
@@ -165,6 +171,35 @@ const envSchema = z.object({
     .max(200)
     .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, "must be a comma-separated list of seconds such as 10,30,60,300")
     .default("10,30,60,300"),
+  /**
+   * The built-in SMTP server for inbound mail: `host:port` to listen on (e.g. 0.0.0.0:2525 or
+   * [::]:25). Unset: no SMTP server runs.
+   */
+  VAULTDESK_SMTP_LISTEN: z
+    .string()
+    .max(300)
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port such as 0.0.0.0:2525, 127.0.0.1:2525 or [::]:25")
+    .refine((s) => Number(s.slice(s.lastIndexOf(":") + 1)) <= 65535, "the port must be at most 65535")
+    .optional(),
+  /** PEM certificate (chain) and key files for STARTTLS on the SMTP server; both or neither. */
+  VAULTDESK_SMTP_TLS_CERT: z.string().min(1).max(4096).optional(),
+  VAULTDESK_SMTP_TLS_KEY: z.string().min(1).max(4096).optional(),
+  /** Largest inbound message accepted (bytes, headers and attachments included); larger ones get 552. */
+  VAULTDESK_SMTP_MAX_BYTES: z.coerce.number().int().min(10_000).max(200 * 1024 * 1024).default(25 * 1024 * 1024),
+  /** The domain of tenants' default support addresses: support@<subdomain>.<mail domain>. Default: the base domain. */
+  VAULTDESK_MAIL_DOMAIN: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "must be a lower-case domain name such as mail.example.com")
+    .optional(),
+  /** DNS servers for the SPF, DKIM and DMARC lookups of inbound mail (`1.1.1.1`, `[::1]:5353`, comma-separated); default: the system's. */
+  VAULTDESK_DNS_SERVERS: z
+    .string()
+    .max(1000)
+    .refine((v) => v.split(",").every((x) => dnsServerOk(x.trim())), "must be IP addresses, optionally with a port (1.1.1.1, 127.0.0.1:5353, [::1]:53), separated by commas")
+    .optional(),
+  /** Inbound messages one sender may turn into tickets or comments per hour and tenant; more are dropped (flood protection). */
+  VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
 });
 
 export type Config = Readonly<{
@@ -194,9 +229,9 @@ export type Config = Readonly<{
   region: string;
   /** Outgoing mail; undefined when no SMTP server is configured (e-mail sign-in is then off). */
   smtpUrl: string | undefined;
-  smtpTls: "opportunistic" | "required";
-  /** PEM text of extra CAs for the SMTP server (read at start). */
-  smtpCa: string | undefined;
+  relayTls: "opportunistic" | "required";
+  /** PEM text of extra CAs for the SMTP relay (read at start). */
+  relayCa: string | undefined;
   mailFrom: string | undefined;
   jobWorkers: number;
   jobPollMs: number;
@@ -211,6 +246,16 @@ export type Config = Readonly<{
   attachmentMaxBytes: number;
   /** Delays (ms) before each new scan attempt while clamd is away; the last repeats. */
   scanRetryMs: readonly number[];
+  /** Inbound SMTP (platform/smtp-in.ts); undefined: no SMTP server runs. */
+  smtpListen: { host: string; port: number } | undefined;
+  /** STARTTLS certificate and key (PEM file paths); undefined: STARTTLS is not offered. */
+  smtpTls: { certFile: string; keyFile: string } | undefined;
+  smtpMaxBytes: number;
+  /** Default support addresses are support@<subdomain>.<mailDomain>. */
+  mailDomain: string;
+  mailSenderLimitPerHour: number;
+  /** DNS servers for inbound mail's checks; undefined: the system's. */
+  dnsServers: readonly string[] | undefined;
 }>;
 
 export class ConfigError extends Error {}
@@ -221,9 +266,9 @@ function readCaFile(file: string | undefined): string | undefined {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError(`VAULTDESK_SMTP_CA_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new ConfigError(`VAULTDESK_SMTP_RELAY_CA_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
-  if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new ConfigError(`VAULTDESK_SMTP_CA_FILE: ${file} holds no PEM certificate`);
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new ConfigError(`VAULTDESK_SMTP_RELAY_CA_FILE: ${file} holds no PEM certificate`);
   return text;
 }
 
@@ -232,6 +277,12 @@ function clamdAddress(v: string | undefined): Config["clamd"] {
   if (v.startsWith("unix:")) return { socket: v.slice("unix:".length) };
   const u = new URL(v);
   return { host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port) };
+}
+
+function listenAddress(v: string | undefined): Config["smtpListen"] {
+  if (v === undefined) return undefined;
+  const at = v.lastIndexOf(":");
+  return { host: v.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(v.slice(at + 1)) };
 }
 
 /**
@@ -268,6 +319,9 @@ export function loadConfig(
     );
   }
   const dataDir = path.resolve(e.VAULTDESK_DATA_DIR);
+  if ((e.VAULTDESK_SMTP_TLS_CERT === undefined) !== (e.VAULTDESK_SMTP_TLS_KEY === undefined)) {
+    throw new ConfigError("Invalid configuration:\n  VAULTDESK_SMTP_TLS_CERT and VAULTDESK_SMTP_TLS_KEY: set both (PEM certificate and key files) or neither");
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -290,8 +344,8 @@ export function loadConfig(
     logFormat: e.LOG_FORMAT ?? (overrides.stdoutIsTTY ? "pretty" : "json"),
     region: e.VAULTDESK_REGION,
     smtpUrl: e.VAULTDESK_SMTP_URL,
-    smtpTls: e.VAULTDESK_SMTP_TLS,
-    smtpCa: readCaFile(e.VAULTDESK_SMTP_CA_FILE),
+    relayTls: e.VAULTDESK_SMTP_RELAY_TLS,
+    relayCa: readCaFile(e.VAULTDESK_SMTP_RELAY_CA_FILE),
     mailFrom: e.VAULTDESK_MAIL_FROM,
     jobWorkers: e.VAULTDESK_JOB_WORKERS,
     jobPollMs: Math.round(e.VAULTDESK_JOB_POLL_SECONDS * 1000),
@@ -302,5 +356,11 @@ export function loadConfig(
     clamdMaxBytes: e.VAULTDESK_CLAMD_MAX_BYTES,
     attachmentMaxBytes: e.VAULTDESK_ATTACHMENT_MAX_BYTES,
     scanRetryMs: Object.freeze(e.VAULTDESK_SCAN_RETRY_SECONDS.split(",").map((x) => Math.round(Number(x) * 1000))),
+    smtpListen: listenAddress(e.VAULTDESK_SMTP_LISTEN),
+    smtpTls: e.VAULTDESK_SMTP_TLS_CERT && e.VAULTDESK_SMTP_TLS_KEY ? { certFile: path.resolve(e.VAULTDESK_SMTP_TLS_CERT), keyFile: path.resolve(e.VAULTDESK_SMTP_TLS_KEY) } : undefined,
+    smtpMaxBytes: e.VAULTDESK_SMTP_MAX_BYTES,
+    mailDomain: e.VAULTDESK_MAIL_DOMAIN ?? baseDomain,
+    mailSenderLimitPerHour: e.VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR,
+    dnsServers: e.VAULTDESK_DNS_SERVERS === undefined ? undefined : Object.freeze(e.VAULTDESK_DNS_SERVERS.split(",").map((x) => x.trim())),
   });
 }

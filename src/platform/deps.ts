@@ -11,6 +11,7 @@ import type { Logger } from "./logging.ts";
 import type { Mailer } from "./mail.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { SetupToken } from "./setup-token.ts";
+import type { DnsResolver } from "./smtp-in.ts";
 import type { PublicUrls } from "./urls.ts";
 
 /**
@@ -41,6 +42,8 @@ export interface AppDeps {
   readonly blobs: BlobStore;
   /** ClamAV's daemon (VAULTDESK_CLAMD); undefined: files are not scanned. */
   readonly scanner: MalwareScanner | undefined;
+  /** DNS lookups of inbound mail's SPF, DKIM and DMARC checks (tests answer from a table). */
+  readonly dnsResolver: DnsResolver;
 }
 
 /** What a caller gives buildApp; the server adds URLs, mail, jobs and authentication. */
@@ -51,6 +54,8 @@ export type AppInput = Pick<AppDeps, "config" | "db" | "keyring" | "logger" | "r
   /** Replaces the blob store and scanner built from the configuration (tests). */
   readonly blobs?: BlobStore | undefined;
   readonly scanner?: MalwareScanner | undefined;
+  /** Replaces the system's DNS resolver for inbound mail's checks (tests: never the network). */
+  readonly dnsResolver?: DnsResolver | undefined;
 };
 
 /** The tenant a request's host selects. `isDefault`: served on the bare base domain too. */

@@ -35,7 +35,7 @@ export interface Mailer {
 
 const tlsRootCertificates = (): string[] => [...rootCertificates];
 
-export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "baseDomain" | "smtpTls" | "smtpCa">): Mailer {
+export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "baseDomain" | "relayTls" | "relayCa">): Mailer {
   if (!config.smtpUrl) {
     return {
       available: false,
@@ -55,8 +55,8 @@ export function createMailer(config: Pick<Config, "smtpUrl" | "mailFrom" | "base
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 30_000,
-    requireTLS: config.smtpTls === "required",
-    tls: { minVersion: "TLSv1.2", ...(config.smtpCa ? { ca: [...tlsRootCertificates(), config.smtpCa] } : {}) },
+    requireTLS: config.relayTls === "required",
+    tls: { minVersion: "TLSv1.2", ...(config.relayCa ? { ca: [...tlsRootCertificates(), config.relayCa] } : {}) },
   } as import("nodemailer/lib/smtp-transport/index.js").Options);
   const from = config.mailFrom ?? `Vaultdesk <no-reply@${config.baseDomain}>`;
   return {

@@ -14,6 +14,7 @@ import { registeringModule } from "../platform/http/route.ts";
 import { JobRunner } from "../platform/jobs/job-runner.ts";
 import { mailJobHandler } from "../platform/jobs/mail-job.ts";
 import { createMailer } from "../platform/mail.ts";
+import { systemDnsResolver } from "../platform/smtp-in.ts";
 import { PublicUrls } from "../platform/urls.ts";
 import { AuditChainer } from "../modules/audit/audit-chainer.ts";
 import { createAuthenticator } from "../modules/identity/identity-auth.ts";
@@ -99,6 +100,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     authenticator: createAuthenticator(input),
     blobs: input.blobs ?? createBlobStore(config),
     scanner: input.scanner ?? (config.clamd ? createClamdScanner(config.clamd, { maxBytes: config.clamdMaxBytes }) : undefined),
+    dnsResolver: input.dnsResolver ?? systemDnsResolver(config.dnsServers),
   };
 
   // Links the audit entries requests queue into each tenant's hash chain, right after they commit.

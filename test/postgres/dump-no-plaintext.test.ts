@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/platform/db/database.ts";
 import { startTestApp } from "../support/harness.ts";
-import { acceptingMailer, expectAbsent, expectControlFound, expectEverySealedColumnWritten, writeEverything } from "../support/at-rest.ts";
+import { acceptingMailer, atRestEnv, expectAbsent, expectControlFound, expectEverySealedColumnWritten, writeEverything } from "../support/at-rest.ts";
 import { freshPostgresDatabase } from "../support/postgres-database.ts";
 import { findPgDump } from "../support/postgres-bin.mjs";
 
@@ -23,7 +23,7 @@ describe("no plaintext at rest on PostgreSQL", () => {
     try {
       const db = await openDatabase({ kind: "postgres", url: database.url, poolSize: 20 });
       try {
-        const t = await startTestApp({ db, mailer: acceptingMailer });
+        const t = await startTestApp({ db, mailer: acceptingMailer, env: atRestEnv });
         try {
           await expectEverySealedColumnWritten(t, await writeEverything(t));
         } finally {

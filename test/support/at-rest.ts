@@ -5,6 +5,7 @@ import { makeContext } from "../../src/platform/context.ts";
 import { declaredSealedColumns } from "../../src/platform/crypto/sealed-columns.ts";
 import { enqueueJob } from "../../src/platform/jobs/jobs.ts";
 import { buildTenant, waitForJob, type TestApp } from "./harness.ts";
+import { message, send, settled, supportOf } from "./mail-in.ts";
 
 /**
  * What the no-plaintext-at-rest tests share (test/no-plaintext-at-rest.test.ts for PGlite's
@@ -16,6 +17,9 @@ import { buildTenant, waitForJob, type TestApp } from "./harness.ts";
 export const MARKER = `ZQXMARKER${Date.now()}`;
 export const EMAIL = `zqx.person.${Date.now()}@marker-example.test`;
 export const CONTROL_TAG = `zqxtagcontrol${Date.now()}`;
+
+/** The app's settings for these tests: the inbound SMTP server on, jobs polled often. */
+export const atRestEnv = { VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1" };
 
 /** A mail transport that accepts everything (these tests look at storage, not at mail). */
 export const acceptingMailer = { available: true, send: async () => undefined, close: () => undefined };
@@ -67,6 +71,23 @@ export async function writeEverything(t: TestApp): Promise<string> {
     const id = (await tx.db.selectFrom("attachments").select("id").executeTakeFirstOrThrow()).id;
     await tx.db.updateTable("attachments").set({ scan_result_sealed: sealer.seal(`${MARKER}.Signature`, { table: "attachments", column: "scan_result", row: id }) }).where("id", "=", id).execute();
   });
+  // Inbound mail: a support address of the team's own, a blocked domain, a message that became a
+  // ticket and one held as spam (suspended: subject, content, author, recipient), both stored sealed.
+  expect((await a.api("POST", "/api/v2/recipient_addresses.json", { recipient_address: { email: `help.${EMAIL}`, name: `${MARKER} Desk` } })).status).toBe(201);
+  expect((await a.api("PUT", "/api/v2/mail_settings.json", { settings: { blocklist: [`@${MARKER.toLowerCase()}.example`] } })).status).toBe(200);
+  const smtpPort = t.app.smtpIn!.port;
+  for (const spam of [false, true]) {
+    const raw = message({
+      from: `${MARKER} Sender <mail.${EMAIL}>`,
+      to: supportOf(a),
+      subject: `${MARKER} mail subject`,
+      text: `${MARKER} mail body ${EMAIL}`,
+      headers: spam ? ["X-Spam-Flag: YES"] : [],
+      files: [{ name: `${MARKER} mailed.txt`, type: "text/plain", content: Buffer.from(`${MARKER} mailed file ${EMAIL}\n`.repeat(100)) }],
+    });
+    expect((await send(smtpPort, { from: `mail.${EMAIL}`, to: [supportOf(a)] }, raw)).rejected).toEqual([]);
+  }
+  expect((await settled(t, a, 2)).map((x) => x.state).sort()).toEqual(["suspended", "ticket"]);
   // Jobs: a bulk change carrying content (run at once), and one still queued when the data is read.
   // An admin's notification text, and a notification the mail server never took.
   expect((await a.api("PUT", "/api/v2/notification_templates/public_reply/en.json", { notification_template: { subject: `${MARKER} subject {{ticket.title}}`, body: `${MARKER} body {{comment}}` } })).status).toBe(200);

@@ -39,13 +39,18 @@ export async function openTestDatabase(): Promise<Database> {
   return openDatabase({ kind: "pglite", loadDataDir: new Blob([fs.readFileSync(template)]) });
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/platform/rate-limiter.ts").RateLimiter; setup?: import("../../src/platform/setup-token.ts").SetupToken; mailer?: import("../../src/platform/mail.ts").Mailer } = {}): Promise<TestApp> {
+/** Tests never reach the network: a DNS lookup finds nothing unless a test gives its own resolver. */
+const noDns = async (name: string): Promise<never> => {
+  throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: "ENOTFOUND" });
+};
+
+export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/platform/rate-limiter.ts").RateLimiter; setup?: import("../../src/platform/setup-token.ts").SetupToken; mailer?: import("../../src/platform/mail.ts").Mailer; dnsResolver?: import("../../src/platform/smtp-in.ts").DnsResolver } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-test-"));
   const config = loadConfig({ VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: opts.logStream ? "info" : "silent", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", ...opts.env });
   const db = opts.db ?? (await openTestDatabase());
   const keyring = new Keyring(new LocalMasterKey(crypto.randomBytes(32)));
   const logger = createLogger(config.logLevel, opts.logStream as never, config.logFormat);
-  const app = await buildApp({ setup: opts.setup, mailer: opts.mailer, config, db, keyring, logger, rateLimiter: opts.rateLimiter ?? createMemoryRateLimiter(), now: opts.now ?? (() => new Date()) });
+  const app = await buildApp({ setup: opts.setup, mailer: opts.mailer, dnsResolver: opts.dnsResolver ?? noDns, config, db, keyring, logger, rateLimiter: opts.rateLimiter ?? createMemoryRateLimiter(), now: opts.now ?? (() => new Date()) });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const port = (app.server.address() as { port: number }).port;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });

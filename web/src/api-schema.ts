@@ -62,3 +62,5 @@ export type CursorLinks = NonNullable<Answer<"search">["links"]>;
 
 /** The cursor after a page, or null on the last page (or an answer that was not cursor-paged). */
 export const nextCursor = (answer: { meta?: CursorMeta | undefined }): string | null => (answer.meta?.has_more ? answer.meta.after_cursor : null);
+export type RecipientAddress = Answer<"listRecipientAddresses">["recipient_addresses"][number];
+export type SuspendedTicket = Answer<"listSuspendedTickets">["suspended_tickets"][number];

@@ -424,6 +424,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/mail_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the account's mail settings (senders whose mail is suspended). */
+        get: operations["showMailSettings"];
+        put: operations["updateMailSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/notification_settings": {
         parameters: {
             query?: never;
@@ -535,6 +552,57 @@ export interface paths {
         };
         get: operations["showManyOrganizations"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/recipient_addresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's support addresses; the default support@<subdomain>.<mail domain> is always listed. */
+        get: operations["listRecipientAddresses"];
+        put?: never;
+        /** Adds one of the team's own addresses (forwarded to the default one); a test message is sent to verify the forwarding. */
+        post: operations["createRecipientAddress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/recipient_addresses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showRecipientAddress"];
+        put: operations["updateRecipientAddress"];
+        post?: never;
+        delete: operations["deleteRecipientAddress"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/recipient_addresses/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sends the forwarding test message again (`type: forwarding`). */
+        put: operations["verifyRecipientAddress"];
         post?: never;
         delete?: never;
         options?: never;
@@ -664,6 +732,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/suspended_tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listSuspendedTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/suspended_tickets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showSuspendedTicket"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteSuspendedTicket"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/suspended_tickets/{id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Makes the held message the ticket or comment it would have been; answers the ticket. */
+        put: operations["recoverSuspendedTicket"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/suspended_tickets/destroy_many": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes several suspended tickets (`ids=1,2`, at most 100) with their stored messages. */
+        delete: operations["deleteManySuspendedTickets"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/suspended_tickets/recover_many": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Recovers several suspended tickets (`ids=1,2`, at most 10); answers their tickets. */
+        put: operations["recoverManySuspendedTickets"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/ticket_fields": {
         parameters: {
             query?: never;
@@ -771,6 +922,23 @@ export interface paths {
         get?: never;
         /** Removes an attached file for good (its bytes are deleted); the attachment stays, named redacted.txt. */
         put: operations["redactCommentAttachment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/comments/{comment_id}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the original e-mail of a comment that came by mail (message/rfc822, as a download), for staff; audit-logged. */
+        get: operations["showCommentOriginalEmail"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2467,6 +2635,62 @@ export interface operations {
             };
         };
     };
+    showMailSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        settings: {
+                            blocklist: string[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateMailSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    settings: {
+                        blocklist: string[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        settings: {
+                            blocklist: string[];
+                        };
+                    };
+                };
+            };
+        };
+    };
     showNotificationSettings: {
         parameters: {
             query?: never;
@@ -2963,6 +3187,275 @@ export interface operations {
             };
         };
     };
+    listRecipientAddresses: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        recipient_addresses: {
+                            brand_id: null;
+                            /** @enum {string} */
+                            cname_status: "unknown";
+                            created_at: string;
+                            default: boolean;
+                            /** @enum {string} */
+                            domain_verification_status: "unknown";
+                            email: string;
+                            /** @enum {string} */
+                            forwarding_status: "unknown" | "waiting" | "verified" | "failed";
+                            id: number;
+                            name: string | null;
+                            /** @enum {string} */
+                            spf_status: "unknown";
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createRecipientAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    recipient_address: {
+                        default?: boolean;
+                        email: string;
+                        name?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recipient_address: {
+                            brand_id: null;
+                            /** @enum {string} */
+                            cname_status: "unknown";
+                            created_at: string;
+                            default: boolean;
+                            /** @enum {string} */
+                            domain_verification_status: "unknown";
+                            email: string;
+                            /** @enum {string} */
+                            forwarding_status: "unknown" | "waiting" | "verified" | "failed";
+                            id: number;
+                            name: string | null;
+                            /** @enum {string} */
+                            spf_status: "unknown";
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showRecipientAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recipient_address: {
+                            brand_id: null;
+                            /** @enum {string} */
+                            cname_status: "unknown";
+                            created_at: string;
+                            default: boolean;
+                            /** @enum {string} */
+                            domain_verification_status: "unknown";
+                            email: string;
+                            /** @enum {string} */
+                            forwarding_status: "unknown" | "waiting" | "verified" | "failed";
+                            id: number;
+                            name: string | null;
+                            /** @enum {string} */
+                            spf_status: "unknown";
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateRecipientAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    recipient_address: {
+                        /** @enum {boolean} */
+                        default?: true;
+                        name?: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recipient_address: {
+                            brand_id: null;
+                            /** @enum {string} */
+                            cname_status: "unknown";
+                            created_at: string;
+                            default: boolean;
+                            /** @enum {string} */
+                            domain_verification_status: "unknown";
+                            email: string;
+                            /** @enum {string} */
+                            forwarding_status: "unknown" | "waiting" | "verified" | "failed";
+                            id: number;
+                            name: string | null;
+                            /** @enum {string} */
+                            spf_status: "unknown";
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteRecipientAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    verifyRecipientAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    type: "forwarding";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recipient_address: {
+                            brand_id: null;
+                            /** @enum {string} */
+                            cname_status: "unknown";
+                            created_at: string;
+                            default: boolean;
+                            /** @enum {string} */
+                            domain_verification_status: "unknown";
+                            email: string;
+                            /** @enum {string} */
+                            forwarding_status: "unknown" | "waiting" | "verified" | "failed";
+                            id: number;
+                            name: string | null;
+                            /** @enum {string} */
+                            spf_status: "unknown";
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     listRequests: {
         parameters: {
             query?: {
@@ -3351,6 +3844,7 @@ export interface operations {
                         previous_page?: string | null;
                         results: {
                             assignee_id: number | null;
+                            collaborator_ids: number[];
                             created_at: string;
                             custom_fields: {
                                 id: number;
@@ -3358,6 +3852,7 @@ export interface operations {
                             }[];
                             description: string;
                             due_at: string | null;
+                            email_cc_ids: number[];
                             external_id: string | null;
                             fields: {
                                 id: number;
@@ -3561,6 +4056,273 @@ export interface operations {
                         account: {
                             subdomain: string;
                         };
+                    };
+                };
+            };
+        };
+    };
+    listSuspendedTickets: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        suspended_tickets: {
+                            attachments: unknown[];
+                            author: {
+                                email: string | null;
+                                id: number | null;
+                                name: string | null;
+                            };
+                            brand_id: null;
+                            cause: string;
+                            cause_code: string;
+                            content: string;
+                            created_at: string;
+                            id: number;
+                            recipient: string | null;
+                            subject: string;
+                            ticket_id: number | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                /** @enum {string} */
+                                channel: "email";
+                            };
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    showSuspendedTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        suspended_ticket: {
+                            attachments: unknown[];
+                            author: {
+                                email: string | null;
+                                id: number | null;
+                                name: string | null;
+                            };
+                            brand_id: null;
+                            cause: string;
+                            cause_code: string;
+                            content: string;
+                            created_at: string;
+                            id: number;
+                            recipient: string | null;
+                            subject: string;
+                            ticket_id: number | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                /** @enum {string} */
+                                channel: "email";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteSuspendedTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    recoverSuspendedTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticket: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteManySuspendedTickets: {
+        parameters: {
+            query: {
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    recoverManySuspendedTickets: {
+        parameters: {
+            query: {
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tickets: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
                     };
                 };
             };
@@ -3822,6 +4584,7 @@ export interface operations {
                         previous_page?: string | null;
                         tickets: {
                             assignee_id: number | null;
+                            collaborator_ids: number[];
                             created_at: string;
                             custom_fields: {
                                 id: number;
@@ -3829,6 +4592,7 @@ export interface operations {
                             }[];
                             description: string;
                             due_at: string | null;
+                            email_cc_ids: number[];
                             external_id: string | null;
                             fields: {
                                 id: number;
@@ -3942,6 +4706,7 @@ export interface operations {
                     "application/json": {
                         ticket: {
                             assignee_id: number | null;
+                            collaborator_ids: number[];
                             created_at: string;
                             custom_fields: {
                                 id: number;
@@ -3949,6 +4714,7 @@ export interface operations {
                             }[];
                             description: string;
                             due_at: string | null;
+                            email_cc_ids: number[];
                             external_id: string | null;
                             fields: {
                                 id: number;
@@ -4030,6 +4796,7 @@ export interface operations {
                         }[];
                         ticket: {
                             assignee_id: number | null;
+                            collaborator_ids: number[];
                             created_at: string;
                             custom_fields: {
                                 id: number;
@@ -4037,6 +4804,7 @@ export interface operations {
                             }[];
                             description: string;
                             due_at: string | null;
+                            email_cc_ids: number[];
                             external_id: string | null;
                             fields: {
                                 id: number;
@@ -4175,6 +4943,7 @@ export interface operations {
                         };
                         ticket: {
                             assignee_id: number | null;
+                            collaborator_ids: number[];
                             created_at: string;
                             custom_fields: {
                                 id: number;
@@ -4182,6 +4951,7 @@ export interface operations {
                             }[];
                             description: string;
                             due_at: string | null;
+                            email_cc_ids: number[];
                             external_id: string | null;
                             fields: {
                                 id: number;
@@ -4468,6 +5238,29 @@ export interface operations {
             };
         };
     };
+    showCommentOriginalEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment_id: number;
+                ticket_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message as received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+        };
+    };
     createManyTickets: {
         parameters: {
             query?: never;
@@ -4595,6 +5388,7 @@ export interface operations {
                         }[];
                         tickets: {
                             assignee_id: number | null;
+                            collaborator_ids: number[];
                             created_at: string;
                             custom_fields: {
                                 id: number;
@@ -4602,6 +5396,7 @@ export interface operations {
                             }[];
                             description: string;
                             due_at: string | null;
+                            email_cc_ids: number[];
                             external_id: string | null;
                             fields: {
                                 id: number;

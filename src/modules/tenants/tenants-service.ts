@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { sql } from "kysely";
-import { makeContext } from "../../platform/context.ts";
+import { makeContext, type RequestContext } from "../../platform/context.ts";
 import { ADVISORY_LOCK, type Database } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
 import type { BlobStore } from "../../platform/blobs/index.ts";
@@ -86,11 +86,17 @@ export async function createTenant(
 
 export type TenantInfo = { id: string; subdomain: string; status: "active" | "shredded"; region: string; isDefault: boolean };
 
-export async function findTenant(db: Database, by: { subdomain: string } | { isDefault: true }): Promise<TenantInfo | undefined> {
+export async function findTenant(db: Database, by: { subdomain: string } | { isDefault: true } | { id: string }): Promise<TenantInfo | undefined> {
   let q = db.owner.selectFrom("tenants").select(["id", "subdomain", "status", "region", "is_default"]);
-  q = "subdomain" in by ? q.where("subdomain", "=", by.subdomain) : q.where("is_default", "=", true);
+  q = "subdomain" in by ? q.where("subdomain", "=", by.subdomain) : "id" in by ? q.where("id", "=", by.id) : q.where("is_default", "=", true);
   const r = await q.executeTakeFirst();
   return r ? { id: r.id, subdomain: r.subdomain, status: r.status, region: r.region, isDefault: r.is_default } : undefined;
+}
+
+/** The tenant of a transaction, read inside it (no second connection: on PGlite there is only one). */
+export async function currentTenant(ctx: RequestContext): Promise<{ subdomain: string; isDefault: boolean } | undefined> {
+  const r = await ctx.tx.db.selectFrom("tenants").select(["subdomain", "is_default"]).where("id", "=", ctx.tx.tenantId).executeTakeFirst();
+  return r ? { subdomain: r.subdomain, isDefault: r.is_default } : undefined;
 }
 
 export async function listTenants(db: Database): Promise<TenantInfo[]> {

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type { Readable } from "node:stream";
 import { fileTypeFromBuffer } from "file-type";
-import { deleteSealed, getSealed, putSealed, BlobNotFoundError, type BlobSealer } from "../../platform/blobs/index.ts";
+import { deleteSealed, getSealed, putSealed, BlobNotFoundError, BlobTooLargeError, type BlobSealer } from "../../platform/blobs/index.ts";
 import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
@@ -229,6 +229,66 @@ export async function recordUpload(deps: Deps, ctx: RequestContext, gate: Upload
   const upload = (await repo.findUploadByHash(ctx.tx, tokenHash(ctx, token)))!;
   const views = rows.map((r) => present(deps, ctx, r, { servableTo: actorIdOf(ctx) }));
   return { upload: { token, expires_at: upload.expires_at.toISOString(), attachment: views.find((v) => v.id === niceId)!, attachments: views } };
+}
+
+// ---- Files that came by e-mail ------------------------------------------------------------------
+
+/** A file of an inbound message, stored sealed before the writing transaction. */
+export type MailFileStored = Received & { name: string };
+
+/** What the tenant accepts from mail (read in a transaction before the files are stored); undefined: attachments are off. */
+export async function mailFileGate(deps: Deps, ctx: RequestContext): Promise<UploadGate | undefined> {
+  const settings = await settingsOf(deps, ctx);
+  return settings.enabled ? { sealer: ctx.sealer, settings, uploaderId: null, addTo: undefined } : undefined;
+}
+
+/**
+ * Stores the files of an inbound message (outside any transaction), at most MAX_FILES_PER_COMMENT,
+ * each through the same checks as an upload (type from the content, refused extensions and types,
+ * the size limit). A file the tenant refuses is left out: it stays in the original message.
+ */
+export async function storeMailFiles(deps: Deps, gate: UploadGate, files: ReadonlyArray<{ name: string; content: Buffer }>): Promise<MailFileStored[]> {
+  const out: MailFileStored[] = [];
+  for (const f of files.slice(0, MAX_FILES_PER_COMMENT)) {
+    try {
+      const got = await receiveFile(deps, gate, f.name, (async function* () {
+        yield f.content;
+      })());
+      out.push({ ...got, name: f.name });
+    } catch (err) {
+      if (err instanceof AppError || err instanceof BlobTooLargeError) continue;
+      await deleteBlobs(deps, gate.sealer.tenantId, out.map((x) => x.id));
+      throw err;
+    }
+  }
+  return out;
+}
+
+/**
+ * In the writing transaction: records stored mail files as one upload of `uploaderId` (null: an
+ * unproven sender, as the help center's anonymous form) and returns its token for the comment, or
+ * undefined when the writer may not attach files here (the files are then removed by the caller).
+ */
+export async function recordMailFiles(deps: Deps, ctx: RequestContext, files: readonly MailFileStored[], writer: { userId: string | null; role: UserActor["role"] | "anonymous" }): Promise<string | undefined> {
+  if (files.length === 0) return undefined;
+  const settings = (await repo.findSettings(ctx.tx)) ?? { enabled: true, end_users_may_attach: true };
+  if (!attachmentPolicy.attach(writer.role, settings).ok) return undefined;
+  const uploadId = crypto.randomUUID();
+  const token = newSecret(UPLOAD_PREFIX);
+  await repo.insertUpload(ctx.tx, { id: uploadId, token_hash: tokenHash(ctx, token), uploader_id: writer.userId, expires_at: new Date(ctx.now().getTime() + UPLOAD_HOURS * 3600_000) });
+  for (const f of files) {
+    const niceId = await repo.insertAttachment(ctx.tx, {
+      id: f.id,
+      upload_id: uploadId,
+      file_name_sealed: ctx.sealer.seal(f.name, fileRef(f.id, "file_name")),
+      content_type: f.contentType,
+      size: f.bytes,
+      scan_status: deps.scanner ? "pending" : "not_scanned",
+    });
+    if (deps.scanner) await queueScan(ctx, f.id);
+    audit(ctx, { action: "attachment.uploaded", resourceType: "attachment", resourceId: niceId, fields: ["file_name", "content_type", "size"] });
+  }
+  return token;
 }
 
 /** `DELETE /uploads/{token}`: removes an upload no comment took, with its files. */

@@ -192,6 +192,7 @@ export async function openTicket(ctx: RequestContext, d: TicketDraft, channel: C
       organization_nice: ids.organization_nice,
       created_at: ids.created_at,
       updated_at: ids.updated_at,
+      cc_nice_ids: [],
     },
   };
 }
@@ -212,12 +213,12 @@ export type Change = {
  * written when there is nothing to record. Returns the audit's public id (0 when none) and the
  * ticket as it is afterwards.
  */
-export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, c: Change, channel: Channel, sender?: Person): Promise<{ auditNiceId: number; events: AuditEvent[]; row: repo.TicketRow; commentNiceId: number | null }> {
+export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, c: Change, channel: Channel, sender?: Person): Promise<{ auditNiceId: number; events: AuditEvent[]; row: repo.TicketRow; commentNiceId: number | null; commentId: string | null }> {
   const { actor: writer, proven } = writerOf(ctx, sender);
   const writtenBy = proven ? writer.userId : null;
   if (c.comment) checkComment(writer, c.comment);
   const events = numbered([...(c.comment ? [commentEvent(c.comment)] : []), ...c.events]);
-  if (events.length === 0) return { auditNiceId: 0, events, row: t, commentNiceId: null };
+  if (events.length === 0) return { auditNiceId: 0, events, row: t, commentNiceId: null, commentId: null };
   const comment = c.comment ? sealComment(ctx, c.comment, writtenBy) : undefined;
   const patch: repo.TicketPatch = { ...c.patch, ...(comment?.public && !t.is_public ? { is_public: true } : {}) };
   await repo.updateTicket(ctx.tx, t.id, patch);
@@ -229,5 +230,5 @@ export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, c: Ch
   const fields = [...new Set([...c.fields, ...(comment ? [comment.public ? "comment" : "note"] : [])])];
   audit(ctx, { action: c.action, resourceType: "ticket", resourceId: t.nice_id, fields });
   await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel });
-  return { auditNiceId: r.audit, events, row, commentNiceId: r.comment };
+  return { auditNiceId: r.audit, events, row, commentNiceId: r.comment, commentId: comment?.id ?? null };
 }

@@ -70,6 +70,19 @@ type Deps = Pick<AppDeps, "mailer" | "config" | "rateLimiter" | "keyring">;
 const cref = refsOf("ticket_comments");
 const tref = refsOf("tickets");
 
+/**
+ * Before a notification is queued, the e-mail channel gives it its sender and threading (the
+ * tenant's support address as From, the ticket's signed reply address as Reply-To, Message-IDs
+ * that thread): a listener fills `message` in; without one, the installation's address is used.
+ */
+export type NotificationAddressing = { ticketNiceId: number; commentNiceId: number | null; message: OutgoingMail };
+
+declare module "../../platform/hooks.ts" {
+  interface HookEvents {
+    "notification.addressing": NotificationAddressing;
+  }
+}
+
 /** What one notification is about: enough to write it again from the data as it is now. */
 export type NotificationRef = { event: NotificationEvent; ticketId: string; commentId: string | null; userId: string; authorId: string | null };
 
@@ -167,7 +180,9 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
     },
     cache.texts.get(key),
   );
-  return { message: { to: person.email, ...mail, about: { ticketId: ticket.id, userId: person.id, notification: ref } }, unproven };
+  const message: OutgoingMail = { to: person.email, ...mail, about: { ticketId: ticket.id, userId: person.id, notification: ref } };
+  await ctx.hooks.emit("notification.addressing", ctx, { ticketNiceId: ticket.nice_id, commentNiceId: comment?.nice_id ?? null, message });
+  return { message, unproven };
 }
 
 // ---- Templates ----------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ export type TicketRow = {
   updated_at: Date;
   via: string;
   is_public: boolean;
+  /** Public ids of the people copied on the ticket (ticket_ccs), in order. */
+  cc_nice_ids: number[];
 };
 
 type Q = SelectQueryBuilder<DB & { t: DB["tickets"] } & { r: DB["users"] } & { s: DB["users"] } & { a: DB["users"] } & { g: DB["groups"] } & { o: DB["organizations"] }, "t" | "r" | "s" | "a" | "g" | "o", TicketRow>;
@@ -51,6 +53,7 @@ export function ticketQuery(tx: Pick<TenantTx, "db" | "tenantId">): Q {
       "g.nice_id as group_nice", "o.nice_id as organization_nice",
       "t.tags", "t.custom_fields_sealed", "t.external_id_sealed", "t.due_at", "t.created_at", "t.updated_at",
       "t.via", "t.is_public",
+      sql<number[]>`ARRAY(SELECT cu.nice_id FROM ticket_ccs c JOIN users cu ON cu.tenant_id = c.tenant_id AND cu.id = c.user_id WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id ORDER BY cu.nice_id)`.as("cc_nice_ids"),
     ])
     .where("t.tenant_id", "=", tx.tenantId)
     .where("t.deleted_at", "is", null) as unknown as Q;
@@ -263,5 +266,27 @@ export async function deleteField(tx: TenantTx, id: string): Promise<void> {
 
 /** One comment's author, visibility and sealed plain body (notifications). */
 export async function findCommentById(tx: TenantTx, id: string) {
-  return tx.db.selectFrom("ticket_comments").select(["id", "author_id", "public", "body_sealed", "written_by"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+  return tx.db.selectFrom("ticket_comments").select(["id", "nice_id", "author_id", "public", "body_sealed", "written_by"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+}
+
+/** The people copied on a ticket (internal ids). */
+export async function listCcs(tx: TenantTx, ticketId: string): Promise<string[]> {
+  const rows = await tx.db.selectFrom("ticket_ccs").select("user_id").where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).execute();
+  return rows.map((r) => r.user_id);
+}
+
+/** Copies people on a ticket (those already copied are left as they are). */
+export async function addCcs(tx: TenantTx, ticketId: string, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await tx.db
+    .insertInto("ticket_ccs")
+    .values(userIds.map((user_id) => ({ tenant_id: tx.tenantId, ticket_id: ticketId, user_id })))
+    .onConflict((oc) => oc.columns(["tenant_id", "ticket_id", "user_id"]).doNothing())
+    .execute();
+}
+
+/** A comment's internal id, given its ticket and public id. */
+export async function findCommentId(tx: TenantTx, ticketId: string, niceId: number): Promise<string | undefined> {
+  const c = await tx.db.selectFrom("ticket_comments").select("id").where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).where("nice_id", "=", niceId).executeTakeFirst();
+  return c?.id;
 }

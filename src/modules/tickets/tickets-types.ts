@@ -85,6 +85,9 @@ export const ticketView = z.object({
   updated_at: z.string(),
   is_public: z.boolean(),
   via: z.object({ channel: z.string() }),
+  /** The people copied on the ticket (Zendesk keeps both names; Vaultdesk's are the same list). */
+  collaborator_ids: z.array(z.number()),
+  email_cc_ids: z.array(z.number()),
 });
 export type TicketView = z.infer<typeof ticketView>;
 

@@ -27,6 +27,10 @@ export const SEALED_COLUMNS = {
   attachments: { file_name: "text", scan_result: "text" },
   notification_templates: { subject: "text", body: "text" },
   undelivered_mail: { message: "json" },
+  support_addresses: { email: "text", name: "text" },
+  inbound_messages: { envelope: "json", auth_results: "json" },
+  suspended_tickets: { subject: "text", content: "text", author_name: "text", author_email: "text", recipient: "text" },
+  mail_settings: { blocklist: "json" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

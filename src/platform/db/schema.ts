@@ -418,6 +418,75 @@ export interface AttachmentSettingsTable {
   updated_at: Generated<Date>;
 }
 
+/** 0014: a tenant's support address (the default one and the team's own, forwarded). */
+export type ForwardingStatus = "unknown" | "waiting" | "verified" | "failed";
+export interface SupportAddressesTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  email_sealed: Bytes;
+  name_sealed: Bytes | null;
+  email_route: Bytes;
+  is_default: Generated<boolean>;
+  forwarding_status: ForwardingStatus;
+  verification_hash: Bytes | null;
+  verification_sent_at: Date | null;
+  verified_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export type InboundState = "queued" | "ticket" | "comment" | "suspended" | "dropped" | "verification" | "deleted";
+
+/** 0014: a message the SMTP server accepted (its bytes: sealed blob "mail/<id>"). */
+export interface InboundMessagesTable {
+  tenant_id: string;
+  id: string;
+  envelope_sealed: Bytes;
+  size: ColumnType<number, number, number>;
+  received_at: Generated<Date>;
+  state: InboundState;
+  outcome: string | null;
+  sender_bidx: Bytes | null;
+  message_id_bidx: Bytes | null;
+  auth_results_sealed: Bytes | null;
+  ticket_id: string | null;
+  comment_id: string | null;
+  processed_at: Date | null;
+}
+
+/** 0014: Zendesk's suspended tickets. */
+export interface SuspendedTicketsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  inbound_message_id: string;
+  cause: string;
+  subject_sealed: Bytes;
+  content_sealed: Bytes;
+  author_name_sealed: Bytes | null;
+  author_email_sealed: Bytes | null;
+  recipient_sealed: Bytes | null;
+  ticket_id: string | null;
+  created_at: Generated<Date>;
+}
+
+/** 0014: a tenant's mail settings (blocked senders). */
+export interface MailSettingsTable {
+  tenant_id: string;
+  id: string;
+  blocklist_sealed: Bytes | null;
+  updated_at: Generated<Date>;
+}
+
+/** 0014: the people copied on a ticket. */
+export interface TicketCcsTable {
+  tenant_id: string;
+  ticket_id: string;
+  user_id: string;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -449,4 +518,9 @@ export interface DB {
   notification_settings: NotificationSettingsTable;
   notification_templates: NotificationTemplatesTable;
   undelivered_mail: UndeliveredMailTable;
+  support_addresses: SupportAddressesTable;
+  inbound_messages: InboundMessagesTable;
+  suspended_tickets: SuspendedTicketsTable;
+  mail_settings: MailSettingsTable;
+  ticket_ccs: TicketCcsTable;
 }

@@ -13,6 +13,8 @@ import { JobsPage } from "./JobsPage.tsx";
 import { OrganizationPage, OrganizationsPage } from "./OrganizationsPage.tsx";
 import { NewPersonPage, PeoplePage, PersonPage } from "./PeoplePage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
+import { SupportAddressesPage } from "./SupportAddressesPage.tsx";
+import { SuspendedTicketsPage } from "./SuspendedTicketsPage.tsx";
 
 const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/people", label: "admin.nav.people" },
@@ -26,6 +28,8 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/help-center", label: "admin.nav.helpCenter" },
   { path: "/admin/attachments", label: "admin.nav.attachments" },
   { path: "/admin/notifications", label: "admin.nav.notifications" },
+  { path: "/admin/support-addresses", label: "mail.nav.addresses" },
+  { path: "/admin/suspended-tickets", label: "mail.nav.suspended" },
 ];
 
 /**
@@ -74,6 +78,8 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/help-center") content = <HelpCenterSettingsPage />;
   else if (path === "/admin/attachments") content = <AttachmentsPage />;
   else if (path === "/admin/notifications") content = <NotificationsPage />;
+  else if (path === "/admin/support-addresses") content = <SupportAddressesPage />;
+  else if (path === "/admin/suspended-tickets") content = <SuspendedTicketsPage />;
   else
     content = (
       <main id="main" className="main">

@@ -67,7 +67,15 @@ export function TicketConversation(props: { ticketId: number; users: Map<number,
               <header>
                 <span className="kind">{c.public ? t("ticket.publicReply") : t("ticket.internalNote")}</span>
                 <span className="author">{nameOf(c.author_id)}</span>
-                {c.written_by_id === null ? (
+                {c.via.channel === "email" ? (
+                  <span className="writer">
+                    {t("mail.ticket.byEmail")}{" "}
+                    {/* The message as received, as a download (served with attachment disposition and a sandbox CSP). */}
+                    <a href={`/api/v2/tickets/${props.ticketId}/comments/${c.id}/original`} download>
+                      {t("mail.ticket.original")}
+                    </a>
+                  </span>
+                ) : c.written_by_id === null ? (
                   <span className="writer">{t("ticket.notSignedIn")}</span>
                 ) : c.written_by_id !== c.author_id ? (
                   <span className="writer">{t("ticket.writtenBy", { name: nameOf(c.written_by_id) })}</span>
