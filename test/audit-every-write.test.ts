@@ -36,6 +36,13 @@ afterAll(async () => {
 });
 
 /** Write routes that legitimately record nothing, with the reason. */
+/** A DKIM key of the tenant's (for the key routes). */
+async function dkimKey(): Promise<string> {
+  const r = await a.api("POST", "/api/v2/dkim_keys.json", { dkim_key: { domain: `${crypto.randomBytes(4).toString("hex")}.example` } });
+  if (r.status !== 201) throw new Error(`dkim key: ${r.status} ${r.text}`);
+  return r.body.dkim_key.id as string;
+}
+
 /** A message the mail server never took, as the mail job leaves it (for the dead-letter routes). */
 async function deadLetter(): Promise<string> {
   const id = crypto.randomUUID();
@@ -223,6 +230,9 @@ const CASES: Record<string, Case> = {
   },
   "POST /api/v2/undelivered_mail/:id/resend": { action: "undelivered_mail.resent", prepare: async () => ({ method: "POST", path: `/api/v2/undelivered_mail/${await deadLetter()}/resend.json` }) },
   "DELETE /api/v2/undelivered_mail/:id": { action: "undelivered_mail.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/undelivered_mail/${await deadLetter()}.json` }) },
+  "POST /api/v2/dkim_keys": { action: "dkim_key.created", prepare: async () => ({ method: "POST", path: "/api/v2/dkim_keys.json", body: { dkim_key: { domain: `${unique()}.example` } } }) },
+  "POST /api/v2/dkim_keys/:id/check": { action: "dkim_key.checked", prepare: async () => ({ method: "POST", path: `/api/v2/dkim_keys/${await dkimKey()}/check.json` }) },
+  "DELETE /api/v2/dkim_keys/:id": { action: "dkim_key.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/dkim_keys/${await dkimKey()}.json` }) },
   "PUT /api/v2/notification_settings": { action: "notification_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/notification_settings.json", body: { settings: { content_free: true } } }) },
   "POST /api/v2/recipient_addresses": { action: "recipient_address.created", prepare: async () => ({ method: "POST", path: "/api/v2/recipient_addresses.json", body: { recipient_address: { email: `${unique()}@own.test`, name: "Help" } } }) },
   "PUT /api/v2/recipient_addresses/:id": { action: "recipient_address.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/recipient_addresses/${await ownAddress()}.json`, body: { recipient_address: { name: "Renamed" } } }) },

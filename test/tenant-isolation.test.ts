@@ -77,6 +77,8 @@ beforeAll(async () => {
   ids.suspended_ticket = 3;
   const mailed = (await A.api("GET", "/api/v2/tickets.json?per_page=100")).body.tickets.find((x: { via: { channel: string } }) => x.via.channel === "email");
   ids.original_path = `${mailed.id}/comments/${(await A.api("GET", `/api/v2/tickets/${mailed.id}/comments.json`)).body.comments[0].id}`;
+  // A DKIM key for a domain of A's.
+  ids.dkim = (await A.api("POST", "/api/v2/dkim_keys.json", { dkim_key: { domain: `${MARK.toLowerCase()}.example` } })).body.dkim_key.id as string;
   // Tenant B: a little of everything, with ids that stay below A's.
   await B.api("POST", "/api/v2/tickets.json", { ticket: { subject: "b ticket", comment: { body: "b" } } });
   await B.api("POST", "/api/v2/organizations.json", { organization: { name: "b org" } });
@@ -101,6 +103,8 @@ const plans: Record<string, Plan> = {
   listTicketAudits: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/audits.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/audits.json` } }) },
   resendUndeliveredMail: { kind: "id", resource: "undelivered", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/undelivered_mail/${id}/resend.json` }, missing: { method: "POST", path: `/api/v2/undelivered_mail/${m}/resend.json` } }) },
   deleteUndeliveredMail: { kind: "id", resource: "undelivered", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/undelivered_mail/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/undelivered_mail/${m}.json` } }) },
+  checkDkimKey: { kind: "id", resource: "dkim", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/dkim_keys/${id}/check.json` }, missing: { method: "POST", path: `/api/v2/dkim_keys/${m}/check.json` } }) },
+  deleteDkimKey: { kind: "id", resource: "dkim", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/dkim_keys/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/dkim_keys/${m}.json` } }) },
   showJobStatus: { kind: "id", resource: "job", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/job_statuses/${id}.json` }, missing: { method: "GET", path: `/api/v2/job_statuses/${m}.json` } }) },
   listJobStatuses: { kind: "collection" },
   showUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}.json` }, missing: { method: "GET", path: `/api/v2/users/${m}.json` } }) },
@@ -168,6 +172,7 @@ const plans: Record<string, Plan> = {
   showNotificationSettings: { kind: "collection" },
   listNotificationTemplates: { kind: "collection" },
   listUndeliveredMail: { kind: "collection" },
+  listDkimKeys: { kind: "collection" },
   listRecipientAddresses: { kind: "collection" },
   listSuspendedTickets: { kind: "collection" },
   showMailSettings: { kind: "collection" },
@@ -193,6 +198,7 @@ const plans: Record<string, Plan> = {
   // Templates are named by event and language, looked up inside the host's tenant only.
   updateNotificationTemplate: { kind: "own" },
   resetNotificationTemplate: { kind: "own" },
+  createDkimKey: { kind: "own" },
   createRecipientAddress: { kind: "own" },
   updateMailSettings: { kind: "own" },
   // Upload tokens are looked up inside the host's tenant only, and are the uploader's alone (test/attachments.test.ts).
@@ -213,7 +219,7 @@ const plans: Record<string, Plan> = {
   createFirstAccount: { kind: "own" },
 };
 
-const missingFor = (resource: string) => (resource === "job" || resource === "undelivered" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : resource === "original_path" ? "999999/comments/999999" : 999_999);
+const missingFor = (resource: string) => (resource === "job" || resource === "undelivered" || resource === "dkim" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : resource === "original_path" ? "999999/comments/999999" : 999_999);
 
 describe("tenant isolation", () => {
   it("has an isolation plan for every registered route", () => {
@@ -299,7 +305,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

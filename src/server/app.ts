@@ -13,6 +13,7 @@ import { Hooks } from "../platform/hooks.ts";
 import { registeringModule } from "../platform/http/route.ts";
 import { JobRunner } from "../platform/jobs/job-runner.ts";
 import { mailJobHandler } from "../platform/jobs/mail-job.ts";
+import { dkimKeyFor } from "../modules/mail/dkim-service.ts";
 import { createMailer } from "../platform/mail.ts";
 import { systemDnsResolver } from "../platform/smtp-in.ts";
 import { PublicUrls } from "../platform/urls.ts";
@@ -89,7 +90,8 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     retentionMs: config.jobRetentionMs,
     now: input.now,
   });
-  jobs.define(mailJobHandler(mailer, config.mailRetryMs));
+  // The mail job signs with a tenant's DKIM key for the From domain, looked up when it sends.
+  jobs.define(mailJobHandler(mailer, config.mailRetryMs, (tenantId, from) => dkimKeyFor(deps, tenantId, from)));
   app.decorate("hooks", hooks);
   const deps: AppDeps = {
     ...input,

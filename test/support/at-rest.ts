@@ -89,6 +89,8 @@ export async function writeEverything(t: TestApp): Promise<string> {
   }
   expect((await settled(t, a, 2)).map((x) => x.state).sort()).toEqual(["suspended", "ticket"]);
   // Jobs: a bulk change carrying content (run at once), and one still queued when the data is read.
+  // A DKIM key for a domain named with the marker (the domain and the private key are sealed).
+  expect((await a.api("POST", "/api/v2/dkim_keys.json", { dkim_key: { domain: `${MARKER.toLowerCase()}.example` } })).status).toBe(201);
   // An admin's notification text, and a notification the mail server never took.
   expect((await a.api("PUT", "/api/v2/notification_templates/public_reply/en.json", { notification_template: { subject: `${MARKER} subject {{ticket.title}}`, body: `${MARKER} body {{comment}}` } })).status).toBe(200);
   await t.db.tenant(a.tenantId, async (tx) => {

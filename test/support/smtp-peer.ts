@@ -10,6 +10,8 @@ export interface SmtpPeer {
   messages: ParsedMail[];
   /** For each message, whether it came over TLS (STARTTLS). */
   secure: boolean[];
+  /** For each message, its bytes as received (to check signatures). */
+  raw: Buffer[];
   /** The next message to `to` (case-insensitive) that arrives after `since` messages were received. */
   waitFor(to: string, opts?: { timeoutMs?: number; since?: number; match?: (m: ParsedMail) => boolean }): Promise<ParsedMail>;
   close(): Promise<void>;
@@ -22,21 +24,29 @@ export interface SmtpPeer {
 export async function startSmtpPeer(port = 0, opts: { tls?: { key: string; cert: string } } = {}): Promise<SmtpPeer> {
   const messages: ParsedMail[] = [];
   const secure: boolean[] = [];
+  const raw: Buffer[] = [];
   const waiters = new Set<() => void>();
   const server = new SMTPServer({
     authOptional: true,
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : { disabledCommands: ["STARTTLS"] }),
     logger: false,
     onData(stream, session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
+      // The bytes as received, then parsed.
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      new Promise<Buffer>((resolve, reject) => {
+        stream.once("end", () => resolve(Buffer.concat(chunks)));
+        stream.once("error", reject);
+      })
+        .then(async (bytes) => {
+          const mail = await simpleParser(bytes);
           messages.push(mail);
           secure.push(session.secure);
+          raw.push(bytes);
           for (const w of waiters) w();
           callback();
-        },
-        (err: Error) => callback(err),
-      );
+        })
+        .catch((err: Error) => callback(err));
     },
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
@@ -46,6 +56,7 @@ export async function startSmtpPeer(port = 0, opts: { tls?: { key: string; cert:
     url: `smtp://127.0.0.1:${bound}`,
     messages,
     secure,
+    raw,
     waitFor(to, opts = {}) {
       const since = opts.since ?? 0;
       const find = () => messages.slice(since).find((m) => recipient(m).includes(to.toLowerCase()) && (opts.match?.(m) ?? true));

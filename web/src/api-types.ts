@@ -141,6 +141,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/dkim_keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: DKIM keys for the team's own mail domains, with the DNS record to publish (admins). */
+        get: operations["listDkimKeys"];
+        put?: never;
+        /** Makes a DKIM key pair for a domain of the team's (the private key is sealed); answers the TXT record to publish (admins). */
+        post: operations["createDkimKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/dkim_keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes a DKIM key: mail is no longer signed with it (admins). */
+        delete: operations["deleteDkimKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/dkim_keys/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reads the domain's DNS: the key is verified (and mail From the domain is signed) when DNS publishes it (admins). */
+        post: operations["checkDkimKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/email_changes/confirm": {
         parameters: {
             query?: never;
@@ -1658,6 +1710,144 @@ export interface operations {
                             first_broken_id: number | null;
                             reason: string | null;
                             verified: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listDkimKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dkim_keys: {
+                            checked_at: string | null;
+                            created_at: string;
+                            dns_record: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TXT";
+                                value: string;
+                            };
+                            domain: string;
+                            id: string;
+                            selector: string;
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createDkimKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dkim_key: {
+                        domain: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dkim_key: {
+                            checked_at: string | null;
+                            created_at: string;
+                            dns_record: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TXT";
+                                value: string;
+                            };
+                            domain: string;
+                            id: string;
+                            selector: string;
+                            /** @enum {string} */
+                            status: "pending" | "verified";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteDkimKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    checkDkimKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dkim_key: {
+                            checked_at: string | null;
+                            created_at: string;
+                            dns_record: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TXT";
+                                value: string;
+                            };
+                            domain: string;
+                            id: string;
+                            selector: string;
+                            /** @enum {string} */
+                            status: "pending" | "verified";
                         };
                     };
                 };

@@ -185,3 +185,27 @@ export async function upsertSettings(tx: TenantTx, blocklistSealed: Uint8Array |
     .onConflict((oc) => oc.column("tenant_id").doUpdateSet({ blocklist_sealed: blocklistSealed, updated_at: sql`now()` }))
     .execute();
 }
+
+// ---- DKIM keys (0016) ----------------------------------------------------------------------------
+
+const DKIM_COLUMNS = ["id", "domain_sealed", "selector", "public_key", "private_key_sealed", "status", "checked_at", "created_at"] as const;
+
+export type DkimKeyRow = Awaited<ReturnType<typeof findDkimKey>> & {};
+
+export const findDkimKey = (tx: TenantTx, id: string) => tx.db.selectFrom("dkim_keys").select(DKIM_COLUMNS).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+
+/** A tenant has a handful of keys at most (one per domain of its own). */
+export const listDkimKeys = (tx: TenantTx) => tx.db.selectFrom("dkim_keys").select(DKIM_COLUMNS).where("tenant_id", "=", tx.tenantId).orderBy("created_at").limit(100).execute();
+
+export async function insertDkimKey(tx: TenantTx, k: { id: string; domain_sealed: Uint8Array; selector: string; public_key: string; private_key_sealed: Uint8Array }): Promise<void> {
+  await tx.db.insertInto("dkim_keys").values({ tenant_id: tx.tenantId, ...k, status: "pending", checked_at: null }).execute();
+}
+
+export async function setDkimStatus(tx: TenantTx, id: string, status: "pending" | "verified", at: Date): Promise<void> {
+  await tx.db.updateTable("dkim_keys").set({ status, checked_at: at }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function deleteDkimKey(tx: TenantTx, id: string): Promise<boolean> {
+  const r = await tx.db.deleteFrom("dkim_keys").where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

@@ -11,6 +11,7 @@ import * as addresses from "./addresses-service.ts";
 import { inboundHandler } from "./inbound-service.ts";
 import { inboundJob } from "./inbound-job.ts";
 import { addressNotification } from "./outgoing-service.ts";
+import * as dkim from "./dkim-service.ts";
 import { showMailSettings, updateMailSettings } from "./mail-settings-service.ts";
 import { mailSettingsInput, mailSettingsView, recipientAddressCreate, recipientAddressUpdate, recipientAddressView, suspendedTicketView, verifyInput } from "./mail-types.ts";
 import * as suspended from "./suspended-service.ts";
@@ -163,5 +164,41 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "PUT", url: "/api/v2/mail_settings", operationId: "updateMailSettings", tag: "mail_settings", auth: "user",
     body: z.strictObject({ settings: mailSettingsInput }), response: z.object({ settings: mailSettingsView }),
     handler: async (ctx, { body }) => ({ settings: await updateMailSettings(ctx, body.settings) }),
+  });
+
+  const dkimView = z.object({
+    id: z.string(), domain: z.string(), selector: z.string(), status: z.enum(["pending", "verified"]), checked_at: z.string().nullable(), created_at: z.string(),
+    dns_record: z.object({ name: z.string(), type: z.literal("TXT"), value: z.string() }),
+  });
+  const dkimId = z.object({ id: z.string().uuid() });
+  const domainName = z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(253)
+    .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a domain name such as acme.example");
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/dkim_keys", operationId: "listDkimKeys", tag: "mail_settings", auth: "user",
+    summary: "Vaultdesk: DKIM keys for the team's own mail domains, with the DNS record to publish (admins).",
+    response: z.object({ dkim_keys: z.array(dkimView) }),
+    handler: async (ctx) => ({ dkim_keys: await dkim.listKeys(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/dkim_keys", operationId: "createDkimKey", tag: "mail_settings", auth: "user",
+    summary: "Makes a DKIM key pair for a domain of the team's (the private key is sealed); answers the TXT record to publish (admins).",
+    body: z.strictObject({ dkim_key: z.strictObject({ domain: domainName }) }), response: z.object({ dkim_key: dkimView }),
+    handler: async (ctx, { body }) => ({ dkim_key: await dkim.createKey(deps, ctx, body.dkim_key.domain) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/dkim_keys/:id/check", operationId: "checkDkimKey", tag: "mail_settings", auth: "user", status: 200,
+    summary: "Reads the domain's DNS: the key is verified (and mail From the domain is signed) when DNS publishes it (admins).",
+    params: dkimId, response: z.object({ dkim_key: dkimView }),
+    handler: async (ctx, { params }) => ({ dkim_key: await dkim.checkKey(deps, ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/dkim_keys/:id", operationId: "deleteDkimKey", tag: "mail_settings", auth: "user", status: 204,
+    summary: "Removes a DKIM key: mail is no longer signed with it (admins).",
+    params: dkimId, response: z.undefined(),
+    handler: async (ctx, { params }) => dkim.deleteKey(ctx, params.id),
   });
 }

@@ -27,6 +27,7 @@ export const SEALED_COLUMNS = {
   attachments: { file_name: "text", scan_result: "text" },
   notification_templates: { subject: "text", body: "text" },
   undelivered_mail: { message: "json" },
+  dkim_keys: { domain: "text", private_key: "text" },
   support_addresses: { email: "text", name: "text" },
   inbound_messages: { envelope: "json", auth_results: "json" },
   suspended_tickets: { subject: "text", content: "text", author_name: "text", author_email: "text", recipient: "text" },

@@ -386,6 +386,19 @@ export interface NotificationSettingsTable {
   updated_at: Generated<Date>;
 }
 
+/** 0016: a DKIM key for a team's own mail domain. */
+export interface DkimKeysTable {
+  tenant_id: string;
+  id: string;
+  domain_sealed: Bytes;
+  selector: string;
+  public_key: string;
+  private_key_sealed: Bytes;
+  status: "pending" | "verified";
+  checked_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 /** 0015: an admin's text for a notification in one language. */
 export interface NotificationTemplatesTable {
   tenant_id: string;
@@ -518,6 +531,7 @@ export interface DB {
   notification_settings: NotificationSettingsTable;
   notification_templates: NotificationTemplatesTable;
   undelivered_mail: UndeliveredMailTable;
+  dkim_keys: DkimKeysTable;
   support_addresses: SupportAddressesTable;
   inbound_messages: InboundMessagesTable;
   suspended_tickets: SuspendedTicketsTable;
