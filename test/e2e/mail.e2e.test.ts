@@ -93,6 +93,17 @@ describe("admin center: e-mail", () => {
     await owner.getByLabel("Addresses and domains").fill("@spam-sender.test");
     await owner.getByRole("button", { name: "Save" }).click();
     await visible(owner.getByText("Saved."));
+    // A DKIM key for the team's domain: the record to publish is shown; DNS (a loopback server
+    // that knows nothing) does not publish it, so it stays waiting.
+    await owner.getByLabel("Your domain").fill("acme-company.test");
+    await owner.getByRole("button", { name: "Make a key" }).click();
+    await visible(owner.getByText("Key made for acme-company.test: publish the record below, then check it."));
+    const key = owner.getByRole("region", { name: "DKIM signatures" }).getByRole("listitem").filter({ hasText: "acme-company.test" });
+    await visible(key.getByText(/\._domainkey\.acme-company\.test$/));
+    await visible(key.getByText(/^v=DKIM1; k=rsa; p=/));
+    await key.getByRole("button", { name: "Check DNS" }).click();
+    await visible(owner.getByText("DNS does not publish this key for acme-company.test yet. Changes can take a while to appear."));
+    await visible(key.getByText("waiting for DNS"));
     await expectAccessible(owner, "support addresses");
     await expectInertIn(h, owner);
     await shot(owner, "admin-mail-addresses-desktop");

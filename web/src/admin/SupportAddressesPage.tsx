@@ -127,7 +127,98 @@ export function SupportAddressesPage() {
         </button>
       </form>
       <Blocklist />
+      <DkimKeys />
     </main>
+  );
+}
+
+/**
+ * DKIM keys for the team's own domains: add a domain, publish the TXT record shown, check it; mail
+ * From an address at a verified domain is signed.
+ */
+function DkimKeys() {
+  const keys = useApi(["dkim_keys"], async (signal) => (await ok(client.GET("/api/v2/dkim_keys", { signal }))).dkim_keys);
+  const [domain, setDomain] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function run(fn: () => Promise<string>) {
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      setStatus(await fn());
+      await keys.reload();
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function add(e: FormEvent) {
+    e.preventDefault();
+    void run(async () => {
+      const r = await ok(client.POST("/api/v2/dkim_keys", { body: { dkim_key: { domain } } }));
+      setDomain("");
+      return t("mail.dkim.added", { domain: r.dkim_key.domain });
+    });
+  }
+
+  return (
+    <section aria-labelledby="dkim-title">
+      <h2 id="dkim-title">{t("mail.dkim.title")}</h2>
+      <p className="muted">{t("mail.dkim.intro")}</p>
+      <ErrorText text={error} />
+      <StatusText text={status} />
+      <Loadable state={keys}>
+        {(list) =>
+          list.length === 0 ? (
+            <p className="empty">{t("mail.dkim.none")}</p>
+          ) : (
+            <ul className="dkim-keys">
+              {list.map((k) => (
+                <li key={k.id}>
+                  <strong>{k.domain}</strong> <span className={`badge ${k.status === "verified" ? "ok" : ""}`}>{t(k.status === "verified" ? "mail.dkim.verified" : "mail.dkim.pending")}</span>
+                  <p>{t("mail.dkim.publish")}</p>
+                  <dl>
+                    <dt>{t("mail.dkim.name")}</dt>
+                    <dd>
+                      <code>{k.dns_record.name}</code>
+                    </dd>
+                    <dt>{t("mail.dkim.value")}</dt>
+                    <dd>
+                      <code className="wrap">{k.dns_record.value}</code>
+                    </dd>
+                  </dl>
+                  <button type="button" className="small" disabled={busy} onClick={() => void run(async () => {
+                    const r = await ok(client.POST("/api/v2/dkim_keys/{id}/check", { params: { path: { id: k.id } } }));
+                    return t(r.dkim_key.status === "verified" ? "mail.dkim.checkedOk" : "mail.dkim.checkedNo", { domain: k.domain });
+                  })}>
+                    {t("mail.dkim.check")}
+                  </button>{" "}
+                  <button type="button" className="small secondary" disabled={busy} onClick={() => void run(async () => {
+                    await ok(client.DELETE("/api/v2/dkim_keys/{id}", { params: { path: { id: k.id } } }));
+                    return t("mail.dkim.removed", { domain: k.domain });
+                  })}>
+                    {t("mail.dkim.remove")}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Loadable>
+      <form className="form" onSubmit={add}>
+        <Field id="dkim-domain" label={t("mail.dkim.domain")} help={t("mail.dkim.domainHelp")}>
+          <input value={domain} onChange={(e) => setDomain(e.target.value)} required maxLength={253} placeholder="acme.example" />
+        </Field>
+        <button type="submit" disabled={busy}>
+          {t("mail.dkim.add")}
+        </button>
+      </form>
+    </section>
   );
 }
 
