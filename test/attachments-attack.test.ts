@@ -252,7 +252,7 @@ describe("storage: what is stored is removed", () => {
       // Other work goes on in the tenant (and the job runner polls).
       expect((await a.api("GET", "/api/v2/tickets.json")).status).toBe(200);
       expect((await upload(t, a, owner(a), "x.txt", Buffer.from("x"))).status).toBe(403);
-      const gone = await eventually(async () => blobFiles(t, a.tenantId).length === 0 && (await attachmentRows(t, a.tenantId)).length === 0, 3000);
+      const gone = await eventually(async () => blobFiles(t, a.tenantId).length === 0 && (await attachmentRows(t, a.tenantId)).length === 0, 30_000);
       expect(gone, `still stored: ${blobFiles(t, a.tenantId).join(", ")}`).toBe(true);
     } finally {
       clock -= 25 * 3600_000;
@@ -391,7 +391,9 @@ describe("malware scanning", () => {
       const after = await bootOn(shared, { VAULTDESK_CLAMD: clamd.address, VAULTDESK_SCAN_RETRY_SECONDS: "0.2" });
       s.use(after);
       const id = up.body.upload.attachment.id as number;
-      const served = await eventually(async () => (await a.api("GET", `/api/v2/attachments/${id}.json`)).body.attachment.content_url !== null, 4000);
+      // The upkeep goes through every tenant of the database, one short transaction each: on a
+      // shared test database (PostgreSQL) that is hundreds of tenants before this one.
+      const served = await eventually(async () => (await a.api("GET", `/api/v2/attachments/${id}.json`)).body.attachment.content_url !== null, 30_000);
       const view = (await a.api("GET", `/api/v2/attachments/${id}.json`)).body.attachment;
       // Before the fix: never queued for a scan, "not_scanned" for ever, no content_url, and a link
       // answers 409 "waiting for its malware scan. Try again in a minute." for ever.

@@ -75,8 +75,9 @@ export async function presentTicket(ctx: RequestContext, t: repo.TicketRow): Pro
     updated_at: t.updated_at.toISOString(),
     is_public: t.is_public,
     via: { channel: t.via },
-    collaborator_ids: t.cc_nice_ids ?? [],
-    email_cc_ids: t.cc_nice_ids ?? [],
+    // PostgreSQL answers a bigint[] as strings (PGlite as numbers): numbers either way.
+    collaborator_ids: (t.cc_nice_ids ?? []).map(Number),
+    email_cc_ids: (t.cc_nice_ids ?? []).map(Number),
   };
 }
 
