@@ -26,15 +26,28 @@ const BATCH = 200;
 /** A file no row names is left alone this long: its upload may still be recording it. */
 const ORPHAN_GRACE_MS = 3600_000;
 
-async function activeTenants(deps: Deps): Promise<string[]> {
-  return (await listTenants(deps.db)).filter((t) => t.status === "active").map((t) => t.id);
+/**
+ * Runs `fn` for every active tenant; one tenant's failure (its keys unreadable, say) does not stop
+ * the others. Afterwards, an error says how many failed (the job runner logs it).
+ */
+export async function forEachTenant(deps: Pick<AppDeps, "db">, fn: (tenantId: string) => Promise<void>): Promise<void> {
+  let failed = 0;
+  for (const t of await listTenants(deps.db)) {
+    if (t.status !== "active") continue;
+    try {
+      await fn(t.id);
+    } catch {
+      failed++;
+    }
+  }
+  if (failed > 0) throw new Error(`upkeep did not finish for ${failed} tenant(s)`);
 }
 
 /** Removes expired unused uploads and queues never-scanned files, in every tenant. */
 export async function sweepUploads(deps: Deps, now: Date): Promise<{ removed: number; queued: number }> {
   let removed = 0;
   let queued = 0;
-  for (const tenantId of await activeTenants(deps)) {
+  await forEachTenant(deps, async (tenantId) => {
     for (;;) {
       const r = await deps.db.tenant(tenantId, async (tx) => {
         const stale = await repo.expiredUploads(tx, now, BATCH);
@@ -52,14 +65,14 @@ export async function sweepUploads(deps: Deps, now: Date): Promise<{ removed: nu
       queued += r.scans;
       if (r.uploads < BATCH && r.scans < BATCH) break;
     }
-  }
+  });
   return { removed, queued };
 }
 
 /** Removes stored files that no live attachment names and that are older than the grace period. */
 export async function removeOrphanFiles(deps: Deps, wallNow = Date.now()): Promise<number> {
   let removed = 0;
-  for (const tenantId of await activeTenants(deps)) {
+  await forEachTenant(deps, async (tenantId) => {
     let batch: string[] = [];
     const settle = async () => {
       const live = await deps.db.tenant(tenantId, (tx) => repo.liveAttachmentIds(tx, batch));
@@ -79,7 +92,7 @@ export async function removeOrphanFiles(deps: Deps, wallNow = Date.now()): Promi
       if (batch.length >= BATCH) await settle();
     }
     if (batch.length > 0) await settle();
-  }
+  });
   return removed;
 }
 
