@@ -391,8 +391,7 @@ describe("malware scanning", () => {
       const after = await bootOn(shared, { VAULTDESK_CLAMD: clamd.address, VAULTDESK_SCAN_RETRY_SECONDS: "0.2" });
       s.use(after);
       const id = up.body.upload.attachment.id as number;
-      // The upkeep goes through every tenant of the database, one short transaction each: on a
-      // shared test database (PostgreSQL) that is hundreds of tenants before this one.
+      // The upkeep goes through every tenant of the database, one short transaction each.
       const served = await eventually(async () => (await a.api("GET", `/api/v2/attachments/${id}.json`)).body.attachment.content_url !== null, 30_000);
       const view = (await a.api("GET", `/api/v2/attachments/${id}.json`)).body.attachment;
       // Before the fix: never queued for a scan, "not_scanned" for ever, no content_url, and a link

@@ -161,7 +161,7 @@ describe("uploads and comments", () => {
     try {
       expect((await upload(a, owner(a), "fresh.txt", Buffer.from("new"))).status).toBe(201);
       // The job runner's upkeep (every 10 minutes on the deployment's clock) removes it; it goes
-      // through every tenant of the database (hundreds on a shared PostgreSQL test database).
+      // through every tenant of the database.
       const end = Date.now() + 30_000;
       while (blobFiles(a.tenantId).length > 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
       expect(blobFiles(a.tenantId)).toHaveLength(1);

@@ -147,7 +147,7 @@ describe("schema versions", () => {
       // A database of its own, so the run's shared database keeps its schema.
       const pg = (await import("pg")).default;
       const name = `vd_future_${Date.now()}`;
-      const admin = new pg.Client({ connectionString: pgUrl });
+      const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
       await admin.connect();
       await admin.query(`CREATE DATABASE ${name}`);
       const u = new URL(pgUrl);

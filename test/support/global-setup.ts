@@ -9,12 +9,18 @@ import { listMigrations, openDatabase } from "../../src/platform/db/database.ts"
  * Prepares the database every test file starts from.
  *  - PGlite (default): one migrated template, dumped to .test-cache/ and keyed by the migrations'
  *    hash; each test file loads it into an in-memory PGlite (about 1 s instead of a 6 s initdb).
- *  - PostgreSQL (TEST_DATABASE_URL): a fresh database for this run, migrated once, dropped after.
+ *  - PostgreSQL (TEST_DATABASE_URL): a database for this run, migrated once; each test file's
+ *    database is a copy of it (`CREATE DATABASE … TEMPLATE`, see postgres-database.ts), so that
+ *    one file's job runner, upkeep or clock never touches another file's tenants (each test app
+ *    has a master key of its own, and could not open them anyway). All are dropped after the run.
  */
 declare module "vitest" {
   export interface ProvidedContext {
     pgliteTemplate: string;
+    /** The run's migrated database on TEST_DATABASE_URL's server: a template, never connected to by tests. */
     postgresUrl: string;
+    /** TEST_DATABASE_URL itself, for CREATE and DROP DATABASE (connecting to the template would block its copies). */
+    postgresAdminUrl: string;
   }
 }
 
@@ -32,10 +38,14 @@ export default async function setup(project: TestProject) {
     await db.migrate();
     await db.close();
     project.provide("postgresUrl", u.toString());
+    project.provide("postgresAdminUrl", url);
     project.provide("pgliteTemplate", "");
     return async () => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
+      // The test files' copies (named after the run's database) that a crashed file left behind, then the template.
+      const copies = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [`${name}_`]);
+      for (const r of copies.rows) await c.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`);
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
     };
@@ -54,4 +64,5 @@ export default async function setup(project: TestProject) {
   }
   project.provide("pgliteTemplate", file);
   project.provide("postgresUrl", "");
+  project.provide("postgresAdminUrl", "");
 }

@@ -14,6 +14,7 @@ import { createLogger } from "../../src/platform/logging.ts";
 import { buildApp } from "../../src/server/app.ts";
 import { createMemoryRateLimiter } from "../../src/platform/rate-limiter.ts";
 import { createTenant } from "../../src/modules/tenants/tenants-service.ts";
+import { copyOfRunDatabase } from "./postgres-database.ts";
 import type { Writable } from "node:stream";
 
 /**
@@ -34,7 +35,7 @@ export interface TestApp {
 
 export async function openTestDatabase(): Promise<Database> {
   const pgUrl = inject("postgresUrl");
-  if (pgUrl) return openDatabase({ kind: "postgres", url: pgUrl, poolSize: 20 });
+  if (pgUrl) return copyOfRunDatabase(20);
   const template = inject("pgliteTemplate");
   return openDatabase({ kind: "pglite", loadDataDir: new Blob([fs.readFileSync(template)]) });
 }
@@ -172,7 +173,7 @@ export async function openEmptyDatabase(): Promise<{ db: Database; drop(): Promi
   }
   const pg = (await import("pg")).default;
   const name = `vd_empty_${Date.now()}_${crypto.randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: pgUrl });
+  const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   const u = new URL(pgUrl);

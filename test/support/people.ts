@@ -38,7 +38,11 @@ export async function signInByMail(t: TestApp, smtp: SmtpPeer, tenant: TestTenan
   const since = smtp.messages.length;
   const r = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links.json", host: tenant.host, body: { email }, headers });
   expect(r.status, r.text).toBe(202);
-  const mail = await smtp.waitFor(email, { since, match: hasSigninLink });
+  const mail = await smtp.waitFor(email, { since, match: hasSigninLink }).catch(async (err: Error) => {
+    // Say where the link got stuck: the tenant's jobs (kinds and states only, never their input).
+    const jobs = await t.db.tenant(tenant.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["job_type", "status", "attempts", "message"]).execute());
+    throw new Error(`${err.message}; the tenant's jobs: ${JSON.stringify(jobs)}`);
+  });
   const token = new URL(linkIn(mail)).searchParams.get("token")!;
   const s = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links/redeem.json", host: tenant.host, body: { token } });
   expect(s.status, s.text).toBe(201);

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
-import { openDatabase } from "../../src/platform/db/database.ts";
+import { openDatabase, type Database } from "../../src/platform/db/database.ts";
 import { startThrowawayPostgres, type PgCluster } from "./pg-cluster.ts";
 import { findPostgresBin, missingPostgresMessage } from "./postgres-bin.mjs";
 
@@ -22,20 +22,42 @@ export interface PostgresTestDatabase {
   drop(): Promise<void>;
 }
 
+/** Runs one statement on TEST_DATABASE_URL's server (CREATE or DROP DATABASE), on a connection of its own. */
+async function admin(statement: string): Promise<void> {
+  const c = new pg.Client({ connectionString: inject("postgresAdminUrl") });
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * A copy of the run's migrated database (global-setup.ts), for one test file's app(s); closing
+ * it drops the copy. Copies are made from a template nobody is connected to, so several files
+ * can make theirs at once.
+ */
+export async function copyOfRunDatabase(poolSize: number): Promise<Database> {
+  const template = new URL(inject("postgresUrl"));
+  const name = `${template.pathname.slice(1)}_${process.pid}_${crypto.randomBytes(3).toString("hex")}`;
+  await admin(`CREATE DATABASE ${name} TEMPLATE ${template.pathname.slice(1)}`);
+  const u = new URL(template);
+  u.pathname = `/${name}`;
+  const db = await openDatabase({ kind: "postgres", url: u.toString(), poolSize });
+  const close = db.close.bind(db);
+  db.close = async () => {
+    await close();
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  };
+  return db;
+}
+
 export async function freshPostgresDatabase(opts: { migrated: boolean }): Promise<PostgresTestDatabase> {
   const runUrl = inject("postgresUrl");
   let result: PostgresTestDatabase;
   if (runUrl) {
     const name = `vd_pg_${Date.now()}_${crypto.randomBytes(3).toString("hex")}`;
-    const admin = async (statement: string) => {
-      const c = new pg.Client({ connectionString: runUrl });
-      await c.connect();
-      try {
-        await c.query(statement);
-      } finally {
-        await c.end();
-      }
-    };
     await admin(`CREATE DATABASE ${name}`);
     const u = new URL(runUrl);
     u.pathname = `/${name}`;

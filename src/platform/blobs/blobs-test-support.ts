@@ -6,10 +6,11 @@ import { inject } from "vitest";
 import { Keyring, type TenantSealer } from "../crypto/keyring.ts";
 import { LocalMasterKey } from "../crypto/master-key.ts";
 import { openDatabase, type Database } from "../db/database.ts";
+import { copyOfRunDatabase } from "../../../test/support/postgres-database.ts";
 
 /**
  * For the blob suites: a real keyring (LocalMasterKey) over a real database (the migrated PGlite
- * template, or TEST_DATABASE_URL's database), tenants with real wrapped keys, and a temp folder.
+ * template, or a copy of the run's database on TEST_DATABASE_URL's server), tenants with real wrapped keys, and a temp folder.
  */
 export type KeyringFixture = {
   keyring: Keyring;
@@ -27,7 +28,7 @@ export type KeyringFixture = {
 export async function keyringFixture(): Promise<KeyringFixture> {
   const pgUrl = inject("postgresUrl");
   const db = pgUrl
-    ? await openDatabase({ kind: "postgres", url: pgUrl, poolSize: 2 })
+    ? await copyOfRunDatabase(2)
     : await openDatabase({ kind: "pglite", loadDataDir: new Blob([fs.readFileSync(inject("pgliteTemplate"))]) });
   const keyring = new Keyring(new LocalMasterKey(crypto.randomBytes(32)));
   return {
