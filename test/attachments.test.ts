@@ -4,7 +4,8 @@ import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBlobStore, putSealed } from "../src/platform/blobs/index.ts";
-import { removeOrphanFiles } from "../src/modules/tickets/attachments-upkeep.ts";
+import { removeOrphanFiles, sweepUploads } from "../src/modules/tickets/attachments-upkeep.ts";
+import { ScannerUnavailableError } from "../src/platform/malware-scan.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, signInByMail, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
@@ -318,5 +319,25 @@ describe("upkeep", () => {
     expect(blobFiles(a.tenantId)).toEqual([(await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("attachments").select("id").executeTakeFirstOrThrow())).id]);
     const link = (await a.api("GET", `/api/v2/attachments/${kept.body.upload.attachment.id}.json`)).body.attachment.content_url as string;
     expect((await fetchUrl(a, owner(a), link)).text).toBe("kept");
+  });
+
+  it("goes on past a tenant it cannot work on, and says afterwards how many it could not", async () => {
+    // A tenant whose keys cannot be read (here: deleted under it), listed before a healthy one.
+    const broken = await buildTenant(t, "attbroken");
+    const healthy = await buildTenant(t, "atthealthy");
+    const forgotten = await upload(healthy, owner(healthy), "forgotten.txt", Buffer.from("never attached"));
+    expect(forgotten.status).toBe(201);
+    await t.db.system(async (conn) => {
+      await t.db.setTenant(conn, broken.tenantId);
+      await conn.deleteFrom("tenant_keys").where("tenant_id", "=", broken.tenantId).execute();
+    });
+    t.keyring.forget(broken.tenantId);
+    // With a scanner configured the pass opens each tenant's keys (to queue never-scanned files).
+    const scanner = { scan: async () => Promise.reject(new ScannerUnavailableError("not used here")) };
+    const deps = { db: t.db, keyring: t.keyring, blobs: createBlobStore(t.config), scanner, config: t.config };
+    await expect(sweepUploads(deps, new Date(Date.now() + 25 * 3600_000))).rejects.toThrow(/did not finish for 1 tenant\(s\)/);
+    // The healthy tenant, after the broken one, was done all the same.
+    expect(blobFiles(healthy.tenantId)).toEqual([]);
+    expect((await healthy.api("GET", `/api/v2/attachments/${forgotten.body.upload.attachment.id}.json`)).status).toBe(404);
   });
 });
