@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +11,7 @@ import { createThreading } from "../src/modules/mail/threading.ts";
 import type { Database } from "../src/platform/db/database.ts";
 import { buildTenant, buildUser, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { FakeDns, message, send, settled, signed, supportOf } from "./support/mail-in.ts";
+import { makeTestCertificate } from "./support/test-ca.ts";
 
 /**
  * The inbound e-mail channel over real SMTP conversations (nodemailer → the built-in SMTP
@@ -505,8 +505,8 @@ describe("support addresses (Zendesk's recipient addresses)", () => {
 describe("inbound e-mail: stored messages", () => {
   it("accepts mail over STARTTLS with the configured certificate", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-tls-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`, "-days", "1", "-subj", "/CN=localhost"], { stdio: "ignore" });
-    const t2 = await startTestApp({ env: { VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_SMTP_TLS_CERT: `${dir}/cert.pem`, VAULTDESK_SMTP_TLS_KEY: `${dir}/key.pem` } });
+    const cert = makeTestCertificate(dir, "Inbound test CA");
+    const t2 = await startTestApp({ env: { VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_SMTP_TLS_CERT: cert.certFile, VAULTDESK_SMTP_TLS_KEY: cert.keyFile } });
     try {
       const a = await buildTenant(t2);
       // requireTLS: nodemailer refuses to send unless the server offers STARTTLS and the upgrade succeeds.

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/platform/config.ts";
 import { createMailer } from "../src/platform/mail.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { makeTestCertificate } from "./support/test-ca.ts";
 
 /**
  * TLS to the mail relay, over real SMTP conversations: opportunistic by default (STARTTLS when
@@ -20,14 +20,9 @@ let caFile: string;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-smtp-tls-"));
-  // A CA, and a certificate it signs for 127.0.0.1 (openssl from the base system).
-  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Vaultdesk test relay CA");
-  run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "relay.key", "-out", "relay.csr", "-subj", "/CN=127.0.0.1");
-  fs.writeFileSync(path.join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\n");
-  run("x509", "-req", "-in", "relay.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "relay.pem", "-days", "2", "-extfile", "ext.cnf");
-  caFile = path.join(dir, "ca.pem");
-  tlsPeer = await startSmtpPeer(0, { tls: { key: fs.readFileSync(path.join(dir, "relay.key"), "utf8"), cert: fs.readFileSync(path.join(dir, "relay.pem"), "utf8") } });
+  const cert = makeTestCertificate(dir, "Vaultdesk test relay CA");
+  caFile = cert.caFile;
+  tlsPeer = await startSmtpPeer(0, { tls: { key: cert.key, cert: cert.cert } });
   plainPeer = await startSmtpPeer();
 });
 afterAll(async () => {

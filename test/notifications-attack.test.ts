@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -12,6 +11,7 @@ import { createMailer } from "../src/platform/mail.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, jobsSettled, signInByMail } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { makeTestCertificate } from "./support/test-ca.ts";
 
 /**
  * Attacks on e-mail notifications, their settings and templates, the dead-letter list and TLS to
@@ -513,13 +513,9 @@ describe("TLS to the mail relay", () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-attack-tls-"));
-    const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Attack test relay CA");
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "relay.key", "-out", "relay.csr", "-subj", "/CN=127.0.0.1");
-    fs.writeFileSync(path.join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\n");
-    run("x509", "-req", "-in", "relay.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "relay.pem", "-days", "2", "-extfile", "ext.cnf");
-    caFile = path.join(dir, "ca.pem");
-    tlsPeer = await startSmtpPeer(0, { tls: { key: fs.readFileSync(path.join(dir, "relay.key"), "utf8"), cert: fs.readFileSync(path.join(dir, "relay.pem"), "utf8") } });
+    const cert = makeTestCertificate(dir, "Attack test relay CA");
+    caFile = cert.caFile;
+    tlsPeer = await startSmtpPeer(0, { tls: { key: cert.key, cert: cert.cert } });
     plainPeer = await startSmtpPeer();
   });
   afterAll(async () => {
