@@ -8,6 +8,9 @@ import { createBlobStore, sealedBlobKeyVersion } from "../src/platform/blobs/ind
 import { startSmtpPeer } from "./support/smtp-peer.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createThreading } from "../src/modules/mail/threading.ts";
+import { purgeUnkeptMail, removeOrphanMail } from "../src/modules/mail/mail-retention.ts";
+import { putSealed } from "../src/platform/blobs/index.ts";
+import crypto from "node:crypto";
 import type { Database } from "../src/platform/db/database.ts";
 import { buildTenant, buildUser, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { FakeDns, message, send, settled, signed, supportOf } from "./support/mail-in.ts";
@@ -587,5 +590,52 @@ describe("inbound e-mail: stored messages", () => {
     expect(fs.existsSync(path.join(t.config.blobDir, a.tenantId, "mail", id))).toBe(false);
     // A shredded tenant's address takes no more mail.
     expect((await mail(a, "lea@customer.test")).code).toBe(550);
+  });
+
+  it("deletes suspended tickets and the stored copies of dropped messages after 14 days, and keeps what became a ticket", async () => {
+    const a = await buildTenant(t);
+    await mail(a, "kim@customer.test", { subject: "Held back", headers: ["X-Spam-Flag: YES"] });
+    await mail(a, "kim@customer.test", { subject: "Out of office", headers: ["Auto-Submitted: auto-replied"] });
+    await mail(a, "kim@customer.test", { subject: "A real question" });
+    const states = await settled(t, a, 3);
+    expect(states.map((s) => s.state).sort()).toEqual(["dropped", "suspended", "ticket"]);
+    const rows = () => t.db.tenant(a.tenantId, async (tx) => (await sql<{ id: string; state: string }>`SELECT id, state FROM inbound_messages ORDER BY received_at`.execute(tx.db)).rows);
+    const stored = (id: string) => fs.existsSync(path.join(t.config.blobDir, a.tenantId, "mail", id));
+    const before = await rows();
+    expect(before.every((r) => stored(r.id))).toBe(true);
+    const [held] = await suspended(a);
+    const deps = { db: t.db, keyring: t.keyring, blobs: createBlobStore(t.config) };
+    // Thirteen days on, everything stays.
+    await purgeUnkeptMail(deps, new Date(Date.now() + 13 * 86_400_000));
+    expect((await a.api("GET", `/api/v2/suspended_tickets/${held!.id}.json`)).status).toBe(200);
+    expect(before.every((r) => stored(r.id))).toBe(true);
+    // Fifteen days on: the suspended ticket and the dropped message's copy are gone, audited.
+    await purgeUnkeptMail(deps, new Date(Date.now() + 15 * 86_400_000));
+    expect((await a.api("GET", `/api/v2/suspended_tickets/${held!.id}.json`)).status).toBe(404);
+    const after = await rows();
+    for (const r of after) expect([r.state, stored(r.id)]).toEqual(r.state === "ticket" ? ["ticket", true] : ["deleted", false]);
+    const log = (await a.api("GET", "/api/v2/audit_logs.json?filter[action]=suspended_ticket.expired")).body.audit_logs;
+    expect(log.map((e: Json) => [e.action, e.source_id, e.actor_id])).toEqual([["suspended_ticket.expired", String(held!.id), null]]);
+    // The ticket's original is still there for staff.
+    const [ticket] = await tickets(a);
+    const [c] = await comments(a, ticket!.id);
+    expect((await a.api("GET", `/api/v2/tickets/${ticket!.id}/comments/${c!.id}/original`)).text).toContain("A real question");
+  });
+
+  it("removes stored messages no row keeps once they are an hour old", async () => {
+    const a = await buildTenant(t);
+    await mail(a, "lou@customer.test", { subject: "Kept" });
+    await settled(t, a, 1);
+    const blobs = createBlobStore(t.config);
+    const sealer = await t.db.tenant(a.tenantId, (tx) => t.keyring.sealerFor(tx));
+    const stray = crypto.randomUUID();
+    await putSealed(blobs, sealer, { purpose: "mail", id: stray }, (async function* () { yield Buffer.from("a message never recorded"); })());
+    const listed = () => fs.readdirSync(path.join(t.config.blobDir, a.tenantId, "mail")).sort();
+    expect(listed()).toHaveLength(2);
+    const deps = { db: t.db, keyring: t.keyring, blobs };
+    await removeOrphanMail(deps, Date.now());
+    expect(listed()).toHaveLength(2);
+    await removeOrphanMail(deps, Date.now() + 2 * 3600_000);
+    expect(listed()).toEqual((await t.db.tenant(a.tenantId, async (tx) => (await sql<{ id: string }>`SELECT id FROM inbound_messages`.execute(tx.db)).rows)).map((r) => r.id));
   });
 });

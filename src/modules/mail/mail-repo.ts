@@ -209,3 +209,39 @@ export async function deleteDkimKey(tx: TenantTx, id: string): Promise<boolean> 
   const r = await tx.db.deleteFrom("dkim_keys").where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
+
+/* Retention (mail-retention.ts). */
+
+/** Suspended tickets that arrived before `before`, oldest first. */
+export const suspendedBefore = (tx: TenantTx, before: Date, limit: number) =>
+  tx.db
+    .selectFrom("suspended_tickets")
+    .select(["id", "nice_id", "inbound_message_id"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("created_at", "<", before)
+    .orderBy("created_at")
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+
+/** Messages that made nothing (dropped, or a forwarding check) received before `before`: their stored copies can go. */
+export const unkeptBefore = (tx: TenantTx, before: Date, limit: number) =>
+  tx.db
+    .selectFrom("inbound_messages")
+    .select("id")
+    .where("tenant_id", "=", tx.tenantId)
+    .where("state", "in", ["dropped", "verification"])
+    .where("received_at", "<", before)
+    .orderBy("received_at")
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+
+/** Which of these messages still have their stored copy in use (any state but `deleted`). */
+export async function keptInboundIds(tx: TenantTx, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx.db.selectFrom("inbound_messages").select("id").where("tenant_id", "=", tx.tenantId).where("id", "in", [...ids]).where("state", "!=", "deleted").execute();
+  return new Set(rows.map((r) => r.id));
+}

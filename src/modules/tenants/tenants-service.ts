@@ -104,7 +104,24 @@ export async function listTenants(db: Database): Promise<TenantInfo[]> {
   return rows.map((r) => ({ id: r.id, subdomain: r.subdomain, status: r.status, region: r.region, isDefault: r.is_default }));
 }
 
-/** Destroys a tenant's keys: everything it sealed becomes unreadable, for good. */
+/**
+ * Runs `fn` for every active tenant, one after another (upkeep); one tenant's failure (its keys
+ * unreadable, say) does not stop the others. Afterwards, an error says how many failed (the job
+ * runner logs it).
+ */
+export async function forEachTenant(db: Database, fn: (tenantId: string) => Promise<void>): Promise<void> {
+  let failed = 0;
+  for (const t of await listTenants(db)) {
+    if (t.status !== "active") continue;
+    try {
+      await fn(t.id);
+    } catch {
+      failed++;
+    }
+  }
+  if (failed > 0) throw new Error(`upkeep did not finish for ${failed} tenant(s)`);
+}
+
 /**
  * Crypto-shredding: the tenant's keys are deleted, so every sealed value and file it had is
  * unreadable from then on (backups included); its sealed files are then removed from the blob store.

@@ -1,8 +1,8 @@
-import { deleteSealed } from "../../platform/blobs/index.ts";
+import { deleteSealed, removeOrphanBlobs } from "../../platform/blobs/index.ts";
 import { makeContext } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
-import { listTenants } from "../tenants/tenants-service.ts";
+import { forEachTenant } from "../tenants/tenants-service.ts";
 import * as repo from "./attachments-repo.ts";
 import { queueScan } from "./attachments-service.ts";
 
@@ -26,28 +26,11 @@ const BATCH = 200;
 /** A file no row names is left alone this long: its upload may still be recording it. */
 const ORPHAN_GRACE_MS = 3600_000;
 
-/**
- * Runs `fn` for every active tenant; one tenant's failure (its keys unreadable, say) does not stop
- * the others. Afterwards, an error says how many failed (the job runner logs it).
- */
-export async function forEachTenant(deps: Pick<AppDeps, "db">, fn: (tenantId: string) => Promise<void>): Promise<void> {
-  let failed = 0;
-  for (const t of await listTenants(deps.db)) {
-    if (t.status !== "active") continue;
-    try {
-      await fn(t.id);
-    } catch {
-      failed++;
-    }
-  }
-  if (failed > 0) throw new Error(`upkeep did not finish for ${failed} tenant(s)`);
-}
-
 /** Removes expired unused uploads and queues never-scanned files, in every tenant. */
 export async function sweepUploads(deps: Deps, now: Date): Promise<{ removed: number; queued: number }> {
   let removed = 0;
   let queued = 0;
-  await forEachTenant(deps, async (tenantId) => {
+  await forEachTenant(deps.db, async (tenantId) => {
     for (;;) {
       const r = await deps.db.tenant(tenantId, async (tx) => {
         const stale = await repo.expiredUploads(tx, now, BATCH);
@@ -72,26 +55,9 @@ export async function sweepUploads(deps: Deps, now: Date): Promise<{ removed: nu
 /** Removes stored files that no live attachment names and that are older than the grace period. */
 export async function removeOrphanFiles(deps: Deps, wallNow = Date.now()): Promise<number> {
   let removed = 0;
-  await forEachTenant(deps, async (tenantId) => {
-    let batch: string[] = [];
-    const settle = async () => {
-      const live = await deps.db.tenant(tenantId, (tx) => repo.liveAttachmentIds(tx, batch));
-      for (const id of batch) {
-        if (live.has(id)) continue;
-        const ref = { purpose: "attachments", id } as const;
-        const info = await deps.blobs.stat(tenantId, `attachments/${id}`);
-        if (info && wallNow - info.modifiedAt.getTime() >= ORPHAN_GRACE_MS && (await deleteSealed(deps.blobs, tenantId, ref))) removed++;
-      }
-      batch = [];
-    };
-    for await (const key of deps.blobs.list(tenantId, "attachments")) {
-      const id = key.slice("attachments/".length);
-      // Attachment ids are UUIDs; anything else is not this module's.
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) continue;
-      batch.push(id);
-      if (batch.length >= BATCH) await settle();
-    }
-    if (batch.length > 0) await settle();
+  await forEachTenant(deps.db, async (tenantId) => {
+    const kept = (ids: string[]) => deps.db.tenant(tenantId, (tx) => repo.liveAttachmentIds(tx, ids));
+    removed += await removeOrphanBlobs(deps.blobs, tenantId, "attachments", kept, { wallNow, graceMs: ORPHAN_GRACE_MS });
   });
   return removed;
 }

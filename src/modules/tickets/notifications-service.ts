@@ -5,7 +5,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import { deleteUndelivered, dropUndelivered, findUndelivered, listUndelivered, queueMail, resendUndelivered, type OutgoingMail, type UndeliveredMail } from "../../platform/jobs/mail-job.ts";
 import { teamName } from "../admin/account-service.ts";
-import { forEachTenant } from "./attachments-upkeep.ts";
+import { forEachTenant } from "../tenants/tenants-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { groupMemberIds } from "../groups/groups-service.ts";
 import { contactsByIds } from "../users/users-service.ts";
@@ -279,7 +279,7 @@ export const UNDELIVERED_KEPT_DAYS = 30;
 export async function purgeOldUndelivered(deps: Pick<AppDeps, "db">, now: Date): Promise<number> {
   const before = new Date(now.getTime() - UNDELIVERED_KEPT_DAYS * 86_400_000);
   let dropped = 0;
-  await forEachTenant(deps, async (tenantId) => {
+  await forEachTenant(deps.db, async (tenantId) => {
     dropped += await deps.db.tenant(tenantId, (tx) => dropUndelivered(tx, { before }));
   });
   return dropped;

@@ -15,6 +15,7 @@ export {
   listSealed,
   plaintextBytes,
   putSealed,
+  removeOrphanBlobs,
   resealBlob,
   resealTenantBlobs,
   sealedBlobKeyVersion,

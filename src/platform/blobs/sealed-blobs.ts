@@ -156,6 +156,40 @@ export async function* listSealed(store: BlobStore, tenantId: string, purposes: 
   }
 }
 
+/**
+ * Removes a tenant's blobs of one purpose that their module no longer names (`kept` answers,
+ * for a batch of ids, those still in use), once `graceMs` old by their modification time on the
+ * wall clock `wallNow`: what a crash between a row's change and its file's removal leaves, or a
+ * file stored by a request that died before recording it (the grace covers one still recording).
+ * Only ids shaped as UUIDs are considered. Returns how many were removed.
+ */
+export async function removeOrphanBlobs(
+  store: BlobStore,
+  tenantId: string,
+  purpose: BlobPurpose,
+  kept: (ids: string[]) => Promise<Set<string>>,
+  opts: { wallNow: number; graceMs: number },
+): Promise<number> {
+  let removed = 0;
+  let batch: string[] = [];
+  const settle = async () => {
+    const live = await kept(batch);
+    for (const id of batch) {
+      if (live.has(id)) continue;
+      const info = await store.stat(tenantId, `${purpose}/${id}`);
+      if (info && opts.wallNow - info.modifiedAt.getTime() >= opts.graceMs && (await deleteSealed(store, tenantId, { purpose, id }))) removed++;
+    }
+    batch = [];
+  };
+  for await (const ref of listSealed(store, tenantId, [purpose])) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(ref.id)) continue;
+    batch.push(ref.id);
+    if (batch.length >= 200) await settle();
+  }
+  if (batch.length > 0) await settle();
+  return removed;
+}
+
 /** Re-seals every blob of the tenant under its newest data-key version (blobs deleted meanwhile are skipped). */
 export async function resealTenantBlobs(store: BlobStore, sealer: BlobSealer): Promise<{ resealed: number; current: number; gone: number }> {
   let resealed = 0;
