@@ -12,7 +12,7 @@ import { buildTenant, buildUser, createTokenFor, openEmptyDatabase, startTestApp
 let t: TestApp;
 /** The server's clock; tests move it forward to expire things, and put it back. */
 let clockOffsetMs = 0;
-const PASSWORD = "a long enough passphrase 7";
+const PASSWORD = "A long enough passphrase 7";
 
 beforeAll(async () => {
   t = await startTestApp({ env: { VAULTDESK_REGION: "eu-test-1" }, now: () => new Date(Date.now() + clockOffsetMs) });

@@ -106,7 +106,7 @@ const CASES: Record<string, Case> = {
     action: "tenant.created",
     prepare: async () => ({
       method: "POST", path: "/api/v2/setup.json", host: "localhost", headers: {},
-      body: { token: gate.token, account: { name: "First", subdomain: "first" }, owner: { name: "First Owner", email: "owner@first.test", password: "correct horse battery 9" } },
+      body: { token: gate.token, account: { name: "First", subdomain: "first" }, owner: { name: "First Owner", email: "owner@first.test", password: "Correct horse battery 9" } },
       tenantId: async () => (await findTenant(t.db, { subdomain: "first" }))!.id,
     }),
   },
@@ -233,6 +233,15 @@ const CASES: Record<string, Case> = {
   "POST /api/v2/dkim_keys": { action: "dkim_key.created", prepare: async () => ({ method: "POST", path: "/api/v2/dkim_keys.json", body: { dkim_key: { domain: `${unique()}.example` } } }) },
   "POST /api/v2/dkim_keys/:id/check": { action: "dkim_key.checked", prepare: async () => ({ method: "POST", path: `/api/v2/dkim_keys/${await dkimKey()}/check.json` }) },
   "DELETE /api/v2/dkim_keys/:id": { action: "dkim_key.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/dkim_keys/${await dkimKey()}.json` }) },
+  "PUT /api/v2/password_settings": { action: "password_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/password_settings.json", body: { password_settings: { admins_set_end_user_passwords: true } } }) },
+  "PUT /api/v2/users/:id/unlock": {
+    action: "user.unlocked",
+    prepare: async () => {
+      const u = await buildUser(t, a, "agent");
+      await t.db.tenant(a.tenantId, (tx) => tx.db.updateTable("users").set({ locked_until: new Date(Date.now() + 3600_000) }).where("nice_id", "=", u.id).execute());
+      return { method: "PUT", path: `/api/v2/users/${u.id}/unlock.json` };
+    },
+  },
   "PUT /api/v2/notification_settings": { action: "notification_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/notification_settings.json", body: { settings: { content_free: true } } }) },
   "POST /api/v2/recipient_addresses": { action: "recipient_address.created", prepare: async () => ({ method: "POST", path: "/api/v2/recipient_addresses.json", body: { recipient_address: { email: `${unique()}@own.test`, name: "Help" } } }) },
   "PUT /api/v2/recipient_addresses/:id": { action: "recipient_address.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/recipient_addresses/${await ownAddress()}.json`, body: { recipient_address: { name: "Renamed" } } }) },

@@ -243,7 +243,7 @@ describe("role changes and password changes", () => {
     const a = await buildTenant(t, "idpw");
     const agent = await staffWithPassword(t, a, "agent");
     const other = await signIn(t, a, agent.email, PASSWORD);
-    const next = "another long passphrase 42";
+    const next = "Another long passphrase 42";
     const r = await asSession(t, a, agent.session, "PUT", "/api/v2/users/me/password.json", { previous_password: PASSWORD, password: next });
     expect(r.status, r.text).toBe(204);
     expect((await asSession(t, a, agent.session, "GET", "/api/v2/users/me.json")).status).toBe(200);

@@ -78,7 +78,7 @@ describe("password sign-in and sessions", () => {
     expect((await t.request({ method: "GET", path: "/api/v2/tickets.json", host, headers: { cookie } })).status).toBe(403);
     const weak = await t.request({ method: "PUT", path: "/api/v2/users/me/password.json", host, headers: { cookie, "x-csrf-token": csrf }, body: { previous_password: created.oneTimePassword, password: "short" } });
     expect(weak.status).toBe(422);
-    const ok = await t.request({ method: "PUT", path: "/api/v2/users/me/password.json", host, headers: { cookie, "x-csrf-token": csrf }, body: { previous_password: created.oneTimePassword, password: "a much better passphrase 42" } });
+    const ok = await t.request({ method: "PUT", path: "/api/v2/users/me/password.json", host, headers: { cookie, "x-csrf-token": csrf }, body: { previous_password: created.oneTimePassword, password: "A much better passphrase 42" } });
     expect(ok.status).toBe(204);
     expect((await t.request({ method: "GET", path: "/api/v2/tickets.json", host, headers: { cookie } })).status).toBe(200);
   });

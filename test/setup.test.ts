@@ -16,7 +16,7 @@ afterAll(async () => {
   await empty?.drop();
 });
 
-const body = (token: string, password = "correct horse battery 9") => ({
+const body = (token: string, password = "Correct horse battery 9") => ({
   token,
   account: { name: "Acme Support", subdomain: "acme" },
   owner: { name: "Ann Owner", email: "ann@acme.test", password },
@@ -41,7 +41,7 @@ describe("first-run setup", () => {
     const ok = await t.request({ method: "POST", path: "/api/v2/setup.json", host: "localhost", body: body(gate.token) });
     expect(ok.status).toBe(201);
     expect(ok.body.account.subdomain).toBe("acme");
-    const signIn = await t.request({ method: "POST", path: "/api/v2/session.json", host: "localhost", body: { email: "ann@acme.test", password: "correct horse battery 9" } });
+    const signIn = await t.request({ method: "POST", path: "/api/v2/session.json", host: "localhost", body: { email: "ann@acme.test", password: "Correct horse battery 9" } });
     expect(signIn.status).toBe(201);
     expect(signIn.body.session.must_change_password).toBe(false);
     const again = await t.request({ method: "POST", path: "/api/v2/setup.json", host: "localhost", body: body(gate.token) });

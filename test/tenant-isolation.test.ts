@@ -109,6 +109,8 @@ const plans: Record<string, Plan> = {
   listJobStatuses: { kind: "collection" },
   showUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}.json` }, missing: { method: "GET", path: `/api/v2/users/${m}.json` } }) },
   updateUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}.json`, body: { user: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/users/${m}.json`, body: { user: { name: "hijack" } } } }) },
+  showPasswordRequirements: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/password/requirements.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/password/requirements.json` } }) },
+  unlockUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}/unlock.json` }, missing: { method: "PUT", path: `/api/v2/users/${m}/unlock.json` } }) },
   listUserGroupMemberships: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/group_memberships.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/group_memberships.json` } }) },
   showOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/organizations/${id}.json` }, missing: { method: "GET", path: `/api/v2/organizations/${m}.json` } }) },
   updateOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/organizations/${id}.json`, body: { organization: { notes: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/organizations/${m}.json`, body: { organization: { notes: "hijack" } } } }) },
@@ -170,6 +172,8 @@ const plans: Record<string, Plan> = {
   listAssignableUsers: { kind: "collection" },
   showAttachmentSettings: { kind: "collection" },
   showNotificationSettings: { kind: "collection" },
+  showPasswordSettings: { kind: "collection" },
+  showOwnPasswordRequirements: { kind: "own" },
   listNotificationTemplates: { kind: "collection" },
   listUndeliveredMail: { kind: "collection" },
   listDkimKeys: { kind: "collection" },
@@ -195,6 +199,7 @@ const plans: Record<string, Plan> = {
   createInvitation: { kind: "own" },
   updateAttachmentSettings: { kind: "own" },
   updateNotificationSettings: { kind: "own" },
+  updatePasswordSettings: { kind: "own" },
   // Templates are named by event and language, looked up inside the host's tenant only.
   updateNotificationTemplate: { kind: "own" },
   resetNotificationTemplate: { kind: "own" },
@@ -305,7 +310,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

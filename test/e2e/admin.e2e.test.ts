@@ -13,8 +13,8 @@ import { PHONE, XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectIner
  * payloads ride in names all along; axe-core checks every admin page; screenshots admin-*.png.
  */
 
-const PASSWORD = "correct horse battery 9";
-const AGENT_PASSWORD = "agent passphrase 4 real";
+const PASSWORD = "Correct horse battery 9";
+const AGENT_PASSWORD = "Agent passphrase 4 real";
 const XSS_AGENT = `Bo ${XSS_IMG}`;
 const XSS_GROUP = `${XSS_SCRIPT} Tier 2`;
 const XSS_ORG = `Globex ${XSS_IMG}`;
@@ -401,14 +401,14 @@ describe("admin center in Chromium", () => {
     const cookie = (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
     const changed = await httpJson("PUT", "/api/v2/users/me/password.json", "beta.localhost", {
       headers: { cookie, "x-csrf-token": s.body.session.csrf_token },
-      body: { previous_password: otp, password: "beta passphrase 77 ok" },
+      body: { previous_password: otp, password: "Beta passphrase 77 ok" },
     });
     expect(changed.status).toBe(204);
 
     const page = await h.newPage();
     const beta = h.tenantUrl("beta");
     await page.goto(`${beta}/admin`);
-    await signIn(page, "owner@beta.test", "beta passphrase 77 ok");
+    await signIn(page, "owner@beta.test", "Beta passphrase 77 ok");
     await visible(page.getByRole("heading", { name: "People" }));
     await visible(page.getByRole("link", { name: "owner", exact: true }));
     await adminNav(page, "Audit log").click();

@@ -15,7 +15,7 @@ import { DESKTOP, PHONE, XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as e
  * Every page passes axe-core and runs nothing from the payloads; screenshots hc-*.png.
  */
 
-const PASSWORD = "correct horse battery 9";
+const PASSWORD = "Correct horse battery 9";
 const EMAIL = "yui@example.test";
 const NAME = `結衣 ${XSS_IMG}`;
 const SUBJECT = `プリンターが動きません ${XSS_SCRIPT}`;

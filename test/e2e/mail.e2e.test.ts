@@ -15,7 +15,7 @@ import { XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectInertIn, sh
  * admin-mail-*.png.
  */
 
-const PASSWORD = "correct horse battery 9";
+const PASSWORD = "Correct horse battery 9";
 let h: Harness;
 let smtpPort: number;
 let dns: dgram.Socket;

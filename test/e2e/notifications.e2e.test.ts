@@ -11,7 +11,7 @@ import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, sta
  * the list empties. The mail server is real and starts late (until then its port refuses).
  */
 
-const PASSWORD = "correct horse battery 9";
+const PASSWORD = "Correct horse battery 9";
 let h: Harness;
 let smtp: SmtpPeer | undefined;
 let port = 0;

@@ -33,7 +33,7 @@ const XSS_BODY = `${XSS_SCRIPT}\nThe printer in room 4 is on fire. ${XSS_IMG}`;
 const XSS_OWNER = `Ann ${XSS_IMG}`;
 const XSS_REQUESTER = `<script>alert(3)</script> Carol`;
 const XSS_NOTE = `Internal: ${XSS_IMG} check the VIP plan`;
-const PASSWORD = "correct horse battery 9";
+const PASSWORD = "Correct horse battery 9";
 
 let h: Harness;
 let server: ServerProcess;
@@ -320,11 +320,11 @@ describe("web app in Chromium", () => {
     await signIn(page, "owner@beta.test", otp!);
     // The one-time password must be replaced first.
     await visible(page.getByRole("heading", { name: "Choose a new password" }));
-    await page.getByLabel("New password", { exact: true }).fill("another good passphrase 7");
-    await page.getByLabel("New password again").fill("another good passphrase 8");
+    await page.getByLabel("New password", { exact: true }).fill("Another good passphrase 7");
+    await page.getByLabel("New password again").fill("Another good passphrase 8");
     await page.getByRole("button", { name: "Save password" }).click();
     await visible(page.getByRole("alert").getByText("The two new passwords are not the same."));
-    await page.getByLabel("New password again").fill("another good passphrase 7");
+    await page.getByLabel("New password again").fill("Another good passphrase 7");
     await page.getByRole("button", { name: "Save password" }).click();
 
     await visible(page.getByText("No tickets in this view."));

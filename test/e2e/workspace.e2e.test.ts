@@ -14,8 +14,8 @@ import { PHONE, XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectIner
  * screenshots workspace-*.png.
  */
 
-const PASSWORD = "correct horse battery 9";
-const LIGHT_PASSWORD = "light agent passphrase 5";
+const PASSWORD = "Correct horse battery 9";
+const LIGHT_PASSWORD = "Light agent passphrase 5";
 const XSS_AGENT = `Bo ${XSS_IMG}`;
 const XSS_GROUP = `${XSS_SCRIPT} Tier 2`;
 const XSS_ORG = `Globex ${XSS_IMG}`;
@@ -70,7 +70,7 @@ beforeAll(async () => {
   auth = "Basic " + Buffer.from(`ann@ws.test/token:${token}`).toString("base64");
   expect((await api("PUT", "/api/v2/users/me/password.json", { previous_password: otp, password: PASSWORD })).status).toBe(204);
 
-  const bo = await invite("bo@ws.test", "agent", XSS_AGENT, "agent passphrase 4 real");
+  const bo = await invite("bo@ws.test", "agent", XSS_AGENT, "Agent passphrase 4 real");
   await invite("lia@ws.test", "light-agent", "Lia Light", LIGHT_PASSWORD);
   const group = (await api("POST", "/api/v2/groups.json", { group: { name: XSS_GROUP } })).body.group.id;
   const plan = (await api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "dropdown", title: "Plan", custom_field_options: [{ name: "Gold", value: "gold" }, { name: "Silver", value: "silver" }] } })).body.ticket_field.id;

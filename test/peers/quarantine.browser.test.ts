@@ -8,7 +8,7 @@ import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, sta
  * waits for the scan, then becomes a download once clamd is back.
  */
 
-const PASSWORD = "correct horse battery 9";
+const PASSWORD = "Correct horse battery 9";
 let clamd: Clamd;
 let h: Harness;
 let auth: Record<string, string> = {};

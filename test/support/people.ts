@@ -4,7 +4,7 @@ import { hasSigninLink, linkIn, type SmtpPeer } from "./smtp-peer.ts";
 
 /** Signing people in and acting as them over real HTTP, shared by the suites. */
 
-export const PASSWORD = "a long enough passphrase 7";
+export const PASSWORD = "A long enough passphrase 7";
 export type Session = { cookie: string; csrf: string };
 
 export function cookieOf(headers: Record<string, unknown>): string {

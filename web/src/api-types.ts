@@ -611,6 +611,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/password_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The password policies for staff and for end users, and whether admins may set end users' passwords (admins). */
+        get: operations["showPasswordSettings"];
+        /** Changes the password policies (admins); new rules apply to the next password each person chooses. */
+        put: operations["updatePasswordSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/recipient_addresses": {
         parameters: {
             query?: never;
@@ -1200,6 +1218,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/{id}/password/requirements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's password rules in words (the user themselves, or admins). */
+        get: operations["showPasswordRequirements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users/{id}/role": {
         parameters: {
             query?: never;
@@ -1228,6 +1263,23 @@ export interface paths {
         put?: never;
         /** Creates a one-time sign-in link for an end user, to hand over (owners and admins). Shown once. */
         post: operations["createUserSigninLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Ends a lockout after wrong passwords (admins; audited). Answers whether the account was locked. */
+        put: operations["unlockUser"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1277,6 +1329,23 @@ export interface paths {
         get?: never;
         /** Changes the caller's password; every other session of theirs ends (this one stays signed in). */
         put: operations["changeOwnPassword"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/password/requirements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's password rules in words, to show before they type (Zendesk's shape). */
+        get: operations["showOwnPasswordRequirements"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -3372,6 +3441,191 @@ export interface operations {
                             url: string;
                         }[];
                         previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    showPasswordSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        password_settings: {
+                            /** @description Whether admins may set an end user's password (off by default). */
+                            admins_set_end_user_passwords: boolean;
+                            /** @description The policy for end users: low, medium (the default), high or recommended. */
+                            end_users: {
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "recommended";
+                            } | {
+                                /** @enum {string} */
+                                level: "custom";
+                                rules: {
+                                    digit: boolean;
+                                    expiry_days: number | null;
+                                    history: number;
+                                    lockout_attempts: number;
+                                    lockout_minutes: number;
+                                    max_sequence: number | null;
+                                    min_length: number;
+                                    min_strength: number;
+                                    mixed_case: boolean;
+                                    not_like_email: boolean;
+                                    symbol: boolean;
+                                };
+                            };
+                            /** @description The policy for owners, admins, agents and light agents: recommended (the default) or custom. */
+                            staff: {
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "recommended";
+                            } | {
+                                /** @enum {string} */
+                                level: "custom";
+                                rules: {
+                                    digit: boolean;
+                                    expiry_days: number | null;
+                                    history: number;
+                                    lockout_attempts: number;
+                                    lockout_minutes: number;
+                                    max_sequence: number | null;
+                                    min_length: number;
+                                    min_strength: number;
+                                    mixed_case: boolean;
+                                    not_like_email: boolean;
+                                    symbol: boolean;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updatePasswordSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password_settings: {
+                        /** @description Whether admins may set an end user's password (off by default). */
+                        admins_set_end_user_passwords?: boolean;
+                        /** @description The policy for end users: low, medium (the default), high or recommended. */
+                        end_users?: {
+                            /** @enum {string} */
+                            level: "low" | "medium" | "high" | "recommended";
+                        } | {
+                            /** @enum {string} */
+                            level: "custom";
+                            rules: {
+                                digit: boolean;
+                                expiry_days: number | null;
+                                history: number;
+                                lockout_attempts: number;
+                                lockout_minutes: number;
+                                max_sequence: number | null;
+                                min_length: number;
+                                min_strength: number;
+                                mixed_case: boolean;
+                                not_like_email: boolean;
+                                symbol: boolean;
+                            };
+                        };
+                        /** @description The policy for owners, admins, agents and light agents: recommended (the default) or custom. */
+                        staff?: {
+                            /** @enum {string} */
+                            level: "low" | "medium" | "high" | "recommended";
+                        } | {
+                            /** @enum {string} */
+                            level: "custom";
+                            rules: {
+                                digit: boolean;
+                                expiry_days: number | null;
+                                history: number;
+                                lockout_attempts: number;
+                                lockout_minutes: number;
+                                max_sequence: number | null;
+                                min_length: number;
+                                min_strength: number;
+                                mixed_case: boolean;
+                                not_like_email: boolean;
+                                symbol: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        password_settings: {
+                            /** @description Whether admins may set an end user's password (off by default). */
+                            admins_set_end_user_passwords: boolean;
+                            /** @description The policy for end users: low, medium (the default), high or recommended. */
+                            end_users: {
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "recommended";
+                            } | {
+                                /** @enum {string} */
+                                level: "custom";
+                                rules: {
+                                    digit: boolean;
+                                    expiry_days: number | null;
+                                    history: number;
+                                    lockout_attempts: number;
+                                    lockout_minutes: number;
+                                    max_sequence: number | null;
+                                    min_length: number;
+                                    min_strength: number;
+                                    mixed_case: boolean;
+                                    not_like_email: boolean;
+                                    symbol: boolean;
+                                };
+                            };
+                            /** @description The policy for owners, admins, agents and light agents: recommended (the default) or custom. */
+                            staff: {
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "recommended";
+                            } | {
+                                /** @enum {string} */
+                                level: "custom";
+                                rules: {
+                                    digit: boolean;
+                                    expiry_days: number | null;
+                                    history: number;
+                                    lockout_attempts: number;
+                                    lockout_minutes: number;
+                                    max_sequence: number | null;
+                                    min_length: number;
+                                    min_strength: number;
+                                    mixed_case: boolean;
+                                    not_like_email: boolean;
+                                    symbol: boolean;
+                                };
+                            };
+                        };
                     };
                 };
             };
@@ -6300,6 +6554,30 @@ export interface operations {
             };
         };
     };
+    showPasswordRequirements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requirements: string[];
+                    };
+                };
+            };
+        };
+    };
     changeUserRole: {
         parameters: {
             query?: never;
@@ -6377,6 +6655,30 @@ export interface operations {
                             url: string;
                             user_id: number;
                         };
+                    };
+                };
+            };
+        };
+    };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        unlocked: boolean;
                     };
                 };
             };
@@ -6513,6 +6815,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    showOwnPasswordRequirements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requirements: string[];
+                    };
+                };
             };
         };
     };

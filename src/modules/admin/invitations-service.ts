@@ -6,7 +6,8 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
-import { checkPasswordPolicy, hashPassword, newSecret, startSession } from "../identity/identity-service.ts";
+import { checkNewPassword, hashPassword, newSecret, startSession } from "../identity/identity-service.ts";
+import { rulesFor } from "../identity/password-settings-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { findUserByEmail, insertSealedUser, setInitialPassword, type UserCreated } from "../users/users-service.ts";
 import { invitationMail } from "./admin-mail.ts";
@@ -197,7 +198,7 @@ export async function previewInvitation(deps: Pick<AppDeps, "keyring" | "now">, 
 export async function acceptInvitation(deps: AppDeps, ctx: RequestContext, input: { token: string; name: string; password: string }) {
   const row = await usableInvitation(deps, ctx, input.token);
   const email = ctx.sealer.open(row.email_sealed, ref(row.id));
-  checkPasswordPolicy(input.password, email);
+  checkNewPassword(await rulesFor(ctx.tx, row.role), input.password, { email, name: input.name, teamName: (await teamName(ctx)) ?? undefined });
   // Exactly one request can claim a link, even when two race with it.
   if (!(await repo.claimInvitation(ctx.tx, row.id, ctx.now()))) throw invalid("token", ...refusal.used);
   const passwordHash = await hashPassword(input.password);

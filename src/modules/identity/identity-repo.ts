@@ -141,11 +141,26 @@ export async function revokeSessionByHash(tx: TenantTx, hash: Buffer, now: Date)
   await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("token_hash", "=", hash).execute();
 }
 
-export type SignInUser = { id: string; nice_id: number; role: Role; password_hash: string | null; active: boolean; suspended: boolean; must_change_password: boolean };
+export type SignInUser = {
+  id: string;
+  nice_id: number;
+  role: Role;
+  password_hash: string | null;
+  active: boolean;
+  suspended: boolean;
+  must_change_password: boolean;
+  password_set_at: Date | null;
+  failed_signins: number;
+  lockouts: number;
+  locked_until: Date | null;
+};
 
 /** The sign-in fields of a user found by the blind index of their address, or by id. */
 export async function findUserForSignIn(tx: TenantTx, by: { emailBidx: Buffer } | { id: string }): Promise<SignInUser | undefined> {
-  const q = tx.db.selectFrom("users").select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password"]).where("tenant_id", "=", tx.tenantId);
+  const q = tx.db
+    .selectFrom("users")
+    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password", "password_set_at", "failed_signins", "lockouts", "locked_until"])
+    .where("tenant_id", "=", tx.tenantId);
   return ("id" in by ? q.where("id", "=", by.id) : q.where("email_bidx", "=", by.emailBidx)).executeTakeFirst() as Promise<SignInUser | undefined>;
 }
 
@@ -154,13 +169,53 @@ export async function markLogin(tx: TenantTx, id: string, now: Date): Promise<vo
 }
 
 export async function findUserPassword(tx: TenantTx, id: string) {
-  return tx.db.selectFrom("users").select(["password_hash", "email_sealed"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+  return tx.db.selectFrom("users").select(["password_hash", "email_sealed", "name_sealed"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+}
+
+/** A wrong password: the count in a row, and the lockout it may have led to. */
+export async function recordSignInFailure(tx: TenantTx, id: string, v: { failed_signins: number; lockouts: number; locked_until: Date | null }): Promise<void> {
+  await tx.db.updateTable("users").set(v).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+/** The right password: counts start again; a password past its expiry must be changed. */
+export async function recordSignInSuccess(tx: TenantTx, id: string, opts: { mustChangePassword: boolean }): Promise<void> {
+  await tx.db
+    .updateTable("users")
+    .set({ failed_signins: 0, lockouts: 0, locked_until: null, ...(opts.mustChangePassword ? { must_change_password: true } : {}) })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .execute();
+}
+
+/** An admin ends a lockout. Returns whether the account was locked. */
+export async function unlockUser(tx: TenantTx, id: string, now: Date): Promise<boolean> {
+  const r = await tx.db.updateTable("users").set({ failed_signins: 0, lockouts: 0, locked_until: null }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).where("locked_until", ">", now).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Hashes of the user's earlier passwords, newest first. */
+export async function earlierPasswords(tx: TenantTx, userId: string, limit: number): Promise<string[]> {
+  if (limit <= 0) return [];
+  const rows = await tx.db.selectFrom("password_history").select("password_hash").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).orderBy("created_at", "desc").limit(limit).execute();
+  return rows.map((r) => r.password_hash);
+}
+
+/** How many earlier passwords are kept: the most any policy can ask for (24). */
+const HISTORY_KEPT = 24;
+
+/** The current hash goes to the history (so policies can refuse it later), and the oldest past 24 go. */
+async function keepEarlierPassword(tx: TenantTx, id: string): Promise<void> {
+  await sql`INSERT INTO password_history (tenant_id, user_id, password_hash)
+    SELECT tenant_id, id, password_hash FROM users WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND password_hash IS NOT NULL AND NOT must_change_password`.execute(tx.db);
+  await sql`DELETE FROM password_history WHERE tenant_id = ${tx.tenantId} AND user_id = ${id} AND ctid NOT IN (
+    SELECT ctid FROM password_history WHERE tenant_id = ${tx.tenantId} AND user_id = ${id} ORDER BY created_at DESC LIMIT ${HISTORY_KEPT})`.execute(tx.db);
 }
 
 export async function setPassword(tx: TenantTx, id: string, hash: string): Promise<void> {
+  await keepEarlierPassword(tx, id);
   await tx.db
     .updateTable("users")
-    .set({ password_hash: hash, must_change_password: false, updated_at: sql`now()` })
+    .set({ password_hash: hash, must_change_password: false, password_set_at: sql`now()`, failed_signins: 0, lockouts: 0, locked_until: null, updated_at: sql`now()` })
     .where("tenant_id", "=", tx.tenantId)
     .where("id", "=", id)
     .execute();
@@ -181,9 +236,10 @@ export async function revokeTokensOfUser(tx: TenantTx, userId: string, now: Date
 
 /** Sets a one-time password: the person must choose their own at their next sign-in. */
 export async function setOneTimePassword(tx: TenantTx, id: string, hash: string): Promise<void> {
+  await keepEarlierPassword(tx, id);
   await tx.db
     .updateTable("users")
-    .set({ password_hash: hash, must_change_password: true, updated_at: sql`now()` })
+    .set({ password_hash: hash, must_change_password: true, password_set_at: sql`now()`, failed_signins: 0, lockouts: 0, locked_until: null, updated_at: sql`now()` })
     .where("tenant_id", "=", tx.tenantId)
     .where("id", "=", id)
     .execute();

@@ -9,6 +9,16 @@ import { abilitiesOf } from "./identity-abilities.ts";
 import { clearSessionCookie, sessionCookieOf, setSessionCookie } from "./identity-http.ts";
 import * as service from "./identity-service.ts";
 import { signinLinkJob } from "./signin-links-service.ts";
+import { policySchema } from "./password-policy.ts";
+import * as passwords from "./password-settings-service.ts";
+
+const passwordSettingsView = z.object({
+  staff: policySchema.describe("The policy for owners, admins, agents and light agents: recommended (the default) or custom."),
+  end_users: policySchema.describe("The policy for end users: low, medium (the default), high or recommended."),
+  admins_set_end_user_passwords: z.boolean().describe("Whether admins may set an end user's password (off by default)."),
+});
+const passwordSettingsInput = z.strictObject({ password_settings: passwordSettingsView.partial().strict() });
+
 
 const tokenView = z.object({
   id: z.number(), name: z.string(), scopes: z.array(z.string()), user_id: z.number(),
@@ -72,5 +82,21 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "DELETE", url: "/api/v2/api_tokens/:id", operationId: "revokeApiToken", tag: "api_tokens", auth: "user",
     params: publicIdParam, response: z.undefined(), status: 204,
     handler: async (ctx, { params }) => { await service.revokeApiToken(deps, ctx, params.id); },
+  });
+
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/password_settings", operationId: "showPasswordSettings", tag: "passwords", auth: "user",
+    summary: "The password policies for staff and for end users, and whether admins may set end users' passwords (admins).",
+    response: z.object({ password_settings: passwordSettingsView }),
+    handler: async (ctx) => ({ password_settings: await passwords.showPasswordSettings(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/password_settings", operationId: "updatePasswordSettings", tag: "passwords", auth: "user",
+    summary: "Changes the password policies (admins); new rules apply to the next password each person chooses.",
+    body: passwordSettingsInput, response: z.object({ password_settings: passwordSettingsView }),
+    handler: async (ctx, { body }) => {
+      const input = Object.fromEntries(Object.entries(body.password_settings).filter(([, v]) => v !== undefined)) as Partial<passwords.PasswordSettings>;
+      return { password_settings: await passwords.updatePasswordSettings(ctx, input) };
+    },
   });
 }

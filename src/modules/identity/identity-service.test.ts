@@ -49,9 +49,9 @@ function fakeTenant(row: { id: string; password_hash: string | null; email_seale
 
 describe("password checks", () => {
   it("verify sign-in passwords with no transaction open, for known and unknown addresses", async () => {
-    const hash = await hashPassword("correct horse battery 9");
+    const hash = await hashPassword("Correct horse battery 9");
     state.verifiedWhileOpen.length = 0;
-    const ok = await checkPassword(fakeTenant({ id: "u1", password_hash: hash, email_sealed: null }), "a@example.test", "correct horse battery 9");
+    const ok = await checkPassword(fakeTenant({ id: "u1", password_hash: hash, email_sealed: null }), "a@example.test", "Correct horse battery 9");
     expect(ok).toMatchObject({ userId: "u1", ok: true });
     const wrong = await checkPassword(fakeTenant({ id: "u1", password_hash: hash, email_sealed: null }), "a@example.test", "wrong");
     expect(wrong.ok).toBe(false);
@@ -61,10 +61,10 @@ describe("password checks", () => {
   });
 
   it("verify and hash for a password change with no transaction open", async () => {
-    const hash = await hashPassword("correct horse battery 9");
+    const hash = await hashPassword("Correct horse battery 9");
     state.verifiedWhileOpen.length = 0;
     state.hashedWhileOpen.length = 0;
-    const r = await preparePasswordChange(fakeTenant({ id: "u1", password_hash: hash, email_sealed: new Uint8Array(1) }), "correct horse battery 9", "a different passphrase 10");
+    const r = await preparePasswordChange(fakeTenant({ id: "u1", password_hash: hash, email_sealed: new Uint8Array(1) }), "Correct horse battery 9", "A different passphrase 10!");
     expect(r.verifiedHash).toBe(hash);
     expect(state.verifiedWhileOpen).toEqual([false]);
     expect(state.hashedWhileOpen).toEqual([false]);

@@ -11,6 +11,8 @@ import { emailIndex } from "../users/users-fns.ts";
 import { identityPolicy } from "./identity-policy.ts";
 import * as repo from "./identity-repo.ts";
 import { expireSigninLinksOf } from "./signin-links-repo.ts";
+import { DEFAULT_STAFF_POLICY, lockoutMs, passwordProblems, rulesOf, type PasswordOwner, type Rules } from "./password-policy.ts";
+import { rulesFor } from "./password-settings-service.ts";
 
 /**
  * Identity: API tokens, password sign-in and sessions.
@@ -34,15 +36,21 @@ export async function hashPassword(password: string): Promise<string> {
   return argonHash(password, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
 }
 
-/** Password policy ("medium" by default): at least 12 characters, not all one class, not the e-mail. */
+/** Refuses a password that breaks the rules, naming every rule it breaks (422, field `password`). */
+export function checkNewPassword(rules: Rules, password: string, owner: PasswordOwner): void {
+  const problems = passwordProblems(rules, password, owner);
+  if (problems.length > 0) throw invalid("password", `Password: ${problems.join("; ")}`, problems.some((p) => p.startsWith("must be at least")) ? "TooShort" : "TooWeak");
+}
+
+/** The first owner's password, before the tenant has settings: the default staff policy. */
 export function checkPasswordPolicy(password: string, email: string | undefined): void {
-  if (password.length < 12) throw invalid("password", "Password: must be at least 12 characters long", "TooShort");
-  if (password.length > 256) throw invalid("password", "Password: must be at most 256 characters long", "TooLong");
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
-  if (classes < 2) throw invalid("password", "Password: must mix letters with digits or symbols", "TooWeak");
-  if (email && password.toLowerCase().includes(email.split("@")[0]!.toLowerCase())) {
-    throw invalid("password", "Password: must not contain your e-mail name", "TooWeak");
-  }
+  checkNewPassword(rulesOf(DEFAULT_STAFF_POLICY), password, { email });
+}
+
+/** Whether the password is one of these earlier ones (argon2: run outside any transaction). */
+async function reusesEarlier(hashes: readonly string[], password: string): Promise<boolean> {
+  for (const h of hashes) if (await argonVerify(h, password).catch(() => false)) return true;
+  return false;
 }
 
 /** A one-time password for a new account, shown once and changed at first sign-in. */
@@ -146,16 +154,43 @@ export async function checkPassword(inTenant: <T>(fn: (ctx: RequestContext) => P
   return { userId: user?.id, verifiedHash: user?.password_hash ?? undefined, ok: ok && user?.password_hash != null };
 }
 
-/** Password sign-in, given the check made before the transaction. A failure is audited and committed, then answered 401. */
+/**
+ * Password sign-in, given the check made before the transaction. A failure is audited and
+ * committed, then answered 401, the same whatever the reason (unknown address, wrong password,
+ * locked account), so the answer tells nothing. Wrong passwords in a row lock the account for
+ * the policy's time, each lockout in a row twice as long; a sign-in with the right password
+ * while locked is refused too and does not count. A password past the policy's expiry signs in
+ * with a change required.
+ */
 export async function signIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, check: PasswordCheck) {
   const user = check.userId ? await repo.findUserForSignIn(ctx.tx, { id: check.userId }) : undefined;
-  // The password must still be the one verified (not changed in between), the account usable.
-  if (!user || !check.ok || user.password_hash !== check.verifiedHash || !user.active || user.suspended) {
+  const now = ctx.now();
+  const fail = () => new CommitThenFail(new AppError("Unauthorized", { description: "Invalid e-mail or password." }));
+  if (!user || user.password_hash === null || user.password_hash !== check.verifiedHash || !user.active || user.suspended) {
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown" });
-    return new CommitThenFail(new AppError("Unauthorized", { description: "Invalid e-mail or password." }));
+    return fail();
   }
+  if (user.locked_until && user.locked_until > now) {
+    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role }), { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["locked"] });
+    return fail();
+  }
+  const rules = await rulesFor(ctx.tx, user.role);
+  if (!check.ok) {
+    const failed = user.failed_signins + 1;
+    if (failed >= rules.lockout_attempts) {
+      const until = new Date(now.getTime() + lockoutMs(rules, user.lockouts));
+      await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: 0, lockouts: user.lockouts + 1, locked_until: until });
+      audit(ctx, { action: "user.locked", resourceType: "user", resourceId: user.nice_id });
+    } else {
+      await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: failed, lockouts: user.lockouts, locked_until: user.locked_until });
+    }
+    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id });
+    return fail();
+  }
+  const expired = rules.expiry_days !== null && user.password_set_at !== null && now.getTime() - user.password_set_at.getTime() >= rules.expiry_days * 86_400_000;
+  await repo.recordSignInSuccess(ctx.tx, user.id, { mustChangePassword: expired });
   const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role }, "password");
-  return { session, mustChangePassword: user.must_change_password, userNiceId: user.nice_id };
+  return { session, mustChangePassword: user.must_change_password || expired, userNiceId: user.nice_id };
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -179,13 +214,22 @@ export async function preparePasswordChange(inTenant: <T>(fn: (ctx: RequestConte
   const user = await inTenant(async (ctx) => {
     const actor = actorUser(ctx);
     const u = await repo.findUserPassword(ctx.tx, actor.userId);
-    return u ? { hash: u.password_hash, email: u.email_sealed ? ctx.sealer.open(u.email_sealed, { table: "users" as const, column: "email" as const, row: actor.userId }) : undefined } : undefined;
+    if (!u) return undefined;
+    const rules = await rulesFor(ctx.tx, actor.role);
+    const row = { table: "users" as const, row: actor.userId };
+    return {
+      hash: u.password_hash,
+      rules,
+      owner: { email: u.email_sealed ? ctx.sealer.open(u.email_sealed, { ...row, column: "email" as const }) : undefined, name: ctx.sealer.open(u.name_sealed, { ...row, column: "name" as const }) },
+      earlier: rules.history > 0 ? await repo.earlierPasswords(ctx.tx, actor.userId, rules.history - 1) : [],
+    };
   });
   if (!user?.hash || !(await argonVerify(user.hash, previous).catch(() => false))) {
     throw invalid("previous_password", "Previous password: is not correct", "InvalidValue");
   }
   if (previous === next) throw invalid("password", "Password: must differ from the previous one", "InvalidValue");
-  checkPasswordPolicy(next, user.email);
+  checkNewPassword(user.rules, next, user.owner);
+  if (await reusesEarlier(user.earlier, next)) throw invalid("password", `Password: must be different from your ${user.rules.history} previous passwords`, "InvalidValue");
   return { verifiedHash: user.hash, newHash: await hashPassword(next) };
 }
 

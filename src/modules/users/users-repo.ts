@@ -61,7 +61,7 @@ function base(tx: TenantTx) {
     .where("u.tenant_id", "=", tx.tenantId);
 }
 
-export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale"> & {
+export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale" | "password_set_at" | "failed_signins" | "lockouts" | "locked_until"> & {
   tags: string[];
   must_change_password?: boolean;
   email_status?: EmailStatus;
@@ -77,6 +77,7 @@ export async function insertUser(tx: TenantTx, u: NewUser): Promise<number> {
       tenant_id: tx.tenantId,
       nice_id: sql<number>`vd_next_id('users')`,
       last_login_at: null,
+      password_set_at: u.password_hash ? sql`now()` : null,
       updated_at: sql`now()`,
     })
     .returning("nice_id")

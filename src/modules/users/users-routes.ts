@@ -14,6 +14,10 @@ import { listMemberships } from "../groups/groups-service.ts";
 import { membershipView } from "../groups/groups-types.ts";
 import * as identity from "../identity/identity-service.ts";
 import { createSigninLinkFor } from "../identity/signin-links-service.ts";
+import * as passwords from "../identity/password-settings-service.ts";
+import { actorUser } from "../../platform/context.ts";
+
+const requirementsView = z.object({ requirements: z.array(z.string()) });
 import { changeUserRole, deleteUser } from "./users-admin.ts";
 import { apiRole, roleFromApi, userCreateInput, userUpdateInput, userView, vaultdeskRole } from "./users-types.ts";
 
@@ -122,6 +126,34 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Changes the caller's password; every other session of theirs ends (this one stays signed in).",
     prepare: ({ body, inTenant }) => identity.preparePasswordChange(inTenant, body.previous_password, body.password),
     handler: async (ctx, { prepared, req }) => { await identity.changePassword(deps, ctx, prepared, sessionCookieOf(req)); },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/me/password/requirements", operationId: "showOwnPasswordRequirements", tag: "passwords", auth: "user",
+    allowPendingPasswordChange: true,
+    summary: "The caller's password rules in words, to show before they type (Zendesk's shape).",
+    response: requirementsView,
+    handler: async (ctx) => {
+      const actor = actorUser(ctx);
+      return { requirements: await passwords.passwordRequirements(ctx, { id: actor.userId, role: actor.role }) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/:id/password/requirements", operationId: "showPasswordRequirements", tag: "passwords", auth: "user",
+    summary: "A user's password rules in words (the user themselves, or admins).",
+    params: publicIdParam, response: requirementsView,
+    handler: async (ctx, { params }) => {
+      const u = await service.resolveUser(ctx, params.id);
+      return { requirements: await passwords.passwordRequirements(ctx, { id: u.id, role: u.role }) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/users/:id/unlock", operationId: "unlockUser", tag: "passwords", auth: "user",
+    summary: "Ends a lockout after wrong passwords (admins; audited). Answers whether the account was locked.",
+    params: publicIdParam, response: z.object({ unlocked: z.boolean() }),
+    handler: async (ctx, { params }) => {
+      const u = await service.resolveUser(ctx, params.id);
+      return { unlocked: await passwords.unlockUser(ctx, { id: u.id, niceId: u.niceId }) };
+    },
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/:id/group_memberships", operationId: "listUserGroupMemberships", tag: "group_memberships", auth: "user",

@@ -71,8 +71,34 @@ export interface UsersTable {
   email_status: Generated<EmailStatus>;
   /** 0011: an IANA time zone name. */
   time_zone: string | null;
+  /** 0018: when the password was set (its policy's expiry counts from here). */
+  password_set_at: Date | null;
+  /** 0018: wrong passwords in a row since the last sign-in or lockout. */
+  failed_signins: Generated<number>;
+  /** 0018: lockouts in a row (each one longer), until a sign-in succeeds. */
+  lockouts: Generated<number>;
+  /** 0018: no password sign-in before this time. */
+  locked_until: Date | null;
 }
 export type EmailStatus = "unverified" | "verified" | "staff_changed";
+
+/** 0018: the tenant's password policies (JSON of password-policy.ts's PasswordPolicy). */
+export interface PasswordSettingsTable {
+  tenant_id: string;
+  id: string;
+  staff_policy: ColumnType<unknown, string, string>;
+  end_user_policy: ColumnType<unknown, string, string>;
+  admins_set_end_user_passwords: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
+/** 0018: hashes of a user's earlier passwords. */
+export interface PasswordHistoryTable {
+  tenant_id: string;
+  user_id: string;
+  password_hash: string;
+  created_at: Generated<Date>;
+}
 
 export interface GroupsTable {
   tenant_id: string;
@@ -506,6 +532,8 @@ export interface DB {
   tenant_counters: TenantCountersTable;
   organizations: OrganizationsTable;
   users: UsersTable;
+  password_settings: PasswordSettingsTable;
+  password_history: PasswordHistoryTable;
   groups: GroupsTable;
   group_memberships: GroupMembershipsTable;
   ticket_fields: TicketFieldsTable;

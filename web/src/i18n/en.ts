@@ -177,7 +177,7 @@ export const en = {
   "setup.ownerName": "Your name",
   "setup.email": "Your e-mail address",
   "setup.password": "Password",
-  "setup.passwordHelp": "At least 12 characters, mixing letters with digits or symbols, and not containing your e-mail name.",
+  "setup.passwordHelp": "At least 12 characters with upper- and lowercase letters, a number and a symbol; nothing like your e-mail address, and not a common password.",
   "setup.submit": "Create account",
   "setup.working": "Creating the account…",
   "setup.finished": "Setup is finished: an account exists.",
