@@ -2898,6 +2898,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         settings: {
+                            /** @description Tell each person copied on a ticket (its CCs) about a public comment, in a mail of their own. */
+                            cc_update: boolean;
                             /** @description Send only a link: no subject, no comment text. */
                             content_free: boolean;
                             /** @description Tell the assignee (or the group's agents) about a new request or a customer's reply. */
@@ -2925,6 +2927,8 @@ export interface operations {
             content: {
                 "application/json": {
                     settings: {
+                        /** @description Tell each person copied on a ticket (its CCs) about a public comment, in a mail of their own. */
+                        cc_update?: boolean;
                         /** @description Send only a link: no subject, no comment text. */
                         content_free?: boolean;
                         /** @description Tell the assignee (or the group's agents) about a new request or a customer's reply. */
@@ -2948,6 +2952,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         settings: {
+                            /** @description Tell each person copied on a ticket (its CCs) about a public comment, in a mail of their own. */
+                            cc_update: boolean;
                             /** @description Send only a link: no subject, no comment text. */
                             content_free: boolean;
                             /** @description Tell the assignee (or the group's agents) about a new request or a customer's reply. */
@@ -2984,7 +2990,7 @@ export interface operations {
                             body: string;
                             customized: boolean;
                             /** @enum {string} */
-                            event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                            event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
                             /** @enum {string} */
                             locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
                             subject: string;
@@ -3001,7 +3007,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
                 locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
             };
             cookie?: never;
@@ -3028,7 +3034,7 @@ export interface operations {
                             body: string;
                             customized: boolean;
                             /** @enum {string} */
-                            event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                            event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
                             /** @enum {string} */
                             locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
                             subject: string;
@@ -3044,7 +3050,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
                 locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
             };
             cookie?: never;
@@ -4848,6 +4854,7 @@ export interface operations {
                     ticket: {
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;
@@ -5063,6 +5070,7 @@ export interface operations {
                         additional_tags?: string[];
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;
@@ -5464,6 +5472,7 @@ export interface operations {
                     tickets: {
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;
@@ -5655,6 +5664,7 @@ export interface operations {
                         additional_tags?: string[];
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;
@@ -5696,6 +5706,7 @@ export interface operations {
                         additional_tags?: string[];
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;
