@@ -1,6 +1,6 @@
 import type { TenantTx } from "../../platform/db/database.ts";
 
-/** SQL for a tenant's notification settings (0015, 0017). */
+/** SQL for a tenant's notification settings (0015, 0019). */
 
 export type NotificationSettingsRow = { request_received: boolean; public_reply: boolean; solved: boolean; end_user_update: boolean; cc_update: boolean; content_free: boolean };
 

@@ -382,7 +382,7 @@ export interface NotificationSettingsTable {
   public_reply: boolean;
   solved: boolean;
   end_user_update: boolean;
-  /** 0017 */
+  /** 0019 */
   cc_update: Generated<boolean>;
   content_free: boolean;
   updated_at: Generated<Date>;
