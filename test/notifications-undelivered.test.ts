@@ -63,4 +63,38 @@ describe("undelivered mail", () => {
     // Only the notification was sent again: the sign-in link was not kept.
     expect(smtp.messages.filter((m) => /signin\?token=/.test(m.text ?? ""))).toEqual([]);
   });
+
+  it("keeps each CC's notification apart; sent again, one goes only to a person still copied on the ticket", async () => {
+    // The mail server is down again.
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "ntdeadcc");
+    const people = [];
+    for (const name of ["Cleo Copied", "Ray Removed"]) {
+      const email = `${name.split(" ")[0]!.toLowerCase()}-${crypto.randomBytes(3).toString("hex")}@${a.subdomain}.test`;
+      const u = await a.api("POST", "/api/v2/users.json", { user: { name, email, role: "end-user" } });
+      expect(u.status, u.text).toBe(201);
+      people.push({ id: u.body.user.id as number, email });
+    }
+    const [kept, removed] = people as [{ id: number; email: string }, { id: number; email: string }];
+    const requester = `c-${crypto.randomBytes(3).toString("hex")}@${a.subdomain}.test`;
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Roof repair", comment: { body: "The roofer comes Friday." }, requester: { name: "Lee Late", email: requester }, collaborator_ids: [kept.id, removed.id] } });
+    expect(c.status, c.text).toBe(201);
+    await jobsSettled(t, a.tenantId);
+    const list = (await a.api("GET", "/api/v2/undelivered_mail.json")).body.undelivered_mail as Array<{ id: string; to: string; subject: string }>;
+    // One message per person, each to one address.
+    expect(list.map((m) => m.to).sort()).toEqual([requester, kept.email, removed.email].sort());
+    const deadTo = (email: string) => list.find((m) => m.to === email)!.id;
+
+    // No longer copied: the message is not sent again (409) and stays listed to be dropped.
+    expect((await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { collaborator_ids: [kept.id] } })).status).toBe(200);
+    smtp = await startSmtpPeer(port);
+    expect((await a.api("POST", `/api/v2/undelivered_mail/${deadTo(removed.email)}/resend.json`)).status).toBe(409);
+    expect((await a.api("POST", `/api/v2/undelivered_mail/${deadTo(kept.email)}/resend.json`)).status).toBe(204);
+    const mail = await smtp.waitFor(kept.email);
+    expect(mail.text).toContain("The roofer comes Friday.");
+    await jobsSettled(t, a.tenantId);
+    expect(smtp.messages.filter((m) => JSON.stringify(m.to).includes(removed.email))).toEqual([]);
+    expect(((await a.api("GET", "/api/v2/undelivered_mail.json")).body.undelivered_mail as Array<{ to: string }>).map((m) => m.to).sort()).toEqual([requester, removed.email].sort());
+  });
 });

@@ -139,7 +139,7 @@ describe("settings", () => {
     const agent = await buildUser(t, a, "agent");
     expect((await a.api("GET", "/api/v2/notification_settings.json", undefined, { email: agent.email, token: agent.token! })).status).toBe(403);
     expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { public_reply: false } }, { email: agent.email, token: agent.token! })).status).toBe(403);
-    expect((await a.api("GET", "/api/v2/notification_settings.json")).body.settings).toEqual({ request_received: true, public_reply: true, solved: true, end_user_update: true, content_free: false });
+    expect((await a.api("GET", "/api/v2/notification_settings.json")).body.settings).toEqual({ request_received: true, public_reply: true, solved: true, end_user_update: true, cc_update: true, content_free: false });
     expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { public_reply: "no" } })).status).toBe(422);
     expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { unknown: true } })).status).toBe(422);
 
@@ -178,7 +178,7 @@ describe("templates", () => {
     expect((await a.api("GET", "/api/v2/notification_templates.json", undefined, { email: agent.email, token: agent.token! })).status).toBe(403);
     const list = await a.api("GET", "/api/v2/notification_templates.json");
     expect(list.status).toBe(200);
-    expect(list.body.notification_templates).toHaveLength(20);
+    expect(list.body.notification_templates).toHaveLength(25);
     expect(list.body.notification_templates.every((x: { customized: boolean }) => !x.customized)).toBe(true);
     expect(list.body.placeholders).toContain("ticket.url");
 

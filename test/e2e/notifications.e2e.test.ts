@@ -50,16 +50,27 @@ describe("notifications in the admin center", () => {
     await visible(owner.getByRole("heading", { name: "E-mail notifications" }));
     const which = owner.getByRole("form", { name: "What is sent" });
     expect(await which.getByLabel("Tell customers about a public reply").isChecked()).toBe(true);
+    // Mail to the people copied on a ticket: listed, on by default, and can be turned off.
+    const ccs = which.getByLabel("Tell the people copied on a ticket (CCs) about a public reply, each in a mail of their own");
+    expect(await ccs.isChecked()).toBe(true);
     await which.getByLabel("Content-free messages: only a link, no subject or text").check();
+    await ccs.uncheck();
     await which.getByRole("button", { name: "Save" }).click();
     await visible(which.getByRole("status").getByText("Saved."));
-    expect((await httpJson("GET", "/api/v2/notification_settings.json", { headers: auth })).body.settings.content_free).toBe(true);
+    expect((await httpJson("GET", "/api/v2/notification_settings.json", { headers: auth })).body.settings).toMatchObject({ content_free: true, cc_update: false });
     await which.getByLabel("Content-free messages: only a link, no subject or text").uncheck();
+    await ccs.check();
     await which.getByRole("button", { name: "Save" }).click();
     await visible(which.getByRole("status").getByText("Saved."));
+    await expect.poll(async () => (await httpJson("GET", "/api/v2/notification_settings.json", { headers: auth })).body.settings).toMatchObject({ content_free: false, cc_update: true });
+
+    // The CC notification has its texts in every language, like the others.
+    const texts = owner.getByRole("region", { name: "Texts" });
+    await texts.getByLabel("Notification").selectOption("cc_update");
+    await texts.getByLabel("Language").selectOption("ja");
+    expect(await texts.getByLabel("Text", { exact: true }).inputValue()).toContain("CC に追加されているお問い合わせ");
 
     // Their own text for the solved notification in Swedish; a made-up placeholder is refused.
-    const texts = owner.getByRole("region", { name: "Texts" });
     await texts.getByLabel("Notification").selectOption("solved");
     await texts.getByLabel("Language").selectOption("sv");
     await visible(texts.getByText("The built-in text is in use."));

@@ -2967,6 +2967,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         settings: {
+                            /** @description Tell each person copied on a ticket (its CCs) about a public comment, in a mail of their own. */
+                            cc_update: boolean;
                             /** @description Send only a link: no subject, no comment text. */
                             content_free: boolean;
                             /** @description Tell the assignee (or the group's agents) about a new request or a customer's reply. */
@@ -2994,6 +2996,8 @@ export interface operations {
             content: {
                 "application/json": {
                     settings: {
+                        /** @description Tell each person copied on a ticket (its CCs) about a public comment, in a mail of their own. */
+                        cc_update?: boolean;
                         /** @description Send only a link: no subject, no comment text. */
                         content_free?: boolean;
                         /** @description Tell the assignee (or the group's agents) about a new request or a customer's reply. */
@@ -3017,6 +3021,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         settings: {
+                            /** @description Tell each person copied on a ticket (its CCs) about a public comment, in a mail of their own. */
+                            cc_update: boolean;
                             /** @description Send only a link: no subject, no comment text. */
                             content_free: boolean;
                             /** @description Tell the assignee (or the group's agents) about a new request or a customer's reply. */
@@ -3053,7 +3059,7 @@ export interface operations {
                             body: string;
                             customized: boolean;
                             /** @enum {string} */
-                            event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                            event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
                             /** @enum {string} */
                             locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
                             subject: string;
@@ -3070,7 +3076,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
                 locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
             };
             cookie?: never;
@@ -3097,7 +3103,7 @@ export interface operations {
                             body: string;
                             customized: boolean;
                             /** @enum {string} */
-                            event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                            event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
                             /** @enum {string} */
                             locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
                             subject: string;
@@ -3113,7 +3119,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                event: "request_received" | "public_reply" | "solved" | "end_user_update";
+                event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
                 locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
             };
             cookie?: never;
@@ -5102,6 +5108,7 @@ export interface operations {
                     ticket: {
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;
@@ -5317,6 +5324,7 @@ export interface operations {
                         additional_tags?: string[];
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;
@@ -5718,6 +5726,7 @@ export interface operations {
                     tickets: {
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;
@@ -5909,6 +5918,7 @@ export interface operations {
                         additional_tags?: string[];
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;
@@ -5950,6 +5960,7 @@ export interface operations {
                         additional_tags?: string[];
                         assignee_email?: string;
                         assignee_id?: number | null;
+                        collaborator_ids?: number[];
                         comment?: {
                             author_id?: number;
                             body?: string;

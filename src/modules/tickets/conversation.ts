@@ -61,6 +61,8 @@ export type TicketDraft = {
   externalId: string | null;
   dueAt: Date | null;
   comment: CommentDraft;
+  /** The people copied on the ticket (internal ids; the requester is left out), copied before the hooks run. */
+  ccUserIds?: readonly string[] | undefined;
   /** Create events for the ticket audit beyond subject, status and the comment. */
   events?: AuditEvent[];
   /** The audit-trail action ("ticket.created", "request.created") and the fields it names. */
@@ -175,6 +177,7 @@ export async function openTicket(ctx: RequestContext, d: TicketDraft, channel: C
     organizationFromRequester: d.organizationId === "requester's",
   });
   await takeUploads(ctx, d.comment.uploads ?? [], uploaderOf(writer, proven), { ticketId: id, commentId: comment.id });
+  await repo.addCcs(ctx.tx, id, (d.ccUserIds ?? []).filter((u) => u !== d.requester.id));
   audit(ctx, { action: d.action, resourceType: "ticket", resourceId: ids.ticket, fields: d.fields });
   await emit(ctx, { kind: "ticket.created", ticketId: id, ticketNiceId: ids.ticket, commentId: comment.id, channel });
   return {

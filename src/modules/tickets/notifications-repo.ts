@@ -1,11 +1,11 @@
 import type { TenantTx } from "../../platform/db/database.ts";
 
-/** SQL for a tenant's notification settings (0015). */
+/** SQL for a tenant's notification settings (0015, 0019). */
 
-export type NotificationSettingsRow = { request_received: boolean; public_reply: boolean; solved: boolean; end_user_update: boolean; content_free: boolean };
+export type NotificationSettingsRow = { request_received: boolean; public_reply: boolean; solved: boolean; end_user_update: boolean; cc_update: boolean; content_free: boolean };
 
 export async function findSettings(tx: TenantTx): Promise<NotificationSettingsRow | undefined> {
-  return tx.db.selectFrom("notification_settings").select(["request_received", "public_reply", "solved", "end_user_update", "content_free"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  return tx.db.selectFrom("notification_settings").select(["request_received", "public_reply", "solved", "end_user_update", "cc_update", "content_free"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
 }
 
 export async function saveSettings(tx: TenantTx, s: NotificationSettingsRow, now: Date): Promise<void> {
@@ -17,7 +17,7 @@ export async function saveSettings(tx: TenantTx, s: NotificationSettingsRow, now
 }
 
 export type TemplateRow = { id: string; event: NotificationEventName; locale: TemplateLocale; subject_sealed: Uint8Array; body_sealed: Uint8Array; updated_at: Date };
-export type NotificationEventName = "request_received" | "public_reply" | "solved" | "end_user_update";
+export type NotificationEventName = "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
 export type TemplateLocale = "en" | "sv" | "ja" | "ko" | "zh-CN";
 
 export async function listTemplates(tx: TenantTx): Promise<TemplateRow[]> {

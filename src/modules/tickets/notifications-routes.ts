@@ -10,11 +10,12 @@ const settingsView = z.object({
   public_reply: z.boolean().describe("Tell the requester about a public reply."),
   solved: z.boolean().describe("Tell the requester their request was solved."),
   end_user_update: z.boolean().describe("Tell the assignee (or the group's agents) about a new request or a customer's reply."),
+  cc_update: z.boolean().describe("Tell each person copied on a ticket (its CCs) about a public comment, in a mail of their own."),
   content_free: z.boolean().describe("Send only a link: no subject, no comment text."),
 });
 const settingsInput = z.object({ settings: settingsView.partial().strict() }).strict();
 
-const eventName = z.enum(["request_received", "public_reply", "solved", "end_user_update"]);
+const eventName = z.enum(["request_received", "public_reply", "solved", "end_user_update", "cc_update"]);
 const locale = z.enum(["en", "sv", "ja", "ko", "zh-CN"]);
 const templateView = z.object({ event: eventName, locale, subject: z.string(), body: z.string(), customized: z.boolean(), updated_at: z.string().nullable() });
 const templateInput = z

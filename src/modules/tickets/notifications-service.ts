@@ -8,6 +8,8 @@ import { teamName } from "../admin/account-service.ts";
 import { forEachTenant } from "../tenants/tenants-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { groupMemberIds } from "../groups/groups-service.ts";
+import { isBlocked } from "../mail/mail-fns.ts";
+import { blocklistOf } from "../mail/mail-settings-service.ts";
 import { contactsByIds } from "../users/users-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import type { ConversationEvent } from "./conversation.ts";
@@ -37,7 +39,13 @@ import * as repo from "./tickets-repo.ts";
  *  - solved: the requester, when the ticket becomes solved (with the public comment written with
  *    it, if any);
  *  - end_user_update: the assignee, or with none the members of the ticket's group, on a new
- *    request or a public comment from someone not on the staff.
+ *    request or a public comment from someone not on the staff;
+ *  - cc_update: each person copied on the ticket (its CCs, `ticket_ccs`) at the time of the write,
+ *    on a public comment, on a ticket its requester can see (Zendesk's CC notification). Each CC
+ *    gets a mail of their own (nobody sees the other CCs' addresses), threaded like the
+ *    requester's; a CC already told in the same write (the requester, the assignee) gets no
+ *    second mail, and an address on the tenant's blocklist gets none. A CC is an outsider to the
+ *    conversation as much as the requester: they get the same public content, masked the same way.
  * The acknowledgement of a request sent through the form without signing in carries neither its
  * subject nor its text: whoever filled the form may have typed someone else's address, and the
  * product must not relay their words to it.
@@ -47,7 +55,7 @@ import * as repo from "./tickets-repo.ts";
  */
 
 export type NotificationSettings = settingsRepo.NotificationSettingsRow;
-const DEFAULTS: NotificationSettings = { request_received: true, public_reply: true, solved: true, end_user_update: true, content_free: false };
+const DEFAULTS: NotificationSettings = { request_received: true, public_reply: true, solved: true, end_user_update: true, cc_update: true, content_free: false };
 
 export async function notificationSettings(ctx: RequestContext): Promise<NotificationSettings> {
   return (await settingsRepo.findSettings(ctx.tx)) ?? { ...DEFAULTS };
@@ -116,6 +124,15 @@ export function notifyOnWrite(deps: Deps) {
       const staff = ticket.assignee_id ? [ticket.assignee_id] : ticket.group_id ? await groupMemberIds(ctx, ticket.group_id) : [];
       for (const id of staff) refs.push(about("end_user_update", id));
     }
+    // CCs, each once: not the author, not the requester (told above), not someone already told.
+    if (publicComment && ticket.is_public) {
+      const told = new Set(refs.map((r) => r.userId));
+      for (const id of await repo.listCcs(ctx.tx, ticket.id)) {
+        if (id === publicComment.author_id || id === ticket.requester_id || told.has(id)) continue;
+        told.add(id);
+        refs.push(about("cc_update", id));
+      }
+    }
     const cache = renderCache();
     for (const ref of refs) {
       const mail = await renderNotification(ctx, ref, cache);
@@ -131,14 +148,15 @@ function unprovenAckAllowed(deps: Pick<Deps, "rateLimiter" | "keyring">, ctx: Re
   return deps.rateLimiter.hit(`ackaddr:${key}`, ...UNPROVEN_ACKS_PER_ADDRESS).allowed;
 }
 
-type RenderCache = { settings?: NotificationSettings; team?: string; texts: Map<string, { subject: string; body: string } | undefined> };
+type RenderCache = { settings?: NotificationSettings; team?: string; blocklist?: string[]; ccs?: Map<string, string[]>; texts: Map<string, { subject: string; body: string } | undefined> };
 const renderCache = (): RenderCache => ({ texts: new Map() });
 
 /**
  * One notification for one person, written from the data as it is now, or undefined when it must
  * not be sent (any more): the event is turned off, the person is suspended, deleted or has no
- * address, the ticket is gone or (for the requester) not theirs to see, staff lost the staff role,
- * someone would be told of their own comment.
+ * address, the ticket is gone or (for the requester and CCs) not theirs to see, staff lost the
+ * staff role, someone would be told of their own comment, a CC is no longer copied on the ticket
+ * (or became its requester) or their address is on the tenant's blocklist.
  */
 async function renderNotification(ctx: RequestContext, ref: NotificationRef, cache: RenderCache): Promise<{ message: OutgoingMail; unproven: boolean } | undefined> {
   cache.settings ??= await notificationSettings(ctx);
@@ -151,7 +169,16 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
   const person = people.get(ref.userId);
   if (!person || !person.reachable || !person.email) return undefined;
   const staffSide = isStaff(person.role);
-  if (ref.event === "end_user_update" ? !staffSide : person.id !== ticket.requester_id || staffSide || !ticket.is_public) return undefined;
+  if (ref.event === "end_user_update") {
+    if (!staffSide) return undefined;
+  } else if (ref.event === "cc_update") {
+    if (!ticket.is_public || person.id === ticket.requester_id) return undefined;
+    cache.ccs ??= new Map();
+    if (!cache.ccs.has(ticket.id)) cache.ccs.set(ticket.id, await repo.listCcs(ctx.tx, ticket.id));
+    if (!cache.ccs.get(ticket.id)!.includes(person.id)) return undefined;
+    cache.blocklist ??= await blocklistOf(ctx);
+    if (isBlocked(cache.blocklist, person.email)) return undefined;
+  } else if (person.id !== ticket.requester_id || staffSide || !ticket.is_public) return undefined;
   // Nobody is told of their own comment, but a new request is acknowledged to whoever wrote it.
   if (ref.event !== "request_received" && person.id === ref.authorId) return undefined;
   const author = ref.authorId ? people.get(ref.authorId) : undefined;
@@ -175,7 +202,9 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
       author: author?.name ?? cache.team,
       "ticket.id": String(ticket.nice_id),
       "ticket.title": maskCardNumbers(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject"))),
-      "ticket.url": origin ? `${origin}${staffSide ? "/agent/tickets/" : "/requests/"}${ticket.nice_id}` : "",
+      // An end user copied on a request cannot open it in the help center (only its requester
+      // can): their link is the help center itself.
+      "ticket.url": origin ? (staffSide ? `${origin}/agent/tickets/${ticket.nice_id}` : ref.event === "cc_update" ? `${origin}/` : `${origin}/requests/${ticket.nice_id}`) : "",
       comment: comment ? maskCardNumbers(ctx.sealer.open(comment.body_sealed, cref(comment.id, "body"))) : "",
     },
     cache.texts.get(key),

@@ -7,8 +7,8 @@ import { mailLanguage } from "../../platform/mail-language.ts";
  * `{{ticket.url}}` stays that text.
  */
 
-export type NotificationEvent = "request_received" | "public_reply" | "solved" | "end_user_update";
-export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ["request_received", "public_reply", "solved", "end_user_update"];
+export type NotificationEvent = "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
+export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ["request_received", "public_reply", "solved", "end_user_update", "cc_update"];
 
 type Text = { subject: string; body: string; contentFreeSubject: string; contentFreeBody: string };
 type Texts = Record<NotificationEvent, Text>;
@@ -38,6 +38,12 @@ const en: Texts = {
     contentFreeSubject: "[{{team}}] Ticket #{{ticket.id}} updated by the customer",
     contentFreeBody: "The customer wrote on ticket #{{ticket.id}}. Open the ticket:\n{{ticket.url}}\n",
   },
+  cc_update: {
+    subject: "[{{team}}] Re: {{ticket.title}}",
+    body: "Hello {{name}},\n\n{{author}} wrote on request #{{ticket.id}}, on which you are copied:\n\n{{comment}}\n\nYou receive this message because you are copied on this request.\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] Request #{{ticket.id}} updated",
+    contentFreeBody: "Hello {{name}},\n\nThere is an update to request #{{ticket.id}}, on which you are copied. This message does not carry its text.\n{{ticket.url}}\n",
+  },
 };
 
 const sv: Texts = {
@@ -64,6 +70,12 @@ const sv: Texts = {
     body: "{{author}} skrev i ärende #{{ticket.id}}:\n\n{{comment}}\n\nÖppna ärendet:\n{{ticket.url}}\n",
     contentFreeSubject: "[{{team}}] Ärende #{{ticket.id}} uppdaterat av kunden",
     contentFreeBody: "Kunden skrev i ärende #{{ticket.id}}. Öppna ärendet:\n{{ticket.url}}\n",
+  },
+  cc_update: {
+    subject: "[{{team}}] Sv: {{ticket.title}}",
+    body: "Hej {{name}}!\n\n{{author}} skrev i ärende #{{ticket.id}}, där du står som kopiemottagare:\n\n{{comment}}\n\nDu får det här meddelandet eftersom du är kopiemottagare på ärendet.\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] Ärende #{{ticket.id}} har uppdaterats",
+    contentFreeBody: "Hej {{name}}!\n\nÄrende #{{ticket.id}}, där du står som kopiemottagare, har uppdaterats. Meddelandet innehåller inte texten.\n{{ticket.url}}\n",
   },
 };
 
@@ -92,6 +104,12 @@ const ja: Texts = {
     contentFreeSubject: "[{{team}}] チケット #{{ticket.id}} がお客様により更新されました",
     contentFreeBody: "お客様がチケット #{{ticket.id}} に書き込みました。チケットを開く:\n{{ticket.url}}\n",
   },
+  cc_update: {
+    subject: "[{{team}}] Re: {{ticket.title}}",
+    body: "{{name}} 様\n\nCC に追加されているお問い合わせ #{{ticket.id}} に {{author}} が書き込みました:\n\n{{comment}}\n\nこのメールは、お問い合わせの CC に追加されているためお送りしています。\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] お問い合わせ #{{ticket.id}} が更新されました",
+    contentFreeBody: "{{name}} 様\n\nCC に追加されているお問い合わせ #{{ticket.id}} が更新されました。このメールには内容を記載していません。\n{{ticket.url}}\n",
+  },
 };
 
 const ko: Texts = {
@@ -119,6 +137,12 @@ const ko: Texts = {
     contentFreeSubject: "[{{team}}] 고객이 티켓 #{{ticket.id}}을(를) 업데이트함",
     contentFreeBody: "고객이 티켓 #{{ticket.id}}에 작성했습니다. 티켓 열기:\n{{ticket.url}}\n",
   },
+  cc_update: {
+    subject: "[{{team}}] Re: {{ticket.title}}",
+    body: "{{name}}님, 안녕하세요.\n\n참조(CC)로 포함된 문의 #{{ticket.id}}에 {{author}}님이 작성했습니다:\n\n{{comment}}\n\n이 문의에 참조(CC)로 포함되어 있어 이 메일을 보내드립니다.\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] 문의 #{{ticket.id}} 업데이트됨",
+    contentFreeBody: "{{name}}님, 안녕하세요.\n\n참조(CC)로 포함된 문의 #{{ticket.id}}이(가) 업데이트되었습니다. 이 메일에는 내용이 포함되어 있지 않습니다.\n{{ticket.url}}\n",
+  },
 };
 
 const zh: Texts = {
@@ -145,6 +169,12 @@ const zh: Texts = {
     body: "{{author}} 在工单 #{{ticket.id}} 中写道：\n\n{{comment}}\n\n打开工单：\n{{ticket.url}}\n",
     contentFreeSubject: "[{{team}}] 客户更新了工单 #{{ticket.id}}",
     contentFreeBody: "客户在工单 #{{ticket.id}} 中留言。打开工单：\n{{ticket.url}}\n",
+  },
+  cc_update: {
+    subject: "[{{team}}] 回复：{{ticket.title}}",
+    body: "{{name}}，您好：\n\n{{author}} 在抄送您的请求 #{{ticket.id}} 中写道：\n\n{{comment}}\n\n您收到此邮件，是因为此请求抄送了您。\n{{ticket.url}}\n",
+    contentFreeSubject: "[{{team}}] 请求 #{{ticket.id}} 有更新",
+    contentFreeBody: "{{name}}，您好：\n\n抄送您的请求 #{{ticket.id}} 有更新。本邮件不包含其内容。\n{{ticket.url}}\n",
   },
 };
 

@@ -285,6 +285,12 @@ export async function addCcs(tx: TenantTx, ticketId: string, userIds: readonly s
     .execute();
 }
 
+/** Stops copying people on a ticket. */
+export async function removeCcs(tx: TenantTx, ticketId: string, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await tx.db.deleteFrom("ticket_ccs").where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).where("user_id", "in", [...userIds]).execute();
+}
+
 /** A comment's internal id, given its ticket and public id. */
 export async function findCommentId(tx: TenantTx, ticketId: string, niceId: number): Promise<string | undefined> {
   const c = await tx.db.selectFrom("ticket_comments").select("id").where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).where("nice_id", "=", niceId).executeTakeFirst();

@@ -115,6 +115,22 @@ async function resolveAssignee(ctx: RequestContext, niceId: number | null | unde
   return u;
 }
 
+/**
+ * The people `collaborator_ids` names, each once, the requester left out: users of this tenant
+ * only (another tenant's id answers like a missing one, 422).
+ */
+async function resolveCcs(ctx: RequestContext, ids: readonly number[] | undefined, requesterId: string): Promise<Person[] | undefined> {
+  if (ids === undefined) return undefined;
+  const people: Person[] = [];
+  for (const id of new Set(ids)) {
+    const u = await resolveUser(ctx, id).catch(() => {
+      throw invalid("collaborator_ids", "CCs: a user was not found");
+    });
+    if (u.id !== requesterId) people.push(u);
+  }
+  return people.sort((x, y) => x.niceId - y.niceId);
+}
+
 /** The comment a create or update names: its author (the caller unless `author_id` names someone) and bodies. */
 async function commentDraft(ctx: RequestContext, actor: UserActor, input: CommentInput | { body: string }, defaultAuthor: Person | undefined): Promise<CommentDraft> {
   const authorId = "author_id" in input ? input.author_id : undefined;
@@ -147,6 +163,7 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
   const group = input.group_id ? await resolveGroup(ctx, input.group_id) : null;
   const org = input.organization_id ? await resolveOrganization(ctx, input.organization_id) : requester.organizationId ? { id: requester.organizationId, niceId: requester.organizationNiceId! } : null;
   const { values } = await mergeCustomFields(ctx, {}, input.custom_fields ?? input.fields);
+  const ccs = (await resolveCcs(ctx, input.collaborator_ids, requester.id)) ?? [];
 
   const status: TicketStatus = input.status ?? (assignee ? "open" : "new");
   const solvedBySelf = !assignee && status === "solved";
@@ -168,8 +185,10 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
       externalId: input.external_id ?? null,
       dueAt: input.due_at ? new Date(input.due_at) : null,
       comment,
+      ccUserIds: ccs.map((p) => p.id),
       events: [
         ...(input.priority ? [{ id: 0, type: "Create" as const, field_name: "priority", value: input.priority }] : []),
+        ...(ccs.length ? [{ id: 0, type: "Create" as const, field_name: "collaborator_ids", value: ccs.map((p) => p.niceId) }] : []),
         ...(input.type ? [{ id: 0, type: "Create" as const, field_name: "type", value: input.type }] : []),
         ...(input.tags?.length ? [{ id: 0, type: "Create" as const, field_name: "tags", value: input.tags }] : []),
       ],
@@ -183,6 +202,7 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
     ...opened.row,
     assignee_nice: assignee?.niceId ?? (solvedBySelf ? actor.niceId : null),
     group_nice: group?.niceId ?? null,
+    cc_nice_ids: ccs.map((p) => p.niceId),
   });
 }
 
@@ -286,6 +306,19 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
     if (r.id !== t.requester_id) {
       patch.requester_id = r.id;
       change("requester_id", r.niceId, t.requester_nice);
+    }
+  }
+  // CCs are written before the change is recorded: a CC added with a public comment hears of it.
+  const ccs = await resolveCcs(ctx, input.collaborator_ids, patch.requester_id ?? t.requester_id);
+  if (ccs !== undefined) {
+    const current = await repo.listCcs(ctx.tx, t.id);
+    const next = ccs.map((p) => p.id);
+    const gone = current.filter((id) => !next.includes(id));
+    const added = next.filter((id) => !current.includes(id));
+    if (gone.length || added.length) {
+      await repo.removeCcs(ctx.tx, t.id, gone);
+      await repo.addCcs(ctx.tx, t.id, added);
+      change("collaborator_ids", ccs.map((p) => p.niceId), (t.cc_nice_ids ?? []).map(Number));
     }
   }
   let tags = t.tags;

@@ -46,6 +46,8 @@ const ticketFields = {
   external_id: externalId.nullish(),
   due_at: isoDate.nullish(),
   comment: commentInput.optional(),
+  /** The people copied on the ticket (CCs), the whole list: ids not in it are no longer copied. */
+  collaborator_ids: z.array(publicId).max(48).optional(),
 };
 
 export const ticketCreateInput = z

@@ -408,6 +408,8 @@ export interface NotificationSettingsTable {
   public_reply: boolean;
   solved: boolean;
   end_user_update: boolean;
+  /** 0019 */
+  cc_update: Generated<boolean>;
   content_free: boolean;
   updated_at: Generated<Date>;
 }
@@ -429,7 +431,7 @@ export interface DkimKeysTable {
 export interface NotificationTemplatesTable {
   tenant_id: string;
   id: string;
-  event: "request_received" | "public_reply" | "solved" | "end_user_update";
+  event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
   locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
   subject_sealed: Bytes;
   body_sealed: Bytes;

@@ -10,7 +10,7 @@ const SETTINGS = ["notification-settings"];
 const TEMPLATES = ["notification-templates"];
 const UNDELIVERED = ["undelivered-mail"];
 
-const EVENTS = ["request_received", "public_reply", "solved", "end_user_update"] as const;
+const EVENTS = ["request_received", "public_reply", "solved", "end_user_update", "cc_update"] as const;
 type EventName = (typeof EVENTS)[number];
 const LOCALES = ["en", "sv", "ja", "ko", "zh-CN"] as const;
 type Locale = (typeof LOCALES)[number];

@@ -519,6 +519,7 @@ export const en = {
   "admin.notify.event.public_reply": "Tell customers about a public reply",
   "admin.notify.event.solved": "Tell customers their request was solved",
   "admin.notify.event.end_user_update": "Tell the assignee (or the group's agents) about a new request or a customer's reply",
+  "admin.notify.event.cc_update": "Tell the people copied on a ticket (CCs) about a public reply, each in a mail of their own",
   "admin.notify.contentFree": "Content-free messages: only a link, no subject or text",
   "admin.notify.contentFreeHelp": "For conversations that may hold health or financial data: the mail says there is something new and links to it; the reader signs in to see it. Internal notes are never sent, and card numbers are always masked.",
   "admin.notify.texts": "Texts",
