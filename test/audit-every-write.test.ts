@@ -7,7 +7,7 @@ import { registeredRoutes } from "../src/platform/http/route.ts";
 import { SetupToken } from "../src/platform/setup-token.ts";
 import { buildTenant, buildUser, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
-import { jobsSettled } from "./support/people.ts";
+import { jobsSettled, staffWithPassword } from "./support/people.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
 
 /**
@@ -189,6 +189,25 @@ const CASES: Record<string, Case> = {
       const email = `${unique()}@customer.test`;
       await create("/api/v2/users.json", { user: { name: "Customer", email } });
       return { method: "POST", path: "/api/v2/help_center/sign_in_links.json", headers: {}, body: { email } };
+    },
+  },
+  "POST /api/v2/password_resets": {
+    action: "password_reset.sent",
+    byJob: true,
+    prepare: async () => {
+      const { email } = await staffWithPassword(t, a, "agent");
+      return { method: "POST", path: "/api/v2/password_resets.json", headers: {}, body: { email } };
+    },
+  },
+  "POST /api/v2/password_resets/redeem": {
+    action: "user.password_reset",
+    prepare: async () => {
+      const { email } = await staffWithPassword(t, a, "agent");
+      const since = smtp.messages.length;
+      const r = await t.request({ method: "POST", path: "/api/v2/password_resets.json", host: a.host, body: { email } });
+      if (r.status !== 202) throw new Error(`password reset: ${r.status} ${r.text}`);
+      const token = new URL(linkTo(await smtp.waitFor(email, { since, match: (m) => /\/reset-password\?token=/.test(m.text || "") }), "/reset-password")).searchParams.get("token")!;
+      return { method: "POST", path: "/api/v2/password_resets/redeem.json", headers: {}, body: { token, password: `Reset-${unique()}-Pw9` } };
     },
   },
   "POST /api/v2/email_changes/confirm": {

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
+import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { jobsSettled } from "./support/people.ts";
 
 /**
  * A marker, an e-mail address, a phone number, a card number and the API token go through every
@@ -15,6 +17,10 @@ const CARD = "4111 1111 1111 1111";
 
 let t: TestApp;
 let a: TestTenant;
+let smtp: SmtpPeer;
+let RESET_TOKEN = "";
+/** Not the marker: the policy refuses a password that contains the e-mail name (the marker). */
+const RESET_PASSWORD = `Pw-${Date.now().toString(36)}-Reset-Value`;
 const lines: string[] = [];
 
 beforeAll(async () => {
@@ -24,10 +30,14 @@ beforeAll(async () => {
       cb();
     },
   });
-  t = await startTestApp({ logStream: sink, env: { VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_SMTP_MAX_BYTES: "100000" } });
+  smtp = await startSmtpPeer();
+  t = await startTestApp({ logStream: sink, env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_SMTP_MAX_BYTES: "100000" } });
   a = await buildTenant(t, "logs");
 });
-afterAll(async () => t?.close());
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
 
 function fill(url: string): string {
   return url.replace(/:id/g, encodeURIComponent(`${MARK}${EMAIL}`));
@@ -56,6 +66,17 @@ describe("logs", () => {
     await t.request({ method: "POST", path: "/api/v2/tickets.json", host: a.host, rawBody: `{"ticket":{"subject":"${MARK}"`, headers: { authorization: `Bearer ${a.ownerToken}` } }); // 400
     await t.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: { authorization: `Bearer ${MARK}${a.ownerToken}` } }); // 401
     await t.request({ method: "GET", path: `/api/v2/users/me.json?email=${encodeURIComponent(EMAIL)}`, host: `${MARK.toLowerCase()}.localhost` }); // 404 host
+    // Password reset: asked for the marked address and for the owner's, then a marked link and password
+    // refused, and the owner's real link used with a marked password (the link itself must not be logged).
+    expect((await t.request({ method: "POST", path: "/api/v2/password_resets.json", host: a.host, body: { email: EMAIL } })).status).toBe(202);
+    await jobsSettled(t, a.tenantId);
+    await t.db.tenant(a.tenantId, (tx) => tx.db.updateTable("users").set({ password_hash: "$argon2id$v=19$m=19456,t=2,p=1$placeholder$placeholder" }).where("nice_id", "=", user.body.user.id).execute());
+    expect((await t.request({ method: "POST", path: "/api/v2/password_resets.json", host: a.host, body: { email: EMAIL } })).status).toBe(202);
+    expect((await t.request({ method: "POST", path: "/api/v2/password_resets/redeem.json", host: a.host, body: { token: `vdr_${MARK}`, password: `${MARK}-password` } })).status).toBe(422);
+    const resetMail = await smtp.waitFor(EMAIL, { match: (m) => /\/reset-password\?token=/.test(m.text || "") });
+    RESET_TOKEN = new URL(linkTo(resetMail, "/reset-password")).searchParams.get("token")!;
+    const used = await t.request({ method: "POST", path: "/api/v2/password_resets/redeem.json", host: a.host, body: { token: RESET_TOKEN, password: RESET_PASSWORD } });
+    expect(used.status, used.text).toBe(200);
 
     // Inbound mail carrying every kind of sensitive value in its addresses, subject and body: a
     // ticket, a suspended one recovered, a refused recipient, a message over the size limit, the
@@ -87,7 +108,8 @@ describe("logs", () => {
     const log = lines.join("");
     expect(log.length).toBeGreaterThan(1000);
     expect(log).toMatch(/"reqId":"[0-9a-f-]{36}"/); // positive control: request logs were captured
-    for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail]) {
+    expect(RESET_TOKEN).toMatch(/^vdr_/);
+    for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });

@@ -219,6 +219,9 @@ const plans: Record<string, Plan> = {
   redeemSigninLink: { kind: "own" },
   // The link's secret is looked up inside the host's tenant only (test/identity-defects.test.ts).
   confirmEmailChange: { kind: "own" },
+  // Password reset: the address and the link's secret are looked up inside the host's tenant only (test/password-reset-by-mail.test.ts).
+  requestPasswordReset: { kind: "own" },
+  redeemPasswordReset: { kind: "own" },
   // The installation's first-run setup: no tenant is involved (test/setup.test.ts).
   showSetup: { kind: "own" },
   createFirstAccount: { kind: "own" },
@@ -310,7 +313,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

@@ -39,7 +39,7 @@ afterEach(async () => {
 describe("web app serving", () => {
   it("answers index.html for the app's pages, uncached", async () => {
     const { app } = await serve(true);
-    for (const url of ["/", "/setup", "/setup?token=abc", "/agent", "/agent/", "/agent/tickets/12", "/agent/views/mine?page=2"]) {
+    for (const url of ["/", "/setup", "/setup?token=abc", "/agent", "/agent/", "/agent/tickets/12", "/agent/views/mine?page=2", "/forgot-password", "/reset-password?token=vdr_abc"]) {
       const r = await app.inject({ method: "GET", url });
       expect(r.statusCode, url).toBe(200);
       expect(r.headers["content-type"]).toBe("text/html; charset=utf-8");

@@ -16,7 +16,7 @@ export function App() {
   else if (path === "/agent" || path.startsWith("/agent/")) page = <AgentApp />;
   else if (path === "/admin" || path.startsWith("/admin/")) page = <AdminApp />;
   else if (path === "/invite") page = <InvitePage initialToken={query.get("token") ?? ""} />;
-  else if (path === "/" || path === "/signin" || path === "/requests" || path.startsWith("/requests/") || path === "/my-information" || path === "/confirm-email") page = <HelpCenterApp />;
+  else if (path === "/" || path === "/signin" || path === "/requests" || path.startsWith("/requests/") || path === "/my-information" || path === "/confirm-email" || path === "/forgot-password" || path === "/reset-password") page = <HelpCenterApp />;
   else
     page = (
       <main id="main" className="page narrow">

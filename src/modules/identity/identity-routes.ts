@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { email, name, publicIdParam } from "../../platform/schemas.ts";
+import { email, locale, name, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute } from "../../platform/http/route.ts";
@@ -19,6 +19,7 @@ const passwordSettingsView = z.object({
 });
 const passwordSettingsInput = z.strictObject({ password_settings: passwordSettingsView.partial().strict() });
 
+import { PASSWORD_RESET_MINUTES, completeReset, passwordResetJob, prepareReset, requestPasswordReset } from "./password-reset-links-service.ts";
 
 const tokenView = z.object({
   id: z.number(), name: z.string(), scopes: z.array(z.string()), user_id: z.number(),
@@ -26,6 +27,10 @@ const tokenView = z.object({
 });
 const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string().nullable(), must_change_password: z.boolean().optional() }) });
 const password = z.string().min(1).max(256);
+/** A reset link's secret, as the page sends it (the prefix and 43 base64url characters). */
+const resetToken = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid password reset link");
+/** Bounded well above the policy's 256 characters, so that the policy, not the schema, explains a long one. */
+const newPassword = z.string().min(1).max(1024);
 const abilitiesView = z.object({
   can_use_workspace: z.boolean(), can_create_tickets: z.boolean(), can_reply_publicly: z.boolean(), can_add_internal_notes: z.boolean(),
   can_edit_properties: z.boolean(), can_bulk_update: z.boolean(), can_delete_tickets: z.boolean(), can_be_assigned: z.boolean(),
@@ -34,6 +39,7 @@ const abilitiesView = z.object({
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   deps.jobs.define(signinLinkJob(deps));
+  deps.jobs.define(passwordResetJob(deps));
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/session", operationId: "createSession", tag: "session", auth: "anonymous", rateLimit: "signin",
     summary: "Sign in with e-mail and password; sets an HttpOnly session cookie.",
@@ -97,6 +103,28 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     handler: async (ctx, { body }) => {
       const input = Object.fromEntries(Object.entries(body.password_settings).filter(([, v]) => v !== undefined)) as Partial<passwords.PasswordSettings>;
       return { password_settings: await passwords.updatePasswordSettings(ctx, input) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/password_resets", operationId: "requestPasswordReset", tag: "session", auth: "anonymous", rateLimit: "signin-link",
+    summary: "Vaultdesk (Zendesk has no public endpoint for this): e-mails a password reset link (one hour, single use) if the address belongs to someone with a password who may sign in. The answer is the same either way.",
+    body: z.strictObject({ email, locale: locale.optional() }), status: 202,
+    response: z.object({ password_reset: z.object({ status: z.literal("requested"), expires_in_minutes: z.number() }) }),
+    handler: async (ctx, { body }) => {
+      await requestPasswordReset(deps, ctx, body);
+      return { password_reset: { status: "requested" as const, expires_in_minutes: PASSWORD_RESET_MINUTES } };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/password_resets/redeem", operationId: "redeemPasswordReset", tag: "session", auth: "anonymous", rateLimit: "signin", status: 200,
+    summary: "Vaultdesk: uses up a password reset link and sets the new password; every session of the person ends. Signs nobody in: `sign_in_path` is where the person signs in with the new password.",
+    body: z.strictObject({ token: resetToken, password: newPassword }),
+    response: z.object({ password_reset: z.object({ status: z.literal("completed"), sign_in_path: z.enum(["/agent", "/signin"]) }) }),
+    // The link and the policy are checked, and the new password hashed, before the transaction opens.
+    prepare: ({ body, inTenant }) => prepareReset(deps, inTenant, body.token, body.password),
+    handler: async (ctx, { prepared }) => {
+      const r = await completeReset(deps, ctx, prepared);
+      return { password_reset: { status: "completed" as const, sign_in_path: r.role === "end_user" ? ("/signin" as const) : ("/agent" as const) } };
     },
   });
 }

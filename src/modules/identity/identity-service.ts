@@ -13,6 +13,7 @@ import * as repo from "./identity-repo.ts";
 import { expireSigninLinksOf } from "./signin-links-repo.ts";
 import { DEFAULT_STAFF_POLICY, lockoutMs, passwordProblems, rulesOf, type PasswordOwner, type Rules } from "./password-policy.ts";
 import { rulesFor } from "./password-settings-service.ts";
+import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
 
 /**
  * Identity: API tokens, password sign-in and sessions.
@@ -48,7 +49,7 @@ export function checkPasswordPolicy(password: string, email: string | undefined)
 }
 
 /** Whether the password is one of these earlier ones (argon2: run outside any transaction). */
-async function reusesEarlier(hashes: readonly string[], password: string): Promise<boolean> {
+export async function reusesEarlier(hashes: readonly string[], password: string): Promise<boolean> {
   for (const h of hashes) if (await argonVerify(h, password).catch(() => false)) return true;
   return false;
 }
@@ -309,10 +310,16 @@ export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestCon
 }
 
 
-/** Revokes every session and API token of a user (deletion, role changes, an operator's password reset). */
+/**
+ * Revokes every session and API token of a user (deletion, role changes, an operator's password
+ * reset). `signinLinks` also ends their unused e-mailed links: sign-in links and password resets.
+ */
 export async function revokeAccessOf(ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean; keepSession?: Buffer | undefined; signinLinks?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
   const now = ctx.now();
-  if (what.signinLinks) await expireSigninLinksOf(ctx.tx, userId, now);
+  if (what.signinLinks) {
+    await expireSigninLinksOf(ctx.tx, userId, now);
+    await expirePasswordResetsOf(ctx.tx, userId, now);
+  }
   return {
     sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now, what.keepSession),
     tokens: what.tokens === false ? 0 : await repo.revokeTokensOfUser(ctx.tx, userId, now),

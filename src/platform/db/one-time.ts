@@ -2,14 +2,14 @@ import { sql } from "kysely";
 import type { TenantTx } from "./database.ts";
 
 /**
- * One-time secrets (sign-in links, invitations, e-mail confirmations) are used up by one
+ * One-time secrets (sign-in links, invitations, e-mail confirmations, password resets) are used up by one
  * conditional UPDATE: the row is marked used only if it still is usable at `now` (not used, not
  * ended otherwise, not expired), so of two requests racing with the same link exactly one wins.
  */
-export type OneTimeTable = "signin_links" | "invitations" | "email_changes";
+export type OneTimeTable = "signin_links" | "invitations" | "email_changes" | "password_resets";
 
 /** The column that ends each kind of secret early, besides use and expiry. */
-const ENDED: Record<OneTimeTable, string | undefined> = { signin_links: undefined, invitations: "revoked_at", email_changes: "cancelled_at" };
+const ENDED: Record<OneTimeTable, string | undefined> = { signin_links: undefined, invitations: "revoked_at", email_changes: "cancelled_at", password_resets: undefined };
 
 export async function claimOneTime(tx: TenantTx, table: OneTimeTable, id: string, now: Date): Promise<boolean> {
   const ended = ENDED[table];

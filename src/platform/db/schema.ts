@@ -345,6 +345,17 @@ export interface SigninLinksTable {
   used_at: Date | null;
 }
 
+/** 0020_password_resets.sql: password reset links sent by e-mail (the secret stored as a keyed hash). */
+export interface PasswordResetsTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  token_hash: Bytes;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 /** 0011: a pending change of a user's primary e-mail address, proven through a link sent to it. */
 export interface EmailChangesTable {
   tenant_id: string;
@@ -553,6 +564,7 @@ export interface DB {
   invitations: InvitationsTable;
   consent_records: ConsentRecordsTable;
   signin_links: SigninLinksTable;
+  password_resets: PasswordResetsTable;
   email_changes: EmailChangesTable;
   organization_domains: OrganizationDomainsTable;
   uploads: UploadsTable;

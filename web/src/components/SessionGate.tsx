@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, changePassword, client, currentSession, explain, ok, onUnauthorized, signIn, signOut } from "../api.ts";
+import { ApiError, changePassword, client, currentSession, explain, fieldError, ok, onUnauthorized, signIn, signOut } from "../api.ts";
 import type { Abilities, User } from "../api-schema.ts";
 import { Loadable, queryClient, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
@@ -81,6 +81,7 @@ export function SessionGate(props: {
 }
 
 function SignInForm(props: { id?: string; intro?: string | undefined; notice: string | null; onSignedIn: (password: string) => Promise<void> }) {
+  const [forgot, setForgot] = useState(false);
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -99,6 +100,7 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
       else setError(explain(err));
     }
   }
+  if (forgot) return <ForgotPassword id={props.id} email={email} onBack={() => setForgot(false)} />;
   return (
     <main id={props.id ?? "main"} className="page narrow">
       <PageHeading>{t("signin.title")}</PageHeading>
@@ -116,6 +118,57 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
           {busy ? t("signin.working") : t("signin.submit")}
         </button>
       </form>
+      <p>
+        <button type="button" className="link" onClick={() => setForgot(true)}>
+          {t("signin.forgot")}
+        </button>
+      </p>
+    </main>
+  );
+}
+
+/**
+ * "Forgot your password?" for staff: asks for a reset link by e-mail. The answer is the same
+ * whatever the address, and so is what the page says. The link leads to `/reset-password`.
+ */
+function ForgotPassword(props: { id?: string | undefined; email: string; onBack: () => void }) {
+  const [email, setEmail] = useState(props.email);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setStatus(null);
+    setBusy(true);
+    try {
+      await ok(client.POST("/api/v2/password_resets", { body: { email } }));
+      setStatus(t("forgot.sent", { email }));
+    } catch (err) {
+      setError(fieldError(err, "email") === "Unavailable" ? t("forgot.unavailable") : explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <main id={props.id ?? "main"} className="page narrow">
+      <PageHeading>{t("forgot.title")}</PageHeading>
+      <p>{t("forgot.intro")}</p>
+      <StatusText text={status} />
+      <form onSubmit={submit} aria-busy={busy}>
+        <Field id="forgot-email" label={t("forgot.email")}>
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="username" />
+        </Field>
+        <ErrorText text={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? t("forgot.sending") : t("forgot.submit")}
+        </button>
+      </form>
+      <p>
+        <button type="button" className="link" onClick={props.onBack}>
+          {t("forgot.back")}
+        </button>
+      </p>
     </main>
   );
 }

@@ -9,6 +9,7 @@ import { MyInformation } from "./MyInformation.tsx";
 import { MyRequests, RequestPage } from "./MyRequests.tsx";
 import { RequestForm } from "./RequestForm.tsx";
 import { SignInPage } from "./SignInPage.tsx";
+import { ForgotPasswordPage, ResetPasswordPage } from "./PasswordResetPages.tsx";
 
 const SESSION = ["help_center", "session"];
 
@@ -63,6 +64,8 @@ export function HelpCenterApp() {
       </main>
     );
   else if (!loaded || session.kind === "loading") page = <p className="page" role="status">{t("hc.loading")}</p>;
+  else if (path === "/reset-password") page = <ResetPasswordPage initialToken={query.get("token") ?? ""} />;
+  else if (path === "/forgot-password") page = <ForgotPasswordPage />;
   else if (path === "/confirm-email") page = <ConfirmEmailPage initialToken={query.get("token") ?? ""} onConfirmed={me.reload} />;
   else if (path === "/signin")
     page = <SignInPage info={loaded} initialToken={query.get("token") ?? ""} notice={session.kind === "anonymous" ? session.notice : null} onSignedIn={signedIn} />;

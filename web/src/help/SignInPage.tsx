@@ -3,7 +3,7 @@ import { ApiError, client, ok, signIn, signInWithLink } from "../api.ts";
 import type { HelpCenterInfo } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { locale, t } from "../i18n/index.ts";
-import { navigate, PageHeading } from "../router.tsx";
+import { Link, navigate, PageHeading } from "../router.tsx";
 import { explainHc, fieldError } from "./help-api.ts";
 
 /**
@@ -122,6 +122,9 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
             {t("hc.signin.passwordSubmit")}
           </button>
         </form>
+        <p>
+          <Link to="/forgot-password">{t("hc.signin.forgot")}</Link>
+        </p>
       </details>
     </main>
   );

@@ -1,0 +1,72 @@
+import { mailLanguage } from "../../platform/mail-language.ts";
+
+/**
+ * The e-mails of a password reset, in the languages the help center speaks: the link, and the
+ * notice that the password was changed. Plain text only: the link is the message, and plain text
+ * carries no tracking or markup.
+ */
+
+type Texts = {
+  linkSubject: (team: string) => string;
+  link: (team: string, url: string, minutes: number) => string;
+  changedSubject: (team: string) => string;
+  changed: (team: string) => string;
+};
+
+const texts: Record<string, Texts> = {
+  en: {
+    linkSubject: (team) => `Reset your password for ${team}`,
+    link: (team, url, minutes) =>
+      `Hello,\n\nSomeone asked to reset the password of your account at ${team}. To choose a new password, open this link:\n\n${url}\n\nThe link works once and expires in ${minutes} minutes; asking again sends a new link and ends this one.\nIf you did not ask for it, ignore this message: your password stays as it is.\n`,
+    changedSubject: (team) => `Your password for ${team} was changed`,
+    changed: (team) =>
+      `Hello,\n\nThe password of your account at ${team} was just changed through a reset link sent to this address, and every session signed in to your account was ended.\nIf this was not you, ask for a new reset link at once and tell your support team.\n`,
+  },
+  ja: {
+    linkSubject: (team) => `${team} のパスワードの再設定`,
+    link: (team, url, minutes) =>
+      `こんにちは。\n\n${team} のアカウントのパスワード再設定が依頼されました。新しいパスワードを設定するには、次のリンクを開いてください。\n\n${url}\n\nこのリンクは一度だけ使用でき、${minutes} 分で有効期限が切れます。再度依頼すると新しいリンクが送られ、このリンクは使えなくなります。\nお心当たりがない場合は、このメールを無視してください。パスワードは変更されません。\n`,
+    changedSubject: (team) => `${team} のパスワードが変更されました`,
+    changed: (team) =>
+      `こんにちは。\n\nこのアドレスに送られた再設定リンクにより、${team} のアカウントのパスワードが変更され、サインイン中のすべてのセッションが終了しました。\nお心当たりがない場合は、すぐに新しい再設定リンクを依頼し、サポートチームにご連絡ください。\n`,
+  },
+  ko: {
+    linkSubject: (team) => `${team} 비밀번호 재설정`,
+    link: (team, url, minutes) =>
+      `안녕하세요.\n\n${team} 계정의 비밀번호 재설정이 요청되었습니다. 새 비밀번호를 정하려면 아래 링크를 여세요.\n\n${url}\n\n이 링크는 한 번만 사용할 수 있으며 ${minutes}분 후에 만료됩니다. 다시 요청하면 새 링크가 발송되고 이 링크는 더 이상 쓸 수 없습니다.\n요청하지 않으셨다면 이 메일을 무시하세요. 비밀번호는 바뀌지 않습니다.\n`,
+    changedSubject: (team) => `${team} 비밀번호가 변경되었습니다`,
+    changed: (team) =>
+      `안녕하세요.\n\n이 주소로 보낸 재설정 링크를 통해 ${team} 계정의 비밀번호가 변경되었고, 로그인되어 있던 모든 세션이 종료되었습니다.\n본인이 아니라면 즉시 새 재설정 링크를 요청하고 지원팀에 알려 주세요.\n`,
+  },
+  "zh-CN": {
+    linkSubject: (team) => `重置您在 ${team} 的密码`,
+    link: (team, url, minutes) =>
+      `您好：\n\n有人请求重置您在 ${team} 的账户密码。要设置新密码，请打开以下链接：\n\n${url}\n\n该链接只能使用一次，将在 ${minutes} 分钟后失效；再次请求会发送新链接，并使此链接失效。\n如果您没有请求重置，请忽略本邮件：您的密码不会改变。\n`,
+    changedSubject: (team) => `您在 ${team} 的密码已更改`,
+    changed: (team) =>
+      `您好：\n\n您在 ${team} 的账户密码刚刚通过发送到此地址的重置链接被更改，所有已登录的会话均已结束。\n如果这不是您本人操作，请立即请求新的重置链接并告知支持团队。\n`,
+  },
+  sv: {
+    linkSubject: (team) => `Återställ ditt lösenord till ${team}`,
+    link: (team, url, minutes) =>
+      `Hej!\n\nNågon har bett om att återställa lösenordet till ditt konto hos ${team}. Öppna den här länken för att välja ett nytt lösenord:\n\n${url}\n\nLänken fungerar en gång och slutar gälla om ${minutes} minuter; ber du om en ny länk slutar den här att gälla.\nOm du inte har bett om den kan du bortse från meddelandet: ditt lösenord förblir som det är.\n`,
+    changedSubject: (team) => `Ditt lösenord till ${team} har ändrats`,
+    changed: (team) =>
+      `Hej!\n\nLösenordet till ditt konto hos ${team} har just ändrats via en återställningslänk som skickades till den här adressen, och alla inloggade sessioner har avslutats.\nOm det inte var du: be genast om en ny återställningslänk och kontakta supportteamet.\n`,
+  },
+};
+
+const textsFor = (locale: string | null | undefined) => {
+  const language = mailLanguage(locale, Object.keys(texts));
+  return { language, t: texts[language]! };
+};
+
+export function passwordResetMail(locale: string | null | undefined, team: string, url: string, minutes: number) {
+  const { language, t } = textsFor(locale);
+  return { language, subject: t.linkSubject(team), text: t.link(team, url, minutes) };
+}
+
+export function passwordChangedMail(locale: string | null | undefined, team: string) {
+  const { language, t } = textsFor(locale);
+  return { language, subject: t.changedSubject(team), text: t.changed(team) };
+}
