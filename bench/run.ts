@@ -3,7 +3,10 @@
  * validation, sealing, audit chain, RLS) at concurrency 16, beside a raw baseline that inserts
  * equivalent rows through the same driver without the app; ticket show latency at 100k tickets
  * (10k with --quick); server RSS. On PGlite, and on PostgreSQL when BENCH_DATABASE_URL or
- * TEST_DATABASE_URL is set. Writes bench/results/latest.json and the table in bench/README.md.
+ * TEST_DATABASE_URL is set. Attachments: upload and download MB/s against a plain file copy.
+ * Inbound mail: messages/s from 8 SMTP clients to tickets with a 50 KB file each, against an SMTP
+ * server that discards the same messages and against API creates with a 50 KB upload. Writes
+ * bench/results/latest.json and the tables in bench/README.md.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -12,11 +15,16 @@ import http from "node:http";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "kysely";
+import type { AddressInfo } from "node:net";
+import nodemailer from "nodemailer";
 import pg from "pg";
+import { SMTPServer } from "smtp-server";
 import { loadConfig } from "../src/platform/config.ts";
 import { openRuntime } from "../src/platform/runtime.ts";
 import { findTenant } from "../src/modules/tenants/tenants-service.ts";
-import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "../test/support/process.ts";
+import { dnsServerAddress, nxdomainServer } from "../test/support/dns.ts";
+import { message } from "../test/support/mail-in.ts";
+import { apiTokenFrom, call, cli, freePort, startServer, type ServerProcess } from "../test/support/process.ts";
 
 const quick = process.argv.includes("--quick");
 const CONCURRENCY = 16;
@@ -236,26 +244,30 @@ async function rawBaseline(kind: "pglite" | "postgres", url: string | undefined,
 
 const step = (s: string) => process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
+/** On PostgreSQL, a database of its own for one part of the run (dropped after); on PGlite nothing (the data folder holds it). */
+async function freshDatabase(kind: "pglite" | "postgres", adminUrl: string | undefined): Promise<{ dbUrl: string | undefined; drop: () => Promise<void> }> {
+  if (kind === "pglite") return { dbUrl: undefined, drop: async () => {} };
+  const name = `vd_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  admin.on("error", (e) => console.error("admin connection:", e.message));
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(adminUrl!);
+  u.pathname = `/${name}`;
+  return {
+    dbUrl: u.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
 async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise<Result> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vd-bench-${kind}-`));
   const env: Record<string, string> = { VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64") };
-  let dropDb = async () => {};
-  let dbUrl: string | undefined;
-  if (kind === "postgres") {
-    const name = `vd_bench_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    admin.on("error", (e) => console.error("admin connection:", e.message));
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const u = new URL(adminUrl!);
-    u.pathname = `/${name}`;
-    dbUrl = u.toString();
-    env.DATABASE_URL = dbUrl;
-    dropDb = async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    };
-  }
+  const { dbUrl, drop: dropDb } = await freshDatabase(kind, adminUrl);
+  if (dbUrl) env.DATABASE_URL = dbUrl;
   try {
     let server = await startServer(dataDir, env);
     const created = await cliWith(env, dataDir, "tenant", "create", "--subdomain", "bench", "--owner-email", "owner@bench.test");
@@ -468,6 +480,265 @@ async function benchFiles(): Promise<FilesResult> {
   }
 }
 
+type InboundResult = {
+  clients: number;
+  messages: number;
+  attachment_bytes: number;
+  /** Bytes of one message as sent (headers, text and the base64 attachment). */
+  message_bytes: number;
+  /** The same messages to an SMTP server in the bench process that reads and discards them (best of two: before and after). */
+  sink_per_s: number;
+  /** Until Vaultdesk answered 250 to every message (stored sealed, processing queued). */
+  smtp_accept_per_s: number;
+  /** Until every message was a ticket with its attachment. */
+  end_to_end_per_s: number;
+  /** The same number of tickets through the API: POST /uploads with the 50 KB file, then POST /tickets with its token, at the same concurrency. */
+  api_create_with_upload_per_s: number;
+  accept_vs_sink: number;
+  end_to_end_vs_sink: number;
+  end_to_end_vs_api: number;
+  /** CPU ms per message of the server process from the first message to the last ticket (PGlite runs in it; PostgreSQL's own is apart). */
+  cpu_ms_per_message: Cpu;
+  cpu_ms_per_api_create: Cpu;
+  job_workers: number;
+  rss_idle_mb: number;
+  rss_peak_mb: number;
+};
+
+const INBOUND_CLIENTS = 8;
+const INBOUND_PER_CLIENT = quick ? 25 : 100;
+const INBOUND_FILE_BYTES = 50 * 1024;
+
+/** 50 KB of random bytes behind a PDF header: detected as application/pdf by the upload checks. */
+const PDF_HEAD = Buffer.from("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "latin1");
+const pdfLike = () => Buffer.concat([PDF_HEAD, crypto.randomBytes(INBOUND_FILE_BYTES - PDF_HEAD.length)]);
+
+/** A message with a 50 KB file that reads as a PDF (its first bytes), from a sender of its own. */
+function benchMessage(to: string, tag: string): { from: string; raw: string } {
+  const from = `customer-${tag}@customers.test`;
+  const raw = message({ from: `Customer ${tag} <${from}>`, to, subject: `Bench mail ${tag}: the invoice is wrong`, text: "The attached invoice charges us twice for March. ".repeat(6), files: [{ name: `invoice-${tag}.pdf`, type: "application/pdf", content: pdfLike() }] });
+  return { from, raw };
+}
+
+/**
+ * Sends each client's messages over one SMTP connection of its own (nodemailer's pool, one
+ * connection, as a sending MTA delivers a queue), all clients at once; resolves with the seconds
+ * until the last message was answered 250. Any refusal fails the run.
+ */
+async function sendAll(port: number, to: string, batches: Array<Array<{ from: string; raw: string }>>): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    batches.map(async (batch) => {
+      const tr = nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity, logger: false });
+      try {
+        for (const m of batch) {
+          const info = await tr.sendMail({ envelope: { from: m.from, to: [to] }, raw: m.raw });
+          if (info.rejected.length) throw new Error(`refused: ${info.response}`);
+        }
+      } finally {
+        tr.close();
+      }
+    }),
+  );
+  return (performance.now() - t0) / 1000;
+}
+
+/** An SMTP server in this process that takes every message and discards it: the SMTP conversation alone. */
+async function smtpSink(): Promise<{ port: number; received: () => number; close: () => Promise<void> }> {
+  let received = 0;
+  const server = new SMTPServer({
+    logger: false,
+    authOptional: true,
+    disabledCommands: ["AUTH", "STARTTLS"],
+    size: 25 * 1024 * 1024,
+    onData(stream, _session, callback) {
+      stream.on("end", () => {
+        received++;
+        callback(null, "2.0.0 Discarded");
+      });
+      stream.resume();
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: (server.server.address() as AddressInfo).port, received: () => received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** Uploads bytes (POST /uploads); resolves with the upload's token. */
+function uploadBytes(port: number, host: string, token: string, bytes: Buffer, name: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port, method: "POST", path: `/api/v2/uploads.json?filename=${encodeURIComponent(name)}`, headers: { host, authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "content-length": String(bytes.length) } },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+        res.on("end", () => (res.statusCode === 201 ? resolve((JSON.parse(text) as { upload: { token: string } }).upload.token) : reject(new Error(`upload answered ${res.statusCode}`))));
+      },
+    );
+    req.on("error", reject);
+    req.end(bytes);
+  });
+}
+
+/**
+ * Inbound mail, SMTP to tickets: 8 SMTP clients at once each send their messages (a 50 KB PDF
+ * attached, each from a sender of its own) to a tenant's support address on the real server (its
+ * DNS checks answered by a loopback server that knows no name). Measured: the rate at which the
+ * server answers 250 (message sealed in the blob store, processing queued) and the rate until
+ * every message is a ticket with its file; beside the same messages sent to an SMTP server that
+ * discards them, and the same number of tickets made through the API with a 50 KB upload each.
+ */
+async function benchInbound(kind: "pglite" | "postgres", adminUrl?: string): Promise<InboundResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vd-bench-inbound-${kind}-`));
+  const dns = await nxdomainServer();
+  const sink = await smtpSink();
+  const { dbUrl, drop: dropDb } = await freshDatabase(kind, adminUrl);
+  let server: ServerProcess | undefined;
+  try {
+    const smtpPort = await freePort();
+    const env: Record<string, string> = {
+      VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64"),
+      VAULTDESK_SMTP_LISTEN: `127.0.0.1:${smtpPort}`,
+      VAULTDESK_DNS_SERVERS: dnsServerAddress(dns),
+      ...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
+    };
+    server = await startServer(dataDir, env);
+    const srv = server;
+    const token = apiTokenFrom(await cliWith(env, dataDir, "tenant", "create", "--subdomain", "inbound", "--owner-email", "owner@inbound.test"));
+    const host = "inbound.localhost";
+    const to = "support@inbound.localhost";
+    const ticketCount = async (): Promise<number> => {
+      const r = await call(srv.port, host, token, "GET", "/api/v2/tickets.json?per_page=1");
+      if (r.status !== 200 || typeof r.body?.count !== "number") throw new Error(`ticket list answered ${r.status}`);
+      return r.body.count as number;
+    };
+    const suspendedCount = async (): Promise<number> => {
+      const r = await call(srv.port, host, token, "GET", "/api/v2/suspended_tickets.json?per_page=1");
+      return typeof r.body?.count === "number" ? (r.body.count as number) : -1;
+    };
+    /**
+     * Waits until the tenant has `target` tickets; fails when nothing moves for 60 s. The count is a
+     * query over every ticket (it grows with them and, polled often, would take a share of the
+     * database from the work measured), so what is polled every 100 ms is the ticket numbered
+     * `target` (numbers are given in order; one that exists is cheap to show). The count confirms
+     * it, says how far the run is every 10 s, and takes over (once a second) should a number have
+     * been skipped.
+     */
+    const ticketsReach = async (target: number): Promise<void> => {
+      let last = -1;
+      let movedAt = Date.now();
+      let countedAt = Date.now();
+      let sawTarget = false;
+      for (;;) {
+        const exists = (await call(srv.port, host, token, "GET", `/api/v2/tickets/${target}.json`)).status === 200;
+        const due = exists ? !sawTarget || Date.now() - countedAt >= 1000 : Date.now() - countedAt >= 10_000;
+        sawTarget ||= exists;
+        if (due) {
+          const n = await ticketCount();
+          countedAt = Date.now();
+          if (n >= target) return;
+          step(`inbound ${kind}: ${n} of ${target} tickets`);
+          if (n !== last) {
+            last = n;
+            movedAt = Date.now();
+          } else if (Date.now() - movedAt > 60_000) {
+            throw new Error(`only ${n} of ${target} tickets after 60 s without progress (${await suspendedCount()} suspended); server output: ${srv.output().slice(-2000)}`);
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+
+    const total = INBOUND_CLIENTS * INBOUND_PER_CLIENT;
+    step(`inbound ${kind}: building ${total} messages with a ${INBOUND_FILE_BYTES / 1024} KB file each`);
+    const batches = Array.from({ length: INBOUND_CLIENTS }, (_, c) => Array.from({ length: INBOUND_PER_CLIENT }, (_, k) => benchMessage(to, `${c}-${k}`)));
+    const warm = Array.from({ length: INBOUND_CLIENTS }, (_, c) => [benchMessage(to, `warm-${c}`)]);
+    const messageBytes = Buffer.byteLength(batches[0]![0]!.raw);
+
+    step(`inbound ${kind}: baseline, ${total} messages to a discarding SMTP server`);
+    await sendAll(sink.port, to, warm);
+    const sinkRuns = [total / (await sendAll(sink.port, to, batches))];
+
+    step(`inbound ${kind}: warm-up, ${warm.length} messages`);
+    const before = await ticketCount();
+    await sendAll(smtpPort, to, warm);
+    await ticketsReach(before + warm.length);
+    const idle = rssMb(srv);
+
+    step(`inbound ${kind}: ${INBOUND_CLIENTS} clients send ${INBOUND_PER_CLIENT} messages each (RSS ${idle} MB)`);
+    let peak = idle;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(srv))), 50);
+    const meter = cpuMeter(srv.child.pid);
+    const t0 = performance.now();
+    const acceptSeconds = await sendAll(smtpPort, to, batches);
+    step(`inbound ${kind}: all accepted after ${round(acceptSeconds)} s; waiting for the tickets`);
+    await ticketsReach(before + warm.length + total);
+    const e2eSeconds = (performance.now() - t0) / 1000;
+    const cpu = meter(total);
+    clearInterval(sampler);
+    peak = Math.max(peak, rssMb(srv));
+    const suspended = await suspendedCount();
+    if (suspended !== 0) throw new Error(`${suspended} messages were suspended`);
+
+    // A sample of the tickets: each has its one comment with the file, whole and taken as a PDF.
+    const last = before + warm.length + total;
+    let sampled = 0;
+    for (let k = 0; k < 8; k++) {
+      const id = last - Math.floor((k / 8) * total);
+      const r = await call(srv.port, host, token, "GET", `/api/v2/tickets/${id}/comments.json`);
+      if (r.status === 404) continue; // a number skipped (a retried transaction): the count above is what counts
+      sampled++;
+      const files = (r.body?.comments?.[0]?.attachments ?? []) as Array<{ size: number; content_type: string }>;
+      if (r.status !== 200 || files.length !== 1 || files[0]!.size !== INBOUND_FILE_BYTES || files[0]!.content_type !== "application/pdf") {
+        throw new Error(`ticket ${id}: expected one ${INBOUND_FILE_BYTES}-byte PDF, got ${r.status} ${JSON.stringify(files)}`);
+      }
+    }
+    if (sampled < 6) throw new Error(`only ${sampled} of 8 sampled tickets found`);
+
+    step(`inbound ${kind}: baseline, ${total} tickets through the API with a ${INBOUND_FILE_BYTES / 1024} KB upload each`);
+    const apiCreate = async (i: number) => {
+      const up = await uploadBytes(srv.port, host, token, pdfLike(), `invoice-api-${i}.pdf`);
+      const r = await call(srv.port, host, token, "POST", "/api/v2/tickets.json", { ticket: { subject: `Bench ticket ${i}: the invoice is wrong`, comment: { body: "The attached invoice charges us twice for March. ".repeat(6), uploads: [up] } } });
+      if (r.status !== 201) throw new Error(`create answered ${r.status}`);
+    };
+    for (let i = 0; i < INBOUND_CLIENTS; i++) await apiCreate(-1 - i);
+    const apiMeter = cpuMeter(srv.child.pid);
+    const api = await runConcurrent(total, apiCreate, INBOUND_CLIENTS);
+    const apiCpu = apiMeter(total);
+    peak = Math.max(peak, rssMb(srv));
+    await stop(srv);
+
+    step(`inbound ${kind}: baseline again, ${total} messages to the discarding SMTP server`);
+    sinkRuns.push(total / (await sendAll(sink.port, to, batches)));
+    const sinkPerS = Math.max(...sinkRuns);
+    const e2e = total / e2eSeconds;
+    const apiPerS = total / api.seconds;
+    return {
+      clients: INBOUND_CLIENTS,
+      messages: total,
+      attachment_bytes: INBOUND_FILE_BYTES,
+      message_bytes: messageBytes,
+      sink_per_s: round(sinkPerS),
+      smtp_accept_per_s: round(total / acceptSeconds),
+      end_to_end_per_s: round(e2e),
+      api_create_with_upload_per_s: round(apiPerS),
+      accept_vs_sink: round(total / acceptSeconds / sinkPerS, 3),
+      end_to_end_vs_sink: round(e2e / sinkPerS, 3),
+      end_to_end_vs_api: round(e2e / apiPerS, 3),
+      cpu_ms_per_message: cpu,
+      cpu_ms_per_api_create: apiCpu,
+      job_workers: loadConfig({ ...process.env, ...env }).jobWorkers,
+      rss_idle_mb: idle,
+      rss_peak_mb: peak,
+    };
+  } finally {
+    if (server && server.child.exitCode === null && server.child.signalCode === null) await stop(server);
+    await sink.close();
+    dns.close();
+    await dropDb();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function cliWith(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<string> {
   const saved = { ...process.env };
   Object.assign(process.env, env);
@@ -483,10 +754,11 @@ async function cliWith(env: Record<string, string>, dataDir: string, ...args: st
 
 const results: Record<string, Result> = {};
 let files: FilesResult | undefined;
+const inbound: Record<string, InboundResult> = {};
 const started = Date.now();
-// `--only pglite|postgres|files` measures one part (while working on one path).
+// `--only pglite|postgres|files|inbound` measures one part (while working on one path).
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-if (only !== undefined && only !== "pglite" && only !== "postgres" && only !== "files") throw new Error("--only takes pglite, postgres or files");
+if (only !== undefined && only !== "pglite" && only !== "postgres" && only !== "files" && only !== "inbound") throw new Error("--only takes pglite, postgres, files or inbound");
 if (only === undefined || only === "files") {
   files = await benchFiles();
   console.log("files", files);
@@ -501,8 +773,16 @@ if (pgUrl && (only === undefined || only === "postgres")) {
   results.postgres = await benchOne("postgres", pgUrl);
   console.log("postgres", results.postgres);
 }
+if (only === undefined || only === "inbound") {
+  inbound.pglite = await benchInbound("pglite");
+  console.log("inbound pglite", inbound.pglite);
+  if (pgUrl) {
+    inbound.postgres = await benchInbound("postgres", pgUrl);
+    console.log("inbound postgres", inbound.postgres);
+  }
+}
 
-const out = { date: new Date().toISOString(), node: process.version, quick, concurrency: CONCURRENCY, creates: CREATES, seconds: round((Date.now() - started) / 1000), ...results, ...(files ? { files } : {}) };
+const out = { date: new Date().toISOString(), node: process.version, quick, concurrency: CONCURRENCY, creates: CREATES, seconds: round((Date.now() - started) / 1000), ...results, ...(files ? { files } : {}), ...(Object.keys(inbound).length ? { inbound } : {}) };
 fs.mkdirSync("bench/results", { recursive: true });
 fs.writeFileSync("bench/results/latest.json", JSON.stringify(out, null, 2) + "\n");
 
@@ -511,10 +791,14 @@ const rows = Object.entries(results).map(
 );
 const table = [
   `Run of ${out.date.slice(0, 10)}${quick ? " (--quick)" : ""}, ${os.cpus().length} cores, Node ${process.version}:`,
-  "",
-  "| database | API creates/s | raw inserts/s | API/raw | create p50 / p99 ms | show p50 / p99 ms (16 at a time) | show p50 / p99 ms (one at a time) | server RSS MB |",
-  "|---|---|---|---|---|---|---|---|",
-  ...rows,
+  ...(rows.length
+    ? [
+        "",
+        "| database | API creates/s | raw inserts/s | API/raw | create p50 / p99 ms | show p50 / p99 ms (16 at a time) | show p50 / p99 ms (one at a time) | server RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
+        ...rows,
+      ]
+    : []),
   ...(files
     ? [
         "",
@@ -526,11 +810,27 @@ const table = [
       ]
     : []),
 ].join("\n");
-console.log("\n" + table);
+const first = Object.values(inbound)[0];
+const inboundTable = first
+  ? [
+      `Run of ${out.date.slice(0, 10)}${quick ? " (--quick)" : ""}, ${os.cpus().length} cores, Node ${process.version}: ${first.clients} SMTP clients at once, ${first.messages} messages with a ${first.attachment_bytes / 1024} KB PDF each (${Math.round(first.message_bytes / 1024)} KB as sent), ${first.job_workers} job workers.`,
+      "",
+      "| database | sink msgs/s | SMTP accepted msgs/s | accepted/sink | to tickets msgs/s | tickets/sink | API creates with upload/s | tickets/API | server CPU ms per message (API create) | server RSS idle → peak MB |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+      ...Object.entries(inbound).map(
+        ([k, r]) =>
+          `| ${k} | ${r.sink_per_s} | ${r.smtp_accept_per_s} | ${Math.round(r.accept_vs_sink * 100)} % | ${r.end_to_end_per_s} | ${Math.round(r.end_to_end_vs_sink * 100)} % | ${r.api_create_with_upload_per_s} | ${Math.round(r.end_to_end_vs_api * 100)} % | ${r.cpu_ms_per_message.server} (${r.cpu_ms_per_api_create.server}) | ${r.rss_idle_mb} → ${r.rss_peak_mb} |`,
+      ),
+    ].join("\n")
+  : undefined;
+if (rows.length || files) console.log("\n" + table);
+if (inboundTable) console.log("\nInbound mail:\n\n" + inboundTable);
 const readme = "bench/README.md";
-// Only a full run replaces the figures (a run of one part would drop the others).
-if (only === undefined && fs.existsSync(readme)) {
-  const text = fs.readFileSync(readme, "utf8");
-  const next = text.replace(/<!-- results -->[\s\S]*<!-- \/results -->/, `<!-- results -->\n${table}\n<!-- /results -->`);
-  fs.writeFileSync(readme, next);
+if (fs.existsSync(readme)) {
+  let text = fs.readFileSync(readme, "utf8");
+  // Only a full run replaces the figures (a run of one part would drop the others).
+  if (only === undefined) text = text.replace(/<!-- results -->[\s\S]*<!-- \/results -->/, `<!-- results -->\n${table}\n<!-- /results -->`);
+  // Inbound mail has a table of its own, replaced by a run that measured it (not a --quick one).
+  if (inboundTable && !quick) text = text.replace(/<!-- inbound-results -->[\s\S]*<!-- \/inbound-results -->/, `<!-- inbound-results -->\n${inboundTable}\n<!-- /inbound-results -->`);
+  fs.writeFileSync(readme, text);
 }

@@ -1,10 +1,11 @@
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dnsServerAddress, nxdomainServer } from "../support/dns.ts";
 import { message, send } from "../support/mail-in.ts";
+import { freePort } from "../support/process.ts";
 import { XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectInertIn, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
@@ -19,30 +20,6 @@ const PASSWORD = "Correct horse battery 9";
 let h: Harness;
 let smtpPort: number;
 let dns: dgram.Socket;
-
-/** A DNS server on loopback that answers every query at once with NXDOMAIN (RFC 1035 header, question echoed). */
-function nxdomainServer(): Promise<dgram.Socket> {
-  const sock = dgram.createSocket("udp4");
-  sock.on("message", (q, from) => {
-    if (q.length < 12) return;
-    const answer = Buffer.from(q);
-    answer[2] = 0x80 | (q[2]! & 0x01); // QR = response, opcode 0, RD copied
-    answer[3] = 0x83; // RA, RCODE 3 (NXDOMAIN)
-    answer.writeUInt16BE(0, 6); // no answers
-    answer.writeUInt16BE(0, 8);
-    answer.writeUInt16BE(0, 10);
-    sock.send(answer, from.port, from.address);
-  });
-  return new Promise((resolve) => sock.bind(0, "127.0.0.1", () => resolve(sock)));
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 function post(path: string, body: unknown): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -61,7 +38,7 @@ beforeAll(async () => {
   // The server's SPF/DKIM/DMARC lookups go to a DNS server of this test that knows no name: they
   // never reach the network, and the senders are simply unproven.
   dns = await nxdomainServer();
-  h = await startHarness({ VAULTDESK_SMTP_LISTEN: `127.0.0.1:${smtpPort}`, VAULTDESK_JOB_POLL_SECONDS: "0.2", VAULTDESK_DNS_SERVERS: `127.0.0.1:${(dns.address() as net.AddressInfo).port}` });
+  h = await startHarness({ VAULTDESK_SMTP_LISTEN: `127.0.0.1:${smtpPort}`, VAULTDESK_JOB_POLL_SECONDS: "0.2", VAULTDESK_DNS_SERVERS: dnsServerAddress(dns) });
   const setupUrl = /(http:\/\/\S+\/setup\?token=\S+)/.exec(h.server.output())?.[1];
   const token = new URL(setupUrl!).searchParams.get("token");
   expect(await post("/api/v2/setup.json", { token, account: { name: "Acme Support", subdomain: "acme" }, owner: { name: "Ann Owner", email: "ann@acme.test", password: PASSWORD } })).toBe(201);

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./process.ts";
 
 /**
  * A real ClamAV daemon (Debian's clamav-daemon) on a unix socket and a loopback TCP port, with a
@@ -20,16 +21,6 @@ export function clamdBinary(): string | undefined {
 }
 
 export type Clamd = { socket: string; port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
 
 function ping(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
