@@ -11,6 +11,7 @@ import type { AppDeps, AppInput } from "../platform/deps.ts";
 import { AppError } from "../platform/errors.ts";
 import { Hooks } from "../platform/hooks.ts";
 import { registeringModule } from "../platform/http/route.ts";
+import { plannerStatistics } from "../platform/db/planner-statistics.ts";
 import { JobRunner } from "../platform/jobs/job-runner.ts";
 import { mailJobHandler } from "../platform/jobs/mail-job.ts";
 import { dkimKeyFor } from "../modules/mail/dkim-service.ts";
@@ -90,6 +91,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     retentionMs: config.jobRetentionMs,
     now: input.now,
   });
+  for (const task of plannerStatistics(input.db)) jobs.maintain(task);
   // The mail job signs with a tenant's DKIM key for the From domain, looked up when it sends.
   jobs.define(mailJobHandler(mailer, config.mailRetryMs, (tenantId, from) => dkimKeyFor(deps, tenantId, from)));
   app.decorate("hooks", hooks);

@@ -392,6 +392,31 @@ describe("admin center in Chromium", () => {
     expect(anon.status).toBe(403);
   });
 
+  it("sets the password policies: custom rules for the team, a level for customers", async () => {
+    await adminNav(owner, "Passwords").click();
+    await visible(owner.getByRole("heading", { name: "Passwords" }));
+    const team = owner.getByRole("group", { name: "Team members (owners, admins, agents)" });
+    const customers = owner.getByRole("group", { name: "End users" });
+    await expect.poll(() => team.getByRole("radio", { name: /^Recommended:/ }).isChecked()).toBe(true);
+    await expect.poll(() => customers.getByRole("radio", { name: /^Medium:/ }).isChecked()).toBe(true);
+    await team.getByRole("radio", { name: /^Custom:/ }).check();
+    await owner.getByLabel("Minimum length").fill("16");
+    await owner.getByLabel("Earlier passwords refused").fill("3");
+    await customers.getByRole("radio", { name: /^Recommended:/ }).check();
+    await owner.getByRole("button", { name: "Save" }).click();
+    await visible(owner.getByRole("status").getByText("Saved."));
+    await shot(owner, "admin-passwords-desktop");
+    await expectAccessible(owner, "the passwords page");
+    await owner.reload();
+    await visible(owner.getByRole("heading", { name: "Passwords" }));
+    expect(await owner.getByLabel("Minimum length").inputValue()).toBe("16");
+    await expect.poll(() => customers.getByRole("radio", { name: /^Recommended:/ }).isChecked()).toBe(true);
+    // Back to the recommended level for the team, so the tests after this one sign in as before.
+    await team.getByRole("radio", { name: /^Recommended:/ }).check();
+    await owner.getByRole("button", { name: "Save" }).click();
+    await visible(owner.getByRole("status").getByText("Saved."));
+  });
+
   it("shows a second tenant's admin none of the first tenant's people or audit entries", async () => {
     const out = await cli(h.dataDir, "tenant", "create", "--subdomain", "beta", "--owner-email", "owner@beta.test");
     expect(out.code, out.stderr).toBe(0);
@@ -401,14 +426,14 @@ describe("admin center in Chromium", () => {
     const cookie = (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
     const changed = await httpJson("PUT", "/api/v2/users/me/password.json", "beta.localhost", {
       headers: { cookie, "x-csrf-token": s.body.session.csrf_token },
-      body: { previous_password: otp, password: "Beta passphrase 77 ok" },
+      body: { previous_password: otp, password: "Gamma passphrase 77 ok" },
     });
     expect(changed.status).toBe(204);
 
     const page = await h.newPage();
     const beta = h.tenantUrl("beta");
     await page.goto(`${beta}/admin`);
-    await signIn(page, "owner@beta.test", "Beta passphrase 77 ok");
+    await signIn(page, "owner@beta.test", "Gamma passphrase 77 ok");
     await visible(page.getByRole("heading", { name: "People" }));
     await visible(page.getByRole("link", { name: "owner", exact: true }));
     await adminNav(page, "Audit log").click();

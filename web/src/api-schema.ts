@@ -21,6 +21,7 @@ export type NewTicket = BodyOf<"createTicket">["ticket"];
 export type Comment = Answer<"listTicketComments">["comments"][number];
 export type Attachment = Comment["attachments"][number];
 export type AttachmentSettings = Answer<"showAttachmentSettings">["settings"];
+export type PasswordSettings = Answer<"showPasswordSettings">["password_settings"];
 export type NotificationSettings = Answer<"showNotificationSettings">["settings"];
 export type NotificationTemplate = Answer<"listNotificationTemplates">["notification_templates"][number];
 export type UndeliveredMail = Answer<"listUndeliveredMail">["undelivered_mail"][number];

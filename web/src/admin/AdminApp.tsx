@@ -5,6 +5,7 @@ import { Link, PageHeading, useLocation } from "../router.tsx";
 import { AccountPage } from "./AccountPage.tsx";
 import { AttachmentsPage } from "./AttachmentsPage.tsx";
 import { NotificationsPage } from "./NotificationsPage.tsx";
+import { PasswordsPage } from "./PasswordsPage.tsx";
 import { AuditLogPage } from "./AuditLogPage.tsx";
 import { GroupPage, GroupsPage } from "./GroupsPage.tsx";
 import { HelpCenterSettingsPage } from "./HelpCenterSettingsPage.tsx";
@@ -26,6 +27,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/jobs", label: "admin.nav.jobs" },
   { path: "/admin/account", label: "admin.nav.account" },
   { path: "/admin/help-center", label: "admin.nav.helpCenter" },
+  { path: "/admin/passwords", label: "admin.nav.passwords" },
   { path: "/admin/attachments", label: "admin.nav.attachments" },
   { path: "/admin/notifications", label: "admin.nav.notifications" },
   { path: "/admin/support-addresses", label: "mail.nav.addresses" },
@@ -76,6 +78,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/jobs") content = <JobsPage />;
   else if (path === "/admin/account") content = <AccountPage />;
   else if (path === "/admin/help-center") content = <HelpCenterSettingsPage />;
+  else if (path === "/admin/passwords") content = <PasswordsPage />;
   else if (path === "/admin/attachments") content = <AttachmentsPage />;
   else if (path === "/admin/notifications") content = <NotificationsPage />;
   else if (path === "/admin/support-addresses") content = <SupportAddressesPage />;

@@ -161,6 +161,20 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
 
+  async function unlock(id: number) {
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      const r = await ok(client.PUT("/api/v2/users/{id}/unlock", { params: { path: { id } } }));
+      setStatus(t(r.unlocked ? "admin.people.unlocked" : "admin.people.notLocked"));
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function act(call: () => Promise<{ user: User }>, done: string) {
     setBusy(true);
     setError(null);
@@ -247,6 +261,9 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
                   }
                 >
                   {t(user.suspended ? "admin.people.unsuspend" : "admin.people.suspend")}
+                </button>
+                <button type="button" className="secondary" disabled={busy} onClick={() => void unlock(user.id)}>
+                  {t("admin.people.unlock")}
                 </button>
                 {confirming ? (
                   <>
