@@ -8,6 +8,7 @@ import { actorUser } from "../../platform/context.ts";
 import { abilitiesOf } from "./identity-abilities.ts";
 import { clearSessionCookie, sessionCookieOf, setSessionCookie } from "./identity-http.ts";
 import * as service from "./identity-service.ts";
+import { configurePasswordChecks } from "./password-hashing.ts";
 import { signinLinkJob } from "./signin-links-service.ts";
 import { policySchema } from "./password-policy.ts";
 import * as passwords from "./password-settings-service.ts";
@@ -38,6 +39,7 @@ const abilitiesView = z.object({
 });
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
+  configurePasswordChecks({ concurrency: deps.config.passwordChecks, queue: deps.config.passwordCheckQueue });
   deps.jobs.define(signinLinkJob(deps));
   deps.jobs.define(passwordResetJob(deps));
   defineRoute(app, deps, {

@@ -1,5 +1,4 @@
 import crypto from "node:crypto";
-import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import { actingAs, actorUser, userActor, type Actor, type RequestContext } from "../../platform/context.ts";
 import type { Role, SessionMethod } from "../../platform/db/schema.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
@@ -13,6 +12,7 @@ import * as repo from "./identity-repo.ts";
 import { expireSigninLinksOf } from "./signin-links-repo.ts";
 import { DEFAULT_STAFF_POLICY, lockoutMs, passwordProblems, rulesOf, type PasswordOwner, type Rules } from "./password-policy.ts";
 import { rulesFor } from "./password-settings-service.ts";
+import { hashPassword, verifyPassword } from "./password-hashing.ts";
 import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
 
 /**
@@ -33,9 +33,7 @@ export function newSecret(prefix: string): string {
   return prefix + crypto.randomBytes(32).toString("base64url");
 }
 
-export async function hashPassword(password: string): Promise<string> {
-  return argonHash(password, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
-}
+export { hashPassword } from "./password-hashing.ts";
 
 /** Refuses a password that breaks the rules, naming every rule it breaks (422, field `password`). */
 export function checkNewPassword(rules: Rules, password: string, owner: PasswordOwner): void {
@@ -50,7 +48,7 @@ export function checkPasswordPolicy(password: string, email: string | undefined)
 
 /** Whether the password is one of these earlier ones (argon2: run outside any transaction). */
 export async function reusesEarlier(hashes: readonly string[], password: string): Promise<boolean> {
-  for (const h of hashes) if (await argonVerify(h, password).catch(() => false)) return true;
+  for (const h of hashes) if (await verifyPassword(h, password)) return true;
   return false;
 }
 
@@ -151,7 +149,7 @@ export type PasswordCheck = { userId: string | undefined; verifiedHash: string |
 export async function checkPassword(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, email: string, password: string): Promise<PasswordCheck> {
   const user = await inTenant((ctx) => repo.findUserForSignIn(ctx.tx, { emailBidx: emailIndex(ctx.sealer, email) }));
   const stored = user?.password_hash ?? (await DUMMY_HASH());
-  const ok = await argonVerify(stored, password).catch(() => false);
+  const ok = await verifyPassword(stored, password);
   return { userId: user?.id, verifiedHash: user?.password_hash ?? undefined, ok: ok && user?.password_hash != null };
 }
 
@@ -225,7 +223,7 @@ export async function preparePasswordChange(inTenant: <T>(fn: (ctx: RequestConte
       earlier: rules.history > 0 ? await repo.earlierPasswords(ctx.tx, actor.userId, rules.history - 1) : [],
     };
   });
-  if (!user?.hash || !(await argonVerify(user.hash, previous).catch(() => false))) {
+  if (!user?.hash || !(await verifyPassword(user.hash, previous))) {
     throw invalid("previous_password", "Previous password: is not correct", "InvalidValue");
   }
   if (previous === next) throw invalid("password", "Password: must differ from the previous one", "InvalidValue");
