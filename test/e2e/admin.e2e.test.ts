@@ -113,6 +113,8 @@ describe("admin center in Chromium", () => {
     await visible(agent.getByText(`You are invited to join Acme ${XSS_IMG} Support as Agent.`));
     expect(await agent.getByLabel("E-mail address").inputValue()).toBe(agentEmail);
     await agent.getByLabel("Your name").fill(XSS_AGENT);
+    // The team's password rules are shown before anything is typed.
+    await visible(agent.getByText(/^Password rules: must be at least 12 characters long; .*must not be a common or breached password/));
     await agent.getByLabel("New password", { exact: true }).fill("short");
     await agent.getByLabel("New password again").fill("short");
     await agent.getByRole("button", { name: "Join and sign in" }).click();

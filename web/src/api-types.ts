@@ -2833,6 +2833,7 @@ export interface operations {
                         invitation: {
                             email: string;
                             expires_at: string;
+                            password_requirements: string[];
                             /** @enum {string} */
                             role: "admin" | "agent" | "light-agent";
                             team_name: string | null;

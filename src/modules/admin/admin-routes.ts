@@ -87,7 +87,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "POST", url: "/api/v2/invitations/preview", operationId: "previewInvitation", tag: "invitations", auth: "anonymous", rateLimit: "signin",
     summary: "For the invitee: whom the link invites, to which team and role; or why it cannot be used.",
     body: z.strictObject({ token: invitationToken }), status: 200,
-    response: z.object({ invitation: z.object({ email: z.string(), role: z.enum(["admin", "agent", "light-agent"]), team_name: z.string().nullable(), expires_at: z.string() }) }),
+    response: z.object({ invitation: z.object({ email: z.string(), role: z.enum(["admin", "agent", "light-agent"]), team_name: z.string().nullable(), expires_at: z.string(), password_requirements: z.array(z.string()) }) }),
     handler: async (ctx, { body }) => ({ invitation: await invitations.previewInvitation(deps, ctx, body.token) }),
   });
   defineRoute(app, deps, {

@@ -8,6 +8,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { checkNewPassword, hashPassword, newSecret, startSession } from "../identity/identity-service.ts";
 import { rulesFor } from "../identity/password-settings-service.ts";
+import { requirementsInWords } from "../identity/password-policy.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { findUserByEmail, insertSealedUser, setInitialPassword, type UserCreated } from "../users/users-service.ts";
 import { invitationMail } from "./admin-mail.ts";
@@ -191,6 +192,8 @@ export async function previewInvitation(deps: Pick<AppDeps, "keyring" | "now">, 
     role: apiRole(row.role),
     team_name: await teamName(ctx),
     expires_at: row.expires_at.toISOString(),
+    // What the password to choose must be, to show before the invitee types one.
+    password_requirements: requirementsInWords(await rulesFor(ctx.tx, row.role)),
   };
 }
 

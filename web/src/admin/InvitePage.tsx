@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { client, currentSession, explain, ok } from "../api.ts";
 import { ErrorText, Field } from "../components/Field.tsx";
+import { requirementsText } from "../components/SessionGate.tsx";
 import { useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { navigate, PageHeading } from "../router.tsx";
@@ -67,7 +68,7 @@ export function InvitePage(props: { initialToken: string }) {
             <Field id="invitee-name" label={t("admin.invitee.name")}>
               <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={255} autoComplete="name" />
             </Field>
-            <Field id="invitee-password" label={t("password.new")} help={t("setup.passwordHelp")}>
+            <Field id="invitee-password" label={t("password.new")} help={requirementsText(preview.password_requirements)}>
               <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="new-password" />
             </Field>
             <Field id="invitee-again" label={t("password.confirm")}>

@@ -173,7 +173,13 @@ function ForgotPassword(props: { id?: string | undefined; email: string; onBack:
   );
 }
 
+/** The password rules in one sentence, from the server's words (or the default policy's until they load). */
+export function requirementsText(requirements: readonly string[] | undefined): string {
+  return requirements && requirements.length > 0 ? t("password.requirements", { rules: requirements.join("; ") }) : t("setup.passwordHelp");
+}
+
 function ChangePassword(props: { previous: string; onDone: () => void }) {
+  const rules = useApi(["password-requirements"], async (signal) => (await ok(client.GET("/api/v2/users/me/password/requirements", { signal }))).requirements);
   const [previous, setPrevious] = useState(props.previous);
   const [next, setNext] = useState("");
   const [again, setAgain] = useState("");
@@ -200,7 +206,7 @@ function ChangePassword(props: { previous: string; onDone: () => void }) {
         <Field id="pw-current" label={t("password.current")}>
           <input type="password" value={previous} onChange={(e) => setPrevious(e.target.value)} required autoComplete="current-password" />
         </Field>
-        <Field id="pw-new" label={t("password.new")} help={t("setup.passwordHelp")}>
+        <Field id="pw-new" label={t("password.new")} help={requirementsText(rules.data)}>
           <input type="password" value={next} onChange={(e) => setNext(e.target.value)} required autoComplete="new-password" />
         </Field>
         <Field id="pw-again" label={t("password.confirm")}>

@@ -197,6 +197,7 @@ export const en = {
   "setup.ownerName": "Your name",
   "setup.email": "Your e-mail address",
   "setup.password": "Password",
+  "password.requirements": "Password rules: {rules}.",
   "setup.passwordHelp": "At least 12 characters with upper- and lowercase letters, a number and a symbol; nothing like your e-mail address, and not a common password.",
   "setup.submit": "Create account",
   "setup.working": "Creating the account…",
