@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, PASSWORD, staffWithPassword } from "./support/people.ts";
+import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
 /**
  * Password policies: Zendesk's levels per tenant (staff and end users apart), the rules in words,
@@ -9,11 +10,16 @@ import { asSession, PASSWORD, staffWithPassword } from "./support/people.ts";
  */
 
 let t: TestApp;
+let smtp: SmtpPeer;
 let clock = Date.now();
 beforeAll(async () => {
-  t = await startTestApp({ now: () => new Date(clock) });
+  smtp = await startSmtpPeer();
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" }, now: () => new Date(clock) });
 });
-afterAll(async () => t?.close());
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
 
 type Json = Record<string, any>;
 const signInRaw = (a: TestTenant, email: string, password: string) => t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email, password } });
@@ -137,6 +143,9 @@ describe("signing in", () => {
     const locked = await signInRaw(a, agent.email, PASSWORD);
     expect([locked.status, locked.body]).toEqual([wrong.status, wrong.body]);
     expect((await a.api("GET", "/api/v2/audit_logs.json?filter[action]=user.locked")).body.audit_logs).toHaveLength(1);
+    // The person is told by mail, in case someone else is guessing.
+    const notice = await smtp.waitFor(agent.email, { match: (m) => /locked/.test(m.subject ?? "") });
+    expect(notice.text).toMatch(/After 5 wrong passwords in a row, password sign-in to your account at .* is locked for 1 minute\./);
     // The first lockout lasts the policy's minute.
     clock += 61_000;
     try {

@@ -153,13 +153,15 @@ export type SignInUser = {
   failed_signins: number;
   lockouts: number;
   locked_until: Date | null;
+  email_sealed: Uint8Array | null;
+  locale: string | null;
 };
 
 /** The sign-in fields of a user found by the blind index of their address, or by id. */
 export async function findUserForSignIn(tx: TenantTx, by: { emailBidx: Buffer } | { id: string }): Promise<SignInUser | undefined> {
   const q = tx.db
     .selectFrom("users")
-    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password", "password_set_at", "failed_signins", "lockouts", "locked_until"])
+    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password", "password_set_at", "failed_signins", "lockouts", "locked_until", "email_sealed", "locale"])
     .where("tenant_id", "=", tx.tenantId);
   return ("id" in by ? q.where("id", "=", by.id) : q.where("email_bidx", "=", by.emailBidx)).executeTakeFirst() as Promise<SignInUser | undefined>;
 }

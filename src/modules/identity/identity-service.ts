@@ -13,6 +13,9 @@ import { expireSigninLinksOf } from "./signin-links-repo.ts";
 import { DEFAULT_STAFF_POLICY, lockoutMs, passwordProblems, rulesOf, type PasswordOwner, type Rules } from "./password-policy.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import { hashPassword, verifyPassword } from "./password-hashing.ts";
+import { accountLockedMail } from "./password-reset-mail.ts";
+import { queueMail } from "../../platform/jobs/mail-job.ts";
+import { teamName } from "../admin/account-service.ts";
 import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
 
 /**
@@ -161,7 +164,7 @@ export async function checkPassword(inTenant: <T>(fn: (ctx: RequestContext) => P
  * while locked is refused too and does not count. A password past the policy's expiry signs in
  * with a change required.
  */
-export async function signIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, check: PasswordCheck) {
+export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer">, ctx: RequestContext, check: PasswordCheck) {
   const user = check.userId ? await repo.findUserForSignIn(ctx.tx, { id: check.userId }) : undefined;
   const now = ctx.now();
   const fail = () => new CommitThenFail(new AppError("Unauthorized", { description: "Invalid e-mail or password." }));
@@ -180,6 +183,13 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: Req
       const until = new Date(now.getTime() + lockoutMs(rules, user.lockouts));
       await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: 0, lockouts: user.lockouts + 1, locked_until: until });
       audit(ctx, { action: "user.locked", resourceType: "user", resourceId: user.nice_id });
+      // The person is told, so that a lockout by someone else guessing does not go unnoticed.
+      if (user.email_sealed && deps.mailer.available) {
+        const to = ctx.sealer.open(user.email_sealed, { table: "users" as const, column: "email" as const, row: user.id });
+        const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
+        const minutes = Math.round((until.getTime() - now.getTime()) / 60_000);
+        await queueMail(ctx, deps.config.mailRetryMs, { to, ...accountLockedMail(user.locale, team, rules.lockout_attempts, minutes), about: { userId: user.id } });
+      }
     } else {
       await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: failed, lockouts: user.lockouts, locked_until: user.locked_until });
     }

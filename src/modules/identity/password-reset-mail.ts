@@ -11,6 +11,8 @@ type Texts = {
   link: (team: string, url: string, minutes: number) => string;
   changedSubject: (team: string) => string;
   changed: (team: string) => string;
+  lockedSubject: (team: string) => string;
+  locked: (team: string, attempts: number, minutes: number) => string;
 };
 
 const texts: Record<string, Texts> = {
@@ -21,6 +23,9 @@ const texts: Record<string, Texts> = {
     changedSubject: (team) => `Your password for ${team} was changed`,
     changed: (team) =>
       `Hello,\n\nThe password of your account at ${team} was just changed through a reset link sent to this address, and every session signed in to your account was ended.\nIf this was not you, ask for a new reset link at once and tell your support team.\n`,
+    lockedSubject: (team) => `Your account at ${team} is locked for now`,
+    locked: (team, attempts, minutes) =>
+      `Hello,\n\nAfter ${attempts} wrong passwords in a row, password sign-in to your account at ${team} is locked for ${minutes} minute${minutes === 1 ? "" : "s"}.\nIf it was you, wait and try again, or reset your password. If it was not you, someone is guessing your password: reset it and tell your support team.\n`,
   },
   ja: {
     linkSubject: (team) => `${team} のパスワードの再設定`,
@@ -29,6 +34,9 @@ const texts: Record<string, Texts> = {
     changedSubject: (team) => `${team} のパスワードが変更されました`,
     changed: (team) =>
       `こんにちは。\n\nこのアドレスに送られた再設定リンクにより、${team} のアカウントのパスワードが変更され、サインイン中のすべてのセッションが終了しました。\nお心当たりがない場合は、すぐに新しい再設定リンクを依頼し、サポートチームにご連絡ください。\n`,
+    lockedSubject: (team) => `${team} のアカウントが一時的にロックされました`,
+    locked: (team, attempts, minutes) =>
+      `こんにちは。\n\n${attempts} 回続けてパスワードが間違っていたため、${team} のアカウントへのパスワードでのサインインが ${minutes} 分間ロックされました。\nご本人の場合は、しばらく待ってから再度お試しいただくか、パスワードを再設定してください。お心当たりがない場合は、誰かがパスワードを推測しようとしています。パスワードを再設定し、サポートチームにご連絡ください。\n`,
   },
   ko: {
     linkSubject: (team) => `${team} 비밀번호 재설정`,
@@ -37,6 +45,9 @@ const texts: Record<string, Texts> = {
     changedSubject: (team) => `${team} 비밀번호가 변경되었습니다`,
     changed: (team) =>
       `안녕하세요.\n\n이 주소로 보낸 재설정 링크를 통해 ${team} 계정의 비밀번호가 변경되었고, 로그인되어 있던 모든 세션이 종료되었습니다.\n본인이 아니라면 즉시 새 재설정 링크를 요청하고 지원팀에 알려 주세요.\n`,
+    lockedSubject: (team) => `${team} 계정이 일시적으로 잠겼습니다`,
+    locked: (team, attempts, minutes) =>
+      `안녕하세요.\n\n비밀번호가 ${attempts}번 연속으로 틀려 ${team} 계정의 비밀번호 로그인이 ${minutes}분 동안 잠겼습니다.\n본인이라면 잠시 후 다시 시도하거나 비밀번호를 재설정하세요. 본인이 아니라면 누군가 비밀번호를 추측하고 있는 것입니다. 비밀번호를 재설정하고 지원팀에 알려 주세요.\n`,
   },
   "zh-CN": {
     linkSubject: (team) => `重置您在 ${team} 的密码`,
@@ -45,6 +56,9 @@ const texts: Record<string, Texts> = {
     changedSubject: (team) => `您在 ${team} 的密码已更改`,
     changed: (team) =>
       `您好：\n\n您在 ${team} 的账户密码刚刚通过发送到此地址的重置链接被更改，所有已登录的会话均已结束。\n如果这不是您本人操作，请立即请求新的重置链接并告知支持团队。\n`,
+    lockedSubject: (team) => `您在 ${team} 的账户已被暂时锁定`,
+    locked: (team, attempts, minutes) =>
+      `您好：\n\n由于连续 ${attempts} 次输入错误的密码，您在 ${team} 的账户的密码登录已被锁定 ${minutes} 分钟。\n如果是您本人，请稍后再试或重置密码。如果不是您本人，说明有人在猜测您的密码：请重置密码并告知支持团队。\n`,
   },
   sv: {
     linkSubject: (team) => `Återställ ditt lösenord till ${team}`,
@@ -53,6 +67,9 @@ const texts: Record<string, Texts> = {
     changedSubject: (team) => `Ditt lösenord till ${team} har ändrats`,
     changed: (team) =>
       `Hej!\n\nLösenordet till ditt konto hos ${team} har just ändrats via en återställningslänk som skickades till den här adressen, och alla inloggade sessioner har avslutats.\nOm det inte var du: be genast om en ny återställningslänk och kontakta supportteamet.\n`,
+    lockedSubject: (team) => `Ditt konto hos ${team} är låst en stund`,
+    locked: (team, attempts, minutes) =>
+      `Hej!\n\nEfter ${attempts} felaktiga lösenord i rad är inloggning med lösenord till ditt konto hos ${team} låst i ${minutes} minuter.\nOm det var du: vänta och försök igen, eller återställ ditt lösenord. Om det inte var du försöker någon gissa ditt lösenord: återställ det och kontakta supportteamet.\n`,
   },
 };
 
@@ -69,4 +86,9 @@ export function passwordResetMail(locale: string | null | undefined, team: strin
 export function passwordChangedMail(locale: string | null | undefined, team: string) {
   const { language, t } = textsFor(locale);
   return { language, subject: t.changedSubject(team), text: t.changed(team) };
+}
+
+export function accountLockedMail(locale: string | null | undefined, team: string, attempts: number, minutes: number) {
+  const { language, t } = textsFor(locale);
+  return { language, subject: t.lockedSubject(team), text: t.locked(team, attempts, minutes) };
 }
