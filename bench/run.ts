@@ -739,6 +739,150 @@ async function benchInbound(kind: "pglite" | "postgres", adminUrl?: string): Pro
   }
 }
 
+/** What the sign-in phase measured (PGlite; see benchSignin). */
+type SigninResult = {
+  clients: number;
+  signins: number;
+  signin_per_s: number;
+  signin_p50_ms: number;
+  signin_p99_ms: number;
+  show_clients: number;
+  flood_clients: number;
+  seconds_per_phase: number;
+  shows_per_s_quiet: number;
+  shows_per_s_flood_one_account: number;
+  shows_per_s_flood_many_accounts: number;
+  ratio_one_account: number;
+  ratio_many_accounts: number;
+  show_p99_ms_quiet: number;
+  show_p99_ms_flood: number;
+  flood_answers: Record<string, number>;
+  /** The slowest 503 answer in the floods, against the Retry-After it promised (1 s). */
+  flood_503_max_ms: number;
+};
+
+/** One request from a given loopback source address (the server counts sign-in limits per address). */
+function fromAddress(port: number, host: string, localAddress: string, method: string, urlPath: string, body: unknown): Promise<{ status: number; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const t0 = performance.now();
+    const req = http.request(
+      { host: "127.0.0.1", port, method, path: urlPath, localAddress, agent: false, headers: { host, "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)), connection: "close" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+/**
+ * Sign-in (PGlite): password sign-ins per second and their p99 with 8 clients at once (each from
+ * its own loopback address, under the per-address limit); then ticket shows per second by 8
+ * clients, alone and while 16 clients send wrong passwords from ever new loopback addresses
+ * (past any per-address limit) to one account and to many, as ratios of the quiet rate, all in
+ * the same run. The password gate (VAULTDESK_PASSWORD_CHECKS) should keep the flood from costing
+ * more than half the show rate, and its 503s should come at once.
+ */
+async function benchSignin(): Promise<SigninResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-bench-signin-"));
+  const env: Record<string, string> = { VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64"), VAULTDESK_RATE_LIMIT_PER_MINUTE: "0" };
+  const phaseMs = quick ? 4000 : 12_000;
+  const signinClients = 8;
+  const perClient = quick ? 10 : 25;
+  try {
+    const server = await startServer(dataDir, env);
+    const out = await cliWith(env, dataDir, "tenant", "create", "--subdomain", "signin", "--owner-email", "owner@signin.test");
+    const token = apiTokenFrom(out);
+    const password = /^One-time password: (\S+)$/m.exec(out)?.[1];
+    if (!password) throw new Error("no one-time password in the CLI's output");
+    const host = "signin.localhost";
+    const port = server.port;
+    step("signin: sign-ins, 8 clients at once");
+    const times: number[] = [];
+    let t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: signinClients }, async (_, c) => {
+        for (let i = 0; i < perClient; i++) {
+          const r = await fromAddress(port, host, `127.0.9.${c + 1}`, "POST", "/api/v2/session.json", { email: "owner@signin.test", password });
+          if (r.status !== 201) throw new Error(`sign-in answered ${r.status}`);
+          times.push(r.ms);
+        }
+      }),
+    );
+    const signinSeconds = (performance.now() - t0) / 1000;
+    const created = await call(port, host, token, "POST", "/api/v2/tickets.json", { ticket: { subject: "shown", comment: { body: "x" } } });
+    if (created.status !== 201) throw new Error(`ticket answered ${created.status}`);
+    const ticketId = created.body.ticket.id as number;
+    const showClients = 8;
+    const showsFor = async (flood: ((stop: () => boolean) => Promise<void>) | undefined) => {
+      const lat: number[] = [];
+      let stopping = false;
+      const floodRun = flood ? flood(() => stopping) : Promise.resolve();
+      const end = performance.now() + phaseMs;
+      await Promise.all(
+        Array.from({ length: showClients }, async () => {
+          while (performance.now() < end) {
+            const s = performance.now();
+            const r = await call(port, host, token, "GET", `/api/v2/tickets/${ticketId}.json`);
+            if (r.status !== 200) throw new Error(`show answered ${r.status}`);
+            lat.push(performance.now() - s);
+          }
+        }),
+      );
+      stopping = true;
+      await floodRun;
+      return { perS: lat.length / (phaseMs / 1000), p99: pct(lat, 99) };
+    };
+    const answers: Record<string, number> = {};
+    let max503 = 0;
+    let address = 0;
+    const flood = (emailOf: (n: number) => string) => async (stop: () => boolean) => {
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          // Bounded: at most 2000 attempts per flood client.
+          for (let i = 0; i < 2000 && !stop(); i++) {
+            const n = ++address;
+            const r = await fromAddress(port, host, `127.${10 + ((n >> 16) & 0x7f)}.${(n >> 8) & 0xff}.${(n & 0xff) || 1}`, "POST", "/api/v2/session.json", { email: emailOf(n), password: "Not the password 1!" });
+            answers[r.status] = (answers[r.status] ?? 0) + 1;
+            if (r.status === 503) max503 = Math.max(max503, r.ms);
+          }
+        }),
+      );
+    };
+    step("signin: shows, quiet");
+    const quiet = await showsFor(undefined);
+    step("signin: shows, while wrong passwords flood one account");
+    const one = await showsFor(flood(() => "owner@signin.test"));
+    step("signin: shows, while wrong passwords flood many addresses");
+    const many = await showsFor(flood((n) => `nobody${n}@signin.test`));
+    await stop(server);
+    return {
+      clients: signinClients,
+      signins: times.length,
+      signin_per_s: round(times.length / signinSeconds),
+      signin_p50_ms: pct(times, 50),
+      signin_p99_ms: pct(times, 99),
+      show_clients: showClients,
+      flood_clients: 16,
+      seconds_per_phase: phaseMs / 1000,
+      shows_per_s_quiet: round(quiet.perS),
+      shows_per_s_flood_one_account: round(one.perS),
+      shows_per_s_flood_many_accounts: round(many.perS),
+      ratio_one_account: round(one.perS / quiet.perS, 3),
+      ratio_many_accounts: round(many.perS / quiet.perS, 3),
+      show_p99_ms_quiet: round(quiet.p99),
+      show_p99_ms_flood: round(Math.max(one.p99, many.p99)),
+      flood_answers: answers,
+      flood_503_max_ms: round(max503),
+    };
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function cliWith(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<string> {
   const saved = { ...process.env };
   Object.assign(process.env, env);
@@ -758,7 +902,12 @@ const inbound: Record<string, InboundResult> = {};
 const started = Date.now();
 // `--only pglite|postgres|files|inbound` measures one part (while working on one path).
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-if (only !== undefined && only !== "pglite" && only !== "postgres" && only !== "files" && only !== "inbound") throw new Error("--only takes pglite, postgres, files or inbound");
+if (only !== undefined && only !== "pglite" && only !== "postgres" && only !== "files" && only !== "inbound" && only !== "signin") throw new Error("--only takes pglite, postgres, files, inbound or signin");
+let signin: SigninResult | undefined;
+if (only === undefined || only === "signin") {
+  signin = await benchSignin();
+  console.log("signin", signin);
+}
 if (only === undefined || only === "files") {
   files = await benchFiles();
   console.log("files", files);
@@ -782,7 +931,7 @@ if (only === undefined || only === "inbound") {
   }
 }
 
-const out = { date: new Date().toISOString(), node: process.version, quick, concurrency: CONCURRENCY, creates: CREATES, seconds: round((Date.now() - started) / 1000), ...results, ...(files ? { files } : {}), ...(Object.keys(inbound).length ? { inbound } : {}) };
+const out = { date: new Date().toISOString(), node: process.version, quick, concurrency: CONCURRENCY, creates: CREATES, seconds: round((Date.now() - started) / 1000), ...results, ...(files ? { files } : {}), ...(Object.keys(inbound).length ? { inbound } : {}), ...(signin ? { signin } : {}) };
 fs.mkdirSync("bench/results", { recursive: true });
 fs.writeFileSync("bench/results/latest.json", JSON.stringify(out, null, 2) + "\n");
 

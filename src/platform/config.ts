@@ -76,10 +76,10 @@ const envSchema = z.object({
   /** Longest time a client may take to send a whole request (headers and body); slower ones are cut off. */
   VAULTDESK_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   VAULTDESK_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  /** Password hashes computed at once (argon2id, CPU-bound); default: the number of cores. */
+  /** Password hashes computed at once (argon2id, CPU-bound); default: half the cores (at least one), so a flood of sign-ins leaves the rest to the API. */
   VAULTDESK_PASSWORD_CHECKS: z.coerce.number().int().min(1).max(64).optional(),
   /** Password checks that may wait for one of those; past that, sign-ins are answered 503 with Retry-After. */
-  VAULTDESK_PASSWORD_CHECK_QUEUE: z.coerce.number().int().min(0).max(10_000).default(32),
+  VAULTDESK_PASSWORD_CHECK_QUEUE: z.coerce.number().int().min(0).max(10_000).default(8),
   VAULTDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /**
    * Which reverse proxies may tell the client's address (X-Forwarded-For) and host: `false`
@@ -343,7 +343,7 @@ export function loadConfig(
     bodyLimitBytes: e.VAULTDESK_BODY_LIMIT_BYTES,
     requestTimeoutMs: e.VAULTDESK_REQUEST_TIMEOUT_SECONDS * 1000,
     sessionIdleMinutes: e.VAULTDESK_SESSION_IDLE_MINUTES,
-    passwordChecks: e.VAULTDESK_PASSWORD_CHECKS ?? Math.max(1, os.availableParallelism()),
+    passwordChecks: e.VAULTDESK_PASSWORD_CHECKS ?? Math.max(1, Math.floor(os.availableParallelism() / 2)),
     passwordCheckQueue: e.VAULTDESK_PASSWORD_CHECK_QUEUE,
     sessionMaxHours: e.VAULTDESK_SESSION_MAX_HOURS,
     trustProxy: e.VAULTDESK_TRUST_PROXY,

@@ -10,8 +10,8 @@ import { AppError } from "../../platform/errors.ts";
  * `concurrency` hashes run at once and at most `queue` wait; past that the request is answered
  * 503 with `Retry-After` at once (VAULTDESK_PASSWORD_CHECKS, VAULTDESK_PASSWORD_CHECK_QUEUE).
  */
-let gate: LimitFunction = pLimit(Math.max(1, os.availableParallelism()));
-let queueMax = 32;
+let gate: LimitFunction = pLimit(Math.max(1, Math.floor(os.availableParallelism() / 2)));
+let queueMax = 8;
 
 export function configurePasswordChecks(opts: { concurrency: number; queue: number }): void {
   gate = pLimit(opts.concurrency);
