@@ -253,6 +253,13 @@ const CASES: Record<string, Case> = {
   "POST /api/v2/dkim_keys/:id/check": { action: "dkim_key.checked", prepare: async () => ({ method: "POST", path: `/api/v2/dkim_keys/${await dkimKey()}/check.json` }) },
   "DELETE /api/v2/dkim_keys/:id": { action: "dkim_key.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/dkim_keys/${await dkimKey()}.json` }) },
   "PUT /api/v2/password_settings": { action: "password_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/password_settings.json", body: { password_settings: { admins_set_end_user_passwords: true } } }) },
+  "POST /api/v2/users/:id/password": {
+    action: "user.password_set",
+    prepare: async () => {
+      await a.api("PUT", "/api/v2/password_settings.json", { password_settings: { admins_set_end_user_passwords: true } });
+      return { method: "POST", path: `/api/v2/users/${await endUser()}/password.json`, body: { password: "Kiosk Passphrase 42!" } };
+    },
+  },
   "PUT /api/v2/users/:id/unlock": {
     action: "user.unlocked",
     prepare: async () => {

@@ -125,6 +125,40 @@ describe("choosing a password", () => {
   });
 });
 
+describe("admins setting an end user's password", () => {
+  it("is off until the password settings allow it, for end users only, under their policy, one-time, ending their sessions and telling them", async () => {
+    const a = await buildTenant(t, "pwadmin");
+    const customer = await buildUser(t, a, "end-user", "Cora Customer");
+    const agent = await staffWithPassword(t, a, "agent");
+    const set = (id: number, password: string, as?: { email: string; token: string }) => a.api("POST", `/api/v2/users/${id}/password.json`, { password }, as);
+    const off = await set(customer.id, "Kiosk Passphrase 42!");
+    expect(off.status).toBe(403);
+    expect(off.body.description).toMatch(/turned off/);
+    expect((await a.api("PUT", "/api/v2/password_settings.json", { password_settings: { admins_set_end_user_passwords: true } })).status).toBe(200);
+    // Staff choose their own; agents set nobody's; the end-user policy (medium) applies.
+    expect((await set(agent.id, "Kiosk Passphrase 42!")).status).toBe(422);
+    const agentToken = await buildUser(t, a, "agent");
+    expect((await set(customer.id, "Kiosk Passphrase 42!", { email: agentToken.email, token: agentToken.token! })).status).toBe(403);
+    const weak = await set(customer.id, "password");
+    expect(weak.status).toBe(422);
+    expect(problem(weak)).toMatch(/uppercase/);
+    for (const body of [{}, { password: 42 }, { password: "x".repeat(2000) }, { password: "Kiosk Passphrase 42!", extra: 1 }]) {
+      const r = await a.api("POST", `/api/v2/users/${customer.id}/password.json`, body);
+      expect(r.status, JSON.stringify(body).slice(0, 40)).toBeGreaterThanOrEqual(400);
+      expect(r.status).toBeLessThan(500);
+    }
+    const since = smtp.messages.length;
+    expect((await set(customer.id, "Kiosk Passphrase 42!")).status).toBe(204);
+    // One-time: signing in with it asks for their own at once.
+    const r = await signInRaw(a, customer.email, "Kiosk Passphrase 42!");
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.session.must_change_password).toBe(true);
+    const notice = await smtp.waitFor(customer.email, { since, match: (m) => /set a new password/.test(m.subject ?? "") });
+    expect(notice.text).toMatch(/you will be asked to choose your own/);
+    expect((await a.api("GET", "/api/v2/audit_logs.json?filter[action]=user.password_set")).body.audit_logs).toHaveLength(1);
+  });
+});
+
 describe("signing in", () => {
   it("locks an account after wrong passwords in a row, answering exactly as for a wrong password; each lockout lasts longer; an admin can end it", async () => {
     const a = await buildTenant(t, "pwlock");

@@ -246,3 +246,13 @@ export async function setOneTimePassword(tx: TenantTx, id: string, hash: string)
     .where("id", "=", id)
     .execute();
 }
+
+/** What setting someone's password needs to know of them. */
+export async function findUserByNiceIdForPassword(tx: TenantTx, niceId: number) {
+  return tx.db
+    .selectFrom("users")
+    .select(["id", "nice_id", "role", "active", "password_hash", "email_sealed", "name_sealed"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("nice_id", "=", niceId)
+    .executeTakeFirst();
+}

@@ -11,6 +11,8 @@ type Texts = {
   link: (team: string, url: string, minutes: number) => string;
   changedSubject: (team: string) => string;
   changed: (team: string) => string;
+  setByAdminSubject: (team: string) => string;
+  setByAdmin: (team: string) => string;
   lockedSubject: (team: string) => string;
   locked: (team: string, attempts: number, minutes: number) => string;
 };
@@ -26,6 +28,9 @@ const texts: Record<string, Texts> = {
     lockedSubject: (team) => `Your account at ${team} is locked for now`,
     locked: (team, attempts, minutes) =>
       `Hello,\n\nAfter ${attempts} wrong passwords in a row, password sign-in to your account at ${team} is locked for ${minutes} minute${minutes === 1 ? "" : "s"}.\nIf it was you, wait and try again, or reset your password. If it was not you, someone is guessing your password: reset it and tell your support team.\n`,
+    setByAdminSubject: (team) => `An admin set a new password for your account at ${team}`,
+    setByAdmin: (team) =>
+      `Hello,\n\nAn admin of ${team} set a new password for your account, and every session signed in to your account was ended. When you next sign in with it, you will be asked to choose your own.\nIf you did not expect this, tell your support team.\n`,
   },
   ja: {
     linkSubject: (team) => `${team} のパスワードの再設定`,
@@ -37,6 +42,9 @@ const texts: Record<string, Texts> = {
     lockedSubject: (team) => `${team} のアカウントが一時的にロックされました`,
     locked: (team, attempts, minutes) =>
       `こんにちは。\n\n${attempts} 回続けてパスワードが間違っていたため、${team} のアカウントへのパスワードでのサインインが ${minutes} 分間ロックされました。\nご本人の場合は、しばらく待ってから再度お試しいただくか、パスワードを再設定してください。お心当たりがない場合は、誰かがパスワードを推測しようとしています。パスワードを再設定し、サポートチームにご連絡ください。\n`,
+    setByAdminSubject: (team) => `${team} の管理者がアカウントの新しいパスワードを設定しました`,
+    setByAdmin: (team) =>
+      `こんにちは。\n\n${team} の管理者があなたのアカウントに新しいパスワードを設定し、サインイン中のすべてのセッションが終了しました。次にそのパスワードでサインインすると、ご自身のパスワードを設定するよう求められます。\nお心当たりがない場合は、サポートチームにご連絡ください。\n`,
   },
   ko: {
     linkSubject: (team) => `${team} 비밀번호 재설정`,
@@ -48,6 +56,9 @@ const texts: Record<string, Texts> = {
     lockedSubject: (team) => `${team} 계정이 일시적으로 잠겼습니다`,
     locked: (team, attempts, minutes) =>
       `안녕하세요.\n\n비밀번호가 ${attempts}번 연속으로 틀려 ${team} 계정의 비밀번호 로그인이 ${minutes}분 동안 잠겼습니다.\n본인이라면 잠시 후 다시 시도하거나 비밀번호를 재설정하세요. 본인이 아니라면 누군가 비밀번호를 추측하고 있는 것입니다. 비밀번호를 재설정하고 지원팀에 알려 주세요.\n`,
+    setByAdminSubject: (team) => `${team} 관리자가 계정의 새 비밀번호를 설정했습니다`,
+    setByAdmin: (team) =>
+      `안녕하세요.\n\n${team} 관리자가 계정의 새 비밀번호를 설정했고, 로그인되어 있던 모든 세션이 종료되었습니다. 그 비밀번호로 다음에 로그인하면 직접 비밀번호를 정하라는 안내가 나옵니다.\n예상하지 못한 일이라면 지원팀에 알려 주세요.\n`,
   },
   "zh-CN": {
     linkSubject: (team) => `重置您在 ${team} 的密码`,
@@ -59,6 +70,9 @@ const texts: Record<string, Texts> = {
     lockedSubject: (team) => `您在 ${team} 的账户已被暂时锁定`,
     locked: (team, attempts, minutes) =>
       `您好：\n\n由于连续 ${attempts} 次输入错误的密码，您在 ${team} 的账户的密码登录已被锁定 ${minutes} 分钟。\n如果是您本人，请稍后再试或重置密码。如果不是您本人，说明有人在猜测您的密码：请重置密码并告知支持团队。\n`,
+    setByAdminSubject: (team) => `${team} 的管理员为您的账户设置了新密码`,
+    setByAdmin: (team) =>
+      `您好：\n\n${team} 的管理员为您的账户设置了新密码，所有已登录的会话均已结束。下次使用该密码登录时，系统会要求您设置自己的密码。\n如果这出乎您的意料，请告知支持团队。\n`,
   },
   sv: {
     linkSubject: (team) => `Återställ ditt lösenord till ${team}`,
@@ -70,6 +84,9 @@ const texts: Record<string, Texts> = {
     lockedSubject: (team) => `Ditt konto hos ${team} är låst en stund`,
     locked: (team, attempts, minutes) =>
       `Hej!\n\nEfter ${attempts} felaktiga lösenord i rad är inloggning med lösenord till ditt konto hos ${team} låst i ${minutes} minuter.\nOm det var du: vänta och försök igen, eller återställ ditt lösenord. Om det inte var du försöker någon gissa ditt lösenord: återställ det och kontakta supportteamet.\n`,
+    setByAdminSubject: (team) => `En administratör har satt ett nytt lösenord till ditt konto hos ${team}`,
+    setByAdmin: (team) =>
+      `Hej!\n\nEn administratör hos ${team} har satt ett nytt lösenord till ditt konto, och alla inloggade sessioner har avslutats. När du loggar in med det nästa gång får du välja ett eget.\nOm du inte väntade dig detta, kontakta supportteamet.\n`,
   },
 };
 
@@ -91,4 +108,9 @@ export function passwordChangedMail(locale: string | null | undefined, team: str
 export function accountLockedMail(locale: string | null | undefined, team: string, attempts: number, minutes: number) {
   const { language, t } = textsFor(locale);
   return { language, subject: t.lockedSubject(team), text: t.locked(team, attempts, minutes) };
+}
+
+export function passwordSetByAdminMail(locale: string | null | undefined, team: string) {
+  const { language, t } = textsFor(locale);
+  return { language, subject: t.setByAdminSubject(team), text: t.setByAdmin(team) };
 }

@@ -4,6 +4,7 @@ import { idList, lineText, pageQuery, publicIdParam } from "../../platform/schem
 import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
+import { notFound } from "../../platform/errors.ts";
 import { sessionCookieOf } from "../identity/identity-http.ts";
 import { sessionHashOf } from "../identity/identity-service.ts";
 import { confirmEmailChange } from "./users-email.ts";
@@ -15,6 +16,7 @@ import { membershipView } from "../groups/groups-types.ts";
 import * as identity from "../identity/identity-service.ts";
 import { createSigninLinkFor } from "../identity/signin-links-service.ts";
 import * as passwords from "../identity/password-settings-service.ts";
+import * as adminPasswords from "../identity/admin-password-service.ts";
 import { actorUser } from "../../platform/context.ts";
 
 const requirementsView = z.object({ requirements: z.array(z.string()) });
@@ -126,6 +128,18 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Changes the caller's password; every other session of theirs ends (this one stays signed in).",
     prepare: ({ body, inTenant }) => identity.preparePasswordChange(inTenant, body.previous_password, body.password),
     handler: async (ctx, { prepared, req }) => { await identity.changePassword(deps, ctx, prepared, sessionCookieOf(req)); },
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/:id/password", operationId: "setUserPassword", tag: "passwords", auth: "user",
+    summary: "Zendesk's \"Set a user's password\": an admin sets an end user's password when the password settings allow it (off by default). It is one-time: the person chooses their own at the next sign-in; their sessions end and they are told by mail.",
+    params: publicIdParam, body: z.strictObject({ password: z.string().min(1).max(1024) }), response: z.undefined(), status: 204,
+    // The slow hash runs before the transaction; `prepare` sees the raw path, checked here as the route checks it.
+    prepare: ({ req, body, inTenant }) => {
+      const p = publicIdParam.safeParse(req.params);
+      if (!p.success) throw notFound();
+      return adminPasswords.prepareAdminPassword(inTenant, p.data.id, body.password);
+    },
+    handler: async (ctx, { prepared }) => { await adminPasswords.setPasswordByAdmin(deps, ctx, prepared); },
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/me/password/requirements", operationId: "showOwnPasswordRequirements", tag: "passwords", auth: "user",
