@@ -203,28 +203,24 @@ describe("password reset by e-mail", () => {
     expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
   });
 
-  it("takes the same time for an address that exists and one that does not", async () => {
-    const a = await buildTenant(t, "pwrtime");
+  it("does the same work for an address that exists and one that does not: the same answer, one queued job each, the lookup only in the job", async () => {
+    const a = await buildTenant(t, "pwrsame");
     const real = await staffWithPassword(t, a, "agent");
-    const time = async (email: string) => {
-      const start = process.hrtime.bigint();
-      const r = await ask(a, email);
-      expect(r.status).toBe(202);
-      return Number(process.hrtime.bigint() - start) / 1e6;
-    };
-    await time(`warm.${Date.now()}@nowhere.test`);
-    const known: number[] = [];
-    const unknown: number[] = [];
-    // Interleaved, each from a network of its own, so neither side meets a limit the other does not.
-    for (let i = 0; i < 12; i++) {
-      known.push(await time(real.email));
-      unknown.push(await time(`nobody${i}.${Date.now()}@nowhere.test`));
-      // Past three asks per address and network the request is answered without a job; keep under it.
-      limiterClock += 16 * 60_000;
-    }
-    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-    // The request only counts limits and queues a job: no lookup, no hash, no mail in it.
-    expect(Math.abs(median(known) - median(unknown))).toBeLessThan(10);
+    // The request's own jobs (the job then queues a mail for the existing address, in its own time).
+    const jobs = async () => (await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["job_type"]).where("job_type", "=", "password_reset").orderBy("created_at").execute())).map((j) => j.job_type);
+    const before = await jobs();
+    const known = await ask(a, real.email);
+    const afterKnown = await jobs();
+    const unknown = await ask(a, `nobody.${Date.now()}@nowhere.test`);
+    const afterUnknown = await jobs();
+    // Byte for byte the same answer, and exactly one job queued by each: whether the address has an
+    // account is first looked at in the job, so the request's time cannot depend on it (timings
+    // themselves are left to benchmarks: on a shared machine they are noise).
+    expect([known.status, known.text]).toEqual([unknown.status, unknown.text]);
+    const added = (x: string[], y: string[]) => y.filter((j, i) => i >= x.length || x[i] !== j);
+    expect(afterKnown.length - before.length).toBe(1);
+    expect(afterUnknown.length - afterKnown.length).toBe(1);
+    expect(added(before, afterKnown)).toEqual(added(afterKnown, afterUnknown));
   });
 
   it("refuses another tenant's link exactly like an unknown one, and it still works at home", async () => {
