@@ -154,6 +154,23 @@ describe("the device list", () => {
   });
 });
 
+describe("what else ends sessions", () => {
+  it("a password change ends the other sessions, a role change all of them", async () => {
+    const a = await buildTenant(t, "sessend");
+    const agent = await staffWithPassword(t, a, "agent");
+    const s1 = await signInFrom(a, agent.email, FIREFOX_LINUX, "203.0.113.7");
+    const s2 = await signInFrom(a, agent.email, CHROME_WINDOWS, "198.51.100.20");
+    const changed = await as(a, s1, "PUT", "/api/v2/users/me/password.json", { previous_password: PASSWORD, password: "Another long passphrase 8" });
+    expect(changed.status, changed.text).toBe(204);
+    const left = (await as(a, s1, "GET", "/api/v2/users/me/sessions.json")).body.sessions as Json[];
+    expect(left.map((s) => [s.browser, s.current])).toEqual([["Firefox 133", true]]);
+    expect((await as(a, s2, "GET", "/api/v2/users/me.json")).status).toBe(401);
+    expect((await a.api("PUT", `/api/v2/users/${agent.id}/role.json`, { role: "admin" })).status).toBe(200);
+    expect((await as(a, s1, "GET", "/api/v2/users/me.json")).status).toBe(401);
+    expect((await a.api("GET", `/api/v2/users/${agent.id}/sessions.json`)).body.sessions).toEqual([]);
+  });
+});
+
 describe("a sign-in from a new device", () => {
   it("mails the person once for a new browser, not again for the same, and not at the first sign-in", async () => {
     const a = await buildTenant(t, "sessnew");
