@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, cookieOf, jobsSettled, PASSWORD, staffWithPassword, type Session } from "./support/people.ts";
-import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { hasSigninLink, linkIn, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
 /**
  * Sessions and devices (Zendesk's Sessions API): the device list with browser and OS parsed from
@@ -207,6 +207,31 @@ describe("a sign-in from a new device", () => {
     await signInFrom(a, agent.email, SAFARI_IPHONE, "192.0.2.1");
     const m = await smtp.waitFor(agent.email, { match: (x) => /Ny inloggning/.test(x.subject ?? "") });
     expect(m.text).toContain("Safari 17");
+  });
+});
+
+describe("an end user's sessions", () => {
+  it("are theirs to list and end, and the right of access shows the browser and its header", async () => {
+    const a = await buildTenant(t, "sesseu");
+    const customer = await buildUser(t, a, "end-user", "Kim Customer");
+    const since = smtp.messages.length;
+    expect((await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links.json", host: a.host, body: { email: customer.email } })).status).toBe(202);
+    const mail = await smtp.waitFor(customer.email, { since, match: hasSigninLink });
+    const token = new URL(linkIn(mail)).searchParams.get("token")!;
+    const r = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links/redeem.json", host: a.host, body: { token }, headers: { "user-agent": SAFARI_IPHONE, "x-forwarded-for": "192.0.2.9" } });
+    expect(r.status, r.text).toBe(201);
+    const s = { cookie: cookieOf(r.headers), csrf: r.body.session.csrf_token as string };
+    const mine = (await as(a, s, "GET", "/api/v2/users/me/sessions.json")).body.sessions as Json[];
+    expect(mine).toEqual([expect.objectContaining({ browser: "Mobile Safari 17", os: "iOS 17.5", ip: "192.0.2.9", method: "link", current: true })]);
+    const pd = (await as(a, s, "GET", "/api/v2/help_center/me/personal_data.json")).body.personal_data;
+    expect(pd.sessions[0]).toMatchObject({ browser: "Mobile Safari 17", os: "iOS 17.5", user_agent: SAFARI_IPHONE, ip: "192.0.2.9" });
+    // Someone else's sessions are not theirs to see, and the answer does not say who exists.
+    const other = await as(a, s, "GET", "/api/v2/users/1/sessions.json");
+    const nobody = await as(a, s, "GET", "/api/v2/users/99999/sessions.json");
+    expect(other.status).toBe(403);
+    expect(nobody.body).toEqual(other.body);
+    expect((await as(a, s, "DELETE", "/api/v2/users/me/logout.json")).status).toBe(204);
+    expect((await as(a, s, "GET", "/api/v2/users/me.json")).status).toBe(401);
   });
 });
 

@@ -2598,11 +2598,14 @@ export interface operations {
                                 };
                             }[];
                             sessions: {
+                                browser: string | null;
                                 ended_at: string | null;
                                 expires_at: string;
                                 ip: string | null;
                                 last_seen_at: string;
+                                os: string | null;
                                 started_at: string;
+                                user_agent: string | null;
                             }[];
                             sign_in_links: {
                                 created_at: string;

@@ -114,6 +114,12 @@ function mayManage(ctx: RequestContext, user: { id: string }): void {
   if (actor.userId !== user.id && !isAdmin(actor.role)) throw forbidden("You can see and end your own sessions; admins can end anyone's.");
 }
 
+/** The same rule by the user's public id, checked before the user is looked up. */
+export function mayManageUserNiceId(ctx: RequestContext, niceId: number): void {
+  const actor = actorUser(ctx);
+  if (actor.niceId !== niceId && !isAdmin(actor.role)) throw forbidden("You can see and end your own sessions; admins can end anyone's.");
+}
+
 export async function listSessions(deps: Pick<AppDeps, "config">, ctx: RequestContext, user: { id: string }, currentHash: Buffer | undefined): Promise<SessionView[]> {
   mayManage(ctx, user);
   const rows = await repo.listLiveSessions(ctx.tx, ctx.now(), defaultsOf(deps), { userId: user.id });

@@ -17,7 +17,7 @@ import { membershipView } from "../groups/groups-types.ts";
 import * as identity from "../identity/identity-service.ts";
 import { createSigninLinkFor } from "../identity/signin-links-service.ts";
 import * as passwords from "../identity/password-settings-service.ts";
-import { actorUser } from "../../platform/context.ts";
+import { actorUser, type RequestContext } from "../../platform/context.ts";
 
 const requirementsView = z.object({ requirements: z.array(z.string()) });
 import { changeUserRole, deleteUser } from "./users-admin.ts";
@@ -131,6 +131,11 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   // ---- Sessions (Zendesk's Sessions API; src/modules/identity/sessions-service.ts)
   const userSessionParams = z.object({ id: publicId, session_id: publicId });
+  /** The user whose sessions are asked for: someone else's are refused before any lookup (no hint of who exists). */
+  const sessionsOf = async (ctx: RequestContext, id: number) => {
+    sessions.mayManageUserNiceId(ctx, id);
+    return service.resolveUser(ctx, id);
+  };
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/me/sessions", operationId: "listOwnSessions", tag: "sessions", auth: "user",
     summary: "The caller's signed-in sessions: browser, OS, client address, when it began and was last seen; `current` marks this one.",
@@ -154,7 +159,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "A user's signed-in sessions (the user themselves, or admins).",
     params: publicIdParam, response: sessionListView,
     handler: async (ctx, { params, req }) => {
-      const u = await service.resolveUser(ctx, params.id);
+      const u = await sessionsOf(ctx, params.id);
       return { sessions: await sessions.listSessions(deps, ctx, u, sessionHashOf(deps, ctx, sessionCookieOf(req))) };
     },
   });
@@ -162,7 +167,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "GET", url: "/api/v2/users/:id/sessions/:session_id", operationId: "showUserSession", tag: "sessions", auth: "user",
     params: userSessionParams, response: sessionObjectView,
     handler: async (ctx, { params, req }) => {
-      const u = await service.resolveUser(ctx, params.id);
+      const u = await sessionsOf(ctx, params.id);
       return { session: await sessions.showSession(deps, ctx, u, params.session_id, sessionHashOf(deps, ctx, sessionCookieOf(req))) };
     },
   });
@@ -171,7 +176,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Ends one session of a user (the user themselves, or admins; audited).",
     params: userSessionParams, response: z.undefined(), status: 204,
     handler: async (ctx, { params }) => {
-      const u = await service.resolveUser(ctx, params.id);
+      const u = await sessionsOf(ctx, params.id);
       await sessions.endSession(deps, ctx, u, params.session_id);
     },
   });
@@ -180,7 +185,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Ends every session of a user (the user themselves, or admins; audited). Vaultdesk: `keep_current=true` keeps the caller's own session (\"sign out everywhere else\").",
     params: publicIdParam, query: z.strictObject({ keep_current: z.enum(["true", "false"]).optional() }), response: z.undefined(), status: 204,
     handler: async (ctx, { params, query, req }) => {
-      const u = await service.resolveUser(ctx, params.id);
+      const u = await sessionsOf(ctx, params.id);
       await sessions.endSessionsOf(ctx, u, query.keep_current === "true" ? sessionHashOf(deps, ctx, sessionCookieOf(req)) : undefined);
     },
   });

@@ -178,6 +178,8 @@ export const en = {
   "hc.info.consentHash": "SHA-256 of the text: {hash}",
   "hc.info.sessions": "Sign-in sessions",
   "hc.info.sessionLine": "Started {start}, last active {last}, from address {ip}",
+  "hc.info.sessionDevice": "{browser} on {os}",
+  "hc.info.unknownDevice": "Unknown device",
   "hc.info.sessionEnded": "ended {when}",
   "hc.info.links": "Sign-in links",
   "hc.info.linkLine": "Created {created}: {state}",
