@@ -29,7 +29,7 @@ function SettingsForm(props: { settings: SessionSettings }) {
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function save(body: { idle_minutes: number | null; max_hours: number | null }) {
+  async function save(body: { idle_minutes?: number | null; max_hours?: number | null }) {
     setBusy(true);
     setError(null);
     setStatus(null);
@@ -47,7 +47,8 @@ function SettingsForm(props: { settings: SessionSettings }) {
   }
   function submit(e: FormEvent) {
     e.preventDefault();
-    void save({ idle_minutes: Number(idle), max_hours: Number(max) });
+    // Only what was changed is sent: a value left as it was keeps following the server's default.
+    void save({ ...(Number(idle) !== s.idle_minutes ? { idle_minutes: Number(idle) } : {}), ...(Number(max) !== s.max_hours ? { max_hours: Number(max) } : {}) });
   }
   return (
     <form className="form" onSubmit={submit} aria-busy={busy}>
