@@ -41,7 +41,7 @@ describe("signed-in devices in Chromium", () => {
 
     await page.getByRole("button", { name: "Sign out Chrome 131 on Windows 10" }).click();
     await visible(page.getByRole("status").getByText("Signed out Chrome 131 on Windows 10."));
-    expect(await page.getByRole("cell", { name: "Chrome 131 on Windows 10", exact: true }).count()).toBe(0);
+    await expect.poll(() => page.getByRole("cell", { name: "Chrome 131 on Windows 10", exact: true }).count()).toBe(0);
     expect(await stillSignedIn(chrome)).toBe(false);
     expect(await stillSignedIn(first)).toBe(true);
 

@@ -23,8 +23,9 @@ export function SessionsList(props: { userId: number; own: boolean; headingId: s
     setStatus(null);
     try {
       await call();
-      setStatus(done);
+      // The list first, then the words: what the status says is already on screen.
       await list.reload();
+      setStatus(done);
     } catch (err) {
       setError(explain(err));
     } finally {
