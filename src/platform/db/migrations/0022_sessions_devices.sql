@@ -10,13 +10,25 @@ ALTER TABLE sessions
   ADD COLUMN user_agent_sealed bytea,
   ADD COLUMN device_hash bytea;
 
--- Sessions that exist before this migration are numbered in the order they began.
-UPDATE sessions s SET nice_id = n.rn
-  FROM (SELECT tenant_id, id, row_number() OVER (PARTITION BY tenant_id ORDER BY created_at, id) AS rn FROM sessions) n
-  WHERE s.tenant_id = n.tenant_id AND s.id = n.id;
-INSERT INTO tenant_counters (tenant_id, name, value)
-  SELECT tenant_id, 'sessions', max(nice_id) FROM sessions GROUP BY tenant_id
-  ON CONFLICT (tenant_id, name) DO UPDATE SET value = GREATEST(tenant_counters.value, EXCLUDED.value);
+-- Sessions that exist before this migration are numbered in the order they began, tenant by
+-- tenant (the tables have forced row-level security, which also binds an owner that is not a
+-- superuser), and each tenant's counter continues from there.
+DO $$
+DECLARE
+  t uuid;
+BEGIN
+  FOR t IN SELECT id FROM tenants LOOP
+    PERFORM set_config('app.tenant_id', t::text, true);
+    UPDATE sessions s SET nice_id = n.rn
+      FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS rn FROM sessions WHERE tenant_id = t) n
+      WHERE s.tenant_id = t AND s.id = n.id;
+    INSERT INTO tenant_counters (tenant_id, name, value)
+      SELECT t, 'sessions', max(nice_id) FROM sessions WHERE tenant_id = t HAVING max(nice_id) IS NOT NULL
+      ON CONFLICT (tenant_id, name) DO UPDATE SET value = GREATEST(tenant_counters.value, EXCLUDED.value);
+  END LOOP;
+  PERFORM set_config('app.tenant_id', '', true);
+END
+$$;
 ALTER TABLE sessions ALTER COLUMN nice_id SET NOT NULL;
 ALTER TABLE sessions ADD CONSTRAINT sessions_nice_id UNIQUE (tenant_id, nice_id);
 CREATE INDEX sessions_user ON sessions (tenant_id, user_id, created_at DESC);
