@@ -26,6 +26,7 @@ afterAll(async () => {
   await smtp?.close();
 });
 
+/** any: API answers of many shapes; each test reads what it needs. */
 type Json = Record<string, any>;
 
 async function signInFrom(a: TestTenant, email: string, ua: string, ip: string): Promise<Session> {
