@@ -260,6 +260,24 @@ const CASES: Record<string, Case> = {
       return { method: "POST", path: `/api/v2/users/${await endUser()}/password.json`, body: { password: "Kiosk Passphrase 42!" } };
     },
   },
+  "PUT /api/v2/session_settings": { action: "session_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/session_settings.json", body: { session_settings: { idle_minutes: 15 } } }) },
+  "DELETE /api/v2/users/me/logout": { action: "user.signed_out", prepare: async () => ({ method: "DELETE", path: "/api/v2/users/me/logout.json", headers: await signIn(a.ownerEmail, a.ownerPassword) }) },
+  "DELETE /api/v2/users/:id/sessions/:session_id": {
+    action: "session.ended",
+    prepare: async () => {
+      const headers = await signIn(a.ownerEmail, a.ownerPassword);
+      const mine = await t.request({ method: "GET", path: "/api/v2/users/me/sessions.json", host: a.host, headers });
+      const s = mine.body.sessions.find((x: { current: boolean }) => x.current);
+      return { method: "DELETE", path: `/api/v2/users/${s.user_id}/sessions/${s.id}.json` };
+    },
+  },
+  "DELETE /api/v2/users/:id/sessions": {
+    action: "user.sessions_ended",
+    prepare: async () => {
+      const { id } = await staffWithPassword(t, a, "agent");
+      return { method: "DELETE", path: `/api/v2/users/${id}/sessions.json` };
+    },
+  },
   "PUT /api/v2/users/:id/unlock": {
     action: "user.unlocked",
     prepare: async () => {

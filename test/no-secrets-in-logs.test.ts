@@ -4,7 +4,7 @@ import { registeredRoutes } from "../src/platform/http/route.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
 import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
-import { jobsSettled } from "./support/people.ts";
+import { asSession, cookieOf, jobsSettled } from "./support/people.ts";
 
 /**
  * A marker, an e-mail address, a phone number, a card number and the API token go through every
@@ -19,6 +19,7 @@ let t: TestApp;
 let a: TestTenant;
 let smtp: SmtpPeer;
 let RESET_TOKEN = "";
+let SESSION_COOKIE = "";
 /** Not the marker: the policy refuses a password that contains the e-mail name (the marker). */
 const RESET_PASSWORD = `Pw-${Date.now().toString(36)}-Reset-Value`;
 const lines: string[] = [];
@@ -77,6 +78,15 @@ describe("logs", () => {
     RESET_TOKEN = new URL(linkTo(resetMail, "/reset-password")).searchParams.get("token")!;
     const used = await t.request({ method: "POST", path: "/api/v2/password_resets/redeem.json", host: a.host, body: { token: RESET_TOKEN, password: RESET_PASSWORD } });
     expect(used.status, used.text).toBe(200);
+    // Sessions: a sign-in from a marked browser, its device list, ending it, the session settings.
+    const signedIn = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: EMAIL, password: RESET_PASSWORD }, headers: { "user-agent": `Mozilla/5.0 (${MARK}; ${EMAIL}) Firefox/133.0` } });
+    expect(signedIn.status, signedIn.text).toBe(201);
+    const session = { cookie: cookieOf(signedIn.headers), csrf: signedIn.body.session.csrf_token as string };
+    SESSION_COOKIE = session.cookie.split("=")[1]!;
+    expect((await asSession(t, a, session, "GET", "/api/v2/users/me/sessions.json")).status).toBe(200);
+    expect((await a.api("GET", `/api/v2/users/${user.body.user.id}/sessions.json`)).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 15 } })).status).toBe(200);
+    expect((await a.api("DELETE", `/api/v2/users/${user.body.user.id}/sessions.json`)).status).toBe(204);
 
     // Inbound mail carrying every kind of sensitive value in its addresses, subject and body: a
     // ticket, a suspended one recovered, a refused recipient, a message over the size limit, the
@@ -109,7 +119,8 @@ describe("logs", () => {
     expect(log.length).toBeGreaterThan(1000);
     expect(log).toMatch(/"reqId":"[0-9a-f-]{36}"/); // positive control: request logs were captured
     expect(RESET_TOKEN).toMatch(/^vdr_/);
-    for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD]) {
+    expect(SESSION_COOKIE).toMatch(/^vds_/);
+    for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4)]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });

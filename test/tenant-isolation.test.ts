@@ -79,6 +79,13 @@ beforeAll(async () => {
   ids.original_path = `${mailed.id}/comments/${(await A.api("GET", `/api/v2/tickets/${mailed.id}/comments.json`)).body.comments[0].id}`;
   // A DKIM key for a domain of A's.
   ids.dkim = (await A.api("POST", "/api/v2/dkim_keys.json", { dkim_key: { domain: `${MARK.toLowerCase()}.example` } })).body.dkim_key.id as string;
+  // Sessions of A's owner (numbers 1–4; B's owner signs in with a token only, so B has none).
+  for (let i = 0; i < 4; i++) {
+    const r = await t.request({ method: "POST", path: "/api/v2/session.json", host: A.host, body: { email: A.ownerEmail, password: A.ownerPassword }, headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0" } });
+    expect(r.status, r.text).toBe(201);
+  }
+  ids.session = 4;
+  expect((await A.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 600 } })).status).toBe(200);
   // Tenant B: a little of everything, with ids that stay below A's.
   await B.api("POST", "/api/v2/tickets.json", { ticket: { subject: "b ticket", comment: { body: "b" } } });
   await B.api("POST", "/api/v2/organizations.json", { organization: { name: "b org" } });
@@ -111,6 +118,11 @@ const plans: Record<string, Plan> = {
   updateUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}.json`, body: { user: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/users/${m}.json`, body: { user: { name: "hijack" } } } }) },
   showPasswordRequirements: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/password/requirements.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/password/requirements.json` } }) },
   setUserPassword: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/users/${id}/password.json`, body: { password: "Hijacked password 1!" } }, missing: { method: "POST", path: `/api/v2/users/${m}/password.json`, body: { password: "Hijacked password 1!" } } }) },
+  listUserSessions: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/sessions.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/sessions.json` } }) },
+  deleteUserSessions: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/${id}/sessions.json` }, missing: { method: "DELETE", path: `/api/v2/users/${m}/sessions.json` } }) },
+  // User 1 is each tenant's owner: A's session numbers under B's own owner.
+  showUserSession: { kind: "id", resource: "session", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/1/sessions/${id}.json` }, missing: { method: "GET", path: `/api/v2/users/1/sessions/${m}.json` } }) },
+  deleteUserSession: { kind: "id", resource: "session", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/1/sessions/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/users/1/sessions/${m}.json` } }) },
   unlockUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}/unlock.json` }, missing: { method: "PUT", path: `/api/v2/users/${m}/unlock.json` } }) },
   listUserGroupMemberships: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/group_memberships.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/group_memberships.json` } }) },
   showOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/organizations/${id}.json` }, missing: { method: "GET", path: `/api/v2/organizations/${m}.json` } }) },
@@ -195,6 +207,11 @@ const plans: Record<string, Plan> = {
   createSession: { kind: "own" },
   showSession: { kind: "own" },
   deleteSession: { kind: "own" },
+  listOwnSessions: { kind: "own" },
+  logoutCurrentSession: { kind: "own" },
+  listSessions: { kind: "collection" },
+  showSessionSettings: { kind: "collection" },
+  updateSessionSettings: { kind: "own" },
   changeOwnPassword: { kind: "own" },
   updateAccount: { kind: "own" },
   createInvitation: { kind: "own" },
@@ -239,7 +256,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");
@@ -296,6 +313,10 @@ describe("tenant isolation", () => {
       expect(r.text.toLowerCase(), p).not.toContain(MARK.toLowerCase());
     }
     expect((await B.api("GET", "/api/v2/job_statuses.json")).text).not.toContain(String(ids.job));
+    // Sessions: A's owner has four, B's none (it signs in with a token).
+    expect((await B.api("GET", "/api/v2/sessions.json")).body.sessions).toEqual([]);
+    expect((await B.api("GET", "/api/v2/users/1/sessions.json")).body.sessions).toEqual([]);
+    expect((await A.api("GET", "/api/v2/sessions.json")).body.sessions).toHaveLength(4);
     expect((await A.api("GET", "/api/v2/job_statuses.json")).text).toContain(String(ids.job));
     expect((await B.api("GET", "/api/v2/search/count.json?query=tags:isolation")).body).toEqual({ count: 0, count_capped: false });
     const tickets = await B.api("GET", "/api/v2/search.json?query=tags:isolation");
@@ -314,7 +335,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

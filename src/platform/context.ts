@@ -21,6 +21,8 @@ export interface RequestContext {
   readonly requestId: string;
   /** Client address, sealed before it is stored anywhere. */
   readonly ip: string | undefined;
+  /** The User-Agent header (at most 512 characters), sealed before it is stored (the device list). */
+  readonly userAgent?: string | undefined;
   /** `scheme://host/api/v2` of the tenant, from configuration (platform/urls.ts), for `url` fields and links. */
   readonly apiBase: string;
   /** The clock of the deployment (injected in tests of expiry and retention). */
@@ -40,6 +42,7 @@ export function makeContext(c: {
   now: () => Date;
   requestId?: string | undefined;
   ip?: string | undefined;
+  userAgent?: string | undefined;
   apiBase?: string | undefined;
   hooks?: Hooks<RequestContext> | undefined;
 }): RequestContext {
@@ -50,6 +53,7 @@ export function makeContext(c: {
     now: c.now,
     requestId: c.requestId ?? `op-${crypto.randomUUID().slice(0, 8)}`,
     ip: c.ip,
+    userAgent: c.userAgent,
     apiBase: c.apiBase ?? "",
     hooks: c.hooks ?? NO_HOOKS,
   };

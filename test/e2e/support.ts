@@ -184,7 +184,7 @@ export async function firstAccount(h: Harness, password: string): Promise<Record
   if (!setupUrl) throw new Error("the server printed no setup link");
   const token = new URL(setupUrl).searchParams.get("token");
   const r = await apiCall(h, "POST", "/api/v2/setup.json", { body: { token, account: { name: "Acme Support", subdomain: "acme" }, owner: { name: "Ann Owner", email: "ann@acme.test", password } } });
-  if (r.status !== 201) throw new Error(`setup answered ${r.status}`);
+  if (r.status !== 201) throw new Error(`setup answered ${r.status} ${JSON.stringify(r.body)}`);
   const s = await apiCall(h, "POST", "/api/v2/session.json", { body: { email: "ann@acme.test", password } });
   const cookie = (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
   return { cookie, "x-csrf-token": s.body.session.csrf_token };

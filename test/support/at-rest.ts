@@ -50,7 +50,8 @@ export async function writeEverything(t: TestApp): Promise<string> {
     const u = await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { subject: `${MARKER} renamed ${i}`, comment: { body: `${MARKER} reply ${i}`, html_body: `<p>${MARKER} <b>html</b></p>` } } });
     expect(u.status).toBe(200);
   }
-  const s = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword } });
+  // A session from a browser whose User-Agent header carries the marker (stored sealed).
+  const s = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword }, headers: { "user-agent": `Mozilla/5.0 (${MARKER}) Firefox/133.0` } });
   expect(s.status).toBe(201);
   // The help center: consent text, an anonymous request from a new person, its consent record.
   const hc = await a.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_required: true, consent_text: `${MARKER} consent text`, consent_texts: { ja: `${MARKER} 同意テキスト`, sv: `${MARKER} samtycke` } } });

@@ -65,3 +65,5 @@ export type CursorLinks = NonNullable<Answer<"search">["links"]>;
 export const nextCursor = (answer: { meta?: CursorMeta | undefined }): string | null => (answer.meta?.has_more ? answer.meta.after_cursor : null);
 export type RecipientAddress = Answer<"listRecipientAddresses">["recipient_addresses"][number];
 export type SuspendedTicket = Answer<"listSuspendedTickets">["suspended_tickets"][number];
+export type UserSession = Answer<"listUserSessions">["sessions"][number];
+export type SessionSettings = Answer<"showSessionSettings">["session_settings"];

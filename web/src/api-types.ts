@@ -818,6 +818,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/session_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the tenant's session lengths (admins): idle timeout and absolute length, and the server's defaults. */
+        get: operations["showSessionSettings"];
+        /** Vaultdesk: changes the tenant's session lengths (admins; audited). `null` goes back to the server's default. Live sessions follow at their next request. */
+        put: operations["updateSessionSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every live session of the tenant (admins), newest first, at most 500. */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/setup": {
         parameters: {
             query?: never;
@@ -1303,6 +1338,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's signed-in sessions (the user themselves, or admins). */
+        get: operations["listUserSessions"];
+        put?: never;
+        post?: never;
+        /** Ends every session of a user (the user themselves, or admins; audited). Vaultdesk: `keep_current=true` keeps the caller's own session ("sign out everywhere else"). */
+        delete: operations["deleteUserSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showUserSession"];
+        put?: never;
+        post?: never;
+        /** Ends one session of a user (the user themselves, or admins; audited). */
+        delete: operations["deleteUserSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users/{id}/sign_in_links": {
         parameters: {
             query?: never;
@@ -1370,6 +1440,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/me/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Ends the caller's current session (as DELETE /api/v2/session). */
+        delete: operations["logoutCurrentSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users/me/password": {
         parameters: {
             query?: never;
@@ -1396,6 +1483,23 @@ export interface paths {
         };
         /** The caller's password rules in words, to show before they type (Zendesk's shape). */
         get: operations["showOwnPasswordRequirements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's signed-in sessions: browser, OS, client address, when it began and was last seen; `current` marks this one. */
+        get: operations["listOwnSessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2511,11 +2615,14 @@ export interface operations {
                                 };
                             }[];
                             sessions: {
+                                browser: string | null;
                                 ended_at: string | null;
                                 expires_at: string;
                                 ip: string | null;
                                 last_seen_at: string;
+                                os: string | null;
                                 started_at: string;
+                                user_agent: string | null;
                             }[];
                             sign_in_links: {
                                 created_at: string;
@@ -4564,6 +4671,118 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    showSessionSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session_settings: {
+                            /** @description The server's default (VAULTDESK_SESSION_IDLE_MINUTES), used when the tenant sets none. */
+                            default_idle_minutes: number;
+                            /** @description The server's default (VAULTDESK_SESSION_MAX_HOURS). */
+                            default_max_hours: number;
+                            /** @description Minutes without a request after which a session ends (5–1440; healthcare asks for 15 or less). */
+                            idle_minutes: number;
+                            /** @description Hours after sign-in after which a session ends, however active (1–720). */
+                            max_hours: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateSessionSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    session_settings: {
+                        idle_minutes?: number | null;
+                        max_hours?: number | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session_settings: {
+                            /** @description The server's default (VAULTDESK_SESSION_IDLE_MINUTES), used when the tenant sets none. */
+                            default_idle_minutes: number;
+                            /** @description The server's default (VAULTDESK_SESSION_MAX_HOURS). */
+                            default_max_hours: number;
+                            /** @description Minutes without a request after which a session ends (5–1440; healthcare asks for 15 or less). */
+                            idle_minutes: number;
+                            /** @description Hours after sign-in after which a session ends, however active (1–720). */
+                            max_hours: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sessions: {
+                            authenticated_at: string;
+                            /** @description Vaultdesk: the browser and its major version, parsed from the User-Agent header. */
+                            browser: string | null;
+                            /** @description Vaultdesk: whether this is the session making the request. */
+                            current: boolean;
+                            id: number;
+                            /** @description Vaultdesk: the client address the session began from (stored sealed). */
+                            ip: string | null;
+                            last_seen_at: string;
+                            /**
+                             * @description Vaultdesk: how the session began.
+                             * @enum {string}
+                             */
+                            method: "password" | "link" | "invitation";
+                            /** @description Vaultdesk: the operating system, parsed from the User-Agent header. */
+                            os: string | null;
+                            url: string;
+                            user_id: number;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -6787,6 +7006,136 @@ export interface operations {
             };
         };
     };
+    listUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sessions: {
+                            authenticated_at: string;
+                            /** @description Vaultdesk: the browser and its major version, parsed from the User-Agent header. */
+                            browser: string | null;
+                            /** @description Vaultdesk: whether this is the session making the request. */
+                            current: boolean;
+                            id: number;
+                            /** @description Vaultdesk: the client address the session began from (stored sealed). */
+                            ip: string | null;
+                            last_seen_at: string;
+                            /**
+                             * @description Vaultdesk: how the session began.
+                             * @enum {string}
+                             */
+                            method: "password" | "link" | "invitation";
+                            /** @description Vaultdesk: the operating system, parsed from the User-Agent header. */
+                            os: string | null;
+                            url: string;
+                            user_id: number;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deleteUserSessions: {
+        parameters: {
+            query?: {
+                keep_current?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showUserSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: {
+                            authenticated_at: string;
+                            /** @description Vaultdesk: the browser and its major version, parsed from the User-Agent header. */
+                            browser: string | null;
+                            /** @description Vaultdesk: whether this is the session making the request. */
+                            current: boolean;
+                            id: number;
+                            /** @description Vaultdesk: the client address the session began from (stored sealed). */
+                            ip: string | null;
+                            last_seen_at: string;
+                            /**
+                             * @description Vaultdesk: how the session began.
+                             * @enum {string}
+                             */
+                            method: "password" | "link" | "invitation";
+                            /** @description Vaultdesk: the operating system, parsed from the User-Agent header. */
+                            os: string | null;
+                            url: string;
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteUserSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     createUserSigninLink: {
         parameters: {
             query?: never;
@@ -6949,6 +7298,24 @@ export interface operations {
             };
         };
     };
+    logoutCurrentSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     changeOwnPassword: {
         parameters: {
             query?: never;
@@ -6991,6 +7358,47 @@ export interface operations {
                 content: {
                     "application/json": {
                         requirements: string[];
+                    };
+                };
+            };
+        };
+    };
+    listOwnSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sessions: {
+                            authenticated_at: string;
+                            /** @description Vaultdesk: the browser and its major version, parsed from the User-Agent header. */
+                            browser: string | null;
+                            /** @description Vaultdesk: whether this is the session making the request. */
+                            current: boolean;
+                            id: number;
+                            /** @description Vaultdesk: the client address the session began from (stored sealed). */
+                            ip: string | null;
+                            last_seen_at: string;
+                            /**
+                             * @description Vaultdesk: how the session began.
+                             * @enum {string}
+                             */
+                            method: "password" | "link" | "invitation";
+                            /** @description Vaultdesk: the operating system, parsed from the User-Agent header. */
+                            os: string | null;
+                            url: string;
+                            user_id: number;
+                        }[];
                     };
                 };
             };

@@ -87,7 +87,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
         requests: z.array(requestView),
         comments: z.array(z.object({ id: z.number(), request_id: z.number(), body: z.string(), created_at: z.string() })),
         consent_records: z.array(consentRecordView),
-        sessions: z.array(z.object({ started_at: z.string(), last_seen_at: z.string(), expires_at: z.string(), ended_at: z.string().nullable(), ip: z.string().nullable() })),
+        sessions: z.array(z.object({ started_at: z.string(), last_seen_at: z.string(), expires_at: z.string(), ended_at: z.string().nullable(), ip: z.string().nullable(), user_agent: z.string().nullable(), browser: z.string().nullable(), os: z.string().nullable() })),
         sign_in_links: z.array(z.object({ created_at: z.string(), expires_at: z.string(), used_at: z.string().nullable(), created_by_staff: z.boolean() })),
       }),
     }),

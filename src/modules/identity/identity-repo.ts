@@ -103,10 +103,16 @@ export async function revokeToken(tx: TenantTx, id: string, now: Date): Promise<
   await tx.db.updateTable("api_tokens").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
 
-export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, idleMinutes: number) {
+/**
+ * The live session of a cookie, with the tenant's session lengths read in the same query (a
+ * left join: no settings row follows the process-wide defaults): idle past the tenant's idle
+ * minutes, or older than its absolute hours, or past the expiry set when it began, it has ended.
+ */
+export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, defaults: { idleMinutes: number; maxHours: number }) {
   return tx.db
     .selectFrom("sessions as s")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "s.tenant_id").onRef("u.id", "=", "s.user_id"))
+    .leftJoin("session_settings as st", "st.tenant_id", "s.tenant_id")
     .select([
       "s.id",
       "s.last_seen_at",
@@ -122,8 +128,14 @@ export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, idl
     .where("s.token_hash", "=", hash)
     .where("s.revoked_at", "is", null)
     .where("s.expires_at", ">", now)
-    .where("s.last_seen_at", ">", new Date(now.getTime() - idleMinutes * 60_000))
+    .where(liveBy(now, defaults))
     .executeTakeFirst();
+}
+
+/** Not idle too long and not too old, under the tenant's settings or the defaults (`s`, `st`). */
+function liveBy(now: Date, defaults: { idleMinutes: number; maxHours: number }) {
+  return sql<boolean>`s.last_seen_at > ${now}::timestamptz - make_interval(mins => coalesce(st.idle_minutes, ${defaults.idleMinutes}::int))
+    AND s.created_at > ${now}::timestamptz - make_interval(hours => coalesce(st.max_hours, ${defaults.maxHours}::int))`;
 }
 
 export async function touchSession(tx: TenantTx, id: string, now: Date): Promise<void> {
@@ -132,9 +144,74 @@ export async function touchSession(tx: TenantTx, id: string, now: Date): Promise
 
 export async function insertSession(
   tx: TenantTx,
-  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; expires_at: Date; last_seen_at: Date; method: SessionMethod },
-): Promise<void> {
-  await tx.db.insertInto("sessions").values({ ...s, tenant_id: tx.tenantId, revoked_at: null }).execute();
+  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; user_agent_sealed: Buffer | null; device_hash: Buffer | null; expires_at: Date; last_seen_at: Date; method: SessionMethod },
+): Promise<number> {
+  const r = await tx.db
+    .insertInto("sessions")
+    .values({ ...s, tenant_id: tx.tenantId, created_at: s.last_seen_at, revoked_at: null, nice_id: sql<number>`vd_next_id('sessions')` })
+    .returning("nice_id")
+    .executeTakeFirstOrThrow();
+  return Number(r.nice_id);
+}
+
+/** The tenant's session lengths (NULL: the process-wide default). */
+export async function sessionSettings(tx: TenantTx): Promise<{ idle_minutes: number | null; max_hours: number | null }> {
+  const row = await tx.db.selectFrom("session_settings").select(["idle_minutes", "max_hours"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  return row ?? { idle_minutes: null, max_hours: null };
+}
+
+export async function storeSessionSettings(tx: TenantTx, v: { idle_minutes: number | null; max_hours: number | null }): Promise<void> {
+  await tx.db
+    .insertInto("session_settings")
+    .values({ tenant_id: tx.tenantId, id: tx.tenantId, ...v })
+    .onConflict((oc) => oc.column("tenant_id").doUpdateSet({ ...v, updated_at: sql`now()` }))
+    .execute();
+}
+
+export type LiveSessionRow = {
+  id: string;
+  nice_id: number;
+  user_id: string;
+  user_nice_id: number;
+  token_hash: Uint8Array;
+  ip_sealed: Uint8Array | null;
+  user_agent_sealed: Uint8Array | null;
+  method: SessionMethod;
+  created_at: Date;
+  last_seen_at: Date;
+};
+
+/** A user's live sessions (or one of them, by number), newest first. */
+export async function listLiveSessions(tx: TenantTx, now: Date, defaults: { idleMinutes: number; maxHours: number }, by: { userId?: string; niceId?: number }): Promise<LiveSessionRow[]> {
+  let q = tx.db
+    .selectFrom("sessions as s")
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "s.tenant_id").onRef("u.id", "=", "s.user_id"))
+    .leftJoin("session_settings as st", "st.tenant_id", "s.tenant_id")
+    .select(["s.id", "s.nice_id", "s.user_id", "u.nice_id as user_nice_id", "s.token_hash", "s.ip_sealed", "s.user_agent_sealed", "s.method", "s.created_at", "s.last_seen_at"])
+    .where("s.tenant_id", "=", tx.tenantId)
+    .where("s.revoked_at", "is", null)
+    .where("s.expires_at", ">", now)
+    .where(liveBy(now, defaults));
+  if (by.userId !== undefined) q = q.where("s.user_id", "=", by.userId);
+  if (by.niceId !== undefined) q = q.where("s.nice_id", "=", by.niceId);
+  const rows = await q.orderBy("s.created_at", "desc").orderBy("s.nice_id", "desc").limit(500).execute();
+  return rows.map((r) => ({ ...r, nice_id: Number(r.nice_id), user_nice_id: Number(r.user_nice_id), created_at: new Date(r.created_at), last_seen_at: new Date(r.last_seen_at) })) as LiveSessionRow[];
+}
+
+export async function revokeSessionById(tx: TenantTx, id: string, now: Date): Promise<void> {
+  await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).where("revoked_at", "is", null).execute();
+}
+
+/** Whether the user had a session since `since`, any at all with a fingerprint, and one with this fingerprint. */
+export async function deviceSeen(tx: TenantTx, userId: string, deviceHash: Buffer, since: Date): Promise<{ any: boolean; seen: boolean }> {
+  const r = await sql<{ any: boolean; seen: boolean }>`SELECT
+      EXISTS (SELECT 1 FROM sessions WHERE tenant_id = ${tx.tenantId} AND user_id = ${userId} AND device_hash IS NOT NULL) AS any,
+      EXISTS (SELECT 1 FROM sessions WHERE tenant_id = ${tx.tenantId} AND user_id = ${userId} AND device_hash = ${deviceHash} AND created_at > ${since}) AS seen`.execute(tx.db);
+  return r.rows[0] ?? { any: false, seen: false };
+}
+
+export async function userForMail(tx: TenantTx, id: string) {
+  return tx.db.selectFrom("users").select(["email_sealed", "locale"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
 }
 
 export async function revokeSessionByHash(tx: TenantTx, hash: Buffer, now: Date): Promise<void> {

@@ -12,6 +12,8 @@ import { configurePasswordChecks } from "./password-hashing.ts";
 import { signinLinkJob } from "./signin-links-service.ts";
 import { policySchema } from "./password-policy.ts";
 import * as passwords from "./password-settings-service.ts";
+import * as sessions from "./sessions-service.ts";
+import { sessionListView, sessionSettingsInput, sessionSettingsView } from "./sessions-types.ts";
 
 const passwordSettingsView = z.object({
   staff: policySchema.describe("The policy for owners, admins, agents and light agents: recommended (the default) or custom."),
@@ -92,6 +94,24 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     handler: async (ctx, { params }) => { await service.revokeApiToken(deps, ctx, params.id); },
   });
 
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/sessions", operationId: "listSessions", tag: "sessions", auth: "user",
+    summary: "Every live session of the tenant (admins), newest first, at most 500.",
+    response: sessionListView,
+    handler: async (ctx, { req }) => ({ sessions: await sessions.listAllSessions(deps, ctx, service.sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/session_settings", operationId: "showSessionSettings", tag: "sessions", auth: "user",
+    summary: "Vaultdesk: the tenant's session lengths (admins): idle timeout and absolute length, and the server's defaults.",
+    response: z.object({ session_settings: sessionSettingsView }),
+    handler: async (ctx) => ({ session_settings: await sessions.showSessionSettings(deps, ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/session_settings", operationId: "updateSessionSettings", tag: "sessions", auth: "user",
+    summary: "Vaultdesk: changes the tenant's session lengths (admins; audited). `null` goes back to the server's default. Live sessions follow at their next request.",
+    body: sessionSettingsInput, response: z.object({ session_settings: sessionSettingsView }),
+    handler: async (ctx, { body }) => ({ session_settings: await sessions.updateSessionSettings(deps, ctx, body.session_settings) }),
+  });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/password_settings", operationId: "showPasswordSettings", tag: "passwords", auth: "user",
     summary: "The password policies for staff and for end users, and whether admins may set end users' passwords (admins).",

@@ -17,6 +17,7 @@ import { accountLockedMail } from "./password-reset-mail.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { teamName } from "../admin/account-service.ts";
 import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
+import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.ts";
 
 /**
  * Identity: API tokens, password sign-in and sessions.
@@ -99,7 +100,7 @@ export async function resolveToken(deps: Pick<AppDeps, "keyring" | "now">, tx: T
 export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean }> {
   if (cookie.length > 200) throw new AppError("Unauthorized");
   const now = deps.now();
-  const s = await repo.findLiveSession(tx, deps.keyring.hashSecret("session", cookie), now, deps.config.sessionIdleMinutes);
+  const s = await repo.findLiveSession(tx, deps.keyring.hashSecret("session", cookie), now, { idleMinutes: deps.config.sessionIdleMinutes, maxHours: deps.config.sessionMaxHours });
   if (!s || !s.user_active || s.user_suspended) throw new AppError("Unauthorized");
   if (now.getTime() - s.last_seen_at.getTime() > 30_000) await repo.touchSession(tx, s.id, now);
   return {
@@ -124,13 +125,18 @@ export type Session = { token: string; csrf: string; expires: Date };
 export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }, method: SessionMethod): Promise<Session> {
   const token = newSecret("vds_");
   const now = ctx.now();
-  const expires = new Date(now.getTime() + deps.config.sessionMaxHours * 3600_000);
+  // The tenant's absolute length, else the process-wide default.
+  const expires = new Date(now.getTime() + (await maxHoursFor(deps, ctx)) * 3600_000);
   const id = crypto.randomUUID();
+  const device = deviceColumns(deps, ctx, id, user.id);
+  // Before the new session is stored, so that it does not count as having seen its own device.
+  await noticeNewDevice(deps, actingAs(ctx, user), user, device.device_hash, method);
   await repo.insertSession(ctx.tx, {
     id,
     user_id: user.id,
     token_hash: deps.keyring.hashSecret("session", token),
     ip_sealed: ctx.ip ? ctx.sealer.seal(ctx.ip, { table: "sessions" as const, column: "ip" as const, row: id }) : null,
+    ...device,
     expires_at: expires,
     last_seen_at: now,
     method,

@@ -37,7 +37,7 @@ export async function listSigninLinksOf(tx: TenantTx, userId: string) {
 export async function listSessionsOf(tx: TenantTx, userId: string) {
   return tx.db
     .selectFrom("sessions")
-    .select(["id", "ip_sealed", "created_at", "last_seen_at", "expires_at", "revoked_at"])
+    .select(["id", "ip_sealed", "user_agent_sealed", "created_at", "last_seen_at", "expires_at", "revoked_at"])
     .where("tenant_id", "=", tx.tenantId)
     .where("user_id", "=", userId)
     .orderBy("created_at", "desc")

@@ -13,6 +13,7 @@ import { signinMail } from "./signin-mail.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { clientNetwork } from "../../platform/http/client-network.ts";
 import * as repo from "./signin-links-repo.ts";
+import { parseDevice } from "./sessions-service.ts";
 
 /**
  * One-time sign-in links for end users (the help center has no passwords to forget).
@@ -138,6 +139,12 @@ export async function signinHistoryOf(ctx: RequestContext, userId: string) {
       expires_at: new Date(s.expires_at).toISOString(),
       ended_at: s.revoked_at?.toISOString() ?? null,
       ip: s.ip_sealed ? ctx.sealer.open(s.ip_sealed, { table: "sessions" as const, column: "ip" as const, row: s.id }) : null,
+      ...deviceOf(s.user_agent_sealed ? ctx.sealer.open(s.user_agent_sealed, { table: "sessions" as const, column: "user_agent" as const, row: s.id }) : null),
     })),
   };
+}
+
+/** The browser's own header as stored, and the names parsed from it (right of access: all that is held). */
+function deviceOf(userAgent: string | null) {
+  return { user_agent: userAgent, ...parseDevice(userAgent) };
 }

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { idList, lineText, pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import { idList, lineText, pageQuery, publicId, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { notFound } from "../../platform/errors.ts";
-import { sessionCookieOf } from "../identity/identity-http.ts";
+import { clearSessionCookie, sessionCookieOf } from "../identity/identity-http.ts";
+import * as sessions from "../identity/sessions-service.ts";
+import { sessionListView, sessionObjectView } from "../identity/sessions-types.ts";
 import { sessionHashOf } from "../identity/identity-service.ts";
 import { confirmEmailChange } from "./users-email.ts";
 import * as service from "./users-service.ts";
@@ -17,7 +19,7 @@ import * as identity from "../identity/identity-service.ts";
 import { createSigninLinkFor } from "../identity/signin-links-service.ts";
 import * as passwords from "../identity/password-settings-service.ts";
 import * as adminPasswords from "../identity/admin-password-service.ts";
-import { actorUser } from "../../platform/context.ts";
+import { actorUser, type RequestContext } from "../../platform/context.ts";
 
 const requirementsView = z.object({ requirements: z.array(z.string()) });
 import { changeUserRole, deleteUser } from "./users-admin.ts";
@@ -128,6 +130,66 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Changes the caller's password; every other session of theirs ends (this one stays signed in).",
     prepare: ({ body, inTenant }) => identity.preparePasswordChange(inTenant, body.previous_password, body.password),
     handler: async (ctx, { prepared, req }) => { await identity.changePassword(deps, ctx, prepared, sessionCookieOf(req)); },
+  });
+  // ---- Sessions (Zendesk's Sessions API; src/modules/identity/sessions-service.ts)
+  const userSessionParams = z.object({ id: publicId, session_id: publicId });
+  /** The user whose sessions are asked for: someone else's are refused before any lookup (no hint of who exists). */
+  const sessionsOf = async (ctx: RequestContext, id: number) => {
+    sessions.mayManageUserNiceId(ctx, id);
+    return service.resolveUser(ctx, id);
+  };
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/me/sessions", operationId: "listOwnSessions", tag: "sessions", auth: "user",
+    summary: "The caller's signed-in sessions: browser, OS, client address, when it began and was last seen; `current` marks this one.",
+    response: sessionListView,
+    handler: async (ctx, { req }) => {
+      const actor = actorUser(ctx);
+      return { sessions: await sessions.listSessions(deps, ctx, { id: actor.userId }, sessionHashOf(deps, ctx, sessionCookieOf(req))) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/users/me/logout", operationId: "logoutCurrentSession", tag: "sessions", auth: "user", allowPendingPasswordChange: true,
+    summary: "Ends the caller's current session (as DELETE /api/v2/session).",
+    response: z.undefined(), status: 204,
+    handler: async (ctx, { req, reply }) => {
+      await identity.signOut(deps, ctx, sessionCookieOf(req));
+      clearSessionCookie(reply);
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/:id/sessions", operationId: "listUserSessions", tag: "sessions", auth: "user",
+    summary: "A user's signed-in sessions (the user themselves, or admins).",
+    params: publicIdParam, response: sessionListView,
+    handler: async (ctx, { params, req }) => {
+      const u = await sessionsOf(ctx, params.id);
+      return { sessions: await sessions.listSessions(deps, ctx, u, sessionHashOf(deps, ctx, sessionCookieOf(req))) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/:id/sessions/:session_id", operationId: "showUserSession", tag: "sessions", auth: "user",
+    params: userSessionParams, response: sessionObjectView,
+    handler: async (ctx, { params, req }) => {
+      const u = await sessionsOf(ctx, params.id);
+      return { session: await sessions.showSession(deps, ctx, u, params.session_id, sessionHashOf(deps, ctx, sessionCookieOf(req))) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/users/:id/sessions/:session_id", operationId: "deleteUserSession", tag: "sessions", auth: "user",
+    summary: "Ends one session of a user (the user themselves, or admins; audited).",
+    params: userSessionParams, response: z.undefined(), status: 204,
+    handler: async (ctx, { params }) => {
+      const u = await sessionsOf(ctx, params.id);
+      await sessions.endSession(deps, ctx, u, params.session_id);
+    },
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/users/:id/sessions", operationId: "deleteUserSessions", tag: "sessions", auth: "user",
+    summary: "Ends every session of a user (the user themselves, or admins; audited). Vaultdesk: `keep_current=true` keeps the caller's own session (\"sign out everywhere else\").",
+    params: publicIdParam, query: z.strictObject({ keep_current: z.enum(["true", "false"]).optional() }), response: z.undefined(), status: 204,
+    handler: async (ctx, { params, query, req }) => {
+      const u = await sessionsOf(ctx, params.id);
+      await sessions.endSessionsOf(ctx, u, query.keep_current === "true" ? sessionHashOf(deps, ctx, sessionCookieOf(req)) : undefined);
+    },
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/:id/password", operationId: "setUserPassword", tag: "passwords", auth: "user",

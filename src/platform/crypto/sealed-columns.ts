@@ -17,7 +17,7 @@ export const SEALED_COLUMNS = {
   tickets: { subject: "text", description: "text", custom_fields: "json", external_id: "text" },
   ticket_comments: { body: "text", html_body: "text" },
   ticket_audits: { events: "json" },
-  sessions: { ip: "text" },
+  sessions: { ip: "text", user_agent: "text" },
   tenant_settings: { name: "text", consent_text: "text", consent_texts: "json" },
   invitations: { email: "text" },
   consent_records: { text: "text", ip: "text" },

@@ -221,6 +221,21 @@ export interface SessionsTable {
   revoked_at: Date | null;
   /** 0011: how the session began; a one-time password binds only password sessions. */
   method: Generated<SessionMethod>;
+  /** 0022: the number the Sessions API shows (vd_next_id('sessions')). */
+  nice_id: number;
+  /** 0022: the browser's User-Agent header, sealed. */
+  user_agent_sealed: Bytes | null;
+  /** 0022: keyed hash of user, browser family, OS family and network, for "a new device". */
+  device_hash: Bytes | null;
+}
+
+/** 0022: a tenant's session lengths; NULL follows the process-wide defaults. */
+export interface SessionSettingsTable {
+  tenant_id: string;
+  id: string;
+  idle_minutes: number | null;
+  max_hours: number | null;
+  updated_at: Generated<Date>;
 }
 
 export type SessionMethod = "password" | "link" | "invitation";
@@ -555,6 +570,7 @@ export interface DB {
   ticket_comments: TicketCommentsTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  session_settings: SessionSettingsTable;
   job_statuses: JobStatusesTable;
   audit_heads: AuditHeadsTable;
   audit_log: AuditLogTable;

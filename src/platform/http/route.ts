@@ -159,7 +159,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
           throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });
         }
       }
-      return makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, apiBase: deps.urls.apiBase(tenant), now: deps.now, hooks: deps.hooks });
+      return makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, userAgent: req.headers["user-agent"]?.slice(0, 512), apiBase: deps.urls.apiBase(tenant), now: deps.now, hooks: deps.hooks });
     };
     const prepared = (
       spec.prepare

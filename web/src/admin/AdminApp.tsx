@@ -16,6 +16,7 @@ import { NewPersonPage, PeoplePage, PersonPage } from "./PeoplePage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
 import { SupportAddressesPage } from "./SupportAddressesPage.tsx";
 import { SuspendedTicketsPage } from "./SuspendedTicketsPage.tsx";
+import { SessionSettingsPage } from "./SessionSettingsPage.tsx";
 
 const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/people", label: "admin.nav.people" },
@@ -23,6 +24,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/groups", label: "admin.nav.groups" },
   { path: "/admin/organizations", label: "admin.nav.organizations" },
   { path: "/admin/tokens", label: "admin.nav.tokens" },
+  { path: "/admin/sessions", label: "admin.nav.sessions" },
   { path: "/admin/audit", label: "admin.nav.audit" },
   { path: "/admin/jobs", label: "admin.nav.jobs" },
   { path: "/admin/account", label: "admin.nav.account" },
@@ -74,6 +76,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/organizations") content = <OrganizationsPage />;
   else if (org) content = <OrganizationPage key={org[1]} id={Number(org[1])} />;
   else if (path === "/admin/tokens") content = <TokensPage />;
+  else if (path === "/admin/sessions") content = <SessionSettingsPage />;
   else if (path === "/admin/audit") content = <AuditLogPage />;
   else if (path === "/admin/jobs") content = <JobsPage />;
   else if (path === "/admin/account") content = <AccountPage />;

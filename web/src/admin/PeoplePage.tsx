@@ -8,6 +8,7 @@ import { Link, navigate, PageHeading, useLocation } from "../router.tsx";
 import { peoplePage, ROLES, roleLabel, statusOf } from "./admin-api.ts";
 import { Pager } from "./Pager.tsx";
 import { EndUserPanels } from "./EndUserPanels.tsx";
+import { SessionsList } from "../components/SessionsList.tsx";
 
 const PER_PAGE = 25;
 /** The list's role filter, in the API's terms (admin = owners and admins, agent = agents and light agents). */
@@ -296,6 +297,13 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
             void act(() => ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: user.id } }, body: { user: { organization_id: null } } })), t("admin.people.removedFromOrg"))
           }
         />
+      ) : null}
+      {user.active ? (
+        <section aria-labelledby="person-sessions-heading" className="panel">
+          <h2 id="person-sessions-heading">{t("sessions.personHeading")}</h2>
+          <p className="muted">{t("sessions.personHelp")}</p>
+          <SessionsList userId={user.id} own={self} headingId="person-sessions-heading" />
+        </section>
       ) : null}
       {user.active && user.vaultdesk_role === "end_user" ? <EndUserPanels userId={user.id} /> : null}
     </main>

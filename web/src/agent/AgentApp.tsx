@@ -5,6 +5,7 @@ import { t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { countText, KEYS, loadPickers, VIEWS, viewCounts } from "./model.ts";
 import { NewTicket } from "./NewTicket.tsx";
+import { DevicesPage } from "./DevicesPage.tsx";
 import { SearchBox } from "./SearchBox.tsx";
 import { TicketList } from "./TicketList.tsx";
 import { TicketPage } from "./TicketPage.tsx";
@@ -39,6 +40,7 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
       </main>
     );
   } else if (path === "/agent/tickets/new" && props.abilities.can_create_tickets) content = <NewTicket />;
+  else if (path === "/agent/devices") content = <DevicesPage me={props.me} />;
   else if (route) content = <TicketPage key={route[1]} id={Number(route[1])} />;
   else
     content = (
@@ -56,6 +58,7 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
         <SearchBox />
         {props.abilities.can_manage_admin ? <Link to="/admin">{t("admin.link")}</Link> : null}
         <span className="whoami">{t("nav.signedInAs", { name: props.me.name })}</span>
+        <Link to="/agent/devices">{t("sessions.link")}</Link>
         <button type="button" className="link" onClick={props.onSignOut}>
           {t("signout")}
         </button>

@@ -117,6 +117,8 @@ export function MyInformation() {
         <ul>
           {data.sessions.map((s) => (
             <li key={s.started_at}>
+              {s.browser || s.os ? t("hc.info.sessionDevice", { browser: s.browser ?? "?", os: s.os ?? "?" }) : t("hc.info.unknownDevice")}
+              {": "}
               {t("hc.info.sessionLine", { start: formatDate(s.started_at), last: formatDate(s.last_seen_at), ip: ip(s.ip) })}
               {s.ended_at ? ` (${t("hc.info.sessionEnded", { when: formatDate(s.ended_at) })})` : ""}
             </li>

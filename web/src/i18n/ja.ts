@@ -169,6 +169,8 @@ export const ja: HelpCenterCatalog = {
   "hc.info.consentHash": "本文の SHA-256：{hash}",
   "hc.info.sessions": "サインインセッション",
   "hc.info.sessionLine": "開始 {start}、最終利用 {last}、アドレス {ip}",
+  "hc.info.sessionDevice": "{os} の {browser}",
+  "hc.info.unknownDevice": "不明なデバイス",
   "hc.info.sessionEnded": "{when} に終了",
   "hc.info.links": "サインインリンク",
   "hc.info.linkLine": "作成 {created}：{state}",

@@ -169,6 +169,8 @@ export const ko: HelpCenterCatalog = {
   "hc.info.consentHash": "본문의 SHA-256: {hash}",
   "hc.info.sessions": "로그인 세션",
   "hc.info.sessionLine": "시작 {start}, 마지막 활동 {last}, 주소 {ip}",
+  "hc.info.sessionDevice": "{os}의 {browser}",
+  "hc.info.unknownDevice": "알 수 없는 기기",
   "hc.info.sessionEnded": "{when}에 종료",
   "hc.info.links": "로그인 링크",
   "hc.info.linkLine": "생성 {created}: {state}",

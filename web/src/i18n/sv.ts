@@ -169,6 +169,8 @@ export const sv: HelpCenterCatalog = {
   "hc.info.consentHash": "Textens SHA-256: {hash}",
   "hc.info.sessions": "Inloggningssessioner",
   "hc.info.sessionLine": "Startad {start}, senast aktiv {last}, från adressen {ip}",
+  "hc.info.sessionDevice": "{browser} på {os}",
+  "hc.info.unknownDevice": "Okänd enhet",
   "hc.info.sessionEnded": "avslutad {when}",
   "hc.info.links": "Inloggningslänkar",
   "hc.info.linkLine": "Skapad {created}: {state}",

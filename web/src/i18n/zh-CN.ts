@@ -169,6 +169,8 @@ export const zhCN: HelpCenterCatalog = {
   "hc.info.consentHash": "条款文本的 SHA-256：{hash}",
   "hc.info.sessions": "登录会话",
   "hc.info.sessionLine": "开始于 {start}，最近活动 {last}，地址 {ip}",
+  "hc.info.sessionDevice": "{os} 上的 {browser}",
+  "hc.info.unknownDevice": "未知设备",
   "hc.info.sessionEnded": "已于 {when} 结束",
   "hc.info.links": "登录链接",
   "hc.info.linkLine": "创建于 {created}：{state}",
