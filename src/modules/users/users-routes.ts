@@ -14,6 +14,8 @@ import { listMemberships } from "../groups/groups-service.ts";
 import { membershipView } from "../groups/groups-types.ts";
 import * as identity from "../identity/identity-service.ts";
 import { createSigninLinkFor } from "../identity/signin-links-service.ts";
+import * as twoFactor from "../identity/two-factor-service.ts";
+import { twoFactorStatusView } from "../identity/two-factor-routes.ts";
 import * as passwords from "../identity/password-settings-service.ts";
 import { actorUser } from "../../platform/context.ts";
 
@@ -29,7 +31,7 @@ const many = listEnvelope("users", userView);
 export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/me", operationId: "showCurrentUser", tag: "users", auth: "user",
-    allowPendingPasswordChange: true, response: one,
+    allowPendingPasswordChange: true, allowPendingTwoFactor: true, response: one,
     handler: async (ctx) => ({ user: await service.showMe(ctx) }),
   });
   defineRoute(app, deps, {
@@ -153,6 +155,24 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     handler: async (ctx, { params }) => {
       const u = await service.resolveUser(ctx, params.id);
       return { unlocked: await passwords.unlockUser(ctx, { id: u.id, niceId: u.niceId }) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/:id/two_factor", operationId: "showUserTwoFactor", tag: "two_factor", auth: "user",
+    summary: "Vaultdesk: whether a person uses two-factor sign-in (admins, or the person themselves).",
+    params: publicIdParam, response: z.object({ two_factor: twoFactorStatusView }),
+    handler: async (ctx, { params }) => {
+      const u = await service.resolveUser(ctx, params.id);
+      return { two_factor: await twoFactor.userStatus(ctx, { id: u.id, role: u.role }) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/users/:id/two_factor", operationId: "resetUserTwoFactor", tag: "two_factor", auth: "user",
+    summary: "Vaultdesk: removes a person's authenticator and recovery codes (admins; only the owner for the owner). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one.",
+    params: publicIdParam, response: z.object({ two_factor_reset: z.boolean() }),
+    handler: async (ctx, { params, req }) => {
+      const u = await service.resolveUser(ctx, params.id);
+      return { two_factor_reset: await twoFactor.resetByAdmin(deps, ctx, { id: u.id, niceId: u.niceId, role: u.role }, sessionCookieOf(req)) };
     },
   });
   defineRoute(app, deps, {
