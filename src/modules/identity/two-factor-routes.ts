@@ -9,7 +9,7 @@ import * as twoFactor from "./two-factor-service.ts";
 /**
  * Two-factor sign-in (Vaultdesk: Zendesk has no public API for it). Enrolment, status, turning it
  * off and new recovery codes for the signed-in person; the second step of a sign-in; the tenant's
- * setting. The admin's reset of a person's second factor is in users-routes.ts.
+ * setting. The users module registers the /users/me routes and the admin's reset of a person's second factor (users-routes.ts).
  */
 
 /** A code as typed: six digits, or a recovery code (spaces and hyphens allowed). */
@@ -46,6 +46,22 @@ export function registerTwoFactorRoutes(app: FastifyInstance, deps: AppDeps): vo
     },
   });
   defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/two_factor_settings", operationId: "showTwoFactorSettings", tag: "two_factor", auth: "user",
+    summary: "Vaultdesk: whether two-factor sign-in is required for all staff (admins).",
+    response: z.object({ two_factor_settings: settingsView }),
+    handler: async (ctx) => ({ two_factor_settings: await twoFactor.showSettings(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/two_factor_settings", operationId: "updateTwoFactorSettings", tag: "two_factor", auth: "user",
+    summary: "Vaultdesk: requires (or stops requiring) two-factor sign-in for all staff (admins; audited). The admin turning it on must use it already.",
+    body: z.strictObject({ two_factor_settings: settingsView.partial().strict() }), response: z.object({ two_factor_settings: settingsView }),
+    handler: async (ctx, { body }) => ({ two_factor_settings: await twoFactor.updateSettings(ctx, body.two_factor_settings) }),
+  });
+}
+
+/** The signed-in person's own authenticator, under /users/me (registered by the users module, which owns that path). */
+export function registerOwnTwoFactorRoutes(app: FastifyInstance, deps: AppDeps): void {
+  defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/me/two_factor", operationId: "showOwnTwoFactor", tag: "two_factor", auth: "user", allowPendingTwoFactor: true,
     summary: "Vaultdesk: whether the caller uses two-factor sign-in, and how many recovery codes are left (never the secret).",
     response: z.object({ two_factor: twoFactorStatusView }),
@@ -80,17 +96,5 @@ export function registerTwoFactorRoutes(app: FastifyInstance, deps: AppDeps): vo
       const r = await twoFactor.regenerateRecoveryCodes(deps, ctx, body.code);
       return r instanceof CommitThenFail ? r : { recovery_codes: r };
     },
-  });
-  defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/two_factor_settings", operationId: "showTwoFactorSettings", tag: "two_factor", auth: "user",
-    summary: "Vaultdesk: whether two-factor sign-in is required for all staff (admins).",
-    response: z.object({ two_factor_settings: settingsView }),
-    handler: async (ctx) => ({ two_factor_settings: await twoFactor.showSettings(ctx) }),
-  });
-  defineRoute(app, deps, {
-    method: "PUT", url: "/api/v2/two_factor_settings", operationId: "updateTwoFactorSettings", tag: "two_factor", auth: "user",
-    summary: "Vaultdesk: requires (or stops requiring) two-factor sign-in for all staff (admins; audited). The admin turning it on must use it already.",
-    body: z.strictObject({ two_factor_settings: settingsView.partial().strict() }), response: z.object({ two_factor_settings: settingsView }),
-    handler: async (ctx, { body }) => ({ two_factor_settings: await twoFactor.updateSettings(ctx, body.two_factor_settings) }),
   });
 }

@@ -15,7 +15,7 @@ import { membershipView } from "../groups/groups-types.ts";
 import * as identity from "../identity/identity-service.ts";
 import { createSigninLinkFor } from "../identity/signin-links-service.ts";
 import * as twoFactor from "../identity/two-factor-service.ts";
-import { twoFactorStatusView } from "../identity/two-factor-routes.ts";
+import { registerOwnTwoFactorRoutes, twoFactorStatusView } from "../identity/two-factor-routes.ts";
 import * as passwords from "../identity/password-settings-service.ts";
 import { actorUser } from "../../platform/context.ts";
 
@@ -157,6 +157,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       return { unlocked: await passwords.unlockUser(ctx, { id: u.id, niceId: u.niceId }) };
     },
   });
+  registerOwnTwoFactorRoutes(app, deps);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/:id/two_factor", operationId: "showUserTwoFactor", tag: "two_factor", auth: "user",
     summary: "Vaultdesk: whether a person uses two-factor sign-in (admins, or the person themselves).",
