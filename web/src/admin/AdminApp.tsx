@@ -15,6 +15,7 @@ import { NewPersonPage, PeoplePage, PersonPage } from "./PeoplePage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
 import { SupportAddressesPage } from "./SupportAddressesPage.tsx";
 import { SuspendedTicketsPage } from "./SuspendedTicketsPage.tsx";
+import { SecurityPage } from "./SecurityPage.tsx";
 
 const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/people", label: "admin.nav.people" },
@@ -22,6 +23,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/groups", label: "admin.nav.groups" },
   { path: "/admin/organizations", label: "admin.nav.organizations" },
   { path: "/admin/tokens", label: "admin.nav.tokens" },
+  { path: "/admin/security", label: "tf.nav" },
   { path: "/admin/audit", label: "admin.nav.audit" },
   { path: "/admin/jobs", label: "admin.nav.jobs" },
   { path: "/admin/account", label: "admin.nav.account" },
@@ -72,6 +74,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/organizations") content = <OrganizationsPage />;
   else if (org) content = <OrganizationPage key={org[1]} id={Number(org[1])} />;
   else if (path === "/admin/tokens") content = <TokensPage />;
+  else if (path === "/admin/security") content = <SecurityPage />;
   else if (path === "/admin/audit") content = <AuditLogPage />;
   else if (path === "/admin/jobs") content = <JobsPage />;
   else if (path === "/admin/account") content = <AccountPage />;
