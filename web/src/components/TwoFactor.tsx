@@ -14,8 +14,9 @@ import { ErrorText, Field, StatusText } from "./Field.tsx";
 export const TWO_FACTOR_KEY = ["two-factor", "me"] as const;
 
 /** The code input shared by every form here: digits or a recovery code, filled by password managers as a one-time code. */
-function CodeInput(props: { value: string; onChange: (v: string) => void }) {
-  return <input value={props.value} onChange={(e) => props.onChange(e.target.value)} required maxLength={64} autoComplete="one-time-code" spellCheck={false} autoCapitalize="none" />;
+function CodeInput(props: { value: string; onChange: (v: string) => void; id?: string; "aria-describedby"?: string; "aria-invalid"?: boolean }) {
+  const { value, onChange, ...tied } = props; // the id and descriptions Field ties to its label
+  return <input {...tied} value={value} onChange={(e) => onChange(e.target.value)} required maxLength={64} autoComplete="one-time-code" spellCheck={false} autoCapitalize="none" />;
 }
 
 export function RecoveryCodes(props: { codes: string[]; onDone: () => void }) {
