@@ -1,5 +1,6 @@
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetPasswordByOperator } from "../src/modules/identity/password-reset-service.ts";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, cookieOf, PASSWORD, staffWithPassword, type Session } from "./support/people.ts";
@@ -286,6 +287,31 @@ describe("admins", () => {
     // Off again.
     expect((await asSession(t, a, adminSession, "PUT", "/api/v2/two_factor_settings.json", { two_factor_settings: { require_staff_two_factor: false } })).status).toBe(200);
     expect((await asSession(t, a, plainAdmin.session, "GET", "/api/v2/tickets.json")).status).toBe(200);
+  });
+});
+
+describe("a one-time password and the requirement together", () => {
+  it("change the password first, then set up two-factor sign-in, then work", async () => {
+    const a = await buildTenant(t, "tfboth");
+    const admin = await enrolled(a, "admin");
+    const adminSession = await signInWithCode(a, admin.email, codeAt(admin.secret));
+    expect((await asSession(t, a, adminSession, "PUT", "/api/v2/two_factor_settings.json", { two_factor_settings: { require_staff_two_factor: true } })).status).toBe(200);
+    const agent = await staffWithPassword(t, a, "agent");
+    const { oneTimePassword } = await resetPasswordByOperator({ db: t.db, keyring: t.keyring, now: () => new Date(clock) }, a.tenantId, agent.email);
+    const r = await signInRaw(a, agent.email, oneTimePassword);
+    expect(r.status).toBe(201);
+    const s = { cookie: cookieOf(r.headers), csrf: r.body.session.csrf_token };
+    const info = (await asSession(t, a, s, "GET", "/api/v2/session.json")).body.session;
+    expect(info).toMatchObject({ must_change_password: true, must_enrol_two_factor: true });
+    // Set-up waits for the password change; the change itself is allowed.
+    expect((await asSession(t, a, s, "POST", "/api/v2/users/me/two_factor/totp.json")).status).toBe(403);
+    expect((await asSession(t, a, s, "GET", "/api/v2/users/me/password/requirements.json")).status).toBe(200);
+    expect((await asSession(t, a, s, "PUT", "/api/v2/users/me/password.json", { previous_password: oneTimePassword, password: `${PASSWORD} again` })).status).toBe(204);
+    expect((await asSession(t, a, s, "GET", "/api/v2/tickets.json")).status).toBe(403);
+    const start = await asSession(t, a, s, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect(start.status).toBe(201);
+    expect((await asSession(t, a, s, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(start.body.totp.secret) })).status).toBe(200);
+    expect((await asSession(t, a, s, "GET", "/api/v2/tickets.json")).status).toBe(200);
   });
 });
 

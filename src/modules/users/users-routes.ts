@@ -123,7 +123,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/users/me/password", operationId: "changeOwnPassword", tag: "session", auth: "user",
-    allowPendingPasswordChange: true, rateLimit: "signin",
+    // A one-time password is replaced before two-factor set-up (both may be pending at once).
+    allowPendingPasswordChange: true, allowPendingTwoFactor: true, rateLimit: "signin",
     body: z.strictObject({ previous_password: password, password }), response: z.undefined(), status: 204,
     summary: "Changes the caller's password; every other session of theirs ends (this one stays signed in).",
     prepare: ({ body, inTenant }) => identity.preparePasswordChange(inTenant, body.previous_password, body.password),
@@ -131,7 +132,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/me/password/requirements", operationId: "showOwnPasswordRequirements", tag: "passwords", auth: "user",
-    allowPendingPasswordChange: true,
+    allowPendingPasswordChange: true, allowPendingTwoFactor: true,
     summary: "The caller's password rules in words, to show before they type (Zendesk's shape).",
     response: requirementsView,
     handler: async (ctx) => {
