@@ -19,10 +19,13 @@ export function SecurityPage() {
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The switch's state while a change is on its way (shown at once; put back if it is refused). */
+  const [pending, setPending] = useState<boolean | null>(null);
   async function change(require: boolean) {
     setError(null);
     setStatus(null);
     setBusy(true);
+    setPending(require);
     try {
       const r = await ok(client.PUT("/api/v2/two_factor_settings", { body: { two_factor_settings: { require_staff_two_factor: require } } }));
       setData(KEY, r.two_factor_settings);
@@ -30,6 +33,7 @@ export function SecurityPage() {
     } catch (err) {
       setError(explain(err));
     } finally {
+      setPending(null);
       setBusy(false);
     }
   }
@@ -39,9 +43,9 @@ export function SecurityPage() {
       <Loadable state={settings}>
         {(s) => (
           <section className="panel" aria-labelledby="tf-require-heading">
-            <h2 id="tf-require-heading">{t("tf.section.title")}</h2>
+            <h2 id="tf-require-heading">{t("tf.admin.staffTitle")}</h2>
             <label className="check">
-              <input type="checkbox" role="switch" checked={s.require_staff_two_factor} disabled={busy} onChange={(e) => void change(e.target.checked)} aria-describedby="tf-require-help" /> {t("tf.admin.require")}
+              <input type="checkbox" role="switch" checked={pending ?? s.require_staff_two_factor} disabled={busy} onChange={(e) => void change(e.target.checked)} aria-describedby="tf-require-help" /> {t("tf.admin.require")}
             </label>
             <p className="help" id="tf-require-help">
               {t("tf.admin.requireHelp")}

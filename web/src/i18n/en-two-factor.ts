@@ -40,6 +40,7 @@ export const enTwoFactor = {
   "tf.disabled": "Two-factor authentication is off.",
   "tf.nav": "Sign-in security",
   "tf.admin.title": "Sign-in security",
+  "tf.admin.staffTitle": "Two-factor authentication for staff",
   "tf.admin.require": "Require two-factor authentication for all staff",
   "tf.admin.requireHelp": "Staff who have not set it up can only set it up after signing in. API tokens are not affected. You must use it yourself before you can require it.",
   "tf.admin.person": "Two-factor authentication",
