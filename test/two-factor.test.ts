@@ -170,6 +170,16 @@ describe("sign-in with a second factor", () => {
     expect((await second(a, "vdc_" + "A".repeat(43), codeAt(p.secret))).status).toBe(401);
   });
 
+  it("ends a waiting challenge when the person's sessions end (a password reset)", async () => {
+    const a = await buildTenant(t, "tfchalend");
+    const p = await enrolled(a);
+    const ch = await challengeFor(a, p.email);
+    await resetPasswordByOperator({ db: t.db, keyring: t.keyring, now: () => new Date(clock) }, a.tenantId, p.email);
+    const r = await second(a, ch, codeAt(p.secret));
+    expect(r.status).toBe(401);
+    expect(r.body.description).toMatch(REFUSED);
+  });
+
   it("counts wrong codes toward the lockout and ends a challenge after five", async () => {
     const a = await buildTenant(t, "tflock");
     const p = await enrolled(a);

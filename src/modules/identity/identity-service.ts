@@ -278,6 +278,7 @@ export async function changePassword(deps: Pick<AppDeps, "keyring">, ctx: Reques
   if (!user || user.password_hash !== check.verifiedHash) throw new AppError("Conflict", { description: "The password was changed meanwhile; sign in again." });
   await repo.setPassword(ctx.tx, actor.userId, check.newHash);
   await repo.revokeSessionsOfUser(ctx.tx, actor.userId, ctx.now(), sessionHashOf(deps, ctx, currentCookie));
+  await twoFactorRepo.endChallengesOf(ctx.tx, actor.userId);
   audit(ctx, { action: "user.password_changed", resourceType: "user", resourceId: actor.niceId, fields: ["password"] });
 }
 
@@ -354,6 +355,8 @@ export async function revokeAccessOf(ctx: RequestContext, userId: string, what: 
     await expireSigninLinksOf(ctx.tx, userId, now);
     await expirePasswordResetsOf(ctx.tx, userId, now);
   }
+  // A sign-in waiting for its second factor ends with the sessions (the password or the person changed).
+  if (what.sessions !== false) await twoFactorRepo.endChallengesOf(ctx.tx, userId);
   return {
     sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now, what.keepSession),
     tokens: what.tokens === false ? 0 : await repo.revokeTokensOfUser(ctx.tx, userId, now),

@@ -104,6 +104,11 @@ export async function countChallengeFailure(tx: TenantTx, id: string): Promise<v
     .execute();
 }
 
+/** Ends a person's open sign-in challenges (their sessions are ending: a challenge is half a session). */
+export async function endChallengesOf(tx: TenantTx, userId: string): Promise<void> {
+  await tx.db.deleteFrom("two_factor_challenges").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
+}
+
 export const claimChallenge = (tx: TenantTx, id: string, now: Date) => claimOneTime(tx, "two_factor_challenges", id, now);
 
 // ---- the tenant's setting
