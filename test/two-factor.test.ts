@@ -1,9 +1,10 @@
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetPasswordByOperator } from "../src/modules/identity/password-reset-service.ts";
+import { resetTwoFactorByOperator } from "../src/modules/identity/two-factor-service.ts";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { asSession, cookieOf, PASSWORD, staffWithPassword, type Session } from "./support/people.ts";
+import { asSession, cookieOf, PASSWORD, signIn, staffWithPassword, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
 /**
@@ -258,6 +259,31 @@ describe("admins", () => {
     expect(mail.text).toMatch(/administrator/);
     // The password alone signs in again.
     expect((await signInRaw(a, p.email, PASSWORD)).status).toBe(201);
+  });
+
+  it("an operator resets the owner's (no admin can): audited as the operator, sessions end, the owner is told", async () => {
+    const a = await buildTenant(t, "tfop");
+    const admin = await enrolled(a, "admin");
+    // Only the owner resets the owner's: another admin cannot.
+    const ownerS = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+    const start = await asSession(t, a, ownerS, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect((await asSession(t, a, ownerS, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(start.body.totp.secret) })).status).toBe(200);
+    const adminS = await signInWithCode(a, admin.email, codeAt(admin.secret));
+    const ownerId = (await a.api("GET", "/api/v2/users/me.json")).body.user.id;
+    const refused = await asSession(t, a, adminS, "DELETE", `/api/v2/users/${ownerId}/two_factor.json`);
+    expect(refused.status).toBe(403);
+    expect(refused.body.description).toMatch(/Only the owner/);
+    const since = smtp.messages.length;
+    const r = await resetTwoFactorByOperator({ db: t.db, keyring: t.keyring, config: t.config, now: () => new Date(clock) }, a.tenantId, a.ownerEmail);
+    expect(r).toMatchObject({ userId: ownerId, reset: true });
+    expect(r.sessionsEnded).toBeGreaterThanOrEqual(1);
+    expect((await asSession(t, a, ownerS, "GET", "/api/v2/users/me.json")).status).toBe(401);
+    const log = await actions(a, "user.two_factor_reset");
+    expect(log).toHaveLength(1);
+    expect(log[0]!.actor_id).toBeNull();
+    await smtp.waitFor(a.ownerEmail, { since, match: (m) => /Two-factor authentication was reset/.test(m.subject ?? "") });
+    expect((await signInRaw(a, a.ownerEmail, a.ownerPassword)).status).toBe(201);
+    expect((await resetTwoFactorByOperator({ db: t.db, keyring: t.keyring, config: t.config }, a.tenantId, a.ownerEmail)).reset).toBe(false);
   });
 
   it("require it for staff: a session without it can only enrol, until it is confirmed", async () => {

@@ -1,12 +1,15 @@
 import crypto from "node:crypto";
 import { Secret, TOTP } from "otpauth";
 import { toString as qrCode } from "qrcode";
-import { actingAs, actorUser, type RequestContext } from "../../platform/context.ts";
+import { actingAs, actorUser, makeContext, type RequestContext } from "../../platform/context.ts";
+import type { Keyring } from "../../platform/crypto/keyring.ts";
+import type { Database } from "../../platform/db/database.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, CommitThenFail, forbidden, invalid } from "../../platform/errors.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
+import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
 import { completeSignIn, countSignInFailure, revokeAccessOf, sessionHashOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
@@ -238,23 +241,46 @@ export async function resetByAdmin(deps: Pick<AppDeps, "keyring" | "config">, ct
   if (!had) return false;
   await revokeAccessOf(ctx, user.id, { tokens: false, keepSession: actor.userId === user.id ? sessionHashOf(deps, ctx, cookie) : undefined });
   audit(ctx, { action: "user.two_factor_reset", resourceType: "user", resourceId: user.niceId, fields: ["totp", "recovery_codes"] });
-  const u = await identityRepo.findUserPassword(ctx.tx, user.id);
-  if (u?.email_sealed) {
-    const to = ctx.sealer.open(u.email_sealed, { table: "users", column: "email", row: user.id });
-    const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
-    await queueMail(ctx, deps.config.mailRetryMs, {
-      to,
-      language: "en",
-      subject: `Two-factor authentication was reset on your ${team} account`,
-      text:
-        `Hello,\n\nAn administrator of ${team} has just reset the two-factor authentication of your account: ` +
-        `your authenticator app and recovery codes no longer work, and every session signed in to your account was ended.\n` +
-        `Sign in with your password and set up two-factor authentication again.\n` +
-        `If you did not ask for this, tell your administrator at once.\n`,
-      about: { userId: user.id },
-    });
-  }
+  await mailResetNotice(deps, ctx, user.id);
   return true;
+}
+
+/** Tells a person by e-mail that their second factor was reset (by an admin or an operator). */
+async function mailResetNotice(deps: { config: Pick<AppDeps["config"], "mailRetryMs"> }, ctx: RequestContext, userId: string): Promise<void> {
+  const u = await identityRepo.findUserPassword(ctx.tx, userId);
+  if (!u?.email_sealed) return;
+  const to = ctx.sealer.open(u.email_sealed, { table: "users", column: "email", row: userId });
+  const team = (await teamName(ctx)) ?? (ctx.apiBase ? new URL(ctx.apiBase).hostname : "your helpdesk");
+  await queueMail(ctx, deps.config.mailRetryMs, {
+    to,
+    language: "en",
+    subject: `Two-factor authentication was reset on your ${team} account`,
+    text:
+      `Hello,\n\nAn administrator of ${team} has just reset the two-factor authentication of your account: ` +
+      `your authenticator app and recovery codes no longer work, and every session signed in to your account was ended.\n` +
+      `Sign in with your password and set up two-factor authentication again.\n` +
+      `If you did not ask for this, tell your administrator at once.\n`,
+    about: { userId },
+  });
+}
+
+/**
+ * The way back in for someone with no admin to reset them (the owner who lost their phone and
+ * recovery codes): an operator on the command line (`vaultdesk user reset-two-factor`). Audited
+ * as an operator action; sessions end; the person is told by e-mail.
+ */
+export async function resetTwoFactorByOperator(deps: { db: Database; keyring: Keyring; config: Pick<AppDeps["config"], "mailRetryMs">; now?: () => Date }, tenantId: string, email: string): Promise<{ userId: number; reset: boolean; sessionsEnded: number }> {
+  return deps.db.tenant(tenantId, async (tx) => {
+    const sealer = await deps.keyring.sealerFor(tx);
+    const ctx = makeContext({ tx, sealer, actor: { kind: "operator" }, now: deps.now ?? (() => new Date()) });
+    const user = await identityRepo.findUserForSignIn(tx, { emailBidx: emailIndex(sealer, email) });
+    if (!user || !user.active) throw new AppError("RecordNotFound", { description: `no user with the e-mail address ${email} in this tenant` });
+    if (!(await repo.removeTwoFactor(tx, user.id))) return { userId: user.nice_id, reset: false, sessionsEnded: 0 };
+    const { sessions } = await revokeAccessOf(ctx, user.id, { tokens: false });
+    audit(ctx, { action: "user.two_factor_reset", resourceType: "user", resourceId: user.nice_id, fields: ["totp", "recovery_codes"] });
+    await mailResetNotice(deps, ctx, user.id);
+    return { userId: user.nice_id, reset: true, sessionsEnded: sessions };
+  });
 }
 
 export type TwoFactorSettings = { require_staff_two_factor: boolean };
