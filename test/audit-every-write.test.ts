@@ -7,8 +7,9 @@ import { registeredRoutes } from "../src/platform/http/route.ts";
 import { SetupToken } from "../src/platform/setup-token.ts";
 import { buildTenant, buildUser, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
-import { jobsSettled, staffWithPassword } from "./support/people.ts";
+import { jobsSettled, PASSWORD, staffWithPassword } from "./support/people.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
+import { Secret, TOTP } from "otpauth";
 
 /**
  * Every change is audited: each write route (POST, PUT, PATCH, DELETE among the registered
@@ -51,6 +52,23 @@ async function deadLetter(): Promise<string> {
     await tx.db.insertInto("undelivered_mail").values({ tenant_id: a.tenantId, id, message_sealed: sealer.sealJson({ to: "late@customer.test", subject: "s", text: "t", language: "en" }, { table: "undelivered_mail", column: "message", row: id }), attempts: 3, failed_at: new Date() }).execute();
   });
   return id;
+}
+
+/** A code of an authenticator `steps` time steps from now. */
+const totpCode = (secret: string, steps = 0) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + steps * 30_000 });
+
+/** A staff member signed in, with two-factor sign-in started (`confirm: false`) or on; the code of now is used. */
+async function withAuthenticator(confirm = true): Promise<{ id: number; email: string; secret: string; headers: Record<string, string> }> {
+  const p = await staffWithPassword(t, a, "agent");
+  const headers = { cookie: p.session.cookie, "x-csrf-token": p.session.csrf };
+  const start = await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/totp.json", host: a.host, headers });
+  if (start.status !== 201) throw new Error(`enrol: ${start.status} ${start.text}`);
+  const secret = start.body.totp.secret as string;
+  if (confirm) {
+    const c = await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/totp/confirm.json", host: a.host, headers, body: { code: totpCode(secret) } });
+    if (c.status !== 200) throw new Error(`confirm: ${c.status} ${c.text}`);
+  }
+  return { id: p.id, email: p.email, secret, headers };
 }
 
 const NO_AUDIT: Record<string, string> = {
@@ -286,6 +304,48 @@ const CASES: Record<string, Case> = {
       return { method: "PUT", path: `/api/v2/users/${u.id}/unlock.json` };
     },
   },
+  "POST /api/v2/users/me/two_factor/totp": {
+    action: "user.two_factor_enrolment_started",
+    prepare: async () => {
+      const p = await staffWithPassword(t, a, "agent");
+      return { method: "POST", path: "/api/v2/users/me/two_factor/totp.json", headers: { cookie: p.session.cookie, "x-csrf-token": p.session.csrf } };
+    },
+  },
+  "POST /api/v2/users/me/two_factor/totp/confirm": {
+    action: "user.two_factor_enabled",
+    prepare: async () => {
+      const p = await withAuthenticator(false);
+      return { method: "POST", path: "/api/v2/users/me/two_factor/totp/confirm.json", headers: p.headers, body: { code: totpCode(p.secret) } };
+    },
+  },
+  "POST /api/v2/users/me/two_factor/recovery_codes": {
+    action: "user.recovery_codes_regenerated",
+    prepare: async () => {
+      const p = await withAuthenticator();
+      return { method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes.json", headers: p.headers, body: { code: totpCode(p.secret, 1) } };
+    },
+  },
+  "DELETE /api/v2/users/me/two_factor": {
+    action: "user.two_factor_disabled",
+    prepare: async () => {
+      const p = await withAuthenticator();
+      return { method: "DELETE", path: "/api/v2/users/me/two_factor.json", headers: p.headers, body: { code: totpCode(p.secret, 1) } };
+    },
+  },
+  "DELETE /api/v2/users/:id/two_factor": {
+    action: "user.two_factor_reset",
+    prepare: async () => ({ method: "DELETE", path: `/api/v2/users/${(await withAuthenticator()).id}/two_factor.json` }),
+  },
+  "POST /api/v2/session/two_factor": {
+    action: "user.signed_in",
+    prepare: async () => {
+      const p = await withAuthenticator();
+      const first = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: p.email, password: PASSWORD } });
+      if (first.status !== 202) throw new Error(`sign-in: ${first.status} ${first.text}`);
+      return { method: "POST", path: "/api/v2/session/two_factor.json", headers: {}, body: { challenge: first.body.challenge, code: totpCode(p.secret, 1) } };
+    },
+  },
+  "PUT /api/v2/two_factor_settings": { action: "two_factor_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/two_factor_settings.json", body: { two_factor_settings: { require_staff_two_factor: false } } }) },
   "PUT /api/v2/notification_settings": { action: "notification_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/notification_settings.json", body: { settings: { content_free: true } } }) },
   "POST /api/v2/recipient_addresses": { action: "recipient_address.created", prepare: async () => ({ method: "POST", path: "/api/v2/recipient_addresses.json", body: { recipient_address: { email: `${unique()}@own.test`, name: "Help" } } }) },
   "PUT /api/v2/recipient_addresses/:id": { action: "recipient_address.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/recipient_addresses/${await ownAddress()}.json`, body: { recipient_address: { name: "Renamed" } } }) },

@@ -5,6 +5,7 @@ import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./supp
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
 import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { asSession, cookieOf, jobsSettled } from "./support/people.ts";
+import { Secret, TOTP } from "otpauth";
 
 /**
  * A marker, an e-mail address, a phone number, a card number and the API token go through every
@@ -20,6 +21,10 @@ let a: TestTenant;
 let smtp: SmtpPeer;
 let RESET_TOKEN = "";
 let SESSION_COOKIE = "";
+/** Two-factor sign-in: the authenticator's secret, a sign-in challenge and the recovery codes. */
+let TOTP_SECRET = "";
+let CHALLENGE = "";
+let RECOVERY: string[] = [];
 /** Not the marker: the policy refuses a password that contains the e-mail name (the marker). */
 const RESET_PASSWORD = `Pw-${Date.now().toString(36)}-Reset-Value`;
 const lines: string[] = [];
@@ -88,6 +93,25 @@ describe("logs", () => {
     expect((await a.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 15 } })).status).toBe(200);
     expect((await a.api("DELETE", `/api/v2/users/${user.body.user.id}/sessions.json`)).status).toBe(204);
 
+    // Two-factor sign-in: the owner enrols (the secret and recovery codes are answered), signs in
+    // again (a challenge, a marked wrong code, a recovery code), and new codes are made.
+    const owner = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword } });
+    expect(owner.status).toBe(201);
+    const ownerSession = { cookie: cookieOf(owner.headers), "x-csrf-token": owner.body.session.csrf_token };
+    const enrol = await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/totp.json", host: a.host, headers: ownerSession });
+    TOTP_SECRET = enrol.body.totp.secret;
+    const totp = new TOTP({ secret: Secret.fromBase32(TOTP_SECRET) });
+    const confirmed = await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/totp/confirm.json", host: a.host, headers: ownerSession, body: { code: totp.generate() } });
+    expect(confirmed.status, confirmed.text).toBe(200);
+    RECOVERY = confirmed.body.recovery_codes;
+    const step1 = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword } });
+    expect(step1.status).toBe(202);
+    CHALLENGE = step1.body.challenge;
+    expect((await t.request({ method: "POST", path: "/api/v2/session/two_factor.json", host: a.host, body: { challenge: CHALLENGE, code: `${MARK}-${CARD}` } })).status).toBe(401);
+    expect((await t.request({ method: "POST", path: "/api/v2/session/two_factor.json", host: a.host, body: { challenge: CHALLENGE, code: RECOVERY[0] } })).status).toBe(201);
+    expect((await t.request({ method: "POST", path: "/api/v2/session/two_factor.json", host: a.host, body: { challenge: CHALLENGE, code: RECOVERY[1] } })).status).toBe(401);
+    expect((await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes.json", host: a.host, headers: ownerSession, body: { code: RECOVERY[2] } })).status).toBe(201);
+
     // Inbound mail carrying every kind of sensitive value in its addresses, subject and body: a
     // ticket, a suspended one recovered, a refused recipient, a message over the size limit, the
     // original downloaded, a support address with its forwarding check.
@@ -120,7 +144,9 @@ describe("logs", () => {
     expect(log).toMatch(/"reqId":"[0-9a-f-]{36}"/); // positive control: request logs were captured
     expect(RESET_TOKEN).toMatch(/^vdr_/);
     expect(SESSION_COOKIE).toMatch(/^vds_/);
-    for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4)]) {
+    expect(CHALLENGE).toMatch(/^vdc_/);
+    expect(RECOVERY).toHaveLength(10);
+    for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });

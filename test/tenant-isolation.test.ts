@@ -124,6 +124,8 @@ const plans: Record<string, Plan> = {
   showUserSession: { kind: "id", resource: "session", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/1/sessions/${id}.json` }, missing: { method: "GET", path: `/api/v2/users/1/sessions/${m}.json` } }) },
   deleteUserSession: { kind: "id", resource: "session", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/1/sessions/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/users/1/sessions/${m}.json` } }) },
   unlockUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}/unlock.json` }, missing: { method: "PUT", path: `/api/v2/users/${m}/unlock.json` } }) },
+  showUserTwoFactor: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/two_factor.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/two_factor.json` } }) },
+  resetUserTwoFactor: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/${id}/two_factor.json` }, missing: { method: "DELETE", path: `/api/v2/users/${m}/two_factor.json` } }) },
   listUserGroupMemberships: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/group_memberships.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/group_memberships.json` } }) },
   showOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/organizations/${id}.json` }, missing: { method: "GET", path: `/api/v2/organizations/${m}.json` } }) },
   updateOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/organizations/${id}.json`, body: { organization: { notes: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/organizations/${m}.json`, body: { organization: { notes: "hijack" } } } }) },
@@ -186,6 +188,7 @@ const plans: Record<string, Plan> = {
   showAttachmentSettings: { kind: "collection" },
   showNotificationSettings: { kind: "collection" },
   showPasswordSettings: { kind: "collection" },
+  showTwoFactorSettings: { kind: "collection" },
   showOwnPasswordRequirements: { kind: "own" },
   listNotificationTemplates: { kind: "collection" },
   listUndeliveredMail: { kind: "collection" },
@@ -240,6 +243,14 @@ const plans: Record<string, Plan> = {
   // Password reset: the address and the link's secret are looked up inside the host's tenant only (test/password-reset-by-mail.test.ts).
   requestPasswordReset: { kind: "own" },
   redeemPasswordReset: { kind: "own" },
+  // Two-factor sign-in: the caller's own authenticator, and a challenge looked up inside the host's tenant only (test/two-factor.test.ts).
+  completeTwoFactorSignIn: { kind: "own" },
+  showOwnTwoFactor: { kind: "own" },
+  startTotpEnrolment: { kind: "own" },
+  confirmTotpEnrolment: { kind: "own" },
+  disableOwnTwoFactor: { kind: "own" },
+  regenerateRecoveryCodes: { kind: "own" },
+  updateTwoFactorSettings: { kind: "own" },
   // The installation's first-run setup: no tenant is involved (test/setup.test.ts).
   showSetup: { kind: "own" },
   createFirstAccount: { kind: "own" },
@@ -335,7 +346,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

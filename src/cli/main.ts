@@ -163,6 +163,19 @@ userCmd
     if (r.suspended) console.log("Note: this person is suspended and cannot sign in until unsuspended.");
   });
 
+userCmd
+  .command("reset-two-factor")
+  .description("remove the person's authenticator and recovery codes (they sign in with the password and set it up again), end their sessions and tell them by e-mail")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .requiredOption("--email <address>", "the person's e-mail address")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { tenant: string; email: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("user.reset_two_factor", { tenant: o.tenant, email: o.email })) as { userId: number; reset: boolean; sessionsEnded: number; email: string };
+    if (!r.reset) console.log(`${r.email} (user ${r.userId}) in tenant '${o.tenant}' has no two-factor authentication: nothing to reset.`);
+    else console.log(`Two-factor authentication reset for ${r.email} (user ${r.userId}) in tenant '${o.tenant}'; ${r.sessionsEnded} ${r.sessionsEnded === 1 ? "session" : "sessions"} ended; they were told by e-mail.`);
+  });
+
 const auditCmd = program.command("audit").description("the audit trail");
 auditCmd
   .command("verify")

@@ -8,6 +8,7 @@ import { AppError } from "../platform/errors.ts";
 import { rotateTenantKey } from "../modules/keys/keys-service.ts";
 import { PublicUrls } from "../platform/urls.ts";
 import { resetPasswordByOperator } from "../modules/identity/password-reset-service.ts";
+import { resetTwoFactorByOperator } from "../modules/identity/two-factor-service.ts";
 
 /**
  * Operator commands. The CLI runs them in-process when it owns the data folder, or sends them
@@ -61,6 +62,14 @@ export const operations = {
       if (rt.listenPort !== undefined) urls.listening(rt.listenPort);
       const isDefault = rt.config.defaultTenant ? rt.config.defaultTenant === t.subdomain : t.isDefault;
       return { ...r, email: a.email, url: `${urls.tenantOrigin({ subdomain: t.subdomain, isDefault })}/` };
+    },
+  },
+  "user.reset_two_factor": {
+    input: z.object({ tenant: subdomain, email }),
+    run: async (rt: Runtime, a: { tenant: string; email: string }) => {
+      const t = await findTenant(rt.db, { subdomain: a.tenant });
+      if (!t || t.status !== "active") throw new AppError("RecordNotFound", { description: `no active tenant '${a.tenant}'` });
+      return { ...(await resetTwoFactorByOperator({ db: rt.db, keyring: rt.keyring, config: rt.config }, t.id, a.email)), email: a.email };
     },
   },
   migrate: {

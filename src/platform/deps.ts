@@ -69,5 +69,7 @@ declare module "fastify" {
   interface FastifyRequest {
     tenant: ResolvedTenant | undefined;
     passwordChangeRequired: boolean;
+    /** The tenant requires staff to use two-factor sign-in and this session's person has not enrolled. */
+    twoFactorEnrolmentRequired: boolean;
   }
 }

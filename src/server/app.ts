@@ -123,6 +123,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("tenant", undefined);
   app.decorateRequest("passwordChangeRequired", false);
+  app.decorateRequest("twoFactorEnrolmentRequired", false);
   // Widely used Zendesk clients send `Content-Type: application/json` with an empty body on
   // DELETE (and sometimes PUT): an empty body is no body, on every method.
   const defaultJson = app.getDefaultJsonParser("error", "error");

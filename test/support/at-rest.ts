@@ -17,6 +17,8 @@ import { message, send, settled, supportOf } from "./mail-in.ts";
 export const MARKER = `ZQXMARKER${Date.now()}`;
 export const EMAIL = `zqx.person.${Date.now()}@marker-example.test`;
 export const CONTROL_TAG = `zqxtagcontrol${Date.now()}`;
+/** Authenticator secrets set up by writeEverything: credentials, never stored in clear. */
+export const TOTP_SECRETS: string[] = [];
 
 /** The app's settings for these tests: the inbound SMTP server on, jobs polled often. */
 export const atRestEnv = { VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1" };
@@ -53,6 +55,11 @@ export async function writeEverything(t: TestApp): Promise<string> {
   // A session from a browser whose User-Agent header carries the marker (stored sealed).
   const s = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword }, headers: { "user-agent": `Mozilla/5.0 (${MARKER}) Firefox/133.0` } });
   expect(s.status).toBe(201);
+  // The owner sets up two-factor sign-in: the authenticator's secret is stored sealed (TOTP_SECRETS: searched for too).
+  const session = { cookie: (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!, "x-csrf-token": s.body.session.csrf_token };
+  const enrol = await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/totp.json", host: a.host, headers: session });
+  expect(enrol.status, enrol.text).toBe(201);
+  TOTP_SECRETS.push(enrol.body.totp.secret);
   // The help center: consent text, an anonymous request from a new person, its consent record.
   const hc = await a.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_required: true, consent_text: `${MARKER} consent text`, consent_texts: { ja: `${MARKER} 同意テキスト`, sv: `${MARKER} samtycke` } } });
   expect(hc.status).toBe(200);
@@ -126,7 +133,7 @@ export async function expectEverySealedColumnWritten(t: TestApp, tenantId: strin
 }
 
 export function expectAbsent(haystack: Buffer, where: string) {
-  for (const needle of [MARKER, MARKER.toLowerCase(), EMAIL, "zqx.person"]) {
+  for (const needle of [MARKER, MARKER.toLowerCase(), EMAIL, "zqx.person", ...TOTP_SECRETS]) {
     expect(haystack.includes(Buffer.from(needle, "utf8")), `${needle} found in ${where}`).toBe(false);
     expect(haystack.includes(Buffer.from(needle, "utf16le")), `${needle} (UTF-16) found in ${where}`).toBe(false);
   }

@@ -836,6 +836,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/session/two_factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: the second step of a sign-in: the challenge from POST /session and a code from the authenticator app (or a recovery code) open the session. Wrong, used and expired all answer the same 401; wrong codes count toward the lockout. */
+        post: operations["completeTwoFactorSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/sessions": {
         parameters: {
             query?: never;
@@ -1135,6 +1152,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/two_factor_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: whether two-factor sign-in is required for all staff (admins). */
+        get: operations["showTwoFactorSettings"];
+        /** Vaultdesk: requires (or stops requiring) two-factor sign-in for all staff (admins; audited). The admin turning it on must use it already. */
+        put: operations["updateTwoFactorSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/undelivered_mail": {
         parameters: {
             query?: never;
@@ -1390,6 +1425,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/{id}/two_factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: whether a person uses two-factor sign-in (admins, or the person themselves). */
+        get: operations["showUserTwoFactor"];
+        put?: never;
+        post?: never;
+        /** Vaultdesk: removes a person's authenticator and recovery codes (admins; only the owner for the owner). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one. */
+        delete: operations["resetUserTwoFactor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users/{id}/unlock": {
         parameters: {
             query?: never;
@@ -1502,6 +1555,75 @@ export interface paths {
         get: operations["listOwnSessions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/two_factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: whether the caller uses two-factor sign-in, and how many recovery codes are left (never the secret). */
+        get: operations["showOwnTwoFactor"];
+        put?: never;
+        post?: never;
+        /** Vaultdesk: turns two-factor sign-in off; needs a current code or an unused recovery code (a session alone is not enough). A set-up not yet confirmed is dropped without one. */
+        delete: operations["disableOwnTwoFactor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/two_factor/recovery_codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: ten new recovery codes, shown once; the earlier ones stop working. Needs a current code. */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/two_factor/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: starts setting up an authenticator app (staff, signed in): a new secret as an otpauth:// URI, a QR code (SVG data URL) and base32 text, shown only now. Not active until confirmed. */
+        post: operations["startTotpEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/two_factor/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: a code from the app turns two-factor sign-in on; answers ten recovery codes, once. */
+        post: operations["confirmTotpEnrolment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4616,6 +4738,7 @@ export interface operations {
                             };
                             csrf_token: string | null;
                             must_change_password?: boolean;
+                            must_enrol_two_factor?: boolean;
                             user_id: number;
                         };
                     };
@@ -4649,8 +4772,27 @@ export interface operations {
                         session: {
                             csrf_token: string | null;
                             must_change_password?: boolean;
+                            must_enrol_two_factor?: boolean;
                             user_id: number;
                         };
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Single use, for five minutes. */
+                        challenge: string;
+                        expires_at: string;
+                        /**
+                         * @description The password was right; a code from the authenticator app (or a recovery code) is needed: POST /api/v2/session/two_factor.
+                         * @enum {boolean}
+                         */
+                        two_factor_required: true;
                     };
                 };
             };
@@ -4739,6 +4881,39 @@ export interface operations {
                             idle_minutes: number;
                             /** @description Hours after sign-in after which a session ends, however active (1–720). */
                             max_hours: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    completeTwoFactorSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    challenge: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: {
+                            csrf_token: string | null;
+                            must_change_password?: boolean;
+                            user_id: number;
                         };
                     };
                 };
@@ -6372,6 +6547,65 @@ export interface operations {
             };
         };
     };
+    showTwoFactorSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        two_factor_settings: {
+                            /** @description Every staff member must use two-factor sign-in; until they have set it up, their session can only set it up. */
+                            require_staff_two_factor: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateTwoFactorSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    two_factor_settings: {
+                        /** @description Every staff member must use two-factor sign-in; until they have set it up, their session can only set it up. */
+                        require_staff_two_factor?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        two_factor_settings: {
+                            /** @description Every staff member must use two-factor sign-in; until they have set it up, their session can only set it up. */
+                            require_staff_two_factor: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
     listUndeliveredMail: {
         parameters: {
             query?: never;
@@ -7165,6 +7399,62 @@ export interface operations {
             };
         };
     };
+    showUserTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        two_factor: {
+                            activated_at: string | null;
+                            enabled: boolean;
+                            /** @description A set-up was started and waits for its first code. */
+                            pending: boolean;
+                            recovery_codes_left: number;
+                            /** @description Whether the team requires two-factor authentication of this person (staff, when an admin turned it on). */
+                            required: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    resetUserTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        two_factor_reset: boolean;
+                    };
+                };
+            };
+        };
+    };
     unlockUser: {
         parameters: {
             query?: never;
@@ -7399,6 +7689,146 @@ export interface operations {
                             url: string;
                             user_id: number;
                         }[];
+                    };
+                };
+            };
+        };
+    };
+    showOwnTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        two_factor: {
+                            activated_at: string | null;
+                            enabled: boolean;
+                            /** @description A set-up was started and waits for its first code. */
+                            pending: boolean;
+                            recovery_codes_left: number;
+                            /** @description Whether the team requires two-factor authentication of this person (staff, when an admin turned it on). */
+                            required: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    disableOwnTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code?: string;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Shown once: only their keyed hashes are kept. */
+                        recovery_codes: string[];
+                    };
+                };
+            };
+        };
+    };
+    startTotpEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        totp: {
+                            account_name: string;
+                            issuer: string;
+                            otpauth_uri: string;
+                            qr_code: string;
+                            secret: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    confirmTotpEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Shown once: only their keyed hashes are kept. */
+                        recovery_codes: string[];
                     };
                 };
             };

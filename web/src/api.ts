@@ -142,12 +142,12 @@ export async function uploadFile(file: File, signal?: AbortSignal): Promise<Uplo
 }
 export type UploadAnswer = { token: string; attachment: { id: number; file_name: string; size: number } };
 
-export type Session = { userId: number; mustChangePassword: boolean };
-type SessionBody = { session: { user_id: number; csrf_token: string | null; must_change_password?: boolean } };
+export type Session = { userId: number; mustChangePassword: boolean; mustEnrolTwoFactor: boolean };
+type SessionBody = { session: { user_id: number; csrf_token: string | null; must_change_password?: boolean; must_enrol_two_factor?: boolean } };
 
 function remember(r: SessionBody): Session {
   csrf = r.session.csrf_token;
-  return { userId: r.session.user_id, mustChangePassword: r.session.must_change_password ?? false };
+  return { userId: r.session.user_id, mustChangePassword: r.session.must_change_password ?? false, mustEnrolTwoFactor: r.session.must_enrol_two_factor ?? false };
 }
 
 /** The current session with the abilities the server computed, or null when nobody is signed in. */
@@ -161,8 +161,17 @@ export async function currentSession() {
   }
 }
 
-export async function signIn(email: string, password: string): Promise<Session> {
-  return remember(await ok(client.POST("/api/v2/session", { body: { email, password } })));
+/** The right password of a person with two-factor sign-in: a code is needed (signInWithCode) before there is a session. */
+export type TwoFactorChallenge = { challenge: string };
+
+export async function signIn(email: string, password: string): Promise<Session | TwoFactorChallenge> {
+  const r = await ok(client.POST("/api/v2/session", { body: { email, password } }));
+  return "challenge" in r ? { challenge: r.challenge } : remember(r);
+}
+
+/** The second step of a sign-in: the challenge and a code from the authenticator app, or a recovery code. */
+export async function signInWithCode(challenge: string, code: string): Promise<Session> {
+  return remember(await ok(client.POST("/api/v2/session/two_factor", { body: { challenge, code } })));
 }
 
 /** Uses up a one-time sign-in link (help center) and keeps the session's CSRF token. */

@@ -43,11 +43,12 @@ async function authenticate(deps: Pick<AppDeps, "keyring" | "now" | "config">, t
   }
   const cookie = req.cookies[SESSION_COOKIE];
   if (cookie) {
-    const { actor, csrf, mustChangePassword } = await resolveSession(deps, tx, cookie);
+    const { actor, csrf, mustChangePassword, mustEnrolTwoFactor } = await resolveSession(deps, tx, cookie);
     if (isWrite && req.headers[CSRF_HEADER] !== csrf) {
       throw new AppError("Forbidden", { description: "Missing or invalid CSRF token." });
     }
     req.passwordChangeRequired = mustChangePassword;
+    req.twoFactorEnrolmentRequired = mustEnrolTwoFactor;
     return actor;
   }
   throw new AppError("Unauthorized");

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { email, locale, name, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
-import { defineRoute } from "../../platform/http/route.ts";
+import { defineRoute, WithStatus } from "../../platform/http/route.ts";
+import { registerTwoFactorRoutes, twoFactorChallengeView } from "./two-factor-routes.ts";
 import { actorUser } from "../../platform/context.ts";
 import { abilitiesOf } from "./identity-abilities.ts";
 import { clearSessionCookie, sessionCookieOf, setSessionCookie } from "./identity-http.ts";
@@ -28,7 +29,7 @@ const tokenView = z.object({
   id: z.number(), name: z.string(), scopes: z.array(z.string()), user_id: z.number(),
   created_at: z.string(), last_used_at: z.string().nullable(), active: z.boolean(),
 });
-const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string().nullable(), must_change_password: z.boolean().optional() }) });
+const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string().nullable(), must_change_password: z.boolean().optional(), must_enrol_two_factor: z.boolean().optional() }) });
 const password = z.string().min(1).max(256);
 /** A reset link's secret, as the page sends it (the prefix and 43 base64url characters). */
 const resetToken = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid password reset link");
@@ -50,23 +51,26 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     body: z.strictObject({ email, password }), response: sessionView,
     // The password is verified before the transaction opens (argon2 takes ~50 ms of CPU).
     prepare: ({ body, inTenant }) => service.checkPassword(inTenant, body.email, body.password),
+    alsoAnswers: { status: 202, response: twoFactorChallengeView },
     handler: async (ctx, { prepared, reply, req }) => {
       const r = await service.signIn(deps, ctx, prepared);
       if (r instanceof CommitThenFail) return r;
+      if (r.twoFactor) return new WithStatus(202, { two_factor_required: true as const, challenge: r.twoFactor.challenge, expires_at: r.twoFactor.expires.toISOString() });
       setSessionCookie(reply, req, r.session);
       return { session: { user_id: r.userNiceId, csrf_token: r.session.csrf, must_change_password: r.mustChangePassword } };
     },
   });
+  registerTwoFactorRoutes(app, deps);
   defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/session", operationId: "showSession", tag: "session", auth: "user", allowPendingPasswordChange: true,
+    method: "GET", url: "/api/v2/session", operationId: "showSession", tag: "session", auth: "user", allowPendingPasswordChange: true, allowPendingTwoFactor: true,
     summary: "The current session; `abilities` (Vaultdesk) says what the signed-in person may do, from the same policies the API enforces.",
     response: z.object({ session: sessionView.shape.session.extend({ abilities: abilitiesView }) }),
     handler: async (ctx, { req }) => ({
-      session: { ...(await service.sessionInfo(deps, ctx, sessionCookieOf(req))), must_change_password: req.passwordChangeRequired, abilities: abilitiesOf(actorUser(ctx)) },
+      session: { ...(await service.sessionInfo(deps, ctx, sessionCookieOf(req))), must_change_password: req.passwordChangeRequired, must_enrol_two_factor: req.twoFactorEnrolmentRequired, abilities: abilitiesOf(actorUser(ctx)) },
     }),
   });
   defineRoute(app, deps, {
-    method: "DELETE", url: "/api/v2/session", operationId: "deleteSession", tag: "session", auth: "user", allowPendingPasswordChange: true,
+    method: "DELETE", url: "/api/v2/session", operationId: "deleteSession", tag: "session", auth: "user", allowPendingPasswordChange: true, allowPendingTwoFactor: true,
     response: z.undefined(), status: 204,
     handler: async (ctx, { req, reply }) => {
       await service.signOut(deps, ctx, sessionCookieOf(req));

@@ -18,6 +18,12 @@ import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { teamName } from "../admin/account-service.ts";
 import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
 import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.ts";
+import * as twoFactorRepo from "./two-factor-repo.ts";
+
+/** How long the second step of a sign-in may wait for its code, and how many wrong codes it takes. */
+export const TWO_FACTOR_CHALLENGE_MINUTES = 5;
+export const TWO_FACTOR_CHALLENGE_ATTEMPTS = 5;
+export const TWO_FACTOR_CHALLENGE_PREFIX = "vdc_";
 
 /**
  * Identity: API tokens, password sign-in and sessions.
@@ -97,7 +103,7 @@ export async function resolveToken(deps: Pick<AppDeps, "keyring" | "now">, tx: T
   return userActor({ id: found.user_id, niceId: found.user_nice_id, role: found.user_role }, "token", found.scopes);
 }
 
-export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean }> {
+export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean; mustEnrolTwoFactor: boolean }> {
   if (cookie.length > 200) throw new AppError("Unauthorized");
   const now = deps.now();
   const s = await repo.findLiveSession(tx, deps.keyring.hashSecret("session", cookie), now, { idleMinutes: deps.config.sessionIdleMinutes, maxHours: deps.config.sessionMaxHours });
@@ -108,6 +114,9 @@ export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "co
     csrf: csrfFor(deps, cookie),
     // A one-time password binds the sessions it opened; a link or an invitation proved the mailbox.
     mustChangePassword: s.must_change_password && s.method === "password",
+    // The tenant requires two-factor sign-in for staff and this staff member has none yet: the
+    // session may only enrol (checked on every request, so turning the setting on applies at once).
+    mustEnrolTwoFactor: Boolean(s.two_factor_required) && s.user_role !== "end_user" && !s.two_factor_active,
   };
 }
 
@@ -184,28 +193,53 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
   }
   const rules = await rulesFor(ctx.tx, user.role);
   if (!check.ok) {
-    const failed = user.failed_signins + 1;
-    if (failed >= rules.lockout_attempts) {
-      const until = new Date(now.getTime() + lockoutMs(rules, user.lockouts));
-      await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: 0, lockouts: user.lockouts + 1, locked_until: until });
-      audit(ctx, { action: "user.locked", resourceType: "user", resourceId: user.nice_id });
-      // The person is told, so that a lockout by someone else guessing does not go unnoticed.
-      if (user.email_sealed && deps.mailer.available) {
-        const to = ctx.sealer.open(user.email_sealed, { table: "users" as const, column: "email" as const, row: user.id });
-        const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
-        const minutes = Math.round((until.getTime() - now.getTime()) / 60_000);
-        await queueMail(ctx, deps.config.mailRetryMs, { to, ...accountLockedMail(user.locale, team, rules.lockout_attempts, minutes), about: { userId: user.id } });
-      }
-    } else {
-      await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: failed, lockouts: user.lockouts, locked_until: user.locked_until });
-    }
+    await countSignInFailure(deps, ctx, user, rules);
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id });
     return fail();
   }
+  if (await twoFactorRepo.hasActiveTotp(ctx.tx, user.id)) {
+    // The right password of a person with two-factor sign-in: no session yet, a challenge that a
+    // code turns into one (two-factor-service.ts). The count of wrong attempts is not reset here:
+    // a wrong code counts toward the same lockout, and knowing the password must not reset it.
+    const challenge = newSecret(TWO_FACTOR_CHALLENGE_PREFIX);
+    const expires = new Date(now.getTime() + TWO_FACTOR_CHALLENGE_MINUTES * 60_000);
+    await twoFactorRepo.insertChallenge(ctx.tx, { id: crypto.randomUUID(), user_id: user.id, token_hash: deps.keyring.hashSecret("two-factor-challenge", challenge), expires_at: expires });
+    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role }), { action: "user.two_factor_challenged", resourceType: "user", resourceId: user.nice_id });
+    return { twoFactor: { challenge, expires } };
+  }
+  return { ...(await completeSignIn(deps, ctx, user, rules)), twoFactor: undefined };
+}
+
+/** The last step of a sign-in (after the password, and the code when there is a second factor): the session. */
+export async function completeSignIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: repo.SignInUser, rules: Rules) {
+  const now = ctx.now();
   const expired = rules.expiry_days !== null && user.password_set_at !== null && now.getTime() - user.password_set_at.getTime() >= rules.expiry_days * 86_400_000;
   await repo.recordSignInSuccess(ctx.tx, user.id, { mustChangePassword: expired });
   const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role }, "password");
   return { session, mustChangePassword: user.must_change_password || expired, userNiceId: user.nice_id };
+}
+
+/**
+ * Counts a wrong attempt at sign-in (a wrong password, or a wrong code after the right password):
+ * the policy's attempts in a row lock the account for its time, each lockout twice as long.
+ */
+export async function countSignInFailure(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestContext, user: repo.SignInUser, rules: Rules): Promise<void> {
+  const now = ctx.now();
+  const failed = user.failed_signins + 1;
+  if (failed >= rules.lockout_attempts) {
+    const until = new Date(now.getTime() + lockoutMs(rules, user.lockouts));
+    await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: 0, lockouts: user.lockouts + 1, locked_until: until });
+    audit(ctx, { action: "user.locked", resourceType: "user", resourceId: user.nice_id });
+    // The person is told, so that a lockout by someone else guessing does not go unnoticed.
+    if (user.email_sealed && deps.mailer.available) {
+      const to = ctx.sealer.open(user.email_sealed, { table: "users" as const, column: "email" as const, row: user.id });
+      const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
+      const minutes = Math.round((until.getTime() - now.getTime()) / 60_000);
+      await queueMail(ctx, deps.config.mailRetryMs, { to, ...accountLockedMail(user.locale, team, rules.lockout_attempts, minutes), about: { userId: user.id } });
+    }
+  } else {
+    await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: failed, lockouts: user.lockouts, locked_until: user.locked_until });
+  }
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -258,6 +292,7 @@ export async function changePassword(deps: Pick<AppDeps, "keyring">, ctx: Reques
   if (!user || user.password_hash !== check.verifiedHash) throw new AppError("Conflict", { description: "The password was changed meanwhile; sign in again." });
   await repo.setPassword(ctx.tx, actor.userId, check.newHash);
   await repo.revokeSessionsOfUser(ctx.tx, actor.userId, ctx.now(), sessionHashOf(deps, ctx, currentCookie));
+  await twoFactorRepo.endChallengesOf(ctx.tx, actor.userId);
   audit(ctx, { action: "user.password_changed", resourceType: "user", resourceId: actor.niceId, fields: ["password"] });
 }
 
@@ -334,6 +369,8 @@ export async function revokeAccessOf(ctx: RequestContext, userId: string, what: 
     await expireSigninLinksOf(ctx.tx, userId, now);
     await expirePasswordResetsOf(ctx.tx, userId, now);
   }
+  // A sign-in waiting for its second factor ends with the sessions (the password or the person changed).
+  if (what.sessions !== false) await twoFactorRepo.endChallengesOf(ctx.tx, userId);
   return {
     sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now, what.keepSession),
     tokens: what.tokens === false ? 0 : await repo.revokeTokensOfUser(ctx.tx, userId, now),

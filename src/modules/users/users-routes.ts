@@ -17,6 +17,8 @@ import { listMemberships } from "../groups/groups-service.ts";
 import { membershipView } from "../groups/groups-types.ts";
 import * as identity from "../identity/identity-service.ts";
 import { createSigninLinkFor } from "../identity/signin-links-service.ts";
+import * as twoFactor from "../identity/two-factor-service.ts";
+import { registerOwnTwoFactorRoutes, twoFactorStatusView } from "../identity/two-factor-routes.ts";
 import * as passwords from "../identity/password-settings-service.ts";
 import * as adminPasswords from "../identity/admin-password-service.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
@@ -33,7 +35,7 @@ const many = listEnvelope("users", userView);
 export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/me", operationId: "showCurrentUser", tag: "users", auth: "user",
-    allowPendingPasswordChange: true, response: one,
+    allowPendingPasswordChange: true, allowPendingTwoFactor: true, response: one,
     handler: async (ctx) => ({ user: await service.showMe(ctx) }),
   });
   defineRoute(app, deps, {
@@ -125,7 +127,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/users/me/password", operationId: "changeOwnPassword", tag: "session", auth: "user",
-    allowPendingPasswordChange: true, rateLimit: "signin",
+    // A one-time password is replaced before two-factor set-up (both may be pending at once).
+    allowPendingPasswordChange: true, allowPendingTwoFactor: true, rateLimit: "signin",
     body: z.strictObject({ previous_password: password, password }), response: z.undefined(), status: 204,
     summary: "Changes the caller's password; every other session of theirs ends (this one stays signed in).",
     prepare: ({ body, inTenant }) => identity.preparePasswordChange(inTenant, body.previous_password, body.password),
@@ -205,7 +208,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/me/password/requirements", operationId: "showOwnPasswordRequirements", tag: "passwords", auth: "user",
-    allowPendingPasswordChange: true,
+    allowPendingPasswordChange: true, allowPendingTwoFactor: true,
     summary: "The caller's password rules in words, to show before they type (Zendesk's shape).",
     response: requirementsView,
     handler: async (ctx) => {
@@ -229,6 +232,25 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     handler: async (ctx, { params }) => {
       const u = await service.resolveUser(ctx, params.id);
       return { unlocked: await passwords.unlockUser(ctx, { id: u.id, niceId: u.niceId }) };
+    },
+  });
+  registerOwnTwoFactorRoutes(app, deps);
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/:id/two_factor", operationId: "showUserTwoFactor", tag: "two_factor", auth: "user",
+    summary: "Vaultdesk: whether a person uses two-factor sign-in (admins, or the person themselves).",
+    params: publicIdParam, response: z.object({ two_factor: twoFactorStatusView }),
+    handler: async (ctx, { params }) => {
+      const u = await service.resolveUser(ctx, params.id);
+      return { two_factor: await twoFactor.userStatus(ctx, { id: u.id, role: u.role }) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "DELETE", url: "/api/v2/users/:id/two_factor", operationId: "resetUserTwoFactor", tag: "two_factor", auth: "user",
+    summary: "Vaultdesk: removes a person's authenticator and recovery codes (admins; only the owner for the owner). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one.",
+    params: publicIdParam, response: z.object({ two_factor_reset: z.boolean() }),
+    handler: async (ctx, { params, req }) => {
+      const u = await service.resolveUser(ctx, params.id);
+      return { two_factor_reset: await twoFactor.resetByAdmin(deps, ctx, { id: u.id, niceId: u.niceId, role: u.role }, sessionCookieOf(req)) };
     },
   });
   defineRoute(app, deps, {

@@ -32,6 +32,7 @@ export const SEALED_COLUMNS = {
   inbound_messages: { envelope: "json", auth_results: "json" },
   suspended_tickets: { subject: "text", content: "text", author_name: "text", author_email: "text", recipient: "text" },
   mail_settings: { blocklist: "json" },
+  two_factor_totp: { secret: "text" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

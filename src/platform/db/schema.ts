@@ -371,6 +371,49 @@ export interface PasswordResetsTable {
   created_at: Generated<Date>;
 }
 
+/** 0021_two_factor.sql: a person's TOTP authenticator (the shared secret sealed). */
+export interface TwoFactorTotpTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  secret_sealed: Bytes;
+  status: "pending" | "active";
+  /** The newest 30-second time step a code was accepted for (a code is accepted only for a later one). */
+  last_used_step: number | null;
+  created_at: Generated<Date>;
+  activated_at: Date | null;
+}
+
+/** 0021: single-use recovery codes (keyed hashes). */
+export interface TwoFactorRecoveryCodesTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  code_hash: Bytes;
+  used_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+/** 0021: the second step of a password sign-in (the secret stored as a keyed hash). */
+export interface TwoFactorChallengesTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  token_hash: Bytes;
+  expires_at: Date;
+  used_at: Date | null;
+  failed_attempts: Generated<number>;
+  created_at: Generated<Date>;
+}
+
+/** 0021: whether every staff member must use two-factor sign-in. */
+export interface TwoFactorSettingsTable {
+  tenant_id: string;
+  id: string;
+  require_staff_two_factor: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
 /** 0011: a pending change of a user's primary e-mail address, proven through a link sent to it. */
 export interface EmailChangesTable {
   tenant_id: string;
@@ -581,6 +624,10 @@ export interface DB {
   consent_records: ConsentRecordsTable;
   signin_links: SigninLinksTable;
   password_resets: PasswordResetsTable;
+  two_factor_totp: TwoFactorTotpTable;
+  two_factor_recovery_codes: TwoFactorRecoveryCodesTable;
+  two_factor_challenges: TwoFactorChallengesTable;
+  two_factor_settings: TwoFactorSettingsTable;
   email_changes: EmailChangesTable;
   organization_domains: OrganizationDomainsTable;
   uploads: UploadsTable;

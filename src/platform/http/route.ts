@@ -37,6 +37,16 @@ interface SpecBase<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType
   params?: P;
   response: z.ZodType;
   status?: 200 | 201 | 202 | 204;
+  /** Another answer the handler may give by returning `new WithStatus(status, body)` (its schema, for the OpenAPI document). */
+  alsoAnswers?: { status: 200 | 201 | 202; response: z.ZodType };
+}
+
+/** A handler's answer with a status other than the route's usual one (declared in `alsoAnswers`). */
+export class WithStatus<T = unknown> {
+  constructor(
+    readonly status: number,
+    readonly body: T,
+  ) {}
 }
 
 export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, R = undefined> extends SpecBase<B, Q, P> {
@@ -58,6 +68,11 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   scope?: "read" | "write";
   /** Allowed before the one-time password has been changed (password change, sign-out, me). */
   allowPendingPasswordChange?: boolean;
+  /**
+   * Allowed to a staff member the tenant requires to use two-factor sign-in before they have
+   * enrolled (enrolment, sign-out, session, me); every other route answers 403 to such a session.
+   */
+  allowPendingTwoFactor?: boolean;
   handler: (ctx: RequestContext, input: HandlerInput<B, Q, P, R>) => Promise<unknown>;
 }
 
@@ -121,11 +136,15 @@ function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.Z
       ...(spec.body ? { body: spec.body } : {}),
       ...(spec.query ? { querystring: spec.query } : {}),
       ...(spec.params ? { params: spec.params } : {}),
-      response: { [status]: spec.response },
+      response: { [status]: spec.response, ...(spec.alsoAnswers ? { [spec.alsoAnswers.status]: spec.alsoAnswers.response } : {}) },
     },
     handler: async (req, reply) => {
       const result = await handler(req, reply);
       if (result instanceof CommitThenFail) throw result.error;
+      if (result instanceof WithStatus && spec.alsoAnswers?.status === result.status) {
+        reply.code(result.status);
+        return result.body;
+      }
       reply.code(status);
       return status === 204 ? undefined : result;
     },
@@ -157,6 +176,9 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
         }
         if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingPasswordChange && req.passwordChangeRequired) {
           throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });
+        }
+        if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingTwoFactor && req.twoFactorEnrolmentRequired) {
+          throw new AppError("Forbidden", { description: "Your team requires two-factor authentication: set up an authenticator app before you continue." });
         }
       }
       return makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, userAgent: req.headers["user-agent"]?.slice(0, 512), apiBase: deps.urls.apiBase(tenant), now: deps.now, hooks: deps.hooks });

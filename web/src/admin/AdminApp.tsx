@@ -17,6 +17,7 @@ import { TokensPage } from "./TokensPage.tsx";
 import { SupportAddressesPage } from "./SupportAddressesPage.tsx";
 import { SuspendedTicketsPage } from "./SuspendedTicketsPage.tsx";
 import { SessionSettingsPage } from "./SessionSettingsPage.tsx";
+import { SecurityPage } from "./SecurityPage.tsx";
 
 const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/people", label: "admin.nav.people" },
@@ -25,6 +26,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/organizations", label: "admin.nav.organizations" },
   { path: "/admin/tokens", label: "admin.nav.tokens" },
   { path: "/admin/sessions", label: "admin.nav.sessions" },
+  { path: "/admin/security", label: "tf.nav" },
   { path: "/admin/audit", label: "admin.nav.audit" },
   { path: "/admin/jobs", label: "admin.nav.jobs" },
   { path: "/admin/account", label: "admin.nav.account" },
@@ -77,6 +79,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (org) content = <OrganizationPage key={org[1]} id={Number(org[1])} />;
   else if (path === "/admin/tokens") content = <TokensPage />;
   else if (path === "/admin/sessions") content = <SessionSettingsPage />;
+  else if (path === "/admin/security") content = <SecurityPage />;
   else if (path === "/admin/audit") content = <AuditLogPage />;
   else if (path === "/admin/jobs") content = <JobsPage />;
   else if (path === "/admin/account") content = <AccountPage />;

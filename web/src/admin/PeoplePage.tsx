@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { PersonTwoFactor } from "./SecurityPage.tsx";
 import { client, explain, ok } from "../api.ts";
 import type { Role, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
@@ -305,6 +306,7 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
           <SessionsList userId={user.id} own={self} headingId="person-sessions-heading" />
         </section>
       ) : null}
+      {user.active && user.vaultdesk_role !== "end_user" ? <PersonTwoFactor user={user} /> : null}
       {user.active && user.vaultdesk_role === "end_user" ? <EndUserPanels userId={user.id} /> : null}
     </main>
   );

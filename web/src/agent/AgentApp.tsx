@@ -1,4 +1,5 @@
 import type { Abilities, User } from "../api-schema.ts";
+import { TwoFactorSection } from "../components/TwoFactor.tsx";
 import { SessionGate } from "../components/SessionGate.tsx";
 import { useApi, useInvalidate } from "../data.tsx";
 import { t } from "../i18n/index.ts";
@@ -42,6 +43,13 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
   } else if (path === "/agent/tickets/new" && props.abilities.can_create_tickets) content = <NewTicket />;
   else if (path === "/agent/devices") content = <DevicesPage me={props.me} />;
   else if (route) content = <TicketPage key={route[1]} id={Number(route[1])} />;
+  else if (path === "/agent/security")
+    content = (
+      <main id="main" className="main">
+        <PageHeading>{t("tf.nav")}</PageHeading>
+        <TwoFactorSection />
+      </main>
+    );
   else
     content = (
       <main id="main" className="main">
@@ -57,6 +65,7 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
         </Link>
         <SearchBox />
         {props.abilities.can_manage_admin ? <Link to="/admin">{t("admin.link")}</Link> : null}
+        <Link to="/agent/security">{t("tf.nav")}</Link>
         <span className="whoami">{t("nav.signedInAs", { name: props.me.name })}</span>
         <Link to="/agent/devices">{t("sessions.link")}</Link>
         <button type="button" className="link" onClick={props.onSignOut}>

@@ -1,20 +1,21 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, changePassword, client, currentSession, explain, fieldError, ok, onUnauthorized, signIn, signOut } from "../api.ts";
+import { ApiError, changePassword, client, currentSession, explain, fieldError, ok, onUnauthorized, signIn, signInWithCode, signOut } from "../api.ts";
 import type { Abilities, User } from "../api-schema.ts";
 import { Loadable, queryClient, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
+import { TwoFactorSetup } from "./TwoFactor.tsx";
 
 /** Who is signed in, what the server says they may do, and whether a one-time password must be replaced first. */
-export type SignedIn = { me: User; abilities: Abilities; mustChangePassword: boolean };
+export type SignedIn = { me: User; abilities: Abilities; mustChangePassword: boolean; mustEnrolTwoFactor: boolean };
 export const SESSION_KEY = ["session"] as const;
 
 async function loadSession(signal: AbortSignal): Promise<SignedIn | null> {
   const s = await currentSession();
   if (!s) return null;
   const me = await ok(client.GET("/api/v2/users/me", { signal }));
-  return { me: me.user, abilities: s.abilities, mustChangePassword: s.mustChangePassword };
+  return { me: me.user, abilities: s.abilities, mustChangePassword: s.mustChangePassword, mustEnrolTwoFactor: s.mustEnrolTwoFactor };
 }
 
 /** Forgets everything loaded for the person who was signed in (another may sign in next on this screen). */
@@ -71,6 +72,19 @@ export function SessionGate(props: {
     );
   if (!s) return <SignInForm intro={props.intro} notice={notice} onSignedIn={signedIn} />;
   if (s.mustChangePassword) return <ChangePassword previous={previousPassword} onDone={() => void session.reload()} />;
+  if (s.mustEnrolTwoFactor)
+    return (
+      <main id="main" className="page narrow">
+        <PageHeading>{t("tf.required.title")}</PageHeading>
+        <p>{t("tf.required.intro")}</p>
+        <TwoFactorSetup onDone={() => void session.reload()} />
+        <p>
+          <button type="button" className="link" onClick={signedOut}>
+            {t("signout")}
+          </button>
+        </p>
+      </main>
+    );
   if (props.allowed && !props.allowed(s.abilities)) return <>{props.denied ?? null}</>;
   return (
     <>
@@ -86,12 +100,17 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [challenge, setChallenge] = useState<string | null>(null);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
     setBusy(true);
     try {
-      await signIn(email, password);
+      const r = await signIn(email, password);
+      if ("challenge" in r) {
+        setBusy(false);
+        return setChallenge(r.challenge);
+      }
       await props.onSignedIn(password);
     } catch (err) {
       setBusy(false);
@@ -101,6 +120,18 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
     }
   }
   if (forgot) return <ForgotPassword id={props.id} email={email} onBack={() => setForgot(false)} />;
+  if (challenge)
+    return (
+      <CodeStep
+        id={props.id}
+        challenge={challenge}
+        onSignedIn={() => props.onSignedIn(password)}
+        onBack={() => {
+          setChallenge(null);
+          setPassword("");
+        }}
+      />
+    );
   return (
     <main id={props.id ?? "main"} className="page narrow">
       <PageHeading>{t("signin.title")}</PageHeading>
@@ -121,6 +152,49 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
       <p>
         <button type="button" className="link" onClick={() => setForgot(true)}>
           {t("signin.forgot")}
+        </button>
+      </p>
+    </main>
+  );
+}
+
+/**
+ * The second step of a sign-in with two-factor authentication: a code from the authenticator app
+ * or a recovery code. A refused code may be tried again while the sign-in lasts (five minutes).
+ */
+function CodeStep(props: { id?: string | undefined; challenge: string; onSignedIn: () => Promise<void>; onBack: () => void }) {
+  const [code, setCode] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      await signInWithCode(props.challenge, code);
+      await props.onSignedIn();
+    } catch (err) {
+      setBusy(false);
+      setCode("");
+      setError(err instanceof ApiError && err.status === 401 ? t("tf.code.failed") : explain(err));
+    }
+  }
+  return (
+    <main id={props.id ?? "main"} className="page narrow">
+      <PageHeading>{t("tf.code.title")}</PageHeading>
+      <p>{t("tf.code.intro")}</p>
+      <form onSubmit={submit} aria-busy={busy}>
+        <Field id="signin-code" label={t("tf.code.label")} help={t("tf.code.help")}>
+          <input value={code} onChange={(e) => setCode(e.target.value)} required maxLength={64} autoComplete="one-time-code" spellCheck={false} autoCapitalize="none" autoFocus />
+        </Field>
+        <ErrorText text={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? t("tf.code.working") : t("tf.code.submit")}
+        </button>
+      </form>
+      <p>
+        <button type="button" className="link" onClick={props.onBack}>
+          {t("tf.code.back")}
         </button>
       </p>
     </main>

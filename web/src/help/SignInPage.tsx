@@ -66,7 +66,8 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
     setPwError(null);
     setBusy(true);
     try {
-      await signIn(email, password);
+      // Staff with two-factor sign-in finish signing in on the staff sign-in page, which asks for the code.
+      if ("challenge" in (await signIn(email, password))) return window.location.assign("/agent");
       await props.onSignedIn();
       navigate("/requests");
     } catch (err) {

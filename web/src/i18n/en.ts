@@ -1,4 +1,5 @@
 import { enWorkspace } from "./en-workspace.ts";
+import { enTwoFactor } from "./en-two-factor.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -7,6 +8,7 @@ import { enWorkspace } from "./en-workspace.ts";
  */
 export const en = {
   ...enWorkspace,
+  ...enTwoFactor,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",

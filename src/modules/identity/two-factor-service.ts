@@ -1,0 +1,305 @@
+import crypto from "node:crypto";
+import { Secret, TOTP } from "otpauth";
+import { toString as qrCode } from "qrcode";
+import { actingAs, actorUser, makeContext, type RequestContext } from "../../platform/context.ts";
+import type { Keyring } from "../../platform/crypto/keyring.ts";
+import type { Database } from "../../platform/db/database.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { AppError, CommitThenFail, forbidden, invalid } from "../../platform/errors.ts";
+import { queueMail } from "../../platform/jobs/mail-job.ts";
+import { audit } from "../audit/audit-service.ts";
+import { teamName } from "../admin/account-service.ts";
+import { emailIndex } from "../users/users-fns.ts";
+import { isAdmin, isStaff } from "../users/users-policy.ts";
+import * as identityRepo from "./identity-repo.ts";
+import { completeSignIn, countSignInFailure, revokeAccessOf, sessionHashOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { rulesFor } from "./password-settings-service.ts";
+import * as repo from "./two-factor-repo.ts";
+
+/**
+ * Two-factor sign-in with an authenticator app (TOTP, RFC 6238: SHA-1, six digits, 30 seconds,
+ * the parameters every authenticator app supports), for staff.
+ *
+ * - Enrolment: a new 160-bit secret, sealed at rest, shown once as an otpauth:// URI, a QR code
+ *   and base32 text; it becomes active only when a code from it is confirmed, which answers ten
+ *   recovery codes once (stored as keyed hashes, each usable once).
+ * - A code is accepted for the current 30-second step or the one before or after (clock drift),
+ *   and only for a step later than the last one accepted: a code is never accepted twice.
+ * - Sign-in: the right password of a person with an active authenticator answers a challenge
+ *   (identity-service.ts signIn), not a session; the challenge and a code open the session. The
+ *   challenge lasts five minutes, works once, dies after five wrong codes; every wrong code counts
+ *   toward the password lockout. Wrong, used and expired all answer the same 401.
+ * - Turning it off, and new recovery codes, need a current code: a stolen session alone cannot.
+ * - Admins can reset a person's second factor (audited; the person is told by e-mail; their
+ *   sessions end) and require it for all staff (a session without it can then only enrol).
+ */
+
+export const RECOVERY_CODES = 10;
+const PERIOD = 30;
+const WINDOW = 1;
+const CHALLENGE_KIND = "two-factor-challenge";
+const RECOVERY_KIND = "two-factor-recovery";
+const RECOVERY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"; // 32 characters, no l/o/0/1
+
+const totpOf = (secret: string, issuer: string, label: string) => new TOTP({ issuer, label, algorithm: "SHA1", digits: 6, period: PERIOD, secret: Secret.fromBase32(secret) });
+
+/** The time step a code belongs to, if it is a valid code at `now` (within one step either side). */
+function stepOf(secret: string, code: string, now: Date): number | undefined {
+  const totp = totpOf(secret, "", "x");
+  const delta = totp.validate({ token: code, timestamp: now.getTime(), window: WINDOW });
+  return delta === null ? undefined : totp.counter({ timestamp: now.getTime() }) + delta;
+}
+
+/** A code as typed: spaces and hyphens dropped, letters in lower case. */
+const normalized = (code: string) => code.replace(/[\s-]/g, "").toLowerCase();
+const isTotpCode = (code: string) => /^\d{6}$/.test(code);
+
+function newRecoveryCode(): string {
+  const bytes = crypto.randomBytes(10);
+  const chars = [...bytes].map((b) => RECOVERY_ALPHABET[b & 31]).join("");
+  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+}
+
+const recoveryHash = (deps: Pick<AppDeps, "keyring">, userId: string, code: string) => deps.keyring.hashSecret(RECOVERY_KIND, `${userId}\0${normalized(code)}`);
+const secretRef = (row: string) => ({ table: "two_factor_totp" as const, column: "secret" as const, row });
+
+async function issueRecoveryCodes(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, userId: string): Promise<string[]> {
+  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+  await repo.replaceRecoveryCodes(ctx.tx, userId, codes.map((c) => ({ id: crypto.randomUUID(), code_hash: recoveryHash(deps, userId, c) })));
+  return codes;
+}
+
+/**
+ * Checks a second factor of a person with an active authenticator: a six-digit code (used up for
+ * its time step) or a recovery code (used up). Answers which kind worked, or undefined.
+ */
+async function useSecondFactor(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, userId: string, code: string): Promise<"totp" | "recovery_code" | undefined> {
+  const c = normalized(code);
+  if (isTotpCode(c)) {
+    const row = await repo.findTotp(ctx.tx, userId);
+    if (row?.status !== "active") return undefined;
+    const step = stepOf(ctx.sealer.open(row.secret_sealed, secretRef(row.id)), c, ctx.now());
+    return step !== undefined && (await repo.claimStep(ctx.tx, userId, step, "active")) ? "totp" : undefined;
+  }
+  if (!/^[a-z0-9]{10}$/.test(c)) return undefined;
+  return (await repo.claimRecoveryCode(ctx.tx, userId, recoveryHash(deps, userId, c), ctx.now())) ? "recovery_code" : undefined;
+}
+
+export type TwoFactorStatus = { enabled: boolean; pending: boolean; activated_at: string | null; recovery_codes_left: number; required: boolean };
+
+export async function statusOf(ctx: RequestContext, user: { id: string; role: string }): Promise<TwoFactorStatus> {
+  const row = await repo.findTotp(ctx.tx, user.id);
+  const enabled = row?.status === "active";
+  return {
+    enabled,
+    pending: row?.status === "pending",
+    activated_at: enabled ? (row.activated_at?.toISOString() ?? null) : null,
+    recovery_codes_left: enabled ? await repo.recoveryCodesLeft(ctx.tx, user.id) : 0,
+    required: user.role !== "end_user" && (await repo.requireStaffTwoFactor(ctx.tx)),
+  };
+}
+
+/** The caller's own status. */
+export async function ownStatus(ctx: RequestContext): Promise<TwoFactorStatus> {
+  const actor = actorUser(ctx);
+  return statusOf(ctx, { id: actor.userId, role: actor.role });
+}
+
+/** A user's status, for admins (and the person themselves). */
+export async function userStatus(ctx: RequestContext, user: { id: string; role: string }): Promise<TwoFactorStatus> {
+  const actor = actorUser(ctx);
+  if (actor.userId !== user.id && !isAdmin(actor.role)) throw forbidden("Only admins see another person's two-factor authentication.");
+  return statusOf(ctx, user);
+}
+
+function mustBeStaffOnSession(ctx: RequestContext): ReturnType<typeof actorUser> {
+  const actor = actorUser(ctx);
+  if (!isStaff(actor.role)) throw forbidden("Two-factor authentication is for team members.");
+  // An API token is a credential of its own, often held by a program: the second factor belongs to the person at the sign-in form.
+  if (ctx.actor.kind === "user" && ctx.actor.via !== "session") throw forbidden("Set up two-factor authentication while signed in, not with an API token.");
+  return actor;
+}
+
+/** Starts (or starts again) an enrolment: a new secret, shown only now. */
+export async function startEnrolment(ctx: RequestContext, host: string) {
+  const actor = mustBeStaffOnSession(ctx);
+  const existing = await repo.findTotp(ctx.tx, actor.userId);
+  if (existing?.status === "active") throw new AppError("Conflict", { description: "Two-factor authentication is already on. Turn it off first to set up another authenticator." });
+  const secret = new Secret({ size: 20 }).base32;
+  const id = crypto.randomUUID();
+  await repo.putPendingTotp(ctx.tx, { id, user_id: actor.userId, secret_sealed: ctx.sealer.seal(secret, secretRef(id)) });
+  const me = await identityRepo.findUserPassword(ctx.tx, actor.userId);
+  const email = me?.email_sealed ? ctx.sealer.open(me.email_sealed, { table: "users", column: "email", row: actor.userId }) : `user ${actor.niceId}`;
+  const issuer = (await teamName(ctx)) ?? host;
+  const uri = totpOf(secret, issuer, email).toString();
+  const svg = await qrCode(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
+  audit(ctx, { action: "user.two_factor_enrolment_started", resourceType: "user", resourceId: actor.niceId, fields: ["totp"] });
+  return { secret, otpauth_uri: uri, qr_code: `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`, issuer, account_name: email };
+}
+
+/** Confirms the enrolment with a code from the app: two-factor sign-in is on; the recovery codes are answered once. */
+export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string): Promise<string[]> {
+  const actor = mustBeStaffOnSession(ctx);
+  const row = await repo.findTotp(ctx.tx, actor.userId);
+  if (!row || row.status !== "pending") throw invalid("code", "There is no two-factor set-up waiting for a code: start the set-up again.", "NotPending");
+  const c = normalized(code);
+  const step = isTotpCode(c) ? stepOf(ctx.sealer.open(row.secret_sealed, secretRef(row.id)), c, ctx.now()) : undefined;
+  if (step === undefined || !(await repo.claimStep(ctx.tx, actor.userId, step, "pending"))) {
+    throw invalid("code", "Authentication code: is not valid. Enter the six-digit code your authenticator app shows now (check that your device's clock is right).", "InvalidCode");
+  }
+  await repo.activateTotp(ctx.tx, actor.userId, ctx.now());
+  const codes = await issueRecoveryCodes(deps, ctx, actor.userId);
+  audit(ctx, { action: "user.two_factor_enabled", resourceType: "user", resourceId: actor.niceId, fields: ["totp", "recovery_codes"] });
+  return codes;
+}
+
+
+/** Turns two-factor sign-in off: needs a current code (or a recovery code), not only a session. */
+export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string): Promise<CommitThenFail | undefined> {
+  const actor = mustBeStaffOnSession(ctx);
+  const row = await repo.findTotp(ctx.tx, actor.userId);
+  if (!row) return undefined;
+  if (row.status === "pending") {
+    // A set-up never confirmed is simply dropped.
+    await repo.removeTwoFactor(ctx.tx, actor.userId);
+    audit(ctx, { action: "user.two_factor_enrolment_cancelled", resourceType: "user", resourceId: actor.niceId, fields: ["totp"] });
+    return undefined;
+  }
+  if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
+  await repo.removeTwoFactor(ctx.tx, actor.userId);
+  audit(ctx, { action: "user.two_factor_disabled", resourceType: "user", resourceId: actor.niceId, fields: ["totp", "recovery_codes"] });
+  return undefined;
+}
+
+/** New recovery codes (the old ones stop working): needs a current code. */
+export async function regenerateRecoveryCodes(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string): Promise<string[] | CommitThenFail> {
+  const actor = mustBeStaffOnSession(ctx);
+  if (!(await repo.hasActiveTotp(ctx.tx, actor.userId))) throw invalid("code", "Two-factor authentication is not on.", "NotEnabled");
+  if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
+  const codes = await issueRecoveryCodes(deps, ctx, actor.userId);
+  audit(ctx, { action: "user.recovery_codes_regenerated", resourceType: "user", resourceId: actor.niceId, fields: ["recovery_codes"] });
+  return codes;
+}
+
+/** A refused proof is audited and committed, then answered 422. */
+function proofRefused(ctx: RequestContext, niceId: number): CommitThenFail {
+  audit(ctx, { action: "user.two_factor_proof_failed", resourceType: "user", resourceId: niceId });
+  return new CommitThenFail(invalid("code", "Authentication code: is not valid. Enter a current code from your authenticator app, or an unused recovery code.", "InvalidCode"));
+}
+
+// ---- sign-in, second step
+
+const codeRefused = () =>
+  new CommitThenFail(new AppError("Unauthorized", { description: "Invalid authentication code, or this sign-in has expired. Enter a current code, or sign in again with your password." }));
+
+/**
+ * The second step of a password sign-in: a challenge from the first step and a code. Every
+ * refusal (unknown, used, expired or worn-out challenge; wrong or used code; a person locked,
+ * suspended or deleted since) commits its audit and counts, then answers the same 401.
+ */
+export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer">, ctx: RequestContext, challenge: string, code: string) {
+  const now = ctx.now();
+  const ch = await repo.findChallengeByHash(ctx.tx, deps.keyring.hashSecret(CHALLENGE_KIND, challenge));
+  if (!ch || ch.used_at !== null || ch.expires_at <= now || ch.failed_attempts >= TWO_FACTOR_CHALLENGE_ATTEMPTS) {
+    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: "unknown", fields: ["two_factor"] });
+    return codeRefused();
+  }
+  const user = await identityRepo.findUserForSignIn(ctx.tx, { id: ch.user_id });
+  if (!user || !user.active || user.suspended || user.password_hash === null || (user.locked_until && user.locked_until > now)) {
+    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown", fields: ["two_factor"] });
+    return codeRefused();
+  }
+  const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role });
+  const rules = await rulesFor(ctx.tx, user.role);
+  const used = await useSecondFactor(deps, person, user.id, code);
+  if (!used) {
+    await repo.countChallengeFailure(ctx.tx, ch.id);
+    await countSignInFailure(deps, person, user, rules);
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor"] });
+    return codeRefused();
+  }
+  if (!(await repo.claimChallenge(ctx.tx, ch.id, now))) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor"] });
+    return codeRefused();
+  }
+  if (used === "recovery_code") audit(person, { action: "user.recovery_code_used", resourceType: "user", resourceId: user.nice_id, fields: ["recovery_codes"] });
+  return completeSignIn(deps, person, user, rules);
+}
+
+// ---- admins
+
+/**
+ * An admin removes a person's second factor (a lost phone with no recovery codes left): audited
+ * `user.two_factor_reset`, every session of the person ends, and they are told by e-mail. Only
+ * the owner resets the owner's. Answers whether there was one to reset.
+ */
+export async function resetByAdmin(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: string }, cookie: string | undefined): Promise<boolean> {
+  const actor = actorUser(ctx);
+  if (!isAdmin(actor.role)) throw forbidden("Only admins reset another person's two-factor authentication.");
+  if (user.role === "owner" && actor.role !== "owner") throw forbidden("Only the owner resets the owner's two-factor authentication.");
+  const had = await repo.removeTwoFactor(ctx.tx, user.id);
+  if (!had) return false;
+  await revokeAccessOf(ctx, user.id, { tokens: false, keepSession: actor.userId === user.id ? sessionHashOf(deps, ctx, cookie) : undefined });
+  audit(ctx, { action: "user.two_factor_reset", resourceType: "user", resourceId: user.niceId, fields: ["totp", "recovery_codes"] });
+  await mailResetNotice(deps, ctx, user.id);
+  return true;
+}
+
+/** Tells a person by e-mail that their second factor was reset (by an admin or an operator). */
+async function mailResetNotice(deps: { config: Pick<AppDeps["config"], "mailRetryMs"> }, ctx: RequestContext, userId: string): Promise<void> {
+  const u = await identityRepo.findUserPassword(ctx.tx, userId);
+  if (!u?.email_sealed) return;
+  const to = ctx.sealer.open(u.email_sealed, { table: "users", column: "email", row: userId });
+  const team = (await teamName(ctx)) ?? (ctx.apiBase ? new URL(ctx.apiBase).hostname : "your helpdesk");
+  await queueMail(ctx, deps.config.mailRetryMs, {
+    to,
+    language: "en",
+    subject: `Two-factor authentication was reset on your ${team} account`,
+    text:
+      `Hello,\n\nAn administrator of ${team} has just reset the two-factor authentication of your account: ` +
+      `your authenticator app and recovery codes no longer work, and every session signed in to your account was ended.\n` +
+      `Sign in with your password and set up two-factor authentication again.\n` +
+      `If you did not ask for this, tell your administrator at once.\n`,
+    about: { userId },
+  });
+}
+
+/**
+ * The way back in for someone with no admin to reset them (the owner who lost their phone and
+ * recovery codes): an operator on the command line (`vaultdesk user reset-two-factor`). Audited
+ * as an operator action; sessions end; the person is told by e-mail.
+ */
+export async function resetTwoFactorByOperator(deps: { db: Database; keyring: Keyring; config: Pick<AppDeps["config"], "mailRetryMs">; now?: () => Date }, tenantId: string, email: string): Promise<{ userId: number; reset: boolean; sessionsEnded: number }> {
+  return deps.db.tenant(tenantId, async (tx) => {
+    const sealer = await deps.keyring.sealerFor(tx);
+    const ctx = makeContext({ tx, sealer, actor: { kind: "operator" }, now: deps.now ?? (() => new Date()) });
+    const user = await identityRepo.findUserForSignIn(tx, { emailBidx: emailIndex(sealer, email) });
+    if (!user || !user.active) throw new AppError("RecordNotFound", { description: `no user with the e-mail address ${email} in this tenant` });
+    if (!(await repo.removeTwoFactor(tx, user.id))) return { userId: user.nice_id, reset: false, sessionsEnded: 0 };
+    const { sessions } = await revokeAccessOf(ctx, user.id, { tokens: false });
+    audit(ctx, { action: "user.two_factor_reset", resourceType: "user", resourceId: user.nice_id, fields: ["totp", "recovery_codes"] });
+    await mailResetNotice(deps, ctx, user.id);
+    return { userId: user.nice_id, reset: true, sessionsEnded: sessions };
+  });
+}
+
+export type TwoFactorSettings = { require_staff_two_factor: boolean };
+
+export async function showSettings(ctx: RequestContext): Promise<TwoFactorSettings> {
+  if (!isAdmin(actorUser(ctx).role)) throw forbidden("Only admins see the two-factor settings.");
+  return { require_staff_two_factor: await repo.requireStaffTwoFactor(ctx.tx) };
+}
+
+/** Requiring it for staff takes effect at once; the admin turning it on must use it already, so as not to lock themselves out. */
+export async function updateSettings(ctx: RequestContext, input: Partial<TwoFactorSettings>): Promise<TwoFactorSettings> {
+  const actor = actorUser(ctx);
+  if (!isAdmin(actor.role)) throw forbidden("Only admins change the two-factor settings.");
+  if (input.require_staff_two_factor === true && !(await repo.hasActiveTotp(ctx.tx, actor.userId))) {
+    throw invalid("require_staff_two_factor", "Set up two-factor authentication for yourself before you require it for all staff.", "NotEnabled");
+  }
+  if (input.require_staff_two_factor !== undefined) {
+    await repo.setRequireStaffTwoFactor(ctx.tx, input.require_staff_two_factor);
+    audit(ctx, { action: "two_factor_settings.updated", resourceType: "account", resourceId: "two_factor", fields: Object.keys(input) });
+  }
+  return showSettings(ctx);
+}

@@ -1,0 +1,120 @@
+import { useState } from "react";
+import { client, explain, ok } from "../api.ts";
+import type { User } from "../api-schema.ts";
+import { ErrorText, StatusText } from "../components/Field.tsx";
+import { TwoFactorSection } from "../components/TwoFactor.tsx";
+import { Loadable, useApi, useSetData } from "../data.tsx";
+import { t } from "../i18n/index.ts";
+import { PageHeading } from "../router.tsx";
+
+const KEY = ["two-factor-settings"];
+
+/**
+ * `/admin/security`: whether two-factor authentication is required for all staff (the server
+ * refuses to require it of others before the admin uses it), and the admin's own set-up.
+ */
+export function SecurityPage() {
+  const settings = useApi(KEY, async (signal) => (await ok(client.GET("/api/v2/two_factor_settings", { signal }))).two_factor_settings);
+  const setData = useSetData();
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  /** The switch's state while a change is on its way (shown at once; put back if it is refused). */
+  const [pending, setPending] = useState<boolean | null>(null);
+  async function change(require: boolean) {
+    setError(null);
+    setStatus(null);
+    setBusy(true);
+    setPending(require);
+    try {
+      const r = await ok(client.PUT("/api/v2/two_factor_settings", { body: { two_factor_settings: { require_staff_two_factor: require } } }));
+      setData(KEY, r.two_factor_settings);
+      setStatus(t("admin.saved"));
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setPending(null);
+      setBusy(false);
+    }
+  }
+  return (
+    <main id="main" className="main">
+      <PageHeading>{t("tf.admin.title")}</PageHeading>
+      <Loadable state={settings}>
+        {(s) => (
+          <section className="panel" aria-labelledby="tf-require-heading">
+            <h2 id="tf-require-heading">{t("tf.admin.staffTitle")}</h2>
+            <label className="check">
+              <input type="checkbox" role="switch" checked={pending ?? s.require_staff_two_factor} disabled={busy} onChange={(e) => void change(e.target.checked)} aria-describedby="tf-require-help" /> {t("tf.admin.require")}
+            </label>
+            <p className="help" id="tf-require-help">
+              {t("tf.admin.requireHelp")}
+            </p>
+            <ErrorText text={error} />
+            <StatusText text={status} />
+          </section>
+        )}
+      </Loadable>
+      <div className="panel">
+        <TwoFactorSection />
+      </div>
+    </main>
+  );
+}
+
+/** A person's two-factor status on their admin page, with the reset (audited; they are signed out and told by e-mail). */
+export function PersonTwoFactor(props: { user: User }) {
+  const key = ["two-factor", props.user.id];
+  const state = useApi(key, async (signal) => (await ok(client.GET("/api/v2/users/{id}/two_factor", { params: { path: { id: props.user.id } }, signal }))).two_factor);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function reset() {
+    setError(null);
+    setBusy(true);
+    try {
+      await ok(client.DELETE("/api/v2/users/{id}/two_factor", { params: { path: { id: props.user.id } } }));
+      setStatus(t("tf.admin.resetDone", { name: props.user.name }));
+      setConfirming(false);
+      await state.reload();
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="person-tf-heading" className="panel">
+      <h2 id="person-tf-heading">{t("tf.admin.person")}</h2>
+      <StatusText text={status} />
+      <ErrorText text={error} />
+      <Loadable state={state}>
+        {(s) => (
+          <>
+            <p>{s.enabled ? t("tf.admin.personOn", { count: s.recovery_codes_left }) : t("tf.admin.personOff")}</p>
+            {s.enabled ? (
+              <div className="actions">
+                {confirming ? (
+                  <>
+                    <span role="alert">{t("tf.admin.resetConfirm", { name: props.user.name })}</span>
+                    <button type="button" className="danger" disabled={busy} onClick={() => void reset()}>
+                      {t("tf.admin.reset")}
+                    </button>
+                    <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+                      {t("admin.cancel")}
+                    </button>
+                  </>
+                ) : (
+                  <button type="button" className="secondary" disabled={busy} onClick={() => setConfirming(true)}>
+                    {t("tf.admin.reset")}
+                  </button>
+                )}
+              </div>
+            ) : null}
+          </>
+        )}
+      </Loadable>
+    </section>
+  );
+}
