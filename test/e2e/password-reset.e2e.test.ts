@@ -12,7 +12,7 @@ import { apiCall, expectAccessible, expectInert as expectInertIn, firstAccount, 
  * Every page passes axe-core; screenshots reset-*.png.
  */
 
-const OLD = "correct horse battery 9";
+const OLD = "Correct horse battery 9";
 const NEW = "A fresh passphrase 2026";
 const EMAIL = "ann@acme.test";
 
