@@ -16,7 +16,7 @@ import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildApp } from "../src/server/app.ts";
 import { downloadUrl } from "../src/modules/tickets/attachments-service.ts";
 import { rotateTenantKey } from "../src/modules/keys/keys-service.ts";
-import { createBlobStore } from "../src/platform/blobs/index.ts";
+import { createBlobStore, type BlobStore } from "../src/platform/blobs/index.ts";
 import { buildTenant, buildUser, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, signInByMail } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
@@ -481,12 +481,33 @@ describe("key rotation and deletion", () => {
     }
     // The operator rotates the tenant's key (`vaultdesk keys rotate`): it lists the files, then
     // re-seals them one by one. Meanwhile the uploader (anyone, even anonymous) deletes uploads.
-    const rotation = rotateTenantKey(t.db, t.keyring, createBlobStore(t.config), a.tenantId).then(
+    // The rotation's store holds its first read until the deletes are done, so that every run
+    // interleaves the same way: files listed, then deleted, then read for re-sealing.
+    const real = createBlobStore(t.config);
+    let release!: () => void;
+    const deletesDone = new Promise<void>((r) => (release = r));
+    let reading!: () => void;
+    const rotationReads = new Promise<void>((r) => (reading = r));
+    const held: BlobStore = {
+      ...real,
+      put: (...args) => real.put(...args),
+      stat: (...args) => real.stat(...args),
+      delete: (...args) => real.delete(...args),
+      list: (...args) => real.list(...args),
+      purgeTenant: (...args) => real.purgeTenant(...args),
+      get: async (...args) => {
+        reading();
+        await deletesDone;
+        return real.get(...args);
+      },
+    };
+    const rotation = rotateTenantKey(t.db, t.keyring, held, a.tenantId).then(
       (r) => ({ ok: true as const, r }),
       (err: Error) => ({ ok: false as const, err: `${err.name}: ${err.message}` }),
     );
-    expect(await tempSeen(a)).toBe(true);
+    await rotationReads;
     for (const token of tokens.reverse()) await t.request({ method: "DELETE", path: `/api/v2/uploads/${token}.json`, host: a.host, headers: { authorization: basic(owner(a)) } });
+    release();
     const result = await rotation;
     // Before the fix: "BlobNotFoundError: no such blob" for a file listed then deleted, and the rotation
     // stays "running" (the remaining files keep the old key); every retry can fail the same way.
