@@ -251,7 +251,7 @@ export async function markLogin(tx: TenantTx, id: string, now: Date): Promise<vo
 }
 
 export async function findUserPassword(tx: TenantTx, id: string) {
-  return tx.db.selectFrom("users").select(["password_hash", "email_sealed", "name_sealed"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+  return tx.db.selectFrom("users").select(["password_hash", "email_sealed", "name_sealed", "locale"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
 }
 
 /** A wrong password: the count in a row, and the lockout it may have led to. */

@@ -8,6 +8,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, CommitThenFail, forbidden, invalid } from "../../platform/errors.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { audit } from "../audit/audit-service.ts";
+import { twoFactorResetMail } from "./password-reset-mail.ts";
 import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
@@ -251,17 +252,7 @@ async function mailResetNotice(deps: { config: Pick<AppDeps["config"], "mailRetr
   if (!u?.email_sealed) return;
   const to = ctx.sealer.open(u.email_sealed, { table: "users", column: "email", row: userId });
   const team = (await teamName(ctx)) ?? (ctx.apiBase ? new URL(ctx.apiBase).hostname : "your helpdesk");
-  await queueMail(ctx, deps.config.mailRetryMs, {
-    to,
-    language: "en",
-    subject: `Two-factor authentication was reset on your ${team} account`,
-    text:
-      `Hello,\n\nAn administrator of ${team} has just reset the two-factor authentication of your account: ` +
-      `your authenticator app and recovery codes no longer work, and every session signed in to your account was ended.\n` +
-      `Sign in with your password and set up two-factor authentication again.\n` +
-      `If you did not ask for this, tell your administrator at once.\n`,
-    about: { userId },
-  });
+  await queueMail(ctx, deps.config.mailRetryMs, { to, ...twoFactorResetMail(u.locale, team), about: { userId } });
 }
 
 /**
