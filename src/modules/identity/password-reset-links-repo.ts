@@ -28,8 +28,9 @@ export type PasswordResetRow = {
   user_locale: string | null;
 };
 
-export async function findPasswordResetByHash(tx: TenantTx, hash: Buffer): Promise<PasswordResetRow | undefined> {
-  return tx.db
+/** A link with the fields of its person that using it needs. */
+const resetWithUser = (tx: TenantTx) =>
+  tx.db
     .selectFrom("password_resets as r")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "r.tenant_id").onRef("u.id", "=", "r.user_id"))
     .select([
@@ -37,24 +38,13 @@ export async function findPasswordResetByHash(tx: TenantTx, hash: Buffer): Promi
       "u.nice_id as user_nice_id", "u.role as user_role", "u.active as user_active", "u.suspended as user_suspended",
       "u.email_sealed as user_email_sealed", "u.email_status as user_email_status", "u.password_hash as user_password_hash", "u.locale as user_locale",
     ])
-    .where("r.tenant_id", "=", tx.tenantId)
-    .where("r.token_hash", "=", hash)
-    .executeTakeFirst() as Promise<PasswordResetRow | undefined>;
-}
+    .where("r.tenant_id", "=", tx.tenantId);
 
-export async function findPasswordResetById(tx: TenantTx, id: string): Promise<PasswordResetRow | undefined> {
-  return tx.db
-    .selectFrom("password_resets as r")
-    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "r.tenant_id").onRef("u.id", "=", "r.user_id"))
-    .select([
-      "r.id", "r.user_id", "r.expires_at", "r.used_at",
-      "u.nice_id as user_nice_id", "u.role as user_role", "u.active as user_active", "u.suspended as user_suspended",
-      "u.email_sealed as user_email_sealed", "u.email_status as user_email_status", "u.password_hash as user_password_hash", "u.locale as user_locale",
-    ])
-    .where("r.tenant_id", "=", tx.tenantId)
-    .where("r.id", "=", id)
-    .executeTakeFirst() as Promise<PasswordResetRow | undefined>;
-}
+export const findPasswordResetByHash = (tx: TenantTx, hash: Buffer): Promise<PasswordResetRow | undefined> =>
+  resetWithUser(tx).where("r.token_hash", "=", hash).executeTakeFirst() as Promise<PasswordResetRow | undefined>;
+
+export const findPasswordResetById = (tx: TenantTx, id: string): Promise<PasswordResetRow | undefined> =>
+  resetWithUser(tx).where("r.id", "=", id).executeTakeFirst() as Promise<PasswordResetRow | undefined>;
 
 /** Marks a link used only if it still is usable: of two racing requests exactly one gets it. */
 export const claimPasswordReset = (tx: TenantTx, id: string, now: Date): Promise<boolean> => claimOneTime(tx, "password_resets", id, now);
