@@ -238,7 +238,10 @@ export interface SessionSettingsTable {
   updated_at: Generated<Date>;
 }
 
-export type SessionMethod = "password" | "link" | "invitation";
+export type SessionMethod = "password" | "link" | "invitation" | "passkey" | "saml" | "oidc" | "jwt";
+
+/** 0023: the single sign-on protocols. */
+export type SsoKind = "saml" | "oidc" | "jwt";
 
 export interface JobStatusesTable {
   tenant_id: string;
@@ -412,6 +415,51 @@ export interface TwoFactorSettingsTable {
   id: string;
   require_staff_two_factor: Generated<boolean>;
   updated_at: Generated<Date>;
+}
+
+/** 0023: one identity provider's settings per tenant and protocol, a sealed JSON document. */
+export interface SsoProvidersTable {
+  tenant_id: string;
+  id: string;
+  kind: SsoKind;
+  enabled: Generated<boolean>;
+  config_sealed: Bytes;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** 0023: who signs in how; role mapping and just-in-time users. */
+export interface SsoSettingsTable {
+  tenant_id: string;
+  id: string;
+  staff_provider: SsoKind | null;
+  end_user_provider: SsoKind | null;
+  staff_sso_only: Generated<boolean>;
+  end_users_sso_only: Generated<boolean>;
+  jit_users: Generated<boolean>;
+  role_attribute: string | null;
+  role_map: ColumnType<Record<string, string[]>, string | undefined, string>;
+  updated_at: Generated<Date>;
+}
+
+/** 0023: a person's subject at an identity provider (blind index + sealed). */
+export interface SsoIdentitiesTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  kind: SsoKind;
+  subject_bidx: Bytes;
+  subject_sealed: Bytes;
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+}
+
+/** 0023: accepted SAML assertion ids and JWT ids (keyed hashes) until they expire. */
+export interface SsoReplaysTable {
+  tenant_id: string;
+  kind: SsoKind;
+  key_hash: Bytes;
+  expires_at: Date;
 }
 
 /** 0011: a pending change of a user's primary e-mail address, proven through a link sent to it. */
@@ -642,4 +690,8 @@ export interface DB {
   suspended_tickets: SuspendedTicketsTable;
   mail_settings: MailSettingsTable;
   ticket_ccs: TicketCcsTable;
+  sso_providers: SsoProvidersTable;
+  sso_settings: SsoSettingsTable;
+  sso_identities: SsoIdentitiesTable;
+  sso_replays: SsoReplaysTable;
 }
