@@ -454,6 +454,18 @@ export interface SsoIdentitiesTable {
   last_used_at: Date | null;
 }
 
+/** 0023: a sign-in sent to an identity provider (OIDC state, SAML request id), used once. */
+export interface SsoRequestsTable {
+  tenant_id: string;
+  id: string;
+  kind: SsoKind;
+  key_hash: Bytes;
+  payload_sealed: Bytes;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 /** 0023: accepted SAML assertion ids and JWT ids (keyed hashes) until they expire. */
 export interface SsoReplaysTable {
   tenant_id: string;
@@ -693,5 +705,6 @@ export interface DB {
   sso_providers: SsoProvidersTable;
   sso_settings: SsoSettingsTable;
   sso_identities: SsoIdentitiesTable;
+  sso_requests: SsoRequestsTable;
   sso_replays: SsoReplaysTable;
 }

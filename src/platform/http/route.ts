@@ -36,9 +36,19 @@ interface SpecBase<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType
   query?: Q;
   params?: P;
   response: z.ZodType;
-  status?: 200 | 201 | 202 | 204;
+  /** 302/303: a browser flow (single sign-on) whose handler answers `new Redirect(location)`. */
+  status?: 200 | 201 | 202 | 204 | 302 | 303;
   /** Another answer the handler may give by returning `new WithStatus(status, body)` (its schema, for the OpenAPI document). */
   alsoAnswers?: { status: 200 | 201 | 202; response: z.ZodType };
+}
+
+/**
+ * A handler's answer that sends the browser on (single sign-on flows), with the route's status
+ * (302 or 303). `location` is a path of the tenant's own origin, or an address from the tenant's
+ * settings or the server's configuration — never one taken from the request.
+ */
+export class Redirect {
+  constructor(readonly location: string) {}
 }
 
 /** A handler's answer with a status other than the route's usual one (declared in `alsoAnswers`). */
@@ -141,6 +151,10 @@ function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.Z
     handler: async (req, reply) => {
       const result = await handler(req, reply);
       if (result instanceof CommitThenFail) throw result.error;
+      if (result instanceof Redirect) {
+        if (status !== 302 && status !== 303) throw new Error(`${spec.operationId} answered a redirect but declares status ${status}`);
+        return reply.redirect(result.location, status);
+      }
       if (result instanceof WithStatus && spec.alsoAnswers?.status === result.status) {
         reply.code(result.status);
         return result.body;

@@ -58,6 +58,23 @@ CREATE TABLE sso_identities (
 );
 CREATE INDEX sso_identities_user ON sso_identities (tenant_id, user_id);
 
+-- A sign-in sent to an identity provider and not yet back: the OIDC `state` or the SAML request
+-- id as a keyed hash, and what the answer must match (nonce, PKCE verifier, where to return)
+-- sealed. Used once; a few minutes long.
+CREATE TABLE sso_requests (
+  tenant_id uuid NOT NULL REFERENCES tenants (id),
+  id uuid NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('saml', 'oidc', 'jwt')),
+  key_hash bytea NOT NULL,
+  payload_sealed bytea NOT NULL,
+  expires_at timestamptz NOT NULL,
+  used_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, kind, key_hash)
+);
+CREATE INDEX sso_requests_expiry ON sso_requests (tenant_id, expires_at);
+
 -- Replay cache: every SAML assertion id and JWT `jti` accepted, as a keyed hash, until it
 -- expires. In the database, so that it holds across several server processes.
 CREATE TABLE sso_replays (
@@ -72,7 +89,7 @@ CREATE INDEX sso_replays_expiry ON sso_replays (tenant_id, expires_at);
 DO $$
 DECLARE tbl text;
 BEGIN
-  FOREACH tbl IN ARRAY ARRAY['sso_providers', 'sso_settings', 'sso_identities', 'sso_replays'] LOOP
+  FOREACH tbl IN ARRAY ARRAY['sso_providers', 'sso_settings', 'sso_identities', 'sso_requests', 'sso_replays'] LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', tbl);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', tbl);
     EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = vd_tenant()) WITH CHECK (tenant_id = vd_tenant())', tbl);
@@ -81,4 +98,5 @@ END $$;
 GRANT SELECT, INSERT, UPDATE ON sso_providers TO vaultdesk_app;
 GRANT SELECT, INSERT, UPDATE ON sso_settings TO vaultdesk_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON sso_identities TO vaultdesk_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sso_requests TO vaultdesk_app;
 GRANT SELECT, INSERT, DELETE ON sso_replays TO vaultdesk_app;
