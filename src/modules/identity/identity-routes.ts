@@ -43,7 +43,7 @@ const abilitiesView = z.object({
 });
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
-  configurePasswordChecks({ concurrency: deps.config.passwordChecks, queue: deps.config.passwordCheckQueue });
+  configurePasswordChecks({ concurrency: deps.config.passwordChecks, queue: deps.config.passwordCheckQueue, failuresPerSecond: deps.config.passwordFailuresPerSecond });
   deps.jobs.define(signinLinkJob(deps));
   deps.jobs.define(passwordResetJob(deps));
   defineRoute(app, deps, {
