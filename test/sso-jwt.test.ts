@@ -23,6 +23,8 @@ async function jwtTenant(secret: string): Promise<TestTenant> {
   const tenant = await buildTenant(t, "jwt");
   const r = await tenant.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: REMOTE, shared_secret: secret } });
   expect(r.status, r.text).toBe(200);
+  const who = await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "jwt", staff_provider: "jwt", jit_users: true, role_attribute: "role", role_map: { agent: ["support-agent"], admin: ["it-admin"] } } });
+  expect(who.status, who.text).toBe(200);
   return tenant;
 }
 
@@ -79,6 +81,20 @@ describe("JWT single sign-on", () => {
     expect(me.body.user.role).toBe("end-user");
     const sessions = await t.request({ method: "GET", path: "/api/v2/users/me/sessions.json", host: A.host, headers: { cookie } });
     expect(JSON.stringify(sessions.body)).toContain("jwt");
+  });
+
+  it("maps the role claim through the tenant's role mapping, and sends staff to the workspace", async () => {
+    const email = newEmail(A);
+    const res = await post(A, await token(SECRET_A, { email, name: "Agent Jay", external_id: "emp-7", role: "support-agent" }));
+    expect(res.status, res.text).toBe(303);
+    expect(res.headers.location).toBe("/agent");
+    const me = await t.request({ method: "GET", path: "/api/v2/users/me.json", host: A.host, headers: { cookie: cookieOf(res.headers) } });
+    expect(me.body.user).toMatchObject({ email, role: "agent" });
+    // The same external_id later with another address is the same person (found by subject).
+    const again = await post(A, await token(SECRET_A, { email: newEmail(A), external_id: "emp-7", role: "support-agent" }));
+    expect(again.status, again.text).toBe(303);
+    const me2 = await t.request({ method: "GET", path: "/api/v2/users/me.json", host: A.host, headers: { cookie: cookieOf(again.headers) } });
+    expect(me2.body.user.id).toBe(me.body.user.id);
   });
 
   it("signs in by GET too, and goes to a return_to of the account's own site", async () => {
@@ -175,11 +191,12 @@ describe("JWT single sign-on", () => {
     expect((await A.api("PUT", `/api/v2/users/${created.body.user.id}.json`, { user: { suspended: true } })).status).toBe(200);
     const res = await post(A, await token(SECRET_A, { email }));
     expect(res.status, res.text).toBe(403);
+    expect(res.body.description).toBe("This account cannot sign in; ask an admin.");
     expect(res.headers["set-cookie"]?.some((c) => c.startsWith("vd_session="))).not.toBe(true);
     const failures = await signinFailures(A);
     expect(failures.length).toBe(4);
     expect(failures.every((f) => f.changed_fields.includes("jwt"))).toBe(true);
-    expect(failures.some((f) => f.changed_fields.includes("account_refused"))).toBe(true);
+    expect(failures.some((f) => f.changed_fields.includes("unavailable"))).toBe(true);
     expect(failures.some((f) => f.changed_fields.includes("replayed"))).toBe(true);
   });
 

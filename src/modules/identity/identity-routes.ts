@@ -5,6 +5,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute, WithStatus } from "../../platform/http/route.ts";
 import { registerTwoFactorRoutes, twoFactorChallengeView } from "./two-factor-routes.ts";
+import { registerSsoRoutes } from "./sso-routes.ts";
 import { registerJwtRoutes } from "./sso-jwt-routes.ts";
 import { registerOidcRoutes } from "./sso-oidc-routes.ts";
 import { actorUser } from "../../platform/context.ts";
@@ -63,6 +64,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     },
   });
   registerTwoFactorRoutes(app, deps);
+  registerSsoRoutes(app, deps);
   registerOidcRoutes(app, deps);
   await registerJwtRoutes(app, deps);
   defineRoute(app, deps, {

@@ -37,8 +37,7 @@ export type RefusalReason =
   | "expired"
   | "stale"
   | "too_long"
-  | "replayed"
-  | "account_refused";
+  | "replayed";
 
 /** Claims as attributes: strings and lists of strings only, bounded (role mapping reads them). */
 export function attributesOf(claims: Record<string, unknown>, skip: readonly string[] = []): Record<string, readonly string[]> {

@@ -5,7 +5,7 @@ import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
 import { AppError, CommitThenFail, forbidden } from "../../platform/errors.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import type { Session } from "./identity-service.ts";
-import { readProvider, safeReturnTo, saveProvider, useOnce, type AssertedIdentity } from "./sso-adapter.ts";
+import { readProvider, safeReturnTo, saveProvider, useOnce, type AssertedIdentity } from "./sso-service.ts";
 import { attributesOf, emailClaim, nameClaim, type RefusalReason } from "./sso-claims.ts";
 import { completeProviderSignIn, refuseSignIn, refusal } from "./sso-signin.ts";
 import { jwtConfig, type JwtConfig, type JwtInput, type JwtView } from "./sso-jwt-types.ts";

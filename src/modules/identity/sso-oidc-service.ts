@@ -4,7 +4,7 @@ import { actorUser, type RequestContext } from "../../platform/context.ts";
 import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
 import { AppError, forbidden } from "../../platform/errors.ts";
 import { isAdmin } from "../users/users-policy.ts";
-import { beginRequest, finishRequest, readProvider, safeReturnTo, saveProvider, type AssertedIdentity } from "./sso-adapter.ts";
+import { beginRequest, finishRequest, readProvider, safeReturnTo, saveProvider, type AssertedIdentity } from "./sso-service.ts";
 import { attributesOf, emailClaim, nameClaim, type RefusalReason } from "./sso-claims.ts";
 import { refusal } from "./sso-signin.ts";
 import { oidcConfig, type OidcConfig, type OidcInput, type OidcView } from "./sso-oidc-types.ts";

@@ -4,7 +4,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, CommitThenFail } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
 import type { Session } from "./identity-service.ts";
-import { signInWithProvider, type AssertedIdentity } from "./sso-adapter.ts";
+import { signInWithProvider, type AssertedIdentity } from "./sso-service.ts";
 import type { RefusalReason } from "./sso-claims.ts";
 
 /** What the OpenID Connect and JWT sign-ins share: their refusals, their last step, their route schemas. */
@@ -27,14 +27,11 @@ export function refuseSignIn(ctx: RequestContext, kind: "oidc" | "jwt", reason: 
 
 /**
  * The last step, inside the transaction: the single sign-on layer finds or creates the person and
- * opens the session; a refusal there (suspended, not sent to this provider) is audited and answered.
+ * opens the session; its refusals (suspended, not sent to this provider) are audited and
+ * committed there and answered 403.
  */
 export async function completeProviderSignIn(deps: AppDeps, ctx: RequestContext, kind: "oidc" | "jwt", identity: AssertedIdentity, returnTo: string | undefined): Promise<CommitThenFail | { session: Session; location: string }> {
-  try {
-    const r = await signInWithProvider(deps, ctx, kind, identity);
-    return { session: r.session, location: returnTo ?? r.landing };
-  } catch (err) {
-    if (err instanceof AppError && (err.code === "Forbidden" || err.code === "Unauthorized")) return refuseSignIn(ctx, kind, "account_refused", err);
-    throw err;
-  }
+  const r = await signInWithProvider(deps, ctx, kind, identity);
+  if (r instanceof CommitThenFail) return r;
+  return { session: r.session, location: returnTo ?? r.landing };
 }
