@@ -52,7 +52,6 @@ function viewOf(deps: Pick<AppDeps, "urls">, tenant: ResolvedTenant, enabled: bo
     scopes: c?.scopes ?? "openid email profile",
     email_claim: c?.email_claim ?? "email",
     name_claim: c?.name_claim ?? "name",
-    role_claim: c?.role_claim ?? null,
     redirect_uri: redirectUriOf(deps, tenant),
   };
 }
@@ -78,7 +77,6 @@ export async function updateOidcSettings(deps: Pick<AppDeps, "urls">, ctx: Reque
     scopes: input.scopes ?? old?.scopes ?? "openid email profile",
     email_claim: input.email_claim ?? old?.email_claim ?? "email",
     name_claim: input.name_claim ?? old?.name_claim ?? "name",
-    role_claim: input.role_claim !== undefined ? input.role_claim : (old?.role_claim ?? null),
   };
   await saveProvider(ctx, "oidc", { enabled: input.enabled, config });
   forgetDiscovery(ctx.sealer.tenantId);
@@ -98,10 +96,12 @@ async function clientFor(tenantId: string, c: OidcConfig): Promise<oidc.Configur
   const hit = discovered.get(key);
   if (hit && Date.now() - hit.at < DISCOVERY_CACHE_MS) return hit.config;
   const url = new URL(c.issuer);
-  const config = await oidc.discovery(url, c.client_id, { client_secret: c.client_secret, id_token_signed_response_alg: "RS256" }, oidc.ClientSecretBasic(c.client_secret), {
+  const config = await oidc.discovery(url, c.client_id, { client_secret: c.client_secret }, oidc.ClientSecretBasic(c.client_secret), {
     timeout: NETWORK_TIMEOUT_SECONDS,
-    // providerUrl admits http only on this machine's loopback.
-    ...(url.protocol === "http:" ? { execute: [oidc.allowInsecureRequests] } : {}),
+    // The ID token's signature is checked against the provider's JWKS (openid-client would otherwise
+    // rely on TLS alone for a token from the token endpoint). providerUrl admits http only on this
+    // machine's loopback.
+    execute: [oidc.enableNonRepudiationChecks, ...(url.protocol === "http:" ? [oidc.allowInsecureRequests] : [])],
   });
   if (discovered.size > 1000) discovered.clear();
   discovered.set(key, { at: Date.now(), config });
@@ -183,6 +183,12 @@ export async function prepareOidcCallback(
     const c = tokens.claims();
     if (!c) return { refused: "id_token_rejected" };
     claims = c as Record<string, unknown>;
+    // Many providers put profile claims (e-mail, groups) in the UserInfo answer only (OpenID
+    // Connect Core 5.4): ask it, for the same subject; the ID token's own claims win.
+    if (client.serverMetadata().userinfo_endpoint && tokens.access_token) {
+      const info = await oidc.fetchUserInfo(client, tokens.access_token, c.sub);
+      claims = { ...(info as Record<string, unknown>), ...claims };
+    }
   } catch (err) {
     return { refused: reasonOf(err) };
   }
@@ -191,7 +197,6 @@ export async function prepareOidcCallback(
   if (!email) return { refused: "email_missing" };
   const subject = `${String(claims.iss)}|${String(claims.sub)}`;
   const attributes = attributesOf(claims, ["iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "at_hash", "c_hash", "auth_time", "azp", "sid", "jti"]);
-  if (config.role_claim && !attributes[config.role_claim]) delete attributes[config.role_claim];
   return { identity: { subject, email, name: nameClaim(claims[config.name_claim]), attributes }, returnTo: safeReturnTo(pending.return_to) };
 }
 

@@ -16,7 +16,6 @@ export const oidcConfig = z.object({
   scopes: scopes.default("openid email profile"),
   email_claim: claimName.default("email"),
   name_claim: claimName.default("name"),
-  role_claim: claimName.nullable().default(null),
 });
 export type OidcConfig = z.infer<typeof oidcConfig>;
 
@@ -29,7 +28,6 @@ export const oidcInput = z.strictObject({
   scopes: scopes.optional(),
   email_claim: claimName.optional(),
   name_claim: claimName.optional(),
-  role_claim: claimName.nullable().optional(),
 });
 export type OidcInput = z.infer<typeof oidcInput>;
 
@@ -41,7 +39,6 @@ export const oidcView = z.object({
   scopes: z.string(),
   email_claim: z.string(),
   name_claim: z.string(),
-  role_claim: z.string().nullable(),
   redirect_uri: z.string().describe("The address to register at the identity provider as this client's redirect URI."),
 });
 export type OidcView = z.infer<typeof oidcView>;
