@@ -60,7 +60,7 @@ export async function updateJwtSettings(deps: Pick<AppDeps, "urls">, ctx: Reques
   const p = await readProvider(ctx, "jwt");
   const old = p ? storedConfig(p.config) : undefined;
   const secret = input.shared_secret ?? old?.shared_secret;
-  if (!secret) throw new AppError("RecordInvalid", { details: { shared_secret: [{ description: "Shared secret: required (or generate one with POST /api/v2/sso/jwt/secret).", error: "BlankValue" }] } });
+  if (!secret) throw new AppError("RecordInvalid", { details: { shared_secret: [{ description: "Shared secret: required (send one, or generate one first with POST /api/v2/sso/jwt/secret).", error: "BlankValue" }] } });
   // A secret set by hand replaces the current one outright; keeping the old one is what the generate action does.
   const rotation = input.remove_rotation_secret ? null : input.shared_secret && input.shared_secret !== old?.shared_secret ? null : (old?.rotation_secret ?? null);
   const config: JwtConfig = {
@@ -78,9 +78,9 @@ export async function generateJwtSecret(deps: Pick<AppDeps, "urls">, ctx: Reques
   requireAdmin(ctx, "change");
   const p = await readProvider(ctx, "jwt");
   const old = p ? storedConfig(p.config) : undefined;
-  if (!old) throw new AppError("RecordInvalid", { details: { remote_login_url: [{ description: "Remote login URL: save the settings with one first.", error: "BlankValue" }] } });
   const fresh = crypto.randomBytes(32).toString("base64url");
-  const config: JwtConfig = { ...old, shared_secret: fresh, rotation_secret: old.shared_secret };
+  // The first secret may come before the rest of the settings (they cannot be saved without one).
+  const config: JwtConfig = old ? { ...old, shared_secret: fresh, rotation_secret: old.shared_secret } : { remote_login_url: null, remote_logout_url: null, shared_secret: fresh, rotation_secret: null };
   await saveProvider(ctx, "jwt", { enabled: p?.enabled ?? false, config });
   return { shared_secret: fresh, settings: viewOf(deps, tenant, p?.enabled ?? false, config) };
 }
@@ -89,7 +89,7 @@ export async function generateJwtSecret(deps: Pick<AppDeps, "urls">, ctx: Reques
 export async function remoteLoginLocation(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant, returnTo: string | undefined): Promise<string> {
   const p = await readProvider(ctx, "jwt");
   const c = p?.enabled ? storedConfig(p.config) : undefined;
-  if (!c) throw refusal("not_configured");
+  if (!c?.remote_login_url) throw refusal("not_configured");
   const u = new URL(c.remote_login_url);
   u.searchParams.set("return_to", `${deps.urls.tenantOrigin(tenant)}${safeReturnTo(returnTo) ?? "/"}`);
   return u.href;

@@ -7,7 +7,8 @@ import { providerUrl } from "./sso-claims.ts";
 const sharedSecret = z.string().min(32, "must be at least 32 characters").max(512).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
 export const jwtConfig = z.object({
-  remote_login_url: providerUrl,
+  /** Null only before the first save (a secret generated first). */
+  remote_login_url: providerUrl.nullable(),
   remote_logout_url: providerUrl.nullable().default(null),
   shared_secret: sharedSecret,
   /** The previous secret, accepted too while the customer's application moves to the new one. */
