@@ -103,6 +103,14 @@ describe("JWT single sign-on", () => {
     expect(res.headers.location).toBe("/hc/requests?x=1");
   });
 
+  it("follows a return_to given as an address of the account's own site (as /access/jwt/login hands it out)", async () => {
+    const res = await post(A, await token(SECRET_A, { email: newEmail(A) }), `${A.origin}/requests?tab=open`);
+    expect(res.status, res.text).toBe(303);
+    expect(res.headers.location).toBe("/requests?tab=open");
+    const other = await post(A, await token(SECRET_A, { email: newEmail(A) }), `${B.origin}/requests`);
+    expect(other.headers.location).toBe("/");
+  });
+
   it("ignores a return_to to another origin", async () => {
     for (const away of ["https://evil.test/steal", "//evil.test/x", "/\\evil.test", "javascript:alert(1)", "http:/evil.test"]) {
       const res = await post(A, await token(SECRET_A, { email: newEmail(A) }), away);

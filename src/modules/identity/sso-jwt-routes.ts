@@ -25,12 +25,12 @@ export async function registerJwtRoutes(app: FastifyInstance, deps: AppDeps): Pr
     for (const method of ["GET", "POST"] as const) {
       defineRoute(scoped, deps, {
         method, url: "/access/jwt", operationId: method === "GET" ? "signInWithJwt" : "signInWithJwtForm", tag: "sso", auth: "anonymous", rateLimit: "signin", status: 303,
-        summary: `Vaultdesk (Zendesk's JWT SSO): a token signed by the customer's application (HS256, the shared secret) opens a session, then the browser goes to return_to (a path of this site) or the landing page. ${method === "POST" ? "Form-encoded body." : "Query string."} A refusal answers 401 with a reason code.`,
+        summary: `Vaultdesk (Zendesk's JWT SSO): a token signed by the customer's application (HS256, the shared secret) opens a session, then the browser goes to return_to (a path of this site, or an address on it) or the landing page. ${method === "POST" ? "Form-encoded body." : "Query string."} A refusal answers 401 with a reason code.`,
         ...(method === "GET" ? { query: jwtSignInInput } : { body: jwtSignInInput }),
         response: redirected,
-        handler: async (ctx, { query, body, reply, req }) => {
+        handler: async (ctx, { query, body, reply, req, tenant }) => {
           const input = (method === "GET" ? query : body) as z.output<typeof jwtSignInInput> | undefined;
-          const r = await signInWithJwt(deps, ctx, input?.jwt, input?.return_to);
+          const r = await signInWithJwt(deps, ctx, tenant, input?.jwt, input?.return_to);
           if (r instanceof CommitThenFail) return r;
           setSessionCookie(reply, req, r.session);
           return new Redirect(r.location);

@@ -128,7 +128,23 @@ async function verify(token: string, c: JwtConfig, now: Date): Promise<Verified>
 }
 
 /** A sign-in with a token from the customer's application: checks, the replay cache, then the single sign-on layer. */
-export async function signInWithJwt(deps: AppDeps, ctx: RequestContext, token: string | undefined, returnTo: string | undefined): Promise<CommitThenFail | { session: Session; location: string }> {
+/**
+ * Where to go after a JWT sign-in: a path of this site, or — as the customer's application gets it
+ * from /access/jwt/login — an absolute address on the tenant's own origin (made a path). Anything else: nowhere.
+ */
+export function jwtReturnTo(origin: string, value: string | undefined): string | undefined {
+  if (value && /^https?:\/\//i.test(value)) {
+    try {
+      const u = new URL(value);
+      return u.origin === origin ? safeReturnTo(u.pathname + u.search + u.hash) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return safeReturnTo(value);
+}
+
+export async function signInWithJwt(deps: AppDeps, ctx: RequestContext, tenant: ResolvedTenant, token: string | undefined, returnTo: string | undefined): Promise<CommitThenFail | { session: Session; location: string }> {
   const p = await readProvider(ctx, "jwt");
   const c = p?.enabled ? storedConfig(p.config) : undefined;
   if (!c) return refuseSignIn(ctx, "jwt", "not_configured");
@@ -136,5 +152,5 @@ export async function signInWithJwt(deps: AppDeps, ctx: RequestContext, token: s
   const v = await verify(token, c, ctx.now());
   if ("refused" in v) return refuseSignIn(ctx, "jwt", v.refused);
   if (!(await useOnce(deps, ctx, "jwt", v.jti, v.until))) return refuseSignIn(ctx, "jwt", "replayed");
-  return completeProviderSignIn(deps, ctx, "jwt", v.identity, safeReturnTo(returnTo));
+  return completeProviderSignIn(deps, ctx, "jwt", v.identity, jwtReturnTo(deps.urls.tenantOrigin(tenant), returnTo));
 }
