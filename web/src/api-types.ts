@@ -12,10 +12,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Vaultdesk (Zendesk's JWT SSO): a token signed by the customer's application (HS256, the shared secret) opens a session, then the browser goes to return_to (a path of this site) or the landing page. Query string. A refusal answers 401 with a reason code. */
+        /** Vaultdesk (Zendesk's JWT SSO): a token signed by the customer's application (HS256, the shared secret) opens a session, then the browser goes to return_to (a path of this site, or an address on it) or the landing page. Query string. A refusal answers 401 with a reason code. */
         get: operations["signInWithJwt"];
         put?: never;
-        /** Vaultdesk (Zendesk's JWT SSO): a token signed by the customer's application (HS256, the shared secret) opens a session, then the browser goes to return_to (a path of this site) or the landing page. Form-encoded body. A refusal answers 401 with a reason code. */
+        /** Vaultdesk (Zendesk's JWT SSO): a token signed by the customer's application (HS256, the shared secret) opens a session, then the browser goes to return_to (a path of this site, or an address on it) or the landing page. Form-encoded body. A refusal answers 401 with a reason code. */
         post: operations["signInWithJwtForm"];
         delete?: never;
         options?: never;
