@@ -1,4 +1,6 @@
 import crypto from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as jose from "jose";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -272,6 +274,35 @@ describe("OpenID Connect settings", () => {
     const as = { email: agent.email, token: agent.token! };
     expect((await A.api("GET", "/api/v2/sso/oidc.json", undefined, as)).status).toBe(403);
     expect((await A.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: false, issuer: idp.issuer, client_id: "x", client_secret: "y" } }, as)).status).toBe(403);
+  });
+
+  it("answers 503 with a reason when the provider cannot be reached or its discovery document names another issuer", async () => {
+    const D = await buildTenant(t, "oidcd");
+    const closed = await new Promise<number>((resolve) => {
+      const s = http.createServer();
+      s.listen(0, "127.0.0.1", () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    await setUp(D, `http://127.0.0.1:${closed}`, "vaultdesk-d", "secret-d");
+    const down = await t.request({ method: "GET", path: "/access/oidc/login", host: D.host });
+    expect(down.status, down.text).toBe(503);
+    expect(down.body.description).toContain("(provider_unreachable)");
+    // A document that claims to be another issuer's (a mix-up): refused before any browser is sent there.
+    const liar = http.createServer((_req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ issuer: idp.issuer, authorization_endpoint: `${idp.issuer}/auth`, token_endpoint: `${idp.issuer}/token`, jwks_uri: `${idp.issuer}/jwks`, response_types_supported: ["code"] }));
+    });
+    await new Promise<void>((resolve) => liar.listen(0, "127.0.0.1", resolve));
+    try {
+      await setUp(D, `http://127.0.0.1:${(liar.address() as AddressInfo).port}`, "vaultdesk-d", "secret-d");
+      const mixed = await t.request({ method: "GET", path: "/access/oidc/login", host: D.host });
+      expect(mixed.status, mixed.text).toBe(503);
+      expect(mixed.body.description).toContain("(provider_misconfigured)");
+    } finally {
+      await new Promise<void>((resolve) => liar.close(() => resolve()));
+    }
   });
 
   it("answers 404 where OpenID Connect is not set up", async () => {

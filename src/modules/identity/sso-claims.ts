@@ -29,6 +29,7 @@ export type RefusalReason =
   | "invalid_state"
   | "provider_error"
   | "provider_unreachable"
+  | "provider_misconfigured"
   | "code_rejected"
   | "id_token_rejected"
   | "email_missing"

@@ -120,8 +120,8 @@ export async function prepareOidcLogin(inTenant: InTenant, tenantId: string): Pr
   if (!config) return { refused: "not_configured" };
   try {
     return { client: await clientFor(tenantId, config), config };
-  } catch {
-    return { refused: "provider_unreachable" };
+  } catch (err) {
+    return { refused: discoveryFailure(err) };
   }
 }
 
@@ -174,8 +174,8 @@ export async function prepareOidcCallback(
   let client: oidc.Configuration;
   try {
     client = await clientFor(tenantId, config);
-  } catch {
-    return { refused: "provider_unreachable" };
+  } catch (err) {
+    return { refused: discoveryFailure(err) };
   }
   let claims: Record<string, unknown>;
   try {
@@ -200,11 +200,17 @@ export async function prepareOidcCallback(
   return { identity: { subject, email, name: nameClaim(claims[config.name_claim]), attributes }, returnTo: safeReturnTo(pending.return_to) };
 }
 
+const networkFailure = (err: unknown): boolean => err instanceof TypeError || (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"));
+
+/** Discovery failed: the provider could not be reached, or its document is not one for the configured issuer. */
+function discoveryFailure(err: unknown): RefusalReason {
+  return networkFailure(err) ? "provider_unreachable" : "provider_misconfigured";
+}
+
 function reasonOf(err: unknown): RefusalReason {
   if (err instanceof oidc.AuthorizationResponseError) return "provider_error";
   if (err instanceof oidc.ResponseBodyError) return "code_rejected";
-  // fetch failures and timeouts
-  if (err instanceof TypeError || (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"))) return "provider_unreachable";
+  if (networkFailure(err)) return "provider_unreachable";
   return "id_token_rejected";
 }
 
