@@ -113,6 +113,21 @@ describe("single sign-on in Chromium", () => {
     expect(h.incidents).toEqual([]);
   });
 
+  it("answers a refused sign-in (an e-mail address the provider has not verified) with a 401 and its reason, no session", async () => {
+    idp.signInAs({ sub: "uma-1", email: "uma@acme.test", email_verified: false, name: "Uma Unverified", groups: ["helpdesk"] });
+    const page = await h.newPage();
+    await page.goto(`${h.base}/agent`);
+    const answer = page.waitForResponse((r) => r.url().includes("/access/oidc/callback"));
+    await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+    const res = await answer;
+    expect(res.status()).toBe(401);
+    expect(await res.json()).toMatchObject({ error: "Couldn't authenticate you", description: expect.stringContaining("(email_unverified)") });
+    await visible(page.getByText(/email_unverified/));
+    await shot(page, "sso-oidc-refused");
+    expect((await page.context().cookies()).some((c) => c.name === "vd_session")).toBe(false);
+    expect(h.incidents).toEqual([]);
+  });
+
   it("signs an end user in to the help center through the customer's application (JWT)", async () => {
     const page = await h.newPage();
     await page.goto(`${h.base}/requests`);
