@@ -67,3 +67,4 @@ export type RecipientAddress = Answer<"listRecipientAddresses">["recipient_addre
 export type SuspendedTicket = Answer<"listSuspendedTickets">["suspended_tickets"][number];
 export type UserSession = Answer<"listUserSessions">["sessions"][number];
 export type SessionSettings = Answer<"showSessionSettings">["session_settings"];
+export type SamlSettings = Answer<"showSamlSettings">["saml_settings"];

@@ -1,5 +1,6 @@
 import { enWorkspace } from "./en-workspace.ts";
 import { enTwoFactor } from "./en-two-factor.ts";
+import { enSaml } from "./en-saml.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -9,6 +10,7 @@ import { enTwoFactor } from "./en-two-factor.ts";
 export const en = {
   ...enWorkspace,
   ...enTwoFactor,
+  ...enSaml,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
