@@ -15,6 +15,7 @@ let idp: SimpleSamlPhp;
 let t: TestApp;
 const logLines: string[] = [];
 const attacker: KeyPair = makeKeyPair("Attacker IdP");
+const unlimited = { hit: () => ({ allowed: true, remaining: 1000, resetSeconds: 60 }) };
 
 type Jar = Map<string, string>;
 const cookieHeader = (jar: Jar) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
@@ -114,7 +115,9 @@ beforeAll(async () => {
   idp = await startSimpleSamlPhp();
   const logStream = new PassThrough();
   logStream.on("data", (d: Buffer) => logLines.push(d.toString("utf8")));
-  t = await startTestApp({ logStream, env: { LOG_LEVEL: "info" } });
+  // Dozens of sign-ins from one address in a minute: the sign-in rate limit (30/min per client and
+  // tenant, which these routes share) is tested in test/signin-flood.test.ts, not here.
+  t = await startTestApp({ logStream, env: { LOG_LEVEL: "info" }, rateLimiter: unlimited });
 });
 afterAll(async () => {
   await t?.close();
@@ -162,7 +165,8 @@ describe("SAML sign-in through SimpleSAMLphp", () => {
     const answer = await idpResponse(s);
     expect((await acs(s.a, { SAMLResponse: answer.SAMLResponse })).status).toBe(303);
     await expectRefused(s, answer.SAMLResponse, 403, "saml_replayed");
-    const second = await startTestApp({ db: t.db, keyring: t.keyring });
+    // Another server of the same installation: the same database and keys, the same public address.
+    const second = await startTestApp({ db: t.db, keyring: t.keyring, rateLimiter: unlimited, env: { VAULTDESK_PUBLIC_URL: `http://localhost:${t.port}` } });
     try {
       const other = await idpResponse(s);
       const first = await acs(s.a, { SAMLResponse: other.SAMLResponse }, t);

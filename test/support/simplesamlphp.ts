@@ -153,7 +153,8 @@ $metadata['__DYNAMIC:1__'] = [
 ];
 `,
   );
-  let child: ChildProcess | undefined = spawn(php, ["-S", `127.0.0.1:${port}`, "-t", path.join(ssp, "www")], {
+  // No opcache: the test rewrites the people and SP metadata files while the server runs.
+  let child: ChildProcess | undefined = spawn(php, ["-d", "opcache.enable=0", "-d", "opcache.enable_cli=0", "-S", `127.0.0.1:${port}`, "-t", path.join(ssp, "www")], {
     env: { ...process.env, SIMPLESAMLPHP_CONFIG_DIR: conf },
     stdio: ["ignore", "ignore", "pipe"],
   });
