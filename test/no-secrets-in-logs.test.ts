@@ -6,6 +6,8 @@ import { message, send, settled, supportOf } from "./support/mail-in.ts";
 import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { asSession, cookieOf, jobsSettled } from "./support/people.ts";
 import { Secret, TOTP } from "otpauth";
+import { makeKeyPair } from "./support/simplesamlphp.ts";
+import { decode, encode, requestIdOf, responseXml } from "./support/saml-forge.ts";
 
 /**
  * A marker, an e-mail address, a phone number, a card number and the API token go through every
@@ -25,6 +27,8 @@ let SESSION_COOKIE = "";
 let TOTP_SECRET = "";
 let CHALLENGE = "";
 let RECOVERY: string[] = [];
+/** A signed SAML response naming the marker's address. */
+let SAML_RESPONSE = "";
 /** Not the marker: the policy refuses a password that contains the e-mail name (the marker). */
 const RESET_PASSWORD = `Pw-${Date.now().toString(36)}-Reset-Value`;
 const lines: string[] = [];
@@ -131,6 +135,27 @@ describe("logs", () => {
     expect((await a.api("POST", "/api/v2/recipient_addresses.json", { recipient_address: { email: `desk.${EMAIL}`, name: `${MARK} desk` } })).status).toBe(201);
     expect((await a.api("PUT", "/api/v2/mail_settings.json", { settings: { blocklist: [`block.${EMAIL}`] } })).status).toBe(200);
 
+    // SAML single sign-on: settings with a certificate, a sign-in started with the marker as its
+    // return path, a signed response naming the marker's address accepted, then replayed and
+    // tampered with (refused).
+    const idpKeys = makeKeyPair("log IdP");
+    const idpEntity = `https://idp.${MARK.toLowerCase()}.test/entity`;
+    const saml = await a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: { enabled: true, idp_entity_id: idpEntity, idp_sso_url: `https://idp.${MARK.toLowerCase()}.test/sso`, idp_certificates: [idpKeys.cert] } });
+    expect(saml.status, saml.text).toBe(200);
+    expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "saml" } })).status).toBe(200);
+    const started = await t.request({ method: "GET", path: `/access/saml/login?return_to=${encodeURIComponent(`/${MARK}`)}`, host: a.host });
+    expect(started.status, started.text).toBe(303);
+    const acsUrl = saml.body.saml_settings.acs_url as string;
+    SAML_RESPONSE = encode(
+      responseXml({ issuer: idpEntity, audience: saml.body.saml_settings.sp_entity_id, recipient: acsUrl, destination: acsUrl, inResponseTo: requestIdOf(started.headers.location!), nameId: `saml.${EMAIL}`, email: `saml.${EMAIL}`, name: `${MARK} Saml`, sign: { key: idpKeys, parts: "assertion" } }),
+    );
+    const postSaml = (r: string) => t.request({ method: "POST", path: "/access/saml", host: a.host, rawBody: new URLSearchParams({ SAMLResponse: r, RelayState: MARK }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const samlSignedIn = await postSaml(SAML_RESPONSE);
+    expect(samlSignedIn.status, samlSignedIn.text).toBe(303);
+    expect(samlSignedIn.headers.location).toBe(`/${MARK}`);
+    expect((await postSaml(SAML_RESPONSE)).status).toBe(403);
+    expect((await postSaml(encode(decode(SAML_RESPONSE).replace(`saml.${EMAIL}`, `saml2.${EMAIL}`)))).status).toBe(401);
+
     // Every registered route, with the marker in the path, the query and the body.
     for (const r of registeredRoutes) {
       const path = `${fill(r.url)}.json?${encodeURIComponent(MARK)}=${encodeURIComponent(EMAIL)}&q=${encodeURIComponent(CARD)}`;
@@ -146,7 +171,8 @@ describe("logs", () => {
     expect(SESSION_COOKIE).toMatch(/^vds_/);
     expect(CHALLENGE).toMatch(/^vdc_/);
     expect(RECOVERY).toHaveLength(10);
-    for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
+    expect(SAML_RESPONSE.length).toBeGreaterThan(1000);
+    for (const secret of [SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });
