@@ -2,17 +2,19 @@ import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../../api.ts";
 import type { SamlSettings as Settings } from "../../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../../components/Field.tsx";
-import { Loadable, useApi, useSetData } from "../../data.tsx";
+import { Loadable, useApi, useInvalidate, useSetData } from "../../data.tsx";
 import { t } from "../../i18n/index.ts";
 
 const KEY = ["saml_settings"];
+/** The single sign-on page's settings list the providers set up: reloaded after a save. */
+const SSO_SETTINGS_KEY = ["sso_settings"];
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** The SAML part of the single sign-on page: this account's SP addresses, and the IdP's settings. */
 export function SamlSettings() {
   const settings = useApi(KEY, async (signal) => (await ok(client.GET("/api/v2/saml_settings", { signal }))).saml_settings);
   return (
-    <section aria-labelledby="saml-heading">
+    <section className="panel" aria-labelledby="saml-heading">
       <h2 id="saml-heading">{t("saml.title")}</h2>
       <p className="muted">{t("saml.intro")}</p>
       <Loadable state={settings}>{(s) => <SamlForm settings={s} />}</Loadable>
@@ -23,6 +25,7 @@ export function SamlSettings() {
 function SamlForm(props: { settings: Settings }) {
   const s = props.settings;
   const setData = useSetData();
+  const invalidate = useInvalidate();
   const [enabled, setEnabled] = useState(s.enabled);
   const [entityId, setEntityId] = useState(s.idp_entity_id ?? "");
   const [ssoUrl, setSsoUrl] = useState(s.idp_sso_url ?? "");
@@ -56,6 +59,7 @@ function SamlForm(props: { settings: Settings }) {
       };
       const r = (await ok(client.PUT("/api/v2/saml_settings", { body }))).saml_settings;
       setData(KEY, r);
+      await invalidate(SSO_SETTINGS_KEY);
       setCerts(r.idp_certificates.join("\n"));
       setStatus(t("admin.saved"));
     } catch (err) {
