@@ -67,9 +67,6 @@ export type RecipientAddress = Answer<"listRecipientAddresses">["recipient_addre
 export type SuspendedTicket = Answer<"listSuspendedTickets">["suspended_tickets"][number];
 export type UserSession = Answer<"listUserSessions">["sessions"][number];
 export type SessionSettings = Answer<"showSessionSettings">["session_settings"];
-<<<<<<< HEAD
-export type SamlSettings = Answer<"showSamlSettings">["saml_settings"];
-=======
 export type SsoSettings = Answer<"showSsoSettings">["sso_settings"];
 export type SignInOptions = Answer<"showSignInOptions">["sign_in_options"];
->>>>>>> main
+export type SamlSettings = Answer<"showSamlSettings">["saml_settings"];
