@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimpleSamlPhp, type SimpleSamlPhp } from "../support/simplesamlphp.ts";
-import { apiCall, expectAccessible, firstAccount, shot, startHarness, visible, type Harness } from "../e2e/support.ts";
+import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, visible, type Harness } from "../e2e/support.ts";
 
 /**
  * SAML sign-in in Chromium, from the staff sign-in page to the workspace, through SimpleSAMLphp's
@@ -38,6 +38,7 @@ describe("SAML sign-in in the browser", () => {
     const page = await h.newPage();
     await page.goto(`${h.base}/agent`);
     await visible(page.getByRole("heading", { name: "Sign in" }));
+    await shot(page, "signin-with-saml-desktop");
     await page.getByRole("link", { name: /single sign-on|SSO|SAML/i }).first().click();
     // SimpleSAMLphp's own login page, on another origin.
     await page.waitForURL((u) => u.origin === new URL(idp.base).origin, { timeout: 20_000 });
@@ -49,6 +50,23 @@ describe("SAML sign-in in the browser", () => {
     expect(me.user).toMatchObject({ email: "grace@acme.test", role: "agent" });
     await shot(page, "workspace-after-saml-sign-in-desktop");
     await expectAccessible(page, "the workspace after SAML sign-in");
+    expect(h.incidents).toEqual([]);
+  });
+
+  it("shows the SAML settings, with this account's SP addresses, on the admin center's Single sign-on page", async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.base}/admin/sso`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    const saml = page.getByRole("region", { name: "SAML" });
+    await visible(saml);
+    await visible(saml.getByText(`${h.base}/access/saml`, { exact: true }));
+    expect(await saml.getByLabel("Identity provider entity ID (issuer)").inputValue()).toBe(idp.entityId);
+    await saml.getByLabel("What the identity provider must sign").selectOption("assertion");
+    await saml.getByRole("button", { name: "Save" }).click();
+    await visible(saml.getByText("Saved."));
+    expect((await call("GET", "/api/v2/saml_settings.json")).body.saml_settings.signed).toBe("assertion");
+    await shot(page, "sso-admin-saml-desktop");
+    await expectAccessible(page, "the Single sign-on page with the SAML settings");
     expect(h.incidents).toEqual([]);
   });
 });

@@ -95,7 +95,7 @@ function SamlForm(props: { settings: Settings }) {
           <textarea required rows={8} value={certs} onChange={(e) => setCerts(e.target.value)} spellCheck={false} />
         </Field>
         {s.certificates.length > 0 ? (
-          <ul className="plain">
+          <ul className="plain-list">
             {s.certificates.map((c) => (
               <li key={c.fingerprint_sha256}>{t("saml.certificate", { subject: c.subject, until: new Date(c.valid_to).toLocaleDateString(), fingerprint: c.fingerprint_sha256 })}</li>
             ))}
