@@ -29,6 +29,9 @@ let CHALLENGE = "";
 let RECOVERY: string[] = [];
 /** A signed SAML response naming the marker's address. */
 let SAML_RESPONSE = "";
+/** Its completion link (a one-time token) and the browser's binding secret. */
+let SAML_COMPLETE = "";
+let SAML_BINDING = "";
 /** Not the marker: the policy refuses a password that contains the e-mail name (the marker). */
 const RESET_PASSWORD = `Pw-${Date.now().toString(36)}-Reset-Value`;
 const lines: string[] = [];
@@ -150,9 +153,14 @@ describe("logs", () => {
       responseXml({ issuer: idpEntity, audience: saml.body.saml_settings.sp_entity_id, recipient: acsUrl, destination: acsUrl, inResponseTo: requestIdOf(started.headers.location!), nameId: `saml.${EMAIL}`, email: `saml.${EMAIL}`, name: `${MARK} Saml`, sign: { key: idpKeys, parts: "assertion" } }),
     );
     const postSaml = (r: string) => t.request({ method: "POST", path: "/access/saml", host: a.host, rawBody: new URLSearchParams({ SAMLResponse: r, RelayState: MARK }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
-    const samlSignedIn = await postSaml(SAML_RESPONSE);
+    const samlPosted = await postSaml(SAML_RESPONSE);
+    expect(samlPosted.status, samlPosted.text).toBe(303);
+    SAML_COMPLETE = samlPosted.headers.location!;
+    const binding = ([] as string[]).concat(started.headers["set-cookie"] ?? []).find((c) => c.startsWith("vd_saml="))!.split(";")[0]!;
+    const samlSignedIn = await t.request({ method: "GET", path: SAML_COMPLETE, host: a.host, headers: { cookie: binding } });
     expect(samlSignedIn.status, samlSignedIn.text).toBe(303);
     expect(samlSignedIn.headers.location).toBe(`/${MARK}`);
+    SAML_BINDING = binding.slice("vd_saml=".length);
     expect((await postSaml(SAML_RESPONSE)).status).toBe(403);
     expect((await postSaml(encode(decode(SAML_RESPONSE).replace(`saml.${EMAIL}`, `saml2.${EMAIL}`)))).status).toBe(401);
 
@@ -172,7 +180,8 @@ describe("logs", () => {
     expect(CHALLENGE).toMatch(/^vdc_/);
     expect(RECOVERY).toHaveLength(10);
     expect(SAML_RESPONSE.length).toBeGreaterThan(1000);
-    for (const secret of [SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
+    expect(SAML_BINDING).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    for (const secret of [SAML_BINDING, SAML_COMPLETE.split("token=")[1]!, SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });

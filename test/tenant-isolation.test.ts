@@ -262,6 +262,7 @@ const plans: Record<string, Plan> = {
   showSamlMetadata: { kind: "own" },
   startSamlSignIn: { kind: "own" },
   consumeSamlResponse: { kind: "own" },
+  completeSamlSignIn: { kind: "own" },
   // The installation's first-run setup: no tenant is involved (test/setup.test.ts).
   showSetup: { kind: "own" },
   createFirstAccount: { kind: "own" },

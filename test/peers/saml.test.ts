@@ -64,13 +64,28 @@ async function throughIdp(location: string, user: IdpUser, jar: Jar = new Map())
   throw new Error("too many hops at the IdP");
 }
 
+/** The `vd_saml` cookie each tenant's "browser" holds (this test plays one browser per tenant). */
+const browsers = new Map<string, string>();
+const cookieValue = (headers: Record<string, unknown>, name: string): string | undefined =>
+  ([] as string[]).concat((headers["set-cookie"] as string[] | string | undefined) ?? []).map((c) => new RegExp(`^${name}=([^;]*)`).exec(c)?.[1]).find((v) => v !== undefined && v !== "");
 const startAt = async (a: TestTenant, returnTo?: string): Promise<string> => {
-  const r = await t.request({ method: "GET", path: `/access/saml/login${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ""}`, host: a.host });
+  const have = browsers.get(a.host);
+  const r = await t.request({ method: "GET", path: `/access/saml/login${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ""}`, host: a.host, headers: have ? { cookie: `vd_saml=${have}` } : {} });
   expect(r.status, r.text).toBe(303);
+  const set = cookieValue(r.headers, "vd_saml");
+  if (set) browsers.set(a.host, set);
   return r.headers.location!;
 };
-const acs = (a: TestTenant, fields: Record<string, string>, app: TestApp = t) =>
+/** The IdP's auto-submitted form reaching the ACS. */
+const acsPost = (a: TestTenant, fields: Record<string, string>, app: TestApp = t) =>
   app.request({ method: "POST", path: "/access/saml", host: a.host, rawBody: new URLSearchParams(fields).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+/** The ACS, then (when it accepts) the redirect to /access/saml/complete in the same browser, as a browser follows it. */
+const acs = async (a: TestTenant, fields: Record<string, string>, app: TestApp = t) => {
+  const r = await acsPost(a, fields, app);
+  if (r.status !== 303 || !r.headers.location?.startsWith("/access/saml/complete?")) return r;
+  const binding = browsers.get(a.host);
+  return app.request({ method: "GET", path: r.headers.location, host: a.host, headers: binding ? { cookie: `vd_saml=${binding}` } : {} });
+};
 const sessionCookieOf = (headers: Record<string, unknown>): string | undefined => {
   const all = ([] as string[]).concat((headers["set-cookie"] as string[] | string | undefined) ?? []);
   return all.map((c) => /^vd_session=([^;]+)/.exec(c)?.[1]).find(Boolean);
@@ -151,6 +166,7 @@ describe("SAML sign-in through SimpleSAMLphp", () => {
     const cookie = sessionCookieOf(r.headers);
     expect(cookie).toBeDefined();
     expect(String(r.headers["set-cookie"])).toMatch(/HttpOnly/i);
+    expect(cookieValue(r.headers, "vd_saml")).toBeUndefined(); // the binding cookie is cleared once used
     const user = await me(s.a, cookie!);
     expect(user).toMatchObject({ email: s.alice.email, name: "Alice Liddell", role: "agent" });
     // A second sign-in finds the same person by subject; an unsafe return_to falls back to the landing page.
@@ -178,6 +194,33 @@ describe("SAML sign-in through SimpleSAMLphp", () => {
     } finally {
       await second.close();
     }
+  });
+
+  it("finishes a sign-in only in the browser that started it (login CSRF), and only once", async () => {
+    const answer = await idpResponse(s);
+    const posted = await acsPost(s.a, { SAMLResponse: answer.SAMLResponse });
+    expect(posted.status, posted.text).toBe(303);
+    expect(posted.headers.location).toMatch(/^\/access\/saml\/complete\?token=[A-Za-z0-9_-]{43}$/);
+    expect(sessionCookieOf(posted.headers)).toBeUndefined();
+    // The victim's browser, made to post the attacker's answer, holds no binding cookie, or its own.
+    const noCookie = await t.request({ method: "GET", path: posted.headers.location!, host: s.a.host });
+    expect(noCookie.status, noCookie.text).toBe(403);
+    expect(noCookie.body.description).toContain("(saml_other_browser)");
+    expect(sessionCookieOf(noCookie.headers)).toBeUndefined();
+    const other = await acsPost(s.a, { SAMLResponse: (await idpResponse(s)).SAMLResponse });
+    const ownCookie = await t.request({ method: "GET", path: other.headers.location!, host: s.a.host, headers: { cookie: `vd_saml=${"A".repeat(43)}` } });
+    expect(ownCookie.status).toBe(403);
+    expect(ownCookie.body.description).toContain("(saml_other_browser)");
+    // The browser that started it finishes, once.
+    const third = await acsPost(s.a, { SAMLResponse: (await idpResponse(s)).SAMLResponse });
+    const mine = { cookie: `vd_saml=${browsers.get(s.a.host)}` };
+    const done = await t.request({ method: "GET", path: third.headers.location!, host: s.a.host, headers: mine });
+    expect(done.status, done.text).toBe(303);
+    expect(sessionCookieOf(done.headers)).toBeDefined();
+    const again = await t.request({ method: "GET", path: third.headers.location!, host: s.a.host, headers: mine });
+    expect(again.status).toBe(403);
+    expect(again.body.description).toContain("(saml_unknown_request)");
+    expect((await t.request({ method: "GET", path: "/access/saml/complete?token=nope", host: s.a.host, headers: mine })).status).toBe(403);
   });
 
   it("refuses a response whose signed e-mail was changed after signing", async () => {

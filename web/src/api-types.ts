@@ -14,8 +14,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The SAML assertion consumer service (HTTP-POST binding): checks the identity provider's signed answer, signs the person in (session cookie) and sends the browser on. */
+        /** The SAML assertion consumer service (HTTP-POST binding): checks the identity provider's signed answer and sends the browser to /access/saml/complete, where the browser that started the sign-in finishes it. */
         post: operations["consumeSamlResponse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/access/saml/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last step of a SAML sign-in, where the assertion consumer service sends the browser: only the browser that started the sign-in (its cookie) finishes it; sets the session cookie and sends the browser on. */
+        get: operations["completeSamlSignIn"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1793,6 +1810,26 @@ export interface operations {
                 };
             };
         };
+        responses: {
+            /** @description Default Response */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    completeSamlSignIn: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Default Response */
             303: {

@@ -67,7 +67,8 @@ export type SamlReason =
   | "saml_no_email"
   | "saml_unsolicited"
   | "saml_unknown_request"
-  | "saml_replayed";
+  | "saml_replayed"
+  | "saml_other_browser";
 
 export const REASON_SENTENCES: Record<SamlReason, string> = {
   saml_not_configured: "SAML single sign-on is not set up for this account.",
@@ -87,6 +88,7 @@ export const REASON_SENTENCES: Record<SamlReason, string> = {
   saml_unsolicited: "Sign-in started at the identity provider is not allowed here; start from the sign-in page.",
   saml_unknown_request: "This answer does not match a sign-in started here, or that sign-in was already used or has expired; sign in again.",
   saml_replayed: "This answer was already used; sign in again.",
+  saml_other_browser: "This sign-in was started in another browser; start it again here.",
 };
 
 const refuse = (reason: SamlReason): SamlRefusal => new SamlRefusal(reason, REASON_SENTENCES[reason]);

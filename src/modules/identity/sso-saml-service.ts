@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
@@ -83,14 +84,22 @@ export function samlMetadata(deps: Pick<AppDeps, "urls">, tenant: TenantAddress)
   return spMetadata(endpointsOf(deps, tenant));
 }
 
-/** Starts a sign-in: keeps the AuthnRequest's id as a pending request and answers the IdP URL to send the browser to. */
-export async function startSamlSignIn(deps: Pick<AppDeps, "urls" | "keyring">, ctx: RequestContext, tenant: TenantAddress, returnTo: string | undefined): Promise<string> {
+/** A browser's binding secret (the `vd_saml` cookie's value): what ties a sign-in's end to the browser that started it. */
+export const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+export const newBinding = (): string => crypto.randomBytes(32).toString("base64url");
+const bindingHash = (deps: Pick<AppDeps, "keyring">, binding: string) => deps.keyring.hashSecret("sso-saml-binding", binding).toString("base64url");
+
+/**
+ * Starts a sign-in: keeps the AuthnRequest's id as a pending request, with where to return and
+ * the hash of the browser's binding secret, and answers the IdP URL to send the browser to.
+ */
+export async function startSamlSignIn(deps: Pick<AppDeps, "urls" | "keyring">, ctx: RequestContext, tenant: TenantAddress, returnTo: string | undefined, binding: string): Promise<string> {
   const p = await storedConfig(ctx);
   if (!p?.enabled) throw new AppError("RecordNotFound", { description: REASON_SENTENCES.saml_not_configured });
   const safe = safeReturnTo(returnTo);
   // RelayState carries nothing the answer is trusted for: where to return is kept with the request.
   const { id, location } = await authnRequest(p.config, endpointsOf(deps, tenant), "");
-  await beginRequest(deps, ctx, SAML, id, safe ? { return_to: safe } : {}, REQUEST_MINUTES);
+  await beginRequest(deps, ctx, SAML, id, { binding: bindingHash(deps, binding), ...(safe ? { return_to: safe } : {}) }, REQUEST_MINUTES);
   return location;
 }
 
@@ -113,33 +122,71 @@ export async function checkSamlResponse(deps: Pick<AppDeps, "urls" | "now">, inT
 /** A refusal: audited (user.signin_failed, kind and reason only), committed, then answered 4xx with the reason code. */
 function refusal(ctx: RequestContext, reason: SamlReason): CommitThenFail {
   audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: "unknown", fields: [SAML, reason] });
-  const code = reason === "saml_not_configured" ? "RecordNotFound" : reason === "saml_replayed" || reason === "saml_unknown_request" || reason === "saml_unsolicited" ? "Forbidden" : "Unauthorized";
+  const code = reason === "saml_not_configured" ? "RecordNotFound" : reason === "saml_replayed" || reason === "saml_unknown_request" || reason === "saml_unsolicited" || reason === "saml_other_browser" ? "Forbidden" : "Unauthorized";
   return new CommitThenFail(new AppError(code, { description: `${REASON_SENTENCES[reason]} (${reason})` }));
 }
 
+/** How long the browser has to come back from the ACS to /access/saml/complete (one redirect). */
+const COMPLETE_MINUTES = 2;
+const completionKey = (token: string) => `complete:${token}`;
+
 /**
- * The assertion consumer service's last step, in the request's transaction: the assertion id is
- * used once (replays refused, across server processes), the pending request it answers is used
- * up (or IdP-initiated sign-in is allowed), then the shared layer signs the person in.
+ * The assertion consumer service's step in the request's transaction: the assertion id is used
+ * once (replays refused, across server processes), the pending request it answers is used up (or
+ * IdP-initiated sign-in is allowed), and the proven identity is kept, sealed, for two minutes
+ * under a new one-time token. The browser is sent on to /access/saml/complete?token=…
+ *
+ * Why a second step: the IdP's POST is cross-site, so it carries no SameSite cookie and cannot
+ * show which browser started the sign-in. The GET it is redirected to is a top-level navigation,
+ * which carries the `vd_saml` (SameSite=Lax) cookie set when the sign-in started; only that
+ * browser can finish. Without it, an attacker could make a victim's browser post the attacker's own
+ * fresh response and sign the victim in as the attacker (login CSRF).
  */
-export async function consumeSamlResponse(
-  deps: AppDeps,
-  ctx: RequestContext,
-  checked: CheckedResponse,
-): Promise<{ session: Session; location: string } | CommitThenFail> {
+export async function consumeSamlResponse(deps: AppDeps, ctx: RequestContext, checked: CheckedResponse): Promise<{ location: string } | CommitThenFail> {
   if (!checked.ok) return refusal(ctx, checked.reason);
   const a = checked.assertion;
   if (!(await useOnce(deps, ctx, SAML, a.assertionId, new Date(a.notOnOrAfter.getTime() + CLOCK_SKEW_MS)))) return refusal(ctx, "saml_replayed");
-  let payload: Record<string, string> | undefined = {};
+  let pending: Record<string, string> | undefined = {};
   if (a.inResponseTo === undefined) {
     if (!checked.allowIdpInitiated) return refusal(ctx, "saml_unsolicited");
   } else {
-    payload = await finishRequest(deps, ctx, SAML, a.inResponseTo);
-    if (!payload) return refusal(ctx, "saml_unknown_request");
+    pending = await finishRequest(deps, ctx, SAML, a.inResponseTo);
+    if (!pending) return refusal(ctx, "saml_unknown_request");
   }
-  const r = await signInWithProvider(deps, ctx, SAML, { subject: a.subject, email: a.email, name: a.name, attributes: a.attributes });
+  const token = newBinding();
+  await beginRequest(
+    deps,
+    ctx,
+    SAML,
+    completionKey(token),
+    {
+      subject: a.subject,
+      email: a.email,
+      ...(a.name !== undefined ? { name: a.name } : {}),
+      attributes: JSON.stringify(a.attributes),
+      // IdP-initiated sign-in (allowed by the tenant) started in no browser: nothing to match.
+      binding: pending.binding ?? "",
+      ...(pending.return_to ? { return_to: pending.return_to } : {}),
+    },
+    COMPLETE_MINUTES,
+  );
+  return { location: `/access/saml/complete?token=${token}` };
+}
+
+/** The last step, in the browser that started the sign-in: its binding cookie must match; then the shared layer signs the person in. */
+export async function completeSamlSignIn(deps: AppDeps, ctx: RequestContext, token: string, binding: string | undefined): Promise<{ session: Session; location: string } | CommitThenFail> {
+  const kept = await finishRequest(deps, ctx, SAML, completionKey(token));
+  if (!kept) return refusal(ctx, "saml_unknown_request");
+  if (kept.binding && (binding === undefined || !BINDING_PATTERN.test(binding) || bindingHash(deps, binding) !== kept.binding)) return refusal(ctx, "saml_other_browser");
+  let attributes: Record<string, readonly string[]>;
+  try {
+    attributes = JSON.parse(kept.attributes ?? "{}") as Record<string, readonly string[]>;
+  } catch {
+    return refusal(ctx, "saml_malformed");
+  }
+  const r = await signInWithProvider(deps, ctx, SAML, { subject: kept.subject ?? "", email: kept.email ?? "", name: kept.name, attributes });
   if (r instanceof CommitThenFail) return r;
-  return { session: r.session, location: safeReturnTo(payload.return_to) ?? r.landing };
+  return { session: r.session, location: safeReturnTo(kept.return_to) ?? r.landing };
 }
 
 export { SamlRefusal };
