@@ -122,8 +122,7 @@ describe("two-factor sign-in in Chromium", () => {
   it("is asked for on the help center's sign-in page too, in the visitor's language", async () => {
     const page = await h.newPage();
     await page.goto(`${h.base}/signin`);
-    await page.evaluate(() => localStorage.setItem("vaultdesk.locale", "sv"));
-    await page.reload();
+    await page.getByLabel("Language").selectOption("sv");
     await page.getByLabel("E-postadress").last().fill(EMAIL);
     await page.getByLabel("Lösenord", { exact: true }).fill(PASSWORD);
     await page.getByRole("button", { name: "Logga in med lösenord" }).click();
