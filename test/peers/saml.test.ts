@@ -177,7 +177,7 @@ describe("SAML sign-in through SimpleSAMLphp", () => {
     expect((await me(s.a, sessionCookieOf(r2.headers)!)).id).toBe(user.id);
   });
 
-  it("refuses the same SAMLResponse twice, also through a second server process on the same database", async () => {
+  it("refuses the same SAMLResponse twice, also at a second server (another app instance, its own memory) on the same database", async () => {
     const answer = await idpResponse(s);
     expect((await acs(s.a, { SAMLResponse: answer.SAMLResponse })).status).toBe(303);
     await expectRefused(s, answer.SAMLResponse, 403, "saml_replayed");
