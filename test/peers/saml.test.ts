@@ -211,9 +211,13 @@ describe("SAML sign-in through SimpleSAMLphp", () => {
     const ownCookie = await t.request({ method: "GET", path: other.headers.location!, host: s.a.host, headers: { cookie: `vd_saml=${"A".repeat(43)}` } });
     expect(ownCookie.status).toBe(403);
     expect(ownCookie.body.description).toContain("(saml_other_browser)");
-    // The browser that started it finishes, once.
+    // The browser that started it finishes, once, and only at its own tenant.
     const third = await acsPost(s.a, { SAMLResponse: (await idpResponse(s)).SAMLResponse });
     const mine = { cookie: `vd_saml=${browsers.get(s.a.host)}` };
+    const elsewhereTenant = await buildTenant(t, "samlother");
+    const atOther = await t.request({ method: "GET", path: third.headers.location!, host: elsewhereTenant.host, headers: mine });
+    expect(atOther.status, atOther.text).toBe(403);
+    expect(atOther.body.description).toContain("(saml_unknown_request)");
     const done = await t.request({ method: "GET", path: third.headers.location!, host: s.a.host, headers: mine });
     expect(done.status, done.text).toBe(303);
     expect(sessionCookieOf(done.headers)).toBeDefined();
