@@ -12,7 +12,8 @@ import type { z } from "zod";
 
 /**
  * SAML single sign-on for a tenant: its settings (admins), the SP metadata, the start of a sign-in
- * (an AuthnRequest whose id is kept as a pending request) and the assertion consumer service.
+ * (an AuthnRequest whose id is kept as a pending request, bound to the browser), the assertion
+ * consumer service, and the last step in the browser that started the sign-in.
  * The protocol checks are in sso-saml-fns.ts; what needs the database (the pending request, the
  * replay record, the person and the session) is here, through the shared single sign-on layer.
  *
@@ -189,4 +190,3 @@ export async function completeSamlSignIn(deps: AppDeps, ctx: RequestContext, tok
   return { session: r.session, location: safeReturnTo(kept.return_to) ?? r.landing };
 }
 
-export { SamlRefusal };
