@@ -84,12 +84,12 @@ const NO_AUDIT: Record<string, string> = {
 const samlKeys = makeKeyPair("audit IdP");
 const samlSettings = () => ({ enabled: true, idp_entity_id: "https://idp.audit.test/entity", idp_sso_url: "https://idp.audit.test/sso", idp_certificates: [samlKeys.cert] });
 async function samlAnswer(tenant: TestTenant): Promise<string> {
-  const put = await tenant.api("PUT", "/api/v2/saml_settings.json", { saml_settings: samlSettings() });
+  const put = await tenant.api("PUT", "/api/v2/sso/saml.json", { saml: samlSettings() });
   if (put.status !== 200) throw new Error(`saml settings: ${put.status} ${put.text}`);
   const started = await t.request({ method: "GET", path: "/access/saml/login", host: tenant.host });
-  const acs = put.body.saml_settings.acs_url as string;
+  const acs = put.body.saml.acs_url as string;
   const email = `saml.${unique()}@a.test`;
-  return encode(responseXml({ issuer: "https://idp.audit.test/entity", audience: put.body.saml_settings.sp_entity_id, recipient: acs, destination: acs, inResponseTo: requestIdOf(started.headers.location!), nameId: email, email, sign: { key: samlKeys, parts: "assertion" } }));
+  return encode(responseXml({ issuer: "https://idp.audit.test/entity", audience: put.body.saml.sp_entity_id, recipient: acs, destination: acs, inResponseTo: requestIdOf(started.headers.location!), nameId: email, email, sign: { key: samlKeys, parts: "assertion" } }));
 }
 
 const JWT_AUDIT_SECRET = "audit-shared-secret-of-forty-characters!!";
@@ -381,7 +381,7 @@ const CASES: Record<string, Case> = {
       return { method: "POST", path: "/access/jwt", host: s.host, rawBody: Buffer.from(`jwt=${token}`), headers: { "content-type": "application/x-www-form-urlencoded" }, tenantId: async () => s.tenantId };
     },
   },
-  "PUT /api/v2/saml_settings": { action: "sso.provider_updated", prepare: async () => ({ method: "PUT", path: "/api/v2/saml_settings.json", body: { saml_settings: samlSettings() } }) },
+  "PUT /api/v2/sso/saml": { action: "sso.provider_updated", prepare: async () => ({ method: "PUT", path: "/api/v2/sso/saml.json", body: { saml: samlSettings() } }) },
   "PUT /api/v2/two_factor_settings": { action: "two_factor_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/two_factor_settings.json", body: { two_factor_settings: { require_staff_two_factor: false } } }) },
   "PUT /api/v2/notification_settings": { action: "notification_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/notification_settings.json", body: { settings: { content_free: true } } }) },
   "POST /api/v2/recipient_addresses": { action: "recipient_address.created", prepare: async () => ({ method: "POST", path: "/api/v2/recipient_addresses.json", body: { recipient_address: { email: `${unique()}@own.test`, name: "Help" } } }) },

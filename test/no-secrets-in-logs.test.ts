@@ -193,14 +193,14 @@ describe("logs", () => {
       // tampered with (refused).
       const idpKeys = makeKeyPair("log IdP");
       const idpEntity = `https://idp.${MARK.toLowerCase()}.test/entity`;
-      const saml = await a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: { enabled: true, idp_entity_id: idpEntity, idp_sso_url: `https://idp.${MARK.toLowerCase()}.test/sso`, idp_certificates: [idpKeys.cert] } });
+      const saml = await a.api("PUT", "/api/v2/sso/saml.json", { saml: { enabled: true, idp_entity_id: idpEntity, idp_sso_url: `https://idp.${MARK.toLowerCase()}.test/sso`, idp_certificates: [idpKeys.cert] } });
       expect(saml.status, saml.text).toBe(200);
       expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "saml" } })).status).toBe(200);
       const started = await t.request({ method: "GET", path: `/access/saml/login?return_to=${encodeURIComponent(`/${MARK}`)}`, host: a.host });
       expect(started.status, started.text).toBe(303);
-      const acsUrl = saml.body.saml_settings.acs_url as string;
+      const acsUrl = saml.body.saml.acs_url as string;
       SAML_RESPONSE = encode(
-        responseXml({ issuer: idpEntity, audience: saml.body.saml_settings.sp_entity_id, recipient: acsUrl, destination: acsUrl, inResponseTo: requestIdOf(started.headers.location!), nameId: `saml.${EMAIL}`, email: `saml.${EMAIL}`, name: `${MARK} Saml`, sign: { key: idpKeys, parts: "assertion" } }),
+        responseXml({ issuer: idpEntity, audience: saml.body.saml.sp_entity_id, recipient: acsUrl, destination: acsUrl, inResponseTo: requestIdOf(started.headers.location!), nameId: `saml.${EMAIL}`, email: `saml.${EMAIL}`, name: `${MARK} Saml`, sign: { key: idpKeys, parts: "assertion" } }),
       );
       const postSaml = (r: string) => t.request({ method: "POST", path: "/access/saml", host: a.host, rawBody: new URLSearchParams({ SAMLResponse: r, RelayState: MARK }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
       const samlPosted = await postSaml(SAML_RESPONSE);

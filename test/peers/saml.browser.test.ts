@@ -19,13 +19,13 @@ beforeAll(async () => {
   idp = await startSimpleSamlPhp();
   h = await startHarness();
   auth = await firstAccount(h, PASSWORD);
-  const put = await call("PUT", "/api/v2/saml_settings.json", {
-    saml_settings: { enabled: true, idp_entity_id: idp.entityId, idp_sso_url: idp.ssoUrl, idp_certificates: [idp.keys.cert], email_attribute: "email", name_attribute: "displayName", signed: "both" },
+  const put = await call("PUT", "/api/v2/sso/saml.json", {
+    saml: { enabled: true, idp_entity_id: idp.entityId, idp_sso_url: idp.ssoUrl, idp_certificates: [idp.keys.cert], email_attribute: "email", name_attribute: "displayName", signed: "both" },
   });
   expect(put.status, JSON.stringify(put.body)).toBe(200);
   const s = await call("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "saml", role_attribute: "role", role_map: { agent: ["support"] } } });
   expect(s.status, JSON.stringify(s.body)).toBe(200);
-  idp.addSp({ entityId: put.body.saml_settings.sp_entity_id, acsUrl: put.body.saml_settings.acs_url });
+  idp.addSp({ entityId: put.body.saml.sp_entity_id, acsUrl: put.body.saml.acs_url });
   idp.addUser({ username: "grace", password: "Hopper-1906", email: "grace@acme.test", name: "Grace Hopper", role: "support" });
 });
 afterAll(async () => {
@@ -64,7 +64,7 @@ describe("SAML sign-in in the browser", () => {
     await saml.getByLabel("What the identity provider must sign").selectOption("assertion");
     await saml.getByRole("button", { name: "Save" }).click();
     await visible(saml.getByText("Saved."));
-    expect((await call("GET", "/api/v2/saml_settings.json")).body.saml_settings.signed).toBe("assertion");
+    expect((await call("GET", "/api/v2/sso/saml.json")).body.saml.signed).toBe("assertion");
     await shot(page, "sso-admin-saml-desktop");
     await expectAccessible(page, "the Single sign-on page with the SAML settings");
     expect(h.incidents).toEqual([]);

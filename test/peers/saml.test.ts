@@ -96,16 +96,16 @@ type SamlTenant = { a: TestTenant; sp: { sp_entity_id: string; acs_url: string }
 let n = 0;
 async function samlTenant(prefix: string, signed: "response" | "assertion" | "both" = "both"): Promise<SamlTenant> {
   const a = await buildTenant(t, prefix);
-  const put = await a.api("PUT", "/api/v2/saml_settings.json", {
-    saml_settings: { enabled: true, idp_entity_id: idp.entityId, idp_sso_url: idp.ssoUrl, idp_certificates: [idp.keys.cert], email_attribute: "email", name_attribute: "displayName", signed },
+  const put = await a.api("PUT", "/api/v2/sso/saml.json", {
+    saml: { enabled: true, idp_entity_id: idp.entityId, idp_sso_url: idp.ssoUrl, idp_certificates: [idp.keys.cert], email_attribute: "email", name_attribute: "displayName", signed },
   });
   expect(put.status, put.text).toBe(200);
   const s = await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "saml", end_user_provider: "saml", role_attribute: "role", role_map: { agent: ["agent"] } } });
   expect(s.status, s.text).toBe(200);
-  idp.addSp({ entityId: put.body.saml_settings.sp_entity_id, acsUrl: put.body.saml_settings.acs_url });
+  idp.addSp({ entityId: put.body.saml.sp_entity_id, acsUrl: put.body.saml.acs_url });
   const alice: IdpUser = { username: `alice${++n}`, password: `Wonderland-${n}`, email: `alice@${a.subdomain}.test`, name: "Alice Liddell", role: "agent" };
   idp.addUser(alice);
-  return { a, sp: put.body.saml_settings, alice };
+  return { a, sp: put.body.saml, alice };
 }
 /** A fresh response from SimpleSAMLphp for a sign-in started at the tenant. */
 async function idpResponse(s: SamlTenant, returnTo?: string) {
@@ -267,7 +267,7 @@ describe("SAML sign-in through SimpleSAMLphp", () => {
     expect(atB.status, atB.text).toBe(303);
     // Unsolicited (no InResponseTo): refused, until the tenant allows IdP-initiated sign-in.
     await expectRefused(s, await forged(s, { inResponseTo: undefined }), 403, "saml_unsolicited");
-    const on = await b.a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: { enabled: true, idp_entity_id: idp.entityId, idp_sso_url: idp.ssoUrl, idp_certificates: [idp.keys.cert], allow_idp_initiated: true } });
+    const on = await b.a.api("PUT", "/api/v2/sso/saml.json", { saml: { enabled: true, idp_entity_id: idp.entityId, idp_sso_url: idp.ssoUrl, idp_certificates: [idp.keys.cert], allow_idp_initiated: true } });
     expect(on.status, on.text).toBe(200);
     expect((await acs(b.a, { SAMLResponse: await forged(b, { inResponseTo: undefined }) })).status).toBe(303);
     // A request id is used once: the IdP's answer to it cannot be replaced by a second forged one.
@@ -341,18 +341,18 @@ describe("SAML settings", () => {
   it("are for admins, validate certificates and refuse signing nothing", async () => {
     const a = await buildTenant(t, "samlset");
     const base = { enabled: true, idp_entity_id: "https://idp.example/entity", idp_sso_url: "https://idp.example/sso", idp_certificates: [idp.keys.cert] };
-    expect((await a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: { ...base, signed: "none" } })).status).toBe(422);
-    expect((await a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: { ...base, idp_certificates: ["not a certificate"] } })).status).toBe(422);
-    expect((await a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: { ...base, idp_certificates: [] } })).status).toBe(422);
-    expect((await a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: { ...base, idp_sso_url: "javascript:alert(1)" } })).status).toBe(422);
-    const ok = await a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: { ...base, idp_certificates: [idp.keys.cert, attacker.cert] } });
+    expect((await a.api("PUT", "/api/v2/sso/saml.json", { saml: { ...base, signed: "none" } })).status).toBe(422);
+    expect((await a.api("PUT", "/api/v2/sso/saml.json", { saml: { ...base, idp_certificates: ["not a certificate"] } })).status).toBe(422);
+    expect((await a.api("PUT", "/api/v2/sso/saml.json", { saml: { ...base, idp_certificates: [] } })).status).toBe(422);
+    expect((await a.api("PUT", "/api/v2/sso/saml.json", { saml: { ...base, idp_sso_url: "javascript:alert(1)" } })).status).toBe(422);
+    const ok = await a.api("PUT", "/api/v2/sso/saml.json", { saml: { ...base, idp_certificates: [idp.keys.cert, attacker.cert] } });
     expect(ok.status, ok.text).toBe(200);
-    expect(ok.body.saml_settings).toMatchObject({ enabled: true, signed: "assertion", allow_idp_initiated: false, sp_entity_id: `${a.origin}/access/saml/metadata` });
-    expect(ok.body.saml_settings.certificates).toHaveLength(2);
+    expect(ok.body.saml).toMatchObject({ enabled: true, signed: "assertion", allow_idp_initiated: false, sp_entity_id: `${a.origin}/access/saml/metadata` });
+    expect(ok.body.saml.certificates).toHaveLength(2);
     const agent = await buildUser(t, a, "agent");
     const asAgent = { email: agent.email, token: agent.token! };
-    expect((await a.api("GET", "/api/v2/saml_settings.json", undefined, asAgent)).status).toBe(403);
-    expect((await a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: base }, asAgent)).status).toBe(403);
+    expect((await a.api("GET", "/api/v2/sso/saml.json", undefined, asAgent)).status).toBe(403);
+    expect((await a.api("PUT", "/api/v2/sso/saml.json", { saml: base }, asAgent)).status).toBe(403);
     // An unconfigured tenant: no start, and the ACS says so.
     const c = await buildTenant(t, "samloff");
     expect((await t.request({ method: "GET", path: "/access/saml/login", host: c.host })).status).toBe(404);

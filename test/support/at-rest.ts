@@ -126,12 +126,12 @@ export async function writeEverything(t: TestApp): Promise<string> {
   // whose last step never came: the proven identity waits, sealed, under its one-time token.
   const samlKeys = makeKeyPair(`${MARKER} IdP`);
   const samlIdp = `https://${MARKER.toLowerCase()}.example/idp`;
-  const saml = await a.api("PUT", "/api/v2/saml_settings.json", { saml_settings: { enabled: true, idp_entity_id: samlIdp, idp_sso_url: `${samlIdp}/sso`, idp_certificates: [samlKeys.cert], name_attribute: "displayName" } });
+  const saml = await a.api("PUT", "/api/v2/sso/saml.json", { saml: { enabled: true, idp_entity_id: samlIdp, idp_sso_url: `${samlIdp}/sso`, idp_certificates: [samlKeys.cert], name_attribute: "displayName" } });
   expect(saml.status, saml.text).toBe(200);
   const samlStart = await t.request({ method: "GET", path: `/access/saml/login?return_to=${encodeURIComponent(`/${MARKER}-saml`)}`, host: a.host });
-  const acsUrl = saml.body.saml_settings.acs_url as string;
+  const acsUrl = saml.body.saml.acs_url as string;
   const samlAnswer = encode(
-    responseXml({ issuer: samlIdp, audience: saml.body.saml_settings.sp_entity_id, recipient: acsUrl, destination: acsUrl, inResponseTo: requestIdOf(samlStart.headers.location!), nameId: `saml.${EMAIL}`, email: `saml.${EMAIL}`, name: `${MARKER} SAML`, sign: { key: samlKeys, parts: "assertion" } }),
+    responseXml({ issuer: samlIdp, audience: saml.body.saml.sp_entity_id, recipient: acsUrl, destination: acsUrl, inResponseTo: requestIdOf(samlStart.headers.location!), nameId: `saml.${EMAIL}`, email: `saml.${EMAIL}`, name: `${MARKER} SAML`, sign: { key: samlKeys, parts: "assertion" } }),
   );
   const acsPosted = await t.request({ method: "POST", path: "/access/saml", host: a.host, rawBody: new URLSearchParams({ SAMLResponse: samlAnswer }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
   expect(acsPosted.status, acsPosted.text).toBe(303);

@@ -903,24 +903,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v2/saml_settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Vaultdesk: the SAML identity provider's settings and this account's service provider addresses (entity id, ACS URL, metadata URL) (admins). */
-        get: operations["showSamlSettings"];
-        /** Vaultdesk: sets the SAML identity provider (admins; stored sealed; audited without the values). Which group signs in with it is chosen in sso_settings. */
-        put: operations["updateSamlSettings"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v2/search": {
         parameters: {
             query?: never;
@@ -1124,6 +1106,24 @@ export interface paths {
         get: operations["showOidcSettings"];
         /** Vaultdesk: saves the OpenID Connect settings (admins; audited without values). The client secret is write-only; omit it to keep the one set. */
         put: operations["updateOidcSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/sso/saml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the SAML identity provider's settings and this account's service provider addresses (entity id, ACS URL, metadata URL) (admins). */
+        get: operations["showSamlSettings"];
+        /** Vaultdesk: sets the SAML identity provider (admins; stored sealed; audited without the values). Which group signs in with it is chosen in sso_settings. */
+        put: operations["updateSamlSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5041,116 +5041,6 @@ export interface operations {
             };
         };
     };
-    showSamlSettings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        saml_settings: {
-                            acs_url: string;
-                            allow_idp_initiated: boolean;
-                            certificates: {
-                                fingerprint_sha256: string;
-                                subject: string;
-                                valid_from: string;
-                                valid_to: string;
-                            }[];
-                            configured: boolean;
-                            email_attribute: string | null;
-                            enabled: boolean;
-                            idp_certificates: string[];
-                            idp_entity_id: string | null;
-                            idp_sso_url: string | null;
-                            metadata_url: string;
-                            name_attribute: string | null;
-                            /** @enum {string} */
-                            signed: "response" | "assertion" | "both";
-                            sp_entity_id: string;
-                        };
-                    };
-                };
-            };
-        };
-    };
-    updateSamlSettings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    saml_settings: {
-                        /** @description Accept sign-in started at the IdP (no InResponseTo). Off by default: it cannot be tied to a sign-in started here. */
-                        allow_idp_initiated?: boolean;
-                        /** @description The attribute holding the e-mail address; null: the NameID (an e-mail address). */
-                        email_attribute?: string | null;
-                        /** @description Whether SAML sign-in is on (which group uses it is chosen in sso_settings). */
-                        enabled: boolean;
-                        /** @description The IdP's signing certificate(s), PEM or base64; two while the IdP rotates its key. */
-                        idp_certificates: string[];
-                        /** @description The identity provider's entity id (its Issuer). */
-                        idp_entity_id: string;
-                        /** @description The identity provider's single sign-on URL (HTTP-Redirect binding). */
-                        idp_sso_url: string;
-                        /** @description The attribute holding the person's name; null: none. */
-                        name_attribute?: string | null;
-                        /**
-                         * @description What the IdP must sign: response, assertion (the default) or both.
-                         * @enum {string}
-                         */
-                        signed?: "response" | "assertion" | "both";
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        saml_settings: {
-                            acs_url: string;
-                            allow_idp_initiated: boolean;
-                            certificates: {
-                                fingerprint_sha256: string;
-                                subject: string;
-                                valid_from: string;
-                                valid_to: string;
-                            }[];
-                            configured: boolean;
-                            email_attribute: string | null;
-                            enabled: boolean;
-                            idp_certificates: string[];
-                            idp_entity_id: string | null;
-                            idp_sso_url: string | null;
-                            metadata_url: string;
-                            name_attribute: string | null;
-                            /** @enum {string} */
-                            signed: "response" | "assertion" | "both";
-                            sp_entity_id: string;
-                        };
-                    };
-                };
-            };
-        };
-    };
     search: {
         parameters: {
             query: {
@@ -5913,6 +5803,116 @@ export interface operations {
                             /** @description The address to register at the identity provider as this client's redirect URI. */
                             redirect_uri: string;
                             scopes: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showSamlSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        saml: {
+                            acs_url: string;
+                            allow_idp_initiated: boolean;
+                            certificates: {
+                                fingerprint_sha256: string;
+                                subject: string;
+                                valid_from: string;
+                                valid_to: string;
+                            }[];
+                            configured: boolean;
+                            email_attribute: string | null;
+                            enabled: boolean;
+                            idp_certificates: string[];
+                            idp_entity_id: string | null;
+                            idp_sso_url: string | null;
+                            metadata_url: string;
+                            name_attribute: string | null;
+                            /** @enum {string} */
+                            signed: "response" | "assertion" | "both";
+                            sp_entity_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateSamlSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    saml: {
+                        /** @description Accept sign-in started at the IdP (no InResponseTo). Off by default: it cannot be tied to a sign-in started here. */
+                        allow_idp_initiated?: boolean;
+                        /** @description The attribute holding the e-mail address; null: the NameID (an e-mail address). */
+                        email_attribute?: string | null;
+                        /** @description Whether SAML sign-in is on (which group uses it is chosen in sso_settings). */
+                        enabled: boolean;
+                        /** @description The IdP's signing certificate(s), PEM or base64; two while the IdP rotates its key. */
+                        idp_certificates: string[];
+                        /** @description The identity provider's entity id (its Issuer). */
+                        idp_entity_id: string;
+                        /** @description The identity provider's single sign-on URL (HTTP-Redirect binding). */
+                        idp_sso_url: string;
+                        /** @description The attribute holding the person's name; null: none. */
+                        name_attribute?: string | null;
+                        /**
+                         * @description What the IdP must sign: response, assertion (the default) or both.
+                         * @enum {string}
+                         */
+                        signed?: "response" | "assertion" | "both";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        saml: {
+                            acs_url: string;
+                            allow_idp_initiated: boolean;
+                            certificates: {
+                                fingerprint_sha256: string;
+                                subject: string;
+                                valid_from: string;
+                                valid_to: string;
+                            }[];
+                            configured: boolean;
+                            email_attribute: string | null;
+                            enabled: boolean;
+                            idp_certificates: string[];
+                            idp_entity_id: string | null;
+                            idp_sso_url: string | null;
+                            metadata_url: string;
+                            name_attribute: string | null;
+                            /** @enum {string} */
+                            signed: "response" | "assertion" | "both";
+                            sp_entity_id: string;
                         };
                     };
                 };

@@ -13,7 +13,7 @@ const BINDING_COOKIE = "vd_saml";
 import { samlSettingsInput, samlSettingsView } from "./sso-saml-types.ts";
 
 /**
- * SAML routes: the admin settings under /api/v2/saml_settings, and the browser flow under
+ * SAML routes: the admin settings under /api/v2/sso/saml, and the browser flow under
  * /access/saml (Zendesk's paths): metadata, start, and the assertion consumer service.
  *
  * Form bodies (application/x-www-form-urlencoded) are parsed only inside the encapsulated plugin
@@ -22,16 +22,16 @@ import { samlSettingsInput, samlSettingsView } from "./sso-saml-types.ts";
  */
 export async function register(app: FastifyInstance, deps: AppDeps): Promise<void> {
   defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/saml_settings", operationId: "showSamlSettings", tag: "sso", auth: "user",
+    method: "GET", url: "/api/v2/sso/saml", operationId: "showSamlSettings", tag: "sso", auth: "user",
     summary: "Vaultdesk: the SAML identity provider's settings and this account's service provider addresses (entity id, ACS URL, metadata URL) (admins).",
-    response: z.object({ saml_settings: samlSettingsView }),
-    handler: async (ctx, { tenant }) => ({ saml_settings: await showSamlSettings(deps, ctx, tenant) }),
+    response: z.object({ saml: samlSettingsView }),
+    handler: async (ctx, { tenant }) => ({ saml: await showSamlSettings(deps, ctx, tenant) }),
   });
   defineRoute(app, deps, {
-    method: "PUT", url: "/api/v2/saml_settings", operationId: "updateSamlSettings", tag: "sso", auth: "user",
+    method: "PUT", url: "/api/v2/sso/saml", operationId: "updateSamlSettings", tag: "sso", auth: "user",
     summary: "Vaultdesk: sets the SAML identity provider (admins; stored sealed; audited without the values). Which group signs in with it is chosen in sso_settings.",
-    body: samlSettingsInput, response: z.object({ saml_settings: samlSettingsView }),
-    handler: async (ctx, { body, tenant }) => ({ saml_settings: await updateSamlSettings(deps, ctx, tenant, body.saml_settings) }),
+    body: samlSettingsInput, response: z.object({ saml: samlSettingsView }),
+    handler: async (ctx, { body, tenant }) => ({ saml: await updateSamlSettings(deps, ctx, tenant, body.saml) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/access/saml/metadata", operationId: "showSamlMetadata", tag: "sso", auth: "anonymous",

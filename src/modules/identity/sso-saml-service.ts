@@ -63,7 +63,7 @@ function requireAdmin(ctx: RequestContext): void {
 }
 
 /** Saves the SAML settings (admins; audited by the shared layer without the values). */
-export async function updateSamlSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: TenantAddress, input: z.output<typeof samlSettingsInput>["saml_settings"]): Promise<SamlSettingsView> {
+export async function updateSamlSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: TenantAddress, input: z.output<typeof samlSettingsInput>["saml"]): Promise<SamlSettingsView> {
   requireAdmin(ctx);
   const before = (await storedConfig(ctx))?.config;
   const config: SamlConfigStored = {

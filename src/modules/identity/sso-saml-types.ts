@@ -59,7 +59,7 @@ export const samlConfigStored = z.strictObject({
 export type SamlConfigStored = z.output<typeof samlConfigStored>;
 
 export const samlSettingsInput = z.strictObject({
-  saml_settings: z.strictObject({
+  saml: z.strictObject({
     enabled: z.boolean().describe("Whether SAML sign-in is on (which group uses it is chosen in sso_settings)."),
     idp_entity_id: entityId.describe("The identity provider's entity id (its Issuer)."),
     idp_sso_url: httpUrl.describe("The identity provider's single sign-on URL (HTTP-Redirect binding)."),

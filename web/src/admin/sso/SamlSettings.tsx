@@ -5,14 +5,14 @@ import { ErrorText, Field, StatusText } from "../../components/Field.tsx";
 import { Loadable, useApi, useInvalidate, useSetData } from "../../data.tsx";
 import { t } from "../../i18n/index.ts";
 
-const KEY = ["saml_settings"];
+const KEY = ["saml"];
 /** The single sign-on page's settings list the providers set up: reloaded after a save. */
 const SSO_SETTINGS_KEY = ["sso_settings"];
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** The SAML part of the single sign-on page: this account's SP addresses, and the IdP's settings. */
 export function SamlSettings() {
-  const settings = useApi(KEY, async (signal) => (await ok(client.GET("/api/v2/saml_settings", { signal }))).saml_settings);
+  const settings = useApi(KEY, async (signal) => (await ok(client.GET("/api/v2/sso/saml", { signal }))).saml);
   return (
     <section className="panel" aria-labelledby="saml-heading">
       <h2 id="saml-heading">{t("saml.title")}</h2>
@@ -46,7 +46,7 @@ function SamlForm(props: { settings: Settings }) {
     try {
       const pems = certs.match(PEM) ?? (certs.trim() ? [certs.trim()] : []);
       const body = {
-        saml_settings: {
+        saml: {
           enabled,
           idp_entity_id: entityId,
           idp_sso_url: ssoUrl,
@@ -57,7 +57,7 @@ function SamlForm(props: { settings: Settings }) {
           allow_idp_initiated: idpInitiated,
         },
       };
-      const r = (await ok(client.PUT("/api/v2/saml_settings", { body }))).saml_settings;
+      const r = (await ok(client.PUT("/api/v2/sso/saml", { body }))).saml;
       setData(KEY, r);
       await invalidate(SSO_SETTINGS_KEY);
       setCerts(r.idp_certificates.join("\n"));
