@@ -5,6 +5,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute, WithStatus } from "../../platform/http/route.ts";
 import { registerTwoFactorRoutes, twoFactorChallengeView } from "./two-factor-routes.ts";
+import { registerPasskeySessionRoutes } from "./passkeys-routes.ts";
 import { actorUser } from "../../platform/context.ts";
 import { abilitiesOf } from "./identity-abilities.ts";
 import { clearSessionCookie, sessionCookieOf, setSessionCookie } from "./identity-http.ts";
@@ -55,12 +56,13 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     handler: async (ctx, { prepared, reply, req }) => {
       const r = await service.signIn(deps, ctx, prepared);
       if (r instanceof CommitThenFail) return r;
-      if (r.twoFactor) return new WithStatus(202, { two_factor_required: true as const, challenge: r.twoFactor.challenge, expires_at: r.twoFactor.expires.toISOString() });
+      if (r.twoFactor) return new WithStatus(202, { two_factor_required: true as const, challenge: r.twoFactor.challenge, expires_at: r.twoFactor.expires.toISOString(), methods: r.twoFactor.methods });
       setSessionCookie(reply, req, r.session);
       return { session: { user_id: r.userNiceId, csrf_token: r.session.csrf, must_change_password: r.mustChangePassword } };
     },
   });
   registerTwoFactorRoutes(app, deps);
+  registerPasskeySessionRoutes(app, deps);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/session", operationId: "showSession", tag: "session", auth: "user", allowPendingPasswordChange: true, allowPendingTwoFactor: true,
     summary: "The current session; `abilities` (Vaultdesk) says what the signed-in person may do, from the same policies the API enforces.",
