@@ -202,6 +202,11 @@ describe("passwordless sign-in", () => {
     expect((await asSession(t, a, s, "GET", "/api/v2/users/me.json")).body.user.id).toBe(p.id);
     const methods = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("sessions").select("method").where("method", "=", "passkey").execute());
     expect(methods).toHaveLength(1);
+    // The person's and the admin's session lists name the method.
+    const mine = await asSession(t, a, s, "GET", "/api/v2/users/me/sessions.json");
+    expect(mine.status, mine.text).toBe(200);
+    expect(mine.body.sessions.map((x: Json) => x.method)).toContain("passkey");
+    expect((await a.api("GET", "/api/v2/sessions.json")).status).toBe(200);
     const used = (await asSession(t, a, s, "GET", "/api/v2/users/me/passkeys.json")).body.passkeys[0];
     expect(used.last_used_at).not.toBeNull();
     // An end user (signed in by an e-mailed link) adds a passkey and signs in with it.

@@ -139,13 +139,13 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
     handler: async (ctx) => ({ passkeys: await passkeys.listOwn(ctx) }),
   });
   defineRoute(app, deps, {
-    method: "POST", url: "/api/v2/users/me/passkeys/options", operationId: "createPasskeyRegistrationOptions", tag: "passkeys", auth: "user", allowPendingTwoFactor: true, rateLimit: "signin", status: 200,
+    method: "POST", url: "/api/v2/users/me/passkeys/options", operationId: "createPasskeyRegistrationOptions", tag: "passkeys", auth: "user", allowPendingTwoFactor: true, status: 200,
     summary: "Vaultdesk: the first step of adding a passkey (signed in, on a session): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use).",
     response: z.object({ options: creationOptionsView }),
     handler: async (ctx) => ({ options: await passkeys.registrationOptions(deps, ctx) }),
   });
   defineRoute(app, deps, {
-    method: "POST", url: "/api/v2/users/me/passkeys", operationId: "createOwnPasskey", tag: "passkeys", auth: "user", allowPendingTwoFactor: true, rateLimit: "signin",
+    method: "POST", url: "/api/v2/users/me/passkeys", operationId: "createOwnPasskey", tag: "passkeys", auth: "user", allowPendingTwoFactor: true,
     summary: "Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name. Audited; the person is told by e-mail.",
     body: z.strictObject({ passkey: z.strictObject({ name: passkeyName.optional(), credential: registrationCredential }) }),
     response: z.object({ passkey: passkeyView }),
