@@ -3,6 +3,7 @@ import { client, explain, ok } from "../api.ts";
 import type { User } from "../api-schema.ts";
 import { ErrorText, StatusText } from "../components/Field.tsx";
 import { TwoFactorSection } from "../components/TwoFactor.tsx";
+import { PasskeysSection } from "../components/Passkeys.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
@@ -57,6 +58,9 @@ export function SecurityPage() {
       </Loadable>
       <div className="panel">
         <TwoFactorSection />
+      </div>
+      <div className="panel">
+        <PasskeysSection />
       </div>
     </main>
   );

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { ApiError, client, ok, signIn, signInWithLink } from "../api.ts";
+import { ApiError, client, ok, passkeyCancelled, signIn, signInWithLink, signInWithPasskey, signInWithPasskeyAsSecondFactor } from "../api.ts";
 import type { HelpCenterInfo } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { locale, t } from "../i18n/index.ts";
@@ -23,6 +23,7 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
   const [linkError, setLinkError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pwError, setPwError] = useState<string | null>(null);
+  const [pkError, setPkError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(props.notice);
   const [busy, setBusy] = useState(false);
   const [usedLink, setUsedLink] = useState(false);
@@ -66,13 +67,30 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
     setPwError(null);
     setBusy(true);
     try {
-      // Staff with two-factor sign-in finish signing in on the staff sign-in page, which asks for the code.
-      if ("challenge" in (await signIn(email, password))) return window.location.assign("/agent");
+      const r = await signIn(email, password);
+      if ("challenge" in r) {
+        // A passkey finishes here; an authenticator app's code is asked for on the staff sign-in page.
+        if (!r.methods.includes("passkey")) return window.location.assign("/agent");
+        await signInWithPasskeyAsSecondFactor(r.challenge);
+      }
       await props.onSignedIn();
       navigate("/requests");
     } catch (err) {
       setBusy(false);
-      setPwError(err instanceof ApiError && err.status === 401 ? t("hc.signin.failed") : explainHc(err));
+      setPwError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : err instanceof ApiError && err.status === 401 ? t("hc.signin.failed") : explainHc(err));
+    }
+  }
+
+  async function withPasskey() {
+    setPkError(null);
+    setBusy(true);
+    try {
+      await signInWithPasskey();
+      await props.onSignedIn();
+      navigate("/requests");
+    } catch (err) {
+      setBusy(false);
+      setPkError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : err instanceof ApiError && err.status === 401 ? t("hc.passkeys.signInFailed") : explainHc(err));
     }
   }
 
@@ -108,6 +126,12 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
       ) : (
         <p className="notice">{t("hc.signin.unavailable")}</p>
       )}
+      <ErrorText text={pkError} />
+      <p>
+        <button type="button" className="secondary" onClick={() => void withPasskey()} disabled={busy}>
+          {busy ? t("hc.passkeys.signingIn") : t("hc.passkeys.signIn")}
+        </button>
+      </p>
       <details className="password-signin" open={!emailSignIn}>
         <summary>{t("hc.signin.passwordHeading")}</summary>
         <p>{t("hc.signin.passwordIntro")}</p>

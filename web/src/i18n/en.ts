@@ -194,6 +194,7 @@ export const en = {
   "hc.passkeys.renameLabel": "New name for {name}",
   "hc.passkeys.save": "Save",
   "hc.passkeys.cancel": "Cancel",
+  "hc.passkeys.renamed": "Passkey renamed.",
   "hc.passkeys.remove": "Remove",
   "hc.passkeys.removeConfirm": "Remove {name}? It will no longer sign you in.",
   "hc.passkeys.removed": "Passkey removed.",

@@ -183,6 +183,7 @@ export const ja: HelpCenterCatalog = {
   "hc.passkeys.renameLabel": "{name} の新しい名前",
   "hc.passkeys.save": "保存",
   "hc.passkeys.cancel": "キャンセル",
+  "hc.passkeys.renamed": "パスキーの名前を変更しました。",
   "hc.passkeys.remove": "削除",
   "hc.passkeys.removeConfirm": "{name} を削除しますか？このパスキーではサインインできなくなります。",
   "hc.passkeys.removed": "パスキーを削除しました。",

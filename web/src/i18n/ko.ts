@@ -183,6 +183,7 @@ export const ko: HelpCenterCatalog = {
   "hc.passkeys.renameLabel": "{name}의 새 이름",
   "hc.passkeys.save": "저장",
   "hc.passkeys.cancel": "취소",
+  "hc.passkeys.renamed": "패스키 이름을 변경했습니다.",
   "hc.passkeys.remove": "삭제",
   "hc.passkeys.removeConfirm": "{name}을(를) 삭제할까요? 더 이상 이 패스키로 로그인할 수 없습니다.",
   "hc.passkeys.removed": "패스키를 삭제했습니다.",

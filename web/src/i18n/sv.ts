@@ -183,6 +183,7 @@ export const sv: HelpCenterCatalog = {
   "hc.passkeys.renameLabel": "Nytt namn för {name}",
   "hc.passkeys.save": "Spara",
   "hc.passkeys.cancel": "Avbryt",
+  "hc.passkeys.renamed": "Nyckeln har bytt namn.",
   "hc.passkeys.remove": "Ta bort",
   "hc.passkeys.removeConfirm": "Ta bort {name}? Den kommer inte längre att kunna logga in dig.",
   "hc.passkeys.removed": "Nyckeln har tagits bort.",

@@ -183,6 +183,7 @@ export const zhCN: HelpCenterCatalog = {
   "hc.passkeys.renameLabel": "{name} 的新名称",
   "hc.passkeys.save": "保存",
   "hc.passkeys.cancel": "取消",
+  "hc.passkeys.renamed": "已重命名通行密钥。",
   "hc.passkeys.remove": "删除",
   "hc.passkeys.removeConfirm": "删除 {name}？删除后将无法再用它登录。",
   "hc.passkeys.removed": "已删除通行密钥。",
