@@ -18,6 +18,8 @@ const EMAIL = "ann@acme.test";
 let h: Harness;
 let ownerApi: Record<string, string>;
 let owner: Page;
+/** The owner's authenticator key, and the newest time a code of it was used (a code works once). */
+let recoveryCodes: string[] = [];
 
 beforeAll(async () => {
   h = await startHarness();
@@ -66,6 +68,7 @@ describe("two-factor sign-in in Chromium", () => {
     await page.getByRole("button", { name: "Verify" }).click();
     await visible(page.getByRole("alert").getByText("That code did not work"));
     // The next time step's code (the one used to turn it on is spent).
+    recoveryCodes = codes;
     await page.getByLabel("Authentication code").fill(codeAt(secret, Math.max(Date.now(), enrolledAt + 30_000)));
     await page.getByRole("button", { name: "Verify" }).click();
     await visible(page.getByRole("link", { name: "Sign-in security" }));
@@ -113,6 +116,47 @@ describe("two-factor sign-in in Chromium", () => {
     await visible(owner.getByText("Off."));
     await expectAccessible(owner, "person page after a reset");
     expect((await apiCall(h, "GET", "/api/v2/session.json", { headers: { cookie: (await agent.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ") } })).status).toBe(401);
+    expect(h.incidents).toEqual([]);
+  });
+
+  it("is asked for on the help center's sign-in page too, in the visitor's language", async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.base}/signin`);
+    await page.getByLabel("Language").selectOption("sv");
+    await page.getByLabel("E-postadress").last().fill(EMAIL);
+    await page.getByLabel("Lösenord", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Logga in med lösenord" }).click();
+    await visible(page.getByRole("heading", { name: "Tvåfaktorsautentisering" }));
+    await expectAccessible(page, "help-center code step");
+    await shot(page, "two-factor-help-center-code-step");
+    await page.getByLabel("Autentiseringskod").fill("000000");
+    await page.getByRole("button", { name: "Verifiera" }).click();
+    await visible(page.getByRole("alert").getByText("Koden fungerade inte"));
+    // A recovery code works here too (the app's next code would mean waiting for the next time step).
+    await page.getByLabel("Autentiseringskod").fill(recoveryCodes[0]!);
+    await page.getByRole("button", { name: "Verifiera" }).click();
+    await page.waitForURL(/\/requests$/);
+    expect(h.incidents).toEqual([]);
+  });
+
+  it("lets the owner choose who signs in through single sign-on in the admin center", async () => {
+    await owner.goto(`${h.base}/admin/sso`);
+    await visible(owner.getByRole("heading", { name: "Single sign-on", level: 1 }));
+    await visible(owner.getByText("No identity provider is set up yet."));
+    // No provider is enabled: none can be chosen, and the server would refuse one anyway.
+    const staff = owner.getByLabel("Staff sign in with");
+    expect(await staff.locator("option[value=saml]").isDisabled()).toBe(true);
+    await owner.getByLabel("Create people at their first sign-in").uncheck();
+    await owner.getByRole("button", { name: "Save" }).click();
+    await visible(owner.getByRole("status").getByText("Saved."));
+    // "SSO only" without a provider chosen: the server's refusal is shown as it is.
+    await owner.getByLabel("Staff can sign in only through single sign-on").check();
+    await owner.getByRole("button", { name: "Save" }).click();
+    await visible(owner.getByRole("alert").getByText(/choose the provider staff sign in with first/));
+    await expectAccessible(owner, "single sign-on settings");
+    await shot(owner, "sso-admin");
+    const settings = await apiCall(h, "GET", "/api/v2/sso_settings.json", { headers: ownerApi });
+    expect(settings.body.sso_settings).toMatchObject({ jit_users: false, staff_sso_only: false });
     expect(h.incidents).toEqual([]);
   });
 });

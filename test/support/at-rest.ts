@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import { sql } from "kysely";
 import { expect } from "vitest";
-import { makeContext } from "../../src/platform/context.ts";
+import { makeContext, userActor } from "../../src/platform/context.ts";
+import { beginRequest, saveProvider, signInWithProvider, updateSsoSettings } from "../../src/modules/identity/sso-service.ts";
 import { declaredSealedColumns } from "../../src/platform/crypto/sealed-columns.ts";
 import { enqueueJob } from "../../src/platform/jobs/jobs.ts";
 import { buildTenant, waitForJob, type TestApp } from "./harness.ts";
@@ -114,6 +115,19 @@ export async function writeEverything(t: TestApp): Promise<string> {
     const sealer = await t.keyring.sealerFor(tx);
     const id = crypto.randomUUID();
     await tx.db.insertInto("undelivered_mail").values({ tenant_id: a.tenantId, id, message_sealed: sealer.sealJson({ to: EMAIL, subject: `${MARKER} undelivered`, text: `${MARKER} text`, language: "en" }, { table: "undelivered_mail", column: "message", row: id }), attempts: 3, failed_at: new Date() }).execute();
+  });
+  // Single sign-on: a provider's settings (a client secret), a pending request (nonce, return path),
+  // and a person's subject at the provider, created just in time.
+  await t.db.tenant(a.tenantId, async (tx) => {
+    const owner = await tx.db.selectFrom("users").select(["id", "nice_id"]).where("role", "=", "owner").executeTakeFirstOrThrow();
+    const base = { tx, sealer: await t.keyring.sealerFor(tx), requestId: "rest", now: () => new Date() };
+    const asOwner = makeContext({ ...base, actor: userActor({ id: owner.id, niceId: owner.nice_id, role: "owner" }, "session") });
+    await saveProvider(asOwner, "oidc", { enabled: true, config: { issuer: `https://${MARKER.toLowerCase()}.example`, client_secret: `${MARKER}-client-secret` } });
+    await updateSsoSettings(asOwner, { end_user_provider: "oidc" });
+    const anonymous = makeContext({ ...base, actor: { kind: "anonymous" } });
+    await beginRequest({ keyring: t.keyring }, anonymous, "oidc", `${MARKER}-state`, { nonce: `${MARKER}-nonce`, return_to: `/${MARKER}` });
+    const signedIn = await signInWithProvider({ keyring: t.keyring, config: t.config }, anonymous, "oidc", { subject: `${MARKER}-subject`, email: `sso.${EMAIL}`, name: `${MARKER} SSO`, attributes: {} });
+    expect("session" in signedIn).toBe(true);
   });
   const bulk = await a.api("PUT", "/api/v2/tickets/update_many.json?ids=1,2", { ticket: { comment: { body: `${MARKER} bulk note`, public: false } } });
   expect(bulk.status).toBe(200);

@@ -67,3 +67,5 @@ export type RecipientAddress = Answer<"listRecipientAddresses">["recipient_addre
 export type SuspendedTicket = Answer<"listSuspendedTickets">["suspended_tickets"][number];
 export type UserSession = Answer<"listUserSessions">["sessions"][number];
 export type SessionSettings = Answer<"showSessionSettings">["session_settings"];
+export type SsoSettings = Answer<"showSsoSettings">["sso_settings"];
+export type SignInOptions = Answer<"showSignInOptions">["sign_in_options"];

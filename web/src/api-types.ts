@@ -956,6 +956,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/sign_in_options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the ways in the sign-in pages offer, for staff and for end users (password, e-mailed links, the identity provider and its start path). */
+        get: operations["showSignInOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/sso_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: who signs in through which identity provider, SSO only, just-in-time users and role mapping (admins). */
+        get: operations["showSsoSettings"];
+        /** Vaultdesk: changes the single sign-on settings (admins; audited). */
+        put: operations["updateSsoSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/suspended_tickets": {
         parameters: {
             query?: never;
@@ -5277,7 +5312,7 @@ export interface operations {
                             ip: string | null;
                             last_seen_at: string;
                             /**
-                             * @description Vaultdesk: how the session began.
+                             * @description Vaultdesk: how the session began (a password, an e-mailed link, an accepted invitation, a passkey, or single sign-on).
                              * @enum {string}
                              */
                             method: "password" | "link" | "invitation" | "passkey" | "saml" | "oidc" | "jwt";
@@ -5348,6 +5383,158 @@ export interface operations {
                     "application/json": {
                         account: {
                             subdomain: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showSignInOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sign_in_options: {
+                            end_users: {
+                                password: boolean;
+                                sign_in_links: boolean;
+                                sso: {
+                                    kind: string;
+                                    start_path: string;
+                                } | null;
+                            };
+                            staff: {
+                                password: boolean;
+                                sso: {
+                                    kind: string;
+                                    start_path: string;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showSsoSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sso_settings: {
+                            /** @description The identity provider end users sign in with, or null for none. */
+                            end_user_provider: ("saml" | "oidc" | "jwt") | null;
+                            /** @description End users sign in only through the provider: passwords, password reset and e-mailed sign-in links are off for them. */
+                            end_users_sso_only: boolean;
+                            /** @description A person the provider vouches for and this account does not know yet is created at first sign-in (as an end user, or the mapped role). */
+                            jit_users: boolean;
+                            /** @description The providers set up, enabled or not. */
+                            providers: {
+                                enabled: boolean;
+                                kind: string;
+                                updated_at: string;
+                            }[];
+                            /** @description The attribute or claim whose value gives the role, through `role_map`; null leaves roles to Vaultdesk. */
+                            role_attribute: string | null;
+                            role_map: {
+                                [key: string]: string[];
+                            };
+                            /** @description The identity provider staff sign in with (`saml`, `oidc`, `jwt`), or null for none. It must be set up and enabled. */
+                            staff_provider: ("saml" | "oidc" | "jwt") | null;
+                            /** @description Staff sign in only through the provider: password sign-in and reset are off for them. Account owners keep their password with a second factor (required before this can be turned on). */
+                            staff_sso_only: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateSsoSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sso_settings: {
+                        /** @description The identity provider end users sign in with, or null for none. */
+                        end_user_provider?: ("saml" | "oidc" | "jwt") | null;
+                        /** @description End users sign in only through the provider: passwords, password reset and e-mailed sign-in links are off for them. */
+                        end_users_sso_only?: boolean;
+                        /** @description A person the provider vouches for and this account does not know yet is created at first sign-in (as an end user, or the mapped role). */
+                        jit_users?: boolean;
+                        /** @description The attribute or claim whose value gives the role, through `role_map`; null leaves roles to Vaultdesk. */
+                        role_attribute?: string | null;
+                        /** @description For each role, the attribute values that give it (the first role in the order admin, agent, light_agent, end_user that matches wins). Owners are never changed by a mapping. */
+                        role_map?: {
+                            admin?: string[];
+                            agent?: string[];
+                            end_user?: string[];
+                            light_agent?: string[];
+                        };
+                        /** @description The identity provider staff sign in with (`saml`, `oidc`, `jwt`), or null for none. It must be set up and enabled. */
+                        staff_provider?: ("saml" | "oidc" | "jwt") | null;
+                        /** @description Staff sign in only through the provider: password sign-in and reset are off for them. Account owners keep their password with a second factor (required before this can be turned on). */
+                        staff_sso_only?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sso_settings: {
+                            /** @description The identity provider end users sign in with, or null for none. */
+                            end_user_provider: ("saml" | "oidc" | "jwt") | null;
+                            /** @description End users sign in only through the provider: passwords, password reset and e-mailed sign-in links are off for them. */
+                            end_users_sso_only: boolean;
+                            /** @description A person the provider vouches for and this account does not know yet is created at first sign-in (as an end user, or the mapped role). */
+                            jit_users: boolean;
+                            /** @description The providers set up, enabled or not. */
+                            providers: {
+                                enabled: boolean;
+                                kind: string;
+                                updated_at: string;
+                            }[];
+                            /** @description The attribute or claim whose value gives the role, through `role_map`; null leaves roles to Vaultdesk. */
+                            role_attribute: string | null;
+                            role_map: {
+                                [key: string]: string[];
+                            };
+                            /** @description The identity provider staff sign in with (`saml`, `oidc`, `jwt`), or null for none. It must be set up and enabled. */
+                            staff_provider: ("saml" | "oidc" | "jwt") | null;
+                            /** @description Staff sign in only through the provider: password sign-in and reset are off for them. Account owners keep their password with a second factor (required before this can be turned on). */
+                            staff_sso_only: boolean;
                         };
                     };
                 };
@@ -7655,7 +7842,7 @@ export interface operations {
                             ip: string | null;
                             last_seen_at: string;
                             /**
-                             * @description Vaultdesk: how the session began.
+                             * @description Vaultdesk: how the session began (a password, an e-mailed link, an accepted invitation, a passkey, or single sign-on).
                              * @enum {string}
                              */
                             method: "password" | "link" | "invitation" | "passkey" | "saml" | "oidc" | "jwt";
@@ -7721,7 +7908,7 @@ export interface operations {
                             ip: string | null;
                             last_seen_at: string;
                             /**
-                             * @description Vaultdesk: how the session began.
+                             * @description Vaultdesk: how the session began (a password, an e-mailed link, an accepted invitation, a passkey, or single sign-on).
                              * @enum {string}
                              */
                             method: "password" | "link" | "invitation" | "passkey" | "saml" | "oidc" | "jwt";
@@ -8283,7 +8470,7 @@ export interface operations {
                             ip: string | null;
                             last_seen_at: string;
                             /**
-                             * @description Vaultdesk: how the session began.
+                             * @description Vaultdesk: how the session began (a password, an e-mailed link, an accepted invitation, a passkey, or single sign-on).
                              * @enum {string}
                              */
                             method: "password" | "link" | "invitation" | "passkey" | "saml" | "oidc" | "jwt";

@@ -338,3 +338,9 @@ export async function findUserByNiceIdForPassword(tx: TenantTx, niceId: number) 
     .where("nice_id", "=", niceId)
     .executeTakeFirst();
 }
+
+/** The account's active owners (their way in stays open when staff sign in only through SSO). */
+export async function activeOwnerIds(tx: TenantTx): Promise<string[]> {
+  const rows = await tx.db.selectFrom("users").select("id").where("tenant_id", "=", tx.tenantId).where("role", "=", "owner").where("active", "=", true).where("suspended", "=", false).execute();
+  return rows.map((r) => r.id);
+}

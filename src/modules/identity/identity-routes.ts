@@ -6,6 +6,7 @@ import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute, WithStatus } from "../../platform/http/route.ts";
 import { registerTwoFactorRoutes, twoFactorChallengeView } from "./two-factor-routes.ts";
 import { registerPasskeySessionRoutes } from "./passkeys-routes.ts";
+import { registerSsoRoutes } from "./sso-routes.ts";
 import { actorUser } from "../../platform/context.ts";
 import { abilitiesOf } from "./identity-abilities.ts";
 import { clearSessionCookie, sessionCookieOf, setSessionCookie } from "./identity-http.ts";
@@ -63,6 +64,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   registerTwoFactorRoutes(app, deps);
   registerPasskeySessionRoutes(app, deps);
+  registerSsoRoutes(app, deps);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/session", operationId: "showSession", tag: "session", auth: "user", allowPendingPasswordChange: true, allowPendingTwoFactor: true,
     summary: "The current session; `abilities` (Vaultdesk) says what the signed-in person may do, from the same policies the API enforces.",

@@ -20,6 +20,7 @@ import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
 import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
 import { countPasskeysOf } from "./passkeys-repo.ts";
+import { passwordAllowed } from "./sso-password.ts";
 
 /** How long the second step of a sign-in may wait for its code, and how many wrong codes it takes. */
 export const TWO_FACTOR_CHALLENGE_MINUTES = 5;
@@ -193,6 +194,12 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     return fail();
   }
   const rules = await rulesFor(ctx.tx, user.role);
+  // A group that signs in only through single sign-on has no password way in (the owner with a
+  // second factor keeps one): answered like a wrong password, and not counted toward a lockout.
+  if (!(await passwordAllowed(ctx, user))) {
+    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role }), { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["sso_only"] });
+    return fail();
+  }
   if (!check.ok) {
     await countSignInFailure(deps, ctx, user, rules);
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id });

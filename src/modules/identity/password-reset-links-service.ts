@@ -15,6 +15,7 @@ import * as identityRepo from "./identity-repo.ts";
 import { markEmailProven } from "./signin-links-repo.ts";
 import { passwordChangedMail, passwordResetMail } from "./password-reset-mail.ts";
 import * as repo from "./password-reset-links-repo.ts";
+import { passwordAllowed } from "./sso-password.ts";
 
 /**
  * Password reset by e-mail ("Forgot your password?"), for anyone who has a password: staff, and
@@ -77,7 +78,7 @@ export function passwordResetJob(deps: Pick<AppDeps, "keyring" | "config">): Ite
     actor: async () => ({ kind: "system" }),
     async runItem(ctx, input) {
       const user = await repo.findUserForReset(ctx.tx, emailIndex(ctx.sealer, input.email));
-      if (user && mayReset(user)) {
+      if (user && mayReset(user) && (await passwordAllowed(ctx, user))) {
         const now = ctx.now();
         // The newest link wins: older unused ones end now.
         await repo.expirePasswordResetsOf(ctx.tx, user.id, now);
@@ -116,6 +117,8 @@ export async function prepareReset(deps: Pick<AppDeps, "keyring" | "now">, inTen
   const found = await inTenant(async (ctx) => {
     const row = await repo.findPasswordResetByHash(ctx.tx, deps.keyring.hashSecret(HASH_KIND, token));
     if (!usable(row, ctx.now())) return undefined;
+    // Turned "SSO only" after the link was sent: the link no longer leads anywhere.
+    if (!(await passwordAllowed(ctx, { id: row.user_id, role: row.user_role }))) return undefined;
     const email = row.user_email_sealed ? ctx.sealer.open(row.user_email_sealed, { table: "users" as const, column: "email" as const, row: row.user_id }) : undefined;
     const rules = await rulesFor(ctx.tx, row.user_role);
     // The current password counts as one of the earlier ones the policy remembers.
@@ -133,7 +136,7 @@ export async function prepareReset(deps: Pick<AppDeps, "keyring" | "now">, inTen
 export async function completeReset(deps: Pick<AppDeps, "config">, ctx: RequestContext, prepared: PreparedReset): Promise<{ role: repo.PasswordResetRow["user_role"] }> {
   const now = ctx.now();
   const row = await repo.findPasswordResetById(ctx.tx, prepared.resetId);
-  if (!usable(row, now)) throw notValid();
+  if (!usable(row, now) || !(await passwordAllowed(ctx, { id: row.user_id, role: row.user_role }))) throw notValid();
   if (row.user_password_hash !== prepared.verifiedHash) throw new AppError("Conflict", { description: "The password was changed meanwhile. Ask for a new link." });
   if (!(await repo.claimPasswordReset(ctx.tx, row.id, now))) throw notValid();
   await identityRepo.setPassword(ctx.tx, row.user_id, prepared.newHash);

@@ -9,7 +9,7 @@ export const sessionView = z.object({
   browser: z.string().nullable().describe("Vaultdesk: the browser and its major version, parsed from the User-Agent header."),
   os: z.string().nullable().describe("Vaultdesk: the operating system, parsed from the User-Agent header."),
   ip: z.string().nullable().describe("Vaultdesk: the client address the session began from (stored sealed)."),
-  method: z.enum(["password", "link", "invitation", "passkey", "saml", "oidc", "jwt"]).describe("Vaultdesk: how the session began."),
+  method: z.enum(["password", "link", "invitation", "passkey", "saml", "oidc", "jwt"]).describe("Vaultdesk: how the session began (a password, an e-mailed link, an accepted invitation, a passkey, or single sign-on)."),
   current: z.boolean().describe("Vaultdesk: whether this is the session making the request."),
   url: z.string(),
 });

@@ -14,6 +14,7 @@ import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { clientNetwork } from "../../platform/http/client-network.ts";
 import * as repo from "./signin-links-repo.ts";
 import { parseDevice } from "./sessions-service.ts";
+import { passwordAllowed } from "./sso-password.ts";
 
 /**
  * One-time sign-in links for end users (the help center has no passwords to forget).
@@ -82,7 +83,7 @@ export function signinLinkJob(deps: Pick<AppDeps, "keyring" | "config">): ItemsH
     async runItem(ctx, input) {
       const user = await repo.findUserForLink(ctx.tx, { emailBidx: emailIndex(ctx.sealer, input.email) });
       // Only end users who may sign in, at an address they proved or that nobody else moved them to.
-      if (user && user.role === "end_user" && user.active && !user.suspended && user.email_status !== "staff_changed") {
+      if (user && user.role === "end_user" && user.active && !user.suspended && user.email_status !== "staff_changed" && (await passwordAllowed(ctx, user))) {
         const { token, expires } = await createLink(deps, ctx, user.id, null);
         const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
         const mail = signinMail(input.locale ?? user.locale, team, linkUrl(ctx, token), SIGNIN_LINK_MINUTES);
@@ -116,6 +117,8 @@ export async function redeemSigninLink(deps: Pick<AppDeps, "keyring" | "config">
   if (!token.startsWith(SIGNIN_LINK_PREFIX)) throw notValid();
   const link = await repo.findSigninLinkByHash(ctx.tx, deps.keyring.hashSecret("signin-link", token));
   if (!link || link.user_role !== "end_user" || !link.user_active || link.user_suspended) throw notValid();
+  // End users who sign in only through single sign-on: their links lead nowhere.
+  if (!(await passwordAllowed(ctx, { id: link.user_id, role: link.user_role }))) throw notValid();
   const now = ctx.now();
   if (link.used_at) throw invalid("token", "This sign-in link has already been used. Ask for a new one.", "AlreadyUsed");
   if (link.expires_at.getTime() <= now.getTime()) throw invalid("token", "This sign-in link has expired. Ask for a new one.", "Expired");

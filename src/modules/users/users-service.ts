@@ -279,6 +279,20 @@ export async function changeRole(ctx: RequestContext, u: repo.UserRow, next: Rol
   audit(ctx, { action: "user.role_changed", resourceType: "user", resourceId: u.nice_id, fields: ["role"] });
 }
 
+/**
+ * A role given by the tenant's identity provider at single sign-on (its role mapping): never to
+ * or from owner. Like any role change, every session and API token of the person ends (the
+ * sign-in under way then opens a new session) and a pending e-mail change is cancelled; audited.
+ */
+export async function setRoleFromIdentityProvider(ctx: RequestContext, userId: string, next: Exclude<Role, "owner">): Promise<void> {
+  const u = await repo.findUserById(ctx.tx, userId);
+  if (!u || u.role === "owner" || u.role === next) return;
+  await repo.updateUser(ctx.tx, u.id, { role: next });
+  await revokeAccessOf(ctx, u.id);
+  await cancelPendingEmailChanges(ctx, u.id);
+  audit(ctx, { action: "user.role_changed", resourceType: "user", resourceId: u.nice_id, fields: ["role"] });
+}
+
 /** For other modules: the internal id and role of a user given its public id, or 404. */
 export type UserRef = { id: string; niceId: number; role: Role; organizationId: string | null; organizationNiceId: number | null };
 const refOf = (u: repo.UserRow): UserRef => ({ id: u.id, niceId: u.nice_id, role: u.role, organizationId: u.organization_id, organizationNiceId: u.organization_nice_id });

@@ -34,6 +34,9 @@ export const SEALED_COLUMNS = {
   mail_settings: { blocklist: "json" },
   two_factor_totp: { secret: "text" },
   passkeys: { credential_id: "text", public_key: "text", name: "text" },
+  sso_providers: { config: "json" },
+  sso_identities: { subject: "text" },
+  sso_requests: { payload: "json" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

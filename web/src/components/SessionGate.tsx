@@ -103,15 +103,17 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [challenge, setChallenge] = useState<TwoFactorChallenge | null>(null);
+  const [pkError, setPkError] = useState<string | null>(null);
+  const options = useApi(["sign_in_options"], async (signal) => (await ok(client.GET("/api/v2/sign_in_options", { signal }))).sign_in_options);
   async function withPasskey() {
-    setError(null);
+    setPkError(null);
     setBusy(true);
     try {
       await signInWithPasskey();
       await props.onSignedIn("");
     } catch (err) {
       setBusy(false);
-      setError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : err instanceof ApiError && err.status === 401 ? t("hc.passkeys.signInFailed") : explain(err));
+      setPkError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : err instanceof ApiError && err.status === 401 ? t("hc.passkeys.signInFailed") : explain(err));
     }
   }
   async function submit(e: FormEvent) {
@@ -146,11 +148,11 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
         }}
       />
     );
-  return (
-    <main id={props.id ?? "main"} className="page narrow">
-      <PageHeading>{t("signin.title")}</PageHeading>
-      {props.intro ? <p>{props.intro}</p> : null}
-      <StatusText text={props.notice} />
+  const sso = options.data?.staff.sso ?? null;
+  // With staff signing in only through single sign-on, the password form is the owners' way in, folded.
+  const passwordOn = options.data?.staff.password ?? true;
+  const passwordForm = (
+    <>
       <form onSubmit={submit} aria-busy={busy}>
         <Field id="signin-email" label={t("signin.email")}>
           <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="username" />
@@ -159,18 +161,46 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
           <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
         </Field>
         <ErrorText text={error} />
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={busy} className={sso ? "secondary" : undefined}>
           {busy ? t("signin.working") : t("signin.submit")}
         </button>
       </form>
+      {passwordOn ? (
+        <p>
+          <button type="button" className="link" onClick={() => setForgot(true)}>
+            {t("signin.forgot")}
+          </button>
+        </p>
+      ) : null}
+    </>
+  );
+  return (
+    <main id={props.id ?? "main"} className="page narrow">
+      <PageHeading>{t("signin.title")}</PageHeading>
+      {props.intro ? <p>{props.intro}</p> : null}
+      <StatusText text={props.notice} />
+      {sso ? (
+        <>
+          <p>
+            <a className="button" href={`${sso.start_path}?return_to=${encodeURIComponent(window.location.pathname + window.location.search)}`}>
+              {t("sso.signin.button")}
+            </a>
+          </p>
+          {passwordOn ? <p className="muted">{t("sso.signin.or")}</p> : null}
+        </>
+      ) : null}
+      {passwordOn ? (
+        passwordForm
+      ) : (
+        <details className="password-signin">
+          <summary>{t("sso.signin.ownerOnly")}</summary>
+          {passwordForm}
+        </details>
+      )}
+      <ErrorText text={pkError} />
       <p>
         <button type="button" className="secondary" onClick={() => void withPasskey()} disabled={busy}>
           {t("hc.passkeys.signIn")}
-        </button>
-      </p>
-      <p>
-        <button type="button" className="link" onClick={() => setForgot(true)}>
-          {t("signin.forgot")}
         </button>
       </p>
     </main>

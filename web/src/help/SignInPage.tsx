@@ -1,10 +1,12 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { ApiError, client, ok, passkeyCancelled, signIn, signInWithLink, signInWithPasskey, signInWithPasskeyAsSecondFactor } from "../api.ts";
+import { ApiError, client, ok, passkeyCancelled, signIn, signInWithLink, signInWithPasskey, type TwoFactorChallenge } from "../api.ts";
 import type { HelpCenterInfo } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { locale, t } from "../i18n/index.ts";
 import { Link, navigate, PageHeading } from "../router.tsx";
 import { explainHc, fieldError } from "./help-api.ts";
+import { HelpCodeStep } from "./HelpCodeStep.tsx";
+import { useApi } from "../data.tsx";
 
 /**
  * `/signin`: an end user asks for a one-time sign-in link by e-mail, or finishes signing in with
@@ -27,6 +29,8 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
   const [status, setStatus] = useState<string | null>(props.notice);
   const [busy, setBusy] = useState(false);
   const [usedLink, setUsedLink] = useState(false);
+  const [challenge, setChallenge] = useState<TwoFactorChallenge | null>(null);
+  const options = useApi(["sign_in_options"], async (signal) => (await ok(client.GET("/api/v2/sign_in_options", { signal }))).sign_in_options);
 
   useEffect(() => {
     if (props.initialToken) navigate("/signin", { replace: true });
@@ -69,9 +73,9 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
     try {
       const r = await signIn(email, password);
       if ("challenge" in r) {
-        // A passkey finishes here; an authenticator app's code is asked for on the staff sign-in page.
-        if (!r.methods.includes("passkey")) return window.location.assign("/agent");
-        await signInWithPasskeyAsSecondFactor(r.challenge);
+        // Two-factor sign-in: the code is asked for here, in the visitor's language.
+        setBusy(false);
+        return setChallenge(r);
       }
       await props.onSignedIn();
       navigate("/requests");
@@ -106,12 +110,41 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
       </main>
     );
 
-  const emailSignIn = props.info?.email_sign_in ?? false;
+  if (challenge)
+    return (
+      <HelpCodeStep
+        challenge={challenge.challenge}
+        methods={challenge.methods}
+        onSignedIn={async () => {
+          await props.onSignedIn();
+          navigate("/requests");
+        }}
+        onBack={() => {
+          setChallenge(null);
+          setPassword("");
+        }}
+      />
+    );
+
+  const sso = options.data?.end_users.sso ?? null;
+  // Off when end users sign in only through single sign-on.
+  const linksOn = options.data?.end_users.sign_in_links ?? true;
+  const emailSignIn = (props.info?.email_sign_in ?? false) && linksOn;
   return (
     <main id="main" className="page narrow">
       <PageHeading>{t("hc.signin.title")}</PageHeading>
       <ErrorText text={linkError} />
       <StatusText text={status} />
+      {sso ? (
+        <>
+          <p>
+            <a className="button" href={`${sso.start_path}?return_to=${encodeURIComponent("/requests")}`}>
+              {t("hc.sso.button")}
+            </a>
+          </p>
+          {emailSignIn ? <p className="muted">{t("hc.sso.or")}</p> : null}
+        </>
+      ) : null}
       {emailSignIn ? (
         <form onSubmit={sendLink} aria-busy={busy}>
           <p>{t("hc.signin.intro")}</p>
@@ -123,7 +156,7 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
             {busy ? t("hc.signin.sending") : t("hc.signin.send")}
           </button>
         </form>
-      ) : (
+      ) : sso ? null : (
         <p className="notice">{t("hc.signin.unavailable")}</p>
       )}
       <ErrorText text={pkError} />
@@ -132,7 +165,7 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
           {busy ? t("hc.passkeys.signingIn") : t("hc.passkeys.signIn")}
         </button>
       </p>
-      <details className="password-signin" open={!emailSignIn}>
+      <details className="password-signin" open={!emailSignIn && !sso}>
         <summary>{t("hc.signin.passwordHeading")}</summary>
         <p>{t("hc.signin.passwordIntro")}</p>
         <form onSubmit={withPassword} aria-busy={busy} aria-label={t("hc.signin.passwordHeading")}>

@@ -1,5 +1,6 @@
 import { enWorkspace } from "./en-workspace.ts";
 import { enTwoFactor } from "./en-two-factor.ts";
+import { enSso } from "./en-sso.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -9,6 +10,7 @@ import { enTwoFactor } from "./en-two-factor.ts";
 export const en = {
   ...enWorkspace,
   ...enTwoFactor,
+  ...enSso,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
@@ -133,6 +135,15 @@ export const en = {
   "hc.confirm.taken": "This address now belongs to someone else here, so it cannot become yours.",
   "hc.confirm.invalid": "This confirmation link is not valid. Check that it was copied whole.",
   "hc.signin.forgot": "Forgot your password?",
+  "hc.sso.button": "Sign in with your organization's account",
+  "hc.sso.or": "Or sign in another way",
+  "hc.tf.title": "Two-factor authentication",
+  "hc.tf.intro": "Enter the six-digit code from your authenticator app, or one of your recovery codes.",
+  "hc.tf.label": "Authentication code",
+  "hc.tf.submit": "Verify",
+  "hc.tf.working": "Verifying…",
+  "hc.tf.failed": "That code did not work, or this sign-in has expired. Check the code, or start again with your password.",
+  "hc.tf.back": "Start again",
   "hc.forgot.title": "Reset your password",
   "hc.forgot.intro": "Enter the e-mail address you sign in with. If it belongs to an account with a password, we send a link to choose a new one. The link works once, for one hour.",
   "hc.forgot.email": "E-mail address",

@@ -1,0 +1,251 @@
+import crypto from "node:crypto";
+import { actingAs, actorUser, type RequestContext } from "../../platform/context.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import type { Role, SsoKind } from "../../platform/db/schema.ts";
+import { AppError, CommitThenFail, forbidden, invalid } from "../../platform/errors.ts";
+import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
+import { audit } from "../audit/audit-service.ts";
+import { forEachTenant } from "../tenants/tenants-service.ts";
+import { emailIndex } from "../users/users-fns.ts";
+import { isAdmin, isStaff } from "../users/users-policy.ts";
+import { insertSealedUser, setRoleFromIdentityProvider } from "../users/users-service.ts";
+import { startSession, type Session } from "./identity-service.ts";
+import * as identityRepo from "./identity-repo.ts";
+import * as repo from "./sso-repo.ts";
+import * as twoFactorRepo from "./two-factor-repo.ts";
+
+/**
+ * Single sign-on, the part every protocol shares (SAML: sso-saml*.ts, OpenID Connect:
+ * sso-oidc*.ts, JWT: sso-jwt*.ts). A protocol module proves who the identity provider vouches for
+ * and hands an AssertedIdentity to signInWithProvider, which decides whether that person may sign
+ * in here and how: found by their subject at the provider, else by e-mail address; created just in
+ * time when the tenant allows it; their role mapped from an attribute when the tenant maps roles.
+ *
+ * Settings (sso_settings): which provider staff and end users are sent to, whether that is their
+ * only way in ("SSO only", which turns password sign-in, password reset and e-mailed sign-in links
+ * off for them), just-in-time creation, role mapping. The account owner keeps a way in that does
+ * not depend on the identity provider: their password, and only with a second factor, so a broken
+ * IdP cannot lock a team out and a stolen owner password alone is not enough.
+ */
+
+export type AssertedIdentity = { subject: string; email: string; name?: string | undefined; attributes: Record<string, readonly string[]> };
+
+export const SSO_KINDS: readonly SsoKind[] = ["saml", "oidc", "jwt"];
+export const START_PATHS: Record<SsoKind, string> = { saml: "/access/saml/login", oidc: "/access/oidc/login", jwt: "/access/jwt/login" };
+/** The roles a mapping may give (never owner: ownership changes hands only inside Vaultdesk). */
+export const MAPPABLE_ROLES = ["admin", "agent", "light_agent", "end_user"] as const satisfies readonly Role[];
+const DEFAULT_REQUEST_MINUTES = 10;
+
+const providerRef = (id: string) => ({ table: "sso_providers" as const, column: "config" as const, row: id });
+const requestRef = (id: string) => ({ table: "sso_requests" as const, column: "payload" as const, row: id });
+
+// ---- providers' settings
+
+/** The provider's stored settings, opened (sealed JSON); undefined when never saved. */
+export async function readProvider(ctx: RequestContext, kind: SsoKind): Promise<{ enabled: boolean; config: unknown } | undefined> {
+  const row = await repo.findProvider(ctx.tx, kind);
+  if (!row) return undefined;
+  return { enabled: row.enabled, config: ctx.sealer.openJson<unknown>(row.config_sealed, providerRef(row.id)) };
+}
+
+/** Saves a provider's settings (admins only; audited without the values: some are secrets). The caller validates `config` first. */
+export async function saveProvider(ctx: RequestContext, kind: SsoKind, input: { enabled: boolean; config: Record<string, unknown> }): Promise<void> {
+  const actor = actorUser(ctx);
+  if (!isAdmin(actor.role)) throw forbidden("Only admins change single sign-on.");
+  const existing = await repo.findProvider(ctx.tx, kind);
+  const id = existing?.id ?? crypto.randomUUID();
+  const config_sealed = ctx.sealer.sealJson(input.config, providerRef(id));
+  if (existing) await repo.updateProvider(ctx.tx, id, { enabled: input.enabled, config_sealed }, ctx.now());
+  else await repo.insertProvider(ctx.tx, { id, kind, enabled: input.enabled, config_sealed });
+  if (!input.enabled) {
+    // A provider switched off sends nobody anywhere: no group may be left pointing at it.
+    const s = await repo.findSettings(ctx.tx);
+    if (s.staff_provider === kind || s.end_user_provider === kind) {
+      await repo.putSettings(ctx.tx, { ...s, staff_provider: s.staff_provider === kind ? null : s.staff_provider, end_user_provider: s.end_user_provider === kind ? null : s.end_user_provider, staff_sso_only: s.staff_provider === kind ? false : s.staff_sso_only, end_users_sso_only: s.end_user_provider === kind ? false : s.end_users_sso_only }, ctx.now());
+    }
+  }
+  audit(ctx, { action: "sso.provider_updated", resourceType: "account", resourceId: `sso_${kind}`, fields: ["enabled", ...Object.keys(input.config).sort()] });
+}
+
+// ---- pending requests and the replay cache
+
+const keyHash = (deps: Pick<AppDeps, "keyring">, kind: SsoKind, key: string) => deps.keyring.hashSecret(`sso-${kind}`, key);
+
+/** Stores a pending request (OIDC state, SAML request id) with its sealed payload, `ttlMinutes` long. */
+export async function beginRequest(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, kind: SsoKind, key: string, payload: Record<string, string>, ttlMinutes = DEFAULT_REQUEST_MINUTES): Promise<void> {
+  const id = crypto.randomUUID();
+  await repo.insertRequest(ctx.tx, { id, kind, key_hash: keyHash(deps, kind, key), payload_sealed: ctx.sealer.sealJson(payload, requestRef(id)), expires_at: new Date(ctx.now().getTime() + ttlMinutes * 60_000) });
+}
+
+/** Uses up a pending request: its payload, or undefined when unknown, expired or already used. */
+export async function finishRequest(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, kind: SsoKind, key: string): Promise<Record<string, string> | undefined> {
+  const row = await repo.claimRequest(ctx.tx, kind, keyHash(deps, kind, key), ctx.now());
+  return row ? ctx.sealer.openJson<Record<string, string>>(row.payload_sealed, requestRef(row.id)) : undefined;
+}
+
+/** Records a once-only key (SAML assertion id, JWT jti) until `expiresAt`; false when seen before (a replay). */
+export async function useOnce(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, kind: SsoKind, key: string, expiresAt: Date): Promise<boolean> {
+  return repo.insertReplayKey(ctx.tx, kind, deps.keyring.hashSecret(`sso-replay-${kind}`, key), expiresAt);
+}
+
+/** Pending requests and replay keys past their time go (hourly, every tenant). */
+export const ssoUpkeep = (deps: Pick<AppDeps, "db">): MaintenanceTask[] => [
+  {
+    name: "sso.expired",
+    everyMs: 3600_000,
+    run: async (now) => {
+      await forEachTenant(deps.db, (tenantId) => deps.db.tenant(tenantId, (tx) => repo.purgeExpired(tx, now)).then(() => undefined));
+    },
+  },
+];
+
+/** A `return_to` the browser may be sent to after sign-in: a path of the tenant's own origin, else undefined. */
+export function safeReturnTo(value: string | undefined): string | undefined {
+  if (!value || value.length > 2000) return undefined;
+  // A path only: not "//host" or "/\host" (browsers read both as another origin), no scheme, no control characters.
+  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\") || /[\u0000-\u001f\u007f\\]/.test(value)) return undefined;
+  try {
+    const u = new URL(value, "https://vaultdesk.invalid");
+    if (u.origin !== "https://vaultdesk.invalid") return undefined;
+    return u.pathname + u.search + u.hash;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- who signs in how
+
+export type SsoSettings = {
+  staff_provider: SsoKind | null;
+  end_user_provider: SsoKind | null;
+  staff_sso_only: boolean;
+  end_users_sso_only: boolean;
+  jit_users: boolean;
+  role_attribute: string | null;
+  role_map: Partial<Record<(typeof MAPPABLE_ROLES)[number], string[]>>;
+};
+
+export type SsoSettingsView = SsoSettings & { providers: Array<{ kind: SsoKind; enabled: boolean; updated_at: string }> };
+
+export async function showSsoSettings(ctx: RequestContext): Promise<SsoSettingsView> {
+  if (!isAdmin(actorUser(ctx).role)) throw forbidden("Only admins see the single sign-on settings.");
+  const s = await repo.findSettings(ctx.tx);
+  const providers = await repo.listProviders(ctx.tx);
+  return {
+    ...s,
+    role_map: s.role_map as SsoSettings["role_map"],
+    providers: SSO_KINDS.flatMap((kind) => providers.filter((p) => p.kind === kind).map((p) => ({ kind, enabled: p.enabled, updated_at: p.updated_at.toISOString() }))),
+  };
+}
+
+/**
+ * Changes who signs in how (admins; audited). A group can be sent only to an enabled provider,
+ * and made "SSO only" only when it is sent to one. Staff "SSO only" needs every active owner to
+ * have a second factor: their password plus that factor is the way in when the IdP is down.
+ */
+export async function updateSsoSettings(ctx: RequestContext, input: Partial<SsoSettings>): Promise<SsoSettingsView> {
+  if (!isAdmin(actorUser(ctx).role)) throw forbidden("Only admins change single sign-on.");
+  const before = await repo.findSettings(ctx.tx);
+  const next: repo.SsoSettingsRow = { ...before, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) } as repo.SsoSettingsRow;
+  const enabled = new Set((await repo.listProviders(ctx.tx)).filter((p) => p.enabled).map((p) => p.kind));
+  for (const field of ["staff_provider", "end_user_provider"] as const) {
+    const kind = next[field];
+    if (kind !== null && !enabled.has(kind)) throw invalid(field, `${field === "staff_provider" ? "Staff provider" : "End-user provider"}: ${kind.toUpperCase()} is not set up and enabled`, "NotEnabled");
+  }
+  if (next.staff_sso_only && next.staff_provider === null) throw invalid("staff_sso_only", "Staff SSO only: choose the provider staff sign in with first", "InvalidValue");
+  if (next.end_users_sso_only && next.end_user_provider === null) throw invalid("end_users_sso_only", "End users SSO only: choose the provider end users sign in with first", "InvalidValue");
+  if (next.staff_sso_only && !before.staff_sso_only) {
+    for (const ownerId of await identityRepo.activeOwnerIds(ctx.tx)) {
+      if (!(await twoFactorRepo.hasSecondFactor(ctx.tx, ownerId))) {
+        throw invalid("staff_sso_only", "Staff SSO only: every account owner needs two-factor sign-in first (their password and second factor stay their way in if the identity provider fails)", "NotEnabled");
+      }
+    }
+  }
+  if (next.role_attribute !== null && next.role_attribute.trim() === "") next.role_attribute = null;
+  await repo.putSettings(ctx.tx, next, ctx.now());
+  audit(ctx, { action: "sso_settings.updated", resourceType: "account", resourceId: "sso", fields: Object.keys(input).sort() });
+  return showSsoSettings(ctx);
+}
+
+/** The ways in the sign-in pages offer (anyone may read it: it is what the pages show). */
+export async function signInOptions(ctx: RequestContext) {
+  const s = await repo.findSettings(ctx.tx);
+  const enabled = new Set((await repo.listProviders(ctx.tx)).filter((p) => p.enabled).map((p) => p.kind));
+  const sso = (kind: SsoKind | null) => (kind !== null && enabled.has(kind) ? { kind, start_path: START_PATHS[kind] } : null);
+  return {
+    staff: { password: !s.staff_sso_only, sso: sso(s.staff_provider) },
+    end_users: { password: !s.end_users_sso_only, sign_in_links: !s.end_users_sso_only, sso: sso(s.end_user_provider) },
+  };
+}
+
+// ---- the last step of every SSO sign-in
+
+function mappedRole(s: repo.SsoSettingsRow, identity: AssertedIdentity): (typeof MAPPABLE_ROLES)[number] | undefined {
+  if (!s.role_attribute) return undefined;
+  const values = identity.attributes[s.role_attribute] ?? [];
+  for (const role of MAPPABLE_ROLES) {
+    if ((s.role_map[role] ?? []).some((v) => values.includes(v))) return role;
+  }
+  return undefined;
+}
+
+const refusal = (ctx: RequestContext, kind: SsoKind, reason: string, description: string, user?: { id: string; niceId: number; role: Role }) => {
+  audit(user ? actingAs(ctx, user) : ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.niceId ?? "unknown", fields: [kind, reason] });
+  return new CommitThenFail(new AppError("Forbidden", { description }));
+};
+
+/**
+ * The last step of every SSO sign-in: finds the person (by subject, else by e-mail), creates them
+ * when just-in-time creation is on, applies the tenant's role mapping, refuses a suspended person
+ * or one the settings do not send to this provider, opens a session (method = kind) and audits.
+ * A refusal is audited and committed, then answered 403 (the route returns the CommitThenFail).
+ * The route sets the cookie with setSessionCookie and redirects to `landing` or a safe return_to.
+ */
+export async function signInWithProvider(
+  deps: Pick<AppDeps, "keyring" | "config">,
+  ctx: RequestContext,
+  kind: SsoKind,
+  identity: AssertedIdentity,
+): Promise<{ session: Session; user: { niceId: number; role: Role }; landing: "/agent" | "/" } | CommitThenFail> {
+  const s = await repo.findSettings(ctx.tx);
+  const provider = await repo.findProvider(ctx.tx, kind);
+  if (!provider?.enabled || (s.staff_provider !== kind && s.end_user_provider !== kind)) {
+    return refusal(ctx, kind, "provider_off", "Single sign-on with this provider is not turned on for this account.");
+  }
+  const email = identity.email.trim().toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254 || identity.subject.length === 0 || identity.subject.length > 1024) {
+    return refusal(ctx, kind, "bad_identity", "The identity provider did not send a usable e-mail address and subject.");
+  }
+  const subjectBidx = ctx.sealer.blindIndex(`sso.${kind}.subject`, identity.subject);
+  const linked = await repo.findIdentity(ctx.tx, kind, subjectBidx);
+  let user = linked ? await identityRepo.findUserForSignIn(ctx.tx, { id: linked.user_id }) : await identityRepo.findUserForSignIn(ctx.tx, { emailBidx: emailIndex(ctx.sealer, email) });
+  const mapped = mappedRole(s, identity);
+  // A provider decides only for the group it serves: one set up for end users cannot make staff.
+  const serves = (role: Role) => (isStaff(role) ? s.staff_provider === kind : s.end_user_provider === kind);
+  if (!user) {
+    const role = mapped ?? "end_user";
+    if (!s.jit_users) return refusal(ctx, kind, "not_provisioned", "There is no account for this person here; ask an admin to add you.");
+    if (!serves(role)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.");
+    const created = await insertSealedUser(ctx, { role, name: identity.name?.trim() || email.split("@")[0]!, email, emailStatus: "verified" });
+    user = await identityRepo.findUserForSignIn(ctx.tx, { id: created.id });
+    if (!user) throw new Error("a user just created was not found");
+  }
+  const who = { id: user.id, niceId: user.nice_id, role: user.role };
+  if (!user.active || user.suspended) return refusal(ctx, kind, "unavailable", "This account cannot sign in; ask an admin.", who);
+  if (mapped && mapped !== user.role && user.role !== "owner") {
+    if (!serves(mapped)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
+    await setRoleFromIdentityProvider(ctx, user.id, mapped);
+    who.role = mapped;
+  }
+  if (!serves(who.role)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
+  if (linked) await repo.touchIdentity(ctx.tx, linked.id, ctx.now());
+  else {
+    // One subject per person and provider: a person already linked to another subject is not relinked by e-mail.
+    if (await repo.identityOfUser(ctx.tx, kind, user.id)) return refusal(ctx, kind, "other_subject", "This account is linked to another identity at this provider.", who);
+    const id = crypto.randomUUID();
+    await repo.insertIdentity(ctx.tx, { id, user_id: user.id, kind, subject_bidx: subjectBidx, subject_sealed: ctx.sealer.seal(identity.subject, { table: "sso_identities", column: "subject", row: id }), last_used_at: ctx.now() });
+  }
+  await identityRepo.recordSignInSuccess(ctx.tx, user.id, { mustChangePassword: false });
+  const session = await startSession(deps, ctx, who, kind);
+  return { session, user: { niceId: who.niceId, role: who.role }, landing: who.role === "end_user" ? "/" : "/agent" };
+}
