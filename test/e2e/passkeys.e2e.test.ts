@@ -72,6 +72,13 @@ describe("passkeys in Chromium", () => {
     await shot(page, "passkeys-second-step");
     await page.getByRole("button", { name: "Use a passkey" }).click();
     await visible(page.getByRole("link", { name: "Sign-in security" }));
+    // The admin center shows a person's passkeys on their page.
+    await page.getByRole("link", { name: "Admin center" }).click();
+    await page.getByRole("navigation", { name: "Admin center" }).getByRole("link", { name: "People", exact: true }).click();
+    await page.getByRole("link", { name: "Ann Owner" }).click();
+    await visible(page.getByRole("heading", { name: "Passkeys" }));
+    await visible(page.locator(".passkey-list li", { hasText: "Office laptop" }));
+    await expectAccessible(page, "a person's passkeys in the admin center");
     expect(h.incidents).toEqual([]);
   });
 
@@ -101,6 +108,18 @@ describe("passkeys in Chromium", () => {
     await shot(page, "passkeys-help-center-signin");
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await visible(page.getByRole("heading", { name: "My requests" }));
+    // Removed (after a confirmation on the page), the passkey no longer signs in: a clear refusal.
+    await page.getByRole("link", { name: "My information" }).click();
+    await page.getByRole("button", { name: "Remove: Phone" }).click();
+    await visible(page.getByRole("alert").getByText("Remove Phone?"));
+    await page.getByRole("button", { name: "Remove", exact: true }).click();
+    await visible(page.getByRole("status").getByText("Passkey removed."));
+    await visible(page.getByText("You have no passkeys yet."));
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.goto(`${h.base}/signin`);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await visible(page.getByRole("alert").getByText("That passkey could not sign you in."));
+    await shot(page, "passkeys-help-center-refused");
     // In another language, the same page speaks it.
     const sv = await h.newPage(undefined, { locale: "sv-SE" });
     await sv.goto(`${h.base}/signin`);

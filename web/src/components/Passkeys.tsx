@@ -20,6 +20,7 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
   const [newName, setNewName] = useState("");
   const explainError = props.explainError ?? explain;
   const Heading = props.headingLevel === 3 ? "h3" : "h2";
@@ -54,9 +55,11 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
       setRenaming(null);
     }, t("hc.passkeys.renamed"));
   }
-  async function remove(id: string, label: string) {
-    if (!window.confirm(t("hc.passkeys.removeConfirm", { name: label }))) return;
-    await act(() => ok(client.DELETE("/api/v2/users/me/passkeys/{id}", { params: { path: { id } } })).then(() => undefined), t("hc.passkeys.removed"));
+  async function remove(id: string) {
+    await act(async () => {
+      await ok(client.DELETE("/api/v2/users/me/passkeys/{id}", { params: { path: { id } } }));
+      setConfirming(null);
+    }, t("hc.passkeys.removed"));
   }
 
   return (
@@ -100,9 +103,21 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
                       >
                         {t("hc.passkeys.rename")}
                       </button>{" "}
-                      <button type="button" className="link" disabled={busy} onClick={() => void remove(p.id, p.name)} aria-label={`${t("hc.passkeys.remove")}: ${p.name}`}>
-                        {t("hc.passkeys.remove")}
-                      </button>
+                      {confirming === p.id ? (
+                        <span className="actions">
+                          <span role="alert">{t("hc.passkeys.removeConfirm", { name: p.name })}</span>{" "}
+                          <button type="button" className="danger" disabled={busy} onClick={() => void remove(p.id)}>
+                            {t("hc.passkeys.remove")}
+                          </button>{" "}
+                          <button type="button" className="secondary" onClick={() => setConfirming(null)}>
+                            {t("hc.passkeys.cancel")}
+                          </button>
+                        </span>
+                      ) : (
+                        <button type="button" className="link" disabled={busy} onClick={() => setConfirming(p.id)} aria-label={`${t("hc.passkeys.remove")}: ${p.name}`}>
+                          {t("hc.passkeys.remove")}
+                        </button>
+                      )}
                     </>
                   )}
                 </li>
