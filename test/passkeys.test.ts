@@ -289,6 +289,15 @@ describe("passwordless sign-in", () => {
     expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }))).body).toEqual(u.body);
   });
 
+  it("removes a deleted person's passkeys", async () => {
+    const a = await buildTenant(t, "pkdel");
+    const p = await staffWithPasskey(a);
+    expect((await a.api("DELETE", `/api/v2/users/${p.id}.json`)).status).toBe(200);
+    const left = await t.db.tenant(a.tenantId, (tx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM passkeys`.execute(tx.db));
+    expect(left.rows[0]!.n).toBe(0);
+    expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(401);
+  });
+
   it("rate limits an anonymous flood of options like password sign-in (429 with Retry-After)", async () => {
     const a = await buildTenant(t, "pkflood");
     let limited: Awaited<ReturnType<typeof post>> | undefined;

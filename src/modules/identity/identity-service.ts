@@ -19,7 +19,7 @@ import { teamName } from "../admin/account-service.ts";
 import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
 import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
-import { countPasskeysOf } from "./passkeys-repo.ts";
+import { countPasskeysOf, deletePasskeysOf, endChallengesOf as endWebauthnChallengesOf } from "./passkeys-repo.ts";
 import { passwordAllowed } from "./sso-password.ts";
 
 /** How long the second step of a sign-in may wait for its code, and how many wrong codes it takes. */
@@ -376,14 +376,19 @@ export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestCon
  * Revokes every session and API token of a user (deletion, role changes, an operator's password
  * reset). `signinLinks` also ends their unused e-mailed links: sign-in links and password resets.
  */
-export async function revokeAccessOf(ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean; keepSession?: Buffer | undefined; signinLinks?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
+export async function revokeAccessOf(ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean; keepSession?: Buffer | undefined; signinLinks?: boolean; passkeys?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
   const now = ctx.now();
   if (what.signinLinks) {
     await expireSigninLinksOf(ctx.tx, userId, now);
     await expirePasswordResetsOf(ctx.tx, userId, now);
   }
   // A sign-in waiting for its second factor ends with the sessions (the password or the person changed).
-  if (what.sessions !== false) await twoFactorRepo.endChallengesOf(ctx.tx, userId);
+  if (what.sessions !== false) {
+    await twoFactorRepo.endChallengesOf(ctx.tx, userId);
+    await endWebauthnChallengesOf(ctx.tx, userId);
+  }
+  // A deleted person's passkeys go with them (their names are personal data).
+  if (what.passkeys) await deletePasskeysOf(ctx.tx, userId);
   return {
     sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now, what.keepSession),
     tokens: what.tokens === false ? 0 : await repo.revokeTokensOfUser(ctx.tx, userId, now),

@@ -102,3 +102,8 @@ export async function findChallengeByHash(tx: TenantTx, hash: Buffer) {
 
 export const claimChallenge = (tx: TenantTx, id: string, now: Date) => claimOneTime(tx, "webauthn_challenges", id, now);
 
+/** Ends a person's open WebAuthn challenges (their sessions are ending). */
+export async function endChallengesOf(tx: TenantTx, userId: string): Promise<void> {
+  await tx.db.deleteFrom("webauthn_challenges").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
+}
+
