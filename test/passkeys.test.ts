@@ -289,6 +289,20 @@ describe("passwordless sign-in", () => {
     expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }))).body).toEqual(u.body);
   });
 
+  it("is off for a group that signs in only through single sign-on, but for the account owner's way in", async () => {
+    const a = await buildTenant(t, "pksso");
+    const p = await staffWithPasskey(a);
+    const owner = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+    const ownerAuth = new SoftAuthenticator();
+    await addPasskey(a, owner, ownerAuth, "Owner key");
+    await t.db.tenant(a.tenantId, (tx) => sql`INSERT INTO sso_settings (tenant_id, id, staff_provider, staff_sso_only) VALUES (${a.tenantId}, ${a.tenantId}, 'oidc', true)`.execute(tx.db));
+    const r = await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }));
+    expect(r.status).toBe(401);
+    expect(r.body.description).toMatch(REFUSED);
+    expect((await actions(a, "user.signin_failed")).some((e) => e.changed_fields.includes("sso_only"))).toBe(true);
+    expect((await passwordless(a, ownerAuth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(201);
+  });
+
   it("removes a deleted person's passkeys", async () => {
     const a = await buildTenant(t, "pkdel");
     const p = await staffWithPasskey(a);

@@ -22,6 +22,7 @@ import { completeSignIn, countSignInFailure, TWO_FACTOR_CHALLENGE_ATTEMPTS } fro
 import { passkeyMail } from "./passkey-mail.ts";
 import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
+import { passwordAllowed } from "./sso-password.ts";
 import "./webauthn-asn1.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
 
@@ -288,6 +289,12 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
   const now = ctx.now();
   if (result !== "ok" || !user.active || user.suspended || (user.locked_until && user.locked_until > now)) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["passkey"] });
+    return passkeyRefused();
+  }
+  // A group that signs in only through single sign-on signs in there (someone the identity provider
+  // dropped must not keep a way in); the account owner with a second factor keeps theirs.
+  if (!(await passwordAllowed(ctx, user))) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["passkey", "sso_only"] });
     return passkeyRefused();
   }
   return completeSignIn(deps, person, user, await rulesFor(ctx.tx, user.role), "passkey");
