@@ -1,4 +1,6 @@
+import crypto from "node:crypto";
 import { Writable } from "node:stream";
+import * as jose from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
@@ -7,6 +9,7 @@ import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { asSession, cookieOf, jobsSettled } from "./support/people.ts";
 import { Secret, TOTP } from "otpauth";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
+import { startRogueIssuer, type RogueIssuer } from "./support/oidc-idp.ts";
 
 /**
  * A marker, an e-mail address, a phone number, a card number and the API token go through every
@@ -31,6 +34,16 @@ const WEBAUTHN: string[] = [];
 /** Not the marker: the policy refuses a password that contains the e-mail name (the marker). */
 const RESET_PASSWORD = `Pw-${Date.now().toString(36)}-Reset-Value`;
 const lines: string[] = [];
+/** Single sign-on: the shared and client secrets, the JWTs sent, the OpenID Connect code, state, nonce and ID token. */
+const JWT_SECRET = crypto.randomBytes(32).toString("base64url");
+const OIDC_SECRET = crypto.randomBytes(24).toString("base64url");
+const CODE = `code-${crypto.randomBytes(16).toString("hex")}`;
+let GENERATED_SECRET = "";
+let STATE = "";
+let NONCE = "";
+let ID_TOKEN = "";
+const JWTS: string[] = [];
+let rogue: RogueIssuer;
 
 beforeAll(async () => {
   const sink = new Writable({
@@ -42,8 +55,10 @@ beforeAll(async () => {
   smtp = await startSmtpPeer();
   t = await startTestApp({ logStream: sink, env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_SMTP_MAX_BYTES: "100000" } });
   a = await buildTenant(t, "logs");
+  rogue = await startRogueIssuer();
 });
 afterAll(async () => {
+  await rogue?.close();
   await t?.close();
   await smtp?.close();
 });
@@ -152,6 +167,39 @@ describe("logs", () => {
     expect((await a.api("POST", "/api/v2/recipient_addresses.json", { recipient_address: { email: `desk.${EMAIL}`, name: `${MARK} desk` } })).status).toBe(201);
     expect((await a.api("PUT", "/api/v2/mail_settings.json", { settings: { blocklist: [`block.${EMAIL}`] } })).status).toBe(200);
 
+    // Single sign-on. JWT: the settings with a shared secret, a generated one, sign-ins by GET and by
+    // form POST, a replay and a wrong signature. OpenID Connect against a rogue issuer: the settings
+    // with a client secret, the start (state, nonce), the callback with a code, the ID token.
+    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: JWT_SECRET } })).status).toBe(200);
+    const generated = await a.api("POST", "/api/v2/sso/jwt/secret.json");
+    expect(generated.status).toBe(201);
+    GENERATED_SECRET = generated.body.shared_secret;
+    expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "jwt" } })).status).toBe(200);
+    const jwtFor = (secret: string) => new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: `jwt.${EMAIL}`, name: `${MARK} Jay` }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
+    const jwtGet = await jwtFor(GENERATED_SECRET);
+    JWTS.push(jwtGet);
+    expect((await t.request({ method: "GET", path: `/access/jwt?jwt=${jwtGet}&return_to=${encodeURIComponent(`/${MARK}`)}`, host: a.host })).status).toBe(303);
+    expect((await t.request({ method: "GET", path: `/access/jwt?jwt=${jwtGet}`, host: a.host })).status).toBe(401);
+    const jwtPost = await jwtFor(JWT_SECRET);
+    JWTS.push(jwtPost);
+    expect((await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: `jwt=${jwtPost}`, headers: { "content-type": "application/x-www-form-urlencoded" } })).status).toBe(303);
+    const jwtWrong = await jwtFor(`${JWT_SECRET}-not`);
+    JWTS.push(jwtWrong);
+    expect((await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: `jwt=${jwtWrong}`, headers: { "content-type": "application/x-www-form-urlencoded" } })).status).toBe(401);
+    expect((await a.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: rogue.issuer, client_id: "vaultdesk-logs", client_secret: OIDC_SECRET } })).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "oidc", role_attribute: "groups", role_map: { agent: ["staff"] } } })).status).toBe(200);
+    const started = await t.request({ method: "GET", path: "/access/oidc/login", host: a.host });
+    expect(started.status).toBe(303);
+    const authUrl = new URL(started.headers.location!);
+    STATE = authUrl.searchParams.get("state")!;
+    NONCE = authUrl.searchParams.get("nonce")!;
+    rogue.expectNonce(NONCE);
+    rogue.forge(async ({ issuer, nonce, key }) => (ID_TOKEN = await new jose.SignJWT({ iss: issuer, aud: "vaultdesk-logs", sub: `${MARK}-sub`, nonce, email: `oidc.${EMAIL}`, email_verified: true, name: `${MARK} Oidc`, groups: ["staff"] }).setProtectedHeader({ alg: "RS256", kid: "rogue-1" }).setIssuedAt().setExpirationTime("5m").sign(key)));
+    const binding = (started.headers["set-cookie"] ?? []).find((c) => c.startsWith("vd_oidc="))!.split(";")[0]!;
+    const done = await t.request({ method: "GET", path: `/access/oidc/callback?code=${CODE}&state=${STATE}`, host: a.host, headers: { cookie: binding } });
+    expect(done.status, done.text).toBe(303);
+    expect((await t.request({ method: "GET", path: `/access/oidc/callback?code=${CODE}&state=${STATE}`, host: a.host, headers: { cookie: binding } })).status).toBe(401);
+
     // Every registered route, with the marker in the path, the query and the body.
     for (const r of registeredRoutes) {
       const path = `${fill(r.url)}.json?${encodeURIComponent(MARK)}=${encodeURIComponent(EMAIL)}&q=${encodeURIComponent(CARD)}`;
@@ -168,6 +216,13 @@ describe("logs", () => {
     expect(CHALLENGE).toMatch(/^vdc_/);
     expect(RECOVERY).toHaveLength(10);
     expect(WEBAUTHN).toHaveLength(8);
+    expect(ID_TOKEN).toMatch(/^ey/);
+    // Positive control: the sign-in requests were logged (by route, never by their query or body).
+    expect(log).toContain('"/access/jwt"');
+    expect(log).toContain('"/access/oidc/callback"');
+    expect(JWTS).toHaveLength(3);
+    const ssoSecrets = [JWT_SECRET, GENERATED_SECRET, OIDC_SECRET, CODE, STATE, NONCE, ID_TOKEN, ...JWTS, ...[ID_TOKEN, ...JWTS].map((x) => x.split(".")[2]!)];
+    for (const secret of ssoSecrets) expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...WEBAUTHN, ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import * as jose from "jose";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
@@ -15,6 +16,7 @@ let t: TestApp;
 let A: TestTenant;
 let B: TestTenant;
 const MARK = `ZQISO${Date.now()}`;
+const SSO_SECRET = crypto.randomBytes(32).toString("base64url");
 /** Ids of tenant A's resources, by kind. B owns no resources with ids as high as these. */
 const ids: Record<string, number | string> = {};
 
@@ -95,6 +97,10 @@ beforeAll(async () => {
     await tx.db.insertInto("passkeys").values({ tenant_id: A.tenantId, id, user_id: owner.id, credential_bidx: sealer.blindIndex("passkey-credential", `cred-${MARK}`), credential_id_sealed: sealer.seal(`cred-${MARK}`, ref("credential_id")), public_key_sealed: sealer.seal("AAAA", ref("public_key")), name_sealed: sealer.seal(`${MARK} passkey`, ref("name")), sign_count: 0, device_type: "multiDevice", last_used_at: null }).execute();
   });
   expect((await A.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 600 } })).status).toBe(200);
+  // Single sign-on of A's: OpenID Connect and JWT settings naming A's marker, a shared secret of A's.
+  expect((await A.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: `https://${MARK.toLowerCase()}.example`, client_id: `${MARK}-client`, client_secret: `${MARK}-secret` } })).status).toBe(200);
+  expect((await A.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: `https://${MARK.toLowerCase()}.example/login`, shared_secret: SSO_SECRET } })).status).toBe(200);
+  expect((await A.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "jwt" } })).status).toBe(200);
   // Tenant B: a little of everything, with ids that stay below A's.
   await B.api("POST", "/api/v2/tickets.json", { ticket: { subject: "b ticket", comment: { body: "b" } } });
   await B.api("POST", "/api/v2/organizations.json", { organization: { name: "b org" } });
@@ -232,6 +238,19 @@ const plans: Record<string, Plan> = {
   showSessionSettings: { kind: "collection" },
   updateSessionSettings: { kind: "own" },
   updateSsoSettings: { kind: "own" },
+  // OpenID Connect and JWT sign-in (test/sso-oidc.test.ts, test/sso-jwt.test.ts): settings are the host tenant's
+  // own; a state, a code, a token or a jti is looked up in the host's tenant only (another tenant's state and
+  // another tenant's token are refused there).
+  showOidcSettings: { kind: "collection" },
+  updateOidcSettings: { kind: "own" },
+  startOidcSignIn: { kind: "own" },
+  completeOidcSignIn: { kind: "own" },
+  showJwtSettings: { kind: "collection" },
+  updateJwtSettings: { kind: "own" },
+  generateJwtSecret: { kind: "own" },
+  startJwtSignIn: { kind: "own" },
+  signInWithJwt: { kind: "own" },
+  signInWithJwtForm: { kind: "own" },
   changeOwnPassword: { kind: "own" },
   updateAccount: { kind: "own" },
   createInvitation: { kind: "own" },
@@ -341,6 +360,8 @@ describe("tenant isolation", () => {
       "/api/v2/search.json?query=status<closed&sort_by=updated_at&page[size]=100",
       "/api/v2/users/assignable.json",
       "/api/v2/job_statuses.json",
+      "/api/v2/sso/oidc.json",
+      "/api/v2/sso/jwt.json",
     ];
     for (const p of paths) {
       const r = await B.api("GET", p);
@@ -359,6 +380,18 @@ describe("tenant isolation", () => {
     expect(tickets.body.results).toEqual([]);
     const many = await B.api("GET", "/api/v2/tickets/show_many.json?ids=2,3,4,5,6");
     expect(many.body.tickets).toEqual([]);
+  });
+
+  it("signs nobody in on B's host with A's single sign-on: A's JWT, A's start pages", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = await new jose.SignJWT({ iat: now, jti: crypto.randomUUID(), email: `sso@${MARK.toLowerCase()}.test` }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(SSO_SECRET));
+    const atB = await t.request({ method: "GET", path: `/access/jwt?jwt=${jwt}`, host: B.host });
+    expect(atB.status).toBe(404);
+    expect(atB.headers["set-cookie"]).toBeUndefined();
+    expect((await t.request({ method: "GET", path: "/access/jwt/login", host: B.host })).status).toBe(404);
+    expect((await t.request({ method: "GET", path: "/access/oidc/login", host: B.host })).status).toBe(404);
+    // Control: A's own host takes it.
+    expect((await t.request({ method: "GET", path: `/access/jwt?jwt=${jwt}`, host: A.host })).status).toBe(303);
   });
 
   it("refuses a token of tenant A on tenant B's host", async () => {

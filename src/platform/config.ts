@@ -80,6 +80,7 @@ const envSchema = z.object({
   VAULTDESK_PASSWORD_CHECKS: z.coerce.number().int().min(1).max(64).optional(),
   /** Password checks that may wait for one of those; past that, sign-ins are answered 503 with Retry-After. */
   VAULTDESK_PASSWORD_CHECK_QUEUE: z.coerce.number().int().min(0).max(10_000).default(8),
+  VAULTDESK_PASSWORD_FAILURES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
   VAULTDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /**
    * Which reverse proxies may tell the client's address (X-Forwarded-For) and host: `false`
@@ -226,6 +227,8 @@ export type Config = Readonly<{
   sessionIdleMinutes: number;
   passwordChecks: number;
   passwordCheckQueue: number;
+  /** Wrong passwords checked per second per process (a right one does not count); the rest get 503. */
+  passwordFailuresPerSecond: number;
   sessionMaxHours: number;
   /** Proxies trusted for X-Forwarded-*: false, a number of hops, or addresses/CIDR ranges (Fastify's trustProxy). */
   trustProxy: TrustProxy;
@@ -345,6 +348,7 @@ export function loadConfig(
     sessionIdleMinutes: e.VAULTDESK_SESSION_IDLE_MINUTES,
     passwordChecks: e.VAULTDESK_PASSWORD_CHECKS ?? Math.max(1, Math.floor(os.availableParallelism() / 2)),
     passwordCheckQueue: e.VAULTDESK_PASSWORD_CHECK_QUEUE,
+    passwordFailuresPerSecond: e.VAULTDESK_PASSWORD_FAILURES_PER_SECOND ?? 4 * os.availableParallelism(),
     sessionMaxHours: e.VAULTDESK_SESSION_MAX_HOURS,
     trustProxy: e.VAULTDESK_TRUST_PROXY,
     webDist: e.VAULTDESK_WEB_DIST === undefined ? undefined : path.resolve(e.VAULTDESK_WEB_DIST),

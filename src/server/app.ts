@@ -161,8 +161,9 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   const resolveTenant = createTenantResolver(deps);
   app.addHook("onRequest", async (req) => {
     const path = req.url.split("?")[0]!;
-    // Only the API is per tenant; pages and assets are the same static files for every host.
-    if (!path.startsWith("/api/") || path === "/api/v2/setup") return;
+    // Only the API and the sign-in flows under /access are per tenant; pages and assets are the
+    // same static files for every host.
+    if (!(path.startsWith("/api/") || path.startsWith("/access/") || path === "/access") || path === "/api/v2/setup") return;
     const t = await resolveTenant(req.hostname);
     if (t.kind === "none") {
       if (path === "/api/v2/openapi") return;

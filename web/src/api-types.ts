@@ -5,6 +5,75 @@
  */
 
 export interface paths {
+    "/access/jwt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk (Zendesk's JWT SSO): a token signed by the customer's application (HS256, the shared secret) opens a session, then the browser goes to return_to (a path of this site, or an address on it) or the landing page. Query string. A refusal answers 401 with a reason code. */
+        get: operations["signInWithJwt"];
+        put?: never;
+        /** Vaultdesk (Zendesk's JWT SSO): a token signed by the customer's application (HS256, the shared secret) opens a session, then the browser goes to return_to (a path of this site, or an address on it) or the landing page. Form-encoded body. A refusal answers 401 with a reason code. */
+        post: operations["signInWithJwtForm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/access/jwt/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: sends the browser to the customer's remote login URL with `return_to` (an address of this site). 404 when JWT sign-in is not set up. */
+        get: operations["startJwtSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/access/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the identity provider's answer: the state (single use, this browser's), the code exchanged, the ID token checked; then the session cookie and the workspace or help center. A refusal answers 401 with a reason code. */
+        get: operations["completeOidcSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/access/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: starts an OpenID Connect sign-in: sends the browser to the identity provider (authorization code with PKCE, state and nonce). 404 when it is not set up. */
+        get: operations["startOidcSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/account": {
         parameters: {
             query?: never;
@@ -991,6 +1060,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/sso/jwt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the JWT single sign-on settings (admins). Secrets are never answered, only whether they are set. */
+        get: operations["showJwtSettings"];
+        /** Vaultdesk: saves the JWT single sign-on settings (admins; audited without values). The shared secret is write-only; `remove_rotation_secret` ends a rotation. */
+        put: operations["updateJwtSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/sso/jwt/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: generates a new shared secret (256 bits), answered only now; the current one stays accepted as the rotation secret until removed. */
+        post: operations["generateJwtSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/sso/oidc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the OpenID Connect settings (admins). The client secret is never answered, only whether one is set. */
+        get: operations["showOidcSettings"];
+        /** Vaultdesk: saves the OpenID Connect settings (admins; audited without values). The client secret is write-only; omit it to keep the one set. */
+        put: operations["updateOidcSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/suspended_tickets": {
         parameters: {
             query?: never;
@@ -1864,6 +1986,118 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    signInWithJwt: {
+        parameters: {
+            query?: {
+                jwt?: string;
+                return_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 303: the browser is sent on (Location). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    signInWithJwtForm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    jwt?: string;
+                    return_to?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 303: the browser is sent on (Location). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    startJwtSignIn: {
+        parameters: {
+            query?: {
+                /** @description A path of this account's own site to go to after signing in; anything else is ignored. */
+                return_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 303: the browser is sent on (Location). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    completeOidcSignIn: {
+        parameters: {
+            query?: {
+                code?: string;
+                error?: string;
+                error_description?: string;
+                iss?: string;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 303: the browser is sent on (Location). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    startOidcSignIn: {
+        parameters: {
+            query?: {
+                /** @description A path of this account's own site to go to after signing in; anything else is ignored. */
+                return_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 303: the browser is sent on (Location). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     showAccount: {
         parameters: {
             query?: never;
@@ -5535,6 +5769,199 @@ export interface operations {
                             staff_provider: ("saml" | "oidc" | "jwt") | null;
                             /** @description Staff sign in only through the provider: password sign-in and reset are off for them. Account owners keep their password with a second factor (required before this can be turned on). */
                             staff_sso_only: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showJwtSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jwt: {
+                            enabled: boolean;
+                            remote_login_url: string | null;
+                            remote_logout_url: string | null;
+                            /** @description Whether the previous secret is still accepted (a rotation in progress). */
+                            rotation_secret_set: boolean;
+                            /** @description Whether a shared secret is stored (it is never answered). */
+                            shared_secret_set: boolean;
+                            /** @description Where the customer's application sends the token (GET or POST, parameter `jwt`). */
+                            sign_in_url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateJwtSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    jwt: {
+                        enabled: boolean;
+                        remote_login_url: string;
+                        remote_logout_url?: string | null;
+                        /** @description Stop accepting the previous secret (end of a rotation). */
+                        remove_rotation_secret?: boolean;
+                        /** @description Write-only: never answered. Omit to keep the one set; POST /api/v2/sso/jwt/secret generates one. */
+                        shared_secret?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jwt: {
+                            enabled: boolean;
+                            remote_login_url: string | null;
+                            remote_logout_url: string | null;
+                            /** @description Whether the previous secret is still accepted (a rotation in progress). */
+                            rotation_secret_set: boolean;
+                            /** @description Whether a shared secret is stored (it is never answered). */
+                            shared_secret_set: boolean;
+                            /** @description Where the customer's application sends the token (GET or POST, parameter `jwt`). */
+                            sign_in_url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    generateJwtSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jwt: {
+                            enabled: boolean;
+                            remote_login_url: string | null;
+                            remote_logout_url: string | null;
+                            /** @description Whether the previous secret is still accepted (a rotation in progress). */
+                            rotation_secret_set: boolean;
+                            /** @description Whether a shared secret is stored (it is never answered). */
+                            shared_secret_set: boolean;
+                            /** @description Where the customer's application sends the token (GET or POST, parameter `jwt`). */
+                            sign_in_url: string;
+                        };
+                        /** @description Shown once. */
+                        shared_secret: string;
+                    };
+                };
+            };
+        };
+    };
+    showOidcSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        oidc: {
+                            client_id: string | null;
+                            /** @description Whether a client secret is stored (it is never answered). */
+                            client_secret_set: boolean;
+                            email_claim: string;
+                            enabled: boolean;
+                            issuer: string | null;
+                            name_claim: string;
+                            /** @description The address to register at the identity provider as this client's redirect URI. */
+                            redirect_uri: string;
+                            scopes: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateOidcSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    oidc: {
+                        client_id: string;
+                        /** @description Write-only: never answered. Omit to keep the one set. */
+                        client_secret?: string;
+                        email_claim?: string;
+                        enabled: boolean;
+                        issuer: string;
+                        name_claim?: string;
+                        scopes?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        oidc: {
+                            client_id: string | null;
+                            /** @description Whether a client secret is stored (it is never answered). */
+                            client_secret_set: boolean;
+                            email_claim: string;
+                            enabled: boolean;
+                            issuer: string | null;
+                            name_claim: string;
+                            /** @description The address to register at the identity provider as this client's redirect URI. */
+                            redirect_uri: string;
+                            scopes: string;
                         };
                     };
                 };

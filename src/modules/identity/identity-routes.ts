@@ -7,6 +7,8 @@ import { defineRoute, WithStatus } from "../../platform/http/route.ts";
 import { registerTwoFactorRoutes, twoFactorChallengeView } from "./two-factor-routes.ts";
 import { registerPasskeySessionRoutes } from "./passkeys-routes.ts";
 import { registerSsoRoutes } from "./sso-routes.ts";
+import { registerJwtRoutes } from "./sso-jwt-routes.ts";
+import { registerOidcRoutes } from "./sso-oidc-routes.ts";
 import { actorUser } from "../../platform/context.ts";
 import { abilitiesOf } from "./identity-abilities.ts";
 import { clearSessionCookie, sessionCookieOf, setSessionCookie } from "./identity-http.ts";
@@ -43,8 +45,8 @@ const abilitiesView = z.object({
   can_create_end_users: z.boolean(), can_manage_admin: z.boolean(),
 });
 
-export function register(app: FastifyInstance, deps: AppDeps): void {
-  configurePasswordChecks({ concurrency: deps.config.passwordChecks, queue: deps.config.passwordCheckQueue });
+export async function register(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  configurePasswordChecks({ concurrency: deps.config.passwordChecks, queue: deps.config.passwordCheckQueue, failuresPerSecond: deps.config.passwordFailuresPerSecond });
   deps.jobs.define(signinLinkJob(deps));
   deps.jobs.define(passwordResetJob(deps));
   defineRoute(app, deps, {
@@ -65,6 +67,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   registerTwoFactorRoutes(app, deps);
   registerPasskeySessionRoutes(app, deps);
   registerSsoRoutes(app, deps);
+  registerOidcRoutes(app, deps);
+  await registerJwtRoutes(app, deps);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/session", operationId: "showSession", tag: "session", auth: "user", allowPendingPasswordChange: true, allowPendingTwoFactor: true,
     summary: "The current session; `abilities` (Vaultdesk) says what the signed-in person may do, from the same policies the API enforces.",

@@ -5,6 +5,8 @@ import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
+import { JwtSettings } from "./sso/JwtSettings.tsx";
+import { OidcSettings } from "./sso/OidcSettings.tsx";
 
 export const SSO_SETTINGS_KEY = ["sso_settings"];
 type Kind = "saml" | "oidc" | "jwt";
@@ -38,6 +40,8 @@ export function SingleSignOnPage() {
                 </ul>
               )}
             </section>
+            <OidcSettings />
+            <JwtSettings />
             <WhoSignsInHow settings={s} />
           </>
         )}

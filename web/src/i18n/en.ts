@@ -1,6 +1,7 @@
 import { enWorkspace } from "./en-workspace.ts";
 import { enTwoFactor } from "./en-two-factor.ts";
 import { enSso } from "./en-sso.ts";
+import { enSsoProviders } from "./en-sso-providers.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -11,6 +12,7 @@ export const en = {
   ...enWorkspace,
   ...enTwoFactor,
   ...enSso,
+  ...enSsoProviders,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
