@@ -11,6 +11,9 @@ import { jobsSettled, PASSWORD, staffWithPassword } from "./support/people.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
 import { Secret, TOTP } from "otpauth";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
+import * as jose from "jose";
+import { makeKeyPair } from "./support/simplesamlphp.ts";
+import { encode, requestIdOf, responseXml } from "./support/saml-forge.ts";
 
 /**
  * Every change is audited: each write route (POST, PUT, PATCH, DELETE among the registered
@@ -99,7 +102,23 @@ const NO_AUDIT: Record<string, string> = {
   "POST /api/v2/users/me/passkeys/options": "issues a single-use WebAuthn challenge (a keyed hash, five minutes); adding the passkey is audited",
   "POST /api/v2/session/passkey/options": "issues a single-use WebAuthn challenge for an anonymous sign-in; the sign-in is audited",
   "POST /api/v2/session/two_factor/passkey/options": "issues a single-use WebAuthn challenge for the second step; the sign-in is audited",
+  "POST /access/saml":
+    "SAML's assertion consumer service checks the IdP's answer and hands it to GET /access/saml/complete, which signs the person in and is audited there (its refusals are audited user.signin_failed); it records only the replay key and the used-up request, which are not changes of the account",
 };
+
+/** SAML set up with a key made here, and a response signed by it for a sign-in started now. */
+const samlKeys = makeKeyPair("audit IdP");
+const samlSettings = () => ({ enabled: true, idp_entity_id: "https://idp.audit.test/entity", idp_sso_url: "https://idp.audit.test/sso", idp_certificates: [samlKeys.cert] });
+async function samlAnswer(tenant: TestTenant): Promise<string> {
+  const put = await tenant.api("PUT", "/api/v2/sso/saml.json", { saml: samlSettings() });
+  if (put.status !== 200) throw new Error(`saml settings: ${put.status} ${put.text}`);
+  const started = await t.request({ method: "GET", path: "/access/saml/login", host: tenant.host });
+  const acs = put.body.saml.acs_url as string;
+  const email = `saml.${unique()}@a.test`;
+  return encode(responseXml({ issuer: "https://idp.audit.test/entity", audience: put.body.saml.sp_entity_id, recipient: acs, destination: acs, inResponseTo: requestIdOf(started.headers.location!), nameId: email, email, sign: { key: samlKeys, parts: "assertion" } }));
+}
+
+const JWT_AUDIT_SECRET = "audit-shared-secret-of-forty-characters!!";
 
 type Call = { method: string; path: string; body?: unknown; rawBody?: Buffer; headers?: Record<string, string>; host?: string };
 type Case = {
@@ -423,6 +442,24 @@ const CASES: Record<string, Case> = {
       return { ...k.on, method: "POST", path: "/api/v2/session/two_factor/passkey.json", headers: {}, body: { challenge: first.body.challenge, credential: p.auth.assert(o.body.options, { origin: k.origin }) } };
     },
   },
+  "PUT /api/v2/sso_settings": { action: "sso_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/sso_settings.json", body: { sso_settings: { jit_users: true } } }) },
+  "PUT /api/v2/sso/jwt": { action: "sso.provider_updated", prepare: async () => ({ method: "PUT", path: "/api/v2/sso/jwt.json", body: { jwt: { enabled: false, remote_login_url: "https://app.audit.test/login", shared_secret: JWT_AUDIT_SECRET } } }) },
+  "POST /api/v2/sso/jwt/secret": { action: "sso.provider_updated", prepare: async () => ({ method: "POST", path: "/api/v2/sso/jwt/secret.json" }) },
+  "PUT /api/v2/sso/oidc": { action: "sso.provider_updated", prepare: async () => ({ method: "PUT", path: "/api/v2/sso/oidc.json", body: { oidc: { enabled: false, issuer: "https://idp.audit.test", client_id: "audit-client", client_secret: "audit-client-secret-value" } } }) },
+  "POST /access/jwt": {
+    action: "user.signed_in",
+    prepare: async () => {
+      // A tenant of its own, whose end users sign in with JWT: the sign-in (and the person created for it) is audited.
+      const s = await buildTenant(t, "audjwt");
+      const put = await s.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.audit.test/login", shared_secret: JWT_AUDIT_SECRET } });
+      if (put.status !== 200) throw new Error(`jwt settings: ${put.status} ${put.text}`);
+      const who = await s.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "jwt" } });
+      if (who.status !== 200) throw new Error(`sso settings: ${who.status} ${who.text}`);
+      const token = await new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: `jwt.${unique()}@a.test`, name: "Jay" }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(JWT_AUDIT_SECRET));
+      return { method: "POST", path: "/access/jwt", host: s.host, rawBody: Buffer.from(`jwt=${token}`), headers: { "content-type": "application/x-www-form-urlencoded" }, tenantId: async () => s.tenantId };
+    },
+  },
+  "PUT /api/v2/sso/saml": { action: "sso.provider_updated", prepare: async () => ({ method: "PUT", path: "/api/v2/sso/saml.json", body: { saml: samlSettings() } }) },
   "PUT /api/v2/two_factor_settings": { action: "two_factor_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/two_factor_settings.json", body: { two_factor_settings: { require_staff_two_factor: false } } }) },
   "PUT /api/v2/notification_settings": { action: "notification_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/notification_settings.json", body: { settings: { content_free: true } } }) },
   "POST /api/v2/recipient_addresses": { action: "recipient_address.created", prepare: async () => ({ method: "POST", path: "/api/v2/recipient_addresses.json", body: { recipient_address: { email: `${unique()}@own.test`, name: "Help" } } }) },
@@ -469,7 +506,8 @@ describe("every write route is audited", () => {
       const tenantId = call.tenantId ? undefined : a!.tenantId;
       const before = tenantId ? await auditActions(tenantId) : [];
       const res = await t.request({ method: call.method, path: call.path, host: call.host ?? a!.host, body: call.body, ...(call.rawBody ? { rawBody: call.rawBody } : {}), headers: call.headers ?? ownerAuth() });
-      if (res.status < 200 || res.status >= 300) {
+      // Sign-in flows under /access answer a redirect (303) when they succeed.
+      if (res.status < 200 || (res.status >= 300 && !(res.status === 303 && call.path.startsWith("/access/")))) {
         problems.push(`${key}: the valid request answered ${res.status} ${res.text.slice(0, 200)}`);
         continue;
       }
@@ -500,6 +538,15 @@ describe("every write route is audited", () => {
       expect(r.status, `${path} ${r.text}`).toBe(200);
     }
     expect(await auditActions(k.tenantId)).toEqual(trail);
-    expect(Object.keys(NO_AUDIT)).toEqual(["POST /api/v2/invitations/preview", "POST /api/v2/users/me/passkeys/options", "POST /api/v2/session/passkey/options", "POST /api/v2/session/two_factor/passkey/options"]);
+    // The ACS accepts a valid answer (303 on to the last step) and writes nothing to the trail. A
+    // tenant of its own: the sign-ins above used up this minute's sign-in allowance of tenant a.
+    const s = await buildTenant(t, "auditsaml");
+    const answer = await samlAnswer(s);
+    const beforeAcs = await auditActions(s.tenantId);
+    const acs = await t.request({ method: "POST", path: "/access/saml", host: s.host, rawBody: Buffer.from(new URLSearchParams({ SAMLResponse: answer }).toString()), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(acs.status, acs.text).toBe(303);
+    expect(acs.headers.location).toMatch(/^\/access\/saml\/complete\?token=/);
+    expect((await auditActions(s.tenantId)).slice(beforeAcs.length)).toEqual([]);
+    expect(Object.keys(NO_AUDIT)).toEqual(["POST /api/v2/invitations/preview", "POST /api/v2/users/me/passkeys/options", "POST /api/v2/session/passkey/options", "POST /api/v2/session/two_factor/passkey/options", "POST /access/saml"]);
   });
 });

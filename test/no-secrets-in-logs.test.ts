@@ -10,6 +10,8 @@ import { asSession, cookieOf, jobsSettled } from "./support/people.ts";
 import { Secret, TOTP } from "otpauth";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 import { startRogueIssuer, type RogueIssuer } from "./support/oidc-idp.ts";
+import { makeKeyPair } from "./support/simplesamlphp.ts";
+import { decode, encode, requestIdOf, responseXml } from "./support/saml-forge.ts";
 
 /**
  * A marker, an e-mail address, a phone number, a card number and the API token go through every
@@ -31,6 +33,11 @@ let CHALLENGE = "";
 let RECOVERY: string[] = [];
 /** Passkeys: WebAuthn challenges, the credential id, signatures, a second sign-in challenge. */
 const WEBAUTHN: string[] = [];
+/** A signed SAML response naming the marker's address. */
+let SAML_RESPONSE = "";
+/** Its completion link (a one-time token) and the browser's binding secret. */
+let SAML_COMPLETE = "";
+let SAML_BINDING = "";
 /** Not the marker: the policy refuses a password that contains the e-mail name (the marker). */
 const RESET_PASSWORD = `Pw-${Date.now().toString(36)}-Reset-Value`;
 const lines: string[] = [];
@@ -167,38 +174,67 @@ describe("logs", () => {
     expect((await a.api("POST", "/api/v2/recipient_addresses.json", { recipient_address: { email: `desk.${EMAIL}`, name: `${MARK} desk` } })).status).toBe(201);
     expect((await a.api("PUT", "/api/v2/mail_settings.json", { settings: { blocklist: [`block.${EMAIL}`] } })).status).toBe(200);
 
-    // Single sign-on. JWT: the settings with a shared secret, a generated one, sign-ins by GET and by
-    // form POST, a replay and a wrong signature. OpenID Connect against a rogue issuer: the settings
-    // with a client secret, the start (state, nonce), the callback with a code, the ID token.
-    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: JWT_SECRET } })).status).toBe(200);
-    const generated = await a.api("POST", "/api/v2/sso/jwt/secret.json");
-    expect(generated.status).toBe(201);
-    GENERATED_SECRET = generated.body.shared_secret;
-    expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "jwt" } })).status).toBe(200);
-    const jwtFor = (secret: string) => new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: `jwt.${EMAIL}`, name: `${MARK} Jay` }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
-    const jwtGet = await jwtFor(GENERATED_SECRET);
-    JWTS.push(jwtGet);
-    expect((await t.request({ method: "GET", path: `/access/jwt?jwt=${jwtGet}&return_to=${encodeURIComponent(`/${MARK}`)}`, host: a.host })).status).toBe(303);
-    expect((await t.request({ method: "GET", path: `/access/jwt?jwt=${jwtGet}`, host: a.host })).status).toBe(401);
-    const jwtPost = await jwtFor(JWT_SECRET);
-    JWTS.push(jwtPost);
-    expect((await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: `jwt=${jwtPost}`, headers: { "content-type": "application/x-www-form-urlencoded" } })).status).toBe(303);
-    const jwtWrong = await jwtFor(`${JWT_SECRET}-not`);
-    JWTS.push(jwtWrong);
-    expect((await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: `jwt=${jwtWrong}`, headers: { "content-type": "application/x-www-form-urlencoded" } })).status).toBe(401);
-    expect((await a.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: rogue.issuer, client_id: "vaultdesk-logs", client_secret: OIDC_SECRET } })).status).toBe(200);
-    expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "oidc", role_attribute: "groups", role_map: { agent: ["staff"] } } })).status).toBe(200);
-    const started = await t.request({ method: "GET", path: "/access/oidc/login", host: a.host });
-    expect(started.status).toBe(303);
-    const authUrl = new URL(started.headers.location!);
-    STATE = authUrl.searchParams.get("state")!;
-    NONCE = authUrl.searchParams.get("nonce")!;
-    rogue.expectNonce(NONCE);
-    rogue.forge(async ({ issuer, nonce, key }) => (ID_TOKEN = await new jose.SignJWT({ iss: issuer, aud: "vaultdesk-logs", sub: `${MARK}-sub`, nonce, email: `oidc.${EMAIL}`, email_verified: true, name: `${MARK} Oidc`, groups: ["staff"] }).setProtectedHeader({ alg: "RS256", kid: "rogue-1" }).setIssuedAt().setExpirationTime("5m").sign(key)));
-    const binding = (started.headers["set-cookie"] ?? []).find((c) => c.startsWith("vd_oidc="))!.split(";")[0]!;
-    const done = await t.request({ method: "GET", path: `/access/oidc/callback?code=${CODE}&state=${STATE}`, host: a.host, headers: { cookie: binding } });
-    expect(done.status, done.text).toBe(303);
-    expect((await t.request({ method: "GET", path: `/access/oidc/callback?code=${CODE}&state=${STATE}`, host: a.host, headers: { cookie: binding } })).status).toBe(401);
+    {
+      // Single sign-on. JWT: the settings with a shared secret, a generated one, sign-ins by GET and by
+      // form POST, a replay and a wrong signature. OpenID Connect against a rogue issuer: the settings
+      // with a client secret, the start (state, nonce), the callback with a code, the ID token.
+      expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: JWT_SECRET } })).status).toBe(200);
+      const generated = await a.api("POST", "/api/v2/sso/jwt/secret.json");
+      expect(generated.status).toBe(201);
+      GENERATED_SECRET = generated.body.shared_secret;
+      expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "jwt" } })).status).toBe(200);
+      const jwtFor = (secret: string) => new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: `jwt.${EMAIL}`, name: `${MARK} Jay` }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
+      const jwtGet = await jwtFor(GENERATED_SECRET);
+      JWTS.push(jwtGet);
+      expect((await t.request({ method: "GET", path: `/access/jwt?jwt=${jwtGet}&return_to=${encodeURIComponent(`/${MARK}`)}`, host: a.host })).status).toBe(303);
+      expect((await t.request({ method: "GET", path: `/access/jwt?jwt=${jwtGet}`, host: a.host })).status).toBe(401);
+      const jwtPost = await jwtFor(JWT_SECRET);
+      JWTS.push(jwtPost);
+      expect((await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: `jwt=${jwtPost}`, headers: { "content-type": "application/x-www-form-urlencoded" } })).status).toBe(303);
+      const jwtWrong = await jwtFor(`${JWT_SECRET}-not`);
+      JWTS.push(jwtWrong);
+      expect((await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: `jwt=${jwtWrong}`, headers: { "content-type": "application/x-www-form-urlencoded" } })).status).toBe(401);
+      expect((await a.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: rogue.issuer, client_id: "vaultdesk-logs", client_secret: OIDC_SECRET } })).status).toBe(200);
+      expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "oidc", role_attribute: "groups", role_map: { agent: ["staff"] } } })).status).toBe(200);
+      const started = await t.request({ method: "GET", path: "/access/oidc/login", host: a.host });
+      expect(started.status).toBe(303);
+      const authUrl = new URL(started.headers.location!);
+      STATE = authUrl.searchParams.get("state")!;
+      NONCE = authUrl.searchParams.get("nonce")!;
+      rogue.expectNonce(NONCE);
+      rogue.forge(async ({ issuer, nonce, key }) => (ID_TOKEN = await new jose.SignJWT({ iss: issuer, aud: "vaultdesk-logs", sub: `${MARK}-sub`, nonce, email: `oidc.${EMAIL}`, email_verified: true, name: `${MARK} Oidc`, groups: ["staff"] }).setProtectedHeader({ alg: "RS256", kid: "rogue-1" }).setIssuedAt().setExpirationTime("5m").sign(key)));
+      const binding = (started.headers["set-cookie"] ?? []).find((c) => c.startsWith("vd_oidc="))!.split(";")[0]!;
+      const done = await t.request({ method: "GET", path: `/access/oidc/callback?code=${CODE}&state=${STATE}`, host: a.host, headers: { cookie: binding } });
+      expect(done.status, done.text).toBe(303);
+      expect((await t.request({ method: "GET", path: `/access/oidc/callback?code=${CODE}&state=${STATE}`, host: a.host, headers: { cookie: binding } })).status).toBe(401);
+    }
+    {
+      // SAML single sign-on: settings with a certificate, a sign-in started with the marker as its
+      // return path, a signed response naming the marker's address accepted, then replayed and
+      // tampered with (refused).
+      const idpKeys = makeKeyPair("log IdP");
+      const idpEntity = `https://idp.${MARK.toLowerCase()}.test/entity`;
+      const saml = await a.api("PUT", "/api/v2/sso/saml.json", { saml: { enabled: true, idp_entity_id: idpEntity, idp_sso_url: `https://idp.${MARK.toLowerCase()}.test/sso`, idp_certificates: [idpKeys.cert] } });
+      expect(saml.status, saml.text).toBe(200);
+      expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "saml" } })).status).toBe(200);
+      const started = await t.request({ method: "GET", path: `/access/saml/login?return_to=${encodeURIComponent(`/${MARK}`)}`, host: a.host });
+      expect(started.status, started.text).toBe(303);
+      const acsUrl = saml.body.saml.acs_url as string;
+      SAML_RESPONSE = encode(
+        responseXml({ issuer: idpEntity, audience: saml.body.saml.sp_entity_id, recipient: acsUrl, destination: acsUrl, inResponseTo: requestIdOf(started.headers.location!), nameId: `saml.${EMAIL}`, email: `saml.${EMAIL}`, name: `${MARK} Saml`, sign: { key: idpKeys, parts: "assertion" } }),
+      );
+      const postSaml = (r: string) => t.request({ method: "POST", path: "/access/saml", host: a.host, rawBody: new URLSearchParams({ SAMLResponse: r, RelayState: MARK }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+      const samlPosted = await postSaml(SAML_RESPONSE);
+      expect(samlPosted.status, samlPosted.text).toBe(303);
+      SAML_COMPLETE = samlPosted.headers.location!;
+      const binding = ([] as string[]).concat(started.headers["set-cookie"] ?? []).find((c) => c.startsWith("vd_saml="))!.split(";")[0]!;
+      const samlSignedIn = await t.request({ method: "GET", path: SAML_COMPLETE, host: a.host, headers: { cookie: binding } });
+      expect(samlSignedIn.status, samlSignedIn.text).toBe(303);
+      expect(samlSignedIn.headers.location).toBe(`/${MARK}`);
+      SAML_BINDING = binding.slice("vd_saml=".length);
+      expect((await postSaml(SAML_RESPONSE)).status).toBe(403);
+      expect((await postSaml(encode(decode(SAML_RESPONSE).replace(`saml.${EMAIL}`, `saml2.${EMAIL}`)))).status).toBe(401);
+    }
 
     // Every registered route, with the marker in the path, the query and the body.
     for (const r of registeredRoutes) {
@@ -223,7 +259,9 @@ describe("logs", () => {
     expect(JWTS).toHaveLength(3);
     const ssoSecrets = [JWT_SECRET, GENERATED_SECRET, OIDC_SECRET, CODE, STATE, NONCE, ID_TOKEN, ...JWTS, ...[ID_TOKEN, ...JWTS].map((x) => x.split(".")[2]!)];
     for (const secret of ssoSecrets) expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
-    for (const secret of [MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...WEBAUTHN, ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
+    expect(SAML_RESPONSE.length).toBeGreaterThan(1000);
+    expect(SAML_BINDING).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    for (const secret of [SAML_BINDING, SAML_COMPLETE.split("token=")[1]!, SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...WEBAUTHN, ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });

@@ -295,6 +295,15 @@ const plans: Record<string, Plan> = {
   disableOwnTwoFactor: { kind: "own" },
   regenerateRecoveryCodes: { kind: "own" },
   updateTwoFactorSettings: { kind: "own" },
+  // SAML: the settings are the caller's tenant's; the browser flow reads the tenant from the host, and
+  // its pending requests and replay records are looked up inside that tenant only (test/peers/saml.test.ts
+  // refuses another tenant's request id).
+  showSamlSettings: { kind: "collection" },
+  updateSamlSettings: { kind: "own" },
+  showSamlMetadata: { kind: "own" },
+  startSamlSignIn: { kind: "own" },
+  consumeSamlResponse: { kind: "own" },
+  completeSamlSignIn: { kind: "own" },
   // The installation's first-run setup: no tenant is involved (test/setup.test.ts).
   showSetup: { kind: "own" },
   createFirstAccount: { kind: "own" },

@@ -125,12 +125,32 @@ describe("scripts/run-peers-suite.mjs", () => {
     dirs.push(bin);
     fs.writeFileSync(path.join(bin, "clamd"), "");
     fs.writeFileSync(path.join(bin, "chromium"), "");
-    const found = await node([script, "--check"], { env: { TEST_CLAMD: path.join(bin, "clamd"), CHROMIUM_PATH: path.join(bin, "chromium") } });
+    // SimpleSAMLphp's folder (its IdP entry point) and a php that has the extensions it needs.
+    const ssp = path.join(bin, "simplesamlphp");
+    fs.mkdirSync(path.join(ssp, "www", "saml2", "idp"), { recursive: true });
+    fs.writeFileSync(path.join(ssp, "www", "saml2", "idp", "SSOService.php"), "");
+    fs.writeFileSync(path.join(bin, "php"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const peers = { TEST_CLAMD: path.join(bin, "clamd"), CHROMIUM_PATH: path.join(bin, "chromium"), TEST_SIMPLESAMLPHP: ssp, TEST_PHP: path.join(bin, "php") };
+    const found = await node([script, "--check"], { env: peers });
     expect(found.code).toBe(0);
-    expect(found.stdout).toContain(`Peer tests: clamd at ${path.join(bin, "clamd")}.`);
+    expect(found.stdout).toContain(`Peer tests: clamd at ${path.join(bin, "clamd")}, SimpleSAMLphp at ${ssp} (php at ${path.join(bin, "php")}).`);
     // Its browser tests need Chromium as well.
-    const noBrowser = await node([script, "--check"], { env: { TEST_CLAMD: path.join(bin, "clamd"), CHROMIUM_PATH: path.join(bin, "no-chromium") } });
+    const noBrowser = await node([script, "--check"], { env: { ...peers, CHROMIUM_PATH: path.join(bin, "no-chromium") } });
     expect(noBrowser.code).toBe(1);
     expect(noBrowser.stderr).toMatch(/Peer tests SKIPPED: no Chromium at .*no-chromium.*apt-get|Peer tests SKIPPED: no Chromium at .*no-chromium/);
+    // And SimpleSAMLphp (the SAML tests' identity provider), run by php.
+    const noSsp = await node([script, "--check"], { env: { ...peers, TEST_SIMPLESAMLPHP: path.join(bin, "no-ssp") } });
+    expect(noSsp.code).toBe(1);
+    expect(noSsp.stderr).toMatch(/Peer tests SKIPPED: no SimpleSAMLphp \(looked at .*no-ssp;.*apt-get install simplesamlphp php-cli/);
+    const skipped = await node([script], { env: { ...peers, TEST_SIMPLESAMLPHP: path.join(bin, "no-ssp") } });
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toContain("Peer tests SKIPPED: no SimpleSAMLphp");
+    const noPhp = await node([script, "--check"], { env: { ...peers, TEST_PHP: path.join(bin, "no-php") } });
+    expect(noPhp.code).toBe(1);
+    expect(noPhp.stderr).toMatch(/Peer tests SKIPPED: no php .*php-cli/);
+    fs.writeFileSync(path.join(bin, "php-bare"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const barePhp = await node([script, "--check"], { env: { ...peers, TEST_PHP: path.join(bin, "php-bare") } });
+    expect(barePhp.code).toBe(1);
+    expect(barePhp.stderr).toMatch(/lacks the DOM\/XML or mbstring extension.*php-xml/);
   });
 });

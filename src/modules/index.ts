@@ -5,6 +5,7 @@ import * as audit from "./audit/audit-routes.ts";
 import * as groups from "./groups/groups-routes.ts";
 import * as helpCenter from "./help-center/help-center-routes.ts";
 import * as identity from "./identity/identity-routes.ts";
+import * as saml from "./identity/sso-saml-routes.ts";
 import * as jobs from "./jobs/jobs-routes.ts";
 import * as mail from "./mail/mail-routes.ts";
 import * as organizations from "./organizations/organizations-routes.ts";
@@ -16,6 +17,7 @@ import * as users from "./users/users-routes.ts";
 /** Every business module, each registering its own routes (docs/architecture.md has the route table). */
 export const modules: Array<{ name: string; register(app: FastifyInstance, deps: AppDeps): Promise<void> | void }> = [
   { name: "identity", register: identity.register },
+  { name: "identity", register: saml.register },
   { name: "users", register: users.register },
   { name: "organizations", register: organizations.register },
   { name: "groups", register: groups.register },

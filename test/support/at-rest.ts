@@ -8,6 +8,8 @@ import { enqueueJob } from "../../src/platform/jobs/jobs.ts";
 import { buildTenant, waitForJob, type TestApp } from "./harness.ts";
 import { message, send, settled, supportOf } from "./mail-in.ts";
 import { SoftAuthenticator } from "./webauthn-authenticator.ts";
+import { encode, requestIdOf, responseXml } from "./saml-forge.ts";
+import { makeKeyPair } from "./simplesamlphp.ts";
 
 /**
  * What the no-plaintext-at-rest tests share (test/no-plaintext-at-rest.test.ts for PGlite's
@@ -129,6 +131,19 @@ export async function writeEverything(t: TestApp): Promise<string> {
     const signedIn = await signInWithProvider({ keyring: t.keyring, config: t.config }, anonymous, "oidc", { subject: `${MARKER}-subject`, email: `sso.${EMAIL}`, name: `${MARKER} SSO`, attributes: {} });
     expect("session" in signedIn).toBe(true);
   });
+  // SAML: settings naming the marker (an IdP certificate issued to it), and an answer the ACS accepted
+  // whose last step never came: the proven identity waits, sealed, under its one-time token.
+  const samlKeys = makeKeyPair(`${MARKER} IdP`);
+  const samlIdp = `https://${MARKER.toLowerCase()}.example/idp`;
+  const saml = await a.api("PUT", "/api/v2/sso/saml.json", { saml: { enabled: true, idp_entity_id: samlIdp, idp_sso_url: `${samlIdp}/sso`, idp_certificates: [samlKeys.cert], name_attribute: "displayName" } });
+  expect(saml.status, saml.text).toBe(200);
+  const samlStart = await t.request({ method: "GET", path: `/access/saml/login?return_to=${encodeURIComponent(`/${MARKER}-saml`)}`, host: a.host });
+  const acsUrl = saml.body.saml.acs_url as string;
+  const samlAnswer = encode(
+    responseXml({ issuer: samlIdp, audience: saml.body.saml.sp_entity_id, recipient: acsUrl, destination: acsUrl, inResponseTo: requestIdOf(samlStart.headers.location!), nameId: `saml.${EMAIL}`, email: `saml.${EMAIL}`, name: `${MARKER} SAML`, sign: { key: samlKeys, parts: "assertion" } }),
+  );
+  const acsPosted = await t.request({ method: "POST", path: "/access/saml", host: a.host, rawBody: new URLSearchParams({ SAMLResponse: samlAnswer }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+  expect(acsPosted.status, acsPosted.text).toBe(303);
   const bulk = await a.api("PUT", "/api/v2/tickets/update_many.json?ids=1,2", { ticket: { comment: { body: `${MARKER} bulk note`, public: false } } });
   expect(bulk.status).toBe(200);
   expect((await waitForJob(a, bulk.body.job_status.id)).status).toBe("completed");

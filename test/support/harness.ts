@@ -45,12 +45,13 @@ const noDns = async (name: string): Promise<never> => {
   throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: "ENOTFOUND" });
 };
 
-export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/platform/rate-limiter.ts").RateLimiter; setup?: import("../../src/platform/setup-token.ts").SetupToken; mailer?: import("../../src/platform/mail.ts").Mailer; dnsResolver?: import("../../src/platform/smtp-in.ts").DnsResolver } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/platform/rate-limiter.ts").RateLimiter; setup?: import("../../src/platform/setup-token.ts").SetupToken; mailer?: import("../../src/platform/mail.ts").Mailer; dnsResolver?: import("../../src/platform/smtp-in.ts").DnsResolver; keyring?: Keyring } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-test-"));
   // Rate limits and the wrong-password budget off unless a test sets them: suites sign in many times a second.
   const config = loadConfig({ VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: opts.logStream ? "info" : "silent", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", VAULTDESK_PASSWORD_FAILURES_PER_SECOND: "100000", ...opts.env });
   const db = opts.db ?? (await openTestDatabase());
-  const keyring = new Keyring(new LocalMasterKey(crypto.randomBytes(32)));
+  // A second app on the same database (another server process) is given the first one's keyring.
+  const keyring = opts.keyring ?? new Keyring(new LocalMasterKey(crypto.randomBytes(32)));
   const logger = createLogger(config.logLevel, opts.logStream as never, config.logFormat);
   const app = await buildApp({ setup: opts.setup, mailer: opts.mailer, dnsResolver: opts.dnsResolver ?? noDns, config, db, keyring, logger, rateLimiter: opts.rateLimiter ?? createMemoryRateLimiter(), now: opts.now ?? (() => new Date()) });
   await app.listen({ port: 0, host: "127.0.0.1" });

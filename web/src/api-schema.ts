@@ -69,3 +69,4 @@ export type UserSession = Answer<"listUserSessions">["sessions"][number];
 export type SessionSettings = Answer<"showSessionSettings">["session_settings"];
 export type SsoSettings = Answer<"showSsoSettings">["sso_settings"];
 export type SignInOptions = Answer<"showSignInOptions">["sign_in_options"];
+export type SamlSettings = Answer<"showSamlSettings">["saml"];

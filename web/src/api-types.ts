@@ -74,6 +74,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/access/saml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The SAML assertion consumer service (HTTP-POST binding): checks the identity provider's signed answer and sends the browser to /access/saml/complete, where the browser that started the sign-in finishes it. */
+        post: operations["consumeSamlResponse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/access/saml/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last step of a SAML sign-in, where the assertion consumer service sends the browser: only the browser that started the sign-in (its cookie) finishes it; sets the session cookie and sends the browser on. */
+        get: operations["completeSamlSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/access/saml/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Starts a SAML sign-in: sends the browser to the identity provider with an AuthnRequest (HTTP-Redirect binding). `return_to`: a path of this account to land on. */
+        get: operations["startSamlSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/access/saml/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service provider's SAML metadata (entity id, ACS URL), from the account's configured address. */
+        get: operations["showSamlMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/account": {
         parameters: {
             query?: never;
@@ -1113,6 +1181,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/sso/saml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the SAML identity provider's settings and this account's service provider addresses (entity id, ACS URL, metadata URL) (admins). */
+        get: operations["showSamlSettings"];
+        /** Vaultdesk: sets the SAML identity provider (admins; stored sealed; audited without the values). Which group signs in with it is chosen in sso_settings. */
+        put: operations["updateSamlSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/suspended_tickets": {
         parameters: {
             query?: never;
@@ -2095,6 +2181,91 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    consumeSamlResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    RelayState?: string;
+                    SAMLResponse: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    completeSamlSignIn: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    startSamlSignIn: {
+        parameters: {
+            query?: {
+                return_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showSamlMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SAML metadata (XML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
             };
         };
     };
@@ -5962,6 +6133,116 @@ export interface operations {
                             /** @description The address to register at the identity provider as this client's redirect URI. */
                             redirect_uri: string;
                             scopes: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showSamlSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        saml: {
+                            acs_url: string;
+                            allow_idp_initiated: boolean;
+                            certificates: {
+                                fingerprint_sha256: string;
+                                subject: string;
+                                valid_from: string;
+                                valid_to: string;
+                            }[];
+                            configured: boolean;
+                            email_attribute: string | null;
+                            enabled: boolean;
+                            idp_certificates: string[];
+                            idp_entity_id: string | null;
+                            idp_sso_url: string | null;
+                            metadata_url: string;
+                            name_attribute: string | null;
+                            /** @enum {string} */
+                            signed: "response" | "assertion" | "both";
+                            sp_entity_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateSamlSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    saml: {
+                        /** @description Accept sign-in started at the IdP (no InResponseTo). Off by default: it cannot be tied to a sign-in started here. */
+                        allow_idp_initiated?: boolean;
+                        /** @description The attribute holding the e-mail address; null: the NameID (an e-mail address). */
+                        email_attribute?: string | null;
+                        /** @description Whether SAML sign-in is on (which group uses it is chosen in sso_settings). */
+                        enabled: boolean;
+                        /** @description The IdP's signing certificate(s), PEM or base64; two while the IdP rotates its key. */
+                        idp_certificates: string[];
+                        /** @description The identity provider's entity id (its Issuer). */
+                        idp_entity_id: string;
+                        /** @description The identity provider's single sign-on URL (HTTP-Redirect binding). */
+                        idp_sso_url: string;
+                        /** @description The attribute holding the person's name; null: none. */
+                        name_attribute?: string | null;
+                        /**
+                         * @description What the IdP must sign: response, assertion (the default) or both.
+                         * @enum {string}
+                         */
+                        signed?: "response" | "assertion" | "both";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        saml: {
+                            acs_url: string;
+                            allow_idp_initiated: boolean;
+                            certificates: {
+                                fingerprint_sha256: string;
+                                subject: string;
+                                valid_from: string;
+                                valid_to: string;
+                            }[];
+                            configured: boolean;
+                            email_attribute: string | null;
+                            enabled: boolean;
+                            idp_certificates: string[];
+                            idp_entity_id: string | null;
+                            idp_sso_url: string | null;
+                            metadata_url: string;
+                            name_attribute: string | null;
+                            /** @enum {string} */
+                            signed: "response" | "assertion" | "both";
+                            sp_entity_id: string;
                         };
                     };
                 };

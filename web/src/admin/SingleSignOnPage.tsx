@@ -7,6 +7,7 @@ import { t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { JwtSettings } from "./sso/JwtSettings.tsx";
 import { OidcSettings } from "./sso/OidcSettings.tsx";
+import { SamlSettings } from "./sso/SamlSettings.tsx";
 
 export const SSO_SETTINGS_KEY = ["sso_settings"];
 type Kind = "saml" | "oidc" | "jwt";
@@ -46,6 +47,7 @@ export function SingleSignOnPage() {
           </>
         )}
       </Loadable>
+      <SamlSettings />
     </main>
   );
 }

@@ -2,6 +2,7 @@ import { enWorkspace } from "./en-workspace.ts";
 import { enTwoFactor } from "./en-two-factor.ts";
 import { enSso } from "./en-sso.ts";
 import { enSsoProviders } from "./en-sso-providers.ts";
+import { enSaml } from "./en-saml.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -13,6 +14,7 @@ export const en = {
   ...enTwoFactor,
   ...enSso,
   ...enSsoProviders,
+  ...enSaml,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimpleSamlPhp, type SimpleSamlPhp } from "../support/simplesamlphp.ts";
+import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, visible, type Harness } from "../e2e/support.ts";
+
+/**
+ * SAML sign-in in Chromium, from the staff sign-in page to the workspace, through SimpleSAMLphp's
+ * own login page and its auto-submitted answer: the browser's redirects, cookies and cross-site
+ * POST are real.
+ */
+
+const PASSWORD = "Correct horse battery 9";
+let idp: SimpleSamlPhp;
+let h: Harness;
+let auth: Record<string, string> = {};
+
+const call = (method: string, p: string, body?: unknown) => apiCall(h, method, p, { body, headers: auth });
+
+beforeAll(async () => {
+  idp = await startSimpleSamlPhp();
+  h = await startHarness();
+  auth = await firstAccount(h, PASSWORD);
+  const put = await call("PUT", "/api/v2/sso/saml.json", {
+    saml: { enabled: true, idp_entity_id: idp.entityId, idp_sso_url: idp.ssoUrl, idp_certificates: [idp.keys.cert], email_attribute: "email", name_attribute: "displayName", signed: "both" },
+  });
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  const s = await call("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "saml", role_attribute: "role", role_map: { agent: ["support"] } } });
+  expect(s.status, JSON.stringify(s.body)).toBe(200);
+  idp.addSp({ entityId: put.body.saml.sp_entity_id, acsUrl: put.body.saml.acs_url });
+  idp.addUser({ username: "grace", password: "Hopper-1906", email: "grace@acme.test", name: "Grace Hopper", role: "support" });
+});
+afterAll(async () => {
+  await h?.close();
+  await idp?.close();
+});
+
+describe("SAML sign-in in the browser", () => {
+  it("goes from the staff sign-in page through SimpleSAMLphp's login to the workspace", async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.base}/agent`);
+    await visible(page.getByRole("heading", { name: "Sign in" }));
+    await shot(page, "signin-with-saml-desktop");
+    await page.getByRole("link", { name: /single sign-on|SSO|SAML/i }).first().click();
+    // SimpleSAMLphp's own login page, on another origin.
+    await page.waitForURL((u) => u.origin === new URL(idp.base).origin, { timeout: 20_000 });
+    await page.locator("input[name=username]").fill("grace");
+    await page.locator("input[name=password]").fill("Hopper-1906");
+    await Promise.all([page.waitForURL((u) => u.origin === h.base && u.pathname.startsWith("/agent"), { timeout: 30_000 }), page.locator("input[name=password]").press("Enter")]);
+    await visible(page.getByText("Grace Hopper").first());
+    const me = await page.evaluate(async () => (await (await fetch("/api/v2/users/me.json")).json()) as { user: { email: string; role: string } });
+    expect(me.user).toMatchObject({ email: "grace@acme.test", role: "agent" });
+    await shot(page, "workspace-after-saml-sign-in-desktop");
+    await expectAccessible(page, "the workspace after SAML sign-in");
+    expect(h.incidents).toEqual([]);
+  });
+
+  it("shows the SAML settings, with this account's SP addresses, on the admin center's Single sign-on page", async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.base}/admin/sso`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    const saml = page.getByRole("region", { name: "SAML" });
+    await visible(saml);
+    await visible(saml.getByText(`${h.base}/access/saml`, { exact: true }));
+    expect(await saml.getByLabel("Identity provider entity ID (issuer)").inputValue()).toBe(idp.entityId);
+    await saml.getByLabel("What the identity provider must sign").selectOption("assertion");
+    await saml.getByRole("button", { name: "Save" }).click();
+    await visible(saml.getByText("Saved."));
+    expect((await call("GET", "/api/v2/sso/saml.json")).body.saml.signed).toBe("assertion");
+    await shot(page, "sso-admin-saml-desktop");
+    await expectAccessible(page, "the Single sign-on page with the SAML settings");
+    expect(h.incidents).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { makeKeyPair } from "./support/simplesamlphp.ts";
+import { assertionXml, encode, responseXml, signAssertion, type ForgeOptions } from "./support/saml-forge.ts";
+import { spEndpoints, verifyResponse, type SamlReason } from "../src/modules/identity/sso-saml-fns.ts";
+import type { SamlConfigStored } from "../src/modules/identity/sso-saml-types.ts";
+
+/**
+ * The protocol checks alone (no server, no IdP): each refusal answers its reason. The same attacks
+ * run end to end against SimpleSAMLphp in test/peers/saml.test.ts.
+ */
+
+const idpKeys = makeKeyPair("unit IdP");
+const otherKeys = makeKeyPair("unit attacker");
+const sp = spEndpoints("http://acme.localhost:3000");
+const config = (over: Partial<SamlConfigStored> = {}): SamlConfigStored => ({
+  idp_entity_id: "https://idp.example/entity",
+  idp_sso_url: "https://idp.example/sso",
+  idp_certificates: [idpKeys.cert],
+  email_attribute: "email",
+  name_attribute: "displayName",
+  signed: "both",
+  allow_idp_initiated: false,
+  ...over,
+});
+const base = (over: Partial<ForgeOptions> = {}): ForgeOptions => ({
+  issuer: "https://idp.example/entity",
+  audience: sp.entityId,
+  recipient: sp.acsUrl,
+  destination: sp.acsUrl,
+  inResponseTo: "_req1",
+  nameId: "alice@acme.test",
+  email: "alice@acme.test",
+  name: "Alice",
+  sign: { key: idpKeys, parts: "both" },
+  ...over,
+});
+async function reasonOf(xml: string, c = config()): Promise<SamlReason | "accepted"> {
+  try {
+    await verifyResponse(c, sp, encode(xml), new Date());
+    return "accepted";
+  } catch (err) {
+    return (err as { reason: SamlReason }).reason;
+  }
+}
+
+describe("SAML response checks", () => {
+  it("accepts a well-formed signed response and reads the identity from the signed assertion", async () => {
+    const v = await verifyResponse(config(), sp, encode(responseXml(base())), new Date());
+    expect(v).toMatchObject({ subject: "alice@acme.test", email: "alice@acme.test", name: "Alice", inResponseTo: "_req1" });
+    expect(v.assertionId).toMatch(/^_a/);
+    expect(v.notOnOrAfter.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("requires what the settings say is signed", async () => {
+    expect(await reasonOf(responseXml(base({ sign: undefined })))).toBe("saml_signature");
+    expect(await reasonOf(responseXml(base({ sign: { key: idpKeys, parts: "assertion" } })))).toBe("saml_signature");
+    expect(await reasonOf(responseXml(base({ sign: { key: idpKeys, parts: "response" } })))).toBe("saml_signature");
+    expect(await reasonOf(responseXml(base({ sign: { key: idpKeys, parts: "assertion" } })), config({ signed: "assertion" }))).toBe("accepted");
+    expect(await reasonOf(responseXml(base({ sign: { key: idpKeys, parts: "response" } })), config({ signed: "response" }))).toBe("accepted");
+    expect(await reasonOf(responseXml(base({ sign: { key: otherKeys, parts: "both" } })))).toBe("saml_signature");
+    // Two certificates during a rotation: either one verifies.
+    expect(await reasonOf(responseXml(base({ sign: { key: otherKeys, parts: "both" } })), config({ idp_certificates: [idpKeys.cert, otherKeys.cert] }))).toBe("accepted");
+  });
+
+  it("checks issuer, audience, recipient, destination and times", async () => {
+    const now = Date.now();
+    expect(await reasonOf(responseXml(base({ issuer: "https://evil.example" })))).toBe("saml_issuer");
+    expect(await reasonOf(responseXml(base({ audience: "https://evil.example" })))).toBe("saml_audience");
+    expect(await reasonOf(responseXml(base({ recipient: "https://evil.example/acs" })))).toBe("saml_recipient");
+    expect(await reasonOf(responseXml(base({ destination: "https://evil.example/acs" })))).toBe("saml_destination");
+    expect(await reasonOf(responseXml(base({ notBefore: new Date(now - 600_000), notOnOrAfter: new Date(now - 200_000) })))).toBe("saml_expired");
+    expect(await reasonOf(responseXml(base({ notBefore: new Date(now + 200_000), notOnOrAfter: new Date(now + 600_000) })))).toBe("saml_not_yet_valid");
+    expect(await reasonOf(responseXml(base({ notBefore: new Date(now - 600_000), notOnOrAfter: new Date(now - 100_000) })))).toBe("accepted");
+  });
+
+  it("refuses comments, DOCTYPEs, wrapping and a second assertion", async () => {
+    const ok = responseXml(base({ sign: { key: idpKeys, parts: "assertion" } }));
+    expect(await reasonOf(ok.replace("alice@acme.test</saml:NameID>", "alice@acme.test<!---->.evil.test</saml:NameID>"), config({ signed: "assertion" }))).toBe("saml_forbidden_xml");
+    expect(await reasonOf(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "y">]>${ok}`, config({ signed: "assertion" }))).toBe("saml_forbidden_xml");
+    const signed = /<saml:Assertion\b[\s\S]*<\/saml:Assertion>/.exec(ok)![0];
+    const evil = assertionXml(base({ nameId: "mallory@acme.test", email: "mallory@acme.test" }));
+    expect(await reasonOf(ok.replace(signed, evil + signed), config({ signed: "assertion" }))).toBe("saml_multiple_assertions");
+    expect(await reasonOf(ok.replace(signed, evil.replace("</saml:Subject>", `</saml:Subject><saml:Advice>${signed}</saml:Advice>`)), config({ signed: "assertion" }))).toBe("saml_signature");
+    // A signed assertion with a forged one signed by another key next to it.
+    const other = signAssertion(evil, otherKeys);
+    expect(await reasonOf(ok.replace(signed, other), config({ signed: "assertion" }))).toBe("saml_signature");
+  });
+
+  it("refuses garbage as malformed, never with an exception", async () => {
+    for (const bad of ["", "<x/>", "<samlp:Response", "\u0000\u0001", "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>"]) {
+      const r = await reasonOf(bad);
+      expect(r).not.toBe("accepted");
+    }
+    await expect(verifyResponse(config(), sp, "@@@", new Date())).rejects.toMatchObject({ reason: "saml_malformed" });
+  });
+});
