@@ -256,3 +256,20 @@ describe("JWT single sign-on", () => {
     expect(form.headers["set-cookie"]).toBeUndefined();
   });
 });
+
+describe("a refusal seen in a browser", () => {
+  it("is a page with the same status and words (escaped) for a browser, and the JSON error for anything else", async () => {
+    const bad = await token(`${SECRET_A}-wrong`, { name: "<script>alert(1)</script>" });
+    const page = await t.request({ method: "GET", path: `/access/jwt?jwt=${bad}`, host: A.host, headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+    expect(page.status).toBe(401);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    expect(page.text).toContain("<h1>Sign-in did not work</h1>");
+    expect(page.text).toMatch(/Single sign-on was refused \([a-z_]+\)/);
+    expect(page.text).not.toContain("<script>");
+    // The page carries the same security headers as every answer (no script can run in it).
+    expect(page.headers["content-security-policy"]).toBeDefined();
+    const api = await t.request({ method: "GET", path: `/access/jwt?jwt=${bad}`, host: A.host, headers: { accept: "application/json" } });
+    expect(api.status).toBe(401);
+    expect(api.body.description).toMatch(/Single sign-on was refused/);
+  });
+});

@@ -78,8 +78,33 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
     // API clients get the Basic challenge; the web app's fetches (Sec-Fetch-Mode set by browsers)
     // do not, or the browser would pop up its own password dialog.
     if (status === 401 && !req.headers["sec-fetch-mode"]) reply.header("WWW-Authenticate", 'Basic realm="Vaultdesk API"');
+    if (wantsPage(req)) {
+      reply.code(status).type("text/html; charset=utf-8").send(errorPage(err));
+      return;
+    }
     reply.code(status).send(errorBody(err));
   }
+}
+
+/**
+ * A browser sent to a sign-in flow under /access (an identity provider's redirect, a form it
+ * posted) gets the refusal as a page it can read, with the same status and words; API clients
+ * and scripts still get the JSON body.
+ */
+function wantsPage(req: FastifyRequest): boolean {
+  const accept = req.headers.accept ?? "";
+  return (req.url === "/access" || req.url.startsWith("/access/")) && accept.includes("text/html");
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function errorPage(err: AppError): string {
+  const body = errorBody(err);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign-in did not work</title></head>
+<body><main><h1>Sign-in did not work</h1><p>${escapeHtml(String(body.description ?? ""))}</p>
+<p><a href="/agent">Staff sign-in</a> · <a href="/signin">Help center sign-in</a></p></main></body></html>
+`;
 }
 
 /** The Zendesk error body of an AppError: `{error, description}` and `details` when it has some. */

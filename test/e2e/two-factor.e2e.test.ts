@@ -147,11 +147,11 @@ describe("two-factor sign-in in Chromium", () => {
     const staff = owner.getByLabel("Staff sign in with");
     expect(await staff.locator("option[value=saml]").isDisabled()).toBe(true);
     await owner.getByLabel("Create people at their first sign-in").uncheck();
-    await owner.getByRole("button", { name: "Save", exact: true }).click();
+    await owner.getByRole("button", { name: "Save sign-in choices" }).click();
     await visible(owner.getByRole("status").getByText("Saved."));
     // "SSO only" without a provider chosen: the server's refusal is shown as it is.
     await owner.getByLabel("Staff can sign in only through single sign-on").check();
-    await owner.getByRole("button", { name: "Save", exact: true }).click();
+    await owner.getByRole("button", { name: "Save sign-in choices" }).click();
     await visible(owner.getByRole("alert").getByText(/choose the provider staff sign in with first/));
     await expectAccessible(owner, "single sign-on settings");
     await shot(owner, "sso-admin");

@@ -62,7 +62,7 @@ describe("SAML sign-in in the browser", () => {
     await visible(saml.getByText(`${h.base}/access/saml`, { exact: true }));
     expect(await saml.getByLabel("Identity provider entity ID (issuer)").inputValue()).toBe(idp.entityId);
     await saml.getByLabel("What the identity provider must sign").selectOption("assertion");
-    await saml.getByRole("button", { name: "Save" }).click();
+    await saml.getByRole("button", { name: "Save SAML settings" }).click();
     await visible(saml.getByText("Saved."));
     expect((await call("GET", "/api/v2/sso/saml.json")).body.saml.signed).toBe("assertion");
     await shot(page, "sso-admin-saml-desktop");

@@ -147,7 +147,7 @@ function WhoSignsInHow(props: { settings: SsoSettings }) {
       <StatusText text={status} />
       <p className="actions">
         <button type="submit" disabled={busy}>
-          {t("admin.save")}
+          {t("sso.admin.save")}
         </button>
       </p>
     </form>

@@ -22,5 +22,6 @@ export const enSaml = {
   "saml.signed.both": "Both",
   "saml.idpInitiated": "Allow sign-in started at the identity provider",
   "saml.idpInitiatedHelp": "Off is safer: an answer nobody here asked for cannot be tied to a sign-in started in this browser.",
+  "saml.save": "Save SAML settings",
   "saml.roles": "Which people sign in with SAML, and role mapping, are set in the single sign-on settings.",
 } as const;

@@ -33,6 +33,7 @@ export const enSso = {
   "sso.role.agent": "Agent",
   "sso.role.light_agent": "Light agent",
   "sso.role.end_user": "End user",
+  "sso.admin.save": "Save sign-in choices",
   "sso.signin.button": "Sign in with single sign-on",
   "sso.signin.or": "or",
   "sso.signin.ownerOnly": "Account owner? Sign in with your password and two-factor code",

@@ -124,7 +124,7 @@ function SamlForm(props: { settings: Settings }) {
         <ErrorText text={error} />
         <StatusText text={status} />
         <p className="actions">
-          <button type="submit" disabled={busy}>{t("admin.save")}</button>
+          <button type="submit" disabled={busy}>{t("saml.save")}</button>
         </p>
       </form>
     </>
