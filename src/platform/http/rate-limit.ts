@@ -10,6 +10,11 @@ import { clientNetwork } from "./client-network.ts";
  */
 const SIGNIN_PER_IP = 30;
 /**
+ * Single sign-on's browser flows (/access/…): no password is checked there, and a whole office
+ * behind one address signs in through them at nine in the morning, so their own, wider limit.
+ */
+export const SSO_PER_IP = 300;
+/**
  * The help center's anonymous request form and e-mail sign-in links: per client address, a burst
  * limit per minute and a cap per hour. Much stricter than any API limit, and independent of it.
  */
@@ -23,13 +28,14 @@ function credentialKey(req: FastifyRequest): string | undefined {
   return crypto.createHash("sha256").update(h).digest("base64url").slice(0, 22);
 }
 
-export type RateLimitPreset = "api" | "signin" | "public-form" | "signin-link";
+export type RateLimitPreset = "api" | "signin" | "sso" | "public-form" | "signin-link";
 
 export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, preset: RateLimitPreset): void {
   const tenant = req.tenant?.id ?? "-";
   const client = clientNetwork(req.ip);
   const checks: Array<[string, number, number?]> = [];
   if (preset === "signin") checks.push([`signin:${tenant}:${client}`, SIGNIN_PER_IP]);
+  else if (preset === "sso") checks.push([`sso:${tenant}:${client}`, SSO_PER_IP]);
   else if (preset === "public-form") for (const [n, w] of PUBLIC_FORM_LIMITS) checks.push([`form${w}:${tenant}:${client}`, n, w]);
   else if (preset === "signin-link") for (const [n, w] of SIGNIN_LINK_LIMITS) checks.push([`link${w}:${tenant}:${client}`, n, w]);
   const limit = deps.config.rateLimitPerMinute;
