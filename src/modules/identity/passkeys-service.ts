@@ -23,7 +23,6 @@ import { passkeyMail } from "./passkey-mail.ts";
 import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import { passwordAllowed } from "./sso-password.ts";
-import "./webauthn-asn1.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
 
 /**
