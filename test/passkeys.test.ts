@@ -391,6 +391,8 @@ describe("passkey as a second factor", () => {
     const auth = new SoftAuthenticator();
     await addPasskey(a, p.session, auth);
     expect((await asSession(t, a, p.session, "GET", "/api/v2/tickets.json")).status).toBe(200);
+    // An admin sees the passkey in the person's two-factor status (and so is offered the reset).
+    expect((await a.api("GET", `/api/v2/users/${p.id}/two_factor.json`)).body.two_factor).toMatchObject({ enabled: false, passkeys: 1 });
     // With an authenticator app too, both methods are offered.
     const totp = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json");
     expect(totp.status).toBe(201);

@@ -8701,6 +8701,8 @@ export interface operations {
                         two_factor: {
                             activated_at: string | null;
                             enabled: boolean;
+                            /** @description How many passkeys the person has (each a second factor too). */
+                            passkeys: number;
                             /** @description A set-up was started and waits for its first code. */
                             pending: boolean;
                             recovery_codes_left: number;
@@ -9211,6 +9213,8 @@ export interface operations {
                         two_factor: {
                             activated_at: string | null;
                             enabled: boolean;
+                            /** @description How many passkeys the person has (each a second factor too). */
+                            passkeys: number;
                             /** @description A set-up was started and waits for its first code. */
                             pending: boolean;
                             recovery_codes_left: number;

@@ -28,6 +28,7 @@ export const twoFactorStatusView = z.object({
   pending: z.boolean().describe("A set-up was started and waits for its first code."),
   activated_at: z.string().nullable(),
   recovery_codes_left: z.number(),
+  passkeys: z.number().describe("How many passkeys the person has (each a second factor too)."),
   required: z.boolean().describe("Whether the team requires two-factor authentication of this person (staff, when an admin turned it on)."),
 });
 const recoveryCodesView = z.object({ recovery_codes: z.array(z.string()).describe("Shown once: only their keyed hashes are kept.") });

@@ -16,6 +16,7 @@ import * as identityRepo from "./identity-repo.ts";
 import { completeSignIn, countSignInFailure, revokeAccessOf, sessionHashOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
+import * as passkeysRepo from "./passkeys-repo.ts";
 
 /**
  * Two-factor sign-in with an authenticator app (TOTP, RFC 6238: SHA-1, six digits, 30 seconds,
@@ -86,7 +87,7 @@ async function useSecondFactor(deps: Pick<AppDeps, "keyring">, ctx: RequestConte
   return (await repo.claimRecoveryCode(ctx.tx, userId, recoveryHash(deps, userId, c), ctx.now())) ? "recovery_code" : undefined;
 }
 
-export type TwoFactorStatus = { enabled: boolean; pending: boolean; activated_at: string | null; recovery_codes_left: number; required: boolean };
+export type TwoFactorStatus = { enabled: boolean; pending: boolean; activated_at: string | null; recovery_codes_left: number; passkeys: number; required: boolean };
 
 export async function statusOf(ctx: RequestContext, user: { id: string; role: string }): Promise<TwoFactorStatus> {
   const row = await repo.findTotp(ctx.tx, user.id);
@@ -96,6 +97,7 @@ export async function statusOf(ctx: RequestContext, user: { id: string; role: st
     pending: row?.status === "pending",
     activated_at: enabled ? (row.activated_at?.toISOString() ?? null) : null,
     recovery_codes_left: enabled ? await repo.recoveryCodesLeft(ctx.tx, user.id) : 0,
+    passkeys: await passkeysRepo.countPasskeysOf(ctx.tx, user.id),
     required: user.role !== "end_user" && (await repo.requireStaffTwoFactor(ctx.tx)),
   };
 }

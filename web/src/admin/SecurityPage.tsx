@@ -96,8 +96,11 @@ export function PersonTwoFactor(props: { user: User }) {
       <Loadable state={state}>
         {(s) => (
           <>
-            <p>{s.enabled ? t("tf.admin.personOn", { count: s.recovery_codes_left }) : t("tf.admin.personOff")}</p>
-            {s.enabled ? (
+            <p>
+              {s.enabled ? t("tf.admin.personOn", { count: s.recovery_codes_left }) : t("tf.admin.personOff")}
+              {s.passkeys > 0 ? ` ${t("tf.admin.personPasskeys", { count: s.passkeys })}` : null}
+            </p>
+            {s.enabled || s.passkeys > 0 ? (
               <div className="actions">
                 {confirming ? (
                   <>
