@@ -107,7 +107,11 @@ export function safeReturnTo(value: string | undefined): string | undefined {
   try {
     const u = new URL(value, "https://vaultdesk.invalid");
     if (u.origin !== "https://vaultdesk.invalid") return undefined;
-    return u.pathname + u.search + u.hash;
+    // Dot segments are resolved by the parser ("/.//evil", "/a/..//evil", "/%2e%2e//evil" become
+    // "//evil"): what is answered is checked again, as the browser will read it.
+    const path = u.pathname + u.search + u.hash;
+    if (path.startsWith("//") || path.startsWith("/\\")) return undefined;
+    return path;
   } catch {
     return undefined;
   }
