@@ -13,6 +13,7 @@ import { startSession, type Session } from "./identity-service.ts";
 import * as identityRepo from "./identity-repo.ts";
 import * as repo from "./sso-repo.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
+import { emailClaim, nameClaim } from "./sso-claims.ts";
 
 /**
  * Single sign-on, the part every protocol shares (SAML: sso-saml*.ts, OpenID Connect:
@@ -216,8 +217,10 @@ export async function signInWithProvider(
   if (!provider?.enabled || (s.staff_provider !== kind && s.end_user_provider !== kind)) {
     return refusal(ctx, kind, "provider_off", "Single sign-on with this provider is not turned on for this account.");
   }
-  const email = identity.email.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254 || identity.subject.length === 0 || identity.subject.length > 1024) {
+  // Every protocol's claims are held to the same forms here (SAML hands over what its attributes
+  // carry): an address as OpenID Connect and JWT accept one, a name of one line and 255 characters.
+  const email = emailClaim(identity.email.trim());
+  if (!email || identity.subject.length === 0 || identity.subject.length > 1024) {
     return refusal(ctx, kind, "bad_identity", "The identity provider did not send a usable e-mail address and subject.");
   }
   const subjectBidx = ctx.sealer.blindIndex(`sso.${kind}.subject`, identity.subject);
@@ -230,7 +233,7 @@ export async function signInWithProvider(
     const role = mapped ?? "end_user";
     if (!s.jit_users) return refusal(ctx, kind, "not_provisioned", "There is no account for this person here; ask an admin to add you.");
     if (!serves(role)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.");
-    const created = await insertSealedUser(ctx, { role, name: identity.name?.trim() || email.split("@")[0]!, email, emailStatus: "verified" });
+    const created = await insertSealedUser(ctx, { role, name: nameClaim(identity.name) ?? email.split("@")[0]!, email, emailStatus: "verified" });
     user = await identityRepo.findUserForSignIn(ctx.tx, { id: created.id });
     if (!user) throw new Error("a user just created was not found");
   }
