@@ -189,3 +189,135 @@ describe("hostile requests to the sign-in routes", () => {
     }
   });
 });
+
+/** Sets up an authenticator app for the person signed in as `s`; answers a function giving a fresh code. */
+async function enrolTotp(tenant: TestTenant, s: Session): Promise<() => string> {
+  const start = await asSession(t, tenant, s, "POST", "/api/v2/users/me/two_factor/totp.json");
+  expect(start.status, start.text).toBe(201);
+  const totp = new TOTP({ secret: Secret.fromBase32(start.body.totp.secret), algorithm: "SHA1", digits: 6, period: 30 });
+  const confirm = await asSession(t, tenant, s, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: totp.generate({ timestamp: clock }) });
+  expect(confirm.status, confirm.text).toBe(200);
+  return () => {
+    // Each code once: the next time step.
+    clock += 30_000;
+    return totp.generate({ timestamp: clock });
+  };
+}
+
+describe("SSO only", () => {
+  it("also ends a staff sign-in that was waiting for its second factor when it was turned on", async () => {
+    const { tenant } = await jwtTenant("ssoonly2fa");
+    const owner = await signIn(t, tenant, tenant.ownerEmail, tenant.ownerPassword);
+    await enrolTotp(tenant, owner);
+    const agent = await staffWithPassword(t, tenant, "agent");
+    const agentCode = await enrolTotp(tenant, agent.session);
+    // The agent's password, before staff are sent to the identity provider only: a challenge.
+    const first = await t.request({ method: "POST", path: "/api/v2/session.json", host: tenant.host, body: { email: agent.email, password: PASSWORD } });
+    expect(first.status, first.text).toBe(202);
+    const on = await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } });
+    expect(on.status, on.text).toBe(200);
+    const second = await t.request({ method: "POST", path: "/api/v2/session/two_factor.json", host: tenant.host, body: { challenge: first.body.challenge, code: agentCode() } });
+    expect(second.status, second.text).toBe(401);
+    expect(second.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
+    // The owner's way in (password and code) stays open.
+    const ownerCode = await (async () => {
+      const o = await t.request({ method: "POST", path: "/api/v2/session.json", host: tenant.host, body: { email: tenant.ownerEmail, password: tenant.ownerPassword } });
+      expect(o.status, o.text).toBe(202);
+      return o.body.challenge as string;
+    })();
+    expect(ownerCode).toMatch(/^vdc_/);
+  });
+
+  it("closes invitations sent before it: the invitee chooses no password and gets no session", async () => {
+    const { tenant } = await jwtTenant("ssoonlyinv");
+    await enrolTotp(tenant, await signIn(t, tenant, tenant.ownerEmail, tenant.ownerPassword));
+    const email = `invitee-${crypto.randomBytes(3).toString("hex")}@${tenant.subdomain}.test`;
+    const inv = await tenant.api("POST", "/api/v2/invitations.json", { invitation: { email, role: "agent" } });
+    expect(inv.status, inv.text).toBe(201);
+    const on = await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } });
+    expect(on.status, on.text).toBe(200);
+    const accept = await t.request({ method: "POST", path: "/api/v2/invitations/accept.json", host: tenant.host, body: { token: inv.body.invitation.token, name: "Invitee", password: PASSWORD } });
+    expect(accept.status, accept.text).toBe(422);
+    expect(accept.body.details.token[0].error).toBe("SsoOnly");
+    expect(accept.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
+    // The link was not used up: with staff allowed their password again, it works.
+    expect((await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_sso_only: false } })).status).toBe(200);
+    const later = await t.request({ method: "POST", path: "/api/v2/invitations/accept.json", host: tenant.host, body: { token: inv.body.invitation.token, name: "Invitee", password: PASSWORD } });
+    expect(later.status, later.text).toBe(201);
+  });
+});
+
+describe("what an identity provider the attacker partly controls can write", () => {
+  it("a SAML display name with line breaks, control characters or 10,000 characters is stored as one line of at most 255", async () => {
+    const s = await samlTenant("samlname");
+    const email = `mallory-${crypto.randomBytes(3).toString("hex")}@saml.test`;
+    const done = await samlSignIn(s, { email, name: `Mallory\r\nBcc: victim@evil.test\u0000\u2028${"x".repeat(10_000)}` });
+    expect(done.status, done.text).toBe(303);
+    const me = await t.request({ method: "GET", path: "/api/v2/users/me.json", host: s.tenant.host, headers: { cookie: cookieOf(done.headers) } });
+    expect(me.status, me.text).toBe(200);
+    expect(me.body.user.email).toBe(email);
+    expect(me.body.user.name).toMatch(/^Mallory +Bcc: victim@evil\.test/);
+    expect(me.body.user.name).not.toMatch(/[\u0000-\u001f\u007f\u2028\u2029]/);
+    expect(me.body.user.name.length).toBeLessThanOrEqual(255);
+  });
+
+  it("an address already taken, in other letter case, signs nobody new in: the person it belongs to is found, and a provider for end users cannot reach the owner", async () => {
+    const { tenant, secret } = await jwtTenant("jitcase");
+    const upper = tenant.ownerEmail.toUpperCase();
+    const res = await postJwt(tenant, await jwtOf(secret, { email: upper, name: "Not the owner", role: "admin" }));
+    expect(res.status, res.text).toBe(403);
+    expect(res.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
+    const found = await tenant.api("GET", `/api/v2/users/search.json?query=${encodeURIComponent(tenant.ownerEmail)}`);
+    expect(found.status, found.text).toBe(200);
+    expect(found.body.users.map((u: { role: string }) => u.role)).toEqual(["admin"]);
+    const me = await tenant.api("GET", "/api/v2/users/me.json");
+    expect(me.body.user.name).toBe("Owner Person");
+  });
+});
+
+describe("the wrong-password budget against one attacker", () => {
+  // These start apps of their own with the budget and the sign-in limit on (the budget is per process).
+  const custom = (history: number) => ({ level: "custom", rules: { min_length: 12, mixed_case: true, digit: true, symbol: true, not_like_email: true, min_strength: 3, history, expiry_days: null, lockout_attempts: 5, lockout_minutes: 10, max_sequence: null } });
+  const PASSWORDS = ["Orchid lantern 73 wander", "Velvet harbor 58 drift!", "Copper meadow 91 quiet!", "Saffron glacier 24 hum!", "Tundra violin 66 spark!", "Marble comet 39 whisk!", "Juniper anvil 81 glow!"];
+
+  it("is not spent by the checks against a person's earlier passwords: changing a password with a long history works, and sign-ins meanwhile are not turned away", async () => {
+    const b = await startTestApp({ env: { VAULTDESK_PASSWORD_CHECKS: "1", VAULTDESK_PASSWORD_CHECK_QUEUE: "1000", VAULTDESK_PASSWORD_FAILURES_PER_SECOND: "2" } });
+    try {
+      const a = await buildTenant(b, "budgethist");
+      expect((await a.api("PUT", "/api/v2/password_settings.json", { password_settings: { staff: custom(24) } })).status).toBe(200);
+      const agent = await staffWithPassword(b, a, "agent");
+      let previous = PASSWORD;
+      for (const next of PASSWORDS) {
+        const r = await b.request({ method: "PUT", path: "/api/v2/users/me/password.json", host: a.host, headers: { cookie: agent.session.cookie, "x-csrf-token": agent.session.csrf }, body: { previous_password: previous, password: next } });
+        expect(r.status, `${next}: ${r.text}`).toBe(204);
+        previous = next;
+        // Someone who knows their password signs in right after.
+        const ok = await b.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword } });
+        expect(ok.status, ok.text).toBe(201);
+      }
+      // The history still refuses an earlier password.
+      const back = await b.request({ method: "PUT", path: "/api/v2/users/me/password.json", host: a.host, headers: { cookie: agent.session.cookie, "x-csrf-token": agent.session.csrf }, body: { previous_password: previous, password: PASSWORDS[0] } });
+      expect(back.status, back.text).toBe(422);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it("one client address cannot multiply its sign-in limit by the number of accounts on the server", async () => {
+    const b = await startTestApp({ env: { VAULTDESK_PASSWORD_CHECKS: "1", VAULTDESK_PASSWORD_CHECK_QUEUE: "1000", VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: "60" } });
+    try {
+      const tenants = [await buildTenant(b, "spread"), await buildTenant(b, "spread"), await buildTenant(b, "spread")];
+      const statuses: number[] = [];
+      for (let i = 0; i < 75; i++) {
+        const a = tenants[i % 3]!;
+        const r = await b.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: `nobody${i}@spread.test`, password: "Not the password 1!" } });
+        statuses.push(r.status);
+      }
+      // 25 a tenant is under each tenant's 30; the address's own limit across them is 60 a minute.
+      expect(statuses.filter((s) => s === 401).length, statuses.join(",")).toBe(60);
+      expect(statuses.slice(60).every((s) => s === 429), statuses.join(",")).toBe(true);
+    } finally {
+      await b.close();
+    }
+  });
+});
