@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import * as jose from "jose";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, cookieOf, PASSWORD, signIn, staffWithPassword, type Session } from "./support/people.ts";
 import { encode, requestIdOf, responseXml } from "./support/saml-forge.ts";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
@@ -259,6 +259,24 @@ describe("what an identity provider the attacker partly controls can write", () 
     expect(me.body.user.name).toMatch(/^Mallory +Bcc: victim@evil\.test/);
     expect(me.body.user.name).not.toMatch(/[\u0000-\u001f\u007f\u2028\u2029]/);
     expect(me.body.user.name.length).toBeLessThanOrEqual(255);
+  });
+
+  it("a provider for end users cannot map a staff member to end user: no demotion, no session in their name", async () => {
+    const { tenant, secret } = await jwtTenant("demote");
+    expect((await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { role_attribute: "role", role_map: { end_user: ["customer"] } } })).status).toBe(200);
+    const agent = await buildUser(t, tenant, "agent");
+    const res = await postJwt(tenant, await jwtOf(secret, { email: agent.email, name: "Someone else", role: "customer" }));
+    expect(res.status, res.text).toBe(403);
+    expect(res.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
+    // Still an agent, and the agent's own credentials still work.
+    const me = await tenant.api("GET", "/api/v2/users/me.json", undefined, { email: agent.email, token: agent.token! });
+    expect(me.status, me.text).toBe(200);
+    expect(me.body.user.role).toBe("agent");
+    const changes = await tenant.api("GET", `/api/v2/audit_logs.json?filter[action]=user.role_changed&filter[source_id]=${agent.id}`);
+    expect(changes.body.audit_logs).toEqual([]);
+    // The control: an end user the provider serves is still mapped and signed in.
+    const customer = await postJwt(tenant, await jwtOf(secret, { email: `cust-${crypto.randomBytes(3).toString("hex")}@demote.test`, role: "customer" }));
+    expect(customer.status, customer.text).toBe(303);
   });
 
   it("an address already taken, in other letter case, signs nobody new in: the person it belongs to is found, and a provider for end users cannot reach the owner", async () => {

@@ -240,7 +240,9 @@ export async function signInWithProvider(
   const who = { id: user.id, niceId: user.nice_id, role: user.role };
   if (!user.active || user.suspended) return refusal(ctx, kind, "unavailable", "This account cannot sign in; ask an admin.", who);
   if (mapped && mapped !== user.role && user.role !== "owner") {
-    if (!serves(mapped)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
+    // Nor can it move a staff member out of staff: a provider for end users mapping an agent's
+    // address to end user would demote the agent and sign its holder in to the agent's account.
+    if (!serves(mapped) || (isStaff(user.role) && !serves(user.role))) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
     await setRoleFromIdentityProvider(ctx, user.id, mapped);
     who.role = mapped;
   }
