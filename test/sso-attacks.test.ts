@@ -279,6 +279,20 @@ describe("what an identity provider the attacker partly controls can write", () 
     expect(customer.status, customer.text).toBe(303);
   });
 
+  it("an address staff moved a customer to links nobody by e-mail until an admin vouches for it (as sign-in links)", async () => {
+    const { tenant, secret } = await jwtTenant("staffmoved");
+    const customer = await buildUser(t, tenant, "end-user");
+    // Staff move the customer to a mailbox they may read (without mail, an admin does it at once: staff_changed).
+    const mailbox = `moved-${crypto.randomBytes(3).toString("hex")}@staff-reads.test`;
+    const moved = await tenant.api("PUT", `/api/v2/users/${customer.id}.json`, { user: { email: mailbox } });
+    expect(moved.status, moved.text).toBe(200);
+    const res = await postJwt(tenant, await jwtOf(secret, { email: mailbox }));
+    expect(res.status, res.text).toBe(403);
+    expect(res.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
+    const log = await tenant.api("GET", `/api/v2/audit_logs.json?filter[action]=user.signin_failed&filter[source_id]=${customer.id}`);
+    expect(JSON.stringify(log.body.audit_logs)).toContain("unproven_address");
+  });
+
   it("an address already taken, in other letter case, signs nobody new in: the person it belongs to is found, and a provider for end users cannot reach the owner", async () => {
     const { tenant, secret } = await jwtTenant("jitcase");
     const upper = tenant.ownerEmail.toUpperCase();

@@ -239,6 +239,9 @@ export async function signInWithProvider(
   }
   const who = { id: user.id, niceId: user.nice_id, role: user.role };
   if (!user.active || user.suspended) return refusal(ctx, kind, "unavailable", "This account cannot sign in; ask an admin.", who);
+  // An address staff moved the person to is not theirs to sign in with until an admin vouches for
+  // it (as for e-mailed sign-in links): a provider vouching for its mailbox links nobody by it.
+  if (!linked && user.email_status === "staff_changed") return refusal(ctx, kind, "unproven_address", "This account's address was set by staff and not yet confirmed by an admin; ask an admin.", who);
   if (mapped && mapped !== user.role && user.role !== "owner") {
     // Nor can it move a staff member out of staff: a provider for end users mapping an agent's
     // address to end user would demote the agent and sign its holder in to the agent's account.
