@@ -293,6 +293,17 @@ describe("what an identity provider the attacker partly controls can write", () 
     expect(JSON.stringify(log.body.audit_logs)).toContain("unproven_address");
   });
 
+  it("a deleted person's address signs nobody in and creates nobody (the address stays theirs)", async () => {
+    const { tenant, secret } = await jwtTenant("deleted");
+    const gone = await buildUser(t, tenant, "end-user");
+    expect((await tenant.api("DELETE", `/api/v2/users/${gone.id}.json`)).status).toBe(200);
+    const res = await postJwt(tenant, await jwtOf(secret, { email: gone.email, external_id: "new-subject" }));
+    expect(res.status, res.text).toBe(403);
+    expect(res.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
+    const found = await tenant.api("GET", `/api/v2/users/search.json?query=${encodeURIComponent(gone.email)}`);
+    expect(found.body.users.filter((u: { active: boolean }) => u.active)).toEqual([]);
+  });
+
   it("an address already taken, in other letter case, signs nobody new in: the person it belongs to is found, and a provider for end users cannot reach the owner", async () => {
     const { tenant, secret } = await jwtTenant("jitcase");
     const upper = tenant.ownerEmail.toUpperCase();
