@@ -170,6 +170,16 @@ describe("what else ends sessions", () => {
     expect((await as(a, s1, "GET", "/api/v2/users/me.json")).status).toBe(401);
     expect((await a.api("GET", `/api/v2/users/${agent.id}/sessions.json`)).body.sessions).toEqual([]);
   });
+
+  it("suspension ends every session, so lifting it brings none back and the list shows none", async () => {
+    const a = await buildTenant(t, "sesssusp");
+    const agent = await staffWithPassword(t, a, "agent");
+    const s1 = await signInFrom(a, agent.email, FIREFOX_LINUX, "203.0.113.8");
+    expect((await a.api("PUT", `/api/v2/users/${agent.id}.json`, { user: { suspended: true } })).status).toBe(200);
+    expect((await a.api("GET", `/api/v2/users/${agent.id}/sessions.json`)).body.sessions).toEqual([]);
+    expect((await a.api("PUT", `/api/v2/users/${agent.id}.json`, { user: { suspended: false } })).status).toBe(200);
+    expect((await as(a, s1, "GET", "/api/v2/users/me.json")).status).toBe(401);
+  });
 });
 
 describe("a sign-in from a new device", () => {

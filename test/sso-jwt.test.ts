@@ -273,3 +273,16 @@ describe("a refusal seen in a browser", () => {
     expect(api.body.description).toMatch(/Single sign-on was refused/);
   });
 });
+
+describe("the sign-in flows' own rate limit", () => {
+  it("lets a whole office behind one address through past the password sign-in's 30 a minute, and stops at 300", async () => {
+    const office = await jwtTenant(crypto.randomBytes(32).toString("base64url"));
+    const statuses: number[] = [];
+    for (let i = 0; i < 301; i++) statuses.push((await t.request({ method: "GET", path: "/access/jwt/login", host: office.host })).status);
+    expect(statuses.slice(0, 300).every((s) => s === 303), statuses.join(",")).toBe(true);
+    expect(statuses[300]).toBe(429);
+    // Password sign-in from the same address keeps its own, stricter count.
+    const pw = await t.request({ method: "POST", path: "/api/v2/session.json", host: office.host, body: { email: office.ownerEmail, password: office.ownerPassword } });
+    expect(pw.status).toBe(201);
+  });
+});

@@ -95,8 +95,10 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "For the invitee: creates their user with a chosen name and password, uses up the link, and signs them in.",
     body: z.strictObject({ token: invitationToken, name, password: z.string().min(1).max(256) }),
     response: z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string(), must_change_password: z.boolean() }) }),
-    handler: async (ctx, { body, reply, req }) => {
-      const r = await invitations.acceptInvitation(deps, ctx, body);
+    // The link and the password's policy are checked, and the password hashed, before the transaction opens.
+    prepare: ({ body, inTenant }) => invitations.prepareAcceptance(deps, inTenant, body),
+    handler: async (ctx, { body, reply, req, prepared }) => {
+      const r = await invitations.acceptInvitation(deps, ctx, body, prepared);
       setSessionCookie(reply, req, r.session);
       return { session: { user_id: r.userNiceId, csrf_token: r.session.csrf, must_change_password: false } };
     },

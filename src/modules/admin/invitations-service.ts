@@ -203,14 +203,31 @@ export async function previewInvitation(deps: Pick<AppDeps, "keyring" | "now">, 
   };
 }
 
-/** Creates the invited user with the chosen name and password, uses up the link, and signs them in. */
-export async function acceptInvitation(deps: AppDeps, ctx: RequestContext, input: { token: string; name: string; password: string }) {
+/** What the slow half of accepting found and made, outside any transaction: the link and the new password's hash. */
+export type PreparedAcceptance = { invitationId: string; passwordHash: string };
+
+/**
+ * The slow half of accepting, before the request's transaction: the link is checked in a short
+ * transaction (an unusable one costs no password hash), the password against the role's policy,
+ * and argon2 runs outside any transaction, so it never holds the database.
+ */
+export async function prepareAcceptance(deps: AppDeps, inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, input: { token: string; name: string; password: string }): Promise<PreparedAcceptance> {
+  const found = await inTenant(async (ctx) => {
+    const row = await usableInvitation(deps, ctx, input.token);
+    return { id: row.id, email: ctx.sealer.open(row.email_sealed, ref(row.id)), rules: await rulesFor(ctx.tx, row.role), team: (await teamName(ctx)) ?? undefined };
+  });
+  checkNewPassword(found.rules, input.password, { email: found.email, name: input.name, teamName: found.team });
+  return { invitationId: found.id, passwordHash: await hashPassword(input.password) };
+}
+
+/** Creates the invited user with the chosen name and the password prepared by prepareAcceptance, uses up the link, and signs them in. */
+export async function acceptInvitation(deps: AppDeps, ctx: RequestContext, input: { token: string; name: string }, prepared: PreparedAcceptance) {
   const row = await usableInvitation(deps, ctx, input.token);
+  if (row.id !== prepared.invitationId) throw invalid("token", ...refusal.used);
   const email = ctx.sealer.open(row.email_sealed, ref(row.id));
-  checkNewPassword(await rulesFor(ctx.tx, row.role), input.password, { email, name: input.name, teamName: (await teamName(ctx)) ?? undefined });
   // Exactly one request can claim a link, even when two race with it.
   if (!(await repo.claimInvitation(ctx.tx, row.id, ctx.now()))) throw invalid("token", ...refusal.used);
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = prepared.passwordHash;
   const existing = await findUserByEmail(ctx, email);
   let user: { id: string; niceId: number };
   if (existing) {

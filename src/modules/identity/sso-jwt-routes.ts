@@ -24,7 +24,7 @@ export async function registerJwtRoutes(app: FastifyInstance, deps: AppDeps): Pr
     await scoped.register(formbody, { bodyLimit: 16_384 });
     for (const method of ["GET", "POST"] as const) {
       defineRoute(scoped, deps, {
-        method, url: "/access/jwt", operationId: method === "GET" ? "signInWithJwt" : "signInWithJwtForm", tag: "sso", auth: "anonymous", rateLimit: "signin", status: 303,
+        method, url: "/access/jwt", operationId: method === "GET" ? "signInWithJwt" : "signInWithJwtForm", tag: "sso", auth: "anonymous", rateLimit: "sso", status: 303,
         summary: `Vaultdesk (Zendesk's JWT SSO): a token signed by the customer's application (HS256, the shared secret) opens a session, then the browser goes to return_to (a path of this site, or an address on it) or the landing page. ${method === "POST" ? "Form-encoded body." : "Query string."} A refusal answers 401 with a reason code.`,
         ...(method === "GET" ? { query: jwtSignInInput } : { body: jwtSignInInput }),
         response: redirected,
@@ -39,7 +39,7 @@ export async function registerJwtRoutes(app: FastifyInstance, deps: AppDeps): Pr
     }
   });
   defineRoute(app, deps, {
-    method: "GET", url: "/access/jwt/login", operationId: "startJwtSignIn", tag: "sso", auth: "anonymous", rateLimit: "signin", status: 303,
+    method: "GET", url: "/access/jwt/login", operationId: "startJwtSignIn", tag: "sso", auth: "anonymous", rateLimit: "sso", status: 303,
     summary: "Vaultdesk: sends the browser to the customer's remote login URL with `return_to` (an address of this site). 404 when JWT sign-in is not set up.",
     query: z.object({ return_to: returnTo }), response: redirected,
     handler: async (ctx, { tenant, query }) => new Redirect(await remoteLoginLocation(deps, ctx, tenant, query.return_to)),

@@ -20,7 +20,7 @@ function setBinding(reply: FastifyReply, req: FastifyRequest, value: string, min
 
 export function registerOidcRoutes(app: FastifyInstance, deps: AppDeps): void {
   defineRoute<z.ZodUndefined, z.ZodObject<{ return_to: typeof returnTo }>, z.ZodUndefined, OidcLoginPrepared>(app, deps, {
-    method: "GET", url: "/access/oidc/login", operationId: "startOidcSignIn", tag: "sso", auth: "anonymous", rateLimit: "signin", status: 303,
+    method: "GET", url: "/access/oidc/login", operationId: "startOidcSignIn", tag: "sso", auth: "anonymous", rateLimit: "sso", status: 303,
     summary: "Vaultdesk: starts an OpenID Connect sign-in: sends the browser to the identity provider (authorization code with PKCE, state and nonce). 404 when it is not set up.",
     query: z.object({ return_to: returnTo }), response: redirected,
     prepare: ({ inTenant, tenant }) => prepareOidcLogin(inTenant, tenant.id),
@@ -38,7 +38,7 @@ export function registerOidcRoutes(app: FastifyInstance, deps: AppDeps): void {
     iss: z.string().max(2000).optional(),
   });
   defineRoute<z.ZodUndefined, typeof callbackQuery, z.ZodUndefined, OidcCallbackPrepared>(app, deps, {
-    method: "GET", url: OIDC_CALLBACK_PATH, operationId: "completeOidcSignIn", tag: "sso", auth: "anonymous", rateLimit: "signin", status: 303,
+    method: "GET", url: OIDC_CALLBACK_PATH, operationId: "completeOidcSignIn", tag: "sso", auth: "anonymous", rateLimit: "sso", status: 303,
     summary: "Vaultdesk: the identity provider's answer: the state (single use, this browser's), the code exchanged, the ID token checked; then the session cookie and the workspace or help center. A refusal answers 401 with a reason code.",
     query: callbackQuery, response: redirected,
     prepare: ({ inTenant, tenant, req }) =>

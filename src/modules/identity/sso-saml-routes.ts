@@ -44,7 +44,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     },
   });
   defineRoute(app, deps, {
-    method: "GET", url: "/access/saml/login", operationId: "startSamlSignIn", tag: "sso", auth: "anonymous", rateLimit: "signin", status: 303,
+    method: "GET", url: "/access/saml/login", operationId: "startSamlSignIn", tag: "sso", auth: "anonymous", rateLimit: "sso", status: 303,
     summary: "Starts a SAML sign-in: sends the browser to the identity provider with an AuthnRequest (HTTP-Redirect binding). `return_to`: a path of this account to land on.",
     query: z.object({ return_to: lineText(2000).optional() }),
     response: z.undefined(),
@@ -58,7 +58,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     },
   });
   defineRoute(app, deps, {
-    method: "GET", url: "/access/saml/complete", operationId: "completeSamlSignIn", tag: "sso", auth: "anonymous", rateLimit: "signin", status: 303,
+    method: "GET", url: "/access/saml/complete", operationId: "completeSamlSignIn", tag: "sso", auth: "anonymous", rateLimit: "sso", status: 303,
     summary: "The last step of a SAML sign-in, where the assertion consumer service sends the browser: only the browser that started the sign-in (its cookie) finishes it; sets the session cookie and sends the browser on.",
     query: z.object({ token: z.string().max(100).regex(/^[A-Za-z0-9_-]+$/, "is not a sign-in token") }),
     response: z.undefined(),
@@ -73,7 +73,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   await app.register(async (scoped) => {
     await scoped.register(formbody, { bodyLimit: MAX_RESPONSE_BASE64 + 10_000 });
     defineRoute(scoped, deps, {
-      method: "POST", url: "/access/saml", operationId: "consumeSamlResponse", tag: "sso", auth: "anonymous", rateLimit: "signin", status: 303,
+      method: "POST", url: "/access/saml", operationId: "consumeSamlResponse", tag: "sso", auth: "anonymous", rateLimit: "sso", status: 303,
       summary: "The SAML assertion consumer service (HTTP-POST binding): checks the identity provider's signed answer and sends the browser to /access/saml/complete, where the browser that started the sign-in finishes it.",
       body: z.object({ SAMLResponse: z.string().min(1).max(MAX_RESPONSE_BASE64), RelayState: z.string().max(2000).optional() }),
       response: z.undefined(),

@@ -249,7 +249,12 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
     patch.email_status = "verified";
     fields.push("verified");
   }
-  if (patch.suspended) await cancelPendingEmailChanges(ctx, u.id);
+  if (patch.suspended) {
+    await cancelPendingEmailChanges(ctx, u.id);
+    // Signed out everywhere, and unused e-mailed links end: lifting the suspension later brings none of it back.
+    // API tokens stay (refused while suspended): they are credentials an admin issued on purpose.
+    await revokeAccessOf(ctx, u.id, { tokens: false, signinLinks: true });
+  }
   if (fields.length > 0) {
     await repo.updateUser(ctx.tx, u.id, patch);
     audit(ctx, { action: "user.updated", resourceType: "user", resourceId: u.nice_id, fields });

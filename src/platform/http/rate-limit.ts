@@ -10,6 +10,11 @@ import { clientNetwork } from "./client-network.ts";
  */
 const SIGNIN_PER_IP = 30;
 /**
+ * Single sign-on's browser flows (/access/…): no password is checked there, and a whole office
+ * behind one address signs in through them at nine in the morning, so their own, wider limit.
+ */
+export const SSO_PER_IP = 300;
+/**
  * The help center's anonymous request form and e-mail sign-in links: per client address, a burst
  * limit per minute and a cap per hour. Much stricter than any API limit, and independent of it.
  */
@@ -23,7 +28,7 @@ function credentialKey(req: FastifyRequest): string | undefined {
   return crypto.createHash("sha256").update(h).digest("base64url").slice(0, 22);
 }
 
-export type RateLimitPreset = "api" | "signin" | "public-form" | "signin-link";
+export type RateLimitPreset = "api" | "signin" | "sso" | "public-form" | "signin-link";
 
 export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, preset: RateLimitPreset): void {
   const tenant = req.tenant?.id ?? "-";
@@ -34,7 +39,7 @@ export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: Fast
     // And across every account on the server: the wrong-password budget is the process's, and one
     // address must not spend it by spreading its guesses over many accounts' limits.
     if (deps.config.signinPerClientPerMinute > 0) checks.push([`signin:all:${client}`, deps.config.signinPerClientPerMinute]);
-  }
+  } else if (preset === "sso") checks.push([`sso:${tenant}:${client}`, SSO_PER_IP]);
   else if (preset === "public-form") for (const [n, w] of PUBLIC_FORM_LIMITS) checks.push([`form${w}:${tenant}:${client}`, n, w]);
   else if (preset === "signin-link") for (const [n, w] of SIGNIN_LINK_LIMITS) checks.push([`link${w}:${tenant}:${client}`, n, w]);
   const limit = deps.config.rateLimitPerMinute;

@@ -41,13 +41,13 @@ export function SingleSignOnPage() {
                 </ul>
               )}
             </section>
+            <SamlSettings />
             <OidcSettings />
             <JwtSettings />
             <WhoSignsInHow settings={s} />
           </>
         )}
       </Loadable>
-      <SamlSettings />
     </main>
   );
 }
