@@ -81,7 +81,7 @@ const envSchema = z.object({
   /** Password checks that may wait for one of those; past that, sign-ins are answered 503 with Retry-After. */
   VAULTDESK_PASSWORD_CHECK_QUEUE: z.coerce.number().int().min(0).max(10_000).default(8),
   VAULTDESK_PASSWORD_FAILURES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
-  /** Sign-in requests per minute from one client network across every account on the server (each account also allows 30); `0` turns it off. */
+  /** Password sign-in requests (the `signin` rate-limit preset) per minute from one client network across every account on the server (each account also allows 30); `0` turns it off. */
   VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(60),
   VAULTDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /**
