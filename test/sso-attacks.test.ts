@@ -304,6 +304,22 @@ describe("what an identity provider the attacker partly controls can write", () 
     expect(found.body.users.filter((u: { active: boolean }) => u.active)).toEqual([]);
   });
 
+  it("another subject asserting a linked person's address changes nothing: no role change committed with the refusal", async () => {
+    const { tenant, secret } = await jwtTenant("othersub");
+    expect((await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", role_attribute: "role", role_map: { agent: ["support"], end_user: ["customer"] } } })).status).toBe(200);
+    const email = `linked-${crypto.randomBytes(3).toString("hex")}@othersub.test`;
+    const first = await postJwt(tenant, await jwtOf(secret, { email, external_id: "subject-of-the-agent", role: "support" }));
+    expect(first.status, first.text).toBe(303);
+    const cookie = cookieOf(first.headers);
+    const other = await postJwt(tenant, await jwtOf(secret, { email, external_id: "subject-of-someone-else", role: "customer" }));
+    expect(other.status, other.text).toBe(403);
+    expect(other.body.description).toMatch(/linked to another identity/);
+    // Still an agent, still signed in.
+    const me = await t.request({ method: "GET", path: "/api/v2/users/me.json", host: tenant.host, headers: { cookie } });
+    expect(me.status, me.text).toBe(200);
+    expect(me.body.user.role).toBe("agent");
+  });
+
   it("an address already taken, in other letter case, signs nobody new in: the person it belongs to is found, and a provider for end users cannot reach the owner", async () => {
     const { tenant, secret } = await jwtTenant("jitcase");
     const upper = tenant.ownerEmail.toUpperCase();

@@ -242,6 +242,9 @@ export async function signInWithProvider(
   // An address staff moved the person to is not theirs to sign in with until an admin vouches for
   // it (as for e-mailed sign-in links): a provider vouching for its mailbox links nobody by it.
   if (!linked && user.email_status === "staff_changed") return refusal(ctx, kind, "unproven_address", "This account's address was set by staff and not yet confirmed by an admin; ask an admin.", who);
+  // One subject per person and provider: a person already linked to another subject is not relinked
+  // by e-mail — checked before anything about the person changes (a refusal commits).
+  if (!linked && (await repo.identityOfUser(ctx.tx, kind, user.id))) return refusal(ctx, kind, "other_subject", "This account is linked to another identity at this provider.", who);
   if (mapped && mapped !== user.role && user.role !== "owner") {
     // Nor can it move a staff member out of staff: a provider for end users mapping an agent's
     // address to end user would demote the agent and sign its holder in to the agent's account.
@@ -252,8 +255,6 @@ export async function signInWithProvider(
   if (!serves(who.role)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
   if (linked) await repo.touchIdentity(ctx.tx, linked.id, ctx.now());
   else {
-    // One subject per person and provider: a person already linked to another subject is not relinked by e-mail.
-    if (await repo.identityOfUser(ctx.tx, kind, user.id)) return refusal(ctx, kind, "other_subject", "This account is linked to another identity at this provider.", who);
     const id = crypto.randomUUID();
     await repo.insertIdentity(ctx.tx, { id, user_id: user.id, kind, subject_bidx: subjectBidx, subject_sealed: ctx.sealer.seal(identity.subject, { table: "sso_identities", column: "subject", row: id }), last_used_at: ctx.now() });
   }
