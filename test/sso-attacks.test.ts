@@ -228,6 +228,20 @@ describe("SSO only", () => {
     expect(ownerCode).toMatch(/^vdc_/);
   });
 
+  it("closes a sign-in link handed out before it, and API password Basic auth stays refused", async () => {
+    const { tenant } = await jwtTenant("ssoonlylink");
+    const person = await buildUser(t, tenant, "end-user");
+    const link = await tenant.api("POST", `/api/v2/users/${person.id}/sign_in_links.json`);
+    expect(link.status, link.text).toBe(201);
+    expect((await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_users_sso_only: true } })).status).toBe(200);
+    const redeem = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links/redeem.json", host: tenant.host, body: { token: link.body.sign_in_link.token } });
+    expect(redeem.status, redeem.text).toBe(404);
+    expect(redeem.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
+    // The owner's password over Basic auth is no way around it either (never accepted on the API).
+    const basic = await t.request({ method: "GET", path: "/api/v2/users/me.json", host: tenant.host, headers: { authorization: "Basic " + Buffer.from(`${tenant.ownerEmail}:${tenant.ownerPassword}`).toString("base64") } });
+    expect(basic.status).toBe(401);
+  });
+
   it("closes invitations sent before it: the invitee chooses no password and gets no session", async () => {
     const { tenant } = await jwtTenant("ssoonlyinv");
     await enrolTotp(tenant, await signIn(t, tenant, tenant.ownerEmail, tenant.ownerPassword));
