@@ -10,6 +10,7 @@ import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { jobsSettled, PASSWORD, staffWithPassword } from "./support/people.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
 import { Secret, TOTP } from "otpauth";
+import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 import * as jose from "jose";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
 import { encode, requestIdOf, responseXml } from "./support/saml-forge.ts";
@@ -74,8 +75,33 @@ async function withAuthenticator(confirm = true): Promise<{ id: number; email: s
   return { id: p.id, email: p.email, secret, headers };
 }
 
+/**
+ * The passkey cases run in a tenant of their own: their sign-ins count toward the per-address
+ * sign-in limit of a tenant, and tenant a's cases use most of it.
+ */
+let pkTenant: TestTenant | undefined;
+async function passkeyTenant(): Promise<TestTenant & { on: { host: string; tenantId: () => Promise<string> }; ownerHeaders: Record<string, string> }> {
+  const k = (pkTenant ??= await buildTenant(t, "auditpk"));
+  return Object.assign(k, { on: { host: k.host, tenantId: async () => k.tenantId }, ownerHeaders: { authorization: "Basic " + Buffer.from(`${k.ownerEmail}/token:${k.ownerToken}`).toString("base64") } });
+}
+
+/** A staff member of the passkey tenant signed in, with a passkey added (by the software authenticator, through the routes). */
+async function withPasskey(): Promise<{ id: number; email: string; auth: SoftAuthenticator; passkeyId: string; headers: Record<string, string> }> {
+  const k = await passkeyTenant();
+  const p = await staffWithPassword(t, k, "agent");
+  const headers = { cookie: p.session.cookie, "x-csrf-token": p.session.csrf };
+  const auth = new SoftAuthenticator();
+  const o = await t.request({ method: "POST", path: "/api/v2/users/me/passkeys/options.json", host: k.host, headers });
+  const r = await t.request({ method: "POST", path: "/api/v2/users/me/passkeys.json", host: k.host, headers, body: { passkey: { credential: auth.register(o.body.options, { origin: k.origin }) } } });
+  if (r.status !== 201) throw new Error(`passkey: ${r.status} ${r.text}`);
+  return { id: p.id, email: p.email, auth, passkeyId: r.body.passkey.id as string, headers };
+}
+
 const NO_AUDIT: Record<string, string> = {
   "POST /api/v2/invitations/preview": "reads an invitation (POST only to keep its token out of URLs and logs); changes nothing",
+  "POST /api/v2/users/me/passkeys/options": "issues a single-use WebAuthn challenge (a keyed hash, five minutes); adding the passkey is audited",
+  "POST /api/v2/session/passkey/options": "issues a single-use WebAuthn challenge for an anonymous sign-in; the sign-in is audited",
+  "POST /api/v2/session/two_factor/passkey/options": "issues a single-use WebAuthn challenge for the second step; the sign-in is audited",
   "POST /access/saml":
     "SAML's assertion consumer service checks the IdP's answer and hands it to GET /access/saml/complete, which signs the person in and is audited there (its refusals are audited user.signin_failed); it records only the replay key and the used-up request, which are not changes of the account",
 };
@@ -364,6 +390,58 @@ const CASES: Record<string, Case> = {
       return { method: "POST", path: "/api/v2/session/two_factor.json", headers: {}, body: { challenge: first.body.challenge, code: totpCode(p.secret, 1) } };
     },
   },
+  "POST /api/v2/users/me/passkeys": {
+    action: "user.passkey_registered",
+    prepare: async () => {
+      const k = await passkeyTenant();
+      const p = await staffWithPassword(t, k, "agent");
+      const headers = { cookie: p.session.cookie, "x-csrf-token": p.session.csrf };
+      const o = await t.request({ method: "POST", path: "/api/v2/users/me/passkeys/options.json", host: k.host, headers });
+      return { ...k.on, method: "POST", path: "/api/v2/users/me/passkeys.json", headers, body: { passkey: { name: "Laptop", credential: new SoftAuthenticator().register(o.body.options, { origin: k.origin }) } } };
+    },
+  },
+  "PUT /api/v2/users/me/passkeys/:id": {
+    action: "user.passkey_renamed",
+    prepare: async () => {
+      const p = await withPasskey();
+      return { ...(await passkeyTenant()).on, method: "PUT", path: `/api/v2/users/me/passkeys/${p.passkeyId}.json`, headers: p.headers, body: { passkey: { name: "Renamed" } } };
+    },
+  },
+  "DELETE /api/v2/users/me/passkeys/:id": {
+    action: "user.passkey_removed",
+    prepare: async () => {
+      const p = await withPasskey();
+      return { ...(await passkeyTenant()).on, method: "DELETE", path: `/api/v2/users/me/passkeys/${p.passkeyId}.json`, headers: p.headers };
+    },
+  },
+  "DELETE /api/v2/users/:id/passkeys/:passkey_id": {
+    action: "user.passkey_removed",
+    prepare: async () => {
+      const p = await withPasskey();
+      const k = await passkeyTenant();
+      return { ...k.on, method: "DELETE", path: `/api/v2/users/${p.id}/passkeys/${p.passkeyId}.json`, headers: k.ownerHeaders };
+    },
+  },
+  "POST /api/v2/session/passkey": {
+    action: "user.signed_in",
+    prepare: async () => {
+      const p = await withPasskey();
+      const k = await passkeyTenant();
+      const o = await t.request({ method: "POST", path: "/api/v2/session/passkey/options.json", host: k.host });
+      return { ...k.on, method: "POST", path: "/api/v2/session/passkey.json", headers: {}, body: { credential: p.auth.assert(o.body.options, { origin: k.origin }) } };
+    },
+  },
+  "POST /api/v2/session/two_factor/passkey": {
+    action: "user.signed_in",
+    prepare: async () => {
+      const p = await withPasskey();
+      const k = await passkeyTenant();
+      const first = await t.request({ method: "POST", path: "/api/v2/session.json", host: k.host, body: { email: p.email, password: PASSWORD } });
+      if (first.status !== 202) throw new Error(`sign-in: ${first.status} ${first.text}`);
+      const o = await t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey/options.json", host: k.host, body: { challenge: first.body.challenge } });
+      return { ...k.on, method: "POST", path: "/api/v2/session/two_factor/passkey.json", headers: {}, body: { challenge: first.body.challenge, credential: p.auth.assert(o.body.options, { origin: k.origin }) } };
+    },
+  },
   "PUT /api/v2/sso_settings": { action: "sso_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/sso_settings.json", body: { sso_settings: { jit_users: true } } }) },
   "PUT /api/v2/sso/jwt": { action: "sso.provider_updated", prepare: async () => ({ method: "PUT", path: "/api/v2/sso/jwt.json", body: { jwt: { enabled: false, remote_login_url: "https://app.audit.test/login", shared_secret: JWT_AUDIT_SECRET } } }) },
   "POST /api/v2/sso/jwt/secret": { action: "sso.provider_updated", prepare: async () => ({ method: "POST", path: "/api/v2/sso/jwt/secret.json" }) },
@@ -447,6 +525,19 @@ describe("every write route is audited", () => {
     const res = await t.request({ method: "POST", path: "/api/v2/invitations/preview.json", host: a.host, body: { token: inv.invitation.token } });
     expect(res.status, res.text).toBe(200);
     expect(await auditActions(a.tenantId)).toEqual(before);
+    // The WebAuthn challenges: registration options for a signed-in person, sign-in options, second-factor options.
+    const k = await passkeyTenant();
+    const p = await staffWithPassword(t, k, "agent");
+    const first = await t.request({ method: "POST", path: "/api/v2/session.json", host: k.host, body: { email: p.email, password: PASSWORD } });
+    const withKey = await withPasskey();
+    const step = await t.request({ method: "POST", path: "/api/v2/session.json", host: k.host, body: { email: withKey.email, password: PASSWORD } });
+    expect([first.status, step.status]).toEqual([201, 202]);
+    const trail = await auditActions(k.tenantId);
+    for (const [path, headers, body] of [["/api/v2/users/me/passkeys/options.json", { cookie: p.session.cookie, "x-csrf-token": p.session.csrf }, undefined], ["/api/v2/session/passkey/options.json", {}, undefined], ["/api/v2/session/two_factor/passkey/options.json", {}, { challenge: step.body.challenge }]] as const) {
+      const r = await t.request({ method: "POST", path, host: k.host, headers, body });
+      expect(r.status, `${path} ${r.text}`).toBe(200);
+    }
+    expect(await auditActions(k.tenantId)).toEqual(trail);
     // The ACS accepts a valid answer (303 on to the last step) and writes nothing to the trail. A
     // tenant of its own: the sign-ins above used up this minute's sign-in allowance of tenant a.
     const s = await buildTenant(t, "auditsaml");
@@ -456,6 +547,6 @@ describe("every write route is audited", () => {
     expect(acs.status, acs.text).toBe(303);
     expect(acs.headers.location).toMatch(/^\/access\/saml\/complete\?token=/);
     expect((await auditActions(s.tenantId)).slice(beforeAcs.length)).toEqual([]);
-    expect(Object.keys(NO_AUDIT)).toEqual(["POST /api/v2/invitations/preview", "POST /access/saml"]);
+    expect(Object.keys(NO_AUDIT)).toEqual(["POST /api/v2/invitations/preview", "POST /api/v2/users/me/passkeys/options", "POST /api/v2/session/passkey/options", "POST /api/v2/session/two_factor/passkey/options", "POST /access/saml"]);
   });
 });

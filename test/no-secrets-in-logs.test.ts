@@ -8,6 +8,7 @@ import { message, send, settled, supportOf } from "./support/mail-in.ts";
 import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { asSession, cookieOf, jobsSettled } from "./support/people.ts";
 import { Secret, TOTP } from "otpauth";
+import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 import { startRogueIssuer, type RogueIssuer } from "./support/oidc-idp.ts";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
 import { decode, encode, requestIdOf, responseXml } from "./support/saml-forge.ts";
@@ -30,6 +31,8 @@ let SESSION_COOKIE = "";
 let TOTP_SECRET = "";
 let CHALLENGE = "";
 let RECOVERY: string[] = [];
+/** Passkeys: WebAuthn challenges, the credential id, signatures, a second sign-in challenge. */
+const WEBAUTHN: string[] = [];
 /** A signed SAML response naming the marker's address. */
 let SAML_RESPONSE = "";
 /** Its completion link (a one-time token) and the browser's binding secret. */
@@ -134,6 +137,24 @@ describe("logs", () => {
     expect((await t.request({ method: "POST", path: "/api/v2/session/two_factor.json", host: a.host, body: { challenge: CHALLENGE, code: RECOVERY[1] } })).status).toBe(401);
     expect((await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes.json", host: a.host, headers: ownerSession, body: { code: RECOVERY[2] } })).status).toBe(201);
 
+    // Passkeys: the owner adds one under a marked name, signs in with it alone (then replays it),
+    // and uses it as the second factor after the password.
+    const pk = new SoftAuthenticator();
+    const regOptions = await t.request({ method: "POST", path: "/api/v2/users/me/passkeys/options.json", host: a.host, headers: ownerSession });
+    expect(regOptions.status, regOptions.text).toBe(200);
+    const registration = pk.register(regOptions.body.options, { origin: a.origin });
+    expect((await t.request({ method: "POST", path: "/api/v2/users/me/passkeys.json", host: a.host, headers: ownerSession, body: { passkey: { name: `${MARK} ${EMAIL}`, credential: registration } } })).status).toBe(201);
+    const pwl = (await t.request({ method: "POST", path: "/api/v2/session/passkey/options.json", host: a.host })).body.options;
+    const assertion = pk.assert(pwl, { origin: a.origin });
+    expect((await t.request({ method: "POST", path: "/api/v2/session/passkey.json", host: a.host, body: { credential: assertion } })).status).toBe(201);
+    expect((await t.request({ method: "POST", path: "/api/v2/session/passkey.json", host: a.host, body: { credential: assertion } })).status).toBe(401);
+    const step2 = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword } });
+    expect(step2.body.methods).toEqual(["totp", "passkey"]);
+    const sfo = (await t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey/options.json", host: a.host, body: { challenge: step2.body.challenge } })).body.options;
+    const second = pk.assert(sfo, { origin: a.origin });
+    expect((await t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey.json", host: a.host, body: { challenge: step2.body.challenge, credential: second } })).status).toBe(201);
+    WEBAUTHN.push(regOptions.body.options.challenge, pwl.challenge, sfo.challenge, step2.body.challenge, registration.id, registration.response.attestationObject, assertion.response.signature, second.response.signature);
+
     // Inbound mail carrying every kind of sensitive value in its addresses, subject and body: a
     // ticket, a suspended one recovered, a refused recipient, a message over the size limit, the
     // original downloaded, a support address with its forwarding check.
@@ -230,6 +251,7 @@ describe("logs", () => {
     expect(SESSION_COOKIE).toMatch(/^vds_/);
     expect(CHALLENGE).toMatch(/^vdc_/);
     expect(RECOVERY).toHaveLength(10);
+    expect(WEBAUTHN).toHaveLength(8);
     expect(ID_TOKEN).toMatch(/^ey/);
     // Positive control: the sign-in requests were logged (by route, never by their query or body).
     expect(log).toContain('"/access/jwt"');
@@ -239,7 +261,7 @@ describe("logs", () => {
     for (const secret of ssoSecrets) expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     expect(SAML_RESPONSE.length).toBeGreaterThan(1000);
     expect(SAML_BINDING).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    for (const secret of [SAML_BINDING, SAML_COMPLETE.split("token=")[1]!, SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
+    for (const secret of [SAML_BINDING, SAML_COMPLETE.split("token=")[1]!, SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...WEBAUTHN, ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });

@@ -87,6 +87,15 @@ beforeAll(async () => {
     expect(r.status, r.text).toBe(201);
   }
   ids.session = 4;
+  // A passkey of A's owner (written as the registration route stores one: blind index, sealed id, key and name).
+  ids.passkey = crypto.randomUUID();
+  await t.db.tenant(A.tenantId, async (tx) => {
+    const sealer = await t.keyring.sealerFor(tx);
+    const id = ids.passkey as string;
+    const owner = await tx.db.selectFrom("users").select("id").where("nice_id", "=", 1).executeTakeFirstOrThrow();
+    const ref = (column: "credential_id" | "public_key" | "name") => ({ table: "passkeys" as const, column, row: id });
+    await tx.db.insertInto("passkeys").values({ tenant_id: A.tenantId, id, user_id: owner.id, credential_bidx: sealer.blindIndex("passkey-credential", `cred-${MARK}`), credential_id_sealed: sealer.seal(`cred-${MARK}`, ref("credential_id")), public_key_sealed: sealer.seal("AAAA", ref("public_key")), name_sealed: sealer.seal(`${MARK} passkey`, ref("name")), sign_count: 0, device_type: "multiDevice", last_used_at: null }).execute();
+  });
   expect((await A.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 600 } })).status).toBe(200);
   // Single sign-on of A's: OpenID Connect and JWT settings naming A's marker, a shared secret of A's.
   expect((await A.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: `https://${MARK.toLowerCase()}.example`, client_id: `${MARK}-client`, client_secret: `${MARK}-secret` } })).status).toBe(200);
@@ -131,6 +140,11 @@ const plans: Record<string, Plan> = {
   deleteUserSession: { kind: "id", resource: "session", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/1/sessions/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/users/1/sessions/${m}.json` } }) },
   unlockUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}/unlock.json` }, missing: { method: "PUT", path: `/api/v2/users/${m}/unlock.json` } }) },
   showUserTwoFactor: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/two_factor.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/two_factor.json` } }) },
+  listUserPasskeys: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/passkeys.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/passkeys.json` } }) },
+  // A's passkey ids under B's own owner (user 1), and as B's owner's own.
+  deleteUserPasskey: { kind: "id", resource: "passkey", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/1/passkeys/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/users/1/passkeys/${m}.json` } }) },
+  renameOwnPasskey: { kind: "id", resource: "passkey", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/me/passkeys/${id}.json`, body: { passkey: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/users/me/passkeys/${m}.json`, body: { passkey: { name: "hijack" } } } }) },
+  deleteOwnPasskey: { kind: "id", resource: "passkey", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/me/passkeys/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/users/me/passkeys/${m}.json` } }) },
   resetUserTwoFactor: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/${id}/two_factor.json` }, missing: { method: "DELETE", path: `/api/v2/users/${m}/two_factor.json` } }) },
   listUserGroupMemberships: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/group_memberships.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/group_memberships.json` } }) },
   showOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/organizations/${id}.json` }, missing: { method: "GET", path: `/api/v2/organizations/${m}.json` } }) },
@@ -266,6 +280,14 @@ const plans: Record<string, Plan> = {
   requestPasswordReset: { kind: "own" },
   redeemPasswordReset: { kind: "own" },
   // Two-factor sign-in: the caller's own authenticator, and a challenge looked up inside the host's tenant only (test/two-factor.test.ts).
+  // Passkeys: the caller's own list and registration; sign-in challenges and credentials looked up inside the host's tenant only (test/passkeys.test.ts).
+  listOwnPasskeys: { kind: "own" },
+  createPasskeyRegistrationOptions: { kind: "own" },
+  createOwnPasskey: { kind: "own" },
+  createPasskeySignInOptions: { kind: "own" },
+  createPasskeySession: { kind: "own" },
+  createPasskeySecondFactorOptions: { kind: "own" },
+  completePasskeySecondFactor: { kind: "own" },
   completeTwoFactorSignIn: { kind: "own" },
   showOwnTwoFactor: { kind: "own" },
   startTotpEnrolment: { kind: "own" },
@@ -287,7 +309,7 @@ const plans: Record<string, Plan> = {
   createFirstAccount: { kind: "own" },
 };
 
-const missingFor = (resource: string) => (resource === "job" || resource === "undelivered" || resource === "dkim" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : resource === "original_path" ? "999999/comments/999999" : 999_999);
+const missingFor = (resource: string) => (resource === "job" || resource === "undelivered" || resource === "dkim" || resource === "passkey" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : resource === "original_path" ? "999999/comments/999999" : 999_999);
 
 describe("tenant isolation", () => {
   it("has an isolation plan for every registered route", () => {
@@ -298,7 +320,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");
@@ -391,7 +413,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

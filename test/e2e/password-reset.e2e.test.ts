@@ -92,7 +92,7 @@ describe("password reset in Chromium", () => {
     await signIn(page, EMAIL, OLD);
     await visible(page.getByText("The e-mail address or password is not correct."));
     await page.getByLabel("Password", { exact: true }).fill(NEW);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await visible(page.getByRole("navigation", { name: "Workspace" }));
     await expectInert(page);
 

@@ -135,7 +135,7 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await visible(page.getByRole("heading", { name: "Sign in" }));
   await page.getByLabel("E-mail address").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** A plain HTTP GET to the server with a chosen Host header. */

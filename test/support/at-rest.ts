@@ -7,6 +7,7 @@ import { declaredSealedColumns } from "../../src/platform/crypto/sealed-columns.
 import { enqueueJob } from "../../src/platform/jobs/jobs.ts";
 import { buildTenant, waitForJob, type TestApp } from "./harness.ts";
 import { message, send, settled, supportOf } from "./mail-in.ts";
+import { SoftAuthenticator } from "./webauthn-authenticator.ts";
 import { encode, requestIdOf, responseXml } from "./saml-forge.ts";
 import { makeKeyPair } from "./simplesamlphp.ts";
 
@@ -20,7 +21,7 @@ import { makeKeyPair } from "./simplesamlphp.ts";
 export const MARKER = `ZQXMARKER${Date.now()}`;
 export const EMAIL = `zqx.person.${Date.now()}@marker-example.test`;
 export const CONTROL_TAG = `zqxtagcontrol${Date.now()}`;
-/** Authenticator secrets set up by writeEverything: credentials, never stored in clear. */
+/** Authenticator secrets and passkey credential ids set up by writeEverything: credentials, never stored in clear. */
 export const TOTP_SECRETS: string[] = [];
 
 /** The app's settings for these tests: the inbound SMTP server on, jobs polled often. */
@@ -63,6 +64,14 @@ export async function writeEverything(t: TestApp): Promise<string> {
   const enrol = await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/totp.json", host: a.host, headers: session });
   expect(enrol.status, enrol.text).toBe(201);
   TOTP_SECRETS.push(enrol.body.totp.secret);
+  // The owner adds a passkey under a marked name: its credential id, public key and name are stored sealed.
+  const authenticator = new SoftAuthenticator();
+  const pkOptions = await t.request({ method: "POST", path: "/api/v2/users/me/passkeys/options.json", host: a.host, headers: session });
+  expect(pkOptions.status, pkOptions.text).toBe(200);
+  const registration = authenticator.register(pkOptions.body.options, { origin: a.origin });
+  const pk = await t.request({ method: "POST", path: "/api/v2/users/me/passkeys.json", host: a.host, headers: session, body: { passkey: { name: `${MARKER} passkey`, credential: registration } } });
+  expect(pk.status, pk.text).toBe(201);
+  TOTP_SECRETS.push(registration.id);
   // The help center: consent text, an anonymous request from a new person, its consent record.
   const hc = await a.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_required: true, consent_text: `${MARKER} consent text`, consent_texts: { ja: `${MARKER} 同意テキスト`, sv: `${MARKER} samtycke` } } });
   expect(hc.status).toBe(200);

@@ -973,6 +973,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/session/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: signs in with a passkey alone (a discoverable credential, user verified); sets the session cookie. Every refusal answers the same 401. */
+        post: operations["createPasskeySession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/session/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: the first step of a passwordless sign-in with a passkey: WebAuthn request options (a challenge for five minutes, single use; user verification required) for navigator.credentials.get. */
+        post: operations["createPasskeySignInOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/session/two_factor": {
         parameters: {
             query?: never;
@@ -984,6 +1018,40 @@ export interface paths {
         put?: never;
         /** Vaultdesk: the second step of a sign-in: the challenge from POST /session and a code from the authenticator app (or a recovery code) open the session. Wrong, used and expired all answer the same 401; wrong codes count toward the lockout. */
         post: operations["completeTwoFactorSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/session/two_factor/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: the second step of a password sign-in with a passkey: the challenge from POST /session and an assertion of one of that person's passkeys open the session. Refusals count like wrong codes and answer the same 401. */
+        post: operations["completePasskeySecondFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/session/two_factor/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: after the right password (a 202 whose `methods` include `passkey`), WebAuthn request options naming that person's passkeys. */
+        post: operations["createPasskeySecondFactorOptions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1565,6 +1633,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/{id}/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: a person's passkeys (admins, or the person themselves). */
+        get: operations["listUserPasskeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/passkeys/{passkey_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Vaultdesk: removes one of a person's passkeys (admins; only the owner for the owner). Audited; the person is told by e-mail. */
+        delete: operations["deleteUserPasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users/{id}/password": {
         parameters: {
             query?: never;
@@ -1748,6 +1850,59 @@ export interface paths {
         post?: never;
         /** Ends the caller's current session (as DELETE /api/v2/session). */
         delete: operations["logoutCurrentSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the caller's passkeys (names and dates; never a key or a credential id). */
+        get: operations["listOwnPasskeys"];
+        put?: never;
+        /** Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name. Audited; the person is told by e-mail. */
+        post: operations["createOwnPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Vaultdesk: renames one of the caller's passkeys (audited). */
+        put: operations["renameOwnPasskey"];
+        post?: never;
+        /** Vaultdesk: removes one of the caller's passkeys. Audited; the person is told by e-mail. Another person's passkey answers 404. */
+        delete: operations["deleteOwnPasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: the first step of adding a passkey (signed in, on a session): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use). */
+        post: operations["createPasskeyRegistrationOptions"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -5228,6 +5383,8 @@ export interface operations {
                         /** @description Single use, for five minutes. */
                         challenge: string;
                         expires_at: string;
+                        /** @description The second factors this person has: `totp` (POST /api/v2/session/two_factor with a code or a recovery code), `passkey` (POST /api/v2/session/two_factor/passkey/options, then /session/two_factor/passkey). */
+                        methods: ("totp" | "passkey")[];
                         /**
                          * @description The password was right; a code from the authenticator app (or a recovery code) is needed: POST /api/v2/session/two_factor.
                          * @enum {boolean}
@@ -5327,6 +5484,89 @@ export interface operations {
             };
         };
     };
+    createPasskeySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    credential: {
+                        /** @enum {string} */
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                        /** @default {} */
+                        clientExtensionResults?: {
+                            [key: string]: unknown;
+                        };
+                        id: string;
+                        rawId: string;
+                        response: {
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            signature: string;
+                            userHandle?: string;
+                        };
+                        /** @enum {string} */
+                        type: "public-key";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: {
+                            csrf_token: string | null;
+                            must_change_password?: boolean;
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createPasskeySignInOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        options: {
+                            allowCredentials?: {
+                                id: string;
+                                transports?: string[];
+                                /** @enum {string} */
+                                type: "public-key";
+                            }[];
+                            challenge: string;
+                            rpId?: string;
+                            timeout?: number;
+                            /** @enum {string} */
+                            userVerification?: "discouraged" | "preferred" | "required";
+                        };
+                    };
+                };
+            };
+        };
+    };
     completeTwoFactorSignIn: {
         parameters: {
             query?: never;
@@ -5354,6 +5594,96 @@ export interface operations {
                             csrf_token: string | null;
                             must_change_password?: boolean;
                             user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    completePasskeySecondFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    challenge: string;
+                    credential: {
+                        /** @enum {string} */
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                        /** @default {} */
+                        clientExtensionResults?: {
+                            [key: string]: unknown;
+                        };
+                        id: string;
+                        rawId: string;
+                        response: {
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            signature: string;
+                            userHandle?: string;
+                        };
+                        /** @enum {string} */
+                        type: "public-key";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: {
+                            csrf_token: string | null;
+                            must_change_password?: boolean;
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createPasskeySecondFactorOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    challenge: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        options: {
+                            allowCredentials?: {
+                                id: string;
+                                transports?: string[];
+                                /** @enum {string} */
+                                type: "public-key";
+                            }[];
+                            challenge: string;
+                            rpId?: string;
+                            timeout?: number;
+                            /** @enum {string} */
+                            userVerification?: "discouraged" | "preferred" | "required";
                         };
                     };
                 };
@@ -8032,6 +8362,62 @@ export interface operations {
             };
         };
     };
+    listUserPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passkeys: {
+                            /** @description Whether the authenticator says the passkey is synced (backed up) beyond this device. */
+                            backed_up: boolean;
+                            created_at: string;
+                            /** @enum {string} */
+                            device_type: "single_device" | "multi_device";
+                            id: string;
+                            last_used_at: string | null;
+                            /** @description The person's own name for it (stored sealed). */
+                            name: string;
+                            transports: string[];
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deleteUserPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     setUserPassword: {
         parameters: {
             query?: never;
@@ -8498,6 +8884,223 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    listOwnPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passkeys: {
+                            /** @description Whether the authenticator says the passkey is synced (backed up) beyond this device. */
+                            backed_up: boolean;
+                            created_at: string;
+                            /** @enum {string} */
+                            device_type: "single_device" | "multi_device";
+                            id: string;
+                            last_used_at: string | null;
+                            /** @description The person's own name for it (stored sealed). */
+                            name: string;
+                            transports: string[];
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createOwnPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    passkey: {
+                        credential: {
+                            /** @enum {string} */
+                            authenticatorAttachment?: "platform" | "cross-platform";
+                            /** @default {} */
+                            clientExtensionResults?: {
+                                [key: string]: unknown;
+                            };
+                            id: string;
+                            rawId: string;
+                            response: {
+                                attestationObject: string;
+                                authenticatorData?: string;
+                                clientDataJSON: string;
+                                publicKey?: string;
+                                publicKeyAlgorithm?: number;
+                                transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[];
+                            };
+                            /** @enum {string} */
+                            type: "public-key";
+                        };
+                        name?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passkey: {
+                            /** @description Whether the authenticator says the passkey is synced (backed up) beyond this device. */
+                            backed_up: boolean;
+                            created_at: string;
+                            /** @enum {string} */
+                            device_type: "single_device" | "multi_device";
+                            id: string;
+                            last_used_at: string | null;
+                            /** @description The person's own name for it (stored sealed). */
+                            name: string;
+                            transports: string[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    renameOwnPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    passkey: {
+                        name: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        passkey: {
+                            /** @description Whether the authenticator says the passkey is synced (backed up) beyond this device. */
+                            backed_up: boolean;
+                            created_at: string;
+                            /** @enum {string} */
+                            device_type: "single_device" | "multi_device";
+                            id: string;
+                            last_used_at: string | null;
+                            /** @description The person's own name for it (stored sealed). */
+                            name: string;
+                            transports: string[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteOwnPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    createPasskeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        options: {
+                            /** @enum {string} */
+                            attestation?: "direct" | "enterprise" | "indirect" | "none";
+                            authenticatorSelection?: {
+                                /** @enum {string} */
+                                authenticatorAttachment?: "platform" | "cross-platform";
+                                requireResidentKey?: boolean;
+                                /** @enum {string} */
+                                residentKey?: "discouraged" | "preferred" | "required";
+                                /** @enum {string} */
+                                userVerification?: "discouraged" | "preferred" | "required";
+                            };
+                            challenge: string;
+                            excludeCredentials?: {
+                                id: string;
+                                transports?: string[];
+                                /** @enum {string} */
+                                type: "public-key";
+                            }[];
+                            extensions?: {
+                                credProps?: boolean;
+                            };
+                            hints?: string[];
+                            pubKeyCredParams: {
+                                alg: number;
+                                /** @enum {string} */
+                                type: "public-key";
+                            }[];
+                            rp: {
+                                id?: string;
+                                name: string;
+                            };
+                            timeout?: number;
+                            user: {
+                                displayName: string;
+                                id: string;
+                                name: string;
+                            };
+                        };
+                    };
+                };
             };
         };
     };

@@ -1,3 +1,4 @@
+import { startAuthentication, startRegistration } from "@simplewebauthn/browser";
 import createClient from "openapi-fetch";
 import type { paths } from "./api-types.ts";
 import { t } from "./i18n/index.ts";
@@ -161,13 +162,45 @@ export async function currentSession() {
   }
 }
 
-/** The right password of a person with two-factor sign-in: a code is needed (signInWithCode) before there is a session. */
-export type TwoFactorChallenge = { challenge: string };
+/**
+ * The right password of a person with two-factor sign-in: a code (signInWithCode) or a passkey
+ * (signInWithPasskeyAsSecondFactor) is needed before there is a session; `methods` says which they have.
+ */
+export type TwoFactorChallenge = { challenge: string; methods: Array<"totp" | "passkey"> };
 
 export async function signIn(email: string, password: string): Promise<Session | TwoFactorChallenge> {
   const r = await ok(client.POST("/api/v2/session", { body: { email, password } }));
-  return "challenge" in r ? { challenge: r.challenge } : remember(r);
+  return "challenge" in r ? { challenge: r.challenge, methods: r.methods } : remember(r);
 }
+
+/** Passwordless sign-in: the browser asks the person for a passkey of this site (user verification required). */
+export async function signInWithPasskey(): Promise<Session> {
+  const { options } = await ok(client.POST("/api/v2/session/passkey/options"));
+  const credential = await startAuthentication({ optionsJSON: options });
+  return remember(await ok(client.POST("/api/v2/session/passkey", { body: { credential: credential as PasskeyAssertion } })));
+}
+
+/** The second step of a password sign-in with one of the person's passkeys. */
+export async function signInWithPasskeyAsSecondFactor(challenge: string): Promise<Session> {
+  const { options } = await ok(client.POST("/api/v2/session/two_factor/passkey/options", { body: { challenge } }));
+  const credential = await startAuthentication({ optionsJSON: options });
+  return remember(await ok(client.POST("/api/v2/session/two_factor/passkey", { body: { challenge, credential: credential as PasskeyAssertion } })));
+}
+
+/** Adds a passkey for the signed-in person: the browser creates it, the server verifies and stores it. */
+export async function registerPasskey(name: string | undefined): Promise<void> {
+  const { options } = await ok(client.POST("/api/v2/users/me/passkeys/options"));
+  const credential = await startRegistration({ optionsJSON: options as Parameters<typeof startRegistration>[0]["optionsJSON"] });
+  await ok(client.POST("/api/v2/users/me/passkeys", { body: { passkey: { ...(name ? { name } : {}), credential: credential as PasskeyRegistration } } }));
+}
+
+/** The browser said no (the person cancelled, no passkey here, or WebAuthn is unavailable). */
+export function passkeyCancelled(err: unknown): boolean {
+  return err instanceof Error && (err.name === "NotAllowedError" || err.name === "AbortError" || err.name === "InvalidStateError" || err.name === "NotSupportedError" || err.name === "WebAuthnError");
+}
+
+type PasskeyAssertion = paths["/api/v2/session/passkey"]["post"]["requestBody"]["content"]["application/json"]["credential"];
+type PasskeyRegistration = paths["/api/v2/users/me/passkeys"]["post"]["requestBody"]["content"]["application/json"]["passkey"]["credential"];
 
 /** The second step of a sign-in: the challenge and a code from the authenticator app, or a recovery code. */
 export async function signInWithCode(challenge: string, code: string): Promise<Session> {

@@ -125,7 +125,9 @@ export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, def
       "u.must_change_password",
       // 0021: whether the tenant requires staff to use two-factor sign-in, and whether this person does.
       sql<boolean>`EXISTS (SELECT 1 FROM two_factor_settings ts WHERE ts.tenant_id = s.tenant_id AND ts.require_staff_two_factor)`.as("two_factor_required"),
-      sql<boolean>`EXISTS (SELECT 1 FROM two_factor_totp tf WHERE tf.tenant_id = s.tenant_id AND tf.user_id = s.user_id AND tf.status = 'active')`.as("two_factor_active"),
+      // 0024: a passkey is a second factor too.
+      sql<boolean>`(EXISTS (SELECT 1 FROM two_factor_totp tf WHERE tf.tenant_id = s.tenant_id AND tf.user_id = s.user_id AND tf.status = 'active')
+        OR EXISTS (SELECT 1 FROM passkeys pk WHERE pk.tenant_id = s.tenant_id AND pk.user_id = s.user_id))`.as("two_factor_active"),
     ])
     .where("s.tenant_id", "=", tx.tenantId)
     .where("s.token_hash", "=", hash)

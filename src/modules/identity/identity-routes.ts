@@ -5,6 +5,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute, WithStatus } from "../../platform/http/route.ts";
 import { registerTwoFactorRoutes, twoFactorChallengeView } from "./two-factor-routes.ts";
+import { registerPasskeySessionRoutes } from "./passkeys-routes.ts";
 import { registerSsoRoutes } from "./sso-routes.ts";
 import { registerJwtRoutes } from "./sso-jwt-routes.ts";
 import { registerOidcRoutes } from "./sso-oidc-routes.ts";
@@ -58,12 +59,13 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     handler: async (ctx, { prepared, reply, req }) => {
       const r = await service.signIn(deps, ctx, prepared);
       if (r instanceof CommitThenFail) return r;
-      if (r.twoFactor) return new WithStatus(202, { two_factor_required: true as const, challenge: r.twoFactor.challenge, expires_at: r.twoFactor.expires.toISOString() });
+      if (r.twoFactor) return new WithStatus(202, { two_factor_required: true as const, challenge: r.twoFactor.challenge, expires_at: r.twoFactor.expires.toISOString(), methods: r.twoFactor.methods });
       setSessionCookie(reply, req, r.session);
       return { session: { user_id: r.userNiceId, csrf_token: r.session.csrf, must_change_password: r.mustChangePassword } };
     },
   });
   registerTwoFactorRoutes(app, deps);
+  registerPasskeySessionRoutes(app, deps);
   registerSsoRoutes(app, deps);
   registerOidcRoutes(app, deps);
   await registerJwtRoutes(app, deps);

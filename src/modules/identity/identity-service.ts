@@ -19,6 +19,7 @@ import { teamName } from "../admin/account-service.ts";
 import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
 import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
+import { countPasskeysOf, deletePasskeysOf, endChallengesOf as endWebauthnChallengesOf } from "./passkeys-repo.ts";
 import { passwordAllowed } from "./sso-password.ts";
 
 /** How long the second step of a sign-in may wait for its code, and how many wrong codes it takes. */
@@ -209,7 +210,8 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id });
     return fail();
   }
-  if (await twoFactorRepo.hasActiveTotp(ctx.tx, user.id)) {
+  const methods = [...((await twoFactorRepo.hasActiveTotp(ctx.tx, user.id)) ? (["totp"] as const) : []), ...((await countPasskeysOf(ctx.tx, user.id)) > 0 ? (["passkey"] as const) : [])];
+  if (methods.length > 0) {
     // The right password of a person with two-factor sign-in: no session yet, a challenge that a
     // code turns into one (two-factor-service.ts). The count of wrong attempts is not reset here:
     // a wrong code counts toward the same lockout, and knowing the password must not reset it.
@@ -217,18 +219,22 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     const expires = new Date(now.getTime() + TWO_FACTOR_CHALLENGE_MINUTES * 60_000);
     await twoFactorRepo.insertChallenge(ctx.tx, { id: crypto.randomUUID(), user_id: user.id, token_hash: deps.keyring.hashSecret("two-factor-challenge", challenge), expires_at: expires });
     audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role }), { action: "user.two_factor_challenged", resourceType: "user", resourceId: user.nice_id });
-    return { twoFactor: { challenge, expires } };
+    return { twoFactor: { challenge, expires, methods } };
   }
   return { ...(await completeSignIn(deps, ctx, user, rules)), twoFactor: undefined };
 }
 
-/** The last step of a sign-in (after the password, and the code when there is a second factor): the session. */
-export async function completeSignIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: repo.SignInUser, rules: Rules) {
+/**
+ * The last step of a sign-in (after the password, and the second factor when there is one; or a
+ * passkey alone): the session. A password's expiry concerns password sign-ins only.
+ */
+export async function completeSignIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: repo.SignInUser, rules: Rules, method: "password" | "passkey" = "password") {
   const now = ctx.now();
-  const expired = rules.expiry_days !== null && user.password_set_at !== null && now.getTime() - user.password_set_at.getTime() >= rules.expiry_days * 86_400_000;
+  const byPassword = method === "password";
+  const expired = byPassword && rules.expiry_days !== null && user.password_set_at !== null && now.getTime() - user.password_set_at.getTime() >= rules.expiry_days * 86_400_000;
   await repo.recordSignInSuccess(ctx.tx, user.id, { mustChangePassword: expired });
-  const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role }, "password");
-  return { session, mustChangePassword: user.must_change_password || expired, userNiceId: user.nice_id };
+  const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role }, method);
+  return { session, mustChangePassword: byPassword && (user.must_change_password || expired), userNiceId: user.nice_id };
 }
 
 /**
@@ -375,14 +381,19 @@ export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestCon
  * Revokes every session and API token of a user (deletion, role changes, an operator's password
  * reset). `signinLinks` also ends their unused e-mailed links: sign-in links and password resets.
  */
-export async function revokeAccessOf(ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean; keepSession?: Buffer | undefined; signinLinks?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
+export async function revokeAccessOf(ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean; keepSession?: Buffer | undefined; signinLinks?: boolean; passkeys?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
   const now = ctx.now();
   if (what.signinLinks) {
     await expireSigninLinksOf(ctx.tx, userId, now);
     await expirePasswordResetsOf(ctx.tx, userId, now);
   }
   // A sign-in waiting for its second factor ends with the sessions (the password or the person changed).
-  if (what.sessions !== false) await twoFactorRepo.endChallengesOf(ctx.tx, userId);
+  if (what.sessions !== false) {
+    await twoFactorRepo.endChallengesOf(ctx.tx, userId);
+    await endWebauthnChallengesOf(ctx.tx, userId);
+  }
+  // A deleted person's passkeys go with them (their names are personal data).
+  if (what.passkeys) await deletePasskeysOf(ctx.tx, userId);
   return {
     sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now, what.keepSession),
     tokens: what.tokens === false ? 0 : await repo.revokeTokensOfUser(ctx.tx, userId, now),

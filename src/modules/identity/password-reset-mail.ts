@@ -35,7 +35,7 @@ const texts: Record<string, Texts> = {
       `Hello,\n\nAn admin of ${team} set a new password for your account, and every session signed in to your account was ended. When you next sign in with it, you will be asked to choose your own.\nIf you did not expect this, tell your support team.\n`,
     twoFactorResetSubject: (team) => `Two-factor authentication was reset on your ${team} account`,
     twoFactorReset: (team) =>
-      `Hello,\n\nAn administrator of ${team} has just reset the two-factor authentication of your account: your authenticator app and recovery codes no longer work, and every session signed in to your account was ended.\nSign in with your password and set up two-factor authentication again.\nIf you did not ask for this, tell your administrator at once.\n`,
+      `Hello,\n\nAn administrator of ${team} has just reset the two-factor authentication of your account: your authenticator app, recovery codes and passkeys no longer work, and every session signed in to your account was ended.\nSign in with your password and set up two-factor authentication again.\nIf you did not ask for this, tell your administrator at once.\n`,
   },
   ja: {
     linkSubject: (team) => `${team} のパスワードの再設定`,
@@ -52,7 +52,7 @@ const texts: Record<string, Texts> = {
       `こんにちは。\n\n${team} の管理者があなたのアカウントに新しいパスワードを設定し、サインイン中のすべてのセッションが終了しました。次にそのパスワードでサインインすると、ご自身のパスワードを設定するよう求められます。\nお心当たりがない場合は、サポートチームにご連絡ください。\n`,
     twoFactorResetSubject: (team) => `${team} のアカウントの 2 段階認証がリセットされました`,
     twoFactorReset: (team) =>
-      `こんにちは。\n\n${team} の管理者があなたのアカウントの 2 段階認証をリセットしました。認証アプリとリカバリーコードは使えなくなり、サインイン中のすべてのセッションが終了しました。\nパスワードでサインインし、2 段階認証を設定し直してください。\nお心当たりがない場合は、すぐに管理者にご連絡ください。\n`,
+      `こんにちは。\n\n${team} の管理者があなたのアカウントの 2 段階認証をリセットしました。認証アプリ、リカバリーコード、パスキーは使えなくなり、サインイン中のすべてのセッションが終了しました。\nパスワードでサインインし、2 段階認証を設定し直してください。\nお心当たりがない場合は、すぐに管理者にご連絡ください。\n`,
   },
   ko: {
     linkSubject: (team) => `${team} 비밀번호 재설정`,
@@ -69,7 +69,7 @@ const texts: Record<string, Texts> = {
       `안녕하세요.\n\n${team} 관리자가 계정의 새 비밀번호를 설정했고, 로그인되어 있던 모든 세션이 종료되었습니다. 그 비밀번호로 다음에 로그인하면 직접 비밀번호를 정하라는 안내가 나옵니다.\n예상하지 못한 일이라면 지원팀에 알려 주세요.\n`,
     twoFactorResetSubject: (team) => `${team} 계정의 2단계 인증이 초기화되었습니다`,
     twoFactorReset: (team) =>
-      `안녕하세요.\n\n${team} 관리자가 계정의 2단계 인증을 초기화했습니다. 인증 앱과 복구 코드는 더 이상 쓸 수 없고, 로그인되어 있던 모든 세션이 종료되었습니다.\n비밀번호로 로그인한 뒤 2단계 인증을 다시 설정하세요.\n요청하지 않으셨다면 즉시 관리자에게 알려 주세요.\n`,
+      `안녕하세요.\n\n${team} 관리자가 계정의 2단계 인증을 초기화했습니다. 인증 앱, 복구 코드, 패스키는 더 이상 쓸 수 없고, 로그인되어 있던 모든 세션이 종료되었습니다.\n비밀번호로 로그인한 뒤 2단계 인증을 다시 설정하세요.\n요청하지 않으셨다면 즉시 관리자에게 알려 주세요.\n`,
   },
   "zh-CN": {
     linkSubject: (team) => `重置您在 ${team} 的密码`,
@@ -86,7 +86,7 @@ const texts: Record<string, Texts> = {
       `您好：\n\n${team} 的管理员为您的账户设置了新密码，所有已登录的会话均已结束。下次使用该密码登录时，系统会要求您设置自己的密码。\n如果这出乎您的意料，请告知支持团队。\n`,
     twoFactorResetSubject: (team) => `您在 ${team} 的账户的双重验证已被重置`,
     twoFactorReset: (team) =>
-      `您好：\n\n${team} 的管理员刚刚重置了您账户的双重验证：您的验证器应用和恢复码已失效，所有已登录的会话均已结束。\n请使用密码登录，然后重新设置双重验证。\n如果这不是您请求的，请立即告知管理员。\n`,
+      `您好：\n\n${team} 的管理员刚刚重置了您账户的双重验证：您的验证器应用、恢复码和通行密钥已失效，所有已登录的会话均已结束。\n请使用密码登录，然后重新设置双重验证。\n如果这不是您请求的，请立即告知管理员。\n`,
   },
   sv: {
     linkSubject: (team) => `Återställ ditt lösenord till ${team}`,
@@ -103,7 +103,7 @@ const texts: Record<string, Texts> = {
       `Hej!\n\nEn administratör hos ${team} har satt ett nytt lösenord till ditt konto, och alla inloggade sessioner har avslutats. När du loggar in med det nästa gång får du välja ett eget.\nOm du inte väntade dig detta, kontakta supportteamet.\n`,
     twoFactorResetSubject: (team) => `Tvåstegsverifieringen för ditt konto hos ${team} har återställts`,
     twoFactorReset: (team) =>
-      `Hej!\n\nEn administratör hos ${team} har just återställt tvåstegsverifieringen för ditt konto: din autentiseringsapp och dina återställningskoder fungerar inte längre, och alla inloggade sessioner har avslutats.\nLogga in med ditt lösenord och ställ in tvåstegsverifiering igen.\nOm du inte har bett om detta, kontakta din administratör genast.\n`,
+      `Hej!\n\nEn administratör hos ${team} har just återställt tvåstegsverifieringen för ditt konto: din autentiseringsapp, dina återställningskoder och dina nycklar (passkeys) fungerar inte längre, och alla inloggade sessioner har avslutats.\nLogga in med ditt lösenord och ställ in tvåstegsverifiering igen.\nOm du inte har bett om detta, kontakta din administratör genast.\n`,
   },
 };
 

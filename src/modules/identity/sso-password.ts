@@ -12,5 +12,5 @@ export async function passwordAllowed(ctx: Pick<RequestContext, "tx">, user: { i
   const s = await repo.findSettings(ctx.tx);
   if (user.role === "end_user") return !s.end_users_sso_only;
   if (!s.staff_sso_only) return true;
-  return user.role === "owner" && (await twoFactorRepo.hasActiveTotp(ctx.tx, user.id));
+  return user.role === "owner" && (await twoFactorRepo.hasSecondFactor(ctx.tx, user.id));
 }

@@ -161,7 +161,7 @@ export async function updateSsoSettings(ctx: RequestContext, input: Partial<SsoS
   if (next.end_users_sso_only && next.end_user_provider === null) throw invalid("end_users_sso_only", "End users SSO only: choose the provider end users sign in with first", "InvalidValue");
   if (next.staff_sso_only && !before.staff_sso_only) {
     for (const ownerId of await identityRepo.activeOwnerIds(ctx.tx)) {
-      if (!(await twoFactorRepo.hasActiveTotp(ctx.tx, ownerId))) {
+      if (!(await twoFactorRepo.hasSecondFactor(ctx.tx, ownerId))) {
         throw invalid("staff_sso_only", "Staff SSO only: every account owner needs two-factor sign-in first (their password and second factor stay their way in if the identity provider fails)", "NotEnabled");
       }
     }

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { claimOneTime } from "../../platform/db/one-time.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
+import { countPasskeysOf, deletePasskeysOf } from "./passkeys-repo.ts";
 
 /** SQL for two-factor sign-in: a person's TOTP authenticator, recovery codes, sign-in challenges, the tenant's setting. */
 
@@ -15,6 +16,11 @@ export async function findTotp(tx: TenantTx, userId: string) {
 
 export async function hasActiveTotp(tx: TenantTx, userId: string): Promise<boolean> {
   return (await findTotp(tx, userId))?.status === "active";
+}
+
+/** Whether a person has a second factor: an active authenticator or a passkey. */
+export async function hasSecondFactor(tx: TenantTx, userId: string): Promise<boolean> {
+  return (await hasActiveTotp(tx, userId)) || (await countPasskeysOf(tx, userId)) > 0;
 }
 
 /** A new pending enrolment replaces an earlier pending one (never an active one: the caller checks). */
@@ -43,12 +49,13 @@ export async function activateTotp(tx: TenantTx, userId: string, now: Date): Pro
   await tx.db.updateTable("two_factor_totp").set({ status: "active", activated_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
 }
 
-/** Removes every second factor of a person (authenticator, recovery codes, open challenges); answers whether one was active. */
+/** Removes every second factor of a person (authenticator, recovery codes, passkeys, open challenges); answers whether one was active. */
 export async function removeTwoFactor(tx: TenantTx, userId: string): Promise<boolean> {
+  const passkeys = await deletePasskeysOf(tx, userId);
   const gone = await tx.db.deleteFrom("two_factor_totp").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).returning("status").execute();
   await tx.db.deleteFrom("two_factor_recovery_codes").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
   await tx.db.deleteFrom("two_factor_challenges").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
-  return gone.some((g) => g.status === "active");
+  return passkeys > 0 || gone.some((g) => g.status === "active");
 }
 
 export async function replaceRecoveryCodes(tx: TenantTx, userId: string, rows: Array<{ id: string; code_hash: Buffer }>): Promise<void> {

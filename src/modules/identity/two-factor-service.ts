@@ -247,7 +247,7 @@ export async function resetByAdmin(deps: Pick<AppDeps, "keyring" | "config">, ct
   const had = await repo.removeTwoFactor(ctx.tx, user.id);
   if (!had) return false;
   await revokeAccessOf(ctx, user.id, { tokens: false, keepSession: actor.userId === user.id ? sessionHashOf(deps, ctx, cookie) : undefined });
-  audit(ctx, { action: "user.two_factor_reset", resourceType: "user", resourceId: user.niceId, fields: ["totp", "recovery_codes"] });
+  audit(ctx, { action: "user.two_factor_reset", resourceType: "user", resourceId: user.niceId, fields: ["totp", "recovery_codes", "passkeys"] });
   await mailResetNotice(deps, ctx, user.id);
   return true;
 }
@@ -274,7 +274,7 @@ export async function resetTwoFactorByOperator(deps: { db: Database; keyring: Ke
     if (!user || !user.active) throw new AppError("RecordNotFound", { description: `no user with the e-mail address ${email} in this tenant` });
     if (!(await repo.removeTwoFactor(tx, user.id))) return { userId: user.nice_id, reset: false, sessionsEnded: 0 };
     const { sessions } = await revokeAccessOf(ctx, user.id, { tokens: false });
-    audit(ctx, { action: "user.two_factor_reset", resourceType: "user", resourceId: user.nice_id, fields: ["totp", "recovery_codes"] });
+    audit(ctx, { action: "user.two_factor_reset", resourceType: "user", resourceId: user.nice_id, fields: ["totp", "recovery_codes", "passkeys"] });
     await mailResetNotice(deps, ctx, user.id);
     return { userId: user.nice_id, reset: true, sessionsEnded: sessions };
   });
@@ -291,7 +291,7 @@ export async function showSettings(ctx: RequestContext): Promise<TwoFactorSettin
 export async function updateSettings(ctx: RequestContext, input: Partial<TwoFactorSettings>): Promise<TwoFactorSettings> {
   const actor = actorUser(ctx);
   if (!isAdmin(actor.role)) throw forbidden("Only admins change the two-factor settings.");
-  if (input.require_staff_two_factor === true && !(await repo.hasActiveTotp(ctx.tx, actor.userId))) {
+  if (input.require_staff_two_factor === true && !(await repo.hasSecondFactor(ctx.tx, actor.userId))) {
     throw invalid("require_staff_two_factor", "Set up two-factor authentication for yourself before you require it for all staff.", "NotEnabled");
   }
   if (input.require_staff_two_factor !== undefined) {

@@ -40,7 +40,7 @@ export async function deleteUser(ctx: RequestContext, niceId: number): Promise<U
     const decision = userPolicy.delete(actor, u, owners.length);
     if (!decision.ok) throw forbidden(decision.reason);
     await adminRepo.deactivateUser(ctx.tx, u.id);
-    await revokeAccessOf(ctx, u.id, { signinLinks: true });
+    await revokeAccessOf(ctx, u.id, { signinLinks: true, passkeys: true });
     await cancelPendingEmailChanges(ctx, u.id);
     // Mail the relay never took for them is dropped with them.
     await dropUndelivered(ctx.tx, { userId: u.id });

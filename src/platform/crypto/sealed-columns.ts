@@ -33,6 +33,7 @@ export const SEALED_COLUMNS = {
   suspended_tickets: { subject: "text", content: "text", author_name: "text", author_email: "text", recipient: "text" },
   mail_settings: { blocklist: "json" },
   two_factor_totp: { secret: "text" },
+  passkeys: { credential_id: "text", public_key: "text", name: "text" },
   sso_providers: { config: "json" },
   sso_identities: { subject: "text" },
   sso_requests: { payload: "json" },

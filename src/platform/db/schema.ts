@@ -417,6 +417,38 @@ export interface TwoFactorSettingsTable {
   updated_at: Generated<Date>;
 }
 
+/** 0024_passkeys.sql: a person's passkey (WebAuthn credential): its id found by a blind index, id, public key and name sealed. */
+export interface PasskeysTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  credential_bidx: Bytes;
+  credential_id_sealed: Bytes;
+  public_key_sealed: Bytes;
+  name_sealed: Bytes;
+  /** bigint: the drivers may answer a string; read it with Number(). */
+  sign_count: ColumnType<number | string, number | undefined, number>;
+  transports: Generated<string[]>;
+  device_type: "singleDevice" | "multiDevice";
+  backed_up: Generated<boolean>;
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+}
+
+export type WebauthnPurpose = "registration" | "second_factor" | "passwordless";
+
+/** 0024: a WebAuthn challenge (keyed hash), five minutes, single use, bound to its purpose and person. */
+export interface WebauthnChallengesTable {
+  tenant_id: string;
+  id: string;
+  purpose: WebauthnPurpose;
+  user_id: string | null;
+  challenge_hash: Bytes;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 /** 0023: one identity provider's settings per tenant and protocol, a sealed JSON document. */
 export interface SsoProvidersTable {
   tenant_id: string;
@@ -707,4 +739,6 @@ export interface DB {
   sso_identities: SsoIdentitiesTable;
   sso_requests: SsoRequestsTable;
   sso_replays: SsoReplaysTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

@@ -192,7 +192,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
           throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });
         }
         if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingTwoFactor && req.twoFactorEnrolmentRequired) {
-          throw new AppError("Forbidden", { description: "Your team requires two-factor authentication: set up an authenticator app before you continue." });
+          throw new AppError("Forbidden", { description: "Your team requires two-factor authentication: set up an authenticator app or add a passkey before you continue." });
         }
       }
       return makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, userAgent: req.headers["user-agent"]?.slice(0, 512), apiBase: deps.urls.apiBase(tenant), now: deps.now, hooks: deps.hooks });

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { PersonTwoFactor } from "./SecurityPage.tsx";
+import { PersonPasskeys, PersonTwoFactor } from "./SecurityPage.tsx";
 import { client, explain, ok } from "../api.ts";
 import type { Role, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
@@ -307,6 +307,7 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
         </section>
       ) : null}
       {user.active && user.vaultdesk_role !== "end_user" ? <PersonTwoFactor user={user} /> : null}
+      {user.active ? <PersonPasskeys user={user} /> : null}
       {user.active && user.vaultdesk_role === "end_user" ? <EndUserPanels userId={user.id} /> : null}
     </main>
   );

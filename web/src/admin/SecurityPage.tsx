@@ -3,8 +3,9 @@ import { client, explain, ok } from "../api.ts";
 import type { User } from "../api-schema.ts";
 import { ErrorText, StatusText } from "../components/Field.tsx";
 import { TwoFactorSection } from "../components/TwoFactor.tsx";
+import { PasskeysSection } from "../components/Passkeys.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
-import { t } from "../i18n/index.ts";
+import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 
 const KEY = ["two-factor-settings"];
@@ -57,6 +58,9 @@ export function SecurityPage() {
       </Loadable>
       <div className="panel">
         <TwoFactorSection />
+      </div>
+      <div className="panel">
+        <PasskeysSection />
       </div>
     </main>
   );
@@ -114,6 +118,67 @@ export function PersonTwoFactor(props: { user: User }) {
             ) : null}
           </>
         )}
+      </Loadable>
+    </section>
+  );
+}
+
+/** A person's passkeys on their admin page, each removable (audited; the person is told by e-mail). */
+export function PersonPasskeys(props: { user: User }) {
+  const key = ["passkeys", props.user.id];
+  const state = useApi(key, async (signal) => (await ok(client.GET("/api/v2/users/{id}/passkeys", { params: { path: { id: props.user.id } }, signal }))).passkeys);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function remove(passkeyId: string) {
+    setError(null);
+    setBusy(true);
+    try {
+      await ok(client.DELETE("/api/v2/users/{id}/passkeys/{passkey_id}", { params: { path: { id: props.user.id, passkey_id: passkeyId } } }));
+      setStatus(t("pk.admin.removed"));
+      setConfirming(null);
+      await state.reload();
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="person-pk-heading" className="panel">
+      <h2 id="person-pk-heading">{t("pk.admin.person")}</h2>
+      <StatusText text={status} />
+      <ErrorText text={error} />
+      <Loadable state={state}>
+        {(passkeys) =>
+          passkeys.length === 0 ? (
+            <p>{t("pk.admin.none")}</p>
+          ) : (
+            <ul className="passkey-list">
+              {passkeys.map((p) => (
+                <li key={p.id}>
+                  <strong>{p.name}</strong> <span className="muted">{t("hc.passkeys.created", { date: formatDate(p.created_at) })}</span>{" "}
+                  {confirming === p.id ? (
+                    <span className="actions">
+                      <span role="alert">{t("pk.admin.removeConfirm", { name: p.name, person: props.user.name })}</span>{" "}
+                      <button type="button" className="danger" disabled={busy} onClick={() => void remove(p.id)}>
+                        {t("pk.admin.remove")}
+                      </button>{" "}
+                      <button type="button" className="secondary" onClick={() => setConfirming(null)}>
+                        {t("admin.cancel")}
+                      </button>
+                    </span>
+                  ) : (
+                    <button type="button" className="link" disabled={busy} onClick={() => setConfirming(p.id)} aria-label={`${t("pk.admin.remove")}: ${p.name}`}>
+                      {t("pk.admin.remove")}
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )
+        }
       </Loadable>
     </section>
   );

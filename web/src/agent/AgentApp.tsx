@@ -1,4 +1,5 @@
 import type { Abilities, User } from "../api-schema.ts";
+import { PasskeysSection } from "../components/Passkeys.tsx";
 import { TwoFactorSection } from "../components/TwoFactor.tsx";
 import { SessionGate } from "../components/SessionGate.tsx";
 import { useApi, useInvalidate } from "../data.tsx";
@@ -48,6 +49,7 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
       <main id="main" className="main">
         <PageHeading>{t("tf.nav")}</PageHeading>
         <TwoFactorSection />
+        <PasskeysSection />
       </main>
     );
   else

@@ -1,11 +1,12 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, changePassword, client, currentSession, explain, fieldError, ok, onUnauthorized, signIn, signInWithCode, signOut } from "../api.ts";
+import { ApiError, changePassword, client, currentSession, explain, fieldError, ok, onUnauthorized, passkeyCancelled, signIn, signInWithCode, signInWithPasskey, signInWithPasskeyAsSecondFactor, signOut, type TwoFactorChallenge } from "../api.ts";
 import type { Abilities, User } from "../api-schema.ts";
 import { Loadable, queryClient, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
 import { TwoFactorSetup } from "./TwoFactor.tsx";
+import { PasskeysSection } from "./Passkeys.tsx";
 
 /** Who is signed in, what the server says they may do, and whether a one-time password must be replaced first. */
 export type SignedIn = { me: User; abilities: Abilities; mustChangePassword: boolean; mustEnrolTwoFactor: boolean };
@@ -78,6 +79,7 @@ export function SessionGate(props: {
         <PageHeading>{t("tf.required.title")}</PageHeading>
         <p>{t("tf.required.intro")}</p>
         <TwoFactorSetup onDone={() => void session.reload()} />
+        <PasskeysSection onAdded={() => void session.reload()} />
         <p>
           <button type="button" className="link" onClick={signedOut}>
             {t("signout")}
@@ -100,8 +102,20 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [challenge, setChallenge] = useState<string | null>(null);
+  const [challenge, setChallenge] = useState<TwoFactorChallenge | null>(null);
+  const [pkError, setPkError] = useState<string | null>(null);
   const options = useApi(["sign_in_options"], async (signal) => (await ok(client.GET("/api/v2/sign_in_options", { signal }))).sign_in_options);
+  async function withPasskey() {
+    setPkError(null);
+    setBusy(true);
+    try {
+      await signInWithPasskey();
+      await props.onSignedIn("");
+    } catch (err) {
+      setBusy(false);
+      setPkError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : err instanceof ApiError && err.status === 401 ? t("hc.passkeys.signInFailed") : explain(err));
+    }
+  }
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
@@ -110,7 +124,7 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
       const r = await signIn(email, password);
       if ("challenge" in r) {
         setBusy(false);
-        return setChallenge(r.challenge);
+        return setChallenge(r);
       }
       await props.onSignedIn(password);
     } catch (err) {
@@ -125,7 +139,8 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
     return (
       <CodeStep
         id={props.id}
-        challenge={challenge}
+        challenge={challenge.challenge}
+        methods={challenge.methods}
         onSignedIn={() => props.onSignedIn(password)}
         onBack={() => {
           setChallenge(null);
@@ -182,6 +197,12 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
           {passwordForm}
         </details>
       )}
+      <ErrorText text={pkError} />
+      <p>
+        <button type="button" className="secondary" onClick={() => void withPasskey()} disabled={busy}>
+          {t("hc.passkeys.signIn")}
+        </button>
+      </p>
     </main>
   );
 }
@@ -190,10 +211,22 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
  * The second step of a sign-in with two-factor authentication: a code from the authenticator app
  * or a recovery code. A refused code may be tried again while the sign-in lasts (five minutes).
  */
-function CodeStep(props: { id?: string | undefined; challenge: string; onSignedIn: () => Promise<void>; onBack: () => void }) {
+function CodeStep(props: { id?: string | undefined; challenge: string; methods: TwoFactorChallenge["methods"]; onSignedIn: () => Promise<void>; onBack: () => void }) {
   const [code, setCode] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hasTotp = props.methods.includes("totp");
+  async function withPasskey() {
+    setError(null);
+    setBusy(true);
+    try {
+      await signInWithPasskeyAsSecondFactor(props.challenge);
+      await props.onSignedIn();
+    } catch (err) {
+      setBusy(false);
+      setError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : err instanceof ApiError && err.status === 401 ? t("hc.passkeys.signInFailed") : explain(err));
+    }
+  }
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
@@ -210,16 +243,29 @@ function CodeStep(props: { id?: string | undefined; challenge: string; onSignedI
   return (
     <main id={props.id ?? "main"} className="page narrow">
       <PageHeading>{t("tf.code.title")}</PageHeading>
-      <p>{t("tf.code.intro")}</p>
-      <form onSubmit={submit} aria-busy={busy}>
-        <Field id="signin-code" label={t("tf.code.label")} help={t("tf.code.help")}>
-          <input value={code} onChange={(e) => setCode(e.target.value)} required maxLength={64} autoComplete="one-time-code" spellCheck={false} autoCapitalize="none" autoFocus />
-        </Field>
-        <ErrorText text={error} />
-        <button type="submit" disabled={busy}>
-          {busy ? t("tf.code.working") : t("tf.code.submit")}
-        </button>
-      </form>
+      {hasTotp ? (
+        <>
+          <p>{t("tf.code.intro")}</p>
+          <form onSubmit={submit} aria-busy={busy}>
+            <Field id="signin-code" label={t("tf.code.label")} help={t("tf.code.help")}>
+              <input value={code} onChange={(e) => setCode(e.target.value)} required maxLength={64} autoComplete="one-time-code" spellCheck={false} autoCapitalize="none" autoFocus />
+            </Field>
+            <button type="submit" disabled={busy}>
+              {busy ? t("tf.code.working") : t("tf.code.submit")}
+            </button>
+          </form>
+        </>
+      ) : (
+        <p>{t("hc.passkeys.secondStepIntro")}</p>
+      )}
+      {props.methods.includes("passkey") ? (
+        <p>
+          <button type="button" className={hasTotp ? "secondary" : undefined} onClick={() => void withPasskey()} disabled={busy}>
+            {t("hc.passkeys.useForSecondStep")}
+          </button>
+        </p>
+      ) : null}
+      <ErrorText text={error} />
       <p>
         <button type="button" className="link" onClick={props.onBack}>
           {t("tf.code.back")}

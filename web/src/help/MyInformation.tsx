@@ -4,6 +4,7 @@ import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import type { PersonalData } from "../api-schema.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, LOCALES, t } from "../i18n/index.ts";
+import { PasskeysSection } from "../components/Passkeys.tsx";
 import { Link, PageHeading } from "../router.tsx";
 import { explainHc } from "./help-api.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
@@ -111,6 +112,8 @@ export function MyInformation() {
           ))}
         </ul>
       </section>
+
+      <PasskeysSection explainError={explainHc} />
 
       <section aria-labelledby="pd-sessions">
         <h2 id="pd-sessions">{t("hc.info.sessions")}</h2>

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { ApiError, client, ok, signIn, signInWithLink } from "../api.ts";
+import { ApiError, client, ok, passkeyCancelled, signIn, signInWithLink, signInWithPasskey, type TwoFactorChallenge } from "../api.ts";
 import type { HelpCenterInfo } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { locale, t } from "../i18n/index.ts";
@@ -25,10 +25,11 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
   const [linkError, setLinkError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pwError, setPwError] = useState<string | null>(null);
+  const [pkError, setPkError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(props.notice);
   const [busy, setBusy] = useState(false);
   const [usedLink, setUsedLink] = useState(false);
-  const [challenge, setChallenge] = useState<string | null>(null);
+  const [challenge, setChallenge] = useState<TwoFactorChallenge | null>(null);
   const options = useApi(["sign_in_options"], async (signal) => (await ok(client.GET("/api/v2/sign_in_options", { signal }))).sign_in_options);
 
   useEffect(() => {
@@ -74,13 +75,26 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
       if ("challenge" in r) {
         // Two-factor sign-in: the code is asked for here, in the visitor's language.
         setBusy(false);
-        return setChallenge(r.challenge);
+        return setChallenge(r);
       }
       await props.onSignedIn();
       navigate("/requests");
     } catch (err) {
       setBusy(false);
-      setPwError(err instanceof ApiError && err.status === 401 ? t("hc.signin.failed") : explainHc(err));
+      setPwError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : err instanceof ApiError && err.status === 401 ? t("hc.signin.failed") : explainHc(err));
+    }
+  }
+
+  async function withPasskey() {
+    setPkError(null);
+    setBusy(true);
+    try {
+      await signInWithPasskey();
+      await props.onSignedIn();
+      navigate("/requests");
+    } catch (err) {
+      setBusy(false);
+      setPkError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : err instanceof ApiError && err.status === 401 ? t("hc.passkeys.signInFailed") : explainHc(err));
     }
   }
 
@@ -99,7 +113,8 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
   if (challenge)
     return (
       <HelpCodeStep
-        challenge={challenge}
+        challenge={challenge.challenge}
+        methods={challenge.methods}
         onSignedIn={async () => {
           await props.onSignedIn();
           navigate("/requests");
@@ -144,6 +159,12 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
       ) : sso ? null : (
         <p className="notice">{t("hc.signin.unavailable")}</p>
       )}
+      <ErrorText text={pkError} />
+      <p>
+        <button type="button" className="secondary" onClick={() => void withPasskey()} disabled={busy}>
+          {busy ? t("hc.passkeys.signingIn") : t("hc.passkeys.signIn")}
+        </button>
+      </p>
       <details className="password-signin" open={!emailSignIn && !sso}>
         <summary>{t("hc.signin.passwordHeading")}</summary>
         <p>{t("hc.signin.passwordIntro")}</p>

@@ -1,0 +1,412 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetTwoFactorByOperator } from "../src/modules/identity/two-factor-service.ts";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { asSession, cookieOf, PASSWORD, signIn, signInByMail, staffWithPassword, type Session } from "./support/people.ts";
+import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
+
+/**
+ * Passkeys over real HTTP on a real database, with a software authenticator that builds real
+ * attestation and assertion objects (test/support/webauthn-authenticator.ts), and a real SMTP
+ * peer catching the notices: registration, list, rename, removal, passwordless sign-in, the
+ * second factor after a password, the admin and operator resets, and each attack with the answer
+ * it gets.
+ */
+
+let t: TestApp;
+let smtp: SmtpPeer;
+let clock = Date.now();
+beforeAll(async () => {
+  smtp = await startSmtpPeer();
+  t = await startTestApp({
+    env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" },
+    now: () => new Date(clock),
+    rateLimiter: createMemoryRateLimiter(() => clock),
+  });
+});
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
+
+type Json = Record<string, any>;
+const REFUSED = /This passkey could not sign you in, or the sign-in has expired/;
+const SECOND_REFUSED = /Invalid passkey, or this sign-in has expired/;
+const actions = async (a: TestTenant, action: string) => (await a.api("GET", `/api/v2/audit_logs.json?filter[action]=${action}`)).body.audit_logs as Json[];
+const post = (a: TestTenant, path: string, body?: unknown) => t.request({ method: "POST", path, host: a.host, body });
+
+/** Adds a passkey for the signed-in person: options, the authenticator's answer, stored. */
+async function addPasskey(a: TestTenant, s: Session, auth: SoftAuthenticator, name = "My laptop") {
+  const o = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys/options.json");
+  expect(o.status, o.text).toBe(200);
+  const r = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name, credential: auth.register(o.body.options, { origin: a.origin }) } });
+  expect(r.status, r.text).toBe(201);
+  return r.body.passkey as Json;
+}
+
+/** A staff member with a password and a passkey. */
+async function staffWithPasskey(a: TestTenant, role: "agent" | "admin" = "agent") {
+  const p = await staffWithPassword(t, a, role);
+  const auth = new SoftAuthenticator();
+  const passkey = await addPasskey(a, p.session, auth);
+  return { ...p, auth, passkey };
+}
+
+const passwordlessOptions = async (a: TestTenant) => {
+  const o = await post(a, "/api/v2/session/passkey/options.json");
+  expect(o.status, o.text).toBe(200);
+  return o.body.options as Json & { challenge: string };
+};
+const passwordless = (a: TestTenant, credential: unknown) => post(a, "/api/v2/session/passkey.json", { credential });
+
+/** The password step of a person with a second factor: a challenge and the methods. */
+async function passwordStep(a: TestTenant, email: string) {
+  const r = await post(a, "/api/v2/session.json", { email, password: PASSWORD });
+  expect(r.status, r.text).toBe(202);
+  return r.body as { challenge: string; methods: string[] };
+}
+const secondOptions = async (a: TestTenant, challenge: string) => {
+  const o = await post(a, "/api/v2/session/two_factor/passkey/options.json", { challenge });
+  expect(o.status, o.text).toBe(200);
+  return o.body.options as Json & { challenge: string };
+};
+
+describe("registration and the person's own passkeys", () => {
+  it("registers a passkey, lists, renames and removes it; audited; the person is told by e-mail; nothing secret in the answers", async () => {
+    const a = await buildTenant(t, "pkreg");
+    const p = await staffWithPassword(t, a, "agent");
+    const auth = new SoftAuthenticator();
+    const o = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
+    expect(o.status).toBe(200);
+    // The relying party is the tenant's configured origin.
+    expect(o.body.options.rp.id).toBe(new URL(a.origin).hostname);
+    expect(o.body.options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "preferred" });
+    expect(o.body.options.attestation).toBe("none");
+    const since = smtp.messages.length;
+    const r = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Work laptop", credential: auth.register(o.body.options, { origin: a.origin }) } });
+    expect(r.status, r.text).toBe(201);
+    expect(Object.keys(r.body.passkey).sort()).toEqual(["backed_up", "created_at", "device_type", "id", "last_used_at", "name", "transports"]);
+    expect(r.body.passkey).toMatchObject({ name: "Work laptop", backed_up: true, device_type: "multi_device", transports: ["internal"], last_used_at: null });
+    const mail = await smtp.waitFor(p.email, { since, match: (m) => /A passkey was added/.test(m.subject ?? "") });
+    expect(mail.text).not.toContain("Work laptop");
+    // Later passkeys exclude the ones the person has.
+    const again = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
+    expect(again.body.options.excludeCredentials.map((c: Json) => c.id)).toEqual([auth.credentials[0]!.id.toString("base64url")]);
+    // The stored row: the credential id found by a blind index and sealed, the key and the name sealed.
+    const stored = await t.db.tenant(a.tenantId, (tx) => sql<Json>`SELECT * FROM passkeys`.execute(tx.db));
+    const raw = Buffer.from(JSON.stringify(stored.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) || v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v])))), "latin1");
+    expect(stored.rows).toHaveLength(1);
+    expect(raw.includes(auth.credentials[0]!.id)).toBe(false);
+    expect(raw.includes(Buffer.from(auth.credentials[0]!.id.toString("base64url")))).toBe(false);
+    expect(raw.includes(Buffer.from("Work laptop"))).toBe(false);
+    const list = await asSession(t, a, p.session, "GET", "/api/v2/users/me/passkeys.json");
+    expect(list.body.passkeys).toHaveLength(1);
+    expect(list.text).not.toContain(auth.credentials[0]!.id.toString("base64url"));
+    const renamed = await asSession(t, a, p.session, "PUT", `/api/v2/users/me/passkeys/${r.body.passkey.id}.json`, { passkey: { name: "Old laptop" } });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(renamed.body.passkey.name).toBe("Old laptop");
+    const gone = smtp.messages.length;
+    expect((await asSession(t, a, p.session, "DELETE", `/api/v2/users/me/passkeys/${r.body.passkey.id}.json`)).status).toBe(204);
+    await smtp.waitFor(p.email, { since: gone, match: (m) => /A passkey was removed/.test(m.subject ?? "") });
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me/passkeys.json")).body.passkeys).toEqual([]);
+    for (const action of ["user.passkey_registered", "user.passkey_renamed", "user.passkey_removed"]) {
+      const log = await actions(a, action);
+      expect(log, action).toHaveLength(1);
+      expect(log[0]!.source_id).toBe(String(p.id));
+    }
+  });
+
+  it("refuses a registration with an API token, an answer for a used or expired challenge, another origin or RP ID, or another person's challenge", async () => {
+    const a = await buildTenant(t, "pkregbad");
+    const p = await staffWithPassword(t, a, "agent");
+    const q = await staffWithPassword(t, a, "agent");
+    const auth = new SoftAuthenticator();
+    expect((await a.api("POST", "/api/v2/users/me/passkeys/options.json")).status).toBe(403);
+    const reg = async (s: Session, cred: unknown) => asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { credential: cred } });
+    const opts = async () => (await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json")).body.options;
+    // Another origin, another RP ID, an assertion's type.
+    for (const as of [{ origin: "http://evil.localhost:1" }, { origin: a.origin, rpId: "evil.localhost" }, { origin: a.origin, type: "webauthn.get" }]) {
+      const r = await reg(p.session, auth.register(await opts(), as));
+      expect(r.status, JSON.stringify(as)).toBe(422);
+      expect(r.body.details.credential[0].error).toBe("InvalidCredential");
+    }
+    // A challenge made for p, answered in q's session.
+    expect((await reg(q.session, auth.register(await opts(), { origin: a.origin }))).status).toBe(422);
+    // Replayed: the same answer twice.
+    const once = auth.register(await opts(), { origin: a.origin });
+    expect((await reg(p.session, once)).status).toBe(201);
+    expect((await reg(p.session, once)).status).toBe(422);
+    // Expired: five minutes.
+    const late = auth.register(await opts(), { origin: a.origin });
+    clock += 5 * 60_000 + 1000;
+    expect((await reg(p.session, late)).status).toBe(422);
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me/passkeys.json")).body.passkeys).toHaveLength(1);
+  });
+
+  it("answers 404 for another person's passkey, for another tenant's, and lets admins list and remove a person's", async () => {
+    const a = await buildTenant(t, "pkown");
+    const b = await buildTenant(t, "pkownb");
+    const p = await staffWithPasskey(a);
+    const q = await staffWithPassword(t, a, "agent");
+    const id = p.passkey.id as string;
+    expect((await asSession(t, a, q.session, "DELETE", `/api/v2/users/me/passkeys/${id}.json`)).status).toBe(404);
+    expect((await asSession(t, a, q.session, "PUT", `/api/v2/users/me/passkeys/${id}.json`, { passkey: { name: "mine" } })).status).toBe(404);
+    expect((await asSession(t, a, q.session, "GET", `/api/v2/users/${p.id}/passkeys.json`)).status).toBe(403);
+    expect((await asSession(t, a, q.session, "DELETE", `/api/v2/users/${p.id}/passkeys/${id}.json`)).status).toBe(403);
+    // Another tenant: the person and the passkey are not found.
+    expect((await b.api("GET", `/api/v2/users/${p.id}/passkeys.json`)).status).toBe(404);
+    expect((await b.api("DELETE", `/api/v2/users/1/passkeys/${id}.json`)).status).toBe(404);
+    expect((await b.api("DELETE", `/api/v2/users/me/passkeys/${id}.json`)).status).toBe(404);
+    // The owner (an admin) sees and removes it.
+    const list = await a.api("GET", `/api/v2/users/${p.id}/passkeys.json`);
+    expect(list.body.passkeys.map((x: Json) => x.id)).toEqual([id]);
+    expect((await a.api("DELETE", `/api/v2/users/1/passkeys/${id}.json`)).status).toBe(404);
+    const since = smtp.messages.length;
+    expect((await a.api("DELETE", `/api/v2/users/${p.id}/passkeys/${id}.json`)).status).toBe(204);
+    const mail = await smtp.waitFor(p.email, { since, match: (m) => /A passkey was removed/.test(m.subject ?? "") });
+    expect(mail.text).toMatch(/An administrator removed a passkey/);
+    expect((await a.api("GET", `/api/v2/users/${p.id}/passkeys.json`)).body.passkeys).toEqual([]);
+  });
+
+  it("refuses hostile input with a clear 4xx", async () => {
+    const a = await buildTenant(t, "pkbad");
+    const p = await staffWithPassword(t, a, "agent");
+    for (const body of [{}, { passkey: {} }, { passkey: { credential: { id: "x" } } }, { passkey: { name: "x".repeat(101), credential: {} } }, { passkey: { credential: { id: "a", rawId: "a", type: "public-key", response: { clientDataJSON: "!!", attestationObject: "a" } } } }]) {
+      const r = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys.json", body);
+      expect(r.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+      expect(r.status).toBeLessThan(500);
+    }
+    // Well-formed base64url that is not a WebAuthn answer.
+    const junk = { id: "AAAA", rawId: "AAAA", type: "public-key", clientExtensionResults: {}, response: { clientDataJSON: Buffer.from("{}").toString("base64url"), attestationObject: "AAAA" } };
+    expect((await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys.json", { passkey: { credential: junk } })).status).toBe(422);
+    const bogus = { id: "AAAA", rawId: "AAAA", type: "public-key", clientExtensionResults: {}, response: { clientDataJSON: Buffer.from('{"challenge":"x"}').toString("base64url"), authenticatorData: "AAAA", signature: "AAAA" } };
+    expect((await passwordless(a, bogus)).status).toBe(401);
+    const notUuid = await asSession(t, a, p.session, "DELETE", "/api/v2/users/me/passkeys/not-a-uuid.json");
+    expect([400, 422]).toContain(notUuid.status);
+    expect(notUuid.text).toMatch(/is not a passkey id/);
+  });
+});
+
+describe("passwordless sign-in", () => {
+  it("signs a staff member in with a passkey alone (session method passkey), and an end user too", async () => {
+    const a = await buildTenant(t, "pkpwl");
+    const p = await staffWithPasskey(a);
+    const o = await passwordlessOptions(a);
+    expect(o).toMatchObject({ rpId: new URL(a.origin).hostname, userVerification: "required", allowCredentials: [] });
+    const r = await passwordless(a, p.auth.assert(o, { origin: a.origin }));
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.session.user_id).toBe(p.id);
+    const s = { cookie: cookieOf(r.headers), csrf: r.body.session.csrf_token };
+    expect((await asSession(t, a, s, "GET", "/api/v2/users/me.json")).body.user.id).toBe(p.id);
+    const methods = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("sessions").select("method").where("method", "=", "passkey").execute());
+    expect(methods).toHaveLength(1);
+    // The person's and the admin's session lists name the method.
+    const mine = await asSession(t, a, s, "GET", "/api/v2/users/me/sessions.json");
+    expect(mine.status, mine.text).toBe(200);
+    expect(mine.body.sessions.map((x: Json) => x.method)).toContain("passkey");
+    expect((await a.api("GET", "/api/v2/sessions.json")).status).toBe(200);
+    const used = (await asSession(t, a, s, "GET", "/api/v2/users/me/passkeys.json")).body.passkeys[0];
+    expect(used.last_used_at).not.toBeNull();
+    // An end user (signed in by an e-mailed link) adds a passkey and signs in with it.
+    const u = await buildUser(t, a, "end-user", "Customer");
+    const es = await signInByMail(t, smtp, a, u.email);
+    const ea = new SoftAuthenticator();
+    await addPasskey(a, es, ea, "Phone");
+    const er = await passwordless(a, ea.assert(await passwordlessOptions(a), { origin: a.origin }));
+    expect(er.status, er.text).toBe(201);
+    expect(er.body.session.user_id).toBe(u.id);
+  });
+
+  it("refuses replay, expiry, another purpose, another origin or RP ID, no user verification, another tenant's passkey: the same 401, audited", async () => {
+    const a = await buildTenant(t, "pkatk");
+    const b = await buildTenant(t, "pkatkb");
+    const p = await staffWithPasskey(a);
+    const refused = async (what: string, credential: unknown, tenant = a) => {
+      const r = await passwordless(tenant, credential);
+      expect(r.status, what).toBe(401);
+      expect(r.body.description, what).toMatch(REFUSED);
+      expect(r.headers["set-cookie"], what).toBeUndefined();
+    };
+    // Replayed assertion: the challenge was used up by the first.
+    const once = p.auth.assert(await passwordlessOptions(a), { origin: a.origin });
+    expect((await passwordless(a, once)).status).toBe(201);
+    await refused("replayed", once);
+    // Expired challenge.
+    const o = await passwordlessOptions(a);
+    clock += 5 * 60_000 + 1000;
+    await refused("expired", p.auth.assert(o, { origin: a.origin }));
+    // A challenge of another purpose: a registration challenge of this person.
+    const reg = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
+    await refused("registration challenge", p.auth.assert({ challenge: reg.body.options.challenge }, { origin: a.origin }));
+    // Wrong origin; wrong RP ID; a forged Host header does not move the relying party.
+    await refused("origin", p.auth.assert(await passwordlessOptions(a), { origin: "http://evil.localhost:1" }));
+    await refused("rp id", p.auth.assert(await passwordlessOptions(a), { origin: a.origin, rpId: "evil.localhost" }));
+    const forged = await t.request({ method: "POST", path: "/api/v2/session/passkey/options.json", host: a.host, headers: { origin: "http://evil.localhost", "x-forwarded-host": "evil.localhost" } });
+    expect(forged.body.options.rpId).toBe(new URL(a.origin).hostname);
+    // No user verification (required without a password).
+    await refused("no uv", p.auth.assert(await passwordlessOptions(a), { origin: a.origin, userVerified: false }));
+    // A passkey registered in tenant A, at tenant B (B's own challenge and origin): unknown there.
+    const bo = await passwordlessOptions(b);
+    await refused("other tenant", p.auth.assert(bo, { origin: b.origin }), b);
+    await refused("other tenant, A's rp id", p.auth.assert(bo, { origin: b.origin, rpId: new URL(a.origin).hostname }), b);
+    // Control: a fresh, honest assertion still works.
+    expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(201);
+    const failed = await actions(a, "user.signin_failed");
+    expect(failed.filter((f) => f.changed_fields.includes("passkey"))).toHaveLength(6);
+  });
+
+  it("refuses a cloned authenticator (the counter goes backwards) and audits it", async () => {
+    const a = await buildTenant(t, "pkclone");
+    const p = await staffWithPasskey(a);
+    expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin, counter: 10 }))).status).toBe(201);
+    const clone = await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin, counter: 7 }));
+    expect(clone.status).toBe(401);
+    expect(clone.body.description).toMatch(REFUSED);
+    const same = await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin, counter: 10 }));
+    expect(same.status).toBe(401);
+    const log = await actions(a, "user.passkey_counter_regressed");
+    expect(log).toHaveLength(2);
+    expect(log[0]!.source_id).toBe(String(p.id));
+    expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin, counter: 11 }))).status).toBe(201);
+  });
+
+  it("refuses a suspended, deleted or locked person with the same answer as an unknown passkey", async () => {
+    const a = await buildTenant(t, "pksusp");
+    const p = await staffWithPasskey(a);
+    const unknown = new SoftAuthenticator();
+    unknown.register({ challenge: "x", rp: { id: new URL(a.origin).hostname }, user: { id: "AAAA" } }, { origin: a.origin });
+    const u = await passwordless(a, unknown.assert(await passwordlessOptions(a), { origin: a.origin }));
+    expect(u.status).toBe(401);
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE users SET suspended = true WHERE nice_id = ${p.id}`.execute(tx.db));
+    const s = await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }));
+    expect(s.status).toBe(401);
+    expect(s.body).toEqual(u.body);
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE users SET suspended = false, active = false WHERE nice_id = ${p.id}`.execute(tx.db));
+    expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }))).body).toEqual(u.body);
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE users SET active = true, locked_until = ${new Date(clock + 600_000)} WHERE nice_id = ${p.id}`.execute(tx.db));
+    expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }))).body).toEqual(u.body);
+  });
+
+  it("is off for a group that signs in only through single sign-on, but for the account owner's way in", async () => {
+    const a = await buildTenant(t, "pksso");
+    const p = await staffWithPasskey(a);
+    const owner = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+    const ownerAuth = new SoftAuthenticator();
+    await addPasskey(a, owner, ownerAuth, "Owner key");
+    await t.db.tenant(a.tenantId, (tx) => sql`INSERT INTO sso_settings (tenant_id, id, staff_provider, staff_sso_only) VALUES (${a.tenantId}, ${a.tenantId}, 'oidc', true)`.execute(tx.db));
+    const r = await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }));
+    expect(r.status).toBe(401);
+    expect(r.body.description).toMatch(REFUSED);
+    expect((await actions(a, "user.signin_failed")).some((e) => e.changed_fields.includes("sso_only"))).toBe(true);
+    expect((await passwordless(a, ownerAuth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(201);
+  });
+
+  it("removes a deleted person's passkeys", async () => {
+    const a = await buildTenant(t, "pkdel");
+    const p = await staffWithPasskey(a);
+    expect((await a.api("DELETE", `/api/v2/users/${p.id}.json`)).status).toBe(200);
+    const left = await t.db.tenant(a.tenantId, (tx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM passkeys`.execute(tx.db));
+    expect(left.rows[0]!.n).toBe(0);
+    expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(401);
+  });
+
+  it("rate limits an anonymous flood of options like password sign-in (429 with Retry-After)", async () => {
+    const a = await buildTenant(t, "pkflood");
+    let limited: Awaited<ReturnType<typeof post>> | undefined;
+    for (let i = 0; i < 60 && !limited; i++) {
+      const r = await post(a, "/api/v2/session/passkey/options.json");
+      if (r.status === 429) limited = r;
+      else expect(r.status).toBe(200);
+    }
+    expect(limited?.status).toBe(429);
+    expect(Number(limited!.headers["retry-after"])).toBeGreaterThan(0);
+    // The limit is shared with password sign-in from that address.
+    expect((await post(a, "/api/v2/session.json", { email: a.ownerEmail, password: a.ownerPassword })).status).toBe(429);
+    const rows = await t.db.tenant(a.tenantId, (tx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM webauthn_challenges`.execute(tx.db));
+    expect(rows.rows[0]!.n).toBeLessThanOrEqual(30);
+  });
+});
+
+describe("passkey as a second factor", () => {
+  it("answers the 202 challenge with the methods, and completes it with a passkey", async () => {
+    const a = await buildTenant(t, "pk2fa");
+    const p = await staffWithPasskey(a);
+    const step = await passwordStep(a, p.email);
+    expect(step.methods).toEqual(["passkey"]);
+    const o = await secondOptions(a, step.challenge);
+    expect(o.userVerification).toBe("preferred");
+    expect(o.allowCredentials.map((c: Json) => c.id)).toEqual([p.auth.credentials[0]!.id.toString("base64url")]);
+    const r = await post(a, "/api/v2/session/two_factor/passkey.json", { challenge: step.challenge, credential: p.auth.assert(o, { origin: a.origin, userVerified: false }) });
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.session.user_id).toBe(p.id);
+    // The challenge was used once.
+    expect((await post(a, "/api/v2/session/two_factor/passkey/options.json", { challenge: step.challenge })).status).toBe(401);
+  });
+
+  it("refuses another person's passkey, an assertion for another person's challenge, a replay and a passwordless challenge; each counts as a wrong code", async () => {
+    const a = await buildTenant(t, "pk2fatk");
+    const x = await staffWithPasskey(a);
+    const y = await staffWithPasskey(a);
+    const refused = async (what: string, challenge: string, credential: unknown) => {
+      const r = await post(a, "/api/v2/session/two_factor/passkey.json", { challenge, credential });
+      expect(r.status, what).toBe(401);
+      expect(r.body.description, what).toMatch(SECOND_REFUSED);
+    };
+    const sx = await passwordStep(a, x.email);
+    // Y's passkey on X's challenge (with X's WebAuthn challenge).
+    await refused("other person's passkey", sx.challenge, y.auth.assert(await secondOptions(a, sx.challenge), { origin: a.origin }));
+    // An assertion made for Y's challenge, sent to complete X's.
+    const sy = await passwordStep(a, y.email);
+    const forY = y.auth.assert(await secondOptions(a, sy.challenge), { origin: a.origin });
+    await refused("assertion for another challenge", sx.challenge, forY);
+    // A passwordless challenge (another purpose).
+    await refused("passwordless challenge", sx.challenge, x.auth.assert(await passwordlessOptions(a), { origin: a.origin }));
+    // Honest, then replayed.
+    const ok = x.auth.assert(await secondOptions(a, sx.challenge), { origin: a.origin });
+    expect((await post(a, "/api/v2/session/two_factor/passkey.json", { challenge: sx.challenge, credential: ok })).status).toBe(201);
+    await refused("replayed", sx.challenge, ok);
+    const sx2 = await passwordStep(a, x.email);
+    await refused("replayed on a new challenge", sx2.challenge, ok);
+    const failures = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("two_factor_challenges").select(["failed_attempts"]).orderBy("created_at").execute());
+    expect(failures[0]!.failed_attempts).toBe(3);
+    // A cloned authenticator as the second factor: refused and audited.
+    const sx3 = await passwordStep(a, x.email);
+    await refused("clone", sx3.challenge, x.auth.assert(await secondOptions(a, sx3.challenge), { origin: a.origin, counter: 0 }));
+    expect((await actions(a, "user.passkey_counter_regressed")).length).toBe(1);
+  });
+
+  it("lists both methods with an authenticator app too; satisfies the staff requirement; goes with the admin's and the operator's reset", async () => {
+    const a = await buildTenant(t, "pk2fareq");
+    const owner = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+    const ownerAuth = new SoftAuthenticator();
+    await addPasskey(a, owner, ownerAuth, "Owner key");
+    // The owner has a passkey only: that is enough to require two-factor sign-in of all staff.
+    const req = await asSession(t, a, owner, "PUT", "/api/v2/two_factor_settings.json", { two_factor_settings: { require_staff_two_factor: true } });
+    expect(req.status, req.text).toBe(200);
+    const p = await staffWithPassword(t, a, "agent");
+    // Without a second factor, the session may only enrol: a passkey counts.
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/tickets.json")).status).toBe(403);
+    const auth = new SoftAuthenticator();
+    await addPasskey(a, p.session, auth);
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/tickets.json")).status).toBe(200);
+    // With an authenticator app too, both methods are offered.
+    const totp = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect(totp.status).toBe(201);
+    const { Secret, TOTP } = await import("otpauth");
+    const code = new TOTP({ secret: Secret.fromBase32(totp.body.totp.secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: clock });
+    expect((await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code })).status).toBe(200);
+    expect((await passwordStep(a, p.email)).methods).toEqual(["totp", "passkey"]);
+    // The admin's reset removes passkeys too.
+    const reset = await a.api("DELETE", `/api/v2/users/${p.id}/two_factor.json`);
+    expect(reset.body).toEqual({ two_factor_reset: true });
+    expect((await a.api("GET", `/api/v2/users/${p.id}/passkeys.json`)).body.passkeys).toEqual([]);
+    expect((await actions(a, "user.two_factor_reset"))[0]!.changed_fields).toContain("passkeys");
+    expect((await passwordless(a, auth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(401);
+    // The operator's reset (the owner with a passkey only) too.
+    const op = await resetTwoFactorByOperator({ db: t.db, keyring: t.keyring, config: { mailRetryMs: [1000] }, now: () => new Date(clock) }, a.tenantId, a.ownerEmail);
+    expect(op.reset).toBe(true);
+    expect((await passwordless(a, ownerAuth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(401);
+  });
+});

@@ -1,0 +1,141 @@
+import { useState, type FormEvent } from "react";
+import { client, explain, ok, passkeyCancelled, registerPasskey } from "../api.ts";
+import { Loadable, queryClient, useApi } from "../data.tsx";
+import { formatDate, t } from "../i18n/index.ts";
+import { ErrorText, Field, StatusText } from "./Field.tsx";
+
+/**
+ * The signed-in person's passkeys (agent workspace's security page, the help center's account
+ * page, the enrol-only page when the team requires a second factor): add one under a name (the
+ * browser creates it; the server verifies and stores it), rename, remove. The texts are the help
+ * center's (`hc.passkeys.*`, in its five languages), shared with the staff pages.
+ */
+
+export const PASSKEYS_KEY = ["passkeys", "me"] as const;
+
+export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => void; explainError?: (err: unknown) => string }) {
+  const state = useApi(PASSKEYS_KEY, async (signal) => (await ok(client.GET("/api/v2/users/me/passkeys", { signal }))).passkeys);
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [newName, setNewName] = useState("");
+  const explainError = props.explainError ?? explain;
+  const Heading = props.headingLevel === 3 ? "h3" : "h2";
+
+  const refresh = () => queryClient.invalidateQueries({ queryKey: PASSKEYS_KEY });
+  async function act(fn: () => Promise<void>, done: string) {
+    setError(null);
+    setStatus(null);
+    setBusy(true);
+    try {
+      await fn();
+      setStatus(done);
+      await refresh();
+    } catch (err) {
+      setError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : explainError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function add(e: FormEvent) {
+    e.preventDefault();
+    await act(async () => {
+      await registerPasskey(name.trim() || undefined);
+      setName("");
+      props.onAdded?.();
+    }, t("hc.passkeys.added"));
+  }
+  async function rename(e: FormEvent, id: string) {
+    e.preventDefault();
+    await act(async () => {
+      await ok(client.PUT("/api/v2/users/me/passkeys/{id}", { params: { path: { id } }, body: { passkey: { name: newName } } }));
+      setRenaming(null);
+    }, t("hc.passkeys.renamed"));
+  }
+  async function remove(id: string) {
+    await act(async () => {
+      await ok(client.DELETE("/api/v2/users/me/passkeys/{id}", { params: { path: { id } } }));
+      setConfirming(null);
+    }, t("hc.passkeys.removed"));
+  }
+
+  return (
+    <section aria-labelledby="passkeys-heading" className="passkeys">
+      <Heading id="passkeys-heading">{t("hc.passkeys.title")}</Heading>
+      <p>{t("hc.passkeys.intro")}</p>
+      <Loadable state={state}>
+        {(passkeys) =>
+          passkeys.length === 0 ? (
+            <p>{t("hc.passkeys.none")}</p>
+          ) : (
+            <ul className="passkey-list">
+              {passkeys.map((p) => (
+                <li key={p.id}>
+                  {renaming === p.id ? (
+                    <form onSubmit={(e) => void rename(e, p.id)} className="inline-form">
+                      <Field id={`passkey-rename-${p.id}`} label={t("hc.passkeys.renameLabel", { name: p.name })}>
+                        <input value={newName} onChange={(e) => setNewName(e.target.value)} required maxLength={100} autoFocus />
+                      </Field>
+                      <button type="submit" disabled={busy}>
+                        {t("hc.passkeys.save")}
+                      </button>{" "}
+                      <button type="button" className="secondary" onClick={() => setRenaming(null)}>
+                        {t("hc.passkeys.cancel")}
+                      </button>
+                    </form>
+                  ) : (
+                    <>
+                      <strong>{p.name}</strong>{" "}
+                      <span className="muted">
+                        {t("hc.passkeys.created", { date: formatDate(p.created_at) })}, {p.last_used_at ? t("hc.passkeys.lastUsed", { date: formatDate(p.last_used_at) }) : t("hc.passkeys.neverUsed")}
+                      </span>{" "}
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={() => {
+                          setRenaming(p.id);
+                          setNewName(p.name);
+                        }}
+                        aria-label={`${t("hc.passkeys.rename")}: ${p.name}`}
+                      >
+                        {t("hc.passkeys.rename")}
+                      </button>{" "}
+                      {confirming === p.id ? (
+                        <span className="actions">
+                          <span role="alert">{t("hc.passkeys.removeConfirm", { name: p.name })}</span>{" "}
+                          <button type="button" className="danger" disabled={busy} onClick={() => void remove(p.id)}>
+                            {t("hc.passkeys.remove")}
+                          </button>{" "}
+                          <button type="button" className="secondary" onClick={() => setConfirming(null)}>
+                            {t("hc.passkeys.cancel")}
+                          </button>
+                        </span>
+                      ) : (
+                        <button type="button" className="link" disabled={busy} onClick={() => setConfirming(p.id)} aria-label={`${t("hc.passkeys.remove")}: ${p.name}`}>
+                          {t("hc.passkeys.remove")}
+                        </button>
+                      )}
+                    </>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Loadable>
+      <form onSubmit={(e) => void add(e)} aria-busy={busy}>
+        <Field id="passkey-name" label={t("hc.passkeys.name")} help={t("hc.passkeys.nameHelp")}>
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} />
+        </Field>
+        <ErrorText text={error} />
+        <StatusText text={status} />
+        <button type="submit" disabled={busy}>
+          {busy ? t("hc.passkeys.adding") : t("hc.passkeys.add")}
+        </button>
+      </form>
+    </section>
+  );
+}
