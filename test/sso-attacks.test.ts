@@ -6,6 +6,7 @@ import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } f
 import { asSession, cookieOf, PASSWORD, signIn, staffWithPassword, type Session } from "./support/people.ts";
 import { encode, requestIdOf, responseXml } from "./support/saml-forge.ts";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
+import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
 /**
  * An attacker's pass over single sign-on and sign-in (docs/security-model.md, Authentication):
@@ -226,6 +227,25 @@ describe("SSO only", () => {
       return o.body.challenge as string;
     })();
     expect(ownerCode).toMatch(/^vdc_/);
+  });
+
+  it("also ends a staff sign-in waiting for a passkey as its second factor when it was turned on", async () => {
+    const { tenant } = await jwtTenant("ssoonlypk");
+    await enrolTotp(tenant, await signIn(t, tenant, tenant.ownerEmail, tenant.ownerPassword));
+    const agent = await staffWithPassword(t, tenant, "agent");
+    const auth = new SoftAuthenticator();
+    const reg = await asSession(t, tenant, agent.session, "POST", "/api/v2/users/me/passkeys/options.json");
+    expect(reg.status, reg.text).toBe(200);
+    const added = await asSession(t, tenant, agent.session, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Laptop", credential: auth.register(reg.body.options, { origin: tenant.origin }) } });
+    expect(added.status, added.text).toBe(201);
+    const step = await t.request({ method: "POST", path: "/api/v2/session.json", host: tenant.host, body: { email: agent.email, password: PASSWORD } });
+    expect(step.status, step.text).toBe(202);
+    const options = await t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey/options.json", host: tenant.host, body: { challenge: step.body.challenge } });
+    expect(options.status, options.text).toBe(200);
+    expect((await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } })).status).toBe(200);
+    const done = await t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey.json", host: tenant.host, body: { challenge: step.body.challenge, credential: auth.assert(options.body.options, { origin: tenant.origin, userVerified: false }) } });
+    expect(done.status, done.text).toBe(401);
+    expect(done.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
   });
 
   it("closes a sign-in link handed out before it, and API password Basic auth stays refused", async () => {
