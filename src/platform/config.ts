@@ -81,6 +81,8 @@ const envSchema = z.object({
   /** Password checks that may wait for one of those; past that, sign-ins are answered 503 with Retry-After. */
   VAULTDESK_PASSWORD_CHECK_QUEUE: z.coerce.number().int().min(0).max(10_000).default(8),
   VAULTDESK_PASSWORD_FAILURES_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** Password sign-in requests (the `signin` rate-limit preset) per minute from one client network across every account on the server (each account also allows 30); `0` turns it off. */
+  VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(60),
   VAULTDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /**
    * Which reverse proxies may tell the client's address (X-Forwarded-For) and host: `false`
@@ -229,6 +231,8 @@ export type Config = Readonly<{
   passwordCheckQueue: number;
   /** Wrong passwords checked per second per process (a right one does not count); the rest get 503. */
   passwordFailuresPerSecond: number;
+  /** Sign-in requests a minute from one client network across all accounts (0: no such limit; each account's 30 still holds). */
+  signinPerClientPerMinute: number;
   sessionMaxHours: number;
   /** Proxies trusted for X-Forwarded-*: false, a number of hops, or addresses/CIDR ranges (Fastify's trustProxy). */
   trustProxy: TrustProxy;
@@ -349,6 +353,7 @@ export function loadConfig(
     passwordChecks: e.VAULTDESK_PASSWORD_CHECKS ?? Math.max(1, Math.floor(os.availableParallelism() / 2)),
     passwordCheckQueue: e.VAULTDESK_PASSWORD_CHECK_QUEUE,
     passwordFailuresPerSecond: e.VAULTDESK_PASSWORD_FAILURES_PER_SECOND ?? 4 * os.availableParallelism(),
+    signinPerClientPerMinute: e.VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE,
     sessionMaxHours: e.VAULTDESK_SESSION_MAX_HOURS,
     trustProxy: e.VAULTDESK_TRUST_PROXY,
     webDist: e.VAULTDESK_WEB_DIST === undefined ? undefined : path.resolve(e.VAULTDESK_WEB_DIST),

@@ -27,7 +27,7 @@ export async function startServer(dataDir: string, env: Record<string, string> =
   // BENCH_CPU_PROFILE_DIR: write a V8 CPU profile of the server there when it exits (bench/README.md).
   const prof = process.env.BENCH_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
   const child = spawn(process.execPath, [...prof, "bin/vaultdesk.mjs", "serve", "--port", String(port), "--data-dir", dataDir], {
-    env: { ...process.env, LOG_LEVEL: "warn", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", HOST: "127.0.0.1", ...env },
+    env: { ...process.env, LOG_LEVEL: "warn", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

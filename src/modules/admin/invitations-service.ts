@@ -8,6 +8,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { checkNewPassword, hashPassword, newSecret, startSession } from "../identity/identity-service.ts";
 import { rulesFor } from "../identity/password-settings-service.ts";
+import { passwordAllowed } from "../identity/sso-password.ts";
 import { requirementsInWords } from "../identity/password-policy.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { findUserByEmail, insertSealedUser, setInitialPassword, type UserCreated } from "../users/users-service.ts";
@@ -181,6 +182,11 @@ async function usableInvitation(deps: Pick<AppDeps, "keyring" | "now">, ctx: Req
   if (!row) throw notValid();
   const state = stateOf(row, ctx.now());
   if (state !== "pending") throw invalid("token", ...refusal[state]);
+  // A group that signs in only through single sign-on chooses no password and gets no session from
+  // a link: the invitee signs in at the identity provider (the link stays usable if that changes).
+  if (!(await passwordAllowed(ctx, { id: row.id, role: row.role }))) {
+    throw invalid("token", "This team signs in through its identity provider: sign in there instead of choosing a password.", "SsoOnly");
+  }
   return row;
 }
 

@@ -1,7 +1,7 @@
 import { registerPrepared } from "../../platform/db/prepared.ts";
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
-import type { Role, SessionMethod } from "../../platform/db/schema.ts";
+import type { EmailStatus, Role, SessionMethod } from "../../platform/db/schema.ts";
 
 /** SQL for tokens, sessions and password checks. */
 
@@ -237,13 +237,15 @@ export type SignInUser = {
   locked_until: Date | null;
   email_sealed: Uint8Array | null;
   locale: string | null;
+  /** `staff_changed`: staff moved the person to this address; it proves nothing about who signs in. */
+  email_status: EmailStatus;
 };
 
 /** The sign-in fields of a user found by the blind index of their address, or by id. */
 export async function findUserForSignIn(tx: TenantTx, by: { emailBidx: Buffer } | { id: string }): Promise<SignInUser | undefined> {
   const q = tx.db
     .selectFrom("users")
-    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password", "password_set_at", "failed_signins", "lockouts", "locked_until", "email_sealed", "locale"])
+    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password", "password_set_at", "failed_signins", "lockouts", "locked_until", "email_sealed", "locale", "email_status"])
     .where("tenant_id", "=", tx.tenantId);
   return ("id" in by ? q.where("id", "=", by.id) : q.where("email_bidx", "=", by.emailBidx)).executeTakeFirst() as Promise<SignInUser | undefined>;
 }

@@ -58,9 +58,12 @@ export function checkPasswordPolicy(password: string, email: string | undefined)
   checkNewPassword(rulesOf(DEFAULT_STAFF_POLICY), password, { email });
 }
 
-/** Whether the password is one of these earlier ones (argon2: run outside any transaction). */
+/**
+ * Whether the password is one of these earlier ones (argon2: run outside any transaction). Not a
+ * guess at a credential: it spends nothing of the wrong-password budget (password-hashing.ts).
+ */
 export async function reusesEarlier(hashes: readonly string[], password: string): Promise<boolean> {
-  for (const h of hashes) if (await verifyPassword(h, password)) return true;
+  for (const h of hashes) if (await verifyPassword(h, password, { guess: false })) return true;
   return false;
 }
 

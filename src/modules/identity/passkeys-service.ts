@@ -311,6 +311,8 @@ async function liveTwoFactorChallenge(deps: Pick<AppDeps, "keyring">, ctx: Reque
   if (!ch || ch.used_at !== null || ch.expires_at <= now || ch.failed_attempts >= TWO_FACTOR_CHALLENGE_ATTEMPTS) return undefined;
   const user = await identityRepo.findUserForSignIn(ctx.tx, { id: ch.user_id });
   if (!user || !user.active || user.suspended || user.password_hash === null || (user.locked_until && user.locked_until > now)) return undefined;
+  // "SSO only" turned on while this sign-in waited for its second factor closes it, as it closes the password.
+  if (!(await passwordAllowed(ctx, user))) return undefined;
   return { ch, user };
 }
 

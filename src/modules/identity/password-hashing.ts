@@ -63,10 +63,14 @@ export function hashPassword(password: string): Promise<string> {
 }
 
 /**
- * Whether the password matches the hash (false for a malformed hash). Spends one from the
- * wrong-password budget, given back when the password was right.
+ * Whether the password matches the hash (false for a malformed hash). A guess at a credential
+ * (sign-in, the previous password of a change) spends one from the wrong-password budget, given
+ * back when the password was right. `guess: false` is a comparison that guesses nothing — a new
+ * password against the person's earlier ones, after they proved who they are — and spends none:
+ * a long history would otherwise refuse the person's own change and turn away everyone's sign-ins.
  */
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+export async function verifyPassword(hash: string, password: string, opts: { guess: boolean } = { guess: true }): Promise<boolean> {
+  if (!opts.guess) return gated(() => argonVerify(hash, password).catch(() => false));
   refill();
   if (tokens < 1) throw busy();
   tokens -= 1;

@@ -13,6 +13,7 @@ import { startSession, type Session } from "./identity-service.ts";
 import * as identityRepo from "./identity-repo.ts";
 import * as repo from "./sso-repo.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
+import { emailClaim, nameClaim } from "./sso-claims.ts";
 
 /**
  * Single sign-on, the part every protocol shares (SAML: sso-saml*.ts, OpenID Connect:
@@ -107,7 +108,11 @@ export function safeReturnTo(value: string | undefined): string | undefined {
   try {
     const u = new URL(value, "https://vaultdesk.invalid");
     if (u.origin !== "https://vaultdesk.invalid") return undefined;
-    return u.pathname + u.search + u.hash;
+    // Dot segments are resolved by the parser ("/.//evil", "/a/..//evil", "/%2e%2e//evil" become
+    // "//evil"): what is answered is checked again, as the browser will read it.
+    const path = u.pathname + u.search + u.hash;
+    if (path.startsWith("//") || path.startsWith("/\\")) return undefined;
+    return path;
   } catch {
     return undefined;
   }
@@ -212,8 +217,10 @@ export async function signInWithProvider(
   if (!provider?.enabled || (s.staff_provider !== kind && s.end_user_provider !== kind)) {
     return refusal(ctx, kind, "provider_off", "Single sign-on with this provider is not turned on for this account.");
   }
-  const email = identity.email.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254 || identity.subject.length === 0 || identity.subject.length > 1024) {
+  // Every protocol's claims are held to the same forms here (SAML hands over what its attributes
+  // carry): an address as OpenID Connect and JWT accept one, a name of one line and 255 characters.
+  const email = emailClaim(identity.email.trim());
+  if (!email || identity.subject.length === 0 || identity.subject.length > 1024) {
     return refusal(ctx, kind, "bad_identity", "The identity provider did not send a usable e-mail address and subject.");
   }
   const subjectBidx = ctx.sealer.blindIndex(`sso.${kind}.subject`, identity.subject);
@@ -226,22 +233,28 @@ export async function signInWithProvider(
     const role = mapped ?? "end_user";
     if (!s.jit_users) return refusal(ctx, kind, "not_provisioned", "There is no account for this person here; ask an admin to add you.");
     if (!serves(role)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.");
-    const created = await insertSealedUser(ctx, { role, name: identity.name?.trim() || email.split("@")[0]!, email, emailStatus: "verified" });
+    const created = await insertSealedUser(ctx, { role, name: nameClaim(identity.name) ?? email.split("@")[0]!, email, emailStatus: "verified" });
     user = await identityRepo.findUserForSignIn(ctx.tx, { id: created.id });
     if (!user) throw new Error("a user just created was not found");
   }
   const who = { id: user.id, niceId: user.nice_id, role: user.role };
   if (!user.active || user.suspended) return refusal(ctx, kind, "unavailable", "This account cannot sign in; ask an admin.", who);
+  // An address staff moved the person to is not theirs to sign in with until an admin vouches for
+  // it (as for e-mailed sign-in links): a provider vouching for its mailbox links nobody by it.
+  if (!linked && user.email_status === "staff_changed") return refusal(ctx, kind, "unproven_address", "This account's address was set by staff and not yet confirmed by an admin; ask an admin.", who);
+  // One subject per person and provider: a person already linked to another subject is not relinked
+  // by e-mail — checked before anything about the person changes (a refusal commits).
+  if (!linked && (await repo.identityOfUser(ctx.tx, kind, user.id))) return refusal(ctx, kind, "other_subject", "This account is linked to another identity at this provider.", who);
   if (mapped && mapped !== user.role && user.role !== "owner") {
-    if (!serves(mapped)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
+    // Nor can it move a staff member out of staff: a provider for end users mapping an agent's
+    // address to end user would demote the agent and sign its holder in to the agent's account.
+    if (!serves(mapped) || (isStaff(user.role) && !serves(user.role))) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
     await setRoleFromIdentityProvider(ctx, user.id, mapped);
     who.role = mapped;
   }
   if (!serves(who.role)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
   if (linked) await repo.touchIdentity(ctx.tx, linked.id, ctx.now());
   else {
-    // One subject per person and provider: a person already linked to another subject is not relinked by e-mail.
-    if (await repo.identityOfUser(ctx.tx, kind, user.id)) return refusal(ctx, kind, "other_subject", "This account is linked to another identity at this provider.", who);
     const id = crypto.randomUUID();
     await repo.insertIdentity(ctx.tx, { id, user_id: user.id, kind, subject_bidx: subjectBidx, subject_sealed: ctx.sealer.seal(identity.subject, { table: "sso_identities", column: "subject", row: id }), last_used_at: ctx.now() });
   }

@@ -17,6 +17,7 @@ import { completeSignIn, countSignInFailure, revokeAccessOf, sessionHashOf, TWO_
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
+import { passwordAllowed } from "./sso-password.ts";
 
 /**
  * Two-factor sign-in with an authenticator app (TOTP, RFC 6238: SHA-1, six digits, 30 seconds,
@@ -213,6 +214,11 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
     return codeRefused();
   }
   const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role });
+  // "SSO only" turned on while this sign-in waited for its code closes it too (the owner keeps this way in).
+  if (!(await passwordAllowed(ctx, user))) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["sso_only"] });
+    return codeRefused();
+  }
   const rules = await rulesFor(ctx.tx, user.role);
   const used = await useSecondFactor(deps, person, user.id, code);
   if (!used) {

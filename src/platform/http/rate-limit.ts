@@ -34,8 +34,12 @@ export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: Fast
   const tenant = req.tenant?.id ?? "-";
   const client = clientNetwork(req.ip);
   const checks: Array<[string, number, number?]> = [];
-  if (preset === "signin") checks.push([`signin:${tenant}:${client}`, SIGNIN_PER_IP]);
-  else if (preset === "sso") checks.push([`sso:${tenant}:${client}`, SSO_PER_IP]);
+  if (preset === "signin") {
+    checks.push([`signin:${tenant}:${client}`, SIGNIN_PER_IP]);
+    // And across every account on the server: the wrong-password budget is the process's, and one
+    // address must not spend it by spreading its guesses over many accounts' limits.
+    if (deps.config.signinPerClientPerMinute > 0) checks.push([`signin:all:${client}`, deps.config.signinPerClientPerMinute]);
+  } else if (preset === "sso") checks.push([`sso:${tenant}:${client}`, SSO_PER_IP]);
   else if (preset === "public-form") for (const [n, w] of PUBLIC_FORM_LIMITS) checks.push([`form${w}:${tenant}:${client}`, n, w]);
   else if (preset === "signin-link") for (const [n, w] of SIGNIN_LINK_LIMITS) checks.push([`link${w}:${tenant}:${client}`, n, w]);
   const limit = deps.config.rateLimitPerMinute;
