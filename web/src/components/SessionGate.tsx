@@ -6,6 +6,7 @@ import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
 import { TwoFactorSetup } from "./TwoFactor.tsx";
+import { CodeStep, type CodeStepTexts } from "./CodeStep.tsx";
 import { PasskeysSection } from "./Passkeys.tsx";
 
 /** Who is signed in, what the server says they may do, and whether a one-time password must be replaced first. */
@@ -137,7 +138,7 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
   if (forgot) return <ForgotPassword id={props.id} email={email} onBack={() => setForgot(false)} />;
   if (challenge)
     return (
-      <CodeStep
+      <StaffCodeStep
         id={props.id}
         challenge={challenge.challenge}
         methods={challenge.methods}
@@ -207,72 +208,11 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
   );
 }
 
-/**
- * The second step of a sign-in with two-factor authentication: a code from the authenticator app
- * or a recovery code. A refused code may be tried again while the sign-in lasts (five minutes).
- */
-function CodeStep(props: { id?: string | undefined; challenge: string; methods: TwoFactorChallenge["methods"]; onSignedIn: () => Promise<void>; onBack: () => void }) {
-  const [code, setCode] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const hasTotp = props.methods.includes("totp");
-  async function withPasskey() {
-    setError(null);
-    setBusy(true);
-    try {
-      await signInWithPasskeyAsSecondFactor(props.challenge);
-      await props.onSignedIn();
-    } catch (err) {
-      setBusy(false);
-      setError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : err instanceof ApiError && err.status === 401 ? t("hc.passkeys.signInFailed") : explain(err));
-    }
-  }
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
-      await signInWithCode(props.challenge, code);
-      await props.onSignedIn();
-    } catch (err) {
-      setBusy(false);
-      setCode("");
-      setError(err instanceof ApiError && err.status === 401 ? t("tf.code.failed") : explain(err));
-    }
-  }
-  return (
-    <main id={props.id ?? "main"} className="page narrow">
-      <PageHeading>{t("tf.code.title")}</PageHeading>
-      {hasTotp ? (
-        <>
-          <p>{t("tf.code.intro")}</p>
-          <form onSubmit={submit} aria-busy={busy}>
-            <Field id="signin-code" label={t("tf.code.label")} help={t("tf.code.help")}>
-              <input value={code} onChange={(e) => setCode(e.target.value)} required maxLength={64} autoComplete="one-time-code" spellCheck={false} autoCapitalize="none" autoFocus />
-            </Field>
-            <button type="submit" disabled={busy}>
-              {busy ? t("tf.code.working") : t("tf.code.submit")}
-            </button>
-          </form>
-        </>
-      ) : (
-        <p>{t("hc.passkeys.secondStepIntro")}</p>
-      )}
-      {props.methods.includes("passkey") ? (
-        <p>
-          <button type="button" className={hasTotp ? "secondary" : undefined} onClick={() => void withPasskey()} disabled={busy}>
-            {t("hc.passkeys.useForSecondStep")}
-          </button>
-        </p>
-      ) : null}
-      <ErrorText text={error} />
-      <p>
-        <button type="button" className="link" onClick={props.onBack}>
-          {t("tf.code.back")}
-        </button>
-      </p>
-    </main>
-  );
+const STAFF_CODE_TEXTS: CodeStepTexts = { title: "tf.code.title", intro: "tf.code.intro", label: "tf.code.label", help: "tf.code.help", submit: "tf.code.submit", working: "tf.code.working", failed: "tf.code.failed", back: "tf.code.back" };
+
+/** The staff sign-in page's code step: the shared one (CodeStep.tsx) with the staff pages' words. */
+function StaffCodeStep(props: { id?: string | undefined; challenge: string; methods: TwoFactorChallenge["methods"]; onSignedIn: () => Promise<void>; onBack: () => void }) {
+  return <CodeStep fieldId="signin-code" texts={STAFF_CODE_TEXTS} explain={explain} {...props} />;
 }
 
 /**
