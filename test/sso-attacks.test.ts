@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import * as jose from "jose";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, cookieOf, PASSWORD, signIn, staffWithPassword, type Session } from "./support/people.ts";
 import { encode, requestIdOf, responseXml } from "./support/saml-forge.ts";
@@ -391,7 +392,9 @@ describe("the wrong-password budget against one attacker", () => {
   });
 
   it("one client address cannot multiply its sign-in limit by the number of accounts on the server", async () => {
-    const b = await startTestApp({ env: { VAULTDESK_PASSWORD_CHECKS: "1", VAULTDESK_PASSWORD_CHECK_QUEUE: "1000", VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: "60" } });
+    // One rate-limit window for all 75 attempts, whatever the wall clock does meanwhile.
+    const frozen = Date.now();
+    const b = await startTestApp({ env: { VAULTDESK_PASSWORD_CHECKS: "1", VAULTDESK_PASSWORD_CHECK_QUEUE: "1000", VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: "60" }, rateLimiter: createMemoryRateLimiter(() => frozen) });
     try {
       const tenants = [await buildTenant(b, "spread"), await buildTenant(b, "spread"), await buildTenant(b, "spread")];
       const statuses: number[] = [];
