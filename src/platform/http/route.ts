@@ -7,6 +7,7 @@ import type { TenantTx } from "../db/database.ts";
 import { retryOnConflict } from "../db/conflict.ts";
 import { AppError, CommitThenFail } from "../errors.ts";
 import { enforceRateLimit, type RateLimitPreset } from "./rate-limit.ts";
+import { isCredentialRoute, scopeName, scopeNeed, scopesGrant, type Access } from "./scopes.ts";
 
 /**
  * The one way a module declares an HTTP route. The spec declares schemas, operationId, auth and
@@ -74,8 +75,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
    * errors are logged and swallowed: the request's error is what the client gets.
    */
   cleanup?: (prepared: R) => Promise<void>;
-  /** Token scope needed; defaults to read for GET and write otherwise. */
-  scope?: "read" | "write";
+  /** Access a token's scopes must grant (http/scopes.ts); defaults to read for GET and write otherwise. */
+  scope?: Access;
   /** Allowed before the one-time password has been changed (password change, sign-out, me). */
   allowPendingPasswordChange?: boolean;
   /**
@@ -171,7 +172,8 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
   spec: RouteSpec<B, Q, P, R>,
 ): void {
   const status = spec.status ?? (spec.method === "POST" ? 201 : 200);
-  const scope = spec.scope ?? (spec.method === "GET" ? "read" : "write");
+  const need = scopeNeed(spec.method, spec.url, spec.scope);
+  const credentialRoute = isCredentialRoute(spec.url);
   const auth = deps.authenticator;
   register(app, spec as SpecBase<z.ZodType, z.ZodType, z.ZodType>, status, spec.auth, async (req, reply) => {
     const tenant = req.tenant;
@@ -185,8 +187,11 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
       let actor: Actor = { kind: "anonymous" };
       if (spec.auth === "user" || sent) {
         actor = await auth.authenticate(tx, sealer, req, { isWrite: spec.method !== "GET", optional: spec.auth === "optional" });
-        if (actor.kind === "user" && !actor.scopes.includes(scope)) {
-          throw new AppError("Forbidden", { description: `This token lacks the '${scope}' scope.` });
+        if (actor.kind === "user" && !scopesGrant(actor.scopes, need)) {
+          throw new AppError("Forbidden", { description: `This token lacks the '${scopeName(need)}' scope.` });
+        }
+        if (actor.kind === "user" && actor.via === "oauth" && credentialRoute) {
+          throw new AppError("Forbidden", { description: "OAuth access tokens cannot manage credentials." });
         }
         if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingPasswordChange && req.passwordChangeRequired) {
           throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });

@@ -1,0 +1,85 @@
+/**
+ * The scopes a credential (an API token, an OAuth access token) can carry, as Zendesk names them:
+ * `read` and `write` for the whole API, and `<resource>:read` / `<resource>:write` for one kind of
+ * resource. Every route's need is derived here from its method and URL (or stated by the route),
+ * so a new route is covered the moment it is declared; the permission matrix suite checks it.
+ *
+ * - A GET needs `read` or `<resource>:read`; any other method `write` or `<resource>:write`.
+ *   `write` does not imply `read` (Zendesk's rule): a token meant to read and write asks for both.
+ * - A route of no resource below needs the plain `read`/`write`.
+ * - Credential routes (passwords, second factors, passkeys, API tokens, OAuth clients and tokens,
+ *   sessions, single sign-on) are never open to OAuth access tokens, whatever their scopes: a
+ *   third-party application must not be able to mint itself credentials.
+ */
+
+export const SCOPE_RESOURCES = ["tickets", "users", "organizations", "auditlogs", "hc"] as const;
+export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
+export type Access = "read" | "write";
+
+/** Every scope a credential may be given. `auditlogs` is read-only, as in Zendesk. */
+export const ALL_SCOPES: readonly string[] = [
+  "read",
+  "write",
+  ...SCOPE_RESOURCES.flatMap((r) => (r === "auditlogs" ? [`${r}:read`] : [`${r}:read`, `${r}:write`])),
+];
+
+export function isKnownScope(s: string): boolean {
+  return ALL_SCOPES.includes(s);
+}
+
+/** The first path segment under /api/v2 → the resource its scopes name. */
+const RESOURCE_OF_SEGMENT: Readonly<Record<string, ScopeResource>> = {
+  tickets: "tickets",
+  ticket_fields: "tickets",
+  requests: "tickets",
+  uploads: "tickets",
+  attachments: "tickets",
+  suspended_tickets: "tickets",
+  deleted_tickets: "tickets",
+  job_statuses: "tickets",
+  views: "tickets",
+  users: "users",
+  user_fields: "users",
+  group_memberships: "users",
+  organizations: "organizations",
+  organization_memberships: "organizations",
+  organization_fields: "organizations",
+  audit_logs: "auditlogs",
+  help_center: "hc",
+};
+
+/** Paths that manage credentials (see above); matched against the route's URL pattern. */
+const CREDENTIAL_PATHS: readonly RegExp[] = [
+  /^\/api\/v2\/(api_tokens|oauth|sessions?|session_settings|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations\/accept|sign_in_options)(\/|$)/,
+  /^\/api\/v2\/users\/[^/]+\/(password|passkeys|two_factor|sessions|sign_in_links|unlock|role|logout)(\/|$)/,
+  /^\/api\/v2\/help_center\/sign_in_links(\/|$)/,
+  /^\/oauth(\/|$)/,
+];
+
+/** The resource a route's URL pattern belongs to, if any. */
+export function resourceOf(url: string): ScopeResource | undefined {
+  const m = /^\/api\/v2\/([a-z_]+)/.exec(url);
+  return m ? RESOURCE_OF_SEGMENT[m[1] ?? ""] : undefined;
+}
+
+export function isCredentialRoute(url: string): boolean {
+  return CREDENTIAL_PATHS.some((re) => re.test(url));
+}
+
+export type ScopeNeed = { access: Access; resource: ScopeResource | undefined };
+
+/** What a route needs: `access` from its method unless the route says otherwise. */
+export function scopeNeed(method: string, url: string, access?: Access): ScopeNeed {
+  return { access: access ?? (method === "GET" ? "read" : "write"), resource: resourceOf(url) };
+}
+
+/** Whether `scopes` satisfy `need`. */
+export function scopesGrant(scopes: readonly string[], need: ScopeNeed): boolean {
+  if (scopes.includes(need.access)) return true;
+  return need.resource !== undefined && scopes.includes(`${need.resource}:${need.access}`);
+}
+
+/** The scope to name in a refusal: the narrowest that would have been enough. */
+export function scopeName(need: ScopeNeed): string {
+  return need.resource ? `${need.resource}:${need.access}` : need.access;
+}
