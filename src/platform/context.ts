@@ -5,7 +5,7 @@ import type { Role } from "./db/schema.ts";
 import { Hooks } from "./hooks.ts";
 
 /** Who acts. Users carry both their internal uuid and their public per-tenant id. */
-export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; scopes: readonly string[]; via: "token" | "session" | "oauth" };
+export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; scopes: readonly string[]; via: "token" | "session" | "oauth" | "password" };
 /**
  * `operator`: the command line (or the server acting for it); `setup`: the person at the
  * first-run setup page, before any account (and so any user) exists.

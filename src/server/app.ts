@@ -101,7 +101,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     mailer,
     jobs,
     hooks,
-    authenticator: createAuthenticator(input),
+    authenticator: createAuthenticator({ ...input, mailer }),
     blobs: input.blobs ?? createBlobStore(config),
     scanner: input.scanner ?? (config.clamd ? createClamdScanner(config.clamd, { maxBytes: config.clamdMaxBytes }) : undefined),
     dnsResolver: input.dnsResolver ?? systemDnsResolver(config.dnsServers),

@@ -156,7 +156,7 @@ export async function buildUser(t: TestApp, tenant: TestTenant, role: "admin" | 
 
 /** A new API token for a user (e.g. after a role change ended their earlier ones). */
 export async function createTokenFor(t: TestApp, tenant: TestTenant, userNiceId: number): Promise<string> {
-  const { createApiToken } = await import("../../src/modules/identity/identity-service.ts");
+  const { createApiToken } = await import("../../src/modules/identity/api-tokens-service.ts");
   const { resolveUser } = await import("../../src/modules/users/users-service.ts");
   return t.db.tenant(tenant.tenantId, async (tx) => {
     const sealer = await t.keyring.sealerFor(tx);

@@ -160,6 +160,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/api_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the tenant's API settings (admins). */
+        get: operations["showApiSettings"];
+        /** Vaultdesk: turns password access to the API on or off (admins; audited). */
+        put: operations["updateApiSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/api_tokens": {
         parameters: {
             query?: never;
@@ -167,9 +185,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Admins: every token; other staff: their own. With expiry, last use (time and address) and rotation. */
         get: operations["listApiTokens"];
         put?: never;
-        /** Creates a named token; the secret is in the response once and never again. */
+        /** Creates a named token; the secret is in the response once and never again. `scopes`: any of read, write, tickets:read, tickets:write, users:read, users:write, organizations:read, organizations:write, auditlogs:read, hc:read, hc:write (default read, write). `expires_at`: in the future, at most 365 days ahead (default: never). */
         post: operations["createApiToken"];
         delete?: never;
         options?: never;
@@ -188,6 +207,23 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["revokeApiToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/api_tokens/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: a new secret for the token, in the response once. The replaced secret keeps working for `overlap_hours` (default 24, 0 to 168); rotating again ends that overlap at once. */
+        post: operations["rotateApiToken"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2331,6 +2367,65 @@ export interface operations {
             };
         };
     };
+    showApiSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_settings: {
+                            /** @description Basic `email:password` reaches the API (Zendesk's Password access); off by default. */
+                            password_access: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateApiSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    api_settings: {
+                        /** @description Basic `email:password` reaches the API (Zendesk's Password access); off by default. */
+                        password_access?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_settings: {
+                            /** @description Basic `email:password` reaches the API (Zendesk's Password access); off by default. */
+                            password_access: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
     listApiTokens: {
         parameters: {
             query?: never;
@@ -2348,11 +2443,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         api_tokens: {
+                            /** @description Neither revoked nor expired. */
                             active: boolean;
                             created_at: string;
+                            /** @description Vaultdesk: when the token stops working (null: never). */
+                            expires_at: string | null;
                             id: number;
+                            /** @description The last use, written at most once a minute. */
                             last_used_at: string | null;
+                            /** @description Vaultdesk: the client address of the last use (stored sealed). */
+                            last_used_ip: string | null;
                             name: string;
+                            /** @description Vaultdesk: until when the secret replaced by the last rotation still works (null: it does not). */
+                            previous_token_expires_at: string | null;
+                            /** @description Vaultdesk: the last rotation. */
+                            rotated_at: string | null;
                             scopes: string[];
                             user_id: number;
                         }[];
@@ -2372,8 +2477,9 @@ export interface operations {
             content: {
                 "application/json": {
                     api_token: {
+                        expires_at?: string | null;
                         name: string;
-                        scopes?: ("read" | "write")[];
+                        scopes?: string[];
                     };
                 };
             };
@@ -2387,11 +2493,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         api_token: {
+                            /** @description Neither revoked nor expired. */
                             active: boolean;
                             created_at: string;
+                            /** @description Vaultdesk: when the token stops working (null: never). */
+                            expires_at: string | null;
                             id: number;
+                            /** @description The last use, written at most once a minute. */
                             last_used_at: string | null;
+                            /** @description Vaultdesk: the client address of the last use (stored sealed). */
+                            last_used_ip: string | null;
                             name: string;
+                            /** @description Vaultdesk: until when the secret replaced by the last rotation still works (null: it does not). */
+                            previous_token_expires_at: string | null;
+                            /** @description Vaultdesk: the last rotation. */
+                            rotated_at: string | null;
                             scopes: string[];
                             token: string;
                             user_id: number;
@@ -2418,6 +2534,55 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    rotateApiToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    overlap_hours?: number;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_token: {
+                            /** @description Neither revoked nor expired. */
+                            active: boolean;
+                            created_at: string;
+                            /** @description Vaultdesk: when the token stops working (null: never). */
+                            expires_at: string | null;
+                            id: number;
+                            /** @description The last use, written at most once a minute. */
+                            last_used_at: string | null;
+                            /** @description Vaultdesk: the client address of the last use (stored sealed). */
+                            last_used_ip: string | null;
+                            name: string;
+                            /** @description Vaultdesk: until when the secret replaced by the last rotation still works (null: it does not). */
+                            previous_token_expires_at: string | null;
+                            /** @description Vaultdesk: the last rotation. */
+                            rotated_at: string | null;
+                            scopes: string[];
+                            token: string;
+                            user_id: number;
+                        };
+                    };
+                };
             };
         };
     };

@@ -5,25 +5,35 @@ import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { Authenticator } from "../../platform/http/authenticator.ts";
-import { CSRF_HEADER, parseAuthorization, resolveSession, resolveToken, SESSION_COOKIE, tokenPrelude } from "./identity-service.ts";
+import { checkApiPassword, resolvePasswordActor, type ApiPasswordCheck } from "./api-password-service.ts";
+import { resolveToken, tokenPrelude } from "./api-tokens-service.ts";
+import { CSRF_HEADER, parseAuthorization, resolveSession, SESSION_COOKIE } from "./identity-service.ts";
+
+type Deps = Pick<AppDeps, "keyring" | "now" | "config" | "mailer">;
 
 /**
  * The server's authenticator. Accepted credentials:
  *  - `Authorization: Basic base64(email/token:TOKEN)` (Zendesk style) or `Bearer TOKEN`;
+ *  - `Authorization: Basic base64(email:password)` when the tenant turned password access on
+ *    (api-password-service.ts; off by default), its password verified before the transaction;
  *  - the session cookie, with the CSRF header on writes.
- * Password Basic auth (`email:password`) is refused: password access to the API is off.
  */
-export function createAuthenticator(deps: Pick<AppDeps, "keyring" | "now" | "config">): Authenticator {
+export function createAuthenticator(deps: Deps): Authenticator {
   return {
     credentialSent: (req) => req.headers.authorization !== undefined || req.cookies[SESSION_COOKIE] !== undefined,
     prelude(tenantId, req) {
       const header = req.headers.authorization;
       const cred = header ? parseAuthorization(header) : undefined;
-      return cred && cred !== "password" ? tokenPrelude(deps, tenantId, cred) : undefined;
+      return cred?.kind === "token" ? tokenPrelude(deps, tenantId, cred.token) : undefined;
+    },
+    async beforeTransaction(req, inTenant) {
+      const header = req.headers.authorization;
+      const cred = header ? parseAuthorization(header) : undefined;
+      return cred?.kind === "password" ? checkApiPassword(deps, inTenant, cred) : undefined;
     },
     async authenticate(tx, sealer, req, opts) {
       try {
-        return await authenticate(deps, tx, sealer, req, opts.isWrite);
+        return await authenticate(deps, tx, sealer, req, opts.isWrite, opts.early as ApiPasswordCheck | undefined);
       } catch (err) {
         // A session that has ended makes an optional route anonymous; a bad token stays an error.
         if (opts.optional && !req.headers.authorization && err instanceof AppError && err.code === "Unauthorized") return { kind: "anonymous" };
@@ -33,13 +43,13 @@ export function createAuthenticator(deps: Pick<AppDeps, "keyring" | "now" | "con
   };
 }
 
-async function authenticate(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, isWrite: boolean): Promise<Actor> {
+async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, isWrite: boolean, early: ApiPasswordCheck | undefined): Promise<Actor> {
   const header = req.headers.authorization;
   if (header) {
     const cred = parseAuthorization(header);
-    if (cred === "password") throw new AppError("Unauthorized", { description: "Password access to the API is turned off; use an API token." });
     if (!cred) throw new AppError("Unauthorized");
-    return resolveToken(deps, tx, sealer, cred.token, cred.email);
+    if (cred.kind === "password") return resolvePasswordActor(tx, deps.now(), early);
+    return resolveToken(deps, tx, sealer, { token: cred.token, email: cred.email, ip: req.ip });
   }
   const cookie = req.cookies[SESSION_COOKIE];
   if (cookie) {

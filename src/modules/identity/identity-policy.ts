@@ -17,9 +17,25 @@ export const identityPolicy = {
     const s = this.tokenScope(actor);
     return s.kind === "all" || (s.kind === "own" && s.userId === userId);
   },
-  /** May `actor` see or revoke a token of `ownerId`? */
+  /** May `actor` see, revoke or rotate a token of `ownerId`? */
   seeToken(actor: UserActor, ownerId: string): boolean {
     return this.createToken(actor, ownerId);
+  },
+  /** Who may rotate a token: exactly who may see it. */
+  rotateToken(actor: UserActor, ownerId: string): boolean {
+    return this.seeToken(actor, ownerId);
+  },
+  /**
+   * A request made with an API token may give a token (a new one, or a rotated secret) no scope it
+   * lacks itself, so a narrow token cannot mint a wider one. Sessions and passwords carry every scope.
+   */
+  grantScopes(actor: UserActor, scopes: readonly string[]): boolean {
+    // `tickets:read` is within `read`: a resource's scope is covered by the plain one of its access.
+    return actor.via !== "token" || scopes.every((s) => actor.scopes.includes(s) || actor.scopes.includes(s.slice(s.indexOf(":") + 1)));
+  },
+  /** The tenant's API settings (password access): admins. */
+  manageApiSettings(actor: UserActor): boolean {
+    return isAdmin(actor.role);
   },
   /** Owners and admins create sign-in links to hand an end user (they can act for end users anyway). */
   createSigninLink(actor: UserActor): boolean {

@@ -1,107 +1,8 @@
-import { registerPrepared } from "../../platform/db/prepared.ts";
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { EmailStatus, Role, SessionMethod } from "../../platform/db/schema.ts";
 
-/** SQL for tokens, sessions and password checks. */
-
-export type TokenActorRow = {
-  id: string;
-  scopes: string[];
-  last_used_at: Date | null;
-  user_id: string;
-  user_nice_id: number;
-  user_role: Role;
-  user_active: boolean;
-  user_suspended: boolean;
-  user_email_bidx: Uint8Array | null;
-};
-
-/**
- * The token lookup, sent with BEGIN in one round trip as `EXECUTE` of a statement each database
- * session prepares once (src/platform/db/prepared.ts). Only validated values are inlined: a uuid
- * and the hex of our own HMAC.
- */
-const TOKEN_LOOKUP = registerPrepared(
-  "vd_p_token_lookup",
-  ["uuid", "bytea"],
-  `SELECT t.id, t.scopes, t.last_used_at, u.id AS user_id, u.nice_id AS user_nice_id, u.role AS user_role,
-    u.active AS user_active, u.suspended AS user_suspended, u.email_bidx AS user_email_bidx
-    FROM api_tokens t JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
-    WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.revoked_at IS NULL`,
-);
-
-export function activeTokenPrelude(tenantId: string, hash: Buffer): string {
-  if (!/^[0-9a-f-]{36}$/.test(tenantId)) throw new Error("invalid tenant id");
-  return `EXECUTE ${TOKEN_LOOKUP}('${tenantId}', '\\x${hash.toString("hex")}')`;
-}
-
-export async function findActiveTokenByHash(tx: TenantTx, hash: Buffer) {
-  return tx.db
-    .selectFrom("api_tokens as t")
-    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "t.tenant_id").onRef("u.id", "=", "t.user_id"))
-    .select([
-      "t.id",
-      "t.scopes",
-      "t.last_used_at",
-      "u.id as user_id",
-      "u.nice_id as user_nice_id",
-      "u.role as user_role",
-      "u.active as user_active",
-      "u.suspended as user_suspended",
-      "u.email_bidx as user_email_bidx",
-    ])
-    .where("t.tenant_id", "=", tx.tenantId)
-    .where("t.token_hash", "=", hash)
-    .where("t.revoked_at", "is", null)
-    .executeTakeFirst();
-}
-
-export async function touchToken(tx: TenantTx, id: string, now: Date): Promise<void> {
-  await tx.db.updateTable("api_tokens").set({ last_used_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
-}
-
-export type TokenRow = {
-  id: string;
-  nice_id: number;
-  name: string;
-  scopes: string[];
-  user_id: string;
-  user_nice_id: number;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-};
-
-function tokens(tx: TenantTx) {
-  return tx.db
-    .selectFrom("api_tokens as t")
-    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "t.tenant_id").onRef("u.id", "=", "t.user_id"))
-    .select(["t.id", "t.nice_id", "t.name", "t.scopes", "t.user_id", "u.nice_id as user_nice_id", "t.created_at", "t.last_used_at", "t.revoked_at"])
-    .where("t.tenant_id", "=", tx.tenantId);
-}
-
-export const findTokenByNiceId = (tx: TenantTx, niceId: number) =>
-  tokens(tx).where("t.nice_id", "=", niceId).executeTakeFirst() as Promise<TokenRow | undefined>;
-
-export async function listTokens(tx: TenantTx, userId: string | undefined): Promise<TokenRow[]> {
-  let q = tokens(tx);
-  if (userId) q = q.where("t.user_id", "=", userId);
-  return q.orderBy("t.nice_id").execute() as Promise<TokenRow[]>;
-}
-
-export async function insertToken(tx: TenantTx, t: { id: string; user_id: string; name: string; scopes: string[]; token_hash: Buffer }): Promise<number> {
-  const r = await tx.db
-    .insertInto("api_tokens")
-    .values({ ...t, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('api_tokens')`, last_used_at: null, revoked_at: null })
-    .returning("nice_id")
-    .executeTakeFirstOrThrow();
-  return r.nice_id;
-}
-
-export async function revokeToken(tx: TenantTx, id: string, now: Date): Promise<void> {
-  await tx.db.updateTable("api_tokens").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
-}
+/** SQL for sessions and password checks (API tokens: api-tokens-repo.ts). */
 
 /**
  * The live session of a cookie, with the tenant's session lengths read in the same query (a
@@ -312,11 +213,6 @@ export async function revokeSessionsOfUser(tx: TenantTx, userId: string, now: Da
   let q = tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("revoked_at", "is", null);
   if (exceptHash) q = q.where("token_hash", "<>", exceptHash);
   const r = await q.executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
-
-export async function revokeTokensOfUser(tx: TenantTx, userId: string, now: Date): Promise<number> {
-  const r = await tx.db.updateTable("api_tokens").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("revoked_at", "is", null).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 

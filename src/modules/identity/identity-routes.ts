@@ -1,12 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { email, locale, name, publicIdParam } from "../../platform/schemas.ts";
+import { email, locale } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute, WithStatus } from "../../platform/http/route.ts";
 import { registerTwoFactorRoutes, twoFactorChallengeView } from "./two-factor-routes.ts";
 import { registerPasskeySessionRoutes } from "./passkeys-routes.ts";
 import { registerSsoRoutes } from "./sso-routes.ts";
+import { registerApiTokenRoutes } from "./api-tokens-routes.ts";
 import { registerJwtRoutes } from "./sso-jwt-routes.ts";
 import { registerOidcRoutes } from "./sso-oidc-routes.ts";
 import { actorUser } from "../../platform/context.ts";
@@ -29,10 +30,6 @@ const passwordSettingsInput = z.strictObject({ password_settings: passwordSettin
 
 import { PASSWORD_RESET_MINUTES, completeReset, passwordResetJob, prepareReset, requestPasswordReset } from "./password-reset-links-service.ts";
 
-const tokenView = z.object({
-  id: z.number(), name: z.string(), scopes: z.array(z.string()), user_id: z.number(),
-  created_at: z.string(), last_used_at: z.string().nullable(), active: z.boolean(),
-});
 const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string().nullable(), must_change_password: z.boolean().optional(), must_enrol_two_factor: z.boolean().optional() }) });
 const password = z.string().min(1).max(256);
 /** A reset link's secret, as the page sends it (the prefix and 43 base64url characters). */
@@ -85,26 +82,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
       clearSessionCookie(reply);
     },
   });
-  defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/api_tokens", operationId: "listApiTokens", tag: "api_tokens", auth: "user",
-    response: z.object({ api_tokens: z.array(tokenView) }),
-    handler: async (ctx) => ({ api_tokens: await service.listApiTokens(ctx) }),
-  });
-  defineRoute(app, deps, {
-    method: "POST", url: "/api/v2/api_tokens", operationId: "createApiToken", tag: "api_tokens", auth: "user",
-    summary: "Creates a named token; the secret is in the response once and never again.",
-    body: z.strictObject({ api_token: z.strictObject({ name, scopes: z.array(z.enum(["read", "write"])).min(1).max(2).optional() }) }),
-    response: z.object({ api_token: tokenView.extend({ token: z.string() }) }),
-    handler: async (ctx, { body }) => {
-      const r = await service.createApiToken(deps, ctx, { name: body.api_token.name, scopes: body.api_token.scopes });
-      return { api_token: { ...r.token, token: r.secret } };
-    },
-  });
-  defineRoute(app, deps, {
-    method: "DELETE", url: "/api/v2/api_tokens/:id", operationId: "revokeApiToken", tag: "api_tokens", auth: "user",
-    params: publicIdParam, response: z.undefined(), status: 204,
-    handler: async (ctx, { params }) => { await service.revokeApiToken(deps, ctx, params.id); },
-  });
+  registerApiTokenRoutes(app, deps);
 
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/sessions", operationId: "listSessions", tag: "sessions", auth: "user",

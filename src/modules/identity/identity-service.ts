@@ -2,12 +2,10 @@ import crypto from "node:crypto";
 import { actingAs, actorUser, userActor, type Actor, type RequestContext } from "../../platform/context.ts";
 import type { Role, SessionMethod } from "../../platform/db/schema.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
-import type { TenantSealer } from "../../platform/crypto/keyring.ts";
-import { AppError, CommitThenFail, forbidden, invalid, notFound } from "../../platform/errors.ts";
+import { AppError, CommitThenFail, invalid } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
-import { identityPolicy } from "./identity-policy.ts";
 import * as repo from "./identity-repo.ts";
 import { expireSigninLinksOf } from "./signin-links-repo.ts";
 import { DEFAULT_STAFF_POLICY, lockoutMs, passwordProblems, rulesOf, type PasswordOwner, type Rules } from "./password-policy.ts";
@@ -21,6 +19,7 @@ import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.
 import * as twoFactorRepo from "./two-factor-repo.ts";
 import { countPasskeysOf, deletePasskeysOf, endChallengesOf as endWebauthnChallengesOf } from "./passkeys-repo.ts";
 import { passwordAllowed } from "./sso-password.ts";
+import { revokeTokensOfUser } from "./api-tokens-repo.ts";
 
 /** How long the second step of a sign-in may wait for its code, and how many wrong codes it takes. */
 export const TWO_FACTOR_CHALLENGE_MINUTES = 5;
@@ -28,7 +27,7 @@ export const TWO_FACTOR_CHALLENGE_ATTEMPTS = 5;
 export const TWO_FACTOR_CHALLENGE_PREFIX = "vdc_";
 
 /**
- * Identity: API tokens, password sign-in and sessions.
+ * Identity: password sign-in and sessions (API tokens: api-tokens-service.ts).
  *
  * Tokens and session ids are long random secrets, so they are stored as a keyed SHA-256 (HMAC
  * under a key derived from the master key): a database dump alone cannot test guesses, and the
@@ -38,8 +37,6 @@ export const TWO_FACTOR_CHALLENGE_PREFIX = "vdc_";
 
 export const SESSION_COOKIE = "vd_session";
 export const CSRF_HEADER = "x-csrf-token";
-const TOKEN_PREFIX = "vdt_";
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function newSecret(prefix: string): string {
   return prefix + crypto.randomBytes(32).toString("base64url");
@@ -73,39 +70,23 @@ export function oneTimePassword(): string {
 }
 
 /** The credential an Authorization header carries, parsed but not yet checked. */
-export type TokenCredential = { token: string; email: string | undefined };
+export type TokenCredential = { kind: "token"; token: string; email: string | undefined };
+/** Basic `email:password` (password access to the API, when the tenant turns it on). */
+export type PasswordCredential = { kind: "password"; email: string; password: string };
 
-export function parseAuthorization(header: string): TokenCredential | "password" | undefined {
+export function parseAuthorization(header: string): TokenCredential | PasswordCredential | undefined {
   const [scheme, value] = header.split(" ", 2);
-  if (scheme?.toLowerCase() === "bearer" && value) return { token: value.trim(), email: undefined };
+  if (scheme?.toLowerCase() === "bearer" && value) return { kind: "token", token: value.trim(), email: undefined };
   if (scheme?.toLowerCase() === "basic" && value) {
     const decoded = Buffer.from(value, "base64").toString("utf8");
     const m = /^(.{1,254})\/token:(.{1,200})$/.exec(decoded);
-    return m ? { token: m[2]!, email: m[1]! } : "password";
+    if (m) return { kind: "token", token: m[2]!, email: m[1]! };
+    // RFC 7617: the user-id ends at the first colon; the password may contain colons.
+    const colon = decoded.indexOf(":");
+    if (colon < 1 || colon > 254 || decoded.length - colon - 1 > 256 || decoded.length === colon + 1) return undefined;
+    return { kind: "password", email: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   }
   return undefined;
-}
-
-/** The token lookup to send with BEGIN, so authentication costs no extra round trip. */
-export function tokenPrelude(deps: Pick<AppDeps, "keyring">, tenantId: string, cred: TokenCredential): string | undefined {
-  if (cred.token.length > 200) return undefined;
-  return repo.activeTokenPrelude(tenantId, deps.keyring.hashSecret("api-token", cred.token));
-}
-
-export async function resolveToken(deps: Pick<AppDeps, "keyring" | "now">, tx: TenantTx, sealer: TenantSealer, token: string, email: string | undefined): Promise<Actor> {
-  if (token.length > 200) throw new AppError("Unauthorized");
-  // The row comes from the prelude sent with BEGIN when the route wrapper prepared one.
-  const found = tx.preludeRows ? (tx.preludeRows[0] as repo.TokenActorRow | undefined) : await repo.findActiveTokenByHash(tx, deps.keyring.hashSecret("api-token", token));
-  if (!found || !found.user_active || found.user_suspended) throw new AppError("Unauthorized");
-  if (email !== undefined) {
-    const bidx = emailIndex(sealer, email);
-    if (!found.user_email_bidx || !Buffer.from(found.user_email_bidx).equals(bidx)) throw new AppError("Unauthorized");
-  }
-  const now = deps.now();
-  if (!found.last_used_at || now.getTime() - found.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
-    await repo.touchToken(tx, found.id, now);
-  }
-  return userActor({ id: found.user_id, niceId: found.user_nice_id, role: found.user_role }, "token", found.scopes);
 }
 
 export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean; mustEnrolTwoFactor: boolean }> {
@@ -314,69 +295,6 @@ export async function changePassword(deps: Pick<AppDeps, "keyring">, ctx: Reques
   audit(ctx, { action: "user.password_changed", resourceType: "user", resourceId: actor.niceId, fields: ["password"] });
 }
 
-// ---- API tokens
-
-export type TokenView = { id: number; name: string; scopes: string[]; user_id: number; created_at: string; last_used_at: string | null; active: boolean };
-
-const presentToken = (t: repo.TokenRow): TokenView => ({
-  id: t.nice_id,
-  name: t.name,
-  scopes: t.scopes,
-  user_id: t.user_nice_id,
-  created_at: t.created_at.toISOString(),
-  last_used_at: t.last_used_at?.toISOString() ?? null,
-  active: t.revoked_at === null,
-});
-
-/** Creates a token for the acting user (or, for admins, another staff member). The secret is returned once. */
-export async function createApiToken(
-  deps: Pick<AppDeps, "keyring">,
-  ctx: RequestContext,
-  input: { name: string; scopes?: string[] | undefined; userId?: string },
-): Promise<{ token: TokenView; secret: string }> {
-  // The operator (CLI) creates the first owner's token; everyone else acts as a staff user.
-  let userId: string;
-  if (ctx.actor.kind === "operator") {
-    if (!input.userId) throw new Error("operator token creation needs a user");
-    userId = input.userId;
-  } else {
-    const actor = actorUser(ctx);
-    userId = input.userId ?? actor.userId;
-    if (!identityPolicy.createToken(actor, userId)) throw forbidden();
-  }
-  const secret = newSecret(TOKEN_PREFIX);
-  const id = crypto.randomUUID();
-  const niceId = await repo.insertToken(ctx.tx, {
-    id,
-    user_id: userId,
-    name: input.name,
-    scopes: input.scopes ?? ["read", "write"],
-    token_hash: deps.keyring.hashSecret("api-token", secret),
-  });
-  audit(ctx, { action: "api_token.created", resourceType: "api_token", resourceId: niceId, fields: ["name", "scopes"] });
-  const row = await repo.findTokenByNiceId(ctx.tx, niceId);
-  return { token: presentToken(row!), secret };
-}
-
-export async function listApiTokens(ctx: RequestContext): Promise<TokenView[]> {
-  const actor = actorUser(ctx);
-  const scope = identityPolicy.tokenScope(actor);
-  if (scope.kind === "none") throw forbidden();
-  const rows = await repo.listTokens(ctx.tx, scope.kind === "own" ? scope.userId : undefined);
-  return rows.map(presentToken);
-}
-
-export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestContext, niceId: number): Promise<void> {
-  const actor = actorUser(ctx);
-  const t = await repo.findTokenByNiceId(ctx.tx, niceId);
-  if (!t || !identityPolicy.seeToken(actor, t.user_id)) throw notFound();
-  if (t.revoked_at === null) {
-    await repo.revokeToken(ctx.tx, t.id, deps.now());
-    audit(ctx, { action: "api_token.revoked", resourceType: "api_token", resourceId: niceId });
-  }
-}
-
-
 /**
  * Revokes every session and API token of a user (deletion, role changes, an operator's password
  * reset). `signinLinks` also ends their unused e-mailed links: sign-in links and password resets.
@@ -396,7 +314,7 @@ export async function revokeAccessOf(ctx: RequestContext, userId: string, what: 
   if (what.passkeys) await deletePasskeysOf(ctx.tx, userId);
   return {
     sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now, what.keepSession),
-    tokens: what.tokens === false ? 0 : await repo.revokeTokensOfUser(ctx.tx, userId, now),
+    tokens: what.tokens === false ? 0 : await revokeTokensOfUser(ctx.tx, userId, now),
   };
 }
 

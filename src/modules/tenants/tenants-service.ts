@@ -7,7 +7,8 @@ import type { BlobStore } from "../../platform/blobs/index.ts";
 import { AppError, invalid } from "../../platform/errors.ts";
 import { audit, auditOperatorAction } from "../audit/audit-service.ts";
 import { genesisHash } from "../audit/audit-fns.ts";
-import { createApiToken, hashPassword, oneTimePassword } from "../identity/identity-service.ts";
+import { hashPassword, oneTimePassword } from "../identity/identity-service.ts";
+import { createApiToken } from "../identity/api-tokens-service.ts";
 import { insertSealedUser } from "../users/users-service.ts";
 import { storeTeamName } from "../admin/account-service.ts";
 

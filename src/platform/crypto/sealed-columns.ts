@@ -18,6 +18,7 @@ export const SEALED_COLUMNS = {
   ticket_comments: { body: "text", html_body: "text" },
   ticket_audits: { events: "json" },
   sessions: { ip: "text", user_agent: "text" },
+  api_tokens: { last_used_ip: "text" },
   tenant_settings: { name: "text", consent_text: "text", consent_texts: "json" },
   invitations: { email: "text" },
   consent_records: { text: "text", ip: "text" },

@@ -207,6 +207,22 @@ export interface ApiTokensTable {
   created_at: Generated<Date>;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** 0026: NULL never expires. */
+  expires_at: Date | null;
+  /** 0026: the client address of the last use (sealed), written with `last_used_at`. */
+  last_used_ip_sealed: Bytes | null;
+  /** 0026: the secret before the last rotation, accepted until `previous_expires_at`. */
+  previous_token_hash: Bytes | null;
+  previous_expires_at: Date | null;
+  rotated_at: Date | null;
+}
+
+/** 0026: a tenant's API settings; `id` is the tenant's id. */
+export interface ApiSettingsTable {
+  tenant_id: string;
+  id: string;
+  password_access: Generated<boolean>;
+  updated_at: Generated<Date>;
 }
 
 export interface SessionsTable {
@@ -704,6 +720,7 @@ export interface DB {
   ticket_audits: TicketAuditsTable;
   ticket_comments: TicketCommentsTable;
   api_tokens: ApiTokensTable;
+  api_settings: ApiSettingsTable;
   sessions: SessionsTable;
   session_settings: SessionSettingsTable;
   job_statuses: JobStatusesTable;

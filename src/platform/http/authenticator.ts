@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import type { Actor } from "../context.ts";
+import type { Actor, RequestContext } from "../context.ts";
 import type { TenantSealer } from "../crypto/keyring.ts";
 import type { TenantTx } from "../db/database.ts";
 
@@ -14,10 +14,17 @@ export interface Authenticator {
    */
   prelude(tenantId: string, req: FastifyRequest): string | undefined;
   /**
+   * Slow work a credential needs before the tenant transaction opens, outside any transaction
+   * (verifying a password: argon2 must not hold the database). `inTenant` runs a short transaction
+   * of the tenant as an anonymous caller (reads, and a refusal's audit and counts, committed even
+   * though the request then fails). Its result reaches `authenticate` as `early`.
+   */
+  beforeTransaction?(req: FastifyRequest, inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>): Promise<unknown>;
+  /**
    * The actor behind the request's credentials, inside the tenant transaction. `optional`: an
    * ended session counts as no credential (anonymous); a bad API token is still refused.
    */
-  authenticate(tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, opts: { isWrite: boolean; optional: boolean }): Promise<Actor>;
+  authenticate(tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, opts: { isWrite: boolean; optional: boolean; early?: unknown }): Promise<Actor>;
   /** True when the request carries a credential at all (Authorization header or session cookie). */
   credentialSent(req: FastifyRequest): boolean;
 }

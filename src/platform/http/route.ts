@@ -181,12 +181,17 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
     enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");
     const sent = spec.auth !== "anonymous" && auth.credentialSent(req);
     const prelude = sent ? auth.prelude(tenant.id, req) : undefined;
+    /** A context of the tenant for an anonymous caller, over `tx`. */
+    const anonymousIn = async (tx: TenantTx): Promise<RequestContext> =>
+      makeContext({ tx, sealer: await deps.keyring.sealerFor(tx), actor: { kind: "anonymous" }, requestId: req.id, ip: req.ip, userAgent: req.headers["user-agent"]?.slice(0, 512), apiBase: deps.urls.apiBase(tenant), now: deps.now, hooks: deps.hooks });
+    // A credential's slow step (a password's hash), before and outside the request's transaction.
+    const early = sent && auth.beforeTransaction ? await auth.beforeTransaction(req, (fn) => deps.db.tenant(tenant.id, async (tx) => fn(await anonymousIn(tx)))) : undefined;
     /** Authenticates inside the transaction and builds the request's context. */
     const contextIn = async (tx: TenantTx): Promise<RequestContext> => {
       const sealer = await deps.keyring.sealerFor(tx);
       let actor: Actor = { kind: "anonymous" };
       if (spec.auth === "user" || sent) {
-        actor = await auth.authenticate(tx, sealer, req, { isWrite: spec.method !== "GET", optional: spec.auth === "optional" });
+        actor = await auth.authenticate(tx, sealer, req, { isWrite: spec.method !== "GET", optional: spec.auth === "optional", early });
         if (actor.kind === "user" && !scopesGrant(actor.scopes, need)) {
           throw new AppError("Forbidden", { description: `This token lacks the '${scopeName(need)}' scope.` });
         }

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ALL_SCOPES, isCredentialRoute, resourceOf, scopeName, scopeNeed, scopesGrant } from "./scopes.ts";
+import { ALL_SCOPES, isCredentialRoute, parseScopes, resourceOf, scopeName, scopeNeed, scopesGrant } from "./scopes.ts";
 
 describe("token scopes", () => {
+  it("parses requested scopes: known ones in the vocabulary's order without repeats, every unknown one named", () => {
+    expect(parseScopes(["tickets:write", "read", "tickets:write"])).toEqual({ scopes: ["read", "tickets:write"], unknown: [] });
+    expect(parseScopes(["read", "tickets:admin", "auditlogs:write", "tickets:admin"])).toEqual({ scopes: ["read"], unknown: ["tickets:admin", "auditlogs:write"] });
+    expect(parseScopes([])).toEqual({ scopes: [], unknown: [] });
+  });
+
   it("derives a route's resource from its URL", () => {
     expect(resourceOf("/api/v2/tickets/:id/comments")).toBe("tickets");
     expect(resourceOf("/api/v2/requests")).toBe("tickets");
@@ -29,7 +35,7 @@ describe("token scopes", () => {
   });
 
   it("names credential routes, which OAuth tokens never reach", () => {
-    for (const u of ["/api/v2/api_tokens", "/api/v2/api_tokens/:id", "/api/v2/users/me/password", "/api/v2/users/:id/passkeys/:passkey_id", "/api/v2/users/me/two_factor/totp", "/api/v2/sso/saml", "/api/v2/sessions", "/api/v2/oauth/clients", "/oauth/tokens", "/api/v2/users/:id/role"]) {
+    for (const u of ["/api/v2/api_tokens", "/api/v2/api_tokens/:id", "/api/v2/api_tokens/:id/rotate", "/api/v2/api_settings", "/api/v2/users/me/password", "/api/v2/users/:id/passkeys/:passkey_id", "/api/v2/users/me/two_factor/totp", "/api/v2/sso/saml", "/api/v2/sessions", "/api/v2/oauth/clients", "/oauth/tokens", "/api/v2/users/:id/role"]) {
       expect(isCredentialRoute(u), u).toBe(true);
     }
     for (const u of ["/api/v2/tickets", "/api/v2/users/:id", "/api/v2/users/me", "/api/v2/users/search", "/api/v2/organizations/:id/users"]) {

@@ -27,6 +27,16 @@ export function isKnownScope(s: string): boolean {
   return ALL_SCOPES.includes(s);
 }
 
+/**
+ * A credential's requested scopes, checked against the vocabulary: `scopes` are the known ones,
+ * without repeats, in the vocabulary's order; `unknown` names every other (for the refusal). Shared
+ * by API tokens and OAuth clients and tokens.
+ */
+export function parseScopes(requested: readonly string[]): { scopes: string[]; unknown: string[] } {
+  const unknown = [...new Set(requested.filter((s) => !isKnownScope(s)))];
+  return { scopes: ALL_SCOPES.filter((s) => requested.includes(s)), unknown };
+}
+
 /** The first path segment under /api/v2 → the resource its scopes name. */
 const RESOURCE_OF_SEGMENT: Readonly<Record<string, ScopeResource>> = {
   tickets: "tickets",
@@ -50,7 +60,7 @@ const RESOURCE_OF_SEGMENT: Readonly<Record<string, ScopeResource>> = {
 
 /** Paths that manage credentials (see above); matched against the route's URL pattern. */
 const CREDENTIAL_PATHS: readonly RegExp[] = [
-  /^\/api\/v2\/(api_tokens|oauth|sessions?|session_settings|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations\/accept|sign_in_options)(\/|$)/,
+  /^\/api\/v2\/(api_tokens|api_settings|oauth|sessions?|session_settings|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations\/accept|sign_in_options)(\/|$)/,
   /^\/api\/v2\/users\/[^/]+\/(password|passkeys|two_factor|sessions|sign_in_links|unlock|role|logout)(\/|$)/,
   /^\/api\/v2\/help_center\/sign_in_links(\/|$)/,
   /^\/oauth(\/|$)/,
