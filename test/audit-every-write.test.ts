@@ -214,6 +214,11 @@ const CASES: Record<string, Case> = {
     },
   },
   "POST /api/v2/api_tokens": { action: "api_token.created", prepare: async () => ({ method: "POST", path: "/api/v2/api_tokens.json", body: { api_token: { name: "Integration" } } }) },
+  "POST /api/v2/api_tokens/:id/rotate": {
+    action: "api_token.rotated",
+    prepare: async () => ({ method: "POST", path: `/api/v2/api_tokens/${(await create("/api/v2/api_tokens.json", { api_token: { name: "Rotated" } })).api_token.id}/rotate.json`, body: { overlap_hours: 1 } }),
+  },
+  "PUT /api/v2/api_settings": { action: "api_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/api_settings.json", body: { api_settings: { password_access: true } } }) },
   "DELETE /api/v2/api_tokens/:id": {
     action: "api_token.revoked",
     prepare: async () => ({ method: "DELETE", path: `/api/v2/api_tokens/${(await create("/api/v2/api_tokens.json", { api_token: { name: "Short-lived" } })).api_token.id}.json` }),

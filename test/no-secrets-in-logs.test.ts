@@ -26,6 +26,7 @@ let t: TestApp;
 let a: TestTenant;
 let smtp: SmtpPeer;
 let RESET_TOKEN = "";
+let ROTATED_TOKEN = "";
 let SESSION_COOKIE = "";
 /** Two-factor sign-in: the authenticator's secret, a sign-in challenge and the recovery codes. */
 let TOTP_SECRET = "";
@@ -116,6 +117,17 @@ describe("logs", () => {
     expect((await asSession(t, a, session, "GET", "/api/v2/users/me/sessions.json")).status).toBe(200);
     expect((await a.api("GET", `/api/v2/users/${user.body.user.id}/sessions.json`)).status).toBe(200);
     expect((await a.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 15 } })).status).toBe(200);
+    // API tokens: one rotated (its new secret answered once), used from a marked address, and password
+    // access turned on, then a marked password and the real one sent as Basic credentials.
+    const rotating = await a.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token`, scopes: ["tickets:read", "read"] } });
+    const rotated = await a.api("POST", `/api/v2/api_tokens/${rotating.body.api_token.id}/rotate.json`, { overlap_hours: 1 });
+    expect(rotated.status, rotated.text).toBe(200);
+    ROTATED_TOKEN = rotated.body.api_token.token;
+    expect((await t.request({ method: "GET", path: "/api/v2/tickets.json", host: a.host, headers: { authorization: `Bearer ${ROTATED_TOKEN}` } })).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } })).status).toBe(200);
+    const byPassword = (password: string) => t.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: { authorization: `Basic ${Buffer.from(`${EMAIL}:${password}`).toString("base64")}` } });
+    expect((await byPassword(`${MARK}-api-password`)).status).toBe(401);
+    expect((await byPassword(RESET_PASSWORD)).status).toBe(200);
     expect((await a.api("DELETE", `/api/v2/users/${user.body.user.id}/sessions.json`)).status).toBe(204);
 
     // Two-factor sign-in: the owner enrols (the secret and recovery codes are answered), signs in
@@ -248,6 +260,7 @@ describe("logs", () => {
     expect(log.length).toBeGreaterThan(1000);
     expect(log).toMatch(/"reqId":"[0-9a-f-]{36}"/); // positive control: request logs were captured
     expect(RESET_TOKEN).toMatch(/^vdr_/);
+    expect(ROTATED_TOKEN).toMatch(/^vdt_/);
     expect(SESSION_COOKIE).toMatch(/^vds_/);
     expect(CHALLENGE).toMatch(/^vdc_/);
     expect(RECOVERY).toHaveLength(10);
@@ -261,7 +274,7 @@ describe("logs", () => {
     for (const secret of ssoSecrets) expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     expect(SAML_RESPONSE.length).toBeGreaterThan(1000);
     expect(SAML_BINDING).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    for (const secret of [SAML_BINDING, SAML_COMPLETE.split("token=")[1]!, SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...WEBAUTHN, ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
+    for (const secret of [SAML_BINDING, SAML_COMPLETE.split("token=")[1]!, SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, ROTATED_TOKEN, ROTATED_TOKEN.slice(4), RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...WEBAUTHN, ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });

@@ -97,6 +97,7 @@ beforeAll(async () => {
     await tx.db.insertInto("passkeys").values({ tenant_id: A.tenantId, id, user_id: owner.id, credential_bidx: sealer.blindIndex("passkey-credential", `cred-${MARK}`), credential_id_sealed: sealer.seal(`cred-${MARK}`, ref("credential_id")), public_key_sealed: sealer.seal("AAAA", ref("public_key")), name_sealed: sealer.seal(`${MARK} passkey`, ref("name")), sign_count: 0, device_type: "multiDevice", last_used_at: null }).execute();
   });
   expect((await A.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 600 } })).status).toBe(200);
+  expect((await A.api("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } })).status).toBe(200);
   // Single sign-on of A's: OpenID Connect and JWT settings naming A's marker, a shared secret of A's.
   expect((await A.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: `https://${MARK.toLowerCase()}.example`, client_id: `${MARK}-client`, client_secret: `${MARK}-secret` } })).status).toBe(200);
   expect((await A.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: `https://${MARK.toLowerCase()}.example/login`, shared_secret: SSO_SECRET } })).status).toBe(200);
@@ -182,6 +183,7 @@ const plans: Record<string, Plan> = {
   deleteSuspendedTicket: { kind: "id", resource: "suspended_ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/suspended_tickets/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/suspended_tickets/${m}.json` } }) },
   showCommentOriginalEmail: { kind: "id", resource: "original_path", calls: (p, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${p}/original` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/original` } }) },
   revokeApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/api_tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/api_tokens/${m}.json` } }) },
+  rotateApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/api_tokens/${id}/rotate.json`, body: {} }, missing: { method: "POST", path: `/api/v2/api_tokens/${m}/rotate.json`, body: {} } }) },
   // Collections and searches: checked below for A's markers.
   listTickets: { kind: "collection" },
   showManyTickets: { kind: "collection" },
@@ -237,6 +239,8 @@ const plans: Record<string, Plan> = {
   listSessions: { kind: "collection" },
   showSessionSettings: { kind: "collection" },
   updateSessionSettings: { kind: "own" },
+  showApiSettings: { kind: "collection" },
+  updateApiSettings: { kind: "own" },
   updateSsoSettings: { kind: "own" },
   // OpenID Connect and JWT sign-in (test/sso-oidc.test.ts, test/sso-jwt.test.ts): settings are the host tenant's
   // own; a state, a code, a token or a jti is looked up in the host's tenant only (another tenant's state and
@@ -413,7 +417,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {
