@@ -157,7 +157,7 @@ describe("admin center in Chromium", () => {
     await adminNav(owner, "API tokens").click();
     await visible(owner.getByRole("heading", { name: "API tokens" }));
     await owner.getByLabel("Name").fill(`CI script ${XSS_IMG}`);
-    await owner.getByRole("radio", { name: "Read only" }).check();
+    await owner.getByRole("checkbox", { name: "Write everything" }).uncheck();
     await owner.getByRole("button", { name: "Create token" }).click();
     const box = owner.getByRole("textbox", { name: "New API token" });
     await visible(box);

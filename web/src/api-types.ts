@@ -2458,7 +2458,7 @@ export interface operations {
                             previous_token_expires_at: string | null;
                             /** @description Vaultdesk: the last rotation. */
                             rotated_at: string | null;
-                            scopes: string[];
+                            scopes: ("read" | "write" | "tickets:read" | "tickets:write" | "users:read" | "users:write" | "organizations:read" | "organizations:write" | "auditlogs:read" | "hc:read" | "hc:write")[];
                             user_id: number;
                         }[];
                     };
@@ -2508,7 +2508,7 @@ export interface operations {
                             previous_token_expires_at: string | null;
                             /** @description Vaultdesk: the last rotation. */
                             rotated_at: string | null;
-                            scopes: string[];
+                            scopes: ("read" | "write" | "tickets:read" | "tickets:write" | "users:read" | "users:write" | "organizations:read" | "organizations:write" | "auditlogs:read" | "hc:read" | "hc:write")[];
                             token: string;
                             user_id: number;
                         };
@@ -2577,7 +2577,7 @@ export interface operations {
                             previous_token_expires_at: string | null;
                             /** @description Vaultdesk: the last rotation. */
                             rotated_at: string | null;
-                            scopes: string[];
+                            scopes: ("read" | "write" | "tickets:read" | "tickets:write" | "users:read" | "users:write" | "organizations:read" | "organizations:write" | "auditlogs:read" | "hc:read" | "hc:write")[];
                             token: string;
                             user_id: number;
                         };

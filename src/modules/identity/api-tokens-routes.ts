@@ -9,7 +9,8 @@ import * as service from "./api-tokens-service.ts";
 const tokenView = z.object({
   id: z.number(),
   name: z.string(),
-  scopes: z.array(z.string()),
+  // The vocabulary as an enum, so the OpenAPI document (and the web app's types) name every scope.
+  scopes: z.array(z.enum(ALL_SCOPES as [string, ...string[]])),
   user_id: z.number(),
   created_at: z.string(),
   expires_at: z.string().nullable().describe("Vaultdesk: when the token stops working (null: never)."),

@@ -1,28 +1,67 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
-import type { ApiToken, User } from "../api-schema.ts";
+import type { ApiScope, ApiSettings, ApiToken, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
-import { Loadable, useApi } from "../data.tsx";
-import { formatDate, t } from "../i18n/index.ts";
+import { Loadable, useApi, useSetData } from "../data.tsx";
+import { formatDate, t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { usersById } from "./admin-api.ts";
 import { OnceBox } from "./OnceBox.tsx";
 
-/** `/admin/tokens`: API tokens — create (shown once), list with last use, revoke. */
+/**
+ * Every scope the server knows, with its label. Keyed by the server's own type (from the OpenAPI
+ * document), so a scope the server adds is a compile error here until it has a label.
+ */
+const SCOPE_LABELS: Record<ApiScope, MessageKey> = {
+  read: "admin.tokens.scope.read",
+  write: "admin.tokens.scope.write",
+  "tickets:read": "admin.tokens.scope.tickets:read",
+  "tickets:write": "admin.tokens.scope.tickets:write",
+  "users:read": "admin.tokens.scope.users:read",
+  "users:write": "admin.tokens.scope.users:write",
+  "organizations:read": "admin.tokens.scope.organizations:read",
+  "organizations:write": "admin.tokens.scope.organizations:write",
+  "auditlogs:read": "admin.tokens.scope.auditlogs:read",
+  "hc:read": "admin.tokens.scope.hc:read",
+  "hc:write": "admin.tokens.scope.hc:write",
+};
+const SCOPES = Object.keys(SCOPE_LABELS) as ApiScope[];
+const EXPIRY_DAYS = [7, 30, 90, 365] as const;
+const OVERLAP_HOURS = [0, 1, 24, 72, 168] as const;
+const DAY = 86_400_000;
+const dateInput = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+type Shown = { id: string; label: string; intro: string; token: string; note?: string | undefined };
+
+/**
+ * `/admin/tokens`: API tokens — create with scopes and an expiry (the secret shown once), the list
+ * with the last use (time and address), rotate (the new secret shown once, the old one's end),
+ * revoke; and the tenant's password access to the API.
+ */
 export function TokensPage() {
   const list = useApi(["api_tokens"], async (signal) => {
     const r = await ok(client.GET("/api/v2/api_tokens", { signal }));
     const owners = await usersById(r.api_tokens.map((x) => x.user_id), signal).catch(() => new Map<number, User>());
     return { tokens: [...r.api_tokens].reverse(), owners };
   });
+  const settings = useApi(["api_settings"], async (signal) => (await ok(client.GET("/api/v2/api_settings", { signal }))).api_settings);
   const tokens = list.data?.tokens;
   const owners = list.data?.owners ?? new Map<number, User>();
   const [name, setName] = useState("");
-  const [write, setWrite] = useState(true);
-  const [secret, setSecret] = useState<{ name: string; token: string } | null>(null);
+  const [scopes, setScopes] = useState<ApiScope[]>(["read", "write"]);
+  const [expiry, setExpiry] = useState<string>("never");
+  const [expiryDate, setExpiryDate] = useState(dateInput(Date.now() + 30 * DAY));
+  const [overlap, setOverlap] = useState<number>(24);
+  const [shown, setShown] = useState<Shown | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  function expiresAt(): string | null {
+    if (expiry === "never") return null;
+    if (expiry === "date") return expiryDate;
+    return new Date(Date.now() + Number(expiry) * DAY).toISOString();
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -30,8 +69,8 @@ export function TokensPage() {
     setError(null);
     setStatus(null);
     try {
-      const r = await ok(client.POST("/api/v2/api_tokens", { body: { api_token: { name, scopes: write ? ["read", "write"] : ["read"] } } }));
-      setSecret({ name: r.api_token.name, token: r.api_token.token });
+      const r = await ok(client.POST("/api/v2/api_tokens", { body: { api_token: { name, scopes, expires_at: expiresAt() } } }));
+      setShown({ id: "new-token", label: t("admin.tokens.secretLabel"), intro: t("admin.tokens.secretIntro", { name: r.api_token.name }), token: r.api_token.token });
       setName("");
       await list.reload();
     } catch (err) {
@@ -41,17 +80,39 @@ export function TokensPage() {
     }
   }
 
-  async function revoke(tk: ApiToken) {
+  async function rotate(tk: ApiToken) {
     setError(null);
+    setStatus(null);
     try {
-      await ok(client.DELETE("/api/v2/api_tokens/{id}", { params: { path: { id: tk.id } } }));
-      setStatus(t("admin.tokens.revoked", { name: tk.name }));
-      if (secret?.name === tk.name) setSecret(null);
+      const r = await ok(client.POST("/api/v2/api_tokens/{id}/rotate", { params: { path: { id: tk.id } }, body: { overlap_hours: overlap } }));
+      const until = r.api_token.previous_token_expires_at;
+      setShown({
+        id: "rotated-token",
+        label: t("admin.tokens.rotatedLabel"),
+        intro: t("admin.tokens.rotatedIntro", { name: tk.name }),
+        token: r.api_token.token,
+        note: until ? t("admin.tokens.rotatedOverlap", { date: formatDate(until) }) : t("admin.tokens.rotatedNoOverlap"),
+      });
       await list.reload();
     } catch (err) {
       setError(explain(err));
     }
   }
+
+  async function revoke(tk: ApiToken) {
+    setError(null);
+    try {
+      await ok(client.DELETE("/api/v2/api_tokens/{id}", { params: { path: { id: tk.id } } }));
+      setStatus(t("admin.tokens.revoked", { name: tk.name }));
+      setShown(null);
+      await list.reload();
+    } catch (err) {
+      setError(explain(err));
+    }
+  }
+
+  const toggle = (s: ApiScope, on: boolean) => setScopes((cur) => (on ? SCOPES.filter((x) => x === s || cur.includes(x)) : cur.filter((x) => x !== s)));
+  const statusOf = (tk: ApiToken): MessageKey => (tk.active ? "admin.tokens.active" : tk.expires_at && new Date(tk.expires_at) <= new Date() ? "admin.tokens.expiredStatus" : "admin.tokens.revokedStatus");
 
   return (
     <main id="main" className="main">
@@ -61,25 +122,55 @@ export function TokensPage() {
         <Field id="token-name" label={t("admin.tokens.name")} help={t("admin.tokens.nameHelp")}>
           <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={255} />
         </Field>
-        <fieldset className="choice">
+        <fieldset className="choice" aria-describedby="token-scopes-help">
           <legend>{t("admin.tokens.scopes")}</legend>
-          <label>
-            <input type="radio" name="token-scope" checked={!write} onChange={() => setWrite(false)} />
-            {t("admin.tokens.readOnly")}
-          </label>
-          <label>
-            <input type="radio" name="token-scope" checked={write} onChange={() => setWrite(true)} />
-            {t("admin.tokens.readWrite")}
-          </label>
+          <p className="help" id="token-scopes-help">
+            {t("admin.tokens.scopesHelp")}
+          </p>
+          {SCOPES.map((s) => (
+            <label key={s} className="check">
+              <input type="checkbox" name="token-scope" value={s} checked={scopes.includes(s)} onChange={(e) => toggle(s, e.target.checked)} /> {t(SCOPE_LABELS[s])}
+            </label>
+          ))}
         </fieldset>
-        <button type="submit" disabled={busy}>
+        <Field id="token-expiry" label={t("admin.tokens.expiry")} help={t("admin.tokens.expiryHelp")}>
+          <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
+            <option value="never">{t("admin.tokens.expiry.never")}</option>
+            {EXPIRY_DAYS.map((d) => (
+              <option key={d} value={String(d)}>
+                {t("admin.tokens.expiry.days", { count: d })}
+              </option>
+            ))}
+            <option value="date">{t("admin.tokens.expiry.date")}</option>
+          </select>
+        </Field>
+        {expiry === "date" ? (
+          <Field id="token-expiry-date" label={t("admin.tokens.expiryDate")}>
+            <input type="date" required value={expiryDate} min={dateInput(Date.now() + DAY)} max={dateInput(Date.now() + 365 * DAY)} onChange={(e) => setExpiryDate(e.target.value)} />
+          </Field>
+        ) : null}
+        <button type="submit" disabled={busy || scopes.length === 0}>
           {t("admin.tokens.create")}
         </button>
       </form>
       <ErrorText text={error} />
       <StatusText text={status} />
-      {secret ? <OnceBox id="new-token" label={t("admin.tokens.secretLabel")} value={secret.token} intro={t("admin.tokens.secretIntro", { name: secret.name })} /> : null}
+      {shown ? (
+        <>
+          <OnceBox id={shown.id} label={shown.label} value={shown.token} intro={shown.intro} />
+          {shown.note ? <p role="status">{shown.note}</p> : null}
+        </>
+      ) : null}
       <h2>{t("admin.tokens.listTitle")}</h2>
+      <Field id="token-overlap" label={t("admin.tokens.overlap")} help={t("admin.tokens.overlapHelp")}>
+        <select value={String(overlap)} onChange={(e) => setOverlap(Number(e.target.value))}>
+          {OVERLAP_HOURS.map((h) => (
+            <option key={h} value={String(h)}>
+              {h === 0 ? t("admin.tokens.overlap.none") : t("admin.tokens.overlap.hours", { count: h })}
+            </option>
+          ))}
+        </select>
+      </Field>
       <Loadable state={list}>{() => null}</Loadable>
       {tokens && tokens.length === 0 ? <p className="empty">{t("admin.tokens.empty")}</p> : null}
       {tokens && tokens.length > 0 ? (
@@ -91,6 +182,7 @@ export function TokensPage() {
               <th scope="col">{t("admin.tokens.owner")}</th>
               <th scope="col">{t("admin.tokens.scopes")}</th>
               <th scope="col">{t("admin.tokens.created")}</th>
+              <th scope="col">{t("admin.tokens.expires")}</th>
               <th scope="col">{t("admin.tokens.lastUsed")}</th>
               <th scope="col">{t("admin.tokens.status")}</th>
               <th scope="col">
@@ -109,13 +201,25 @@ export function TokensPage() {
                 <td data-label={t("admin.tokens.created")}>
                   <time dateTime={tk.created_at}>{formatDate(tk.created_at)}</time>
                 </td>
-                <td data-label={t("admin.tokens.lastUsed")}>{tk.last_used_at ? <time dateTime={tk.last_used_at}>{formatDate(tk.last_used_at)}</time> : t("admin.tokens.never")}</td>
-                <td data-label={t("admin.tokens.status")}>{t(tk.active ? "admin.tokens.active" : "admin.tokens.revokedStatus")}</td>
+                <td data-label={t("admin.tokens.expires")}>{tk.expires_at ? <time dateTime={tk.expires_at}>{formatDate(tk.expires_at)}</time> : t("admin.tokens.noExpiry")}</td>
+                <td data-label={t("admin.tokens.lastUsed")}>
+                  {tk.last_used_at ? <time dateTime={tk.last_used_at}>{formatDate(tk.last_used_at)}</time> : t("admin.tokens.never")}
+                  {tk.last_used_ip ? <div className="muted">{t("admin.tokens.from", { address: tk.last_used_ip })}</div> : null}
+                </td>
+                <td data-label={t("admin.tokens.status")}>
+                  {t(statusOf(tk))}
+                  {tk.previous_token_expires_at ? <div className="muted">{t("admin.tokens.oldUntil", { date: formatDate(tk.previous_token_expires_at) })}</div> : null}
+                </td>
                 <td>
                   {tk.active ? (
-                    <button type="button" className="secondary" onClick={() => void revoke(tk)} aria-label={t("admin.tokens.revokeFor", { name: tk.name })}>
-                      {t("admin.tokens.revoke")}
-                    </button>
+                    <span className="actions">
+                      <button type="button" className="secondary" onClick={() => void rotate(tk)} aria-label={t("admin.tokens.rotateFor", { name: tk.name })}>
+                        {t("admin.tokens.rotate")}
+                      </button>{" "}
+                      <button type="button" className="secondary" onClick={() => void revoke(tk)} aria-label={t("admin.tokens.revokeFor", { name: tk.name })}>
+                        {t("admin.tokens.revoke")}
+                      </button>
+                    </span>
                   ) : null}
                 </td>
               </tr>
@@ -123,6 +227,50 @@ export function TokensPage() {
           </tbody>
         </table>
       ) : null}
+      <Loadable state={settings}>{(s) => <PasswordAccess settings={s} />}</Loadable>
     </main>
+  );
+}
+
+/** The tenant's password access to the API (admins: the admin center is theirs). */
+function PasswordAccess(props: { settings: ApiSettings }) {
+  const setData = useSetData();
+  const [on, setOn] = useState(props.settings.password_access);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      const r = (await ok(client.PUT("/api/v2/api_settings", { body: { api_settings: { password_access: on } } }))).api_settings;
+      setData(["api_settings"], r);
+      setStatus(t(r.password_access ? "admin.tokens.passwordOn" : "admin.tokens.passwordOff"));
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="password-access-heading">
+      <h2 id="password-access-heading">{t("admin.tokens.passwordTitle")}</h2>
+      <p className="muted">{t("admin.tokens.passwordIntro")}</p>
+      <form className="form" onSubmit={submit} aria-busy={busy}>
+        <label className="check">
+          <input type="checkbox" role="switch" checked={on} onChange={(e) => setOn(e.target.checked)} /> {t("admin.tokens.passwordSwitch")}
+        </label>
+        <ErrorText text={error} />
+        <StatusText text={status} />
+        <p className="actions">
+          <button type="submit" disabled={busy}>
+            {t("admin.save")}
+          </button>
+        </p>
+      </form>
+    </section>
   );
 }

@@ -3,6 +3,7 @@ import { enTwoFactor } from "./en-two-factor.ts";
 import { enSso } from "./en-sso.ts";
 import { enSsoProviders } from "./en-sso-providers.ts";
 import { enSaml } from "./en-saml.ts";
+import { enApiTokens } from "./en-api-tokens.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -15,6 +16,7 @@ export const en = {
   ...enSso,
   ...enSsoProviders,
   ...enSaml,
+  ...enApiTokens,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
@@ -558,9 +560,7 @@ export const en = {
   "admin.tokens.intro": "Tokens let scripts and integrations use the API as you. A token is shown once when it is created; keep it somewhere safe.",
   "admin.tokens.name": "Name",
   "admin.tokens.nameHelp": "What the token is for, e.g. the integration that uses it.",
-  "admin.tokens.scopes": "Access",
-  "admin.tokens.readOnly": "Read only",
-  "admin.tokens.readWrite": "Read and write",
+  "admin.tokens.scopes": "Scopes",
   "admin.tokens.create": "Create token",
   "admin.tokens.secretLabel": "New API token",
   "admin.tokens.secretIntro": "This is the token {name}. Copy it now: it is shown only once.",
