@@ -252,6 +252,23 @@ describe("password access to the API", () => {
     expect(wrong.body.description).toBe("Invalid e-mail or password.");
   });
 
+  it("refuses people whose password sign-in is not allowed (staff who sign in only through single sign-on), without counting it", async () => {
+    const a = await buildTenant(t);
+    expect((await a.api("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } })).status).toBe(200);
+    const p = await staffWithPassword(t, a, "agent");
+    expect((await withPassword(a, p.email, PASSWORD)).status).toBe(200);
+    // The account's single sign-on setting as the SSO settings route stores it (that route also
+    // needs a provider and the owner's second factor, which this test is not about).
+    await t.db.tenant(a.tenantId, (tx) => tx.db.insertInto("sso_settings").values({ tenant_id: a.tenantId, id: a.tenantId, staff_provider: "jwt", staff_sso_only: true }).execute());
+    for (let i = 0; i < 6; i++) {
+      const r = await withPassword(a, p.email, PASSWORD);
+      expect([r.status, r.body.description]).toEqual([401, "Invalid e-mail or password."]);
+    }
+    const failed = (await a.api("GET", "/api/v2/audit_logs.json?filter[action]=user.signin_failed")).body.audit_logs;
+    expect(failed.length).toBe(6);
+    expect((await a.api("GET", "/api/v2/audit_logs.json?filter[action]=user.locked")).body.audit_logs).toHaveLength(0);
+  });
+
   it("lets an end user with a password use the API but not rotate anyone's token", async () => {
     const a = await buildTenant(t);
     expect((await a.api("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } })).status).toBe(200);
