@@ -83,6 +83,7 @@ export async function writeEverything(t: TestApp): Promise<string> {
   });
   expect(r.status).toBe(201);
   // A file whose name and bytes carry the marker, attached to a comment; a scanner's finding (sealed).
+  // Every call made with the owner's API token records its last use: api_tokens.last_used_ip (sealed).
   const up = await t.request({ method: "POST", path: `/api/v2/uploads.json?filename=${encodeURIComponent(`${MARKER} scan.txt`)}`, host: a.host, rawBody: Buffer.from(`${MARKER} file body ${EMAIL}\n`.repeat(200)), headers: { "content-type": "text/plain", authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") } });
   expect(up.status, up.text).toBe(201);
   expect((await a.api("PUT", "/api/v2/tickets/1.json", { ticket: { comment: { body: "attached", uploads: [up.body.upload.token] } } })).status).toBe(200);
