@@ -2,6 +2,7 @@ import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../src/modules/identity/password-hashing.ts";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
+import { SIGNIN_PER_IP } from "../src/platform/http/rate-limit.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, PASSWORD, staffWithPassword } from "./support/people.ts";
 
@@ -236,6 +237,24 @@ describe("password access to the API", () => {
     // The sign-in page is locked too: the same count.
     expect((await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: p.email, password: PASSWORD } })).status).toBe(401);
     clock += 11 * 60_000;
+    expect((await withPassword(a, p.email, PASSWORD)).status).toBe(200);
+  });
+
+  it("holds password requests to the sign-in page's limit per client (the limiter's clock stands still), tokens not", async () => {
+    const a = await buildTenant(t);
+    expect((await a.api("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } })).status).toBe(200);
+    const p = await staffWithPassword(t, a, "agent");
+    const answers: number[] = [];
+    for (let i = 0; i <= SIGNIN_PER_IP; i++) answers.push((await withPassword(a, p.email, PASSWORD)).status);
+    // Setting up the person counted toward the same limit, so fewer than SIGNIN_PER_IP got through.
+    const first429 = answers.indexOf(429);
+    expect(first429).toBeGreaterThan(0);
+    expect(answers.slice(0, first429).every((s) => s === 200)).toBe(true);
+    expect(answers.slice(first429).every((s) => s === 429)).toBe(true);
+    // The sign-in page shares the count; the API with a token does not.
+    expect((await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: p.email, password: PASSWORD } })).status).toBe(429);
+    expect((await a.api("GET", "/api/v2/users/me.json")).status).toBe(200);
+    clock += 60_000;
     expect((await withPassword(a, p.email, PASSWORD)).status).toBe(200);
   });
 

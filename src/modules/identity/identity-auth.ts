@@ -21,6 +21,10 @@ type Deps = Pick<AppDeps, "keyring" | "now" | "config" | "mailer">;
 export function createAuthenticator(deps: Deps): Authenticator {
   return {
     credentialSent: (req) => req.headers.authorization !== undefined || req.cookies[SESSION_COOKIE] !== undefined,
+    signsIn(req) {
+      const header = req.headers.authorization;
+      return header !== undefined && parseAuthorization(header)?.kind === "password";
+    },
     prelude(tenantId, req) {
       const header = req.headers.authorization;
       const cred = header ? parseAuthorization(header) : undefined;

@@ -25,6 +25,11 @@ export interface Authenticator {
    * ended session counts as no credential (anonymous); a bad API token is still refused.
    */
   authenticate(tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, opts: { isWrite: boolean; optional: boolean; early?: unknown }): Promise<Actor>;
+  /**
+   * True when the credential is a password (password access to the API): the request is a sign-in
+   * as well, and is held to the sign-in page's rate limits besides the route's own.
+   */
+  signsIn?(req: FastifyRequest): boolean;
   /** True when the request carries a credential at all (Authorization header or session cookie). */
   credentialSent(req: FastifyRequest): boolean;
 }

@@ -8,7 +8,7 @@ import { clientNetwork } from "./client-network.ts";
  * The rate-limit presets of routes (the counters themselves are in platform/rate-limiter.ts).
  * Limits per client count its network (an IPv4 address, an IPv6 /64: client-network.ts).
  */
-const SIGNIN_PER_IP = 30;
+export const SIGNIN_PER_IP = 30;
 /**
  * Single sign-on's browser flows (/access/…): no password is checked there, and a whole office
  * behind one address signs in through them at nine in the morning, so their own, wider limit.

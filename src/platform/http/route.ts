@@ -180,6 +180,8 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
     if (!tenant) throw new AppError("RecordNotFound");
     enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");
     const sent = spec.auth !== "anonymous" && auth.credentialSent(req);
+    // A password sent to the API is a sign-in on every request: the sign-in page's limits too.
+    if (sent && spec.rateLimit !== "signin" && auth.signsIn?.(req)) enforceRateLimit(deps, req, reply, "signin");
     const prelude = sent ? auth.prelude(tenant.id, req) : undefined;
     /** A context of the tenant for an anonymous caller, over `tx`. */
     const anonymousIn = async (tx: TenantTx): Promise<RequestContext> =>
