@@ -15,7 +15,12 @@ export type TokenActorRow = {
   user_active: boolean;
   user_suspended: boolean;
   user_email_bidx: Uint8Array | null;
+  /** 0029: the person's custom role configuration, if they carry one. */
+  user_custom_role: unknown;
 };
+
+/** The configuration of the custom role of the user `u` (platform/roles.ts), or null. */
+export const CUSTOM_ROLE_OF_U = `(SELECT cr.configuration FROM custom_roles cr WHERE cr.tenant_id = u.tenant_id AND cr.id = u.custom_role_id)`;
 
 /**
  * The token lookup, sent with BEGIN in one round trip as `EXECUTE` of a statement each database
@@ -26,7 +31,8 @@ const TOKEN_LOOKUP = registerPrepared(
   "vd_p_token_lookup",
   ["uuid", "bytea"],
   `SELECT t.id, t.scopes, t.last_used_at, u.id AS user_id, u.nice_id AS user_nice_id, u.role AS user_role,
-    u.active AS user_active, u.suspended AS user_suspended, u.email_bidx AS user_email_bidx
+    u.active AS user_active, u.suspended AS user_suspended, u.email_bidx AS user_email_bidx,
+    ${CUSTOM_ROLE_OF_U} AS user_custom_role
     FROM api_tokens t JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
     WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.revoked_at IS NULL`,
 );
@@ -50,6 +56,7 @@ export async function findActiveTokenByHash(tx: TenantTx, hash: Buffer) {
       "u.active as user_active",
       "u.suspended as user_suspended",
       "u.email_bidx as user_email_bidx",
+      sql<unknown>`${sql.raw(CUSTOM_ROLE_OF_U)}`.as("user_custom_role"),
     ])
     .where("t.tenant_id", "=", tx.tenantId)
     .where("t.token_hash", "=", hash)
@@ -123,6 +130,7 @@ export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, def
       "u.active as user_active",
       "u.suspended as user_suspended",
       "u.must_change_password",
+      sql<unknown>`${sql.raw(CUSTOM_ROLE_OF_U)}`.as("user_custom_role"),
       // 0021: whether the tenant requires staff to use two-factor sign-in, and whether this person does.
       sql<boolean>`EXISTS (SELECT 1 FROM two_factor_settings ts WHERE ts.tenant_id = s.tenant_id AND ts.require_staff_two_factor)`.as("two_factor_required"),
       // 0024: a passkey is a second factor too.
