@@ -35,7 +35,7 @@ async function inTenant<T>(a: TestTenant, fn: (ctx: RequestContext) => Promise<T
     let actor: RequestContext["actor"] = { kind: "anonymous" };
     if (as === "owner") {
       const owner = await tx.db.selectFrom("users").select(["id", "nice_id"]).where("tenant_id", "=", a.tenantId).where("role", "=", "owner").executeTakeFirstOrThrow();
-      actor = userActor({ id: owner.id, niceId: owner.nice_id, role: "owner" }, "session");
+      actor = userActor({ id: owner.id, niceId: owner.nice_id, role: "owner", customRole: null }, "session");
     }
     return fn(makeContext({ tx, sealer, actor, now: () => new Date(clock), apiBase: `${a.origin}/api/v2` }));
   });

@@ -36,6 +36,11 @@ beforeAll(async () => {
   ids.group_membership = 4;
   for (let i = 0; i < 4; i++) await A.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: `${MARK} field ${i}` } });
   ids.ticket_field = 4;
+  // Custom roles: A's ids 4–6 (1–3 are every tenant's built-in presets); B has none.
+  for (let i = 0; i < 3; i++) expect((await A.api("POST", "/api/v2/custom_roles.json", { custom_role: { name: `${MARK} role ${i}`, description: MARK } })).status).toBe(201);
+  ids.custom_role = 6;
+  // A's organization 4 shares its requests: B's people must not reach them by its id.
+  expect((await A.api("PUT", "/api/v2/organizations/4.json", { organization: { shared_tickets: true } })).status).toBe(200);
   for (let i = 0; i < 6; i++) {
     await A.api("POST", "/api/v2/tickets.json", {
       ticket: { subject: `${MARK} ticket ${i}`, comment: { body: `${MARK} body` }, tags: ["isolation"], requester: { email: `req${i}@${MARK.toLowerCase()}.test`, name: `${MARK} req` } },
@@ -148,6 +153,12 @@ const plans: Record<string, Plan> = {
   deleteOwnPasskey: { kind: "id", resource: "passkey", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/me/passkeys/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/users/me/passkeys/${m}.json` } }) },
   resetUserTwoFactor: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/users/${id}/two_factor.json` }, missing: { method: "DELETE", path: `/api/v2/users/${m}/two_factor.json` } }) },
   listUserGroupMemberships: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/group_memberships.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/group_memberships.json` } }) },
+  showCustomRole: { kind: "id", resource: "custom_role", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/custom_roles/${id}.json` }, missing: { method: "GET", path: `/api/v2/custom_roles/${m}.json` } }) },
+  updateCustomRole: { kind: "id", resource: "custom_role", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/custom_roles/${id}.json`, body: { custom_role: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/custom_roles/${m}.json`, body: { custom_role: { name: "hijack" } } } }) },
+  deleteCustomRole: { kind: "id", resource: "custom_role", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/custom_roles/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/custom_roles/${m}.json` } }) },
+  listCustomRoles: { kind: "collection" },
+  createCustomRole: { kind: "own" },
+  listOrganizationRequests: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/organizations/${id}/requests.json` }, missing: { method: "GET", path: `/api/v2/organizations/${m}/requests.json` } }) },
   showOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/organizations/${id}.json` }, missing: { method: "GET", path: `/api/v2/organizations/${m}.json` } }) },
   updateOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/organizations/${id}.json`, body: { organization: { notes: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/organizations/${m}.json`, body: { organization: { notes: "hijack" } } } }) },
   deleteOrganization: { kind: "id", resource: "organization", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/organizations/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/organizations/${m}.json` } }) },
@@ -324,7 +335,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");

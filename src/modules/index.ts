@@ -13,12 +13,14 @@ import * as search from "./search/search-routes.ts";
 import * as setup from "./setup/setup-routes.ts";
 import * as tickets from "./tickets/tickets-routes.ts";
 import * as users from "./users/users-routes.ts";
+import * as customRoles from "./users/custom-roles-routes.ts";
 
 /** Every business module, each registering its own routes (docs/architecture.md has the route table). */
 export const modules: Array<{ name: string; register(app: FastifyInstance, deps: AppDeps): Promise<void> | void }> = [
   { name: "identity", register: identity.register },
   { name: "identity", register: saml.register },
   { name: "users", register: users.register },
+  { name: "users", register: customRoles.register },
   { name: "organizations", register: organizations.register },
   { name: "groups", register: groups.register },
   { name: "tickets", register: tickets.register },

@@ -2,10 +2,17 @@ import crypto from "node:crypto";
 import type { TenantTx } from "./db/database.ts";
 import type { TenantSealer } from "./crypto/keyring.ts";
 import type { Role } from "./db/schema.ts";
+import type { RoleConfiguration } from "./roles.ts";
 import { Hooks } from "./hooks.ts";
 
 /** Who acts. Users carry both their internal uuid and their public per-tenant id. */
-export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; scopes: readonly string[]; via: "token" | "session" | "oauth" | "password" };
+/**
+ * A signed-in person. `customRole`: an agent's custom role configuration (platform/roles.ts), null
+ * for the preset of their role; read fresh with every credential, so a change applies at once.
+ */
+export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; customRole?: RoleConfiguration | null; scopes: readonly string[]; via: "token" | "session" | "oauth" | "password" };
+/** What making a user actor needs: the person, with their custom role when they carry one. */
+export type ActingUser = { id: string; niceId: number; role: Role; customRole: RoleConfiguration | null };
 /**
  * `operator`: the command line (or the server acting for it); `setup`: the person at the
  * first-run setup page, before any account (and so any user) exists.
@@ -60,12 +67,12 @@ export function makeContext(c: {
 }
 
 /** A user as an actor: the one way one is made (a credential resolved, a job's creator, an unproven sender). */
-export function userActor(user: { id: string; niceId: number; role: Role }, via: UserActor["via"], scopes: readonly string[] = ["read", "write"]): UserActor {
-  return { kind: "user", userId: user.id, niceId: user.niceId, role: user.role, scopes, via };
+export function userActor(user: ActingUser, via: UserActor["via"], scopes: readonly string[] = ["read", "write"]): UserActor {
+  return { kind: "user", userId: user.id, niceId: user.niceId, role: user.role, customRole: user.role === "agent" ? user.customRole : null, scopes, via };
 }
 
 /** The same request, acting as another user (a person who just signed in, a job's creator). */
-export function actingAs(ctx: RequestContext, user: { id: string; niceId: number; role: Role }, via: UserActor["via"] = "session", scopes: readonly string[] = ["read", "write"]): RequestContext {
+export function actingAs(ctx: RequestContext, user: ActingUser, via: UserActor["via"] = "session", scopes: readonly string[] = ["read", "write"]): RequestContext {
   return { ...ctx, actor: userActor(user, via, scopes) };
 }
 

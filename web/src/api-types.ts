@@ -314,6 +314,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/custom_roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists the built-in roles (ids 1–3, not editable) and the tenant's custom agent roles. Owners and admins. */
+        get: operations["listCustomRoles"];
+        put?: never;
+        /** Creates a custom agent role; configuration keys left out are as the built-in agent role has them. */
+        post: operations["createCustomRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/custom_roles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showCustomRole"];
+        /** Changes a custom role; agents carrying it have the new permissions at their next request. */
+        put: operations["updateCustomRole"];
+        post?: never;
+        /** Deletes a custom role nobody carries (422 while agents have it). */
+        delete: operations["deleteCustomRole"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/dkim_keys": {
         parameters: {
             query?: never;
@@ -746,6 +782,23 @@ export interface paths {
         put: operations["updateOrganization"];
         post?: never;
         delete: operations["deleteOrganization"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/organizations/{id}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The requests of the caller's organization, when it shares them with its members (`shared_tickets`); otherwise 404. */
+        get: operations["listOrganizationRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2822,6 +2875,273 @@ export interface operations {
             };
         };
     };
+    listCustomRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        custom_roles: {
+                            built_in: boolean;
+                            configuration: {
+                                api_token_access: boolean;
+                                audit_log_access: boolean;
+                                data_export_access: boolean;
+                                /** @enum {string} */
+                                end_user_profile_access: "readonly" | "edit";
+                                group_access: boolean;
+                                organization_editing: boolean;
+                                /** @enum {string} */
+                                ticket_access: "all" | "within-groups" | "assigned-only";
+                                /** @enum {string} */
+                                ticket_comment_access: "public" | "internal";
+                                ticket_deletion: boolean;
+                                ticket_editing: boolean;
+                                ticket_redaction: boolean;
+                            };
+                            created_at: string | null;
+                            description: string;
+                            id: number;
+                            name: string;
+                            role_type: number;
+                            team_member_count: number;
+                            updated_at: string | null;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createCustomRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    custom_role: {
+                        configuration?: {
+                            api_token_access?: boolean;
+                            audit_log_access?: boolean;
+                            data_export_access?: boolean;
+                            /** @enum {string} */
+                            end_user_profile_access?: "readonly" | "edit";
+                            group_access?: boolean;
+                            organization_editing?: boolean;
+                            /** @enum {string} */
+                            ticket_access?: "all" | "within-groups" | "assigned-only";
+                            /** @enum {string} */
+                            ticket_comment_access?: "public" | "internal";
+                            ticket_deletion?: boolean;
+                            ticket_editing?: boolean;
+                            ticket_redaction?: boolean;
+                        };
+                        description?: string;
+                        name: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        custom_role: {
+                            built_in: boolean;
+                            configuration: {
+                                api_token_access: boolean;
+                                audit_log_access: boolean;
+                                data_export_access: boolean;
+                                /** @enum {string} */
+                                end_user_profile_access: "readonly" | "edit";
+                                group_access: boolean;
+                                organization_editing: boolean;
+                                /** @enum {string} */
+                                ticket_access: "all" | "within-groups" | "assigned-only";
+                                /** @enum {string} */
+                                ticket_comment_access: "public" | "internal";
+                                ticket_deletion: boolean;
+                                ticket_editing: boolean;
+                                ticket_redaction: boolean;
+                            };
+                            created_at: string | null;
+                            description: string;
+                            id: number;
+                            name: string;
+                            role_type: number;
+                            team_member_count: number;
+                            updated_at: string | null;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showCustomRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        custom_role: {
+                            built_in: boolean;
+                            configuration: {
+                                api_token_access: boolean;
+                                audit_log_access: boolean;
+                                data_export_access: boolean;
+                                /** @enum {string} */
+                                end_user_profile_access: "readonly" | "edit";
+                                group_access: boolean;
+                                organization_editing: boolean;
+                                /** @enum {string} */
+                                ticket_access: "all" | "within-groups" | "assigned-only";
+                                /** @enum {string} */
+                                ticket_comment_access: "public" | "internal";
+                                ticket_deletion: boolean;
+                                ticket_editing: boolean;
+                                ticket_redaction: boolean;
+                            };
+                            created_at: string | null;
+                            description: string;
+                            id: number;
+                            name: string;
+                            role_type: number;
+                            team_member_count: number;
+                            updated_at: string | null;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateCustomRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    custom_role: {
+                        configuration?: {
+                            api_token_access?: boolean;
+                            audit_log_access?: boolean;
+                            data_export_access?: boolean;
+                            /** @enum {string} */
+                            end_user_profile_access?: "readonly" | "edit";
+                            group_access?: boolean;
+                            organization_editing?: boolean;
+                            /** @enum {string} */
+                            ticket_access?: "all" | "within-groups" | "assigned-only";
+                            /** @enum {string} */
+                            ticket_comment_access?: "public" | "internal";
+                            ticket_deletion?: boolean;
+                            ticket_editing?: boolean;
+                            ticket_redaction?: boolean;
+                        };
+                        description?: string;
+                        name?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        custom_role: {
+                            built_in: boolean;
+                            configuration: {
+                                api_token_access: boolean;
+                                audit_log_access: boolean;
+                                data_export_access: boolean;
+                                /** @enum {string} */
+                                end_user_profile_access: "readonly" | "edit";
+                                group_access: boolean;
+                                organization_editing: boolean;
+                                /** @enum {string} */
+                                ticket_access: "all" | "within-groups" | "assigned-only";
+                                /** @enum {string} */
+                                ticket_comment_access: "public" | "internal";
+                                ticket_deletion: boolean;
+                                ticket_editing: boolean;
+                                ticket_redaction: boolean;
+                            };
+                            created_at: string | null;
+                            description: string;
+                            id: number;
+                            name: string;
+                            role_type: number;
+                            team_member_count: number;
+                            updated_at: string | null;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteCustomRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     listDkimKeys: {
         parameters: {
             query?: never;
@@ -4220,6 +4540,7 @@ export interface operations {
                             id: number;
                             name: string;
                             notes: string | null;
+                            shared_tickets: boolean;
                             tags: string[];
                             updated_at: string;
                             url: string;
@@ -4246,6 +4567,7 @@ export interface operations {
                         external_id?: string | null;
                         name: string;
                         notes?: string | null;
+                        shared_tickets?: boolean;
                         tags?: string[];
                     };
                 };
@@ -4267,6 +4589,7 @@ export interface operations {
                             id: number;
                             name: string;
                             notes: string | null;
+                            shared_tickets: boolean;
                             tags: string[];
                             updated_at: string;
                             url: string;
@@ -4302,6 +4625,7 @@ export interface operations {
                             id: number;
                             name: string;
                             notes: string | null;
+                            shared_tickets: boolean;
                             tags: string[];
                             updated_at: string;
                             url: string;
@@ -4329,6 +4653,7 @@ export interface operations {
                         external_id?: string | null;
                         name?: string;
                         notes?: string | null;
+                        shared_tickets?: boolean;
                         tags?: string[];
                     };
                 };
@@ -4350,6 +4675,7 @@ export interface operations {
                             id: number;
                             name: string;
                             notes: string | null;
+                            shared_tickets: boolean;
                             tags: string[];
                             updated_at: string;
                             url: string;
@@ -4376,6 +4702,81 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    listOrganizationRequests: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_by?: "updated_at" | "created_at";
+                sort_order?: "asc" | "desc";
+                status?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        requests: {
+                            assignee_id: number | null;
+                            can_be_solved_by_me: boolean;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: unknown;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: string | null;
+                            requester_id: number | null;
+                            solved: boolean;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "solved" | "closed";
+                            subject: string;
+                            type: string | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -4421,6 +4822,7 @@ export interface operations {
                         users: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -4483,6 +4885,7 @@ export interface operations {
                             id: number;
                             name: string;
                             notes: string | null;
+                            shared_tickets: boolean;
                             tags: string[];
                             updated_at: string;
                             url: string;
@@ -5491,10 +5894,16 @@ export interface operations {
                                 can_create_end_users: boolean;
                                 can_create_tickets: boolean;
                                 can_delete_tickets: boolean;
+                                can_edit_organizations: boolean;
                                 can_edit_properties: boolean;
                                 can_manage_admin: boolean;
+                                can_manage_api_tokens: boolean;
+                                can_manage_groups: boolean;
                                 can_reply_publicly: boolean;
                                 can_use_workspace: boolean;
+                                can_view_audit_log: boolean;
+                                /** @enum {string} */
+                                ticket_access: "all" | "within-groups" | "assigned-only";
                             };
                             csrf_token: string | null;
                             must_change_password?: boolean;
@@ -6930,6 +7339,7 @@ export interface operations {
                             id: number;
                             name: string;
                             notes: string | null;
+                            shared_tickets: boolean;
                             tags: string[];
                             updated_at: string;
                             url: string;
@@ -6973,6 +7383,7 @@ export interface operations {
                         users?: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -7144,6 +7555,7 @@ export interface operations {
                             id: number;
                             name: string;
                             notes: string | null;
+                            shared_tickets: boolean;
                             tags: string[];
                             updated_at: string;
                             url: string;
@@ -7186,6 +7598,7 @@ export interface operations {
                         users?: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -7514,6 +7927,7 @@ export interface operations {
                             id: number;
                             name: string;
                             notes: string | null;
+                            shared_tickets: boolean;
                             tags: string[];
                             updated_at: string;
                             url: string;
@@ -7522,6 +7936,7 @@ export interface operations {
                         users?: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -7738,6 +8153,7 @@ export interface operations {
                             id: number;
                             name: string;
                             notes: string | null;
+                            shared_tickets: boolean;
                             tags: string[];
                             updated_at: string;
                             url: string;
@@ -7780,6 +8196,7 @@ export interface operations {
                         users?: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -8197,6 +8614,7 @@ export interface operations {
                         users: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -8259,6 +8677,7 @@ export interface operations {
                         user: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -8305,6 +8724,7 @@ export interface operations {
                         user: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -8343,6 +8763,7 @@ export interface operations {
             content: {
                 "application/json": {
                     user: {
+                        custom_role_id?: number | null;
                         email?: string;
                         external_id?: string | null;
                         locale?: string | null;
@@ -8370,6 +8791,7 @@ export interface operations {
                         user: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -8416,6 +8838,7 @@ export interface operations {
                         user: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -8661,6 +9084,7 @@ export interface operations {
                         user: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -8967,6 +9391,7 @@ export interface operations {
                         users: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -9011,6 +9436,7 @@ export interface operations {
                         user: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -9544,6 +9970,7 @@ export interface operations {
                         users: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;
@@ -9602,6 +10029,7 @@ export interface operations {
                         users: {
                             active: boolean;
                             created_at: string;
+                            custom_role_id: number | null;
                             email: string | null;
                             external_id: string | null;
                             iana_time_zone: string | null;

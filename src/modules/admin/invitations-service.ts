@@ -243,7 +243,7 @@ export async function acceptInvitation(deps: AppDeps, ctx: RequestContext, input
     user = await insertSealedUser(ctx, { role: row.role, name: input.name, email, passwordHash, emailStatus: "verified" });
   }
   await repo.setInvitationUser(ctx.tx, row.id, user.id);
-  audit(actingAs(ctx, { id: user.id, niceId: user.niceId, role: row.role }), { action: "invitation.accepted", resourceType: "invitation", resourceId: row.nice_id });
+  audit(actingAs(ctx, { id: user.id, niceId: user.niceId, role: row.role, customRole: null }), { action: "invitation.accepted", resourceType: "invitation", resourceId: row.nice_id });
   const session = await startSession(deps, ctx, { id: user.id, niceId: user.niceId, role: row.role }, "invitation");
   return { session, userNiceId: user.niceId };
 }

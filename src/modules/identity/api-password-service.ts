@@ -1,3 +1,4 @@
+import { customRoleOf } from "../../platform/roles.ts";
 import { actingAs, userActor, type Actor, type RequestContext } from "../../platform/context.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import { AppError } from "../../platform/errors.ts";
@@ -52,7 +53,7 @@ async function judge(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestConte
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown", fields: ["api_password"] });
     return GENERIC;
   }
-  const as = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role });
+  const as = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null });
   const failed = (reason: string) => audit(as, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["api_password", reason] });
   if (user.locked_until && user.locked_until > now) {
     failed("locked");
@@ -88,9 +89,21 @@ async function judge(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestConte
  * with that password, not locked meanwhile, and password access still on. Every scope: a password
  * is the person (as a session is).
  */
+/** The custom role of a person, read in the request's transaction. */
+async function customRoleOfUser(tx: TenantTx, userId: string) {
+  const r = await tx.db
+    .selectFrom("users as u")
+    .innerJoin("custom_roles as cr", (j) => j.onRef("cr.tenant_id", "=", "u.tenant_id").onRef("cr.id", "=", "u.custom_role_id"))
+    .select("cr.configuration")
+    .where("u.tenant_id", "=", tx.tenantId)
+    .where("u.id", "=", userId)
+    .executeTakeFirst();
+  return customRoleOf(r?.configuration ?? null);
+}
+
 export async function resolvePasswordActor(tx: TenantTx, now: Date, check: ApiPasswordCheck | undefined): Promise<Actor> {
   if (!check || !(await passwordAccess(tx))) throw refuse("Password access to the API is turned off; use an API token.");
   const user = await repo.findUserForSignIn(tx, { id: check.userId });
   if (!user || user.password_hash !== check.verifiedHash || !user.active || user.suspended || (user.locked_until && user.locked_until > now)) throw refuse(GENERIC);
-  return userActor({ id: user.id, niceId: Number(user.nice_id), role: user.role }, "password");
+  return userActor({ id: user.id, niceId: Number(user.nice_id), role: user.role, customRole: await customRoleOfUser(tx, user.id) }, "password");
 }

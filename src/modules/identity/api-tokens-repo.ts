@@ -1,3 +1,4 @@
+import { CUSTOM_ROLE_OF_U } from "./identity-repo.ts";
 import { sql } from "kysely";
 import { registerPrepared } from "../../platform/db/prepared.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
@@ -19,11 +20,13 @@ export type TokenActorRow = {
   user_active: boolean;
   user_suspended: boolean;
   user_email_bidx: Uint8Array | null;
+  /** 0029: the person's custom role configuration, if they carry one. */
+  user_custom_role: unknown;
 };
 
 const ACTOR_COLUMNS = `t.id, t.scopes, t.last_used_at, t.expires_at, (t.token_hash <> $2) AS by_previous, t.previous_expires_at,
     u.id AS user_id, u.nice_id AS user_nice_id, u.role AS user_role,
-    u.active AS user_active, u.suspended AS user_suspended, u.email_bidx AS user_email_bidx`;
+    u.active AS user_active, u.suspended AS user_suspended, u.email_bidx AS user_email_bidx, ${CUSTOM_ROLE_OF_U} AS user_custom_role`;
 const ACTOR_FROM = `FROM api_tokens t JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
     WHERE t.tenant_id = $1 AND (t.token_hash = $2 OR t.previous_token_hash = $2) AND t.revoked_at IS NULL`;
 
@@ -43,7 +46,7 @@ export function activeTokenPrelude(tenantId: string, hash: Buffer): string {
 /** The same lookup without the prelude (a request whose prelude was not sent). */
 export async function findActiveTokenByHash(tx: TenantTx, hash: Buffer): Promise<TokenActorRow | undefined> {
   const r = await sql<TokenActorRow>`SELECT t.id, t.scopes, t.last_used_at, t.expires_at, (t.token_hash <> ${hash}) AS by_previous, t.previous_expires_at,
-      u.id AS user_id, u.nice_id AS user_nice_id, u.role AS user_role, u.active AS user_active, u.suspended AS user_suspended, u.email_bidx AS user_email_bidx
+      u.id AS user_id, u.nice_id AS user_nice_id, u.role AS user_role, u.active AS user_active, u.suspended AS user_suspended, u.email_bidx AS user_email_bidx, ${sql.raw(CUSTOM_ROLE_OF_U)} AS user_custom_role
     FROM api_tokens t JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
     WHERE t.tenant_id = ${tx.tenantId} AND (t.token_hash = ${hash} OR t.previous_token_hash = ${hash}) AND t.revoked_at IS NULL LIMIT 1`.execute(tx.db);
   return r.rows[0];

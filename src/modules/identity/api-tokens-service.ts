@@ -1,3 +1,4 @@
+import { customRoleOf } from "../../platform/roles.ts";
 import crypto from "node:crypto";
 import { actorUser, userActor, type Actor, type RequestContext } from "../../platform/context.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
@@ -62,7 +63,7 @@ export async function resolveToken(deps: Pick<AppDeps, "keyring" | "now">, tx: T
   if (!last || now.getTime() - last.getTime() >= LAST_USED_RESOLUTION_MS) {
     await repo.touchToken(tx, found.id, now, cred.ip ? sealer.seal(cred.ip, ipRef(found.id)) : null);
   }
-  return userActor({ id: found.user_id, niceId: Number(found.user_nice_id), role: found.user_role }, "token", found.scopes);
+  return userActor({ id: found.user_id, niceId: Number(found.user_nice_id), role: found.user_role, customRole: customRoleOf(found.user_custom_role) }, "token", found.scopes);
 }
 
 export type TokenView = {

@@ -1,5 +1,10 @@
 import type { Actor } from "../../platform/context.ts";
 import { adminPolicy } from "../admin/admin-policy.ts";
+import { auditPolicy } from "../audit/audit-policy.ts";
+import { groupPolicy } from "../groups/groups-policy.ts";
+import { organizationPolicy } from "../organizations/organizations-policy.ts";
+import { permissionsOf } from "../../platform/roles.ts";
+import { identityPolicy } from "./identity-policy.ts";
 import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { userPolicy } from "../users/users-policy.ts";
 
@@ -24,6 +29,12 @@ export function abilitiesOf(actor: UserActor) {
     can_be_assigned: ticketPolicy.assignable(actor.role),
     can_create_end_users: userPolicy.create(actor, "end_user"),
     can_manage_admin: adminPolicy.manage(actor),
+    can_manage_groups: groupPolicy.manage(actor),
+    can_edit_organizations: organizationPolicy.edit(actor),
+    can_view_audit_log: auditPolicy.view(actor),
+    can_manage_api_tokens: identityPolicy.tokenScope(actor).kind !== "none",
+    /** Which tickets the person sees: all, within their groups, or assigned to them (their role's ticket access). */
+    ticket_access: permissionsOf(actor).ticket_access,
   };
 }
 export type Abilities = ReturnType<typeof abilitiesOf>;

@@ -1,4 +1,5 @@
 import type { UserActor } from "../../platform/context.ts";
+import { permissionsOf } from "../../platform/roles.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 
 /** Who may manage which credentials. Pure and unit-tested; the services call it. */
@@ -7,10 +8,10 @@ import { isAdmin, isStaff } from "../users/users-policy.ts";
 export type TokenScope = { kind: "all" } | { kind: "own"; userId: string } | { kind: "none" };
 
 export const identityPolicy = {
-  /** API tokens are for staff; admins manage everyone's, other staff their own. */
+  /** API tokens are for staff; admins manage everyone's, other staff their own (unless their custom role withholds API tokens). */
   tokenScope(actor: UserActor): TokenScope {
     if (isAdmin(actor.role)) return { kind: "all" };
-    return isStaff(actor.role) ? { kind: "own", userId: actor.userId } : { kind: "none" };
+    return isStaff(actor.role) && permissionsOf(actor).api_token_access ? { kind: "own", userId: actor.userId } : { kind: "none" };
   },
   /** May `actor` create a token for `userId`? */
   createToken(actor: UserActor, userId: string): boolean {

@@ -4,6 +4,9 @@ import type { EmailStatus, Role, SessionMethod } from "../../platform/db/schema.
 
 /** SQL for sessions and password checks (API tokens: api-tokens-repo.ts). */
 
+/** The configuration of the custom role of the user `u` (platform/roles.ts), or null. */
+export const CUSTOM_ROLE_OF_U = `(SELECT cr.configuration FROM custom_roles cr WHERE cr.tenant_id = u.tenant_id AND cr.id = u.custom_role_id)`;
+
 /**
  * The live session of a cookie, with the tenant's session lengths read in the same query (a
  * left join: no settings row follows the process-wide defaults): idle past the tenant's idle
@@ -24,6 +27,7 @@ export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, def
       "u.active as user_active",
       "u.suspended as user_suspended",
       "u.must_change_password",
+      sql<unknown>`${sql.raw(CUSTOM_ROLE_OF_U)}`.as("user_custom_role"),
       // 0021: whether the tenant requires staff to use two-factor sign-in, and whether this person does.
       sql<boolean>`EXISTS (SELECT 1 FROM two_factor_settings ts WHERE ts.tenant_id = s.tenant_id AND ts.require_staff_two_factor)`.as("two_factor_required"),
       // 0024: a passkey is a second factor too.

@@ -20,6 +20,7 @@ import * as twoFactorRepo from "./two-factor-repo.ts";
 import { countPasskeysOf, deletePasskeysOf, endChallengesOf as endWebauthnChallengesOf } from "./passkeys-repo.ts";
 import { passwordAllowed } from "./sso-password.ts";
 import { revokeTokensOfUser } from "./api-tokens-repo.ts";
+import { customRoleOf } from "../../platform/roles.ts";
 
 /** How long the second step of a sign-in may wait for its code, and how many wrong codes it takes. */
 export const TWO_FACTOR_CHALLENGE_MINUTES = 5;
@@ -96,7 +97,7 @@ export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "co
   if (!s || !s.user_active || s.user_suspended) throw new AppError("Unauthorized");
   if (now.getTime() - s.last_seen_at.getTime() > 30_000) await repo.touchSession(tx, s.id, now);
   return {
-    actor: userActor({ id: s.user_id, niceId: s.user_nice_id, role: s.user_role }, "session"),
+    actor: userActor({ id: s.user_id, niceId: s.user_nice_id, role: s.user_role, customRole: customRoleOf(s.user_custom_role) }, "session"),
     csrf: csrfFor(deps, cookie),
     // A one-time password binds the sessions it opened; a link or an invitation proved the mailbox.
     mustChangePassword: s.must_change_password && s.method === "password",
@@ -125,7 +126,7 @@ export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ct
   const id = crypto.randomUUID();
   const device = deviceColumns(deps, ctx, id, user.id);
   // Before the new session is stored, so that it does not count as having seen its own device.
-  await noticeNewDevice(deps, actingAs(ctx, user), user, device.device_hash, method);
+  await noticeNewDevice(deps, actingAs(ctx, { ...user, customRole: null }), user, device.device_hash, method);
   await repo.insertSession(ctx.tx, {
     id,
     user_id: user.id,
@@ -137,7 +138,7 @@ export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ct
     method,
   });
   await repo.markLogin(ctx.tx, user.id, now);
-  audit(actingAs(ctx, user), { action: "user.signed_in", resourceType: "user", resourceId: user.niceId });
+  audit(actingAs(ctx, { ...user, customRole: null }), { action: "user.signed_in", resourceType: "user", resourceId: user.niceId });
   return { token, csrf: csrfFor(deps, token), expires };
 }
 
@@ -176,14 +177,14 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     return fail();
   }
   if (user.locked_until && user.locked_until > now) {
-    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role }), { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["locked"] });
+    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null }), { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["locked"] });
     return fail();
   }
   const rules = await rulesFor(ctx.tx, user.role);
   // A group that signs in only through single sign-on has no password way in (the owner with a
   // second factor keeps one): answered like a wrong password, and not counted toward a lockout.
   if (!(await passwordAllowed(ctx, user))) {
-    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role }), { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["sso_only"] });
+    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null }), { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["sso_only"] });
     return fail();
   }
   if (!check.ok) {
@@ -199,7 +200,7 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     const challenge = newSecret(TWO_FACTOR_CHALLENGE_PREFIX);
     const expires = new Date(now.getTime() + TWO_FACTOR_CHALLENGE_MINUTES * 60_000);
     await twoFactorRepo.insertChallenge(ctx.tx, { id: crypto.randomUUID(), user_id: user.id, token_hash: deps.keyring.hashSecret("two-factor-challenge", challenge), expires_at: expires });
-    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role }), { action: "user.two_factor_challenged", resourceType: "user", resourceId: user.nice_id });
+    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null }), { action: "user.two_factor_challenged", resourceType: "user", resourceId: user.nice_id });
     return { twoFactor: { challenge, expires, methods } };
   }
   return { ...(await completeSignIn(deps, ctx, user, rules)), twoFactor: undefined };

@@ -280,7 +280,7 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown", fields: ["passkey"] });
     return passkeyRefused();
   }
-  const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role });
+  const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null });
   const handle = response.response.userHandle;
   const handleOk = handle === undefined || Buffer.from(handle, "base64url").equals(Buffer.from(userHandleOf(deps, user.id)));
   const result = handleOk ? await checkAssertion(ctx, passkey, claimed.challenge, response, true) : "refused";
@@ -346,7 +346,7 @@ export async function completeSecondFactor(deps: Pick<AppDeps, "keyring" | "conf
     return secondFactorRefused();
   }
   const { ch, user } = live;
-  const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role });
+  const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null });
   const rules = await rulesFor(ctx.tx, user.role);
   const claimed = await claimChallengeOf(deps, ctx, response.response.clientDataJSON, "second_factor", user.id);
   const passkey = await repo.findPasskeyByCredential(ctx.tx, credentialIndex(ctx, response.id));

@@ -88,7 +88,7 @@ export function passwordResetJob(deps: Pick<AppDeps, "keyring" | "config">): Ite
         const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
         const mail = passwordResetMail(input.locale ?? user.locale, team, resetUrl(ctx, token), PASSWORD_RESET_MINUTES);
         await queueMail(ctx, deps.config.mailRetryMs, { to: input.email, ...mail, about: { userId: user.id } }, expires);
-        audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role }), { action: "password_reset.sent", resourceType: "user", resourceId: user.nice_id });
+        audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null }), { action: "password_reset.sent", resourceType: "user", resourceId: user.nice_id });
       }
       // The same result either way: job results are not a way to learn who has an account.
       return { index: 0, success: true, status: "Done" };
@@ -144,7 +144,7 @@ export async function completeReset(deps: Pick<AppDeps, "config">, ctx: RequestC
   await revokeAccessOf(ctx, row.user_id, { tokens: false, signinLinks: true });
   // The link came to the address: it is proven (unless staff moved the person to it — no link goes there).
   await markEmailProven(ctx.tx, row.user_id);
-  const person = actingAs(ctx, { id: row.user_id, niceId: row.user_nice_id, role: row.user_role });
+  const person = actingAs(ctx, { id: row.user_id, niceId: row.user_nice_id, role: row.user_role, customRole: null });
   audit(person, { action: "user.password_reset", resourceType: "user", resourceId: row.user_nice_id, fields: ["password"] });
   if (row.user_email_sealed) {
     const to = ctx.sealer.open(row.user_email_sealed, { table: "users" as const, column: "email" as const, row: row.user_id });

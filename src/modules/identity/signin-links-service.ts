@@ -88,7 +88,7 @@ export function signinLinkJob(deps: Pick<AppDeps, "keyring" | "config">): ItemsH
         const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
         const mail = signinMail(input.locale ?? user.locale, team, linkUrl(ctx, token), SIGNIN_LINK_MINUTES);
         await queueMail(ctx, deps.config.mailRetryMs, { to: input.email, ...mail }, expires);
-        audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role }), { action: "signin_link.sent", resourceType: "user", resourceId: user.nice_id });
+        audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null }), { action: "signin_link.sent", resourceType: "user", resourceId: user.nice_id });
       }
       // The same result either way: job results are not a way to learn who has an account.
       return { index: 0, success: true, status: "Done" };

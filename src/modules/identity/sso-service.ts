@@ -195,7 +195,7 @@ function mappedRole(s: repo.SsoSettingsRow, identity: AssertedIdentity): (typeof
 }
 
 const refusal = (ctx: RequestContext, kind: SsoKind, reason: string, description: string, user?: { id: string; niceId: number; role: Role }) => {
-  audit(user ? actingAs(ctx, user) : ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.niceId ?? "unknown", fields: [kind, reason] });
+  audit(user ? actingAs(ctx, { ...user, customRole: null }) : ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.niceId ?? "unknown", fields: [kind, reason] });
   return new CommitThenFail(new AppError("Forbidden", { description }));
 };
 

@@ -213,7 +213,7 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown", fields: ["two_factor"] });
     return codeRefused();
   }
-  const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role });
+  const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null });
   // "SSO only" turned on while this sign-in waited for its code closes it too (the owner keeps this way in).
   if (!(await passwordAllowed(ctx, user))) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["sso_only"] });

@@ -3,7 +3,7 @@ import { userActor } from "../../platform/context.ts";
 import type { Role } from "../../platform/db/schema.ts";
 import { mailPolicy } from "./mail-policy.ts";
 
-const as = (role: Role) => userActor({ id: "u", niceId: 1, role }, "token");
+const as = (role: Role) => userActor({ id: "u", niceId: 1, role, customRole: null }, "token");
 
 describe("mail policy", () => {
   it("lets only admins and owners manage support addresses", () => {

@@ -11,11 +11,12 @@ export type OrgRow = {
   details_sealed: Uint8Array | null;
   external_id_sealed: Uint8Array | null;
   tags: string[];
+  shared_tickets: boolean;
   created_at: Date;
   updated_at: Date;
 };
 
-const cols = ["id", "nice_id", "name_sealed", "notes_sealed", "details_sealed", "external_id_sealed", "tags", "created_at", "updated_at"] as const;
+const cols = ["id", "nice_id", "name_sealed", "notes_sealed", "details_sealed", "external_id_sealed", "tags", "shared_tickets", "created_at", "updated_at"] as const;
 const base = (tx: TenantTx) => tx.db.selectFrom("organizations").select(cols).where("tenant_id", "=", tx.tenantId);
 
 export const findOrgByNiceId = (tx: TenantTx, niceId: number) => base(tx).where("nice_id", "=", niceId).executeTakeFirst() as Promise<OrgRow | undefined>;
@@ -31,7 +32,7 @@ export async function listOrgs(tx: TenantTx, page: Page): Promise<{ rows: OrgRow
   );
 }
 
-export async function insertOrg(tx: TenantTx, o: Omit<OrganizationsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "tags"> & { tags: string[] }): Promise<number> {
+export async function insertOrg(tx: TenantTx, o: Omit<OrganizationsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "tags" | "shared_tickets"> & { tags: string[]; shared_tickets?: boolean }): Promise<number> {
   const r = await tx.db
     .insertInto("organizations")
     .values({ ...o, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('organizations')`, updated_at: sql`now()` })

@@ -38,6 +38,7 @@ function presentOrg(ctx: Pick<RequestContext, "sealer" | "apiBase">, o: repo.Org
     external_id: open(o.external_id_sealed, "external_id"),
     tags: o.tags,
     domain_names: domainNames,
+    shared_tickets: o.shared_tickets,
     created_at: o.created_at.toISOString(),
     updated_at: o.updated_at.toISOString(),
   };
@@ -59,6 +60,7 @@ export async function resolveOrganization(ctx: RequestContext, niceId: number): 
 export async function createOrganization(ctx: RequestContext, input: OrgCreateInput): Promise<OrgView> {
   const a = requireStaff(ctx);
   if (!organizationPolicy.edit(a)) throw forbidden();
+  if (input.shared_tickets !== undefined && !organizationPolicy.shareTickets(a)) throw forbidden("Only owners and admins decide whether an organization shares its requests.");
   const bidx = nameIndex(ctx, input.name);
   if (await repo.findOrgByNameBidx(ctx.tx, bidx)) throw invalid("name", "Name: has already been taken", "DuplicateValue");
   const id = crypto.randomUUID();
@@ -71,6 +73,7 @@ export async function createOrganization(ctx: RequestContext, input: OrgCreateIn
     details_sealed: input.details ? s.seal(input.details, ref(id, "details")) : null,
     external_id_sealed: input.external_id ? s.seal(input.external_id, ref(id, "external_id")) : null,
     tags: input.tags ?? [],
+    shared_tickets: input.shared_tickets ?? false,
   });
   if (input.domain_names?.length) await setDomains(ctx, id, input.domain_names);
   audit(ctx, { action: "organization.created", resourceType: "organization", resourceId: niceId, fields: Object.keys(input) });
@@ -100,6 +103,7 @@ export async function updateOrganization(ctx: RequestContext, niceId: number, in
   const o = await repo.findOrgByNiceId(ctx.tx, niceId);
   if (!o) throw notFound();
   if (!organizationPolicy.edit(a)) throw forbidden();
+  if (input.shared_tickets !== undefined && input.shared_tickets !== o.shared_tickets && !organizationPolicy.shareTickets(a)) throw forbidden("Only owners and admins decide whether an organization shares its requests.");
   const s = ctx.sealer;
   const patch: Parameters<typeof repo.updateOrg>[2] = {};
   if (input.name !== undefined) {
@@ -113,6 +117,7 @@ export async function updateOrganization(ctx: RequestContext, niceId: number, in
   if (input.details !== undefined) patch.details_sealed = input.details ? s.seal(input.details, ref(o.id, "details")) : null;
   if (input.external_id !== undefined) patch.external_id_sealed = input.external_id ? s.seal(input.external_id, ref(o.id, "external_id")) : null;
   if (input.tags !== undefined) patch.tags = input.tags;
+  if (input.shared_tickets !== undefined) patch.shared_tickets = input.shared_tickets;
   if (input.domain_names !== undefined) await setDomains(ctx, o.id, input.domain_names);
   const fields = Object.keys(input);
   if (fields.length > 0) {

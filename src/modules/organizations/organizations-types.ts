@@ -16,6 +16,8 @@ export const orgCreateInput = z.strictObject({
   external_id: externalId.nullish(),
   tags: tags.optional(),
   domain_names: z.array(domainName).max(100).optional(),
+  /** Zendesk's shared organization: members see each other's requests in the help center. Owners and admins. */
+  shared_tickets: z.boolean().optional(),
 });
 export type OrgCreateInput = z.infer<typeof orgCreateInput>;
 
@@ -31,6 +33,7 @@ export const orgView = z.object({
   external_id: z.string().nullable(),
   tags: z.array(z.string()),
   domain_names: z.array(z.string()),
+  shared_tickets: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -98,7 +98,7 @@ const aref = (id: string) => refsOf("ticket_audits")(id, "events");
 function writerOf(ctx: RequestContext, sender: Person | undefined): { actor: UserActor; proven: boolean } {
   if (ctx.actor.kind === "user") return { actor: ctx.actor, proven: true };
   if (!sender) throw new AppError("Unauthorized");
-  return { actor: userActor({ ...sender, role: "end_user" }, "session", []), proven: false };
+  return { actor: userActor({ ...sender, role: "end_user", customRole: null }, "session", []), proven: false };
 }
 
 /** Whose uploads a writer may attach: a signed-in writer's own; an unproven sender's, those made without signing in. */

@@ -1,4 +1,5 @@
-import { actingAs, type RequestContext } from "../../platform/context.ts";
+import { userActor, type RequestContext } from "../../platform/context.ts";
+import { customRoleOf } from "../../platform/roles.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
 import { forbidden, notFound } from "../../platform/errors.ts";
 import { changeTicket, openTicket, type Person } from "./conversation.ts";
@@ -69,13 +70,15 @@ export async function replyFromMail(
   niceId: number,
   m: { author: MailPerson; asStaff: boolean; body: string; html: string; ccUserIds: readonly string[]; uploads?: readonly string[] | undefined },
 ): Promise<{ commentId: string } | "closed"> {
-  const t = await repo.findTicketForUpdate(ctx.tx, niceId, { kind: "all" });
+  // A staff member writes by mail only to a ticket they could open in the workspace.
+  const staff = m.asStaff ? userActor({ ...m.author, customRole: customRoleOf(await repo.customRoleOfUser(ctx.tx, m.author.id)) }, "session") : undefined;
+  if (staff && !ticketPolicy.useWorkspace(staff)) throw forbidden();
+  const t = await repo.findTicketForUpdate(ctx.tx, niceId, staff ? ticketPolicy.scope(staff) : { kind: "all" });
   if (!t) throw notFound();
   if (t.status === "closed") return "closed";
   const reopen = !m.asStaff && (t.status === "pending" || t.status === "solved");
   const events: AuditEvent[] = reopen ? [{ id: 0, type: "Change", field_name: "status", value: "open", previous_value: t.status }] : [];
-  const writeCtx = m.asStaff ? actingAs(ctx, m.author, "session") : ctx;
-  if (m.asStaff && !ticketPolicy.useWorkspace({ kind: "user", userId: m.author.id, niceId: m.author.niceId, role: m.author.role, scopes: ["read", "write"], via: "session" })) throw forbidden();
+  const writeCtx = staff ? { ...ctx, actor: staff } : ctx;
   const r = await changeTicket(
     writeCtx,
     t,

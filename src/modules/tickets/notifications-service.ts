@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { actorUser, userActor, type RequestContext } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
@@ -27,6 +27,7 @@ import {
 } from "./notifications-texts.ts";
 import * as settingsRepo from "./notifications-repo.ts";
 import * as repo from "./tickets-repo.ts";
+import { ticketPolicy } from "./tickets-policy.ts";
 
 /**
  * E-mail notifications, decided in the transaction of the conversation write that causes them
@@ -171,6 +172,9 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
   const staffSide = isStaff(person.role);
   if (ref.event === "end_user_update") {
     if (!staffSide) return undefined;
+    // A group's member whose role keeps them to some tickets hears only of those.
+    const scope = ticketPolicy.scope(userActor({ id: person.id, niceId: person.niceId, role: person.role, customRole: person.customRole }, "session"));
+    if (scope.kind !== "all" && !(await repo.findTicket(ctx.tx, ticket.nice_id, scope))) return undefined;
   } else if (ref.event === "cc_update") {
     if (!ticket.is_public || person.id === ticket.requester_id) return undefined;
     cache.ccs ??= new Map();

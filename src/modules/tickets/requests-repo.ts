@@ -19,10 +19,11 @@ export type RequestRow = TicketRow & { first_public_id: string; first_public_bod
 const firstPublicId = sql<string>`(SELECT fc.id FROM ticket_comments fc WHERE fc.tenant_id = t.tenant_id AND fc.ticket_id = t.id AND fc.public ORDER BY fc.nice_id LIMIT 1)`;
 const firstPublicBody = sql<Uint8Array>`(SELECT fc.body_sealed FROM ticket_comments fc WHERE fc.tenant_id = t.tenant_id AND fc.ticket_id = t.id AND fc.public ORDER BY fc.nice_id LIMIT 1)`;
 
-function ownQuery(tx: TenantTx, requesterId: string) {
+function ownQuery(tx: TenantTx, requesterId: string, shared = false) {
   // The requests API shows the caller's own requests: the end-user scope of tickets-policy.ts,
-  // whatever the caller's role (staff have requests of their own too).
-  return scoped(ticketQuery(tx), { kind: "requested", userId: requesterId })
+  // whatever the caller's role (staff have requests of their own too); `shared`: and those of
+  // their organization when it shares its requests (0029).
+  return scoped(ticketQuery(tx), { kind: "requested", userId: requesterId, organization: shared })
     .select([firstPublicId.as("first_public_id"), firstPublicBody.as("first_public_body_sealed")]);
 }
 
@@ -31,13 +32,17 @@ export async function listRequestsOf(
   tx: TenantTx,
   requesterId: string,
   page: Page,
-  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at" },
+  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at"; organizationId?: string | undefined },
 ): Promise<{ rows: Array<RequestRow & { sort_key: string }>; count: number | undefined }> {
   const key = ticketSortKey(opts.sortBy);
-  let q = ownQuery(tx, requesterId);
-  if (opts.statuses?.length) q = q.where("t.status", "in", opts.statuses);
-  let c = tx.db.selectFrom("tickets").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("requester_id", "=", requesterId).where("deleted_at", "is", null).where("is_public", "=", true);
-  if (opts.statuses?.length) c = c.where("status", "in", opts.statuses);
+  // An organization's requests: those the caller may see (their shared organization's), of that organization.
+  const narrow = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q => { // any: both query shapes below
+    let r = opts.organizationId ? q.where("t.organization_id", "=", opts.organizationId) : q;
+    if (opts.statuses?.length) r = r.where("t.status", "in", opts.statuses);
+    return r;
+  };
+  const q = narrow(ownQuery(tx, requesterId, opts.organizationId !== undefined));
+  const c = narrow(scoped(tx.db.selectFrom("tickets as t").select((eb) => eb.fn.countAll<number>().as("n")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), { kind: "requested", userId: requesterId, organization: opts.organizationId !== undefined }));
   const r = await fetchPage(q.select(key.text.as("sort_key")), page, "t.nice_id", async () => Number((await c.executeTakeFirstOrThrow()).n), key);
   return r as unknown as { rows: Array<RequestRow & { sort_key: string }>; count: number | undefined };
 }
@@ -47,11 +52,23 @@ export async function allRequestsOf(tx: TenantTx, requesterId: string): Promise<
   return (await ownQuery(tx, requesterId).orderBy("t.nice_id").execute()) as unknown as RequestRow[];
 }
 
+/** The caller's organization when it shares its requests with its members, else undefined. */
+export const sharedOrganizationOfUser = (tx: TenantTx, userId: string) =>
+  tx.db
+    .selectFrom("users as u")
+    .innerJoin("organizations as o", (j) => j.onRef("o.tenant_id", "=", "u.tenant_id").onRef("o.id", "=", "u.organization_id"))
+    .select(["o.id", "o.nice_id"])
+    .where("u.tenant_id", "=", tx.tenantId)
+    .where("u.id", "=", userId)
+    .where("o.shared_tickets", "=", true)
+    .executeTakeFirst();
+
+/** One request the caller may open: their own, or their shared organization's. */
 export const findRequestOf = (tx: TenantTx, requesterId: string, niceId: number) =>
-  ownQuery(tx, requesterId).where("t.nice_id", "=", niceId).executeTakeFirst() as unknown as Promise<RequestRow | undefined>;
+  ownQuery(tx, requesterId, true).where("t.nice_id", "=", niceId).executeTakeFirst() as unknown as Promise<RequestRow | undefined>;
 
 export const findRequestOfForUpdate = (tx: TenantTx, requesterId: string, niceId: number) =>
-  ownQuery(tx, requesterId).where("t.nice_id", "=", niceId).forUpdate("t").executeTakeFirst() as unknown as Promise<RequestRow | undefined>;
+  ownQuery(tx, requesterId, true).where("t.nice_id", "=", niceId).forUpdate("t").executeTakeFirst() as unknown as Promise<RequestRow | undefined>;
 
 /** Public comments of a ticket, oldest first. Internal notes (public = false) are never selected. */
 export async function listPublicComments(tx: TenantTx, ticketId: string, page: Page) {

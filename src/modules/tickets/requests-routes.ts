@@ -4,7 +4,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { pageQuery, publicIdParam } from "../../platform/schemas.ts";
-import { listMyRequestComments, listMyRequests, replyToMyRequest, showMyRequest, submitRequest } from "./requests-service.ts";
+import { listMyRequestComments, listMyRequests, listOrganizationRequests, replyToMyRequest, showMyRequest, submitRequest } from "./requests-service.ts";
 import { uploadTokens } from "./attachments-types.ts";
 import { body, commentView, requestCreateInput, requestStatus, requestUserView, requestView } from "./requests-types.ts";
 
@@ -41,6 +41,22 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       // Most recently updated first unless asked otherwise; 25 a page, as Zendesk's requests list.
       const page = parsePage(query, { newestFirst: true, perPage: 25 });
       const r = await listMyRequests(ctx, page, { statuses: query.status, sortBy: query.sort_by ?? "updated_at" });
+      const env = pageEnvelope(page, r.views, r.count, url, r.keys);
+      return { requests: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/organizations/:id/requests", operationId: "listOrganizationRequests", tag: "requests", auth: "user",
+    summary: "The requests of the caller's organization, when it shares them with its members (`shared_tickets`); otherwise 404.",
+    params: publicIdParam,
+    query: pageQuery.extend({
+      status: z.string().max(100).regex(/^[a-z]+(,[a-z]+)*$/, "must be comma-separated statuses").pipe(z.string().transform((s) => s.split(",")).pipe(z.array(requestStatus))).optional(),
+      sort_by: z.enum(["updated_at", "created_at"]).optional(),
+    }),
+    response: listEnvelope("requests", requestView),
+    handler: async (ctx, { params, query, url }) => {
+      const page = parsePage(query, { newestFirst: true, perPage: 25 });
+      const r = await listOrganizationRequests(ctx, params.id, page, { statuses: query.status, sortBy: query.sort_by ?? "updated_at" });
       const env = pageEnvelope(page, r.views, r.count, url, r.keys);
       return { requests: env.items, ...env.extra };
     },

@@ -171,6 +171,19 @@ export async function listMyRequests(ctx: RequestContext, page: Page, opts: { st
   return { views: rows.map((r) => presentRequest(ctx, r)), keys: rows.map((r) => r.sort_key), count };
 }
 
+/**
+ * The requests of an organization, for a member of it when it shares its requests (Zendesk's
+ * shared organizations); any other organization, or one that does not share, answers 404.
+ */
+export async function listOrganizationRequests(ctx: RequestContext, orgNiceId: number, page: Page, opts: { statuses: RequestStatus[] | undefined; sortBy: "updated_at" | "created_at" }) {
+  const actor = me(ctx);
+  const org = await requests.sharedOrganizationOfUser(ctx.tx, actor.userId);
+  if (!org || org.nice_id !== orgNiceId) throw notFound();
+  const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
+  const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses, organizationId: org.id });
+  return { views: rows.map((r) => presentRequest(ctx, r)), keys: rows.map((r) => r.sort_key), count };
+}
+
 export async function showMyRequest(ctx: RequestContext, niceId: number): Promise<RequestView> {
   const actor = me(ctx);
   const t = await requests.findRequestOf(ctx.tx, actor.userId, niceId);

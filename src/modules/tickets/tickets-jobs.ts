@@ -78,8 +78,8 @@ export async function queueUpdateMany(ctx: RequestContext, items: UpdateInput["i
   // What the caller's role can never do is refused now; the rest is checked per ticket at run time.
   for (const { change } of items) {
     const properties = Object.keys(change).filter((k) => !["comment", "safe_update", "updated_stamp"].includes(k));
-    if (properties.length > 0 && !ticketPolicy.editProperties(actor)) throw forbidden("Light agents can only add internal notes.");
-    if (change.comment && (change.comment.public ?? true) && !ticketPolicy.replyPublicly(actor)) throw forbidden("Light agents can only add internal notes.");
+    if (properties.length > 0 && !ticketPolicy.editProperties(actor)) throw forbidden(ticketPolicy.editRefusal(actor));
+    if (change.comment && (change.comment.public ?? true) && !ticketPolicy.replyPublicly(actor)) throw forbidden(ticketPolicy.publicReplyRefusal(actor));
   }
   return enqueue(ctx, BULK_UPDATE, items.length, { items });
 }

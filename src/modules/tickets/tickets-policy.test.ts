@@ -1,17 +1,32 @@
 import { describe, expect, it } from "vitest";
 import type { Role } from "../../platform/db/schema.ts";
-import { ticketPolicy } from "./tickets-policy.ts";
+import { PRESETS, type RoleConfiguration } from "../../platform/roles.ts";
+import { attachmentPolicy, ticketPolicy } from "./tickets-policy.ts";
 
-const user = (role: Role, userId = "u") => ({ kind: "user" as const, userId, niceId: 1, role, scopes: ["read", "write"], via: "token" as const });
+const user = (role: Role, userId = "u", customRole: RoleConfiguration | null = null) => ({ kind: "user" as const, userId, niceId: 1, role, customRole, scopes: ["read", "write"], via: "token" as const });
+const custom = (c: Partial<RoleConfiguration>) => user("agent", "a", { ...PRESETS.agent.configuration, ...c });
 
 describe("ticket policy", () => {
   it("scopes what each role sees: staff the tenant's tickets, end users their own public requests", () => {
     for (const r of ["owner", "admin", "agent", "light_agent"] as const) expect(ticketPolicy.scope(user(r))).toEqual({ kind: "all" });
-    expect(ticketPolicy.scope(user("end_user", "me"))).toEqual({ kind: "requested", userId: "me" });
-    expect(ticketPolicy.view(user("light_agent"), { requester_id: "x", is_public: false })).toBe(true);
-    expect(ticketPolicy.view(user("end_user", "me"), { requester_id: "x", is_public: true })).toBe(false);
-    expect(ticketPolicy.view(user("end_user", "me"), { requester_id: "me", is_public: false })).toBe(false);
-    expect(ticketPolicy.view(user("end_user", "me"), { requester_id: "me", is_public: true })).toBe(true);
+    expect(ticketPolicy.scope(user("end_user", "me"))).toEqual({ kind: "requested", userId: "me", organization: true });
+  });
+
+  it("follows an agent's custom role: ticket access, editing, public replies, deletion, redaction", () => {
+    expect(ticketPolicy.scope(custom({ ticket_access: "within-groups" }))).toEqual({ kind: "groups", userId: "a" });
+    expect(ticketPolicy.scope(custom({ ticket_access: "assigned-only" }))).toEqual({ kind: "assigned", userId: "a" });
+    expect(ticketPolicy.scope(custom({ ticket_access: "all" }))).toEqual({ kind: "all" });
+    const narrow = custom({ ticket_editing: false, ticket_comment_access: "internal", ticket_deletion: false, ticket_redaction: false });
+    expect(ticketPolicy.editProperties(narrow)).toBe(false);
+    expect(ticketPolicy.create(narrow)).toBe(false);
+    expect(ticketPolicy.replyPublicly(narrow)).toBe(false);
+    expect(ticketPolicy.delete(narrow)).toBe(false);
+    expect(attachmentPolicy.redact(narrow)).toBe(false);
+    expect(ticketPolicy.writeComment(narrow, { authorId: "a", authorRole: "agent", public: true })).toEqual({ ok: false, reason: "Your role allows internal notes only." });
+    expect(ticketPolicy.writeComment(narrow, { authorId: "a", authorRole: "agent", public: false }).ok).toBe(true);
+    // A custom role never reaches past an admin or a light agent: only agents carry one.
+    expect(ticketPolicy.scope(user("admin", "x", { ...PRESETS.agent.configuration, ticket_access: "assigned-only" }))).toEqual({ kind: "all" });
+    expect(ticketPolicy.replyPublicly(user("light_agent", "x", PRESETS.agent.configuration))).toBe(false);
   });
 
   it("keeps light agents to internal notes and end users to public replies in their own name", () => {

@@ -1,6 +1,7 @@
 import type { Actor } from "../../platform/context.ts";
 import type { Role, TicketStatus } from "../../platform/db/schema.ts";
 import { nextStatuses } from "./tickets-fns.ts";
+import { permissionsOf } from "../../platform/roles.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 
 /**
@@ -14,8 +15,16 @@ import { isAdmin, isStaff } from "../users/users-policy.ts";
 export type TicketScope =
   | { kind: "all" }
   | { kind: "none" }
-  /** A requester's own tickets, once they have a public comment (what the help center shows). */
-  | { kind: "requested"; userId: string };
+  /**
+   * A requester's own tickets, once they have a public comment (what the help center shows), and
+   * with `organization`, also those of their organization when it shares its tickets (Zendesk's
+   * shared organizations).
+   */
+  | { kind: "requested"; userId: string; organization?: boolean }
+  /** An agent's custom role "within groups": tickets of their groups, plus those assigned to them, requested by them or they are CC'd on. */
+  | { kind: "groups"; userId: string }
+  /** An agent's custom role "assigned only": tickets assigned to them, requested by them or they are CC'd on. */
+  | { kind: "assigned"; userId: string };
 
 type UserActor = Extract<Actor, { kind: "user" }>;
 export type Decision = { ok: true } | { ok: false; reason: string };
@@ -23,16 +32,18 @@ const yes: Decision = { ok: true };
 const no = (reason: string): Decision => ({ ok: false, reason });
 
 export const ticketPolicy = {
-  /** Staff see the tenant's tickets (per-agent restrictions come with custom roles); end users their own requests. */
+  /**
+   * Staff see the tickets their role's ticket access allows (owners, admins, light agents and the
+   * agent preset: all; a custom role: all, within groups, or assigned only); end users their own
+   * requests and, in a shared organization, their organization's.
+   */
   scope(actor: UserActor): TicketScope {
-    if (isStaff(actor.role)) return { kind: "all" };
-    if (actor.role === "end_user") return { kind: "requested", userId: actor.userId };
+    if (isStaff(actor.role)) {
+      const access = permissionsOf(actor).ticket_access;
+      return access === "all" ? { kind: "all" } : access === "within-groups" ? { kind: "groups", userId: actor.userId } : { kind: "assigned", userId: actor.userId };
+    }
+    if (actor.role === "end_user") return { kind: "requested", userId: actor.userId, organization: true };
     return { kind: "none" };
-  },
-  /** The scope's rule for one ticket (what the SQL of `scope` selects). */
-  view(actor: UserActor, ticket: { requester_id: string; is_public: boolean }): boolean {
-    const s = this.scope(actor);
-    return s.kind === "all" || (s.kind === "requested" && ticket.requester_id === s.userId && ticket.is_public);
   },
   /**
    * What the actor may do with one ticket, sent with it so that pages offer only what the API
@@ -63,18 +74,27 @@ export const ticketPolicy = {
   addNotes(actor: UserActor): boolean {
     return isStaff(actor.role);
   },
+  /** Creating a ticket sets its properties: the role's ticket editing. */
   create(actor: UserActor): boolean {
-    return actor.role !== "light_agent" && isStaff(actor.role);
+    return isStaff(actor.role) && permissionsOf(actor).ticket_editing;
   },
-  /** Light agents may add internal notes only: no property changes, no public replies. */
+  /** Light agents (and custom roles without ticket editing) add notes only: no property changes. */
   editProperties(actor: UserActor): boolean {
-    return actor.role !== "light_agent" && isStaff(actor.role);
+    return isStaff(actor.role) && permissionsOf(actor).ticket_editing;
   },
   replyPublicly(actor: UserActor): boolean {
-    return actor.role !== "light_agent" && isStaff(actor.role);
+    return isStaff(actor.role) && permissionsOf(actor).ticket_comment_access === "public";
+  },
+  /** The sentence a refused property change answers with. */
+  editRefusal(actor: UserActor): string {
+    return actor.role === "light_agent" ? "Light agents can only add internal notes." : "Your role does not allow changing ticket properties.";
+  },
+  /** The sentence a refused public reply answers with. */
+  publicReplyRefusal(actor: UserActor): string {
+    return actor.role === "light_agent" ? "Light agents can only add internal notes." : "Your role allows internal notes only.";
   },
   delete(actor: UserActor): boolean {
-    return isAdmin(actor.role) || actor.role === "agent";
+    return isStaff(actor.role) && permissionsOf(actor).ticket_deletion;
   },
   /**
    * Who may write a comment, on every route (API, workspace, help center, jobs):
@@ -87,7 +107,7 @@ export const ticketPolicy = {
   writeComment(writer: UserActor, c: { authorId: string; authorRole: Role; public: boolean }): Decision {
     if (writer.role === "end_user" && !c.public) return no("End users write public replies only.");
     if (writer.role !== "end_user" && !isStaff(writer.role)) return no("You cannot write comments.");
-    if (c.public && isStaff(writer.role) && !this.replyPublicly(writer)) return no("Light agents can only add internal notes.");
+    if (c.public && isStaff(writer.role) && !this.replyPublicly(writer)) return no(this.publicReplyRefusal(writer));
     return this.writeAs(writer, { id: c.authorId, role: c.authorRole });
   },
   /**
@@ -131,7 +151,7 @@ export const attachmentPolicy = {
     return isStaff(actor.role) || f.commentPublic;
   },
   redact(actor: UserActor): boolean {
-    return ticketPolicy.editProperties(actor);
+    return isStaff(actor.role) && permissionsOf(actor).ticket_redaction;
   },
   manageSettings(actor: UserActor): boolean {
     return isAdmin(actor.role);

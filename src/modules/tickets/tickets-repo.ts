@@ -59,6 +59,26 @@ export function ticketQuery(tx: Pick<TenantTx, "db" | "tenantId">): Q {
     .where("t.deleted_at", "is", null) as unknown as Q;
 }
 
+/** The configuration of a person's custom role, if they carry one (platform/roles.ts). */
+export async function customRoleOfUser(tx: TenantTx, userId: string): Promise<unknown> {
+  const r = await tx.db
+    .selectFrom("users as u")
+    .innerJoin("custom_roles as cr", (j) => j.onRef("cr.tenant_id", "=", "u.tenant_id").onRef("cr.id", "=", "u.custom_role_id"))
+    .select("cr.configuration")
+    .where("u.tenant_id", "=", tx.tenantId)
+    .where("u.id", "=", userId)
+    .executeTakeFirst();
+  return r?.configuration ?? null;
+}
+
+/** Tickets an agent is assigned to, requested, or is CC'd on: seen under every ticket access. */
+const involved = (userId: string) =>
+  sql<boolean>`(t.assignee_id = ${userId} OR t.requester_id = ${userId} OR EXISTS (SELECT 1 FROM ticket_ccs cc WHERE cc.tenant_id = t.tenant_id AND cc.ticket_id = t.id AND cc.user_id = ${userId}))`;
+
+/** The organization of an end user when it shares its tickets with its members (0029), else NULL. */
+const sharedOrganizationOf = (userId: string) =>
+  sql`(SELECT su.organization_id FROM users su JOIN organizations so ON so.tenant_id = su.tenant_id AND so.id = su.organization_id WHERE su.tenant_id = t.tenant_id AND su.id = ${userId} AND so.shared_tickets)`;
+
 /** Narrows a ticket query to what a policy scope lets its actor see (tickets-policy.ts). */
 export function scoped<T extends { where: (...args: any[]) => T }>(q: T, scope: TicketScope): T { // any: every ticket builder shape
   switch (scope.kind) {
@@ -67,7 +87,13 @@ export function scoped<T extends { where: (...args: any[]) => T }>(q: T, scope: 
     case "none":
       return q.where(sql<boolean>`false`);
     case "requested":
-      return q.where("t.requester_id", "=", scope.userId).where("t.is_public", "=", true);
+      return scope.organization
+        ? q.where("t.is_public", "=", true).where(sql<boolean>`(t.requester_id = ${scope.userId} OR t.organization_id = ${sharedOrganizationOf(scope.userId)})`)
+        : q.where("t.requester_id", "=", scope.userId).where("t.is_public", "=", true);
+    case "groups":
+      return q.where(sql<boolean>`(t.group_id IN (SELECT gm.group_id FROM group_memberships gm WHERE gm.tenant_id = t.tenant_id AND gm.user_id = ${scope.userId}) OR ${involved(scope.userId)})`);
+    case "assigned":
+      return q.where(involved(scope.userId));
   }
 }
 

@@ -241,10 +241,8 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
     throw new AppError("Conflict", { description: "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again." });
   }
   const propertyKeys = Object.keys(input).filter((k) => !["comment", "safe_update", "updated_stamp"].includes(k));
-  if (propertyKeys.length > 0 && !ticketPolicy.editProperties(actor)) throw forbidden("Light agents can only add internal notes.");
-  if (input.comment && (input.comment.public ?? true) && !ticketPolicy.replyPublicly(actor)) {
-    throw forbidden("Light agents can only add internal notes.");
-  }
+  if (propertyKeys.length > 0 && !ticketPolicy.editProperties(actor)) throw forbidden(ticketPolicy.editRefusal(actor));
+  if (input.comment && (input.comment.public ?? true) && !ticketPolicy.replyPublicly(actor)) throw forbidden(ticketPolicy.publicReplyRefusal(actor));
   if (t.status === "closed") throw invalid("status", "Status: closed prevents ticket update");
 
   const s = ctx.sealer;

@@ -1,5 +1,6 @@
 import type { UserActor } from "../../platform/context.ts";
 import type { Role } from "../../platform/db/schema.ts";
+import { permissionsOf } from "../../platform/roles.ts";
 
 /**
  * Who may do what to users (people). Pure and unit-tested; services call these, routes never do.
@@ -50,7 +51,7 @@ export const userPolicy = {
     if (role === "owner") return false;
     if (role === "admin") return actor.role === "owner";
     if (isAdmin(actor.role)) return true;
-    return actor.role === "agent" && role === "end_user";
+    return actor.role === "agent" && role === "end_user" && permissionsOf(actor).end_user_profile_access === "edit";
   },
   /**
    * May `actor` change these fields of `target`? Decided on the field names alone, before any
@@ -67,7 +68,7 @@ export const userPolicy = {
     }
     if (target.role === "owner") return no("Only an owner edits their own profile.");
     if (isAdmin(actor.role)) return yes;
-    if (actor.role === "agent" && target.role === "end_user") return yes;
+    if (actor.role === "agent" && target.role === "end_user" && permissionsOf(actor).end_user_profile_access === "edit") return yes;
     return no("You do not have access to edit this person.");
   },
   /** Owners and admins change roles and delete people (each change then has its own rule below). */

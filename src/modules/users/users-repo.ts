@@ -18,6 +18,9 @@ export type UserRow = {
   external_id_sealed: Uint8Array | null;
   organization_id: string | null;
   organization_nice_id: number | null;
+  /** 0029: an agent's custom role: its public id and configuration. */
+  custom_role_nice_id: number | null;
+  custom_role_configuration: unknown;
   tags: string[];
   active: boolean;
   suspended: boolean;
@@ -35,6 +38,7 @@ function base(tx: TenantTx) {
   return tx.db
     .selectFrom("users as u")
     .leftJoin("organizations as o", (j) => j.onRef("o.tenant_id", "=", "u.tenant_id").onRef("o.id", "=", "u.organization_id"))
+    .leftJoin("custom_roles as cr", (j) => j.onRef("cr.tenant_id", "=", "u.tenant_id").onRef("cr.id", "=", "u.custom_role_id"))
     .select([
       "u.id",
       "u.nice_id",
@@ -46,6 +50,8 @@ function base(tx: TenantTx) {
       "u.external_id_sealed",
       "u.organization_id",
       "o.nice_id as organization_nice_id",
+      "cr.nice_id as custom_role_nice_id",
+      "cr.configuration as custom_role_configuration",
       "u.tags",
       "u.active",
       "u.suspended",
@@ -61,7 +67,7 @@ function base(tx: TenantTx) {
     .where("u.tenant_id", "=", tx.tenantId);
 }
 
-export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale" | "password_set_at" | "failed_signins" | "lockouts" | "locked_until"> & {
+export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale" | "password_set_at" | "failed_signins" | "lockouts" | "locked_until" | "custom_role_id"> & {
   tags: string[];
   must_change_password?: boolean;
   email_status?: EmailStatus;
@@ -118,9 +124,11 @@ export async function listUsers(tx: TenantTx, page: Page, filter: { roles?: Role
 }
 
 export async function updateUser(tx: TenantTx, id: string, patch: Updateable<UsersTable>): Promise<void> {
+  // Only agents carry a custom role (0029): any other role leaves it behind.
+  const role = patch.role !== undefined && patch.role !== "agent" ? { custom_role_id: null } : {};
   await tx.db
     .updateTable("users")
-    .set({ ...patch, updated_at: sql`now()` })
+    .set({ ...patch, ...role, updated_at: sql`now()` })
     .where("tenant_id", "=", tx.tenantId)
     .where("id", "=", id)
     .execute();

@@ -15,6 +15,8 @@ import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import * as adminRepo from "./users-admin-repo.ts";
 import * as repo from "./users-repo.ts";
 import { roleFromApi, type UserCreateInput, type UserUpdateInput, type UserView } from "./users-types.ts";
+import { customRoleOf, PRESETS, type RoleConfiguration } from "../../platform/roles.ts";
+import { setCustomRoleOf } from "./custom-roles-service.ts";
 
 /** Users: agents, admins, the owner and end users (contacts) of one tenant. */
 
@@ -33,7 +35,8 @@ export function presentUser(ctx: Pick<RequestContext, "sealer" | "apiBase">, u: 
     email: open(u.email_sealed, "email"),
     phone: open(u.phone_sealed, "phone"),
     role: zRole,
-    role_type: u.role === "light_agent" ? 1 : u.role === "owner" || u.role === "admin" ? 4 : null,
+    role_type: u.custom_role_nice_id !== null ? 0 : u.role === "light_agent" ? 1 : u.role === "owner" || u.role === "admin" ? 4 : null,
+    custom_role_id: u.custom_role_nice_id ?? (u.role === "agent" ? PRESETS.agent.id : u.role === "light_agent" ? PRESETS.light_agent.id : u.role === "owner" || u.role === "admin" ? PRESETS.admin.id : null),
     vaultdesk_role: u.role,
     organization_id: u.organization_nice_id,
     tags: u.tags,
@@ -261,6 +264,7 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
   }
   if (input.email !== undefined) await requestEmailChange(deps, ctx, u, input.email);
   if (input.role !== undefined) await changeRole(ctx, u, roleFromApi(input.role), currentSession);
+  if (input.custom_role_id !== undefined) await setCustomRoleOf(ctx, (await repo.findUserById(ctx.tx, u.id))!, input.custom_role_id);
   return presentUser(ctx, (await repo.findUserById(ctx.tx, u.id))!);
 }
 
@@ -323,7 +327,7 @@ export async function presentUsersByIds(ctx: RequestContext, ids: string[]): Pro
 }
 
 /** What a message to a person needs (notifications). */
-export type Contact = { id: string; name: string; email: string | null; locale: string | null; role: Role; reachable: boolean };
+export type Contact = { id: string; niceId: number; name: string; email: string | null; locale: string | null; role: Role; customRole: RoleConfiguration | null; reachable: boolean };
 
 /** For other modules: people by internal id, with their address and language; `reachable`: active and not suspended. */
 export async function contactsByIds(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, Contact>> {
@@ -333,6 +337,8 @@ export async function contactsByIds(ctx: RequestContext, ids: readonly string[])
       u.id,
       {
         id: u.id,
+        niceId: u.nice_id,
+        customRole: customRoleOf(u.custom_role_configuration),
         name: ctx.sealer.open(u.name_sealed, ref(u.id, "name")),
         email: u.email_sealed ? ctx.sealer.open(u.email_sealed, ref(u.id, "email")) : null,
         locale: u.locale,
@@ -352,7 +358,7 @@ export async function currentStaffActor(ctx: RequestContext, userId: string | nu
   if (!u || !u.active || u.suspended || !isStaff(u.role)) {
     throw new AppError("Forbidden", { description: "The person who started this job can no longer make this change." });
   }
-  return userActor({ id: u.id, niceId: u.nice_id, role: u.role }, "token");
+  return userActor({ id: u.id, niceId: u.nice_id, role: u.role, customRole: customRoleOf(u.custom_role_configuration) }, "token");
 }
 
 /** For other modules: a user by e-mail, or undefined. */

@@ -34,6 +34,8 @@ export const userUpdateInput = z.strictObject({
   tags: tags.optional(),
   external_id: externalId.nullish(),
   suspended: z.boolean().optional(),
+  /** An agent's custom role (`/custom_roles`): a custom role's id, or 2 (the agent preset) or null for none. Owners and admins. */
+  custom_role_id: publicId.nullish(),
   /** Only `true`, by an admin: vouches that an address staff set is the person's own (sign-in links reach it again). */
   verified: z.boolean().optional(),
   time_zone: timeZone.nullish(),
@@ -49,6 +51,8 @@ export const userView = z.object({
   phone: z.string().nullable(),
   role: z.enum(["end-user", "agent", "admin"]),
   role_type: z.number().nullable(),
+  /** Staff: their role's id in `/custom_roles` (a custom role, or the built-in preset's 1–3); end users: null. */
+  custom_role_id: z.number().nullable(),
   vaultdesk_role: z.enum(["owner", "admin", "agent", "light_agent", "end_user"]),
   organization_id: z.number().nullable(),
   tags: z.array(z.string()),

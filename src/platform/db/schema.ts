@@ -42,6 +42,8 @@ export interface OrganizationsTable {
   tags: Generated<string[]>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
+  /** 0029: Zendesk's shared organizations: members see each other's requests. */
+  shared_tickets: Generated<boolean>;
 }
 
 export type Role = "owner" | "admin" | "agent" | "light_agent" | "end_user";
@@ -79,6 +81,8 @@ export interface UsersTable {
   lockouts: Generated<number>;
   /** 0018: no password sign-in before this time. */
   locked_until: Date | null;
+  /** 0029: an agent's custom role. */
+  custom_role_id: Generated<string | null>;
 }
 export type EmailStatus = "unverified" | "verified" | "staff_changed";
 
@@ -98,6 +102,18 @@ export interface PasswordHistoryTable {
   user_id: string;
   password_hash: string;
   created_at: Generated<Date>;
+}
+
+/** 0029: a tenant's custom agent roles (platform/roles.ts). */
+export interface CustomRolesTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  name: string;
+  description: Generated<string>;
+  configuration: unknown;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
 }
 
 export interface GroupsTable {
@@ -714,6 +730,7 @@ export interface DB {
   password_settings: PasswordSettingsTable;
   password_history: PasswordHistoryTable;
   groups: GroupsTable;
+  custom_roles: CustomRolesTable;
   group_memberships: GroupMembershipsTable;
   ticket_fields: TicketFieldsTable;
   tickets: TicketsTable;

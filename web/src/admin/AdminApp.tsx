@@ -19,10 +19,12 @@ import { SuspendedTicketsPage } from "./SuspendedTicketsPage.tsx";
 import { SessionSettingsPage } from "./SessionSettingsPage.tsx";
 import { SecurityPage } from "./SecurityPage.tsx";
 import { SingleSignOnPage } from "./SingleSignOnPage.tsx";
+import { RolePage, RolesPage } from "./RolesPage.tsx";
 
 const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/people", label: "admin.nav.people" },
   { path: "/admin/invitations", label: "admin.nav.invitations" },
+  { path: "/admin/roles", label: "admin.nav.roles" },
   { path: "/admin/groups", label: "admin.nav.groups" },
   { path: "/admin/organizations", label: "admin.nav.organizations" },
   { path: "/admin/tokens", label: "admin.nav.tokens" },
@@ -70,11 +72,14 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   const person = /^\/admin\/people\/(\d+)$/.exec(path);
   const group = /^\/admin\/groups\/(\d+)$/.exec(path);
   const org = /^\/admin\/organizations\/(\d+)$/.exec(path);
+  const customRole = /^\/admin\/roles\/(\d+)$/.exec(path);
   let content;
   if (path === "/admin" || path === "/admin/people") content = <PeoplePage />;
   else if (path === "/admin/people/new") content = <NewPersonPage />;
   else if (person) content = <PersonPage key={person[1]} id={Number(person[1])} me={props.me} invited={query.get("invited") === "1"} />;
   else if (path === "/admin/invitations") content = <InvitationsPage me={props.me} />;
+  else if (path === "/admin/roles") content = <RolesPage />;
+  else if (customRole) content = <RolePage key={customRole[1]} id={Number(customRole[1])} created={query.get("created") === "1"} />;
   else if (path === "/admin/groups") content = <GroupsPage />;
   else if (group) content = <GroupPage key={group[1]} id={Number(group[1])} />;
   else if (path === "/admin/organizations") content = <OrganizationsPage />;

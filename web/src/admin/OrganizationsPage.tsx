@@ -120,6 +120,7 @@ function OrganizationForm(props: { queryKey: unknown[]; org: Organization }) {
   const [name, setName] = useState(org.name);
   const [notes, setNotes] = useState(org.notes ?? "");
   const [domains, setDomains] = useState(domainsOf(org).join("\n"));
+  const [shared, setShared] = useState(org.shared_tickets);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   async function submit(e: FormEvent) {
@@ -127,7 +128,7 @@ function OrganizationForm(props: { queryKey: unknown[]; org: Organization }) {
     setError(null);
     setStatus(null);
     try {
-      const r = await ok(client.PUT("/api/v2/organizations/{id}", { params: { path: { id: org.id } }, body: { organization: { name, notes, domain_names: parseDomains(domains) } } }));
+      const r = await ok(client.PUT("/api/v2/organizations/{id}", { params: { path: { id: org.id } }, body: { organization: { name, notes, domain_names: parseDomains(domains), ...(shared !== org.shared_tickets ? { shared_tickets: shared } : {}) } } }));
       setData(props.queryKey, r.organization);
       setStatus(t("admin.saved"));
     } catch (err) {
@@ -142,6 +143,10 @@ function OrganizationForm(props: { queryKey: unknown[]; org: Organization }) {
       <Field id="org-edit-notes" label={t("admin.orgs.notes")}>
         <textarea rows={4} value={notes} onChange={(e) => setNotes(e.target.value)} />
       </Field>
+      <label className="check">
+        <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> {t("admin.orgs.shared")}
+      </label>
+      <p className="muted">{t("admin.orgs.sharedHelp")}</p>
       <Field id="org-edit-domains" label={t("admin.orgs.domains")} help={t("admin.orgs.domainsHelp")}>
         <textarea rows={3} value={domains} onChange={(e) => setDomains(e.target.value)} spellCheck={false} autoComplete="off" />
       </Field>

@@ -246,6 +246,7 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
               </button>
             </form>
           </section>
+          {user.vaultdesk_role === "agent" ? <CustomRolePicker user={user} onSaved={(u) => setData(key, u)} /> : null}
           {self ? null : (
             <section aria-labelledby="access-heading" className="panel">
               <h2 id="access-heading">{t("admin.people.access")}</h2>
@@ -334,6 +335,51 @@ function PersonOrganization(props: { user: User; busy: boolean; onRemove: () => 
           )}
         </Loadable>
       )}
+    </section>
+  );
+}
+
+/** An agent's custom role (`custom_role_id`): one of the account's custom roles, or the built-in agent role. */
+function CustomRolePicker(props: { user: User; onSaved: (u: User) => void }) {
+  const roles = useApi(["custom-roles"], async (signal) => (await ok(client.GET("/api/v2/custom_roles", { signal }))).custom_roles);
+  const [choice, setChoice] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const current = props.user.custom_role_id ?? 2;
+  const value = choice ?? current;
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setStatus(null);
+    try {
+      const r = await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: props.user.id } }, body: { user: { custom_role_id: value === 2 ? null : value } } }));
+      props.onSaved(r.user);
+      setChoice(null);
+      setStatus(t("roles.given"));
+    } catch (err) {
+      setError(explain(err));
+    }
+  }
+  return (
+    <section aria-labelledby="custom-role-heading" className="panel">
+      <h2 id="custom-role-heading">{t("roles.customRole")}</h2>
+      <form className="inline-form" onSubmit={save}>
+        <Field id="person-custom-role" label={t("roles.customRole")} help={t("roles.giveHelp")}>
+          <select value={value} onChange={(e) => setChoice(Number(e.target.value))}>
+            <option value={2}>{t("roles.none")}</option>
+            {(roles.data ?? []).filter((r) => !r.built_in).map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <button type="submit" disabled={value === current}>
+          {t("roles.give")}
+        </button>
+      </form>
+      <StatusText text={status} />
+      <ErrorText text={error} />
     </section>
   );
 }

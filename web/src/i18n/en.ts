@@ -1,6 +1,7 @@
 import { enWorkspace } from "./en-workspace.ts";
 import { enTwoFactor } from "./en-two-factor.ts";
 import { enSso } from "./en-sso.ts";
+import { enRoles } from "./en-roles.ts";
 import { enSsoProviders } from "./en-sso-providers.ts";
 import { enSaml } from "./en-saml.ts";
 import { enApiTokens } from "./en-api-tokens.ts";
@@ -14,6 +15,7 @@ export const en = {
   ...enWorkspace,
   ...enTwoFactor,
   ...enSso,
+  ...enRoles,
   ...enSsoProviders,
   ...enSaml,
   ...enApiTokens,
