@@ -4,8 +4,12 @@ import type { TenantSealer } from "./crypto/keyring.ts";
 import type { Role } from "./db/schema.ts";
 import { Hooks } from "./hooks.ts";
 
-/** Who acts. Users carry both their internal uuid and their public per-tenant id. */
-export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; scopes: readonly string[]; via: "token" | "session" | "oauth" };
+/**
+ * Who acts. Users carry both their internal uuid and their public per-tenant id. `via: "support"`:
+ * the tenant's support user, acting for the installation's operator under a live support access
+ * grant (modules/support), through a one-request pass.
+ */
+export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; scopes: readonly string[]; via: "token" | "session" | "oauth" | "support" };
 /**
  * `operator`: the command line (or the server acting for it); `setup`: the person at the
  * first-run setup page, before any account (and so any user) exists.

@@ -5,15 +5,24 @@ import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { Authenticator } from "../../platform/http/authenticator.ts";
+import { supportPassOf, type SupportPass } from "../../platform/http/support-passes.ts";
+import { supportActor } from "../support/support-service.ts";
 import { CSRF_HEADER, parseAuthorization, resolveSession, resolveToken, SESSION_COOKIE, tokenPrelude } from "./identity-service.ts";
 
 /**
  * The server's authenticator. Accepted credentials:
  *  - `Authorization: Basic base64(email/token:TOKEN)` (Zendesk style) or `Bearer TOKEN`;
  *  - the session cookie, with the CSRF header on writes.
+ *  - `Authorization: VaultdeskSupport PASS`: a one-request pass the server minted for the
+ *    operator's support access (platform/http/support-passes.ts), good in its tenant while the
+ *    grant behind it is live; it authenticates as the tenant's support user.
  * Password Basic auth (`email:password`) is refused: password access to the API is off.
  */
-export function createAuthenticator(deps: Pick<AppDeps, "keyring" | "now" | "config">): Authenticator {
+const passOfRequest = new WeakMap<FastifyRequest, SupportPass>();
+
+type AuthDeps = Pick<AppDeps, "keyring" | "now" | "config" | "supportPasses">;
+
+export function createAuthenticator(deps: AuthDeps): Authenticator {
   return {
     credentialSent: (req) => req.headers.authorization !== undefined || req.cookies[SESSION_COOKIE] !== undefined,
     prelude(tenantId, req) {
@@ -33,8 +42,20 @@ export function createAuthenticator(deps: Pick<AppDeps, "keyring" | "now" | "con
   };
 }
 
-async function authenticate(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, isWrite: boolean): Promise<Actor> {
+async function authenticate(deps: AuthDeps, tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, isWrite: boolean): Promise<Actor> {
   const header = req.headers.authorization;
+  const pass = supportPassOf(header);
+  if (pass !== undefined) {
+    // A pass is spent on first use; the same request may authenticate again (a `prepare` step, a
+    // retried transaction), so the request keeps what its pass said.
+    let p = passOfRequest.get(req);
+    if (!p) {
+      p = deps.supportPasses.take(pass);
+      if (p) passOfRequest.set(req, p);
+    }
+    if (!p || p.tenantId !== tx.tenantId) throw new AppError("Unauthorized");
+    return supportActor(tx, sealer, p.grantId, deps.now);
+  }
   if (header) {
     const cred = parseAuthorization(header);
     if (cred === "password") throw new AppError("Unauthorized", { description: "Password access to the API is turned off; use an API token." });

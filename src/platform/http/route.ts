@@ -193,6 +193,9 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
         if (actor.kind === "user" && actor.via === "oauth" && credentialRoute) {
           throw new AppError("Forbidden", { description: "OAuth access tokens cannot manage credentials." });
         }
+        if (actor.kind === "user" && actor.via === "support" && credentialRoute) {
+          throw new AppError("Forbidden", { description: "Support access cannot see or change credentials, sign-in security or support access itself." });
+        }
         if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingPasswordChange && req.passwordChangeRequired) {
           throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });
         }
