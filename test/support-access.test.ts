@@ -110,6 +110,7 @@ describe("the operator acting as the support user", () => {
     // Read-only: no write gets through, whatever the route.
     const write = await supportApi(a, "PUT", `/api/v2/tickets/${ticket.id}.json`, { ticket: { status: "solved" } });
     expect(write.status).toBe(403);
+    expect(JSON.parse(write.body).description).toBe("This support access grant is read only.");
     expect((await a.api("GET", `/api/v2/tickets/${ticket.id}.json`)).body.ticket.status).not.toBe("solved");
 
     // Used as the support user: the audit's actor is it, the grant is the entry's source.

@@ -188,7 +188,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
       if (spec.auth === "user" || sent) {
         actor = await auth.authenticate(tx, sealer, req, { isWrite: spec.method !== "GET", optional: spec.auth === "optional" });
         if (actor.kind === "user" && !scopesGrant(actor.scopes, need)) {
-          throw new AppError("Forbidden", { description: `This token lacks the '${scopeName(need)}' scope.` });
+          throw new AppError("Forbidden", { description: actor.via === "support" ? "This support access grant is read only." : `This token lacks the '${scopeName(need)}' scope.` });
         }
         if (actor.kind === "user" && actor.via === "oauth" && credentialRoute) {
           throw new AppError("Forbidden", { description: "OAuth access tokens cannot manage credentials." });
