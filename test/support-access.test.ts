@@ -197,6 +197,16 @@ describe("the operator acting as the support user", () => {
     expect((await t.request({ method: "GET", path: "/api/v2/tickets.json", host: a.host, headers: { authorization: `${SUPPORT_PASS_SCHEME} forged-pass` } })).status).toBe(401);
   });
 
+  it("builds the app in its own process when no server serves it (PostgreSQL, or no server running), and grants cannot race", async () => {
+    const a = await buildTenant(t, "sg");
+    const both = await Promise.all([grant(a, { days: 1, level: "read_only" }), grant(a, { days: 1, level: "read_only" })]);
+    expect(both.map((r) => r.status).sort()).toEqual([201, 422]);
+    const alone: Runtime = { ...rt, app: undefined };
+    const r = (await runOperation(alone, "support.api", { tenant: a.subdomain, method: "GET", path: "/api/v2/users/me.json" })) as ApiResult;
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).user.name).toBe("Vaultdesk support (operator)");
+  });
+
   it("refuses unknown tenants and paths outside the API", async () => {
     const a = await buildTenant(t, "sf");
     expect((await refusal(supportApi({ ...a, subdomain: "nosuchtenant" }, "GET", "/api/v2/tickets.json"))).code).toBe("RecordNotFound");

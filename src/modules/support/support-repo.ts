@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { TenantTx } from "../../platform/db/database.ts";
+import { ADVISORY_LOCK, type TenantTx } from "../../platform/db/database.ts";
 import type { SupportLevel } from "./support-policy.ts";
 
 /** SQL for support access grants. Every function takes the tenant transaction and filters by tenant itself too. */
@@ -19,6 +19,11 @@ export type GrantRow = {
 
 const columns = ["id", "nice_id", "level", "reason_sealed", "granted_by", "support_user_id", "created_at", "expires_at", "revoked_at", "revoked_by"] as const;
 const normal = (r: GrantRow): GrantRow => ({ ...r, nice_id: Number(r.nice_id), created_at: new Date(r.created_at), expires_at: new Date(r.expires_at), revoked_at: r.revoked_at ? new Date(r.revoked_at) : null });
+
+/** Holds the tenant's grants until the transaction ends, so two owners granting at once cannot both see "none live". */
+export async function lockGrants(tx: TenantTx): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.supportAccess}, hashtext(${tx.tenantId}))`.execute(tx.db);
+}
 
 /** The newest grants first (history included). */
 export async function listGrants(tx: TenantTx, limit: number): Promise<GrantRow[]> {

@@ -71,6 +71,7 @@ export async function grantSupportAccess(ctx: RequestContext, input: { days: num
   const actor = actorUser(ctx);
   const allowed = supportPolicy.grant(actor);
   if (!allowed.ok) throw forbidden(allowed.reason);
+  await repo.lockGrants(ctx.tx);
   const now = ctx.now();
   const decision = supportPolicy.grantWhileLive((await repo.findLiveGrant(ctx.tx, now)) !== undefined);
   if (!decision.ok) throw new AppError("RecordInvalid", { description: decision.reason, details: { support_access: [{ error: "InvalidValue", description: decision.reason }] } });
