@@ -184,7 +184,8 @@ describe("the operator acting as the support user", () => {
     const g = (await grant(a, { days: 1, level: "read_only" })).body.support_access_grant;
     const { findTenant } = await import("../src/modules/tenants/tenants-service.ts");
     const ta = (await findTenant(t.db, { subdomain: a.subdomain }))!;
-    const { findGrantId } = { findGrantId: async () => (await t.db.tenant(ta.id, (tx) => tx.db.selectFrom("support_access_grants").select("id").where("nice_id", "=", g.id).executeTakeFirstOrThrow())).id };
+    // The grant's internal id, as the operator command hands it to the pass.
+    const findGrantId = async () => (await t.db.tenant(ta.id, (tx) => tx.db.selectFrom("support_access_grants").select("id").where("nice_id", "=", g.id).executeTakeFirstOrThrow())).id;
     const pass = t.app.supportPasses.mint({ tenantId: ta.id, grantId: await findGrantId() });
     const auth = { authorization: `${SUPPORT_PASS_SCHEME} ${pass}` };
     // Presented to another tenant's host: refused, and spent.
