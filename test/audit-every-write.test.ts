@@ -227,6 +227,11 @@ const CASES: Record<string, Case> = {
     action: "api_token.revoked",
     prepare: async () => ({ method: "DELETE", path: `/api/v2/api_tokens/${(await create("/api/v2/api_tokens.json", { api_token: { name: "Short-lived" } })).api_token.id}.json` }),
   },
+  "POST /api/v2/support_access": { action: "support_access.granted", prepare: async () => ({ method: "POST", path: "/api/v2/support_access.json", body: { support_access: { days: 3, level: "read_only", reason: "Case 7" } } }) },
+  "DELETE /api/v2/support_access/:id": {
+    action: "support_access.revoked",
+    prepare: async () => ({ method: "DELETE", path: `/api/v2/support_access/${(await create("/api/v2/support_access.json", { support_access: { days: 1, level: "read_write" } })).support_access_grant.id}.json` }),
+  },
   "POST /api/v2/session": { action: "user.signed_in", prepare: async () => ({ method: "POST", path: "/api/v2/session.json", headers: {}, body: { email: a.ownerEmail, password: a.ownerPassword } }) },
   "DELETE /api/v2/session": { action: "user.signed_out", prepare: async () => ({ method: "DELETE", path: "/api/v2/session.json", headers: await signIn(a.ownerEmail, a.ownerPassword) }) },
   "POST /api/v2/invitations": { action: "invitation.created", prepare: async () => ({ method: "POST", path: "/api/v2/invitations.json", body: { invitation: { email: `${unique()}@a.test`, role: "agent" } } }) },

@@ -53,6 +53,11 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
   ids.invitation = 3;
   await A.api("PUT", "/api/v2/account.json", { account: { name: `${MARK} team` } });
+  // Support access: a revoked grant and a live one (ids 1 and 2; B has none).
+  await A.api("POST", "/api/v2/support_access.json", { support_access: { days: 1, level: "read_only", reason: `${MARK} support` } });
+  await A.api("DELETE", "/api/v2/support_access/1.json");
+  await A.api("POST", "/api/v2/support_access.json", { support_access: { days: 2, level: "read_write", reason: `${MARK} support` } });
+  ids.support_access = 2;
   await A.api("PUT", "/api/v2/help_center/settings.json", { settings: { consent_required: true, consent_text: `${MARK} consent` } });
   const job = await A.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: `${MARK} bulk`, comment: { body: MARK } }] });
   ids.job = job.body.job_status.id as string;
@@ -193,6 +198,7 @@ const plans: Record<string, Plan> = {
   deleteManySuspendedTickets: { kind: "id", resource: "suspended_ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/suspended_tickets/destroy_many.json?ids=${id}` }, missing: { method: "DELETE", path: `/api/v2/suspended_tickets/destroy_many.json?ids=${m}` } }) },
   deleteSuspendedTicket: { kind: "id", resource: "suspended_ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/suspended_tickets/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/suspended_tickets/${m}.json` } }) },
   showCommentOriginalEmail: { kind: "id", resource: "original_path", calls: (p, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${p}/original` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/original` } }) },
+  revokeSupportAccess: { kind: "id", resource: "support_access", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/support_access/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/support_access/${m}.json` } }) },
   revokeApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/api_tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/api_tokens/${m}.json` } }) },
   rotateApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/api_tokens/${id}/rotate.json`, body: {} }, missing: { method: "POST", path: `/api/v2/api_tokens/${m}/rotate.json`, body: {} } }) },
   // Collections and searches: checked below for A's markers.
@@ -207,6 +213,8 @@ const plans: Record<string, Plan> = {
   listGroupMemberships: { kind: "collection" },
   listTicketFields: { kind: "collection" },
   listApiTokens: { kind: "collection" },
+  listSupportAccessGrants: { kind: "collection" },
+  grantSupportAccess: { kind: "own" },
   listAuditLogs: { kind: "collection" },
   listInvitations: { kind: "collection" },
   showAccount: { kind: "collection" },
@@ -335,7 +343,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");
@@ -372,6 +380,7 @@ describe("tenant isolation", () => {
       "/api/v2/group_memberships.json",
       "/api/v2/ticket_fields.json",
       "/api/v2/api_tokens.json",
+      "/api/v2/support_access.json",
       "/api/v2/audit_logs.json?per_page=100",
       "/api/v2/invitations.json",
       "/api/v2/account.json",
@@ -428,7 +437,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

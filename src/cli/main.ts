@@ -176,6 +176,42 @@ userCmd
     else console.log(`Two-factor authentication reset for ${r.email} (user ${r.userId}) in tenant '${o.tenant}'; ${r.sessionsEnded} ${r.sessionsEnded === 1 ? "session" : "sessions"} ended; they were told by e-mail.`);
   });
 
+const supportCmd = program.command("support").description("temporary support access: act in a tenant as its support user, while the owner's grant is live");
+supportCmd
+  .command("status")
+  .description("show the tenant's support access grant (level, dates; no content)")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { tenant: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("support.status", { tenant: o.tenant })) as { live: boolean; grant: { id: number; level: string; status: string; created_at: string; expires_at: string; revoked_at: string | null } | null };
+    if (!r.grant) console.log(`Tenant '${o.tenant}' has never granted support access.`);
+    else if (r.live) console.log(`Support access is live in tenant '${o.tenant}': grant ${r.grant.id}, ${r.grant.level === "read_write" ? "read and write" : "read only"}, granted ${r.grant.created_at}, expires ${r.grant.expires_at}.`);
+    else console.log(`No live support access in tenant '${o.tenant}': the last grant (${r.grant.id}) ${r.grant.status === "revoked" ? `was revoked at ${r.grant.revoked_at}` : `expired at ${r.grant.expires_at}`}.`);
+    if (!r.live) process.exitCode = 1;
+  });
+supportCmd
+  .command("api")
+  .description("perform one API request as the tenant's support user (needs the owner's live grant; audited as the support user)")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .argument("<method>", "GET, POST, PUT, PATCH or DELETE")
+  .argument("<path>", "the API path, e.g. /api/v2/tickets.json")
+  .option("--data <json>", "the request body, JSON")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (method: string, path: string, o: { tenant: string; data?: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("support.api", { tenant: o.tenant, method: method.toUpperCase(), path, ...(o.data !== undefined ? { data: o.data } : {}) })) as { status: number; body: string; grant: number };
+    console.error(`HTTP ${r.status} (as the support user, under grant ${r.grant})`);
+    let shown = r.body;
+    try {
+      shown = JSON.stringify(JSON.parse(r.body), null, 2);
+    } catch {
+      /* not JSON: shown as it came */
+    }
+    if (shown) console.log(shown);
+    if (r.status >= 400) process.exitCode = 1;
+  });
+
 const auditCmd = program.command("audit").description("the audit trail");
 auditCmd
   .command("verify")

@@ -9,6 +9,52 @@ import { rotateTenantKey } from "../modules/keys/keys-service.ts";
 import { PublicUrls } from "../platform/urls.ts";
 import { resetPasswordByOperator } from "../modules/identity/password-reset-service.ts";
 import { resetTwoFactorByOperator } from "../modules/identity/two-factor-service.ts";
+import { beginSupportRequest, supportStatusForOperator } from "../modules/support/support-service.ts";
+import type { ServingApp } from "../platform/runtime.ts";
+import { SUPPORT_PASS_SCHEME } from "../platform/http/support-passes.ts";
+import { createLogger } from "../platform/logging.ts";
+import { createMemoryRateLimiter } from "../platform/rate-limiter.ts";
+
+/** An API path the operator's support requests may take: under /api/v2, one line, no dot segments. */
+const supportPath = z
+  .string()
+  .max(2000)
+  .regex(/^\/api\/v2\/[A-Za-z0-9_.~%\-/]*(\?[\x21-\x7e]*)?$/, "must be an API path such as /api/v2/tickets.json (query string allowed)")
+  .refine((p) => !/(^|\/)\.\.?(\/|\?|$)/.test(p.split("?")[0]!), "must not contain . or .. segments");
+/** A JSON body, as text (checked to parse). */
+const supportBody = z
+  .string()
+  .max(48 * 1024)
+  .refine((s) => {
+    try {
+      JSON.parse(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be JSON");
+
+async function activeTenant(rt: Runtime, subdomainName: string) {
+  const t = await findTenant(rt.db, { subdomain: subdomainName });
+  if (!t || t.status !== "active") throw new AppError("RecordNotFound", { description: `no active tenant '${subdomainName}'` });
+  return t;
+}
+
+/**
+ * The app an operator's support request runs through: the running server's own (through the
+ * operator socket), or, when this command opened the installation itself (no server, or
+ * PostgreSQL), an app built in this process for the one request and closed after it.
+ */
+async function withServingApp<T>(rt: Runtime, fn: (app: ServingApp) => Promise<T>): Promise<T> {
+  if (rt.app) return fn(rt.app);
+  const { buildApp } = await import("../server/app.ts");
+  const app = await buildApp({ config: rt.config, db: rt.db, keyring: rt.keyring, logger: createLogger("warn", undefined, rt.config.logFormat), rateLimiter: createMemoryRateLimiter(), now: rt.now ?? (() => new Date()) });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
 
 /**
  * Operator commands. The CLI runs them in-process when it owns the data folder, or sends them
@@ -70,6 +116,44 @@ export const operations = {
       const t = await findTenant(rt.db, { subdomain: a.tenant });
       if (!t || t.status !== "active") throw new AppError("RecordNotFound", { description: `no active tenant '${a.tenant}'` });
       return { ...(await resetTwoFactorByOperator({ db: rt.db, keyring: rt.keyring, config: rt.config }, t.id, a.email)), email: a.email };
+    },
+  },
+  "support.status": {
+    input: z.object({ tenant: subdomain }),
+    run: async (rt: Runtime, a: { tenant: string }) => {
+      const t = await activeTenant(rt, a.tenant);
+      return supportStatusForOperator({ db: rt.db, now: rt.now ?? (() => new Date()) }, t.id);
+    },
+  },
+  /**
+   * One API request as the tenant's support user, under the owner's live grant: refused (and the
+   * refusal audited) without one. The request runs through the server's own routing with a
+   * one-request pass, so every route's policy, scope and audit apply as for any request.
+   */
+  "support.api": {
+    input: z.object({ tenant: subdomain, method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]), path: supportPath, data: supportBody.optional() }),
+    run: async (rt: Runtime, a: { tenant: string; method: string; path: string; data?: string | undefined }) => {
+      const t = await activeTenant(rt, a.tenant);
+      const resource = /^\/api\/v2\/([a-z_]{1,60})/.exec(a.path)?.[1] ?? "api";
+      const now = rt.now ?? (() => new Date());
+      const started = await beginSupportRequest({ db: rt.db, keyring: rt.keyring, now }, t.id, { method: a.method, resource });
+      const urls = new PublicUrls(rt.config);
+      if (rt.listenPort !== undefined) urls.listening(rt.listenPort);
+      const isDefault = rt.config.defaultTenant ? rt.config.defaultTenant === t.subdomain : t.isDefault;
+      const host = new URL(urls.tenantOrigin({ subdomain: t.subdomain, isDefault })).host;
+      const res = await withServingApp(rt, (app) =>
+        app.inject({
+          method: a.method,
+          url: a.path,
+          headers: {
+            host,
+            authorization: `${SUPPORT_PASS_SCHEME} ${app.supportPasses.mint({ tenantId: t.id, grantId: started.grantId })}`,
+            ...(a.data !== undefined ? { "content-type": "application/json" } : {}),
+          },
+          ...(a.data !== undefined ? { payload: a.data } : {}),
+        }),
+      );
+      return { status: res.statusCode, body: res.body, grant: started.grantNiceId, level: started.level };
     },
   },
   migrate: {

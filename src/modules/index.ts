@@ -11,6 +11,7 @@ import * as mail from "./mail/mail-routes.ts";
 import * as organizations from "./organizations/organizations-routes.ts";
 import * as search from "./search/search-routes.ts";
 import * as setup from "./setup/setup-routes.ts";
+import * as support from "./support/support-routes.ts";
 import * as tickets from "./tickets/tickets-routes.ts";
 import * as users from "./users/users-routes.ts";
 import * as customRoles from "./users/custom-roles-routes.ts";
@@ -31,4 +32,5 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "help-center", register: helpCenter.register },
   { name: "jobs", register: jobs.register },
   { name: "mail", register: mail.register },
+  { name: "support", register: support.register },
 ];

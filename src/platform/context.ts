@@ -5,12 +5,14 @@ import type { Role } from "./db/schema.ts";
 import type { RoleConfiguration } from "./roles.ts";
 import { Hooks } from "./hooks.ts";
 
-/** Who acts. Users carry both their internal uuid and their public per-tenant id. */
 /**
- * A signed-in person. `customRole`: an agent's custom role configuration (platform/roles.ts), null
- * for the preset of their role; read fresh with every credential, so a change applies at once.
+ * Who acts. Users carry both their internal uuid and their public per-tenant id. `via: "support"`:
+ * the tenant's support user, acting for the installation's operator under a live support access
+ * grant (modules/support), through a one-request pass. `customRole`: an agent's custom role
+ * configuration (platform/roles.ts), null for the preset of their role; read fresh with every
+ * credential, so a change applies at once.
  */
-export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; customRole?: RoleConfiguration | null; scopes: readonly string[]; via: "token" | "session" | "oauth" | "password" };
+export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; customRole?: RoleConfiguration | null; scopes: readonly string[]; via: "token" | "session" | "oauth" | "password" | "support" };
 /** What making a user actor needs: the person, with their custom role when they carry one. */
 export type ActingUser = { id: string; niceId: number; role: Role; customRole: RoleConfiguration | null };
 /**

@@ -5,6 +5,7 @@ import type { RequestContext } from "./context.ts";
 import type { Keyring } from "./crypto/keyring.ts";
 import type { Database } from "./db/database.ts";
 import type { Authenticator } from "./http/authenticator.ts";
+import type { SupportPasses } from "./http/support-passes.ts";
 import type { Hooks } from "./hooks.ts";
 import type { JobRunner } from "./jobs/job-runner.ts";
 import type { Logger } from "./logging.ts";
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly jobs: JobRunner;
   /** Turns a request's credentials into an actor (provided by the identity module). */
   readonly authenticator: Authenticator;
+  /** One-request passes of the operator's support access (http/support-passes.ts); one registry per app. */
+  readonly supportPasses: SupportPasses;
   /** What modules run when another announces a write (platform/hooks.ts); one registry per app. */
   readonly hooks: Hooks<RequestContext>;
   /** First-run gate; absent when the process was started without one (tests, CLI). */
@@ -65,6 +68,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** The app's hooks (what tests and the server itself may listen to). */
     hooks: Hooks<RequestContext>;
+    /** The app's support passes: the operator's support requests are minted and injected through them. */
+    supportPasses: SupportPasses;
   }
   interface FastifyRequest {
     tenant: ResolvedTenant | undefined;

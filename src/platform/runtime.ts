@@ -6,6 +6,17 @@ import { loadMasterKey } from "./crypto/master-key.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { acquireDataLock, type DataLock } from "./data-lock.ts";
 import { describeFixes, secureDataDir } from "./data-dir.ts";
+import type { SupportPasses } from "./http/support-passes.ts";
+
+/**
+ * The part of a serving app an operator command may use: its own request entry (Fastify's
+ * `inject`, which runs a request through every route, hook and policy without a socket) and the
+ * app's support passes (the operator's support access, modules/support).
+ */
+export interface ServingApp {
+  inject(req: { method: string; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }>;
+  readonly supportPasses: SupportPasses;
+}
 
 /**
  * What a process needs to act on a Vaultdesk installation: the database (PGlite in the data
@@ -22,6 +33,10 @@ export interface Runtime {
   readonly permissionWarning: string | undefined;
   /** Where the server of this process listens, once it does (for messages such as sign-in URLs). */
   listenPort: number | undefined;
+  /** The app this process serves, once it does (operator commands that run API requests use it). */
+  app?: ServingApp | undefined;
+  /** The clock (tests inject one); the wall clock when absent. */
+  now?: (() => Date) | undefined;
   close(): Promise<void>;
 }
 

@@ -11,6 +11,7 @@ import type { AppDeps, AppInput } from "../platform/deps.ts";
 import { AppError } from "../platform/errors.ts";
 import { Hooks } from "../platform/hooks.ts";
 import { registeringModule } from "../platform/http/route.ts";
+import { SupportPasses } from "../platform/http/support-passes.ts";
 import { plannerStatistics } from "../platform/db/planner-statistics.ts";
 import { JobRunner } from "../platform/jobs/job-runner.ts";
 import { mailJobHandler } from "../platform/jobs/mail-job.ts";
@@ -95,13 +96,16 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   // The mail job signs with a tenant's DKIM key for the From domain, looked up when it sends.
   jobs.define(mailJobHandler(mailer, config.mailRetryMs, (tenantId, from) => dkimKeyFor(deps, tenantId, from)));
   app.decorate("hooks", hooks);
+  const supportPasses = new SupportPasses();
+  app.decorate("supportPasses", supportPasses);
   const deps: AppDeps = {
     ...input,
     urls,
     mailer,
     jobs,
     hooks,
-    authenticator: createAuthenticator({ ...input, mailer }),
+    supportPasses,
+    authenticator: createAuthenticator({ ...input, mailer, supportPasses }),
     blobs: input.blobs ?? createBlobStore(config),
     scanner: input.scanner ?? (config.clamd ? createClamdScanner(config.clamd, { maxBytes: config.clamdMaxBytes }) : undefined),
     dnsResolver: input.dnsResolver ?? systemDnsResolver(config.dnsServers),

@@ -34,6 +34,7 @@ export async function serve(config: Config): Promise<{ app: FastifyInstance; run
     reply.raw.once("close", () => inflight--);
     return undefined;
   });
+  runtime.app = app;
   await app.listen({ port: config.port, host: config.host });
   const operator = config.databaseUrl ? undefined : await startOperatorSocket(runtime, logger);
 

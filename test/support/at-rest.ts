@@ -40,6 +40,8 @@ export async function writeEverything(t: TestApp): Promise<string> {
   expect((await a.api("PUT", `/api/v2/users/${user.body.user.id}.json`, { user: { email: `zqx.person.new.${Date.now()}@marker-example.test` } })).status).toBe(200);
   expect((await a.api("POST", "/api/v2/invitations.json", { invitation: { email: `zqx.person.invited.${Date.now()}@marker-example.test`, role: "agent" } })).status).toBe(201);
   expect((await a.api("PUT", "/api/v2/account.json", { account: { name: `${MARKER} Team` } })).status).toBe(200);
+  // The owner grants support access with a reason (sealed).
+  expect((await a.api("POST", "/api/v2/support_access.json", { support_access: { days: 2, level: "read_only", reason: `${MARKER} support reason` } })).status).toBe(201);
   const f = await a.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Account number" } });
   for (let i = 0; i < 3; i++) {
     const c = await a.api("POST", "/api/v2/tickets.json", {

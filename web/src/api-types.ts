@@ -1288,6 +1288,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/support_access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Support access grants, newest first (at most 50), and what the viewer may do (owners and admins). */
+        get: operations["listSupportAccessGrants"];
+        put?: never;
+        /** Grants the installation's operator support access for 1 to 30 days (owners only; one live grant at a time). */
+        post: operations["grantSupportAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/support_access/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes a support access grant at once (owners and admins). */
+        delete: operations["revokeSupportAccess"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/suspended_tickets": {
         parameters: {
             query?: never;
@@ -6820,6 +6855,113 @@ export interface operations {
                         };
                     };
                 };
+            };
+        };
+    };
+    listSupportAccessGrants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        abilities: {
+                            can_grant: boolean;
+                            can_revoke: boolean;
+                        };
+                        support_access_grants: {
+                            created_at: string;
+                            expires_at: string;
+                            granted_by_id: number | null;
+                            granted_by_name: string | null;
+                            id: number;
+                            /** @enum {string} */
+                            level: "read_only" | "read_write";
+                            reason: string | null;
+                            revoked_at: string | null;
+                            revoked_by_id: number | null;
+                            /** @enum {string} */
+                            status: "live" | "expired" | "revoked";
+                            support_user_id: number | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    grantSupportAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    support_access: {
+                        days: number;
+                        /** @enum {string} */
+                        level: "read_only" | "read_write";
+                        reason?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        support_access_grant: {
+                            created_at: string;
+                            expires_at: string;
+                            granted_by_id: number | null;
+                            granted_by_name: string | null;
+                            id: number;
+                            /** @enum {string} */
+                            level: "read_only" | "read_write";
+                            reason: string | null;
+                            revoked_at: string | null;
+                            revoked_by_id: number | null;
+                            /** @enum {string} */
+                            status: "live" | "expired" | "revoked";
+                            support_user_id: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    revokeSupportAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

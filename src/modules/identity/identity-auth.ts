@@ -8,15 +8,22 @@ import type { Authenticator } from "../../platform/http/authenticator.ts";
 import { checkApiPassword, resolvePasswordActor, type ApiPasswordCheck } from "./api-password-service.ts";
 import { resolveToken, tokenPrelude } from "./api-tokens-service.ts";
 import { CSRF_HEADER, parseAuthorization, resolveSession, SESSION_COOKIE } from "./identity-service.ts";
+import { supportPassOf, type SupportPass } from "../../platform/http/support-passes.ts";
+import { supportActor } from "../support/support-service.ts";
 
-type Deps = Pick<AppDeps, "keyring" | "now" | "config" | "mailer">;
+type Deps = Pick<AppDeps, "keyring" | "now" | "config" | "mailer" | "supportPasses">;
+
+const passOfRequest = new WeakMap<FastifyRequest, SupportPass>();
 
 /**
  * The server's authenticator. Accepted credentials:
  *  - `Authorization: Basic base64(email/token:TOKEN)` (Zendesk style) or `Bearer TOKEN`;
  *  - `Authorization: Basic base64(email:password)` when the tenant turned password access on
  *    (api-password-service.ts; off by default), its password verified before the transaction;
- *  - the session cookie, with the CSRF header on writes.
+ *  - the session cookie, with the CSRF header on writes;
+ *  - `Authorization: VaultdeskSupport PASS`: a one-request pass the server minted for the
+ *    operator's support access (platform/http/support-passes.ts), good in its tenant while the
+ *    grant behind it is live; it authenticates as the tenant's support user.
  */
 export function createAuthenticator(deps: Deps): Authenticator {
   return {
@@ -49,6 +56,18 @@ export function createAuthenticator(deps: Deps): Authenticator {
 
 async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, isWrite: boolean, early: ApiPasswordCheck | undefined): Promise<Actor> {
   const header = req.headers.authorization;
+  const pass = supportPassOf(header);
+  if (pass !== undefined) {
+    // A pass is spent on first use; the same request may authenticate again (a `prepare` step, a
+    // retried transaction), so the request keeps what its pass said.
+    let p = passOfRequest.get(req);
+    if (!p) {
+      p = deps.supportPasses.take(pass);
+      if (p) passOfRequest.set(req, p);
+    }
+    if (!p || p.tenantId !== tx.tenantId) throw new AppError("Unauthorized");
+    return supportActor(tx, sealer, p.grantId, deps.now);
+  }
   if (header) {
     const cred = parseAuthorization(header);
     if (!cred) throw new AppError("Unauthorized");

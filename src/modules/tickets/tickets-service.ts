@@ -111,7 +111,8 @@ async function resolveAssignee(ctx: RequestContext, niceId: number | null | unde
   else if (email !== undefined) {
     u = await findUserByEmail(ctx, email);
   } else return undefined;
-  if (!u || !ticketPolicy.assignable(u.role)) throw invalid("assignee_id", "Assignee: must be an agent who can be assigned tickets");
+  // The operator's support user is nobody's assignee (it acts only while a grant is live).
+  if (!u || !ticketPolicy.assignable(u.role) || u.support) throw invalid("assignee_id", "Assignee: must be an agent who can be assigned tickets");
   return u;
 }
 

@@ -75,4 +75,14 @@ describe("user policy", () => {
     expect(userPolicy.delete(actor("agent"), user("end_user"), 1).ok).toBe(false);
   });
 
+  it("lets nobody edit, suspend, delete or re-role the support user, not even itself", () => {
+    const support = { id: "s", role: "agent" as const, active: true, support: true };
+    expect(userPolicy.update(actor("owner"), support, ["name"]).ok).toBe(false);
+    expect(userPolicy.update(actor("agent", "s"), support, ["name"]).ok).toBe(false);
+    expect(userPolicy.suspend(actor("owner"), support).ok).toBe(false);
+    expect(userPolicy.delete(actor("owner"), support, 1).ok).toBe(false);
+    expect(userPolicy.changeRole(actor("owner"), support, "admin", 1).ok).toBe(false);
+    expect(userPolicy.update(actor("admin"), { ...support, support: false }, ["name"]).ok).toBe(true);
+  });
+
 });

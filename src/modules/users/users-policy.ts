@@ -16,7 +16,8 @@ import { permissionsOf } from "../../platform/roles.ts";
  *  - only an owner grants or takes away the owner and admin roles; nobody changes their own role,
  *    except an owner stepping down while another owner remains; the last owner is never demoted,
  *    suspended or deleted;
- *  - only admins suspend (an admin only by an owner), delete, or vouch for an address staff set.
+ *  - only admins suspend (an admin only by an owner), delete, or vouch for an address staff set;
+ *  - the support user (modules/support) is changed by nobody: support access grants manage it.
  */
 
 export const STAFF: readonly Role[] = ["owner", "admin", "agent", "light_agent"];
@@ -31,7 +32,8 @@ const no = (reason: string): Decision => ({ ok: false, reason });
 /** What a person may change of their own profile, whatever their role. */
 export const OWN_PROFILE_FIELDS: ReadonlySet<string> = new Set(["name", "phone", "time_zone", "locale", "email"]);
 
-type Target = { id: string; role: Role; active?: boolean };
+type Target = { id: string; role: Role; active?: boolean; support?: boolean };
+const SUPPORT_MANAGED = "The support user is managed by support access grants: it cannot be edited, suspended, deleted or given another role.";
 
 /** Which users an actor may see, as data the repository turns into SQL. */
 export type UserScope = { kind: "all" } | { kind: "self"; userId: string };
@@ -59,6 +61,7 @@ export const userPolicy = {
    * Role, suspension and a staff-set address's vouching have rules of their own below.
    */
   update(actor: UserActor, target: Target, fields: readonly string[]): Decision {
+    if (target.support) return no(SUPPORT_MANAGED);
     if (actor.userId === target.id) {
       if (actor.role === "end_user") {
         const other = fields.filter((f) => !OWN_PROFILE_FIELDS.has(f));
@@ -77,6 +80,7 @@ export const userPolicy = {
   },
   changeRole(actor: UserActor, target: Target, next: Role, ownerCount: number): Decision {
     if (!isAdmin(actor.role)) return no("Only owners and admins can change roles.");
+    if (target.support) return no(SUPPORT_MANAGED);
     if (target.active === false) return no("A deleted user's role cannot be changed.");
     if ((privileged(next) || privileged(target.role)) && actor.role !== "owner") return no("Only an owner can grant or take away the owner and admin roles.");
     if (actor.userId === target.id && !(target.role === "owner" && next !== "owner")) return no("You cannot change your own role.");
@@ -85,11 +89,13 @@ export const userPolicy = {
   },
   suspend(actor: UserActor, target: Target): Decision {
     if (actor.userId === target.id || !isAdmin(actor.role)) return no("Only an admin can suspend another user.");
+    if (target.support) return no(SUPPORT_MANAGED);
     if (privileged(target.role) && actor.role !== "owner") return no("Only an owner can suspend an admin.");
     return yes;
   },
   delete(actor: UserActor, target: Target, ownerCount: number): Decision {
     if (!isAdmin(actor.role)) return no("Only owners and admins can delete users.");
+    if (target.support) return no(SUPPORT_MANAGED);
     if (actor.userId === target.id) return no("You cannot delete your own account.");
     if (privileged(target.role) && actor.role !== "owner") return no("Only an owner can delete an owner or an admin.");
     if (target.role === "owner" && ownerCount <= 1) return no("The account's last owner cannot be deleted.");

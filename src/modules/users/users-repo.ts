@@ -24,6 +24,8 @@ export type UserRow = {
   tags: string[];
   active: boolean;
   suspended: boolean;
+  /** The tenant's support user (modules/support): managed by support access grants only. */
+  support: boolean;
   must_change_password: boolean;
   password_hash: string | null;
   email_status: EmailStatus;
@@ -55,6 +57,7 @@ function base(tx: TenantTx) {
       "u.tags",
       "u.active",
       "u.suspended",
+      "u.support",
       "u.must_change_password",
       "u.password_hash",
       "u.email_status",
@@ -67,7 +70,7 @@ function base(tx: TenantTx) {
     .where("u.tenant_id", "=", tx.tenantId);
 }
 
-export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale" | "password_set_at" | "failed_signins" | "lockouts" | "locked_until" | "custom_role_id"> & {
+export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "support" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale" | "password_set_at" | "failed_signins" | "lockouts" | "locked_until" | "custom_role_id"> & {
   tags: string[];
   must_change_password?: boolean;
   email_status?: EmailStatus;
@@ -111,14 +114,16 @@ function scoped<T extends ReturnType<typeof base>>(q: T, scope: UserScope): T {
 export const findUsersByIds = (tx: TenantTx, ids: string[]) =>
   ids.length === 0 ? Promise.resolve([] as UserRow[]) : (base(tx).where("u.id", "in", ids).execute() as Promise<UserRow[]>);
 
-export async function listUsers(tx: TenantTx, page: Page, filter: { roles?: Role[] | undefined; organizationId?: string | undefined }): Promise<{ rows: UserRow[]; count: number | undefined }> {
+export async function listUsers(tx: TenantTx, page: Page, filter: { roles?: Role[] | undefined; organizationId?: string | undefined; withoutSupport?: boolean | undefined }): Promise<{ rows: UserRow[]; count: number | undefined }> {
   let q = base(tx);
   if (filter.roles) q = q.where("u.role", "in", filter.roles);
+  if (filter.withoutSupport) q = q.where("u.support", "=", false);
   if (filter.organizationId) q = q.where("u.organization_id", "=", filter.organizationId);
   return fetchPage(q, page, "u.nice_id", async () => {
     let cq = tx.db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
     if (filter.roles) cq = cq.where("role", "in", filter.roles);
     if (filter.organizationId) cq = cq.where("organization_id", "=", filter.organizationId);
+    if (filter.withoutSupport) cq = cq.where("support", "=", false);
     return Number((await cq.executeTakeFirstOrThrow()).n);
   });
 }
@@ -186,4 +191,12 @@ export async function findPendingEmailChange(tx: TenantTx, userId: string, now: 
     .orderBy("created_at", "desc")
     .limit(1)
     .executeTakeFirst();
+}
+
+/** The tenant's support user, if one was made (there is at most one: a unique index). */
+export const findSupportUser = (tx: TenantTx) => base(tx).where("u.support", "=", true).executeTakeFirst() as Promise<UserRow | undefined>;
+
+/** Marks a new user as the tenant's support user, suspended: ordinary credentials never work for it. */
+export async function markSupportUser(tx: TenantTx, id: string): Promise<void> {
+  await tx.db.updateTable("users").set({ support: true, suspended: true, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }

@@ -148,7 +148,7 @@ export async function showMe(ctx: RequestContext): Promise<UserView> {
   return presentUser(ctx, u);
 }
 
-export async function listUsers(ctx: RequestContext, page: Page, filter: { roles?: Role[] | undefined; organizationId?: string | undefined }) {
+export async function listUsers(ctx: RequestContext, page: Page, filter: { roles?: Role[] | undefined; organizationId?: string | undefined; withoutSupport?: boolean | undefined }) {
   const actor = actorUser(ctx);
   if (!userPolicy.list(actor)) throw forbidden();
   const { rows, count } = await repo.listUsers(ctx.tx, page, filter);
@@ -165,7 +165,7 @@ export async function listOrganizationUsers(ctx: RequestContext, organizationNic
 
 /** The staff tickets may be assigned to, by the tickets policy (for assignee pickers). */
 export async function listAssignableUsers(ctx: RequestContext, page: Page) {
-  return listUsers(ctx, page, { roles: STAFF.filter((r) => ticketPolicy.assignable(r)) });
+  return listUsers(ctx, page, { roles: STAFF.filter((r) => ticketPolicy.assignable(r)), withoutSupport: true });
 }
 
 export async function showManyUsers(ctx: RequestContext, ids: number[]): Promise<UserView[]> {
@@ -303,8 +303,8 @@ export async function setRoleFromIdentityProvider(ctx: RequestContext, userId: s
 }
 
 /** For other modules: the internal id and role of a user given its public id, or 404. */
-export type UserRef = { id: string; niceId: number; role: Role; organizationId: string | null; organizationNiceId: number | null };
-const refOf = (u: repo.UserRow): UserRef => ({ id: u.id, niceId: u.nice_id, role: u.role, organizationId: u.organization_id, organizationNiceId: u.organization_nice_id });
+export type UserRef = { id: string; niceId: number; role: Role; organizationId: string | null; organizationNiceId: number | null; support: boolean };
+const refOf = (u: repo.UserRow): UserRef => ({ id: u.id, niceId: u.nice_id, role: u.role, organizationId: u.organization_id, organizationNiceId: u.organization_nice_id, support: u.support });
 
 export async function resolveUser(ctx: RequestContext, niceId: number): Promise<UserRef> {
   const u = await repo.findUserByNiceId(ctx.tx, niceId);
@@ -317,7 +317,7 @@ export async function findOrCreateByEmail(ctx: RequestContext, email: string, na
   const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email));
   if (u) return refOf(u);
   const created = await insertSealedUser(ctx, { role: "end_user", name: name ?? email.split("@")[0]!, email });
-  return { id: created.id, niceId: created.niceId, role: "end_user", organizationId: created.organizationId, organizationNiceId: null };
+  return { id: created.id, niceId: created.niceId, role: "end_user", organizationId: created.organizationId, organizationNiceId: null, support: false };
 }
 
 /** Presents users by internal id, for sideloading. */
@@ -391,4 +391,33 @@ export async function setInitialPassword(ctx: RequestContext, userId: string, v:
   const before = (await repo.findUserById(ctx.tx, userId))!;
   await repo.updateUser(ctx.tx, userId, { name_sealed: ctx.sealer.seal(v.name, ref(userId, "name")), password_hash: v.passwordHash, must_change_password: false, email_status: "verified", role: v.role });
   audit(ctx, { action: "user.updated", resourceType: "user", resourceId: before.nice_id, fields: ["name", "password", "verified", ...(before.role !== v.role ? ["role"] : [])] });
+}
+
+/** The name the tenant's support user goes by (the audit log's actor, ticket comments). */
+export const SUPPORT_USER_NAME = "Vaultdesk support (operator)";
+
+/**
+ * For support access (modules/support): the tenant's support user, made on first use. It has no
+ * e-mail address and no password, and stays suspended: no password, token or session ever works
+ * for it; it acts only through the operator's one-request passes while a grant is live.
+ */
+export async function ensureSupportUser(ctx: RequestContext): Promise<{ id: string; niceId: number }> {
+  const found = await repo.findSupportUser(ctx.tx);
+  if (found) return { id: found.id, niceId: found.nice_id };
+  const created = await insertSealedUser(ctx, { role: "agent", name: SUPPORT_USER_NAME, emailStatus: "unverified" });
+  await repo.markSupportUser(ctx.tx, created.id);
+  audit(ctx, { action: "user.suspended", resourceType: "user", resourceId: created.niceId, fields: ["suspended"] });
+  return { id: created.id, niceId: created.niceId };
+}
+
+/** For support access: the tenant's support user as it is now, or undefined when none was made. */
+export async function findSupportUser(ctx: RequestContext): Promise<{ id: string; niceId: number; active: boolean } | undefined> {
+  const u = await repo.findSupportUser(ctx.tx);
+  return u ? { id: u.id, niceId: u.nice_id, active: u.active } : undefined;
+}
+
+/** For other modules: people's public ids and names by internal id (who granted, who revoked). */
+export async function namesByIds(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, { niceId: number; name: string }>> {
+  const rows = await repo.findUsersByIds(ctx.tx, [...new Set(ids)]);
+  return new Map(rows.map((u) => [u.id, { niceId: u.nice_id, name: ctx.sealer.open(u.name_sealed, ref(u.id, "name")) }]));
 }

@@ -38,6 +38,7 @@ export const SEALED_COLUMNS = {
   sso_providers: { config: "json" },
   sso_identities: { subject: "text" },
   sso_requests: { payload: "json" },
+  support_access_grants: { reason: "text" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

@@ -34,6 +34,8 @@ export const ADVISORY_LOCK = {
   migrate: 7413061,
   /** Tenant creation: "the first tenant becomes the default" and the subdomain check cannot race. */
   createTenant: 7413062,
+  /** A tenant's support access grants (with the tenant's hash as the second key): one live grant at a time cannot race. */
+  supportAccess: 7413063,
 } as const;
 /** Longest wait for a PostgreSQL connection (a free pool slot or a new connection). */
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -79,6 +79,8 @@ export interface UsersTable {
   failed_signins: Generated<number>;
   /** 0018: lockouts in a row (each one longer), until a sign-in succeeds. */
   lockouts: Generated<number>;
+  /** 0028: the tenant's support user (the operator acting under a support access grant). */
+  support: Generated<boolean>;
   /** 0018: no password sign-in before this time. */
   locked_until: Date | null;
   /** 0029: an agent's custom role. */
@@ -721,6 +723,21 @@ export interface TicketCcsTable {
   created_at: Generated<Date>;
 }
 
+/** 0028_support_access.sql: the owner's grant of temporary support access to the operator; the reason sealed. */
+export interface SupportAccessGrantsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  level: "read_only" | "read_write";
+  reason_sealed: Bytes | null;
+  granted_by: string;
+  support_user_id: string;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -775,4 +792,5 @@ export interface DB {
   sso_replays: SsoReplaysTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
+  support_access_grants: SupportAccessGrantsTable;
 }

@@ -195,10 +195,13 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
       if (spec.auth === "user" || sent) {
         actor = await auth.authenticate(tx, sealer, req, { isWrite: spec.method !== "GET", optional: spec.auth === "optional", early });
         if (actor.kind === "user" && !scopesGrant(actor.scopes, need)) {
-          throw new AppError("Forbidden", { description: `This token lacks the '${scopeName(need)}' scope.` });
+          throw new AppError("Forbidden", { description: actor.via === "support" ? "This support access grant is read only." : `This token lacks the '${scopeName(need)}' scope.` });
         }
         if (actor.kind === "user" && actor.via === "oauth" && credentialRoute) {
           throw new AppError("Forbidden", { description: "OAuth access tokens cannot manage credentials." });
+        }
+        if (actor.kind === "user" && actor.via === "support" && credentialRoute) {
+          throw new AppError("Forbidden", { description: "Support access cannot see or change credentials, sign-in security or support access itself." });
         }
         if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingPasswordChange && req.passwordChangeRequired) {
           throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });

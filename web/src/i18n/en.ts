@@ -5,6 +5,7 @@ import { enRoles } from "./en-roles.ts";
 import { enSsoProviders } from "./en-sso-providers.ts";
 import { enSaml } from "./en-saml.ts";
 import { enApiTokens } from "./en-api-tokens.ts";
+import { enSupport } from "./en-support.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -19,6 +20,7 @@ export const en = {
   ...enSsoProviders,
   ...enSaml,
   ...enApiTokens,
+  ...enSupport,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",

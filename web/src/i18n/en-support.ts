@@ -1,0 +1,28 @@
+/** English for temporary support access (the admin center's account page). Part of the reference catalog. */
+export const enSupport = {
+  "support.title": "Support access",
+  "support.intro":
+    "Let the people who run this Vaultdesk installation look into a problem for you. While access is granted they act through a named support user, every action audited as it; when it ends, or you revoke it, they can read nothing of your account.",
+  "support.none": "Support access is not granted.",
+  "support.live": "Support access is granted until {expires}.",
+  "support.level": "Access",
+  "support.level.read_only": "Read only",
+  "support.level.read_write": "Read and write (as an agent)",
+  "support.reason": "Reason",
+  "support.reasonHelp": "Optional, for example the number of the support case. Shown here and to admins.",
+  "support.days": "Days",
+  "support.daysHelp": "From 1 to 30 days. Access ends by itself then.",
+  "support.grant": "Grant support access",
+  "support.granted": "Support access granted.",
+  "support.revoke": "Revoke support access",
+  "support.revoked": "Support access revoked.",
+  "support.grantedBy": "Granted by",
+  "support.grantedAt": "Granted",
+  "support.expires": "Expires",
+  "support.ownerOnly": "Only an owner of the account can grant support access.",
+  "support.history": "Earlier grants",
+  "support.status.live": "Live",
+  "support.status.expired": "Expired",
+  "support.status.revoked": "Revoked",
+  "support.status": "Status",
+} as const;
