@@ -14,7 +14,7 @@ afterAll(async () => t?.close());
 function routeTable(): Array<{ prefix: string; module: string }> {
   const doc = fs.readFileSync("docs/architecture.md", "utf8");
   const section = doc.slice(doc.indexOf("## Route table"), doc.indexOf("\n## ", doc.indexOf("## Route table") + 5));
-  return [...section.matchAll(/^\| `(\/(?:api\/v2|access)\/[a-z_]+)` \| ([a-z-]+) \|$/gm)].map((m) => ({ prefix: m[1]!, module: m[2]! }));
+  return [...section.matchAll(/^\| `(\/(?:api\/v2|access|oauth)\/[a-z_]+)` \| ([a-z-]+) \|$/gm)].map((m) => ({ prefix: m[1]!, module: m[2]! }));
 }
 
 describe("route table", () => {

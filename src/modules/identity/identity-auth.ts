@@ -5,11 +5,14 @@ import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { Authenticator } from "../../platform/http/authenticator.ts";
+import { resolveOAuthAccessToken } from "./oauth-service.ts";
+import { ACCESS_TOKEN_PREFIX } from "./oauth-fns.ts";
 import { CSRF_HEADER, parseAuthorization, resolveSession, resolveToken, SESSION_COOKIE, tokenPrelude } from "./identity-service.ts";
 
 /**
  * The server's authenticator. Accepted credentials:
  *  - `Authorization: Basic base64(email/token:TOKEN)` (Zendesk style) or `Bearer TOKEN`;
+ *  - `Bearer` with an OAuth access token (oauth-service.ts): the person, with the token's scopes;
  *  - the session cookie, with the CSRF header on writes.
  * Password Basic auth (`email:password`) is refused: password access to the API is off.
  */
@@ -19,7 +22,7 @@ export function createAuthenticator(deps: Pick<AppDeps, "keyring" | "now" | "con
     prelude(tenantId, req) {
       const header = req.headers.authorization;
       const cred = header ? parseAuthorization(header) : undefined;
-      return cred && cred !== "password" ? tokenPrelude(deps, tenantId, cred) : undefined;
+      return cred && cred !== "password" && !isOAuthToken(cred) ? tokenPrelude(deps, tenantId, cred) : undefined;
     },
     async authenticate(tx, sealer, req, opts) {
       try {
@@ -39,6 +42,7 @@ async function authenticate(deps: Pick<AppDeps, "keyring" | "now" | "config">, t
     const cred = parseAuthorization(header);
     if (cred === "password") throw new AppError("Unauthorized", { description: "Password access to the API is turned off; use an API token." });
     if (!cred) throw new AppError("Unauthorized");
+    if (isOAuthToken(cred)) return resolveOAuthAccessToken(deps, tx, cred.token);
     return resolveToken(deps, tx, sealer, cred.token, cred.email);
   }
   const cookie = req.cookies[SESSION_COOKIE];
@@ -53,3 +57,6 @@ async function authenticate(deps: Pick<AppDeps, "keyring" | "now" | "config">, t
   }
   throw new AppError("Unauthorized");
 }
+
+/** An OAuth access token: a bearer string with its prefix (API tokens have another). */
+const isOAuthToken = (cred: { token: string; email: string | undefined }) => cred.email === undefined && cred.token.startsWith(ACCESS_TOKEN_PREFIX);
