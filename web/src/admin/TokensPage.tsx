@@ -7,8 +7,9 @@ import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { usersById } from "./admin-api.ts";
 import { OnceBox } from "./OnceBox.tsx";
+import { AuthorizedApps } from "./AuthorizedApps.tsx";
 
-/** `/admin/tokens`: API tokens — create (shown once), list with last use, revoke. */
+/** `/admin/tokens`: API tokens — create (shown once), list with last use, revoke; then the authorized OAuth apps. */
 export function TokensPage() {
   const list = useApi(["api_tokens"], async (signal) => {
     const r = await ok(client.GET("/api/v2/api_tokens", { signal }));
@@ -123,6 +124,7 @@ export function TokensPage() {
           </tbody>
         </table>
       ) : null}
+      <AuthorizedApps />
     </main>
   );
 }

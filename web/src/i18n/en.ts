@@ -3,6 +3,7 @@ import { enTwoFactor } from "./en-two-factor.ts";
 import { enSso } from "./en-sso.ts";
 import { enSsoProviders } from "./en-sso-providers.ts";
 import { enSaml } from "./en-saml.ts";
+import { enOauth } from "./en-oauth.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -15,6 +16,7 @@ export const en = {
   ...enSso,
   ...enSsoProviders,
   ...enSaml,
+  ...enOauth,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
