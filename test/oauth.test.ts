@@ -234,6 +234,20 @@ describe("OAuth 2.0 authorization code with PKCE", () => {
     expect(await oauthError(refresh(A, client, third.refresh_token!))).toBe("invalid_grant");
   });
 
+  it("lets a refresh narrow the scopes, never widen them", async () => {
+    const { client, tokens } = await tokensFor("tickets:read users:read");
+    const narrow = async (refreshToken: string, scope: string) => {
+      const c: oauth.Client = { client_id: client.identifier };
+      const res = await oauth.refreshTokenGrantRequest(serverOf(A), c, oauth.None(), refreshToken, { ...opts(A), additionalParameters: { scope } });
+      return oauth.processRefreshTokenResponse(serverOf(A), c, res);
+    };
+    const narrowed = await narrow(tokens.refresh_token!, "tickets:read");
+    expect(narrowed.scope).toBe("tickets:read");
+    expect((await bearer(A, narrowed.access_token, "GET", "/api/v2/tickets.json")).status).toBe(200);
+    expect((await bearer(A, narrowed.access_token, "GET", "/api/v2/users.json")).status).toBe(403);
+    expect(await oauthError(narrow(narrowed.refresh_token!, "tickets:read users:read"))).toBe("invalid_scope");
+  });
+
   it("ends access tokens after their hour", async () => {
     const { client, tokens } = await tokensFor("read");
     offset = 3601_000;

@@ -155,10 +155,11 @@ export function oauthModel(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, 
     },
 
     async saveToken(token, client, user) {
-      if (!grantId || !token.refreshToken) return false;
+      if (!grantId || !token.refreshToken || !token.scope || token.scope.length === 0) return false;
       const now = ctx.now();
-      await repo.insertToken(ctx.tx, { id: crypto.randomUUID(), grant_id: grantId, kind: "access", token_hash: hash(deps, "oauth-access", token.accessToken), expires_at: new Date(now.getTime() + ACCESS_TOKEN_SECONDS * 1000) });
-      await repo.insertToken(ctx.tx, { id: crypto.randomUUID(), grant_id: grantId, kind: "refresh", token_hash: hash(deps, "oauth-refresh", token.refreshToken), expires_at: new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000) });
+      const scopes = token.scope;
+      await repo.insertToken(ctx.tx, { id: crypto.randomUUID(), grant_id: grantId, kind: "access", token_hash: hash(deps, "oauth-access", token.accessToken), scopes, expires_at: new Date(now.getTime() + ACCESS_TOKEN_SECONDS * 1000) });
+      await repo.insertToken(ctx.tx, { id: crypto.randomUUID(), grant_id: grantId, kind: "refresh", token_hash: hash(deps, "oauth-refresh", token.refreshToken), scopes, expires_at: new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000) });
       await repo.markGrantIssued(ctx.tx, grantId, now);
       audit(actingAs(ctx, user as OAuthUser, "oauth", []), { action: "oauth_token.issued", resourceType: "oauth_grant", resourceId: grantId });
       return { ...token, client, user };

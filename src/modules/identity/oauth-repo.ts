@@ -201,7 +201,7 @@ export async function markCodeUsed(tx: TenantTx, id: string, now: Date): Promise
 
 // ---- tokens
 
-export async function insertToken(tx: TenantTx, t: { id: string; grant_id: string; kind: "access" | "refresh"; token_hash: Buffer; expires_at: Date }): Promise<void> {
+export async function insertToken(tx: TenantTx, t: { id: string; grant_id: string; kind: "access" | "refresh"; token_hash: Buffer; scopes: string[]; expires_at: Date }): Promise<void> {
   await tx.db.insertInto("oauth_tokens").values({ ...t, tenant_id: tx.tenantId, used_at: null }).execute();
 }
 
@@ -212,7 +212,7 @@ export async function findRefreshByHash(tx: TenantTx, hash: Buffer): Promise<Ref
     .selectFrom("oauth_tokens as t")
     .innerJoin("oauth_grants as g", (j) => j.onRef("g.tenant_id", "=", "t.tenant_id").onRef("g.id", "=", "t.grant_id"))
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "g.tenant_id").onRef("u.id", "=", "g.user_id"))
-    .select(["t.id", "t.grant_id", "t.expires_at", "t.used_at", "g.client_id", "g.user_id", "g.scopes", "g.user_role as user_role_at_grant", "g.revoked_at as grant_revoked_at"])
+    .select(["t.id", "t.grant_id", "t.expires_at", "t.used_at", "g.client_id", "g.user_id", "t.scopes", "g.user_role as user_role_at_grant", "g.revoked_at as grant_revoked_at"])
     .select(["u.nice_id as user_nice_id", "u.role as user_role", "u.active as user_active", "u.suspended as user_suspended"])
     .where("t.tenant_id", "=", tx.tenantId)
     .where("t.token_hash", "=", hash)
@@ -239,7 +239,7 @@ export async function findAccessActor(tx: TenantTx, hash: Buffer, now: Date): Pr
     .innerJoin("oauth_grants as g", (j) => j.onRef("g.tenant_id", "=", "t.tenant_id").onRef("g.id", "=", "t.grant_id"))
     .innerJoin("oauth_clients as c", (j) => j.onRef("c.tenant_id", "=", "g.tenant_id").onRef("c.id", "=", "g.client_id"))
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "g.tenant_id").onRef("u.id", "=", "g.user_id"))
-    .select(["g.id as grant_id", "g.scopes", "g.last_used_at", "u.id as user_id", "u.nice_id as user_nice_id", "u.role as user_role"])
+    .select(["g.id as grant_id", "t.scopes", "g.last_used_at", "u.id as user_id", "u.nice_id as user_nice_id", "u.role as user_role"])
     .where("t.tenant_id", "=", tx.tenantId)
     .where("t.token_hash", "=", hash)
     .where("t.kind", "=", "access")

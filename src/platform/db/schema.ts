@@ -746,6 +746,7 @@ export interface OauthTokensTable {
   grant_id: string;
   kind: "access" | "refresh";
   token_hash: Bytes;
+  scopes: string[];
   expires_at: Date;
   used_at: Date | null;
   created_at: Generated<Date>;

@@ -71,14 +71,16 @@ CREATE TABLE oauth_codes (
 );
 CREATE INDEX oauth_codes_grant ON oauth_codes (tenant_id, grant_id);
 
--- Access and refresh tokens (keyed hash). A refresh token is used once: `used_at` marks it
--- rotated, and presenting it again revokes its grant (reuse detection).
+-- Access and refresh tokens (keyed hash), each with its scopes (the grant's, or fewer when a refresh
+-- asked for fewer). A refresh token is used once: `used_at` marks it rotated, and presenting it
+-- again revokes its grant (reuse detection).
 CREATE TABLE oauth_tokens (
   tenant_id uuid NOT NULL REFERENCES tenants (id),
   id uuid NOT NULL,
   grant_id uuid NOT NULL,
   kind text NOT NULL CHECK (kind IN ('access', 'refresh')),
   token_hash bytea NOT NULL,
+  scopes text[] NOT NULL,
   expires_at timestamptz NOT NULL,
   used_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
