@@ -384,13 +384,21 @@ describe("OAuth clients and tokens", () => {
     expect(await oauthError(refresh(A, c, t4.refresh_token!))).toBe("invalid_client");
   });
 
-  it("audits client changes, consent and revocations", async () => {
+  it("audits client changes, consent, issue and revocations, naming no secret", async () => {
     const c = await createClient(A);
     const s = await authorizationParams(c, "read");
-    await exchange(A, c, await consent(A, owner, s), s);
-    const log = await A.api("GET", "/api/v2/audit_logs.json?sort=-created_at");
+    const cb = await consent(A, owner, s);
+    const tokens = await exchange(A, c, cb, s);
+    expect(await oauthError(exchange(A, c, cb, s))).toBe("invalid_grant");
+    const log = await A.api("GET", "/api/v2/audit_logs.json?filter[source_type]=oauth_grant&per_page=100");
     expect(log.status, log.text).toBe(200);
-    const actions = new Set(log.body.audit_logs.map((e: { action: string }) => e.action));
-    for (const a of ["oauth_client.created", "oauth_grant.created", "oauth_token.issued"]) expect(actions, a).toContain(a);
+    const entries = log.body.audit_logs as Array<{ action: string; source_id: string; changed_fields: string[] }>;
+    const grantId = entries.find((e) => e.action === "oauth_grant.created")!.source_id;
+    const ofGrant = entries.filter((e) => e.source_id === grantId);
+    expect(ofGrant.map((e) => e.action).sort()).toEqual(["oauth_grant.created", "oauth_token.issued", "oauth_token.revoked"]);
+    expect(ofGrant.find((e) => e.action === "oauth_token.revoked")!.changed_fields).toEqual(["code_reused"]);
+    const all = await A.api("GET", "/api/v2/audit_logs.json?per_page=100");
+    expect(all.body.audit_logs.map((e: { action: string }) => e.action)).toContain("oauth_client.created");
+    for (const secret of [cb.searchParams.get("code")!, tokens.access_token, tokens.refresh_token!]) expect(all.text).not.toContain(secret);
   });
 });

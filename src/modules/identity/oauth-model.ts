@@ -51,11 +51,11 @@ const usable = (r: Usable) => r.grant_revoked_at === null && r.user_active && !r
  */
 export function oauthModel(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, mode: "authorize" | "token") {
   /** The grant the code or refresh token being exchanged belongs to (saveToken adds to it). */
-  let grantId: string | undefined;
+  let grant: { id: string; niceId: number } | undefined;
 
-  async function revokeFamily(id: string, reason: OauthRevokedReason, user: OAuthUser): Promise<void> {
-    if ((await repo.revokeGrant(ctx.tx, id, reason, ctx.now())) > 0) {
-      audit(actingAs(ctx, user, "oauth", []), { action: "oauth_token.revoked", resourceType: "oauth_grant", resourceId: id, fields: [reason] });
+  async function revokeFamily(row: { grant_id: string; grant_nice_id: number }, reason: OauthRevokedReason, user: OAuthUser): Promise<void> {
+    if ((await repo.revokeGrant(ctx.tx, row.grant_id, reason, ctx.now())) > 0) {
+      audit(actingAs(ctx, user, "oauth", []), { action: "oauth_token.revoked", resourceType: "oauth_grant", resourceId: Number(row.grant_nice_id), fields: [reason] });
     }
   }
 
@@ -106,13 +106,13 @@ export function oauthModel(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, 
       const user: OAuthUser = { id: row.user_id, niceId: row.user_nice_id, role: row.user_role };
       if (row.used_at !== null) {
         // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
-        await revokeFamily(row.grant_id, "code_reused", user);
+        await revokeFamily(row, "code_reused", user);
         return false;
       }
       if (row.expires_at <= ctx.now() || !usable(row)) return false;
       const client = await repo.findClientById(ctx.tx, row.client_id);
       if (!client) return false;
-      grantId = row.grant_id;
+      grant = { id: row.grant_id, niceId: Number(row.grant_nice_id) };
       return {
         id: row.id,
         authorizationCode: code,
@@ -139,13 +139,13 @@ export function oauthModel(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, 
       if (row.used_at !== null) {
         // A rotated refresh token presented again: it leaked, or the client is confused. Either
         // way the family ends (OAuth 2.0 Security BCP §4.14.2).
-        await revokeFamily(row.grant_id, "refresh_token_reused", user);
+        await revokeFamily(row, "refresh_token_reused", user);
         return false;
       }
       if (row.expires_at <= ctx.now() || !usable(row)) return false;
       const client = await repo.findClientById(ctx.tx, row.client_id);
       if (!client) return false;
-      grantId = row.grant_id;
+      grant = { id: row.grant_id, niceId: Number(row.grant_nice_id) };
       return { id: row.id, refreshToken, refreshTokenExpiresAt: row.expires_at, scope: row.scopes, client: clientOf(client), user };
     },
 
@@ -155,13 +155,13 @@ export function oauthModel(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, 
     },
 
     async saveToken(token, client, user) {
-      if (!grantId || !token.refreshToken || !token.scope || token.scope.length === 0) return false;
+      if (!grant || !token.refreshToken || !token.scope || token.scope.length === 0) return false;
       const now = ctx.now();
       const scopes = token.scope;
-      await repo.insertToken(ctx.tx, { id: crypto.randomUUID(), grant_id: grantId, kind: "access", token_hash: hash(deps, "oauth-access", token.accessToken), scopes, expires_at: new Date(now.getTime() + ACCESS_TOKEN_SECONDS * 1000) });
-      await repo.insertToken(ctx.tx, { id: crypto.randomUUID(), grant_id: grantId, kind: "refresh", token_hash: hash(deps, "oauth-refresh", token.refreshToken), scopes, expires_at: new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000) });
-      await repo.markGrantIssued(ctx.tx, grantId, now);
-      audit(actingAs(ctx, user as OAuthUser, "oauth", []), { action: "oauth_token.issued", resourceType: "oauth_grant", resourceId: grantId });
+      await repo.insertToken(ctx.tx, { id: crypto.randomUUID(), grant_id: grant.id, kind: "access", token_hash: hash(deps, "oauth-access", token.accessToken), scopes, expires_at: new Date(now.getTime() + ACCESS_TOKEN_SECONDS * 1000) });
+      await repo.insertToken(ctx.tx, { id: crypto.randomUUID(), grant_id: grant.id, kind: "refresh", token_hash: hash(deps, "oauth-refresh", token.refreshToken), scopes, expires_at: new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000) });
+      await repo.markGrantIssued(ctx.tx, grant.id, now);
+      audit(actingAs(ctx, user as OAuthUser, "oauth", []), { action: "oauth_token.issued", resourceType: "oauth_grant", resourceId: grant.niceId });
       return { ...token, client, user };
     },
 

@@ -166,6 +166,7 @@ export async function insertCode(tx: TenantTx, c: { id: string; grant_id: string
 export type CodeRow = {
   id: string;
   grant_id: string;
+  grant_nice_id: number;
   redirect_uri: string;
   code_challenge: string;
   expires_at: Date;
@@ -185,7 +186,7 @@ export async function findCodeByHash(tx: TenantTx, hash: Buffer): Promise<CodeRo
     .selectFrom("oauth_codes as k")
     .innerJoin("oauth_grants as g", (j) => j.onRef("g.tenant_id", "=", "k.tenant_id").onRef("g.id", "=", "k.grant_id"))
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "g.tenant_id").onRef("u.id", "=", "g.user_id"))
-    .select(["k.id", "k.grant_id", "k.redirect_uri", "k.code_challenge", "k.expires_at", "k.used_at", "g.client_id", "g.user_id", "g.scopes", "g.user_role as user_role_at_grant", "g.revoked_at as grant_revoked_at"])
+    .select(["k.id", "k.grant_id", "k.redirect_uri", "k.code_challenge", "k.expires_at", "k.used_at", "g.nice_id as grant_nice_id", "g.client_id", "g.user_id", "g.scopes", "g.user_role as user_role_at_grant", "g.revoked_at as grant_revoked_at"])
     .select(["u.nice_id as user_nice_id", "u.role as user_role", "u.active as user_active", "u.suspended as user_suspended"])
     .where("k.tenant_id", "=", tx.tenantId)
     .where("k.code_hash", "=", hash)
@@ -205,14 +206,14 @@ export async function insertToken(tx: TenantTx, t: { id: string; grant_id: strin
   await tx.db.insertInto("oauth_tokens").values({ ...t, tenant_id: tx.tenantId, used_at: null }).execute();
 }
 
-export type RefreshRow = { id: string; grant_id: string; expires_at: Date; used_at: Date | null; client_id: string; user_id: string; scopes: string[]; user_role_at_grant: Role; grant_revoked_at: Date | null } & UserState;
+export type RefreshRow = { id: string; grant_id: string; grant_nice_id: number; expires_at: Date; used_at: Date | null; client_id: string; user_id: string; scopes: string[]; user_role_at_grant: Role; grant_revoked_at: Date | null } & UserState;
 
 export async function findRefreshByHash(tx: TenantTx, hash: Buffer): Promise<RefreshRow | undefined> {
   return (await tx.db
     .selectFrom("oauth_tokens as t")
     .innerJoin("oauth_grants as g", (j) => j.onRef("g.tenant_id", "=", "t.tenant_id").onRef("g.id", "=", "t.grant_id"))
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "g.tenant_id").onRef("u.id", "=", "g.user_id"))
-    .select(["t.id", "t.grant_id", "t.expires_at", "t.used_at", "g.client_id", "g.user_id", "t.scopes", "g.user_role as user_role_at_grant", "g.revoked_at as grant_revoked_at"])
+    .select(["t.id", "t.grant_id", "t.expires_at", "t.used_at", "g.nice_id as grant_nice_id", "g.client_id", "g.user_id", "t.scopes", "g.user_role as user_role_at_grant", "g.revoked_at as grant_revoked_at"])
     .select(["u.nice_id as user_nice_id", "u.role as user_role", "u.active as user_active", "u.suspended as user_suspended"])
     .where("t.tenant_id", "=", tx.tenantId)
     .where("t.token_hash", "=", hash)
