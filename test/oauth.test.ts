@@ -205,9 +205,16 @@ describe("OAuth 2.0 authorization code with PKCE", () => {
     const other = await createClient(A);
     const s = await authorizationParams(c, "read");
     const cb = await consent(A, owner, s);
-    const r = await t.request({ method: "POST", path: "/oauth/tokens", host: A.host, body: { grant_type: "authorization_code", code: cb.searchParams.get("code"), client_id: other.identifier, redirect_uri: REDIRECT, code_verifier: s.verifier } });
+    const token = (body: Record<string, unknown>) => t.request({ method: "POST", path: "/oauth/tokens", host: A.host, headers: { accept: "text/html,application/json" }, body: { grant_type: "authorization_code", code: cb.searchParams.get("code"), client_id: c.identifier, redirect_uri: REDIRECT, code_verifier: s.verifier, ...body } });
+    const r = await token({ client_id: other.identifier });
     expect(r.status).toBe(400);
-    expect(r.body.error).toBe("invalid_grant");
+    // The token endpoint answers OAuth clients in JSON, whatever they accept.
+    expect(r.body).toEqual({ error: "invalid_grant", error_description: expect.any(String) });
+    const elsewhere = await token({ redirect_uri: "http://127.0.0.1:9/elsewhere" });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error).toBe("invalid_request");
+    // That attempt spent the code.
+    expect((await token({})).body.error).toBe("invalid_grant");
   });
 
   it("a reused code is refused and the tokens issued from it are revoked (RFC 6749 §4.1.2)", async () => {

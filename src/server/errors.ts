@@ -79,7 +79,7 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
     // do not, or the browser would pop up its own password dialog.
     if (status === 401 && !req.headers["sec-fetch-mode"]) reply.header("WWW-Authenticate", 'Basic realm="Vaultdesk API"');
     if (wantsPage(req)) {
-      reply.code(status).type("text/html; charset=utf-8").send(errorPage(err, req.url.startsWith("/oauth/") ? "Authorization did not work" : "Sign-in did not work"));
+      reply.code(status).type("text/html; charset=utf-8").send(errorPage(err, req.url.startsWith("/oauth/authorizations/") ? "Authorization did not work" : "Sign-in did not work"));
       return;
     }
     reply.code(status).send(errorBody(err));
@@ -88,12 +88,13 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
 
 /**
  * A browser sent to a sign-in flow under /access (an identity provider's redirect, a form it
- * posted) gets the refusal as a page it can read, with the same status and words; API clients
- * and scripts still get the JSON body.
+ * posted) or to OAuth's authorization endpoint gets the refusal as a page it can read, with the
+ * same status and words; API clients and scripts (and OAuth's token endpoint, always) get the
+ * JSON body.
  */
 function wantsPage(req: FastifyRequest): boolean {
   const accept = req.headers.accept ?? "";
-  return (req.url === "/access" || req.url.startsWith("/access/") || req.url.startsWith("/oauth/")) && accept.includes("text/html");
+  return (req.url === "/access" || req.url.startsWith("/access/") || req.url.startsWith("/oauth/authorizations/")) && accept.includes("text/html");
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
