@@ -1,6 +1,8 @@
 import crypto from "node:crypto";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SSO_PER_IP } from "../src/platform/http/rate-limit.ts";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, signIn, staffWithPassword, type Session } from "./support/people.ts";
 
@@ -20,7 +22,8 @@ let offset = 0;
 const REDIRECT = "http://127.0.0.1:9/callback";
 
 beforeAll(async () => {
-  t = await startTestApp({ now: () => new Date(Date.now() + offset) });
+  // The limiter's clock stands still, so the count up to the limit below cannot roll over a window.
+  t = await startTestApp({ now: () => new Date(Date.now() + offset), rateLimiter: createMemoryRateLimiter(() => 1_000_000) });
   A = await buildTenant(t, "oa");
   B = await buildTenant(t, "ob");
   owner = await signIn(t, A, A.ownerEmail, A.ownerPassword);
@@ -407,5 +410,21 @@ describe("OAuth clients and tokens", () => {
     const all = await A.api("GET", "/api/v2/audit_logs.json?per_page=100");
     expect(all.body.audit_logs.map((e: { action: string }) => e.action)).toContain("oauth_client.created");
     for (const secret of [cb.searchParams.get("code")!, tokens.access_token, tokens.refresh_token!]) expect(all.text).not.toContain(secret);
+  });
+
+  it("limits the authorization and token endpoints per client network and account", async () => {
+    // Tenant B has seen only a few of these requests in this file; count up to its limit.
+    let refusedAt = 0;
+    for (let i = 1; i <= SSO_PER_IP + 1 && refusedAt === 0; i++) {
+      const r = await t.request({ method: "POST", path: "/oauth/tokens", host: B.host, body: { grant_type: "refresh_token", refresh_token: "vdr_unknown", client_id: "nobody" } });
+      if (r.status === 429) refusedAt = i;
+      else expect(r.body.error).toBe("invalid_client");
+    }
+    expect(refusedAt).toBeGreaterThan(SSO_PER_IP - 10);
+    expect(refusedAt).toBeLessThanOrEqual(SSO_PER_IP);
+    const c = await createClient(B);
+    expect((await authorizeGet(B, (await authorizationParams(c, "read")).params)).status).toBe(429);
+    // Another account on the same address has its own budget.
+    expect((await authorizeGet(A, (await authorizationParams(await createClient(A), "read")).params)).status).toBe(302);
   });
 });
