@@ -152,6 +152,55 @@ const uploadFile = async (): Promise<{ token: string; id: number }> => {
   if (r.status !== 201) throw new Error(`upload: ${r.status} ${r.text}`);
   return { token: r.body.upload.token, id: r.body.upload.attachment.id };
 };
+/**
+ * OAuth: a tenant of its own (its sign-ins would use up tenant a's sign-in allowance), a client of
+ * it, and the steps of an authorization for its owner (test/oauth.test.ts has the whole protocol).
+ */
+const OAUTH_REDIRECT = "http://127.0.0.1:9/callback";
+let oauthTenant: TestTenant | undefined;
+let oauthSession: Record<string, string> | undefined;
+async function oauthSide(): Promise<{ o: TestTenant; auth: Record<string, string>; at: { host: string; tenantId: () => Promise<string> } }> {
+  oauthTenant ??= await buildTenant(t, "auditoauth");
+  const o = oauthTenant;
+  return { o, auth: { authorization: "Basic " + Buffer.from(`${o.ownerEmail}/token:${o.ownerToken}`).toString("base64") }, at: { host: o.host, tenantId: async () => o.tenantId } };
+}
+async function oauthClient(kind: "public" | "confidential" = "public"): Promise<{ id: number; identifier: string }> {
+  const { o } = await oauthSide();
+  const r = await o.api("POST", "/api/v2/oauth/clients.json", { client: { name: unique(), identifier: unique(), redirect_uri: [OAUTH_REDIRECT], kind } });
+  if (r.status !== 201) throw new Error(`oauth client: ${r.status} ${r.text}`);
+  return r.body.client;
+}
+async function oauthConsentRequest(): Promise<{ headers: Record<string, string>; body: Record<string, unknown>; client: { identifier: string }; verifier: string }> {
+  const { o } = await oauthSide();
+  const client = await oauthClient();
+  const verifier = crypto.randomBytes(32).toString("base64url");
+  const challenge = crypto.createHash("sha256").update(verifier).digest("base64url");
+  const params = { response_type: "code", client_id: client.identifier, redirect_uri: OAUTH_REDIRECT, scope: "read", state: "st", code_challenge: challenge, code_challenge_method: "S256" };
+  const start = await t.request({ method: "GET", path: `/oauth/authorizations/new?${new URLSearchParams(params)}`, host: o.host });
+  if (start.status !== 302) throw new Error(`authorize: ${start.status} ${start.text}`);
+  const page = new URL(start.headers.location as string, o.origin);
+  if (!oauthSession) {
+    const r = await t.request({ method: "POST", path: "/api/v2/session.json", host: o.host, body: { email: o.ownerEmail, password: o.ownerPassword } });
+    if (r.status !== 201) throw new Error(`sign-in: ${r.status} ${r.text}`);
+    oauthSession = { cookie: (r.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!, "x-csrf-token": r.body.session.csrf_token };
+  }
+  return { headers: oauthSession, body: { ...Object.fromEntries(page.searchParams), allowed: true }, client, verifier };
+}
+async function oauthCode(): Promise<Record<string, string>> {
+  const { o } = await oauthSide();
+  const c = await oauthConsentRequest();
+  const decided = await t.request({ method: "POST", path: "/api/v2/oauth/consent", host: o.host, headers: c.headers, body: c.body });
+  if (decided.status !== 200) throw new Error(`consent: ${decided.status} ${decided.text}`);
+  const code = new URL(decided.body.redirect_to as string).searchParams.get("code")!;
+  return { grant_type: "authorization_code", code, redirect_uri: OAUTH_REDIRECT, client_id: c.client.identifier, code_verifier: c.verifier };
+}
+async function oauthGrant(): Promise<number> {
+  const { o } = await oauthSide();
+  const r = await t.request({ method: "POST", path: "/oauth/tokens", host: o.host, body: await oauthCode() });
+  if (r.status !== 200) throw new Error(`token: ${r.status} ${r.text}`);
+  return (await o.api("GET", "/api/v2/oauth/tokens.json")).body.tokens[0].id as number;
+}
+
 let n = 0;
 const unique = () => `aud${++n}x${Math.random().toString(36).slice(2, 8)}`;
 
@@ -200,6 +249,13 @@ const CASES: Record<string, Case> = {
     action: "organization.deleted",
     prepare: async () => ({ method: "DELETE", path: `/api/v2/organizations/${(await create("/api/v2/organizations.json", { organization: { name: unique() } })).organization.id}.json` }),
   },
+  "POST /api/v2/oauth/clients": { action: "oauth_client.created", prepare: async () => { const x = await oauthSide(); return { ...x.at, headers: x.auth, method: "POST", path: "/api/v2/oauth/clients.json", body: { client: { name: unique(), identifier: unique(), redirect_uri: [OAUTH_REDIRECT], kind: "public" } } }; } },
+  "PUT /api/v2/oauth/clients/:id": { action: "oauth_client.updated", prepare: async () => { const x = await oauthSide(); return { ...x.at, headers: x.auth, method: "PUT", path: `/api/v2/oauth/clients/${(await oauthClient()).id}.json`, body: { client: { name: unique() } } }; } },
+  "PUT /api/v2/oauth/clients/:id/generate_secret": { action: "oauth_client.secret_generated", prepare: async () => { const x = await oauthSide(); return { ...x.at, headers: x.auth, method: "PUT", path: `/api/v2/oauth/clients/${(await oauthClient("confidential")).id}/generate_secret.json` }; } },
+  "DELETE /api/v2/oauth/clients/:id": { action: "oauth_client.deleted", prepare: async () => { const x = await oauthSide(); return { ...x.at, headers: x.auth, method: "DELETE", path: `/api/v2/oauth/clients/${(await oauthClient()).id}.json` }; } },
+  "POST /api/v2/oauth/consent": { action: "oauth_grant.created", prepare: async () => { const x = await oauthSide(); const c = await oauthConsentRequest(); return { ...x.at, method: "POST", path: "/api/v2/oauth/consent", headers: c.headers, body: c.body }; } },
+  "POST /oauth/tokens": { action: "oauth_token.issued", prepare: async () => { const x = await oauthSide(); return { ...x.at, method: "POST", path: "/oauth/tokens", headers: {}, body: await oauthCode() }; } },
+  "DELETE /api/v2/oauth/tokens/:id": { action: "oauth_token.revoked", prepare: async () => { const x = await oauthSide(); return { ...x.at, headers: x.auth, method: "DELETE", path: `/api/v2/oauth/tokens/${await oauthGrant()}.json` }; } },
   "POST /api/v2/custom_roles": { action: "custom_role.created", prepare: async () => ({ method: "POST", path: "/api/v2/custom_roles.json", body: { custom_role: { name: unique(), configuration: { ticket_access: "within-groups" } } } }) },
   "PUT /api/v2/custom_roles/:id": { action: "custom_role.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/custom_roles/${await customRole()}.json`, body: { custom_role: { configuration: { ticket_access: "assigned-only" } } } }) },
   "DELETE /api/v2/custom_roles/:id": { action: "custom_role.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/custom_roles/${await customRole()}.json` }) },

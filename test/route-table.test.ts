@@ -15,7 +15,7 @@ function routeTable(): Array<{ prefix: string; module: string }> {
   const doc = fs.readFileSync("docs/architecture.md", "utf8");
   const section = doc.slice(doc.indexOf("## Route table"), doc.indexOf("\n## ", doc.indexOf("## Route table") + 5));
   // A row may name a nested path (`/api/v2/organizations/:id/requests`): the longest matching row wins.
-  return [...section.matchAll(/^\| `(\/(?:api\/v2|access)\/[a-z_]+(?:\/:id\/[a-z_]+)?)` \| ([a-z-]+) \|$/gm)]
+  return [...section.matchAll(/^\| `(\/(?:api\/v2|access|oauth)\/[a-z_]+(?:\/:id\/[a-z_]+)?)` \| ([a-z-]+) \|$/gm)]
     .map((m) => ({ prefix: m[1]!, module: m[2]! }))
     .sort((x, y) => y.prefix.length - x.prefix.length);
 }

@@ -106,6 +106,18 @@ beforeAll(async () => {
     const ref = (column: "credential_id" | "public_key" | "name") => ({ table: "passkeys" as const, column, row: id });
     await tx.db.insertInto("passkeys").values({ tenant_id: A.tenantId, id, user_id: owner.id, credential_bidx: sealer.blindIndex("passkey-credential", `cred-${MARK}`), credential_id_sealed: sealer.seal(`cred-${MARK}`, ref("credential_id")), public_key_sealed: sealer.seal("AAAA", ref("public_key")), name_sealed: sealer.seal(`${MARK} passkey`, ref("name")), sign_count: 0, device_type: "multiDevice", last_used_at: null }).execute();
   });
+  // OAuth clients of A's, and an authorization (a grant with tokens issued) of A's owner to one.
+  for (let i = 0; i < 3; i++) {
+    const c = await A.api("POST", "/api/v2/oauth/clients.json", { client: { name: `${MARK} app ${i}`, identifier: `${MARK.toLowerCase()}-app-${i}`, redirect_uri: [`https://${MARK.toLowerCase()}.example/cb`], kind: i === 0 ? "confidential" : "public" } });
+    expect(c.status, c.text).toBe(201);
+  }
+  ids.oauth_client = 3;
+  ids.oauth_token = await t.db.tenant(A.tenantId, async (tx) => {
+    const owner = await tx.db.selectFrom("users").select("id").where("nice_id", "=", 1).executeTakeFirstOrThrow();
+    const client = await tx.db.selectFrom("oauth_clients").select("id").where("nice_id", "=", 3).executeTakeFirstOrThrow();
+    const r = await tx.db.insertInto("oauth_grants").values({ tenant_id: A.tenantId, id: crypto.randomUUID(), nice_id: sql<number>`vd_next_id('oauth_grants')`, client_id: client.id, user_id: owner.id, user_role: "owner", scopes: ["read"], tokens_issued_at: new Date(), last_used_at: null, revoked_at: null, revoked_reason: null }).returning("nice_id").executeTakeFirstOrThrow();
+    return Number(r.nice_id);
+  });
   expect((await A.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 600 } })).status).toBe(200);
   expect((await A.api("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } })).status).toBe(200);
   // Single sign-on of A's: OpenID Connect and JWT settings naming A's marker, a shared secret of A's.
@@ -305,6 +317,20 @@ const plans: Record<string, Plan> = {
   // Two-factor sign-in: the caller's own authenticator, and a challenge looked up inside the host's tenant only (test/two-factor.test.ts).
   // Passkeys: the caller's own list and registration; sign-in challenges and credentials looked up inside the host's tenant only (test/passkeys.test.ts).
   listOwnPasskeys: { kind: "own" },
+  // OAuth: clients and authorizations by id; the authorization and token endpoints look the client,
+  // code and tokens up inside the host's tenant only (test/oauth.test.ts: another tenant's client id is unknown, its tokens refused).
+  listOAuthClients: { kind: "collection" },
+  showOAuthClient: { kind: "id", resource: "oauth_client", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/oauth/clients/${id}.json` }, missing: { method: "GET", path: `/api/v2/oauth/clients/${m}.json` } }) },
+  updateOAuthClient: { kind: "id", resource: "oauth_client", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/oauth/clients/${id}.json`, body: { client: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/oauth/clients/${m}.json`, body: { client: { name: "hijack" } } } }) },
+  generateOAuthClientSecret: { kind: "id", resource: "oauth_client", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/oauth/clients/${id}/generate_secret.json` }, missing: { method: "PUT", path: `/api/v2/oauth/clients/${m}/generate_secret.json` } }) },
+  deleteOAuthClient: { kind: "id", resource: "oauth_client", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/oauth/clients/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/oauth/clients/${m}.json` } }) },
+  createOAuthClient: { kind: "own" },
+  startOAuthAuthorization: { kind: "own" },
+  showOAuthConsent: { kind: "own" },
+  decideOAuthConsent: { kind: "own" },
+  createOAuthToken: { kind: "own" },
+  listOAuthTokens: { kind: "collection" },
+  revokeOAuthToken: { kind: "id", resource: "oauth_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/oauth/tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/oauth/tokens/${m}.json` } }) },
   createPasskeyRegistrationOptions: { kind: "own" },
   createOwnPasskey: { kind: "own" },
   createPasskeySignInOptions: { kind: "own" },
@@ -343,7 +369,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json", "/api/v2/oauth/clients.json", "/api/v2/oauth/tokens.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");
@@ -395,6 +421,8 @@ describe("tenant isolation", () => {
       "/api/v2/job_statuses.json",
       "/api/v2/sso/oidc.json",
       "/api/v2/sso/jwt.json",
+      "/api/v2/oauth/clients.json",
+      "/api/v2/oauth/tokens.json",
     ];
     for (const p of paths) {
       const r = await B.api("GET", p);
@@ -437,7 +465,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

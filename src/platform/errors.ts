@@ -42,6 +42,8 @@ export class AppError extends Error {
   readonly description: string;
   readonly details: Record<string, FieldDetail[]> | undefined;
   readonly retryAfterSeconds: number | undefined;
+  /** An OAuth 2.0 error code (RFC 6749 §5.2): the body is then `{error, error_description}`, as OAuth clients expect. */
+  readonly oauthError: string | undefined;
 
   constructor(
     code: ErrorCode,
@@ -49,6 +51,7 @@ export class AppError extends Error {
       description?: string;
       details?: Record<string, FieldDetail[]>;
       retryAfterSeconds?: number;
+      oauthError?: string;
     } = {},
   ) {
     super(code);
@@ -56,6 +59,7 @@ export class AppError extends Error {
     this.description = opts.description ?? defaultDescription[code];
     this.details = opts.details;
     this.retryAfterSeconds = opts.retryAfterSeconds;
+    this.oauthError = opts.oauthError;
   }
 }
 

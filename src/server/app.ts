@@ -165,9 +165,10 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   const resolveTenant = createTenantResolver(deps);
   app.addHook("onRequest", async (req) => {
     const path = req.url.split("?")[0]!;
-    // Only the API and the sign-in flows under /access are per tenant; pages and assets are the
-    // same static files for every host.
-    if (!(path.startsWith("/api/") || path.startsWith("/access/") || path === "/access") || path === "/api/v2/setup") return;
+    // Only the API, the sign-in flows under /access and OAuth's endpoints under /oauth are per
+    // tenant; pages (the OAuth consent page among them) and assets are the same static files for every host.
+    const perTenant = path.startsWith("/api/") || path.startsWith("/access/") || path === "/access" || (path.startsWith("/oauth/") && path !== "/oauth/consent");
+    if (!perTenant || path === "/api/v2/setup") return;
     const t = await resolveTenant(req.hostname);
     if (t.kind === "none") {
       if (path === "/api/v2/openapi") return;

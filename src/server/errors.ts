@@ -79,7 +79,7 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
     // do not, or the browser would pop up its own password dialog.
     if (status === 401 && !req.headers["sec-fetch-mode"]) reply.header("WWW-Authenticate", 'Basic realm="Vaultdesk API"');
     if (wantsPage(req)) {
-      reply.code(status).type("text/html; charset=utf-8").send(errorPage(err));
+      reply.code(status).type("text/html; charset=utf-8").send(errorPage(err, req.url.startsWith("/oauth/authorizations/") ? "Authorization did not work" : "Sign-in did not work"));
       return;
     }
     reply.code(status).send(errorBody(err));
@@ -88,27 +88,29 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
 
 /**
  * A browser sent to a sign-in flow under /access (an identity provider's redirect, a form it
- * posted) gets the refusal as a page it can read, with the same status and words; API clients
- * and scripts still get the JSON body.
+ * posted) or to OAuth's authorization endpoint gets the refusal as a page it can read, with the
+ * same status and words; API clients and scripts (and OAuth's token endpoint, always) get the
+ * JSON body.
  */
 function wantsPage(req: FastifyRequest): boolean {
   const accept = req.headers.accept ?? "";
-  return (req.url === "/access" || req.url.startsWith("/access/")) && accept.includes("text/html");
+  return (req.url === "/access" || req.url.startsWith("/access/") || req.url.startsWith("/oauth/authorizations/")) && accept.includes("text/html");
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function errorPage(err: AppError): string {
-  const body = errorBody(err);
+function errorPage(err: AppError, title: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign-in did not work</title></head>
-<body><main><h1>Sign-in did not work</h1><p>${escapeHtml(String(body.description ?? ""))}</p>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
+<body><main><h1>${title}</h1><p>${escapeHtml(err.description)}</p>
 <p><a href="/agent">Staff sign-in</a> · <a href="/signin">Help center sign-in</a></p></main></body></html>
 `;
 }
 
 /** The Zendesk error body of an AppError: `{error, description}` and `details` when it has some. */
 export function errorBody(err: AppError): Record<string, unknown> {
+  // The OAuth token endpoint answers as OAuth clients expect (RFC 6749 §5.2).
+  if (err.oauthError) return { error: err.oauthError, error_description: err.description };
   const body: Record<string, unknown> = { error: err.code === "Unauthorized" ? "Couldn't authenticate you" : err.code, description: err.description };
   if (err.details) body.details = err.details;
   return body;

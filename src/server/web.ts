@@ -12,7 +12,8 @@ import { AppError } from "../platform/errors.ts";
  *   may be cached for a year.
  * - `/`, `/setup`, `/agent`, `/agent/*`, `/admin`, `/admin/*`, `/invite` and the help center's
  *   `/signin`, `/requests`, `/requests/*`, `/my-information`, `/confirm-email`, and the password
- *   reset pages `/forgot-password` and `/reset-password` (staff and end users): index.html, where the app's own router takes over. It
+ *   reset pages `/forgot-password` and `/reset-password` (staff and end users), and the OAuth
+ *   consent page `/oauth/consent`: index.html, where the app's own router takes over. It
  *   is never cached, so a new build is picked up at once.
  *
  * - `/favicon.svg` (also answered for `/favicon.ico`) and `/robots.txt`, which asks crawlers to
@@ -28,7 +29,7 @@ import { AppError } from "../platform/errors.ts";
  */
 export const defaultWebDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
 
-export const PAGE_ROUTES = ["/", "/setup", "/agent", "/agent/*", "/admin", "/admin/*", "/invite", "/signin", "/requests", "/requests/*", "/my-information", "/confirm-email", "/forgot-password", "/reset-password"] as const;
+export const PAGE_ROUTES = ["/", "/setup", "/agent", "/agent/*", "/admin", "/admin/*", "/invite", "/signin", "/requests", "/requests/*", "/my-information", "/confirm-email", "/forgot-password", "/reset-password", "/oauth/consent"] as const;
 
 export const NOT_BUILT_MESSAGE =
   "The Vaultdesk web app is not built, so there are no pages to show yet. The API at /api/v2 works.\n" +

@@ -755,6 +755,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/oauth/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's OAuth clients (admins). */
+        get: operations["listOAuthClients"];
+        put?: never;
+        /** Registers an OAuth client (admins; audited): unique name and identifier, exact redirect URIs (https, or http to the loopback), `kind` public (PKCE only, the default) or confidential (the secret in this answer once). */
+        post: operations["createOAuthClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/oauth/clients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showOAuthClient"];
+        /** Changes an OAuth client (admins; audited). The kind cannot change. */
+        put: operations["updateOAuthClient"];
+        post?: never;
+        /** Deletes an OAuth client (admins; audited): every token issued to it stops working. */
+        delete: operations["deleteOAuthClient"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/oauth/clients/{id}/generate_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** A new secret for a confidential client (admins; audited), in this answer once; the old one stops working. */
+        put: operations["generateOAuthClientSecret"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/oauth/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: what the consent page shows for an authorization request (the signed-in person's session only): the client and the scopes in words. */
+        get: operations["showOAuthConsent"];
+        put?: never;
+        /** Vaultdesk: the person allows or denies an authorization request (session and CSRF header; audited). `redirect_to` carries the code, or access_denied, to the client's redirect URI. */
+        post: operations["decideOAuthConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/oauth/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Authorized apps: the live OAuth authorizations (one per consent, however often its tokens were refreshed) — everyone's for admins, one's own for anyone else. */
+        get: operations["listOAuthTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/oauth/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes an authorization (audited): its access and refresh tokens stop working at once. */
+        delete: operations["revokeOAuthToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/organizations": {
         parameters: {
             query?: never;
@@ -2178,6 +2283,40 @@ export interface paths {
         get: operations["showManyUsers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/authorizations/new": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The authorization endpoint (authorization code, PKCE S256 required). A known client and registered redirect URI: 302 to the consent page (or to the redirect URI with an RFC 6749 error); otherwise 400, an error page, never a redirect. */
+        get: operations["startOAuthAuthorization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The token endpoint: grant_type authorization_code (with code_verifier) or refresh_token (rotated; a used one presented again revokes every token of its authorization). Form-encoded or JSON; a confidential client authenticates with HTTP Basic or client_secret. Errors answer RFC 6749 §5.2 bodies. */
+        post: operations["createOAuthToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4517,6 +4656,371 @@ export interface operations {
             path: {
                 event: "request_received" | "public_reply" | "solved" | "end_user_update" | "cc_update";
                 locale: "en" | "sv" | "ja" | "ko" | "zh-CN";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listOAuthClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clients: {
+                            company: string;
+                            created_at: string;
+                            description: string;
+                            id: number;
+                            identifier: string;
+                            /** @enum {string} */
+                            kind: "public" | "confidential";
+                            name: string;
+                            redirect_uri: string[];
+                            updated_at: string;
+                            url: string;
+                            user_id: number;
+                        }[];
+                        count: number;
+                    };
+                };
+            };
+        };
+    };
+    createOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    client: {
+                        company?: string;
+                        description?: string;
+                        identifier: string;
+                        /**
+                         * @default public
+                         * @enum {string}
+                         */
+                        kind?: "public" | "confidential";
+                        name: string;
+                        redirect_uri: string[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        client: {
+                            company: string;
+                            created_at: string;
+                            description: string;
+                            id: number;
+                            identifier: string;
+                            /** @enum {string} */
+                            kind: "public" | "confidential";
+                            name: string;
+                            redirect_uri: string[];
+                            /** @description A confidential client's secret: in this answer once, never again. */
+                            secret?: string;
+                            updated_at: string;
+                            url: string;
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        client: {
+                            company: string;
+                            created_at: string;
+                            description: string;
+                            id: number;
+                            identifier: string;
+                            /** @enum {string} */
+                            kind: "public" | "confidential";
+                            name: string;
+                            redirect_uri: string[];
+                            updated_at: string;
+                            url: string;
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    client: {
+                        company?: string;
+                        description?: string;
+                        identifier?: string;
+                        name?: string;
+                        redirect_uri?: string[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        client: {
+                            company: string;
+                            created_at: string;
+                            description: string;
+                            id: number;
+                            identifier: string;
+                            /** @enum {string} */
+                            kind: "public" | "confidential";
+                            name: string;
+                            redirect_uri: string[];
+                            updated_at: string;
+                            url: string;
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    generateOAuthClientSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        client: {
+                            company: string;
+                            created_at: string;
+                            description: string;
+                            id: number;
+                            identifier: string;
+                            /** @enum {string} */
+                            kind: "public" | "confidential";
+                            name: string;
+                            redirect_uri: string[];
+                            /** @description A confidential client's secret: in this answer once, never again. */
+                            secret?: string;
+                            updated_at: string;
+                            url: string;
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showOAuthConsent: {
+        parameters: {
+            query?: {
+                client_id?: string;
+                code_challenge?: string;
+                code_challenge_method?: string;
+                redirect_uri?: string;
+                response_type?: string;
+                scope?: string;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consent: {
+                            client: {
+                                company: string;
+                                description: string;
+                                identifier: string;
+                                name: string;
+                            };
+                            redirect_uri: string;
+                            scopes: {
+                                description: string;
+                                scope: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    decideOAuthConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    allowed: boolean;
+                    client_id?: string;
+                    code_challenge?: string;
+                    code_challenge_method?: string;
+                    redirect_uri?: string;
+                    response_type?: string;
+                    scope?: string;
+                    state?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redirect_to: string;
+                    };
+                };
+            };
+        };
+    };
+    listOAuthTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        tokens: {
+                            client_id: number;
+                            client_name: string;
+                            created_at: string;
+                            expires_at: string | null;
+                            id: number;
+                            scopes: string[];
+                            url: string;
+                            used_at: string | null;
+                            user_id: number;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    revokeOAuthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
             };
             cookie?: never;
         };
@@ -10192,6 +10696,72 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
+                    };
+                };
+            };
+        };
+    };
+    startOAuthAuthorization: {
+        parameters: {
+            query?: {
+                client_id?: string;
+                code_challenge?: string;
+                code_challenge_method?: string;
+                redirect_uri?: string;
+                response_type?: string;
+                scope?: string;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 302: the browser is sent on (Location). */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    createOAuthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    client_id?: string;
+                    client_secret?: string;
+                    code?: string;
+                    code_verifier?: string;
+                    grant_type?: string;
+                    redirect_uri?: string;
+                    refresh_token?: string;
+                    scope?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token: string;
+                        expires_in: number;
+                        refresh_token: string;
+                        scope: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
                     };
                 };
             };

@@ -14,12 +14,15 @@ import { supportActor } from "../support/support-service.ts";
 type Deps = Pick<AppDeps, "keyring" | "now" | "config" | "mailer" | "supportPasses">;
 
 const passOfRequest = new WeakMap<FastifyRequest, SupportPass>();
+import { resolveOAuthAccessToken } from "./oauth-service.ts";
+import { ACCESS_TOKEN_PREFIX } from "./oauth-fns.ts";
 
 /**
  * The server's authenticator. Accepted credentials:
  *  - `Authorization: Basic base64(email/token:TOKEN)` (Zendesk style) or `Bearer TOKEN`;
  *  - `Authorization: Basic base64(email:password)` when the tenant turned password access on
  *    (api-password-service.ts; off by default), its password verified before the transaction;
+ *  - `Bearer` with an OAuth access token (oauth-service.ts): the person, with the token's scopes;
  *  - the session cookie, with the CSRF header on writes;
  *  - `Authorization: VaultdeskSupport PASS`: a one-request pass the server minted for the
  *    operator's support access (platform/http/support-passes.ts), good in its tenant while the
@@ -35,7 +38,7 @@ export function createAuthenticator(deps: Deps): Authenticator {
     prelude(tenantId, req) {
       const header = req.headers.authorization;
       const cred = header ? parseAuthorization(header) : undefined;
-      return cred?.kind === "token" ? tokenPrelude(deps, tenantId, cred.token) : undefined;
+      return cred?.kind === "token" && !isOAuthToken(cred) ? tokenPrelude(deps, tenantId, cred.token) : undefined;
     },
     async beforeTransaction(req, inTenant) {
       const header = req.headers.authorization;
@@ -72,6 +75,7 @@ async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req:
     const cred = parseAuthorization(header);
     if (!cred) throw new AppError("Unauthorized");
     if (cred.kind === "password") return resolvePasswordActor(tx, deps.now(), early);
+    if (isOAuthToken(cred)) return resolveOAuthAccessToken(deps, tx, cred.token);
     return resolveToken(deps, tx, sealer, { token: cred.token, email: cred.email, ip: req.ip });
   }
   const cookie = req.cookies[SESSION_COOKIE];
@@ -86,3 +90,6 @@ async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req:
   }
   throw new AppError("Unauthorized");
 }
+
+/** An OAuth access token: a bearer string with its prefix (API tokens have another). */
+const isOAuthToken = (cred: { token: string; email: string | undefined }) => cred.email === undefined && cred.token.startsWith(ACCESS_TOKEN_PREFIX);

@@ -10,6 +10,7 @@ import { registerSsoRoutes } from "./sso-routes.ts";
 import { registerApiTokenRoutes } from "./api-tokens-routes.ts";
 import { registerJwtRoutes } from "./sso-jwt-routes.ts";
 import { registerOidcRoutes } from "./sso-oidc-routes.ts";
+import { registerOAuthRoutes } from "./oauth-routes.ts";
 import { actorUser } from "../../platform/context.ts";
 import { abilitiesOf } from "./identity-abilities.ts";
 import { clearSessionCookie, sessionCookieOf, setSessionCookie } from "./identity-http.ts";
@@ -68,6 +69,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   registerSsoRoutes(app, deps);
   registerOidcRoutes(app, deps);
   await registerJwtRoutes(app, deps);
+  await registerOAuthRoutes(app, deps);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/session", operationId: "showSession", tag: "session", auth: "user", allowPendingPasswordChange: true, allowPendingTwoFactor: true,
     summary: "The current session; `abilities` (Vaultdesk) says what the signed-in person may do, from the same policies the API enforces.",

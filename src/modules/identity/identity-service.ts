@@ -21,6 +21,7 @@ import { countPasskeysOf, deletePasskeysOf, endChallengesOf as endWebauthnChalle
 import { passwordAllowed } from "./sso-password.ts";
 import { revokeTokensOfUser } from "./api-tokens-repo.ts";
 import { customRoleOf } from "../../platform/roles.ts";
+import { revokeGrantsOfUser } from "./oauth-repo.ts";
 
 /** How long the second step of a sign-in may wait for its code, and how many wrong codes it takes. */
 export const TWO_FACTOR_CHALLENGE_MINUTES = 5;
@@ -313,6 +314,8 @@ export async function revokeAccessOf(ctx: RequestContext, userId: string, what: 
   }
   // A deleted person's passkeys go with them (their names are personal data).
   if (what.passkeys) await deletePasskeysOf(ctx.tx, userId);
+  // The apps they authorized (OAuth grants) end with their API tokens.
+  if (what.tokens !== false) await revokeGrantsOfUser(ctx.tx, userId, now);
   return {
     sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now, what.keepSession),
     tokens: what.tokens === false ? 0 : await revokeTokensOfUser(ctx.tx, userId, now),

@@ -738,6 +738,69 @@ export interface SupportAccessGrantsTable {
   revoked_by: string | null;
 }
 
+/** 0027_oauth.sql: an OAuth client an admin registered (the secret of a confidential one as a keyed hash). */
+export interface OauthClientsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  name: string;
+  identifier: string;
+  description: Generated<string>;
+  company: Generated<string>;
+  redirect_uris: string[];
+  kind: "public" | "confidential";
+  secret_hash: Bytes | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  deleted_at: Date | null;
+}
+
+export type OauthRevokedReason = "revoked" | "code_reused" | "refresh_token_reused" | "client_deleted" | "access_ended";
+
+/** 0027: one person's consent to one client: the family every code and token descends from. */
+export interface OauthGrantsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  client_id: string;
+  user_id: string;
+  user_role: Role;
+  scopes: string[];
+  created_at: Generated<Date>;
+  tokens_issued_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  revoked_reason: OauthRevokedReason | null;
+}
+
+/** 0027: an authorization code (keyed hash), single use, bound to redirect URI and PKCE challenge. */
+export interface OauthCodesTable {
+  tenant_id: string;
+  id: string;
+  grant_id: string;
+  code_hash: Bytes;
+  redirect_uri: string;
+  code_challenge: string;
+  code_challenge_method: "S256";
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+/** 0027: an access or refresh token (keyed hash); a refresh token's `used_at` marks it rotated. */
+export interface OauthTokensTable {
+  tenant_id: string;
+  id: string;
+  grant_id: string;
+  kind: "access" | "refresh";
+  token_hash: Bytes;
+  scopes: string[];
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -793,4 +856,8 @@ export interface DB {
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
   support_access_grants: SupportAccessGrantsTable;
+  oauth_clients: OauthClientsTable;
+  oauth_grants: OauthGrantsTable;
+  oauth_codes: OauthCodesTable;
+  oauth_tokens: OauthTokensTable;
 }

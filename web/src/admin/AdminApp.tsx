@@ -14,6 +14,7 @@ import { JobsPage } from "./JobsPage.tsx";
 import { OrganizationPage, OrganizationsPage } from "./OrganizationsPage.tsx";
 import { NewPersonPage, PeoplePage, PersonPage } from "./PeoplePage.tsx";
 import { TokensPage } from "./TokensPage.tsx";
+import { OAuthClientsPage } from "./OAuthClientsPage.tsx";
 import { SupportAddressesPage } from "./SupportAddressesPage.tsx";
 import { SuspendedTicketsPage } from "./SuspendedTicketsPage.tsx";
 import { SessionSettingsPage } from "./SessionSettingsPage.tsx";
@@ -28,6 +29,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/groups", label: "admin.nav.groups" },
   { path: "/admin/organizations", label: "admin.nav.organizations" },
   { path: "/admin/tokens", label: "admin.nav.tokens" },
+  { path: "/admin/oauth-clients", label: "admin.nav.oauthClients" },
   { path: "/admin/sessions", label: "admin.nav.sessions" },
   { path: "/admin/security", label: "tf.nav" },
   { path: "/admin/sso", label: "admin.nav.sso" },
@@ -85,6 +87,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/organizations") content = <OrganizationsPage />;
   else if (org) content = <OrganizationPage key={org[1]} id={Number(org[1])} />;
   else if (path === "/admin/tokens") content = <TokensPage />;
+  else if (path === "/admin/oauth-clients") content = <OAuthClientsPage />;
   else if (path === "/admin/sessions") content = <SessionSettingsPage />;
   else if (path === "/admin/security") content = <SecurityPage />;
   else if (path === "/admin/sso") content = <SingleSignOnPage />;

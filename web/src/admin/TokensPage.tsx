@@ -7,6 +7,7 @@ import { formatDate, t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { usersById } from "./admin-api.ts";
 import { OnceBox } from "./OnceBox.tsx";
+import { AuthorizedApps } from "./AuthorizedApps.tsx";
 
 /**
  * Every scope the server knows, with its label. Keyed by the server's own type (from the OpenAPI
@@ -228,6 +229,7 @@ export function TokensPage() {
         </table>
       ) : null}
       <Loadable state={settings}>{(s) => <PasswordAccess settings={s} />}</Loadable>
+      <AuthorizedApps />
     </main>
   );
 }

@@ -6,6 +6,7 @@ import { enSsoProviders } from "./en-sso-providers.ts";
 import { enSaml } from "./en-saml.ts";
 import { enApiTokens } from "./en-api-tokens.ts";
 import { enSupport } from "./en-support.ts";
+import { enOauth } from "./en-oauth.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -21,6 +22,7 @@ export const en = {
   ...enSaml,
   ...enApiTokens,
   ...enSupport,
+  ...enOauth,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
