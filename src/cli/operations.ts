@@ -9,6 +9,7 @@ import { rotateTenantKey } from "../modules/keys/keys-service.ts";
 import { PublicUrls } from "../platform/urls.ts";
 import { resetPasswordByOperator } from "../modules/identity/password-reset-service.ts";
 import { resetTwoFactorByOperator } from "../modules/identity/two-factor-service.ts";
+import { liftIpRestrictionsByOperator } from "../modules/identity/ip-restrictions-service.ts";
 
 /**
  * Operator commands. The CLI runs them in-process when it owns the data folder, or sends them
@@ -62,6 +63,14 @@ export const operations = {
       if (rt.listenPort !== undefined) urls.listening(rt.listenPort);
       const isDefault = rt.config.defaultTenant ? rt.config.defaultTenant === t.subdomain : t.isDefault;
       return { ...r, email: a.email, url: `${urls.tenantOrigin({ subdomain: t.subdomain, isDefault })}/` };
+    },
+  },
+  "tenant.lift_ip_restrictions": {
+    input: z.object({ tenant: subdomain }),
+    run: async (rt: Runtime, a: { tenant: string }) => {
+      const t = await findTenant(rt.db, { subdomain: a.tenant });
+      if (!t || t.status !== "active") throw new AppError("RecordNotFound", { description: `no active tenant '${a.tenant}'` });
+      return { lifted: await liftIpRestrictionsByOperator({ db: rt.db, keyring: rt.keyring }, t.id) };
     },
   },
   "user.reset_two_factor": {

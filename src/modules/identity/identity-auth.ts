@@ -10,6 +10,8 @@ import { resolveToken, tokenPrelude } from "./api-tokens-service.ts";
 import { CSRF_HEADER, parseAuthorization, resolveSession, SESSION_COOKIE } from "./identity-service.ts";
 
 type Deps = Pick<AppDeps, "keyring" | "now" | "config" | "mailer">;
+import { networkRefused, networkRulesOf } from "./ip-restrictions-service.ts";
+import { ipRestrictionsPolicy, type IpRules } from "./ip-restrictions-policy.ts";
 
 /**
  * The server's authenticator. Accepted credentials:
@@ -17,6 +19,8 @@ type Deps = Pick<AppDeps, "keyring" | "now" | "config" | "mailer">;
  *  - `Authorization: Basic base64(email:password)` when the tenant turned password access on
  *    (api-password-service.ts; off by default), its password verified before the transaction;
  *  - the session cookie, with the CSRF header on writes.
+ * Every credential then passes the tenant's IP restrictions (ip-restrictions-service.ts) here, in
+ * one place: a credential of a kind added later is checked by the same step.
  */
 export function createAuthenticator(deps: Deps): Authenticator {
   return {
@@ -37,7 +41,14 @@ export function createAuthenticator(deps: Deps): Authenticator {
     },
     async authenticate(tx, sealer, req, opts) {
       try {
-        return await authenticate(deps, tx, sealer, req, opts.isWrite, opts.early as ApiPasswordCheck | undefined);
+        const { actor, network } = await authenticate(deps, tx, sealer, req, opts.isWrite, opts.early as ApiPasswordCheck | undefined);
+        // A session's rules come with its row; a token's or a password's are one primary-key lookup.
+        if (actor.kind === "user" && !ipRestrictionsPolicy.allows(network ?? (await networkRulesOf(tx, sealer)), { role: actor.role, secondFactor: req.credentialSecondFactor }, req.ip)) {
+          // Counted in the log without the address (the request line follows with its 403).
+          req.log.info({ refused: "ip_restriction", via: actor.via }, "request refused: network not allowed");
+          throw networkRefused();
+        }
+        return actor;
       } catch (err) {
         // A session that has ended makes an optional route anonymous; a bad token stays an error.
         if (opts.optional && !req.headers.authorization && err instanceof AppError && err.code === "Unauthorized") return { kind: "anonymous" };
@@ -47,23 +58,24 @@ export function createAuthenticator(deps: Deps): Authenticator {
   };
 }
 
-async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, isWrite: boolean, early: ApiPasswordCheck | undefined): Promise<Actor> {
+async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, isWrite: boolean, early: ApiPasswordCheck | undefined): Promise<{ actor: Actor; network: IpRules | undefined }> {
   const header = req.headers.authorization;
   if (header) {
     const cred = parseAuthorization(header);
     if (!cred) throw new AppError("Unauthorized");
-    if (cred.kind === "password") return resolvePasswordActor(tx, deps.now(), early);
-    return resolveToken(deps, tx, sealer, { token: cred.token, email: cred.email, ip: req.ip });
+    if (cred.kind === "password") return { actor: await resolvePasswordActor(tx, deps.now(), early), network: undefined };
+    return { actor: await resolveToken(deps, tx, sealer, { token: cred.token, email: cred.email, ip: req.ip }), network: undefined };
   }
   const cookie = req.cookies[SESSION_COOKIE];
   if (cookie) {
-    const { actor, csrf, mustChangePassword, mustEnrolTwoFactor } = await resolveSession(deps, tx, cookie);
+    const { actor, csrf, mustChangePassword, mustEnrolTwoFactor, secondFactor, network } = await resolveSession(deps, tx, sealer, cookie);
     if (isWrite && req.headers[CSRF_HEADER] !== csrf) {
       throw new AppError("Forbidden", { description: "Missing or invalid CSRF token." });
     }
     req.passwordChangeRequired = mustChangePassword;
     req.twoFactorEnrolmentRequired = mustEnrolTwoFactor;
-    return actor;
+    req.credentialSecondFactor = secondFactor;
+    return { actor, network };
   }
   throw new AppError("Unauthorized");
 }

@@ -4,6 +4,7 @@ import { enSso } from "./en-sso.ts";
 import { enSsoProviders } from "./en-sso-providers.ts";
 import { enSaml } from "./en-saml.ts";
 import { enApiTokens } from "./en-api-tokens.ts";
+import { enIpRestrictions } from "./en-ip-restrictions.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -17,6 +18,7 @@ export const en = {
   ...enSsoProviders,
   ...enSaml,
   ...enApiTokens,
+  ...enIpRestrictions,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
