@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs the peers suite (vitest.peers.config.ts: real programs of other projects on loopback —
-// ClamAV's daemon, and SimpleSAMLphp as a SAML identity provider under PHP's built-in server) when
+// ClamAV's daemon, SimpleSAMLphp as a SAML identity provider under PHP's built-in server, and nginx
+// as a reverse proxy) when
 // those programs are installed; says so, loudly, when they are not, and exits 0 so `npm test`
 // passes on a machine with only Node (as scripts/run-e2e.mjs does for Chromium).
 //   --check  runs nothing: exits 1 when the suite would be skipped (.ci/run uses it, so CI never skips).
 // TEST_CLAMD names the clamd binary; TEST_CLAMD=/nonexistent shows what a machine without it gets.
+// TEST_NGINX names the nginx binary.
 // TEST_SIMPLESAMLPHP names SimpleSAMLphp's folder (Debian: /usr/share/simplesamlphp); TEST_PHP the php binary.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -20,6 +22,9 @@ const sspPlaces = process.env.TEST_SIMPLESAMLPHP ? [process.env.TEST_SIMPLESAMLP
 const ssp = sspPlaces.find((p) => fs.existsSync(path.join(p, "www", "saml2", "idp", "SSOService.php")));
 const phpPlaces = process.env.TEST_PHP ? [process.env.TEST_PHP] : ["/usr/bin/php"];
 const php = phpPlaces.find((p) => fs.existsSync(p));
+// Debian's nginx as the reverse proxy of the client-address tests (test/peers/nginx-proxy.test.ts).
+const nginxPlaces = process.env.TEST_NGINX ? [process.env.TEST_NGINX] : ["/usr/sbin/nginx", "/usr/bin/nginx"];
+const nginx = nginxPlaces.find((p) => fs.existsSync(p));
 const phpXml = php ? spawnSync(php, ["-r", "exit(class_exists('DOMDocument') && function_exists('mb_strlen') ? 0 : 1);"]).status === 0 : false;
 
 const missing = !clamd
@@ -32,7 +37,9 @@ const missing = !clamd
         ? `no php (looked at ${phpPlaces.join(", ")}; it serves SimpleSAMLphp). Install Debian's "php-cli" package, or set TEST_PHP`
         : !phpXml
           ? `php at ${php} lacks the DOM/XML or mbstring extension SimpleSAMLphp needs. Install Debian's "php-xml" and "php-mbstring" packages`
-          : undefined;
+          : !nginx
+            ? `no nginx (looked at ${nginxPlaces.join(", ")}; the client-address tests run it as the reverse proxy). Install Debian's "nginx" package (apt-get install nginx), or set TEST_NGINX to the nginx binary`
+            : undefined;
 if (missing) {
   const line = `Peer tests SKIPPED: ${missing}, then run npm run test:peers.`;
   if (check) {
@@ -42,7 +49,7 @@ if (missing) {
   console.log(line);
   process.exit(0);
 }
-console.log(`Peer tests: clamd at ${clamd}, SimpleSAMLphp at ${ssp} (php at ${php}).`);
+console.log(`Peer tests: clamd at ${clamd}, SimpleSAMLphp at ${ssp} (php at ${php}), nginx at ${nginx}.`);
 if (check) process.exit(0);
-const r = spawnSync("npx", ["vitest", "run", "--config", "vitest.peers.config.ts"], { stdio: "inherit", env: { ...process.env, TEST_CLAMD: clamd, TEST_SIMPLESAMLPHP: ssp, TEST_PHP: php } });
+const r = spawnSync("npx", ["vitest", "run", "--config", "vitest.peers.config.ts"], { stdio: "inherit", env: { ...process.env, TEST_CLAMD: clamd, TEST_SIMPLESAMLPHP: ssp, TEST_PHP: php, TEST_NGINX: nginx } });
 process.exit(r.status ?? 1);

@@ -16,7 +16,7 @@ import { asSession, PASSWORD, staffWithPassword } from "./support/people.ts";
 let t: TestApp;
 let clock = Date.now();
 beforeAll(async () => {
-  t = await startTestApp({ now: () => new Date(clock), rateLimiter: createMemoryRateLimiter(() => clock), env: { VAULTDESK_TRUST_PROXY: "true" } });
+  t = await startTestApp({ now: () => new Date(clock), rateLimiter: createMemoryRateLimiter(() => clock), env: { VAULTDESK_TRUST_PROXY: "127.0.0.1" } });
 });
 afterAll(async () => t?.close());
 

@@ -21,7 +21,7 @@ beforeAll(async () => {
   // limits count in fixed windows: their clock stands still a second into an hour, so no window
   // turns during a test.
   const limiterClock = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 1000;
-  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_TRUST_PROXY: "true", VAULTDESK_JOB_POLL_SECONDS: "0.1" }, rateLimiter: createMemoryRateLimiter(() => limiterClock) });
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_TRUST_PROXY: "127.0.0.1", VAULTDESK_JOB_POLL_SECONDS: "0.1" }, rateLimiter: createMemoryRateLimiter(() => limiterClock) });
 });
 afterAll(async () => {
   await t?.close();

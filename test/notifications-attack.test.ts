@@ -41,7 +41,7 @@ let smtp: SmtpPeer;
 
 beforeAll(async () => {
   smtp = await startSmtpPeer();
-  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_TRUST_PROXY: "true" } });
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_TRUST_PROXY: "127.0.0.1" } });
 });
 afterAll(async () => {
   await t?.close();

@@ -21,7 +21,7 @@ let limiterClock = Date.now();
 beforeAll(async () => {
   smtp = await startSmtpPeer();
   t = await startTestApp({
-    env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_TRUST_PROXY: "true", VAULTDESK_JOB_POLL_SECONDS: "0.1" },
+    env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_TRUST_PROXY: "127.0.0.1", VAULTDESK_JOB_POLL_SECONDS: "0.1" },
     now: () => new Date(Date.now() + clockOffsetMs),
     rateLimiter: createMemoryRateLimiter(() => limiterClock),
   });

@@ -19,7 +19,7 @@ let smtp: SmtpPeer;
 let clock = Date.now();
 beforeAll(async () => {
   smtp = await startSmtpPeer();
-  t = await startTestApp({ now: () => new Date(clock), env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_TRUST_PROXY: "true", VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
+  t = await startTestApp({ now: () => new Date(clock), env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_TRUST_PROXY: "127.0.0.1", VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
 });
 afterAll(async () => {
   await t?.close();

@@ -133,6 +133,17 @@ tenant
     console.log(`Tenant '${o.tenant}' shredded: its keys are destroyed and its data can no longer be read.`);
   });
 
+tenant
+  .command("lift-ip-restrictions")
+  .description("turn the tenant's IP restrictions off (its ranges are kept), for admins who shut themselves out; audited")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { tenant: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("tenant.lift_ip_restrictions", { tenant: o.tenant })) as { lifted: boolean };
+    console.log(r.lifted ? `IP restrictions of tenant '${o.tenant}' turned off; its admins can turn them on again (the ranges are kept).` : `Tenant '${o.tenant}' has no IP restrictions turned on: nothing to lift.`);
+  });
+
 const keys = program.command("keys").description("tenant encryption keys");
 keys
   .command("rotate")

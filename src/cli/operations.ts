@@ -55,6 +55,7 @@ async function withServingApp<T>(rt: Runtime, fn: (app: ServingApp) => Promise<T
     await app.close();
   }
 }
+import { liftIpRestrictionsByOperator } from "../modules/identity/ip-restrictions-service.ts";
 
 /**
  * Operator commands. The CLI runs them in-process when it owns the data folder, or sends them
@@ -108,6 +109,14 @@ export const operations = {
       if (rt.listenPort !== undefined) urls.listening(rt.listenPort);
       const isDefault = rt.config.defaultTenant ? rt.config.defaultTenant === t.subdomain : t.isDefault;
       return { ...r, email: a.email, url: `${urls.tenantOrigin({ subdomain: t.subdomain, isDefault })}/` };
+    },
+  },
+  "tenant.lift_ip_restrictions": {
+    input: z.object({ tenant: subdomain }),
+    run: async (rt: Runtime, a: { tenant: string }) => {
+      const t = await findTenant(rt.db, { subdomain: a.tenant });
+      if (!t || t.status !== "active") throw new AppError("RecordNotFound", { description: `no active tenant '${a.tenant}'` });
+      return { lifted: await liftIpRestrictionsByOperator({ db: rt.db, keyring: rt.keyring }, t.id) };
     },
   },
   "user.reset_two_factor": {

@@ -25,13 +25,16 @@ describe("configuration", () => {
     expect(loadConfig({ VAULTDESK_BLOB_DIR: "/mnt/blobs" }, { dataDir: "/srv/vd" }).blobDir).toBe("/mnt/blobs");
     expect(loadConfig({ VAULTDESK_BLOB_DIR: "" }, { dataDir: "/srv/vd" }).blobDir).toBe("/srv/vd/blobs");
   });
-  it("trusts a number of proxies or listed ones, never every hop", () => {
+  it("trusts only listed proxies, never a number of hops or every hop", () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ VAULTDESK_TRUST_PROXY: "false" }).trustProxy).toBe(false);
-    expect(loadConfig({ VAULTDESK_TRUST_PROXY: "true" }).trustProxy).toBe(1);
-    expect(loadConfig({ VAULTDESK_TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(loadConfig({ VAULTDESK_TRUST_PROXY: "" }).trustProxy).toBe(false);
+    // `true` and hop counts would believe a header written by a client connecting directly.
+    expect(() => loadConfig({ VAULTDESK_TRUST_PROXY: "true" })).toThrow(/VAULTDESK_TRUST_PROXY.*no longer accepts true.*list the proxies' addresses or CIDR ranges/);
+    expect(() => loadConfig({ VAULTDESK_TRUST_PROXY: "2" })).toThrow(/VAULTDESK_TRUST_PROXY.*no longer accepts a number of hops.*list the proxies/);
+    expect(() => loadConfig({ VAULTDESK_TRUST_PROXY: "0" })).toThrow(/VAULTDESK_TRUST_PROXY/);
     expect(loadConfig({ VAULTDESK_TRUST_PROXY: "10.0.0.0/8, 192.0.2.7,::1" }).trustProxy).toEqual(["10.0.0.0/8", "192.0.2.7", "::1"]);
-    expect(() => loadConfig({ VAULTDESK_TRUST_PROXY: "yes" })).toThrow(/VAULTDESK_TRUST_PROXY.*not yes/);
+    expect(() => loadConfig({ VAULTDESK_TRUST_PROXY: "yes" })).toThrow(/VAULTDESK_TRUST_PROXY.*not yes.*list the proxies/);
     expect(() => loadConfig({ VAULTDESK_TRUST_PROXY: "10.0.0.0/99" })).toThrow(/VAULTDESK_TRUST_PROXY/);
     expect(() => loadConfig({ VAULTDESK_TRUST_PROXY: "50" })).toThrow(/VAULTDESK_TRUST_PROXY/);
   });

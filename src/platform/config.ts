@@ -4,7 +4,8 @@ import path from "node:path";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 
-export type TrustProxy = false | number | string[];
+/** The reverse proxies believed for X-Forwarded-*: none, or their addresses and CIDR ranges. */
+export type TrustProxy = false | string[];
 
 function dnsServerOk(v: string): boolean {
   const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v) ?? /^([0-9.]+)(?::(\d{1,5}))?$/.exec(v);
@@ -85,10 +86,11 @@ const envSchema = z.object({
   VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(60),
   VAULTDESK_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /**
-   * Which reverse proxies may tell the client's address (X-Forwarded-For) and host: `false`
-   * (none), `true` (the one proxy in front), a number of proxies in a chain, or a comma-separated
-   * list of proxy addresses and CIDR ranges. Never every hop: the leftmost X-Forwarded-For entry
-   * is whatever the client wrote.
+   * The reverse proxies whose X-Forwarded-For (and -Host, -Proto) is believed: a comma-separated
+   * list of their addresses and CIDR ranges, or `false`/empty (none). The headers are taken only
+   * when the connection comes from one of them, and the client is the rightmost X-Forwarded-For
+   * entry that is not one of them. `true` and hop counts are refused: they would believe a client
+   * that connects directly and writes the header itself.
    */
   VAULTDESK_TRUST_PROXY: z
     .string()
@@ -96,16 +98,15 @@ const envSchema = z.object({
     .default("false")
     .transform((s, c): TrustProxy => {
       const v = s.trim();
-      if (v === "false" || v === "" || v === "0") return false;
-      if (v === "true") return 1;
-      if (/^\d+$/.test(v)) {
-        const n = Number(v);
-        if (n > 10) c.addIssue({ code: "custom", message: "a chain of more than 10 proxies is not believable; list their addresses instead" });
-        return n;
+      if (v === "false" || v === "") return false;
+      const listForm = "list the proxies' addresses or CIDR ranges separated by commas (e.g. 127.0.0.1,10.0.0.0/8), or false";
+      if (v === "true" || /^\d+$/.test(v)) {
+        c.addIssue({ code: "custom", message: `no longer accepts ${v === "true" ? "true" : "a number of hops"}, which would believe an X-Forwarded-For written by a client connecting directly: ${listForm}` });
+        return false;
       }
       const list = v.split(",").map((p) => p.trim());
       const bad = list.filter((p) => !validProxyAddress(p));
-      if (bad.length > 0) c.addIssue({ code: "custom", message: `must be true, false, a number of proxies, or addresses and CIDR ranges separated by commas (not ${bad.slice(0, 3).join(", ")})` });
+      if (bad.length > 0) c.addIssue({ code: "custom", message: `must be addresses and CIDR ranges separated by commas (not ${bad.slice(0, 3).join(", ")}): ${listForm}` });
       return list;
     }),
   /** Where the built web app is (default: web/dist beside the code). */
@@ -234,7 +235,7 @@ export type Config = Readonly<{
   /** Sign-in requests a minute from one client network across all accounts (0: no such limit; each account's 30 still holds). */
   signinPerClientPerMinute: number;
   sessionMaxHours: number;
-  /** Proxies trusted for X-Forwarded-*: false, a number of hops, or addresses/CIDR ranges (Fastify's trustProxy). */
+  /** Proxies trusted for X-Forwarded-*: none, or their addresses and CIDR ranges (platform/http/trusted-proxies.ts). */
   trustProxy: TrustProxy;
   webDist: string | undefined;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];

@@ -76,5 +76,7 @@ declare module "fastify" {
     passwordChangeRequired: boolean;
     /** The tenant requires staff to use two-factor sign-in and this session's person has not enrolled. */
     twoFactorEnrolmentRequired: boolean;
+    /** The request's credential is a session whose sign-in used a second factor or a passkey (IP restrictions' exception). */
+    credentialSecondFactor: boolean;
   }
 }

@@ -12,6 +12,7 @@ import { AppError } from "../platform/errors.ts";
 import { Hooks } from "../platform/hooks.ts";
 import { registeringModule } from "../platform/http/route.ts";
 import { SupportPasses } from "../platform/http/support-passes.ts";
+import { trustedProxies } from "../platform/http/trusted-proxies.ts";
 import { plannerStatistics } from "../platform/db/planner-statistics.ts";
 import { JobRunner } from "../platform/jobs/job-runner.ts";
 import { mailJobHandler } from "../platform/jobs/mail-job.ts";
@@ -32,15 +33,14 @@ import { registerWeb } from "./web.ts";
  * body limits and timeouts, error rendering, the OpenAPI document, outgoing mail and background
  * jobs, and every module's routes. Modules register themselves.
  */
-const trustHops = (n: number) => (_address: string, hop: number) => hop < n;
-
 export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   const { config } = input;
+  const trustedProxy = trustedProxies(config.trustProxy);
   const app = Fastify({
     loggerInstance: input.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    // A number of proxies is given as Fastify's hop function (its types take no number).
-    trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
+    // X-Forwarded-* only from the listed proxies; the client is the rightmost entry not one of them.
+    trustProxy: trustedProxy,
     // The server's own id for every request: a client-chosen one would reach the audit trail.
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
@@ -128,6 +128,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   app.decorateRequest("tenant", undefined);
   app.decorateRequest("passwordChangeRequired", false);
   app.decorateRequest("twoFactorEnrolmentRequired", false);
+  app.decorateRequest("credentialSecondFactor", false);
   // Widely used Zendesk clients send `Content-Type: application/json` with an empty body on
   // DELETE (and sometimes PUT): an empty body is no body, on every method.
   const defaultJson = app.getDefaultJsonParser("error", "error");
@@ -159,7 +160,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     securityHeaders(reply, req.id, req.protocol === "https");
     // A Host header that is not a plain host name (URL userinfo, spaces, a second host) is refused
     // before anything reads it.
-    checkHost(req, config.trustProxy);
+    checkHost(req, trustedProxy);
   });
 
   const resolveTenant = createTenantResolver(deps);

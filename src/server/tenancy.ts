@@ -1,6 +1,5 @@
 import type { FastifyRequest } from "fastify";
 import type { AppDeps, ResolvedTenant } from "../platform/deps.ts";
-import type { TrustProxy } from "../platform/config.ts";
 import { AppError } from "../platform/errors.ts";
 import { findTenant, type TenantInfo } from "../modules/tenants/tenants-service.ts";
 
@@ -22,13 +21,16 @@ function plainHost(h: string): boolean {
   return h.length <= 260 && HOST.test(h) && Number(/:(\d+)$/.exec(h)?.[1] ?? 0) <= 65535;
 }
 
-/** Refuses (400) a Host header, or a trusted X-Forwarded-Host, that is not a plain host. */
-export function checkHost(req: FastifyRequest, trustProxy: TrustProxy): void {
+/**
+ * Refuses (400) a Host header, or the X-Forwarded-Host of a trusted proxy, that is not a plain
+ * host. A client that is not a listed proxy may send any X-Forwarded-Host: it is not read.
+ */
+export function checkHost(req: FastifyRequest, trustedProxy: (address: string | undefined) => boolean): void {
   const refuse = () => new AppError("BadRequest", { description: "The Host header is not a valid host name." });
   const host = req.headers.host;
   // One host: a comma-separated list is a proxy's header, never a Host.
   if (host !== undefined && !plainHost(host)) throw refuse();
-  const forwarded = trustProxy !== false ? req.headers["x-forwarded-host"] : undefined;
+  const forwarded = trustedProxy(req.socket.remoteAddress) ? req.headers["x-forwarded-host"] : undefined;
   if (forwarded !== undefined) {
     // A proxy may append hosts (`a, b`); Fastify uses the last one, so each must be a host.
     const parts = (Array.isArray(forwarded) ? forwarded : [forwarded]).flatMap((h) => h.split(",")).map((p) => p.trim());

@@ -20,6 +20,8 @@ import { makeKeyPair } from "./simplesamlphp.ts";
 
 export const MARKER = `ZQXMARKER${Date.now()}`;
 export const EMAIL = `zqx.person.${Date.now()}@marker-example.test`;
+/** Allowed ranges written to the IP restrictions (sealed: never found in clear). */
+export const IP_RANGES = ["198.51.100.213/32", "2001:db8:5eed:ab1e::/64"];
 export const CONTROL_TAG = `zqxtagcontrol${Date.now()}`;
 /** Authenticator secrets and passkey credential ids set up by writeEverything: credentials, never stored in clear. */
 export const TOTP_SECRETS: string[] = [];
@@ -147,6 +149,9 @@ export async function writeEverything(t: TestApp): Promise<string> {
   );
   const acsPosted = await t.request({ method: "POST", path: "/access/saml", host: a.host, rawBody: new URLSearchParams({ SAMLResponse: samlAnswer }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
   expect(acsPosted.status, acsPosted.text).toBe(303);
+  // IP restrictions: ranges (an admin's home address is personal data), stored but not turned on.
+  const ranges = await a.api("PUT", "/api/v2/ip_restrictions.json", { ip_restriction: { enabled: false, allowed_ips: IP_RANGES.join(" ") } });
+  expect(ranges.status, ranges.text).toBe(200);
   const bulk = await a.api("PUT", "/api/v2/tickets/update_many.json?ids=1,2", { ticket: { comment: { body: `${MARKER} bulk note`, public: false } } });
   expect(bulk.status).toBe(200);
   expect((await waitForJob(a, bulk.body.job_status.id)).status).toBe("completed");
@@ -174,7 +179,7 @@ export async function expectEverySealedColumnWritten(t: TestApp, tenantId: strin
 }
 
 export function expectAbsent(haystack: Buffer, where: string) {
-  for (const needle of [MARKER, MARKER.toLowerCase(), EMAIL, "zqx.person", ...TOTP_SECRETS]) {
+  for (const needle of [MARKER, MARKER.toLowerCase(), EMAIL, "zqx.person", ...TOTP_SECRETS, ...IP_RANGES]) {
     expect(haystack.includes(Buffer.from(needle, "utf8")), `${needle} found in ${where}`).toBe(false);
     expect(haystack.includes(Buffer.from(needle, "utf16le")), `${needle} (UTF-16) found in ${where}`).toBe(false);
   }

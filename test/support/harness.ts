@@ -29,7 +29,8 @@ export interface TestApp {
   port: number;
   /** Raw HTTP request with an explicit Host header. */
   /** `raw` is the response's bytes (file downloads). */
-  request(opts: { method: string; path: string; host: string; headers?: Record<string, string>; body?: unknown; rawBody?: string | Buffer }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any; text: string; raw: Buffer }>;
+  /** `localAddress`: the loopback address the client connects from (127.0.0.2 …, or ::1 against a server listening on ::1). */
+  request(opts: { method: string; path: string; host: string; headers?: Record<string, string>; body?: unknown; rawBody?: string | Buffer; localAddress?: string }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any; text: string; raw: Buffer }>;
   close(): Promise<void>;
 }
 
@@ -45,7 +46,7 @@ const noDns = async (name: string): Promise<never> => {
   throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: "ENOTFOUND" });
 };
 
-export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/platform/rate-limiter.ts").RateLimiter; setup?: import("../../src/platform/setup-token.ts").SetupToken; mailer?: import("../../src/platform/mail.ts").Mailer; dnsResolver?: import("../../src/platform/smtp-in.ts").DnsResolver; keyring?: Keyring } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; logStream?: Writable; db?: Database; now?: () => Date; rateLimiter?: import("../../src/platform/rate-limiter.ts").RateLimiter; setup?: import("../../src/platform/setup-token.ts").SetupToken; mailer?: import("../../src/platform/mail.ts").Mailer; dnsResolver?: import("../../src/platform/smtp-in.ts").DnsResolver; keyring?: Keyring; listen?: "127.0.0.1" | "::1" } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-test-"));
   // Rate limits and the wrong-password budget off unless a test sets them: suites sign in many times a second
   // (each tenant's own sign-in limit stays; the one across all tenants is off, as suites use many tenants).
@@ -55,7 +56,8 @@ export async function startTestApp(opts: { env?: Record<string, string>; logStre
   const keyring = opts.keyring ?? new Keyring(new LocalMasterKey(crypto.randomBytes(32)));
   const logger = createLogger(config.logLevel, opts.logStream as never, config.logFormat);
   const app = await buildApp({ setup: opts.setup, mailer: opts.mailer, dnsResolver: opts.dnsResolver ?? noDns, config, db, keyring, logger, rateLimiter: opts.rateLimiter ?? createMemoryRateLimiter(), now: opts.now ?? (() => new Date()) });
-  await app.listen({ port: 0, host: "127.0.0.1" });
+  const listen = opts.listen ?? "127.0.0.1";
+  await app.listen({ port: 0, host: listen });
   const port = (app.server.address() as { port: number }).port;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   return {
@@ -64,16 +66,17 @@ export async function startTestApp(opts: { env?: Record<string, string>; logStre
     keyring,
     config,
     port,
-    request: ({ method, path: p, host, headers, body, rawBody }) =>
+    request: ({ method, path: p, host, headers, body, rawBody, localAddress }) =>
       new Promise((resolve, reject) => {
         const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
         const req = http.request(
           {
-            host: "127.0.0.1",
+            host: listen,
             port,
             method,
             path: p,
-            agent,
+            // A connection from another loopback address is its own (the shared agent's sockets come from the default one).
+            ...(localAddress ? { localAddress, agent: false } : { agent }),
             headers: { host, ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...headers },
           },
           (res) => {

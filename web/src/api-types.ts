@@ -652,6 +652,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/ip_restrictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the networks staff (and optionally end users) may use the account from, and the caller's address as the server sees it (admins). */
+        get: operations["showIpRestrictions"];
+        /** Vaultdesk: changes the IP restrictions (admins; audited without the ranges). A change that would shut out the caller answers 422 unless `confirm_lockout: true`. Applies at once to every session and token. */
+        put: operations["updateIpRestrictions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/job_statuses": {
         parameters: {
             query?: never;
@@ -4337,6 +4355,92 @@ export interface operations {
                             /** @enum {string} */
                             role: "admin" | "agent" | "light-agent";
                             team_name: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showIpRestrictions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ip_restriction: {
+                            /** @description Vaultdesk: whether a person whose sign-in used a second factor or a passkey may come from outside the ranges. */
+                            allow_two_factor: boolean;
+                            /** @description The allowed IPv4 and IPv6 addresses and CIDR ranges, separated by spaces (Zendesk's form), in canonical form. */
+                            allowed_ips: string;
+                            /** @description Vaultdesk: the caller's address as the server sees it (after trusted proxies). */
+                            current_ip: string | null;
+                            /** @description Vaultdesk: whether the caller's address is in the allowed ranges. */
+                            current_ip_allowed: boolean;
+                            /** @description Whether requests and sign-ins are admitted only from the allowed ranges. */
+                            enabled: boolean;
+                            /** @description Whether end users are bound too (staff always are). */
+                            enforce_end_users: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateIpRestrictions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Make a change that shuts out the admin making it (their current address outside the new ranges).
+                     * @enum {boolean}
+                     */
+                    confirm_lockout?: true;
+                    ip_restriction: {
+                        allow_two_factor?: boolean;
+                        allowed_ips?: string;
+                        enabled?: boolean;
+                        enforce_end_users?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ip_restriction: {
+                            /** @description Vaultdesk: whether a person whose sign-in used a second factor or a passkey may come from outside the ranges. */
+                            allow_two_factor: boolean;
+                            /** @description The allowed IPv4 and IPv6 addresses and CIDR ranges, separated by spaces (Zendesk's form), in canonical form. */
+                            allowed_ips: string;
+                            /** @description Vaultdesk: the caller's address as the server sees it (after trusted proxies). */
+                            current_ip: string | null;
+                            /** @description Vaultdesk: whether the caller's address is in the allowed ranges. */
+                            current_ip_allowed: boolean;
+                            /** @description Whether requests and sign-ins are admitted only from the allowed ranges. */
+                            enabled: boolean;
+                            /** @description Whether end users are bound too (staff always are). */
+                            enforce_end_users: boolean;
                         };
                     };
                 };

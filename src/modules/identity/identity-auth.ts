@@ -10,12 +10,14 @@ import { resolveToken, tokenPrelude } from "./api-tokens-service.ts";
 import { CSRF_HEADER, parseAuthorization, resolveSession, SESSION_COOKIE } from "./identity-service.ts";
 import { supportPassOf, type SupportPass } from "../../platform/http/support-passes.ts";
 import { supportActor } from "../support/support-service.ts";
+import { resolveOAuthAccessToken } from "./oauth-service.ts";
+import { ACCESS_TOKEN_PREFIX } from "./oauth-fns.ts";
+import { networkRefused, networkRulesOf } from "./ip-restrictions-service.ts";
+import { ipRestrictionsPolicy, type IpRules } from "./ip-restrictions-policy.ts";
 
 type Deps = Pick<AppDeps, "keyring" | "now" | "config" | "mailer" | "supportPasses">;
 
 const passOfRequest = new WeakMap<FastifyRequest, SupportPass>();
-import { resolveOAuthAccessToken } from "./oauth-service.ts";
-import { ACCESS_TOKEN_PREFIX } from "./oauth-fns.ts";
 
 /**
  * The server's authenticator. Accepted credentials:
@@ -27,6 +29,10 @@ import { ACCESS_TOKEN_PREFIX } from "./oauth-fns.ts";
  *  - `Authorization: VaultdeskSupport PASS`: a one-request pass the server minted for the
  *    operator's support access (platform/http/support-passes.ts), good in its tenant while the
  *    grant behind it is live; it authenticates as the tenant's support user.
+ * Every credential then passes the tenant's IP restrictions (ip-restrictions-service.ts) here, in
+ * one place: a credential of a kind added later is checked by the same step. The operator's support
+ * pass is the one exception: the operator's command line is never held to a tenant's networks
+ * (the request reaches the server through its own socket, not from a network).
  */
 export function createAuthenticator(deps: Deps): Authenticator {
   return {
@@ -47,7 +53,14 @@ export function createAuthenticator(deps: Deps): Authenticator {
     },
     async authenticate(tx, sealer, req, opts) {
       try {
-        return await authenticate(deps, tx, sealer, req, opts.isWrite, opts.early as ApiPasswordCheck | undefined);
+        const { actor, network, operator } = await authenticate(deps, tx, sealer, req, opts.isWrite, opts.early as ApiPasswordCheck | undefined);
+        // A session's rules come with its row; a token's or a password's are one primary-key lookup.
+        if (actor.kind === "user" && !operator && !ipRestrictionsPolicy.allows(network ?? (await networkRulesOf(tx, sealer)), { role: actor.role, secondFactor: req.credentialSecondFactor }, req.ip)) {
+          // Counted in the log without the address (the request line follows with its 403).
+          req.log.info({ refused: "ip_restriction", via: actor.via }, "request refused: network not allowed");
+          throw networkRefused();
+        }
+        return actor;
       } catch (err) {
         // A session that has ended makes an optional route anonymous; a bad token stays an error.
         if (opts.optional && !req.headers.authorization && err instanceof AppError && err.code === "Unauthorized") return { kind: "anonymous" };
@@ -57,7 +70,7 @@ export function createAuthenticator(deps: Deps): Authenticator {
   };
 }
 
-async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, isWrite: boolean, early: ApiPasswordCheck | undefined): Promise<Actor> {
+async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req: FastifyRequest, isWrite: boolean, early: ApiPasswordCheck | undefined): Promise<{ actor: Actor; network: IpRules | undefined; operator?: true }> {
   const header = req.headers.authorization;
   const pass = supportPassOf(header);
   if (pass !== undefined) {
@@ -69,24 +82,25 @@ async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req:
       if (p) passOfRequest.set(req, p);
     }
     if (!p || p.tenantId !== tx.tenantId) throw new AppError("Unauthorized");
-    return supportActor(tx, sealer, p.grantId, deps.now);
+    return { actor: await supportActor(tx, sealer, p.grantId, deps.now), network: undefined, operator: true };
   }
   if (header) {
     const cred = parseAuthorization(header);
     if (!cred) throw new AppError("Unauthorized");
-    if (cred.kind === "password") return resolvePasswordActor(tx, deps.now(), early);
-    if (isOAuthToken(cred)) return resolveOAuthAccessToken(deps, tx, cred.token);
-    return resolveToken(deps, tx, sealer, { token: cred.token, email: cred.email, ip: req.ip });
+    if (cred.kind === "password") return { actor: await resolvePasswordActor(tx, deps.now(), early), network: undefined };
+    if (isOAuthToken(cred)) return { actor: await resolveOAuthAccessToken(deps, tx, cred.token), network: undefined };
+    return { actor: await resolveToken(deps, tx, sealer, { token: cred.token, email: cred.email, ip: req.ip }), network: undefined };
   }
   const cookie = req.cookies[SESSION_COOKIE];
   if (cookie) {
-    const { actor, csrf, mustChangePassword, mustEnrolTwoFactor } = await resolveSession(deps, tx, cookie);
+    const { actor, csrf, mustChangePassword, mustEnrolTwoFactor, secondFactor, network } = await resolveSession(deps, tx, sealer, cookie);
     if (isWrite && req.headers[CSRF_HEADER] !== csrf) {
       throw new AppError("Forbidden", { description: "Missing or invalid CSRF token." });
     }
     req.passwordChangeRequired = mustChangePassword;
     req.twoFactorEnrolmentRequired = mustEnrolTwoFactor;
-    return actor;
+    req.credentialSecondFactor = secondFactor;
+    return { actor, network };
   }
   throw new AppError("Unauthorized");
 }

@@ -8,6 +8,19 @@ import type { EmailStatus, Role, SessionMethod } from "../../platform/db/schema.
 export const CUSTOM_ROLE_OF_U = `(SELECT cr.configuration FROM custom_roles cr WHERE cr.tenant_id = u.tenant_id AND cr.id = u.custom_role_id)`;
 
 /**
+ * 0025: the tenant's IP restrictions, read with the credential (a LEFT JOIN: NULLs when the tenant
+ * has none), so that checking them costs no round trip of its own.
+ */
+export type NetworkColumns = {
+  ipr_enabled: boolean | null;
+  ipr_allowed_ips_sealed: Uint8Array | null;
+  ipr_enforce_end_users: boolean | null;
+  ipr_allow_two_factor: boolean | null;
+};
+const NETWORK_COLUMNS = ["ir.enabled as ipr_enabled", "ir.allowed_ips_sealed as ipr_allowed_ips_sealed", "ir.enforce_end_users as ipr_enforce_end_users", "ir.allow_two_factor as ipr_allow_two_factor"] as const;
+
+
+/**
  * The live session of a cookie, with the tenant's session lengths read in the same query (a
  * left join: no settings row follows the process-wide defaults): idle past the tenant's idle
  * minutes, or older than its absolute hours, or past the expiry set when it began, it has ended.
@@ -17,10 +30,13 @@ export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, def
     .selectFrom("sessions as s")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "s.tenant_id").onRef("u.id", "=", "s.user_id"))
     .leftJoin("session_settings as st", "st.tenant_id", "s.tenant_id")
+    .leftJoin("ip_restrictions as ir", "ir.tenant_id", "s.tenant_id")
     .select([
+      ...NETWORK_COLUMNS,
       "s.id",
       "s.last_seen_at",
       "s.method",
+      "s.second_factor",
       "u.id as user_id",
       "u.nice_id as user_nice_id",
       "u.role as user_role",
@@ -54,7 +70,7 @@ export async function touchSession(tx: TenantTx, id: string, now: Date): Promise
 
 export async function insertSession(
   tx: TenantTx,
-  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; user_agent_sealed: Buffer | null; device_hash: Buffer | null; expires_at: Date; last_seen_at: Date; method: SessionMethod },
+  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; user_agent_sealed: Buffer | null; device_hash: Buffer | null; expires_at: Date; last_seen_at: Date; method: SessionMethod; second_factor: boolean },
 ): Promise<number> {
   const r = await tx.db
     .insertInto("sessions")

@@ -8,6 +8,7 @@ import { registerTwoFactorRoutes, twoFactorChallengeView } from "./two-factor-ro
 import { registerPasskeySessionRoutes } from "./passkeys-routes.ts";
 import { registerSsoRoutes } from "./sso-routes.ts";
 import { registerApiTokenRoutes } from "./api-tokens-routes.ts";
+import { registerIpRestrictionRoutes } from "./ip-restrictions-routes.ts";
 import { registerJwtRoutes } from "./sso-jwt-routes.ts";
 import { registerOidcRoutes } from "./sso-oidc-routes.ts";
 import { registerOAuthRoutes } from "./oauth-routes.ts";
@@ -67,6 +68,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   registerTwoFactorRoutes(app, deps);
   registerPasskeySessionRoutes(app, deps);
   registerSsoRoutes(app, deps);
+  registerIpRestrictionRoutes(app, deps);
   registerOidcRoutes(app, deps);
   await registerJwtRoutes(app, deps);
   await registerOAuthRoutes(app, deps);

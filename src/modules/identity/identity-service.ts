@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { actingAs, actorUser, userActor, type Actor, type RequestContext } from "../../platform/context.ts";
 import type { Role, SessionMethod } from "../../platform/db/schema.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
+import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import { AppError, CommitThenFail, invalid } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
@@ -22,6 +23,8 @@ import { passwordAllowed } from "./sso-password.ts";
 import { revokeTokensOfUser } from "./api-tokens-repo.ts";
 import { customRoleOf } from "../../platform/roles.ts";
 import { revokeGrantsOfUser } from "./oauth-repo.ts";
+import { networkRulesFromColumns, networkRulesOf, networkRefused, refuseOutsideNetwork } from "./ip-restrictions-service.ts";
+import { ipRestrictionsPolicy, type IpRules } from "./ip-restrictions-policy.ts";
 
 /** How long the second step of a sign-in may wait for its code, and how many wrong codes it takes. */
 export const TWO_FACTOR_CHALLENGE_MINUTES = 5;
@@ -91,7 +94,7 @@ export function parseAuthorization(header: string): TokenCredential | PasswordCr
   return undefined;
 }
 
-export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean; mustEnrolTwoFactor: boolean }> {
+export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "config">, tx: TenantTx, sealer: TenantSealer, cookie: string): Promise<{ actor: Actor; csrf: string; mustChangePassword: boolean; mustEnrolTwoFactor: boolean; secondFactor: boolean; network: IpRules }> {
   if (cookie.length > 200) throw new AppError("Unauthorized");
   const now = deps.now();
   const s = await repo.findLiveSession(tx, deps.keyring.hashSecret("session", cookie), now, { idleMinutes: deps.config.sessionIdleMinutes, maxHours: deps.config.sessionMaxHours });
@@ -105,6 +108,9 @@ export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "co
     // The tenant requires two-factor sign-in for staff and this staff member has none yet: the
     // session may only enrol (checked on every request, so turning the setting on applies at once).
     mustEnrolTwoFactor: Boolean(s.two_factor_required) && s.user_role !== "end_user" && !s.two_factor_active,
+    // The sign-in used a second factor, or a passkey (which is one by itself): IP restrictions may let it through.
+    secondFactor: s.second_factor || s.method === "passkey",
+    network: networkRulesFromColumns(tx.tenantId, sealer, s),
   };
 }
 
@@ -119,7 +125,11 @@ export type Session = { token: string; csrf: string; expires: Date };
  * invitation, a sign-in link): the one place a session secret is made, stored (keyed hash) and
  * audited. The route sets its cookie with setSessionCookie (identity-http.ts).
  */
-export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }, method: SessionMethod): Promise<Session> {
+export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }, method: SessionMethod, opts: { secondFactor?: boolean } = {}): Promise<Session> {
+  const secondFactor = opts.secondFactor === true || method === "passkey";
+  // Every way in (password, passkey, e-mailed link, invitation, single sign-on) ends here: a
+  // network the tenant does not admit gets no session (403).
+  await refuseOutsideNetwork(ctx.tx, ctx.sealer, { role: user.role, secondFactor }, ctx.ip);
   const token = newSecret("vds_");
   const now = ctx.now();
   // The tenant's absolute length, else the process-wide default.
@@ -137,6 +147,7 @@ export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ct
     expires_at: expires,
     last_seen_at: now,
     method,
+    second_factor: secondFactor,
   });
   await repo.markLogin(ctx.tx, user.id, now);
   audit(actingAs(ctx, { ...user, customRole: null }), { action: "user.signed_in", resourceType: "user", resourceId: user.niceId });
@@ -194,6 +205,14 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     return fail();
   }
   const methods = [...((await twoFactorRepo.hasActiveTotp(ctx.tx, user.id)) ? (["totp"] as const) : []), ...((await countPasskeysOf(ctx.tx, user.id)) > 0 ? (["passkey"] as const) : [])];
+  // Outside the tenant's networks: refused (audited, committed) unless a second factor will let
+  // this person through, before any challenge or session. Only after the right password, so the
+  // answer tells nothing about the network to someone guessing.
+  const network = await networkRulesOf(ctx.tx, ctx.sealer);
+  if (!ipRestrictionsPolicy.allows(network, { role: user.role, secondFactor: methods.length > 0 }, ctx.ip)) {
+    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null }), { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["ip_restriction"] });
+    return new CommitThenFail(networkRefused());
+  }
   if (methods.length > 0) {
     // The right password of a person with two-factor sign-in: no session yet, a challenge that a
     // code turns into one (two-factor-service.ts). The count of wrong attempts is not reset here:
@@ -211,12 +230,12 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
  * The last step of a sign-in (after the password, and the second factor when there is one; or a
  * passkey alone): the session. A password's expiry concerns password sign-ins only.
  */
-export async function completeSignIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: repo.SignInUser, rules: Rules, method: "password" | "passkey" = "password") {
+export async function completeSignIn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: repo.SignInUser, rules: Rules, method: "password" | "passkey" = "password", opts: { secondFactor?: boolean } = {}) {
   const now = ctx.now();
   const byPassword = method === "password";
   const expired = byPassword && rules.expiry_days !== null && user.password_set_at !== null && now.getTime() - user.password_set_at.getTime() >= rules.expiry_days * 86_400_000;
   await repo.recordSignInSuccess(ctx.tx, user.id, { mustChangePassword: expired });
-  const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role }, method);
+  const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role }, method, opts);
   return { session, mustChangePassword: byPassword && (user.must_change_password || expired), userNiceId: user.nice_id };
 }
 

@@ -363,5 +363,5 @@ export async function completeSecondFactor(deps: Pick<AppDeps, "keyring" | "conf
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey"] });
     return secondFactorRefused();
   }
-  return completeSignIn(deps, person, user, rules);
+  return completeSignIn(deps, person, user, rules, "password", { secondFactor: true });
 }

@@ -1,4 +1,6 @@
 import crypto from "node:crypto";
+import { ipRestrictionsPolicy, NETWORK_REFUSED } from "./ip-restrictions-policy.ts";
+import { networkRulesOf } from "./ip-restrictions-service.ts";
 import { actingAs, actorUser, type RequestContext } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import type { Role, SsoKind } from "../../platform/db/schema.ts";
@@ -253,6 +255,10 @@ export async function signInWithProvider(
     who.role = mapped;
   }
   if (!serves(who.role)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
+  // Outside the tenant's networks: refused (audited) before the identity is linked or a session
+  // opens. What second factor the provider asked for is not known here, so its sign-ins never
+  // take the two-factor exception.
+  if (!ipRestrictionsPolicy.allows(await networkRulesOf(ctx.tx, ctx.sealer), { role: who.role, secondFactor: false }, ctx.ip)) return refusal(ctx, kind, "ip_restriction", NETWORK_REFUSED, who);
   if (linked) await repo.touchIdentity(ctx.tx, linked.id, ctx.now());
   else {
     const id = crypto.randomUUID();

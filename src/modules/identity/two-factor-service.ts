@@ -232,7 +232,7 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
     return codeRefused();
   }
   if (used === "recovery_code") audit(person, { action: "user.recovery_code_used", resourceType: "user", resourceId: user.nice_id, fields: ["recovery_codes"] });
-  return completeSignIn(deps, person, user, rules);
+  return completeSignIn(deps, person, user, rules, "password", { secondFactor: true });
 }
 
 // ---- admins

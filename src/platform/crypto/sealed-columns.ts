@@ -19,6 +19,7 @@ export const SEALED_COLUMNS = {
   ticket_audits: { events: "json" },
   sessions: { ip: "text", user_agent: "text" },
   api_tokens: { last_used_ip: "text" },
+  ip_restrictions: { allowed_ips: "json" },
   tenant_settings: { name: "text", consent_text: "text", consent_texts: "json" },
   invitations: { email: "text" },
   consent_records: { text: "text", ip: "text" },

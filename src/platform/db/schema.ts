@@ -261,6 +261,19 @@ export interface SessionsTable {
   user_agent_sealed: Bytes | null;
   /** 0022: keyed hash of user, browser family, OS family and network, for "a new device". */
   device_hash: Bytes | null;
+  /** 0025: whether the sign-in used a second factor (a code or a passkey after the password). */
+  second_factor: Generated<boolean>;
+}
+
+/** 0025: the networks a tenant may be used from; `allowed_ips` is a sealed JSON list of CIDR ranges. */
+export interface IpRestrictionsTable {
+  tenant_id: string;
+  id: string;
+  enabled: Generated<boolean>;
+  allowed_ips_sealed: Bytes | null;
+  enforce_end_users: Generated<boolean>;
+  allow_two_factor: Generated<boolean>;
+  updated_at: Generated<Date>;
 }
 
 /** 0022: a tenant's session lengths; NULL follows the process-wide defaults. */
@@ -820,6 +833,7 @@ export interface DB {
   api_settings: ApiSettingsTable;
   sessions: SessionsTable;
   session_settings: SessionSettingsTable;
+  ip_restrictions: IpRestrictionsTable;
   job_statuses: JobStatusesTable;
   audit_heads: AuditHeadsTable;
   audit_log: AuditLogTable;

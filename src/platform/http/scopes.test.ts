@@ -35,7 +35,7 @@ describe("token scopes", () => {
   });
 
   it("names credential routes, which OAuth tokens never reach", () => {
-    for (const u of ["/api/v2/api_tokens", "/api/v2/api_tokens/:id", "/api/v2/api_tokens/:id/rotate", "/api/v2/api_settings", "/api/v2/users/me/password", "/api/v2/users/:id/passkeys/:passkey_id", "/api/v2/users/me/two_factor/totp", "/api/v2/sso/saml", "/api/v2/sessions", "/api/v2/oauth/clients", "/oauth/tokens", "/api/v2/users/:id/role"]) {
+    for (const u of ["/api/v2/api_tokens", "/api/v2/api_tokens/:id", "/api/v2/api_tokens/:id/rotate", "/api/v2/api_settings", "/api/v2/users/me/password", "/api/v2/users/:id/passkeys/:passkey_id", "/api/v2/users/me/two_factor/totp", "/api/v2/sso/saml", "/api/v2/sessions", "/api/v2/oauth/clients", "/oauth/tokens", "/api/v2/users/:id/role", "/api/v2/ip_restrictions"]) {
       expect(isCredentialRoute(u), u).toBe(true);
     }
     for (const u of ["/api/v2/tickets", "/api/v2/users/:id", "/api/v2/users/me", "/api/v2/users/search", "/api/v2/organizations/:id/users"]) {

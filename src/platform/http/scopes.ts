@@ -62,7 +62,7 @@ const RESOURCE_OF_SEGMENT: Readonly<Record<string, ScopeResource>> = {
 
 /** Paths that manage credentials (see above); matched against the route's URL pattern. */
 const CREDENTIAL_PATHS: readonly RegExp[] = [
-  /^\/api\/v2\/(api_tokens|api_settings|oauth|sessions?|session_settings|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations\/accept|sign_in_options|support_access)(\/|$)/,
+  /^\/api\/v2\/(api_tokens|api_settings|oauth|sessions?|session_settings|ip_restrictions|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations\/accept|sign_in_options|support_access)(\/|$)/,
   /^\/api\/v2\/users\/[^/]+\/(password|passkeys|two_factor|sessions|sign_in_links|unlock|role|logout)(\/|$)/,
   /^\/api\/v2\/help_center\/sign_in_links(\/|$)/,
   /^\/oauth(\/|$)/,

@@ -19,6 +19,7 @@ import { SupportAddressesPage } from "./SupportAddressesPage.tsx";
 import { SuspendedTicketsPage } from "./SuspendedTicketsPage.tsx";
 import { SessionSettingsPage } from "./SessionSettingsPage.tsx";
 import { SecurityPage } from "./SecurityPage.tsx";
+import { IpRestrictionsPage } from "./IpRestrictionsPage.tsx";
 import { SingleSignOnPage } from "./SingleSignOnPage.tsx";
 import { RolePage, RolesPage } from "./RolesPage.tsx";
 
@@ -32,6 +33,7 @@ const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/oauth-clients", label: "admin.nav.oauthClients" },
   { path: "/admin/sessions", label: "admin.nav.sessions" },
   { path: "/admin/security", label: "tf.nav" },
+  { path: "/admin/ip-restrictions", label: "ipr.nav" },
   { path: "/admin/sso", label: "admin.nav.sso" },
   { path: "/admin/audit", label: "admin.nav.audit" },
   { path: "/admin/jobs", label: "admin.nav.jobs" },
@@ -90,6 +92,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/oauth-clients") content = <OAuthClientsPage />;
   else if (path === "/admin/sessions") content = <SessionSettingsPage />;
   else if (path === "/admin/security") content = <SecurityPage />;
+  else if (path === "/admin/ip-restrictions") content = <IpRestrictionsPage />;
   else if (path === "/admin/sso") content = <SingleSignOnPage />;
   else if (path === "/admin/audit") content = <AuditLogPage />;
   else if (path === "/admin/jobs") content = <JobsPage />;

@@ -7,6 +7,7 @@ import { enSaml } from "./en-saml.ts";
 import { enApiTokens } from "./en-api-tokens.ts";
 import { enSupport } from "./en-support.ts";
 import { enOauth } from "./en-oauth.ts";
+import { enIpRestrictions } from "./en-ip-restrictions.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -23,6 +24,7 @@ export const en = {
   ...enApiTokens,
   ...enSupport,
   ...enOauth,
+  ...enIpRestrictions,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
