@@ -205,6 +205,10 @@ describe("ticket access", () => {
     expect((await a.api("PUT", `/api/v2/users/${customer.id}.json`, { user: { name: "Renamed" } }, N)).status).toBe(403);
     expect((await a.api("POST", "/api/v2/organizations.json", { organization: { name: "Narrow Org" } }, N)).status).toBe(403);
     expect((await a.api("POST", "/api/v2/api_tokens.json", { api_token: { name: "mine" } }, N)).status).toBe(403);
+    // Nor revoke one, even their own: refused (403) as the list and create are, not answered as missing.
+    const own = (await a.api("GET", "/api/v2/api_tokens.json")).body.api_tokens.find((x: { user_id: number }) => x.user_id === n.id);
+    const revoke = await a.api("DELETE", `/api/v2/api_tokens/${own.id}.json`, undefined, N);
+    expect(revoke.status, revoke.text).toBe(403);
     expect((await a.api("POST", "/api/v2/groups.json", { group: { name: "By narrow" } }, N)).status).toBe(403);
     expect((await a.api("GET", "/api/v2/audit_logs.json", undefined, N)).status).toBe(403);
 

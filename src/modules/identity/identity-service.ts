@@ -369,6 +369,8 @@ export async function listApiTokens(ctx: RequestContext): Promise<TokenView[]> {
 
 export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestContext, niceId: number): Promise<void> {
   const actor = actorUser(ctx);
+  // Someone who may hold no tokens is refused as the list and create refuse them, before any lookup.
+  if (identityPolicy.tokenScope(actor).kind === "none") throw forbidden();
   const t = await repo.findTokenByNiceId(ctx.tx, niceId);
   if (!t || !identityPolicy.seeToken(actor, t.user_id)) throw notFound();
   if (t.revoked_at === null) {
