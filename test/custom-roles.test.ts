@@ -133,6 +133,9 @@ describe("ticket access", () => {
     expect(await visible(O, inMyGroup)).toBe(404);
     expect(await visible(O, elsewhere)).toBe(404);
 
+    // Suspended mail belongs to no group or assignee yet (and a held reply names its ticket): only roles that see every ticket review it.
+    for (const who of [G, O]) expect((await a.api("GET", "/api/v2/suspended_tickets.json", undefined, who)).status).toBe(403);
+
     for (const path of [`/api/v2/tickets/${elsewhere}/comments.json`, `/api/v2/tickets/${elsewhere}/audits.json`]) {
       expect((await a.api("GET", path, undefined, G)).status, path).toBe(404);
       expect((await a.api("GET", path, undefined, O)).status, path).toBe(404);
