@@ -171,6 +171,18 @@ describe("ticket access", () => {
     expect(byId.get(elsewhere)?.success).toBe(false);
     expect((await a.api("GET", `/api/v2/tickets/${elsewhere}.json`)).body.ticket.priority).toBeNull();
 
+    // Another person's job names tickets outside the agent's access: it is missing to them, and not listed.
+    const ownersJob = await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${elsewhere}`, { ticket: { tags: ["bulk"] } });
+    expect(ownersJob.status, ownersJob.text).toBe(200);
+    await waitForJob(a, ownersJob.body.job_status.id);
+    for (const who of [G, O]) {
+      expect((await a.api("GET", `/api/v2/job_statuses/${ownersJob.body.job_status.id}.json`, undefined, who)).status).toBe(404);
+      const listed = await a.api("GET", "/api/v2/job_statuses.json", undefined, who);
+      expect(listed.status).toBe(200);
+      expect(listed.body.job_statuses.map((j: { id: string }) => j.id)).not.toContain(ownersJob.body.job_status.id);
+    }
+    expect((await a.api("GET", "/api/v2/job_statuses.json", undefined, G)).body.job_statuses.map((j: { id: string }) => j.id)).toContain(job.body.job_status.id);
+
     // A role narrowed after a job was queued is obeyed when the job runs.
     const queued = await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${inMyGroup}`, { ticket: { priority: "high" } }, G);
     await a.api("PUT", `/api/v2/custom_roles/${groupsRole}.json`, { custom_role: { configuration: { ticket_access: "assigned-only" } } });
