@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bulkUpdateHandler } from "../src/modules/tickets/tickets-jobs.ts";
+import { JobRunner } from "../src/platform/jobs/job-runner.ts";
 import { buildTenant, buildUser, type TestApp, type TestTenant, startTestApp, waitForJob } from "./support/harness.ts";
 import { asSession, signIn } from "./support/people.ts";
 
@@ -183,15 +185,38 @@ describe("ticket access", () => {
     }
     expect((await a.api("GET", "/api/v2/job_statuses.json", undefined, G)).body.job_statuses.map((j: { id: string }) => j.id)).toContain(job.body.job_status.id);
 
-    // A role narrowed after a job was queued is obeyed when the job runs.
-    const queued = await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${inMyGroup}`, { ticket: { priority: "high" } }, G);
+    // A role narrowed applies at the next request (and to queued jobs: below).
     await a.api("PUT", `/api/v2/custom_roles/${groupsRole}.json`, { custom_role: { configuration: { ticket_access: "assigned-only" } } });
-    const after = await waitForJob(a, queued.body.job_status.id, G);
-    expect(after.results[0].success).toBe(false);
     expect(await visible(G, inMyGroup)).toBe(404);
     // …and widening it applies at the next request, without signing in again.
     await a.api("PUT", `/api/v2/custom_roles/${groupsRole}.json`, { custom_role: { configuration: { ticket_access: "all" } } });
     expect(await visible(G, elsewhere)).toBe(200);
+  });
+
+  it("obeys a role narrowed after a bulk job was queued, when the job runs", async () => {
+    // A process that queues jobs but runs none, and a runner started once the role has changed:
+    // the job cannot run before the change (a commit that queues a job wakes the runner at once).
+    const web = await startTestApp({ env: { VAULTDESK_JOB_WORKERS: "0" } });
+    const runner = new JobRunner(web.db, web.keyring, { warn: () => undefined }, { workers: 1, pollMs: 100, leaseMs: 10_000 });
+    try {
+      const w = await buildTenant(web, "crjob");
+      const narrowed = await role(w, "Narrowed later", { ticket_access: "within-groups" });
+      const g = await buildUser(web, w, "agent", "Gus Groups");
+      await give(w, g.id, narrowed);
+      const id = await ticket(w, { group_id: await group(w, "Billing", [g.id]) });
+      const queued = await w.api("PUT", `/api/v2/tickets/update_many.json?ids=${id}`, { ticket: { priority: "high" } }, as(g));
+      expect(queued.status, queued.text).toBe(200);
+      expect((await w.api("PUT", `/api/v2/custom_roles/${narrowed}.json`, { custom_role: { configuration: { ticket_access: "assigned-only" } } })).status).toBe(200);
+      expect((await w.api("GET", `/api/v2/job_statuses/${queued.body.job_status.id}.json`)).body.job_status.status).toBe("queued");
+      runner.define(bulkUpdateHandler);
+      runner.start();
+      const after = await waitForJob(w, queued.body.job_status.id);
+      expect(after.results.map((r: { success: boolean }) => r.success)).toEqual([false]);
+      expect((await w.api("GET", `/api/v2/tickets/${id}.json`)).body.ticket.priority).toBeNull();
+    } finally {
+      await runner.stop();
+      await web.close();
+    }
   });
 
   it("obeys a role's other permissions: editing, public replies, deletion, end users, groups, organizations, audit log, API tokens", async () => {
