@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bulkUpdateHandler } from "../src/modules/tickets/tickets-jobs.ts";
+import { JobRunner } from "../src/platform/jobs/job-runner.ts";
 import { buildTenant, buildUser, type TestApp, type TestTenant, startTestApp, waitForJob } from "./support/harness.ts";
 import { asSession, signIn } from "./support/people.ts";
 
@@ -133,6 +135,9 @@ describe("ticket access", () => {
     expect(await visible(O, inMyGroup)).toBe(404);
     expect(await visible(O, elsewhere)).toBe(404);
 
+    // Suspended mail belongs to no group or assignee yet (and a held reply names its ticket): only roles that see every ticket review it.
+    for (const who of [G, O]) expect((await a.api("GET", "/api/v2/suspended_tickets.json", undefined, who)).status).toBe(403);
+
     for (const path of [`/api/v2/tickets/${elsewhere}/comments.json`, `/api/v2/tickets/${elsewhere}/audits.json`]) {
       expect((await a.api("GET", path, undefined, G)).status, path).toBe(404);
       expect((await a.api("GET", path, undefined, O)).status, path).toBe(404);
@@ -168,15 +173,50 @@ describe("ticket access", () => {
     expect(byId.get(elsewhere)?.success).toBe(false);
     expect((await a.api("GET", `/api/v2/tickets/${elsewhere}.json`)).body.ticket.priority).toBeNull();
 
-    // A role narrowed after a job was queued is obeyed when the job runs.
-    const queued = await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${inMyGroup}`, { ticket: { priority: "high" } }, G);
+    // Another person's job names tickets outside the agent's access: it is missing to them, and not listed.
+    const ownersJob = await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${elsewhere}`, { ticket: { tags: ["bulk"] } });
+    expect(ownersJob.status, ownersJob.text).toBe(200);
+    await waitForJob(a, ownersJob.body.job_status.id);
+    for (const who of [G, O]) {
+      expect((await a.api("GET", `/api/v2/job_statuses/${ownersJob.body.job_status.id}.json`, undefined, who)).status).toBe(404);
+      const listed = await a.api("GET", "/api/v2/job_statuses.json", undefined, who);
+      expect(listed.status).toBe(200);
+      expect(listed.body.job_statuses.map((j: { id: string }) => j.id)).not.toContain(ownersJob.body.job_status.id);
+    }
+    expect((await a.api("GET", "/api/v2/job_statuses.json", undefined, G)).body.job_statuses.map((j: { id: string }) => j.id)).toContain(job.body.job_status.id);
+
+    // A role narrowed applies at the next request (and to queued jobs: below).
     await a.api("PUT", `/api/v2/custom_roles/${groupsRole}.json`, { custom_role: { configuration: { ticket_access: "assigned-only" } } });
-    const after = await waitForJob(a, queued.body.job_status.id, G);
-    expect(after.results[0].success).toBe(false);
     expect(await visible(G, inMyGroup)).toBe(404);
     // …and widening it applies at the next request, without signing in again.
     await a.api("PUT", `/api/v2/custom_roles/${groupsRole}.json`, { custom_role: { configuration: { ticket_access: "all" } } });
     expect(await visible(G, elsewhere)).toBe(200);
+  });
+
+  it("obeys a role narrowed after a bulk job was queued, when the job runs", async () => {
+    // A process that queues jobs but runs none, and a runner started once the role has changed:
+    // the job cannot run before the change (a commit that queues a job wakes the runner at once).
+    const web = await startTestApp({ env: { VAULTDESK_JOB_WORKERS: "0" } });
+    const runner = new JobRunner(web.db, web.keyring, { warn: () => undefined }, { workers: 1, pollMs: 100, leaseMs: 10_000 });
+    try {
+      const w = await buildTenant(web, "crjob");
+      const narrowed = await role(w, "Narrowed later", { ticket_access: "within-groups" });
+      const g = await buildUser(web, w, "agent", "Gus Groups");
+      await give(w, g.id, narrowed);
+      const id = await ticket(w, { group_id: await group(w, "Billing", [g.id]) });
+      const queued = await w.api("PUT", `/api/v2/tickets/update_many.json?ids=${id}`, { ticket: { priority: "high" } }, as(g));
+      expect(queued.status, queued.text).toBe(200);
+      expect((await w.api("PUT", `/api/v2/custom_roles/${narrowed}.json`, { custom_role: { configuration: { ticket_access: "assigned-only" } } })).status).toBe(200);
+      expect((await w.api("GET", `/api/v2/job_statuses/${queued.body.job_status.id}.json`)).body.job_status.status).toBe("queued");
+      runner.define(bulkUpdateHandler);
+      runner.start();
+      const after = await waitForJob(w, queued.body.job_status.id);
+      expect(after.results.map((r: { success: boolean }) => r.success)).toEqual([false]);
+      expect((await w.api("GET", `/api/v2/tickets/${id}.json`)).body.ticket.priority).toBeNull();
+    } finally {
+      await runner.stop();
+      await web.close();
+    }
   });
 
   it("obeys a role's other permissions: editing, public replies, deletion, end users, groups, organizations, audit log, API tokens", async () => {
@@ -205,6 +245,10 @@ describe("ticket access", () => {
     expect((await a.api("PUT", `/api/v2/users/${customer.id}.json`, { user: { name: "Renamed" } }, N)).status).toBe(403);
     expect((await a.api("POST", "/api/v2/organizations.json", { organization: { name: "Narrow Org" } }, N)).status).toBe(403);
     expect((await a.api("POST", "/api/v2/api_tokens.json", { api_token: { name: "mine" } }, N)).status).toBe(403);
+    // Nor revoke one, even their own: refused (403) as the list and create are, not answered as missing.
+    const own = (await a.api("GET", "/api/v2/api_tokens.json")).body.api_tokens.find((x: { user_id: number }) => x.user_id === n.id);
+    const revoke = await a.api("DELETE", `/api/v2/api_tokens/${own.id}.json`, undefined, N);
+    expect(revoke.status, revoke.text).toBe(403);
     expect((await a.api("POST", "/api/v2/groups.json", { group: { name: "By narrow" } }, N)).status).toBe(403);
     expect((await a.api("GET", "/api/v2/audit_logs.json", undefined, N)).status).toBe(403);
 

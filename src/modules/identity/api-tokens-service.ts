@@ -154,6 +154,8 @@ export async function listApiTokens(ctx: RequestContext): Promise<TokenView[]> {
 
 export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestContext, niceId: number): Promise<void> {
   const actor = actorUser(ctx);
+  // Someone who may hold no tokens is refused as the list and create refuse them, before any lookup.
+  if (identityPolicy.tokenScope(actor).kind === "none") throw forbidden();
   const t = await repo.findTokenByNiceId(ctx.tx, niceId);
   if (!t || !identityPolicy.seeToken(actor, t.user_id)) throw notFound();
   if (t.revoked_at === null) {
@@ -169,6 +171,7 @@ export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestCon
  */
 export async function rotateApiToken(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, niceId: number, overlapHours: number = DEFAULT_OVERLAP_HOURS): Promise<{ token: TokenView; secret: string }> {
   const actor = actorUser(ctx);
+  if (identityPolicy.tokenScope(actor).kind === "none") throw forbidden();
   const t = await repo.findTokenByNiceId(ctx.tx, niceId);
   if (!t || !identityPolicy.rotateToken(actor, t.user_id)) throw notFound();
   if (!identityPolicy.grantScopes(actor, t.scopes)) throw forbidden("A token cannot rotate a token with a scope it lacks itself.");

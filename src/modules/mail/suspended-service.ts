@@ -14,15 +14,16 @@ import type { SuspendedTicketView } from "./mail-types.ts";
 /**
  * Zendesk's suspended tickets: messages held back (spam mark, blocked sender, failed
  * authentication, a reply from someone not on the ticket, an agent's address without DMARC).
- * Agents list, read, recover (the message is processed again without the check that held it) or
- * delete them (the stored original is deleted with it).
+ * Admins, owners and agents whose role sees every ticket (mail-policy.ts) list, read, recover
+ * (the message is processed again without the check that held it) or delete them (the stored
+ * original is deleted with it).
  */
 
 const sref = refsOf("suspended_tickets");
 
 function reviewer(ctx: RequestContext) {
   const a = actorUser(ctx);
-  if (!mailPolicy.reviewSuspended(a)) throw forbidden("Only agents and admins review suspended tickets.");
+  if (!mailPolicy.reviewSuspended(a)) throw forbidden("Only admins, and agents whose role sees every ticket, review suspended tickets.");
   return a;
 }
 

@@ -99,7 +99,8 @@ export async function grantSupportAccess(ctx: RequestContext, input: { days: num
  */
 export async function revokeSupportAccess(ctx: RequestContext, niceId: number): Promise<void> {
   const actor = actorUser(ctx);
-  if (!supportPolicy.view(actor)) throw notFound();
+  // Refused as the list refuses them, before any lookup: a grant id tells nobody anything then.
+  if (!supportPolicy.view(actor)) throw forbidden();
   const decision = supportPolicy.revoke(actor);
   if (!decision.ok) throw forbidden(decision.reason);
   const g = await repo.findGrantByNiceId(ctx.tx, niceId);

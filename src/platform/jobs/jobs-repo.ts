@@ -52,13 +52,14 @@ export const findJob = (tx: TenantTx, id: string) =>
     .where("id", "=", id)
     .executeTakeFirst();
 
-/** The tenant's jobs of the given types, newest first. */
-export const listJobs = (tx: TenantTx, types: readonly string[], limit: number) =>
+/** The tenant's jobs of the given types, newest first (with `createdBy`, only those that person started). */
+export const listJobs = (tx: TenantTx, types: readonly string[], limit: number, createdBy?: string) =>
   tx.db
     .selectFrom("job_statuses")
     .select(["id", "job_type", "status", "total", "progress", "results", "message", "created_by", "created_at", "finished_at"])
     .where("tenant_id", "=", tx.tenantId)
     .where("job_type", "in", [...types])
+    .$if(createdBy !== undefined, (q) => q.where("created_by", "=", createdBy!))
     .orderBy("created_at", "desc")
     .orderBy("id", "desc")
     .limit(limit)
