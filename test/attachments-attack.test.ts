@@ -18,6 +18,7 @@ import { downloadUrl } from "../src/modules/tickets/attachments-service.ts";
 import { rotateTenantKey } from "../src/modules/keys/keys-service.ts";
 import { createBlobStore, type BlobStore } from "../src/platform/blobs/index.ts";
 import { buildTenant, buildUser, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { asSession, signInByMail } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
@@ -57,7 +58,9 @@ beforeAll(async () => {
       cb();
     },
   });
-  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" }, now: () => new Date(clock), logStream: sink });
+  // The limiter's clock holds still (tests count up to a limit: a minute's turn mid-test would let one more through).
+  const limiterClock = Date.now();
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" }, now: () => new Date(clock), logStream: sink, rateLimiter: createMemoryRateLimiter(() => limiterClock) });
 });
 afterAll(async () => {
   await t?.close();

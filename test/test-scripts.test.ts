@@ -130,10 +130,15 @@ describe("scripts/run-peers-suite.mjs", () => {
     fs.mkdirSync(path.join(ssp, "www", "saml2", "idp"), { recursive: true });
     fs.writeFileSync(path.join(ssp, "www", "saml2", "idp", "SSOService.php"), "");
     fs.writeFileSync(path.join(bin, "php"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-    const peers = { TEST_CLAMD: path.join(bin, "clamd"), CHROMIUM_PATH: path.join(bin, "chromium"), TEST_SIMPLESAMLPHP: ssp, TEST_PHP: path.join(bin, "php") };
+    fs.writeFileSync(path.join(bin, "nginx"), "");
+    const peers = { TEST_CLAMD: path.join(bin, "clamd"), CHROMIUM_PATH: path.join(bin, "chromium"), TEST_SIMPLESAMLPHP: ssp, TEST_PHP: path.join(bin, "php"), TEST_NGINX: path.join(bin, "nginx") };
     const found = await node([script, "--check"], { env: peers });
     expect(found.code).toBe(0);
-    expect(found.stdout).toContain(`Peer tests: clamd at ${path.join(bin, "clamd")}, SimpleSAMLphp at ${ssp} (php at ${path.join(bin, "php")}).`);
+    expect(found.stdout).toContain(`Peer tests: clamd at ${path.join(bin, "clamd")}, SimpleSAMLphp at ${ssp} (php at ${path.join(bin, "php")}), nginx at ${path.join(bin, "nginx")}.`);
+    // The client-address tests need nginx as their reverse proxy.
+    const noNginx = await node([script, "--check"], { env: { ...peers, TEST_NGINX: path.join(bin, "no-nginx") } });
+    expect(noNginx.code).toBe(1);
+    expect(noNginx.stderr).toMatch(/Peer tests SKIPPED: no nginx/);
     // Its browser tests need Chromium as well.
     const noBrowser = await node([script, "--check"], { env: { ...peers, CHROMIUM_PATH: path.join(bin, "no-chromium") } });
     expect(noBrowser.code).toBe(1);
