@@ -18,7 +18,6 @@ import { downloadUrl } from "../src/modules/tickets/attachments-service.ts";
 import { rotateTenantKey } from "../src/modules/keys/keys-service.ts";
 import { createBlobStore, type BlobStore } from "../src/platform/blobs/index.ts";
 import { buildTenant, buildUser, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { asSession, signInByMail } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
