@@ -335,8 +335,9 @@ const RULES: Record<string, Row> = {
     call: () => get(`/api/v2/search/count.json?query=${encodeURIComponent("type:ticket tags:matrix_outside")}`),
     check: (as, b) => (b.count !== (ACTORS[as].access === "all" ? 1 : 0) ? `counts ${b.count} for the ticket outside the assigned-only agent's access` : undefined),
   },
-  listTicketFields: { who: "staff", call: () => get("/api/v2/ticket_fields.json") },
-  showTicketField: { who: "staff", call: () => get(`/api/v2/ticket_fields/${ids.ticketField}.json`) },
+  // End users read the fields visible in the portal (this one is not: missing to them).
+  listTicketFields: { who: "anyone", call: () => get("/api/v2/ticket_fields.json") },
+  showTicketField: { who: "anyone", except: { endUser: 404 }, call: () => get(`/api/v2/ticket_fields/${ids.ticketField}.json`) },
   createTicketField: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/ticket_fields.json", body: { ticket_field: { type: "checkbox", title: "Flag" } } }) },
   updateTicketField: { who: "admins", call: () => ({ method: "PUT", path: `/api/v2/ticket_fields/${ids.ticketField}.json`, body: { ticket_field: { title: "Renamed field" } } }) },
   deleteTicketField: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/ticket_fields/${ok ? (await owner("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Doomed" } })).ticket_field.id : ids.ticketField}.json` }) },

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import type { TenantTx } from "./db/database.ts";
 import type { TenantSealer } from "./crypto/keyring.ts";
 import type { Role } from "./db/schema.ts";
-import type { RoleConfiguration } from "./roles.ts";
+import type { CustomRole } from "./roles.ts";
 import { Hooks } from "./hooks.ts";
 
 /**
@@ -12,9 +12,9 @@ import { Hooks } from "./hooks.ts";
  * configuration (platform/roles.ts), null for the preset of their role; read fresh with every
  * credential, so a change applies at once.
  */
-export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; customRole?: RoleConfiguration | null; scopes: readonly string[]; via: "token" | "session" | "oauth" | "password" | "support" };
+export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; customRole?: CustomRole | null; scopes: readonly string[]; via: "token" | "session" | "oauth" | "password" | "support" };
 /** What making a user actor needs: the person, with their custom role when they carry one. */
-export type ActingUser = { id: string; niceId: number; role: Role; customRole: RoleConfiguration | null };
+export type ActingUser = { id: string; niceId: number; role: Role; customRole: CustomRole | null };
 /**
  * `operator`: the command line (or the server acting for it); `setup`: the person at the
  * first-run setup page, before any account (and so any user) exists.

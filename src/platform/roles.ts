@@ -94,6 +94,9 @@ export const PRESETS = {
   },
 } as const satisfies Record<string, { id: number; name: string; role_type: number; configuration: RoleConfiguration }>;
 
+/** The presets' public ids. */
+export const PRESET_IDS = { admin: PRESETS.admin.id, agent: PRESETS.agent.id, light_agent: PRESETS.light_agent.id } as const;
+
 /** Public ids below this are the presets'; custom roles are numbered from it. */
 export const FIRST_CUSTOM_ROLE_ID = 4;
 
@@ -152,7 +155,16 @@ export function readRoleConfiguration(raw: unknown): RoleConfiguration {
   };
 }
 
-/** A user row's custom role as an actor carries it (the column read by the credential lookups). */
-export function customRoleOf(raw: unknown): RoleConfiguration | null {
-  return raw === null || raw === undefined ? null : readRoleConfiguration(raw);
+/**
+ * A custom role as an actor carries it: its configuration and its public id (`roleId`, which the
+ * field permissions name; absent only where a role is built in code, as in unit tests).
+ */
+export type CustomRole = RoleConfiguration & { roleId?: number };
+
+/** A user row's custom role as an actor carries it (the column read by the credential lookups, with `role_id`). */
+export function customRoleOf(raw: unknown, publicId?: number | string | null): CustomRole | null {
+  if (raw === null || raw === undefined) return null;
+  const id = publicId ?? (raw as { role_id?: unknown }).role_id;
+  const roleId = typeof id === "number" ? id : typeof id === "string" && /^\d+$/.test(id) ? Number(id) : undefined;
+  return roleId === undefined ? readRoleConfiguration(raw) : { ...readRoleConfiguration(raw), roleId };
 }

@@ -506,7 +506,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the help center shows before sign-in: team name, the consent text (in `locale` where the account has one, else the default text; `consent.locale` names its language, null for the default) when consent is required, whether e-mail sign-in works. */
+        /** What the help center shows before sign-in: team name, the request form's extra fields (`request_fields`: active fields editable in the portal), the consent text (in `locale` where the account has one, else the default text; `consent.locale` names its language, null for the default) when consent is required, whether e-mail sign-in works. */
         get: operations["showHelpCenter"];
         put?: never;
         post?: never;
@@ -3914,6 +3914,15 @@ export interface operations {
                             };
                             email_sign_in: boolean;
                             name: string | null;
+                            request_fields: {
+                                custom_field_options: {
+                                    name: string;
+                                    value: string;
+                                }[];
+                                id: number;
+                                title: string;
+                                type: string;
+                            }[];
                         };
                     };
                 };
@@ -6152,6 +6161,10 @@ export interface operations {
                             accepted: boolean;
                             version: number;
                         };
+                        custom_fields?: {
+                            id: number;
+                            value: string | number | boolean | null;
+                        }[];
                         locale?: string;
                         requester?: {
                             email: string;
@@ -7857,18 +7870,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         ticket_fields: {
+                            /** @enum {string} */
+                            access: "edit" | "read";
                             active: boolean;
                             created_at: string;
                             custom_field_options: {
                                 name: string;
                                 value: string;
                             }[];
+                            editable_in_portal: boolean;
                             id: number;
+                            permissions: {
+                                /** @enum {string} */
+                                access: "read_only" | "hidden";
+                                role_id: number;
+                            }[];
                             required: boolean;
                             title: string;
                             type: string;
                             updated_at: string;
                             url: string;
+                            visible_in_portal: boolean;
                         }[];
                     };
                 };
@@ -7891,10 +7913,17 @@ export interface operations {
                             name: string;
                             value: string;
                         }[];
+                        editable_in_portal?: boolean;
+                        permissions?: {
+                            /** @enum {string} */
+                            access: "edit" | "read_only" | "hidden";
+                            role_id: number;
+                        }[];
                         required?: boolean;
                         title: string;
                         /** @enum {string} */
                         type: "text" | "number" | "date" | "tagger" | "dropdown" | "checkbox";
+                        visible_in_portal?: boolean;
                     };
                 };
             };
@@ -7908,18 +7937,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         ticket_field: {
+                            /** @enum {string} */
+                            access: "edit" | "read";
                             active: boolean;
                             created_at: string;
                             custom_field_options: {
                                 name: string;
                                 value: string;
                             }[];
+                            editable_in_portal: boolean;
                             id: number;
+                            permissions: {
+                                /** @enum {string} */
+                                access: "read_only" | "hidden";
+                                role_id: number;
+                            }[];
                             required: boolean;
                             title: string;
                             type: string;
                             updated_at: string;
                             url: string;
+                            visible_in_portal: boolean;
                         };
                     };
                 };
@@ -7945,18 +7983,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         ticket_field: {
+                            /** @enum {string} */
+                            access: "edit" | "read";
                             active: boolean;
                             created_at: string;
                             custom_field_options: {
                                 name: string;
                                 value: string;
                             }[];
+                            editable_in_portal: boolean;
                             id: number;
+                            permissions: {
+                                /** @enum {string} */
+                                access: "read_only" | "hidden";
+                                role_id: number;
+                            }[];
                             required: boolean;
                             title: string;
                             type: string;
                             updated_at: string;
                             url: string;
+                            visible_in_portal: boolean;
                         };
                     };
                 };
@@ -7981,8 +8028,15 @@ export interface operations {
                             name: string;
                             value: string;
                         }[];
+                        editable_in_portal?: boolean;
+                        permissions?: {
+                            /** @enum {string} */
+                            access: "edit" | "read_only" | "hidden";
+                            role_id: number;
+                        }[];
                         required?: boolean;
                         title?: string;
+                        visible_in_portal?: boolean;
                     };
                 };
             };
@@ -7996,18 +8050,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         ticket_field: {
+                            /** @enum {string} */
+                            access: "edit" | "read";
                             active: boolean;
                             created_at: string;
                             custom_field_options: {
                                 name: string;
                                 value: string;
                             }[];
+                            editable_in_portal: boolean;
                             id: number;
+                            permissions: {
+                                /** @enum {string} */
+                                access: "read_only" | "hidden";
+                                role_id: number;
+                            }[];
                             required: boolean;
                             title: string;
                             type: string;
                             updated_at: string;
                             url: string;
+                            visible_in_portal: boolean;
                         };
                     };
                 };

@@ -6,6 +6,7 @@ import { defineRoute } from "../../platform/http/route.ts";
 import { setSessionCookie } from "../identity/identity-http.ts";
 import { redeemSigninLink, requestSigninLink } from "../identity/signin-links-service.ts";
 import { requestView } from "../tickets/requests-types.ts";
+import { requestFormFields } from "../tickets/ticket-fields-service.ts";
 import * as service from "./help-center-service.ts";
 import { consentRecordView } from "./help-center-types.ts";
 
@@ -31,12 +32,17 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
 
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/help_center", operationId: "showHelpCenter", tag: "help_center", auth: "anonymous",
-    summary: "What the help center shows before sign-in: team name, the consent text (in `locale` where the account has one, else the default text; `consent.locale` names its language, null for the default) when consent is required, whether e-mail sign-in works.",
+    summary: "What the help center shows before sign-in: team name, the request form's extra fields (`request_fields`: active fields editable in the portal), the consent text (in `locale` where the account has one, else the default text; `consent.locale` names its language, null for the default) when consent is required, whether e-mail sign-in works.",
     query: z.object({ locale: locale.optional() }),
     response: z.object({
-      help_center: z.object({ name: z.string().nullable(), consent: z.object({ required: z.boolean(), text: z.string().nullable(), locale: z.string().nullable(), version: z.number() }), email_sign_in: z.boolean() }),
+      help_center: z.object({
+        name: z.string().nullable(),
+        consent: z.object({ required: z.boolean(), text: z.string().nullable(), locale: z.string().nullable(), version: z.number() }),
+        email_sign_in: z.boolean(),
+        request_fields: z.array(z.object({ id: z.number(), type: z.string(), title: z.string(), custom_field_options: z.array(z.object({ name: z.string(), value: z.string() })) })),
+      }),
     }),
-    handler: async (ctx, { query }) => ({ help_center: await service.showHelpCenter(ctx, mailer, query.locale) }),
+    handler: async (ctx, { query }) => ({ help_center: { ...(await service.showHelpCenter(ctx, mailer, query.locale)), request_fields: await requestFormFields(ctx) } }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/help_center/settings", operationId: "showHelpCenterSettings", tag: "help_center", auth: "user",

@@ -94,11 +94,11 @@ async function customRoleOfUser(tx: TenantTx, userId: string) {
   const r = await tx.db
     .selectFrom("users as u")
     .innerJoin("custom_roles as cr", (j) => j.onRef("cr.tenant_id", "=", "u.tenant_id").onRef("cr.id", "=", "u.custom_role_id"))
-    .select("cr.configuration")
+    .select(["cr.configuration", "cr.nice_id"])
     .where("u.tenant_id", "=", tx.tenantId)
     .where("u.id", "=", userId)
     .executeTakeFirst();
-  return customRoleOf(r?.configuration ?? null);
+  return r ? customRoleOf(r.configuration, r.nice_id) : null;
 }
 
 export async function resolvePasswordActor(tx: TenantTx, now: Date, check: ApiPasswordCheck | undefined): Promise<Actor> {

@@ -5,7 +5,7 @@ import type { EmailStatus, Role, SessionMethod } from "../../platform/db/schema.
 /** SQL for sessions and password checks (API tokens: api-tokens-repo.ts). */
 
 /** The configuration of the custom role of the user `u` (platform/roles.ts), or null. */
-export const CUSTOM_ROLE_OF_U = `(SELECT cr.configuration FROM custom_roles cr WHERE cr.tenant_id = u.tenant_id AND cr.id = u.custom_role_id)`;
+export const CUSTOM_ROLE_OF_U = `(SELECT cr.configuration || jsonb_build_object('role_id', cr.nice_id) FROM custom_roles cr WHERE cr.tenant_id = u.tenant_id AND cr.id = u.custom_role_id)`;
 
 /**
  * 0025: the tenant's IP restrictions, read with the credential (a LEFT JOIN: NULLs when the tenant

@@ -23,7 +23,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       const r = b.request;
       return {
         request: await submitRequest(ctx, {
-          subject: r.subject, body: r.comment.body, uploads: r.comment.uploads, requester: r.requester ? { name: r.requester.name, email: r.requester.email } : undefined,
+          subject: r.subject, body: r.comment.body, uploads: r.comment.uploads, custom_fields: r.custom_fields, requester: r.requester ? { name: r.requester.name, email: r.requester.email } : undefined,
           locale: r.locale, consent: r.consent, website: r.website,
         }),
       };

@@ -8,7 +8,8 @@ import { AppError, invalid, notFound } from "../../platform/errors.ts";
 import { findUserByEmail, insertSealedUser, setUserLocale } from "../users/users-service.ts";
 import { changeTicket, openTicket, type Person } from "./conversation.ts";
 import type { Page } from "../../platform/http/pagination.ts";
-import { commentBodies } from "./tickets-fns.ts";
+import { commentBodies, fieldAccess, normalizeCustomValue, type CustomValue, type FieldReader } from "./tickets-fns.ts";
+import { loadFields, visibleValues, type Fields } from "./field-defs.ts";
 import * as requests from "./requests-repo.ts";
 import type { AuditEvent } from "./tickets-types.ts";
 
@@ -51,8 +52,13 @@ export type RequestView = {
   updated_at: string;
 };
 
-export function presentRequest(ctx: RequestContext, t: requests.RequestRow, opts: { anonymous?: boolean } = {}): RequestView {
+/**
+ * A request as its requester sees it. `fields`: the tenant's ticket fields; the requests API shows
+ * those visible in the portal, whatever the caller's role (it is the help center's view).
+ */
+export function presentRequest(ctx: RequestContext, t: requests.RequestRow, fields: Fields, opts: { anonymous?: boolean } = {}): RequestView {
   const status = requestStatus(t.status);
+  const values = t.custom_fields_sealed ? ctx.sealer.openJson<Record<string, CustomValue>>(t.custom_fields_sealed, tref(t.id, "custom_fields")) : {};
   return {
     id: t.nice_id,
     url: `${ctx.apiBase}/requests/${t.nice_id}.json`,
@@ -72,14 +78,16 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, opts
     can_be_solved_by_me: false,
     collaborator_ids: [],
     email_cc_ids: [],
-    custom_fields: [],
+    custom_fields: visibleValues(fields, values, PORTAL),
     due_at: t.due_at?.toISOString() ?? null,
     created_at: t.created_at.toISOString(),
     updated_at: t.updated_at.toISOString(),
   };
 }
 
-export type NewRequest = { subject: string; body: string; uploads?: readonly string[] | undefined; requester?: { name: string; email: string } | undefined; locale?: string | undefined };
+const PORTAL: FieldReader = { role: "end_user" };
+
+export type NewRequest = { subject: string; body: string; uploads?: readonly string[] | undefined; custom_fields?: Array<{ id: number; value: CustomValue }> | undefined; requester?: { name: string; email: string } | undefined; locale?: string | undefined };
 
 /** The request form's extras other modules check (the help center: consent and honeypot). */
 export type RequestForm = NewRequest & { consent?: { accepted: boolean; version: number } | undefined; website?: string | undefined };
@@ -130,6 +138,8 @@ export async function createRequest(ctx: RequestContext, input: NewRequest): Pro
     sender = requester;
   }
   const { body, html } = commentBodies({ body: input.body });
+  const fields = await loadFields(ctx);
+  const customFields = portalValues(fields, input.custom_fields);
   const opened = await openTicket(
     ctx,
     {
@@ -143,19 +153,34 @@ export async function createRequest(ctx: RequestContext, input: NewRequest): Pro
       groupId: null,
       organizationId: requester.organizationId === undefined ? "requester's" : requester.organizationId,
       tags: [],
-      customFields: {},
+      customFields,
       externalId: null,
       dueAt: null,
       comment: { author: requester, public: true, body, html, uploads: input.uploads },
       action: "request.created",
-      fields: ["subject", "comment", ...(input.locale ? ["locale"] : [])],
+      fields: ["subject", "comment", ...(Object.keys(customFields).length ? ["custom_fields"] : []), ...(input.locale ? ["locale"] : [])],
     },
     "web",
     sender,
   );
   // Its one comment is public: it is the request's description.
-  const view = presentRequest(ctx, { ...opened.row, first_public_id: opened.comment.id, first_public_body_sealed: opened.comment.bodySealed }, { anonymous: ctx.actor.kind !== "user" });
+  const view = presentRequest(ctx, { ...opened.row, first_public_id: opened.comment.id, first_public_body_sealed: opened.comment.bodySealed }, fields, { anonymous: ctx.actor.kind !== "user" });
   return { view, ticketId: opened.row.id, requester: { id: requester.id, niceId: requester.niceId } };
+}
+
+/**
+ * The custom field values a new request sets: fields editable in the portal only. Any other field
+ * answers like a missing one (422), so the form cannot learn of or write staff-only fields.
+ */
+function portalValues(fields: Fields, input: Array<{ id: number; value: CustomValue }> | undefined): Record<string, CustomValue> {
+  const out: Record<string, CustomValue> = {};
+  for (const { id, value } of input ?? []) {
+    const def = fields.defs.get(id);
+    if (!def || !def.active || fieldAccess(def, PORTAL) !== "edit") throw invalid(`custom_fields.${id}`, "is not a field you can fill in");
+    const v = normalizeCustomValue(def, value);
+    if (v !== null) out[String(id)] = v;
+  }
+  return out;
 }
 
 function me(ctx: RequestContext) {
@@ -168,7 +193,8 @@ export async function listMyRequests(ctx: RequestContext, page: Page, opts: { st
   // "open" as the requester sees it includes tickets on hold.
   const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses });
-  return { views: rows.map((r) => presentRequest(ctx, r)), keys: rows.map((r) => r.sort_key), count };
+  const fields = await loadFields(ctx);
+  return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
 }
 
 /**
@@ -181,14 +207,15 @@ export async function listOrganizationRequests(ctx: RequestContext, orgNiceId: n
   if (!org || org.nice_id !== orgNiceId) throw notFound();
   const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses, organizationId: org.id });
-  return { views: rows.map((r) => presentRequest(ctx, r)), keys: rows.map((r) => r.sort_key), count };
+  const fields = await loadFields(ctx);
+  return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
 }
 
 export async function showMyRequest(ctx: RequestContext, niceId: number): Promise<RequestView> {
   const actor = me(ctx);
   const t = await requests.findRequestOf(ctx.tx, actor.userId, niceId);
   if (!t) throw notFound();
-  return presentRequest(ctx, t);
+  return presentRequest(ctx, t, await loadFields(ctx));
 }
 
 export type RequestCommentView = {
@@ -247,15 +274,16 @@ export async function replyToMyRequest(ctx: RequestContext, niceId: number, body
     },
     "web",
   );
-  return presentRequest(ctx, (await requests.findRequestOf(ctx.tx, actor.userId, niceId))!);
+  return presentRequest(ctx, (await requests.findRequestOf(ctx.tx, actor.userId, niceId))!, await loadFields(ctx));
 }
 
 /** For the right of access: every request of a user with the public comments they wrote. */
 export async function requestsForAccess(ctx: RequestContext, userId: string) {
   const rows = await requests.allRequestsOf(ctx.tx, userId);
   const comments = await requests.listPublicCommentsBy(ctx.tx, userId);
+  const fields = await loadFields(ctx);
   return {
-    requests: rows.map((r) => presentRequest(ctx, r)),
+    requests: rows.map((r) => presentRequest(ctx, r, fields)),
     comments: comments.map((c) => ({ id: c.nice_id, request_id: c.ticket_nice, body: ctx.sealer.open(c.body_sealed, cref(c.id, "body")), created_at: c.created_at.toISOString() })),
   };
 }

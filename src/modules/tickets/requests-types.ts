@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { email, lineText, locale, longText, name } from "../../platform/schemas.ts";
 import { attachmentView, uploadTokens } from "./attachments-types.ts";
+import { customFieldsInput } from "./tickets-types.ts";
 
 /** API shapes of the requests API (Zendesk's Requests, the requester's view of tickets). */
 
@@ -23,6 +24,8 @@ export const body = longText(65_536).pipe(z.string().trim().min(1, "cannot be bl
 export const requestCreateInput = z.strictObject({
   subject: lineText(255).pipe(z.string().trim().min(1, "cannot be blank")),
   comment: z.strictObject({ body, uploads: uploadTokens.optional() }),
+  /** Fields editable in the portal (`GET /help_center` lists them as `request_fields`). */
+  custom_fields: customFieldsInput.optional(),
   requester: z.strictObject({ name, email, locale_id: z.number().int().optional() }).optional(),
   consent: z.strictObject({ accepted: z.boolean(), version: z.number().int().min(0).max(1_000_000_000) }).optional(),
   /** Honeypot: people never see this field, so it must stay empty. */

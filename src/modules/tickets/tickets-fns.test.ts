@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../platform/errors.ts";
-import { checkTransition, commentBodies, normalizeCustomValue } from "./tickets-fns.ts";
+import { checkTransition, commentBodies, fieldAccess, normalizeCustomValue, readRolePermissions } from "./tickets-fns.ts";
 
 
 describe("status transitions", () => {
@@ -28,7 +28,7 @@ describe("comment bodies", () => {
 });
 
 describe("custom field values", () => {
-  const def = (type: "text" | "number" | "date" | "dropdown" | "checkbox") => ({ niceId: 7, type, options: [{ value: "gold" }], active: true });
+  const def = (type: "text" | "number" | "date" | "dropdown" | "checkbox") => ({ niceId: 7, type, title: "Plan", options: [{ value: "gold" }], active: true, visibleInPortal: false, editableInPortal: false, rolePermissions: {} });
   it("normalizes valid values", () => {
     expect(normalizeCustomValue(def("number"), "12.5")).toBe(12.5);
     expect(normalizeCustomValue(def("date"), "2026-01-31")).toBe("2026-01-31");
@@ -45,5 +45,35 @@ describe("custom field values", () => {
     expect(() => normalizeCustomValue(def("date"), "0000-01-01")).toThrow(AppError);
     expect(normalizeCustomValue(def("date"), "2026-02-28")).toBe("2026-02-28");
     expect(() => normalizeCustomValue(def("text"), 5)).toThrow(AppError);
+  });
+});
+
+describe("field access", () => {
+  const field = (rolePermissions: Record<string, "hidden" | "read_only">, visibleInPortal = false, editableInPortal = false) => ({ rolePermissions, visibleInPortal, editableInPortal });
+  it("admins and owners edit every field, whatever the permissions name", () => {
+    const f = field({ "1": "hidden", "2": "hidden", "3": "hidden", "9": "hidden" });
+    expect(fieldAccess(f, { role: "admin" })).toBe("edit");
+    expect(fieldAccess(f, { role: "owner" })).toBe("edit");
+  });
+  it("an agent follows their custom role's entry, else the agent preset's; a light agent the light-agent preset's", () => {
+    const f = field({ "2": "read_only", "3": "hidden", "5": "hidden" });
+    expect(fieldAccess(f, { role: "agent" })).toBe("read");
+    expect(fieldAccess(f, { role: "agent", customRoleId: 5 })).toBe("hidden");
+    expect(fieldAccess(f, { role: "agent", customRoleId: 6 })).toBe("edit");
+    expect(fieldAccess(f, { role: "light_agent" })).toBe("hidden");
+    // A light agent never carries a custom role: a stray id changes nothing.
+    expect(fieldAccess(f, { role: "light_agent", customRoleId: 6 })).toBe("hidden");
+  });
+  it("end users see portal fields only and edit those editable there", () => {
+    expect(fieldAccess(field({}), { role: "end_user" })).toBe("hidden");
+    expect(fieldAccess(field({}, true), { role: "end_user" })).toBe("read");
+    expect(fieldAccess(field({}, true, true), { role: "end_user" })).toBe("edit");
+    // Staff permissions do not reach end users, nor the portal settings staff.
+    expect(fieldAccess(field({ "2": "hidden" }, true, true), { role: "agent" })).toBe("hidden");
+  });
+  it("reads stored permissions strictly: anything not understood is dropped", () => {
+    expect(readRolePermissions({ "2": "hidden", "3": "read_only", x: "hidden", "4": "edit", "5": 1 })).toEqual({ "2": "hidden", "3": "read_only" });
+    expect(readRolePermissions(null)).toEqual({});
+    expect(readRolePermissions("[]")).toEqual({});
   });
 });

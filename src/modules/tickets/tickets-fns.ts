@@ -1,5 +1,6 @@
 import sanitizeHtml from "sanitize-html";
-import type { TicketFieldType, TicketStatus } from "../../platform/db/schema.ts";
+import type { Role, TicketFieldType, TicketStatus } from "../../platform/db/schema.ts";
+import { PRESET_IDS } from "../../platform/roles.ts";
 import { invalid } from "../../platform/errors.ts";
 import { parseIsoDate } from "../../platform/schemas.ts";
 
@@ -55,7 +56,59 @@ export function commentBodies(input: { body?: string | undefined; html_body?: st
   return { body, html };
 }
 
-export type FieldDef = { niceId: number; type: TicketFieldType; options: Array<{ value: string }>; active: boolean };
+/** A custom ticket field as the rules read it (field-defs.ts loads them). */
+export type FieldDef = {
+  niceId: number;
+  type: TicketFieldType;
+  title: string;
+  options: Array<{ value: string }>;
+  active: boolean;
+  /** End users see it (help center, requests API); `editableInPortal`: and set it on a new request. */
+  visibleInPortal: boolean;
+  editableInPortal: boolean;
+  /** A role's public id (presets 2 and 3, custom roles from 4) → what that role may not do. */
+  rolePermissions: Record<string, FieldRestriction>;
+};
+export const FIELD_RESTRICTIONS = ["hidden", "read_only"] as const;
+export type FieldRestriction = (typeof FIELD_RESTRICTIONS)[number];
+export type FieldAccess = "edit" | "read" | "hidden";
+
+/** Who asks: a role and, for an agent with a custom role, that role's public id. */
+export type FieldReader = { role: Role; customRoleId?: number | undefined };
+
+/**
+ * What a person may do with a field. Owners and admins edit every field (they define them). Staff
+ * follow their role's entry: an agent's custom role's, else the agent preset's (id 2); a light
+ * agent the light-agent preset's (id 3); a role not named edits it. End users see only fields
+ * visible in the portal, and set only those editable there. Any other caller sees nothing.
+ */
+export function fieldAccess(def: Pick<FieldDef, "visibleInPortal" | "editableInPortal" | "rolePermissions">, who: FieldReader): FieldAccess {
+  switch (who.role) {
+    case "owner":
+    case "admin":
+      return "edit";
+    case "agent":
+    case "light_agent": {
+      const roleId = who.role === "light_agent" ? PRESET_IDS.light_agent : (who.customRoleId ?? PRESET_IDS.agent);
+      const r = def.rolePermissions[String(roleId)];
+      return r === "hidden" ? "hidden" : r === "read_only" ? "read" : "edit";
+    }
+    case "end_user":
+      return !def.visibleInPortal ? "hidden" : def.editableInPortal ? "edit" : "read";
+    default:
+      return "hidden";
+  }
+}
+
+/** A stored `role_permissions` value as the rules read it: anything not understood is dropped. */
+export function readRolePermissions(raw: unknown): Record<string, FieldRestriction> {
+  const out: Record<string, FieldRestriction> = {};
+  if (typeof raw !== "object" || raw === null) return out;
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (/^\d+$/.test(k) && FIELD_RESTRICTIONS.includes(v as FieldRestriction)) out[k] = v as FieldRestriction;
+  }
+  return out;
+}
 export type CustomValue = string | number | boolean | null;
 
 /** Validates one custom field value against its definition; returns the normalized value. */

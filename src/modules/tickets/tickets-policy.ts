@@ -64,9 +64,12 @@ export const ticketPolicy = {
   useWorkspace(actor: UserActor): boolean {
     return isStaff(actor.role);
   },
-  /** Every staff role reads ticket field definitions; admins and owners define them. */
+  /**
+   * Staff read the ticket field definitions not hidden from their role, end users those visible
+   * in the portal (the help center's request form); admins and owners define them.
+   */
   viewFields(actor: UserActor): boolean {
-    return isStaff(actor.role);
+    return isStaff(actor.role) || actor.role === "end_user";
   },
   manageFields(actor: UserActor): boolean {
     return isAdmin(actor.role);

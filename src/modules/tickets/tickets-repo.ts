@@ -266,13 +266,15 @@ export async function listAudits(tx: TenantTx, ticketId: string, page: Page) {
 
 // ---- ticket fields
 
-const fieldCols = ["id", "nice_id", "type", "title", "options", "required", "active", "created_at", "updated_at"] as const;
+const fieldCols = ["id", "nice_id", "type", "title", "options", "required", "active", "visible_in_portal", "editable_in_portal", "role_permissions", "created_at", "updated_at"] as const;
 
 export const listFields = (tx: TenantTx) => tx.db.selectFrom("ticket_fields").select(fieldCols).where("tenant_id", "=", tx.tenantId).orderBy("nice_id").execute();
 export const findField = (tx: TenantTx, niceId: number) =>
   tx.db.selectFrom("ticket_fields").select(fieldCols).where("tenant_id", "=", tx.tenantId).where("nice_id", "=", niceId).executeTakeFirst();
 
-export async function insertField(tx: TenantTx, f: { id: string; type: DB["ticket_fields"]["type"]; title: string; options: string; required: boolean; active: boolean }): Promise<number> {
+export type FieldWrite = { title?: string; options?: string; required?: boolean; active?: boolean; visible_in_portal?: boolean; editable_in_portal?: boolean; role_permissions?: string };
+
+export async function insertField(tx: TenantTx, f: { id: string; type: DB["ticket_fields"]["type"]; title: string; options: string; required: boolean; active: boolean; visible_in_portal: boolean; editable_in_portal: boolean; role_permissions: string }): Promise<number> {
   const r = await tx.db
     .insertInto("ticket_fields")
     .values({ ...f, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('ticket_fields')`, updated_at: sql`now()` })
@@ -281,7 +283,7 @@ export async function insertField(tx: TenantTx, f: { id: string; type: DB["ticke
   return r.nice_id;
 }
 
-export async function updateField(tx: TenantTx, id: string, patch: { title?: string; options?: string; required?: boolean; active?: boolean }): Promise<void> {
+export async function updateField(tx: TenantTx, id: string, patch: FieldWrite): Promise<void> {
   await tx.db.updateTable("ticket_fields").set({ ...patch, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
 

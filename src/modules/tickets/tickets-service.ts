@@ -11,7 +11,8 @@ import { resolveGroup } from "../groups/groups-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";
 import { findOrCreateByEmail, findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { changeTicket, channelOf, openTicket, type CommentDraft, type Person } from "./conversation.ts";
-import { checkTransition, commentBodies, normalizeCustomValue, type CustomValue, type FieldDef } from "./tickets-fns.ts";
+import { checkTransition, commentBodies, fieldAccess, normalizeCustomValue, type CustomValue, type FieldDef } from "./tickets-fns.ts";
+import { hiddenFieldIds, loadFields, readerOf, visibleValues } from "./field-defs.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import * as repo from "./tickets-repo.ts";
 import type { AuditEvent, AuditView, CommentInput, CommentView, TicketCreateInput, TicketUpdateInput, TicketView } from "./tickets-types.ts";
@@ -22,36 +23,11 @@ const tref = refsOf("tickets");
 const cref = refsOf("ticket_comments");
 const aref = (id: string) => refsOf("ticket_audits")(id, "events");
 
-type Fields = { defs: Map<number, FieldDef> };
-
-/**
- * Ticket field definitions, cached per tenant for a few seconds: every ticket read needs them and
- * they change rarely. A change made through this process clears the cache at once; another
- * process sees it within FIELDS_TTL_MS.
- */
-const FIELDS_TTL_MS = 5_000;
-const fieldsCache = new Map<string, { at: number; fields: Fields }>();
-
-export function forgetTicketFields(tenantId: string): void {
-  fieldsCache.delete(tenantId);
-}
-
-async function loadFields(ctx: RequestContext): Promise<Fields> {
-  const hit = fieldsCache.get(ctx.tx.tenantId);
-  if (hit && Date.now() - hit.at < FIELDS_TTL_MS) return hit.fields;
-  const rows = await repo.listFields(ctx.tx);
-  const f: Fields = { defs: new Map(rows.map((r) => [r.nice_id, { niceId: r.nice_id, type: r.type, options: r.options, active: r.active }])) };
-  if (fieldsCache.size > 10_000) fieldsCache.clear();
-  fieldsCache.set(ctx.tx.tenantId, { at: Date.now(), fields: f });
-  return f;
-}
-
 export async function presentTicket(ctx: RequestContext, t: repo.TicketRow): Promise<TicketView> {
   const s = ctx.sealer;
   const subject = s.open(t.subject_sealed, tref(t.id, "subject"));
   const values = t.custom_fields_sealed ? s.openJson<Record<string, CustomValue>>(t.custom_fields_sealed, tref(t.id, "custom_fields")) : {};
-  const { defs } = await loadFields(ctx);
-  const custom = [...defs.values()].filter((d) => d.active).map((d) => ({ id: d.niceId, value: values[String(d.niceId)] ?? null }));
+  const custom = visibleValues(await loadFields(ctx), values, readerOf(ctx));
   return {
     id: t.nice_id,
     url: `${ctx.apiBase}/tickets/${t.nice_id}.json`,
@@ -87,22 +63,36 @@ function requireStaff(ctx: RequestContext) {
   return a;
 }
 
-async function mergeCustomFields(ctx: RequestContext, current: Record<string, CustomValue>, input: Array<{ id: number; value: CustomValue }> | undefined) {
+/**
+ * The values after a write of custom fields. A field hidden from the caller answers like a missing
+ * one (422); a read-only one answers 403 naming it when the write would change it (a client that
+ * sends every field back unchanged is not refused).
+ */
+export async function mergeCustomFields(ctx: RequestContext, current: Record<string, CustomValue>, input: Array<{ id: number; value: CustomValue }> | undefined) {
   if (!input || input.length === 0) return { values: current, changed: [] as number[] };
   const { defs } = await loadFields(ctx);
+  const reader = readerOf(ctx);
   const values = { ...current };
   const changed: number[] = [];
   for (const { id, value } of input) {
     const def = defs.get(id);
-    if (!def || !def.active) throw invalid(`custom_fields.${id}`, "is not an active ticket field");
+    const access = def ? fieldAccess(def, reader) : "hidden";
+    if (!def || !def.active || access === "hidden") throw invalid(`custom_fields.${id}`, "is not an active ticket field");
     const v = normalizeCustomValue(def, value);
-    if (values[String(id)] !== v) {
+    if ((values[String(id)] ?? null) !== v) {
+      if (access !== "edit") throw readOnlyField(def);
       values[String(id)] = v;
       changed.push(id);
     }
   }
   return { values, changed };
 }
+
+const readOnlyField = (def: FieldDef) =>
+  new AppError("Forbidden", {
+    description: `The field “${def.title}” (${def.niceId}) is read-only for you.`,
+    details: { [`custom_fields.${def.niceId}`]: [{ description: `“${def.title}” is read-only for your role`, error: "ReadOnly" }] },
+  });
 
 async function resolveAssignee(ctx: RequestContext, niceId: number | null | undefined, email: string | undefined) {
   if (niceId === null) return null;
@@ -350,7 +340,7 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
   const r = await changeTicket(ctx, t, { patch, events, comment, action: "ticket.updated", fields }, channelOf(ctx));
   return {
     ticket: await presentTicket(ctx, r.row),
-    audit: { id: r.auditNiceId, ticket_id: t.nice_id, author_id: actor.niceId, created_at: r.row.updated_at.toISOString(), events: r.events, via: { channel: channelOf(ctx) }, metadata: {} },
+    audit: { id: r.auditNiceId, ticket_id: t.nice_id, author_id: actor.niceId, created_at: r.row.updated_at.toISOString(), events: withoutHidden(r.events, hiddenFieldIds(await loadFields(ctx), readerOf(ctx))), via: { channel: channelOf(ctx) }, metadata: {} },
   };
 }
 
@@ -397,17 +387,21 @@ export async function listAudits(ctx: RequestContext, niceId: number, page: Page
   const t = await repo.findTicket(ctx.tx, niceId, ticketPolicy.scope(actor));
   if (!t) throw notFound();
   const { rows, count } = await repo.listAudits(ctx.tx, t.id, page);
+  const hidden = hiddenFieldIds(await loadFields(ctx), readerOf(ctx));
   const views = rows.map((a) => ({
     id: a.nice_id,
     ticket_id: niceId,
     author_id: a.author_nice,
     created_at: a.created_at.toISOString(),
-    events: ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)),
+    events: withoutHidden(ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)), hidden),
     via: { channel: a.via },
     metadata: {},
   }));
   return { views, count };
 }
+
+/** A ticket audit's events without changes of custom fields hidden from the reader (named by their ids). */
+const withoutHidden = (events: AuditEvent[], hidden: Set<string>) => (hidden.size ? events.filter((e) => !(e.field_name && hidden.has(e.field_name))) : events);
 
 /** For routes under a ticket (attachments): the ticket's internal id when the actor may see it, else 404. */
 export async function findVisibleTicketId(ctx: RequestContext, niceId: number): Promise<string> {

@@ -149,6 +149,15 @@ export const ticketFieldInput = z.strictObject({
   required: z.boolean().optional(),
   active: z.boolean().optional(),
   custom_field_options: z.array(z.strictObject({ name, value: z.string().min(1).max(255).regex(/^[\p{L}\p{N}_\-:.]+$/u) })).max(500).optional(),
+  /** End users see the field in the help center and the requests API (Zendesk's name). */
+  visible_in_portal: z.boolean().optional(),
+  /** End users set it on a new request; needs `visible_in_portal`. */
+  editable_in_portal: z.boolean().optional(),
+  /**
+   * Field permissions per role (Vaultdesk's): the presets agent (2) and light agent (3) and custom
+   * roles (4 on). A role not listed edits the field; admins always do. Replaces the whole list.
+   */
+  permissions: z.array(z.strictObject({ role_id: z.number().int().min(2).max(2 ** 31 - 1), access: z.enum(["edit", "read_only", "hidden"]) })).max(500).optional(),
 });
 export const ticketFieldUpdateInput = ticketFieldInput.partial().omit({ type: true });
 
@@ -160,6 +169,12 @@ export const ticketFieldView = z.object({
   required: z.boolean(),
   active: z.boolean(),
   custom_field_options: z.array(z.object({ name: z.string(), value: z.string() })),
+  visible_in_portal: z.boolean(),
+  editable_in_portal: z.boolean(),
+  /** Roles limited on this field (admins and owners see them; others an empty list). */
+  permissions: z.array(z.object({ role_id: z.number(), access: z.enum(["read_only", "hidden"]) })),
+  /** What the caller may do with it: `edit` or `read` (fields hidden from the caller are not listed). */
+  access: z.enum(["edit", "read"]),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -73,3 +73,11 @@ export async function presetMemberCounts(tx: TenantTx): Promise<{ admin: number;
     .executeTakeFirstOrThrow();
   return { admin: Number(r.admin), agent: Number(r.agent), light_agent: Number(r.light_agent) };
 }
+
+/** Which of these public ids are not custom roles of the tenant. */
+export async function missingCustomRoleIds(tx: TenantTx, niceIds: readonly number[]): Promise<number[]> {
+  if (!niceIds.length) return [];
+  const rows = await tx.db.selectFrom("custom_roles").select("nice_id").where("tenant_id", "=", tx.tenantId).where("nice_id", "in", [...niceIds]).execute();
+  const found = new Set(rows.map((r) => Number(r.nice_id)));
+  return niceIds.filter((id) => !found.has(id));
+}

@@ -140,3 +140,8 @@ export async function setCustomRoleOf(ctx: RequestContext, target: { id: string;
   audit(ctx, { action: "user.custom_role_changed", resourceType: "user", resourceId: target.nice_id, fields: ["custom_role_id"] });
   return true;
 }
+
+/** For other modules (field permissions): the ids among these that are not the tenant's custom roles. */
+export async function missingCustomRoles(ctx: RequestContext, niceIds: readonly number[]): Promise<number[]> {
+  return repo.missingCustomRoleIds(ctx.tx, niceIds);
+}

@@ -123,7 +123,7 @@ export async function confirmEmailChange(deps: Pick<AppDeps, "keyring">, ctx: Re
   if (!target || !target.active || target.suspended) throw notValid();
   if (c.by_staff) {
     const by = await repo.findUserById(ctx.tx, c.requested_by);
-    const allowed = by && by.active && !by.suspended && userPolicy.update(userActor({ id: by.id, niceId: by.nice_id, role: by.role, customRole: customRoleOf(by.custom_role_configuration) }, "session"), target, ["email"]).ok;
+    const allowed = by && by.active && !by.suspended && userPolicy.update(userActor({ id: by.id, niceId: by.nice_id, role: by.role, customRole: customRoleOf(by.custom_role_configuration, by.custom_role_nice_id) }, "session"), target, ["email"]).ok;
     if (!allowed) throw invalid("token", "This change can no longer be made: the person who asked for it may no longer change this address.", "Cancelled");
   }
   if (await repo.emailBidxTaken(ctx.tx, Buffer.from(c.email_bidx), c.user_id)) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");

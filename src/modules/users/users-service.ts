@@ -15,7 +15,7 @@ import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import * as adminRepo from "./users-admin-repo.ts";
 import * as repo from "./users-repo.ts";
 import { roleFromApi, type UserCreateInput, type UserUpdateInput, type UserView } from "./users-types.ts";
-import { customRoleOf, PRESETS, type RoleConfiguration } from "../../platform/roles.ts";
+import { customRoleOf, PRESETS, type CustomRole } from "../../platform/roles.ts";
 import { setCustomRoleOf } from "./custom-roles-service.ts";
 
 /** Users: agents, admins, the owner and end users (contacts) of one tenant. */
@@ -327,7 +327,7 @@ export async function presentUsersByIds(ctx: RequestContext, ids: string[]): Pro
 }
 
 /** What a message to a person needs (notifications). */
-export type Contact = { id: string; niceId: number; name: string; email: string | null; locale: string | null; role: Role; customRole: RoleConfiguration | null; reachable: boolean };
+export type Contact = { id: string; niceId: number; name: string; email: string | null; locale: string | null; role: Role; customRole: CustomRole | null; reachable: boolean };
 
 /** For other modules: people by internal id, with their address and language; `reachable`: active and not suspended. */
 export async function contactsByIds(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, Contact>> {
@@ -338,7 +338,7 @@ export async function contactsByIds(ctx: RequestContext, ids: readonly string[])
       {
         id: u.id,
         niceId: u.nice_id,
-        customRole: customRoleOf(u.custom_role_configuration),
+        customRole: customRoleOf(u.custom_role_configuration, u.custom_role_nice_id),
         name: ctx.sealer.open(u.name_sealed, ref(u.id, "name")),
         email: u.email_sealed ? ctx.sealer.open(u.email_sealed, ref(u.id, "email")) : null,
         locale: u.locale,
@@ -358,7 +358,7 @@ export async function currentStaffActor(ctx: RequestContext, userId: string | nu
   if (!u || !u.active || u.suspended || !isStaff(u.role)) {
     throw new AppError("Forbidden", { description: "The person who started this job can no longer make this change." });
   }
-  return userActor({ id: u.id, niceId: u.nice_id, role: u.role, customRole: customRoleOf(u.custom_role_configuration) }, "token");
+  return userActor({ id: u.id, niceId: u.nice_id, role: u.role, customRole: customRoleOf(u.custom_role_configuration, u.custom_role_nice_id) }, "token");
 }
 
 /** For other modules: a user by e-mail, or undefined. */

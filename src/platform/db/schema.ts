@@ -151,6 +151,10 @@ export interface TicketFieldsTable {
   options: ColumnType<Array<{ name: string; value: string }>, string, string>;
   required: Generated<boolean>;
   active: Generated<boolean>;
+  /** 0031: field permissions (tickets-fns.ts `fieldAccess`). */
+  visible_in_portal: Generated<boolean>;
+  editable_in_portal: Generated<boolean>;
+  role_permissions: ColumnType<unknown, string | undefined, string>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
 }
