@@ -22,11 +22,13 @@ import { SecurityPage } from "./SecurityPage.tsx";
 import { IpRestrictionsPage } from "./IpRestrictionsPage.tsx";
 import { SingleSignOnPage } from "./SingleSignOnPage.tsx";
 import { RolePage, RolesPage } from "./RolesPage.tsx";
+import { TicketFieldPage, TicketFieldsPage } from "./TicketFieldsPage.tsx";
 
 const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
   { path: "/admin/people", label: "admin.nav.people" },
   { path: "/admin/invitations", label: "admin.nav.invitations" },
   { path: "/admin/roles", label: "admin.nav.roles" },
+  { path: "/admin/ticket-fields", label: "admin.nav.ticketFields" },
   { path: "/admin/groups", label: "admin.nav.groups" },
   { path: "/admin/organizations", label: "admin.nav.organizations" },
   { path: "/admin/tokens", label: "admin.nav.tokens" },
@@ -77,6 +79,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   const group = /^\/admin\/groups\/(\d+)$/.exec(path);
   const org = /^\/admin\/organizations\/(\d+)$/.exec(path);
   const customRole = /^\/admin\/roles\/(\d+)$/.exec(path);
+  const ticketField = /^\/admin\/ticket-fields\/(\d+)$/.exec(path);
   let content;
   if (path === "/admin" || path === "/admin/people") content = <PeoplePage />;
   else if (path === "/admin/people/new") content = <NewPersonPage />;
@@ -84,6 +87,8 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (path === "/admin/invitations") content = <InvitationsPage me={props.me} />;
   else if (path === "/admin/roles") content = <RolesPage />;
   else if (customRole) content = <RolePage key={customRole[1]} id={Number(customRole[1])} created={query.get("created") === "1"} />;
+  else if (path === "/admin/ticket-fields") content = <TicketFieldsPage />;
+  else if (ticketField) content = <TicketFieldPage key={ticketField[1]} id={Number(ticketField[1])} created={query.get("created") === "1"} />;
   else if (path === "/admin/groups") content = <GroupsPage />;
   else if (group) content = <GroupPage key={group[1]} id={Number(group[1])} />;
   else if (path === "/admin/organizations") content = <OrganizationsPage />;

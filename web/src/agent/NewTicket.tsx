@@ -16,7 +16,8 @@ import { useWorkspace } from "./workspace.ts";
  */
 export function NewTicket() {
   const { pickers, refreshCounts } = useWorkspace();
-  const fields = useApi(KEYS.ticketFields, loadTicketFields, { staleTime: 60_000 }).data ?? [];
+  // A new ticket offers the fields the caller's role may set (read-only ones would only be refused).
+  const fields = (useApi(KEYS.ticketFields, loadTicketFields, { staleTime: 60_000 }).data ?? []).filter((f) => f.access === "edit");
   const [subject, setSubject] = useState("");
   const [requesterEmail, setRequesterEmail] = useState("");
   const [requesterName, setRequesterName] = useState("");

@@ -72,12 +72,16 @@ export function GroupSelect(props: SelectProps & { pickers: Pickers | null }) {
 export function CustomFieldInput(props: { idPrefix: string; field: TicketField; value: CustomFieldValue; onChange: (v: CustomFieldValue) => void; form?: string }) {
   const { field, value, form } = props;
   const id = `${props.idPrefix}-${field.id}`;
+  // A field read-only for the caller's role is shown, not editable (the server refuses a change).
+  const disabled = field.access !== "edit";
+  const help = disabled ? t("props.readOnlyField") : undefined;
   switch (field.type) {
     case "checkbox":
       return (
         <div className="field checkbox">
-          <input id={id} form={form} type="checkbox" checked={value === true} onChange={(e) => props.onChange(e.target.checked)} />
+          <input id={id} form={form} type="checkbox" checked={value === true} disabled={disabled} onChange={(e) => props.onChange(e.target.checked)} />
           <label htmlFor={id}>{field.title}</label>
+          {help ? <span className="muted"> {help}</span> : null}
         </div>
       );
     case "tagger":
@@ -86,6 +90,8 @@ export function CustomFieldInput(props: { idPrefix: string; field: TicketField; 
           id={id}
           {...(form ? { form } : {})}
           label={field.title}
+          disabled={disabled}
+          {...(help ? { help } : {})}
           value={typeof value === "string" ? value : ""}
           onChange={(v) => props.onChange(v || null)}
           first={[{ value: "", label: t("props.noValue") }]}
@@ -94,20 +100,20 @@ export function CustomFieldInput(props: { idPrefix: string; field: TicketField; 
       );
     case "number":
       return (
-        <Field id={id} label={field.title}>
-          <input form={form} type="number" step="any" value={value === null ? "" : String(value)} onChange={(e) => props.onChange(e.target.value === "" ? null : Number(e.target.value))} />
+        <Field id={id} label={field.title} help={help}>
+          <input form={form} disabled={disabled} type="number" step="any" value={value === null ? "" : String(value)} onChange={(e) => props.onChange(e.target.value === "" ? null : Number(e.target.value))} />
         </Field>
       );
     case "date":
       return (
-        <Field id={id} label={field.title}>
-          <input form={form} type="date" value={typeof value === "string" ? value : ""} onChange={(e) => props.onChange(e.target.value || null)} />
+        <Field id={id} label={field.title} help={help}>
+          <input form={form} disabled={disabled} type="date" value={typeof value === "string" ? value : ""} onChange={(e) => props.onChange(e.target.value || null)} />
         </Field>
       );
     default:
       return (
-        <Field id={id} label={field.title}>
-          <input form={form} value={typeof value === "string" ? value : ""} onChange={(e) => props.onChange(e.target.value || null)} maxLength={10_000} autoComplete="off" />
+        <Field id={id} label={field.title} help={help}>
+          <input form={form} disabled={disabled} value={typeof value === "string" ? value : ""} onChange={(e) => props.onChange(e.target.value || null)} maxLength={10_000} autoComplete="off" />
         </Field>
       );
   }

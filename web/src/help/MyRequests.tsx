@@ -8,6 +8,7 @@ import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
 import { explainHc } from "./help-api.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
+import { RequestFieldValues } from "./RequestFields.tsx";
 
 const PER_PAGE = 25;
 
@@ -80,8 +81,13 @@ export function MyRequests() {
 /** `/requests/:id`: one request, its public conversation only (the server never sends notes), and a reply box. */
 export function RequestPage(props: { id: number; me: User }) {
   const state = useApi(["request", props.id], async (signal) => {
-    const [r, c] = await Promise.all([ok(client.GET("/api/v2/requests/{id}", { params: { path: { id: props.id } }, signal })), allComments(props.id, signal)]);
-    return { request: r.request, ...c };
+    const [r, c, f] = await Promise.all([
+      ok(client.GET("/api/v2/requests/{id}", { params: { path: { id: props.id } }, signal })),
+      allComments(props.id, signal),
+      // The titles of the fields the account shows customers (their values come with the request).
+      ok(client.GET("/api/v2/ticket_fields", { signal })),
+    ]);
+    return { request: r.request, fields: f.ticket_fields, ...c };
   });
   const [reply, setReply] = useState("");
   const [busy, setBusy] = useState(false);
@@ -140,6 +146,7 @@ export function RequestPage(props: { id: number; me: User }) {
       <p className="summary">
         <StatusBadge status={request.status} /> {t("hc.request.submitted", { when: formatDate(request.created_at) })}
       </p>
+      <RequestFieldValues values={request.custom_fields} fields={state.data?.fields ?? []} />
       <h2>{t("hc.request.conversation")}</h2>
       <ol className="conversation">
         {comments.map((c) => {

@@ -6,6 +6,7 @@ import { ErrorText, Field } from "../components/Field.tsx";
 import { locale, t } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
 import { explainHc, fieldError } from "./help-api.ts";
+import { RequestFieldInput, type CustomValue } from "./RequestFields.tsx";
 
 /**
  * `/`: the request form. Anonymous visitors give their name and e-mail address; a signed-in person
@@ -25,6 +26,7 @@ export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onCo
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<RequestView | null>(null);
   const [files, setFiles] = useState<PickedFile[]>([]);
+  const [custom, setCustom] = useState<Record<number, CustomValue>>({});
   const consent = props.info.consent;
 
   async function submit(e: FormEvent) {
@@ -34,6 +36,8 @@ export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onCo
     if (stillUploading(files)) return setError(t("hc.files.busy"));
     setBusy(true);
     const uploads = tokensOf(files);
+    // Only the fields this form offers, and only those given a value.
+    const customFields = props.info.request_fields.filter((f) => custom[f.id] !== undefined && custom[f.id] !== null).map((f) => ({ id: f.id, value: custom[f.id] ?? null }));
     try {
       const r = await ok(
         client.POST("/api/v2/requests", {
@@ -41,6 +45,7 @@ export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onCo
             request: {
               subject,
               comment: { body, ...(uploads.length ? { uploads } : {}) },
+              ...(customFields.length ? { custom_fields: customFields } : {}),
               ...(props.me ? {} : { requester: { name, email } }),
               ...(consent.required ? { consent: { accepted, version: consent.version } } : {}),
               website,
@@ -53,6 +58,7 @@ export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onCo
       setSubject("");
       setBody("");
       setFiles([]);
+      setCustom({});
       setAccepted(false);
     } catch (err) {
       setError(explainHc(err));
@@ -100,6 +106,9 @@ export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onCo
         <Field id="hc-body" label={t("hc.form.body")} help={t("hc.form.bodyHelp")}>
           <textarea value={body} onChange={(e) => setBody(e.target.value)} required rows={8} maxLength={65_536} />
         </Field>
+        {props.info.request_fields.map((f) => (
+          <RequestFieldInput key={f.id} field={f} value={custom[f.id] ?? null} onChange={(v) => setCustom((c) => ({ ...c, [f.id]: v }))} />
+        ))}
         <FilePicker files={files} onChange={setFiles} disabled={busy} />
         <div className="hp" aria-hidden="true">
           <label htmlFor="hc-website">{t("hc.form.honeypot")}</label>

@@ -70,6 +70,7 @@ export const enWorkspace = {
   "props.addTags": "Add tags",
   "props.removeTag": "Remove tag {tag}",
   "props.noValue": "—",
+  "props.readOnlyField": "Read-only for your role",
   "props.savedWith": "Changes here are saved with Update ticket, together with your reply or note.",
   "props.tagRemoving": "{tag} (removed when you update the ticket)",
   "props.keepTag": "Keep tag {tag}",

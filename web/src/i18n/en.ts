@@ -8,6 +8,7 @@ import { enApiTokens } from "./en-api-tokens.ts";
 import { enSupport } from "./en-support.ts";
 import { enOauth } from "./en-oauth.ts";
 import { enIpRestrictions } from "./en-ip-restrictions.ts";
+import { enFields } from "./en-fields.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -25,6 +26,7 @@ export const en = {
   ...enSupport,
   ...enOauth,
   ...enIpRestrictions,
+  ...enFields,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
@@ -113,6 +115,9 @@ export const en = {
   "hc.request.title": "Request #{id}",
   "hc.request.submitted": "Submitted {when}",
   "hc.request.conversation": "Conversation",
+  "hc.field.choose": "Choose…",
+  "hc.field.yes": "Yes",
+  "hc.field.no": "No",
   "hc.request.support": "Support",
   "hc.request.you": "You",
   "hc.request.reply": "Your reply",
