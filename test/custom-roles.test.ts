@@ -259,7 +259,7 @@ describe("ticket access", () => {
     expect((await a.api("PUT", `/api/v2/users/${w.id}.json`, { user: { custom_role_id: null } }, W)).status).toBe(403);
 
     const s = await a.api("GET", "/api/v2/session.json", undefined, N);
-    expect(s.body.session.abilities).toMatchObject({ can_create_tickets: false, can_reply_publicly: false, can_edit_properties: false, can_delete_tickets: false, can_create_end_users: false, can_edit_organizations: false, can_manage_api_tokens: false, ticket_access: "all" });
+    expect(s.body.session.abilities).toMatchObject({ can_create_tickets: false, can_reply_publicly: false, can_edit_properties: false, can_delete_tickets: false, can_create_end_users: false, can_edit_end_users: false, can_edit_organizations: false, can_manage_api_tokens: false, ticket_access: "all" });
     const sw = await a.api("GET", "/api/v2/session.json", undefined, W);
     expect(sw.body.session.abilities).toMatchObject({ can_manage_groups: true, can_view_audit_log: true, can_manage_admin: false });
   });

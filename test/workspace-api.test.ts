@@ -26,16 +26,21 @@ describe("abilities with the session", () => {
     expect(owner.status).toBe(200);
     expect(owner.body.session.abilities).toEqual({
       can_use_workspace: true, can_create_tickets: true, can_reply_publicly: true, can_add_internal_notes: true, can_edit_properties: true,
-      can_bulk_update: true, can_delete_tickets: true, can_be_assigned: true, can_create_end_users: true, can_manage_admin: true,
-      can_manage_groups: true, can_edit_organizations: true, can_view_audit_log: true, can_manage_api_tokens: true, ticket_access: "all",
+      can_bulk_update: true, can_delete_tickets: true, can_be_assigned: true, can_create_end_users: true, can_edit_end_users: true, can_manage_admin: true,
+      can_manage_groups: true, can_edit_organizations: true, can_share_organization_requests: true, can_view_audit_log: true, can_manage_api_tokens: true,
+      can_manage_api_settings: true, ticket_access: "all",
     });
     const ag = await a.api("GET", "/api/v2/session.json", undefined, agent);
-    expect(ag.body.session.abilities).toMatchObject({ can_reply_publicly: true, can_edit_properties: true, can_bulk_update: true, can_manage_admin: false });
+    expect(ag.body.session.abilities).toMatchObject({
+      can_reply_publicly: true, can_edit_properties: true, can_bulk_update: true, can_manage_admin: false, can_edit_end_users: true,
+      can_share_organization_requests: false, can_manage_api_settings: false,
+    });
     const li = await a.api("GET", "/api/v2/session.json", undefined, light);
     expect(li.body.session.abilities).toEqual({
       can_use_workspace: true, can_create_tickets: false, can_reply_publicly: false, can_add_internal_notes: true, can_edit_properties: false,
-      can_bulk_update: false, can_delete_tickets: false, can_be_assigned: false, can_create_end_users: false, can_manage_admin: false,
-      can_manage_groups: false, can_edit_organizations: false, can_view_audit_log: false, can_manage_api_tokens: true, ticket_access: "all",
+      can_bulk_update: false, can_delete_tickets: false, can_be_assigned: false, can_create_end_users: false, can_edit_end_users: false, can_manage_admin: false,
+      can_manage_groups: false, can_edit_organizations: false, can_share_organization_requests: false, can_view_audit_log: false, can_manage_api_tokens: true,
+      can_manage_api_settings: false, ticket_access: "all",
     });
 
     const tk = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Light test", comment: { body: "Hello" } } });

@@ -9,7 +9,7 @@ import { PHONE, XSS_IMG, XSS_SCRIPT, expectAccessible, expectInert as expectIner
  * agent who accepts in another browser and lands in the workspace; the owner creates an API token
  * (shown once) and revokes it (the API then refuses it); the owner suspends the agent, whose open
  * page is refused at its next request; the audit log filters by actor and says the chain
- * verifies; an agent gets the no-access page; a second tenant's admin sees none of it. Script
+ * verifies; an agent reaches only the pages of their role; a second tenant's admin sees none of it. Script
  * payloads ride in names all along; axe-core checks every admin page; screenshots admin-*.png.
  */
 
@@ -126,8 +126,9 @@ describe("admin center in Chromium", () => {
     await agent.getByRole("button", { name: "Join and sign in" }).click();
     await agent.waitForURL(`${acme}/agent`);
     await visible(agent.getByText(`Signed in as ${XSS_AGENT}`));
-    // Agents get no admin link, and /admin tells them plainly that they have no access.
-    expect(await agent.getByRole("link", { name: "Admin center" }).count()).toBe(0);
+    // The agent role edits organizations and keeps its own API tokens: the workspace links to the
+    // admin center, which holds those pages only (the next test).
+    await visible(agent.getByRole("link", { name: "Admin center" }));
     await expectInert(agent);
 
     // The same link a second time: a clear refusal.
@@ -141,11 +142,15 @@ describe("admin center in Chromium", () => {
     await visible(owner.locator("table.admin").getByText("Accepted"));
   });
 
-  it("gives an agent the no-access page, while the API refuses them with 403", async () => {
+  it("gives an agent only the pages of their role, and says so on the others, while the API refuses them with 403", async () => {
     const page = await h.newPage();
     await page.goto(`${acme}/admin`);
     await signIn(page, agentEmail, AGENT_PASSWORD);
-    await visible(page.getByRole("heading", { name: "You do not have access to the admin center" }));
+    await page.waitForURL(`${acme}/admin/organizations`);
+    await visible(page.getByRole("heading", { name: "Organizations", level: 1 }));
+    expect(await page.getByRole("navigation", { name: "Admin center" }).getByRole("link").allTextContents()).toEqual(["Organizations", "API tokens"]);
+    await page.goto(`${acme}/admin/audit`);
+    await visible(page.getByRole("heading", { name: "This page is not part of your role" }));
     await shot(page, "admin-no-access-desktop");
     await expectAccessible(page, "the no-access page");
     const status = await page.evaluate<number>(`fetch("/api/v2/audit_logs.json").then((r) => r.status)`);

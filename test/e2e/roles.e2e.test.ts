@@ -1,11 +1,13 @@
+import type { Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * Custom roles in Chromium: the owner creates a role on the admin center's Roles page that keeps
  * agents to the tickets assigned to them, gives it to an agent on their page, and the agent's
- * workspace then lists only their own ticket while another one answers as missing. Every page
- * passes axe-core; screenshots roles-*.png.
+ * workspace then lists only their own ticket while another one answers as missing. An agent whose
+ * role grants groups and the audit log reaches exactly those pages of the admin center, and no
+ * call the pages make is refused. Every page passes axe-core; screenshots roles-*.png.
  */
 
 const PASSWORD = "Quarry lantern orchard 58!";
@@ -81,5 +83,62 @@ describe("custom roles in Chromium", () => {
     expect(await page.getByText("Confidential").count()).toBe(0);
     await page.goto(`${h.base}/agent/tickets/${mine}`);
     await visible(page.getByText("Smoke"));
+  });
+
+  it("opens to an agent exactly the admin pages their role grants (groups and the audit log), with no refused call", async () => {
+    const roleId = (
+      await apiCall(h, "POST", "/api/v2/custom_roles.json", {
+        headers: ownerApi,
+        body: { custom_role: { name: "Team leads", configuration: { ticket_access: "all", ticket_editing: true, ticket_comment_access: "public", group_access: true, audit_log_access: true, organization_editing: false, api_token_access: false } } },
+      })
+    ).body.custom_role.id as number;
+    const inv = await apiCall(h, "POST", "/api/v2/invitations.json", { headers: ownerApi, body: { invitation: { email: "lee@acme.test", role: "agent" } } });
+    const acc = await apiCall(h, "POST", "/api/v2/invitations/accept.json", { body: { token: inv.body.invitation.token, name: "Lee Lead", password: AGENT_PASSWORD } });
+    expect(acc.status).toBe(201);
+    expect((await apiCall(h, "PUT", `/api/v2/users/${acc.body.session.user_id}.json`, { headers: ownerApi, body: { user: { custom_role_id: roleId } } })).status).toBe(200);
+
+    const page = await h.newPage();
+    const refused: string[] = [];
+    page.on("response", (r: Response) => {
+      if (r.url().includes("/api/") && r.status() === 403) refused.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`);
+    });
+    await page.goto(`${h.base}/agent`);
+    await signIn(page, "lee@acme.test", AGENT_PASSWORD);
+    await page.getByRole("link", { name: "Admin center" }).click();
+    // The admin center opens on the first page the role allows; its menu holds exactly those.
+    await page.waitForURL(`${h.base}/admin/groups`);
+    await visible(page.getByRole("heading", { name: "Groups", level: 1 }));
+    const nav = page.getByRole("navigation", { name: "Admin center" });
+    expect(await nav.getByRole("link").allTextContents()).toEqual(["Groups", "Audit log"]);
+    await page.getByLabel("New group's name").fill("Escalations");
+    await page.getByRole("button", { name: "Create group" }).click();
+    await page.getByRole("link", { name: "Escalations" }).click();
+    await visible(page.getByRole("heading", { name: /Escalations/, level: 1 }));
+    await page.getByLabel("Add a member").selectOption({ label: "Bo Agent" });
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await visible(page.getByRole("button", { name: "Remove Bo Agent from the group" }));
+    await expectAccessible(page, "a group, for a team lead");
+    await shot(page, "roles-admin-group");
+
+    await nav.getByRole("link", { name: "Audit log" }).click();
+    await visible(page.getByText(/entries verify/));
+    await visible(page.locator("table.admin td.primary").first());
+    await expectAccessible(page, "the audit log, for a team lead");
+    await shot(page, "roles-admin-audit");
+
+    // Pages beyond the role say so instead of loading (and calling what would answer 403).
+    for (const p of ["/admin/people", "/admin/organizations", "/admin/tokens", "/admin/roles", "/admin/account"]) {
+      await page.goto(`${h.base}${p}`);
+      await visible(page.getByRole("heading", { name: "This page is not part of your role", level: 1 }));
+    }
+    await shot(page, "roles-admin-not-in-role");
+    await page.goto(`${h.base}/admin`);
+    await page.waitForURL(`${h.base}/admin/groups`);
+    await visible(page.getByRole("heading", { name: "Groups", level: 1 }));
+    await page.waitForLoadState("networkidle");
+    expect(refused).toEqual([]);
+    // The server refuses what the menu leaves out.
+    const status = await page.evaluate<number>(`fetch("/api/v2/users/${agentId}/sessions.json").then((r) => r.status)`);
+    expect(status).toBe(403);
   });
 });

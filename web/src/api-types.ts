@@ -6550,12 +6550,15 @@ export interface operations {
                                 can_create_end_users: boolean;
                                 can_create_tickets: boolean;
                                 can_delete_tickets: boolean;
+                                can_edit_end_users: boolean;
                                 can_edit_organizations: boolean;
                                 can_edit_properties: boolean;
                                 can_manage_admin: boolean;
+                                can_manage_api_settings: boolean;
                                 can_manage_api_tokens: boolean;
                                 can_manage_groups: boolean;
                                 can_reply_publicly: boolean;
+                                can_share_organization_requests: boolean;
                                 can_use_workspace: boolean;
                                 can_view_audit_log: boolean;
                                 /** @enum {string} */

@@ -28,11 +28,15 @@ export function abilitiesOf(actor: UserActor) {
     can_delete_tickets: ticketPolicy.delete(actor),
     can_be_assigned: ticketPolicy.assignable(actor.role),
     can_create_end_users: userPolicy.create(actor, "end_user"),
+    // Another person's profile (their organization, for one): the rule for any end user but oneself.
+    can_edit_end_users: userPolicy.update(actor, { id: "", role: "end_user" }, ["organization_id"]).ok,
     can_manage_admin: adminPolicy.manage(actor),
     can_manage_groups: groupPolicy.manage(actor),
     can_edit_organizations: organizationPolicy.edit(actor),
+    can_share_organization_requests: organizationPolicy.shareTickets(actor),
     can_view_audit_log: auditPolicy.view(actor),
     can_manage_api_tokens: identityPolicy.tokenScope(actor).kind !== "none",
+    can_manage_api_settings: identityPolicy.manageApiSettings(actor),
     /** Which tickets the person sees: all, within their groups, or assigned to them (their role's ticket access). */
     ticket_access: permissionsOf(actor).ticket_access,
   };

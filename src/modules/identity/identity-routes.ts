@@ -41,8 +41,9 @@ const newPassword = z.string().min(1).max(1024);
 const abilitiesView = z.object({
   can_use_workspace: z.boolean(), can_create_tickets: z.boolean(), can_reply_publicly: z.boolean(), can_add_internal_notes: z.boolean(),
   can_edit_properties: z.boolean(), can_bulk_update: z.boolean(), can_delete_tickets: z.boolean(), can_be_assigned: z.boolean(),
-  can_create_end_users: z.boolean(), can_manage_admin: z.boolean(), can_manage_groups: z.boolean(),
-  can_edit_organizations: z.boolean(), can_view_audit_log: z.boolean(), can_manage_api_tokens: z.boolean(),
+  can_create_end_users: z.boolean(), can_edit_end_users: z.boolean(), can_manage_admin: z.boolean(), can_manage_groups: z.boolean(),
+  can_edit_organizations: z.boolean(), can_share_organization_requests: z.boolean(), can_view_audit_log: z.boolean(),
+  can_manage_api_tokens: z.boolean(), can_manage_api_settings: z.boolean(),
   ticket_access: z.enum(["all", "within-groups", "assigned-only"]),
 });
 

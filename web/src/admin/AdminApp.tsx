@@ -1,7 +1,9 @@
-import type { User } from "../api-schema.ts";
+import { useEffect } from "react";
+import type { Abilities, User } from "../api-schema.ts";
 import { SessionGate } from "../components/SessionGate.tsx";
-import { t, type MessageKey } from "../i18n/index.ts";
-import { Link, PageHeading, useLocation } from "../router.tsx";
+import { t } from "../i18n/index.ts";
+import { Link, navigate, PageHeading, useLocation } from "../router.tsx";
+import { adminSections, sectionOf } from "./admin-nav.ts";
 import { AccountPage } from "./AccountPage.tsx";
 import { AttachmentsPage } from "./AttachmentsPage.tsx";
 import { NotificationsPage } from "./NotificationsPage.tsx";
@@ -24,39 +26,17 @@ import { SingleSignOnPage } from "./SingleSignOnPage.tsx";
 import { RolePage, RolesPage } from "./RolesPage.tsx";
 import { TicketFieldPage, TicketFieldsPage } from "./TicketFieldsPage.tsx";
 
-const SECTIONS: ReadonlyArray<{ path: string; label: MessageKey }> = [
-  { path: "/admin/people", label: "admin.nav.people" },
-  { path: "/admin/invitations", label: "admin.nav.invitations" },
-  { path: "/admin/roles", label: "admin.nav.roles" },
-  { path: "/admin/ticket-fields", label: "admin.nav.ticketFields" },
-  { path: "/admin/groups", label: "admin.nav.groups" },
-  { path: "/admin/organizations", label: "admin.nav.organizations" },
-  { path: "/admin/tokens", label: "admin.nav.tokens" },
-  { path: "/admin/oauth-clients", label: "admin.nav.oauthClients" },
-  { path: "/admin/sessions", label: "admin.nav.sessions" },
-  { path: "/admin/security", label: "tf.nav" },
-  { path: "/admin/ip-restrictions", label: "ipr.nav" },
-  { path: "/admin/sso", label: "admin.nav.sso" },
-  { path: "/admin/audit", label: "admin.nav.audit" },
-  { path: "/admin/jobs", label: "admin.nav.jobs" },
-  { path: "/admin/account", label: "admin.nav.account" },
-  { path: "/admin/help-center", label: "admin.nav.helpCenter" },
-  { path: "/admin/passwords", label: "admin.nav.passwords" },
-  { path: "/admin/attachments", label: "admin.nav.attachments" },
-  { path: "/admin/notifications", label: "admin.nav.notifications" },
-  { path: "/admin/support-addresses", label: "mail.nav.addresses" },
-  { path: "/admin/suspended-tickets", label: "mail.nav.suspended" },
-];
-
 /**
  * `/admin/*`, the admin center, behind the same sign-in and session gate as the workspace. The
- * server's abilities say who may use it (`can_manage_admin`); others get a page saying they have
- * no access, and the API refuses them anyway: every call is checked on the server.
+ * server's abilities say which of its sections a person may use (admin-nav.ts): owners and admins
+ * all of them, an agent those their role grants (groups, organizations, the audit log, API
+ * tokens). Someone with none gets a page saying they have no access, and a section they may not
+ * use says so instead of loading; the API refuses them anyway: every call is checked on the server.
  */
 export function AdminApp() {
   return (
-    <SessionGate intro={t("admin.signInIntro")} allowed={(a) => a.can_manage_admin} denied={<NoAccess />}>
-      {(s) => <AdminShell key={s.me.id} me={s.me} onSignOut={s.signOut} />}
+    <SessionGate intro={t("admin.signInIntro")} allowed={(a) => adminSections(a).length > 0} denied={<NoAccess />}>
+      {(s) => <AdminShell key={s.me.id} me={s.me} abilities={s.abilities} onSignOut={s.signOut} />}
     </SessionGate>
   );
 }
@@ -73,15 +53,34 @@ function NoAccess() {
   );
 }
 
-function AdminShell(props: { me: User; onSignOut: () => void }) {
+/** A section of the admin center the person's abilities do not open: said plainly, nothing loaded. */
+function NoPageAccess() {
+  return (
+    <main id="main" className="main">
+      <PageHeading>{t("admin.noAccess.pageTitle")}</PageHeading>
+      <p>{t("admin.noAccess.pageText")}</p>
+    </main>
+  );
+}
+
+function AdminShell(props: { me: User; abilities: Abilities; onSignOut: () => void }) {
   const { path, query } = useLocation();
+  const sections = adminSections(props.abilities);
+  // `/admin` opens the first section the person may use: People for admins.
+  const home = sections[0]!.path;
+  useEffect(() => {
+    if (path === "/admin" && home !== "/admin/people") navigate(home, { replace: true });
+  }, [path, home]);
+  const section = path === "/admin" ? sectionOf(home) : sectionOf(path);
   const person = /^\/admin\/people\/(\d+)$/.exec(path);
   const group = /^\/admin\/groups\/(\d+)$/.exec(path);
   const org = /^\/admin\/organizations\/(\d+)$/.exec(path);
   const customRole = /^\/admin\/roles\/(\d+)$/.exec(path);
   const ticketField = /^\/admin\/ticket-fields\/(\d+)$/.exec(path);
   let content;
-  if (path === "/admin" || path === "/admin/people") content = <PeoplePage />;
+  if (section && !sections.includes(section)) content = <NoPageAccess />;
+  else if (path === "/admin" && home !== "/admin/people") content = null;
+  else if (path === "/admin" || path === "/admin/people") content = <PeoplePage />;
   else if (path === "/admin/people/new") content = <NewPersonPage />;
   else if (person) content = <PersonPage key={person[1]} id={Number(person[1])} me={props.me} invited={query.get("invited") === "1"} />;
   else if (path === "/admin/invitations") content = <InvitationsPage me={props.me} />;
@@ -91,9 +90,9 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
   else if (ticketField) content = <TicketFieldPage key={ticketField[1]} id={Number(ticketField[1])} created={query.get("created") === "1"} />;
   else if (path === "/admin/groups") content = <GroupsPage />;
   else if (group) content = <GroupPage key={group[1]} id={Number(group[1])} />;
+  else if (org) content = <OrganizationPage key={org[1]} id={Number(org[1])} abilities={props.abilities} />;
   else if (path === "/admin/organizations") content = <OrganizationsPage />;
-  else if (org) content = <OrganizationPage key={org[1]} id={Number(org[1])} />;
-  else if (path === "/admin/tokens") content = <TokensPage />;
+  else if (path === "/admin/tokens") content = <TokensPage abilities={props.abilities} />;
   else if (path === "/admin/oauth-clients") content = <OAuthClientsPage />;
   else if (path === "/admin/sessions") content = <SessionSettingsPage />;
   else if (path === "/admin/security") content = <SecurityPage />;
@@ -114,7 +113,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
         <PageHeading>{t("app.notFound")}</PageHeading>
       </main>
     );
-  const current = path === "/admin" ? "/admin/people" : SECTIONS.find((s) => path === s.path || path.startsWith(`${s.path}/`))?.path;
+  const current = section?.path;
   return (
     <>
       <header className="topbar">
@@ -130,7 +129,7 @@ function AdminShell(props: { me: User; onSignOut: () => void }) {
       <div className="workspace">
         <nav className="sidebar" aria-label={t("admin.nav.label")}>
           <ul>
-            {SECTIONS.map((s) => (
+            {sections.map((s) => (
               <li key={s.path}>
                 <Link to={s.path} aria-current={current === s.path ? "page" : undefined}>
                   {t(s.label)}

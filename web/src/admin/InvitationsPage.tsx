@@ -2,9 +2,10 @@ import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
 import type { Invitation, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
-import { Loadable, useApi } from "../data.tsx";
+import { useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
+import { ListTable } from "./ListTable.tsx";
 import { OnceBox } from "./OnceBox.tsx";
 
 const ROLE_KEY = { admin: "admin.role.admin", agent: "admin.role.agent", "light-agent": "admin.role.light_agent" } as const;
@@ -15,7 +16,6 @@ const ROLE_KEY = { admin: "admin.role.admin", agent: "admin.role.agent", "light-
  */
 export function InvitationsPage(props: { me: User }) {
   const invitations = useApi(["invitations"], async (signal) => (await ok(client.GET("/api/v2/invitations", { params: { query: { per_page: 100 } }, signal }))).invitations);
-  const list = invitations.data;
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Invitation["role"]>("agent");
   const [created, setCreated] = useState<{ url: string; email: string; expires: string } | null>(null);
@@ -83,45 +83,26 @@ export function InvitationsPage(props: { me: User }) {
         />
       ) : null}
       <h2>{t("admin.invite.listTitle")}</h2>
-      <Loadable state={invitations}>{() => null}</Loadable>
-      {list && list.length === 0 ? <p className="empty">{t("admin.invite.empty")}</p> : null}
-      {list && list.length > 0 ? (
-        <table className="admin">
-          <caption className="sr-only">{t("admin.invite.listTitle")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("admin.invite.email")}</th>
-              <th scope="col">{t("admin.invite.role")}</th>
-              <th scope="col">{t("admin.invite.status")}</th>
-              <th scope="col">{t("admin.invite.expires")}</th>
-              <th scope="col">
-                <span className="sr-only">{t("admin.actions")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((inv) => (
-              <tr key={inv.id}>
-                <td data-label={t("admin.invite.email")} className="primary">
-                  {inv.email}
-                </td>
-                <td data-label={t("admin.invite.role")}>{t(ROLE_KEY[inv.role])}</td>
-                <td data-label={t("admin.invite.status")}>{t(`admin.invite.status.${inv.status}`)}</td>
-                <td data-label={t("admin.invite.expires")}>
-                  <time dateTime={inv.expires_at}>{formatDate(inv.expires_at)}</time>
-                </td>
-                <td>
-                  {inv.status === "pending" ? (
-                    <button type="button" className="secondary" onClick={() => void revoke(inv)} aria-label={t("admin.invite.revokeFor", { email: inv.email })}>
-                      {t("admin.invite.revoke")}
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <ListTable
+        state={invitations}
+        rows={(list) => list}
+        rowKey={(inv) => inv.id}
+        caption={t("admin.invite.listTitle")}
+        empty={t("admin.invite.empty")}
+        columns={[
+          { label: t("admin.invite.email"), primary: true, cell: (inv) => inv.email },
+          { label: t("admin.invite.role"), cell: (inv) => t(ROLE_KEY[inv.role]) },
+          { label: t("admin.invite.status"), cell: (inv) => t(`admin.invite.status.${inv.status}`) },
+          { label: t("admin.invite.expires"), cell: (inv) => <time dateTime={inv.expires_at}>{formatDate(inv.expires_at)}</time> },
+        ]}
+        actions={(inv) =>
+          inv.status === "pending" ? (
+            <button type="button" className="secondary" onClick={() => void revoke(inv)} aria-label={t("admin.invite.revokeFor", { email: inv.email })}>
+              {t("admin.invite.revoke")}
+            </button>
+          ) : null
+        }
+      />
     </main>
   );
 }

@@ -2,9 +2,10 @@ import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
 import type { OAuthClient } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
-import { Loadable, useApi } from "../data.tsx";
+import { useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
+import { ListTable } from "./ListTable.tsx";
 import { OnceBox } from "./OnceBox.tsx";
 
 /** `/admin/oauth-clients`: OAuth clients — create (a confidential one's secret shown once), list, delete. */
@@ -51,7 +52,6 @@ export function OAuthClientsPage() {
     }
   }
 
-  const clients = list.data;
   return (
     <main id="main" className="main">
       <PageHeading>{t("oauth.clients.title")}</PageHeading>
@@ -85,47 +85,25 @@ export function OAuthClientsPage() {
       <StatusText text={status} />
       {secret ? <OnceBox id="new-client-secret" label={t("oauth.clients.secretLabel")} value={secret.secret} intro={t("oauth.clients.secretIntro", { name: secret.name })} /> : null}
       <h2>{t("oauth.clients.listTitle")}</h2>
-      <Loadable state={list}>{() => null}</Loadable>
-      {clients && clients.length === 0 ? <p className="empty">{t("oauth.clients.empty")}</p> : null}
-      {clients && clients.length > 0 ? (
-        <table className="admin">
-          <caption className="sr-only">{t("oauth.clients.listTitle")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("oauth.clients.name")}</th>
-              <th scope="col">{t("oauth.clients.identifier")}</th>
-              <th scope="col">{t("oauth.clients.kind")}</th>
-              <th scope="col">{t("oauth.clients.redirects")}</th>
-              <th scope="col">{t("oauth.clients.created")}</th>
-              <th scope="col">
-                <span className="sr-only">{t("admin.actions")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {clients.map((c) => (
-              <tr key={c.id}>
-                <td data-label={t("oauth.clients.name")} className="primary">
-                  {c.name}
-                </td>
-                <td data-label={t("oauth.clients.identifier")}>
-                  <code>{c.identifier}</code>
-                </td>
-                <td data-label={t("oauth.clients.kind")}>{c.kind}</td>
-                <td data-label={t("oauth.clients.redirects")}>{c.redirect_uri.join(" ")}</td>
-                <td data-label={t("oauth.clients.created")}>
-                  <time dateTime={c.created_at}>{formatDate(c.created_at)}</time>
-                </td>
-                <td>
-                  <button type="button" className="secondary" onClick={() => void remove(c)} aria-label={t("oauth.clients.deleteFor", { name: c.name })}>
-                    {t("oauth.clients.delete")}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <ListTable
+        state={list}
+        rows={(clients) => clients}
+        rowKey={(c) => c.id}
+        caption={t("oauth.clients.listTitle")}
+        empty={t("oauth.clients.empty")}
+        columns={[
+          { label: t("oauth.clients.name"), primary: true, cell: (c) => c.name },
+          { label: t("oauth.clients.identifier"), cell: (c) => <code>{c.identifier}</code> },
+          { label: t("oauth.clients.kind"), cell: (c) => c.kind },
+          { label: t("oauth.clients.redirects"), cell: (c) => c.redirect_uri.join(" ") },
+          { label: t("oauth.clients.created"), cell: (c) => <time dateTime={c.created_at}>{formatDate(c.created_at)}</time> },
+        ]}
+        actions={(c) => (
+          <button type="button" className="secondary" onClick={() => void remove(c)} aria-label={t("oauth.clients.deleteFor", { name: c.name })}>
+            {t("oauth.clients.delete")}
+          </button>
+        )}
+      />
     </main>
   );
 }

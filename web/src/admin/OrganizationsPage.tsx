@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
-import { nextCursor, type Organization, type User } from "../api-schema.ts";
+import { nextCursor, type Abilities, type Organization, type User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { LoadError, Loadable, useApi, useApiPages, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
@@ -92,8 +92,12 @@ export function OrganizationsPage() {
   );
 }
 
-/** `/admin/organizations/:id`: an organization's name, notes and domain names, and adding members. */
-export function OrganizationPage(props: { id: number }) {
+/**
+ * `/admin/organizations/:id`: an organization's name, notes and domain names, and adding members.
+ * What the person may change follows their abilities: sharing requests is the admins' decision,
+ * and moving people in or out edits those people (end-user editing).
+ */
+export function OrganizationPage(props: { id: number; abilities: Abilities }) {
   const key = ["organization", props.id];
   const org = useApi(key, async (signal) => (await ok(client.GET("/api/v2/organizations/{id}", { params: { path: { id: props.id } }, signal }))).organization);
   return (
@@ -105,8 +109,8 @@ export function OrganizationPage(props: { id: number }) {
         {(o) => (
           <>
             <PageHeading>{o.name}</PageHeading>
-            <OrganizationForm queryKey={key} org={o} />
-            <Members org={o} />
+            <OrganizationForm queryKey={key} org={o} mayShare={props.abilities.can_share_organization_requests} />
+            <Members org={o} mayEdit={props.abilities.can_edit_end_users} mayOpenPeople={props.abilities.can_manage_admin} />
           </>
         )}
       </Loadable>
@@ -114,7 +118,7 @@ export function OrganizationPage(props: { id: number }) {
   );
 }
 
-function OrganizationForm(props: { queryKey: unknown[]; org: Organization }) {
+function OrganizationForm(props: { queryKey: unknown[]; org: Organization; mayShare: boolean }) {
   const { org } = props;
   const setData = useSetData();
   const [name, setName] = useState(org.name);
@@ -143,10 +147,16 @@ function OrganizationForm(props: { queryKey: unknown[]; org: Organization }) {
       <Field id="org-edit-notes" label={t("admin.orgs.notes")}>
         <textarea rows={4} value={notes} onChange={(e) => setNotes(e.target.value)} />
       </Field>
-      <label className="check">
-        <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> {t("admin.orgs.shared")}
-      </label>
-      <p className="muted">{t("admin.orgs.sharedHelp")}</p>
+      {props.mayShare ? (
+        <>
+          <label className="check">
+            <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> {t("admin.orgs.shared")}
+          </label>
+          <p className="muted">{t("admin.orgs.sharedHelp")}</p>
+        </>
+      ) : (
+        <p className="muted">{t(org.shared_tickets ? "admin.orgs.sharedOn" : "admin.orgs.sharedOff")}</p>
+      )}
       <Field id="org-edit-domains" label={t("admin.orgs.domains")} help={t("admin.orgs.domainsHelp")}>
         <textarea rows={3} value={domains} onChange={(e) => setDomains(e.target.value)} spellCheck={false} autoComplete="off" />
       </Field>
@@ -163,7 +173,7 @@ function OrganizationForm(props: { queryKey: unknown[]; org: Organization }) {
  * so the API finds them by blind index; there is no partial search). A person belongs to one
  * organization: adding moves them from the one they were in.
  */
-function Members(props: { org: Organization }) {
+function Members(props: { org: Organization; mayEdit: boolean; mayOpenPeople: boolean }) {
   const members = useApiPages(
     ["organization", props.org.id, "members"],
     async (cursor, signal) => {
@@ -227,10 +237,12 @@ function Members(props: { org: Organization }) {
         <ul className="plain-list" aria-label={t("admin.orgs.members")}>
           {list.map((u) => (
             <li key={u.id} className="member">
-              <Link to={`/admin/people/${u.id}`}>{u.name}</Link> <span className="muted">{u.email ?? ""}</span>
-              <button type="button" className="small" disabled={busy} aria-label={t("admin.orgs.removeMember", { name: u.name })} onClick={() => remove(u)}>
-                {t("admin.groups.remove")}
-              </button>
+              {props.mayOpenPeople ? <Link to={`/admin/people/${u.id}`}>{u.name}</Link> : <span>{u.name}</span>} <span className="muted">{u.email ?? ""}</span>
+              {props.mayEdit ? (
+                <button type="button" className="small" disabled={busy} aria-label={t("admin.orgs.removeMember", { name: u.name })} onClick={() => remove(u)}>
+                  {t("admin.groups.remove")}
+                </button>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -242,14 +254,16 @@ function Members(props: { org: Organization }) {
           </button>
         </p>
       ) : null}
-      <form className="form inline-form" onSubmit={add} aria-busy={busy}>
-        <Field id="org-add-member" label={t("admin.orgs.addMember")} help={t("admin.orgs.addMemberHelp")}>
-          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="off" />
-        </Field>
-        <button type="submit" disabled={busy}>
-          {t("admin.orgs.add")}
-        </button>
-      </form>
+      {props.mayEdit ? (
+        <form className="form inline-form" onSubmit={add} aria-busy={busy}>
+          <Field id="org-add-member" label={t("admin.orgs.addMember")} help={t("admin.orgs.addMemberHelp")}>
+            <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="off" />
+          </Field>
+          <button type="submit" disabled={busy}>
+            {t("admin.orgs.add")}
+          </button>
+        </form>
+      ) : null}
       <ErrorText text={error} />
       <StatusText text={status} />
     </section>

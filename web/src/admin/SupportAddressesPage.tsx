@@ -5,6 +5,7 @@ import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi } from "../data.tsx";
 import { t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
+import { ListTable } from "./ListTable.tsx";
 
 const FORWARDING: Record<RecipientAddress["forwarding_status"], MessageKey> = {
   unknown: "mail.addresses.status.unknown",
@@ -57,62 +58,53 @@ export function SupportAddressesPage() {
       <p className="muted">{t("mail.addresses.intro")}</p>
       <ErrorText text={error} />
       <StatusText text={status} />
-      <Loadable state={list}>
-        {(addresses) => (
-          <table className="admin">
-            <caption className="sr-only">{t("mail.addresses.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("mail.addresses.email")}</th>
-                <th scope="col">{t("mail.addresses.name")}</th>
-                <th scope="col">{t("mail.addresses.forwarding")}</th>
-                <th scope="col">
-                  <span className="sr-only">{t("admin.actions")}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {addresses.map((a) => (
-                <tr key={a.id}>
-                  <td data-label={t("mail.addresses.email")} className="primary">
-                    {a.email} {a.default ? <span className="badge">{t("mail.addresses.default")}</span> : null}
-                  </td>
-                  <td data-label={t("mail.addresses.name")}>{a.name ?? ""}</td>
-                  <td data-label={t("mail.addresses.forwarding")}>{t(FORWARDING[a.forwarding_status])}</td>
-                  <td>
-                    <div className="actions">
-                    {!a.default ? (
-                      <button type="button" className="secondary" disabled={busy} aria-label={t("mail.addresses.makeDefaultFor", { email: a.email })} onClick={() => void run(async () => {
-                        await ok(client.PUT("/api/v2/recipient_addresses/{id}", { params: { path: { id: a.id } }, body: { recipient_address: { default: true } } }));
-                        return t("mail.addresses.defaultNow", { email: a.email });
-                      })}>
-                        {t("mail.addresses.makeDefault")}
-                      </button>
-                    ) : null}
-                    {a.forwarding_status !== "verified" ? (
-                      <button type="button" className="secondary" disabled={busy} aria-label={t("mail.addresses.checkFor", { email: a.email })} onClick={() => void run(async () => {
-                        await ok(client.PUT("/api/v2/recipient_addresses/{id}/verify", { params: { path: { id: a.id } }, body: { type: "forwarding" } }));
-                        return t("mail.addresses.checkSent", { email: a.email });
-                      })}>
-                        {t("mail.addresses.check")}
-                      </button>
-                    ) : null}
-                    {!a.default ? (
-                      <button type="button" className="secondary" disabled={busy} aria-label={t("mail.addresses.removeFor", { email: a.email })} onClick={() => void run(async () => {
-                        await ok(client.DELETE("/api/v2/recipient_addresses/{id}", { params: { path: { id: a.id } } }));
-                        return t("mail.addresses.removed", { email: a.email });
-                      })}>
-                        {t("mail.addresses.remove")}
-                      </button>
-                    ) : null}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <ListTable
+        state={list}
+        rows={(addresses) => addresses}
+        rowKey={(a) => a.id}
+        caption={t("mail.addresses.title")}
+        columns={[
+          {
+            label: t("mail.addresses.email"),
+            primary: true,
+            cell: (a) => (
+              <>
+                {a.email} {a.default ? <span className="badge">{t("mail.addresses.default")}</span> : null}
+              </>
+            ),
+          },
+          { label: t("mail.addresses.name"), cell: (a) => a.name ?? "" },
+          { label: t("mail.addresses.forwarding"), cell: (a) => t(FORWARDING[a.forwarding_status]) },
+        ]}
+        actions={(a) => (
+          <div className="actions">
+            {!a.default ? (
+              <button type="button" className="secondary" disabled={busy} aria-label={t("mail.addresses.makeDefaultFor", { email: a.email })} onClick={() => void run(async () => {
+                await ok(client.PUT("/api/v2/recipient_addresses/{id}", { params: { path: { id: a.id } }, body: { recipient_address: { default: true } } }));
+                return t("mail.addresses.defaultNow", { email: a.email });
+              })}>
+                {t("mail.addresses.makeDefault")}
+              </button>
+            ) : null}
+            {a.forwarding_status !== "verified" ? (
+              <button type="button" className="secondary" disabled={busy} aria-label={t("mail.addresses.checkFor", { email: a.email })} onClick={() => void run(async () => {
+                await ok(client.PUT("/api/v2/recipient_addresses/{id}/verify", { params: { path: { id: a.id } }, body: { type: "forwarding" } }));
+                return t("mail.addresses.checkSent", { email: a.email });
+              })}>
+                {t("mail.addresses.check")}
+              </button>
+            ) : null}
+            {!a.default ? (
+              <button type="button" className="secondary" disabled={busy} aria-label={t("mail.addresses.removeFor", { email: a.email })} onClick={() => void run(async () => {
+                await ok(client.DELETE("/api/v2/recipient_addresses/{id}", { params: { path: { id: a.id } } }));
+                return t("mail.addresses.removed", { email: a.email });
+              })}>
+                {t("mail.addresses.remove")}
+              </button>
+            ) : null}
+          </div>
         )}
-      </Loadable>
+      />
       <h2>{t("mail.addresses.addTitle")}</h2>
       <p className="muted">{t("mail.addresses.addIntro", { address: defaultAddress?.email ?? "support@…" })}</p>
       <form className="form" onSubmit={add} aria-busy={busy}>

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
-import type { ApiScope, ApiSettings, ApiToken, User } from "../api-schema.ts";
+import type { Abilities, ApiScope, ApiSettings, ApiToken, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { usersById } from "./admin-api.ts";
+import { ListTable } from "./ListTable.tsx";
 import { OnceBox } from "./OnceBox.tsx";
 import { AuthorizedApps } from "./AuthorizedApps.tsx";
 
@@ -37,16 +38,16 @@ type Shown = { id: string; label: string; intro: string; token: string; note?: s
 /**
  * `/admin/tokens`: API tokens — create with scopes and an expiry (the secret shown once), the list
  * with the last use (time and address), rotate (the new secret shown once, the old one's end),
- * revoke; and the tenant's password access to the API.
+ * revoke; and the tenant's password access to the API (for those the server lets change it). The
+ * server decides whose tokens are listed: everyone's for admins, an agent's own for an agent.
  */
-export function TokensPage() {
+export function TokensPage(props: { abilities: Abilities }) {
   const list = useApi(["api_tokens"], async (signal) => {
     const r = await ok(client.GET("/api/v2/api_tokens", { signal }));
     const owners = await usersById(r.api_tokens.map((x) => x.user_id), signal).catch(() => new Map<number, User>());
     return { tokens: [...r.api_tokens].reverse(), owners };
   });
-  const settings = useApi(["api_settings"], async (signal) => (await ok(client.GET("/api/v2/api_settings", { signal }))).api_settings);
-  const tokens = list.data?.tokens;
+  const settings = useApi(props.abilities.can_manage_api_settings ? ["api_settings"] : null, async (signal) => (await ok(client.GET("/api/v2/api_settings", { signal }))).api_settings);
   const owners = list.data?.owners ?? new Map<number, User>();
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<ApiScope[]>(["read", "write"]);
@@ -172,69 +173,57 @@ export function TokensPage() {
           ))}
         </select>
       </Field>
-      <Loadable state={list}>{() => null}</Loadable>
-      {tokens && tokens.length === 0 ? <p className="empty">{t("admin.tokens.empty")}</p> : null}
-      {tokens && tokens.length > 0 ? (
-        <table className="admin">
-          <caption className="sr-only">{t("admin.tokens.listTitle")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("admin.tokens.name")}</th>
-              <th scope="col">{t("admin.tokens.owner")}</th>
-              <th scope="col">{t("admin.tokens.scopes")}</th>
-              <th scope="col">{t("admin.tokens.created")}</th>
-              <th scope="col">{t("admin.tokens.expires")}</th>
-              <th scope="col">{t("admin.tokens.lastUsed")}</th>
-              <th scope="col">{t("admin.tokens.status")}</th>
-              <th scope="col">
-                <span className="sr-only">{t("admin.actions")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.map((tk) => (
-              <tr key={tk.id}>
-                <td data-label={t("admin.tokens.name")} className="primary">
-                  {tk.name}
-                </td>
-                <td data-label={t("admin.tokens.owner")}>{owners.get(tk.user_id)?.name ?? t("ticket.unknownUser", { id: tk.user_id })}</td>
-                <td data-label={t("admin.tokens.scopes")}>{tk.scopes.join(", ")}</td>
-                <td data-label={t("admin.tokens.created")}>
-                  <time dateTime={tk.created_at}>{formatDate(tk.created_at)}</time>
-                </td>
-                <td data-label={t("admin.tokens.expires")}>{tk.expires_at ? <time dateTime={tk.expires_at}>{formatDate(tk.expires_at)}</time> : t("admin.tokens.noExpiry")}</td>
-                <td data-label={t("admin.tokens.lastUsed")}>
-                  {tk.last_used_at ? <time dateTime={tk.last_used_at}>{formatDate(tk.last_used_at)}</time> : t("admin.tokens.never")}
-                  {tk.last_used_ip ? <div className="muted">{t("admin.tokens.from", { address: tk.last_used_ip })}</div> : null}
-                </td>
-                <td data-label={t("admin.tokens.status")}>
-                  {t(statusOf(tk))}
-                  {tk.previous_token_expires_at ? <div className="muted">{t("admin.tokens.oldUntil", { date: formatDate(tk.previous_token_expires_at) })}</div> : null}
-                </td>
-                <td>
-                  {tk.active ? (
-                    <span className="actions">
-                      <button type="button" className="secondary" onClick={() => void rotate(tk)} aria-label={t("admin.tokens.rotateFor", { name: tk.name })}>
-                        {t("admin.tokens.rotate")}
-                      </button>{" "}
-                      <button type="button" className="secondary" onClick={() => void revoke(tk)} aria-label={t("admin.tokens.revokeFor", { name: tk.name })}>
-                        {t("admin.tokens.revoke")}
-                      </button>
-                    </span>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      <Loadable state={settings}>{(s) => <PasswordAccess settings={s} />}</Loadable>
+      <ListTable
+        state={list}
+        rows={(d) => d.tokens}
+        rowKey={(tk) => tk.id}
+        caption={t("admin.tokens.listTitle")}
+        empty={t("admin.tokens.empty")}
+        columns={[
+          { label: t("admin.tokens.name"), primary: true, cell: (tk) => tk.name },
+          { label: t("admin.tokens.owner"), cell: (tk) => owners.get(tk.user_id)?.name ?? t("ticket.unknownUser", { id: tk.user_id }) },
+          { label: t("admin.tokens.scopes"), cell: (tk) => tk.scopes.join(", ") },
+          { label: t("admin.tokens.created"), cell: (tk) => <time dateTime={tk.created_at}>{formatDate(tk.created_at)}</time> },
+          { label: t("admin.tokens.expires"), cell: (tk) => (tk.expires_at ? <time dateTime={tk.expires_at}>{formatDate(tk.expires_at)}</time> : t("admin.tokens.noExpiry")) },
+          {
+            label: t("admin.tokens.lastUsed"),
+            cell: (tk) => (
+              <>
+                {tk.last_used_at ? <time dateTime={tk.last_used_at}>{formatDate(tk.last_used_at)}</time> : t("admin.tokens.never")}
+                {tk.last_used_ip ? <div className="muted">{t("admin.tokens.from", { address: tk.last_used_ip })}</div> : null}
+              </>
+            ),
+          },
+          {
+            label: t("admin.tokens.status"),
+            cell: (tk) => (
+              <>
+                {t(statusOf(tk))}
+                {tk.previous_token_expires_at ? <div className="muted">{t("admin.tokens.oldUntil", { date: formatDate(tk.previous_token_expires_at) })}</div> : null}
+              </>
+            ),
+          },
+        ]}
+        actions={(tk) =>
+          tk.active ? (
+            <span className="actions">
+              <button type="button" className="secondary" onClick={() => void rotate(tk)} aria-label={t("admin.tokens.rotateFor", { name: tk.name })}>
+                {t("admin.tokens.rotate")}
+              </button>{" "}
+              <button type="button" className="secondary" onClick={() => void revoke(tk)} aria-label={t("admin.tokens.revokeFor", { name: tk.name })}>
+                {t("admin.tokens.revoke")}
+              </button>
+            </span>
+          ) : null
+        }
+      />
+      {props.abilities.can_manage_api_settings ? <Loadable state={settings}>{(s) => <PasswordAccess settings={s} />}</Loadable> : null}
       <AuthorizedApps />
     </main>
   );
 }
 
-/** The tenant's password access to the API (admins: the admin center is theirs). */
+/** The tenant's password access to the API (admins). */
 function PasswordAccess(props: { settings: ApiSettings }) {
   const setData = useSetData();
   const [on, setOn] = useState(props.settings.password_access);

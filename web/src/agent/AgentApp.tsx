@@ -4,6 +4,7 @@ import { TwoFactorSection } from "../components/TwoFactor.tsx";
 import { SessionGate } from "../components/SessionGate.tsx";
 import { useApi, useInvalidate } from "../data.tsx";
 import { t } from "../i18n/index.ts";
+import { adminSections } from "../admin/admin-nav.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { countText, KEYS, loadPickers, VIEWS, viewCounts } from "./model.ts";
 import { NewTicket } from "./NewTicket.tsx";
@@ -66,7 +67,7 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
           {t("app.name")}
         </Link>
         <SearchBox />
-        {props.abilities.can_manage_admin ? <Link to="/admin">{t("admin.link")}</Link> : null}
+        {adminSections(props.abilities).length > 0 ? <Link to="/admin">{t("admin.link")}</Link> : null}
         <Link to="/agent/security">{t("tf.nav")}</Link>
         <span className="whoami">{t("nav.signedInAs", { name: props.me.name })}</span>
         <Link to="/agent/devices">{t("sessions.link")}</Link>

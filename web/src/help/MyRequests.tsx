@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { ApiError, client, ok } from "../api.ts";
 import type { RequestComment, RequestUser, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
-import { Loadable, useApi } from "../data.tsx";
+import { Loadable, useApi, type ApiState } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
 import { explainHc } from "./help-api.ts";
@@ -12,24 +12,86 @@ import { RequestFieldValues } from "./RequestFields.tsx";
 
 const PER_PAGE = 25;
 
-/** `/requests`: the signed-in person's requests, most recent activity first. */
-export function MyRequests() {
+type Tab = "mine" | "organization";
+
+/**
+ * Whether the person's organization shares its requests with its members (Zendesk's shared
+ * organizations). End users cannot read their organization itself, so this asks for its requests:
+ * the server answers them to a member of a sharing organization and 404 to anyone else.
+ */
+export function useSharedOrganization(me: User): ApiState<boolean> {
+  const org = me.organization_id;
+  return useApi(org ? ["requests", "organization", org, "shared"] : null, async (signal) => {
+    try {
+      await ok(client.GET("/api/v2/organizations/{id}/requests", { params: { path: { id: org! }, query: { per_page: 1 } }, signal }));
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return false;
+      throw err;
+    }
+  });
+}
+
+/**
+ * `/requests`: the signed-in person's requests, most recent activity first; and, when their
+ * organization shares its requests, `/requests/organization`: the organization's (a tab).
+ */
+export function MyRequests(props: { me: User; tab: Tab }) {
   const [page, setPage] = useState(1);
-  const list = useApi(["requests", page], async (signal) => {
-    const r = await ok(client.GET("/api/v2/requests", { params: { query: { page, per_page: PER_PAGE, sort_by: "updated_at", sort_order: "desc" } }, signal }));
+  const shared = useSharedOrganization(props.me);
+  const org = props.me.organization_id;
+  const mine = props.tab === "mine";
+  const list = useApi(mine || (shared.data && org) ? ["requests", props.tab, page] : null, async (signal) => {
+    const query = { page, per_page: PER_PAGE, sort_by: "updated_at", sort_order: "desc" } as const;
+    const r = mine
+      ? await ok(client.GET("/api/v2/requests", { params: { query }, signal }))
+      : await ok(client.GET("/api/v2/organizations/{id}/requests", { params: { path: { id: org! }, query }, signal }));
     return { requests: r.requests, count: r.count ?? r.requests.length };
   });
   const data = list.data;
+  const title = mine ? t("hc.requests.title") : t("hc.requests.orgTitle");
   return (
     <main id="main" className="page">
-      <PageHeading>{t("hc.requests.title")}</PageHeading>
-      <Loadable state={list} loadingText={t("hc.loading")} explain={explainHc}>
-        {() => null}
-      </Loadable>
-      {data && data.requests.length === 0 ? (
-        <p className="empty">
-          {t("hc.requests.empty")} <Link to="/">{t("hc.nav.submit")}</Link>
+      <PageHeading>{title}</PageHeading>
+      {shared.data ? (
+        <nav className="hc-tabs" aria-label={t("hc.requests.tabs")}>
+          <ul>
+            <li>
+              <Link to="/requests" aria-current={mine ? "page" : undefined}>
+                {t("hc.requests.mineTab")}
+              </Link>
+            </li>
+            <li>
+              <Link to="/requests/organization" aria-current={mine ? undefined : "page"}>
+                {t("hc.requests.orgTab")}
+              </Link>
+            </li>
+          </ul>
+        </nav>
+      ) : null}
+      {!mine && (!org || shared.data === false) ? (
+        <p className="notice">
+          {t("hc.requests.notShared")} <Link to="/requests">{t("hc.request.back")}</Link>
         </p>
+      ) : null}
+      {!mine && shared.error ? (
+        <Loadable state={shared} loadingText={t("hc.loading")} explain={explainHc}>
+          {() => null}
+        </Loadable>
+      ) : null}
+      {mine || shared.data ? (
+        <Loadable state={list} loadingText={t("hc.loading")} explain={explainHc}>
+          {() => null}
+        </Loadable>
+      ) : null}
+      {data && data.requests.length === 0 ? (
+        mine ? (
+          <p className="empty">
+            {t("hc.requests.empty")} <Link to="/">{t("hc.nav.submit")}</Link>
+          </p>
+        ) : (
+          <p className="empty">{t("hc.requests.orgEmpty")}</p>
+        )
       ) : null}
       {data && data.requests.length > 0 ? (
         <>
@@ -39,6 +101,7 @@ export function MyRequests() {
               <tr>
                 <th scope="col">{t("hc.requests.id")}</th>
                 <th scope="col">{t("hc.requests.subject")}</th>
+                {mine ? null : <th scope="col">{t("hc.requests.requester")}</th>}
                 <th scope="col">{t("hc.requests.status")}</th>
                 <th scope="col">{t("hc.requests.updated")}</th>
               </tr>
@@ -50,6 +113,7 @@ export function MyRequests() {
                   <td className="subject">
                     <Link to={`/requests/${r.id}`}>{r.subject}</Link>
                   </td>
+                  {mine ? null : <td>{r.requester_id === props.me.id ? t("hc.request.you") : t("hc.requests.colleague")}</td>}
                   <td>
                     <StatusBadge status={r.status} />
                   </td>
@@ -60,7 +124,7 @@ export function MyRequests() {
               ))}
             </tbody>
           </table>
-          <nav className="pager" aria-label={t("hc.requests.title")}>
+          <nav className="pager" aria-label={title}>
             {page > 1 ? (
               <button type="button" className="secondary" onClick={() => setPage(page - 1)}>
                 {t("hc.requests.previous")}
@@ -78,7 +142,11 @@ export function MyRequests() {
   );
 }
 
-/** `/requests/:id`: one request, its public conversation only (the server never sends notes), and a reply box. */
+/**
+ * `/requests/:id`: one request, its public conversation only (the server never sends notes), and a
+ * reply box. The person's own, or, in an organization that shares its requests, a colleague's: the
+ * server lets members read and reply to each other's requests there, and answers 404 otherwise.
+ */
 export function RequestPage(props: { id: number; me: User }) {
   const state = useApi(["request", props.id], async (signal) => {
     const [r, c, f] = await Promise.all([
@@ -139,7 +207,8 @@ export function RequestPage(props: { id: number; me: User }) {
   return (
     <main id="main" className="page">
       <p>
-        <Link to="/requests">{t("hc.request.back")}</Link>
+        {/* A request of someone else in a sharing organization was opened from the organization's list. */}
+        {request.requester_id === props.me.id ? <Link to="/requests">{t("hc.request.back")}</Link> : <Link to="/requests/organization">{t("hc.request.backOrg")}</Link>}
       </p>
       <PageHeading>{t("hc.request.title", { id: request.id })}</PageHeading>
       <p className="request-subject">{request.subject}</p>

@@ -40,4 +40,8 @@ export const enRoles = {
   "roles.given": "Custom role saved.",
   "admin.orgs.shared": "Members see each other's requests",
   "admin.orgs.sharedHelp": "End users of this organization see all its requests in the help center, not only their own. Only owners and admins change this.",
+  "admin.orgs.sharedOn": "Members see each other's requests in the help center. Only owners and admins change this.",
+  "admin.orgs.sharedOff": "Members see only their own requests in the help center. Only owners and admins change this.",
+  "admin.noAccess.pageTitle": "This page is not part of your role",
+  "admin.noAccess.pageText": "Your role does not let you use this page of the admin center. The pages you can use are in the menu; ask an admin if you need more.",
 } as const;
