@@ -428,3 +428,35 @@ describe("OAuth clients and tokens", () => {
     expect((await authorizeGet(A, (await authorizationParams(await createClient(A), "read")).params)).status).toBe(302);
   });
 });
+
+describe("OAuth upkeep", () => {
+  it("deletes codes and tokens a day after they expire, and nothing earlier or of a live token", async () => {
+    const { sweepOAuth, OAUTH_GRACE_MS } = await import("../src/modules/identity/oauth-upkeep.ts");
+    const { tokens } = await tokensFor("read");
+    const counts = () =>
+      t.db.tenant(A.tenantId, async (tx) => ({
+        codes: Number((await tx.db.selectFrom("oauth_codes").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", A.tenantId).executeTakeFirstOrThrow()).n),
+        tokens: Number((await tx.db.selectFrom("oauth_tokens").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", A.tenantId).executeTakeFirstOrThrow()).n),
+      }));
+    const before = await counts();
+    expect(before.codes).toBeGreaterThan(0);
+    expect(before.tokens).toBeGreaterThan(0);
+    // Now: nothing has been expired for a day yet (the other tests' tokens are minutes old).
+    expect(await sweepOAuth({ db: t.db }, new Date())).toEqual({ codes: 0, tokens: 0 });
+    expect(await counts()).toEqual(before);
+    // Two hours on: the access token and every code have been expired for less than the grace period… still kept.
+    expect((await sweepOAuth({ db: t.db }, new Date(Date.now() + 2 * 3600_000))).tokens).toBe(0);
+    // A day and two hours on: codes and access tokens go; refresh tokens (longer-lived) stay.
+    const later = await sweepOAuth({ db: t.db }, new Date(Date.now() + OAUTH_GRACE_MS + 2 * 3600_000));
+    expect(later.codes).toBe(before.codes);
+    expect(later.tokens).toBeGreaterThan(0);
+    const after = await counts();
+    expect(after.codes).toBe(0);
+    expect(after.tokens).toBeGreaterThan(0);
+    expect(after.tokens).toBeLessThan(before.tokens);
+    // The refresh token still works (rotating it): the sweep took nothing live.
+    expect(tokens.refresh_token).toBeTruthy();
+    const again = await refresh(A, { identifier: (await t.db.tenant(A.tenantId, async (tx) => tx.db.selectFrom("oauth_clients").select("identifier").where("tenant_id", "=", A.tenantId).orderBy("created_at", "desc").executeTakeFirstOrThrow())).identifier }, tokens.refresh_token!);
+    expect(again.access_token).toMatch(/^vdo_/);
+  });
+});

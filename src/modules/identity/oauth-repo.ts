@@ -255,3 +255,20 @@ export async function findAccessActor(tx: TenantTx, hash: Buffer, now: Date): Pr
     .where("u.suspended", "=", false)
     .executeTakeFirst()) as AccessActorRow | undefined;
 }
+
+/** Deletes up to `limit` codes and `limit` tokens that expired before `before` (0032). */
+export async function deleteExpiredOAuth(tx: TenantTx, before: Date, limit: number): Promise<{ codes: number; tokens: number }> {
+  const codes = await sql<{ n: number }>`
+    WITH gone AS (
+      DELETE FROM oauth_codes WHERE tenant_id = ${tx.tenantId} AND id IN (
+        SELECT id FROM oauth_codes WHERE tenant_id = ${tx.tenantId} AND expires_at < ${before} LIMIT ${limit})
+      RETURNING 1)
+    SELECT count(*)::int AS n FROM gone`.execute(tx.db);
+  const tokens = await sql<{ n: number }>`
+    WITH gone AS (
+      DELETE FROM oauth_tokens WHERE tenant_id = ${tx.tenantId} AND id IN (
+        SELECT id FROM oauth_tokens WHERE tenant_id = ${tx.tenantId} AND expires_at < ${before} LIMIT ${limit})
+      RETURNING 1)
+    SELECT count(*)::int AS n FROM gone`.execute(tx.db);
+  return { codes: Number(codes.rows[0]?.n ?? 0), tokens: Number(tokens.rows[0]?.n ?? 0) };
+}

@@ -6,6 +6,7 @@ import { defineRoute, Redirect } from "../../platform/http/route.ts";
 import { publicIdParam } from "../../platform/schemas.ts";
 import * as oauth from "./oauth-service.ts";
 import { authorizationQuery, clientInput, clientPatch, clientView, clientWithSecret, consentInput, consentView, oauthTokenView, tokenAnswer, tokenRequest } from "./oauth-types.ts";
+import { oauthUpkeep } from "./oauth-upkeep.ts";
 
 /**
  * OAuth 2.0 for third-party clients, at Zendesk's paths: clients under /api/v2/oauth/clients
@@ -15,6 +16,7 @@ import { authorizationQuery, clientInput, clientPatch, clientView, clientWithSec
  * /oauth and /api/v2/oauth route is a credential route (scopes.ts): OAuth tokens never reach them.
  */
 export async function registerOAuthRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  for (const task of oauthUpkeep(deps)) deps.jobs.maintain(task);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/oauth/clients", operationId: "listOAuthClients", tag: "oauth", auth: "user",
     summary: "The account's OAuth clients (admins).",
