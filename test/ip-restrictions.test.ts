@@ -226,6 +226,47 @@ describe("IP restrictions", () => {
     expect(inside.status, inside.text).toBe(303);
   });
 
+  it("creates no one, maps no role and spends no link or invitation for a way in refused by the network, and audits each refusal", async () => {
+    const a = await buildTenant(t, "ipj");
+    const secret = crypto.randomBytes(32).toString("base64url");
+    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", shared_secret: secret } })).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_user_provider: "jwt", staff_provider: "jwt", jit_users: true } })).status).toBe(200);
+    const eu = await buildUser(t, a, "end-user", "Linked Person");
+    const link = await from(t, a, IN, ownerOf(a), "POST", `/api/v2/users/${eu.id}/sign_in_links.json`);
+    const inv = await from(t, a, IN, ownerOf(a), "POST", "/api/v2/invitations.json", { invitation: { email: "newcomer@ipj.test", role: "agent" } });
+    expect(inv.status, inv.text).toBe(201);
+    expect((await from(t, a, IN, ownerOf(a), "PUT", "/api/v2/ip_restrictions.json", { ip_restriction: { enabled: true, allowed_ips: IN, enforce_end_users: true } })).status).toBe(200);
+
+    // Single sign-on, just-in-time: nobody is created from outside.
+    const stranger = "stranger@customer.test";
+    const jwt = async () => new jose.SignJWT({ iat: Math.floor(clock / 1000), jti: crypto.randomUUID(), email: stranger, name: "Stranger" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
+    const sso = async (addr: string) => t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: new URLSearchParams({ jwt: await jwt() }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" }, localAddress: addr });
+    refusedByNetwork(await sso(OUT));
+    const search = async (email: string) => (await from(t, a, IN, ownerOf(a), "GET", `/api/v2/users/search.json?query=${encodeURIComponent(email)}`)).body.users as unknown[];
+    expect(await search(stranger)).toEqual([]);
+
+    // A sign-in link: refused from outside, still unspent (it works from inside).
+    const redeem = (addr: string) => t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links/redeem.json", host: a.host, body: { token: link.body.sign_in_link.token }, localAddress: addr });
+    refusedByNetwork(await redeem(OUT));
+
+    // An invitation: refused from outside; nobody created, the invitation still pending.
+    const accept = (addr: string) => t.request({ method: "POST", path: "/api/v2/invitations/accept.json", host: a.host, body: { token: inv.body.invitation.token, name: "New Comer", password: "Quarry violet lantern 93 pebble" }, localAddress: addr });
+    refusedByNetwork(await accept(OUT));
+    expect(await search("newcomer@ipj.test")).toEqual([]);
+
+    const log = await from(t, a, IN, ownerOf(a), "GET", "/api/v2/audit_logs.json?per_page=100");
+    const entries = log.body.audit_logs.map((e: { action: string; changed_fields: string[] }) => [e.action, [...e.changed_fields].sort()]);
+    expect(entries).toContainEqual(["user.signin_failed", ["ip_restriction", "jwt"]]);
+    expect(entries).toContainEqual(["user.signin_failed", ["ip_restriction", "link"]]);
+    expect(entries).toContainEqual(["invitation.refused", ["ip_restriction"]]);
+
+    // From inside, each still works.
+    expect((await redeem(IN)).status).toBe(201);
+    expect((await accept(IN)).status).toBe(201);
+    expect((await sso(IN)).status).toBe(303);
+    expect(await search(stranger)).toHaveLength(1);
+  });
+
   it("judges IPv6 clients by IPv6 ranges", async () => {
     const t6 = await startTestApp({ listen: "::1", db: t.db, keyring: t.keyring });
     try {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { email, lineText, name, pageQuery, publicIdParam } from "../../platform/schemas.ts";
-import { AppError } from "../../platform/errors.ts";
+import { AppError, CommitThenFail } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
@@ -99,6 +99,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     prepare: ({ body, inTenant }) => invitations.prepareAcceptance(deps, inTenant, body),
     handler: async (ctx, { body, reply, req, prepared }) => {
       const r = await invitations.acceptInvitation(deps, ctx, body, prepared);
+      if (r instanceof CommitThenFail) return r;
       setSessionCookie(reply, req, r.session);
       return { session: { user_id: r.userNiceId, csrf_token: r.session.csrf, must_change_password: false } };
     },

@@ -3,11 +3,13 @@ import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actingAs, actorUser, type RequestContext } from "../../platform/context.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import type { Page } from "../../platform/http/pagination.ts";
-import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
+import { AppError, CommitThenFail, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { checkNewPassword, hashPassword, newSecret, startSession } from "../identity/identity-service.ts";
 import { rulesFor } from "../identity/password-settings-service.ts";
+import { networkRefused, networkRulesOf } from "../identity/ip-restrictions-service.ts";
+import { ipRestrictionsPolicy } from "../identity/ip-restrictions-policy.ts";
 import { passwordAllowed } from "../identity/sso-password.ts";
 import { requirementsInWords } from "../identity/password-policy.ts";
 import { emailIndex } from "../users/users-fns.ts";
@@ -225,6 +227,13 @@ export async function acceptInvitation(deps: AppDeps, ctx: RequestContext, input
   const row = await usableInvitation(deps, ctx, input.token);
   if (row.id !== prepared.invitationId) throw invalid("token", ...refusal.used);
   const email = ctx.sealer.open(row.email_sealed, ref(row.id));
+  // From a network the tenant does not admit for the invited role: refused before the person is
+  // made or the link spent, audited as the invitation (there is no person yet).
+  const network = await networkRulesOf(ctx.tx, ctx.sealer);
+  if (!ipRestrictionsPolicy.allows(network, { role: row.role, secondFactor: false }, ctx.ip)) {
+    audit(ctx, { action: "invitation.refused", resourceType: "invitation", resourceId: row.nice_id, fields: ["ip_restriction"] });
+    return new CommitThenFail(networkRefused());
+  }
   // Exactly one request can claim a link, even when two race with it.
   if (!(await repo.claimInvitation(ctx.tx, row.id, ctx.now()))) throw invalid("token", ...refusal.used);
   const passwordHash = prepared.passwordHash;

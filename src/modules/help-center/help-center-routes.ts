@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { email, locale, longText } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
+import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { setSessionCookie } from "../identity/identity-http.ts";
 import { redeemSigninLink, requestSigninLink } from "../identity/signin-links-service.ts";
@@ -72,6 +73,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     body: z.strictObject({ token: signinToken }), response: sessionView,
     handler: async (ctx, { body: b, reply, req }) => {
       const r = await redeemSigninLink(deps, ctx, b.token);
+      if (r instanceof CommitThenFail) return r;
       setSessionCookie(reply, req, r.session);
       return { session: { user_id: r.userNiceId, csrf_token: r.session.csrf, must_change_password: false } };
     },

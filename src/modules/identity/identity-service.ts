@@ -121,6 +121,18 @@ function csrfFor(deps: Pick<AppDeps, "keyring">, cookie: string): string {
 export type Session = { token: string; csrf: string; expires: Date };
 
 /**
+ * A way in's network check before anything is written: undefined when the request's address may
+ * sign this person in, else the refusal, audited (`user.signin_failed`, fields: the way in and
+ * `ip_restriction`) and committed by the route before it answers 403. startSession checks again,
+ * as the last line, whatever the way in.
+ */
+export async function networkRefusal(ctx: RequestContext, user: { id: string; niceId: number; role: Role }, method: string, secondFactor = false): Promise<CommitThenFail | undefined> {
+  if (ipRestrictionsPolicy.allows(await networkRulesOf(ctx.tx, ctx.sealer), { role: user.role, secondFactor }, ctx.ip)) return undefined;
+  audit(actingAs(ctx, { ...user, customRole: null }), { action: "user.signin_failed", resourceType: "user", resourceId: user.niceId, fields: [method, "ip_restriction"] });
+  return new CommitThenFail(networkRefused());
+}
+
+/**
  * Opens a session for a user whose identity was just established (a password, an accepted
  * invitation, a sign-in link): the one place a session secret is made, stored (keyed hash) and
  * audited. The route sets its cookie with setSessionCookie (identity-http.ts).

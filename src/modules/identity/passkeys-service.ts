@@ -18,7 +18,7 @@ import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { completeSignIn, countSignInFailure, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { completeSignIn, countSignInFailure, networkRefusal, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { passkeyMail } from "./passkey-mail.ts";
 import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
@@ -296,6 +296,9 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["passkey", "sso_only"] });
     return passkeyRefused();
   }
+  // A passkey is a second factor in itself: the two-factor exception applies.
+  const refused = await networkRefusal(person, { id: user.id, niceId: user.nice_id, role: user.role }, "passkey", true);
+  if (refused) return refused;
   return completeSignIn(deps, person, user, await rulesFor(ctx.tx, user.role), "passkey");
 }
 

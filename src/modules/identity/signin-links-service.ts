@@ -8,7 +8,7 @@ import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
 import { identityPolicy } from "./identity-policy.ts";
 import { emailIndex } from "../users/users-fns.ts";
-import { newSecret, startSession } from "./identity-service.ts";
+import { networkRefusal, newSecret, startSession } from "./identity-service.ts";
 import { signinMail } from "./signin-mail.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { clientNetwork } from "../../platform/http/client-network.ts";
@@ -122,6 +122,10 @@ export async function redeemSigninLink(deps: Pick<AppDeps, "keyring" | "config">
   const now = ctx.now();
   if (link.used_at) throw invalid("token", "This sign-in link has already been used. Ask for a new one.", "AlreadyUsed");
   if (link.expires_at.getTime() <= now.getTime()) throw invalid("token", "This sign-in link has expired. Ask for a new one.", "Expired");
+  // From a network the tenant does not admit for this person: refused and audited, the link unspent
+  // (it still works from an admitted network until it expires).
+  const refused = await networkRefusal(ctx, { id: link.user_id, niceId: link.user_nice_id, role: link.user_role }, "link");
+  if (refused) return refused;
   if (!(await repo.claimSigninLink(ctx.tx, link.id, now))) throw invalid("token", "This sign-in link has already been used. Ask for a new one.", "AlreadyUsed");
   // Using a link sent to the address proves it (a link staff created and handed over does not).
   if (link.created_by === null) await repo.markEmailProven(ctx.tx, link.user_id);

@@ -231,10 +231,16 @@ export async function signInWithProvider(
   const mapped = mappedRole(s, identity);
   // A provider decides only for the group it serves: one set up for end users cannot make staff.
   const serves = (role: Role) => (isStaff(role) ? s.staff_provider === kind : s.end_user_provider === kind);
+  // Outside the tenant's networks: refused (audited) before anything about the person changes —
+  // no one is created, no role mapped, no identity linked. What second factor the provider asked
+  // for is not known here, so its sign-ins never take the two-factor exception. The role checked
+  // is the one the person would sign in with (the mapped one, when the mapping would apply).
+  const admits = async (role: Role) => ipRestrictionsPolicy.allows(await networkRulesOf(ctx.tx, ctx.sealer), { role, secondFactor: false }, ctx.ip);
   if (!user) {
     const role = mapped ?? "end_user";
     if (!s.jit_users) return refusal(ctx, kind, "not_provisioned", "There is no account for this person here; ask an admin to add you.");
     if (!serves(role)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.");
+    if (!(await admits(role))) return refusal(ctx, kind, "ip_restriction", NETWORK_REFUSED);
     const created = await insertSealedUser(ctx, { role, name: nameClaim(identity.name) ?? email.split("@")[0]!, email, emailStatus: "verified" });
     user = await identityRepo.findUserForSignIn(ctx.tx, { id: created.id });
     if (!user) throw new Error("a user just created was not found");
@@ -247,6 +253,7 @@ export async function signInWithProvider(
   // One subject per person and provider: a person already linked to another subject is not relinked
   // by e-mail — checked before anything about the person changes (a refusal commits).
   if (!linked && (await repo.identityOfUser(ctx.tx, kind, user.id))) return refusal(ctx, kind, "other_subject", "This account is linked to another identity at this provider.", who);
+  if (!(await admits(mapped && user.role !== "owner" ? mapped : user.role)) || !(await admits(user.role))) return refusal(ctx, kind, "ip_restriction", NETWORK_REFUSED, who);
   if (mapped && mapped !== user.role && user.role !== "owner") {
     // Nor can it move a staff member out of staff: a provider for end users mapping an agent's
     // address to end user would demote the agent and sign its holder in to the agent's account.
@@ -255,10 +262,6 @@ export async function signInWithProvider(
     who.role = mapped;
   }
   if (!serves(who.role)) return refusal(ctx, kind, "wrong_group", "This identity provider does not sign in people of this role here.", who);
-  // Outside the tenant's networks: refused (audited) before the identity is linked or a session
-  // opens. What second factor the provider asked for is not known here, so its sign-ins never
-  // take the two-factor exception.
-  if (!ipRestrictionsPolicy.allows(await networkRulesOf(ctx.tx, ctx.sealer), { role: who.role, secondFactor: false }, ctx.ip)) return refusal(ctx, kind, "ip_restriction", NETWORK_REFUSED, who);
   if (linked) await repo.touchIdentity(ctx.tx, linked.id, ctx.now());
   else {
     const id = crypto.randomUUID();
