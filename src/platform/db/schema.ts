@@ -818,6 +818,23 @@ export interface OauthTokensTable {
   created_at: Generated<Date>;
 }
 
+/** 0033: search postings: a keyed hash of a term, its ticket and visibility, and its count there. */
+export interface SearchPostingsTable {
+  tenant_id: string;
+  term: Uint8Array;
+  ticket_id: string;
+  internal: boolean;
+  tf: number;
+}
+
+/** 0033: the length of a ticket's public and internal search documents. */
+export interface SearchDocumentsTable {
+  tenant_id: string;
+  ticket_id: string;
+  internal: boolean;
+  length: number;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -878,4 +895,6 @@ export interface DB {
   oauth_grants: OauthGrantsTable;
   oauth_codes: OauthCodesTable;
   oauth_tokens: OauthTokensTable;
+  search_postings: SearchPostingsTable;
+  search_documents: SearchDocumentsTable;
 }

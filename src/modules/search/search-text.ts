@@ -1,0 +1,164 @@
+import { newStemmer } from "snowball-stemmers";
+
+/**
+ * Text → search terms, the same way for what is indexed and what is asked (pure; no keys here:
+ * search-index.ts hashes every term before it goes anywhere near the database).
+ *
+ *  - Unicode NFKC, then lower case (full-width letters, ligatures and case fold together).
+ *  - Words by Intl.Segmenter (word granularity). A Latin word is stemmed with every Latin-script
+ *    Snowball stemmer of the tenant's languages, a Cyrillic word with the Cyrillic ones; each stem
+ *    is taken from the accented word and then stripped of its accents (NFD, marks dropped), so
+ *    "café" and "cafe" meet while the stemmer still sees the word as written. Every distinct stem
+ *    is a term of that position: a query word matches when any of its stems does.
+ *  - Han, Hiragana, Katakana and Hangul: contiguous runs (across the segmenter's own splits, which
+ *    differ between a short query and a long text) become overlapping character bigrams; a run of
+ *    one character is its unigram. 프린터 finds 프린터가, 印刷機 finds 印刷機が.
+ *  - Adjacent words give pair terms (every stem of word i with every stem of word i+1, in order),
+ *    so that a quoted phrase can require its words in order. A CJK run, or any other script,
+ *    breaks the chain (order inside a CJK run is carried by its bigrams).
+ * Term strings carry their kind (`w`, `c`, `p`), so a word can never stand for a pair.
+ */
+
+/** The Snowball algorithms a tenant's text is stemmed with unless told otherwise. */
+export const DEFAULT_LANGUAGES: readonly string[] = ["english", "swedish", "russian"];
+
+/** Which words a Snowball algorithm applies to (all others in snowball-stemmers are Latin-script except these). */
+const SCRIPT_OF: Record<string, "cyrillic" | "other"> = { russian: "cyrillic", arabic: "other", armenian: "other", tamil: "other" };
+
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC\u3005]/u;
+const CJK_OR_NOT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC\u3005]+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC\u3005]+/gu;
+const LATIN = /\p{Script=Latin}/u;
+const CYRILLIC = /\p{Script=Cyrillic}/u;
+const MARKS = /\p{M}/gu;
+
+const stemmers = new Map<string, ReturnType<typeof newStemmer>>();
+function stemmer(language: string) {
+  let s = stemmers.get(language);
+  if (!s) stemmers.set(language, (s = newStemmer(language)));
+  return s;
+}
+
+const segmenter = new Intl.Segmenter("und", { granularity: "word" });
+
+export const stripAccents = (s: string) => s.normalize("NFD").replace(MARKS, "").normalize("NFC");
+
+/** The stems of one lower-case, NFKC word (each stripped of accents), distinct, in a stable order. */
+export function stemsOf(word: string, languages: readonly string[] = DEFAULT_LANGUAGES): string[] {
+  const script = CYRILLIC.test(word) ? "cyrillic" : LATIN.test(word) ? "latin" : "other";
+  const out = new Set<string>();
+  if (script !== "other") {
+    for (const lang of languages) {
+      const applies = (SCRIPT_OF[lang] ?? "latin") === script;
+      if (applies) out.add(stripAccents(stemmer(lang).stem(word)));
+    }
+  }
+  // No stemmer for this script (digits, Greek, Thai…), or none configured: the word itself.
+  if (out.size === 0) out.add(stripAccents(word));
+  out.delete("");
+  return [...out];
+}
+
+/** One token of a text: a word with its stems, or a run of CJK characters. */
+export type Token = { kind: "word"; stems: string[] } | { kind: "cjk"; run: string };
+
+/** Splits text into words and CJK runs, in order. */
+export function tokenize(text: string, languages: readonly string[] = DEFAULT_LANGUAGES): Token[] {
+  const norm = text.normalize("NFKC").toLowerCase();
+  const tokens: Token[] = [];
+  let runEnd = -1;
+  for (const seg of segmenter.segment(norm)) {
+    if (!seg.isWordLike) {
+      runEnd = -1;
+      continue;
+    }
+    let at = seg.index;
+    for (const piece of seg.segment.match(CJK_OR_NOT) ?? []) {
+      if (CJK.test(piece)) {
+        const last = tokens[tokens.length - 1];
+        if (runEnd === at && last?.kind === "cjk") last.run += piece;
+        else tokens.push({ kind: "cjk", run: piece });
+        runEnd = at + piece.length;
+      } else {
+        const stems = stemsOf(piece, languages);
+        if (stems.length) tokens.push({ kind: "word", stems });
+        runEnd = -1;
+      }
+      at += piece.length;
+    }
+  }
+  return tokens;
+}
+
+/** The bigrams of a CJK run (by code point), or its only character. */
+export function bigrams(run: string): string[] {
+  const chars = [...run];
+  if (chars.length === 1) return chars;
+  const out: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+  return out;
+}
+
+export const wordTerm = (stem: string) => `w:${stem}`;
+export const gramTerm = (gram: string) => `c:${gram}`;
+export const pairTerm = (a: string, b: string) => `p:${a} ${b}`;
+
+const pairsOf = (a: string[], b: string[]) => a.flatMap((x) => b.map((y) => pairTerm(x, y)));
+
+/**
+ * The terms of a text with their frequencies, and its length (word positions plus CJK grams,
+ * for BM25's length normalisation).
+ */
+export function termsOf(text: string, languages: readonly string[] = DEFAULT_LANGUAGES): { terms: Map<string, number>; length: number } {
+  const terms = new Map<string, number>();
+  const add = (t: string) => terms.set(t, (terms.get(t) ?? 0) + 1);
+  let length = 0;
+  let prev: string[] | undefined;
+  for (const tok of tokenize(text, languages)) {
+    if (tok.kind === "cjk") {
+      const grams = bigrams(tok.run);
+      grams.forEach((g) => add(gramTerm(g)));
+      length += grams.length;
+      prev = undefined;
+      continue;
+    }
+    tok.stems.forEach((s) => add(wordTerm(s)));
+    if (prev) pairsOf(prev, tok.stems).forEach(add);
+    prev = tok.stems;
+    length++;
+  }
+  return { terms, length };
+}
+
+/**
+ * What a query asks for: every group must match; a group matches when any of its alternatives
+ * does. `parts` are the query's free words and quoted phrases. A word is one group (its stems); a
+ * CJK run one group per bigram; words within one part (a quoted phrase, or `paper-jam` typed as
+ * one token) also need each adjacent pair, in order.
+ */
+export type QueryGroup = { alternatives: string[] };
+
+export function queryGroups(parts: readonly string[], languages: readonly string[] = DEFAULT_LANGUAGES): QueryGroup[] {
+  const groups: QueryGroup[] = [];
+  const seen = new Set<string>();
+  const push = (alternatives: string[]) => {
+    const key = [...alternatives].sort().join("\u0000");
+    if (alternatives.length && !seen.has(key)) {
+      seen.add(key);
+      groups.push({ alternatives });
+    }
+  };
+  for (const text of parts) {
+    let prev: string[] | undefined;
+    for (const tok of tokenize(text, languages)) {
+      if (tok.kind === "cjk") {
+        bigrams(tok.run).forEach((g) => push([gramTerm(g)]));
+        prev = undefined;
+        continue;
+      }
+      push(tok.stems.map(wordTerm));
+      if (prev) push(pairsOf(prev, tok.stems));
+      prev = tok.stems;
+    }
+  }
+  return groups;
+}
