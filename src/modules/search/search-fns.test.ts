@@ -23,8 +23,23 @@ describe("search syntax", () => {
     expect(parseQuery("priority>normal")).toEqual([{ kind: "priority", op: ">", value: "normal" }]);
     expect(() => parseQuery("priority:critical")).toThrow(AppError);
   });
-  it("refuses free text and unknown keywords with a reason", () => {
-    expect(() => parseQuery("printer broken")).toThrow(AppError);
+  it("takes free words and quoted phrases as text, beside filters", () => {
+    expect(parseQuery('printer "paper jam" status:open "ERR:42" -tags:spam 印刷機')).toEqual([
+      { kind: "text", value: "printer", phrase: false },
+      { kind: "text", value: "paper jam", phrase: true },
+      { kind: "status", op: ":", value: "open" },
+      { kind: "text", value: "ERR:42", phrase: true },
+      { kind: "tags", value: "spam", negate: true },
+      { kind: "text", value: "印刷機", phrase: false },
+    ]);
+    expect(parseQuery('"" "unterminated phrase')).toEqual([
+      { kind: "text", value: "unterminated", phrase: false },
+      { kind: "text", value: "phrase", phrase: false },
+    ]);
+    expect(parseQuery("-")).toEqual([{ kind: "text", value: "-", phrase: false }]);
+  });
+  it("refuses excluded words and unknown keywords with a reason", () => {
+    expect(() => parseQuery("printer -broken")).toThrow(AppError);
     expect(() => parseQuery("colour:blue")).toThrow(AppError);
     expect(() => parseQuery("status:sideways")).toThrow(AppError);
     expect(() => parseQuery("created>yesterday-ish")).toThrow(AppError);

@@ -8,8 +8,10 @@ import { DATE_RULE, parseIsoDate } from "../../platform/schemas.ts";
  *   organization:"Acme Inc" created>2026-01-01 updated<2026-02-01
  * The same field given twice with `:` means either (`status:open status:pending`), as in Zendesk;
  * comparisons (`created>…`) and different fields all apply together.
- * Free-text words are refused with a clear message: ticket content is sealed at rest, so the
- * database cannot search it (see docs/security-model.md).
+ * Free words and "quoted phrases" search ticket content (`text` terms: every one must match; a
+ * phrase's words in order), through the keyed-hash index (search-index.ts). An unknown keyword
+ * (`colour:blue`) is refused rather than searched as text, so a misspelt filter never silently
+ * finds nothing; quoted ("ERR:42") it is text.
  */
 export type Term =
   | { kind: "type"; value: "ticket" | "user" | "organization" | "group" }
@@ -19,7 +21,8 @@ export type Term =
   | { kind: "assignee" | "requester" | "submitter"; value: string }
   | { kind: "tags"; value: string; negate: boolean }
   | { kind: "group" | "organization"; value: string }
-  | { kind: "created" | "updated" | "solved" | "due_date"; op: ":" | "<" | ">" | "<=" | ">="; value: string };
+  | { kind: "created" | "updated" | "solved" | "due_date"; op: ":" | "<" | ">" | "<=" | ">="; value: string }
+  | { kind: "text"; value: string; phrase: boolean };
 
 const STATUSES = ["new", "open", "pending", "hold", "solved", "closed"];
 /** Priorities in rank order, so that `priority>normal` means high and urgent, as in Zendesk. */
@@ -36,12 +39,18 @@ export function valuesMatching(order: readonly string[], op: Op, value: string):
 
 export function parseQuery(q: string): Term[] {
   const terms: Term[] = [];
-  const tokens = q.match(/-?[a-z_]+(?::|<=|>=|<|>)"[^"]*"|\S+/gi) ?? [];
+  const tokens = q.match(/-?[a-z_]+(?::|<=|>=|<|>)"[^"]*"|-?"[^"]*"|\S+/gi) ?? [];
   for (const raw of tokens) {
-    const negate = raw.startsWith("-");
+    const negate = raw.startsWith("-") && raw.length > 1;
     const tok = negate ? raw.slice(1) : raw;
-    const m = /^([a-z_]+)(:|<=|>=|<|>)(.+)$/i.exec(tok);
-    if (!m) throw invalid("query", `Free-text search ("${raw.slice(0, 40)}") is not available: ticket content is encrypted at rest. Use filters such as status:open or tags:vip.`, "Unsupported");
+    const quoted = /^"([^"]*)"$/.exec(tok);
+    const m = quoted ? null : /^([a-z_]+)(:|<=|>=|<|>)(.+)$/i.exec(tok);
+    if (!m) {
+      if (negate) throw invalid("query", `excluding words ("${raw.slice(0, 40)}") is not supported yet; exclude by tags (-tags:spam)`, "Unsupported");
+      const value = quoted ? quoted[1]! : tok.replaceAll('"', "");
+      if (value.trim()) terms.push({ kind: "text", value, phrase: Boolean(quoted) });
+      continue;
+    }
     const key = m[1]!.toLowerCase();
     const op = m[2] as ":" | "<" | ">" | "<=" | ">=";
     const value = m[3]!.replace(/^"|"$/g, "");

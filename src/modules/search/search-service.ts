@@ -10,8 +10,12 @@ import { countTickets, listTickets } from "../tickets/tickets-service.ts";
 import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { parseQuery, PRIORITIES, valuesMatching, type Term } from "./search-fns.ts";
+import { textMatch } from "./search-index.ts";
 
-/** Search: structured filters turned into one tenant-scoped ticket query. */
+/**
+ * Search: structured filters and free text turned into one tenant-scoped ticket query, through the
+ * ticket policy's scope (tickets-service listTickets and countTickets).
+ */
 
 const STATUS_ORDER = ["new", "open", "pending", "hold", "solved", "closed"];
 
@@ -29,8 +33,12 @@ async function userIdFor(ctx: RequestContext, v: string): Promise<string | null 
  * The search's filters, resolved inside the tenant, as one condition over `tickets as t`: terms of
  * the same field with `:` are alternatives (OR), everything else applies together (AND).
  */
-async function filtersFor(ctx: RequestContext, query: string): Promise<(q: any) => any> { // any: see below
+async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: (q: any) => any; ranked: boolean }> { // any: see below
   const terms = parseQuery(query);
+  // Free words and phrases: the matching tickets joined in as `hit` (ticket_id, score). Staff match
+  // internal notes too (search.json is for staff only).
+  const text = terms.flatMap((t) => (t.kind === "text" ? [t.value] : []));
+  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.useWorkspace(actorUser(ctx))) : undefined;
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
   if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search currently covers tickets; list users, organizations and groups through their endpoints", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
@@ -88,17 +96,35 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<(q: any) 
         break;
       }
       case "type":
+      case "text":
         break;
     }
   }
   // `any` above: the ticket query builder's type is deep and each condition is checked at run time by Kysely.
   const conds = [...groups.values()];
-  return (q) => (conds.length === 0 ? q : q.where((eb: ExpressionBuilder<any, any>) => eb.and(conds.map((alts) => (alts.length === 1 ? alts[0]!(eb) : eb.or(alts.map((c) => c(eb))))))));
+  const joined = (q: any) => (matching ? q.innerJoin(matching.as("hit"), (j: any) => j.onRef("hit.ticket_id", "=", "t.id")) : q);
+  return {
+    where: (q) => {
+      const jq = joined(q);
+      return conds.length === 0 ? jq : jq.where((eb: ExpressionBuilder<any, any>) => eb.and(conds.map((alts) => (alts.length === 1 ? alts[0]!(eb) : eb.or(alts.map((c) => c(eb)))))));
+    },
+    ranked: matching !== undefined,
+  };
 }
 
+/** Relevance (the BM25 score joined in by a text search, an integer), highest first; ties: the newest ticket. */
+const RELEVANCE = { expr: sql`hit.score`, text: sql<string>`hit.score::text`, value: (k: string) => sql`${k}::bigint` };
+
+/**
+ * Searches tickets: by relevance when the query has words and no sort is asked for (always
+ * highest first), otherwise by the sort (or by id). `sorted`: rows carry a `sort_key` for cursors.
+ */
 export async function searchTickets(ctx: RequestContext, query: string, page: Page, sort?: TicketSort) {
   requireStaffForSearch(ctx);
-  return listTickets(ctx, page, await filtersFor(ctx, query), sort);
+  const f = await filtersFor(ctx, query);
+  const byRelevance = f.ranked && !sort;
+  const r = await listTickets(ctx, byRelevance ? { ...page, desc: true } : page, f.where, byRelevance ? RELEVANCE : sort);
+  return { ...r, sorted: byRelevance || sort !== undefined };
 }
 
 /** Counts shown beside views stop at this many: counting further would read every matching row. */
@@ -106,7 +132,7 @@ export const COUNT_CAP = 10_000;
 
 export async function countSearchResults(ctx: RequestContext, query: string) {
   requireStaffForSearch(ctx);
-  return countTickets(ctx, await filtersFor(ctx, query), COUNT_CAP);
+  return countTickets(ctx, (await filtersFor(ctx, query)).where, COUNT_CAP);
 }
 
 function requireStaffForSearch(ctx: RequestContext) {

@@ -70,10 +70,23 @@ export type TicketDraft = {
   fields: string[];
 };
 
-/** What the write hooks are told (search indexing and notifications attach here). */
+/**
+ * What the write hooks are told (search indexing and notifications attach here). `text`: the
+ * content written, in clear, for the search index (hashed there; never stored or logged as is): a
+ * renamed subject comes with the subject it replaces, so that its terms can be taken out.
+ */
 export type ConversationEvent =
-  | { kind: "ticket.created"; ticketId: string; ticketNiceId: number; commentId: string; channel: Channel }
-  | { kind: "ticket.changed"; ticketId: string; ticketNiceId: number; commentId: string | null; fields: string[]; channel: Channel };
+  | { kind: "ticket.created"; ticketId: string; ticketNiceId: number; commentId: string; channel: Channel; text: { subject: string; comment: { body: string; public: boolean } } }
+  | {
+      kind: "ticket.changed";
+      ticketId: string;
+      ticketNiceId: number;
+      commentId: string | null;
+      fields: string[];
+      channel: Channel;
+      text: { subject?: { before: string; after: string }; comment?: { body: string; public: boolean } };
+    }
+  | { kind: "ticket.deleted"; ticketId: string; ticketNiceId: number; commentId: null; channel: Channel };
 
 declare module "../../platform/hooks.ts" {
   interface HookEvents {
@@ -179,7 +192,7 @@ export async function openTicket(ctx: RequestContext, d: TicketDraft, channel: C
   await takeUploads(ctx, d.comment.uploads ?? [], uploaderOf(writer, proven), { ticketId: id, commentId: comment.id });
   await repo.addCcs(ctx.tx, id, (d.ccUserIds ?? []).filter((u) => u !== d.requester.id));
   audit(ctx, { action: d.action, resourceType: "ticket", resourceId: ids.ticket, fields: d.fields });
-  await emit(ctx, { kind: "ticket.created", ticketId: id, ticketNiceId: ids.ticket, commentId: comment.id, channel });
+  await emit(ctx, { kind: "ticket.created", ticketId: id, ticketNiceId: ids.ticket, commentId: comment.id, channel, text: { subject, comment: { body: d.comment.body, public: d.comment.public } } });
   return {
     auditNiceId: ids.audit,
     comment: { id: comment.id, niceId: ids.comment, bodySealed: comment.body_sealed },
@@ -232,6 +245,15 @@ export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, c: Ch
   if (comment) await takeUploads(ctx, c.comment?.uploads ?? [], uploaderOf(writer, proven), { ticketId: t.id, commentId: comment.id });
   const fields = [...new Set([...c.fields, ...(comment ? [comment.public ? "comment" : "note"] : [])])];
   audit(ctx, { action: c.action, resourceType: "ticket", resourceId: t.nice_id, fields });
-  await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel });
+  const renamed = c.patch.subject_sealed ? { before: ctx.sealer.open(t.subject_sealed, tref(t.id, "subject")), after: ctx.sealer.open(c.patch.subject_sealed, tref(t.id, "subject")) } : undefined;
+  const text = { ...(renamed ? { subject: renamed } : {}), ...(c.comment ? { comment: { body: c.comment.body, public: c.comment.public } } : {}) };
+  await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel, text });
   return { auditNiceId: r.audit, events, row, commentNiceId: r.comment, commentId: comment?.id ?? null };
+}
+
+/** Deletes a ticket (Zendesk's soft delete: it leaves every list, search and count at once). */
+export async function deleteTicket(ctx: RequestContext, t: Pick<repo.TicketRow, "id" | "nice_id">): Promise<void> {
+  await repo.softDeleteTicket(ctx.tx, t.id);
+  audit(ctx, { action: "ticket.deleted", resourceType: "ticket", resourceId: t.nice_id });
+  await emit(ctx, { kind: "ticket.deleted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: null, channel: channelOf(ctx) });
 }

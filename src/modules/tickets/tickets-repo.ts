@@ -134,10 +134,16 @@ const SORT_KEYS: Record<TicketSort, { expr: RawBuilder<unknown>; text: RawBuilde
 /** A sort key for fetchPage, with the text of the key to put in cursors (select it `as sort_key`). */
 export const ticketSortKey = (sort: TicketSort) => SORT_KEYS[sort];
 
+/**
+ * An order other than the named ones: an integer SQL expression over what `where` joined in
+ * (search relevance), its text for cursors, and how a cursor's key becomes a value of it.
+ */
+export type TicketOrder = { expr: RawBuilder<unknown>; text: RawBuilder<string>; value: (k: string) => RawBuilder<unknown> };
+
 /** Lists tickets matching a filter, in either pagination mode, by id or by a sort key. */
-export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, where?: (q: Q) => Q, sort?: TicketSort): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
+export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, where?: (q: Q) => Q, sort?: TicketSort | TicketOrder): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
   const filtered = (q: Q) => scoped(where ? where(q) : q, scope);
-  const key = sort ? SORT_KEYS[sort] : undefined;
+  const key = sort === undefined ? undefined : typeof sort === "string" ? SORT_KEYS[sort] : sort;
   const q = key ? (filtered(ticketQuery(tx)).select(key.text.as("sort_key")) as unknown as Q) : filtered(ticketQuery(tx));
   return fetchPage(q, page, "t.nice_id", async () => Number((await filtered(ticketQuery(tx)).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
 }

@@ -6,11 +6,10 @@ import { actorUser, type RequestContext, type UserActor } from "../../platform/c
 import type { TicketStatus } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
-import { audit } from "../audit/audit-service.ts";
 import { resolveGroup } from "../groups/groups-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";
 import { findOrCreateByEmail, findUserByEmail, resolveUser } from "../users/users-service.ts";
-import { changeTicket, channelOf, openTicket, type CommentDraft, type Person } from "./conversation.ts";
+import { changeTicket, channelOf, deleteTicket as removeTicket, openTicket, type CommentDraft, type Person } from "./conversation.ts";
 import { checkTransition, commentBodies, fieldAccess, normalizeCustomValue, type CustomValue, type FieldDef } from "./tickets-fns.ts";
 import { hiddenFieldIds, loadFields, readerOf, visibleValues } from "./field-defs.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
@@ -217,7 +216,7 @@ export async function showManyTickets(ctx: RequestContext, ids: number[]) {
   return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows };
 }
 
-export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[3], sort?: repo.TicketSort) {
+export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[3], sort?: repo.TicketSort | repo.TicketOrder) {
   const actor = requireStaff(ctx);
   const { rows, count } = await repo.listTickets(ctx.tx, page, ticketPolicy.scope(actor), where, sort);
   return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows, count };
@@ -349,10 +348,9 @@ export async function deleteTicket(ctx: RequestContext, niceId: number): Promise
   const t = await repo.findTicketForUpdate(ctx.tx, niceId, ticketPolicy.scope(actor));
   if (!t) throw notFound();
   if (!ticketPolicy.delete(actor)) throw forbidden();
-  await repo.softDeleteTicket(ctx.tx, t.id);
+  await removeTicket(ctx, t);
   // Notifications about it the relay never took go with it.
   await dropUndelivered(ctx.tx, { ticketId: t.id });
-  audit(ctx, { action: "ticket.deleted", resourceType: "ticket", resourceId: niceId });
 }
 
 export async function listComments(deps: Pick<AppDeps, "scanner">, ctx: RequestContext, niceId: number, page: Page): Promise<{ views: CommentView[]; authorIds: string[]; count: number | undefined }> {
