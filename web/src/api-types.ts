@@ -1115,6 +1115,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/requests/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own requests whose subject or public comments hold every word and "quoted phrase" of `query`, most relevant first. Internal notes are never searched here. */
+        get: operations["searchRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/search": {
         parameters: {
             query?: never;
@@ -1122,7 +1139,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Structured search over tickets (status, assignee, requester, tags, dates…); free text is not searchable because content is sealed. */
+        /** Search over tickets: free words and "quoted phrases" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. */
         get: operations["search"];
         put?: never;
         post?: never;
@@ -6420,7 +6437,7 @@ export interface operations {
             };
         };
     };
-    search: {
+    searchRequests: {
         parameters: {
             query: {
                 include?: string;
@@ -6431,6 +6448,80 @@ export interface operations {
                 };
                 per_page?: number;
                 query: string;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        requests: {
+                            assignee_id: number | null;
+                            can_be_solved_by_me: boolean;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: unknown;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: string | null;
+                            requester_id: number | null;
+                            solved: boolean;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "solved" | "closed";
+                            subject: string;
+                            type: string | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                include?: string;
+                order_by?: "created_at" | "updated_at" | "priority" | "status";
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                query: string;
+                sort?: "asc" | "desc";
                 sort_by?: "created_at" | "updated_at" | "priority" | "status";
                 sort_order?: "asc" | "desc";
             };

@@ -1,8 +1,8 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
 import { fetchPage, type Page } from "../../platform/http/pagination.ts";
-import { scoped, ticketQuery, ticketSortKey, type TicketRow } from "./tickets-repo.ts";
+import { scoped, ticketQuery, ticketSortKey, type TicketOrder, type TicketRow } from "./tickets-repo.ts";
 
 /**
  * SQL for the requests API: a requester's own tickets and their public comments. Every query
@@ -32,12 +32,15 @@ export async function listRequestsOf(
   tx: TenantTx,
   requesterId: string,
   page: Page,
-  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at"; organizationId?: string | undefined },
+  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at" | TicketOrder; organizationId?: string | undefined; match?: RawBuilder<{ ticket_id: string; score: string }> | undefined },
 ): Promise<{ rows: Array<RequestRow & { sort_key: string }>; count: number | undefined }> {
-  const key = ticketSortKey(opts.sortBy);
+  const key = typeof opts.sortBy === "string" ? ticketSortKey(opts.sortBy) : opts.sortBy;
   // An organization's requests: those the caller may see (their shared organization's), of that organization.
+  // `match`: a text search's matching tickets (search-index.ts), joined in as `hit`.
   const narrow = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q => { // any: both query shapes below
-    let r = opts.organizationId ? q.where("t.organization_id", "=", opts.organizationId) : q;
+    const m = opts.match;
+    let r = m ? ((q as any).innerJoin(m.as("hit"), (j: any) => j.onRef("hit.ticket_id", "=", "t.id")) as Q) : q; // any: the join's alias is not in the builder's type
+    r = opts.organizationId ? r.where("t.organization_id", "=", opts.organizationId) : r;
     if (opts.statuses?.length) r = r.where("t.status", "in", opts.statuses);
     return r;
   };

@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { pageQuery, publicIdParam } from "../../platform/schemas.ts";
-import { listMyRequestComments, listMyRequests, listOrganizationRequests, replyToMyRequest, showMyRequest, submitRequest } from "./requests-service.ts";
+import { lineText, pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import { listMyRequestComments, listMyRequests, listOrganizationRequests, replyToMyRequest, searchMyRequests, showMyRequest, submitRequest } from "./requests-service.ts";
 import { uploadTokens } from "./attachments-types.ts";
 import { body, commentView, requestCreateInput, requestStatus, requestUserView, requestView } from "./requests-types.ts";
 
@@ -42,6 +42,18 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       const page = parsePage(query, { newestFirst: true, perPage: 25 });
       const r = await listMyRequests(ctx, page, { statuses: query.status, sortBy: query.sort_by ?? "updated_at" });
       const env = pageEnvelope(page, r.views, r.count, url, r.keys);
+      return { requests: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/requests/search", operationId: "searchRequests", tag: "requests", auth: "user",
+    summary: "The caller's own requests whose subject or public comments hold every word and \"quoted phrase\" of `query`, most relevant first. Internal notes are never searched here.",
+    query: pageQuery.extend({ query: lineText(1000) }),
+    response: listEnvelope("requests", requestView),
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query, { perPage: 25 });
+      const r = await searchMyRequests(ctx, query.query, page);
+      const env = pageEnvelope({ ...page, desc: true }, r.views, r.count, url, r.keys);
       return { requests: env.items, ...env.extra };
     },
   });

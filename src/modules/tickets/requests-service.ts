@@ -1,4 +1,7 @@
+import { sql } from "kysely";
 import type { AppDeps } from "../../platform/deps.ts";
+import { parseQuery } from "../search/search-fns.ts";
+import { textMatch } from "../search/search-index.ts";
 import { attachmentsOfComments } from "./attachments-service.ts";
 import type { AttachmentView } from "./attachments-types.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
@@ -193,6 +196,27 @@ export async function listMyRequests(ctx: RequestContext, page: Page, opts: { st
   // "open" as the requester sees it includes tickets on hold.
   const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses });
+  const fields = await loadFields(ctx);
+  return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
+}
+
+/** Relevance (a text search's BM25 score, an integer), highest first; ties: the newest request. */
+const RELEVANCE = { expr: sql`hit.score`, text: sql<string>`hit.score::text`, value: (k: string) => sql`${k}::bigint` };
+
+/**
+ * Zendesk's request search: the caller's own requests (as the requests list) whose subject or
+ * public comments hold every word and phrase of the query, by relevance. Internal notes are never
+ * matched, whoever asks. Filters (`status:` …) are for search.json (staff).
+ */
+export async function searchMyRequests(ctx: RequestContext, query: string, page: Page) {
+  const actor = me(ctx);
+  const parts = parseQuery(query).map((t) => {
+    if (t.kind !== "text") throw invalid("query", "request search takes words and \"quoted phrases\" only", "Unsupported");
+    return t.value;
+  });
+  const match = await textMatch(ctx, parts, false);
+  if (!match) return { views: [], keys: [], count: 0 };
+  const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, { ...page, desc: true }, { sortBy: RELEVANCE, statuses: undefined, match });
   const fields = await loadFields(ctx);
   return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
 }

@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { asSession, signInByMail } from "./support/people.ts";
+import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+
+/**
+ * Full-text search over sealed content, over real HTTP: words in five languages (stems, accents,
+ * CJK bigrams), phrases whose order matters, relevance, filters, internal notes hidden from end
+ * users, custom roles' ticket access, deletion and renames, other tenants, crafted queries.
+ */
+
+let t: TestApp;
+let smtp: SmtpPeer;
+beforeAll(async () => {
+  smtp = await startSmtpPeer();
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url } });
+});
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
+
+type As = { email: string; token: string } | undefined;
+
+async function open(a: TestTenant, subject: string, body: string, extra: Record<string, unknown> = {}): Promise<number> {
+  const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject, comment: { body }, ...extra } });
+  expect(r.status, r.text).toBe(201);
+  return r.body.ticket.id as number;
+}
+const search = async (a: TestTenant, query: string, as?: As, more = "") => {
+  const r = await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(query)}${more}`, undefined, as);
+  expect(r.status, `${query}: ${r.text}`).toBe(200);
+  return r.body;
+};
+const ids = async (a: TestTenant, query: string, as?: As) => (await search(a, query, as)).results.map((x: { id: number }) => x.id).sort((x: number, y: number) => x - y);
+const count = async (a: TestTenant, query: string) => (await a.api("GET", `/api/v2/search/count.json?query=${encodeURIComponent(query)}`)).body.count as number;
+const postings = (a: TestTenant) => t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_postings").select(["term", "ticket_id", "tf"]).execute());
+
+describe("words in five languages", () => {
+  let a: TestTenant;
+  const n: Record<string, number> = {};
+  beforeAll(async () => {
+    a = await buildTenant(t, "fts");
+    n.en = await open(a, "Printers offline in the café", "There is a paper jam in tray 2 again.");
+    n.en2 = await open(a, "Jam paper order", "Please order more jam paper for the kitchen.", { tags: ["kitchen"] });
+    n.sv = await open(a, "Skrivarna är trasiga", "Skrivaren på tredje våningen fungerar inte.");
+    n.ja = await open(a, "印刷機が壊れました", "紙詰まりが発生しています。");
+    n.ko = await open(a, "프린터가 고장났어요", "용지 걸림이 계속됩니다.");
+    n.zh = await open(a, "打印机坏了", "无法打印文件。");
+  });
+
+  it("finds inflected forms, accents and full-width letters, and misses what is not there", async () => {
+    expect(await ids(a, "printer")).toEqual([n.en]);
+    expect(await ids(a, "PRINTERS")).toEqual([n.en]);
+    expect(await ids(a, "ｐｒｉｎｔｅｒ")).toEqual([n.en]);
+    expect(await ids(a, "cafe")).toEqual([n.en]);
+    expect(await ids(a, "café")).toEqual([n.en]);
+    expect(await ids(a, "skrivare")).toEqual([n.sv]);
+    expect(await ids(a, "skrivarna")).toEqual([n.sv]);
+    expect(await ids(a, "våningen")).toEqual([n.sv]);
+    expect(await ids(a, "scanner")).toEqual([]);
+    expect(await ids(a, "printer scanner")).toEqual([]);
+  });
+
+  it("finds Japanese, Korean and Chinese by their character pairs", async () => {
+    expect(await ids(a, "印刷機")).toEqual([n.ja]);
+    expect(await ids(a, "紙詰まり")).toEqual([n.ja]);
+    expect(await ids(a, "印刷")).toEqual([n.ja]);
+    expect(await ids(a, "프린터")).toEqual([n.ko]);
+    expect(await ids(a, "용지")).toEqual([n.ko]);
+    expect(await ids(a, "打印机")).toEqual([n.zh]);
+    expect(await ids(a, "打印")).toEqual([n.zh]);
+    expect(await ids(a, "プリンター")).toEqual([]);
+    expect(await ids(a, "机打")).toEqual([]);
+  });
+
+  it("requires a quoted phrase's words in order; free words anywhere", async () => {
+    expect(await ids(a, '"paper jam"')).toEqual([n.en]);
+    expect(await ids(a, '"jam paper"')).toEqual([n.en2]);
+    expect(await ids(a, "paper jam")).toEqual([n.en, n.en2]);
+    expect(await ids(a, '"paper jams"')).toEqual([n.en]);
+    expect(await count(a, '"paper jam"')).toBe(1);
+    expect(await count(a, "paper")).toBe(2);
+  });
+
+  it("combines words with filters", async () => {
+    expect(await ids(a, "paper tags:kitchen")).toEqual([n.en2]);
+    expect(await ids(a, "paper -tags:kitchen")).toEqual([n.en]);
+    expect(await ids(a, "printer status:solved")).toEqual([]);
+    expect(await ids(a, "printer status<solved type:ticket")).toEqual([n.en]);
+    expect(await count(a, "paper tags:kitchen")).toBe(1);
+  });
+});
+
+describe("relevance", () => {
+  it("orders by BM25, the newest first among equals, unless a sort is asked for; pages either way", async () => {
+    const a = await buildTenant(t, "ftsrank");
+    const many = await open(a, "Toner", "The toner is low, toner again, order toner please.");
+    const once1 = await open(a, "Supplies", "We need a toner cartridge and staples for the office floor.");
+    const once2 = await open(a, "Supplies", "We need a toner cartridge and staples for the office floor.");
+    await open(a, "Unrelated", "Nothing to see here.");
+    const order = (b: { results: Array<{ id: number; result_type: string }> }) => b.results.map((x) => x.id);
+    const ranked = await search(a, "toner");
+    expect(order(ranked)).toEqual([many, once2, once1]);
+    expect(ranked.results.every((x: { result_type: string }) => x.result_type === "ticket")).toBe(true);
+    expect(order(await search(a, "toner", undefined, "&sort_by=created_at&sort_order=asc"))).toEqual([many, once1, once2]);
+    expect(order(await search(a, "toner", undefined, "&order_by=created_at&sort=desc"))).toEqual([once2, once1, many]);
+    // Offset pages, then cursor pages, in relevance order.
+    const p1 = await search(a, "toner", undefined, "&per_page=2");
+    expect([order(p1), p1.count]).toEqual([[many, once2], 3]);
+    const p2 = await search(a, "toner", undefined, "&per_page=2&page=2");
+    expect([order(p2), p2.next_page]).toEqual([[once1], null]);
+    const c1 = await search(a, "toner", undefined, "&page[size]=2");
+    expect([order(c1), c1.meta.has_more]).toEqual([[many, once2], true]);
+    const c2 = await search(a, "toner", undefined, `&page[size]=2&page[after]=${c1.meta.after_cursor}`);
+    expect([order(c2), c2.meta.has_more]).toEqual([[once1], false]);
+  });
+});
+
+describe("who finds what", () => {
+  it("matches internal notes for staff only: an end user's request search never sees them", async () => {
+    const a = await buildTenant(t, "ftsnote");
+    const email = `fts.customer.${Date.now()}@example.test`;
+    const eu = await a.api("POST", "/api/v2/users.json", { user: { name: "Customer", email } });
+    const id = await open(a, "Laptop will not boot", "My laptop shows a blinking cursor.", { requester_id: eu.body.user.id });
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Warranty expired, quarantine the zanzibar account", public: false } } })).status).toBe(200);
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Please try holding the power button." } } })).status).toBe(200);
+    const agent = await buildUser(t, a, "agent");
+    const light = await buildUser(t, a, "light-agent");
+    for (const who of [undefined, { email: agent.email, token: agent.token! }, { email: light.email, token: light.token! }]) {
+      expect(await ids(a, "zanzibar", who)).toEqual([id]);
+      expect(await ids(a, "warranty laptop", who)).toEqual([id]);
+    }
+    const s = await signInByMail(t, smtp, a, email);
+    const mine = async (q: string) => {
+      const r = await asSession(t, a, s, "GET", `/api/v2/requests/search.json?query=${encodeURIComponent(q)}`);
+      expect(r.status, r.text).toBe(200);
+      return r.body.requests.map((x: { id: number }) => x.id);
+    };
+    expect(await mine("laptop")).toEqual([id]);
+    expect(await mine('"power button"')).toEqual([id]);
+    expect(await mine("zanzibar")).toEqual([]);
+    expect(await mine("warranty")).toEqual([]);
+    expect(await mine("laptop zanzibar")).toEqual([]);
+    // Another customer's request is not theirs to find; search.json is for staff.
+    const other = await open(a, "Laptop fan noisy", "The laptop fan is loud.", { requester: { email: `fts.other.${Date.now()}@example.test`, name: "Other" } });
+    expect(await ids(a, "laptop")).toEqual([id, other]);
+    expect(await mine("laptop")).toEqual([id]);
+    expect((await asSession(t, a, s, "GET", "/api/v2/search.json?query=laptop")).status).toBe(403);
+    expect((await asSession(t, a, s, "GET", "/api/v2/requests/search.json?query=status:open")).status).toBe(422);
+  });
+
+  it("keeps a within-groups agent to the tickets of their groups", async () => {
+    const a = await buildTenant(t, "ftsrole");
+    const r = await a.api("POST", "/api/v2/custom_roles.json", { custom_role: { name: "Within groups", configuration: { ticket_access: "within-groups" } } });
+    expect(r.status, r.text).toBe(201);
+    const g = await buildUser(t, a, "agent");
+    expect((await a.api("PUT", `/api/v2/users/${g.id}.json`, { user: { custom_role_id: r.body.custom_role.id } })).status).toBe(200);
+    const group = async (name: string, members: number[]) => {
+      const x = await a.api("POST", "/api/v2/groups.json", { group: { name } });
+      for (const m of members) expect((await a.api("POST", "/api/v2/group_memberships.json", { group_membership: { user_id: m, group_id: x.body.group.id } })).status).toBe(201);
+      return x.body.group.id as number;
+    };
+    const mine = await open(a, "Router reboot loop", "The router reboots hourly.", { group_id: await group("Network", [g.id]) });
+    const theirs = await open(a, "Router password reset", "Reset the router password.", { group_id: await group("Security", []) });
+    const G = { email: g.email, token: g.token! };
+    expect(await ids(a, "router")).toEqual([mine, theirs]);
+    expect(await ids(a, "router", G)).toEqual([mine]);
+    expect(await ids(a, "password router", G)).toEqual([]);
+    expect((await a.api("GET", `/api/v2/search/count.json?query=router`, undefined, G)).body.count).toBe(1);
+  });
+
+  it("never matches another tenant's tickets: the same words are stored under unrelated hashes", async () => {
+    const a = await buildTenant(t, "ftsiso");
+    const b = await buildTenant(t, "ftsisob");
+    const text = "Quokka firmware update failed";
+    const inA = await open(a, text, text);
+    const inB = await open(b, text, text);
+    expect(await ids(a, "quokka")).toEqual([inA]);
+    expect(await ids(b, "quokka")).toEqual([inB]);
+    const onlyA = await open(a, "Wombat", "Wombat burrow");
+    expect(onlyA).toBeGreaterThan(0);
+    expect(await ids(b, "wombat")).toEqual([]);
+    const hashesA = new Set((await postings(a)).map((p) => Buffer.from(p.term).toString("hex")));
+    const hashesB = (await postings(b)).map((p) => Buffer.from(p.term).toString("hex"));
+    expect(hashesB.length).toBeGreaterThan(5);
+    expect(hashesB.filter((h) => hashesA.has(h))).toEqual([]);
+  });
+});
+
+describe("the index follows the content", () => {
+  it("forgets a deleted ticket and a renamed subject's old words", async () => {
+    const a = await buildTenant(t, "ftslife");
+    const keep = await open(a, "Projector flickers", "The projector in room 4 flickers.");
+    const gone = await open(a, "Projector lamp", "The projector lamp is dead.");
+    expect(await ids(a, "projector")).toEqual([keep, gone]);
+    const before = (await postings(a)).length;
+    expect((await a.api("DELETE", `/api/v2/tickets/${gone}.json`)).status).toBe(204);
+    expect(await ids(a, "projector")).toEqual([keep]);
+    expect(await ids(a, "lamp")).toEqual([]);
+    const rowsOfGone = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_documents").select("ticket_id").execute());
+    expect(rowsOfGone).toHaveLength(1);
+    expect((await postings(a)).length).toBeLessThan(before);
+
+    expect((await a.api("PUT", `/api/v2/tickets/${keep}.json`, { ticket: { subject: "Beamer flickers" } })).status).toBe(200);
+    expect(await ids(a, "beamer")).toEqual([keep]);
+    expect(await ids(a, "flickers")).toEqual([keep]);
+    // "projector" is still in the first comment; the subject's own occurrence went.
+    expect(await ids(a, '"projector flickers"')).toEqual([]);
+    expect(await ids(a, '"beamer flickers"')).toEqual([keep]);
+    const tfs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_postings").select(["tf"]).execute());
+    expect(tfs.every((p) => p.tf > 0)).toBe(true);
+  });
+
+  it("indexes comments added later, public and internal", async () => {
+    const a = await buildTenant(t, "ftslater");
+    const id = await open(a, "Monitor", "Screen stays black.");
+    expect(await ids(a, "hdmi")).toEqual([]);
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Tried another HDMI cable." } } })).status).toBe(200);
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Ordered a displayport adapter", public: false } } })).status).toBe(200);
+    expect(await ids(a, "hdmi cable")).toEqual([id]);
+    expect(await ids(a, "displayport")).toEqual([id]);
+  });
+});
+
+describe("crafted queries", () => {
+  it("never reach SQL as text: odd queries answer 200 or a clear 4xx, never 500, and change nothing", async () => {
+    const a = await buildTenant(t, "ftsfuzz");
+    const id = await open(a, "Keyboard", "Keys stick.");
+    const crafted = [
+      "'; DROP TABLE tickets; --", '"; DELETE FROM search_postings; --', "\\x00\\' OR 1=1", "$1 $2::bytea", "%_%", "\\", '"', '""', '"""', "-", "--", "-\"x\"",
+      "a".repeat(999), "印".repeat(400), "프".repeat(2) + " " + "z ".repeat(300), "é\u0301\u0301", "\u{1F5A8}\u{FE0F} printer", "ＳＥＬＥＣＴ", "status:open 'x'", "tags:\"a b\" \"c d\"",
+      "subject:keyboard", "keyboard:", ":keyboard", "k*", "(keys OR stick)", "ключ", "ﷺ", "\u200b\u200d", "ｋｅｙｓ",
+    ];
+    for (const q of crafted) {
+      const r = await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`);
+      expect(r.status, q).toBeLessThan(500);
+      if (r.status >= 400) expect(typeof r.body.error, q).toBe("string");
+      const c = await a.api("GET", `/api/v2/search/count.json?query=${encodeURIComponent(q)}`);
+      expect(c.status, q).toBeLessThan(500);
+    }
+    expect(await ids(a, "keys")).toEqual([id]);
+    expect((await postings(a)).length).toBeGreaterThan(0);
+    // A long paragraph is refused with a reason rather than run.
+    const long = await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(Array.from({ length: 60 }, (_, i) => `w${i}`).join(" "))}`);
+    expect(long.status).toBe(422);
+    expect(long.text).toMatch(/too many words/);
+  });
+});
