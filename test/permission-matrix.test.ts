@@ -385,6 +385,12 @@ const RULES: Record<string, Row> = {
   // A request opens with a public comment: staff whose role writes internal notes only are refused.
   createRequest: { who: "anyone", except: { light: 403, narrow: 403 }, call: () => ({ method: "POST", path: "/api/v2/requests.json", body: { request: { subject: "Help", comment: { body: "please" } } } }) },
   listRequests: { who: "anyone", call: () => get("/api/v2/requests.json") },
+  // Searching requests finds the caller's own only: the end user's ticket ("With a file") for them, for nobody else.
+  searchRequests: {
+    who: "anyone",
+    call: () => get("/api/v2/requests/search.json?query=file"),
+    check: (as, b) => (b.requests.some((r: { id: number }) => r.id === tk()) !== (as === "endUser") ? `the end user's request ${as === "endUser" ? "missing" : "found"}` : undefined),
+  },
   showRequest: { who: "requester", call: () => get(`/api/v2/requests/${tk()}.json`) },
   listRequestComments: { who: "requester", call: () => get(`/api/v2/requests/${tk()}/comments.json`) },
   updateRequest: { who: "requester", call: () => ({ method: "PUT", path: `/api/v2/requests/${tk()}.json`, body: { request: { comment: { body: "a reply" } } } }) },

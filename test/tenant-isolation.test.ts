@@ -235,6 +235,7 @@ const plans: Record<string, Plan> = {
   verifyAuditLogs: { kind: "collection" },
   search: { kind: "collection" },
   listRequests: { kind: "collection" },
+  searchRequests: { kind: "collection" },
   showHelpCenter: { kind: "collection" },
   showHelpCenterSettings: { kind: "collection" },
   showPersonalData: { kind: "collection" },
@@ -421,6 +422,11 @@ describe("tenant isolation", () => {
       `/api/v2/search.json?query=requester:req1@${MARK.toLowerCase()}.test`,
       "/api/v2/search.json?query=status<closed",
       "/api/v2/search.json?query=status<closed&sort_by=updated_at&page[size]=100",
+      // Words of A's tickets (subjects, comments, notes): B's index holds other hashes.
+      `/api/v2/search.json?query=${MARK}`,
+      `/api/v2/search.json?query=${encodeURIComponent(`"${MARK} ticket"`)}&page[size]=100`,
+      `/api/v2/search.json?query=${MARK}%20note`,
+      `/api/v2/requests/search.json?query=${MARK}`,
       "/api/v2/users/assignable.json",
       "/api/v2/job_statuses.json",
       "/api/v2/sso/oidc.json",
@@ -443,6 +449,9 @@ describe("tenant isolation", () => {
     expect((await B.api("GET", "/api/v2/search/count.json?query=tags:isolation")).body).toEqual({ count: 0, count_capped: false });
     const tickets = await B.api("GET", "/api/v2/search.json?query=tags:isolation");
     expect(tickets.body.results).toEqual([]);
+    expect((await B.api("GET", `/api/v2/search/count.json?query=${MARK}`)).body).toEqual({ count: 0, count_capped: false });
+    // Control: A finds its own tickets by the same words.
+    expect((await A.api("GET", `/api/v2/search/count.json?query=${MARK}%20note`)).body.count).toBeGreaterThan(0);
     const many = await B.api("GET", "/api/v2/tickets/show_many.json?ids=2,3,4,5,6");
     expect(many.body.tickets).toEqual([]);
   });
