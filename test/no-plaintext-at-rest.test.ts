@@ -9,7 +9,9 @@ import { acceptingMailer, atRestEnv, expectAbsent, expectControlFound, expectEve
 /**
  * Content and personal data never reach storage in clear: a marker and an e-mail address written
  * through the API appear nowhere in the PGlite folder (WAL included), while a tag (stored in clear
- * by design) is found — proof the scan sees the data. The same writes searched for in a pg_dump of
+ * by design) is found — proof the scan sees the data. Words written for the search index, and the
+ * stems, accent-free forms and CJK bigrams it derives from them, are searched for too (SEARCH_NEEDLES).
+ * The same writes searched for in a pg_dump of
  * PostgreSQL: test/postgres/dump-no-plaintext.test.ts (the PostgreSQL server suite).
  */
 

@@ -23,6 +23,13 @@ export const EMAIL = `zqx.person.${Date.now()}@marker-example.test`;
 /** Allowed ranges written to the IP restrictions (sealed: never found in clear). */
 export const IP_RANGES = ["198.51.100.213/32", "2001:db8:5eed:ab1e::/64"];
 export const CONTROL_TAG = `zqxtagcontrol${Date.now()}`;
+/**
+ * Words of a ticket written for the search index, with what the index derives from them (stems,
+ * accent-stripped forms, CJK bigrams): as substrings, "zqxwombat" covers zqxwombatings and its
+ * stems. The index stores keyed hashes only, so none of these may be found.
+ */
+export const SEARCH_TEXT = { subject: "zqxwombatings zqxskrivarna", body: "zqxcafé 蝸牛印刷機 달팽이프린터", note: "zqxnotewords 蝸牛" };
+export const SEARCH_NEEDLES = ["zqxwombat", "zqxskriv", "zqxcaf", "zqxnoteword", "蝸牛", "牛印", "달팽", "팽이"];
 /** Authenticator secrets and passkey credential ids set up by writeEverything: credentials, never stored in clear. */
 export const TOTP_SECRETS: string[] = [];
 
@@ -59,6 +66,14 @@ export async function writeEverything(t: TestApp): Promise<string> {
     expect(c.status).toBe(201);
     const u = await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { subject: `${MARKER} renamed ${i}`, comment: { body: `${MARKER} reply ${i}`, html_body: `<p>${MARKER} <b>html</b></p>` } } });
     expect(u.status).toBe(200);
+  }
+  // A ticket for the search index: words whose stems, accents and CJK bigrams the index derives
+  // (SEARCH_NEEDLES), in the subject, the description and an internal note; found by search.
+  const indexed = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: SEARCH_TEXT.subject, comment: { body: SEARCH_TEXT.body } } });
+  expect(indexed.status).toBe(201);
+  expect((await a.api("PUT", `/api/v2/tickets/${indexed.body.ticket.id}.json`, { ticket: { comment: { body: SEARCH_TEXT.note, public: false } } })).status).toBe(200);
+  for (const q of ["zqxwombat", "zqxskrivare", "zqxcafe", "蝸牛印刷", "달팽이", "zqxnotewords"]) {
+    expect((await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`)).body.results.map((r: { id: number }) => r.id), q).toEqual([indexed.body.ticket.id]);
   }
   // A session from a browser whose User-Agent header carries the marker (stored sealed).
   const s = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword }, headers: { "user-agent": `Mozilla/5.0 (${MARKER}) Firefox/133.0` } });
@@ -179,7 +194,7 @@ export async function expectEverySealedColumnWritten(t: TestApp, tenantId: strin
 }
 
 export function expectAbsent(haystack: Buffer, where: string) {
-  for (const needle of [MARKER, MARKER.toLowerCase(), EMAIL, "zqx.person", ...TOTP_SECRETS, ...IP_RANGES]) {
+  for (const needle of [MARKER, MARKER.toLowerCase(), EMAIL, "zqx.person", ...TOTP_SECRETS, ...IP_RANGES, ...SEARCH_NEEDLES]) {
     expect(haystack.includes(Buffer.from(needle, "utf8")), `${needle} found in ${where}`).toBe(false);
     expect(haystack.includes(Buffer.from(needle, "utf16le")), `${needle} (UTF-16) found in ${where}`).toBe(false);
   }
