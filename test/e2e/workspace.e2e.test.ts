@@ -227,9 +227,9 @@ describe("agent workspace in Chromium", () => {
     await expect.poll(() => page.locator("table.tickets tbody tr").count()).toBe(3);
     await shot(page, "workspace-search-desktop");
     await expectAccessible(page, "search results");
-    await box.fill("printer on fire");
+    await box.fill("colour:blue");
     await box.press("Enter");
-    await visible(page.getByRole("alert").getByText(/Free-text search/));
+    await visible(page.getByRole("alert").getByText(/unknown search keyword/));
   });
 
   it("changes type, assignee, group, tags and custom fields, and shows them in the history", async () => {

@@ -3,9 +3,9 @@ import { t } from "../i18n/index.ts";
 import { navigate, useLocation } from "../router.tsx";
 
 /**
- * The workspace header's search: what the API's search understands (status:open tags:vip
- * requester:ada@example.com priority:high …). Results open at `/agent/search?q=…`; the server
- * explains in words what it cannot search (free text: ticket content is encrypted at rest).
+ * The workspace header's search: what the API's search understands (words, "quoted phrases",
+ * status:open tags:vip requester:ada@example.com priority:high …). Results open at
+ * `/agent/search?q=…`; the server explains in words what it cannot search (an unknown keyword).
  */
 export function SearchBox() {
   const { path, query } = useLocation();

@@ -55,10 +55,10 @@ export const enWorkspace = {
 
   "search.label": "Search tickets",
   "search.placeholder": "status:open tags:vip requester:ada@example.com",
-  "search.help": "Search by status, priority, tags, requester or assignee (e-mail, id, me or none), group, or dates, e.g. status:pending tags:vip. Ticket text is encrypted and cannot be searched.",
+  "search.help": "Search words and \"quoted phrases\" in subjects and comments, with filters by status, priority, tags, requester or assignee (e-mail, id, me or none), group, or dates, e.g. printer status:pending tags:vip.",
   "search.submit": "Search",
   "search.title": "Search",
-  "search.intro": "Type filters in the search box above, for example status:open tags:vip requester:ada@example.com created>2026-01-01.",
+  "search.intro": "Type words, \"quoted phrases\" or filters in the search box above, for example printer status:open tags:vip requester:ada@example.com created>2026-01-01.",
   "search.results": "Search results for “{query}”",
 
   "props.title": "Properties",
