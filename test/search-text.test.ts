@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, signInByMail } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
@@ -210,6 +210,18 @@ describe("the index follows the content", () => {
     expect(await ids(a, '"beamer flickers"')).toEqual([keep]);
     const tfs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_postings").select(["tf"]).execute());
     expect(tfs.every((p) => p.tf > 0)).toBe(true);
+  });
+
+  it("indexes what bulk jobs write, like any other write", async () => {
+    const a = await buildTenant(t, "ftsbulk");
+    const job = await a.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "Scanner jammed", comment: { body: "Bulk one" } }, { subject: "Scanner offline", comment: { body: "Bulk two" } }] });
+    expect(job.status, job.text).toBe(200);
+    expect((await waitForJob(a, job.body.job_status.id)).status).toBe("completed");
+    const found = await ids(a, "scanner");
+    expect(found).toHaveLength(2);
+    const upd = await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${found.join(",")}`, { ticket: { comment: { body: "Firmware flashed by the nightly job", public: false } } });
+    expect((await waitForJob(a, upd.body.job_status.id)).status).toBe("completed");
+    expect(await ids(a, "firmware nightly")).toEqual(found);
   });
 
   it("indexes comments added later, public and internal", async () => {
