@@ -6,7 +6,7 @@ import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 /**
  * Full-text search over sealed content, over real HTTP: words in five languages (stems, accents,
  * CJK bigrams), phrases whose order matters, relevance, filters, internal notes hidden from end
- * users, custom roles' ticket access, deletion and renames, other tenants, crafted queries.
+ * users, custom roles' ticket access, deletion, renames and redaction, other tenants, crafted queries.
  */
 
 let t: TestApp;
@@ -208,6 +208,42 @@ describe("the index follows the content", () => {
     // "projector" is still in the first comment; the subject's own occurrence went.
     expect(await ids(a, '"projector flickers"')).toEqual([]);
     expect(await ids(a, '"beamer flickers"')).toEqual([keep]);
+    const tfs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_postings").select(["tf"]).execute());
+    expect(tfs.every((p) => p.tf > 0)).toBe(true);
+  });
+
+  it("forgets a redacted comment's words, everywhere the comment's text was", async () => {
+    const a = await buildTenant(t, "ftsredact");
+    const id = await open(a, "Card problem", "My card number is 4111-1111 and the secret is hunter2zebra, thanks");
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Note: caller said hunter2zebra twice", html_body: "<p>Note: caller said <b>hunter2zebra</b> twice</p>", public: false } } })).status).toBe(200);
+    const comments = (await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Array<{ id: number }>;
+    const [first, note] = comments.map((c) => c.id) as [number, number];
+    expect(await ids(a, "hunter2zebra")).toEqual([id]);
+    expect(await ids(a, "4111")).toEqual([id]);
+
+    const light = await buildUser(t, a, "light-agent");
+    expect((await a.api("PUT", `/api/v2/tickets/${id}/comments/${first}/redact.json`, { text: "hunter2zebra" }, { email: light.email, token: light.token! })).status).toBe(403);
+    expect((await a.api("PUT", `/api/v2/tickets/${id}/comments/999999/redact.json`, { text: "hunter2zebra" })).status).toBe(404);
+    expect((await a.api("PUT", `/api/v2/tickets/${id}/comments/${first}/redact.json`, { text: "  " })).status).toBe(422);
+
+    const r1 = await a.api("PUT", `/api/v2/tickets/${id}/comments/${first}/redact.json`, { text: "hunter2zebra" });
+    expect(r1.status, r1.text).toBe(200);
+    expect(r1.body.comment.body).toBe("My card number is 4111-1111 and the secret is ▇▇▇▇▇▇▇▇▇▇▇▇, thanks");
+    // The note still holds the word (staff find it); then it goes from the note too.
+    expect(await ids(a, "hunter2zebra")).toEqual([id]);
+    const r2 = await a.api("PUT", `/api/v2/tickets/${id}/comments/${note}/redact.json`, { text: "hunter2zebra" });
+    expect(r2.body.comment.html_body).toBe("<p>Note: caller said <b>▇▇▇▇▇▇▇▇▇▇▇▇</b> twice</p>");
+    expect(await ids(a, "hunter2zebra")).toEqual([]);
+    expect(await ids(a, "4111 card")).toEqual([id]);
+    expect(await ids(a, "caller twice")).toEqual([id]);
+    // Nowhere else either: the description, the comments, the ticket audits.
+    const shown = await a.api("GET", `/api/v2/tickets/${id}.json`);
+    expect(shown.body.ticket.description).not.toContain("hunter2zebra");
+    expect((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).text).not.toContain("hunter2zebra");
+    expect((await a.api("GET", `/api/v2/tickets/${id}/audits.json`)).text).not.toContain("hunter2zebra");
+    // Text the comment does not hold changes nothing.
+    const same = await a.api("PUT", `/api/v2/tickets/${id}/comments/${first}/redact.json`, { text: "not there" });
+    expect([same.status, same.body.comment.body]).toEqual([200, r1.body.comment.body]);
     const tfs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_postings").select(["tf"]).execute());
     expect(tfs.every((p) => p.tf > 0)).toBe(true);
   });

@@ -1677,6 +1677,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/tickets/{ticket_id}/comments/{id}/redact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Removes every occurrence of `text` from a comment for good (each character becomes ▇): its bodies, its ticket audit, the description when it is the first comment, and the search index. The subject is not changed. */
+        put: operations["redactTicketComment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tickets/create_many": {
         parameters: {
             query?: never;
@@ -8934,6 +8951,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": string;
+                };
+            };
+        };
+    };
+    redactTicketComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                ticket_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        comment: {
+                            attachments: {
+                                content_type: string;
+                                content_url: string | null;
+                                deleted: boolean;
+                                file_name: string;
+                                height: number | null;
+                                id: number;
+                                /** @enum {boolean} */
+                                inline: false;
+                                /** @enum {boolean} */
+                                malware_access_override: false;
+                                /** @enum {string} */
+                                malware_scan_result: "malware_not_found" | "malware_found" | "not_scanned" | "failed_to_scan";
+                                mapped_content_url: string | null;
+                                /** @enum {string} */
+                                scan_status: "not_scanned" | "pending" | "clean" | "infected" | "unscannable";
+                                size: number;
+                                thumbnails: unknown[];
+                                url: string;
+                                width: number | null;
+                            }[];
+                            audit_id: number;
+                            author_id: number;
+                            body: string;
+                            created_at: string;
+                            html_body: string;
+                            id: number;
+                            plain_body: string;
+                            public: boolean;
+                            /** @enum {string} */
+                            type: "Comment";
+                            via: {
+                                channel: string;
+                            };
+                            written_by_id: number | null;
+                        };
+                    };
                 };
             };
         };

@@ -71,6 +71,10 @@ export async function indexOnWrite(ctx: RequestContext, e: ConversationEvent): P
     case "ticket.deleted":
       await repo.removeTicket(ctx.tx, e.ticketId);
       return;
+    case "comment.redacted":
+      await repo.removeTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.before));
+      await repo.addTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.after));
+      return;
   }
 }
 

@@ -86,7 +86,8 @@ export type ConversationEvent =
       channel: Channel;
       text: { subject?: { before: string; after: string }; comment?: { body: string; public: boolean } };
     }
-  | { kind: "ticket.deleted"; ticketId: string; ticketNiceId: number; commentId: null; channel: Channel };
+  | { kind: "ticket.deleted"; ticketId: string; ticketNiceId: number; commentId: null; channel: Channel }
+  | { kind: "comment.redacted"; ticketId: string; ticketNiceId: number; commentId: string; channel: Channel; text: { before: string; after: string; public: boolean } };
 
 declare module "../../platform/hooks.ts" {
   interface HookEvents {
@@ -256,4 +257,39 @@ export async function deleteTicket(ctx: RequestContext, t: Pick<repo.TicketRow, 
   await repo.softDeleteTicket(ctx.tx, t.id);
   audit(ctx, { action: "ticket.deleted", resourceType: "ticket", resourceId: t.nice_id });
   await emit(ctx, { kind: "ticket.deleted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: null, channel: channelOf(ctx) });
+}
+
+/** What a redacted character becomes (Zendesk's redaction mark). */
+export const REDACTED = "\u2587";
+
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+const blot = (s: string) => REDACTED.repeat([...s].length);
+
+/**
+ * Zendesk's comment redaction: every occurrence of `text` in a comment becomes ▇ marks, for good —
+ * in its plain and HTML bodies, in its ticket audit's Comment event, in the ticket's description
+ * when it is the first comment, and in the search index (the removed words are computed from the
+ * body before redaction). Returns false when the comment does not hold the text (nothing written).
+ */
+export async function redactComment(ctx: RequestContext, t: Pick<repo.TicketRow, "id" | "nice_id">, commentNiceId: number, text: string): Promise<boolean | undefined> {
+  const c = await repo.findCommentForRedaction(ctx.tx, t.id, commentNiceId);
+  if (!c) return undefined;
+  const s = ctx.sealer;
+  const body = s.open(c.body_sealed, cref(c.id, "body"));
+  const html = s.open(c.html_body_sealed, cref(c.id, "html_body"));
+  const escaped = escapeHtml(text);
+  if (!body.includes(text) && !html.includes(text) && !html.includes(escaped)) return false;
+  const redactedBody = body.replaceAll(text, blot(text));
+  const redactedHtml = html.replaceAll(escaped, blot(text)).replaceAll(text, blot(text));
+  const events = s.openJson<AuditEvent[]>(c.events_sealed, aref(c.audit_id)).map((e) => (e.type === "Comment" && typeof e.body === "string" ? { ...e, body: e.body.replaceAll(text, blot(text)) } : e));
+  await repo.rewriteComment(
+    ctx.tx,
+    t.id,
+    { id: c.id, body_sealed: s.seal(redactedBody, cref(c.id, "body")), html_body_sealed: s.seal(redactedHtml, cref(c.id, "html_body")) },
+    { id: c.audit_id, events_sealed: s.sealJson(events, aref(c.audit_id)) },
+    c.first ? s.seal(redactedBody, tref(t.id, "description")) : undefined,
+  );
+  audit(ctx, { action: "comment.redacted", resourceType: "ticket", resourceId: t.nice_id, fields: ["comment"] });
+  await emit(ctx, { kind: "comment.redacted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: c.id, channel: channelOf(ctx), text: { before: body, after: redactedBody, public: c.public } });
+  return true;
 }

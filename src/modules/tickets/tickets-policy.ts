@@ -99,6 +99,10 @@ export const ticketPolicy = {
   delete(actor: UserActor): boolean {
     return isStaff(actor.role) && permissionsOf(actor).ticket_deletion;
   },
+  /** Redacting text from comments (and files from them: attachmentPolicy.redact) is the role's ticket redaction. */
+  redact(actor: UserActor): boolean {
+    return isStaff(actor.role) && permissionsOf(actor).ticket_redaction;
+  },
   /**
    * Who may write a comment, on every route (API, workspace, help center, jobs):
    *  - end users write public replies in their own name;

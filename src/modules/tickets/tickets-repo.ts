@@ -244,8 +244,8 @@ export async function softDeleteTicket(tx: TenantTx, id: string): Promise<void> 
   await tx.db.updateTable("tickets").set({ deleted_at: sql`now()`, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
 
-export async function listComments(tx: TenantTx, ticketId: string, page: Page) {
-  const q = tx.db
+const commentQuery = (tx: TenantTx, ticketId: string) =>
+  tx.db
     .selectFrom("ticket_comments as c")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
     .leftJoin("users as w", (j) => j.onRef("w.tenant_id", "=", "c.tenant_id").onRef("w.id", "=", "c.written_by"))
@@ -253,6 +253,37 @@ export async function listComments(tx: TenantTx, ticketId: string, page: Page) {
     .select(["c.id", "c.nice_id", "c.public", "c.body_sealed", "c.html_body_sealed", "c.created_at", "c.author_id", "c.written_by", "u.nice_id as author_nice", "w.nice_id as written_by_nice", "a.nice_id as audit_nice", "a.via"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.ticket_id", "=", ticketId);
+export type CommentRow = Awaited<ReturnType<ReturnType<typeof commentQuery>["executeTakeFirstOrThrow"]>>;
+
+/** One comment of a ticket, by its public id, as the comment list shows it. */
+export const findComment = (tx: TenantTx, ticketId: string, niceId: number) => commentQuery(tx, ticketId).where("c.nice_id", "=", niceId).executeTakeFirst();
+
+/**
+ * What redacting a comment rewrites: its bodies, its ticket audit's events, and whether it is the
+ * ticket's first comment (whose body is also the ticket's description). Locks the comment.
+ */
+export async function findCommentForRedaction(tx: TenantTx, ticketId: string, niceId: number) {
+  return tx.db
+    .selectFrom("ticket_comments as c")
+    .innerJoin("ticket_audits as a", (j) => j.onRef("a.tenant_id", "=", "c.tenant_id").onRef("a.id", "=", "c.audit_id"))
+    .select(["c.id", "c.public", "c.body_sealed", "c.html_body_sealed", "c.audit_id", "a.events_sealed"])
+    .select(sql<boolean>`c.nice_id = (SELECT min(f.nice_id) FROM ticket_comments f WHERE f.tenant_id = c.tenant_id AND f.ticket_id = c.ticket_id)`.as("first"))
+    .where("c.tenant_id", "=", tx.tenantId)
+    .where("c.ticket_id", "=", ticketId)
+    .where("c.nice_id", "=", niceId)
+    .forUpdate("c")
+    .executeTakeFirst();
+}
+
+/** Writes a redacted comment back: its bodies, its audit's events, and the description when it is the first comment. */
+export async function rewriteComment(tx: TenantTx, ticketId: string, c: { id: string; body_sealed: Uint8Array; html_body_sealed: Uint8Array }, audit: { id: string; events_sealed: Uint8Array }, description: Uint8Array | undefined): Promise<void> {
+  await tx.db.updateTable("ticket_comments").set({ body_sealed: c.body_sealed, html_body_sealed: c.html_body_sealed }).where("tenant_id", "=", tx.tenantId).where("id", "=", c.id).execute();
+  await tx.db.updateTable("ticket_audits").set({ events_sealed: audit.events_sealed }).where("tenant_id", "=", tx.tenantId).where("id", "=", audit.id).execute();
+  await tx.db.updateTable("tickets").set({ ...(description ? { description_sealed: description } : {}), updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).execute();
+}
+
+export async function listComments(tx: TenantTx, ticketId: string, page: Page) {
+  const q = commentQuery(tx, ticketId);
   return fetchPage(q, page, "c.nice_id", async () =>
     Number((await tx.db.selectFrom("ticket_comments").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).executeTakeFirstOrThrow()).n),
   );

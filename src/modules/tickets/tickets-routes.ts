@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { RequestContext } from "../../platform/context.ts";
-import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import { idList, lineText, pageQuery, publicId, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
@@ -120,6 +120,13 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
       const users = (query.include ?? "").split(",").includes("users") ? { users: await presentUsersByIds(ctx, r.authorIds) } : {};
       return { comments: env.items, ...users, ...env.extra };
     },
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/tickets/:ticket_id/comments/:id/redact", operationId: "redactTicketComment", tag: "tickets", auth: "user",
+    summary: "Removes every occurrence of `text` from a comment for good (each character becomes ▇): its bodies, its ticket audit, the description when it is the first comment, and the search index. The subject is not changed.",
+    params: z.object({ ticket_id: publicId, id: publicId }), body: z.strictObject({ text: lineText(1000).refine((s) => s.trim().length > 0, "must not be empty") }),
+    response: z.object({ comment: commentView }),
+    handler: async (ctx, { params, body }) => ({ comment: await service.redactComment(deps, ctx, params.ticket_id, params.id, body.text) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/:id/audits", operationId: "listTicketAudits", tag: "tickets", auth: "user",

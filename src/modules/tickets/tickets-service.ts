@@ -9,7 +9,7 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { resolveGroup } from "../groups/groups-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";
 import { findOrCreateByEmail, findUserByEmail, resolveUser } from "../users/users-service.ts";
-import { changeTicket, channelOf, deleteTicket as removeTicket, openTicket, type CommentDraft, type Person } from "./conversation.ts";
+import { changeTicket, channelOf, deleteTicket as removeTicket, openTicket, redactComment as writeRedaction, type CommentDraft, type Person } from "./conversation.ts";
 import { checkTransition, commentBodies, fieldAccess, normalizeCustomValue, type CustomValue, type FieldDef } from "./tickets-fns.ts";
 import { hiddenFieldIds, loadFields, readerOf, visibleValues } from "./field-defs.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
@@ -358,8 +358,14 @@ export async function listComments(deps: Pick<AppDeps, "scanner">, ctx: RequestC
   const t = await repo.findTicket(ctx.tx, niceId, ticketPolicy.scope(actor));
   if (!t) throw notFound();
   const { rows, count } = await repo.listComments(ctx.tx, t.id, page);
+  const views = await presentComments(deps, ctx, rows);
+  // Writers are sideloaded with the authors, so a comment written for someone can name both.
+  return { views, authorIds: rows.flatMap((r) => (r.written_by && r.written_by !== r.author_id ? [r.author_id, r.written_by] : [r.author_id])), count };
+}
+
+async function presentComments(deps: Pick<AppDeps, "scanner">, ctx: RequestContext, rows: repo.CommentRow[]): Promise<CommentView[]> {
   const files = await attachmentsOfComments(deps, ctx, rows.map((c) => c.id));
-  const views = rows.map((c) => {
+  return rows.map((c) => {
     const body = ctx.sealer.open(c.body_sealed, cref(c.id, "body"));
     return {
       id: c.nice_id,
@@ -376,8 +382,21 @@ export async function listComments(deps: Pick<AppDeps, "scanner">, ctx: RequestC
       written_by_id: c.written_by_nice,
     };
   });
-  // Writers are sideloaded with the authors, so a comment written for someone can name both.
-  return { views, authorIds: rows.flatMap((r) => (r.written_by && r.written_by !== r.author_id ? [r.author_id, r.written_by] : [r.author_id])), count };
+}
+
+/**
+ * Redacts a string from a comment for good (Zendesk's comment redaction; the conversation writer
+ * does the rewriting). Staff whose role allows redaction, on tickets they see; a comment not
+ * holding the string is answered unchanged.
+ */
+export async function redactComment(deps: Pick<AppDeps, "scanner">, ctx: RequestContext, ticketNiceId: number, commentNiceId: number, text: string): Promise<CommentView> {
+  const actor = requireStaff(ctx);
+  const t = await repo.findTicketForUpdate(ctx.tx, ticketNiceId, ticketPolicy.scope(actor));
+  if (!t) throw notFound();
+  if (!ticketPolicy.redact(actor)) throw forbidden("Your role does not allow redaction.");
+  if ((await writeRedaction(ctx, t, commentNiceId, text)) === undefined) throw notFound();
+  const row = await repo.findComment(ctx.tx, t.id, commentNiceId);
+  return (await presentComments(deps, ctx, [row!]))[0]!;
 }
 
 export async function listAudits(ctx: RequestContext, niceId: number, page: Page): Promise<{ views: AuditView[]; count: number | undefined }> {
