@@ -369,6 +369,14 @@ const CASES: Record<string, Case> = {
       return { method: "PUT", path: `/api/v2/tickets/${id}/comments/${comment}/attachments/${up.id}/redact.json` };
     },
   },
+  "PUT /api/v2/tickets/:ticket_id/comments/:id/redact": {
+    action: "comment.redacted",
+    prepare: async () => {
+      const id = await ticket();
+      const comment = (await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments[0].id;
+      return { method: "PUT", path: `/api/v2/tickets/${id}/comments/${comment}/redact.json`, body: { text: "b" } };
+    },
+  },
   "PUT /api/v2/notification_templates/:event/:locale": {
     action: "notification_template.updated",
     prepare: async () => ({ method: "PUT", path: "/api/v2/notification_templates/solved/sv.json", body: { notification_template: { subject: "Löst: {{ticket.title}}", body: "{{comment}}" } } }),

@@ -373,6 +373,16 @@ const RULES: Record<string, Row> = {
     },
     ...onTicket((tid, c, att) => ({ method: "PUT", path: `/api/v2/tickets/${tid}/comments/${c}/attachments/${att}/redact.json` })),
   },
+  // Redacting text from a comment: the role's ticket redaction, on tickets the actor sees (a fresh ticket when allowed).
+  redactTicketComment: {
+    who: "ticket_redaction",
+    call: async (_as, ok) => {
+      const id = ok ? await ticket() : tk();
+      const comment = ok ? ((await owner("GET", `/api/v2/tickets/${id}/comments.json`)).comments[0].id as number) : ids.comment!;
+      return { method: "PUT", path: `/api/v2/tickets/${id}/comments/${comment}/redact.json`, body: { text: "Body" } };
+    },
+    ...onTicket((tid, c) => ({ method: "PUT", path: `/api/v2/tickets/${tid}/comments/${c}/redact.json`, body: { text: "file" } })),
+  },
   showAttachmentSettings: { who: "admins", call: () => get("/api/v2/attachment_settings.json") },
   updateAttachmentSettings: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/attachment_settings.json", body: { settings: { max_bytes: 2_000_000 } } }) },
   showCommentOriginalEmail: {
