@@ -14,8 +14,8 @@ import { newStemmer } from "snowball-stemmers";
  *    differ between a short query and a long text) become overlapping character bigrams; a run of
  *    one character is its unigram. 프린터 finds 프린터가, 印刷機 finds 印刷機が.
  *  - Adjacent words give pair terms (every stem of word i with every stem of word i+1, in order),
- *    so that a quoted phrase can require its words in order. A CJK run, or any other script,
- *    breaks the chain (order inside a CJK run is carried by its bigrams).
+ *    so that a quoted phrase can require its words in order. A CJK run breaks the chain (order
+ *    inside a run is carried by its bigrams); punctuation between words does not.
  * Term strings carry their kind (`w`, `c`, `p`), so a word can never stand for a pair.
  */
 
