@@ -56,6 +56,8 @@ describe("user policy", () => {
     expect(userPolicy.changeRole(actor("admin"), user("end_user"), "agent", 1).ok).toBe(true);
     expect(userPolicy.changeRole(actor("agent"), user("end_user"), "agent", 1).ok).toBe(false);
     expect(userPolicy.changeRole(actor("owner"), { ...user("agent"), active: false }, "admin", 1).ok).toBe(false);
+    // Never through an OAuth token, whoever consented.
+    expect(userPolicy.changeRole({ ...actor("owner"), via: "oauth" as const }, user("end_user"), "admin", 1).ok).toBe(false);
   });
 
   it("never demotes the last owner, and lets an owner step down while another remains", () => {

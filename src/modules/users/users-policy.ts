@@ -13,7 +13,8 @@ import { permissionsOf } from "../../platform/roles.ts";
  *    new address) e-mail; end users nothing else of themselves (not their organization, tags or
  *    external id);
  *  - agents edit end users; admins edit anyone but an owner; an owner edits themselves;
- *  - only an owner grants or takes away the owner and admin roles; nobody changes their own role,
+ *  - only an owner grants or takes away the owner and admin roles (never through an OAuth token);
+ *    nobody changes their own role,
  *    except an owner stepping down while another owner remains; the last owner is never demoted,
  *    suspended or deleted;
  *  - only admins suspend (an admin only by an owner), delete, or vouch for an address staff set;
@@ -80,6 +81,10 @@ export const userPolicy = {
   },
   changeRole(actor: UserActor, target: Target, next: Role, ownerCount: number): Decision {
     if (!isAdmin(actor.role)) return no("Only owners and admins can change roles.");
+    // `PUT /users/{id}/role` is a credential route (closed to OAuth tokens); the `role` field of
+    // `PUT /users/{id}` is the same change, so the same refusal: an application must not make an
+    // account it controls staff.
+    if (actor.via === "oauth") return no("OAuth access tokens cannot change roles.");
     if (target.support) return no(SUPPORT_MANAGED);
     if (target.active === false) return no("A deleted user's role cannot be changed.");
     if ((privileged(next) || privileged(target.role)) && actor.role !== "owner") return no("Only an owner can grant or take away the owner and admin roles.");

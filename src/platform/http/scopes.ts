@@ -8,7 +8,8 @@
  *   `write` does not imply `read` (Zendesk's rule): a token meant to read and write asks for both.
  * - A route of no resource below needs the plain `read`/`write`.
  * - Credential routes (passwords, second factors, passkeys, API tokens, OAuth clients and tokens,
- *   sessions, single sign-on) are never open to OAuth access tokens, whatever their scopes: a
+ *   sessions, single sign-on, invitations — whose answer carries the link's secret, a new staff
+ *   account's way in) are never open to OAuth access tokens, whatever their scopes: a
  *   third-party application must not be able to mint itself credentials. Nor to the operator's
  *   support user (modules/support), which must not grant itself more or touch sign-in security;
  *   support access grants count as credentials.
@@ -62,7 +63,7 @@ const RESOURCE_OF_SEGMENT: Readonly<Record<string, ScopeResource>> = {
 
 /** Paths that manage credentials (see above); matched against the route's URL pattern. */
 const CREDENTIAL_PATHS: readonly RegExp[] = [
-  /^\/api\/v2\/(api_tokens|api_settings|oauth|sessions?|session_settings|ip_restrictions|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations\/accept|sign_in_options|support_access)(\/|$)/,
+  /^\/api\/v2\/(api_tokens|api_settings|oauth|sessions?|session_settings|ip_restrictions|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations|sign_in_options|support_access)(\/|$)/,
   /^\/api\/v2\/users\/[^/]+\/(password|passkeys|two_factor|sessions|sign_in_links|unlock|role|logout)(\/|$)/,
   /^\/api\/v2\/help_center\/sign_in_links(\/|$)/,
   /^\/oauth(\/|$)/,
