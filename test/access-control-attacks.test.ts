@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SUPPORT_PASS_SCHEME } from "../src/platform/http/support-passes.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, signIn, type Session } from "./support/people.ts";
 
@@ -255,6 +256,59 @@ describe("OAuth applications", () => {
     expect((await bearer(access_token, "GET", "/api/v2/users/me.json", undefined, b.host)).status).toBe(401);
   });
 
+  it("cannot widen an agent's access through their custom role, nor create, change or delete custom roles; it may still read them", async () => {
+    const { access_token } = await tokens(await client());
+    const narrow = await role({ ticket_access: "within-groups" });
+    const wide = await role({ ticket_access: "all", group_access: true });
+    const g = await agentWith(narrow);
+    for (const custom_role_id of [wide, null, 2]) {
+      const r = await bearer(access_token, "PUT", `/api/v2/users/${g.id}.json`, { user: { custom_role_id } });
+      expect(r.status, `${custom_role_id}: ${r.text}`).toBe(403);
+      expect(r.body.description).toBe("OAuth access tokens cannot change roles.");
+    }
+    expect((await a.api("GET", `/api/v2/users/${g.id}.json`)).body.user.custom_role_id).toBe(narrow);
+    // A form sending the role the agent already has back is no change.
+    expect((await bearer(access_token, "PUT", `/api/v2/users/${g.id}.json`, { user: { name: "Agent A.", custom_role_id: narrow } })).status).toBe(200);
+
+    // The role itself: every agent carrying it would gain what the application gave it.
+    const before = (await a.api("GET", `/api/v2/custom_roles/${narrow}.json`)).body.custom_role;
+    const writes: Array<[string, string, unknown]> = [
+      ["POST", "/api/v2/custom_roles.json", { custom_role: { name: `App role ${unique()}`, configuration: { ticket_access: "all" } } }],
+      ["PUT", `/api/v2/custom_roles/${narrow}.json`, { custom_role: { configuration: { ticket_access: "all", group_access: true } } }],
+      ["PUT", `/api/v2/custom_roles/${narrow}`, { custom_role: { name: "Renamed" } }],
+      ["DELETE", `/api/v2/custom_roles/${wide}.json`, undefined],
+    ];
+    for (const [m, p, body] of writes) {
+      const r = await bearer(access_token, m, p, body);
+      expect(r.status, `${m} ${p}: ${r.text}`).toBe(403);
+      expect(r.body.description).toBe("OAuth access tokens cannot manage credentials or roles.");
+    }
+    expect((await a.api("GET", `/api/v2/custom_roles/${narrow}.json`)).body.custom_role).toEqual(before);
+    expect((await a.api("GET", `/api/v2/custom_roles/${wide}.json`)).status).toBe(200);
+    expect((await a.api("GET", "/api/v2/custom_roles.json")).body.custom_roles.map((r: { name: string }) => r.name).filter((n: string) => n.startsWith("App role"))).toEqual([]);
+    // Reading them stays within its scopes and the person's role.
+    expect((await bearer(access_token, "GET", "/api/v2/custom_roles.json")).status).toBe(200);
+    expect((await bearer(access_token, "GET", `/api/v2/custom_roles/${narrow}.json`)).status).toBe(200);
+  });
+
+  it("cannot create staff through POST /users (agents, light agents, admins); end users it may", async () => {
+    const { access_token } = await tokens(await client());
+    for (const r of ["agent", "light-agent", "admin"]) {
+      const mailbox = `staff-${unique()}@evil.test`;
+      const created = await bearer(access_token, "POST", "/api/v2/users.json", { user: { name: "App Staff", email: mailbox, role: r } });
+      expect(created.status, `${r}: ${created.text}`).toBe(403);
+      expect(created.body.description).toMatch(/OAuth access tokens cannot create staff/);
+      expect((await a.api("GET", `/api/v2/users/search.json?query=${encodeURIComponent(mailbox)}`)).body.users).toEqual([]);
+    }
+    const customer = await bearer(access_token, "POST", "/api/v2/users.json", { user: { name: "App Customer", email: `customer-${unique()}@example.test` } });
+    expect(customer.status, customer.text).toBe(201);
+    expect(customer.body.user.role).toBe("end-user");
+    // …and does not make it staff afterwards by either road.
+    expect((await bearer(access_token, "PUT", `/api/v2/users/${customer.body.user.id}.json`, { user: { role: "agent" } })).status).toBe(403);
+    expect((await bearer(access_token, "PUT", `/api/v2/users/${customer.body.user.id}/role.json`, { role: "agent" })).status).toBe(403);
+    expect((await a.api("GET", `/api/v2/users/${customer.body.user.id}.json`)).body.user.role).toBe("end-user");
+  });
+
   it("never redirects to a look-alike of the registered URI, from the authorization endpoint or the consent answer", async () => {
     const c = await client();
     const { challenge } = pkce();
@@ -288,6 +342,60 @@ describe("OAuth applications", () => {
     expect(foreign.status).toBe(400);
     const own = await t.request({ method: "POST", path: "/oauth/tokens", host: a.host, body: { grant_type: "refresh_token", refresh_token: tk.refresh_token, client_id: mine.identifier } });
     expect(own.status, own.text).toBe(200);
+  });
+});
+
+describe("the operator's support user and who a ticket's mail reaches", () => {
+  it("refuses it choosing requesters and CCs, creating people or moving them to another address, under a read-and-write grant", async () => {
+    const g = await a.api("POST", "/api/v2/support_access.json", { support_access: { days: 1, level: "read_write" } });
+    expect(g.status, g.text).toBe(201);
+    const grant = g.body.support_access_grant as { id: number; support_user_id: number };
+    const grantId = (await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("support_access_grants").select("id").where("nice_id", "=", grant.id).executeTakeFirstOrThrow())).id;
+    // As the operator's command sends it: a one-request pass through the server's own routing.
+    const support = async (method: "GET" | "POST" | "PUT" | "DELETE", url: string, body?: unknown) => {
+      const pass = t.app.supportPasses.mint({ tenantId: a.tenantId, grantId });
+      const r = await t.app.inject({ method, url, headers: { host: a.host, authorization: `${SUPPORT_PASS_SCHEME} ${pass}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) }, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
+      return { status: r.statusCode, text: r.body, body: r.body ? JSON.parse(r.body) : undefined };
+    };
+    try {
+      const customer = await buildUser(t, a, "end-user", "Cora Customer");
+      const other = await buildUser(t, a, "end-user", "Otto Other");
+      const id = await ticket({ requester_id: customer.id });
+      const mailbox = `operator-${unique()}@operator.test`;
+      const noOne = async () => expect((await a.api("GET", `/api/v2/users/search.json?query=${encodeURIComponent(mailbox)}`)).body.users).toEqual([]);
+
+      // An existing ticket's requester and CCs.
+      for (const change of [{ requester_id: other.id }, { collaborator_ids: [other.id] }, { collaborator_ids: [grant.support_user_id] }]) {
+        const r = await support("PUT", `/api/v2/tickets/${id}.json`, { ticket: change });
+        expect(r.status, `${JSON.stringify(change)}: ${r.text}`).toBe(403);
+        expect(r.body.description).toMatch(/cannot change who a ticket's mail reaches/);
+      }
+      expect((await a.api("GET", `/api/v2/tickets/${id}.json`)).body.ticket).toMatchObject({ requester_id: customer.id, collaborator_ids: [] });
+      // A new ticket for someone else, for a new address, or with CCs.
+      for (const fields of [{ requester: { name: "Op", email: mailbox } }, { requester_id: customer.id }, { collaborator_ids: [other.id] }]) {
+        const r = await support("POST", "/api/v2/tickets.json", { ticket: { subject: "For someone", comment: { body: "x" }, ...fields } });
+        expect(r.status, `${JSON.stringify(fields)}: ${r.text}`).toBe(403);
+      }
+      await noOne();
+      // A person of its own making, or a customer moved to its mailbox.
+      const created = await support("POST", "/api/v2/users.json", { user: { name: "Op", email: mailbox } });
+      expect(created.status, created.text).toBe(403);
+      expect(created.body.description).toMatch(/support user cannot create people/);
+      await noOne();
+      const moved = await support("PUT", `/api/v2/users/${customer.id}.json`, { user: { email: mailbox } });
+      expect(moved.status, moved.text).toBe(403);
+      expect((await a.api("GET", `/api/v2/users/${customer.id}.json`)).body.user.email).toBe(customer.email);
+
+      // What support work needs stays: the ticket's other properties, a reply, the same requester sent back, a ticket in its own name.
+      const work = await support("PUT", `/api/v2/tickets/${id}.json`, { ticket: { status: "open", requester_id: customer.id, collaborator_ids: [], comment: { body: "Looking into it", public: false } } });
+      expect(work.status, work.text).toBe(200);
+      expect((await support("POST", "/api/v2/tickets.json", { ticket: { subject: "Repro", comment: { body: "steps" } } })).status).toBe(201);
+      expect((await support("PUT", `/api/v2/users/${customer.id}.json`, { user: { name: "Cora C." } })).status).toBe(200);
+      // Staff choose recipients as before.
+      expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { collaborator_ids: [other.id] } })).status).toBe(200);
+    } finally {
+      expect((await a.api("DELETE", `/api/v2/support_access/${grant.id}.json`)).status).toBe(204);
+    }
   });
 });
 

@@ -118,7 +118,8 @@ export async function insertSealedUser(
 export async function createUser(ctx: RequestContext, input: UserCreateInput): Promise<UserView> {
   const actor = actorUser(ctx);
   const role = roleFromApi(input.role ?? "end-user");
-  if (!userPolicy.create(actor, role)) throw forbidden();
+  const allowed = userPolicy.create(actor, role);
+  if (!allowed.ok) throw forbidden(allowed.reason);
   const organizationId = input.organization_id ? (await organizationToJoin(ctx, input.organization_id)).id : input.organization_id === null ? null : undefined;
   const { id } = await insertSealedUser(ctx, {
     role,

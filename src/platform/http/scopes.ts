@@ -13,6 +13,9 @@
  *   third-party application must not be able to mint itself credentials. Nor to the operator's
  *   support user (modules/support), which must not grant itself more or touch sign-in security;
  *   support access grants count as credentials.
+ * - Some routes are credential routes for their writes only: custom roles (what a role grants is
+ *   what every agent carrying it can do, so an application changing one widens people's access
+ *   as surely as a role change). Reading them stays open to whoever the route's policy allows.
  */
 
 export const SCOPE_RESOURCES = ["tickets", "users", "organizations", "auditlogs", "hc"] as const;
@@ -69,14 +72,18 @@ const CREDENTIAL_PATHS: readonly RegExp[] = [
   /^\/oauth(\/|$)/,
 ];
 
+/** Paths whose writes (any method but GET) manage credentials or access (see above). */
+const CREDENTIAL_WRITE_PATHS: readonly RegExp[] = [/^\/api\/v2\/custom_roles(\/|$)/];
+
 /** The resource a route's URL pattern belongs to, if any. */
 export function resourceOf(url: string): ScopeResource | undefined {
   const m = /^\/api\/v2\/([a-z_]+)/.exec(url);
   return m ? RESOURCE_OF_SEGMENT[m[1] ?? ""] : undefined;
 }
 
-export function isCredentialRoute(url: string): boolean {
-  return CREDENTIAL_PATHS.some((re) => re.test(url));
+/** Whether the route `method` `url` (its URL pattern) is a credential route (see above). */
+export function isCredentialRoute(method: string, url: string): boolean {
+  return CREDENTIAL_PATHS.some((re) => re.test(url)) || (method !== "GET" && CREDENTIAL_WRITE_PATHS.some((re) => re.test(url)));
 }
 
 export type ScopeNeed = { access: Access; resource: ScopeResource | undefined };
