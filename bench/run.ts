@@ -6,7 +6,9 @@
  * TEST_DATABASE_URL is set. Attachments: upload and download MB/s against a plain file copy.
  * Inbound mail: messages/s from 8 SMTP clients to tickets with a 50 KB file each, against an SMTP
  * server that discards the same messages and against API creates with a 50 KB upload. Writes
- * bench/results/latest.json and the tables in bench/README.md.
+ * bench/results/latest.json and the tables in bench/README.md. `--views-access` alone: the
+ * workspace's views for agents whose custom role narrows their ticket access, against an admin's,
+ * at 100k tickets, with EXPLAIN (bench/results/views-access*.{json,txt}).
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -16,7 +18,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
 import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
 import pg from "pg";
@@ -24,6 +26,11 @@ import { SMTPServer } from "smtp-server";
 import { loadConfig } from "../src/platform/config.ts";
 import { openRuntime } from "../src/platform/runtime.ts";
 import { findTenant } from "../src/modules/tenants/tenants-service.ts";
+import { makeContext } from "../src/platform/context.ts";
+import { createApiToken } from "../src/modules/identity/api-tokens-service.ts";
+import { scoped, ticketQuery, ticketSortKey } from "../src/modules/tickets/tickets-repo.ts";
+import type { TicketScope } from "../src/modules/tickets/tickets-policy.ts";
+import type { TicketStatus } from "../src/platform/db/schema.ts";
 import { dnsServerAddress, nxdomainServer } from "../test/support/dns.ts";
 import { message } from "../test/support/mail-in.ts";
 import { apiTokenFrom, call, cli, freePort, startServer, type ServerProcess } from "../test/support/process.ts";
@@ -916,6 +923,298 @@ async function benchSignin(): Promise<SigninResult> {
   }
 }
 
+/** What the views-access phase measured (see benchViewsAccess). */
+type ViewsAccessOp = { p50_ms: number; p95_ms: number; p99_ms: number };
+type ViewsAccessResult = {
+  tickets: number;
+  groups: number;
+  samples: number;
+  /** Latency per actor and operation, one request at a time, actors interleaved. */
+  latency: Record<string, Record<string, ViewsAccessOp>>;
+  /** p50 / p95 / p99 of each restricted actor against the admin's, per operation. */
+  ratio: Record<string, Record<string, { p50: number; p95: number; p99: number }>>;
+  /** What each actor's "all open" view counts (capped at 10,000) and the first page's size. */
+  visible: Record<string, { all_open_count: number; capped: boolean; first_page: number }>;
+  /** EXPLAIN (ANALYZE, BUFFERS) of the within-groups agent's queries: plan tops and times. */
+  explain: Record<string, { execution_ms: number; planning_ms: number; shared_hit: number; shared_read: number; top: string }>;
+};
+
+const VIEW_QUERIES = {
+  all_open: "type:ticket status<solved",
+  mine: "type:ticket status<solved assignee:me",
+  unassigned: "type:ticket status<solved assignee:none",
+  pending: "type:ticket status:pending",
+  recently_solved: `type:ticket status>=solved solved>=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}`,
+} as const;
+
+/**
+ * Ticket access at 100k tickets (`--views-access`): the workspace's view pages and counts over
+ * real HTTP for an admin (the baseline), an agent whose custom role sees only their groups'
+ * tickets (2 of 20 groups) and an assigned-only agent, one request at a time with the actors
+ * interleaved, reported as ratios to the admin's; then EXPLAIN (ANALYZE, BUFFERS) of the
+ * within-groups agent's queries as the application role (bench/results/views-access-*.txt).
+ */
+async function benchViewsAccess(kind: "pglite" | "postgres", adminUrl?: string): Promise<ViewsAccessResult> {
+  const TICKETS = quick ? 10_000 : 100_000;
+  const GROUPS = 20;
+  const AGENTS = 20;
+  const END_USERS = 100;
+  const SAMPLES = quick ? 30 : 100;
+  const DEEP_ID = Math.floor(TICKETS / 2);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vd-bench-access-${kind}-`));
+  const env: Record<string, string> = { VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64") };
+  const { dbUrl, drop: dropDb } = await freshDatabase(kind, adminUrl);
+  if (dbUrl) env.DATABASE_URL = dbUrl;
+  const host = "access.localhost";
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServer(dataDir, env);
+    const port = server.port;
+    const owner = apiTokenFrom(await cliWith(env, dataDir, "tenant", "create", "--subdomain", "access", "--owner-email", "owner@access.test"));
+    const api = async (method: string, p: string, body?: unknown) => {
+      const r = await call(port, host, owner, method, p, body);
+      if (r.status >= 300) throw new Error(`${method} ${p} answered ${r.status}: ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+    step(`access ${kind}: ${GROUPS} groups, ${AGENTS} agents, roles`);
+    const user = async (role: string, name: string, email: string) => (await api("POST", "/api/v2/users.json", { user: { name, email, role } })).user.id as number;
+    const adminId = await user("admin", "Ada Admin", "admin@access.test");
+    const agents: number[] = [];
+    for (let i = 0; i < AGENTS; i++) agents.push(await user("agent", `Agent ${i + 1}`, `agent${i + 1}@access.test`));
+    const groups: number[] = [];
+    for (let i = 0; i < GROUPS; i++) groups.push((await api("POST", "/api/v2/groups.json", { group: { name: `Group ${i + 1}` } })).group.id as number);
+    // Every agent works in one group (agent i in group i); the within-groups agent (agent 1) also in group 2.
+    const member = (u: number, g: number) => api("POST", "/api/v2/group_memberships.json", { group_membership: { user_id: u, group_id: g } });
+    for (let i = 0; i < AGENTS; i++) await member(agents[i]!, groups[i % GROUPS]!);
+    await member(agents[0]!, groups[1]!);
+    const withinRole = (await api("POST", "/api/v2/custom_roles.json", { custom_role: { name: "Within groups", configuration: { ticket_access: "within-groups" } } })).custom_role.id as number;
+    const assignedRole = (await api("POST", "/api/v2/custom_roles.json", { custom_role: { name: "Assigned only", configuration: { ticket_access: "assigned-only" } } })).custom_role.id as number;
+    await api("PUT", `/api/v2/users/${agents[0]}.json`, { user: { custom_role_id: withinRole } });
+    await api("PUT", `/api/v2/users/${agents[1]}.json`, { user: { custom_role_id: assignedRole } });
+    const endUsers: number[] = [];
+    for (let i = 0; i < END_USERS; i++) endUsers.push(await user("end-user", `Customer ${i + 1}`, `customer${i + 1}@access.test`));
+    await stop(server);
+    server = undefined;
+
+    step(`access ${kind}: seeding ${TICKETS} tickets`);
+    const cfg = loadConfig({ ...process.env, ...env, VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+    const rt = await openRuntime(cfg, { migrate: false });
+    let tokens: Record<"admin" | "within_groups" | "assigned_only", string>;
+    let tenantId: string;
+    let withinUserId: string;
+    let expected: number;
+    try {
+      const t = (await findTenant(rt.db, { subdomain: "access" }))!;
+      tenantId = t.id;
+      const ids = await rt.db.tenant(t.id, async (tx) => {
+        const byNice = async (table: "users" | "groups", nice: number[]) => {
+          const rows = await tx.db.selectFrom(table).select(["id", "nice_id"]).where("tenant_id", "=", t.id).where("nice_id", "in", nice).execute();
+          const m = new Map(rows.map((r) => [Number(r.nice_id), r.id]));
+          return nice.map((n) => m.get(n)!);
+        };
+        return { agents: await byNice("users", agents), groups: await byNice("groups", groups), endUsers: await byNice("users", endUsers), admin: (await byNice("users", [adminId]))[0]! };
+      });
+      withinUserId = ids.agents[0]!;
+      const BATCH = 1000;
+      const now = Date.now();
+      const statusOf = (r: number): TicketStatus => (r < 0.5 ? "closed" : r < 0.7 ? "solved" : r < 0.85 ? "open" : r < 0.93 ? "pending" : r < 0.97 ? "new" : "hold");
+      for (let done = 0; done < TICKETS; done += BATCH) {
+        await rt.db.tenant(t.id, async (tx) => {
+          const sealer = await rt.keyring.sealerFor(tx);
+          const n = Math.min(BATCH, TICKETS - done);
+          const start = (await sql<{ v: number }>`SELECT min(vd_next_id('tickets'))::bigint AS v FROM generate_series(1, ${n})`.execute(tx.db)).rows[0]!.v - 1;
+          const ccs: Array<{ tenant_id: string; ticket_id: string; user_id: string }> = [];
+          const rows = Array.from({ length: n }, (_, k) => {
+            const id = crypto.randomUUID();
+            const status = statusOf(Math.random());
+            const updated = new Date(now - Math.random() * 365 * 86_400_000);
+            const rt2 = Math.random();
+            const requester = ids.endUsers[Math.floor(Math.random() * ids.endUsers.length)]!;
+            // 0.2 % of tickets copy one of the two restricted agents (seen through the CC branch).
+            if (Math.random() < 0.002) ccs.push({ tenant_id: t.id, ticket_id: id, user_id: ids.agents[Math.floor(Math.random() * 2)]! });
+            return {
+              tenant_id: t.id,
+              id,
+              nice_id: start + k + 1,
+              subject_sealed: sealer.seal(`Seeded ticket ${start + k + 1}: printer on floor 3 is jammed again`, { table: "tickets", column: "subject", row: id }),
+              description_sealed: sealer.seal("The printer shows error 0x41 and will not print double-sided. ".repeat(4), { table: "tickets", column: "description", row: id }),
+              status,
+              priority: (["low", "normal", "normal", "high", "urgent"] as const)[Math.floor(Math.random() * 5)]!,
+              type: null,
+              requester_id: requester,
+              submitter_id: requester,
+              // 90 % of tickets are in one of the groups; assigned (but new ones) to an agent of that group.
+              group_id: rt2 < 0.9 ? ids.groups[Math.floor(rt2 * 1000) % GROUPS]! : null,
+              assignee_id: status === "new" || rt2 > 0.95 ? null : ids.agents[Math.floor(rt2 * 1000) % AGENTS]!,
+              organization_id: null,
+              tags: ["seeded"],
+              custom_fields_sealed: null,
+              external_id_sealed: null,
+              external_id_bidx: null,
+              due_at: null,
+              created_at: new Date(updated.getTime() - Math.random() * 30 * 86_400_000),
+              updated_at: updated,
+              solved_at: status === "solved" || status === "closed" ? updated : null,
+              deleted_at: null,
+            };
+          });
+          await tx.db.insertInto("tickets").values(rows).execute();
+          if (ccs.length) await tx.db.insertInto("ticket_ccs").values(ccs).execute();
+        });
+      }
+      await sql`VACUUM (ANALYZE)`.execute(rt.db.owner);
+      // The within-groups count, checked below against the rule written out plainly (as the owner role).
+      expected = await expectedWithinGroupsCount(rt, t.id, withinUserId);
+      tokens = await rt.db.tenant(t.id, async (tx) => {
+        const sealer = await rt.keyring.sealerFor(tx);
+        const ctx = makeContext({ tx, sealer, actor: { kind: "operator" }, requestId: "bench", now: () => new Date() });
+        const tok = async (userId: string) => (await createApiToken({ keyring: rt.keyring }, ctx, { name: "bench", userId })).secret;
+        return { admin: await tok(ids.admin), within_groups: await tok(ids.agents[0]!), assigned_only: await tok(ids.agents[1]!) };
+      });
+    } finally {
+      await rt.close();
+    }
+
+    server = await startServer(dataDir, env);
+    const srv = server;
+    const enc = encodeURIComponent;
+    const listUrl = (q: string, after?: string) => `/api/v2/search.json?query=${enc(q)}&sort_by=updated_at&sort_order=desc&page[size]=25${after ? `&page[after]=${after}` : ""}`;
+    // A cursor 300 days back in "all open by last update" (about 80 % down the admin's list).
+    const deepCursor = Buffer.from(JSON.stringify({ o: DEEP_ID, k: deepKeyMicros })).toString("base64url");
+    const ops: Record<string, string> = {
+      page_all_open: listUrl(VIEW_QUERIES.all_open),
+      page_all_open_deep: listUrl(VIEW_QUERIES.all_open, deepCursor),
+      page_unassigned: listUrl(VIEW_QUERIES.unassigned),
+      page_pending: listUrl(VIEW_QUERIES.pending),
+      ...Object.fromEntries(Object.entries(VIEW_QUERIES).map(([k, q]) => [`count_${k}`, `/api/v2/search/count.json?query=${enc(q)}`])),
+    };
+    const actors = Object.keys(tokens) as Array<keyof typeof tokens>;
+    const visible: ViewsAccessResult["visible"] = {};
+    for (const a of actors) {
+      const c = await call(srv.port, host, tokens[a], "GET", ops.count_all_open!);
+      const p = await call(srv.port, host, tokens[a], "GET", ops.page_all_open!);
+      if (c.status !== 200 || p.status !== 200) throw new Error(`${a}: count ${c.status}, page ${p.status}`);
+      visible[a] = { all_open_count: c.body.count, capped: c.body.count_capped, first_page: p.body.results.length };
+    }
+    if (!visible.within_groups || visible.within_groups.all_open_count !== Math.min(expected, 10_000)) throw new Error(`within-groups all-open count ${visible.within_groups?.all_open_count}, expected ${expected}`);
+    step(`access ${kind}: visible ${JSON.stringify(visible)}`);
+    step(`access ${kind}: ${SAMPLES} samples of ${Object.keys(ops).length} operations × ${actors.length} actors, one at a time`);
+    // Warm-up: every statement prepared and every page cached once per actor.
+    for (let w = 0; w < 5; w++) for (const a of actors) for (const u of Object.values(ops)) await call(srv.port, host, tokens[a], "GET", u);
+    const lat: Record<string, Record<string, number[]>> = Object.fromEntries(actors.map((a) => [a, Object.fromEntries(Object.keys(ops).map((o) => [o, [] as number[]]))]));
+    for (let i = 0; i < SAMPLES; i++) {
+      for (const [o, u] of Object.entries(ops)) {
+        // The actors take turns (in a rotating order), so the machine's noise falls on each alike.
+        for (let k = 0; k < actors.length; k++) {
+          const a = actors[(i + k) % actors.length]!;
+          const t0 = performance.now();
+          const r = await call(srv.port, host, tokens[a], "GET", u);
+          lat[a]![o]!.push(performance.now() - t0);
+          if (r.status !== 200) throw new Error(`${a} ${o} answered ${r.status}`);
+        }
+      }
+    }
+    await stop(srv);
+    server = undefined;
+    const latency: ViewsAccessResult["latency"] = {};
+    for (const a of actors) latency[a] = Object.fromEntries(Object.keys(ops).map((o) => [o, { p50_ms: pct(lat[a]![o]!, 50), p95_ms: pct(lat[a]![o]!, 95), p99_ms: pct(lat[a]![o]!, 99) }]));
+    const ratio: ViewsAccessResult["ratio"] = {};
+    for (const a of actors.filter((x) => x !== "admin")) {
+      ratio[a] = Object.fromEntries(
+        Object.keys(ops).map((o) => {
+          const base = latency.admin![o]!;
+          const mine = latency[a]![o]!;
+          return [o, { p50: round(mine.p50_ms / base.p50_ms, 2), p95: round(mine.p95_ms / base.p95_ms, 2), p99: round(mine.p99_ms / base.p99_ms, 2) }];
+        }),
+      );
+    }
+    step(`access ${kind}: EXPLAIN of the within-groups agent's queries`);
+    const explain = await explainWithinGroups(cfg, tenantId, withinUserId, kind, DEEP_ID);
+    return { tickets: TICKETS, groups: GROUPS, samples: SAMPLES, latency, ratio, visible, explain };
+  } finally {
+    if (server) await stop(server);
+    await dropDb();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The deep page's cursor key: 300 days ago, in microseconds since the epoch (as cursors carry timestamps). */
+const deepKeyMicros = String((Date.now() - 300 * 86_400_000) * 1000);
+
+/** How many open tickets a within-groups agent may see, counted by the rule as docs/api.md states it. */
+async function expectedWithinGroupsCount(rt: Awaited<ReturnType<typeof openRuntime>>, tenantId: string, userId: string): Promise<number> {
+  const r = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM tickets t
+      WHERE t.tenant_id = ${tenantId} AND t.deleted_at IS NULL AND t.status IN ('new', 'open', 'pending', 'hold')
+        AND (t.group_id IN (SELECT group_id FROM group_memberships WHERE tenant_id = ${tenantId} AND user_id = ${userId})
+          OR t.assignee_id = ${userId} OR t.requester_id = ${userId}
+          OR t.id IN (SELECT ticket_id FROM ticket_ccs WHERE tenant_id = ${tenantId} AND user_id = ${userId}))`.execute(rt.db.owner);
+  return r.rows[0]!.n;
+}
+
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of the queries behind the views, built by the same repository
+ * functions the server uses (ticketQuery, scoped, the sort keys), for the within-groups agent and
+ * for the admin, as the application role under row-level security. The full plans go to
+ * bench/results/views-access-explain-<kind>.txt.
+ */
+async function explainWithinGroups(cfg: ReturnType<typeof loadConfig>, tenantId: string, userId: string, kind: string, deepId: number): Promise<ViewsAccessResult["explain"]> {
+  const rt = await openRuntime(cfg, { migrate: false });
+  const open = ["new", "open", "pending", "hold"] as const;
+  const key = ticketSortKey("updated_at");
+  const out: ViewsAccessResult["explain"] = {};
+  let text = `EXPLAIN (ANALYZE, BUFFERS) on ${kind}, ${new Date().toISOString()}\n`;
+  try {
+    await rt.db.tenant(tenantId, async (tx) => {
+      const scopes: Record<string, TicketScope> = { within_groups: { kind: "groups", userId }, admin: { kind: "all" } };
+      for (const [who, scope] of Object.entries(scopes)) {
+        const page = (filter: (q: ReturnType<typeof ticketQuery>) => ReturnType<typeof ticketQuery>, deep: boolean) => {
+          let q = scoped(filter(ticketQuery(tx)), scope).select(key.text.as("sort_key"));
+          if (deep) q = q.where(sql<boolean>`(${key.expr}, t.nice_id) < (${key.value(deepKeyMicros)}, ${deepId})`);
+          return q.orderBy(key.expr, "desc").orderBy("t.nice_id", "desc").limit(26).compile();
+        };
+        const count = (filter: (q: any) => any) => { // any: the count's inner query is not the list's shape
+          const inner = scoped(filter(tx.db.selectFrom("tickets as t").select(sql<number>`1`.as("one")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null)), scope).limit(10_001);
+          return tx.db.selectFrom(inner.as("s")).select((eb) => eb.fn.countAll<number>().as("n")).compile();
+        };
+        const queries: Record<string, { sql: string; parameters: readonly unknown[] }> = {
+          page_all_open: page((q) => q.where("t.status", "in", open), false),
+          page_all_open_deep: page((q) => q.where("t.status", "in", open), true),
+          page_unassigned: page((q) => q.where("t.status", "in", open).where("t.assignee_id", "is", null), false),
+          count_all_open: count((q) => q.where("t.status", "in", open)),
+          count_unassigned: count((q) => q.where("t.status", "in", open).where("t.assignee_id", "is", null)),
+        };
+        for (const [name, c] of Object.entries(queries)) {
+          // Twice: the first run warms the cache, the second is the one reported.
+          let plan: string[] = [];
+          for (let i = 0; i < 2; i++) {
+            const r = await tx.db.executeQuery<Record<string, string>>(CompiledQuery.raw(`EXPLAIN (ANALYZE, BUFFERS) ${c.sql}`, [...c.parameters]));
+            plan = r.rows.map((row) => Object.values(row)[0]!);
+          }
+          text += `\n=== ${who}: ${name}\n${plan.join("\n")}\n`;
+          const num = (re: RegExp) => Number(re.exec(plan.join("\n"))?.[1] ?? NaN);
+          out[`${who}.${name}`] = {
+            execution_ms: num(/Execution Time: ([\d.]+) ms/),
+            planning_ms: num(/Planning Time: ([\d.]+) ms/),
+            shared_hit: num(/Buffers: shared hit=(\d+)/),
+            shared_read: Number(/Buffers: shared[^\n]*read=(\d+)/.exec(plan.join("\n"))?.[1] ?? 0),
+            top: plan
+              .filter((l) => /Scan|Sort|Limit|BitmapOr|SubPlan|InitPlan|Filter:|Index Cond:/.test(l))
+              .slice(0, 8)
+              .map((l) => l.trim().replace(/\s+\(cost=.*$/, "").replace(/\s+\(actual.*$/, ""))
+              .join(" | "),
+          };
+        }
+      }
+    });
+  } finally {
+    await rt.close();
+  }
+  fs.mkdirSync("bench/results", { recursive: true });
+  fs.writeFileSync(`bench/results/views-access-explain-${kind}.txt`, text);
+  return out;
+}
+
 async function cliWith(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<string> {
   const saved = { ...process.env };
   Object.assign(process.env, env);
@@ -934,8 +1233,54 @@ let files: FilesResult | undefined;
 const inbound: Record<string, InboundResult> = {};
 const started = Date.now();
 // `--only pglite|postgres|files|inbound` measures one part (while working on one path).
-const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-if (only !== undefined && only !== "pglite" && only !== "postgres" && only !== "files" && only !== "inbound" && only !== "signin") throw new Error("--only takes pglite, postgres, files, inbound or signin");
+// `--views-access` (or `--only views-access`): ticket access at 100k tickets alone (bench/README.md).
+const only = process.argv.includes("--views-access") ? "views-access" : process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+if (only !== undefined && !["pglite", "postgres", "files", "inbound", "signin", "views-access"].includes(only)) throw new Error("--only takes pglite, postgres, files, inbound, signin or views-access");
+if (only === "views-access") {
+  const access: Record<string, ViewsAccessResult> = {};
+  access.pglite = await benchViewsAccess("pglite");
+  console.log("views-access pglite", JSON.stringify(access.pglite, null, 2));
+  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (url) {
+    access.postgres = await benchViewsAccess("postgres", url);
+    console.log("views-access postgres", JSON.stringify(access.postgres, null, 2));
+  }
+  const date = new Date().toISOString();
+  fs.mkdirSync("bench/results", { recursive: true });
+  fs.writeFileSync("bench/results/views-access.json", JSON.stringify({ date, node: process.version, quick, seconds: round((Date.now() - started) / 1000), ...access }, null, 2) + "\n");
+  const opNames: Record<string, string> = {
+    page_all_open: "All open, first page",
+    page_all_open_deep: "All open, deep page (`page[after]`)",
+    page_unassigned: "Unassigned, first page",
+    page_pending: "Pending, first page",
+    count_all_open: "Count: all open",
+    count_mine: "Count: my open",
+    count_unassigned: "Count: unassigned",
+    count_pending: "Count: pending",
+    count_recently_solved: "Count: solved in 7 days",
+  };
+  const fmt = (r: { p50: number; p95: number; p99: number }) => `${r.p50} / ${r.p95} / ${r.p99}`;
+  const lines = [
+    `Run of ${date.slice(0, 10)}${quick ? " (--quick)" : ""}, ${os.cpus().length} cores, Node ${process.version}: ${Object.values(access)[0]!.tickets.toLocaleString("en")} tickets in ${Object.values(access)[0]!.groups} groups, ${Object.values(access)[0]!.samples} requests per actor and operation, one at a time, actors interleaved. Ratios are the restricted agent's p50 / p95 / p99 over the admin's.`,
+    "",
+    "| database | view | admin p50 / p95 / p99 ms | within groups (2 of 20) ÷ admin | assigned only ÷ admin |",
+    "|---|---|---|---|---|",
+    ...Object.entries(access).flatMap(([db, r]) =>
+      Object.keys(opNames).map((o) => {
+        const a = r.latency.admin![o]!;
+        return `| ${db} | ${opNames[o]} | ${a.p50_ms} / ${a.p95_ms} / ${a.p99_ms} | ${fmt(r.ratio.within_groups![o]!)} | ${fmt(r.ratio.assigned_only![o]!)} |`;
+      }),
+    ),
+    "",
+    `Tickets each sees in "all open" (count, capped at 10,000): ${Object.entries(access)
+      .map(([db, r]) => `${db}: ${Object.entries(r.visible).map(([a, v]) => `${a.replace("_", " ")} ${v.all_open_count.toLocaleString("en")}${v.capped ? "+" : ""}`).join(", ")}`)
+      .join("; ")}.`,
+  ].join("\n");
+  console.log("\n" + lines);
+  const readme = "bench/README.md";
+  if (!quick && fs.existsSync(readme)) fs.writeFileSync(readme, fs.readFileSync(readme, "utf8").replace(/<!-- views-access-results -->[\s\S]*<!-- \/views-access-results -->/, `<!-- views-access-results -->\n${lines}\n<!-- /views-access-results -->`));
+  process.exit(0);
+}
 let signin: SigninResult | undefined;
 if (only === undefined || only === "signin") {
   signin = await benchSignin();

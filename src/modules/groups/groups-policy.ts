@@ -12,4 +12,13 @@ export const groupPolicy = {
   manage(actor: UserActor): boolean {
     return isAdmin(actor.role) || (isStaff(actor.role) && permissionsOf(actor).group_access);
   },
+  /**
+   * May `actor` (who manages groups) make `memberId` a member? Joining a group widens the tickets a
+   * "within groups" role sees, so an agent whose role does not see every ticket may not add
+   * themselves: an admin (or an agent who sees every ticket) does it for them.
+   */
+  addMember(actor: UserActor, memberId: string): boolean {
+    if (!this.manage(actor)) return false;
+    return memberId !== actor.userId || isAdmin(actor.role) || permissionsOf(actor).ticket_access === "all";
+  },
 };

@@ -130,6 +130,7 @@ export async function createMembership(ctx: RequestContext, input: { user_id: nu
     throw invalid("user_id", "User: not found");
   });
   if (u.role === "end_user") throw invalid("user_id", "User: end users cannot join groups");
+  if (!groupPolicy.addMember(actorUser(ctx), u.id)) throw forbidden("Your role sees only some tickets: joining a group would widen it. Ask an admin to add you.");
   const g = await resolveGroup(ctx, input.group_id);
   if (await repo.membershipExists(ctx.tx, u.id, g.id)) throw invalid("user_id", "User: is already a member of this group", "DuplicateValue");
   const niceId = await repo.insertMembership(ctx.tx, { id: crypto.randomUUID(), user_id: u.id, group_id: g.id, is_default: input.default ?? false });

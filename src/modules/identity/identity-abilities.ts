@@ -27,7 +27,7 @@ export function abilitiesOf(actor: UserActor) {
     can_bulk_update: ticketPolicy.editProperties(actor),
     can_delete_tickets: ticketPolicy.delete(actor),
     can_be_assigned: ticketPolicy.assignable(actor.role),
-    can_create_end_users: userPolicy.create(actor, "end_user"),
+    can_create_end_users: userPolicy.create(actor, "end_user").ok,
     // Another person's profile (their organization, for one): the rule for any end user but oneself.
     can_edit_end_users: userPolicy.update(actor, { id: "", role: "end_user" }, ["organization_id"]).ok,
     can_manage_admin: adminPolicy.manage(actor),

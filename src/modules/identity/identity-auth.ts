@@ -1,3 +1,4 @@
+import net from "node:net";
 import type { FastifyRequest } from "fastify";
 import type { Actor } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
@@ -28,7 +29,8 @@ const passOfRequest = new WeakMap<FastifyRequest, SupportPass>();
  *  - the session cookie, with the CSRF header on writes;
  *  - `Authorization: VaultdeskSupport PASS`: a one-request pass the server minted for the
  *    operator's support access (platform/http/support-passes.ts), good in its tenant while the
- *    grant behind it is live; it authenticates as the tenant's support user.
+ *    grant behind it is live, and only on a request the server made itself (`inject`), never one
+ *    that came over a network connection; it authenticates as the tenant's support user.
  * Every credential then passes the tenant's IP restrictions (ip-restrictions-service.ts) here, in
  * one place: a credential of a kind added later is checked by the same step. The operator's support
  * pass is the one exception: the operator's command line is never held to a tenant's networks
@@ -81,7 +83,10 @@ async function authenticate(deps: Deps, tx: TenantTx, sealer: TenantSealer, req:
       p = deps.supportPasses.take(pass);
       if (p) passOfRequest.set(req, p);
     }
-    if (!p || p.tenantId !== tx.tenantId) throw new AppError("Unauthorized");
+    // The operator's command hands its request to the server's routing in the process (`inject`):
+    // a pass that arrives over a network connection did not come that way (a copied pass), and is
+    // refused, spent all the same.
+    if (!p || p.tenantId !== tx.tenantId || req.raw.socket instanceof net.Socket) throw new AppError("Unauthorized");
     return { actor: await supportActor(tx, sealer, p.grantId, deps.now), network: undefined, operator: true };
   }
   if (header) {

@@ -16,6 +16,18 @@ export const organizationPolicy = {
   shareTickets(actor: UserActor): boolean {
     return isAdmin(actor.role);
   },
+  /**
+   * May `actor` put people into `org` (an end user's `organization_id`, or its domain names, which
+   * place new end users in it)? In an organization that shares its requests, a new member reads
+   * them all: an agent whose role does not see every ticket could otherwise read them through an
+   * end user they control. Nor may the operator's support user: such a member would outlive the
+   * grant. Everyone else who may edit people or organizations may.
+   */
+  addMembers(actor: UserActor, org: { shared_tickets: boolean }): boolean {
+    if (!org.shared_tickets) return true;
+    if (actor.via === "support") return false;
+    return isAdmin(actor.role) || (isStaff(actor.role) && permissionsOf(actor).ticket_access === "all");
+  },
   /** Only admins and owners delete one. */
   delete(actor: UserActor): boolean {
     return isAdmin(actor.role);

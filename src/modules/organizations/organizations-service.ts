@@ -57,6 +57,19 @@ export async function resolveOrganization(ctx: RequestContext, niceId: number): 
   return { id: o.id, niceId: o.nice_id };
 }
 
+const SHARED_REFUSAL = "This organization shares its requests with its members, and your role sees only some tickets: ask an admin to change who belongs to it.";
+
+/**
+ * For the users module: the organization a person is being put into, by its public id (422 when
+ * missing), refused (403) when the actor may not add members to it (organizations-policy.ts).
+ */
+export async function organizationToJoin(ctx: RequestContext, niceId: number): Promise<{ id: string; niceId: number }> {
+  const o = await repo.findOrgByNiceId(ctx.tx, niceId);
+  if (!o) throw invalid("organization_id", "Organization: not found", "InvalidValue");
+  if (!organizationPolicy.addMembers(actorUser(ctx), o)) throw forbidden(SHARED_REFUSAL);
+  return { id: o.id, niceId: o.nice_id };
+}
+
 export async function createOrganization(ctx: RequestContext, input: OrgCreateInput): Promise<OrgView> {
   const a = requireStaff(ctx);
   if (!organizationPolicy.edit(a)) throw forbidden();
@@ -118,7 +131,11 @@ export async function updateOrganization(ctx: RequestContext, niceId: number, in
   if (input.external_id !== undefined) patch.external_id_sealed = input.external_id ? s.seal(input.external_id, ref(o.id, "external_id")) : null;
   if (input.tags !== undefined) patch.tags = input.tags;
   if (input.shared_tickets !== undefined) patch.shared_tickets = input.shared_tickets;
-  if (input.domain_names !== undefined) await setDomains(ctx, o.id, input.domain_names);
+  if (input.domain_names !== undefined) {
+    // Domain names place new end users in the organization (domain mapping): joining by another road.
+    if (!organizationPolicy.addMembers(a, o)) throw forbidden(SHARED_REFUSAL);
+    await setDomains(ctx, o.id, input.domain_names);
+  }
   const fields = Object.keys(input);
   if (fields.length > 0) {
     await repo.updateOrg(ctx.tx, o.id, patch);

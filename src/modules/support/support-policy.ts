@@ -14,7 +14,10 @@ import { isAdmin } from "../users/users-policy.ts";
  *  - the support user acts as an agent (never an admin: an admin could invite staff or create
  *    people whose access would outlive the grant), with the `read` scope under a read-only grant
  *    and `read` and `write` under a read-and-write one; credential, sign-in security and support
- *    access routes are closed to it whatever the level (platform/http/route.ts);
+ *    access routes are closed to it whatever the level (platform/http/route.ts); whatever the
+ *    level it chooses nobody the account's mail reaches: no requester or CC changes
+ *    (tickets-policy.ts `chooseRecipients`), no new people and no e-mail changes (users-policy.ts),
+ *    since an address it chose would keep receiving mail after the grant;
  *  - the support user itself never acts without a grant: nobody signs in as it.
  */
 

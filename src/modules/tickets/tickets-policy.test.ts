@@ -64,4 +64,9 @@ describe("ticket policy", () => {
     expect(ticketPolicy.abilitiesFor(user("light_agent"), { status: "open" })).toMatchObject({ can_edit_properties: false, can_reply_publicly: false, can_add_internal_notes: true, statuses: [] });
     expect(ticketPolicy.abilitiesFor(user("admin"), { status: "closed" })).toMatchObject({ can_edit_properties: false, can_reply_publicly: false, can_add_internal_notes: false, statuses: [] });
   });
+
+  it("lets staff choose a ticket's requester and CCs, never the operator's support user", () => {
+    for (const r of ["owner", "admin", "agent"] as const) expect(ticketPolicy.chooseRecipients(user(r)).ok, r).toBe(true);
+    expect(ticketPolicy.chooseRecipients({ ...user("agent"), via: "support" as const }).ok).toBe(false);
+  });
 });

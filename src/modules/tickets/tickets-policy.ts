@@ -129,6 +129,15 @@ export const ticketPolicy = {
     if (isStaff(person.role) && !isAdmin(writer.role)) return no("Only admins can write in another staff member's name.");
     return yes;
   },
+  /**
+   * May `actor` choose who a ticket's mail reaches: its requester (an existing person, or a new
+   * one by address) and its CCs? Everyone who edits ticket properties, except the operator's
+   * support user: an address it chose would keep receiving the ticket's notifications after the
+   * grant ends. It may still open a ticket in its own name and reply on any.
+   */
+  chooseRecipients(actor: UserActor): Decision {
+    return actor.via === "support" ? no("The support user cannot change who a ticket's mail reaches (its requester or CCs).") : yes;
+  },
   /** Tickets can be assigned to agents, admins and the owner, never to light agents or end users. */
   assignable(role: Role): boolean {
     return role === "agent" || role === "admin" || role === "owner";

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type Updateable, type SelectQueryBuilder } from "kysely";
 import { compileOnce } from "../../platform/db/compiled.ts";
-import type { TenantTx } from "../../platform/db/database.ts";
+import { PLAN_PER_EXECUTION, type TenantTx } from "../../platform/db/database.ts";
 import type { DB, TicketPriority, TicketStatus, TicketType, TicketsTable } from "../../platform/db/schema.ts";
 import { fetchPage, type Page } from "../../platform/http/pagination.ts";
 
@@ -71,9 +71,21 @@ export async function customRoleOfUser(tx: TenantTx, userId: string): Promise<un
   return r?.configuration ?? null;
 }
 
+/*
+ * The narrower ticket accesses are one OR of plain column conditions. The agent's groups and the
+ * tickets they are CC'd on are read once per query into arrays (uncorrelated subqueries: InitPlans,
+ * tenant-scoped by vd_tenant() as row-level security is), never once per ticket row, so that each
+ * alternative is a condition an index answers: PostgreSQL can then walk the view's sort index with
+ * a cheap filter, or combine tickets_group_status, tickets_assignee_status, tickets_requester and
+ * the primary key in a BitmapOr (counts). A subquery correlated to the ticket row (`gm.tenant_id
+ * = t.tenant_id`) ran once per row read and kept counts from using any index but the status one:
+ * 0.55–0.73 s for a within-groups count at 100k tickets on PostgreSQL, 7–18 ms now (docs/workspace.md).
+ */
+const groupsOf = (userId: string) => sql`ARRAY(SELECT gm.group_id FROM group_memberships gm WHERE gm.tenant_id = vd_tenant() AND gm.user_id = ${userId})`;
+const ccdOn = (userId: string) => sql`ARRAY(SELECT cc.ticket_id FROM ticket_ccs cc WHERE cc.tenant_id = vd_tenant() AND cc.user_id = ${userId})`;
+
 /** Tickets an agent is assigned to, requested, or is CC'd on: seen under every ticket access. */
-const involved = (userId: string) =>
-  sql<boolean>`(t.assignee_id = ${userId} OR t.requester_id = ${userId} OR EXISTS (SELECT 1 FROM ticket_ccs cc WHERE cc.tenant_id = t.tenant_id AND cc.ticket_id = t.id AND cc.user_id = ${userId}))`;
+const involved = (userId: string) => sql<boolean>`t.assignee_id = ${userId} OR t.requester_id = ${userId} OR t.id = ANY (${ccdOn(userId)})`;
 
 /** The organization of an end user when it shares its tickets with its members (0029), else NULL. */
 const sharedOrganizationOf = (userId: string) =>
@@ -91,9 +103,9 @@ export function scoped<T extends { where: (...args: any[]) => T }>(q: T, scope: 
         ? q.where("t.is_public", "=", true).where(sql<boolean>`(t.requester_id = ${scope.userId} OR t.organization_id = ${sharedOrganizationOf(scope.userId)})`)
         : q.where("t.requester_id", "=", scope.userId).where("t.is_public", "=", true);
     case "groups":
-      return q.where(sql<boolean>`(t.group_id IN (SELECT gm.group_id FROM group_memberships gm WHERE gm.tenant_id = t.tenant_id AND gm.user_id = ${scope.userId}) OR ${involved(scope.userId)})`);
+      return q.where(sql<boolean>`${PLAN_PER_EXECUTION}(t.group_id = ANY (${groupsOf(scope.userId)}) OR ${involved(scope.userId)})`);
     case "assigned":
-      return q.where(involved(scope.userId));
+      return q.where(sql<boolean>`${PLAN_PER_EXECUTION}(${involved(scope.userId)})`);
   }
 }
 
@@ -153,7 +165,9 @@ export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, 
  * cheap as a page, however many tickets a tenant holds. Returns cap + 1 when there are more.
  */
 export async function countTickets(tx: TenantTx, scope: TicketScope, where: (q: any) => any, cap: number): Promise<number> { // any: the search filters build on `t`
-  const inner = scoped(where(tx.db.selectFrom("tickets as t").select(sql<number>`1`.as("one")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null)), scope).limit(cap + 1);
+  // Planned for its values every time (PLAN_PER_EXECUTION): a cached generic plan of "solved in
+  // the last 7 days" scanned every ticket (92 ms over HTTP at 100k, 9 ms now).
+  const inner = scoped(where(tx.db.selectFrom("tickets as t").select(sql<number>`${PLAN_PER_EXECUTION}1`.as("one")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null)), scope).limit(cap + 1);
   const r = await tx.db.selectFrom(inner.as("s")).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -137,6 +137,11 @@ async function commentDraft(ctx: RequestContext, actor: UserActor, input: Commen
 export async function createTicket(ctx: RequestContext, input: TicketCreateInput): Promise<TicketView> {
   const actor = requireStaff(ctx);
   if (!ticketPolicy.create(actor)) throw forbidden();
+  // Someone else as the requester, or anyone copied, is a choice of who the ticket's mail reaches.
+  if (input.requester !== undefined || (input.requester_id !== undefined && input.requester_id !== actor.niceId) || (input.collaborator_ids?.length ?? 0) > 0) {
+    const d = ticketPolicy.chooseRecipients(actor);
+    if (!d.ok) throw forbidden(d.reason);
+  }
   // Everything that reads runs before the insert: the insert takes the tenant's ticket counter
   // lock, held until COMMIT, which follows in the next round trip.
   await loadFields(ctx);
@@ -292,6 +297,8 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
   if (input.requester_id !== undefined) {
     const r = await resolveUser(ctx, input.requester_id).catch(() => { throw invalid("requester_id", "Requester: not found"); });
     if (r.id !== t.requester_id) {
+      const d = ticketPolicy.chooseRecipients(actor);
+      if (!d.ok) throw forbidden(d.reason);
       patch.requester_id = r.id;
       change("requester_id", r.niceId, t.requester_nice);
     }
@@ -304,6 +311,8 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
     const gone = current.filter((id) => !next.includes(id));
     const added = next.filter((id) => !current.includes(id));
     if (gone.length || added.length) {
+      const d = ticketPolicy.chooseRecipients(actor);
+      if (!d.ok) throw forbidden(d.reason);
       await repo.removeCcs(ctx.tx, t.id, gone);
       await repo.addCcs(ctx.tx, t.id, added);
       change("collaborator_ids", ccs.map((p) => p.niceId), (t.cc_nice_ids ?? []).map(Number));

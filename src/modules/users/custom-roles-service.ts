@@ -126,12 +126,16 @@ export async function deleteCustomRole(ctx: RequestContext, niceId: number): Pro
 
 /**
  * Gives an agent a custom role (`custom_role_id` on `PUT /users/{id}`): a custom role's id, or the
- * agent preset's (2) or null for none. Owners and admins only; only agents carry one.
+ * agent preset's (2) or null for none. Owners and admins only, never through an OAuth token; only
+ * agents carry one.
  */
 export async function setCustomRoleOf(ctx: RequestContext, target: { id: string; nice_id: number; role: string; custom_role_nice_id: number | null }, customRoleId: number | null): Promise<boolean> {
   admin(ctx);
   const next = customRoleId === PRESETS.agent.id ? null : customRoleId;
   if (next === target.custom_role_nice_id) return false;
+  // As a role change is (`userPolicy.changeRole`): never through an OAuth token.
+  const d = userPolicy.changeCustomRole(actorUser(ctx));
+  if (!d.ok) throw forbidden(d.reason);
   if (target.role !== "agent") throw invalid("custom_role_id", "Custom role: only agents can be given a custom role (change the role itself with the role field).", "InvalidValue");
   if (next !== null && next < FIRST_CUSTOM_ROLE_ID) throw invalid("custom_role_id", "Custom role: use the role field to make someone an admin or a light agent.", "InvalidValue");
   const role = next === null ? undefined : await repo.findCustomRole(ctx.tx, next);

@@ -7,13 +7,28 @@ const actor = (role: Role, userId = "me") => ({ kind: "user" as const, userId, n
 
 describe("user policy", () => {
   it("lets admins create anyone but an owner, agents only end users", () => {
-    expect(userPolicy.create(actor("admin"), "agent")).toBe(true);
-    expect(userPolicy.create(actor("admin"), "owner")).toBe(false);
-    expect(userPolicy.create(actor("admin"), "admin")).toBe(false);
-    expect(userPolicy.create(actor("owner"), "admin")).toBe(true);
-    expect(userPolicy.create(actor("agent"), "end_user")).toBe(true);
-    expect(userPolicy.create(actor("agent"), "agent")).toBe(false);
-    expect(userPolicy.create(actor("end_user"), "end_user")).toBe(false);
+    expect(userPolicy.create(actor("admin"), "agent").ok).toBe(true);
+    expect(userPolicy.create(actor("admin"), "owner").ok).toBe(false);
+    expect(userPolicy.create(actor("admin"), "admin").ok).toBe(false);
+    expect(userPolicy.create(actor("owner"), "admin").ok).toBe(true);
+    expect(userPolicy.create(actor("agent"), "end_user").ok).toBe(true);
+    expect(userPolicy.create(actor("agent"), "agent").ok).toBe(false);
+    expect(userPolicy.create(actor("end_user"), "end_user").ok).toBe(false);
+  });
+  it("lets an OAuth token create only end users, and the support user nobody", () => {
+    const oauth = (role: Role) => ({ ...actor(role), via: "oauth" as const });
+    for (const r of ["agent", "light_agent", "admin", "owner"] as const) expect(userPolicy.create(oauth("owner"), r).ok, r).toBe(false);
+    expect(userPolicy.create(oauth("admin"), "end_user").ok).toBe(true);
+    const support = { ...actor("agent"), via: "support" as const };
+    expect(userPolicy.create(support, "end_user").ok).toBe(false);
+    // Nor moves anyone to an address of its choosing; other edits as an agent's.
+    expect(userPolicy.update(support, { id: "x", role: "end_user" }, ["email"]).ok).toBe(false);
+    expect(userPolicy.update(support, { id: "x", role: "end_user" }, ["name"]).ok).toBe(true);
+  });
+  it("gives custom roles as roles are given: owners and admins, never through an OAuth token", () => {
+    expect(userPolicy.changeCustomRole(actor("admin")).ok).toBe(true);
+    expect(userPolicy.changeCustomRole(actor("agent")).ok).toBe(false);
+    expect(userPolicy.changeCustomRole({ ...actor("owner"), via: "oauth" as const }).ok).toBe(false);
   });
   it("keeps end users to themselves", () => {
     expect(userPolicy.view(actor("end_user"), { id: "me" })).toBe(true);
@@ -56,6 +71,8 @@ describe("user policy", () => {
     expect(userPolicy.changeRole(actor("admin"), user("end_user"), "agent", 1).ok).toBe(true);
     expect(userPolicy.changeRole(actor("agent"), user("end_user"), "agent", 1).ok).toBe(false);
     expect(userPolicy.changeRole(actor("owner"), { ...user("agent"), active: false }, "admin", 1).ok).toBe(false);
+    // Never through an OAuth token, whoever consented.
+    expect(userPolicy.changeRole({ ...actor("owner"), via: "oauth" as const }, user("end_user"), "admin", 1).ok).toBe(false);
   });
 
   it("never demotes the last owner, and lets an owner step down while another remains", () => {

@@ -9,15 +9,21 @@ import { permissionsOf } from "../../platform/roles.ts";
  * Rules:
  *  - staff see and list every user of the tenant; end users see only themselves;
  *  - owners create admins; admins create agents, light agents and end users; agents end users;
+ *    an OAuth token only end users (an application must not make itself a staff account), and
+ *    the operator's support user nobody (a person it made, with an address it chose, would outlive
+ *    the grant and keep receiving the tenant's mail);
  *  - a person edits their own name, phone, time zone, language and (through a link sent to the
  *    new address) e-mail; end users nothing else of themselves (not their organization, tags or
  *    external id);
  *  - agents edit end users; admins edit anyone but an owner; an owner edits themselves;
- *  - only an owner grants or takes away the owner and admin roles; nobody changes their own role,
+ *  - only an owner grants or takes away the owner and admin roles; only owners and admins give an
+ *    agent a custom role; neither ever through an OAuth token; nobody changes their own role,
  *    except an owner stepping down while another owner remains; the last owner is never demoted,
  *    suspended or deleted;
  *  - only admins suspend (an admin only by an owner), delete, or vouch for an address staff set;
- *  - the support user (modules/support) is changed by nobody: support access grants manage it.
+ *  - the support user (modules/support) is changed by nobody: support access grants manage it;
+ *    acting, it changes nobody's e-mail address (the link goes to the new address, which it would
+ *    choose: the person's mail would then reach it after the grant).
  */
 
 export const STAFF: readonly Role[] = ["owner", "admin", "agent", "light_agent"];
@@ -33,6 +39,7 @@ const no = (reason: string): Decision => ({ ok: false, reason });
 export const OWN_PROFILE_FIELDS: ReadonlySet<string> = new Set(["name", "phone", "time_zone", "locale", "email"]);
 
 type Target = { id: string; role: Role; active?: boolean; support?: boolean };
+const SUPPORT_CREATES_NOBODY = "The support user cannot create people: an account it made would outlive the grant.";
 const SUPPORT_MANAGED = "The support user is managed by support access grants: it cannot be edited, suspended, deleted or given another role.";
 
 /** Which users an actor may see, as data the repository turns into SQL. */
@@ -49,11 +56,13 @@ export const userPolicy = {
   list(actor: UserActor): boolean {
     return isStaff(actor.role);
   },
-  create(actor: UserActor, role: Role): boolean {
-    if (role === "owner") return false;
-    if (role === "admin") return actor.role === "owner";
-    if (isAdmin(actor.role)) return true;
-    return actor.role === "agent" && role === "end_user" && permissionsOf(actor).end_user_profile_access === "edit";
+  create(actor: UserActor, role: Role): Decision {
+    if (actor.via === "support") return no(SUPPORT_CREATES_NOBODY);
+    if (actor.via === "oauth" && role !== "end_user") return no("OAuth access tokens cannot create staff: invite them from the admin center.");
+    if (role === "owner") return no("Nobody is created an owner: an owner makes someone an owner.");
+    if (role === "admin") return actor.role === "owner" ? yes : no("Only an owner can create an admin.");
+    if (isAdmin(actor.role)) return yes;
+    return actor.role === "agent" && role === "end_user" && permissionsOf(actor).end_user_profile_access === "edit" ? yes : no("You do not have access to create this person.");
   },
   /**
    * May `actor` change these fields of `target`? Decided on the field names alone, before any
@@ -62,6 +71,7 @@ export const userPolicy = {
    */
   update(actor: UserActor, target: Target, fields: readonly string[]): Decision {
     if (target.support) return no(SUPPORT_MANAGED);
+    if (actor.via === "support" && fields.includes("email")) return no("The support user cannot change people's e-mail addresses.");
     if (actor.userId === target.id) {
       if (actor.role === "end_user") {
         const other = fields.filter((f) => !OWN_PROFILE_FIELDS.has(f));
@@ -80,11 +90,21 @@ export const userPolicy = {
   },
   changeRole(actor: UserActor, target: Target, next: Role, ownerCount: number): Decision {
     if (!isAdmin(actor.role)) return no("Only owners and admins can change roles.");
+    // `PUT /users/{id}/role` is a credential route (closed to OAuth tokens); the `role` field of
+    // `PUT /users/{id}` is the same change, so the same refusal: an application must not make an
+    // account it controls staff.
+    if (actor.via === "oauth") return no("OAuth access tokens cannot change roles.");
     if (target.support) return no(SUPPORT_MANAGED);
     if (target.active === false) return no("A deleted user's role cannot be changed.");
     if ((privileged(next) || privileged(target.role)) && actor.role !== "owner") return no("Only an owner can grant or take away the owner and admin roles.");
     if (actor.userId === target.id && !(target.role === "owner" && next !== "owner")) return no("You cannot change your own role.");
     if (target.role === "owner" && next !== "owner" && ownerCount <= 1) return no("The account's last owner cannot be demoted. Make someone else an owner first.");
+    return yes;
+  },
+  /** Giving an agent a custom role (or taking it away) is a role change: the same hands. */
+  changeCustomRole(actor: UserActor): Decision {
+    if (!isAdmin(actor.role)) return no("Only owners and admins manage roles.");
+    if (actor.via === "oauth") return no("OAuth access tokens cannot change roles.");
     return yes;
   },
   suspend(actor: UserActor, target: Target): Decision {

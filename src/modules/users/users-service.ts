@@ -7,7 +7,7 @@ import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts
 import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
 import { revokeAccessOf } from "../identity/identity-service.ts";
-import { findOrganizationId, organizationForDomain, resolveOrganization } from "../organizations/organizations-service.ts";
+import { findOrganizationId, organizationForDomain, organizationToJoin } from "../organizations/organizations-service.ts";
 import { cancelPendingEmailChanges, requestEmailChange } from "./users-email.ts";
 import { emailDomain, emailIndex } from "./users-fns.ts";
 import { isStaff, STAFF, userPolicy } from "./users-policy.ts";
@@ -118,8 +118,9 @@ export async function insertSealedUser(
 export async function createUser(ctx: RequestContext, input: UserCreateInput): Promise<UserView> {
   const actor = actorUser(ctx);
   const role = roleFromApi(input.role ?? "end-user");
-  if (!userPolicy.create(actor, role)) throw forbidden();
-  const organizationId = input.organization_id ? (await resolveOrganization(ctx, input.organization_id)).id : input.organization_id === null ? null : undefined;
+  const allowed = userPolicy.create(actor, role);
+  if (!allowed.ok) throw forbidden(allowed.reason);
+  const organizationId = input.organization_id ? (await organizationToJoin(ctx, input.organization_id)).id : input.organization_id === null ? null : undefined;
   const { id } = await insertSealedUser(ctx, {
     role,
     name: input.name,
@@ -233,7 +234,8 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
     fields.push("locale");
   }
   if (input.organization_id !== undefined) {
-    patch.organization_id = input.organization_id ? (await resolveOrganization(ctx, input.organization_id)).id : null;
+    // Staying where they are is no joining (a form that sends every field back).
+    patch.organization_id = !input.organization_id ? null : input.organization_id === u.organization_nice_id ? u.organization_id : (await organizationToJoin(ctx, input.organization_id)).id;
     fields.push("organization_id");
   }
   if (input.tags !== undefined) {

@@ -173,7 +173,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
 ): void {
   const status = spec.status ?? (spec.method === "POST" ? 201 : 200);
   const need = scopeNeed(spec.method, spec.url, spec.scope);
-  const credentialRoute = isCredentialRoute(spec.url);
+  const credentialRoute = isCredentialRoute(spec.method, spec.url);
   const auth = deps.authenticator;
   register(app, spec as SpecBase<z.ZodType, z.ZodType, z.ZodType>, status, spec.auth, async (req, reply) => {
     const tenant = req.tenant;
@@ -198,10 +198,10 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
           throw new AppError("Forbidden", { description: actor.via === "support" ? "This support access grant is read only." : `This token lacks the '${scopeName(need)}' scope.` });
         }
         if (actor.kind === "user" && actor.via === "oauth" && credentialRoute) {
-          throw new AppError("Forbidden", { description: "OAuth access tokens cannot manage credentials." });
+          throw new AppError("Forbidden", { description: "OAuth access tokens cannot manage credentials or roles." });
         }
         if (actor.kind === "user" && actor.via === "support" && credentialRoute) {
-          throw new AppError("Forbidden", { description: "Support access cannot see or change credentials, sign-in security or support access itself." });
+          throw new AppError("Forbidden", { description: "Support access cannot see or change credentials, roles, sign-in security or support access itself." });
         }
         if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingPasswordChange && req.passwordChangeRequired) {
           throw new AppError("Forbidden", { description: "Change your one-time password before you continue." });

@@ -36,11 +36,20 @@ describe("token scopes", () => {
 
   it("names credential routes, which OAuth tokens never reach", () => {
     for (const u of ["/api/v2/api_tokens", "/api/v2/api_tokens/:id", "/api/v2/api_tokens/:id/rotate", "/api/v2/api_settings", "/api/v2/users/me/password", "/api/v2/users/:id/passkeys/:passkey_id", "/api/v2/users/me/two_factor/totp", "/api/v2/sso/saml", "/api/v2/sessions", "/api/v2/oauth/clients", "/oauth/tokens", "/api/v2/users/:id/role", "/api/v2/ip_restrictions"]) {
-      expect(isCredentialRoute(u), u).toBe(true);
+      expect(isCredentialRoute("GET", u), u).toBe(true);
+      expect(isCredentialRoute("POST", u), u).toBe(true);
     }
     for (const u of ["/api/v2/tickets", "/api/v2/users/:id", "/api/v2/users/me", "/api/v2/users/search", "/api/v2/organizations/:id/users"]) {
-      expect(isCredentialRoute(u), u).toBe(false);
+      expect(isCredentialRoute("GET", u), u).toBe(false);
+      expect(isCredentialRoute("PUT", u), u).toBe(false);
     }
+    // Custom roles: writes only (what a role grants is who can do what); reads stay open.
+    for (const [m, u] of [["POST", "/api/v2/custom_roles"], ["PUT", "/api/v2/custom_roles/:id"], ["DELETE", "/api/v2/custom_roles/:id"]] as const) {
+      expect(isCredentialRoute(m, u), `${m} ${u}`).toBe(true);
+    }
+    expect(isCredentialRoute("GET", "/api/v2/custom_roles")).toBe(false);
+    expect(isCredentialRoute("GET", "/api/v2/custom_roles/:id")).toBe(false);
+    expect(isCredentialRoute("POST", "/api/v2/custom_rolesx")).toBe(false);
   });
 
   it("lists auditlogs as read-only", () => {

@@ -8,10 +8,14 @@
  *   `write` does not imply `read` (Zendesk's rule): a token meant to read and write asks for both.
  * - A route of no resource below needs the plain `read`/`write`.
  * - Credential routes (passwords, second factors, passkeys, API tokens, OAuth clients and tokens,
- *   sessions, single sign-on) are never open to OAuth access tokens, whatever their scopes: a
+ *   sessions, single sign-on, invitations — whose answer carries the link's secret, a new staff
+ *   account's way in) are never open to OAuth access tokens, whatever their scopes: a
  *   third-party application must not be able to mint itself credentials. Nor to the operator's
  *   support user (modules/support), which must not grant itself more or touch sign-in security;
  *   support access grants count as credentials.
+ * - Some routes are credential routes for their writes only: custom roles (what a role grants is
+ *   what every agent carrying it can do, so an application changing one widens people's access
+ *   as surely as a role change). Reading them stays open to whoever the route's policy allows.
  */
 
 export const SCOPE_RESOURCES = ["tickets", "users", "organizations", "auditlogs", "hc"] as const;
@@ -62,11 +66,14 @@ const RESOURCE_OF_SEGMENT: Readonly<Record<string, ScopeResource>> = {
 
 /** Paths that manage credentials (see above); matched against the route's URL pattern. */
 const CREDENTIAL_PATHS: readonly RegExp[] = [
-  /^\/api\/v2\/(api_tokens|api_settings|oauth|sessions?|session_settings|ip_restrictions|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations\/accept|sign_in_options|support_access)(\/|$)/,
+  /^\/api\/v2\/(api_tokens|api_settings|oauth|sessions?|session_settings|ip_restrictions|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations|sign_in_options|support_access)(\/|$)/,
   /^\/api\/v2\/users\/[^/]+\/(password|passkeys|two_factor|sessions|sign_in_links|unlock|role|logout)(\/|$)/,
   /^\/api\/v2\/help_center\/sign_in_links(\/|$)/,
   /^\/oauth(\/|$)/,
 ];
+
+/** Paths whose writes (any method but GET) manage credentials or access (see above). */
+const CREDENTIAL_WRITE_PATHS: readonly RegExp[] = [/^\/api\/v2\/custom_roles(\/|$)/];
 
 /** The resource a route's URL pattern belongs to, if any. */
 export function resourceOf(url: string): ScopeResource | undefined {
@@ -74,8 +81,9 @@ export function resourceOf(url: string): ScopeResource | undefined {
   return m ? RESOURCE_OF_SEGMENT[m[1] ?? ""] : undefined;
 }
 
-export function isCredentialRoute(url: string): boolean {
-  return CREDENTIAL_PATHS.some((re) => re.test(url));
+/** Whether the route `method` `url` (its URL pattern) is a credential route (see above). */
+export function isCredentialRoute(method: string, url: string): boolean {
+  return CREDENTIAL_PATHS.some((re) => re.test(url)) || (method !== "GET" && CREDENTIAL_WRITE_PATHS.some((re) => re.test(url)));
 }
 
 export type ScopeNeed = { access: Access; resource: ScopeResource | undefined };
