@@ -43,7 +43,9 @@ beforeAll(async () => {
         opts,
       ),
   };
-  t = await startTestApp({ db: watched });
+  // No job runner: its maintenance tasks (upkeep of uploads, OAuth codes …) open tenant
+  // transactions of their own at start, which the watch would count as the request's.
+  t = await startTestApp({ db: watched, env: { VAULTDESK_JOB_WORKERS: "0" } });
 });
 afterAll(async () => {
   await t?.close();
