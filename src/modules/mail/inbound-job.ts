@@ -5,7 +5,7 @@ import { AppError } from "../../platform/errors.ts";
 import type { EffectHandler } from "../../platform/jobs/job-runner.ts";
 import { findTenant } from "../tenants/tenants-service.ts";
 import { deleteBlobs, mailFileGate, storeMailFiles, type MailFileStored } from "../tickets/attachments-service.ts";
-import { applyMessage, INBOUND_JOB, mailFiles, openEnvelope, readStored, recordOutcome, type InboundDeps, type InboundPayload } from "./inbound-service.ts";
+import { applyMessage, deleteOriginal, holdsCard, INBOUND_JOB, mailFiles, openEnvelope, readStored, recordOutcome, type InboundDeps, type InboundPayload } from "./inbound-service.ts";
 import * as repo from "./mail-repo.ts";
 
 type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -61,6 +61,7 @@ export function inboundJob(deps: InboundDeps, log: Log): EffectHandler<InboundPa
       try {
         const outcome = await retryOnConflict(decide);
         if (!outcome?.filesUsed) await dropFiles();
+        if (outcome && (outcome.state === "ticket" || outcome.state === "comment") && holdsCard(read.mail)) await deleteOriginal(deps, tenantId, messageId);
         if (outcome) log.info({ job: INBOUND_JOB, mail: messageId, state: outcome.state, outcome: outcome.outcome, files: outcome.filesUsed ? files.length : 0 }, "inbound mail processed");
       } catch (err) {
         await dropFiles();

@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { authenticate } from "mailauth";
 import { BlobTooLargeError, deleteSealed, getSealed, putSealed, type BlobSealer } from "../../platform/blobs/index.ts";
+import { holdsCardNumber, redactCardNumbers } from "../../platform/card-numbers.ts";
 import { makeContext, type RequestContext } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
@@ -202,8 +203,8 @@ export async function applyMessage(
       id,
       inbound_message_id: messageId,
       cause,
-      subject_sealed: ctx.sealer.seal(subject, sref(id, "subject")),
-      content_sealed: ctx.sealer.seal(text, sref(id, "content")),
+      subject_sealed: ctx.sealer.seal(redactCardNumbers(subject), sref(id, "subject")),
+      content_sealed: ctx.sealer.seal(redactCardNumbers(text), sref(id, "content")),
       author_name_sealed: from.name ? ctx.sealer.seal(from.name, sref(id, "author_name")) : null,
       author_email_sealed: ctx.sealer.seal(from.address, sref(id, "author_email")),
       recipient_sealed: envelope.recipients[0] ? ctx.sealer.seal(normalizeAddress(envelope.recipients[0]), sref(id, "recipient")) : null,
@@ -258,6 +259,20 @@ export async function applyMessage(
   const token = await recordMailFiles(deps, ctx, opts.files ?? [], { userId: null, role: "anonymous" });
   const opened = await openTicketFromMail(ctx, { requester, subject, body: bodies.body, html: bodies.html, ccUserIds: await ccUserIds(), tags: ticket ? ["follow_up"] : [], uploads: token ? [token] : undefined });
   return { state: "ticket", outcome: null, ticketId: opened.ticketId, commentId: opened.commentId, ticketNiceId: opened.ticketNiceId, filesUsed: token !== undefined };
+}
+
+/**
+ * Whether a message's words hold a card number. Its stored original is then deleted once the
+ * message has made its ticket or comment (whose texts the conversation writer masked): staff are
+ * never handed the card in the original. A suspended message keeps it until recovered or deleted,
+ * since recovery reads it. Files the message carried are not searched.
+ */
+export const holdsCard = (mail: ParsedMail): boolean =>
+  holdsCardNumber(mail.subject ?? "") || holdsCardNumber(mail.text ?? "") || (typeof mail.html === "string" && holdsCardNumber(mail.html));
+
+/** Deletes a stored original (see holdsCard); `GET …/original` then answers 404. */
+export async function deleteOriginal(deps: Pick<InboundDeps, "blobs">, tenantId: string, messageId: string): Promise<void> {
+  await deleteSealed(deps.blobs, tenantId, MAIL_REF(messageId));
 }
 
 /** The record of what became of a message (sender and Message-ID hashes, the checks' results). */

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { redactCardNumbers } from "../../platform/card-numbers.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { userActor, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { Role, TicketPriority, TicketStatus, TicketType } from "../../platform/db/schema.ts";
@@ -16,6 +17,8 @@ import type { AuditEvent } from "./tickets-types.ts";
  *  - who may write what: a light agent writes internal notes only, an end user public replies
  *    only, and naming another author (`comment.author_id`) is for agents (end users) and admins
  *    (anyone) — the comment always records who actually wrote it (`written_by`);
+ *  - card numbers masked in the subject and comment bodies before anything is sealed, indexed or
+ *    told to a hook (custom text fields: normalizeCustomValue; a renamed subject: the caller);
  *  - sealing of the subject, description, comment bodies, custom field values and audit events;
  *  - the ticket audit (Zendesk's events) with its channel, and the security audit-trail entry;
  *  - `is_public` (a ticket becomes visible to its requester with its first public comment);
@@ -136,6 +139,9 @@ function sealComment(ctx: RequestContext, c: CommentDraft, writerId: string | nu
   };
 }
 
+/** The comment as it is kept: card numbers masked in both bodies (platform/card-numbers.ts). */
+const withoutCards = (c: CommentDraft): CommentDraft => ({ ...c, body: redactCardNumbers(c.body), html: redactCardNumbers(c.html) });
+
 const commentEvent = (c: CommentDraft): AuditEvent => ({ id: 0, type: "Comment", body: c.body, public: c.public, author_id: c.author.niceId });
 const numbered = (events: AuditEvent[]) => events.map((e, i) => ({ ...e, id: i + 1 }));
 
@@ -148,7 +154,8 @@ export function subjectFor(given: string | undefined, c: Pick<CommentDraft, "bod
 export type OpenedTicket = { row: repo.TicketRow; auditNiceId: number; comment: { id: string; niceId: number; bodySealed: Uint8Array } };
 
 /** Creates a ticket with its first comment and first audit. */
-export async function openTicket(ctx: RequestContext, d: TicketDraft, channel: Channel, sender?: Person): Promise<OpenedTicket> {
+export async function openTicket(ctx: RequestContext, draft: TicketDraft, channel: Channel, sender?: Person): Promise<OpenedTicket> {
+  const d = { ...draft, subject: draft.subject === undefined ? undefined : redactCardNumbers(draft.subject), comment: withoutCards(draft.comment) };
   const { actor: writer, proven } = writerOf(ctx, sender);
   checkComment(writer, d.comment);
   // The submitter is a name put on the ticket like a comment's author, under the same rule.
@@ -230,7 +237,8 @@ export type Change = {
  * written when there is nothing to record. Returns the audit's public id (0 when none) and the
  * ticket as it is afterwards.
  */
-export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, c: Change, channel: Channel, sender?: Person): Promise<{ auditNiceId: number; events: AuditEvent[]; row: repo.TicketRow; commentNiceId: number | null; commentId: string | null }> {
+export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, change: Change, channel: Channel, sender?: Person): Promise<{ auditNiceId: number; events: AuditEvent[]; row: repo.TicketRow; commentNiceId: number | null; commentId: string | null }> {
+  const c = { ...change, comment: change.comment ? withoutCards(change.comment) : undefined };
   const { actor: writer, proven } = writerOf(ctx, sender);
   const writtenBy = proven ? writer.userId : null;
   if (c.comment) checkComment(writer, c.comment);

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { actorUser, userActor, type RequestContext } from "../../platform/context.ts";
+import { maskCardNumbers } from "../../platform/card-numbers.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
@@ -15,7 +16,6 @@ import { isAdmin, isStaff } from "../users/users-policy.ts";
 import type { ConversationEvent } from "./conversation.ts";
 import {
   builtInText,
-  maskCardNumbers,
   NOTIFICATION_EVENTS,
   notificationLanguage,
   notificationMail,

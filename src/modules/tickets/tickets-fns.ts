@@ -1,6 +1,7 @@
 import sanitizeHtml from "sanitize-html";
 import type { Role, TicketFieldType, TicketStatus } from "../../platform/db/schema.ts";
 import { PRESET_IDS } from "../../platform/roles.ts";
+import { redactCardNumbers } from "../../platform/card-numbers.ts";
 import { invalid } from "../../platform/errors.ts";
 import { parseIsoDate } from "../../platform/schemas.ts";
 
@@ -118,7 +119,7 @@ export function normalizeCustomValue(def: FieldDef, value: CustomValue): CustomV
   switch (def.type) {
     case "text":
       if (typeof value !== "string") throw invalid(field, "must be text");
-      return value;
+      return redactCardNumbers(value);
     case "number": {
       const n = typeof value === "number" ? value : typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
       if (!Number.isFinite(n)) throw invalid(field, "must be a number");

@@ -1,6 +1,7 @@
 import type { AppDeps } from "../../platform/deps.ts";
 import { dropUndelivered } from "../../platform/jobs/mail-job.ts";
 import { attachmentsOfComments } from "./attachments-service.ts";
+import { redactCardNumbers } from "../../platform/card-numbers.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
@@ -247,9 +248,10 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
 
   if (input.subject !== undefined) {
     const prev = s.open(t.subject_sealed, tref(t.id, "subject"));
-    if (prev !== input.subject) {
-      patch.subject_sealed = s.seal(input.subject, tref(t.id, "subject"));
-      change("subject", input.subject, prev);
+    const subject = redactCardNumbers(input.subject);
+    if (prev !== subject) {
+      patch.subject_sealed = s.seal(subject, tref(t.id, "subject"));
+      change("subject", subject, prev);
     }
   }
   let assigneeId = t.assignee_id;
