@@ -143,6 +143,13 @@ async function signIn(email: string, password: string): Promise<Record<string, s
   return { cookie, "x-csrf-token": r.body.session.csrf_token };
 }
 const ticket = async () => (await create("/api/v2/tickets.json", { ticket: { subject: "audited", comment: { body: "b" } } })).ticket.id as number;
+/** A ticket in the trash. */
+const deletedTicket = async () => {
+  const id = await ticket();
+  const r = await a.api("DELETE", `/api/v2/tickets/${id}.json`);
+  if (r.status !== 204) throw new Error(`delete: ${r.status} ${r.text}`);
+  return id;
+};
 const customRole = async () => (await create("/api/v2/custom_roles.json", { custom_role: { name: `r${Math.random().toString(36).slice(2)}` } })).custom_role.id as number;
 const group = async () => (await create("/api/v2/groups.json", { group: { name: `g${Math.random().toString(36).slice(2)}` } })).group.id as number;
 const field = async () => (await create("/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Audited field" } })).ticket_field.id as number;
@@ -226,6 +233,10 @@ const CASES: Record<string, Case> = {
   "POST /api/v2/tickets": { action: "ticket.created", prepare: async () => ({ method: "POST", path: "/api/v2/tickets.json", body: { ticket: { subject: "s", comment: { body: "b" } } } }) },
   "PUT /api/v2/tickets/:id": { action: "ticket.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/tickets/${await ticket()}.json`, body: { ticket: { priority: "high" } } }) },
   "DELETE /api/v2/tickets/:id": { action: "ticket.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/tickets/${await ticket()}.json` }) },
+  "PUT /api/v2/deleted_tickets/:id/restore": { action: "ticket.restored", prepare: async () => ({ method: "PUT", path: `/api/v2/deleted_tickets/${await deletedTicket()}/restore.json` }) },
+  "PUT /api/v2/deleted_tickets/restore_many": { action: "ticket.restored", prepare: async () => ({ method: "PUT", path: `/api/v2/deleted_tickets/restore_many.json?ids=${await deletedTicket()},${await deletedTicket()}` }) },
+  "DELETE /api/v2/deleted_tickets/:id": { action: "ticket.purged", prepare: async () => ({ method: "DELETE", path: `/api/v2/deleted_tickets/${await deletedTicket()}.json` }) },
+  "DELETE /api/v2/deleted_tickets/destroy_many": { action: "ticket.purged", prepare: async () => ({ method: "DELETE", path: `/api/v2/deleted_tickets/destroy_many.json?ids=${await deletedTicket()},${await deletedTicket()}` }) },
   "POST /api/v2/tickets/create_many": { action: "job.queued", prepare: async () => ({ method: "POST", path: "/api/v2/tickets/create_many.json", body: { tickets: [{ subject: "s", comment: { body: "b" } }] } }) },
   "PUT /api/v2/tickets/update_many": { action: "job.queued", prepare: async () => ({ method: "PUT", path: `/api/v2/tickets/update_many.json?ids=${await ticket()}`, body: { ticket: { priority: "low" } } }) },
   "POST /api/v2/ticket_fields": { action: "ticket_field.created", prepare: async () => ({ method: "POST", path: "/api/v2/ticket_fields.json", body: { ticket_field: { type: "checkbox", title: "Flag" } } }) },

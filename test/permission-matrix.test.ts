@@ -153,6 +153,13 @@ async function owner<T = any>(method: string, path: string, body?: unknown): Pro
 }
 const ticket = async (fields: Record<string, unknown> = {}): Promise<number> =>
   (await owner("POST", "/api/v2/tickets.json", { ticket: { subject: `Matrix ${unique()}`, comment: { body: "Body" }, requester_id: cred.endUser.id, assignee_id: cred.assigned.id, ...fields } })).ticket.id;
+/** A ticket in the trash; OUTSIDE: outside the assigned-only agent's access (like `outside` below). */
+const OUTSIDE = { assignee_id: "agent" } as const;
+async function deletedTicket(where?: typeof OUTSIDE): Promise<number> {
+  const id = await ticket(where ? { assignee_id: cred.agent.id, requester_id: await endUser() } : {});
+  await owner("DELETE", `/api/v2/tickets/${id}.json`);
+  return id;
+}
 const upload = async (): Promise<{ token: string; id: number }> => {
   const r = await t.request({ method: "POST", path: "/api/v2/uploads.json?filename=m.txt", host: a.host, rawBody: Buffer.from("matrix file"), headers: { ...ownerAuth(), "content-type": "text/plain" } });
   if (r.status !== 201) throw new Error(`upload: ${r.status} ${r.text}`);
@@ -325,6 +332,12 @@ const RULES: Record<string, Row> = {
   createTicket: { who: "ticket_editing", call: () => ({ method: "POST", path: "/api/v2/tickets.json", body: { ticket: { subject: "New", comment: { body: "b" } } } }) },
   updateTicket: { who: "ticket_editing", call: () => ({ method: "PUT", path: `/api/v2/tickets/${tk()}.json`, body: { ticket: { priority: "high" } } }), ...onTicket((id) => ({ method: "PUT", path: `/api/v2/tickets/${id}.json`, body: { ticket: { priority: "low" } } })) },
   deleteTicket: { who: "ticket_deletion", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/tickets/${ok ? await ticket() : tk()}.json` }), ...onTicket((id) => ({ method: "DELETE", path: `/api/v2/tickets/${id}.json` })) },
+  // The trash: staff whose role may delete tickets, within their ticket access (a fresh deleted ticket each time).
+  listDeletedTickets: { who: "ticket_deletion", call: () => get("/api/v2/deleted_tickets.json?per_page=100") },
+  restoreDeletedTicket: { who: "ticket_deletion", call: async () => ({ method: "PUT", path: `/api/v2/deleted_tickets/${await deletedTicket()}/restore.json` }), outside: async () => ({ outside: { method: "PUT", path: `/api/v2/deleted_tickets/${await deletedTicket(OUTSIDE)}/restore.json` }, missing: { method: "PUT", path: "/api/v2/deleted_tickets/999999/restore.json" } }) },
+  restoreManyDeletedTickets: { who: "ticket_deletion", call: async () => ({ method: "PUT", path: `/api/v2/deleted_tickets/restore_many.json?ids=${await deletedTicket()}` }), outside: async () => ({ outside: { method: "PUT", path: `/api/v2/deleted_tickets/restore_many.json?ids=${await deletedTicket(OUTSIDE)}` }, missing: { method: "PUT", path: "/api/v2/deleted_tickets/restore_many.json?ids=999999" } }) },
+  destroyDeletedTicket: { who: "ticket_deletion", call: async () => ({ method: "DELETE", path: `/api/v2/deleted_tickets/${await deletedTicket()}.json` }), outside: async () => ({ outside: { method: "DELETE", path: `/api/v2/deleted_tickets/${await deletedTicket(OUTSIDE)}.json` }, missing: { method: "DELETE", path: "/api/v2/deleted_tickets/999999.json" } }) },
+  destroyManyDeletedTickets: { who: "ticket_deletion", call: async () => ({ method: "DELETE", path: `/api/v2/deleted_tickets/destroy_many.json?ids=${await deletedTicket()}` }), outside: async () => ({ outside: { method: "DELETE", path: `/api/v2/deleted_tickets/destroy_many.json?ids=${await deletedTicket(OUTSIDE)}` }, missing: { method: "DELETE", path: "/api/v2/deleted_tickets/destroy_many.json?ids=999999" } }) },
   createManyTickets: { who: "ticket_editing", call: () => ({ method: "POST", path: "/api/v2/tickets/create_many.json", body: { tickets: [{ subject: "s", comment: { body: "b" } }] } }) },
   updateManyTickets: { who: "ticket_editing", call: () => ({ method: "PUT", path: `/api/v2/tickets/update_many.json?ids=${tk()}`, body: { ticket: { priority: "normal" } } }) },
   listTicketComments: { who: "staff", call: () => get(`/api/v2/tickets/${tk()}/comments.json`), ...onTicket((id) => get(`/api/v2/tickets/${id}/comments.json`)) },

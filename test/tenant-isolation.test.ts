@@ -48,6 +48,10 @@ beforeAll(async () => {
     await A.api("PUT", `/api/v2/tickets/${i + 1}.json`, { ticket: { comment: { body: `${MARK} note`, public: false } } });
   }
   ids.ticket = 6;
+  // A ticket of A's in the trash.
+  expect((await A.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARK} deleted`, comment: { body: `${MARK} gone` } } })).status).toBe(201);
+  expect((await A.api("DELETE", "/api/v2/tickets/7.json")).status).toBe(204);
+  ids.deleted_ticket = 7;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
   ids.api_token = 4;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
@@ -254,6 +258,12 @@ const plans: Record<string, Plan> = {
   listDkimKeys: { kind: "collection" },
   listRecipientAddresses: { kind: "collection" },
   listSuspendedTickets: { kind: "collection" },
+  // The trash (test/ticket-trash.test.ts): deleted tickets by id, inside the host's tenant only.
+  listDeletedTickets: { kind: "collection" },
+  restoreDeletedTicket: { kind: "id", resource: "deleted_ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/deleted_tickets/${id}/restore.json` }, missing: { method: "PUT", path: `/api/v2/deleted_tickets/${m}/restore.json` } }) },
+  restoreManyDeletedTickets: { kind: "id", resource: "deleted_ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/deleted_tickets/restore_many.json?ids=${id}` }, missing: { method: "PUT", path: `/api/v2/deleted_tickets/restore_many.json?ids=${m}` } }) },
+  destroyDeletedTicket: { kind: "id", resource: "deleted_ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/deleted_tickets/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/deleted_tickets/${m}.json` } }) },
+  destroyManyDeletedTickets: { kind: "id", resource: "deleted_ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/deleted_tickets/destroy_many.json?ids=${id}` }, missing: { method: "DELETE", path: `/api/v2/deleted_tickets/destroy_many.json?ids=${m}` } }) },
   showMailSettings: { kind: "collection" },
   // Routes about the caller only, or creating new rows in the caller's own tenant.
   showCurrentUser: { kind: "own" },
@@ -375,7 +385,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json", "/api/v2/oauth/clients.json", "/api/v2/oauth/tokens.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/deleted_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json", "/api/v2/oauth/clients.json", "/api/v2/oauth/tokens.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");
@@ -418,6 +428,7 @@ describe("tenant isolation", () => {
       "/api/v2/account.json",
       "/api/v2/recipient_addresses.json",
       "/api/v2/suspended_tickets.json",
+      "/api/v2/deleted_tickets.json",
       "/api/v2/mail_settings.json",
       "/api/v2/search.json?query=type:ticket%20tags:isolation",
       `/api/v2/search.json?query=requester:req1@${MARK.toLowerCase()}.test`,

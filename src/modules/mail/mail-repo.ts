@@ -86,6 +86,18 @@ export async function setInboundState(tx: TenantTx, id: string, patch: { state: 
   await tx.db.updateTable("inbound_messages").set(patch).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
 
+/**
+ * Before a ticket's rows are deleted for good: its suspended replies are deleted, and every message
+ * about it (those and the ones that made it or its comments) is marked `deleted` without it (the
+ * orphan sweep then removes the stored copies). Returns the suspended tickets' public ids.
+ */
+export async function forgetTicket(tx: TenantTx, ticketId: string): Promise<number[]> {
+  const held = await tx.db.deleteFrom("suspended_tickets").where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).returning(["nice_id", "inbound_message_id"]).execute();
+  if (held.length) await tx.db.updateTable("inbound_messages").set({ state: "deleted" }).where("tenant_id", "=", tx.tenantId).where("id", "in", held.map((h) => h.inbound_message_id)).execute();
+  await tx.db.updateTable("inbound_messages").set({ state: "deleted", ticket_id: null, comment_id: null }).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).execute();
+  return held.map((h) => Number(h.nice_id));
+}
+
 /** Messages from one sender that made tickets or comments since `since` (the per-sender limit). */
 export async function countFromSender(tx: TenantTx, senderBidx: Buffer, since: Date): Promise<number> {
   const r = await tx.db

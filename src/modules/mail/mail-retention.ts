@@ -1,9 +1,10 @@
 import { deleteSealed, removeOrphanBlobs } from "../../platform/blobs/index.ts";
-import { makeContext } from "../../platform/context.ts";
+import { makeContext, type RequestContext } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
 import { audit } from "../audit/audit-service.ts";
 import { forEachTenant } from "../tenants/tenants-service.ts";
+import type { ConversationEvent } from "../tickets/conversation.ts";
 import { MAIL_REF } from "./inbound-service.ts";
 import * as repo from "./mail-repo.ts";
 
@@ -49,6 +50,16 @@ export async function purgeUnkeptMail(deps: Deps, now: Date): Promise<{ suspende
     }
   });
   return { suspended, messages };
+}
+
+/**
+ * The `conversation.written` listener for a ticket deleted for good: its mail records go first
+ * (suspended replies deleted and audited; messages marked `deleted`, their copies swept within the
+ * hour by removeOrphanMail).
+ */
+export async function forgetPurgedTicketMail(ctx: RequestContext, e: ConversationEvent): Promise<void> {
+  if (e.kind !== "ticket.purged") return;
+  for (const niceId of await repo.forgetTicket(ctx.tx, e.ticketId)) audit(ctx, { action: "suspended_ticket.deleted", resourceType: "suspended_ticket", resourceId: niceId });
 }
 
 /** A stored message no row names is left alone this long: the SMTP server may be about to record it. */

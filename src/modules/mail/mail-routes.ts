@@ -10,7 +10,7 @@ import { ticketView } from "../tickets/tickets-types.ts";
 import * as addresses from "./addresses-service.ts";
 import { inboundHandler } from "./inbound-service.ts";
 import { inboundJob } from "./inbound-job.ts";
-import { mailRetention } from "./mail-retention.ts";
+import { forgetPurgedTicketMail, mailRetention } from "./mail-retention.ts";
 import { addressNotification } from "./outgoing-service.ts";
 import * as dkim from "./dkim-service.ts";
 import { showMailSettings, updateMailSettings } from "./mail-settings-service.ts";
@@ -33,6 +33,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   deps.jobs.define(inboundJob(deps, app.log));
   for (const task of mailRetention(deps)) deps.jobs.maintain(task);
   deps.hooks.on("notification.addressing", addressNotification(deps));
+  deps.hooks.on("conversation.written", forgetPurgedTicketMail);
   app.decorate("smtpIn", undefined);
   if (deps.config.smtpListen) {
     app.addHook("onReady", async () => {

@@ -69,8 +69,16 @@ export async function indexOnWrite(ctx: RequestContext, e: ConversationEvent): P
       ]);
       return;
     case "ticket.deleted":
+    case "ticket.purged":
       await repo.removeTicket(ctx.tx, e.ticketId);
       return;
+    case "ticket.restored": {
+      // As the writes indexed it: the subject with the first comment, then each comment alone.
+      const [first, ...rest] = e.text.comments;
+      await addTexts(ctx, e.ticketId, [{ text: e.text.subject, internal: false }, ...(first ? [{ text: first.body, internal: !first.public }] : [])]);
+      for (const c of rest) await addTexts(ctx, e.ticketId, [{ text: c.body, internal: !c.public }]);
+      return;
+    }
     case "comment.redacted":
       await repo.removeTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.before));
       await repo.addTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.after));

@@ -90,6 +90,9 @@ export type ConversationEvent =
       text: { subject?: { before: string; after: string }; comment?: { body: string; public: boolean } };
     }
   | { kind: "ticket.deleted"; ticketId: string; ticketNiceId: number; commentId: null; channel: Channel }
+  | { kind: "ticket.restored"; ticketId: string; ticketNiceId: number; commentId: null; channel: Channel; text: { subject: string; comments: Array<{ body: string; public: boolean }> } }
+  /** Before the ticket's rows are deleted for good: listeners delete their own rows about it. */
+  | { kind: "ticket.purged"; ticketId: string; ticketNiceId: number; commentId: null; channel: Channel }
   | { kind: "comment.redacted"; ticketId: string; ticketNiceId: number; commentId: string; channel: Channel; text: { before: string; after: string; public: boolean } };
 
 declare module "../../platform/hooks.ts" {
@@ -262,9 +265,30 @@ export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, chang
 
 /** Deletes a ticket (Zendesk's soft delete: it leaves every list, search and count at once). */
 export async function deleteTicket(ctx: RequestContext, t: Pick<repo.TicketRow, "id" | "nice_id">): Promise<void> {
-  await repo.softDeleteTicket(ctx.tx, t.id);
+  await repo.softDeleteTicket(ctx.tx, t.id, ctx.actor.kind === "user" ? ctx.actor.userId : null);
   audit(ctx, { action: "ticket.deleted", resourceType: "ticket", resourceId: t.nice_id });
   await emit(ctx, { kind: "ticket.deleted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: null, channel: channelOf(ctx) });
+}
+
+/** Restores a deleted ticket from the trash: back in every list, search and count. */
+export async function restoreTicket(ctx: RequestContext, t: Pick<repo.DeletedTicketRow, "id" | "nice_id" | "subject_sealed">): Promise<void> {
+  await repo.undelete(ctx.tx, t.id);
+  audit(ctx, { action: "ticket.restored", resourceType: "ticket", resourceId: t.nice_id });
+  const comments = (await repo.allComments(ctx.tx, t.id)).map((c) => ({ body: ctx.sealer.open(c.body_sealed, cref(c.id, "body")), public: c.public }));
+  const text = { subject: ctx.sealer.open(t.subject_sealed, tref(t.id, "subject")), comments };
+  await emit(ctx, { kind: "ticket.restored", ticketId: t.id, ticketNiceId: t.nice_id, commentId: null, channel: channelOf(ctx), text });
+}
+
+/**
+ * Deletes a deleted ticket for good: every row about it (the listeners of `ticket.purged` first),
+ * audited by its public id only. Returns the ids of its attachments, whose files the caller deletes
+ * after the commit.
+ */
+export async function purgeTicket(ctx: RequestContext, t: Pick<repo.DeletedTicketRow, "id" | "nice_id">): Promise<{ attachmentIds: string[] }> {
+  await emit(ctx, { kind: "ticket.purged", ticketId: t.id, ticketNiceId: t.nice_id, commentId: null, channel: channelOf(ctx) });
+  const r = await repo.purgeTicketRows(ctx.tx, t.id);
+  audit(ctx, { action: "ticket.purged", resourceType: "ticket", resourceId: t.nice_id });
+  return r;
 }
 
 /** What a redacted character becomes (Zendesk's redaction mark). */

@@ -101,7 +101,7 @@ const UNPROVEN_ACKS_PER_ADDRESS: [number, number] = [20, 3600];
 /** The `conversation.written` listener: who is told what, then one message each. */
 export function notifyOnWrite(deps: Deps) {
   return async (ctx: RequestContext, e: ConversationEvent): Promise<void> => {
-    if (!deps.mailer.available || e.kind === "ticket.deleted" || e.kind === "comment.redacted") return;
+    if (!deps.mailer.available || (e.kind !== "ticket.created" && e.kind !== "ticket.changed")) return;
     const ticket = await repo.ticketQuery(ctx.tx).where("t.id", "=", e.ticketId).executeTakeFirst();
     if (!ticket) return;
     const comment = e.commentId ? await repo.findCommentById(ctx.tx, e.commentId) : undefined;

@@ -172,7 +172,7 @@ export async function countTickets(tx: TenantTx, scope: TicketScope, where: (q: 
   return Number(r.n);
 }
 
-export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "tags" | "external_id_bidx" | "via" | "is_public"> & {
+export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public"> & {
   tags: string[];
   external_id_bidx: Uint8Array | null;
   via: string;
@@ -254,8 +254,59 @@ export async function insertAudit(tx: TenantTx, ticketId: string, audit: NewAudi
   return r.rows[0]!;
 }
 
-export async function softDeleteTicket(tx: TenantTx, id: string): Promise<void> {
-  await tx.db.updateTable("tickets").set({ deleted_at: sql`now()`, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+export async function softDeleteTicket(tx: TenantTx, id: string, by: string | null): Promise<void> {
+  await tx.db.updateTable("tickets").set({ deleted_at: sql`now()`, deleted_by: by, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+// ---- The trash: deleted tickets (trash-service.ts) -------------------------------------------------
+
+const deletedQuery = (tx: TenantTx) =>
+  tx.db
+    .selectFrom("tickets as t")
+    .leftJoin("users as d", (j) => j.onRef("d.tenant_id", "=", "t.tenant_id").onRef("d.id", "=", "t.deleted_by"))
+    .select(["t.id", "t.nice_id", "t.subject_sealed", "t.description_sealed", "t.status", "t.deleted_at", "t.deleted_by", "d.nice_id as deleted_by_nice"])
+    .where("t.tenant_id", "=", tx.tenantId)
+    .where("t.deleted_at", "is not", null);
+export type DeletedTicketRow = Awaited<ReturnType<ReturnType<typeof deletedQuery>["executeTakeFirstOrThrow"]>>;
+
+/** The deleted tickets a scope reaches, newest id first or by id. */
+export async function listDeleted(tx: TenantTx, page: Page, scope: TicketScope): Promise<{ rows: DeletedTicketRow[]; count: number | undefined }> {
+  const q = scoped(deletedQuery(tx), scope);
+  return fetchPage(q, page, "t.nice_id", async () => Number((await scoped(deletedQuery(tx), scope).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n));
+}
+
+/** One deleted ticket a scope reaches, locked for the restore or the purge. */
+export const findDeletedForUpdate = (tx: TenantTx, niceId: number, scope: TicketScope) => scoped(deletedQuery(tx), scope).where("t.nice_id", "=", niceId).forUpdate("t").executeTakeFirst();
+
+export async function undelete(tx: TenantTx, id: string): Promise<void> {
+  await tx.db.updateTable("tickets").set({ deleted_at: null, deleted_by: null, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+/** Tickets deleted before `before` (the purge of the trash), oldest first. */
+export async function expiredDeleted(tx: TenantTx, before: Date, limit: number): Promise<Array<{ id: string; nice_id: number }>> {
+  return tx.db.selectFrom("tickets").select(["id", "nice_id"]).where("tenant_id", "=", tx.tenantId).where("deleted_at", "<", before).orderBy("deleted_at").limit(limit).forUpdate().skipLocked().execute();
+}
+
+/** Every comment of a ticket, sealed, in order (restoring its search entries). */
+export const allComments = (tx: TenantTx, ticketId: string) =>
+  tx.db.selectFrom("ticket_comments").select(["id", "public", "body_sealed"]).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).orderBy("nice_id").execute();
+
+/**
+ * Deletes a ticket's rows for good, children first: its attachments (returned: their files are
+ * deleted after the commit), CCs, undelivered notifications, comments, audits and the ticket; a
+ * consent record given with it stays without it. Other modules' rows about it (search index,
+ * inbound mail) go first, through the `conversation.written` hook.
+ */
+export async function purgeTicketRows(tx: TenantTx, id: string): Promise<{ attachmentIds: string[] }> {
+  const t = tx.tenantId;
+  const att = await tx.db.deleteFrom("attachments").where("tenant_id", "=", t).where("ticket_id", "=", id).returning("id").execute();
+  await tx.db.deleteFrom("ticket_ccs").where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
+  await tx.db.deleteFrom("undelivered_mail").where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
+  await tx.db.updateTable("consent_records").set({ ticket_id: null }).where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
+  await tx.db.deleteFrom("ticket_comments").where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
+  await tx.db.deleteFrom("ticket_audits").where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
+  await tx.db.deleteFrom("tickets").where("tenant_id", "=", t).where("id", "=", id).execute();
+  return { attachmentIds: att.map((r) => r.id) };
 }
 
 const commentQuery = (tx: TenantTx, ticketId: string) =>

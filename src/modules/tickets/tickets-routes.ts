@@ -18,6 +18,7 @@ import { register as registerRequests } from "./requests-routes.ts";
 import { register as registerAttachments } from "./attachments-routes.ts";
 import { register as registerNotifications } from "./notifications-routes.ts";
 import { register as registerEmail } from "./email-routes.ts";
+import { register as registerTrash } from "./trash-routes.ts";
 import { invalid } from "../../platform/errors.ts";
 import { groupView } from "../groups/groups-types.ts";
 import { jobStatusView } from "../jobs/jobs-types.ts";
@@ -44,6 +45,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   await registerAttachments(app, deps);
   registerNotifications(app, deps);
   registerEmail(app, deps);
+  registerTrash(app, deps);
   deps.jobs.define(jobs.bulkUpdateHandler);
   deps.jobs.define(jobs.bulkCreateHandler);
   defineRoute(app, deps, {

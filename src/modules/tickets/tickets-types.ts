@@ -93,6 +93,17 @@ export const ticketView = z.object({
 });
 export type TicketView = z.infer<typeof ticketView>;
 
+/** A ticket in the trash (Zendesk's deleted ticket). `previous_state`: its status when deleted. */
+export const deletedTicketView = z.object({
+  id: z.number().int(),
+  subject: z.string(),
+  description: z.string(),
+  actor: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+  deleted_at: z.string(),
+  previous_state: z.string(),
+});
+export type DeletedTicketView = z.infer<typeof deletedTicketView>;
+
 export const ticketAbilitiesView = z.object({
   can_edit_properties: z.boolean(),
   can_reply_publicly: z.boolean(),

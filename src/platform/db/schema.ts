@@ -186,6 +186,8 @@ export interface TicketsTable {
   updated_at: Timestamp;
   solved_at: Date | null;
   deleted_at: Date | null;
+  /** 0037: who deleted it (the trash list). */
+  deleted_by: Generated<string | null>;
   /** 0011: the channel the ticket came in through (Zendesk's via.channel). */
   via: Generated<string>;
   /** 0011: true once the ticket has a public comment. */
