@@ -114,6 +114,15 @@ describe("snippets", () => {
     expect(plain((await hitOf(a, "kumquat", id2)).comment)).toBe("first line kumquat on the second line");
   });
 
+  it("reads a hit's first comment and its latest 19, no more", async () => {
+    const id = await open(a, "Long conversation", "First words: aardvark.");
+    for (let i = 2; i <= 25; i++) await comment(a, id, i === 5 ? "Only here: bandicoot." : i === 25 ? "Last: capybara." : `Reply ${i}.`);
+    expect(marked((await hitOf(a, "aardvark", id)).comment)).toEqual(["aardvark"]);
+    expect(marked((await hitOf(a, "capybara", id)).comment)).toEqual(["capybara"]);
+    // The index finds the fifth comment's word; its snippet is not read for it.
+    expect((await hitOf(a, "bandicoot", id)).comment).toEqual([]);
+  });
+
   it("carries no highlights on searches without words", async () => {
     const id = await open(a, "Filter only", "Nothing special.", { tags: ["filteronly"] });
     const r = await hits(a, "tags:filteronly");

@@ -133,7 +133,7 @@ export async function searchTickets(ctx: RequestContext, query: string, page: Pa
 }
 
 /** Highlights of a page of hits, in its order. `internal`: the reader may see internal notes. */
-export async function snippetsFor(ctx: RequestContext, text: readonly string[], hits: ReadonlyArray<{ id: string; subject: string }>, internal: boolean): Promise<Highlights[]> {
+async function snippetsFor(ctx: RequestContext, text: readonly string[], hits: ReadonlyArray<{ id: string; subject: string }>, internal: boolean): Promise<Highlights[]> {
   const m = matcherFor(text);
   const comments = await commentTextsForSnippets(ctx, hits.map((h) => h.id), { internal });
   return hits.map((h) => highlightsOf(m, h.subject, comments.get(h.id) ?? []));

@@ -34,3 +34,16 @@ describe("snippets", () => {
     expect(excerpt("short text", [])).toEqual([{ text: "short text", match: false }]);
   });
 });
+
+describe("bounded work", () => {
+  it("reads a hit's comments only so far", () => {
+    const m = matcherFor(["needle"]);
+    const filler = "hay ".repeat(5_000); // 20,000 characters
+    // Within one comment's limit, and beyond it.
+    expect(marked(highlightsOf(m, "x", [`${"hay ".repeat(100)}needle`]).comment)).toEqual(["needle"]);
+    expect(highlightsOf(m, "x", [`${filler}needle`]).comment).toEqual([]);
+    // Three full comments spend the budget: a fourth is not read.
+    expect(highlightsOf(m, "x", [filler, filler, filler, "needle"]).comment).toEqual([]);
+    expect(marked(highlightsOf(m, "x", [filler, filler, "needle"]).comment)).toEqual(["needle"]);
+  });
+});

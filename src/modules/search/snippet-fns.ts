@@ -20,6 +20,8 @@ export const SNIPPET_LENGTH = 200;
 const LEAD = 60;
 /** How far into one text matches are looked for (a huge pasted log is read only this far). */
 export const SCAN_LIMIT = 20_000;
+/** How much of one hit's comments is read in all, so a page of hits costs a bounded amount of work. */
+export const SCAN_BUDGET = 60_000;
 
 /** What a query's words and phrases mark in a text. */
 export type Matcher = { stems: Set<string>; grams: Set<string>; singles: Set<string> };
@@ -37,10 +39,10 @@ export function matcherFor(parts: readonly string[], languages: readonly string[
 }
 
 /** Where `text` matches: merged spans in order, and which query terms it holds (for choosing the best text). */
-export function findMatches(text: string, m: Matcher, languages: readonly string[] = DEFAULT_LANGUAGES): { spans: Span[]; terms: Set<string> } {
+export function findMatches(text: string, m: Matcher, languages: readonly string[] = DEFAULT_LANGUAGES, limit = SCAN_LIMIT): { spans: Span[]; terms: Set<string> } {
   const spans: Span[] = [];
   const terms = new Set<string>();
-  const read = text.length > SCAN_LIMIT ? text.slice(0, SCAN_LIMIT) : text;
+  const read = text.length > limit ? text.slice(0, limit) : text;
   for (const tok of tokenizeWithOffsets(read, languages)) {
     if (tok.kind === "word") {
       const hit = tok.stems.find((s) => m.stems.has(s));
@@ -151,13 +153,18 @@ function joinPlain(parts: Part[]): Part[] {
 /**
  * A hit's highlights: its subject, and the excerpt of the comment (among those given: the ones the
  * reader may see) holding the most of the query's distinct terms, then the most matches; the
- * earliest among equals. `comment` is empty when only the subject matched.
+ * earliest among equals. `comment` is empty when only the subject matched. Comments are read in
+ * the order given, each up to SCAN_LIMIT characters, until SCAN_BUDGET is spent.
  */
 export function highlightsOf(m: Matcher, subject: string, comments: readonly string[], languages: readonly string[] = DEFAULT_LANGUAGES): Highlights {
   const s = findMatches(subject, m, languages);
   let best: { text: string; spans: Span[]; score: [number, number] } | undefined;
+  let budget = SCAN_BUDGET;
   for (const body of comments) {
-    const f = findMatches(body, m, languages);
+    if (budget <= 0) break;
+    const limit = Math.min(SCAN_LIMIT, budget);
+    budget -= Math.min(body.length, limit);
+    const f = findMatches(body, m, languages, limit);
     if (f.spans.length === 0) continue;
     const score: [number, number] = [f.terms.size, f.spans.length];
     if (!best || score[0] > best.score[0] || (score[0] === best.score[0] && score[1] > best.score[1])) best = { text: body, spans: f.spans, score };

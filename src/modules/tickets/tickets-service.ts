@@ -430,7 +430,7 @@ export async function listAudits(ctx: RequestContext, niceId: number, page: Page
 const withoutHidden = (events: AuditEvent[], hidden: Set<string>) => (hidden.size ? events.filter((e) => !(e.field_name && hidden.has(e.field_name))) : events);
 
 /** Of each ticket, at most this many comments are read for its search snippet: its first and its latest. */
-const SNIPPET_COMMENTS = 50;
+const SNIPPET_COMMENTS = 20;
 
 /**
  * The comment bodies, decrypted, that search snippets are built from, by ticket id (oldest first).
