@@ -30,6 +30,9 @@ export type AuditEvent = Audit["events"][number];
 export type TicketField = Answer<"listTicketFields">["ticket_fields"][number];
 export type CustomFieldValue = Ticket["custom_fields"][number]["value"];
 export type SearchResult = Answer<"search">["results"][number];
+/** A text search hit's highlighted subject and best-matching comment, as plain-text parts. */
+export type Highlights = NonNullable<SearchResult["highlights"]>;
+export type HighlightPart = Highlights["subject"][number];
 export type Count = Answer<"countSearchResults">;
 
 export type User = Answer<"showUser">["user"];

@@ -1206,7 +1206,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's own requests whose subject or public comments hold every word and "quoted phrase" of `query`, most relevant first. Internal notes are never searched here. */
+        /** The caller's own requests whose subject or public comments hold every word and "quoted phrase" of `query`, most relevant first, each with `highlights` from its subject and public comments (a Vaultdesk extension). Internal notes are never searched or shown here. */
         get: operations["searchRequests"];
         put?: never;
         post?: never;
@@ -1223,7 +1223,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search over tickets: free words and "quoted phrases" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. */
+        /** Search over tickets: free words and "quoted phrases" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. With words, each hit carries `highlights` (a Vaultdesk extension). */
         get: operations["search"];
         put?: never;
         post?: never;
@@ -6722,6 +6722,17 @@ export interface operations {
                             due_at: string | null;
                             email_cc_ids: number[];
                             group_id: number | null;
+                            /** @description Vaultdesk extension: the hit's subject and best-matching visible comment as plain-text parts, `match: true` where the query's words matched. Only on results of a search with words. */
+                            highlights?: {
+                                comment: {
+                                    match: boolean;
+                                    text: string;
+                                }[];
+                                subject: {
+                                    match: boolean;
+                                    text: string;
+                                }[];
+                            };
                             id: number;
                             is_public: boolean;
                             organization_id: number | null;
@@ -6801,6 +6812,17 @@ export interface operations {
                                 value: string | number | boolean | null;
                             }[];
                             group_id: number | null;
+                            /** @description Vaultdesk extension: the hit's subject and best-matching visible comment as plain-text parts, `match: true` where the query's words matched. Only on results of a search with words. */
+                            highlights?: {
+                                comment: {
+                                    match: boolean;
+                                    text: string;
+                                }[];
+                                subject: {
+                                    match: boolean;
+                                    text: string;
+                                }[];
+                            };
                             id: number;
                             is_public: boolean;
                             organization_id: number | null;

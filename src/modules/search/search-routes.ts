@@ -6,6 +6,7 @@ import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagin
 import { defineRoute } from "../../platform/http/route.ts";
 import { ticketView } from "../tickets/tickets-types.ts";
 import { indexOnWrite } from "./search-index.ts";
+import { highlightsView } from "./search-types.ts";
 import { COUNT_CAP, countSearchResults, searchTickets } from "./search-service.ts";
 
 const sortField = z.enum(["created_at", "updated_at", "priority", "status"]);
@@ -15,14 +16,14 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   deps.hooks.on("conversation.written", indexOnWrite);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/search", operationId: "search", tag: "search", auth: "user",
-    summary: "Search over tickets: free words and \"quoted phrases\" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given.",
+    summary: "Search over tickets: free words and \"quoted phrases\" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. With words, each hit carries `highlights` (a Vaultdesk extension).",
     query: pageQuery.extend({ query: lineText(1000), sort_by: sortField.optional(), order_by: sortField.optional(), sort: z.enum(["asc", "desc"]).optional() }),
-    response: listEnvelope("results", ticketView.extend({ result_type: z.literal("ticket") })),
+    response: listEnvelope("results", ticketView.extend({ result_type: z.literal("ticket"), highlights: highlightsView.optional() })),
     handler: async (ctx, { query, url }) => {
       const page = parsePage({ ...query, sort_order: query.sort_order ?? query.sort });
       const r = await searchTickets(ctx, query.query, page, query.sort_by ?? query.order_by);
       const keys = r.sorted ? r.rows.map((row) => row.sort_key ?? "") : undefined;
-      const env = pageEnvelope(page, r.views.map((v) => ({ ...v, result_type: "ticket" as const })), r.count, url, keys);
+      const env = pageEnvelope(page, r.views.map((v, i) => ({ ...v, result_type: "ticket" as const, ...(r.highlights ? { highlights: r.highlights[i]! } : {}) })), r.count, url, keys);
       return { results: env.items, ...env.extra };
     },
   });

@@ -6,11 +6,12 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { findGroupByName, resolveGroup } from "../groups/groups-service.ts";
 import { findOrganizationByName, resolveOrganization } from "../organizations/organizations-service.ts";
 import type { TicketSort } from "../tickets/tickets-types.ts";
-import { countTickets, listTickets } from "../tickets/tickets-service.ts";
+import { commentTextsForSnippets, countTickets, listTickets } from "../tickets/tickets-service.ts";
 import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { parseQuery, PRIORITIES, valuesMatching, type Term } from "./search-fns.ts";
 import { textMatch } from "./search-index.ts";
+import { highlightsOf, matcherFor, type Highlights } from "./snippet-fns.ts";
 
 /**
  * Search: structured filters and free text turned into one tenant-scoped ticket query, through the
@@ -33,12 +34,12 @@ async function userIdFor(ctx: RequestContext, v: string): Promise<string | null 
  * The search's filters, resolved inside the tenant, as one condition over `tickets as t`: terms of
  * the same field with `:` are alternatives (OR), everything else applies together (AND).
  */
-async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: (q: any) => any; ranked: boolean }> { // any: see below
+async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: (q: any) => any; ranked: boolean; text: string[] }> { // any: see below
   const terms = parseQuery(query);
-  // Free words and phrases: the matching tickets joined in as `hit` (ticket_id, score). Staff match
-  // internal notes too (search.json is for staff only).
+  // Free words and phrases: the matching tickets joined in as `hit` (ticket_id, score). Readers of
+  // internal notes (staff: search.json is for them only) match them too.
   const text = terms.flatMap((t) => (t.kind === "text" ? [t.value] : []));
-  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.useWorkspace(actorUser(ctx))) : undefined;
+  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx))) : undefined;
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
   if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search currently covers tickets; list users, organizations and groups through their endpoints", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
@@ -109,6 +110,7 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: 
       return conds.length === 0 ? jq : jq.where((eb: ExpressionBuilder<any, any>) => eb.and(conds.map((alts) => (alts.length === 1 ? alts[0]!(eb) : eb.or(alts.map((c) => c(eb)))))));
     },
     ranked: matching !== undefined,
+    text,
   };
 }
 
@@ -124,7 +126,17 @@ export async function searchTickets(ctx: RequestContext, query: string, page: Pa
   const f = await filtersFor(ctx, query);
   const byRelevance = f.ranked && !sort;
   const r = await listTickets(ctx, byRelevance ? { ...page, desc: true } : page, f.where, byRelevance ? RELEVANCE : sort);
-  return { ...r, sorted: byRelevance || sort !== undefined };
+  // A text search's hits carry highlights, from this page's tickets only: what the reader may see
+  // of them (the same rule as matching), decrypted now and never kept.
+  const highlights = f.ranked ? await snippetsFor(ctx, f.text, r.rows.map((row, i) => ({ id: row.id, subject: r.views[i]!.subject })), ticketPolicy.readInternalNotes(actorUser(ctx))) : undefined;
+  return { ...r, sorted: byRelevance || sort !== undefined, highlights };
+}
+
+/** Highlights of a page of hits, in its order. `internal`: the reader may see internal notes. */
+async function snippetsFor(ctx: RequestContext, text: readonly string[], hits: ReadonlyArray<{ id: string; subject: string }>, internal: boolean): Promise<Highlights[]> {
+  const m = matcherFor(text);
+  const comments = await commentTextsForSnippets(ctx, hits.map((h) => h.id), { internal });
+  return hits.map((h) => highlightsOf(m, h.subject, comments.get(h.id) ?? []));
 }
 
 /** Counts shown beside views stop at this many: counting further would read every matching row. */

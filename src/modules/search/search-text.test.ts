@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bigrams, queryGroups, stemsOf, termsOf, tokenize } from "./search-text.ts";
+import { bigrams, queryGroups, stemsOf, termsOf, tokenize, tokenizeWithOffsets } from "./search-text.ts";
 
 /** A query's groups all match a text's terms (what the database answers, without it). */
 const finds = (text: string, ...parts: string[]) => {
@@ -42,5 +42,18 @@ describe("search text", () => {
     const { terms } = termsOf("paper jam");
     expect([...terms.keys()].every((k) => /^[wpc]:/.test(k))).toBe(true);
     expect(queryGroups(["", "   ", "!!"])).toEqual([]);
+  });
+  it("reads the same tokens with their places in the text as written", () => {
+    const texts = ["Ｐｒｉｎｔｅｒ ﬁle, café\u0301 PRINTERS", "㍿テスト 印刷機が壊れました。 프린터가", "ΟΔΟΣ İstanbul straße", "paper-jam\n\n tray 2"];
+    for (const text of texts) {
+      const located = tokenizeWithOffsets(text);
+      expect(located.map((l) => (l.kind === "word" ? { kind: "word", stems: l.stems } : { kind: "cjk", run: l.run }))).toEqual(tokenize(text));
+    }
+    const slices = (text: string) => tokenizeWithOffsets(text).map((l) => text.slice(l.start, l.end));
+    expect(slices("Ｐｒｉｎｔｅｒ ﬁle, PRINTERS")).toEqual(["Ｐｒｉｎｔｅｒ", "ﬁle", "PRINTERS"]);
+    expect(slices("㍿テスト ok")).toEqual(["㍿テスト", "ok"]);
+    const [run] = tokenizeWithOffsets("㍿テスト");
+    // One character that normalises to four (株式会社) spans each of them.
+    expect(run?.kind === "cjk" && run.chars.map((c) => "㍿テスト".slice(c.start, c.end))).toEqual(["㍿", "㍿", "㍿", "㍿", "テ", "ス", "ト"]);
   });
 });

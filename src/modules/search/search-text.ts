@@ -61,10 +61,15 @@ export function stemsOf(word: string, languages: readonly string[] = DEFAULT_LAN
 /** One token of a text: a word with its stems, or a run of CJK characters. */
 export type Token = { kind: "word"; stems: string[] } | { kind: "cjk"; run: string };
 
-/** Splits text into words and CJK runs, in order. */
-export function tokenize(text: string, languages: readonly string[] = DEFAULT_LANGUAGES): Token[] {
-  const norm = text.normalize("NFKC").toLowerCase();
-  const tokens: Token[] = [];
+/** One token with where it lies in the string it was read from: [start, end) in UTF-16 units. */
+type Scanned = { tok: Token; start: number; end: number };
+
+/**
+ * Words and CJK runs of an already normalised (NFKC, lower-case) string, with their places in it:
+ * what `tokenize` and `tokenizeWithOffsets` share, so the index and the highlighting read text alike.
+ */
+function scan(norm: string, languages: readonly string[]): Scanned[] {
+  const out: Scanned[] = [];
   let runEnd = -1;
   for (const seg of segmenter.segment(norm)) {
     if (!seg.isWordLike) {
@@ -74,19 +79,75 @@ export function tokenize(text: string, languages: readonly string[] = DEFAULT_LA
     let at = seg.index;
     for (const piece of seg.segment.match(CJK_OR_NOT) ?? []) {
       if (CJK.test(piece)) {
-        const last = tokens[tokens.length - 1];
-        if (runEnd === at && last?.kind === "cjk") last.run += piece;
-        else tokens.push({ kind: "cjk", run: piece });
+        const last = out[out.length - 1];
+        if (runEnd === at && last?.tok.kind === "cjk") {
+          last.tok.run += piece;
+          last.end = at + piece.length;
+        } else out.push({ tok: { kind: "cjk", run: piece }, start: at, end: at + piece.length });
         runEnd = at + piece.length;
       } else {
         const stems = stemsOf(piece, languages);
-        if (stems.length) tokens.push({ kind: "word", stems });
+        if (stems.length) out.push({ tok: { kind: "word", stems }, start: at, end: at + piece.length });
         runEnd = -1;
       }
       at += piece.length;
     }
   }
-  return tokens;
+  return out;
+}
+
+const normalise = (s: string) => s.normalize("NFKC").toLowerCase();
+
+/** Splits text into words and CJK runs, in order. */
+export function tokenize(text: string, languages: readonly string[] = DEFAULT_LANGUAGES): Token[] {
+  return scan(normalise(text), languages).map((s) => s.tok);
+}
+
+/** A span of the original text, [start, end) in UTF-16 units. */
+export type Span = { start: number; end: number };
+
+/**
+ * A token as `tokenize` reads it, with its span in the ORIGINAL text (before NFKC and case
+ * folding), and for a CJK run the span of each of its characters (by code point), so that a
+ * matching word or character pair can be marked in the text as written.
+ */
+export type LocatedToken = ({ kind: "word"; stems: string[] } | { kind: "cjk"; run: string; chars: Span[] }) & Span;
+
+const graphemes = new Intl.Segmenter("und", { granularity: "grapheme" });
+
+/**
+ * `tokenize` with places: the same tokens, each with its span in `text`. Normalisation can change
+ * lengths (ﬁ → fi, ㍿ → 株式会社), so each grapheme is normalised on its own to map places in
+ * the normalised text back to the grapheme they came from (a part of an expanded grapheme maps
+ * to the whole grapheme). Tokens are read from the whole text normalised at once, exactly as the
+ * index reads it; only if that differs in length from the graphemes normalised one by one (never
+ * seen in practice) are they read from the latter instead.
+ */
+export function tokenizeWithOffsets(text: string, languages: readonly string[] = DEFAULT_LANGUAGES): LocatedToken[] {
+  const from: number[] = []; // per unit of the normalised text: where its grapheme starts in `text`
+  const to: number[] = []; // … and ends
+  const pieces: string[] = [];
+  for (const g of graphemes.segment(text)) {
+    const piece = normalise(g.segment);
+    pieces.push(piece);
+    for (let k = 0; k < piece.length; k++) {
+      from.push(g.index);
+      to.push(g.index + g.segment.length);
+    }
+  }
+  const whole = normalise(text);
+  const norm = whole.length === from.length ? whole : pieces.join("");
+  const span = (start: number, end: number): Span => ({ start: from[start] ?? text.length, end: to[end - 1] ?? text.length });
+  return scan(norm, languages).map(({ tok, start, end }): LocatedToken => {
+    if (tok.kind === "word") return { kind: "word", stems: tok.stems, ...span(start, end) };
+    const chars: Span[] = [];
+    let at = start;
+    for (const ch of tok.run) {
+      chars.push(span(at, at + ch.length));
+      at += ch.length;
+    }
+    return { kind: "cjk", run: tok.run, chars, ...span(start, end) };
+  });
 }
 
 /** The bigrams of a CJK run (by code point), or its only character. */

@@ -6,6 +6,7 @@ import { defineRoute } from "../../platform/http/route.ts";
 import { lineText, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import { listMyRequestComments, listMyRequests, listOrganizationRequests, replyToMyRequest, searchMyRequests, showMyRequest, submitRequest } from "./requests-service.ts";
 import { uploadTokens } from "./attachments-types.ts";
+import { highlightsView } from "../search/search-types.ts";
 import { body, commentView, requestCreateInput, requestStatus, requestUserView, requestView } from "./requests-types.ts";
 
 /**
@@ -47,9 +48,9 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/requests/search", operationId: "searchRequests", tag: "requests", auth: "user",
-    summary: "The caller's own requests whose subject or public comments hold every word and \"quoted phrase\" of `query`, most relevant first. Internal notes are never searched here.",
+    summary: "The caller's own requests whose subject or public comments hold every word and \"quoted phrase\" of `query`, most relevant first, each with `highlights` from its subject and public comments (a Vaultdesk extension). Internal notes are never searched or shown here.",
     query: pageQuery.extend({ query: lineText(1000) }),
-    response: listEnvelope("requests", requestView),
+    response: listEnvelope("requests", requestView.extend({ highlights: highlightsView.optional() })),
     handler: async (ctx, { query, url }) => {
       const page = parsePage(query, { perPage: 25 });
       const r = await searchMyRequests(ctx, query.query, page);

@@ -2,6 +2,8 @@ import { sql } from "kysely";
 import type { AppDeps } from "../../platform/deps.ts";
 import { parseQuery } from "../search/search-fns.ts";
 import { textMatch } from "../search/search-index.ts";
+import { highlightsOf, matcherFor } from "../search/snippet-fns.ts";
+import { commentTextsForSnippets } from "./tickets-service.ts";
 import { attachmentsOfComments } from "./attachments-service.ts";
 import type { AttachmentView } from "./attachments-types.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
@@ -218,7 +220,11 @@ export async function searchMyRequests(ctx: RequestContext, query: string, page:
   if (!match) return { views: [], keys: [], count: 0 };
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, { ...page, desc: true }, { sortBy: RELEVANCE, statuses: undefined, match });
   const fields = await loadFields(ctx);
-  return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
+  const views = rows.map((r) => presentRequest(ctx, r, fields));
+  // Highlights from the subject and public comments only, of this page's requests.
+  const m = matcherFor(parts);
+  const comments = await commentTextsForSnippets(ctx, rows.map((r) => r.id), { internal: false });
+  return { views: views.map((v, i) => ({ ...v, highlights: highlightsOf(m, v.subject, comments.get(rows[i]!.id) ?? []) })), keys: rows.map((r) => r.sort_key), count };
 }
 
 /**

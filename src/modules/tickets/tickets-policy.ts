@@ -65,6 +65,13 @@ export const ticketPolicy = {
     return isStaff(actor.role);
   },
   /**
+   * Who reads internal notes (and so finds tickets by them, and sees them in search snippets):
+   * staff, whatever their role; end users never, even on their own requests.
+   */
+  readInternalNotes(actor: UserActor): boolean {
+    return isStaff(actor.role);
+  },
+  /**
    * Staff read the ticket field definitions not hidden from their role, end users those visible
    * in the portal (the help center's request form); admins and owners define them.
    */

@@ -426,3 +426,23 @@ export async function findCommentId(tx: TenantTx, ticketId: string, niceId: numb
   const c = await tx.db.selectFrom("ticket_comments").select("id").where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).where("nice_id", "=", niceId).executeTakeFirst();
   return c?.id;
 }
+
+/**
+ * The comment bodies a search hit's snippet is chosen from: of each of `ticketIds`, its first
+ * comment and its latest `perTicket - 1`, oldest first (`publicOnly`: internal notes are never
+ * selected). Bounded, so a page of hits costs the same however long its conversations are.
+ */
+export async function commentBodiesOf(tx: TenantTx, ticketIds: readonly string[], publicOnly: boolean, perTicket: number) {
+  if (ticketIds.length === 0) return [];
+  const r = await sql<{ id: string; ticket_id: string; body_sealed: Uint8Array }>`
+    SELECT x.id, x.ticket_id, x.body_sealed FROM (
+      SELECT c.id, c.ticket_id, c.body_sealed, c.nice_id,
+        row_number() OVER (PARTITION BY c.ticket_id ORDER BY c.nice_id) AS from_first,
+        row_number() OVER (PARTITION BY c.ticket_id ORDER BY c.nice_id DESC) AS from_last
+      FROM ticket_comments c
+      WHERE c.tenant_id = ${tx.tenantId} AND c.ticket_id IN (${sql.join([...ticketIds])})${publicOnly ? sql` AND c.public` : sql``}
+    ) x
+    WHERE x.from_first = 1 OR x.from_last < ${perTicket}
+    ORDER BY x.ticket_id, x.nice_id`.execute(tx.db);
+  return r.rows;
+}

@@ -431,6 +431,24 @@ export async function listAudits(ctx: RequestContext, niceId: number, page: Page
 /** A ticket audit's events without changes of custom fields hidden from the reader (named by their ids). */
 const withoutHidden = (events: AuditEvent[], hidden: Set<string>) => (hidden.size ? events.filter((e) => !(e.field_name && hidden.has(e.field_name))) : events);
 
+/** Of each ticket, at most this many comments are read for its search snippet: its first and its latest. */
+const SNIPPET_COMMENTS = 20;
+
+/**
+ * The comment bodies, decrypted, that search snippets are built from, by ticket id (oldest first).
+ * `ticketIds` come from a page of hits the caller's scope already allowed; `internal`: notes too,
+ * for readers who may see them (ticketPolicy.readInternalNotes). Nothing decrypted here is kept.
+ */
+export async function commentTextsForSnippets(ctx: RequestContext, ticketIds: readonly string[], opts: { internal: boolean }): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const c of await repo.commentBodiesOf(ctx.tx, ticketIds, !opts.internal, SNIPPET_COMMENTS)) {
+    const list = out.get(c.ticket_id) ?? [];
+    list.push(ctx.sealer.open(c.body_sealed, cref(c.id, "body")));
+    out.set(c.ticket_id, list);
+  }
+  return out;
+}
+
 /** For routes under a ticket (attachments): the ticket's internal id when the actor may see it, else 404. */
 export async function findVisibleTicketId(ctx: RequestContext, niceId: number): Promise<string> {
   const actor = actorUser(ctx);

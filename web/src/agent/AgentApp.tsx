@@ -6,7 +6,7 @@ import { useApi, useInvalidate } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { adminSections } from "../admin/admin-nav.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
-import { countText, KEYS, loadPickers, VIEWS, viewCounts } from "./model.ts";
+import { countText, hasWords, KEYS, loadPickers, TEXT_SORTS, VIEWS, viewCounts } from "./model.ts";
 import { NewTicket } from "./NewTicket.tsx";
 import { DevicesPage } from "./DevicesPage.tsx";
 import { SearchBox } from "./SearchBox.tsx";
@@ -35,7 +35,8 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
   else if (path === "/agent/search") {
     const q = query.get("q")?.trim() ?? "";
     content = q ? (
-      <TicketList key={`search:${q}`} title={t("search.results", { query: q })} baseQuery={q} defaultSort="updated_at" />
+      // Words: by relevance unless the URL's `sort` says otherwise; filters only: the latest update first.
+      <TicketList key={`search:${q}`} title={t("search.results", { query: q })} baseQuery={q} {...(hasWords(q) ? { defaultSort: "relevance", sorts: TEXT_SORTS } : { defaultSort: "updated_at" })} />
     ) : (
       <main id="main" className="main">
         <PageHeading>{t("search.title")}</PageHeading>

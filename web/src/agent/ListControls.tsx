@@ -3,7 +3,7 @@ import { Field } from "../components/Field.tsx";
 import { t } from "../i18n/index.ts";
 import { Link, navigate, useLocation } from "../router.tsx";
 import { AssigneeSelect, GroupSelect, PrioritySelect, StatusSelect } from "./fields.tsx";
-import { FILTER_KEYS, SORTS, type Filters, type SortBy } from "./model.ts";
+import { FILTER_KEYS, type Filters, type SortBy } from "./model.ts";
 import type { Pickers } from "./workspace.ts";
 
 /**
@@ -11,7 +11,7 @@ import type { Pickers } from "./workspace.ts";
  * page cursor), so the list can be reloaded, bookmarked or shared as it is. The parent keys it by
  * the URL, so it starts over from the URL's values after every navigation.
  */
-export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolean; pickers: Pickers | null }) {
+export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolean; pickers: Pickers | null; sorts: readonly SortBy[] }) {
   const { path, query } = useLocation();
   const [f, setF] = useState<Filters>(props.filters);
   const [sort, setSort] = useState<SortBy>(props.sort);
@@ -26,7 +26,8 @@ export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolea
     if (keep) q.set("q", keep);
     for (const k of FILTER_KEYS) if (f[k]?.trim()) q.set(k, f[k]!.trim());
     q.set("sort", sort);
-    q.set("order", order);
+    // Relevance has one direction: the best match first.
+    if (sort !== "relevance") q.set("order", order);
     navigate(`${path}?${q.toString()}`);
   }
   const clearTo = query.get("q") ? `${path}?${new URLSearchParams({ q: query.get("q")! }).toString()}` : path;
@@ -52,19 +53,21 @@ export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolea
       </Field>
       <Field id="filter-sort" label={t("filters.sort")}>
         <select value={sort} onChange={(e) => setSort(e.target.value as SortBy)}>
-          {SORTS.map((s) => (
+          {props.sorts.map((s) => (
             <option key={s} value={s}>
               {t(`sort.${s}`)}
             </option>
           ))}
         </select>
       </Field>
-      <Field id="filter-order" label={t("filters.order")}>
-        <select value={order} onChange={(e) => setOrder(e.target.value)}>
-          <option value="desc">{t("filters.desc")}</option>
-          <option value="asc">{t("filters.asc")}</option>
-        </select>
-      </Field>
+      {sort !== "relevance" ? (
+        <Field id="filter-order" label={t("filters.order")}>
+          <select value={order} onChange={(e) => setOrder(e.target.value)}>
+            <option value="desc">{t("filters.desc")}</option>
+            <option value="asc">{t("filters.asc")}</option>
+          </select>
+        </Field>
+      ) : null}
       <div className="filter-actions">
         <button type="submit">{t("filters.apply")}</button>
         <Link to={clearTo}>{t("filters.clear")}</Link>

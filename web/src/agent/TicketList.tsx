@@ -5,23 +5,29 @@ import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { BulkResult, BulkUpdate, type Outcome } from "./BulkUpdate.tsx";
 import { FilterForm, Pager } from "./ListControls.tsx";
+import { Highlighted } from "../components/Highlighted.tsx";
 import { countSearch, countText, cursorOf, filtersFrom, filterTerms, KEYS, searchPage, SORTS, usersById, type SortBy } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
 
 const PAGE_SIZE = 25;
 
+/** The orders offered as one-click links above a text search's results (the form offers them all). */
+const QUICK_SORTS: readonly SortBy[] = ["relevance", "updated_at", "created_at"];
+
 /**
  * A list of tickets from a search (a view's saved query, or what the agent typed), narrowed by
  * the filters in the URL, sorted, and paged with the API's keyset cursors (`after`/`before` in
  * the URL), so the hundredth page costs what the first does. Counts are capped by the server.
- * Agents who may bulk update pick rows and change them together.
+ * Agents who may bulk update pick rows and change them together. A search with words is ordered
+ * by relevance unless the URL asks otherwise, and each hit shows the server's highlighted snippet.
  */
-export function TicketList(props: { title: string; baseQuery: string; defaultSort: SortBy }) {
+export function TicketList(props: { title: string; baseQuery: string; defaultSort: SortBy; sorts?: readonly SortBy[] }) {
   const { path, query } = useLocation();
   const { abilities, pickers, refreshCounts } = useWorkspace();
   const filters = filtersFrom(query);
+  const sorts = props.sorts ?? SORTS;
   const sortParam = query.get("sort") as SortBy | null;
-  const sort: SortBy = sortParam && SORTS.includes(sortParam) ? sortParam : props.defaultSort;
+  const sort: SortBy = sortParam && sorts.includes(sortParam) ? sortParam : props.defaultSort;
   const desc = query.get("order") !== "asc";
   const after = query.get("after");
   const before = query.get("before");
@@ -51,12 +57,32 @@ export function TicketList(props: { title: string; baseQuery: string; defaultSor
     if (cursor.before) q.set("before", cursor.before);
     return `${path}?${q.toString()}`;
   };
+  const sortLink = (s: SortBy) => {
+    const q = new URLSearchParams(query);
+    for (const k of ["after", "before", "order"]) q.delete(k);
+    q.set("sort", s);
+    return `${path}?${q.toString()}`;
+  };
   const nameOf = (id: number | null) => (id === null ? t("ticket.unassigned") : (data?.users.get(id)?.name ?? t("ticket.unknownUser", { id })));
 
   return (
     <main id="main" className="main">
       <PageHeading>{props.title}</PageHeading>
-      <FilterForm key={`${path}?${query.toString()}`} filters={filters} sort={sort} desc={desc} pickers={pickers} />
+      <FilterForm key={`${path}?${query.toString()}`} filters={filters} sort={sort} desc={desc} pickers={pickers} sorts={sorts} />
+      {sorts.includes("relevance") ? (
+        <nav className="sort-switch" aria-label={t("search.sortLabel")}>
+          <span aria-hidden="true">{t("search.sortLabel")}:</span>
+          <ul>
+            {QUICK_SORTS.map((s) => (
+              <li key={s}>
+                <Link to={sortLink(s)} aria-current={sort === s ? "true" : undefined}>
+                  {t(`sort.${s}`)}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      ) : null}
       <p className="summary" role="status">
         {count.data ? t("view.countOf", { count: count.data.count, shown: countText(count.data) }) : ""}
       </p>
@@ -115,7 +141,12 @@ export function TicketList(props: { title: string; baseQuery: string; defaultSor
                     #{tk.id}
                   </td>
                   <td data-label={t("list.subject")} className="subject">
-                    <Link to={`/agent/tickets/${tk.id}`}>{tk.subject || `#${tk.id}`}</Link>
+                    <Link to={`/agent/tickets/${tk.id}`}>{tk.highlights && tk.subject ? <Highlighted parts={tk.highlights.subject} /> : tk.subject || `#${tk.id}`}</Link>
+                    {tk.highlights && tk.highlights.comment.length > 0 ? (
+                      <p className="snippet">
+                        <Highlighted parts={tk.highlights.comment} />
+                      </p>
+                    ) : null}
                   </td>
                   <td data-label={t("list.requester")}>{nameOf(tk.requester_id)}</td>
                   <td data-label={t("list.status")}>

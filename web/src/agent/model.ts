@@ -27,7 +27,24 @@ export const VIEWS: ReadonlyArray<{ id: ViewId; label: MessageKey; query: () => 
 ];
 
 export const SORTS = ["updated_at", "created_at", "priority", "status", "id"] as const;
-export type SortBy = (typeof SORTS)[number];
+/** How a list can be ordered: by a field, or (a search with words) by relevance, the server's default there. */
+export type SortBy = (typeof SORTS)[number] | "relevance";
+/** The orders a search with words offers: relevance first. */
+export const TEXT_SORTS: readonly SortBy[] = ["relevance", ...SORTS];
+
+/**
+ * Whether a query has free words or "quoted phrases" (not only filters such as status:open), so
+ * that the server ranks it by relevance: a token that is not `keyword:value` (or <, >, <=, >=),
+ * as the server's parser reads it (search-fns.ts).
+ */
+export function hasWords(query: string): boolean {
+  const tokens = query.match(/-?[a-z_]+(?::|<=|>=|<|>)"[^"]*"|-?"[^"]*"|\S+/gi) ?? [];
+  return tokens.some((tok) => {
+    const quoted = /^"([^"]*)"$/.exec(tok);
+    if (quoted) return /[\p{L}\p{N}]/u.test(quoted[1]!);
+    return !/^-?[a-z_]+(:|<=|>=|<|>).+$/i.test(tok) && /[\p{L}\p{N}]/u.test(tok);
+  });
+}
 
 /** The filters a list takes from its URL (so a filtered view can be reloaded or shared). */
 export const FILTER_KEYS = ["status", "priority", "assignee", "group", "tag", "requester"] as const;
@@ -66,7 +83,8 @@ export async function searchPage(
   const page = opts.after ? { size: opts.size, after: opts.after } : opts.before ? { size: opts.size, before: opts.before } : { size: opts.size };
   const r = await ok(
     client.GET("/api/v2/search", {
-      params: { query: { query, page, sort_order: opts.desc ? "desc" : "asc", ...(opts.sort !== "id" ? { sort_by: opts.sort } : {}) } },
+      // Relevance is what the server answers a search with words when no sort is given (best first).
+      params: { query: { query, page, sort_order: opts.desc || opts.sort === "relevance" ? "desc" : "asc", ...(opts.sort !== "id" && opts.sort !== "relevance" ? { sort_by: opts.sort } : {}) } },
       ...(signal ? { signal } : {}),
     }),
   );

@@ -31,6 +31,7 @@ export const enWorkspace = {
   "sort.priority": "Priority",
   "sort.status": "Status",
   "sort.id": "Ticket number",
+  "sort.relevance": "Relevance",
 
   "bulk.select": "Select ticket #{id}",
   "bulk.selectAll": "Select all tickets on this page",
@@ -60,6 +61,7 @@ export const enWorkspace = {
   "search.title": "Search",
   "search.intro": "Type words, \"quoted phrases\" or filters in the search box above, for example printer status:open tags:vip requester:ada@example.com created>2026-01-01.",
   "search.results": "Search results for “{query}”",
+  "search.sortLabel": "Order results by",
 
   "props.title": "Properties",
   "props.type": "Type",
