@@ -6,7 +6,7 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { findGroupByName, resolveGroup } from "../groups/groups-service.ts";
 import { findOrganizationByName, resolveOrganization } from "../organizations/organizations-service.ts";
 import type { TicketSort } from "../tickets/tickets-types.ts";
-import { countTickets, listTickets } from "../tickets/tickets-service.ts";
+import { countTickets, listTickets, visibleTicketIds } from "../tickets/tickets-service.ts";
 import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { parseQuery, PRIORITIES, valuesMatching, type Term } from "./search-fns.ts";
@@ -38,7 +38,8 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: 
   // Free words and phrases: the matching tickets joined in as `hit` (ticket_id, score). Staff match
   // internal notes too (search.json is for staff only).
   const text = terms.flatMap((t) => (t.kind === "text" ? [t.value] : []));
-  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.useWorkspace(actorUser(ctx))) : undefined;
+  // An agent who sees part of the tickets is ranked by statistics of that part (visibleTicketIds).
+  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.useWorkspace(actorUser(ctx)), visibleTicketIds(ctx)) : undefined;
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
   if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search currently covers tickets; list users, organizations and groups through their endpoints", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
