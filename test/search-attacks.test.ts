@@ -332,6 +332,8 @@ describe("crafted queries", () => {
     "t\u0301e\u0301a\u0301p\u0301o\u0301t", "\u{1F575}\u200d\u2642\ufe0f", "ﷺ".repeat(120), "ﷺ".repeat(999), "\u3300".repeat(500), "印刷".repeat(250),
     "a ".repeat(500), `${'"'.repeat(300)}teapot${'"'.repeat(300)}`, '"teapot', 'teapot"', '"a "b "c "d "e', "-teapot", '-"teapot"', "tags:", "status:", "status:\"open", "created>not-a-date",
     "requester:me teapot", "type:user", "x".repeat(1000), "x".repeat(1001),
+    "requester:@", "requester:a@b@c", `requester:${"a".repeat(300)}@x.test`, "assignee:99999999999999999999", "assignee:-1", "group:999999999999999999999", "group:0", "organization:1e5",
+    'organization:"\u0000"', "created>2026-13-45", "created>99999-01-01", "due_date<0000-00-00", "tags:​", "tags:%", "priority>urgent", "status<new", "submitter:none teapot",
   ];
 
   // Sent as bytes: lone surrogate halves (CESU-8), an overlong NUL, bytes that are no UTF-8 at all.
@@ -355,6 +357,23 @@ describe("crafted queries", () => {
     const after = await t.db.tenant(b.tenantId, async (tx) => (await tx.db.selectFrom("search_postings").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
     expect(Number(after)).toBe(Number(before));
     expect(await mineIds(b, s, "teapot")).toEqual([own]);
+  });
+
+  it("answers filters past the ends of their ranges and ids past the largest public id cleanly", async () => {
+    // Nothing is above urgent or below new: no rows (an empty IN list used to reach SQL and fail).
+    for (const query of ["priority>urgent", "status<new", "teapot priority>urgent", "status<new status:open"]) {
+      expect(await staffIds(b, query), query).toEqual([]);
+      expect(await staffCount(b, query), query).toBe(0);
+    }
+    expect(await staffIds(b, "teapot status<=new")).toEqual([own]);
+    // An id that no bigint holds is refused in the query, before a failing statement aborts the transaction.
+    for (const query of ["assignee:99999999999999999999", "requester:123456789012345678901234567890", "group:9007199254740993", "organization:99999999999999999999 teapot"]) {
+      for (const path of ["/api/v2/search.json", "/api/v2/search/count.json"]) {
+        const r = await b.api("GET", `${path}?query=${q(query)}`);
+        expect([r.status, r.body.error], `${path} ${query}: ${r.text}`).toEqual([422, "RecordInvalid"]);
+      }
+    }
+    expect(await staffIds(b, "teapot assignee:9007199254740991")).toEqual([]);
   });
 
   it("pages an end user's request search through their own requests only, whatever cursor they forge", async () => {

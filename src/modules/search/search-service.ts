@@ -29,6 +29,9 @@ async function userIdFor(ctx: RequestContext, v: string): Promise<string | null 
 }
 
 
+/** `col IN (values)`, or false for no values (`priority>urgent`, `status<new`: SQL has no empty IN list). */
+const anyOf = (eb: ExpressionBuilder<any, any>, col: string, values: string[]): Expression<SqlBool> => (values.length ? eb(col, "in", values) : sql<SqlBool>`false`); // any: as the conditions below
+
 /**
  * The search's filters, resolved inside the tenant, as one condition over `tickets as t`: terms of
  * the same field with `:` are alternatives (OR), everything else applies together (AND).
@@ -51,12 +54,12 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: 
     switch (t.kind) {
       case "status": {
         const set = valuesMatching(STATUS_ORDER, t.op, t.value);
-        add(t.op === ":" ? "status" : `status${n++}`, (eb) => eb("t.status", "in", set));
+        add(t.op === ":" ? "status" : `status${n++}`, (eb) => anyOf(eb, "t.status", set));
         break;
       }
       case "priority": {
         const set = valuesMatching(PRIORITIES, t.op, t.value);
-        add(t.op === ":" ? "priority" : `priority${n++}`, (eb) => eb("t.priority", "in", set));
+        add(t.op === ":" ? "priority" : `priority${n++}`, (eb) => anyOf(eb, "t.priority", set));
         break;
       }
       case "ticket_type":
