@@ -329,7 +329,7 @@ describe("crafted queries", () => {
 
   const crafted = [
     "'; DROP TABLE search_postings; --", "\\' OR '1'='1", "\\\\\\", "$1::bytea", "%", "_", "*", "teapot\u0000", "tea\u0000pot", "\u202eteapot", "tea\u200dpot", "tea\u200bpot",
-    "t\u0301e\u0301a\u0301p\u0301o\u0301t", "\u{1F575}\u200d\u2642\ufe0f", "ﷺ".repeat(120), "ﷺ".repeat(999), "\u3300".repeat(500), "印刷".repeat(250),
+    "t\u0301e\u0301a\u0301p\u0301o\u0301t", "a" + "\u0301".repeat(999), "\u200d".repeat(1000), "\u{E0001}\u{E0074}teapot", "\ufeffteapot", "İstanbul ǅ ß ﬃ", "\u{1F575}\u200d\u2642\ufe0f", "ﷺ".repeat(120), "ﷺ".repeat(999), "\u3300".repeat(500), "印刷".repeat(250),
     "a ".repeat(500), `${'"'.repeat(300)}teapot${'"'.repeat(300)}`, '"teapot', 'teapot"', '"a "b "c "d "e', "-teapot", '-"teapot"', "tags:", "status:", "status:\"open", "created>not-a-date",
     "requester:me teapot", "type:user", "x".repeat(1000), "x".repeat(1001),
     "requester:@", "requester:a@b@c", `requester:${"a".repeat(300)}@x.test`, "assignee:99999999999999999999", "assignee:-1", "group:999999999999999999999", "group:0", "organization:1e5",
@@ -432,8 +432,11 @@ describe("redaction attacks", () => {
   let note: number;
   let elsewhere: number;
   let elsewhereComment: number;
+  let requesterSession: Session;
   beforeAll(async () => {
-    id = await open(a, "Redaction target", "The passcode is vireo4471 for now");
+    const requester = await endUser(a);
+    id = await open(a, "Redaction target", "The passcode is vireo4471 for now", { requester_id: requester.id });
+    requesterSession = await signInByMail(t, smtp, a, requester.email);
     await comment(a, id, "Internal: vireo4471 confirmed", false);
     [first, note] = ((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Array<{ id: number }>).map((c) => c.id) as [number, number];
     elsewhere = await open(a, "Other ticket", "Nothing secret");
@@ -487,6 +490,13 @@ describe("redaction attacks", () => {
     for (const query of ["vireo4471", '"passcode is vireo4471"', '"vireo4471 confirmed"', "vireo4471 passcode"]) expect(await staffIds(a, query), query).not.toContain(id);
     expect(await staffIds(a, '"passcode is"')).toEqual([id]);
     for (const path of [`/api/v2/tickets/${id}.json`, `/api/v2/tickets/${id}/comments.json`, `/api/v2/tickets/${id}/audits.json`]) expect((await a.api("GET", path)).text, path).not.toContain("vireo4471");
+    // The requester's side too: the request, its conversation, their request search.
+    for (const path of [`/api/v2/requests/${id}.json`, `/api/v2/requests/${id}/comments.json`, "/api/v2/requests/search.json?query=vireo4471"]) {
+      const r = await asSession(t, a, requesterSession, "GET", path);
+      expect([r.status, r.text.includes("vireo4471")], path).toEqual([200, false]);
+    }
+    expect(await mineIds(a, requesterSession, "passcode")).toEqual([id]);
+    expect(await mineIds(a, requesterSession, "vireo4471")).toEqual([]);
   });
 
   it("a deleted ticket's comments cannot be redacted, and its words match nothing", async () => {
