@@ -359,7 +359,7 @@ describe("crafted queries", () => {
     expect(await mineIds(b, s, "teapot")).toEqual([own]);
   });
 
-  it("answers filters past the ends of their ranges and ids past the largest public id cleanly", async () => {
+  it("answers filters past the ends of their ranges, ids past the largest public id and exclusions cleanly", async () => {
     // Nothing is above urgent or below new: no rows (an empty IN list used to reach SQL and fail).
     for (const query of ["priority>urgent", "status<new", "teapot priority>urgent", "status<new status:open"]) {
       expect(await staffIds(b, query), query).toEqual([]);
@@ -374,6 +374,12 @@ describe("crafted queries", () => {
       }
     }
     expect(await staffIds(b, "teapot assignee:9007199254740991")).toEqual([]);
+    // An exclusion is refused unless it can be honoured (tags): it never quietly turns into an inclusion.
+    for (const query of ["teapot -status:new", "teapot -assignee:none", "-requester:me teapot", "teapot -group:none"]) {
+      expect((await b.api("GET", `/api/v2/search.json?query=${q(query)}`)).status, query).toBe(422);
+      expect((await b.api("GET", `/api/v2/search/count.json?query=${q(query)}`)).status, query).toBe(422);
+    }
+    expect(await staffIds(b, "teapot -tags:spam")).toEqual([own]);
   });
 
   it("pages an end user's request search through their own requests only, whatever cursor they forge", async () => {

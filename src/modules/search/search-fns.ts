@@ -55,6 +55,8 @@ export function parseQuery(q: string): Term[] {
       continue;
     }
     const key = m[1]!.toLowerCase();
+    // Only tags can be excluded yet: `-status:closed` must not quietly mean `status:closed`.
+    if (negate && key !== "tags" && key !== "tag") throw invalid("query", `excluding by ${key.slice(0, 40)} is not supported yet; only tags can be excluded (-tags:spam)`, "Unsupported");
     const op = m[2] as ":" | "<" | ">" | "<=" | ">=";
     const value = m[3]!.replace(/^"|"$/g, "");
     // A reference by id must be one: digits past the largest public id would fail in SQL (bigint).
