@@ -43,5 +43,10 @@ describe("search syntax", () => {
     expect(() => parseQuery("colour:blue")).toThrow(AppError);
     expect(() => parseQuery("status:sideways")).toThrow(AppError);
     expect(() => parseQuery("created>yesterday-ish")).toThrow(AppError);
+    expect(() => parseQuery("-status:closed")).toThrow(AppError);
+    expect(() => parseQuery("-assignee:me")).toThrow(AppError);
+    expect(() => parseQuery("assignee:99999999999999999999")).toThrow(AppError);
+    expect(() => parseQuery("group:9007199254740993")).toThrow(AppError);
+    expect(parseQuery("group:9007199254740991")).toEqual([{ kind: "group", value: "9007199254740991" }]);
   });
 });

@@ -31,6 +31,9 @@ const TYPES = ["problem", "incident", "question", "task"];
 
 export type Op = ":" | "<" | ">" | "<=" | ">=";
 
+/** Keywords whose value may be a public id (users, groups, organizations). */
+const REFERENCES = ["assignee", "requester", "submitter", "group", "organization"];
+
 /** The values of an ordered list that `op value` selects (`status<solved` → new, open, pending, hold). */
 export function valuesMatching(order: readonly string[], op: Op, value: string): string[] {
   const rank = order.indexOf(value);
@@ -52,8 +55,12 @@ export function parseQuery(q: string): Term[] {
       continue;
     }
     const key = m[1]!.toLowerCase();
+    // Only tags can be excluded yet: `-status:closed` must not quietly mean `status:closed`.
+    if (negate && key !== "tags" && key !== "tag") throw invalid("query", `excluding by ${key.slice(0, 40)} is not supported yet; only tags can be excluded (-tags:spam)`, "Unsupported");
     const op = m[2] as ":" | "<" | ">" | "<=" | ">=";
     const value = m[3]!.replace(/^"|"$/g, "");
+    // A reference by id must be one: digits past the largest public id would fail in SQL (bigint).
+    if (REFERENCES.includes(key) && /^\d+$/.test(value) && !Number.isSafeInteger(Number(value))) throw invalid("query", `not an id: ${value.slice(0, 40)}`);
     switch (key) {
       case "type":
         if (!["ticket", "user", "organization", "group"].includes(value)) throw invalid("query", `unknown type: ${value}`);

@@ -1,3 +1,4 @@
+import type { Expression } from "kysely";
 import type { RequestContext } from "../../platform/context.ts";
 import { invalid } from "../../platform/errors.ts";
 import type { ConversationEvent } from "../tickets/conversation.ts";
@@ -24,8 +25,19 @@ export const MAX_QUERY_GROUPS = 48;
 
 const hashOf = (ctx: RequestContext, term: string) => ctx.sealer.blindIndex(SEARCH_PURPOSE, term).subarray(0, repo.TERM_BYTES);
 
-function packText(ctx: RequestContext, text: string): repo.PackedTerms {
-  const { terms, length } = termsOf(text);
+/**
+ * The hashed terms of one or more texts, each text on its own: no pair term spans two texts (a
+ * subject's last word and its description's first), so removing one text later (a rename, a
+ * redaction) removes every term it brought.
+ */
+function packText(ctx: RequestContext, texts: string | readonly string[]): repo.PackedTerms {
+  const terms = new Map<string, number>();
+  let length = 0;
+  for (const text of typeof texts === "string" ? [texts] : texts) {
+    const one = termsOf(text);
+    for (const [term, tf] of one.terms) terms.set(term, (terms.get(term) ?? 0) + tf);
+    length += one.length;
+  }
   const hashes: Buffer[] = [];
   const tfs: number[] = [];
   // Two terms with one truncated hash (never expected at 128 bits) would count as one.
@@ -44,11 +56,11 @@ function packText(ctx: RequestContext, text: string): repo.PackedTerms {
   return { packed: Buffer.concat(hashes), tfs, length };
 }
 
-/** Indexes the texts of one write: one statement per text and visibility. */
+/** Indexes the texts of one write: one statement per visibility. */
 async function addTexts(ctx: RequestContext, ticketId: string, texts: Array<{ text: string; internal: boolean }>) {
   for (const internal of [false, true]) {
-    const joined = texts.filter((t) => t.internal === internal).map((t) => t.text);
-    if (joined.length) await repo.addTerms(ctx.tx, ticketId, internal, packText(ctx, joined.join("\n")));
+    const same = texts.filter((t) => t.internal === internal).map((t) => t.text);
+    if (same.length) await repo.addTerms(ctx.tx, ticketId, internal, packText(ctx, same));
   }
 }
 
@@ -72,13 +84,10 @@ export async function indexOnWrite(ctx: RequestContext, e: ConversationEvent): P
     case "ticket.purged":
       await repo.removeTicket(ctx.tx, e.ticketId);
       return;
-    case "ticket.restored": {
-      // As the writes indexed it: the subject with the first comment, then each comment alone.
-      const [first, ...rest] = e.text.comments;
-      await addTexts(ctx, e.ticketId, [{ text: e.text.subject, internal: false }, ...(first ? [{ text: first.body, internal: !first.public }] : [])]);
-      for (const c of rest) await addTexts(ctx, e.ticketId, [{ text: c.body, internal: !c.public }]);
+    case "ticket.restored":
+      // Each text on its own, as the writes indexed them.
+      await addTexts(ctx, e.ticketId, [{ text: e.text.subject, internal: false }, ...e.text.comments.map((c) => ({ text: c.body, internal: !c.public }))]);
       return;
-    }
     case "comment.redacted":
       await repo.removeTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.before));
       await repo.addTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.after));
@@ -90,7 +99,12 @@ export async function indexOnWrite(ctx: RequestContext, e: ConversationEvent): P
 const STATS_TTL_MS = 60_000;
 const statsCache = new Map<string, { at: number; documents: number; averageLength: number }>();
 
-async function statsFor(ctx: RequestContext, withInternal: boolean) {
+async function statsFor(ctx: RequestContext, withInternal: boolean, within: Expression<unknown> | undefined) {
+  if (within) {
+    // A reader who sees part of the tenant: statistics of that part, never cached (they are the reader's own).
+    const s = await repo.documentStats(ctx.tx, withInternal, within);
+    return { documents: s.documents, averageLength: s.documents ? s.totalLength / s.documents : 1 };
+  }
   const key = `${ctx.tx.tenantId}:${withInternal}`;
   const now = ctx.now().getTime();
   const hit = statsCache.get(key);
@@ -105,15 +119,16 @@ async function statsFor(ctx: RequestContext, withInternal: boolean) {
 /**
  * The tickets matching a query's free words and phrases, as a subquery (`ticket_id`, `score`) to
  * join to a ticket query, or undefined when the query has none. `withInternal`: the reader may see
- * internal notes.
+ * internal notes; `within`: the tickets the reader may see (a subquery of ids), unless all: the
+ * ranking's statistics then come from those tickets alone (search-repo.ts matchingTickets).
  */
-export async function textMatch(ctx: RequestContext, parts: readonly string[], withInternal: boolean) {
+export async function textMatch(ctx: RequestContext, parts: readonly string[], withInternal: boolean, within?: Expression<unknown>) {
   const groups = queryGroups(parts);
   if (groups.length === 0) return undefined;
   if (groups.length > MAX_QUERY_GROUPS) throw invalid("query", `too many words to search for at once (at most ${MAX_QUERY_GROUPS} words, pairs and character pairs)`);
   const hashes: Buffer[] = [];
   const index: number[] = [];
   groups.forEach((g, i) => g.alternatives.forEach((a) => (hashes.push(hashOf(ctx, a)), index.push(i))));
-  const stats = await statsFor(ctx, withInternal);
-  return repo.matchingTickets(ctx.tx.tenantId, { packed: Buffer.concat(hashes), groups: index, groupCount: groups.length }, { withInternal, ...stats });
+  const stats = await statsFor(ctx, withInternal, within);
+  return repo.matchingTickets(ctx.tx.tenantId, { packed: Buffer.concat(hashes), groups: index, groupCount: groups.length }, { withInternal, ...stats, within });
 }

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type Expression, type RawBuilder } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 
 /**
@@ -49,11 +49,14 @@ export async function removeTicket(tx: TenantTx, ticketId: string): Promise<void
     DELETE FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ${ticketId}`.execute(tx.db);
 }
 
-/** How many documents a tenant's index holds and their total length (with internal notes or without). */
-export async function documentStats(tx: TenantTx, withInternal: boolean): Promise<{ documents: number; totalLength: number }> {
+/**
+ * How many documents a tenant's index holds and their total length (with internal notes or
+ * without); `within`: only those of these tickets (a subquery of ticket ids: what the reader sees).
+ */
+export async function documentStats(tx: TenantTx, withInternal: boolean, within?: Expression<unknown>): Promise<{ documents: number; totalLength: number }> {
   const r = await sql<{ n: string | number; total: string | number | null }>`
     SELECT count(DISTINCT ticket_id) AS n, sum(length) AS total FROM search_documents
-    WHERE tenant_id = ${tx.tenantId} ${withInternal ? sql`` : sql`AND NOT internal`}`.execute(tx.db);
+    WHERE tenant_id = ${tx.tenantId} ${withInternal ? sql`` : sql`AND NOT internal`} ${within ? sql`AND ticket_id IN (${within})` : sql``}`.execute(tx.db);
   return { documents: Number(r.rows[0]?.n ?? 0), totalLength: Number(r.rows[0]?.total ?? 0) };
 }
 
@@ -65,14 +68,17 @@ const B = 0.75;
  * The tickets whose documents hold every group of terms (a group: any of its hashes), with a BM25
  * score (times 10⁶, as an integer: a stable sort key for cursors), as a subquery with columns
  * `ticket_id` and `score`. `groups[i]` is the group of hash i. Within a group the best-scoring
- * hash counts; a term's count is the sum over the visibilities the reader may see.
+ * hash counts; a term's count is the sum over the visibilities the reader may see. `within`: the
+ * tickets the reader may see (a subquery of ids) when that is not all of them: the postings read,
+ * and so the document frequencies, are theirs only, so that neither a score (cursors carry it)
+ * nor an order tells how often a word occurs in tickets they cannot see.
  */
 export function matchingTickets(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; groupCount: number },
-  o: { withInternal: boolean; documents: number; averageLength: number },
+  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined },
 ): RawBuilder<{ ticket_id: string; score: string }> {
-  const visible = o.withInternal ? sql`` : sql`AND NOT p.internal`;
+  const visible = sql`${o.withInternal ? sql`` : sql`AND NOT p.internal`} ${o.within ? sql`AND p.ticket_id IN (${o.within})` : sql``}`;
   const visibleDoc = o.withInternal ? sql`` : sql`AND NOT d.internal`;
   const n = Math.max(o.documents, 1);
   const avg = Math.max(o.averageLength, 1);

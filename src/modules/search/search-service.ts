@@ -6,7 +6,7 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { findGroupByName, resolveGroup } from "../groups/groups-service.ts";
 import { findOrganizationByName, resolveOrganization } from "../organizations/organizations-service.ts";
 import type { TicketSort } from "../tickets/tickets-types.ts";
-import { commentTextsForSnippets, countTickets, listTickets } from "../tickets/tickets-service.ts";
+import { commentTextsForSnippets, countTickets, listTickets, visibleTicketIds } from "../tickets/tickets-service.ts";
 import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { parseQuery, PRIORITIES, valuesMatching, type Term } from "./search-fns.ts";
@@ -30,6 +30,9 @@ async function userIdFor(ctx: RequestContext, v: string): Promise<string | null 
 }
 
 
+/** `col IN (values)`, or false for no values (`priority>urgent`, `status<new`: SQL has no empty IN list). */
+const anyOf = (eb: ExpressionBuilder<any, any>, col: string, values: string[]): Expression<SqlBool> => (values.length ? eb(col, "in", values) : sql<SqlBool>`false`); // any: as the conditions below
+
 /**
  * The search's filters, resolved inside the tenant, as one condition over `tickets as t`: terms of
  * the same field with `:` are alternatives (OR), everything else applies together (AND).
@@ -39,7 +42,8 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: 
   // Free words and phrases: the matching tickets joined in as `hit` (ticket_id, score). Readers of
   // internal notes (staff: search.json is for them only) match them too.
   const text = terms.flatMap((t) => (t.kind === "text" ? [t.value] : []));
-  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx))) : undefined;
+  // An agent who sees part of the tickets is ranked by statistics of that part (visibleTicketIds).
+  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx)), visibleTicketIds(ctx)) : undefined;
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
   if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search currently covers tickets; list users, organizations and groups through their endpoints", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
@@ -51,12 +55,12 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: 
     switch (t.kind) {
       case "status": {
         const set = valuesMatching(STATUS_ORDER, t.op, t.value);
-        add(t.op === ":" ? "status" : `status${n++}`, (eb) => eb("t.status", "in", set));
+        add(t.op === ":" ? "status" : `status${n++}`, (eb) => anyOf(eb, "t.status", set));
         break;
       }
       case "priority": {
         const set = valuesMatching(PRIORITIES, t.op, t.value);
-        add(t.op === ":" ? "priority" : `priority${n++}`, (eb) => eb("t.priority", "in", set));
+        add(t.op === ":" ? "priority" : `priority${n++}`, (eb) => anyOf(eb, "t.priority", set));
         break;
       }
       case "ticket_type":

@@ -50,6 +50,10 @@ export async function listRequestsOf(
   return r as unknown as { rows: Array<RequestRow & { sort_key: string }>; count: number | undefined };
 }
 
+/** The ids of a requester's own requests, as a subquery (a request search's statistics). */
+export const ownTicketIds = (tx: TenantTx, requesterId: string) =>
+  scoped(tx.db.selectFrom("tickets as t").select("t.id").where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), { kind: "requested", userId: requesterId });
+
 /** Every request of a requester, oldest first (the right of access). */
 export async function allRequestsOf(tx: TenantTx, requesterId: string): Promise<RequestRow[]> {
   return (await ownQuery(tx, requesterId).orderBy("t.nice_id").execute()) as unknown as RequestRow[];

@@ -216,7 +216,8 @@ export async function searchMyRequests(ctx: RequestContext, query: string, page:
     if (t.kind !== "text") throw invalid("query", "request search takes words and \"quoted phrases\" only", "Unsupported");
     return t.value;
   });
-  const match = await textMatch(ctx, parts, false);
+  // Ranked by statistics of the caller's own requests: other people's words move no score or order.
+  const match = await textMatch(ctx, parts, false, requests.ownTicketIds(ctx.tx, actor.userId));
   if (!match) return { views: [], keys: [], count: 0 };
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, { ...page, desc: true }, { sortBy: RELEVANCE, statuses: undefined, match });
   const fields = await loadFields(ctx);

@@ -222,6 +222,15 @@ export async function showManyTickets(ctx: RequestContext, ids: number[]) {
   return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows };
 }
 
+/**
+ * The tickets the actor may see, as a subquery of ids, when that is not every ticket of the
+ * tenant (undefined then): a text search ranks by statistics of these alone (search-index.ts).
+ */
+export function visibleTicketIds(ctx: RequestContext) {
+  const scope = ticketPolicy.scope(requireStaff(ctx));
+  return scope.kind === "all" ? undefined : repo.ticketIdsIn(ctx.tx, scope);
+}
+
 export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[3], sort?: repo.TicketSort | repo.TicketOrder) {
   const actor = requireStaff(ctx);
   const { rows, count } = await repo.listTickets(ctx.tx, page, ticketPolicy.scope(actor), where, sort);
