@@ -413,6 +413,9 @@ const CASES: Record<string, Case> = {
     },
   },
   "PUT /api/v2/session_settings": { action: "session_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/session_settings.json", body: { session_settings: { idle_minutes: 15 } } }) },
+  "POST /api/v2/legal_holds": { action: "legal_hold.created", prepare: async () => ({ method: "POST", path: "/api/v2/legal_holds.json", body: { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "audited" } } }) },
+  "PUT /api/v2/legal_holds/:id/release": { action: "legal_hold.released", prepare: async () => ({ method: "PUT", path: `/api/v2/legal_holds/${(await create("/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "audited" } })).legal_hold.id}/release.json` }) },
+  "PUT /api/v2/retention_policy": { action: "retention_policy.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/retention_policy.json", body: { retention_policy: { trash_days: 14 } } }) },
   "PUT /api/v2/ip_restrictions": { action: "ip_restrictions.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/ip_restrictions.json", body: { ip_restriction: { allowed_ips: "198.51.100.0/24" } } }) },
   "DELETE /api/v2/users/me/logout": { action: "user.signed_out", prepare: async () => ({ method: "DELETE", path: "/api/v2/users/me/logout.json", headers: await signIn(a.ownerEmail, a.ownerPassword) }) },
   "DELETE /api/v2/users/:id/sessions/:session_id": {

@@ -573,6 +573,14 @@ const RULES: Record<string, Row> = {
   updateApiSettings: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/api_settings.json", body: { api_settings: { password_access: false } } }) },
 
   // --- IP restrictions (admins; turning them off can shut nobody out)
+  // Legal holds and retention (test/legal-holds-retention.test.ts): admins.
+  listLegalHolds: { who: "admins", call: () => get("/api/v2/legal_holds.json") },
+  createLegalHold: { who: "admins", call: async () => ({ method: "POST", path: "/api/v2/legal_holds.json", body: { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "matrix" } } }) },
+  showLegalHold: { who: "admins", call: async () => get(`/api/v2/legal_holds/${(await owner("POST", "/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "matrix" } })).legal_hold.id}.json`) },
+  releaseLegalHold: { who: "admins", call: async () => ({ method: "PUT", path: `/api/v2/legal_holds/${(await owner("POST", "/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "matrix" } })).legal_hold.id}/release.json` }) },
+  showRetentionPolicy: { who: "admins", call: () => get("/api/v2/retention_policy.json") },
+  updateRetentionPolicy: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/retention_policy.json", body: { retention_policy: { solved_days: 400 } } }) },
+  previewRetentionPolicy: { who: "admins", call: () => get("/api/v2/retention_policy/preview.json") },
   showIpRestrictions: { who: "admins", call: () => get("/api/v2/ip_restrictions.json") },
   updateIpRestrictions: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/ip_restrictions.json", body: { ip_restriction: { enabled: false } } }) },
 

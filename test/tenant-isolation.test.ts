@@ -52,6 +52,9 @@ beforeAll(async () => {
   expect((await A.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARK} deleted`, comment: { body: `${MARK} gone` } } })).status).toBe(201);
   expect((await A.api("DELETE", "/api/v2/tickets/7.json")).status).toBe(204);
   ids.deleted_ticket = 7;
+  // Legal holds of A's (ids 1–3; B has none).
+  for (let i = 1; i <= 3; i++) expect((await A.api("POST", "/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: i, reason: `${MARK} hold` } })).status).toBe(201);
+  ids.legal_hold = 3;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
   ids.api_token = 4;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
@@ -286,6 +289,15 @@ const plans: Record<string, Plan> = {
   updateSessionSettings: { kind: "own" },
   showApiSettings: { kind: "collection" },
   updateApiSettings: { kind: "own" },
+  // Legal holds by id, and the retention policy: the host tenant's own (test/legal-holds-retention.test.ts).
+  listLegalHolds: { kind: "collection" },
+  // A target in the body is looked up inside the host's tenant only: another tenant's ticket answers 422 like a missing one (test/legal-holds-retention.test.ts).
+  createLegalHold: { kind: "own" },
+  showLegalHold: { kind: "id", resource: "legal_hold", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/legal_holds/${id}.json` }, missing: { method: "GET", path: `/api/v2/legal_holds/${m}.json` } }) },
+  releaseLegalHold: { kind: "id", resource: "legal_hold", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/legal_holds/${id}/release.json` }, missing: { method: "PUT", path: `/api/v2/legal_holds/${m}/release.json` } }) },
+  showRetentionPolicy: { kind: "collection" },
+  updateRetentionPolicy: { kind: "own" },
+  previewRetentionPolicy: { kind: "collection" },
   showIpRestrictions: { kind: "collection" },
   updateIpRestrictions: { kind: "own" },
   updateSsoSettings: { kind: "own" },

@@ -9,6 +9,7 @@ import * as saml from "./identity/sso-saml-routes.ts";
 import * as jobs from "./jobs/jobs-routes.ts";
 import * as mail from "./mail/mail-routes.ts";
 import * as organizations from "./organizations/organizations-routes.ts";
+import * as privacy from "./privacy/privacy-routes.ts";
 import * as search from "./search/search-routes.ts";
 import * as setup from "./setup/setup-routes.ts";
 import * as support from "./support/support-routes.ts";
@@ -33,4 +34,5 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "jobs", register: jobs.register },
   { name: "mail", register: mail.register },
   { name: "support", register: support.register },
+  { name: "privacy", register: privacy.register },
 ];

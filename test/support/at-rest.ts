@@ -167,6 +167,9 @@ export async function writeEverything(t: TestApp): Promise<string> {
   // IP restrictions: ranges (an admin's home address is personal data), stored but not turned on.
   const ranges = await a.api("PUT", "/api/v2/ip_restrictions.json", { ip_restriction: { enabled: false, allowed_ips: IP_RANGES.join(" ") } });
   expect(ranges.status, ranges.text).toBe(200);
+  // A legal hold whose reason names a person.
+  const held = await a.api("POST", "/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: 1, reason: `${MARKER} claim by ${EMAIL}` } });
+  expect(held.status, held.text).toBe(201);
   const bulk = await a.api("PUT", "/api/v2/tickets/update_many.json?ids=1,2", { ticket: { comment: { body: `${MARKER} bulk note`, public: false } } });
   expect(bulk.status).toBe(200);
   expect((await waitForJob(a, bulk.body.job_status.id)).status).toBe("completed");

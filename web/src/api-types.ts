@@ -787,6 +787,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/legal_holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: legal holds, active and released (`active=true`: active only); admins. */
+        get: operations["listLegalHolds"];
+        put?: never;
+        /** Vaultdesk: puts a ticket, a person (their requests) or an organization (its tickets) under a legal hold: no purge, retention run or erasure touches it until released. */
+        post: operations["createLegalHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/legal_holds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showLegalHold"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/legal_holds/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Vaultdesk: releases a legal hold (kept, with who released it and when). */
+        put: operations["releaseLegalHold"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/mail_settings": {
         parameters: {
             query?: never;
@@ -1208,6 +1259,41 @@ export interface paths {
         };
         /** The caller's own requests whose subject or public comments hold every word and "quoted phrase" of `query`, most relevant first, each with `highlights` from its subject and public comments (a Vaultdesk extension). Internal notes are never searched or shown here. */
         get: operations["searchRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/retention_policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the account's retention policy (admins). */
+        get: operations["showRetentionPolicy"];
+        /** Vaultdesk: changes the retention policy (admins; audited). */
+        put: operations["updateRetentionPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/retention_policy/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: a dry run: how many tickets the policy (or `solved_days`/`excluded_tags` given here) would move to the trash now, and the first 100. */
+        get: operations["previewRetentionPolicy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4793,6 +4879,179 @@ export interface operations {
             };
         };
     };
+    listLegalHolds: {
+        parameters: {
+            query?: {
+                active?: "true" | "false";
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        legal_holds: {
+                            active: boolean;
+                            created_at: string;
+                            created_by_id: number | null;
+                            id: number;
+                            reason: string;
+                            released_at: string | null;
+                            released_by_id: number | null;
+                            /** @description The ticket's, person's or organization's public id (null once it no longer exists). */
+                            target_id: number | null;
+                            /** @enum {string} */
+                            target_type: "ticket" | "user" | "organization";
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createLegalHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    legal_hold: {
+                        reason: string;
+                        target_id: number;
+                        /** @enum {string} */
+                        target_type: "ticket" | "user" | "organization";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        legal_hold: {
+                            active: boolean;
+                            created_at: string;
+                            created_by_id: number | null;
+                            id: number;
+                            reason: string;
+                            released_at: string | null;
+                            released_by_id: number | null;
+                            /** @description The ticket's, person's or organization's public id (null once it no longer exists). */
+                            target_id: number | null;
+                            /** @enum {string} */
+                            target_type: "ticket" | "user" | "organization";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showLegalHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        legal_hold: {
+                            active: boolean;
+                            created_at: string;
+                            created_by_id: number | null;
+                            id: number;
+                            reason: string;
+                            released_at: string | null;
+                            released_by_id: number | null;
+                            /** @description The ticket's, person's or organization's public id (null once it no longer exists). */
+                            target_id: number | null;
+                            /** @enum {string} */
+                            target_type: "ticket" | "user" | "organization";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    releaseLegalHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        legal_hold: {
+                            active: boolean;
+                            created_at: string;
+                            created_by_id: number | null;
+                            id: number;
+                            reason: string;
+                            released_at: string | null;
+                            released_by_id: number | null;
+                            /** @description The ticket's, person's or organization's public id (null once it no longer exists). */
+                            target_id: number | null;
+                            /** @enum {string} */
+                            target_type: "ticket" | "user" | "organization";
+                        };
+                    };
+                };
+            };
+        };
+    };
     showMailSettings: {
         parameters: {
             query?: never;
@@ -6748,6 +7007,116 @@ export interface operations {
                             via: {
                                 channel: string;
                             };
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    showRetentionPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        retention_policy: {
+                            /** @description Whether the hourly run moves old solved and closed tickets to the trash. */
+                            enabled: boolean;
+                            /** @description Tickets carrying any of these tags stay. */
+                            excluded_tags: string[];
+                            last_run_at: string | null;
+                            /** @description Tickets solved (or closed) more than this many days ago go. */
+                            solved_days: number;
+                            /** @description How long deleted tickets stay restorable before they are deleted for good. */
+                            trash_days: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateRetentionPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    retention_policy: {
+                        enabled?: boolean;
+                        excluded_tags?: string[];
+                        solved_days?: number;
+                        trash_days?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        retention_policy: {
+                            /** @description Whether the hourly run moves old solved and closed tickets to the trash. */
+                            enabled: boolean;
+                            /** @description Tickets carrying any of these tags stay. */
+                            excluded_tags: string[];
+                            last_run_at: string | null;
+                            /** @description Tickets solved (or closed) more than this many days ago go. */
+                            solved_days: number;
+                            /** @description How long deleted tickets stay restorable before they are deleted for good. */
+                            trash_days: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    previewRetentionPolicy: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated tags (instead of the saved policy's). */
+                excluded_tags?: string;
+                solved_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        count_capped: boolean;
+                        solved_before: string;
+                        tickets: {
+                            id: number;
+                            solved_at: string;
+                            status: string;
+                            subject: string;
+                            tags: string[];
                         }[];
                     };
                 };

@@ -265,7 +265,7 @@ export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, chang
 
 /** Deletes a ticket (Zendesk's soft delete: it leaves every list, search and count at once). */
 export async function deleteTicket(ctx: RequestContext, t: Pick<repo.TicketRow, "id" | "nice_id">): Promise<void> {
-  await repo.softDeleteTicket(ctx.tx, t.id, ctx.actor.kind === "user" ? ctx.actor.userId : null);
+  await repo.softDeleteTicket(ctx.tx, t.id, ctx.actor.kind === "user" ? ctx.actor.userId : null, ctx.now());
   audit(ctx, { action: "ticket.deleted", resourceType: "ticket", resourceId: t.nice_id });
   await emit(ctx, { kind: "ticket.deleted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: null, channel: channelOf(ctx) });
 }

@@ -258,8 +258,8 @@ export async function insertAudit(tx: TenantTx, ticketId: string, audit: NewAudi
   return r.rows[0]!;
 }
 
-export async function softDeleteTicket(tx: TenantTx, id: string, by: string | null): Promise<void> {
-  await tx.db.updateTable("tickets").set({ deleted_at: sql`now()`, deleted_by: by, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+export async function softDeleteTicket(tx: TenantTx, id: string, by: string | null, at: Date): Promise<void> {
+  await tx.db.updateTable("tickets").set({ deleted_at: at, deleted_by: by, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
 
 // ---- The trash: deleted tickets (trash-service.ts) -------------------------------------------------
@@ -286,9 +286,57 @@ export async function undelete(tx: TenantTx, id: string): Promise<void> {
   await tx.db.updateTable("tickets").set({ deleted_at: null, deleted_by: null, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
 
-/** Tickets deleted before `before` (the purge of the trash), oldest first. */
+/**
+ * Whether a legal hold (privacy module, 0038) covers ticket `t`: one on the ticket, on its
+ * requester or on its organization, not released. Purges and retention runs leave such tickets alone.
+ */
+export const heldTicket = sql<boolean>`EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = t.tenant_id AND h.released_at IS NULL AND (
+  (h.target_kind = 'ticket' AND h.target_id = t.id) OR (h.target_kind = 'user' AND h.target_id = t.requester_id) OR (h.target_kind = 'organization' AND h.target_id = t.organization_id)))`;
+
+export async function findTicketIdAnyState(tx: TenantTx, niceId: number): Promise<string | undefined> {
+  return (await tx.db.selectFrom("tickets").select("id").where("tenant_id", "=", tx.tenantId).where("nice_id", "=", niceId).executeTakeFirst())?.id;
+}
+
+/** Whether a legal hold covers the ticket with internal id `id`. */
+export async function isHeld(tx: TenantTx, id: string): Promise<boolean> {
+  const r = await tx.db.selectFrom("tickets as t").select(heldTicket.as("held")).where("t.tenant_id", "=", tx.tenantId).where("t.id", "=", id).executeTakeFirst();
+  return r?.held === true;
+}
+
+/** How many days the tenant's trash keeps a ticket (its retention policy's, else `fallback`). */
+export async function trashDays(tx: TenantTx, fallback: number): Promise<number> {
+  const r = await tx.db.selectFrom("retention_policies").select("trash_days").where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  return r?.trash_days ?? fallback;
+}
+
+/** Tickets deleted before `before` (the purge of the trash) and not held, oldest first. */
 export async function expiredDeleted(tx: TenantTx, before: Date, limit: number): Promise<Array<{ id: string; nice_id: number }>> {
-  return tx.db.selectFrom("tickets").select(["id", "nice_id"]).where("tenant_id", "=", tx.tenantId).where("deleted_at", "<", before).orderBy("deleted_at").limit(limit).forUpdate().skipLocked().execute();
+  return tx.db
+    .selectFrom("tickets as t")
+    .select(["t.id", "t.nice_id"])
+    .where("t.tenant_id", "=", tx.tenantId)
+    .where("t.deleted_at", "<", before)
+    .where(sql<boolean>`NOT ${heldTicket}`)
+    .orderBy("t.deleted_at")
+    .limit(limit)
+    .forUpdate("t")
+    .skipLocked()
+    .execute();
+}
+
+/**
+ * Retention's candidates: tickets solved or closed before `before` (solved_at), not deleted, not
+ * held, carrying none of `excludedTags`, oldest first; `lock`: for the run (skipping locked rows).
+ */
+export function retentionCandidates(tx: TenantTx, before: Date, excludedTags: readonly string[]) {
+  return tx.db
+    .selectFrom("tickets as t")
+    .where("t.tenant_id", "=", tx.tenantId)
+    .where("t.deleted_at", "is", null)
+    .where("t.status", "in", ["solved", "closed"])
+    .where("t.solved_at", "<", before)
+    .where(sql<boolean>`NOT ${heldTicket}`)
+    .$if(excludedTags.length > 0, (q) => q.where(sql<boolean>`NOT (t.tags && ${[...excludedTags]}::text[])`));
 }
 
 /** Every comment of a ticket, sealed, in order (restoring its search entries). */

@@ -459,6 +459,11 @@ export async function commentTextsForSnippets(ctx: RequestContext, ticketIds: re
 }
 
 /** For routes under a ticket (attachments): the ticket's internal id when the actor may see it, else 404. */
+/** A ticket's internal id by its public id, deleted or not (an admin's legal hold), inside the tenant. */
+export async function findTicketIdAnyState(ctx: RequestContext, niceId: number): Promise<string | undefined> {
+  return repo.findTicketIdAnyState(ctx.tx, niceId);
+}
+
 export async function findVisibleTicketId(ctx: RequestContext, niceId: number): Promise<string> {
   const actor = actorUser(ctx);
   const t = await repo.findTicket(ctx.tx, niceId, ticketPolicy.scope(actor));

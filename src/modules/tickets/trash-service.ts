@@ -1,22 +1,24 @@
 import { actorUser, makeContext, type RequestContext } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { forbidden, notFound } from "../../platform/errors.ts";
+import { AppError, forbidden, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
 import { forEachTenant } from "../tenants/tenants-service.ts";
 import { contactsByIds } from "../users/users-service.ts";
 import { deleteBlobs } from "./attachments-service.ts";
-import { purgeTicket, restoreTicket } from "./conversation.ts";
+import { deleteTicket, purgeTicket, restoreTicket } from "./conversation.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import * as repo from "./tickets-repo.ts";
 import type { DeletedTicketView } from "./tickets-types.ts";
 
 /**
  * The trash (Zendesk's deleted tickets): a deleted ticket leaves every list, view, search and count
- * at once, and for TRASH_DAYS it can be restored (with its search entries) or deleted for good by
- * staff whose role may delete tickets, within their ticket access. Then the upkeep deletes it for
- * good (conversation.ts purgeTicket: every row about it; its files after the commit).
+ * at once, and for TRASH_DAYS (or the tenant's retention policy's trash days) it can be restored
+ * (with its search entries) or deleted for good by staff whose role may delete tickets, within
+ * their ticket access. Then the upkeep deletes it for good (conversation.ts purgeTicket: every row
+ * about it; its files after the commit). A ticket under a legal hold is never deleted for good.
+ * Retention (the privacy module's policy) moves old solved tickets here, by the system.
  */
 
 export const TRASH_DAYS = 30;
@@ -70,6 +72,7 @@ export async function restore(ctx: RequestContext, niceIds: readonly number[]): 
 export async function destroy(deps: Pick<AppDeps, "blobs">, ctx: RequestContext, niceIds: readonly number[], afterCommit: (fn: () => Promise<void>) => void): Promise<void> {
   const found = [];
   for (const id of new Set(niceIds)) found.push(await deletedTicket(ctx, id));
+  for (const t of found) if (await repo.isHeld(ctx.tx, t.id)) throw new AppError("Conflict", { description: `Ticket ${t.nice_id} is under a legal hold: it cannot be deleted for good until the hold is released.` });
   const files: string[] = [];
   for (const t of found) files.push(...(await purgeTicket(ctx, t)).attachmentIds);
   const tenantId = ctx.tx.tenantId;
@@ -78,14 +81,17 @@ export async function destroy(deps: Pick<AppDeps, "blobs">, ctx: RequestContext,
 
 const BATCH = 50;
 
-/** Deletes for good, in every tenant, tickets in the trash for longer than TRASH_DAYS (audited by the system). */
+/**
+ * Deletes for good, in every tenant, tickets in the trash for longer than its trash days (TRASH_DAYS
+ * unless the tenant's retention policy says otherwise), except held ones; audited by the system.
+ */
 export async function purgeExpiredTrash(deps: Pick<AppDeps, "db" | "keyring" | "blobs" | "hooks">, now: Date): Promise<number> {
-  const before = new Date(now.getTime() - TRASH_DAYS * 86_400_000);
   let purged = 0;
   await forEachTenant(deps.db, async (tenantId) => {
     for (;;) {
       const r = await deps.db.tenant(tenantId, async (tx) => {
         const ctx = makeContext({ tx, sealer: await deps.keyring.sealerFor(tx), actor: { kind: "system" }, now: () => now, hooks: deps.hooks });
+        const before = new Date(now.getTime() - (await repo.trashDays(tx, TRASH_DAYS)) * 86_400_000);
         const old = await repo.expiredDeleted(tx, before, BATCH);
         const files: string[] = [];
         for (const t of old) files.push(...(await purgeTicket(ctx, t)).attachmentIds);
@@ -100,5 +106,29 @@ export async function purgeExpiredTrash(deps: Pick<AppDeps, "db" | "keyring" | "
 }
 
 export function trashUpkeep(deps: Pick<AppDeps, "db" | "keyring" | "blobs" | "hooks">): MaintenanceTask[] {
-  return [{ name: "tickets.trash", everyMs: 3600_000, run: (now) => purgeExpiredTrash(deps, now).then(() => undefined) }];
+  return [{ name: "tickets.trash", everyMs: 3600_000, shared: true, run: (now) => purgeExpiredTrash(deps, now).then(() => undefined) }];
+}
+
+// ---- Retention (the privacy module's policy decides; these do it) ----------------------------------
+
+export type RetentionRule = { before: Date; excludedTags: readonly string[] };
+
+/** What a retention run would move to the trash now: a capped count and the first tickets (a dry run). */
+export async function retentionPreview(ctx: RequestContext, rule: RetentionRule, cap: number, shown: number) {
+  const q = repo.retentionCandidates(ctx.tx, rule.before, rule.excludedTags);
+  const counted = await ctx.tx.db.selectFrom(q.select("t.id").limit(cap + 1).as("c")).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const rows = await q.select(["t.id", "t.nice_id", "t.subject_sealed", "t.status", "t.solved_at", "t.tags"]).orderBy("t.solved_at").orderBy("t.nice_id").limit(shown).execute();
+  const n = Number(counted.n);
+  return {
+    count: Math.min(n, cap),
+    capped: n > cap,
+    tickets: rows.map((r) => ({ id: r.nice_id, subject: ctx.sealer.open(r.subject_sealed, tref(r.id, "subject")), status: r.status, solved_at: r.solved_at!.toISOString(), tags: r.tags })),
+  };
+}
+
+/** Moves up to `limit` of retention's candidates to the trash, as the system (each deletion audited). Returns how many. */
+export async function retentionBatch(ctx: RequestContext, rule: RetentionRule, limit: number): Promise<number> {
+  const rows = await repo.retentionCandidates(ctx.tx, rule.before, rule.excludedTags).select(["t.id", "t.nice_id"]).orderBy("t.solved_at").limit(limit).forUpdate("t").skipLocked().execute();
+  for (const t of rows) await deleteTicket(ctx, t);
+  return rows.length;
 }

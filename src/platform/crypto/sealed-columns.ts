@@ -29,6 +29,7 @@ export const SEALED_COLUMNS = {
   attachments: { file_name: "text", scan_result: "text" },
   notification_templates: { subject: "text", body: "text" },
   undelivered_mail: { message: "json" },
+  legal_holds: { reason: "text" },
   dkim_keys: { domain: "text", private_key: "text" },
   support_addresses: { email: "text", name: "text" },
   inbound_messages: { envelope: "json", auth_results: "json" },

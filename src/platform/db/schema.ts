@@ -107,6 +107,37 @@ export interface PasswordHistoryTable {
 }
 
 /** 0029: a tenant's custom agent roles (platform/roles.ts). */
+/** 0038: legal holds (modules/privacy). */
+export interface LegalHoldsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  target_kind: "ticket" | "user" | "organization";
+  target_id: string;
+  reason_sealed: Bytes;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  released_at: Date | null;
+  released_by: string | null;
+}
+
+/** 0038: a tenant's retention policy (modules/privacy). */
+export interface RetentionPoliciesTable {
+  tenant_id: string;
+  enabled: Generated<boolean>;
+  solved_days: Generated<number>;
+  excluded_tags: Generated<string[]>;
+  trash_days: Generated<number>;
+  last_run_at: Date | null;
+  updated_at: Generated<Date>;
+}
+
+/** 0038: upkeep run once per period across server processes (not a tenant table). */
+export interface MaintenanceTurnsTable {
+  name: string;
+  last_run: Date;
+}
+
 export interface CustomRolesTable {
   tenant_id: string;
   id: string;
@@ -847,6 +878,9 @@ export interface DB {
   password_history: PasswordHistoryTable;
   groups: GroupsTable;
   custom_roles: CustomRolesTable;
+  legal_holds: LegalHoldsTable;
+  retention_policies: RetentionPoliciesTable;
+  maintenance_turns: MaintenanceTurnsTable;
   group_memberships: GroupMembershipsTable;
   ticket_fields: TicketFieldsTable;
   tickets: TicketsTable;

@@ -79,7 +79,11 @@ export type JobRunnerOptions = {
  * that runs jobs, first at start, then whenever `everyMs` has passed on the deployment's clock.
  * Each run must be safe beside the same run in another process (small transactions, idempotent).
  */
-export type MaintenanceTask = { name: string; everyMs: number; run(now: Date): Promise<void> };
+/**
+ * Upkeep beside the jobs, every `everyMs` in each server process; `shared`: once per period across
+ * all of them (the process that takes the turn in maintenance_turns runs it).
+ */
+export type MaintenanceTask = { name: string; everyMs: number; shared?: boolean; run(now: Date): Promise<void> };
 
 /** How often a process removes finished jobs past their retention. */
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -196,6 +200,7 @@ export class JobRunner {
         if (this.stopped) break;
         m.lastRun = now.getTime();
         try {
+          if (m.task.shared && !(await this.db.system((c) => repo.takeTurn(c, m.task.name, m.task.everyMs, now)))) continue;
           await m.task.run(now);
         } catch (err) {
           if (!this.stopped) this.log.warn({ task: m.task.name, err: errorName(err) }, "job runner: upkeep failed; trying again at its next turn");

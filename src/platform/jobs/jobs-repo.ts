@@ -136,3 +136,17 @@ export async function releaseJob(tx: TenantTx, id: string, worker: string, delay
       run_after = now() + make_interval(secs => ${delayMs / 1000}), updated_at = now()
     WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND locked_by = ${worker}`.execute(tx.db);
 }
+
+/**
+ * Takes a shared upkeep task's turn (maintenance_turns, 0038): true when this process moved the
+ * task's last run to `now` because the previous one was at least `everyMs` ago (or there was none).
+ * Two processes asking at once: one row update wins, the other sees the moved turn.
+ */
+export async function takeTurn(owner: Conn, name: string, everyMs: number, now: Date): Promise<boolean> {
+  const due = new Date(now.getTime() - everyMs);
+  const r = await sql<{ name: string }>`
+    INSERT INTO maintenance_turns (name, last_run) VALUES (${name}, ${now})
+    ON CONFLICT (name) DO UPDATE SET last_run = EXCLUDED.last_run WHERE maintenance_turns.last_run <= ${due}
+    RETURNING name`.execute(owner);
+  return r.rows.length === 1;
+}

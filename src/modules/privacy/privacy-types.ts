@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { lineText, publicId, tags } from "../../platform/schemas.ts";
+
+export const legalHoldView = z.object({
+  id: z.number().int(),
+  target_type: z.enum(["ticket", "user", "organization"]),
+  target_id: z.number().int().nullable().describe("The ticket's, person's or organization's public id (null once it no longer exists)."),
+  reason: z.string(),
+  active: z.boolean(),
+  created_by_id: z.number().int().nullable(),
+  created_at: z.string(),
+  released_by_id: z.number().int().nullable(),
+  released_at: z.string().nullable(),
+});
+export type LegalHoldView = z.infer<typeof legalHoldView>;
+
+export const legalHoldInput = z.strictObject({
+  legal_hold: z.strictObject({
+    target_type: z.enum(["ticket", "user", "organization"]),
+    target_id: publicId,
+    reason: lineText(500).pipe(z.string().trim().min(1, "cannot be blank")),
+  }),
+});
+
+export const retentionPolicyView = z.object({
+  enabled: z.boolean().describe("Whether the hourly run moves old solved and closed tickets to the trash."),
+  solved_days: z.number().int().describe("Tickets solved (or closed) more than this many days ago go."),
+  excluded_tags: z.array(z.string()).describe("Tickets carrying any of these tags stay."),
+  trash_days: z.number().int().describe("How long deleted tickets stay restorable before they are deleted for good."),
+  last_run_at: z.string().nullable(),
+});
+export type RetentionPolicyView = z.infer<typeof retentionPolicyView>;
+
+export const solvedDays = z.number().int().min(1).max(36_500);
+export const trashDays = z.number().int().min(1).max(365);
+export const excludedTags = tags.max(50);
+
+export const retentionPolicyInput = z.strictObject({
+  retention_policy: z.strictObject({
+    enabled: z.boolean().optional(),
+    solved_days: solvedDays.optional(),
+    excluded_tags: excludedTags.optional(),
+    trash_days: trashDays.optional(),
+  }),
+});
+
+export const retentionPreviewQuery = z.object({
+  solved_days: z.coerce.number().pipe(solvedDays).optional(),
+  excluded_tags: z
+    .string()
+    .max(4000)
+    .transform((s) => s.split(",").filter((t) => t.trim() !== ""))
+    .pipe(excludedTags)
+    .optional()
+    .describe("Comma-separated tags (instead of the saved policy's)."),
+});
+
+export const retentionPreviewView = z.object({
+  count: z.number().int(),
+  count_capped: z.boolean(),
+  solved_before: z.string(),
+  tickets: z.array(z.object({ id: z.number().int(), subject: z.string(), status: z.string(), solved_at: z.string(), tags: z.array(z.string()) })),
+});
