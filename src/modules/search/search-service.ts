@@ -95,6 +95,9 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: 
         );
         break;
       }
+      case "name":
+      case "email":
+        throw invalid("query", `${t.kind}: searches people and organizations (type:user or type:organization)`, "Unsupported");
       case "type":
       case "text":
         break;
