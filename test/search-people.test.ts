@@ -285,6 +285,24 @@ describe("people by name and e-mail", () => {
     expect(await ids(a, `type:user email:${a.ownerEmail}`)).toEqual([owner]);
   });
 
+  it("follows invitations: a new person by the name they chose, a person added earlier by their new name", async () => {
+    const fresh = `yvonne.invited@${a.subdomain}.test`;
+    const inv = await a.api("POST", "/api/v2/invitations.json", { invitation: { email: fresh, role: "agent" } });
+    expect(inv.status, inv.text).toBe(201);
+    const acc = await t.request({ method: "POST", path: "/api/v2/invitations/accept.json", host: a.host, body: { token: inv.body.invitation.token, name: "Yvonne Invitee", password: "A long enough passphrase 7" } });
+    expect(acc.status, acc.text).toBe(201);
+    expect(await ids(a, "type:user invitee")).toEqual([acc.body.session.user_id]);
+    // An end user added by address only, then invited to the staff under another name.
+    const earlier = await person(a, "Walter Placeholder", `walter@${a.subdomain}.test`);
+    const inv2 = await a.api("POST", "/api/v2/invitations.json", { invitation: { email: `walter@${a.subdomain}.test`, role: "agent" } });
+    expect(inv2.status, inv2.text).toBe(201);
+    const acc2 = await t.request({ method: "POST", path: "/api/v2/invitations/accept.json", host: a.host, body: { token: inv2.body.invitation.token, name: "Walter Chosenname", password: "A long enough passphrase 7" } });
+    expect(acc2.status, acc2.text).toBe(201);
+    expect(await ids(a, "type:user placeholder")).toEqual([]);
+    expect(await ids(a, "type:user chosenn*")).toEqual([earlier]);
+    expect(await ids(a, "type:user walter@*")).toEqual([earlier]);
+  });
+
   it("refuses filters that are not of people, and mixed types, with 422", async () => {
     for (const q of ["type:user status:open", "type:user type:organization", "type:organization email:x@y.test", "type:user tags:vip", "name:ada", "email:ada@x.test"]) {
       const r = await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`);

@@ -40,7 +40,7 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: 
   const text = terms.flatMap((t) => (t.kind === "text" ? [t.value] : []));
   const matching = text.length ? await textMatch(ctx, text, ticketPolicy.useWorkspace(actorUser(ctx))) : undefined;
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
-  if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search currently covers tickets; list users, organizations and groups through their endpoints", "Unsupported");
+  if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search covers tickets, people (type:user) and organizations (type:organization); list groups through their endpoint", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
   type Cond = (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
   const groups = new Map<string, Cond[]>();
