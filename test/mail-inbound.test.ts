@@ -72,6 +72,11 @@ describe("inbound e-mail: new messages", () => {
     expect(ticket).toMatchObject({ subject: "Order 42 missing", via: { channel: "email" }, status: "new", is_public: true });
     const requester = (await a.api("GET", `/api/v2/users/${ticket!.requester_id}.json`)).body.user;
     expect(requester).toMatchObject({ name: "Alice Doe", email: "alice@customer.test", role: "end-user" });
+    // Staff find the senders the mail created by the start of their names and addresses (the name index).
+    const found = async (q: string) => ((await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`)).body.results as Json[]).map((u) => u.id);
+    expect(await found("type:user ali* doe")).toEqual([requester.id]);
+    expect(await found("type:user customer.test")).toEqual([requester.id]);
+    expect(await found("type:user email:bob@else*")).toHaveLength(1);
     // CCs: the known user and a new end user; never the support address.
     expect(ticket!.collaborator_ids).toHaveLength(2);
     expect(ticket!.collaborator_ids).toContain(known.id);

@@ -10,7 +10,9 @@ import { acceptingMailer, atRestEnv, expectAbsent, expectControlFound, expectEve
  * Content and personal data never reach storage in clear: a marker and an e-mail address written
  * through the API appear nowhere in the PGlite folder (WAL included), while a tag (stored in clear
  * by design) is found — proof the scan sees the data. Words written for the search index, and the
- * stems, accent-free forms and CJK bigrams it derives from them, are searched for too (SEARCH_NEEDLES).
+ * stems, accent-free forms and CJK bigrams it derives from them, are searched for too (SEARCH_NEEDLES), and
+ * so are the names and addresses written for the name index of people and organizations, with the
+ * prefixes and words it derives from them (NAME_NEEDLES).
  * The same writes searched for in a pg_dump of
  * PostgreSQL: test/postgres/dump-no-plaintext.test.ts (the PostgreSQL server suite).
  */
@@ -35,6 +37,10 @@ describe("no plaintext at rest", () => {
       const t = await startTestApp({ db, mailer: acceptingMailer, env: atRestEnv });
       const tenantId = await writeEverything(t);
       await expectEverySealedColumnWritten(t, tenantId);
+      // The name index of people and organizations holds rows (of hashes only: NAME_NEEDLES are searched for below).
+      const nameRows = await t.db.tenant(tenantId, async (tx) => [(await tx.db.selectFrom("search_user_names").select("term").execute()).length, (await tx.db.selectFrom("search_organization_names").select("term").execute()).length]);
+      expect(nameRows[0]).toBeGreaterThan(50);
+      expect(nameRows[1]).toBeGreaterThan(10);
       // The blob folder (attached files), read before the app removes its data folder.
       const blobs = readTree(t.config.blobDir);
       expect(blobs.length).toBeGreaterThan(0);

@@ -94,6 +94,14 @@ describe("logs", () => {
     await a.api("GET", `/api/v2/users/search.json?query=${encodeURIComponent(EMAIL)}`);
     await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(`requester:${EMAIL}`)}`);
     await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(`${MARK} ${CARD}`)}`); // 422: free text
+    // People and organizations by name and address: found (200), counted, and refused (422), never logged by value.
+    await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(`type:user ${MARK.slice(0, 8)}* email:${EMAIL}`)}`);
+    await a.api("GET", `/api/v2/search/count.json?query=${encodeURIComponent(`type:organization ${MARK}*`)}`);
+    await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(`type:organization email:${EMAIL}`)}`); // 422
+    await a.api("GET", `/api/v2/users/search.json?query=${encodeURIComponent(`${MARK.slice(0, 8)} ${EMAIL.slice(0, 12)}`)}`);
+    await a.api("GET", `/api/v2/users/autocomplete.json?name=${encodeURIComponent(MARK)}`);
+    await a.api("GET", `/api/v2/organizations/autocomplete.json?name=${encodeURIComponent(MARK)}`);
+    await a.api("GET", `/api/v2/organizations/search.json?name=${encodeURIComponent(`${MARK} ${CARD}`)}`);
     await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: EMAIL, password: `${MARK}-password` } }); // 401
     await t.request({ method: "POST", path: "/api/v2/tickets.json", host: a.host, rawBody: `{"ticket":{"subject":"${MARK}"`, headers: { authorization: `Bearer ${a.ownerToken}` } }); // 400
     await t.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: { authorization: `Bearer ${MARK}${a.ownerToken}` } }); // 401

@@ -435,6 +435,12 @@ const RULES: Record<string, Row> = {
   // An end user's show_many holds only themselves (users-policy's scope), here none of the ids asked for.
   showManyUsers: { who: "staff", except: { endUser: 200 }, call: () => get(`/api/v2/users/show_many.json?ids=1,${ids.otherEndUser}`) },
   searchUsers: { who: "staff", call: () => get("/api/v2/users/search.json?query=Matrix") },
+  // Every staff role sees every person (users-policy): each finds the end user by the start of their name.
+  autocompleteUsers: {
+    who: "staff",
+    call: () => get("/api/v2/users/autocomplete.json?name=Matrix%20Cust"),
+    check: (_as, b) => (b.users.some((u: { id: number }) => u.id === cred.endUser.id) ? undefined : "the end user named Matrix Customer not found"),
+  },
   listAssignableUsers: { who: "staff", call: () => get("/api/v2/users/assignable.json") },
   // Another person: an end user sees only themselves (anyone else is missing to them).
   showUser: { who: "staff", except: { endUser: 404 }, call: () => get(`/api/v2/users/${ids.otherEndUser}.json`) },
@@ -535,6 +541,12 @@ const RULES: Record<string, Row> = {
 
   // --- organizations: staff read; editing per role; deletion admins
   listOrganizations: { who: "staff", call: () => get("/api/v2/organizations.json") },
+  autocompleteOrganizations: {
+    who: "staff",
+    call: () => get("/api/v2/organizations/autocomplete.json?name=Org"),
+    check: (_as, b) => (b.organizations.some((o: { id: number }) => o.id === ids.organization) ? undefined : "the organization named Org … not found"),
+  },
+  searchOrganizations: { who: "staff", call: () => get("/api/v2/organizations/search.json?name=Org") },
   showManyOrganizations: { who: "staff", call: () => get(`/api/v2/organizations/show_many.json?ids=${ids.organization}`) },
   showOrganization: { who: "staff", call: () => get(`/api/v2/organizations/${ids.organization}.json`) },
   listOrganizationUsers: { who: "staff", call: () => get(`/api/v2/organizations/${ids.organization}/users.json`) },

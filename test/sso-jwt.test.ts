@@ -85,6 +85,9 @@ describe("JWT single sign-on", () => {
     expect(me.body.user.role).toBe("end-user");
     const sessions = await t.request({ method: "GET", path: "/api/v2/users/me/sessions.json", host: A.host, headers: { cookie } });
     expect(JSON.stringify(sessions.body)).toContain("jwt");
+    // Staff find the person made just in time by the start of their name (the name index, in the sign-in's transaction).
+    const found = await A.api("GET", `/api/v2/search.json?query=${encodeURIComponent(`type:user email:${email} name:ja*`)}`);
+    expect(found.body.results.map((u: { id: number }) => u.id)).toEqual([me.body.user.id]);
   });
 
   it("maps the role claim through the tenant's role mapping, and sends staff to the workspace", async () => {

@@ -229,6 +229,9 @@ const plans: Record<string, Plan> = {
   listUsers: { kind: "collection" },
   showManyUsers: { kind: "collection" },
   searchUsers: { kind: "collection" },
+  autocompleteUsers: { kind: "collection" },
+  autocompleteOrganizations: { kind: "collection" },
+  searchOrganizations: { kind: "collection" },
   listOrganizations: { kind: "collection" },
   showManyOrganizations: { kind: "collection" },
   listGroups: { kind: "collection" },
@@ -451,6 +454,15 @@ describe("tenant isolation", () => {
       `/api/v2/search.json?query=${encodeURIComponent(`"${MARK} ticket"`)}&page[size]=100`,
       `/api/v2/search.json?query=${MARK}%20note`,
       `/api/v2/requests/search.json?query=${MARK}`,
+      // A's people and organizations by name and address (B's name index holds other hashes).
+      `/api/v2/search.json?query=${encodeURIComponent(`type:user ${MARK}`)}`,
+      `/api/v2/search.json?query=${encodeURIComponent(`type:user ${MARK.slice(0, 6)}*`)}`,
+      `/api/v2/search.json?query=${encodeURIComponent(`type:user email:req1@${MARK.toLowerCase()}.test`)}`,
+      `/api/v2/search.json?query=${encodeURIComponent(`type:organization ${MARK.slice(0, 6)}*`)}&page[size]=100`,
+      `/api/v2/users/search.json?query=${encodeURIComponent(`${MARK} re`)}`,
+      `/api/v2/users/autocomplete.json?name=${MARK.slice(0, 6)}`,
+      `/api/v2/organizations/autocomplete.json?name=${MARK.slice(0, 6)}`,
+      `/api/v2/organizations/search.json?name=${encodeURIComponent(`${MARK} org 1`)}`,
       "/api/v2/users/assignable.json",
       "/api/v2/job_statuses.json",
       "/api/v2/sso/oidc.json",
@@ -474,6 +486,10 @@ describe("tenant isolation", () => {
     const tickets = await B.api("GET", "/api/v2/search.json?query=tags:isolation");
     expect(tickets.body.results).toEqual([]);
     expect((await B.api("GET", `/api/v2/search/count.json?query=${MARK}`)).body).toEqual({ count: 0, count_capped: false });
+    expect((await B.api("GET", `/api/v2/search/count.json?query=${encodeURIComponent(`type:user ${MARK}`)}`)).body).toEqual({ count: 0, count_capped: false });
+    // Control: A finds its own people and organizations by the same names.
+    expect((await A.api("GET", `/api/v2/search/count.json?query=${encodeURIComponent(`type:user ${MARK}`)}`)).body.count).toBeGreaterThanOrEqual(3);
+    expect((await A.api("GET", `/api/v2/organizations/autocomplete.json?name=${MARK.slice(0, 6)}`)).body.organizations).toHaveLength(4);
     // Control: A finds its own tickets by the same words.
     expect((await A.api("GET", `/api/v2/search/count.json?query=${MARK}%20note`)).body.count).toBeGreaterThan(0);
     const many = await B.api("GET", "/api/v2/tickets/show_many.json?ids=2,3,4,5,6");

@@ -30,6 +30,12 @@ export const CONTROL_TAG = `zqxtagcontrol${Date.now()}`;
  */
 export const SEARCH_TEXT = { subject: "zqxwombatings zqxskrivarna", body: "zqxcafé 蝸牛印刷機 달팽이프린터", note: "zqxnotewords 蝸牛" };
 export const SEARCH_NEEDLES = ["zqxwombat", "zqxskriv", "zqxcaf", "zqxnoteword", "蝸牛", "牛印", "달팽", "팽이"];
+/**
+ * A person's and an organization's name and address for the name index (search for people), with
+ * the prefixes and words it derives from them (NAME_NEEDLES: never in clear either).
+ */
+export const NAME_TEXT = { name: "Zqxgivenname Zqxfamilyné 蝸牛太郎", email: "zqxlocalpart.zqxsecond@zqxmaildomain.test", org: "Zqxorgword Åkerholdings" };
+export const NAME_NEEDLES = ["zqxgiven", "zqxfamil", "zqxlocal", "zqxsecond", "zqxmaildom", "zqxorgwo", "akerhold", "蝸牛太", "牛太郎"];
 /** Authenticator secrets and passkey credential ids set up by writeEverything: credentials, never stored in clear. */
 export const TOTP_SECRETS: string[] = [];
 
@@ -75,6 +81,15 @@ export async function writeEverything(t: TestApp): Promise<string> {
   for (const q of ["zqxwombat", "zqxskrivare", "zqxcafe", "蝸牛印刷", "달팽이", "zqxnotewords"]) {
     expect((await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`)).body.results.map((r: { id: number }) => r.id), q).toEqual([indexed.body.ticket.id]);
   }
+  // A person and an organization for the name index (NAME_NEEDLES), found by prefixes of their words.
+  const named = await a.api("POST", "/api/v2/users.json", { user: { name: NAME_TEXT.name, email: NAME_TEXT.email } });
+  expect(named.status).toBe(201);
+  const namedOrg = await a.api("POST", "/api/v2/organizations.json", { organization: { name: NAME_TEXT.org } });
+  expect(namedOrg.status).toBe(201);
+  for (const q of ["type:user zqxgiven*", "type:user zqxfamilyne", "type:user 蝸牛太", "type:user zqxmaildom*", "type:user email:zqxlocalpart.zqxsecond@zqxmaildomain.test"]) {
+    expect((await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`)).body.results.map((r: { id: number }) => r.id), q).toEqual([named.body.user.id]);
+  }
+  expect((await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent("type:organization zqxorgw* aker*")}`)).body.results.map((r: { id: number }) => r.id)).toEqual([namedOrg.body.organization.id]);
   // A session from a browser whose User-Agent header carries the marker (stored sealed).
   const s = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword }, headers: { "user-agent": `Mozilla/5.0 (${MARKER}) Firefox/133.0` } });
   expect(s.status).toBe(201);
@@ -197,7 +212,7 @@ export async function expectEverySealedColumnWritten(t: TestApp, tenantId: strin
 }
 
 export function expectAbsent(haystack: Buffer, where: string) {
-  for (const needle of [MARKER, MARKER.toLowerCase(), EMAIL, "zqx.person", ...TOTP_SECRETS, ...IP_RANGES, ...SEARCH_NEEDLES]) {
+  for (const needle of [MARKER, MARKER.toLowerCase(), EMAIL, "zqx.person", ...TOTP_SECRETS, ...IP_RANGES, ...SEARCH_NEEDLES, ...NAME_NEEDLES]) {
     expect(haystack.includes(Buffer.from(needle, "utf8")), `${needle} found in ${where}`).toBe(false);
     expect(haystack.includes(Buffer.from(needle, "utf16le")), `${needle} (UTF-16) found in ${where}`).toBe(false);
   }

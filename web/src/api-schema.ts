@@ -29,7 +29,8 @@ export type Audit = Answer<"listTicketAudits">["audits"][number];
 export type AuditEvent = Audit["events"][number];
 export type TicketField = Answer<"listTicketFields">["ticket_fields"][number];
 export type CustomFieldValue = Ticket["custom_fields"][number]["value"];
-export type SearchResult = Answer<"search">["results"][number];
+/** A ticket found by search (`type:user` and `type:organization` searches answer people and organizations instead). */
+export type SearchResult = Extract<Answer<"search">["results"][number], { result_type: "ticket" }>;
 /** A text search hit's highlighted subject and best-matching comment, as plain-text parts. */
 export type Highlights = NonNullable<SearchResult["highlights"]>;
 export type HighlightPart = Highlights["subject"][number];

@@ -1079,6 +1079,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/organizations/autocomplete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Organizations whose name has words starting with each word given (`name=ac` finds Acme Inc), for type-ahead, in the order they were created (staff). */
+        get: operations["autocompleteOrganizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/organizations/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization of exactly this name, ignoring case (staff). Vaultdesk: `external_id` is not searchable (it is sealed without a blind index). */
+        get: operations["searchOrganizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/organizations/show_many": {
         parameters: {
             query?: never;
@@ -1309,7 +1343,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search over tickets: free words and "quoted phrases" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. With words, each hit carries `highlights` (a Vaultdesk extension). */
+        /** Search over tickets: free words and "quoted phrases" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. With words, each hit carries `highlights` (a Vaultdesk extension). `type:user` and `type:organization` search people and organizations by words of their names and e-mail addresses (`ad*`: a prefix; `name:`, `email:`), in the order they were created. */
         get: operations["search"];
         put?: never;
         post?: never;
@@ -1326,7 +1360,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How many tickets a search finds. Vaultdesk stops counting at 10,000 and then answers `count_capped: true` (shown as "10,000+"), so a count never reads a whole large tenant. */
+        /** How many tickets (or, with `type:user` or `type:organization`, people or organizations) a search finds. Vaultdesk stops counting at 10,000 and then answers `count_capped: true` (shown as "10,000+"), so a count never reads a whole large tenant. */
         get: operations["countSearchResults"];
         put?: never;
         post?: never;
@@ -2273,6 +2307,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/autocomplete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People whose name has words starting with each word given (`name=ad lov` finds Ada Lovelace), for type-ahead, in the order they were created (staff). */
+        get: operations["autocompleteUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users/me": {
         parameters: {
             query?: never;
@@ -2486,6 +2537,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** People by a whole e-mail address (`query=ada@example.com` or `email=`), or by the start of words of their name or address (`query=ada lov`, `query=ada@ex`), in the order they were created (staff). */
         get: operations["searchUsers"];
         put?: never;
         post?: never;
@@ -6010,6 +6062,110 @@ export interface operations {
             };
         };
     };
+    autocompleteOrganizations: {
+        parameters: {
+            query: {
+                include?: string;
+                name: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        organizations: {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    searchOrganizations: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        organizations: {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
     showManyOrganizations: {
         parameters: {
             query: {
@@ -7164,7 +7320,7 @@ export interface operations {
                         };
                         next_page?: string | null;
                         previous_page?: string | null;
-                        results: {
+                        results: ({
                             assignee_id: number | null;
                             collaborator_ids: number[];
                             created_at: string;
@@ -7211,7 +7367,46 @@ export interface operations {
                             via: {
                                 channel: string;
                             };
-                        }[];
+                        } | {
+                            active: boolean;
+                            created_at: string;
+                            custom_role_id: number | null;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            /** @enum {string} */
+                            result_type: "user";
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
+                        } | {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            /** @enum {string} */
+                            result_type: "organization";
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        })[];
                     };
                 };
             };
@@ -10954,6 +11149,73 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        users: {
+                            active: boolean;
+                            created_at: string;
+                            custom_role_id: number | null;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    autocompleteUsers: {
+        parameters: {
+            query: {
+                include?: string;
+                name: string;
                 page?: number | {
                     after?: string;
                     before?: string;

@@ -1,4 +1,4 @@
-import { sql, type Updateable } from "kysely";
+import { sql, type RawBuilder, type Updateable } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { OrganizationsTable } from "../../platform/db/schema.ts";
 import { fetchPage, type Page } from "../../platform/http/pagination.ts";
@@ -26,11 +26,18 @@ export const findOrgsByNiceIds = (tx: TenantTx, ids: number[]) =>
   ids.length === 0 ? Promise.resolve([] as OrgRow[]) : (base(tx).where("nice_id", "in", ids).orderBy("nice_id").execute() as Promise<OrgRow[]>);
 export const findOrgByNameBidx = (tx: TenantTx, bidx: Buffer) => base(tx).where("name_bidx", "=", bidx).executeTakeFirst() as Promise<OrgRow | undefined>;
 
-export async function listOrgs(tx: TenantTx, page: Page): Promise<{ rows: OrgRow[]; count: number | undefined }> {
-  return fetchPage(base(tx), page, "nice_id", async () =>
-    Number((await tx.db.selectFrom("organizations").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow()).n),
-  );
+/** `idsIn`: a parenthesised subquery of organization ids (the search module's name index), bound parameters only. */
+export async function listOrgs(tx: TenantTx, page: Page, idsIn?: RawBuilder<unknown>): Promise<{ rows: OrgRow[]; count: number | undefined }> {
+  const q = idsIn ? base(tx).where(sql<boolean>`id IN ${idsIn}`) : base(tx);
+  return fetchPage(q, page, "nice_id", async () => {
+    const cq = tx.db.selectFrom("organizations").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
+    return Number((await (idsIn ? cq.where(sql<boolean>`id IN ${idsIn}`) : cq).executeTakeFirstOrThrow()).n);
+  });
 }
+
+/** Organizations after a public id, in its order, a batch at a time (rebuilding the search index). */
+export const listOrgsAfter = (tx: TenantTx, afterNiceId: number, limit: number) =>
+  base(tx).where("nice_id", ">", afterNiceId).orderBy("nice_id").limit(limit).execute() as Promise<OrgRow[]>;
 
 export async function insertOrg(tx: TenantTx, o: Omit<OrganizationsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "tags" | "shared_tickets"> & { tags: string[]; shared_tickets?: boolean }): Promise<number> {
   const r = await tx.db

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import type { RawBuilder } from "kysely";
 import { refsOf, type SealedColumn } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
@@ -7,6 +8,7 @@ import { audit } from "../audit/audit-service.ts";
 import { organizationPolicy } from "./organizations-policy.ts";
 import { domainIndex } from "../users/users-fns.ts";
 import * as repo from "./organizations-repo.ts";
+import { indexOrganization } from "../search/people-index.ts";
 import type { OrgCreateInput, OrgUpdateInput, OrgView } from "./organizations-types.ts";
 
 /** Organizations (companies). Names, notes, details and external ids are sealed. */
@@ -15,6 +17,7 @@ const ref = refsOf("organizations");
 const nameIndex = (ctx: RequestContext, name: string) => ctx.sealer.blindIndex("organization.name", name.trim().toLowerCase());
 
 const dref = (id: string) => refsOf("organization_domains")(id, "domain");
+
 
 /** Presents organizations with their domain names (one query for all of them). */
 export async function presentOrgs(ctx: RequestContext, rows: repo.OrgRow[]): Promise<OrgView[]> {
@@ -89,6 +92,8 @@ export async function createOrganization(ctx: RequestContext, input: OrgCreateIn
     shared_tickets: input.shared_tickets ?? false,
   });
   if (input.domain_names?.length) await setDomains(ctx, id, input.domain_names);
+  // The search module's name index, in this transaction.
+  await indexOrganization(ctx, { id, name: input.name });
   audit(ctx, { action: "organization.created", resourceType: "organization", resourceId: niceId, fields: Object.keys(input) });
   return (await presentOrgs(ctx, [(await repo.findOrgByNiceId(ctx.tx, niceId))!]))[0]!;
 }
@@ -100,10 +105,24 @@ export async function showOrganization(ctx: RequestContext, niceId: number): Pro
   return (await presentOrgs(ctx, [o]))[0]!;
 }
 
-export async function listOrganizations(ctx: RequestContext, page: Page) {
+/** `idsIn`: only these (the search module's name index, as a subquery of ids). */
+export async function listOrganizations(ctx: RequestContext, page: Page, idsIn?: RawBuilder<unknown>) {
   requireStaff(ctx);
-  const { rows, count } = await repo.listOrgs(ctx.tx, page);
+  const { rows, count } = await repo.listOrgs(ctx.tx, page, idsIn);
   return { rows: await presentOrgs(ctx, rows), count };
+}
+
+/** Zendesk's `organizations/search?name=`: the organization of exactly this name (ignoring case), or none (staff). */
+export async function searchOrganizationsByName(ctx: RequestContext, name: string): Promise<OrgView[]> {
+  requireStaff(ctx);
+  const o = await repo.findOrgByNameBidx(ctx.tx, nameIndex(ctx, name));
+  return o ? presentOrgs(ctx, [o]) : [];
+}
+
+/** For the search module's rebuild: organizations after a public id, with their names opened. */
+export async function searchableOrganizations(ctx: RequestContext, afterNiceId: number, limit: number): Promise<Array<{ id: string; niceId: number; name: string }>> {
+  const rows = await repo.listOrgsAfter(ctx.tx, afterNiceId, limit);
+  return rows.map((o) => ({ id: o.id, niceId: o.nice_id, name: ctx.sealer.open(o.name_sealed, ref(o.id, "name")) }));
 }
 
 export async function showManyOrganizations(ctx: RequestContext, ids: number[]): Promise<OrgView[]> {
@@ -139,6 +158,7 @@ export async function updateOrganization(ctx: RequestContext, niceId: number, in
   const fields = Object.keys(input);
   if (fields.length > 0) {
     await repo.updateOrg(ctx.tx, o.id, patch);
+    if (input.name !== undefined) await indexOrganization(ctx, { id: o.id, name: input.name });
     audit(ctx, { action: "organization.updated", resourceType: "organization", resourceId: niceId, fields });
   }
   return (await presentOrgs(ctx, [(await repo.findOrgByNiceId(ctx.tx, niceId))!]))[0]!;

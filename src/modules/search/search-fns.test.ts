@@ -15,6 +15,15 @@ describe("search syntax", () => {
       { kind: "priority", op: ":", value: "high" },
     ]);
   });
+  it("parses people's fields: name: and email: (quoted: several words), prefixes kept", () => {
+    expect(parseQuery('type:user ad* name:"ada lov*" email:ada@x.test')).toEqual([
+      { kind: "type", value: "user" },
+      { kind: "text", value: "ad*", phrase: false },
+      { kind: "name", value: "ada lov*" },
+      { kind: "email", value: "ada@x.test" },
+    ]);
+    expect(parseQuery('type:organization name:""')).toEqual([{ kind: "type", value: "organization" }]);
+  });
   it("compares priorities and statuses by rank, not alphabetically", () => {
     expect(valuesMatching(PRIORITIES, ">", "normal")).toEqual(["high", "urgent"]);
     expect(valuesMatching(PRIORITIES, "<", "normal")).toEqual(["low"]);

@@ -6,6 +6,7 @@ import { DATE_RULE, parseIsoDate } from "../../platform/schemas.ts";
  *   type:ticket status:open status<solved assignee:me assignee:none tags:vip requester:ada@x.test
  *   priority:high priority>normal ticket_type:incident group:12 group:"Tier 2" organization:3
  *   organization:"Acme Inc" created>2026-01-01 updated<2026-02-01
+ *   type:user ad* name:ada email:ada@x.test   type:organization acme* name:ac*
  * The same field given twice with `:` means either (`status:open status:pending`), as in Zendesk;
  * comparisons (`created>…`) and different fields all apply together.
  * Free words and "quoted phrases" search ticket content (`text` terms: every one must match; a
@@ -22,7 +23,9 @@ export type Term =
   | { kind: "tags"; value: string; negate: boolean }
   | { kind: "group" | "organization"; value: string }
   | { kind: "created" | "updated" | "solved" | "due_date"; op: ":" | "<" | ">" | "<=" | ">="; value: string }
-  | { kind: "text"; value: string; phrase: boolean };
+  | { kind: "text"; value: string; phrase: boolean }
+  /** `type:user` and `type:organization` only: words of a name, or of an e-mail address (`ad*`: a prefix). */
+  | { kind: "name" | "email"; value: string };
 
 const STATUSES = ["new", "open", "pending", "hold", "solved", "closed"];
 /** Priorities in rank order, so that `priority>normal` means high and urgent, as in Zendesk. */
@@ -90,6 +93,10 @@ export function parseQuery(q: string): Term[] {
       case "group":
       case "organization":
         terms.push({ kind: key, value });
+        break;
+      case "name":
+      case "email":
+        if (value.trim()) terms.push({ kind: key, value });
         break;
       case "created":
       case "updated":

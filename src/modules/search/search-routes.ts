@@ -5,6 +5,10 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { ticketView } from "../tickets/tickets-types.ts";
+import { invalid } from "../../platform/errors.ts";
+import { orgView } from "../organizations/organizations-types.ts";
+import { userView } from "../users/users-types.ts";
+import { countPeople, peopleTypeOf, searchPeople } from "./people-service.ts";
 import { indexOnWrite } from "./search-index.ts";
 import { highlightsView } from "./search-types.ts";
 import { COUNT_CAP, countSearchResults, searchTickets } from "./search-service.ts";
@@ -16,11 +20,20 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   deps.hooks.on("conversation.written", indexOnWrite);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/search", operationId: "search", tag: "search", auth: "user",
-    summary: "Search over tickets: free words and \"quoted phrases\" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. With words, each hit carries `highlights` (a Vaultdesk extension).",
+    summary: "Search over tickets: free words and \"quoted phrases\" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. With words, each hit carries `highlights` (a Vaultdesk extension). `type:user` and `type:organization` search people and organizations by words of their names and e-mail addresses (`ad*`: a prefix; `name:`, `email:`), in the order they were created.",
     query: pageQuery.extend({ query: lineText(1000), sort_by: sortField.optional(), order_by: sortField.optional(), sort: z.enum(["asc", "desc"]).optional() }),
-    response: listEnvelope("results", ticketView.extend({ result_type: z.literal("ticket"), highlights: highlightsView.optional() })),
+    response: listEnvelope("results", z.union([ticketView.extend({ result_type: z.literal("ticket"), highlights: highlightsView.optional() }), userView.extend({ result_type: z.literal("user") }), orgView.extend({ result_type: z.literal("organization") })])),
     handler: async (ctx, { query, url }) => {
       const page = parsePage({ ...query, sort_order: query.sort_order ?? query.sort });
+      const people = peopleTypeOf(query.query);
+      if (people) {
+        const by = query.sort_by ?? query.order_by;
+        if (by !== undefined && by !== "created_at") throw invalid("sort_by", "people and organizations are ordered by when they were created (sort_by=created_at)", "Unsupported");
+        const r = await searchPeople(ctx, people, page);
+        const rows = r.type === "user" ? r.rows.map((v) => ({ ...v, result_type: "user" as const })) : r.rows.map((v) => ({ ...v, result_type: "organization" as const }));
+        const env = pageEnvelope<(typeof rows)[number]>(page, rows, r.count, url);
+        return { results: env.items, ...env.extra };
+      }
       const r = await searchTickets(ctx, query.query, page, query.sort_by ?? query.order_by);
       const keys = r.sorted ? r.rows.map((row) => row.sort_key ?? "") : undefined;
       const env = pageEnvelope(page, r.views.map((v, i) => ({ ...v, result_type: "ticket" as const, ...(r.highlights ? { highlights: r.highlights[i]! } : {}) })), r.count, url, keys);
@@ -29,10 +42,12 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/search/count", operationId: "countSearchResults", tag: "search", auth: "user",
-    summary: `How many tickets a search finds. Vaultdesk stops counting at ${COUNT_CAP.toLocaleString("en")} and then answers \`count_capped: true\` (shown as "${COUNT_CAP.toLocaleString("en")}+"), so a count never reads a whole large tenant.`,
+    summary: `How many tickets (or, with \`type:user\` or \`type:organization\`, people or organizations) a search finds. Vaultdesk stops counting at ${COUNT_CAP.toLocaleString("en")} and then answers \`count_capped: true\` (shown as "${COUNT_CAP.toLocaleString("en")}+"), so a count never reads a whole large tenant.`,
     query: z.object({ query: lineText(1000) }),
     response: z.object({ count: z.number(), count_capped: z.boolean() }),
     handler: async (ctx, { query }) => {
+      const people = peopleTypeOf(query.query);
+      if (people) return { count: await countPeople(ctx, people), count_capped: false };
       const r = await countSearchResults(ctx, query.query);
       return { count: r.count, count_capped: r.capped };
     },

@@ -45,7 +45,7 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: 
   // An agent who sees part of the tickets is ranked by statistics of that part (visibleTicketIds).
   const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx)), visibleTicketIds(ctx)) : undefined;
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
-  if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search currently covers tickets; list users, organizations and groups through their endpoints", "Unsupported");
+  if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search covers tickets, people (type:user) and organizations (type:organization); list groups through their endpoint", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
   type Cond = (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
   const groups = new Map<string, Cond[]>();
@@ -100,6 +100,9 @@ async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: 
         );
         break;
       }
+      case "name":
+      case "email":
+        throw invalid("query", `${t.kind}: searches people and organizations (type:user or type:organization)`, "Unsupported");
       case "type":
       case "text":
         break;

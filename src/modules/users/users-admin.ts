@@ -6,6 +6,7 @@ import { audit } from "../audit/audit-service.ts";
 import { revokeAccessOf } from "../identity/identity-service.ts";
 import { cancelPendingEmailChanges } from "./users-email.ts";
 import { userPolicy } from "./users-policy.ts";
+import { indexUser } from "../search/people-index.ts";
 import * as adminRepo from "./users-admin-repo.ts";
 import * as repo from "./users-repo.ts";
 import { changeRole, presentUser } from "./users-service.ts";
@@ -44,6 +45,8 @@ export async function deleteUser(ctx: RequestContext, niceId: number): Promise<U
     await cancelPendingEmailChanges(ctx, u.id);
     // Mail the relay never took for them is dropped with them.
     await dropUndelivered(ctx.tx, { userId: u.id });
+    // Nobody's search finds a deleted person: their name index entries go.
+    await indexUser(ctx, { id: u.id, removed: true });
     audit(ctx, { action: "user.deleted", resourceType: "user", resourceId: u.nice_id, fields: ["active"] });
   }
   return presentUser(ctx, (await repo.findUserById(ctx.tx, u.id))!);

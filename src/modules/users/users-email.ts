@@ -7,6 +7,7 @@ import { audit } from "../audit/audit-service.ts";
 import { newSecret, revokeAccessOf } from "../identity/identity-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { emailIndex } from "./users-fns.ts";
+import { indexUser } from "../search/people-index.ts";
 import { emailChangeMail, emailChangeNoticeMail, emailTakenMail } from "./users-mail.ts";
 import { userPolicy } from "./users-policy.ts";
 import * as repo from "./users-repo.ts";
@@ -97,6 +98,9 @@ export async function requestEmailChange(deps: Deps, ctx: RequestContext, u: rep
 
 async function setEmail(ctx: RequestContext, userId: string, email: string, bidx: Buffer, status: "verified" | "staff_changed"): Promise<void> {
   await repo.updateUser(ctx.tx, userId, { email_sealed: ctx.sealer.seal(email, userRef(userId, "email")), email_bidx: bidx, email_status: status });
+  // The name index (search) follows the new address: the person's whole name and address as they now are.
+  const u = await repo.findUserById(ctx.tx, userId);
+  if (u) await indexUser(ctx, u.active ? { id: userId, name: ctx.sealer.open(u.name_sealed, userRef(userId, "name")), email } : { id: userId, removed: true });
   // Whoever held the account through the old address holds it no longer.
   await revokeAccessOf(ctx, userId, { tokens: false, signinLinks: true });
 }

@@ -1,4 +1,4 @@
-import { sql, type Updateable } from "kysely";
+import { sql, type RawBuilder, type Updateable } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import { claimOneTime } from "../../platform/db/one-time.ts";
 import type { EmailStatus, Role, UsersTable } from "../../platform/db/schema.ts";
@@ -114,19 +114,31 @@ function scoped<T extends ReturnType<typeof base>>(q: T, scope: UserScope): T {
 export const findUsersByIds = (tx: TenantTx, ids: string[]) =>
   ids.length === 0 ? Promise.resolve([] as UserRow[]) : (base(tx).where("u.id", "in", ids).execute() as Promise<UserRow[]>);
 
-export async function listUsers(tx: TenantTx, page: Page, filter: { roles?: Role[] | undefined; organizationId?: string | undefined; withoutSupport?: boolean | undefined }): Promise<{ rows: UserRow[]; count: number | undefined }> {
+/**
+ * `idsIn`: a parenthesised subquery of user ids (the search module's name index: people found by
+ * name or e-mail), bound parameters only.
+ */
+export type UserFilter = { roles?: Role[] | undefined; organizationId?: string | undefined; withoutSupport?: boolean | undefined; idsIn?: RawBuilder<unknown> | undefined };
+
+export async function listUsers(tx: TenantTx, page: Page, filter: UserFilter): Promise<{ rows: UserRow[]; count: number | undefined }> {
   let q = base(tx);
   if (filter.roles) q = q.where("u.role", "in", filter.roles);
   if (filter.withoutSupport) q = q.where("u.support", "=", false);
   if (filter.organizationId) q = q.where("u.organization_id", "=", filter.organizationId);
+  if (filter.idsIn) q = q.where(sql<boolean>`u.id IN ${filter.idsIn}`);
   return fetchPage(q, page, "u.nice_id", async () => {
     let cq = tx.db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
     if (filter.roles) cq = cq.where("role", "in", filter.roles);
     if (filter.organizationId) cq = cq.where("organization_id", "=", filter.organizationId);
     if (filter.withoutSupport) cq = cq.where("support", "=", false);
+    if (filter.idsIn) cq = cq.where(sql<boolean>`id IN ${filter.idsIn}`);
     return Number((await cq.executeTakeFirstOrThrow()).n);
   });
 }
+
+/** Active people after a public id, in its order, a batch at a time (rebuilding the search index). */
+export const listActiveUsersAfter = (tx: TenantTx, afterNiceId: number, limit: number) =>
+  base(tx).where("u.active", "=", true).where("u.nice_id", ">", afterNiceId).orderBy("u.nice_id").limit(limit).execute() as Promise<UserRow[]>;
 
 export async function updateUser(tx: TenantTx, id: string, patch: Updateable<UsersTable>): Promise<void> {
   // Only agents carry a custom role (0029): any other role leaves it behind.

@@ -11,6 +11,7 @@ import { sessionListView, sessionObjectView } from "../identity/sessions-types.t
 import { sessionHashOf } from "../identity/identity-service.ts";
 import { confirmEmailChange } from "./users-email.ts";
 import * as service from "./users-service.ts";
+import { autocompleteUsers, searchUsersByQuery } from "../search/people-service.ts";
 import { listUserConsentRecords } from "../help-center/help-center-service.ts";
 import { consentRecordView } from "../help-center/help-center-types.ts";
 import { listMemberships } from "../groups/groups-service.ts";
@@ -31,6 +32,10 @@ import { apiRole, roleFromApi, userCreateInput, userUpdateInput, userView, vault
 const password = z.string().min(1).max(256);
 
 const one = z.object({ user: userView });
+const exactEmail = async (ctx: RequestContext, email: string) => {
+  const rows = await service.findUserByExactEmail(ctx, email);
+  return { rows, count: rows.length };
+};
 const many = listEnvelope("users", userView);
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
@@ -60,11 +65,26 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/search", operationId: "searchUsers", tag: "users", auth: "user",
+    summary: "People by a whole e-mail address (`query=ada@example.com` or `email=`), or by the start of words of their name or address (`query=ada lov`, `query=ada@ex`), in the order they were created (staff).",
     query: pageQuery.extend({ query: lineText(300).optional(), email: lineText(254).optional(), external_id: lineText(255).optional() }),
     response: many,
-    handler: async (ctx, { query }) => {
-      const users = await service.searchUsers(ctx, query.email ?? query.query ?? "");
-      return { users, next_page: null, previous_page: null, count: users.length };
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query);
+      const { rows, count } = query.email !== undefined ? await exactEmail(ctx, query.email) : await searchUsersByQuery(ctx, query.query ?? "", page);
+      const env = pageEnvelope(page, rows, count, url);
+      return { users: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/users/autocomplete", operationId: "autocompleteUsers", tag: "users", auth: "user",
+    summary: "People whose name has words starting with each word given (`name=ad lov` finds Ada Lovelace), for type-ahead, in the order they were created (staff).",
+    query: pageQuery.extend({ name: lineText(100) }),
+    response: many,
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query);
+      const { rows, count } = await autocompleteUsers(ctx, query.name, page);
+      const env = pageEnvelope(page, rows, count, url);
+      return { users: env.items, ...env.extra };
     },
   });
   defineRoute(app, deps, {

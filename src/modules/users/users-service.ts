@@ -17,6 +17,7 @@ import * as repo from "./users-repo.ts";
 import { roleFromApi, type UserCreateInput, type UserUpdateInput, type UserView } from "./users-types.ts";
 import { customRoleOf, PRESETS, type CustomRole } from "../../platform/roles.ts";
 import { setCustomRoleOf } from "./custom-roles-service.ts";
+import { indexUser } from "../search/people-index.ts";
 
 /** Users: agents, admins, the owner and end users (contacts) of one tenant. */
 
@@ -59,6 +60,19 @@ declare module "../../platform/hooks.ts" {
     /** A user was created, inside the creating transaction (the admin module invites new staff). */
     "user.created": UserCreated;
   }
+}
+
+/**
+ * Tells the search module's name index a person's name and address as they now are (nothing of a
+ * deleted person), in the writing transaction: called by every write of a name or an address.
+ */
+export async function announceSearchable(ctx: RequestContext, u: { id: string; active: boolean; name: string; email: string | null }): Promise<void> {
+  await indexUser(ctx, u.active ? { id: u.id, name: u.name, email: u.email } : { id: u.id, removed: true });
+}
+
+/** A user row's name and address, opened (for the name index). */
+export function openedNameAndEmail(ctx: RequestContext, u: Pick<repo.UserRow, "id" | "name_sealed" | "email_sealed">): { name: string; email: string | null } {
+  return { name: ctx.sealer.open(u.name_sealed, ref(u.id, "name")), email: u.email_sealed ? ctx.sealer.open(u.email_sealed, ref(u.id, "email")) : null };
 }
 
 /**
@@ -111,6 +125,7 @@ export async function insertSealedUser(
     resourceId: niceId,
     fields: ["role", "name", ...(u.email !== undefined ? ["email"] : []), ...(u.phone ? ["phone"] : []), ...(organizationId ? ["organization_id"] : [])],
   });
+  await announceSearchable(ctx, { id, active: true, name: u.name, email: u.email ?? null });
   await ctx.hooks.emit("user.created", ctx, { id, niceId, role: u.role, email: u.email, hasPassword: Boolean(u.passwordHash) });
   return { id, niceId, organizationId };
 }
@@ -149,7 +164,7 @@ export async function showMe(ctx: RequestContext): Promise<UserView> {
   return presentUser(ctx, u);
 }
 
-export async function listUsers(ctx: RequestContext, page: Page, filter: { roles?: Role[] | undefined; organizationId?: string | undefined; withoutSupport?: boolean | undefined }) {
+export async function listUsers(ctx: RequestContext, page: Page, filter: repo.UserFilter) {
   const actor = actorUser(ctx);
   if (!userPolicy.list(actor)) throw forbidden();
   const { rows, count } = await repo.listUsers(ctx.tx, page, filter);
@@ -175,14 +190,21 @@ export async function showManyUsers(ctx: RequestContext, ids: number[]): Promise
   return rows.map((u) => presentUser(ctx, u));
 }
 
-/** Exact e-mail search through the blind index (names are sealed, so there is no substring search). */
-export async function searchUsers(ctx: RequestContext, query: string): Promise<UserView[]> {
+/**
+ * A person by their whole e-mail address, through its blind index (staff). Searches by name or by
+ * the start of an address go through the search module's name index (people-service.ts).
+ */
+export async function findUserByExactEmail(ctx: RequestContext, email: string): Promise<UserView[]> {
   const actor = actorUser(ctx);
   if (!userPolicy.list(actor)) throw forbidden();
-  const term = query.trim().replace(/^email:/i, "");
-  if (!term.includes("@")) return [];
-  const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, term));
+  const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email.trim()));
   return u ? [presentUser(ctx, u)] : [];
+}
+
+/** For the search module's rebuild: active people after a public id, with their name and address opened. */
+export async function searchableUsers(ctx: RequestContext, afterNiceId: number, limit: number): Promise<Array<{ id: string; niceId: number; name: string; email: string | null }>> {
+  const rows = await repo.listActiveUsersAfter(ctx.tx, afterNiceId, limit);
+  return rows.map((u) => ({ id: u.id, niceId: u.nice_id, ...openedNameAndEmail(ctx, u) }));
 }
 
 /** The API names of the fields an update sets (what the policy decides on). */
@@ -263,6 +285,7 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
   if (fields.length > 0) {
     await repo.updateUser(ctx.tx, u.id, patch);
     audit(ctx, { action: "user.updated", resourceType: "user", resourceId: u.nice_id, fields });
+    if (input.name !== undefined) await announceSearchable(ctx, { id: u.id, active: u.active, name: input.name, email: openedNameAndEmail(ctx, u).email });
   }
   if (input.email !== undefined) await requestEmailChange(deps, ctx, u, input.email);
   if (input.role !== undefined) await changeRole(ctx, u, roleFromApi(input.role), currentSession);
@@ -392,6 +415,7 @@ export async function setUserLocale(ctx: RequestContext, userId: string, locale:
 export async function setInitialPassword(ctx: RequestContext, userId: string, v: { name: string; passwordHash: string; role: Role }): Promise<void> {
   const before = (await repo.findUserById(ctx.tx, userId))!;
   await repo.updateUser(ctx.tx, userId, { name_sealed: ctx.sealer.seal(v.name, ref(userId, "name")), password_hash: v.passwordHash, must_change_password: false, email_status: "verified", role: v.role });
+  await announceSearchable(ctx, { id: userId, active: before.active, name: v.name, email: openedNameAndEmail(ctx, before).email });
   audit(ctx, { action: "user.updated", resourceType: "user", resourceId: before.nice_id, fields: ["name", "password", "verified", ...(before.role !== v.role ? ["role"] : [])] });
 }
 

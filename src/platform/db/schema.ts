@@ -868,6 +868,20 @@ export interface SearchDocumentsTable {
   length: number;
 }
 
+/** 0034: a keyed hash of a name or e-mail term (a word or a prefix of one) and its person. */
+export interface SearchUserNamesTable {
+  tenant_id: string;
+  term: Uint8Array;
+  user_id: string;
+}
+
+/** 0034: a keyed hash of a name term (a word or a prefix of one) and its organization. */
+export interface SearchOrganizationNamesTable {
+  tenant_id: string;
+  term: Uint8Array;
+  organization_id: string;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -933,4 +947,6 @@ export interface DB {
   oauth_tokens: OauthTokensTable;
   search_postings: SearchPostingsTable;
   search_documents: SearchDocumentsTable;
+  search_user_names: SearchUserNamesTable;
+  search_organization_names: SearchOrganizationNamesTable;
 }

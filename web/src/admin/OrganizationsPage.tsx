@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
 import { nextCursor, type Abilities, type Organization, type User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
@@ -167,11 +167,15 @@ function OrganizationForm(props: { queryKey: unknown[]; org: Organization; maySh
   );
 }
 
+/** How long the member picker waits after the last key before it suggests people (type-ahead). */
+const TYPE_AHEAD_MS = 300;
+const SUGGESTIONS = 8;
+
 /**
  * The organization's members, a page at a time (cursor pages of GET /organizations/{id}/users),
- * each with a way out; and adding a person by their exact e-mail address (addresses are sealed,
- * so the API finds them by blind index; there is no partial search). A person belongs to one
- * organization: adding moves them from the one they were in.
+ * each with a way out; and adding a person: by their exact e-mail address, or by picking one of
+ * the people whose name or address starts with what was typed (users/search, the name index). A
+ * person belongs to one organization: adding moves them from the one they were in.
  */
 function Members(props: { org: Organization; mayEdit: boolean; mayOpenPeople: boolean }) {
   const members = useApiPages(
@@ -188,6 +192,7 @@ function Members(props: { org: Organization; mayEdit: boolean; mayOpenPeople: bo
     (page) => page.next,
   );
   const [email, setEmail] = useState("");
+  const [suggestions, setSuggestions] = useState<User[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -207,10 +212,33 @@ function Members(props: { org: Organization; mayEdit: boolean; mayOpenPeople: bo
       setBusy(false);
     }
   }
+  useEffect(() => {
+    const term = email.trim();
+    if (!props.mayEdit || term === "") {
+      setSuggestions([]);
+      return undefined;
+    }
+    const ctl = new AbortController();
+    const timer = window.setTimeout(() => {
+      ok(client.GET("/api/v2/users/search", { params: { query: { query: term, per_page: SUGGESTIONS } }, signal: ctl.signal }))
+        .then((r) => setSuggestions(r.users.filter((u) => u.organization_id !== props.org.id)))
+        .catch(() => setSuggestions([]));
+    }, TYPE_AHEAD_MS);
+    return () => {
+      window.clearTimeout(timer);
+      ctl.abort();
+    };
+  }, [email, props.mayEdit, props.org.id]);
+  const join = (u: User) =>
+    void run(async () => {
+      await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: u.id } }, body: { user: { organization_id: props.org.id } } }));
+      setEmail("");
+      return t("admin.orgs.memberAdded", { name: u.name, org: props.org.name });
+    });
   const add = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
-      const found = (await ok(client.GET("/api/v2/users/search", { params: { query: { query: email.trim() } } }))).users[0];
+      const found = (await ok(client.GET("/api/v2/users/search", { params: { query: { email: email.trim() } } }))).users[0];
       if (!found) {
         setError(t("admin.orgs.noSuchPerson", { email: email.trim() }));
         return null;
@@ -263,6 +291,18 @@ function Members(props: { org: Organization; mayEdit: boolean; mayOpenPeople: bo
             {t("admin.orgs.add")}
           </button>
         </form>
+      ) : null}
+      {props.mayEdit && suggestions.length ? (
+        <ul className="plain-list" aria-label={t("admin.orgs.suggestions")}>
+          {suggestions.map((u) => (
+            <li key={u.id} className="member">
+              <button type="button" className="small secondary" disabled={busy} onClick={() => join(u)}>
+                {t("admin.orgs.pick", { name: u.name })}
+              </button>{" "}
+              <span className="muted">{u.email ?? ""}</span>
+            </li>
+          ))}
+        </ul>
       ) : null}
       <ErrorText text={error} />
       <StatusText text={status} />

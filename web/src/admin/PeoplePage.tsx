@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { PersonPasskeys, PersonTwoFactor } from "./SecurityPage.tsx";
 import { client, explain, ok } from "../api.ts";
 import type { Role, User } from "../api-schema.ts";
@@ -16,17 +16,36 @@ const PER_PAGE = 25;
 const FILTERS = ["", "admin", "agent", "light-agent", "end-user"] as const;
 type NewRole = "end-user" | "light-agent" | "agent" | "admin";
 
-/** `/admin/people`: everyone in the account, filtered by role or found by exact e-mail address. */
+/** How long the search box waits after the last key before it searches (type-ahead). */
+const TYPE_AHEAD_MS = 300;
+
+/** The people list's address: its role filter, search words and page. */
+function peopleUrl(role: string, q: string, page = 1): string {
+  const u = new URLSearchParams();
+  if (role) u.set("role", role);
+  if (q) u.set("q", q);
+  if (page > 1) u.set("page", String(page));
+  return `/admin/people${u.toString() ? `?${u.toString()}` : ""}`;
+}
+
+/** `/admin/people`: everyone in the account, filtered by role, or found by the start of their name or e-mail address as one types. */
 export function PeoplePage() {
   const { query } = useLocation();
   const role = FILTERS.find((f) => f === query.get("role")) ?? "";
-  const email = query.get("email") ?? "";
+  // `email` is the parameter's earlier name (bookmarks keep working).
+  const q = (query.get("q") ?? query.get("email") ?? "").trim();
   const page = Math.max(1, Number(query.get("page")) || 1);
   const [roleInput, setRoleInput] = useState<string>(role);
-  const [emailInput, setEmailInput] = useState(email);
-  const people = useApi(["people", role, email, page], async (signal): Promise<{ users: User[]; count: number }> => {
-    if (email) {
-      const r = await ok(client.GET("/api/v2/users/search", { params: { query: { query: email } }, signal }));
+  const [qInput, setQInput] = useState(q);
+  useEffect(() => {
+    const term = qInput.trim();
+    if (term === q) return undefined;
+    const timer = window.setTimeout(() => navigate(peopleUrl(role, term), { replace: true }), TYPE_AHEAD_MS);
+    return () => window.clearTimeout(timer);
+  }, [qInput, q, role]);
+  const people = useApi(["people", role, q, page], async (signal): Promise<{ users: User[]; count: number }> => {
+    if (q) {
+      const r = await ok(client.GET("/api/v2/users/search", { params: { query: { query: q, page, per_page: PER_PAGE } }, signal }));
       return { users: r.users, count: r.count ?? r.users.length };
     }
     return peoplePage({ role, page, perPage: PER_PAGE }, signal);
@@ -35,14 +54,11 @@ export function PeoplePage() {
 
   function apply(e: FormEvent) {
     e.preventDefault();
-    const q = new URLSearchParams();
-    if (roleInput) q.set("role", roleInput);
-    if (emailInput.trim()) q.set("email", emailInput.trim());
-    navigate(`/admin/people${q.toString() ? `?${q.toString()}` : ""}`);
+    navigate(peopleUrl(roleInput, qInput.trim()));
   }
 
   const pages = data ? Math.max(1, Math.ceil(data.count / PER_PAGE)) : 1;
-  const base = `/admin/people?${role ? `role=${role}&` : ""}`;
+  const base = `/admin/people?${role ? `role=${role}&` : ""}${q ? `q=${encodeURIComponent(q)}&` : ""}`;
   return (
     <main id="main" className="main">
       <PageHeading>{t("admin.people.title")}</PageHeading>
@@ -62,8 +78,8 @@ export function PeoplePage() {
             ))}
           </select>
         </Field>
-        <Field id="people-email" label={t("admin.people.search")} help={t("admin.people.searchHelp")}>
-          <input type="search" value={emailInput} onChange={(e) => setEmailInput(e.target.value)} />
+        <Field id="people-search" label={t("admin.people.search")} help={t("admin.people.searchHelp")}>
+          <input type="search" autoComplete="off" value={qInput} onChange={(e) => setQInput(e.target.value)} />
         </Field>
         <button type="submit">{t("admin.filter.apply")}</button>
       </form>
@@ -95,7 +111,7 @@ export function PeoplePage() {
               ))}
             </tbody>
           </table>
-          {email ? null : <Pager base={base} page={page} pages={pages} />}
+          <Pager base={base} page={page} pages={pages} />
         </>
       ) : null}
     </main>

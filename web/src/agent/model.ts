@@ -88,7 +88,7 @@ export async function searchPage(
       ...(signal ? { signal } : {}),
     }),
   );
-  return { results: r.results, links: r.links ?? { next: null, prev: null } };
+  return { results: r.results.filter((x): x is SearchResult => x.result_type === "ticket"), links: r.links ?? { next: null, prev: null } };
 }
 
 /** A cursor from one of the API's page links. */
