@@ -2,7 +2,8 @@ import type { RequestContext } from "../../platform/context.ts";
 import { invalid } from "../../platform/errors.ts";
 import type { ConversationEvent } from "../tickets/conversation.ts";
 import * as repo from "./search-repo.ts";
-import { queryGroups, termsOf } from "./search-text.ts";
+import type { IndexableTicket } from "../tickets/tickets-service.ts";
+import { DEFAULT_LANGUAGES, queryGroups, termsOf } from "./search-text.ts";
 
 /**
  * The search index, kept by the conversation writer's `conversation.written` hook in the same
@@ -15,6 +16,11 @@ import { queryGroups, termsOf } from "./search-text.ts";
  *    the old subject on a rename), so counts never drift; a deleted ticket leaves nothing.
  * A key rotation keeps the index key (blind indexes derive from the tenant's index root), so the
  * index stays valid across it.
+ *
+ * Text is stemmed with the tenant's search languages (0035_search_settings.sql). A write reads
+ * them FOR SHARE in its own transaction, so a change of languages waits for the writes in flight
+ * and every later write uses the new ones; the reindex job the change starts (search-reindex-
+ * service.ts) rebuilds what was written before. Queries read them through a cache of LANGUAGES_TTL_MS.
  */
 
 export const SEARCH_PURPOSE = "search.term";
@@ -24,8 +30,8 @@ export const MAX_QUERY_GROUPS = 48;
 
 const hashOf = (ctx: RequestContext, term: string) => ctx.sealer.blindIndex(SEARCH_PURPOSE, term).subarray(0, repo.TERM_BYTES);
 
-function packText(ctx: RequestContext, text: string): repo.PackedTerms {
-  const { terms, length } = termsOf(text);
+function packText(ctx: RequestContext, text: string, languages: readonly string[]): repo.PackedTerms {
+  const { terms, length } = termsOf(text, languages);
   const hashes: Buffer[] = [];
   const tfs: number[] = [];
   // Two terms with one truncated hash (never expected at 128 bits) would count as one.
@@ -45,35 +51,76 @@ function packText(ctx: RequestContext, text: string): repo.PackedTerms {
 }
 
 /** Indexes the texts of one write: one statement per text and visibility. */
-async function addTexts(ctx: RequestContext, ticketId: string, texts: Array<{ text: string; internal: boolean }>) {
+async function addTexts(ctx: RequestContext, ticketId: string, texts: Array<{ text: string; internal: boolean }>, languages: readonly string[]) {
   for (const internal of [false, true]) {
     const joined = texts.filter((t) => t.internal === internal).map((t) => t.text);
-    if (joined.length) await repo.addTerms(ctx.tx, ticketId, internal, packText(ctx, joined.join("\n")));
+    if (joined.length) await repo.addTerms(ctx.tx, ticketId, internal, packText(ctx, joined.join("\n"), languages));
   }
+}
+
+/** How long a process keeps a tenant's languages for queries (other processes see a change within it). */
+export const LANGUAGES_TTL_MS = 10_000;
+const languagesCache = new Map<string, { at: number; languages: readonly string[] }>();
+
+/** The tenant's search languages for a write: read in its transaction and locked FOR SHARE until it ends. */
+export async function languagesForWrite(ctx: RequestContext): Promise<readonly string[]> {
+  return (await repo.findLanguages(ctx.tx, true)) ?? DEFAULT_LANGUAGES;
+}
+
+/** The tenant's search languages for a query, through the cache. */
+async function languagesForQuery(ctx: RequestContext): Promise<readonly string[]> {
+  const now = Date.now();
+  const hit = languagesCache.get(ctx.tx.tenantId);
+  if (hit && now - hit.at < LANGUAGES_TTL_MS && now >= hit.at) return hit.languages;
+  const languages = (await repo.findLanguages(ctx.tx, false)) ?? DEFAULT_LANGUAGES;
+  if (languagesCache.size > 10_000) languagesCache.clear();
+  languagesCache.set(ctx.tx.tenantId, { at: now, languages });
+  return languages;
+}
+
+/** Drops this process's cached languages of a tenant (after a change; other processes wait out LANGUAGES_TTL_MS). */
+export function forgetLanguages(tenantId: string): void {
+  languagesCache.delete(tenantId);
+}
+
+/**
+ * Rebuilds one ticket's index entries from its text, in the caller's transaction: everything it
+ * had goes, then its texts are added as the writes that made them added them (the subject with
+ * the first comment, then each later comment on its own), so a ticket's rebuilt entries equal
+ * those its writes made (a renamed subject or a redaction aside, which a rebuild makes canonical).
+ */
+export async function rebuildTicket(ctx: RequestContext, t: IndexableTicket, languages: readonly string[]): Promise<void> {
+  await repo.removeTicket(ctx.tx, t.id);
+  if (t.deleted) return;
+  const [first, ...rest] = t.comments;
+  await addTexts(ctx, t.id, [{ text: t.subject, internal: false }, ...(first ? [{ text: first.body, internal: !first.public }] : [])], languages);
+  for (const c of rest) await addTexts(ctx, t.id, [{ text: c.body, internal: !c.public }], languages);
 }
 
 /** The `conversation.written` listener. */
 export async function indexOnWrite(ctx: RequestContext, e: ConversationEvent): Promise<void> {
+  if (e.kind === "ticket.deleted") {
+    await repo.removeTicket(ctx.tx, e.ticketId);
+    return;
+  }
+  const languages = await languagesForWrite(ctx);
   switch (e.kind) {
     case "ticket.created":
       await addTexts(ctx, e.ticketId, [
         { text: e.text.subject, internal: false },
         { text: e.text.comment.body, internal: !e.text.comment.public },
-      ]);
+      ], languages);
       return;
     case "ticket.changed":
-      if (e.text.subject) await repo.removeTerms(ctx.tx, e.ticketId, false, packText(ctx, e.text.subject.before));
+      if (e.text.subject) await repo.removeTerms(ctx.tx, e.ticketId, false, packText(ctx, e.text.subject.before, languages));
       await addTexts(ctx, e.ticketId, [
         ...(e.text.subject ? [{ text: e.text.subject.after, internal: false }] : []),
         ...(e.text.comment ? [{ text: e.text.comment.body, internal: !e.text.comment.public }] : []),
-      ]);
-      return;
-    case "ticket.deleted":
-      await repo.removeTicket(ctx.tx, e.ticketId);
+      ], languages);
       return;
     case "comment.redacted":
-      await repo.removeTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.before));
-      await repo.addTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.after));
+      await repo.removeTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.before, languages));
+      await repo.addTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.after, languages));
       return;
   }
 }
@@ -100,7 +147,7 @@ async function statsFor(ctx: RequestContext, withInternal: boolean) {
  * internal notes.
  */
 export async function textMatch(ctx: RequestContext, parts: readonly string[], withInternal: boolean) {
-  const groups = queryGroups(parts);
+  const groups = queryGroups(parts, await languagesForQuery(ctx));
   if (groups.length === 0) return undefined;
   if (groups.length > MAX_QUERY_GROUPS) throw invalid("query", `too many words to search for at once (at most ${MAX_QUERY_GROUPS} words, pairs and character pairs)`);
   const hashes: Buffer[] = [];

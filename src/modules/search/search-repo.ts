@@ -96,3 +96,33 @@ export function matchingTickets(
       GROUP BY h.ticket_id, h.g)
     SELECT ticket_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY ticket_id)`;
 }
+
+/**
+ * The tenant's search languages (0035_search_settings.sql), or undefined when it has no row.
+ * `share`: the row stays locked FOR SHARE until the transaction ends (a conversation write), so
+ * a change of languages waits for it.
+ */
+export async function findLanguages(tx: TenantTx, share: boolean): Promise<string[] | undefined> {
+  const r = await sql<{ languages: string[] }>`
+    SELECT languages FROM search_settings WHERE tenant_id = ${tx.tenantId} ${share ? sql`FOR SHARE` : sql``}`.execute(tx.db);
+  return r.rows[0]?.languages;
+}
+
+/** Sets the tenant's search languages (the row is locked until the transaction ends); answers the ones before. */
+export async function storeLanguages(tx: TenantTx, languages: readonly string[]): Promise<string[] | undefined> {
+  const before = await sql<{ languages: string[] }>`SELECT languages FROM search_settings WHERE tenant_id = ${tx.tenantId} FOR UPDATE`.execute(tx.db);
+  await sql`
+    INSERT INTO search_settings (tenant_id, languages, updated_at) VALUES (${tx.tenantId}, ${[...languages]}::text[], now())
+    ON CONFLICT (tenant_id) DO UPDATE SET languages = EXCLUDED.languages, updated_at = now()`.execute(tx.db);
+  return before.rows[0]?.languages;
+}
+
+/** Makes the tenant's settings row (tenant creation), with the given languages unless it has one. */
+export async function initLanguages(tx: TenantTx, languages: readonly string[]): Promise<void> {
+  await sql`INSERT INTO search_settings (tenant_id, languages) VALUES (${tx.tenantId}, ${[...languages]}::text[]) ON CONFLICT (tenant_id) DO NOTHING`.execute(tx.db);
+}
+
+/** Locks the tenant's settings row for the transaction (one reindex request at a time per tenant). */
+export async function lockSettings(tx: TenantTx): Promise<void> {
+  await sql`SELECT 1 FROM search_settings WHERE tenant_id = ${tx.tenantId} FOR UPDATE`.execute(tx.db);
+}

@@ -375,3 +375,34 @@ export async function findCommentId(tx: TenantTx, ticketId: string, niceId: numb
   const c = await tx.db.selectFrom("ticket_comments").select("id").where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).where("nice_id", "=", niceId).executeTakeFirst();
   return c?.id;
 }
+
+/** Up to `limit` tickets after `after` by id, deleted ones too, their rows locked until the transaction ends (the search index's rebuild). */
+export const ticketsAfterForUpdate = (tx: TenantTx, after: string, limit: number) =>
+  tx.db
+    .selectFrom("tickets")
+    .select(["id", "subject_sealed", "deleted_at"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", ">", after)
+    .orderBy("id")
+    .limit(limit)
+    .forUpdate()
+    .execute();
+
+/** The comments of some tickets, each ticket's in the order they were written. */
+export const commentsOfTickets = (tx: TenantTx, ticketIds: readonly string[]) =>
+  ticketIds.length === 0
+    ? Promise.resolve([])
+    : tx.db
+        .selectFrom("ticket_comments")
+        .select(["id", "ticket_id", "public", "body_sealed"])
+        .where("tenant_id", "=", tx.tenantId)
+        .where("ticket_id", "in", [...ticketIds])
+        .orderBy("ticket_id")
+        .orderBy("nice_id")
+        .execute();
+
+/** How many tickets the tenant holds, deleted ones too. */
+export async function countAllTickets(tx: TenantTx): Promise<number> {
+  const r = await tx.db.selectFrom("tickets").select((eb) => eb.fn.countAll<string>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

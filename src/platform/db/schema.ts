@@ -835,6 +835,13 @@ export interface SearchDocumentsTable {
   length: number;
 }
 
+/** 0035: the Snowball algorithms that stem a tenant's text (one row per tenant). */
+export interface SearchSettingsTable {
+  tenant_id: string;
+  languages: string[];
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -897,4 +904,5 @@ export interface DB {
   oauth_tokens: OauthTokensTable;
   search_postings: SearchPostingsTable;
   search_documents: SearchDocumentsTable;
+  search_settings: SearchSettingsTable;
 }
