@@ -401,6 +401,7 @@ const CASES: Record<string, Case> = {
       return { method: "POST", path: `/api/v2/users/${await endUser()}/password.json`, body: { password: "Kiosk Passphrase 42!" } };
     },
   },
+  "PUT /api/v2/search_settings": { action: "search_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/search_settings.json", body: { search_settings: { languages: ["english", "finnish"] } } }) },
   "PUT /api/v2/session_settings": { action: "session_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/session_settings.json", body: { session_settings: { idle_minutes: 15 } } }) },
   "PUT /api/v2/ip_restrictions": { action: "ip_restrictions.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/ip_restrictions.json", body: { ip_restriction: { allowed_ips: "198.51.100.0/24" } } }) },
   "DELETE /api/v2/users/me/logout": { action: "user.signed_out", prepare: async () => ({ method: "DELETE", path: "/api/v2/users/me/logout.json", headers: await signIn(a.ownerEmail, a.ownerPassword) }) },

@@ -40,7 +40,7 @@ const ids = async (a: TestTenant, query: string) => {
   return r.body.results.map((x: { id: number }) => x.id).sort((x: number, y: number) => x - y);
 };
 async function setLanguages(a: TestTenant, languages: string[]) {
-  const r = await a.api("PUT", "/api/v2/account/search_settings.json", { search_settings: { languages } });
+  const r = await a.api("PUT", "/api/v2/search_settings.json", { search_settings: { languages } });
   expect(r.status, r.text).toBe(200);
   return r.body.search_settings;
 }
@@ -103,7 +103,7 @@ describe("the search languages", () => {
     const same = await setLanguages(a, ["english", "swedish"]);
     expect(same.reindex.id).toBe(changed.reindex.id);
     // Shown to admins, with what is on offer; audited.
-    const shown = await a.api("GET", "/api/v2/account/search_settings.json");
+    const shown = await a.api("GET", "/api/v2/search_settings.json");
     expect(shown.status).toBe(200);
     expect(shown.body.search_settings.available_languages).toEqual(expect.arrayContaining(["english", "swedish", "russian", "german", "finnish"]));
     const actions = await auditActions(a);
@@ -114,7 +114,7 @@ describe("the search languages", () => {
 
   it("start with the three defaults", async () => {
     const a = await buildTenant(t, "srdf");
-    const r = await a.api("GET", "/api/v2/account/search_settings.json");
+    const r = await a.api("GET", "/api/v2/search_settings.json");
     expect(r.body.search_settings).toMatchObject({ languages: ["english", "swedish", "russian"], reindex: null });
   });
 
@@ -123,25 +123,25 @@ describe("the search languages", () => {
     const admin = await buildUser(t, a, "admin");
     const agent = await buildUser(t, a, "agent");
     const body = { search_settings: { languages: ["english"] } };
-    expect((await a.api("GET", "/api/v2/account/search_settings.json", undefined, { email: agent.email, token: agent.token! })).status).toBe(403);
-    expect((await a.api("PUT", "/api/v2/account/search_settings.json", body, { email: agent.email, token: agent.token! })).status).toBe(403);
-    expect((await a.api("GET", "/api/v2/account/search_settings.json", undefined, null)).status).toBe(401);
-    expect((await a.api("PUT", "/api/v2/account/search_settings.json", body, { email: admin.email, token: admin.token! })).status).toBe(200);
-    const r = await a.api("GET", "/api/v2/account/search_settings.json");
+    expect((await a.api("GET", "/api/v2/search_settings.json", undefined, { email: agent.email, token: agent.token! })).status).toBe(403);
+    expect((await a.api("PUT", "/api/v2/search_settings.json", body, { email: agent.email, token: agent.token! })).status).toBe(403);
+    expect((await a.api("GET", "/api/v2/search_settings.json", undefined, null)).status).toBe(401);
+    expect((await a.api("PUT", "/api/v2/search_settings.json", body, { email: admin.email, token: admin.token! })).status).toBe(200);
+    const r = await a.api("GET", "/api/v2/search_settings.json");
     expect(r.body.search_settings.languages).toEqual(["english"]);
   });
 
   it("refuse unknown languages, an empty list and a list without a Latin-script language (422, nothing written)", async () => {
     const a = await buildTenant(t, "srbad");
     for (const languages of [["klingon"], [], ["russian"], ["russian", "arabic"], ["English"], ["english", 3], "english", Array(40).fill("english")]) {
-      const r = await a.api("PUT", "/api/v2/account/search_settings.json", { search_settings: { languages } });
+      const r = await a.api("PUT", "/api/v2/search_settings.json", { search_settings: { languages } });
       expect(r.status, `${JSON.stringify(languages)}: ${r.text}`).toBe(422);
       expect(r.body.error).toBe("RecordInvalid");
     }
     for (const body of [{}, { search_settings: {} }, { search_settings: { languages: ["english"], extra: 1 } }, { languages: ["english"] }]) {
-      expect((await a.api("PUT", "/api/v2/account/search_settings.json", body)).status).toBe(422);
+      expect((await a.api("PUT", "/api/v2/search_settings.json", body)).status).toBe(422);
     }
-    const r = await a.api("GET", "/api/v2/account/search_settings.json");
+    const r = await a.api("GET", "/api/v2/search_settings.json");
     expect(r.body.search_settings).toMatchObject({ languages: ["english", "swedish", "russian"], reindex: null });
     expect(await auditActions(a)).not.toContain("search_settings.updated");
   });
@@ -188,50 +188,28 @@ describe("the rebuild", () => {
     expect(await indexRows(a)).toEqual(built);
     expect(await ids(a, "printer")).toHaveLength(1);
   });
-
-  it("joins a rebuild under way instead of starting a second one", async () => {
-    const [x, y] = await Promise.all([reindexByOperator(deps(), a.tenantId), reindexByOperator(deps(), a.tenantId)]);
-    // Either the second request found the first job unfinished (joined), or the first had ended already.
-    if (y.joined || x.joined) expect(x.id).toBe(y.id);
-    await reindexAndWait(a);
-    expect(await indexRows(a)).toEqual(built);
-  });
 });
 
-describe("resuming", () => {
+describe("resuming and restarting", () => {
   let app: TestApp;
-  beforeAll(async () => {
-    // An app that runs no jobs: the test's own runners do, one of them "crashing".
-    app = await startTestApp({ env: { VAULTDESK_JOB_WORKERS: "0" } });
-    process.env.VAULTDESK_REINDEX_BATCH = "2";
-  });
-  afterAll(async () => {
-    delete process.env.VAULTDESK_REINDEX_BATCH;
-    await app?.close();
-  });
-
-  it("goes on from the last batch that committed after a crash, and ends with the index a fresh build makes", async () => {
-    const a = await buildTenant(app, "srres");
-    const api = (method: string, p: string, body?: unknown) => a.api(method, p, body);
-    for (let i = 0; i < 5; i++) {
-      const r = await api("POST", "/api/v2/tickets.json", { ticket: { subject: `Printer ${i} is jammed`, comment: { body: `Tray ${i} holds crumpled paper; skrivaren ${i}.` } } });
-      expect(r.status).toBe(201);
-    }
-    const rows = () =>
-      app.db.tenant(a.tenantId, async (tx) => ({
-        postings: (await tx.db.selectFrom("search_postings").select(["term", "ticket_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.ticket_id} ${r.internal} ${r.tf}`).sort(),
-        documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.internal} ${r.length}`).sort(),
-      }));
-    const fresh = await rows();
-    // The index is lost; a rebuild is asked for.
-    await app.db.tenant(a.tenantId, async (tx) => {
+  let a: TestTenant;
+  let fresh: { postings: string[]; documents: string[] };
+  const log = { warn: () => undefined };
+  const opDeps = () => ({ db: app.db, keyring: app.keyring });
+  const rows = () =>
+    app.db.tenant(a.tenantId, async (tx) => ({
+      postings: (await tx.db.selectFrom("search_postings").select(["term", "ticket_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.ticket_id} ${r.internal} ${r.tf}`).sort(),
+      documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.internal} ${r.length}`).sort(),
+    }));
+  const loseIndex = () =>
+    app.db.tenant(a.tenantId, async (tx) => {
       await tx.db.deleteFrom("search_postings").where("tenant_id", "=", a.tenantId).execute();
       await tx.db.deleteFrom("search_documents").where("tenant_id", "=", a.tenantId).execute();
     });
-    const job = await reindexByOperator({ db: app.db, keyring: app.keyring }, a.tenantId);
-    const log = { warn: () => undefined };
+  const status = async (id: string) => (await reindexStatusForOperator(opDeps(), a.tenantId, id))!;
 
-    // The first runner does one batch, then "crashes" inside the second: its transaction rolls back.
+  /** Runs the job with a runner whose handler "crashes" inside its second step (that step's transaction rolls back). */
+  async function crashInSecondStep(): Promise<void> {
     let steps = 0;
     let crash!: () => void;
     const crashed = new Promise<void>((r) => (crash = r));
@@ -249,19 +227,19 @@ describe("resuming", () => {
         return out;
       },
     };
-    const first = new JobRunner(app.db, app.keyring, log, { workers: 1, pollMs: 60_000, leaseMs: 200 });
-    first.define(crashing);
-    first.start();
-    first.wake(a.tenantId);
+    const runner = new JobRunner(app.db, app.keyring, log, { workers: 1, pollMs: 60_000, leaseMs: 200 });
+    runner.define(crashing);
+    runner.start();
+    runner.wake(a.tenantId);
     await second;
-    const stopping = first.stop();
+    // Stopped while the step is under way: the step then fails, and nobody puts the job back (a crash).
+    const stopping = runner.stop();
     crash();
     await stopping;
-    const halfway = (await reindexStatusForOperator({ db: app.db, keyring: app.keyring }, a.tenantId, job.id))!;
-    expect(halfway).toMatchObject({ status: "working", progress: 2, total: 5 });
-    expect((await rows()).documents).toHaveLength(2);
+  }
 
-    // A second runner (a restart) takes the job over and goes on from ticket 3.
+  /** Runs the job to its end with a new runner (a restarted process), answering the state each step began with. */
+  async function runToEnd(id: string): Promise<unknown[]> {
     const seen: unknown[] = [];
     const watching: StepsHandler<unknown, unknown> = {
       ...reindexHandler,
@@ -270,21 +248,75 @@ describe("resuming", () => {
         return (reindexHandler as StepsHandler<unknown, unknown>).step(ctx, input, state);
       },
     };
-    const next = new JobRunner(app.db, app.keyring, log, { workers: 1, pollMs: 100, leaseMs: 60_000 });
-    next.define(watching);
-    next.start();
-    let s;
-    for (;;) {
-      next.wake(a.tenantId);
-      s = (await reindexStatusForOperator({ db: app.db, keyring: app.keyring }, a.tenantId, job.id))!;
-      if (s.status === "completed" || s.status === "failed") break;
-      await new Promise((r) => setTimeout(r, 50));
+    const runner = new JobRunner(app.db, app.keyring, log, { workers: 1, pollMs: 100, leaseMs: 60_000 });
+    runner.define(watching);
+    runner.start();
+    try {
+      for (;;) {
+        runner.wake(a.tenantId);
+        const s = await status(id);
+        if (s.status === "completed" || s.status === "failed") return seen;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await runner.stop();
     }
-    await next.stop();
-    expect(s).toMatchObject({ status: "completed", progress: 5, total: 5 });
+  }
+
+  beforeAll(async () => {
+    // An app that runs no jobs: the test's own runners do, one of them "crashing".
+    app = await startTestApp({ env: { VAULTDESK_JOB_WORKERS: "0" } });
+    process.env.VAULTDESK_REINDEX_BATCH = "2";
+    a = await buildTenant(app, "srres");
+    for (let i = 0; i < 5; i++) {
+      const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `Printer ${i} is jammed`, comment: { body: `Tray ${i} holds crumpled paper; skrivaren ${i}.` } } });
+      expect(r.status).toBe(201);
+    }
+    fresh = await rows();
+  });
+  afterAll(async () => {
+    delete process.env.VAULTDESK_REINDEX_BATCH;
+    await app?.close();
+  });
+
+  it("goes on from the last batch that committed after a crash, and ends with the index a fresh build makes", async () => {
+    await loseIndex();
+    const job = await reindexByOperator(opDeps(), a.tenantId);
+    expect(job.joined).toBe(false);
+    // A second request while it is queued joins it.
+    expect(await reindexByOperator(opDeps(), a.tenantId)).toMatchObject({ id: job.id, joined: true });
+    await crashInSecondStep();
+    expect(await status(job.id)).toMatchObject({ status: "working", progress: 2, total: 5 });
+    expect((await rows()).documents).toHaveLength(2);
+    // A request while it is under way joins it too.
+    expect(await reindexByOperator(opDeps(), a.tenantId)).toMatchObject({ id: job.id, joined: true });
+
+    const seen = await runToEnd(job.id);
+    expect(await status(job.id)).toMatchObject({ status: "completed", progress: 5, total: 5 });
+    // It began where the first runner's last committed batch left it: after two tickets.
     expect(seen[0]).toMatchObject({ phase: 0, done: 2, total: 5 });
     expect(seen).toHaveLength(3);
     expect(await rows()).toEqual(fresh);
+  });
+
+  it("starts a rebuild under way over when the languages change", async () => {
+    const job = await reindexByOperator(opDeps(), a.tenantId);
+    await crashInSecondStep();
+    expect(await status(job.id)).toMatchObject({ status: "working", progress: 2 });
+    const put = await a.api("PUT", "/api/v2/search_settings.json", { search_settings: { languages: ["swedish"] } });
+    expect(put.status, put.text).toBe(200);
+    expect(put.body.search_settings.reindex).toMatchObject({ id: job.id, progress: 0, message: "Restarted" });
+    const seen = await runToEnd(job.id);
+    expect(seen[0]).toBeUndefined();
+    expect(await status(job.id)).toMatchObject({ status: "completed", progress: 5, total: 5 });
+    const search = async (q: string) => (await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`)).body.count as number;
+    expect(await search("skrivare")).toBe(5);
+    expect(await search("printers")).toBe(0);
+    const actions = await app.db.tenant(a.tenantId, async (tx) => {
+      await chainQueued(tx);
+      return (await sql<{ action: string }>`SELECT action FROM audit_log ORDER BY seq`.execute(tx.db)).rows.map((r) => r.action);
+    });
+    expect(actions).toContain("search_index.reindex_restarted");
   });
 });
 

@@ -26,13 +26,13 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     if (bag.has(LANGUAGES_CHANGED)) forgetLanguages(tenantId);
   });
   defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/account/search_settings", operationId: "showSearchSettings", tag: "account", auth: "user",
+    method: "GET", url: "/api/v2/search_settings", operationId: "showSearchSettings", tag: "search", auth: "user",
     summary: "The languages whose stemming search uses for the account's text, the languages on offer, and the latest rebuild of the search index (owners and admins).",
     response: searchSettingsView,
     handler: async (ctx) => ({ search_settings: await showSearchSettings(ctx) }),
   });
   defineRoute(app, deps, {
-    method: "PUT", url: "/api/v2/account/search_settings", operationId: "updateSearchSettings", tag: "account", auth: "user",
+    method: "PUT", url: "/api/v2/search_settings", operationId: "updateSearchSettings", tag: "search", auth: "user",
     summary: `Sets the languages (Snowball algorithms) whose stemming search uses: at least one, one of them written in the Latin script. A change rebuilds the search index in a background job (\`reindex\`, also in the job statuses); until it ends, tickets it has not reached match as before. Other server processes use the new languages for queries within ${LANGUAGES_TTL_MS / 1000} seconds (owners and admins).`,
     body: z.strictObject({ search_settings: z.strictObject({ languages: z.array(language).min(1).max(32) }) }),
     response: searchSettingsView,
