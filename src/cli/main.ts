@@ -240,7 +240,8 @@ searchCmd
       shown = line;
     };
     const r = (await operate("search.reindex", { tenant: o.tenant, wait: o.wait }, show)) as { job: JobStatusView & { joined: boolean }; ranHere: boolean };
-    console.log(`${r.job.joined ? "Joined the search index rebuild under way" : "Search index rebuild queued"} for tenant '${o.tenant}' (job ${r.job.id}).`);
+    if (r.ranHere) console.log(`${r.job.joined ? "Finished the search index rebuild left under way" : "Ran the search index rebuild"} of tenant '${o.tenant}' in this process (job ${r.job.id}).`);
+    else console.log(`${r.job.joined ? "Joined the search index rebuild under way" : "Search index rebuild queued"} for tenant '${o.tenant}' (job ${r.job.id}).`);
     let job: JobStatusView = r.job;
     if (o.wait && !r.ranHere) {
       // A server holds the installation and runs the job: follow it.

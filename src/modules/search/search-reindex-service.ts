@@ -8,7 +8,6 @@ import { audit } from "../audit/audit-service.ts";
 import { countTicketsToIndex, ticketsToIndex } from "../tickets/tickets-service.ts";
 import { languagesForWrite, rebuildTicket } from "./search-index.ts";
 import * as repo from "./search-repo.ts";
-import { DEFAULT_LANGUAGES } from "./search-text.ts";
 
 /**
  * The search index's rebuild, a resumable job (`search.reindex`): after a change of languages
@@ -36,21 +35,23 @@ function batchSize(): number {
 /**
  * One kind of index entry the job rebuilds. `count`: how many rows it will go over (for
  * progress). `batch`: rebuilds up to `size` rows after `after` (ids in order; NO_ID at the start)
- * in the caller's transaction, locking them; answers how many it went over and the last id, or
- * undefined when none were left.
+ * in the caller's transaction, locking them first and only then reading the tenant's languages
+ * (`languagesForWrite`, FOR SHARE: the order every writer takes them in); answers how many it went
+ * over and the last id, or undefined when none were left.
  */
 export type Reindexer = {
   name: string;
   count(ctx: RequestContext): Promise<number>;
-  batch(ctx: RequestContext, after: string, size: number, languages: readonly string[]): Promise<{ done: number; last: string } | undefined>;
+  batch(ctx: RequestContext, after: string, size: number): Promise<{ done: number; last: string } | undefined>;
 };
 
 /** Ticket subjects and comments (public and internal documents, as the conversation writer's hook makes them). */
 const ticketContent: Reindexer = {
   name: "tickets",
   count: countTicketsToIndex,
-  async batch(ctx, after, size, languages) {
+  async batch(ctx, after, size) {
     const tickets = await ticketsToIndex(ctx, after, size);
+    const languages = await languagesForWrite(ctx);
     for (const t of tickets) await rebuildTicket(ctx, t, languages);
     const last = tickets[tickets.length - 1];
     return last ? { done: tickets.length, last: last.id } : undefined;
@@ -77,8 +78,8 @@ export const reindexHandler: StepsHandler<Input, State> = {
   type: REINDEX_JOB,
   visible: true,
   async step(ctx, _input, state) {
-    // Read FOR SHARE like a write: a change of languages waits for this batch, then restarts the job.
-    const languages = await languagesForWrite(ctx);
+    // The runner holds the job's row; each batch locks its rows, then reads the languages FOR
+    // SHARE like a write: a change of languages waits for the batch, then starts the job over.
     let s = state;
     if (!s) {
       let total = 0;
@@ -87,7 +88,7 @@ export const reindexHandler: StepsHandler<Input, State> = {
     }
     const size = batchSize();
     while (s.phase < reindexers.length) {
-      const r = await reindexers[s.phase]!.batch(ctx, s.after, size, languages);
+      const r = await reindexers[s.phase]!.batch(ctx, s.after, size);
       if (r) {
         const next = { ...s, after: r.last, done: s.done + r.done };
         return { done: false, state: next, progress: next.done, total: Math.max(next.total, next.done) };
@@ -106,9 +107,8 @@ export const reindexHandler: StepsHandler<Input, State> = {
  * Audited when it queues or restarts a job. Answers the job's status.
  */
 export async function requestReindex(ctx: RequestContext, o: { reason: ReindexReason; restart: boolean; createdBy: string | null }): Promise<JobStatusView & { joined: boolean }> {
-  // One request at a time per tenant: the settings row is the tenant's lock (made if missing).
-  await repo.initLanguages(ctx.tx, DEFAULT_LANGUAGES);
-  await repo.lockSettings(ctx.tx);
+  // One request at a time per tenant (a change of languages holds the lock already).
+  await repo.lockReindexRequests(ctx.tx);
   const r = await enqueueOrJoinSteps(ctx, { type: REINDEX_JOB, input: { reason: o.reason }, createdBy: o.createdBy, maxAttempts: MAX_ATTEMPTS, restart: o.restart });
   if (r.created || r.restarted) audit(ctx, { action: r.created ? "search_index.reindex_started" : "search_index.reindex_restarted", resourceType: "search_index", resourceId: "search_index", fields: [o.reason] });
   const job = (await findJob(ctx.tx, r.id))!;

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from "kysely";
-import type { TenantTx } from "../../platform/db/database.ts";
+import { ADVISORY_LOCK, type TenantTx } from "../../platform/db/database.ts";
 
 /**
  * SQL for the search index (0033_search_index.sql). Terms arrive as 16-byte hashes packed into one
@@ -108,13 +108,11 @@ export async function findLanguages(tx: TenantTx, share: boolean): Promise<strin
   return r.rows[0]?.languages;
 }
 
-/** Sets the tenant's search languages (the row is locked until the transaction ends); answers the ones before. */
-export async function storeLanguages(tx: TenantTx, languages: readonly string[]): Promise<string[] | undefined> {
-  const before = await sql<{ languages: string[] }>`SELECT languages FROM search_settings WHERE tenant_id = ${tx.tenantId} FOR UPDATE`.execute(tx.db);
+/** Sets the tenant's search languages (the row stays locked until the transaction ends). */
+export async function storeLanguages(tx: TenantTx, languages: readonly string[]): Promise<void> {
   await sql`
     INSERT INTO search_settings (tenant_id, languages, updated_at) VALUES (${tx.tenantId}, ${[...languages]}::text[], now())
     ON CONFLICT (tenant_id) DO UPDATE SET languages = EXCLUDED.languages, updated_at = now()`.execute(tx.db);
-  return before.rows[0]?.languages;
 }
 
 /** Makes the tenant's settings row (tenant creation), with the given languages unless it has one. */
@@ -122,7 +120,12 @@ export async function initLanguages(tx: TenantTx, languages: readonly string[]):
   await sql`INSERT INTO search_settings (tenant_id, languages) VALUES (${tx.tenantId}, ${[...languages]}::text[]) ON CONFLICT (tenant_id) DO NOTHING`.execute(tx.db);
 }
 
-/** Locks the tenant's settings row for the transaction (one reindex request at a time per tenant). */
-export async function lockSettings(tx: TenantTx): Promise<void> {
-  await sql`SELECT 1 FROM search_settings WHERE tenant_id = ${tx.tenantId} FOR UPDATE`.execute(tx.db);
+/**
+ * Takes the tenant's lock for reindex requests and changes of languages until the transaction
+ * ends: one at a time per tenant, and always before the job's row and the settings row, in that
+ * order (a rebuild's batch takes the job's row, then its tickets, then the settings row FOR SHARE),
+ * so that no two of them wait for each other.
+ */
+export async function lockReindexRequests(tx: TenantTx): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.searchReindex}, hashtext(${tx.tenantId}))`.execute(tx.db);
 }

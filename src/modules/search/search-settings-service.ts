@@ -52,13 +52,15 @@ export async function updateSearchSettings(ctx: RequestContext, input: { languag
   const actor = actorUser(ctx);
   if (!adminPolicy.manage(actor)) throw forbidden();
   const languages = checkLanguages(input.languages);
-  const before = await repo.storeLanguages(ctx.tx, languages);
+  // Locks in the order every rebuild and write takes them (search-repo.ts lockReindexRequests):
+  // the tenant's request lock, the job's row (requestReindex), then the settings row.
+  await repo.lockReindexRequests(ctx.tx);
+  const was = new Set((await repo.findLanguages(ctx.tx, false)) ?? DEFAULT_LANGUAGES);
+  const changed = was.size !== languages.length || languages.some((l) => !was.has(l));
+  if (changed) await requestReindex(ctx, { reason: "languages", restart: true, createdBy: actor.userId });
+  await repo.storeLanguages(ctx.tx, languages);
   audit(ctx, { action: "search_settings.updated", resourceType: "search_settings", resourceId: "search_settings", fields: ["languages"] });
-  const was = new Set(before ?? DEFAULT_LANGUAGES);
-  if (was.size !== languages.length || languages.some((l) => !was.has(l))) {
-    await requestReindex(ctx, { reason: "languages", restart: true, createdBy: actor.userId });
-    ctx.tx.bag.set(LANGUAGES_CHANGED, true);
-  }
+  if (changed) ctx.tx.bag.set(LANGUAGES_CHANGED, true);
   return view(ctx);
 }
 
