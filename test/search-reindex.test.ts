@@ -190,6 +190,41 @@ describe("the rebuild", () => {
   });
 });
 
+describe("changes of languages, writes and a rebuild at once", () => {
+  beforeAll(() => {
+    process.env.VAULTDESK_REINDEX_BATCH = "2";
+  });
+  afterAll(() => {
+    delete process.env.VAULTDESK_REINDEX_BATCH;
+  });
+
+  it("leave the index as a fresh build with the final languages makes (on PostgreSQL: without a deadlock or a write stemmed with the old languages left behind)", async () => {
+    const a = await buildTenant(t, "srcc");
+    const tickets: number[] = [];
+    for (let i = 0; i < 6; i++) tickets.push(await open(a, `Skrivaren ${i} och printers`, `Pappersstopp i fack ${i}; the printer jams.`));
+    const changes = (async () => {
+      const answers: number[] = [];
+      for (const languages of [["english"], ["swedish"], ["swedish", "english", "finnish"]]) {
+        answers.push((await a.api("PUT", "/api/v2/search_settings.json", { search_settings: { languages } })).status);
+      }
+      return answers;
+    })();
+    const writes = Promise.all([
+      ...tickets.map((n, i) => a.api("PUT", `/api/v2/tickets/${n}.json`, { ticket: { comment: { body: `Skrivarna ${i} byttes; printers replaced.`, public: i % 2 === 0 } } }).then((r) => r.status)),
+      ...[0, 1, 2].map((i) => a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `Ny skrivare ${i}`, comment: { body: "Printing again." } } }).then((r) => r.status)),
+    ]);
+    expect(await changes).toEqual([200, 200, 200]);
+    expect((await writes).every((s) => s === 200 || s === 201)).toBe(true);
+    const settings = (await a.api("GET", "/api/v2/search_settings.json")).body.search_settings;
+    expect(settings.languages).toEqual(["swedish", "english", "finnish"]);
+    expect(await waitForJob(a, settings.reindex.id)).toMatchObject({ status: "completed" });
+    const after = await indexRows(a);
+    expect(await reindexAndWait(a)).toMatchObject({ status: "completed", progress: 9, total: 9 });
+    expect(await indexRows(a)).toEqual(after);
+    expect(await ids(a, "skrivare")).toHaveLength(9);
+  });
+});
+
 describe("resuming and restarting", () => {
   let app: TestApp;
   let a: TestTenant;
