@@ -412,6 +412,7 @@ const CASES: Record<string, Case> = {
       return { method: "POST", path: `/api/v2/users/${await endUser()}/password.json`, body: { password: "Kiosk Passphrase 42!" } };
     },
   },
+  "PUT /api/v2/search_settings": { action: "search_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/search_settings.json", body: { search_settings: { languages: ["english", "finnish"] } } }) },
   "PUT /api/v2/session_settings": { action: "session_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/session_settings.json", body: { session_settings: { idle_minutes: 15 } } }) },
   "POST /api/v2/legal_holds": { action: "legal_hold.created", prepare: async () => ({ method: "POST", path: "/api/v2/legal_holds.json", body: { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "audited" } } }) },
   "PUT /api/v2/legal_holds/:id/release": { action: "legal_hold.released", prepare: async () => ({ method: "PUT", path: `/api/v2/legal_holds/${(await create("/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "audited" } })).legal_hold.id}/release.json` }) },

@@ -125,6 +125,9 @@ describe("logs", () => {
     expect((await asSession(t, a, session, "GET", "/api/v2/users/me/sessions.json")).status).toBe(200);
     expect((await a.api("GET", `/api/v2/users/${user.body.user.id}/sessions.json`)).status).toBe(200);
     expect((await a.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 15 } })).status).toBe(200);
+    // Search languages changed: the index of the marked tickets is rebuilt by a job.
+    expect((await a.api("PUT", "/api/v2/search_settings.json", { search_settings: { languages: ["english", "german"] } })).status).toBe(200);
+    await jobsSettled(t, a.tenantId);
     // API tokens: one rotated (its new secret answered once), used from a marked address, and password
     // access turned on, then a marked password and the real one sent as Basic credentials.
     const rotating = await a.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token`, scopes: ["tickets:read", "read"] } });

@@ -129,6 +129,8 @@ beforeAll(async () => {
   expect((await A.api("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } })).status).toBe(200);
   // IP restrictions of A's (stored, not turned on: A's later requests come from 127.0.0.1).
   expect((await A.api("PUT", "/api/v2/ip_restrictions.json", { ip_restriction: { allowed_ips: "198.51.100.0/24", enforce_end_users: true } })).status).toBe(200);
+  // Search languages of A's (a rebuild of A's index follows).
+  expect((await A.api("PUT", "/api/v2/search_settings.json", { search_settings: { languages: ["english", "german"] } })).status).toBe(200);
   // Single sign-on of A's: OpenID Connect and JWT settings naming A's marker, a shared secret of A's.
   expect((await A.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: `https://${MARK.toLowerCase()}.example`, client_id: `${MARK}-client`, client_secret: `${MARK}-secret` } })).status).toBe(200);
   expect((await A.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: `https://${MARK.toLowerCase()}.example/login`, shared_secret: SSO_SECRET } })).status).toBe(200);
@@ -290,6 +292,8 @@ const plans: Record<string, Plan> = {
   listSessions: { kind: "collection" },
   showSessionSettings: { kind: "collection" },
   updateSessionSettings: { kind: "own" },
+  showSearchSettings: { kind: "collection" },
+  updateSearchSettings: { kind: "own" },
   showApiSettings: { kind: "collection" },
   updateApiSettings: { kind: "own" },
   // Legal holds by id, and the retention policy: the host tenant's own (test/legal-holds-retention.test.ts).
@@ -518,7 +522,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

@@ -8,7 +8,8 @@ import { SchemaTooNewError } from "../platform/db/database.ts";
 import { AppError } from "../platform/errors.ts";
 import { callOperator } from "../server/operator-socket.ts";
 import { serve } from "../server/serve.ts";
-import { runOperation } from "./operations.ts";
+import { runOperation, type OperationProgress } from "./operations.ts";
+import type { JobStatusView } from "../platform/jobs/jobs.ts";
 
 /**
  * The `vaultdesk` command. With PGlite, while a server holds the data folder, every command goes
@@ -27,7 +28,7 @@ function config(extra: { port?: string } = {}): Config {
   return loadConfig(process.env, { dataDir: program.opts<{ dataDir?: string }>().dataDir, port: extra.port, stdoutIsTTY: process.stdout.isTTY === true });
 }
 
-async function operate(op: string, args: unknown): Promise<unknown> {
+async function operate(op: string, args: unknown, progress?: OperationProgress): Promise<unknown> {
   const cfg = config();
   if (!cfg.databaseUrl && lockHolder(cfg.dataDir) !== undefined) {
     const { body } = await callOperator(cfg.dataDir, op, args);
@@ -39,7 +40,7 @@ async function operate(op: string, args: unknown): Promise<unknown> {
   const rt = await openRuntime(cfg, { migrate: true, create: false });
   if (rt.permissionWarning) console.error(rt.permissionWarning);
   try {
-    return await runOperation(rt, op, args);
+    return await runOperation(rt, op, args, progress);
   } finally {
     await rt.close();
   }
@@ -221,6 +222,42 @@ supportCmd
     }
     if (shown) console.log(shown);
     if (r.status >= 400) process.exitCode = 1;
+  });
+
+const searchCmd = program.command("search").description("the search index");
+searchCmd
+  .command("reindex")
+  .description("rebuild the tenant's search index from its sealed content (resumable; joins a rebuild under way): after restoring a backup of an older version or a change of the blind-index key (a change of search languages starts one by itself)")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .option("--no-wait", "queue the rebuild and return (a running server does it; otherwise the next server start)")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { tenant: string; wait: boolean; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    let shown = "";
+    const show = (s: JobStatusView) => {
+      const line = `${s.status}: ${s.progress} of ${s.total} rows`;
+      if (line !== shown) console.log(line);
+      shown = line;
+    };
+    const r = (await operate("search.reindex", { tenant: o.tenant, wait: o.wait }, show)) as { job: JobStatusView & { joined: boolean }; ranHere: boolean };
+    if (r.ranHere) console.log(`${r.job.joined ? "Finished the search index rebuild left under way" : "Ran the search index rebuild"} of tenant '${o.tenant}' in this process (job ${r.job.id}).`);
+    else console.log(`${r.job.joined ? "Joined the search index rebuild under way" : "Search index rebuild queued"} for tenant '${o.tenant}' (job ${r.job.id}).`);
+    let job: JobStatusView = r.job;
+    if (o.wait && !r.ranHere) {
+      // A server holds the installation and runs the job: follow it.
+      for (;;) {
+        job = (await operate("search.reindex_status", { tenant: o.tenant, job: r.job.id })) as JobStatusView;
+        show(job);
+        if (job.status === "completed" || job.status === "failed") break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    }
+    if (!o.wait) return;
+    if (job.status === "completed") console.log(`Search index of tenant '${o.tenant}' rebuilt: ${job.progress} rows.`);
+    else {
+      console.log(`The search index rebuild of tenant '${o.tenant}' failed: ${job.message ?? "no reason given"}. Run the command again to start it over.`);
+      process.exitCode = 1;
+    }
   });
 
 const auditCmd = program.command("audit").description("the audit trail");

@@ -56,6 +56,11 @@ async function withServingApp<T>(rt: Runtime, fn: (app: ServingApp) => Promise<T
   }
 }
 import { liftIpRestrictionsByOperator } from "../modules/identity/ip-restrictions-service.ts";
+import { reindexByOperator, reindexStatusForOperator, runReindexHere } from "../modules/search/search-reindex-service.ts";
+import type { JobStatusView } from "../platform/jobs/jobs.ts";
+
+/** What an operation run in this process may report while it works (a long job's progress). */
+export type OperationProgress = (status: JobStatusView) => void;
 
 /**
  * Operator commands. The CLI runs them in-process when it owns the data folder, or sends them
@@ -165,6 +170,32 @@ export const operations = {
       return { status: res.statusCode, body: res.body, grant: started.grantNiceId, level: started.level };
     },
   },
+  /**
+   * Queues (or joins) the tenant's search index rebuild. With `wait`, when this process opened the
+   * installation itself (no server holds it), the job runs here until it has finished; with a
+   * server, the server runs it and the command follows it with `search.reindex_status`.
+   */
+  "search.reindex": {
+    input: z.object({ tenant: subdomain, wait: z.boolean() }),
+    run: async (rt: Runtime, a: { tenant: string; wait: boolean }, progress?: OperationProgress) => {
+      const t = await activeTenant(rt, a.tenant);
+      const deps = { db: rt.db, keyring: rt.keyring, now: rt.now };
+      const queued = await reindexByOperator(deps, t.id);
+      if (!a.wait || rt.app) return { job: queued, ranHere: false };
+      const log = createLogger("warn", undefined, rt.config.logFormat);
+      const done = await runReindexHere({ ...deps, log }, t.id, queued.id, progress ?? (() => undefined));
+      return { job: { ...done, joined: queued.joined }, ranHere: true };
+    },
+  },
+  "search.reindex_status": {
+    input: z.object({ tenant: subdomain, job: z.string().uuid() }),
+    run: async (rt: Runtime, a: { tenant: string; job: string }) => {
+      const t = await activeTenant(rt, a.tenant);
+      const s = await reindexStatusForOperator({ db: rt.db, keyring: rt.keyring, now: rt.now }, t.id, a.job);
+      if (!s) throw new AppError("RecordNotFound", { description: `no reindex job ${a.job} in tenant '${a.tenant}'` });
+      return s;
+    },
+  },
   migrate: {
     input: z.object({}),
     run: async (rt: Runtime) => ({ applied: await rt.db.migrate() }),
@@ -173,12 +204,12 @@ export const operations = {
 
 export type OperationName = keyof typeof operations;
 
-export async function runOperation(rt: Runtime, name: string, args: unknown): Promise<unknown> {
-  const op = (operations as Record<string, { input: z.ZodType; run: (rt: Runtime, a: never) => Promise<unknown> }>)[name];
+export async function runOperation(rt: Runtime, name: string, args: unknown, progress?: OperationProgress): Promise<unknown> {
+  const op = (operations as Record<string, { input: z.ZodType; run: (rt: Runtime, a: never, progress?: OperationProgress) => Promise<unknown> }>)[name];
   if (!op) throw new AppError("InvalidEndpoint", { description: `unknown operation ${name}` });
   const parsed = op.input.safeParse(args);
   if (!parsed.success) {
     throw new AppError("RecordInvalid", { description: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
   }
-  return op.run(rt, parsed.data as never);
+  return op.run(rt, parsed.data as never, progress);
 }

@@ -1353,6 +1353,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/search_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The languages whose stemming search uses for the account's text, the languages on offer, and the latest rebuild of the search index (owners and admins). */
+        get: operations["showSearchSettings"];
+        /** Sets the languages (Snowball algorithms) whose stemming search uses: at least one, one of them written in the Latin script. A change rebuilds the search index in a background job (`reindex`, also in the job statuses); until it ends, tickets it has not reached match as before. Other server processes use the new languages for queries within 10 seconds (owners and admins). */
+        put: operations["updateSearchSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/search/count": {
         parameters: {
             query?: never;
@@ -7407,6 +7425,104 @@ export interface operations {
                             updated_at: string;
                             url: string;
                         })[];
+                    };
+                };
+            };
+        };
+    };
+    showSearchSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        search_settings: {
+                            available_languages: string[];
+                            languages: string[];
+                            reindex: {
+                                created_at?: string;
+                                finished_at?: string | null;
+                                id: string;
+                                job_type: string;
+                                message: string | null;
+                                progress: number;
+                                results: {
+                                    action?: string;
+                                    details?: string;
+                                    error?: string;
+                                    id?: number;
+                                    index: number;
+                                    status?: string;
+                                    success?: boolean;
+                                }[];
+                                status: string;
+                                total: number;
+                                url: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateSearchSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    search_settings: {
+                        languages: string[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        search_settings: {
+                            available_languages: string[];
+                            languages: string[];
+                            reindex: {
+                                created_at?: string;
+                                finished_at?: string | null;
+                                id: string;
+                                job_type: string;
+                                message: string | null;
+                                progress: number;
+                                results: {
+                                    action?: string;
+                                    details?: string;
+                                    error?: string;
+                                    id?: number;
+                                    index: number;
+                                    status?: string;
+                                    success?: boolean;
+                                }[];
+                                status: string;
+                                total: number;
+                                url: string;
+                            } | null;
+                        };
                     };
                 };
             };

@@ -55,3 +55,12 @@ export function matchingIds(tenantId: string, kind: NameKind, q: { packed: Buffe
 
 /** A subquery of no ids (a query with no word to match finds nobody, rather than everybody). */
 export const noIds = (): RawBuilder<unknown> => sql`(SELECT NULL::uuid WHERE false)`;
+
+/** How many people (active) or organizations a tenant holds: the name index rebuild's total. */
+export async function countNamed(tx: TenantTx, kind: NameKind): Promise<number> {
+  const r =
+    kind === "user"
+      ? await tx.db.selectFrom("users").select((eb) => eb.fn.countAll<string>().as("n")).where("tenant_id", "=", tx.tenantId).where("active", "=", true).executeTakeFirstOrThrow()
+      : await tx.db.selectFrom("organizations").select((eb) => eb.fn.countAll<string>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

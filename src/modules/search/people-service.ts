@@ -1,4 +1,5 @@
 import type { RequestContext } from "../../platform/context.ts";
+import { NO_ID } from "../../platform/db/database.ts";
 import { invalid } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { listOrganizations, searchableOrganizations } from "../organizations/organizations-service.ts";
@@ -6,7 +7,8 @@ import type { OrgView } from "../organizations/organizations-types.ts";
 import { findUserByExactEmail, listUsers, searchableUsers } from "../users/users-service.ts";
 import type { UserView } from "../users/users-types.ts";
 import { indexOrganization, indexUser, nameMatch } from "./people-index.ts";
-import { noIds, removeAll } from "./people-repo.ts";
+import { countNamed, noIds, removeAll, type NameKind } from "./people-repo.ts";
+import type { Reindexer } from "./reindexer.ts";
 import { queryWord, type NameField, type QueryWord } from "./people-text.ts";
 import { parseQuery, type Term } from "./search-fns.ts";
 
@@ -135,3 +137,29 @@ export async function reindexOrganizations(ctx: RequestContext): Promise<number>
   }
 }
 
+
+/**
+ * The name indexes in the search index's resumable rebuild (search-reindex-service.ts): the first
+ * batch empties the kind's entries, each batch then indexes the next people (or organizations) by
+ * public id. Until the rebuild has gone past someone, a name search may miss them.
+ */
+function nameReindexer(kind: NameKind): Reindexer {
+  return {
+    name: kind === "user" ? "people" : "organizations",
+    count: (ctx) => countNamed(ctx.tx, kind),
+    async batch(ctx, after, size) {
+      if (after === NO_ID) await removeAll(ctx.tx, kind);
+      const from = after === NO_ID ? 0 : Number(after);
+      let last: number | undefined;
+      let done = 0;
+      if (kind === "user") {
+        for (const u of await searchableUsers(ctx, from, size)) (await indexUser(ctx, u), (last = u.niceId), done++);
+      } else {
+        for (const o of await searchableOrganizations(ctx, from, size)) (await indexOrganization(ctx, o), (last = o.niceId), done++);
+      }
+      return last === undefined ? undefined : { done, last: String(last) };
+    },
+  };
+}
+
+export const peopleReindexers: readonly Reindexer[] = [nameReindexer("user"), nameReindexer("organization")];

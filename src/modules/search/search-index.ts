@@ -3,7 +3,8 @@ import type { RequestContext } from "../../platform/context.ts";
 import { invalid } from "../../platform/errors.ts";
 import type { ConversationEvent } from "../tickets/conversation.ts";
 import * as repo from "./search-repo.ts";
-import { queryGroups, termsOf } from "./search-text.ts";
+import type { IndexableTicket } from "../tickets/tickets-service.ts";
+import { DEFAULT_LANGUAGES, queryGroups, termsOf } from "./search-text.ts";
 
 /**
  * The search index, kept by the conversation writer's `conversation.written` hook in the same
@@ -16,6 +17,11 @@ import { queryGroups, termsOf } from "./search-text.ts";
  *    the old subject on a rename), so counts never drift; a deleted ticket leaves nothing.
  * A key rotation keeps the index key (blind indexes derive from the tenant's index root), so the
  * index stays valid across it.
+ *
+ * Text is stemmed with the tenant's search languages (0035_search_settings.sql). A write reads
+ * them FOR SHARE in its own transaction, so a change of languages waits for the writes in flight
+ * and every later write uses the new ones; the reindex job the change starts (search-reindex-
+ * service.ts) rebuilds what was written before. Queries read them through a cache of LANGUAGES_TTL_MS.
  */
 
 export const SEARCH_PURPOSE = "search.term";
@@ -30,11 +36,11 @@ const hashOf = (ctx: RequestContext, term: string) => ctx.sealer.blindIndex(SEAR
  * subject's last word and its description's first), so removing one text later (a rename, a
  * redaction) removes every term it brought.
  */
-function packText(ctx: RequestContext, texts: string | readonly string[]): repo.PackedTerms {
+function packText(ctx: RequestContext, texts: string | readonly string[], languages: readonly string[]): repo.PackedTerms {
   const terms = new Map<string, number>();
   let length = 0;
   for (const text of typeof texts === "string" ? [texts] : texts) {
-    const one = termsOf(text);
+    const one = termsOf(text, languages);
     for (const [term, tf] of one.terms) terms.set(term, (terms.get(term) ?? 0) + tf);
     length += one.length;
   }
@@ -57,40 +63,77 @@ function packText(ctx: RequestContext, texts: string | readonly string[]): repo.
 }
 
 /** Indexes the texts of one write: one statement per visibility. */
-async function addTexts(ctx: RequestContext, ticketId: string, texts: Array<{ text: string; internal: boolean }>) {
+async function addTexts(ctx: RequestContext, ticketId: string, texts: Array<{ text: string; internal: boolean }>, languages: readonly string[]) {
   for (const internal of [false, true]) {
     const same = texts.filter((t) => t.internal === internal).map((t) => t.text);
-    if (same.length) await repo.addTerms(ctx.tx, ticketId, internal, packText(ctx, same));
+    if (same.length) await repo.addTerms(ctx.tx, ticketId, internal, packText(ctx, same, languages));
   }
+}
+
+/** How long a process keeps a tenant's languages for queries (other processes see a change within it). */
+export const LANGUAGES_TTL_MS = 10_000;
+const languagesCache = new Map<string, { at: number; languages: readonly string[] }>();
+
+/** The tenant's search languages for a write: read in its transaction and locked FOR SHARE until it ends. */
+export async function languagesForWrite(ctx: RequestContext): Promise<readonly string[]> {
+  return (await repo.findLanguages(ctx.tx, true)) ?? DEFAULT_LANGUAGES;
+}
+
+/** The tenant's search languages for a query, through the cache. */
+async function languagesForQuery(ctx: RequestContext): Promise<readonly string[]> {
+  const now = Date.now();
+  const hit = languagesCache.get(ctx.tx.tenantId);
+  if (hit && now - hit.at < LANGUAGES_TTL_MS && now >= hit.at) return hit.languages;
+  const languages = (await repo.findLanguages(ctx.tx, false)) ?? DEFAULT_LANGUAGES;
+  if (languagesCache.size > 10_000) languagesCache.clear();
+  languagesCache.set(ctx.tx.tenantId, { at: now, languages });
+  return languages;
+}
+
+/** Drops this process's cached languages of a tenant (after a change; other processes wait out LANGUAGES_TTL_MS). */
+export function forgetLanguages(tenantId: string): void {
+  languagesCache.delete(tenantId);
+}
+
+/**
+ * Rebuilds one ticket's index entries from its text, in the caller's transaction: everything it
+ * had goes, then its texts are added, each on its own as the writes add them, so a ticket's
+ * rebuilt entries equal those its writes made.
+ */
+export async function rebuildTicket(ctx: RequestContext, t: IndexableTicket, languages: readonly string[]): Promise<void> {
+  await repo.removeTicket(ctx.tx, t.id);
+  if (t.deleted) return;
+  await addTexts(ctx, t.id, [{ text: t.subject, internal: false }, ...t.comments.map((c) => ({ text: c.body, internal: !c.public }))], languages);
 }
 
 /** The `conversation.written` listener. */
 export async function indexOnWrite(ctx: RequestContext, e: ConversationEvent): Promise<void> {
+  if (e.kind === "ticket.deleted" || e.kind === "ticket.purged") {
+    await repo.removeTicket(ctx.tx, e.ticketId);
+    return;
+  }
+  const languages = await languagesForWrite(ctx);
   switch (e.kind) {
     case "ticket.created":
       await addTexts(ctx, e.ticketId, [
         { text: e.text.subject, internal: false },
         { text: e.text.comment.body, internal: !e.text.comment.public },
-      ]);
+      ], languages);
       return;
     case "ticket.changed":
-      if (e.text.subject) await repo.removeTerms(ctx.tx, e.ticketId, false, packText(ctx, e.text.subject.before));
+      if (e.text.subject) await repo.removeTerms(ctx.tx, e.ticketId, false, packText(ctx, e.text.subject.before, languages));
       await addTexts(ctx, e.ticketId, [
         ...(e.text.subject ? [{ text: e.text.subject.after, internal: false }] : []),
         ...(e.text.comment ? [{ text: e.text.comment.body, internal: !e.text.comment.public }] : []),
-      ]);
-      return;
-    case "ticket.deleted":
-    case "ticket.purged":
-      await repo.removeTicket(ctx.tx, e.ticketId);
+      ], languages);
       return;
     case "ticket.restored":
       // Each text on its own, as the writes indexed them.
-      await addTexts(ctx, e.ticketId, [{ text: e.text.subject, internal: false }, ...e.text.comments.map((c) => ({ text: c.body, internal: !c.public }))]);
+      await addTexts(ctx, e.ticketId, [{ text: e.text.subject, internal: false }, ...e.text.comments.map((c) => ({ text: c.body, internal: !c.public }))], languages);
       return;
     case "comment.redacted":
-      await repo.removeTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.before));
-      await repo.addTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.after));
+      await repo.removeTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.before, languages));
+      await repo.addTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.after, languages));
       return;
   }
 }
@@ -123,7 +166,7 @@ async function statsFor(ctx: RequestContext, withInternal: boolean, within: Expr
  * ranking's statistics then come from those tickets alone (search-repo.ts matchingTickets).
  */
 export async function textMatch(ctx: RequestContext, parts: readonly string[], withInternal: boolean, within?: Expression<unknown>) {
-  const groups = queryGroups(parts);
+  const groups = queryGroups(parts, await languagesForQuery(ctx));
   if (groups.length === 0) return undefined;
   if (groups.length > MAX_QUERY_GROUPS) throw invalid("query", `too many words to search for at once (at most ${MAX_QUERY_GROUPS} words, pairs and character pairs)`);
   const hashes: Buffer[] = [];

@@ -1,5 +1,5 @@
 import { sql, type Expression, type RawBuilder } from "kysely";
-import type { TenantTx } from "../../platform/db/database.ts";
+import { ADVISORY_LOCK, type TenantTx } from "../../platform/db/database.ts";
 
 /**
  * SQL for the search index (0033_search_index.sql). Terms arrive as 16-byte hashes packed into one
@@ -101,4 +101,37 @@ export function matchingTickets(
       FROM hits h JOIN len ON len.ticket_id = h.ticket_id JOIN df ON df.term = h.term
       GROUP BY h.ticket_id, h.g)
     SELECT ticket_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY ticket_id)`;
+}
+
+/**
+ * The tenant's search languages (0035_search_settings.sql), or undefined when it has no row.
+ * `share`: the row stays locked FOR SHARE until the transaction ends (a conversation write), so
+ * a change of languages waits for it.
+ */
+export async function findLanguages(tx: TenantTx, share: boolean): Promise<string[] | undefined> {
+  const r = await sql<{ languages: string[] }>`
+    SELECT languages FROM search_settings WHERE tenant_id = ${tx.tenantId} ${share ? sql`FOR SHARE` : sql``}`.execute(tx.db);
+  return r.rows[0]?.languages;
+}
+
+/** Sets the tenant's search languages (the row stays locked until the transaction ends). */
+export async function storeLanguages(tx: TenantTx, languages: readonly string[]): Promise<void> {
+  await sql`
+    INSERT INTO search_settings (tenant_id, languages, updated_at) VALUES (${tx.tenantId}, ${[...languages]}::text[], now())
+    ON CONFLICT (tenant_id) DO UPDATE SET languages = EXCLUDED.languages, updated_at = now()`.execute(tx.db);
+}
+
+/** Makes the tenant's settings row (tenant creation), with the given languages unless it has one. */
+export async function initLanguages(tx: TenantTx, languages: readonly string[]): Promise<void> {
+  await sql`INSERT INTO search_settings (tenant_id, languages) VALUES (${tx.tenantId}, ${[...languages]}::text[]) ON CONFLICT (tenant_id) DO NOTHING`.execute(tx.db);
+}
+
+/**
+ * Takes the tenant's lock for reindex requests and changes of languages until the transaction
+ * ends: one at a time per tenant, and always before the job's row and the settings row, in that
+ * order (a rebuild's batch takes the job's row, then its tickets, then the settings row FOR SHARE),
+ * so that no two of them wait for each other.
+ */
+export async function lockReindexRequests(tx: TenantTx): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.searchReindex}, hashtext(${tx.tenantId}))`.execute(tx.db);
 }

@@ -4,20 +4,45 @@ import { lineText, pageQuery } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
+import { jobStatusView } from "../jobs/jobs-types.ts";
 import { ticketView } from "../tickets/tickets-types.ts";
 import { invalid } from "../../platform/errors.ts";
 import { orgView } from "../organizations/organizations-types.ts";
 import { userView } from "../users/users-types.ts";
 import { countPeople, peopleTypeOf, searchPeople } from "./people-service.ts";
-import { indexOnWrite } from "./search-index.ts";
 import { highlightsView } from "./search-types.ts";
+import { forgetLanguages, indexOnWrite, LANGUAGES_TTL_MS } from "./search-index.ts";
+import { reindexHandler } from "./search-reindex-service.ts";
+import { AVAILABLE_LANGUAGES, LANGUAGES_CHANGED, showSearchSettings, updateSearchSettings } from "./search-settings-service.ts";
 import { COUNT_CAP, countSearchResults, searchTickets } from "./search-service.ts";
 
 const sortField = z.enum(["created_at", "updated_at", "priority", "status"]);
 
+const searchSettingsView = z.object({ search_settings: z.object({ languages: z.array(z.string()), available_languages: z.array(z.string()), reindex: jobStatusView.nullable() }) });
+const language = z.string().max(40).refine((l) => AVAILABLE_LANGUAGES.includes(l), { message: `must be one of ${AVAILABLE_LANGUAGES.join(", ")}` });
+
 export function register(app: FastifyInstance, deps: AppDeps): void {
   // The index follows every conversation write, in its transaction.
   deps.hooks.on("conversation.written", indexOnWrite);
+  // The index's rebuild (after a change of languages, or asked for by the operator).
+  deps.jobs.define(reindexHandler);
+  // A change of languages committed in this process: its queries use them at once (others within LANGUAGES_TTL_MS).
+  deps.db.onTenantCommit((tenantId, bag) => {
+    if (bag.has(LANGUAGES_CHANGED)) forgetLanguages(tenantId);
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/search_settings", operationId: "showSearchSettings", tag: "search", auth: "user",
+    summary: "The languages whose stemming search uses for the account's text, the languages on offer, and the latest rebuild of the search index (owners and admins).",
+    response: searchSettingsView,
+    handler: async (ctx) => ({ search_settings: await showSearchSettings(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/search_settings", operationId: "updateSearchSettings", tag: "search", auth: "user",
+    summary: `Sets the languages (Snowball algorithms) whose stemming search uses: at least one, one of them written in the Latin script. A change rebuilds the search index in a background job (\`reindex\`, also in the job statuses); until it ends, tickets it has not reached match as before. Other server processes use the new languages for queries within ${LANGUAGES_TTL_MS / 1000} seconds (owners and admins).`,
+    body: z.strictObject({ search_settings: z.strictObject({ languages: z.array(language).min(1).max(32) }) }),
+    response: searchSettingsView,
+    handler: async (ctx, { body }) => ({ search_settings: await updateSearchSettings(ctx, body.search_settings) }),
+  });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/search", operationId: "search", tag: "search", auth: "user",
     summary: "Search over tickets: free words and \"quoted phrases\" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. With words, each hit carries `highlights` (a Vaultdesk extension). `type:user` and `type:organization` search people and organizations by words of their names and e-mail addresses (`ad*`: a prefix; `name:`, `email:`), in the order they were created.",

@@ -23,7 +23,7 @@ import { newStemmer } from "snowball-stemmers";
 export const DEFAULT_LANGUAGES: readonly string[] = ["english", "swedish", "russian"];
 
 /** Which words a Snowball algorithm applies to (all others in snowball-stemmers are Latin-script except these). */
-const SCRIPT_OF: Record<string, "cyrillic" | "other"> = { russian: "cyrillic", arabic: "other", armenian: "other", tamil: "other" };
+export const SCRIPT_OF: Record<string, "cyrillic" | "other"> = { russian: "cyrillic", arabic: "other", armenian: "other", tamil: "other" };
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC\u3005]/u;
 const CJK_OR_NOT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC\u3005]+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC\u3005]+/gu;

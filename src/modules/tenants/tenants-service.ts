@@ -11,6 +11,7 @@ import { hashPassword, oneTimePassword } from "../identity/identity-service.ts";
 import { createApiToken } from "../identity/api-tokens-service.ts";
 import { insertSealedUser } from "../users/users-service.ts";
 import { storeTeamName } from "../admin/account-service.ts";
+import { initSearchSettings } from "../search/search-settings-service.ts";
 
 /**
  * Tenants: creating an account with its owner, resolving hosts, shredding.
@@ -70,6 +71,7 @@ export async function createTenant(
       ...(via.kind === "setup" ? { requestId: via.requestId, ip: via.ip } : {}),
     });
     audit(ctx, { action: "tenant.created", resourceType: "tenant", resourceId: input.subdomain, fields: ["subdomain", "region"] });
+    await initSearchSettings(ctx);
     const password = input.password ?? oneTimePassword();
     const owner = await insertSealedUser(ctx, {
       role: "owner",

@@ -498,3 +498,34 @@ export async function commentBodiesOf(tx: TenantTx, ticketIds: readonly string[]
     ORDER BY x.ticket_id, x.nice_id`.execute(tx.db);
   return r.rows;
 }
+
+/** Up to `limit` tickets after `after` by id, deleted ones too, their rows locked until the transaction ends (the search index's rebuild). */
+export const ticketsAfterForUpdate = (tx: TenantTx, after: string, limit: number) =>
+  tx.db
+    .selectFrom("tickets")
+    .select(["id", "subject_sealed", "deleted_at"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", ">", after)
+    .orderBy("id")
+    .limit(limit)
+    .forUpdate()
+    .execute();
+
+/** The comments of some tickets, each ticket's in the order they were written. */
+export const commentsOfTickets = (tx: TenantTx, ticketIds: readonly string[]) =>
+  ticketIds.length === 0
+    ? Promise.resolve([])
+    : tx.db
+        .selectFrom("ticket_comments")
+        .select(["id", "ticket_id", "public", "body_sealed"])
+        .where("tenant_id", "=", tx.tenantId)
+        .where("ticket_id", "in", [...ticketIds])
+        .orderBy("ticket_id")
+        .orderBy("nice_id")
+        .execute();
+
+/** How many tickets the tenant holds, deleted ones too. */
+export async function countAllTickets(tx: TenantTx): Promise<number> {
+  const r = await tx.db.selectFrom("tickets").select((eb) => eb.fn.countAll<string>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -470,3 +470,37 @@ export async function findVisibleTicketId(ctx: RequestContext, niceId: number): 
   if (!t) throw notFound();
   return t.id;
 }
+
+/** A ticket's text as the search index takes it: the subject, and the comments in the order they were written. */
+export type IndexableTicket = { id: string; deleted: boolean; subject: string; comments: Array<{ body: string; public: boolean }> };
+
+/** Only the system's own work (the search index's rebuild, run as a job or by the operator) reads every ticket's text regardless of policy. */
+function systemOnly(ctx: RequestContext): void {
+  if (ctx.actor.kind !== "system" && ctx.actor.kind !== "operator") throw forbidden();
+}
+
+/**
+ * Up to `limit` tickets after `after` (their internal ids, in order), with their text opened, for
+ * rebuilding the search index. Their rows stay locked until the transaction ends, so no write
+ * changes one of them while its index entries are rebuilt. A deleted ticket comes without text.
+ */
+export async function ticketsToIndex(ctx: RequestContext, after: string, limit: number): Promise<IndexableTicket[]> {
+  systemOnly(ctx);
+  const rows = await repo.ticketsAfterForUpdate(ctx.tx, after, limit);
+  const live = rows.filter((r) => !r.deleted_at).map((r) => r.id);
+  const comments = new Map<string, Array<{ body: string; public: boolean }>>();
+  for (const c of await repo.commentsOfTickets(ctx.tx, live)) {
+    const list = comments.get(c.ticket_id) ?? [];
+    list.push({ body: ctx.sealer.open(c.body_sealed, cref(c.id, "body")), public: c.public });
+    comments.set(c.ticket_id, list);
+  }
+  return rows.map((r) =>
+    r.deleted_at ? { id: r.id, deleted: true, subject: "", comments: [] } : { id: r.id, deleted: false, subject: ctx.sealer.open(r.subject_sealed, tref(r.id, "subject")), comments: comments.get(r.id) ?? [] },
+  );
+}
+
+/** How many tickets the tenant holds, deleted ones too (the rebuild's progress counts them). */
+export async function countTicketsToIndex(ctx: RequestContext): Promise<number> {
+  systemOnly(ctx);
+  return repo.countAllTickets(ctx.tx);
+}

@@ -36,6 +36,8 @@ export const ADVISORY_LOCK = {
   createTenant: 7413062,
   /** A tenant's support access grants (with the tenant's hash as the second key): one live grant at a time cannot race. */
   supportAccess: 7413063,
+  /** A tenant's requests for a search index rebuild and changes of its search languages (with the tenant's hash as the second key). */
+  searchReindex: 7413064,
 } as const;
 /** Longest wait for a PostgreSQL connection (a free pool slot or a new connection). */
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -882,6 +882,13 @@ export interface SearchOrganizationNamesTable {
   organization_id: string;
 }
 
+/** 0035: the Snowball algorithms that stem a tenant's text (one row per tenant). */
+export interface SearchSettingsTable {
+  tenant_id: string;
+  languages: string[];
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -949,4 +956,5 @@ export interface DB {
   search_documents: SearchDocumentsTable;
   search_user_names: SearchUserNamesTable;
   search_organization_names: SearchOrganizationNamesTable;
+  search_settings: SearchSettingsTable;
 }

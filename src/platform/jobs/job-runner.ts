@@ -54,7 +54,30 @@ export interface EffectHandler<P> {
   gaveUp?(at: { tx: TenantTx; sealer: TenantSealer; now: Date; attempts: number }, input: P): Promise<void>;
 }
 
-type Handler = ItemsHandler<any> | EffectHandler<any>;
+/**
+ * A job of steps (a sweep over a tenant's rows in batches): each step runs in a transaction of its
+ * own with the job's state, which is sealed with its input. The step's writes, the new state and
+ * the progress commit together, so after a crash or restart the job goes on from the last step
+ * that committed. The state is read again under the job's row lock at every step: a restart
+ * (jobs.ts restartSteps) committed by someone else is seen by the next step.
+ */
+export interface StepsHandler<P, S> {
+  kind: "steps";
+  type: string;
+  /** Shown in the job status API (people follow it). */
+  visible?: boolean;
+  /** One step, as the system, in the step's transaction; `state` is undefined at the start (or after a restart). */
+  step(ctx: RequestContext, input: P, state: S | undefined): Promise<StepOutcome<S>>;
+}
+
+/** After a step: where the job stands (progress out of total), and its state for the next step, or its results when done. */
+export type StepOutcome<S> = { done: false; state: S; progress: number; total: number } | { done: true; progress: number; total: number; results: ItemResult[] };
+
+/** What a steps job's payload holds: where the request came from, the input, and the state. */
+export type StepsPayload<P, S> = { ip: string | null; apiBase: string; input: P; state?: S | undefined };
+
+// any: a handler's input and state types are its own; the runner only passes them through.
+type Handler = ItemsHandler<any> | EffectHandler<any> | StepsHandler<any, any>;
 
 /** What an items job's payload holds besides its input: where the request came from. */
 export type ItemsPayload<P> = { ip: string | null; apiBase: string; input: P };
@@ -142,7 +165,7 @@ export class JobRunner {
 
   /** The kinds of job people follow through the job status API. */
   visibleTypes(): string[] {
-    return [...this.handlers.values()].filter((h) => h.kind === "items" && h.visible === true).map((h) => h.type);
+    return [...this.handlers.values()].filter((h) => (h.kind === "items" || h.kind === "steps") && h.visible === true).map((h) => h.type);
   }
 
   start(): this {
@@ -288,6 +311,7 @@ export class JobRunner {
         return;
       }
       if (handler.kind === "items") await this.runItems(tenantId, job, handler, payload as ItemsPayload<unknown>);
+      else if (handler.kind === "steps") await this.runSteps(tenantId, job, handler);
       else await this.runEffect(tenantId, job, handler, payload);
     } catch (err) {
       // Not the item's fault (database unreachable, a bug): the job goes back to the queue with a
@@ -339,6 +363,39 @@ export class JobRunner {
       if (!held) return;
     }
     await this.finish(tenantId, job.id, "completed", "Completed");
+  }
+
+  private async runSteps(tenantId: string, job: repo.JobRow, handler: StepsHandler<unknown, unknown>): Promise<void> {
+    for (;;) {
+      if (this.stopped) {
+        await this.release(tenantId, job.id, 0, null);
+        return;
+      }
+      const next = await this.db.tenant(tenantId, async (tx) => {
+        const sealed = await repo.holdForStep(tx, job.id, this.worker);
+        if (!sealed) return "lost" as const;
+        const sealer = await this.keyring.sealerFor(tx);
+        const payload = sealer.openJson<StepsPayload<unknown, unknown>>(sealed, payloadRef(job.id));
+        const ctx = makeContext({
+          tx,
+          sealer,
+          actor: { kind: "system" },
+          requestId: job.request_id || `job-${job.id}`,
+          ip: payload.ip ?? undefined,
+          apiBase: payload.apiBase,
+          now: this.now,
+          hooks: this.opts.hooks,
+        });
+        const out = await handler.step(ctx, payload.input, payload.state);
+        const state = out.done ? payload.state : out.state;
+        await repo.saveStep(tx, job.id, sealer.sealJson({ ...payload, state }, payloadRef(job.id)), out.progress, out.total, this.opts.leaseMs);
+        if (!out.done) return "more" as const;
+        await repo.finishJob(tx, job.id, this.worker, { status: "completed", message: "Completed", results: out.results });
+        return "done" as const;
+      });
+      // Done, or another process took the job over (this one was too slow to renew its lease).
+      if (next !== "more") return;
+    }
   }
 
   private async runEffect(tenantId: string, job: repo.JobRow, handler: EffectHandler<unknown>, payload: unknown): Promise<void> {

@@ -150,3 +150,39 @@ export async function takeTurn(owner: Conn, name: string, everyMs: number, now: 
     RETURNING name`.execute(owner);
   return r.rows.length === 1;
 }
+
+/**
+ * Locks the job for one step's transaction and answers its sealed payload (input and state) when
+ * `worker` still holds it; undefined when the lease was taken over.
+ */
+export async function holdForStep(tx: TenantTx, id: string, worker: string): Promise<Uint8Array | undefined> {
+  const r = await sql<{ payload_sealed: Uint8Array | null; ok: boolean }>`
+    SELECT payload_sealed, (locked_by = ${worker} AND status = 'working') AS ok FROM job_statuses
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} FOR UPDATE`.execute(tx.db);
+  const row = r.rows[0];
+  return row?.ok === true && row.payload_sealed ? row.payload_sealed : undefined;
+}
+
+/** Records a step: the new sealed payload (with its state) and the progress, renewing the lease. */
+export async function saveStep(tx: TenantTx, id: string, payload: Uint8Array, progress: number, total: number, leaseMs: number): Promise<void> {
+  await sql`
+    UPDATE job_statuses SET payload_sealed = ${payload}, progress = ${Math.max(0, progress)}, total = ${Math.max(0, total, progress)},
+      locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id}`.execute(tx.db);
+}
+
+/** The tenant's unfinished job of a type (the newest), its row locked until the transaction ends. */
+export async function lockUnfinished(tx: TenantTx, type: string): Promise<{ id: string; payload_sealed: Uint8Array | null; status: string } | undefined> {
+  const r = await sql<{ id: string; payload_sealed: Uint8Array | null; status: string }>`
+    SELECT id, payload_sealed, status FROM job_statuses
+    WHERE tenant_id = ${tx.tenantId} AND job_type = ${type} AND status IN ('queued', 'working')
+    ORDER BY created_at DESC LIMIT 1 FOR UPDATE`.execute(tx.db);
+  return r.rows[0];
+}
+
+/** Rewrites an unfinished job's payload and puts its progress back to zero (a restart from the beginning). */
+export async function restartJob(tx: TenantTx, id: string, payload: Uint8Array, message: string): Promise<void> {
+  await sql`
+    UPDATE job_statuses SET payload_sealed = ${payload}, progress = 0, message = ${message}, updated_at = now()
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status IN ('queued', 'working')`.execute(tx.db);
+}

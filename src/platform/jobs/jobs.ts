@@ -42,6 +42,29 @@ export async function enqueueItems<P>(ctx: RequestContext, j: { type: string; in
   return enqueueJob(ctx, { type: j.type, total: j.total, payload, createdBy: j.createdBy, maxAttempts: j.maxAttempts });
 }
 
+/**
+ * Queues a job of steps (job-runner.ts StepsHandler), unless one of its type is unfinished in the
+ * tenant: then that one is joined, or, with `restart`, started over from the beginning (its state
+ * dropped, progress back to zero; a step under way in another transaction finishes first, the
+ * next one starts from the beginning). Answers the job's id and whether it was new.
+ */
+export async function enqueueOrJoinSteps<P>(
+  ctx: RequestContext,
+  j: { type: string; input: P; createdBy: string | null; maxAttempts: number; restart: boolean },
+): Promise<{ id: string; created: boolean; restarted: boolean }> {
+  const running = await repo.lockUnfinished(ctx.tx, j.type);
+  if (running) {
+    if (!j.restart || !running.payload_sealed) return { id: running.id, created: false, restarted: false };
+    const payload = ctx.sealer.openJson<{ ip: string | null; apiBase: string; input: unknown }>(running.payload_sealed, payloadRef(running.id));
+    await repo.restartJob(ctx.tx, running.id, ctx.sealer.sealJson({ ip: payload.ip, apiBase: payload.apiBase, input: j.input }, payloadRef(running.id)), "Restarted");
+    ctx.tx.bag.set(JOBS_QUEUED, true);
+    return { id: running.id, created: false, restarted: true };
+  }
+  const payload = { ip: ctx.ip ?? null, apiBase: ctx.apiBase, input: j.input };
+  const id = await enqueueJob(ctx, { type: j.type, total: 0, payload, createdBy: j.createdBy, maxAttempts: j.maxAttempts });
+  return { id, created: true, restarted: false };
+}
+
 export type JobStatusView = {
   id: string;
   url: string;

@@ -5,16 +5,18 @@ import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
+import { SearchLanguagesSection } from "./SearchLanguagesSection.tsx";
 import { SupportAccessSection } from "./SupportAccessSection.tsx";
 
 const KEY = ["account"];
 
-/** `/admin/account`: the team name (editable), subdomain and hosting region (read-only), and support access. */
+/** `/admin/account`: the team name (editable), subdomain and hosting region (read-only), the search languages, and support access. */
 export function AccountPage() {
   const account = useApi(KEY, async (signal) => (await ok(client.GET("/api/v2/account", { signal }))).account);
   return (
     <main id="main" className="main">
       <Loadable state={account}>{(a) => <AccountForm account={a} />}</Loadable>
+      <SearchLanguagesSection />
       <SupportAccessSection />
     </main>
   );

@@ -6,6 +6,7 @@ import { enSsoProviders } from "./en-sso-providers.ts";
 import { enSaml } from "./en-saml.ts";
 import { enApiTokens } from "./en-api-tokens.ts";
 import { enSupport } from "./en-support.ts";
+import { enSearch } from "./en-search.ts";
 import { enOauth } from "./en-oauth.ts";
 import { enIpRestrictions } from "./en-ip-restrictions.ts";
 import { enFields } from "./en-fields.ts";
@@ -24,6 +25,7 @@ export const en = {
   ...enSaml,
   ...enApiTokens,
   ...enSupport,
+  ...enSearch,
   ...enOauth,
   ...enIpRestrictions,
   ...enFields,
