@@ -58,6 +58,14 @@ async function auditActions(a: TestTenant): Promise<string[]> {
   });
 }
 const deps = () => ({ db: t.db, keyring: t.keyring });
+/** The people (active) and organizations a tenant holds: the rebuild goes over their names after the tickets. */
+const namedIn = (app: TestApp, a: TestTenant) =>
+  app.db.tenant(a.tenantId, async (tx) => {
+    const users = await tx.db.selectFrom("users").select((eb) => eb.fn.countAll<string>().as("n")).where("tenant_id", "=", a.tenantId).where("active", "=", true).executeTakeFirstOrThrow();
+    const orgs = await tx.db.selectFrom("organizations").select((eb) => eb.fn.countAll<string>().as("n")).where("tenant_id", "=", a.tenantId).executeTakeFirstOrThrow();
+    return Number(users.n) + Number(orgs.n);
+  });
+const named = (a: TestTenant) => namedIn(t, a);
 async function reindexAndWait(a: TestTenant) {
   const job = await reindexByOperator(deps(), a.tenantId);
   for (;;) {
@@ -96,7 +104,8 @@ describe("the search languages", () => {
     expect(changed.languages).toEqual(["swedish", "english"]);
     expect(changed.reindex).toMatchObject({ job_type: REINDEX_JOB });
     const done = await waitForJob(a, changed.reindex.id);
-    expect(done).toMatchObject({ status: "completed", progress: 1, total: 1 });
+    const names1 = await named(a);
+    expect(done).toMatchObject({ status: "completed", progress: 1 + names1, total: 1 + names1 });
     expect(await ids(a, "skrivare")).toEqual([n]);
     expect(await ids(a, "skrivarnas")).toEqual([n]);
     // The same languages in another order change nothing to the stems: no new job.
@@ -172,7 +181,8 @@ describe("the rebuild", () => {
 
   it("equals the index the writes built, and leaves other tenants alone", async () => {
     const s = await reindexAndWait(a);
-    expect(s).toMatchObject({ status: "completed", progress: 8, total: 8 });
+    const names8 = await named(a);
+    expect(s).toMatchObject({ status: "completed", progress: 8 + names8, total: 8 + names8 });
     expect(await indexRows(a)).toEqual(built);
     expect(await indexRows(other)).toEqual(otherBuilt);
     expect(await ids(a, "invoice")).toHaveLength(5);
@@ -187,6 +197,23 @@ describe("the rebuild", () => {
     await reindexAndWait(a);
     expect(await indexRows(a)).toEqual(built);
     expect(await ids(a, "printer")).toHaveLength(1);
+  });
+
+  it("rebuilds people's and organizations' names too (an install whose people predate the name index)", async () => {
+    const person = await buildUser(t, a, "end-user", "Zelda Quuxley");
+    const org = (await a.api("POST", "/api/v2/organizations.json", { organization: { name: "Quuxworks Limited" } })).body.organization;
+    const found = async (q: string) => ((await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`)).body.results as Array<{ id: number }>).map((r) => r.id);
+    expect(await found("type:user quux*")).toEqual([person.id]);
+    await t.db.tenant(a.tenantId, async (tx) => {
+      await tx.db.deleteFrom("search_user_names").where("tenant_id", "=", a.tenantId).execute();
+      await tx.db.deleteFrom("search_organization_names").where("tenant_id", "=", a.tenantId).execute();
+    });
+    expect(await found("type:user quux*")).toEqual([]);
+    expect(await found("type:organization quuxw*")).toEqual([]);
+    await reindexAndWait(a);
+    expect(await found("type:user quux*")).toEqual([person.id]);
+    expect(await found("type:organization quuxw*")).toEqual([org.id]);
+    expect(await indexRows(a)).toEqual(built);
   });
 });
 
@@ -219,7 +246,8 @@ describe("changes of languages, writes and a rebuild at once", () => {
     expect(settings.languages).toEqual(["swedish", "english", "finnish"]);
     expect(await waitForJob(a, settings.reindex.id)).toMatchObject({ status: "completed" });
     const after = await indexRows(a);
-    expect(await reindexAndWait(a)).toMatchObject({ status: "completed", progress: 9, total: 9 });
+    const names9 = await named(a);
+    expect(await reindexAndWait(a)).toMatchObject({ status: "completed", progress: 9 + names9, total: 9 + names9 });
     expect(await indexRows(a)).toEqual(after);
     expect(await ids(a, "skrivare")).toHaveLength(9);
   });
@@ -321,16 +349,18 @@ describe("resuming and restarting", () => {
     // A second request while it is queued joins it.
     expect(await reindexByOperator(opDeps(), a.tenantId)).toMatchObject({ id: job.id, joined: true });
     await crashInSecondStep();
-    expect(await status(job.id)).toMatchObject({ status: "working", progress: 2, total: 5 });
+    const total = 5 + (await namedIn(app, a));
+    expect(await status(job.id)).toMatchObject({ status: "working", progress: 2, total });
     expect((await rows()).documents).toHaveLength(2);
     // A request while it is under way joins it too.
     expect(await reindexByOperator(opDeps(), a.tenantId)).toMatchObject({ id: job.id, joined: true });
 
     const seen = await runToEnd(job.id);
-    expect(await status(job.id)).toMatchObject({ status: "completed", progress: 5, total: 5 });
+    expect(await status(job.id)).toMatchObject({ status: "completed", progress: total, total });
     // It began where the first runner's last committed batch left it: after two tickets.
-    expect(seen[0]).toMatchObject({ phase: 0, done: 2, total: 5 });
-    expect(seen).toHaveLength(3);
+    expect(seen[0]).toMatchObject({ phase: 0, done: 2, total });
+    // Then the other three tickets (two batches of at most two), then the names.
+    expect(seen.length).toBeGreaterThanOrEqual(3);
     expect(await rows()).toEqual(fresh);
   });
 
@@ -343,7 +373,8 @@ describe("resuming and restarting", () => {
     expect(put.body.search_settings.reindex).toMatchObject({ id: job.id, progress: 0, message: "Restarted" });
     const seen = await runToEnd(job.id);
     expect(seen[0]).toBeUndefined();
-    expect(await status(job.id)).toMatchObject({ status: "completed", progress: 5, total: 5 });
+    const total = 5 + (await namedIn(app, a));
+    expect(await status(job.id)).toMatchObject({ status: "completed", progress: total, total });
     const search = async (q: string) => (await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`)).body.count as number;
     expect(await search("skrivare")).toBe(5);
     expect(await search("printers")).toBe(0);
@@ -376,7 +407,7 @@ describe("the command line", () => {
     }
     const through = await cli(data, "search", "reindex", "--tenant", "acme");
     expect(through.code, through.stderr).toBe(0);
-    expect(through.stdout).toMatch(/Search index of tenant 'acme' rebuilt: 3 rows\./);
+    expect(through.stdout).toMatch(/Search index of tenant 'acme' rebuilt: 4 rows\./); // 3 tickets and the owner's name
     const queued = await cli(data, "search", "reindex", "--tenant", "acme", "--no-wait");
     expect(queued.code, queued.stderr).toBe(0);
     expect(queued.stdout).toMatch(/(queued|Joined the search index rebuild under way) for tenant 'acme'/);
@@ -388,8 +419,8 @@ describe("the command line", () => {
     await server.exited;
     const alone = await cli(data, "search", "reindex", "--tenant", "acme");
     expect(alone.code, alone.stderr).toBe(0);
-    expect(alone.stdout).toMatch(/completed: 3 of 3 rows/);
-    expect(alone.stdout).toMatch(/rebuilt: 3 rows\./);
+    expect(alone.stdout).toMatch(/completed: 4 of 4 rows/);
+    expect(alone.stdout).toMatch(/rebuilt: 4 rows\./);
     const verified = await cli(data, "audit", "verify", "--tenant", "acme");
     expect(verified.stdout).toMatch(/audit chain OK/);
   }, 180_000);
