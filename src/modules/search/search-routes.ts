@@ -12,7 +12,8 @@ const sortField = z.enum(["created_at", "updated_at", "priority", "status"]);
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   // The index follows every conversation write, in its transaction.
-  deps.hooks.on("conversation.written", indexOnWrite);
+  // (Except in the search benchmark's "indexing off" server: config.benchOnlySkipSearchIndex.)
+  if (!deps.config.benchOnlySkipSearchIndex) deps.hooks.on("conversation.written", indexOnWrite);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/search", operationId: "search", tag: "search", auth: "user",
     summary: "Search over tickets: free words and \"quoted phrases\" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given.",
