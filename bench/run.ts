@@ -1239,10 +1239,14 @@ const started = Date.now();
 // `--search`: full-text search over sealed content on PostgreSQL (bench/search.ts, bench/README.md).
 if (process.argv.includes("--search")) {
   const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const r = await benchSearch({ quick, adminUrl: url });
-  console.log("search", JSON.stringify(r, null, 2));
+  // `--tickets N`: another size (an intermediate run between --quick and the full one).
+  const tickets = process.argv.includes("--tickets") ? Number(process.argv[process.argv.indexOf("--tickets") + 1]) : undefined;
+  if (tickets !== undefined && !(Number.isInteger(tickets) && tickets >= 1000)) throw new Error("--tickets takes a whole number of at least 1000");
+  const label = tickets !== undefined ? `-${tickets}` : quick ? "-quick" : "";
   fs.mkdirSync("bench/results", { recursive: true });
-  fs.writeFileSync(`bench/results/search${quick ? "-quick" : ""}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, seconds: round((Date.now() - started) / 1000), postgres: r }, null, 2) + "\n");
+  const r = await benchSearch({ quick, adminUrl: url, label, ...(tickets !== undefined ? { tickets } : {}) });
+  console.log("search", JSON.stringify(r, null, 2));
+  fs.writeFileSync(`bench/results/search${label}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, seconds: round((Date.now() - started) / 1000), postgres: r }, null, 2) + "\n");
   process.exit(0);
 }
 const only = process.argv.includes("--views-access") ? "views-access" : process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;

@@ -246,8 +246,9 @@ function buildQueries(sample: GenTicket[], df: Map<string, number>, docs: number
   return q;
 }
 
-export async function benchSearch(opts: { quick: boolean; adminUrl: string }): Promise<SearchResult> {
-  const TICKETS = opts.quick ? 50_000 : 1_000_000;
+/** `tickets`: another size than --quick's 50,000 and the full 1,000,000 (`--tickets N`). `label`: names the explain file. */
+export async function benchSearch(opts: { quick: boolean; adminUrl: string; tickets?: number; label: string }): Promise<SearchResult> {
+  const TICKETS = opts.tickets ?? (opts.quick ? 50_000 : 1_000_000);
   const BIG = Math.round(TICKETS * 0.3);
   const SAMPLES = opts.quick ? 20 : 50;
   const CREATES = opts.quick ? 160 : 600;
@@ -498,7 +499,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string }): P
       server = undefined;
 
       // ---- EXPLAIN (ANALYZE, BUFFERS) of each kind's slowest query, as the server builds it.
-      await explainSlowest(cfg, bigId, kinds.map((k) => ({ kind: k, q: queries[k]![lat[k]!.indexOf(Math.max(...lat[k]!)) % queries[k]!.length]! })), basePool, baseSql, opts.quick);
+      await explainSlowest(cfg, bigId, kinds.map((k) => ({ kind: k, q: queries[k]![lat[k]!.indexOf(Math.max(...lat[k]!)) % queries[k]!.length]! })), basePool, baseSql, opts.label);
 
       return {
         tickets: TICKETS,
@@ -536,7 +537,7 @@ async function stop(s: ServerProcess) {
 }
 
 /** The query the search route runs (ticket columns, the text match joined in, relevance order, one page), explained. */
-async function explainSlowest(cfg: ReturnType<typeof loadConfig>, tenantId: string, cases: Array<{ kind: string; q: string }>, basePool: pg.Pool, baseSql: string, quick: boolean) {
+async function explainSlowest(cfg: ReturnType<typeof loadConfig>, tenantId: string, cases: Array<{ kind: string; q: string }>, basePool: pg.Pool, baseSql: string, label: string) {
   const rt = await openRuntime(cfg, { migrate: false });
   let text = "";
   try {
@@ -565,5 +566,5 @@ async function explainSlowest(cfg: ReturnType<typeof loadConfig>, tenantId: stri
     await rt.close();
   }
   fs.mkdirSync("bench/results", { recursive: true });
-  fs.writeFileSync(`bench/results/search-explain${quick ? "-quick" : ""}.txt`, text);
+  fs.writeFileSync(`bench/results/search-explain${label}.txt`, text);
 }
