@@ -8,7 +8,8 @@
  * server that discards the same messages and against API creates with a 50 KB upload. Writes
  * bench/results/latest.json and the tables in bench/README.md. `--views-access` alone: the
  * workspace's views for agents whose custom role narrows their ticket access, against an admin's,
- * at 100k tickets, with EXPLAIN (bench/results/views-access*.{json,txt}).
+ * at 100k tickets, with EXPLAIN (bench/results/views-access*.{json,txt}). `--search`: full-text
+ * search over sealed content against PostgreSQL's own, on PostgreSQL (bench/search.ts).
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -33,6 +34,7 @@ import type { TicketScope } from "../src/modules/tickets/tickets-policy.ts";
 import type { TicketStatus } from "../src/platform/db/schema.ts";
 import { dnsServerAddress, nxdomainServer } from "../test/support/dns.ts";
 import { message } from "../test/support/mail-in.ts";
+import { benchSearch } from "./search.ts";
 import { apiTokenFrom, call, cli, freePort, startServer, type ServerProcess } from "../test/support/process.ts";
 
 const quick = process.argv.includes("--quick");
@@ -1234,6 +1236,19 @@ const inbound: Record<string, InboundResult> = {};
 const started = Date.now();
 // `--only pglite|postgres|files|inbound` measures one part (while working on one path).
 // `--views-access` (or `--only views-access`): ticket access at 100k tickets alone (bench/README.md).
+// `--search`: full-text search over sealed content on PostgreSQL (bench/search.ts, bench/README.md).
+if (process.argv.includes("--search")) {
+  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  // `--tickets N`: another size (an intermediate run between --quick and the full one).
+  const tickets = process.argv.includes("--tickets") ? Number(process.argv[process.argv.indexOf("--tickets") + 1]) : undefined;
+  if (tickets !== undefined && !(Number.isInteger(tickets) && tickets >= 1000)) throw new Error("--tickets takes a whole number of at least 1000");
+  const label = tickets !== undefined ? `-${tickets}` : quick ? "-quick" : "";
+  fs.mkdirSync("bench/results", { recursive: true });
+  const r = await benchSearch({ quick, adminUrl: url, label, ...(tickets !== undefined ? { tickets } : {}) });
+  console.log("search", JSON.stringify(r, null, 2));
+  fs.writeFileSync(`bench/results/search${label}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, seconds: round((Date.now() - started) / 1000), postgres: r }, null, 2) + "\n");
+  process.exit(0);
+}
 const only = process.argv.includes("--views-access") ? "views-access" : process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 if (only !== undefined && !["pglite", "postgres", "files", "inbound", "signin", "views-access"].includes(only)) throw new Error("--only takes pglite, postgres, files, inbound, signin or views-access");
 if (only === "views-access") {

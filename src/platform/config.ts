@@ -73,6 +73,12 @@ const envSchema = z.object({
   /** Most PostgreSQL connections one server process opens (PostgreSQL only); see defaultPoolSize. */
   VAULTDESK_DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
   VAULTDESK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(2500),
+  /**
+   * Benchmark only (bench/search.ts): "1" leaves new writes out of the search index, to measure
+   * ticket creation with and without indexing. Never set it on a server in use: what it writes
+   * stays unfindable until the tenant is reindexed.
+   */
+  VAULTDESK_BENCH_ONLY_SKIP_SEARCH_INDEX: z.enum(["0", "1"]).default("0"),
   VAULTDESK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   /** Longest time a client may take to send a whole request (headers and body); slower ones are cut off. */
   VAULTDESK_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -218,6 +224,8 @@ export type Config = Readonly<{
   blobDir: string;
   databaseUrl: string | undefined;
   dbPoolSize: number;
+  /** VAULTDESK_BENCH_ONLY_SKIP_SEARCH_INDEX: for the search benchmark only. */
+  benchOnlySkipSearchIndex: boolean;
   masterKeyBase64: string | undefined;
   /** Tenants live at `<subdomain>.<baseDomain>`. */
   baseDomain: string;
@@ -343,6 +351,7 @@ export function loadConfig(
     blobDir: e.VAULTDESK_BLOB_DIR === undefined ? path.join(dataDir, "blobs") : path.resolve(e.VAULTDESK_BLOB_DIR),
     databaseUrl: e.DATABASE_URL,
     dbPoolSize: e.VAULTDESK_DB_POOL_SIZE ?? defaultPoolSize(),
+    benchOnlySkipSearchIndex: e.VAULTDESK_BENCH_ONLY_SKIP_SEARCH_INDEX === "1",
     masterKeyBase64: e.VAULTDESK_MASTER_KEY,
     baseDomain,
     publicUrl,

@@ -29,14 +29,15 @@ export const SEARCH_PURPOSE = "search.term";
 /** Most term groups one query may ask for (a long pasted paragraph is refused, not run). */
 export const MAX_QUERY_GROUPS = 48;
 
-const hashOf = (ctx: RequestContext, term: string) => ctx.sealer.blindIndex(SEARCH_PURPOSE, term).subarray(0, repo.TERM_BYTES);
+const hashOf = (ctx: Pick<RequestContext, "sealer">, term: string) => ctx.sealer.blindIndex(SEARCH_PURPOSE, term).subarray(0, repo.TERM_BYTES);
 
 /**
  * The hashed terms of one or more texts, each text on its own: no pair term spans two texts (a
  * subject's last word and its description's first), so removing one text later (a rename, a
  * redaction) removes every term it brought.
  */
-function packText(ctx: RequestContext, texts: string | readonly string[], languages: readonly string[]): repo.PackedTerms {
+/** Also what bench/search.ts seeds. */
+export function packText(ctx: Pick<RequestContext, "sealer">, texts: string | readonly string[], languages: readonly string[]): repo.PackedTerms {
   const terms = new Map<string, number>();
   let length = 0;
   for (const text of typeof texts === "string" ? [texts] : texts) {
@@ -160,6 +161,36 @@ async function statsFor(ctx: RequestContext, withInternal: boolean, within: Expr
 }
 
 /**
+ * Document frequencies of common terms, per tenant, reader kind and hash, kept as briefly as the
+ * stats above. A count costs in proportion to the term's postings, so only large ones (at least
+ * DF_CACHE_MIN) are kept: a rare term is counted afresh every time, and a common one's idf barely
+ * moves within a minute. The cache affects scores by at most that staleness, never which tickets match.
+ */
+const DF_CACHE_MIN = 1000;
+const dfCache = new Map<string, { at: number; df: number }>();
+
+async function documentFrequencies(ctx: RequestContext, hashes: Buffer[], withInternal: boolean, within: Expression<unknown> | undefined): Promise<number[]> {
+  // A reader who sees part of the tenant: counted within that part every time, never cached.
+  if (within) return repo.documentFrequencies(ctx.tx, Buffer.concat(hashes), hashes.length, withInternal, within);
+  const now = ctx.now().getTime();
+  const keyOf = (h: Buffer) => `${ctx.tx.tenantId}:${withInternal}:${h.toString("hex")}`;
+  const out = hashes.map((h) => {
+    const hit = dfCache.get(keyOf(h));
+    return hit && now - hit.at < STATS_TTL_MS && now >= hit.at ? hit.df : undefined;
+  });
+  const missing = hashes.flatMap((h, i) => (out[i] === undefined ? [i] : []));
+  if (missing.length) {
+    const counted = await repo.documentFrequencies(ctx.tx, Buffer.concat(missing.map((i) => hashes[i]!)), missing.length, withInternal);
+    if (dfCache.size > 100_000) dfCache.clear();
+    missing.forEach((i, k) => {
+      out[i] = counted[k]!;
+      if (counted[k]! >= DF_CACHE_MIN) dfCache.set(keyOf(hashes[i]!), { at: now, df: counted[k]! });
+    });
+  }
+  return out.map((d) => d ?? 0);
+}
+
+/**
  * The tickets matching a query's free words and phrases, as a subquery (`ticket_id`, `score`) to
  * join to a ticket query, or undefined when the query has none. `withInternal`: the reader may see
  * internal notes; `within`: the tickets the reader may see (a subquery of ids), unless all: the
@@ -173,5 +204,10 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
   const index: number[] = [];
   groups.forEach((g, i) => g.alternatives.forEach((a) => (hashes.push(hashOf(ctx, a)), index.push(i))));
   const stats = await statsFor(ctx, withInternal, within);
-  return repo.matchingTickets(ctx.tx.tenantId, { packed: Buffer.concat(hashes), groups: index, groupCount: groups.length }, { withInternal, ...stats, within });
+  const dfs = await documentFrequencies(ctx, hashes, withInternal, within);
+  // The group with the fewest postings leads (repo.matchingTickets); a group's are at most the sum of its alternatives'.
+  const groupDf = new Array<number>(groups.length).fill(0);
+  index.forEach((g, i) => (groupDf[g]! += dfs[i]!));
+  const lead = groupDf.indexOf(Math.min(...groupDf));
+  return repo.matchingTickets(ctx.tx.tenantId, { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead }, { withInternal, ...stats, within });
 }

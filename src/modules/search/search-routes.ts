@@ -23,7 +23,8 @@ const language = z.string().max(40).refine((l) => AVAILABLE_LANGUAGES.includes(l
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   // The index follows every conversation write, in its transaction.
-  deps.hooks.on("conversation.written", indexOnWrite);
+  // (Except in the search benchmark's "indexing off" server: config.benchOnlySkipSearchIndex.)
+  if (!deps.config.benchOnlySkipSearchIndex) deps.hooks.on("conversation.written", indexOnWrite);
   // The index's rebuild (after a change of languages, or asked for by the operator).
   deps.jobs.define(reindexHandler);
   // A change of languages committed in this process: its queries use them at once (others within LANGUAGES_TTL_MS).

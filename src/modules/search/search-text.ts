@@ -42,8 +42,26 @@ const segmenter = new Intl.Segmenter("und", { granularity: "word" });
 
 export const stripAccents = (s: string) => s.normalize("NFD").replace(MARKS, "").normalize("NFC");
 
+/**
+ * Stems already computed, by languages and word: words repeat (a vocabulary is Zipf-shaped), and
+ * Snowball in JavaScript costs ~25 µs a word, most of indexing a ticket's text (bench/README.md).
+ * Bounded: emptied when full. Callers never modify the arrays returned.
+ */
+const STEM_CACHE_MAX = 50_000;
+const stemCache = new Map<string, string[]>();
+
 /** The stems of one lower-case, NFKC word (each stripped of accents), distinct, in a stable order. */
 export function stemsOf(word: string, languages: readonly string[] = DEFAULT_LANGUAGES): string[] {
+  const key = `${languages.join(",")}\u0000${word}`;
+  const hit = stemCache.get(key);
+  if (hit) return hit;
+  const stems = computeStems(word, languages);
+  if (stemCache.size >= STEM_CACHE_MAX) stemCache.clear();
+  stemCache.set(key, stems);
+  return stems;
+}
+
+function computeStems(word: string, languages: readonly string[]): string[] {
   const script = CYRILLIC.test(word) ? "cyrillic" : LATIN.test(word) ? "latin" : "other";
   const out = new Set<string>();
   if (script !== "other") {

@@ -160,6 +160,24 @@ export type TicketOrder = { expr: RawBuilder<unknown>; text: RawBuilder<string>;
 export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, where?: (q: Q) => Q, sort?: TicketSort | TicketOrder): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
   const filtered = (q: Q) => scoped(where ? where(q) : q, scope);
   const key = sort === undefined ? undefined : typeof sort === "string" ? SORT_KEYS[sort] : sort;
+  if (key && typeof sort === "object") {
+    // An order over what `where` joined in (search relevance) has no index: every matching ticket
+    // is sorted. The page is chosen over the tickets alone, and only its rows get the display
+    // joins (requester, assignee, group…): joining those first cost 0.05 ms for each of 11k
+    // matches of a common word (bench/README.md, "Search").
+    // Cast: the same `t` the filters and scopes use, without the display joins (the inner joins
+    // of ticketQuery never drop a row: requester and submitter are foreign keys).
+    const light = tx.db.selectFrom("tickets as t").select(["t.id", "t.nice_id"]).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null) as unknown as Q;
+    const page1 = await fetchPage(filtered(light).select(key.text.as("sort_key")) as unknown as Q, page, "t.nice_id", async () => Number((await filtered(light).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
+    const ids = page1.rows.map((r) => r.id);
+    const full = ids.length ? await ticketQuery(tx).where("t.id", "in", ids).execute() : [];
+    const byId = new Map(full.map((r) => [r.id, r]));
+    const rows = page1.rows.flatMap((r) => {
+      const row = byId.get(r.id);
+      return row ? [{ ...row, sort_key: (r as TicketRow & { sort_key?: string }).sort_key }] : [];
+    });
+    return { rows, count: page1.count };
+  }
   const q = key ? (filtered(ticketQuery(tx)).select(key.text.as("sort_key")) as unknown as Q) : filtered(ticketQuery(tx));
   return fetchPage(q, page, "t.nice_id", async () => Number((await filtered(ticketQuery(tx)).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
 }
