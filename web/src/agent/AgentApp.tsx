@@ -8,6 +8,7 @@ import { adminSections } from "../admin/admin-nav.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { countText, hasWords, KEYS, loadPickers, TEXT_SORTS, VIEWS, viewCounts } from "./model.ts";
 import { NewTicket } from "./NewTicket.tsx";
+import { DeletedTicketsPage } from "./DeletedTickets.tsx";
 import { DevicesPage } from "./DevicesPage.tsx";
 import { SearchBox } from "./SearchBox.tsx";
 import { TicketList } from "./TicketList.tsx";
@@ -44,6 +45,7 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
       </main>
     );
   } else if (path === "/agent/tickets/new" && props.abilities.can_create_tickets) content = <NewTicket />;
+  else if (path === "/agent/deleted-tickets" && props.abilities.can_delete_tickets) content = <DeletedTicketsPage key={query.get("deleted") ?? ""} />;
   else if (path === "/agent/devices") content = <DevicesPage me={props.me} />;
   else if (route) content = <TicketPage key={route[1]} id={Number(route[1])} />;
   else if (path === "/agent/security")
@@ -93,6 +95,13 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
                 </Link>
               </li>
             ))}
+            {props.abilities.can_delete_tickets ? (
+              <li>
+                <Link to="/agent/deleted-tickets" aria-current={path === "/agent/deleted-tickets" ? "page" : undefined}>
+                  <span>{t("trash.nav")}</span>
+                </Link>
+              </li>
+            ) : null}
           </ul>
         </nav>
         {content}

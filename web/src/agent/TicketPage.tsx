@@ -5,7 +5,7 @@ import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { FilePicker, stillUploading, tokensOf, type PickedFile } from "../components/Files.tsx";
 import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t, type MessageKey } from "../i18n/index.ts";
-import { Link, PageHeading, useLeaveGuard } from "../router.tsx";
+import { Link, navigate, PageHeading, useLeaveGuard } from "../router.tsx";
 import { PrioritySelect, StatusSelect } from "./fields.tsx";
 import { KEYS, loadTicketFields } from "./model.ts";
 import { RequesterPanel } from "./RequesterPanel.tsx";
@@ -52,6 +52,7 @@ export function TicketPage(props: { id: number }) {
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [files, setFiles] = useState<PickedFile[]>([]);
+  const [deleting, setDeleting] = useState(false);
   const edit = (change: Partial<Draft>) => {
     setSaved(null);
     setDraft((d) => ({ ...d, ...change }));
@@ -84,6 +85,23 @@ export function TicketPage(props: { id: number }) {
         setError(t("ticket.conflict"));
         void ticketState.reload();
       } else setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  /** Moves the ticket to the trash, then opens Deleted tickets, where it can be restored. */
+  async function remove() {
+    setError(null);
+    setBusy(true);
+    try {
+      await ok(client.DELETE("/api/v2/tickets/{id}", { params: { path: { id: props.id } } }));
+      refreshCounts();
+      await invalidate(KEYS.lists);
+      navigate(`/agent/deleted-tickets?deleted=${props.id}`, { force: true });
+    } catch (err) {
+      setDeleting(false);
+      setError(explain(err));
     } finally {
       setBusy(false);
     }
@@ -188,6 +206,29 @@ export function TicketPage(props: { id: number }) {
           </dl>
         </section>
         {may.can_edit_properties ? <TicketProperties form={FORM_ID} ticket={ticket} fields={fields} draft={draft} onDraft={edit} /> : null}
+        {may.can_delete ? (
+          deleting ? (
+            <div className="panel" role="alertdialog" aria-labelledby="delete-heading" aria-describedby="delete-text">
+              <h2 id="delete-heading">{t("ticket.deleteConfirmTitle")}</h2>
+              <p id="delete-text">{t("ticket.deleteConfirmText")}</p>
+              <div className="actions">
+                <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
+                  {t("ticket.deleteConfirm")}
+                </button>
+                {/* Focus on the safe choice, so the keyboard reaches the confirmation at once. */}
+                <button type="button" className="secondary" disabled={busy} onClick={() => setDeleting(false)} autoFocus>
+                  {t("ticket.deleteCancel")}
+                </button>
+              </div>
+            </div>
+          ) : (
+            <p className="actions">
+              <button type="button" className="secondary small" disabled={busy} onClick={() => setDeleting(true)}>
+                {t("ticket.delete")}
+              </button>
+            </p>
+          )
+        ) : null}
         </div>
 
         <section className="conversation" aria-labelledby="conversation-heading">

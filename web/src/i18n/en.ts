@@ -10,6 +10,7 @@ import { enSearch } from "./en-search.ts";
 import { enOauth } from "./en-oauth.ts";
 import { enIpRestrictions } from "./en-ip-restrictions.ts";
 import { enFields } from "./en-fields.ts";
+import { enRetention } from "./en-retention.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -29,6 +30,7 @@ export const en = {
   ...enOauth,
   ...enIpRestrictions,
   ...enFields,
+  ...enRetention,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
