@@ -79,7 +79,7 @@ describe("admin center in Chromium", () => {
     expect(await owner.getByLabel("Team name").inputValue()).toBe("Acme Support");
     await visible(owner.getByText("self-hosted"));
     await owner.getByLabel("Team name").fill(`Acme ${XSS_IMG} Support`);
-    await owner.getByRole("button", { name: "Save" }).click();
+    await owner.getByRole("button", { name: "Save", exact: true }).click();
     await visible(owner.getByRole("status").getByText("Saved."));
     await shot(owner, "admin-account-desktop");
     await expectAccessible(owner, "the account page");
