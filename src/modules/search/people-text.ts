@@ -1,4 +1,4 @@
-import { stripAccents } from "./search-text.ts";
+import { piecesOf as scanPieces, stripAccents } from "./search-text.ts";
 
 /**
  * Names and e-mail addresses → search terms, for people and organizations (pure; no keys here:
@@ -24,11 +24,7 @@ export const PREFIX_CAP = 20;
 
 export type NameField = "name" | "email";
 
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC\u3005]/u;
-const CJK_OR_NOT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC\u3005]+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30FC\u3005]+/gu;
 const WORD_SPLIT = /[^\p{L}\p{N}]+/u;
-
-const segmenter = new Intl.Segmenter("und", { granularity: "word" });
 
 const wordTerm = (f: NameField, w: string) => `${f}:w:${w}`;
 const prefixTerm = (f: NameField, p: string) => `${f}:p:${p}`;
@@ -37,32 +33,13 @@ const capped = (s: string) => [...s].slice(0, PREFIX_CAP).join("");
 /** One piece of a name: a word (lower case, accents stripped) or a run of CJK characters. */
 export type Piece = { kind: "word"; word: string } | { kind: "cjk"; run: string };
 
-/** Splits a name (or a query word) into words and CJK runs, in order. */
+/** Splits a name (or a query word) into words and CJK runs, in order (search-text.ts reads text the same way). */
 export function piecesOf(text: string): Piece[] {
-  const norm = text.normalize("NFKC").toLowerCase();
-  const pieces: Piece[] = [];
-  let runEnd = -1;
-  for (const seg of segmenter.segment(norm)) {
-    if (!seg.isWordLike) {
-      runEnd = -1;
-      continue;
-    }
-    let at = seg.index;
-    for (const part of seg.segment.match(CJK_OR_NOT) ?? []) {
-      if (CJK.test(part)) {
-        const last = pieces[pieces.length - 1];
-        if (runEnd === at && last?.kind === "cjk") last.run += part;
-        else pieces.push({ kind: "cjk", run: part });
-        runEnd = at + part.length;
-      } else {
-        const word = stripAccents(part);
-        if (word) pieces.push({ kind: "word", word });
-        runEnd = -1;
-      }
-      at += part.length;
-    }
-  }
-  return pieces;
+  return scanPieces(text.normalize("NFKC").toLowerCase()).flatMap((p): Piece[] => {
+    if (p.kind === "cjk") return [{ kind: "cjk", run: p.run }];
+    const word = stripAccents(p.word);
+    return word ? [{ kind: "word", word }] : [];
+  });
 }
 
 function addWord(out: Set<string>, f: NameField, word: string) {

@@ -82,12 +82,17 @@ export type Token = { kind: "word"; stems: string[] } | { kind: "cjk"; run: stri
 /** One token with where it lies in the string it was read from: [start, end) in UTF-16 units. */
 type Scanned = { tok: Token; start: number; end: number };
 
+/** A word or a CJK run of a normalised string, unstemmed, with its place: [start, end) in UTF-16 units. */
+export type Piece = ({ kind: "word"; word: string } | { kind: "cjk"; run: string }) & { start: number; end: number };
+
 /**
- * Words and CJK runs of an already normalised (NFKC, lower-case) string, with their places in it:
- * what `tokenize` and `tokenizeWithOffsets` share, so the index and the highlighting read text alike.
+ * Words and CJK runs of an already normalised (NFKC, lower-case) string, in order, with their
+ * places. Contiguous CJK characters make one run even across the segmenter's own splits (which
+ * differ between a short query and a long text); a word is what the segmenter calls word-like.
+ * The one reading of text that the ticket index, the highlighting and the name index share.
  */
-function scan(norm: string, languages: readonly string[]): Scanned[] {
-  const out: Scanned[] = [];
+export function piecesOf(norm: string): Piece[] {
+  const out: Piece[] = [];
   let runEnd = -1;
   for (const seg of segmenter.segment(norm)) {
     if (!seg.isWordLike) {
@@ -95,23 +100,31 @@ function scan(norm: string, languages: readonly string[]): Scanned[] {
       continue;
     }
     let at = seg.index;
-    for (const piece of seg.segment.match(CJK_OR_NOT) ?? []) {
-      if (CJK.test(piece)) {
+    for (const part of seg.segment.match(CJK_OR_NOT) ?? []) {
+      if (CJK.test(part)) {
         const last = out[out.length - 1];
-        if (runEnd === at && last?.tok.kind === "cjk") {
-          last.tok.run += piece;
-          last.end = at + piece.length;
-        } else out.push({ tok: { kind: "cjk", run: piece }, start: at, end: at + piece.length });
-        runEnd = at + piece.length;
+        if (runEnd === at && last?.kind === "cjk") {
+          last.run += part;
+          last.end = at + part.length;
+        } else out.push({ kind: "cjk", run: part, start: at, end: at + part.length });
+        runEnd = at + part.length;
       } else {
-        const stems = stemsOf(piece, languages);
-        if (stems.length) out.push({ tok: { kind: "word", stems }, start: at, end: at + piece.length });
+        out.push({ kind: "word", word: part, start: at, end: at + part.length });
         runEnd = -1;
       }
-      at += piece.length;
+      at += part.length;
     }
   }
   return out;
+}
+
+/** The pieces of a normalised string as tokens (words stemmed): what `tokenize` and `tokenizeWithOffsets` share. */
+function scan(norm: string, languages: readonly string[]): Scanned[] {
+  return piecesOf(norm).flatMap((p): Scanned[] => {
+    if (p.kind === "cjk") return [{ tok: { kind: "cjk", run: p.run }, start: p.start, end: p.end }];
+    const stems = stemsOf(p.word, languages);
+    return stems.length ? [{ tok: { kind: "word", stems }, start: p.start, end: p.end }] : [];
+  });
 }
 
 const normalise = (s: string) => s.normalize("NFKC").toLowerCase();
