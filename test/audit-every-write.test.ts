@@ -154,6 +154,13 @@ const customRole = async () => (await create("/api/v2/custom_roles.json", { cust
 const group = async () => (await create("/api/v2/groups.json", { group: { name: `g${Math.random().toString(36).slice(2)}` } })).group.id as number;
 const field = async () => (await create("/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Audited field" } })).ticket_field.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user")).id;
+/** A person deleted (restorable, not erased). */
+const deletedUser = async () => {
+  const id = await endUser();
+  const r = await a.api("DELETE", `/api/v2/users/${id}.json`);
+  if (r.status !== 200) throw new Error(`delete: ${r.status} ${r.text}`);
+  return id;
+};
 const uploadFile = async (): Promise<{ token: string; id: number }> => {
   const r = await t.request({ method: "POST", path: "/api/v2/uploads.json?filename=audited.txt", host: a.host, rawBody: Buffer.from("audited file"), headers: { ...ownerAuth(), "content-type": "text/plain" } });
   if (r.status !== 201) throw new Error(`upload: ${r.status} ${r.text}`);
@@ -245,6 +252,8 @@ const CASES: Record<string, Case> = {
   "POST /api/v2/users": { action: "user.created", prepare: async () => ({ method: "POST", path: "/api/v2/users.json", body: { user: { name: "New Person", email: `${unique()}@a.test` } } }) },
   "PUT /api/v2/users/:id": { action: "user.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/users/${await endUser()}.json`, body: { user: { name: "Renamed Person" } } }) },
   "DELETE /api/v2/users/:id": { action: "user.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/users/${await endUser()}.json` }) },
+  "PUT /api/v2/deleted_users/:id/restore": { action: "user.restored", prepare: async () => ({ method: "PUT", path: `/api/v2/deleted_users/${await deletedUser()}/restore.json` }) },
+  "DELETE /api/v2/deleted_users/:id": { action: "user.erased", prepare: async () => ({ method: "DELETE", path: `/api/v2/deleted_users/${await deletedUser()}.json` }) },
   "PUT /api/v2/users/:id/role": { action: "user.role_changed", prepare: async () => ({ method: "PUT", path: `/api/v2/users/${(await buildUser(t, a, "agent")).id}/role.json`, body: { role: "admin" } }) },
   "PUT /api/v2/users/me/password": {
     action: "user.password_changed",

@@ -184,6 +184,12 @@ async function suspended(): Promise<number> {
 }
 const group = async () => (await owner("POST", "/api/v2/groups.json", { group: { name: unique() } })).group.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user", "Someone Else")).id;
+/** A person deleted (restorable, not erased) by the owner. */
+const deletedUser = async () => {
+  const id = await endUser();
+  await owner("DELETE", `/api/v2/users/${id}.json`);
+  return id;
+};
 const agentUser = async () => (await buildUser(t, a, "agent", "Another Agent")).id;
 async function deadLetter(): Promise<string> {
   const id = crypto.randomUUID();
@@ -586,6 +592,14 @@ const RULES: Record<string, Row> = {
 
   // --- IP restrictions (admins; turning them off can shut nobody out)
   // Legal holds and retention (test/legal-holds-retention.test.ts): admins.
+  // Deleted people and erasure (test/user-erasure.test.ts): a fresh deleted person for each allowed call.
+  listDeletedUsers: { who: "admins", call: () => get("/api/v2/deleted_users.json") },
+  showDeletedUser: { who: "admins", call: async () => get(`/api/v2/deleted_users/${await deletedUser()}.json`) },
+  restoreDeletedUser: { who: "admins", call: async () => ({ method: "PUT", path: `/api/v2/deleted_users/${await deletedUser()}/restore.json` }) },
+  previewUserErasure: { who: "admins", call: async () => get(`/api/v2/deleted_users/${await deletedUser()}/erasure_preview.json`) },
+  eraseDeletedUser: { who: "admins", call: async () => ({ method: "DELETE", path: `/api/v2/deleted_users/${await deletedUser()}.json` }) },
+  listErasureReceipts: { who: "admins", call: () => get("/api/v2/erasure_receipts.json") },
+  showErasureReceipt: { who: "admins", call: async () => get(`/api/v2/erasure_receipts/${(await owner("DELETE", `/api/v2/deleted_users/${await deletedUser()}.json`)).erasure_receipt.id}.json`) },
   listLegalHolds: { who: "admins", call: () => get("/api/v2/legal_holds.json") },
   createLegalHold: { who: "admins", call: async () => ({ method: "POST", path: "/api/v2/legal_holds.json", body: { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "matrix" } } }) },
   showLegalHold: { who: "admins", call: async () => get(`/api/v2/legal_holds/${(await owner("POST", "/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "matrix" } })).legal_hold.id}.json`) },

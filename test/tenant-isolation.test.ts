@@ -55,6 +55,14 @@ beforeAll(async () => {
   // Legal holds of A's (ids 1–3; B has none).
   for (let i = 1; i <= 3; i++) expect((await A.api("POST", "/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: i, reason: `${MARK} hold` } })).status).toBe(201);
   ids.legal_hold = 3;
+  // Two deleted people of A's: one erased (receipt 1), one restorable.
+  for (let i = 0; i < 2; i++) {
+    const p = await A.api("POST", "/api/v2/users.json", { user: { name: `${MARK} gone ${i}`, email: `gone${i}@${MARK.toLowerCase()}.test` } });
+    expect((await A.api("DELETE", `/api/v2/users/${p.body.user.id}.json`)).status).toBe(200);
+    ids.deleted_user = p.body.user.id;
+    if (i === 0) expect((await A.api("DELETE", `/api/v2/deleted_users/${p.body.user.id}.json`)).status).toBe(200);
+  }
+  ids.erasure_receipt = 1;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
   ids.api_token = 4;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
@@ -303,6 +311,14 @@ const plans: Record<string, Plan> = {
   showLegalHold: { kind: "id", resource: "legal_hold", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/legal_holds/${id}.json` }, missing: { method: "GET", path: `/api/v2/legal_holds/${m}.json` } }) },
   releaseLegalHold: { kind: "id", resource: "legal_hold", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/legal_holds/${id}/release.json` }, missing: { method: "PUT", path: `/api/v2/legal_holds/${m}/release.json` } }) },
   showRetentionPolicy: { kind: "collection" },
+  // Deleted people of A's (ids in deleted_user; B has none) and A's erasure receipt 1.
+  listDeletedUsers: { kind: "collection" },
+  showDeletedUser: { kind: "id", resource: "deleted_user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/deleted_users/${id}.json` }, missing: { method: "GET", path: `/api/v2/deleted_users/${m}.json` } }) },
+  restoreDeletedUser: { kind: "id", resource: "deleted_user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/deleted_users/${id}/restore.json` }, missing: { method: "PUT", path: `/api/v2/deleted_users/${m}/restore.json` } }) },
+  previewUserErasure: { kind: "id", resource: "deleted_user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/deleted_users/${id}/erasure_preview.json` }, missing: { method: "GET", path: `/api/v2/deleted_users/${m}/erasure_preview.json` } }) },
+  eraseDeletedUser: { kind: "id", resource: "deleted_user", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/deleted_users/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/deleted_users/${m}.json` } }) },
+  listErasureReceipts: { kind: "collection" },
+  showErasureReceipt: { kind: "id", resource: "erasure_receipt", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/erasure_receipts/${id}.json` }, missing: { method: "GET", path: `/api/v2/erasure_receipts/${m}.json` } }) },
   updateRetentionPolicy: { kind: "own" },
   previewRetentionPolicy: { kind: "collection" },
   showIpRestrictions: { kind: "collection" },
@@ -404,7 +420,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/deleted_tickets.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json", "/api/v2/oauth/clients.json", "/api/v2/oauth/tokens.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/deleted_tickets.json", "/api/v2/deleted_users.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json", "/api/v2/oauth/clients.json", "/api/v2/oauth/tokens.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");

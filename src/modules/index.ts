@@ -10,6 +10,7 @@ import * as jobs from "./jobs/jobs-routes.ts";
 import * as mail from "./mail/mail-routes.ts";
 import * as organizations from "./organizations/organizations-routes.ts";
 import * as privacy from "./privacy/privacy-routes.ts";
+import * as erasure from "./privacy/erasure-routes.ts";
 import * as search from "./search/search-routes.ts";
 import * as setup from "./setup/setup-routes.ts";
 import * as support from "./support/support-routes.ts";
@@ -35,4 +36,5 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "mail", register: mail.register },
   { name: "support", register: support.register },
   { name: "privacy", register: privacy.register },
+  { name: "privacy", register: erasure.register },
 ];

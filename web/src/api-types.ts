@@ -434,6 +434,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/deleted_users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People deleted and not yet erased (restorable for 30 days); admins. */
+        get: operations["listDeletedUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/deleted_users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showDeletedUser"];
+        put?: never;
+        post?: never;
+        /** Erases a deleted person for good (GDPR art. 17) and answers the erasure receipt; 409 under a legal hold. */
+        delete: operations["eraseDeletedUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/deleted_users/{id}/erasure_preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: what erasing the person would delete and keep, the legal holds in the way, and mentions of them in other tickets (to redact). */
+        get: operations["previewUserErasure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/deleted_users/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Vaultdesk: brings a deleted person back (active; their ended sessions and tokens stay ended). */
+        put: operations["restoreDeletedUser"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/dkim_keys": {
         parameters: {
             query?: never;
@@ -497,6 +565,39 @@ export interface paths {
         put?: never;
         /** Vaultdesk: uses the link sent to a new e-mail address; the address becomes the user's primary one. Signs nobody in. */
         post: operations["confirmEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/erasure_receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: receipts of erasures, newest last; admins. */
+        get: operations["listErasureReceipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/erasure_receipts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showErasureReceipt"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3741,6 +3842,244 @@ export interface operations {
             };
         };
     };
+    listDeletedUsers: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        deleted_users: {
+                            active: boolean;
+                            created_at: string;
+                            /** @description Vaultdesk: when the person was deleted. */
+                            deleted_at: string;
+                            /** @description Vaultdesk: who deleted them. */
+                            deleted_by_id: number | null;
+                            email: string | null;
+                            /** @description Vaultdesk: when the upkeep erases them for good unless restored (or held). */
+                            erase_after: string;
+                            id: number;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    showDeletedUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deleted_user: {
+                            active: boolean;
+                            created_at: string;
+                            /** @description Vaultdesk: when the person was deleted. */
+                            deleted_at: string;
+                            /** @description Vaultdesk: who deleted them. */
+                            deleted_by_id: number | null;
+                            email: string | null;
+                            /** @description Vaultdesk: when the upkeep erases them for good unless restored (or held). */
+                            erase_after: string;
+                            id: number;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    eraseDeletedUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        erasure_receipt: {
+                            audit_entry: {
+                                /** @description The chain hash at that entry (hex): `vaultdesk audit verify` proves the chain up to it. */
+                                hash: string | null;
+                                /** @description The `user.erased` audit entry. */
+                                id: string;
+                                /** @description Its place in the tenant's audit chain (null until linked, a moment after the commit). */
+                                seq: number | null;
+                            };
+                            /** @enum {string} */
+                            cause: "request" | "expiry";
+                            deleted: {
+                                [key: string]: number | string | string[];
+                            };
+                            erased_at: string;
+                            /** @description Null when the upkeep erased a person deleted more than 30 days ago. */
+                            erased_by_id: number | null;
+                            id: number;
+                            kept: {
+                                basis: string;
+                                count?: number;
+                                detail: string;
+                                what: string;
+                            }[];
+                            pseudonym: string;
+                            /** @enum {string} */
+                            schema: "vaultdesk.erasure-receipt";
+                            /** @description The erased person's public id, which now names the tombstone only. */
+                            user_id: number;
+                            /** @enum {number} */
+                            version: 1;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    previewUserErasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        erasure_preview: {
+                            /** @description The person's comments in tickets shared with others (end users): their text and files erased. */
+                            comments_erased: number;
+                            /** @description Active legal holds that refuse the erasure until released. */
+                            legal_hold_ids: number[];
+                            /** @description Other tickets that mention the person's name, address or phone (up to 100 per kind), for redaction. */
+                            mentions: {
+                                found_by: ("name" | "email" | "phone")[];
+                                ticket_id: number;
+                            }[];
+                            /** @description Sessions, API tokens, second factors, passkeys, consent records, SSO identities, CCs. */
+                            rows_deleted: {
+                                [key: string]: number;
+                            };
+                            /** @description Tickets where the person is the only party: deleted whole. */
+                            tickets_deleted: number[];
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    restoreDeletedUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deleted_user: {
+                            active: boolean;
+                            created_at: string;
+                            /** @description Vaultdesk: when the person was deleted. */
+                            deleted_at: string;
+                            /** @description Vaultdesk: who deleted them. */
+                            deleted_by_id: number | null;
+                            email: string | null;
+                            /** @description Vaultdesk: when the upkeep erases them for good unless restored (or held). */
+                            erase_after: string;
+                            id: number;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     listDkimKeys: {
         parameters: {
             query?: never;
@@ -3905,6 +4244,135 @@ export interface operations {
                             email: string;
                             /** @enum {string} */
                             status: "confirmed";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listErasureReceipts: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        erasure_receipts: {
+                            audit_entry: {
+                                /** @description The chain hash at that entry (hex): `vaultdesk audit verify` proves the chain up to it. */
+                                hash: string | null;
+                                /** @description The `user.erased` audit entry. */
+                                id: string;
+                                /** @description Its place in the tenant's audit chain (null until linked, a moment after the commit). */
+                                seq: number | null;
+                            };
+                            /** @enum {string} */
+                            cause: "request" | "expiry";
+                            deleted: {
+                                [key: string]: number | string | string[];
+                            };
+                            erased_at: string;
+                            /** @description Null when the upkeep erased a person deleted more than 30 days ago. */
+                            erased_by_id: number | null;
+                            id: number;
+                            kept: {
+                                basis: string;
+                                count?: number;
+                                detail: string;
+                                what: string;
+                            }[];
+                            pseudonym: string;
+                            /** @enum {string} */
+                            schema: "vaultdesk.erasure-receipt";
+                            /** @description The erased person's public id, which now names the tombstone only. */
+                            user_id: number;
+                            /** @enum {number} */
+                            version: 1;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    showErasureReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        erasure_receipt: {
+                            audit_entry: {
+                                /** @description The chain hash at that entry (hex): `vaultdesk audit verify` proves the chain up to it. */
+                                hash: string | null;
+                                /** @description The `user.erased` audit entry. */
+                                id: string;
+                                /** @description Its place in the tenant's audit chain (null until linked, a moment after the commit). */
+                                seq: number | null;
+                            };
+                            /** @enum {string} */
+                            cause: "request" | "expiry";
+                            deleted: {
+                                [key: string]: number | string | string[];
+                            };
+                            erased_at: string;
+                            /** @description Null when the upkeep erased a person deleted more than 30 days ago. */
+                            erased_by_id: number | null;
+                            id: number;
+                            kept: {
+                                basis: string;
+                                count?: number;
+                                detail: string;
+                                what: string;
+                            }[];
+                            pseudonym: string;
+                            /** @enum {string} */
+                            schema: "vaultdesk.erasure-receipt";
+                            /** @description The erased person's public id, which now names the tombstone only. */
+                            user_id: number;
+                            /** @enum {number} */
+                            version: 1;
                         };
                     };
                 };

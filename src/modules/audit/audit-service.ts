@@ -59,8 +59,8 @@ function toJsonEntry(sealer: TenantSealer, actor: Actor, requestId: string, ip: 
   };
 }
 
-/** Records an audit entry in the request's transaction. */
-export function audit(ctx: RequestContext, entry: AuditInput): void {
+/** Records an audit entry in the request's transaction; returns the entry's id. */
+export function audit(ctx: RequestContext, entry: AuditInput): string {
   let pending = ctx.tx.bag.get(PENDING) as unknown[] | undefined;
   if (!pending) {
     pending = [];
@@ -75,7 +75,9 @@ export function audit(ctx: RequestContext, entry: AuditInput): void {
       return ctx.tx.serialized ? `${enqueue}; SELECT vd_audit_chain(${CHAIN_BATCH}, true)` : enqueue;
     });
   }
-  pending.push(toJsonEntry(ctx.sealer, ctx.actor, ctx.requestId, ctx.ip, entry));
+  const e = toJsonEntry(ctx.sealer, ctx.actor, ctx.requestId, ctx.ip, entry);
+  pending.push(e);
+  return e.id;
 }
 
 /**

@@ -257,3 +257,23 @@ export async function keptInboundIds(tx: TenantTx, ids: readonly string[]): Prom
   const rows = await tx.db.selectFrom("inbound_messages").select("id").where("tenant_id", "=", tx.tenantId).where("id", "in", [...ids]).where("state", "!=", "deleted").execute();
   return new Set(rows.map((r) => r.id));
 }
+
+/**
+ * Erasure of a person: the mail they sent (by the keyed hash of their address) or that became one of
+ * `commentIds` goes — suspended tickets made of it, then the message rows. Returns the messages' ids
+ * (their stored copies are deleted after the commit) and the suspended tickets' public ids.
+ */
+export async function forgetSender(tx: TenantTx, senderBidx: Buffer | null, commentIds: readonly string[]): Promise<{ messageIds: string[]; suspended: number[] }> {
+  const ids = (
+    await tx.db
+      .selectFrom("inbound_messages")
+      .select("id")
+      .where("tenant_id", "=", tx.tenantId)
+      .where((eb) => eb.or([...(senderBidx ? [eb("sender_bidx", "=", senderBidx)] : []), ...(commentIds.length ? [eb("comment_id", "in", [...commentIds])] : []), eb.lit(false)]))
+      .execute()
+  ).map((r) => r.id);
+  if (!ids.length) return { messageIds: [], suspended: [] };
+  const held = await tx.db.deleteFrom("suspended_tickets").where("tenant_id", "=", tx.tenantId).where("inbound_message_id", "in", ids).returning("nice_id").execute();
+  await tx.db.deleteFrom("inbound_messages").where("tenant_id", "=", tx.tenantId).where("id", "in", ids).execute();
+  return { messageIds: ids, suspended: held.map((h) => Number(h.nice_id)) };
+}

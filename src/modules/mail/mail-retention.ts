@@ -83,3 +83,16 @@ export const mailRetention = (deps: Deps): MaintenanceTask[] => [
   { name: "mail.retention", everyMs: 3600_000, run: (now) => purgeUnkeptMail(deps, now).then(() => undefined) },
   { name: "mail.orphans", everyMs: 6 * 3600_000, run: () => removeOrphanMail(deps).then(() => undefined) },
 ];
+
+/**
+ * Erasure of a person: the mail they sent (`senderBidx`, their address's keyed hash) or that became
+ * one of `commentIds` is deleted — suspended tickets (audited) and message rows in the transaction;
+ * the stored copies by `afterCommit` (a file a crash leaves is removeOrphanMail's).
+ */
+export async function forgetSenderMail(deps: Pick<AppDeps, "blobs">, ctx: RequestContext, senderBidx: Buffer | null, commentIds: readonly string[], afterCommit: (fn: () => Promise<void>) => void): Promise<{ messages: number; suspended: number }> {
+  const r = await repo.forgetSender(ctx.tx, senderBidx, commentIds);
+  for (const niceId of r.suspended) audit(ctx, { action: "suspended_ticket.deleted", resourceType: "suspended_ticket", resourceId: niceId });
+  const tenantId = ctx.tx.tenantId;
+  if (r.messageIds.length) afterCommit(async () => { for (const id of r.messageIds) await deleteSealed(deps.blobs, tenantId, MAIL_REF(id)).catch(() => undefined); });
+  return { messages: r.messageIds.length, suspended: r.suspended.length };
+}

@@ -18,7 +18,7 @@ import type { LegalHoldView, RetentionPolicyView } from "./privacy-types.ts";
 /**
  * Legal holds and retention (GDPR's storage limitation, and its exception: a legal claim).
  *  - A legal hold on a ticket, a person (the tickets they requested) or an organization (its
- *    tickets) keeps the trash's purge, retention runs and, later, erasure away from what it covers,
+ *    tickets) keeps the trash's purge, retention runs and erasure away from what it covers,
  *    until an admin releases it. Holds are admins' only, audited, and never deleted.
  *  - A retention policy moves tickets solved or closed more than N days ago to the trash (except
  *    those with an excluded tag or under a hold), once an hour across all server processes, and

@@ -291,6 +291,34 @@ export async function purgeTicket(ctx: RequestContext, t: Pick<repo.DeletedTicke
   return r;
 }
 
+/** What an erased person's comment says instead (erasure of someone who shares the ticket with others). */
+export const ERASED_COMMENT = "[Removed: the author's personal data was erased.]";
+
+/**
+ * Erasure of a person who shares a ticket with others: their comment's text becomes ERASED_COMMENT
+ * in its plain and HTML bodies, its audit's Comment event and the description (first comment), its
+ * files are deleted (ids returned: the caller deletes the bytes after the commit), and the search
+ * index loses its words. Undefined when the ticket has no such comment.
+ */
+export async function eraseComment(ctx: RequestContext, t: Pick<repo.TicketRow, "id" | "nice_id">, commentNiceId: number): Promise<{ attachmentIds: string[] } | undefined> {
+  const c = await repo.findCommentForRedaction(ctx.tx, t.id, commentNiceId);
+  if (!c) return undefined;
+  const s = ctx.sealer;
+  const body = s.open(c.body_sealed, cref(c.id, "body"));
+  const events = s.openJson<AuditEvent[]>(c.events_sealed, aref(c.audit_id)).map((e) => (e.type === "Comment" ? { ...e, body: ERASED_COMMENT } : e));
+  await repo.rewriteComment(
+    ctx.tx,
+    t.id,
+    { id: c.id, body_sealed: s.seal(ERASED_COMMENT, cref(c.id, "body")), html_body_sealed: s.seal(`<p>${escapeHtml(ERASED_COMMENT)}</p>`, cref(c.id, "html_body")) },
+    { id: c.audit_id, events_sealed: s.sealJson(events, aref(c.audit_id)) },
+    c.first ? s.seal(ERASED_COMMENT, tref(t.id, "description")) : undefined,
+  );
+  const attachmentIds = await repo.deleteCommentAttachments(ctx.tx, c.id);
+  audit(ctx, { action: "comment.erased", resourceType: "ticket", resourceId: t.nice_id, fields: ["comment"] });
+  await emit(ctx, { kind: "comment.redacted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: c.id, channel: channelOf(ctx), text: { before: body, after: ERASED_COMMENT, public: c.public } });
+  return { attachmentIds };
+}
+
 /** What a redacted character becomes (Zendesk's redaction mark). */
 export const REDACTED = "\u2587";
 

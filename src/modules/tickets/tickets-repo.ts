@@ -417,6 +417,44 @@ export async function rewriteComment(tx: TenantTx, ticketId: string, c: { id: st
   await tx.db.updateTable("tickets").set({ ...(description ? { description_sealed: description } : {}), updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).execute();
 }
 
+// ---- Erasure of a person (privacy module) -----------------------------------------------------
+
+/**
+ * Tickets where the person is the only party: they requested it, and no other end user submitted
+ * it, is copied on it or wrote in it (staff answering are not parties). Erasure deletes them whole.
+ */
+export async function soloTickets(tx: TenantTx, userId: string): Promise<Array<{ id: string; nice_id: number }>> {
+  const r = await sql<{ id: string; nice_id: string }>`
+    SELECT t.id, t.nice_id FROM tickets t
+    WHERE t.tenant_id = ${tx.tenantId} AND t.requester_id = ${userId}
+      AND NOT EXISTS (SELECT 1 FROM users s WHERE s.tenant_id = t.tenant_id AND s.id = t.submitter_id AND s.id <> ${userId} AND s.role = 'end_user')
+      AND NOT EXISTS (SELECT 1 FROM ticket_ccs c WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id AND c.user_id <> ${userId})
+      AND NOT EXISTS (SELECT 1 FROM ticket_comments m JOIN users a ON a.tenant_id = m.tenant_id AND a.id = m.author_id
+                      WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND m.author_id <> ${userId} AND a.role = 'end_user')
+    ORDER BY t.nice_id
+    FOR UPDATE OF t`.execute(tx.db);
+  return r.rows.map((x) => ({ id: x.id, nice_id: Number(x.nice_id) }));
+}
+
+/** The person's comments in tickets other than `except` (shared tickets), with their tickets' ids. */
+export async function commentsElsewhere(tx: TenantTx, userId: string, except: readonly string[]): Promise<Array<{ ticket_id: string; ticket_nice: number; comment_id: string; comment_nice: number }>> {
+  let q = tx.db
+    .selectFrom("ticket_comments as c")
+    .innerJoin("tickets as t", (j) => j.onRef("t.tenant_id", "=", "c.tenant_id").onRef("t.id", "=", "c.ticket_id"))
+    .select(["c.ticket_id", "t.nice_id as ticket_nice", "c.id as comment_id", "c.nice_id as comment_nice"])
+    .where("c.tenant_id", "=", tx.tenantId)
+    .where("c.author_id", "=", userId);
+  if (except.length) q = q.where("c.ticket_id", "not in", [...except]);
+  const rows = await q.orderBy("c.nice_id").execute();
+  return rows.map((r) => ({ ticket_id: r.ticket_id, ticket_nice: Number(r.ticket_nice), comment_id: r.comment_id, comment_nice: Number(r.comment_nice) }));
+}
+
+/** Deletes a comment's attachments (erasure); returns their ids, whose files go after the commit. */
+export async function deleteCommentAttachments(tx: TenantTx, commentId: string): Promise<string[]> {
+  const r = await tx.db.deleteFrom("attachments").where("tenant_id", "=", tx.tenantId).where("comment_id", "=", commentId).returning("id").execute();
+  return r.map((a) => a.id);
+}
+
 export async function listComments(tx: TenantTx, ticketId: string, page: Page) {
   const q = commentQuery(tx, ticketId);
   return fetchPage(q, page, "c.nice_id", async () =>
@@ -545,5 +583,11 @@ export const commentsOfTickets = (tx: TenantTx, ticketIds: readonly string[]) =>
 /** How many tickets the tenant holds, deleted ones too. */
 export async function countAllTickets(tx: TenantTx): Promise<number> {
   const r = await tx.db.selectFrom("tickets").select((eb) => eb.fn.countAll<string>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** How many tickets (any state) a person requested: after an erasure, those left are shared with others. */
+export async function requestedBy(tx: TenantTx, userId: string): Promise<number> {
+  const r = await tx.db.selectFrom("tickets").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("requester_id", "=", userId).executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -21,11 +21,14 @@ export async function lockActiveOwners(tx: TenantTx): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-/** Soft delete: the row (and its sealed personal data) stays; the account can no longer be used. */
-export async function deactivateUser(tx: TenantTx, id: string): Promise<void> {
+/**
+ * Soft delete: the row (and its sealed personal data) stays, stamped with when and by whom (the
+ * deleted users list, restorable until erased); the account can no longer be used.
+ */
+export async function deactivateUser(tx: TenantTx, id: string, by: string | null, at: Date): Promise<void> {
   await tx.db
     .updateTable("users")
-    .set({ active: false, updated_at: sql`now()` })
+    .set({ active: false, deleted_at: at, deleted_by: by, updated_at: sql`now()` })
     .where("tenant_id", "=", tx.tenantId)
     .where("id", "=", id)
     .execute();

@@ -19,8 +19,8 @@ import type { UserView } from "./users-types.ts";
  * Deletion is a soft delete, as in Zendesk (`DELETE /api/v2/users/{id}` answers the user with
  * `active: false`): the account is deactivated, its sessions and API tokens are revoked at once,
  * and it can no longer sign in; its tickets keep their requester and assignee. Its sealed
- * personal data (name, e-mail, phone) stays in the database until erasure, which is a separate,
- * later feature (GDPR right to erasure); the e-mail address therefore stays taken.
+ * personal data (name, e-mail, phone) stays in the database until erasure (the privacy module's
+ * `/deleted_users`: restorable for 30 days, then erased); the e-mail address stays taken meanwhile.
  */
 
 export async function changeUserRole(ctx: RequestContext, niceId: number, next: Role, currentSession?: Buffer): Promise<UserView> {
@@ -40,7 +40,7 @@ export async function deleteUser(ctx: RequestContext, niceId: number): Promise<U
     const owners = u.role === "owner" ? await adminRepo.lockActiveOwners(ctx.tx) : [];
     const decision = userPolicy.delete(actor, u, owners.length);
     if (!decision.ok) throw forbidden(decision.reason);
-    await adminRepo.deactivateUser(ctx.tx, u.id);
+    await adminRepo.deactivateUser(ctx.tx, u.id, actor.userId, ctx.now());
     await revokeAccessOf(ctx, u.id, { signinLinks: true, passkeys: true });
     await cancelPendingEmailChanges(ctx, u.id);
     // Mail the relay never took for them is dropped with them.

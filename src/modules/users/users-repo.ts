@@ -70,7 +70,7 @@ function base(tx: TenantTx) {
     .where("u.tenant_id", "=", tx.tenantId);
 }
 
-export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "support" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale" | "password_set_at" | "failed_signins" | "lockouts" | "locked_until" | "custom_role_id"> & {
+export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "support" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale" | "password_set_at" | "failed_signins" | "lockouts" | "locked_until" | "custom_role_id" | "deleted_at" | "deleted_by" | "erased_at" | "pseudonym"> & {
   tags: string[];
   must_change_password?: boolean;
   email_status?: EmailStatus;

@@ -85,6 +85,12 @@ export interface UsersTable {
   locked_until: Date | null;
   /** 0029: an agent's custom role. */
   custom_role_id: Generated<string | null>;
+  /** 0043: deleted (restorable until erased), by whom. */
+  deleted_at: Generated<Date | null>;
+  deleted_by: Generated<string | null>;
+  /** 0043: erased for good: the row is a tombstone named by `pseudonym` only. */
+  erased_at: Generated<Date | null>;
+  pseudonym: Generated<string | null>;
 }
 export type EmailStatus = "unverified" | "verified" | "staff_changed";
 
@@ -108,6 +114,20 @@ export interface PasswordHistoryTable {
 
 /** 0029: a tenant's custom agent roles (platform/roles.ts). */
 /** 0038: legal holds (modules/privacy). */
+/** 0043: what an erasure deleted and kept, bound to its audit entry (no personal data). */
+export interface ErasureReceiptsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  user_nice_id: number;
+  pseudonym: string;
+  erased_at: Date;
+  erased_by_nice: number | null;
+  cause: "request" | "expiry";
+  receipt: unknown;
+  audit_entry_id: string;
+}
+
 export interface LegalHoldsTable {
   tenant_id: string;
   id: string;
@@ -900,6 +920,7 @@ export interface DB {
   groups: GroupsTable;
   custom_roles: CustomRolesTable;
   legal_holds: LegalHoldsTable;
+  erasure_receipts: ErasureReceiptsTable;
   retention_policies: RetentionPoliciesTable;
   maintenance_turns: MaintenanceTurnsTable;
   group_memberships: GroupMembershipsTable;
