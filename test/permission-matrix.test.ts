@@ -184,6 +184,15 @@ async function suspended(): Promise<number> {
 }
 const group = async () => (await owner("POST", "/api/v2/groups.json", { group: { name: unique() } })).group.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user", "Someone Else")).id;
+/** The tenant's first audit archive (made once: everything up to now, as if 400 days had passed). */
+let archived: Promise<number> | undefined;
+const auditArchive = () =>
+  (archived ??= (async () => {
+    const { archiveTenant } = await import("../src/modules/audit/audit-archive.ts");
+    const { createBlobStore } = await import("../src/platform/blobs/index.ts");
+    await archiveTenant({ db: t.db, keyring: t.keyring, blobs: createBlobStore(t.config) }, a.tenantId, new Date(Date.now() + 400 * 86_400_000));
+    return 1;
+  })());
 /** A person deleted (restorable, not erased) by the owner. */
 const deletedUser = async () => {
   const id = await endUser();
@@ -563,6 +572,8 @@ const RULES: Record<string, Row> = {
   // --- audit log
   listAuditLogs: { who: "audit_log_access", call: () => get("/api/v2/audit_logs.json?per_page=1") },
   verifyAuditLogs: { who: "audit_log_access", call: () => get("/api/v2/audit_logs/verification.json") },
+  listAuditArchives: { who: "audit_log_access", call: () => get("/api/v2/audit_archives.json") },
+  downloadAuditArchive: { who: "audit_log_access", call: async () => get(`/api/v2/audit_archives/${await auditArchive()}/download`) },
 
   // --- API tokens: admins everyone's, other staff their own when their role allows
   listApiTokens: { who: "api_token_access", call: () => get("/api/v2/api_tokens.json") },

@@ -63,6 +63,13 @@ beforeAll(async () => {
     if (i === 0) expect((await A.api("DELETE", `/api/v2/deleted_users/${p.body.user.id}.json`)).status).toBe(200);
   }
   ids.erasure_receipt = 1;
+  // A's audit trail archived once (archive 1; B has none).
+  {
+    const { archiveTenant } = await import("../src/modules/audit/audit-archive.ts");
+    const { createBlobStore } = await import("../src/platform/blobs/index.ts");
+    expect(await archiveTenant({ db: t.db, keyring: t.keyring, blobs: createBlobStore(t.config) }, A.tenantId, new Date(Date.now() + 400 * 86_400_000))).toBe(1);
+  }
+  ids.audit_archive = 1;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
   ids.api_token = 4;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
@@ -254,6 +261,8 @@ const plans: Record<string, Plan> = {
   listInvitations: { kind: "collection" },
   showAccount: { kind: "collection" },
   verifyAuditLogs: { kind: "collection" },
+  listAuditArchives: { kind: "collection" },
+  downloadAuditArchive: { kind: "id", resource: "audit_archive", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/audit_archives/${id}/download` }, missing: { method: "GET", path: `/api/v2/audit_archives/${m}/download` } }) },
   search: { kind: "collection" },
   listRequests: { kind: "collection" },
   searchRequests: { kind: "collection" },

@@ -267,8 +267,13 @@ auditCmd
   .option("--data-dir <dir>", "data folder")
   .action(async (o: { tenant: string; dataDir?: string }) => {
     if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
-    const r = (await operate("audit.verify", { tenant: o.tenant })) as { ok: boolean; entries: number; brokenAt?: number; reason?: string };
-    if (r.ok) console.log(`audit chain OK: ${r.entries} entries`);
+    type Files = { archives: number; archived_entries: number; failure: { archive: number; reason: string } | null };
+    const r = (await operate("audit.verify", { tenant: o.tenant })) as { ok: boolean; entries: number; brokenAt?: number; reason?: string; archives?: Files };
+    const files = r.archives;
+    if (files?.failure) {
+      console.log(`audit archive ${files.failure.archive} BROKEN: ${files.failure.reason}`);
+      process.exitCode = 1;
+    } else if (r.ok) console.log(`audit chain OK: ${r.entries} entries${files && files.archives > 0 ? `, and ${files.archived_entries} more in ${files.archives} archive files` : ""}`);
     else {
       console.log(`audit chain BROKEN at entry ${r.brokenAt}: ${r.reason} (${r.entries} entries verified before it)`);
       process.exitCode = 1;

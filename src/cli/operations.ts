@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Runtime } from "../platform/runtime.ts";
 import { email, name, subdomain } from "../platform/schemas.ts";
 import { verifyChain } from "../modules/audit/audit-service.ts";
+import { verifyArchives } from "../modules/audit/audit-archive.ts";
 import { createTenant, findTenant, listTenants, shredTenant } from "../modules/tenants/tenants-service.ts";
 import { AppError } from "../platform/errors.ts";
 import { rotateTenantKey } from "../modules/keys/keys-service.ts";
@@ -93,7 +94,10 @@ export const operations = {
     run: async (rt: Runtime, a: { tenant: string }) => {
       const t = await findTenant(rt.db, { subdomain: a.tenant });
       if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${a.tenant}'` });
-      return verifyChain(rt.db, t.id);
+      // The database's part of the chain, then every archive file (docs/security-model.md, Audit trail).
+      const chain = await verifyChain(rt.db, t.id);
+      const files = await verifyArchives({ db: rt.db, keyring: rt.keyring, blobs: createBlobStore(rt.config) }, t.id);
+      return files.failure ? { ...chain, ok: false, archives: files } : { ...chain, archives: files };
     },
   },
   "keys.rotate": {

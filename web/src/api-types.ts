@@ -281,6 +281,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/audit_archives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: files of audit entries older than the hot period, with the hashes that tie them into the chain. */
+        get: operations["listAuditArchives"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/audit_archives/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: an archive's entries as JSON lines after a header line (audited). Client addresses stay sealed, as in the chain. */
+        get: operations["downloadAuditArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/audit_logs": {
         parameters: {
             query?: never;
@@ -3337,6 +3371,90 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+        };
+    };
+    listAuditArchives: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        audit_archives: {
+                            created_at: string;
+                            entries: number;
+                            first_at: string;
+                            /** @description The first archived entry (`id` in the audit log). */
+                            first_entry_id: number;
+                            id: number;
+                            last_at: string;
+                            last_entry_id: number;
+                            /** @description The chain's hash at the last entry (hex). */
+                            last_hash: string;
+                            /** @description The chain's hash before the first entry (hex): the file's chain starts from it. */
+                            prev_hash: string;
+                            /** @description When its entries were deleted from the database (null: still there too). */
+                            purged_at: string | null;
+                            /** @description SHA-256 of the file's bytes (hex). */
+                            sha256: string;
+                            /** @description When the file was read back and its chain recomputed, before its entries left the database. */
+                            verified_at: string | null;
+                        }[];
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    downloadAuditArchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON lines */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7672,6 +7790,10 @@ export interface operations {
                 content: {
                     "application/json": {
                         retention_policy: {
+                            /** @description Audit entries older than this many days are archived to a sealed file (7–3,650; 90 by default). */
+                            audit_hot_days: number;
+                            /** @description Archived entries leave the database this many days after their archive was made, once its file verifies (0–3,650; 30 by default). */
+                            audit_purge_days: number;
                             /** @description Whether the hourly run moves old solved and closed tickets to the trash. */
                             enabled: boolean;
                             /** @description Tickets carrying any of these tags stay. */
@@ -7698,6 +7820,8 @@ export interface operations {
             content: {
                 "application/json": {
                     retention_policy: {
+                        audit_hot_days?: number;
+                        audit_purge_days?: number;
                         enabled?: boolean;
                         excluded_tags?: string[];
                         solved_days?: number;
@@ -7715,6 +7839,10 @@ export interface operations {
                 content: {
                     "application/json": {
                         retention_policy: {
+                            /** @description Audit entries older than this many days are archived to a sealed file (7–3,650; 90 by default). */
+                            audit_hot_days: number;
+                            /** @description Archived entries leave the database this many days after their archive was made, once its file verifies (0–3,650; 30 by default). */
+                            audit_purge_days: number;
                             /** @description Whether the hourly run moves old solved and closed tickets to the trash. */
                             enabled: boolean;
                             /** @description Tickets carrying any of these tags stay. */

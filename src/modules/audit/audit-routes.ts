@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { listAuditLogs, verifyAuditChain } from "./audit-service.ts";
-import { isoDate, pageQuery } from "../../platform/schemas.ts";
+import { auditArchiveUpkeep, listArchives, openArchive } from "./audit-archive.ts";
+import { isoDate, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
@@ -22,7 +23,23 @@ const auditLogView = z.object({
   request_id: z.string(),
 });
 
+const archiveView = z.object({
+  id: z.number(),
+  first_entry_id: z.number().describe("The first archived entry (`id` in the audit log)."),
+  last_entry_id: z.number(),
+  first_at: z.string(),
+  last_at: z.string(),
+  entries: z.number(),
+  sha256: z.string().describe("SHA-256 of the file's bytes (hex)."),
+  prev_hash: z.string().describe("The chain's hash before the first entry (hex): the file's chain starts from it."),
+  last_hash: z.string().describe("The chain's hash at the last entry (hex)."),
+  created_at: z.string(),
+  verified_at: z.string().nullable().describe("When the file was read back and its chain recomputed, before its entries left the database."),
+  purged_at: z.string().nullable().describe("When its entries were deleted from the database (null: still there too)."),
+});
+
 export function register(app: FastifyInstance, deps: AppDeps): void {
+  for (const task of auditArchiveUpkeep(deps)) deps.jobs.maintain(task);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/audit_logs", operationId: "listAuditLogs", tag: "audit_logs", auth: "user",
     query: pageQuery.extend({
@@ -62,5 +79,29 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Recomputes the account's audit hash chain: verified, entries checked, the first broken entry.",
     response: z.object({ verification: z.object({ verified: z.boolean(), entries_checked: z.number(), first_broken_id: z.number().nullable(), reason: z.string().nullable(), checked_at: z.string() }) }),
     handler: async (ctx) => ({ verification: await verifyAuditChain(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/audit_archives", operationId: "listAuditArchives", tag: "audit_logs", auth: "user",
+    summary: "Vaultdesk: files of audit entries older than the hot period, with the hashes that tie them into the chain.",
+    query: pageQuery, response: listEnvelope("audit_archives", archiveView),
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query);
+      const r = await listArchives(ctx, page);
+      const env = pageEnvelope(page, r.views, r.count, url);
+      return { audit_archives: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/audit_archives/:id/download", operationId: "downloadAuditArchive", tag: "audit_logs", auth: "user",
+    summary: "Vaultdesk: an archive's entries as JSON lines after a header line (audited). Client addresses stay sealed, as in the chain.",
+    params: publicIdParam, response: z.string().describe("JSON lines"),
+    handler: async (ctx, { params, reply }) => {
+      const f = await openArchive(deps, ctx, params.id);
+      reply.header("content-type", "application/x-ndjson; charset=utf-8");
+      reply.header("content-disposition", `attachment; filename="${f.name}"`);
+      reply.header("cache-control", "private, no-store");
+      reply.header("x-content-type-options", "nosniff");
+      return f.stream;
+    },
   });
 }

@@ -8,6 +8,7 @@ import * as repo from "./audit-repo.ts";
 import type { Database, TenantTx } from "../../platform/db/database.ts";
 import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import { canonicalEntry, genesisHash, type StoredEntry } from "./audit-fns.ts";
+import { purgedCut } from "./audit-archive-repo.ts";
 
 /**
  * The security audit trail: a per-tenant hash chain, append-only.
@@ -129,8 +130,12 @@ export async function verifyChainIn(tx: TenantTx): Promise<VerifyResult> {
   const tenantId = tx.tenantId;
   await chainQueued(tx);
   const head = await tx.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", tenantId).executeTakeFirst();
-  let prev = genesisHash(tenantId);
-  let expectedSeq = 1;
+  // Entries archived and purged (audit-archive.ts) are verified in their files; the database's
+  // part of the chain starts from the last purged archive's final hash.
+  const cut = await purgedCut(tx);
+  let prev = cut ? Buffer.from(cut.last_hash) : genesisHash(tenantId);
+  let expectedSeq = cut ? Number(cut.last_seq) + 1 : 1;
+  const first = expectedSeq;
   let count = 0;
   const batch = 5000;
   for (;;) {
@@ -170,8 +175,8 @@ export async function verifyChainIn(tx: TenantTx): Promise<VerifyResult> {
     if (rows.length < batch) break;
   }
   if (!head) return { ok: false as const, entries: count, brokenAt: 0, reason: "chain head missing" };
-  if (head.seq !== count || !Buffer.from(head.hash).equals(prev)) {
-    return { ok: false as const, entries: count, brokenAt: count + 1, reason: "chain head does not match the last entry" };
+  if (head.seq !== first - 1 + count || !Buffer.from(head.hash).equals(prev)) {
+    return { ok: false as const, entries: count, brokenAt: first + count, reason: "chain head does not match the last entry" };
   }
   return { ok: true as const, entries: count };
 }

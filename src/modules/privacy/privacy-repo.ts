@@ -49,9 +49,9 @@ export const activeHoldOn = (tx: TenantTx, kind: HoldKind, targetId: string) =>
   tx.db.selectFrom("legal_holds").select("nice_id").where("tenant_id", "=", tx.tenantId).where("target_kind", "=", kind).where("target_id", "=", targetId).where("released_at", "is", null).executeTakeFirst();
 
 export const findPolicy = (tx: TenantTx) =>
-  tx.db.selectFrom("retention_policies").select(["enabled", "solved_days", "excluded_tags", "trash_days", "last_run_at", "updated_at"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  tx.db.selectFrom("retention_policies").select(["enabled", "solved_days", "excluded_tags", "trash_days", "audit_hot_days", "audit_purge_days", "last_run_at", "updated_at"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
 
-export async function savePolicy(tx: TenantTx, p: { enabled: boolean; solved_days: number; excluded_tags: string[]; trash_days: number }, now: Date): Promise<void> {
+export async function savePolicy(tx: TenantTx, p: { enabled: boolean; solved_days: number; excluded_tags: string[]; trash_days: number; audit_hot_days: number; audit_purge_days: number }, now: Date): Promise<void> {
   await tx.db
     .insertInto("retention_policies")
     .values({ tenant_id: tx.tenantId, ...p, updated_at: now })

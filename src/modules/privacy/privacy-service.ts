@@ -95,11 +95,13 @@ export async function releaseHold(ctx: RequestContext, niceId: number): Promise<
 
 // ---- Retention ----------------------------------------------------------------------------------
 
-const DEFAULT_POLICY = { enabled: false, solved_days: 365, excluded_tags: [] as string[], trash_days: TRASH_DAYS };
+const DEFAULT_POLICY = { enabled: false, solved_days: 365, excluded_tags: [] as string[], trash_days: TRASH_DAYS, audit_hot_days: 90, audit_purge_days: 30 };
 
 async function policyOf(ctx: RequestContext) {
   const p = await repo.findPolicy(ctx.tx);
-  return p ? { enabled: p.enabled, solved_days: p.solved_days, excluded_tags: p.excluded_tags, trash_days: p.trash_days, last_run_at: p.last_run_at } : { ...DEFAULT_POLICY, last_run_at: null };
+  return p
+    ? { enabled: p.enabled, solved_days: p.solved_days, excluded_tags: p.excluded_tags, trash_days: p.trash_days, audit_hot_days: p.audit_hot_days, audit_purge_days: p.audit_purge_days, last_run_at: p.last_run_at }
+    : { ...DEFAULT_POLICY, last_run_at: null };
 }
 
 export async function showPolicy(ctx: RequestContext): Promise<RetentionPolicyView> {
@@ -108,7 +110,7 @@ export async function showPolicy(ctx: RequestContext): Promise<RetentionPolicyVi
   return { ...p, last_run_at: p.last_run_at?.toISOString() ?? null };
 }
 
-export async function updatePolicy(ctx: RequestContext, input: Partial<{ enabled: boolean; solved_days: number; excluded_tags: string[]; trash_days: number }>): Promise<RetentionPolicyView> {
+export async function updatePolicy(ctx: RequestContext, input: Partial<{ enabled: boolean; solved_days: number; excluded_tags: string[]; trash_days: number; audit_hot_days: number; audit_purge_days: number }>): Promise<RetentionPolicyView> {
   admin(ctx);
   const p = await policyOf(ctx);
   const next = {
@@ -116,6 +118,8 @@ export async function updatePolicy(ctx: RequestContext, input: Partial<{ enabled
     solved_days: input.solved_days ?? p.solved_days,
     excluded_tags: [...new Set(input.excluded_tags ?? p.excluded_tags)],
     trash_days: input.trash_days ?? p.trash_days,
+    audit_hot_days: input.audit_hot_days ?? p.audit_hot_days,
+    audit_purge_days: input.audit_purge_days ?? p.audit_purge_days,
   };
   await repo.savePolicy(ctx.tx, next, ctx.now());
   audit(ctx, { action: "retention_policy.updated", resourceType: "retention_policy", resourceId: "account", fields: Object.keys(input).sort() });

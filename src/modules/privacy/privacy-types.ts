@@ -27,6 +27,8 @@ export const retentionPolicyView = z.object({
   solved_days: z.number().int().describe("Tickets solved (or closed) more than this many days ago go."),
   excluded_tags: z.array(z.string()).describe("Tickets carrying any of these tags stay."),
   trash_days: z.number().int().describe("How long deleted tickets stay restorable before they are deleted for good."),
+  audit_hot_days: z.number().int().describe("Audit entries older than this many days are archived to a sealed file (7–3,650; 90 by default)."),
+  audit_purge_days: z.number().int().describe("Archived entries leave the database this many days after their archive was made, once its file verifies (0–3,650; 30 by default)."),
   last_run_at: z.string().nullable(),
 });
 export type RetentionPolicyView = z.infer<typeof retentionPolicyView>;
@@ -41,6 +43,8 @@ export const retentionPolicyInput = z.strictObject({
     solved_days: solvedDays.optional(),
     excluded_tags: excludedTags.optional(),
     trash_days: trashDays.optional(),
+    audit_hot_days: z.number().int().min(7).max(3650).optional(),
+    audit_purge_days: z.number().int().min(0).max(3650).optional(),
   }),
 });
 

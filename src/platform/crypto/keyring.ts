@@ -154,7 +154,7 @@ function aadFor(tenantId: string, ref: ColumnRef): Buffer {
  * ------------------------------------------------------------------------------------------- */
 
 /** What a tenant's blobs are for; with the tenant and the id, it is bound into each blob's key. */
-export const BLOB_PURPOSES = ["attachments", "exports", "mail"] as const;
+export const BLOB_PURPOSES = ["attachments", "exports", "mail", "audit"] as const;
 export type BlobPurpose = (typeof BLOB_PURPOSES)[number];
 /** A blob id: one path segment of lower-case letters, digits and `_ . -` (a UUID fits). */
 export const BLOB_ID = /^[a-z0-9][a-z0-9_.-]{0,127}$/;

@@ -150,6 +150,28 @@ export interface RetentionPoliciesTable {
   trash_days: Generated<number>;
   last_run_at: Date | null;
   updated_at: Generated<Date>;
+  /** 0044: days audit entries stay in the database before they are archived, and days after that before they are deleted from it. */
+  audit_hot_days: Generated<number>;
+  audit_purge_days: Generated<number>;
+}
+
+/** 0044: a sealed file of audit entries (first_seq..last_seq) tied into the chain by its hashes. */
+export interface AuditArchivesTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  first_seq: number;
+  last_seq: number;
+  first_at: Date;
+  last_at: Date;
+  prev_hash: Bytes;
+  last_hash: Bytes;
+  entries: number;
+  sha256: Bytes;
+  bytes: number;
+  created_at: Generated<Date>;
+  verified_at: Date | null;
+  purged_at: Date | null;
 }
 
 /** 0038: upkeep run once per period across server processes (not a tenant table). */
@@ -921,6 +943,7 @@ export interface DB {
   custom_roles: CustomRolesTable;
   legal_holds: LegalHoldsTable;
   erasure_receipts: ErasureReceiptsTable;
+  audit_archives: AuditArchivesTable;
   retention_policies: RetentionPoliciesTable;
   maintenance_turns: MaintenanceTurnsTable;
   group_memberships: GroupMembershipsTable;
