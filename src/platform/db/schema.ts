@@ -132,6 +132,13 @@ export interface RetentionPoliciesTable {
   updated_at: Generated<Date>;
 }
 
+/** 0040: a tenant's healthcare mode (modules/compliance). */
+export interface ComplianceSettingsTable {
+  tenant_id: string;
+  healthcare_mode: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
 /** 0038: upkeep run once per period across server processes (not a tenant table). */
 export interface MaintenanceTurnsTable {
   name: string;
@@ -901,6 +908,7 @@ export interface DB {
   custom_roles: CustomRolesTable;
   legal_holds: LegalHoldsTable;
   retention_policies: RetentionPoliciesTable;
+  compliance_settings: ComplianceSettingsTable;
   maintenance_turns: MaintenanceTurnsTable;
   group_memberships: GroupMembershipsTable;
   ticket_fields: TicketFieldsTable;
