@@ -24,6 +24,7 @@ import { SecurityPage } from "./SecurityPage.tsx";
 import { IpRestrictionsPage } from "./IpRestrictionsPage.tsx";
 import { SingleSignOnPage } from "./SingleSignOnPage.tsx";
 import { RetentionPage } from "./RetentionPage.tsx";
+import { CompliancePage } from "./CompliancePage.tsx";
 import { RolePage, RolesPage } from "./RolesPage.tsx";
 import { TicketFieldPage, TicketFieldsPage } from "./TicketFieldsPage.tsx";
 
@@ -106,6 +107,7 @@ function AdminShell(props: { me: User; abilities: Abilities; onSignOut: () => vo
   else if (path === "/admin/passwords") content = <PasswordsPage />;
   else if (path === "/admin/attachments") content = <AttachmentsPage />;
   else if (path === "/admin/retention") content = <RetentionPage />;
+  else if (path === "/admin/compliance") content = <CompliancePage />;
   else if (path === "/admin/notifications") content = <NotificationsPage />;
   else if (path === "/admin/support-addresses") content = <SupportAddressesPage />;
   else if (path === "/admin/suspended-tickets") content = <SuspendedTicketsPage />;

@@ -31,6 +31,7 @@ export const SECTIONS: readonly AdminSection[] = [
   { path: "/admin/passwords", label: "admin.nav.passwords", allowed: admins },
   { path: "/admin/attachments", label: "admin.nav.attachments", allowed: admins },
   { path: "/admin/retention", label: "retention.nav", allowed: admins },
+  { path: "/admin/compliance", label: "compliance.nav", allowed: admins },
   { path: "/admin/notifications", label: "admin.nav.notifications", allowed: admins },
   { path: "/admin/support-addresses", label: "mail.nav.addresses", allowed: admins },
   { path: "/admin/suspended-tickets", label: "mail.nav.suspended", allowed: admins },

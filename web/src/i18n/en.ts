@@ -11,6 +11,7 @@ import { enOauth } from "./en-oauth.ts";
 import { enIpRestrictions } from "./en-ip-restrictions.ts";
 import { enFields } from "./en-fields.ts";
 import { enRetention } from "./en-retention.ts";
+import { enCompliance } from "./en-compliance.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -31,6 +32,7 @@ export const en = {
   ...enIpRestrictions,
   ...enFields,
   ...enRetention,
+  ...enCompliance,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
