@@ -85,14 +85,6 @@ async function ownerEnrols(app: TestApp, a: TestTenant): Promise<void> {
   expect(confirm.status, confirm.text).toBe(200);
 }
 
-/** Every customer-owned healthcare control put right, through the settings APIs. */
-async function hardenAccount(a: TestTenant): Promise<void> {
-  await ownerEnrols(t, a);
-  await ok(twoFactor(a, true));
-  await ok(notifications(a, { content_free: true }));
-  await ok(sessions(a, 15));
-}
-
 describe("the posture report", () => {
   let a: TestTenant;
   beforeAll(async () => {
