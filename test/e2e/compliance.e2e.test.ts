@@ -32,14 +32,14 @@ describe("Compliance", () => {
 
     const table = page.getByRole("table", { name: "Controls" });
     const https = table.locator('tr[data-control="https"]');
-    await visible(https.getByText("Fail"));
-    await visible(https.getByText("Operator"));
+    await visible(https.getByText("Fail", { exact: true }));
+    await visible(https.getByRole("cell", { name: "Operator", exact: true }));
     await visible(https.getByText(/docs\/operating\.md/));
     const notifications = table.locator('tr[data-control="content_free_notifications"]');
-    await visible(notifications.getByText("Fail"));
-    await visible(notifications.getByText("Your admins"));
+    await visible(notifications.getByText("Fail", { exact: true }));
+    await visible(notifications.getByRole("cell", { name: "Your admins", exact: true }));
     expect(await notifications.getByRole("link", { name: "/admin/notifications" }).getAttribute("href")).toBe("/admin/notifications");
-    await visible(table.locator('tr[data-control="encryption_at_rest"]').getByText("Pass"));
+    await visible(table.locator('tr[data-control="encryption_at_rest"]').getByText("Pass", { exact: true }));
     await visible(page.getByText("Hosting region: eu-central"));
     await visible(page.getByRole("table", { name: "Sub-processors, as the operator lists them" }).getByRole("link", { name: "Example Cloud" }));
     await expectAccessible(page, "the compliance page");
@@ -61,6 +61,6 @@ describe("Compliance", () => {
     const put = await apiCall(h, "PUT", "/api/v2/notification_settings.json", { headers: owner, body: { settings: { content_free: true } } });
     expect(put.status).toBe(200);
     await page.goto(`${h.base}/admin/compliance`);
-    await visible(page.getByRole("table", { name: "Controls" }).locator('tr[data-control="content_free_notifications"]').getByText("Pass"));
+    await visible(page.getByRole("table", { name: "Controls" }).locator('tr[data-control="content_free_notifications"]').getByText("Pass", { exact: true }));
   });
 });

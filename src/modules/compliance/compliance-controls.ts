@@ -131,7 +131,7 @@ export const CONTROLS: readonly ControlDef[] = [
     fix: "docs/operating.md#addresses-and-a-reverse-proxy",
     async check({ deps }) {
       const scheme = new URL(deps.urls.origin).protocol;
-      return scheme === "https:" ? pass("The installation's public address (VAULTDESK_PUBLIC_URL) is https://.") : fail("The installation's public address is http://: set VAULTDESK_PUBLIC_URL to an https:// address behind a TLS-terminating proxy.");
+      return scheme === "https:" ? pass("The installation's public address (VAULTDESK_PUBLIC_URL) is https://.") : fail("The installation's public address is plain http (VAULTDESK_PUBLIC_URL unset or http://): set it to an https:// address behind a TLS-terminating proxy.");
     },
   },
   {
