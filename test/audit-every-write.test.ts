@@ -426,6 +426,14 @@ const CASES: Record<string, Case> = {
   "POST /api/v2/legal_holds": { action: "legal_hold.created", prepare: async () => ({ method: "POST", path: "/api/v2/legal_holds.json", body: { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "audited" } } }) },
   "PUT /api/v2/legal_holds/:id/release": { action: "legal_hold.released", prepare: async () => ({ method: "PUT", path: `/api/v2/legal_holds/${(await create("/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: await ticket(), reason: "audited" } })).legal_hold.id}/release.json` }) },
   "PUT /api/v2/retention_policy": { action: "retention_policy.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/retention_policy.json", body: { retention_policy: { trash_days: 14 } } }) },
+  // Turning healthcare mode off (turning it on needs every healthcare control passing: test/compliance-posture.test.ts).
+  "PUT /api/v2/compliance/healthcare_mode": {
+    action: "healthcare_mode.disabled",
+    prepare: async () => {
+      await t.db.tenant(a.tenantId, (tx) => tx.db.insertInto("compliance_settings").values({ tenant_id: a.tenantId, healthcare_mode: true }).onConflict((oc) => oc.column("tenant_id").doUpdateSet({ healthcare_mode: true })).execute());
+      return { method: "PUT", path: "/api/v2/compliance/healthcare_mode.json", body: { healthcare_mode: { enabled: false } } };
+    },
+  },
   "PUT /api/v2/ip_restrictions": { action: "ip_restrictions.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/ip_restrictions.json", body: { ip_restriction: { allowed_ips: "198.51.100.0/24" } } }) },
   "DELETE /api/v2/users/me/logout": { action: "user.signed_out", prepare: async () => ({ method: "DELETE", path: "/api/v2/users/me/logout.json", headers: await signIn(a.ownerEmail, a.ownerPassword) }) },
   "DELETE /api/v2/users/:id/sessions/:session_id": {

@@ -618,6 +618,11 @@ const RULES: Record<string, Row> = {
   showRetentionPolicy: { who: "admins", call: () => get("/api/v2/retention_policy.json") },
   updateRetentionPolicy: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/retention_policy.json", body: { retention_policy: { solved_days: 400 } } }) },
   previewRetentionPolicy: { who: "admins", call: () => get("/api/v2/retention_policy/preview.json") },
+  // The compliance center (test/compliance-posture.test.ts): admins.
+  showCompliancePosture: { who: "admins", call: () => get("/api/v2/compliance/posture.json") },
+  showHealthcareMode: { who: "admins", call: () => get("/api/v2/compliance/healthcare_mode.json") },
+  updateHealthcareMode: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/compliance/healthcare_mode.json", body: { healthcare_mode: { enabled: false } } }) },
+  listSubprocessors: { who: "admins", call: () => get("/api/v2/compliance/subprocessors.json") },
   showIpRestrictions: { who: "admins", call: () => get("/api/v2/ip_restrictions.json") },
   updateIpRestrictions: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/ip_restrictions.json", body: { ip_restriction: { enabled: false } } }) },
 

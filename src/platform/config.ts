@@ -126,6 +126,12 @@ const envSchema = z.object({
     .max(64)
     .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, "must be a short label of letters, digits, spaces and . _ - (e.g. eu-west)")
     .default("self-hosted"),
+  /**
+   * The sub-processors this installation's operator uses (hosting, mail relay, backups…), shown to
+   * admins on the compliance page: a JSON array given as text (starting with `[`) or as the path of
+   * a JSON file. Each entry: {"name", "purpose", "location"[, "url"]}. Unset: none listed.
+   */
+  VAULTDESK_SUBPROCESSORS: z.string().max(65_536).optional(),
   /** SMTP server for outgoing mail (help-center sign-in links), e.g. smtp://127.0.0.1:2525 or smtps://user:pass@mail.example.com. */
   VAULTDESK_SMTP_URL: z
     .string()
@@ -216,6 +222,18 @@ const envSchema = z.object({
   VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
 });
 
+/** One sub-processor of the installation (VAULTDESK_SUBPROCESSORS). */
+export const subprocessorSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  purpose: z.string().trim().min(1).max(500),
+  location: z.string().trim().min(1).max(200),
+  url: z
+    .url({ protocol: /^https$/, error: "must be an https:// address" })
+    .max(2048)
+    .optional(),
+});
+export type Subprocessor = z.infer<typeof subprocessorSchema>;
+
 export type Config = Readonly<{
   port: number;
   host: string;
@@ -249,6 +267,8 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   logFormat: "pretty" | "json";
   region: string;
+  /** The operator's sub-processors (VAULTDESK_SUBPROCESSORS), in the order given. */
+  subprocessors: readonly Readonly<Subprocessor>[];
   /** Outgoing mail; undefined when no SMTP server is configured (e-mail sign-in is then off). */
   smtpUrl: string | undefined;
   relayTls: "opportunistic" | "required";
@@ -305,6 +325,33 @@ function listenAddress(v: string | undefined): Config["smtpListen"] {
   if (v === undefined) return undefined;
   const at = v.lastIndexOf(":");
   return { host: v.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(v.slice(at + 1)) };
+}
+
+/** VAULTDESK_SUBPROCESSORS: JSON text (`[…]`) or the path of a JSON file, checked at start. */
+function readSubprocessors(v: string | undefined): readonly Readonly<Subprocessor>[] {
+  if (v === undefined) return Object.freeze([]);
+  const name = "VAULTDESK_SUBPROCESSORS";
+  let text = v.trim();
+  const inline = text.startsWith("[");
+  if (!inline) {
+    try {
+      text = fs.readFileSync(path.resolve(text), "utf8");
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${text} (${(err as NodeJS.ErrnoException).code ?? "error"}); give a JSON array or the path of a JSON file`);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: ${inline ? "is not valid JSON" : "the file is not valid JSON"}; expected [{"name","purpose","location","url"?}, …]`);
+  }
+  const parsed = z.array(subprocessorSchema).max(200).safeParse(json);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.slice(0, 5).map((i) => `  ${name}${i.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return Object.freeze(parsed.data.map((x) => Object.freeze(x)));
 }
 
 /**
@@ -370,6 +417,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (overrides.stdoutIsTTY ? "pretty" : "json"),
     region: e.VAULTDESK_REGION,
+    subprocessors: readSubprocessors(e.VAULTDESK_SUBPROCESSORS),
     smtpUrl: e.VAULTDESK_SMTP_URL,
     relayTls: e.VAULTDESK_SMTP_RELAY_TLS,
     relayCa: readCaFile(e.VAULTDESK_SMTP_RELAY_CA_FILE),

@@ -35,7 +35,8 @@ export const statusOf: Record<ErrorCode, number> = {
   HeadersTooLarge: 431,
 };
 
-export type FieldDetail = { description: string; error: string };
+/** `fix`: where to put it right (an admin-center path or a docs link), when the refusal names a control to change. */
+export type FieldDetail = { description: string; error: string; fix?: string };
 
 export class AppError extends Error {
   readonly code: ErrorCode;

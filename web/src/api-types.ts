@@ -348,6 +348,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/compliance/healthcare_mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: whether healthcare mode (HIPAA/HDS) is on (admins). */
+        get: operations["showHealthcareMode"];
+        /** Vaultdesk: turns healthcare mode on or off (admins; audited). Turning it on answers 422 naming every failing healthcare control, and changes nothing; while it is on, settings changes that would break one are refused 422. */
+        put: operations["updateHealthcareMode"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/compliance/posture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the account's security posture: each control with its state (pass, fail, not_applicable), who owns it (operator or customer), what is wrong and where to fix it (admins). */
+        get: operations["showCompliancePosture"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/compliance/subprocessors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the installation's hosting region and sub-processors, as its operator configured them (admins). */
+        get: operations["listSubprocessors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/custom_roles": {
         parameters: {
             query?: never;
@@ -3555,6 +3607,141 @@ export interface operations {
                             reason: string | null;
                             verified: boolean;
                         };
+                    };
+                };
+            };
+        };
+    };
+    showHealthcareMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        healthcare_mode: {
+                            enabled: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateHealthcareMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    healthcare_mode: {
+                        enabled: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        healthcare_mode: {
+                            enabled: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showCompliancePosture: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        posture: {
+                            checked_at: string;
+                            controls: {
+                                /** @description What is in place, or what is wrong, in words. */
+                                detail: string;
+                                /** @description Where to change it: an admin-center path (/admin/…) or a docs page. */
+                                fix: string;
+                                /** @description Part of the healthcare (HIPAA/HDS) minimum configuration: checked before healthcare mode turns on, guarded while it is on. */
+                                healthcare: boolean;
+                                /** @description Stable name of the control (e.g. staff_two_factor). */
+                                key: string;
+                                /**
+                                 * @description Who is responsible for it (shared-responsibility model): the installation's operator, or the account's admins.
+                                 * @enum {string}
+                                 */
+                                owner: "operator" | "customer";
+                                /** @description The requirement it answers. */
+                                requirement: string;
+                                /** @enum {string} */
+                                state: "pass" | "fail" | "not_applicable";
+                                title: string;
+                            }[];
+                            counts: {
+                                fail: number;
+                                not_applicable: number;
+                                pass: number;
+                            };
+                            healthcare_mode: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listSubprocessors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Where this installation is hosted (VAULTDESK_REGION). */
+                        hosting_region: string;
+                        subprocessors: {
+                            location: string;
+                            name: string;
+                            purpose: string;
+                            url: string | null;
+                        }[];
                     };
                 };
             };

@@ -15,7 +15,7 @@ import { t } from "./i18n/index.ts";
 
 let csrf: string | null = null;
 
-type ErrorBody = { error?: unknown; description?: unknown; details?: Record<string, Array<{ description?: string; error?: string }>> };
+type ErrorBody = { error?: unknown; description?: unknown; details?: Record<string, Array<{ description?: string; error?: string; fix?: string }>> };
 
 export class ApiError extends Error {
   constructor(

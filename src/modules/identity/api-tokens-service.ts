@@ -10,6 +10,7 @@ import { audit } from "../audit/audit-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { identityPolicy } from "./identity-policy.ts";
 import * as repo from "./api-tokens-repo.ts";
+import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
  * API tokens: named, scoped, optionally expiring credentials of a staff member, rotated with a
@@ -202,6 +203,7 @@ export async function updateApiSettings(ctx: RequestContext, input: Partial<ApiS
   if (input.password_access !== undefined && input.password_access !== current) {
     await repo.storePasswordAccess(ctx.tx, input.password_access);
     audit(ctx, { action: "api_settings.updated", resourceType: "account", resourceId: "api_settings", fields: ["password_access"] });
+    await settingsChanged(ctx, "api");
   }
   return { password_access: input.password_access ?? current };
 }

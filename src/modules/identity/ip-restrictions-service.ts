@@ -10,6 +10,7 @@ import { isAdmin } from "../users/users-policy.ts";
 import { inRanges, ipRestrictionsPolicy, MAX_RANGES, NETWORK_REFUSED, NO_IP_RULES, parseRanges, type IpRules, type NetworkSubject } from "./ip-restrictions-policy.ts";
 import * as repo from "./ip-restrictions-repo.ts";
 import type { NetworkColumns } from "./identity-repo.ts";
+import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
  * IP restrictions (Zendesk's `ip_restriction` account setting): the networks a tenant's staff,
@@ -147,5 +148,6 @@ export async function updateIpRestrictions(ctx: RequestContext, input: IpRestric
   if (cur.allowedIps.join(" ") !== next.allowedIps.join(" ")) fields.push(`allowed_ips:${cur.allowedIps.length}-${next.allowedIps.length}`);
   if (lockout) fields.push("lockout_confirmed");
   audit(ctx, { action: "ip_restrictions.updated", resourceType: "account", resourceId: "ip_restrictions", fields });
+  await settingsChanged(ctx, "ip_restrictions");
   return present(next, ctx.ip);
 }

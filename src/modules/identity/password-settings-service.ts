@@ -7,6 +7,7 @@ import { audit } from "../audit/audit-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
 import { customRulesProblem, DEFAULT_END_USER_POLICY, DEFAULT_STAFF_POLICY, END_USER_LEVELS, policySchema, requirementsInWords, rulesOf, STAFF_LEVELS, type PasswordPolicy, type Rules } from "./password-policy.ts";
+import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /** A tenant's password settings (admins read and change them; password-policy.ts has the levels). */
 export type PasswordSettings = { staff: PasswordPolicy; end_users: PasswordPolicy; admins_set_end_user_passwords: boolean };
@@ -50,6 +51,7 @@ export async function updatePasswordSettings(ctx: RequestContext, input: Partial
     )
     .execute();
   audit(ctx, { action: "password_settings.updated", resourceType: "account", resourceId: "passwords", fields: Object.keys(input) });
+  await settingsChanged(ctx, "passwords");
   return next;
 }
 

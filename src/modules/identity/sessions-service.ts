@@ -10,6 +10,7 @@ import { teamName } from "../admin/account-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as repo from "./identity-repo.ts";
 import { newDeviceMail } from "./new-device-mail.ts";
+import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
  * Sessions and devices (Zendesk's Sessions API): a person's signed-in sessions with the browser
@@ -180,6 +181,7 @@ export async function updateSessionSettings(deps: Pick<AppDeps, "config">, ctx: 
   await repo.storeSessionSettings(ctx.tx, next);
   const fields = Object.entries(input).filter(([, v]) => v !== undefined).map(([k]) => k);
   audit(ctx, { action: "session_settings.updated", resourceType: "account", resourceId: "sessions", fields });
+  await settingsChanged(ctx, "sessions");
   return showSessionSettings(deps, ctx);
 }
 

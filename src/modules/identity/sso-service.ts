@@ -16,6 +16,7 @@ import * as identityRepo from "./identity-repo.ts";
 import * as repo from "./sso-repo.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
 import { emailClaim, nameClaim } from "./sso-claims.ts";
+import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
  * Single sign-on, the part every protocol shares (SAML: sso-saml*.ts, OpenID Connect:
@@ -68,6 +69,7 @@ export async function saveProvider(ctx: RequestContext, kind: SsoKind, input: { 
     }
   }
   audit(ctx, { action: "sso.provider_updated", resourceType: "account", resourceId: `sso_${kind}`, fields: ["enabled", ...Object.keys(input.config).sort()] });
+  await settingsChanged(ctx, "sso");
 }
 
 // ---- pending requests and the replay cache
@@ -171,6 +173,7 @@ export async function updateSsoSettings(ctx: RequestContext, input: Partial<SsoS
   if (next.role_attribute !== null && next.role_attribute.trim() === "") next.role_attribute = null;
   await repo.putSettings(ctx.tx, next, ctx.now());
   audit(ctx, { action: "sso_settings.updated", resourceType: "account", resourceId: "sso", fields: Object.keys(input).sort() });
+  await settingsChanged(ctx, "sso");
   return showSsoSettings(ctx);
 }
 

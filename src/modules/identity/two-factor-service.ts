@@ -18,6 +18,7 @@ import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
 import { passwordAllowed } from "./sso-password.ts";
+import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
  * Two-factor sign-in with an authenticator app (TOTP, RFC 6238: SHA-1, six digits, 30 seconds,
@@ -299,6 +300,7 @@ export async function updateSettings(ctx: RequestContext, input: Partial<TwoFact
   if (input.require_staff_two_factor !== undefined) {
     await repo.setRequireStaffTwoFactor(ctx.tx, input.require_staff_two_factor);
     audit(ctx, { action: "two_factor_settings.updated", resourceType: "account", resourceId: "two_factor", fields: Object.keys(input) });
+    await settingsChanged(ctx, "two_factor");
   }
   return showSettings(ctx);
 }

@@ -28,6 +28,7 @@ import {
 import * as settingsRepo from "./notifications-repo.ts";
 import * as repo from "./tickets-repo.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
+import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
  * E-mail notifications, decided in the transaction of the conversation write that causes them
@@ -72,6 +73,7 @@ export async function updateSettings(ctx: RequestContext, input: Partial<Notific
   const next = { ...(await notificationSettings(ctx)), ...input };
   await settingsRepo.saveSettings(ctx.tx, next, ctx.now());
   audit(ctx, { action: "notification_settings.updated", resourceType: "account", resourceId: "notifications", fields: Object.keys(input) });
+  await settingsChanged(ctx, "notifications");
   return next;
 }
 

@@ -174,6 +174,13 @@ export interface AuditArchivesTable {
   purged_at: Date | null;
 }
 
+/** 0040: a tenant's healthcare mode (modules/compliance). */
+export interface ComplianceSettingsTable {
+  tenant_id: string;
+  healthcare_mode: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
 /** 0038: upkeep run once per period across server processes (not a tenant table). */
 export interface MaintenanceTurnsTable {
   name: string;
@@ -945,6 +952,7 @@ export interface DB {
   erasure_receipts: ErasureReceiptsTable;
   audit_archives: AuditArchivesTable;
   retention_policies: RetentionPoliciesTable;
+  compliance_settings: ComplianceSettingsTable;
   maintenance_turns: MaintenanceTurnsTable;
   group_memberships: GroupMembershipsTable;
   ticket_fields: TicketFieldsTable;

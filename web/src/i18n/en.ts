@@ -12,6 +12,7 @@ import { enIpRestrictions } from "./en-ip-restrictions.ts";
 import { enFields } from "./en-fields.ts";
 import { enRetention } from "./en-retention.ts";
 import { enErasure } from "./en-erasure.ts";
+import { enCompliance } from "./en-compliance.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -33,6 +34,7 @@ export const en = {
   ...enFields,
   ...enRetention,
   ...enErasure,
+  ...enCompliance,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
