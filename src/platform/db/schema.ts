@@ -85,6 +85,10 @@ export interface UsersTable {
   locked_until: Date | null;
   /** 0029: an agent's custom role. */
   custom_role_id: Generated<string | null>;
+  /** 0041: processing restricted (GDPR art. 18) since then; null: not restricted. */
+  restricted_at: Date | null;
+  /** 0041: why (sealed); set exactly when restricted_at is. */
+  restriction_reason_sealed: Bytes | null;
 }
 export type EmailStatus = "unverified" | "verified" | "staff_changed";
 
@@ -129,6 +133,26 @@ export interface RetentionPoliciesTable {
   excluded_tags: Generated<string[]>;
   trash_days: Generated<number>;
   last_run_at: Date | null;
+  updated_at: Generated<Date>;
+}
+
+/** 0041: withdrawals of consent (modules/help-center). */
+export interface ConsentWithdrawalsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  consent_record_id: string;
+  user_id: string;
+  via: "help_center" | "staff";
+  withdrawn_by: string | null;
+  withdrawn_at: Generated<Date>;
+}
+
+/** 0041: a tenant's automatic redaction beyond card numbers (modules/privacy). */
+export interface RedactionSettingsTable {
+  tenant_id: string;
+  iban: Generated<boolean>;
+  national_ids: Generated<string[]>;
   updated_at: Generated<Date>;
 }
 
@@ -901,6 +925,8 @@ export interface DB {
   custom_roles: CustomRolesTable;
   legal_holds: LegalHoldsTable;
   retention_policies: RetentionPoliciesTable;
+  consent_withdrawals: ConsentWithdrawalsTable;
+  redaction_settings: RedactionSettingsTable;
   maintenance_turns: MaintenanceTurnsTable;
   group_memberships: GroupMembershipsTable;
   ticket_fields: TicketFieldsTable;
