@@ -1232,6 +1232,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/redaction_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: which detectors mask text on its way in beside card numbers (always on): IBANs, national identity numbers by country (admins). */
+        get: operations["showRedactionSettings"];
+        /** Vaultdesk: turns the IBAN detector on or off and sets the countries whose national identity numbers are masked (admins; audited). Applies to what is written from then on. */
+        put: operations["updateRedactionSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/requests": {
         parameters: {
             query?: never;
@@ -2110,10 +2128,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The consent records of a user: text version and hash, the text itself, when and from which address (staff). */
+        /** The consent records of a user: text version and hash, the text itself, when and from which address, and when it was withdrawn; beside them the withdrawals (`consent_withdrawals`: when, through which way, by whom) (staff). */
         get: operations["listUserConsentRecords"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/consents/{consent_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: staff withdraw a person's consent on their behalf (owners and admins): a withdrawal record (via `staff`, naming who), audited. */
+        post: operations["withdrawUserConsent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2197,6 +2232,23 @@ export interface paths {
         /** A user's password rules in words (the user themselves, or admins). */
         get: operations["showPasswordRequirements"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/restriction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Vaultdesk: restricts the processing of a person's data (GDPR art. 18, or an objection: no automated mail to them, a banner for staff) or lifts it (owners and admins; audited; the reason is sealed). */
+        put: operations["setUserRestriction"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2352,6 +2404,23 @@ export interface paths {
         get: operations["showCurrentUser"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/consents/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: the caller withdraws one of their consents (`:id`: the consent record's id): a withdrawal record (via `help_center`), audited. 422 when it was withdrawn already. */
+        post: operations["withdrawOwnConsent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4363,11 +4432,24 @@ export interface operations {
                                 accepted_at: string;
                                 id: number;
                                 ip: string | null;
+                                /** @enum {string} */
+                                kind: "consent";
                                 request_id: number | null;
                                 text: string;
                                 text_locale: string | null;
                                 text_sha256: string;
                                 text_version: number;
+                                withdrawn_at: string | null;
+                            }[];
+                            consent_withdrawals: {
+                                consent_record_id: number;
+                                id: number;
+                                /** @enum {string} */
+                                kind: "withdrawal";
+                                /** @enum {string} */
+                                via: "help_center" | "staff";
+                                withdrawn_at: string;
+                                withdrawn_by_id: number | null;
                             }[];
                             generated_at: string;
                             identities: {
@@ -6063,6 +6145,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -6753,6 +6838,75 @@ export interface operations {
             };
         };
     };
+    showRedactionSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redaction_settings: {
+                            /** @description The countries Vaultdesk can detect. */
+                            available_national_ids: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                            /** @description Whether IBANs (checksum-valid) are masked, beside card numbers. */
+                            iban: boolean;
+                            /** @description Countries whose national identity numbers are masked. */
+                            national_ids: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                            updated_at: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateRedactionSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    redaction_settings: {
+                        iban?: boolean;
+                        national_ids?: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redaction_settings: {
+                            /** @description The countries Vaultdesk can detect. */
+                            available_national_ids: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                            /** @description Whether IBANs (checksum-valid) are masked, beside card numbers. */
+                            iban: boolean;
+                            /** @description Countries whose national identity numbers are masked. */
+                            national_ids: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                            updated_at: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
     listRequests: {
         parameters: {
             query?: {
@@ -7397,6 +7551,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             result_type: "user";
                             /** @enum {string} */
@@ -9235,6 +9392,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -9450,6 +9610,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -9788,6 +9951,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10115,6 +10281,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10533,6 +10702,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10596,6 +10768,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10643,6 +10818,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10710,6 +10888,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10757,6 +10938,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10796,12 +10980,59 @@ export interface operations {
                             accepted_at: string;
                             id: number;
                             ip: string | null;
+                            /** @enum {string} */
+                            kind: "consent";
                             request_id: number | null;
                             text: string;
                             text_locale: string | null;
                             text_sha256: string;
                             text_version: number;
+                            withdrawn_at: string | null;
                         }[];
+                        consent_withdrawals: {
+                            consent_record_id: number;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "withdrawal";
+                            /** @enum {string} */
+                            via: "help_center" | "staff";
+                            withdrawn_at: string;
+                            withdrawn_by_id: number | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    withdrawUserConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                consent_id: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consent_withdrawal: {
+                            consent_record_id: number;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "withdrawal";
+                            /** @enum {string} */
+                            via: "help_center" | "staff";
+                            withdrawn_at: string;
+                            withdrawn_by_id: number | null;
+                        };
                     };
                 };
             };
@@ -10966,6 +11197,45 @@ export interface operations {
             };
         };
     };
+    setUserRestriction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    restriction: {
+                        /** @description Why (required when restricting; sealed at rest). */
+                        reason?: string;
+                        restricted: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        restriction: {
+                            reason: string | null;
+                            restricted: boolean;
+                            restricted_at: string | null;
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
     changeUserRole: {
         parameters: {
             query?: never;
@@ -11003,6 +11273,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11310,6 +11583,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11377,6 +11653,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11422,6 +11701,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11433,6 +11715,39 @@ export interface operations {
                             /** @enum {string} */
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    withdrawOwnConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consent_withdrawal: {
+                            consent_record_id: number;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "withdrawal";
+                            /** @enum {string} */
+                            via: "help_center" | "staff";
+                            withdrawn_at: string;
+                            withdrawn_by_id: number | null;
                         };
                     };
                 };
@@ -11956,6 +12271,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -12015,6 +12333,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;

@@ -108,9 +108,20 @@ export function MyInformation() {
                 {c.text}
               </blockquote>
               <p className="help hash">{t("hc.info.consentHash", { hash: c.text_sha256 })}</p>
+              {c.withdrawn_at ? <p className="notice">{t("hc.info.withdrawn", { when: formatDate(c.withdrawn_at) })}</p> : <WithdrawConsent id={c.id} onWithdrawn={state.reload} />}
             </li>
           ))}
         </ul>
+        {data.consent_withdrawals.length ? (
+          <>
+            <h3>{t("hc.info.withdrawals")}</h3>
+            <ul className="pd-withdrawals">
+              {data.consent_withdrawals.map((w) => (
+                <li key={w.id}>{t("hc.info.withdrawalLine", { id: w.consent_record_id, when: formatDate(w.withdrawn_at), via: w.via === "staff" ? t("hc.info.viaStaff") : t("hc.info.viaHelpCenter") })}</li>
+              ))}
+            </ul>
+          </>
+        ) : null}
       </section>
 
       <PasskeysSection explainError={explainHc} />
@@ -198,5 +209,32 @@ function ChangeEmail(props: { userId: number; pending: string | null; onChanged:
         </button>
       </form>
     </section>
+  );
+}
+
+/** Withdrawing one consent: the server records the withdrawal (it keeps the consent as evidence). */
+function WithdrawConsent(props: { id: number; onWithdrawn: () => Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function withdraw() {
+    if (!window.confirm(t("hc.info.withdrawConfirm"))) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await ok(client.POST("/api/v2/users/me/consents/{id}/withdraw", { params: { path: { id: props.id } } }));
+      await props.onWithdrawn();
+    } catch (err) {
+      setError(explainHc(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <p>
+      <button type="button" className="secondary" disabled={busy} onClick={withdraw}>
+        {t("hc.info.withdraw")}
+      </button>
+      <ErrorText text={error} />
+    </p>
   );
 }
