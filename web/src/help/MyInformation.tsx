@@ -212,16 +212,20 @@ function ChangeEmail(props: { userId: number; pending: string | null; onChanged:
   );
 }
 
-/** Withdrawing one consent: the server records the withdrawal (it keeps the consent as evidence). */
+/**
+ * Withdrawing one consent, in two steps (the page asks before it records what cannot be undone):
+ * the server records the withdrawal and keeps the consent as evidence.
+ */
 function WithdrawConsent(props: { id: number; onWithdrawn: () => Promise<void> }) {
+  const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   async function withdraw() {
-    if (!window.confirm(t("hc.info.withdrawConfirm"))) return;
     setBusy(true);
     setError(null);
     try {
       await ok(client.POST("/api/v2/users/me/consents/{id}/withdraw", { params: { path: { id: props.id } } }));
+      setAsking(false);
       await props.onWithdrawn();
     } catch (err) {
       setError(explainHc(err));
@@ -229,12 +233,26 @@ function WithdrawConsent(props: { id: number; onWithdrawn: () => Promise<void> }
       setBusy(false);
     }
   }
+  if (!asking)
+    return (
+      <p>
+        <button type="button" className="secondary" onClick={() => setAsking(true)}>
+          {t("hc.info.withdraw")}
+        </button>
+      </p>
+    );
   return (
-    <p>
-      <button type="button" className="secondary" disabled={busy} onClick={withdraw}>
-        {t("hc.info.withdraw")}
-      </button>
+    <div className="notice" role="group" aria-label={t("hc.info.withdraw")}>
+      <p>{t("hc.info.withdrawConfirm")}</p>
+      <p className="actions">
+        <button type="button" disabled={busy} onClick={() => void withdraw()}>
+          {t("hc.info.withdrawYes")}
+        </button>{" "}
+        <button type="button" className="secondary" disabled={busy} onClick={() => setAsking(false)}>
+          {t("hc.info.withdrawNo")}
+        </button>
+      </p>
       <ErrorText text={error} />
-    </p>
+    </div>
   );
 }

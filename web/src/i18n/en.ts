@@ -225,6 +225,8 @@ export const en = {
   "hc.info.consentHash": "SHA-256 of the text: {hash}",
   "hc.info.withdraw": "Withdraw this consent",
   "hc.info.withdrawConfirm": "Withdraw this consent? What was stored with your agreement until now stays; ask us if you want it erased.",
+  "hc.info.withdrawYes": "Yes, withdraw it",
+  "hc.info.withdrawNo": "Keep it",
   "hc.info.withdrawn": "Withdrawn {when}",
   "hc.info.withdrawals": "Withdrawals of consent",
   "hc.info.withdrawalLine": "Consent {id} withdrawn {when} {via}",

@@ -190,6 +190,8 @@ export const ja: HelpCenterCatalog = {
   "hc.info.consentHash": "本文の SHA-256：{hash}",
   "hc.info.withdraw": "この同意を撤回する",
   "hc.info.withdrawConfirm": "この同意を撤回しますか？これまでに同意に基づいて保存された情報は残ります。削除をご希望の場合はお問い合わせください。",
+  "hc.info.withdrawYes": "撤回する",
+  "hc.info.withdrawNo": "撤回しない",
   "hc.info.withdrawn": "{when} に撤回済み",
   "hc.info.withdrawals": "同意の撤回",
   "hc.info.withdrawalLine": "同意 {id} を {when} に撤回（{via}）",

@@ -190,6 +190,8 @@ export const ko: HelpCenterCatalog = {
   "hc.info.consentHash": "본문의 SHA-256: {hash}",
   "hc.info.withdraw": "이 동의 철회",
   "hc.info.withdrawConfirm": "이 동의를 철회하시겠습니까? 지금까지 동의에 따라 저장된 정보는 남습니다. 삭제를 원하시면 문의해 주세요.",
+  "hc.info.withdrawYes": "철회합니다",
+  "hc.info.withdrawNo": "유지합니다",
   "hc.info.withdrawn": "{when}에 철회됨",
   "hc.info.withdrawals": "동의 철회",
   "hc.info.withdrawalLine": "동의 {id}, {when}에 철회 ({via})",

@@ -190,6 +190,8 @@ export const sv: HelpCenterCatalog = {
   "hc.info.consentHash": "Textens SHA-256: {hash}",
   "hc.info.withdraw": "Återkalla samtycket",
   "hc.info.withdrawConfirm": "Återkalla samtycket? Det som sparats med ditt samtycke hittills finns kvar; be oss om du vill att det raderas.",
+  "hc.info.withdrawYes": "Ja, återkalla",
+  "hc.info.withdrawNo": "Behåll",
   "hc.info.withdrawn": "Återkallat {when}",
   "hc.info.withdrawals": "Återkallade samtycken",
   "hc.info.withdrawalLine": "Samtycke {id} återkallat {when} {via}",

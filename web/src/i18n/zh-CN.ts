@@ -190,6 +190,8 @@ export const zhCN: HelpCenterCatalog = {
   "hc.info.consentHash": "条款文本的 SHA-256：{hash}",
   "hc.info.withdraw": "撤回此同意",
   "hc.info.withdrawConfirm": "要撤回此同意吗？此前基于您的同意所保存的信息仍会保留；如需删除，请联系我们。",
+  "hc.info.withdrawYes": "确认撤回",
+  "hc.info.withdrawNo": "保留",
   "hc.info.withdrawn": "已于 {when} 撤回",
   "hc.info.withdrawals": "同意的撤回",
   "hc.info.withdrawalLine": "同意 {id} 于 {when} 撤回（{via}）",
