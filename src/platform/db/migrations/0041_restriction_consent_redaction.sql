@@ -8,7 +8,7 @@ ALTER TABLE users ADD CONSTRAINT users_restriction_reason CHECK ((restricted_at 
 
 -- Withdrawals of consent, recorded like consent: which consent record, when, through which way
 -- (the person in the help center, or staff on their behalf) and by whom. Evidence: never changed
--- or removed by the app.
+-- or removed by the app; a withdrawal goes only with its consent record (erasure of the person).
 CREATE TABLE consent_withdrawals (
   tenant_id uuid NOT NULL REFERENCES tenants (id),
   id uuid NOT NULL,
@@ -21,7 +21,7 @@ CREATE TABLE consent_withdrawals (
   PRIMARY KEY (tenant_id, id),
   UNIQUE (tenant_id, nice_id),
   UNIQUE (tenant_id, consent_record_id),
-  FOREIGN KEY (tenant_id, consent_record_id) REFERENCES consent_records (tenant_id, id),
+  FOREIGN KEY (tenant_id, consent_record_id) REFERENCES consent_records (tenant_id, id) ON DELETE CASCADE,
   FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id),
   FOREIGN KEY (tenant_id, withdrawn_by) REFERENCES users (tenant_id, id)
 );
