@@ -4,6 +4,7 @@ import { registeredRoutes } from "../src/platform/http/route.ts";
 import type { RateLimiter } from "../src/platform/rate-limiter.ts";
 import { scopeName, scopeNeed, scopesGrant } from "../src/platform/http/scopes.ts";
 import { buildTenant, buildUser, createTokenFor, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
+import { consentRecordFor } from "./support/consent.ts";
 import { asSession, signIn, type Session } from "./support/people.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
@@ -466,6 +467,16 @@ const RULES: Record<string, Row> = {
   changeUserRole: { who: "admins", call: async (_as, ok) => ({ method: "PUT", path: `/api/v2/users/${ok ? await endUser() : ids.otherEndUser}/role.json`, body: { role: "agent" } }) },
   createUserSigninLink: { who: "admins", call: () => ({ method: "POST", path: `/api/v2/users/${ids.otherEndUser}/sign_in_links.json` }) },
   listUserConsentRecords: { who: "staff", call: () => get(`/api/v2/users/${ids.otherEndUser}/consent_records.json`) },
+  // Each caller withdraws a consent of their own (a fresh one when allowed).
+  withdrawOwnConsent: { who: "anyone", call: async (as, ok) => ({ method: "POST", path: `/api/v2/users/me/consents/${ok ? await consentRecordFor(t, a, cred[as].id) : 1}/withdraw.json` }) },
+  withdrawUserConsent: {
+    who: "admins",
+    call: async (_as, ok) => {
+      const person = ok ? await endUser() : ids.otherEndUser!;
+      return { method: "POST", path: `/api/v2/users/${person}/consents/${await consentRecordFor(t, a, person)}/withdraw.json` };
+    },
+  },
+  setUserRestriction: { who: "admins", call: () => ({ method: "PUT", path: `/api/v2/users/${ids.otherEndUser}/restriction.json`, body: { restriction: { restricted: true, reason: "Matrix objection" } } }) },
   listUserGroupMemberships: { who: "staff", call: () => get(`/api/v2/users/${ids.otherAgent}/group_memberships.json`) },
   setUserPassword: { who: "admins", call: () => ({ method: "POST", path: `/api/v2/users/${ids.otherEndUser}/password.json`, body: { password: `Matrix set passphrase ${unique()}` } }) },
   showPasswordRequirements: { who: "admins", call: () => get(`/api/v2/users/${ids.otherEndUser}/password/requirements.json`) },
@@ -623,6 +634,8 @@ const RULES: Record<string, Row> = {
   showHealthcareMode: { who: "admins", call: () => get("/api/v2/compliance/healthcare_mode.json") },
   updateHealthcareMode: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/compliance/healthcare_mode.json", body: { healthcare_mode: { enabled: false } } }) },
   listSubprocessors: { who: "admins", call: () => get("/api/v2/compliance/subprocessors.json") },
+  showRedactionSettings: { who: "admins", call: () => get("/api/v2/redaction_settings.json") },
+  updateRedactionSettings: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/redaction_settings.json", body: { redaction_settings: { iban: false } } }) },
   showIpRestrictions: { who: "admins", call: () => get("/api/v2/ip_restrictions.json") },
   updateIpRestrictions: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/ip_restrictions.json", body: { ip_restriction: { enabled: false } } }) },
 

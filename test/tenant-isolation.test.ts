@@ -334,6 +334,13 @@ const plans: Record<string, Plan> = {
   updateHealthcareMode: { kind: "own" },
   listSubprocessors: { kind: "collection" },
   previewRetentionPolicy: { kind: "collection" },
+  // Redaction settings, restriction of processing and consent withdrawals (test/restriction-consent.test.ts).
+  showRedactionSettings: { kind: "collection" },
+  updateRedactionSettings: { kind: "own" },
+  setUserRestriction: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}/restriction.json`, body: { restriction: { restricted: true, reason: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/users/${m}/restriction.json`, body: { restriction: { restricted: true, reason: "hijack" } } } }) },
+  // The caller's own consent records only: another person's record (of any tenant) answers 404 (test/restriction-consent.test.ts).
+  withdrawOwnConsent: { kind: "own" },
+  withdrawUserConsent: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/users/${id}/consents/1/withdraw.json` }, missing: { method: "POST", path: `/api/v2/users/${m}/consents/1/withdraw.json` } }) },
   showIpRestrictions: { kind: "collection" },
   updateIpRestrictions: { kind: "own" },
   updateSsoSettings: { kind: "own" },
@@ -551,7 +558,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

@@ -185,6 +185,10 @@ export async function writeEverything(t: TestApp): Promise<string> {
   // A legal hold whose reason names a person.
   const held = await a.api("POST", "/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: 1, reason: `${MARKER} claim by ${EMAIL}` } });
   expect(held.status, held.text).toBe(201);
+  // A restriction of processing whose reason names a person (sealed: users.restriction_reason).
+  const requester = (await a.api("GET", "/api/v2/tickets/1.json")).body.ticket.requester_id as number;
+  const restricted = await a.api("PUT", `/api/v2/users/${requester}/restriction.json`, { restriction: { restricted: true, reason: `${MARKER} objection by ${EMAIL}` } });
+  expect(restricted.status, restricted.text).toBe(200);
   const bulk = await a.api("PUT", "/api/v2/tickets/update_many.json?ids=1,2", { ticket: { comment: { body: `${MARKER} bulk note`, public: false } } });
   expect(bulk.status).toBe(200);
   expect((await waitForJob(a, bulk.body.job_status.id)).status).toBe("completed");

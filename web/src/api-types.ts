@@ -1419,6 +1419,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/redaction_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: which detectors mask text on its way in beside card numbers (always on): IBANs, national identity numbers by country (admins). */
+        get: operations["showRedactionSettings"];
+        /** Vaultdesk: turns the IBAN detector on or off and sets the countries whose national identity numbers are masked (admins; audited). Applies to what is written from then on. */
+        put: operations["updateRedactionSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/requests": {
         parameters: {
             query?: never;
@@ -2297,10 +2315,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The consent records of a user: text version and hash, the text itself, when and from which address (staff). */
+        /** The consent records of a user: text version and hash, the text itself, when and from which address, and when it was withdrawn; beside them the withdrawals (`consent_withdrawals`: when, through which way, by whom) (staff). */
         get: operations["listUserConsentRecords"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/consents/{consent_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: staff withdraw a person's consent on their behalf (owners and admins): a withdrawal record (via `staff`, naming who), audited. */
+        post: operations["withdrawUserConsent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2384,6 +2419,23 @@ export interface paths {
         /** A user's password rules in words (the user themselves, or admins). */
         get: operations["showPasswordRequirements"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/restriction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Vaultdesk: restricts the processing of a person's data (GDPR art. 18, or an objection: no automated mail to them, a banner for staff) or lifts it (owners and admins; audited; the reason is sealed). */
+        put: operations["setUserRestriction"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2539,6 +2591,23 @@ export interface paths {
         get: operations["showCurrentUser"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/consents/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: the caller withdraws one of their consents (`:id`: the consent record's id): a withdrawal record (via `help_center`), audited. 422 when it was withdrawn already. */
+        post: operations["withdrawOwnConsent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5136,11 +5205,24 @@ export interface operations {
                                 accepted_at: string;
                                 id: number;
                                 ip: string | null;
+                                /** @enum {string} */
+                                kind: "consent";
                                 request_id: number | null;
                                 text: string;
                                 text_locale: string | null;
                                 text_sha256: string;
                                 text_version: number;
+                                withdrawn_at: string | null;
+                            }[];
+                            consent_withdrawals: {
+                                consent_record_id: number;
+                                id: number;
+                                /** @enum {string} */
+                                kind: "withdrawal";
+                                /** @enum {string} */
+                                via: "help_center" | "staff";
+                                withdrawn_at: string;
+                                withdrawn_by_id: number | null;
                             }[];
                             generated_at: string;
                             identities: {
@@ -6836,6 +6918,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -7526,6 +7611,75 @@ export interface operations {
             };
         };
     };
+    showRedactionSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redaction_settings: {
+                            /** @description The countries Vaultdesk can detect. */
+                            available_national_ids: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                            /** @description Whether IBANs (checksum-valid) are masked, beside card numbers. */
+                            iban: boolean;
+                            /** @description Countries whose national identity numbers are masked. */
+                            national_ids: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                            updated_at: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateRedactionSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    redaction_settings: {
+                        iban?: boolean;
+                        national_ids?: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redaction_settings: {
+                            /** @description The countries Vaultdesk can detect. */
+                            available_national_ids: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                            /** @description Whether IBANs (checksum-valid) are masked, beside card numbers. */
+                            iban: boolean;
+                            /** @description Countries whose national identity numbers are masked. */
+                            national_ids: ("SE" | "DK" | "FI" | "NO" | "US")[];
+                            updated_at: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
     listRequests: {
         parameters: {
             query?: {
@@ -8180,6 +8334,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             result_type: "user";
                             /** @enum {string} */
@@ -10018,6 +10175,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10233,6 +10393,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10571,6 +10734,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -10898,6 +11064,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11316,6 +11485,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11379,6 +11551,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11426,6 +11601,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11493,6 +11671,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11540,6 +11721,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -11579,12 +11763,59 @@ export interface operations {
                             accepted_at: string;
                             id: number;
                             ip: string | null;
+                            /** @enum {string} */
+                            kind: "consent";
                             request_id: number | null;
                             text: string;
                             text_locale: string | null;
                             text_sha256: string;
                             text_version: number;
+                            withdrawn_at: string | null;
                         }[];
+                        consent_withdrawals: {
+                            consent_record_id: number;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "withdrawal";
+                            /** @enum {string} */
+                            via: "help_center" | "staff";
+                            withdrawn_at: string;
+                            withdrawn_by_id: number | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    withdrawUserConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                consent_id: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consent_withdrawal: {
+                            consent_record_id: number;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "withdrawal";
+                            /** @enum {string} */
+                            via: "help_center" | "staff";
+                            withdrawn_at: string;
+                            withdrawn_by_id: number | null;
+                        };
                     };
                 };
             };
@@ -11749,6 +11980,45 @@ export interface operations {
             };
         };
     };
+    setUserRestriction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    restriction: {
+                        /** @description Why (required when restricting; sealed at rest). */
+                        reason?: string;
+                        restricted: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        restriction: {
+                            reason: string | null;
+                            restricted: boolean;
+                            restricted_at: string | null;
+                            user_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
     changeUserRole: {
         parameters: {
             query?: never;
@@ -11786,6 +12056,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -12093,6 +12366,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -12160,6 +12436,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -12205,6 +12484,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -12216,6 +12498,39 @@ export interface operations {
                             /** @enum {string} */
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    withdrawOwnConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consent_withdrawal: {
+                            consent_record_id: number;
+                            id: number;
+                            /** @enum {string} */
+                            kind: "withdrawal";
+                            /** @enum {string} */
+                            via: "help_center" | "staff";
+                            withdrawn_at: string;
+                            withdrawn_by_id: number | null;
                         };
                     };
                 };
@@ -12739,6 +13054,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;
@@ -12798,6 +13116,9 @@ export interface operations {
                             name: string;
                             organization_id: number | null;
                             phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
                             /** @enum {string} */
                             role: "end-user" | "agent" | "admin";
                             role_type: number | null;

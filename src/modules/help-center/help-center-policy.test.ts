@@ -11,4 +11,7 @@ describe("help center policy", () => {
   it("shows consent records to staff, never to end users", () => {
     expect((["owner", "admin", "agent", "light_agent", "end_user"] as Role[]).map((r) => helpCenterPolicy.viewConsentRecords(as(r)))).toEqual([true, true, true, true, false]);
   });
+  it("lets only owners and admins withdraw consent on a person's behalf", () => {
+    expect((["owner", "admin", "agent", "light_agent", "end_user"] as Role[]).map((r) => helpCenterPolicy.withdrawConsentFor(as(r)))).toEqual([true, true, false, false, false]);
+  });
 });

@@ -17,4 +17,8 @@ export const helpCenterPolicy = {
   viewConsentRecords(actor: UserActor): boolean {
     return isStaff(actor.role);
   },
+  /** Withdrawing consent on a person's behalf (they asked by phone, by letter): owners and admins. */
+  withdrawConsentFor(actor: UserActor): boolean {
+    return isAdmin(actor.role);
+  },
 };

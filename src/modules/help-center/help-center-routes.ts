@@ -9,7 +9,7 @@ import { redeemSigninLink, requestSigninLink } from "../identity/signin-links-se
 import { requestView } from "../tickets/requests-types.ts";
 import { requestFormFields } from "../tickets/ticket-fields-service.ts";
 import * as service from "./help-center-service.ts";
-import { consentRecordView } from "./help-center-types.ts";
+import { consentRecordView, consentWithdrawalView } from "./help-center-types.ts";
 
 /**
  * The help center's API: its public face, its consent settings (and the consent check of the
@@ -95,6 +95,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
         requests: z.array(requestView),
         comments: z.array(z.object({ id: z.number(), request_id: z.number(), body: z.string(), created_at: z.string() })),
         consent_records: z.array(consentRecordView),
+        /** Vaultdesk: the person's withdrawals of consent. */
+        consent_withdrawals: z.array(consentWithdrawalView),
         sessions: z.array(z.object({ started_at: z.string(), last_seen_at: z.string(), expires_at: z.string(), ended_at: z.string().nullable(), ip: z.string().nullable(), user_agent: z.string().nullable(), browser: z.string().nullable(), os: z.string().nullable() })),
         sign_in_links: z.array(z.object({ created_at: z.string(), expires_at: z.string(), used_at: z.string().nullable(), created_by_staff: z.boolean() })),
       }),

@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
-import { AppError, forbidden, invalid } from "../../platform/errors.ts";
+import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
+import type { z } from "zod";
 import type { Mailer } from "../../platform/mail.ts";
 import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
@@ -13,6 +14,7 @@ import { resolveUser, showMe, userLocale } from "../users/users-service.ts";
 import { consentTextFor, normalizeConsentTexts, sameTexts, type ConsentTexts } from "./help-center-fns.ts";
 import { helpCenterPolicy } from "./help-center-policy.ts";
 import * as repo from "./help-center-repo.ts";
+import type { consentRecordView, consentWithdrawalView } from "./help-center-types.ts";
 
 /**
  * The help center: its public face (team name, consent text, whether e-mail sign-in works), the
@@ -134,12 +136,14 @@ export async function recordConsent(ctx: RequestContext, { form: input, created 
   }
 }
 
-export type ConsentRecordView = { id: number; request_id: number | null; text: string; text_version: number; text_locale: string | null; text_sha256: string; accepted_at: string; ip: string | null };
+export type ConsentRecordView = z.infer<typeof consentRecordView>;
+export type ConsentWithdrawalView = z.infer<typeof consentWithdrawalView>;
 
 async function consentRecordsOf(ctx: RequestContext, userId: string): Promise<ConsentRecordView[]> {
   const rows = await repo.listConsentRecordsOf(ctx.tx, userId);
   return rows.map((r) => ({
     id: r.nice_id,
+    kind: "consent" as const,
     request_id: r.ticket_nice,
     text: ctx.sealer.open(r.text_sealed, recRef(r.id, "text")),
     text_version: r.text_version,
@@ -147,7 +151,50 @@ async function consentRecordsOf(ctx: RequestContext, userId: string): Promise<Co
     text_sha256: Buffer.from(r.text_sha256).toString("hex"),
     accepted_at: r.accepted_at.toISOString(),
     ip: r.ip_sealed ? ctx.sealer.open(r.ip_sealed, recRef(r.id, "ip")) : null,
+    withdrawn_at: r.withdrawn_at?.toISOString() ?? null,
   }));
+}
+
+async function withdrawalsOf(ctx: RequestContext, userId: string): Promise<ConsentWithdrawalView[]> {
+  const rows = await repo.listWithdrawalsOf(ctx.tx, userId);
+  return rows.map((w) => ({ id: w.nice_id, kind: "withdrawal" as const, consent_record_id: w.record_nice, withdrawn_at: w.withdrawn_at.toISOString(), via: w.via, withdrawn_by_id: w.by_nice }));
+}
+
+/**
+ * Withdraws one of a person's consents: a withdrawal record (never changed or removed, like the
+ * consent), audited. The consent record stays: it is the evidence of what was agreed until then.
+ * A consent withdrawn already answers 422.
+ */
+async function withdraw(ctx: RequestContext, userId: string, recordNiceId: number, via: "help_center" | "staff"): Promise<ConsentWithdrawalView> {
+  const r = await repo.findConsentRecordOf(ctx.tx, userId, recordNiceId);
+  if (!r) throw notFound();
+  if (r.withdrawal_id !== null) throw invalid("consent", "Consent: already withdrawn", "Withdrawn");
+  const actor = actorUser(ctx);
+  const at = ctx.now();
+  const nice = await repo.insertWithdrawal(ctx.tx, { id: crypto.randomUUID(), consent_record_id: r.id, user_id: userId, via, withdrawn_by: actor.userId, withdrawn_at: at });
+  audit(ctx, { action: "consent.withdrawn", resourceType: "consent_record", resourceId: r.nice_id, fields: ["via"] });
+  const w = (await withdrawalsOf(ctx, userId)).find((x) => x.id === nice);
+  return w ?? { id: nice, kind: "withdrawal", consent_record_id: r.nice_id, withdrawn_at: at.toISOString(), via, withdrawn_by_id: actor.niceId };
+}
+
+/** The caller withdraws one of their own consents (the help center's My information). */
+export async function withdrawOwnConsent(ctx: RequestContext, recordNiceId: number): Promise<ConsentWithdrawalView> {
+  if (ctx.actor.kind !== "user") throw new AppError("Unauthorized");
+  return withdraw(ctx, actorUser(ctx).userId, recordNiceId, "help_center");
+}
+
+/** Staff (owners and admins) withdraw a person's consent on their behalf. */
+export async function withdrawConsentFor(ctx: RequestContext, userNiceId: number, recordNiceId: number): Promise<ConsentWithdrawalView> {
+  if (!helpCenterPolicy.withdrawConsentFor(actorUser(ctx))) throw forbidden("Only owners and admins withdraw consent on a person's behalf.");
+  const u = await resolveUser(ctx, userNiceId);
+  return withdraw(ctx, u.id, recordNiceId, "staff");
+}
+
+/** A user's withdrawals of consent, for staff. */
+export async function listUserConsentWithdrawals(ctx: RequestContext, userNiceId: number): Promise<ConsentWithdrawalView[]> {
+  if (!helpCenterPolicy.viewConsentRecords(actorUser(ctx))) throw forbidden();
+  const u = await resolveUser(ctx, userNiceId);
+  return withdrawalsOf(ctx, u.id);
 }
 
 /** A user's consent records, for staff. */
@@ -196,6 +243,7 @@ export async function personalData(ctx: RequestContext) {
     requests: access.requests,
     comments: access.comments,
     consent_records: await consentRecordsOf(ctx, actor.userId),
+    consent_withdrawals: await withdrawalsOf(ctx, actor.userId),
     sessions: history.sessions,
     sign_in_links: history.sign_in_links,
   };

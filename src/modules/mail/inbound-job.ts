@@ -5,7 +5,8 @@ import { AppError } from "../../platform/errors.ts";
 import type { EffectHandler } from "../../platform/jobs/job-runner.ts";
 import { findTenant } from "../tenants/tenants-service.ts";
 import { deleteBlobs, mailFileGate, storeMailFiles, type MailFileStored } from "../tickets/attachments-service.ts";
-import { applyMessage, deleteOriginal, holdsCard, INBOUND_JOB, mailFiles, openEnvelope, readStored, recordOutcome, type InboundDeps, type InboundPayload } from "./inbound-service.ts";
+import { applyMessage, deleteOriginal, holdsRedacted, INBOUND_JOB, mailFiles, openEnvelope, readStored, recordOutcome, type InboundDeps, type InboundPayload } from "./inbound-service.ts";
+import { detectorsFor } from "../privacy/redaction-service.ts";
 import * as repo from "./mail-repo.ts";
 
 type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -55,13 +56,13 @@ export function inboundJob(deps: InboundDeps, log: Log): EffectHandler<InboundPa
           if (!row || row.state !== "queued") return undefined;
           const outcome = await applyMessage(deps, ctx, messageId, read, { subdomain: tenant.subdomain, recover: false, files });
           await recordOutcome(ctx, messageId, read, outcome);
-          return outcome;
+          return { ...outcome, detectors: await detectorsFor(ctx) };
         });
       const dropFiles = () => deleteBlobs(deps, tenantId, files.map((f) => f.id)).catch(() => undefined);
       try {
         const outcome = await retryOnConflict(decide);
         if (!outcome?.filesUsed) await dropFiles();
-        if (outcome && (outcome.state === "ticket" || outcome.state === "comment") && holdsCard(read.mail)) await deleteOriginal(deps, tenantId, messageId);
+        if (outcome && (outcome.state === "ticket" || outcome.state === "comment") && holdsRedacted(read.mail, outcome.detectors)) await deleteOriginal(deps, tenantId, messageId);
         if (outcome) log.info({ job: INBOUND_JOB, mail: messageId, state: outcome.state, outcome: outcome.outcome, files: outcome.filesUsed ? files.length : 0 }, "inbound mail processed");
       } catch (err) {
         await dropFiles();

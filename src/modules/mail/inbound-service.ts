@@ -4,7 +4,8 @@ import type { Readable } from "node:stream";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { authenticate } from "mailauth";
 import { BlobTooLargeError, deleteSealed, getSealed, putSealed, type BlobSealer } from "../../platform/blobs/index.ts";
-import { holdsCardNumber, redactCardNumbers } from "../../platform/card-numbers.ts";
+import { holdsSensitive, redactSensitive, type Detectors } from "../../platform/redaction.ts";
+import { detectorsFor } from "../privacy/redaction-service.ts";
 import { makeContext, type RequestContext } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
@@ -199,12 +200,13 @@ export async function applyMessage(
   const suspend = async (cause: string): Promise<Outcome> => {
     const id = crypto.randomUUID();
     const text = boundedText(mail.text ?? "", 65_000);
+    const detectors = await detectorsFor(ctx);
     const niceId = await repo.insertSuspended(ctx.tx, {
       id,
       inbound_message_id: messageId,
       cause,
-      subject_sealed: ctx.sealer.seal(redactCardNumbers(subject), sref(id, "subject")),
-      content_sealed: ctx.sealer.seal(redactCardNumbers(text), sref(id, "content")),
+      subject_sealed: ctx.sealer.seal(redactSensitive(subject, detectors), sref(id, "subject")),
+      content_sealed: ctx.sealer.seal(redactSensitive(text, detectors), sref(id, "content")),
       author_name_sealed: from.name ? ctx.sealer.seal(from.name, sref(id, "author_name")) : null,
       author_email_sealed: ctx.sealer.seal(from.address, sref(id, "author_email")),
       recipient_sealed: envelope.recipients[0] ? ctx.sealer.seal(normalizeAddress(envelope.recipients[0]), sref(id, "recipient")) : null,
@@ -262,15 +264,16 @@ export async function applyMessage(
 }
 
 /**
- * Whether a message's words hold a card number. Its stored original is then deleted once the
+ * Whether a message's words hold a card number (or what the tenant's detectors find: an IBAN, a
+ * national id; platform/redaction.ts). Its stored original is then deleted once the
  * message has made its ticket or comment (whose texts the conversation writer masked): staff are
  * never handed the card in the original. A suspended message keeps it until recovered or deleted,
  * since recovery reads it. Files the message carried are not searched.
  */
-export const holdsCard = (mail: ParsedMail): boolean =>
-  holdsCardNumber(mail.subject ?? "") || holdsCardNumber(mail.text ?? "") || (typeof mail.html === "string" && holdsCardNumber(mail.html));
+export const holdsRedacted = (mail: ParsedMail, d: Detectors): boolean =>
+  holdsSensitive(mail.subject ?? "", d) || holdsSensitive(mail.text ?? "", d) || (typeof mail.html === "string" && holdsSensitive(mail.html, d));
 
-/** Deletes a stored original (see holdsCard); `GET …/original` then answers 404. */
+/** Deletes a stored original (see holdsRedacted); `GET …/original` then answers 404. */
 export async function deleteOriginal(deps: Pick<InboundDeps, "blobs">, tenantId: string, messageId: string): Promise<void> {
   await deleteSealed(deps.blobs, tenantId, MAIL_REF(messageId));
 }

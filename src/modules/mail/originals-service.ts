@@ -21,7 +21,7 @@ export async function openOriginal(deps: Pick<AppDeps, "blobs">, ctx: RequestCon
   try {
     return await getSealed(deps.blobs, ctx.sealer, { purpose: "mail", id: m.id });
   } catch (err) {
-    // Deleted after processing because it held a card number (inbound-service holdsCard).
+    // Deleted after processing because it held a card number (inbound-service holdsRedacted).
     if (err instanceof BlobNotFoundError) throw new AppError("Gone", { description: "The original of this message was not kept: it held a card number, masked in the comment." });
     throw err;
   }

@@ -6,7 +6,8 @@ import { forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
 import { deleteBlobs, mailFileGate, storeMailFiles, type MailFileStored } from "../tickets/attachments-service.ts";
-import { applyMessage, causeText, deleteOriginal, holdsCard, MAIL_REF, mailFiles, openEnvelope, readStored, recordOutcome, type InboundDeps, type ReadMessage } from "./inbound-service.ts";
+import { applyMessage, causeText, deleteOriginal, holdsRedacted, MAIL_REF, mailFiles, openEnvelope, readStored, recordOutcome, type InboundDeps, type ReadMessage } from "./inbound-service.ts";
+import { detectorsFor } from "../privacy/redaction-service.ts";
 import { mailPolicy } from "./mail-policy.ts";
 import * as repo from "./mail-repo.ts";
 import type { SuspendedTicketView } from "./mail-types.ts";
@@ -115,7 +116,7 @@ export async function recoverSuspended(deps: InboundDeps, ctx: RequestContext, n
   const system = { ...ctx, actor: { kind: "system" as const } };
   const outcome = await applyMessage(deps, system, r.inbound_message_id, read, { subdomain, recover: true, files });
   if (!outcome.filesUsed && files.length) afterCommit(() => dropRecoveryFiles(deps, prepared));
-  if (outcome.ticketNiceId && holdsCard(read.mail)) afterCommit(() => deleteOriginal(deps, prepared.tenantId, r.inbound_message_id));
+  if (outcome.ticketNiceId && holdsRedacted(read.mail, await detectorsFor(ctx))) afterCommit(() => deleteOriginal(deps, prepared.tenantId, r.inbound_message_id));
   await recordOutcome(system, r.inbound_message_id, read, { ...outcome, outcome: "recovered" });
   await repo.deleteSuspended(ctx.tx, r.id);
   audit(ctx, { action: "suspended_ticket.recovered", resourceType: "suspended_ticket", resourceId: niceId, fields: outcome.ticketNiceId ? ["ticket"] : [] });

@@ -5,7 +5,8 @@ import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagin
 import { defineRoute } from "../../platform/http/route.ts";
 import { pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import * as privacy from "./privacy-service.ts";
-import { legalHoldInput, legalHoldView, retentionPolicyInput, retentionPolicyView, retentionPreviewQuery, retentionPreviewView } from "./privacy-types.ts";
+import { showRedactionSettings, updateRedactionSettings } from "./redaction-service.ts";
+import { redactionSettingsInput, redactionSettingsView, legalHoldInput, legalHoldView, retentionPolicyInput, retentionPolicyView, retentionPreviewQuery, retentionPreviewView } from "./privacy-types.ts";
 
 /**
  * Vaultdesk's legal holds (`/api/v2/legal_holds`) and retention policy (`/api/v2/retention_policy`):
@@ -58,5 +59,17 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Vaultdesk: a dry run: how many tickets the policy (or `solved_days`/`excluded_tags` given here) would move to the trash now, and the first 100.",
     query: retentionPreviewQuery, response: retentionPreviewView,
     handler: async (ctx, { query }) => privacy.previewRetention(ctx, { solved_days: query.solved_days, excluded_tags: query.excluded_tags }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/redaction_settings", operationId: "showRedactionSettings", tag: "redaction_settings", auth: "user",
+    summary: "Vaultdesk: which detectors mask text on its way in beside card numbers (always on): IBANs, national identity numbers by country (admins).",
+    response: z.object({ redaction_settings: redactionSettingsView }),
+    handler: async (ctx) => ({ redaction_settings: await showRedactionSettings(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/redaction_settings", operationId: "updateRedactionSettings", tag: "redaction_settings", auth: "user",
+    summary: "Vaultdesk: turns the IBAN detector on or off and sets the countries whose national identity numbers are masked (admins; audited). Applies to what is written from then on.",
+    body: redactionSettingsInput, response: z.object({ redaction_settings: redactionSettingsView }),
+    handler: async (ctx, { body }) => ({ redaction_settings: await updateRedactionSettings(ctx, body.redaction_settings) }),
   });
 }

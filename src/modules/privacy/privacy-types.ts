@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NATIONAL_ID_COUNTRIES } from "../../platform/redaction.ts";
 import { lineText, publicId, tags } from "../../platform/schemas.ts";
 
 export const legalHoldView = z.object({
@@ -64,4 +65,19 @@ export const retentionPreviewView = z.object({
   count_capped: z.boolean(),
   solved_before: z.string(),
   tickets: z.array(z.object({ id: z.number().int(), subject: z.string(), status: z.string(), solved_at: z.string(), tags: z.array(z.string()) })),
+});
+
+export const redactionSettingsView = z.object({
+  iban: z.boolean().describe("Whether IBANs (checksum-valid) are masked, beside card numbers."),
+  national_ids: z.array(z.enum(NATIONAL_ID_COUNTRIES)).describe("Countries whose national identity numbers are masked."),
+  available_national_ids: z.array(z.enum(NATIONAL_ID_COUNTRIES)).describe("The countries Vaultdesk can detect."),
+  updated_at: z.string().nullable(),
+});
+export type RedactionSettingsView = z.infer<typeof redactionSettingsView>;
+
+export const redactionSettingsInput = z.strictObject({
+  redaction_settings: z.strictObject({
+    iban: z.boolean().optional(),
+    national_ids: z.array(z.enum(NATIONAL_ID_COUNTRIES)).max(NATIONAL_ID_COUNTRIES.length).optional(),
+  }),
 });

@@ -1,10 +1,11 @@
 import crypto from "node:crypto";
-import { redactCardNumbers } from "../../platform/card-numbers.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { userActor, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { Role, TicketPriority, TicketStatus, TicketType } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid } from "../../platform/errors.ts";
+import { redactSensitive, type Detectors } from "../../platform/redaction.ts";
 import { audit } from "../audit/audit-service.ts";
+import { detectorsFor } from "../privacy/redaction-service.ts";
 import type { CustomValue } from "./tickets-fns.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import { takeUploads } from "./attachments-service.ts";
@@ -17,8 +18,10 @@ import type { AuditEvent } from "./tickets-types.ts";
  *  - who may write what: a light agent writes internal notes only, an end user public replies
  *    only, and naming another author (`comment.author_id`) is for agents (end users) and admins
  *    (anyone) — the comment always records who actually wrote it (`written_by`);
- *  - card numbers masked in the subject and comment bodies before anything is sealed, indexed or
- *    told to a hook (custom text fields: normalizeCustomValue; a renamed subject: the caller);
+ *  - card numbers, and what the tenant's detectors find (IBANs, national ids: its redaction
+ *    settings, read in this transaction), masked in the subject and comment bodies before anything
+ *    is sealed, indexed or told to a hook (custom text fields: normalizeCustomValue; a renamed
+ *    subject: the caller; both with the same detectors);
  *  - sealing of the subject, description, comment bodies, custom field values and audit events;
  *  - the ticket audit (Zendesk's events) with its channel, and the security audit-trail entry;
  *  - `is_public` (a ticket becomes visible to its requester with its first public comment);
@@ -142,8 +145,8 @@ function sealComment(ctx: RequestContext, c: CommentDraft, writerId: string | nu
   };
 }
 
-/** The comment as it is kept: card numbers masked in both bodies (platform/card-numbers.ts). */
-const withoutCards = (c: CommentDraft): CommentDraft => ({ ...c, body: redactCardNumbers(c.body), html: redactCardNumbers(c.html) });
+/** The comment as it is kept: card numbers and what the tenant's detectors find masked in both bodies (platform/redaction.ts). */
+const redacted = (c: CommentDraft, d: Detectors): CommentDraft => ({ ...c, body: redactSensitive(c.body, d), html: redactSensitive(c.html, d) });
 
 const commentEvent = (c: CommentDraft): AuditEvent => ({ id: 0, type: "Comment", body: c.body, public: c.public, author_id: c.author.niceId });
 const numbered = (events: AuditEvent[]) => events.map((e, i) => ({ ...e, id: i + 1 }));
@@ -158,7 +161,8 @@ export type OpenedTicket = { row: repo.TicketRow; auditNiceId: number; comment: 
 
 /** Creates a ticket with its first comment and first audit. */
 export async function openTicket(ctx: RequestContext, draft: TicketDraft, channel: Channel, sender?: Person): Promise<OpenedTicket> {
-  const d = { ...draft, subject: draft.subject === undefined ? undefined : redactCardNumbers(draft.subject), comment: withoutCards(draft.comment) };
+  const detectors = await detectorsFor(ctx);
+  const d = { ...draft, subject: draft.subject === undefined ? undefined : redactSensitive(draft.subject, detectors), comment: redacted(draft.comment, detectors) };
   const { actor: writer, proven } = writerOf(ctx, sender);
   checkComment(writer, d.comment);
   // The submitter is a name put on the ticket like a comment's author, under the same rule.
@@ -241,7 +245,7 @@ export type Change = {
  * ticket as it is afterwards.
  */
 export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, change: Change, channel: Channel, sender?: Person): Promise<{ auditNiceId: number; events: AuditEvent[]; row: repo.TicketRow; commentNiceId: number | null; commentId: string | null }> {
-  const c = { ...change, comment: change.comment ? withoutCards(change.comment) : undefined };
+  const c = { ...change, comment: change.comment ? redacted(change.comment, await detectorsFor(ctx)) : undefined };
   const { actor: writer, proven } = writerOf(ctx, sender);
   const writtenBy = proven ? writer.userId : null;
   if (c.comment) checkComment(writer, c.comment);

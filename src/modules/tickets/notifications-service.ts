@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { actorUser, userActor, type RequestContext } from "../../platform/context.ts";
-import { maskCardNumbers } from "../../platform/card-numbers.ts";
+import { maskSensitive, type Detectors } from "../../platform/redaction.ts";
+import { detectorsFor } from "../privacy/redaction-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
@@ -52,7 +53,9 @@ import { settingsChanged } from "../../platform/settings-changes.ts";
  * subject nor its text: whoever filled the form may have typed someone else's address, and the
  * product must not relay their words to it.
  * Nobody is told about their own comment, internal notes are never sent, suspended or inactive
- * people and people without an address get nothing, and card numbers are masked. With
+ * people and people without an address get nothing, a person whose processing is restricted gets
+ * nothing and the withholding is audited (`notification.withheld`), and card numbers (and what
+ * the tenant's redaction detectors find) are masked. With
  * `content_free`, messages carry neither the subject nor the comment: only a link.
  */
 
@@ -151,7 +154,7 @@ function unprovenAckAllowed(deps: Pick<Deps, "rateLimiter" | "keyring">, ctx: Re
   return deps.rateLimiter.hit(`ackaddr:${key}`, ...UNPROVEN_ACKS_PER_ADDRESS).allowed;
 }
 
-type RenderCache = { settings?: NotificationSettings; team?: string; blocklist?: string[]; ccs?: Map<string, string[]>; texts: Map<string, { subject: string; body: string } | undefined> };
+type RenderCache = { settings?: NotificationSettings; detectors?: Detectors; team?: string; blocklist?: string[]; ccs?: Map<string, string[]>; texts: Map<string, { subject: string; body: string } | undefined> };
 const renderCache = (): RenderCache => ({ texts: new Map() });
 
 /**
@@ -187,9 +190,16 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
   } else if (person.id !== ticket.requester_id || staffSide || !ticket.is_public) return undefined;
   // Nobody is told of their own comment, but a new request is acknowledged to whoever wrote it.
   if (ref.event !== "request_received" && person.id === ref.authorId) return undefined;
+  // Processing of this person is restricted (GDPR art. 18, or an objection): no automated mail.
+  // The withholding is recorded (the event only; users/users-restriction.ts).
+  if (person.restricted) {
+    audit(ctx, { action: "notification.withheld", resourceType: "user", resourceId: person.niceId, fields: [ref.event] });
+    return undefined;
+  }
   const author = ref.authorId ? people.get(ref.authorId) : undefined;
 
   const origin = ctx.apiBase ? new URL(ctx.apiBase).origin : "";
+  cache.detectors ??= await detectorsFor(ctx);
   cache.team ??= (await teamName(ctx)) ?? (origin ? new URL(origin).hostname : "Support");
   const language = notificationLanguage(person.locale);
   const key = `${ref.event}:${language}`;
@@ -207,11 +217,11 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
       name: person.name,
       author: author?.name ?? cache.team,
       "ticket.id": String(ticket.nice_id),
-      "ticket.title": maskCardNumbers(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject"))),
+      "ticket.title": maskSensitive(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject")), cache.detectors),
       // An end user copied on a request cannot open it in the help center (only its requester
       // can): their link is the help center itself.
       "ticket.url": origin ? (staffSide ? `${origin}/agent/tickets/${ticket.nice_id}` : ref.event === "cc_update" ? `${origin}/` : `${origin}/requests/${ticket.nice_id}`) : "",
-      comment: comment ? maskCardNumbers(ctx.sealer.open(comment.body_sealed, cref(comment.id, "body"))) : "",
+      comment: comment ? maskSensitive(ctx.sealer.open(comment.body_sealed, cref(comment.id, "body")), cache.detectors) : "",
     },
     cache.texts.get(key),
   );

@@ -12,6 +12,8 @@ import type { TicketStatus } from "../../platform/db/schema.ts";
 import { AppError, invalid, notFound } from "../../platform/errors.ts";
 import { findUserByEmail, insertSealedUser, setUserLocale } from "../users/users-service.ts";
 import { changeTicket, openTicket, type Person } from "./conversation.ts";
+import { detectorsFor } from "../privacy/redaction-service.ts";
+import type { Detectors } from "../../platform/redaction.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { commentBodies, fieldAccess, normalizeCustomValue, type CustomValue, type FieldReader } from "./tickets-fns.ts";
 import { loadFields, visibleValues, type Fields } from "./field-defs.ts";
@@ -144,7 +146,7 @@ export async function createRequest(ctx: RequestContext, input: NewRequest): Pro
   }
   const { body, html } = commentBodies({ body: input.body });
   const fields = await loadFields(ctx);
-  const customFields = portalValues(fields, input.custom_fields);
+  const customFields = portalValues(fields, input.custom_fields, await detectorsFor(ctx));
   const opened = await openTicket(
     ctx,
     {
@@ -177,12 +179,12 @@ export async function createRequest(ctx: RequestContext, input: NewRequest): Pro
  * The custom field values a new request sets: fields editable in the portal only. Any other field
  * answers like a missing one (422), so the form cannot learn of or write staff-only fields.
  */
-function portalValues(fields: Fields, input: Array<{ id: number; value: CustomValue }> | undefined): Record<string, CustomValue> {
+function portalValues(fields: Fields, input: Array<{ id: number; value: CustomValue }> | undefined, detectors: Detectors): Record<string, CustomValue> {
   const out: Record<string, CustomValue> = {};
   for (const { id, value } of input ?? []) {
     const def = fields.defs.get(id);
     if (!def || !def.active || fieldAccess(def, PORTAL) !== "edit") throw invalid(`custom_fields.${id}`, "is not a field you can fill in");
-    const v = normalizeCustomValue(def, value);
+    const v = normalizeCustomValue(def, value, detectors);
     if (v !== null) out[String(id)] = v;
   }
   return out;

@@ -1,7 +1,7 @@
 import sanitizeHtml from "sanitize-html";
 import type { Role, TicketFieldType, TicketStatus } from "../../platform/db/schema.ts";
 import { PRESET_IDS } from "../../platform/roles.ts";
-import { redactCardNumbers } from "../../platform/card-numbers.ts";
+import { CARDS_ONLY, redactSensitive, type Detectors } from "../../platform/redaction.ts";
 import { invalid } from "../../platform/errors.ts";
 import { parseIsoDate } from "../../platform/schemas.ts";
 
@@ -112,14 +112,17 @@ export function readRolePermissions(raw: unknown): Record<string, FieldRestricti
 }
 export type CustomValue = string | number | boolean | null;
 
-/** Validates one custom field value against its definition; returns the normalized value. */
-export function normalizeCustomValue(def: FieldDef, value: CustomValue): CustomValue {
+/**
+ * Validates one custom field value against its definition; returns the normalized value (text:
+ * card numbers and what the tenant's detectors find masked).
+ */
+export function normalizeCustomValue(def: FieldDef, value: CustomValue, detectors: Detectors = CARDS_ONLY): CustomValue {
   const field = `custom_fields.${def.niceId}`;
   if (value === null || value === "") return null;
   switch (def.type) {
     case "text":
       if (typeof value !== "string") throw invalid(field, "must be text");
-      return redactCardNumbers(value);
+      return redactSensitive(value, detectors);
     case "number": {
       const n = typeof value === "number" ? value : typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
       if (!Number.isFinite(n)) throw invalid(field, "must be a number");

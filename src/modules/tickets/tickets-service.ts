@@ -1,7 +1,8 @@
 import type { AppDeps } from "../../platform/deps.ts";
 import { dropUndelivered } from "../../platform/jobs/mail-job.ts";
 import { attachmentsOfComments } from "./attachments-service.ts";
-import { redactCardNumbers } from "../../platform/card-numbers.ts";
+import { redactSensitive } from "../../platform/redaction.ts";
+import { detectorsFor } from "../privacy/redaction-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
@@ -72,13 +73,14 @@ export async function mergeCustomFields(ctx: RequestContext, current: Record<str
   if (!input || input.length === 0) return { values: current, changed: [] as number[] };
   const { defs } = await loadFields(ctx);
   const reader = readerOf(ctx);
+  const detectors = await detectorsFor(ctx);
   const values = { ...current };
   const changed: number[] = [];
   for (const { id, value } of input) {
     const def = defs.get(id);
     const access = def ? fieldAccess(def, reader) : "hidden";
     if (!def || !def.active || access === "hidden") throw invalid(`custom_fields.${id}`, "is not an active ticket field");
-    const v = normalizeCustomValue(def, value);
+    const v = normalizeCustomValue(def, value, detectors);
     if ((values[String(id)] ?? null) !== v) {
       if (access !== "edit") throw readOnlyField(def);
       values[String(id)] = v;
@@ -257,7 +259,7 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
 
   if (input.subject !== undefined) {
     const prev = s.open(t.subject_sealed, tref(t.id, "subject"));
-    const subject = redactCardNumbers(input.subject);
+    const subject = redactSensitive(input.subject, await detectorsFor(ctx));
     if (prev !== subject) {
       patch.subject_sealed = s.seal(subject, tref(t.id, "subject"));
       change("subject", subject, prev);

@@ -30,6 +30,9 @@ describe("user policy", () => {
     expect(userPolicy.changeCustomRole(actor("agent")).ok).toBe(false);
     expect(userPolicy.changeCustomRole({ ...actor("owner"), via: "oauth" as const }).ok).toBe(false);
   });
+  it("lets only owners and admins restrict processing", () => {
+    expect((["owner", "admin", "agent", "light_agent", "end_user"] as Role[]).map((r) => userPolicy.restrictProcessing(actor(r)))).toEqual([true, true, false, false, false]);
+  });
   it("keeps end users to themselves", () => {
     expect(userPolicy.view(actor("end_user"), { id: "me" })).toBe(true);
     expect(userPolicy.view(actor("end_user"), { id: "other" })).toBe(false);

@@ -84,6 +84,10 @@ export const userPolicy = {
     if (actor.role === "agent" && target.role === "end_user" && permissionsOf(actor).end_user_profile_access === "edit") return yes;
     return no("You do not have access to edit this person.");
   },
+  /** Owners and admins restrict (and lift restrictions of) the processing of a person's data (GDPR art. 18, objections). */
+  restrictProcessing(actor: UserActor): boolean {
+    return isAdmin(actor.role);
+  },
   /** Owners and admins change roles and delete people (each change then has its own rule below). */
   manageRoles(actor: UserActor): boolean {
     return isAdmin(actor.role);

@@ -34,6 +34,9 @@ export type UserRow = {
   last_login_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** 0041: processing restricted (GDPR art. 18) since then, and why (sealed). */
+  restricted_at: Date | null;
+  restriction_reason_sealed: Uint8Array | null;
 };
 
 function base(tx: TenantTx) {
@@ -66,11 +69,18 @@ function base(tx: TenantTx) {
       "u.last_login_at",
       "u.created_at",
       "u.updated_at",
+      "u.restricted_at",
+      "u.restriction_reason_sealed",
     ])
     .where("u.tenant_id", "=", tx.tenantId);
 }
 
-export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "support" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale" | "password_set_at" | "failed_signins" | "lockouts" | "locked_until" | "custom_role_id" | "deleted_at" | "deleted_by" | "erased_at" | "pseudonym"> & {
+/** Restricts processing of a person (a time and a sealed reason) or lifts it (both null). */
+export async function setRestriction(tx: TenantTx, id: string, v: { restricted_at: Date; restriction_reason_sealed: Uint8Array } | { restricted_at: null; restriction_reason_sealed: null }): Promise<void> {
+  await tx.db.updateTable("users").set(v).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export type NewUser = Omit<UsersTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "last_login_at" | "active" | "suspended" | "support" | "must_change_password" | "tags" | "email_status" | "time_zone" | "locale" | "password_set_at" | "failed_signins" | "lockouts" | "locked_until" | "custom_role_id" | "restricted_at" | "restriction_reason_sealed" | "deleted_at" | "deleted_by" | "erased_at" | "pseudonym"> & {
   tags: string[];
   must_change_password?: boolean;
   email_status?: EmailStatus;

@@ -12,8 +12,9 @@ import { sessionHashOf } from "../identity/identity-service.ts";
 import { confirmEmailChange } from "./users-email.ts";
 import * as service from "./users-service.ts";
 import { autocompleteUsers, searchUsersByQuery } from "../search/people-service.ts";
-import { listUserConsentRecords } from "../help-center/help-center-service.ts";
-import { consentRecordView } from "../help-center/help-center-types.ts";
+import { listUserConsentRecords, listUserConsentWithdrawals, withdrawConsentFor, withdrawOwnConsent } from "../help-center/help-center-service.ts";
+import { consentRecordView, consentWithdrawalView } from "../help-center/help-center-types.ts";
+import { setRestriction } from "./users-restriction.ts";
 import { listMemberships } from "../groups/groups-service.ts";
 import { membershipView } from "../groups/groups-types.ts";
 import * as identity from "../identity/identity-service.ts";
@@ -27,7 +28,7 @@ import { actorUser, type RequestContext } from "../../platform/context.ts";
 
 const requirementsView = z.object({ requirements: z.array(z.string()) });
 import { changeUserRole, deleteUser } from "./users-admin.ts";
-import { apiRole, roleFromApi, userCreateInput, userUpdateInput, userView, vaultdeskRole } from "./users-types.ts";
+import { apiRole, restrictionInput, restrictionView, roleFromApi, userCreateInput, userUpdateInput, userView, vaultdeskRole } from "./users-types.ts";
 
 const password = z.string().min(1).max(256);
 
@@ -131,9 +132,27 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/:id/consent_records", operationId: "listUserConsentRecords", tag: "users", auth: "user",
-    summary: "The consent records of a user: text version and hash, the text itself, when and from which address (staff).",
-    params: publicIdParam, response: z.object({ consent_records: z.array(consentRecordView) }),
-    handler: async (ctx, { params }) => ({ consent_records: await listUserConsentRecords(ctx, params.id) }),
+    summary: "The consent records of a user: text version and hash, the text itself, when and from which address, and when it was withdrawn; beside them the withdrawals (`consent_withdrawals`: when, through which way, by whom) (staff).",
+    params: publicIdParam, response: z.object({ consent_records: z.array(consentRecordView), consent_withdrawals: z.array(consentWithdrawalView) }),
+    handler: async (ctx, { params }) => ({ consent_records: await listUserConsentRecords(ctx, params.id), consent_withdrawals: await listUserConsentWithdrawals(ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/me/consents/:id/withdraw", operationId: "withdrawOwnConsent", tag: "users", auth: "user",
+    summary: "Vaultdesk: the caller withdraws one of their consents (`:id`: the consent record's id): a withdrawal record (via `help_center`), audited. 422 when it was withdrawn already.",
+    params: publicIdParam, response: z.object({ consent_withdrawal: consentWithdrawalView }), status: 201,
+    handler: async (ctx, { params }) => ({ consent_withdrawal: await withdrawOwnConsent(ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/:id/consents/:consent_id/withdraw", operationId: "withdrawUserConsent", tag: "users", auth: "user",
+    summary: "Vaultdesk: staff withdraw a person's consent on their behalf (owners and admins): a withdrawal record (via `staff`, naming who), audited.",
+    params: z.object({ id: publicId, consent_id: publicId }), response: z.object({ consent_withdrawal: consentWithdrawalView }), status: 201,
+    handler: async (ctx, { params }) => ({ consent_withdrawal: await withdrawConsentFor(ctx, params.id, params.consent_id) }),
+  });
+  defineRoute(app, deps, {
+    method: "PUT", url: "/api/v2/users/:id/restriction", operationId: "setUserRestriction", tag: "users", auth: "user",
+    summary: "Vaultdesk: restricts the processing of a person's data (GDPR art. 18, or an objection: no automated mail to them, a banner for staff) or lifts it (owners and admins; audited; the reason is sealed).",
+    params: publicIdParam, body: restrictionInput, response: z.object({ restriction: restrictionView }),
+    handler: async (ctx, { params, body }) => ({ restriction: await setRestriction(ctx, params.id, body.restriction) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/assignable", operationId: "listAssignableUsers", tag: "tickets", auth: "user",

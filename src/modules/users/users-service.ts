@@ -25,7 +25,7 @@ const ref = refsOf("users");
 
 export { emailIndex };
 
-export function presentUser(ctx: Pick<RequestContext, "sealer" | "apiBase">, u: repo.UserRow): UserView {
+export function presentUser(ctx: Pick<RequestContext, "sealer" | "apiBase" | "actor">, u: repo.UserRow): UserView {
   const s = ctx.sealer;
   const open = (v: Uint8Array | null, column: SealedColumn<"users">) => (v ? s.open(v, ref(u.id, column)) : null);
   const zRole = u.role === "end_user" ? "end-user" : u.role === "agent" || u.role === "light_agent" ? "agent" : "admin";
@@ -50,6 +50,10 @@ export function presentUser(ctx: Pick<RequestContext, "sealer" | "apiBase">, u: 
     locale: u.locale,
     created_at: u.created_at.toISOString(),
     updated_at: u.updated_at.toISOString(),
+    // A restriction is staff's record about the person: shown to staff only.
+    ...(ctx.actor.kind === "user" && isStaff(ctx.actor.role)
+      ? { restricted: u.restricted_at !== null, restricted_at: u.restricted_at?.toISOString() ?? null, restriction_reason: open(u.restriction_reason_sealed, "restriction_reason") }
+      : {}),
   };
 }
 
@@ -352,7 +356,7 @@ export async function presentUsersByIds(ctx: RequestContext, ids: string[]): Pro
 }
 
 /** What a message to a person needs (notifications). */
-export type Contact = { id: string; niceId: number; name: string; email: string | null; locale: string | null; role: Role; customRole: CustomRole | null; reachable: boolean };
+export type Contact = { id: string; niceId: number; name: string; email: string | null; locale: string | null; role: Role; customRole: CustomRole | null; reachable: boolean; restricted: boolean };
 
 /** For other modules: people by internal id, with their address and language; `reachable`: active and not suspended. */
 export async function contactsByIds(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, Contact>> {
@@ -369,6 +373,7 @@ export async function contactsByIds(ctx: RequestContext, ids: readonly string[])
         locale: u.locale,
         role: u.role,
         reachable: u.active && !u.suspended,
+        restricted: u.restricted_at !== null,
       },
     ]),
   );

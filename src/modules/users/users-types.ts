@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { email, externalId, locale, name, phone, publicId, tags, timeZone } from "../../platform/schemas.ts";
+import { email, externalId, lineText, locale, name, phone, publicId, tags, timeZone } from "../../platform/schemas.ts";
 import type { Role } from "../../platform/db/schema.ts";
 
 /** API shapes for users (Zendesk Support API v2). */
@@ -66,5 +66,26 @@ export const userView = z.object({
   locale: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** Vaultdesk, staff only: processing of this person is restricted (GDPR art. 18, or an objection). */
+  restricted: z.boolean().optional(),
+  restricted_at: z.string().nullable().optional(),
+  /** Vaultdesk, staff only: why (as staff recorded it). */
+  restriction_reason: z.string().nullable().optional(),
 });
 export type UserView = z.infer<typeof userView>;
+
+/** A person's restriction of processing, as staff see it. */
+export const restrictionView = z.object({
+  user_id: z.number(),
+  restricted: z.boolean(),
+  restricted_at: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type RestrictionView = z.infer<typeof restrictionView>;
+
+export const restrictionInput = z.strictObject({
+  restriction: z.strictObject({
+    restricted: z.boolean(),
+    reason: lineText(500).optional().describe("Why (required when restricting; sealed at rest)."),
+  }),
+});

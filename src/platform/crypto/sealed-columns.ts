@@ -11,7 +11,7 @@
 export type SealKind = "text" | "json" | "bytes";
 
 export const SEALED_COLUMNS = {
-  users: { name: "text", email: "text", phone: "text", external_id: "text" },
+  users: { name: "text", email: "text", phone: "text", external_id: "text", restriction_reason: "text" },
   organizations: { name: "text", notes: "text", details: "text", external_id: "text" },
   organization_domains: { domain: "text" },
   tickets: { subject: "text", description: "text", custom_fields: "json", external_id: "text" },

@@ -91,6 +91,10 @@ export interface UsersTable {
   /** 0043: erased for good: the row is a tombstone named by `pseudonym` only. */
   erased_at: Generated<Date | null>;
   pseudonym: Generated<string | null>;
+  /** 0041: processing restricted (GDPR art. 18) since then; null: not restricted. */
+  restricted_at: Date | null;
+  /** 0041: why (sealed); set exactly when restricted_at is. */
+  restriction_reason_sealed: Bytes | null;
 }
 export type EmailStatus = "unverified" | "verified" | "staff_changed";
 
@@ -178,6 +182,26 @@ export interface AuditArchivesTable {
 export interface ComplianceSettingsTable {
   tenant_id: string;
   healthcare_mode: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
+/** 0041: withdrawals of consent (modules/help-center). */
+export interface ConsentWithdrawalsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  consent_record_id: string;
+  user_id: string;
+  via: "help_center" | "staff";
+  withdrawn_by: string | null;
+  withdrawn_at: Generated<Date>;
+}
+
+/** 0041: a tenant's automatic redaction beyond card numbers (modules/privacy). */
+export interface RedactionSettingsTable {
+  tenant_id: string;
+  iban: Generated<boolean>;
+  national_ids: Generated<string[]>;
   updated_at: Generated<Date>;
 }
 
@@ -953,6 +977,8 @@ export interface DB {
   audit_archives: AuditArchivesTable;
   retention_policies: RetentionPoliciesTable;
   compliance_settings: ComplianceSettingsTable;
+  consent_withdrawals: ConsentWithdrawalsTable;
+  redaction_settings: RedactionSettingsTable;
   maintenance_turns: MaintenanceTurnsTable;
   group_memberships: GroupMembershipsTable;
   ticket_fields: TicketFieldsTable;

@@ -10,6 +10,7 @@ import { peoplePage, ROLES, roleLabel, statusOf } from "./admin-api.ts";
 import { Pager } from "./Pager.tsx";
 import { EndUserPanels } from "./EndUserPanels.tsx";
 import { SessionsList } from "../components/SessionsList.tsx";
+import { RestrictionBanner } from "../components/RestrictionBanner.tsx";
 
 const PER_PAGE = 25;
 /** The list's role filter, in the API's terms (admin = owners and admins, agent = agents and light agents). */
@@ -106,7 +107,10 @@ export function PeoplePage() {
                   </td>
                   <td data-label={t("admin.people.email")}>{u.email ?? "—"}</td>
                   <td data-label={t("admin.people.role")}>{t(roleLabel(u.vaultdesk_role))}</td>
-                  <td data-label={t("admin.people.status")}>{t(statusOf(u))}</td>
+                  <td data-label={t("admin.people.status")}>
+                    {t(statusOf(u))}
+                    {u.restricted ? <span className="badge restricted"> {t("privacy.restrictedMark")}</span> : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -223,6 +227,7 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
         <Link to="/admin/people">{t("admin.people.back")}</Link>
       </p>
       <PageHeading>{user.name}</PageHeading>
+      <RestrictionBanner user={user} />
       <dl className="facts">
         <dt>{t("admin.people.email")}</dt>
         <dd>{user.email ?? "—"}</dd>
@@ -326,6 +331,7 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
       {user.active && user.vaultdesk_role !== "end_user" ? <PersonTwoFactor user={user} /> : null}
       {user.active ? <PersonPasskeys user={user} /> : null}
       {user.active && user.vaultdesk_role === "end_user" ? <EndUserPanels userId={user.id} /> : null}
+      <PersonRestriction user={user} onSaved={(u) => setData(key, u)} />
     </main>
   );
 }
@@ -393,6 +399,58 @@ function CustomRolePicker(props: { user: User; onSaved: (u: User) => void }) {
         <button type="submit" disabled={value === current}>
           {t("roles.give")}
         </button>
+      </form>
+      <StatusText text={status} />
+      <ErrorText text={error} />
+    </section>
+  );
+}
+
+/** Restricting (or lifting the restriction of) the processing of a person's data; the server refuses all but owners and admins. */
+function PersonRestriction(props: { user: User; onSaved: (u: User) => void }) {
+  const [reason, setReason] = useState(props.user.restriction_reason ?? "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  async function save(restricted: boolean) {
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      await ok(client.PUT("/api/v2/users/{id}/restriction", { params: { path: { id: props.user.id } }, body: { restriction: restricted ? { restricted, reason } : { restricted } } }));
+      const { user } = await ok(client.GET("/api/v2/users/{id}", { params: { path: { id: props.user.id } } }));
+      props.onSaved(user);
+      if (!restricted) setReason("");
+      setStatus(t(restricted ? "privacy.restricted" : "privacy.lifted"));
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="restriction-heading" className="panel">
+      <h2 id="restriction-heading">{t("privacy.restriction")}</h2>
+      <p className="muted">{t("privacy.restrictionIntro")}</p>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save(true);
+        }}
+        aria-busy={busy}
+      >
+        <Field id="restriction-reason" label={t("privacy.reason")}>
+          <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} required />
+        </Field>
+        <button type="submit" disabled={busy}>
+          {t(props.user.restricted ? "privacy.updateReason" : "privacy.restrict")}
+        </button>
+        {props.user.restricted ? (
+          <button type="button" className="secondary" disabled={busy} onClick={() => void save(false)}>
+            {t("privacy.lift")}
+          </button>
+        ) : null}
       </form>
       <StatusText text={status} />
       <ErrorText text={error} />

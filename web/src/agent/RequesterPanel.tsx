@@ -2,6 +2,7 @@ import { client, ok } from "../api.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link } from "../router.tsx";
+import { RestrictionBanner } from "../components/RestrictionBanner.tsx";
 import { searchPage } from "./model.ts";
 
 /** Who asked: the requester's name, e-mail and organization, and their other recent tickets. */
@@ -26,6 +27,7 @@ export function RequesterPanel(props: { requesterId: number; ticketId: number })
       <Loadable state={state} loadingText={t("requester.loading")}>
         {(data) => (
           <>
+          <RestrictionBanner user={data.user} />
           <dl>
             <dt>{t("requester.name")}</dt>
             <dd>{data.user.name}</dd>

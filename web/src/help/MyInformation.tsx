@@ -108,9 +108,20 @@ export function MyInformation() {
                 {c.text}
               </blockquote>
               <p className="help hash">{t("hc.info.consentHash", { hash: c.text_sha256 })}</p>
+              {c.withdrawn_at ? <p className="notice">{t("hc.info.withdrawn", { when: formatDate(c.withdrawn_at) })}</p> : <WithdrawConsent id={c.id} onWithdrawn={state.reload} />}
             </li>
           ))}
         </ul>
+        {data.consent_withdrawals.length ? (
+          <>
+            <h3>{t("hc.info.withdrawals")}</h3>
+            <ul className="pd-withdrawals">
+              {data.consent_withdrawals.map((w) => (
+                <li key={w.id}>{t("hc.info.withdrawalLine", { id: w.consent_record_id, when: formatDate(w.withdrawn_at), via: w.via === "staff" ? t("hc.info.viaStaff") : t("hc.info.viaHelpCenter") })}</li>
+              ))}
+            </ul>
+          </>
+        ) : null}
       </section>
 
       <PasskeysSection explainError={explainHc} />
@@ -198,5 +209,50 @@ function ChangeEmail(props: { userId: number; pending: string | null; onChanged:
         </button>
       </form>
     </section>
+  );
+}
+
+/**
+ * Withdrawing one consent, in two steps (the page asks before it records what cannot be undone):
+ * the server records the withdrawal and keeps the consent as evidence.
+ */
+function WithdrawConsent(props: { id: number; onWithdrawn: () => Promise<void> }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function withdraw() {
+    setBusy(true);
+    setError(null);
+    try {
+      await ok(client.POST("/api/v2/users/me/consents/{id}/withdraw", { params: { path: { id: props.id } } }));
+      setAsking(false);
+      await props.onWithdrawn();
+    } catch (err) {
+      setError(explainHc(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (!asking)
+    return (
+      <p>
+        <button type="button" className="secondary" onClick={() => setAsking(true)}>
+          {t("hc.info.withdraw")}
+        </button>
+      </p>
+    );
+  return (
+    <div className="notice" role="group" aria-label={t("hc.info.withdraw")}>
+      <p>{t("hc.info.withdrawConfirm")}</p>
+      <p className="actions">
+        <button type="button" disabled={busy} onClick={() => void withdraw()}>
+          {t("hc.info.withdrawYes")}
+        </button>{" "}
+        <button type="button" className="secondary" disabled={busy} onClick={() => setAsking(false)}>
+          {t("hc.info.withdrawNo")}
+        </button>
+      </p>
+      <ErrorText text={error} />
+    </div>
   );
 }

@@ -13,6 +13,7 @@ import { enFields } from "./en-fields.ts";
 import { enRetention } from "./en-retention.ts";
 import { enErasure } from "./en-erasure.ts";
 import { enCompliance } from "./en-compliance.ts";
+import { enPrivacy } from "./en-privacy.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -35,6 +36,7 @@ export const en = {
   ...enRetention,
   ...enErasure,
   ...enCompliance,
+  ...enPrivacy,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
@@ -225,6 +227,15 @@ export const en = {
   "hc.info.consents": "Consent records",
   "hc.info.consentLine": "Request #{id}: version {version} accepted {when}, from address {ip}",
   "hc.info.consentHash": "SHA-256 of the text: {hash}",
+  "hc.info.withdraw": "Withdraw this consent",
+  "hc.info.withdrawConfirm": "Withdraw this consent? What was stored with your agreement until now stays; ask us if you want it erased.",
+  "hc.info.withdrawYes": "Yes, withdraw it",
+  "hc.info.withdrawNo": "Keep it",
+  "hc.info.withdrawn": "Withdrawn {when}",
+  "hc.info.withdrawals": "Withdrawals of consent",
+  "hc.info.withdrawalLine": "Consent {id} withdrawn {when} {via}",
+  "hc.info.viaHelpCenter": "by you, here",
+  "hc.info.viaStaff": "by our staff on your behalf",
   "hc.passkeys.title": "Passkeys",
   "hc.passkeys.intro": "A passkey signs you in with your device's screen lock (fingerprint, face or PIN) instead of a password. It cannot be phished or reused on another site.",
   "hc.passkeys.none": "You have no passkeys yet.",
