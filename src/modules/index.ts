@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { AppDeps } from "../platform/deps.ts";
 import * as admin from "./admin/admin-routes.ts";
 import * as audit from "./audit/audit-routes.ts";
+import * as dataExports from "./exports/exports-routes.ts";
 import * as groups from "./groups/groups-routes.ts";
 import * as helpCenter from "./help-center/help-center-routes.ts";
 import * as identity from "./identity/identity-routes.ts";
@@ -35,4 +36,5 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "mail", register: mail.register },
   { name: "support", register: support.register },
   { name: "privacy", register: privacy.register },
+  { name: "exports", register: dataExports.register },
 ];

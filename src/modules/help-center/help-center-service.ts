@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
-import { AppError, forbidden, invalid } from "../../platform/errors.ts";
+import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Mailer } from "../../platform/mail.ts";
 import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
@@ -9,7 +9,7 @@ import { signinHistoryOf } from "../identity/signin-links-service.ts";
 import { presentOrgsByIds, resolveOrganization } from "../organizations/organizations-service.ts";
 import { requestsForAccess, type RequestForm, type RequestSubmitted } from "../tickets/requests-service.ts";
 import { pendingEmailOf } from "../users/users-email.ts";
-import { resolveUser, showMe, userLocale } from "../users/users-service.ts";
+import { presentUsersByIds, resolveUser, userLocale } from "../users/users-service.ts";
 import { consentTextFor, normalizeConsentTexts, sameTexts, type ConsentTexts } from "./help-center-fns.ts";
 import { helpCenterPolicy } from "./help-center-policy.ts";
 import * as repo from "./help-center-repo.ts";
@@ -164,17 +164,25 @@ export async function listUserConsentRecords(ctx: RequestContext, userNiceId: nu
  */
 export async function personalData(ctx: RequestContext) {
   if (ctx.actor.kind !== "user") throw new AppError("Unauthorized");
-  const actor = actorUser(ctx);
-  const me = await showMe(ctx);
+  return personalDataOf(ctx, actorUser(ctx).userId);
+}
+
+/**
+ * The same for any person of the tenant (the person export, modules/exports, which decides who
+ * may ask); the caller checked the permission. Throws NotFound when there is no such person.
+ */
+export async function personalDataOf(ctx: RequestContext, userId: string) {
+  const [me] = await presentUsersByIds(ctx, [userId]);
+  if (!me) throw notFound();
   let organization: { id: number; name: string } | null = null;
   if (me.organization_id !== null) {
     const o = await resolveOrganization(ctx, me.organization_id).catch(() => undefined);
     const view = o ? (await presentOrgsByIds(ctx, [o.id]))[0] : undefined;
     if (view) organization = { id: view.id, name: view.name };
   }
-  const locale = await userLocale(ctx, actor.userId);
-  const history = await signinHistoryOf(ctx, actor.userId);
-  const access = await requestsForAccess(ctx, actor.userId);
+  const locale = await userLocale(ctx, userId);
+  const history = await signinHistoryOf(ctx, userId);
+  const access = await requestsForAccess(ctx, userId);
   return {
     generated_at: ctx.now().toISOString(),
     profile: {
@@ -190,12 +198,12 @@ export async function personalData(ctx: RequestContext) {
       created_at: me.created_at,
       updated_at: me.updated_at,
       last_sign_in_at: history.last_sign_in_at,
-      pending_email: (await pendingEmailOf(ctx, actor.userId))?.email ?? null,
+      pending_email: (await pendingEmailOf(ctx, userId))?.email ?? null,
     },
-    identities: me.email ? [{ type: "email", value: me.email, primary: true, verified: true }] : [],
+    identities: me.email ? [{ type: "email" as const, value: me.email, primary: true, verified: true }] : [],
     requests: access.requests,
     comments: access.comments,
-    consent_records: await consentRecordsOf(ctx, actor.userId),
+    consent_records: await consentRecordsOf(ctx, userId),
     sessions: history.sessions,
     sign_in_links: history.sign_in_links,
   };
