@@ -55,6 +55,11 @@ beforeAll(async () => {
   // Legal holds of A's (ids 1–3; B has none).
   for (let i = 1; i <= 3; i++) expect((await A.api("POST", "/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: i, reason: `${MARK} hold` } })).status).toBe(201);
   ids.legal_hold = 3;
+  // Data exports of A's: a person's (ids 1–2) and the account's tickets (id 3); B has none.
+  for (let i = 0; i < 2; i++) expect((await A.api("POST", "/api/v2/users/me/data_exports.json")).status).toBe(202);
+  ids.data_export = 2;
+  expect((await A.api("POST", "/api/v2/exports.json", { export: { resource: "tickets", format: "csv" } })).status).toBe(202);
+  ids.export = 3;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
   ids.api_token = 4;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
@@ -303,6 +308,14 @@ const plans: Record<string, Plan> = {
   showLegalHold: { kind: "id", resource: "legal_hold", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/legal_holds/${id}.json` }, missing: { method: "GET", path: `/api/v2/legal_holds/${m}.json` } }) },
   releaseLegalHold: { kind: "id", resource: "legal_hold", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/legal_holds/${id}/release.json` }, missing: { method: "PUT", path: `/api/v2/legal_holds/${m}/release.json` } }) },
   showRetentionPolicy: { kind: "collection" },
+  // Data exports (test/data-exports.test.ts): the caller's own, by id; a person's looked up inside the host's tenant.
+  createMyDataExport: { kind: "own" },
+  createUserDataExport: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/users/${id}/data_exports.json` }, missing: { method: "POST", path: `/api/v2/users/${m}/data_exports.json` } }) },
+  showDataExport: { kind: "id", resource: "data_export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_exports/${id}.json` }, missing: { method: "GET", path: `/api/v2/data_exports/${m}.json` } }) },
+  downloadDataExport: { kind: "id", resource: "data_export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_exports/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/data_exports/${m}/download?expires=9999999999&signature=forged` } }) },
+  createExport: { kind: "own" },
+  showExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}.json` }, missing: { method: "GET", path: `/api/v2/exports/${m}.json` } }) },
+  downloadExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/exports/${m}/download?expires=9999999999&signature=forged` } }) },
   updateRetentionPolicy: { kind: "own" },
   previewRetentionPolicy: { kind: "collection" },
   showIpRestrictions: { kind: "collection" },

@@ -7,6 +7,7 @@ import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import type { EffectHandler } from "../../platform/jobs/job-runner.ts";
+import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
 import { personalDataOf } from "../help-center/help-center-service.ts";
@@ -15,7 +16,8 @@ import { listOrganizations } from "../organizations/organizations-service.ts";
 import { attachmentsForExport, openAttachmentForExport } from "../tickets/attachments-service.ts";
 import { conversationForAccess } from "../tickets/requests-service.ts";
 import { listTickets } from "../tickets/tickets-service.ts";
-import { currentStaffActor, listUsers } from "../users/users-service.ts";
+import { contactsByIds, currentStaffActor, listUsers } from "../users/users-service.ts";
+import { exportReadyMail } from "./exports-mail.ts";
 import { EXPORT_HOURS, EXPORT_JOB, type ExportJobInput, type Params } from "./exports-service.ts";
 import * as repo from "./exports-repo.ts";
 import type { ExportResource } from "./exports-types.ts";
@@ -28,7 +30,7 @@ import type { ExportResource } from "./exports-types.ts";
  * try the export is marked failed and the upkeep removes whatever is left.
  */
 
-type Deps = Pick<AppDeps, "db" | "keyring" | "blobs" | "scanner" | "hooks" | "now">;
+type Deps = Pick<AppDeps, "db" | "keyring" | "blobs" | "scanner" | "hooks" | "now" | "config">;
 
 /** Rows per transaction of a tenant export (VAULTDESK_EXPORT_BATCH overrides it, e.g. in tests). */
 function batchSize(): number {
@@ -47,8 +49,10 @@ export function exportJob(deps: Deps): EffectHandler<ExportJobInput> {
       const written = e.kind === "person" ? await buildPersonExport(deps, sealer, at.tenantId, e) : await buildTenantExport(deps, sealer, at.tenantId, e);
       const now = deps.now();
       await inTenant(deps, at.tenantId, async (tx, ctx) => {
-        if (await repo.markReady(tx, e.id, { bytes: written.bytes, rows_done: written.rows, ready_at: now, expires_at: new Date(now.getTime() + EXPORT_HOURS * 3600_000) })) {
+        const expires = new Date(now.getTime() + EXPORT_HOURS * 3600_000);
+        if (await repo.markReady(tx, e.id, { bytes: written.bytes, rows_done: written.rows, ready_at: now, expires_at: expires })) {
           audit(ctx, { action: "data_export.completed", resourceType: "data_export", resourceId: Number(e.nice_id) });
+          await mailAsker(deps, ctx, e, input.apiBase, expires);
         }
       });
     },
@@ -59,6 +63,20 @@ export function exportJob(deps: Deps): EffectHandler<ExportJobInput> {
       await repo.markFailed(at.tx, input.exportId);
     },
   };
+}
+
+/**
+ * Tells the person who asked that the export is ready (content-free; the link is a page of the
+ * tenant's, from the API base the request had: the help center's My information for one's own
+ * export, the export's status in the API for staff), unless they cannot be reached.
+ */
+async function mailAsker(deps: Deps, ctx: RequestContext, e: repo.ExportRow, apiBase: string, expires: Date): Promise<void> {
+  const who = (await contactsByIds(ctx, [e.requested_by])).get(e.requested_by);
+  if (!who?.email || !who.reachable || !apiBase) return;
+  const self = e.kind === "person" && e.subject_user_id === e.requested_by;
+  const link = self ? `${new URL(apiBase).origin}/my-information` : `${apiBase}/${e.kind === "person" ? "data_exports" : "exports"}/${e.nice_id}.json`;
+  const team = (await teamName(ctx)) ?? new URL(apiBase).hostname;
+  await queueMail(ctx, deps.config.mailRetryMs, { to: who.email, ...exportReadyMail(who.locale, team, link, expires), about: { userId: e.requested_by } }, expires);
 }
 
 async function inTenant<T>(deps: Deps, tenantId: string, fn: (tx: TenantTx, ctx: RequestContext) => Promise<T>): Promise<T> {

@@ -19,18 +19,6 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   for (const task of service.exportUpkeep(deps)) deps.jobs.maintain(task);
 
   defineRoute(app, deps, {
-    method: "POST", url: "/api/v2/users/me/data_exports", operationId: "createMyDataExport", tag: "data_exports", auth: "user",
-    summary: "Vaultdesk: asks for an export of everything the account holds about the caller (a ZIP, see docs/privacy.md); it is built in the background.",
-    response: z.object({ data_export: dataExportView }), status: 202,
-    handler: async (ctx) => ({ data_export: await service.createPersonExport(ctx, "me") }),
-  });
-  defineRoute(app, deps, {
-    method: "POST", url: "/api/v2/users/:id/data_exports", operationId: "createUserDataExport", tag: "data_exports", auth: "user",
-    summary: "Vaultdesk: asks for an export of a person's data (owners, admins, roles with data export access); internal notes about them are included.",
-    params: publicIdParam, response: z.object({ data_export: dataExportView }), status: 202,
-    handler: async (ctx, { params }) => ({ data_export: await service.createPersonExport(ctx, params.id) }),
-  });
-  defineRoute(app, deps, {
     method: "GET", url: "/api/v2/data_exports/:id", operationId: "showDataExport", tag: "data_exports", auth: "user",
     summary: "Vaultdesk: a person export's status, with its single-use `download_url` once ready (the asker only).",
     params: publicIdParam, response: z.object({ data_export: dataExportView }),
@@ -59,6 +47,25 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Vaultdesk: the tenant export's file, once: needs the signed `download_url`; then 410, and the file is deleted.",
     params: publicIdParam, query: downloadQuery, response: z.string().describe("The file's bytes"),
     handler: async (ctx, { params, query, reply, afterCommit }) => sendExport(deps, ctx.tx.tenantId, await service.openExportDownload(deps, ctx, params.id, "tenant", query), reply, afterCommit),
+  });
+}
+
+/**
+ * The person-export requests live under `/api/v2/users` (the users module registers them, as it
+ * does the passkey routes under the same path; docs/architecture.md's route table).
+ */
+export function registerPersonExportRoutes(app: FastifyInstance, deps: AppDeps): void {
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/me/data_exports", operationId: "createMyDataExport", tag: "data_exports", auth: "user",
+    summary: "Vaultdesk: asks for an export of everything the account holds about the caller (a ZIP, see docs/privacy.md); it is built in the background.",
+    response: z.object({ data_export: dataExportView }), status: 202,
+    handler: async (ctx) => ({ data_export: await service.createPersonExport(ctx, "me") }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/:id/data_exports", operationId: "createUserDataExport", tag: "data_exports", auth: "user",
+    summary: "Vaultdesk: asks for an export of a person's data (owners, admins, roles with data export access); internal notes about them are included.",
+    params: publicIdParam, response: z.object({ data_export: dataExportView }), status: 202,
+    handler: async (ctx, { params }) => ({ data_export: await service.createPersonExport(ctx, params.id) }),
   });
 }
 

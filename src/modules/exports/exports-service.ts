@@ -33,7 +33,8 @@ export const EXPORT_JOB = "data_export";
 export const EXPORT_HOURS = 24;
 const MAX_ATTEMPTS = 3;
 
-export type ExportJobInput = { exportId: string };
+/** The job's input: the export, and the API base of the request (from configuration) for the link in the mail. */
+export type ExportJobInput = { exportId: string; apiBase: string };
 
 type Kind = "person" | "tenant";
 export type Params = { fields?: string[]; start_time?: string | null; end_time?: string | null; internal_notes?: boolean };
@@ -76,7 +77,7 @@ async function queue(
   const actor = actorUser(ctx);
   const id = crypto.randomUUID();
   const niceId = await repo.insertExport(ctx.tx, { id, ...e, requested_by: actor.userId });
-  await enqueueJob(ctx, { type: EXPORT_JOB, total: 1, payload: { exportId: id } satisfies ExportJobInput, createdBy: actor.userId, maxAttempts: MAX_ATTEMPTS });
+  await enqueueJob(ctx, { type: EXPORT_JOB, total: 1, payload: { exportId: id, apiBase: ctx.apiBase } satisfies ExportJobInput, createdBy: actor.userId, maxAttempts: MAX_ATTEMPTS });
   audit(ctx, { action: "data_export.created", resourceType: "data_export", resourceId: niceId, fields: [e.kind, ...fields] });
   return niceId;
 }
@@ -84,6 +85,7 @@ async function queue(
 /** The export as the asker sees it; anyone else (and another tenant) gets 404. */
 async function visible(ctx: RequestContext, niceId: number, kind: Kind): Promise<repo.ExportRow> {
   const actor = actorUser(ctx);
+  if (kind === "tenant" && !exportsPolicy.exportTenant(actor)) throw forbidden("Tenant exports are for owners and admins.");
   const e = await repo.findExport(ctx.tx, niceId, kind);
   if (!e || !exportsPolicy.view(actor, e)) throw notFound();
   return e;
