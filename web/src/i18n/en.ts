@@ -10,6 +10,7 @@ import { enSearch } from "./en-search.ts";
 import { enOauth } from "./en-oauth.ts";
 import { enIpRestrictions } from "./en-ip-restrictions.ts";
 import { enFields } from "./en-fields.ts";
+import { enExports } from "./en-exports.ts";
 import { enRetention } from "./en-retention.ts";
 
 /**
@@ -31,6 +32,7 @@ export const en = {
   ...enIpRestrictions,
   ...enFields,
   ...enRetention,
+  ...enExports,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
