@@ -30,7 +30,7 @@ import type { ExportResource } from "./exports-types.ts";
  * try the export is marked failed and the upkeep removes whatever is left.
  */
 
-type Deps = Pick<AppDeps, "db" | "keyring" | "blobs" | "scanner" | "hooks" | "now" | "config">;
+type Deps = Pick<AppDeps, "db" | "keyring" | "blobs" | "scanner" | "hooks" | "now" | "config" | "mailer">;
 
 /** Rows per transaction of a tenant export (VAULTDESK_EXPORT_BATCH overrides it, e.g. in tests). */
 function batchSize(): number {
@@ -68,9 +68,11 @@ export function exportJob(deps: Deps): EffectHandler<ExportJobInput> {
 /**
  * Tells the person who asked that the export is ready (content-free; the link is a page of the
  * tenant's, from the API base the request had: the help center's My information for one's own
- * export, the export's status in the API for staff), unless they cannot be reached.
+ * export, the export's status in the API for staff), unless they cannot be reached or no mail
+ * server is configured (then the status is the only news).
  */
 async function mailAsker(deps: Deps, ctx: RequestContext, e: repo.ExportRow, apiBase: string, expires: Date): Promise<void> {
+  if (!deps.mailer.available) return;
   const who = (await contactsByIds(ctx, [e.requested_by])).get(e.requested_by);
   if (!who?.email || !who.reachable || !apiBase) return;
   const self = e.kind === "person" && e.subject_user_id === e.requested_by;
