@@ -436,6 +436,9 @@ const CASES: Record<string, Case> = {
       return { method: "POST", path: `/api/v2/users/${person}/consents/${await consentRecordFor(t, a, person)}/withdraw.json` };
     },
   },
+  "POST /api/v2/users/me/data_exports": { action: "data_export.created", prepare: async () => ({ method: "POST", path: "/api/v2/users/me/data_exports.json" }) },
+  "POST /api/v2/users/:id/data_exports": { action: "data_export.created", prepare: async () => ({ method: "POST", path: `/api/v2/users/${await endUser()}/data_exports.json` }) },
+  "POST /api/v2/exports": { action: "data_export.created", prepare: async () => ({ method: "POST", path: "/api/v2/exports.json", body: { export: { resource: "users", format: "csv", fields: ["id", "name"] } } }) },
   "PUT /api/v2/retention_policy": { action: "retention_policy.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/retention_policy.json", body: { retention_policy: { trash_days: 14 } } }) },
   // Turning healthcare mode off (turning it on needs every healthcare control passing: test/compliance-posture.test.ts).
   "PUT /api/v2/compliance/healthcare_mode": {

@@ -174,6 +174,32 @@ async function ticketWithFile(fields: Record<string, unknown> = {}): Promise<{ t
   return { ticket: id, comment, attachment: up.id };
 }
 let mails = 0;
+const pathAndQuery = (url: string) => {
+  const u = new URL(url);
+  return u.pathname + u.search;
+};
+/**
+ * An export `as` asked for, once ready, as `as` sees it; when `as` may not ask (a non-admin for the
+ * account's, a read-only token), the owner's, seen by the owner (what `as` then gets is the rule's).
+ */
+async function readyExport(as: ActorName, kind: "person" | "tenant"): Promise<any> {
+  const create = kind === "person" ? { method: "POST", path: "/api/v2/users/me/data_exports.json" } : { method: "POST", path: "/api/v2/exports.json", body: { export: { resource: "organizations", format: "json", fields: ["id"] } } };
+  const key = kind === "person" ? "data_export" : "export";
+  let r = await send$(as, create);
+  let mine = true;
+  if (r.status !== 202) {
+    r = await a.api(create.method, create.path, create.body);
+    mine = false;
+  }
+  if (r.status !== 202) throw new Error(`export: ${r.status} ${r.text}`);
+  const url = `/api/v2/${kind === "person" ? "data_exports" : "exports"}/${r.body[key].id}.json`;
+  for (let i = 0; ; i++) {
+    const s = mine ? await send$(as, get(url)) : await a.api("GET", url);
+    if (s.body?.[key]?.status === "ready") return s.body[key];
+    if (i > 1500) throw new Error(`export ${url} not ready: ${s.status} ${s.text}`);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
 async function mailIn(subject: string, headers: string[] = []): Promise<void> {
   const from = `${unique()}@sender.test`;
   await send(t.app.smtpIn!.port, { from, to: [supportOf(a)] }, message({ from, to: supportOf(a), subject, headers }));
@@ -636,6 +662,15 @@ const RULES: Record<string, Row> = {
   listSubprocessors: { who: "admins", call: () => get("/api/v2/compliance/subprocessors.json") },
   showRedactionSettings: { who: "admins", call: () => get("/api/v2/redaction_settings.json") },
   updateRedactionSettings: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/redaction_settings.json", body: { redaction_settings: { iban: false } } }) },
+  // Data exports (test/data-exports.test.ts): one's own by anyone; someone else's and the account's by
+  // admins (and roles with data export access: no actor here has one); an export is its asker's only.
+  createMyDataExport: { who: "anyone", call: () => ({ method: "POST", path: "/api/v2/users/me/data_exports.json" }) },
+  createUserDataExport: { who: "admins", call: () => ({ method: "POST", path: `/api/v2/users/${ids.otherEndUser}/data_exports.json` }) },
+  showDataExport: { who: "anyone", call: async (as) => get(`/api/v2/data_exports/${(await readyExport(as, "person")).id}.json`) },
+  downloadDataExport: { who: "anyone", call: async (as) => get(pathAndQuery((await readyExport(as, "person")).download_url)) },
+  createExport: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/exports.json", body: { export: { resource: "organizations", format: "json", fields: ["id"] } } }) },
+  showExport: { who: "admins", call: async (as) => get(`/api/v2/exports/${(await readyExport(as, "tenant")).id}.json`) },
+  downloadExport: { who: "admins", call: async (as) => get(pathAndQuery((await readyExport(as, "tenant")).download_url ?? "http://x/api/v2/exports/999999/download?expires=1&signature=x")) },
   showIpRestrictions: { who: "admins", call: () => get("/api/v2/ip_restrictions.json") },
   updateIpRestrictions: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/ip_restrictions.json", body: { ip_restriction: { enabled: false } } }) },
 

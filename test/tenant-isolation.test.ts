@@ -70,6 +70,11 @@ beforeAll(async () => {
     expect(await archiveTenant({ db: t.db, keyring: t.keyring, blobs: createBlobStore(t.config) }, A.tenantId, new Date(Date.now() + 400 * 86_400_000))).toBe(1);
   }
   ids.audit_archive = 1;
+  // Data exports of A's: a person's (ids 1–2) and the account's tickets (id 3); B has none.
+  for (let i = 0; i < 2; i++) expect((await A.api("POST", "/api/v2/users/me/data_exports.json")).status).toBe(202);
+  ids.data_export = 2;
+  expect((await A.api("POST", "/api/v2/exports.json", { export: { resource: "tickets", format: "csv" } })).status).toBe(202);
+  ids.export = 3;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
   ids.api_token = 4;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
@@ -328,6 +333,14 @@ const plans: Record<string, Plan> = {
   eraseDeletedUser: { kind: "id", resource: "deleted_user", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/deleted_users/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/deleted_users/${m}.json` } }) },
   listErasureReceipts: { kind: "collection" },
   showErasureReceipt: { kind: "id", resource: "erasure_receipt", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/erasure_receipts/${id}.json` }, missing: { method: "GET", path: `/api/v2/erasure_receipts/${m}.json` } }) },
+  // Data exports (test/data-exports.test.ts): the caller's own, by id; a person's looked up inside the host's tenant.
+  createMyDataExport: { kind: "own" },
+  createUserDataExport: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/users/${id}/data_exports.json` }, missing: { method: "POST", path: `/api/v2/users/${m}/data_exports.json` } }) },
+  showDataExport: { kind: "id", resource: "data_export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_exports/${id}.json` }, missing: { method: "GET", path: `/api/v2/data_exports/${m}.json` } }) },
+  downloadDataExport: { kind: "id", resource: "data_export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_exports/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/data_exports/${m}/download?expires=9999999999&signature=forged` } }) },
+  createExport: { kind: "own" },
+  showExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}.json` }, missing: { method: "GET", path: `/api/v2/exports/${m}.json` } }) },
+  downloadExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/exports/${m}/download?expires=9999999999&signature=forged` } }) },
   updateRetentionPolicy: { kind: "own" },
   showCompliancePosture: { kind: "collection" },
   showHealthcareMode: { kind: "collection" },

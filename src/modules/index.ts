@@ -3,6 +3,7 @@ import type { AppDeps } from "../platform/deps.ts";
 import * as admin from "./admin/admin-routes.ts";
 import * as audit from "./audit/audit-routes.ts";
 import * as compliance from "./compliance/compliance-routes.ts";
+import * as dataExports from "./exports/exports-routes.ts";
 import * as groups from "./groups/groups-routes.ts";
 import * as helpCenter from "./help-center/help-center-routes.ts";
 import * as identity from "./identity/identity-routes.ts";
@@ -39,4 +40,5 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "privacy", register: privacy.register },
   { name: "privacy", register: erasure.register },
   { name: "compliance", register: compliance.register },
+  { name: "exports", register: dataExports.register },
 ];

@@ -1,4 +1,6 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { sql } from "kysely";
 import { expect } from "vitest";
 import { makeContext, userActor } from "../../src/platform/context.ts";
@@ -199,6 +201,29 @@ export async function writeEverything(t: TestApp): Promise<string> {
   const queued = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "payload_sealed"]).where("id", "=", later).executeTakeFirstOrThrow());
   expect(queued.status).toBe("queued");
   expect(queued.payload_sealed).not.toBeNull();
+  // Data exports left in the blob store, ready and not downloaded: the marked person's ZIP (their
+  // tickets, the attached file) and the account's tickets as CSV. Stored sealed, never in clear.
+  const exported = [
+    { url: `/api/v2/users/${user.body.user.id}/data_exports.json`, key: "data_export", show: "data_exports" },
+    { url: "/api/v2/exports.json", key: "export", show: "exports", body: { export: { resource: "tickets", format: "csv" } } },
+  ];
+  for (const x of exported) {
+    const r = await a.api("POST", x.url, x.body);
+    expect(r.status, r.text).toBe(202);
+    for (let i = 0; ; i++) {
+      const e = (await a.api("GET", `/api/v2/${x.show}/${r.body[x.key].id}.json`)).body[x.key];
+      if (e.status === "ready") break;
+      if (e.status === "failed" || i > 1500) throw new Error(`export ${x.show} ${e.status}`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+  const exportFiles = fs.readdirSync(path.join(t.config.blobDir, a.tenantId, "exports"));
+  expect(exportFiles).toHaveLength(2);
+  for (const f of exportFiles) {
+    // A ZIP names its entries in clear (its text is compressed): neither a name nor the marker may show.
+    const stored = fs.readFileSync(path.join(t.config.blobDir, a.tenantId, "exports", f));
+    for (const needle of ["manifest.json", "tickets.csv", MARKER, "subject"]) expect(stored.includes(Buffer.from(needle)), needle).toBe(false);
+  }
   return a.tenantId;
 }
 

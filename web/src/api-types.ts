@@ -436,6 +436,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/data_exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: a person export's status, with its single-use `download_url` once ready (the asker only). */
+        get: operations["showDataExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/data_exports/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the person export's ZIP, once: needs the signed `download_url`; then 410, and the file is deleted. */
+        get: operations["downloadDataExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/deleted_tickets": {
         parameters: {
             query?: never;
@@ -682,6 +716,57 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showErasureReceipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: exports the account's tickets, users or organizations as CSV or JSON (owners and admins): chosen fields, rows updated between `start_time` and `end_time`. */
+        post: operations["createExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: a tenant export's status and progress (`rows_done`), with its single-use `download_url` once ready (the asker only). */
+        get: operations["showExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/exports/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the tenant export's file, once: needs the signed `download_url`; then 410, and the file is deleted. */
+        get: operations["downloadExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2342,6 +2427,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/{id}/data_exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: asks for an export of a person's data (owners, admins, roles with data export access); internal notes about them are included. */
+        post: operations["createUserDataExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users/{id}/group_memberships": {
         parameters: {
             query?: never;
@@ -2608,6 +2710,23 @@ export interface paths {
         put?: never;
         /** Vaultdesk: the caller withdraws one of their consents (`:id`: the consent record's id): a withdrawal record (via `help_center`), audited. 422 when it was withdrawn already. */
         post: operations["withdrawOwnConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/data_exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: asks for an export of everything the account holds about the caller (a ZIP, see docs/privacy.md); it is built in the background. */
+        post: operations["createMyDataExport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4083,6 +4202,74 @@ export interface operations {
             };
         };
     };
+    showDataExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_export: {
+                            created_at: string;
+                            /** @description Signed for the caller, works once, until `expires_at`. */
+                            download_url: string | null;
+                            downloaded_at: string | null;
+                            expires_at: string | null;
+                            id: number;
+                            ready_at: string | null;
+                            rows_done: number;
+                            /** @description Bytes of the file, once ready. */
+                            size: number | null;
+                            /**
+                             * @description `ready`: the file can be downloaded once through `download_url`; `downloaded` and `expired`: it is gone.
+                             * @enum {string}
+                             */
+                            status: "queued" | "working" | "ready" | "downloaded" | "expired" | "failed";
+                            url: string;
+                            /** @description Whose data (a person export). */
+                            user_id: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    downloadDataExport: {
+        parameters: {
+            query: {
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ZIP's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+        };
+    };
     listDeletedTickets: {
         parameters: {
             query?: {
@@ -4749,6 +4936,142 @@ export interface operations {
                             version: 1;
                         };
                     };
+                };
+            };
+        };
+    };
+    createExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    export: {
+                        /** @description Rows updated before this time. */
+                        end_time?: number | string;
+                        /** @description Columns, from the resource's allowed list (default: all of them). */
+                        fields?: string[];
+                        /** @enum {string} */
+                        format: "csv" | "json";
+                        /** @enum {string} */
+                        resource: "tickets" | "users" | "organizations";
+                        /** @description Rows updated at or after this time (Unix seconds or ISO 8601). */
+                        start_time?: number | string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        export: {
+                            created_at: string;
+                            /** @description Signed for the caller, works once, until `expires_at`. */
+                            download_url: string | null;
+                            downloaded_at: string | null;
+                            end_time: string | null;
+                            expires_at: string | null;
+                            fields: string[];
+                            /** @enum {string} */
+                            format: "csv" | "json";
+                            id: number;
+                            ready_at: string | null;
+                            /** @enum {string} */
+                            resource: "tickets" | "users" | "organizations";
+                            rows_done: number;
+                            /** @description Bytes of the file, once ready. */
+                            size: number | null;
+                            start_time: string | null;
+                            /**
+                             * @description `ready`: the file can be downloaded once through `download_url`; `downloaded` and `expired`: it is gone.
+                             * @enum {string}
+                             */
+                            status: "queued" | "working" | "ready" | "downloaded" | "expired" | "failed";
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        export: {
+                            created_at: string;
+                            /** @description Signed for the caller, works once, until `expires_at`. */
+                            download_url: string | null;
+                            downloaded_at: string | null;
+                            end_time: string | null;
+                            expires_at: string | null;
+                            fields: string[];
+                            /** @enum {string} */
+                            format: "csv" | "json";
+                            id: number;
+                            ready_at: string | null;
+                            /** @enum {string} */
+                            resource: "tickets" | "users" | "organizations";
+                            rows_done: number;
+                            /** @description Bytes of the file, once ready. */
+                            size: number | null;
+                            start_time: string | null;
+                            /**
+                             * @description `ready`: the file can be downloaded once through `download_url`; `downloaded` and `expired`: it is gone.
+                             * @enum {string}
+                             */
+                            status: "queued" | "working" | "ready" | "downloaded" | "expired" | "failed";
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    downloadExport: {
+        parameters: {
+            query: {
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
                 };
             };
         };
@@ -11821,6 +12144,49 @@ export interface operations {
             };
         };
     };
+    createUserDataExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_export: {
+                            created_at: string;
+                            /** @description Signed for the caller, works once, until `expires_at`. */
+                            download_url: string | null;
+                            downloaded_at: string | null;
+                            expires_at: string | null;
+                            id: number;
+                            ready_at: string | null;
+                            rows_done: number;
+                            /** @description Bytes of the file, once ready. */
+                            size: number | null;
+                            /**
+                             * @description `ready`: the file can be downloaded once through `download_url`; `downloaded` and `expired`: it is gone.
+                             * @enum {string}
+                             */
+                            status: "queued" | "working" | "ready" | "downloaded" | "expired" | "failed";
+                            url: string;
+                            /** @description Whose data (a person export). */
+                            user_id: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
     listUserGroupMemberships: {
         parameters: {
             query?: {
@@ -12531,6 +12897,47 @@ export interface operations {
                             via: "help_center" | "staff";
                             withdrawn_at: string;
                             withdrawn_by_id: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createMyDataExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_export: {
+                            created_at: string;
+                            /** @description Signed for the caller, works once, until `expires_at`. */
+                            download_url: string | null;
+                            downloaded_at: string | null;
+                            expires_at: string | null;
+                            id: number;
+                            ready_at: string | null;
+                            rows_done: number;
+                            /** @description Bytes of the file, once ready. */
+                            size: number | null;
+                            /**
+                             * @description `ready`: the file can be downloaded once through `download_url`; `downloaded` and `expired`: it is gone.
+                             * @enum {string}
+                             */
+                            status: "queued" | "working" | "ready" | "downloaded" | "expired" | "failed";
+                            url: string;
+                            /** @description Whose data (a person export). */
+                            user_id: number | null;
                         };
                     };
                 };

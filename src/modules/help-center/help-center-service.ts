@@ -10,7 +10,7 @@ import { signinHistoryOf } from "../identity/signin-links-service.ts";
 import { presentOrgsByIds, resolveOrganization } from "../organizations/organizations-service.ts";
 import { requestsForAccess, type RequestForm, type RequestSubmitted } from "../tickets/requests-service.ts";
 import { pendingEmailOf } from "../users/users-email.ts";
-import { resolveUser, showMe, userLocale } from "../users/users-service.ts";
+import { presentUsersByIds, resolveUser, userLocale } from "../users/users-service.ts";
 import { consentTextFor, normalizeConsentTexts, sameTexts, type ConsentTexts } from "./help-center-fns.ts";
 import { helpCenterPolicy } from "./help-center-policy.ts";
 import * as repo from "./help-center-repo.ts";
@@ -211,17 +211,25 @@ export async function listUserConsentRecords(ctx: RequestContext, userNiceId: nu
  */
 export async function personalData(ctx: RequestContext) {
   if (ctx.actor.kind !== "user") throw new AppError("Unauthorized");
-  const actor = actorUser(ctx);
-  const me = await showMe(ctx);
+  return personalDataOf(ctx, actorUser(ctx).userId);
+}
+
+/**
+ * The same for any person of the tenant (the person export, modules/exports, which decides who
+ * may ask); the caller checked the permission. Throws NotFound when there is no such person.
+ */
+export async function personalDataOf(ctx: RequestContext, userId: string) {
+  const [me] = await presentUsersByIds(ctx, [userId]);
+  if (!me) throw notFound();
   let organization: { id: number; name: string } | null = null;
   if (me.organization_id !== null) {
     const o = await resolveOrganization(ctx, me.organization_id).catch(() => undefined);
     const view = o ? (await presentOrgsByIds(ctx, [o.id]))[0] : undefined;
     if (view) organization = { id: view.id, name: view.name };
   }
-  const locale = await userLocale(ctx, actor.userId);
-  const history = await signinHistoryOf(ctx, actor.userId);
-  const access = await requestsForAccess(ctx, actor.userId);
+  const locale = await userLocale(ctx, userId);
+  const history = await signinHistoryOf(ctx, userId);
+  const access = await requestsForAccess(ctx, userId);
   return {
     generated_at: ctx.now().toISOString(),
     profile: {
@@ -237,13 +245,13 @@ export async function personalData(ctx: RequestContext) {
       created_at: me.created_at,
       updated_at: me.updated_at,
       last_sign_in_at: history.last_sign_in_at,
-      pending_email: (await pendingEmailOf(ctx, actor.userId))?.email ?? null,
+      pending_email: (await pendingEmailOf(ctx, userId))?.email ?? null,
     },
-    identities: me.email ? [{ type: "email", value: me.email, primary: true, verified: true }] : [],
+    identities: me.email ? [{ type: "email" as const, value: me.email, primary: true, verified: true }] : [],
     requests: access.requests,
     comments: access.comments,
-    consent_records: await consentRecordsOf(ctx, actor.userId),
-    consent_withdrawals: await withdrawalsOf(ctx, actor.userId),
+    consent_records: await consentRecordsOf(ctx, userId),
+    consent_withdrawals: await withdrawalsOf(ctx, userId),
     sessions: history.sessions,
     sign_in_links: history.sign_in_links,
   };

@@ -368,3 +368,8 @@ export async function completeSecondFactor(deps: Pick<AppDeps, "keyring" | "conf
   }
   return completeSignIn(deps, person, user, rules, "password", { secondFactor: true });
 }
+
+/** A person's passkeys for their data export (the exports module decided who may ask). */
+export async function passkeysForAccess(ctx: RequestContext, userId: string): Promise<PasskeyView[]> {
+  return (await repo.listPasskeysOf(ctx.tx, userId)).map((r) => present(ctx, r));
+}

@@ -126,6 +126,8 @@ export async function tombstone(tx: TenantTx, id: string, nameSealed: Uint8Array
       name_sealed: nameSealed, email_sealed: null, email_bidx: null, phone_sealed: null, external_id_sealed: null, organization_id: null, tags: [],
       password_hash: null, password_set_at: null, must_change_password: false, locale: null, time_zone: null, last_login_at: null, custom_role_id: null,
       active: false, suspended: false, failed_signins: 0, lockouts: 0, locked_until: null, email_status: "unverified",
+      // A restriction's reason names the person's circumstances: it goes with them.
+      restricted_at: null, restriction_reason_sealed: null,
       erased_at: at, pseudonym, updated_at: sql`now()`,
     })
     .where("tenant_id", "=", tx.tenantId)

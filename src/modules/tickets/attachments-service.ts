@@ -465,3 +465,27 @@ export async function redactAttachment(deps: Pick<AppDeps, "scanner">, ctx: Requ
 export async function queueScan(ctx: RequestContext, attachmentId: string): Promise<void> {
   await enqueueJob(ctx, { type: ATTACHMENT_SCAN_JOB, total: 1, payload: { tenantId: ctx.tx.tenantId, attachmentId }, createdBy: null, maxAttempts: 10_000 });
 }
+
+// ---- Exports ------------------------------------------------------------------------------------
+
+/**
+ * The files of some comments for a person export: name, type, size, and whether the file can be
+ * included (not redacted, not quarantined, scanned clean when a scanner is configured).
+ */
+export async function attachmentsForExport(deps: Pick<AppDeps, "scanner">, ctx: RequestContext, commentIds: string[]) {
+  const rows = await repo.attachmentsOfComments(ctx.tx, commentIds);
+  return rows.map((r) => ({
+    blobId: r.id,
+    id: r.nice_id,
+    comment_id: r.comment_id!,
+    file_name: ctx.sealer.open(r.file_name_sealed, fileRef(r.id, "file_name")),
+    content_type: r.content_type,
+    size: r.size,
+    included: r.redacted_at === null && servableStatus(deps, r.scan_status),
+  }));
+}
+
+/** An attachment's bytes for an export (the caller decided it may be included). */
+export function openAttachmentForExport(deps: Pick<AppDeps, "blobs">, sealer: BlobSealer, blobId: string): Promise<Readable> {
+  return getSealed(deps.blobs, sealer, { purpose: "attachments", id: blobId });
+}

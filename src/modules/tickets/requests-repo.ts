@@ -107,3 +107,34 @@ export async function listPublicCommentsBy(tx: TenantTx, authorId: string) {
     .execute();
 }
 
+
+/** Tickets a person requested or is copied on, oldest first (the person export). */
+export async function ticketsOfPerson(tx: TenantTx, userId: string) {
+  return tx.db
+    .selectFrom("tickets as t")
+    .select(["t.id", "t.nice_id", "t.subject_sealed", "t.status", "t.requester_id", "t.created_at", "t.updated_at", "t.solved_at"])
+    .where("t.tenant_id", "=", tx.tenantId)
+    .where("t.deleted_at", "is", null)
+    .where((eb) =>
+      eb.or([
+        eb("t.requester_id", "=", userId),
+        eb.exists(eb.selectFrom("ticket_ccs as cc").select("cc.user_id").whereRef("cc.tenant_id", "=", "t.tenant_id").whereRef("cc.ticket_id", "=", "t.id").where("cc.user_id", "=", userId)),
+      ]),
+    )
+    .orderBy("t.nice_id")
+    .execute();
+}
+
+/** The comments of those tickets, oldest first: public ones, and internal notes only when `internal`. */
+export async function conversationOfPerson(tx: TenantTx, ticketIds: string[], internal: boolean) {
+  if (ticketIds.length === 0) return [];
+  let q = tx.db
+    .selectFrom("ticket_comments as c")
+    .innerJoin("tickets as t", (j) => j.onRef("t.tenant_id", "=", "c.tenant_id").onRef("t.id", "=", "c.ticket_id"))
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
+    .select(["c.id", "c.nice_id", "c.body_sealed", "c.public", "c.created_at", "c.author_id", "u.nice_id as author_nice", "t.nice_id as ticket_nice"])
+    .where("c.tenant_id", "=", tx.tenantId)
+    .where("c.ticket_id", "in", ticketIds);
+  if (!internal) q = q.where("c.public", "=", true);
+  return q.orderBy("c.nice_id").execute();
+}

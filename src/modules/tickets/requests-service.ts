@@ -320,3 +320,34 @@ export async function requestsForAccess(ctx: RequestContext, userId: string) {
     comments: comments.map((c) => ({ id: c.nice_id, request_id: c.ticket_nice, body: ctx.sealer.open(c.body_sealed, cref(c.id, "body")), created_at: c.created_at.toISOString() })),
   };
 }
+
+/**
+ * For the person export: the tickets a person requested or is copied on, and their conversation
+ * (public comments; internal notes too when `internal`, for an export run by staff, see
+ * docs/privacy.md). Authors are named by public id only; `by_subject` marks the person's own.
+ */
+export async function conversationForAccess(ctx: RequestContext, userId: string, opts: { internal: boolean }) {
+  const tickets = await requests.ticketsOfPerson(ctx.tx, userId);
+  const comments = await requests.conversationOfPerson(ctx.tx, tickets.map((t) => t.id), opts.internal);
+  return {
+    tickets: tickets.map((t) => ({
+      id: t.nice_id,
+      subject: ctx.sealer.open(t.subject_sealed, tref(t.id, "subject")),
+      status: t.status,
+      relation: t.requester_id === userId ? ("requester" as const) : ("cc" as const),
+      created_at: t.created_at.toISOString(),
+      updated_at: new Date(t.updated_at).toISOString(),
+      solved_at: t.solved_at?.toISOString() ?? null,
+    })),
+    comments: comments.map((c) => ({
+      id: c.nice_id,
+      ticket_id: c.ticket_nice,
+      author_id: c.author_nice,
+      by_subject: c.author_id === userId,
+      public: c.public,
+      body: ctx.sealer.open(c.body_sealed, cref(c.id, "body")),
+      created_at: c.created_at.toISOString(),
+      internal_id: c.id,
+    })),
+  };
+}

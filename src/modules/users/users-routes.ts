@@ -21,6 +21,7 @@ import * as identity from "../identity/identity-service.ts";
 import { createSigninLinkFor } from "../identity/signin-links-service.ts";
 import * as twoFactor from "../identity/two-factor-service.ts";
 import { registerOwnTwoFactorRoutes, twoFactorStatusView } from "../identity/two-factor-routes.ts";
+import { registerPersonExportRoutes } from "../exports/exports-routes.ts";
 import { registerOwnPasskeyRoutes, registerUserPasskeyRoutes } from "../identity/passkeys-routes.ts";
 import * as passwords from "../identity/password-settings-service.ts";
 import * as adminPasswords from "../identity/admin-password-service.ts";
@@ -277,6 +278,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   registerOwnTwoFactorRoutes(app, deps);
   registerOwnPasskeyRoutes(app, deps);
   registerUserPasskeyRoutes(app, deps, service.resolveUser);
+  registerPersonExportRoutes(app, deps);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/:id/two_factor", operationId: "showUserTwoFactor", tag: "two_factor", auth: "user",
     summary: "Vaultdesk: whether a person uses two-factor sign-in (admins, or the person themselves).",

@@ -205,6 +205,27 @@ export interface RedactionSettingsTable {
   updated_at: Generated<Date>;
 }
 
+/** 0042: data exports, a person's and a tenant's (modules/exports); the file is a sealed blob. */
+export interface DataExportsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  kind: "person" | "tenant";
+  subject_user_id: string | null;
+  resource: "tickets" | "users" | "organizations" | null;
+  format: "zip" | "csv" | "json";
+  params: ColumnType<unknown, string, never>;
+  requested_by: string;
+  status: Generated<"queued" | "working" | "ready" | "failed">;
+  rows_done: Generated<number>;
+  bytes: number | null;
+  created_at: Generated<Date>;
+  ready_at: Date | null;
+  expires_at: Date | null;
+  downloaded_at: Date | null;
+  blob_removed_at: Date | null;
+}
+
 /** 0038: upkeep run once per period across server processes (not a tenant table). */
 export interface MaintenanceTurnsTable {
   name: string;
@@ -979,6 +1000,7 @@ export interface DB {
   compliance_settings: ComplianceSettingsTable;
   consent_withdrawals: ConsentWithdrawalsTable;
   redaction_settings: RedactionSettingsTable;
+  data_exports: DataExportsTable;
   maintenance_turns: MaintenanceTurnsTable;
   group_memberships: GroupMembershipsTable;
   ticket_fields: TicketFieldsTable;

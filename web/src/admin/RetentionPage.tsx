@@ -6,6 +6,7 @@ import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { usersById } from "./admin-api.ts";
+import { ExportsSection } from "./ExportsSection.tsx";
 import { ListTable } from "./ListTable.tsx";
 import { Pager } from "./Pager.tsx";
 
@@ -39,6 +40,7 @@ export function RetentionPage() {
         <Loadable state={policy}>{(p) => <PolicyForm policy={p} />}</Loadable>
       </section>
       <LegalHolds />
+      <ExportsSection />
     </main>
   );
 }

@@ -58,6 +58,8 @@ export function MyInformation() {
         </dl>
       </section>
 
+      <FullExport />
+
       <ChangeEmail userId={p.id} pending={p.pending_email} onChanged={state.reload} />
 
       <section aria-labelledby="pd-identities">
@@ -172,6 +174,61 @@ function downloadCopy(data: PersonalData): void {
  * Changing one's own address: the server mails a link to the new address and changes nothing
  * until it is used (and tells the old address). The pending address is shown until then.
  */
+/**
+ * The full export (POST /api/v2/users/me/data_exports): a ZIP built in the background; the page
+ * follows it and offers its single-use link once ready (docs/privacy.md, Export schema v1).
+ */
+function FullExport() {
+  const [status, setStatus] = useState<string | null>(null);
+  const [link, setLink] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function follow(id: number) {
+    for (;;) {
+      const e = (await ok(client.GET("/api/v2/data_exports/{id}", { params: { path: { id } } }))).data_export;
+      setStatus(e.status);
+      if (e.status !== "queued" && e.status !== "working") {
+        setLink(e.download_url);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  async function start() {
+    setError(null);
+    setLink(null);
+    setStatus("queued");
+    try {
+      const e = (await ok(client.POST("/api/v2/users/me/data_exports"))).data_export;
+      await follow(e.id);
+    } catch (err) {
+      setStatus(null);
+      setError(explainHc(err));
+    }
+  }
+  const busy = status === "queued" || status === "working";
+  return (
+    <section aria-labelledby="pd-export">
+      <h2 id="pd-export">{t("hc.info.export")}</h2>
+      <p>{t("hc.info.exportIntro")}</p>
+      <StatusText text={busy ? t("hc.info.exportWorking") : status === "failed" ? t("hc.info.exportFailed") : status === "downloaded" || status === "expired" ? t("hc.info.exportGone") : null} />
+      <ErrorText text={error} />
+      {link ? (
+        <p>
+          <a href={link} download onClick={() => setTimeout(() => { setLink(null); setStatus("downloaded"); }, 0)}>
+            {t("hc.info.exportReady")}
+          </a>
+        </p>
+      ) : (
+        <p>
+          <button type="button" className="secondary" disabled={busy} onClick={() => void start()}>
+            {t("hc.info.exportRequest")}
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}
+
 function ChangeEmail(props: { userId: number; pending: string | null; onChanged: () => Promise<void> }) {
   const [email, setEmail] = useState("");
   const [busy, setBusy] = useState(false);

@@ -10,6 +10,7 @@ import { enSearch } from "./en-search.ts";
 import { enOauth } from "./en-oauth.ts";
 import { enIpRestrictions } from "./en-ip-restrictions.ts";
 import { enFields } from "./en-fields.ts";
+import { enExports } from "./en-exports.ts";
 import { enRetention } from "./en-retention.ts";
 import { enErasure } from "./en-erasure.ts";
 import { enCompliance } from "./en-compliance.ts";
@@ -37,6 +38,7 @@ export const en = {
   ...enErasure,
   ...enCompliance,
   ...enPrivacy,
+  ...enExports,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
@@ -210,6 +212,13 @@ export const en = {
   "hc.info.title": "My information",
   "hc.info.intro": "Everything this help center holds about you, as stored right now.",
   "hc.info.download": "Download a copy (JSON)",
+  "hc.info.export": "Full export",
+  "hc.info.exportIntro": "A ZIP file of your data, your requests and their files, as JSON and CSV. It is prepared in the background; its link works once, for 24 hours.",
+  "hc.info.exportRequest": "Prepare my export",
+  "hc.info.exportWorking": "Preparing your export…",
+  "hc.info.exportReady": "Download my export (ZIP, once)",
+  "hc.info.exportGone": "This export was downloaded or has expired. You can prepare a new one.",
+  "hc.info.exportFailed": "The export could not be prepared. Try again later.",
   "hc.info.profile": "Profile",
   "hc.info.name": "Name",
   "hc.info.email": "E-mail address",

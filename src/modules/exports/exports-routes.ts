@@ -1,0 +1,92 @@
+import { create as contentDisposition } from "content-disposition";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { z } from "zod";
+import type { AppDeps } from "../../platform/deps.ts";
+import { defineRoute } from "../../platform/http/route.ts";
+import { publicIdParam } from "../../platform/schemas.ts";
+import { exportJob } from "./exports-jobs.ts";
+import * as service from "./exports-service.ts";
+import { dataExportView, downloadQuery, tenantExportInput, tenantExportView } from "./exports-types.ts";
+
+/**
+ * Vaultdesk's data exports: a person's (`/api/v2/users/:id/data_exports`, `/users/me/data_exports`,
+ * `/data_exports/:id`) and a tenant's (`/api/v2/exports`, `/exports/:id`). Zendesk has no such
+ * endpoints for a person; its incremental exports are the closest to a tenant's. Each file is
+ * downloaded once through a signed link (`download_url`).
+ */
+export function register(app: FastifyInstance, deps: AppDeps): void {
+  deps.jobs.define(exportJob(deps));
+  for (const task of service.exportUpkeep(deps)) deps.jobs.maintain(task);
+
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/data_exports/:id", operationId: "showDataExport", tag: "data_exports", auth: "user",
+    summary: "Vaultdesk: a person export's status, with its single-use `download_url` once ready (the asker only).",
+    params: publicIdParam, response: z.object({ data_export: dataExportView }),
+    handler: async (ctx, { params }) => ({ data_export: await service.showExport(ctx, params.id, "person") }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/data_exports/:id/download", operationId: "downloadDataExport", tag: "data_exports", auth: "user",
+    summary: "Vaultdesk: the person export's ZIP, once: needs the signed `download_url`; then 410, and the file is deleted.",
+    params: publicIdParam, query: downloadQuery, response: z.string().describe("The ZIP's bytes"),
+    handler: async (ctx, { params, query, reply, afterCommit }) => sendExport(deps, ctx.tx.tenantId, await service.openExportDownload(deps, ctx, params.id, "person", query), reply, afterCommit),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/exports", operationId: "createExport", tag: "exports", auth: "user",
+    summary: "Vaultdesk: exports the account's tickets, users or organizations as CSV or JSON (owners and admins): chosen fields, rows updated between `start_time` and `end_time`.",
+    body: tenantExportInput, response: z.object({ export: tenantExportView }), status: 202,
+    handler: async (ctx, { body }) => ({ export: await service.createTenantExport(ctx, body.export) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/exports/:id", operationId: "showExport", tag: "exports", auth: "user",
+    summary: "Vaultdesk: a tenant export's status and progress (`rows_done`), with its single-use `download_url` once ready (the asker only).",
+    params: publicIdParam, response: z.object({ export: tenantExportView }),
+    handler: async (ctx, { params }) => ({ export: await service.showTenantExport(ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/exports/:id/download", operationId: "downloadExport", tag: "exports", auth: "user",
+    summary: "Vaultdesk: the tenant export's file, once: needs the signed `download_url`; then 410, and the file is deleted.",
+    params: publicIdParam, query: downloadQuery, response: z.string().describe("The file's bytes"),
+    handler: async (ctx, { params, query, reply, afterCommit }) => sendExport(deps, ctx.tx.tenantId, await service.openExportDownload(deps, ctx, params.id, "tenant", query), reply, afterCommit),
+  });
+}
+
+/**
+ * The person-export requests live under `/api/v2/users` (the users module registers them, as it
+ * does the passkey routes under the same path; docs/architecture.md's route table).
+ */
+export function registerPersonExportRoutes(app: FastifyInstance, deps: AppDeps): void {
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/me/data_exports", operationId: "createMyDataExport", tag: "data_exports", auth: "user",
+    summary: "Vaultdesk: asks for an export of everything the account holds about the caller (a ZIP, see docs/privacy.md); it is built in the background.",
+    response: z.object({ data_export: dataExportView }), status: 202,
+    handler: async (ctx) => ({ data_export: await service.createPersonExport(ctx, "me") }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/:id/data_exports", operationId: "createUserDataExport", tag: "data_exports", auth: "user",
+    summary: "Vaultdesk: asks for an export of a person's data (owners, admins, roles with data export access); internal notes about them are included.",
+    params: publicIdParam, response: z.object({ data_export: dataExportView }), status: 202,
+    handler: async (ctx, { params }) => ({ data_export: await service.createPersonExport(ctx, params.id) }),
+  });
+}
+
+function sendExport(deps: Pick<AppDeps, "blobs">, tenantId: string, d: service.ExportDownload, reply: FastifyReply, afterCommit: (fn: () => Promise<void>) => void) {
+  // The single use is taken with the commit; the file goes once it has been sent (or the client left).
+  let sent = false;
+  let committed = false;
+  const remove = () => (sent && committed ? service.removeExportFile(deps, tenantId, d.blobId) : Promise.resolve());
+  d.stream.once("close", () => {
+    sent = true;
+    void remove();
+  });
+  afterCommit(async () => {
+    committed = true;
+    await remove();
+  });
+  reply.header("content-type", d.contentType);
+  reply.header("content-length", String(d.size));
+  reply.header("content-disposition", contentDisposition(d.fileName, { type: "attachment" }));
+  reply.header("cache-control", "private, no-store");
+  reply.header("x-content-type-options", "nosniff");
+  reply.header("content-security-policy", "default-src 'none'; sandbox");
+  return d.stream;
+}
