@@ -79,3 +79,13 @@ export const blobsToRemove = (tx: TenantTx, now: Date, limit: number) =>
 export async function markBlobRemoved(tx: TenantTx, id: string, now: Date): Promise<void> {
   await tx.db.updateTable("data_exports").set({ blob_removed_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
+
+/**
+ * Erasure of a person: exports of their data not finished are failed (a job never starts one
+ * marked so), and the files of the others are marked removed. Returns the ids whose files go.
+ */
+export async function forgetSubject(tx: TenantTx, userId: string, now: Date): Promise<string[]> {
+  await tx.db.updateTable("data_exports").set({ status: "failed" }).where("tenant_id", "=", tx.tenantId).where("subject_user_id", "=", userId).where("status", "in", ["queued", "working"]).execute();
+  const r = await tx.db.updateTable("data_exports").set({ blob_removed_at: now }).where("tenant_id", "=", tx.tenantId).where("subject_user_id", "=", userId).where("blob_removed_at", "is", null).returning("id").execute();
+  return r.map((x) => x.id);
+}

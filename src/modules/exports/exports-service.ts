@@ -197,3 +197,11 @@ export async function runExportUpkeep(deps: Pick<AppDeps, "db" | "keyring" | "bl
 export function exportUpkeep(deps: Pick<AppDeps, "db" | "keyring" | "blobs" | "hooks">): MaintenanceTask[] {
   return [{ name: "exports.upkeep", everyMs: 10 * 60_000, shared: true, run: (now) => runExportUpkeep(deps, now).then(() => undefined) }];
 }
+
+/** Erasure of a person (the privacy module): their exports' files go after the commit. Returns how many. */
+export async function forgetPersonExports(deps: Pick<AppDeps, "blobs">, ctx: RequestContext, userId: string, afterCommit: (fn: () => Promise<void>) => void): Promise<number> {
+  const ids = await repo.forgetSubject(ctx.tx, userId, ctx.now());
+  const tenantId = ctx.tx.tenantId;
+  if (ids.length) afterCommit(async () => { for (const id of ids) await deleteSealed(deps.blobs, tenantId, { purpose: "exports", id }).catch(() => undefined); });
+  return ids.length;
+}

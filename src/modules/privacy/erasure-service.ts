@@ -6,6 +6,7 @@ import { AppError, forbidden, notFound } from "../../platform/errors.ts";
 import { parsePage, type Page } from "../../platform/http/pagination.ts";
 import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
 import { audit } from "../audit/audit-service.ts";
+import { forgetPersonExports } from "../exports/exports-service.ts";
 import { forgetSenderMail } from "../mail/mail-retention.ts";
 import { indexUser } from "../search/people-index.ts";
 import { searchTickets } from "../search/search-service.ts";
@@ -148,6 +149,7 @@ async function erase(deps: Pick<AppDeps, "blobs">, ctx: RequestContext, u: repo.
   const endUser = u.role === "end_user";
   const tickets = await eraseTicketsOf(ctx, { id: u.id, endUser });
   const mail = await forgetSenderMail(deps, ctx, u.email_bidx ? Buffer.from(u.email_bidx) : null, tickets.commentIds, afterCommit);
+  const exports = await forgetPersonExports(deps, ctx, u.id, afterCommit);
   const own = await repo.deleteOwnRows(ctx.tx, u.id);
   await indexUser(ctx, { id: u.id, removed: true });
   const pseudonym = crypto.randomBytes(6).toString("hex");
@@ -165,6 +167,7 @@ async function erase(deps: Pick<AppDeps, "blobs">, ctx: RequestContext, u: repo.
       attachments: tickets.attachmentIds.length + own.attachmentIds.length,
       mail_messages: mail.messages,
       suspended_tickets: mail.suspended,
+      data_exports: exports,
       ...own.counts,
       search_entries: "all",
     },
