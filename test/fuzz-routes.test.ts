@@ -15,7 +15,7 @@ let t: TestApp;
 let a: TestTenant;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
-const TABLES = ["organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "tenant_keys", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "support_addresses", "suspended_tickets", "mail_settings", "ticket_ccs", "password_settings", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "search_postings", "search_documents", "search_user_names", "search_organization_names", "search_settings"];
+const TABLES = ["organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "tenant_keys", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "support_addresses", "suspended_tickets", "mail_settings", "ticket_ccs", "password_settings", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "search_postings", "search_documents", "search_user_names", "search_organization_names", "search_settings", "data_subject_requests", "data_subject_request_events", "data_subject_request_settings"];
 
 beforeAll(async () => {
   t = await startTestApp();

@@ -63,6 +63,9 @@ beforeAll(async () => {
     if (i === 0) expect((await A.api("DELETE", `/api/v2/deleted_users/${p.body.user.id}.json`)).status).toBe(200);
   }
   ids.erasure_receipt = 1;
+  // Data subject requests of A's (ids 1–3; B has none), naming the marker.
+  for (let i = 1; i <= 3; i++) expect((await A.api("POST", "/api/v2/data_subject_requests.json", { data_subject_request: { type: "access", email: `dsr${i}@${MARK.toLowerCase()}.test`, note: `${MARK} dsr` } })).status).toBe(201);
+  ids.data_subject_request = 3;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
   ids.api_token = 4;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
@@ -321,6 +324,18 @@ const plans: Record<string, Plan> = {
   showErasureReceipt: { kind: "id", resource: "erasure_receipt", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/erasure_receipts/${id}.json` }, missing: { method: "GET", path: `/api/v2/erasure_receipts/${m}.json` } }) },
   updateRetentionPolicy: { kind: "own" },
   previewRetentionPolicy: { kind: "collection" },
+  // Data subject requests by id, the deadlines, a person's own (test/data-subject-requests.test.ts).
+  listDataSubjectRequests: { kind: "collection" },
+  // A user_id in the body is looked up inside the host's tenant only: another tenant's person answers 422 like a missing one.
+  createDataSubjectRequest: { kind: "own" },
+  showDataSubjectRequest: { kind: "id", resource: "data_subject_request", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_subject_requests/${id}.json` }, missing: { method: "GET", path: `/api/v2/data_subject_requests/${m}.json` } }) },
+  updateDataSubjectRequest: { kind: "id", resource: "data_subject_request", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/data_subject_requests/${id}.json`, body: { data_subject_request: { status: "verifying" } } }, missing: { method: "PUT", path: `/api/v2/data_subject_requests/${m}.json`, body: { data_subject_request: { status: "verifying" } } } }) },
+  verifyDataSubjectRequest: { kind: "id", resource: "data_subject_request", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/data_subject_requests/${id}/verify.json`, body: { verification: { method: "other" } } }, missing: { method: "POST", path: `/api/v2/data_subject_requests/${m}/verify.json`, body: { verification: { method: "other" } } } }) },
+  showDataSubjectRequestEvidence: { kind: "id", resource: "data_subject_request", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_subject_requests/${id}/evidence.json` }, missing: { method: "GET", path: `/api/v2/data_subject_requests/${m}/evidence.json` } }) },
+  showDataSubjectRequestSettings: { kind: "collection" },
+  updateDataSubjectRequestSettings: { kind: "own" },
+  listOwnDataSubjectRequests: { kind: "collection" },
+  createOwnDataSubjectRequest: { kind: "own" },
   showIpRestrictions: { kind: "collection" },
   updateIpRestrictions: { kind: "own" },
   updateSsoSettings: { kind: "own" },
