@@ -25,6 +25,7 @@ import { IpRestrictionsPage } from "./IpRestrictionsPage.tsx";
 import { SingleSignOnPage } from "./SingleSignOnPage.tsx";
 import { RetentionPage } from "./RetentionPage.tsx";
 import { DeletedPeoplePage } from "./DeletedPeoplePage.tsx";
+import { DataRequestsPage } from "./DataRequestsPage.tsx";
 import { RolePage, RolesPage } from "./RolesPage.tsx";
 import { TicketFieldPage, TicketFieldsPage } from "./TicketFieldsPage.tsx";
 
@@ -108,6 +109,7 @@ function AdminShell(props: { me: User; abilities: Abilities; onSignOut: () => vo
   else if (path === "/admin/attachments") content = <AttachmentsPage />;
   else if (path === "/admin/retention") content = <RetentionPage />;
   else if (path === "/admin/deleted-people") content = <DeletedPeoplePage />;
+  else if (path === "/admin/data-requests") content = <DataRequestsPage />;
   else if (path === "/admin/notifications") content = <NotificationsPage />;
   else if (path === "/admin/support-addresses") content = <SupportAddressesPage />;
   else if (path === "/admin/suspended-tickets") content = <SuspendedTicketsPage />;
