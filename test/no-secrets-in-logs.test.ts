@@ -125,6 +125,15 @@ describe("logs", () => {
     expect((await asSession(t, a, session, "GET", "/api/v2/users/me/sessions.json")).status).toBe(200);
     expect((await a.api("GET", `/api/v2/users/${user.body.user.id}/sessions.json`)).status).toBe(200);
     expect((await a.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 15 } })).status).toBe(200);
+    // Data subject requests: an address and notes with the marker, through every step and the evidence; the person's own request.
+    const dsr = await a.api("POST", "/api/v2/data_subject_requests.json", { data_subject_request: { type: "erasure", email: `other.${EMAIL}`, note: `${MARK} ${PHONE} ${CARD}` } });
+    expect(dsr.status, dsr.text).toBe(201);
+    const dsrPath = `/api/v2/data_subject_requests/${dsr.body.data_subject_request.id}`;
+    expect((await a.api("POST", `${dsrPath}/verify.json`, { verification: { method: "id_document", note: `${MARK} passport` } })).status).toBe(200);
+    expect((await a.api("PUT", `${dsrPath}.json`, { data_subject_request: { status: "in_progress", note: `${MARK} ${EMAIL}` } })).status).toBe(200);
+    expect((await a.api("PUT", `${dsrPath}.json`, { data_subject_request: { status: "completed" } })).status).toBe(422);
+    expect((await a.api("GET", `${dsrPath}/evidence.json`)).status).toBe(200);
+    expect((await asSession(t, a, session, "POST", "/api/v2/users/me/data_subject_requests.json", { data_subject_request: { type: "access", note: `${MARK} ${CARD}` } })).status).toBe(201);
     // Search languages changed: the index of the marked tickets is rebuilt by a job.
     expect((await a.api("PUT", "/api/v2/search_settings.json", { search_settings: { languages: ["english", "german"] } })).status).toBe(200);
     await jobsSettled(t, a.tenantId);

@@ -671,6 +671,17 @@ const RULES: Record<string, Row> = {
   createExport: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/exports.json", body: { export: { resource: "organizations", format: "json", fields: ["id"] } } }) },
   showExport: { who: "admins", call: async (as) => get(`/api/v2/exports/${(await readyExport(as, "tenant")).id}.json`) },
   downloadExport: { who: "admins", call: async (as) => get(pathAndQuery((await readyExport(as, "tenant")).download_url ?? "http://x/api/v2/exports/999999/download?expires=1&signature=x")) },
+  // Data subject requests (test/data-subject-requests.test.ts): admins; anyone signed in asks about and sees their own.
+  listDataSubjectRequests: { who: "admins", call: () => get("/api/v2/data_subject_requests.json") },
+  createDataSubjectRequest: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/data_subject_requests.json", body: { data_subject_request: { type: "access", email: `${unique()}@dsr.example` } } }) },
+  showDataSubjectRequest: { who: "admins", call: async () => get(`/api/v2/data_subject_requests/${(await owner("POST", "/api/v2/data_subject_requests.json", { data_subject_request: { type: "access", email: `${unique()}@dsr.example` } })).data_subject_request.id}.json`) },
+  updateDataSubjectRequest: { who: "admins", call: async () => ({ method: "PUT", path: `/api/v2/data_subject_requests/${(await owner("POST", "/api/v2/data_subject_requests.json", { data_subject_request: { type: "access", email: `${unique()}@dsr.example` } })).data_subject_request.id}.json`, body: { data_subject_request: { status: "verifying" } } }) },
+  verifyDataSubjectRequest: { who: "admins", call: async () => ({ method: "POST", path: `/api/v2/data_subject_requests/${(await owner("POST", "/api/v2/data_subject_requests.json", { data_subject_request: { type: "access", email: `${unique()}@dsr.example` } })).data_subject_request.id}/verify.json`, body: { verification: { method: "email_link" } } }) },
+  showDataSubjectRequestEvidence: { who: "admins", call: async () => get(`/api/v2/data_subject_requests/${(await owner("POST", "/api/v2/data_subject_requests.json", { data_subject_request: { type: "access", email: `${unique()}@dsr.example` } })).data_subject_request.id}/evidence.json`) },
+  showDataSubjectRequestSettings: { who: "admins", call: () => get("/api/v2/data_subject_request_settings.json") },
+  updateDataSubjectRequestSettings: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/data_subject_request_settings.json", body: { data_subject_request_settings: { ccpa_days: 45 } } }) },
+  listOwnDataSubjectRequests: { who: "anyone", call: () => get("/api/v2/users/me/data_subject_requests.json") },
+  createOwnDataSubjectRequest: { who: "anyone", call: () => ({ method: "POST", path: "/api/v2/users/me/data_subject_requests.json", body: { data_subject_request: { type: "access" } } }) },
   showIpRestrictions: { who: "admins", call: () => get("/api/v2/ip_restrictions.json") },
   updateIpRestrictions: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/ip_restrictions.json", body: { ip_restriction: { enabled: false } } }) },
 

@@ -14,8 +14,8 @@ afterAll(async () => t?.close());
 function routeTable(): Array<{ prefix: string; module: string }> {
   const doc = fs.readFileSync("docs/architecture.md", "utf8");
   const section = doc.slice(doc.indexOf("## Route table"), doc.indexOf("\n## ", doc.indexOf("## Route table") + 5));
-  // A row may name a nested path (`/api/v2/organizations/:id/requests`): the longest matching row wins.
-  return [...section.matchAll(/^\| `(\/(?:api\/v2|access|oauth)\/[a-z_]+(?:\/:id\/[a-z_]+)?)` \| ([a-z-]+) \|$/gm)]
+  // A row may name a nested path (`/api/v2/organizations/:id/requests`, `/api/v2/users/me/data_subject_requests`): the longest matching row wins.
+  return [...section.matchAll(/^\| `(\/(?:api\/v2|access|oauth)\/[a-z_]+(?:\/(?::id|me)\/[a-z_]+)?)` \| ([a-z-]+) \|$/gm)]
     .map((m) => ({ prefix: m[1]!, module: m[2]! }))
     .sort((x, y) => y.prefix.length - x.prefix.length);
 }

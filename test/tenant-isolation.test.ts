@@ -75,6 +75,9 @@ beforeAll(async () => {
   ids.data_export = 2;
   expect((await A.api("POST", "/api/v2/exports.json", { export: { resource: "tickets", format: "csv" } })).status).toBe(202);
   ids.export = 3;
+  // Data subject requests of A's (ids 1–3; B has none), naming the marker.
+  for (let i = 1; i <= 3; i++) expect((await A.api("POST", "/api/v2/data_subject_requests.json", { data_subject_request: { type: "access", email: `dsr${i}@${MARK.toLowerCase()}.test`, note: `${MARK} dsr` } })).status).toBe(201);
+  ids.data_subject_request = 3;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/api_tokens.json", { api_token: { name: `${MARK} token ${i}` } });
   ids.api_token = 4;
   for (let i = 0; i < 3; i++) await A.api("POST", "/api/v2/invitations.json", { invitation: { email: `inv${i}@${MARK.toLowerCase()}.test`, role: "agent" } });
@@ -354,6 +357,18 @@ const plans: Record<string, Plan> = {
   // The caller's own consent records only: another person's record (of any tenant) answers 404 (test/restriction-consent.test.ts).
   withdrawOwnConsent: { kind: "own" },
   withdrawUserConsent: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/users/${id}/consents/1/withdraw.json` }, missing: { method: "POST", path: `/api/v2/users/${m}/consents/1/withdraw.json` } }) },
+  // Data subject requests by id, the deadlines, a person's own (test/data-subject-requests.test.ts).
+  listDataSubjectRequests: { kind: "collection" },
+  // A user_id in the body is looked up inside the host's tenant only: another tenant's person answers 422 like a missing one.
+  createDataSubjectRequest: { kind: "own" },
+  showDataSubjectRequest: { kind: "id", resource: "data_subject_request", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_subject_requests/${id}.json` }, missing: { method: "GET", path: `/api/v2/data_subject_requests/${m}.json` } }) },
+  updateDataSubjectRequest: { kind: "id", resource: "data_subject_request", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/data_subject_requests/${id}.json`, body: { data_subject_request: { status: "verifying" } } }, missing: { method: "PUT", path: `/api/v2/data_subject_requests/${m}.json`, body: { data_subject_request: { status: "verifying" } } } }) },
+  verifyDataSubjectRequest: { kind: "id", resource: "data_subject_request", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/data_subject_requests/${id}/verify.json`, body: { verification: { method: "other" } } }, missing: { method: "POST", path: `/api/v2/data_subject_requests/${m}/verify.json`, body: { verification: { method: "other" } } } }) },
+  showDataSubjectRequestEvidence: { kind: "id", resource: "data_subject_request", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_subject_requests/${id}/evidence.json` }, missing: { method: "GET", path: `/api/v2/data_subject_requests/${m}/evidence.json` } }) },
+  showDataSubjectRequestSettings: { kind: "collection" },
+  updateDataSubjectRequestSettings: { kind: "own" },
+  listOwnDataSubjectRequests: { kind: "collection" },
+  createOwnDataSubjectRequest: { kind: "own" },
   showIpRestrictions: { kind: "collection" },
   updateIpRestrictions: { kind: "own" },
   updateSsoSettings: { kind: "own" },

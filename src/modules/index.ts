@@ -11,6 +11,7 @@ import * as saml from "./identity/sso-saml-routes.ts";
 import * as jobs from "./jobs/jobs-routes.ts";
 import * as mail from "./mail/mail-routes.ts";
 import * as organizations from "./organizations/organizations-routes.ts";
+import * as dsr from "./privacy/dsr-routes.ts";
 import * as privacy from "./privacy/privacy-routes.ts";
 import * as erasure from "./privacy/erasure-routes.ts";
 import * as search from "./search/search-routes.ts";
@@ -41,4 +42,5 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "privacy", register: erasure.register },
   { name: "compliance", register: compliance.register },
   { name: "exports", register: dataExports.register },
+  { name: "privacy", register: dsr.register },
 ];

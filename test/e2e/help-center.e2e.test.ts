@@ -222,6 +222,18 @@ describe("help center in Chromium", () => {
     await expectInert(visitor);
   });
 
+  it("makes a request about their data from My information, verified by being signed in", async () => {
+    const form = visitor.getByRole("region", { name: "ご自身のデータに関するリクエスト" });
+    await form.getByLabel("ご希望の内容").selectOption("erasure");
+    await form.getByLabel("お知らせいただきたいこと（任意）").fill("退会しました");
+    await form.getByRole("button", { name: "リクエストを送信" }).click();
+    await visible(form.getByRole("status").getByText(/^リクエスト #\d+ を受け付けました。.+ までにお答えします。$/));
+    await visible(form.getByText(/データを削除してほしい、受付 .+：受付済み$/));
+    await expectAccessible(visitor, "My information with a data request");
+    const listed = await asOwner("GET", "/api/v2/data_subject_requests.json");
+    expect(listed.body.data_subject_requests[0]).toMatchObject({ type: "erasure", source: "self", verified: true, verification_method: "signed_in_session", note: "退会しました" });
+  });
+
   it("switches language with the switcher, and remembers the choice", async () => {
     await visitor.getByLabel("言語").selectOption("en");
     await visible(visitor.getByRole("heading", { name: "My information" }));
@@ -229,11 +241,11 @@ describe("help center in Chromium", () => {
     await visitor.reload();
     await visible(visitor.getByRole("heading", { name: "My information" }));
     for (const [code, heading] of [["ko", "내 정보"], ["zh-CN", "我的信息"], ["sv", "Mina uppgifter"]] as const) {
-      await visitor.getByRole("combobox").selectOption(code);
+      await visitor.getByRole("banner").getByRole("combobox").selectOption(code);
       await visible(visitor.getByRole("heading", { name: heading }));
       expect(await visitor.locator("html").getAttribute("lang")).toBe(code);
     }
-    await visitor.getByRole("combobox").selectOption("ja");
+    await visitor.getByRole("banner").getByRole("combobox").selectOption("ja");
     await visible(visitor.getByRole("heading", { name: "登録情報" }));
     const phone = await h.newPage(PHONE, { locale: "ja-JP" });
     await phone.goto(`${acme}/requests`);

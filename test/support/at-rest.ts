@@ -191,6 +191,13 @@ export async function writeEverything(t: TestApp): Promise<string> {
   const requester = (await a.api("GET", "/api/v2/tickets/1.json")).body.ticket.requester_id as number;
   const restricted = await a.api("PUT", `/api/v2/users/${requester}/restriction.json`, { restriction: { restricted: true, reason: `${MARKER} objection by ${EMAIL}` } });
   expect(restricted.status, restricted.text).toBe(200);
+  // A data subject request from an address not known yet, with notes naming the person, verified, worked on and completed.
+  const dsr = await a.api("POST", "/api/v2/data_subject_requests.json", { data_subject_request: { type: "erasure", email: `dsr.${EMAIL}`, note: `${MARKER} asks to be forgotten` } });
+  expect(dsr.status, dsr.text).toBe(201);
+  const dsrPath = `/api/v2/data_subject_requests/${dsr.body.data_subject_request.id}`;
+  expect((await a.api("POST", `${dsrPath}/verify.json`, { verification: { method: "id_document", note: `${MARKER} passport checked` } })).status).toBe(200);
+  expect((await a.api("PUT", `${dsrPath}.json`, { data_subject_request: { status: "in_progress" } })).status).toBe(200);
+  expect((await a.api("PUT", `${dsrPath}.json`, { data_subject_request: { status: "completed", note: `${MARKER} erased ${EMAIL}` } })).status).toBe(200);
   const bulk = await a.api("PUT", "/api/v2/tickets/update_many.json?ids=1,2", { ticket: { comment: { body: `${MARKER} bulk note`, public: false } } });
   expect(bulk.status).toBe(200);
   expect((await waitForJob(a, bulk.body.job_status.id)).status).toBe("completed");

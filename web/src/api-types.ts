@@ -470,6 +470,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/data_subject_request_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: days to answer per regime (GDPR 30, CCPA 45 by default) and the regime of new requests; admins. */
+        get: operations["showDataSubjectRequestSettings"];
+        /** Vaultdesk: changes the days per regime (1–365) and the default regime (admins; audited). Existing due dates stay. */
+        put: operations["updateDataSubjectRequestSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/data_subject_requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: data subject requests, newest first (`status=`, `overdue=true`); admins. */
+        get: operations["listDataSubjectRequests"];
+        put?: never;
+        /** Vaultdesk: records a person's request about their data (`user_id`, or `email` for someone not known yet); its due date follows the regime's days. */
+        post: operations["createDataSubjectRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/data_subject_requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showDataSubjectRequest"];
+        /** Vaultdesk: moves a request on (new → verifying → in_progress → completed | rejected; completed and rejected need a `note`), assigns it to an owner or admin, or records a note. */
+        put: operations["updateDataSubjectRequest"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/data_subject_requests/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the request's record as a JSON download: every step with what, when and who, the regime and the due date. */
+        get: operations["showDataSubjectRequestEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/data_subject_requests/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: records how the person was verified (by the caller, now); needed before the request is worked on. */
+        post: operations["verifyDataSubjectRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/deleted_tickets": {
         parameters: {
             query?: never;
@@ -2733,6 +2820,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/me/data_subject_requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: the caller's own requests about their data, newest first. */
+        get: operations["listOwnDataSubjectRequests"];
+        put?: never;
+        /** Vaultdesk: the caller asks about their own data (access, portability, rectification, erasure, restriction, objection); verified by being signed in. */
+        post: operations["createOwnDataSubjectRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users/me/logout": {
         parameters: {
             query?: never;
@@ -4266,6 +4371,488 @@ export interface operations {
                 };
                 content: {
                     "application/json": string;
+                };
+            };
+        };
+    };
+    showDataSubjectRequestSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_subject_request_settings: {
+                            ccpa_days: number;
+                            /** @enum {string} */
+                            default_regime: "gdpr" | "ccpa";
+                            gdpr_days: number;
+                            updated_at: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateDataSubjectRequestSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data_subject_request_settings: {
+                        ccpa_days?: number;
+                        /** @enum {string} */
+                        default_regime?: "gdpr" | "ccpa";
+                        gdpr_days?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_subject_request_settings: {
+                            ccpa_days: number;
+                            /** @enum {string} */
+                            default_regime: "gdpr" | "ccpa";
+                            gdpr_days: number;
+                            updated_at: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listDataSubjectRequests: {
+        parameters: {
+            query?: {
+                include?: string;
+                /** @description `true`: open requests past their due date only. */
+                overdue?: "true" | "false";
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+                status?: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        data_subject_requests: {
+                            assignee_id: number | null;
+                            closed_at: string | null;
+                            created_at: string;
+                            created_by_id: number | null;
+                            due_at: string;
+                            /** @description The address given for a person not (yet) known to the account. */
+                            email: string | null;
+                            id: number;
+                            note: string | null;
+                            /** @description Open (not completed or rejected) past its due date. */
+                            overdue: boolean;
+                            /** @enum {string} */
+                            regime: "gdpr" | "ccpa";
+                            /** @description The note given when the request was completed or rejected. */
+                            resolution_note: string | null;
+                            /**
+                             * @description `self`: the person asked while signed in; `staff`: recorded by an admin.
+                             * @enum {string}
+                             */
+                            source: "staff" | "self";
+                            /** @enum {string} */
+                            status: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+                            /** @enum {string} */
+                            type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+                            updated_at: string;
+                            /** @description The person's public id when they are (or became) known to the account; null otherwise. */
+                            user_id: number | null;
+                            verification_method: ("signed_in_session" | "email_link" | "id_document" | "other") | null;
+                            verified: boolean;
+                            verified_at: string | null;
+                            verified_by_id: number | null;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createDataSubjectRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data_subject_request: {
+                        email?: string;
+                        note?: string;
+                        /**
+                         * @description The account's `default_regime` when left out.
+                         * @enum {string}
+                         */
+                        regime?: "gdpr" | "ccpa";
+                        /**
+                         * @description What the person asks: access (a copy), portability (a machine-readable copy), rectification, erasure, restriction (of processing), objection (to processing).
+                         * @enum {string}
+                         */
+                        type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+                        user_id?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_subject_request: {
+                            assignee_id: number | null;
+                            closed_at: string | null;
+                            created_at: string;
+                            created_by_id: number | null;
+                            due_at: string;
+                            /** @description The address given for a person not (yet) known to the account. */
+                            email: string | null;
+                            id: number;
+                            note: string | null;
+                            /** @description Open (not completed or rejected) past its due date. */
+                            overdue: boolean;
+                            /** @enum {string} */
+                            regime: "gdpr" | "ccpa";
+                            /** @description The note given when the request was completed or rejected. */
+                            resolution_note: string | null;
+                            /**
+                             * @description `self`: the person asked while signed in; `staff`: recorded by an admin.
+                             * @enum {string}
+                             */
+                            source: "staff" | "self";
+                            /** @enum {string} */
+                            status: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+                            /** @enum {string} */
+                            type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+                            updated_at: string;
+                            /** @description The person's public id when they are (or became) known to the account; null otherwise. */
+                            user_id: number | null;
+                            verification_method: ("signed_in_session" | "email_link" | "id_document" | "other") | null;
+                            verified: boolean;
+                            verified_at: string | null;
+                            verified_by_id: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showDataSubjectRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_subject_request: {
+                            assignee_id: number | null;
+                            closed_at: string | null;
+                            created_at: string;
+                            created_by_id: number | null;
+                            due_at: string;
+                            /** @description The address given for a person not (yet) known to the account. */
+                            email: string | null;
+                            id: number;
+                            note: string | null;
+                            /** @description Open (not completed or rejected) past its due date. */
+                            overdue: boolean;
+                            /** @enum {string} */
+                            regime: "gdpr" | "ccpa";
+                            /** @description The note given when the request was completed or rejected. */
+                            resolution_note: string | null;
+                            /**
+                             * @description `self`: the person asked while signed in; `staff`: recorded by an admin.
+                             * @enum {string}
+                             */
+                            source: "staff" | "self";
+                            /** @enum {string} */
+                            status: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+                            /** @enum {string} */
+                            type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+                            updated_at: string;
+                            /** @description The person's public id when they are (or became) known to the account; null otherwise. */
+                            user_id: number | null;
+                            verification_method: ("signed_in_session" | "email_link" | "id_document" | "other") | null;
+                            verified: boolean;
+                            verified_at: string | null;
+                            verified_by_id: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateDataSubjectRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data_subject_request: {
+                        assignee_id?: number | null;
+                        /** @description Required when the status becomes completed or rejected; else recorded as a step. */
+                        note?: string;
+                        /** @enum {string} */
+                        status?: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_subject_request: {
+                            assignee_id: number | null;
+                            closed_at: string | null;
+                            created_at: string;
+                            created_by_id: number | null;
+                            due_at: string;
+                            /** @description The address given for a person not (yet) known to the account. */
+                            email: string | null;
+                            id: number;
+                            note: string | null;
+                            /** @description Open (not completed or rejected) past its due date. */
+                            overdue: boolean;
+                            /** @enum {string} */
+                            regime: "gdpr" | "ccpa";
+                            /** @description The note given when the request was completed or rejected. */
+                            resolution_note: string | null;
+                            /**
+                             * @description `self`: the person asked while signed in; `staff`: recorded by an admin.
+                             * @enum {string}
+                             */
+                            source: "staff" | "self";
+                            /** @enum {string} */
+                            status: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+                            /** @enum {string} */
+                            type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+                            updated_at: string;
+                            /** @description The person's public id when they are (or became) known to the account; null otherwise. */
+                            user_id: number | null;
+                            verification_method: ("signed_in_session" | "email_link" | "id_document" | "other") | null;
+                            verified: boolean;
+                            verified_at: string | null;
+                            verified_by_id: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showDataSubjectRequestEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_subject_request_evidence: {
+                            due_at: string;
+                            generated_at: string;
+                            /** @enum {string} */
+                            regime: "gdpr" | "ccpa";
+                            request: {
+                                assignee_id: number | null;
+                                closed_at: string | null;
+                                created_at: string;
+                                created_by_id: number | null;
+                                due_at: string;
+                                /** @description The address given for a person not (yet) known to the account. */
+                                email: string | null;
+                                id: number;
+                                note: string | null;
+                                /** @description Open (not completed or rejected) past its due date. */
+                                overdue: boolean;
+                                /** @enum {string} */
+                                regime: "gdpr" | "ccpa";
+                                /** @description The note given when the request was completed or rejected. */
+                                resolution_note: string | null;
+                                /**
+                                 * @description `self`: the person asked while signed in; `staff`: recorded by an admin.
+                                 * @enum {string}
+                                 */
+                                source: "staff" | "self";
+                                /** @enum {string} */
+                                status: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+                                /** @enum {string} */
+                                type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+                                updated_at: string;
+                                /** @description The person's public id when they are (or became) known to the account; null otherwise. */
+                                user_id: number | null;
+                                verification_method: ("signed_in_session" | "email_link" | "id_document" | "other") | null;
+                                verified: boolean;
+                                verified_at: string | null;
+                                verified_by_id: number | null;
+                            };
+                            steps: {
+                                detail: string | null;
+                                from_status: ("new" | "verifying" | "in_progress" | "completed" | "rejected") | null;
+                                note: string | null;
+                                to_status: ("new" | "verifying" | "in_progress" | "completed" | "rejected") | null;
+                                /** @enum {string} */
+                                what: "created" | "verified" | "status_changed" | "assigned" | "noted";
+                                when: string;
+                                /** @description The public id of the person who took the step (null: the system, or a person since deleted). */
+                                who_id: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    verifyDataSubjectRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    verification: {
+                        /** @enum {string} */
+                        method: "signed_in_session" | "email_link" | "id_document" | "other";
+                        note?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_subject_request: {
+                            assignee_id: number | null;
+                            closed_at: string | null;
+                            created_at: string;
+                            created_by_id: number | null;
+                            due_at: string;
+                            /** @description The address given for a person not (yet) known to the account. */
+                            email: string | null;
+                            id: number;
+                            note: string | null;
+                            /** @description Open (not completed or rejected) past its due date. */
+                            overdue: boolean;
+                            /** @enum {string} */
+                            regime: "gdpr" | "ccpa";
+                            /** @description The note given when the request was completed or rejected. */
+                            resolution_note: string | null;
+                            /**
+                             * @description `self`: the person asked while signed in; `staff`: recorded by an admin.
+                             * @enum {string}
+                             */
+                            source: "staff" | "self";
+                            /** @enum {string} */
+                            status: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+                            /** @enum {string} */
+                            type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+                            updated_at: string;
+                            /** @description The person's public id when they are (or became) known to the account; null otherwise. */
+                            user_id: number | null;
+                            verification_method: ("signed_in_session" | "email_link" | "id_document" | "other") | null;
+                            verified: boolean;
+                            verified_at: string | null;
+                            verified_by_id: number | null;
+                        };
+                    };
                 };
             };
         };
@@ -12938,6 +13525,108 @@ export interface operations {
                             url: string;
                             /** @description Whose data (a person export). */
                             user_id: number | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listOwnDataSubjectRequests: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        data_subject_requests: {
+                            closed_at: string | null;
+                            created_at: string;
+                            due_at: string;
+                            id: number;
+                            note: string | null;
+                            /** @enum {string} */
+                            regime: "gdpr" | "ccpa";
+                            /** @enum {string} */
+                            status: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+                            /** @enum {string} */
+                            type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createOwnDataSubjectRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data_subject_request: {
+                        note?: string;
+                        /**
+                         * @description What the person asks: access (a copy), portability (a machine-readable copy), rectification, erasure, restriction (of processing), objection (to processing).
+                         * @enum {string}
+                         */
+                        type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data_subject_request: {
+                            closed_at: string | null;
+                            created_at: string;
+                            due_at: string;
+                            id: number;
+                            note: string | null;
+                            /** @enum {string} */
+                            regime: "gdpr" | "ccpa";
+                            /** @enum {string} */
+                            status: "new" | "verifying" | "in_progress" | "completed" | "rejected";
+                            /** @enum {string} */
+                            type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
                         };
                     };
                 };

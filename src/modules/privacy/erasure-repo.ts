@@ -156,3 +156,9 @@ export const listReceipts = (tx: TenantTx, page: Page) =>
   fetchPage(receiptQuery(tx), page, "r.nice_id", async () => Number((await tx.db.selectFrom("erasure_receipts").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirstOrThrow()).n));
 
 export const findReceipt = (tx: TenantTx, niceId: number) => receiptQuery(tx).where("r.nice_id", "=", niceId).executeTakeFirst();
+
+/** How many data subject requests name the person (kept through their erasure: the record of answering them). */
+export async function requestsAbout(tx: TenantTx, userId: string): Promise<number> {
+  const r = await tx.db.selectFrom("data_subject_requests").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("subject_user_id", "=", userId).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -151,6 +151,7 @@ async function erase(deps: Pick<AppDeps, "blobs">, ctx: RequestContext, u: repo.
   const mail = await forgetSenderMail(deps, ctx, u.email_bidx ? Buffer.from(u.email_bidx) : null, tickets.commentIds, afterCommit);
   const exports = await forgetPersonExports(deps, ctx, u.id, afterCommit);
   const own = await repo.deleteOwnRows(ctx.tx, u.id);
+  const requests = await repo.requestsAbout(ctx.tx, u.id);
   await indexUser(ctx, { id: u.id, removed: true });
   const pseudonym = crypto.randomBytes(6).toString("hex");
   const at = ctx.now();
@@ -175,6 +176,7 @@ async function erase(deps: Pick<AppDeps, "blobs">, ctx: RequestContext, u: repo.
       { what: "audit_trail", detail: "Audit entries about the person's actions keep their number, which now names only the pseudonym: no name, address or other personal value is left to link it to.", basis: "GDPR art. 5(2) and 17(3)(b), (e): records kept to show compliance and for legal claims." },
       ...(tickets.sharedTickets > 0 ? [{ what: "shared_tickets", count: tickets.sharedTickets, detail: "Tickets the person requested that other people take part in stay, with the requester shown as the pseudonym; the person's own comments in them are erased.", basis: "GDPR art. 17 reaches the person's data, not the other parties'." }] : []),
       ...(!endUser ? [{ what: "staff_contributions", detail: "Replies and notes written as staff stay, attributed to the pseudonym.", basis: "GDPR art. 6(1)(f): the customers' record of their conversations." }] : []),
+      ...(requests > 0 ? [{ what: "data_subject_requests", count: requests, detail: "The person's requests about their data and how they were answered stay, with staff's notes, naming the pseudonym.", basis: "GDPR art. 5(2) and 12: the record that the person's rights were answered." }] : []),
       { what: "mentions", detail: "Mentions of the person's name, address or phone in other people's tickets are not removed automatically; the erasure preview lists them for redaction.", basis: "A mention cannot be told from a namesake without a person's judgement." },
     ],
   };

@@ -124,6 +124,22 @@ function scoped<T extends ReturnType<typeof base>>(q: T, scope: UserScope): T {
 export const findUsersByIds = (tx: TenantTx, ids: string[]) =>
   ids.length === 0 ? Promise.resolve([] as UserRow[]) : (base(tx).where("u.id", "in", ids).execute() as Promise<UserRow[]>);
 
+/** The owners and admins who can be written to: active, not suspended, not the support user. */
+export const activeAdminIds = async (tx: TenantTx): Promise<string[]> =>
+  (
+    await tx.db
+      .selectFrom("users")
+      .select("id")
+      .where("tenant_id", "=", tx.tenantId)
+      .where("role", "in", ["owner", "admin"])
+      .where("support", "=", false)
+      .where("active", "=", true)
+      .where("suspended", "=", false)
+      .orderBy("nice_id")
+      .limit(200)
+      .execute()
+  ).map((r) => r.id);
+
 /**
  * `idsIn`: a parenthesised subquery of user ids (the search module's name index: people found by
  * name or e-mail), bound parameters only.

@@ -379,6 +379,12 @@ export async function contactsByIds(ctx: RequestContext, ids: readonly string[])
   );
 }
 
+/** For other modules: the account's owners and admins who can be mailed (staff reminders). */
+export async function adminContacts(ctx: RequestContext): Promise<Contact[]> {
+  const byId = await contactsByIds(ctx, await repo.activeAdminIds(ctx.tx));
+  return [...byId.values()].filter((c) => c.reachable && c.email !== null);
+}
+
 /**
  * For jobs started by staff: the user as an actor with their role as it is now. A user who was
  * deleted, suspended or is no longer staff can no longer have work done in their name (403).

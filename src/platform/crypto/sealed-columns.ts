@@ -30,6 +30,8 @@ export const SEALED_COLUMNS = {
   notification_templates: { subject: "text", body: "text" },
   undelivered_mail: { message: "json" },
   legal_holds: { reason: "text" },
+  data_subject_requests: { subject_email: "text", note: "text", resolution: "text" },
+  data_subject_request_events: { note: "text" },
   dkim_keys: { domain: "text", private_key: "text" },
   support_addresses: { email: "text", name: "text" },
   inbound_messages: { envelope: "json", auth_results: "json" },

@@ -226,6 +226,58 @@ export interface DataExportsTable {
   blob_removed_at: Date | null;
 }
 
+/** 0039: data subject requests (modules/privacy, dsr-*.ts). */
+export type DsrKind = "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
+export type DsrRegime = "gdpr" | "ccpa";
+export type DsrStatus = "new" | "verifying" | "in_progress" | "completed" | "rejected";
+export type DsrVerificationMethod = "signed_in_session" | "email_link" | "id_document" | "other";
+export interface DataSubjectRequestsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  kind: DsrKind;
+  regime: DsrRegime;
+  status: Generated<DsrStatus>;
+  source: "staff" | "self";
+  subject_user_id: string | null;
+  subject_email_sealed: Bytes | null;
+  note_sealed: Bytes | null;
+  resolution_sealed: Bytes | null;
+  assignee_id: string | null;
+  verification_method: DsrVerificationMethod | null;
+  verified_by: string | null;
+  verified_at: Date | null;
+  created_by: string | null;
+  created_at: Date;
+  due_at: Date;
+  closed_at: Date | null;
+  updated_at: Date;
+}
+
+/** 0039: every step of a data subject request (append-only). */
+export interface DataSubjectRequestEventsTable {
+  tenant_id: string;
+  id: string;
+  request_id: string;
+  step: number;
+  action: "created" | "verified" | "status_changed" | "assigned" | "noted";
+  from_status: DsrStatus | null;
+  to_status: DsrStatus | null;
+  detail: string | null;
+  note_sealed: Bytes | null;
+  actor_id: string | null;
+  at: Date;
+}
+
+/** 0039: a tenant's data subject request deadlines. */
+export interface DataSubjectRequestSettingsTable {
+  tenant_id: string;
+  gdpr_days: Generated<number>;
+  ccpa_days: Generated<number>;
+  default_regime: Generated<DsrRegime>;
+  updated_at: Generated<Date>;
+}
+
 /** 0038: upkeep run once per period across server processes (not a tenant table). */
 export interface MaintenanceTurnsTable {
   name: string;
@@ -1002,6 +1054,9 @@ export interface DB {
   redaction_settings: RedactionSettingsTable;
   data_exports: DataExportsTable;
   maintenance_turns: MaintenanceTurnsTable;
+  data_subject_requests: DataSubjectRequestsTable;
+  data_subject_request_events: DataSubjectRequestEventsTable;
+  data_subject_request_settings: DataSubjectRequestSettingsTable;
   group_memberships: GroupMembershipsTable;
   ticket_fields: TicketFieldsTable;
   tickets: TicketsTable;

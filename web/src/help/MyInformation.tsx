@@ -126,6 +126,8 @@ export function MyInformation() {
         ) : null}
       </section>
 
+      <DataRequest />
+
       <PasskeysSection explainError={explainHc} />
 
       <section aria-labelledby="pd-sessions">
@@ -311,5 +313,72 @@ function WithdrawConsent(props: { id: number; onWithdrawn: () => Promise<void> }
       </p>
       <ErrorText text={error} />
     </div>
+  );
+}
+
+const DSR_KINDS = ["access", "portability", "rectification", "erasure", "restriction", "objection"] as const;
+type DsrKind = (typeof DSR_KINDS)[number];
+
+/**
+ * A request about one's own data (GDPR/CCPA): the type and an optional note. Being signed in is
+ * the verification; staff answer it from the admin center. The person's own requests are listed.
+ */
+function DataRequest() {
+  const mine = useApi(["own_data_subject_requests"], async (signal) => (await ok(client.GET("/api/v2/users/me/data_subject_requests", { signal }))).data_subject_requests);
+  const [kind, setKind] = useState<DsrKind>("access");
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [sent, setSent] = useState<string | null>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSent(null);
+    try {
+      const r = (await ok(client.POST("/api/v2/users/me/data_subject_requests", { body: { data_subject_request: { type: kind, ...(note.trim() ? { note } : {}) } } }))).data_subject_request;
+      setSent(t("hc.dsr.sent", { id: r.id, due: formatDate(r.due_at) }));
+      setNote("");
+      await mine.reload();
+    } catch (err) {
+      setError(explainHc(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="pd-dsr">
+      <h2 id="pd-dsr">{t("hc.dsr.title")}</h2>
+      <p>{t("hc.dsr.intro")}</p>
+      <StatusText text={sent} />
+      <form onSubmit={submit} aria-busy={busy}>
+        <Field id="hc-dsr-type" label={t("hc.dsr.type")}>
+          <select value={kind} onChange={(e) => setKind(DSR_KINDS.find((k) => k === e.target.value) ?? kind)}>
+            {DSR_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {t(`hc.dsr.type.${k}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="hc-dsr-note" label={t("hc.dsr.note")}>
+          <textarea rows={3} maxLength={5000} value={note} onChange={(e) => setNote(e.target.value)} />
+        </Field>
+        <ErrorText text={error} />
+        <button type="submit" className="secondary" disabled={busy}>
+          {t("hc.dsr.submit")}
+        </button>
+      </form>
+      {mine.data && mine.data.length > 0 ? (
+        <>
+          <h3>{t("hc.dsr.mine")}</h3>
+          <ul>
+            {mine.data.map((r) => (
+              <li key={r.id}>{t("hc.dsr.line", { id: r.id, type: t(`hc.dsr.type.${r.type}`), created: formatDate(r.created_at), due: formatDate(r.due_at), status: t(`hc.dsr.status.${r.status}`) })}</li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
   );
 }

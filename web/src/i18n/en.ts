@@ -15,6 +15,7 @@ import { enRetention } from "./en-retention.ts";
 import { enErasure } from "./en-erasure.ts";
 import { enCompliance } from "./en-compliance.ts";
 import { enPrivacy } from "./en-privacy.ts";
+import { enDsr } from "./en-dsr.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -39,6 +40,7 @@ export const en = {
   ...enCompliance,
   ...enPrivacy,
   ...enExports,
+  ...enDsr,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
@@ -286,6 +288,25 @@ export const en = {
   "hc.info.linkUnused": "not used",
   "hc.info.linkByStaff": "created by the support team",
   "hc.info.unknownIp": "unknown",
+  "hc.dsr.title": "Make a request about your data",
+  "hc.dsr.intro": "You can ask us for a copy of your data, to move it, correct it or erase it, or to restrict or stop how we use it. We answer within the time the law sets and may contact you about it.",
+  "hc.dsr.type": "What would you like?",
+  "hc.dsr.type.access": "A copy of my data",
+  "hc.dsr.type.portability": "My data in a format I can take elsewhere",
+  "hc.dsr.type.rectification": "Correct my data",
+  "hc.dsr.type.erasure": "Erase my data",
+  "hc.dsr.type.restriction": "Restrict how my data is used",
+  "hc.dsr.type.objection": "Object to how my data is used",
+  "hc.dsr.note": "Anything we should know (optional)",
+  "hc.dsr.submit": "Send request",
+  "hc.dsr.sent": "Request #{id} received. We will answer by {due}.",
+  "hc.dsr.mine": "Your requests about your data",
+  "hc.dsr.line": "#{id}: {type}, received {created}, answer due {due}: {status}",
+  "hc.dsr.status.new": "received",
+  "hc.dsr.status.verifying": "checking who you are",
+  "hc.dsr.status.in_progress": "in progress",
+  "hc.dsr.status.completed": "completed",
+  "hc.dsr.status.rejected": "declined",
 
   "setup.title": "Set up Vaultdesk",
   "setup.intro": "Create the first account. The setup token is printed on the server's console, so only someone who can read that console can do this.",
