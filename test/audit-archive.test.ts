@@ -129,6 +129,15 @@ describe("audit archives", () => {
     expect((await dbSeqs(c))[0]).toBe(1);
   });
 
+  it("an archive whose file the operator removed answers 410 to a download, not 500", async () => {
+    const d = await buildTenant(t, "arcg");
+    expect(await archiveTenant(deps(), d.tenantId, later(100))).toBe(1);
+    const id = await t.db.tenant(d.tenantId, async (tx) => (await tx.db.selectFrom("audit_archives").select("id").executeTakeFirstOrThrow()).id);
+    expect(await createBlobStore(t.config).delete(d.tenantId, `audit/${id}`)).toBe(true);
+    expect((await d.api("GET", "/api/v2/audit_archives/1/download")).status).toBe(410);
+    expect((await verifyArchives(deps(), d.tenantId)).failure).toMatchObject({ archive: 1 });
+  });
+
   it("archives are for those who may read the audit log; another tenant's archive answers 404", async () => {
     const agent = await buildUser(t, a, "agent", "Agent");
     expect((await a.api("GET", "/api/v2/audit_archives.json", undefined, { email: agent.email, token: agent.token! })).status).toBe(403);

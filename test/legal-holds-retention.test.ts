@@ -118,7 +118,7 @@ describe("the retention policy", () => {
   });
 
   it("previews, then moves solved tickets older than its days to the trash, except excluded tags and held tickets; admins only", async () => {
-    expect((await a.api("GET", "/api/v2/retention_policy.json")).body.retention_policy).toEqual({ enabled: false, solved_days: 365, excluded_tags: [], trash_days: 30, last_run_at: null });
+    expect((await a.api("GET", "/api/v2/retention_policy.json")).body.retention_policy).toEqual({ enabled: false, solved_days: 365, excluded_tags: [], trash_days: 30, audit_hot_days: 90, audit_purge_days: 30, last_run_at: null });
     const agent = await buildUser(t, a, "agent", "Agent");
     expect((await a.api("GET", "/api/v2/retention_policy.json", undefined, { email: agent.email, token: agent.token! })).status).toBe(403);
     expect((await a.api("PUT", "/api/v2/retention_policy.json", { retention_policy: { solved_days: 0 } })).status).toBe(422);

@@ -164,6 +164,22 @@ describe("deleted people", () => {
     expect((await a.api("GET", `/api/v2/deleted_users/${agent.id}.json`)).status).toBe(404);
   });
 
+  it("only an owner erases a deleted admin; a name the search cannot phrase still previews", async () => {
+    const admin = await buildUser(t, a, "admin", "Second Admin");
+    const adminAs = { email: admin.email, token: admin.token! };
+    const other = await buildUser(t, a, "admin", "Third Admin");
+    await del(a, other.id);
+    expect((await a.api("DELETE", `/api/v2/deleted_users/${other.id}.json`, undefined, adminAs)).status).toBe(403);
+    expect((await a.api("PUT", `/api/v2/deleted_users/${other.id}/restore.json`, undefined, adminAs)).status).toBe(403);
+    expect((await a.api("GET", `/api/v2/deleted_users/${other.id}.json`)).status).toBe(200); // still there
+    const odd = await person(a, "\"\\ :: ()", `odd.${Date.now()}@example.test`);
+    await del(a, odd);
+    const p = await a.api("GET", `/api/v2/deleted_users/${odd}/erasure_preview.json`, undefined, adminAs);
+    expect(p.status, p.text).toBe(200);
+    expect((await a.api("DELETE", `/api/v2/deleted_users/${odd}.json`, undefined, adminAs)).status).toBe(200);
+    expect((await a.api("DELETE", `/api/v2/deleted_users/${other.id}.json`)).status).toBe(200);
+  });
+
   it("the upkeep erases people deleted more than 30 days ago, with a receipt; held ones wait", async () => {
     const c = await buildTenant(t, "erx");
     const old = await person(c, "Old Deleted", `old.${Date.now()}@example.test`);

@@ -1,11 +1,11 @@
 import crypto from "node:crypto";
 import readline from "node:readline";
 import type { Readable } from "node:stream";
-import { getSealed, putSealed, type BlobSealer } from "../../platform/blobs/index.ts";
+import { BlobNotFoundError, getSealed, putSealed, type BlobSealer } from "../../platform/blobs/index.ts";
 import { actorUser, makeContext, type RequestContext } from "../../platform/context.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { forbidden, notFound } from "../../platform/errors.ts";
+import { AppError, forbidden, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
 import { forEachTenant } from "../tenants/tenants-service.ts";
@@ -221,7 +221,11 @@ export async function openArchive(deps: Pick<AppDeps, "blobs">, ctx: RequestCont
   if (!auditPolicy.view(actorUser(ctx))) throw forbidden();
   const a = await repo.findArchive(ctx.tx, niceId);
   if (!a) throw notFound();
-  const stream = await getSealed(deps.blobs, ctx.sealer as BlobSealer, ref(a.id));
+  const stream = await getSealed(deps.blobs, ctx.sealer as BlobSealer, ref(a.id)).catch((e: unknown) => {
+    // The operator removed the file (audit verify reports it too): gone, not a server error.
+    if (e instanceof BlobNotFoundError) throw new AppError("Gone", { description: "This archive's file is no longer in the blob store." });
+    throw e;
+  });
   audit(ctx, { action: "audit_archive.downloaded", resourceType: "audit_archive", resourceId: niceId });
   return { stream, name: `audit-${a.first_seq}-${a.last_seq}.jsonl` };
 }
