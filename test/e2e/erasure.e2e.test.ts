@@ -3,7 +3,7 @@ import { PHONE, apiCall, expectAccessible, firstAccount, shot, signIn, startHarn
 
 /**
  * Deleted people and erasure in Chromium: the owner finds a deleted customer on the Deleted people
- * page, restores one, opens "Erase permanently…" for another and reads what would go (their only
+ * page, restores one, opens "Erase permanently" for another and reads what would go (their only
  * ticket), the other ticket that mentions them, and — while a legal hold covers them — the hold
  * that stops it (the button disabled); after the hold is released, erases them, and reads the
  * receipt. axe-core checks the page; screenshots erasure-desktop.png, erasure-phone.png.
@@ -48,7 +48,7 @@ describe("Deleted people", () => {
     await visible(page.getByRole("status").getByText("Otto Berg was restored."));
     await expect.poll(async () => (await table.getByText("Otto Berg").count())).toBe(0);
 
-    await page.getByRole("button", { name: "Erase Mira Lindqvist permanently" }).click();
+    await page.getByRole("button", { name: "Erase permanently: Mira Lindqvist" }).click();
     const dialog = page.getByRole("alertdialog", { name: "Erase Mira Lindqvist permanently?" });
     await visible(dialog.getByText("1 ticket where they are the only party, with its comments and files"));
     await visible(dialog.getByText(/1 other ticket mentions them/));
@@ -59,14 +59,14 @@ describe("Deleted people", () => {
     await dialog.getByRole("button", { name: "Cancel" }).click();
 
     expect((await apiCall(h, "PUT", `/api/v2/legal_holds/${hold}/release.json`, { headers: owner })).status).toBe(200);
-    await page.getByRole("button", { name: "Erase Mira Lindqvist permanently" }).click();
+    await page.getByRole("button", { name: "Erase permanently: Mira Lindqvist" }).click();
     const again = page.getByRole("alertdialog", { name: "Erase Mira Lindqvist permanently?" });
     await again.getByRole("button", { name: "Erase permanently" }).click();
     await visible(page.getByRole("status").getByText(/^Mira Lindqvist was erased\. They are now Deleted user [0-9a-f]{12}\.$/));
     await visible(page.getByText("No deleted people."));
     const receipts = page.getByRole("table", { name: "Erasure receipts" });
     await visible(receipts.getByText(new RegExp(`^#${people.mira}, now Deleted user [0-9a-f]{12}$`)));
-    await receipts.getByText("Show").click();
+    await receipts.getByText("Show", { exact: true }).click();
     await visible(receipts.getByText("audit trail", { exact: true }));
     await expectAccessible(page, "the deleted people page with a receipt");
 

@@ -136,7 +136,7 @@ function ErasurePanel(props: { person: DeletedUser; preview: Preview; busy: bool
         <p>{t("erasure.confirmText")}</p>
         <ul>
           <li>{t("erasure.ticketsDeleted", { count: preview.tickets_deleted.length })}</li>
-          <li>{t("erasure.commentsErased", { count: preview.comments_erased })}</li>
+          {preview.comments_erased > 0 ? <li>{t("erasure.commentsErased", { count: preview.comments_erased })}</li> : null}
           {rows.map(([kind, n]) => (
             <li key={kind}>{t("erasure.rows", { kind: kind.replace(/_/g, " "), count: n })}</li>
           ))}
@@ -180,7 +180,9 @@ function ReceiptDetails(props: { receipt: Receipt }) {
     <details>
       <summary>{t("erasure.show")}</summary>
       <dl className="receipt">
-        {Object.entries(r.deleted).map(([k, v]) => (
+        {Object.entries(r.deleted)
+          .filter(([, v]) => v !== 0)
+          .map(([k, v]) => (
           <div key={k}>
             <dt>{k.replace(/_/g, " ")}</dt>
             <dd>{Array.isArray(v) ? v.join(", ") : String(v)}</dd>
