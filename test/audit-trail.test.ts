@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../src/modules/audit/audit-service.ts";
 import { openDatabase } from "../src/platform/db/database.ts";
 import { buildTenant, startTestApp, type TestApp } from "./support/harness.ts";
+import { marker as uniqueMarker } from "./support/markers.ts";
 
 const run = promisify(execFile);
 let t: TestApp;
@@ -40,7 +41,7 @@ describe("audit chain", () => {
 
   it("records field names, never values", async () => {
     const a = await buildTenant(t, "chainvalues");
-    const marker = `ZQAUDIT${Date.now()}`;
+    const marker = uniqueMarker("ZQAUDIT");
     await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: marker, comment: { body: marker }, tags: [marker.toLowerCase()] } });
     await a.api("POST", "/api/v2/users.json", { user: { name: marker, email: `${marker.toLowerCase()}@x.test` } });
     await verifyChain(t.db, a.tenantId);

@@ -14,6 +14,7 @@ import { countingJob, enqueueCountingJob } from "./support/counting-job.ts";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { apiTokenFrom, call, cli, freePort, startServer, type ServerProcess } from "./support/process.ts";
 import { startSmtpPeer } from "./support/smtp-peer.ts";
+import { marker } from "./support/markers.ts";
 
 /**
  * Durable jobs over real HTTP: update_many and create_many answer a queued job and do each ticket
@@ -43,7 +44,7 @@ const auditsOf = async (tenant: TestTenant, id: number) => (await tenant.api("GE
 describe("update_many and create_many as jobs", () => {
   it("queues at once, changes each ticket on its own and reports each refusal without leaking", async () => {
     const b = await buildTenant(t, "jobsb");
-    const secret = `ZQSECRET${Date.now()}`;
+    const secret = marker("ZQSECRET");
     const bIds = await tickets(b, 8, { subject: secret });
     const ids = await tickets(a, 6);
     expect((await a.api("DELETE", `/api/v2/tickets/${ids[1]}.json`)).status).toBe(204);

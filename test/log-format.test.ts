@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildTenant, startTestApp, type TestApp } from "./support/harness.ts";
 import { call, startServer, type ServerProcess } from "./support/process.ts";
+import { marker } from "./support/markers.ts";
 
 /**
  * Logs for people and for collectors: readable lines on a terminal (LOG_FORMAT=pretty, the default
@@ -27,7 +28,7 @@ function dataDir(): string {
   dirs.push(d);
   return path.join(d, "data");
 }
-const MARK = `ZQLOGFMT${Date.now()}`;
+const MARK = marker("ZQLOGFMT");
 
 describe("log format", () => {
   it("pretty: one readable line per failed request, successes out of the way of the startup lines", async () => {

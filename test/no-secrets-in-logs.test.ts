@@ -12,12 +12,13 @@ import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 import { startRogueIssuer, type RogueIssuer } from "./support/oidc-idp.ts";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
 import { decode, encode, requestIdOf, responseXml } from "./support/saml-forge.ts";
+import { marker } from "./support/markers.ts";
 
 /**
  * A marker, an e-mail address, a phone number, a card number and the API token go through every
  * route (bodies, query strings, path segments, headers, error paths); none may reach the logs.
  */
-const MARK = `ZQLOG${Date.now()}`;
+const MARK = marker("ZQLOG");
 const EMAIL = `${MARK.toLowerCase()}@log-marker.test`;
 const PHONE = "+1 555 0123 987";
 const CARD = "4111 1111 1111 1111";

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
+import { marker } from "./support/markers.ts";
 
 /**
  * Tenant isolation over every route the server registers. Tenant B's owner aims at tenant A's
@@ -15,7 +16,7 @@ import { message, send, settled, supportOf } from "./support/mail-in.ts";
 let t: TestApp;
 let A: TestTenant;
 let B: TestTenant;
-const MARK = `ZQISO${Date.now()}`;
+const MARK = marker("ZQISO");
 const SSO_SECRET = crypto.randomBytes(32).toString("base64url");
 /** Ids of tenant A's resources, by kind. B owns no resources with ids as high as these. */
 const ids: Record<string, number | string> = {};

@@ -10,6 +10,7 @@ import { dbColumn, SEALED_COLUMNS, type ColumnRef } from "../src/platform/crypto
 import { acceptingMailer } from "./support/at-rest.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
+import { marker } from "./support/markers.ts";
 
 /**
  * Deleting people and erasing them (GDPR art. 17) over real HTTP: the deleted users list and its
@@ -206,8 +207,8 @@ describe("deleted people", () => {
 describe("erasure completeness", () => {
   it("after delete forever, the person's marker is nowhere: sealed values decrypted, files decrypted, logs, search; the chain verifies", async () => {
     const a = await buildTenant(t, "erc");
-    const M = `ZQXERASE${Date.now()}`;
-    const email = `zqx.erase.${Date.now()}@marker-example.test`;
+    const M = marker("ZQXERASE");
+    const email = `${marker("zqx.erase.").toLowerCase()}@marker-example.test`;
     const phone = "+46 70 123 45 67";
     const p = await person(a, `${M} Person`, email, { phone, external_id: `${M}-ext`, tags: ["vip"] });
     const other = await person(a, "Other Customer", `other.${Date.now()}@example.test`);

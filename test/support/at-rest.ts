@@ -12,6 +12,7 @@ import { message, send, settled, supportOf } from "./mail-in.ts";
 import { SoftAuthenticator } from "./webauthn-authenticator.ts";
 import { encode, requestIdOf, responseXml } from "./saml-forge.ts";
 import { makeKeyPair } from "./simplesamlphp.ts";
+import { marker } from "./markers.ts";
 
 /**
  * What the no-plaintext-at-rest tests share (test/no-plaintext-at-rest.test.ts for PGlite's
@@ -20,11 +21,11 @@ import { makeKeyPair } from "./simplesamlphp.ts";
  * clear by design) carries CONTROL_TAG: finding it proves a search sees the data.
  */
 
-export const MARKER = `ZQXMARKER${Date.now()}`;
-export const EMAIL = `zqx.person.${Date.now()}@marker-example.test`;
+export const MARKER = marker("ZQXMARKER");
+export const EMAIL = `${marker("zqx.person.").toLowerCase()}@marker-example.test`;
 /** Allowed ranges written to the IP restrictions (sealed: never found in clear). */
 export const IP_RANGES = ["198.51.100.213/32", "2001:db8:5eed:ab1e::/64"];
-export const CONTROL_TAG = `zqxtagcontrol${Date.now()}`;
+export const CONTROL_TAG = marker("zqxtagcontrol").toLowerCase();
 /**
  * Words of a ticket written for the search index, with what the index derives from them (stems,
  * accent-stripped forms, CJK bigrams): as substrings, "zqxwombat" covers zqxwombatings and its
