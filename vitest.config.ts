@@ -1,4 +1,25 @@
+import fs from "node:fs";
+import path from "node:path";
 import { defineConfig } from "vitest/config";
+
+/** Test files under `dir` (recursively), as paths relative to the project. */
+function testFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? testFiles(p) : e.name.endsWith(".test.ts") ? [p] : [];
+  });
+}
+
+/**
+ * The files that never open the test database: unit tests, and the tests of the binary on an
+ * embedded data folder of its own. A file opens it only through test/support/harness.ts or
+ * test/support/postgres-database.ts, or by reading TEST_DATABASE_URL or calling openDatabase
+ * itself; a file that does none of these runs the same whatever TEST_DATABASE_URL says.
+ */
+function databaseFreeFiles(): string[] {
+  const opens = /support\/harness|postgres-database|TEST_DATABASE_URL|openDatabase/;
+  return [...testFiles("src"), ...testFiles("test").filter((f) => !/^test\/(e2e|postgres|peers)\//.test(f))].filter((f) => !opens.test(fs.readFileSync(f, "utf8")));
+}
 
 /**
  * The default suite (`vitest run`, the first step of `npm test`): needs nothing but Node — it runs
@@ -6,11 +27,15 @@ import { defineConfig } from "vitest/config";
  * that need a PostgreSQL server (test/postgres), another project's program such as clamd
  * (test/peers) or a browser (test/e2e) are suites of their own: vitest.postgres.config.ts,
  * vitest.peers.config.ts and vitest.e2e.config.ts.
+ *
+ * On PostgreSQL (TEST_DATABASE_URL set) the database-free files are left out: they ran in the
+ * embedded round of `npm test` and would run exactly the same again (about 40 files, among them
+ * the binary's durability tests, several minutes of CI).
  */
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    exclude: ["test/e2e/**", "test/postgres/**", "test/peers/**", "node_modules/**"],
+    exclude: ["test/e2e/**", "test/postgres/**", "test/peers/**", "node_modules/**", ...(process.env.TEST_DATABASE_URL ? databaseFreeFiles() : [])],
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
