@@ -35,6 +35,7 @@ import type { TicketStatus } from "../src/platform/db/schema.ts";
 import { dnsServerAddress, nxdomainServer } from "../test/support/dns.ts";
 import { message } from "../test/support/mail-in.ts";
 import { benchSearch } from "./search.ts";
+import { benchCompliance, complianceTable, type ComplianceResult } from "./compliance.ts";
 import { apiTokenFrom, call, cli, freePort, startServer, type ServerProcess } from "../test/support/process.ts";
 
 const quick = process.argv.includes("--quick");
@@ -1247,6 +1248,30 @@ if (process.argv.includes("--search")) {
   const r = await benchSearch({ quick, adminUrl: url, label, ...(tickets !== undefined ? { tickets } : {}) });
   console.log("search", JSON.stringify(r, null, 2));
   fs.writeFileSync(`bench/results/search${label}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, seconds: round((Date.now() - started) / 1000), postgres: r }, null, 2) + "\n");
+  process.exit(0);
+}
+if (process.argv.includes("--compliance")) {
+  // PGlite, and PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (as the other parts).
+  const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const r: Record<string, ComplianceResult> = {};
+  r.pglite = await benchCompliance({ quick });
+  console.log("compliance pglite", JSON.stringify(r.pglite, null, 2));
+  if (pgUrl) {
+    r.postgres = await benchCompliance({ quick, adminUrl: pgUrl });
+    console.log("compliance postgres", JSON.stringify(r.postgres, null, 2));
+  }
+  const date = new Date().toISOString();
+  fs.mkdirSync("bench/results", { recursive: true });
+  fs.writeFileSync(`bench/results/compliance${quick ? "-quick" : ""}.json`, JSON.stringify({ date, node: process.version, cores: os.cpus().length, quick, seconds: round((Date.now() - started) / 1000), ...r }, null, 2) + "\n");
+  const lines = complianceTable(r, date, quick);
+  console.log("\n" + lines);
+  const readme = "bench/README.md";
+  // A full run replaces the figures; a --quick one only while no full run has been recorded.
+  if (fs.existsSync(readme)) {
+    const text = fs.readFileSync(readme, "utf8");
+    const recordedFull = /<!-- compliance-results -->\nRun of [^\n]*\(full\)/.test(text);
+    if (!quick || !recordedFull) fs.writeFileSync(readme, text.replace(/<!-- compliance-results -->[\s\S]*<!-- \/compliance-results -->/, `<!-- compliance-results -->\n${lines}\n<!-- /compliance-results -->`));
+  }
   process.exit(0);
 }
 const only = process.argv.includes("--views-access") ? "views-access" : process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
