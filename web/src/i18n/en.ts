@@ -16,6 +16,7 @@ import { enErasure } from "./en-erasure.ts";
 import { enCompliance } from "./en-compliance.ts";
 import { enPrivacy } from "./en-privacy.ts";
 import { enDsr } from "./en-dsr.ts";
+import { enRedaction } from "./en-redaction.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -41,6 +42,7 @@ export const en = {
   ...enPrivacy,
   ...enExports,
   ...enDsr,
+  ...enRedaction,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
