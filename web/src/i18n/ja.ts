@@ -241,7 +241,7 @@ export const ja: HelpCenterCatalog = {
   "hc.info.linkByStaff": "サポートチームが作成",
   "hc.info.unknownIp": "不明",
   "hc.info.timeZone": "タイムゾーン",
-  "hc.info.editTitle": "登録情報の訂正",
+  "hc.info.editTitle": "登録内容の訂正",
   "hc.info.editIntro": "お名前、電話番号、タイムゾーン、言語が誤っている場合や古くなっている場合は、ここで訂正できます。変更はすぐに保存され、記録されます。",
   "hc.info.edit": "編集",
   "hc.info.nameHelp": "必須。1 行で、255 文字以内で入力してください。",

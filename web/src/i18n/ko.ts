@@ -241,7 +241,7 @@ export const ko: HelpCenterCatalog = {
   "hc.info.linkByStaff": "지원팀이 생성",
   "hc.info.unknownIp": "알 수 없음",
   "hc.info.timeZone": "시간대",
-  "hc.info.editTitle": "내 정보 정정",
+  "hc.info.editTitle": "개인 정보 정정",
   "hc.info.editIntro": "이름, 전화번호, 시간대 또는 언어가 잘못되었거나 오래된 경우 여기에서 정정할 수 있습니다. 변경 사항은 즉시 저장되고 기록됩니다.",
   "hc.info.edit": "편집",
   "hc.info.nameHelp": "필수 항목이며, 한 줄로 255자 이내여야 합니다.",
