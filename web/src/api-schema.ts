@@ -76,6 +76,7 @@ export type RecipientAddress = Answer<"listRecipientAddresses">["recipient_addre
 export type SuspendedTicket = Answer<"listSuspendedTickets">["suspended_tickets"][number];
 export type UserSession = Answer<"listUserSessions">["sessions"][number];
 export type SessionSettings = Answer<"showSessionSettings">["session_settings"];
+export type RedactionSettings = Answer<"showRedactionSettings">["redaction_settings"];
 export type IpRestriction = Answer<"showIpRestrictions">["ip_restriction"];
 export type SsoSettings = Answer<"showSsoSettings">["sso_settings"];
 export type SignInOptions = Answer<"showSignInOptions">["sign_in_options"];

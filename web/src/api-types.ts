@@ -6158,6 +6158,7 @@ export interface operations {
                                 phone: string | null;
                                 role: string;
                                 tags: string[];
+                                time_zone: string | null;
                                 updated_at: string;
                             };
                             requests: {

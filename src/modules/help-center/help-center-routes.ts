@@ -87,6 +87,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
         profile: z.object({
           id: z.number(), name: z.string(), email: z.string().nullable(), phone: z.string().nullable(),
           organization: z.object({ id: z.number(), name: z.string() }).nullable(), role: z.string(), locale: z.string().nullable(),
+          /** An IANA time zone name such as Europe/Stockholm, or null when none was set. */
+          time_zone: z.string().nullable(),
           tags: z.array(z.string()), external_id: z.string().nullable(), created_at: z.string(), updated_at: z.string(), last_sign_in_at: z.string().nullable(),
           /** Vaultdesk: a new address waiting for its confirmation link. */
           pending_email: z.string().nullable(),

@@ -240,6 +240,7 @@ export async function personalDataOf(ctx: RequestContext, userId: string) {
       organization,
       role: me.role,
       locale,
+      time_zone: me.time_zone,
       tags: me.tags,
       external_id: me.external_id,
       created_at: me.created_at,

@@ -26,6 +26,7 @@ import { SingleSignOnPage } from "./SingleSignOnPage.tsx";
 import { RetentionPage } from "./RetentionPage.tsx";
 import { DeletedPeoplePage } from "./DeletedPeoplePage.tsx";
 import { CompliancePage } from "./CompliancePage.tsx";
+import { RedactionPage } from "./RedactionPage.tsx";
 import { DataRequestsPage } from "./DataRequestsPage.tsx";
 import { RolePage, RolesPage } from "./RolesPage.tsx";
 import { TicketFieldPage, TicketFieldsPage } from "./TicketFieldsPage.tsx";
@@ -111,6 +112,7 @@ function AdminShell(props: { me: User; abilities: Abilities; onSignOut: () => vo
   else if (path === "/admin/retention") content = <RetentionPage />;
   else if (path === "/admin/deleted-people") content = <DeletedPeoplePage />;
   else if (path === "/admin/compliance") content = <CompliancePage />;
+  else if (path === "/admin/redaction") content = <RedactionPage />;
   else if (path === "/admin/data-requests") content = <DataRequestsPage />;
   else if (path === "/admin/notifications") content = <NotificationsPage />;
   else if (path === "/admin/support-addresses") content = <SupportAddressesPage />;

@@ -33,6 +33,7 @@ export const SECTIONS: readonly AdminSection[] = [
   { path: "/admin/retention", label: "retention.nav", allowed: admins },
   { path: "/admin/deleted-people", label: "erasure.nav", allowed: admins },
   { path: "/admin/compliance", label: "compliance.nav", allowed: admins },
+  { path: "/admin/redaction", label: "redaction.nav", allowed: admins },
   { path: "/admin/data-requests", label: "dsr.nav", allowed: admins },
   { path: "/admin/notifications", label: "admin.nav.notifications", allowed: admins },
   { path: "/admin/support-addresses", label: "mail.nav.addresses", allowed: admins },

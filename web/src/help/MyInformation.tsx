@@ -1,5 +1,5 @@
-import { useState, type FormEvent } from "react";
-import { client, ok } from "../api.ts";
+import { useEffect, useMemo, useRef, useState, type ChangeEvent, type FormEvent } from "react";
+import { ApiError, client, fieldSentence, ok } from "../api.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import type { PersonalData } from "../api-schema.ts";
 import { Loadable, useApi } from "../data.tsx";
@@ -51,12 +51,16 @@ export function MyInformation() {
           <dd>{p.organization?.name ?? none}</dd>
           <dt>{t("hc.info.locale")}</dt>
           <dd>{LOCALES.find((l) => l.code === p.locale)?.name ?? p.locale ?? none}</dd>
+          <dt>{t("hc.info.timeZone")}</dt>
+          <dd>{p.time_zone?.replace(/_/g, " ") ?? none}</dd>
           <dt>{t("hc.info.created")}</dt>
           <dd>{when(p.created_at)}</dd>
           <dt>{t("hc.info.lastSignIn")}</dt>
           <dd>{when(p.last_sign_in_at)}</dd>
         </dl>
       </section>
+
+      <EditProfile profile={p} onSaved={state.reload} />
 
       <FullExport />
 
@@ -170,6 +174,156 @@ function downloadCopy(data: PersonalData): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The fields a person corrects here (GDPR art. 16); the server's OWN_PROFILE_FIELDS allow them. */
+type ProfileDraft = { name: string; phone: string; time_zone: string; locale: string };
+const DRAFT_FIELDS = ["name", "phone", "time_zone", "locale"] as const;
+const FIELD_ID: Record<keyof ProfileDraft, string> = { name: "hc-edit-name", phone: "hc-edit-phone", time_zone: "hc-edit-time-zone", locale: "hc-edit-locale" };
+
+/** The browser's IANA time zones when it can list them (Intl.supportedValuesOf), else none: the field is then typed. */
+function timeZoneList(): readonly string[] {
+  try {
+    return typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Rectification: the person corrects their name, phone, time zone and language
+ * (PUT /api/v2/users/{id}; the server checks each value, records the change in the audit trail,
+ * and answers 422 with a message per field, shown under that field). Only what changed is sent.
+ */
+function EditProfile(props: { profile: PersonalData["profile"]; onSaved: () => Promise<void> }) {
+  const p = props.profile;
+  const initial: ProfileDraft = { name: p.name, phone: p.phone ?? "", time_zone: p.time_zone ?? "", locale: p.locale ?? "" };
+  const [open, setOpen] = useState(false);
+  const [draft, setDraft] = useState<ProfileDraft>(initial);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<keyof ProfileDraft, string>>>({});
+  const [saved, setSaved] = useState<string | null>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const firstField = useRef<HTMLInputElement>(null);
+  const zones = useMemo(() => {
+    const list = timeZoneList();
+    return list.length === 0 ? list : [...new Set([...(initial.time_zone ? [initial.time_zone] : []), "UTC", ...list])].sort();
+  }, [initial.time_zone]);
+  const languages = LOCALES.some((l) => l.code === initial.locale) || !initial.locale ? LOCALES : [...LOCALES, { code: initial.locale, name: initial.locale }];
+
+  useEffect(() => {
+    if (open) firstField.current?.focus();
+  }, [open]);
+
+  function start() {
+    setDraft(initial);
+    setError(null);
+    setFieldErrors({});
+    setSaved(null);
+    setOpen(true);
+  }
+  function close() {
+    setOpen(false);
+    // Back where the person was: the button that opened the form.
+    setTimeout(() => editButton.current?.focus(), 0);
+  }
+  const set = (field: keyof ProfileDraft) => (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setDraft({ ...draft, [field]: e.target.value });
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const user: { name?: string; phone?: string | null; time_zone?: string | null; locale?: string | null } = {};
+    if (draft.name !== initial.name) user.name = draft.name;
+    if (draft.phone !== initial.phone) user.phone = draft.phone.trim() ? draft.phone : null;
+    if (draft.time_zone !== initial.time_zone) user.time_zone = draft.time_zone || null;
+    if (draft.locale !== initial.locale) user.locale = draft.locale || null;
+    if (Object.keys(user).length === 0) return close();
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    setSaved(null);
+    try {
+      await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: p.id } }, body: { user } }));
+      await props.onSaved();
+      setSaved(t("hc.info.saved"));
+      close();
+    } catch (err) {
+      // The server's message for each refused field goes under that field; anything else above the buttons.
+      const details = err instanceof ApiError ? (err.body?.details ?? {}) : {};
+      const byField: Partial<Record<keyof ProfileDraft, string>> = {};
+      const rest: string[] = [];
+      for (const [key, list] of Object.entries(details)) {
+        const field = DRAFT_FIELDS.find((f) => key === `user.${f}` || key === f);
+        const text = list.map((d) => fieldSentence(key, d.description ?? "")).filter(Boolean).join(" ");
+        if (field && text) byField[field] = text;
+        else if (text) rest.push(text);
+      }
+      setFieldErrors(byField);
+      setError(rest.length ? rest.join(" ") : Object.keys(byField).length ? null : explainHc(err));
+      // To the first refused field, which reads its message with it (the Save button was disabled meanwhile and lost the focus).
+      const first = DRAFT_FIELDS.find((f) => byField[f]);
+      if (first) setTimeout(() => document.getElementById(FIELD_ID[first])?.focus(), 0);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="pd-edit">
+      <h2 id="pd-edit">{t("hc.info.editTitle")}</h2>
+      <p>{t("hc.info.editIntro")}</p>
+      <StatusText text={saved} />
+      {!open ? (
+        <p>
+          <button type="button" className="secondary" ref={editButton} onClick={start}>
+            {t("hc.info.edit")}
+          </button>
+        </p>
+      ) : (
+        <form onSubmit={submit} aria-busy={busy} noValidate onKeyDown={(e) => e.key === "Escape" && !busy && close()}>
+          <Field id={FIELD_ID.name} label={t("hc.info.name")} help={t("hc.info.nameHelp")} error={fieldErrors.name}>
+            <input ref={firstField} value={draft.name} onChange={set("name")} required aria-required="true" autoComplete="name" />
+          </Field>
+          <Field id={FIELD_ID.phone} label={t("hc.info.phone")} help={t("hc.info.phoneHelp")} error={fieldErrors.phone}>
+            <input type="tel" value={draft.phone} onChange={set("phone")} autoComplete="tel" />
+          </Field>
+          <Field id={FIELD_ID.time_zone} label={t("hc.info.timeZone")} help={zones.length ? undefined : t("hc.info.timeZoneHelp")} error={fieldErrors.time_zone}>
+            {zones.length ? (
+              <select value={draft.time_zone} onChange={set("time_zone")}>
+                <option value="">{t("hc.info.notSet")}</option>
+                {zones.map((z) => (
+                  <option key={z} value={z}>
+                    {z.replace(/_/g, " ")}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input value={draft.time_zone} onChange={set("time_zone")} />
+            )}
+          </Field>
+          <Field id={FIELD_ID.locale} label={t("hc.info.locale")} help={t("hc.info.localeHelp")} error={fieldErrors.locale}>
+            <select value={draft.locale} onChange={set("locale")}>
+              <option value="">{t("hc.info.notSet")}</option>
+              {languages.map((l) => (
+                <option key={l.code} value={l.code} lang={l.code}>
+                  {l.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <ErrorText text={error} />
+          <p className="actions">
+            <button type="submit" disabled={busy}>
+              {t("hc.info.save")}
+            </button>{" "}
+            <button type="button" className="secondary" disabled={busy} onClick={close}>
+              {t("hc.info.cancel")}
+            </button>
+          </p>
+        </form>
+      )}
+    </section>
+  );
 }
 
 /**

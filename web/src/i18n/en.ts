@@ -16,6 +16,7 @@ import { enErasure } from "./en-erasure.ts";
 import { enCompliance } from "./en-compliance.ts";
 import { enPrivacy } from "./en-privacy.ts";
 import { enDsr } from "./en-dsr.ts";
+import { enRedaction } from "./en-redaction.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -41,6 +42,7 @@ export const en = {
   ...enPrivacy,
   ...enExports,
   ...enDsr,
+  ...enRedaction,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
@@ -288,6 +290,18 @@ export const en = {
   "hc.info.linkUnused": "not used",
   "hc.info.linkByStaff": "created by the support team",
   "hc.info.unknownIp": "unknown",
+  "hc.info.timeZone": "Time zone",
+  "hc.info.editTitle": "Correct your details",
+  "hc.info.editIntro": "If your name, phone number, time zone or language is wrong or out of date, correct it here. The change is saved at once and recorded.",
+  "hc.info.edit": "Edit",
+  "hc.info.nameHelp": "Required, on one line, up to 255 characters.",
+  "hc.info.phoneHelp": "Digits, spaces and + ( ) - . only, with x before an extension; up to 40 characters. Leave it empty to remove your number.",
+  "hc.info.timeZoneHelp": "A time zone name such as Europe/Stockholm or Asia/Tokyo.",
+  "hc.info.localeHelp": "The language we write to you in.",
+  "hc.info.notSet": "Not set",
+  "hc.info.save": "Save changes",
+  "hc.info.cancel": "Cancel",
+  "hc.info.saved": "Your changes are saved.",
   "hc.dsr.title": "Make a request about your data",
   "hc.dsr.intro": "You can ask us for a copy of your data, to move it, correct it or erase it, or to restrict or stop how we use it. We answer within the time the law sets and may contact you about it.",
   "hc.dsr.type": "What would you like?",

@@ -1,0 +1,20 @@
+/** English for the admin center's Automatic redaction page (detectors beside card numbers). Part of the reference catalog. */
+export const enRedaction = {
+  "redaction.nav": "Automatic redaction",
+  "redaction.title": "Automatic redaction",
+  "redaction.intro": "Numbers found in what customers and staff write are masked before anything is stored, indexed, audited or mailed: the last four letters or digits stay, the rest become *. Card numbers are always masked; turn on the other detectors your customers need.",
+  "redaction.applies": "A change applies to what is written from then on. Nothing stored before is rewritten.",
+  "redaction.detectors": "Detectors",
+  "redaction.example": "{number} is stored as {masked}",
+  "redaction.cards": "Card numbers (always on)",
+  "redaction.iban": "IBANs (bank account numbers whose checksum is right)",
+  "redaction.nationalIds": "National identity numbers",
+  "redaction.nationalIdsHelp": "Only numbers whose date and check digit are valid are masked.",
+  "redaction.country.SE": "Sweden: personnummer and samordningsnummer",
+  "redaction.country.DK": "Denmark: CPR number",
+  "redaction.country.FI": "Finland: henkilötunnus",
+  "redaction.country.NO": "Norway: fødselsnummer and D-nummer",
+  "redaction.country.US": "United States: Social Security numbers written AAA-GG-SSSS",
+  "redaction.updated": "Last changed {when}.",
+  "redaction.never": "Not changed yet: only card numbers are masked.",
+} as const;
