@@ -669,6 +669,8 @@ const RULES: Record<string, Row> = {
   showDataExport: { who: "anyone", call: async (as) => get(`/api/v2/data_exports/${(await readyExport(as, "person")).id}.json`) },
   downloadDataExport: { who: "anyone", call: async (as) => get(pathAndQuery((await readyExport(as, "person")).download_url)) },
   createExport: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/exports.json", body: { export: { resource: "organizations", format: "json", fields: ["id"] } } }) },
+  incrementalTicketExport: { who: "admins", call: () => get("/api/v2/incremental/tickets/cursor.json?start_time=0&per_page=1") },
+  incrementalUserExport: { who: "admins", call: () => get("/api/v2/incremental/users/cursor.json?start_time=0&per_page=1") },
   showExport: { who: "admins", call: async (as) => get(`/api/v2/exports/${(await readyExport(as, "tenant")).id}.json`) },
   downloadExport: { who: "admins", call: async (as) => get(pathAndQuery((await readyExport(as, "tenant")).download_url ?? "http://x/api/v2/exports/999999/download?expires=1&signature=x")) },
   // Data subject requests (test/data-subject-requests.test.ts): admins; anyone signed in asks about and sees their own.

@@ -343,6 +343,8 @@ const plans: Record<string, Plan> = {
   showDataExport: { kind: "id", resource: "data_export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_exports/${id}.json` }, missing: { method: "GET", path: `/api/v2/data_exports/${m}.json` } }) },
   downloadDataExport: { kind: "id", resource: "data_export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/data_exports/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/data_exports/${m}/download?expires=9999999999&signature=forged` } }) },
   createExport: { kind: "own" },
+  incrementalTicketExport: { kind: "collection" },
+  incrementalUserExport: { kind: "collection" },
   showExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}.json` }, missing: { method: "GET", path: `/api/v2/exports/${m}.json` } }) },
   downloadExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/exports/${m}/download?expires=9999999999&signature=forged` } }) },
   updateRetentionPolicy: { kind: "own" },
@@ -538,6 +540,8 @@ describe("tenant isolation", () => {
       "/api/v2/sso/jwt.json",
       "/api/v2/oauth/clients.json",
       "/api/v2/oauth/tokens.json",
+      "/api/v2/incremental/tickets/cursor.json?start_time=0",
+      "/api/v2/incremental/users/cursor.json?start_time=0",
     ];
     for (const p of paths) {
       const r = await B.api("GET", p);

@@ -17,6 +17,7 @@ import { plannerStatistics } from "../platform/db/planner-statistics.ts";
 import { JobRunner } from "../platform/jobs/job-runner.ts";
 import { mailJobHandler } from "../platform/jobs/mail-job.ts";
 import { dkimKeyFor } from "../modules/mail/dkim-service.ts";
+import { recallNotification } from "../modules/tickets/notifications-service.ts";
 import { createMailer } from "../platform/mail.ts";
 import { systemDnsResolver } from "../platform/smtp-in.ts";
 import { PublicUrls } from "../platform/urls.ts";
@@ -93,8 +94,9 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
     now: input.now,
   });
   for (const task of plannerStatistics(input.db)) jobs.maintain(task);
-  // The mail job signs with a tenant's DKIM key for the From domain, looked up when it sends.
-  jobs.define(mailJobHandler(mailer, config.mailRetryMs, (tenantId, from) => dkimKeyFor(deps, tenantId, from)));
+  // The mail job signs with a tenant's DKIM key for the From domain, looked up when it sends, and
+  // does not send a notification whose person's processing was restricted after it was queued.
+  jobs.define(mailJobHandler(mailer, config.mailRetryMs, (tenantId, from) => dkimKeyFor(deps, tenantId, from), recallNotification));
   app.decorate("hooks", hooks);
   const supportPasses = new SupportPasses();
   app.decorate("supportPasses", supportPasses);

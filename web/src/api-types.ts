@@ -1027,6 +1027,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/incremental/tickets/cursor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Zendesk's cursor-based incremental ticket export: tickets changed at or after `start_time`, oldest change first (owners and admins). */
+        get: operations["incrementalTicketExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/incremental/users/cursor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Zendesk's cursor-based incremental user export: people changed at or after `start_time`, oldest change first (owners and admins). */
+        get: operations["incrementalUserExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/invitations": {
         parameters: {
             query?: never;
@@ -6346,6 +6380,138 @@ export interface operations {
                             must_change_password: boolean;
                             user_id: number;
                         };
+                    };
+                };
+            };
+        };
+    };
+    incrementalTicketExport: {
+        parameters: {
+            query?: {
+                /** @description The `after_cursor` of the previous page (to go on). */
+                cursor?: string;
+                /** @description Items per page (default and most: 1000). */
+                per_page?: number;
+                /** @description Unix seconds: what changed at or after this time (to begin a stream). */
+                start_time?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Where the next page starts; also at the end of the stream, to ask again later. */
+                        after_cursor: string;
+                        after_url: string;
+                        before_cursor: null;
+                        before_url: null;
+                        /** @description True when this page reached what has changed so far. */
+                        end_of_stream: boolean;
+                        tickets: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    incrementalUserExport: {
+        parameters: {
+            query?: {
+                /** @description The `after_cursor` of the previous page (to go on). */
+                cursor?: string;
+                /** @description Items per page (default and most: 1000). */
+                per_page?: number;
+                /** @description Unix seconds: what changed at or after this time (to begin a stream). */
+                start_time?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Where the next page starts; also at the end of the stream, to ask again later. */
+                        after_cursor: string;
+                        after_url: string;
+                        before_cursor: null;
+                        before_url: null;
+                        /** @description True when this page reached what has changed so far. */
+                        end_of_stream: boolean;
+                        users: {
+                            active: boolean;
+                            created_at: string;
+                            custom_role_id: number | null;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
+                        }[];
                     };
                 };
             };

@@ -4,9 +4,12 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { publicIdParam } from "../../platform/schemas.ts";
+import { ticketView } from "../tickets/tickets-types.ts";
+import { userView } from "../users/users-types.ts";
+import { incrementalTickets, incrementalUsers } from "./exports-incremental.ts";
 import { exportJob } from "./exports-jobs.ts";
 import * as service from "./exports-service.ts";
-import { dataExportView, downloadQuery, tenantExportInput, tenantExportView } from "./exports-types.ts";
+import { dataExportView, downloadQuery, incrementalPage, incrementalQuery, tenantExportInput, tenantExportView } from "./exports-types.ts";
 
 /**
  * Vaultdesk's data exports: a person's (`/api/v2/users/:id/data_exports`, `/users/me/data_exports`,
@@ -47,6 +50,24 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Vaultdesk: the tenant export's file, once: needs the signed `download_url`; then 410, and the file is deleted.",
     params: publicIdParam, query: downloadQuery, response: z.string().describe("The file's bytes"),
     handler: async (ctx, { params, query, reply, afterCommit }) => sendExport(deps, ctx.tx.tenantId, await service.openExportDownload(deps, ctx, params.id, "tenant", query), reply, afterCommit),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/incremental/tickets/cursor", operationId: "incrementalTicketExport", tag: "exports", auth: "user",
+    summary: "Zendesk's cursor-based incremental ticket export: tickets changed at or after `start_time`, oldest change first (owners and admins).",
+    query: incrementalQuery, response: incrementalPage("tickets", ticketView),
+    handler: async (ctx, { query, url }) => {
+      const { items, ...rest } = await incrementalTickets(ctx, query, url);
+      return { tickets: items, ...rest };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/incremental/users/cursor", operationId: "incrementalUserExport", tag: "exports", auth: "user",
+    summary: "Zendesk's cursor-based incremental user export: people changed at or after `start_time`, oldest change first (owners and admins).",
+    query: incrementalQuery, response: incrementalPage("users", userView),
+    handler: async (ctx, { query, url }) => {
+      const { items, ...rest } = await incrementalUsers(ctx, query, url);
+      return { users: items, ...rest };
+    },
   });
 }
 

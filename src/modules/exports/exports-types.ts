@@ -56,3 +56,22 @@ export const tenantExportView = dataExportView.omit({ user_id: true }).extend({
 export type TenantExportView = z.infer<typeof tenantExportView>;
 
 export const downloadQuery = z.object({ expires: z.coerce.number().int().min(0).max(99_999_999_999), signature: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/) });
+
+/** Zendesk's incremental exports: `start_time` (Unix seconds) to begin, then the `cursor` each page gives. */
+export const incrementalQuery = z.strictObject({
+  start_time: z.coerce.number().int().min(0).max(32_503_680_000).optional().describe("Unix seconds: what changed at or after this time (to begin a stream)."),
+  cursor: z.string().max(200).optional().describe("The `after_cursor` of the previous page (to go on)."),
+  per_page: z.coerce.number().int().min(1).max(1000).optional().describe("Items per page (default and most: 1000)."),
+});
+
+/** An incremental export's page of `key` items, in Zendesk's shape. */
+export function incrementalPage<K extends string, I extends z.ZodType>(key: K, item: I) {
+  return z.strictObject({
+    [key]: z.array(item),
+    after_cursor: z.string().describe("Where the next page starts; also at the end of the stream, to ask again later."),
+    after_url: z.string(),
+    before_cursor: z.null(),
+    before_url: z.null(),
+    end_of_stream: z.boolean().describe("True when this page reached what has changed so far."),
+  } as { [P in K]: z.ZodArray<I> } & Record<"after_cursor" | "after_url", z.ZodString> & Record<"before_cursor" | "before_url", z.ZodNull> & { end_of_stream: z.ZodBoolean });
+}

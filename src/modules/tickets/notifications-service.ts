@@ -230,6 +230,22 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
   return { message, unproven };
 }
 
+/**
+ * The mail job's recall (platform/jobs/mail-job.ts), asked right before each attempt: a
+ * notification written while its person could be told, whose processing has been restricted since
+ * (or who has been suspended or deleted), is not sent. A restriction's withholding is audited as
+ * when the notification is written; sign-in links and other mail a person asked for are not recalled.
+ */
+export async function recallNotification(ctx: RequestContext, about: { userId?: string; notification?: unknown }): Promise<boolean> {
+  const event = (about.notification as { event?: unknown } | undefined)?.event;
+  if (typeof event !== "string" || !about.userId) return false;
+  const person = (await contactsByIds(ctx, [about.userId])).get(about.userId);
+  if (!person || !person.reachable) return true;
+  if (!person.restricted) return false;
+  audit(ctx, { action: "notification.withheld", resourceType: "user", resourceId: person.niceId, fields: [event] });
+  return true;
+}
+
 // ---- Templates ----------------------------------------------------------------------------------
 
 const nref = refsOf("notification_templates");

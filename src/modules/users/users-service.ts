@@ -168,11 +168,11 @@ export async function showMe(ctx: RequestContext): Promise<UserView> {
   return presentUser(ctx, u);
 }
 
-export async function listUsers(ctx: RequestContext, page: Page, filter: repo.UserFilter) {
+export async function listUsers(ctx: RequestContext, page: Page, filter: repo.UserFilter, byUpdated = false) {
   const actor = actorUser(ctx);
   if (!userPolicy.list(actor)) throw forbidden();
-  const { rows, count } = await repo.listUsers(ctx.tx, page, filter);
-  return { rows: rows.map((r) => presentUser(ctx, r)), count };
+  const { rows, count } = await repo.listUsers(ctx.tx, page, filter, byUpdated);
+  return { rows: rows.map((r) => presentUser(ctx, r)), keys: rows.map((r) => r.sort_key), count };
 }
 
 /** An organization's members (staff only); another tenant's organization answers 404. */

@@ -50,7 +50,7 @@ export function encodeCursor(id: number, key?: string): string {
   return Buffer.from(JSON.stringify(key === undefined ? { o: id } : { o: id, k: key })).toString("base64url");
 }
 
-function decodeCursor(c: string): { id: number; key: string | undefined } {
+export function decodeCursor(c: string): { id: number; key: string | undefined } {
   try {
     const v = JSON.parse(Buffer.from(c, "base64url").toString("utf8")) as { o?: unknown; k?: unknown };
     const keyOk = v.k === undefined || (typeof v.k === "string" && /^-?\d{1,17}$/.test(v.k));

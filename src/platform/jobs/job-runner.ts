@@ -44,8 +44,15 @@ export interface EffectHandler<P> {
   retryDelayMs(failedAttempts: number): number | undefined;
   /** True when doing it is no longer worth anything (e.g. the link in the mail has expired). */
   expired?(input: P, now: Date): boolean;
+  /**
+   * Asked in a transaction of the tenant (as the system) right before each attempt: true when the
+   * effect must not happen any more because of what changed since it was queued (a notification
+   * to a person whose processing has been restricted meanwhile). The job then ends, failed with
+   * `failed("withheld")`, in that transaction: what the check records (an audit entry) commits with it.
+   */
+  withheld?(ctx: RequestContext, input: P): Promise<boolean>;
   succeeded: ItemResult;
-  failed(reason: "expired" | "undeliverable"): ItemResult;
+  failed(reason: "expired" | "undeliverable" | "withheld"): ItemResult;
   /**
    * Called in the transaction that records the job as failed after its last attempt (not when it
    * expired), with the payload before it is cleared: to keep what must not be lost (undelivered
@@ -403,6 +410,16 @@ export class JobRunner {
       this.log.warn({ tenant: tenantId, job: job.id, type: job.job_type, attempt: job.attempts }, "job expired before it could be done");
       await this.finish(tenantId, job.id, "failed", "Expired before it could be done.", [handler.failed("expired")]);
       return;
+    }
+    const withheld = handler.withheld;
+    if (withheld) {
+      const stop = await this.db.tenant(tenantId, async (tx) => {
+        const ctx = makeContext({ tx, sealer: await this.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: job.request_id || `job-${job.id}`, now: this.now, hooks: this.opts.hooks });
+        if (!(await withheld(ctx, payload))) return false;
+        await repo.finishJob(tx, job.id, this.worker, { status: "failed", message: "Withheld: no longer to be done.", results: [handler.failed("withheld")] });
+        return true;
+      });
+      if (stop) return;
     }
     try {
       await handler.run(payload, { tenantId });

@@ -54,10 +54,18 @@ export async function queueMail(ctx: RequestContext, retryMs: readonly number[],
 
 const uref = refsOf("undelivered_mail");
 
-export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly number[], dkimFor?: DkimLookup): EffectHandler<MailPayload> {
+/**
+ * Asked before each attempt to send a message about something (`about`): true when it must not go
+ * any more (its person's processing has been restricted since it was queued). Given by the
+ * notifications (modules/tickets), which know what a person's state means for their mail.
+ */
+export type MailRecall = (ctx: RequestContext, about: NonNullable<OutgoingMail["about"]>) => Promise<boolean>;
+
+export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly number[], dkimFor?: DkimLookup, recall?: MailRecall): EffectHandler<MailPayload> {
   return {
     kind: "effect",
     type: MAIL_JOB,
+    ...(recall ? { withheld: (ctx: RequestContext, m: MailPayload) => (m.about ? recall(ctx, m.about) : Promise.resolve(false)) } : {}),
     async run(m, { tenantId }) {
       const dkim = m.from && dkimFor ? await dkimFor(tenantId, m.from) : undefined;
       await mailer.send({
@@ -79,7 +87,9 @@ export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly n
     failed: (reason) =>
       reason === "expired"
         ? { index: 0, success: false, error: "Expired", details: "The message was no longer worth sending when the mail server could take it." }
-        : { index: 0, success: false, error: "DeliveryFailed", details: "The mail server did not take the message at any attempt." },
+        : reason === "withheld"
+          ? { index: 0, success: false, error: "Withheld", details: "The message was not sent: what it was about changed after it was queued." }
+          : { index: 0, success: false, error: "DeliveryFailed", details: "The mail server did not take the message at any attempt." },
     async gaveUp({ tx, sealer, now, attempts }, m) {
       if (m.notAfter !== null) return;
       const id = crypto.randomUUID();

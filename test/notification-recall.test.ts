@@ -1,0 +1,87 @@
+import crypto from "node:crypto";
+import net from "node:net";
+import type { ParsedMail } from "mailparser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { jobsSettled } from "./support/people.ts";
+import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+
+/**
+ * A notification is written when the ticket changes and sent by a durable job, maybe much later
+ * (the mail server was down). When the person's processing is restricted in between, the queued
+ * notification is recalled right before the next attempt (audited as withheld), while mail the
+ * person asked for (a sign-in link) still goes. The mail server is real and starts late: until
+ * then every attempt is refused at the TCP level.
+ */
+
+type Json = Record<string, any>;
+let t: TestApp;
+let smtp: SmtpPeer | undefined;
+let port = 0;
+
+beforeAll(async () => {
+  port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: `smtp://127.0.0.1:${port}`, VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_MAIL_RETRY_SECONDS: "2,2,2" } });
+});
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
+
+const customer = (a: TestTenant) => `c-${crypto.randomBytes(3).toString("hex")}@${a.subdomain}.test`;
+
+/** Waits until every mail job has had its first attempt refused and waits for its retry. */
+async function firstAttemptsRefused(a: TestTenant, count: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const rows = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "attempts"]).where("job_type", "=", "mail").execute());
+    if (rows.length === count && rows.every((r) => r.status === "queued" && r.attempts >= 1)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("the mail jobs were not refused and queued again");
+}
+
+const recipients = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((x) => x.value.map((v) => (v.address ?? "").toLowerCase()));
+
+describe("a queued notification", () => {
+  it("is recalled when its person's processing is restricted before it could be sent; a sign-in link they asked for still goes", async () => {
+    const a = await buildTenant(t, "recall");
+    const restrictedEmail = customer(a);
+    const otherEmail = customer(a);
+    const ticketFor = async (email: string) => {
+      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
+      expect(c.status, c.text).toBe(201);
+      return c.body.ticket as Json;
+    };
+    const r = await ticketFor(restrictedEmail);
+    const o = await ticketFor(otherEmail);
+    for (const ticket of [r, o]) expect((await a.api("PUT", `/api/v2/tickets/${ticket.id}.json`, { ticket: { comment: { body: "Your parcel ships today." } } })).status).toBe(200);
+    expect((await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links.json", host: a.host, body: { email: restrictedEmail } })).status).toBe(202);
+    await firstAttemptsRefused(a, 3);
+
+    // Restricted while its notification waits for the mail server.
+    expect((await a.api("PUT", `/api/v2/users/${r.requester_id}/restriction.json`, { restriction: { restricted: true, reason: "Objected by phone" } })).status).toBe(200);
+    smtp = await startSmtpPeer(port);
+    await jobsSettled(t, a.tenantId);
+
+    const to = (email: string) => smtp!.messages.filter((m) => recipients(m).includes(email));
+    // The control: the other person's notification went once the server was back.
+    expect(to(otherEmail).map((m) => m.text)).toEqual([expect.stringContaining("Your parcel ships today.")]);
+    // The restricted person got the sign-in link they asked for, and not the notification.
+    const theirs = to(restrictedEmail);
+    expect(theirs).toHaveLength(1);
+    expect(theirs[0]!.text).toMatch(/\/signin\?token=/);
+    expect(theirs[0]!.text).not.toContain("Your parcel ships today.");
+
+    // The recall is audited, and the job says why it ended.
+    const log = ((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Json[]).map((l) => `${l.action}:${l.source_id ?? ""}`);
+    expect(log).toContain(`notification.withheld:${r.requester_id}`);
+    const jobs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "results"]).where("job_type", "=", "mail").execute());
+    expect(jobs.map((j) => j.status).sort()).toEqual(["completed", "completed", "failed"]);
+    expect(jobs.find((j) => j.status === "failed")!.results).toEqual([expect.objectContaining({ error: "Withheld" })]);
+  });
+});
