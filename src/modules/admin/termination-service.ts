@@ -61,7 +61,7 @@ export async function prepareTermination(inTenant: <T>(fn: (ctx: RequestContext)
 
 /**
  * Closes the account (see above). `afterCommit` shreds it at once for `shred_now`; the answer is
- * the state once that is done.
+ * the state once that is done (the route runs work after commit before it answers).
  */
 export async function terminateAccount(
   deps: Pick<AppDeps, "config" | "db" | "keyring" | "blobs">,
@@ -90,12 +90,18 @@ export async function terminateAccount(
       await queueMail(ctx, deps.config.mailRetryMs, { to: c.email!, ...accountClosedMail(c.locale, team, now, deletesAt), about: { userId: c.id } });
     }
   }
+  const view: TerminationView = { status: "closed", closed_at: now.toISOString(), deletes_at: deletesAt.toISOString(), mode: input.mode };
+  // Work after commit runs before the answer is sent: the answer says "shredded" only once it is.
+  // Should shredding fail, the account stays closed with its deletion date now, and the hourly
+  // upkeep shreds it; the answer then says "closed".
   afterCommit(async () => {
     tenantRegistryChanged();
-    if (input.mode === "shred_now") await shredTenant(deps.db, deps.keyring, deps.blobs, tenant.subdomain);
+    if (input.mode === "shred_now") {
+      await shredTenant(deps.db, deps.keyring, deps.blobs, tenant.subdomain);
+      view.status = "shredded";
+    }
   });
-  const closed = { closed_at: now.toISOString(), deletes_at: deletesAt.toISOString(), mode: input.mode };
-  return input.mode === "shred_now" ? { status: "shredded", ...closed } : { status: "closed", ...closed };
+  return view;
 }
 
 /**
