@@ -323,6 +323,17 @@ const CASES: Record<string, Case> = {
       return { method: "POST", path: "/api/v2/invitations/accept.json", headers: {}, body: { token: inv.invitation.token, name: "Invited Person", password: "A-good-Password-42" } };
     },
   },
+  "POST /api/v2/account/termination": {
+    action: "account.closed",
+    // A tenant of its own, closed by its owner signed in (closing tenant a would end every later case).
+    prepare: async () => {
+      const c = await buildTenant(t, "auditclose");
+      const r = await t.request({ method: "POST", path: "/api/v2/session.json", host: c.host, body: { email: c.ownerEmail, password: c.ownerPassword } });
+      if (r.status !== 201) throw new Error(`sign-in: ${r.status} ${r.text}`);
+      const cookie = (r.headers["set-cookie"] as string[]).find((x) => x.startsWith("vd_session="))!.split(";")[0]!;
+      return { method: "POST", path: "/api/v2/account/termination.json", host: c.host, headers: { cookie, "x-csrf-token": r.body.session.csrf_token }, body: { termination: { mode: "delete_after_grace", confirm_subdomain: c.subdomain, password: c.ownerPassword } }, tenantId: async () => c.tenantId };
+    },
+  },
   "PUT /api/v2/account": { action: "account.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/account.json", body: { account: { name: "Audited Team" } } }) },
   "PUT /api/v2/help_center/settings": { action: "help_center.settings_updated", prepare: async () => ({ method: "PUT", path: "/api/v2/help_center/settings.json", body: { settings: { consent_text: `We keep what you send us for two years (${unique()}).` } } }) },
   "POST /api/v2/requests": {

@@ -84,9 +84,11 @@ const isAdmin = (x: ActorSpec) => x.role === "owner" || x.role === "admin";
  * signed in with a session, never with an API token (credentials one adds for oneself);
  * `staff-session`: staff signed in with a session (two-factor enrolment; no actor here is one, so
  * the matrix proves the refusals and test/two-factor.test.ts the rest); a permission (staff
- * whose role grants it; owners and admins have every one); `public`: anonymous by design.
+ * whose role grants it; owners and admins have every one); `public`: anonymous by design;
+ * `owner-session`: an owner signed in with a session (closing the account; no actor here is one,
+ * so the matrix proves the refusals and test/account-termination.test.ts the owner's success).
  */
-type Who = "anyone" | "staff" | "admins" | "agents" | "requester" | "session" | "staff-session" | Permission | { public: string };
+type Who = "anyone" | "staff" | "admins" | "agents" | "requester" | "session" | "staff-session" | "owner-session" | Permission | { public: string };
 type Call = { method: string; path: string; body?: unknown; rawBody?: Buffer; headers?: Record<string, string> };
 type Row = {
   who: Who;
@@ -117,6 +119,7 @@ function expectedFor(row: Row, as: ActorName, success: number[]): number[] | "pu
     : who === "requester" ? x.role === "end_user"
     : who === "session" ? x.via === "session"
     : who === "staff-session" ? isStaff(x) && x.via === "session"
+    : who === "owner-session" ? x.role === "owner" && x.via === "session"
     : isStaff(x) && (isAdmin(x) || x.grants.includes(who));
   if (ok) return success;
   return who === "requester" ? [404] : [403];
@@ -756,6 +759,9 @@ const RULES: Record<string, Row> = {
   // --- the account and the admin center: admins (staff see the account's name)
   showAccount: { who: "staff", call: () => get("/api/v2/account.json") },
   updateAccount: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/account.json", body: { account: { name: "Matrix Team" } } }) },
+  // Closing the account: an owner's session with the password (never a token); a wrong password here, so nothing closes.
+  showAccountTermination: { who: "owner-session", call: () => get("/api/v2/account/termination.json") },
+  terminateAccount: { who: "owner-session", call: () => ({ method: "POST", path: "/api/v2/account/termination.json", body: { termination: { mode: "delete_after_grace", confirm_subdomain: a.subdomain, password: "not the owner's password" } } }) },
   listInvitations: { who: "admins", call: () => get("/api/v2/invitations.json") },
   createInvitation: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/invitations.json", body: { invitation: { email: `${unique()}@a.test`, role: "agent" } } }) },
   revokeInvitation: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/invitations/${ok ? (await owner("POST", "/api/v2/invitations.json", { invitation: { email: `${unique()}@a.test`, role: "agent" } })).invitation.id : ids.invitation}.json` }) },

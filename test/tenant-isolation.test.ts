@@ -390,6 +390,9 @@ const plans: Record<string, Plan> = {
   signInWithJwtForm: { kind: "own" },
   changeOwnPassword: { kind: "own" },
   updateAccount: { kind: "own" },
+  // The caller's own account only (the host's tenant); another tenant's owner has no session here.
+  showAccountTermination: { kind: "own" },
+  terminateAccount: { kind: "own" },
   createInvitation: { kind: "own" },
   updateAttachmentSettings: { kind: "own" },
   updateNotificationSettings: { kind: "own" },

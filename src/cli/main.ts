@@ -120,9 +120,23 @@ tenant
   });
 tenant.command("list").option("--data-dir <dir>", "data folder").action(async (o: { dataDir?: string }) => {
   if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
-  const r = (await operate("tenant.list", {})) as { tenants: Array<{ subdomain: string; status: string; region: string; default: boolean }> };
-  for (const t of r.tenants) console.log(`${t.subdomain}\t${t.status}\t${t.region}${t.default ? "\tdefault" : ""}`);
+  const r = (await operate("tenant.list", {})) as { tenants: Array<{ subdomain: string; status: string; region: string; default: boolean; deletesAt: string | null }> };
+  // A closed tenant shows when the upkeep deletes it (shreds its keys).
+  for (const t of r.tenants) console.log(`${t.subdomain}\t${t.status}\t${t.region}${t.default ? "\tdefault" : ""}${t.status === "closed" && t.deletesAt ? `\tdeletes ${t.deletesAt}` : ""}`);
 });
+tenant
+  .command("reopen")
+  .description("reopen a tenant its owner closed, before its data is deleted; audited")
+  .argument("[subdomain]", "the tenant (or --tenant)")
+  .option("--tenant <subdomain>", "the tenant")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (sub: string | undefined, o: { tenant?: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const name = sub ?? o.tenant;
+    if (!name) throw new Error("name the tenant: vaultdesk tenant reopen <subdomain>");
+    await operate("tenant.reopen", { tenant: name });
+    console.log(`Tenant '${name}' reopened: its people sign in again (every session had ended) and make new API tokens.`);
+  });
 tenant
   .command("shred")
   .description("destroy a tenant's keys: all of its data becomes unreadable, permanently")

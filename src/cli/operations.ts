@@ -4,7 +4,7 @@ import type { Runtime } from "../platform/runtime.ts";
 import { email, name, subdomain } from "../platform/schemas.ts";
 import { verifyChain } from "../modules/audit/audit-service.ts";
 import { verifyArchives } from "../modules/audit/audit-archive.ts";
-import { createTenant, findTenant, listTenants, shredTenant } from "../modules/tenants/tenants-service.ts";
+import { createTenant, findTenant, listTenants, reopenTenant, shredTenant } from "../modules/tenants/tenants-service.ts";
 import { AppError } from "../platform/errors.ts";
 import { rotateTenantKey } from "../modules/keys/keys-service.ts";
 import { PublicUrls } from "../platform/urls.ts";
@@ -80,7 +80,16 @@ export const operations = {
   },
   "tenant.list": {
     input: z.object({}),
-    run: async (rt: Runtime) => ({ tenants: (await listTenants(rt.db)).map((t) => ({ subdomain: t.subdomain, status: t.status, region: t.region, default: t.isDefault })) }),
+    run: async (rt: Runtime) => ({
+      tenants: (await listTenants(rt.db)).map((t) => ({ subdomain: t.subdomain, status: t.status, region: t.region, default: t.isDefault, closedAt: t.closedAt?.toISOString() ?? null, deletesAt: t.deletesAt?.toISOString() ?? null })),
+    }),
+  },
+  "tenant.reopen": {
+    input: z.object({ tenant: subdomain }),
+    run: async (rt: Runtime, a: { tenant: string }) => {
+      const t = await reopenTenant(rt.db, a.tenant);
+      return { reopened: t.subdomain, status: t.status };
+    },
   },
   "tenant.shred": {
     input: z.object({ tenant: subdomain }),

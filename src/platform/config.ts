@@ -220,6 +220,8 @@ const envSchema = z.object({
     .optional(),
   /** Inbound messages one sender may turn into tickets or comments per hour and tenant; more are dropped (flood protection). */
   VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Days between an owner closing the account and the upkeep crypto-shredding its data (account termination). */
+  VAULTDESK_TERMINATION_GRACE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 /** One sub-processor of the installation (VAULTDESK_SUBPROCESSORS). */
@@ -267,6 +269,8 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   logFormat: "pretty" | "json";
   region: string;
+  /** VAULTDESK_TERMINATION_GRACE_DAYS: a closed account's data is shredded this many days after closing. */
+  terminationGraceDays: number;
   /** The operator's sub-processors (VAULTDESK_SUBPROCESSORS), in the order given. */
   subprocessors: readonly Readonly<Subprocessor>[];
   /** Outgoing mail; undefined when no SMTP server is configured (e-mail sign-in is then off). */
@@ -417,6 +421,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (overrides.stdoutIsTTY ? "pretty" : "json"),
     region: e.VAULTDESK_REGION,
+    terminationGraceDays: e.VAULTDESK_TERMINATION_GRACE_DAYS,
     subprocessors: readSubprocessors(e.VAULTDESK_SUBPROCESSORS),
     smtpUrl: e.VAULTDESK_SMTP_URL,
     relayTls: e.VAULTDESK_SMTP_RELAY_TLS,

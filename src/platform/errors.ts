@@ -13,6 +13,7 @@ export type ErrorCode =
   | "TooManyRequests"
   | "Conflict"
   | "TenantGone"
+  | "AccountClosed"
   | "Gone"
   | "Unavailable"
   | "RequestTimeout"
@@ -29,6 +30,7 @@ export const statusOf: Record<ErrorCode, number> = {
   TooManyRequests: 429,
   Conflict: 409,
   TenantGone: 410,
+  AccountClosed: 403,
   Gone: 410,
   Unavailable: 503,
   RequestTimeout: 408,
@@ -75,6 +77,7 @@ const defaultDescription: Record<ErrorCode, string> = {
   TooManyRequests: "Rate limit exceeded",
   Conflict: "The record was changed by someone else; reload and try again.",
   TenantGone: "This account no longer exists.",
+  AccountClosed: "This account is closed.",
   Gone: "This no longer exists.",
   Unavailable: "The service is starting or shutting down; try again shortly.",
   RequestTimeout: "The request was not received in time.",

@@ -26,7 +26,7 @@ import { createAuthenticator } from "../modules/identity/identity-auth.ts";
 import { modules } from "../modules/index.ts";
 import { registerErrorHandling, renderError, writeClientError } from "./errors.ts";
 import { securityHeaders } from "./headers.ts";
-import { checkHost, createTenantResolver } from "./tenancy.ts";
+import { accountClosedError, checkHost, closedAccountPage, createTenantResolver } from "./tenancy.ts";
 import { registerWeb } from "./web.ts";
 
 /**
@@ -166,18 +166,27 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   });
 
   const resolveTenant = createTenantResolver(deps);
-  app.addHook("onRequest", async (req) => {
+  app.addHook("onRequest", async (req, reply) => {
     const path = req.url.split("?")[0]!;
     // Only the API, the sign-in flows under /access and OAuth's endpoints under /oauth are per
     // tenant; pages (the OAuth consent page among them) and assets are the same static files for every host.
     const perTenant = path.startsWith("/api/") || path.startsWith("/access/") || path === "/access" || (path.startsWith("/oauth/") && path !== "/oauth/consent");
-    if (!perTenant || path === "/api/v2/setup") return;
+    if (!perTenant) {
+      // A closed account's pages (the agent workspace, the admin center, the help center, sign-in)
+      // answer a plain page saying so; assets and health checks are the same for every host.
+      if (path.startsWith("/assets/") || path === "/healthz" || path === "/readyz" || path === "/favicon.svg" || path === "/favicon.ico" || path === "/robots.txt") return;
+      const t = await resolveTenant(req.hostname);
+      if (t.kind === "closed") return reply.code(403).type("text/html; charset=utf-8").header("cache-control", "no-store").send(closedAccountPage(t.deletesAt));
+      return;
+    }
+    if (path === "/api/v2/setup") return;
     const t = await resolveTenant(req.hostname);
     if (t.kind === "none") {
       if (path === "/api/v2/openapi") return;
       throw new AppError("RecordNotFound", { description: "No account is served at this address." });
     }
     if (t.kind === "gone") throw new AppError("TenantGone");
+    if (t.kind === "closed") throw accountClosedError(t.deletesAt);
     req.tenant = t.tenant;
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { AppDeps, ResolvedTenant } from "../platform/deps.ts";
 import { AppError } from "../platform/errors.ts";
+import { onTenantRegistryChange } from "../platform/tenant-registry.ts";
 import { findTenant, type TenantInfo } from "../modules/tenants/tenants-service.ts";
 
 /**
@@ -9,9 +10,15 @@ import { findTenant, type TenantInfo } from "../modules/tenants/tenants-service.
  * few seconds so a busy API does not query the registry on every request. The host only selects
  * the tenant: no URL the server writes is built from it (platform/urls.ts).
  */
-export type Resolution = { kind: "tenant"; tenant: ResolvedTenant } | { kind: "gone" } | { kind: "none" };
+export type Resolution = { kind: "tenant"; tenant: ResolvedTenant } | { kind: "closed"; deletesAt: Date | null } | { kind: "gone" } | { kind: "none" };
 
 const TTL_MS = 5_000;
+
+/** The refusal a closed tenant's API, sign-in and OAuth endpoints answer (403 `AccountClosed`). */
+export function accountClosedError(deletesAt: Date | null): AppError {
+  const when = deletesAt ? ` Its data will be deleted on ${deletesAt.toISOString().slice(0, 10)}.` : "";
+  return new AppError("AccountClosed", { description: `This account is closed.${when}` });
+}
 
 /** A host name (labels of letters, digits and hyphens) or a bracketed IPv6 literal, with an optional port. */
 const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?$/i;
@@ -40,6 +47,10 @@ export function checkHost(req: FastifyRequest, trustedProxy: (address: string | 
 
 export function createTenantResolver(deps: Pick<AppDeps, "config" | "db">): (hostname: string) => Promise<Resolution> {
   const cache = new Map<string, { at: number; value: TenantInfo | undefined }>();
+  // Closing, reopening or shredding a tenant drops this process's lookups at once (platform/tenant-registry.ts).
+  // Other processes see the change when their entry expires, within TTL_MS; closing also ends
+  // every session and token in the same transaction, so nobody signed in reads on meanwhile.
+  onTenantRegistryChange(() => cache.clear());
   const base = deps.config.baseDomain;
   const isDefault = (t: TenantInfo) => (deps.config.defaultTenant ? t.subdomain === deps.config.defaultTenant : t.isDefault);
   return async (hostname) => {
@@ -66,6 +77,13 @@ export function createTenantResolver(deps: Pick<AppDeps, "config" | "db">): (hos
     }
     if (!t) return { kind: "none" };
     if (t.status === "shredded") return { kind: "gone" };
+    if (t.status === "closed") return { kind: "closed", deletesAt: t.deletesAt };
     return { kind: "tenant", tenant: { id: t.id, subdomain: t.subdomain, region: t.region, isDefault: isDefault(t) } };
   };
+}
+
+/** The plain page a closed account's web pages answer: no script, no data but the deletion date. */
+export function closedAccountPage(deletesAt: Date | null): string {
+  const when = deletesAt ? `<p>Its data will be deleted on ${deletesAt.toISOString().slice(0, 10)}. Until then, the service's operator can reopen it at the owner's request.</p>` : "";
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Account closed</title></head><body><h1>This account is closed</h1><p>Its help center, workspace and sign-in are no longer available.</p>${when}</body></html>\n`;
 }

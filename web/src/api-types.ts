@@ -160,6 +160,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/account/termination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's termination state (owners, signed in). */
+        get: operations["showAccountTermination"];
+        put?: never;
+        /** Closes the account (owners, signed in, with their current password and the subdomain typed out): `delete_after_grace` closes it at once and shreds its data after the operator's grace period (90 days by default); `shred_now` shreds it at once. 409 while a legal hold is in force. */
+        post: operations["terminateAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/api_settings": {
         parameters: {
             query?: never;
@@ -3394,6 +3412,73 @@ export interface operations {
                             name: string | null;
                             region: string;
                             subdomain: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showAccountTermination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        termination: {
+                            closed_at: string | null;
+                            deletes_at: string | null;
+                            mode: ("delete_after_grace" | "shred_now") | null;
+                            /** @enum {string} */
+                            status: "active" | "closed" | "shredded";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    terminateAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    termination: {
+                        confirm_subdomain: string;
+                        /** @enum {string} */
+                        mode: "delete_after_grace" | "shred_now";
+                        password: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        termination: {
+                            closed_at: string | null;
+                            deletes_at: string | null;
+                            mode: ("delete_after_grace" | "shred_now") | null;
+                            /** @enum {string} */
+                            status: "active" | "closed" | "shredded";
                         };
                     };
                 };

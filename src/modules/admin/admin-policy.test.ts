@@ -20,4 +20,9 @@ describe("admin policy", () => {
     expect(adminPolicy.invite(actor("agent"), "agent").ok).toBe(false);
   });
 
+  it("lets only an owner with a session close the account", () => {
+    expect(adminPolicy.terminate(actor("owner")).ok).toBe(true);
+    for (const r of ["admin", "agent", "light_agent", "end_user"] as const) expect(adminPolicy.terminate(actor(r)).ok).toBe(false);
+    for (const via of ["token", "oauth", "password", "support"] as const) expect(adminPolicy.terminate({ ...actor("owner"), via }).ok).toBe(false);
+  });
 });

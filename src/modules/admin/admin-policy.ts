@@ -25,6 +25,17 @@ export const adminPolicy = {
     return isStaff(actor.role);
   },
 
+  /**
+   * Closing the account (termination): an owner only, signed in with a session — never through
+   * an API token, an OAuth token or the operator's support access (the route re-checks the
+   * owner's password as well).
+   */
+  terminate(actor: UserActor): Decision {
+    if (actor.role !== "owner") return no("Only an owner can close the account.");
+    if (actor.via !== "session") return no("Closing the account needs the owner signed in to the admin center: API and OAuth tokens cannot do it.");
+    return yes;
+  },
+
   invite(actor: UserActor, role: Role): Decision {
     if (!isAdmin(actor.role)) return no("Only owners and admins can invite people.");
     if (role === "admin" && actor.role !== "owner") return no("Only an owner can invite an admin.");

@@ -23,6 +23,11 @@ export async function findTenantRow(tx: TenantTx) {
   return tx.db.selectFrom("tenants").select(["subdomain", "created_at"]).where("id", "=", tx.tenantId).executeTakeFirst();
 }
 
+/** The account's termination state (0045). */
+export async function findTermination(tx: TenantTx) {
+  return tx.db.selectFrom("tenants").select(["status", "closed_at", "deletes_at", "termination_mode"]).where("id", "=", tx.tenantId).executeTakeFirstOrThrow();
+}
+
 export type InvitationRow = Pick<InvitationsTable, "id" | "nice_id" | "role" | "email_sealed" | "email_bidx" | "invited_by" | "expires_at" | "used_at" | "revoked_at" | "used_by"> & {
   created_at: Date;
   invited_by_nice_id: number;

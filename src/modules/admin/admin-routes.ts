@@ -8,6 +8,7 @@ import { defineRoute } from "../../platform/http/route.ts";
 import { setSessionCookie } from "../identity/identity-http.ts";
 import * as account from "./account-service.ts";
 import * as invitations from "./invitations-service.ts";
+import * as termination from "./termination-service.ts";
 
 /**
  * The admin center's API (owners and admins; the services check it): account, invitations,
@@ -49,6 +50,32 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     body: z.strictObject({ account: z.strictObject({ name: lineText(120).pipe(z.string().trim().min(1, "cannot be blank")) }) }),
     response: accountView,
     handler: async (ctx, { req, body }) => ({ account: await account.updateAccount(deps, ctx, tenantOf(req), body.account) }),
+  });
+
+  // ---- Account termination (termination-service.ts): owners only, signed in, with their password.
+  for (const task of termination.terminationUpkeep(deps)) deps.jobs.maintain(task);
+  const terminationView = z.object({
+    termination: z.object({ status: z.enum(["active", "closed", "shredded"]), closed_at: z.string().nullable(), deletes_at: z.string().nullable(), mode: z.enum(["delete_after_grace", "shred_now"]).nullable() }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/account/termination", operationId: "showAccountTermination", tag: "account", auth: "user",
+    summary: "The account's termination state (owners, signed in).",
+    response: terminationView,
+    handler: async (ctx) => ({ termination: await termination.showTermination(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/account/termination", operationId: "terminateAccount", tag: "account", auth: "user", rateLimit: "signin", status: 200,
+    summary: "Closes the account (owners, signed in, with their current password and the subdomain typed out): `delete_after_grace` closes it at once and shreds its data after the operator's grace period (90 days by default); `shred_now` shreds it at once. 409 while a legal hold is in force.",
+    body: z.strictObject({
+      termination: z.strictObject({
+        mode: z.enum(["delete_after_grace", "shred_now"]),
+        confirm_subdomain: z.string().min(1).max(100),
+        password: z.string().min(1).max(256),
+      }),
+    }),
+    response: terminationView,
+    prepare: ({ body, inTenant, tenant }) => termination.prepareTermination(inTenant, tenant, body.termination),
+    handler: async (ctx, { body, prepared, tenant, afterCommit }) => ({ termination: await termination.terminateAccount(deps, ctx, tenant, body.termination, prepared, afterCommit) }),
   });
 
   defineRoute(app, deps, {

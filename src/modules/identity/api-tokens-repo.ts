@@ -143,3 +143,9 @@ export async function storePasswordAccess(tx: TenantTx, value: boolean): Promise
     .onConflict((oc) => oc.column("tenant_id").doUpdateSet({ password_access: value, updated_at: sql`now()` }))
     .execute();
 }
+
+/** Revokes every API token of the tenant (the account was closed). */
+export async function revokeAllTokens(tx: TenantTx, now: Date): Promise<number> {
+  const r = await tx.db.updateTable("api_tokens").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("revoked_at", "is", null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

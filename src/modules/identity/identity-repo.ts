@@ -262,3 +262,9 @@ export async function activeOwnerIds(tx: TenantTx): Promise<string[]> {
   const rows = await tx.db.selectFrom("users").select("id").where("tenant_id", "=", tx.tenantId).where("role", "=", "owner").where("active", "=", true).where("suspended", "=", false).execute();
   return rows.map((r) => r.id);
 }
+
+/** Ends every live session of the tenant (the account was closed). */
+export async function revokeAllSessions(tx: TenantTx, now: Date): Promise<number> {
+  const r = await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("revoked_at", "is", null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

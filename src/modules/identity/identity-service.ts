@@ -20,9 +20,9 @@ import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.
 import * as twoFactorRepo from "./two-factor-repo.ts";
 import { countPasskeysOf, deletePasskeysOf, endChallengesOf as endWebauthnChallengesOf } from "./passkeys-repo.ts";
 import { passwordAllowed } from "./sso-password.ts";
-import { revokeTokensOfUser } from "./api-tokens-repo.ts";
+import { revokeAllTokens, revokeTokensOfUser } from "./api-tokens-repo.ts";
 import { customRoleOf } from "../../platform/roles.ts";
-import { revokeGrantsOfUser } from "./oauth-repo.ts";
+import { revokeAllGrants, revokeGrantsOfUser } from "./oauth-repo.ts";
 import { networkRulesFromColumns, networkRulesOf, networkRefused, refuseOutsideNetwork } from "./ip-restrictions-service.ts";
 import { ipRestrictionsPolicy, type IpRules } from "./ip-restrictions-policy.ts";
 
@@ -356,4 +356,26 @@ export async function revokeAccessOf(ctx: RequestContext, userId: string, what: 
 /** The stored form of the caller's session cookie, to keep that one session when others end. */
 export function sessionHashOf(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, cookie: string | undefined): Buffer | undefined {
   return cookie && ctx.actor.kind === "user" && ctx.actor.via === "session" ? deps.keyring.hashSecret("session", cookie) : undefined;
+}
+
+/**
+ * Re-authentication before an irreversible step (closing the account): the signed-in caller's
+ * current password, verified outside the transaction (`inTenant` reads the hash). Answers the
+ * hash it verified, so the step can check in its own transaction that it has not changed since.
+ */
+export async function verifyCurrentPassword(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, password: string): Promise<string> {
+  const hash = await inTenant(async (ctx) => (await repo.findUserPassword(ctx.tx, actorUser(ctx).userId))?.password_hash ?? null);
+  if (!hash || !(await verifyPassword(hash, password))) throw invalid("password", "Password: is not correct", "InvalidValue");
+  return hash;
+}
+
+/** Whether the caller's password is still the one `verifyCurrentPassword` checked. */
+export async function passwordUnchanged(ctx: RequestContext, verifiedHash: string): Promise<boolean> {
+  return (await repo.findUserPassword(ctx.tx, actorUser(ctx).userId))?.password_hash === verifiedHash;
+}
+
+/** Ends every session, API token and OAuth grant of the tenant, everyone's (the account was closed). */
+export async function endAllAccess(ctx: RequestContext): Promise<{ sessions: number; tokens: number; grants: number }> {
+  const now = ctx.now();
+  return { sessions: await repo.revokeAllSessions(ctx.tx, now), tokens: await revokeAllTokens(ctx.tx, now), grants: await revokeAllGrants(ctx.tx, now) };
 }

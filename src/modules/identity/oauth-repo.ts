@@ -272,3 +272,9 @@ export async function deleteExpiredOAuth(tx: TenantTx, before: Date, limit: numb
     SELECT count(*)::int AS n FROM gone`.execute(tx.db);
   return { codes: Number(codes.rows[0]?.n ?? 0), tokens: Number(tokens.rows[0]?.n ?? 0) };
 }
+
+/** Revokes every OAuth grant of the tenant, and with them their tokens (the account was closed). */
+export async function revokeAllGrants(tx: TenantTx, now: Date): Promise<number> {
+  const r = await tx.db.updateTable("oauth_grants").set({ revoked_at: now, revoked_reason: "access_ended" }).where("tenant_id", "=", tx.tenantId).where("revoked_at", "is", null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -70,7 +70,9 @@ export function inboundHandler(deps: InboundDeps, log: Log): InboundMailHandler 
         }
       }
       const tenantId = await repo.tenantOfRoute(deps.db, routeOf(deps, a));
-      return tenantId ? { tenantId } : undefined;
+      if (!tenantId) return undefined;
+      // A closed (or shredded) account takes no mail: the address is refused like an unknown one.
+      return (await findTenant(deps.db, { id: tenantId }))?.status === "active" ? { tenantId } : undefined;
     },
     async accept(tenantId, envelope, body, maxBytes) {
       const id = crypto.randomUUID();

@@ -62,3 +62,9 @@ export async function savePolicy(tx: TenantTx, p: { enabled: boolean; solved_day
 export async function markRun(tx: TenantTx, at: Date): Promise<void> {
   await tx.db.updateTable("retention_policies").set({ last_run_at: at }).where("tenant_id", "=", tx.tenantId).execute();
 }
+
+/** How many legal holds of the tenant are in force. */
+export async function countActiveHolds(tx: TenantTx): Promise<number> {
+  const r = await tx.db.selectFrom("legal_holds").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId).where("released_at", "is", null).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -184,3 +184,8 @@ export async function runRetention(deps: Pick<AppDeps, "db" | "keyring" | "hooks
 export function retentionUpkeep(deps: Pick<AppDeps, "db" | "keyring" | "hooks">): MaintenanceTask[] {
   return [{ name: "privacy.retention", everyMs: 3600_000, shared: true, run: (now) => runRetention(deps, now).then(() => undefined) }];
 }
+
+/** For other modules (closing the account): how many legal holds are in force, with no check of who asks. */
+export async function countActiveHolds(ctx: RequestContext): Promise<number> {
+  return repo.countActiveHolds(ctx.tx);
+}

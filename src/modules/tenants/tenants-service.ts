@@ -5,6 +5,7 @@ import { ADVISORY_LOCK, type Database } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
 import type { BlobStore } from "../../platform/blobs/index.ts";
 import { AppError, invalid } from "../../platform/errors.ts";
+import { tenantRegistryChanged } from "../../platform/tenant-registry.ts";
 import { audit, auditOperatorAction } from "../audit/audit-service.ts";
 import { genesisHash } from "../audit/audit-fns.ts";
 import { hashPassword, oneTimePassword } from "../identity/identity-service.ts";
@@ -87,13 +88,18 @@ export async function createTenant(
   });
 }
 
-export type TenantInfo = { id: string; subdomain: string; status: "active" | "shredded"; region: string; isDefault: boolean };
+export type TenantStatus = "active" | "closed" | "shredded";
+export type TenantInfo = { id: string; subdomain: string; status: TenantStatus; region: string; isDefault: boolean; closedAt: Date | null; deletesAt: Date | null };
+
+const TENANT_COLUMNS = ["id", "subdomain", "status", "region", "is_default", "closed_at", "deletes_at"] as const;
+type TenantRow = { id: string; subdomain: string; status: TenantStatus; region: string; is_default: boolean; closed_at: Date | null; deletes_at: Date | null };
+const tenantInfo = (r: TenantRow): TenantInfo => ({ id: r.id, subdomain: r.subdomain, status: r.status, region: r.region, isDefault: r.is_default, closedAt: r.closed_at, deletesAt: r.deletes_at });
 
 export async function findTenant(db: Database, by: { subdomain: string } | { isDefault: true } | { id: string }): Promise<TenantInfo | undefined> {
-  let q = db.owner.selectFrom("tenants").select(["id", "subdomain", "status", "region", "is_default"]);
+  let q = db.owner.selectFrom("tenants").select(TENANT_COLUMNS);
   q = "subdomain" in by ? q.where("subdomain", "=", by.subdomain) : "id" in by ? q.where("id", "=", by.id) : q.where("is_default", "=", true);
   const r = await q.executeTakeFirst();
-  return r ? { id: r.id, subdomain: r.subdomain, status: r.status, region: r.region, isDefault: r.is_default } : undefined;
+  return r ? tenantInfo(r) : undefined;
 }
 
 /** The tenant of a transaction, read inside it (no second connection: on PGlite there is only one). */
@@ -103,8 +109,14 @@ export async function currentTenant(ctx: RequestContext): Promise<{ subdomain: s
 }
 
 export async function listTenants(db: Database): Promise<TenantInfo[]> {
-  const rows = await db.owner.selectFrom("tenants").select(["id", "subdomain", "status", "region", "is_default"]).orderBy("created_at").execute();
-  return rows.map((r) => ({ id: r.id, subdomain: r.subdomain, status: r.status, region: r.region, isDefault: r.is_default }));
+  const rows = await db.owner.selectFrom("tenants").select(TENANT_COLUMNS).orderBy("created_at").execute();
+  return rows.map(tenantInfo);
+}
+
+/** Closed tenants whose deletion date has passed (the termination upkeep's work), oldest first. */
+export async function closedTenantsDue(db: Database, now: Date): Promise<TenantInfo[]> {
+  const rows = await db.owner.selectFrom("tenants").select(TENANT_COLUMNS).where("status", "=", "closed").where("deletes_at", "<=", now).orderBy("deletes_at").execute();
+  return rows.map(tenantInfo);
 }
 
 /**
@@ -134,13 +146,32 @@ export async function shredTenant(db: Database, keyring: Keyring, blobs: BlobSto
     const t = await conn.selectFrom("tenants").select(["id", "status"]).where("subdomain", "=", subdomain).executeTakeFirst();
     if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${subdomain}'` });
     await db.setTenant(conn, t.id);
-    if (t.status === "active") await auditOperatorAction(conn, { action: "tenant.shredded", resourceType: "tenant", resourceId: subdomain });
+    if (t.status !== "shredded") await auditOperatorAction(conn, { action: "tenant.shredded", resourceType: "tenant", resourceId: subdomain });
     await conn.deleteFrom("tenant_keys").where("tenant_id", "=", t.id).execute();
     await conn.deleteFrom("sessions").where("tenant_id", "=", t.id).execute();
     await conn.updateTable("api_tokens").set({ revoked_at: sql`now()` }).where("tenant_id", "=", t.id).where("revoked_at", "is", null).execute();
     await conn.updateTable("tenants").set({ status: "shredded", shredded_at: sql`now()` }).where("id", "=", t.id).execute();
   });
+  tenantRegistryChanged();
   const id = (await findTenant(db, { subdomain }))!.id;
   keyring.forget(id);
   await blobs.purgeTenant(id);
+}
+
+/**
+ * Reopens a closed tenant before its data is shredded (an operator action, audited): it is active
+ * again, its deletion date cleared. Its people sign in anew (closing ended every session) and
+ * create new API tokens; the revoked ones stay revoked.
+ */
+export async function reopenTenant(db: Database, subdomain: string): Promise<TenantInfo> {
+  await db.system(async (conn) => {
+    const t = await conn.selectFrom("tenants").select(["id", "status"]).where("subdomain", "=", subdomain).forUpdate().executeTakeFirst();
+    if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${subdomain}'` });
+    if (t.status !== "closed") throw new AppError("Conflict", { description: `tenant '${subdomain}' is ${t.status}: only a closed tenant can be reopened` });
+    await db.setTenant(conn, t.id);
+    await auditOperatorAction(conn, { action: "tenant.reopened", resourceType: "tenant", resourceId: subdomain });
+    await conn.updateTable("tenants").set({ status: "active", closed_at: null, deletes_at: null, termination_mode: null }).where("id", "=", t.id).execute();
+  });
+  tenantRegistryChanged();
+  return (await findTenant(db, { subdomain }))!;
 }

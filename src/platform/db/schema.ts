@@ -8,11 +8,15 @@ type Bytes = Uint8Array;
 export interface TenantsTable {
   id: string;
   subdomain: string;
-  status: Generated<"active" | "shredded">;
+  status: Generated<"active" | "closed" | "shredded">;
   region: Generated<string>;
   is_default: Generated<boolean>;
   created_at: Generated<Date>;
   shredded_at: Date | null;
+  /** Account termination (0045): when the owner closed it, when the upkeep shreds it, and how. */
+  closed_at: Generated<Date | null>;
+  deletes_at: Generated<Date | null>;
+  termination_mode: Generated<"delete_after_grace" | "shred_now" | null>;
 }
 
 export interface TenantKeysTable {

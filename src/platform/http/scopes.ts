@@ -69,6 +69,8 @@ const CREDENTIAL_PATHS: readonly RegExp[] = [
   /^\/api\/v2\/(api_tokens|api_settings|oauth|sessions?|session_settings|ip_restrictions|sso|sso_settings|password_settings|two_factor_settings|password_resets|invitations|sign_in_options|support_access)(\/|$)/,
   /^\/api\/v2\/users\/[^/]+\/(password|passkeys|two_factor|sessions|sign_in_links|unlock|role|logout)(\/|$)/,
   /^\/api\/v2\/help_center\/sign_in_links(\/|$)/,
+  // Closing the account: an owner's session only (admin-policy.ts); never an application or support access.
+  /^\/api\/v2\/account\/termination(\/|$)/,
   /^\/oauth(\/|$)/,
 ];
 

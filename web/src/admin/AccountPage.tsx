@@ -1,23 +1,25 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
-import type { Account } from "../api-schema.ts";
+import type { Account, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { SearchLanguagesSection } from "./SearchLanguagesSection.tsx";
 import { SupportAccessSection } from "./SupportAccessSection.tsx";
+import { CloseAccountSection } from "./CloseAccountSection.tsx";
 
 const KEY = ["account"];
 
-/** `/admin/account`: the team name (editable), subdomain and hosting region (read-only), the search languages, and support access. */
-export function AccountPage() {
+/** `/admin/account`: the team name (editable), subdomain and hosting region (read-only), the search languages, support access, and (owners only) closing the account. */
+export function AccountPage(props: { me: User }) {
   const account = useApi(KEY, async (signal) => (await ok(client.GET("/api/v2/account", { signal }))).account);
   return (
     <main id="main" className="main">
       <Loadable state={account}>{(a) => <AccountForm account={a} />}</Loadable>
       <SearchLanguagesSection />
       <SupportAccessSection />
+      {props.me.vaultdesk_role === "owner" ? <Loadable state={account}>{(a) => <CloseAccountSection subdomain={a.subdomain} />}</Loadable> : null}
     </main>
   );
 }

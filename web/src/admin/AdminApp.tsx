@@ -105,7 +105,7 @@ function AdminShell(props: { me: User; abilities: Abilities; onSignOut: () => vo
   else if (path === "/admin/sso") content = <SingleSignOnPage />;
   else if (path === "/admin/audit") content = <AuditLogPage />;
   else if (path === "/admin/jobs") content = <JobsPage />;
-  else if (path === "/admin/account") content = <AccountPage />;
+  else if (path === "/admin/account") content = <AccountPage me={props.me} />;
   else if (path === "/admin/help-center") content = <HelpCenterSettingsPage />;
   else if (path === "/admin/passwords") content = <PasswordsPage />;
   else if (path === "/admin/attachments") content = <AttachmentsPage />;

@@ -13,6 +13,7 @@ import { enFields } from "./en-fields.ts";
 import { enExports } from "./en-exports.ts";
 import { enRetention } from "./en-retention.ts";
 import { enErasure } from "./en-erasure.ts";
+import { enTermination } from "./en-termination.ts";
 import { enCompliance } from "./en-compliance.ts";
 import { enPrivacy } from "./en-privacy.ts";
 import { enDsr } from "./en-dsr.ts";
@@ -38,6 +39,7 @@ export const en = {
   ...enFields,
   ...enRetention,
   ...enErasure,
+  ...enTermination,
   ...enCompliance,
   ...enPrivacy,
   ...enExports,
