@@ -123,3 +123,49 @@ describe("incremental user export", () => {
     expect(later.body.end_of_stream).toBe(true);
   });
 });
+
+describe("a restricted person", () => {
+  it("is left out of the incremental and tenant exports, with the tickets they requested, and comes back once lifted and changed", async () => {
+    const a = await buildTenant(t, "incrr");
+    const start = Math.floor(Date.now() / 1000) - 2;
+    const ticketOf = async (name: string) => {
+      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `Order of ${name}`, comment: { body: "Hello" }, requester: { name, email: `${name.toLowerCase()}@${a.subdomain}.test` } } });
+      expect(c.status, c.text).toBe(201);
+      return c.body.ticket as Json;
+    };
+    const kept = await ticketOf("Kim");
+    const held = await ticketOf("Robin");
+    expect((await a.api("PUT", `/api/v2/users/${held.requester_id}/restriction.json`, { restriction: { restricted: true, reason: "Accuracy contested" } })).status).toBe(200);
+
+    const tickets = await follow(a, `/api/v2/incremental/tickets/cursor.json?start_time=${start}`, "tickets");
+    expect(tickets.ids).toContain(kept.id);
+    expect(tickets.ids).not.toContain(held.id);
+    const users = await follow(a, `/api/v2/incremental/users/cursor.json?start_time=${start}`, "users");
+    expect(users.ids).toContain(kept.requester_id);
+    expect(users.ids).not.toContain(held.requester_id);
+
+    // The tenant export (a file for other systems) leaves them out the same way.
+    for (const resource of ["tickets", "users"] as const) {
+      const created = await a.api("POST", "/api/v2/exports.json", { export: { resource, format: "json", fields: ["id"] } });
+      expect(created.status, created.text).toBe(202);
+      let e: Json = created.body.export;
+      for (let i = 0; i < 400 && (e.status === "queued" || e.status === "working"); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        e = (await a.api("GET", `/api/v2/exports/${e.id}.json`)).body.export;
+      }
+      expect(e.status).toBe("ready");
+      const file = new URL(e.download_url as string);
+      const got = await a.api("GET", file.pathname + file.search);
+      expect(got.status).toBe(200);
+      const ids = (JSON.parse(got.text)[resource] as Json[]).map((x) => x.id);
+      expect(ids).toContain(resource === "tickets" ? kept.id : kept.requester_id);
+      expect(ids).not.toContain(resource === "tickets" ? held.id : held.requester_id);
+    }
+
+    // Lifted, and the ticket changed: it is in the stream again.
+    const cursor = tickets.last.after_cursor as string;
+    expect((await a.api("PUT", `/api/v2/users/${held.requester_id}/restriction.json`, { restriction: { restricted: false } })).status).toBe(200);
+    expect((await a.api("PUT", `/api/v2/tickets/${held.id}.json`, { ticket: { status: "open" } })).status).toBe(200);
+    expect((await a.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${cursor}`)).body.tickets.map((x: Json) => x.id)).toEqual([held.id]);
+  });
+});

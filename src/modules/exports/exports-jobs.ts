@@ -15,7 +15,7 @@ import { passkeysForAccess } from "../identity/passkeys-service.ts";
 import { listOrganizations } from "../organizations/organizations-service.ts";
 import { attachmentsForExport, openAttachmentForExport } from "../tickets/attachments-service.ts";
 import { conversationForAccess } from "../tickets/requests-service.ts";
-import { listTickets } from "../tickets/tickets-service.ts";
+import { listTickets, unrestrictedRequester } from "../tickets/tickets-service.ts";
 import { contactsByIds, currentStaffActor, listUsers } from "../users/users-service.ts";
 import { exportReadyMail } from "./exports-mail.ts";
 import { EXPORT_HOURS, EXPORT_JOB, type ExportJobInput, type Params } from "./exports-service.ts";
@@ -184,11 +184,19 @@ async function buildPersonExport(deps: Deps, sealer: BlobSealer, tenantId: strin
 
 type Batch = { rows: Array<Record<string, unknown>>; last: number | undefined };
 
-/** One keyset batch of a resource's rows after public id `after`, as the asker sees them (their role as it is now). */
+/**
+ * One keyset batch of a resource's rows after public id `after`, as the asker sees them (their
+ * role as it is now). People whose processing is restricted, and the tickets they requested, are
+ * left out: a tenant export feeds other systems (docs/privacy.md, Restriction).
+ */
 async function batchOf(ctx: RequestContext, resource: ExportResource, after: number | undefined, size: number): Promise<Batch> {
   const page = { mode: "cursor" as const, size, afterId: after, beforeId: undefined, desc: false };
   const views: Array<Record<string, unknown>> =
-    resource === "tickets" ? (await listTickets(ctx, page)).views : resource === "users" ? (await listUsers(ctx, page, { withoutSupport: true })).rows : (await listOrganizations(ctx, page)).rows;
+    resource === "tickets"
+      ? (await listTickets(ctx, page, unrestrictedRequester)).views
+      : resource === "users"
+        ? (await listUsers(ctx, page, { withoutSupport: true, unrestricted: true })).rows
+        : (await listOrganizations(ctx, page)).rows;
   const last = views[views.length - 1];
   return { rows: views, last: last ? Number(last.id) : undefined };
 }

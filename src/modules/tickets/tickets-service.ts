@@ -233,6 +233,12 @@ export function visibleTicketIds(ctx: RequestContext) {
   return scope.kind === "all" ? undefined : repo.ticketIdsIn(ctx.tx, scope);
 }
 
+/**
+ * A `where` for listTickets: tickets whose requester's processing is not restricted (bulk exports
+ * leave the others out: GDPR art. 18, docs/privacy.md).
+ */
+export const unrestrictedRequester: NonNullable<Parameters<typeof repo.listTickets>[3]> = (q) => q.where("r.restricted_at", "is", null);
+
 export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[3], sort?: repo.TicketSort | repo.TicketOrder) {
   const actor = requireStaff(ctx);
   const { rows, count } = await repo.listTickets(ctx.tx, page, ticketPolicy.scope(actor), where, sort);

@@ -144,7 +144,14 @@ export const activeAdminIds = async (tx: TenantTx): Promise<string[]> =>
  * `idsIn`: a parenthesised subquery of user ids (the search module's name index: people found by
  * name or e-mail), bound parameters only.
  */
-export type UserFilter = { roles?: Role[] | undefined; organizationId?: string | undefined; withoutSupport?: boolean | undefined; idsIn?: RawBuilder<unknown> | undefined };
+export type UserFilter = {
+  roles?: Role[] | undefined;
+  organizationId?: string | undefined;
+  withoutSupport?: boolean | undefined;
+  idsIn?: RawBuilder<unknown> | undefined;
+  /** Leave out people whose processing is restricted (bulk exports: GDPR art. 18). */
+  unrestricted?: boolean | undefined;
+};
 
 /**
  * Ordered by last change, then public id (Zendesk's incremental exports), with each row's key for
@@ -163,12 +170,14 @@ export async function listUsers(tx: TenantTx, page: Page, filter: UserFilter, by
   if (filter.withoutSupport) q = q.where("u.support", "=", false);
   if (filter.organizationId) q = q.where("u.organization_id", "=", filter.organizationId);
   if (filter.idsIn) q = q.where(sql<boolean>`u.id IN ${filter.idsIn}`);
+  if (filter.unrestricted) q = q.where("u.restricted_at", "is", null);
   return fetchPage(q, page, "u.nice_id", async () => {
     let cq = tx.db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
     if (filter.roles) cq = cq.where("role", "in", filter.roles);
     if (filter.organizationId) cq = cq.where("organization_id", "=", filter.organizationId);
     if (filter.withoutSupport) cq = cq.where("support", "=", false);
     if (filter.idsIn) cq = cq.where(sql<boolean>`id IN ${filter.idsIn}`);
+    if (filter.unrestricted) cq = cq.where("restricted_at", "is", null);
     return Number((await cq.executeTakeFirstOrThrow()).n);
   }, byUpdated ? USERS_BY_UPDATED : undefined);
 }
