@@ -75,7 +75,7 @@ describe("admin center in Chromium", () => {
     await visible(owner.getByRole("link", { name: "Ann Owner" }));
 
     await adminNav(owner, "Account").click();
-    await visible(owner.getByRole("heading", { name: "Account" }));
+    await visible(owner.getByRole("heading", { name: "Account", exact: true }));
     expect(await owner.getByLabel("Team name").inputValue()).toBe("Acme Support");
     await visible(owner.getByText("self-hosted"));
     await owner.getByLabel("Team name").fill(`Acme ${XSS_IMG} Support`);

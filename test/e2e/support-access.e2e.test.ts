@@ -34,7 +34,7 @@ describe("support access in the admin center and on the command line", () => {
     await signIn(page, "ann@acme.test", PASSWORD);
     await visible(page.getByRole("heading", { name: "Support access" }));
     await visible(page.getByText("Support access is not granted."));
-    await page.getByLabel("Days").fill("5");
+    await page.getByLabel("Days", { exact: true }).fill("5");
     await page.getByLabel("Read only").check();
     await page.getByLabel("Reason").fill("Case 1042: export stuck");
     await page.getByRole("button", { name: "Grant support access" }).click();
