@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
-import net from "node:net";
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { jobsSettled } from "./support/people.ts";
+import { freePort } from "./support/process.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
 /**
@@ -20,12 +20,7 @@ let smtp: SmtpPeer | undefined;
 let port = 0;
 
 beforeAll(async () => {
-  port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
+  port = await freePort();
   t = await startTestApp({ env: { VAULTDESK_SMTP_URL: `smtp://127.0.0.1:${port}`, VAULTDESK_JOB_POLL_SECONDS: "0.1", VAULTDESK_MAIL_RETRY_SECONDS: "2,2,2" } });
 });
 afterAll(async () => {

@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -22,35 +21,9 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A request with a session cookie (and its CSRF header on writes). */
-function send(port: number, host: string, method: string, urlPath: string, body?: unknown, session?: { cookie: string; csrf: string }): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(
-      { host: "127.0.0.1", port, method, path: urlPath, headers: { host, ...(payload ? { "content-type": "application/json" } : {}), ...(session ? { cookie: session.cookie, ...(method === "GET" ? {} : { "x-csrf-token": session.csrf }) } : {}) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let parsed: unknown;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
-        });
-      },
-    );
-    req.on("error", reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
-}
 
 async function signIn(port: number, email: string, password: string): Promise<{ cookie: string; csrf: string }> {
-  const r = await send(port, "acme.localhost", "POST", "/api/v2/session.json", { email, password });
+  const r = await call(port, "acme.localhost", undefined, "POST", "/api/v2/session.json", { email, password });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   const cookie = (r.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
   return { cookie, csrf: r.body.session.csrf_token as string };
@@ -67,9 +40,9 @@ describe("closed accounts on the command line", () => {
     const password = "Brass lanterns 37 over the quay";
     // The one-time password is replaced first (nothing else is allowed before).
     const first = await signIn(port, "owner@acme.test", oneTime);
-    expect((await send(port, "acme.localhost", "PUT", "/api/v2/users/me/password.json", { previous_password: oneTime, password }, first)).status).toBe(204);
+    expect((await call(port, "acme.localhost", first, "PUT", "/api/v2/users/me/password.json", { previous_password: oneTime, password })).status).toBe(204);
     const s = await signIn(port, "owner@acme.test", password);
-    const closed = await send(port, "acme.localhost", "POST", "/api/v2/account/termination.json", { termination: { mode: "delete_after_grace", confirm_subdomain: "acme", password } }, s);
+    const closed = await call(port, "acme.localhost", s, "POST", "/api/v2/account/termination.json", { termination: { mode: "delete_after_grace", confirm_subdomain: "acme", password } });
     expect(closed.status, JSON.stringify(closed.body)).toBe(200);
     const deletesAt = closed.body.termination.deletes_at as string;
 
@@ -81,7 +54,7 @@ describe("closed accounts on the command line", () => {
     expect(reopened.code, reopened.stderr).toBe(0);
     expect(reopened.stdout).toMatch(/Tenant 'acme' reopened/);
     const again = await signIn(port, "owner@acme.test", password);
-    expect((await send(port, "acme.localhost", "GET", "/api/v2/account/termination.json", undefined, again)).body.termination.status).toBe("active");
+    expect((await call(port, "acme.localhost", again, "GET", "/api/v2/account/termination.json", undefined)).body.termination.status).toBe("active");
     // Only a closed tenant is reopened (an active one: the command fails).
     expect((await cli(data, "tenant", "reopen", "--tenant", "acme")).code).not.toBe(0);
   }, 240_000);

@@ -74,7 +74,13 @@ export function apiTokenFrom(stdout: string): string {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-export function call(port: number, host: string, token: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
+/** A signed-in session: its cookie, and the CSRF token its writes send. */
+export type SessionCredential = { cookie: string; csrf: string };
+
+/** One request to a server process, with an API token (Bearer), a session, or nothing. */
+export function call(port: number, host: string, token: string | SessionCredential | undefined, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
+  const credential =
+    token === undefined ? {} : typeof token === "string" ? { authorization: `Bearer ${token}` } : { cookie: token.cookie, ...(method === "GET" ? {} : { "x-csrf-token": token.csrf }) };
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -84,7 +90,7 @@ export function call(port: number, host: string, token: string, method: string, 
         method,
         path: urlPath,
         agent,
-        headers: { host, authorization: `Bearer ${token}`, ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}) },
+        headers: { host, ...credential, ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}) },
       },
       (res) => {
         const chunks: Buffer[] = [];
