@@ -6,9 +6,8 @@ import { installationExists, NoInstallationError, openRuntime } from "../platfor
 import { DataDirPermissionError } from "../platform/data-dir.ts";
 import { SchemaTooNewError } from "../platform/db/database.ts";
 import { AppError } from "../platform/errors.ts";
-import { callOperator } from "../server/operator-socket.ts";
-import { serve } from "../server/serve.ts";
-import { runOperation, type OperationProgress } from "./operations.ts";
+import { callOperator } from "../server/operator-client.ts";
+import type { OperationProgress } from "./operations.ts";
 import type { JobStatusView } from "../platform/jobs/jobs.ts";
 
 /**
@@ -40,6 +39,8 @@ async function operate(op: string, args: unknown, progress?: OperationProgress):
   const rt = await openRuntime(cfg, { migrate: true, create: false });
   if (rt.permissionWarning) console.error(rt.permissionWarning);
   try {
+    // Loaded here, not at the top: a command the running server carries out never needs the services.
+    const { runOperation } = await import("./operations.ts");
     return await runOperation(rt, op, args, progress);
   } finally {
     await rt.close();
@@ -55,6 +56,7 @@ program
   .option("--data-dir <dir>", "data folder (VAULTDESK_DATA_DIR)")
   .action(async (o: { port?: string; dataDir?: string }) => {
     const cfg = loadConfig(process.env, { port: o.port, dataDir: o.dataDir ?? program.opts<{ dataDir?: string }>().dataDir, stdoutIsTTY: process.stdout.isTTY === true });
+    const { serve } = await import("../server/serve.ts");
     const { stop, app } = await serve(cfg);
     const shutdown = (sig: string) => {
       app.log.info({ signal: sig }, "shutting down: draining requests");

@@ -1,20 +1,16 @@
 import fs from "node:fs";
 import http from "node:http";
-import path from "node:path";
 import { AppError, statusOf } from "../platform/errors.ts";
 import type { Logger } from "../platform/logging.ts";
 import type { Runtime } from "../platform/runtime.ts";
 import { runOperation } from "../cli/operations.ts";
+import { socketPath } from "./operator-client.ts";
 
 /**
  * The local operator channel: a unix socket inside the data folder (mode 0600, in a 0700
  * folder), through which the CLI asks the running server to act while the server owns PGlite.
  * Only the account that runs the server can connect. One JSON request, one JSON answer.
  */
-export function socketPath(dataDir: string): string {
-  return path.join(dataDir, "operator.sock");
-}
-
 export async function startOperatorSocket(rt: Runtime, logger: Logger): Promise<{ close(): Promise<void> }> {
   const file = socketPath(rt.config.dataDir);
   try {
@@ -76,23 +72,4 @@ function describe(err: AppError): string {
     .flat()
     .map((d) => d.description)
     .join("; ");
-}
-
-/** Client side: send one operation to the running server. */
-export function callOperator(dataDir: string, op: string, args: unknown): Promise<{ status: number; body: { ok: boolean; result?: unknown; error?: string; description?: string } }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socketPath(dataDir), method: "POST", path: "/op", headers: { "content-type": "application/json" } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-    req.on("error", reject);
-    req.end(JSON.stringify({ op, args }));
-  });
 }
