@@ -1,7 +1,7 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { seededDataDir } from "./support/data-dir-template.ts";
 import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./support/process.ts";
 
 /**
@@ -12,8 +12,9 @@ import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./supp
 
 const dirs: string[] = [];
 const servers: ServerProcess[] = [];
-function dataDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "vd-dur-"));
+/** A data folder with its database already made (data-dir-template.ts): these tests are about what happens after the first start. */
+async function dataDir(): Promise<string> {
+  const d = await seededDataDir("vd-dur-");
   dirs.push(d);
   return d;
 }
@@ -24,7 +25,7 @@ afterEach(() => {
 
 describe("durability of the embedded database", () => {
   it("keeps every answered ticket and a valid audit chain across SIGKILL", async () => {
-    const dir = dataDir();
+    const dir = await dataDir();
     const s1 = await startServer(dir);
     servers.push(s1);
     const token = apiTokenFrom((await cli(dir, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);
@@ -65,7 +66,7 @@ describe("durability of the embedded database", () => {
   }, 120_000);
 
   it("drains on SIGTERM: every answered request is complete, nothing half-done, lock and socket removed", async () => {
-    const dir = dataDir();
+    const dir = await dataDir();
     const s = await startServer(dir);
     servers.push(s);
     const token = apiTokenFrom((await cli(dir, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);
@@ -99,7 +100,7 @@ describe("durability of the embedded database", () => {
   }, 120_000);
 
   it("refuses a second process on the same data folder, and the CLI goes through the running server", async () => {
-    const dir = dataDir();
+    const dir = await dataDir();
     const s = await startServer(dir);
     servers.push(s);
     await expect(startServer(dir)).rejects.toThrow(/in use|another Vaultdesk process/);
@@ -113,7 +114,7 @@ describe("durability of the embedded database", () => {
   }, 120_000);
 
   it("rotates keys and shreds a tenant through the running server's operator socket", async () => {
-    const dir = dataDir();
+    const dir = await dataDir();
     const s = await startServer(dir);
     servers.push(s);
     const token = apiTokenFrom((await cli(dir, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);

@@ -1,7 +1,6 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { seededDataDir } from "./support/data-dir-template.ts";
 import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./support/process.ts";
 
 /**
@@ -11,18 +10,21 @@ import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./supp
  */
 
 let server: ServerProcess | undefined;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-iprcli-"));
+
+const dataDirs: string[] = [];
 afterAll(async () => {
   if (server && server.child.exitCode === null) {
     server.child.kill("SIGTERM");
     await server.exited;
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 describe("lifting IP restrictions from the command line", () => {
   it("turns them off for a tenant whose admins are shut out, keeping the ranges", async () => {
-    const data = path.join(dir, "data");
+    // A data folder with its database already made (data-dir-template.ts): the first start is not what this is about.
+    const data = await seededDataDir("vd-iprcli-");
+    dataDirs.push(data);
     server = await startServer(data);
     const token = apiTokenFrom((await cli(data, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);
     const put = await call(server.port, "acme.localhost", token, "PUT", "/api/v2/ip_restrictions.json", { ip_restriction: { enabled: true, allowed_ips: "192.0.2.0/24" }, confirm_lockout: true });

@@ -1,8 +1,6 @@
 import crypto from "node:crypto";
 import { makeContext } from "../src/platform/context.ts";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Writable } from "node:stream";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +10,7 @@ import { enqueueJob } from "../src/platform/jobs/jobs.ts";
 import { bulkUpdateHandler } from "../src/modules/tickets/tickets-jobs.ts";
 import { countingJob, enqueueCountingJob } from "./support/counting-job.ts";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
+import { seededDataDir } from "./support/data-dir-template.ts";
 import { apiTokenFrom, call, cli, freePort, startServer, type ServerProcess } from "./support/process.ts";
 import { startSmtpPeer } from "./support/smtp-peer.ts";
 import { marker } from "./support/markers.ts";
@@ -276,7 +275,7 @@ describe("crash recovery", () => {
   });
 
   it("finishes a job after SIGKILL mid-way, and changes no ticket twice", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-jobs-"));
+    const dir = await seededDataDir("vd-jobs-");
     dirs.push(dir);
     const s1 = await startServer(dir);
     servers.push(s1);

@@ -1,9 +1,8 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildTenant, startTestApp, type TestApp } from "./support/harness.ts";
+import { seededDataDir } from "./support/data-dir-template.ts";
 import { call, startServer, type ServerProcess } from "./support/process.ts";
 import { marker } from "./support/markers.ts";
 
@@ -23,16 +22,17 @@ afterAll(async () => {
   await app?.close();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-function dataDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "vd-log-"));
+/** A data folder with its database already made (data-dir-template.ts); no account in it yet. */
+async function dataDir(): Promise<string> {
+  const d = await seededDataDir("vd-log-");
   dirs.push(d);
-  return path.join(d, "data");
+  return d;
 }
 const MARK = marker("ZQLOGFMT");
 
 describe("log format", () => {
   it("pretty: one readable line per failed request, successes out of the way of the startup lines", async () => {
-    const dir = dataDir();
+    const dir = await dataDir();
     const s = await startServer(dir, { LOG_LEVEL: "info", LOG_FORMAT: "pretty" });
     servers.push(s);
     for (let i = 0; i < 5; i++) expect((await call(s.port, "localhost", "", "GET", `/readyz?${MARK}=1`)).status).toBe(200);
@@ -52,7 +52,7 @@ describe("log format", () => {
   }, 60_000);
 
   it("json when stdout is not a terminal: every request at info, as one JSON object per line", async () => {
-    const dir = dataDir();
+    const dir = await dataDir();
     const s = await startServer(dir, { LOG_LEVEL: "info" });
     servers.push(s);
     expect((await call(s.port, "localhost", "", "GET", `/readyz?${MARK}=1`)).status).toBe(200);

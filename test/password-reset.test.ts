@@ -1,11 +1,10 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runOperation } from "../src/cli/operations.ts";
 import { AppError } from "../src/platform/errors.ts";
 import type { Runtime } from "../src/platform/runtime.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { seededDataDir } from "./support/data-dir-template.ts";
 import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./support/process.ts";
 
 /**
@@ -120,7 +119,7 @@ describe("reset-password on the command line", () => {
   });
 
   it("goes through the running server's operator socket, and works without a server too", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-reset-"));
+    const dir = await seededDataDir("vd-reset-");
     dirs.push(dir);
     const s = await startServer(dir);
     servers.push(s);

@@ -1,12 +1,11 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainQueued } from "../src/modules/audit/audit-service.ts";
 import { reindexByOperator, reindexHandler, reindexStatusForOperator, REINDEX_JOB } from "../src/modules/search/search-reindex-service.ts";
 import { JobRunner, type StepsHandler } from "../src/platform/jobs/job-runner.ts";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
+import { seededDataDir } from "./support/data-dir-template.ts";
 import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./support/process.ts";
 
 /**
@@ -388,17 +387,19 @@ describe("resuming and restarting", () => {
 
 describe("the command line", () => {
   let server: ServerProcess | undefined;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-reindex-"));
+  const dataDirs: string[] = [];
   afterAll(async () => {
     if (server && server.child.exitCode === null) {
       server.child.kill("SIGTERM");
       await server.exited;
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
   it("rebuilds a tenant's index through a running server and without one", async () => {
-    const data = path.join(dir, "data");
+    // A data folder with its database already made (data-dir-template.ts): the first start is not what this is about.
+    const data = await seededDataDir("vd-reindex-");
+    dataDirs.push(data);
     server = await startServer(data, { VAULTDESK_REINDEX_BATCH: "2" });
     const token = apiTokenFrom((await cli(data, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test")).stdout);
     for (let i = 0; i < 3; i++) {

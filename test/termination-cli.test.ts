@@ -1,7 +1,6 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { seededDataDir } from "./support/data-dir-template.ts";
 import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./support/process.ts";
 
 /**
@@ -12,13 +11,14 @@ import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./supp
  */
 
 let server: ServerProcess | undefined;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-termcli-"));
+
+const dataDirs: string[] = [];
 afterAll(async () => {
   if (server && server.child.exitCode === null) {
     server.child.kill("SIGTERM");
     await server.exited;
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 
@@ -31,7 +31,9 @@ async function signIn(port: number, email: string, password: string): Promise<{ 
 
 describe("closed accounts on the command line", () => {
   it("lists a closed tenant with its deletion date and reopens it through the running server", async () => {
-    const data = path.join(dir, "data");
+    // A data folder with its database already made (data-dir-template.ts): the first start is not what this is about.
+    const data = await seededDataDir("vd-termcli-");
+    dataDirs.push(data);
     server = await startServer(data);
     const port = server.port;
     const created = await cli(data, "tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test");

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { expect } from "vitest";
+import { seededDataDir } from "../support/data-dir-template.ts";
 import { startServer, type ServerProcess } from "../support/process.ts";
 
 /**
@@ -42,7 +42,8 @@ export interface Harness {
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-e2e-"));
+  // A data folder with its database already made (data-dir-template.ts): no account yet, as on a first start.
+  const dir = await seededDataDir("vd-e2e-");
   const server = await startServer(dir, { HOST: "127.0.0.1", ...env });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
