@@ -10,6 +10,7 @@ import { currentStaffActor } from "../src/modules/users/users-service.ts";
 import { makeContext } from "../src/platform/context.ts";
 import { createBlobStore } from "../src/platform/blobs/index.ts";
 import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { marker } from "./support/markers.ts";
 
 /**
  * Data exports over real HTTP: a person's ZIP (content, no one else's data, internal notes only in
@@ -99,7 +100,7 @@ describe("a person's export", () => {
   let pat: { id: number; email: string; token: string };
   let quinn: { id: number; email: string; token: string };
   const FILE = crypto.randomBytes(150_000); // over two sealed segments
-  const M = { pub: `zqxpublic${Date.now()}`, note: `zqxinternal${Date.now()}`, other: `zqxotherperson${Date.now()}`, reply: `zqxreply${Date.now()}` };
+  const M = { pub: marker("zqxpublic"), note: marker("zqxinternal"), other: marker("zqxotherperson"), reply: marker("zqxreply") };
 
   beforeAll(async () => {
     a = await buildTenant(t, "pexp");

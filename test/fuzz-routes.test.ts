@@ -40,12 +40,12 @@ async function counts(): Promise<Record<string, number>> {
   // A job a successful request queued writes later; let it finish before counting.
   await settled();
   return t.db.tenant(a.tenantId, async (tx) => {
-    const out: Record<string, number> = {};
     // Queued audit entries are chained first, so the count covers every committed one.
     await chainQueued(tx);
-    for (const table of TABLES) out[table] = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(tx.db)).rows[0]!.n;
-    out.audit_not_signin = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE action <> 'user.signin_failed'`.execute(tx.db)).rows[0]!.n;
-    return out;
+    // Every count in one statement: this runs twice for each of thousands of requests.
+    const each = TABLES.map((table) => sql`(SELECT count(*)::int FROM ${sql.table(table)}) AS ${sql.ref(table)}`);
+    const row = (await sql<Record<string, number>>`SELECT ${sql.join(each)}, (SELECT count(*)::int FROM audit_log WHERE action <> 'user.signin_failed') AS audit_not_signin`.execute(tx.db)).rows[0]!;
+    return { ...row };
   });
 }
 
