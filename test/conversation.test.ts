@@ -173,7 +173,7 @@ describe("channels and hooks", () => {
     expect((await a.api("GET", `/api/v2/tickets/${form.body.request.id}.json`)).body.ticket.via).toEqual({ channel: "web" });
     const comments = (await a.api("GET", `/api/v2/tickets/${byApi.body.ticket.id}/comments.json`)).body.comments;
     expect(comments.map((c: { via: { channel: string } }) => c.via.channel)).toEqual(["api", "web"]);
-    const mine = events.slice(before).map((e) => [e.kind, e.ticketNiceId, e.channel]);
+    const mine = events.slice(before).map((e) => [e.kind, "ticketNiceId" in e ? e.ticketNiceId : undefined, e.channel]);
     expect(mine).toEqual([
       ["ticket.created", byApi.body.ticket.id, "api"],
       ["ticket.created", byWeb.body.ticket.id, "web"],

@@ -108,6 +108,27 @@ describe("the trash", () => {
     expect((await a.api("GET", `/api/v2/tickets/${other}.json`)).status).toBe(200);
   });
 
+  it("deletes many for good at once: each one's rows and search entries gone and each audited, a ticket outside the batch untouched", async () => {
+    const a = await buildTenant(t, "trmany");
+    const cc = await buildUser(t, a, "end-user", "Copied Person");
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const id = await open(a, `Batch ticket ${i}`);
+      expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: `Internal note ${i}`, public: false }, collaborator_ids: [cc.id] } })).status).toBe(200);
+      ids.push(id);
+    }
+    const kept = await open(a, "Kept ticket");
+    const internal = await Promise.all(ids.map((id) => internalId(a, id)));
+    const keptRows = await rowsAbout(a, await internalId(a, kept));
+    for (const id of ids) await remove(a, id);
+    expect((await a.api("DELETE", `/api/v2/deleted_tickets/destroy_many.json?ids=${ids.join(",")}`)).status).toBe(204);
+    for (const [i, ticketId] of internal.entries()) expect(await rowsAbout(a, ticketId), `ticket ${ids[i]}`).toMatchObject(Object.fromEntries(Object.keys(keptRows).map((k) => [k, 0])));
+    expect(await rowsAbout(a, await internalId(a, kept))).toEqual(keptRows);
+    const purged = ((await a.api("GET", "/api/v2/audit_logs.json?filter[action]=ticket.purged")).body.audit_logs as Json[]).map((l) => Number(l.source_id));
+    expect(purged.sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
+    expect((await a.api("GET", "/api/v2/search.json?query=Batch")).body.results).toEqual([]);
+  });
+
   it("takes the files of a ticket deleted for good", async () => {
     const up = await t.request({ method: "POST", path: "/api/v2/uploads.json?filename=plan.txt", host: a.host, rawBody: Buffer.from("the secret plan"), headers: { "content-type": "application/binary", authorization: `Bearer ${a.ownerToken}` } });
     expect(up.status, up.text).toBe(201);

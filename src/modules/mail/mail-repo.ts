@@ -87,14 +87,16 @@ export async function setInboundState(tx: TenantTx, id: string, patch: { state: 
 }
 
 /**
- * Before a ticket's rows are deleted for good: its suspended replies are deleted, and every message
- * about it (those and the ones that made it or its comments) is marked `deleted` without it (the
+ * Before tickets' rows are deleted for good: their suspended replies are deleted, and every message
+ * about them (those and the ones that made them or their comments) is marked `deleted` without them (the
  * orphan sweep then removes the stored copies). Returns the suspended tickets' public ids.
  */
-export async function forgetTicket(tx: TenantTx, ticketId: string): Promise<number[]> {
-  const held = await tx.db.deleteFrom("suspended_tickets").where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).returning(["nice_id", "inbound_message_id"]).execute();
+export async function forgetTickets(tx: TenantTx, ticketIds: readonly string[]): Promise<number[]> {
+  if (ticketIds.length === 0) return [];
+  const these = [...ticketIds];
+  const held = await tx.db.deleteFrom("suspended_tickets").where("tenant_id", "=", tx.tenantId).where("ticket_id", "in", these).returning(["nice_id", "inbound_message_id"]).execute();
   if (held.length) await tx.db.updateTable("inbound_messages").set({ state: "deleted" }).where("tenant_id", "=", tx.tenantId).where("id", "in", held.map((h) => h.inbound_message_id)).execute();
-  await tx.db.updateTable("inbound_messages").set({ state: "deleted", ticket_id: null, comment_id: null }).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).execute();
+  await tx.db.updateTable("inbound_messages").set({ state: "deleted", ticket_id: null, comment_id: null }).where("tenant_id", "=", tx.tenantId).where("ticket_id", "in", these).execute();
   return held.map((h) => Number(h.nice_id));
 }
 

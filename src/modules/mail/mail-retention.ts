@@ -53,13 +53,13 @@ export async function purgeUnkeptMail(deps: Deps, now: Date): Promise<{ suspende
 }
 
 /**
- * The `conversation.written` listener for a ticket deleted for good: its mail records go first
+ * The `conversation.written` listener for tickets deleted for good: their mail records go first
  * (suspended replies deleted and audited; messages marked `deleted`, their copies swept within the
  * hour by removeOrphanMail).
  */
 export async function forgetPurgedTicketMail(ctx: RequestContext, e: ConversationEvent): Promise<void> {
-  if (e.kind !== "ticket.purged") return;
-  for (const niceId of await repo.forgetTicket(ctx.tx, e.ticketId)) audit(ctx, { action: "suspended_ticket.deleted", resourceType: "suspended_ticket", resourceId: niceId });
+  if (e.kind !== "tickets.purged") return;
+  for (const niceId of await repo.forgetTickets(ctx.tx, e.tickets.map((t) => t.id))) audit(ctx, { action: "suspended_ticket.deleted", resourceType: "suspended_ticket", resourceId: niceId });
 }
 
 /** A stored message no row names is left alone this long: the SMTP server may be about to record it. */

@@ -109,8 +109,12 @@ export async function rebuildTicket(ctx: RequestContext, t: IndexableTicket, lan
 
 /** The `conversation.written` listener. */
 export async function indexOnWrite(ctx: RequestContext, e: ConversationEvent): Promise<void> {
-  if (e.kind === "ticket.deleted" || e.kind === "ticket.purged") {
-    await repo.removeTicket(ctx.tx, e.ticketId);
+  if (e.kind === "tickets.purged") {
+    await repo.removeTickets(ctx.tx, e.tickets.map((t) => t.id));
+    return;
+  }
+  if (e.kind === "ticket.deleted") {
+    await repo.removeTickets(ctx.tx, [e.ticketId]);
     return;
   }
   const languages = await languagesForWrite(ctx);

@@ -44,9 +44,15 @@ export async function removeTerms(tx: TenantTx, ticketId: string, internal: bool
 
 /** Removes a ticket from the index. */
 export async function removeTicket(tx: TenantTx, ticketId: string): Promise<void> {
+  await removeTickets(tx, [ticketId]);
+}
+
+/** Removes tickets from the index (one statement for the lot). */
+export async function removeTickets(tx: TenantTx, ticketIds: readonly string[]): Promise<void> {
+  if (ticketIds.length === 0) return;
   await sql`
-    WITH p AS (DELETE FROM search_postings WHERE tenant_id = ${tx.tenantId} AND ticket_id = ${ticketId})
-    DELETE FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ${ticketId}`.execute(tx.db);
+    WITH p AS (DELETE FROM search_postings WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${[...ticketIds]}::uuid[]))
+    DELETE FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${[...ticketIds]}::uuid[])`.execute(tx.db);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RequestContext } from "../../platform/context.ts";
-import { eraseComment, purgeTicket } from "./conversation.ts";
+import { eraseComment, purgeTickets } from "./conversation.ts";
 import * as repo from "./tickets-repo.ts";
 
 /**
@@ -12,8 +12,7 @@ import * as repo from "./tickets-repo.ts";
  */
 export async function eraseTicketsOf(ctx: RequestContext, person: { id: string; endUser: boolean }): Promise<{ tickets: number; comments: number; commentIds: string[]; attachmentIds: string[]; sharedTickets: number }> {
   const solo = await repo.soloTickets(ctx.tx, person.id);
-  const files: string[] = [];
-  for (const t of solo) files.push(...(await purgeTicket(ctx, t)).attachmentIds);
+  const files = (await purgeTickets(ctx, solo)).attachmentIds;
   const elsewhere = person.endUser ? await repo.commentsElsewhere(ctx.tx, person.id, solo.map((t) => t.id)) : [];
   for (const c of elsewhere) files.push(...((await eraseComment(ctx, { id: c.ticket_id, nice_id: c.ticket_nice }, c.comment_nice))?.attachmentIds ?? []));
   const shared = await repo.requestedBy(ctx.tx, person.id);

@@ -362,20 +362,22 @@ export const allComments = (tx: TenantTx, ticketId: string) =>
   tx.db.selectFrom("ticket_comments").select(["id", "public", "body_sealed"]).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).orderBy("nice_id").execute();
 
 /**
- * Deletes a ticket's rows for good, children first: its attachments (returned: their files are
- * deleted after the commit), CCs, undelivered notifications, comments, audits and the ticket; a
- * consent record given with it stays without it. Other modules' rows about it (search index,
+ * Deletes tickets' rows for good, children first: their attachments (returned: their files are
+ * deleted after the commit), CCs, undelivered notifications, comments, audits and the tickets; a
+ * consent record given with one stays without it. Other modules' rows about them (search index,
  * inbound mail) go first, through the `conversation.written` hook.
  */
-export async function purgeTicketRows(tx: TenantTx, id: string): Promise<{ attachmentIds: string[] }> {
+export async function purgeTicketRows(tx: TenantTx, ids: readonly string[]): Promise<{ attachmentIds: string[] }> {
+  if (ids.length === 0) return { attachmentIds: [] };
   const t = tx.tenantId;
-  const att = await tx.db.deleteFrom("attachments").where("tenant_id", "=", t).where("ticket_id", "=", id).returning("id").execute();
-  await tx.db.deleteFrom("ticket_ccs").where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
-  await tx.db.deleteFrom("undelivered_mail").where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
-  await tx.db.updateTable("consent_records").set({ ticket_id: null }).where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
-  await tx.db.deleteFrom("ticket_comments").where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
-  await tx.db.deleteFrom("ticket_audits").where("tenant_id", "=", t).where("ticket_id", "=", id).execute();
-  await tx.db.deleteFrom("tickets").where("tenant_id", "=", t).where("id", "=", id).execute();
+  const these = [...ids];
+  const att = await tx.db.deleteFrom("attachments").where("tenant_id", "=", t).where("ticket_id", "in", these).returning("id").execute();
+  await tx.db.deleteFrom("ticket_ccs").where("tenant_id", "=", t).where("ticket_id", "in", these).execute();
+  await tx.db.deleteFrom("undelivered_mail").where("tenant_id", "=", t).where("ticket_id", "in", these).execute();
+  await tx.db.updateTable("consent_records").set({ ticket_id: null }).where("tenant_id", "=", t).where("ticket_id", "in", these).execute();
+  await tx.db.deleteFrom("ticket_comments").where("tenant_id", "=", t).where("ticket_id", "in", these).execute();
+  await tx.db.deleteFrom("ticket_audits").where("tenant_id", "=", t).where("ticket_id", "in", these).execute();
+  await tx.db.deleteFrom("tickets").where("tenant_id", "=", t).where("id", "in", these).execute();
   return { attachmentIds: att.map((r) => r.id) };
 }
 

@@ -7,7 +7,7 @@ import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
 import { forEachTenant } from "../tenants/tenants-service.ts";
 import { contactsByIds } from "../users/users-service.ts";
 import { deleteBlobs } from "./attachments-service.ts";
-import { deleteTicket, purgeTicket, restoreTicket } from "./conversation.ts";
+import { deleteTicket, purgeTickets, restoreTicket } from "./conversation.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import * as repo from "./tickets-repo.ts";
 import type { DeletedTicketView } from "./tickets-types.ts";
@@ -16,7 +16,7 @@ import type { DeletedTicketView } from "./tickets-types.ts";
  * The trash (Zendesk's deleted tickets): a deleted ticket leaves every list, view, search and count
  * at once, and for TRASH_DAYS (or the tenant's retention policy's trash days) it can be restored
  * (with its search entries) or deleted for good by staff whose role may delete tickets, within
- * their ticket access. Then the upkeep deletes it for good (conversation.ts purgeTicket: every row
+ * their ticket access. Then the upkeep deletes it for good (conversation.ts purgeTickets: every row
  * about it; its files after the commit). A ticket under a legal hold is never deleted for good.
  * Retention (the privacy module's policy) moves old solved tickets here, by the system.
  */
@@ -73,8 +73,7 @@ export async function destroy(deps: Pick<AppDeps, "blobs">, ctx: RequestContext,
   const found = [];
   for (const id of new Set(niceIds)) found.push(await deletedTicket(ctx, id));
   for (const t of found) if (await repo.isHeld(ctx.tx, t.id)) throw new AppError("Conflict", { description: `Ticket ${t.nice_id} is under a legal hold: it cannot be deleted for good until the hold is released.` });
-  const files: string[] = [];
-  for (const t of found) files.push(...(await purgeTicket(ctx, t)).attachmentIds);
+  const files = (await purgeTickets(ctx, found)).attachmentIds;
   const tenantId = ctx.tx.tenantId;
   if (files.length) afterCommit(() => deleteBlobs(deps, tenantId, files));
 }
@@ -93,8 +92,7 @@ export async function purgeExpiredTrash(deps: Pick<AppDeps, "db" | "keyring" | "
         const ctx = makeContext({ tx, sealer: await deps.keyring.sealerFor(tx), actor: { kind: "system" }, now: () => now, hooks: deps.hooks });
         const before = new Date(now.getTime() - (await repo.trashDays(tx, TRASH_DAYS)) * 86_400_000);
         const old = await repo.expiredDeleted(tx, before, BATCH);
-        const files: string[] = [];
-        for (const t of old) files.push(...(await purgeTicket(ctx, t)).attachmentIds);
+        const files = (await purgeTickets(ctx, old)).attachmentIds;
         return { n: old.length, files };
       });
       await deleteBlobs(deps, tenantId, r.files).catch(() => undefined); // a file left here is the attachments upkeep's
