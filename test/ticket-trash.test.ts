@@ -2,7 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { purgeTickets } from "../src/modules/tickets/conversation.ts";
 import { purgeExpiredTrash, TRASH_DAYS } from "../src/modules/tickets/trash-service.ts";
+import { makeContext } from "../src/platform/context.ts";
 import { createBlobStore } from "../src/platform/blobs/index.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 
@@ -127,6 +129,23 @@ describe("the trash", () => {
     const purged = ((await a.api("GET", "/api/v2/audit_logs.json?filter[action]=ticket.purged")).body.audit_logs as Json[]).map((l) => Number(l.source_id));
     expect(purged.sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
     expect((await a.api("GET", "/api/v2/search.json?query=Batch")).body.results).toEqual([]);
+  });
+
+  it("purges across chunk boundaries: 5 tickets 2 at a time leave no row and 5 audit entries", async () => {
+    const a = await buildTenant(t, "trchunk");
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await open(a, `Chunked ticket ${i}`));
+    const kept = await open(a, "Kept ticket");
+    const keptRows = await rowsAbout(a, await internalId(a, kept));
+    const internal = await Promise.all(ids.map((id) => internalId(a, id)));
+    await t.db.tenant(a.tenantId, async (tx) => {
+      const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, now: () => new Date(), hooks: t.app.hooks });
+      await purgeTickets(ctx, internal.map((id, i) => ({ id, nice_id: ids[i]! })), 2);
+    });
+    for (const [i, ticketId] of internal.entries()) expect(await rowsAbout(a, ticketId), `ticket ${ids[i]}`).toMatchObject(Object.fromEntries(Object.keys(keptRows).map((k) => [k, 0])));
+    expect(await rowsAbout(a, await internalId(a, kept))).toEqual(keptRows);
+    const purged = ((await a.api("GET", "/api/v2/audit_logs.json?filter[action]=ticket.purged")).body.audit_logs as Json[]).map((l) => Number(l.source_id));
+    expect(purged.sort((x, y) => x - y)).toEqual(ids);
   });
 
   it("takes the files of a ticket deleted for good", async () => {

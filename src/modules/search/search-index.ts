@@ -102,7 +102,7 @@ export function forgetLanguages(tenantId: string): void {
  * rebuilt entries equal those its writes made.
  */
 export async function rebuildTicket(ctx: RequestContext, t: IndexableTicket, languages: readonly string[]): Promise<void> {
-  await repo.removeTicket(ctx.tx, t.id);
+  await repo.removeTickets(ctx.tx, [t.id]);
   if (t.deleted) return;
   await addTexts(ctx, t.id, [{ text: t.subject, internal: false }, ...t.comments.map((c) => ({ text: c.body, internal: !c.public }))], languages);
 }

@@ -42,11 +42,6 @@ export async function removeTerms(tx: TenantTx, ticketId: string, internal: bool
     WHERE p.tenant_id = ${tx.tenantId} AND p.ticket_id = ${ticketId} AND p.internal = ${internal} AND p.term = d.term AND p.tf > d.tf`.execute(tx.db);
 }
 
-/** Removes a ticket from the index. */
-export async function removeTicket(tx: TenantTx, ticketId: string): Promise<void> {
-  await removeTickets(tx, [ticketId]);
-}
-
 /** Removes tickets from the index (one statement for the lot). */
 export async function removeTickets(tx: TenantTx, ticketIds: readonly string[]): Promise<void> {
   if (ticketIds.length === 0) return;

@@ -291,12 +291,13 @@ export const PURGE_CHUNK = 500;
  * audited by its public id only. Set-based, a few statements for up to PURGE_CHUNK tickets rather
  * than a dozen for each: erasing a person with 1,000 tickets holds the embedded database (one
  * transaction at a time) for a fraction of the time (bench/README.md "Compliance"). Returns the
- * ids of their attachments, whose files the caller deletes after the commit.
+ * ids of their attachments, whose files the caller deletes after the commit. (`chunk`: tests use a
+ * small one to cross chunk boundaries with a few tickets.)
  */
-export async function purgeTickets(ctx: RequestContext, tickets: ReadonlyArray<Pick<repo.DeletedTicketRow, "id" | "nice_id">>): Promise<{ attachmentIds: string[] }> {
+export async function purgeTickets(ctx: RequestContext, tickets: ReadonlyArray<Pick<repo.DeletedTicketRow, "id" | "nice_id">>, chunk = PURGE_CHUNK): Promise<{ attachmentIds: string[] }> {
   const attachmentIds: string[] = [];
-  for (let i = 0; i < tickets.length; i += PURGE_CHUNK) {
-    const part = tickets.slice(i, i + PURGE_CHUNK);
+  for (let i = 0; i < tickets.length; i += chunk) {
+    const part = tickets.slice(i, i + chunk);
     await emit(ctx, { kind: "tickets.purged", tickets: part.map((t) => ({ id: t.id, niceId: t.nice_id })), channel: channelOf(ctx) });
     attachmentIds.push(...(await repo.purgeTicketRows(ctx.tx, part.map((t) => t.id))).attachmentIds);
     for (const t of part) audit(ctx, { action: "ticket.purged", resourceType: "ticket", resourceId: t.nice_id });
