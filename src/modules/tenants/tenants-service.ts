@@ -165,7 +165,10 @@ export async function shredTenant(db: Database, keyring: Keyring, blobs: BlobSto
  */
 export async function reopenTenant(db: Database, subdomain: string): Promise<TenantInfo> {
   await db.system(async (conn) => {
-    const t = await conn.selectFrom("tenants").select(["id", "status"]).where("subdomain", "=", subdomain).forUpdate().executeTakeFirst();
+    // FOR NO KEY UPDATE, not FOR UPDATE: linking the audit entry below waits for the chain head,
+    // and a chainer holding the head inserts into audit_log, whose foreign key takes FOR KEY SHARE
+    // on this row. FOR UPDATE conflicts with that (a deadlock); FOR NO KEY UPDATE does not.
+    const t = await conn.selectFrom("tenants").select(["id", "status"]).where("subdomain", "=", subdomain).forNoKeyUpdate().executeTakeFirst();
     if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${subdomain}'` });
     if (t.status !== "closed") throw new AppError("Conflict", { description: `tenant '${subdomain}' is ${t.status}: only a closed tenant can be reopened` });
     await db.setTenant(conn, t.id);
