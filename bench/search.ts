@@ -208,6 +208,7 @@ async function adminDatabase(adminUrl: string, prefix: string) {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     },
+    keep: () => admin.end(),
   };
 }
 
@@ -527,8 +528,15 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
     if (server) await stop(server);
     await pool.end();
     await basePool.end();
-    await main.drop();
-    await base.drop();
+    if (process.env.BENCH_KEEP_DATABASES === "1") {
+      // For studying plans afterwards (bench/README.md): both databases stay, with what opens them.
+      console.log(`kept: DATABASE_URL=${main.url} VAULTDESK_MASTER_KEY=${env.VAULTDESK_MASTER_KEY} baseline=${base.url}`);
+      await main.keep();
+      await base.keep();
+    } else {
+      await main.drop();
+      await base.drop();
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
