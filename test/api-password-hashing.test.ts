@@ -19,6 +19,9 @@ vi.mock("@node-rs/argon2", async (importOriginal) => {
   };
 });
 
+// Test files share a worker's modules (vitest.config.ts: isolate false): an earlier file may have
+// loaded the app with the real argon2 already, so the registry is emptied for this file's imports.
+vi.resetModules();
 const { buildTenant, openTestDatabase, startTestApp } = await import("./support/harness.ts");
 const { PASSWORD, staffWithPassword } = await import("./support/people.ts");
 

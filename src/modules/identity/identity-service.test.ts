@@ -20,6 +20,9 @@ vi.mock("@node-rs/argon2", async (importOriginal) => {
   };
 });
 
+// Test files share a worker's modules (vitest.config.ts: isolate false): an earlier file may have
+// loaded the app with the real argon2 already, so the registry is emptied for this file's imports.
+vi.resetModules();
 const { checkPassword, hashPassword, preparePasswordChange } = await import("./identity-service.ts");
 
 /** A stand-in for the route's short tenant transaction, which says whether it is open. */
