@@ -75,8 +75,17 @@ describe("Data retention and deleted tickets", () => {
     // The workspace: the printer ticket deleted from its page lands in Deleted tickets.
     await page.goto(`${h.base}/agent/tickets/${ids.printer}`);
     await visible(page.getByRole("heading", { name: /Printer jams on tray 2/ }));
+    // Nothing unsaved: the confirmation says nothing of it. A reply typed and not saved: the
+    // confirmation says it goes with the ticket (deleting leaves the page without the leave
+    // guard's question).
     await page.getByRole("button", { name: "Delete ticket" }).click();
     await visible(page.getByRole("alertdialog").getByText(/stays in Deleted tickets/));
+    expect(await page.getByText(/What you have not saved/).count()).toBe(0);
+    await page.getByRole("alertdialog").getByRole("button", { name: "Cancel" }).click();
+    await page.getByLabel("Your public reply to the requester").fill("Half-written answer about the tray");
+    await page.getByRole("button", { name: "Delete ticket" }).click();
+    await visible(page.getByRole("alertdialog").getByText(/stays in Deleted tickets/));
+    await visible(page.getByRole("alertdialog").getByText("What you have not saved goes with it: your reply."));
     await expectAccessible(page, "the delete confirmation");
     await shot(page, "ticket-delete-desktop");
     await page.getByRole("alertdialog").getByRole("button", { name: "Delete ticket" }).click();

@@ -144,6 +144,8 @@ export function TicketPage(props: { id: number }) {
     ...(pending.comment ? [t(pending.comment.public ? "ticket.unsavedReply" : "ticket.unsavedNote")] : []),
     ...[...new Set(unsaved.map((k) => PROPERTY_LABEL[k]).filter((k): k is MessageKey => k !== undefined))].map((k) => t(k)),
   ];
+  /** What deleting would throw away: the unsaved reply, changes and files, named (empty: nothing). */
+  const lost = [...unsavedNames, ...(files.length ? [t("ticket.unsavedFiles")] : [])].join(", ");
 
   return (
     <main id="main" className="main ticket">
@@ -208,9 +210,15 @@ export function TicketPage(props: { id: number }) {
         {may.can_edit_properties ? <TicketProperties form={FORM_ID} ticket={ticket} fields={fields} draft={draft} onDraft={edit} /> : null}
         {may.can_delete ? (
           deleting ? (
-            <div className="panel" role="alertdialog" aria-labelledby="delete-heading" aria-describedby="delete-text">
+            <div className="panel" role="alertdialog" aria-labelledby="delete-heading" aria-describedby={lost ? "delete-text delete-unsaved" : "delete-text"}>
               <h2 id="delete-heading">{t("ticket.deleteConfirmTitle")}</h2>
               <p id="delete-text">{t("ticket.deleteConfirmText")}</p>
+              {/* Deleting leaves the page without the leave guard's question: what is unsaved is named here. */}
+              {lost ? (
+                <p id="delete-unsaved">
+                  <strong>{t("ticket.deleteLosesUnsaved", { fields: lost })}</strong>
+                </p>
+              ) : null}
               <div className="actions">
                 <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
                   {t("ticket.deleteConfirm")}

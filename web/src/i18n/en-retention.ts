@@ -31,6 +31,7 @@ export const enRetention = {
   "ticket.delete": "Delete ticket",
   "ticket.deleteConfirmTitle": "Delete this ticket?",
   "ticket.deleteConfirmText": "The ticket leaves every view and search. It stays in Deleted tickets, where it can be restored until it is deleted permanently.",
+  "ticket.deleteLosesUnsaved": "What you have not saved goes with it: {fields}.",
   "ticket.deleteConfirm": "Delete ticket",
   "ticket.deleteCancel": "Cancel",
 

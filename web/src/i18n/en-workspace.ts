@@ -84,6 +84,7 @@ export const enWorkspace = {
   "ticket.messages": { one: "{count} message shown", other: "{count} messages shown" },
   "ticket.unsaved": "Not saved yet: {fields}. Press Update ticket to save.",
   "ticket.unsavedReply": "your reply",
+  "ticket.unsavedFiles": "attached files",
   "ticket.readOnly": "You can read this ticket but not change it.",
   "ticket.unsavedNote": "your note",
   "ticket.conflict": "Someone else changed this ticket since you opened it. The page now shows their change; your changes are kept. Check them and press Update ticket again.",
