@@ -66,8 +66,9 @@ export async function startTestApp(opts: { env?: Record<string, string>; logStre
     keyring,
     config,
     port,
-    request: ({ method, path: p, host, headers, body, rawBody, localAddress }) =>
-      new Promise((resolve, reject) => {
+    request: function request(r: Parameters<TestApp["request"]>[0], retried = false): ReturnType<TestApp["request"]> {
+      const { method, path: p, host, headers, body, rawBody, localAddress } = r;
+      return new Promise((resolve, reject) => {
         const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
         const req = http.request(
           {
@@ -95,10 +96,17 @@ export async function startTestApp(opts: { env?: Record<string, string>; logStre
             });
           },
         );
-        req.on("error", reject);
+        req.on("error", (err: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed for idleness (keepAliveTimeout) just as this
+          // request was written on it: the server read nothing of it, so it is sent once more on a
+          // new connection, as Node's documentation advises (http.ClientRequest.reusedSocket).
+          if (!retried && req.reusedSocket && err.code === "ECONNRESET") resolve(request(r, true));
+          else reject(err);
+        });
         if (payload !== undefined) req.write(payload);
         req.end();
-      }),
+      });
+    },
     async close() {
       agent.destroy();
       await app.close();
