@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 
@@ -9,13 +10,16 @@ import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } f
 
 type Json = Record<string, any>;
 let t: TestApp;
+// The app's clock runs ahead of the database's by more than the settling wait (60 s, the default,
+// as Zendesk's): what a test has just changed is old enough to be given. One test turns it back.
+let ahead = 61_000;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ env: { VAULTDESK_INCREMENTAL_SETTLE_SECONDS: "60" }, now: () => new Date(Date.now() + ahead) });
 });
 afterAll(async () => t?.close());
 
 /** Follows a stream from `first` to its end; answers every item's id in order and the last page. */
-async function follow(a: TestTenant, first: string, key: "tickets" | "users"): Promise<{ ids: number[]; last: Json; pages: number }> {
+async function follow(a: TestTenant, first: string, key: "tickets" | "users" | "organizations"): Promise<{ ids: number[]; last: Json; pages: number }> {
   const ids: number[] = [];
   let r = await a.api("GET", first);
   let pages = 1;
@@ -98,11 +102,19 @@ describe("incremental ticket export", () => {
       const r = await a.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${encodeURIComponent(c)}`);
       expect([400, 422], `${c}: ${r.text}`).toContain(r.status);
     }
-    // A's cursor in B's account reads B's tickets (a cursor is a position, not a grant).
+    // A cursor is signed for its account and its resource: A's cursor is refused in B's account,
+    // a tickets cursor in the people export, and a hand-made one (it would skip the audited beginning).
     const aEnd = (await follow(a, "/api/v2/incremental/tickets/cursor.json?start_time=0", "tickets")).last.after_cursor as string;
     const inB = await b.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${aEnd}`);
-    expect(inB.status).toBe(200);
+    expect(inB.status, inB.text).toBe(400);
     expect(inB.text).not.toContain("Only in A");
+    expect((await a.api("GET", `/api/v2/incremental/users/cursor.json?cursor=${aEnd}`)).status).toBe(400);
+    const handMade = Buffer.from(JSON.stringify({ o: 0, k: "0" })).toString("base64url");
+    for (const c of [handMade, `${handMade}.${aEnd.split(".")[1]}`, `${aEnd}.x`]) {
+      const r = await a.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${encodeURIComponent(c)}`);
+      expect(r.status, `${c}: ${r.text}`).toBe(400);
+    }
+    expect((await a.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${aEnd}`)).status).toBe(200);
   });
 });
 
@@ -167,5 +179,146 @@ describe("a restricted person", () => {
     expect((await a.api("PUT", `/api/v2/users/${held.requester_id}/restriction.json`, { restriction: { restricted: false } })).status).toBe(200);
     expect((await a.api("PUT", `/api/v2/tickets/${held.id}.json`, { ticket: { status: "open" } })).status).toBe(200);
     expect((await a.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${cursor}`)).body.tickets.map((x: Json) => x.id)).toEqual([held.id]);
+  });
+});
+
+describe("deleted tickets and people in the streams", () => {
+  it("gives a ticket moved to the trash with status deleted and without its content, and a restored one whole again", async () => {
+    const a = await buildTenant(t, "incrd");
+    const start = Math.floor(Date.now() / 1000) - 2;
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Wrong customer's address", comment: { body: "Street 12, flat 4" }, tags: ["moved"] } });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.ticket.id as number;
+    const before = await follow(a, `/api/v2/incremental/tickets/cursor.json?start_time=${start}`, "tickets");
+    expect(before.ids).toEqual([id]);
+    expect((await a.api("DELETE", `/api/v2/tickets/${id}.json`)).status).toBe(204);
+    const later = await a.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${before.last.after_cursor}`);
+    expect(later.status, later.text).toBe(200);
+    expect(later.body.tickets).toHaveLength(1);
+    expect(later.body.tickets[0]).toMatchObject({ id, status: "deleted", subject: "", description: "", tags: [], custom_fields: [] });
+    expect(later.text).not.toContain("Street 12");
+    expect(later.text).not.toContain("Wrong customer");
+    // The time-based export says the same.
+    const byTime = await a.api("GET", `/api/v2/incremental/tickets.json?start_time=${start}`);
+    expect(byTime.body.tickets.map((x: Json) => [x.id, x.status])).toEqual([[id, "deleted"]]);
+    // Restored: back, whole, as a new change.
+    expect((await a.api("PUT", `/api/v2/deleted_tickets/${id}/restore.json`)).status).toBe(204);
+    const back = await a.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${later.body.after_cursor}`);
+    expect(back.body.tickets.map((x: Json) => [x.id, x.status, x.subject])).toEqual([[id, "new", "Wrong customer's address"]]);
+  });
+
+  it("gives a deleted person as not active", async () => {
+    const a = await buildTenant(t, "incrdu");
+    const start = Math.floor(Date.now() / 1000) - 2;
+    const p = await buildUser(t, a, "end-user", "Leaving Person");
+    const before = await follow(a, `/api/v2/incremental/users/cursor.json?start_time=${start}`, "users");
+    expect(before.ids).toContain(p.id);
+    expect((await a.api("DELETE", `/api/v2/users/${p.id}.json`)).status).toBe(200);
+    const later = await a.api("GET", `/api/v2/incremental/users/cursor.json?cursor=${before.last.after_cursor}`);
+    expect(later.body.users.map((u: Json) => [u.id, u.active])).toEqual([[p.id, false]]);
+    // Erased: the tombstone, nothing of the person.
+    expect((await a.api("DELETE", `/api/v2/deleted_users/${p.id}.json`)).status).toBe(200);
+    const erased = await a.api("GET", `/api/v2/incremental/users/cursor.json?cursor=${later.body.after_cursor}`);
+    expect(erased.body.users.map((u: Json) => [u.id, u.active, u.email])).toEqual([[p.id, false, null]]);
+    expect(erased.text).not.toContain("Leaving Person");
+    expect(erased.text).not.toContain(p.email);
+  });
+});
+
+describe("incremental organization export", () => {
+  it("streams organizations by last change, cursor-based and time-based", async () => {
+    const a = await buildTenant(t, "incro");
+    const start = Math.floor(Date.now() / 1000) - 2;
+    const orgs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await a.api("POST", "/api/v2/organizations.json", { organization: { name: `Org ${i} of incro` } });
+      expect(r.status, r.text).toBe(201);
+      orgs.push(r.body.organization.id);
+    }
+    const all = await follow(a, `/api/v2/incremental/organizations/cursor.json?start_time=${start}&per_page=2`, "organizations");
+    expect(all.ids).toEqual(orgs);
+    expect((await a.api("PUT", `/api/v2/organizations/${orgs[0]}.json`, { organization: { notes: "Renewed" } })).status).toBe(200);
+    const later = await a.api("GET", `/api/v2/incremental/organizations/cursor.json?cursor=${all.last.after_cursor}`);
+    expect(later.body.organizations.map((o: Json) => [o.id, o.notes])).toEqual([[orgs[0], "Renewed"]]);
+    const byTime = await a.api("GET", `/api/v2/incremental/organizations.json?start_time=${start}`);
+    expect(byTime.status, byTime.text).toBe(200);
+    expect(byTime.body.organizations.map((o: Json) => o.id)).toEqual([orgs[1], orgs[2], orgs[0]]);
+    expect(byTime.body).toMatchObject({ count: 3, end_of_stream: true });
+  });
+});
+
+describe("time-based incremental exports", () => {
+  it("pages with end_time and next_page, never splitting a second, each change once; next_page is not audited again, a forged stream is refused", async () => {
+    const a = await buildTenant(t, "incrt");
+    const made: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `Timed ${i}`, comment: { body: "Hello" } } });
+      expect(c.status, c.text).toBe(201);
+      made.push(c.body.ticket.id);
+    }
+    // Tickets 2–5 changed in one second (as a bulk change would), the others in seconds of their own.
+    const base = Math.floor(Date.now() / 1000) - 3600;
+    const seconds = [base, base + 1, base + 2, base + 2, base + 2, base + 2, base + 3];
+    await t.db.tenant(a.tenantId, async (tx) => {
+      for (const [i, id] of made.entries()) {
+        await sql`UPDATE tickets SET updated_at = to_timestamp(${seconds[i]! + i / 100}) WHERE tenant_id = ${a.tenantId} AND nice_id = ${id}`.execute(tx.db);
+      }
+    });
+    const auditedStarts = async () => ((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Json[]).filter((l) => l.action === "export.incremental_started").length;
+    const startsBefore = await auditedStarts();
+
+    const pages: Json[] = [];
+    let r = await a.api("GET", `/api/v2/incremental/tickets.json?start_time=${base}&per_page=3`);
+    for (let n = 0; ; n++) {
+      expect(r.status, r.text).toBe(200);
+      pages.push(r.body);
+      if (r.body.end_of_stream || n > 10) break;
+      expect(r.body.next_page.startsWith(`${a.origin}/api/v2/incremental/tickets.json?start_time=${r.body.end_time}&stream=`)).toBe(true);
+      const next = new URL(r.body.next_page as string);
+      r = await a.api("GET", next.pathname + next.search);
+    }
+    // Page 1: tickets 0, 1 and 2 — and the rest of ticket 2's second (3, 4, 5): 6 items, ending after it.
+    expect(pages[0]!.tickets.map((x: Json) => x.id)).toEqual(made.slice(0, 6));
+    expect(pages[0]).toMatchObject({ count: 6, end_time: base + 3, end_of_stream: false });
+    expect(pages.flatMap((p) => p.tickets.map((x: Json) => x.id))).toEqual(made);
+    expect(pages.at(-1)!.end_of_stream).toBe(true);
+    // Only the first request began a stream.
+    expect((await auditedStarts()) - startsBefore).toBe(1);
+
+    // A stream value made for another start time, or by hand, is refused; without one, a request begins (audited).
+    const p1 = new URL(pages[0]!.next_page as string);
+    const stream = p1.searchParams.get("stream")!;
+    expect((await a.api("GET", `/api/v2/incremental/tickets.json?start_time=${base}&stream=${stream}`)).status).toBe(422);
+    expect((await a.api("GET", `/api/v2/incremental/users.json?start_time=${base + 3}&stream=${stream}`)).status).toBe(422);
+    expect((await a.api("GET", `/api/v2/incremental/tickets.json?start_time=${base + 3}&stream=forged`)).status).toBe(422);
+    const users = await a.api("GET", `/api/v2/incremental/users.json?start_time=${base}`);
+    expect(users.status, users.text).toBe(200);
+    expect(users.body.users.map((u: Json) => u.email)).toContain(a.ownerEmail);
+    expect((await auditedStarts()) - startsBefore).toBe(2);
+    for (const q of ["", "?start_time=-1", "?start_time=abc", `?start_time=${Math.floor(Date.now() / 1000) + 7200}`, "?start_time=0&per_page=0", "?start_time=0&cursor=x", "?start_time=0&stream=a%20b"]) {
+      const bad = await a.api("GET", `/api/v2/incremental/organizations.json${q}`);
+      expect(bad.status, `${q}: ${bad.text}`).toBe(422);
+    }
+  });
+});
+
+describe("the settling wait", () => {
+  it("leaves changes of the last minute for a later page, and gives them once settled", async () => {
+    const a = await buildTenant(t, "incrs");
+    const start = Math.floor(Date.now() / 1000) - 2;
+    ahead = 0;
+    try {
+      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Just made", comment: { body: "Hello" } } });
+      expect(c.status, c.text).toBe(201);
+      const now = await a.api("GET", `/api/v2/incremental/tickets/cursor.json?start_time=${start}`);
+      expect(now.body).toMatchObject({ tickets: [], end_of_stream: true });
+      const byTime = await a.api("GET", `/api/v2/incremental/tickets.json?start_time=${start}`);
+      expect(byTime.body).toMatchObject({ tickets: [], end_of_stream: true });
+      ahead = 61_000;
+      const settled = await a.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${now.body.after_cursor}`);
+      expect(settled.body.tickets.map((x: Json) => x.id)).toEqual([c.body.ticket.id]);
+    } finally {
+      ahead = 61_000;
+    }
   });
 });

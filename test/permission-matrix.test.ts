@@ -674,6 +674,10 @@ const RULES: Record<string, Row> = {
   createExport: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/exports.json", body: { export: { resource: "organizations", format: "json", fields: ["id"] } } }) },
   incrementalTicketExport: { who: "admins", call: () => get("/api/v2/incremental/tickets/cursor.json?start_time=0&per_page=1") },
   incrementalUserExport: { who: "admins", call: () => get("/api/v2/incremental/users/cursor.json?start_time=0&per_page=1") },
+  incrementalOrganizationExport: { who: "admins", call: () => get("/api/v2/incremental/organizations/cursor.json?start_time=0&per_page=1") },
+  incrementalTicketExportByTime: { who: "admins", call: () => get("/api/v2/incremental/tickets.json?start_time=0&per_page=1") },
+  incrementalUserExportByTime: { who: "admins", call: () => get("/api/v2/incremental/users.json?start_time=0&per_page=1") },
+  incrementalOrganizationExportByTime: { who: "admins", call: () => get("/api/v2/incremental/organizations.json?start_time=0&per_page=1") },
   showExport: { who: "admins", call: async (as) => get(`/api/v2/exports/${(await readyExport(as, "tenant")).id}.json`) },
   downloadExport: { who: "admins", call: async (as) => get(pathAndQuery((await readyExport(as, "tenant")).download_url ?? "http://x/api/v2/exports/999999/download?expires=1&signature=x")) },
   // Data subject requests (test/data-subject-requests.test.ts): admins; anyone signed in asks about and sees their own.

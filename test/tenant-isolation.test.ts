@@ -345,6 +345,10 @@ const plans: Record<string, Plan> = {
   createExport: { kind: "own" },
   incrementalTicketExport: { kind: "collection" },
   incrementalUserExport: { kind: "collection" },
+  incrementalOrganizationExport: { kind: "collection" },
+  incrementalTicketExportByTime: { kind: "collection" },
+  incrementalUserExportByTime: { kind: "collection" },
+  incrementalOrganizationExportByTime: { kind: "collection" },
   showExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}.json` }, missing: { method: "GET", path: `/api/v2/exports/${m}.json` } }) },
   downloadExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/exports/${m}/download?expires=9999999999&signature=forged` } }) },
   updateRetentionPolicy: { kind: "own" },
@@ -545,6 +549,10 @@ describe("tenant isolation", () => {
       "/api/v2/oauth/tokens.json",
       "/api/v2/incremental/tickets/cursor.json?start_time=0",
       "/api/v2/incremental/users/cursor.json?start_time=0",
+      "/api/v2/incremental/organizations/cursor.json?start_time=0",
+      "/api/v2/incremental/tickets.json?start_time=0",
+      "/api/v2/incremental/users.json?start_time=0",
+      "/api/v2/incremental/organizations.json?start_time=0",
     ];
     for (const p of paths) {
       const r = await B.api("GET", p);

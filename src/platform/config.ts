@@ -222,6 +222,8 @@ const envSchema = z.object({
   VAULTDESK_MAIL_SENDER_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Days between an owner closing the account and the upkeep crypto-shredding its data (account termination). */
   VAULTDESK_TERMINATION_GRACE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Seconds a change waits before the incremental exports give it (Zendesk: 60): longer than any write transaction runs. */
+  VAULTDESK_INCREMENTAL_SETTLE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 });
 
 /** One sub-processor of the installation (VAULTDESK_SUBPROCESSORS). */
@@ -271,6 +273,8 @@ export type Config = Readonly<{
   region: string;
   /** VAULTDESK_TERMINATION_GRACE_DAYS: a closed account's data is shredded this many days after closing. */
   terminationGraceDays: number;
+  /** VAULTDESK_INCREMENTAL_SETTLE_SECONDS, in milliseconds: how old a change must be before an incremental export gives it. */
+  incrementalSettleMs: number;
   /** The operator's sub-processors (VAULTDESK_SUBPROCESSORS), in the order given. */
   subprocessors: readonly Readonly<Subprocessor>[];
   /** Outgoing mail; undefined when no SMTP server is configured (e-mail sign-in is then off). */
@@ -422,6 +426,7 @@ export function loadConfig(
     logFormat: e.LOG_FORMAT ?? (overrides.stdoutIsTTY ? "pretty" : "json"),
     region: e.VAULTDESK_REGION,
     terminationGraceDays: e.VAULTDESK_TERMINATION_GRACE_DAYS,
+    incrementalSettleMs: e.VAULTDESK_INCREMENTAL_SETTLE_SECONDS * 1000,
     subprocessors: readSubprocessors(e.VAULTDESK_SUBPROCESSORS),
     smtpUrl: e.VAULTDESK_SMTP_URL,
     relayTls: e.VAULTDESK_SMTP_RELAY_TLS,

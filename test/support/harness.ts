@@ -50,7 +50,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; logStre
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-test-"));
   // Rate limits and the wrong-password budget off unless a test sets them: suites sign in many times a second
   // (each tenant's own sign-in limit stays; the one across all tenants is off, as suites use many tenants).
-  const config = loadConfig({ VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: opts.logStream ? "info" : "silent", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", VAULTDESK_PASSWORD_FAILURES_PER_SECOND: "100000", VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: "0", ...opts.env });
+  const config = loadConfig({ VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: opts.logStream ? "info" : "silent", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", VAULTDESK_PASSWORD_FAILURES_PER_SECOND: "100000", VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: "0", VAULTDESK_INCREMENTAL_SETTLE_SECONDS: "0", ...opts.env });
   const db = opts.db ?? (await openTestDatabase());
   // A second app on the same database (another server process) is given the first one's keyring.
   const keyring = opts.keyring ?? new Keyring(new LocalMasterKey(crypto.randomBytes(32)));

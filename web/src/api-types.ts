@@ -1045,6 +1045,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/incremental/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Zendesk's time-based incremental export: organizations changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
+        get: operations["incrementalOrganizationExportByTime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/incremental/organizations/cursor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk, in the shape of Zendesk's cursor-based exports: organizations changed at or after `start_time`, oldest change first (owners and admins). */
+        get: operations["incrementalOrganizationExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/incremental/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Zendesk's time-based incremental export: tickets (those in the trash with status `deleted`) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
+        get: operations["incrementalTicketExportByTime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/incremental/tickets/cursor": {
         parameters: {
             query?: never;
@@ -1052,8 +1103,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's cursor-based incremental ticket export: tickets changed at or after `start_time`, oldest change first (owners and admins). */
+        /** Zendesk's cursor-based incremental export: tickets (those in the trash with status `deleted`) changed at or after `start_time`, oldest change first (owners and admins). */
         get: operations["incrementalTicketExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/incremental/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Zendesk's time-based incremental export: people (deleted ones not active, erased ones as their tombstone) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
+        get: operations["incrementalUserExportByTime"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1069,7 +1137,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's cursor-based incremental user export: people changed at or after `start_time`, oldest change first (owners and admins). */
+        /** Zendesk's cursor-based incremental export: people (deleted ones not active, erased ones as their tombstone) changed at or after `start_time`, oldest change first (owners and admins). */
         get: operations["incrementalUserExport"];
         put?: never;
         post?: never;
@@ -6470,6 +6538,170 @@ export interface operations {
             };
         };
     };
+    incrementalOrganizationExportByTime: {
+        parameters: {
+            query: {
+                /** @description Items per page before the page takes in the rest of its last second (default and most: 1000). */
+                per_page?: number;
+                /** @description Unix seconds: what changed at or after this time. */
+                start_time: number;
+                /** @description Set by `next_page`: this request follows a stream (not audited again). */
+                stream?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        /** @description True when this page reached what has changed so far (ask `next_page` again later). */
+                        end_of_stream: boolean;
+                        /** @description Unix seconds where the next page starts (`next_page` asks for it). */
+                        end_time: number;
+                        next_page: string;
+                        organizations: {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    incrementalOrganizationExport: {
+        parameters: {
+            query?: {
+                /** @description The `after_cursor` of the previous page (to go on). */
+                cursor?: string;
+                /** @description Items per page (default and most: 1000). */
+                per_page?: number;
+                /** @description Unix seconds: what changed at or after this time (to begin a stream). */
+                start_time?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Where the next page starts; also at the end of the stream, to ask again later. */
+                        after_cursor: string;
+                        after_url: string;
+                        before_cursor: null;
+                        before_url: null;
+                        /** @description True when this page reached what has changed so far. */
+                        end_of_stream: boolean;
+                        organizations: {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    incrementalTicketExportByTime: {
+        parameters: {
+            query: {
+                /** @description Items per page before the page takes in the rest of its last second (default and most: 1000). */
+                per_page?: number;
+                /** @description Unix seconds: what changed at or after this time. */
+                start_time: number;
+                /** @description Set by `next_page`: this request follows a stream (not audited again). */
+                stream?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        /** @description True when this page reached what has changed so far (ask `next_page` again later). */
+                        end_of_stream: boolean;
+                        /** @description Unix seconds where the next page starts (`next_page` asks for it). */
+                        end_time: number;
+                        next_page: string;
+                        tickets: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @description `deleted`: the ticket is in the trash (its content is left out). */
+                            status: ("new" | "open" | "pending" | "hold" | "solved" | "closed") | "deleted";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     incrementalTicketExport: {
         parameters: {
             query?: {
@@ -6523,8 +6755,8 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
-                            /** @enum {string} */
-                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            /** @description `deleted`: the ticket is in the trash (its content is left out). */
+                            status: ("new" | "open" | "pending" | "hold" | "solved" | "closed") | "deleted";
                             subject: string;
                             submitter_id: number;
                             tags: string[];
@@ -6534,6 +6766,67 @@ export interface operations {
                             via: {
                                 channel: string;
                             };
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    incrementalUserExportByTime: {
+        parameters: {
+            query: {
+                /** @description Items per page before the page takes in the rest of its last second (default and most: 1000). */
+                per_page?: number;
+                /** @description Unix seconds: what changed at or after this time. */
+                start_time: number;
+                /** @description Set by `next_page`: this request follows a stream (not audited again). */
+                stream?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        /** @description True when this page reached what has changed so far (ask `next_page` again later). */
+                        end_of_stream: boolean;
+                        /** @description Unix seconds where the next page starts (`next_page` asks for it). */
+                        end_time: number;
+                        next_page: string;
+                        users: {
+                            active: boolean;
+                            created_at: string;
+                            custom_role_id: number | null;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
                         }[];
                     };
                 };

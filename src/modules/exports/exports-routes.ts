@@ -4,12 +4,13 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { publicIdParam } from "../../platform/schemas.ts";
+import { orgView } from "../organizations/organizations-types.ts";
 import { ticketView } from "../tickets/tickets-types.ts";
 import { userView } from "../users/users-types.ts";
-import { incrementalTickets, incrementalUsers } from "./exports-incremental.ts";
+import { cursorPage, timeBasedPage } from "./exports-incremental.ts";
 import { exportJob } from "./exports-jobs.ts";
 import * as service from "./exports-service.ts";
-import { dataExportView, downloadQuery, incrementalPage, incrementalQuery, tenantExportInput, tenantExportView } from "./exports-types.ts";
+import { dataExportView, downloadQuery, incrementalPage, incrementalQuery, tenantExportInput, tenantExportView, timeBasedPage as timeBasedPageOf, timeBasedQuery } from "./exports-types.ts";
 
 /**
  * Vaultdesk's data exports: a person's (`/api/v2/users/:id/data_exports`, `/users/me/data_exports`,
@@ -51,24 +52,33 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     params: publicIdParam, query: downloadQuery, response: z.string().describe("The file's bytes"),
     handler: async (ctx, { params, query, reply, afterCommit }) => sendExport(deps, ctx.tx.tenantId, await service.openExportDownload(deps, ctx, params.id, "tenant", query), reply, afterCommit),
   });
-  defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/incremental/tickets/cursor", operationId: "incrementalTicketExport", tag: "exports", auth: "user",
-    summary: "Zendesk's cursor-based incremental ticket export: tickets changed at or after `start_time`, oldest change first (owners and admins).",
-    query: incrementalQuery, response: incrementalPage("tickets", ticketView),
-    handler: async (ctx, { query, url }) => {
-      const { items, ...rest } = await incrementalTickets(ctx, query, url);
-      return { tickets: items, ...rest };
-    },
-  });
-  defineRoute(app, deps, {
-    method: "GET", url: "/api/v2/incremental/users/cursor", operationId: "incrementalUserExport", tag: "exports", auth: "user",
-    summary: "Zendesk's cursor-based incremental user export: people changed at or after `start_time`, oldest change first (owners and admins).",
-    query: incrementalQuery, response: incrementalPage("users", userView),
-    handler: async (ctx, { query, url }) => {
-      const { items, ...rest } = await incrementalUsers(ctx, query, url);
-      return { users: items, ...rest };
-    },
-  });
+  // Zendesk's incremental exports, cursor-based and time-based (exports-incremental.ts).
+  const streamed = {
+    tickets: { item: ticketView.extend({ status: z.union([ticketView.shape.status, z.literal("deleted")]).describe("`deleted`: the ticket is in the trash (its content is left out).") }), name: "Ticket", what: "tickets (those in the trash with status `deleted`)" },
+    users: { item: userView, name: "User", what: "people (deleted ones not active, erased ones as their tombstone)" },
+    organizations: { item: orgView, name: "Organization", what: "organizations" },
+  } as const;
+  for (const resource of ["tickets", "users", "organizations"] as const) {
+    const { item, name, what } = streamed[resource];
+    defineRoute(app, deps, {
+      method: "GET", url: `/api/v2/incremental/${resource}/cursor`, operationId: `incremental${name}Export`, tag: "exports", auth: "user",
+      summary: `${resource === "organizations" ? "Vaultdesk, in the shape of Zendesk's cursor-based exports" : "Zendesk's cursor-based incremental export"}: ${what} changed at or after \`start_time\`, oldest change first (owners and admins).`,
+      query: incrementalQuery, response: incrementalPage(resource, item),
+      handler: async (ctx, { query, url }) => {
+        const { items, ...rest } = await cursorPage(ctx, deps.config.incrementalSettleMs, resource, query, url);
+        return { [resource]: items, ...rest } as never; // the page's items under the resource's name, checked by the response schema
+      },
+    });
+    defineRoute(app, deps, {
+      method: "GET", url: `/api/v2/incremental/${resource}`, operationId: `incremental${name}ExportByTime`, tag: "exports", auth: "user",
+      summary: `Zendesk's time-based incremental export: ${what} changed at or after \`start_time\`, oldest change first; \`next_page\` goes on (owners and admins).`,
+      query: timeBasedQuery, response: timeBasedPageOf(resource, item),
+      handler: async (ctx, { query, url }) => {
+        const { items, ...rest } = await timeBasedPage(ctx, deps.config.incrementalSettleMs, resource, query, url);
+        return { [resource]: items, ...rest } as never; // as above
+      },
+    });
+  }
 }
 
 /**

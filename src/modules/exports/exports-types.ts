@@ -60,7 +60,7 @@ export const downloadQuery = z.object({ expires: z.coerce.number().int().min(0).
 /** Zendesk's incremental exports: `start_time` (Unix seconds) to begin, then the `cursor` each page gives. */
 export const incrementalQuery = z.strictObject({
   start_time: z.coerce.number().int().min(0).max(32_503_680_000).optional().describe("Unix seconds: what changed at or after this time (to begin a stream)."),
-  cursor: z.string().max(200).optional().describe("The `after_cursor` of the previous page (to go on)."),
+  cursor: z.string().max(300).optional().describe("The `after_cursor` of the previous page (to go on)."),
   per_page: z.coerce.number().int().min(1).max(1000).optional().describe("Items per page (default and most: 1000)."),
 });
 
@@ -74,4 +74,22 @@ export function incrementalPage<K extends string, I extends z.ZodType>(key: K, i
     before_url: z.null(),
     end_of_stream: z.boolean().describe("True when this page reached what has changed so far."),
   } as { [P in K]: z.ZodArray<I> } & Record<"after_cursor" | "after_url", z.ZodString> & Record<"before_cursor" | "before_url", z.ZodNull> & { end_of_stream: z.ZodBoolean });
+}
+
+/** Zendesk's time-based incremental exports: `start_time` (Unix seconds); `next_page` adds `stream`, which marks a request as following a stream. */
+export const timeBasedQuery = z.strictObject({
+  start_time: z.coerce.number().int().min(0).max(32_503_680_000).describe("Unix seconds: what changed at or after this time."),
+  per_page: z.coerce.number().int().min(1).max(1000).optional().describe("Items per page before the page takes in the rest of its last second (default and most: 1000)."),
+  stream: z.string().max(100).regex(/^[A-Za-z0-9_-]+$/).optional().describe("Set by `next_page`: this request follows a stream (not audited again)."),
+});
+
+/** A time-based incremental export's page of `key` items, in Zendesk's shape. */
+export function timeBasedPage<K extends string, I extends z.ZodType>(key: K, item: I) {
+  return z.strictObject({
+    [key]: z.array(item),
+    count: z.number().int(),
+    end_time: z.number().int().describe("Unix seconds where the next page starts (`next_page` asks for it)."),
+    next_page: z.string(),
+    end_of_stream: z.boolean().describe("True when this page reached what has changed so far (ask `next_page` again later)."),
+  } as { [P in K]: z.ZodArray<I> } & { count: z.ZodNumber; end_time: z.ZodNumber; next_page: z.ZodString; end_of_stream: z.ZodBoolean });
 }

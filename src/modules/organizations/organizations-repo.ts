@@ -35,6 +35,23 @@ export async function listOrgs(tx: TenantTx, page: Page, idsIn?: RawBuilder<unkn
   });
 }
 
+/**
+ * Organizations changed after a position in (last change, public id) order and before `until`,
+ * oldest change first: one range of organizations_updated_page (0047), for the incremental
+ * exports. `sort_key`: the last change in integer microseconds, as text (the cursors' key).
+ */
+export async function listChangedOrgs(tx: TenantTx, after: { key: string; id: number }, until: Date, limit: number): Promise<Array<OrgRow & { sort_key: string }>> {
+  const rows = await base(tx)
+    .select(sql<string>`(extract(epoch from updated_at) * 1000000)::bigint::text`.as("sort_key"))
+    .where(sql<boolean>`(updated_at, nice_id) > (timestamptz 'epoch' + ${after.key}::bigint * interval '1 microsecond', ${after.id})`)
+    .where("updated_at", "<", until)
+    .orderBy("updated_at")
+    .orderBy("nice_id")
+    .limit(limit)
+    .execute();
+  return rows as Array<OrgRow & { sort_key: string }>;
+}
+
 /** Organizations after a public id, in its order, a batch at a time (rebuilding the search index). */
 export const listOrgsAfter = (tx: TenantTx, afterNiceId: number, limit: number) =>
   base(tx).where("nice_id", ">", afterNiceId).orderBy("nice_id").limit(limit).execute() as Promise<OrgRow[]>;

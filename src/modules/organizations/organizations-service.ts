@@ -112,6 +112,13 @@ export async function listOrganizations(ctx: RequestContext, page: Page, idsIn?:
   return { rows: await presentOrgs(ctx, rows), count };
 }
 
+/** Organizations changed after a position, with the keys of their places (incremental exports; staff). */
+export async function changedOrganizations(ctx: RequestContext, after: { key: string; id: number }, until: Date, limit: number): Promise<{ views: OrgView[]; keys: string[] }> {
+  requireStaff(ctx);
+  const rows = await repo.listChangedOrgs(ctx.tx, after, until, limit);
+  return { views: await presentOrgs(ctx, rows), keys: rows.map((r) => r.sort_key) };
+}
+
 /** Zendesk's `organizations/search?name=`: the organization of exactly this name (ignoring case), or none (staff). */
 export async function searchOrganizationsByName(ctx: RequestContext, name: string): Promise<OrgView[]> {
   requireStaff(ctx);

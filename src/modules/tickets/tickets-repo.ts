@@ -39,6 +39,11 @@ export type TicketRow = {
 type Q = SelectQueryBuilder<DB & { t: DB["tickets"] } & { r: DB["users"] } & { s: DB["users"] } & { a: DB["users"] } & { g: DB["groups"] } & { o: DB["organizations"] }, "t" | "r" | "s" | "a" | "g" | "o", TicketRow>;
 
 export function ticketQuery(tx: Pick<TenantTx, "db" | "tenantId">): Q {
+  return ticketQueryWithTrash(tx).where("t.deleted_at", "is", null);
+}
+
+/** ticketQuery's rows over every ticket of the tenant, those in the trash included (incremental exports). */
+function ticketQueryWithTrash(tx: Pick<TenantTx, "db" | "tenantId">): Q {
   return tx.db
     .selectFrom("tickets as t")
     .innerJoin("users as r", (j) => j.onRef("r.tenant_id", "=", "t.tenant_id").onRef("r.id", "=", "t.requester_id"))
@@ -55,8 +60,7 @@ export function ticketQuery(tx: Pick<TenantTx, "db" | "tenantId">): Q {
       "t.via", "t.is_public",
       sql<number[]>`ARRAY(SELECT cu.nice_id FROM ticket_ccs c JOIN users cu ON cu.tenant_id = c.tenant_id AND cu.id = c.user_id WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id ORDER BY cu.nice_id)`.as("cc_nice_ids"),
     ])
-    .where("t.tenant_id", "=", tx.tenantId)
-    .where("t.deleted_at", "is", null) as unknown as Q;
+    .where("t.tenant_id", "=", tx.tenantId) as unknown as Q;
 }
 
 /** The configuration of a person's custom role, if they carry one (platform/roles.ts). */
@@ -192,6 +196,25 @@ export async function countTickets(tx: TenantTx, scope: TicketScope, where: (q: 
   const inner = scoped(where(tx.db.selectFrom("tickets as t").select(sql<number>`${PLAN_PER_EXECUTION}1`.as("one")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null)), scope).limit(cap + 1);
   const r = await tx.db.selectFrom(inner.as("s")).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/** A position in the incremental exports' order: a last change (integer microseconds, as text) and a public id. */
+export type ChangePosition = { key: string; id: number };
+
+/**
+ * Tickets changed after a position in (last change, public id) order and before `until`, the
+ * trash included (each row says whether it is deleted), oldest change first: one range of
+ * tickets_updated_page (0047), so the thousandth page of a stream costs what the first does.
+ */
+export async function listChangedTickets(tx: TenantTx, scope: TicketScope, after: ChangePosition, until: Date, limit: number, where?: (q: Q) => Q): Promise<Array<TicketRow & { sort_key: string; deleted: boolean }>> {
+  const q = scoped(where ? where(ticketQueryWithTrash(tx)) : ticketQueryWithTrash(tx), scope)
+    .select([SORT_KEYS.updated_at.text.as("sort_key"), sql<boolean>`t.deleted_at IS NOT NULL`.as("deleted")])
+    .where(sql<boolean>`(t.updated_at, t.nice_id) > (${fromMicros(after.key)}, ${after.id})`)
+    .where("t.updated_at", "<", until)
+    .orderBy("t.updated_at")
+    .orderBy("t.nice_id")
+    .limit(limit);
+  return (await q.execute()) as unknown as Array<TicketRow & { sort_key: string; deleted: boolean }>;
 }
 
 export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public"> & {

@@ -245,6 +245,57 @@ export async function listTickets(ctx: RequestContext, page: Page, where?: Param
   return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows, count };
 }
 
+/** A ticket in an incremental export: the trash's come with Zendesk's status `deleted`. */
+export type ChangedTicketView = Omit<TicketView, "status"> & { status: TicketView["status"] | "deleted" };
+
+/**
+ * Tickets changed after a position (incremental exports; their policy decides who may ask), those
+ * whose requester's processing is restricted left out. A ticket in the trash comes with status
+ * `deleted` and without its content (subject, description, fields, tags, external id): what a
+ * system kept in step needs is to remove it, and a restore brings it back whole as a new change.
+ */
+export async function changedTickets(ctx: RequestContext, after: repo.ChangePosition, until: Date, limit: number): Promise<{ views: ChangedTicketView[]; keys: string[] }> {
+  const actor = requireStaff(ctx);
+  const rows = await repo.listChangedTickets(ctx.tx, ticketPolicy.scope(actor), after, until, limit, unrestrictedRequester);
+  const views = await Promise.all(
+    rows.map(async (t): Promise<ChangedTicketView> =>
+      t.deleted
+        ? { ...deletedShell(ctx, t), status: "deleted" }
+        : presentTicket(ctx, t),
+    ),
+  );
+  return { views, keys: rows.map((r) => r.sort_key) };
+}
+
+/** A deleted ticket's place in a stream: its numbers, people and dates, none of its content. */
+function deletedShell(ctx: RequestContext, t: repo.TicketRow): Omit<TicketView, "status"> {
+  return {
+    id: t.nice_id,
+    url: `${ctx.apiBase}/tickets/${t.nice_id}.json`,
+    external_id: null,
+    type: t.type,
+    subject: "",
+    raw_subject: "",
+    description: "",
+    priority: t.priority,
+    requester_id: t.requester_nice,
+    submitter_id: t.submitter_nice,
+    assignee_id: t.assignee_nice,
+    organization_id: t.organization_nice,
+    group_id: t.group_nice,
+    tags: [],
+    custom_fields: [],
+    fields: [],
+    due_at: t.due_at?.toISOString() ?? null,
+    created_at: t.created_at.toISOString(),
+    updated_at: t.updated_at.toISOString(),
+    is_public: t.is_public,
+    via: { channel: t.via },
+    collaborator_ids: (t.cc_nice_ids ?? []).map(Number),
+    email_cc_ids: (t.cc_nice_ids ?? []).map(Number),
+  };
+}
+
 export async function updateTicket(ctx: RequestContext, niceId: number, input: TicketUpdateInput): Promise<{ ticket: TicketView; audit: AuditView }> {
   const actor = requireStaff(ctx);
   await loadFields(ctx);

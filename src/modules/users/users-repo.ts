@@ -163,9 +163,8 @@ export const USERS_BY_UPDATED: SortKey & { text: RawBuilder<string> } = {
   value: (k: string) => sql`(timestamptz 'epoch' + ${k}::bigint * interval '1 microsecond')`,
 };
 
-export async function listUsers(tx: TenantTx, page: Page, filter: UserFilter, byUpdated = false): Promise<{ rows: Array<UserRow & { sort_key?: string }>; count: number | undefined }> {
-  // The sort key is selected only for the ordered list (the others keep their plain row shape).
-  let q = byUpdated ? (base(tx).select(USERS_BY_UPDATED.text.as("sort_key")) as unknown as ReturnType<typeof base>) : base(tx);
+export async function listUsers(tx: TenantTx, page: Page, filter: UserFilter): Promise<{ rows: UserRow[]; count: number | undefined }> {
+  let q = base(tx);
   if (filter.roles) q = q.where("u.role", "in", filter.roles);
   if (filter.withoutSupport) q = q.where("u.support", "=", false);
   if (filter.organizationId) q = q.where("u.organization_id", "=", filter.organizationId);
@@ -179,7 +178,27 @@ export async function listUsers(tx: TenantTx, page: Page, filter: UserFilter, by
     if (filter.idsIn) cq = cq.where(sql<boolean>`id IN ${filter.idsIn}`);
     if (filter.unrestricted) cq = cq.where("restricted_at", "is", null);
     return Number((await cq.executeTakeFirstOrThrow()).n);
-  }, byUpdated ? USERS_BY_UPDATED : undefined);
+  });
+}
+
+/**
+ * People changed after a position in (last change, public id) order and before `until`, oldest
+ * change first: one range of users_updated_page (0046). Deleted people come with the rest (not
+ * active), erased ones as their tombstone; support users and people whose processing is
+ * restricted are left out (incremental exports).
+ */
+export async function listChangedUsers(tx: TenantTx, after: { key: string; id: number }, until: Date, limit: number): Promise<Array<UserRow & { sort_key: string }>> {
+  const rows = await base(tx)
+    .select(USERS_BY_UPDATED.text.as("sort_key"))
+    .where("u.support", "=", false)
+    .where("u.restricted_at", "is", null)
+    .where(sql<boolean>`(u.updated_at, u.nice_id) > (${USERS_BY_UPDATED.value(after.key)}, ${after.id})`)
+    .where("u.updated_at", "<", until)
+    .orderBy("u.updated_at")
+    .orderBy("u.nice_id")
+    .limit(limit)
+    .execute();
+  return rows as Array<UserRow & { sort_key: string }>;
 }
 
 /** Active people after a public id, in its order, a batch at a time (rebuilding the search index). */

@@ -168,11 +168,18 @@ export async function showMe(ctx: RequestContext): Promise<UserView> {
   return presentUser(ctx, u);
 }
 
-export async function listUsers(ctx: RequestContext, page: Page, filter: repo.UserFilter, byUpdated = false) {
+export async function listUsers(ctx: RequestContext, page: Page, filter: repo.UserFilter) {
   const actor = actorUser(ctx);
   if (!userPolicy.list(actor)) throw forbidden();
-  const { rows, count } = await repo.listUsers(ctx.tx, page, filter, byUpdated);
-  return { rows: rows.map((r) => presentUser(ctx, r)), keys: rows.map((r) => r.sort_key), count };
+  const { rows, count } = await repo.listUsers(ctx.tx, page, filter);
+  return { rows: rows.map((r) => presentUser(ctx, r)), count };
+}
+
+/** People changed after a position, with the keys of their places (incremental exports). */
+export async function changedUsers(ctx: RequestContext, after: { key: string; id: number }, until: Date, limit: number): Promise<{ views: UserView[]; keys: string[] }> {
+  if (!userPolicy.list(actorUser(ctx))) throw forbidden();
+  const rows = await repo.listChangedUsers(ctx.tx, after, until, limit);
+  return { views: rows.map((r) => presentUser(ctx, r)), keys: rows.map((r) => r.sort_key) };
 }
 
 /** An organization's members (staff only); another tenant's organization answers 404. */
