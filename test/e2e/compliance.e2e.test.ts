@@ -63,4 +63,26 @@ describe("Compliance", () => {
     await page.goto(`${h.base}/admin/compliance`);
     await visible(page.getByRole("table", { name: "Controls" }).locator('tr[data-control="content_free_notifications"]').getByText("Pass", { exact: true }));
   });
+
+  it("speaks the owner's language on the staff pages: Japanese in the admin center, Swedish in the workspace, remembered", async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.base}/admin/compliance`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    await visible(page.getByRole("heading", { name: "Compliance", level: 1 }));
+    await page.getByLabel("Language", { exact: true }).selectOption("ja");
+    await visible(page.getByRole("heading", { name: "コンプライアンス", level: 1 }));
+    await visible(page.getByRole("navigation", { name: "管理センター" }));
+    expect(await page.locator("html").getAttribute("lang")).toBe("ja");
+    await expectAccessible(page, "the compliance page in Japanese");
+    await shot(page, "compliance-ja-desktop");
+    // Remembered: the workspace opens in Japanese; switched to Swedish there.
+    await page.goto(`${h.base}/agent`);
+    await visible(page.getByRole("heading", { name: "ビュー", exact: true }));
+    await page.getByLabel("言語", { exact: true }).selectOption("sv");
+    await visible(page.getByRole("heading", { name: "Vyer", exact: true }));
+    await visible(page.getByRole("link", { name: /Ej tilldelade ärenden/ }));
+    await shot(page, "workspace-sv-desktop");
+    await page.getByLabel("Språk", { exact: true }).selectOption("en");
+    await visible(page.getByRole("heading", { name: "Views", exact: true }));
+  });
 });

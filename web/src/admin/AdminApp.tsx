@@ -1,7 +1,8 @@
 import { useEffect } from "react";
 import type { Abilities, User } from "../api-schema.ts";
+import { LanguagePicker } from "../components/LanguagePicker.tsx";
 import { SessionGate } from "../components/SessionGate.tsx";
-import { t } from "../i18n/index.ts";
+import { t, useLocale } from "../i18n/index.ts";
 import { Link, navigate, PageHeading, useLocation } from "../router.tsx";
 import { adminSections, sectionOf } from "./admin-nav.ts";
 import { AccountPage } from "./AccountPage.tsx";
@@ -69,6 +70,7 @@ function NoPageAccess() {
 }
 
 function AdminShell(props: { me: User; abilities: Abilities; onSignOut: () => void }) {
+  useLocale(); // the whole shell follows a change of language (LanguagePicker)
   const { path, query } = useLocation();
   const sections = adminSections(props.abilities);
   // `/admin` opens the first section the person may use: People for admins.
@@ -131,6 +133,7 @@ function AdminShell(props: { me: User; abilities: Abilities; onSignOut: () => vo
           {t("admin.brand")}
         </Link>
         <a href="/agent">{t("admin.toWorkspace")}</a>
+        <LanguagePicker />
         <span className="whoami">{t("nav.signedInAs", { name: props.me.name })}</span>
         <button type="button" className="link" onClick={props.onSignOut}>
           {t("signout")}

@@ -1,9 +1,10 @@
 import type { Abilities, User } from "../api-schema.ts";
 import { PasskeysSection } from "../components/Passkeys.tsx";
 import { TwoFactorSection } from "../components/TwoFactor.tsx";
+import { LanguagePicker } from "../components/LanguagePicker.tsx";
 import { SessionGate } from "../components/SessionGate.tsx";
 import { useApi, useInvalidate } from "../data.tsx";
-import { t } from "../i18n/index.ts";
+import { t, useLocale } from "../i18n/index.ts";
 import { adminSections } from "../admin/admin-nav.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { countText, hasWords, KEYS, loadPickers, TEXT_SORTS, VIEWS, viewCounts } from "./model.ts";
@@ -21,6 +22,7 @@ export function AgentApp() {
 }
 
 function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () => void }) {
+  useLocale(); // the whole shell follows a change of language (LanguagePicker)
   const { path, query } = useLocation();
   const invalidate = useInvalidate();
   // The counts are asked again on every navigation (and after saves, through refreshCounts).
@@ -72,6 +74,7 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
         <SearchBox />
         {adminSections(props.abilities).length > 0 ? <Link to="/admin">{t("admin.link")}</Link> : null}
         <Link to="/agent/security">{t("tf.nav")}</Link>
+        <LanguagePicker />
         <span className="whoami">{t("nav.signedInAs", { name: props.me.name })}</span>
         <Link to="/agent/devices">{t("sessions.link")}</Link>
         <button type="button" className="link" onClick={props.onSignOut}>

@@ -50,6 +50,7 @@ export const en = {
   "app.notFound": "This page does not exist.",
   "app.loading": "Loading…",
   "app.retry": "Try again",
+  "app.language": "Language",
 
   "error.generic": "Something went wrong. Try again.",
   "error.network": "The server cannot be reached. Check your connection and try again.",
@@ -559,7 +560,7 @@ export const en = {
   "admin.people.deleteConfirm": "Delete {name}? They can no longer sign in, and their sessions and tokens end now.",
   "admin.people.deleteYes": "Yes, delete",
   "admin.people.deletedDone": "Deleted.",
-  "admin.people.deleteHelp": "Deleting deactivates the account; its tickets keep their history. Its personal data stays encrypted in the database until erasure, which comes with the privacy (GDPR) tools.",
+  "admin.people.deleteHelp": "Deleting deactivates the account and moves it to Deleted people, where it can be restored for 30 days; then its personal data is erased for good. Its tickets keep their history.",
   "admin.people.deletedNotice": "This person was deleted. They cannot sign in; their encrypted personal data is kept until it is erased.",
 
   "admin.invite.title": "Invite an agent",
@@ -889,3 +890,7 @@ export type Plural = { readonly other: string } & { readonly [form in Exclude<In
 export type MessageKey = keyof typeof en;
 /** A translation gives plural forms exactly where English does. */
 export type Catalog = { [K in MessageKey]: (typeof en)[K] extends string ? string : Plural };
+
+type SharedKey = Extract<MessageKey, `hc.${string}` | `app.${string}` | `error.${string}`>;
+/** A language's help-center catalog: every help-center and shared message; its staff pages' come in staff/. */
+export type HelpCenterCatalog = Pick<Catalog, SharedKey> & Partial<Catalog>;

@@ -4,14 +4,23 @@ import { ja } from "./ja.ts";
 import { ko } from "./ko.ts";
 import { sv } from "./sv.ts";
 import { zhCN } from "./zh-CN.ts";
+import { jaStaffA } from "./staff/ja-a.ts";
+import { jaStaffB } from "./staff/ja-b.ts";
+import { koStaffA } from "./staff/ko-a.ts";
+import { koStaffB } from "./staff/ko-b.ts";
+import { svStaffA } from "./staff/sv-a.ts";
+import { svStaffB } from "./staff/sv-b.ts";
+import { zhCNStaffA } from "./staff/zh-CN-a.ts";
+import { zhCNStaffB } from "./staff/zh-CN-b.ts";
 
 /**
  * The i18n layer: every string the app shows goes through `t(key, values)`. English (en.ts) is the
- * reference and complete. The help center also speaks Japanese, Korean, Simplified Chinese and
- * Swedish: those catalogs must hold every help-center key (`hc.*`) and the shared messages
- * (`app.*`, `error.*`) — a missing one is a type error — and fall back to English for the rest.
- * The language comes from the visitor's choice (remembered in localStorage), else from the
- * browser's languages; `<html lang>` follows it.
+ * reference. Every page — help center, agent workspace and admin center — also speaks Japanese,
+ * Korean, Simplified Chinese and Swedish: each language is its help-center catalog (ja.ts …) and
+ * its staff pages' (staff/ja-a.ts, staff/ja-b.ts …), and together they must hold every key of the
+ * English one (`Catalog`): a missing message is a type error. The language comes from the
+ * visitor's choice (the help center's and the staff pages' switchers, remembered in
+ * localStorage), else from the browser's languages; `<html lang>` follows it.
  *
  * A message that counts something is a set of plural forms (`{ one: "{count} ticket", other:
  * "{count} tickets" }`); `t()` picks the form with `Intl.PluralRules` for the current language
@@ -20,8 +29,7 @@ import { zhCN } from "./zh-CN.ts";
  */
 export type { MessageKey, Plural } from "./en.ts";
 
-type SharedKey = Extract<MessageKey, `hc.${string}` | `app.${string}` | `error.${string}`>;
-export type HelpCenterCatalog = Pick<Catalog, SharedKey> & Partial<Catalog>;
+export type { HelpCenterCatalog } from "./en.ts";
 
 /** The languages offered by the switcher, each named in itself. */
 export const LOCALES: ReadonlyArray<{ code: string; name: string }> = [
@@ -31,7 +39,14 @@ export const LOCALES: ReadonlyArray<{ code: string; name: string }> = [
   { code: "zh-CN", name: "简体中文" },
   { code: "sv", name: "Svenska" },
 ];
-const catalogs: Record<string, Partial<Catalog>> = { en, ja, ko, "zh-CN": zhCN, sv };
+const complete = (c: Catalog): Catalog => c;
+const catalogs: Record<string, Partial<Catalog>> = {
+  en,
+  ja: complete({ ...ja, ...jaStaffA, ...jaStaffB }),
+  ko: complete({ ...ko, ...koStaffA, ...koStaffB }),
+  "zh-CN": complete({ ...zhCN, ...zhCNStaffA, ...zhCNStaffB }),
+  sv: complete({ ...sv, ...svStaffA, ...svStaffB }),
+};
 const STORAGE_KEY = "vaultdesk.locale";
 let current: Partial<Catalog> = en;
 let currentLocale = "en";

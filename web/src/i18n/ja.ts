@@ -1,12 +1,13 @@
-import type { HelpCenterCatalog } from "./index.ts";
+import type { HelpCenterCatalog } from "./en.ts";
 
 /** 日本語: the help center and the shared messages (other pages fall back to English). */
-export const ja: HelpCenterCatalog = {
+export const ja = {
   "app.name": "Vaultdesk",
   "app.skip": "メインコンテンツへスキップ",
   "app.notFound": "このページは存在しません。",
   "app.loading": "読み込み中…",
   "app.retry": "再試行",
+  "app.language": "言語",
   "error.generic": "問題が発生しました。もう一度お試しください。",
   "error.network": "サーバーに接続できません。接続を確認して、もう一度お試しください。",
   "error.noAccount": "このアドレスでは Vaultdesk のアカウントが提供されていません。",
@@ -289,7 +290,7 @@ export const ja: HelpCenterCatalog = {
   "mail.dkim.domainHelp": "独自のサポートアドレスのドメイン (例: acme.example)。",
   "mail.dkim.add": "鍵を作成",
   "mail.dkim.added": "{domain} の鍵を作成しました: 下のレコードを公開してから確認してください。",
-  "mail.nav.suspended": "保留中のチケット",
+  "mail.nav.suspended": "停止中のチケット",
   "mail.addresses.title": "サポートアドレス",
   "mail.addresses.intro": "これらのアドレスに送られたメールはチケットになります。返信は件名ではなく、署名付きの返信アドレスで元のチケットに結び付けられます。",
   "mail.addresses.email": "メールアドレス",
@@ -317,12 +318,12 @@ export const ja: HelpCenterCatalog = {
   "mail.addresses.addedCheck": "{email} を追加しました。転送を確認するためにテストメッセージを送信しました。",
   "mail.blocklist.title": "ブロックした送信者",
   "mail.blocklist.label": "アドレスとドメイン",
-  "mail.blocklist.help": "1 行に 1 つ: アドレス (name@example.com) またはドメイン全体 (@example.com)。そのメールは保留中のチケットになります。",
+  "mail.blocklist.help": "1 行に 1 つ: アドレス (name@example.com) またはドメイン全体 (@example.com)。そのメールは停止中のチケットになります。",
   "mail.ticket.byEmail": "メールで受信",
   "mail.ticket.original": "元のメッセージ",
-  "mail.suspended.title": "保留中のチケット",
+  "mail.suspended.title": "停止中のチケット",
   "mail.suspended.intro": "確認のために保留されたメールです（チケットは作成されていません）。復元すると本来のチケットまたは返信になります。不要なら削除してください。",
-  "mail.suspended.empty": "保留中のチケットはありません。",
+  "mail.suspended.empty": "停止中のチケットはありません。",
   "mail.suspended.from": "差出人: {name} <{email}>",
   "mail.suspended.fromAddress": "差出人: {email}",
   "mail.suspended.cause": "保留の理由:",
@@ -339,4 +340,4 @@ export const ja: HelpCenterCatalog = {
   "mail.suspended.delete": "削除",
   "mail.suspended.deleteFor": "{subject} を削除",
   "mail.suspended.deleted": "削除しました: {subject}",
-};
+} satisfies HelpCenterCatalog;

@@ -1,12 +1,13 @@
-import type { HelpCenterCatalog } from "./index.ts";
+import type { HelpCenterCatalog } from "./en.ts";
 
 /** 한국어: the help center and the shared messages (other pages fall back to English). */
-export const ko: HelpCenterCatalog = {
+export const ko = {
   "app.name": "Vaultdesk",
   "app.skip": "본문으로 건너뛰기",
   "app.notFound": "이 페이지는 존재하지 않습니다.",
   "app.loading": "불러오는 중…",
   "app.retry": "다시 시도",
+  "app.language": "언어",
   "error.generic": "문제가 발생했습니다. 다시 시도해 주세요.",
   "error.network": "서버에 연결할 수 없습니다. 연결 상태를 확인한 후 다시 시도해 주세요.",
   "error.noAccount": "이 주소에서는 Vaultdesk 계정을 제공하지 않습니다.",
@@ -289,7 +290,7 @@ export const ko: HelpCenterCatalog = {
   "mail.dkim.domainHelp": "자체 지원 주소의 도메인(예: acme.example).",
   "mail.dkim.add": "키 만들기",
   "mail.dkim.added": "{domain}의 키를 만들었습니다: 아래 레코드를 게시한 다음 확인하세요.",
-  "mail.nav.suspended": "보류된 티켓",
+  "mail.nav.suspended": "일시 중단된 티켓",
   "mail.addresses.title": "지원 주소",
   "mail.addresses.intro": "이 주소로 보낸 메일은 티켓이 됩니다. 답장은 제목이 아니라 서명된 회신 주소로 해당 티켓을 찾습니다.",
   "mail.addresses.email": "이메일 주소",
@@ -317,15 +318,15 @@ export const ko: HelpCenterCatalog = {
   "mail.addresses.addedCheck": "{email}을(를) 추가했습니다. 전달을 확인하기 위해 테스트 메시지를 보냈습니다.",
   "mail.blocklist.title": "차단된 발신자",
   "mail.blocklist.label": "주소 및 도메인",
-  "mail.blocklist.help": "한 줄에 하나: 주소(name@example.com) 또는 도메인 전체(@example.com). 이들의 메일은 보류된 티켓이 됩니다.",
+  "mail.blocklist.help": "한 줄에 하나: 주소(name@example.com) 또는 도메인 전체(@example.com). 이들의 메일은 일시 중단된 티켓이 됩니다.",
   "mail.ticket.byEmail": "이메일로 받음",
   "mail.ticket.original": "원본 메시지",
-  "mail.suspended.title": "보류된 티켓",
+  "mail.suspended.title": "일시 중단된 티켓",
   "mail.suspended.intro": "검토를 위해 보류된 메일입니다(티켓이 만들어지지 않았습니다). 복구하면 원래의 티켓이나 답장이 되고, 필요 없으면 삭제하세요.",
-  "mail.suspended.empty": "보류된 티켓이 없습니다.",
+  "mail.suspended.empty": "일시 중단된 티켓이 없습니다.",
   "mail.suspended.from": "보낸 사람: {name} <{email}>",
   "mail.suspended.fromAddress": "보낸 사람: {email}",
-  "mail.suspended.cause": "보류 이유:",
+  "mail.suspended.cause": "중단 이유:",
   "mail.suspended.forTicket": "티켓 #{id}에 대한 답장",
   "mail.suspended.cause.authentication_failed": "발신 도메인이 인증하지 않았습니다(DMARC, 또는 SPF와 DKIM)",
   "mail.suspended.cause.spam": "스팸 필터가 스팸으로 표시했습니다",
@@ -339,4 +340,4 @@ export const ko: HelpCenterCatalog = {
   "mail.suspended.delete": "삭제",
   "mail.suspended.deleteFor": "{subject} 삭제",
   "mail.suspended.deleted": "삭제됨: {subject}",
-};
+} satisfies HelpCenterCatalog;

@@ -1,12 +1,13 @@
-import type { HelpCenterCatalog } from "./index.ts";
+import type { HelpCenterCatalog } from "./en.ts";
 
 /** Svenska: the help center and the shared messages (other pages fall back to English). */
-export const sv: HelpCenterCatalog = {
+export const sv = {
   "app.name": "Vaultdesk",
   "app.skip": "Hoppa till huvudinnehållet",
   "app.notFound": "Sidan finns inte.",
   "app.loading": "Läser in…",
   "app.retry": "Försök igen",
+  "app.language": "Språk",
   "error.generic": "Något gick fel. Försök igen.",
   "error.network": "Det går inte att nå servern. Kontrollera anslutningen och försök igen.",
   "error.noAccount": "Inget Vaultdesk-konto finns på den här adressen.",
@@ -136,7 +137,7 @@ export const sv: HelpCenterCatalog = {
   "hc.signin.forgot": "Glömt lösenordet?",
   "hc.sso.button": "Logga in med din organisations konto",
   "hc.sso.or": "Eller logga in på annat sätt",
-  "hc.tf.title": "Tvåfaktorsautentisering",
+  "hc.tf.title": "Tvåstegsverifiering",
   "hc.tf.intro": "Ange den sexsiffriga koden från din autentiseringsapp, eller en av dina återställningskoder.",
   "hc.tf.label": "Autentiseringskod",
   "hc.tf.submit": "Verifiera",
@@ -339,4 +340,4 @@ export const sv: HelpCenterCatalog = {
   "mail.suspended.delete": "Radera",
   "mail.suspended.deleteFor": "Radera {subject}",
   "mail.suspended.deleted": "Raderad: {subject}",
-};
+} satisfies HelpCenterCatalog;

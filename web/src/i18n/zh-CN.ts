@@ -1,12 +1,13 @@
-import type { HelpCenterCatalog } from "./index.ts";
+import type { HelpCenterCatalog } from "./en.ts";
 
 /** 简体中文: the help center and the shared messages (other pages fall back to English). */
-export const zhCN: HelpCenterCatalog = {
+export const zhCN = {
   "app.name": "Vaultdesk",
   "app.skip": "跳到主要内容",
   "app.notFound": "此页面不存在。",
   "app.loading": "正在加载…",
   "app.retry": "重试",
+  "app.language": "语言",
   "error.generic": "出了点问题，请重试。",
   "error.network": "无法连接到服务器。请检查网络连接后重试。",
   "error.noAccount": "此地址下没有 Vaultdesk 账户。",
@@ -339,4 +340,4 @@ export const zhCN: HelpCenterCatalog = {
   "mail.suspended.delete": "删除",
   "mail.suspended.deleteFor": "删除 {subject}",
   "mail.suspended.deleted": "已删除：{subject}",
-};
+} satisfies HelpCenterCatalog;
