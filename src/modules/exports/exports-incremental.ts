@@ -56,7 +56,12 @@ function reader(ctx: RequestContext, resource: Resource): Read<{ id: number }> {
 function mac(ctx: RequestContext, resource: Resource, what: string): string {
   return ctx.sealer.blindIndex("incremental-export", `${resource}|${what}`).toString("base64url");
 }
-const sameMac = (given: string, expected: string) => given.length === expected.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+function sameMac(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  // Byte lengths: a string of as many characters can have more bytes (non-ASCII).
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
 
 function signedCursor(ctx: RequestContext, resource: Resource, p: Position): string {
   const c = encodeCursor(p.id, p.key);

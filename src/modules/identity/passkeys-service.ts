@@ -1,13 +1,9 @@
 import crypto from "node:crypto";
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import { actingAs, actorUser, type RequestContext } from "../../platform/context.ts";
 import type { WebauthnPurpose } from "../../platform/db/schema.ts";
@@ -24,6 +20,11 @@ import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import { passwordAllowed } from "./sso-password.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
+
+// Loaded at its first use: the WebAuthn library is about 0.4 s of a server's start, which most
+// starts (tests, CLI commands beside a server) never need.
+let webauthnLoaded: Promise<typeof import("@simplewebauthn/server")> | undefined;
+const webauthn = () => (webauthnLoaded ??= import("@simplewebauthn/server"));
 
 /**
  * Passkeys (WebAuthn, through @simplewebauthn/server), for staff and end users:
@@ -151,7 +152,7 @@ export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: R
   const email = me?.email_sealed ? ctx.sealer.open(me.email_sealed, { table: "users", column: "email", row: actor.userId }) : `user ${actor.niceId}`;
   const existing = await repo.listPasskeysOf(ctx.tx, actor.userId);
   const challenge = await issueChallenge(deps, ctx, "registration", actor.userId);
-  return generateRegistrationOptions({
+  return (await webauthn()).generateRegistrationOptions({
     rpName: (await teamName(ctx)) ?? rpID,
     rpID,
     userName: email,
@@ -174,7 +175,7 @@ export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: R
   const claimed = await claimChallengeOf(deps, ctx, input.credential.response.clientDataJSON, "registration", actor.userId);
   if (!claimed) throw registrationRefused();
   const { origin, rpID } = relyingParty(ctx);
-  const v = await refusedOnThrow(() => verifyRegistrationResponse({ response: input.credential, expectedChallenge: claimed.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false }));
+  const v = await refusedOnThrow(async () => (await webauthn()).verifyRegistrationResponse({ response: input.credential, expectedChallenge: claimed.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false }));
   if (!v?.verified) throw registrationRefused();
   const info = v.registrationInfo;
   const id = crypto.randomUUID();
@@ -242,8 +243,8 @@ async function checkAssertion(ctx: RequestContext, passkey: repo.PasskeyRow, cha
   const { origin, rpID } = relyingParty(ctx);
   const r = refs(passkey.id);
   const stored = Number(passkey.sign_count);
-  const v = await refusedOnThrow(() =>
-    verifyAuthenticationResponse({
+  const v = await refusedOnThrow(async () =>
+    (await webauthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: origin,
@@ -262,7 +263,7 @@ async function checkAssertion(ctx: RequestContext, passkey: repo.PasskeyRow, cha
 /** Passwordless sign-in, first step (anonymous): a challenge for any passkey of this tenant. */
 export async function signInOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const challenge = await issueChallenge(deps, ctx, "passwordless", null);
-  return generateAuthenticationOptions({ rpID: relyingParty(ctx).rpID, challenge: bytesOf(challenge), timeout: TIMEOUT_MS, userVerification: "required", allowCredentials: [] });
+  return (await webauthn()).generateAuthenticationOptions({ rpID: relyingParty(ctx).rpID, challenge: bytesOf(challenge), timeout: TIMEOUT_MS, userVerification: "required", allowCredentials: [] });
 }
 
 const passkeyRefused = () => new CommitThenFail(new AppError("Unauthorized", { description: "This passkey could not sign you in, or the sign-in has expired. Try again, or sign in another way." }));
@@ -328,7 +329,7 @@ export async function secondFactorOptions(deps: Pick<AppDeps, "keyring">, ctx: R
     return secondFactorRefused();
   }
   const webauthnChallenge = await issueChallenge(deps, ctx, "second_factor", live.user.id);
-  return generateAuthenticationOptions({
+  return (await webauthn()).generateAuthenticationOptions({
     rpID: relyingParty(ctx).rpID,
     challenge: bytesOf(webauthnChallenge),
     timeout: TIMEOUT_MS,

@@ -1,8 +1,7 @@
 import crypto from "node:crypto";
 import { buffer } from "node:stream/consumers";
 import type { Readable } from "node:stream";
-import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
-import { authenticate } from "mailauth";
+import type { AddressObject, ParsedMail } from "mailparser";
 import { BlobTooLargeError, deleteSealed, getSealed, putSealed, type BlobSealer } from "../../platform/blobs/index.ts";
 import { holdsSensitive, redactSensitive, type Detectors } from "../../platform/redaction.ts";
 import { detectorsFor } from "../privacy/redaction-service.ts";
@@ -23,6 +22,11 @@ import { authVerdict, boundedText, isBlocked, loopReason, normalizeAddress, plau
 import * as repo from "./mail-repo.ts";
 import { blocklistOf } from "./mail-settings-service.ts";
 import { createThreading } from "./threading.ts";
+
+// Loaded at their first use: the mail parser and authenticator are about a second of a server's
+// start, which installations that receive no mail (and most starts) never need.
+let mailLibs: Promise<{ simpleParser: typeof import("mailparser").simpleParser; authenticate: typeof import("mailauth").authenticate }> | undefined;
+const loadMailLibs = () => (mailLibs ??= Promise.all([import("mailparser"), import("mailauth")]).then(([p, a]) => ({ simpleParser: p.simpleParser, authenticate: a.authenticate })));
 
 /**
  * Inbound mail, from the SMTP server to tickets.
@@ -108,6 +112,7 @@ export type ReadMessage = { mail: ParsedMail; auth: AuthResults; envelope: Inbou
 /** Reads, parses and authenticates a stored message (outside any transaction: DNS is slow). */
 export async function readStored(deps: InboundDeps, sealer: BlobSealer, id: string, envelope: InboundEnvelope): Promise<ReadMessage> {
   const raw = await buffer((await getSealed(deps.blobs, sealer, MAIL_REF(id))) as Readable);
+  const { simpleParser, authenticate } = await loadMailLibs();
   const mail = await simpleParser(raw, { maxHtmlLengthToParse: 2_000_000 });
   let auth: AuthResults = { spf: "none", dkim: "none", dmarc: "none", dkimDomains: [] };
   try {
