@@ -6544,7 +6544,7 @@ export interface operations {
                 /** @description Items per page before the page takes in the rest of its last second (default and most: 1000). */
                 per_page?: number;
                 /** @description Unix seconds: what changed at or after this time. */
-                start_time: number;
+                start_time: string;
                 /** @description Set by `next_page`: this request follows a stream (not audited again). */
                 stream?: string;
             };
@@ -6593,7 +6593,7 @@ export interface operations {
                 /** @description Items per page (default and most: 1000). */
                 per_page?: number;
                 /** @description Unix seconds: what changed at or after this time (to begin a stream). */
-                start_time?: number;
+                start_time?: string;
             };
             header?: never;
             path?: never;
@@ -6639,7 +6639,7 @@ export interface operations {
                 /** @description Items per page before the page takes in the rest of its last second (default and most: 1000). */
                 per_page?: number;
                 /** @description Unix seconds: what changed at or after this time. */
-                start_time: number;
+                start_time: string;
                 /** @description Set by `next_page`: this request follows a stream (not audited again). */
                 stream?: string;
             };
@@ -6710,7 +6710,7 @@ export interface operations {
                 /** @description Items per page (default and most: 1000). */
                 per_page?: number;
                 /** @description Unix seconds: what changed at or after this time (to begin a stream). */
-                start_time?: number;
+                start_time?: string;
             };
             header?: never;
             path?: never;
@@ -6778,7 +6778,7 @@ export interface operations {
                 /** @description Items per page before the page takes in the rest of its last second (default and most: 1000). */
                 per_page?: number;
                 /** @description Unix seconds: what changed at or after this time. */
-                start_time: number;
+                start_time: string;
                 /** @description Set by `next_page`: this request follows a stream (not audited again). */
                 stream?: string;
             };
@@ -6841,7 +6841,7 @@ export interface operations {
                 /** @description Items per page (default and most: 1000). */
                 per_page?: number;
                 /** @description Unix seconds: what changed at or after this time (to begin a stream). */
-                start_time?: number;
+                start_time?: string;
             };
             header?: never;
             path?: never;
