@@ -1,9 +1,13 @@
 import crypto from "node:crypto";
-import { SAML, ValidateInResponseTo, type Profile, type SamlConfig } from "@node-saml/node-saml";
-// node-saml's own XML helpers (the parser and XPath it verifies signatures with): the Response's
-// Destination is read from the same tree node-saml checked, not from a second parser.
-import { parseDomFromString, xpath } from "@node-saml/node-saml/lib/xml.js";
+import type { Profile, SAML, SamlConfig } from "@node-saml/node-saml";
 import type { SamlConfigStored } from "./sso-saml-types.ts";
+
+// node-saml, loaded at its first use (about half a second of a server's start, which only
+// accounts with SAML sign-in need), with its own XML helpers (the parser and XPath it verifies
+// signatures with): the Response's Destination is read from the same tree node-saml checked, not
+// from a second parser.
+let samlLoaded: Promise<[typeof import("@node-saml/node-saml"), typeof import("@node-saml/node-saml/lib/xml.js")]> | undefined;
+const samlLib = () => (samlLoaded ??= Promise.all([import("@node-saml/node-saml"), import("@node-saml/node-saml/lib/xml.js")]));
 
 /**
  * SAML 2.0 Web Browser SSO, service provider side, pure protocol (no database): the AuthnRequest
@@ -93,7 +97,8 @@ export const REASON_SENTENCES: Record<SamlReason, string> = {
 
 const refuse = (reason: SamlReason): SamlRefusal => new SamlRefusal(reason, REASON_SENTENCES[reason]);
 
-function samlFor(config: SamlConfigStored, sp: SpEndpoints): SAML {
+async function samlFor(config: SamlConfigStored, sp: SpEndpoints): Promise<SAML> {
+  const [{ SAML, ValidateInResponseTo }] = await samlLib();
   const options: SamlConfig = {
     issuer: sp.entityId,
     callbackUrl: sp.acsUrl,
@@ -116,14 +121,15 @@ function samlFor(config: SamlConfigStored, sp: SpEndpoints): SAML {
 /** A new AuthnRequest: its id (kept for InResponseTo) and the IdP URL to send the browser to (HTTP-Redirect binding). */
 export async function authnRequest(config: SamlConfigStored, sp: SpEndpoints, relayState: string): Promise<{ id: string; location: string }> {
   const id = `_${crypto.randomBytes(20).toString("hex")}`;
-  const saml = samlFor(config, sp);
+  const saml = await samlFor(config, sp);
   saml.options.generateUniqueId = () => id;
   const location = await saml.getAuthorizeUrlAsync(relayState, undefined, {});
   return { id, location };
 }
 
 /** The SP's metadata document (unsigned: it carries no secret, and the IdP admin loads it once). */
-export function spMetadata(sp: SpEndpoints): string {
+export async function spMetadata(sp: SpEndpoints): Promise<string> {
+  const [{ SAML }] = await samlLib();
   const saml = new SAML({ issuer: sp.entityId, callbackUrl: sp.acsUrl, idpCert: "unused", wantAssertionsSigned: true, identifierFormat: null });
   return saml.generateServiceProviderMetadata(null, null);
 }
@@ -185,13 +191,14 @@ export async function verifyResponse(config: SamlConfigStored, sp: SpEndpoints, 
 
   let profile: Profile | null;
   try {
-    ({ profile } = await samlFor(config, sp).validatePostResponseAsync({ SAMLResponse: samlResponse }));
+    ({ profile } = await (await samlFor(config, sp)).validatePostResponseAsync({ SAMLResponse: samlResponse }));
   } catch (err) {
     throw refuse(reasonOfLibraryError(err));
   }
   if (!profile) throw refuse("saml_malformed");
 
   // The Response's Destination: when present it must be our ACS (when the Response is signed it is covered).
+  const [, { parseDomFromString, xpath }] = await samlLib();
   let doc: Awaited<ReturnType<typeof parseDomFromString>>;
   try {
     doc = await parseDomFromString(xml);

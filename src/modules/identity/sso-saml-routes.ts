@@ -40,7 +40,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     handler: async (_ctx, { tenant, reply }) => {
       reply.header("content-type", "application/samlmetadata+xml; charset=utf-8");
       reply.header("cache-control", "no-cache");
-      return Buffer.from(samlMetadata(deps, tenant), "utf8");
+      return Buffer.from(await samlMetadata(deps, tenant), "utf8");
     },
   });
   defineRoute(app, deps, {

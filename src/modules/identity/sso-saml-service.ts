@@ -81,7 +81,7 @@ export async function updateSamlSettings(deps: Pick<AppDeps, "urls">, ctx: Reque
 }
 
 /** The SP metadata (anyone may read it: the IdP's admin loads it). */
-export function samlMetadata(deps: Pick<AppDeps, "urls">, tenant: TenantAddress): string {
+export function samlMetadata(deps: Pick<AppDeps, "urls">, tenant: TenantAddress): Promise<string> {
   return spMetadata(endpointsOf(deps, tenant));
 }
 

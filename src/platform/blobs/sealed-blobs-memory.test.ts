@@ -138,4 +138,4 @@ it("streams 256 MiB through put, get and re-seal in bounded memory", async () =>
     // the blob would add its 256 MiB.
     expect(p.rss).toBeLessThan(96 * MiB);
   }
-}, 120_000);
+}, 300_000); // bounded in memory, not in time: a loaded machine (a newcomer check beside other test runs) took over 120 s
