@@ -345,12 +345,16 @@ describe("admin center in Chromium", () => {
     await adminNav(phone, "Invitations").click();
     await visible(phone.getByRole("heading", { name: "Invite an agent" }));
     await shot(phone, "admin-invitations-phone");
-    // A browser in Japanese: the admin center speaks English, and counts by English rules.
+    // A browser in Japanese: the admin center speaks Japanese from its sign-in on, and counts by Japanese rules.
     const ja = await h.newPage(undefined, { locale: "ja-JP" });
     await ja.goto(`${acme}/admin/people?role=light-agent`);
-    await signIn(ja, "ann@acme.test", PASSWORD);
+    await visible(ja.getByRole("heading", { name: "サインイン" }));
+    await ja.getByLabel("メールアドレス").fill("ann@acme.test");
+    await ja.getByLabel("パスワード", { exact: true }).fill(PASSWORD);
+    await ja.getByRole("button", { name: "サインイン", exact: true }).click();
     await visible(ja.getByRole("link", { name: XSS_AGENT }));
-    await visible(ja.getByText("1 person", { exact: true }));
+    await visible(ja.getByText("1 人", { exact: true }));
+    expect(await ja.locator("html").getAttribute("lang")).toBe("ja");
     await expectAccessible(phone, "the invitations page on a phone");
     await expectInert(phone);
   });

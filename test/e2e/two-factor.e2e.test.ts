@@ -126,7 +126,7 @@ describe("two-factor sign-in in Chromium", () => {
     await page.getByLabel("E-postadress").last().fill(EMAIL);
     await page.getByLabel("Lösenord", { exact: true }).fill(PASSWORD);
     await page.getByRole("button", { name: "Logga in med lösenord" }).click();
-    await visible(page.getByRole("heading", { name: "Tvåfaktorsautentisering" }));
+    await visible(page.getByRole("heading", { name: "Tvåstegsverifiering" }));
     await expectAccessible(page, "help-center code step");
     await shot(page, "two-factor-help-center-code-step");
     await page.getByLabel("Autentiseringskod").fill("000000");
