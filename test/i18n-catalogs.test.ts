@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CONTROLS, MAX_IDLE_MINUTES } from "../src/modules/compliance/compliance-controls.ts";
 import { en } from "../web/src/i18n/en.ts";
 import { ja } from "../web/src/i18n/ja.ts";
 import { ko } from "../web/src/i18n/ko.ts";
@@ -63,4 +64,9 @@ describe("the web app's catalogs", () => {
       expect(problems).toEqual([]);
     });
   }
+
+  it("names every compliance control of the server, as the server does in English", () => {
+    for (const c of CONTROLS) expect(english[`compliance.controlTitle.${c.key}`], c.key).toBe(c.title);
+    expect(english["compliance.controlTitle.session_idle_timeout"]).toContain(String(MAX_IDLE_MINUTES));
+  });
 });

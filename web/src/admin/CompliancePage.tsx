@@ -3,7 +3,7 @@ import { ApiError, client, explain, ok } from "../api.ts";
 import type { Answer } from "../api-schema.ts";
 import { ErrorText, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi } from "../data.tsx";
-import { formatDate, t, type MessageKey } from "../i18n/index.ts";
+import { formatDate, hasMessage, t, type MessageKey } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
 
 type Posture = Answer<"showCompliancePosture">["posture"];
@@ -133,12 +133,18 @@ function PostureTable(props: { posture: Posture }) {
 const STATE_LABEL: Record<Control["state"], MessageKey> = { pass: "compliance.state.pass", fail: "compliance.state.fail", not_applicable: "compliance.state.not_applicable" };
 const OWNER_LABEL: Record<Control["owner"], MessageKey> = { operator: "compliance.owner.operator", customer: "compliance.owner.customer" };
 
+/** A control's title in the page's language; one the catalog does not know yet (a newer server) in the server's words. */
+function titleOf(c: Control): string {
+  const key = `compliance.controlTitle.${c.key}`;
+  return hasMessage(key) ? t(key) : c.title;
+}
+
 function ControlRow(props: { control: Control }) {
   const c = props.control;
   return (
     <tr data-control={c.key}>
       <td data-label={t("compliance.control")}>
-        {c.title} {c.healthcare ? <span className="badge">{t("compliance.healthcareBadge")}</span> : null}
+        {titleOf(c)} {c.healthcare ? <span className="badge">{t("compliance.healthcareBadge")}</span> : null}
       </td>
       <td data-label={t("compliance.state")}>
         <span className={`badge state-${c.state}`}>{t(STATE_LABEL[c.state])}</span>

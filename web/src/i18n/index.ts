@@ -120,6 +120,11 @@ function pluralForm(forms: Plural, count: unknown, lang: string): string {
   return forms[rules.select(count)] ?? forms.other;
 }
 
+/** Whether the catalogs hold a message of this name (keys built from server values, such as a compliance control's). */
+export function hasMessage(key: string): key is MessageKey {
+  return key in en;
+}
+
 /**
  * The message for `key`, with `{name}` placeholders filled from `values` (as plain text). For a
  * message with plural forms, `values.count` (a number) chooses the form.
