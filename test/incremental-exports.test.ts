@@ -147,11 +147,20 @@ describe("a restricted person", () => {
     };
     const kept = await ticketOf("Kim");
     const held = await ticketOf("Robin");
+    // Robin is also copied on Kim's ticket.
+    const cc = await a.api("PUT", `/api/v2/tickets/${kept.id}.json`, { ticket: { collaborator_ids: [held.requester_id] } });
+    expect(cc.status, cc.text).toBe(200);
+    expect(cc.body.ticket.collaborator_ids).toEqual([held.requester_id]);
     expect((await a.api("PUT", `/api/v2/users/${held.requester_id}/restriction.json`, { restriction: { restricted: true, reason: "Accuracy contested" } })).status).toBe(200);
 
     const tickets = await follow(a, `/api/v2/incremental/tickets/cursor.json?start_time=${start}`, "tickets");
     expect(tickets.ids).toContain(kept.id);
     expect(tickets.ids).not.toContain(held.id);
+    // Kim's ticket comes without Robin among its CCs, not even by id; staff still see Robin there.
+    const keptPage = await a.api("GET", `/api/v2/incremental/tickets.json?start_time=${start}`);
+    const keptInStream = (keptPage.body.tickets as Json[]).find((x) => x.id === kept.id)!;
+    expect([keptInStream.collaborator_ids, keptInStream.email_cc_ids]).toEqual([[], []]);
+    expect((await a.api("GET", `/api/v2/tickets/${kept.id}.json`)).body.ticket.collaborator_ids).toEqual([held.requester_id]);
     const users = await follow(a, `/api/v2/incremental/users/cursor.json?start_time=${start}`, "users");
     expect(users.ids).toContain(kept.requester_id);
     expect(users.ids).not.toContain(held.requester_id);

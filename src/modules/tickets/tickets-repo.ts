@@ -42,8 +42,12 @@ export function ticketQuery(tx: Pick<TenantTx, "db" | "tenantId">): Q {
   return ticketQueryWithTrash(tx).where("t.deleted_at", "is", null);
 }
 
-/** ticketQuery's rows over every ticket of the tenant, those in the trash included (incremental exports). */
-function ticketQueryWithTrash(tx: Pick<TenantTx, "db" | "tenantId">): Q {
+/**
+ * ticketQuery's rows over every ticket of the tenant, those in the trash included (incremental
+ * exports). `unrestrictedCcs`: the CC list leaves out people whose processing is restricted (what
+ * goes to other systems names none of them, not even by id).
+ */
+function ticketQueryWithTrash(tx: Pick<TenantTx, "db" | "tenantId">, unrestrictedCcs = false): Q {
   return tx.db
     .selectFrom("tickets as t")
     .innerJoin("users as r", (j) => j.onRef("r.tenant_id", "=", "t.tenant_id").onRef("r.id", "=", "t.requester_id"))
@@ -58,7 +62,7 @@ function ticketQueryWithTrash(tx: Pick<TenantTx, "db" | "tenantId">): Q {
       "g.nice_id as group_nice", "o.nice_id as organization_nice",
       "t.tags", "t.custom_fields_sealed", "t.external_id_sealed", "t.due_at", "t.created_at", "t.updated_at",
       "t.via", "t.is_public",
-      sql<number[]>`ARRAY(SELECT cu.nice_id FROM ticket_ccs c JOIN users cu ON cu.tenant_id = c.tenant_id AND cu.id = c.user_id WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id ORDER BY cu.nice_id)`.as("cc_nice_ids"),
+      sql<number[]>`ARRAY(SELECT cu.nice_id FROM ticket_ccs c JOIN users cu ON cu.tenant_id = c.tenant_id AND cu.id = c.user_id WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id${sql.raw(unrestrictedCcs ? " AND cu.restricted_at IS NULL" : "")} ORDER BY cu.nice_id)`.as("cc_nice_ids"),
     ])
     .where("t.tenant_id", "=", tx.tenantId) as unknown as Q;
 }
@@ -203,11 +207,12 @@ export type ChangePosition = { key: string; id: number };
 
 /**
  * Tickets changed after a position in (last change, public id) order and before `until`, the
- * trash included (each row says whether it is deleted), oldest change first: one range of
+ * trash included (each row says whether it is deleted), oldest change first (CCs whose processing
+ * is restricted left out of each row's list): one range of
  * tickets_updated_page (0047), so the thousandth page of a stream costs what the first does.
  */
 export async function listChangedTickets(tx: TenantTx, scope: TicketScope, after: ChangePosition, until: Date, limit: number, where?: (q: Q) => Q): Promise<Array<TicketRow & { sort_key: string; deleted: boolean }>> {
-  const q = scoped(where ? where(ticketQueryWithTrash(tx)) : ticketQueryWithTrash(tx), scope)
+  const q = scoped(where ? where(ticketQueryWithTrash(tx, true)) : ticketQueryWithTrash(tx, true), scope)
     .select([SORT_KEYS.updated_at.text.as("sort_key"), sql<boolean>`t.deleted_at IS NOT NULL`.as("deleted")])
     .where(sql<boolean>`(t.updated_at, t.nice_id) > (${fromMicros(after.key)}, ${after.id})`)
     .where("t.updated_at", "<", until)
