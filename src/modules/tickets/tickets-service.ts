@@ -30,23 +30,30 @@ export async function presentTicket(ctx: RequestContext, t: repo.TicketRow): Pro
   const values = t.custom_fields_sealed ? s.openJson<Record<string, CustomValue>>(t.custom_fields_sealed, tref(t.id, "custom_fields")) : {};
   const custom = visibleValues(await loadFields(ctx), values, readerOf(ctx));
   return {
-    id: t.nice_id,
-    url: `${ctx.apiBase}/tickets/${t.nice_id}.json`,
+    ...ticketFrame(ctx, t),
     external_id: t.external_id_sealed ? s.open(t.external_id_sealed, tref(t.id, "external_id")) : null,
-    type: t.type,
     subject,
     raw_subject: subject,
     description: s.open(t.description_sealed, tref(t.id, "description")),
-    priority: t.priority,
     status: t.status,
+    tags: t.tags,
+    custom_fields: custom,
+    fields: custom,
+  };
+}
+
+/** A ticket's numbers, people and dates: everything of its view but its content and status. */
+function ticketFrame(ctx: RequestContext, t: repo.TicketRow): Omit<TicketView, "external_id" | "subject" | "raw_subject" | "description" | "status" | "tags" | "custom_fields" | "fields"> {
+  return {
+    id: t.nice_id,
+    url: `${ctx.apiBase}/tickets/${t.nice_id}.json`,
+    type: t.type,
+    priority: t.priority,
     requester_id: t.requester_nice,
     submitter_id: t.submitter_nice,
     assignee_id: t.assignee_nice,
     organization_id: t.organization_nice,
     group_id: t.group_nice,
-    tags: t.tags,
-    custom_fields: custom,
-    fields: custom,
     due_at: t.due_at?.toISOString() ?? null,
     created_at: t.created_at.toISOString(),
     updated_at: t.updated_at.toISOString(),
@@ -269,31 +276,7 @@ export async function changedTickets(ctx: RequestContext, after: repo.ChangePosi
 
 /** A deleted ticket's place in a stream: its numbers, people and dates, none of its content. */
 function deletedShell(ctx: RequestContext, t: repo.TicketRow): Omit<TicketView, "status"> {
-  return {
-    id: t.nice_id,
-    url: `${ctx.apiBase}/tickets/${t.nice_id}.json`,
-    external_id: null,
-    type: t.type,
-    subject: "",
-    raw_subject: "",
-    description: "",
-    priority: t.priority,
-    requester_id: t.requester_nice,
-    submitter_id: t.submitter_nice,
-    assignee_id: t.assignee_nice,
-    organization_id: t.organization_nice,
-    group_id: t.group_nice,
-    tags: [],
-    custom_fields: [],
-    fields: [],
-    due_at: t.due_at?.toISOString() ?? null,
-    created_at: t.created_at.toISOString(),
-    updated_at: t.updated_at.toISOString(),
-    is_public: t.is_public,
-    via: { channel: t.via },
-    collaborator_ids: (t.cc_nice_ids ?? []).map(Number),
-    email_cc_ids: (t.cc_nice_ids ?? []).map(Number),
-  };
+  return { ...ticketFrame(ctx, t), external_id: null, subject: "", raw_subject: "", description: "", tags: [], custom_fields: [], fields: [] };
 }
 
 export async function updateTicket(ctx: RequestContext, niceId: number, input: TicketUpdateInput): Promise<{ ticket: TicketView; audit: AuditView }> {
