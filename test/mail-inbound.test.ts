@@ -15,6 +15,7 @@ import type { Database } from "../src/platform/db/database.ts";
 import { buildTenant, buildUser, openTestDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { FakeDns, message, send, settled, signed, supportOf } from "./support/mail-in.ts";
 import { makeTestCertificate } from "./support/test-ca.ts";
+import { refsOf } from "../src/platform/crypto/sealed-columns.ts";
 
 /**
  * The inbound e-mail channel over real SMTP conversations (nodemailer → the built-in SMTP
@@ -50,6 +51,15 @@ const comments = async (a: TestTenant, id: number): Promise<Json[]> => (await a.
 const suspended = async (a: TestTenant): Promise<Json[]> => (await a.api("GET", "/api/v2/suspended_tickets.json")).body.suspended_tickets;
 const mail = (a: TestTenant, from: string, m: Partial<Parameters<typeof message>[0]> = {}, rcpt?: string) =>
   send(port, { from: /<([^>]+)>/.exec(from)?.[1] ?? from, to: [rcpt ?? supportOf(a)] }, message({ from, to: supportOf(a), ...m }));
+
+/** A tenant's processed messages in order, with the authentication results each was judged on. */
+async function judged(a: TestTenant): Promise<Array<{ state: string; outcome: string | null; auth: unknown }>> {
+  return t.db.tenant(a.tenantId, async (tx) => {
+    const sealer = await t.keyring.sealerFor(tx);
+    const { rows } = await sql<{ id: string; state: string; outcome: string | null; auth_results_sealed: Uint8Array | null }>`SELECT id, state, outcome, auth_results_sealed FROM inbound_messages WHERE tenant_id = ${a.tenantId} AND state <> 'queued' ORDER BY processed_at NULLS LAST, received_at`.execute(tx.db);
+    return rows.map((r) => ({ state: r.state, outcome: r.outcome, auth: r.auth_results_sealed ? sealer.openJson(r.auth_results_sealed, refsOf("inbound_messages")(r.id, "auth_results")) : null }));
+  });
+}
 
 /** The signed reply address and Message-ID of a ticket, as notifications will write them. */
 async function tokensOf(a: TestTenant, ticketNice: number, commentNice = 1) {
@@ -237,10 +247,12 @@ describe("inbound e-mail: threading by signed tokens only", () => {
     await send(port, { from: "smith@staff.test", to: [tok.reply] }, forged);
     const real = await signed(message({ from: "Agent Smith <smith@staff.test>", to: tok.reply, subject: "Re: Refund", text: "Refund on its way" }), "staff.test", key);
     await send(port, { from: "smith@staff.test", to: [tok.reply] }, real);
-    const states = await settled(t, a, 3);
-    expect(states.slice(1)).toEqual([
-      { state: "suspended", outcome: "authentication_failed" },
-      { state: "comment", outcome: "reply_address" },
+    await settled(t, a, 3);
+    // What each message was judged on (the sealed authentication results): SPF fails for both (the
+    // domain allows only 10.9.9.9); the signed one passes DKIM, aligned, so DMARC.
+    expect((await judged(a)).slice(1)).toEqual([
+      { state: "suspended", outcome: "authentication_failed", auth: { spf: "fail", dkim: "none", dmarc: "fail", dkimDomains: [] } },
+      { state: "comment", outcome: "reply_address", auth: { spf: "fail", dkim: "pass", dmarc: "pass", dkimDomains: ["staff.test"] } },
     ]);
     const cs = await comments(a, ticket!.id);
     expect(cs.map((c) => [c.body, c.author_id])).toEqual([
