@@ -12,13 +12,13 @@ import { getSealed, putSealed, resealBlob } from "./sealed-blobs.ts";
 
 /**
  * Constant memory: 256 MiB go through put, get and re-seal while the process's memory is sampled
- * every 16 MiB. Each sample first collects garbage (and waits for array buffers to be freed), so it
+ * every 64 MiB. Each sample first collects garbage (and waits for array buffers to be freed), so it
  * counts what the code still holds: a design that buffered a blob, or kept its segments, would
  * hold up to its size. Bounded in memory, not timed.
  */
 const SIZE = 256 * 1024 * 1024;
 const CHUNK = 64 * 1024 + 3; // not a multiple of the segment size
-const SAMPLE_EVERY = 256; // chunks: about 16 MiB
+const SAMPLE_EVERY = 1024; // chunks: about 64 MiB (each sample collects garbage three times: slow in a worker whose heap holds the whole app)
 const MiB = 1024 * 1024;
 
 // The collector, without restarting the test worker with --expose-gc.
