@@ -622,6 +622,18 @@ describe("tenant isolation", () => {
     });
   });
 
+  it("refuses a search posting for another tenant or for no tenant: the policy is its only guard (0048 dropped its key to tenants)", async () => {
+    for (const forged of [B.tenantId, crypto.randomUUID()]) {
+      await t.db.system(async (conn) => {
+        await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
+        await sql`SELECT set_config('app.tenant_id', ${A.tenantId}, true)`.execute(conn);
+        await expect(
+          sql`INSERT INTO search_postings (tenant_id, term, ticket_id, internal, tf) VALUES (${forged}, ${Buffer.alloc(16, 7)}, ${crypto.randomUUID()}, false, 1)`.execute(conn),
+        ).rejects.toThrow(/row-level security/);
+      });
+    }
+  });
+
   it("keeps other tenants' id sequences and the audit queue out of the app role's reach", async () => {
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
