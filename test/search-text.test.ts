@@ -117,6 +117,68 @@ describe("relevance", () => {
   });
 });
 
+describe("two ways to match", () => {
+  it("gives the same tickets and scores from one pass over every document as from lookups for the lead's tickets", async () => {
+    // A tenant where most words are in many tickets (the one pass is chosen for those) and some
+    // in few; every combination of its terms, as staff and as readers of public comments, within
+    // a subset of tickets or not, is matched both ways on the stored index.
+    const a = await buildTenant(t, "ftsdense");
+    const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const text = (n: number) => Array.from({ length: n }, () => words[Math.floor(rnd() * rnd() * words.length)]).join(" ");
+    for (let k = 0; k < 24; k++) {
+      const id = await open(a, text(3), text(8));
+      if (k % 3 === 0) expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: text(5), public: false } } })).status).toBe(200);
+    }
+    const { matchingTickets, preferDense, TERM_BYTES } = await import("../src/modules/search/search-repo.ts");
+    const { sql } = await import("kysely");
+    const rows = await postings(a);
+    const byTerm = new Map<string, Set<string>>();
+    for (const p of rows) {
+      const h = Buffer.from(p.term).toString("hex");
+      byTerm.set(h, (byTerm.get(h) ?? new Set()).add(p.ticket_id));
+    }
+    const terms = [...byTerm.entries()].sort((x, y) => y[1].size - x[1].size || (x[0] < y[0] ? -1 : 1)).map(([h]) => Buffer.from(h, "hex"));
+    expect(terms.length).toBeGreaterThan(20);
+    const documents = new Set(rows.map((r) => r.ticket_id)).size;
+    // Queries: one term, a group of two alternatives, two and three groups (common with common, common with rare).
+    const queries: Array<{ hashes: Buffer[]; groups: number[] }> = [];
+    for (let i = 0; i < 6; i++) queries.push({ hashes: [terms[i]!], groups: [0] });
+    queries.push({ hashes: [terms[0]!, terms[1]!], groups: [0, 0] });
+    queries.push({ hashes: [terms[0]!, terms[2]!], groups: [0, 1] });
+    queries.push({ hashes: [terms[1]!, terms[3]!, terms[terms.length - 1]!], groups: [0, 1, 2] });
+    queries.push({ hashes: [terms[2]!, terms[4]!, terms[5]!, terms[12]!], groups: [0, 1, 1, 2] });
+    let denseChosen = 0;
+    let compared = 0;
+    for (const withInternal of [true, false]) {
+      for (const within of [undefined, sql`SELECT id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id % 3 <> 0`]) {
+        for (const qq of queries) {
+          const groupCount = Math.max(...qq.groups) + 1;
+          const dfs = qq.hashes.map((h) => byTerm.get(h.toString("hex"))!.size);
+          const groupDf = new Array<number>(groupCount).fill(0);
+          qq.groups.forEach((g, i) => (groupDf[g]! += dfs[i]!));
+          const lead = groupDf.indexOf(Math.min(...groupDf));
+          if (preferDense(documents, groupDf, lead)) denseChosen++;
+          const q = { packed: Buffer.concat(qq.hashes), groups: qq.groups, dfs, groupCount, lead };
+          expect(q.packed.length).toBe(qq.hashes.length * TERM_BYTES);
+          const o = { withInternal, documents, averageLength: 12, within };
+          const run = (dense: boolean) =>
+            t.db.tenant(a.tenantId, async (tx) => (await sql<{ ticket_id: string; score: string }>`SELECT ticket_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { ...o, dense })} m ORDER BY ticket_id`.execute(tx.db)).rows);
+          const [lookups, pass] = [await run(false), await run(true)];
+          expect(pass.map((r) => r.ticket_id)).toEqual(lookups.map((r) => r.ticket_id));
+          pass.forEach((r, i) => expect(Math.abs(Number(r.score) - Number(lookups[i]!.score)), `${r.ticket_id}`).toBeLessThanOrEqual(1));
+          compared += lookups.length;
+        }
+      }
+    }
+    // Both ways were chosen somewhere, and the comparison covered real matches.
+    expect(denseChosen).toBeGreaterThan(0);
+    expect(denseChosen).toBeLessThan(queries.length * 4);
+    expect(compared).toBeGreaterThan(100);
+  });
+});
+
 describe("who finds what", () => {
   it("matches internal notes for staff only: an end user's request search never sees them", async () => {
     const a = await buildTenant(t, "ftsnote");

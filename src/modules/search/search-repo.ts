@@ -101,12 +101,13 @@ const B = 0.75;
 export function matchingTickets(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number; lead: number },
-  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined },
+  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; dense?: boolean },
 ): RawBuilder<{ ticket_id: string; score: string }> {
   const visible = sql`${o.withInternal ? sql`` : sql`AND NOT p.internal`} ${o.within ? sql`AND p.ticket_id IN (${o.within})` : sql``}`;
   const visibleDoc = o.withInternal ? sql`` : sql`AND NOT d.internal`;
   const n = Math.max(o.documents, 1);
   const avg = Math.max(o.averageLength, 1);
+  if (o.dense) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.ticket_id IN (${o.within})` : sql``}`, n, avg });
   // PLAN_PER_EXECUTION: planned for its values every time. The best plan depends on how many
   // postings the terms have (ten or ten thousand), which a cached generic plan cannot know.
   return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
@@ -135,6 +136,56 @@ export function matchingTickets(
       FROM hits h JOIN len ON len.ticket_id = h.ticket_id
       GROUP BY h.ticket_id, h.g)
     SELECT ticket_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY ticket_id)`;
+}
+
+/**
+ * Whether a query is cheaper as one pass over every visible document than as lookups for the
+ * lead group's tickets (matchingTickets' `dense`). Costs from EXPLAIN on the search benchmark's
+ * big tenant (bench/README.md, "Search"): the lookups cost ~5 µs for each of the lead's tickets
+ * (its postings' lengths and, per other group, a probe: ~half of that again); the pass ~1 µs for
+ * each document row (up to two a ticket) and ~0.5 µs for each posting of every group.
+ */
+export function preferDense(documents: number, groupDfs: readonly number[], lead: number): boolean {
+  const leadDf = groupDfs[lead] ?? 0;
+  const all = groupDfs.reduce((a, b) => a + b, 0);
+  return 1.5 * documents + 0.5 * all < 5 * leadDf * (1 + 0.5 * (groupDfs.length - 1));
+}
+
+/**
+ * matchingTickets as one pass: every posting of every term and every visible document of the
+ * tenant, in one aggregate by ticket (no join whose plan depends on estimates: the term list's
+ * counts are unknown to the planner, which guessed a dozen rows and chose a lookup per ticket).
+ * Each term's count becomes a column of its own (`tfN`, N its index in the packed list: numbers
+ * the code makes, never query text), so that the length, summed in the same aggregate, is there
+ * to weigh them; a ticket matches when each group has a count. Same rows and scores as the
+ * lookups, up to the last digit of a score's rounding (a different order of summing groups).
+ */
+function denseMatch(
+  tenantId: string,
+  q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number },
+  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number },
+): RawBuilder<{ ticket_id: string; score: string }> {
+  const col = (i: number) => sql.raw(`tf${Math.trunc(i)}`);
+  const counts = q.groups.map((_, i) => sql`(sum(r.tf) FILTER (WHERE r.i = ${i}))::float8 AS ${col(i)}`);
+  const weight = (i: number) => {
+    const df = sql`${q.dfs[i] ?? 0}::float8`;
+    return sql`ln(1 + (greatest(${o.n}::float8, ${df}) - ${df} + 0.5) / (${df} + 0.5)) * ${col(i)} * ${K1 + 1} / (${col(i)} + ${K1} * (${1 - B} + ${B} * per.len / ${o.avg}::float8))`;
+  };
+  const members = (g: number) => q.groups.flatMap((grp, i) => (grp === g ? [i] : []));
+  const groups = Array.from({ length: q.groupCount }, (_, g) => members(g));
+  // greatest() passes over NULLs: a term absent from the ticket adds nothing to its group.
+  const score = sql.join(groups.map((m) => sql`greatest(${sql.join(m.map(weight))})`), sql` + `);
+  const matched = sql.join(groups.map((m) => sql`(${sql.join(m.map((i) => sql`${col(i)} IS NOT NULL`), sql` OR `)})`), sql` AND `);
+  return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
+    WITH q AS MATERIALIZED (
+      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.groups.length - 1}) AS i),
+    r AS (
+      SELECT p.ticket_id, q.i, p.tf, 0 AS length FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
+      UNION ALL
+      SELECT d.ticket_id, -1, 0, d.length FROM search_documents d WHERE d.tenant_id = ${tenantId} ${o.visibleDoc}),
+    per AS (
+      SELECT r.ticket_id, sum(r.length)::float8 AS len, ${sql.join(counts)} FROM r GROUP BY r.ticket_id)
+    SELECT per.ticket_id, round((${score}) * 1000000)::bigint AS score FROM per WHERE ${matched})`;
 }
 
 /**
