@@ -198,9 +198,10 @@ async function documentFrequencies(ctx: RequestContext, hashes: Buffer[], withIn
  * The tickets matching a query's free words and phrases, as a subquery (`ticket_id`, `score`) to
  * join to a ticket query, or undefined when the query has none. `withInternal`: the reader may see
  * internal notes; `within`: the tickets the reader may see (a subquery of ids), unless all: the
- * ranking's statistics then come from those tickets alone (search-repo.ts matchingTickets).
+ * ranking's statistics then come from those tickets alone (search-repo.ts matchingTickets);
+ * `ordered`: the caller orders by relevance (the rows come highest score first).
  */
-export async function textMatch(ctx: RequestContext, parts: readonly string[], withInternal: boolean, within?: Expression<unknown>) {
+export async function textMatch(ctx: RequestContext, parts: readonly string[], withInternal: boolean, within?: Expression<unknown>, ordered = false) {
   const groups = queryGroups(parts, await languagesForQuery(ctx));
   if (groups.length === 0) return undefined;
   if (groups.length > MAX_QUERY_GROUPS) throw invalid("query", `too many words to search for at once (at most ${MAX_QUERY_GROUPS} words, pairs and character pairs)`);
@@ -216,5 +217,5 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
   // One pass over the documents reads all of the tenant's (`within` only filters them): never for
   // a reader who sees part of it (an end user's own requests: their few tickets are looked up).
   const dense = !within && repo.preferDense(stats.documents, groupDf, lead);
-  return repo.matchingTickets(ctx.tx.tenantId, { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead }, { withInternal, ...stats, within, dense });
+  return repo.matchingTickets(ctx.tx.tenantId, { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead }, { withInternal, ...stats, within, dense, ordered });
 }

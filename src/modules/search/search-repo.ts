@@ -101,14 +101,18 @@ const B = 0.75;
 export function matchingTickets(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number; lead: number },
-  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; dense?: boolean },
+  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; dense?: boolean; ordered?: boolean },
 ): RawBuilder<{ ticket_id: string; score: string }> {
   const visible = sql`${o.withInternal ? sql`` : sql`AND NOT p.internal`} ${o.within ? sql`AND p.ticket_id IN (${o.within})` : sql``}`;
   const visibleDoc = o.withInternal ? sql`` : sql`AND NOT d.internal`;
   const n = Math.max(o.documents, 1);
   const avg = Math.max(o.averageLength, 1);
-  if (o.dense) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.ticket_id IN (${o.within})` : sql``}`, n, avg });
-  if (q.groupCount === 1) return oneGroup(tenantId, q, { visible, visibleDoc, n, avg });
+  // Rows in score order when the caller orders by it: the join to the tickets (and their filters)
+  // then stops once a page is full (an incremental sort by score and id), instead of looking up
+  // every match: 11,600 lookups, 20 ms, for the most frequent word of the benchmark.
+  const order = o.ordered ? sql` ORDER BY score DESC` : sql``;
+  if (o.dense) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.ticket_id IN (${o.within})` : sql``}`, n, avg, order });
+  if (q.groupCount === 1) return oneGroup(tenantId, q, { visible, visibleDoc, n, avg, order });
   // PLAN_PER_EXECUTION: planned for its values every time. The best plan depends on how many
   // postings the terms have (ten or ten thousand), which a cached generic plan cannot know.
   return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
@@ -136,7 +140,7 @@ export function matchingTickets(
         max(ln(1 + (greatest(${n}::float8, h.df) - h.df + 0.5) / (h.df + 0.5)) * h.tf * ${K1 + 1} / (h.tf + ${K1} * (${1 - B} + ${B} * len.len / ${avg}::float8))) AS w
       FROM hits h JOIN len ON len.ticket_id = h.ticket_id
       GROUP BY h.ticket_id, h.g)
-    SELECT ticket_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY ticket_id)`;
+    SELECT ticket_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY ticket_id${order})`;
 }
 
 /**
@@ -148,7 +152,7 @@ export function matchingTickets(
 function oneGroup(
   tenantId: string,
   q: { packed: Buffer; dfs: number[] },
-  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number },
+  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown> },
 ): RawBuilder<{ ticket_id: string; score: string }> {
   return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
@@ -162,7 +166,7 @@ function oneGroup(
       round(max(ln(1 + (greatest(${o.n}::float8, h.df) - h.df + 0.5) / (h.df + 0.5)) * h.tf * ${K1 + 1} / (h.tf + ${K1} * (${1 - B} + ${B} * l.len / ${o.avg}::float8))) * 1000000)::bigint AS score
     FROM hits h CROSS JOIN LATERAL (
       SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.ticket_id = h.ticket_id ${o.visibleDoc}) l
-    GROUP BY h.ticket_id)`;
+    GROUP BY h.ticket_id${o.order})`;
 }
 
 /**
@@ -190,7 +194,7 @@ export function preferDense(documents: number, groupDfs: readonly number[], lead
 function denseMatch(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number },
-  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number },
+  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown> },
 ): RawBuilder<{ ticket_id: string; score: string }> {
   const col = (i: number) => sql.raw(`tf${Math.trunc(i)}`);
   const counts = q.groups.map((_, i) => sql`(sum(r.tf) FILTER (WHERE r.i = ${i}))::float8 AS ${col(i)}`);
@@ -212,7 +216,7 @@ function denseMatch(
       SELECT d.ticket_id, -1, 0, d.length FROM search_documents d WHERE d.tenant_id = ${tenantId} ${o.visibleDoc}),
     per AS (
       SELECT r.ticket_id, sum(r.length)::float8 AS len, ${sql.join(counts)} FROM r GROUP BY r.ticket_id)
-    SELECT per.ticket_id, round((${score}) * 1000000)::bigint AS score FROM per WHERE ${matched})`;
+    SELECT per.ticket_id, round((${score}) * 1000000)::bigint AS score FROM per WHERE ${matched}${o.order})`;
 }
 
 /**

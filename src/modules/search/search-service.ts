@@ -36,14 +36,15 @@ const anyOf = (eb: ExpressionBuilder<any, any>, col: string, values: string[]): 
 /**
  * The search's filters, resolved inside the tenant, as one condition over `tickets as t`: terms of
  * the same field with `:` are alternatives (OR), everything else applies together (AND).
+ * `byRelevance`: the caller orders by relevance when the query has words.
  */
-async function filtersFor(ctx: RequestContext, query: string): Promise<{ where: (q: any) => any; ranked: boolean; text: string[] }> { // any: see below
+async function filtersFor(ctx: RequestContext, query: string, byRelevance = false): Promise<{ where: (q: any) => any; ranked: boolean; text: string[] }> { // any: see below
   const terms = parseQuery(query);
   // Free words and phrases: the matching tickets joined in as `hit` (ticket_id, score). Readers of
   // internal notes (staff: search.json is for them only) match them too.
   const text = terms.flatMap((t) => (t.kind === "text" ? [t.value] : []));
   // An agent who sees part of the tickets is ranked by statistics of that part (visibleTicketIds).
-  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx)), visibleTicketIds(ctx)) : undefined;
+  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx)), visibleTicketIds(ctx), byRelevance) : undefined;
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
   if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search covers tickets, people (type:user) and organizations (type:organization); list groups through their endpoint", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
@@ -130,7 +131,7 @@ const RELEVANCE = { expr: sql`hit.score`, text: sql<string>`hit.score::text`, va
  */
 export async function searchTickets(ctx: RequestContext, query: string, page: Page, sort?: TicketSort) {
   requireStaffForSearch(ctx);
-  const f = await filtersFor(ctx, query);
+  const f = await filtersFor(ctx, query, !sort);
   const byRelevance = f.ranked && !sort;
   const r = await listTickets(ctx, byRelevance ? { ...page, desc: true } : page, f.where, byRelevance ? RELEVANCE : sort);
   // A text search's hits carry highlights, from this page's tickets only: what the reader may see
