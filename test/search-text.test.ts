@@ -172,6 +172,13 @@ describe("two ways to match", () => {
         }
       }
     }
+    // A query of more terms than one pass can hold as columns (a statement has at most 1,664)
+    // is matched by lookups even when one pass is asked for.
+    const many = Array.from({ length: 1700 }, (_, i) => terms[i % terms.length]!);
+    const wide = { packed: Buffer.concat(many), groups: many.map((_, i) => i % 2), dfs: many.map((h) => byTerm.get(h.toString("hex"))!.size), groupCount: 2, lead: 0 };
+    const wideRows = (dense: boolean) =>
+      t.db.tenant(a.tenantId, async (tx) => (await sql<{ ticket_id: string }>`SELECT ticket_id FROM ${matchingTickets(a.tenantId, wide, { withInternal: true, documents, averageLength: 12, dense })} m ORDER BY ticket_id`.execute(tx.db)).rows);
+    expect(await wideRows(true)).toEqual(await wideRows(false));
     // Both ways were chosen somewhere, and the comparison covered real matches.
     expect(denseChosen).toBeGreaterThan(0);
     expect(denseChosen).toBeLessThan(queries.length * 4);

@@ -111,7 +111,7 @@ export function matchingTickets(
   // then stops once a page is full (an incremental sort by score and id), instead of looking up
   // every match: 11,600 lookups, 20 ms, for the most frequent word of the benchmark.
   const order = o.ordered ? sql` ORDER BY score DESC` : sql``;
-  if (o.dense) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.ticket_id IN (${o.within})` : sql``}`, n, avg, order });
+  if (o.dense && q.groups.length <= DENSE_MAX_TERMS) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.ticket_id IN (${o.within})` : sql``}`, n, avg, order });
   if (q.groupCount === 1) return oneGroup(tenantId, q, { visible, visibleDoc, n, avg, order });
   // PLAN_PER_EXECUTION: planned for its values every time. The best plan depends on how many
   // postings the terms have (ten or ten thousand), which a cached generic plan cannot know.
@@ -181,6 +181,13 @@ export function preferDense(documents: number, groupDfs: readonly number[], lead
   const all = groupDfs.reduce((a, b) => a + b, 0);
   return 1.5 * documents + 0.5 * all < 5 * leadDf * (1 + 0.5 * (groupDfs.length - 1));
 }
+
+/**
+ * Most terms (hashes, alternatives included) matched in one pass: each is a column of its own,
+ * and a query may hold hundreds (48 groups, each word stemmed in every language a tenant enables,
+ * pairs of those), more than a statement's 1,664 columns; beyond this the lookups are used.
+ */
+export const DENSE_MAX_TERMS = 64;
 
 /**
  * matchingTickets as one pass: every posting of every term and every visible document of the
