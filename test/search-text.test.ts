@@ -117,21 +117,30 @@ describe("relevance", () => {
   });
 });
 
-describe("two ways to match", () => {
-  it("gives the same tickets and scores from one pass over every document as from lookups for the lead's tickets", async () => {
-    // A tenant where most words are in many tickets (the one pass is chosen for those) and some
-    // in few; every combination of its terms, as staff and as readers of public comments, within
-    // a subset of tickets or not, is matched both ways on the stored index.
-    const a = await buildTenant(t, "ftsdense");
-    const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
+describe("three ways to match", () => {
+  // A tenant where most words are in many tickets (the one pass is chosen for those) and some in
+  // few, with internal notes on every third ticket.
+  let a: TestTenant;
+  const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
+  beforeAll(async () => {
+    a = await buildTenant(t, "ftsdense");
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const text = (n: number) => Array.from({ length: n }, () => words[Math.floor(rnd() * rnd() * words.length)]).join(" ");
     for (let k = 0; k < 24; k++) {
       const id = await open(a, text(3), text(8));
       if (k % 3 === 0) expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: text(5), public: false } } })).status).toBe(200);
     }
-    const { matchingTickets, preferDense, TERM_BYTES } = await import("../src/modules/search/search-repo.ts");
+    // Equal texts: equal scores, so pages must break ties (by id) to neither skip nor repeat.
+    for (let k = 0; k < 6; k++) await open(a, "alpha golf", "alpha hotel alpha");
+  });
+
+  it("gives the same tickets and scores from one pass, from lookups and from the general statement", async () => {
+    // Every kind of query (one term, a group of alternatives, two to three groups, common with
+    // rare), as staff and as readers of public comments, within a subset of tickets or not, in
+    // score order or not, is matched the three ways on the stored index; then again after
+    // another tenant's index gets rows with the very same hashes (which must change nothing).
+    const { matchingTickets, preferDense, TERM_BYTES, DENSE_MAX_TERMS } = await import("../src/modules/search/search-repo.ts");
     const { sql } = await import("kysely");
     const rows = await postings(a);
     const byTerm = new Map<string, Set<string>>();
@@ -142,47 +151,122 @@ describe("two ways to match", () => {
     const terms = [...byTerm.entries()].sort((x, y) => y[1].size - x[1].size || (x[0] < y[0] ? -1 : 1)).map(([h]) => Buffer.from(h, "hex"));
     expect(terms.length).toBeGreaterThan(20);
     const documents = new Set(rows.map((r) => r.ticket_id)).size;
-    // Queries: one term, a group of two alternatives, two and three groups (common with common, common with rare).
     const queries: Array<{ hashes: Buffer[]; groups: number[] }> = [];
     for (let i = 0; i < 6; i++) queries.push({ hashes: [terms[i]!], groups: [0] });
     queries.push({ hashes: [terms[0]!, terms[1]!], groups: [0, 0] });
     queries.push({ hashes: [terms[0]!, terms[2]!], groups: [0, 1] });
     queries.push({ hashes: [terms[1]!, terms[3]!, terms[terms.length - 1]!], groups: [0, 1, 2] });
     queries.push({ hashes: [terms[2]!, terms[4]!, terms[5]!, terms[12]!], groups: [0, 1, 1, 2] });
-    let denseChosen = 0;
-    let compared = 0;
-    for (const withInternal of [true, false]) {
-      for (const within of [undefined, sql`SELECT id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id % 3 <> 0`]) {
-        for (const qq of queries) {
-          const groupCount = Math.max(...qq.groups) + 1;
-          const dfs = qq.hashes.map((h) => byTerm.get(h.toString("hex"))!.size);
-          const groupDf = new Array<number>(groupCount).fill(0);
-          qq.groups.forEach((g, i) => (groupDf[g]! += dfs[i]!));
-          const lead = groupDf.indexOf(Math.min(...groupDf));
-          if (preferDense(documents, groupDf, lead)) denseChosen++;
-          const q = { packed: Buffer.concat(qq.hashes), groups: qq.groups, dfs, groupCount, lead };
-          expect(q.packed.length).toBe(qq.hashes.length * TERM_BYTES);
-          const o = { withInternal, documents, averageLength: 12, within };
-          const run = (dense: boolean) =>
-            t.db.tenant(a.tenantId, async (tx) => (await sql<{ ticket_id: string; score: string }>`SELECT ticket_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { ...o, dense })} m ORDER BY ticket_id`.execute(tx.db)).rows);
-          const [lookups, pass] = [await run(false), await run(true)];
-          expect(pass.map((r) => r.ticket_id)).toEqual(lookups.map((r) => r.ticket_id));
-          pass.forEach((r, i) => expect(Math.abs(Number(r.score) - Number(lookups[i]!.score)), `${r.ticket_id}`).toBeLessThanOrEqual(1));
-          compared += lookups.length;
-        }
-      }
+    // At the one pass's limit of terms (DENSE_MAX_TERMS), and one over it (lookups then).
+    for (const size of [DENSE_MAX_TERMS, DENSE_MAX_TERMS + 1]) {
+      const hashes = Array.from({ length: size }, (_, i) => terms[i % terms.length]!);
+      queries.push({ hashes, groups: hashes.map((_, i) => i % 3) });
     }
-    // A query of more terms than one pass can hold as columns (a statement has at most 1,664)
-    // is matched by lookups even when one pass is asked for.
-    const many = Array.from({ length: 1700 }, (_, i) => terms[i % terms.length]!);
-    const wide = { packed: Buffer.concat(many), groups: many.map((_, i) => i % 2), dfs: many.map((h) => byTerm.get(h.toString("hex"))!.size), groupCount: 2, lead: 0 };
-    const wideRows = (dense: boolean) =>
-      t.db.tenant(a.tenantId, async (tx) => (await sql<{ ticket_id: string }>`SELECT ticket_id FROM ${matchingTickets(a.tenantId, wide, { withInternal: true, documents, averageLength: 12, dense })} m ORDER BY ticket_id`.execute(tx.db)).rows);
-    expect(await wideRows(true)).toEqual(await wideRows(false));
+    const within = sql`SELECT id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id % 3 <> 0`;
+    const match = (qq: { hashes: Buffer[]; groups: number[] }, o: { withInternal: boolean; within?: typeof within; ordered: boolean }, way: "pass" | "lookups" | "general") => {
+      const groupCount = Math.max(...qq.groups) + 1;
+      const dfs = qq.hashes.map((h) => byTerm.get(h.toString("hex"))!.size);
+      const groupDf = new Array<number>(groupCount).fill(0);
+      qq.groups.forEach((g, i) => (groupDf[g]! += dfs[i]!));
+      const lead = groupDf.indexOf(Math.min(...groupDf));
+      const q = { packed: Buffer.concat(qq.hashes), groups: qq.groups, dfs, groupCount, lead };
+      expect(q.packed.length).toBe(qq.hashes.length * TERM_BYTES);
+      return {
+        dense: preferDense(documents, groupDf, lead),
+        rows: t.db.tenant(a.tenantId, async (tx) => (await sql<{ ticket_id: string; score: string }>`SELECT ticket_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { ...o, documents, averageLength: 12, way })} m ORDER BY ticket_id`.execute(tx.db)).rows),
+      };
+    };
+    const compareAll = async () => {
+      let denseChosen = 0;
+      let compared = 0;
+      for (const withInternal of [true, false])
+        for (const w of [undefined, within])
+          for (const ordered of [false, true])
+            for (const qq of queries) {
+              const o = { withInternal, within: w, ordered };
+              const general = await match(qq, o, "general").rows;
+              const pass = match(qq, o, "pass");
+              if (pass.dense) denseChosen++;
+              for (const other of [await pass.rows, await match(qq, o, "lookups").rows]) {
+                expect(other.map((r) => r.ticket_id)).toEqual(general.map((r) => r.ticket_id));
+                other.forEach((r, i) => expect(Math.abs(Number(r.score) - Number(general[i]!.score)), `${r.ticket_id}`).toBeLessThanOrEqual(1));
+              }
+              compared += general.length;
+            }
+      return { denseChosen, compared };
+    };
+    const before = await compareAll();
     // Both ways were chosen somewhere, and the comparison covered real matches.
-    expect(denseChosen).toBeGreaterThan(0);
-    expect(denseChosen).toBeLessThan(queries.length * 4);
-    expect(compared).toBeGreaterThan(100);
+    expect(before.denseChosen).toBeGreaterThan(0);
+    expect(before.denseChosen).toBeLessThan(queries.length * 8);
+    expect(before.compared).toBeGreaterThan(500);
+    const one = async () => (await match(queries[0]!, { withInternal: true, ordered: true }, "pass").rows).map((r) => `${r.ticket_id}:${r.score}`);
+    const first = await one();
+    // Another tenant's index holding the same hashes, for tickets of its own: nothing changes.
+    const b = await buildTenant(t, "ftsdenseb");
+    const other = await open(b, "Other tenant", "Other words entirely");
+    const otherId = await t.db.tenant(b.tenantId, async (tx) => (await sql<{ id: string }>`SELECT id FROM tickets WHERE tenant_id = ${b.tenantId} AND nice_id = ${other}`.execute(tx.db)).rows[0]!.id);
+    await t.db.tenant(b.tenantId, async (tx) => {
+      for (const h of terms.slice(0, 6)) await sql`INSERT INTO search_postings (tenant_id, term, ticket_id, internal, tf) VALUES (${b.tenantId}, ${h}, ${otherId}, false, 50)`.execute(tx.db);
+    });
+    expect(await one()).toEqual(first);
+    expect((await compareAll()).compared).toBe(before.compared);
+  });
+
+  it("leaves out a ticket whose document row is missing, whichever way matches", async () => {
+    // The writer keeps postings and documents together; should they ever part, no way scores a
+    // ticket without a length (a NULL score would sort first and break its cursor).
+    const { matchingTickets } = await import("../src/modules/search/search-repo.ts");
+    const { sql } = await import("kysely");
+    const rows = await postings(a);
+    const common = [...rows.reduce((m, p) => m.set(Buffer.from(p.term).toString("hex"), (m.get(Buffer.from(p.term).toString("hex")) ?? 0) + 1), new Map<string, number>())].sort((x, y) => y[1] - x[1])[0]!;
+    const hits = rows.filter((p) => Buffer.from(p.term).toString("hex") === common[0]).map((p) => p.ticket_id);
+    const victim = hits[0]!;
+    const q = { packed: Buffer.from(common[0], "hex"), groups: [0], dfs: [common[1]], groupCount: 1, lead: 0 };
+    const ways = ["pass", "lookups", "general"] as const;
+    const run = (way: (typeof ways)[number]) =>
+      t.db.tenant(a.tenantId, async (tx) => {
+        // Inside a transaction that is rolled back: the tenant stays as it was for the other tests.
+        await sql`SAVEPOINT s`.execute(tx.db);
+        await sql`DELETE FROM search_documents WHERE tenant_id = ${a.tenantId} AND ticket_id = ${victim}`.execute(tx.db);
+        const r = (await sql<{ ticket_id: string; score: string | null }>`SELECT ticket_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { withInternal: true, documents: 24, averageLength: 12, way, ordered: true })} m ORDER BY ticket_id`.execute(tx.db)).rows;
+        await sql`ROLLBACK TO SAVEPOINT s`.execute(tx.db);
+        return r;
+      });
+    for (const way of ways) {
+      const r = await run(way);
+      expect(r.length, way).toBe(new Set(hits).size - 1);
+      expect(r.map((x) => x.ticket_id), way).not.toContain(victim);
+      expect(r.every((x) => x.score !== null), way).toBe(true);
+    }
+  });
+
+  it("pages through many tied matches without a gap or a repeat, forwards and backwards", async () => {
+    // The most frequent word matches most of the tickets (the one pass), six with equal scores.
+    const all = await search(a, words[0]!, undefined, "&per_page=100");
+    const ranked = all.results.map((x: { id: number }) => x.id);
+    expect(ranked.length).toBeGreaterThan(10);
+    const walked: number[] = [];
+    let after: string | undefined;
+    let before: string | undefined;
+    for (let i = 0; i < 30; i++) {
+      const p = await search(a, words[0]!, undefined, `&page[size]=3${after ? `&page[after]=${after}` : ""}`);
+      walked.push(...p.results.map((x: { id: number }) => x.id));
+      before = p.meta.before_cursor;
+      if (!p.meta.has_more) break;
+      after = p.meta.after_cursor;
+    }
+    expect(walked).toEqual(ranked);
+    // Back from the last page to the first.
+    const back: number[] = [];
+    for (let i = 0; i < 30 && before; i++) {
+      const p = await search(a, words[0]!, undefined, `&page[size]=3&page[before]=${before}`);
+      back.unshift(...p.results.map((x: { id: number }) => x.id));
+      if (!p.meta.has_more) break;
+      before = p.meta.before_cursor;
+    }
+    expect(back).toEqual(ranked.slice(0, back.length));
+    expect(back.length).toBe(ranked.length - (ranked.length % 3 === 0 ? 3 : ranked.length % 3));
   });
 });
 

@@ -217,5 +217,5 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
   // One pass over the documents reads all of the tenant's (`within` only filters them): never for
   // a reader who sees part of it (an end user's own requests: their few tickets are looked up).
   const dense = !within && repo.preferDense(stats.documents, groupDf, lead);
-  return repo.matchingTickets(ctx.tx.tenantId, { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead }, { withInternal, ...stats, within, dense, ordered });
+  return repo.matchingTickets(ctx.tx.tenantId, { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead }, { withInternal, ...stats, within, way: dense ? "pass" : "lookups", ordered });
 }

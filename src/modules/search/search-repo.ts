@@ -97,11 +97,16 @@ const B = 0.75;
  * every other group is probed by (tenant, term, ticket) for the lead's tickets alone, so a rare
  * word beside common ones reads a handful of postings, not all of the common ones'. Any group
  * as lead gives the same rows and scores; the lead only decides how much is read.
+ *
+ * `way`: "pass" reads every posting of the terms and every visible document in one aggregate
+ * (denseMatch; queries of up to DENSE_MAX_TERMS terms), "lookups" (the default) the statement
+ * above, or oneGroup's for one group; "general" the statement above whatever the groups (tests
+ * compare the three). All give the same rows and scores; they differ in what they read.
  */
 export function matchingTickets(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number; lead: number },
-  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; dense?: boolean; ordered?: boolean },
+  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; way?: "pass" | "lookups" | "general"; ordered?: boolean },
 ): RawBuilder<{ ticket_id: string; score: string }> {
   const visible = sql`${o.withInternal ? sql`` : sql`AND NOT p.internal`} ${o.within ? sql`AND p.ticket_id IN (${o.within})` : sql``}`;
   const visibleDoc = o.withInternal ? sql`` : sql`AND NOT d.internal`;
@@ -111,8 +116,8 @@ export function matchingTickets(
   // then stops once a page is full (an incremental sort by score and id), instead of looking up
   // every match: 11,600 lookups, 20 ms, for the most frequent word of the benchmark.
   const order = o.ordered ? sql` ORDER BY score DESC` : sql``;
-  if (o.dense && q.groups.length <= DENSE_MAX_TERMS) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.ticket_id IN (${o.within})` : sql``}`, n, avg, order });
-  if (q.groupCount === 1) return oneGroup(tenantId, q, { visible, visibleDoc, n, avg, order });
+  if (o.way === "pass" && q.groups.length <= DENSE_MAX_TERMS) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.ticket_id IN (${o.within})` : sql``}`, n, avg, order });
+  if (q.groupCount === 1 && o.way !== "general") return oneGroup(tenantId, q, { visible, visibleDoc, n, avg, order });
   // PLAN_PER_EXECUTION: planned for its values every time. The best plan depends on how many
   // postings the terms have (ten or ten thousand), which a cached generic plan cannot know.
   return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
@@ -166,6 +171,7 @@ function oneGroup(
       round(max(ln(1 + (greatest(${o.n}::float8, h.df) - h.df + 0.5) / (h.df + 0.5)) * h.tf * ${K1 + 1} / (h.tf + ${K1} * (${1 - B} + ${B} * l.len / ${o.avg}::float8))) * 1000000)::bigint AS score
     FROM hits h CROSS JOIN LATERAL (
       SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.ticket_id = h.ticket_id ${o.visibleDoc}) l
+    WHERE l.len IS NOT NULL
     GROUP BY h.ticket_id${o.order})`;
 }
 
@@ -195,7 +201,8 @@ export const DENSE_MAX_TERMS = 64;
  * counts are unknown to the planner, which guessed a dozen rows and chose a lookup per ticket).
  * Each term's count becomes a column of its own (`tfN`, N its index in the packed list: numbers
  * the code makes, never query text), so that the length, summed in the same aggregate, is there
- * to weigh them; a ticket matches when each group has a count. Same rows and scores as the
+ * to weigh them; a ticket matches when each group has a count (and it has a visible document, as
+ * the lookups' join to the documents requires). Same rows and scores as the
  * lookups, up to the last digit of a score's rounding (a different order of summing groups).
  */
 function denseMatch(
@@ -222,8 +229,8 @@ function denseMatch(
       UNION ALL
       SELECT d.ticket_id, -1, 0, d.length FROM search_documents d WHERE d.tenant_id = ${tenantId} ${o.visibleDoc}),
     per AS (
-      SELECT r.ticket_id, sum(r.length)::float8 AS len, ${sql.join(counts)} FROM r GROUP BY r.ticket_id)
-    SELECT per.ticket_id, round((${score}) * 1000000)::bigint AS score FROM per WHERE ${matched}${o.order})`;
+      SELECT r.ticket_id, sum(r.length)::float8 AS len, bool_or(r.i = -1) AS documented, ${sql.join(counts)} FROM r GROUP BY r.ticket_id)
+    SELECT per.ticket_id, round((${score}) * 1000000)::bigint AS score FROM per WHERE per.documented AND ${matched}${o.order})`;
 }
 
 /**
