@@ -157,11 +157,16 @@ describe("three ways to match", () => {
     queries.push({ hashes: [terms[0]!, terms[2]!], groups: [0, 1] });
     queries.push({ hashes: [terms[1]!, terms[3]!, terms[terms.length - 1]!], groups: [0, 1, 2] });
     queries.push({ hashes: [terms[2]!, terms[4]!, terms[5]!, terms[12]!], groups: [0, 1, 1, 2] });
-    // At the one pass's limit of terms (DENSE_MAX_TERMS), and one over it (lookups then).
+    // At the limit of terms as columns (DENSE_MAX_TERMS), and one over it (the general statement
+    // then), in three groups and in one.
     for (const size of [DENSE_MAX_TERMS, DENSE_MAX_TERMS + 1]) {
       const hashes = Array.from({ length: size }, (_, i) => terms[i % terms.length]!);
       queries.push({ hashes, groups: hashes.map((_, i) => i % 3) });
+      queries.push({ hashes, groups: hashes.map(() => 0) });
     }
+    // More terms than a statement's 1,664 columns: asked for one pass, answered all the same.
+    const wide = Array.from({ length: 1700 }, (_, i) => terms[i % terms.length]!);
+    queries.push({ hashes: wide, groups: wide.map((_, i) => i % 2) }, { hashes: wide, groups: wide.map(() => 0) });
     const within = sql`SELECT id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id % 3 <> 0`;
     const match = (qq: { hashes: Buffer[]; groups: number[] }, o: { withInternal: boolean; within?: typeof within; ordered: boolean }, way: "pass" | "lookups" | "general") => {
       const groupCount = Math.max(...qq.groups) + 1;

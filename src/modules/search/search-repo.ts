@@ -117,7 +117,7 @@ export function matchingTickets(
   // every match: 11,600 lookups, 20 ms, for the most frequent word of the benchmark.
   const order = o.ordered ? sql` ORDER BY score DESC` : sql``;
   if (o.way === "pass" && q.groups.length <= DENSE_MAX_TERMS) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.ticket_id IN (${o.within})` : sql``}`, n, avg, order });
-  if (q.groupCount === 1 && o.way !== "general") return oneGroup(tenantId, q, { visible, visibleDoc, n, avg, order });
+  if (q.groupCount === 1 && q.groups.length <= DENSE_MAX_TERMS && o.way !== "general") return oneGroup(tenantId, q, { visible, visibleDoc, n, avg, order });
   // PLAN_PER_EXECUTION: planned for its values every time. The best plan depends on how many
   // postings the terms have (ten or ten thousand), which a cached generic plan cannot know.
   return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
@@ -148,31 +148,42 @@ export function matchingTickets(
     SELECT ticket_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY ticket_id${order})`;
 }
 
+/** A term's count as a column of its own (`tfN`, N its index in the packed list: a number the code makes, never query text). */
+const countColumn = (i: number) => sql.raw(`tf${Math.trunc(i)}`);
+
+/** BM25's weight of term `i` in a ticket whose count is in its countColumn and whose length is `len`. */
+function termWeight(i: number, df: number, len: RawBuilder<unknown>, o: { n: number; avg: number }) {
+  const c = countColumn(i);
+  const d = sql`${df}::float8`;
+  return sql`ln(1 + (greatest(${o.n}::float8, ${d}) - ${d} + 0.5) / (${d} + 0.5)) * ${c} * ${K1 + 1} / (${c} + ${K1} * (${1 - B} + ${B} * ${len} / ${o.avg}::float8))`;
+}
+
 /**
  * matchingTickets for one group (one word, one pair, one CJK character pair, with its
- * alternatives): every ticket with one of its terms matches, so there is nothing to probe or to
- * count; each hit's length is looked up beside it. A third faster than the general statement for
- * a word in 1,000–5,000 tickets (bench/README.md, "Search"); same rows and scores.
+ * alternatives, at most DENSE_MAX_TERMS): every ticket with one of its terms matches, so there is
+ * nothing to probe or to count. The postings are summed by ticket, each alternative's count a
+ * column of its own, and each ticket's length is looked up once beside them (not once per
+ * alternative: a word of two stems had two lookups a ticket). Same rows and scores.
  */
 function oneGroup(
   tenantId: string,
   q: { packed: Buffer; dfs: number[] },
   o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown> },
 ): RawBuilder<{ ticket_id: string; score: string }> {
+  const counts = q.dfs.map((_, i) => sql`(sum(p.tf) FILTER (WHERE q.i = ${i}))::float8 AS ${countColumn(i)}`);
+  // greatest() passes over NULLs: an alternative absent from the ticket weighs nothing.
+  const score = sql`greatest(${sql.join(q.dfs.map((df, i) => termWeight(i, df, sql`l.len`, o)))})`;
   return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
-      SELECT substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term, (${q.dfs}::int[])[i + 1]::float8 AS df
-      FROM generate_series(0, ${q.dfs.length - 1}) AS i),
+      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.dfs.length - 1}) AS i),
     hits AS MATERIALIZED (
-      SELECT p.ticket_id, q.df, sum(p.tf)::float8 AS tf
+      SELECT p.ticket_id, ${sql.join(counts)}
       FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
-      GROUP BY p.ticket_id, q.term, q.df)
-    SELECT h.ticket_id,
-      round(max(ln(1 + (greatest(${o.n}::float8, h.df) - h.df + 0.5) / (h.df + 0.5)) * h.tf * ${K1 + 1} / (h.tf + ${K1} * (${1 - B} + ${B} * l.len / ${o.avg}::float8))) * 1000000)::bigint AS score
+      GROUP BY p.ticket_id)
+    SELECT h.ticket_id, round(${score} * 1000000)::bigint AS score
     FROM hits h CROSS JOIN LATERAL (
       SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.ticket_id = h.ticket_id ${o.visibleDoc}) l
-    WHERE l.len IS NOT NULL
-    GROUP BY h.ticket_id${o.order})`;
+    WHERE l.len IS NOT NULL${o.order})`;
 }
 
 /**
@@ -189,9 +200,10 @@ export function preferDense(documents: number, groupDfs: readonly number[], lead
 }
 
 /**
- * Most terms (hashes, alternatives included) matched in one pass: each is a column of its own,
- * and a query may hold hundreds (48 groups, each word stemmed in every language a tenant enables,
- * pairs of those), more than a statement's 1,664 columns; beyond this the lookups are used.
+ * Most terms (hashes, alternatives included) matched in one pass or by oneGroup: each is a
+ * column of its own, and a query may hold hundreds (48 groups, each word stemmed in every language
+ * a tenant enables, pairs of those), more than a statement's 1,664 columns; beyond this the
+ * general statement is used.
  */
 export const DENSE_MAX_TERMS = 64;
 
@@ -199,9 +211,8 @@ export const DENSE_MAX_TERMS = 64;
  * matchingTickets as one pass: every posting of every term and every visible document of the
  * tenant, in one aggregate by ticket (no join whose plan depends on estimates: the term list's
  * counts are unknown to the planner, which guessed a dozen rows and chose a lookup per ticket).
- * Each term's count becomes a column of its own (`tfN`, N its index in the packed list: numbers
- * the code makes, never query text), so that the length, summed in the same aggregate, is there
- * to weigh them; a ticket matches when each group has a count (and it has a visible document, as
+ * Each term's count becomes a column of its own (countColumn), so that the length, summed in the
+ * same aggregate, is there to weigh them; a ticket matches when each group has a count (and it has a visible document, as
  * the lookups' join to the documents requires). Same rows and scores as the
  * lookups, up to the last digit of a score's rounding (a different order of summing groups).
  */
@@ -210,12 +221,9 @@ function denseMatch(
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number },
   o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown> },
 ): RawBuilder<{ ticket_id: string; score: string }> {
-  const col = (i: number) => sql.raw(`tf${Math.trunc(i)}`);
+  const col = countColumn;
   const counts = q.groups.map((_, i) => sql`(sum(r.tf) FILTER (WHERE r.i = ${i}))::float8 AS ${col(i)}`);
-  const weight = (i: number) => {
-    const df = sql`${q.dfs[i] ?? 0}::float8`;
-    return sql`ln(1 + (greatest(${o.n}::float8, ${df}) - ${df} + 0.5) / (${df} + 0.5)) * ${col(i)} * ${K1 + 1} / (${col(i)} + ${K1} * (${1 - B} + ${B} * per.len / ${o.avg}::float8))`;
-  };
+  const weight = (i: number) => termWeight(i, q.dfs[i] ?? 0, sql`per.len`, o);
   const members = (g: number) => q.groups.flatMap((grp, i) => (grp === g ? [i] : []));
   const groups = Array.from({ length: q.groupCount }, (_, g) => members(g));
   // greatest() passes over NULLs: a term absent from the ticket adds nothing to its group.
