@@ -188,7 +188,7 @@ function oneGroup(
 
 /**
  * Whether a query is cheaper as one pass over every visible document than as lookups for the
- * lead group's tickets (matchingTickets' `dense`). Costs from EXPLAIN on the search benchmark's
+ * lead group's tickets (matchingTickets' way "pass"). Costs from EXPLAIN on the search benchmark's
  * big tenant (bench/README.md, "Search"): the lookups cost ~5 µs for each of the lead's tickets
  * (its postings' lengths and, per other group, a probe: ~half of that again); the pass ~1 µs for
  * each document row (up to two a ticket) and ~0.5 µs for each posting of every group.
@@ -212,9 +212,9 @@ export const DENSE_MAX_TERMS = 64;
  * tenant, in one aggregate by ticket (no join whose plan depends on estimates: the term list's
  * counts are unknown to the planner, which guessed a dozen rows and chose a lookup per ticket).
  * Each term's count becomes a column of its own (countColumn), so that the length, summed in the
- * same aggregate, is there to weigh them; a ticket matches when each group has a count (and it has a visible document, as
- * the lookups' join to the documents requires). Same rows and scores as the
- * lookups, up to the last digit of a score's rounding (a different order of summing groups).
+ * same aggregate, is there to weigh them; a ticket matches when each group has a count and it has
+ * a visible document (as the lookups' join to the documents requires). Same rows and scores as
+ * the lookups, up to the last digit of a score's rounding (a different order of summing groups).
  */
 function denseMatch(
   tenantId: string,
