@@ -51,7 +51,7 @@ describe("generated URLs", () => {
     const expected = isDefault ? "https://help.example.com" : origin;
     expect(r.body.tickets[0].url.startsWith(`${expected}/api/v2/tickets/`)).toBe(true);
     expect(r.body.next_page.startsWith(`${expected}/api/v2/tickets.json?`)).toBe(true);
-    expect(r.text).not.toContain("9999");
+    expect(r.text).not.toContain(":9999");
     expect(r.text).not.toMatch(/HELP\.EXAMPLE/);
   });
 
