@@ -84,6 +84,7 @@ describe("notifications to the requester", () => {
     expect(ack!.text).not.toContain("田中");
     // The acknowledgement quotes nothing of the request (its link may hold any digits, a port say).
     expect(ack!.text).not.toMatch(/4111[ -]?1111/);
+    expect(ack!.text).not.toContain("払いました");
     since = smtp.messages.length;
     const reply = await a.api("PUT", `/api/v2/tickets/${r.body.request.id}.json`, { ticket: { comment: { body: "カード 4111-1111-1111-1111 の件、返金しました。{{ticket.url}} {{team}} 注文番号 20261130-42" } } });
     expect(reply.status).toBe(200);
