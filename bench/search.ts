@@ -338,8 +338,8 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
         for (let done = 0; done < t.share; done += BATCH) {
           const n = Math.min(BATCH, t.share - done);
           const tk = { id: [] as string[], nice: [] as number[], s: [] as Buffer[], d: [] as Buffer[], st: [] as string[], at: [] as string[] };
-          const dc = { id: [] as string[], internal: [] as boolean[], len: [] as number[] };
-          const po = { term: [] as Buffer[], id: [] as string[], internal: [] as boolean[], tf: [] as number[] };
+          const dc = { id: [] as string[], nice: [] as number[], internal: [] as boolean[], len: [] as number[] };
+          const po = { term: [] as Buffer[], nice: [] as number[], internal: [] as boolean[], tf: [] as number[] };
           const fts = { id: [] as string[], nice: [] as number[], subject: [] as string[], body: [] as string[] };
           for (let k = 0; k < n; k++) {
             const g = gen();
@@ -362,11 +362,12 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
               const p = packText({ sealer }, texts, DEFAULT_LANGUAGES);
               if (!p.tfs.length) continue;
               dc.id.push(id);
+              dc.nice.push(nice);
               dc.internal.push(internal);
               dc.len.push(p.length);
               for (let j = 0; j < p.tfs.length; j++) {
                 po.term.push(p.packed.subarray(j * 16, j * 16 + 16));
-                po.id.push(id);
+                po.nice.push(nice);
                 po.internal.push(internal);
                 po.tf.push(p.tfs[j]!);
               }
@@ -389,8 +390,8 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
                    FROM unnest($2::uuid[], $3::bigint[], $4::bytea[], $5::bytea[], $6::text[], $7::timestamptz[]) AS u(id, nice, s, d, st, at)`,
                   [tenantId, tk.id, tk.nice, tk.s, tk.d, tk.st, tk.at, owner],
                 );
-                await c.query(`INSERT INTO search_documents (tenant_id, ticket_id, internal, length) SELECT $1, * FROM unnest($2::uuid[], $3::bool[], $4::int[])`, [tenantId, dc.id, dc.internal, dc.len]);
-                await c.query(`INSERT INTO search_postings (tenant_id, term, ticket_id, internal, tf) SELECT $1, * FROM unnest($2::bytea[], $3::uuid[], $4::bool[], $5::int[])`, [tenantId, po.term, po.id, po.internal, po.tf]);
+                await c.query(`INSERT INTO search_documents (tenant_id, ticket_id, nice_id, internal, length) SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::bool[], $5::int[])`, [tenantId, dc.id, dc.nice, dc.internal, dc.len]);
+                await c.query(`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT $1, * FROM unnest($2::bytea[], $3::bigint[], $4::bool[], $5::int[])`, [tenantId, po.term, po.nice, po.internal, po.tf]);
                 await c.query("COMMIT");
               } finally {
                 c.release();
@@ -642,7 +643,7 @@ async function explainSlowest(cfg: ReturnType<typeof loadConfig>, tenantId: stri
           .select(["t.id", "t.nice_id"])
           .where("t.tenant_id", "=", tenantId)
           .where("t.deleted_at", "is", null)
-          .innerJoin(matching.as("hit"), (j) => j.onRef("hit.ticket_id", "=", "t.id"))
+          .innerJoin(matching.as("hit"), (j) => j.onRef("hit.nice_id", "=", "t.nice_id"))
           .orderBy(sql`hit.score`, "desc")
           .orderBy("t.nice_id", "desc")
           .limit(26);

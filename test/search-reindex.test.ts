@@ -46,8 +46,8 @@ async function setLanguages(a: TestTenant, languages: string[]) {
 /** Every posting and document of a tenant, as comparable text, in a stable order. */
 async function indexRows(a: TestTenant): Promise<{ postings: string[]; documents: string[] }> {
   return t.db.tenant(a.tenantId, async (tx) => ({
-    postings: (await tx.db.selectFrom("search_postings").select(["term", "ticket_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.ticket_id} ${r.internal} ${r.tf}`).sort(),
-    documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.internal} ${r.length}`).sort(),
+    postings: (await tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
+    documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "nice_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.nice_id} ${r.internal} ${r.length}`).sort(),
   }));
 }
 async function auditActions(a: TestTenant): Promise<string[]> {
@@ -260,8 +260,8 @@ describe("resuming and restarting", () => {
   const opDeps = () => ({ db: app.db, keyring: app.keyring });
   const rows = () =>
     app.db.tenant(a.tenantId, async (tx) => ({
-      postings: (await tx.db.selectFrom("search_postings").select(["term", "ticket_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.ticket_id} ${r.internal} ${r.tf}`).sort(),
-      documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.internal} ${r.length}`).sort(),
+      postings: (await tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
+      documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "nice_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.nice_id} ${r.internal} ${r.length}`).sort(),
     }));
   const loseIndex = () =>
     app.db.tenant(a.tenantId, async (tx) => {

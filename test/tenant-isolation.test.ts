@@ -628,7 +628,7 @@ describe("tenant isolation", () => {
         await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
         await sql`SELECT set_config('app.tenant_id', ${A.tenantId}, true)`.execute(conn);
         await expect(
-          sql`INSERT INTO search_postings (tenant_id, term, ticket_id, internal, tf) VALUES (${forged}, ${Buffer.alloc(16, 7)}, ${crypto.randomUUID()}, false, 1)`.execute(conn),
+          sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) VALUES (${forged}, ${Buffer.alloc(16, 7)}, 1, false, 1)`.execute(conn),
         ).rejects.toThrow(/row-level security/);
       });
     }

@@ -36,18 +36,20 @@ const trash = async (a: TestTenant, as?: As) => {
   expect(r.status, r.text).toBe(200);
   return r.body.deleted_tickets as Json[];
 };
-/** Rows about a ticket in every table that holds them, by its internal id. */
-async function rowsAbout(a: TestTenant, ticketId: string) {
+/** Rows about a ticket in every table that holds them, by its internal id (and its nice_id, the search postings' key). */
+async function rowsAbout(a: TestTenant, ticket: { id: string; nice: number }) {
+  const ticketId = ticket.id;
   return t.db.tenant(a.tenantId, async (tx) => {
     const n = async (table: string) => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)} WHERE tenant_id = ${a.tenantId} AND ticket_id = ${ticketId}`.execute(tx.db)).rows[0]!.n);
     const out: Record<string, number> = {};
-    for (const table of ["ticket_comments", "ticket_audits", "ticket_ccs", "attachments", "search_postings", "search_documents", "inbound_messages", "suspended_tickets", "undelivered_mail", "consent_records"]) out[table] = await n(table);
+    for (const table of ["ticket_comments", "ticket_audits", "ticket_ccs", "attachments", "search_documents", "inbound_messages", "suspended_tickets", "undelivered_mail", "consent_records"]) out[table] = await n(table);
+    out.search_postings = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM search_postings WHERE tenant_id = ${a.tenantId} AND nice_id = ${ticket.nice}`.execute(tx.db)).rows[0]!.n);
     out.tickets = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM tickets WHERE tenant_id = ${a.tenantId} AND id = ${ticketId}`.execute(tx.db)).rows[0]!.n);
     return out;
   });
 }
 const internalId = (a: TestTenant, niceId: number) =>
-  t.db.tenant(a.tenantId, async (tx) => (await sql<{ id: string }>`SELECT id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id = ${niceId}`.execute(tx.db)).rows[0]!.id);
+  t.db.tenant(a.tenantId, async (tx) => ({ id: (await sql<{ id: string }>`SELECT id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id = ${niceId}`.execute(tx.db)).rows[0]!.id, nice: niceId }));
 
 describe("the trash", () => {
   let a: TestTenant;
@@ -140,7 +142,7 @@ describe("the trash", () => {
     const internal = await Promise.all(ids.map((id) => internalId(a, id)));
     await t.db.tenant(a.tenantId, async (tx) => {
       const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, now: () => new Date(), hooks: t.app.hooks });
-      await purgeTickets(ctx, internal.map((id, i) => ({ id, nice_id: ids[i]! })), 2);
+      await purgeTickets(ctx, internal.map((x) => ({ id: x.id, nice_id: x.nice })), 2);
     });
     for (const [i, ticketId] of internal.entries()) expect(await rowsAbout(a, ticketId), `ticket ${ids[i]}`).toMatchObject(Object.fromEntries(Object.keys(keptRows).map((k) => [k, 0])));
     expect(await rowsAbout(a, await internalId(a, kept))).toEqual(keptRows);

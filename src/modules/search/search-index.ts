@@ -195,9 +195,9 @@ async function documentFrequencies(ctx: RequestContext, hashes: Buffer[], withIn
 }
 
 /**
- * The tickets matching a query's free words and phrases, as a subquery (`ticket_id`, `score`) to
+ * The tickets matching a query's free words and phrases, as a subquery (`nice_id`, `score`) to
  * join to a ticket query, or undefined when the query has none. `withInternal`: the reader may see
- * internal notes; `within`: the tickets the reader may see (a subquery of ids), unless all: the
+ * internal notes; `within`: the tickets the reader may see (a subquery of their nice_ids), unless all: the
  * ranking's statistics then come from those tickets alone (search-repo.ts matchingTickets);
  * `ordered`: the caller orders by relevance (the rows come highest score first).
  */

@@ -15,49 +15,59 @@ export type PackedTerms = { packed: Buffer; tfs: number[]; length: number };
 const unpacked = (p: { packed: Buffer; tfs: number[] }) =>
   sql`SELECT substring(${p.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term, (${p.tfs}::int[])[i + 1] AS tf FROM generate_series(0, ${p.tfs.length - 1}) AS i`;
 
+/** The ticket's nice_id, the key of its postings (0049): one lookup of its row by id. */
+const niceIdOf = (tx: TenantTx, ticketId: string) => sql`SELECT nice_id FROM tickets WHERE tenant_id = ${tx.tenantId} AND id = ${ticketId}`;
+
 /** Adds a text's terms to a ticket's document of that visibility (counts add up), and its length. */
 export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
   await sql`
-    WITH doc AS (
-      INSERT INTO search_documents (tenant_id, ticket_id, internal, length) VALUES (${tx.tenantId}, ${ticketId}, ${internal}, ${t.length})
+    WITH tk AS MATERIALIZED (${niceIdOf(tx, ticketId)}),
+    doc AS (
+      INSERT INTO search_documents (tenant_id, ticket_id, nice_id, internal, length) SELECT ${tx.tenantId}, ${ticketId}, tk.nice_id, ${internal}, ${t.length} FROM tk
       ON CONFLICT (tenant_id, ticket_id, internal) DO UPDATE SET length = search_documents.length + EXCLUDED.length)
-    INSERT INTO search_postings (tenant_id, term, ticket_id, internal, tf)
-    SELECT ${tx.tenantId}, d.term, ${ticketId}, ${internal}, d.tf FROM (${unpacked(t)}) AS d
-    ON CONFLICT (tenant_id, term, ticket_id, internal) DO UPDATE SET tf = search_postings.tf + EXCLUDED.tf`.execute(tx.db);
+    INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf)
+    SELECT ${tx.tenantId}, d.term, tk.nice_id, ${internal}, d.tf FROM tk CROSS JOIN (${unpacked(t)}) AS d
+    ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = search_postings.tf + EXCLUDED.tf`.execute(tx.db);
 }
 
 /** Takes a text's terms out of a ticket's document (a term whose count reaches zero goes), and its length. */
 export async function removeTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
   await sql`
-    WITH d AS (${unpacked(t)}),
+    WITH tk AS MATERIALIZED (${niceIdOf(tx, ticketId)}),
+    d AS (${unpacked(t)}),
     gone AS (
-      DELETE FROM search_postings p USING d
-      WHERE p.tenant_id = ${tx.tenantId} AND p.ticket_id = ${ticketId} AND p.internal = ${internal} AND p.term = d.term AND p.tf <= d.tf),
+      DELETE FROM search_postings p USING d, tk
+      WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = tk.nice_id AND p.internal = ${internal} AND p.term = d.term AND p.tf <= d.tf),
     doc AS (
       UPDATE search_documents SET length = greatest(length - ${t.length}, 0)
       WHERE tenant_id = ${tx.tenantId} AND ticket_id = ${ticketId} AND internal = ${internal})
-    UPDATE search_postings p SET tf = p.tf - d.tf FROM d
-    WHERE p.tenant_id = ${tx.tenantId} AND p.ticket_id = ${ticketId} AND p.internal = ${internal} AND p.term = d.term AND p.tf > d.tf`.execute(tx.db);
+    UPDATE search_postings p SET tf = p.tf - d.tf FROM d, tk
+    WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = tk.nice_id AND p.internal = ${internal} AND p.term = d.term AND p.tf > d.tf`.execute(tx.db);
 }
 
 /** Removes tickets from the index (one statement for the lot). */
 export async function removeTickets(tx: TenantTx, ticketIds: readonly string[]): Promise<void> {
   if (ticketIds.length === 0) return;
+  const ids = sql`${[...ticketIds]}::uuid[]`;
+  // The nice_ids from the tickets and from their documents: the same numbers, each a backstop for the other.
   await sql`
-    WITH p AS (DELETE FROM search_postings WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${[...ticketIds]}::uuid[]))
-    DELETE FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${[...ticketIds]}::uuid[])`.execute(tx.db);
+    WITH tk AS MATERIALIZED (
+      SELECT nice_id FROM tickets WHERE tenant_id = ${tx.tenantId} AND id = ANY(${ids})
+      UNION SELECT nice_id FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${ids})),
+    p AS (DELETE FROM search_postings WHERE tenant_id = ${tx.tenantId} AND nice_id IN (SELECT nice_id FROM tk))
+    DELETE FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${ids})`.execute(tx.db);
 }
 
 /**
  * How many documents a tenant's index holds and their total length (with internal notes or
- * without); `within`: only those of these tickets (a subquery of ticket ids: what the reader sees).
+ * without); `within`: only those of these tickets (a subquery of their nice_ids: what the reader sees).
  */
 export async function documentStats(tx: TenantTx, withInternal: boolean, within?: Expression<unknown>): Promise<{ documents: number; totalLength: number }> {
   const r = await sql<{ n: string | number; total: string | number | null }>`
-    SELECT count(DISTINCT ticket_id) AS n, sum(length) AS total FROM search_documents
-    WHERE tenant_id = ${tx.tenantId} ${withInternal ? sql`` : sql`AND NOT internal`} ${within ? sql`AND ticket_id IN (${within})` : sql``}`.execute(tx.db);
+    SELECT count(DISTINCT nice_id) AS n, sum(length) AS total FROM search_documents
+    WHERE tenant_id = ${tx.tenantId} ${withInternal ? sql`` : sql`AND NOT internal`} ${within ? sql`AND nice_id IN (${within})` : sql``}`.execute(tx.db);
   return { documents: Number(r.rows[0]?.n ?? 0), totalLength: Number(r.rows[0]?.total ?? 0) };
 }
 
@@ -67,13 +77,13 @@ export async function documentStats(tx: TenantTx, withInternal: boolean, within?
  * only (0036), so it costs in proportion to the term's frequency.
  */
 export async function documentFrequencies(tx: TenantTx, packed: Buffer, count: number, withInternal: boolean, within?: Expression<unknown>): Promise<number[]> {
-  const visible = sql`${withInternal ? sql`` : sql`AND NOT p.internal`} ${within ? sql`AND p.ticket_id IN (${within})` : sql``}`;
+  const visible = sql`${withInternal ? sql`` : sql`AND NOT p.internal`} ${within ? sql`AND p.nice_id IN (${within})` : sql``}`;
   // The terms are cut out in a CTE of their own: under row-level security a condition holding
   // `i * 16` (not leakproof) cannot be an index condition, and `p.term = substring(…)` read every
   // posting of the tenant (1.4 s at 50k tickets); `p.term = q.term` is one.
   const r = await sql<{ i: number; n: string | number }>`${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (SELECT i, substring(${packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${count - 1}) AS i)
-    SELECT q.i, (SELECT count(DISTINCT p.ticket_id) FROM search_postings p WHERE p.tenant_id = ${tx.tenantId} AND p.term = q.term ${visible}) AS n FROM q`.execute(tx.db);
+    SELECT q.i, (SELECT count(DISTINCT p.nice_id) FROM search_postings p WHERE p.tenant_id = ${tx.tenantId} AND p.term = q.term ${visible}) AS n FROM q`.execute(tx.db);
   const out = new Array<number>(count).fill(0);
   for (const row of r.rows) out[Number(row.i)] = Number(row.n);
   return out;
@@ -86,10 +96,11 @@ const B = 0.75;
 /**
  * The tickets whose documents hold every group of terms (a group: any of its hashes), with a BM25
  * score (times 10⁶, as an integer: a stable sort key for cursors), as a subquery with columns
- * `ticket_id` and `score`. `groups[i]` is the group of hash i, `dfs[i]` its document frequency
- * (documentFrequencies). Within a group the best-scoring hash counts; a term's count is the sum
- * over the visibilities the reader may see. `within`: the tickets the reader may see (a subquery
- * of ids) when that is not all of them: the postings read, and the document frequencies given,
+ * `nice_id` (the ticket's, as the index keys it: callers join it to `tickets.nice_id`) and `score`.
+ * `groups[i]` is the group of hash i, `dfs[i]` its document frequency (documentFrequencies).
+ * Within a group the best-scoring hash counts; a term's count is the sum over the visibilities the
+ * reader may see. `within`: the tickets the reader may see (a subquery of their nice_ids) when
+ * that is not all of them: the postings read, and the document frequencies given,
  * are theirs only, so that neither a score (cursors carry it) nor an order tells how often a word
  * occurs in tickets they cannot see.
  *
@@ -107,8 +118,8 @@ export function matchingTickets(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number; lead: number },
   o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; way?: "pass" | "lookups" | "general"; ordered?: boolean },
-): RawBuilder<{ ticket_id: string; score: string }> {
-  const visible = sql`${o.withInternal ? sql`` : sql`AND NOT p.internal`} ${o.within ? sql`AND p.ticket_id IN (${o.within})` : sql``}`;
+): RawBuilder<{ nice_id: string; score: string }> {
+  const visible = sql`${o.withInternal ? sql`` : sql`AND NOT p.internal`} ${o.within ? sql`AND p.nice_id IN (${o.within})` : sql``}`;
   const visibleDoc = o.withInternal ? sql`` : sql`AND NOT d.internal`;
   const n = Math.max(o.documents, 1);
   const avg = Math.max(o.averageLength, 1);
@@ -116,36 +127,36 @@ export function matchingTickets(
   // then stops once a page is full (an incremental sort by score and id), instead of looking up
   // every match: 11,600 lookups, 20 ms, for the most frequent word of the benchmark.
   const order = o.ordered ? sql` ORDER BY score DESC` : sql``;
-  if (o.way === "pass" && q.groups.length <= DENSE_MAX_TERMS) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.ticket_id IN (${o.within})` : sql``}`, n, avg, order });
+  if (o.way === "pass" && q.groups.length <= DENSE_MAX_TERMS) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.nice_id IN (${o.within})` : sql``}`, n, avg, order });
   if (q.groupCount === 1 && q.groups.length <= DENSE_MAX_TERMS && o.way !== "general") return oneGroup(tenantId, q, { visible, visibleDoc, n, avg, order });
   // PLAN_PER_EXECUTION: planned for its values every time. The best plan depends on how many
   // postings the terms have (ten or ten thousand), which a cached generic plan cannot know.
-  return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
+  return sql<{ nice_id: string; score: string }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
       SELECT substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term, (${q.groups}::int[])[i + 1] AS g, (${q.dfs}::int[])[i + 1]::float8 AS df
       FROM generate_series(0, ${q.groups.length - 1}) AS i),
     lead AS MATERIALIZED (
-      SELECT p.ticket_id, q.g, q.term, q.df, sum(p.tf)::float8 AS tf
+      SELECT p.nice_id, q.g, q.term, q.df, sum(p.tf)::float8 AS tf
       FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${visible}
       WHERE q.g = ${q.lead}
-      GROUP BY p.ticket_id, q.g, q.term, q.df),
+      GROUP BY p.nice_id, q.g, q.term, q.df),
     probed AS (
-      SELECT p.ticket_id, q.g, q.term, q.df, sum(p.tf)::float8 AS tf
-      FROM (SELECT DISTINCT ticket_id FROM lead) c CROSS JOIN q
-      JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term AND p.ticket_id = c.ticket_id ${visible}
+      SELECT p.nice_id, q.g, q.term, q.df, sum(p.tf)::float8 AS tf
+      FROM (SELECT DISTINCT nice_id FROM lead) c CROSS JOIN q
+      JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term AND p.nice_id = c.nice_id ${visible}
       WHERE q.g <> ${q.lead}
-      GROUP BY p.ticket_id, q.g, q.term, q.df),
+      GROUP BY p.nice_id, q.g, q.term, q.df),
     hits AS (SELECT * FROM lead UNION ALL SELECT * FROM probed),
-    matched AS (SELECT ticket_id FROM hits GROUP BY ticket_id HAVING count(DISTINCT g) = ${q.groupCount}),
+    matched AS (SELECT nice_id FROM hits GROUP BY nice_id HAVING count(DISTINCT g) = ${q.groupCount}),
     len AS (
-      SELECT d.ticket_id, sum(d.length)::float8 AS len FROM search_documents d JOIN matched m ON d.ticket_id = m.ticket_id
-      WHERE d.tenant_id = ${tenantId} ${visibleDoc} GROUP BY d.ticket_id),
+      SELECT d.nice_id, sum(d.length)::float8 AS len FROM search_documents d JOIN matched m ON d.nice_id = m.nice_id
+      WHERE d.tenant_id = ${tenantId} ${visibleDoc} GROUP BY d.nice_id),
     best AS (
-      SELECT h.ticket_id, h.g,
+      SELECT h.nice_id, h.g,
         max(ln(1 + (greatest(${n}::float8, h.df) - h.df + 0.5) / (h.df + 0.5)) * h.tf * ${K1 + 1} / (h.tf + ${K1} * (${1 - B} + ${B} * len.len / ${avg}::float8))) AS w
-      FROM hits h JOIN len ON len.ticket_id = h.ticket_id
-      GROUP BY h.ticket_id, h.g)
-    SELECT ticket_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY ticket_id${order})`;
+      FROM hits h JOIN len ON len.nice_id = h.nice_id
+      GROUP BY h.nice_id, h.g)
+    SELECT nice_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY nice_id${order})`;
 }
 
 /** A term's count as a column of its own (`tfN`, N its index in the packed list: a number the code makes, never query text). */
@@ -169,20 +180,20 @@ function oneGroup(
   tenantId: string,
   q: { packed: Buffer; dfs: number[] },
   o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown> },
-): RawBuilder<{ ticket_id: string; score: string }> {
+): RawBuilder<{ nice_id: string; score: string }> {
   const counts = q.dfs.map((_, i) => sql`(sum(p.tf) FILTER (WHERE q.i = ${i}))::float8 AS ${countColumn(i)}`);
   // greatest() passes over NULLs: an alternative absent from the ticket weighs nothing.
   const score = sql`greatest(${sql.join(q.dfs.map((df, i) => termWeight(i, df, sql`l.len`, o)))})`;
-  return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
+  return sql<{ nice_id: string; score: string }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
       SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.dfs.length - 1}) AS i),
     hits AS MATERIALIZED (
-      SELECT p.ticket_id, ${sql.join(counts)}
+      SELECT p.nice_id, ${sql.join(counts)}
       FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
-      GROUP BY p.ticket_id)
-    SELECT h.ticket_id, round(${score} * 1000000)::bigint AS score
+      GROUP BY p.nice_id)
+    SELECT h.nice_id, round(${score} * 1000000)::bigint AS score
     FROM hits h CROSS JOIN LATERAL (
-      SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.ticket_id = h.ticket_id ${o.visibleDoc}) l
+      SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.nice_id = h.nice_id ${o.visibleDoc}) l
     WHERE l.len IS NOT NULL${o.order})`;
 }
 
@@ -220,7 +231,7 @@ function denseMatch(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number },
   o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown> },
-): RawBuilder<{ ticket_id: string; score: string }> {
+): RawBuilder<{ nice_id: string; score: string }> {
   const col = countColumn;
   const counts = q.groups.map((_, i) => sql`(sum(r.tf) FILTER (WHERE r.i = ${i}))::float8 AS ${col(i)}`);
   const weight = (i: number) => termWeight(i, q.dfs[i] ?? 0, sql`per.len`, o);
@@ -229,16 +240,16 @@ function denseMatch(
   // greatest() passes over NULLs: a term absent from the ticket adds nothing to its group.
   const score = sql.join(groups.map((m) => sql`greatest(${sql.join(m.map(weight))})`), sql` + `);
   const matched = sql.join(groups.map((m) => sql`(${sql.join(m.map((i) => sql`${col(i)} IS NOT NULL`), sql` OR `)})`), sql` AND `);
-  return sql<{ ticket_id: string; score: string }>`(${PLAN_PER_EXECUTION}
+  return sql<{ nice_id: string; score: string }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
       SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.groups.length - 1}) AS i),
     r AS (
-      SELECT p.ticket_id, q.i, p.tf, 0 AS length FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
+      SELECT p.nice_id, q.i, p.tf, 0 AS length FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
       UNION ALL
-      SELECT d.ticket_id, -1, 0, d.length FROM search_documents d WHERE d.tenant_id = ${tenantId} ${o.visibleDoc}),
+      SELECT d.nice_id, -1, 0, d.length FROM search_documents d WHERE d.tenant_id = ${tenantId} ${o.visibleDoc}),
     per AS (
-      SELECT r.ticket_id, sum(r.length)::float8 AS len, bool_or(r.i = -1) AS documented, ${sql.join(counts)} FROM r GROUP BY r.ticket_id)
-    SELECT per.ticket_id, round((${score}) * 1000000)::bigint AS score FROM per WHERE per.documented AND ${matched}${o.order})`;
+      SELECT r.nice_id, sum(r.length)::float8 AS len, bool_or(r.i = -1) AS documented, ${sql.join(counts)} FROM r GROUP BY r.nice_id)
+    SELECT per.nice_id, round((${score}) * 1000000)::bigint AS score FROM per WHERE per.documented AND ${matched}${o.order})`;
 }
 
 /**

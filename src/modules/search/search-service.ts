@@ -6,7 +6,7 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { findGroupByName, resolveGroup } from "../groups/groups-service.ts";
 import { findOrganizationByName, resolveOrganization } from "../organizations/organizations-service.ts";
 import type { TicketSort } from "../tickets/tickets-types.ts";
-import { commentTextsForSnippets, countTickets, listTickets, visibleTicketIds } from "../tickets/tickets-service.ts";
+import { commentTextsForSnippets, countTickets, listTickets, visibleTicketNiceIds } from "../tickets/tickets-service.ts";
 import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { parseQuery, PRIORITIES, valuesMatching, type Term } from "./search-fns.ts";
@@ -43,8 +43,8 @@ async function filtersFor(ctx: RequestContext, query: string, byRelevance = fals
   // Free words and phrases: the matching tickets joined in as `hit` (ticket_id, score). Readers of
   // internal notes (staff: search.json is for them only) match them too.
   const text = terms.flatMap((t) => (t.kind === "text" ? [t.value] : []));
-  // An agent who sees part of the tickets is ranked by statistics of that part (visibleTicketIds).
-  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx)), visibleTicketIds(ctx), byRelevance) : undefined;
+  // An agent who sees part of the tickets is ranked by statistics of that part (visibleTicketNiceIds).
+  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx)), visibleTicketNiceIds(ctx), byRelevance) : undefined;
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
   if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search covers tickets, people (type:user) and organizations (type:organization); list groups through their endpoint", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
@@ -111,7 +111,7 @@ async function filtersFor(ctx: RequestContext, query: string, byRelevance = fals
   }
   // `any` above: the ticket query builder's type is deep and each condition is checked at run time by Kysely.
   const conds = [...groups.values()];
-  const joined = (q: any) => (matching ? q.innerJoin(matching.as("hit"), (j: any) => j.onRef("hit.ticket_id", "=", "t.id")) : q);
+  const joined = (q: any) => (matching ? q.innerJoin(matching.as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) : q);
   return {
     where: (q) => {
       const jq = joined(q);

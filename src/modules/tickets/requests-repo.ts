@@ -32,14 +32,14 @@ export async function listRequestsOf(
   tx: TenantTx,
   requesterId: string,
   page: Page,
-  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at" | TicketOrder; organizationId?: string | undefined; match?: RawBuilder<{ ticket_id: string; score: string }> | undefined },
+  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at" | TicketOrder; organizationId?: string | undefined; match?: RawBuilder<{ nice_id: string; score: string }> | undefined },
 ): Promise<{ rows: Array<RequestRow & { sort_key: string }>; count: number | undefined }> {
   const key = typeof opts.sortBy === "string" ? ticketSortKey(opts.sortBy) : opts.sortBy;
   // An organization's requests: those the caller may see (their shared organization's), of that organization.
   // `match`: a text search's matching tickets (search-index.ts), joined in as `hit`.
   const narrow = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q => { // any: both query shapes below
     const m = opts.match;
-    let r = m ? ((q as any).innerJoin(m.as("hit"), (j: any) => j.onRef("hit.ticket_id", "=", "t.id")) as Q) : q; // any: the join's alias is not in the builder's type
+    let r = m ? ((q as any).innerJoin(m.as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) as Q) : q; // any: the join's alias is not in the builder's type
     r = opts.organizationId ? r.where("t.organization_id", "=", opts.organizationId) : r;
     if (opts.statuses?.length) r = r.where("t.status", "in", opts.statuses);
     return r;
@@ -50,9 +50,9 @@ export async function listRequestsOf(
   return r as unknown as { rows: Array<RequestRow & { sort_key: string }>; count: number | undefined };
 }
 
-/** The ids of a requester's own requests, as a subquery (a request search's statistics). */
-export const ownTicketIds = (tx: TenantTx, requesterId: string) =>
-  scoped(tx.db.selectFrom("tickets as t").select("t.id").where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), { kind: "requested", userId: requesterId });
+/** The nice_ids of a requester's own requests, as a subquery (a request search's statistics; the search index keys tickets by it). */
+export const ownTicketNiceIds = (tx: TenantTx, requesterId: string) =>
+  scoped(tx.db.selectFrom("tickets as t").select("t.nice_id").where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), { kind: "requested", userId: requesterId });
 
 /** Every request of a requester, oldest first (the right of access). */
 export async function allRequestsOf(tx: TenantTx, requesterId: string): Promise<RequestRow[]> {

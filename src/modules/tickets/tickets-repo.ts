@@ -117,9 +117,9 @@ export function scoped<T extends { where: (...args: any[]) => T }>(q: T, scope: 
   }
 }
 
-/** The ids of the (not deleted) tickets a scope lets its actor see, as a subquery (search's statistics). */
-export const ticketIdsIn = (tx: TenantTx, scope: TicketScope) =>
-  scoped(tx.db.selectFrom("tickets as t").select("t.id").where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), scope);
+/** The nice_ids (the search index's key) of the (not deleted) tickets a scope lets its actor see, as a subquery (search's statistics). */
+export const ticketNiceIdsIn = (tx: TenantTx, scope: TicketScope) =>
+  scoped(tx.db.selectFrom("tickets as t").select("t.nice_id").where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), scope);
 
 // The single-ticket lookups behind show, update and delete, compiled once (compiled.ts).
 const SENTINEL_TENANT = "00000000-0000-4000-8000-00000000c0de";

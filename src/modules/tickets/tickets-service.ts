@@ -232,12 +232,12 @@ export async function showManyTickets(ctx: RequestContext, ids: number[]) {
 }
 
 /**
- * The tickets the actor may see, as a subquery of ids, when that is not every ticket of the
+ * The tickets the actor may see, as a subquery of nice_ids (the search index's key), when that is not every ticket of the
  * tenant (undefined then): a text search ranks by statistics of these alone (search-index.ts).
  */
-export function visibleTicketIds(ctx: RequestContext) {
+export function visibleTicketNiceIds(ctx: RequestContext) {
   const scope = ticketPolicy.scope(requireStaff(ctx));
-  return scope.kind === "all" ? undefined : repo.ticketIdsIn(ctx.tx, scope);
+  return scope.kind === "all" ? undefined : repo.ticketNiceIdsIn(ctx.tx, scope);
 }
 
 /**

@@ -1005,7 +1005,8 @@ export interface OauthTokensTable {
 export interface SearchPostingsTable {
   tenant_id: string;
   term: Uint8Array;
-  ticket_id: string;
+  /** 0049: the ticket's nice_id (a key that only grows, for cheap writes), not its uuid. */
+  nice_id: number;
   internal: boolean;
   tf: number;
 }
@@ -1014,6 +1015,8 @@ export interface SearchPostingsTable {
 export interface SearchDocumentsTable {
   tenant_id: string;
   ticket_id: string;
+  /** 0049: the ticket's nice_id, as in its postings. */
+  nice_id: number;
   internal: boolean;
   length: number;
 }
