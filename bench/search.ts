@@ -636,7 +636,7 @@ async function explainSlowest(cfg: ReturnType<typeof loadConfig>, tenantId: stri
         const sealer = await rt.keyring.sealerFor(tx);
         const ctx = makeContext({ tx, sealer, actor: { kind: "operator" }, requestId: "bench", now: () => new Date() });
         const parts = [...c.q.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-        const matching = (await textMatch(ctx, parts, true, undefined, true))!;
+        const matching = (await textMatch(ctx, parts, true, undefined))!(true);
         // As tickets-repo listTickets runs a relevance page: the tickets alone, then the page's display joins.
         const q = tx.db
           .selectFrom("tickets as t")

@@ -164,6 +164,9 @@ describe("three ways to match", () => {
       queries.push({ hashes, groups: hashes.map((_, i) => i % 3) });
       queries.push({ hashes, groups: hashes.map(() => 0) });
     }
+    // The most groups whose mask fits a bigint (62) and one more (counted distinct instead), each
+    // group the most frequent term: every ticket holding it matches all of them.
+    for (const size of [62, 63]) queries.push({ hashes: Array.from({ length: size }, () => terms[0]!), groups: Array.from({ length: size }, (_, i) => i) });
     // More terms than a statement's 1,664 columns: asked for one pass, answered all the same.
     const wide = Array.from({ length: 1700 }, (_, i) => terms[i % terms.length]!);
     queries.push({ hashes: wide, groups: wide.map((_, i) => i % 2) }, { hashes: wide, groups: wide.map(() => 0) });
@@ -205,6 +208,10 @@ describe("three ways to match", () => {
     expect(before.denseChosen).toBeGreaterThan(0);
     expect(before.denseChosen).toBeLessThan(queries.length * 8);
     expect(before.compared).toBeGreaterThan(500);
+    for (const size of [62, 63]) {
+      const many = queries.find((x) => x.groups.length === size && x.hashes.every((h) => h.equals(terms[0]!)))!;
+      expect((await match(many, { withInternal: true, ordered: false }, "general").rows).length, `${size} groups`).toBe(byTerm.get(terms[0]!.toString("hex"))!.size);
+    }
     const one = async () => (await match(queries[0]!, { withInternal: true, ordered: true }, "pass").rows).map((r) => `${r.nice_id}:${r.score}`);
     const first = await one();
     // Another tenant's index holding the same hashes, for tickets of its own: nothing changes.

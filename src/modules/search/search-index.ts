@@ -26,6 +26,9 @@ import { DEFAULT_LANGUAGES, queryGroups, termsOf } from "./search-text.ts";
 
 export const SEARCH_PURPOSE = "search.term";
 
+/** A text search's matching tickets as a subquery, in score order (`ordered`) or in none. */
+export type TextMatch = (ordered: boolean) => ReturnType<typeof repo.matchingTickets>;
+
 /** Most term groups one query may ask for (a long pasted paragraph is refused, not run). */
 export const MAX_QUERY_GROUPS = 48;
 
@@ -196,12 +199,13 @@ async function documentFrequencies(ctx: RequestContext, hashes: Buffer[], withIn
 
 /**
  * The tickets matching a query's free words and phrases, as a subquery (`nice_id`, `score`) to
- * join to a ticket query, or undefined when the query has none. `withInternal`: the reader may see
+ * join to a ticket query (given `ordered`: whether its rows come highest score first, for a page
+ * in relevance order; a count or another order has no use for the sort), or undefined when the
+ * query has none. `withInternal`: the reader may see
  * internal notes; `within`: the tickets the reader may see (a subquery of their nice_ids), unless all: the
- * ranking's statistics then come from those tickets alone (search-repo.ts matchingTickets);
- * `ordered`: the caller orders by relevance (the rows come highest score first).
+ * ranking's statistics then come from those tickets alone (search-repo.ts matchingTickets).
  */
-export async function textMatch(ctx: RequestContext, parts: readonly string[], withInternal: boolean, within?: Expression<unknown>, ordered = false) {
+export async function textMatch(ctx: RequestContext, parts: readonly string[], withInternal: boolean, within?: Expression<unknown>): Promise<TextMatch | undefined> {
   const groups = queryGroups(parts, await languagesForQuery(ctx));
   if (groups.length === 0) return undefined;
   if (groups.length > MAX_QUERY_GROUPS) throw invalid("query", `too many words to search for at once (at most ${MAX_QUERY_GROUPS} words, pairs and character pairs)`);
@@ -217,5 +221,6 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
   // One pass over the documents reads all of the tenant's (`within` only filters them): never for
   // a reader who sees part of it (an end user's own requests: their few tickets are looked up).
   const dense = !within && repo.preferDense(stats.documents, groupDf, lead);
-  return repo.matchingTickets(ctx.tx.tenantId, { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead }, { withInternal, ...stats, within, way: dense ? "pass" : "lookups", ordered });
+  const q = { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead };
+  return (ordered) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way: dense ? "pass" : "lookups", ordered });
 }

@@ -133,21 +133,21 @@ export function matchingTickets(
   // postings the terms have (ten or ten thousand), which a cached generic plan cannot know.
   return sql<{ nice_id: string; score: string }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
-      SELECT substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term, (${q.groups}::int[])[i + 1] AS g, (${q.dfs}::int[])[i + 1]::float8 AS df
+      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term, (${q.groups}::int[])[i + 1] AS g, (${q.dfs}::int[])[i + 1]::float8 AS df
       FROM generate_series(0, ${q.groups.length - 1}) AS i),
     lead AS MATERIALIZED (
-      SELECT p.nice_id, q.g, q.term, q.df, sum(p.tf)::float8 AS tf
+      SELECT p.nice_id, q.i, q.g, q.df, sum(p.tf)::float8 AS tf
       FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${visible}
       WHERE q.g = ${q.lead}
-      GROUP BY p.nice_id, q.g, q.term, q.df),
+      GROUP BY p.nice_id, q.i, q.g, q.df),
     probed AS (
-      SELECT p.nice_id, q.g, q.term, q.df, sum(p.tf)::float8 AS tf
+      SELECT p.nice_id, q.i, q.g, q.df, sum(p.tf)::float8 AS tf
       FROM (SELECT DISTINCT nice_id FROM lead) c CROSS JOIN q
       JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term AND p.nice_id = c.nice_id ${visible}
       WHERE q.g <> ${q.lead}
-      GROUP BY p.nice_id, q.g, q.term, q.df),
+      GROUP BY p.nice_id, q.i, q.g, q.df),
     hits AS (SELECT * FROM lead UNION ALL SELECT * FROM probed),
-    matched AS (SELECT nice_id FROM hits GROUP BY nice_id HAVING count(DISTINCT g) = ${q.groupCount}),
+    matched AS (SELECT nice_id FROM hits GROUP BY nice_id HAVING ${everyGroup(q.groupCount)}),
     len AS (
       SELECT d.nice_id, sum(d.length)::float8 AS len FROM search_documents d JOIN matched m ON d.nice_id = m.nice_id
       WHERE d.tenant_id = ${tenantId} ${visibleDoc} GROUP BY d.nice_id),
@@ -158,6 +158,14 @@ export function matchingTickets(
       GROUP BY h.nice_id, h.g)
     SELECT nice_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY nice_id${order})`;
 }
+
+/**
+ * A HAVING condition over `hits` grouped by ticket: a hit of every group. A mask of the groups
+ * seen (bit_or, which hashes) where they fit in a bigint, else count(DISTINCT g) (which sorts):
+ * the lookups' statement spent 8 of 57 ms sorting 14,772 hits for three common words.
+ */
+const everyGroup = (groupCount: number) =>
+  groupCount <= 62 ? sql`bit_or(1::bigint << g) = (1::bigint << ${groupCount}::int) - 1` : sql`count(DISTINCT g) = ${groupCount}`;
 
 /** A term's count as a column of its own (`tfN`, N its index in the packed list: a number the code makes, never query text). */
 const countColumn = (i: number) => sql.raw(`tf${Math.trunc(i)}`);

@@ -38,13 +38,14 @@ const anyOf = (eb: ExpressionBuilder<any, any>, col: string, values: string[]): 
  * the same field with `:` are alternatives (OR), everything else applies together (AND).
  * `byRelevance`: the caller orders by relevance when the query has words.
  */
-async function filtersFor(ctx: RequestContext, query: string, byRelevance = false): Promise<{ where: (q: any) => any; ranked: boolean; text: string[] }> { // any: see below
+async function filtersFor(ctx: RequestContext, query: string, byRelevance = false): Promise<{ where: (q: any, counting?: boolean) => any; ranked: boolean; text: string[] }> { // any: see below
   const terms = parseQuery(query);
-  // Free words and phrases: the matching tickets joined in as `hit` (ticket_id, score). Readers of
+  // Free words and phrases: the matching tickets joined in as `hit` (nice_id, score), in score
+  // order for a page in relevance order, in none for a count or another order. Readers of
   // internal notes (staff: search.json is for them only) match them too.
   const text = terms.flatMap((t) => (t.kind === "text" ? [t.value] : []));
   // An agent who sees part of the tickets is ranked by statistics of that part (visibleTicketNiceIds).
-  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx)), visibleTicketNiceIds(ctx), byRelevance) : undefined;
+  const matching = text.length ? await textMatch(ctx, text, ticketPolicy.readInternalNotes(actorUser(ctx)), visibleTicketNiceIds(ctx)) : undefined;
   const types = terms.filter((t): t is Extract<Term, { kind: "type" }> => t.kind === "type");
   if (types.some((t) => t.value !== "ticket")) throw invalid("query", "search covers tickets, people (type:user) and organizations (type:organization); list groups through their endpoint", "Unsupported");
   // Resolve references before building the query (each resolves inside the tenant only).
@@ -111,10 +112,10 @@ async function filtersFor(ctx: RequestContext, query: string, byRelevance = fals
   }
   // `any` above: the ticket query builder's type is deep and each condition is checked at run time by Kysely.
   const conds = [...groups.values()];
-  const joined = (q: any) => (matching ? q.innerJoin(matching.as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) : q);
+  const joined = (q: any, counting: boolean) => (matching ? q.innerJoin(matching(byRelevance && !counting).as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) : q);
   return {
-    where: (q) => {
-      const jq = joined(q);
+    where: (q, counting = false) => {
+      const jq = joined(q, counting);
       return conds.length === 0 ? jq : jq.where((eb: ExpressionBuilder<any, any>) => eb.and(conds.map((alts) => (alts.length === 1 ? alts[0]!(eb) : eb.or(alts.map((c) => c(eb)))))));
     },
     ranked: matching !== undefined,

@@ -32,20 +32,21 @@ export async function listRequestsOf(
   tx: TenantTx,
   requesterId: string,
   page: Page,
-  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at" | TicketOrder; organizationId?: string | undefined; match?: RawBuilder<{ nice_id: string; score: string }> | undefined },
+  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at" | TicketOrder; organizationId?: string | undefined; match?: ((ordered: boolean) => RawBuilder<{ nice_id: string; score: string }>) | undefined },
 ): Promise<{ rows: Array<RequestRow & { sort_key: string }>; count: number | undefined }> {
   const key = typeof opts.sortBy === "string" ? ticketSortKey(opts.sortBy) : opts.sortBy;
   // An organization's requests: those the caller may see (their shared organization's), of that organization.
-  // `match`: a text search's matching tickets (search-index.ts), joined in as `hit`.
-  const narrow = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q => { // any: both query shapes below
+  // `match`: a text search's matching tickets (search-index.ts), joined in as `hit`, in score order
+  // for the page (it is always in relevance order then), in none for the count.
+  const narrow = <Q extends { where: (...a: any[]) => Q }>(q: Q, counting: boolean): Q => { // any: both query shapes below
     const m = opts.match;
-    let r = m ? ((q as any).innerJoin(m.as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) as Q) : q; // any: the join's alias is not in the builder's type
+    let r = m ? ((q as any).innerJoin(m(!counting).as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) as Q) : q; // any: the join's alias is not in the builder's type
     r = opts.organizationId ? r.where("t.organization_id", "=", opts.organizationId) : r;
     if (opts.statuses?.length) r = r.where("t.status", "in", opts.statuses);
     return r;
   };
-  const q = narrow(ownQuery(tx, requesterId, opts.organizationId !== undefined));
-  const c = narrow(scoped(tx.db.selectFrom("tickets as t").select((eb) => eb.fn.countAll<number>().as("n")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), { kind: "requested", userId: requesterId, organization: opts.organizationId !== undefined }));
+  const q = narrow(ownQuery(tx, requesterId, opts.organizationId !== undefined), false);
+  const c = narrow(scoped(tx.db.selectFrom("tickets as t").select((eb) => eb.fn.countAll<number>().as("n")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), { kind: "requested", userId: requesterId, organization: opts.organizationId !== undefined }), true);
   const r = await fetchPage(q.select(key.text.as("sort_key")), page, "t.nice_id", async () => Number((await c.executeTakeFirstOrThrow()).n), key);
   return r as unknown as { rows: Array<RequestRow & { sort_key: string }>; count: number | undefined };
 }

@@ -219,7 +219,7 @@ export async function searchMyRequests(ctx: RequestContext, query: string, page:
     return t.value;
   });
   // Ranked by statistics of the caller's own requests: other people's words move no score or order.
-  const match = await textMatch(ctx, parts, false, requests.ownTicketNiceIds(ctx.tx, actor.userId), true);
+  const match = await textMatch(ctx, parts, false, requests.ownTicketNiceIds(ctx.tx, actor.userId));
   if (!match) return { views: [], keys: [], count: 0 };
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, { ...page, desc: true }, { sortBy: RELEVANCE, statuses: undefined, match });
   const fields = await loadFields(ctx);

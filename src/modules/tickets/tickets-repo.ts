@@ -164,9 +164,12 @@ export const ticketSortKey = (sort: TicketSort) => SORT_KEYS[sort];
  */
 export type TicketOrder = { expr: RawBuilder<unknown>; text: RawBuilder<string>; value: (k: string) => RawBuilder<unknown> };
 
-/** Lists tickets matching a filter, in either pagination mode, by id or by a sort key. */
-export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, where?: (q: Q) => Q, sort?: TicketSort | TicketOrder): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
-  const filtered = (q: Q) => scoped(where ? where(q) : q, scope);
+/**
+ * Lists tickets matching a filter, in either pagination mode, by id or by a sort key. `where` is
+ * told when it builds the count's query (`counting`): what it joins in need not come in any order then.
+ */
+export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, where?: (q: Q, counting?: boolean) => Q, sort?: TicketSort | TicketOrder): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
+  const filtered = (q: Q, counting = false) => scoped(where ? where(q, counting) : q, scope);
   const key = sort === undefined ? undefined : typeof sort === "string" ? SORT_KEYS[sort] : sort;
   if (key && typeof sort === "object") {
     // An order over what `where` joined in (search relevance) has no index: every matching ticket
@@ -176,7 +179,7 @@ export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, 
     // Cast: the same `t` the filters and scopes use, without the display joins (the inner joins
     // of ticketQuery never drop a row: requester and submitter are foreign keys).
     const light = tx.db.selectFrom("tickets as t").select(["t.id", "t.nice_id"]).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null) as unknown as Q;
-    const page1 = await fetchPage(filtered(light).select(key.text.as("sort_key")) as unknown as Q, page, "t.nice_id", async () => Number((await filtered(light).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
+    const page1 = await fetchPage(filtered(light).select(key.text.as("sort_key")) as unknown as Q, page, "t.nice_id", async () => Number((await filtered(light, true).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
     const ids = page1.rows.map((r) => r.id);
     const full = ids.length ? await ticketQuery(tx).where("t.id", "in", ids).execute() : [];
     const byId = new Map(full.map((r) => [r.id, r]));
@@ -187,7 +190,7 @@ export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, 
     return { rows, count: page1.count };
   }
   const q = key ? (filtered(ticketQuery(tx)).select(key.text.as("sort_key")) as unknown as Q) : filtered(ticketQuery(tx));
-  return fetchPage(q, page, "t.nice_id", async () => Number((await filtered(ticketQuery(tx)).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
+  return fetchPage(q, page, "t.nice_id", async () => Number((await filtered(ticketQuery(tx), true).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
 }
 
 /**
