@@ -184,7 +184,9 @@ describe("the index forgets exactly what a rename or a redaction removed", () =>
     const y = await open(a, "Pay review", "▇▇▇▇▇ details for Hendrix");
     await comment(a, y, "▇▇▇▇▇ approved by finance", true);
     await comment(a, y, "Hendrix ▇▇▇▇▇ is confidential", false);
-    expect(await postingsOf(a, x)).toEqual(await postingsOf(a, y));
+    const left = await postingsOf(a, x);
+    expect(left.postings.length).toBeGreaterThan(0);
+    expect(left).toEqual(await postingsOf(a, y));
   });
 });
 

@@ -39,7 +39,7 @@ async function indexRows() {
   });
 }
 
-/** Puts the search index back in its 0048 shape (postings keyed by ticket uuid, documents without nice_id) and forgets 0049. */
+/** Puts the search index back in its 0048 shape (postings keyed by ticket uuid, documents without nice_id, no nice_id trigger) and forgets 0049. */
 async function downgradeTo0048() {
   await t.db.system(async (conn) => {
     for (const s of [
@@ -60,6 +60,8 @@ async function downgradeTo0048() {
       sql`ALTER TABLE search_documents DROP COLUMN nice_id`,
       sql`ALTER TABLE search_documents FORCE ROW LEVEL SECURITY`,
       sql`ALTER TABLE tickets FORCE ROW LEVEL SECURITY`,
+      sql`DROP TRIGGER tickets_nice_id_fixed ON tickets`,
+      sql`DROP FUNCTION vd_refuse_nice_id_change()`,
       sql`DELETE FROM vd_migrations WHERE name = '0049_search_postings_nice_id.sql'`,
     ])
       await s.execute(conn);
@@ -100,6 +102,13 @@ describe("upgrading a search index written before 0049", () => {
     expect(rows.postings.length).toBe(rows.count);
 
     await downgradeTo0048();
+    // A posting whose ticket is gone (never written so; a damaged old index): the migration drops
+    // it and nothing else.
+    await t.db.system(async (conn) => {
+      await sql`ALTER TABLE search_postings NO FORCE ROW LEVEL SECURITY`.execute(conn);
+      await sql`INSERT INTO search_postings (tenant_id, term, ticket_id, internal, tf) VALUES (${a.tenantId}, ${Buffer.alloc(16, 9)}, ${crypto.randomUUID()}, false, 1)`.execute(conn);
+      await sql`ALTER TABLE search_postings FORCE ROW LEVEL SECURITY`.execute(conn);
+    });
     const migrated = await t.db.migrate();
     expect(migrated).toContain("0049_search_postings_nice_id.sql");
 

@@ -622,6 +622,31 @@ describe("tenant isolation", () => {
     });
   });
 
+  it("refuses to change a ticket's nice_id, the search postings' key (0049), whoever asks", async () => {
+    const nice = (await A.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Fixed number", comment: { body: "Its number stays" } } })).body.ticket.id as number;
+    for (const role of ["vaultdesk_app", null] as const) {
+      await expect(
+        t.db.system(async (conn) => {
+          if (role) {
+            await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
+            await sql`SELECT set_config('app.tenant_id', ${A.tenantId}, true)`.execute(conn);
+          }
+          for (const table of role ? [] : ["tickets"]) await sql`ALTER TABLE ${sql.table(table)} NO FORCE ROW LEVEL SECURITY`.execute(conn);
+          await sql`UPDATE tickets SET nice_id = nice_id + 1000000 WHERE tenant_id = ${A.tenantId} AND nice_id = ${nice}`.execute(conn);
+        }),
+        role ?? "owner",
+      ).rejects.toThrow(/nice_id never changes/);
+    }
+    // Other columns of the row still change, and setting the number it has is no change.
+    await t.db.system(async (conn) => {
+      await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
+      await sql`SELECT set_config('app.tenant_id', ${A.tenantId}, true)`.execute(conn);
+      const r = await sql`UPDATE tickets SET nice_id = nice_id, priority = 'high' WHERE tenant_id = ${A.tenantId} AND nice_id = ${nice}`.execute(conn);
+      expect(Number(r.numAffectedRows)).toBe(1);
+    });
+    expect((await A.api("GET", `/api/v2/tickets/${nice}.json`)).body.ticket.priority).toBe("high");
+  });
+
   it("refuses a search posting for another tenant or for no tenant: the policy is its only guard (0048 dropped its key to tenants)", async () => {
     for (const forged of [B.tenantId, crypto.randomUUID()]) {
       await t.db.system(async (conn) => {

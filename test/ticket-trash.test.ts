@@ -139,7 +139,10 @@ describe("the trash", () => {
     for (let i = 0; i < 5; i++) ids.push(await open(a, `Chunked ticket ${i}`));
     const kept = await open(a, "Kept ticket");
     const keptRows = await rowsAbout(a, await internalId(a, kept));
+    expect(keptRows.search_postings).toBeGreaterThan(0);
     const internal = await Promise.all(ids.map((id) => internalId(a, id)));
+    // Purged straight from the live state: each had its search entries until then.
+    for (const x of internal) expect((await rowsAbout(a, x)).search_postings).toBeGreaterThan(0);
     await t.db.tenant(a.tenantId, async (tx) => {
       const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, now: () => new Date(), hooks: t.app.hooks });
       await purgeTickets(ctx, internal.map((x) => ({ id: x.id, nice_id: x.nice })), 2);

@@ -143,6 +143,39 @@ describe("deleted people", () => {
     expect(comments.map((c) => c.body)).toEqual(["first", "[Removed: the author's personal data was erased.]"]);
   });
 
+  it("erasing a comment in a ticket in the trash leaves the trashed ticket out of the index, and its restore indexes it as a fresh write would", async () => {
+    const id = await person(a, "Trashed Writer", `trashed.${Date.now()}@example.test`);
+    const other = await person(a, "Trash Requester", `trashreq.${Date.now()}@example.test`);
+    const word = marker("trashword").replace(/[^a-z]/g, "");
+    const tk = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `Parcel ${word}`, requester_id: other, comment: { body: `Where is my ${word} parcel` } } });
+    const nice = tk.body.ticket.id as number;
+    expect((await a.api("PUT", `/api/v2/tickets/${nice}.json`, { ticket: { comment: { body: "I saw the courier leave it", author_id: id, public: true } } })).status).toBe(200);
+    const rows = () =>
+      t.db.tenant(a.tenantId, async (tx) => ({
+        postings: (await sql<{ r: string }>`SELECT concat_ws(' ', encode(term, 'hex'), internal, tf) AS r FROM search_postings WHERE nice_id = ${nice} ORDER BY 1`.execute(tx.db)).rows.map((x) => x.r),
+        documents: (await sql<{ r: string }>`SELECT concat_ws(' ', internal, length) AS r FROM search_documents d JOIN tickets t ON t.tenant_id = d.tenant_id AND t.id = d.ticket_id WHERE t.nice_id = ${nice} ORDER BY 1`.execute(tx.db)).rows.map((x) => x.r),
+      }));
+    const indexed = await rows();
+    expect(indexed.postings.length).toBeGreaterThan(5);
+    expect((await a.api("DELETE", `/api/v2/tickets/${nice}.json`)).status).toBe(204);
+    expect(await rows()).toEqual({ postings: [], documents: [] });
+    await del(a, id);
+    expect((await a.api("DELETE", `/api/v2/deleted_users/${id}.json`)).status).toBe(200);
+    // The erasure blanked the comment in the trashed ticket and wrote nothing to the index.
+    expect(await rows()).toEqual({ postings: [], documents: [] });
+    expect((await a.api("PUT", `/api/v2/deleted_tickets/${nice}/restore.json`)).status).toBe(204);
+    const restored = await rows();
+    expect(restored.postings.length).toBeGreaterThan(5);
+    // As a ticket freshly written with the texts it now holds: the same subject and comments.
+    const comments = ((await a.api("GET", `/api/v2/tickets/${nice}/comments.json`)).body.comments as Json[]).map((c) => c.body as string);
+    expect(comments).toEqual([`Where is my ${word} parcel`, "[Removed: the author's personal data was erased.]"]);
+    const fresh = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `Parcel ${word}`, requester_id: other, comment: { body: comments[0] } } });
+    expect((await a.api("PUT", `/api/v2/tickets/${fresh.body.ticket.id}.json`, { ticket: { comment: { body: comments[1], public: true } } })).status).toBe(200);
+    const freshRows = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ r: string }>`SELECT concat_ws(' ', encode(term, 'hex'), internal, tf) AS r FROM search_postings WHERE nice_id = ${fresh.body.ticket.id} ORDER BY 1`.execute(tx.db)).rows.map((x) => x.r));
+    expect(restored.postings).toEqual(freshRows);
+    expect((await a.api("GET", `/api/v2/search.json?query=${word}`)).body.results.map((r: Json) => r.id).sort()).toEqual([nice, fresh.body.ticket.id].sort());
+  });
+
   it("an agent's erasure keeps their replies, attributed to a pseudonym that names nobody", async () => {
     const agent = await buildUser(t, a, "agent", "Agatha Agentsson");
     const agentAs = { email: agent.email, token: agent.token! };

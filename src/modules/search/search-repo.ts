@@ -15,8 +15,12 @@ export type PackedTerms = { packed: Buffer; tfs: number[]; length: number };
 const unpacked = (p: { packed: Buffer; tfs: number[] }) =>
   sql`SELECT substring(${p.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term, (${p.tfs}::int[])[i + 1] AS tf FROM generate_series(0, ${p.tfs.length - 1}) AS i`;
 
-/** The ticket's nice_id, the key of its postings (0049): one lookup of its row by id. */
-const niceIdOf = (tx: TenantTx, ticketId: string) => sql`SELECT nice_id FROM tickets WHERE tenant_id = ${tx.tenantId} AND id = ${ticketId}`;
+/**
+ * The ticket's nice_id, the key of its postings (0049): one lookup of its row by id. None for a
+ * ticket in the trash, which has no entries (its deletion removed them; its restore adds them all
+ * again): a write to it meanwhile (an erasure blanking a comment of its) leaves the index alone.
+ */
+const niceIdOf = (tx: TenantTx, ticketId: string) => sql`SELECT nice_id FROM tickets WHERE tenant_id = ${tx.tenantId} AND id = ${ticketId} AND deleted_at IS NULL`;
 
 /** Adds a text's terms to a ticket's document of that visibility (counts add up), and its length. */
 export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {

@@ -6,8 +6,10 @@
 -- 16). The documents carry the nice_id too, keyed by it for the queries' length lookups; their
 -- key by ticket uuid stays (the foreign key to tickets, and writes by ticket id).
 --
--- A ticket's nice_id never changes and is never given to another ticket of the tenant (a counter),
--- and every posting has its ticket's document (search-repo.ts writes them together).
+-- A ticket's nice_id is never given to another ticket of the tenant (a counter), and every posting
+-- has its ticket's document (search-repo.ts writes them together). That it never changes was the
+-- code's habit only; the trigger at the end makes it a rule, since postings would otherwise follow
+-- the number to whichever ticket held it next.
 ALTER TABLE tickets NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE search_documents NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE search_postings NO FORCE ROW LEVEL SECURITY;
@@ -40,3 +42,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON search_postings TO vaultdesk_app;
 
 ALTER TABLE search_documents FORCE ROW LEVEL SECURITY;
 ALTER TABLE tickets FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION vd_refuse_nice_id_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'a ticket''s nice_id never changes' USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER tickets_nice_id_fixed BEFORE UPDATE OF nice_id ON tickets
+  FOR EACH ROW WHEN (OLD.nice_id IS DISTINCT FROM NEW.nice_id) EXECUTE FUNCTION vd_refuse_nice_id_change();
