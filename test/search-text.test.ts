@@ -171,7 +171,17 @@ describe("three ways to match", () => {
     const wide = Array.from({ length: 1700 }, (_, i) => terms[i % terms.length]!);
     queries.push({ hashes: wide, groups: wide.map((_, i) => i % 2) }, { hashes: wide, groups: wide.map(() => 0) });
     const within = sql`SELECT nice_id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id % 3 <> 0`;
-    const match = (qq: { hashes: Buffer[]; groups: number[] }, o: { withInternal: boolean; within?: typeof within; ordered: boolean }, way: "pass" | "lookups" | "general") => {
+    // As the owner with the tables' policies not forced: what each statement returns by its own
+    // tenant conditions, should a policy ever be missing (the tables stay forced for every other test).
+    const tables = ["search_postings", "search_documents", "tickets"];
+    const unforced = <T,>(fn: (db: Parameters<Parameters<typeof t.db.system>[0]>[0]) => Promise<T>) =>
+      t.db.system(async (conn) => {
+        for (const x of tables) await sql`ALTER TABLE ${sql.table(x)} NO FORCE ROW LEVEL SECURITY`.execute(conn);
+        const r = await fn(conn);
+        for (const x of tables) await sql`ALTER TABLE ${sql.table(x)} FORCE ROW LEVEL SECURITY`.execute(conn);
+        return r;
+      });
+    const match = (qq: { hashes: Buffer[]; groups: number[] }, o: { withInternal: boolean; within?: typeof within; ordered: boolean; asOwner?: boolean }, way: "pass" | "lookups" | "general") => {
       const groupCount = Math.max(...qq.groups) + 1;
       const dfs = qq.hashes.map((h) => byTerm.get(h.toString("hex"))!.size);
       const groupDf = new Array<number>(groupCount).fill(0);
@@ -181,17 +191,18 @@ describe("three ways to match", () => {
       expect(q.packed.length).toBe(qq.hashes.length * TERM_BYTES);
       return {
         dense: preferDense(documents, groupDf, lead),
-        rows: t.db.tenant(a.tenantId, async (tx) => (await sql<{ nice_id: string; score: string }>`SELECT nice_id::text AS nice_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { ...o, documents, averageLength: 12, way })} m ORDER BY m.nice_id`.execute(tx.db)).rows),
+        rows: (o.asOwner ? unforced : <T,>(fn: (db: Parameters<Parameters<typeof t.db.system>[0]>[0]) => Promise<T>) => t.db.tenant(a.tenantId, (tx) => fn(tx.db)))(async (db) => (await sql<{ nice_id: string; score: string }>`SELECT nice_id::text AS nice_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { ...o, documents, averageLength: 12, way })} m ORDER BY m.nice_id`.execute(db)).rows),
       };
     };
-    const compareAll = async () => {
+    const compareAll = async (asOwner = false) => {
       let denseChosen = 0;
       let compared = 0;
+      const answers: string[] = [];
       for (const withInternal of [true, false])
         for (const w of [undefined, within])
           for (const ordered of [false, true])
             for (const qq of queries) {
-              const o = { withInternal, within: w, ordered };
+              const o = { withInternal, within: w, ordered, asOwner };
               const general = await match(qq, o, "general").rows;
               const pass = match(qq, o, "pass");
               if (pass.dense) denseChosen++;
@@ -200,8 +211,9 @@ describe("three ways to match", () => {
                 other.forEach((r, i) => expect(Math.abs(Number(r.score) - Number(general[i]!.score)), `${r.nice_id}`).toBeLessThanOrEqual(1));
               }
               compared += general.length;
+              answers.push(general.map((r) => `${r.nice_id}:${r.score}`).join(" "));
             }
-      return { denseChosen, compared };
+      return { denseChosen, compared, answers };
     };
     const before = await compareAll();
     // Both ways were chosen somewhere, and the comparison covered real matches.
@@ -217,12 +229,22 @@ describe("three ways to match", () => {
     // Another tenant's index holding the same hashes, for tickets of its own: nothing changes.
     const b = await buildTenant(t, "ftsdenseb");
     const other = await open(b, "Other tenant", "Other words entirely");
-    // Its ticket's nice_id may well equal one of this tenant's: the key is (tenant, term, nice_id).
+    // Under every number this tenant's tickets have (the key is (tenant, term, nice_id): the
+    // numbers are the same in both tenants).
+    const numbers = [...new Set(rows.map((r) => Number(r.nice_id)))];
+    expect(numbers).toContain(other);
     await t.db.tenant(b.tenantId, async (tx) => {
-      for (const h of terms.slice(0, 6)) await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) VALUES (${b.tenantId}, ${h}, ${other}, false, 50) ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = 50`.execute(tx.db);
+      for (const h of terms.slice(0, 6))
+        await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT ${b.tenantId}, ${h}, n, false, 50 FROM unnest(${numbers}::bigint[]) AS n ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = 50`.execute(tx.db);
     });
     expect(await one()).toEqual(first);
     expect((await compareAll()).compared).toBe(before.compared);
+    // The same, with the policies out of the way: each statement's own tenant conditions hold.
+    const owner = await match(queries[0]!, { withInternal: true, ordered: true, asOwner: true }, "pass").rows;
+    expect(owner.map((r) => `${r.nice_id}:${r.score}`)).toEqual(first);
+    const asOwner = await compareAll(true);
+    expect(asOwner.compared).toBe(before.compared);
+    expect(asOwner.answers).toEqual(before.answers);
   });
 
   it("leaves out a ticket whose document row is missing, whichever way matches", async () => {
