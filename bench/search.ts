@@ -43,6 +43,8 @@ export type SearchResult = {
   big_tenant_tickets: number;
   seed_seconds: number;
   postings: number;
+  /** Phrase pairs (search_pairs, 0050), apart from the postings. */
+  pairs: number;
   /** Bytes of search_postings + search_documents (tables and indexes) per ticket. */
   index_bytes_per_ticket: number;
   /** Baseline: bytes of the tsvector column and its GIN index per ticket. */
@@ -320,6 +322,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
       const df = new Map<string, number>();
       const sample: GenTicket[] = [];
       let postings = 0;
+      let pairs = 0;
       const inflight: Array<Promise<unknown>> = [];
       const flushSome = async (max: number) => {
         while (inflight.length > max) await inflight.shift();
@@ -340,6 +343,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
           const tk = { id: [] as string[], nice: [] as number[], s: [] as Buffer[], d: [] as Buffer[], st: [] as string[], at: [] as string[] };
           const dc = { id: [] as string[], nice: [] as number[], internal: [] as boolean[], len: [] as number[] };
           const po = { term: [] as Buffer[], nice: [] as number[], internal: [] as boolean[], tf: [] as number[] };
+          const pa = { term: [] as Buffer[], nice: [] as number[], internal: [] as boolean[], tf: [] as number[] };
           const fts = { id: [] as string[], nice: [] as number[], subject: [] as string[], body: [] as string[] };
           for (let k = 0; k < n; k++) {
             const g = gen();
@@ -365,11 +369,13 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
               dc.nice.push(nice);
               dc.internal.push(internal);
               dc.len.push(p.length);
-              for (let j = 0; j < p.tfs.length; j++) {
-                po.term.push(p.packed.subarray(j * 16, j * 16 + 16));
-                po.nice.push(nice);
-                po.internal.push(internal);
-                po.tf.push(p.tfs[j]!);
+              for (const [list, to] of [[p, po], [p.pairs, pa]] as const) {
+                for (let j = 0; j < list.tfs.length; j++) {
+                  to.term.push(list.packed.subarray(j * 16, j * 16 + 16));
+                  to.nice.push(nice);
+                  to.internal.push(internal);
+                  to.tf.push(list.tfs[j]!);
+                }
               }
             }
             fts.id.push(id);
@@ -378,6 +384,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
             fts.body.push(g.comments.map((c) => c.text).join("\n"));
           }
           postings += po.tf.length;
+          pairs += pa.tf.length;
           const tenantId = t.id;
           inflight.push(
             (async () => {
@@ -392,6 +399,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
                 );
                 await c.query(`INSERT INTO search_documents (tenant_id, ticket_id, nice_id, internal, length) SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::bool[], $5::int[])`, [tenantId, dc.id, dc.nice, dc.internal, dc.len]);
                 await c.query(`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT $1, * FROM unnest($2::bytea[], $3::bigint[], $4::bool[], $5::int[])`, [tenantId, po.term, po.nice, po.internal, po.tf]);
+                await c.query(`INSERT INTO search_pairs (tenant_id, nice_id, term, internal, tf) SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bool[], $5::int[])`, [tenantId, pa.nice, pa.term, pa.internal, pa.tf]);
                 await c.query("COMMIT");
               } finally {
                 c.release();
@@ -405,7 +413,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
         if (tenants.indexOf(t) === 0) step(`big tenant: ${postings} postings so far`);
       }
       await flushSome(0);
-      step(`rows loaded in ${round((Date.now() - seedStart) / 1000)} s (${postings} postings); building indexes`);
+      step(`rows loaded in ${round((Date.now() - seedStart) / 1000)} s (${postings} postings, ${pairs} pairs); building indexes`);
       const built = Promise.all([
         (async () => {
           for (const r of idx.rows) {
@@ -426,7 +434,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
       const seedSeconds = round((Date.now() - started) / 1000);
       step(`seeded and indexed in ${seedSeconds} s`);
 
-      const size = (await pool.query<{ b: string }>(`SELECT (pg_total_relation_size('search_postings') + pg_total_relation_size('search_documents'))::text AS b`)).rows[0]!.b;
+      const size = (await pool.query<{ b: string }>(`SELECT (pg_total_relation_size('search_postings') + pg_total_relation_size('search_pairs') + pg_total_relation_size('search_documents'))::text AS b`)).rows[0]!.b;
       const bsize = (await basePool.query<{ b: string }>(`SELECT (pg_relation_size('fts_tickets_doc') + (SELECT sum(pg_column_size(doc)) FROM fts_tickets))::text AS b`)).rows[0]!.b;
       const candidates = [...df.entries()].sort((a, b) => b[1] - a[1]).slice(0, 300).map(([w]) => w);
       const stopWords = new Set((await basePool.query<{ w: string }>(`SELECT w FROM unnest($1::text[]) AS w WHERE numnode(plainto_tsquery('english', w)) = 0 OR numnode(plainto_tsquery('swedish', w)) = 0`, [candidates])).rows.map((x) => x.w));
@@ -590,6 +598,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
         big_tenant_tickets: BIG,
         seed_seconds: seedSeconds,
         postings,
+        pairs,
         index_bytes_per_ticket: Math.round(Number(size) / TICKETS),
         baseline_index_bytes_per_ticket: Math.round(Number(bsize) / TICKETS),
         samples: SAMPLES,

@@ -41,6 +41,10 @@ describe("no plaintext at rest", () => {
       const nameRows = await t.db.tenant(tenantId, async (tx) => [(await tx.db.selectFrom("search_user_names").select("term").execute()).length, (await tx.db.selectFrom("search_organization_names").select("term").execute()).length]);
       expect(nameRows[0]).toBeGreaterThan(50);
       expect(nameRows[1]).toBeGreaterThan(10);
+      // The text index's postings and phrase pairs (0050) hold rows too, of hashes only.
+      const textRows = await t.db.tenant(tenantId, async (tx) => [(await tx.db.selectFrom("search_postings").select("term").execute()).length, (await tx.db.selectFrom("search_pairs").select("term").execute()).length]);
+      expect(textRows[0]).toBeGreaterThan(50);
+      expect(textRows[1]).toBeGreaterThan(50);
       // The blob folder (attached files), read before the app removes its data folder.
       const blobs = readTree(t.config.blobDir);
       expect(blobs.length).toBeGreaterThan(0);

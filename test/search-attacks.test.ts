@@ -150,6 +150,7 @@ describe("the index forgets exactly what a rename or a redaction removed", () =>
         .select(["p.term", "p.tf", "p.internal"])
         .where("p.nice_id", "=", niceId)
         .execute();
+      const pairs = await tx.db.selectFrom("search_pairs as s").select(["s.term", "s.tf", "s.internal"]).where("s.nice_id", "=", niceId).execute();
       const docs = await tx.db
         .selectFrom("search_documents as d")
         .innerJoin("tickets as t", (j) => j.onRef("t.tenant_id", "=", "d.tenant_id").onRef("t.id", "=", "d.ticket_id"))
@@ -158,6 +159,7 @@ describe("the index forgets exactly what a rename or a redaction removed", () =>
         .execute();
       return {
         postings: rows.map((r) => `${Buffer.from(r.term).toString("hex")} ${r.tf} ${r.internal}`).sort(),
+        pairs: pairs.map((r) => `${Buffer.from(r.term).toString("hex")} ${r.tf} ${r.internal}`).sort(),
         documents: docs.map((d) => `${d.internal} ${d.length}`).sort(),
       };
     });
@@ -186,6 +188,7 @@ describe("the index forgets exactly what a rename or a redaction removed", () =>
     await comment(a, y, "Hendrix ▇▇▇▇▇ is confidential", false);
     const left = await postingsOf(a, x);
     expect(left.postings.length).toBeGreaterThan(0);
+    expect(left.pairs.length).toBeGreaterThan(0);
     expect(left).toEqual(await postingsOf(a, y));
   });
 });
@@ -487,7 +490,7 @@ describe("redaction attacks", () => {
     const r2 = await redact(id, note, "vireo4471");
     expect(r2.status, r2.text).toBe(200);
     const postings = async () =>
-      (await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute())).map((p) => `${Buffer.from(p.term).toString("hex")} ${p.nice_id} ${p.internal} ${p.tf}`).sort();
+      (await t.db.tenant(a.tenantId, async (tx) => [...(await tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute()), ...(await tx.db.selectFrom("search_pairs").select(["term", "nice_id", "internal", "tf"]).execute())])).map((p) => `${Buffer.from(p.term).toString("hex")} ${p.nice_id} ${p.internal} ${p.tf}`).sort();
     const after = await postings();
     for (const replay of [() => redact(id, first, "vireo4471"), () => redact(id, note, "vireo4471"), () => redact(id, first, "▇▇▇▇"), () => redact(id, first, "not in it")]) {
       const r = await replay();

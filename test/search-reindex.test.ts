@@ -44,9 +44,10 @@ async function setLanguages(a: TestTenant, languages: string[]) {
   return r.body.search_settings;
 }
 /** Every posting and document of a tenant, as comparable text, in a stable order. */
-async function indexRows(a: TestTenant): Promise<{ postings: string[]; documents: string[] }> {
+async function indexRows(a: TestTenant): Promise<{ postings: string[]; pairs: string[]; documents: string[] }> {
   return t.db.tenant(a.tenantId, async (tx) => ({
     postings: (await tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
+    pairs: (await tx.db.selectFrom("search_pairs").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
     documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "nice_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.nice_id} ${r.internal} ${r.length}`).sort(),
   }));
 }
@@ -158,8 +159,8 @@ describe("the search languages", () => {
 describe("the rebuild", () => {
   let a: TestTenant;
   let other: TestTenant;
-  let built: { postings: string[]; documents: string[] };
-  let otherBuilt: { postings: string[]; documents: string[] };
+  let built: { postings: string[]; pairs: string[]; documents: string[] };
+  let otherBuilt: { postings: string[]; pairs: string[]; documents: string[] };
   beforeAll(async () => {
     a = await buildTenant(t, "srre");
     other = await buildTenant(t, "srot");
@@ -176,6 +177,7 @@ describe("the rebuild", () => {
     built = await indexRows(a);
     otherBuilt = await indexRows(other);
     expect(built.postings.length).toBeGreaterThan(50);
+    expect(built.pairs.length).toBeGreaterThan(50);
   });
 
   it("equals the index the writes built, and leaves other tenants alone", async () => {
@@ -187,9 +189,22 @@ describe("the rebuild", () => {
     expect(await ids(a, "invoice")).toHaveLength(5);
   });
 
+  it("moves phrase pairs indexed before 0050 (among the postings) to search_pairs", async () => {
+    await t.db.tenant(a.tenantId, async (tx) => {
+      await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT tenant_id, term, nice_id, internal, tf FROM search_pairs`.execute(tx.db);
+      await tx.db.deleteFrom("search_pairs").where("tenant_id", "=", a.tenantId).execute();
+    });
+    const old = await indexRows(a);
+    expect(old.pairs).toEqual([]);
+    expect(old.postings.length).toBe(built.postings.length + built.pairs.length);
+    await reindexAndWait(a);
+    expect(await indexRows(a)).toEqual(built);
+  });
+
   it("rebuilds an index that was lost", async () => {
     await t.db.tenant(a.tenantId, async (tx) => {
       await tx.db.deleteFrom("search_postings").where("tenant_id", "=", a.tenantId).execute();
+      await tx.db.deleteFrom("search_pairs").where("tenant_id", "=", a.tenantId).execute();
       await tx.db.deleteFrom("search_documents").where("tenant_id", "=", a.tenantId).execute();
     });
     expect(await ids(a, "printer")).toEqual([]);
@@ -255,17 +270,19 @@ describe("changes of languages, writes and a rebuild at once", () => {
 describe("resuming and restarting", () => {
   let app: TestApp;
   let a: TestTenant;
-  let fresh: { postings: string[]; documents: string[] };
+  let fresh: { postings: string[]; pairs: string[]; documents: string[] };
   const log = { warn: () => undefined };
   const opDeps = () => ({ db: app.db, keyring: app.keyring });
   const rows = () =>
     app.db.tenant(a.tenantId, async (tx) => ({
       postings: (await tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
+      pairs: (await tx.db.selectFrom("search_pairs").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
       documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "nice_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.nice_id} ${r.internal} ${r.length}`).sort(),
     }));
   const loseIndex = () =>
     app.db.tenant(a.tenantId, async (tx) => {
       await tx.db.deleteFrom("search_postings").where("tenant_id", "=", a.tenantId).execute();
+      await tx.db.deleteFrom("search_pairs").where("tenant_id", "=", a.tenantId).execute();
       await tx.db.deleteFrom("search_documents").where("tenant_id", "=", a.tenantId).execute();
     });
   const status = async (id: string) => (await reindexStatusForOperator(opDeps(), a.tenantId, id))!;

@@ -121,7 +121,7 @@ describe("three ways to match", () => {
   // A tenant where most words are in many tickets (the one pass is chosen for those) and some in
   // few, with internal notes on every third ticket.
   let a: TestTenant;
-  const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
+  const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor"];
   beforeAll(async () => {
     a = await buildTenant(t, "ftsdense");
     let seed = 7;
@@ -151,7 +151,7 @@ describe("three ways to match", () => {
     const terms = [...byTerm.entries()].sort((x, y) => y[1].size - x[1].size || (x[0] < y[0] ? -1 : 1)).map(([h]) => Buffer.from(h, "hex"));
     expect(terms.length).toBeGreaterThan(20);
     const documents = new Set(rows.map((r) => String(r.nice_id))).size;
-    const queries: Array<{ hashes: Buffer[]; groups: number[] }> = [];
+    const queries: Array<{ hashes: Buffer[]; groups: number[]; pairs?: Buffer[][] }> = [];
     for (let i = 0; i < 6; i++) queries.push({ hashes: [terms[i]!], groups: [0] });
     queries.push({ hashes: [terms[0]!, terms[1]!], groups: [0, 0] });
     queries.push({ hashes: [terms[0]!, terms[2]!], groups: [0, 1] });
@@ -170,10 +170,22 @@ describe("three ways to match", () => {
     // More terms than a statement's 1,664 columns: asked for one pass, answered all the same.
     const wide = Array.from({ length: 1700 }, (_, i) => terms[i % terms.length]!);
     queries.push({ hashes: wide, groups: wide.map((_, i) => i % 2) }, { hashes: wide, groups: wide.map(() => 0) });
+    // Phrases: words with pair groups (search_pairs), the most frequent pairs first; one that no
+    // ticket holds; a pair group of two alternatives.
+    const pairRows = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_pairs").select(["term", "nice_id"]).execute());
+    const byPair = new Map<string, number>();
+    for (const p of pairRows) byPair.set(Buffer.from(p.term).toString("hex"), (byPair.get(Buffer.from(p.term).toString("hex")) ?? 0) + 1);
+    const pairTerms = [...byPair.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([h]) => Buffer.from(h, "hex"));
+    expect(pairTerms.length).toBeGreaterThan(20);
+    queries.push({ hashes: [terms[0]!], groups: [0], pairs: [[pairTerms[0]!]] });
+    queries.push({ hashes: [terms[0]!, terms[1]!], groups: [0, 1], pairs: [[pairTerms[0]!], [pairTerms[1]!, pairTerms[2]!]] });
+    queries.push({ hashes: [terms[2]!, terms[3]!], groups: [0, 0], pairs: [[pairTerms[3]!, pairTerms[4]!]] });
+    queries.push({ hashes: [terms[0]!, terms[1]!, terms[2]!], groups: [0, 1, 2], pairs: [[pairTerms[0]!], [pairTerms[1]!], [pairTerms[5]!]] });
+    queries.push({ hashes: [terms[0]!], groups: [0], pairs: [[Buffer.alloc(TERM_BYTES, 7)]] });
     const within = sql`SELECT nice_id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id % 3 <> 0`;
     // As the owner with the tables' policies not forced: what each statement returns by its own
     // tenant conditions, should a policy ever be missing (the tables stay forced for every other test).
-    const tables = ["search_postings", "search_documents", "tickets"];
+    const tables = ["search_postings", "search_pairs", "search_documents", "tickets"];
     const unforced = <T,>(fn: (db: Parameters<Parameters<typeof t.db.system>[0]>[0]) => Promise<T>) =>
       t.db.system(async (conn) => {
         for (const x of tables) await sql`ALTER TABLE ${sql.table(x)} NO FORCE ROW LEVEL SECURITY`.execute(conn);
@@ -181,13 +193,13 @@ describe("three ways to match", () => {
         for (const x of tables) await sql`ALTER TABLE ${sql.table(x)} FORCE ROW LEVEL SECURITY`.execute(conn);
         return r;
       });
-    const match = (qq: { hashes: Buffer[]; groups: number[] }, o: { withInternal: boolean; within?: typeof within; ordered: boolean; asOwner?: boolean }, way: "pass" | "lookups" | "general") => {
+    const match = (qq: { hashes: Buffer[]; groups: number[]; pairs?: Buffer[][] }, o: { withInternal: boolean; within?: typeof within; ordered: boolean; asOwner?: boolean }, way: "pass" | "merge" | "lookups" | "general") => {
       const groupCount = Math.max(...qq.groups) + 1;
       const dfs = qq.hashes.map((h) => byTerm.get(h.toString("hex"))!.size);
       const groupDf = new Array<number>(groupCount).fill(0);
       qq.groups.forEach((g, i) => (groupDf[g]! += dfs[i]!));
       const lead = groupDf.indexOf(Math.min(...groupDf));
-      const q = { packed: Buffer.concat(qq.hashes), groups: qq.groups, dfs, groupCount, lead };
+      const q = { packed: Buffer.concat(qq.hashes), groups: qq.groups, dfs, groupCount, lead, pairs: qq.pairs };
       expect(q.packed.length).toBe(qq.hashes.length * TERM_BYTES);
       return {
         dense: preferDense(documents, groupDf, lead),
@@ -208,8 +220,9 @@ describe("three ways to match", () => {
               const general = await match(qq, o, "general").rows;
               const pass = match(qq, o, "pass");
               if (pass.dense) denseChosen++;
-              for (const other of [await pass.rows, await match(qq, o, "lookups").rows]) {
-                expect(other.map((r) => r.nice_id)).toEqual(general.map((r) => r.nice_id));
+              const others = { pass: await pass.rows, lookups: await match(qq, o, "lookups").rows, merge: await match(qq, o, "merge").rows };
+              for (const [way, other] of Object.entries(others)) {
+                expect(other.map((r) => r.nice_id), `${way}, query ${queries.indexOf(qq)}, ${JSON.stringify({ withInternal, within: !!w, ordered })}`).toEqual(general.map((r) => r.nice_id));
                 other.forEach((r, i) => expect(Math.abs(Number(r.score) - Number(general[i]!.score)), `${r.nice_id}`).toBeLessThanOrEqual(1));
               }
               compared += general.length;
@@ -218,6 +231,12 @@ describe("three ways to match", () => {
       return { denseChosen, compared, answers };
     };
     const before = await compareAll();
+    // The phrases matched some tickets, fewer than their words alone, and the unheld pair none.
+    const phrase = (await match(queries.find((x) => x.pairs?.length === 1 && x.groups.length === 1)!, { withInternal: true, ordered: false }, "general").rows).length;
+    const words = (await match({ hashes: [terms[0]!], groups: [0] }, { withInternal: true, ordered: false }, "general").rows).length;
+    expect(phrase).toBeGreaterThan(0);
+    expect(phrase).toBeLessThan(words);
+    expect((await match(queries.find((x) => x.pairs?.[0]?.[0]?.equals(Buffer.alloc(TERM_BYTES, 7)))!, { withInternal: true, ordered: false }, "general").rows).length).toBe(0);
     // Both ways were chosen somewhere, and the comparison covered real matches.
     expect(before.denseChosen).toBeGreaterThan(0);
     expect(before.denseChosen).toBeLessThan(queries.length * 8);
@@ -238,6 +257,11 @@ describe("three ways to match", () => {
     await t.db.tenant(b.tenantId, async (tx) => {
       for (const h of terms.slice(0, 6))
         await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT ${b.tenantId}, ${h}, n, false, 50 FROM unnest(${numbers}::bigint[]) AS n ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = 50`.execute(tx.db);
+      // And every pair the phrases ask for, in both places a pair may be, under every number.
+      for (const h of [...pairTerms.slice(0, 6), Buffer.alloc(TERM_BYTES, 7)]) {
+        await sql`INSERT INTO search_pairs (tenant_id, nice_id, term, internal, tf) SELECT ${b.tenantId}, n, ${h}, false, 1 FROM unnest(${numbers}::bigint[]) AS n ON CONFLICT DO NOTHING`.execute(tx.db);
+        await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT ${b.tenantId}, ${h}, n, false, 1 FROM unnest(${numbers}::bigint[]) AS n ON CONFLICT DO NOTHING`.execute(tx.db);
+      }
     });
     expect(await one()).toEqual(first);
     expect((await compareAll()).compared).toBe(before.compared);
@@ -322,11 +346,14 @@ describe("who finds what", () => {
     const id = await open(a, "Laptop will not boot", "My laptop shows a blinking cursor.", { requester_id: eu.body.user.id });
     expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Warranty expired, quarantine the zanzibar account", public: false } } })).status).toBe(200);
     expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Please try holding the power button." } } })).status).toBe(200);
+    // Both words are public; only the note has them side by side (a pair of the note's).
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Customer describes a blinking button", public: false } } })).status).toBe(200);
     const agent = await buildUser(t, a, "agent");
     const light = await buildUser(t, a, "light-agent");
     for (const who of [undefined, { email: agent.email, token: agent.token! }, { email: light.email, token: light.token! }]) {
       expect(await ids(a, "zanzibar", who)).toEqual([id]);
       expect(await ids(a, "warranty laptop", who)).toEqual([id]);
+      expect(await ids(a, '"blinking button"', who)).toEqual([id]);
     }
     const s = await signInByMail(t, smtp, a, email);
     const mine = async (q: string) => {
@@ -339,6 +366,8 @@ describe("who finds what", () => {
     expect(await mine("zanzibar")).toEqual([]);
     expect(await mine("warranty")).toEqual([]);
     expect(await mine("laptop zanzibar")).toEqual([]);
+    expect(await mine("blinking button")).toEqual([id]);
+    expect(await mine('"blinking button"')).toEqual([]);
     // Another customer's request is not theirs to find; search.json is for staff.
     const other = await open(a, "Laptop fan noisy", "The laptop fan is loud.", { requester: { email: `fts.other.${Date.now()}@example.test`, name: "Other" } });
     expect(await ids(a, "laptop")).toEqual([id, other]);
@@ -443,6 +472,53 @@ describe("the index follows the content", () => {
     expect([same.status, same.body.comment.body]).toEqual([200, r1.body.comment.body]);
     const tfs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_postings").select(["tf"]).execute());
     expect(tfs.every((p) => p.tf > 0)).toBe(true);
+  });
+
+  it("keeps phrase pairs by ticket, still reads pairs indexed among the postings before 0050, and never another tenant's", async () => {
+    const a = await buildTenant(t, "ftspairs");
+    const b = await buildTenant(t, "ftspairs2");
+    const id = await open(a, "Toner smudge", "The toner cartridge leaves a smudge on every page.");
+    const apart = await open(a, "Cartridge", "Every toner we ordered, and the cartridge itself, was fine.");
+    const pairsOf = (x: TestTenant) => t.db.tenant(x.tenantId, (tx) => tx.db.selectFrom("search_pairs").select(["term", "nice_id", "tf", "internal"]).execute());
+    const before = await pairsOf(a);
+    expect(before.length).toBeGreaterThan(10);
+    expect(new Set(before.map((p) => Number(p.nice_id)))).toEqual(new Set([id, apart]));
+    // No pair is among the postings: a posting's hash is a word's or a character pair's.
+    const postingTerms = new Set((await postings(a)).map((p) => Buffer.from(p.term).toString("hex")));
+    expect(before.some((p) => postingTerms.has(Buffer.from(p.term).toString("hex")))).toBe(false);
+    expect(await ids(a, '"toner cartridge"')).toEqual([id]);
+    expect(await ids(a, "toner cartridge")).toEqual([id, apart]);
+    expect(await count(a, '"toner cartridge"')).toBe(1);
+
+    // Another tenant holding the very same hashes under the same ticket numbers changes nothing.
+    await t.db.tenant(b.tenantId, (tx) => tx.db.insertInto("search_pairs").values(before.map((p) => ({ ...p, tenant_id: b.tenantId, nice_id: Number(p.nice_id) === id ? apart : id }))).execute());
+    expect(await ids(a, '"toner cartridge"')).toEqual([id]);
+    expect(await ids(a, '"cartridge leaves"')).toEqual([id]);
+
+    // Indexed before 0050: the ticket's pairs among its postings instead, as the migration leaves them.
+    const { sql } = await import("kysely");
+    await t.db.tenant(a.tenantId, async (tx) => {
+      await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT tenant_id, term, nice_id, internal, tf FROM search_pairs WHERE tenant_id = ${a.tenantId}`.execute(tx.db);
+      await sql`DELETE FROM search_pairs WHERE tenant_id = ${a.tenantId}`.execute(tx.db);
+    });
+    expect(await pairsOf(a)).toEqual([]);
+    expect(await ids(a, '"toner cartridge"')).toEqual([id]);
+    expect(await ids(a, '"cartridge toner"')).toEqual([]);
+    expect(await count(a, '"toner smudge"')).toBe(1);
+    // Changing the subject takes its pairs out of the postings as well; the new subject's go to search_pairs.
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { subject: "Printer streaks" } })).status).toBe(200);
+    expect(await ids(a, '"toner smudge"')).toEqual([]);
+    expect(await ids(a, '"printer streaks"')).toEqual([id]);
+    expect(await ids(a, '"toner cartridge"')).toEqual([id]);
+    expect((await pairsOf(a)).every((p) => Number(p.nice_id) === id && p.tf > 0)).toBe(true);
+    expect((await pairsOf(a)).length).toBeGreaterThan(0);
+    // Deleting the ticket takes every row of it, in both tables.
+    expect((await a.api("DELETE", `/api/v2/tickets/${id}.json`)).status).toBe(204);
+    expect((await pairsOf(a)).filter((p) => Number(p.nice_id) === id)).toEqual([]);
+    expect((await postings(a)).filter((p) => Number(p.nice_id) === id)).toEqual([]);
+    expect(await ids(a, '"toner cartridge"')).toEqual([]);
+    // The other tenant's copies are its own, untouched.
+    expect((await pairsOf(b)).length).toBe(before.length);
   });
 
   it("indexes what bulk jobs write, like any other write", async () => {

@@ -44,6 +44,7 @@ async function rowsAbout(a: TestTenant, ticket: { id: string; nice: number }) {
     const out: Record<string, number> = {};
     for (const table of ["ticket_comments", "ticket_audits", "ticket_ccs", "attachments", "search_documents", "inbound_messages", "suspended_tickets", "undelivered_mail", "consent_records"]) out[table] = await n(table);
     out.search_postings = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM search_postings WHERE tenant_id = ${a.tenantId} AND nice_id = ${ticket.nice}`.execute(tx.db)).rows[0]!.n);
+    out.search_pairs = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM search_pairs WHERE tenant_id = ${a.tenantId} AND nice_id = ${ticket.nice}`.execute(tx.db)).rows[0]!.n);
     out.tickets = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM tickets WHERE tenant_id = ${a.tenantId} AND id = ${ticketId}`.execute(tx.db)).rows[0]!.n);
     return out;
   });
@@ -87,6 +88,7 @@ describe("the trash", () => {
     const before = await rowsAbout(a, ticketId);
     expect(before).toMatchObject({ tickets: 1, ticket_comments: 2, ticket_audits: 2, ticket_ccs: 1 });
     expect(before.search_postings).toBeGreaterThan(0);
+    expect(before.search_pairs).toBeGreaterThan(0);
     await remove(a, id);
     const other = await open(a, "Second ticket");
     await remove(a, other);
@@ -140,9 +142,11 @@ describe("the trash", () => {
     const kept = await open(a, "Kept ticket");
     const keptRows = await rowsAbout(a, await internalId(a, kept));
     expect(keptRows.search_postings).toBeGreaterThan(0);
+    expect(keptRows.search_pairs).toBeGreaterThan(0);
     const internal = await Promise.all(ids.map((id) => internalId(a, id)));
     // Purged straight from the live state: each had its search entries until then.
     for (const x of internal) expect((await rowsAbout(a, x)).search_postings).toBeGreaterThan(0);
+    for (const x of internal) expect((await rowsAbout(a, x)).search_pairs).toBeGreaterThan(0);
     await t.db.tenant(a.tenantId, async (tx) => {
       const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, now: () => new Date(), hooks: t.app.hooks });
       await purgeTickets(ctx, internal.map((x) => ({ id: x.id, nice_id: x.nice })), 2);

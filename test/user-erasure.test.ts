@@ -153,16 +153,18 @@ describe("deleted people", () => {
     const rows = () =>
       t.db.tenant(a.tenantId, async (tx) => ({
         postings: (await sql<{ r: string }>`SELECT concat_ws(' ', encode(term, 'hex'), internal, tf) AS r FROM search_postings WHERE nice_id = ${nice} ORDER BY 1`.execute(tx.db)).rows.map((x) => x.r),
+        pairs: (await sql<{ r: string }>`SELECT concat_ws(' ', encode(term, 'hex'), internal, tf) AS r FROM search_pairs WHERE nice_id = ${nice} ORDER BY 1`.execute(tx.db)).rows.map((x) => x.r),
         documents: (await sql<{ r: string }>`SELECT concat_ws(' ', internal, length) AS r FROM search_documents d JOIN tickets t ON t.tenant_id = d.tenant_id AND t.id = d.ticket_id WHERE t.nice_id = ${nice} ORDER BY 1`.execute(tx.db)).rows.map((x) => x.r),
       }));
     const indexed = await rows();
     expect(indexed.postings.length).toBeGreaterThan(5);
+    expect(indexed.pairs.length).toBeGreaterThan(5);
     expect((await a.api("DELETE", `/api/v2/tickets/${nice}.json`)).status).toBe(204);
-    expect(await rows()).toEqual({ postings: [], documents: [] });
+    expect(await rows()).toEqual({ postings: [], pairs: [], documents: [] });
     await del(a, id);
     expect((await a.api("DELETE", `/api/v2/deleted_users/${id}.json`)).status).toBe(200);
     // The erasure blanked the comment in the trashed ticket and wrote nothing to the index.
-    expect(await rows()).toEqual({ postings: [], documents: [] });
+    expect(await rows()).toEqual({ postings: [], pairs: [], documents: [] });
     expect((await a.api("PUT", `/api/v2/deleted_tickets/${nice}/restore.json`)).status).toBe(204);
     const restored = await rows();
     expect(restored.postings.length).toBeGreaterThan(5);
@@ -171,8 +173,11 @@ describe("deleted people", () => {
     expect(comments).toEqual([`Where is my ${word} parcel`, "[Removed: the author's personal data was erased.]"]);
     const fresh = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `Parcel ${word}`, requester_id: other, comment: { body: comments[0] } } });
     expect((await a.api("PUT", `/api/v2/tickets/${fresh.body.ticket.id}.json`, { ticket: { comment: { body: comments[1], public: true } } })).status).toBe(200);
-    const freshRows = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ r: string }>`SELECT concat_ws(' ', encode(term, 'hex'), internal, tf) AS r FROM search_postings WHERE nice_id = ${fresh.body.ticket.id} ORDER BY 1`.execute(tx.db)).rows.map((x) => x.r));
-    expect(restored.postings).toEqual(freshRows);
+    const freshRows = (table: "search_postings" | "search_pairs") =>
+      t.db.tenant(a.tenantId, async (tx) => (await sql<{ r: string }>`SELECT concat_ws(' ', encode(term, 'hex'), internal, tf) AS r FROM ${sql.table(table)} WHERE nice_id = ${fresh.body.ticket.id} ORDER BY 1`.execute(tx.db)).rows.map((x) => x.r));
+    expect(restored.postings).toEqual(await freshRows("search_postings"));
+    expect(restored.pairs).toEqual(await freshRows("search_pairs"));
+    expect(restored.pairs.length).toBeGreaterThan(5);
     expect((await a.api("GET", `/api/v2/search.json?query=${word}`)).body.results.map((r: Json) => r.id).sort()).toEqual([nice, fresh.body.ticket.id].sort());
   });
 

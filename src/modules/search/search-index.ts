@@ -4,7 +4,7 @@ import { invalid } from "../../platform/errors.ts";
 import type { ConversationEvent } from "../tickets/conversation.ts";
 import * as repo from "./search-repo.ts";
 import type { IndexableTicket } from "../tickets/tickets-service.ts";
-import { DEFAULT_LANGUAGES, queryGroups, termsOf } from "./search-text.ts";
+import { DEFAULT_LANGUAGES, isPairTerm, queryGroups, termsOf } from "./search-text.ts";
 
 /**
  * The search index, kept by the conversation writer's `conversation.written` hook in the same
@@ -41,13 +41,22 @@ const hashOf = (ctx: Pick<RequestContext, "sealer">, term: string) => ctx.sealer
  */
 /** Also what bench/search.ts seeds. */
 export function packText(ctx: Pick<RequestContext, "sealer">, texts: string | readonly string[], languages: readonly string[]): repo.PackedTerms {
-  const terms = new Map<string, number>();
+  const words = new Map<string, number>();
+  const pairs = new Map<string, number>();
   let length = 0;
   for (const text of typeof texts === "string" ? [texts] : texts) {
     const one = termsOf(text, languages);
-    for (const [term, tf] of one.terms) terms.set(term, (terms.get(term) ?? 0) + tf);
+    for (const [term, tf] of one.terms) {
+      const to = isPairTerm(term) ? pairs : words;
+      to.set(term, (to.get(term) ?? 0) + tf);
+    }
     length += one.length;
   }
+  return { ...packList(ctx, words), pairs: packList(ctx, pairs), length };
+}
+
+/** Terms hashed, with their counts. */
+function packList(ctx: Pick<RequestContext, "sealer">, terms: ReadonlyMap<string, number>): repo.PackedList {
   const hashes: Buffer[] = [];
   const tfs: number[] = [];
   // Two terms with one truncated hash (never expected at 128 bits) would count as one.
@@ -63,7 +72,7 @@ export function packText(ctx: Pick<RequestContext, "sealer">, texts: string | re
       tfs.push(tf);
     }
   }
-  return { packed: Buffer.concat(hashes), tfs, length };
+  return { packed: Buffer.concat(hashes), tfs };
 }
 
 /** Indexes the texts of one write: one statement per visibility. */
@@ -206,9 +215,14 @@ async function documentFrequencies(ctx: RequestContext, hashes: Buffer[], withIn
  * ranking's statistics then come from those tickets alone (search-repo.ts matchingTickets).
  */
 export async function textMatch(ctx: RequestContext, parts: readonly string[], withInternal: boolean, within?: Expression<unknown>): Promise<TextMatch | undefined> {
-  const groups = queryGroups(parts, await languagesForQuery(ctx));
-  if (groups.length === 0) return undefined;
-  if (groups.length > MAX_QUERY_GROUPS) throw invalid("query", `too many words to search for at once (at most ${MAX_QUERY_GROUPS} words, pairs and character pairs)`);
+  const all = queryGroups(parts, await languagesForQuery(ctx));
+  if (all.length === 0) return undefined;
+  if (all.length > MAX_QUERY_GROUPS) throw invalid("query", `too many words to search for at once (at most ${MAX_QUERY_GROUPS} words, pairs and character pairs)`);
+  // Phrase pairs are checked on the tickets having the phrase's words (repo.matchingTickets); a
+  // pair is made of two words, each a group of its own, so a query with pairs always has words.
+  const groups = all.filter((g) => !g.alternatives.some(isPairTerm));
+  const pairs = all.filter((g) => g.alternatives.some(isPairTerm)).map((g) => g.alternatives.map((a) => hashOf(ctx, a)));
+  if (groups.length === 0) throw new Error("a query's pairs come with their words");
   const hashes: Buffer[] = [];
   const index: number[] = [];
   groups.forEach((g, i) => g.alternatives.forEach((a) => (hashes.push(hashOf(ctx, a)), index.push(i))));
@@ -220,7 +234,10 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
   const lead = groupDf.indexOf(Math.min(...groupDf));
   // One pass over the documents reads all of the tenant's (`within` only filters them): never for
   // a reader who sees part of it (an end user's own requests: their few tickets are looked up).
-  const dense = !within && repo.preferDense(stats.documents, groupDf, lead);
-  const q = { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead };
-  return (ordered) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way: dense ? "pass" : "lookups", ordered });
+  // A phrase: merged or looked up (repo.preferMerge).
+  const way: repo.MatchWay = pairs.length
+    ? repo.preferMerge(dfs, groupDf, lead) ? "merge" : "lookups"
+    : !within && repo.preferDense(stats.documents, groupDf, lead) ? "pass" : "lookups";
+  const q = { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead, pairs };
+  return (ordered) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way, ordered });
 }

@@ -9,10 +9,16 @@ import { ADVISORY_LOCK, PLAN_PER_EXECUTION, type TenantTx } from "../../platform
 
 export const TERM_BYTES = 16;
 
-/** Terms of one text, hashed: `packed` holds `tfs.length` hashes of TERM_BYTES each. */
-export type PackedTerms = { packed: Buffer; tfs: number[]; length: number };
+/** Hashes with their counts: `packed` holds `tfs.length` hashes of TERM_BYTES each. */
+export type PackedList = { packed: Buffer; tfs: number[] };
 
-const unpacked = (p: { packed: Buffer; tfs: number[] }) =>
+/**
+ * Terms of one text, hashed: its words and CJK character pairs (postings, keyed by term) and its
+ * phrase pairs (`pairs`: search_pairs, keyed by ticket; 0050_search_pairs.sql), and its length.
+ */
+export type PackedTerms = PackedList & { pairs: PackedList; length: number };
+
+const unpacked = (p: PackedList) =>
   sql`SELECT substring(${p.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term, (${p.tfs}::int[])[i + 1] AS tf FROM generate_series(0, ${p.tfs.length - 1}) AS i`;
 
 /**
@@ -25,11 +31,17 @@ const niceIdOf = (tx: TenantTx, ticketId: string) => sql`SELECT nice_id FROM tic
 /** Adds a text's terms to a ticket's document of that visibility (counts add up), and its length. */
 export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
+  const pairs = t.pairs.tfs.length
+    ? sql`, pairs AS (
+      INSERT INTO search_pairs (tenant_id, nice_id, term, internal, tf)
+      SELECT ${tx.tenantId}, tk.nice_id, d.term, ${internal}, d.tf FROM tk CROSS JOIN (${unpacked(t.pairs)}) AS d
+      ON CONFLICT (tenant_id, nice_id, term, internal) DO UPDATE SET tf = search_pairs.tf + EXCLUDED.tf)`
+    : sql``;
   await sql`
     WITH tk AS MATERIALIZED (${niceIdOf(tx, ticketId)}),
     doc AS (
       INSERT INTO search_documents (tenant_id, ticket_id, nice_id, internal, length) SELECT ${tx.tenantId}, ${ticketId}, tk.nice_id, ${internal}, ${t.length} FROM tk
-      ON CONFLICT (tenant_id, ticket_id, internal) DO UPDATE SET length = search_documents.length + EXCLUDED.length)
+      ON CONFLICT (tenant_id, ticket_id, internal) DO UPDATE SET length = search_documents.length + EXCLUDED.length)${pairs}
     INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf)
     SELECT ${tx.tenantId}, d.term, tk.nice_id, ${internal}, d.tf FROM tk CROSS JOIN (${unpacked(t)}) AS d
     ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = search_postings.tf + EXCLUDED.tf`.execute(tx.db);
@@ -38,9 +50,19 @@ export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean
 /** Takes a text's terms out of a ticket's document (a term whose count reaches zero goes), and its length. */
 export async function removeTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
+  // The pairs go from search_pairs, and from the postings too: a text indexed before 0050 has
+  // its pairs there (until the tenant's index is rebuilt), and no word's hash is ever a pair's.
+  const everyTerm = { packed: Buffer.concat([t.packed, t.pairs.packed]), tfs: [...t.tfs, ...t.pairs.tfs] };
   await sql`
     WITH tk AS MATERIALIZED (${niceIdOf(tx, ticketId)}),
-    d AS (${unpacked(t)}),
+    d AS (${unpacked(everyTerm)}),
+    pd AS (${unpacked(t.pairs)}),
+    pairs_gone AS (
+      DELETE FROM search_pairs s USING pd, tk
+      WHERE s.tenant_id = ${tx.tenantId} AND s.nice_id = tk.nice_id AND s.term = pd.term AND s.internal = ${internal} AND s.tf <= pd.tf),
+    pairs_left AS (
+      UPDATE search_pairs s SET tf = s.tf - pd.tf FROM pd, tk
+      WHERE s.tenant_id = ${tx.tenantId} AND s.nice_id = tk.nice_id AND s.term = pd.term AND s.internal = ${internal} AND s.tf > pd.tf),
     gone AS (
       DELETE FROM search_postings p USING d, tk
       WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = tk.nice_id AND p.internal = ${internal} AND p.term = d.term AND p.tf <= d.tf),
@@ -60,7 +82,8 @@ export async function removeTickets(tx: TenantTx, ticketIds: readonly string[]):
     WITH tk AS MATERIALIZED (
       SELECT nice_id FROM tickets WHERE tenant_id = ${tx.tenantId} AND id = ANY(${ids})
       UNION SELECT nice_id FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${ids})),
-    p AS (DELETE FROM search_postings WHERE tenant_id = ${tx.tenantId} AND nice_id IN (SELECT nice_id FROM tk))
+    p AS (DELETE FROM search_postings WHERE tenant_id = ${tx.tenantId} AND nice_id IN (SELECT nice_id FROM tk)),
+    pairs AS (DELETE FROM search_pairs WHERE tenant_id = ${tx.tenantId} AND nice_id IN (SELECT nice_id FROM tk))
     DELETE FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${ids})`.execute(tx.db);
 }
 
@@ -93,6 +116,9 @@ export async function documentFrequencies(tx: TenantTx, packed: Buffer, count: n
   return out;
 }
 
+/** How matchingTickets reads the index (search-index.ts chooses by cost; all give the same answers). */
+export type MatchWay = "pass" | "merge" | "lookups";
+
 /** BM25's parameters (the usual ones). */
 const K1 = 1.2;
 const B = 0.75;
@@ -113,16 +139,26 @@ const B = 0.75;
  * word beside common ones reads a handful of postings, not all of the common ones'. Any group
  * as lead gives the same rows and scores; the lead only decides how much is read.
  *
- * `way`: "pass" reads every posting of the terms and every visible document in one aggregate
- * (denseMatch; queries of up to DENSE_MAX_TERMS terms), "lookups" (the default) the statement
- * above, or oneGroup's for one group; "general" the statement above whatever the groups (tests
- * compare the three). All give the same rows and scores; they differ in what they read.
+ * `pairs`: a phrase's pair groups (each its hashes, any of which will do; search_pairs, 0050):
+ * a ticket matches only if its documents (those the reader may see) hold every one too. Pairs
+ * have no weight: a phrase ranks by its words. They are checked ticket by ticket (pairsHeld) for
+ * the tickets having every word, before any length is looked up.
+ *
+ * `way` (for up to DENSE_MAX_TERMS terms; beyond, always the statement above): "pass" reads every
+ * posting of the terms and every visible document in one aggregate (denseMatch); "merge" every
+ * posting of the terms, then each matching ticket's length (mergeMatch; also what "lookups" does
+ * for a query of one group, which has nothing to probe); "lookups" (the default) the statement
+ * above; "general" the statement above whatever the groups (tests compare them all). All give
+ * the same rows and scores; they differ in what they read.
  */
 export function matchingTickets(
   tenantId: string,
-  q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number; lead: number },
-  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; way?: "pass" | "lookups" | "general"; ordered?: boolean },
+  q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number; lead: number; pairs?: readonly Buffer[][] },
+  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; way?: MatchWay | "general"; ordered?: boolean },
 ): RawBuilder<{ nice_id: string; score: string }> {
+  const pairs = q.pairs ?? [];
+  const held = (niceId: RawBuilder<unknown>) => (pairs.length ? sql`AND ${pairsHeld(tenantId, pairs.length, o.withInternal, niceId)}` : sql``);
+  const pq = pairs.length ? pairTerms(pairs) : sql``;
   const visible = sql`${o.withInternal ? sql`` : sql`AND NOT p.internal`} ${o.within ? sql`AND p.nice_id IN (${o.within})` : sql``}`;
   const visibleDoc = o.withInternal ? sql`` : sql`AND NOT d.internal`;
   const n = Math.max(o.documents, 1);
@@ -131,14 +167,16 @@ export function matchingTickets(
   // then stops once a page is full (an incremental sort by score and id), instead of looking up
   // every match: 11,600 lookups, 20 ms, for the most frequent word of the benchmark.
   const order = o.ordered ? sql` ORDER BY score DESC` : sql``;
-  if (o.way === "pass" && q.groups.length <= DENSE_MAX_TERMS) return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.nice_id IN (${o.within})` : sql``}`, n, avg, order });
-  if (q.groupCount === 1 && q.groups.length <= DENSE_MAX_TERMS && o.way !== "general") return oneGroup(tenantId, q, { visible, visibleDoc, n, avg, order });
+  if (q.groups.length <= DENSE_MAX_TERMS && o.way !== "general") {
+    if (o.way === "pass") return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.nice_id IN (${o.within})` : sql``}`, n, avg, order, held: held(sql`per.nice_id`), pq });
+    if (o.way === "merge" || q.groupCount === 1) return mergeMatch(tenantId, q, { visible, visibleDoc, n, avg, order, held: held(sql`p.nice_id`), pq });
+  }
   // PLAN_PER_EXECUTION: planned for its values every time. The best plan depends on how many
   // postings the terms have (ten or ten thousand), which a cached generic plan cannot know.
   return sql<{ nice_id: string; score: string }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
       SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term, (${q.groups}::int[])[i + 1] AS g, (${q.dfs}::int[])[i + 1]::float8 AS df
-      FROM generate_series(0, ${q.groups.length - 1}) AS i),
+      FROM generate_series(0, ${q.groups.length - 1}) AS i),${pq}
     lead AS MATERIALIZED (
       SELECT p.nice_id, q.i, q.g, q.df, sum(p.tf)::float8 AS tf
       FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${visible}
@@ -151,7 +189,7 @@ export function matchingTickets(
       WHERE q.g <> ${q.lead}
       GROUP BY p.nice_id, q.i, q.g, q.df),
     hits AS (SELECT * FROM lead UNION ALL SELECT * FROM probed),
-    matched AS (SELECT nice_id FROM hits GROUP BY nice_id HAVING ${everyGroup(q.groupCount)}),
+    matched AS (SELECT nice_id FROM hits GROUP BY nice_id HAVING ${everyGroup(q.groupCount)} ${held(sql`hits.nice_id`)}),
     len AS (
       SELECT d.nice_id, sum(d.length)::float8 AS len FROM search_documents d JOIN matched m ON d.nice_id = m.nice_id
       WHERE d.tenant_id = ${tenantId} ${visibleDoc} GROUP BY d.nice_id),
@@ -161,6 +199,40 @@ export function matchingTickets(
       FROM hits h JOIN len ON len.nice_id = h.nice_id
       GROUP BY h.nice_id, h.g)
     SELECT nice_id, round(sum(w) * 1000000)::bigint AS score FROM best GROUP BY nice_id${order})`;
+}
+
+/**
+ * A condition: the ticket `niceId` holds every pair group (any of its hashes), in the documents
+ * the reader may see. A ticket's pairs are in search_pairs, keyed by (tenant, ticket, term), or,
+ * if it was indexed before 0050 and not since, among its postings, keyed by (tenant, term,
+ * ticket): search_pairs is probed for each ticket already known to have every word of the
+ * phrase; the postings are read once per group for the tickets holding one of its pairs there
+ * (a pair is rare, and none is written there since 0050). The hashes come from `pq` (pairTerms).
+ * `niceId` must be qualified (`hits.nice_id`): inside the probes a bare `nice_id` would name the
+ * probed row's own column and hold for any ticket (the test of the ways caught that once).
+ */
+function pairsHeld(tenantId: string, groupCount: number, withInternal: boolean, niceId: RawBuilder<unknown>) {
+  const vis = (alias: "s" | "pp") => (withInternal ? sql`` : sql`AND NOT ${sql.ref(`${alias}.internal`)}`);
+  const has = (k: number) =>
+    sql`(EXISTS (SELECT 1 FROM pq JOIN search_pairs s ON s.tenant_id = ${tenantId} AND s.nice_id = ${niceId} AND s.term = pq.term ${vis("s")} WHERE pq.g = ${k})
+      OR ${niceId} IN (SELECT pp.nice_id FROM pq JOIN search_postings pp ON pp.tenant_id = ${tenantId} AND pp.term = pq.term ${vis("pp")} WHERE pq.g = ${k}))`;
+  return sql`(${sql.join(Array.from({ length: groupCount }, (_, k) => has(k)), sql` AND `)})`;
+}
+
+/**
+ * The CTE `pq (term, g)` of the pair groups' hashes (g: the group), for pairsHeld: packed into one
+ * bytea with their groups in an int[], two parameters however many alternatives there are (a word
+ * has a stem in each of the tenant's languages, a pair every stem with every stem). Cut out in a
+ * CTE of its own, like the words' (`p.term = q.term` is an index condition under row-level
+ * security; a term computed inside the probe would not be). Ends with a comma: it goes before
+ * the statement's next CTE.
+ */
+function pairTerms(pairs: readonly Buffer[][]) {
+  const hashes = pairs.flat();
+  const groups = pairs.flatMap((g, k) => g.map(() => k));
+  return sql`
+    pq AS MATERIALIZED (
+      SELECT substring(${Buffer.concat(hashes)}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term, (${groups}::int[])[i + 1] AS g FROM generate_series(0, ${hashes.length - 1}) AS i),`;
 }
 
 /**
@@ -182,28 +254,33 @@ function termWeight(i: number, df: number, len: RawBuilder<unknown>, o: { n: num
 }
 
 /**
- * matchingTickets for one group (one word, one pair, one CJK character pair, with its
- * alternatives, at most DENSE_MAX_TERMS): every ticket with one of its terms matches, so there is
- * nothing to probe or to count. The postings are summed by ticket, each alternative's count a
- * column of its own, and each ticket's length is looked up once beside them (not once per
- * alternative: a word of two stems had two lookups a ticket). Same rows and scores.
+ * matchingTickets by merging: every posting of the terms summed by ticket (each term's count a
+ * column of its own), the tickets having every group (and the pairs) kept, and then each one's
+ * length looked up beside them (once a ticket, not once per term: a word of two stems had two
+ * lookups a ticket). The way for one group (one word or CJK character pair, with its
+ * alternatives: every ticket with one of its terms matches, nothing to probe), and for a phrase
+ * of common words: their postings read in full cost less than probing for each of the rarest
+ * word's tickets, and only the few tickets holding the phrase's pairs get a length. Same rows and scores.
  */
-function oneGroup(
+function mergeMatch(
   tenantId: string,
-  q: { packed: Buffer; dfs: number[] },
-  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown> },
+  q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number },
+  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown>; held: RawBuilder<unknown>; pq: RawBuilder<unknown> },
 ): RawBuilder<{ nice_id: string; score: string }> {
-  const counts = q.dfs.map((_, i) => sql`(sum(p.tf) FILTER (WHERE q.i = ${i}))::float8 AS ${countColumn(i)}`);
+  const counts = q.groups.map((_, i) => sql`(sum(p.tf) FILTER (WHERE q.i = ${i}))::float8 AS ${countColumn(i)}`);
+  const groups = Array.from({ length: q.groupCount }, (_, g) => q.groups.flatMap((grp, i) => (grp === g ? [i] : [])));
   // greatest() passes over NULLs: an alternative absent from the ticket weighs nothing.
-  const score = sql`greatest(${sql.join(q.dfs.map((df, i) => termWeight(i, df, sql`l.len`, o)))})`;
+  const score = sql.join(groups.map((m) => sql`greatest(${sql.join(m.map((i) => termWeight(i, q.dfs[i] ?? 0, sql`l.len`, o)))})`), sql` + `);
+  // A group is there when one of its terms has a count (a ticket of one group always has).
+  const every = q.groupCount === 1 ? sql`true` : sql.join(groups.map((m) => sql`(${sql.join(m.map((i) => sql`bool_or(q.i = ${i})`), sql` OR `)})`), sql` AND `);
   return sql<{ nice_id: string; score: string }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
-      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.dfs.length - 1}) AS i),
+      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.groups.length - 1}) AS i),${o.pq}
     hits AS MATERIALIZED (
       SELECT p.nice_id, ${sql.join(counts)}
       FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
-      GROUP BY p.nice_id)
-    SELECT h.nice_id, round(${score} * 1000000)::bigint AS score
+      GROUP BY p.nice_id HAVING ${every} ${o.held})
+    SELECT h.nice_id, round((${score}) * 1000000)::bigint AS score
     FROM hits h CROSS JOIN LATERAL (
       SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.nice_id = h.nice_id ${o.visibleDoc}) l
     WHERE l.len IS NOT NULL${o.order})`;
@@ -223,7 +300,19 @@ export function preferDense(documents: number, groupDfs: readonly number[], lead
 }
 
 /**
- * Most terms (hashes, alternatives included) matched in one pass or by oneGroup: each is a
+ * Whether a phrase (a query with pairs) is cheaper merged (every posting of its words, ~0.5 µs
+ * each, then a pair check for the tickets having every word) than by lookups for the rarest
+ * word's tickets (~5 µs each, more with each other group to probe; see preferDense). The pass is
+ * never better for a phrase: it looks up the length of every document, where the pairs leave few.
+ */
+export function preferMerge(termDfs: readonly number[], groupDfs: readonly number[], lead: number): boolean {
+  const leadDf = groupDfs[lead] ?? 0;
+  const all = termDfs.reduce((a, b) => a + b, 0);
+  return 0.5 * all < 5 * leadDf * (1 + 0.5 * (groupDfs.length - 1));
+}
+
+/**
+ * Most terms (hashes, alternatives included) matched in one pass or by merging: each is a
  * column of its own, and a query may hold hundreds (48 groups, each word stemmed in every language
  * a tenant enables, pairs of those), more than a statement's 1,664 columns; beyond this the
  * general statement is used.
@@ -242,7 +331,7 @@ export const DENSE_MAX_TERMS = 64;
 function denseMatch(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number },
-  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown> },
+  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; order: RawBuilder<unknown>; held: RawBuilder<unknown>; pq: RawBuilder<unknown> },
 ): RawBuilder<{ nice_id: string; score: string }> {
   const col = countColumn;
   const counts = q.groups.map((_, i) => sql`(sum(r.tf) FILTER (WHERE r.i = ${i}))::float8 AS ${col(i)}`);
@@ -254,14 +343,14 @@ function denseMatch(
   const matched = sql.join(groups.map((m) => sql`(${sql.join(m.map((i) => sql`${col(i)} IS NOT NULL`), sql` OR `)})`), sql` AND `);
   return sql<{ nice_id: string; score: string }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
-      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.groups.length - 1}) AS i),
+      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.groups.length - 1}) AS i),${o.pq}
     r AS (
       SELECT p.nice_id, q.i, p.tf, 0 AS length FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
       UNION ALL
       SELECT d.nice_id, -1, 0, d.length FROM search_documents d WHERE d.tenant_id = ${tenantId} ${o.visibleDoc}),
     per AS (
       SELECT r.nice_id, sum(r.length)::float8 AS len, bool_or(r.i = -1) AS documented, ${sql.join(counts)} FROM r GROUP BY r.nice_id)
-    SELECT per.nice_id, round((${score}) * 1000000)::bigint AS score FROM per WHERE per.documented AND ${matched}${o.order})`;
+    SELECT per.nice_id, round((${score}) * 1000000)::bigint AS score FROM per WHERE per.documented AND ${matched} ${o.held}${o.order})`;
 }
 
 /**

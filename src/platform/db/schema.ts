@@ -1002,6 +1002,15 @@ export interface OauthTokensTable {
 }
 
 /** 0033: search postings: a keyed hash of a term, its ticket and visibility, and its count there. */
+/** 0050: phrase pairs, keyed by ticket first (cheap writes); same columns as the postings. */
+export interface SearchPairsTable {
+  tenant_id: string;
+  nice_id: number;
+  term: Uint8Array;
+  internal: boolean;
+  tf: number;
+}
+
 export interface SearchPostingsTable {
   tenant_id: string;
   term: Uint8Array;
@@ -1115,6 +1124,7 @@ export interface DB {
   oauth_codes: OauthCodesTable;
   oauth_tokens: OauthTokensTable;
   search_postings: SearchPostingsTable;
+  search_pairs: SearchPairsTable;
   search_documents: SearchDocumentsTable;
   search_user_names: SearchUserNamesTable;
   search_organization_names: SearchOrganizationNamesTable;
