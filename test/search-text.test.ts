@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, signInByMail } from "./support/people.ts";
@@ -79,6 +80,9 @@ describe("words in five languages", () => {
     expect(await ids(a, '"jam paper"')).toEqual([n.en2]);
     expect(await ids(a, "paper jam")).toEqual([n.en, n.en2]);
     expect(await ids(a, '"paper jams"')).toEqual([n.en]);
+    // Every pair of a longer phrase: "paper jam" and "tray" are there, "jam tray" is not.
+    expect(await ids(a, '"paper jam tray"')).toEqual([]);
+    expect(await ids(a, '"paper jam in tray"')).toEqual([n.en]);
     expect(await count(a, '"paper jam"')).toBe(1);
     expect(await count(a, "paper")).toBe(2);
   });
@@ -141,7 +145,6 @@ describe("three ways to match", () => {
     // score order or not, is matched the three ways on the stored index; then again after
     // another tenant's index gets rows with the very same hashes (which must change nothing).
     const { matchingTickets, preferDense, TERM_BYTES, DENSE_MAX_TERMS } = await import("../src/modules/search/search-repo.ts");
-    const { sql } = await import("kysely");
     const rows = await postings(a);
     const byTerm = new Map<string, Set<string>>();
     for (const p of rows) {
@@ -284,7 +287,6 @@ describe("three ways to match", () => {
     // The writer keeps postings and documents together; should they ever part, no way scores a
     // ticket without a length (a NULL score would sort first and break its cursor).
     const { matchingTickets } = await import("../src/modules/search/search-repo.ts");
-    const { sql } = await import("kysely");
     const rows = await postings(a);
     const common = [...rows.reduce((m, p) => m.set(Buffer.from(p.term).toString("hex"), (m.get(Buffer.from(p.term).toString("hex")) ?? 0) + 1), new Map<string, number>())].sort((x, y) => y[1] - x[1])[0]!;
     const hits = rows.filter((p) => Buffer.from(p.term).toString("hex") === common[0]).map((p) => String(p.nice_id));
@@ -368,6 +370,14 @@ describe("who finds what", () => {
     expect(await mine("laptop zanzibar")).toEqual([]);
     expect(await mine("blinking button")).toEqual([id]);
     expect(await mine('"blinking button"')).toEqual([]);
+    // The same with the ticket's pairs where an index built before 0050 keeps them (the postings).
+    await t.db.tenant(a.tenantId, async (tx) => {
+      await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT tenant_id, term, nice_id, internal, tf FROM search_pairs`.execute(tx.db);
+      await tx.db.deleteFrom("search_pairs").execute();
+    });
+    expect(await mine('"blinking button"')).toEqual([]);
+    expect(await mine('"power button"')).toEqual([id]);
+    expect(await ids(a, '"blinking button"')).toEqual([id]);
     // Another customer's request is not theirs to find; search.json is for staff.
     const other = await open(a, "Laptop fan noisy", "The laptop fan is loud.", { requester: { email: `fts.other.${Date.now()}@example.test`, name: "Other" } });
     expect(await ids(a, "laptop")).toEqual([id, other]);
@@ -496,7 +506,6 @@ describe("the index follows the content", () => {
     expect(await ids(a, '"cartridge leaves"')).toEqual([id]);
 
     // Indexed before 0050: the ticket's pairs among its postings instead, as the migration leaves them.
-    const { sql } = await import("kysely");
     await t.db.tenant(a.tenantId, async (tx) => {
       await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT tenant_id, term, nice_id, internal, tf FROM search_pairs WHERE tenant_id = ${a.tenantId}`.execute(tx.db);
       await sql`DELETE FROM search_pairs WHERE tenant_id = ${a.tenantId}`.execute(tx.db);
@@ -519,6 +528,47 @@ describe("the index follows the content", () => {
     expect(await ids(a, '"toner cartridge"')).toEqual([]);
     // The other tenant's copies are its own, untouched.
     expect((await pairsOf(b)).length).toBe(before.length);
+  });
+
+  it("takes a removed text's pair only from where that text put it: its visibility, and search_pairs before the old postings", async () => {
+    const a = await buildTenant(t, "ftspairs3");
+    const id = await open(a, "Login trouble", "Please reset password for me.");
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Agent will reset password today", public: false } } })).status).toBe(200);
+    const comments = (await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Array<{ id: number }>;
+    // The note's pair goes; the description's public one of the same hash stays.
+    expect((await a.api("PUT", `/api/v2/tickets/${id}/comments/${comments[1]!.id}/redact.json`, { text: "reset password" })).status).toBe(200);
+    expect(await ids(a, '"reset password"')).toEqual([id]);
+    const email = `fts.pairs3.${Date.now()}@example.test`;
+    const eu = await a.api("POST", "/api/v2/users.json", { user: { name: "Pairs Customer", email } });
+    // Indexed before 0050: the description's pairs among the postings; a newer comment repeats
+    // the phrase (search_pairs). Redacting the comment leaves the description's.
+    const old = await open(a, "Printer jam", "The toner cartridge is empty.", { requester_id: eu.body.user.id });
+    await t.db.tenant(a.tenantId, async (tx) => {
+      await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT tenant_id, term, nice_id, internal, tf FROM search_pairs WHERE nice_id = ${old}`.execute(tx.db);
+      await sql`DELETE FROM search_pairs WHERE nice_id = ${old}`.execute(tx.db);
+    });
+    expect((await a.api("PUT", `/api/v2/tickets/${old}.json`, { ticket: { comment: { body: "A new toner cartridge is on its way" } } })).status).toBe(200);
+    const oc = (await a.api("GET", `/api/v2/tickets/${old}/comments.json`)).body.comments as Array<{ id: number }>;
+    expect((await a.api("PUT", `/api/v2/tickets/${old}/comments/${oc[1]!.id}/redact.json`, { text: "toner cartridge" })).status).toBe(200);
+    expect(await ids(a, '"toner cartridge"')).toEqual([old]);
+    // Then the description's goes too (from the postings), and the phrase with it.
+    expect((await a.api("PUT", `/api/v2/tickets/${old}/comments/${oc[0]!.id}/redact.json`, { text: "toner cartridge" })).status).toBe(200);
+    expect(await ids(a, '"toner cartridge"')).toEqual([]);
+    const left = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT (SELECT count(*) FROM search_pairs WHERE nice_id = ${old})::int + (SELECT count(*) FROM search_postings WHERE nice_id = ${old})::int AS n`.execute(tx.db)).rows[0]!.n);
+    expect(left).toBeGreaterThan(0);
+  });
+
+  it("ranks a phrase's tickets as its words would rank them", async () => {
+    const a = await buildTenant(t, "ftspairs4");
+    const x = await open(a, "Router reboot", "The router reboot loop again: router reboot, router reboot.");
+    const y = await open(a, "Router", "After a router reboot the office was offline for a long while and nobody noticed until noon.");
+    const z = await open(a, "Network", "Router reboot fixed it.");
+    await open(a, "Reboot", "The router is fine; a reboot of the laptop did it.");
+    const ordered = async (q: string) => (await search(a, q)).results.map((r: { id: number }) => r.id) as number[];
+    const phrase = await ordered('"router reboot"');
+    expect([...phrase].sort((p, q) => p - q)).toEqual([x, y, z]);
+    expect(phrase).toEqual((await ordered("router reboot")).filter((i) => phrase.includes(i)));
+    expect(phrase[0]).toBe(x);
   });
 
   it("indexes what bulk jobs write, like any other write", async () => {

@@ -235,8 +235,10 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
   // One pass over the documents reads all of the tenant's (`within` only filters them): never for
   // a reader who sees part of it (an end user's own requests: their few tickets are looked up).
   // A phrase: merged or looked up (repo.preferMerge).
+  // Merging reads every posting of the words in the tenant, so never for a reader who sees part of
+  // it either (their few tickets are looked up, as the rare pair used to lead for them).
   const way: repo.MatchWay = pairs.length
-    ? repo.preferMerge(dfs, groupDf, lead) ? "merge" : "lookups"
+    ? !within && repo.preferMerge(dfs, groupDf, lead) ? "merge" : "lookups"
     : !within && repo.preferDense(stats.documents, groupDf, lead) ? "pass" : "lookups";
   const q = { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead, pairs };
   return (ordered) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way, ordered });

@@ -50,13 +50,18 @@ export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean
 /** Takes a text's terms out of a ticket's document (a term whose count reaches zero goes), and its length. */
 export async function removeTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
-  // The pairs go from search_pairs, and from the postings too: a text indexed before 0050 has
-  // its pairs there (until the tenant's index is rebuilt), and no word's hash is ever a pair's.
-  const everyTerm = { packed: Buffer.concat([t.packed, t.pairs.packed]), tfs: [...t.tfs, ...t.pairs.tfs] };
+  // The pairs go from search_pairs first, and what is left of a count from the postings: a text
+  // indexed before 0050 has its pairs there (until the tenant's index is rebuilt), and a ticket
+  // may hold a pair in both (an old description and a newer comment repeating it), where taking
+  // the count out of each would lose the other text's. No word's hash is ever a pair's.
   await sql`
     WITH tk AS MATERIALIZED (${niceIdOf(tx, ticketId)}),
-    d AS (${unpacked(everyTerm)}),
-    pd AS (${unpacked(t.pairs)}),
+    pd AS MATERIALIZED (
+      SELECT u.term, u.tf, coalesce(s.tf, 0) AS held FROM tk CROSS JOIN (${unpacked(t.pairs)}) AS u
+      LEFT JOIN search_pairs s ON s.tenant_id = ${tx.tenantId} AND s.nice_id = tk.nice_id AND s.term = u.term AND s.internal = ${internal}),
+    d AS (
+      ${unpacked(t)}
+      UNION ALL SELECT pd.term, pd.tf - pd.held FROM pd WHERE pd.tf > pd.held),
     pairs_gone AS (
       DELETE FROM search_pairs s USING pd, tk
       WHERE s.tenant_id = ${tx.tenantId} AND s.nice_id = tk.nice_id AND s.term = pd.term AND s.internal = ${internal} AND s.tf <= pd.tf),

@@ -1001,7 +1001,6 @@ export interface OauthTokensTable {
   created_at: Generated<Date>;
 }
 
-/** 0033: search postings: a keyed hash of a term, its ticket and visibility, and its count there. */
 /** 0050: phrase pairs, keyed by ticket first (cheap writes); same columns as the postings. */
 export interface SearchPairsTable {
   tenant_id: string;
@@ -1010,6 +1009,8 @@ export interface SearchPairsTable {
   internal: boolean;
   tf: number;
 }
+
+/** 0033: search postings: a keyed hash of a term, its ticket and visibility, and its count there. */
 
 export interface SearchPostingsTable {
   tenant_id: string;
