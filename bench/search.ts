@@ -34,6 +34,7 @@ import { makeContext } from "../src/platform/context.ts";
 import { createTenant } from "../src/modules/tenants/tenants-service.ts";
 import { packText, textMatch } from "../src/modules/search/search-index.ts";
 import { DEFAULT_LANGUAGES } from "../src/modules/search/search-text.ts";
+import { pairSet } from "../src/modules/search/search-repo.ts";
 import { call, startServer, type ServerProcess } from "../test/support/process.ts";
 
 type Stats = { p50_ms: number; p95_ms: number; p99_ms: number; mean_ms: number; hits_mean: number };
@@ -43,7 +44,7 @@ export type SearchResult = {
   big_tenant_tickets: number;
   seed_seconds: number;
   postings: number;
-  /** Phrase pairs (search_pairs, 0050), apart from the postings. */
+  /** Phrase pairs (search_pair_sets, 0051: rows of a text's pairs side by side), apart from the postings. */
   pairs: number;
   /** Bytes of search_postings + search_documents (tables and indexes) per ticket. */
   index_bytes_per_ticket: number;
@@ -343,7 +344,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
           const tk = { id: [] as string[], nice: [] as number[], s: [] as Buffer[], d: [] as Buffer[], st: [] as string[], at: [] as string[] };
           const dc = { id: [] as string[], nice: [] as number[], internal: [] as boolean[], len: [] as number[] };
           const po = { term: [] as Buffer[], nice: [] as number[], internal: [] as boolean[], tf: [] as number[] };
-          const pa = { term: [] as Buffer[], nice: [] as number[], internal: [] as boolean[], tf: [] as number[] };
+          const pa = { nice: [] as number[], internal: [] as boolean[], pairs: [] as Buffer[] };
           const fts = { id: [] as string[], nice: [] as number[], subject: [] as string[], body: [] as string[] };
           for (let k = 0; k < n; k++) {
             const g = gen();
@@ -369,13 +370,21 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
               dc.nice.push(nice);
               dc.internal.push(internal);
               dc.len.push(p.length);
-              for (const [list, to] of [[p, po], [p.pairs, pa]] as const) {
-                for (let j = 0; j < list.tfs.length; j++) {
-                  to.term.push(list.packed.subarray(j * 16, j * 16 + 16));
-                  to.nice.push(nice);
-                  to.internal.push(internal);
-                  to.tf.push(list.tfs[j]!);
-                }
+              for (let j = 0; j < p.tfs.length; j++) {
+                po.term.push(p.packed.subarray(j * 16, j * 16 + 16));
+                po.nice.push(nice);
+                po.internal.push(internal);
+                po.tf.push(p.tfs[j]!);
+              }
+              // A pair row a text, as each write adds one (the subject and the description are one
+              // write in a create: a row more than that here, never fewer).
+              for (const text of texts) {
+                const one = packText({ sealer }, text, DEFAULT_LANGUAGES).pairs;
+                if (!one.tfs.length) continue;
+                pa.nice.push(nice);
+                pa.internal.push(internal);
+                pa.pairs.push(pairSet(one));
+                pairs += one.tfs.reduce((x, y) => x + y, 0);
               }
             }
             fts.id.push(id);
@@ -384,7 +393,6 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
             fts.body.push(g.comments.map((c) => c.text).join("\n"));
           }
           postings += po.tf.length;
-          pairs += pa.tf.length;
           const tenantId = t.id;
           inflight.push(
             (async () => {
@@ -399,7 +407,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
                 );
                 await c.query(`INSERT INTO search_documents (tenant_id, ticket_id, nice_id, internal, length) SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::bool[], $5::int[])`, [tenantId, dc.id, dc.nice, dc.internal, dc.len]);
                 await c.query(`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT $1, * FROM unnest($2::bytea[], $3::bigint[], $4::bool[], $5::int[])`, [tenantId, po.term, po.nice, po.internal, po.tf]);
-                await c.query(`INSERT INTO search_pairs (tenant_id, nice_id, term, internal, tf) SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bool[], $5::int[])`, [tenantId, pa.nice, pa.term, pa.internal, pa.tf]);
+                await c.query(`INSERT INTO search_pair_sets (tenant_id, nice_id, internal, pairs) SELECT $1, * FROM unnest($2::bigint[], $3::bool[], $4::bytea[])`, [tenantId, pa.nice, pa.internal, pa.pairs]);
                 await c.query("COMMIT");
               } finally {
                 c.release();
@@ -434,7 +442,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
       const seedSeconds = round((Date.now() - started) / 1000);
       step(`seeded and indexed in ${seedSeconds} s`);
 
-      const size = (await pool.query<{ b: string }>(`SELECT (pg_total_relation_size('search_postings') + pg_total_relation_size('search_pairs') + pg_total_relation_size('search_documents'))::text AS b`)).rows[0]!.b;
+      const size = (await pool.query<{ b: string }>(`SELECT (pg_total_relation_size('search_postings') + pg_total_relation_size('search_pair_sets') + pg_total_relation_size('search_documents'))::text AS b`)).rows[0]!.b;
       const bsize = (await basePool.query<{ b: string }>(`SELECT (pg_relation_size('fts_tickets_doc') + (SELECT sum(pg_column_size(doc)) FROM fts_tickets))::text AS b`)).rows[0]!.b;
       const candidates = [...df.entries()].sort((a, b) => b[1] - a[1]).slice(0, 300).map(([w]) => w);
       const stopWords = new Set((await basePool.query<{ w: string }>(`SELECT w FROM unnest($1::text[]) AS w WHERE numnode(plainto_tsquery('english', w)) = 0 OR numnode(plainto_tsquery('swedish', w)) = 0`, [candidates])).rows.map((x) => x.w));

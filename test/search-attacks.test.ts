@@ -1,9 +1,11 @@
+import { sql } from "kysely";
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, signIn, signInByMail as signInByMailOnce, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { pairRows } from "./support/search-pairs.ts";
 
 /**
  * Attacks on full-text search and comment redaction, over real HTTP, as someone holding accounts
@@ -150,7 +152,7 @@ describe("the index forgets exactly what a rename or a redaction removed", () =>
         .select(["p.term", "p.tf", "p.internal"])
         .where("p.nice_id", "=", niceId)
         .execute();
-      const pairs = await tx.db.selectFrom("search_pairs as s").select(["s.term", "s.tf", "s.internal"]).where("s.nice_id", "=", niceId).execute();
+      const pairs = await pairRows(tx.db, sql`s.nice_id = ${niceId}`);
       const docs = await tx.db
         .selectFrom("search_documents as d")
         .innerJoin("tickets as t", (j) => j.onRef("t.tenant_id", "=", "d.tenant_id").onRef("t.id", "=", "d.ticket_id"))
@@ -490,7 +492,7 @@ describe("redaction attacks", () => {
     const r2 = await redact(id, note, "vireo4471");
     expect(r2.status, r2.text).toBe(200);
     const postings = async () =>
-      (await t.db.tenant(a.tenantId, async (tx) => [...(await tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute()), ...(await tx.db.selectFrom("search_pairs").select(["term", "nice_id", "internal", "tf"]).execute())])).map((p) => `${Buffer.from(p.term).toString("hex")} ${p.nice_id} ${p.internal} ${p.tf}`).sort();
+      (await t.db.tenant(a.tenantId, async (tx) => [...(await tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute()), ...(await pairRows(tx.db))])).map((p) => `${Buffer.from(p.term).toString("hex")} ${p.nice_id} ${p.internal} ${p.tf}`).sort();
     const after = await postings();
     for (const replay of [() => redact(id, first, "vireo4471"), () => redact(id, note, "vireo4471"), () => redact(id, first, "▇▇▇▇"), () => redact(id, first, "not in it")]) {
       const r = await replay();

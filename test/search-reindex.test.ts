@@ -7,6 +7,7 @@ import { JobRunner, type StepsHandler } from "../src/platform/jobs/job-runner.ts
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { seededDataDir } from "./support/data-dir-template.ts";
 import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./support/process.ts";
+import { movePairsToPostings, pairRows } from "./support/search-pairs.ts";
 
 /**
  * The tenant's search languages and the search index's rebuild: stemming follows the tenant's
@@ -47,7 +48,7 @@ async function setLanguages(a: TestTenant, languages: string[]) {
 async function indexRows(a: TestTenant): Promise<{ postings: string[]; pairs: string[]; documents: string[] }> {
   return t.db.tenant(a.tenantId, async (tx) => ({
     postings: (await tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
-    pairs: (await tx.db.selectFrom("search_pairs").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
+    pairs: (await pairRows(tx.db)).map((r) => `${r.term.toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
     documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "nice_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.nice_id} ${r.internal} ${r.length}`).sort(),
   }));
 }
@@ -189,10 +190,9 @@ describe("the rebuild", () => {
     expect(await ids(a, "invoice")).toHaveLength(5);
   });
 
-  it("moves phrase pairs indexed before 0050 (among the postings) to search_pairs", async () => {
+  it("moves phrase pairs indexed before 0050 (among the postings) to search_pair_sets", async () => {
     await t.db.tenant(a.tenantId, async (tx) => {
-      await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT tenant_id, term, nice_id, internal, tf FROM search_pairs`.execute(tx.db);
-      await tx.db.deleteFrom("search_pairs").where("tenant_id", "=", a.tenantId).execute();
+      await movePairsToPostings(tx.db, a.tenantId);
     });
     const old = await indexRows(a);
     expect(old.pairs).toEqual([]);
@@ -204,7 +204,7 @@ describe("the rebuild", () => {
   it("rebuilds an index that was lost", async () => {
     await t.db.tenant(a.tenantId, async (tx) => {
       await tx.db.deleteFrom("search_postings").where("tenant_id", "=", a.tenantId).execute();
-      await tx.db.deleteFrom("search_pairs").where("tenant_id", "=", a.tenantId).execute();
+      await tx.db.deleteFrom("search_pair_sets").where("tenant_id", "=", a.tenantId).execute();
       await tx.db.deleteFrom("search_documents").where("tenant_id", "=", a.tenantId).execute();
     });
     expect(await ids(a, "printer")).toEqual([]);
@@ -276,13 +276,13 @@ describe("resuming and restarting", () => {
   const rows = () =>
     app.db.tenant(a.tenantId, async (tx) => ({
       postings: (await tx.db.selectFrom("search_postings").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
-      pairs: (await tx.db.selectFrom("search_pairs").select(["term", "nice_id", "internal", "tf"]).execute()).map((r) => `${Buffer.from(r.term).toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
+      pairs: (await pairRows(tx.db)).map((r) => `${r.term.toString("hex")} ${r.nice_id} ${r.internal} ${r.tf}`).sort(),
       documents: (await tx.db.selectFrom("search_documents").select(["ticket_id", "nice_id", "internal", "length"]).execute()).map((r) => `${r.ticket_id} ${r.nice_id} ${r.internal} ${r.length}`).sort(),
     }));
   const loseIndex = () =>
     app.db.tenant(a.tenantId, async (tx) => {
       await tx.db.deleteFrom("search_postings").where("tenant_id", "=", a.tenantId).execute();
-      await tx.db.deleteFrom("search_pairs").where("tenant_id", "=", a.tenantId).execute();
+      await tx.db.deleteFrom("search_pair_sets").where("tenant_id", "=", a.tenantId).execute();
       await tx.db.deleteFrom("search_documents").where("tenant_id", "=", a.tenantId).execute();
     });
   const status = async (id: string) => (await reindexStatusForOperator(opDeps(), a.tenantId, id))!;

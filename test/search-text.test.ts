@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, signInByMail } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { insertPairRows, movePairsToPostings, pairRows as readPairs } from "./support/search-pairs.ts";
 
 /**
  * Full-text search over sealed content, over real HTTP: words in five languages (stems, accents,
@@ -173,9 +174,9 @@ describe("three ways to match", () => {
     // More terms than a statement's 1,664 columns: asked for one pass, answered all the same.
     const wide = Array.from({ length: 1700 }, (_, i) => terms[i % terms.length]!);
     queries.push({ hashes: wide, groups: wide.map((_, i) => i % 2) }, { hashes: wide, groups: wide.map(() => 0) });
-    // Phrases: words with pair groups (search_pairs), the most frequent pairs first; one that no
+    // Phrases: words with pair groups (search_pair_sets), the most frequent pairs first; one that no
     // ticket holds; a pair group of two alternatives.
-    const pairRows = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_pairs").select(["term", "nice_id"]).execute());
+    const pairRows = await t.db.tenant(a.tenantId, (tx) => readPairs(tx.db));
     const byPair = new Map<string, number>();
     for (const p of pairRows) byPair.set(Buffer.from(p.term).toString("hex"), (byPair.get(Buffer.from(p.term).toString("hex")) ?? 0) + 1);
     const pairTerms = [...byPair.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([h]) => Buffer.from(h, "hex"));
@@ -188,7 +189,7 @@ describe("three ways to match", () => {
     const within = sql`SELECT nice_id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id % 3 <> 0`;
     // As the owner with the tables' policies not forced: what each statement returns by its own
     // tenant conditions, should a policy ever be missing (the tables stay forced for every other test).
-    const tables = ["search_postings", "search_pairs", "search_documents", "tickets"];
+    const tables = ["search_postings", "search_pair_sets", "search_documents", "tickets"];
     const unforced = <T,>(fn: (db: Parameters<Parameters<typeof t.db.system>[0]>[0]) => Promise<T>) =>
       t.db.system(async (conn) => {
         for (const x of tables) await sql`ALTER TABLE ${sql.table(x)} NO FORCE ROW LEVEL SECURITY`.execute(conn);
@@ -262,7 +263,7 @@ describe("three ways to match", () => {
         await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT ${b.tenantId}, ${h}, n, false, 50 FROM unnest(${numbers}::bigint[]) AS n ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = 50`.execute(tx.db);
       // And every pair the phrases ask for, in both places a pair may be, under every number.
       for (const h of [...pairTerms.slice(0, 6), Buffer.alloc(TERM_BYTES, 7)]) {
-        await sql`INSERT INTO search_pairs (tenant_id, nice_id, term, internal, tf) SELECT ${b.tenantId}, n, ${h}, false, 1 FROM unnest(${numbers}::bigint[]) AS n ON CONFLICT DO NOTHING`.execute(tx.db);
+        await insertPairRows(tx.db, b.tenantId, numbers.map((n) => ({ term: h, nice_id: n, internal: false, tf: 1 })));
         await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT ${b.tenantId}, ${h}, n, false, 1 FROM unnest(${numbers}::bigint[]) AS n ON CONFLICT DO NOTHING`.execute(tx.db);
       }
     });
@@ -372,8 +373,7 @@ describe("who finds what", () => {
     expect(await mine('"blinking button"')).toEqual([]);
     // The same with the ticket's pairs where an index built before 0050 keeps them (the postings).
     await t.db.tenant(a.tenantId, async (tx) => {
-      await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT tenant_id, term, nice_id, internal, tf FROM search_pairs`.execute(tx.db);
-      await tx.db.deleteFrom("search_pairs").execute();
+      await movePairsToPostings(tx.db, a.tenantId);
     });
     expect(await mine('"blinking button"')).toEqual([]);
     expect(await mine('"power button"')).toEqual([id]);
@@ -489,7 +489,7 @@ describe("the index follows the content", () => {
     const b = await buildTenant(t, "ftspairs2");
     const id = await open(a, "Toner smudge", "The toner cartridge leaves a smudge on every page.");
     const apart = await open(a, "Cartridge", "Every toner we ordered, and the cartridge itself, was fine.");
-    const pairsOf = (x: TestTenant) => t.db.tenant(x.tenantId, (tx) => tx.db.selectFrom("search_pairs").select(["term", "nice_id", "tf", "internal"]).execute());
+    const pairsOf = (x: TestTenant) => t.db.tenant(x.tenantId, (tx) => readPairs(tx.db));
     const before = await pairsOf(a);
     expect(before.length).toBeGreaterThan(10);
     expect(new Set(before.map((p) => Number(p.nice_id)))).toEqual(new Set([id, apart]));
@@ -501,20 +501,19 @@ describe("the index follows the content", () => {
     expect(await count(a, '"toner cartridge"')).toBe(1);
 
     // Another tenant holding the very same hashes under the same ticket numbers changes nothing.
-    await t.db.tenant(b.tenantId, (tx) => tx.db.insertInto("search_pairs").values(before.map((p) => ({ ...p, tenant_id: b.tenantId, nice_id: Number(p.nice_id) === id ? apart : id }))).execute());
+    await t.db.tenant(b.tenantId, (tx) => insertPairRows(tx.db, b.tenantId, before.map((p) => ({ ...p, nice_id: Number(p.nice_id) === id ? apart : id }))));
     expect(await ids(a, '"toner cartridge"')).toEqual([id]);
     expect(await ids(a, '"cartridge leaves"')).toEqual([id]);
 
     // Indexed before 0050: the ticket's pairs among its postings instead, as the migration leaves them.
     await t.db.tenant(a.tenantId, async (tx) => {
-      await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT tenant_id, term, nice_id, internal, tf FROM search_pairs WHERE tenant_id = ${a.tenantId}`.execute(tx.db);
-      await sql`DELETE FROM search_pairs WHERE tenant_id = ${a.tenantId}`.execute(tx.db);
+      await movePairsToPostings(tx.db, a.tenantId);
     });
     expect(await pairsOf(a)).toEqual([]);
     expect(await ids(a, '"toner cartridge"')).toEqual([id]);
     expect(await ids(a, '"cartridge toner"')).toEqual([]);
     expect(await count(a, '"toner smudge"')).toBe(1);
-    // Changing the subject takes its pairs out of the postings as well; the new subject's go to search_pairs.
+    // Changing the subject takes its pairs out of the postings as well; the new subject's go to search_pair_sets.
     expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { subject: "Printer streaks" } })).status).toBe(200);
     expect(await ids(a, '"toner smudge"')).toEqual([]);
     expect(await ids(a, '"printer streaks"')).toEqual([id]);
@@ -530,7 +529,7 @@ describe("the index follows the content", () => {
     expect((await pairsOf(b)).length).toBe(before.length);
   });
 
-  it("takes a removed text's pair only from where that text put it: its visibility, and search_pairs before the old postings", async () => {
+  it("takes a removed text's pair only from where that text put it: its visibility, and search_pair_sets before the old postings", async () => {
     const a = await buildTenant(t, "ftspairs3");
     const id = await open(a, "Login trouble", "Please reset password for me.");
     expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Agent will reset password today", public: false } } })).status).toBe(200);
@@ -541,11 +540,10 @@ describe("the index follows the content", () => {
     const email = `fts.pairs3.${Date.now()}@example.test`;
     const eu = await a.api("POST", "/api/v2/users.json", { user: { name: "Pairs Customer", email } });
     // Indexed before 0050: the description's pairs among the postings; a newer comment repeats
-    // the phrase (search_pairs). Redacting the comment leaves the description's.
+    // the phrase (search_pair_sets). Redacting the comment leaves the description's.
     const old = await open(a, "Printer jam", "The toner cartridge is empty.", { requester_id: eu.body.user.id });
     await t.db.tenant(a.tenantId, async (tx) => {
-      await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf) SELECT tenant_id, term, nice_id, internal, tf FROM search_pairs WHERE nice_id = ${old}`.execute(tx.db);
-      await sql`DELETE FROM search_pairs WHERE nice_id = ${old}`.execute(tx.db);
+      await movePairsToPostings(tx.db, a.tenantId, sql`s.nice_id = ${old}`);
     });
     expect((await a.api("PUT", `/api/v2/tickets/${old}.json`, { ticket: { comment: { body: "A new toner cartridge is on its way" } } })).status).toBe(200);
     const oc = (await a.api("GET", `/api/v2/tickets/${old}/comments.json`)).body.comments as Array<{ id: number }>;
@@ -554,7 +552,7 @@ describe("the index follows the content", () => {
     // Then the description's goes too (from the postings), and the phrase with it.
     expect((await a.api("PUT", `/api/v2/tickets/${old}/comments/${oc[0]!.id}/redact.json`, { text: "toner cartridge" })).status).toBe(200);
     expect(await ids(a, '"toner cartridge"')).toEqual([]);
-    const left = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT (SELECT count(*) FROM search_pairs WHERE nice_id = ${old})::int + (SELECT count(*) FROM search_postings WHERE nice_id = ${old})::int AS n`.execute(tx.db)).rows[0]!.n);
+    const left = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT (SELECT count(*) FROM search_pair_sets WHERE nice_id = ${old})::int + (SELECT count(*) FROM search_postings WHERE nice_id = ${old})::int AS n`.execute(tx.db)).rows[0]!.n);
     expect(left).toBeGreaterThan(0);
   });
 

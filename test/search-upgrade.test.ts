@@ -129,3 +129,95 @@ describe("upgrading a search index written before 0049", () => {
     expect((await b.api("GET", `/api/v2/search.json?query=refund`)).body.results.length).toBe(2);
   });
 });
+
+/** Every phrase pair of every tenant, one row per ticket, visibility and hash with its count (as the owner, past row-level security). */
+async function pairRowsAll(table: "search_pair_sets" | "search_pairs"): Promise<string[]> {
+  return t.db.system(async (conn) => {
+    await sql`ALTER TABLE ${sql.table(table)} NO FORCE ROW LEVEL SECURITY`.execute(conn);
+    const r =
+      table === "search_pairs"
+        ? await sql<{ r: string }>`SELECT concat_ws(' ', tenant_id, nice_id, internal, encode(term, 'hex'), tf) AS r FROM search_pairs ORDER BY 1`.execute(conn)
+        : await sql<{ r: string }>`
+            SELECT concat_ws(' ', s.tenant_id, s.nice_id, s.internal, encode(substring(s.pairs FROM i * 16 + 1 FOR 16), 'hex'), count(*)) AS r
+            FROM search_pair_sets s CROSS JOIN LATERAL generate_series(0, octet_length(s.pairs) / 16 - 1) AS i
+            GROUP BY s.tenant_id, s.nice_id, s.internal, substring(s.pairs FROM i * 16 + 1 FOR 16) ORDER BY 1`.execute(conn);
+    await sql`ALTER TABLE ${sql.table(table)} FORCE ROW LEVEL SECURITY`.execute(conn);
+    return r.rows.map((x) => x.r);
+  });
+}
+
+/** Puts the phrase pairs back in their 0050 shape (a row a pair, with its count) and forgets 0051. */
+async function downgradeTo0050() {
+  await t.db.system(async (conn) => {
+    for (const s of [
+      sql`ALTER TABLE search_pair_sets NO FORCE ROW LEVEL SECURITY`,
+      sql`CREATE TABLE search_pairs (tenant_id uuid NOT NULL, nice_id bigint NOT NULL, term bytea NOT NULL CHECK (octet_length(term) = 16), internal boolean NOT NULL, tf integer NOT NULL CHECK (tf > 0), CONSTRAINT search_pairs_pkey PRIMARY KEY (tenant_id, nice_id, term, internal))`,
+      sql`INSERT INTO search_pairs SELECT s.tenant_id, s.nice_id, substring(s.pairs FROM i * 16 + 1 FOR 16), s.internal, count(*)
+          FROM search_pair_sets s CROSS JOIN LATERAL generate_series(0, octet_length(s.pairs) / 16 - 1) AS i
+          GROUP BY s.tenant_id, s.nice_id, substring(s.pairs FROM i * 16 + 1 FOR 16), s.internal`,
+      sql`DROP TABLE search_pair_sets`,
+      sql`ALTER TABLE search_pairs ENABLE ROW LEVEL SECURITY`,
+      sql`ALTER TABLE search_pairs FORCE ROW LEVEL SECURITY`,
+      sql`CREATE POLICY tenant_isolation ON search_pairs USING (tenant_id = vd_tenant()) WITH CHECK (tenant_id = vd_tenant())`,
+      sql`GRANT SELECT, INSERT, UPDATE, DELETE ON search_pairs TO vaultdesk_app`,
+      sql`DELETE FROM vd_migrations WHERE name = '0051_search_pair_sets.sql'`,
+    ])
+      await s.execute(conn);
+  });
+}
+
+describe("upgrading phrase pairs written by 0050 (a row a pair)", () => {
+  it("gathers each document's pairs into one row, counts kept, and phrases answer exactly as before; later removals stay exact", async () => {
+    const a = await buildTenant(t, "upgpa");
+    const b = await buildTenant(t, "upgpb");
+    await open(b, "Toner cartridge empty", "The toner cartridge is empty again");
+    // A pair held twice in one document (the subject and the description), and in a note.
+    const twice = await open(a, "Toner cartridge empty", "The toner cartridge is empty, the toner cartridge light blinks", "Order a toner cartridge today");
+    const other = await open(a, "Paper jam in tray two", "Paper jam again in tray two");
+    expect((await a.api("PUT", `/api/v2/tickets/${other}.json`, { ticket: { comment: { body: "The paper jam is cleared", public: true } } })).status).toBe(200);
+    const queries = ['"toner cartridge"', '"paper jam"', '"tray two"', '"cartridge light"', '"order a toner"', '"cartridge toner"'];
+    const answers = async (x: TestTenant) => {
+      const out: string[] = [];
+      for (const q of queries) {
+        const r = await x.api("GET", `/api/v2/search.json?query=${encodeURIComponent(q)}`);
+        expect(r.status, r.text).toBe(200);
+        out.push(`${q}: ${r.body.results.map((h: { id: number }) => h.id).join(",")}`);
+      }
+      return out;
+    };
+    const beforeA = await answers(a);
+    const beforeB = await answers(b);
+    expect(beforeA).toEqual([`"toner cartridge": ${twice}`, `"paper jam": ${other}`, `"tray two": ${other}`, `"cartridge light": ${twice}`, `"order a toner": ${twice}`, `"cartridge toner": `]);
+    // A row a write: the create's, the note's, and the later comment's.
+    const setRows = async () => t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM search_pair_sets`.execute(tx.db)).rows[0]!.n);
+    expect(await setRows()).toBe(4);
+    const pairs = await pairRowsAll("search_pair_sets");
+    // Counts above one are there to keep: the subject's and the description's "toner cartridge".
+    expect(pairs.some((r) => r.startsWith(`${a.tenantId} ${twice} f `) && / [3-9]$/.test(r))).toBe(true);
+
+    await downgradeTo0050();
+    expect(await pairRowsAll("search_pairs")).toEqual(pairs);
+    expect(await t.db.migrate()).toContain("0051_search_pair_sets.sql");
+    expect(await pairRowsAll("search_pair_sets")).toEqual(pairs);
+    // One row per document now: each ticket's public pairs and its note's.
+    expect(await setRows()).toBe(3);
+    expect(await answers(a)).toEqual(beforeA);
+    expect(await answers(b)).toEqual(beforeB);
+
+    // A rename takes the old subject's pairs out of the gathered row and leaves the description's.
+    expect((await a.api("PUT", `/api/v2/tickets/${twice}.json`, { ticket: { subject: "Printer light blinks" } })).status).toBe(200);
+    const q = async (x: string) => (await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(x)}`)).body.results.map((h: { id: number }) => h.id);
+    expect(await q('"toner cartridge"')).toEqual([twice]);
+    expect(await q('"cartridge empty"')).toEqual([]);
+    expect(await q('"printer light"')).toEqual([twice]);
+    // Redacting the description's phrase leaves the note's for staff; redacting the note's too, none.
+    const comments = (await a.api("GET", `/api/v2/tickets/${twice}/comments.json`)).body.comments as Array<{ id: number }>;
+    expect((await a.api("PUT", `/api/v2/tickets/${twice}/comments/${comments[0]!.id}/redact.json`, { text: "toner cartridge" })).status).toBe(200);
+    expect(await q('"toner cartridge"')).toEqual([twice]);
+    expect(await q('"cartridge light"')).toEqual([]);
+    expect((await a.api("PUT", `/api/v2/tickets/${twice}/comments/${comments[1]!.id}/redact.json`, { text: "toner cartridge" })).status).toBe(200);
+    expect(await q('"toner cartridge"')).toEqual([]);
+    // Tenant B's copy of the same words is its own.
+    expect((await b.api("GET", `/api/v2/search.json?query=${encodeURIComponent('"toner cartridge"')}`)).body.results).toHaveLength(1);
+  });
+});

@@ -44,7 +44,7 @@ async function rowsAbout(a: TestTenant, ticket: { id: string; nice: number }) {
     const out: Record<string, number> = {};
     for (const table of ["ticket_comments", "ticket_audits", "ticket_ccs", "attachments", "search_documents", "inbound_messages", "suspended_tickets", "undelivered_mail", "consent_records"]) out[table] = await n(table);
     out.search_postings = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM search_postings WHERE tenant_id = ${a.tenantId} AND nice_id = ${ticket.nice}`.execute(tx.db)).rows[0]!.n);
-    out.search_pairs = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM search_pairs WHERE tenant_id = ${a.tenantId} AND nice_id = ${ticket.nice}`.execute(tx.db)).rows[0]!.n);
+    out.search_pairs = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM search_pair_sets WHERE tenant_id = ${a.tenantId} AND nice_id = ${ticket.nice}`.execute(tx.db)).rows[0]!.n);
     out.tickets = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM tickets WHERE tenant_id = ${a.tenantId} AND id = ${ticketId}`.execute(tx.db)).rows[0]!.n);
     return out;
   });

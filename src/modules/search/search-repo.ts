@@ -14,7 +14,7 @@ export type PackedList = { packed: Buffer; tfs: number[] };
 
 /**
  * Terms of one text, hashed: its words and CJK character pairs (postings, keyed by term) and its
- * phrase pairs (`pairs`: search_pairs, keyed by ticket; 0050_search_pairs.sql), and its length.
+ * phrase pairs (`pairs`: search_pair_sets, a row a text, keyed by ticket; 0051), and its length.
  */
 export type PackedTerms = PackedList & { pairs: PackedList; length: number };
 
@@ -28,14 +28,28 @@ const unpacked = (p: PackedList) =>
  */
 const niceIdOf = (tx: TenantTx, ticketId: string) => sql`SELECT nice_id FROM tickets WHERE tenant_id = ${tx.tenantId} AND id = ${ticketId} AND deleted_at IS NULL`;
 
-/** Adds a text's terms to a ticket's document of that visibility (counts add up), and its length. */
+/**
+ * A text's pairs as one search_pair_sets value: each hash as many times as the text holds the
+ * pair, side by side (0051_search_pair_sets.sql).
+ */
+export function pairSet(p: PackedList): Buffer {
+  const parts: Buffer[] = [];
+  p.tfs.forEach((tf, i) => {
+    const h = p.packed.subarray(i * TERM_BYTES, (i + 1) * TERM_BYTES);
+    for (let k = 0; k < tf; k++) parts.push(h);
+  });
+  return Buffer.concat(parts);
+}
+
+/**
+ * Adds a text's terms to a ticket's document of that visibility (counts add up), and its length;
+ * its pairs as a row of their own (one row however many pairs: 0051).
+ */
 export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
   const pairs = t.pairs.tfs.length
     ? sql`, pairs AS (
-      INSERT INTO search_pairs (tenant_id, nice_id, term, internal, tf)
-      SELECT ${tx.tenantId}, tk.nice_id, d.term, ${internal}, d.tf FROM tk CROSS JOIN (${unpacked(t.pairs)}) AS d
-      ON CONFLICT (tenant_id, nice_id, term, internal) DO UPDATE SET tf = search_pairs.tf + EXCLUDED.tf)`
+      INSERT INTO search_pair_sets (tenant_id, nice_id, internal, pairs) SELECT ${tx.tenantId}, tk.nice_id, ${internal}, ${pairSet(t.pairs)}::bytea FROM tk)`
     : sql``;
   await sql`
     WITH tk AS MATERIALIZED (${niceIdOf(tx, ticketId)}),
@@ -47,27 +61,70 @@ export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean
     ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = search_postings.tf + EXCLUDED.tf`.execute(tx.db);
 }
 
+/**
+ * Takes pairs out of a ticket's pair rows of one visibility: each occurrence asked for from
+ * whichever row holds one (a document's pairs are the union of its rows, so which row gives it
+ * up does not matter), newest rows first; a row left empty goes. Returns what no row held: pairs
+ * indexed before 0050, still among the postings. The rows are locked until the transaction ends.
+ */
+async function removePairs(tx: TenantTx, ticketId: string, internal: boolean, p: PackedList): Promise<PackedList> {
+  const want = new Map<string, number>();
+  p.tfs.forEach((tf, i) => {
+    const key = p.packed.subarray(i * TERM_BYTES, (i + 1) * TERM_BYTES).toString("hex");
+    want.set(key, (want.get(key) ?? 0) + tf);
+  });
+  const rows = (
+    await sql<{ id: string; pairs: Uint8Array }>`
+      SELECT s.id::text AS id, s.pairs FROM search_pair_sets s
+      WHERE s.tenant_id = ${tx.tenantId} AND s.nice_id = (${niceIdOf(tx, ticketId)}) AND s.internal = ${internal}
+      ORDER BY s.id DESC FOR UPDATE`.execute(tx.db)
+  ).rows;
+  const changed: Array<{ id: string; pairs: Buffer }> = [];
+  for (const row of rows) {
+    const bytes = Buffer.from(row.pairs);
+    const kept: Buffer[] = [];
+    for (let at = 0; at + TERM_BYTES <= bytes.length; at += TERM_BYTES) {
+      const h = bytes.subarray(at, at + TERM_BYTES);
+      const key = h.toString("hex");
+      const n = want.get(key) ?? 0;
+      if (n > 0) want.set(key, n - 1);
+      else kept.push(h);
+    }
+    if (kept.length * TERM_BYTES !== bytes.length) changed.push({ id: row.id, pairs: Buffer.concat(kept) });
+  }
+  if (changed.length) {
+    const ids = changed.map((c) => c.id);
+    const values = changed.map((c) => c.pairs);
+    await sql`
+      WITH v AS (SELECT * FROM unnest(${ids}::bigint[], ${values}::bytea[]) AS v(id, pairs)),
+      gone AS (
+        DELETE FROM search_pair_sets s USING v
+        WHERE s.tenant_id = ${tx.tenantId} AND s.internal = ${internal} AND s.id = v.id AND octet_length(v.pairs) = 0)
+      UPDATE search_pair_sets s SET pairs = v.pairs FROM v
+      WHERE s.tenant_id = ${tx.tenantId} AND s.internal = ${internal} AND s.id = v.id AND octet_length(v.pairs) > 0`.execute(tx.db);
+  }
+  const left: Buffer[] = [];
+  const tfs: number[] = [];
+  for (const [key, n] of want)
+    if (n > 0) {
+      left.push(Buffer.from(key, "hex"));
+      tfs.push(n);
+    }
+  return { packed: Buffer.concat(left), tfs };
+}
+
 /** Takes a text's terms out of a ticket's document (a term whose count reaches zero goes), and its length. */
 export async function removeTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
-  // The pairs go from search_pairs first, and what is left of a count from the postings: a text
-  // indexed before 0050 has its pairs there (until the tenant's index is rebuilt), and a ticket
-  // may hold a pair in both (an old description and a newer comment repeating it), where taking
-  // the count out of each would lose the other text's. No word's hash is ever a pair's.
+  // The pairs go from search_pair_sets first, and what is left of a count from the postings: a
+  // text indexed before 0050 has its pairs there (until the tenant's index is rebuilt), and a
+  // ticket may hold a pair in both (an old description and a newer comment repeating it), where
+  // taking the count out of each would lose the other text's. No word's hash is ever a pair's.
+  const old = t.pairs.tfs.length ? await removePairs(tx, ticketId, internal, t.pairs) : { packed: Buffer.alloc(0), tfs: [] };
+  const d = old.tfs.length ? sql`${unpacked(t)} UNION ALL ${unpacked(old)}` : unpacked(t);
   await sql`
     WITH tk AS MATERIALIZED (${niceIdOf(tx, ticketId)}),
-    pd AS MATERIALIZED (
-      SELECT u.term, u.tf, coalesce(s.tf, 0) AS held FROM tk CROSS JOIN (${unpacked(t.pairs)}) AS u
-      LEFT JOIN search_pairs s ON s.tenant_id = ${tx.tenantId} AND s.nice_id = tk.nice_id AND s.term = u.term AND s.internal = ${internal}),
-    d AS (
-      ${unpacked(t)}
-      UNION ALL SELECT pd.term, pd.tf - pd.held FROM pd WHERE pd.tf > pd.held),
-    pairs_gone AS (
-      DELETE FROM search_pairs s USING pd, tk
-      WHERE s.tenant_id = ${tx.tenantId} AND s.nice_id = tk.nice_id AND s.term = pd.term AND s.internal = ${internal} AND s.tf <= pd.tf),
-    pairs_left AS (
-      UPDATE search_pairs s SET tf = s.tf - pd.tf FROM pd, tk
-      WHERE s.tenant_id = ${tx.tenantId} AND s.nice_id = tk.nice_id AND s.term = pd.term AND s.internal = ${internal} AND s.tf > pd.tf),
+    d AS (${d}),
     gone AS (
       DELETE FROM search_postings p USING d, tk
       WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = tk.nice_id AND p.internal = ${internal} AND p.term = d.term AND p.tf <= d.tf),
@@ -88,7 +145,7 @@ export async function removeTickets(tx: TenantTx, ticketIds: readonly string[]):
       SELECT nice_id FROM tickets WHERE tenant_id = ${tx.tenantId} AND id = ANY(${ids})
       UNION SELECT nice_id FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${ids})),
     p AS (DELETE FROM search_postings WHERE tenant_id = ${tx.tenantId} AND nice_id IN (SELECT nice_id FROM tk)),
-    pairs AS (DELETE FROM search_pairs WHERE tenant_id = ${tx.tenantId} AND nice_id IN (SELECT nice_id FROM tk))
+    pairs AS (DELETE FROM search_pair_sets WHERE tenant_id = ${tx.tenantId} AND nice_id IN (SELECT nice_id FROM tk))
     DELETE FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ANY(${ids})`.execute(tx.db);
 }
 
@@ -144,7 +201,7 @@ const B = 0.75;
  * word beside common ones reads a handful of postings, not all of the common ones'. Any group
  * as lead gives the same rows and scores; the lead only decides how much is read.
  *
- * `pairs`: a phrase's pair groups (each its hashes, any of which will do; search_pairs, 0050):
+ * `pairs`: a phrase's pair groups (each its hashes, any of which will do; search_pair_sets, 0051):
  * a ticket matches only if its documents (those the reader may see) hold every one too. Pairs
  * have no weight: a phrase ranks by its words. They are checked ticket by ticket (pairsHeld) for
  * the tickets having every word, before any length is looked up.
@@ -208,18 +265,24 @@ export function matchingTickets(
 
 /**
  * A condition: the ticket `niceId` holds every pair group (any of its hashes), in the documents
- * the reader may see. A ticket's pairs are in search_pairs, keyed by (tenant, ticket, term), or,
- * if it was indexed before 0050 and not since, among its postings, keyed by (tenant, term,
- * ticket): search_pairs is probed for each ticket already known to have every word of the
- * phrase; the postings are read once per group for the tickets holding one of its pairs there
- * (a pair is rare, and none is written there since 0050). The hashes come from `pq` (pairTerms).
+ * the reader may see. A ticket's pairs are in search_pair_sets (0051), a few rows a ticket keyed
+ * by (tenant, ticket), each holding hashes side by side, or, if it was indexed before 0050 and not
+ * since, among its postings, keyed by (tenant, term, ticket): the ticket's rows are read for each
+ * ticket already known to have every word of the phrase and searched with position(); the
+ * postings are read once per group for the tickets holding one of its pairs there (a pair is
+ * rare, and none is written there since 0050). The hashes come from `pq` (pairTerms).
+ *
+ * position() finds a hash at any offset, not only at a multiple of 16: a hit straddling two
+ * stored hashes would need 16 bytes of two keyed hashes to equal a third (about one chance in
+ * 2^128 for each of a row's offsets), so it is not checked for.
+ *
  * `niceId` must be qualified (`hits.nice_id`): inside the probes a bare `nice_id` would name the
  * probed row's own column and hold for any ticket (the test of the ways caught that once).
  */
 function pairsHeld(tenantId: string, groupCount: number, withInternal: boolean, niceId: RawBuilder<unknown>) {
   const vis = (alias: "s" | "pp") => (withInternal ? sql`` : sql`AND NOT ${sql.ref(`${alias}.internal`)}`);
   const has = (k: number) =>
-    sql`(EXISTS (SELECT 1 FROM pq JOIN search_pairs s ON s.tenant_id = ${tenantId} AND s.nice_id = ${niceId} AND s.term = pq.term ${vis("s")} WHERE pq.g = ${k})
+    sql`(EXISTS (SELECT 1 FROM search_pair_sets s JOIN pq ON pq.g = ${k} AND position(pq.term IN s.pairs) > 0 WHERE s.tenant_id = ${tenantId} AND s.nice_id = ${niceId} ${vis("s")})
       OR ${niceId} IN (SELECT pp.nice_id FROM pq JOIN search_postings pp ON pp.tenant_id = ${tenantId} AND pp.term = pq.term ${vis("pp")} WHERE pq.g = ${k}))`;
   return sql`(${sql.join(Array.from({ length: groupCount }, (_, k) => has(k)), sql` AND `)})`;
 }

@@ -193,7 +193,7 @@ export function bigrams(run: string): string[] {
 export const wordTerm = (stem: string) => `w:${stem}`;
 export const gramTerm = (gram: string) => `c:${gram}`;
 export const pairTerm = (a: string, b: string) => `p:${a} ${b}`;
-/** Whether a term is a phrase pair (kept apart from words: search_pairs, search-repo.ts addTerms and pairsHeld). */
+/** Whether a term is a phrase pair (kept apart from words: search_pair_sets, search-repo.ts addTerms and pairsHeld). */
 export const isPairTerm = (term: string) => term.startsWith("p:");
 
 const pairsOf = (a: string[], b: string[]) => a.flatMap((x) => b.map((y) => pairTerm(x, y)));

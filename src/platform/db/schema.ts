@@ -1001,13 +1001,16 @@ export interface OauthTokensTable {
   created_at: Generated<Date>;
 }
 
-/** 0050: phrase pairs, keyed by ticket first (cheap writes); same columns as the postings. */
-export interface SearchPairsTable {
+/**
+ * 0051: phrase pairs, a row per text written to a ticket's document: the pairs' 16-byte hashes
+ * side by side (a pair twice in the text, twice). A document's pairs are the union of its rows.
+ */
+export interface SearchPairSetsTable {
   tenant_id: string;
   nice_id: number;
-  term: Uint8Array;
   internal: boolean;
-  tf: number;
+  id: Generated<number>;
+  pairs: Uint8Array;
 }
 
 /** 0033: search postings: a keyed hash of a term, its ticket and visibility, and its count there. */
@@ -1125,7 +1128,7 @@ export interface DB {
   oauth_codes: OauthCodesTable;
   oauth_tokens: OauthTokensTable;
   search_postings: SearchPostingsTable;
-  search_pairs: SearchPairsTable;
+  search_pair_sets: SearchPairSetsTable;
   search_documents: SearchDocumentsTable;
   search_user_names: SearchUserNamesTable;
   search_organization_names: SearchOrganizationNamesTable;
