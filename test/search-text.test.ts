@@ -496,6 +496,15 @@ describe("the index follows the content", () => {
     // No pair is among the postings: a posting's hash is a word's or a character pair's.
     const postingTerms = new Set((await postings(a)).map((p) => Buffer.from(p.term).toString("hex")));
     expect(before.some((p) => postingTerms.has(Buffer.from(p.term).toString("hex")))).toBe(false);
+    // Each write's pairs lie in the order of their hashes, never of the text (which keyed pair
+    // follows which would be readable from the stored bytes).
+    const setValues = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_pair_sets").select("pairs").execute());
+    expect(setValues.length).toBe(2);
+    for (const v of setValues) {
+      const hashes = Array.from({ length: v.pairs.length / 16 }, (_, i) => Buffer.from(v.pairs.subarray(i * 16, (i + 1) * 16)));
+      expect(hashes.length).toBeGreaterThan(5);
+      expect(hashes.map((h) => h.toString("hex"))).toEqual(hashes.map((h) => h.toString("hex")).sort());
+    }
     expect(await ids(a, '"toner cartridge"')).toEqual([id]);
     expect(await ids(a, "toner cartridge")).toEqual([id, apart]);
     expect(await count(a, '"toner cartridge"')).toBe(1);

@@ -55,7 +55,7 @@ export function packText(ctx: Pick<RequestContext, "sealer">, texts: string | re
   return { ...packList(ctx, words), pairs: packList(ctx, pairs), length };
 }
 
-/** Terms hashed, with their counts. */
+/** Terms hashed, with their counts, in the order of their hashes. */
 function packList(ctx: Pick<RequestContext, "sealer">, terms: ReadonlyMap<string, number>): repo.PackedList {
   const hashes: Buffer[] = [];
   const tfs: number[] = [];
@@ -72,7 +72,11 @@ function packList(ctx: Pick<RequestContext, "sealer">, terms: ReadonlyMap<string
       tfs.push(tf);
     }
   }
-  return { packed: Buffer.concat(hashes), tfs };
+  // In the order of the hashes, not of the text: rows written in one statement lie in the heap in
+  // the order given, and a value of search_pair_sets holds them side by side, so the text's
+  // order would be readable from the stored bytes (which keyed pair follows which).
+  const order = hashes.map((_, i) => i).sort((x, y) => Buffer.compare(hashes[x]!, hashes[y]!));
+  return { packed: Buffer.concat(order.map((i) => hashes[i]!)), tfs: order.map((i) => tfs[i]!) };
 }
 
 /** Indexes the texts of one write: one statement per visibility. */
