@@ -39,6 +39,14 @@ async function indexRows() {
   });
 }
 
+/** A table of tenant rows as the migrations make one: row-level security forced, the tenant policy, the application's grants. */
+const tenantTable = (table: string) => [
+  sql`ALTER TABLE ${sql.table(table)} ENABLE ROW LEVEL SECURITY`,
+  sql`ALTER TABLE ${sql.table(table)} FORCE ROW LEVEL SECURITY`,
+  sql`CREATE POLICY tenant_isolation ON ${sql.table(table)} USING (tenant_id = vd_tenant()) WITH CHECK (tenant_id = vd_tenant())`,
+  sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ${sql.table(table)} TO vaultdesk_app`,
+];
+
 /** Puts the search index back in its 0048 shape (postings keyed by ticket uuid, documents without nice_id, no nice_id trigger) and forgets 0049. */
 async function downgradeTo0048() {
   await t.db.system(async (conn) => {
@@ -52,10 +60,7 @@ async function downgradeTo0048() {
       sql`ALTER TABLE search_postings_old RENAME TO search_postings`,
       sql`ALTER TABLE search_postings ADD CONSTRAINT search_postings_pkey PRIMARY KEY (tenant_id, term, ticket_id, internal) INCLUDE (tf)`,
       sql`CREATE INDEX search_postings_ticket ON search_postings (tenant_id, ticket_id)`,
-      sql`ALTER TABLE search_postings ENABLE ROW LEVEL SECURITY`,
-      sql`ALTER TABLE search_postings FORCE ROW LEVEL SECURITY`,
-      sql`CREATE POLICY tenant_isolation ON search_postings USING (tenant_id = vd_tenant()) WITH CHECK (tenant_id = vd_tenant())`,
-      sql`GRANT SELECT, INSERT, UPDATE, DELETE ON search_postings TO vaultdesk_app`,
+      ...tenantTable("search_postings"),
       sql`DROP INDEX search_documents_nice`,
       sql`ALTER TABLE search_documents DROP COLUMN nice_id`,
       sql`ALTER TABLE search_documents FORCE ROW LEVEL SECURITY`,
@@ -156,10 +161,7 @@ async function downgradeTo0050() {
           FROM search_pair_sets s CROSS JOIN LATERAL generate_series(0, octet_length(s.pairs) / 16 - 1) AS i
           GROUP BY s.tenant_id, s.nice_id, substring(s.pairs FROM i * 16 + 1 FOR 16), s.internal`,
       sql`DROP TABLE search_pair_sets`,
-      sql`ALTER TABLE search_pairs ENABLE ROW LEVEL SECURITY`,
-      sql`ALTER TABLE search_pairs FORCE ROW LEVEL SECURITY`,
-      sql`CREATE POLICY tenant_isolation ON search_pairs USING (tenant_id = vd_tenant()) WITH CHECK (tenant_id = vd_tenant())`,
-      sql`GRANT SELECT, INSERT, UPDATE, DELETE ON search_pairs TO vaultdesk_app`,
+      ...tenantTable("search_pairs"),
       sql`DELETE FROM vd_migrations WHERE name = '0051_search_pair_sets.sql'`,
     ])
       await s.execute(conn);
