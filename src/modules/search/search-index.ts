@@ -26,8 +26,11 @@ import { DEFAULT_LANGUAGES, isPairTerm, queryGroups, termsOf } from "./search-te
 
 export const SEARCH_PURPOSE = "search.term";
 
-/** A text search's matching tickets as a subquery, in score order (`ordered`) or in none. */
-export type TextMatch = (ordered: boolean) => ReturnType<typeof repo.matchingTickets>;
+/**
+ * A text search's matching tickets as a subquery, in score order (`ordered`) or in none; `top`
+ * (ordered): only the best matches no other can outscore, when `prunable(top)` (repo.matchingTickets).
+ */
+export type TextMatch = ((ordered: boolean, top?: number) => ReturnType<typeof repo.matchingTickets>) & { prunable: (top: number) => boolean };
 
 /** Most term groups one query may ask for (a long pasted paragraph is refused, not run). */
 export const MAX_QUERY_GROUPS = 48;
@@ -245,5 +248,8 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
     ? !within && repo.preferMerge(dfs, groupDf, lead) ? "merge" : "lookups"
     : !within && repo.preferDense(stats.documents, groupDf, lead) ? "pass" : "lookups";
   const q = { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead, pairs };
-  return (ordered) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way, ordered });
+  // Pruned by bounds (repo.prunedMatch): a single word (no phrase) with more tickets than the
+  // best `top` asked for; a rarer one is matched whole, which costs about as much.
+  const prunable = (top: number) => groups.length === 1 && pairs.length === 0 && Math.max(...dfs) > top;
+  return Object.assign((ordered: boolean, top?: number) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way, ordered, top: top !== undefined && prunable(top) ? top : undefined }), { prunable });
 }

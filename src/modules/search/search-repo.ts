@@ -55,10 +55,35 @@ export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean
     WITH tk AS MATERIALIZED (${niceIdOf(tx, ticketId)}),
     doc AS (
       INSERT INTO search_documents (tenant_id, ticket_id, nice_id, internal, length) SELECT ${tx.tenantId}, ${ticketId}, tk.nice_id, ${internal}, ${t.length} FROM tk
-      ON CONFLICT (tenant_id, ticket_id, internal) DO UPDATE SET length = search_documents.length + EXCLUDED.length)${pairs}
-    INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf)
-    SELECT ${tx.tenantId}, d.term, tk.nice_id, ${internal}, d.tf FROM tk CROSS JOIN (${unpacked(t)}) AS d
-    ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = search_postings.tf + EXCLUDED.tf`.execute(tx.db);
+      ON CONFLICT (tenant_id, ticket_id, internal) DO UPDATE SET length = search_documents.length + EXCLUDED.length
+      RETURNING length)${pairs}
+    INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf, len)
+    SELECT ${tx.tenantId}, d.term, tk.nice_id, ${internal}, d.tf, ${postingLength(sql`doc.length`)} FROM tk CROSS JOIN doc CROSS JOIN (${unpacked(t)}) AS d
+    ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = search_postings.tf + EXCLUDED.tf, len = EXCLUDED.len`.execute(tx.db);
+}
+
+/** Most a posting's `len` holds (smallint); a longer document's postings hold this, still a lower bound. */
+export const POSTING_LENGTH_MAX = 32767;
+
+/**
+ * A posting's `len` (0052) for a document of length `length` now: the document's length, capped.
+ * Its document only grows until the posting is written again or a removal lowers it
+ * (lowerPostingLengths), so `len` is never above the document's length: BM25 with it bounds the
+ * posting's weight from above (prunedMatch).
+ */
+const postingLength = (length: RawBuilder<unknown>) => sql`least(${length}, ${POSTING_LENGTH_MAX})::smallint`;
+
+/**
+ * After a document got shorter (a text taken out): its postings written when it was longer get
+ * its new length, so that none is above it (0052). One statement over the ticket's postings of
+ * that visibility (by search_postings_ticket), only those above.
+ */
+async function lowerPostingLengths(tx: TenantTx, ticketId: string, internal: boolean): Promise<void> {
+  await sql`
+    WITH d AS MATERIALIZED (
+      SELECT nice_id, ${postingLength(sql`length`)} AS len FROM search_documents WHERE tenant_id = ${tx.tenantId} AND ticket_id = ${ticketId} AND internal = ${internal})
+    UPDATE search_postings p SET len = d.len FROM d
+    WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = d.nice_id AND p.internal = ${internal} AND p.len > d.len`.execute(tx.db);
 }
 
 /**
@@ -133,6 +158,8 @@ export async function removeTerms(tx: TenantTx, ticketId: string, internal: bool
       WHERE tenant_id = ${tx.tenantId} AND ticket_id = ${ticketId} AND internal = ${internal})
     UPDATE search_postings p SET tf = p.tf - d.tf FROM d, tk
     WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = tk.nice_id AND p.internal = ${internal} AND p.term = d.term AND p.tf > d.tf`.execute(tx.db);
+  // A statement of its own: it sees the document's new length, and may touch rows the one above changed.
+  await lowerPostingLengths(tx, ticketId, internal);
 }
 
 /** Removes tickets from the index (one statement for the lot). */
@@ -212,11 +239,15 @@ const B = 0.75;
  * for a query of one group, which has nothing to probe); "lookups" (the default) the statement
  * above; "general" the statement above whatever the groups (tests compare them all). All give
  * the same rows and scores; they differ in what they read.
+ *
+ * `top` (a query of one group without pairs, `ordered`): not every match, only the best of them
+ * that no other match can outscore (prunedMatch), in score order. A page taken from these rows is
+ * the page every match would give if it is full; if it is not, the caller asks again without `top`.
  */
 export function matchingTickets(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number; lead: number; pairs?: readonly Buffer[][] },
-  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; way?: MatchWay | "general"; ordered?: boolean },
+  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; way?: MatchWay | "general"; ordered?: boolean; top?: number | undefined },
 ): RawBuilder<{ nice_id: string; score: string }> {
   const pairs = q.pairs ?? [];
   const held = (niceId: RawBuilder<unknown>) => (pairs.length ? sql`AND ${pairsHeld(tenantId, pairs.length, o.withInternal, niceId)}` : sql``);
@@ -230,6 +261,7 @@ export function matchingTickets(
   // every match: 11,600 lookups, 20 ms, for the most frequent word of the benchmark.
   const order = o.ordered ? sql` ORDER BY score DESC` : sql``;
   if (q.groups.length <= DENSE_MAX_TERMS && o.way !== "general") {
+    if (o.top !== undefined && o.ordered && q.groupCount === 1 && pairs.length === 0) return prunedMatch(tenantId, q, { visible, visibleDoc, n, avg, top: o.top });
     if (o.way === "pass") return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.nice_id IN (${o.within})` : sql``}`, n, avg, order, held: held(sql`per.nice_id`), pq });
     if (o.way === "merge" || q.groupCount === 1) return mergeMatch(tenantId, q, { visible, visibleDoc, n, avg, order, held: held(sql`p.nice_id`), pq });
   }
@@ -354,6 +386,54 @@ function mergeMatch(
     FROM hits h CROSS JOIN LATERAL (
       SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.nice_id = h.nice_id ${o.visibleDoc}) l
     WHERE l.len IS NOT NULL${o.order})`;
+}
+
+/**
+ * matchingTickets of one group (a word with its alternatives), pruned by bounds (0052): every
+ * posting of the group's terms is read from the index alone (term, ticket, count, and `len`, the
+ * document's length when the posting was last written, never above its length now) and each
+ * ticket gets an upper bound of its score: BM25 with that length, which only lowers the weight as
+ * the document grows (a ticket's lower bound of length: for each visibility the reader sees, the
+ * largest `len` of its postings there). The `top` tickets of highest bound get their real score
+ * (one length lookup each, the same expression as mergeMatch: the same scores to the last digit),
+ * and of those, only the ones scoring above the next ticket's bound by more than the rounding are
+ * returned: no ticket outside them can score as high. Every ticket returned is then above every
+ * ticket not returned, so the first rows of a page in score order are right; when fewer come back
+ * than a page needs (filters dropping many, a deep page, bounds loosened by old postings' 0), the
+ * caller asks for every match (search-service.ts).
+ *
+ * What it saves is the length lookups and the scoring of every match: the most frequent word of
+ * the benchmark's big tenant has a posting in most of its 300,000 tickets (bench/README.md, "Bounds").
+ */
+function prunedMatch(
+  tenantId: string,
+  q: { packed: Buffer; groups: number[]; dfs: number[] },
+  o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; top: number },
+): RawBuilder<{ nice_id: string; score: string }> {
+  const top = Math.max(1, Math.min(Math.trunc(o.top), 100_000));
+  const counts = q.groups.map((_, i) => sql`(sum(p.tf) FILTER (WHERE q.i = ${i}))::float8 AS ${countColumn(i)}`);
+  const weigh = (len: RawBuilder<unknown>) => sql`greatest(${sql.join(q.groups.map((_, i) => termWeight(i, q.dfs[i] ?? 0, len, o)))})`;
+  return sql<{ nice_id: string; score: string }>`(${PLAN_PER_EXECUTION}
+    WITH q AS MATERIALIZED (
+      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.groups.length - 1}) AS i),
+    hits AS (
+      SELECT p.nice_id, ${sql.join(counts)},
+        (coalesce(max(p.len) FILTER (WHERE NOT p.internal), 0) + coalesce(max(p.len) FILTER (WHERE p.internal), 0))::float8 AS lb
+      FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
+      GROUP BY p.nice_id),
+    best AS MATERIALIZED (
+      SELECT h.*, ${weigh(sql`h.lb`)} AS bound FROM hits h ORDER BY bound DESC LIMIT ${top + 1}),
+    ranked AS MATERIALIZED (
+      SELECT b.*, row_number() OVER (ORDER BY b.bound DESC) AS rn FROM best b),
+    edge AS (SELECT coalesce(max(bound) FILTER (WHERE rn > ${top}), -1) AS bound FROM ranked),
+    scored AS (
+      SELECT h.nice_id, round((${weigh(sql`l.len`)}) * 1000000)::bigint AS score
+      FROM ranked h CROSS JOIN LATERAL (
+        SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.nice_id = h.nice_id ${o.visibleDoc}) l
+      WHERE h.rn <= ${top} AND l.len IS NOT NULL)
+    SELECT s.nice_id, s.score FROM scored s CROSS JOIN edge
+    WHERE edge.bound < 0 OR s.score > round(edge.bound * 1000000)::bigint + 1
+    ORDER BY s.score DESC)`;
 }
 
 /**

@@ -38,7 +38,7 @@ const anyOf = (eb: ExpressionBuilder<any, any>, col: string, values: string[]): 
  * the same field with `:` are alternatives (OR), everything else applies together (AND).
  * `byRelevance`: the caller orders by relevance when the query has words.
  */
-async function filtersFor(ctx: RequestContext, query: string, byRelevance = false): Promise<{ where: (q: any, counting?: boolean) => any; ranked: boolean; text: string[] }> { // any: see below
+async function filtersFor(ctx: RequestContext, query: string, byRelevance = false): Promise<{ where: (q: any, counting?: boolean, top?: number) => any; ranked: boolean; text: string[]; prunable: (top: number) => boolean }> { // any: see below
   const terms = parseQuery(query);
   // Free words and phrases: the matching tickets joined in as `hit` (nice_id, score), in score
   // order for a page in relevance order, in none for a count or another order. Readers of
@@ -112,15 +112,25 @@ async function filtersFor(ctx: RequestContext, query: string, byRelevance = fals
   }
   // `any` above: the ticket query builder's type is deep and each condition is checked at run time by Kysely.
   const conds = [...groups.values()];
-  const joined = (q: any, counting: boolean) => (matching ? q.innerJoin(matching(byRelevance && !counting).as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) : q);
+  const joined = (q: any, counting: boolean, top: number | undefined) => (matching ? q.innerJoin(matching(byRelevance && !counting, counting ? undefined : top).as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) : q);
   return {
-    where: (q, counting = false) => {
-      const jq = joined(q, counting);
+    where: (q, counting = false, top) => {
+      const jq = joined(q, counting, top);
       return conds.length === 0 ? jq : jq.where((eb: ExpressionBuilder<any, any>) => eb.and(conds.map((alts) => (alts.length === 1 ? alts[0]!(eb) : eb.or(alts.map((c) => c(eb)))))));
     },
     ranked: matching !== undefined,
     text,
+    prunable: (top) => matching?.prunable(top) ?? false,
   };
+}
+
+/**
+ * How many of a single word's best matches a relevance page is first taken from (search-repo.ts
+ * prunedMatch), for a page needing `rows`: enough that filters dropping most of them still leave
+ * a full page, few enough that their length lookups stay cheap (~5 µs each).
+ */
+export function pruneTop(rows: number): number {
+  return Math.min(Math.max(8 * rows, 256), 4096);
 }
 
 /** Relevance (the BM25 score joined in by a text search, an integer), highest first; ties: the newest ticket. */
@@ -134,7 +144,8 @@ export async function searchTickets(ctx: RequestContext, query: string, page: Pa
   requireStaffForSearch(ctx);
   const f = await filtersFor(ctx, query, !sort);
   const byRelevance = f.ranked && !sort;
-  const r = await listTickets(ctx, byRelevance ? { ...page, desc: true } : page, f.where, byRelevance ? RELEVANCE : sort);
+  const relevance = { ...RELEVANCE, top: (rows: number) => (f.prunable(pruneTop(rows)) ? pruneTop(rows) : undefined) };
+  const r = await listTickets(ctx, byRelevance ? { ...page, desc: true } : page, f.where, byRelevance ? relevance : sort);
   // A text search's hits carry highlights, from this page's tickets only: what the reader may see
   // of them (the same rule as matching), decrypted now and never kept.
   const highlights = f.ranked ? await snippetsFor(ctx, f.text, r.rows.map((row, i) => ({ id: row.id, subject: r.views[i]!.subject })), ticketPolicy.readInternalNotes(actorUser(ctx))) : undefined;

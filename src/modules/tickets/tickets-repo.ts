@@ -162,14 +162,31 @@ export const ticketSortKey = (sort: TicketSort) => SORT_KEYS[sort];
  * An order other than the named ones: an integer SQL expression over what `where` joined in
  * (search relevance), its text for cursors, and how a cursor's key becomes a value of it.
  */
-export type TicketOrder = { expr: RawBuilder<unknown>; text: RawBuilder<string>; value: (k: string) => RawBuilder<unknown> };
+export type TicketOrder = {
+  expr: RawBuilder<unknown>;
+  text: RawBuilder<string>;
+  value: (k: string) => RawBuilder<unknown>;
+  /**
+   * For a page in this order (highest first) that needs `rows` rows: how many of the best matches
+   * `where` may join in instead of all of them (its third argument), or undefined for all. A page
+   * that comes back full from those is the page all would give; one that does not is asked again
+   * with all (search-repo.ts prunedMatch).
+   */
+  top?: (rows: number) => number | undefined;
+};
+
+/**
+ * Relevance pages this process answered from the best matches alone (`pruned`) and those it asked
+ * again of every match (`again`): how often pruning pays (read by the tests).
+ */
+export const relevancePages = { pruned: 0, again: 0 };
 
 /**
  * Lists tickets matching a filter, in either pagination mode, by id or by a sort key. `where` is
  * told when it builds the count's query (`counting`): what it joins in need not come in any order then.
  */
-export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, where?: (q: Q, counting?: boolean) => Q, sort?: TicketSort | TicketOrder): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
-  const filtered = (q: Q, counting = false) => scoped(where ? where(q, counting) : q, scope);
+export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, where?: (q: Q, counting?: boolean, top?: number) => Q, sort?: TicketSort | TicketOrder): Promise<{ rows: Array<TicketRow & { sort_key?: string }>; count: number | undefined }> {
+  const filtered = (q: Q, counting = false, top?: number) => scoped(where ? where(q, counting, top) : q, scope);
   const key = sort === undefined ? undefined : typeof sort === "string" ? SORT_KEYS[sort] : sort;
   if (key && typeof sort === "object") {
     // An order over what `where` joined in (search relevance) has no index: every matching ticket
@@ -179,7 +196,21 @@ export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, 
     // Cast: the same `t` the filters and scopes use, without the display joins (the inner joins
     // of ticketQuery never drop a row: requester and submitter are foreign keys).
     const light = tx.db.selectFrom("tickets as t").select(["t.id", "t.nice_id"]).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null) as unknown as Q;
-    const page1 = await fetchPage(filtered(light).select(key.text.as("sort_key")) as unknown as Q, page, "t.nice_id", async () => Number((await filtered(light, true).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n), key);
+    const count = async () => Number((await filtered(light, true).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+    const pageOf = (top: number | undefined, counted: () => Promise<number>) => fetchPage(filtered(light, false, top).select(key.text.as("sort_key")) as unknown as Q, page, "t.nice_id", counted, key);
+    // The best matches first, when the order offers it and the page goes forwards in it (highest
+    // first): full, it is the page; short, the page is asked again of every match. A page going
+    // backwards (`page[before]`) could need matches between its cursor and the best ones: all of them.
+    const need = !page.desc ? undefined : page.mode === "cursor" ? (page.beforeId === undefined ? page.size + 1 : undefined) : page.offset + page.limit;
+    const top = need === undefined ? undefined : sort.top?.(need);
+    let page1: Awaited<ReturnType<typeof pageOf>> | undefined;
+    if (top !== undefined) {
+      const tried = await pageOf(top, async () => 0);
+      const full = page.mode === "cursor" ? tried.rows.length === page.size + 1 : tried.rows.length === page.limit;
+      relevancePages[full ? "pruned" : "again"]++;
+      if (full) page1 = { rows: tried.rows, count: page.mode === "offset" ? await count() : undefined };
+    }
+    page1 ??= await pageOf(undefined, count);
     const ids = page1.rows.map((r) => r.id);
     const full = ids.length ? await ticketQuery(tx).where("t.id", "in", ids).execute() : [];
     const byId = new Map(full.map((r) => [r.id, r]));

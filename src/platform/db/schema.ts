@@ -1022,6 +1022,8 @@ export interface SearchPostingsTable {
   nice_id: number;
   internal: boolean;
   tf: number;
+  /** 0052: its document's length when the posting was last written (at most 32,767): never above the document's length now. */
+  len: Generated<number>;
 }
 
 /** 0033: the length of a ticket's public and internal search documents. */
