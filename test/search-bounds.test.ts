@@ -126,12 +126,23 @@ describe("a single word's best matches", () => {
     const documents = new Set(rows.map((r) => String(r.nice_id))).size;
     expect(documents).toBe(40);
     const within = sql`SELECT nice_id FROM tickets WHERE tenant_id = ${a.tenantId} AND nice_id % 3 <> 0`;
-    const queries = [[terms[0]!], [terms[1]!], [terms[3]!], [terms[0]!, terms[2]!], [terms[5]!, terms[8]!]];
+    // One word, one word with an alternative (a stem per language), two and three words, a word with alternatives beside another.
+    const queries = [
+      { hashes: [terms[0]!], groups: [0] },
+      { hashes: [terms[1]!], groups: [0] },
+      { hashes: [terms[3]!], groups: [0] },
+      { hashes: [terms[0]!, terms[2]!], groups: [0, 0] },
+      { hashes: [terms[5]!, terms[8]!], groups: [0, 0] },
+      { hashes: [terms[0]!, terms[1]!], groups: [0, 1] },
+      { hashes: [terms[0]!, terms[2]!, terms[4]!], groups: [0, 1, 2] },
+      { hashes: [terms[1]!, terms[3]!, terms[2]!], groups: [0, 0, 1] },
+    ];
     const ordered = (r: Array<{ nice_id: string; score: string }>) => [...r].sort((x, y) => Number(y.score) - Number(x.score) || Number(y.nice_id) - Number(x.nice_id)).map((x) => `${x.nice_id}:${x.score}`);
     let proper = 0;
     const compare = async () => {
-    for (const hashes of queries) {
-      const q = { packed: Buffer.concat(hashes), groups: hashes.map(() => 0), dfs: hashes.map((h) => byTerm.get(h.toString("hex"))!.size), groupCount: 1, lead: 0 };
+    for (const qq of queries) {
+      const { hashes } = qq;
+      const q = { packed: Buffer.concat(hashes), groups: qq.groups, dfs: hashes.map((h) => byTerm.get(h.toString("hex"))!.size), groupCount: Math.max(...qq.groups) + 1, lead: 0 };
       for (const withInternal of [true, false])
         for (const w of [undefined, within]) {
           const run = (top: number | undefined, way: "merge" | "pass") =>
@@ -140,10 +151,11 @@ describe("a single word's best matches", () => {
             );
           const all = ordered(await run(undefined, "merge"));
           expect(all.length).toBeGreaterThan(0);
+          // The one pass gives the same scores to the last digit (a page may continue from a pruned one by either).
           expect(ordered(await run(undefined, "pass"))).toEqual(all);
           for (const top of [1, 2, 3, 5, 8, 13, 21, 1000]) {
             const pruned = ordered(await run(top, "merge"));
-            const label = JSON.stringify({ query: queries.indexOf(hashes), withInternal, within: !!w, top });
+            const label = JSON.stringify({ query: queries.indexOf(qq), withInternal, within: !!w, top });
             expect(pruned, label).toEqual(all.slice(0, pruned.length));
             expect(pruned.length, label).toBeLessThanOrEqual(top);
             if (top >= all.length) expect(pruned.length, label).toBe(all.length);
@@ -285,4 +297,23 @@ describe("relevance pages of a word in many tickets", () => {
     expect(pending.length).toBe(60);
     expect(relevancePages.again).toBeGreaterThan(again0);
   }, 120_000);
+
+  it("of two common words are pruned too, and a short last page from all of their matches is not asked again", async () => {
+    const { relevancePages } = await import("../src/modules/tickets/tickets-repo.ts");
+    const before = { ...relevancePages };
+    const count = (await a.api("GET", `/api/v2/search/count.json?query=${encodeURIComponent("printer invoice")}`)).body.count as number;
+    // Fewer than the best 256 a page of 25 takes, more than a page.
+    expect(count).toBeGreaterThan(100);
+    expect(count).toBeLessThan(256);
+    const forwards = await cursorPages("printer invoice", 25);
+    expect(forwards.length).toBe(count);
+    expect(new Set(forwards).size).toBe(count);
+    expect(relevancePages.pruned - before.pruned).toBe(Math.ceil(count / 25));
+    expect(relevancePages.again).toBe(before.again);
+    // Offset pages of 30 (their best 256 to 480): the same order.
+    expect((await offsetPages("printer invoice", 30)).ids).toEqual(forwards);
+    // Every ticket holding both words, and none other.
+    const one = new Set(await cursorPages("invoice", 100));
+    expect(forwards.every((id) => one.has(id))).toBe(true);
+  }, 60_000);
 });

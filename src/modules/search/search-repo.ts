@@ -240,9 +240,10 @@ const B = 0.75;
  * above; "general" the statement above whatever the groups (tests compare them all). All give
  * the same rows and scores; they differ in what they read.
  *
- * `top` (a query of one group without pairs, `ordered`): not every match, only the best of them
- * that no other match can outscore (prunedMatch), in score order. A page taken from these rows is
- * the page every match would give if it is full; if it is not, the caller asks again without `top`.
+ * `top` (a query without pairs, `ordered`): not every match, only the best of them that no other
+ * match can outscore (prunedMatch), in score order, with a column `complete` (they are all). A page
+ * taken from these rows is the page every match would give if it is full (or they are complete);
+ * if it is not, the caller asks again without `top`.
  */
 export function matchingTickets(
   tenantId: string,
@@ -261,7 +262,7 @@ export function matchingTickets(
   // every match: 11,600 lookups, 20 ms, for the most frequent word of the benchmark.
   const order = o.ordered ? sql` ORDER BY score DESC` : sql``;
   if (q.groups.length <= DENSE_MAX_TERMS && o.way !== "general") {
-    if (o.top !== undefined && o.ordered && q.groupCount === 1 && pairs.length === 0) return prunedMatch(tenantId, q, { visible, visibleDoc, n, avg, top: o.top });
+    if (o.top !== undefined && o.ordered && pairs.length === 0) return prunedMatch(tenantId, q, { visible, visibleDoc, n, avg, top: o.top });
     if (o.way === "pass") return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.nice_id IN (${o.within})` : sql``}`, n, avg, order, held: held(sql`per.nice_id`), pq });
     if (o.way === "merge" || q.groupCount === 1) return mergeMatch(tenantId, q, { visible, visibleDoc, n, avg, order, held: held(sql`p.nice_id`), pq });
   }
@@ -389,38 +390,42 @@ function mergeMatch(
 }
 
 /**
- * matchingTickets of one group (a word with its alternatives), pruned by bounds (0052): every
- * posting of the group's terms is read from the index alone (term, ticket, count, and `len`, the
- * document's length when the posting was last written, never above its length now) and each
- * ticket gets an upper bound of its score: BM25 with that length, which only lowers the weight as
- * the document grows (a ticket's lower bound of length: for each visibility the reader sees, the
- * largest `len` of its postings there). The `top` tickets of highest bound get their real score
- * (one length lookup each, the same expression as mergeMatch: the same scores to the last digit),
- * and of those, only the ones scoring above the next ticket's bound by more than the rounding are
- * returned: no ticket outside them can score as high. Every ticket returned is then above every
- * ticket not returned, so the first rows of a page in score order are right; when fewer come back
- * than a page needs (filters dropping many, a deep page, bounds loosened by old postings' 0), the
- * caller asks for every match (search-service.ts).
+ * matchingTickets pruned by bounds (0052), for words without a phrase: every posting of the
+ * query's terms is read from the index alone (term, ticket, count, and `len`, the document's
+ * length when the posting was last written, never above its length now) and each ticket holding
+ * every group gets an upper bound of its score: BM25 with that length, which only lowers the
+ * weight as the document grows (a ticket's lower bound of length: for each visibility the reader
+ * sees, the largest `len` of its postings there). The `top` tickets of highest bound get their
+ * real score (one length lookup each, the expression of mergeMatch: the same scores to the last
+ * digit), and of those, only the ones scoring above the next ticket's bound by more than the
+ * rounding are returned: no ticket outside them can score as high. Every ticket returned is then
+ * above every ticket not returned, so the first rows of a page in score order are right; when
+ * fewer come back than a page needs (filters dropping many, a deep page, bounds loosened by old
+ * postings' 0), the caller asks for every match (tickets-repo.ts listTickets), unless `complete`
+ * says these were all of them (no more than `top` tickets matched).
  *
  * What it saves is the length lookups and the scoring of every match: the most frequent word of
  * the benchmark's big tenant has a posting in most of its 300,000 tickets (bench/README.md, "Bounds").
  */
 function prunedMatch(
   tenantId: string,
-  q: { packed: Buffer; groups: number[]; dfs: number[] },
+  q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number },
   o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; top: number },
-): RawBuilder<{ nice_id: string; score: string }> {
+): RawBuilder<{ nice_id: string; score: string; complete: boolean }> {
   const top = Math.max(1, Math.min(Math.trunc(o.top), 100_000));
   const counts = q.groups.map((_, i) => sql`(sum(p.tf) FILTER (WHERE q.i = ${i}))::float8 AS ${countColumn(i)}`);
-  const weigh = (len: RawBuilder<unknown>) => sql`greatest(${sql.join(q.groups.map((_, i) => termWeight(i, q.dfs[i] ?? 0, len, o)))})`;
-  return sql<{ nice_id: string; score: string }>`(${PLAN_PER_EXECUTION}
+  const members = Array.from({ length: q.groupCount }, (_, g) => q.groups.flatMap((grp, i) => (grp === g ? [i] : [])));
+  // As mergeMatch sums them, to the last digit: a group's best alternative, the groups added in order.
+  const weigh = (len: RawBuilder<unknown>) => sql.join(members.map((m) => sql`greatest(${sql.join(m.map((i) => termWeight(i, q.dfs[i] ?? 0, len, o)))})`), sql` + `);
+  const every = q.groupCount === 1 ? sql`` : sql`HAVING ${sql.join(members.map((m) => sql`(${sql.join(m.map((i) => sql`bool_or(q.i = ${i})`), sql` OR `)})`), sql` AND `)}`;
+  return sql<{ nice_id: string; score: string; complete: boolean }>`(${PLAN_PER_EXECUTION}
     WITH q AS MATERIALIZED (
       SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.groups.length - 1}) AS i),
     hits AS (
       SELECT p.nice_id, ${sql.join(counts)},
         (coalesce(max(p.len) FILTER (WHERE NOT p.internal), 0) + coalesce(max(p.len) FILTER (WHERE p.internal), 0))::float8 AS lb
       FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
-      GROUP BY p.nice_id),
+      GROUP BY p.nice_id ${every}),
     best AS MATERIALIZED (
       SELECT h.*, ${weigh(sql`h.lb`)} AS bound FROM hits h ORDER BY bound DESC LIMIT ${top + 1}),
     ranked AS MATERIALIZED (
@@ -431,7 +436,7 @@ function prunedMatch(
       FROM ranked h CROSS JOIN LATERAL (
         SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.nice_id = h.nice_id ${o.visibleDoc}) l
       WHERE h.rn <= ${top} AND l.len IS NOT NULL)
-    SELECT s.nice_id, s.score FROM scored s CROSS JOIN edge
+    SELECT s.nice_id, s.score, edge.bound < 0 AS complete FROM scored s CROSS JOIN edge
     WHERE edge.bound < 0 OR s.score > round(edge.bound * 1000000)::bigint + 1
     ORDER BY s.score DESC)`;
 }

@@ -144,7 +144,7 @@ export async function searchTickets(ctx: RequestContext, query: string, page: Pa
   requireStaffForSearch(ctx);
   const f = await filtersFor(ctx, query, !sort);
   const byRelevance = f.ranked && !sort;
-  const relevance = { ...RELEVANCE, top: (rows: number) => (f.prunable(pruneTop(rows)) ? pruneTop(rows) : undefined) };
+  const relevance = { ...RELEVANCE, top: (rows: number) => (f.prunable(pruneTop(rows)) ? pruneTop(rows) : undefined), complete: sql<boolean>`hit.complete` };
   const r = await listTickets(ctx, byRelevance ? { ...page, desc: true } : page, f.where, byRelevance ? relevance : sort);
   // A text search's hits carry highlights, from this page's tickets only: what the reader may see
   // of them (the same rule as matching), decrypted now and never kept.

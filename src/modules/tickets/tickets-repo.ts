@@ -173,6 +173,8 @@ export type TicketOrder = {
    * with all (search-repo.ts prunedMatch).
    */
   top?: (rows: number) => number | undefined;
+  /** With `top`: whether the best matches `where` joined in were all of them (a short page is then the last). */
+  complete?: RawBuilder<boolean>;
 };
 
 /**
@@ -197,7 +199,10 @@ export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, 
     // of ticketQuery never drop a row: requester and submitter are foreign keys).
     const light = tx.db.selectFrom("tickets as t").select(["t.id", "t.nice_id"]).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null) as unknown as Q;
     const count = async () => Number((await filtered(light, true).clearSelect().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
-    const pageOf = (top: number | undefined, counted: () => Promise<number>) => fetchPage(filtered(light, false, top).select(key.text.as("sort_key")) as unknown as Q, page, "t.nice_id", counted, key);
+    const pageOf = (top: number | undefined, counted: () => Promise<number>) => {
+      const q = filtered(light, false, top).select(key.text.as("sort_key"));
+      return fetchPage((top !== undefined && sort.complete ? q.select(sort.complete.as("pruned_complete")) : q) as unknown as Q, page, "t.nice_id", counted, key);
+    };
     // The best matches first, when the order offers it and the page goes forwards in it (highest
     // first): full, it is the page; short, the page is asked again of every match. A page going
     // backwards (`page[before]`) could need matches between its cursor and the best ones: all of them.
@@ -206,7 +211,8 @@ export async function listTickets(tx: TenantTx, page: Page, scope: TicketScope, 
     let page1: Awaited<ReturnType<typeof pageOf>> | undefined;
     if (top !== undefined) {
       const tried = await pageOf(top, async () => 0);
-      const full = page.mode === "cursor" ? tried.rows.length === page.size + 1 : tried.rows.length === page.limit;
+      const complete = (tried.rows[0] as { pruned_complete?: boolean } | undefined)?.pruned_complete === true;
+      const full = complete || (page.mode === "cursor" ? tried.rows.length === page.size + 1 : tried.rows.length === page.limit);
       relevancePages[full ? "pruned" : "again"]++;
       if (full) page1 = { rows: tried.rows, count: page.mode === "offset" ? await count() : undefined };
     }
