@@ -244,20 +244,16 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
   // A phrase: merged or looked up (repo.preferMerge).
   // Merging reads every posting of the words in the tenant, so never for a reader who sees part of
   // it either (their few tickets are looked up, as the rare pair used to lead for them).
-  // Words without a phrase, none of them rare: every posting of them read costs less than probing
-  // for each of the rarest one's tickets, and a relevance page then needs only its best (pruned).
-  const mergeable = !within && pairs.length === 0 && groups.length > 1 && repo.preferMerge(dfs, groupDf, lead);
   const way: repo.MatchWay = pairs.length
     ? !within && repo.preferMerge(dfs, groupDf, lead) ? "merge" : "lookups"
-    : !within && repo.preferDense(stats.documents, groupDf, lead) ? "pass" : mergeable ? "merge" : "lookups";
+    : !within && repo.preferDense(stats.documents, groupDf, lead) ? "pass" : "lookups";
   const q = { packed: Buffer.concat(hashes), groups: index, dfs, groupCount: groups.length, lead, pairs };
   // Pruned by bounds (repo.prunedMatch), for a relevance page: a single word (with its
-  // alternatives) in more tickets than the best `top` asked for (a rarer one is matched whole,
-  // which costs about as much), or words that are merged. Its scores are those of the merge and
-  // of the one pass to the last digit, so a page asked again of every match (or the next page,
-  // pruned or not) continues where it stopped; the lookups' may differ in the last digit, and
-  // a query of several groups that would look up is not pruned.
-  const prunable = (top: number) =>
-    pairs.length === 0 && hashes.length <= repo.DENSE_MAX_TERMS && (groups.length === 1 ? Math.max(...dfs) > top : mergeable);
+  // alternatives) in more tickets than the best `top` asked for; a rarer one is matched whole,
+  // which costs about as much. Its scores are those of the merge and of the one pass to the last
+  // digit, so a page asked again of every match (or the next page, pruned or not) continues where
+  // it stopped. Several words are not pruned: reading all of their postings to rank by bound cost
+  // 5–10 % more than probing for each of the rarest one's tickets (bench/README.md, "Bounds").
+  const prunable = (top: number) => groups.length === 1 && pairs.length === 0 && hashes.length <= repo.DENSE_MAX_TERMS && Math.max(...dfs) > top;
   return Object.assign((ordered: boolean, top?: number) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way, ordered, top: top !== undefined && prunable(top) ? top : undefined }), { prunable });
 }
