@@ -36,7 +36,8 @@ async function operate(op: string, args: unknown, progress?: OperationProgress):
   }
   // Same as a server start: bring the schema up to date (refusing a newer one). Never creates
   // an installation: a command run in the wrong folder says so instead of starting a new one.
-  const rt = await openRuntime(cfg, { migrate: true, create: false });
+  // `migrate` itself applies them, so that it can say which it applied.
+  const rt = await openRuntime(cfg, { migrate: op !== "migrate", create: false });
   if (rt.permissionWarning) console.error(rt.permissionWarning);
   try {
     // Loaded here, not at the top: a command the running server carries out never needs the services.

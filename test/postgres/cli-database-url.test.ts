@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { freshPostgresDatabase } from "../support/postgres-database.ts";
 import { cliWith } from "../support/process.ts";
@@ -31,6 +32,34 @@ describe("commands with DATABASE_URL", () => {
       expect(keyless.code).not.toBe(0);
       expect(keyless.stderr).toContain(`There is no master key: VAULTDESK_MASTER_KEY is not set and ${path.join(cwd, "vaultdesk-data", "master.key")} does not exist.`);
       expect(fs.readdirSync(cwd)).toEqual([]);
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
+      await database.drop();
+    }
+  }, 120_000);
+
+  it("migrate names the migrations it applied, then says the database is up to date", async () => {
+    const database = await freshPostgresDatabase({ migrated: false });
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "vd-df-"));
+    try {
+      const env = { VAULTDESK_DATA_DIR: "", DATABASE_URL: database.url, VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64") };
+      expect((await cliWith(env, ["init"], { cwd })).code).toBe(0);
+      // A database one migration behind: 0052 undone (its column and key as before it) and forgotten.
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await client.query(`ALTER TABLE search_postings DROP CONSTRAINT search_postings_pkey`);
+        await client.query(`ALTER TABLE search_postings DROP COLUMN len`);
+        await client.query(`ALTER TABLE search_postings ADD CONSTRAINT search_postings_pkey PRIMARY KEY (tenant_id, term, nice_id, internal) INCLUDE (tf)`);
+        await client.query(`DELETE FROM vd_migrations WHERE name = '0052_search_postings_len.sql'`);
+      } finally {
+        await client.end();
+      }
+      const first = await cliWith(env, ["migrate"], { cwd });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout.trim()).toBe("applied: 0052_search_postings_len.sql");
+      const again = await cliWith(env, ["migrate"], { cwd });
+      expect(again.stdout.trim()).toBe("database is up to date");
     } finally {
       fs.rmSync(cwd, { recursive: true, force: true });
       await database.drop();
