@@ -364,37 +364,42 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
             for (const internal of [false, true]) {
               const texts = [...(internal ? [] : [g.subject]), ...g.comments.filter((c) => c.internal === internal).map((c) => c.text)];
               if (!texts.length) continue;
-              // Each text on its own, in the default languages, as the writes index them.
-              const p = packText({ sealer }, texts, DEFAULT_LANGUAGES);
-              if (!p.tfs.length) continue;
-              dc.id.push(id);
-              dc.nice.push(nice);
-              dc.internal.push(internal);
-              dc.len.push(p.length);
               // The writes, as the API makes them: a create writes the subject and the description
-              // at once, each later comment on its own. A write adds a pair row, and gives each of
-              // its terms' postings the document's length after it (`len`, 0052): a posting keeps the
-              // length of the last write holding its term, as it would in use.
+              // at once, each later comment on its own; each text tokenised on its own, in the
+              // default languages. A write adds a pair row, and gives each of its terms' postings
+              // the document's length after it (`len`, 0052): a posting keeps the length of the
+              // last write holding its term, as it would in use. The document's postings are the
+              // writes' terms with their counts summed, in hash order (as packText orders them).
               const writes = internal ? texts.map((x) => [x]) : [texts.slice(0, 2), ...texts.slice(2).map((x) => [x])];
-              const lastLength = new Map<string, number>();
+              const terms = new Map<string, { term: Buffer; tf: number; len: number }>();
               let sofar = 0;
               for (const w of writes) {
                 const one = packText({ sealer }, w, DEFAULT_LANGUAGES);
                 sofar += one.length;
-                for (let j = 0; j < one.tfs.length; j++) lastLength.set(one.packed.subarray(j * 16, j * 16 + 16).toString("hex"), sofar);
+                for (let j = 0; j < one.tfs.length; j++) {
+                  const term = one.packed.subarray(j * 16, j * 16 + 16);
+                  const key = term.toString("hex");
+                  const had = terms.get(key);
+                  terms.set(key, { term, tf: (had?.tf ?? 0) + one.tfs[j]!, len: sofar });
+                }
                 if (!one.pairs.tfs.length) continue;
                 pa.nice.push(nice);
                 pa.internal.push(internal);
                 pa.pairs.push(pairSet(one.pairs));
                 pairs += one.pairs.tfs.reduce((x, y) => x + y, 0);
               }
-              for (let j = 0; j < p.tfs.length; j++) {
-                const term = p.packed.subarray(j * 16, j * 16 + 16);
-                po.term.push(term);
+              if (!terms.size) continue;
+              dc.id.push(id);
+              dc.nice.push(nice);
+              dc.internal.push(internal);
+              dc.len.push(sofar);
+              for (const key of [...terms.keys()].sort()) {
+                const x = terms.get(key)!;
+                po.term.push(x.term);
                 po.nice.push(nice);
                 po.internal.push(internal);
-                po.tf.push(p.tfs[j]!);
-                po.len.push(Math.min(lastLength.get(term.toString("hex")) ?? 0, POSTING_LENGTH_MAX));
+                po.tf.push(x.tf);
+                po.len.push(Math.min(x.len, POSTING_LENGTH_MAX));
               }
             }
             fts.id.push(id);
