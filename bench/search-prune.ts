@@ -19,6 +19,7 @@ import { openRuntime } from "../src/platform/runtime.ts";
 import { makeContext } from "../src/platform/context.ts";
 import { textMatch } from "../src/modules/search/search-index.ts";
 import { pruneTop } from "../src/modules/search/search-service.ts";
+import { relevancePage } from "./search.ts";
 
 type Results = { postgres: { queries: Record<string, string[]> } };
 
@@ -51,16 +52,7 @@ async function main() {
               if (!match) throw new Error(`no words in ${q}`);
               prunable = match.prunable(pruneTop(26));
               const hit = match(true, mode === "pruned" && prunable ? pruneTop(26) : undefined);
-              const page = await tx.db
-                .selectFrom("tickets as t")
-                .select(["t.id", "t.nice_id"])
-                .where("t.tenant_id", "=", big)
-                .where("t.deleted_at", "is", null)
-                .innerJoin(hit.as("hit"), (j) => j.onRef("hit.nice_id", "=", "t.nice_id"))
-                .orderBy(sql`hit.score`, "desc")
-                .orderBy("t.nice_id", "desc")
-                .limit(26)
-                .execute();
+              const page = await relevancePage(tx, big, hit).execute();
               if (round > 0) times[mode].push(performance.now() - t0);
               if (mode === "pruned") rows = page.length;
             });

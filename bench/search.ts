@@ -32,7 +32,8 @@ import { loadConfig } from "../src/platform/config.ts";
 import { openRuntime } from "../src/platform/runtime.ts";
 import { makeContext } from "../src/platform/context.ts";
 import { createTenant } from "../src/modules/tenants/tenants-service.ts";
-import { packText, textMatch } from "../src/modules/search/search-index.ts";
+import { packText, textMatch, type TextMatch } from "../src/modules/search/search-index.ts";
+import type { TenantTx } from "../src/platform/db/database.ts";
 import { pruneTop } from "../src/modules/search/search-service.ts";
 import { DEFAULT_LANGUAGES } from "../src/modules/search/search-text.ts";
 import { pairSet, POSTING_LENGTH_MAX } from "../src/modules/search/search-repo.ts";
@@ -663,6 +664,22 @@ async function stop(s: ServerProcess) {
   await s.exited;
 }
 
+/**
+ * A relevance page as tickets-repo listTickets runs it (the tickets alone, the text match joined
+ * in, best first, 25 and one more); its display joins follow for the page's rows only.
+ */
+export function relevancePage(tx: TenantTx, tenantId: string, matching: ReturnType<TextMatch>) {
+  return tx.db
+    .selectFrom("tickets as t")
+    .select(["t.id", "t.nice_id"])
+    .where("t.tenant_id", "=", tenantId)
+    .where("t.deleted_at", "is", null)
+    .innerJoin(matching.as("hit"), (j) => j.onRef("hit.nice_id", "=", "t.nice_id"))
+    .orderBy(sql`hit.score`, "desc")
+    .orderBy("t.nice_id", "desc")
+    .limit(26);
+}
+
 /** The query the search route runs (ticket columns, the text match joined in, relevance order, one page), explained. */
 async function explainSlowest(cfg: ReturnType<typeof loadConfig>, tenantId: string, cases: Array<{ kind: string; q: string }>, basePool: pg.Pool, baseSql: string, label: string) {
   const rt = await openRuntime(cfg, { migrate: false });
@@ -676,17 +693,7 @@ async function explainSlowest(cfg: ReturnType<typeof loadConfig>, tenantId: stri
         // As the route asks first: a single word's best matches alone when it has more (search-service.ts pruneTop).
         const m = (await textMatch(ctx, parts, true, undefined))!;
         const matching = m(true, m.prunable(pruneTop(26)) ? pruneTop(26) : undefined);
-        // As tickets-repo listTickets runs a relevance page: the tickets alone, then the page's display joins.
-        const q = tx.db
-          .selectFrom("tickets as t")
-          .select(["t.id", "t.nice_id"])
-          .where("t.tenant_id", "=", tenantId)
-          .where("t.deleted_at", "is", null)
-          .innerJoin(matching.as("hit"), (j) => j.onRef("hit.nice_id", "=", "t.nice_id"))
-          .orderBy(sql`hit.score`, "desc")
-          .orderBy("t.nice_id", "desc")
-          .limit(26);
-        return (await q.explain(undefined, sql`analyze, buffers`)).map((r) => String(Object.values(r)[0])).join("\n");
+        return (await relevancePage(tx, tenantId, matching).explain(undefined, sql`analyze, buffers`)).map((r) => String(Object.values(r)[0])).join("\n");
       });
       const b = await basePool.query(`EXPLAIN (ANALYZE, BUFFERS) ${baseSql}`, [tenantId, c.q]);
       text += `=== ${c.kind}: ${c.q}\n--- Vaultdesk (search_postings)\n${plan}\n--- baseline (tsvector + GIN)\n${b.rows.map((r: Record<string, string>) => Object.values(r)[0]).join("\n")}\n\n`;

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTenant, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, startTestApp, waitForJob, type TestApp, type TestTenant, openTicket as open } from "./support/harness.ts";
 
 /**
  * A single word's relevance pages from its best matches alone (0052, search-repo.ts prunedMatch):
@@ -17,11 +17,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function open(a: TestTenant, subject: string, body: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject, comment: { body }, ...extra } });
-  expect(r.status, r.text).toBe(201);
-  return r.body.ticket.id as number;
-}
 
 /** Postings whose `len` is above their document's length (must be none), and how many postings there are. */
 const lengths = (a: TestTenant) =>
@@ -304,5 +299,28 @@ describe("relevance pages of a word in many tickets", () => {
     expect(pending).toEqual(all.ids.filter((id) => statuses.get(id) === "pending"));
     expect(pending.length).toBe(60);
   }, 120_000);
+
+  it("answers forged and replayed cursors as every match would: from the top, nothing, the same page again", async () => {
+    const all = await cursorPages("printer", 100);
+    const page = async (after: string) => {
+      const r = await a.api("GET", `/api/v2/search.json?query=printer&page[size]=25&page[after]=${encodeURIComponent(after)}`);
+      expect(r.status, r.text).toBe(200);
+      return r.body.results.map((x: { id: number }) => x.id) as number[];
+    };
+    const forge = (o: number, k: string) => Buffer.from(JSON.stringify({ o, k })).toString("base64url");
+    // A score above any: every match comes after it, the best first.
+    expect(await page(forge(999_999_999, "99999999999999999"))).toEqual(all.slice(0, 25));
+    // A score below any (scores are positive): nothing after it.
+    expect(await page(forge(0, "-1"))).toEqual([]);
+    expect(await page(forge(1, "0"))).toEqual([]);
+    // A real cursor replayed: the same page each time.
+    const first = await a.api("GET", `/api/v2/search.json?query=printer&page[size]=25`);
+    const cursor = first.body.meta.after_cursor as string;
+    expect(await page(cursor)).toEqual(all.slice(25, 50));
+    expect(await page(cursor)).toEqual(all.slice(25, 50));
+    // A key that is not a number: a clear 400, never a 500.
+    const bad = await a.api("GET", `/api/v2/search.json?query=printer&page[size]=25&page[after]=${Buffer.from(JSON.stringify({ o: 1, k: "1e9" })).toString("base64url")}`);
+    expect(bad.status).toBe(400);
+  }, 60_000);
 
 });

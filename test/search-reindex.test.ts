@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainQueued } from "../src/modules/audit/audit-service.ts";
 import { reindexByOperator, reindexHandler, reindexStatusForOperator, REINDEX_JOB } from "../src/modules/search/search-reindex-service.ts";
 import { JobRunner, type StepsHandler } from "../src/platform/jobs/job-runner.ts";
-import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant, openTicket as open } from "./support/harness.ts";
 import { seededDataDir } from "./support/data-dir-template.ts";
 import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "./support/process.ts";
 import { movePairsToPostings, pairRows } from "./support/search-pairs.ts";
@@ -25,11 +25,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function open(a: TestTenant, subject: string, body: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject, comment: { body }, ...extra } });
-  expect(r.status, r.text).toBe(201);
-  return r.body.ticket.id as number;
-}
 async function comment(a: TestTenant, id: number, body: string, isPublic: boolean): Promise<void> {
   const r = await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body, public: isPublic } } });
   expect(r.status, r.text).toBe(200);

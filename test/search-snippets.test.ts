@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant, openTicket as open } from "./support/harness.ts";
 import { asSession, signInByMail } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
@@ -25,11 +25,6 @@ type Highlights = { subject: Part[]; comment: Part[] };
 type Hit = { id: number; highlights?: Highlights };
 type As = { email: string; token: string } | undefined;
 
-async function open(a: TestTenant, subject: string, body: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject, comment: { body }, ...extra } });
-  expect(r.status, r.text).toBe(201);
-  return r.body.ticket.id as number;
-}
 async function comment(a: TestTenant, id: number, body: string, isPublic = true) {
   const r = await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body, public: isPublic } } });
   expect(r.status, r.text).toBe(200);

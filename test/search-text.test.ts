@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant, openTicket as open } from "./support/harness.ts";
 import { asSession, signInByMail } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { insertPairRows, movePairsToPostings, pairRows as readPairs } from "./support/search-pairs.ts";
@@ -24,11 +24,6 @@ afterAll(async () => {
 
 type As = { email: string; token: string } | undefined;
 
-async function open(a: TestTenant, subject: string, body: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject, comment: { body }, ...extra } });
-  expect(r.status, r.text).toBe(201);
-  return r.body.ticket.id as number;
-}
 const search = async (a: TestTenant, query: string, as?: As, more = "") => {
   const r = await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent(query)}${more}`, undefined, as);
   expect(r.status, `${query}: ${r.text}`).toBe(200);

@@ -215,3 +215,10 @@ export async function waitForJob(tenant: TestTenant, id: string, as?: { email: s
     await new Promise((res) => setTimeout(res, 20));
   }
 }
+
+/** Opens a ticket through the API as the tenant's owner (a subject, a description, more fields), and answers its public id. */
+export async function openTicket(a: TestTenant, subject: string, body: string, extra: Record<string, unknown> = {}): Promise<number> {
+  const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject, comment: { body }, ...extra } });
+  if (r.status !== 201) throw new Error(`ticket create answered ${r.status}: ${r.text}`);
+  return r.body.ticket.id as number;
+}
