@@ -128,8 +128,9 @@ async function filtersFor(ctx: RequestContext, query: string, byRelevance = fals
 
 /**
  * How many of a single word's best matches a relevance page is first taken from (search-repo.ts
- * prunedMatch), for a page needing `rows`: enough that filters dropping most of them still leave
- * a full page, few enough that their length lookups stay cheap (~5 µs each).
+ * prunedMatch), for a page needing `rows`: enough that those beating the next one's bound fill
+ * the page (59 of 256 for a common word: bench/README.md, "Bounds"), few enough that their length
+ * lookups stay cheap (~5 µs each).
  */
 export function pruneTop(rows: number): number {
   return Math.min(Math.max(8 * rows, 256), 4096);
