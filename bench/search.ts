@@ -470,6 +470,15 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
       const queries = buildQueries(sample, df, BIG, stopWords, rng(7));
       step(`queries: ${JSON.stringify(queries)}`);
       await rt.close().catch(() => {});
+      // BENCH_AUTO_EXPLAIN=<ms>: the server's statements slower than that are logged with their plans
+      // (auto_explain, in PostgreSQL's log), as they ran (bench/README.md, "Search").
+      if (process.env.BENCH_AUTO_EXPLAIN) {
+        const ms = Number(process.env.BENCH_AUTO_EXPLAIN);
+        if (!Number.isFinite(ms) || ms < 0) throw new Error("BENCH_AUTO_EXPLAIN: milliseconds");
+        const name = new URL(main.url).pathname.slice(1);
+        for (const setting of [`session_preload_libraries = 'auto_explain'`, `auto_explain.log_min_duration = ${ms}`, `auto_explain.log_analyze = on`, `auto_explain.log_timing = off`, `auto_explain.log_buffers = on`])
+          await pool.query(`ALTER DATABASE ${name} SET ${setting}`);
+      }
 
       // ---- Over real HTTP against a real server process.
       server = await startServer(dataDir, env);

@@ -244,7 +244,7 @@ export function visibleTicketNiceIds(ctx: RequestContext) {
  * A `where` for listTickets: tickets whose requester's processing is not restricted (bulk exports
  * leave the others out: GDPR art. 18, docs/privacy.md).
  */
-export const unrestrictedRequester: NonNullable<Parameters<typeof repo.listTickets>[3]> = (q) => q.where("r.restricted_at", "is", null);
+export const unrestrictedRequester: NonNullable<Parameters<typeof repo.listTickets>[3]> = repo.requesterNotRestricted;
 
 export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[3], sort?: repo.TicketSort | repo.TicketOrder) {
   const actor = requireStaff(ctx);
