@@ -44,6 +44,14 @@ export function pairSet(p: PackedList): Buffer {
 /**
  * Adds a text's terms to a ticket's document of that visibility (counts add up), and its length;
  * its pairs as a row of their own (one row however many pairs: 0051).
+ *
+ * A document's first write (a new ticket, a ticket's first internal note) inserts its postings
+ * plainly: no posting of a document outlives it (removeTickets deletes both), so none can be in the
+ * way. Every later write adds to the counts with ON CONFLICT, whose speculative insertion costs each
+ * posting a second descent of the primary key and a WAL record of its own.
+ * `xmax = 0` on the document's returned row tells an insert from ON CONFLICT's update (the
+ * updated version carries its updater's transaction id). A concurrent first write to the same
+ * document waits on its key and then sees the conflict, so it is never taken for a first one.
  */
 export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
@@ -51,14 +59,17 @@ export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean
     ? sql`, pairs AS (
       INSERT INTO search_pair_sets (tenant_id, nice_id, internal, pairs) SELECT ${tx.tenantId}, tk.nice_id, ${internal}, ${pairSet(t.pairs)}::bytea FROM tk)`
     : sql``;
+  const rows = sql`SELECT ${tx.tenantId}, d.term, tk.nice_id, ${internal}, d.tf, ${postingLength(sql`doc.length`)} FROM tk CROSS JOIN doc CROSS JOIN d`;
   await sql`
     WITH tk AS MATERIALIZED (${niceIdOf(tx, ticketId)}),
+    d AS MATERIALIZED (${unpacked(t)}),
     doc AS (
       INSERT INTO search_documents (tenant_id, ticket_id, nice_id, internal, length) SELECT ${tx.tenantId}, ${ticketId}, tk.nice_id, ${internal}, ${t.length} FROM tk
       ON CONFLICT (tenant_id, ticket_id, internal) DO UPDATE SET length = search_documents.length + EXCLUDED.length
-      RETURNING length)${pairs}
-    INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf, len)
-    SELECT ${tx.tenantId}, d.term, tk.nice_id, ${internal}, d.tf, ${postingLength(sql`doc.length`)} FROM tk CROSS JOIN doc CROSS JOIN (${unpacked(t)}) AS d
+      RETURNING length, xmax = 0 AS first)${pairs},
+    first AS (
+      INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf, len) ${rows} WHERE doc.first)
+    INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf, len) ${rows} WHERE NOT doc.first
     ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = search_postings.tf + EXCLUDED.tf, len = EXCLUDED.len`.execute(tx.db);
 }
 
