@@ -59,6 +59,13 @@ export type SearchResult = {
   baseline: Record<string, Stats>;
   /** Vaultdesk over baseline, per percentile. */
   ratio: Record<string, { p50: number; p95: number; p99: number }>;
+  /**
+   * Like for like with the baseline: the route's search statements alone (textMatch's counts and
+   * the relevance page of 26 ids, asked again unpruned when a pruned page is short, as the route
+   * does), timed in this process inside the big tenant's transaction; no HTTP, authentication,
+   * display query, decryption or rendering. Alternating with the baseline's statement.
+   */
+  sql: { rounds: number; latency: Record<string, Stats>; baseline: Record<string, Stats>; ratio: Record<string, { p50: number; p95: number; p99: number }> };
   /** Creates per second through the API at concurrency 4, indexed and not (same text, same database). */
   create: { indexed_per_s: number; not_indexed_per_s: number; ratio: number; creates_each: number };
   /** A page of 25 tickets by an indexed sort with no words (status:new, by created_at): the HTTP and rendering floor. */
@@ -86,6 +93,7 @@ const pct = (xs: number[], p: number) => {
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 100) / 100;
 };
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const stats = (xs: number[], h: number[]): Stats => ({ p50_ms: pct(xs, 50), p95_ms: pct(xs, 95), p99_ms: pct(xs, 99), mean_ms: round(xs.reduce((a, b) => a + b, 0) / xs.length, 2), hits_mean: round(h.reduce((a, b) => a + b, 0) / h.length) });
 const step = (s: string) => process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} search: ${s}\n`);
 
 // ---------------------------------------------------------------------------------------------
@@ -486,8 +494,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
       const host = "big.localhost";
       const enc = encodeURIComponent;
       const url = (q: string) => `/api/v2/search.json?query=${enc(q)}&page[size]=25`;
-      const baseSql = `SELECT id, nice_id, subject FROM fts_tickets WHERE tenant_id = $1 AND doc @@ (websearch_to_tsquery('english', $2) || websearch_to_tsquery('swedish', $2))
-        ORDER BY ts_rank(doc, websearch_to_tsquery('english', $2) || websearch_to_tsquery('swedish', $2)) DESC, nice_id DESC LIMIT 25`;
+      const baseSql = BASE_SQL;
       const kinds = Object.keys(queries).filter((k) => queries[k]!.length > 0);
       const lat: Record<string, number[]> = Object.fromEntries(kinds.map((k) => [k, []]));
       const blat: Record<string, number[]> = Object.fromEntries(kinds.map((k) => [k, []]));
@@ -521,10 +528,11 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
           bhits[k]!.push(b.rowCount ?? 0);
         }
       }
-      const stats = (xs: number[], h: number[]): Stats => ({ p50_ms: pct(xs, 50), p95_ms: pct(xs, 95), p99_ms: pct(xs, 99), mean_ms: round(xs.reduce((a, b) => a + b, 0) / xs.length, 2), hits_mean: round(h.reduce((a, b) => a + b, 0) / h.length) });
       const latency = Object.fromEntries(kinds.map((k) => [k, stats(lat[k]!, hits[k]!)]));
       const baseline = Object.fromEntries(kinds.map((k) => [k, stats(blat[k]!, bhits[k]!)]));
       const ratio = Object.fromEntries(kinds.map((k) => [k, { p50: round(latency[k]!.p50_ms / baseline[k]!.p50_ms, 2), p95: round(latency[k]!.p95_ms / baseline[k]!.p95_ms, 2), p99: round(latency[k]!.p99_ms / baseline[k]!.p99_ms, 2) }]));
+      step(`the same queries' SQL alone, in this process, alternating with the baseline's`);
+      const sqlOnly = await sqlLatency(cfg, bigId, queries, kinds, basePool, baseSql, opts.quick ? 10 : 20);
 
       // ---- Name prefixes (type:user name:ad*): people created through the API, then queried.
       const PEOPLE = Math.min(50_000, Math.max(2_000, Math.round(BIG / 6)));
@@ -643,6 +651,7 @@ export async function benchSearch(opts: { quick: boolean; adminUrl: string; tick
         latency,
         baseline,
         ratio,
+        sql: sqlOnly,
         create: createR,
         floor: stats(floorLat, floorHits),
         queries,
@@ -687,6 +696,52 @@ export function relevancePage(tx: TenantTx, tenantId: string, matching: ReturnTy
     .orderBy(sql`hit.score`, "desc")
     .orderBy("t.nice_id", "desc")
     .limit(26);
+}
+
+/** The baseline's query: PostgreSQL's own full-text search over the text in clear, top 25 by ts_rank ($1 tenant, $2 the query). */
+export const BASE_SQL = `SELECT id, nice_id, subject FROM fts_tickets WHERE tenant_id = $1 AND doc @@ (websearch_to_tsquery('english', $2) || websearch_to_tsquery('swedish', $2))
+  ORDER BY ts_rank(doc, websearch_to_tsquery('english', $2) || websearch_to_tsquery('swedish', $2)) DESC, nice_id DESC LIMIT 25`;
+
+/** The route's search statements for one query, in the tenant's transaction: milliseconds and rows of the page (bench `sql`). */
+async function timeRoute(ctx: ReturnType<typeof makeContext>, tenantId: string, q: string): Promise<{ ms: number; rows: number }> {
+  const parts = [...q.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  const t0 = performance.now();
+  const m = await textMatch(ctx, parts, true, undefined);
+  if (!m) throw new Error(`no words in ${q}`);
+  const top = pruneTop(26);
+  let page = await relevancePage(ctx.tx, tenantId, m(true, m.prunable(top) ? top : undefined)).execute();
+  // A pruned page that came back short is asked again of every match (tickets-repo.ts listTickets).
+  if (m.prunable(top) && page.length < 26) page = await relevancePage(ctx.tx, tenantId, m(true, undefined)).execute();
+  return { ms: performance.now() - t0, rows: page.length };
+}
+
+/** `sql` of the results: each kind's queries, `rounds` times, the route's statements and the baseline's alternating. */
+export async function sqlLatency(cfg: ReturnType<typeof loadConfig>, tenantId: string, queries: Record<string, string[]>, kinds: string[], basePool: pg.Pool, baseSql: string, rounds: number): Promise<SearchResult["sql"]> {
+  const rt = await openRuntime(cfg, { migrate: false });
+  const ours: Record<string, number[]> = Object.fromEntries(kinds.map((k) => [k, []]));
+  const theirs: Record<string, number[]> = Object.fromEntries(kinds.map((k) => [k, []]));
+  const ourRows: Record<string, number[]> = Object.fromEntries(kinds.map((k) => [k, []]));
+  const theirRows: Record<string, number[]> = Object.fromEntries(kinds.map((k) => [k, []]));
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (const k of kinds) for (const q of queries[k]!) {
+        const r = await rt.db.tenant(tenantId, async (tx) => timeRoute(makeContext({ tx, sealer: await rt.keyring.sealerFor(tx), actor: { kind: "operator" }, requestId: "bench", now: () => new Date() }), tenantId, q));
+        const t0 = performance.now();
+        const b = await basePool.query(baseSql, [tenantId, q]);
+        if (i === 0) continue; // warm-up round
+        ours[k]!.push(r.ms);
+        ourRows[k]!.push(Math.min(r.rows, 25));
+        theirs[k]!.push(performance.now() - t0);
+        theirRows[k]!.push(b.rowCount ?? 0);
+      }
+    }
+  } finally {
+    await rt.close();
+  }
+  const latency = Object.fromEntries(kinds.map((k) => [k, stats(ours[k]!, ourRows[k]!)]));
+  const baseline = Object.fromEntries(kinds.map((k) => [k, stats(theirs[k]!, theirRows[k]!)]));
+  const ratio = Object.fromEntries(kinds.map((k) => [k, { p50: round(latency[k]!.p50_ms / baseline[k]!.p50_ms, 2), p95: round(latency[k]!.p95_ms / baseline[k]!.p95_ms, 2), p99: round(latency[k]!.p99_ms / baseline[k]!.p99_ms, 2) }]));
+  return { rounds: rounds - 1, latency, baseline, ratio };
 }
 
 /** The query the search route runs (ticket columns, the text match joined in, relevance order, one page), explained. */
