@@ -129,11 +129,14 @@ async function filtersFor(ctx: RequestContext, query: string, byRelevance = fals
 /**
  * How many of a single word's best matches a relevance page is first taken from (search-repo.ts
  * prunedMatch), for a page needing `rows`: enough that those beating the next one's bound fill
- * the page (59 of 256 for a common word: bench/README.md, "Bounds"), few enough that their length
- * lookups stay cheap (~5 µs each).
+ * the page, few enough that their length lookups stay cheap (~5 µs each). A page that comes back
+ * short is asked again of every match, which costs 2–4× the pruned statement for a common word:
+ * with 8 × rows (256 for a page of 25), 4 of the benchmark's 12 common words came back short at
+ * 300,000 tickets (24 of 26 rows); with 1,024 every one was full, for 3–15 % more than 256
+ * (bench/README.md, "Bounds").
  */
 export function pruneTop(rows: number): number {
-  return Math.min(Math.max(8 * rows, 256), 4096);
+  return Math.min(Math.max(40 * rows, 256), 4096);
 }
 
 /** Relevance (the BM25 score joined in by a text search, an integer), highest first; ties: the newest ticket. */
