@@ -218,13 +218,14 @@ describe("relevance pages of a word in many tickets", () => {
   let a: TestTenant;
   beforeAll(async () => {
     a = await buildTenant(t, "bndpages");
-    // 300 tickets holding "printer" (more than the 256 best a page of 25 is first taken from),
-    // of different lengths and counts, a fifth of them pending.
+    // 300 tickets holding "printer" (more than the 256 best a page of 5 is first taken from),
+    // of different lengths and counts, a fifth of them pending; 270 of them hold "プリンター" (four
+    // character pairs, once to three times), the other 30 "プリンタ" (three of its pairs, no match).
     const text = textMaker(5);
     for (let j = 0; j < 3; j++) {
       const tickets = Array.from({ length: 100 }, (_, k) => ({
         subject: `printer ${text(2 + (k % 4))}`,
-        comment: { body: `${"printer ".repeat(1 + ((k * 7 + j) % 3))}${text(3 + ((k * 13 + j) % 17))}` },
+        comment: { body: `${"printer ".repeat(1 + ((k * 7 + j) % 3))}${text(3 + ((k * 13 + j) % 17))} ${k % 10 === 3 ? "プリンタ" : "プリンター ".repeat(1 + ((k * 11 + j) % 3))}` },
         status: k % 5 === 0 ? "pending" : "open",
       }));
       const r = await a.api("POST", "/api/v2/tickets/create_many.json", { tickets });
@@ -304,6 +305,35 @@ describe("relevance pages of a word in many tickets", () => {
     }
     expect(pending).toEqual(all.ids.filter((id) => statuses.get(id) === "pending"));
     expect(pending.length).toBe(60);
+  }, 120_000);
+
+  it("of a CJK word of several character pairs are those of every match: pruned when it is in many more tickets than a page's best", async () => {
+    const { relevancePages } = await import("../src/modules/tickets/tickets-repo.ts");
+    // Offset pages of 100 need their best 4,000: never pruned, every match.
+    const before = { ...relevancePages };
+    const all = await offsetPages("プリンター", 100);
+    expect(relevancePages).toEqual(before);
+    expect(all.ids.length).toBe(270);
+    expect(all.count).toBe(270);
+    expect(new Set(all.ids).size).toBe(270);
+    // Pages of 25 start from the best 1,040: more than the 270 matches, so not pruned either.
+    const seen = { ...relevancePages };
+    expect(await cursorPages("プリンター", 25)).toEqual(all.ids);
+    expect(relevancePages).toEqual(seen);
+    // Pages of 5 start from the best 256, fewer than the 270 its four pairs are expected in
+    // together: the first pages pruned, the last ones asked again; the same rows in the same order.
+    const forwards = await cursorPages("プリンター", 5, 60);
+    expect(forwards).toEqual(all.ids);
+    expect(relevancePages.pruned).toBeGreaterThan(seen.pruned);
+    expect(relevancePages.again).toBeGreaterThan(seen.again);
+    expect(relevancePages.pruned - seen.pruned + relevancePages.again - seen.again).toBe(Math.ceil(270 / 5));
+    // Three of its pairs (プリンタ) are in all 300; with another word (printer, in all 300) the
+    // same rows as every match, pages of 5 by cursor and of 100 by offset.
+    const three = await offsetPages("プリンタ", 100);
+    expect(three.ids.length).toBe(300);
+    const mixed = await offsetPages("プリンター printer", 100);
+    expect(mixed.ids.length).toBe(270);
+    expect(await cursorPages("プリンター printer", 5, 60)).toEqual(mixed.ids);
   }, 120_000);
 
   it("answers forged and replayed cursors as every match would: from the top, nothing, the same page again", async () => {

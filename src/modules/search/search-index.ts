@@ -252,8 +252,13 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
   // alternatives) in more tickets than the best `top` asked for; a rarer one is matched whole,
   // which costs about as much. Its scores are those of the merge and of the one pass to the last
   // digit, so a page asked again of every match (or the next page, pruned or not) continues where
-  // it stopped. Several words are not pruned: reading all of their postings to rank by bound cost
-  // 5–10 % more than probing for each of the rarest one's tickets (bench/README.md, "Bounds").
-  const prunable = (top: number) => groups.length === 1 && pairs.length === 0 && hashes.length <= repo.DENSE_MAX_TERMS && Math.max(...dfs) > top;
+  // it stopped. Several groups only when they are one CJK word's character pairs, found together
+  // in every ticket holding the rarest, each of which the lookups would probe and look up, and in
+  // more tickets than `top` (repo.preferPruned; bench/README.md, "Bounds"). Several words were
+  // measured no faster by bound.
+  const words = groups.map((g) => g.word);
+  const expected = repo.expectedMatches(stats.documents, groupDf, words);
+  const prunable = (top: number) =>
+    pairs.length === 0 && hashes.length <= repo.DENSE_MAX_TERMS && (groups.length === 1 ? Math.max(...dfs) > top : repo.preferPruned(dfs, groupDf, lead, expected, top, words));
   return Object.assign((ordered: boolean, top?: number) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way, ordered, top: top !== undefined && prunable(top) ? top : undefined }), { prunable });
 }

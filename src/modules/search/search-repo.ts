@@ -478,6 +478,42 @@ export function preferMerge(termDfs: readonly number[], groupDfs: readonly numbe
 }
 
 /**
+ * How many tickets a query of several groups (and no phrase) is expected to match, from the
+ * groups' document frequencies: the groups of one word (`words[g]`: a CJK run's character pairs)
+ * as found together, in as many tickets as its rarest ("プリンター"'s four pairs are in the same
+ * 12,104 tickets of the benchmark's big tenant), and different words as independent (each keeping
+ * its share of the tickets the others are in).
+ */
+export function expectedMatches(documents: number, groupDfs: readonly number[], words: readonly number[]): number {
+  const n = Math.max(documents, 1);
+  const perWord = new Map<number, number>();
+  groupDfs.forEach((df, g) => {
+    const w = words[g] ?? -1 - g;
+    perWord.set(w, Math.min(perWord.get(w) ?? n, df));
+  });
+  let expected = n;
+  for (const df of perWord.values()) expected *= Math.min(df, n) / n;
+  return expected;
+}
+
+/**
+ * Whether a query of several groups (no phrase) is cheaper as its best matches by bound
+ * (prunedMatch: every posting of every group read, ~0.5 µs each, and only the best `top` tickets'
+ * lengths looked up, ~5 µs each) than as every match by lookups (the lead group's tickets probed
+ * for the others, ~2.5 µs a probe, and every match's length looked up). Only for the groups of
+ * one word (`words[g]`: a CJK run's character pairs), expected in more tickets than the best
+ * `top` (expectedMatches). Several words were measured no faster by bound (bench/README.md,
+ * "Bounds": three common words 0.88–1.01 of the lookups, a CJK word with a common one 1.5, its
+ * best by bound too few for a page and asked again), and a CJK word's pairs 0.40–0.43.
+ */
+export function preferPruned(termDfs: readonly number[], groupDfs: readonly number[], lead: number, expected: number, top: number, words: readonly number[]): boolean {
+  if (groupDfs.length < 2 || expected <= top || new Set(words).size !== 1) return false;
+  const leadDf = groupDfs[lead] ?? 0;
+  const all = termDfs.reduce((a, b) => a + b, 0);
+  return 0.5 * all + 5 * top < 0.5 * leadDf + 2.5 * leadDf * (groupDfs.length - 1) + 5 * expected;
+}
+
+/**
  * Most terms (hashes, alternatives included) matched in one pass or by merging: each is a
  * column of its own, and a query may hold hundreds (48 groups, each word stemmed in every language
  * a tenant enables, pairs of those), more than a statement's 1,664 columns; beyond this the

@@ -227,23 +227,27 @@ export function termsOf(text: string, languages: readonly string[] = DEFAULT_LAN
  * What a query asks for: every group must match; a group matches when any of its alternatives
  * does. `parts` are the query's free words and quoted phrases. A word is one group (its stems); a
  * CJK run one group per bigram; words within one part (a quoted phrase, or `paper-jam` typed as
- * one token) also need each adjacent pair, in order.
+ * one token) also need each adjacent pair, in order. `word`: which of the query's words (or CJK
+ * runs) the group comes from, counted in order: a CJK run's bigrams share one (they are one word's
+ * parts, found together), a phrase's pairs take the later word's.
  */
-export type QueryGroup = { alternatives: string[] };
+export type QueryGroup = { alternatives: string[]; word: number };
 
 export function queryGroups(parts: readonly string[], languages: readonly string[] = DEFAULT_LANGUAGES): QueryGroup[] {
   const groups: QueryGroup[] = [];
   const seen = new Set<string>();
+  let word = -1;
   const push = (alternatives: string[]) => {
     const key = [...alternatives].sort().join("\u0000");
     if (alternatives.length && !seen.has(key)) {
       seen.add(key);
-      groups.push({ alternatives });
+      groups.push({ alternatives, word });
     }
   };
   for (const text of parts) {
     let prev: string[] | undefined;
     for (const tok of tokenize(text, languages)) {
+      word++;
       if (tok.kind === "cjk") {
         bigrams(tok.run).forEach((g) => push([gramTerm(g)]));
         prev = undefined;
