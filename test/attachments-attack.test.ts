@@ -330,30 +330,39 @@ describe("storage: what is stored is removed", () => {
   it("does not hold up other tenants while an upload with many files is deleted", async () => {
     const a = await buildTenant(t, "akstall");
     const b = await buildTenant(t, "akstallb");
-    // One upload token takes at most 20 files (each answer lists them all); the 21st is refused.
-    const first = await upload(t, a, owner(a), "f0.txt", Buffer.from("x"));
-    const token = first.body.upload.token as string;
-    for (let i = 1; i < 20; i++) expect((await upload(t, a, owner(a), `f${i}.txt`, Buffer.from("x"), { token })).status).toBe(201);
-    const over = await upload(t, a, owner(a), "f20.txt", Buffer.from("x"), { token });
-    expect(over.status, over.text).toBe(422);
-    expect(blobFiles(t, a.tenantId)).toHaveLength(20);
-    // Deleting it unlinks and fsyncs each file: outside the request's transaction, since on the
-    // embedded database one transaction at a time serves every tenant.
-    const started = Date.now();
-    let done = false;
-    const del = t.request({ method: "DELETE", path: `/api/v2/uploads/${token}.json`, host: a.host, headers: { authorization: basic(owner(a)) } }).finally(() => (done = true));
-    // Tenant b keeps working meanwhile; its slowest answer is what it waited for tenant a.
-    let waited = 0;
-    while (!done) {
-      const s = Date.now();
-      expect((await b.api("GET", "/api/v2/users/me.json")).status).toBe(200);
-      waited = Math.max(waited, Date.now() - s);
+    expect((await b.api("GET", "/api/v2/users/me.json")).status).toBe(200); // warm: b's first request is not what is measured
+    // A shared machine can stall one request for as long as the deletion takes; the serialisation
+    // this guards against stalls every try, so the best of three is what is asserted.
+    const tries: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // One upload token takes at most 20 files (each answer lists them all); the 21st is refused.
+      const first = await upload(t, a, owner(a), "f0.txt", Buffer.from("x"));
+      const token = first.body.upload.token as string;
+      for (let i = 1; i < 20; i++) expect((await upload(t, a, owner(a), `f${i}.txt`, Buffer.from("x"), { token })).status).toBe(201);
+      const over = await upload(t, a, owner(a), "f20.txt", Buffer.from("x"), { token });
+      expect(over.status, over.text).toBe(422);
+      expect(blobFiles(t, a.tenantId)).toHaveLength(20);
+      // Deleting it unlinks and fsyncs each file: outside the request's transaction, since on the
+      // embedded database one transaction at a time serves every tenant.
+      const started = Date.now();
+      let done = false;
+      const del = t.request({ method: "DELETE", path: `/api/v2/uploads/${token}.json`, host: a.host, headers: { authorization: basic(owner(a)) } }).finally(() => (done = true));
+      // Tenant b keeps working meanwhile; its slowest answer is what it waited for tenant a.
+      let waited = 0;
+      while (!done) {
+        const s = Date.now();
+        expect((await b.api("GET", "/api/v2/users/me.json")).status).toBe(200);
+        waited = Math.max(waited, Date.now() - s);
+      }
+      expect((await del).status).toBe(204);
+      expect(blobFiles(t, a.tenantId)).toHaveLength(0);
+      const took = Date.now() - started;
+      // Before the fix tenant b's request waits for the whole deletion (waited ≈ took, about 0.5 to 5 ms per
+      // file on the machine this was written on): any uploader can make that as long as they like.
+      if (waited < Math.max(50, took / 2)) return;
+      tries.push(`tenant b waited ${waited} ms for tenant a's deletion, which took ${took} ms`);
     }
-    expect((await del).status).toBe(204);
-    const took = Date.now() - started;
-    // Before the fix tenant b's request waits for the whole deletion (waited ≈ took, about 0.5 to 5 ms per
-    // file on the machine this was written on): any uploader can make that as long as they like.
-    expect(waited, `tenant b waited ${waited} ms for tenant a's deletion, which took ${took} ms`).toBeLessThan(Math.max(50, took / 2));
+    expect.fail(tries.join("; "));
   });
 });
 
