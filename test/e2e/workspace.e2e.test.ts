@@ -440,6 +440,24 @@ describe("agent workspace in Chromium", () => {
     expect(await light.locator("input.select").count()).toBe(0);
 
     const id = ids.adaTickets[1]!;
+    // The History's first load is answered by the server at once (before the note exists) but
+    // handed to the page only once the save's reload has begun: a reload that joined that load
+    // instead of asking again showed the history without the note (seen on a loaded machine).
+    let releaseFirst: () => void = () => undefined;
+    const saveReloading = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let heldOne = false;
+    let historyLoads = 0;
+    await light.route(`**/api/v2/tickets/${id}/audits*`, async (route) => {
+      historyLoads += 1;
+      if (heldOne) return route.continue();
+      heldOne = true;
+      // Asked from the test's process, which resolves no *.localhost name: by address, with the Host.
+      const url = new URL(route.request().url());
+      const before = await route.fetch({ url: url.href.replace(url.hostname, "127.0.0.1"), headers: { ...route.request().headers(), host: url.host } });
+      await saveReloading;
+      // The page may have given this load up (its answer is no longer wanted).
+      await route.fulfill({ response: before }).catch(() => undefined);
+    });
     await light.goto(`${ws}/agent/tickets/${id}`);
     await visible(light.getByRole("heading", { name: "Conversation" }));
     await visible(light.getByText("You can add internal notes to this ticket."));
@@ -448,10 +466,16 @@ describe("agent workspace in Chromium", () => {
     expect(await light.getByRole("button", { name: "Submit as solved" }).count()).toBe(0);
     expect(await light.getByRole("button", { name: "Assign to me" }).count()).toBe(0);
     expect(await light.getByLabel("Status").count()).toBe(0);
+    await visible(light.getByRole("region", { name: "History" }).getByText("Loading the history…"));
     await light.getByLabel("Your internal note (only agents see it)").fill("Checked with billing.");
+    const reload = light.waitForRequest((r) => r.method() === "GET" && new URL(r.url()).pathname === `/api/v2/tickets/${id}`);
     await light.getByRole("button", { name: "Update ticket" }).click();
+    await reload;
+    releaseFirst();
     await visible(light.locator(".comment.note").getByText("Checked with billing."));
     await visible(light.getByRole("region", { name: "History" }).getByText("Added an internal note"));
+    expect(historyLoads).toBe(2);
+    await light.unroute(`**/api/v2/tickets/${id}/audits*`);
     await shot(light, "workspace-light-agent-desktop");
     await expectAccessible(light, "the ticket page for a light agent");
 

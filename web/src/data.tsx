@@ -98,10 +98,21 @@ export function useApiPages<P>(key: QueryKey, load: (cursor: string | null, sign
   return { data: q.data?.pages, error: q.error, loading: q.isFetching, reload, hasMore: q.hasNextPage, loadMore, loadingMore: q.isFetchingNextPage };
 }
 
-/** Marks everything under `prefix` stale and reloads what is on screen (view counts after a save). */
+/**
+ * Marks everything under `prefix` stale and reloads what is on screen (view counts after a save).
+ * A load under way is given up first: it may have been answered before the write being followed,
+ * and React Query joins a first load in flight rather than start another (a ticket's History,
+ * still loading when the agent saved quickly, stayed without the note).
+ */
 export function useInvalidate(): (prefix: QueryKey) => Promise<void> {
   const client = useQueryClient();
-  return useCallback((prefix: QueryKey) => client.invalidateQueries({ queryKey: prefix }), [client]);
+  return useCallback(
+    async (prefix: QueryKey) => {
+      await client.cancelQueries({ queryKey: prefix });
+      await client.invalidateQueries({ queryKey: prefix });
+    },
+    [client],
+  );
 }
 
 /** Changes what is cached under `key` (a save that answered the new state) without asking again. */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok, passkeyCancelled, registerPasskey } from "../api.ts";
-import { Loadable, queryClient, useApi } from "../data.tsx";
+import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
 
@@ -25,7 +25,8 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
   const explainError = props.explainError ?? explain;
   const Heading = props.headingLevel === 3 ? "h3" : "h2";
 
-  const refresh = () => queryClient.invalidateQueries({ queryKey: PASSKEYS_KEY });
+  const invalidate = useInvalidate();
+  const refresh = () => invalidate(PASSKEYS_KEY);
   async function act(fn: () => Promise<void>, done: string) {
     setError(null);
     setStatus(null);
