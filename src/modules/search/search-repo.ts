@@ -424,18 +424,28 @@ function prunedMatch(
   o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; top: number },
 ): RawBuilder<{ nice_id: string; score: string; complete: boolean }> {
   const top = Math.max(1, Math.min(Math.trunc(o.top), 100_000));
-  const counts = q.groups.map((_, i) => sql`(sum(p.tf) FILTER (WHERE q.i = ${i}))::float8 AS ${countColumn(i)}`);
+  // One term (a word with one stem in the tenant's languages, as most of the most frequent are):
+  // its postings are read straight from the index, in ticket order, and summed as they come
+  // (GroupAggregate), where the join to the term list hashed every ticket (and spilled): 33
+  // against 51 ms for the most frequent word of 90,000 tickets (bench/README.md, "Bounds"). The
+  // hash is a parameter of an equality the index takes under row-level security (byteaeq is
+  // leakproof), planned per execution like the rest.
+  const one = q.groups.length === 1;
+  const counts = one ? [sql`sum(p.tf)::float8 AS ${countColumn(0)}`] : q.groups.map((_, i) => sql`(sum(p.tf) FILTER (WHERE q.i = ${i}))::float8 AS ${countColumn(i)}`);
+  const postings = one
+    ? sql`search_postings p WHERE p.tenant_id = ${tenantId} AND p.term = ${q.packed.subarray(0, TERM_BYTES)}::bytea ${o.visible}`
+    : sql`q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}`;
   const members = Array.from({ length: q.groupCount }, (_, g) => q.groups.flatMap((grp, i) => (grp === g ? [i] : [])));
   // As mergeMatch sums them, to the last digit: a group's best alternative, the groups added in order.
   const weigh = (len: RawBuilder<unknown>) => sql.join(members.map((m) => sql`greatest(${sql.join(m.map((i) => termWeight(i, q.dfs[i] ?? 0, len, o)))})`), sql` + `);
   const every = q.groupCount === 1 ? sql`` : sql`HAVING ${sql.join(members.map((m) => sql`(${sql.join(m.map((i) => sql`bool_or(q.i = ${i})`), sql` OR `)})`), sql` AND `)}`;
   return sql<{ nice_id: string; score: string; complete: boolean }>`(${PLAN_PER_EXECUTION}
-    WITH q AS MATERIALIZED (
-      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.groups.length - 1}) AS i),
+    WITH ${one ? sql`` : sql`q AS MATERIALIZED (
+      SELECT i, substring(${q.packed}::bytea FROM i * ${TERM_BYTES} + 1 FOR ${TERM_BYTES}) AS term FROM generate_series(0, ${q.groups.length - 1}) AS i),`}
     hits AS (
       SELECT p.nice_id, ${sql.join(counts)},
         (coalesce(max(p.len) FILTER (WHERE NOT p.internal), 0) + coalesce(max(p.len) FILTER (WHERE p.internal), 0))::float8 AS lb
-      FROM q JOIN search_postings p ON p.tenant_id = ${tenantId} AND p.term = q.term ${o.visible}
+      FROM ${postings}
       GROUP BY p.nice_id ${every}),
     best AS MATERIALIZED (
       SELECT h.*, ${weigh(sql`h.lb`)} AS bound FROM hits h ORDER BY bound DESC LIMIT ${top + 1}),
