@@ -202,6 +202,33 @@ describe("OpenID Connect sign-in with oidc-provider", () => {
     await refused(await callback(A, b, new URL(`http://x/access/oidc/callback?error=access_denied&state=${to.searchParams.get("state")}`)), "provider_error");
   });
 
+  it("refuses an address the provider does not say is verified unless the admin allows it: an unverified address never signs in as the person who has it here", async () => {
+    const agent = await buildUser(t, A, "agent");
+    // The provider sends no email_verified for an address it let its user type: refused by default.
+    await refused((await signInFlow(A, person(A, { email: agent.email, email_verified: undefined }))).res, "email_unverified");
+    expect((await A.api("GET", "/api/v2/sso/oidc.json")).body.oidc.email_verified_required).toBe(true);
+    const set = (extra: Record<string, unknown>) => A.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: idp.issuer, client_id: "vaultdesk-a", ...extra } });
+    expect((await set({ email_verified_required: "no" })).status).toBe(422);
+    try {
+      // Off (a provider that never sends it): accepted; kept when saved again without it.
+      const off = await set({ email_verified_required: false });
+      expect(off.status, off.text).toBe(200);
+      expect(off.body.oidc.email_verified_required).toBe(false);
+      expect((await set({})).body.oidc.email_verified_required).toBe(false);
+      expect((await signInFlow(A, person(A, { email_verified: undefined }))).res.status).toBe(303);
+      // A provider that says false is refused whatever the setting.
+      await refused((await signInFlow(A, person(A, { email_verified: false }))).res, "email_unverified");
+      // On, with the address from another claim (email_verified is about `email` only): the admin chose that claim.
+      expect((await set({ email_verified_required: true, email_claim: "name" })).status).toBe(200);
+      const named = person(A, { email_verified: undefined });
+      named.name = `n-${named.email}`;
+      expect((await signInFlow(A, named)).res.status).toBe(303);
+    } finally {
+      expect((await set({ email_verified_required: true, email_claim: "email" })).status).toBe(200);
+    }
+    await refused((await signInFlow(A, person(A, { email_verified: undefined }))).res, "email_unverified");
+  });
+
   it("refuses a suspended person with 403, audited", async () => {
     const who = person(A);
     const u = await A.api("POST", "/api/v2/users.json", { user: { name: "Sus Pended", email: who.email } });

@@ -10734,6 +10734,8 @@ export interface operations {
                             /** @description Whether a client secret is stored (it is never answered). */
                             client_secret_set: boolean;
                             email_claim: string;
+                            /** @description Refuse a sign-in unless the provider says the address is verified (`email_verified: true`). Applies when the address comes from the `email` claim, which that claim is about. Default true; turn it off only for a provider that never sends it and whose addresses its organization assigns. */
+                            email_verified_required: boolean;
                             enabled: boolean;
                             issuer: string | null;
                             name_claim: string;
@@ -10761,6 +10763,8 @@ export interface operations {
                         /** @description Write-only: never answered. Omit to keep the one set. */
                         client_secret?: string;
                         email_claim?: string;
+                        /** @description Refuse a sign-in unless the provider says the address is verified (`email_verified: true`). Applies when the address comes from the `email` claim, which that claim is about. Default true; turn it off only for a provider that never sends it and whose addresses its organization assigns. */
+                        email_verified_required?: boolean;
                         enabled: boolean;
                         issuer: string;
                         name_claim?: string;
@@ -10782,6 +10786,8 @@ export interface operations {
                             /** @description Whether a client secret is stored (it is never answered). */
                             client_secret_set: boolean;
                             email_claim: string;
+                            /** @description Refuse a sign-in unless the provider says the address is verified (`email_verified: true`). Applies when the address comes from the `email` claim, which that claim is about. Default true; turn it off only for a provider that never sends it and whose addresses its organization assigns. */
+                            email_verified_required: boolean;
                             enabled: boolean;
                             issuer: string | null;
                             name_claim: string;

@@ -18,7 +18,8 @@ import { oidcConfig, type OidcConfig, type OidcInput, type OidcView } from "./ss
  *  - The redirect URI is built from the tenant's configured origin (PublicUrls), never a header.
  *  - openid-client checks the ID token: issuer (also the discovery document's), audience, nonce,
  *    signature from the provider's JWKS (RS256/ES256/… only: never `none` or a symmetric key),
- *    expiry; we refuse `email_verified: false`.
+ *    expiry; we refuse `email_verified: false`, and its absence unless the admin allows that
+ *    (`email_verified_required`, on by default).
  *  - Network work (discovery, the code exchange) runs before the request's transaction opens.
  *  - A refusal answers 401 with a short reason code, audited `user.signin_failed` (fields
  *    `oidc` and the reason), and never names which claim or value failed beyond that.
@@ -52,6 +53,7 @@ function viewOf(deps: Pick<AppDeps, "urls">, tenant: ResolvedTenant, enabled: bo
     scopes: c?.scopes ?? "openid email profile",
     email_claim: c?.email_claim ?? "email",
     name_claim: c?.name_claim ?? "name",
+    email_verified_required: c?.email_verified_required ?? true,
     redirect_uri: redirectUriOf(deps, tenant),
   };
 }
@@ -77,6 +79,7 @@ export async function updateOidcSettings(deps: Pick<AppDeps, "urls">, ctx: Reque
     scopes: input.scopes ?? old?.scopes ?? "openid email profile",
     email_claim: input.email_claim ?? old?.email_claim ?? "email",
     name_claim: input.name_claim ?? old?.name_claim ?? "name",
+    email_verified_required: input.email_verified_required ?? old?.email_verified_required ?? true,
   };
   await saveProvider(ctx, "oidc", { enabled: input.enabled, config });
   forgetDiscovery(ctx.sealer.tenantId);
@@ -192,7 +195,13 @@ export async function prepareOidcCallback(
   } catch (err) {
     return { refused: reasonOf(err) };
   }
-  if ("email_verified" in claims && claims.email_verified !== true && claims.email_verified !== "true") return { refused: "email_unverified" };
+  // `email_verified` is about the `email` claim (OpenID Connect Core 5.1): false refuses whatever
+  // claim the address comes from; its absence refuses an address from `email` unless the admin
+  // turned the requirement off (a provider that never sends it). An unverified address would
+  // otherwise sign in as whoever holds that address here.
+  const verified = claims.email_verified;
+  if (verified !== undefined && verified !== true && verified !== "true") return { refused: "email_unverified" };
+  if (verified === undefined && config.email_verified_required && config.email_claim === "email") return { refused: "email_unverified" };
   const email = emailClaim(claims[config.email_claim]);
   if (!email) return { refused: "email_missing" };
   const subject = `${String(claims.iss)}|${String(claims.sub)}`;

@@ -8,7 +8,10 @@ const clientId = lineText(255).pipe(z.string().min(1, "cannot be blank"));
 const clientSecret = z.string().min(1).max(1000).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 const scopes = z.string().max(500).regex(/^openid( [\x21-\x7e]+)*$/, "must start with openid, space-separated");
 
-/** The stored document (sealed JSON). */
+const EMAIL_VERIFIED_REQUIRED =
+  "Refuse a sign-in unless the provider says the address is verified (`email_verified: true`). Applies when the address comes from the `email` claim, which that claim is about. Default true; turn it off only for a provider that never sends it and whose addresses its organization assigns.";
+
+/** The stored document (sealed JSON). Settings stored before `email_verified_required` existed read as true. */
 export const oidcConfig = z.object({
   issuer: providerUrl,
   client_id: clientId,
@@ -16,6 +19,7 @@ export const oidcConfig = z.object({
   scopes: scopes.default("openid email profile"),
   email_claim: claimName.default("email"),
   name_claim: claimName.default("name"),
+  email_verified_required: z.boolean().default(true),
 });
 export type OidcConfig = z.infer<typeof oidcConfig>;
 
@@ -28,6 +32,7 @@ export const oidcInput = z.strictObject({
   scopes: scopes.optional(),
   email_claim: claimName.optional(),
   name_claim: claimName.optional(),
+  email_verified_required: z.boolean().optional().describe(EMAIL_VERIFIED_REQUIRED),
 });
 export type OidcInput = z.infer<typeof oidcInput>;
 
@@ -39,6 +44,7 @@ export const oidcView = z.object({
   scopes: z.string(),
   email_claim: z.string(),
   name_claim: z.string(),
+  email_verified_required: z.boolean().describe(EMAIL_VERIFIED_REQUIRED),
   redirect_uri: z.string().describe("The address to register at the identity provider as this client's redirect URI."),
 });
 export type OidcView = z.infer<typeof oidcView>;

@@ -13,6 +13,8 @@ export const enSsoProviders = {
   "sso.oidc.scopesHelp": "Space-separated, starting with openid. Add the scope that carries groups or roles if you map roles.",
   "sso.oidc.emailClaim": "Claim with the e-mail address",
   "sso.oidc.nameClaim": "Claim with the name",
+  "sso.oidc.emailVerified": "Require the provider to say the address is verified (email_verified)",
+  "sso.oidc.emailVerifiedHelp": "Applies to addresses from the email claim. Turn it off only for a provider that never sends email_verified and whose addresses your organization assigns: an unverified address signs in as whoever has that address here.",
   "sso.oidc.save": "Save OpenID Connect settings",
   "sso.jwt.title": "JWT",
   "sso.jwt.intro": "Your own application signs people in: it signs a JSON Web Token (HS256) with the shared secret and sends the browser to this address:",

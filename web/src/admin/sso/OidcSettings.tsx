@@ -31,6 +31,7 @@ function OidcForm(props: { oidc: Oidc }) {
   const [scopes, setScopes] = useState(o.scopes);
   const [emailClaim, setEmailClaim] = useState(o.email_claim);
   const [nameClaim, setNameClaim] = useState(o.name_claim);
+  const [verifiedRequired, setVerifiedRequired] = useState(o.email_verified_required);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -43,7 +44,7 @@ function OidcForm(props: { oidc: Oidc }) {
     try {
       const r = await ok(
         client.PUT("/api/v2/sso/oidc", {
-          body: { oidc: { enabled, issuer: issuer.trim(), client_id: clientId.trim(), ...(secret ? { client_secret: secret } : {}), scopes: scopes.trim(), email_claim: emailClaim.trim(), name_claim: nameClaim.trim() } },
+          body: { oidc: { enabled, issuer: issuer.trim(), client_id: clientId.trim(), ...(secret ? { client_secret: secret } : {}), scopes: scopes.trim(), email_claim: emailClaim.trim(), name_claim: nameClaim.trim(), email_verified_required: verifiedRequired } },
         }),
       );
       setData(KEY, r.oidc);
@@ -84,6 +85,12 @@ function OidcForm(props: { oidc: Oidc }) {
       <Field id="oidc-name-claim" label={t("sso.oidc.nameClaim")}>
         <input value={nameClaim} onChange={(e) => setNameClaim(e.target.value)} maxLength={200} spellCheck={false} />
       </Field>
+      <label className="check">
+        <input type="checkbox" checked={verifiedRequired} onChange={(e) => setVerifiedRequired(e.target.checked)} aria-describedby="oidc-verified-help" /> {t("sso.oidc.emailVerified")}
+      </label>
+      <p className="help" id="oidc-verified-help">
+        {t("sso.oidc.emailVerifiedHelp")}
+      </p>
       <ErrorText text={error} />
       <StatusText text={status} />
       <p className="actions">

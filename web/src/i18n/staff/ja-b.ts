@@ -139,6 +139,8 @@ export const jaStaffB = {
   "sso.oidc.scopesHelp": "スペース区切りで、openid から始めてください。ロールをマッピングする場合は、グループやロールを含むスコープを追加してください。",
   "sso.oidc.emailClaim": "メールアドレスを含むクレーム",
   "sso.oidc.nameClaim": "名前を含むクレーム",
+  "sso.oidc.emailVerified": "プロバイダーがアドレスを確認済み（email_verified）と示すことを必須にする",
+  "sso.oidc.emailVerifiedHelp": "email クレームのアドレスに適用されます。email_verified を送らず、組織がアドレスを割り当てているプロバイダーの場合にのみオフにしてください。未確認のアドレスでは、ここでそのアドレスを持つ人としてサインインされます。",
   "sso.oidc.save": "OpenID Connect の設定を保存",
   "sso.jwt.title": "JWT",
   "sso.jwt.intro": "自社のアプリケーションでユーザーをサインインさせます。アプリケーションは共有シークレットで JSON Web Token（HS256）に署名し、ブラウザーを次のアドレスに送ります：",

@@ -139,6 +139,8 @@ export const koStaffB = {
   "sso.oidc.scopesHelp": "공백으로 구분하며 openid로 시작합니다. 역할을 매핑하는 경우 그룹이나 역할을 전달하는 범위를 추가하세요.",
   "sso.oidc.emailClaim": "이메일 주소가 담긴 클레임",
   "sso.oidc.nameClaim": "이름이 담긴 클레임",
+  "sso.oidc.emailVerified": "공급자가 주소 확인(email_verified)을 알리도록 요구",
+  "sso.oidc.emailVerifiedHelp": "email 클레임의 주소에 적용됩니다. email_verified를 보내지 않고 조직이 주소를 할당하는 공급자에 한해서만 끄십시오. 확인되지 않은 주소로는 여기에서 그 주소를 가진 사람으로 로그인됩니다.",
   "sso.oidc.save": "OpenID Connect 설정 저장",
   "sso.jwt.title": "JWT",
   "sso.jwt.intro": "자체 애플리케이션에서 사용자를 로그인시킵니다. 애플리케이션이 공유 시크릿으로 JSON Web Token(HS256)에 서명하고 브라우저를 다음 주소로 보냅니다:",

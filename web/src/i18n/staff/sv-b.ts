@@ -139,6 +139,8 @@ export const svStaffB = {
   "sso.oidc.scopesHelp": "Blankstegsseparerade, med openid först. Lägg till det omfång som innehåller grupper eller roller om du mappar roller.",
   "sso.oidc.emailClaim": "Anspråk med e-postadressen",
   "sso.oidc.nameClaim": "Anspråk med namnet",
+  "sso.oidc.emailVerified": "Kräv att leverantören intygar att adressen är verifierad (email_verified)",
+  "sso.oidc.emailVerifiedHelp": "Gäller adresser från anspråket email. Stäng av det bara för en leverantör som aldrig skickar email_verified och vars adresser er organisation delar ut: en overifierad adress loggar in som den som har den adressen här.",
   "sso.oidc.save": "Spara inställningar för OpenID Connect",
   "sso.jwt.title": "JWT",
   "sso.jwt.intro": "Er egen applikation loggar in personer: den signerar en JSON Web Token (HS256) med den delade hemligheten och skickar webbläsaren till den här adressen:",

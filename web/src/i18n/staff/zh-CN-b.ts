@@ -139,6 +139,8 @@ export const zhCNStaffB = {
   "sso.oidc.scopesHelp": "以空格分隔，以 openid 开头。如需映射角色，请添加包含组或角色信息的范围。",
   "sso.oidc.emailClaim": "包含电子邮件地址的声明",
   "sso.oidc.nameClaim": "包含姓名的声明",
+  "sso.oidc.emailVerified": "要求提供方确认地址已验证（email_verified）",
+  "sso.oidc.emailVerifiedHelp": "适用于来自 email 声明的地址。仅当提供方从不发送 email_verified 且地址由贵组织分配时才关闭：未验证的地址会以此处拥有该地址的人的身份登录。",
   "sso.oidc.save": "保存 OpenID Connect 设置",
   "sso.jwt.title": "JWT",
   "sso.jwt.intro": "由您自己的应用程序让用户登录：它使用共享密钥为 JSON Web Token（HS256）签名，并将浏览器重定向到以下地址：",
