@@ -243,6 +243,48 @@ describe("SSO only", () => {
     expect(done.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
   });
 
+  it("ends the sessions its group opened another way; the provider's, the owner's with a second factor and the changing admin's stay", async () => {
+    const { tenant, secret } = await jwtTenant("ssoonlysess");
+    const me = async (s: Session) => (await asSession(t, tenant, s, "GET", "/api/v2/users/me.json")).status;
+    const ownerPlain = await signIn(t, tenant, tenant.ownerEmail, tenant.ownerPassword);
+    const code = await enrolTotp(tenant, ownerPlain);
+    const step = await t.request({ method: "POST", path: "/api/v2/session.json", host: tenant.host, body: { email: tenant.ownerEmail, password: tenant.ownerPassword } });
+    expect(step.status, step.text).toBe(202);
+    const strong = await t.request({ method: "POST", path: "/api/v2/session/two_factor.json", host: tenant.host, body: { challenge: step.body.challenge, code: code() } });
+    expect(strong.status, strong.text).toBe(201);
+    const ownerStrong: Session = { cookie: cookieOf(strong.headers), csrf: strong.body.session.csrf_token };
+    const agent = await staffWithPassword(t, tenant, "agent");
+    const admin = await staffWithPassword(t, tenant, "admin");
+    const viaProvider = await postJwt(tenant, await jwtOf(secret, { email: `eu-${crypto.randomBytes(3).toString("hex")}@${tenant.subdomain}.test`, name: "Eu" }));
+    expect(viaProvider.status, viaProvider.text).toBe(303);
+    const endUserJwt: Session = { cookie: cookieOf(viaProvider.headers), csrf: "" };
+    const person = await buildUser(t, tenant, "end-user");
+    const link = await tenant.api("POST", `/api/v2/users/${person.id}/sign_in_links.json`);
+    expect(link.status, link.text).toBe(201);
+    const redeemed = await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links/redeem.json", host: tenant.host, body: { token: link.body.sign_in_link.token } });
+    expect(redeemed.status, redeemed.text).toBe(201);
+    const endUserLink: Session = { cookie: cookieOf(redeemed.headers), csrf: "" };
+    for (const s of [ownerPlain, ownerStrong, agent.session, admin.session, endUserJwt, endUserLink]) expect(await me(s)).toBe(200);
+
+    // An admin sends staff to the provider only, from their password session.
+    const on = await asSession(t, tenant, admin.session, "PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } });
+    expect(on.status, on.text).toBe(200);
+    expect(await me(agent.session)).toBe(401);
+    expect(await me(ownerPlain)).toBe(401);
+    expect(await me(ownerStrong)).toBe(200);
+    expect(await me(admin.session)).toBe(200);
+    expect(await me(endUserJwt)).toBe(200);
+    expect(await me(endUserLink)).toBe(200);
+    const ended = await tenant.api("GET", "/api/v2/audit_logs.json?filter[action]=sso_settings.sessions_ended");
+    expect(ended.body.audit_logs.map((e: { changed_fields: string[] }) => e.changed_fields)).toEqual([["staff"]]);
+
+    // End users: the e-mailed link's session ends, the provider's stays.
+    expect((await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { end_users_sso_only: true } })).status).toBe(200);
+    expect(await me(endUserLink)).toBe(401);
+    expect(await me(endUserJwt)).toBe(200);
+    expect(await me(ownerStrong)).toBe(200);
+  });
+
   it("closes a sign-in link handed out before it, and API password Basic auth stays refused", async () => {
     const { tenant } = await jwtTenant("ssoonlylink");
     const person = await buildUser(t, tenant, "end-user");

@@ -264,6 +264,21 @@ export async function activeOwnerIds(tx: TenantTx): Promise<string[]> {
 }
 
 /** Ends every live session of the tenant (the account was closed). */
+/**
+ * Ends the live sessions of a group (staff: every role but end users) that were not opened through
+ * `method`, but an account owner's opened with a second factor (their way in under "SSO only")
+ * and the session `keep` (the caller's). Answers how many ended.
+ */
+export async function revokeSessionsNotThrough(tx: TenantTx, group: "staff" | "end_users", method: SessionMethod, now: Date, keep: Buffer | undefined): Promise<number> {
+  const r = await sql`
+    UPDATE sessions s SET revoked_at = ${now}
+    FROM users u
+    WHERE s.tenant_id = ${tx.tenantId} AND u.tenant_id = ${tx.tenantId} AND u.id = s.user_id AND s.revoked_at IS NULL AND s.method <> ${method}
+      AND ${group === "staff" ? sql`u.role <> 'end_user' AND NOT (u.role = 'owner' AND s.second_factor)` : sql`u.role = 'end_user'`}
+      ${keep ? sql`AND s.token_hash <> ${keep}` : sql``}`.execute(tx.db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
 export async function revokeAllSessions(tx: TenantTx, now: Date): Promise<number> {
   const r = await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("revoked_at", "is", null).executeTakeFirst();
   return Number(r.numUpdatedRows);

@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
+import { sessionCookieOf } from "./identity-http.ts";
+import { sessionHashOf } from "./identity-service.ts";
 import { MAPPABLE_ROLES, showSsoSettings, signInOptions, ssoUpkeep, updateSsoSettings, type SsoSettings } from "./sso-service.ts";
 
 const kind = z.enum(["saml", "oidc", "jwt"]);
@@ -43,7 +45,7 @@ export function registerSsoRoutes(app: FastifyInstance, deps: AppDeps): void {
     summary: "Vaultdesk: changes the single sign-on settings (admins; audited).",
     body: z.strictObject({ sso_settings: z.strictObject(settingsFields).partial() }),
     response: z.object({ sso_settings: settingsView }),
-    handler: async (ctx, { body }) => ({ sso_settings: await updateSsoSettings(ctx, body.sso_settings as Partial<SsoSettings>) }),
+    handler: async (ctx, { body, req }) => ({ sso_settings: await updateSsoSettings(ctx, body.sso_settings as Partial<SsoSettings>, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/sign_in_options", operationId: "showSignInOptions", tag: "sso", auth: "anonymous",

@@ -149,10 +149,11 @@ export async function showSsoSettings(ctx: RequestContext): Promise<SsoSettingsV
 
 /**
  * Changes who signs in how (admins; audited). A group can be sent only to an enabled provider,
- * and made "SSO only" only when it is sent to one. Staff "SSO only" needs every active owner to
+ * and made "SSO only" only when it is sent to one; its sessions opened another way then end
+ * (endSessionsNowRefused; `keepSession`: the caller's, kept). Staff "SSO only" needs every active owner to
  * have a second factor: their password plus that factor is the way in when the IdP is down.
  */
-export async function updateSsoSettings(ctx: RequestContext, input: Partial<SsoSettings>): Promise<SsoSettingsView> {
+export async function updateSsoSettings(ctx: RequestContext, input: Partial<SsoSettings>, keepSession?: Buffer): Promise<SsoSettingsView> {
   if (!isAdmin(actorUser(ctx).role)) throw forbidden("Only admins change single sign-on.");
   const before = await repo.findSettings(ctx.tx);
   const next: repo.SsoSettingsRow = { ...before, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) } as repo.SsoSettingsRow;
@@ -173,8 +174,28 @@ export async function updateSsoSettings(ctx: RequestContext, input: Partial<SsoS
   if (next.role_attribute !== null && next.role_attribute.trim() === "") next.role_attribute = null;
   await repo.putSettings(ctx.tx, next, ctx.now());
   audit(ctx, { action: "sso_settings.updated", resourceType: "account", resourceId: "sso", fields: Object.keys(input).sort() });
+  await endSessionsNowRefused(ctx, before, next, keepSession);
   await settingsChanged(ctx, "sso");
   return showSsoSettings(ctx);
+}
+
+/**
+ * A group made "SSO only" (or its provider changed while it is): the sessions its people opened
+ * another way end now, as they could not begin any more (password, e-mailed link, passkey, another
+ * provider), not when they would have run out. Kept: an account owner's opened with a second
+ * factor (their way in when the provider fails) and the caller's own, so the admin who made the
+ * change can check it (it ends as sessions do). Audited with the groups concerned.
+ */
+async function endSessionsNowRefused(ctx: RequestContext, before: repo.SsoSettingsRow, next: repo.SsoSettingsRow, keep: Buffer | undefined): Promise<void> {
+  const groups: string[] = [];
+  const now = ctx.now();
+  if (next.staff_sso_only && next.staff_provider !== null && (!before.staff_sso_only || before.staff_provider !== next.staff_provider)) {
+    if ((await identityRepo.revokeSessionsNotThrough(ctx.tx, "staff", next.staff_provider, now, keep)) > 0) groups.push("staff");
+  }
+  if (next.end_users_sso_only && next.end_user_provider !== null && (!before.end_users_sso_only || before.end_user_provider !== next.end_user_provider)) {
+    if ((await identityRepo.revokeSessionsNotThrough(ctx.tx, "end_users", next.end_user_provider, now, keep)) > 0) groups.push("end_users");
+  }
+  if (groups.length) audit(ctx, { action: "sso_settings.sessions_ended", resourceType: "account", resourceId: "sso", fields: groups });
 }
 
 /** The ways in the sign-in pages offer (anyone may read it: it is what the pages show). */
