@@ -217,6 +217,10 @@ describe("passwordless sign-in", () => {
     const er = await passwordless(a, ea.assert(await passwordlessOptions(a), { origin: a.origin }));
     expect(er.status, er.text).toBe(201);
     expect(er.body.session.user_id).toBe(u.id);
+    // The right of access names it, as the person named it, and its last use.
+    const pd = await asSession(t, a, es, "GET", "/api/v2/help_center/me/personal_data.json");
+    expect(pd.status, pd.text).toBe(200);
+    expect(pd.body.personal_data.passkeys).toEqual([{ name: "Phone", created_at: expect.any(String), last_used_at: expect.any(String) }]);
   });
 
   it("refuses replay, expiry, another purpose, another origin or RP ID, no user verification, another tenant's passkey: the same 401, audited", async () => {

@@ -6329,6 +6329,11 @@ export interface operations {
                                 value: string;
                                 verified: boolean;
                             }[];
+                            passkeys: {
+                                created_at: string;
+                                last_used_at: string | null;
+                                name: string;
+                            }[];
                             profile: {
                                 created_at: string;
                                 email: string | null;

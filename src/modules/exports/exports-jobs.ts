@@ -11,7 +11,6 @@ import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
 import { personalDataOf } from "../help-center/help-center-service.ts";
-import { passkeysForAccess } from "../identity/passkeys-service.ts";
 import { listOrganizations } from "../organizations/organizations-service.ts";
 import { attachmentsForExport, openAttachmentForExport } from "../tickets/attachments-service.ts";
 import { conversationForAccess } from "../tickets/requests-service.ts";
@@ -120,10 +119,9 @@ async function buildPersonExport(deps: Deps, sealer: BlobSealer, tenantId: strin
     const personal = await personalDataOf(ctx, userId);
     const conversation = await conversationForAccess(ctx, userId, { internal });
     const files = await attachmentsForExport(deps, ctx, conversation.comments.map((c) => c.internal_id));
-    const passkeys = (await passkeysForAccess(ctx, userId)).map((p) => ({ name: p.name, created_at: p.created_at, last_used_at: p.last_used_at }));
-    return { personal, conversation, files, passkeys, team: await teamName(ctx) };
+    return { personal, conversation, files, team: await teamName(ctx) };
   });
-  const { personal, conversation, passkeys } = data;
+  const { personal, conversation } = data;
   const commentNice = new Map(conversation.comments.map((c) => [c.internal_id, { id: c.id, ticket_id: c.ticket_id }]));
   const attachments = data.files.map((f) => ({
     id: f.id,
@@ -144,7 +142,7 @@ async function buildPersonExport(deps: Deps, sealer: BlobSealer, tenantId: strin
     consent_records: personal.consent_records,
     sessions: personal.sessions,
     sign_in_links: personal.sign_in_links,
-    passkeys,
+    passkeys: personal.passkeys,
     attachments,
   };
   const counts = Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, v.length]));

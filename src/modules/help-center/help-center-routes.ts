@@ -101,6 +101,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
         consent_withdrawals: z.array(consentWithdrawalView),
         sessions: z.array(z.object({ started_at: z.string(), last_seen_at: z.string(), expires_at: z.string(), ended_at: z.string().nullable(), ip: z.string().nullable(), user_agent: z.string().nullable(), browser: z.string().nullable(), os: z.string().nullable() })),
         sign_in_links: z.array(z.object({ created_at: z.string(), expires_at: z.string(), used_at: z.string().nullable(), created_by_staff: z.boolean() })),
+        /** Vaultdesk: the person's passkeys, by the names they gave them. */
+        passkeys: z.array(z.object({ name: z.string(), created_at: z.string(), last_used_at: z.string().nullable() })),
       }),
     }),
     handler: async (ctx) => ({ personal_data: await service.personalData(ctx) }),

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { Mailer } from "../../platform/mail.ts";
 import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
+import { passkeysForAccess } from "../identity/passkeys-service.ts";
 import { signinHistoryOf } from "../identity/signin-links-service.ts";
 import { presentOrgsByIds, resolveOrganization } from "../organizations/organizations-service.ts";
 import { requestsForAccess, type RequestForm, type RequestSubmitted } from "../tickets/requests-service.ts";
@@ -255,5 +256,8 @@ export async function personalDataOf(ctx: RequestContext, userId: string) {
     consent_withdrawals: await withdrawalsOf(ctx, userId),
     sessions: history.sessions,
     sign_in_links: history.sign_in_links,
+    // What a person's passkeys say about them: the names they gave and when they were used (the
+    // public keys and counters are the authenticator's, not personal data about them).
+    passkeys: (await passkeysForAccess(ctx, userId)).map((k) => ({ name: k.name, created_at: k.created_at, last_used_at: k.last_used_at })),
   };
 }
