@@ -102,9 +102,16 @@ describe("single sign-on settings", () => {
     expect((await settings(a, { staff_provider: "saml", end_user_provider: "jwt", end_users_sso_only: true })).status).toBe(200);
     const after = await t.request({ method: "GET", path: "/api/v2/sign_in_options.json", host: a.host });
     expect(after.body.sign_in_options).toEqual({
-      staff: { password: true, sso: { kind: "saml", start_path: "/access/saml/login" } },
-      end_users: { password: false, sign_in_links: false, sso: { kind: "jwt", start_path: "/access/jwt/login" } },
+      staff: { password: true, sso: { kind: "saml", start_path: "/access/saml/login", sign_out_url: null } },
+      end_users: { password: false, sign_in_links: false, sso: { kind: "jwt", start_path: "/access/jwt/login", sign_out_url: null } },
     });
+    // JWT's remote logout address: where the pages send its group after signing out, as it is set, nothing added.
+    const jwt = await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", remote_logout_url: "https://app.customer.test/signed-out", shared_secret: "s".repeat(40) } });
+    expect(jwt.status, jwt.text).toBe(200);
+    const out = await t.request({ method: "GET", path: "/api/v2/sign_in_options.json", host: a.host });
+    expect(out.body.sign_in_options.end_users.sso).toEqual({ kind: "jwt", start_path: "/access/jwt/login", sign_out_url: "https://app.customer.test/signed-out" });
+    expect(out.body.sign_in_options.staff.sso.sign_out_url).toBeNull();
+    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", remote_logout_url: "javascript:alert(1)", shared_secret: "s".repeat(40) } })).status).toBe(422);
   });
 });
 

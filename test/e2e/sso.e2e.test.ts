@@ -33,6 +33,11 @@ beforeAll(async () => {
   // The customer's application: its sign-in page answers a form that posts a fresh JWT to Vaultdesk.
   app = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://app.invalid");
+    if (url.pathname === "/signed-out") {
+      res.setHeader("content-type", "text/html; charset=utf-8");
+      res.end(`<!doctype html><html lang="en"><head><title>Customer app</title></head><body><main><h1>Signed out of support</h1></main></body></html>`);
+      return;
+    }
     const returnTo = url.searchParams.get("return_to") ?? "";
     void new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: "eve@customer.test", name: "Eve Enduser", external_id: "cust-1001" })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -66,6 +71,8 @@ describe("single sign-on in Chromium", () => {
     await page.getByLabel("Client ID").fill("vaultdesk-acme");
     await page.getByLabel("Client secret").fill(CLIENT_SECRET);
     await page.getByLabel("Scopes").fill("openid email profile groups");
+    // An address the provider does not say is verified is refused unless this is unchecked (on by default).
+    expect(await page.getByLabel("Require the provider to say the address is verified (email_verified)").isChecked()).toBe(true);
     await page.getByRole("button", { name: "Save OpenID Connect settings" }).click();
     await visible(page.getByText("A client secret is stored. It is never shown; type a new one to replace it."));
     expect(await page.getByLabel("Client secret").inputValue()).toBe("");
@@ -76,6 +83,7 @@ describe("single sign-on in Chromium", () => {
     jwtSecret = await box.inputValue();
     expect(jwtSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await page.getByLabel("Remote login URL").fill(`${appUrl}/login`);
+    await page.getByLabel("Remote logout URL (optional)").fill(`${appUrl}/signed-out`);
     await page.getByLabel("Enable JWT sign-in").check();
     await page.getByRole("button", { name: "Save JWT settings" }).click();
     await visible(page.getByText("A shared secret is stored. It is never shown again."));
@@ -144,6 +152,12 @@ describe("single sign-on in Chromium", () => {
     await shot(page, "sso-jwt-help-center");
     const people = await apiCall(h, "GET", "/api/v2/users/search.json?query=eve@customer.test", { headers: ownerApi });
     expect(people.body.users[0]).toMatchObject({ name: "Eve Enduser", role: "end-user" });
+    // Signing out ends the session here, then goes to the customer's remote logout address.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(`${appUrl}/signed-out`);
+    await visible(page.getByRole("heading", { name: "Signed out of support" }));
+    await page.goto(`${h.base}/requests`);
+    await visible(page.getByRole("link", { name: "Sign in with your organization's account" }));
     expect(h.incidents).toEqual([]);
   });
 });

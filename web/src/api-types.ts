@@ -10476,6 +10476,8 @@ export interface operations {
                                 sign_in_links: boolean;
                                 sso: {
                                     kind: string;
+                                    /** @description JWT's remote logout URL, where the pages send the group after signing out (null: none, or another protocol). */
+                                    sign_out_url: string | null;
                                     start_path: string;
                                 } | null;
                             };
@@ -10483,6 +10485,8 @@ export interface operations {
                                 password: boolean;
                                 sso: {
                                     kind: string;
+                                    /** @description JWT's remote logout URL, where the pages send the group after signing out (null: none, or another protocol). */
+                                    sign_out_url: string | null;
                                     start_path: string;
                                 } | null;
                             };

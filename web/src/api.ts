@@ -220,6 +220,24 @@ export async function signOut(): Promise<void> {
   }
 }
 
+/**
+ * Where a person of this role goes after signing out: their group's JWT remote logout address, if
+ * its provider is JWT and one is set (GET /sign_in_options), or null. Only an https address, or
+ * http on this machine's loopback (as the server accepts it), is ever followed.
+ */
+export async function signOutDestination(role: string): Promise<string | null> {
+  try {
+    const o = (await ok(client.GET("/api/v2/sign_in_options"))).sign_in_options;
+    const url = (role === "end_user" ? o.end_users : o.staff).sso?.sign_out_url ?? null;
+    if (!url) return null;
+    const u = new URL(url);
+    const loopback = u.hostname === "localhost" || u.hostname === "127.0.0.1" || u.hostname === "[::1]";
+    return u.protocol === "https:" || (u.protocol === "http:" && loopback) ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function changePassword(previous: string, next: string): Promise<void> {
   await ok(client.PUT("/api/v2/users/me/password", { body: { previous_password: previous, password: next } }));
 }

@@ -24,7 +24,13 @@ const settingsView = z.object({
   role_map: z.record(z.string(), z.array(z.string())),
   providers: z.array(z.object({ kind: z.string(), enabled: z.boolean(), updated_at: z.string() })).describe("The providers set up, enabled or not."),
 });
-const ssoChoice = z.object({ kind: z.string(), start_path: z.string() }).nullable();
+const ssoChoice = z
+  .object({
+    kind: z.string(),
+    start_path: z.string(),
+    sign_out_url: z.string().nullable().describe("JWT's remote logout URL, where the pages send the group after signing out (null: none, or another protocol)."),
+  })
+  .nullable();
 const optionsView = z.object({
   sign_in_options: z.object({
     staff: z.object({ password: z.boolean(), sso: ssoChoice }),

@@ -202,11 +202,21 @@ async function endSessionsNowRefused(ctx: RequestContext, before: repo.SsoSettin
 export async function signInOptions(ctx: RequestContext) {
   const s = await repo.findSettings(ctx.tx);
   const enabled = new Set((await repo.listProviders(ctx.tx)).filter((p) => p.enabled).map((p) => p.kind));
-  const sso = (kind: SsoKind | null) => (kind !== null && enabled.has(kind) ? { kind, start_path: START_PATHS[kind] } : null);
+  // JWT's remote logout address (an admin's setting, https or this machine's loopback): where the
+  // pages send a group signed in through it once they have signed out, as Zendesk does. Nothing
+  // is added to it (no address or id of the person in a URL other servers log).
+  const jwtSignOut = s.staff_provider === "jwt" || s.end_user_provider === "jwt" ? await jwtSignOutUrl(ctx) : null;
+  const sso = (kind: SsoKind | null) => (kind !== null && enabled.has(kind) ? { kind, start_path: START_PATHS[kind], sign_out_url: kind === "jwt" ? jwtSignOut : null } : null);
   return {
     staff: { password: !s.staff_sso_only, sso: sso(s.staff_provider) },
     end_users: { password: !s.end_users_sso_only, sign_in_links: !s.end_users_sso_only, sso: sso(s.end_user_provider) },
   };
+}
+
+async function jwtSignOutUrl(ctx: RequestContext): Promise<string | null> {
+  const p = await readProvider(ctx, "jwt");
+  const url = (p?.config as { remote_logout_url?: unknown } | undefined)?.remote_logout_url;
+  return typeof url === "string" && url !== "" ? url : null;
 }
 
 // ---- the last step of every SSO sign-in

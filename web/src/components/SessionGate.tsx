@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { ApiError, changePassword, client, currentSession, explain, fieldError, ok, onUnauthorized, passkeyCancelled, signIn, signInWithCode, signInWithPasskey, signInWithPasskeyAsSecondFactor, signOut, type TwoFactorChallenge } from "../api.ts";
+import { ApiError, changePassword, client, currentSession, explain, fieldError, ok, onUnauthorized, passkeyCancelled, signIn, signInWithCode, signInWithPasskey, signInWithPasskeyAsSecondFactor, signOut, signOutDestination, type TwoFactorChallenge } from "../api.ts";
 import type { Abilities, User } from "../api-schema.ts";
 import { Loadable, queryClient, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
@@ -57,7 +57,10 @@ export function SessionGate(props: {
   }
 
   function signedOut() {
-    void signOut().finally(() => {
+    const role = session.data?.me.vaultdesk_role ?? "";
+    void signOut().finally(async () => {
+      const away = await signOutDestination(role);
+      if (away) return window.location.assign(away);
       forgetLoadedData();
       queryClient.setQueryData(SESSION_KEY, null);
       setNotice(t("signout.done"));

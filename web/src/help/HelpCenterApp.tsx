@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { ApiError, client, currentSession, explain, ok, onUnauthorized, signOut } from "../api.ts";
+import { ApiError, client, currentSession, explain, ok, onUnauthorized, signOut, signOutDestination } from "../api.ts";
 import { ErrorText } from "../components/Field.tsx";
 import { queryClient, useApi } from "../data.tsx";
 import { chooseLocale, LOCALES, t, useLocale } from "../i18n/index.ts";
@@ -121,7 +121,9 @@ export function HelpCenterApp() {
                 type="button"
                 className="link"
                 onClick={() =>
-                  void signOut().finally(() => {
+                  void signOut().finally(async () => {
+                    const away = await signOutDestination(session.me.vaultdesk_role);
+                    if (away) return window.location.assign(away);
                     queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== "help_center" });
                     queryClient.setQueryData(SESSION, null);
                     setNotice(t("hc.signedOut"));
