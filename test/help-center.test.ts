@@ -296,6 +296,41 @@ describe("requests API for a signed-in end user", () => {
     expect(noCsrf.status).toBe(403);
   });
 
+  it("lets the requester mark a request solved, with a last word or without; no one else, never twice", async () => {
+    const a = await buildTenant(t, "hcsolve");
+    const r1 = (await anon(a, "POST", "/api/v2/requests.json", requestBody("solver@example.test"))).body.request;
+    const other = (await anon(a, "POST", "/api/v2/requests.json", requestBody("bystander@example.test", {}, "Not yours"))).body.request;
+    const me = await signInByMail(a, "solver@example.test");
+    const path = `/api/v2/requests/${r1.id}.json`;
+    expect((await as(a, me, "GET", path)).body.request).toMatchObject({ status: "new", solved: false, can_be_solved_by_me: true });
+    // Nothing to do, or setting it back: refused, nothing written.
+    for (const body of [{ request: {} }, { request: { solved: false } }, { request: { solved: "yes" } }]) {
+      const r = await as(a, me, "PUT", path, body);
+      expect(r.status, JSON.stringify(body)).toBe(422);
+    }
+    expect((await as(a, me, "PUT", `/api/v2/requests/${other.id}.json`, { request: { solved: true } })).status).toBe(404);
+    const done = await as(a, me, "PUT", path, { request: { solved: true, comment: { body: "Fixed it myself, thanks" } } });
+    expect(done.status, done.text).toBe(200);
+    expect(done.body.request).toMatchObject({ status: "solved", solved: true, can_be_solved_by_me: false });
+    expect((await a.api("GET", `/api/v2/tickets/${r1.id}.json`)).body.ticket.status).toBe("solved");
+    const comments = async () => (await as(a, me, "GET", `/api/v2/requests/${r1.id}/comments.json`)).body.comments.map((c: { body: string }) => c.body);
+    expect(await comments()).toEqual(["It started smoking this morning.", "Fixed it myself, thanks"]);
+    const again = await as(a, me, "PUT", path, { request: { solved: true } });
+    expect(again.status).toBe(422);
+    expect(again.body.details.solved[0].description).toMatch(/solved already/);
+    // A reply reopens it; solved again without a word adds no comment.
+    expect((await as(a, me, "PUT", path, { request: { comment: { body: "It is back" } } })).body.request).toMatchObject({ status: "open", can_be_solved_by_me: true });
+    const quiet = await as(a, me, "PUT", path, { request: { solved: true } });
+    expect(quiet.body.request.status).toBe("solved");
+    expect(await comments()).toHaveLength(3);
+    const audits = await a.api("GET", `/api/v2/tickets/${r1.id}/audits.json`);
+    expect(audits.body.audits.flatMap((x: { events: Array<{ field_name?: string; value?: unknown }> }) => x.events).filter((e: { field_name?: string; value?: unknown }) => e.field_name === "status" && e.value === "solved")).toHaveLength(2);
+    // A closed request is no longer theirs to change.
+    await a.api("PUT", `/api/v2/tickets/${r1.id}.json`, { ticket: { status: "closed" } });
+    expect((await as(a, me, "GET", path)).body.request.can_be_solved_by_me).toBe(false);
+    expect((await as(a, me, "PUT", path, { request: { solved: true } })).status).toBe(422);
+  });
+
   it("answers another tenant's request id like a missing one", async () => {
     const a = await buildTenant(t, "hcta");
     const b = await buildTenant(t, "hctb");

@@ -196,6 +196,15 @@ describe("help center in Chromium", () => {
     // The agent sees the reply in the ticket's conversation.
     const comments = await asOwner("GET", `/api/v2/tickets/${requestId}/comments.json`);
     expect(comments.body.comments.map((c: { body: string }) => c.body)).toContain(`直りました ${XSS_IMG}`);
+    // The visitor marks the request solved, without another word.
+    await visitor.getByLabel("問題は解決しました：このリクエストを解決済みにする").check();
+    await visitor.getByRole("button", { name: "解決済みにする" }).click();
+    await visible(visitor.getByRole("status").getByText("リクエストを解決済みにしました。"));
+    await visible(visitor.locator(".badge.status-solved", { hasText: "解決済み" }));
+    expect(await visitor.getByLabel("問題は解決しました：このリクエストを解決済みにする").count()).toBe(0);
+    await expectAccessible(visitor, "a solved request");
+    expect((await asOwner("GET", `/api/v2/tickets/${requestId}.json`)).body.ticket.status).toBe("solved");
+    expect((await asOwner("GET", `/api/v2/tickets/${requestId}/comments.json`)).body.comments).toHaveLength(comments.body.comments.length);
   });
 
   it("shows My information: profile, requests, messages, consent record, sessions", async () => {

@@ -1755,7 +1755,7 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showRequest"];
-        /** Adds the requester's public reply. A pending or solved request reopens; a closed one cannot be replied to. */
+        /** Adds the requester's public reply, or marks the request solved (`solved: true`, with a reply or without; its requester only, while `can_be_solved_by_me`). A reply alone reopens a pending or solved request; a closed one cannot be replied to. */
         put: operations["updateRequest"];
         post?: never;
         delete?: never;
@@ -9355,10 +9355,15 @@ export interface operations {
             content: {
                 "application/json": {
                     request: {
-                        comment: {
+                        comment?: {
                             body: string;
                             uploads?: string[];
                         };
+                        /**
+                         * @description Mark the request solved (it cannot be set back: a reply reopens it).
+                         * @enum {boolean}
+                         */
+                        solved?: true;
                     };
                 };
             };

@@ -123,7 +123,8 @@ export function notifyOnWrite(deps: Deps) {
     // The requester hears only of a ticket they can see (one with a public comment).
     if (requester && requester.role === "end_user" && ticket.is_public) {
       if (e.kind === "ticket.created" && publicComment && publicComment.author_id === ticket.requester_id) refs.push(about("request_received", requester.id));
-      else if (solvedNow) refs.push(about("solved", requester.id));
+      // Not when they marked it solved themselves (the help center's "solved" box).
+      else if (solvedNow && !(ctx.actor.kind === "user" && ctx.actor.userId === ticket.requester_id)) refs.push(about("solved", requester.id));
       else if (publicComment && publicComment.author_id !== ticket.requester_id) refs.push(about("public_reply", requester.id));
     }
     if (publicComment && author && !isStaff(author.role)) {

@@ -93,9 +93,14 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/requests/:id", operationId: "updateRequest", tag: "requests", auth: "user",
-    summary: "Adds the requester's public reply. A pending or solved request reopens; a closed one cannot be replied to.",
-    params: publicIdParam, body: z.strictObject({ request: z.strictObject({ comment: z.strictObject({ body, uploads: uploadTokens.optional() }) }) }),
+    summary: "Adds the requester's public reply, or marks the request solved (`solved: true`, with a reply or without; its requester only, while `can_be_solved_by_me`). A reply alone reopens a pending or solved request; a closed one cannot be replied to.",
+    params: publicIdParam,
+    body: z.strictObject({
+      request: z
+        .strictObject({ comment: z.strictObject({ body, uploads: uploadTokens.optional() }).optional(), solved: z.literal(true).optional().describe("Mark the request solved (it cannot be set back: a reply reopens it).") })
+        .refine((r) => r.comment !== undefined || r.solved === true, { message: "send a comment, solved: true, or both" }),
+    }),
     response: z.object({ request: requestView }),
-    handler: async (ctx, { params, body: b }) => ({ request: await replyToMyRequest(ctx, params.id, b.request.comment.body, b.request.comment.uploads) }),
+    handler: async (ctx, { params, body: b }) => ({ request: await replyToMyRequest(ctx, params.id, b.request.comment?.body, b.request.comment?.uploads, b.request.solved === true) }),
   });
 }

@@ -82,7 +82,7 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, fiel
     via: { channel: t.via },
     is_public: t.is_public,
     solved: status === "solved" || status === "closed",
-    can_be_solved_by_me: false,
+    can_be_solved_by_me: !opts.anonymous && canSolve(ctx, t),
     collaborator_ids: [],
     email_cc_ids: [],
     custom_fields: visibleValues(fields, values, PORTAL),
@@ -93,6 +93,15 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, fiel
 }
 
 const PORTAL: FieldReader = { role: "end_user" };
+
+/**
+ * Whether the caller may mark the request solved (Zendesk's `can_be_solved_by_me`): its requester,
+ * while it is not solved or closed. A colleague who sees it through a shared organization may
+ * reply, not close another person's request.
+ */
+function canSolve(ctx: RequestContext, t: requests.RequestRow): boolean {
+  return ctx.actor.kind === "user" && actorUser(ctx).userId === t.requester_id && t.status !== "solved" && t.status !== "closed";
+}
 
 export type NewRequest = { subject: string; body: string; uploads?: readonly string[] | undefined; custom_fields?: Array<{ id: number; value: CustomValue }> | undefined; requester?: { name: string; email: string } | undefined; locale?: string | undefined };
 
@@ -284,24 +293,31 @@ export async function listMyRequestComments(deps: Pick<AppDeps, "scanner">, ctx:
 }
 
 /**
- * The requester replies publicly. As in Zendesk, a reply to a pending or solved request reopens
- * it; a closed request cannot be replied to (a new request is the way forward).
+ * The requester replies publicly, or marks the request solved (`solve`, with a reply or without).
+ * As in Zendesk, a reply to a pending or solved request reopens it; a closed request cannot be
+ * replied to (a new request is the way forward).
  */
-export async function replyToMyRequest(ctx: RequestContext, niceId: number, body: string, uploads?: readonly string[]): Promise<RequestView> {
+export async function replyToMyRequest(ctx: RequestContext, niceId: number, body: string | undefined, uploads?: readonly string[], solve = false): Promise<RequestView> {
   const actor = me(ctx);
   const t = await requests.findRequestOfForUpdate(ctx.tx, actor.userId, niceId);
   if (!t) throw notFound();
   if (t.status === "closed") throw invalid("status", "Status: this request is closed and cannot be replied to. Submit a new request instead.", "Closed");
-  const next: TicketStatus = t.status === "pending" || t.status === "solved" ? "open" : t.status;
+  // Marked solved by its requester (with a last word or without), as Zendesk's `solved: true`; a
+  // reply alone to a pending or solved request reopens it.
+  if (solve && !canSolve(ctx, t)) {
+    throw t.status === "solved"
+      ? invalid("solved", "Solved: this request is solved already.", "InvalidValue")
+      : invalid("solved", "Solved: only the person who made this request can mark it solved.", "InvalidValue");
+  }
+  const next: TicketStatus = solve ? "solved" : t.status === "pending" || t.status === "solved" ? "open" : t.status;
   const events: AuditEvent[] = next !== t.status ? [{ id: 0, type: "Change", field_name: "status", value: next, previous_value: t.status }] : [];
-  const bodies = commentBodies({ body });
   await changeTicket(
     ctx,
     t,
     {
       patch: next !== t.status ? { status: next } : {},
       events,
-      comment: { author: { id: actor.userId, niceId: actor.niceId, role: actor.role }, public: true, ...bodies, uploads },
+      ...(body !== undefined ? { comment: { author: { id: actor.userId, niceId: actor.niceId, role: actor.role }, public: true, ...commentBodies({ body }), uploads } } : {}),
       action: "request.updated",
       fields: next !== t.status ? ["status"] : [],
     },

@@ -162,6 +162,7 @@ export function RequestPage(props: { id: number; me: User }) {
   const [status, setStatus] = useState<string | null>(null);
   const [replyError, setReplyError] = useState<string | null>(null);
   const [files, setFiles] = useState<PickedFile[]>([]);
+  const [solve, setSolve] = useState(false);
   const missing = state.error instanceof ApiError && state.error.status === 404;
   const request = state.data?.request;
   const comments = state.data?.comments ?? [];
@@ -174,11 +175,15 @@ export function RequestPage(props: { id: number; me: User }) {
     if (stillUploading(files)) return setReplyError(t("hc.files.busy"));
     setBusy(true);
     const uploads = tokensOf(files);
+    const solving = solve && request?.can_be_solved_by_me === true;
     try {
-      await ok(client.PUT("/api/v2/requests/{id}", { params: { path: { id: props.id } }, body: { request: { comment: { body: reply, ...(uploads.length ? { uploads } : {}) } } } }));
+      const worded = reply.trim() !== "" || uploads.length > 0;
+      const comment = worded ? { comment: { body: reply, ...(uploads.length ? { uploads } : {}) } } : {};
+      await ok(client.PUT("/api/v2/requests/{id}", { params: { path: { id: props.id } }, body: { request: { ...comment, ...(solving ? { solved: true as const } : {}) } } }));
       setReply("");
       setFiles([]);
-      setStatus(t("hc.request.sent"));
+      setSolve(false);
+      setStatus(solving ? t("hc.request.solvedDone") : t("hc.request.sent"));
       await state.reload();
     } catch (err) {
       setReplyError(explainHc(err));
@@ -240,13 +245,18 @@ export function RequestPage(props: { id: number; me: User }) {
         <form className="form" onSubmit={send} aria-busy={busy}>
           {request.status === "solved" ? <p className="help">{t("hc.request.solvedHint")}</p> : null}
           <Field id="hc-reply" label={t("hc.request.reply")}>
-            <textarea value={reply} onChange={(e) => setReply(e.target.value)} required rows={5} maxLength={65_536} />
+            <textarea value={reply} onChange={(e) => setReply(e.target.value)} required={!solve} rows={5} maxLength={65_536} />
           </Field>
           <FilePicker files={files} onChange={setFiles} disabled={busy} />
+          {request.can_be_solved_by_me ? (
+            <label className="check">
+              <input type="checkbox" checked={solve} onChange={(e) => setSolve(e.target.checked)} /> {t("hc.request.solveBox")}
+            </label>
+          ) : null}
           <ErrorText text={replyError} />
           <StatusText text={status} />
           <button type="submit" disabled={busy}>
-            {busy ? t("hc.request.sending") : t("hc.request.send")}
+            {busy ? t("hc.request.sending") : solve ? (reply.trim() !== "" ? t("hc.request.solveSend") : t("hc.request.solveOnly")) : t("hc.request.send")}
           </button>
         </form>
       )}
