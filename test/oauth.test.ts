@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import * as oauth from "oauth4webapi";
+import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SSO_PER_IP } from "../src/platform/http/rate-limit.ts";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
@@ -458,5 +459,34 @@ describe("OAuth upkeep", () => {
     expect(tokens.refresh_token).toBeTruthy();
     const again = await refresh(A, { identifier: (await t.db.tenant(A.tenantId, async (tx) => tx.db.selectFrom("oauth_clients").select("identifier").where("tenant_id", "=", A.tenantId).orderBy("created_at", "desc").executeTakeFirstOrThrow())).identifier }, tokens.refresh_token!);
     expect(again.access_token).toMatch(/^vdo_/);
+  });
+});
+
+// After the upkeep's tests: their sweep counts every tenant's codes against tenant A's.
+describe("OAuth and single sign-on only", () => {
+  it("ends staff grants given before staff were sent to their identity provider only, but the owner's; tokens and refreshes stop", async () => {
+    const C = await buildTenant(t, "osso");
+    const ownerC = await signIn(t, C, C.ownerEmail, C.ownerPassword);
+    const start = await asSession(t, C, ownerC, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect(start.status, start.text).toBe(201);
+    const code = new TOTP({ secret: Secret.fromBase32(start.body.totp.secret), algorithm: "SHA1", digits: 6, period: 30 }).generate();
+    expect((await asSession(t, C, ownerC, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code })).status).toBe(200);
+    const jwt = await C.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", shared_secret: crypto.randomBytes(32).toString("base64url") } });
+    expect(jwt.status, jwt.text).toBe(200);
+    const client = await createClient(C);
+    const grant = async (session: Session) => {
+      const s = await authorizationParams(client, "tickets:read");
+      return exchange(C, client, await consent(C, session, s), s);
+    };
+    const agent = await staffWithPassword(t, C, "agent");
+    const agentTokens = await grant(agent.session);
+    const ownerTokens = await grant(ownerC);
+    for (const tk of [agentTokens, ownerTokens]) expect((await bearer(C, tk.access_token, "GET", "/api/v2/tickets.json")).status).toBe(200);
+    const on = await C.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } });
+    expect(on.status, on.text).toBe(200);
+    expect((await bearer(C, agentTokens.access_token, "GET", "/api/v2/tickets.json")).status).toBe(401);
+    expect(await oauthError(refresh(C, client, agentTokens.refresh_token!))).toBe("invalid_grant");
+    // The owner's way in when the provider fails keeps what it authorized.
+    expect((await bearer(C, ownerTokens.access_token, "GET", "/api/v2/tickets.json")).status).toBe(200);
   });
 });

@@ -263,7 +263,6 @@ export async function activeOwnerIds(tx: TenantTx): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-/** Ends every live session of the tenant (the account was closed). */
 /**
  * Ends the live sessions of a group (staff: every role but end users) that were not opened through
  * `method`, but an account owner's opened with a second factor (their way in under "SSO only")
@@ -279,6 +278,7 @@ export async function revokeSessionsNotThrough(tx: TenantTx, group: "staff" | "e
   return Number(r.numAffectedRows ?? 0);
 }
 
+/** Ends every live session of the tenant (the account was closed). */
 export async function revokeAllSessions(tx: TenantTx, now: Date): Promise<number> {
   const r = await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("revoked_at", "is", null).executeTakeFirst();
   return Number(r.numUpdatedRows);

@@ -95,6 +95,20 @@ export async function revokeGrantsOfUser(tx: TenantTx, userId: string, now: Date
   return Number(r.numUpdatedRows);
 }
 
+/**
+ * Ends the grants of a group (staff: every role but end users, account owners kept; end users) when
+ * it is made "SSO only": a grant outlives the session it was consented in, so one given from a
+ * password session would keep that way in (sso-service.ts endSessionsNowRefused). Answers how many.
+ */
+export async function revokeGrantsOfGroup(tx: TenantTx, group: "staff" | "end_users", now: Date): Promise<number> {
+  const r = await sql`
+    UPDATE oauth_grants g SET revoked_at = ${now}, revoked_reason = 'access_ended'
+    FROM users u
+    WHERE g.tenant_id = ${tx.tenantId} AND u.tenant_id = ${tx.tenantId} AND u.id = g.user_id AND g.revoked_at IS NULL
+      AND ${group === "staff" ? sql`u.role NOT IN ('end_user', 'owner')` : sql`u.role = 'end_user'`}`.execute(tx.db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
 export async function markGrantIssued(tx: TenantTx, id: string, now: Date): Promise<void> {
   await tx.db.updateTable("oauth_grants").set({ tokens_issued_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).where("tokens_issued_at", "is", null).execute();
 }

@@ -13,9 +13,10 @@ import { isAdmin, isStaff } from "../users/users-policy.ts";
 import { insertSealedUser, setRoleFromIdentityProvider } from "../users/users-service.ts";
 import { startSession, type Session } from "./identity-service.ts";
 import * as identityRepo from "./identity-repo.ts";
+import * as oauthRepo from "./oauth-repo.ts";
 import * as repo from "./sso-repo.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
-import { emailClaim, nameClaim } from "./sso-claims.ts";
+import { emailClaim, nameClaim, providerUrl } from "./sso-claims.ts";
 import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
@@ -182,18 +183,22 @@ export async function updateSsoSettings(ctx: RequestContext, input: Partial<SsoS
 /**
  * A group made "SSO only" (or its provider changed while it is): the sessions its people opened
  * another way end now, as they could not begin any more (password, e-mailed link, passkey, another
- * provider), not when they would have run out. Kept: an account owner's opened with a second
- * factor (their way in when the provider fails) and the caller's own, so the admin who made the
- * change can check it (it ends as sessions do). Audited with the groups concerned.
+ * provider), not when they would have run out, and so do their OAuth grants (a grant does not say
+ * which session consented to it, and outlives it). Kept: an account owner's sessions opened with
+ * a second factor and their grants (their way in when the provider fails), and the caller's own
+ * session, so the admin who made the change can check it (it ends as sessions do). API tokens are
+ * credentials an admin manages, not a way of signing in: kept. Audited with the groups concerned.
  */
 async function endSessionsNowRefused(ctx: RequestContext, before: repo.SsoSettingsRow, next: repo.SsoSettingsRow, keep: Buffer | undefined): Promise<void> {
   const groups: string[] = [];
   const now = ctx.now();
   if (next.staff_sso_only && next.staff_provider !== null && (!before.staff_sso_only || before.staff_provider !== next.staff_provider)) {
-    if ((await identityRepo.revokeSessionsNotThrough(ctx.tx, "staff", next.staff_provider, now, keep)) > 0) groups.push("staff");
+    const n = (await identityRepo.revokeSessionsNotThrough(ctx.tx, "staff", next.staff_provider, now, keep)) + (await oauthRepo.revokeGrantsOfGroup(ctx.tx, "staff", now));
+    if (n > 0) groups.push("staff");
   }
   if (next.end_users_sso_only && next.end_user_provider !== null && (!before.end_users_sso_only || before.end_user_provider !== next.end_user_provider)) {
-    if ((await identityRepo.revokeSessionsNotThrough(ctx.tx, "end_users", next.end_user_provider, now, keep)) > 0) groups.push("end_users");
+    const n = (await identityRepo.revokeSessionsNotThrough(ctx.tx, "end_users", next.end_user_provider, now, keep)) + (await oauthRepo.revokeGrantsOfGroup(ctx.tx, "end_users", now));
+    if (n > 0) groups.push("end_users");
   }
   if (groups.length) audit(ctx, { action: "sso_settings.sessions_ended", resourceType: "account", resourceId: "sso", fields: groups });
 }
@@ -216,7 +221,8 @@ export async function signInOptions(ctx: RequestContext) {
 async function jwtSignOutUrl(ctx: RequestContext): Promise<string | null> {
   const p = await readProvider(ctx, "jwt");
   const url = (p?.config as { remote_logout_url?: unknown } | undefined)?.remote_logout_url;
-  return typeof url === "string" && url !== "" ? url : null;
+  // Checked again as the settings check it (https, or http on loopback), whatever was stored.
+  return typeof url === "string" && providerUrl.safeParse(url).success ? url : null;
 }
 
 // ---- the last step of every SSO sign-in

@@ -58,8 +58,9 @@ export function SessionGate(props: {
 
   function signedOut() {
     const role = session.data?.me.vaultdesk_role ?? "";
-    void signOut().finally(async () => {
-      const away = await signOutDestination(role);
+    // The provider's sign-out address only once this one's session is ended (not on a failure).
+    void signOut().then(() => true, () => false).then(async (ended) => {
+      const away = ended ? await signOutDestination(role) : null;
       if (away) return window.location.assign(away);
       forgetLoadedData();
       queryClient.setQueryData(SESSION_KEY, null);

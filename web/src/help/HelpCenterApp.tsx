@@ -121,8 +121,9 @@ export function HelpCenterApp() {
                 type="button"
                 className="link"
                 onClick={() =>
-                  void signOut().finally(async () => {
-                    const away = await signOutDestination(session.me.vaultdesk_role);
+                  // The provider's sign-out address only once this one's session is ended (not on a failure).
+                  void signOut().then(() => true, () => false).then(async (ended) => {
+                    const away = ended ? await signOutDestination(session.me.vaultdesk_role) : null;
                     if (away) return window.location.assign(away);
                     queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== "help_center" });
                     queryClient.setQueryData(SESSION, null);
