@@ -285,6 +285,35 @@ describe("SSO only", () => {
     expect(await me(ownerStrong)).toBe(200);
   });
 
+  it("waits for a sign-in being checked when it is turned on, then ends the session that sign-in opens", async () => {
+    const { tenant } = await jwtTenant("ssoonlyrace");
+    await enrolTotp(tenant, await signIn(t, tenant, tenant.ownerEmail, tenant.ownerPassword));
+    const agent = await staffWithPassword(t, tenant, "agent");
+    const { passwordAllowed } = await import("../src/modules/identity/sso-password.ts");
+    const { insertSession } = await import("../src/modules/identity/identity-repo.ts");
+    const userId = (await t.db.tenant(tenant.tenantId, (tx) => tx.db.selectFrom("users").select("id").where("nice_id", "=", agent.id).executeTakeFirstOrThrow())).id;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let checked!: () => void;
+    const wasChecked = new Promise<void>((r) => (checked = r));
+    // A password sign-in past its "SSO only" check, its session not yet written (on PostgreSQL, a
+    // transaction of its own beside the change; PGlite runs one transaction at a time).
+    const signingIn = t.db.tenant(tenant.tenantId, async (tx) => {
+      expect(await passwordAllowed({ tx }, { id: userId, role: "agent" })).toBe(true);
+      checked();
+      await held;
+      await insertSession(tx, { id: crypto.randomUUID(), user_id: userId, token_hash: crypto.randomBytes(32), ip_sealed: null, user_agent_sealed: null, device_hash: null, expires_at: new Date(Date.now() + 3_600_000), last_seen_at: new Date(), method: "password", second_factor: false });
+    });
+    await wasChecked;
+    const change = tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } });
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await signingIn;
+    expect((await change).status).toBe(200);
+    const live = await t.db.tenant(tenant.tenantId, (tx) => tx.db.selectFrom("sessions").select("id").where("user_id", "=", userId).where("revoked_at", "is", null).execute());
+    expect(live).toEqual([]);
+  });
+
   it("closes a sign-in link handed out before it, and API password Basic auth stays refused", async () => {
     const { tenant } = await jwtTenant("ssoonlylink");
     const person = await buildUser(t, tenant, "end-user");

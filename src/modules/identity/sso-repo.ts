@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { TenantTx } from "../../platform/db/database.ts";
+import { ADVISORY_LOCK, type TenantTx } from "../../platform/db/database.ts";
 import type { SsoKind } from "../../platform/db/schema.ts";
 
 /** SQL for single sign-on: providers' sealed settings, who signs in how, subjects, pending requests, the replay cache. */
@@ -15,6 +15,17 @@ export type SsoSettingsRow = {
 };
 
 export const DEFAULT_SSO_SETTINGS: SsoSettingsRow = { staff_provider: null, end_user_provider: null, staff_sso_only: false, end_users_sso_only: false, jit_users: true, role_attribute: null, role_map: {} };
+
+/**
+ * Takes the tenant's lock on its sign-in settings until the transaction ends (ADVISORY_LOCK.ssoSettings):
+ * shared by a check of a password, link or passkey way in, exclusive by a change. Taken in a
+ * statement of its own, before the settings are read, so that a check that waited for a change
+ * reads the new settings.
+ */
+export async function lockSettings(tx: TenantTx, exclusive: boolean): Promise<void> {
+  const key = sql`${ADVISORY_LOCK.ssoSettings}, hashtext(${tx.tenantId})`;
+  await (exclusive ? sql`SELECT pg_advisory_xact_lock(${key})` : sql`SELECT pg_advisory_xact_lock_shared(${key})`).execute(tx.db);
+}
 
 export async function findSettings(tx: TenantTx): Promise<SsoSettingsRow> {
   const row = await tx.db

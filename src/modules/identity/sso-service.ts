@@ -156,6 +156,9 @@ export async function showSsoSettings(ctx: RequestContext): Promise<SsoSettingsV
  */
 export async function updateSsoSettings(ctx: RequestContext, input: Partial<SsoSettings>, keepSession?: Buffer): Promise<SsoSettingsView> {
   if (!isAdmin(actorUser(ctx).role)) throw forbidden("Only admins change single sign-on.");
+  // Waits for the sign-ins being checked (sso-password.ts), so that the sessions they open are
+  // there to end; sign-ins checked after wait for this change and see it.
+  await repo.lockSettings(ctx.tx, true);
   const before = await repo.findSettings(ctx.tx);
   const next: repo.SsoSettingsRow = { ...before, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) } as repo.SsoSettingsRow;
   const enabled = new Set((await repo.listProviders(ctx.tx)).filter((p) => p.enabled).map((p) => p.kind));

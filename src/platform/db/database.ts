@@ -38,6 +38,12 @@ export const ADVISORY_LOCK = {
   supportAccess: 7413063,
   /** A tenant's requests for a search index rebuild and changes of its search languages (with the tenant's hash as the second key). */
   searchReindex: 7413064,
+  /**
+   * A tenant's single sign-on settings (with the tenant's hash): shared by each check of a way in
+   * that "SSO only" closes (sso-password.ts), exclusive for a change of the settings, so that a
+   * change ends what a sign-in being checked meanwhile opens.
+   */
+  ssoSettings: 7413065,
 } as const;
 /** Longest wait for a PostgreSQL connection (a free pool slot or a new connection). */
 const CONNECT_TIMEOUT_MS = 10_000;
