@@ -1,11 +1,12 @@
 import crypto from "node:crypto";
+import * as jose from "jose";
 import * as oauth from "oauth4webapi";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SSO_PER_IP } from "../src/platform/http/rate-limit.ts";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { asSession, signIn, staffWithPassword, type Session } from "./support/people.ts";
+import { asSession, cookieOf, signIn, staffWithPassword, type Session } from "./support/people.ts";
 
 /**
  * OAuth 2.0 for third-party clients, over real HTTP, with oauth4webapi as the third party: the
@@ -488,5 +489,33 @@ describe("OAuth and single sign-on only", () => {
     expect(await oauthError(refresh(C, client, agentTokens.refresh_token!))).toBe("invalid_grant");
     // The owner's way in when the provider fails keeps what it authorized.
     expect((await bearer(C, ownerTokens.access_token, "GET", "/api/v2/tickets.json")).status).toBe(200);
+  });
+
+  it("ends the grants consented in a session of a provider whose secret was replaced, not those consented before it", async () => {
+    const C = await buildTenant(t, "otrust");
+    const secret = crypto.randomBytes(32).toString("base64url");
+    expect((await C.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", shared_secret: secret } })).status).toBe(200);
+    expect((await C.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt" } })).status).toBe(200);
+    const client = await createClient(C);
+    const grant = async (session: Session) => {
+      const s = await authorizationParams(client, "tickets:read");
+      return exchange(C, client, await consent(C, session, s), s);
+    };
+    const agent = await staffWithPassword(t, C, "agent");
+    const before = await grant(agent.session);
+    const token = await new jose.SignJWT({ iat: Math.floor((Date.now() + offset) / 1000), jti: crypto.randomUUID(), email: agent.email, name: "Agent" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
+    const viaJwt = await t.request({ method: "POST", path: "/access/jwt", host: C.host, rawBody: new URLSearchParams({ jwt: token }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(viaJwt.status, viaJwt.text).toBe(303);
+    const cookie = cookieOf(viaJwt.headers);
+    const shown = await t.request({ method: "GET", path: "/api/v2/session.json", host: C.host, headers: { cookie } });
+    const during = await grant({ cookie, csrf: shown.body.session.csrf_token });
+    for (const tk of [before, during]) expect((await bearer(C, tk.access_token, "GET", "/api/v2/tickets.json")).status).toBe(200);
+
+    const replaced = await C.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", shared_secret: crypto.randomBytes(32).toString("base64url") } });
+    expect(replaced.status, replaced.text).toBe(200);
+    expect((await bearer(C, during.access_token, "GET", "/api/v2/tickets.json")).status).toBe(401);
+    expect(await oauthError(refresh(C, client, during.refresh_token!))).toBe("invalid_grant");
+    expect((await bearer(C, before.access_token, "GET", "/api/v2/tickets.json")).status).toBe(200);
+    expect((await asSession(t, C, agent.session, "GET", "/api/v2/users/me.json")).status).toBe(200);
   });
 });

@@ -347,6 +347,87 @@ describe("SSO only", () => {
   });
 });
 
+describe("a provider no longer trusted as it was", () => {
+  const me = (tenant: TestTenant, s: Session) => asSession(t, tenant, s, "GET", "/api/v2/users/me.json").then((r) => r.status);
+  const endedAudits = async (tenant: TestTenant) => (await tenant.api("GET", "/api/v2/audit_logs.json?filter[action]=sso.sessions_ended")).body.audit_logs.map((e: { changed_fields: string[] }) => e.changed_fields);
+
+  it("JWT: a secret no longer accepted ends the sessions tokens signed with it could have opened; a rotation's new secret, other settings and the changing admin's session do not", async () => {
+    const { tenant, secret } = await jwtTenant("trustjwt");
+    expect((await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt" } })).status).toBe(200);
+    const endUser = async (jwtSecret: string): Promise<Session> => {
+      const r = await postJwt(tenant, await jwtOf(jwtSecret, { email: `eu-${crypto.randomBytes(3).toString("hex")}@${tenant.subdomain}.test`, name: "Eu" }));
+      expect(r.status, r.text).toBe(303);
+      return { cookie: cookieOf(r.headers), csrf: "" };
+    };
+    // An admin signed in through the provider, and an agent with their password.
+    const admin = await staffWithPassword(t, tenant, "admin");
+    const viaJwt = await postJwt(tenant, await jwtOf(secret, { email: admin.email, name: "Admin" }));
+    expect(viaJwt.status, viaJwt.text).toBe(303);
+    const adminCookie = cookieOf(viaJwt.headers);
+    const shown = await t.request({ method: "GET", path: "/api/v2/session.json", host: tenant.host, headers: { cookie: adminCookie } });
+    const adminJwt: Session = { cookie: adminCookie, csrf: shown.body.session.csrf_token };
+    const agent = await staffWithPassword(t, tenant, "agent");
+    const first = await endUser(secret);
+
+    // A rotation starts: the old secret stays accepted, nothing ends.
+    const rotated = await asSession(t, tenant, adminJwt, "POST", "/api/v2/sso/jwt/secret.json");
+    expect(rotated.status, rotated.text).toBe(201);
+    const fresh: string = rotated.body.shared_secret;
+    const second = await endUser(secret);
+    const third = await endUser(fresh);
+    const moved = await asSession(t, tenant, adminJwt, "PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app2.customer.test/sso", remote_logout_url: "https://app2.customer.test/bye" } });
+    expect(moved.status, moved.text).toBe(200);
+    for (const s of [first, second, third, agent.session, adminJwt]) expect(await me(tenant, s)).toBe(200);
+    expect(await endedAudits(tenant)).toEqual([]);
+
+    // The old secret is dropped (it leaked): every session through the provider ends, but the admin's own.
+    const ended = await asSession(t, tenant, adminJwt, "PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app2.customer.test/sso", remove_rotation_secret: true } });
+    expect(ended.status, ended.text).toBe(200);
+    for (const s of [first, second, third]) expect(await me(tenant, s)).toBe(401);
+    expect(await me(tenant, agent.session)).toBe(200);
+    expect(await me(tenant, adminJwt)).toBe(200);
+    expect(await endedAudits(tenant)).toEqual([["jwt"]]);
+    // A token signed with the dropped secret opens nothing; the new one works.
+    expect((await postJwt(tenant, await jwtOf(secret, { email: `late@${tenant.subdomain}.test`, name: "Late" }))).status).toBe(401);
+    const after = await endUser(fresh);
+    expect(await me(tenant, after)).toBe(200);
+
+    // A secret set by hand replaces the current one outright; changed by someone else, the admin's session through the provider ends too.
+    const replaced = await tenant.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app2.customer.test/sso", shared_secret: crypto.randomBytes(32).toString("base64url") } });
+    expect(replaced.status, replaced.text).toBe(200);
+    expect(await me(tenant, after)).toBe(401);
+    expect(await me(tenant, adminJwt)).toBe(401);
+    expect(await me(tenant, agent.session)).toBe(200);
+  });
+
+  it("SAML: a certificate added for a rollover ends nothing; the old one removed, or another entity id, ends the sessions it vouched for", async () => {
+    const s = await samlTenant("trustsaml");
+    const signedIn = async (email: string): Promise<Session> => {
+      const r = await samlSignIn(s, { email, name: "Saml Person" });
+      expect(r.status, r.text).toBe(303);
+      return { cookie: cookieOf(r.headers), csrf: "" };
+    };
+    const put = async (saml: Record<string, unknown>) => {
+      const r = await s.tenant.api("PUT", "/api/v2/sso/saml.json", { saml: { enabled: true, idp_sso_url: "https://idp.attack.test/sso", email_attribute: "email", name_attribute: "displayName", signed: "assertion", ...saml } });
+      expect(r.status, r.text).toBe(200);
+    };
+    const next = makeKeyPair("attack-suite IdP, next");
+    const a = await signedIn(`a@${s.tenant.subdomain}.test`);
+    await put({ idp_entity_id: IDP, idp_certificates: [idpKeys.cert, next.cert] });
+    await put({ idp_entity_id: IDP, idp_certificates: [idpKeys.cert, next.cert], idp_sso_url: "https://idp.attack.test/sso2" });
+    expect(await me(s.tenant, a)).toBe(200);
+    await put({ idp_entity_id: IDP, idp_certificates: [next.cert] });
+    expect(await me(s.tenant, a)).toBe(401);
+    expect(await endedAudits(s.tenant)).toEqual([["saml"]]);
+    // Back to the first certificate for a sign-in, then another entity id.
+    await put({ idp_entity_id: IDP, idp_certificates: [idpKeys.cert, next.cert] });
+    const b = await signedIn(`b@${s.tenant.subdomain}.test`);
+    expect(await me(s.tenant, b)).toBe(200);
+    await put({ idp_entity_id: "https://idp.elsewhere.test/entity", idp_certificates: [idpKeys.cert, next.cert] });
+    expect(await me(s.tenant, b)).toBe(401);
+  });
+});
+
 describe("what an identity provider the attacker partly controls can write", () => {
   it("a SAML display name with line breaks, control characters or 10,000 characters is stored as one line of at most 255", async () => {
     const s = await samlTenant("samlname");

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeContext, userActor, type RequestContext } from "../src/platform/context.ts";
@@ -42,7 +43,7 @@ async function inTenant<T>(a: TestTenant, fn: (ctx: RequestContext) => Promise<T
 }
 
 const deps = () => ({ keyring: t.keyring, config: t.config });
-const setUpProvider = (a: TestTenant, kind: SsoKind, enabled = true) => inTenant(a, (ctx) => saveProvider(ctx, kind, { enabled, config: { issuer: "https://idp.example.test", client_secret: "never-in-the-clear" } }), "owner");
+const setUpProvider = (a: TestTenant, kind: SsoKind, enabled = true) => inTenant(a, (ctx) => saveProvider(ctx, kind, { enabled, config: { issuer: "https://idp.example.test", client_secret: "never-in-the-clear" }, trust: { before: [], after: [] } }), "owner");
 const settings = (a: TestTenant, body: Json) => a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: body });
 const sso = (a: TestTenant, kind: SsoKind, id: AssertedIdentity) => inTenant(a, (ctx) => signInWithProvider(deps(), ctx, kind, id));
 const identity = (email: string, extra: Partial<AssertedIdentity> = {}): AssertedIdentity => ({ subject: `sub-${email}`, email, name: "Ada Person", attributes: {}, ...extra });
@@ -235,6 +236,42 @@ describe("the last step of an SSO sign-in", () => {
     const log = await a.api("GET", "/api/v2/audit_logs.json?filter[action]=user.signin_failed");
     const reasons = log.body.audit_logs.map((e: Json) => JSON.stringify(e));
     for (const reason of ["provider_off", "not_provisioned", "unavailable", "other_subject", "bad_identity"]) expect(reasons.some((r: string) => r.includes(reason)), reason).toBe(true);
+  });
+});
+
+describe("a provider no longer trusted as it was", () => {
+  it("OpenID Connect: another issuer, client or secret ends the sessions opened through it; its claims or scopes do not, nor another protocol's sessions", async () => {
+    const a = await buildTenant(t, "ssotrust");
+    const oidc = async (body: Json) => {
+      const r = await a.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: "https://idp.one.test", client_id: "vaultdesk", ...body } });
+      expect(r.status, r.text).toBe(200);
+    };
+    await oidc({ client_secret: "first-secret" });
+    expect((await settings(a, { end_user_provider: "oidc", jit_users: true })).status).toBe(200);
+    await setUpProvider(a, "saml");
+    const signedIn = async (kind: SsoKind) => {
+      const r = await sso(a, kind, identity(`p-${crypto.randomBytes(3).toString("hex")}@${a.subdomain}.test`));
+      if (!("session" in r)) throw new Error("refused");
+      return `vd_session=${r.session.token}`;
+    };
+    const me = (cookie: string) => t.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: { cookie } }).then((r) => r.status);
+    const one = await signedIn("oidc");
+    await oidc({ scopes: "openid email", email_claim: "email", name_claim: "nickname", email_verified_required: false });
+    expect(await me(one)).toBe(200);
+
+    await oidc({ client_secret: "second-secret" });
+    expect(await me(one)).toBe(401);
+    const two = await signedIn("oidc");
+    await oidc({ client_id: "vaultdesk-2", client_secret: "second-secret" });
+    expect(await me(two)).toBe(401);
+    const three = await signedIn("oidc");
+    expect((await settings(a, { end_user_provider: "saml" })).status).toBe(200);
+    const viaSaml = await signedIn("saml");
+    await oidc({ issuer: "https://idp.two.test", client_id: "vaultdesk-2", client_secret: "second-secret" });
+    expect(await me(three)).toBe(401);
+    expect(await me(viaSaml)).toBe(200);
+    const audits = await a.api("GET", "/api/v2/audit_logs.json?filter[action]=sso.sessions_ended");
+    expect(audits.body.audit_logs.map((e: { changed_fields: string[] }) => e.changed_fields)).toEqual([["oidc"], ["oidc"], ["oidc"]]);
   });
 });
 

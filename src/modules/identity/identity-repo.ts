@@ -278,6 +278,13 @@ export async function revokeSessionsNotThrough(tx: TenantTx, group: "staff" | "e
   return Number(r.numAffectedRows ?? 0);
 }
 
+/** Ends the live sessions opened through `method` (a provider no longer trusted as it was), but the session `keep` (the caller's). Answers how many. */
+export async function revokeSessionsThrough(tx: TenantTx, method: SessionMethod, now: Date, keep: Buffer | undefined): Promise<number> {
+  let q = tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("method", "=", method).where("revoked_at", "is", null);
+  if (keep) q = q.where("token_hash", "<>", keep);
+  return Number((await q.executeTakeFirst()).numUpdatedRows);
+}
+
 /** Ends every live session of the tenant (the account was closed). */
 export async function revokeAllSessions(tx: TenantTx, now: Date): Promise<number> {
   const r = await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("revoked_at", "is", null).executeTakeFirst();

@@ -1,7 +1,7 @@
 import { CUSTOM_ROLE_OF_U } from "./identity-repo.ts";
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
-import type { OauthRevokedReason, Role } from "../../platform/db/schema.ts";
+import type { OauthRevokedReason, Role, SessionMethod } from "../../platform/db/schema.ts";
 
 /** SQL for OAuth clients, grants, codes and tokens (0027_oauth.sql). Every query names its tenant. */
 
@@ -106,6 +106,24 @@ export async function revokeGrantsOfGroup(tx: TenantTx, group: "staff" | "end_us
     FROM users u
     WHERE g.tenant_id = ${tx.tenantId} AND u.tenant_id = ${tx.tenantId} AND u.id = g.user_id AND g.revoked_at IS NULL
       AND ${group === "staff" ? sql`u.role NOT IN ('end_user', 'owner')` : sql`u.role = 'end_user'`}`.execute(tx.db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/**
+ * Ends the grants consented while their person had a session opened through `method` (from its
+ * start until it was revoked or ran out): a provider no longer trusted as it was may have opened
+ * that session for someone else (sso-service.ts endSessionsThrough). Grants consented in the
+ * session `keep` (the caller's) stay. Answers how many.
+ */
+export async function revokeGrantsConsentedThrough(tx: TenantTx, method: SessionMethod, now: Date, keep: Buffer | undefined): Promise<number> {
+  const r = await sql`
+    UPDATE oauth_grants g SET revoked_at = ${now}, revoked_reason = 'access_ended'
+    WHERE g.tenant_id = ${tx.tenantId} AND g.revoked_at IS NULL
+      AND EXISTS (
+        SELECT 1 FROM sessions s
+        WHERE s.tenant_id = ${tx.tenantId} AND s.user_id = g.user_id AND s.method = ${method}
+          AND s.created_at <= g.created_at AND g.created_at <= LEAST(s.expires_at, COALESCE(s.revoked_at, s.expires_at))
+          ${keep ? sql`AND s.token_hash <> ${keep}` : sql``})`.execute(tx.db);
   return Number(r.numAffectedRows ?? 0);
 }
 

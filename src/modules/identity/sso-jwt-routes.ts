@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute, Redirect } from "../../platform/http/route.ts";
-import { setSessionCookie } from "./identity-http.ts";
+import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
+import { sessionHashOf } from "./identity-service.ts";
 import { generateJwtSecret, remoteLoginLocation, showJwtSettings, signInWithJwt, updateJwtSettings } from "./sso-jwt-service.ts";
 import { jwtInput, jwtSignInInput, jwtView } from "./sso-jwt-types.ts";
 import { redirected, returnTo } from "./sso-signin.ts";
@@ -54,14 +55,14 @@ export async function registerJwtRoutes(app: FastifyInstance, deps: AppDeps): Pr
     method: "PUT", url: "/api/v2/sso/jwt", operationId: "updateJwtSettings", tag: "sso", auth: "user",
     summary: "Vaultdesk: saves the JWT single sign-on settings (admins; audited without values). The shared secret is write-only; `remove_rotation_secret` ends a rotation.",
     body: z.strictObject({ jwt: jwtInput }), response: z.object({ jwt: jwtView }),
-    handler: async (ctx, { tenant, body }) => ({ jwt: await updateJwtSettings(deps, ctx, tenant, body.jwt) }),
+    handler: async (ctx, { tenant, body, req }) => ({ jwt: await updateJwtSettings(deps, ctx, tenant, body.jwt, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/sso/jwt/secret", operationId: "generateJwtSecret", tag: "sso", auth: "user",
     summary: "Vaultdesk: generates a new shared secret (256 bits), answered only now; the current one stays accepted as the rotation secret until removed.",
     response: z.object({ shared_secret: z.string().describe("Shown once."), jwt: jwtView }),
-    handler: async (ctx, { tenant }) => {
-      const r = await generateJwtSecret(deps, ctx, tenant);
+    handler: async (ctx, { tenant, req }) => {
+      const r = await generateJwtSecret(deps, ctx, tenant, sessionHashOf(deps, ctx, sessionCookieOf(req)));
       return { shared_secret: r.shared_secret, jwt: r.settings };
     },
   });

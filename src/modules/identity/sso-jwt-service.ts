@@ -8,7 +8,7 @@ import type { Session } from "./identity-service.ts";
 import { readProvider, safeReturnTo, saveProvider, useOnce, type AssertedIdentity } from "./sso-service.ts";
 import { attributesOf, emailClaim, nameClaim, type RefusalReason } from "./sso-claims.ts";
 import { completeProviderSignIn, refuseSignIn, refusal } from "./sso-signin.ts";
-import { jwtConfig, type JwtConfig, type JwtInput, type JwtView } from "./sso-jwt-types.ts";
+import { jwtConfig, trustOfJwt, type JwtConfig, type JwtInput, type JwtView } from "./sso-jwt-types.ts";
 
 /**
  * JWT single sign-on as Zendesk does it: the customer's application signs a token with the
@@ -55,7 +55,7 @@ export async function showJwtSettings(deps: Pick<AppDeps, "urls">, ctx: RequestC
   return viewOf(deps, tenant, p?.enabled ?? false, p ? storedConfig(p.config) : undefined);
 }
 
-export async function updateJwtSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant, input: JwtInput): Promise<JwtView> {
+export async function updateJwtSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant, input: JwtInput, keepSession?: Buffer): Promise<JwtView> {
   requireAdmin(ctx, "change");
   const p = await readProvider(ctx, "jwt");
   const old = p ? storedConfig(p.config) : undefined;
@@ -69,19 +69,19 @@ export async function updateJwtSettings(deps: Pick<AppDeps, "urls">, ctx: Reques
     shared_secret: secret,
     rotation_secret: rotation,
   };
-  await saveProvider(ctx, "jwt", { enabled: input.enabled, config });
+  await saveProvider(ctx, "jwt", { enabled: input.enabled, config, trust: { before: trustOfJwt(old), after: trustOfJwt(config) } }, keepSession);
   return viewOf(deps, tenant, input.enabled, config);
 }
 
 /** A new random shared secret (answered once); the current one is kept as the rotation secret. */
-export async function generateJwtSecret(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant): Promise<{ shared_secret: string; settings: JwtView }> {
+export async function generateJwtSecret(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant, keepSession?: Buffer): Promise<{ shared_secret: string; settings: JwtView }> {
   requireAdmin(ctx, "change");
   const p = await readProvider(ctx, "jwt");
   const old = p ? storedConfig(p.config) : undefined;
   const fresh = crypto.randomBytes(32).toString("base64url");
   // The first secret may come before the rest of the settings (they cannot be saved without one).
   const config: JwtConfig = old ? { ...old, shared_secret: fresh, rotation_secret: old.shared_secret } : { remote_login_url: null, remote_logout_url: null, shared_secret: fresh, rotation_secret: null };
-  await saveProvider(ctx, "jwt", { enabled: p?.enabled ?? false, config });
+  await saveProvider(ctx, "jwt", { enabled: p?.enabled ?? false, config, trust: { before: trustOfJwt(old), after: trustOfJwt(config) } }, keepSession);
   return { shared_secret: fresh, settings: viewOf(deps, tenant, p?.enabled ?? false, config) };
 }
 

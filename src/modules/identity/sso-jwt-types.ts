@@ -16,6 +16,9 @@ export const jwtConfig = z.object({
 });
 export type JwtConfig = z.infer<typeof jwtConfig>;
 
+/** What JWT settings trust (sso-service.ts TrustChange): the secrets a token may be signed with. */
+export const trustOfJwt = (c: JwtConfig | undefined): string[] => (c ? [c.shared_secret, ...(c.rotation_secret ? [c.rotation_secret] : [])].map((secret) => `secret:${secret}`) : []);
+
 export const jwtInput = z.strictObject({
   enabled: z.boolean(),
   remote_login_url: providerUrl,

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute, Redirect } from "../../platform/http/route.ts";
-import { setSessionCookie } from "./identity-http.ts";
+import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
+import { sessionHashOf } from "./identity-service.ts";
 import { OIDC_BINDING_COOKIE, OIDC_CALLBACK_PATH, prepareOidcCallback, prepareOidcLogin, showOidcSettings, startOidcLogin, updateOidcSettings, type OidcCallbackPrepared, type OidcLoginPrepared } from "./sso-oidc-service.ts";
 import { oidcInput, oidcView } from "./sso-oidc-types.ts";
 import { completeProviderSignIn, redirected, refuseSignIn, returnTo } from "./sso-signin.ts";
@@ -62,6 +63,6 @@ export function registerOidcRoutes(app: FastifyInstance, deps: AppDeps): void {
     method: "PUT", url: "/api/v2/sso/oidc", operationId: "updateOidcSettings", tag: "sso", auth: "user",
     summary: "Vaultdesk: saves the OpenID Connect settings (admins; audited without values). The client secret is write-only; omit it to keep the one set.",
     body: z.strictObject({ oidc: oidcInput }), response: z.object({ oidc: oidcView }),
-    handler: async (ctx, { tenant, body }) => ({ oidc: await updateOidcSettings(deps, ctx, tenant, body.oidc) }),
+    handler: async (ctx, { tenant, body, req }) => ({ oidc: await updateOidcSettings(deps, ctx, tenant, body.oidc, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
 }

@@ -7,7 +7,7 @@ import { isAdmin } from "../users/users-policy.ts";
 import { beginRequest, finishRequest, readProvider, safeReturnTo, saveProvider, type AssertedIdentity } from "./sso-service.ts";
 import { attributesOf, emailClaim, nameClaim, type RefusalReason } from "./sso-claims.ts";
 import { refusal } from "./sso-signin.ts";
-import { oidcConfig, type OidcConfig, type OidcInput, type OidcView } from "./sso-oidc-types.ts";
+import { oidcConfig, trustOfOidc, type OidcConfig, type OidcInput, type OidcView } from "./sso-oidc-types.ts";
 
 /**
  * OpenID Connect sign-in (relying party, openid-client): the authorization code flow with PKCE
@@ -66,7 +66,7 @@ export async function showOidcSettings(deps: Pick<AppDeps, "urls">, ctx: Request
 }
 
 /** Saves them (admins; audited by the single sign-on layer, without values). The secret is kept when none is sent. */
-export async function updateOidcSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant, input: OidcInput): Promise<OidcView> {
+export async function updateOidcSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant, input: OidcInput, keepSession?: Buffer): Promise<OidcView> {
   requireAdmin(ctx, "change");
   const before = await readProvider(ctx, "oidc");
   const old = before ? storedConfig(before.config) : undefined;
@@ -81,7 +81,7 @@ export async function updateOidcSettings(deps: Pick<AppDeps, "urls">, ctx: Reque
     name_claim: input.name_claim ?? old?.name_claim ?? "name",
     email_verified_required: input.email_verified_required ?? old?.email_verified_required ?? true,
   };
-  await saveProvider(ctx, "oidc", { enabled: input.enabled, config });
+  await saveProvider(ctx, "oidc", { enabled: input.enabled, config, trust: { before: trustOfOidc(old), after: trustOfOidc(config) } }, keepSession);
   forgetDiscovery(ctx.sealer.tenantId);
   return viewOf(deps, tenant, input.enabled, config);
 }

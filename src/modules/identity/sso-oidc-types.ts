@@ -23,6 +23,9 @@ export const oidcConfig = z.object({
 });
 export type OidcConfig = z.infer<typeof oidcConfig>;
 
+/** What OpenID Connect settings trust (sso-service.ts TrustChange): the issuer, and the client its tokens are for and its secret (which HS256 ID tokens are signed with). */
+export const trustOfOidc = (c: OidcConfig | undefined): string[] => (c ? [`issuer:${c.issuer}`, `client:${c.client_id}`, `secret:${c.client_secret}`] : []);
+
 /** What an admin sends: the secret only to set or change it (omitted: kept). */
 export const oidcInput = z.strictObject({
   enabled: z.boolean(),

@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute, Redirect } from "../../platform/http/route.ts";
 import { lineText } from "../../platform/schemas.ts";
-import { setSessionCookie } from "./identity-http.ts";
+import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
+import { sessionHashOf } from "./identity-service.ts";
 import { MAX_RESPONSE_BASE64 } from "./sso-saml-fns.ts";
 import { BINDING_PATTERN, checkSamlResponse, completeSamlSignIn, consumeSamlResponse, newBinding, samlMetadata, showSamlSettings, startSamlSignIn, updateSamlSettings } from "./sso-saml-service.ts";
 
@@ -31,7 +32,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     method: "PUT", url: "/api/v2/sso/saml", operationId: "updateSamlSettings", tag: "sso", auth: "user",
     summary: "Vaultdesk: sets the SAML identity provider (admins; stored sealed; audited without the values). Which group signs in with it is chosen in sso_settings.",
     body: samlSettingsInput, response: z.object({ saml: samlSettingsView }),
-    handler: async (ctx, { body, tenant }) => ({ saml: await updateSamlSettings(deps, ctx, tenant, body.saml) }),
+    handler: async (ctx, { body, tenant, req }) => ({ saml: await updateSamlSettings(deps, ctx, tenant, body.saml, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/access/saml/metadata", operationId: "showSamlMetadata", tag: "sso", auth: "anonymous",

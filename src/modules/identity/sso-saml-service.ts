@@ -7,7 +7,7 @@ import { AppError, CommitThenFail, forbidden, invalid } from "../../platform/err
 import { beginRequest, finishRequest, readProvider, safeReturnTo, saveProvider, signInWithProvider, useOnce } from "./sso-service.ts";
 import type { Session } from "./identity-service.ts";
 import { authnRequest, CLOCK_SKEW_MS, REASON_SENTENCES, SamlRefusal, spEndpoints, spMetadata, verifyResponse, type SamlReason, type SpEndpoints, type VerifiedAssertion } from "./sso-saml-fns.ts";
-import { describeCertificate, samlConfigStored, type SamlConfigStored, type SamlSettingsView, type samlSettingsInput } from "./sso-saml-types.ts";
+import { describeCertificate, samlConfigStored, trustOfSaml, type SamlConfigStored, type SamlSettingsView, type samlSettingsInput } from "./sso-saml-types.ts";
 import type { z } from "zod";
 
 /**
@@ -63,7 +63,7 @@ function requireAdmin(ctx: RequestContext): void {
 }
 
 /** Saves the SAML settings (admins; audited by the shared layer without the values). */
-export async function updateSamlSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: TenantAddress, input: z.output<typeof samlSettingsInput>["saml"]): Promise<SamlSettingsView> {
+export async function updateSamlSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: TenantAddress, input: z.output<typeof samlSettingsInput>["saml"], keepSession?: Buffer): Promise<SamlSettingsView> {
   requireAdmin(ctx);
   const before = (await storedConfig(ctx))?.config;
   const config: SamlConfigStored = {
@@ -76,7 +76,7 @@ export async function updateSamlSettings(deps: Pick<AppDeps, "urls">, ctx: Reque
     allow_idp_initiated: input.allow_idp_initiated ?? before?.allow_idp_initiated ?? false,
   };
   if (new Set(config.idp_certificates).size !== config.idp_certificates.length) throw invalid("idp_certificates", "IdP certificates: the same certificate is given twice", "DuplicateValue");
-  await saveProvider(ctx, SAML, { enabled: input.enabled, config });
+  await saveProvider(ctx, SAML, { enabled: input.enabled, config, trust: { before: trustOfSaml(before), after: trustOfSaml(config) } }, keepSession);
   return showSamlSettings(deps, ctx, tenant);
 }
 

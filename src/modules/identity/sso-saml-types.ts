@@ -56,6 +56,9 @@ export const samlConfigStored = z.strictObject({
   signed: signedParts,
   allow_idp_initiated: z.boolean(),
 });
+
+/** What SAML settings trust (sso-service.ts TrustChange): the IdP's entity id and each certificate its signatures are checked with (adding one for a rollover withdraws nothing). */
+export const trustOfSaml = (c: z.infer<typeof samlConfigStored> | undefined): string[] => (c ? [`entity:${c.idp_entity_id}`, ...c.idp_certificates.map((pem) => `certificate:${pem}`)] : []);
 export type SamlConfigStored = z.output<typeof samlConfigStored>;
 
 export const samlSettingsInput = z.strictObject({

@@ -53,8 +53,27 @@ export async function readProvider(ctx: RequestContext, kind: SsoKind): Promise<
   return { enabled: row.enabled, config: ctx.sealer.openJson<unknown>(row.config_sealed, providerRef(row.id)) };
 }
 
-/** Saves a provider's settings (admins only; audited without the values: some are secrets). The caller validates `config` first. */
-export async function saveProvider(ctx: RequestContext, kind: SsoKind, input: { enabled: boolean; config: Record<string, unknown> }): Promise<void> {
+/**
+ * What a provider's settings make Vaultdesk believe, as opaque strings (an issuer, a client, a
+ * certificate, a secret): each protocol lists its own (`trustOf…` beside its settings). A change
+ * that drops one of them withdraws trust from what it vouched for.
+ */
+export type TrustChange = { before: readonly string[]; after: readonly string[] };
+
+/** Whether something trusted before is not any more (a certificate or secret removed, another issuer); adding one is not. */
+export function trustWithdrawn(change: TrustChange): boolean {
+  const after = new Set(change.after);
+  return change.before.some((anchor) => !after.has(anchor));
+}
+
+/**
+ * Saves a provider's settings (admins only; audited without the values: some are secrets). The
+ * caller validates `config` first. When the change withdraws trust (`trust`, trustWithdrawn), the
+ * sessions opened through this provider end, and the grants consented in them (endSessionsThrough):
+ * an issuer replaced, or a secret or certificate taken away because it leaked, must not leave the
+ * sessions it may have opened for someone else. `keep`: the caller's own session.
+ */
+export async function saveProvider(ctx: RequestContext, kind: SsoKind, input: { enabled: boolean; config: Record<string, unknown>; trust: TrustChange }, keep?: Buffer): Promise<void> {
   const actor = actorUser(ctx);
   if (!isAdmin(actor.role)) throw forbidden("Only admins change single sign-on.");
   const existing = await repo.findProvider(ctx.tx, kind);
@@ -70,7 +89,22 @@ export async function saveProvider(ctx: RequestContext, kind: SsoKind, input: { 
     }
   }
   audit(ctx, { action: "sso.provider_updated", resourceType: "account", resourceId: `sso_${kind}`, fields: ["enabled", ...Object.keys(input.config).sort()] });
+  if (trustWithdrawn(input.trust)) await endSessionsThrough(ctx, kind, keep);
   await settingsChanged(ctx, "sso");
+}
+
+/**
+ * Ends the live sessions opened through a provider (every group, every role: the provider vouched
+ * for each of them) and the OAuth grants consented while one of them was live (a grant outlives
+ * its session). Kept: the caller's session and the grants consented in it, so the admin who made
+ * the change can check it. Audited (`sso.sessions_ended`, with the protocol) when anything ended.
+ */
+async function endSessionsThrough(ctx: RequestContext, kind: SsoKind, keep: Buffer | undefined): Promise<void> {
+  const now = ctx.now();
+  // Grants first: they are found through the sessions' times, before those sessions are ended.
+  const grants = await oauthRepo.revokeGrantsConsentedThrough(ctx.tx, kind, now, keep);
+  const sessions = await identityRepo.revokeSessionsThrough(ctx.tx, kind, now, keep);
+  if (grants + sessions > 0) audit(ctx, { action: "sso.sessions_ended", resourceType: "account", resourceId: `sso_${kind}`, fields: [kind] });
 }
 
 // ---- pending requests and the replay cache
