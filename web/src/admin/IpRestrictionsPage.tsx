@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, fieldError, ok } from "../api.ts";
 import type { IpRestriction } from "../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { CheckField, ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
@@ -65,21 +65,12 @@ function RestrictionForm(props: { settings: IpRestriction }) {
       <p className="panel" id="ipr-current">
         {s.current_ip ? t("ipr.current", { ip: s.current_ip }) : t("ipr.currentUnknown")} {s.current_ip ? (s.current_ip_allowed ? t("ipr.currentIn") : t("ipr.currentOut")) : null}
       </p>
-      <label className="check">
-        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> {t("ipr.enabled")}
-      </label>
+      <CheckField id="ipr-enabled" label={t("ipr.enabled")} checked={enabled} onChange={setEnabled} />
       <Field id="ipr-ranges" label={t("ipr.ranges")} help={t("ipr.rangesHelp")}>
         <textarea rows={6} spellCheck={false} value={ranges} onChange={(e) => setRanges(e.target.value)} />
       </Field>
-      <label className="check">
-        <input type="checkbox" checked={endUsers} onChange={(e) => setEndUsers(e.target.checked)} /> {t("ipr.endUsers")}
-      </label>
-      <label className="check">
-        <input type="checkbox" checked={twoFactor} onChange={(e) => setTwoFactor(e.target.checked)} aria-describedby="ipr-2fa-help" /> {t("ipr.twoFactor")}
-      </label>
-      <p className="help" id="ipr-2fa-help">
-        {t("ipr.twoFactorHelp")}
-      </p>
+      <CheckField id="ipr-end-users" label={t("ipr.endUsers")} checked={endUsers} onChange={setEndUsers} />
+      <CheckField id="ipr-2fa" label={t("ipr.twoFactor")} checked={twoFactor} onChange={setTwoFactor} help={t("ipr.twoFactorHelp")} />
       <ErrorText text={error} />
       <StatusText text={status} />
       {risky ? (

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
 import type { SsoSettings } from "../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { CheckField, ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
@@ -115,25 +115,10 @@ function WhoSignsInHow(props: { settings: SsoSettings }) {
     <form className="form panel" onSubmit={submit} aria-busy={busy} aria-labelledby="sso-who-heading">
       <h2 id="sso-who-heading">{t("sso.admin.who")}</h2>
       {choices("sso-staff-provider", staffProvider, setStaffProvider, "sso.admin.staffProvider")}
-      <label className="check">
-        <input type="checkbox" checked={staffOnly} onChange={(e) => setStaffOnly(e.target.checked)} aria-describedby="sso-staff-only-help" /> {t("sso.admin.staffOnly")}
-      </label>
-      <p className="help" id="sso-staff-only-help">
-        {t("sso.admin.staffOnlyHelp")}
-      </p>
+      <CheckField id="sso-staff-only" label={t("sso.admin.staffOnly")} checked={staffOnly} onChange={setStaffOnly} help={t("sso.admin.staffOnlyHelp")} />
       {choices("sso-end-user-provider", endUserProvider, setEndUserProvider, "sso.admin.endUserProvider")}
-      <label className="check">
-        <input type="checkbox" checked={endUsersOnly} onChange={(e) => setEndUsersOnly(e.target.checked)} aria-describedby="sso-end-users-only-help" /> {t("sso.admin.endUsersOnly")}
-      </label>
-      <p className="help" id="sso-end-users-only-help">
-        {t("sso.admin.endUsersOnlyHelp")}
-      </p>
-      <label className="check">
-        <input type="checkbox" checked={jit} onChange={(e) => setJit(e.target.checked)} aria-describedby="sso-jit-help" /> {t("sso.admin.jit")}
-      </label>
-      <p className="help" id="sso-jit-help">
-        {t("sso.admin.jitHelp")}
-      </p>
+      <CheckField id="sso-end-users-only" label={t("sso.admin.endUsersOnly")} checked={endUsersOnly} onChange={setEndUsersOnly} help={t("sso.admin.endUsersOnlyHelp")} />
+      <CheckField id="sso-jit" label={t("sso.admin.jit")} checked={jit} onChange={setJit} help={t("sso.admin.jitHelp")} />
       <h3>{t("sso.admin.roles")}</h3>
       <Field id="sso-role-attribute" label={t("sso.admin.roleAttribute")} help={t("sso.admin.roleAttributeHelp")}>
         <input value={roleAttribute} onChange={(e) => setRoleAttribute(e.target.value)} maxLength={200} spellCheck={false} />

@@ -27,6 +27,26 @@ export function Field(props: { id: string; label: string; help?: string | undefi
   );
 }
 
+/**
+ * A labelled checkbox, its label around it, with an optional help text below it that screen
+ * readers read with it (aria-describedby `${id}-help`).
+ */
+export function CheckField(props: { id: string; label: string; checked: boolean; onChange: (checked: boolean) => void; help?: string | undefined }) {
+  const helpId = props.help ? `${props.id}-help` : undefined;
+  return (
+    <>
+      <label className="check">
+        <input type="checkbox" id={props.id} checked={props.checked} onChange={(e) => props.onChange(e.target.checked)} {...(helpId ? { "aria-describedby": helpId } : {})} /> {props.label}
+      </label>
+      {props.help ? (
+        <p className="help" id={helpId}>
+          {props.help}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 /** An error the person must read: announced at once by screen readers. */
 export function ErrorText(props: { text: string | null }) {
   return props.text ? (

@@ -11,7 +11,7 @@ export const enSaml = {
   "saml.idpSsoUrl": "Identity provider sign-in URL",
   "saml.idpSsoUrlHelp": "Its single sign-on service for the HTTP-Redirect binding.",
   "saml.certificates": "Signing certificates",
-  "saml.certificatesHelp": "The identity provider's signing certificate (PEM). While it changes certificates, paste both, one after the other.",
+  "saml.certificatesHelp": "The identity provider's signing certificate (PEM). While it changes certificates, paste both, one after the other. Removing a certificate, or changing the entity ID, signs out everyone signed in through SAML except you.",
   "saml.certificate": "{subject}, valid until {until}, SHA-256 {fingerprint}",
   "saml.emailAttribute": "E-mail attribute",
   "saml.emailAttributeHelp": "Leave empty to use the NameID, when it is an e-mail address.",

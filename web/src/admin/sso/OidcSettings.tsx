@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../../api.ts";
 import type { Answer } from "../../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../../components/Field.tsx";
+import { CheckField, ErrorText, Field, StatusText } from "../../components/Field.tsx";
 import { Loadable, useApi, useInvalidate, useSetData } from "../../data.tsx";
 import { t } from "../../i18n/index.ts";
 import { SSO_SETTINGS_KEY } from "../SingleSignOnPage.tsx";
@@ -64,9 +64,7 @@ function OidcForm(props: { oidc: Oidc }) {
       <p>
         <code data-testid="oidc-redirect-uri">{o.redirect_uri}</code>
       </p>
-      <label className="check">
-        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> {t("sso.oidc.enabled")}
-      </label>
+      <CheckField id="oidc-enabled" label={t("sso.oidc.enabled")} checked={enabled} onChange={setEnabled} />
       <Field id="oidc-issuer" label={t("sso.oidc.issuer")} help={t("sso.oidc.issuerHelp")}>
         <input type="url" value={issuer} onChange={(e) => setIssuer(e.target.value)} maxLength={2000} spellCheck={false} required />
       </Field>
@@ -85,12 +83,7 @@ function OidcForm(props: { oidc: Oidc }) {
       <Field id="oidc-name-claim" label={t("sso.oidc.nameClaim")}>
         <input value={nameClaim} onChange={(e) => setNameClaim(e.target.value)} maxLength={200} spellCheck={false} />
       </Field>
-      <label className="check">
-        <input type="checkbox" checked={verifiedRequired} onChange={(e) => setVerifiedRequired(e.target.checked)} aria-describedby="oidc-verified-help" /> {t("sso.oidc.emailVerified")}
-      </label>
-      <p className="help" id="oidc-verified-help">
-        {t("sso.oidc.emailVerifiedHelp")}
-      </p>
+      <CheckField id="oidc-verified" label={t("sso.oidc.emailVerified")} checked={verifiedRequired} onChange={setVerifiedRequired} help={t("sso.oidc.emailVerifiedHelp")} />
       <ErrorText text={error} />
       <StatusText text={status} />
       <p className="actions">
