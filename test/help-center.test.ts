@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { hasSigninLink, linkIn, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { jobsSettled } from "./support/people.ts";
 
 /**
  * The help center's server side over real HTTP, with a real SMTP peer catching the sign-in mail:
@@ -309,8 +310,12 @@ describe("requests API for a signed-in end user", () => {
       expect(r.status, JSON.stringify(body)).toBe(422);
     }
     expect((await as(a, me, "PUT", `/api/v2/requests/${other.id}.json`, { request: { solved: true } })).status).toBe(404);
+    const beforeSolve = smtp.messages.length;
     const done = await as(a, me, "PUT", path, { request: { solved: true, comment: { body: "Fixed it myself, thanks" } } });
     expect(done.status, done.text).toBe(200);
+    // They are not mailed that their request is solved, with a last word (their own comment) or without: they solved it (staff solving it mails them, below).
+    await jobsSettled(t, a.tenantId);
+    expect(smtp.messages.slice(beforeSolve).filter((m) => JSON.stringify(m.to).toLowerCase().includes("solver@example.test"))).toEqual([]);
     expect(done.body.request).toMatchObject({ status: "solved", solved: true, can_be_solved_by_me: false });
     expect((await a.api("GET", `/api/v2/tickets/${r1.id}.json`)).body.ticket.status).toBe("solved");
     const comments = async () => (await as(a, me, "GET", `/api/v2/requests/${r1.id}/comments.json`)).body.comments.map((c: { body: string }) => c.body);
@@ -320,11 +325,22 @@ describe("requests API for a signed-in end user", () => {
     expect(again.body.details.solved[0].description).toMatch(/solved already/);
     // A reply reopens it; solved again without a word adds no comment.
     expect((await as(a, me, "PUT", path, { request: { comment: { body: "It is back" } } })).body.request).toMatchObject({ status: "open", can_be_solved_by_me: true });
+    await jobsSettled(t, a.tenantId);
+    const beforeQuiet = smtp.messages.length;
     const quiet = await as(a, me, "PUT", path, { request: { solved: true } });
     expect(quiet.body.request.status).toBe("solved");
+    await jobsSettled(t, a.tenantId);
+    expect(smtp.messages.slice(beforeQuiet).filter((m) => JSON.stringify(m.to).toLowerCase().includes("solver@example.test"))).toEqual([]);
     expect(await comments()).toHaveLength(3);
     const audits = await a.api("GET", `/api/v2/tickets/${r1.id}/audits.json`);
     expect(audits.body.audits.flatMap((x: { events: Array<{ field_name?: string; value?: unknown }> }) => x.events).filter((e: { field_name?: string; value?: unknown }) => e.field_name === "status" && e.value === "solved")).toHaveLength(2);
+    // Solved by staff, the requester is told (the mail their own solve does not send).
+    expect((await as(a, me, "PUT", path, { request: { comment: { body: "Back again" } } })).status).toBe(200);
+    await jobsSettled(t, a.tenantId);
+    const beforeStaff = smtp.messages.length;
+    expect((await a.api("PUT", `/api/v2/tickets/${r1.id}.json`, { ticket: { status: "solved" } })).status).toBe(200);
+    const told = await smtp.waitFor("solver@example.test", { since: beforeStaff });
+    expect(told.text ?? "").toContain(String(r1.id));
     // A closed request is no longer theirs to change.
     await a.api("PUT", `/api/v2/tickets/${r1.id}.json`, { ticket: { status: "closed" } });
     expect((await as(a, me, "GET", path)).body.request.can_be_solved_by_me).toBe(false);
