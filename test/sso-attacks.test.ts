@@ -188,6 +188,45 @@ describe("hostile requests to the sign-in routes", () => {
       }
     }
   });
+
+  it("a refusal's page is in the browser's language, says the reason code, and reflects no hostile Accept-Language", async () => {
+    const { tenant, secret } = await jwtTenant("pagelang");
+    const s = await samlTenant("pagelangsaml");
+    const page = async (host: string, method: string, path: string, acceptLanguage: string | undefined, rawBody?: string) => {
+      const r = await t.request({ method, path, host, ...(rawBody !== undefined ? { rawBody, headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html", ...(acceptLanguage !== undefined ? { "accept-language": acceptLanguage } : {}) } } : { headers: { accept: "text/html", ...(acceptLanguage !== undefined ? { "accept-language": acceptLanguage } : {}) } }) });
+      expect(r.headers["content-type"]).toMatch(/^text\/html/);
+      expect(r.headers["vary"]).toMatch(/Accept-Language/);
+      return r;
+    };
+    // A token signed with another secret: refused as a token, in Japanese.
+    const forged = await jwtOf(secret.split("").reverse().join(""), { email: `x@${tenant.subdomain}.test`, name: "X" });
+    const ja = await page(tenant.host, "GET", `/access/jwt?jwt=${forged}`, "ja,en;q=0.8");
+    expect(ja.status).toBe(401);
+    expect(ja.text).toContain('<html lang="ja">');
+    expect(ja.text).toContain("<h1>サインインできませんでした</h1>");
+    expect(ja.text).toMatch(/<code>invalid_token<\/code>/);
+    expect(ja.text).toContain('<span lang="en">Single sign-on was refused (invalid_token)');
+    // The same in Swedish, Korean (a SAML answer that cannot be read), Chinese for a Taiwanese browser, English otherwise.
+    expect((await page(tenant.host, "GET", `/access/jwt?jwt=${forged}`, "sv-SE")).text).toContain("<h1>Inloggningen misslyckades</h1>");
+    const ko = await page(s.tenant.host, "POST", "/access/saml", "ko-KR", `SAMLResponse=${encodeURIComponent(Buffer.from("<nope/>").toString("base64"))}`);
+    expect(ko.status).toBe(401);
+    expect(ko.text).toContain("<h1>로그인하지 못했습니다</h1>");
+    expect(ko.text).toMatch(/<code>saml_[a-z_]+<\/code>/);
+    expect((await page(tenant.host, "GET", `/access/jwt?jwt=${forged}`, "zh-TW,zh;q=0.9")).text).toContain("<h1>登录未成功</h1>");
+    const en = await page(tenant.host, "GET", `/access/jwt?jwt=${forged}`, undefined);
+    expect(en.text).toContain('<html lang="en">');
+    expect(en.text).toContain("<p>The identity provider&#39;s answer was refused. If this goes on, give your administrator the reason code below.</p>");
+    expect(en.text).toContain('<p>Details: <span lang="en">Single sign-on was refused (invalid_token). Start again from the sign-in page.</span></p>');
+    // A hostile header reads as English and is not written into the page.
+    const hostile = await page(tenant.host, "GET", `/access/jwt?jwt=${forged}`, '"><script>alert(1)</script>');
+    expect(hostile.text).toContain('<html lang="en">');
+    expect(hostile.text).not.toContain("<script>");
+    // The last step's refusals too: an end user's provider asked to sign in the owner (another group).
+    const owner = await page(tenant.host, "GET", `/access/jwt?jwt=${await jwtOf(secret, { email: tenant.ownerEmail, name: "Owner" })}`, "ja");
+    expect(owner.status).toBe(403);
+    expect(owner.text).toContain("この方法ではここにサインインできません");
+    expect(owner.text).toMatch(/<code>wrong_group<\/code>/);
+  });
 });
 
 /** Sets up an authenticator app for the person signed in as `s`; answers a function giving a fresh code. */

@@ -47,6 +47,8 @@ export class AppError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** An OAuth 2.0 error code (RFC 6749 §5.2): the body is then `{error, error_description}`, as OAuth clients expect. */
   readonly oauthError: string | undefined;
+  /** A sign-in refusal's reason code (`saml_signature`, `email_unverified`…): the refusal page says it in the browser's language. */
+  readonly reason: string | undefined;
 
   constructor(
     code: ErrorCode,
@@ -55,6 +57,7 @@ export class AppError extends Error {
       details?: Record<string, FieldDetail[]>;
       retryAfterSeconds?: number;
       oauthError?: string;
+      reason?: string;
     } = {},
   ) {
     super(code);
@@ -63,6 +66,7 @@ export class AppError extends Error {
     this.details = opts.details;
     this.retryAfterSeconds = opts.retryAfterSeconds;
     this.oauthError = opts.oauthError;
+    this.reason = opts.reason;
   }
 }
 

@@ -7,6 +7,7 @@ import { AppError, statusOf, type FieldDetail } from "../platform/errors.ts";
 import { TenantKeysMissingError } from "../platform/crypto/keyring.ts";
 import { SECURITY_HEADERS } from "./headers.ts";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../platform/db/unavailable.ts";
+import { pageLocale, refusalPage } from "./refusal-page.ts";
 
 /**
  * The one error renderer. Bodies follow Zendesk: `{"error": code, "description": …, "details": …}`.
@@ -79,7 +80,8 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
     // do not, or the browser would pop up its own password dialog.
     if (status === 401 && !req.headers["sec-fetch-mode"]) reply.header("WWW-Authenticate", 'Basic realm="Vaultdesk API"');
     if (wantsPage(req)) {
-      reply.code(status).type("text/html; charset=utf-8").send(errorPage(err, req.url.startsWith("/oauth/authorizations/") ? "Authorization did not work" : "Sign-in did not work"));
+      const page = refusalPage({ locale: pageLocale(req.headers["accept-language"]), flow: req.url.startsWith("/oauth/authorizations/") ? "authorization" : "signIn", description: err.description, reason: err.reason });
+      reply.code(status).header("Vary", "Accept, Accept-Language").type("text/html; charset=utf-8").send(page);
       return;
     }
     reply.code(status).send(errorBody(err));
@@ -95,16 +97,6 @@ export function renderError(rawErr: FastifyError | AppError | Error, req: Fastif
 function wantsPage(req: FastifyRequest): boolean {
   const accept = req.headers.accept ?? "";
   return (req.url === "/access" || req.url.startsWith("/access/") || req.url.startsWith("/oauth/authorizations/")) && accept.includes("text/html");
-}
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function errorPage(err: AppError, title: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
-<body><main><h1>${title}</h1><p>${escapeHtml(err.description)}</p>
-<p><a href="/agent">Staff sign-in</a> · <a href="/signin">Help center sign-in</a></p></main></body></html>
-`;
 }
 
 /** The Zendesk error body of an AppError: `{error, description}` and `details` when it has some. */

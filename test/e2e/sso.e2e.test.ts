@@ -132,10 +132,20 @@ describe("single sign-on in Chromium", () => {
     // The browser gets the refusal as a page (API clients get the JSON error).
     expect(res.headers()["content-type"]).toMatch(/^text\/html/);
     await visible(page.getByRole("heading", { name: "Sign-in did not work" }));
-    await visible(page.getByText(/email_unverified/));
+    await visible(page.locator("code", { hasText: "email_unverified" }));
     await expectAccessible(page, "refused single sign-on");
     await shot(page, "sso-oidc-refused");
     expect((await page.context().cookies()).some((c) => c.name === "vd_session")).toBe(false);
+    // A Japanese browser reads it in Japanese, the server's sentence following in English.
+    const ja = await h.newPage(undefined, { locale: "ja-JP" });
+    await ja.goto(`${h.base}/agent`);
+    const jaAnswer = ja.waitForResponse((r) => r.url().includes("/access/oidc/callback"));
+    await ja.getByRole("link", { name: "シングルサインオンでサインイン" }).click();
+    expect((await jaAnswer).status()).toBe(401);
+    await visible(ja.getByRole("heading", { name: "サインインできませんでした" }));
+    await visible(ja.getByText(/確認済みのメールアドレス/));
+    await expectAccessible(ja, "refused single sign-on in Japanese");
+    await shot(ja, "sso-oidc-refused-ja");
     expect(h.incidents).toEqual([]);
   });
 

@@ -24,21 +24,23 @@ export const providerUrl = lineText(2000).refine((s) => {
 export const claimName = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "is not a claim name");
 
 /** The short reason a refused single sign-on gives (the audit and the answer name it; nothing more). */
-export type RefusalReason =
-  | "not_configured"
-  | "invalid_state"
-  | "provider_error"
-  | "provider_unreachable"
-  | "provider_misconfigured"
-  | "code_rejected"
-  | "id_token_rejected"
-  | "email_missing"
-  | "email_unverified"
-  | "invalid_token"
-  | "expired"
-  | "stale"
-  | "too_long"
-  | "replayed";
+export const REFUSAL_REASONS = [
+  "not_configured",
+  "invalid_state",
+  "provider_error",
+  "provider_unreachable",
+  "provider_misconfigured",
+  "code_rejected",
+  "id_token_rejected",
+  "email_missing",
+  "email_unverified",
+  "invalid_token",
+  "expired",
+  "stale",
+  "too_long",
+  "replayed",
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Claims as attributes: strings and lists of strings only, bounded (role mapping reads them). */
 export function attributesOf(claims: Record<string, unknown>, skip: readonly string[] = []): Record<string, readonly string[]> {

@@ -96,7 +96,7 @@ const bindingHash = (deps: Pick<AppDeps, "keyring">, binding: string) => deps.ke
  */
 export async function startSamlSignIn(deps: Pick<AppDeps, "urls" | "keyring">, ctx: RequestContext, tenant: TenantAddress, returnTo: string | undefined, binding: string): Promise<string> {
   const p = await storedConfig(ctx);
-  if (!p?.enabled) throw new AppError("RecordNotFound", { description: REASON_SENTENCES.saml_not_configured });
+  if (!p?.enabled) throw new AppError("RecordNotFound", { description: REASON_SENTENCES.saml_not_configured, reason: "saml_not_configured" });
   const safe = safeReturnTo(returnTo);
   // RelayState carries nothing the answer is trusted for: where to return is kept with the request.
   const { id, location } = await authnRequest(p.config, endpointsOf(deps, tenant), "");
@@ -124,7 +124,7 @@ export async function checkSamlResponse(deps: Pick<AppDeps, "urls" | "now">, inT
 function refusal(ctx: RequestContext, reason: SamlReason): CommitThenFail {
   audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: "unknown", fields: [SAML, reason] });
   const code = reason === "saml_not_configured" ? "RecordNotFound" : reason === "saml_replayed" || reason === "saml_unknown_request" || reason === "saml_unsolicited" || reason === "saml_other_browser" ? "Forbidden" : "Unauthorized";
-  return new CommitThenFail(new AppError(code, { description: `${REASON_SENTENCES[reason]} (${reason})` }));
+  return new CommitThenFail(new AppError(code, { description: `${REASON_SENTENCES[reason]} (${reason})`, reason }));
 }
 
 /** How long the browser has to come back from the ACS to /access/saml/complete (one redirect). */

@@ -273,9 +273,12 @@ function mappedRole(s: repo.SsoSettingsRow, identity: AssertedIdentity): (typeof
   return undefined;
 }
 
-const refusal = (ctx: RequestContext, kind: SsoKind, reason: string, description: string, user?: { id: string; niceId: number; role: Role }) => {
+/** Why the last step, shared by every protocol, refuses a sign-in (the answer and the audit entry carry the code). */
+export const LAST_STEP_REASONS = ["provider_off", "bad_identity", "not_provisioned", "wrong_group", "ip_restriction", "unavailable", "unproven_address", "other_subject"] as const;
+
+const refusal = (ctx: RequestContext, kind: SsoKind, reason: (typeof LAST_STEP_REASONS)[number], description: string, user?: { id: string; niceId: number; role: Role }) => {
   audit(user ? actingAs(ctx, { ...user, customRole: null }) : ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.niceId ?? "unknown", fields: [kind, reason] });
-  return new CommitThenFail(new AppError("Forbidden", { description }));
+  return new CommitThenFail(new AppError("Forbidden", { description, reason }));
 };
 
 /**

@@ -14,10 +14,10 @@ export const redirected = z.undefined().describe("303: the browser is sent on (L
 
 /** The answer to a refused single sign-on: 401 with the reason code only (503 when the provider could not be reached). */
 export function refusal(reason: RefusalReason): AppError {
-  if (reason === "not_configured") return new AppError("RecordNotFound", { description: "This single sign-on is not set up for this account (not_configured)." });
-  if (reason === "provider_unreachable") return new AppError("Unavailable", { description: "The identity provider could not be reached; try again shortly (provider_unreachable)." });
-  if (reason === "provider_misconfigured") return new AppError("Unavailable", { description: "The identity provider's discovery document does not match its settings here; an admin should check them (provider_misconfigured)." });
-  return new AppError("Unauthorized", { description: `Single sign-on was refused (${reason}). Start again from the sign-in page.` });
+  if (reason === "not_configured") return new AppError("RecordNotFound", { description: "This single sign-on is not set up for this account (not_configured).", reason });
+  if (reason === "provider_unreachable") return new AppError("Unavailable", { description: "The identity provider could not be reached; try again shortly (provider_unreachable).", reason });
+  if (reason === "provider_misconfigured") return new AppError("Unavailable", { description: "The identity provider's discovery document does not match its settings here; an admin should check them (provider_misconfigured).", reason });
+  return new AppError("Unauthorized", { description: `Single sign-on was refused (${reason}). Start again from the sign-in page.`, reason });
 }
 
 /** Records a refused single sign-on in the audit trail and answers it (the audit commits). */
