@@ -234,6 +234,66 @@ describe("deleted tickets and people in the streams", () => {
   });
 });
 
+describe("what is deleted for good", () => {
+  it("comes in the streams as deleted, its id and time only, in order among the other changes: a purged ticket, an erased person's tickets, a deleted organization", async () => {
+    const a = await buildTenant(t, "incrp");
+    const start = Math.floor(Date.now() / 1000) - 2;
+    const ticket = async (subject: string, requester?: { name: string; email: string }) => {
+      const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject, comment: { body: `${subject}: the body` }, ...(requester ? { requester } : {}) } });
+      expect(r.status, r.text).toBe(201);
+      return r.body.ticket.id as number;
+    };
+    const purged = await ticket("Purged for good");
+    const kept = await ticket("Kept");
+    const email = `leaving-${Date.now()}@incrp.test`;
+    const theirs = await ticket("Only theirs", { name: "Leaving Requester", email });
+    const before = await follow(a, `/api/v2/incremental/tickets/cursor.json?start_time=${start}`, "tickets");
+    expect(before.ids).toEqual([purged, kept, theirs]);
+
+    // Deleted, then purged from the trash; the kept one changes after; the requester is erased.
+    expect((await a.api("DELETE", `/api/v2/tickets/${purged}.json`)).status).toBe(204);
+    expect((await a.api("DELETE", `/api/v2/deleted_tickets/${purged}.json`)).status).toBe(204);
+    expect((await a.api("PUT", `/api/v2/tickets/${kept}.json`, { ticket: { status: "open" } })).status).toBe(200);
+    const person = (await a.api("GET", `/api/v2/tickets/${theirs}.json`)).body.ticket.requester_id as number;
+    expect((await a.api("DELETE", `/api/v2/users/${person}.json`)).status).toBe(200);
+    expect((await a.api("DELETE", `/api/v2/deleted_users/${person}.json`)).status).toBe(200);
+    expect((await a.api("GET", `/api/v2/tickets/${theirs}.json`)).status).toBe(404);
+
+    const later = await follow(a, `/api/v2/incremental/tickets/cursor.json?cursor=${before.last.after_cursor}`, "tickets");
+    expect(later.ids).toEqual([purged, kept, theirs]);
+    const items = (await a.api("GET", `/api/v2/incremental/tickets/cursor.json?cursor=${before.last.after_cursor}`)).body.tickets as Json[];
+    expect(items[0]).toEqual({ id: purged, url: expect.stringMatching(new RegExp(`/api/v2/tickets/${purged}\\.json$`)), status: "deleted", deleted: true, deleted_at: expect.any(String), updated_at: items[0]!.deleted_at });
+    expect(items[2]).toMatchObject({ id: theirs, status: "deleted", deleted: true });
+    expect(Date.parse(items[0]!.updated_at) <= Date.parse(items[1]!.updated_at) && Date.parse(items[1]!.updated_at) <= Date.parse(items[2]!.updated_at)).toBe(true);
+    const text = JSON.stringify(items);
+    for (const gone of ["Purged for good", "Only theirs", "Leaving Requester", email]) expect(text).not.toContain(gone);
+    // The time-based form says the same, and a stream begun later still learns of them.
+    const byTime = await a.api("GET", `/api/v2/incremental/tickets.json?start_time=${start}`);
+    expect(byTime.status, byTime.text).toBe(200);
+    expect(byTime.body.tickets.map((x: Json) => [x.id, x.status, x.deleted ?? false])).toEqual([
+      [purged, "deleted", true],
+      [kept, "open", false],
+      [theirs, "deleted", true],
+    ]);
+
+    // An organization deleted.
+    const org = await a.api("POST", "/api/v2/organizations.json", { organization: { name: "Closing Ltd" } });
+    const orgs = await follow(a, `/api/v2/incremental/organizations/cursor.json?start_time=${start}`, "organizations");
+    expect(orgs.ids).toEqual([org.body.organization.id]);
+    expect((await a.api("DELETE", `/api/v2/organizations/${org.body.organization.id}.json`)).status).toBe(204);
+    const orgLater = await a.api("GET", `/api/v2/incremental/organizations/cursor.json?cursor=${orgs.last.after_cursor}`);
+    expect(orgLater.status, orgLater.text).toBe(200);
+    expect(orgLater.body.organizations).toEqual([{ id: org.body.organization.id, url: expect.any(String), deleted: true, deleted_at: expect.any(String), updated_at: expect.any(String) }]);
+    expect(orgLater.text).not.toContain("Closing Ltd");
+
+    // Another account's streams hold none of it.
+    const b = await buildTenant(t, "incrpb");
+    const other = await b.api("GET", `/api/v2/incremental/tickets/cursor.json?start_time=${start}`);
+    expect(other.body.tickets.map((x: Json) => x.id)).toEqual([]);
+    expect((await b.api("GET", `/api/v2/incremental/organizations/cursor.json?start_time=${start}`)).body.organizations).toEqual([]);
+  });
+});
+
 describe("incremental organization export", () => {
   it("streams organizations by last change, cursor-based and time-based", async () => {
     const a = await buildTenant(t, "incro");

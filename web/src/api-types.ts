@@ -1052,7 +1052,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's time-based incremental export: organizations changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
+        /** Zendesk's time-based incremental export: organizations (those deleted, with `deleted: true`) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
         get: operations["incrementalOrganizationExportByTime"];
         put?: never;
         post?: never;
@@ -1069,7 +1069,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Vaultdesk, in the shape of Zendesk's cursor-based exports: organizations changed at or after `start_time`, oldest change first (owners and admins). */
+        /** Vaultdesk, in the shape of Zendesk's cursor-based exports: organizations (those deleted, with `deleted: true`) changed at or after `start_time`, oldest change first (owners and admins). */
         get: operations["incrementalOrganizationExport"];
         put?: never;
         post?: never;
@@ -1086,7 +1086,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's time-based incremental export: tickets (those in the trash with status `deleted`) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
+        /** Zendesk's time-based incremental export: tickets (those in the trash, and those deleted for good, with status `deleted`) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
         get: operations["incrementalTicketExportByTime"];
         put?: never;
         post?: never;
@@ -1103,7 +1103,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's cursor-based incremental export: tickets (those in the trash with status `deleted`) changed at or after `start_time`, oldest change first (owners and admins). */
+        /** Zendesk's cursor-based incremental export: tickets (those in the trash, and those deleted for good, with status `deleted`) changed at or after `start_time`, oldest change first (owners and admins). */
         get: operations["incrementalTicketExport"];
         put?: never;
         post?: never;
@@ -6572,7 +6572,7 @@ export interface operations {
                         /** @description Unix seconds where the next page starts (`next_page` asks for it). */
                         end_time: number;
                         next_page: string;
-                        organizations: {
+                        organizations: ({
                             created_at: string;
                             details: string | null;
                             domain_names: string[];
@@ -6584,7 +6584,15 @@ export interface operations {
                             tags: string[];
                             updated_at: string;
                             url: string;
-                        }[];
+                        } | {
+                            /** @enum {boolean} */
+                            deleted: true;
+                            deleted_at: string;
+                            id: number;
+                            /** @description When it was deleted: its place in the stream. */
+                            updated_at: string;
+                            url: string;
+                        })[];
                     };
                 };
             };
@@ -6620,7 +6628,7 @@ export interface operations {
                         before_url: null;
                         /** @description True when this page reached what has changed so far. */
                         end_of_stream: boolean;
-                        organizations: {
+                        organizations: ({
                             created_at: string;
                             details: string | null;
                             domain_names: string[];
@@ -6632,7 +6640,15 @@ export interface operations {
                             tags: string[];
                             updated_at: string;
                             url: string;
-                        }[];
+                        } | {
+                            /** @enum {boolean} */
+                            deleted: true;
+                            deleted_at: string;
+                            id: number;
+                            /** @description When it was deleted: its place in the stream. */
+                            updated_at: string;
+                            url: string;
+                        })[];
                     };
                 };
             };
@@ -6667,7 +6683,7 @@ export interface operations {
                         /** @description Unix seconds where the next page starts (`next_page` asks for it). */
                         end_time: number;
                         next_page: string;
-                        tickets: {
+                        tickets: ({
                             assignee_id: number | null;
                             collaborator_ids: number[];
                             created_at: string;
@@ -6701,7 +6717,17 @@ export interface operations {
                             via: {
                                 channel: string;
                             };
-                        }[];
+                        } | {
+                            /** @enum {boolean} */
+                            deleted: true;
+                            deleted_at: string;
+                            id: number;
+                            /** @enum {string} */
+                            status: "deleted";
+                            /** @description When it was deleted: its place in the stream. */
+                            updated_at: string;
+                            url: string;
+                        })[];
                     };
                 };
             };
@@ -6737,7 +6763,7 @@ export interface operations {
                         before_url: null;
                         /** @description True when this page reached what has changed so far. */
                         end_of_stream: boolean;
-                        tickets: {
+                        tickets: ({
                             assignee_id: number | null;
                             collaborator_ids: number[];
                             created_at: string;
@@ -6771,7 +6797,17 @@ export interface operations {
                             via: {
                                 channel: string;
                             };
-                        }[];
+                        } | {
+                            /** @enum {boolean} */
+                            deleted: true;
+                            deleted_at: string;
+                            id: number;
+                            /** @enum {string} */
+                            status: "deleted";
+                            /** @description When it was deleted: its place in the stream. */
+                            updated_at: string;
+                            url: string;
+                        })[];
                     };
                 };
             };

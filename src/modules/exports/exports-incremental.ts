@@ -7,6 +7,7 @@ import { changedOrganizations } from "../organizations/organizations-service.ts"
 import { changedTickets } from "../tickets/tickets-service.ts";
 import { changedUsers } from "../users/users-service.ts";
 import { exportsPolicy } from "./exports-policy.ts";
+import * as repo from "./exports-repo.ts";
 
 /**
  * Zendesk's incremental exports of tickets, people and organizations, in both of its forms:
@@ -49,7 +50,25 @@ export type TimeBasedPage<T> = { items: T[]; count: number; end_time: number; ne
 
 function reader(ctx: RequestContext, resource: Resource): Read<{ id: number }> {
   const read = { tickets: changedTickets, users: changedUsers, organizations: changedOrganizations }[resource];
-  return (after, until, limit) => read(ctx, after, until, limit);
+  if (resource === "users") return (after, until, limit) => read(ctx, after, until, limit);
+  // Tickets and organizations deleted for good come as `deleted` items among the changes.
+  const kind = resource === "tickets" ? "ticket" : "organization";
+  return async (after, until, limit) => {
+    const [live, purged] = await Promise.all([read(ctx, after, until, limit), repo.listPurged(ctx.tx, kind, after, until, limit)]);
+    const gone = purged.map((p) => ({ view: purgedView(ctx, resource, p), key: p.sort_key }));
+    const merged = [...live.views.map((view, i) => ({ view, key: live.keys[i]! })), ...gone].sort((a, b) => compareKeys(a.key, b.key) || a.view.id - b.view.id).slice(0, limit);
+    return { views: merged.map((m) => m.view), keys: merged.map((m) => m.key) };
+  };
+}
+
+/** Stream positions (integer microseconds as text) in order. */
+const compareKeys = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
+
+/** A ticket or organization deleted for good, as its stream item: its id, address, `deleted` and when (nothing else is left of it). */
+export type PurgedItem = { id: number; url: string; deleted: true; status?: "deleted"; deleted_at: string; updated_at: string };
+function purgedView(ctx: RequestContext, resource: "tickets" | "organizations", p: { nice_id: number; deleted_at: Date }): PurgedItem {
+  const at = p.deleted_at.toISOString();
+  return { id: p.nice_id, url: `${ctx.apiBase}/${resource}/${p.nice_id}.json`, deleted: true, ...(resource === "tickets" ? { status: "deleted" as const } : {}), deleted_at: at, updated_at: at };
 }
 
 /** The keyed hash that proves a cursor or a `stream` value was given by this tenant's stream of `resource`. */

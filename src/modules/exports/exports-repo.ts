@@ -89,3 +89,22 @@ export async function forgetSubject(tx: TenantTx, userId: string, now: Date): Pr
   const r = await tx.db.updateTable("data_exports").set({ blob_removed_at: now }).where("tenant_id", "=", tx.tenantId).where("subject_user_id", "=", userId).where("blob_removed_at", "is", null).returning("id").execute();
   return r.map((x) => x.id);
 }
+
+/**
+ * Tickets or organizations deleted for good after a stream position (deleted_at, public id),
+ * before `until`, oldest first: their public ids, when, and the position as the streams' sort key
+ * (integer microseconds, as text). One range of purged_records_changes.
+ */
+export async function listPurged(tx: TenantTx, resource: "ticket" | "organization", after: { key: string; id: number }, until: Date, limit: number): Promise<Array<{ nice_id: number; deleted_at: Date; sort_key: string }>> {
+  return tx.db
+    .selectFrom("purged_records")
+    .select(["nice_id", "deleted_at", sql<string>`((extract(epoch from deleted_at) * 1000000)::bigint)::text`.as("sort_key")])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("resource", "=", resource)
+    .where(sql<boolean>`(deleted_at, nice_id) > (timestamptz 'epoch' + ${after.key}::bigint * interval '1 microsecond', ${after.id})`)
+    .where("deleted_at", "<", until)
+    .orderBy("deleted_at")
+    .orderBy("nice_id")
+    .limit(limit)
+    .execute();
+}

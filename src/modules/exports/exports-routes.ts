@@ -53,10 +53,20 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     handler: async (ctx, { params, query, reply, afterCommit }) => sendExport(deps, ctx.tx.tenantId, await service.openExportDownload(deps, ctx, params.id, "tenant", query), reply, afterCommit),
   });
   // Zendesk's incremental exports, cursor-based and time-based (exports-incremental.ts).
+  // What is left of a ticket or organization deleted for good (purged_records): its id and when.
+  const purged = (what: string) =>
+    z.object({ id: z.number(), url: z.string(), deleted: z.literal(true), deleted_at: z.string(), updated_at: z.string().describe("When it was deleted: its place in the stream.") }).describe(`Vaultdesk: ${what} deleted for good (nothing else is left of it): remove your copy.`);
   const streamed = {
-    tickets: { item: ticketView.extend({ status: z.union([ticketView.shape.status, z.literal("deleted")]).describe("`deleted`: the ticket is in the trash (its content is left out).") }), name: "Ticket", what: "tickets (those in the trash with status `deleted`)" },
+    tickets: {
+      item: z.union([
+        ticketView.extend({ status: z.union([ticketView.shape.status, z.literal("deleted")]).describe("`deleted`: the ticket is in the trash (its content is left out).") }),
+        purged("a ticket").extend({ status: z.literal("deleted") }),
+      ]),
+      name: "Ticket",
+      what: "tickets (those in the trash, and those deleted for good, with status `deleted`)",
+    },
     users: { item: userView, name: "User", what: "people (deleted ones not active, erased ones as their tombstone)" },
-    organizations: { item: orgView, name: "Organization", what: "organizations" },
+    organizations: { item: z.union([orgView, purged("an organization")]), name: "Organization", what: "organizations (those deleted, with `deleted: true`)" },
   } as const;
   for (const resource of ["tickets", "users", "organizations"] as const) {
     const { item, name, what } = streamed[resource];

@@ -76,8 +76,10 @@ export async function orgInUse(tx: TenantTx, id: string): Promise<boolean> {
   return t !== undefined;
 }
 
+/** Deletes an organization, leaving its public id in purged_records (the incremental exports). */
 export async function deleteOrg(tx: TenantTx, id: string): Promise<void> {
-  await tx.db.deleteFrom("organizations").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+  const gone = await tx.db.deleteFrom("organizations").where("tenant_id", "=", tx.tenantId).where("id", "=", id).returning("nice_id").executeTakeFirst();
+  if (gone) await tx.db.insertInto("purged_records").values({ tenant_id: tx.tenantId, resource: "organization", nice_id: gone.nice_id }).onConflict((oc) => oc.doNothing()).execute();
 }
 
 // ---- domain mapping (0011): sealed domains with a blind index

@@ -444,8 +444,9 @@ export const allComments = (tx: TenantTx, ticketId: string) =>
 
 /**
  * Deletes tickets' rows for good, children first: their attachments (returned: their files are
- * deleted after the commit), CCs, undelivered notifications, comments, audits and the tickets; a
- * consent record given with one stays without it. Other modules' rows about them (search index,
+ * deleted after the commit), CCs, undelivered notifications, comments, audits and the tickets,
+ * leaving their public ids in purged_records (the incremental exports); a consent record given
+ * with one stays without it. Other modules' rows about them (search index,
  * inbound mail) go first, through the `conversation.written` hook.
  */
 export async function purgeTicketRows(tx: TenantTx, ids: readonly string[]): Promise<{ attachmentIds: string[] }> {
@@ -458,6 +459,13 @@ export async function purgeTicketRows(tx: TenantTx, ids: readonly string[]): Pro
   await tx.db.updateTable("consent_records").set({ ticket_id: null }).where("tenant_id", "=", t).where("ticket_id", "in", these).execute();
   await tx.db.deleteFrom("ticket_comments").where("tenant_id", "=", t).where("ticket_id", "in", these).execute();
   await tx.db.deleteFrom("ticket_audits").where("tenant_id", "=", t).where("ticket_id", "in", these).execute();
+  // What the incremental exports say of them from now on: their public ids, deleted (0053).
+  await tx.db
+    .insertInto("purged_records")
+    .columns(["tenant_id", "resource", "nice_id"])
+    .expression(tx.db.selectFrom("tickets").select(["tenant_id", sql<"ticket">`'ticket'::text`.as("resource"), "nice_id"]).where("tenant_id", "=", t).where("id", "in", these))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
   await tx.db.deleteFrom("tickets").where("tenant_id", "=", t).where("id", "in", these).execute();
   return { attachmentIds: att.map((r) => r.id) };
 }

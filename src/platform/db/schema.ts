@@ -1013,6 +1013,14 @@ export interface SearchPairSetsTable {
   pairs: Uint8Array;
 }
 
+/** 0053: a ticket or an organization deleted for good: its public id and when (the incremental exports' `deleted` items). */
+export interface PurgedRecordsTable {
+  tenant_id: string;
+  resource: "ticket" | "organization";
+  nice_id: number;
+  deleted_at: Generated<Date>;
+}
+
 /** 0033: search postings: a keyed hash of a term, its ticket and visibility, and its count there. */
 
 export interface SearchPostingsTable {
@@ -1131,6 +1139,7 @@ export interface DB {
   oauth_tokens: OauthTokensTable;
   search_postings: SearchPostingsTable;
   search_pair_sets: SearchPairSetsTable;
+  purged_records: PurgedRecordsTable;
   search_documents: SearchDocumentsTable;
   search_user_names: SearchUserNamesTable;
   search_organization_names: SearchOrganizationNamesTable;
