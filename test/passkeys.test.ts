@@ -338,7 +338,7 @@ describe("passkey as a second factor", () => {
     const a = await buildTenant(t, "pk2fa");
     const p = await staffWithPasskey(a);
     const step = await passwordStep(a, p.email);
-    expect(step.methods).toEqual(["passkey"]);
+    expect(step.methods).toEqual(["passkey", "recovery_code"]);
     const o = await secondOptions(a, step.challenge);
     expect(o.userVerification).toBe("preferred");
     expect(o.allowCredentials.map((c: Json) => c.id)).toEqual([p.auth.credentials[0]!.id.toString("base64url")]);
@@ -379,6 +379,64 @@ describe("passkey as a second factor", () => {
     const sx3 = await passwordStep(a, x.email);
     await refused("clone", sx3.challenge, x.auth.assert(await secondOptions(a, sx3.challenge), { origin: a.origin, counter: 0 }));
     expect((await actions(a, "user.passkey_counter_regressed")).length).toBe(1);
+  });
+
+  it("comes with recovery codes for a team member's first second factor: a way in when the passkey is lost, renewed with one, dropped with the last passkey", async () => {
+    const a = await buildTenant(t, "pkcodes");
+    const p = await staffWithPassword(t, a, "agent");
+    const auth = new SoftAuthenticator();
+    const register = async (s: Session, who: SoftAuthenticator, name: string) => {
+      const o = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys/options.json");
+      const r = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name, credential: who.register(o.body.options, { origin: a.origin }) } });
+      expect(r.status, r.text).toBe(201);
+      return r.body as { passkey: Json; recovery_codes?: string[] };
+    };
+    const first = await register(p.session, auth, "Laptop");
+    expect(first.recovery_codes).toHaveLength(10);
+    expect(new Set(first.recovery_codes).size).toBe(10);
+    expect((await actions(a, "user.recovery_codes_issued")).map((e) => e.changed_fields)).toEqual([["passkeys", "recovery_codes"]]);
+    // A second passkey comes with none (the codes are there).
+    const spare = new SoftAuthenticator();
+    const second = await register(p.session, spare, "Phone");
+    expect(second.recovery_codes).toBeUndefined();
+    const status = async () => (await asSession(t, a, p.session, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor as Json;
+    expect(await status()).toMatchObject({ enabled: false, passkeys: 2, recovery_codes_left: 10 });
+
+    // Both passkeys lost: the password, then a recovery code, open a session; the code is used up.
+    const step = await passwordStep(a, p.email);
+    expect(step.methods).toEqual(["passkey", "recovery_code"]);
+    const code = first.recovery_codes![0]!;
+    const signedIn = await post(a, "/api/v2/session/two_factor.json", { challenge: step.challenge, code: code.toUpperCase() });
+    expect(signedIn.status, signedIn.text).toBe(201);
+    const again = await passwordStep(a, p.email);
+    expect((await post(a, "/api/v2/session/two_factor.json", { challenge: again.challenge, code })).status).toBe(401);
+    const s2: Session = { cookie: cookieOf(signedIn.headers), csrf: signedIn.body.session.csrf_token };
+    expect((await asSession(t, a, s2, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor.recovery_codes_left).toBe(9);
+    expect(await actions(a, "user.recovery_code_used")).toHaveLength(1);
+
+    // New codes, proved with an unused one (no authenticator app to give a code); a used or made-up one is refused.
+    expect((await asSession(t, a, s2, "POST", "/api/v2/users/me/two_factor/recovery_codes.json", { code })).status).toBe(422);
+    expect((await asSession(t, a, s2, "POST", "/api/v2/users/me/two_factor/recovery_codes.json", { code: "aaaaa-bbbbb" })).status).toBe(422);
+    const renewed = await asSession(t, a, s2, "POST", "/api/v2/users/me/two_factor/recovery_codes.json", { code: first.recovery_codes![1]! });
+    expect(renewed.status, renewed.text).toBe(201);
+    expect(renewed.body.recovery_codes).toHaveLength(10);
+    const old = await passwordStep(a, p.email);
+    expect((await post(a, "/api/v2/session/two_factor.json", { challenge: old.challenge, code: first.recovery_codes![2]! })).status).toBe(401);
+
+    // The last passkey removed: no second factor left, so no codes either (they would be one alone).
+    for (const k of (await asSession(t, a, s2, "GET", "/api/v2/users/me/passkeys.json")).body.passkeys as Json[]) {
+      expect((await asSession(t, a, s2, "DELETE", `/api/v2/users/me/passkeys/${k.id}.json`)).status).toBe(204);
+    }
+    expect((await asSession(t, a, s2, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ passkeys: 0, recovery_codes_left: 0 });
+    expect((await post(a, "/api/v2/session.json", { email: p.email, password: PASSWORD })).status).toBe(201);
+    // A new first passkey: new codes. An end user's passkey comes with none (they sign in by e-mailed link).
+    expect((await register(s2, new SoftAuthenticator(), "New laptop")).recovery_codes).toHaveLength(10);
+    const eu = await buildUser(t, a, "end-user");
+    const euSession = await signInByMail(t, smtp, a, eu.email);
+    const o = await asSession(t, a, euSession, "POST", "/api/v2/users/me/passkeys/options.json");
+    const euKey = await asSession(t, a, euSession, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Mine", credential: new SoftAuthenticator().register(o.body.options, { origin: a.origin }) } });
+    expect(euKey.status, euKey.text).toBe(201);
+    expect(euKey.body.recovery_codes).toBeUndefined();
   });
 
   it("lists both methods with an authenticator app too; satisfies the staff requirement; goes with the admin's and the operator's reset", async () => {

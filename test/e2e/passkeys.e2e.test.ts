@@ -44,6 +44,13 @@ describe("passkeys in Chromium", () => {
     await page.getByLabel("Name for the new passkey").fill("Work laptop");
     await page.getByRole("button", { name: "Add a passkey" }).click();
     await visible(page.getByRole("status").getByText("Passkey added."));
+    // A first second factor comes with recovery codes, shown once before the list comes back.
+    await visible(page.getByRole("heading", { name: "Your recovery codes" }));
+    const codes = (await page.locator(".recovery-codes li").allTextContents()).filter((c) => /^[a-z2-9]{5}-[a-z2-9]{5}$/.test(c.trim()));
+    expect(codes).toHaveLength(10);
+    await expectAccessible(page, "recovery codes after a first passkey");
+    await shot(page, "passkeys-recovery-codes");
+    await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
     await visible(page.locator(".passkey-list li", { hasText: "Work laptop" }));
     // Renamed in place.
     await page.getByRole("button", { name: "Rename: Work laptop" }).click();
@@ -68,6 +75,7 @@ describe("passkeys in Chromium", () => {
     await signIn(page, EMAIL, PASSWORD);
     await visible(page.getByRole("heading", { name: "Two-factor authentication" }));
     await visible(page.getByText("Your password was right."));
+    await visible(page.getByText("Lost your passkey? Enter one of your recovery codes instead."));
     await expectAccessible(page, "second step with a passkey");
     await shot(page, "passkeys-second-step");
     await page.getByRole("button", { name: "Use a passkey" }).click();

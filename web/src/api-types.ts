@@ -10084,8 +10084,8 @@ export interface operations {
                         /** @description Single use, for five minutes. */
                         challenge: string;
                         expires_at: string;
-                        /** @description The second factors this person has: `totp` (POST /api/v2/session/two_factor with a code or a recovery code), `passkey` (POST /api/v2/session/two_factor/passkey/options, then /session/two_factor/passkey). */
-                        methods: ("totp" | "passkey")[];
+                        /** @description The second factors this person has: `totp` (POST /api/v2/session/two_factor with a code or a recovery code), `passkey` (POST /api/v2/session/two_factor/passkey/options, then /session/two_factor/passkey), `recovery_code` (Vaultdesk: passkeys only and recovery codes left: POST /api/v2/session/two_factor with one). */
+                        methods: ("totp" | "passkey" | "recovery_code")[];
                         /**
                          * @description The password was right; a code from the authenticator app (or a recovery code) is needed: POST /api/v2/session/two_factor.
                          * @enum {boolean}
@@ -14341,6 +14341,8 @@ export interface operations {
                             name: string;
                             transports: string[];
                         };
+                        /** @description Vaultdesk: a team member's first second factor (no authenticator app, no codes yet) comes with ten recovery codes, shown only now. */
+                        recovery_codes?: string[];
                     };
                 };
             };

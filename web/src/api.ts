@@ -166,7 +166,7 @@ export async function currentSession() {
  * The right password of a person with two-factor sign-in: a code (signInWithCode) or a passkey
  * (signInWithPasskeyAsSecondFactor) is needed before there is a session; `methods` says which they have.
  */
-export type TwoFactorChallenge = { challenge: string; methods: Array<"totp" | "passkey"> };
+export type TwoFactorChallenge = { challenge: string; methods: Array<"totp" | "passkey" | "recovery_code"> };
 
 export async function signIn(email: string, password: string): Promise<Session | TwoFactorChallenge> {
   const r = await ok(client.POST("/api/v2/session", { body: { email, password } }));
@@ -187,11 +187,14 @@ export async function signInWithPasskeyAsSecondFactor(challenge: string): Promis
   return remember(await ok(client.POST("/api/v2/session/two_factor/passkey", { body: { challenge, credential: credential as PasskeyAssertion } })));
 }
 
-/** Adds a passkey for the signed-in person: the browser creates it, the server verifies and stores it. */
-export async function registerPasskey(name: string | undefined): Promise<void> {
+/**
+ * Adds a passkey for the signed-in person: the browser creates it, the server verifies and stores
+ * it. Answers the recovery codes a team member's first second factor comes with (shown once).
+ */
+export async function registerPasskey(name: string | undefined): Promise<string[] | undefined> {
   const { options } = await ok(client.POST("/api/v2/users/me/passkeys/options"));
   const credential = await startRegistration({ optionsJSON: options as Parameters<typeof startRegistration>[0]["optionsJSON"] });
-  await ok(client.POST("/api/v2/users/me/passkeys", { body: { passkey: { ...(name ? { name } : {}), credential: credential as PasskeyRegistration } } }));
+  return (await ok(client.POST("/api/v2/users/me/passkeys", { body: { passkey: { ...(name ? { name } : {}), credential: credential as PasskeyRegistration } } }))).recovery_codes;
 }
 
 /** The browser said no (the person cancelled, no passkey here, or WebAuthn is unavailable). */

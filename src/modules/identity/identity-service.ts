@@ -216,7 +216,11 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id });
     return fail();
   }
-  const methods = [...((await twoFactorRepo.hasActiveTotp(ctx.tx, user.id)) ? (["totp"] as const) : []), ...((await countPasskeysOf(ctx.tx, user.id)) > 0 ? (["passkey"] as const) : [])];
+  const totp = await twoFactorRepo.hasActiveTotp(ctx.tx, user.id);
+  const passkeys = (await countPasskeysOf(ctx.tx, user.id)) > 0;
+  // Recovery codes go through the code form: said apart only when there is no authenticator app (passkeys only).
+  const codesOnly = !totp && passkeys && (await twoFactorRepo.recoveryCodesLeft(ctx.tx, user.id)) > 0;
+  const methods = [...(totp ? (["totp"] as const) : []), ...(passkeys ? (["passkey"] as const) : []), ...(codesOnly ? (["recovery_code"] as const) : [])];
   // Outside the tenant's networks: refused (audited, committed) unless a second factor will let
   // this person through, before any challenge or session. Only after the right password, so the
   // answer tells nothing about the network to someone guessing.

@@ -148,8 +148,11 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
     method: "POST", url: "/api/v2/users/me/passkeys", operationId: "createOwnPasskey", tag: "passkeys", auth: "user", allowPendingTwoFactor: true,
     summary: "Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name. Audited; the person is told by e-mail.",
     body: z.strictObject({ passkey: z.strictObject({ name: passkeyName.optional(), credential: registrationCredential }) }),
-    response: z.object({ passkey: passkeyView }),
-    handler: async (ctx, { body }) => ({ passkey: await passkeys.register(deps, ctx, body.passkey) }),
+    response: z.object({ passkey: passkeyView, recovery_codes: z.array(z.string()).optional().describe("Vaultdesk: a team member's first second factor (no authenticator app, no codes yet) comes with ten recovery codes, shown only now.") }),
+    handler: async (ctx, { body }) => {
+      const r = await passkeys.register(deps, ctx, body.passkey);
+      return { passkey: r.passkey, ...(r.recoveryCodes ? { recovery_codes: r.recoveryCodes } : {}) };
+    },
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/users/me/passkeys/:id", operationId: "renameOwnPasskey", tag: "passkeys", auth: "user",

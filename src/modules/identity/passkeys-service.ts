@@ -20,6 +20,7 @@ import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import { passwordAllowed } from "./sso-password.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
+import { dropRecoveryCodesWithoutFactor, recoveryCodesForFirstPasskey } from "./recovery-codes.ts";
 
 // Loaded at its first use: the WebAuthn library is about 0.4 s of a server's start, which most
 // starts (tests, CLI commands beside a server) never need.
@@ -170,7 +171,7 @@ export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: R
 const registrationRefused = () => invalid("credential", "The passkey could not be verified, or its set-up has expired. Start again.", "InvalidCredential");
 
 /** Registration, second step: the authenticator's answer is verified and the passkey stored (audited; the person is told). */
-export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }): Promise<PasskeyView> {
+export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | undefined }> {
   const actor = mustBeOnSession(ctx);
   const claimed = await claimChallengeOf(deps, ctx, input.credential.response.clientDataJSON, "registration", actor.userId);
   if (!claimed) throw registrationRefused();
@@ -195,8 +196,10 @@ export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: R
   if (!stored) throw new AppError("Conflict", { description: "This passkey is already registered." });
   audit(ctx, { action: "user.passkey_registered", resourceType: "user", resourceId: actor.niceId, fields: ["passkeys"] });
   await tellPerson(deps, ctx, actor.userId, "added", false);
+  // A team member's first second factor: recovery codes come with it, as with an authenticator app.
+  const recoveryCodes = await recoveryCodesForFirstPasskey(deps, ctx, { id: actor.userId, niceId: actor.niceId, role: actor.role });
   const row = await repo.findPasskeyOf(ctx.tx, actor.userId, id);
-  return present(ctx, row!);
+  return { passkey: present(ctx, row!), recoveryCodes };
 }
 
 export async function renameOwn(ctx: RequestContext, id: string, name: string): Promise<PasskeyView> {
@@ -211,6 +214,7 @@ export async function renameOwn(ctx: RequestContext, id: string, name: string): 
 export async function removeOwn(deps: Pick<AppDeps, "config">, ctx: RequestContext, id: string): Promise<void> {
   const actor = actorUser(ctx);
   if (!(await repo.deletePasskey(ctx.tx, actor.userId, id))) throw notFound();
+  await dropRecoveryCodesWithoutFactor(ctx, actor.userId);
   audit(ctx, { action: "user.passkey_removed", resourceType: "user", resourceId: actor.niceId, fields: ["passkeys"] });
   await tellPerson(deps, ctx, actor.userId, "removed", false);
 }
@@ -221,6 +225,7 @@ export async function removeByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestC
   if (actor.userId !== user.id && !isAdmin(actor.role)) throw forbidden("Only admins remove another person's passkeys.");
   if (user.role === "owner" && actor.role !== "owner") throw forbidden("Only the owner removes the owner's passkeys.");
   if (!(await repo.deletePasskey(ctx.tx, user.id, id))) throw notFound();
+  await dropRecoveryCodesWithoutFactor(ctx, user.id);
   audit(ctx, { action: "user.passkey_removed", resourceType: "user", resourceId: user.niceId, fields: ["passkeys"] });
   await tellPerson(deps, ctx, user.id, "removed", actor.userId !== user.id);
 }

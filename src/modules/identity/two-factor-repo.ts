@@ -60,7 +60,7 @@ export async function removeTwoFactor(tx: TenantTx, userId: string): Promise<boo
 
 export async function replaceRecoveryCodes(tx: TenantTx, userId: string, rows: Array<{ id: string; code_hash: Buffer }>): Promise<void> {
   await tx.db.deleteFrom("two_factor_recovery_codes").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
-  await tx.db.insertInto("two_factor_recovery_codes").values(rows.map((r) => ({ tenant_id: tx.tenantId, user_id: userId, ...r }))).execute();
+  if (rows.length > 0) await tx.db.insertInto("two_factor_recovery_codes").values(rows.map((r) => ({ tenant_id: tx.tenantId, user_id: userId, ...r }))).execute();
 }
 
 /** Uses up a recovery code (one conditional UPDATE: of two racing requests, one wins). */

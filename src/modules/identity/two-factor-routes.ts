@@ -20,7 +20,7 @@ const challenge = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a
 export const twoFactorChallengeView = z.object({
   two_factor_required: z.literal(true).describe("The password was right; a code from the authenticator app (or a recovery code) is needed: POST /api/v2/session/two_factor."),
   challenge: z.string().describe("Single use, for five minutes."),
-  methods: z.array(z.enum(["totp", "passkey"])).describe("The second factors this person has: `totp` (POST /api/v2/session/two_factor with a code or a recovery code), `passkey` (POST /api/v2/session/two_factor/passkey/options, then /session/two_factor/passkey)."),
+  methods: z.array(z.enum(["totp", "passkey", "recovery_code"])).describe("The second factors this person has: `totp` (POST /api/v2/session/two_factor with a code or a recovery code), `passkey` (POST /api/v2/session/two_factor/passkey/options, then /session/two_factor/passkey), `recovery_code` (Vaultdesk: passkeys only and recovery codes left: POST /api/v2/session/two_factor with one)."),
   expires_at: z.string(),
 });
 export const twoFactorStatusView = z.object({

@@ -18,6 +18,7 @@ import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
 import { passwordAllowed } from "./sso-password.ts";
+import { issueRecoveryCodes, normalized, recoveryHash } from "./recovery-codes.ts";
 import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
@@ -38,12 +39,9 @@ import { settingsChanged } from "../../platform/settings-changes.ts";
  *   sessions end) and require it for all staff (a session without it can then only enrol).
  */
 
-export const RECOVERY_CODES = 10;
 const PERIOD = 30;
 const WINDOW = 1;
 const CHALLENGE_KIND = "two-factor-challenge";
-const RECOVERY_KIND = "two-factor-recovery";
-const RECOVERY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"; // 32 characters, no l/o/0/1
 
 const totpOf = (secret: string, issuer: string, label: string) => new TOTP({ issuer, label, algorithm: "SHA1", digits: 6, period: PERIOD, secret: Secret.fromBase32(secret) });
 
@@ -54,24 +52,9 @@ function stepOf(secret: string, code: string, now: Date): number | undefined {
   return delta === null ? undefined : totp.counter({ timestamp: now.getTime() }) + delta;
 }
 
-/** A code as typed: spaces and hyphens dropped, letters in lower case. */
-const normalized = (code: string) => code.replace(/[\s-]/g, "").toLowerCase();
 const isTotpCode = (code: string) => /^\d{6}$/.test(code);
 
-function newRecoveryCode(): string {
-  const bytes = crypto.randomBytes(10);
-  const chars = [...bytes].map((b) => RECOVERY_ALPHABET[b & 31]).join("");
-  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
-}
-
-const recoveryHash = (deps: Pick<AppDeps, "keyring">, userId: string, code: string) => deps.keyring.hashSecret(RECOVERY_KIND, `${userId}\0${normalized(code)}`);
 const secretRef = (row: string) => ({ table: "two_factor_totp" as const, column: "secret" as const, row });
-
-async function issueRecoveryCodes(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, userId: string): Promise<string[]> {
-  const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
-  await repo.replaceRecoveryCodes(ctx.tx, userId, codes.map((c) => ({ id: crypto.randomUUID(), code_hash: recoveryHash(deps, userId, c) })));
-  return codes;
-}
 
 /**
  * Checks a second factor of a person with an active authenticator: a six-digit code (used up for
@@ -98,7 +81,7 @@ export async function statusOf(ctx: RequestContext, user: { id: string; role: st
     enabled,
     pending: row?.status === "pending",
     activated_at: enabled ? (row.activated_at?.toISOString() ?? null) : null,
-    recovery_codes_left: enabled ? await repo.recoveryCodesLeft(ctx.tx, user.id) : 0,
+    recovery_codes_left: await repo.recoveryCodesLeft(ctx.tx, user.id),
     passkeys: await passkeysRepo.countPasskeysOf(ctx.tx, user.id),
     required: user.role !== "end_user" && (await repo.requireStaffTwoFactor(ctx.tx)),
   };
@@ -176,10 +159,13 @@ export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestCon
   return undefined;
 }
 
-/** New recovery codes (the old ones stop working): needs a current code. */
+/**
+ * New recovery codes (the old ones stop working): needs a current code from the authenticator
+ * app, or an unused recovery code (how someone with passkeys only proves it here).
+ */
 export async function regenerateRecoveryCodes(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string): Promise<string[] | CommitThenFail> {
   const actor = mustBeStaffOnSession(ctx);
-  if (!(await repo.hasActiveTotp(ctx.tx, actor.userId))) throw invalid("code", "Two-factor authentication is not on.", "NotEnabled");
+  if (!(await repo.hasSecondFactor(ctx.tx, actor.userId))) throw invalid("code", "Two-factor authentication is not on.", "NotEnabled");
   if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
   const codes = await issueRecoveryCodes(deps, ctx, actor.userId);
   audit(ctx, { action: "user.recovery_codes_regenerated", resourceType: "user", resourceId: actor.niceId, fields: ["recovery_codes"] });

@@ -28,6 +28,8 @@ export function CodeStep(props: {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const hasTotp = props.methods.includes("totp");
+  // Passkeys only, with recovery codes left: the code form takes one of them.
+  const codesOnly = !hasTotp && props.methods.includes("recovery_code");
   async function withPasskey() {
     setError(null);
     setBusy(true);
@@ -76,6 +78,17 @@ export function CodeStep(props: {
             {t("hc.passkeys.useForSecondStep")}
           </button>
         </p>
+      ) : null}
+      {codesOnly ? (
+        <form onSubmit={submit} aria-busy={busy}>
+          <p>{t("hc.passkeys.recoveryIntro")}</p>
+          <Field id={`${props.fieldId}-recovery`} label={t("hc.passkeys.recoveryLabel")}>
+            <input value={code} onChange={(e) => setCode(e.target.value)} required maxLength={64} autoComplete="off" spellCheck={false} autoCapitalize="none" />
+          </Field>
+          <button type="submit" className="secondary" disabled={busy}>
+            {busy ? t(words.working) : t(words.submit)}
+          </button>
+        </form>
       ) : null}
       <ErrorText text={error} />
       <p>

@@ -3,6 +3,7 @@ import { client, explain, ok, passkeyCancelled, registerPasskey } from "../api.t
 import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
+import { RecoveryCodes, TWO_FACTOR_KEY } from "./TwoFactor.tsx";
 
 /**
  * The signed-in person's passkeys (agent workspace's security page, the help center's account
@@ -22,6 +23,7 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
   const [renaming, setRenaming] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [newName, setNewName] = useState("");
+  const [codes, setCodes] = useState<string[] | null>(null);
   const explainError = props.explainError ?? explain;
   const Heading = props.headingLevel === 3 ? "h3" : "h2";
 
@@ -44,9 +46,13 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
   async function add(e: FormEvent) {
     e.preventDefault();
     await act(async () => {
-      await registerPasskey(name.trim() || undefined);
+      const codes = await registerPasskey(name.trim() || undefined);
       setName("");
-      props.onAdded?.();
+      // A first second factor's recovery codes are shown before anything moves on (onAdded may leave the page).
+      if (codes) {
+        setCodes(codes);
+        void invalidate(TWO_FACTOR_KEY);
+      } else props.onAdded?.();
     }, t("hc.passkeys.added"));
   }
   async function rename(e: FormEvent, id: string) {
@@ -63,6 +69,21 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
     }, t("hc.passkeys.removed"));
   }
 
+  if (codes) {
+    return (
+      <section aria-labelledby="passkeys-heading" className="passkeys">
+        <Heading id="passkeys-heading">{t("hc.passkeys.title")}</Heading>
+        <StatusText text={status} />
+        <RecoveryCodes
+          codes={codes}
+          onDone={() => {
+            setCodes(null);
+            props.onAdded?.();
+          }}
+        />
+      </section>
+    );
+  }
   return (
     <section aria-labelledby="passkeys-heading" className="passkeys">
       <Heading id="passkeys-heading">{t("hc.passkeys.title")}</Heading>

@@ -164,9 +164,22 @@ export function TwoFactorSection() {
           ) : (
             <>
               <p>
-                <strong>{s.enabled ? t("tf.status.on") : t("tf.status.off")}</strong> {s.required ? t("tf.status.required") : null}
-                {s.enabled ? ` ${t("tf.status.codesLeft", { count: s.recovery_codes_left })}` : null}
+                <strong>{s.enabled ? t("tf.status.on") : s.passkeys > 0 ? t("tf.status.passkeysOnly") : t("tf.status.off")}</strong> {s.required ? t("tf.status.required") : null}
+                {s.enabled || s.passkeys > 0 ? ` ${t("tf.status.codesLeft", { count: s.recovery_codes_left })}` : null}
               </p>
+              {!s.enabled && s.passkeys > 0 && s.recovery_codes_left > 0 ? (
+                // Passkeys only: an unused recovery code is the proof for new ones.
+                <ProofForm
+                  id="tf-regenerate"
+                  title={t("tf.regenerate.title")}
+                  intro={t("tf.regenerate.introCodes")}
+                  submit={t("tf.regenerate.submit")}
+                  send={async (code) => {
+                    setCodes((await ok(client.POST("/api/v2/users/me/two_factor/recovery_codes", { body: { code } }))).recovery_codes);
+                    await state.reload();
+                  }}
+                />
+              ) : null}
               {s.enabled ? (
                 <>
                   <ProofForm

@@ -281,6 +281,8 @@ export const en = {
   "hc.passkeys.signInFailed": "That passkey could not sign you in. Try again, or sign in another way.",
   "hc.passkeys.useForSecondStep": "Use a passkey",
   "hc.passkeys.secondStepIntro": "Your password was right. Confirm with one of your passkeys to finish signing in.",
+  "hc.passkeys.recoveryIntro": "Lost your passkey? Enter one of your recovery codes instead.",
+  "hc.passkeys.recoveryLabel": "Recovery code",
   "pk.admin.person": "Passkeys",
   "pk.admin.none": "No passkeys.",
   "pk.admin.remove": "Remove",

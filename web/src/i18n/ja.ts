@@ -234,6 +234,8 @@ export const ja = {
   "hc.passkeys.signInFailed": "このパスキーではサインインできませんでした。もう一度試すか、別の方法でサインインしてください。",
   "hc.passkeys.useForSecondStep": "パスキーを使う",
   "hc.passkeys.secondStepIntro": "パスワードは正しく入力されました。パスキーで確認してサインインを完了してください。",
+  "hc.passkeys.recoveryIntro": "パスキーを使えない場合は、代わりにリカバリーコードを入力してください。",
+  "hc.passkeys.recoveryLabel": "リカバリーコード",
   "hc.info.sessions": "サインインセッション",
   "hc.info.sessionLine": "開始 {start}、最終利用 {last}、アドレス {ip}",
   "hc.info.sessionDevice": "{os} の {browser}",

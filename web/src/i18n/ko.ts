@@ -234,6 +234,8 @@ export const ko = {
   "hc.passkeys.signInFailed": "이 패스키로 로그인할 수 없습니다. 다시 시도하거나 다른 방법으로 로그인하세요.",
   "hc.passkeys.useForSecondStep": "패스키 사용",
   "hc.passkeys.secondStepIntro": "비밀번호가 맞습니다. 패스키로 확인하여 로그인을 완료하세요.",
+  "hc.passkeys.recoveryIntro": "패스키를 사용할 수 없다면 대신 복구 코드를 입력하세요.",
+  "hc.passkeys.recoveryLabel": "복구 코드",
   "hc.info.sessions": "로그인 세션",
   "hc.info.sessionLine": "시작 {start}, 마지막 활동 {last}, 주소 {ip}",
   "hc.info.sessionDevice": "{os}의 {browser}",

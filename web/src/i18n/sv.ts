@@ -234,6 +234,8 @@ export const sv = {
   "hc.passkeys.signInFailed": "Den nyckeln kunde inte logga in dig. Försök igen, eller logga in på ett annat sätt.",
   "hc.passkeys.useForSecondStep": "Använd en nyckel (passkey)",
   "hc.passkeys.secondStepIntro": "Lösenordet stämde. Bekräfta med en av dina nycklar för att slutföra inloggningen.",
+  "hc.passkeys.recoveryIntro": "Har du tappat bort din nyckel? Ange en av dina återställningskoder i stället.",
+  "hc.passkeys.recoveryLabel": "Återställningskod",
   "hc.info.sessions": "Inloggningssessioner",
   "hc.info.sessionLine": "Startad {start}, senast aktiv {last}, från adressen {ip}",
   "hc.info.sessionDevice": "{browser} på {os}",

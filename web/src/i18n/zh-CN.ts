@@ -234,6 +234,8 @@ export const zhCN = {
   "hc.passkeys.signInFailed": "该通行密钥无法让您登录。请重试，或使用其他方式登录。",
   "hc.passkeys.useForSecondStep": "使用通行密钥",
   "hc.passkeys.secondStepIntro": "密码正确。请用您的一个通行密钥确认以完成登录。",
+  "hc.passkeys.recoveryIntro": "无法使用通行密钥？请改为输入一个恢复代码。",
+  "hc.passkeys.recoveryLabel": "恢复代码",
   "hc.info.sessions": "登录会话",
   "hc.info.sessionLine": "开始于 {start}，最近活动 {last}，地址 {ip}",
   "hc.info.sessionDevice": "{os} 上的 {browser}",
