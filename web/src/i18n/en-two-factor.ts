@@ -28,7 +28,7 @@ export const enTwoFactor = {
   "tf.required.title": "Set up two-factor authentication",
   "tf.required.intro": "Your team requires two-factor authentication for staff. Set it up to continue.",
   "tf.recovery.title": "Your recovery codes",
-  "tf.recovery.intro": "Each code signs you in once if you lose your phone. Save them somewhere safe now, for example in a password manager: they will not be shown again.",
+  "tf.recovery.intro": "Each code signs you in once if you lose your phone or passkey. Save them somewhere safe now, for example in a password manager: they will not be shown again.",
   "tf.recovery.copy": "Copy codes",
   "tf.recovery.copied": "Copied.",
   "tf.recovery.done": "I have saved my recovery codes",

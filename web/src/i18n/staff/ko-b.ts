@@ -27,7 +27,7 @@ export const koStaffB = {
   "tf.required.title": "2단계 인증 설정",
   "tf.required.intro": "팀에서 직원에게 2단계 인증을 요구합니다. 계속하려면 설정하세요.",
   "tf.recovery.title": "복구 코드",
-  "tf.recovery.intro": "휴대폰을 잃어버렸을 때 각 코드로 한 번씩 로그인할 수 있습니다. 지금 비밀번호 관리자 등 안전한 곳에 저장하세요. 다시 표시되지 않습니다.",
+  "tf.recovery.intro": "휴대폰이나 패스키를 잃어버렸을 때 각 코드로 한 번씩 로그인할 수 있습니다. 지금 비밀번호 관리자 등 안전한 곳에 저장하세요. 다시 표시되지 않습니다.",
   "tf.recovery.copy": "코드 복사",
   "tf.recovery.copied": "복사했습니다.",
   "tf.recovery.done": "복구 코드를 저장했습니다",

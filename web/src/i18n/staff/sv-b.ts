@@ -27,7 +27,7 @@ export const svStaffB = {
   "tf.required.title": "Konfigurera tvåstegsverifiering",
   "tf.required.intro": "Ditt team kräver tvåstegsverifiering för personalen. Konfigurera den för att fortsätta.",
   "tf.recovery.title": "Dina återställningskoder",
-  "tf.recovery.intro": "Varje kod loggar in dig en gång om du blir av med telefonen. Spara dem på ett säkert ställe nu, till exempel i en lösenordshanterare: de visas inte igen.",
+  "tf.recovery.intro": "Varje kod loggar in dig en gång om du blir av med telefonen eller nyckeln (passkey). Spara dem på ett säkert ställe nu, till exempel i en lösenordshanterare: de visas inte igen.",
   "tf.recovery.copy": "Kopiera koderna",
   "tf.recovery.copied": "Kopierat.",
   "tf.recovery.done": "Jag har sparat mina återställningskoder",

@@ -27,7 +27,7 @@ export const zhCNStaffB = {
   "tf.required.title": "设置双重验证",
   "tf.required.intro": "您的团队要求工作人员使用双重验证。请完成设置后继续。",
   "tf.recovery.title": "您的恢复代码",
-  "tf.recovery.intro": "如果手机丢失，每个代码可让您登录一次。请立即将其保存到安全的地方（例如密码管理器）：这些代码不会再次显示。",
+  "tf.recovery.intro": "如果手机或通行密钥丢失，每个代码可让您登录一次。请立即将其保存到安全的地方（例如密码管理器）：这些代码不会再次显示。",
   "tf.recovery.copy": "复制代码",
   "tf.recovery.copied": "已复制。",
   "tf.recovery.done": "我已保存恢复代码",
