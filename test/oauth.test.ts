@@ -464,6 +464,45 @@ describe("OAuth upkeep", () => {
 });
 
 // After the upkeep's tests: their sweep counts every tenant's codes against tenant A's.
+describe("consent remembered", () => {
+  it("goes on without asking for a confidential client the person allowed these scopes before; asks again for more scopes, after a revocation, and always for a public client", async () => {
+    const C = await buildTenant(t, "oremember");
+    const me = await signIn(t, C, C.ownerEmail, C.ownerPassword);
+    const shown = async (client: { identifier: string }, scope: string) => {
+      const s = await authorizationParams(client, scope);
+      const r = await asSession(t, C, me, "GET", `/api/v2/oauth/consent?${new URLSearchParams(s.params)}`);
+      expect(r.status, r.text).toBe(200);
+      return r.body.consent.remembered as boolean;
+    };
+    const confidential = await createClient(C, "confidential");
+    const auth = oauth.ClientSecretBasic(confidential.secret!);
+    expect(await shown(confidential, "tickets:read users:read")).toBe(false);
+    // Allowed, but the application never exchanged its code: not yet remembered.
+    const unused = await authorizationParams(confidential, "tickets:read users:read");
+    await consent(C, me, unused);
+    expect(await shown(confidential, "tickets:read users:read")).toBe(false);
+    const s1 = await authorizationParams(confidential, "tickets:read users:read");
+    const tokens = await exchange(C, confidential, await consent(C, me, s1), s1, auth);
+    expect(await shown(confidential, "tickets:read users:read")).toBe(true);
+    expect(await shown(confidential, "tickets:read")).toBe(true);
+    expect(await shown(confidential, "tickets:read tickets:write")).toBe(false);
+    // Revoked: asked again.
+    const grants = await asSession(t, C, me, "GET", "/api/v2/oauth/tokens.json");
+    for (const g of grants.body.tokens as Array<{ id: number }>) expect((await asSession(t, C, me, "DELETE", `/api/v2/oauth/tokens/${g.id}.json`)).status).toBe(204);
+    expect((await bearer(C, tokens.access_token, "GET", "/api/v2/tickets.json")).status).toBe(401);
+    expect(await shown(confidential, "tickets:read users:read")).toBe(false);
+    // A public client, however often allowed, is asked each time (its code needs no secret).
+    const pub = await createClient(C);
+    const s2 = await authorizationParams(pub, "tickets:read");
+    await exchange(C, pub, await consent(C, me, s2), s2);
+    expect(await shown(pub, "tickets:read")).toBe(false);
+    // Another person's grant is not theirs.
+    const agent = await staffWithPassword(t, C, "agent");
+    const s3 = await authorizationParams(confidential, "tickets:read");
+    expect((await asSession(t, C, agent.session, "GET", `/api/v2/oauth/consent?${new URLSearchParams(s3.params)}`)).body.consent.remembered).toBe(false);
+  });
+});
+
 describe("OAuth and single sign-on only", () => {
   it("ends staff grants given before staff were sent to their identity provider only, but the owner's; tokens and refreshes stop", async () => {
     const C = await buildTenant(t, "osso");

@@ -18,6 +18,9 @@ describe("the refusal page", () => {
     expect(refusalKind("email_unverified")).toBe("no_address");
     expect(refusalKind("saml_signature")).toBe("answer_refused");
     expect(refusalKind(undefined)).toBe("other");
+    // A code that names something every object has is no kind of the page's.
+    for (const inherited of ["constructor", "toString", "__proto__", "hasOwnProperty"]) expect(refusalKind(inherited)).toBe("answer_refused");
+    expect(refusalPage({ locale: "ja", flow: "signIn", description: "d", reason: "constructor" })).toContain("<code>constructor</code>");
   });
 
   it("is in the browser's first language of the five, a region read as its language, else English", () => {

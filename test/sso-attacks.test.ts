@@ -439,6 +439,30 @@ describe("a provider no longer trusted as it was", () => {
     expect(await me(tenant, agent.session)).toBe(200);
   });
 
+  it("SAML: an answer checked with the removed certificate, waiting for its browser, opens nothing after the change", async () => {
+    const s = await samlTenant("trustsamlhalf");
+    const start = await t.request({ method: "GET", path: "/access/saml/login", host: s.tenant.host });
+    const binding = (start.headers["set-cookie"] ?? []).find((c) => c.startsWith("vd_saml="))!.split(";")[0]!;
+    const email = `victim@${s.tenant.subdomain}.test`;
+    const xml = responseXml({ issuer: IDP, audience: s.entityId, recipient: s.acsUrl, destination: s.acsUrl, inResponseTo: requestIdOf(start.headers.location!), nameId: `sub-${email}`, email, name: "Victim", sign: { key: idpKeys, parts: "assertion" } });
+    const acs = await t.request({ method: "POST", path: "/access/saml", host: s.tenant.host, rawBody: new URLSearchParams({ SAMLResponse: encode(xml) }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(acs.status, acs.text).toBe(303);
+    // A second sign-in started (its request pending at the IdP) before the change.
+    const started = await t.request({ method: "GET", path: "/access/saml/login", host: s.tenant.host });
+    const startedBinding = (started.headers["set-cookie"] ?? []).find((c) => c.startsWith("vd_saml="))!.split(";")[0]!;
+    const next = makeKeyPair("attack-suite IdP, replacement");
+    const put = await s.tenant.api("PUT", "/api/v2/sso/saml.json", { saml: { enabled: true, idp_entity_id: IDP, idp_sso_url: "https://idp.attack.test/sso", idp_certificates: [next.cert], email_attribute: "email", name_attribute: "displayName", signed: "assertion" } });
+    expect(put.status, put.text).toBe(200);
+    const done = await t.request({ method: "GET", path: acs.headers.location!, host: s.tenant.host, headers: { cookie: binding } });
+    expect(done.status).toBeGreaterThanOrEqual(400);
+    expect(done.headers["set-cookie"]?.some((c) => c.startsWith("vd_session=")) ?? false).toBe(false);
+    // The request started before it is gone too: even an answer signed with the new key for it is refused.
+    const xml2 = responseXml({ issuer: IDP, audience: s.entityId, recipient: s.acsUrl, destination: s.acsUrl, inResponseTo: requestIdOf(started.headers.location!), nameId: `sub-${email}`, email, name: "Victim", sign: { key: next, parts: "assertion" } });
+    const acs2 = await t.request({ method: "POST", path: "/access/saml", host: s.tenant.host, rawBody: new URLSearchParams({ SAMLResponse: encode(xml2) }).toString(), headers: { "content-type": "application/x-www-form-urlencoded", cookie: startedBinding } });
+    expect(acs2.status).toBe(403);
+    expect(acs2.text).toContain("saml_unknown_request");
+  });
+
   it("SAML: a certificate added for a rollover ends nothing; the old one removed, or another entity id, ends the sessions it vouched for", async () => {
     const s = await samlTenant("trustsaml");
     const signedIn = async (email: string): Promise<Session> => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeContext, userActor, type RequestContext } from "../src/platform/context.ts";
 import type { SsoKind } from "../src/platform/db/schema.ts";
 import { CommitThenFail } from "../src/platform/errors.ts";
-import { beginRequest, finishRequest, safeReturnTo, saveProvider, signInWithProvider, useOnce, type AssertedIdentity } from "../src/modules/identity/sso-service.ts";
+import { beginRequest, finishRequest, readProvider, safeReturnTo, saveProvider, signInWithProvider, useOnce, type AssertedIdentity } from "../src/modules/identity/sso-service.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { acceptingMailer } from "./support/at-rest.ts";
 import { asSession, jobsSettled, PASSWORD, signIn, staffWithPassword } from "./support/people.ts";
@@ -45,8 +45,10 @@ async function inTenant<T>(a: TestTenant, fn: (ctx: RequestContext) => Promise<T
 const deps = () => ({ keyring: t.keyring, config: t.config });
 const setUpProvider = (a: TestTenant, kind: SsoKind, enabled = true) => inTenant(a, (ctx) => saveProvider(ctx, kind, { enabled, config: { issuer: "https://idp.example.test", client_secret: "never-in-the-clear" }, trust: { before: [], after: [] } }), "owner");
 const settings = (a: TestTenant, body: Json) => a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: body });
-const sso = (a: TestTenant, kind: SsoKind, id: AssertedIdentity) => inTenant(a, (ctx) => signInWithProvider(deps(), ctx, kind, id));
-const identity = (email: string, extra: Partial<AssertedIdentity> = {}): AssertedIdentity => ({ subject: `sub-${email}`, email, name: "Ada Person", attributes: {}, ...extra });
+/** A sign-in's last step for an identity the provider proved with its settings as they are now. */
+const sso = (a: TestTenant, kind: SsoKind, id: Omit<AssertedIdentity, "providerVersion">) =>
+  inTenant(a, async (ctx) => signInWithProvider(deps(), ctx, kind, { ...id, providerVersion: (await readProvider(ctx, kind))?.updatedAt ?? new Date(0) }));
+const identity = (email: string, extra: Partial<AssertedIdentity> = {}): Omit<AssertedIdentity, "providerVersion"> => ({ subject: `sub-${email}`, email, name: "Ada Person", attributes: {}, ...extra });
 
 async function ownerWithTotp(a: TestTenant) {
   const s = await signIn(t, a, a.ownerEmail, a.ownerPassword);
@@ -272,6 +274,22 @@ describe("a provider no longer trusted as it was", () => {
     expect(await me(viaSaml)).toBe(200);
     const audits = await a.api("GET", "/api/v2/audit_logs.json?filter[action]=sso.sessions_ended");
     expect(audits.body.audit_logs.map((e: { changed_fields: string[] }) => e.changed_fields)).toEqual([["oidc"], ["oidc"], ["oidc"]]);
+  });
+
+  it("refuses a sign-in whose proof was checked against the settings as they were before a change (an OIDC code exchanged meanwhile), and audits it", async () => {
+    const a = await buildTenant(t, "ssoversion");
+    const put = (secret: string) => a.api("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: true, issuer: "https://idp.one.test", client_id: "vaultdesk", client_secret: secret } });
+    expect((await put("first-secret")).status).toBe(200);
+    expect((await settings(a, { end_user_provider: "oidc", jit_users: true })).status).toBe(200);
+    const checkedWith = await inTenant(a, async (ctx) => (await readProvider(ctx, "oidc"))!.updatedAt);
+    clock += 1000;
+    expect((await put("second-secret")).status).toBe(200);
+    const late = await inTenant(a, (ctx) => signInWithProvider(deps(), ctx, "oidc", { ...identity(`late@${a.subdomain}.test`), providerVersion: checkedWith }));
+    expect(late).toBeInstanceOf(CommitThenFail);
+    const refused = await a.api("GET", "/api/v2/audit_logs.json?filter[action]=user.signin_failed");
+    expect(refused.body.audit_logs.map((e: { changed_fields: string[] }) => e.changed_fields)).toContainEqual(["oidc", "provider_changed"]);
+    // Checked against the settings as they are now, the same person signs in.
+    expect("session" in (await sso(a, "oidc", identity(`late@${a.subdomain}.test`)))).toBe(true);
   });
 });
 

@@ -18,6 +18,7 @@ const KIND_OF: Record<string, Kind> = {
   not_configured: "not_set_up",
   saml_not_configured: "not_set_up",
   provider_off: "not_set_up",
+  provider_changed: "start_again",
   invalid_state: "start_again",
   expired: "start_again",
   stale: "start_again",
@@ -164,7 +165,7 @@ export function pageLocale(acceptLanguage: string | undefined): PageLocale {
 }
 
 /** The kind of refusal a reason code is, for the page's sentence (`other` without a code; a code not listed reads as a refused answer). */
-export const refusalKind = (reason: string | undefined): Kind => (reason !== undefined ? (KIND_OF[reason] ?? "answer_refused") : "other");
+export const refusalKind = (reason: string | undefined): Kind => (reason === undefined ? "other" : Object.hasOwn(KIND_OF, reason) ? KIND_OF[reason]! : "answer_refused");
 
 /** Whether the page knows this reason code's kind (test/refusal-page.test.ts holds every code the sign-ins give to it). */
 export const knowsReason = (reason: string): boolean => Object.hasOwn(KIND_OF, reason);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import { expect } from "vitest";
 import { makeContext, userActor } from "../../src/platform/context.ts";
-import { beginRequest, saveProvider, signInWithProvider, updateSsoSettings } from "../../src/modules/identity/sso-service.ts";
+import { beginRequest, readProvider, saveProvider, signInWithProvider, updateSsoSettings } from "../../src/modules/identity/sso-service.ts";
 import { declaredSealedColumns } from "../../src/platform/crypto/sealed-columns.ts";
 import { enqueueJob } from "../../src/platform/jobs/jobs.ts";
 import { buildTenant, waitForJob, type TestApp } from "./harness.ts";
@@ -166,7 +166,7 @@ export async function writeEverything(t: TestApp): Promise<string> {
     await updateSsoSettings(asOwner, { end_user_provider: "oidc" });
     const anonymous = makeContext({ ...base, actor: { kind: "anonymous" } });
     await beginRequest({ keyring: t.keyring }, anonymous, "oidc", `${MARKER}-state`, { nonce: `${MARKER}-nonce`, return_to: `/${MARKER}` });
-    const signedIn = await signInWithProvider({ keyring: t.keyring, config: t.config }, anonymous, "oidc", { subject: `${MARKER}-subject`, email: `sso.${EMAIL}`, name: `${MARKER} SSO`, attributes: {} });
+    const signedIn = await signInWithProvider({ keyring: t.keyring, config: t.config }, anonymous, "oidc", { subject: `${MARKER}-subject`, email: `sso.${EMAIL}`, name: `${MARKER} SSO`, attributes: {}, providerVersion: (await readProvider(anonymous, "oidc"))!.updatedAt });
     expect("session" in signedIn).toBe(true);
   });
   // SAML: settings naming the marker (an IdP certificate issued to it), and an answer the ACS accepted

@@ -7981,6 +7981,8 @@ export interface operations {
                                 name: string;
                             };
                             redirect_uri: string;
+                            /** @description Vaultdesk: the person gave this confidential client these scopes before (a grant not revoked, its code exchanged): the page goes on without asking again. Always false for a public client. */
+                            remembered: boolean;
                             scopes: {
                                 description: string;
                                 scope: string;

@@ -127,6 +127,25 @@ export async function revokeGrantsConsentedThrough(tx: TenantTx, method: Session
   return Number(r.numAffectedRows ?? 0);
 }
 
+/**
+ * Whether the person already gave this client at least these scopes: a grant of theirs, not
+ * revoked, whose code the client exchanged (so the application finished the flow once).
+ */
+export async function consentRemembered(tx: TenantTx, userId: string, clientId: string, scopes: readonly string[]): Promise<boolean> {
+  const r = await tx.db
+    .selectFrom("oauth_grants")
+    .select("id")
+    .where("tenant_id", "=", tx.tenantId)
+    .where("user_id", "=", userId)
+    .where("client_id", "=", clientId)
+    .where("revoked_at", "is", null)
+    .where("tokens_issued_at", "is not", null)
+    .where(sql<boolean>`scopes @> ${[...scopes]}::text[]`)
+    .limit(1)
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
 export async function markGrantIssued(tx: TenantTx, id: string, now: Date): Promise<void> {
   await tx.db.updateTable("oauth_grants").set({ tokens_issued_at: now }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).where("tokens_issued_at", "is", null).execute();
 }

@@ -187,19 +187,26 @@ export async function startAuthorization(ctx: RequestContext, q: AuthorizationQu
   return `/oauth/consent?${next.toString()}`;
 }
 
-export type ConsentView = { client: { name: string; identifier: string; company: string; description: string }; scopes: Array<{ scope: string; description: string }>; redirect_uri: string };
+export type ConsentView = { client: { name: string; identifier: string; company: string; description: string }; scopes: Array<{ scope: string; description: string }>; redirect_uri: string; remembered: boolean };
 
-/** What the consent page shows: the client's name and the scopes in words. */
+/**
+ * What the consent page shows: the client's name and the scopes in words, and whether the person
+ * gave this client these scopes before (`remembered`: the page then goes on without asking).
+ * Only for a confidential client: its code is worth nothing without its secret, so a repeated
+ * request cannot be an impersonator's (RFC 6749 §10.2); a public client is asked every time.
+ */
 export async function showConsent(ctx: RequestContext, q: AuthorizationQuery): Promise<ConsentView> {
   const actor = actorUser(ctx);
   if (!oauthPolicy.consent(actor)) throw forbidden("Consent is given in a browser session.");
   const client = await trustedTarget(ctx, q);
   const problem = requestProblem(q);
   if (problem) throw new AppError("BadRequest", { description: problem.description });
+  const scopes = parseScopes(q.scope)!;
   return {
     client: { name: client.name, identifier: client.identifier, company: client.company, description: client.description },
-    scopes: parseScopes(q.scope)!.map((scope) => ({ scope, description: describeScope(scope) })),
+    scopes: scopes.map((scope) => ({ scope, description: describeScope(scope) })),
     redirect_uri: client.redirect_uris.find((u) => u === q.redirect_uri)!,
+    remembered: client.kind === "confidential" && (await repo.consentRemembered(ctx.tx, actor.userId, client.id, scopes)),
   };
 }
 

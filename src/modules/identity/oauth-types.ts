@@ -42,6 +42,7 @@ export const consentView = z.object({
   client: z.object({ name: z.string(), identifier: z.string(), company: z.string(), description: z.string() }),
   scopes: z.array(z.object({ scope: z.string(), description: z.string() })),
   redirect_uri: z.string(),
+  remembered: z.boolean().describe("Vaultdesk: the person gave this confidential client these scopes before (a grant not revoked, its code exchanged): the page goes on without asking again. Always false for a public client."),
 });
 
 /** The token request (RFC 6749 §4.1.3, §6; RFC 7636 §4.5), form-encoded or JSON. Unknown fields are ignored, as RFC 6749 §3.2 asks. */

@@ -97,7 +97,7 @@ export async function remoteLoginLocation(deps: Pick<AppDeps, "urls">, ctx: Requ
 
 type Verified = { identity: AssertedIdentity; jti: string; until: Date } | { refused: RefusalReason };
 
-async function verify(token: string, c: JwtConfig, now: Date): Promise<Verified> {
+async function verify(token: string, c: JwtConfig, now: Date, providerVersion: Date): Promise<Verified> {
   const keys = [c.shared_secret, c.rotation_secret].filter((s): s is string => Boolean(s));
   let payload: jose.JWTPayload | undefined;
   let failure: RefusalReason = "invalid_token";
@@ -124,7 +124,7 @@ async function verify(token: string, c: JwtConfig, now: Date): Promise<Verified>
   const attributes = attributesOf(claims, ["iat", "exp", "nbf", "jti", "iss", "aud", "email", "name", "external_id"]);
   // Kept until no check above could accept the token again.
   const until = new Date(Math.max(payload.exp ?? 0, iat + IAT_WINDOW_SECONDS + SKEW_SECONDS) * 1000 + 60_000);
-  return { identity: { subject: external || email, email, name: nameClaim(claims.name), attributes }, jti, until };
+  return { identity: { subject: external || email, email, name: nameClaim(claims.name), attributes, providerVersion }, jti, until };
 }
 
 /** A sign-in with a token from the customer's application: checks, the replay cache, then the single sign-on layer. */
@@ -149,7 +149,7 @@ export async function signInWithJwt(deps: AppDeps, ctx: RequestContext, tenant: 
   const c = p?.enabled ? storedConfig(p.config) : undefined;
   if (!c) return refuseSignIn(ctx, "jwt", "not_configured");
   if (!token) return refuseSignIn(ctx, "jwt", "invalid_token");
-  const v = await verify(token, c, ctx.now());
+  const v = await verify(token, c, ctx.now(), p!.updatedAt);
   if ("refused" in v) return refuseSignIn(ctx, "jwt", v.refused);
   if (!(await useOnce(deps, ctx, "jwt", v.jti, v.until))) return refuseSignIn(ctx, "jwt", "replayed");
   return completeProviderSignIn(deps, ctx, "jwt", v.identity, jwtReturnTo(deps.urls.tenantOrigin(tenant), returnTo));

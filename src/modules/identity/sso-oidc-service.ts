@@ -206,7 +206,7 @@ export async function prepareOidcCallback(
   if (!email) return { refused: "email_missing" };
   const subject = `${String(claims.iss)}|${String(claims.sub)}`;
   const attributes = attributesOf(claims, ["iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "at_hash", "c_hash", "auth_time", "azp", "sid", "jti"]);
-  return { identity: { subject, email, name: nameClaim(claims[config.name_claim]), attributes }, returnTo: safeReturnTo(pending.return_to) };
+  return { identity: { subject, email, name: nameClaim(claims[config.name_claim]), attributes, providerVersion: found.provider!.updatedAt }, returnTo: safeReturnTo(pending.return_to) };
 }
 
 const networkFailure = (err: unknown): boolean => err instanceof TypeError || (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"));

@@ -45,8 +45,15 @@ export async function putSettings(tx: TenantTx, s: SsoSettingsRow, now: Date): P
     .execute();
 }
 
-export async function findProvider(tx: TenantTx, kind: SsoKind) {
-  return tx.db.selectFrom("sso_providers").select(["id", "enabled", "config_sealed", "updated_at"]).where("tenant_id", "=", tx.tenantId).where("kind", "=", kind).executeTakeFirst();
+/** A provider's row; `share`: FOR SHARE, so that a change of its settings waits for the caller's transaction (a sign-in's last step). */
+export async function findProvider(tx: TenantTx, kind: SsoKind, share = false) {
+  const q = tx.db.selectFrom("sso_providers").select(["id", "enabled", "config_sealed", "updated_at"]).where("tenant_id", "=", tx.tenantId).where("kind", "=", kind);
+  return (share ? q.forShare() : q).executeTakeFirst();
+}
+
+/** Drops a protocol's pending requests (sign-ins under way start again). */
+export async function dropPendingRequests(tx: TenantTx, kind: SsoKind): Promise<void> {
+  await tx.db.deleteFrom("sso_requests").where("tenant_id", "=", tx.tenantId).where("kind", "=", kind).execute();
 }
 
 export async function listProviders(tx: TenantTx) {

@@ -29,11 +29,11 @@ const REQUEST_MINUTES = 10;
 type TenantAddress = Pick<ResolvedTenant, "subdomain" | "isDefault">;
 const endpointsOf = (deps: Pick<AppDeps, "urls">, tenant: TenantAddress): SpEndpoints => spEndpoints(deps.urls.tenantOrigin(tenant));
 
-async function storedConfig(ctx: RequestContext): Promise<{ enabled: boolean; config: SamlConfigStored } | undefined> {
+async function storedConfig(ctx: RequestContext): Promise<{ enabled: boolean; config: SamlConfigStored; updatedAt: Date } | undefined> {
   const p = await readProvider(ctx, SAML);
   if (!p) return undefined;
   const parsed = samlConfigStored.safeParse(p.config);
-  return parsed.success ? { enabled: p.enabled, config: parsed.data } : undefined;
+  return parsed.success ? { enabled: p.enabled, config: parsed.data, updatedAt: p.updatedAt } : undefined;
 }
 
 export async function showSamlSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: TenantAddress): Promise<SamlSettingsView> {
@@ -105,7 +105,7 @@ export async function startSamlSignIn(deps: Pick<AppDeps, "urls" | "keyring">, c
 }
 
 /** What the ACS's slow step (signature checks, outside any transaction) found. */
-export type CheckedResponse = { ok: true; assertion: VerifiedAssertion; allowIdpInitiated: boolean } | { ok: false; reason: SamlReason };
+export type CheckedResponse = { ok: true; assertion: VerifiedAssertion; allowIdpInitiated: boolean; providerVersion: Date } | { ok: false; reason: SamlReason };
 
 /** Reads the settings in a short transaction, then checks the response outside it. */
 export async function checkSamlResponse(deps: Pick<AppDeps, "urls" | "now">, inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, tenant: TenantAddress, samlResponse: string): Promise<CheckedResponse> {
@@ -113,7 +113,7 @@ export async function checkSamlResponse(deps: Pick<AppDeps, "urls" | "now">, inT
   if (!p?.enabled) return { ok: false, reason: "saml_not_configured" };
   try {
     const assertion = await verifyResponse(p.config, endpointsOf(deps, tenant), samlResponse, deps.now());
-    return { ok: true, assertion, allowIdpInitiated: p.config.allow_idp_initiated };
+    return { ok: true, assertion, allowIdpInitiated: p.config.allow_idp_initiated, providerVersion: p.updatedAt };
   } catch (err) {
     if (err instanceof SamlRefusal) return { ok: false, reason: err.reason };
     return { ok: false, reason: "saml_malformed" };
@@ -167,6 +167,8 @@ export async function consumeSamlResponse(deps: AppDeps, ctx: RequestContext, ch
       attributes: JSON.stringify(a.attributes),
       // IdP-initiated sign-in (allowed by the tenant) started in no browser: nothing to match.
       binding: pending.binding ?? "",
+      // The settings it was checked against (the last step refuses it if they changed since).
+      provider_version: checked.providerVersion.toISOString(),
       ...(pending.return_to ? { return_to: pending.return_to } : {}),
     },
     COMPLETE_MINUTES,
@@ -185,7 +187,7 @@ export async function completeSamlSignIn(deps: AppDeps, ctx: RequestContext, tok
   } catch {
     return refusal(ctx, "saml_malformed");
   }
-  const r = await signInWithProvider(deps, ctx, SAML, { subject: kept.subject ?? "", email: kept.email ?? "", name: kept.name, attributes });
+  const r = await signInWithProvider(deps, ctx, SAML, { subject: kept.subject ?? "", email: kept.email ?? "", name: kept.name, attributes, providerVersion: new Date(kept.provider_version ?? 0) });
   if (r instanceof CommitThenFail) return r;
   return { session: r.session, location: safeReturnTo(kept.return_to) ?? r.landing };
 }

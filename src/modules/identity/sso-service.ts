@@ -33,7 +33,13 @@ import { settingsChanged } from "../../platform/settings-changes.ts";
  * IdP cannot lock a team out and a stolen owner password alone is not enough.
  */
 
-export type AssertedIdentity = { subject: string; email: string; name?: string | undefined; attributes: Record<string, readonly string[]> };
+/**
+ * Who the provider vouches for. `providerVersion`: the provider settings' `updated_at` the proof
+ * was checked against; the last step refuses the sign-in when the settings changed since
+ * (signInWithProvider), so a proof checked with a secret or certificate an admin has just
+ * withdrawn opens no session after the change.
+ */
+export type AssertedIdentity = { subject: string; email: string; name?: string | undefined; attributes: Record<string, readonly string[]>; providerVersion: Date };
 
 export const SSO_KINDS: readonly SsoKind[] = ["saml", "oidc", "jwt"];
 export const START_PATHS: Record<SsoKind, string> = { saml: "/access/saml/login", oidc: "/access/oidc/login", jwt: "/access/jwt/login" };
@@ -47,10 +53,10 @@ const requestRef = (id: string) => ({ table: "sso_requests" as const, column: "p
 // ---- providers' settings
 
 /** The provider's stored settings, opened (sealed JSON); undefined when never saved. */
-export async function readProvider(ctx: RequestContext, kind: SsoKind): Promise<{ enabled: boolean; config: unknown } | undefined> {
+export async function readProvider(ctx: RequestContext, kind: SsoKind): Promise<{ enabled: boolean; config: unknown; updatedAt: Date } | undefined> {
   const row = await repo.findProvider(ctx.tx, kind);
   if (!row) return undefined;
-  return { enabled: row.enabled, config: ctx.sealer.openJson<unknown>(row.config_sealed, providerRef(row.id)) };
+  return { enabled: row.enabled, config: ctx.sealer.openJson<unknown>(row.config_sealed, providerRef(row.id)), updatedAt: row.updated_at };
 }
 
 /**
@@ -104,6 +110,9 @@ async function endSessionsThrough(ctx: RequestContext, kind: SsoKind, keep: Buff
   // Grants first: they are found through the sessions' times, before those sessions are ended.
   const grants = await oauthRepo.revokeGrantsConsentedThrough(ctx.tx, kind, now, keep);
   const sessions = await identityRepo.revokeSessionsThrough(ctx.tx, kind, now, keep);
+  // Sign-ins under way (an OIDC state, a SAML request or its proven identity waiting for the
+  // browser) start again; one past that point is refused by the last step (providerVersion).
+  await repo.dropPendingRequests(ctx.tx, kind);
   if (grants + sessions > 0) audit(ctx, { action: "sso.sessions_ended", resourceType: "account", resourceId: `sso_${kind}`, fields: [kind] });
 }
 
@@ -274,7 +283,7 @@ function mappedRole(s: repo.SsoSettingsRow, identity: AssertedIdentity): (typeof
 }
 
 /** Why the last step, shared by every protocol, refuses a sign-in (the answer and the audit entry carry the code). */
-export const LAST_STEP_REASONS = ["provider_off", "bad_identity", "not_provisioned", "wrong_group", "ip_restriction", "unavailable", "unproven_address", "other_subject"] as const;
+export const LAST_STEP_REASONS = ["provider_changed", "provider_off", "bad_identity", "not_provisioned", "wrong_group", "ip_restriction", "unavailable", "unproven_address", "other_subject"] as const;
 
 const refusal = (ctx: RequestContext, kind: SsoKind, reason: (typeof LAST_STEP_REASONS)[number], description: string, user?: { id: string; niceId: number; role: Role }) => {
   audit(user ? actingAs(ctx, { ...user, customRole: null }) : ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.niceId ?? "unknown", fields: [kind, reason] });
@@ -295,9 +304,14 @@ export async function signInWithProvider(
   identity: AssertedIdentity,
 ): Promise<{ session: Session; user: { niceId: number; role: Role }; landing: "/agent" | "/" } | CommitThenFail> {
   const s = await repo.findSettings(ctx.tx);
-  const provider = await repo.findProvider(ctx.tx, kind);
+  // Shared with a change of the provider's settings (saveProvider updates the row): a change that
+  // commits first is seen here, one after waits for this sign-in and then ends its session.
+  const provider = await repo.findProvider(ctx.tx, kind, true);
   if (!provider?.enabled || (s.staff_provider !== kind && s.end_user_provider !== kind)) {
     return refusal(ctx, kind, "provider_off", "Single sign-on with this provider is not turned on for this account.");
+  }
+  if (provider.updated_at.getTime() !== identity.providerVersion.getTime()) {
+    return refusal(ctx, kind, "provider_changed", "The single sign-on settings changed during this sign-in; sign in again.");
   }
   // Every protocol's claims are held to the same forms here (SAML hands over what its attributes
   // carry): an address as OpenID Connect and JWT accept one, a name of one line and 255 characters.

@@ -9,6 +9,7 @@ export const enOauth = {
   "oauth.consent.allow": "Allow",
   "oauth.consent.deny": "Deny",
   "oauth.consent.leaving": "Sending you back to the application…",
+  "oauth.consent.remembered": "You allowed {name} this access before. Sending you back to the application…",
   "oauth.consent.invalid": "This authorization request cannot be answered: {reason}",
 
   "admin.nav.oauthClients": "OAuth clients",

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { client, explain, ok } from "../api.ts";
 import type { OAuthConsent, User } from "../api-schema.ts";
 import { ErrorText, StatusText } from "../components/Field.tsx";
@@ -47,7 +47,10 @@ function Consent(props: { me: User; request: ConsentQuery }) {
   return (
     <main id="main" className="page narrow">
       <Loadable state={consent}>
-        {(c: OAuthConsent) => (
+        {(c: OAuthConsent) =>
+          c.remembered && !error ? (
+            <Remembered name={c.client.name} onMount={() => void answer(true)} />
+          ) : (
           <>
             <PageHeading>{t("oauth.consent.title", { name: c.client.name })}</PageHeading>
             {c.client.company ? <p>{t("oauth.consent.by", { company: c.client.company })}</p> : null}
@@ -72,9 +75,26 @@ function Consent(props: { me: User; request: ConsentQuery }) {
             </p>
             <StatusText text={leaving ? t("oauth.consent.leaving") : null} />
           </>
-        )}
+          )
+        }
       </Loadable>
       <ErrorText text={error} />
     </main>
+  );
+}
+
+/** Consent given before (a confidential client, the same scopes): said, and answered at once, once. */
+function Remembered(props: { name: string; onMount: () => void }) {
+  const done = useRef(false);
+  useEffect(() => {
+    if (done.current) return;
+    done.current = true;
+    props.onMount();
+  }, [props]);
+  return (
+    <>
+      <PageHeading>{t("oauth.consent.title", { name: props.name })}</PageHeading>
+      <StatusText text={t("oauth.consent.remembered", { name: props.name })} />
+    </>
   );
 }

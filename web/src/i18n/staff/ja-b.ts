@@ -260,6 +260,7 @@ export const jaStaffB = {
   "oauth.consent.allow": "許可",
   "oauth.consent.deny": "拒否",
   "oauth.consent.leaving": "アプリケーションに戻っています…",
+  "oauth.consent.remembered": "{name} には以前このアクセスを許可しています。アプリケーションに戻っています…",
   "oauth.consent.invalid": "この認可リクエストには応答できません：{reason}",
   "admin.nav.oauthClients": "OAuth クライアント",
   "oauth.clients.title": "OAuth クライアント",

@@ -260,6 +260,7 @@ export const koStaffB = {
   "oauth.consent.allow": "허용",
   "oauth.consent.deny": "거부",
   "oauth.consent.leaving": "애플리케이션으로 돌아가는 중…",
+  "oauth.consent.remembered": "이전에 {name}에 이 접근을 허용했습니다. 애플리케이션으로 돌아가는 중…",
   "oauth.consent.invalid": "이 권한 부여 요청에 응답할 수 없습니다: {reason}",
   "admin.nav.oauthClients": "OAuth 클라이언트",
   "oauth.clients.title": "OAuth 클라이언트",

@@ -260,6 +260,7 @@ export const svStaffB = {
   "oauth.consent.allow": "Tillåt",
   "oauth.consent.deny": "Neka",
   "oauth.consent.leaving": "Skickar dig tillbaka till applikationen…",
+  "oauth.consent.remembered": "Du har gett {name} den här åtkomsten tidigare. Skickar dig tillbaka till applikationen…",
   "oauth.consent.invalid": "Den här auktoriseringsbegäran kan inte besvaras: {reason}",
   "admin.nav.oauthClients": "OAuth-klienter",
   "oauth.clients.title": "OAuth-klienter",

@@ -260,6 +260,7 @@ export const zhCNStaffB = {
   "oauth.consent.allow": "允许",
   "oauth.consent.deny": "拒绝",
   "oauth.consent.leaving": "正在返回应用程序…",
+  "oauth.consent.remembered": "您之前已允许 {name} 进行此访问。正在返回应用程序…",
   "oauth.consent.invalid": "无法答复此授权请求：{reason}",
   "admin.nav.oauthClients": "OAuth 客户端",
   "oauth.clients.title": "OAuth 客户端",
