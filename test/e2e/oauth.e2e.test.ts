@@ -112,6 +112,45 @@ describe("OAuth 2.0 in Chromium", () => {
     await expectInert(h, admin);
   });
 
+  it("remembers the consent given to a confidential client: the second time, the page goes on by itself", async () => {
+    const created = await apiCall(h, "POST", "/api/v2/oauth/clients.json", { headers: owner, body: { client: { name: "Desk sync", identifier: "desk-sync", redirect_uri: [redirectUri], kind: "confidential" } } });
+    expect(created.status).toBe(201);
+    const client: oauth.Client = { client_id: "desk-sync" };
+    const auth = oauth.ClientSecretBasic(created.body.client.secret as string);
+    const authorize = async () => {
+      const verifier = oauth.generateRandomCodeVerifier();
+      const state = oauth.generateRandomState();
+      const url = new URL(server().authorization_endpoint!);
+      for (const [k, v] of Object.entries({ response_type: "code", client_id: client.client_id, redirect_uri: redirectUri, scope: "tickets:read", state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256" })) url.searchParams.set(k, v);
+      return { url, verifier, state };
+    };
+    const exchange = async (a: { verifier: string; state: string }) => {
+      const back = landed.filter((u) => u.pathname === "/callback" && u.searchParams.get("state") === a.state).at(-1)!;
+      const params = oauth.validateAuthResponse(server(), client, back, a.state);
+      const res = await oauth.authorizationCodeGrantRequest(server(), client, auth, params, redirectUri, a.verifier, { [oauth.allowInsecureRequests]: true });
+      return oauth.processAuthorizationCodeResponse(server(), client, res);
+    };
+    const page = await h.newPage();
+    const first = await authorize();
+    await page.goto(first.url.href);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    await page.getByRole("button", { name: "Allow" }).click();
+    await visible(page.getByRole("heading", { name: "Back in the example app" }));
+    await exchange(first);
+    // Asked again for the same scope: no question, the browser goes straight back with a code.
+    const second = await authorize();
+    await page.goto(second.url.href);
+    await visible(page.getByRole("heading", { name: "Back in the example app" }));
+    const tokens = await exchange(second);
+    expect((await bearer(tokens.access_token, "/api/v2/tickets.json")).status).toBe(200);
+    // For more than was allowed, the question again.
+    const more = new URL((await authorize()).url);
+    more.searchParams.set("scope", "tickets:read users:read");
+    await page.goto(more.href);
+    await visible(page.getByRole("heading", { name: "Allow Desk sync to use your account?" }));
+    await expectInert(h, page);
+  });
+
   it("stops at an error page for a redirect URI the client did not register", async () => {
     const page = await h.newPage();
     const url = new URL(server().authorization_endpoint!);
