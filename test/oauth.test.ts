@@ -530,6 +530,28 @@ describe("OAuth and single sign-on only", () => {
     expect((await bearer(C, ownerTokens.access_token, "GET", "/api/v2/tickets.json")).status).toBe(200);
   });
 
+  it("ends the grant consented in a provider's session also when the application's clock runs ahead of the database's", async () => {
+    const C = await buildTenant(t, "otrustskew");
+    offset = 3000;
+    try {
+      const secret = crypto.randomBytes(32).toString("base64url");
+      expect((await C.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", shared_secret: secret } })).status).toBe(200);
+      expect((await C.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt" } })).status).toBe(200);
+      const client = await createClient(C);
+      const agent = await staffWithPassword(t, C, "agent");
+      const token = await new jose.SignJWT({ iat: Math.floor((Date.now() + offset) / 1000), jti: crypto.randomUUID(), email: agent.email, name: "Agent" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
+      const viaJwt = await t.request({ method: "POST", path: "/access/jwt", host: C.host, rawBody: new URLSearchParams({ jwt: token }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+      const cookie = cookieOf(viaJwt.headers);
+      const shown = await t.request({ method: "GET", path: "/api/v2/session.json", host: C.host, headers: { cookie } });
+      const s = await authorizationParams(client, "tickets:read");
+      const during = await exchange(C, client, await consent(C, { cookie, csrf: shown.body.session.csrf_token }, s), s);
+      expect((await C.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", shared_secret: crypto.randomBytes(32).toString("base64url") } })).status).toBe(200);
+      expect((await bearer(C, during.access_token, "GET", "/api/v2/tickets.json")).status).toBe(401);
+    } finally {
+      offset = 0;
+    }
+  });
+
   it("ends the grants consented in a session of a provider whose secret was replaced, not those consented before it", async () => {
     const C = await buildTenant(t, "otrust");
     const secret = crypto.randomBytes(32).toString("base64url");

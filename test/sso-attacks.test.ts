@@ -439,6 +439,47 @@ describe("a provider no longer trusted as it was", () => {
     expect(await me(tenant, agent.session)).toBe(200);
   });
 
+  it("JWT: a passkey registered in a session a leaked secret opened goes with it, and the recovery codes it came with; one registered another way stays", async () => {
+    const { tenant, secret } = await jwtTenant("trustpk");
+    expect((await tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt" } })).status).toBe(200);
+    const victim = await staffWithPassword(t, tenant, "agent");
+    const bystander = await staffWithPassword(t, tenant, "agent");
+    // A forged token signs in as the victim; a passkey is added in that session (with ten recovery codes).
+    const viaJwt = await postJwt(tenant, await jwtOf(secret, { email: victim.email, name: "Agent" }));
+    expect(viaJwt.status, viaJwt.text).toBe(303);
+    const cookie = cookieOf(viaJwt.headers);
+    const shown = await t.request({ method: "GET", path: "/api/v2/session.json", host: tenant.host, headers: { cookie } });
+    const forged: Session = { cookie, csrf: shown.body.session.csrf_token };
+    const register = async (s: Session, auth: SoftAuthenticator) => {
+      const o = await asSession(t, tenant, s, "POST", "/api/v2/users/me/passkeys/options.json");
+      const r = await asSession(t, tenant, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "key", credential: auth.register(o.body.options, { origin: tenant.origin }) } });
+      expect(r.status, r.text).toBe(201);
+      return r.body as { recovery_codes?: string[] };
+    };
+    const attacker = new SoftAuthenticator();
+    expect((await register(forged, attacker)).recovery_codes).toHaveLength(10);
+    // The bystander adds theirs from a password session.
+    const honest = new SoftAuthenticator();
+    await register(bystander.session, honest);
+    const passwordless = async (auth: SoftAuthenticator) => {
+      const opts = await t.request({ method: "POST", path: "/api/v2/session/passkey/options.json", host: tenant.host });
+      return (await t.request({ method: "POST", path: "/api/v2/session/passkey.json", host: tenant.host, body: { credential: auth.assert(opts.body.options, { origin: tenant.origin }) } })).status;
+    };
+    expect(await passwordless(attacker)).toBe(201);
+
+    const replaced = await tenant.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", shared_secret: crypto.randomBytes(32).toString("base64url") } });
+    expect(replaced.status).toBe(200);
+    expect((await asSession(t, tenant, forged, "GET", "/api/v2/users/me.json")).status).toBe(401);
+    expect(await passwordless(attacker)).toBe(401);
+    expect(await passwordless(honest)).toBe(201);
+    const status = await tenant.api("GET", `/api/v2/users/${victim.id}/two_factor.json`);
+    expect(status.body.two_factor).toMatchObject({ passkeys: 0, recovery_codes_left: 0 });
+    // The victim's password signs them in with no second step left over from the attacker.
+    expect((await t.request({ method: "POST", path: "/api/v2/session.json", host: tenant.host, body: { email: victim.email, password: PASSWORD } })).status).toBe(201);
+    const ended = await tenant.api("GET", "/api/v2/audit_logs.json?filter[action]=sso.sessions_ended");
+    expect(ended.body.audit_logs.map((e: { changed_fields: string[] }) => e.changed_fields)).toEqual([["jwt", "passkeys"]]);
+  });
+
   it("SAML: an answer checked with the removed certificate, waiting for its browser, opens nothing after the change", async () => {
     const s = await samlTenant("trustsamlhalf");
     const start = await t.request({ method: "GET", path: "/access/saml/login", host: s.tenant.host });

@@ -25,7 +25,8 @@ import * as repo from "./oauth-repo.ts";
  */
 
 export type OAuthClient = OAuth2Server.Client & { id: string; niceId: number; identifier: string; name: string; kind: "public" | "confidential"; redirectUris: string[] };
-export type OAuthUser = { id: string; niceId: number; role: Role };
+/** The person consenting; `sessionHash`: their session cookie's hash (the grant records that session). */
+export type OAuthUser = { id: string; niceId: number; role: Role; sessionHash?: Buffer | undefined };
 
 const hash = (deps: Pick<AppDeps, "keyring">, kind: "oauth-code" | "oauth-access" | "oauth-refresh", secret: string) => deps.keyring.hashSecret(kind, secret);
 
@@ -92,7 +93,7 @@ export function oauthModel(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, 
       if (code.codeChallengeMethod !== "S256" || !code.codeChallenge) return false;
       const id = crypto.randomUUID();
       const scopes = code.scope ?? [];
-      const niceId = await repo.insertGrant(ctx.tx, { id, client_id: c.id, user_id: u.id, user_role: u.role, scopes });
+      const niceId = await repo.insertGrant(ctx.tx, { id, client_id: c.id, user_id: u.id, user_role: u.role, scopes }, u.sessionHash);
       const expiresAt = new Date(ctx.now().getTime() + CODE_SECONDS * 1000);
       await repo.insertCode(ctx.tx, { id: crypto.randomUUID(), grant_id: id, code_hash: hash(deps, "oauth-code", code.authorizationCode), redirect_uri: code.redirectUri, code_challenge: code.codeChallenge, expires_at: expiresAt });
       audit(ctx, { action: "oauth_grant.created", resourceType: "oauth_grant", resourceId: niceId, fields: ["client_id", "scopes"] });

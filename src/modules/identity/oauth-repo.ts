@@ -69,10 +69,12 @@ export async function markClientDeleted(tx: TenantTx, id: string, now: Date): Pr
 
 // ---- grants (token families)
 
-export async function insertGrant(tx: TenantTx, g: { id: string; client_id: string; user_id: string; user_role: Role; scopes: string[] }): Promise<number> {
+/** A new grant; `sessionHash`: the hash of the session cookie consent was given in (its session is recorded). */
+export async function insertGrant(tx: TenantTx, g: { id: string; client_id: string; user_id: string; user_role: Role; scopes: string[] }, sessionHash?: Buffer): Promise<number> {
+  const session = sessionHash ? sql<string | null>`(SELECT s.id FROM sessions s WHERE s.tenant_id = ${tx.tenantId} AND s.token_hash = ${sessionHash})` : null;
   const r = await tx.db
     .insertInto("oauth_grants")
-    .values({ ...g, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('oauth_grants')`, tokens_issued_at: null, last_used_at: null, revoked_at: null, revoked_reason: null })
+    .values({ ...g, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('oauth_grants')`, tokens_issued_at: null, last_used_at: null, revoked_at: null, revoked_reason: null, session_id: session })
     .returning("nice_id")
     .executeTakeFirstOrThrow();
   return Number(r.nice_id);
@@ -110,19 +112,20 @@ export async function revokeGrantsOfGroup(tx: TenantTx, group: "staff" | "end_us
 }
 
 /**
- * Ends the grants consented while their person had a session opened through `method` (from its
- * start until it was revoked or ran out): a provider no longer trusted as it was may have opened
- * that session for someone else (sso-service.ts endSessionsThrough). Grants consented in the
- * session `keep` (the caller's) stay. Answers how many.
+ * Ends the grants consented in a session opened through `method`: a provider no longer trusted
+ * as it was may have opened that session for someone else (sso-service.ts endSessionsThrough).
+ * Grants consented in the session `keep` (the caller's) stay. Answers how many.
  */
 export async function revokeGrantsConsentedThrough(tx: TenantTx, method: SessionMethod, now: Date, keep: Buffer | undefined): Promise<number> {
+  // A grant names its session (0054); one from before has none and is matched by time (the
+  // session's times are the application's clock, the grant's the database's: close, not exact).
   const r = await sql`
     UPDATE oauth_grants g SET revoked_at = ${now}, revoked_reason = 'access_ended'
     WHERE g.tenant_id = ${tx.tenantId} AND g.revoked_at IS NULL
       AND EXISTS (
         SELECT 1 FROM sessions s
         WHERE s.tenant_id = ${tx.tenantId} AND s.user_id = g.user_id AND s.method = ${method}
-          AND s.created_at <= g.created_at AND g.created_at <= LEAST(s.expires_at, COALESCE(s.revoked_at, s.expires_at))
+          AND (s.id = g.session_id OR (g.session_id IS NULL AND s.created_at <= g.created_at AND g.created_at <= LEAST(s.expires_at, COALESCE(s.revoked_at, s.expires_at))))
           ${keep ? sql`AND s.token_hash <> ${keep}` : sql``})`.execute(tx.db);
   return Number(r.numAffectedRows ?? 0);
 }

@@ -4,6 +4,8 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute, Redirect } from "../../platform/http/route.ts";
 import { publicIdParam } from "../../platform/schemas.ts";
+import { sessionCookieOf } from "./identity-http.ts";
+import { sessionHashOf } from "./identity-service.ts";
 import * as oauth from "./oauth-service.ts";
 import { authorizationQuery, clientInput, clientPatch, clientView, clientWithSecret, consentInput, consentView, oauthTokenView, tokenAnswer, tokenRequest } from "./oauth-types.ts";
 import { oauthUpkeep } from "./oauth-upkeep.ts";
@@ -80,9 +82,9 @@ export async function registerOAuthRoutes(app: FastifyInstance, deps: AppDeps): 
     method: "POST", url: "/api/v2/oauth/consent", operationId: "decideOAuthConsent", tag: "oauth", auth: "user", rateLimit: "sso", status: 200,
     summary: "Vaultdesk: the person allows or denies an authorization request (session and CSRF header; audited). `redirect_to` carries the code, or access_denied, to the client's redirect URI.",
     body: consentInput, response: z.object({ redirect_to: z.string() }),
-    handler: async (ctx, { body }) => {
+    handler: async (ctx, { body, req }) => {
       const { allowed, ...q } = body;
-      return { redirect_to: await oauth.decideConsent(deps, ctx, q, allowed) };
+      return { redirect_to: await oauth.decideConsent(deps, ctx, q, allowed, sessionHashOf(deps, ctx, sessionCookieOf(req))) };
     },
   });
 

@@ -214,7 +214,7 @@ export async function showConsent(ctx: RequestContext, q: AuthorizationQuery): P
  * The person's answer. Allowed: the library issues a code through the model (a new grant), and
  * the page sends the browser to the client with it; denied: `access_denied` to the client.
  */
-export async function decideConsent(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, q: AuthorizationQuery, allowed: boolean): Promise<string> {
+export async function decideConsent(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, q: AuthorizationQuery, allowed: boolean, sessionHash?: Buffer): Promise<string> {
   const actor = actorUser(ctx);
   if (!oauthPolicy.consent(actor)) throw forbidden("Consent is given in a browser session.");
   const client = await trustedTarget(ctx, q);
@@ -229,7 +229,7 @@ export async function decideConsent(deps: Pick<AppDeps, "keyring">, ctx: Request
   for (const k of consentParams) if (q[k] !== undefined) query[k] = q[k]!;
   const request = new OAuth2Server.Request({ method: "POST", headers: {}, query, body: {} });
   const response = new OAuth2Server.Response();
-  const user = { id: actor.userId, niceId: actor.niceId, role: actor.role };
+  const user = { id: actor.userId, niceId: actor.niceId, role: actor.role, sessionHash };
   try {
     await oauthServer(oauthModel(deps, ctx, "authorize")).authorize(request, response, { authenticateHandler: { handle: async () => user } });
   } catch (err) {

@@ -1,6 +1,7 @@
+import { sql } from "kysely";
 import { claimOneTime } from "../../platform/db/one-time.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
-import type { WebauthnPurpose } from "../../platform/db/schema.ts";
+import type { SessionMethod, WebauthnPurpose } from "../../platform/db/schema.ts";
 
 /** SQL for passkeys: a person's WebAuthn credentials, and the challenges of registration and sign-in. */
 
@@ -39,13 +40,16 @@ export async function findPasskeyByCredential(tx: TenantTx, credentialBidx: Buff
   return tx.db.selectFrom("passkeys").select(passkeyColumns).where("tenant_id", "=", tx.tenantId).where("credential_bidx", "=", credentialBidx).executeTakeFirst();
 }
 
+/** Stores a passkey; `sessionHash`: the hash of the session cookie it was registered in (its session is recorded, 0054). */
 export async function insertPasskey(
   tx: TenantTx,
   row: { id: string; user_id: string; credential_bidx: Buffer; credential_id_sealed: Buffer; public_key_sealed: Buffer; name_sealed: Buffer; sign_count: number; transports: string[]; device_type: "singleDevice" | "multiDevice"; backed_up: boolean },
+  sessionHash?: Buffer,
 ): Promise<boolean> {
+  const session = sessionHash ? sql<string | null>`(SELECT s.id FROM sessions s WHERE s.tenant_id = ${tx.tenantId} AND s.token_hash = ${sessionHash})` : null;
   const r = await tx.db
     .insertInto("passkeys")
-    .values({ tenant_id: tx.tenantId, ...row, last_used_at: null })
+    .values({ tenant_id: tx.tenantId, ...row, last_used_at: null, session_id: session })
     .onConflict((oc) => oc.columns(["tenant_id", "credential_bidx"]).doNothing())
     .returning("id")
     .execute();
@@ -107,3 +111,17 @@ export async function endChallengesOf(tx: TenantTx, userId: string): Promise<voi
   await tx.db.deleteFrom("webauthn_challenges").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
 }
 
+
+/**
+ * Removes the passkeys registered in a session opened through `method` (a provider no longer
+ * trusted as it was: sso-service.ts endSessionsThrough), but in the session `keep` (the caller's).
+ * Answers whose they were.
+ */
+export async function deletePasskeysRegisteredThrough(tx: TenantTx, method: SessionMethod, keep: Buffer | undefined): Promise<string[]> {
+  const r = await sql<{ user_id: string }>`
+    DELETE FROM passkeys k USING sessions s
+    WHERE k.tenant_id = ${tx.tenantId} AND s.tenant_id = ${tx.tenantId} AND s.id = k.session_id AND s.method = ${method}
+      ${keep ? sql`AND s.token_hash <> ${keep}` : sql``}
+    RETURNING k.user_id`.execute(tx.db);
+  return [...new Set(r.rows.map((x) => x.user_id))];
+}

@@ -4,7 +4,8 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { lineText } from "../../platform/schemas.ts";
-import { setSessionCookie } from "./identity-http.ts";
+import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
+import { sessionHashOf } from "./identity-service.ts";
 import * as passkeys from "./passkeys-service.ts";
 
 /**
@@ -149,8 +150,8 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
     summary: "Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name. Audited; the person is told by e-mail.",
     body: z.strictObject({ passkey: z.strictObject({ name: passkeyName.optional(), credential: registrationCredential }) }),
     response: z.object({ passkey: passkeyView, recovery_codes: z.array(z.string()).optional().describe("Vaultdesk: a team member's first second factor (no authenticator app, no codes yet) comes with ten recovery codes, shown only now.") }),
-    handler: async (ctx, { body }) => {
-      const r = await passkeys.register(deps, ctx, body.passkey);
+    handler: async (ctx, { body, req }) => {
+      const r = await passkeys.register(deps, ctx, body.passkey, sessionHashOf(deps, ctx, sessionCookieOf(req)));
       return { passkey: r.passkey, ...(r.recoveryCodes ? { recovery_codes: r.recoveryCodes } : {}) };
     },
   });

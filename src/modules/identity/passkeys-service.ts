@@ -171,7 +171,7 @@ export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: R
 const registrationRefused = () => invalid("credential", "The passkey could not be verified, or its set-up has expired. Start again.", "InvalidCredential");
 
 /** Registration, second step: the authenticator's answer is verified and the passkey stored (audited; the person is told). */
-export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | undefined }> {
+export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }, sessionHash?: Buffer): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | undefined }> {
   const actor = mustBeOnSession(ctx);
   const claimed = await claimChallengeOf(deps, ctx, input.credential.response.clientDataJSON, "registration", actor.userId);
   if (!claimed) throw registrationRefused();
@@ -192,7 +192,7 @@ export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: R
     transports: (info.credential.transports ?? []).slice(0, 8),
     device_type: info.credentialDeviceType,
     backed_up: info.credentialBackedUp,
-  });
+  }, sessionHash);
   if (!stored) throw new AppError("Conflict", { description: "This passkey is already registered." });
   audit(ctx, { action: "user.passkey_registered", resourceType: "user", resourceId: actor.niceId, fields: ["passkeys"] });
   await tellPerson(deps, ctx, actor.userId, "added", false);

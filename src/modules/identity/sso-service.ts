@@ -14,6 +14,8 @@ import { insertSealedUser, setRoleFromIdentityProvider } from "../users/users-se
 import { startSession, type Session } from "./identity-service.ts";
 import * as identityRepo from "./identity-repo.ts";
 import * as oauthRepo from "./oauth-repo.ts";
+import * as passkeysRepo from "./passkeys-repo.ts";
+import { dropRecoveryCodesWithoutFactor } from "./recovery-codes.ts";
 import * as repo from "./sso-repo.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
 import { emailClaim, nameClaim, providerUrl } from "./sso-claims.ts";
@@ -101,19 +103,24 @@ export async function saveProvider(ctx: RequestContext, kind: SsoKind, input: { 
 
 /**
  * Ends the live sessions opened through a provider (every group, every role: the provider vouched
- * for each of them) and the OAuth grants consented while one of them was live (a grant outlives
- * its session). Kept: the caller's session and the grants consented in it, so the admin who made
- * the change can check it. Audited (`sso.sessions_ended`, with the protocol) when anything ended.
+ * for each of them), the OAuth grants consented in them (a grant outlives its session) and the
+ * passkeys registered in them (a passkey signs in without the provider). Kept: the caller's
+ * session and what was given in it, so the admin who made the change can check it. Audited
+ * (`sso.sessions_ended`, with the protocol, and `passkeys` when some went) when anything ended.
  */
 async function endSessionsThrough(ctx: RequestContext, kind: SsoKind, keep: Buffer | undefined): Promise<void> {
   const now = ctx.now();
   // Grants first: they are found through the sessions' times, before those sessions are ended.
   const grants = await oauthRepo.revokeGrantsConsentedThrough(ctx.tx, kind, now, keep);
+  // A passkey added in such a session would sign its holder in without the provider: it goes,
+  // and the recovery codes it came with when it was its person's only second factor.
+  const holders = await passkeysRepo.deletePasskeysRegisteredThrough(ctx.tx, kind, keep);
+  for (const userId of holders) await dropRecoveryCodesWithoutFactor(ctx, userId);
   const sessions = await identityRepo.revokeSessionsThrough(ctx.tx, kind, now, keep);
   // Sign-ins under way (an OIDC state, a SAML request or its proven identity waiting for the
   // browser) start again; one past that point is refused by the last step (providerVersion).
   await repo.dropPendingRequests(ctx.tx, kind);
-  if (grants + sessions > 0) audit(ctx, { action: "sso.sessions_ended", resourceType: "account", resourceId: `sso_${kind}`, fields: [kind] });
+  if (grants + sessions + holders.length > 0) audit(ctx, { action: "sso.sessions_ended", resourceType: "account", resourceId: `sso_${kind}`, fields: [kind, ...(holders.length > 0 ? ["passkeys"] : [])] });
 }
 
 // ---- pending requests and the replay cache

@@ -667,6 +667,8 @@ export interface PasskeysTable {
   backed_up: Generated<boolean>;
   created_at: Generated<Date>;
   last_used_at: Date | null;
+  /** 0054: the session it was registered in (none before 0054). */
+  session_id: Generated<string | null>;
 }
 
 export type WebauthnPurpose = "registration" | "second_factor" | "passwordless";
@@ -972,6 +974,8 @@ export interface OauthGrantsTable {
   last_used_at: Date | null;
   revoked_at: Date | null;
   revoked_reason: OauthRevokedReason | null;
+  /** 0054: the session consent was given in (none before 0054). */
+  session_id: Generated<string | null>;
 }
 
 /** 0027: an authorization code (keyed hash), single use, bound to redirect URI and PKCE challenge. */
