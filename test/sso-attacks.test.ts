@@ -480,6 +480,35 @@ describe("a provider no longer trusted as it was", () => {
     expect(ended.body.audit_logs.map((e: { changed_fields: string[] }) => e.changed_fields)).toEqual([["jwt", "passkeys"]]);
   });
 
+  it("waits for a sign-in's last step under way when trust is withdrawn, then ends the session it opened (PostgreSQL, concurrently)", async () => {
+    const { tenant } = await jwtTenant("trustrace");
+    const person = await buildUser(t, tenant, "end-user");
+    const { readProvider, signInWithProvider } = await import("../src/modules/identity/sso-service.ts");
+    const { makeContext } = await import("../src/platform/context.ts");
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let checked!: () => void;
+    const wasChecked = new Promise<void>((r) => (checked = r));
+    // The last step of a sign-in through the provider, its transaction left open after the
+    // session is written (on PostgreSQL beside the change; PGlite runs one transaction at a time).
+    const signingIn = t.db.tenant(tenant.tenantId, async (tx) => {
+      const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "anonymous" }, requestId: "race", now: () => new Date(clock) });
+      const version = (await readProvider(ctx, "jwt"))!.updatedAt;
+      const r = await signInWithProvider({ keyring: t.keyring, config: t.config }, ctx, "jwt", { subject: `sub-${person.email}`, email: person.email, attributes: {}, providerVersion: version });
+      if (!("session" in r)) throw new Error("refused");
+      checked();
+      await held;
+      return r.session.token;
+    });
+    await wasChecked;
+    const change = tenant.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/sso", shared_secret: crypto.randomBytes(32).toString("base64url") } });
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    const token = await signingIn;
+    expect((await change).status).toBe(200);
+    expect((await t.request({ method: "GET", path: "/api/v2/users/me.json", host: tenant.host, headers: { cookie: `vd_session=${token}` } })).status).toBe(401);
+  });
+
   it("SAML: an answer checked with the removed certificate, waiting for its browser, opens nothing after the change", async () => {
     const s = await samlTenant("trustsamlhalf");
     const start = await t.request({ method: "GET", path: "/access/saml/login", host: s.tenant.host });
