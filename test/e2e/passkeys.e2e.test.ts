@@ -59,6 +59,17 @@ describe("passkeys in Chromium", () => {
     await visible(page.locator(".passkey-list li", { hasText: "Office laptop" }));
     await expectAccessible(page, "passkeys on the security page");
     await shot(page, "passkeys-security");
+    // Passkeys only: an unused recovery code is the proof for new ones, and the old ones stop working.
+    const renew = page.getByRole("form", { name: "New recovery codes" });
+    await visible(renew.getByText("Confirm with an unused recovery code."));
+    await renew.getByLabel("Authentication code").fill(codes[0]!.trim());
+    await renew.getByRole("button", { name: "Make new recovery codes" }).click();
+    await visible(page.getByRole("heading", { name: "Your recovery codes" }));
+    const renewed = (await page.locator(".recovery-codes li").allTextContents()).filter((c) => /^[a-z2-9]{5}-[a-z2-9]{5}$/.test(c.trim()));
+    expect(renewed).toHaveLength(10);
+    expect(renewed.filter((c) => codes.includes(c))).toEqual([]);
+    await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
+    await visible(page.getByText("10 recovery codes left."));
 
     // Signed out, then in with the passkey alone.
     await page.getByRole("button", { name: "Sign out" }).click();

@@ -57,6 +57,8 @@ describe("two-factor sign-in in Chromium", () => {
     await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
     await visible(page.getByText("Two-factor authentication is on.").first());
     await visible(page.getByText("10 recovery codes left."));
+    // With the app on, new recovery codes are confirmed with its code (or a recovery code).
+    await visible(page.getByRole("form", { name: "New recovery codes" }).getByText("Makes ten new recovery codes; the old ones stop working.", { exact: true }));
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await signIn(page, EMAIL, PASSWORD);

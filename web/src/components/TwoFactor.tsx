@@ -167,12 +167,12 @@ export function TwoFactorSection() {
                 <strong>{s.enabled ? t("tf.status.on") : s.passkeys > 0 ? t("tf.status.passkeysOnly") : t("tf.status.off")}</strong> {s.required ? t("tf.status.required") : null}
                 {s.enabled || s.passkeys > 0 ? ` ${t("tf.status.codesLeft", { count: s.recovery_codes_left })}` : null}
               </p>
-              {!s.enabled && s.passkeys > 0 && s.recovery_codes_left > 0 ? (
-                // Passkeys only: an unused recovery code is the proof for new ones.
+              {s.enabled || (s.passkeys > 0 && s.recovery_codes_left > 0) ? (
+                // With an authenticator app its code is the proof; with passkeys only, an unused recovery code.
                 <ProofForm
                   id="tf-regenerate"
                   title={t("tf.regenerate.title")}
-                  intro={t("tf.regenerate.introCodes")}
+                  intro={t(s.enabled ? "tf.regenerate.intro" : "tf.regenerate.introCodes")}
                   submit={t("tf.regenerate.submit")}
                   send={async (code) => {
                     setCodes((await ok(client.POST("/api/v2/users/me/two_factor/recovery_codes", { body: { code } }))).recovery_codes);
@@ -181,29 +181,17 @@ export function TwoFactorSection() {
                 />
               ) : null}
               {s.enabled ? (
-                <>
-                  <ProofForm
-                    id="tf-regenerate"
-                    title={t("tf.regenerate.title")}
-                    intro={t("tf.regenerate.intro")}
-                    submit={t("tf.regenerate.submit")}
-                    send={async (code) => {
-                      setCodes((await ok(client.POST("/api/v2/users/me/two_factor/recovery_codes", { body: { code } }))).recovery_codes);
-                      await state.reload();
-                    }}
-                  />
-                  <ProofForm
-                    id="tf-disable"
-                    title={t("tf.disable.title")}
-                    intro={t("tf.disable.intro")}
-                    submit={t("tf.disable.submit")}
-                    send={async (code) => {
-                      await ok(client.DELETE("/api/v2/users/me/two_factor", { body: { code } }));
-                      setStatus(t("tf.disabled"));
-                      await state.reload();
-                    }}
-                  />
-                </>
+                <ProofForm
+                  id="tf-disable"
+                  title={t("tf.disable.title")}
+                  intro={t("tf.disable.intro")}
+                  submit={t("tf.disable.submit")}
+                  send={async (code) => {
+                    await ok(client.DELETE("/api/v2/users/me/two_factor", { body: { code } }));
+                    setStatus(t("tf.disabled"));
+                    await state.reload();
+                  }}
+                />
               ) : (
                 <TwoFactorSetup
                   onDone={() => {
