@@ -291,6 +291,15 @@ describe("a word's best matches in impact order (0055)", () => {
     expect(used).toContain("search_postings_impact");
     expect(gated(used, "NOT ")).toEqual({ ran: [], skipped: true });
 
+    // Cut to its best few: in the page's order, ties (the same text, the same score) by the newest.
+    const ties = new Set<string>();
+    for (const r of head) ties.add(r.score);
+    expect(ties.size).toBeLessThan(head.length);
+    for (const best of [1, 2, 3, 4, 5, 6, 7]) {
+      const cut = await rowsOf({ best, rows: 1, postings: 40 });
+      expect(cut.map((r) => `${r.nice_id}:${r.score}`), String(best)).toEqual(all.slice(0, best));
+    }
+
     // A page the impact order cannot fill (more rows than its head): the ranking by bound answers,
     // and says the matches are complete when they all fit in its best.
     const fallback = await rowsOf({ best: 40, rows: 39, postings: 12 });

@@ -514,6 +514,8 @@ function impactFirst(
     : sql`SELECT nice_id, sum(tf)::float8 AS ${countColumn(0)}, sum(len)::float8 AS lb FROM numbered WHERE rn <= ${postings} GROUP BY nice_id`;
   const above = (score: RawBuilder<unknown>) => sql`${score} > round(${bound} * 1000000)::bigint + 1`;
   const scoreWith = (len: RawBuilder<unknown>) => sql`round((${termWeight(0, df, len, o)}) * 1000000)::bigint`;
+  // The head is cut in the page's order (score, then the newest): a tie at the cut never leaves
+  // out a ticket the page would put before one kept.
   return sql<{ nice_id: string; score: string; complete: boolean }>`(${PLAN_PER_EXECUTION}
     WITH firsts AS MATERIALIZED (
       SELECT p.nice_id, p.tf, p.len, ${key} AS u FROM search_postings p
@@ -531,7 +533,7 @@ function impactFirst(
     head AS MATERIALIZED (
       SELECT s.nice_id, s.score FROM scored s CROSS JOIN edge
       WHERE ${above(sql`s.score`)}
-      ORDER BY s.score DESC LIMIT ${best}),
+      ORDER BY s.score DESC, s.nice_id DESC LIMIT ${best}),
     enough AS MATERIALIZED (SELECT count(*) >= ${rows} AS ok FROM head)
     SELECT h.nice_id, h.score, false AS complete FROM head h WHERE (SELECT ok FROM enough)
     UNION ALL
