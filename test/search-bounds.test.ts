@@ -323,14 +323,14 @@ describe("relevance pages of a word in many tickets", () => {
   let a: TestTenant;
   beforeAll(async () => {
     a = await buildTenant(t, "bndpages");
-    // 300 tickets holding "printer" (more than the 256 best a page of 5 is first taken from),
+    // 300 tickets holding "printer" and "the" (more than the 256 best a page of 5 is first taken from),
     // of different lengths and counts, a fifth of them pending; 270 of them hold "プリンター" (four
     // character pairs, once to three times), the other 30 "プリンタ" (three of its pairs, no match).
     const text = textMaker(5);
     for (let j = 0; j < 3; j++) {
       const tickets = Array.from({ length: 100 }, (_, k) => ({
         subject: `printer ${text(2 + (k % 4))}`,
-        comment: { body: `${"printer ".repeat(1 + ((k * 7 + j) % 3))}${text(3 + ((k * 13 + j) % 17))} ${k % 10 === 3 ? "プリンタ" : "プリンター ".repeat(1 + ((k * 11 + j) % 3))}` },
+        comment: { body: `${"the ".repeat(1 + ((k * 5 + j) % 4))}${"printer ".repeat(1 + ((k * 7 + j) % 3))}${text(3 + ((k * 13 + j) % 17))} ${k % 10 === 3 ? "プリンタ" : "プリンター ".repeat(1 + ((k * 11 + j) % 3))}` },
         status: k % 5 === 0 ? "pending" : "open",
       }));
       const r = await a.api("POST", "/api/v2/tickets/create_many.json", { tickets });
@@ -411,6 +411,33 @@ describe("relevance pages of a word in many tickets", () => {
     expect(pending).toEqual(all.ids.filter((id) => statuses.get(id) === "pending"));
     expect(pending.length).toBe(60);
   }, 120_000);
+
+  it("of a word in every ticket, read in impact order, are those of every match: by cursor and by offset", async () => {
+    const { relevancePages } = await import("../src/modules/tickets/tickets-repo.ts");
+    const { textMatch } = await import("../src/modules/search/search-index.ts");
+    const { makeContext } = await import("../src/platform/context.ts");
+    // "the" is one term in both of the tenant's languages and in every ticket: the statement the
+    // route builds for a page of 5 reads it from the impact index, whose head fills the page (the
+    // ranking by bound, which reads the primary key, never runs).
+    const plan = await t.db.tenant(a.tenantId, async (tx) => {
+      const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "test", now: () => new Date() });
+      const m = (await textMatch(ctx, ["the"], true))!;
+      expect(m.prunable(pruneTop(6))).toBe(true);
+      const r = await sql<Record<string, string>>`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM ${m(true, { best: pruneTop(6), rows: 6 })} h`.execute(tx.db);
+      return r.rows.map((x) => Object.values(x)[0]).join("\n");
+    });
+    expect(plan).toContain("search_postings_impact");
+    expect(plan).toMatch(/search_postings_pkey[^\n]*never executed/);
+    // Every match (offset pages of 100 need their best 4,000: more than the matches, never pruned).
+    const before = { ...relevancePages };
+    const all = await offsetPages("the", 100);
+    expect(relevancePages).toEqual(before);
+    expect(all.ids.length).toBe(300);
+    expect(await cursorPages("the", 5, 70)).toEqual(all.ids);
+    expect(relevancePages.pruned).toBeGreaterThan(before.pruned);
+    expect((await offsetPages("the", 5)).ids).toEqual(all.ids);
+    expect((await offsetPages("the status:pending", 5)).count).toBe(60);
+  });
 
   it("of a CJK word of several character pairs are those of every match: pruned when it is in many more tickets than a page's best", async () => {
     const { relevancePages } = await import("../src/modules/tickets/tickets-repo.ts");
