@@ -55,7 +55,7 @@ export function packText(ctx: Pick<RequestContext, "sealer">, texts: string | re
     }
     length += one.length;
   }
-  return { ...packList(ctx, words), pairs: packList(ctx, pairs), length };
+  return { ...packList(ctx, words), pairs: packList(ctx, pairs), length: Math.min(length, repo.COUNT_MAX) };
 }
 
 /** Terms hashed, with their counts, in the order of their hashes. */
@@ -79,7 +79,7 @@ function packList(ctx: Pick<RequestContext, "sealer">, terms: ReadonlyMap<string
   // the order given, and a value of search_pair_sets holds them side by side, so the text's
   // order would be readable from the stored bytes (which keyed pair follows which).
   const order = hashes.map((_, i) => i).sort((x, y) => Buffer.compare(hashes[x]!, hashes[y]!));
-  return { packed: Buffer.concat(order.map((i) => hashes[i]!)), tfs: order.map((i) => tfs[i]!) };
+  return { packed: Buffer.concat(order.map((i) => hashes[i]!)), tfs: order.map((i) => Math.min(tfs[i]!, repo.COUNT_MAX)) };
 }
 
 /** Indexes the texts of one write: one statement per visibility. */

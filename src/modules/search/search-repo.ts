@@ -53,6 +53,16 @@ export function pairSet(p: PackedList): Buffer {
  * updated version carries its updater's transaction id). A concurrent first write to the same
  * document waits on its key and then sees the conflict, so it is never taken for a first one.
  */
+/**
+ * Most a posting's `tf` and a document's `length` hold (int4's largest): a write that would go past
+ * it leaves the count there (saturated) rather than failing, and a removal leaves a saturated count
+ * as it is, since what it stood for is no longer known; it stays until the ticket is deleted or
+ * its index rebuilt (from its texts, capped again). Reaching it takes some 2³¹ words in one ticket
+ * (thousands of the largest comments); BM25's weight of such a count is at its ceiling anyway.
+ * The queries sum counts as bigint, so two saturated documents of a ticket add up safely.
+ */
+export const COUNT_MAX = 2147483647;
+
 export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
   const pairs = t.pairs.tfs.length
@@ -65,12 +75,12 @@ export async function addTerms(tx: TenantTx, ticketId: string, internal: boolean
     d AS MATERIALIZED (${unpacked(t)}),
     doc AS (
       INSERT INTO search_documents (tenant_id, ticket_id, nice_id, internal, length) SELECT ${tx.tenantId}, ${ticketId}, tk.nice_id, ${internal}, ${t.length} FROM tk
-      ON CONFLICT (tenant_id, ticket_id, internal) DO UPDATE SET length = search_documents.length + EXCLUDED.length
+      ON CONFLICT (tenant_id, ticket_id, internal) DO UPDATE SET length = least(search_documents.length::bigint + EXCLUDED.length, ${COUNT_MAX})::int
       RETURNING length, xmax = 0 AS first)${pairs},
     first AS (
       INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf, len) ${rows} WHERE doc.first)
     INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf, len) ${rows} WHERE NOT doc.first
-    ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = search_postings.tf + EXCLUDED.tf, len = EXCLUDED.len`.execute(tx.db);
+    ON CONFLICT (tenant_id, term, nice_id, internal) DO UPDATE SET tf = least(search_postings.tf::bigint + EXCLUDED.tf, ${COUNT_MAX})::int, len = EXCLUDED.len`.execute(tx.db);
 }
 
 /** Most a posting's `len` holds (smallint); a longer document's postings hold this, still a lower bound. */
@@ -149,7 +159,10 @@ async function removePairs(tx: TenantTx, ticketId: string, internal: boolean, p:
   return { packed: Buffer.concat(left), tfs };
 }
 
-/** Takes a text's terms out of a ticket's document (a term whose count reaches zero goes), and its length. */
+/**
+ * Takes a text's terms out of a ticket's document (a term whose count reaches zero goes), and its
+ * length; saturated counts and lengths (COUNT_MAX) stay.
+ */
 export async function removeTerms(tx: TenantTx, ticketId: string, internal: boolean, t: PackedTerms): Promise<void> {
   if (t.tfs.length === 0) return;
   // The pairs go from search_pair_sets first, and what is left of a count from the postings: a
@@ -163,12 +176,12 @@ export async function removeTerms(tx: TenantTx, ticketId: string, internal: bool
     d AS (${d}),
     gone AS (
       DELETE FROM search_postings p USING d, tk
-      WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = tk.nice_id AND p.internal = ${internal} AND p.term = d.term AND p.tf <= d.tf),
+      WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = tk.nice_id AND p.internal = ${internal} AND p.term = d.term AND p.tf <= d.tf AND p.tf < ${COUNT_MAX}),
     doc AS (
       UPDATE search_documents SET length = greatest(length - ${t.length}, 0)
-      WHERE tenant_id = ${tx.tenantId} AND ticket_id = ${ticketId} AND internal = ${internal})
+      WHERE tenant_id = ${tx.tenantId} AND ticket_id = ${ticketId} AND internal = ${internal} AND length < ${COUNT_MAX})
     UPDATE search_postings p SET tf = p.tf - d.tf FROM d, tk
-    WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = tk.nice_id AND p.internal = ${internal} AND p.term = d.term AND p.tf > d.tf`.execute(tx.db);
+    WHERE p.tenant_id = ${tx.tenantId} AND p.nice_id = tk.nice_id AND p.internal = ${internal} AND p.term = d.term AND p.tf > d.tf AND p.tf < ${COUNT_MAX}`.execute(tx.db);
   // A statement of its own: it sees the document's new length, and may touch rows the one above changed.
   await lowerPostingLengths(tx, ticketId, internal);
 }
