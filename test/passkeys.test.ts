@@ -189,6 +189,72 @@ describe("registration and the person's own passkeys", () => {
   });
 });
 
+describe("a passkey is added only soon after signing in", () => {
+  /** Moves the sign-in of every session of the person with this nice id `minutes` into the past. */
+  const signedInAgo = (a: TestTenant, niceId: number, minutes: number) =>
+    t.db.tenant(a.tenantId, async (tx) => {
+      const r = await sql`UPDATE sessions SET created_at = ${new Date(clock - minutes * 60_000)} WHERE user_id = (SELECT id FROM users WHERE nice_id = ${niceId})`.execute(tx.db);
+      expect(Number(r.numAffectedRows)).toBeGreaterThan(0);
+    });
+  const options = (a: TestTenant, s: Session) => asSession(t, a, s, "POST", "/api/v2/users/me/passkeys/options.json");
+  const register = (a: TestTenant, s: Session, credential: unknown) => asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { credential } });
+
+  it("refuses a session that signed in more than 15 minutes ago (403 RecentSignInRequired), at either step; signing in again allows it", async () => {
+    const a = await buildTenant(t, "pkrecent");
+    const p = await staffWithPassword(t, a, "agent");
+    const auth = new SoftAuthenticator();
+    // Fourteen minutes after signing in: still allowed (options here, the answer kept for later).
+    await signedInAgo(a, p.id, 14);
+    const early = await options(a, p.session);
+    expect(early.status, early.text).toBe(200);
+    const pending = auth.register(early.body.options, { origin: a.origin });
+
+    // Sixteen: both steps refused, even with options asked for in time; nothing stored, told or audited.
+    await signedInAgo(a, p.id, 16);
+    const late = await options(a, p.session);
+    expect(late.status, late.text).toBe(403);
+    expect(late.body).toEqual({ error: "RecentSignInRequired", description: expect.stringMatching(/sign in again/) });
+    const since = smtp.messages.length;
+    const r = await register(a, p.session, pending);
+    expect(r.status, r.text).toBe(403);
+    expect(r.body.error).toBe("RecentSignInRequired");
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me/passkeys.json")).body.passkeys).toEqual([]);
+    expect(await actions(a, "user.passkey_registered")).toEqual([]);
+    // The session itself is still good for everything else.
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me.json")).status).toBe(200);
+
+    // Signed in again: allowed; the old session is still refused.
+    const fresh = await signIn(t, a, p.email, PASSWORD);
+    const o = await options(a, fresh);
+    expect(o.status, o.text).toBe(200);
+    expect((await register(a, fresh, auth.register(o.body.options, { origin: a.origin }))).status).toBe(201);
+    expect((await options(a, p.session)).status).toBe(403);
+    // One "added" notice: the fresh registration's; the refused one queued none.
+    await smtp.waitFor(p.email, { since, match: (m) => /A passkey was added/.test(m.subject ?? "") });
+    await new Promise((r) => setTimeout(r, 500));
+    const added = smtp.messages.slice(since).filter((m) => /A passkey was added/.test(m.subject ?? "") && JSON.stringify(m.to).includes(p.email));
+    expect(added).toHaveLength(1);
+  });
+
+  it("holds for an end user signed in by an e-mailed link, and for a session opened with a passkey", async () => {
+    const a = await buildTenant(t, "pkrecenteu");
+    const u = await buildUser(t, a, "end-user", "Customer");
+    const es = await signInByMail(t, smtp, a, u.email);
+    const ea = new SoftAuthenticator();
+    await addPasskey(a, es, ea, "Phone");
+    await signedInAgo(a, u.id, 30);
+    expect((await options(a, es)).status).toBe(403);
+    // Signing in with the passkey is a sign-in too: a second passkey may be added from it.
+    const pr = await passwordless(a, ea.assert(await passwordlessOptions(a), { origin: a.origin }));
+    expect(pr.status, pr.text).toBe(201);
+    const ps = { cookie: cookieOf(pr.headers), csrf: pr.body.session.csrf_token };
+    const o = await options(a, ps);
+    expect(o.status, o.text).toBe(200);
+    expect((await register(a, ps, new SoftAuthenticator().register(o.body.options, { origin: a.origin }))).status).toBe(201);
+    expect((await asSession(t, a, ps, "GET", "/api/v2/users/me/passkeys.json")).body.passkeys).toHaveLength(2);
+  });
+});
+
 describe("passwordless sign-in", () => {
   it("signs a staff member in with a passkey alone (session method passkey), and an end user too", async () => {
     const a = await buildTenant(t, "pkpwl");

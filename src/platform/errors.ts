@@ -14,6 +14,7 @@ export type ErrorCode =
   | "Conflict"
   | "TenantGone"
   | "AccountClosed"
+  | "RecentSignInRequired"
   | "Gone"
   | "Unavailable"
   | "RequestTimeout"
@@ -31,6 +32,7 @@ export const statusOf: Record<ErrorCode, number> = {
   Conflict: 409,
   TenantGone: 410,
   AccountClosed: 403,
+  RecentSignInRequired: 403,
   Gone: 410,
   Unavailable: 503,
   RequestTimeout: 408,
@@ -82,6 +84,7 @@ const defaultDescription: Record<ErrorCode, string> = {
   Conflict: "The record was changed by someone else; reload and try again.",
   TenantGone: "This account no longer exists.",
   AccountClosed: "This account is closed.",
+  RecentSignInRequired: "Sign in again to do this.",
   Gone: "This no longer exists.",
   Unavailable: "The service is starting or shutting down; try again shortly.",
   RequestTimeout: "The request was not received in time.",

@@ -6,7 +6,8 @@ import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, vi
  * Passkeys in Chromium, through its virtual authenticator (the DevTools WebAuthn domain over
  * playwright-core's CDP session: CTAP2, internal transport, resident keys, user verification).
  * The owner adds a passkey on the workspace's Sign-in security page, signs out, signs in with the
- * passkey alone; then with the password, where the second step offers "Use a passkey". An end
+ * passkey alone; then with the password, where the second step offers "Use a passkey". A sign-in
+ * too old to add a passkey is answered with a way to sign in again. An end
  * user adds a passkey on the help center's My information page and signs in with it on /signin.
  * Every page passes axe-core and the strict CSP (no incidents); screenshots passkeys-*.png.
  */
@@ -41,6 +42,25 @@ describe("passkeys in Chromium", () => {
     await page.getByRole("link", { name: "Sign-in security" }).click();
     await visible(page.getByRole("heading", { name: "Passkeys" }));
     await visible(page.getByText("You have no passkeys yet."));
+    // A sign-in older than 15 minutes: the server refuses to add a passkey (test/passkeys.test.ts
+    // makes the old session; here the browser is given that answer once), and the page offers to
+    // sign in again, in place, and comes back to this page.
+    const optionsUrl = "**/api/v2/users/me/passkeys/options";
+    await page.route(optionsUrl, (route) =>
+      route.fulfill({ status: 403, contentType: "application/json", body: JSON.stringify({ error: "RecentSignInRequired", description: "To add a passkey, sign in again." }) }),
+    );
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    const again = page.getByRole("alert").filter({ hasText: "within 15 minutes of signing in" });
+    await visible(again);
+    await expectAccessible(page, "passkeys: sign in again");
+    await shot(page, "passkeys-sign-in-again");
+    await page.unroute(optionsUrl);
+    const securityUrl = page.url();
+    await again.getByRole("button", { name: "Sign in again" }).click();
+    await visible(page.getByRole("heading", { name: "Sign in" }));
+    await signIn(page, EMAIL, PASSWORD);
+    await visible(page.getByRole("heading", { name: "Passkeys" }));
+    expect(page.url()).toBe(securityUrl);
     await page.getByLabel("Name for the new passkey").fill("Work laptop");
     await page.getByRole("button", { name: "Add a passkey" }).click();
     await visible(page.getByRole("status").getByText("Passkey added."));

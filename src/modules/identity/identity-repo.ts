@@ -140,6 +140,12 @@ export async function userForMail(tx: TenantTx, id: string) {
   return tx.db.selectFrom("users").select(["email_sealed", "locale"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
 }
 
+/** When the session with this token hash began (its sign-in), if it is not revoked. */
+export async function sessionSignedInAt(tx: TenantTx, hash: Buffer): Promise<Date | undefined> {
+  const r = await tx.db.selectFrom("sessions").select("created_at").where("tenant_id", "=", tx.tenantId).where("token_hash", "=", hash).where("revoked_at", "is", null).executeTakeFirst();
+  return r?.created_at;
+}
+
 export async function revokeSessionByHash(tx: TenantTx, hash: Buffer, now: Date): Promise<void> {
   await tx.db.updateTable("sessions").set({ revoked_at: now }).where("tenant_id", "=", tx.tenantId).where("token_hash", "=", hash).execute();
 }

@@ -141,13 +141,13 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/me/passkeys/options", operationId: "createPasskeyRegistrationOptions", tag: "passkeys", auth: "user", allowPendingTwoFactor: true, status: 200,
-    summary: "Vaultdesk: the first step of adding a passkey (signed in, on a session): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use).",
+    summary: "Vaultdesk: the first step of adding a passkey (on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`: sign in again): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use).",
     response: z.object({ options: creationOptionsView }),
-    handler: async (ctx) => ({ options: await passkeys.registrationOptions(deps, ctx) }),
+    handler: async (ctx, { req }) => ({ options: await passkeys.registrationOptions(deps, ctx, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/me/passkeys", operationId: "createOwnPasskey", tag: "passkeys", auth: "user", allowPendingTwoFactor: true,
-    summary: "Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name. Audited; the person is told by e-mail.",
+    summary: "Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name (the session's sign-in still within 15 minutes). Audited; the person is told by e-mail.",
     body: z.strictObject({ passkey: z.strictObject({ name: passkeyName.optional(), credential: registrationCredential }) }),
     response: z.object({ passkey: passkeyView, recovery_codes: z.array(z.string()).optional().describe("Vaultdesk: a team member's first second factor (no authenticator app, no codes yet) comes with ten recovery codes, shown only now.") }),
     handler: async (ctx, { body, req }) => {

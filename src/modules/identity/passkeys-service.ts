@@ -133,6 +133,22 @@ function mustBeOnSession(ctx: RequestContext): ReturnType<typeof actorUser> {
   return actor;
 }
 
+/**
+ * How recent a session's sign-in must be to add a passkey. A passkey is a lasting way in that
+ * outlives the session; someone at an unattended browser, or holding a stolen session cookie,
+ * must not be able to add their own. So the person proves themselves again by signing in (with
+ * whatever they sign in with: password and second factor, single sign-on, an e-mailed link, a
+ * passkey), as GitHub's and Google's "confirm it's you" do, and adds it within this time.
+ */
+export const RECENT_SIGN_IN_MS = 15 * 60_000;
+
+/** Refuses (403 RecentSignInRequired) unless the caller's session began within RECENT_SIGN_IN_MS. */
+async function mustHaveSignedInRecently(ctx: RequestContext, sessionHash: Buffer | undefined): Promise<void> {
+  const at = sessionHash ? await identityRepo.sessionSignedInAt(ctx.tx, sessionHash) : undefined;
+  if (at && ctx.now().getTime() - at.getTime() <= RECENT_SIGN_IN_MS) return;
+  throw new AppError("RecentSignInRequired", { description: `To add a passkey, sign in again: a passkey can only be added within ${RECENT_SIGN_IN_MS / 60_000} minutes of signing in.` });
+}
+
 export async function listOwn(ctx: RequestContext): Promise<PasskeyView[]> {
   const actor = actorUser(ctx);
   return (await repo.listPasskeysOf(ctx.tx, actor.userId)).map((r) => present(ctx, r));
@@ -146,8 +162,9 @@ export async function listOf(ctx: RequestContext, user: { id: string }): Promise
 }
 
 /** Registration, first step: options for the browser (the person's existing passkeys excluded). */
-export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, sessionHash: Buffer | undefined): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const actor = mustBeOnSession(ctx);
+  await mustHaveSignedInRecently(ctx, sessionHash);
   const { rpID } = relyingParty(ctx);
   const me = await identityRepo.findUserPassword(ctx.tx, actor.userId);
   const email = me?.email_sealed ? ctx.sealer.open(me.email_sealed, { table: "users", column: "email", row: actor.userId }) : `user ${actor.niceId}`;
@@ -171,8 +188,9 @@ export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: R
 const registrationRefused = () => invalid("credential", "The passkey could not be verified, or its set-up has expired. Start again.", "InvalidCredential");
 
 /** Registration, second step: the authenticator's answer is verified and the passkey stored (audited; the person is told). */
-export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }, sessionHash?: Buffer): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | undefined }> {
+export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }, sessionHash: Buffer | undefined): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | undefined }> {
   const actor = mustBeOnSession(ctx);
+  await mustHaveSignedInRecently(ctx, sessionHash);
   const claimed = await claimChallengeOf(deps, ctx, input.credential.response.clientDataJSON, "registration", actor.userId);
   if (!claimed) throw registrationRefused();
   const { origin, rpID } = relyingParty(ctx);

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok, passkeyCancelled, registerPasskey } from "../api.ts";
+import { ApiError, client, explain, ok, passkeyCancelled, registerPasskey, signOut } from "../api.ts";
 import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
@@ -14,6 +14,9 @@ import { RecoveryCodes, TWO_FACTOR_KEY } from "./TwoFactor.tsx";
 
 export const PASSKEYS_KEY = ["passkeys", "me"] as const;
 
+/** The server adds a passkey only this soon after signing in (passkeys-service.ts RECENT_SIGN_IN_MS). */
+const RECENT_SIGN_IN_MINUTES = 15;
+
 export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => void; explainError?: (err: unknown) => string }) {
   const state = useApi(PASSKEYS_KEY, async (signal) => (await ok(client.GET("/api/v2/users/me/passkeys", { signal }))).passkeys);
   const [name, setName] = useState("");
@@ -24,6 +27,7 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
   const [confirming, setConfirming] = useState<string | null>(null);
   const [newName, setNewName] = useState("");
   const [codes, setCodes] = useState<string[] | null>(null);
+  const [signInAgain, setSignInAgain] = useState(false);
   const explainError = props.explainError ?? explain;
   const Heading = props.headingLevel === 3 ? "h3" : "h2";
 
@@ -31,6 +35,7 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
   const refresh = () => invalidate(PASSKEYS_KEY);
   async function act(fn: () => Promise<void>, done: string) {
     setError(null);
+    setSignInAgain(false);
     setStatus(null);
     setBusy(true);
     try {
@@ -38,7 +43,8 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
       setStatus(done);
       await refresh();
     } catch (err) {
-      setError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : explainError(err));
+      if (err instanceof ApiError && err.body?.error === "RecentSignInRequired") setSignInAgain(true);
+      else setError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : explainError(err));
     } finally {
       setBusy(false);
     }
@@ -154,6 +160,21 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
         </Field>
         <ErrorText text={error} />
         <StatusText text={status} />
+        {signInAgain && (
+          <p role="alert" className="notice">
+            {t("hc.passkeys.signInAgainIntro", { minutes: RECENT_SIGN_IN_MINUTES })}{" "}
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                // Signed out, the same page asks for a sign-in in place, and comes back here after it.
+                void signOut().finally(() => window.location.reload());
+              }}
+            >
+              {t("hc.passkeys.signInAgain")}
+            </button>
+          </p>
+        )}
         <button type="submit" disabled={busy}>
           {busy ? t("hc.passkeys.adding") : t("hc.passkeys.add")}
         </button>

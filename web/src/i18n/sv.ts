@@ -232,6 +232,8 @@ export const sv = {
   "hc.passkeys.signIn": "Logga in med en nyckel (passkey)",
   "hc.passkeys.signingIn": "Väntar på din nyckel …",
   "hc.passkeys.signInFailed": "Den nyckeln kunde inte logga in dig. Försök igen, eller logga in på ett annat sätt.",
+  "hc.passkeys.signInAgainIntro": "Av säkerhetsskäl kan en nyckel bara läggas till inom {minutes} minuter efter inloggningen. Logga in igen och lägg sedan till den.",
+  "hc.passkeys.signInAgain": "Logga in igen",
   "hc.passkeys.useForSecondStep": "Använd en nyckel (passkey)",
   "hc.passkeys.secondStepIntro": "Lösenordet stämde. Bekräfta med en av dina nycklar för att slutföra inloggningen.",
   "hc.passkeys.recoveryIntro": "Har du tappat bort din nyckel? Ange en av dina återställningskoder i stället.",
