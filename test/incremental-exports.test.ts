@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 
 /**
- * Zendesk's cursor-based incremental exports over real HTTP: a stream from `start_time` in pages,
+ * Zendesk's incremental exports (cursor-based, time-based, ticket events) over real HTTP: a stream from `start_time` in pages,
  * followed by its cursors to the end, then asked again later for what changed since; owners and
  * admins only; bad input 4xx; links from configuration; another tenant sees nothing.
  */
@@ -389,5 +389,73 @@ describe("the settling wait", () => {
     } finally {
       ahead = 61_000;
     }
+  });
+});
+
+describe("incremental ticket events", () => {
+  /** Follows a time-based ticket events stream to its end; every event in order. */
+  async function events(a: TestTenant, first: string): Promise<Json[]> {
+    const out: Json[] = [];
+    let r = await a.api("GET", first);
+    for (let n = 0; ; n++) {
+      expect(r.status, r.text).toBe(200);
+      out.push(...(r.body.ticket_events as Json[]));
+      if (r.body.end_of_stream) return out;
+      if (n > 50) throw new Error("the stream did not end");
+      const next = new URL(r.body.next_page as string);
+      expect(next.origin).toBe(a.origin);
+      r = await a.api("GET", next.pathname + next.search);
+    }
+  }
+
+  it("gives each ticket audit in order with its changes, comments only with include=comment_events; leaves out the trash and restricted people; owners and admins only", async () => {
+    const a = await buildTenant(t, "incrte");
+    const start = Math.floor(Date.now() / 1000) - 2;
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Printer on fire", comment: { body: "Smoke from tray 2" }, priority: "high" } });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.ticket.id as number;
+    const u = await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { status: "open", comment: { body: "Fire brigade called", public: false } } });
+    expect(u.status, u.text).toBe(200);
+    // A ticket in the trash, and one a restricted person requested: neither comes.
+    const trashed = (await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Trashed", comment: { body: "Gone soon" } } })).body.ticket.id as number;
+    expect((await a.api("DELETE", `/api/v2/tickets/${trashed}.json`)).status).toBe(204);
+    const held = (await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Held", comment: { body: "Contested" }, requester: { name: "Robin", email: `robin@${a.subdomain}.test` } } })).body.ticket;
+    expect((await a.api("PUT", `/api/v2/users/${held.requester_id}/restriction.json`, { restriction: { restricted: true, reason: "Accuracy contested" } })).status).toBe(200);
+
+    const plain = await events(a, `/api/v2/incremental/ticket_events.json?start_time=${start}&per_page=1`);
+    expect(plain.map((e) => e.ticket_id)).toEqual([id, id]);
+    const audits = (await a.api("GET", `/api/v2/tickets/${id}/audits.json`)).body.audits as Json[];
+    expect(plain.map((e) => e.id)).toEqual(audits.map((x) => x.id));
+    const [created, updated] = plain as [Json, Json];
+    expect(created).toMatchObject({ event_type: "Audit", updater_id: expect.any(Number), via: "api", created_at: audits[0]!.created_at });
+    expect(created.timestamp).toBe(Math.floor(Date.parse(audits[0]!.created_at) / 1000));
+    expect(created.child_events.map((e: Json) => e.event_type)).not.toContain("Comment");
+    expect(created.child_events).toContainEqual(expect.objectContaining({ event_type: "Create", field_name: "priority", value: "high" }));
+    expect(updated.child_events).toContainEqual(expect.objectContaining({ event_type: "Change", field_name: "status", value: "open", previous_value: "new" }));
+    expect(JSON.stringify(plain)).not.toContain("Fire brigade");
+
+    const full = await events(a, `/api/v2/incremental/ticket_events.json?start_time=${start}&include=comment_events&per_page=1`);
+    expect(full.map((e) => e.id)).toEqual(plain.map((e) => e.id));
+    expect(full[1]!.child_events).toContainEqual(expect.objectContaining({ event_type: "Comment", body: "Fire brigade called", public: false }));
+    expect(full[0]!.child_events).toContainEqual(expect.objectContaining({ event_type: "Comment", body: "Smoke from tray 2", public: true }));
+    expect(JSON.stringify(full)).not.toMatch(/Gone soon|Contested/);
+
+    // Owners and admins only (every actor: the permission matrix); bad input 4xx, never 500.
+    const agent = await buildUser(t, a, "agent", "Agent Ada");
+    const admin = await buildUser(t, a, "admin", "Admin Ash");
+    expect((await a.api("GET", `/api/v2/incremental/ticket_events.json?start_time=${start}`, undefined, { email: agent.email, token: agent.token! })).status).toBe(403);
+    expect((await a.api("GET", `/api/v2/incremental/ticket_events.json?start_time=${start}`, undefined, { email: admin.email, token: admin.token! })).status).toBe(200);
+    for (const q of ["", "?start_time=abc", `?start_time=${start}&include=users`, `?start_time=${start}&stream=forged`, `?start_time=${Math.floor(Date.now() / 1000) + 7200}`]) {
+      const bad = await a.api("GET", `/api/v2/incremental/ticket_events.json${q}`);
+      expect(bad.status, `${q}: ${bad.text}`).toBeGreaterThanOrEqual(400);
+      expect(bad.status).toBeLessThan(500);
+    }
+    // A stream value of another export is refused here.
+    const tk = await a.api("GET", `/api/v2/incremental/tickets.json?start_time=${start}`);
+    const stream = new URL(tk.body.next_page as string).searchParams.get("stream")!;
+    expect((await a.api("GET", `/api/v2/incremental/ticket_events.json?start_time=${tk.body.end_time}&stream=${stream}`)).status).toBe(422);
+    // Another tenant's stream holds nothing of this one.
+    const b = await buildTenant(t, "incrte2");
+    expect((await events(b, `/api/v2/incremental/ticket_events.json?start_time=${start}&include=comment_events`)).filter((e) => JSON.stringify(e).includes("Printer"))).toEqual([]);
   });
 });

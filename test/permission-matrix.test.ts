@@ -676,6 +676,7 @@ const RULES: Record<string, Row> = {
   incrementalUserExport: { who: "admins", call: () => get("/api/v2/incremental/users/cursor.json?start_time=0&per_page=1") },
   incrementalOrganizationExport: { who: "admins", call: () => get("/api/v2/incremental/organizations/cursor.json?start_time=0&per_page=1") },
   incrementalTicketExportByTime: { who: "admins", call: () => get("/api/v2/incremental/tickets.json?start_time=0&per_page=1") },
+  incrementalTicketEventExport: { who: "admins", call: () => get("/api/v2/incremental/ticket_events.json?start_time=0&per_page=1&include=comment_events") },
   incrementalUserExportByTime: { who: "admins", call: () => get("/api/v2/incremental/users.json?start_time=0&per_page=1") },
   incrementalOrganizationExportByTime: { who: "admins", call: () => get("/api/v2/incremental/organizations.json?start_time=0&per_page=1") },
   showExport: { who: "admins", call: async (as) => get(`/api/v2/exports/${(await readyExport(as, "tenant")).id}.json`) },

@@ -349,6 +349,7 @@ const plans: Record<string, Plan> = {
   incrementalTicketExportByTime: { kind: "collection" },
   incrementalUserExportByTime: { kind: "collection" },
   incrementalOrganizationExportByTime: { kind: "collection" },
+  incrementalTicketEventExport: { kind: "collection" },
   showExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}.json` }, missing: { method: "GET", path: `/api/v2/exports/${m}.json` } }) },
   downloadExport: { kind: "id", resource: "export", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/exports/${id}/download?expires=9999999999&signature=forged` }, missing: { method: "GET", path: `/api/v2/exports/${m}/download?expires=9999999999&signature=forged` } }) },
   updateRetentionPolicy: { kind: "own" },
@@ -553,6 +554,7 @@ describe("tenant isolation", () => {
       "/api/v2/incremental/tickets.json?start_time=0",
       "/api/v2/incremental/users.json?start_time=0",
       "/api/v2/incremental/organizations.json?start_time=0",
+      "/api/v2/incremental/ticket_events.json?start_time=0&include=comment_events",
     ];
     for (const p of paths) {
       const r = await B.api("GET", p);

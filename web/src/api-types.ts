@@ -1079,6 +1079,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/incremental/ticket_events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Zendesk's incremental ticket events export: every ticket audit made at or after `start_time`, oldest first; `next_page` goes on (owners and admins). Tickets in the trash, and those of or by people whose processing is restricted, are left out. */
+        get: operations["incrementalTicketEventExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/incremental/tickets": {
         parameters: {
             query?: never;
@@ -2985,7 +3002,7 @@ export interface paths {
         /** Vaultdesk: the caller's passkeys (names and dates; never a key or a credential id). */
         get: operations["listOwnPasskeys"];
         put?: never;
-        /** Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name. Audited; the person is told by e-mail. */
+        /** Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name (the session's sign-in still within 15 minutes). Audited; the person is told by e-mail. */
         post: operations["createOwnPasskey"];
         delete?: never;
         options?: never;
@@ -3020,7 +3037,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: the first step of adding a passkey (signed in, on a session): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use). */
+        /** Vaultdesk: the first step of adding a passkey (on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`: sign in again): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use). */
         post: operations["createPasskeyRegistrationOptions"];
         delete?: never;
         options?: never;
@@ -6649,6 +6666,68 @@ export interface operations {
                             updated_at: string;
                             url: string;
                         })[];
+                    };
+                };
+            };
+        };
+    };
+    incrementalTicketEventExport: {
+        parameters: {
+            query: {
+                /** @description `comment_events`: comments' bodies among the child events. */
+                include?: "comment_events";
+                /** @description Items per page before the page takes in the rest of its last second (default and most: 1000). */
+                per_page?: number;
+                /** @description Unix seconds: what changed at or after this time. */
+                start_time: string;
+                /** @description Set by `next_page`: this request follows a stream (not audited again). */
+                stream?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        /** @description True when this page reached what has changed so far (ask `next_page` again later). */
+                        end_of_stream: boolean;
+                        /** @description Unix seconds where the next page starts (`next_page` asks for it). */
+                        end_time: number;
+                        next_page: string;
+                        ticket_events: {
+                            /** @description The audit's events: `Create` and `Change` (field_name, value, previous_value); `Comment` (body, public, author_id) only with `include=comment_events`. */
+                            child_events: {
+                                author_id?: number;
+                                body?: string;
+                                /** @enum {string} */
+                                event_type: "Create" | "Change" | "Comment";
+                                field_name?: string;
+                                id: number;
+                                previous_value?: unknown;
+                                public?: boolean;
+                                value?: unknown;
+                                via: string;
+                            }[];
+                            created_at: string;
+                            /** @enum {string} */
+                            event_type: "Audit";
+                            /** @description The audit's id (GET /tickets/{ticket_id}/audits). */
+                            id: number;
+                            ticket_id: number;
+                            /** @description Unix seconds of `created_at`. */
+                            timestamp: number;
+                            updater_id: number | null;
+                            /** @description The channel (Zendesk's via.channel). */
+                            via: string;
+                        }[];
                     };
                 };
             };

@@ -4,13 +4,14 @@ import { AppError, forbidden, invalid } from "../../platform/errors.ts";
 import { decodeCursor, encodeCursor } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
 import { changedOrganizations } from "../organizations/organizations-service.ts";
-import { changedTickets } from "../tickets/tickets-service.ts";
+import { changedTicketEvents, changedTickets } from "../tickets/tickets-service.ts";
 import { changedUsers } from "../users/users-service.ts";
 import { exportsPolicy } from "./exports-policy.ts";
 import * as repo from "./exports-repo.ts";
 
 /**
- * Zendesk's incremental exports of tickets, people and organizations, in both of its forms:
+ * Zendesk's incremental exports of tickets, people and organizations, in both of its forms, and of
+ * ticket events (the tickets' audits, time-based only, as Zendesk has it):
  *
  * - cursor-based (`/incremental/{tickets,users,organizations}/cursor.json`): begin with
  *   `start_time`, go on with each page's `after_cursor` (also given at the end of the stream, to ask
@@ -39,16 +40,17 @@ export const INCREMENTAL_PAGE_MAX = 1000;
 /** A time-based page completes its last second up to this many items in all (then splits it: see below). */
 export const TIME_PAGE_LIMIT = 10_000;
 
-type Resource = "tickets" | "users" | "organizations";
+type Resource = "tickets" | "users" | "organizations" | "ticket_events";
 type Position = { key: string; id: number };
 type Read<T> = (after: Position, until: Date, limit: number) => Promise<{ views: T[]; keys: string[] }>;
 
 export type IncrementalQuery = { start_time?: number | undefined; cursor?: string | undefined; per_page?: number | undefined };
 export type IncrementalPage<T> = { items: T[]; after_cursor: string; after_url: string; before_cursor: null; before_url: null; end_of_stream: boolean };
-export type TimeBasedQuery = { start_time: number; per_page?: number | undefined; stream?: string | undefined };
+export type TimeBasedQuery = { start_time: number; per_page?: number | undefined; stream?: string | undefined; include?: "comment_events" | undefined };
 export type TimeBasedPage<T> = { items: T[]; count: number; end_time: number; next_page: string; end_of_stream: boolean };
 
-function reader(ctx: RequestContext, resource: Resource): Read<{ id: number }> {
+function reader(ctx: RequestContext, resource: Resource, q: { include?: "comment_events" | undefined } = {}): Read<{ id: number }> {
+  if (resource === "ticket_events") return (after, until, limit) => changedTicketEvents(ctx, after, until, limit, { commentEvents: q.include === "comment_events" });
   const read = { tickets: changedTickets, users: changedUsers, organizations: changedOrganizations }[resource];
   if (resource === "users") return (after, until, limit) => read(ctx, after, until, limit);
   // Tickets and organizations deleted for good come as `deleted` items among the changes.
@@ -148,7 +150,7 @@ export async function timeBasedPage(ctx: RequestContext, settleMs: number, resou
   if (q.stream === undefined) begun(ctx, resource);
   else if (!sameMac(q.stream, mac(ctx, resource, `t${q.start_time}`))) throw invalid("stream", "does not belong to this start_time: follow next_page as given, or leave stream out to begin a new export");
   const size = q.per_page ?? INCREMENTAL_PAGE_MAX;
-  const read = reader(ctx, resource);
+  const read = reader(ctx, resource, q);
   const until = settledBefore(ctx, settleMs);
   const first = await read(positionAt(q.start_time), until, size + 1);
   let items = first.views.slice(0, size);
@@ -180,5 +182,6 @@ export async function timeBasedPage(ctx: RequestContext, settleMs: number, resou
   next.searchParams.set("start_time", String(endTime));
   next.searchParams.set("stream", mac(ctx, resource, `t${endTime}`));
   if (q.per_page !== undefined) next.searchParams.set("per_page", String(size));
+  if (q.include !== undefined) next.searchParams.set("include", q.include);
   return { items, count: items.length, end_time: endTime, next_page: next.toString(), end_of_stream: endOfStream };
 }

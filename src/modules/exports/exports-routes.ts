@@ -5,7 +5,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { publicIdParam } from "../../platform/schemas.ts";
 import { orgView } from "../organizations/organizations-types.ts";
-import { ticketView } from "../tickets/tickets-types.ts";
+import { auditEvent, ticketView } from "../tickets/tickets-types.ts";
 import { userView } from "../users/users-types.ts";
 import { cursorPage, timeBasedPage } from "./exports-incremental.ts";
 import { exportJob } from "./exports-jobs.ts";
@@ -89,6 +89,27 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       },
     });
   }
+  // Zendesk's incremental ticket events export (time-based only, as Zendesk): each ticket audit.
+  const ticketEvent = z.object({
+    id: z.number().describe("The audit's id (GET /tickets/{ticket_id}/audits)."),
+    ticket_id: z.number(),
+    timestamp: z.number().int().describe("Unix seconds of `created_at`."),
+    created_at: z.string(),
+    updater_id: z.number().nullable(),
+    via: z.string().describe("The channel (Zendesk's via.channel)."),
+    event_type: z.literal("Audit"),
+    child_events: z.array(auditEvent.omit({ type: true }).extend({ event_type: auditEvent.shape.type, via: z.string() })).describe("The audit's events: `Create` and `Change` (field_name, value, previous_value); `Comment` (body, public, author_id) only with `include=comment_events`."),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/incremental/ticket_events", operationId: "incrementalTicketEventExport", tag: "exports", auth: "user",
+    summary: "Zendesk's incremental ticket events export: every ticket audit made at or after `start_time`, oldest first; `next_page` goes on (owners and admins). Tickets in the trash, and those of or by people whose processing is restricted, are left out.",
+    query: timeBasedQuery.extend({ include: z.enum(["comment_events"]).optional().describe("`comment_events`: comments' bodies among the child events.") }),
+    response: timeBasedPageOf("ticket_events", ticketEvent),
+    handler: async (ctx, { query, url }) => {
+      const { items, ...rest } = await timeBasedPage(ctx, deps.config.incrementalSettleMs, "ticket_events", query, url);
+      return { ticket_events: items, ...rest } as never; // as above
+    },
+  });
 }
 
 /**

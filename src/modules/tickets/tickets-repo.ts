@@ -275,6 +275,56 @@ export async function listChangedTickets(tx: TenantTx, scope: TicketScope, after
   return (await q.execute()) as unknown as Array<TicketRow & { sort_key: string; deleted: boolean }>;
 }
 
+/** A ticket audit as the incremental ticket events export reads it. */
+export type ChangedAuditRow = { id: string; nice_id: number; events_sealed: Uint8Array; via: string; created_at: Date; author_nice: number | null; ticket_nice: number; sort_key: string; kept: boolean };
+
+/**
+ * Ticket audits made after `after` and before `until`, oldest first, then by audit number (the
+ * incremental ticket events export; 0055's index): of tickets in `scope`, not in the trash, whose
+ * requester's processing is not restricted, and not made by a person whose processing is.
+ */
+export async function listChangedAudits(tx: TenantTx, scope: TicketScope, after: ChangePosition, until: Date, limit: number): Promise<ChangedAuditRow[]> {
+  const out: ChangedAuditRow[] = [];
+  let from = after;
+  // Rounds of `limit` audits in the index's order: most pass, so one round is the rule.
+  for (let round = 0; out.length < limit; round++) {
+    const rows = (await changedAuditsRound(tx, scope, from, until, limit).execute(tx.db)).rows;
+    out.push(...rows.filter((r) => r.kept).slice(0, limit - out.length));
+    if (rows.length < limit) break;
+    const last = rows[rows.length - 1]!;
+    from = { key: last.sort_key, id: Number(last.nice_id) };
+  }
+  return out;
+}
+
+/**
+ * One round of listChangedAudits (its plan is tested: test/ticket-events-plan.test.ts): the next
+ * `size` audits as one range of the index, each then checked by lookups of its ticket and author
+ * (`kept`). Filtered in the same statement as joins or EXISTS, the planner, misled by row-level
+ * security's estimates, started from the tickets and read every audit of the tenant to sort them.
+ */
+export function changedAuditsRound(tx: TenantTx, scope: TicketScope, after: ChangePosition, until: Date, size: number) {
+  const ticketOk = scoped(
+    tx.db
+      .selectFrom("tickets as t")
+      .select(sql`1`.as("one"))
+      .where(sql<boolean>`t.tenant_id = a.tenant_id AND t.id = a.ticket_id`)
+      .where("t.deleted_at", "is", null)
+      .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM users r WHERE r.tenant_id = t.tenant_id AND r.id = t.requester_id AND r.restricted_at IS NOT NULL)`),
+    scope,
+  );
+  return sql<ChangedAuditRow>`
+    WITH a AS MATERIALIZED (
+      SELECT a.tenant_id, a.id, a.nice_id, a.ticket_id, a.author_id, a.events_sealed, a.via, a.created_at FROM ticket_audits a
+      WHERE a.tenant_id = ${tx.tenantId} AND (a.created_at, a.nice_id) > (${fromMicros(after.key)}, ${after.id}) AND a.created_at < ${until}
+      ORDER BY a.created_at, a.nice_id LIMIT ${size})
+    SELECT a.id, a.nice_id, a.events_sealed, a.via, a.created_at, ${micros("a.created_at")}::text AS sort_key,
+      (SELECT u.nice_id FROM users u WHERE u.tenant_id = a.tenant_id AND u.id = a.author_id) AS author_nice,
+      (SELECT tk.nice_id FROM tickets tk WHERE tk.tenant_id = a.tenant_id AND tk.id = a.ticket_id) AS ticket_nice,
+      (EXISTS (${ticketOk}) AND NOT EXISTS (SELECT 1 FROM users au WHERE au.tenant_id = a.tenant_id AND au.id = a.author_id AND au.restricted_at IS NOT NULL)) AS kept
+    FROM a ORDER BY a.created_at, a.nice_id`;
+}
+
 export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public"> & {
   tags: string[];
   external_id_bidx: Uint8Array | null;
