@@ -236,6 +236,29 @@ describe("a passkey is added only soon after signing in", () => {
     expect(added).toHaveLength(1);
   });
 
+  it("is not met by a sign-in link staff made, nor by a sign-in dated in the future", async () => {
+    const a = await buildTenant(t, "pkrecentst");
+    const u = await buildUser(t, a, "end-user", "Customer");
+    // An admin makes a sign-in link for the person and uses it: a session, but not the person's sign-in.
+    const link = await a.api("POST", `/api/v2/users/${u.id}/sign_in_links.json`);
+    expect(link.status, link.text).toBe(201);
+    const redeemed = await post(a, "/api/v2/help_center/sign_in_links/redeem.json", { token: link.body.sign_in_link.token });
+    expect(redeemed.status, redeemed.text).toBe(201);
+    const ls = { cookie: cookieOf(redeemed.headers), csrf: redeemed.body.session.csrf_token };
+    expect((await asSession(t, a, ls, "GET", "/api/v2/users/me.json")).status).toBe(200);
+    const refused = await options(a, ls);
+    expect(refused.status, refused.text).toBe(403);
+    expect(refused.body.error).toBe("RecentSignInRequired");
+    // The person's own link (mailed to them) counts.
+    const own = await signInByMail(t, smtp, a, u.email);
+    expect((await options(a, own)).status).toBe(200);
+    // A sign-in more than a minute in the future (a clock far ahead) does not.
+    await signedInAgo(a, u.id, -5);
+    expect((await options(a, own)).status).toBe(403);
+    await signedInAgo(a, u.id, -0.5);
+    expect((await options(a, own)).status).toBe(200);
+  });
+
   it("holds for an end user signed in by an e-mailed link, and for a session opened with a passkey", async () => {
     const a = await buildTenant(t, "pkrecenteu");
     const u = await buildUser(t, a, "end-user", "Customer");

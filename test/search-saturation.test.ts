@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import { REBUILD_PART_CHARS } from "../src/modules/search/search-index.ts";
 import { COUNT_MAX } from "../src/modules/search/search-repo.ts";
 import { reindexByOperator, reindexStatusForOperator } from "../src/modules/search/search-reindex-service.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant, openTicket as open } from "./support/harness.ts";
+import { pairRows } from "./support/search-pairs.ts";
 
 /**
  * A posting's count and a document's length are int4. A ticket whose comments hold a word some 2³¹
@@ -35,6 +37,41 @@ const counts = (niceId: number) =>
     tfs: (await tx.db.selectFrom("search_postings").select("tf").where("nice_id", "=", niceId).where("internal", "=", false).execute()).map((r) => r.tf).sort((x, y) => x - y),
     length: (await tx.db.selectFrom("search_documents").select("length").where("nice_id", "=", niceId).where("internal", "=", false).executeTakeFirstOrThrow()).length,
   }));
+
+async function rebuild() {
+  const deps = { db: t.db, keyring: t.keyring };
+  const job = await reindexByOperator(deps, a.tenantId);
+  for (let i = 0; ; i++) {
+    const s = (await reindexStatusForOperator(deps, a.tenantId, job.id))!;
+    if (s.status === "failed") throw new Error(`reindex failed: ${JSON.stringify(s)}`);
+    if (s.status === "completed") return;
+    if (i > 3000) throw new Error("reindex did not finish");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("a long conversation's rebuild", () => {
+  it("writes its phrase pairs in parts of bounded size, equal to what its writes made", async () => {
+    const words = ["amber", "basalt", "cobalt", "dune", "ember", "fjord", "glacier", "harbor", "island", "jetty"];
+    // Comments as long as they may be (65,536 characters), enough of them for more than one part.
+    const long = (seed: number) => Array.from({ length: 9_500 }, (_, i) => words[(i * 7 + seed) % words.length]).join(" ");
+    const comments = Math.ceil(REBUILD_PART_CHARS / long(0).length) + 2;
+    const x = await open(a, "Long log", long(0));
+    for (let seed = 1; seed < comments; seed++) expect((await a.api("PUT", `/api/v2/tickets/${x}.json`, { ticket: { comment: { body: long(seed) } } })).status).toBe(200);
+    const total = comments * long(0).length;
+    expect(total).toBeGreaterThan(REBUILD_PART_CHARS);
+    const pairsOf = () => t.db.tenant(a.tenantId, (tx) => pairRows(tx.db, sql`s.nice_id = ${x}`));
+    const rowsOf = () => t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT octet_length(pairs) AS n FROM search_pair_sets WHERE nice_id = ${x}`.execute(tx.db)).rows.map((r) => Number(r.n)));
+    const live = await pairsOf();
+    expect(live.length).toBeGreaterThan(0);
+    await rebuild();
+    expect(await pairsOf()).toEqual(live);
+    const rows = await rowsOf();
+    // Two parts at least; none holds more pairs than a part's text has words.
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...rows)).toBeLessThanOrEqual((REBUILD_PART_CHARS / 2) * 16);
+  });
+});
 
 describe("a ticket's counts at int4's limit", () => {
   it("saturate on a write, stay on a removal, and are rebuilt from the texts", async () => {
@@ -74,15 +111,7 @@ describe("a ticket's counts at int4's limit", () => {
 
     // Another ticket's writes are untouched by it; a rebuild brings the ticket back to its texts.
     expect((await a.api("PUT", `/api/v2/tickets/${other}.json`, { ticket: { comment: { body: "Spare gauge ordered" } } })).status).toBe(200);
-    const deps = { db: t.db, keyring: t.keyring };
-    const job = await reindexByOperator(deps, a.tenantId);
-    for (let i = 0; ; i++) {
-      const s = (await reindexStatusForOperator(deps, a.tenantId, job.id))!;
-      if (s.status === "failed") throw new Error(`reindex failed: ${JSON.stringify(s)}`);
-      if (s.status === "completed") break;
-      if (i > 1500) throw new Error("reindex did not finish");
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await rebuild();
     const rebuilt = await counts(x);
     expect(Math.max(...rebuilt.tfs)).toBeLessThan(10);
     expect(rebuilt.length).toBeLessThan(20);

@@ -341,7 +341,7 @@ describe("SSO only", () => {
       expect(await passwordAllowed({ tx }, { id: userId, role: "agent" })).toBe(true);
       checked();
       await held;
-      await insertSession(tx, { id: crypto.randomUUID(), user_id: userId, token_hash: crypto.randomBytes(32), ip_sealed: null, user_agent_sealed: null, device_hash: null, expires_at: new Date(Date.now() + 3_600_000), last_seen_at: new Date(), method: "password", second_factor: false });
+      await insertSession(tx, { id: crypto.randomUUID(), user_id: userId, token_hash: crypto.randomBytes(32), ip_sealed: null, user_agent_sealed: null, device_hash: null, expires_at: new Date(Date.now() + 3_600_000), last_seen_at: new Date(), method: "password", second_factor: false, staff_issued: false });
     });
     await wasChecked;
     const change = tenant.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } });

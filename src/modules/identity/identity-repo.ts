@@ -70,7 +70,7 @@ export async function touchSession(tx: TenantTx, id: string, now: Date): Promise
 
 export async function insertSession(
   tx: TenantTx,
-  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; user_agent_sealed: Buffer | null; device_hash: Buffer | null; expires_at: Date; last_seen_at: Date; method: SessionMethod; second_factor: boolean },
+  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; user_agent_sealed: Buffer | null; device_hash: Buffer | null; expires_at: Date; last_seen_at: Date; method: SessionMethod; second_factor: boolean; staff_issued: boolean },
 ): Promise<number> {
   const r = await tx.db
     .insertInto("sessions")
@@ -140,10 +140,10 @@ export async function userForMail(tx: TenantTx, id: string) {
   return tx.db.selectFrom("users").select(["email_sealed", "locale"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
 }
 
-/** When the session with this token hash began (its sign-in), if it is not revoked. */
+/** When the person of the session with this token hash signed in, if it is not revoked and they did (not a link staff made). */
 export async function sessionSignedInAt(tx: TenantTx, hash: Buffer): Promise<Date | undefined> {
-  const r = await tx.db.selectFrom("sessions").select("created_at").where("tenant_id", "=", tx.tenantId).where("token_hash", "=", hash).where("revoked_at", "is", null).executeTakeFirst();
-  return r?.created_at;
+  const r = await tx.db.selectFrom("sessions").select(["created_at", "staff_issued"]).where("tenant_id", "=", tx.tenantId).where("token_hash", "=", hash).where("revoked_at", "is", null).executeTakeFirst();
+  return r && !r.staff_issued ? r.created_at : undefined;
 }
 
 export async function revokeSessionByHash(tx: TenantTx, hash: Buffer, now: Date): Promise<void> {

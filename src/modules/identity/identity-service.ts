@@ -137,7 +137,7 @@ export async function networkRefusal(ctx: RequestContext, user: { id: string; ni
  * invitation, a sign-in link): the one place a session secret is made, stored (keyed hash) and
  * audited. The route sets its cookie with setSessionCookie (identity-http.ts).
  */
-export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }, method: SessionMethod, opts: { secondFactor?: boolean } = {}): Promise<Session> {
+export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }, method: SessionMethod, opts: { secondFactor?: boolean; staffIssued?: boolean } = {}): Promise<Session> {
   const secondFactor = opts.secondFactor === true || method === "passkey";
   // Every way in (password, passkey, e-mailed link, invitation, single sign-on) ends here: a
   // network the tenant does not admit gets no session (403).
@@ -160,6 +160,7 @@ export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ct
     last_seen_at: now,
     method,
     second_factor: secondFactor,
+    staff_issued: opts.staffIssued === true,
   });
   await repo.markLogin(ctx.tx, user.id, now);
   audit(actingAs(ctx, { ...user, customRole: null }), { action: "user.signed_in", resourceType: "user", resourceId: user.niceId });

@@ -142,10 +142,18 @@ function mustBeOnSession(ctx: RequestContext): ReturnType<typeof actorUser> {
  */
 export const RECENT_SIGN_IN_MS = 15 * 60_000;
 
-/** Refuses (403 RecentSignInRequired) unless the caller's session began within RECENT_SIGN_IN_MS. */
+/** How far in the future a session's sign-in may lie (another server's clock a little ahead). */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Refuses (403 RecentSignInRequired) unless the caller's session began within RECENT_SIGN_IN_MS
+ * with a sign-in of theirs: a session opened by a sign-in link staff made for them does not count
+ * (whoever made the link could leave themselves a passkey), nor one dated in the future.
+ */
 async function mustHaveSignedInRecently(ctx: RequestContext, sessionHash: Buffer | undefined): Promise<void> {
   const at = sessionHash ? await identityRepo.sessionSignedInAt(ctx.tx, sessionHash) : undefined;
-  if (at && ctx.now().getTime() - at.getTime() <= RECENT_SIGN_IN_MS) return;
+  const age = at ? ctx.now().getTime() - at.getTime() : Number.NaN;
+  if (age >= -CLOCK_SKEW_MS && age <= RECENT_SIGN_IN_MS) return;
   throw new AppError("RecentSignInRequired", { description: `To add a passkey, sign in again: a passkey can only be added within ${RECENT_SIGN_IN_MS / 60_000} minutes of signing in.` });
 }
 

@@ -129,7 +129,7 @@ export async function redeemSigninLink(deps: Pick<AppDeps, "keyring" | "config">
   if (!(await repo.claimSigninLink(ctx.tx, link.id, now))) throw invalid("token", "This sign-in link has already been used. Ask for a new one.", "AlreadyUsed");
   // Using a link sent to the address proves it (a link staff created and handed over does not).
   if (link.created_by === null) await repo.markEmailProven(ctx.tx, link.user_id);
-  const session = await startSession(deps, ctx, { id: link.user_id, niceId: link.user_nice_id, role: link.user_role }, "link");
+  const session = await startSession(deps, ctx, { id: link.user_id, niceId: link.user_nice_id, role: link.user_role }, "link", { staffIssued: link.created_by !== null });
   return { session, userNiceId: link.user_nice_id };
 }
 

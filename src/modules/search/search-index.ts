@@ -123,8 +123,26 @@ export function forgetLanguages(tenantId: string): void {
 export async function rebuildTicket(ctx: RequestContext, t: IndexableTicket, languages: readonly string[]): Promise<void> {
   await repo.removeTickets(ctx.tx, [t.id]);
   if (t.deleted) return;
-  await addTexts(ctx, t.id, [{ text: t.subject, internal: false }, ...t.comments.map((c) => ({ text: c.body, internal: !c.public }))], languages);
+  const texts = [{ text: t.subject, internal: false }, ...t.comments.map((c) => ({ text: c.body, internal: !c.public }))];
+  // In parts of at most REBUILD_PART_CHARS of text: a part's phrase pairs are one row of
+  // search_pair_sets (16 bytes an occurrence), so a very long conversation never makes a value
+  // near PostgreSQL's limit of one (1 GB) that its writes, a comment at a time, never made.
+  let part: typeof texts = [];
+  let chars = 0;
+  for (const x of texts) {
+    if (part.length > 0 && chars + x.text.length > REBUILD_PART_CHARS) {
+      await addTexts(ctx, t.id, part, languages);
+      part = [];
+      chars = 0;
+    }
+    part.push(x);
+    chars += x.text.length;
+  }
+  await addTexts(ctx, t.id, part, languages);
 }
+
+/** Most characters of text a ticket's rebuild indexes in one statement (rebuildTicket). */
+export const REBUILD_PART_CHARS = 250_000;
 
 /** The `conversation.written` listener. */
 export async function indexOnWrite(ctx: RequestContext, e: ConversationEvent): Promise<void> {

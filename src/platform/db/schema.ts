@@ -450,6 +450,8 @@ export interface SessionsTable {
   device_hash: Bytes | null;
   /** 0025: whether the sign-in used a second factor (a code or a passkey after the password). */
   second_factor: Generated<boolean>;
+  /** 0056: opened with a sign-in link staff made for the person (not a recent sign-in of theirs). */
+  staff_issued: Generated<boolean>;
 }
 
 /** 0025: the networks a tenant may be used from; `allowed_ips` is a sealed JSON list of CIDR ranges. */
