@@ -450,6 +450,12 @@ describe("incremental ticket events", () => {
       expect(bad.status, `${q}: ${bad.text}`).toBeGreaterThanOrEqual(400);
       expect(bad.status).toBeLessThan(500);
     }
+    // A stream begun without comments cannot go on with them (its value covers `include`).
+    const noComments = await a.api("GET", `/api/v2/incremental/ticket_events.json?start_time=${start}`);
+    const plainNext = new URL(noComments.body.next_page as string);
+    expect(plainNext.searchParams.get("include")).toBeNull();
+    plainNext.searchParams.set("include", "comment_events");
+    expect((await a.api("GET", plainNext.pathname + plainNext.search)).status).toBe(422);
     // A stream value of another export is refused here.
     const tk = await a.api("GET", `/api/v2/incremental/tickets.json?start_time=${start}`);
     const stream = new URL(tk.body.next_page as string).searchParams.get("stream")!;
@@ -457,5 +463,47 @@ describe("incremental ticket events", () => {
     // Another tenant's stream holds nothing of this one.
     const b = await buildTenant(t, "incrte2");
     expect((await events(b, `/api/v2/incremental/ticket_events.json?start_time=${start}&include=comment_events`)).filter((e) => JSON.stringify(e).includes("Printer"))).toEqual([]);
+  });
+
+  it("names no restricted person: their comments (also written for them by staff) and their place in CC lists are left out", async () => {
+    const a = await buildTenant(t, "incrtr");
+    const start = Math.floor(Date.now() / 1000) - 2;
+    const bob = await buildUser(t, a, "end-user", "Bob");
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Shared printer", comment: { body: "Alice writes" }, collaborator_ids: [bob.id] } });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.ticket.id as number;
+    // Staff write a comment in Bob's name, then Bob's processing is restricted.
+    const onBehalf = await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "BOB-PRIVATE-TEXT", author_id: bob.id } } });
+    expect(onBehalf.status, onBehalf.text).toBe(200);
+    expect((await a.api("PUT", `/api/v2/users/${bob.id}/restriction.json`, { restriction: { restricted: true, reason: "Objection" } })).status).toBe(200);
+    const got = await events(a, `/api/v2/incremental/ticket_events.json?start_time=${start}&include=comment_events`);
+    expect(got.map((e) => e.ticket_id)).toEqual([id, id]);
+    expect(JSON.stringify(got)).not.toContain("BOB-PRIVATE-TEXT");
+    expect(got[0]!.child_events).toContainEqual(expect.objectContaining({ event_type: "Comment", body: "Alice writes" }));
+    const ccs = got.flatMap((e) => (e.child_events as Json[]).filter((x) => x.field_name === "collaborator_ids"));
+    expect(ccs.length).toBeGreaterThan(0);
+    for (const x of ccs) expect(x.value).toEqual([]);
+    // Lifted: the comment comes again (the stream read from the start).
+    expect((await a.api("PUT", `/api/v2/users/${bob.id}/restriction.json`, { restriction: { restricted: false } })).status).toBe(200);
+    expect(JSON.stringify(await events(a, `/api/v2/incremental/ticket_events.json?start_time=${start}&include=comment_events`))).toContain("BOB-PRIVATE-TEXT");
+  });
+
+  it("passes a long run of audits left out (a big ticket in the trash) a page at a time, and gives what follows it", async () => {
+    const a = await buildTenant(t, "incrtt");
+    const start = Math.floor(Date.now() / 1000) - 3600;
+    const before = (await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Before", comment: { body: "First" } } })).body.ticket.id as number;
+    const trashed = (await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Spam", comment: { body: "Spam" } } })).body.ticket.id as number;
+    const after = (await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "After", comment: { body: "Last" } } })).body.ticket.id as number;
+    // The trashed ticket gets 2,500 audits between the other two's, a second apart.
+    await t.db.tenant(a.tenantId, async (tx) => {
+      await sql`UPDATE ticket_audits SET created_at = to_timestamp(${start + 10}) WHERE tenant_id = ${a.tenantId} AND ticket_id = (SELECT id FROM tickets WHERE nice_id = ${before})`.execute(tx.db);
+      await sql`UPDATE ticket_audits SET created_at = to_timestamp(${start + 3000}) WHERE tenant_id = ${a.tenantId} AND ticket_id = (SELECT id FROM tickets WHERE nice_id = ${after})`.execute(tx.db);
+      await sql`INSERT INTO ticket_audits (tenant_id, id, nice_id, ticket_id, author_id, events_sealed, via, created_at)
+        SELECT x.tenant_id, gen_random_uuid(), vd_next_id('ticket_audits'), x.ticket_id, x.author_id, x.events_sealed, x.via, to_timestamp(${start + 20} + g)
+        FROM ticket_audits x, generate_series(1, 2500) g WHERE x.tenant_id = ${a.tenantId} AND x.ticket_id = (SELECT id FROM tickets WHERE nice_id = ${trashed})`.execute(tx.db);
+    });
+    expect((await a.api("DELETE", `/api/v2/tickets/${trashed}.json`)).status).toBe(204);
+    const got = await events(a, `/api/v2/incremental/ticket_events.json?start_time=${start}&per_page=1`);
+    expect(got.map((e) => e.ticket_id)).toEqual([before, after]);
   });
 });

@@ -105,8 +105,8 @@ function notInFuture(ctx: RequestContext, startTime: number): void {
   if (startTime * 1000 > ctx.now().getTime()) throw invalid("start_time", "is in the future");
 }
 
-const begun = (ctx: RequestContext, resource: Resource) =>
-  audit(ctx, { action: "export.incremental_started", resourceType: "export", resourceId: resource, fields: ["start_time"] });
+const begun = (ctx: RequestContext, resource: Resource, more: string[] = []) =>
+  audit(ctx, { action: "export.incremental_started", resourceType: "export", resourceId: resource, fields: ["start_time", ...more] });
 
 // Public ids start at 1: (start, 0) is just before every row changed at `start` itself.
 const positionAt = (seconds: number): Position => ({ key: String(seconds * 1_000_000), id: 0 });
@@ -147,8 +147,10 @@ export async function cursorPage(ctx: RequestContext, settleMs: number, resource
 export async function timeBasedPage(ctx: RequestContext, settleMs: number, resource: Resource, q: TimeBasedQuery, url: URL): Promise<TimeBasedPage<unknown>> {
   allowed(ctx);
   notInFuture(ctx, q.start_time);
-  if (q.stream === undefined) begun(ctx, resource);
-  else if (!sameMac(q.stream, mac(ctx, resource, `t${q.start_time}`))) throw invalid("stream", "does not belong to this start_time: follow next_page as given, or leave stream out to begin a new export");
+  // A stream's value covers what it asked for: one begun without comments cannot go on with them unaudited.
+  const streamOf = (t: number) => mac(ctx, resource, q.include === undefined ? `t${t}` : `t${t}|${q.include}`);
+  if (q.stream === undefined) begun(ctx, resource, q.include === undefined ? [] : ["include"]);
+  else if (!sameMac(q.stream, streamOf(q.start_time))) throw invalid("stream", "does not belong to this start_time: follow next_page as given, or leave stream out to begin a new export");
   const size = q.per_page ?? INCREMENTAL_PAGE_MAX;
   const read = reader(ctx, resource, q);
   const until = settledBefore(ctx, settleMs);
@@ -180,7 +182,7 @@ export async function timeBasedPage(ctx: RequestContext, settleMs: number, resou
   const next = new URL(url);
   next.search = "";
   next.searchParams.set("start_time", String(endTime));
-  next.searchParams.set("stream", mac(ctx, resource, `t${endTime}`));
+  next.searchParams.set("stream", streamOf(endTime));
   if (q.per_page !== undefined) next.searchParams.set("per_page", String(size));
   if (q.include !== undefined) next.searchParams.set("include", q.include);
   return { items, count: items.length, end_time: endTime, next_page: next.toString(), end_of_stream: endOfStream };

@@ -286,15 +286,26 @@ export type ChangedAuditRow = { id: string; nice_id: number; events_sealed: Uint
 export async function listChangedAudits(tx: TenantTx, scope: TicketScope, after: ChangePosition, until: Date, limit: number): Promise<ChangedAuditRow[]> {
   const out: ChangedAuditRow[] = [];
   let from = after;
-  // Rounds of `limit` audits in the index's order: most pass, so one round is the rule.
-  for (let round = 0; out.length < limit; round++) {
-    const rows = (await changedAuditsRound(tx, scope, from, until, limit).execute(tx.db)).rows;
+  // Rounds in the index's order: the first of `limit` audits (most pass, so one round is the
+  // rule), each later one twice as large up to AUDIT_ROUND_MAX, so that a run of audits left out
+  // (a big ticket in the trash) costs a few large rounds, not one small round per page's worth.
+  for (let size = limit; out.length < limit; size = Math.min(size * 2, Math.max(limit, AUDIT_ROUND_MAX))) {
+    const rows = (await changedAuditsRound(tx, scope, from, until, size).execute(tx.db)).rows;
     out.push(...rows.filter((r) => r.kept).slice(0, limit - out.length));
-    if (rows.length < limit) break;
+    if (rows.length < size) break;
     const last = rows[rows.length - 1]!;
     from = { key: last.sort_key, id: Number(last.nice_id) };
   }
   return out;
+}
+
+/** Largest round of listChangedAudits (beyond a page's own size). */
+const AUDIT_ROUND_MAX = 2000;
+
+/** Public ids of the tenant's people whose processing is restricted (what leaves for other systems names none of them). */
+export async function restrictedPeople(tx: TenantTx): Promise<number[]> {
+  const rows = await tx.db.selectFrom("users").select("nice_id").where("tenant_id", "=", tx.tenantId).where("restricted_at", "is not", null).execute();
+  return rows.map((r) => Number(r.nice_id));
 }
 
 /**

@@ -296,8 +296,9 @@ export async function changedTicketEvents(ctx: RequestContext, after: repo.Chang
   const actor = requireStaff(ctx);
   const rows = await repo.listChangedAudits(ctx.tx, ticketPolicy.scope(actor), after, until, limit);
   const hidden = hiddenFieldIds(await loadFields(ctx), readerOf(ctx));
+  const restricted = new Set(rows.length ? await repo.restrictedPeople(ctx.tx) : []);
   const views = rows.map((a): TicketEventView => {
-    const events = withoutHidden(ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)), hidden);
+    const events = withoutRestricted(withoutHidden(ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)), hidden), restricted);
     return {
       id: a.nice_id,
       ticket_id: a.ticket_nice,
@@ -310,6 +311,22 @@ export async function changedTicketEvents(ctx: RequestContext, after: repo.Chang
     };
   });
   return { views, keys: rows.map((r) => r.sort_key) };
+}
+
+/** Fields of audit events whose values are people's public ids (one, or a list). */
+const PERSON_FIELDS = new Set(["requester_id", "assignee_id", "submitter_id", "collaborator_ids", "email_cc_ids"]);
+
+/**
+ * An audit's events as they may leave for other systems: no comment written in the name of a
+ * person whose processing is restricted, and such a person named in no field's value (left out
+ * of a list, null for one), as the tickets stream leaves them out of CC lists.
+ */
+function withoutRestricted(events: AuditEvent[], restricted: ReadonlySet<number>): AuditEvent[] {
+  if (restricted.size === 0) return events;
+  const scrub = (v: unknown) => (Array.isArray(v) ? v.filter((x) => !(typeof x === "number" && restricted.has(x))) : typeof v === "number" && restricted.has(v) ? null : v);
+  return events
+    .filter((e) => !(e.type === "Comment" && e.author_id !== undefined && restricted.has(e.author_id)))
+    .map((e) => (e.field_name && PERSON_FIELDS.has(e.field_name) ? { ...e, ...("value" in e ? { value: scrub(e.value) } : {}), ...("previous_value" in e ? { previous_value: scrub(e.previous_value) } : {}) } : e));
 }
 
 /** A deleted ticket's place in a stream: its numbers, people and dates, none of its content. */
