@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import { hasSigninLink, linkIn, startSmtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
 import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
@@ -7,8 +8,9 @@ import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, vi
  * playwright-core's CDP session: CTAP2, internal transport, resident keys, user verification).
  * The owner adds a passkey on the workspace's Sign-in security page, signs out, signs in with the
  * passkey alone; then with the password, where the second step offers "Use a passkey". A sign-in
- * too old to add a passkey is answered with a way to sign in again. An end
- * user adds a passkey on the help center's My information page and signs in with it on /signin.
+ * too old to add a passkey is answered with a way to sign in again. An end user signed in by a
+ * link staff made is sent to sign in again (by a link mailed to them, caught by a real SMTP peer),
+ * then adds a passkey on the help center's My information page and signs in with it on /signin.
  * Every page passes axe-core and the strict CSP (no incidents); screenshots passkeys-*.png.
  */
 
@@ -16,13 +18,18 @@ const PASSWORD = "Quartz meadow lantern 58!";
 const EMAIL = "ann@acme.test";
 
 let h: Harness;
+let smtp: SmtpPeer;
 let ownerApi: Record<string, string>;
 
 beforeAll(async () => {
-  h = await startHarness();
+  smtp = await startSmtpPeer();
+  h = await startHarness({ VAULTDESK_SMTP_URL: smtp.url });
   ownerApi = await firstAccount(h, PASSWORD);
 });
-afterAll(async () => h?.close());
+afterAll(async () => {
+  await h?.close();
+  await smtp?.close();
+});
 
 /** A platform authenticator for this page, as a laptop with a fingerprint reader has. */
 async function withAuthenticator(page: Page): Promise<void> {
@@ -129,6 +136,22 @@ describe("passkeys in Chromium", () => {
     const page = await h.newPage();
     await withAuthenticator(page);
     await page.goto(`${h.base}/signin?token=${link.body.sign_in_link.token}`);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await visible(page.getByRole("heading", { name: "My requests" }));
+    await page.getByRole("link", { name: "My information" }).click();
+    await visible(page.getByRole("heading", { name: "Passkeys" }));
+    // A link staff made is not the person's own sign-in: no passkey from it (the server's 403);
+    // signed in again by a link mailed to them, they add it.
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    const again = page.getByRole("alert").filter({ hasText: "within 15 minutes of signing in" });
+    await visible(again);
+    await again.getByRole("button", { name: "Sign in again" }).click();
+    await visible(page.getByRole("heading", { name: "Sign in" }));
+    const since = smtp.messages.length;
+    await page.getByLabel("E-mail address").first().fill("cleo@customer.test");
+    await page.getByRole("button", { name: "Send me a sign-in link" }).click();
+    const mail = await smtp.waitFor("cleo@customer.test", { since, match: hasSigninLink });
+    await page.goto(linkIn(mail));
     await page.getByRole("button", { name: "Continue" }).click();
     await visible(page.getByRole("heading", { name: "My requests" }));
     await page.getByRole("link", { name: "My information" }).click();
