@@ -479,6 +479,55 @@ describe("the index follows the content", () => {
     expect(tfs.every((p) => p.tf > 0)).toBe(true);
   });
 
+  it("redacting the first comment marks the text in the subject too: the ticket, its Create event, renames' values and previous values, the index", async () => {
+    const a = await buildTenant(t, "ftsredsubj");
+    const id = await open(a, "Refund for Quimbly Oxhart", "Hello, Quimbly Oxhart here: my refund never came.");
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { subject: "Refund for Quimbly Oxhart (urgent)", comment: { body: "Looking into it", public: true } } })).status).toBe(200);
+    const [first, reply] = ((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Array<{ id: number }>).map((c) => c.id) as [number, number];
+    expect(await ids(a, "quimbly")).toEqual([id]);
+    const audits = async () => (await a.api("GET", `/api/v2/tickets/${id}/audits.json`)).text;
+    expect(await audits()).toContain("Refund for Quimbly Oxhart (urgent)");
+
+    // A later comment does not reach the subject: it does not hold the text, so nothing changes.
+    const later = await a.api("PUT", `/api/v2/tickets/${id}/comments/${reply}/redact.json`, { text: "Quimbly" });
+    expect([later.status, later.body.comment.body]).toEqual([200, "Looking into it"]);
+    expect((await a.api("GET", `/api/v2/tickets/${id}.json`)).body.ticket.subject).toBe("Refund for Quimbly Oxhart (urgent)");
+
+    const r = await a.api("PUT", `/api/v2/tickets/${id}/comments/${first}/redact.json`, { text: "Quimbly Oxhart" });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.comment.body).toBe("Hello, ▇▇▇▇▇▇▇▇▇▇▇▇▇▇ here: my refund never came.");
+    const shown = (await a.api("GET", `/api/v2/tickets/${id}.json`)).body.ticket;
+    expect([shown.subject, shown.raw_subject]).toEqual(["Refund for ▇▇▇▇▇▇▇▇▇▇▇▇▇▇ (urgent)", "Refund for ▇▇▇▇▇▇▇▇▇▇▇▇▇▇ (urgent)"]);
+    const after = await audits();
+    expect(after).not.toContain("Quimbly");
+    const events = ((await a.api("GET", `/api/v2/tickets/${id}/audits.json`)).body.audits as Array<{ events: Array<Record<string, unknown>> }>).flatMap((x) => x.events).filter((e) => e.field_name === "subject");
+    expect(events.map((e) => [e.type, e.value, e.previous_value ?? null])).toEqual([
+      ["Create", "Refund for ▇▇▇▇▇▇▇▇▇▇▇▇▇▇", null],
+      ["Change", "Refund for ▇▇▇▇▇▇▇▇▇▇▇▇▇▇ (urgent)", "Refund for ▇▇▇▇▇▇▇▇▇▇▇▇▇▇"],
+    ]);
+    const start = Math.floor(Date.now() / 1000) - 3600;
+    const exported = await a.api("GET", `/api/v2/incremental/ticket_events.json?start_time=${start}&include=comment_events`);
+    expect(exported.status, exported.text).toBe(200);
+    expect(exported.text).not.toContain("Quimbly");
+    expect(await ids(a, "quimbly")).toEqual([]);
+    expect(await ids(a, "oxhart")).toEqual([]);
+    expect(await ids(a, "refund urgent")).toEqual([id]);
+    // One audit-trail entry for the redaction that changed something, naming both fields.
+    const trail = ((await a.api("GET", `/api/v2/audit_logs.json?filter[source_type]=ticket&filter[source_id]=${id}`)).body.audit_logs as Array<{ action: string; changed_fields: string[] }>).filter((x) => x.action === "comment.redacted");
+    expect(trail.map((x) => x.changed_fields)).toEqual([["comment", "subject"]]);
+
+    // Text in the subject only: redacting the first comment takes it from the subject.
+    const only = await open(a, "Invoice 7731 for Zorvela", "Please send the invoice again.");
+    const c1 = (await a.api("GET", `/api/v2/tickets/${only}/comments.json`)).body.comments[0].id as number;
+    const o = await a.api("PUT", `/api/v2/tickets/${only}/comments/${c1}/redact.json`, { text: "Zorvela" });
+    expect([o.status, o.body.comment.body]).toEqual([200, "Please send the invoice again."]);
+    expect((await a.api("GET", `/api/v2/tickets/${only}.json`)).body.ticket.subject).toBe("Invoice 7731 for ▇▇▇▇▇▇▇");
+    expect(await ids(a, "zorvela")).toEqual([]);
+    expect(await ids(a, "invoice 7731")).toEqual([only]);
+    const tfs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_postings").select(["tf"]).execute());
+    expect(tfs.every((p) => p.tf > 0)).toBe(true);
+  });
+
   it("keeps phrase pairs by ticket, still reads pairs indexed among the postings before 0050, and never another tenant's", async () => {
     const a = await buildTenant(t, "ftspairs");
     const b = await buildTenant(t, "ftspairs2");

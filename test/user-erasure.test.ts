@@ -265,6 +265,12 @@ describe("erasure completeness", () => {
     expect(shared.status, shared.text).toBe(201);
     const tok2 = await upload(a, `${M} photo.txt`, `${M} photo ${email}\n`);
     expect((await a.api("PUT", `/api/v2/tickets/${shared.body.ticket.id}.json`, { ticket: { comment: { body: `${M} I am coming, mail me at ${email}`, author_id: p, public: true, uploads: [tok2] } } })).status).toBe(200);
+    // A ticket they opened with another customer copied: shared, so it stays. Its subject is
+    // theirs, also where staff's rename quotes it (the Change event's value and previous value).
+    const opened = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${M} heater broken`, requester_id: p, collaborator_ids: [other], comment: { body: `${M} the heater is broken`, author_id: p } } });
+    expect(opened.status, opened.text).toBe(201);
+    expect((await a.api("PUT", `/api/v2/tickets/${opened.body.ticket.id}.json`, { ticket: { subject: `Escalated: ${M} heater broken` } })).status).toBe(200);
+    expect((await a.api("PUT", `/api/v2/tickets/${opened.body.ticket.id}.json`, { ticket: { comment: { body: "Technician booked", public: true } } })).status).toBe(200);
     // Mail from them: one message that makes a ticket (with a file), one held as spam.
     const smtpPort = t.app.smtpIn!.port;
     for (const spam of [false, true]) {
@@ -286,7 +292,8 @@ describe("erasure completeness", () => {
     const preview = (await a.api("GET", `/api/v2/deleted_users/${p}/erasure_preview.json`)).body.erasure_preview;
     expect(preview.tickets_deleted).toContain(solo.body.ticket.id);
     expect(preview.tickets_deleted).not.toContain(shared.body.ticket.id);
-    expect(preview.comments_erased).toBe(1);
+    expect(preview.tickets_deleted).not.toContain(opened.body.ticket.id);
+    expect(preview.comments_erased).toBe(2);
     expect(preview.legal_hold_ids).toEqual([]);
     expect(preview.mentions.map((m: Json) => m.ticket_id)).toContain(mention.body.ticket.id);
     expect(preview.mentions.map((m: Json) => m.ticket_id)).toContain(shared.body.ticket.id);
@@ -300,7 +307,7 @@ describe("erasure completeness", () => {
     const receipt = erased.body.erasure_receipt;
     expect(receipt).toMatchObject({ user_id: p, cause: "request", schema: "vaultdesk.erasure-receipt", version: 1 });
     expect(receipt.deleted.tickets).toBeGreaterThanOrEqual(2); // the solo ticket and the mailed one
-    expect(receipt.deleted.comments_erased).toBe(1);
+    expect(receipt.deleted.comments_erased).toBe(2);
     expect(receipt.deleted.mail_messages).toBe(2);
     expect(receipt.deleted.suspended_tickets).toBe(1);
     expect(receipt.deleted.attachments).toBeGreaterThanOrEqual(3);
@@ -331,6 +338,13 @@ describe("erasure completeness", () => {
     const sc = (await a.api("GET", `/api/v2/tickets/${shared.body.ticket.id}/comments.json`)).body.comments as Json[];
     expect(sc.map((c) => c.body)).toEqual(["Who is coming?", "[Removed: the author's personal data was erased.]"]);
     expect(sc[1]!.attachments).toEqual([]);
+    // The ticket they opened stays, its subject and description replaced, staff's reply kept.
+    const ot = (await a.api("GET", `/api/v2/tickets/${opened.body.ticket.id}.json`)).body.ticket;
+    expect([ot.subject, ot.description]).toEqual(["[Removed: the author's personal data was erased.]", "[Removed: the author's personal data was erased.]"]);
+    const oc = (await a.api("GET", `/api/v2/tickets/${opened.body.ticket.id}/comments.json`)).body.comments as Json[];
+    expect(oc.map((c) => c.body)).toEqual(["[Removed: the author's personal data was erased.]", "Technician booked"]);
+    expect((await a.api("GET", "/api/v2/search.json?query=heater")).body.count).toBe(0);
+    expect((await a.api("GET", "/api/v2/search.json?query=technician")).body.results.map((r: Json) => r.id)).toEqual([opened.body.ticket.id]);
     expect((await a.api("GET", `/api/v2/tickets/${solo.body.ticket.id}.json`)).status).toBe(404);
     // The rows about them are gone: sessions, tokens, consents, CCs.
     const rest = await t.db.tenant(a.tenantId, async (tx) => {

@@ -174,8 +174,15 @@ export async function indexOnWrite(ctx: RequestContext, e: ConversationEvent): P
       await addTexts(ctx, e.ticketId, [{ text: e.text.subject, internal: false }, ...e.text.comments.map((c) => ({ text: c.body, internal: !c.public }))], languages);
       return;
     case "comment.redacted":
-      await repo.removeTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.before, languages));
-      await repo.addTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.after, languages));
+      if (e.text.before !== e.text.after) {
+        await repo.removeTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.before, languages));
+        await repo.addTerms(ctx.tx, e.ticketId, !e.text.public, packText(ctx, e.text.after, languages));
+      }
+      // The subject is indexed as public text, as the writes index it.
+      if (e.text.subject) {
+        await repo.removeTerms(ctx.tx, e.ticketId, false, packText(ctx, e.text.subject.before, languages));
+        await repo.addTerms(ctx.tx, e.ticketId, false, packText(ctx, e.text.subject.after, languages));
+      }
       return;
   }
 }

@@ -96,7 +96,8 @@ export type ConversationEvent =
   | { kind: "ticket.restored"; ticketId: string; ticketNiceId: number; commentId: null; channel: Channel; text: { subject: string; comments: Array<{ body: string; public: boolean }> } }
   /** Before tickets' rows are deleted for good (up to PURGE_CHUNK at a time): listeners delete their own rows about them. */
   | { kind: "tickets.purged"; tickets: ReadonlyArray<{ id: string; niceId: number }>; channel: Channel }
-  | { kind: "comment.redacted"; ticketId: string; ticketNiceId: number; commentId: string; channel: Channel; text: { before: string; after: string; public: boolean } };
+  /** A comment's text rewritten for good (redaction, erasure); `subject` when the ticket's subject was rewritten with it. */
+  | { kind: "comment.redacted"; ticketId: string; ticketNiceId: number; commentId: string; channel: Channel; text: { before: string; after: string; public: boolean; subject?: { before: string; after: string } | undefined } };
 
 declare module "../../platform/hooks.ts" {
   interface HookEvents {
@@ -154,8 +155,11 @@ const numbered = (events: AuditEvent[]) => events.map((e, i) => ({ ...e, id: i +
 /** A subject from the first line of a public comment; an internal note never names a ticket its requester sees. */
 export function subjectFor(given: string | undefined, c: Pick<CommentDraft, "body" | "public">): string {
   const from = given ?? (c.public ? c.body.split("\n")[0]!.slice(0, 80) : "");
-  return from.trim() || "(no subject)";
+  return from.trim() || NO_SUBJECT;
 }
+
+/** The subject of a ticket opened without one, whose public comment does not give one either. */
+export const NO_SUBJECT = "(no subject)";
 
 export type OpenedTicket = { row: repo.TicketRow; auditNiceId: number; comment: { id: string; niceId: number; bodySealed: Uint8Array } };
 
@@ -312,14 +316,17 @@ export const ERASED_COMMENT = "[Removed: the author's personal data was erased.]
  * Erasure of a person who shares a ticket with others: their comment's text becomes ERASED_COMMENT
  * in its plain and HTML bodies, its audit's Comment event and the description (first comment), its
  * files are deleted (ids returned: the caller deletes the bytes after the commit), and the search
- * index loses its words. Undefined when the ticket has no such comment.
+ * index loses its words. When it is the ticket's first comment, the subject it opened the ticket
+ * with is theirs too: it becomes ERASED_COMMENT wherever it is kept (rewriteSubjects), and so does
+ * any later subject that quotes it. Undefined when the ticket has no such comment.
  */
 export async function eraseComment(ctx: RequestContext, t: Pick<repo.TicketRow, "id" | "nice_id">, commentNiceId: number): Promise<{ attachmentIds: string[] } | undefined> {
   const c = await repo.findCommentForRedaction(ctx.tx, t.id, commentNiceId);
   if (!c) return undefined;
   const s = ctx.sealer;
   const body = s.open(c.body_sealed, cref(c.id, "body"));
-  const events = s.openJson<AuditEvent[]>(c.events_sealed, aref(c.audit_id)).map((e) => (e.type === "Comment" ? { ...e, body: ERASED_COMMENT } : e));
+  const opened = s.openJson<AuditEvent[]>(c.events_sealed, aref(c.audit_id));
+  const events = opened.map((e) => (e.type === "Comment" ? { ...e, body: ERASED_COMMENT } : e));
   await repo.rewriteComment(
     ctx.tx,
     t.id,
@@ -327,10 +334,65 @@ export async function eraseComment(ctx: RequestContext, t: Pick<repo.TicketRow, 
     { id: c.audit_id, events_sealed: s.sealJson(events, aref(c.audit_id)) },
     c.first ? s.seal(ERASED_COMMENT, tref(t.id, "description")) : undefined,
   );
+  const original = c.first ? openingSubject(opened) : undefined;
+  const subject = original ? await rewriteSubjects(ctx, t.id, (x) => (x.includes(original) ? ERASED_COMMENT : x)) : undefined;
   const attachmentIds = await repo.deleteCommentAttachments(ctx.tx, c.id);
-  audit(ctx, { action: "comment.erased", resourceType: "ticket", resourceId: t.nice_id, fields: ["comment"] });
-  await emit(ctx, { kind: "comment.redacted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: c.id, channel: channelOf(ctx), text: { before: body, after: ERASED_COMMENT, public: c.public } });
+  audit(ctx, { action: "comment.erased", resourceType: "ticket", resourceId: t.nice_id, fields: subject?.changed ? ["comment", "subject"] : ["comment"] });
+  await emit(ctx, { kind: "comment.redacted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: c.id, channel: channelOf(ctx), text: { before: body, after: ERASED_COMMENT, public: c.public, subject: subject?.current } });
   return { attachmentIds };
+}
+
+/**
+ * The subject a ticket was opened with, from its first audit's Create event; undefined when it
+ * names nothing of anyone (the placeholder of a ticket opened without one).
+ */
+function openingSubject(events: readonly AuditEvent[]): string | undefined {
+  const v = events.find((e) => e.type === "Create" && e.field_name === "subject")?.value;
+  return typeof v === "string" && v.trim() !== "" && v !== NO_SUBJECT ? v : undefined;
+}
+
+/** How many audits a subject's rewriting reads at a time. */
+const SUBJECT_AUDIT_PAGE = 500;
+
+/**
+ * Rewrites a ticket's subject wherever it is kept: the ticket's own column, and the subject events
+ * of all its audits (a Create's value, a Change's value and previous value), each text mapped by
+ * `rewrite`. For redaction and erasure, which must leave no copy behind. `changed` says whether
+ * anything was written; `current` is the ticket's subject before and after, when it changed.
+ */
+async function rewriteSubjects(ctx: RequestContext, ticketId: string, rewrite: (subject: string) => string): Promise<{ changed: boolean; current: { before: string; after: string } | undefined }> {
+  const s = ctx.sealer;
+  let changed = false;
+  for (let after = 0; ; ) {
+    const rows = await repo.auditsAfter(ctx.tx, ticketId, after, SUBJECT_AUDIT_PAGE);
+    for (const a of rows) {
+      let touched = false;
+      const events = s.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)).map((e) => {
+        if (e.field_name !== "subject" || e.type === "Comment") return e;
+        const out = { ...e };
+        for (const k of ["value", "previous_value"] as const) {
+          const v = e[k];
+          if (typeof v !== "string") continue;
+          const r = rewrite(v);
+          if (r !== v) {
+            out[k] = r;
+            touched = true;
+          }
+        }
+        return out;
+      });
+      if (touched) await repo.rewriteAuditEvents(ctx.tx, a.id, s.sealJson(events, aref(a.id)));
+      changed ||= touched;
+    }
+    if (rows.length < SUBJECT_AUDIT_PAGE) break;
+    after = rows[rows.length - 1]!.nice_id;
+  }
+  const sealed = await repo.subjectOf(ctx.tx, ticketId);
+  const before = sealed ? s.open(sealed, tref(ticketId, "subject")) : undefined;
+  const next = before === undefined ? undefined : rewrite(before);
+  if (before === undefined || next === undefined || next === before) return { changed, current: undefined };
+  await repo.rewriteSubject(ctx.tx, ticketId, s.seal(next, tref(ticketId, "subject")));
+  return { changed: true, current: { before, after: next } };
 }
 
 /** What a redacted character becomes (Zendesk's redaction mark). */
@@ -343,7 +405,10 @@ const blot = (s: string) => REDACTED.repeat([...s].length);
  * Zendesk's comment redaction: every occurrence of `text` in a comment becomes ▇ marks, for good —
  * in its plain and HTML bodies, in its ticket audit's Comment event, in the ticket's description
  * when it is the first comment, and in the search index (the removed words are computed from the
- * body before redaction). Returns false when the comment does not hold the text (nothing written).
+ * body before redaction). The first comment opened the ticket with its subject, so redacting it
+ * also marks the text in the subject, wherever it is kept (rewriteSubjects: the ticket, the Create
+ * event, renames' values and previous values) — Zendesk leaves subjects as they are. Returns false
+ * when neither holds the text (nothing written).
  */
 export async function redactComment(ctx: RequestContext, t: Pick<repo.TicketRow, "id" | "nice_id">, commentNiceId: number, text: string): Promise<boolean | undefined> {
   const c = await repo.findCommentForRedaction(ctx.tx, t.id, commentNiceId);
@@ -352,18 +417,22 @@ export async function redactComment(ctx: RequestContext, t: Pick<repo.TicketRow,
   const body = s.open(c.body_sealed, cref(c.id, "body"));
   const html = s.open(c.html_body_sealed, cref(c.id, "html_body"));
   const escaped = escapeHtml(text);
-  if (!body.includes(text) && !html.includes(text) && !html.includes(escaped)) return false;
+  const inComment = body.includes(text) || html.includes(text) || html.includes(escaped);
   const redactedBody = body.replaceAll(text, blot(text));
-  const redactedHtml = html.replaceAll(escaped, blot(text)).replaceAll(text, blot(text));
-  const events = s.openJson<AuditEvent[]>(c.events_sealed, aref(c.audit_id)).map((e) => (e.type === "Comment" && typeof e.body === "string" ? { ...e, body: e.body.replaceAll(text, blot(text)) } : e));
-  await repo.rewriteComment(
-    ctx.tx,
-    t.id,
-    { id: c.id, body_sealed: s.seal(redactedBody, cref(c.id, "body")), html_body_sealed: s.seal(redactedHtml, cref(c.id, "html_body")) },
-    { id: c.audit_id, events_sealed: s.sealJson(events, aref(c.audit_id)) },
-    c.first ? s.seal(redactedBody, tref(t.id, "description")) : undefined,
-  );
-  audit(ctx, { action: "comment.redacted", resourceType: "ticket", resourceId: t.nice_id, fields: ["comment"] });
-  await emit(ctx, { kind: "comment.redacted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: c.id, channel: channelOf(ctx), text: { before: body, after: redactedBody, public: c.public } });
+  if (inComment) {
+    const redactedHtml = html.replaceAll(escaped, blot(text)).replaceAll(text, blot(text));
+    const events = s.openJson<AuditEvent[]>(c.events_sealed, aref(c.audit_id)).map((e) => (e.type === "Comment" && typeof e.body === "string" ? { ...e, body: e.body.replaceAll(text, blot(text)) } : e));
+    await repo.rewriteComment(
+      ctx.tx,
+      t.id,
+      { id: c.id, body_sealed: s.seal(redactedBody, cref(c.id, "body")), html_body_sealed: s.seal(redactedHtml, cref(c.id, "html_body")) },
+      { id: c.audit_id, events_sealed: s.sealJson(events, aref(c.audit_id)) },
+      c.first ? s.seal(redactedBody, tref(t.id, "description")) : undefined,
+    );
+  }
+  const subject = c.first ? await rewriteSubjects(ctx, t.id, (x) => x.replaceAll(text, blot(text))) : undefined;
+  if (!inComment && !subject?.changed) return false;
+  audit(ctx, { action: "comment.redacted", resourceType: "ticket", resourceId: t.nice_id, fields: [...(inComment ? ["comment"] : []), ...(subject?.changed ? ["subject"] : [])] });
+  await emit(ctx, { kind: "comment.redacted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: c.id, channel: channelOf(ctx), text: { before: body, after: redactedBody, public: c.public, subject: subject?.current } });
   return true;
 }

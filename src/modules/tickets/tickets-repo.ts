@@ -569,6 +569,37 @@ export async function rewriteComment(tx: TenantTx, ticketId: string, c: { id: st
   await tx.db.updateTable("tickets").set({ ...(description ? { description_sealed: description } : {}), updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).execute();
 }
 
+/** A ticket's audits after a public id, in order, a page at a time, locked (rewriting a subject reads them all). */
+export async function auditsAfter(tx: TenantTx, ticketId: string, afterNiceId: number, limit: number): Promise<Array<{ id: string; nice_id: number; events_sealed: Uint8Array }>> {
+  const rows = await tx.db
+    .selectFrom("ticket_audits")
+    .select(["id", "nice_id", "events_sealed"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("ticket_id", "=", ticketId)
+    .where("nice_id", ">", afterNiceId)
+    .orderBy("nice_id")
+    .limit(limit)
+    .forUpdate()
+    .execute();
+  return rows.map((r) => ({ ...r, nice_id: Number(r.nice_id) }));
+}
+
+/** Writes an audit's rewritten events back (redaction and erasure only: audits are otherwise never changed). */
+export async function rewriteAuditEvents(tx: TenantTx, auditId: string, eventsSealed: Uint8Array): Promise<void> {
+  await tx.db.updateTable("ticket_audits").set({ events_sealed: eventsSealed }).where("tenant_id", "=", tx.tenantId).where("id", "=", auditId).execute();
+}
+
+/** A ticket's sealed subject, locked, whether or not it is in the trash. */
+export async function subjectOf(tx: TenantTx, ticketId: string): Promise<Uint8Array | undefined> {
+  const r = await tx.db.selectFrom("tickets").select("subject_sealed").where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).forUpdate().executeTakeFirst();
+  return r?.subject_sealed;
+}
+
+/** Writes a ticket's rewritten subject back (redaction and erasure). */
+export async function rewriteSubject(tx: TenantTx, ticketId: string, subjectSealed: Uint8Array): Promise<void> {
+  await tx.db.updateTable("tickets").set({ subject_sealed: subjectSealed, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).execute();
+}
+
 // ---- Erasure of a person (privacy module) -----------------------------------------------------
 
 /**
