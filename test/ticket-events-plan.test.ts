@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changedAuditsRound } from "../src/modules/tickets/tickets-repo.ts";
 import { buildTenant, openTicket, startTestApp, type TestApp } from "./support/harness.ts";
+import { analyzed, rowsRead } from "./support/plans.ts";
 
 /**
  * A page of the incremental ticket events export is one range of ticket_audits_changes (0055):
@@ -15,14 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-type PlanNode = { "Relation Name"?: string; "Index Name"?: string; "Actual Rows"?: number; "Actual Loops"?: number; "Rows Removed by Filter"?: number; "Rows Removed by Index Recheck"?: number; Plans?: PlanNode[] };
-
-/** Rows of `ticket_audits` every node of a plan read (returned and filtered away), over all its loops. */
-function auditRowsRead(node: PlanNode): number {
-  const own = node["Relation Name"] === "ticket_audits" ? ((node["Actual Rows"] ?? 0) + (node["Rows Removed by Filter"] ?? 0) + (node["Rows Removed by Index Recheck"] ?? 0)) * (node["Actual Loops"] ?? 1) : 0;
-  return own + (node.Plans ?? []).reduce((n, p) => n + auditRowsRead(p), 0);
-}
 
 describe("a page of ticket events", () => {
   it("reads one range of the audits' index, wherever the stream is", async () => {
@@ -44,11 +37,9 @@ describe("a page of ticket events", () => {
         // The copies from second `from` on, and the ticket's own audit (made now).
         expect(rows.length, `from ${from}`).toBe(Math.min(26, MANY - from + 2));
         expect(rows.every((r) => Number(r.ticket_nice) === first && r.kept)).toBe(true);
-        const compiled = q.compile(tx.db);
-        const explained = await tx.db.executeQuery<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>({ ...compiled, sql: `EXPLAIN (ANALYZE, FORMAT JSON) ${compiled.sql}` });
-        return explained.rows[0]!["QUERY PLAN"][0]!.Plan;
+        return analyzed(tx.db, q.compile(tx.db));
       });
-      expect(auditRowsRead(plan), `from ${from}: ${JSON.stringify(plan)}`).toBeLessThanOrEqual(27);
+      expect(rowsRead(plan, "ticket_audits"), `from ${from}: ${JSON.stringify(plan)}`).toBeLessThanOrEqual(27);
     }
   });
 });

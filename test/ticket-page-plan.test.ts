@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ticketQuery } from "../src/modules/tickets/tickets-repo.ts";
 import { buildTenant, buildUser, openTicket, startTestApp, type TestApp } from "./support/harness.ts";
+import { analyzed, rowsRead } from "./support/plans.ts";
 
 /**
  * A page's tickets are read by their ids, however the people behind them are spread. With the
@@ -18,14 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-type PlanNode = { "Relation Name"?: string; "Actual Rows"?: number; "Actual Loops"?: number; "Rows Removed by Filter"?: number; "Rows Removed by Index Recheck"?: number; Plans?: PlanNode[] };
-
-/** Rows of `tickets` every node of a plan read (returned and filtered away), over all its loops. */
-function ticketRowsRead(node: PlanNode): number {
-  const own = node["Relation Name"] === "tickets" ? ((node["Actual Rows"] ?? 0) + (node["Rows Removed by Filter"] ?? 0) + (node["Rows Removed by Index Recheck"] ?? 0)) * (node["Actual Loops"] ?? 1) : 0;
-  return own + (node.Plans ?? []).reduce((n, p) => n + ticketRowsRead(p), 0);
-}
 
 describe("a page of tickets by id", () => {
   it("reads only the page's tickets when one requester has thousands, and names every party", async () => {
@@ -61,11 +54,9 @@ describe("a page of tickets by id", () => {
         expect(typeof r.requester_nice).toBe("number");
         expect([r.assignee_nice, r.group_nice, r.organization_nice]).toEqual([null, null, null]);
       }
-      const compiled = ticketQuery(tx).where("t.id", "in", ids).compile();
-      const explained = await tx.db.executeQuery<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>({ ...compiled, sql: `EXPLAIN (ANALYZE, FORMAT JSON) ${compiled.sql}` });
-      return explained.rows[0]!["QUERY PLAN"][0]!.Plan;
+      return analyzed(tx.db, ticketQuery(tx).where("t.id", "in", ids).compile());
     });
-    expect(ticketRowsRead(plan), JSON.stringify(plan)).toBeLessThanOrEqual(26 * 2);
+    expect(rowsRead(plan, "tickets"), JSON.stringify(plan)).toBeLessThanOrEqual(26 * 2);
 
     // Over HTTP (tickets written through the API: the copies above cannot be opened, their seals
     // name another row) the parties are named as before.
