@@ -61,6 +61,23 @@ describe("API tokens in the admin center", () => {
     expect((await apiCall(h, "GET", "/api/v2/tickets.json", { headers: bearer(first) })).status).toBe(200);
     expect((await apiCall(h, "GET", "/api/v2/tickets.json", { headers: bearer(second) })).status).toBe(200);
 
+    // A sign-in older than 15 minutes: the server refuses a new secret (test/recent-sign-in.test.ts
+    // makes the old session; here the browser is given that answer once), and the page offers to
+    // sign in again instead of showing an error.
+    const createUrl = "**/api/v2/api_tokens";
+    await page.route(createUrl, (route) =>
+      route.request().method() === "POST"
+        ? route.fulfill({ status: 403, contentType: "application/json", body: JSON.stringify({ error: "RecentSignInRequired", description: "To create an API token, sign in again." }) })
+        : route.continue(),
+    );
+    await page.getByLabel("Name").fill("Too late");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const again = page.getByRole("alert").filter({ hasText: "within 15 minutes of signing in" });
+    await visible(again);
+    await visible(again.getByRole("button", { name: "Sign in again" }));
+    await expectAccessible(page, "API tokens: sign in again");
+    await page.unroute(createUrl);
+
     // Password access: off by default, then on.
     expect((await apiCall(h, "GET", "/api/v2/users/me.json", { headers: basicPassword })).status).toBe(401);
     const toggle = page.getByRole("switch", { name: "Allow password access to the API" });

@@ -206,7 +206,7 @@ export interface paths {
         /** Admins: every token; other staff: their own. With expiry, last use (time and address) and rotation. */
         get: operations["listApiTokens"];
         put?: never;
-        /** Creates a named token; the secret is in the response once and never again. `scopes`: any of read, write, tickets:read, tickets:write, users:read, users:write, organizations:read, organizations:write, auditlogs:read, hc:read, hc:write (default read, write). `expires_at`: in the future, at most 365 days ahead (default: never). */
+        /** Creates a named token; the secret is in the response once and never again. On a session, within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again). `scopes`: any of read, write, tickets:read, tickets:write, users:read, users:write, organizations:read, organizations:write, auditlogs:read, hc:read, hc:write (default read, write). `expires_at`: in the future, at most 365 days ahead (default: never). */
         post: operations["createApiToken"];
         delete?: never;
         options?: never;
@@ -239,7 +239,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: a new secret for the token, in the response once. The replaced secret keeps working for `overlap_hours` (default 24, 0 to 168); rotating again ends that overlap at once. */
+        /** Vaultdesk: a new secret for the token, in the response once (on a session, within 15 minutes of signing in, else 403 `RecentSignInRequired`). The replaced secret keeps working for `overlap_hours` (default 24, 0 to 168); rotating again ends that overlap at once. */
         post: operations["rotateApiToken"];
         delete?: never;
         options?: never;
@@ -3140,7 +3140,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: starts setting up an authenticator app (staff, signed in): a new secret as an otpauth:// URI, a QR code (SVG data URL) and base32 text, shown only now. Not active until confirmed. */
+        /** Vaultdesk: starts setting up an authenticator app (staff, on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`): a new secret as an otpauth:// URI, a QR code (SVG data URL) and base32 text, shown only now. Not active until confirmed. */
         post: operations["startTotpEnrolment"];
         delete?: never;
         options?: never;

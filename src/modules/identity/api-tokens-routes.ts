@@ -5,6 +5,8 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { ALL_SCOPES } from "../../platform/http/scopes.ts";
 import * as service from "./api-tokens-service.ts";
+import { sessionCookieOf } from "./identity-http.ts";
+import { sessionHashOf } from "./identity-service.ts";
 
 const tokenView = z.object({
   id: z.number(),
@@ -32,24 +34,24 @@ export function registerApiTokenRoutes(app: FastifyInstance, deps: AppDeps): voi
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/api_tokens", operationId: "createApiToken", tag: "api_tokens", auth: "user",
-    summary: `Creates a named token; the secret is in the response once and never again. \`scopes\`: any of ${ALL_SCOPES.join(", ")} (default read, write). \`expires_at\`: in the future, at most ${service.MAX_EXPIRY_DAYS} days ahead (default: never).`,
+    summary: `Creates a named token; the secret is in the response once and never again. On a session, within 15 minutes of signing in (else 403 \`RecentSignInRequired\`: sign in again). \`scopes\`: any of ${ALL_SCOPES.join(", ")} (default read, write). \`expires_at\`: in the future, at most ${service.MAX_EXPIRY_DAYS} days ahead (default: never).`,
     body: z.strictObject({
       api_token: z.strictObject({ name, scopes: z.array(scopeName).min(1).max(32).optional(), expires_at: isoDate.nullable().optional() }),
     }),
     response: z.object({ api_token: tokenView.extend({ token: z.string() }) }),
-    handler: async (ctx, { body }) => {
-      const r = await service.createApiToken(deps, ctx, { name: body.api_token.name, scopes: body.api_token.scopes, expiresAt: body.api_token.expires_at });
+    handler: async (ctx, { body, req }) => {
+      const r = await service.createApiToken(deps, ctx, { name: body.api_token.name, scopes: body.api_token.scopes, expiresAt: body.api_token.expires_at }, sessionHashOf(deps, ctx, sessionCookieOf(req)));
       return { api_token: { ...r.token, token: r.secret } };
     },
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/api_tokens/:id/rotate", operationId: "rotateApiToken", tag: "api_tokens", auth: "user", status: 200,
-    summary: `Vaultdesk: a new secret for the token, in the response once. The replaced secret keeps working for \`overlap_hours\` (default ${service.DEFAULT_OVERLAP_HOURS}, 0 to ${service.MAX_OVERLAP_HOURS}); rotating again ends that overlap at once.`,
+    summary: `Vaultdesk: a new secret for the token, in the response once (on a session, within 15 minutes of signing in, else 403 \`RecentSignInRequired\`). The replaced secret keeps working for \`overlap_hours\` (default ${service.DEFAULT_OVERLAP_HOURS}, 0 to ${service.MAX_OVERLAP_HOURS}); rotating again ends that overlap at once.`,
     params: publicIdParam,
     body: z.strictObject({ overlap_hours: z.number().int().min(0).max(service.MAX_OVERLAP_HOURS).optional() }).nullish(),
     response: z.object({ api_token: tokenView.extend({ token: z.string() }) }),
-    handler: async (ctx, { params, body }) => {
-      const r = await service.rotateApiToken(deps, ctx, params.id, body?.overlap_hours);
+    handler: async (ctx, { params, body, req }) => {
+      const r = await service.rotateApiToken(deps, ctx, params.id, body?.overlap_hours, sessionHashOf(deps, ctx, sessionCookieOf(req)));
       return { api_token: { ...r.token, token: r.secret } };
     },
   });

@@ -10,6 +10,7 @@ import { audit } from "../audit/audit-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { identityPolicy } from "./identity-policy.ts";
 import * as repo from "./api-tokens-repo.ts";
+import { requireRecentSignInOnSession } from "./identity-service.ts";
 import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
@@ -123,6 +124,7 @@ export async function createApiToken(
   deps: Pick<AppDeps, "keyring">,
   ctx: RequestContext,
   input: { name: string; scopes?: readonly string[] | undefined; expiresAt?: string | null | undefined; userId?: string },
+  sessionHash?: Buffer,
 ): Promise<{ token: TokenView; secret: string }> {
   const scopes = scopesOf(input.scopes);
   const expiresAt = expiryOf(ctx.now(), input.expiresAt);
@@ -136,6 +138,8 @@ export async function createApiToken(
     userId = input.userId ?? actor.userId;
     if (!identityPolicy.createToken(actor, userId)) throw forbidden();
     if (!identityPolicy.grantScopes(actor, scopes)) throw forbidden("A token cannot create a token with a scope it lacks itself.");
+    // A token outlives the session that made it: made on a session, it needs a recent sign-in.
+    await requireRecentSignInOnSession(ctx, sessionHash, "create an API token");
   }
   const secret = newTokenSecret();
   const id = crypto.randomUUID();
@@ -170,7 +174,7 @@ export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestCon
  * not at all), so a deployment can switch without an outage. A token outside the actor's view
  * answers 404; a revoked or expired one cannot be rotated (422).
  */
-export async function rotateApiToken(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, niceId: number, overlapHours: number = DEFAULT_OVERLAP_HOURS): Promise<{ token: TokenView; secret: string }> {
+export async function rotateApiToken(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, niceId: number, overlapHours: number = DEFAULT_OVERLAP_HOURS, sessionHash?: Buffer): Promise<{ token: TokenView; secret: string }> {
   const actor = actorUser(ctx);
   if (identityPolicy.tokenScope(actor).kind === "none") throw forbidden();
   const t = await repo.findTokenByNiceId(ctx.tx, niceId);
@@ -179,6 +183,7 @@ export async function rotateApiToken(deps: Pick<AppDeps, "keyring">, ctx: Reques
   const now = ctx.now();
   if (t.revoked_at !== null) throw invalid("api_token", "API token: a revoked token cannot be rotated");
   if (t.expires_at && t.expires_at <= now) throw invalid("api_token", "API token: an expired token cannot be rotated");
+  await requireRecentSignInOnSession(ctx, sessionHash, "rotate an API token");
   const secret = newTokenSecret();
   const previousUntil = overlapHours > 0 ? new Date(now.getTime() + overlapHours * 3600_000) : null;
   await repo.rotateToken(ctx.tx, t.id, { token_hash: deps.keyring.hashSecret("api-token", secret), previousUntil, now });

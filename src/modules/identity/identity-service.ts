@@ -364,6 +364,38 @@ export function sessionHashOf(deps: Pick<AppDeps, "keyring">, ctx: RequestContex
 }
 
 /**
+ * How recent a session's sign-in must be for a step that gives lasting access or moves the account:
+ * adding a passkey, setting up an authenticator app, creating or rotating an API token, changing
+ * one's own e-mail address. Each outlives the session; someone at an unattended browser, or holding
+ * a stolen session cookie, must not be able to take the account with it. So the person proves
+ * themselves again by signing in (with whatever they sign in with: password and second factor,
+ * single sign-on, an e-mailed link, a passkey), as GitHub's "sudo mode" and Google's "confirm it's
+ * you" do, and takes the step within this time.
+ */
+export const RECENT_SIGN_IN_MS = 15 * 60_000;
+
+/** How far in the future a session's sign-in may lie (another server's clock a little ahead). */
+const SIGN_IN_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Refuses (403 RecentSignInRequired) unless the caller's session began within RECENT_SIGN_IN_MS
+ * with a sign-in of theirs: a session opened by a sign-in link staff made for them does not count
+ * (whoever made the link could leave themselves a way in), nor one dated in the future, nor a
+ * caller without a session (`sessionHash` undefined). `doing` completes "To …, sign in again".
+ */
+export async function requireRecentSignIn(ctx: RequestContext, sessionHash: Buffer | undefined, doing: string): Promise<void> {
+  const at = sessionHash ? await repo.sessionSignedInAt(ctx.tx, sessionHash) : undefined;
+  const age = at ? ctx.now().getTime() - at.getTime() : Number.NaN;
+  if (age >= -SIGN_IN_CLOCK_SKEW_MS && age <= RECENT_SIGN_IN_MS) return;
+  throw new AppError("RecentSignInRequired", { description: `To ${doing}, sign in again: this can only be done within ${RECENT_SIGN_IN_MS / 60_000} minutes of signing in.` });
+}
+
+/** requireRecentSignIn for a caller on a session; other credentials (API tokens, OAuth, the password on each request) are left to their own rules. */
+export async function requireRecentSignInOnSession(ctx: RequestContext, sessionHash: Buffer | undefined, doing: string): Promise<void> {
+  if (ctx.actor.kind === "user" && ctx.actor.via === "session") await requireRecentSignIn(ctx, sessionHash, doing);
+}
+
+/**
  * Re-authentication before an irreversible step (closing the account): the signed-in caller's
  * current password, verified outside the transaction (`inTenant` reads the hash). Answers the
  * hash it verified, so the step can check in its own transaction that it has not changed since.

@@ -14,7 +14,7 @@ import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { completeSignIn, countSignInFailure, networkRefusal, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { completeSignIn, countSignInFailure, networkRefusal, requireRecentSignIn, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { passkeyMail } from "./passkey-mail.ts";
 import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
@@ -133,30 +133,6 @@ function mustBeOnSession(ctx: RequestContext): ReturnType<typeof actorUser> {
   return actor;
 }
 
-/**
- * How recent a session's sign-in must be to add a passkey. A passkey is a lasting way in that
- * outlives the session; someone at an unattended browser, or holding a stolen session cookie,
- * must not be able to add their own. So the person proves themselves again by signing in (with
- * whatever they sign in with: password and second factor, single sign-on, an e-mailed link, a
- * passkey), as GitHub's and Google's "confirm it's you" do, and adds it within this time.
- */
-export const RECENT_SIGN_IN_MS = 15 * 60_000;
-
-/** How far in the future a session's sign-in may lie (another server's clock a little ahead). */
-const CLOCK_SKEW_MS = 60_000;
-
-/**
- * Refuses (403 RecentSignInRequired) unless the caller's session began within RECENT_SIGN_IN_MS
- * with a sign-in of theirs: a session opened by a sign-in link staff made for them does not count
- * (whoever made the link could leave themselves a passkey), nor one dated in the future.
- */
-async function mustHaveSignedInRecently(ctx: RequestContext, sessionHash: Buffer | undefined): Promise<void> {
-  const at = sessionHash ? await identityRepo.sessionSignedInAt(ctx.tx, sessionHash) : undefined;
-  const age = at ? ctx.now().getTime() - at.getTime() : Number.NaN;
-  if (age >= -CLOCK_SKEW_MS && age <= RECENT_SIGN_IN_MS) return;
-  throw new AppError("RecentSignInRequired", { description: `To add a passkey, sign in again: a passkey can only be added within ${RECENT_SIGN_IN_MS / 60_000} minutes of signing in.` });
-}
-
 export async function listOwn(ctx: RequestContext): Promise<PasskeyView[]> {
   const actor = actorUser(ctx);
   return (await repo.listPasskeysOf(ctx.tx, actor.userId)).map((r) => present(ctx, r));
@@ -172,7 +148,7 @@ export async function listOf(ctx: RequestContext, user: { id: string }): Promise
 /** Registration, first step: options for the browser (the person's existing passkeys excluded). */
 export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, sessionHash: Buffer | undefined): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const actor = mustBeOnSession(ctx);
-  await mustHaveSignedInRecently(ctx, sessionHash);
+  await requireRecentSignIn(ctx, sessionHash, "add a passkey");
   const { rpID } = relyingParty(ctx);
   const me = await identityRepo.findUserPassword(ctx.tx, actor.userId);
   const email = me?.email_sealed ? ctx.sealer.open(me.email_sealed, { table: "users", column: "email", row: actor.userId }) : `user ${actor.niceId}`;
@@ -198,7 +174,7 @@ const registrationRefused = () => invalid("credential", "The passkey could not b
 /** Registration, second step: the authenticator's answer is verified and the passkey stored (audited; the person is told). */
 export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }, sessionHash: Buffer | undefined): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | undefined }> {
   const actor = mustBeOnSession(ctx);
-  await mustHaveSignedInRecently(ctx, sessionHash);
+  await requireRecentSignIn(ctx, sessionHash, "add a passkey");
   const claimed = await claimChallengeOf(deps, ctx, input.credential.response.clientDataJSON, "registration", actor.userId);
   if (!claimed) throw registrationRefused();
   const { origin, rpID } = relyingParty(ctx);

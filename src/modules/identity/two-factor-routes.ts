@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { setSessionCookie } from "./identity-http.ts";
+import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
+import { sessionHashOf } from "./identity-service.ts";
 import * as twoFactor from "./two-factor-service.ts";
 
 /**
@@ -71,15 +72,15 @@ export function registerOwnTwoFactorRoutes(app: FastifyInstance, deps: AppDeps):
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/me/two_factor/totp", operationId: "startTotpEnrolment", tag: "two_factor", auth: "user", allowPendingTwoFactor: true,
-    summary: "Vaultdesk: starts setting up an authenticator app (staff, signed in): a new secret as an otpauth:// URI, a QR code (SVG data URL) and base32 text, shown only now. Not active until confirmed.",
+    summary: "Vaultdesk: starts setting up an authenticator app (staff, on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`): a new secret as an otpauth:// URI, a QR code (SVG data URL) and base32 text, shown only now. Not active until confirmed.",
     response: z.object({ totp: z.object({ secret: z.string(), otpauth_uri: z.string(), qr_code: z.string(), issuer: z.string(), account_name: z.string() }) }),
-    handler: async (ctx, { tenant, url }) => ({ totp: await twoFactor.startEnrolment(ctx, url.hostname || tenant.subdomain) }),
+    handler: async (ctx, { tenant, url, req }) => ({ totp: await twoFactor.startEnrolment(ctx, url.hostname || tenant.subdomain, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/me/two_factor/totp/confirm", operationId: "confirmTotpEnrolment", tag: "two_factor", auth: "user", allowPendingTwoFactor: true, rateLimit: "signin", status: 200,
     summary: "Vaultdesk: a code from the app turns two-factor sign-in on; answers ten recovery codes, once.",
     body: z.strictObject({ code }), response: recoveryCodesView,
-    handler: async (ctx, { body }) => ({ recovery_codes: await twoFactor.confirmEnrolment(deps, ctx, body.code) }),
+    handler: async (ctx, { body, req }) => ({ recovery_codes: await twoFactor.confirmEnrolment(deps, ctx, body.code, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "DELETE", url: "/api/v2/users/me/two_factor", operationId: "disableOwnTwoFactor", tag: "two_factor", auth: "user", rateLimit: "signin",

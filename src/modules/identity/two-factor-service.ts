@@ -13,7 +13,7 @@ import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { completeSignIn, countSignInFailure, revokeAccessOf, sessionHashOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { completeSignIn, countSignInFailure, requireRecentSignIn, revokeAccessOf, sessionHashOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
@@ -109,8 +109,10 @@ function mustBeStaffOnSession(ctx: RequestContext): ReturnType<typeof actorUser>
 }
 
 /** Starts (or starts again) an enrolment: a new secret, shown only now. */
-export async function startEnrolment(ctx: RequestContext, host: string) {
+export async function startEnrolment(ctx: RequestContext, host: string, sessionHash: Buffer | undefined) {
   const actor = mustBeStaffOnSession(ctx);
+  // Whoever sets the second factor decides who can sign in: the person, just signed in.
+  await requireRecentSignIn(ctx, sessionHash, "set up an authenticator app");
   const existing = await repo.findTotp(ctx.tx, actor.userId);
   if (existing?.status === "active") throw new AppError("Conflict", { description: "Two-factor authentication is already on. Turn it off first to set up another authenticator." });
   const secret = new Secret({ size: 20 }).base32;
@@ -126,8 +128,9 @@ export async function startEnrolment(ctx: RequestContext, host: string) {
 }
 
 /** Confirms the enrolment with a code from the app: two-factor sign-in is on; the recovery codes are answered once. */
-export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string): Promise<string[]> {
+export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string, sessionHash: Buffer | undefined): Promise<string[]> {
   const actor = mustBeStaffOnSession(ctx);
+  await requireRecentSignIn(ctx, sessionHash, "set up an authenticator app");
   const row = await repo.findTotp(ctx.tx, actor.userId);
   if (!row || row.status !== "pending") throw invalid("code", "There is no two-factor set-up waiting for a code: start the set-up again.", "NotPending");
   const c = normalized(code);

@@ -298,7 +298,7 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
     audit(ctx, { action: "user.updated", resourceType: "user", resourceId: u.nice_id, fields });
     if (input.name !== undefined) await announceSearchable(ctx, { id: u.id, active: u.active, name: input.name, email: openedNameAndEmail(ctx, u).email });
   }
-  if (input.email !== undefined) await requestEmailChange(deps, ctx, u, input.email);
+  if (input.email !== undefined) await requestEmailChange(deps, ctx, u, input.email, currentSession);
   if (input.role !== undefined) await changeRole(ctx, u, roleFromApi(input.role), currentSession);
   if (input.custom_role_id !== undefined) await setCustomRoleOf(ctx, (await repo.findUserById(ctx.tx, u.id))!, input.custom_role_id);
   return presentUser(ctx, (await repo.findUserById(ctx.tx, u.id))!);

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
+import { needsSignInAgain, SignInAgain } from "../components/SignInAgain.tsx";
 import type { Abilities, ApiScope, ApiSettings, ApiToken, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
@@ -56,8 +57,11 @@ export function TokensPage(props: { abilities: Abilities }) {
   const [overlap, setOverlap] = useState<number>(24);
   const [shown, setShown] = useState<Shown | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [signInAgain, setSignInAgain] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** An error, or the notice that the sign-in is too old for a new secret. */
+  const fail = (err: unknown) => (needsSignInAgain(err) ? setSignInAgain(true) : setError(explain(err)));
 
   function expiresAt(): string | null {
     if (expiry === "never") return null;
@@ -69,6 +73,7 @@ export function TokensPage(props: { abilities: Abilities }) {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setSignInAgain(false);
     setStatus(null);
     try {
       const r = await ok(client.POST("/api/v2/api_tokens", { body: { api_token: { name, scopes, expires_at: expiresAt() } } }));
@@ -76,7 +81,7 @@ export function TokensPage(props: { abilities: Abilities }) {
       setName("");
       await list.reload();
     } catch (err) {
-      setError(explain(err));
+      fail(err);
     } finally {
       setBusy(false);
     }
@@ -84,6 +89,7 @@ export function TokensPage(props: { abilities: Abilities }) {
 
   async function rotate(tk: ApiToken) {
     setError(null);
+    setSignInAgain(false);
     setStatus(null);
     try {
       const r = await ok(client.POST("/api/v2/api_tokens/{id}/rotate", { params: { path: { id: tk.id } }, body: { overlap_hours: overlap } }));
@@ -97,7 +103,7 @@ export function TokensPage(props: { abilities: Abilities }) {
       });
       await list.reload();
     } catch (err) {
-      setError(explain(err));
+      fail(err);
     }
   }
 
@@ -156,6 +162,7 @@ export function TokensPage(props: { abilities: Abilities }) {
         </button>
       </form>
       <ErrorText text={error} />
+      {signInAgain ? <SignInAgain /> : null}
       <StatusText text={status} />
       {shown ? (
         <>

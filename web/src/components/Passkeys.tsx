@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from "react";
-import { ApiError, client, explain, ok, passkeyCancelled, registerPasskey, signOut } from "../api.ts";
+import { client, explain, ok, passkeyCancelled, registerPasskey } from "../api.ts";
 import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
+import { needsSignInAgain, RECENT_SIGN_IN_MINUTES, SignInAgain } from "./SignInAgain.tsx";
 import { RecoveryCodes, TWO_FACTOR_KEY } from "./TwoFactor.tsx";
 
 /**
@@ -13,9 +14,6 @@ import { RecoveryCodes, TWO_FACTOR_KEY } from "./TwoFactor.tsx";
  */
 
 export const PASSKEYS_KEY = ["passkeys", "me"] as const;
-
-/** The server adds a passkey only this soon after signing in (passkeys-service.ts RECENT_SIGN_IN_MS). */
-const RECENT_SIGN_IN_MINUTES = 15;
 
 export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => void; explainError?: (err: unknown) => string }) {
   const state = useApi(PASSKEYS_KEY, async (signal) => (await ok(client.GET("/api/v2/users/me/passkeys", { signal }))).passkeys);
@@ -43,7 +41,7 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
       setStatus(done);
       await refresh();
     } catch (err) {
-      if (err instanceof ApiError && err.body?.error === "RecentSignInRequired") setSignInAgain(true);
+      if (needsSignInAgain(err)) setSignInAgain(true);
       else setError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : explainError(err));
     } finally {
       setBusy(false);
@@ -160,21 +158,7 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
         </Field>
         <ErrorText text={error} />
         <StatusText text={status} />
-        {signInAgain && (
-          <p role="alert" className="notice">
-            {t("hc.passkeys.signInAgainIntro", { minutes: RECENT_SIGN_IN_MINUTES })}{" "}
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                // Signed out, the same page asks for a sign-in in place, and comes back here after it.
-                void signOut().finally(() => window.location.reload());
-              }}
-            >
-              {t("hc.passkeys.signInAgain")}
-            </button>
-          </p>
-        )}
+        {signInAgain && <SignInAgain intro={t("hc.passkeys.signInAgainIntro", { minutes: RECENT_SIGN_IN_MINUTES })} />}
         <button type="submit" disabled={busy}>
           {busy ? t("hc.passkeys.adding") : t("hc.passkeys.add")}
         </button>

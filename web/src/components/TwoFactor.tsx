@@ -3,6 +3,7 @@ import { client, explain, ok } from "../api.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
+import { needsSignInAgain, SignInAgain } from "./SignInAgain.tsx";
 
 /**
  * Two-factor sign-in for the signed-in staff member: setting up an authenticator app (a QR code,
@@ -54,15 +55,19 @@ export function TwoFactorSetup(props: { onDone: () => void }) {
   const [codes, setCodes] = useState<string[] | null>(null);
   const [code, setCode] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const [signInAgain, setSignInAgain] = useState(false);
   const [busy, setBusy] = useState(false);
+  /** An error, or the notice that the sign-in is too old to set up a second factor. */
+  const fail = (err: unknown) => (needsSignInAgain(err) ? setSignInAgain(true) : setError(explain(err)));
 
   async function start() {
     setError(null);
+    setSignInAgain(false);
     setBusy(true);
     try {
       setEnrolment((await ok(client.POST("/api/v2/users/me/two_factor/totp"))).totp);
     } catch (err) {
-      setError(explain(err));
+      fail(err);
     } finally {
       setBusy(false);
     }
@@ -70,12 +75,13 @@ export function TwoFactorSetup(props: { onDone: () => void }) {
   async function confirm(e: FormEvent) {
     e.preventDefault();
     setError(null);
+    setSignInAgain(false);
     setBusy(true);
     try {
       setCodes((await ok(client.POST("/api/v2/users/me/two_factor/totp/confirm", { body: { code } }))).recovery_codes);
       setEnrolment(null);
     } catch (err) {
-      setError(explain(err));
+      fail(err);
     } finally {
       setBusy(false);
     }
@@ -86,6 +92,7 @@ export function TwoFactorSetup(props: { onDone: () => void }) {
     return (
       <>
         <ErrorText text={error} />
+        {signInAgain ? <SignInAgain /> : null}
         <button type="button" onClick={() => void start()} disabled={busy}>
           {busy ? t("tf.setup.working") : t("tf.setup.start")}
         </button>
@@ -102,6 +109,7 @@ export function TwoFactorSetup(props: { onDone: () => void }) {
         <CodeInput value={code} onChange={setCode} />
       </Field>
       <ErrorText text={error} />
+      {signInAgain ? <SignInAgain /> : null}
       <p className="actions">
         <button type="submit" disabled={busy}>
           {t("tf.setup.confirm")}

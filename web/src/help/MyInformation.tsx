@@ -5,6 +5,7 @@ import type { PersonalData } from "../api-schema.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, LOCALES, t } from "../i18n/index.ts";
 import { PasskeysSection } from "../components/Passkeys.tsx";
+import { needsSignInAgain, SignInAgain } from "../components/SignInAgain.tsx";
 import { Link, PageHeading } from "../router.tsx";
 import { explainHc } from "./help-api.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
@@ -390,10 +391,12 @@ function ChangeEmail(props: { userId: number; pending: string | null; onChanged:
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [sent, setSent] = useState<string | null>(null);
+  const [signInAgain, setSignInAgain] = useState(false);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setSignInAgain(false);
     setSent(null);
     try {
       await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: props.userId } }, body: { user: { email } } }));
@@ -401,7 +404,8 @@ function ChangeEmail(props: { userId: number; pending: string | null; onChanged:
       setEmail("");
       await props.onChanged();
     } catch (err) {
-      setError(explainHc(err));
+      if (needsSignInAgain(err)) setSignInAgain(true);
+      else setError(explainHc(err));
     } finally {
       setBusy(false);
     }
@@ -417,6 +421,7 @@ function ChangeEmail(props: { userId: number; pending: string | null; onChanged:
           <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="email" />
         </Field>
         <ErrorText text={error} />
+        {signInAgain ? <SignInAgain /> : null}
         <button type="submit" className="secondary" disabled={busy}>
           {t("hc.info.changeEmailSubmit")}
         </button>

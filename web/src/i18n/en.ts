@@ -281,6 +281,7 @@ export const en = {
   "hc.passkeys.signInFailed": "That passkey could not sign you in. Try again, or sign in another way.",
   "hc.passkeys.signInAgainIntro": "For your security, a passkey can only be added within {minutes} minutes of signing in. Sign in again, then add it.",
   "hc.passkeys.signInAgain": "Sign in again",
+  "hc.signInAgainIntro": "For your security, this can only be done within {minutes} minutes of signing in. Sign in again, then try once more.",
   "hc.passkeys.useForSecondStep": "Use a passkey",
   "hc.passkeys.secondStepIntro": "Your password was right. Confirm with one of your passkeys to finish signing in.",
   "hc.passkeys.recoveryIntro": "Lost your passkey? Enter one of your recovery codes instead.",

@@ -234,6 +234,7 @@ export const ja = {
   "hc.passkeys.signInFailed": "このパスキーではサインインできませんでした。もう一度試すか、別の方法でサインインしてください。",
   "hc.passkeys.signInAgainIntro": "セキュリティのため、パスキーはサインインから{minutes}分以内にのみ追加できます。もう一度サインインしてから追加してください。",
   "hc.passkeys.signInAgain": "もう一度サインイン",
+  "hc.signInAgainIntro": "セキュリティのため、この操作はサインインから{minutes}分以内にのみ行えます。もう一度サインインしてから、やり直してください。",
   "hc.passkeys.useForSecondStep": "パスキーを使う",
   "hc.passkeys.secondStepIntro": "パスワードは正しく入力されました。パスキーで確認してサインインを完了してください。",
   "hc.passkeys.recoveryIntro": "パスキーを使えない場合は、代わりにリカバリーコードを入力してください。",

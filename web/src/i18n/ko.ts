@@ -234,6 +234,7 @@ export const ko = {
   "hc.passkeys.signInFailed": "이 패스키로 로그인할 수 없습니다. 다시 시도하거나 다른 방법으로 로그인하세요.",
   "hc.passkeys.signInAgainIntro": "보안을 위해 패스키는 로그인 후 {minutes}분 이내에만 추가할 수 있습니다. 다시 로그인한 후 추가하세요.",
   "hc.passkeys.signInAgain": "다시 로그인",
+  "hc.signInAgainIntro": "보안을 위해 이 작업은 로그인 후 {minutes}분 이내에만 할 수 있습니다. 다시 로그인한 후 다시 시도하세요.",
   "hc.passkeys.useForSecondStep": "패스키 사용",
   "hc.passkeys.secondStepIntro": "비밀번호가 맞습니다. 패스키로 확인하여 로그인을 완료하세요.",
   "hc.passkeys.recoveryIntro": "패스키를 사용할 수 없다면 대신 복구 코드를 입력하세요.",

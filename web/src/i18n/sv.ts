@@ -234,6 +234,7 @@ export const sv = {
   "hc.passkeys.signInFailed": "Den nyckeln kunde inte logga in dig. Försök igen, eller logga in på ett annat sätt.",
   "hc.passkeys.signInAgainIntro": "Av säkerhetsskäl kan en nyckel bara läggas till inom {minutes} minuter efter inloggningen. Logga in igen och lägg sedan till den.",
   "hc.passkeys.signInAgain": "Logga in igen",
+  "hc.signInAgainIntro": "Av säkerhetsskäl kan detta bara göras inom {minutes} minuter efter inloggningen. Logga in igen och försök sedan en gång till.",
   "hc.passkeys.useForSecondStep": "Använd en nyckel (passkey)",
   "hc.passkeys.secondStepIntro": "Lösenordet stämde. Bekräfta med en av dina nycklar för att slutföra inloggningen.",
   "hc.passkeys.recoveryIntro": "Har du tappat bort din nyckel? Ange en av dina återställningskoder i stället.",

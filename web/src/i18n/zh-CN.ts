@@ -234,6 +234,7 @@ export const zhCN = {
   "hc.passkeys.signInFailed": "该通行密钥无法让您登录。请重试，或使用其他方式登录。",
   "hc.passkeys.signInAgainIntro": "为了您的安全，只能在登录后 {minutes} 分钟内添加通行密钥。请重新登录，然后再添加。",
   "hc.passkeys.signInAgain": "重新登录",
+  "hc.signInAgainIntro": "为了您的安全，此操作只能在登录后 {minutes} 分钟内进行。请重新登录，然后再试一次。",
   "hc.passkeys.useForSecondStep": "使用通行密钥",
   "hc.passkeys.secondStepIntro": "密码正确。请用您的一个通行密钥确认以完成登录。",
   "hc.passkeys.recoveryIntro": "无法使用通行密钥？请改为输入一个恢复代码。",
