@@ -1,7 +1,6 @@
 import { sql } from "kysely";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, jobsSettled, PASSWORD, signIn, signInByMail, staffWithPassword, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
@@ -18,14 +17,9 @@ import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
 let t: TestApp;
 let smtp: SmtpPeer;
-let clock = Date.now();
 beforeAll(async () => {
   smtp = await startSmtpPeer();
-  t = await startTestApp({
-    env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" },
-    now: () => new Date(clock),
-    rateLimiter: createMemoryRateLimiter(() => clock),
-  });
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
 });
 afterAll(async () => {
   await t?.close();
@@ -33,12 +27,12 @@ afterAll(async () => {
 });
 
 type Json = Record<string, any>;
-const codeAt = (secret: string, at = clock) => new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: at });
+const codeAt = (secret: string, at = Date.now()) => new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: at });
 
 /** Dates every session of the person `minutes` before now (negative: in the future). */
 const signedInAgo = (a: TestTenant, niceId: number, minutes: number) =>
   t.db.tenant(a.tenantId, async (tx) => {
-    const r = await sql`UPDATE sessions SET created_at = ${new Date(clock - minutes * 60_000)} WHERE user_id = (SELECT id FROM users WHERE nice_id = ${niceId})`.execute(tx.db);
+    const r = await sql`UPDATE sessions SET created_at = ${new Date(Date.now() - minutes * 60_000)} WHERE user_id = (SELECT id FROM users WHERE nice_id = ${niceId})`.execute(tx.db);
     expect(Number(r.numAffectedRows)).toBeGreaterThan(0);
   });
 const refused = (r: { status: number; text: string; body: Json }) => {
