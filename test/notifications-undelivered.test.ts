@@ -97,4 +97,29 @@ describe("undelivered mail", () => {
     expect(smtp.messages.filter((m) => JSON.stringify(m.to).includes(removed.email))).toEqual([]);
     expect(((await a.api("GET", "/api/v2/undelivered_mail.json")).body.undelivered_mail as Array<{ to: string }>).map((m) => m.to).sort()).toEqual([requester, removed.email].sort());
   });
+  it("a redaction of the ticket drops its undelivered mail, which held the text (an unrelated ticket's stays)", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "ntdeadred");
+    const requester = `c-${crypto.randomBytes(3).toString("hex")}@${a.subdomain}.test`;
+    const open = async (subject: string, body: string) => {
+      const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject, comment: { body }, requester: { name: "Lee Late", email: requester } } });
+      expect(r.status, r.text).toBe(201);
+      return r.body.ticket.id as number;
+    };
+    const redacted = await open("Parcel for Quimbly Oxhart", "Quimbly Oxhart: it ships today.");
+    const other = await open("Roof repair", "The roofer comes Friday.");
+    await jobsSettled(t, a.tenantId);
+    const subjects = async () => ((await a.api("GET", "/api/v2/undelivered_mail.json")).body.undelivered_mail as Array<{ subject: string }>).map((m) => m.subject);
+    expect((await subjects()).some((x) => x.includes("Quimbly"))).toBe(true);
+    const first = (await a.api("GET", `/api/v2/tickets/${redacted}/comments.json`)).body.comments[0].id as number;
+    // Text nowhere in the ticket: nothing changes, the mail stays.
+    expect((await a.api("PUT", `/api/v2/tickets/${redacted}/comments/${first}/redact.json`, { text: "not in it" })).status).toBe(200);
+    expect((await subjects()).some((x) => x.includes("Quimbly"))).toBe(true);
+    expect((await a.api("PUT", `/api/v2/tickets/${redacted}/comments/${first}/redact.json`, { text: "Quimbly Oxhart" })).status).toBe(200);
+    const left = await subjects();
+    expect(left.some((x) => x.includes("Quimbly"))).toBe(false);
+    expect(left.some((x) => x.includes("Roof repair")), JSON.stringify(left)).toBe(true);
+    expect(other).toBeGreaterThan(redacted);
+  });
 });

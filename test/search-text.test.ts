@@ -524,6 +524,28 @@ describe("the index follows the content", () => {
     expect((await a.api("GET", `/api/v2/tickets/${only}.json`)).body.ticket.subject).toBe("Invoice 7731 for ▇▇▇▇▇▇▇");
     expect(await ids(a, "zorvela")).toEqual([]);
     expect(await ids(a, "invoice 7731")).toEqual([only]);
+
+    // A subject taken from the first line (none given) is taken again from the redacted text, so a
+    // cut at 80 characters keeps no start of it.
+    const cut = await a.api("POST", "/api/v2/tickets.json", { ticket: { comment: { body: `${"x".repeat(74)} Pelmora Zantic wants a refund` } } });
+    expect(cut.body.ticket.subject).toBe(`${"x".repeat(74)} Pelmo`);
+    const cutFirst = (await a.api("GET", `/api/v2/tickets/${cut.body.ticket.id}/comments.json`)).body.comments[0].id as number;
+    expect((await a.api("PUT", `/api/v2/tickets/${cut.body.ticket.id}/comments/${cutFirst}/redact.json`, { text: "Pelmora Zantic" })).status).toBe(200);
+    expect((await a.api("GET", `/api/v2/tickets/${cut.body.ticket.id}.json`)).body.ticket.subject).toBe(`${"x".repeat(74)} ▇▇▇▇▇`);
+    expect((await a.api("GET", `/api/v2/tickets/${cut.body.ticket.id}/audits.json`)).text).not.toContain("Pelmo");
+    // An emoji at the cut stays whole.
+    const emoji = await a.api("POST", "/api/v2/tickets.json", { ticket: { comment: { body: `${"y".repeat(79)}\u{1F600} and more` } } });
+    expect(emoji.body.ticket.subject).toBe(`${"y".repeat(79)}\u{1F600}`);
+
+    // Accents written decomposed in the subject (as mail often sends them), composed in the body
+    // and in the text to redact: both are found.
+    const nfd = await open(a, "Refund for Zoe\u0308 Vantrell", "Hello, Zo\u00eb Vantrell here.");
+    const nfdFirst = (await a.api("GET", `/api/v2/tickets/${nfd}/comments.json`)).body.comments[0].id as number;
+    const n = await a.api("PUT", `/api/v2/tickets/${nfd}/comments/${nfdFirst}/redact.json`, { text: "Zo\u00eb Vantrell" });
+    expect(n.body.comment.body).toBe("Hello, ▇▇▇▇▇▇▇▇▇▇▇▇ here.");
+    expect((await a.api("GET", `/api/v2/tickets/${nfd}.json`)).body.ticket.subject).not.toContain("Vantrell");
+    expect(await ids(a, "vantrell")).toEqual([]);
+
     const tfs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("search_postings").select(["tf"]).execute());
     expect(tfs.every((p) => p.tf > 0)).toBe(true);
   });

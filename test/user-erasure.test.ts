@@ -147,6 +147,30 @@ describe("deleted people", () => {
     expect(comments.map((c) => c.body)).toEqual(["first", "[Removed: the author's personal data was erased.]"]);
   });
 
+  it("erasing the opener of a shared ticket replaces the subject they gave it and renames quoting it, not staff's own words", async () => {
+    const id = await person(a, "Opal Opener", `opal.${Date.now()}@example.test`);
+    const other = await person(a, "Cal Copied", `cal.${Date.now()}@example.test`);
+    const open = async (subject: string, rename: string) => {
+      const r = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject, requester_id: id, collaborator_ids: [other], comment: { body: "My words", author_id: id } } });
+      expect(r.status, r.text).toBe(201);
+      expect((await a.api("PUT", `/api/v2/tickets/${r.body.ticket.id}.json`, { ticket: { subject: rename } })).status).toBe(200);
+      return r.body.ticket.id as number;
+    };
+    // A short, common subject is theirs only where it stands alone; a long one also inside a rename, whatever its case and spacing.
+    const short = await open("Help", "Helpdesk migration for the finance team");
+    const long = await open("Heater broken at 12 Elm Street flat 3", "heater  broken at 12 elm street FLAT 3");
+    await del(a, id);
+    expect((await a.api("DELETE", `/api/v2/deleted_users/${id}.json`)).status).toBe(200);
+    const ERASED = "[Removed: the author's personal data was erased.]";
+    const subjectEvents = async (ticket: number) =>
+      ((await a.api("GET", `/api/v2/tickets/${ticket}/audits.json`)).body.audits as Json[]).flatMap((x) => x.events as Json[]).filter((e) => e.field_name === "subject").map((e) => [e.type, e.value, e.previous_value ?? null]);
+    expect((await a.api("GET", `/api/v2/tickets/${short}.json`)).body.ticket.subject).toBe("Helpdesk migration for the finance team");
+    expect(await subjectEvents(short)).toEqual([["Create", ERASED, null], ["Change", "Helpdesk migration for the finance team", ERASED]]);
+    expect((await a.api("GET", `/api/v2/tickets/${long}.json`)).body.ticket.subject).toBe(ERASED);
+    expect(await subjectEvents(long)).toEqual([["Create", ERASED, null], ["Change", ERASED, ERASED]]);
+    expect((await a.api("GET", "/api/v2/search.json?query=elm")).body.count).toBe(0);
+  });
+
   it("erasing a comment in a ticket in the trash leaves the trashed ticket out of the index, and its restore indexes it as a fresh write would", async () => {
     const id = await person(a, "Trashed Writer", `trashed.${Date.now()}@example.test`);
     const other = await person(a, "Trash Requester", `trashreq.${Date.now()}@example.test`);

@@ -213,6 +213,21 @@ describe("web app in Chromium", () => {
     await visible(withFile.getByText("redacted.txt"));
     expect(await withFile.getByRole("link").count()).toBe(0);
 
+    // A text taken out of a reply for good; a text the reply does not hold changes nothing, and says so.
+    await withFile.getByRole("button", { name: /^Redact text in message \d+$/ }).click();
+    await withFile.getByLabel("Text to redact").fill("smoke report");
+    await expectAccessible(page, "the ticket page redacting a text");
+    await shot(page, "ticket-redact-text-desktop");
+    await withFile.getByRole("button", { name: "Redact for good" }).click();
+    await visible(page.getByRole("status").getByText("The text was redacted."));
+    const blotted = page.locator(".comment").filter({ hasText: "The ▇▇▇▇▇▇▇▇▇▇▇▇ is attached." });
+    await visible(blotted);
+    await blotted.getByRole("button", { name: /^Redact text in message \d+$/ }).click();
+    await blotted.getByLabel("Text to redact").fill("not in this reply");
+    await blotted.getByRole("button", { name: "Redact for good" }).click();
+    await visible(page.getByRole("status").getByText("This message does not hold that text; nothing changed."));
+    expect(await page.locator(".comment").filter({ hasText: "smoke report is attached" }).count()).toBe(0);
+
     // A reply taken down for the requester (the API's comment.author_id) names who wrote it.
     const written = await page.evaluate(async () => {
       const csrf = ((await (await fetch("/api/v2/session.json")).json()) as { session: { csrf_token: string } }).session.csrf_token;

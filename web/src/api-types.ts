@@ -2421,7 +2421,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Removes every occurrence of `text` from a comment for good (each character becomes ▇): its bodies, its ticket audit, the description when it is the first comment, and the search index. The subject is not changed. */
+        /** Removes every occurrence of `text` from a comment for good (each character becomes ▇): its bodies, its ticket audit, the description when it is the first comment, and the search index. Redacting the first comment also redacts the text in the subject, wherever it is kept (the ticket, the Create event, renames). The ticket's undelivered mail is dropped. */
         put: operations["redactTicketComment"];
         post?: never;
         delete?: never;
@@ -11912,6 +11912,7 @@ export interface operations {
                             can_be_assigned: boolean;
                             can_delete: boolean;
                             can_edit_properties: boolean;
+                            can_redact: boolean;
                             can_reply_publicly: boolean;
                             statuses: ("new" | "open" | "pending" | "hold" | "solved" | "closed")[];
                         };

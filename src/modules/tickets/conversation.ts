@@ -154,7 +154,8 @@ const numbered = (events: AuditEvent[]) => events.map((e, i) => ({ ...e, id: i +
 
 /** A subject from the first line of a public comment; an internal note never names a ticket its requester sees. */
 export function subjectFor(given: string | undefined, c: Pick<CommentDraft, "body" | "public">): string {
-  const from = given ?? (c.public ? c.body.split("\n")[0]!.slice(0, 80) : "");
+  // 80 characters, not UTF-16 units: a cut never splits an emoji into a lone surrogate.
+  const from = given ?? (c.public ? Array.from(c.body.split("\n")[0]!).slice(0, 80).join("") : "");
   return from.trim() || NO_SUBJECT;
 }
 
@@ -335,7 +336,8 @@ export async function eraseComment(ctx: RequestContext, t: Pick<repo.TicketRow, 
     c.first ? s.seal(ERASED_COMMENT, tref(t.id, "description")) : undefined,
   );
   const original = c.first ? openingSubject(opened) : undefined;
-  const subject = original ? await rewriteSubjects(ctx, t.id, (x) => (x.includes(original) ? ERASED_COMMENT : x)) : undefined;
+  const subject = original ? await rewriteSubjects(ctx, t.id, (x) => (quotes(x, original) ? ERASED_COMMENT : x)) : undefined;
+  await repo.dropUndeliveredMail(ctx.tx, t.id);
   const attachmentIds = await repo.deleteCommentAttachments(ctx.tx, c.id);
   audit(ctx, { action: "comment.erased", resourceType: "ticket", resourceId: t.nice_id, fields: subject?.changed ? ["comment", "subject"] : ["comment"] });
   await emit(ctx, { kind: "comment.redacted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: c.id, channel: channelOf(ctx), text: { before: body, after: ERASED_COMMENT, public: c.public, subject: subject?.current } });
@@ -351,6 +353,29 @@ function openingSubject(events: readonly AuditEvent[]): string | undefined {
   return typeof v === "string" && v.trim() !== "" && v !== NO_SUBJECT ? v : undefined;
 }
 
+/** A subject as compared for erasure: compatibility forms, case and runs of spaces made alike. */
+const comparable = (x: string) => x.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
+
+/** Shortest opening subject (compared) whose appearance inside a longer one counts as a quote. */
+const QUOTE_MIN_CHARS = 12;
+
+/**
+ * Whether a subject is, or quotes, the erased person's opening subject: the same text up to case,
+ * spacing and compatibility forms, or a longer one holding it when it is long enough to be theirs
+ * rather than a common word ("Help" inside "Helpdesk migration" is not a quote).
+ */
+function quotes(subject: string, original: string): boolean {
+  const s = comparable(subject);
+  const o = comparable(original);
+  return s === o || (o.length >= QUOTE_MIN_CHARS && s.includes(o));
+}
+
+/** Every form of `text` a comment or subject may hold it in: as given, composed and decomposed (mail often decomposes accents). */
+const formsOf = (text: string) => [...new Set([text, text.normalize("NFC"), text.normalize("NFD")])];
+
+/** `s` with every occurrence of each form of `text` blotted. */
+const blotAll = (s: string, text: string) => formsOf(text).reduce((acc, f) => acc.replaceAll(f, blot(f)), s);
+
 /** How many audits a subject's rewriting reads at a time. */
 const SUBJECT_AUDIT_PAGE = 500;
 
@@ -362,6 +387,8 @@ const SUBJECT_AUDIT_PAGE = 500;
  */
 async function rewriteSubjects(ctx: RequestContext, ticketId: string, rewrite: (subject: string) => string): Promise<{ changed: boolean; current: { before: string; after: string } | undefined }> {
   const s = ctx.sealer;
+  // The ticket's row lock first: a rename waits until the audits are rewritten.
+  const sealed = await repo.subjectOf(ctx.tx, ticketId);
   let changed = false;
   for (let after = 0; ; ) {
     const rows = await repo.auditsAfter(ctx.tx, ticketId, after, SUBJECT_AUDIT_PAGE);
@@ -387,7 +414,6 @@ async function rewriteSubjects(ctx: RequestContext, ticketId: string, rewrite: (
     if (rows.length < SUBJECT_AUDIT_PAGE) break;
     after = rows[rows.length - 1]!.nice_id;
   }
-  const sealed = await repo.subjectOf(ctx.tx, ticketId);
   const before = sealed ? s.open(sealed, tref(ticketId, "subject")) : undefined;
   const next = before === undefined ? undefined : rewrite(before);
   if (before === undefined || next === undefined || next === before) return { changed, current: undefined };
@@ -416,12 +442,13 @@ export async function redactComment(ctx: RequestContext, t: Pick<repo.TicketRow,
   const s = ctx.sealer;
   const body = s.open(c.body_sealed, cref(c.id, "body"));
   const html = s.open(c.html_body_sealed, cref(c.id, "html_body"));
-  const escaped = escapeHtml(text);
-  const inComment = body.includes(text) || html.includes(text) || html.includes(escaped);
-  const redactedBody = body.replaceAll(text, blot(text));
+  const forms = formsOf(text);
+  const inComment = forms.some((f) => body.includes(f) || html.includes(f) || html.includes(escapeHtml(f)));
+  const redactedBody = blotAll(body, text);
+  const opened = s.openJson<AuditEvent[]>(c.events_sealed, aref(c.audit_id));
   if (inComment) {
-    const redactedHtml = html.replaceAll(escaped, blot(text)).replaceAll(text, blot(text));
-    const events = s.openJson<AuditEvent[]>(c.events_sealed, aref(c.audit_id)).map((e) => (e.type === "Comment" && typeof e.body === "string" ? { ...e, body: e.body.replaceAll(text, blot(text)) } : e));
+    const redactedHtml = forms.reduce((acc, f) => acc.replaceAll(escapeHtml(f), blot(f)), blotAll(html, text));
+    const events = opened.map((e) => (e.type === "Comment" && typeof e.body === "string" ? { ...e, body: blotAll(e.body, text) } : e));
     await repo.rewriteComment(
       ctx.tx,
       t.id,
@@ -430,8 +457,13 @@ export async function redactComment(ctx: RequestContext, t: Pick<repo.TicketRow,
       c.first ? s.seal(redactedBody, tref(t.id, "description")) : undefined,
     );
   }
-  const subject = c.first ? await rewriteSubjects(ctx, t.id, (x) => x.replaceAll(text, blot(text))) : undefined;
+  // A subject taken from the comment's first line (none was given) is taken again from the
+  // redacted text: a cut at 80 characters may hold only the start of the text ("… Quimb").
+  const opening = c.first ? openingSubject(opened) : undefined;
+  const derived = opening !== undefined && opening === subjectFor(undefined, { body, public: c.public }) ? subjectFor(undefined, { body: redactedBody, public: c.public }) : undefined;
+  const subject = c.first ? await rewriteSubjects(ctx, t.id, (x) => (derived !== undefined && x === opening ? derived : blotAll(x, text))) : undefined;
   if (!inComment && !subject?.changed) return false;
+  await repo.dropUndeliveredMail(ctx.tx, t.id);
   audit(ctx, { action: "comment.redacted", resourceType: "ticket", resourceId: t.nice_id, fields: [...(inComment ? ["comment"] : []), ...(subject?.changed ? ["subject"] : [])] });
   await emit(ctx, { kind: "comment.redacted", ticketId: t.id, ticketNiceId: t.nice_id, commentId: c.id, channel: channelOf(ctx), text: { before: body, after: redactedBody, public: c.public, subject: subject?.current } });
   return true;

@@ -56,13 +56,14 @@ describe("ticket policy", () => {
       can_reply_publicly: true,
       can_add_internal_notes: true,
       can_delete: true,
+      can_redact: true,
       can_be_assigned: true,
       statuses: ["open", "pending", "hold", "solved"],
     });
     expect(ticketPolicy.abilitiesFor(user("agent"), { status: "solved" }).statuses).toEqual(["open", "pending", "hold", "solved", "closed"]);
     expect(ticketPolicy.abilitiesFor(user("agent"), { status: "new" }).statuses).toEqual(["new", "open", "pending", "hold", "solved"]);
-    expect(ticketPolicy.abilitiesFor(user("light_agent"), { status: "open" })).toMatchObject({ can_edit_properties: false, can_reply_publicly: false, can_add_internal_notes: true, statuses: [] });
-    expect(ticketPolicy.abilitiesFor(user("admin"), { status: "closed" })).toMatchObject({ can_edit_properties: false, can_reply_publicly: false, can_add_internal_notes: false, statuses: [] });
+    expect(ticketPolicy.abilitiesFor(user("light_agent"), { status: "open" })).toMatchObject({ can_edit_properties: false, can_reply_publicly: false, can_add_internal_notes: true, can_redact: false, statuses: [] });
+    expect(ticketPolicy.abilitiesFor(user("admin"), { status: "closed" })).toMatchObject({ can_edit_properties: false, can_reply_publicly: false, can_add_internal_notes: false, can_redact: true, statuses: [] });
   });
 
   it("lets staff choose a ticket's requester and CCs, never the operator's support user", () => {

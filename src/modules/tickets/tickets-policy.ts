@@ -56,6 +56,8 @@ export const ticketPolicy = {
       can_reply_publicly: open && this.replyPublicly(actor),
       can_add_internal_notes: open && isStaff(actor.role),
       can_delete: this.delete(actor),
+      // Redaction takes data out, so a closed ticket allows it too.
+      can_redact: this.redact(actor),
       can_be_assigned: this.assignable(actor.role),
       statuses: open && this.editProperties(actor) ? nextStatuses(ticket.status) : [],
     };

@@ -569,7 +569,12 @@ export async function rewriteComment(tx: TenantTx, ticketId: string, c: { id: st
   await tx.db.updateTable("tickets").set({ ...(description ? { description_sealed: description } : {}), updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).execute();
 }
 
-/** A ticket's audits after a public id, in order, a page at a time, locked (rewriting a subject reads them all). */
+/** Drops the ticket's undelivered mail (its copies of the text a redaction or erasure just removed). */
+export async function dropUndeliveredMail(tx: TenantTx, ticketId: string): Promise<void> {
+  await tx.db.deleteFrom("undelivered_mail").where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).execute();
+}
+
+/** A ticket's audits after a public id, in order, a page at a time (rewriting a subject reads them all; the caller holds the ticket's row lock). */
 export async function auditsAfter(tx: TenantTx, ticketId: string, afterNiceId: number, limit: number): Promise<Array<{ id: string; nice_id: number; events_sealed: Uint8Array }>> {
   const rows = await tx.db
     .selectFrom("ticket_audits")
@@ -579,7 +584,6 @@ export async function auditsAfter(tx: TenantTx, ticketId: string, afterNiceId: n
     .where("nice_id", ">", afterNiceId)
     .orderBy("nice_id")
     .limit(limit)
-    .forUpdate()
     .execute();
   return rows.map((r) => ({ ...r, nice_id: Number(r.nice_id) }));
 }

@@ -125,7 +125,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/tickets/:ticket_id/comments/:id/redact", operationId: "redactTicketComment", tag: "tickets", auth: "user",
-    summary: "Removes every occurrence of `text` from a comment for good (each character becomes ▇): its bodies, its ticket audit, the description when it is the first comment, and the search index. The subject is not changed.",
+    summary: "Removes every occurrence of `text` from a comment for good (each character becomes ▇): its bodies, its ticket audit, the description when it is the first comment, and the search index. Redacting the first comment also redacts the text in the subject, wherever it is kept (the ticket, the Create event, renames). The ticket's undelivered mail is dropped.",
     params: z.object({ ticket_id: publicId, id: publicId }), body: z.strictObject({ text: lineText(1000).refine((s) => s.trim().length > 0, "must not be empty") }),
     response: z.object({ comment: commentView }),
     handler: async (ctx, { params, body }) => ({ comment: await service.redactComment(deps, ctx, params.ticket_id, params.id, body.text) }),

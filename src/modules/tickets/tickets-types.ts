@@ -109,6 +109,8 @@ export const ticketAbilitiesView = z.object({
   can_reply_publicly: z.boolean(),
   can_add_internal_notes: z.boolean(),
   can_delete: z.boolean(),
+  /** Vaultdesk: redacting text and files from the ticket's comments (the role's ticket redaction). */
+  can_redact: z.boolean(),
   can_be_assigned: z.boolean(),
   statuses: z.array(status),
 });

@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
 import { nextCursor, type Attachment, type User } from "../api-schema.ts";
 import { AttachmentList } from "../components/Files.tsx";
-import { LoadError, useApiPages } from "../data.tsx";
+import { ErrorText, Field } from "../components/Field.tsx";
+import { LoadError, useApiPages, useInvalidate } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { KEYS } from "./model.ts";
 
@@ -16,6 +17,8 @@ export const COMMENTS_PAGE = 100;
  * Public replies and internal notes are told apart by label, colour and border (not colour alone);
  * comments are shown as plain text. A comment written in someone else's name says who wrote it;
  * one sent through the help center's form by nobody signed in says so (its sender is unproven).
+ * Staff whose role allows redaction (`can_redact`) remove a file, or a text from a comment, for
+ * good (RedactText).
  */
 export function TicketConversation(props: { ticketId: number; users: Map<number, User>; canRedact: boolean }) {
   const [notice, setNotice] = useState<string | null>(null);
@@ -36,6 +39,8 @@ export function TicketConversation(props: { ticketId: number; users: Map<number,
   const comments = loaded.flatMap((p) => p.comments).reverse();
   const users = new Map([...props.users, ...loaded.flatMap((p) => p.users).map((u) => [u.id, u] as const)]);
   const nameOf = (id: number) => users.get(id)?.name ?? t("ticket.unknownUser", { id });
+  const invalidate = useInvalidate();
+  const firstId = pages.hasMore ? undefined : comments[0]?.id;
 
   async function redact(commentId: number, a: Attachment) {
     setNotice(null);
@@ -84,10 +89,74 @@ export function TicketConversation(props: { ticketId: number; users: Map<number,
               </header>
               <p className="comment-body">{c.body}</p>
               <AttachmentList attachments={c.attachments} onRedact={props.canRedact ? (a) => void redact(c.id, a) : undefined} />
+              {props.canRedact ? (
+                <RedactText
+                  ticketId={props.ticketId}
+                  commentId={c.id}
+                  body={c.body}
+                  first={c.id === firstId}
+                  onDone={async (message) => {
+                    setNotice(message);
+                    // The first comment's redaction may reach the subject: the ticket is read again too.
+                    await invalidate(KEYS.ticket(props.ticketId));
+                  }}
+                />
+              ) : null}
             </article>
           </li>
         ))}
       </ol>
     </>
+  );
+}
+
+/**
+ * Redacting a text from one comment, for good (`PUT …/comments/{id}/redact`): every occurrence
+ * becomes ▇ marks in the comment, its history and the search index, and in the subject too when it
+ * is the ticket's first comment. Opened per comment; says when the comment did not hold the text.
+ */
+function RedactText(props: { ticketId: number; commentId: number; body: string; first: boolean; onDone: (message: string) => Promise<void> }) {
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const id = `redact-${props.commentId}`;
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await ok(client.PUT("/api/v2/tickets/{ticket_id}/comments/{id}/redact", { params: { path: { ticket_id: props.ticketId, id: props.commentId } }, body: { text } }));
+      const changed = r.comment.body !== props.body;
+      setOpen(false);
+      setText("");
+      await props.onDone(changed ? t("ticket.redactTextDone") : props.first ? t("ticket.redactTextSubjectOnly") : t("ticket.redactTextNone"));
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (!open)
+    return (
+      <p className="actions">
+        <button type="button" className="link" onClick={() => setOpen(true)} aria-label={t("ticket.redactTextFor", { id: props.commentId })}>
+          {t("ticket.redactText")}
+        </button>
+      </p>
+    );
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-busy={busy} className="inline-form">
+      <Field id={id} label={t("ticket.redactTextLabel")} help={props.first ? t("ticket.redactTextHelpFirst") : t("ticket.redactTextHelp")}>
+        <input value={text} onChange={(e) => setText(e.target.value)} required maxLength={65536} autoComplete="off" />
+      </Field>
+      <ErrorText text={error} />
+      <button type="submit" className="danger" disabled={busy || text.trim() === ""}>
+        {t("ticket.redactTextSubmit")}
+      </button>
+      <button type="button" className="secondary" onClick={() => setOpen(false)}>
+        {t("ticket.redactTextCancel")}
+      </button>
+    </form>
   );
 }

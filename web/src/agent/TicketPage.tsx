@@ -241,7 +241,7 @@ export function TicketPage(props: { id: number }) {
 
         <section className="conversation" aria-labelledby="conversation-heading">
           <h2 id="conversation-heading">{t("ticket.conversation")}</h2>
-          <TicketConversation ticketId={ticket.id} users={users} canRedact={may.can_edit_properties} />
+          <TicketConversation ticketId={ticket.id} users={users} canRedact={may.can_redact} />
 
           {!may.can_add_internal_notes && !may.can_reply_publicly ? (
             <p>{ticket.status === "closed" ? t("ticket.closed") : t("ticket.readOnly")}</p>
