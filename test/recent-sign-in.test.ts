@@ -1,8 +1,13 @@
+import crypto from "node:crypto";
+import * as jose from "jose";
 import { sql } from "kysely";
+import * as oauth from "oauth4webapi";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetPasswordByOperator } from "../src/modules/identity/password-reset-service.ts";
+import { makeKeyPair } from "./support/simplesamlphp.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { asSession, jobsSettled, PASSWORD, signIn, signInByMail, staffWithPassword, type Session } from "./support/people.ts";
+import { asSession, cookieOf, jobsSettled, PASSWORD, signIn, signInByMail, staffWithPassword, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
 /**
@@ -119,5 +124,163 @@ describe("a recent sign-in", () => {
     const again = await signInByMail(t, smtp, a, email);
     expect((await asSession(t, a, again, "PUT", `/api/v2/users/${id}.json`, { user: { email: moved } })).status).toBe(200);
     await smtp.waitFor(moved, { since });
+  });
+});
+
+/** An authorization request of a client (PKCE), its consent page's parameters, and the verifier. */
+async function authorizationRequest(a: TestTenant, identifier: string, scope = "read write") {
+  const verifier = oauth.generateRandomCodeVerifier();
+  const params = { response_type: "code", client_id: identifier, redirect_uri: REDIRECT, scope, state: "s", code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256" };
+  const start = await t.request({ method: "GET", path: `/oauth/authorizations/new?${new URLSearchParams(params)}`, host: a.host });
+  expect(start.status, start.text).toBe(302);
+  return { verifier, query: Object.fromEntries(new URL(start.headers.location!, a.origin).searchParams) };
+}
+const REDIRECT = "http://127.0.0.1:9/callback";
+const codeOf = (r: { body: Json }) => new URL(r.body.redirect_to as string).searchParams.get("code");
+const exchange = (a: TestTenant, code: string, verifier: string, client: { identifier: string; secret?: string }) =>
+  t.request({
+    method: "POST", path: "/oauth/tokens", host: a.host, headers: { "content-type": "application/x-www-form-urlencoded" },
+    rawBody: new URLSearchParams({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: client.identifier, ...(client.secret ? { client_secret: client.secret } : {}) }).toString(),
+  });
+const asBearer = (a: TestTenant, token: string, method: string, path: string, body?: unknown) => t.request({ method, path, host: a.host, headers: { authorization: `Bearer ${token}` }, body });
+const sessionOfCookie = async (a: TestTenant, cookie: string): Promise<Session> => {
+  const r = await t.request({ method: "GET", path: "/api/v2/session.json", host: a.host, headers: { cookie } });
+  expect(r.status, r.text).toBe(200);
+  return { cookie, csrf: r.body.session.csrf_token };
+};
+
+describe("the ways around a recent sign-in are closed", () => {
+  it("an old session cannot allow an application, register a client or make a secret; denying still works; remembered consent of a confidential client does", async () => {
+    const a = await buildTenant(t, "recentoa");
+    const p = await staffWithPassword(t, a, "admin");
+    const s = (method: string, path: string, body?: unknown) => asSession(t, a, p.session, method, path, body);
+    const pub = (await a.api("POST", "/api/v2/oauth/clients.json", { client: { name: "Public app", identifier: "public_app", redirect_uri: [REDIRECT] } })).body.client;
+    const conf = (await a.api("POST", "/api/v2/oauth/clients.json", { client: { name: "Server app", identifier: "server_app", redirect_uri: [REDIRECT], kind: "confidential" } })).body.client;
+
+    // Just signed in: the confidential client is allowed, and its tokens issued (consent remembered from now on).
+    const first = await authorizationRequest(a, conf.identifier);
+    const allowedNow = await s("POST", "/api/v2/oauth/consent", { ...first.query, allowed: true });
+    expect(allowedNow.status, allowedNow.text).toBe(200);
+    expect((await exchange(a, codeOf(allowedNow)!, first.verifier, conf)).status).toBe(200);
+
+    await signedInAgo(a, p.id, 16);
+    const grantsBefore = (await a.api("GET", "/api/v2/oauth/tokens.json")).body.tokens.length;
+    // The attacker's own PKCE request, approved with the old cookie: refused; no code, no grant.
+    const theirs = await authorizationRequest(a, pub.identifier);
+    refused(await s("POST", "/api/v2/oauth/consent", { ...theirs.query, allowed: true }));
+    const denied = await s("POST", "/api/v2/oauth/consent", { ...theirs.query, allowed: false });
+    expect(denied.status, denied.text).toBe(200);
+    expect(new URL(denied.body.redirect_to).searchParams.get("error")).toBe("access_denied");
+    // Nor a client of its own, a new secret, or a client's codes sent elsewhere.
+    refused(await s("POST", "/api/v2/oauth/clients.json", { client: { name: "Thief", identifier: "thief", redirect_uri: [REDIRECT] } }));
+    refused(await s("PUT", `/api/v2/oauth/clients/${conf.id}/generate_secret.json`));
+    refused(await s("PUT", `/api/v2/oauth/clients/${pub.id}.json`, { client: { redirect_uri: ["http://127.0.0.1:9/elsewhere"] } }));
+    expect((await s("PUT", `/api/v2/oauth/clients/${pub.id}.json`, { client: { description: "Renaming is harmless" } })).status).toBe(200);
+    expect((await a.api("GET", "/api/v2/oauth/clients.json")).body.clients.map((c: Json) => [c.identifier, c.redirect_uri])).toEqual(
+      expect.arrayContaining([["public_app", [REDIRECT]]]),
+    );
+    expect((await a.api("GET", "/api/v2/oauth/clients.json")).body.count).toBe(2);
+    expect(await actions(a, "oauth_client.secret_generated")).toBe(0);
+    // Consent given before to the confidential client: its code is worth nothing without the secret, so it goes through.
+    const again = await authorizationRequest(a, conf.identifier);
+    const remembered = await s("POST", "/api/v2/oauth/consent", { ...again.query, allowed: true });
+    expect(remembered.status, remembered.text).toBe(200);
+    expect((await exchange(a, codeOf(remembered)!, again.verifier, { identifier: conf.identifier })).status).not.toBe(200);
+    // No new authorized app: only the first consent's tokens were issued.
+    expect((await a.api("GET", "/api/v2/oauth/tokens.json")).body.tokens.length).toBe(grantsBefore);
+
+    // Signed in again, the public client is allowed.
+    const fresh = await signIn(t, a, p.email, PASSWORD);
+    const req = await authorizationRequest(a, pub.identifier);
+    const ok = await asSession(t, a, fresh, "POST", "/api/v2/oauth/consent", { ...req.query, allowed: true });
+    expect(ok.status, ok.text).toBe(200);
+    expect(codeOf(ok)).toBeTruthy();
+  });
+
+  it("an OAuth or API token cannot move its own person's address; a password reset ends the person's OAuth grants", async () => {
+    const a = await buildTenant(t, "recenttok");
+    const p = await staffWithPassword(t, a, "agent");
+    const pub = (await a.api("POST", "/api/v2/oauth/clients.json", { client: { name: "Public app", identifier: "public_app", redirect_uri: [REDIRECT] } })).body.client;
+    const req = await authorizationRequest(a, pub.identifier);
+    const allowed = await asSession(t, a, p.session, "POST", "/api/v2/oauth/consent", { ...req.query, allowed: true });
+    expect(allowed.status, allowed.text).toBe(200);
+    const tokens = await exchange(a, codeOf(allowed)!, req.verifier, pub);
+    expect(tokens.status, tokens.text).toBe(200);
+    const bearer = tokens.body.access_token as string;
+    expect((await asBearer(a, bearer, "GET", "/api/v2/users/me.json")).body.user.id).toBe(p.id);
+
+    const moved = `moved-${Date.now()}@elsewhere.test`;
+    const viaOAuth = await asBearer(a, bearer, "PUT", `/api/v2/users/${p.id}.json`, { user: { email: moved } });
+    expect(viaOAuth.status, viaOAuth.text).toBe(403);
+    expect(viaOAuth.body.description).toMatch(/signed-in session/);
+    // Another field alone is the token's to change, as before.
+    expect((await asBearer(a, bearer, "PUT", `/api/v2/users/${p.id}.json`, { user: { name: "Renamed by the app" } })).status).toBe(200);
+    // The person's own API token: no more than the application's.
+    const own = await asSession(t, a, p.session, "POST", "/api/v2/api_tokens.json", { api_token: { name: "Mine" } });
+    expect(own.status, own.text).toBe(201);
+    const viaToken = await t.request({ method: "PUT", path: `/api/v2/users/${p.id}.json`, host: a.host, headers: { authorization: `Basic ${Buffer.from(`${p.email}/token:${own.body.api_token.token}`).toString("base64")}` }, body: { user: { email: moved } } });
+    expect(viaToken.status, viaToken.text).toBe(403);
+    expect(await emailChanges(a)).toBe(0);
+    // An admin's token still moves someone else's address (the new address confirms it).
+    expect((await a.api("PUT", `/api/v2/users/${p.id}.json`, { user: { email: `agent-new-${Date.now()}@example.test` } })).status).toBe(200);
+
+    // The password reset (here the operator's) ends the grant: the application's token stops working.
+    await resetPasswordByOperator({ db: t.db, keyring: t.keyring }, a.tenantId, p.email);
+    expect((await asBearer(a, bearer, "GET", "/api/v2/users/me.json")).status).toBe(401);
+    expect((await exchange(a, codeOf(allowed)!, req.verifier, pub)).status).not.toBe(200);
+  });
+
+  it("an old admin session cannot change single sign-on, and an owner signed in through it is no recent sign-in", async () => {
+    const a = await buildTenant(t, "recentsso");
+    const p = await staffWithPassword(t, a, "admin");
+    const s = (method: string, path: string, body?: unknown) => asSession(t, a, p.session, method, path, body);
+    await signedInAgo(a, p.id, 16);
+    const secret = crypto.randomBytes(32).toString("base64url");
+    refused(await s("POST", "/api/v2/sso/jwt/secret.json"));
+    refused(await s("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: secret } }));
+    refused(await s("PUT", "/api/v2/sso/oidc.json", { oidc: { enabled: false, issuer: "https://idp.customer.test", client_id: "vaultdesk", client_secret: "x".repeat(32) } }));
+    refused(await s("PUT", "/api/v2/sso/saml.json", { saml: { enabled: false, idp_entity_id: "https://idp.customer.test", idp_sso_url: "https://idp.customer.test/sso", idp_certificates: [makeKeyPair("recent IdP").cert] } }));
+    refused(await s("PUT", "/api/v2/sso_settings.json", { sso_settings: { jit_users: true } }));
+    expect((await s("GET", "/api/v2/sso/jwt.json")).body.jwt).toMatchObject({ enabled: false, shared_secret_set: false });
+    expect(await actions(a, "sso_settings.updated")).toBe(0);
+
+    // Set up (here with a token) and used to sign in as the owner: that session cannot take lasting steps.
+    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: secret } })).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt" } })).status).toBe(200);
+    const sign = async (email: string) => {
+      const jwt = await new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email, name: "Someone" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
+      const r = await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: new URLSearchParams({ jwt }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+      expect([302, 303], r.text).toContain(r.status);
+      return sessionOfCookie(a, cookieOf(r.headers));
+    };
+    const owner = await sign(a.ownerEmail);
+    refused(await asSession(t, a, owner, "POST", "/api/v2/api_tokens.json", { api_token: { name: "Left by a forged JWT" } }));
+    refused(await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp.json"));
+    // Other staff signed in through it: their own recent sign-in, as before.
+    const admin = await sign(p.email);
+    expect((await asSession(t, a, admin, "POST", "/api/v2/api_tokens.json", { api_token: { name: "After single sign-on" } })).status).toBe(201);
+  });
+
+  it("an old admin session cannot invite staff or make sign-in links, nor remove its own second factor without a code", async () => {
+    const a = await buildTenant(t, "recentinv");
+    const p = await staffWithPassword(t, a, "admin");
+    const s = (method: string, path: string, body?: unknown) => asSession(t, a, p.session, method, path, body);
+    const customer = (await a.api("POST", "/api/v2/users.json", { user: { name: "Customer", email: `customer-${Date.now()}@example.test` } })).body.user.id as number;
+    const start = await s("POST", "/api/v2/users/me/two_factor/totp.json");
+    expect(start.status, start.text).toBe(201);
+    expect((await s("POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(start.body.totp.secret) })).status).toBe(200);
+    // Even just signed in, an admin's own second factor is not removed by the admins' reset.
+    const self = await s("DELETE", `/api/v2/users/${p.id}/two_factor.json`);
+    expect(self.status, self.text).toBe(403);
+    expect(self.body.description).toMatch(/current code/);
+    expect((await s("GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ enabled: true });
+
+    await signedInAgo(a, p.id, 16);
+    const invitations = async () => (await a.api("GET", "/api/v2/invitations.json")).body.invitations.length as number;
+    const before = await invitations();
+    refused(await s("POST", "/api/v2/invitations.json", { invitation: { email: `new-agent-${Date.now()}@example.test`, role: "agent" } }));
+    refused(await s("POST", `/api/v2/users/${customer}/sign_in_links.json`));
+    expect(await invitations()).toBe(before);
+    expect(await actions(a, "signin_link.created")).toBe(0);
   });
 });

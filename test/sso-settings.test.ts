@@ -29,14 +29,14 @@ afterAll(async () => {
 
 type Json = Record<string, any>;
 
-/** Runs `fn` in the tenant's transaction as the owner (or anonymous), as a route would. */
+/** Runs `fn` in the tenant's transaction as the owner (with an API token: a session would have to be a recent one) or anonymous, as a route would. */
 async function inTenant<T>(a: TestTenant, fn: (ctx: RequestContext) => Promise<T>, as: "owner" | "anonymous" = "anonymous"): Promise<T> {
   return t.db.tenant(a.tenantId, async (tx) => {
     const sealer = await t.keyring.sealerFor(tx);
     let actor: RequestContext["actor"] = { kind: "anonymous" };
     if (as === "owner") {
       const owner = await tx.db.selectFrom("users").select(["id", "nice_id"]).where("tenant_id", "=", a.tenantId).where("role", "=", "owner").executeTakeFirstOrThrow();
-      actor = userActor({ id: owner.id, niceId: owner.nice_id, role: "owner", customRole: null }, "session");
+      actor = userActor({ id: owner.id, niceId: owner.nice_id, role: "owner", customRole: null }, "token");
     }
     return fn(makeContext({ tx, sealer, actor, now: () => new Date(clock), apiBase: `${a.origin}/api/v2` }));
   });

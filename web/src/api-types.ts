@@ -2849,7 +2849,7 @@ export interface paths {
         get: operations["showUserTwoFactor"];
         put?: never;
         post?: never;
-        /** Vaultdesk: removes a person's authenticator and recovery codes (admins; only the owner for the owner). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one. */
+        /** Vaultdesk: removes another person's authenticator and recovery codes (admins; only the owner for the owner; one's own: 403, turned off with a code instead). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one. */
         delete: operations["resetUserTwoFactor"];
         options?: never;
         head?: never;

@@ -5,7 +5,8 @@ import { AppError, CommitThenFail } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { setSessionCookie } from "../identity/identity-http.ts";
+import { sessionCookieOf, setSessionCookie } from "../identity/identity-http.ts";
+import { sessionHashOf } from "../identity/identity-service.ts";
 import * as account from "./account-service.ts";
 import * as invitations from "./invitations-service.ts";
 import * as termination from "./termination-service.ts";
@@ -100,8 +101,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       }),
     }),
     response: z.object({ invitation: invitationView.extend({ token: z.string(), url: z.string(), emailed: z.boolean() }) }),
-    handler: async (ctx, { body }) => {
-      const r = await invitations.createInvitation(deps, ctx, body.invitation);
+    handler: async (ctx, { body, req }) => {
+      const r = await invitations.createInvitation(deps, ctx, body.invitation, sessionHashOf(deps, ctx, sessionCookieOf(req)));
       return { invitation: { ...r.invitation, token: r.token, url: r.url, emailed: r.emailed } };
     },
   });

@@ -51,7 +51,7 @@ export async function setPasswordByAdmin(deps: Pick<AppDeps, "config" | "mailer"
   if (!user || user.password_hash !== prepared.verifiedHash) throw new AppError("Conflict", { description: "The password was changed meanwhile; try again." });
   if (!(await passwordSettings(ctx.tx)).admins_set_end_user_passwords) throw forbidden("Admins setting end users' passwords is turned off in the password settings.");
   await identityRepo.setOneTimePassword(ctx.tx, user.id, prepared.newHash);
-  await revokeAccessOf(ctx, user.id, { tokens: false, signinLinks: true });
+  await revokeAccessOf(ctx, user.id, { tokens: false, grants: true, signinLinks: true });
   audit(ctx, { action: "user.password_set", resourceType: "user", resourceId: user.nice_id, fields: ["password"] });
   if (user.email_sealed && deps.mailer.available) {
     const to = ctx.sealer.open(user.email_sealed, { table: "users" as const, column: "email" as const, row: user.id });

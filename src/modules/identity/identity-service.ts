@@ -252,6 +252,10 @@ export async function completeSignIn(deps: Pick<AppDeps, "keyring" | "config">, 
   const byPassword = method === "password";
   const expired = byPassword && rules.expiry_days !== null && user.password_set_at !== null && now.getTime() - user.password_set_at.getTime() >= rules.expiry_days * 86_400_000;
   await repo.recordSignInSuccess(ctx.tx, user.id, { mustChangePassword: expired });
+  // A one-time password counts as the person's sign-in (requireRecentSignIn), so that they can set up
+  // their second factor right after the forced change. Whoever set it (an admin, for end users only,
+  // or the operator) could already move that account's address or set its password again: a
+  // recent sign-in guards against an old or stolen cookie, not against them.
   const session = await startSession(deps, ctx, { id: user.id, niceId: user.nice_id, role: user.role }, method, opts);
   return { session, mustChangePassword: byPassword && (user.must_change_password || expired), userNiceId: user.nice_id };
 }
@@ -337,7 +341,7 @@ export async function changePassword(deps: Pick<AppDeps, "keyring">, ctx: Reques
  * Revokes every session and API token of a user (deletion, role changes, an operator's password
  * reset). `signinLinks` also ends their unused e-mailed links: sign-in links and password resets.
  */
-export async function revokeAccessOf(ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean; keepSession?: Buffer | undefined; signinLinks?: boolean; passkeys?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
+export async function revokeAccessOf(ctx: RequestContext, userId: string, what: { sessions?: boolean; tokens?: boolean; grants?: boolean; keepSession?: Buffer | undefined; signinLinks?: boolean; passkeys?: boolean } = {}): Promise<{ sessions: number; tokens: number }> {
   const now = ctx.now();
   if (what.signinLinks) {
     await expireSigninLinksOf(ctx.tx, userId, now);
@@ -350,8 +354,10 @@ export async function revokeAccessOf(ctx: RequestContext, userId: string, what: 
   }
   // A deleted person's passkeys go with them (their names are personal data).
   if (what.passkeys) await deletePasskeysOf(ctx.tx, userId);
-  // The apps they authorized (OAuth grants) end with their API tokens.
-  if (what.tokens !== false) await revokeGrantsOfUser(ctx.tx, userId, now);
+  // The apps they authorized (OAuth grants) end with their API tokens, or on their own (`grants`):
+  // a grant is the person's, given in a session, and ends when the password is reset or the
+  // address moves, as the sessions do (someone who took the account may have given one).
+  if (what.tokens !== false || what.grants === true) await revokeGrantsOfUser(ctx.tx, userId, now);
   return {
     sessions: what.sessions === false ? 0 : await repo.revokeSessionsOfUser(ctx.tx, userId, now, what.keepSession),
     tokens: what.tokens === false ? 0 : await revokeTokensOfUser(ctx.tx, userId, now),

@@ -37,8 +37,8 @@ export async function registerOAuthRoutes(app: FastifyInstance, deps: AppDeps): 
     method: "POST", url: "/api/v2/oauth/clients", operationId: "createOAuthClient", tag: "oauth", auth: "user",
     summary: "Registers an OAuth client (admins; audited): unique name and identifier, exact redirect URIs (https, or http to the loopback), `kind` public (PKCE only, the default) or confidential (the secret in this answer once).",
     body: z.strictObject({ client: clientInput }), response: z.object({ client: clientWithSecret }),
-    handler: async (ctx, { body }) => {
-      const r = await oauth.createOAuthClient(deps, ctx, body.client);
+    handler: async (ctx, { body, req }) => {
+      const r = await oauth.createOAuthClient(deps, ctx, body.client, sessionHashOf(deps, ctx, sessionCookieOf(req)));
       return { client: { ...r.client, ...(r.secret ? { secret: r.secret } : {}) } };
     },
   });
@@ -46,14 +46,14 @@ export async function registerOAuthRoutes(app: FastifyInstance, deps: AppDeps): 
     method: "PUT", url: "/api/v2/oauth/clients/:id", operationId: "updateOAuthClient", tag: "oauth", auth: "user",
     summary: "Changes an OAuth client (admins; audited). The kind cannot change.",
     params: publicIdParam, body: z.strictObject({ client: clientPatch }), response: z.object({ client: clientView }),
-    handler: async (ctx, { params, body }) => ({ client: await oauth.updateOAuthClient(ctx, params.id, body.client) }),
+    handler: async (ctx, { params, body, req }) => ({ client: await oauth.updateOAuthClient(ctx, params.id, body.client, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/oauth/clients/:id/generate_secret", operationId: "generateOAuthClientSecret", tag: "oauth", auth: "user",
     summary: "A new secret for a confidential client (admins; audited), in this answer once; the old one stops working.",
     params: publicIdParam, response: z.object({ client: clientWithSecret }),
-    handler: async (ctx, { params }) => {
-      const r = await oauth.regenerateOAuthClientSecret(deps, ctx, params.id);
+    handler: async (ctx, { params, req }) => {
+      const r = await oauth.regenerateOAuthClientSecret(deps, ctx, params.id, sessionHashOf(deps, ctx, sessionCookieOf(req)));
       return { client: { ...r.client, secret: r.secret } };
     },
   });

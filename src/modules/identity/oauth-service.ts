@@ -6,7 +6,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import { AppError, CommitThenFail, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
-import { newSecret } from "./identity-service.ts";
+import { newSecret, requireRecentSignIn, requireRecentSignInOnSession } from "./identity-service.ts";
 import { describeScope, isS256Challenge, parseScopes, redirectUriProblem } from "./oauth-fns.ts";
 import { oauthModel, oauthServer } from "./oauth-model.ts";
 import { oauthPolicy } from "./oauth-policy.ts";
@@ -74,8 +74,9 @@ export async function showOAuthClient(ctx: RequestContext, niceId: number): Prom
 }
 
 /** Registers a client; a confidential one's secret is in the answer once, and stored as a keyed hash. */
-export async function createOAuthClient(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, input: ClientInput): Promise<{ client: ClientView; secret: string | undefined }> {
+export async function createOAuthClient(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, input: ClientInput, sessionHash?: Buffer): Promise<{ client: ClientView; secret: string | undefined }> {
   const actor = mustManage(ctx);
+  await requireRecentSignInOnSession(ctx, sessionHash, "register an OAuth client");
   checkRedirectUris(input.redirect_uri);
   await checkUnique(ctx, input);
   const secret = input.kind === "confidential" ? newSecret(CLIENT_SECRET_PREFIX) : undefined;
@@ -95,8 +96,10 @@ export async function createOAuthClient(deps: Pick<AppDeps, "keyring">, ctx: Req
   return { client: presentClient(ctx, (await repo.findClientByNiceId(ctx.tx, niceId))!), secret };
 }
 
-export async function updateOAuthClient(ctx: RequestContext, niceId: number, patch: ClientPatch): Promise<ClientView> {
+export async function updateOAuthClient(ctx: RequestContext, niceId: number, patch: ClientPatch, sessionHash?: Buffer): Promise<ClientView> {
   mustManage(ctx);
+  // Where the codes go is where access goes: moved only soon after a sign-in, like a new secret.
+  if (patch.redirect_uri !== undefined) await requireRecentSignInOnSession(ctx, sessionHash, "change an OAuth client's redirect URLs");
   const c = await repo.findClientByNiceId(ctx.tx, niceId, true);
   if (!c) throw notFound();
   if (patch.redirect_uri) checkRedirectUris(patch.redirect_uri);
@@ -117,8 +120,9 @@ export async function updateOAuthClient(ctx: RequestContext, niceId: number, pat
 }
 
 /** Zendesk's `generate_secret`: a new secret for a confidential client (shown once); the old one stops working. */
-export async function regenerateOAuthClientSecret(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, niceId: number): Promise<{ client: ClientView; secret: string }> {
+export async function regenerateOAuthClientSecret(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, niceId: number, sessionHash?: Buffer): Promise<{ client: ClientView; secret: string }> {
   mustManage(ctx);
+  await requireRecentSignInOnSession(ctx, sessionHash, "generate an OAuth client secret");
   const c = await repo.findClientByNiceId(ctx.tx, niceId, true);
   if (!c) throw notFound();
   if (c.kind !== "confidential") throw invalid("kind", "Kind: a public client has no secret", "InvalidValue");
@@ -225,6 +229,12 @@ export async function decideConsent(deps: Pick<AppDeps, "keyring">, ctx: Request
     audit(ctx, { action: "oauth_grant.denied", resourceType: "oauth_client", resourceId: client.nice_id });
     return errorRedirect(redirectUri, "access_denied", "The person denied access.", q.state);
   }
+  // Allowing gives lasting access (tokens that outlive the session), so it needs a recent sign-in,
+  // as an API token does: an old or stolen session cookie must not approve a request whose code
+  // (in the answer's redirect_to) and PKCE verifier someone else holds. Consent remembered for a
+  // confidential client is the exception: its code is worth nothing without the client's secret.
+  const remembered = client.kind === "confidential" && (await repo.consentRemembered(ctx.tx, actor.userId, client.id, parseScopes(q.scope)!));
+  if (!remembered) await requireRecentSignIn(ctx, sessionHash, "allow an application access to your account");
   const query: Record<string, string> = {};
   for (const k of consentParams) if (q[k] !== undefined) query[k] = q[k]!;
   const request = new OAuth2Server.Request({ method: "POST", headers: {}, query, body: {} });

@@ -141,7 +141,7 @@ export async function completeReset(deps: Pick<AppDeps, "config">, ctx: RequestC
   if (!(await repo.claimPasswordReset(ctx.tx, row.id, now))) throw notValid();
   await identityRepo.setPassword(ctx.tx, row.user_id, prepared.newHash);
   // Every session, and the unused sign-in and reset links, end; API tokens are not the password and stay.
-  await revokeAccessOf(ctx, row.user_id, { tokens: false, signinLinks: true });
+  await revokeAccessOf(ctx, row.user_id, { tokens: false, grants: true, signinLinks: true });
   // The link came to the address: it is proven (unless staff moved the person to it — no link goes there).
   await markEmailProven(ctx.tx, row.user_id);
   const person = actingAs(ctx, { id: row.user_id, niceId: row.user_nice_id, role: row.user_role, customRole: null });

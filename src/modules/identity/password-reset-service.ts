@@ -33,7 +33,7 @@ export async function resetPasswordByOperator(
     // A deleted person keeps their row (and address) but cannot sign in again: not a person to reset.
     if (!user || !user.active) throw new AppError("RecordNotFound", { description: `no user with the e-mail address ${email} in this tenant` });
     await repo.setOneTimePassword(tx, user.id, hash);
-    const { sessions } = await revokeAccessOf(ctx, user.id, { tokens: false, signinLinks: true });
+    const { sessions } = await revokeAccessOf(ctx, user.id, { tokens: false, grants: true, signinLinks: true });
     audit(ctx, { action: "user.password_reset", resourceType: "user", resourceId: user.nice_id, fields: ["password"] });
     return { userId: user.nice_id, role: user.role, suspended: user.suspended, oneTimePassword: password, sessionsEnded: sessions };
   });

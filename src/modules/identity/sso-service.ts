@@ -11,7 +11,7 @@ import { forEachTenant } from "../tenants/tenants-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import { insertSealedUser, setRoleFromIdentityProvider } from "../users/users-service.ts";
-import { startSession, type Session } from "./identity-service.ts";
+import { requireRecentSignInOnSession, startSession, type Session } from "./identity-service.ts";
 import * as identityRepo from "./identity-repo.ts";
 import * as oauthRepo from "./oauth-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
@@ -84,6 +84,9 @@ export function trustWithdrawn(change: TrustChange): boolean {
 export async function saveProvider(ctx: RequestContext, kind: SsoKind, input: { enabled: boolean; config: Record<string, unknown>; trust: TrustChange }, keep?: Buffer): Promise<void> {
   const actor = actorUser(ctx);
   if (!isAdmin(actor.role)) throw forbidden("Only admins change single sign-on.");
+  // Whoever sets up a provider (or holds a JWT secret) can sign in as anyone it serves: only soon
+  // after a sign-in of one's own, so an old or stolen admin cookie cannot make itself a way in.
+  await requireRecentSignInOnSession(ctx, keep, "change single sign-on");
   const existing = await repo.findProvider(ctx.tx, kind);
   const id = existing?.id ?? crypto.randomUUID();
   const config_sealed = ctx.sealer.sealJson(input.config, providerRef(id));
@@ -206,6 +209,7 @@ export async function showSsoSettings(ctx: RequestContext): Promise<SsoSettingsV
  */
 export async function updateSsoSettings(ctx: RequestContext, input: Partial<SsoSettings>, keepSession?: Buffer): Promise<SsoSettingsView> {
   if (!isAdmin(actorUser(ctx).role)) throw forbidden("Only admins change single sign-on.");
+  await requireRecentSignInOnSession(ctx, keepSession, "change single sign-on");
   // Waits for the sign-ins being checked (sso-password.ts), so that the sessions they open are
   // there to end; sign-ins checked after wait for this change and see it.
   await repo.lockSettings(ctx.tx, true);
@@ -369,6 +373,9 @@ export async function signInWithProvider(
     await repo.insertIdentity(ctx.tx, { id, user_id: user.id, kind, subject_bidx: subjectBidx, subject_sealed: ctx.sealer.seal(identity.subject, { table: "sso_identities", column: "subject", row: id }), last_used_at: ctx.now() });
   }
   await identityRepo.recordSignInSuccess(ctx.tx, user.id, { mustChangePassword: false });
-  const session = await startSession(deps, ctx, who, kind);
+  // An owner's session from single sign-on is no recent sign-in of theirs (requireRecentSignIn):
+  // any admin can set up a provider, or sign a JWT, that signs in as the owner. Steps that give
+  // lasting access wait for the owner's own password and second factor (or passkey).
+  const session = await startSession(deps, ctx, who, kind, { staffIssued: who.role === "owner" });
   return { session, user: { niceId: who.niceId, role: who.role }, landing: who.role === "end_user" ? "/" : "/agent" };
 }

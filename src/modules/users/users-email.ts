@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { actorUser, userActor, type RequestContext } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { AppError, invalid } from "../../platform/errors.ts";
+import { AppError, forbidden, invalid } from "../../platform/errors.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { audit } from "../audit/audit-service.ts";
 import { newSecret, requireRecentSignInOnSession, revokeAccessOf } from "../identity/identity-service.ts";
@@ -51,8 +51,14 @@ export async function requestEmailChange(deps: Deps, ctx: RequestContext, u: rep
   if (u.email_bidx && Buffer.from(u.email_bidx).equals(bidx)) return "unchanged";
   const byStaff = actor.userId !== u.id;
   // One's own address is where password resets and sign-in links go: moved from a session, the
-  // session must have signed in recently (a stolen cookie must not take the account with it).
-  if (!byStaff) await requireRecentSignInOnSession(ctx, sessionHash, "change your e-mail address");
+  // session must have signed in recently (a stolen cookie must not take the account with it); an
+  // API token or an application's OAuth token, which outlive any sign-in, cannot move it at all
+  // (with the address, a password reset would hand over the account). The password sent with the
+  // request (HTTP Basic) is itself a fresh proof.
+  if (!byStaff) {
+    if (actor.via === "token" || actor.via === "oauth") throw forbidden("Your own e-mail address is changed in a signed-in session, not with an API or OAuth token.");
+    await requireRecentSignInOnSession(ctx, sessionHash, "change your e-mail address");
+  }
   const owner = await repo.findUserByEmailBidx(ctx.tx, bidx);
   const taken = owner !== undefined && owner.id !== u.id;
   if (taken && byStaff) throw invalid("email", "Email: is already being used by another user", "DuplicateValue");
@@ -105,7 +111,7 @@ async function setEmail(ctx: RequestContext, userId: string, email: string, bidx
   const u = await repo.findUserById(ctx.tx, userId);
   if (u) await indexUser(ctx, u.active ? { id: userId, name: ctx.sealer.open(u.name_sealed, userRef(userId, "name")), email } : { id: userId, removed: true });
   // Whoever held the account through the old address holds it no longer.
-  await revokeAccessOf(ctx, userId, { tokens: false, signinLinks: true });
+  await revokeAccessOf(ctx, userId, { tokens: false, grants: true, signinLinks: true });
 }
 
 const notValid = () => new AppError("RecordNotFound", { description: "This confirmation link is not valid. Check that it was copied whole, or change the address again." });

@@ -129,7 +129,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Creates a one-time sign-in link for an end user, to hand over (owners and admins). Shown once.",
     params: publicIdParam,
     response: z.object({ sign_in_link: z.object({ url: z.string(), token: z.string(), expires_at: z.string(), user_id: z.number() }) }),
-    handler: async (ctx, { params }) => ({ sign_in_link: await createSigninLinkFor(deps, ctx, params.id) }),
+    handler: async (ctx, { params, req }) => ({ sign_in_link: await createSigninLinkFor(deps, ctx, params.id, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/:id/consent_records", operationId: "listUserConsentRecords", tag: "users", auth: "user",
@@ -290,11 +290,11 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "DELETE", url: "/api/v2/users/:id/two_factor", operationId: "resetUserTwoFactor", tag: "two_factor", auth: "user",
-    summary: "Vaultdesk: removes a person's authenticator and recovery codes (admins; only the owner for the owner). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one.",
+    summary: "Vaultdesk: removes another person's authenticator and recovery codes (admins; only the owner for the owner; one's own: 403, turned off with a code instead). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one.",
     params: publicIdParam, response: z.object({ two_factor_reset: z.boolean() }),
-    handler: async (ctx, { params, req }) => {
+    handler: async (ctx, { params }) => {
       const u = await service.resolveUser(ctx, params.id);
-      return { two_factor_reset: await twoFactor.resetByAdmin(deps, ctx, { id: u.id, niceId: u.niceId, role: u.role }, sessionCookieOf(req)) };
+      return { two_factor_reset: await twoFactor.resetByAdmin(deps, ctx, { id: u.id, niceId: u.niceId, role: u.role }) };
     },
   });
   defineRoute(app, deps, {
