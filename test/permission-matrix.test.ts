@@ -553,7 +553,8 @@ const RULES: Record<string, Row> = {
   logoutCurrentSession: { who: "anyone", call: () => ({ method: "DELETE", path: "/api/v2/users/me/logout.json" }) },
   listOwnPasskeys: { who: "anyone", call: () => get("/api/v2/users/me/passkeys.json") },
   renameOwnPasskey: { who: "anyone", call: async (as) => ({ method: "PUT", path: `/api/v2/users/me/passkeys/${await passkeyOf(cred[as].id)}.json`, body: { passkey: { name: "Renamed" } } }) },
-  deleteOwnPasskey: { who: "anyone", call: async (as) => ({ method: "DELETE", path: `/api/v2/users/me/passkeys/${await passkeyOf(cred[as].id)}.json` }) },
+  // Removed, like added, in a session only (soon after signing in), never with an API token.
+  deleteOwnPasskey: { who: "session", call: async (as) => ({ method: "DELETE", path: `/api/v2/users/me/passkeys/${await passkeyOf(cred[as].id)}.json` }) },
   // A passkey is added while signed in, never with an API token.
   createPasskeyRegistrationOptions: { who: "session", call: () => ({ method: "POST", path: "/api/v2/users/me/passkeys/options.json" }) },
   createOwnPasskey: {

@@ -6,6 +6,7 @@ import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetPasswordByOperator } from "../src/modules/identity/password-reset-service.ts";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
+import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, cookieOf, jobsSettled, PASSWORD, signIn, signInByMail, staffWithPassword, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
@@ -143,6 +144,14 @@ const exchange = (a: TestTenant, code: string, verifier: string, client: { ident
     rawBody: new URLSearchParams({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: client.identifier, ...(client.secret ? { client_secret: client.secret } : {}) }).toString(),
   });
 const asBearer = (a: TestTenant, token: string, method: string, path: string, body?: unknown) => t.request({ method, path, host: a.host, headers: { authorization: `Bearer ${token}` }, body });
+/** Adds a passkey for the signed-in person (a software authenticator); its id. */
+async function addPasskey(a: TestTenant, s: Session): Promise<string> {
+  const o = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys/options.json");
+  expect(o.status, o.text).toBe(200);
+  const r = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Laptop", credential: new SoftAuthenticator().register(o.body.options, { origin: a.origin }) } });
+  expect(r.status, r.text).toBe(201);
+  return r.body.passkey.id as string;
+}
 const sessionOfCookie = async (a: TestTenant, cookie: string): Promise<Session> => {
   const r = await t.request({ method: "GET", path: "/api/v2/session.json", host: a.host, headers: { cookie } });
   expect(r.status, r.text).toBe(200);
@@ -282,5 +291,79 @@ describe("the ways around a recent sign-in are closed", () => {
     refused(await s("POST", `/api/v2/users/${customer}/sign_in_links.json`));
     expect(await invitations()).toBe(before);
     expect(await actions(a, "signin_link.created")).toBe(0);
+  });
+
+  it("an old admin session cannot make staff, give roles, set passwords, vouch for addresses, or take away second factors and passkeys", async () => {
+    const a = await buildTenant(t, "recentacct");
+    const p = await staffWithPassword(t, a, "admin");
+    const agent = await staffWithPassword(t, a, "agent");
+    const s = (method: string, path: string, body?: unknown) => asSession(t, a, p.session, method, path, body);
+    expect((await a.api("PUT", "/api/v2/password_settings.json", { password_settings: { admins_set_end_user_passwords: true } })).status).toBe(200);
+    // The agent's second factor, and the admin's OAuth token (an application they allowed while signed in recently).
+    const start = await asSession(t, a, agent.session, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect((await asSession(t, a, agent.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(start.body.totp.secret) })).status).toBe(200);
+    const pub = (await a.api("POST", "/api/v2/oauth/clients.json", { client: { name: "Public app", identifier: "public_app", redirect_uri: [REDIRECT] } })).body.client;
+    const req = await authorizationRequest(a, pub.identifier, "read write");
+    const bearer = (await exchange(a, codeOf(await s("POST", "/api/v2/oauth/consent", { ...req.query, allowed: true }))!, req.verifier, pub)).body.access_token as string;
+    const customer = (await a.api("POST", "/api/v2/users.json", { user: { name: "Customer", email: `customer-${Date.now()}@example.test` } })).body.user;
+    expect(customer.verified).toBe(false);
+    const ownToken = (await s("POST", "/api/v2/api_tokens.json", { api_token: { name: "Mine" } })).body.api_token.token as string;
+    const mine = await addPasskey(a, p.session);
+    const theirs = await addPasskey(a, agent.session);
+
+    await signedInAgo(a, p.id, 16);
+    const usersBefore = (await a.api("GET", "/api/v2/users.json?role=agent")).body.users.length;
+    refused(await s("POST", "/api/v2/users.json", { user: { name: "New agent", email: `new-agent-${Date.now()}@attacker.test`, role: "agent" } }));
+    refused(await s("PUT", `/api/v2/users/${customer.id}/role.json`, { role: "agent" }));
+    refused(await s("PUT", `/api/v2/users/${customer.id}.json`, { user: { role: "agent" } }));
+    refused(await s("PUT", `/api/v2/users/${agent.id}/role.json`, { role: "light_agent" }));
+    refused(await s("POST", `/api/v2/users/${customer.id}/password.json`, { password: "Chosen by the holder of a cookie 9" }));
+    refused(await s("PUT", `/api/v2/users/${customer.id}.json`, { user: { verified: true } }));
+    const viaApp = await asBearer(a, bearer, "PUT", `/api/v2/users/${customer.id}.json`, { user: { verified: true } });
+    expect(viaApp.status, viaApp.text).toBe(403);
+    refused(await s("DELETE", `/api/v2/users/${agent.id}/two_factor.json`));
+    refused(await s("DELETE", `/api/v2/users/me/passkeys/${mine}.json`));
+    refused(await s("DELETE", `/api/v2/users/${p.id}/passkeys/${mine}.json`));
+    refused(await s("DELETE", `/api/v2/users/${agent.id}/passkeys/${theirs}.json`));
+    expect((await s("DELETE", `/api/v2/users/me/passkeys/${crypto.randomUUID()}.json`)).status).toBe(404);
+    // A token removes none of its own person's passkeys either.
+    expect((await asBearer(a, bearer, "DELETE", `/api/v2/users/me/passkeys/${mine}.json`)).status).toBe(403);
+    refused(await asBearer(a, ownToken, "DELETE", `/api/v2/users/me/passkeys/${mine}.json`));
+    refused(await asBearer(a, ownToken, "DELETE", `/api/v2/users/${p.id}/passkeys/${mine}.json`));
+    expect((await s("GET", "/api/v2/users/me/passkeys.json")).body.passkeys).toHaveLength(1);
+    expect((await a.api("GET", `/api/v2/users/${agent.id}/passkeys.json`)).body.passkeys).toHaveLength(1);
+    // Nothing changed.
+    expect((await a.api("GET", "/api/v2/users.json?role=agent")).body.users.length).toBe(usersBefore);
+    expect((await a.api("GET", `/api/v2/users/${customer.id}.json`)).body.user).toMatchObject({ role: "end-user", verified: false });
+    expect((await a.api("GET", `/api/v2/users/${agent.id}.json`)).body.user.role).toBe("agent");
+    expect((await a.api("GET", `/api/v2/users/${agent.id}/two_factor.json`)).body.two_factor.enabled).toBe(true);
+    expect(await actions(a, "user.password_set")).toBe(0);
+    // Other work goes on: an end user added, a name changed.
+    expect((await s("POST", "/api/v2/users.json", { user: { name: "Another customer", email: `another-${Date.now()}@example.test` } })).status).toBe(201);
+    expect((await s("PUT", `/api/v2/users/${customer.id}.json`, { user: { name: "Customer Renamed" } })).status).toBe(200);
+
+    // Signed in a minute ago (with the passkey as second factor): each is the admin's to do.
+    await signedInAgo(a, p.id, 1);
+    const f = s;
+    expect((await f("PUT", `/api/v2/users/${customer.id}.json`, { user: { verified: true } })).status).toBe(200);
+    expect((await f("POST", `/api/v2/users/${customer.id}/password.json`, { password: "Chosen by the admin now 9" })).status).toBe(204);
+    expect((await f("PUT", `/api/v2/users/${agent.id}/role.json`, { role: "light_agent" })).status).toBe(200);
+    expect((await f("DELETE", `/api/v2/users/${agent.id}/two_factor.json`)).body).toEqual({ two_factor_reset: true });
+    expect((await f("DELETE", `/api/v2/users/me/passkeys/${mine}.json`)).status).toBe(204);
+  });
+
+  it("with staff on single sign-on only, a new owner needs a second factor (their way in when the provider fails)", async () => {
+    const a = await buildTenant(t, "recentsso2");
+    const p = await staffWithPassword(t, a, "admin");
+    const owner = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+    const start = await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect((await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(start.body.totp.secret) })).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: crypto.randomBytes(32).toString("base64url") } })).status).toBe(200);
+    const on = await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } });
+    expect(on.status, on.text).toBe(200);
+    const promoted = await a.api("PUT", `/api/v2/users/${p.id}/role.json`, { role: "owner" });
+    expect(promoted.status, promoted.text).toBe(422);
+    expect(promoted.body.details.role[0].description).toMatch(/needs two-factor sign-in first/);
+    expect((await a.api("GET", `/api/v2/users/${p.id}.json`)).body.user.role).toBe("admin");
   });
 });

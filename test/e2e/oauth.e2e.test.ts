@@ -112,6 +112,43 @@ describe("OAuth 2.0 in Chromium", () => {
     await expectInert(h, admin);
   });
 
+  it("asks for a new sign-in when the session's is too old to allow an application, then allows it", async () => {
+    const verifier = oauth.generateRandomCodeVerifier();
+    const url = new URL(server().authorization_endpoint!);
+    for (const [k, v] of Object.entries({ response_type: "code", client_id: "example-app", redirect_uri: redirectUri, scope: "tickets:read", state: "again", code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256" })) url.searchParams.set(k, v);
+    const page = await h.newPage();
+    await page.goto(url.href);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    const question = page.getByRole("heading", { name: "Allow Example app to use your account?" });
+    await visible(question);
+    // A sign-in older than 15 minutes: the server refuses the "Allow" (test/recent-sign-in.test.ts
+    // makes the old session; here the browser is given that answer once), and the page offers to
+    // sign in again instead of showing an error.
+    const consentUrl = "**/api/v2/oauth/consent";
+    await page.route(consentUrl, (route) =>
+      route.request().method() === "POST"
+        ? route.fulfill({ status: 403, contentType: "application/json", body: JSON.stringify({ error: "RecentSignInRequired", description: "To allow an application access to your account, sign in again." }) })
+        : route.continue(),
+    );
+    await page.getByRole("button", { name: "Allow" }).click();
+    const again = page.getByRole("alert").filter({ hasText: "within 15 minutes of signing in" });
+    await visible(again);
+    await expectAccessible(page, "OAuth consent: sign in again");
+    await shot(page, "oauth-consent-sign-in-again");
+    await page.unroute(consentUrl);
+    await again.getByRole("button", { name: "Sign in again" }).click();
+    // Signed out: the sign-in form at the consent page's address, then the same question.
+    await signIn(page, "ann@acme.test", PASSWORD);
+    await visible(question);
+    expect(new URL(page.url()).searchParams.get("state")).toBe("again");
+    await page.getByRole("button", { name: "Allow" }).click();
+    await visible(page.getByRole("heading", { name: "Back in the example app" }));
+    const back = landed.filter((u) => u.pathname === "/callback").at(-1)!;
+    expect(back.searchParams.get("state")).toBe("again");
+    expect(back.searchParams.get("code")).toBeTruthy();
+    await expectInert(h, page);
+  });
+
   it("remembers the consent given to a confidential client: the second time, the page goes on by itself", async () => {
     const created = await apiCall(h, "POST", "/api/v2/oauth/clients.json", { headers: owner, body: { client: { name: "Desk sync", identifier: "desk-sync", redirect_uri: [redirectUri], kind: "confidential" } } });
     expect(created.status).toBe(201);

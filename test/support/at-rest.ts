@@ -161,7 +161,7 @@ export async function writeEverything(t: TestApp): Promise<string> {
   await t.db.tenant(a.tenantId, async (tx) => {
     const owner = await tx.db.selectFrom("users").select(["id", "nice_id"]).where("role", "=", "owner").executeTakeFirstOrThrow();
     const base = { tx, sealer: await t.keyring.sealerFor(tx), requestId: "rest", now: () => new Date() };
-    const asOwner = makeContext({ ...base, actor: userActor({ id: owner.id, niceId: owner.nice_id, role: "owner", customRole: null }, "session") });
+    const asOwner = makeContext({ ...base, actor: userActor({ id: owner.id, niceId: owner.nice_id, role: "owner", customRole: null }, "token") });
     await saveProvider(asOwner, "oidc", { enabled: true, config: { issuer: `https://${MARKER.toLowerCase()}.example`, client_secret: `${MARKER}-client-secret` }, trust: { before: [], after: [] } });
     await updateSsoSettings(asOwner, { end_user_provider: "oidc" });
     const anonymous = makeContext({ ...base, actor: { kind: "anonymous" } });

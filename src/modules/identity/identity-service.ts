@@ -18,6 +18,7 @@ import { teamName } from "../admin/account-service.ts";
 import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
 import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
+import { findSettings as findSsoSettings } from "./sso-repo.ts";
 import { countPasskeysOf, deletePasskeysOf, endChallengesOf as endWebauthnChallengesOf } from "./passkeys-repo.ts";
 import { passwordAllowed } from "./sso-password.ts";
 import { revokeAllTokens, revokeTokensOfUser } from "./api-tokens-repo.ts";
@@ -394,6 +395,17 @@ export async function requireRecentSignIn(ctx: RequestContext, sessionHash: Buff
   const age = at ? ctx.now().getTime() - at.getTime() : Number.NaN;
   if (age >= -SIGN_IN_CLOCK_SKEW_MS && age <= RECENT_SIGN_IN_MS) return;
   throw new AppError("RecentSignInRequired", { description: `To ${doing}, sign in again: this can only be done within ${RECENT_SIGN_IN_MS / 60_000} minutes of signing in.` });
+}
+
+/**
+ * Refuses (422) making `userId` an owner while staff sign in through single sign-on only and they
+ * have no second factor: an owner's way in when the identity provider fails is their password and
+ * second factor (sso-service.ts updateSsoSettings requires it of every owner when turning it on).
+ */
+export async function checkNewOwnerWayIn(ctx: RequestContext, userId: string): Promise<void> {
+  if ((await findSsoSettings(ctx.tx)).staff_sso_only && !(await twoFactorRepo.hasSecondFactor(ctx.tx, userId))) {
+    throw invalid("role", "Role: with staff on single sign-on only, a new owner needs two-factor sign-in first (their password and second factor are their way in if the identity provider fails)", "NotEnabled");
+  }
 }
 
 /** requireRecentSignIn for a caller on a session; other credentials (API tokens, OAuth, the password on each request) are left to their own rules. */

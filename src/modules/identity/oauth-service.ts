@@ -98,10 +98,12 @@ export async function createOAuthClient(deps: Pick<AppDeps, "keyring">, ctx: Req
 
 export async function updateOAuthClient(ctx: RequestContext, niceId: number, patch: ClientPatch, sessionHash?: Buffer): Promise<ClientView> {
   mustManage(ctx);
-  // Where the codes go is where access goes: moved only soon after a sign-in, like a new secret.
-  if (patch.redirect_uri !== undefined) await requireRecentSignInOnSession(ctx, sessionHash, "change an OAuth client's redirect URLs");
   const c = await repo.findClientByNiceId(ctx.tx, niceId, true);
   if (!c) throw notFound();
+  // Where the codes go is where access goes: moved only soon after a sign-in, like a new secret
+  // (the same list sent back, as a form that sends every field does, moves nothing).
+  const moved = patch.redirect_uri !== undefined && [...new Set(patch.redirect_uri)].sort().join("\n") !== [...c.redirect_uris].sort().join("\n");
+  if (moved) await requireRecentSignInOnSession(ctx, sessionHash, "change an OAuth client's redirect URLs");
   if (patch.redirect_uri) checkRedirectUris(patch.redirect_uri);
   await checkUnique(ctx, patch, c.id);
   const set = {

@@ -165,7 +165,7 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
     method: "DELETE", url: "/api/v2/users/me/passkeys/:id", operationId: "deleteOwnPasskey", tag: "passkeys", auth: "user",
     summary: "Vaultdesk: removes one of the caller's passkeys. Audited; the person is told by e-mail. Another person's passkey answers 404.",
     params: passkeyIdParam, response: z.undefined(), status: 204,
-    handler: async (ctx, { params }) => { await passkeys.removeOwn(deps, ctx, params.id); },
+    handler: async (ctx, { params, req }) => { await passkeys.removeOwn(deps, ctx, params.id, sessionHashOf(deps, ctx, sessionCookieOf(req))); },
   });
 }
 
@@ -181,6 +181,6 @@ export function registerUserPasskeyRoutes(app: FastifyInstance, deps: AppDeps, r
     method: "DELETE", url: "/api/v2/users/:id/passkeys/:passkey_id", operationId: "deleteUserPasskey", tag: "passkeys", auth: "user",
     summary: "Vaultdesk: removes one of a person's passkeys (admins; only the owner for the owner). Audited; the person is told by e-mail.",
     params: userPasskeyParams, response: z.undefined(), status: 204,
-    handler: async (ctx, { params }) => { await passkeys.removeByAdmin(deps, ctx, await resolveUser(ctx, params.id), params.passkey_id); },
+    handler: async (ctx, { params, req }) => { await passkeys.removeByAdmin(deps, ctx, await resolveUser(ctx, params.id), params.passkey_id, sessionHashOf(deps, ctx, sessionCookieOf(req))); },
   });
 }

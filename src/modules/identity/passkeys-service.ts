@@ -14,7 +14,7 @@ import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { completeSignIn, countSignInFailure, networkRefusal, requireRecentSignIn, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { completeSignIn, countSignInFailure, networkRefusal, requireRecentSignIn, requireRecentSignInOnSession, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { passkeyMail } from "./passkey-mail.ts";
 import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
@@ -213,8 +213,12 @@ export async function renameOwn(ctx: RequestContext, id: string, name: string): 
   return present(ctx, (await repo.findPasskeyOf(ctx.tx, actor.userId, id))!);
 }
 
-export async function removeOwn(deps: Pick<AppDeps, "config">, ctx: RequestContext, id: string): Promise<void> {
+export async function removeOwn(deps: Pick<AppDeps, "config">, ctx: RequestContext, id: string, sessionHash?: Buffer): Promise<void> {
   const actor = actorUser(ctx);
+  if (!(await repo.findPasskeyOf(ctx.tx, actor.userId, id))) throw notFound();
+  // As adding one: a passkey may be the person's second factor (and its recovery codes go with the
+  // last one), so it comes off only in a session soon after a sign-in — never with a token.
+  await requireRecentSignIn(ctx, sessionHash, "remove a passkey");
   if (!(await repo.deletePasskey(ctx.tx, actor.userId, id))) throw notFound();
   await dropRecoveryCodesWithoutFactor(ctx, actor.userId);
   audit(ctx, { action: "user.passkey_removed", resourceType: "user", resourceId: actor.niceId, fields: ["passkeys"] });
@@ -222,10 +226,13 @@ export async function removeOwn(deps: Pick<AppDeps, "config">, ctx: RequestConte
 }
 
 /** An admin removes one of a person's passkeys (only the owner the owner's): audited, the person is told. */
-export async function removeByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestContext, user: { id: string; niceId: number; role: string }, id: string): Promise<void> {
+export async function removeByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestContext, user: { id: string; niceId: number; role: string }, id: string, sessionHash?: Buffer): Promise<void> {
   const actor = actorUser(ctx);
   if (actor.userId !== user.id && !isAdmin(actor.role)) throw forbidden("Only admins remove another person's passkeys.");
   if (user.role === "owner" && actor.role !== "owner") throw forbidden("Only the owner removes the owner's passkeys.");
+  if (!(await repo.findPasskeyOf(ctx.tx, user.id, id))) throw notFound();
+  if (actor.userId === user.id) await requireRecentSignIn(ctx, sessionHash, "remove a passkey");
+  else await requireRecentSignInOnSession(ctx, sessionHash, "remove someone's passkey");
   if (!(await repo.deletePasskey(ctx.tx, user.id, id))) throw notFound();
   await dropRecoveryCodesWithoutFactor(ctx, user.id);
   audit(ctx, { action: "user.passkey_removed", resourceType: "user", resourceId: user.niceId, fields: ["passkeys"] });

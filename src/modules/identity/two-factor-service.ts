@@ -13,7 +13,7 @@ import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { completeSignIn, countSignInFailure, requireRecentSignIn, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { completeSignIn, countSignInFailure, requireRecentSignIn, requireRecentSignInOnSession, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
@@ -232,13 +232,16 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
  * `user.two_factor_reset`, every session of the person ends, and they are told by e-mail. Only
  * the owner resets the owner's. Answers whether there was one to reset.
  */
-export async function resetByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestContext, user: { id: string; niceId: number; role: string }): Promise<boolean> {
+export async function resetByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestContext, user: { id: string; niceId: number; role: string }, sessionHash?: Buffer): Promise<boolean> {
   const actor = actorUser(ctx);
   if (!isAdmin(actor.role)) throw forbidden("Only admins reset another person's two-factor authentication.");
   if (user.role === "owner" && actor.role !== "owner") throw forbidden("Only the owner resets the owner's two-factor authentication.");
   // One's own second factor is turned off with it (DELETE /users/me/two_factor takes the current
   // code), not by this reset: an admin's old or stolen session cookie must not remove it.
   if (user.id === actor.userId) throw forbidden("Your own two-factor authentication is turned off with a current code (or a recovery code), not reset.");
+  // Taking away someone's second factor leaves their password alone between an attacker and the
+  // account: only soon after a sign-in of one's own.
+  await requireRecentSignInOnSession(ctx, sessionHash, "reset someone's two-factor authentication");
   const had = await repo.removeTwoFactor(ctx.tx, user.id);
   if (!had) return false;
   await revokeAccessOf(ctx, user.id, { tokens: false });

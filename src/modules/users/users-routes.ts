@@ -97,7 +97,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users", operationId: "createUser", tag: "users", auth: "user",
     body: z.strictObject({ user: userCreateInput }), response: one,
-    handler: async (ctx, { body }) => ({ user: await service.createUser(ctx, body.user) }),
+    handler: async (ctx, { body, req }) => ({ user: await service.createUser(ctx, body.user, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/users/:id", operationId: "updateUser", tag: "users", auth: "user",
@@ -245,7 +245,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       if (!p.success) throw notFound();
       return adminPasswords.prepareAdminPassword(inTenant, p.data.id, body.password);
     },
-    handler: async (ctx, { prepared }) => { await adminPasswords.setPasswordByAdmin(deps, ctx, prepared); },
+    handler: async (ctx, { prepared, req }) => { await adminPasswords.setPasswordByAdmin(deps, ctx, prepared, sessionHashOf(deps, ctx, sessionCookieOf(req))); },
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/me/password/requirements", operationId: "showOwnPasswordRequirements", tag: "passwords", auth: "user",
@@ -292,9 +292,9 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "DELETE", url: "/api/v2/users/:id/two_factor", operationId: "resetUserTwoFactor", tag: "two_factor", auth: "user",
     summary: "Vaultdesk: removes another person's authenticator and recovery codes (admins; only the owner for the owner; one's own: 403, turned off with a code instead). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one.",
     params: publicIdParam, response: z.object({ two_factor_reset: z.boolean() }),
-    handler: async (ctx, { params }) => {
+    handler: async (ctx, { params, req }) => {
       const u = await service.resolveUser(ctx, params.id);
-      return { two_factor_reset: await twoFactor.resetByAdmin(deps, ctx, { id: u.id, niceId: u.niceId, role: u.role }) };
+      return { two_factor_reset: await twoFactor.resetByAdmin(deps, ctx, { id: u.id, niceId: u.niceId, role: u.role }, sessionHashOf(deps, ctx, sessionCookieOf(req))) };
     },
   });
   defineRoute(app, deps, {

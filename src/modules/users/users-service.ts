@@ -6,7 +6,7 @@ import type { EmailStatus, Role } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
-import { revokeAccessOf } from "../identity/identity-service.ts";
+import { checkNewOwnerWayIn, requireRecentSignInOnSession, revokeAccessOf } from "../identity/identity-service.ts";
 import { findOrganizationId, organizationForDomain, organizationToJoin } from "../organizations/organizations-service.ts";
 import { cancelPendingEmailChanges, requestEmailChange } from "./users-email.ts";
 import { emailDomain, emailIndex } from "./users-fns.ts";
@@ -134,11 +134,14 @@ export async function insertSealedUser(
   return { id, niceId, organizationId };
 }
 
-export async function createUser(ctx: RequestContext, input: UserCreateInput): Promise<UserView> {
+export async function createUser(ctx: RequestContext, input: UserCreateInput, sessionHash?: Buffer): Promise<UserView> {
   const actor = actorUser(ctx);
   const role = roleFromApi(input.role ?? "end-user");
   const allowed = userPolicy.create(actor, role);
   if (!allowed.ok) throw forbidden(allowed.reason);
+  // A staff member added is invited by mail (a way in for whoever holds that mailbox): as for an
+  // invitation, only soon after a sign-in of one's own.
+  if (isStaff(role)) await requireRecentSignInOnSession(ctx, sessionHash, "add a staff member");
   const organizationId = input.organization_id ? (await organizationToJoin(ctx, input.organization_id)).id : input.organization_id === null ? null : undefined;
   const { id } = await insertSealedUser(ctx, {
     role,
@@ -283,6 +286,10 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
     if (!input.verified) throw invalid("verified", "Verified: an address is unverified only by changing it", "InvalidValue");
     const d = userPolicy.vouchForEmail(actor, u);
     if (!d.ok) throw forbidden(d.reason);
+    // Vouching opens the address to password resets and sign-in links: with an address staff set,
+    // a way into the account. Not for an application (OAuth), and on a session only soon after a sign-in.
+    if (actor.via === "oauth") throw forbidden("An application cannot vouch for an address.");
+    await requireRecentSignInOnSession(ctx, currentSession, "vouch for an address");
     if (!u.email_sealed) throw invalid("verified", "Verified: this person has no e-mail address", "InvalidValue");
     patch.email_status = "verified";
     fields.push("verified");
@@ -317,6 +324,11 @@ export async function changeRole(ctx: RequestContext, u: repo.UserRow, next: Rol
   const owners = u.role === "owner" ? await adminRepo.lockActiveOwners(ctx.tx) : [];
   const decision = userPolicy.changeRole(actor, u, next, owners.length);
   if (!decision.ok) throw forbidden(decision.reason);
+  // Someone else's role (making staff, an admin or an owner, or taking it away) only soon after a
+  // sign-in of one's own: not with an old or stolen cookie, nor an owner's session from single
+  // sign-on (which any admin could forge). Stepping down oneself needs no more than the session.
+  if (actor.userId !== u.id) await requireRecentSignInOnSession(ctx, currentSession, "change someone's role");
+  if (next === "owner") await checkNewOwnerWayIn(ctx, u.id);
   await repo.updateUser(ctx.tx, u.id, { role: next });
   await revokeAccessOf(ctx, u.id, { keepSession: actor.userId === u.id ? currentSession : undefined });
   // A change asked for under the old role (by the person or by staff) is not carried into the new one.

@@ -1,9 +1,9 @@
 import { useState } from "react";
-import { client, explain, ok } from "../api.ts";
-import { ErrorText } from "../components/Field.tsx";
+import { client, ok } from "../api.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, LOCALES, t } from "../i18n/index.ts";
 import { OnceBox } from "./OnceBox.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 
 /** A consent text's language as people read it: its own name (日本語), the tag, or "default text". */
 const languageName = (tag: string | null) => (tag === null ? t("admin.hc.consents.default") : (LOCALES.find((l) => l.code === tag)?.name ?? tag));
@@ -15,15 +15,15 @@ const languageName = (tag: string | null) => (tag === null ? t("admin.hc.consent
 export function EndUserPanels(props: { userId: number }) {
   const [link, setLink] = useState<string | null>(null);
   const records = useApi(["consent_records", props.userId], async (signal) => (await ok(client.GET("/api/v2/users/{id}/consent_records", { params: { path: { id: props.userId } }, signal }))).consent_records);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [busy, setBusy] = useState(false);
   async function create() {
     setBusy(true);
-    setError(null);
+    failure.clear();
     try {
       setLink((await ok(client.POST("/api/v2/users/{id}/sign_in_links", { params: { path: { id: props.userId } } }))).sign_in_link.url);
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -33,7 +33,7 @@ export function EndUserPanels(props: { userId: number }) {
       <section aria-labelledby="signin-link-heading" className="panel">
         <h2 id="signin-link-heading">{t("admin.hc.link.heading")}</h2>
         <p className="muted">{t("admin.hc.link.intro")}</p>
-        <ErrorText text={error} />
+        {failure.notice}
         {link ? (
           <OnceBox id="signin-link" label={t("admin.hc.link.label")} value={link} intro={t("admin.hc.link.once")} />
         ) : (

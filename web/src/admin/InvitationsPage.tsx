@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { Invitation, User } from "../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Field, StatusText } from "../components/Field.tsx";
 import { useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { ListTable } from "./ListTable.tsx";
 import { OnceBox } from "./OnceBox.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 
 const ROLE_KEY = { admin: "admin.role.admin", agent: "admin.role.agent", "light-agent": "admin.role.light_agent" } as const;
 
@@ -19,14 +20,14 @@ export function InvitationsPage(props: { me: User }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Invitation["role"]>("agent");
   const [created, setCreated] = useState<{ url: string; email: string; expires: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const r = await ok(client.POST("/api/v2/invitations", { body: { invitation: { email, role } } }));
@@ -34,20 +35,20 @@ export function InvitationsPage(props: { me: User }) {
       setEmail("");
       await invitations.reload();
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
   }
 
   async function revoke(inv: Invitation) {
-    setError(null);
+    failure.clear();
     try {
       await ok(client.DELETE("/api/v2/invitations/{id}", { params: { path: { id: inv.id } } }));
       setStatus(t("admin.invite.revoked", { email: inv.email }));
       await invitations.reload();
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     }
   }
 
@@ -72,7 +73,7 @@ export function InvitationsPage(props: { me: User }) {
           {t("admin.invite.create")}
         </button>
       </form>
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       {created ? (
         <OnceBox

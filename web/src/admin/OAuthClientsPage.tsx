@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { OAuthClient } from "../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Field, StatusText } from "../components/Field.tsx";
 import { useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { ListTable } from "./ListTable.tsx";
 import { OnceBox } from "./OnceBox.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 
 /** `/admin/oauth-clients`: OAuth clients — create (a confidential one's secret shown once), list, delete. */
 export function OAuthClientsPage() {
@@ -16,14 +17,14 @@ export function OAuthClientsPage() {
   const [redirects, setRedirects] = useState("");
   const [kind, setKind] = useState<"public" | "confidential">("public");
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const redirect_uri = redirects.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
@@ -34,21 +35,21 @@ export function OAuthClientsPage() {
       setRedirects("");
       await list.reload();
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
   }
 
   async function remove(c: OAuthClient) {
-    setError(null);
+    failure.clear();
     try {
       await ok(client.DELETE("/api/v2/oauth/clients/{id}", { params: { path: { id: c.id } } }));
       setStatus(t("oauth.clients.deleted", { name: c.name }));
       if (secret?.name === c.name) setSecret(null);
       await list.reload();
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     }
   }
 
@@ -81,7 +82,7 @@ export function OAuthClientsPage() {
           {t("oauth.clients.create")}
         </button>
       </form>
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       {secret ? <OnceBox id="new-client-secret" label={t("oauth.clients.secretLabel")} value={secret.secret} intro={t("oauth.clients.secretIntro", { name: secret.name })} /> : null}
       <h2>{t("oauth.clients.listTitle")}</h2>

@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { PersonPasskeys, PersonTwoFactor } from "./SecurityPage.tsx";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { Role, User } from "../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, navigate, PageHeading, useLocation } from "../router.tsx";
@@ -11,6 +11,7 @@ import { Pager } from "./Pager.tsx";
 import { EndUserPanels } from "./EndUserPanels.tsx";
 import { SessionsList } from "../components/SessionsList.tsx";
 import { RestrictionBanner } from "../components/RestrictionBanner.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 
 const PER_PAGE = 25;
 /** The list's role filter, in the API's terms (admin = owners and admins, agent = agents and light agents). */
@@ -127,19 +128,19 @@ export function NewPersonPage() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [role, setRole] = useState("end-user");
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [busy, setBusy] = useState(false);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    failure.clear();
     try {
       const r = await ok(client.POST("/api/v2/users", { body: { user: { name, email, role: role as NewRole } } }));
       // Staff added here get an invitation to choose a password (the server makes and mails it).
       navigate(`/admin/people/${r.user.id}${role === "end-user" ? "" : "?invited=1"}`);
     } catch (err) {
       setBusy(false);
-      setError(explain(err));
+      failure.fail(err);
     }
   }
   return (
@@ -161,7 +162,7 @@ export function NewPersonPage() {
             <option value="admin">{t("admin.role.admin")}</option>
           </select>
         </Field>
-        <ErrorText text={error} />
+        {failure.notice}
         <button type="submit" disabled={busy}>
           {t("admin.people.create")}
         </button>
@@ -178,20 +179,20 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
   const user = person.data;
   const [roleChoice, setRole] = useState<Role | null>(null);
   const role = roleChoice ?? user?.vaultdesk_role ?? "agent";
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(props.invited ? t("admin.people.invitedNotice") : null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
 
   async function unlock(id: number) {
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const r = await ok(client.PUT("/api/v2/users/{id}/unlock", { params: { path: { id } } }));
       setStatus(t(r.unlocked ? "admin.people.unlocked" : "admin.people.notLocked"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -199,7 +200,7 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
 
   async function act(call: () => Promise<{ user: User }>, done: string) {
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const r = await call();
@@ -207,7 +208,7 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
       setRole(null);
       setStatus(done);
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
       setConfirming(false);
@@ -241,7 +242,7 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
         </dd>
       </dl>
       <StatusText text={status} />
-      <ErrorText text={error} />
+      {failure.notice}
       {user.active ? (
         <>
           <section aria-labelledby="role-heading" className="panel">
@@ -328,7 +329,7 @@ export function PersonPage(props: { id: number; me: User; invited?: boolean }) {
           <SessionsList userId={user.id} own={self} headingId="person-sessions-heading" />
         </section>
       ) : null}
-      {user.active && user.vaultdesk_role !== "end_user" ? <PersonTwoFactor user={user} /> : null}
+      {user.active && user.vaultdesk_role !== "end_user" ? <PersonTwoFactor user={user} self={self} /> : null}
       {user.active ? <PersonPasskeys user={user} /> : null}
       {user.active && user.vaultdesk_role === "end_user" ? <EndUserPanels userId={user.id} /> : null}
       <PersonRestriction user={user} onSaved={(u) => setData(key, u)} />
@@ -365,13 +366,13 @@ function PersonOrganization(props: { user: User; busy: boolean; onRemove: () => 
 function CustomRolePicker(props: { user: User; onSaved: (u: User) => void }) {
   const roles = useApi(["custom-roles"], async (signal) => (await ok(client.GET("/api/v2/custom_roles", { signal }))).custom_roles);
   const [choice, setChoice] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const current = props.user.custom_role_id ?? 2;
   const value = choice ?? current;
   async function save(e: FormEvent) {
     e.preventDefault();
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const r = await ok(client.PUT("/api/v2/users/{id}", { params: { path: { id: props.user.id } }, body: { user: { custom_role_id: value === 2 ? null : value } } }));
@@ -379,7 +380,7 @@ function CustomRolePicker(props: { user: User; onSaved: (u: User) => void }) {
       setChoice(null);
       setStatus(t("roles.given"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     }
   }
   return (
@@ -401,7 +402,7 @@ function CustomRolePicker(props: { user: User; onSaved: (u: User) => void }) {
         </button>
       </form>
       <StatusText text={status} />
-      <ErrorText text={error} />
+      {failure.notice}
     </section>
   );
 }
@@ -410,11 +411,11 @@ function CustomRolePicker(props: { user: User; onSaved: (u: User) => void }) {
 function PersonRestriction(props: { user: User; onSaved: (u: User) => void }) {
   const [reason, setReason] = useState(props.user.restriction_reason ?? "");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   async function save(restricted: boolean) {
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       await ok(client.PUT("/api/v2/users/{id}/restriction", { params: { path: { id: props.user.id } }, body: { restriction: restricted ? { restricted, reason } : { restricted } } }));
@@ -423,7 +424,7 @@ function PersonRestriction(props: { user: User; onSaved: (u: User) => void }) {
       if (!restricted) setReason("");
       setStatus(t(restricted ? "privacy.restricted" : "privacy.lifted"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -453,7 +454,7 @@ function PersonRestriction(props: { user: User; onSaved: (u: User) => void }) {
         ) : null}
       </form>
       <StatusText text={status} />
-      <ErrorText text={error} />
+      {failure.notice}
     </section>
   );
 }

@@ -1,12 +1,13 @@
 import { useState } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { User } from "../api-schema.ts";
-import { ErrorText, StatusText } from "../components/Field.tsx";
+import { StatusText } from "../components/Field.tsx";
 import { TwoFactorSection } from "../components/TwoFactor.tsx";
 import { PasskeysSection } from "../components/Passkeys.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 
 const KEY = ["two-factor-settings"];
 
@@ -17,13 +18,13 @@ const KEY = ["two-factor-settings"];
 export function SecurityPage() {
   const settings = useApi(KEY, async (signal) => (await ok(client.GET("/api/v2/two_factor_settings", { signal }))).two_factor_settings);
   const setData = useSetData();
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   /** The switch's state while a change is on its way (shown at once; put back if it is refused). */
   const [pending, setPending] = useState<boolean | null>(null);
   async function change(require: boolean) {
-    setError(null);
+    failure.clear();
     setStatus(null);
     setBusy(true);
     setPending(require);
@@ -32,7 +33,7 @@ export function SecurityPage() {
       setData(KEY, r.two_factor_settings);
       setStatus(t("admin.saved"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setPending(null);
       setBusy(false);
@@ -51,7 +52,7 @@ export function SecurityPage() {
             <p className="help" id="tf-require-help">
               {t("tf.admin.requireHelp")}
             </p>
-            <ErrorText text={error} />
+            {failure.notice}
             <StatusText text={status} />
           </section>
         )}
@@ -66,16 +67,20 @@ export function SecurityPage() {
   );
 }
 
-/** A person's two-factor status on their admin page, with the reset (audited; they are signed out and told by e-mail). */
-export function PersonTwoFactor(props: { user: User }) {
+/**
+ * A person's two-factor status on their admin page, with the reset (audited; they are signed out
+ * and told by e-mail). Not on one's own page: one's own is turned off with a current code, on the
+ * security page (the server refuses the reset on oneself).
+ */
+export function PersonTwoFactor(props: { user: User; self: boolean }) {
   const key = ["two-factor", props.user.id];
   const state = useApi(key, async (signal) => (await ok(client.GET("/api/v2/users/{id}/two_factor", { params: { path: { id: props.user.id } }, signal }))).two_factor);
   const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   async function reset() {
-    setError(null);
+    failure.clear();
     setBusy(true);
     try {
       await ok(client.DELETE("/api/v2/users/{id}/two_factor", { params: { path: { id: props.user.id } } }));
@@ -83,7 +88,7 @@ export function PersonTwoFactor(props: { user: User }) {
       setConfirming(false);
       await state.reload();
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -92,7 +97,7 @@ export function PersonTwoFactor(props: { user: User }) {
     <section aria-labelledby="person-tf-heading" className="panel">
       <h2 id="person-tf-heading">{t("tf.admin.person")}</h2>
       <StatusText text={status} />
-      <ErrorText text={error} />
+      {failure.notice}
       <Loadable state={state}>
         {(s) => (
           <>
@@ -100,7 +105,8 @@ export function PersonTwoFactor(props: { user: User }) {
               {s.enabled ? t("tf.admin.personOn", { count: s.recovery_codes_left }) : t("tf.admin.personOff")}
               {s.passkeys > 0 ? ` ${t("tf.admin.personPasskeys", { count: s.passkeys })}` : null}
             </p>
-            {s.enabled || s.passkeys > 0 ? (
+            {props.self && (s.enabled || s.passkeys > 0) ? <p className="help">{t("tf.admin.resetOwn")}</p> : null}
+            {!props.self && (s.enabled || s.passkeys > 0) ? (
               <div className="actions">
                 {confirming ? (
                   <>
@@ -131,11 +137,11 @@ export function PersonPasskeys(props: { user: User }) {
   const key = ["passkeys", props.user.id];
   const state = useApi(key, async (signal) => (await ok(client.GET("/api/v2/users/{id}/passkeys", { params: { path: { id: props.user.id } }, signal }))).passkeys);
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   async function remove(passkeyId: string) {
-    setError(null);
+    failure.clear();
     setBusy(true);
     try {
       await ok(client.DELETE("/api/v2/users/{id}/passkeys/{passkey_id}", { params: { path: { id: props.user.id, passkey_id: passkeyId } } }));
@@ -143,7 +149,7 @@ export function PersonPasskeys(props: { user: User }) {
       setConfirming(null);
       await state.reload();
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -152,7 +158,7 @@ export function PersonPasskeys(props: { user: User }) {
     <section aria-labelledby="person-pk-heading" className="panel">
       <h2 id="person-pk-heading">{t("pk.admin.person")}</h2>
       <StatusText text={status} />
-      <ErrorText text={error} />
+      {failure.notice}
       <Loadable state={state}>
         {(passkeys) =>
           passkeys.length === 0 ? (

@@ -1,13 +1,14 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { SsoSettings } from "../api-schema.ts";
-import { CheckField, ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { CheckField, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { JwtSettings } from "./sso/JwtSettings.tsx";
 import { OidcSettings } from "./sso/OidcSettings.tsx";
 import { SamlSettings } from "./sso/SamlSettings.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 
 export const SSO_SETTINGS_KEY = ["sso_settings"];
 type Kind = "saml" | "oidc" | "jwt";
@@ -63,14 +64,14 @@ function WhoSignsInHow(props: { settings: SsoSettings }) {
   const [jit, setJit] = useState(s.jit_users);
   const [roleAttribute, setRoleAttribute] = useState(s.role_attribute ?? "");
   const [roleValues, setRoleValues] = useState<Record<string, string>>(Object.fromEntries(ROLES.map((r) => [r, (s.role_map[r] ?? []).join(", ")])));
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     const list = (v: string | undefined) => (v ?? "").split(",").map((x) => x.trim()).filter((x) => x.length > 0);
     try {
@@ -92,7 +93,7 @@ function WhoSignsInHow(props: { settings: SsoSettings }) {
       setData(SSO_SETTINGS_KEY, r.sso_settings);
       setStatus(t("admin.saved"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -128,7 +129,7 @@ function WhoSignsInHow(props: { settings: SsoSettings }) {
           <input value={roleValues[role] ?? ""} onChange={(e) => setRoleValues({ ...roleValues, [role]: e.target.value })} spellCheck={false} disabled={roleAttribute.trim() === ""} />
         </Field>
       ))}
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       <p className="actions">
         <button type="submit" disabled={busy}>

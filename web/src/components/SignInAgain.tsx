@@ -1,11 +1,15 @@
-import { ApiError, signOut } from "../api.ts";
+import { useState, type ReactNode } from "react";
+import { ApiError, explain, signOut } from "../api.ts";
 import { t } from "../i18n/index.ts";
+import { ErrorText } from "./Field.tsx";
 
 /**
  * Some steps are taken only soon after signing in (identity-service.ts requireRecentSignIn: adding
  * a passkey, setting up an authenticator app, creating or rotating an API token, changing one's own
- * e-mail address); the server refuses them later with 403 RecentSignInRequired. These pages then
- * show this notice instead of an error, with a way to sign in again.
+ * e-mail address; for admins: single sign-on settings, OAuth clients and their secrets, invitations
+ * and sign-in links; for anyone: allowing an application access); the server refuses them later
+ * with 403 RecentSignInRequired. These pages then show this notice instead of an error, with a way
+ * to sign in again.
  */
 
 /** The server's limit, in minutes (identity-service.ts RECENT_SIGN_IN_MS). */
@@ -24,4 +28,31 @@ export function SignInAgain(props: { intro?: string }) {
       </button>
     </p>
   );
+}
+
+/**
+ * A form's failure, for the forms whose step may need a recent sign-in: the server's explanation,
+ * or the notice with its button. `notice` goes where the form shows its error.
+ */
+export function useFailure(): { failed: boolean; fail: (err: unknown) => void; clear: () => void; notice: ReactNode } {
+  const [error, setError] = useState<string | null>(null);
+  const [again, setAgain] = useState(false);
+  return {
+    failed: error !== null || again,
+    fail: (err) => {
+      const needed = needsSignInAgain(err);
+      setAgain(needed);
+      setError(needed ? null : explain(err));
+    },
+    clear: () => {
+      setAgain(false);
+      setError(null);
+    },
+    notice: (
+      <>
+        {again ? <SignInAgain /> : null}
+        <ErrorText text={error} />
+      </>
+    ),
+  };
 }

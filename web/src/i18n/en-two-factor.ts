@@ -48,6 +48,7 @@ export const enTwoFactor = {
   "tf.admin.person": "Two-factor authentication",
   "tf.admin.personOn": "On ({count} recovery codes left).",
   "tf.admin.personOff": "Off.",
+  "tf.admin.resetOwn": "Your own is turned off on your security page, with a current code.",
   "tf.admin.personPasskeys": { one: "{count} passkey.", other: "{count} passkeys." },
   "tf.admin.reset": "Reset two-factor authentication",
   "tf.admin.resetConfirm": "Reset two-factor authentication for {name}? Their authenticator and recovery codes stop working, they are signed out everywhere and told by e-mail.",

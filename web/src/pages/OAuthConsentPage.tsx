@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { OAuthConsent, User } from "../api-schema.ts";
-import { ErrorText, StatusText } from "../components/Field.tsx";
+import { StatusText } from "../components/Field.tsx";
 import { SessionGate } from "../components/SessionGate.tsx";
 import { Loadable, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { PageHeading, useLocation } from "../router.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 
 /** The request's parameters, as the authorization endpoint passed them on (the server checks them again). */
 const PARAMS = ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"] as const;
@@ -29,18 +30,18 @@ export function OAuthConsentPage() {
 
 function Consent(props: { me: User; request: ConsentQuery }) {
   const consent = useApi(["oauth_consent", props.request], async (signal) => (await ok(client.GET("/api/v2/oauth/consent", { params: { query: props.request }, signal }))).consent);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [leaving, setLeaving] = useState(false);
 
   async function answer(allowed: boolean) {
-    setError(null);
+    failure.clear();
     setLeaving(true);
     try {
       const r = await ok(client.POST("/api/v2/oauth/consent", { body: { ...props.request, allowed } }));
       window.location.assign(r.redirect_to);
     } catch (err) {
       setLeaving(false);
-      setError(explain(err));
+      failure.fail(err);
     }
   }
 
@@ -48,7 +49,7 @@ function Consent(props: { me: User; request: ConsentQuery }) {
     <main id="main" className="page narrow">
       <Loadable state={consent}>
         {(c: OAuthConsent) =>
-          c.remembered && !error ? (
+          c.remembered && !failure.failed ? (
             <Remembered name={c.client.name} onMount={() => void answer(true)} />
           ) : (
           <>
@@ -78,7 +79,7 @@ function Consent(props: { me: User; request: ConsentQuery }) {
           )
         }
       </Loadable>
-      <ErrorText text={error} />
+      {failure.notice}
     </main>
   );
 }

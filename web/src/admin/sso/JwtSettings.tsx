@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../../api.ts";
+import { client, ok } from "../../api.ts";
 import type { Answer } from "../../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../../components/Field.tsx";
+import { Field, StatusText } from "../../components/Field.tsx";
 import { Loadable, useApi, useInvalidate, useSetData } from "../../data.tsx";
 import { t } from "../../i18n/index.ts";
 import { OnceBox } from "../OnceBox.tsx";
 import { SSO_SETTINGS_KEY } from "../SingleSignOnPage.tsx";
+import { useFailure } from "../../components/SignInAgain.tsx";
 
 type Jwt = Answer<"showJwtSettings">["jwt"];
 const KEY = ["sso", "jwt"];
@@ -29,20 +30,20 @@ function JwtForm(props: { jwt: Jwt }) {
   const [login, setLogin] = useState(j.remote_login_url ?? "");
   const [logout, setLogout] = useState(j.remote_logout_url ?? "");
   const [fresh, setFresh] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function run(work: () => Promise<Jwt>) {
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       setData(KEY, await work());
       await invalidate(SSO_SETTINGS_KEY);
       setStatus(t("admin.saved"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -88,7 +89,7 @@ function JwtForm(props: { jwt: Jwt }) {
           </button>
         </p>
       ) : null}
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       <p className="actions">
         <button type="submit" disabled={busy || !j.shared_secret_set}>

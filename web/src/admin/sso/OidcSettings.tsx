@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../../api.ts";
+import { client, ok } from "../../api.ts";
 import type { Answer } from "../../api-schema.ts";
-import { CheckField, ErrorText, Field, StatusText } from "../../components/Field.tsx";
+import { CheckField, Field, StatusText } from "../../components/Field.tsx";
 import { Loadable, useApi, useInvalidate, useSetData } from "../../data.tsx";
 import { t } from "../../i18n/index.ts";
 import { SSO_SETTINGS_KEY } from "../SingleSignOnPage.tsx";
+import { useFailure } from "../../components/SignInAgain.tsx";
 
 type Oidc = Answer<"showOidcSettings">["oidc"];
 const KEY = ["sso", "oidc"];
@@ -32,14 +33,14 @@ function OidcForm(props: { oidc: Oidc }) {
   const [emailClaim, setEmailClaim] = useState(o.email_claim);
   const [nameClaim, setNameClaim] = useState(o.name_claim);
   const [verifiedRequired, setVerifiedRequired] = useState(o.email_verified_required);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const r = await ok(
@@ -52,7 +53,7 @@ function OidcForm(props: { oidc: Oidc }) {
       await invalidate(SSO_SETTINGS_KEY);
       setStatus(t("admin.saved"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -84,7 +85,7 @@ function OidcForm(props: { oidc: Oidc }) {
         <input value={nameClaim} onChange={(e) => setNameClaim(e.target.value)} maxLength={200} spellCheck={false} />
       </Field>
       <CheckField id="oidc-verified" label={t("sso.oidc.emailVerified")} checked={verifiedRequired} onChange={setVerifiedRequired} help={t("sso.oidc.emailVerifiedHelp")} />
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       <p className="actions">
         <button type="submit" disabled={busy}>

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../../api.ts";
+import { client, ok } from "../../api.ts";
 import type { SamlSettings as Settings } from "../../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../../components/Field.tsx";
+import { Field, StatusText } from "../../components/Field.tsx";
 import { Loadable, useApi, useInvalidate, useSetData } from "../../data.tsx";
 import { t } from "../../i18n/index.ts";
+import { useFailure } from "../../components/SignInAgain.tsx";
 
 const KEY = ["saml"];
 /** The single sign-on page's settings list the providers set up: reloaded after a save. */
@@ -34,14 +35,14 @@ function SamlForm(props: { settings: Settings }) {
   const [nameAttr, setNameAttr] = useState(s.name_attribute ?? "");
   const [signed, setSigned] = useState(s.signed);
   const [idpInitiated, setIdpInitiated] = useState(s.allow_idp_initiated);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const pems = certs.match(PEM) ?? (certs.trim() ? [certs.trim()] : []);
@@ -63,7 +64,7 @@ function SamlForm(props: { settings: Settings }) {
       setCerts(r.idp_certificates.join("\n"));
       setStatus(t("admin.saved"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -121,7 +122,7 @@ function SamlForm(props: { settings: Settings }) {
         </p>
         <p className="help" id="saml-idp-initiated-help">{t("saml.idpInitiatedHelp")}</p>
         <p className="help">{t("saml.roles")}</p>
-        <ErrorText text={error} />
+        {failure.notice}
         <StatusText text={status} />
         <p className="actions">
           <button type="submit" disabled={busy}>{t("saml.save")}</button>

@@ -47,6 +47,7 @@ export const jaStaffB = {
   "tf.admin.person": "2 要素認証",
   "tf.admin.personOn": "オン（リカバリーコード残り {count} 個）。",
   "tf.admin.personOff": "オフ。",
+  "tf.admin.resetOwn": "ご自身の 2 要素認証は、セキュリティページで現在のコードを使ってオフにします。",
   "tf.admin.personPasskeys": { other: "パスキー {count} 個。" },
   "tf.admin.reset": "2 要素認証をリセット",
   "tf.admin.resetConfirm": "{name} の2 要素認証をリセットしますか？認証アプリとリカバリーコードが使えなくなり、すべての場所からサインアウトされ、メールで通知されます。",

@@ -47,6 +47,7 @@ export const koStaffB = {
   "tf.admin.person": "2단계 인증",
   "tf.admin.personOn": "켜짐(복구 코드 {count}개 남음).",
   "tf.admin.personOff": "꺼짐.",
+  "tf.admin.resetOwn": "본인의 2단계 인증은 보안 페이지에서 현재 코드로 끕니다.",
   "tf.admin.personPasskeys": { other: "패스키 {count}개." },
   "tf.admin.reset": "2단계 인증 초기화",
   "tf.admin.resetConfirm": "{name}의 2단계 인증을 초기화할까요? 인증 앱과 복구 코드를 더 이상 사용할 수 없게 되고, 모든 곳에서 로그아웃되며, 이메일로 알림을 받습니다.",

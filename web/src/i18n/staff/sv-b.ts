@@ -47,6 +47,7 @@ export const svStaffB = {
   "tf.admin.person": "Tvåstegsverifiering",
   "tf.admin.personOn": "På ({count} återställningskoder kvar).",
   "tf.admin.personOff": "Av.",
+  "tf.admin.resetOwn": "Din egen stänger du av på din säkerhetssida, med en aktuell kod.",
   "tf.admin.personPasskeys": { one: "{count} passnyckel.", other: "{count} passnycklar." },
   "tf.admin.reset": "Återställ tvåstegsverifiering",
   "tf.admin.resetConfirm": "Återställa tvåstegsverifieringen för {name}? Autentiseringsappen och återställningskoderna slutar fungera, och personen loggas ut överallt och meddelas via e-post.",

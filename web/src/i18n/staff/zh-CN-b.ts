@@ -47,6 +47,7 @@ export const zhCNStaffB = {
   "tf.admin.person": "双重验证",
   "tf.admin.personOn": "已开启（剩余 {count} 个恢复代码）。",
   "tf.admin.personOff": "已关闭。",
+  "tf.admin.resetOwn": "您自己的双重验证需在安全页面使用当前验证码关闭。",
   "tf.admin.personPasskeys": { other: "{count} 个通行密钥。" },
   "tf.admin.reset": "重置双重验证",
   "tf.admin.resetConfirm": "要为 {name} 重置双重验证吗？其身份验证器和恢复代码将失效，该用户会在所有设备上退出登录，并收到电子邮件通知。",
