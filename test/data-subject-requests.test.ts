@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { remindDueRequests } from "../src/modules/privacy/dsr-service.ts";
 import type { Mailer, MailMessage } from "../src/platform/mail.ts";
@@ -165,6 +166,12 @@ describe("data subject requests", () => {
     expect((mine.body.data_subject_requests as Json[]).map((x) => x.id)).toEqual([own.id]);
     expect(mine.body.data_subject_requests[0].status).toBe("in_progress");
     expect((await asSession(t, a, someone.session, "GET", `/api/v2/users/me/data_subject_requests.json`)).body.data_subject_requests).toEqual([]);
+    // A session that signed in more than 15 minutes ago (an old or stolen cookie) files the request
+    // unverified: staff verify the person another way before acting on it.
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE sessions SET created_at = ${new Date(now().getTime() - 20 * 60_000)} WHERE user_id = (SELECT id FROM users WHERE nice_id = ${me.id})`.execute(tx.db));
+    const late = await asSession(t, a, me.session, "POST", `/api/v2/users/me/data_subject_requests.json`, { data_subject_request: { type: "erasure" } });
+    expect(late.status, late.text).toBe(201);
+    expect((await a.api("GET", `${URL_}/${late.body.data_subject_request.id}.json`)).body.data_subject_request).toMatchObject({ source: "self", user_id: me.id, verified: false, verification_method: null });
     // An end user reaches no admin route.
     expect((await asSession(t, a, me.session, "GET", `${URL_}.json`)).status).toBe(403);
     expect((await asSession(t, a, me.session, "GET", `${URL_}/${own.id}.json`)).status).toBe(403);

@@ -2967,7 +2967,7 @@ export interface paths {
         /** Vaultdesk: the caller's own requests about their data, newest first. */
         get: operations["listOwnDataSubjectRequests"];
         put?: never;
-        /** Vaultdesk: the caller asks about their own data (access, portability, rectification, erasure, restriction, objection); verified by being signed in. */
+        /** Vaultdesk: the caller asks about their own data (access, portability, rectification, erasure, restriction, objection); verified by their session when they signed in within the last 15 minutes, else filed for staff to verify. */
         post: operations["createOwnDataSubjectRequest"];
         delete?: never;
         options?: never;

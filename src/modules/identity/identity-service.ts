@@ -391,9 +391,7 @@ const SIGN_IN_CLOCK_SKEW_MS = 60_000;
  * caller without a session (`sessionHash` undefined). `doing` completes "To …, sign in again".
  */
 export async function requireRecentSignIn(ctx: RequestContext, sessionHash: Buffer | undefined, doing: string): Promise<void> {
-  const at = sessionHash ? await repo.sessionSignedInAt(ctx.tx, sessionHash) : undefined;
-  const age = at ? ctx.now().getTime() - at.getTime() : Number.NaN;
-  if (age >= -SIGN_IN_CLOCK_SKEW_MS && age <= RECENT_SIGN_IN_MS) return;
+  if (await isRecentSignIn(ctx, sessionHash)) return;
   throw new AppError("RecentSignInRequired", { description: `To ${doing}, sign in again: this can only be done within ${RECENT_SIGN_IN_MS / 60_000} minutes of signing in.` });
 }
 
@@ -406,6 +404,13 @@ export async function checkNewOwnerWayIn(ctx: RequestContext, userId: string): P
   if ((await findSsoSettings(ctx.tx)).staff_sso_only && !(await twoFactorRepo.hasSecondFactor(ctx.tx, userId))) {
     throw invalid("role", "Role: with staff on single sign-on only, a new owner needs two-factor sign-in first (their password and second factor are their way in if the identity provider fails)", "NotEnabled");
   }
+}
+
+/** Whether the caller's session (`sessionHash`) began within RECENT_SIGN_IN_MS with a sign-in of theirs (requireRecentSignIn's test). */
+export async function isRecentSignIn(ctx: RequestContext, sessionHash: Buffer | undefined): Promise<boolean> {
+  const at = sessionHash ? await repo.sessionSignedInAt(ctx.tx, sessionHash) : undefined;
+  const age = at ? ctx.now().getTime() - at.getTime() : Number.NaN;
+  return age >= -SIGN_IN_CLOCK_SKEW_MS && age <= RECENT_SIGN_IN_MS;
 }
 
 /** requireRecentSignIn for a caller on a session; other credentials (API tokens, OAuth, the password on each request) are left to their own rules. */
