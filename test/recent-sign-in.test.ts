@@ -5,6 +5,7 @@ import * as oauth from "oauth4webapi";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetPasswordByOperator } from "../src/modules/identity/password-reset-service.ts";
+import { resetTwoFactorByOperator } from "../src/modules/identity/two-factor-service.ts";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
@@ -159,7 +160,7 @@ const sessionOfCookie = async (a: TestTenant, cookie: string): Promise<Session> 
 };
 
 describe("the ways around a recent sign-in are closed", () => {
-  it("an old session cannot allow an application, register a client or make a secret; denying still works; remembered consent of a confidential client does", async () => {
+  it("an old session cannot allow an application (remembered consent too), register a client or make a secret; denying still works", async () => {
     const a = await buildTenant(t, "recentoa");
     const p = await staffWithPassword(t, a, "admin");
     const s = (method: string, path: string, body?: unknown) => asSession(t, a, p.session, method, path, body);
@@ -190,11 +191,11 @@ describe("the ways around a recent sign-in are closed", () => {
     );
     expect((await a.api("GET", "/api/v2/oauth/clients.json")).body.count).toBe(2);
     expect(await actions(a, "oauth_client.secret_generated")).toBe(0);
-    // Consent given before to the confidential client: its code is worth nothing without the secret, so it goes through.
+    // Consent given before to the confidential client: remembered, and still not from an old session
+    // (whoever holds the client's secret would get new tokens with its code).
     const again = await authorizationRequest(a, conf.identifier);
-    const remembered = await s("POST", "/api/v2/oauth/consent", { ...again.query, allowed: true });
-    expect(remembered.status, remembered.text).toBe(200);
-    expect((await exchange(a, codeOf(remembered)!, again.verifier, { identifier: conf.identifier })).status).not.toBe(200);
+    expect((await s("GET", `/api/v2/oauth/consent?${new URLSearchParams(again.query)}`)).body.consent.remembered).toBe(true);
+    refused(await s("POST", "/api/v2/oauth/consent", { ...again.query, allowed: true }));
     // No new authorized app: only the first consent's tokens were issued.
     expect((await a.api("GET", "/api/v2/oauth/tokens.json")).body.tokens.length).toBe(grantsBefore);
 
@@ -310,6 +311,7 @@ describe("the ways around a recent sign-in are closed", () => {
     const ownToken = (await s("POST", "/api/v2/api_tokens.json", { api_token: { name: "Mine" } })).body.api_token.token as string;
     const mine = await addPasskey(a, p.session);
     const theirs = await addPasskey(a, agent.session);
+    expect((await s("POST", "/api/v2/users/me/two_factor/totp.json")).status).toBe(201);
 
     await signedInAgo(a, p.id, 16);
     const usersBefore = (await a.api("GET", "/api/v2/users.json?role=agent")).body.users.length;
@@ -330,6 +332,9 @@ describe("the ways around a recent sign-in are closed", () => {
     expect((await asBearer(a, bearer, "DELETE", `/api/v2/users/me/passkeys/${mine}.json`)).status).toBe(403);
     refused(await asBearer(a, ownToken, "DELETE", `/api/v2/users/me/passkeys/${mine}.json`));
     refused(await asBearer(a, ownToken, "DELETE", `/api/v2/users/${p.id}/passkeys/${mine}.json`));
+    // Dropping an authenticator set-up never confirmed needs no code, and drops nothing else.
+    expect((await s("DELETE", "/api/v2/users/me/two_factor.json")).status).toBe(204);
+    expect((await s("GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ pending: false, passkeys: 1, recovery_codes_left: 10 });
     expect((await s("GET", "/api/v2/users/me/passkeys.json")).body.passkeys).toHaveLength(1);
     expect((await a.api("GET", `/api/v2/users/${agent.id}/passkeys.json`)).body.passkeys).toHaveLength(1);
     // Nothing changed.
@@ -350,20 +355,53 @@ describe("the ways around a recent sign-in are closed", () => {
     expect((await f("PUT", `/api/v2/users/${agent.id}/role.json`, { role: "light_agent" })).status).toBe(200);
     expect((await f("DELETE", `/api/v2/users/${agent.id}/two_factor.json`)).body).toEqual({ two_factor_reset: true });
     expect((await f("DELETE", `/api/v2/users/me/passkeys/${mine}.json`)).status).toBe(204);
+
+    // Deleting a staff member takes their passkeys: restoring them (password alone) needs a recent sign-in too.
+    await signedInAgo(a, p.id, 16);
+    expect((await s("DELETE", `/api/v2/users/${agent.id}.json`)).status).toBe(200);
+    refused(await s("PUT", `/api/v2/deleted_users/${agent.id}/restore.json`));
+    await signedInAgo(a, p.id, 1);
+    expect((await s("PUT", `/api/v2/deleted_users/${agent.id}/restore.json`)).status).toBe(200);
   });
 
-  it("with staff on single sign-on only, a new owner needs a second factor (their way in when the provider fails)", async () => {
+  it("with staff on single sign-on only, an owner keeps a second factor (their way in when the provider fails), and one left without sets one up from single sign-on", async () => {
     const a = await buildTenant(t, "recentsso2");
     const p = await staffWithPassword(t, a, "admin");
     const owner = await signIn(t, a, a.ownerEmail, a.ownerPassword);
     const start = await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp.json");
-    expect((await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(start.body.totp.secret) })).status).toBe(200);
-    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: crypto.randomBytes(32).toString("base64url") } })).status).toBe(200);
+    const secret = start.body.totp.secret as string;
+    const enrolled = await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(secret) });
+    expect(enrolled.status).toBe(200);
+    const recovery = enrolled.body.recovery_codes as string[];
+    const jwtSecret = crypto.randomBytes(32).toString("base64url");
+    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: jwtSecret } })).status).toBe(200);
     const on = await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } });
     expect(on.status, on.text).toBe(200);
     const promoted = await a.api("PUT", `/api/v2/users/${p.id}/role.json`, { role: "owner" });
     expect(promoted.status, promoted.text).toBe(422);
     expect(promoted.body.details.role[0].description).toMatch(/needs two-factor sign-in first/);
     expect((await a.api("GET", `/api/v2/users/${p.id}.json`)).body.user.role).toBe("admin");
+
+    // Turning the owner's only second factor off is refused, code or not (rolled back, still on).
+    const challenge = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword } });
+    expect(challenge.status, challenge.text).toBe(202);
+    const done = await t.request({ method: "POST", path: "/api/v2/session/two_factor.json", host: a.host, body: { challenge: challenge.body.challenge, code: recovery[0] } });
+    expect(done.status, done.text).toBe(201);
+    const withCode: Session = { cookie: cookieOf(done.headers), csrf: done.body.session.csrf_token };
+    const off = await asSession(t, a, withCode, "DELETE", "/api/v2/users/me/two_factor.json", { code: recovery[1] });
+    expect(off.status, off.text).toBe(422);
+    expect(off.body.details.two_factor[0].description).toMatch(/an owner keeps a second factor/);
+    expect((await asSession(t, a, withCode, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor.enabled).toBe(true);
+
+    // Left without one by the operator's reset (a lost phone): signed in through single sign-on,
+    // whose sessions are no recent sign-in of an owner's, they still set up a new authenticator app.
+    await resetTwoFactorByOperator({ db: t.db, keyring: t.keyring, config: t.config }, a.tenantId, a.ownerEmail);
+    const jwt = await new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: a.ownerEmail, name: "Owner" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(jwtSecret));
+    const viaSso = await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: new URLSearchParams({ jwt }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const sso = await sessionOfCookie(a, cookieOf(viaSso.headers));
+    refused(await asSession(t, a, sso, "POST", "/api/v2/api_tokens.json", { api_token: { name: "Not from single sign-on" } }));
+    const again = await asSession(t, a, sso, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect(again.status, again.text).toBe(201);
+    expect((await asSession(t, a, sso, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(again.body.totp.secret) })).status).toBe(200);
   });
 });

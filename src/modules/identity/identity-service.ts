@@ -406,6 +406,27 @@ export async function checkNewOwnerWayIn(ctx: RequestContext, userId: string): P
   }
 }
 
+/**
+ * Refuses (422), after a second factor was taken away in this transaction (which the refusal rolls
+ * back), leaving an owner without one while staff sign in through single sign-on only: their
+ * password and second factor are their way in when the provider fails, and their sessions from
+ * single sign-on never count as a recent sign-in, so they could not set one up again.
+ */
+export async function checkOwnerKeepsWayIn(ctx: RequestContext, user: { id: string; role: string }): Promise<void> {
+  if (!(await ownerWithoutWayIn(ctx, user))) return;
+  throw invalid("two_factor", "Two-factor: with staff on single sign-on only, an owner keeps a second factor (with their password, their way in if the identity provider fails); add another first", "InvalidValue");
+}
+
+/**
+ * An owner without a second factor while staff sign in through single sign-on only (left so by the
+ * operator's reset): no password way in, and sessions that never count as recent. Such an owner may
+ * set up an authenticator app from any session (two-factor-service.ts): without the password it
+ * is no way in for anyone else, and with it the owner has their way in back.
+ */
+export async function ownerWithoutWayIn(ctx: RequestContext, user: { id: string; role: string }): Promise<boolean> {
+  return user.role === "owner" && (await findSsoSettings(ctx.tx)).staff_sso_only && !(await twoFactorRepo.hasSecondFactor(ctx.tx, user.id));
+}
+
 /** Whether the caller's session (`sessionHash`) began within RECENT_SIGN_IN_MS with a sign-in of theirs (requireRecentSignIn's test). */
 export async function isRecentSignIn(ctx: RequestContext, sessionHash: Buffer | undefined): Promise<boolean> {
   const at = sessionHash ? await repo.sessionSignedInAt(ctx.tx, sessionHash) : undefined;

@@ -234,9 +234,9 @@ export async function decideConsent(deps: Pick<AppDeps, "keyring">, ctx: Request
   // Allowing gives lasting access (tokens that outlive the session), so it needs a recent sign-in,
   // as an API token does: an old or stolen session cookie must not approve a request whose code
   // (in the answer's redirect_to) and PKCE verifier someone else holds. Consent remembered for a
-  // confidential client is the exception: its code is worth nothing without the client's secret.
-  const remembered = client.kind === "confidential" && (await repo.consentRemembered(ctx.tx, actor.userId, client.id, parseScopes(q.scope)!));
-  if (!remembered) await requireRecentSignIn(ctx, sessionHash, "allow an application access to your account");
+  // confidential client too: whoever holds its secret (an admin can make a new one) would get
+  // new tokens from an old session, or from an owner's forged single sign-on.
+  await requireRecentSignIn(ctx, sessionHash, "allow an application access to your account");
   const query: Record<string, string> = {};
   for (const k of consentParams) if (q[k] !== undefined) query[k] = q[k]!;
   const request = new OAuth2Server.Request({ method: "POST", headers: {}, query, body: {} });

@@ -14,7 +14,7 @@ import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { completeSignIn, countSignInFailure, networkRefusal, requireRecentSignIn, requireRecentSignInOnSession, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, completeSignIn, countSignInFailure, networkRefusal, requireRecentSignIn, requireRecentSignInOnSession, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { passkeyMail } from "./passkey-mail.ts";
 import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
@@ -221,6 +221,7 @@ export async function removeOwn(deps: Pick<AppDeps, "config">, ctx: RequestConte
   await requireRecentSignIn(ctx, sessionHash, "remove a passkey");
   if (!(await repo.deletePasskey(ctx.tx, actor.userId, id))) throw notFound();
   await dropRecoveryCodesWithoutFactor(ctx, actor.userId);
+  await checkOwnerKeepsWayIn(ctx, { id: actor.userId, role: actor.role });
   audit(ctx, { action: "user.passkey_removed", resourceType: "user", resourceId: actor.niceId, fields: ["passkeys"] });
   await tellPerson(deps, ctx, actor.userId, "removed", false);
 }
@@ -235,6 +236,7 @@ export async function removeByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestC
   else await requireRecentSignInOnSession(ctx, sessionHash, "remove someone's passkey");
   if (!(await repo.deletePasskey(ctx.tx, user.id, id))) throw notFound();
   await dropRecoveryCodesWithoutFactor(ctx, user.id);
+  await checkOwnerKeepsWayIn(ctx, user);
   audit(ctx, { action: "user.passkey_removed", resourceType: "user", resourceId: user.niceId, fields: ["passkeys"] });
   await tellPerson(deps, ctx, user.id, "removed", actor.userId !== user.id);
 }

@@ -49,6 +49,11 @@ export async function activateTotp(tx: TenantTx, userId: string, now: Date): Pro
   await tx.db.updateTable("two_factor_totp").set({ status: "active", activated_at: now }).where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
 }
 
+/** Drops a person's authenticator set-up that was never confirmed (nothing else of theirs). */
+export async function removePendingTotp(tx: TenantTx, userId: string): Promise<void> {
+  await tx.db.deleteFrom("two_factor_totp").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).where("status", "=", "pending").execute();
+}
+
 /** Removes every second factor of a person (authenticator, recovery codes, passkeys, open challenges); answers whether one was active. */
 export async function removeTwoFactor(tx: TenantTx, userId: string): Promise<boolean> {
   const passkeys = await deletePasskeysOf(tx, userId);

@@ -13,7 +13,7 @@ import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { completeSignIn, countSignInFailure, requireRecentSignIn, requireRecentSignInOnSession, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, completeSignIn, ownerWithoutWayIn, countSignInFailure, requireRecentSignIn, requireRecentSignInOnSession, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
@@ -111,8 +111,9 @@ function mustBeStaffOnSession(ctx: RequestContext): ReturnType<typeof actorUser>
 /** Starts (or starts again) an enrolment: a new secret, shown only now. */
 export async function startEnrolment(ctx: RequestContext, host: string, sessionHash: Buffer | undefined) {
   const actor = mustBeStaffOnSession(ctx);
-  // Whoever sets the second factor decides who can sign in: the person, just signed in.
-  await requireRecentSignIn(ctx, sessionHash, "set up an authenticator app");
+  // Whoever sets the second factor decides who can sign in: the person, just signed in (or an
+  // owner with no other way in under single sign-on only: identity-service.ts ownerWithoutWayIn).
+  if (!(await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role }))) await requireRecentSignIn(ctx, sessionHash, "set up an authenticator app");
   const existing = await repo.findTotp(ctx.tx, actor.userId);
   if (existing?.status === "active") throw new AppError("Conflict", { description: "Two-factor authentication is already on. Turn it off first to set up another authenticator." });
   const secret = new Secret({ size: 20 }).base32;
@@ -130,7 +131,7 @@ export async function startEnrolment(ctx: RequestContext, host: string, sessionH
 /** Confirms the enrolment with a code from the app: two-factor sign-in is on; the recovery codes are answered once. */
 export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string, sessionHash: Buffer | undefined): Promise<string[]> {
   const actor = mustBeStaffOnSession(ctx);
-  await requireRecentSignIn(ctx, sessionHash, "set up an authenticator app");
+  if (!(await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role }))) await requireRecentSignIn(ctx, sessionHash, "set up an authenticator app");
   const row = await repo.findTotp(ctx.tx, actor.userId);
   if (!row || row.status !== "pending") throw invalid("code", "There is no two-factor set-up waiting for a code: start the set-up again.", "NotPending");
   const c = normalized(code);
@@ -151,13 +152,15 @@ export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestCon
   const row = await repo.findTotp(ctx.tx, actor.userId);
   if (!row) return undefined;
   if (row.status === "pending") {
-    // A set-up never confirmed is simply dropped.
-    await repo.removeTwoFactor(ctx.tx, actor.userId);
+    // A set-up never confirmed is simply dropped: that alone (the person's passkeys and recovery
+    // codes stay; taking those needs a code).
+    await repo.removePendingTotp(ctx.tx, actor.userId);
     audit(ctx, { action: "user.two_factor_enrolment_cancelled", resourceType: "user", resourceId: actor.niceId, fields: ["totp"] });
     return undefined;
   }
   if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
   await repo.removeTwoFactor(ctx.tx, actor.userId);
+  await checkOwnerKeepsWayIn(ctx, { id: actor.userId, role: actor.role });
   audit(ctx, { action: "user.two_factor_disabled", resourceType: "user", resourceId: actor.niceId, fields: ["totp", "recovery_codes"] });
   return undefined;
 }
@@ -244,6 +247,7 @@ export async function resetByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestCo
   await requireRecentSignInOnSession(ctx, sessionHash, "reset someone's two-factor authentication");
   const had = await repo.removeTwoFactor(ctx.tx, user.id);
   if (!had) return false;
+  await checkOwnerKeepsWayIn(ctx, user);
   await revokeAccessOf(ctx, user.id, { tokens: false });
   audit(ctx, { action: "user.two_factor_reset", resourceType: "user", resourceId: user.niceId, fields: ["totp", "recovery_codes", "passkeys"] });
   await mailResetNotice(deps, ctx, user.id);

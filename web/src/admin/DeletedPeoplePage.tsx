@@ -1,13 +1,14 @@
 import { useState } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { Answer, User } from "../api-schema.ts";
-import { ErrorText, StatusText } from "../components/Field.tsx";
+import { StatusText } from "../components/Field.tsx";
 import { useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { usersById } from "./admin-api.ts";
 import { ListTable } from "./ListTable.tsx";
 import { Pager } from "./Pager.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 
 type DeletedUser = Answer<"listDeletedUsers">["deleted_users"][number];
 type Preview = Answer<"previewUserErasure">["erasure_preview"];
@@ -30,7 +31,7 @@ export function DeletedPeoplePage() {
     return { people: r.deleted_users, count: r.count ?? r.deleted_users.length, users };
   });
   const receipts = useApi(["erasure_receipts"], async (signal) => (await ok(client.GET("/api/v2/erasure_receipts", { signal, params: { query: { per_page: 100, sort_order: "desc" } } }))).erasure_receipts);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   /** The person whose erasure is being confirmed, with what it would do. */
@@ -38,12 +39,12 @@ export function DeletedPeoplePage() {
 
   async function run(fn: () => Promise<void>) {
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       await fn();
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -77,7 +78,7 @@ export function DeletedPeoplePage() {
     <main id="main" className="main">
       <PageHeading>{t("erasure.title")}</PageHeading>
       <p className="muted">{t("erasure.intro")}</p>
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       {erasing ? <ErasurePanel person={erasing.person} preview={erasing.preview} busy={busy} onErase={() => void erase(erasing.person)} onCancel={() => setErasing(null)} /> : null}
       <ListTable
