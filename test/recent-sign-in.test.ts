@@ -292,6 +292,13 @@ describe("the ways around a recent sign-in are closed", () => {
     refused(await s("POST", `/api/v2/users/${customer}/sign_in_links.json`));
     expect(await invitations()).toBe(before);
     expect(await actions(a, "signin_link.created")).toBe(0);
+    // Nor the account's sign-in rules: IP restrictions (which can shut every owner out), the staff
+    // two-factor requirement, password access to the API.
+    refused(await s("PUT", "/api/v2/ip_restrictions.json", { ip_restriction: { enabled: true, allowed_ips: "10.9.9.9" }, confirm_lockout: true }));
+    refused(await s("PUT", "/api/v2/two_factor_settings.json", { two_factor_settings: { require_staff_two_factor: false } }));
+    refused(await s("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } }));
+    expect((await a.api("GET", "/api/v2/ip_restrictions.json")).body.ip_restriction.enabled).toBe(false);
+    expect((await a.api("GET", "/api/v2/api_settings.json")).body.api_settings.password_access).toBe(false);
   });
 
   it("an old admin session cannot make staff, give roles, set passwords, vouch for addresses, or take away second factors and passkeys", async () => {

@@ -73,6 +73,6 @@ export function registerApiTokenRoutes(app: FastifyInstance, deps: AppDeps): voi
     summary: "Vaultdesk: turns password access to the API on or off (admins; audited).",
     body: z.strictObject({ api_settings: apiSettingsView.partial().strict() }),
     response: z.object({ api_settings: apiSettingsView }),
-    handler: async (ctx, { body }) => ({ api_settings: await service.updateApiSettings(ctx, body.api_settings) }),
+    handler: async (ctx, { body, req }) => ({ api_settings: await service.updateApiSettings(ctx, body.api_settings, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
 }

@@ -202,8 +202,10 @@ export async function showApiSettings(ctx: RequestContext): Promise<ApiSettings>
 }
 
 /** Turns password access to the API on or off (admins; audited when it changes). */
-export async function updateApiSettings(ctx: RequestContext, input: Partial<ApiSettings>): Promise<ApiSettings> {
+export async function updateApiSettings(ctx: RequestContext, input: Partial<ApiSettings>, sessionHash?: Buffer): Promise<ApiSettings> {
   if (!identityPolicy.manageApiSettings(actorUser(ctx))) throw forbidden();
+  // Password access opens the API to every password: only soon after a sign-in.
+  await requireRecentSignInOnSession(ctx, sessionHash, "change password access to the API");
   const current = await repo.passwordAccess(ctx.tx);
   if (input.password_access !== undefined && input.password_access !== current) {
     await repo.storePasswordAccess(ctx.tx, input.password_access);

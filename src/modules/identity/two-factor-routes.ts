@@ -58,7 +58,7 @@ export function registerTwoFactorRoutes(app: FastifyInstance, deps: AppDeps): vo
     method: "PUT", url: "/api/v2/two_factor_settings", operationId: "updateTwoFactorSettings", tag: "two_factor", auth: "user",
     summary: "Vaultdesk: requires (or stops requiring) two-factor sign-in for all staff (admins; audited). The admin turning it on must use it already.",
     body: z.strictObject({ two_factor_settings: settingsView.partial().strict() }), response: z.object({ two_factor_settings: settingsView }),
-    handler: async (ctx, { body }) => ({ two_factor_settings: await twoFactor.updateSettings(ctx, body.two_factor_settings) }),
+    handler: async (ctx, { body, req }) => ({ two_factor_settings: await twoFactor.updateSettings(ctx, body.two_factor_settings, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
 }
 

@@ -290,9 +290,11 @@ export async function showSettings(ctx: RequestContext): Promise<TwoFactorSettin
 }
 
 /** Requiring it for staff takes effect at once; the admin turning it on must use it already, so as not to lock themselves out. */
-export async function updateSettings(ctx: RequestContext, input: Partial<TwoFactorSettings>): Promise<TwoFactorSettings> {
+export async function updateSettings(ctx: RequestContext, input: Partial<TwoFactorSettings>, sessionHash?: Buffer): Promise<TwoFactorSettings> {
   const actor = actorUser(ctx);
   if (!isAdmin(actor.role)) throw forbidden("Only admins change the two-factor settings.");
+  // The account's sign-in rules (like IP restrictions and password access to the API): only soon after a sign-in.
+  await requireRecentSignInOnSession(ctx, sessionHash, "change the two-factor settings");
   if (input.require_staff_two_factor === true && !(await repo.hasSecondFactor(ctx.tx, actor.userId))) {
     throw invalid("require_staff_two_factor", "Set up two-factor authentication for yourself before you require it for all staff.", "NotEnabled");
   }

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, fieldError, ok } from "../api.ts";
+import { client, fieldError, ok } from "../api.ts";
 import type { IpRestriction } from "../api-schema.ts";
-import { CheckField, ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { CheckField, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 
 const KEY = ["ip_restrictions"];
 
@@ -33,7 +34,7 @@ function RestrictionForm(props: { settings: IpRestriction }) {
   const [ranges, setRanges] = useState(s.allowed_ips.split(" ").filter(Boolean).join("\n"));
   const [endUsers, setEndUsers] = useState(s.enforce_end_users);
   const [twoFactor, setTwoFactor] = useState(s.allow_two_factor);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   /** The change the server refused as a lockout, waiting for the admin's confirmation. */
@@ -41,7 +42,7 @@ function RestrictionForm(props: { settings: IpRestriction }) {
 
   async function save(body: Body, confirmLockout: boolean) {
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const r = (await ok(client.PUT("/api/v2/ip_restrictions", { body: { ip_restriction: body, ...(confirmLockout ? { confirm_lockout: true as const } : {}) } }))).ip_restriction;
@@ -51,7 +52,7 @@ function RestrictionForm(props: { settings: IpRestriction }) {
       setStatus(t("admin.saved"));
     } catch (err) {
       if (fieldError(err, "allowed_ips") === "LockoutRisk") setRisky(body);
-      else setError(explain(err));
+      else failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -71,7 +72,7 @@ function RestrictionForm(props: { settings: IpRestriction }) {
       </Field>
       <CheckField id="ipr-end-users" label={t("ipr.endUsers")} checked={endUsers} onChange={setEndUsers} />
       <CheckField id="ipr-2fa" label={t("ipr.twoFactor")} checked={twoFactor} onChange={setTwoFactor} help={t("ipr.twoFactorHelp")} />
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       {risky ? (
         <div className="panel" role="alertdialog" aria-labelledby="ipr-lockout">

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
-import { needsSignInAgain, SignInAgain } from "../components/SignInAgain.tsx";
+import { needsSignInAgain, SignInAgain, useFailure } from "../components/SignInAgain.tsx";
 import type { Abilities, ApiScope, ApiSettings, ApiToken, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
@@ -234,21 +234,21 @@ export function TokensPage(props: { abilities: Abilities }) {
 function PasswordAccess(props: { settings: ApiSettings }) {
   const setData = useSetData();
   const [on, setOn] = useState(props.settings.password_access);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const r = (await ok(client.PUT("/api/v2/api_settings", { body: { api_settings: { password_access: on } } }))).api_settings;
       setData(["api_settings"], r);
       setStatus(t(r.password_access ? "admin.tokens.passwordOn" : "admin.tokens.passwordOff"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -261,7 +261,7 @@ function PasswordAccess(props: { settings: ApiSettings }) {
         <label className="check">
           <input type="checkbox" role="switch" checked={on} onChange={(e) => setOn(e.target.checked)} /> {t("admin.tokens.passwordSwitch")}
         </label>
-        <ErrorText text={error} />
+        {failure.notice}
         <StatusText text={status} />
         <p className="actions">
           <button type="submit" disabled={busy}>
