@@ -1,11 +1,12 @@
 import crypto from "node:crypto";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
 import type { RateLimiter } from "../src/platform/rate-limiter.ts";
 import { scopeName, scopeNeed, scopesGrant } from "../src/platform/http/scopes.ts";
 import { buildTenant, buildUser, createTokenFor, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { consentRecordFor } from "./support/consent.ts";
-import { asSession, signIn, type Session } from "./support/people.ts";
+import { asSession, PASSWORD, signIn, staffWithPassword, type Session } from "./support/people.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
@@ -913,4 +914,47 @@ describe("the permission matrix", () => {
     console.log(`permission matrix: ${routes.length} routes × ${NAMES.length} actors, ${asserted} answers asserted`);
     expect(problems).toEqual([]);
   }, 300_000);
+
+  /**
+   * The routes every call of which gives lasting access, hands over a way in, or changes how people
+   * sign in: they declare `recentSignIn` (platform/http/route.ts), and the wrapper refuses a session
+   * signed in longer ago than 15 minutes before the route's own checks run. Steps that are such only
+   * for some data (a staff role, someone else's role or passkey, an OAuth consent that allows) check
+   * in their services: test/recent-sign-in.test.ts.
+   */
+  const RECENT: readonly string[] = [
+    "createInvitation", "createUserSigninLink", "setUserPassword", "resetUserTwoFactor",
+    "rotateApiToken", "updateApiSettings", "createOAuthClient", "generateOAuthClientSecret",
+    "updateSsoSettings", "updateJwtSettings", "generateJwtSecret", "updateOidcSettings", "updateSamlSettings",
+    "updateIpRestrictions", "updateTwoFactorSettings",
+  ];
+
+  it("refuses a session signed in 16 minutes ago on every route that declares a recent sign-in, and no other way in", async () => {
+    const declared = [...new Set(registeredRoutes.filter((r) => r.recentSignIn).map((r) => r.operationId))].sort();
+    expect(declared).toEqual([...RECENT].sort());
+    const admin = await staffWithPassword(t, a, "admin");
+    const dateBack = (minutes: number) =>
+      t.db.tenant(a.tenantId, async (tx) => {
+        await sql`UPDATE sessions SET created_at = ${new Date(Date.now() - minutes * 60_000)} WHERE user_id = (SELECT id FROM users WHERE nice_id = ${admin.id})`.execute(tx.db);
+      });
+    const asAdmin = (c: Call, session: Session) =>
+      t.request({ method: c.method, path: c.path, host: a.host, headers: { cookie: session.cookie, "x-csrf-token": session.csrf, ...c.headers }, body: c.body, ...(c.rawBody ? { rawBody: c.rawBody } : {}) });
+    const problems: string[] = [];
+    await dateBack(16);
+    for (const op of RECENT) {
+      const r = await asAdmin(await RULES[op]!.call("admin", true), admin.session);
+      if (r.status !== 403 || r.body?.error !== "RecentSignInRequired") problems.push(`${op} on an old session: ${r.status} ${r.text.slice(0, 160)}`);
+    }
+    // The same calls with the token the matrix uses are not asked (tokens keep their own rules),
+    // nor is a session signed in just now.
+    const fresh = await signIn(t, a, admin.email, PASSWORD);
+    for (const op of RECENT) {
+      const c = await RULES[op]!.call("admin", true);
+      const viaToken = await send$("admin", c);
+      if (viaToken.body?.error === "RecentSignInRequired" || viaToken.status >= 500) problems.push(`${op} with a token: ${viaToken.status} ${viaToken.text.slice(0, 160)}`);
+      const now = await asAdmin(await RULES[op]!.call("admin", true), fresh);
+      if (now.body?.error === "RecentSignInRequired" || now.status >= 500) problems.push(`${op} just after signing in: ${now.status} ${now.text.slice(0, 160)}`);
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

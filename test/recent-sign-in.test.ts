@@ -14,7 +14,7 @@ import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
 /**
  * Steps that outlive the session or move the account need a sign-in within the last 15 minutes
- * when taken on a session (identity-service.ts requireRecentSignIn): creating or rotating an API
+ * when taken on a session (platform/recent-sign-in.ts): creating or rotating an API
  * token, setting up an authenticator app, changing one's own e-mail address (adding a passkey:
  * test/passkeys.test.ts). Someone holding a stolen session cookie, or at an unattended browser,
  * is refused (403 RecentSignInRequired) and nothing is written or mailed; the person signs in again.
@@ -369,6 +369,33 @@ describe("the ways around a recent sign-in are closed", () => {
     refused(await s("PUT", `/api/v2/deleted_users/${agent.id}/restore.json`));
     await signedInAgo(a, p.id, 1);
     expect((await s("PUT", `/api/v2/deleted_users/${agent.id}/restore.json`)).status).toBe(200);
+  });
+
+  it("an old admin session cannot give an agent a custom role; a refused change leaves the person's address-change limit alone", async () => {
+    const a = await buildTenant(t, "recentcr");
+    const p = await staffWithPassword(t, a, "admin");
+    const agent = await staffWithPassword(t, a, "agent");
+    const s = (method: string, path: string, body?: unknown) => asSession(t, a, p.session, method, path, body);
+    const made = await a.api("POST", "/api/v2/custom_roles.json", { custom_role: { name: "Sees everything", configuration: { ticket_access: "all" } } });
+    expect(made.status, made.text).toBe(201);
+    const roleId = made.body.custom_role.id as number;
+
+    await signedInAgo(a, p.id, 16);
+    refused(await s("PUT", `/api/v2/users/${agent.id}.json`, { user: { custom_role_id: roleId } }));
+    expect((await a.api("GET", `/api/v2/users/${agent.id}.json`)).body.user.custom_role_id).toBe(2); // the agent preset
+    expect(await actions(a, "user.custom_role_changed")).toBe(0);
+    // The person's address may be moved five times an hour: refused requests that asked for it too
+    // (beside a custom role) count none of the five.
+    for (let i = 0; i < 6; i++) refused(await s("PUT", `/api/v2/users/${agent.id}.json`, { user: { custom_role_id: roleId, email: `agent-${i}-${Date.now()}@elsewhere.test` } }));
+    expect(await emailChanges(a)).toBe(0);
+
+    await signedInAgo(a, p.id, 1);
+    expect((await s("PUT", `/api/v2/users/${agent.id}.json`, { user: { custom_role_id: roleId } })).status).toBe(200);
+    expect((await a.api("GET", `/api/v2/users/${agent.id}.json`)).body.user.custom_role_id).toBe(roleId);
+    const moved = await s("PUT", `/api/v2/users/${agent.id}.json`, { user: { email: `agent-moved-${Date.now()}@elsewhere.test` } });
+    expect(moved.status, moved.text).toBe(200);
+    // An agent's own custom role is not theirs to give (the policy's answer, whatever the sign-in).
+    expect((await asSession(t, a, agent.session, "PUT", `/api/v2/users/${agent.id}.json`, { user: { custom_role_id: null } })).status).toBe(403);
   });
 
   it("with staff on single sign-on only, an owner keeps a second factor (their way in when the provider fails), and one left without sets one up from single sign-on", async () => {

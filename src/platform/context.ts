@@ -12,7 +12,21 @@ import { Hooks } from "./hooks.ts";
  * configuration (platform/roles.ts), null for the preset of their role; read fresh with every
  * credential, so a change applies at once.
  */
-export type UserActor = { kind: "user"; userId: string; niceId: number; role: Role; customRole?: CustomRole | null; scopes: readonly string[]; via: "token" | "session" | "oauth" | "password" | "support" };
+export type UserActor = {
+  kind: "user";
+  userId: string;
+  niceId: number;
+  role: Role;
+  customRole?: CustomRole | null;
+  scopes: readonly string[];
+  via: "token" | "session" | "oauth" | "password" | "support";
+  /**
+   * On a session: when the person signed in to open it (platform/recent-sign-in.ts). Absent for
+   * every other credential, and for a session they did not open themselves (a sign-in link staff
+   * made for them, an owner's single sign-on), which so never counts as a recent sign-in.
+   */
+  signedInAt?: Date | undefined;
+};
 /** What making a user actor needs: the person, with their custom role when they carry one. */
 export type ActingUser = { id: string; niceId: number; role: Role; customRole: CustomRole | null };
 /**

@@ -5,8 +5,7 @@ import { AppError, CommitThenFail } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { sessionCookieOf, setSessionCookie } from "../identity/identity-http.ts";
-import { sessionHashOf } from "../identity/identity-service.ts";
+import { setSessionCookie } from "../identity/identity-http.ts";
 import * as account from "./account-service.ts";
 import * as invitations from "./invitations-service.ts";
 import * as termination from "./termination-service.ts";
@@ -92,6 +91,9 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/invitations", operationId: "createInvitation", tag: "invitations", auth: "user",
+    // The link (in this answer) makes a staff account: a way in for whoever holds it, so only soon
+    // after a sign-in — an old or stolen admin cookie must not leave itself a new account.
+    recentSignIn: "invite someone",
     summary: "Creates a one-time invitation link; the link is in the response once and never again, and is e-mailed to the invitee when an outgoing mail server is set up (`emailed`). The address may be a staff member added without a password: the link then sets it.",
     body: z.strictObject({
       invitation: z.strictObject({
@@ -101,8 +103,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       }),
     }),
     response: z.object({ invitation: invitationView.extend({ token: z.string(), url: z.string(), emailed: z.boolean() }) }),
-    handler: async (ctx, { body, req }) => {
-      const r = await invitations.createInvitation(deps, ctx, body.invitation, sessionHashOf(deps, ctx, sessionCookieOf(req)));
+    handler: async (ctx, { body }) => {
+      const r = await invitations.createInvitation(deps, ctx, body.invitation);
       return { invitation: { ...r.invitation, token: r.token, url: r.url, emailed: r.emailed } };
     },
   });

@@ -6,7 +6,7 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { AppError, CommitThenFail, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
-import { checkNewPassword, hashPassword, newSecret, requireRecentSignInOnSession, startSession } from "../identity/identity-service.ts";
+import { checkNewPassword, hashPassword, newSecret, startSession } from "../identity/identity-service.ts";
 import { rulesFor } from "../identity/password-settings-service.ts";
 import { networkRefused, networkRulesOf } from "../identity/ip-restrictions-service.ts";
 import { ipRestrictionsPolicy } from "../identity/ip-restrictions-policy.ts";
@@ -85,9 +85,6 @@ export async function createInvitation(
   const role = roleFromApi(input.role);
   const decision = adminPolicy.invite(actor, role);
   if (!decision.ok) throw forbidden(decision.reason);
-  // The link (in this answer) makes a staff account: a way in for whoever holds it, so only soon
-  // after a sign-in — an old or stolen admin cookie must not leave itself a new account.
-  await requireRecentSignInOnSession(ctx, sessionHash, "invite someone");
   const existing = await findUserByEmail(ctx, input.email);
   if (existing) {
     if (existing.emailStatus === "staff_changed" && awaitingPassword({ ...existing, emailStatus: "verified" })) {

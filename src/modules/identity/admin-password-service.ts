@@ -6,7 +6,7 @@ import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkNewPassword, hashPassword, requireRecentSignInOnSession, reusesEarlier, revokeAccessOf } from "./identity-service.ts";
+import { checkNewPassword, hashPassword, reusesEarlier, revokeAccessOf } from "./identity-service.ts";
 import { rulesOf } from "./password-policy.ts";
 import { passwordSetByAdminMail } from "./password-reset-mail.ts";
 import { passwordSettings } from "./password-settings-service.ts";
@@ -44,11 +44,9 @@ export async function prepareAdminPassword(inTenant: <T>(fn: (ctx: RequestContex
 }
 
 /** Sets the prepared password (one-time), ends the person's sessions and links, audits, and tells them by mail. */
-export async function setPasswordByAdmin(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestContext, prepared: PreparedAdminPassword, sessionHash?: Buffer): Promise<void> {
+export async function setPasswordByAdmin(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestContext, prepared: PreparedAdminPassword): Promise<void> {
   const actor = actorUser(ctx);
   if (!isAdmin(actor.role)) throw forbidden("Only admins set other people's passwords.");
-  // The password set is a way into the person's account: only soon after a sign-in of one's own.
-  await requireRecentSignInOnSession(ctx, sessionHash, "set someone's password");
   const user = await identityRepo.findUserForSignIn(ctx.tx, { id: prepared.userId });
   if (!user || user.password_hash !== prepared.verifiedHash) throw new AppError("Conflict", { description: "The password was changed meanwhile; try again." });
   if (!(await passwordSettings(ctx.tx)).admins_set_end_user_passwords) throw forbidden("Admins setting end users' passwords is turned off in the password settings.");

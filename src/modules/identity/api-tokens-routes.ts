@@ -46,12 +46,13 @@ export function registerApiTokenRoutes(app: FastifyInstance, deps: AppDeps): voi
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/api_tokens/:id/rotate", operationId: "rotateApiToken", tag: "api_tokens", auth: "user", status: 200,
+    recentSignIn: "rotate an API token",
     summary: `Vaultdesk: a new secret for the token, in the response once (on a session, within 15 minutes of signing in, else 403 \`RecentSignInRequired\`). The replaced secret keeps working for \`overlap_hours\` (default ${service.DEFAULT_OVERLAP_HOURS}, 0 to ${service.MAX_OVERLAP_HOURS}); rotating again ends that overlap at once.`,
     params: publicIdParam,
     body: z.strictObject({ overlap_hours: z.number().int().min(0).max(service.MAX_OVERLAP_HOURS).optional() }).nullish(),
     response: z.object({ api_token: tokenView.extend({ token: z.string() }) }),
-    handler: async (ctx, { params, body, req }) => {
-      const r = await service.rotateApiToken(deps, ctx, params.id, body?.overlap_hours, sessionHashOf(deps, ctx, sessionCookieOf(req)));
+    handler: async (ctx, { params, body }) => {
+      const r = await service.rotateApiToken(deps, ctx, params.id, body?.overlap_hours);
       return { api_token: { ...r.token, token: r.secret } };
     },
   });
@@ -70,9 +71,11 @@ export function registerApiTokenRoutes(app: FastifyInstance, deps: AppDeps): voi
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/api_settings", operationId: "updateApiSettings", tag: "api_tokens", auth: "user",
+    // Password access opens the API to every password: only soon after a sign-in.
+    recentSignIn: "change password access to the API",
     summary: "Vaultdesk: turns password access to the API on or off (admins; audited).",
     body: z.strictObject({ api_settings: apiSettingsView.partial().strict() }),
     response: z.object({ api_settings: apiSettingsView }),
-    handler: async (ctx, { body, req }) => ({ api_settings: await service.updateApiSettings(ctx, body.api_settings, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, { body }) => ({ api_settings: await service.updateApiSettings(ctx, body.api_settings) }),
   });
 }

@@ -10,7 +10,7 @@ import { audit } from "../audit/audit-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { identityPolicy } from "./identity-policy.ts";
 import * as repo from "./api-tokens-repo.ts";
-import { requireRecentSignInOnSession } from "./identity-service.ts";
+import { requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
@@ -139,7 +139,7 @@ export async function createApiToken(
     if (!identityPolicy.createToken(actor, userId)) throw forbidden();
     if (!identityPolicy.grantScopes(actor, scopes)) throw forbidden("A token cannot create a token with a scope it lacks itself.");
     // A token outlives the session that made it: made on a session, it needs a recent sign-in.
-    await requireRecentSignInOnSession(ctx, sessionHash, "create an API token");
+    requireRecentSignInOnSession(ctx, "create an API token");
   }
   const secret = newTokenSecret();
   const id = crypto.randomUUID();
@@ -174,7 +174,7 @@ export async function revokeApiToken(deps: Pick<AppDeps, "now">, ctx: RequestCon
  * not at all), so a deployment can switch without an outage. A token outside the actor's view
  * answers 404; a revoked or expired one cannot be rotated (422).
  */
-export async function rotateApiToken(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, niceId: number, overlapHours: number = DEFAULT_OVERLAP_HOURS, sessionHash?: Buffer): Promise<{ token: TokenView; secret: string }> {
+export async function rotateApiToken(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, niceId: number, overlapHours: number = DEFAULT_OVERLAP_HOURS): Promise<{ token: TokenView; secret: string }> {
   const actor = actorUser(ctx);
   if (identityPolicy.tokenScope(actor).kind === "none") throw forbidden();
   const t = await repo.findTokenByNiceId(ctx.tx, niceId);
@@ -183,7 +183,6 @@ export async function rotateApiToken(deps: Pick<AppDeps, "keyring">, ctx: Reques
   const now = ctx.now();
   if (t.revoked_at !== null) throw invalid("api_token", "API token: a revoked token cannot be rotated");
   if (t.expires_at && t.expires_at <= now) throw invalid("api_token", "API token: an expired token cannot be rotated");
-  await requireRecentSignInOnSession(ctx, sessionHash, "rotate an API token");
   const secret = newTokenSecret();
   const previousUntil = overlapHours > 0 ? new Date(now.getTime() + overlapHours * 3600_000) : null;
   await repo.rotateToken(ctx.tx, t.id, { token_hash: deps.keyring.hashSecret("api-token", secret), previousUntil, now });
@@ -202,10 +201,8 @@ export async function showApiSettings(ctx: RequestContext): Promise<ApiSettings>
 }
 
 /** Turns password access to the API on or off (admins; audited when it changes). */
-export async function updateApiSettings(ctx: RequestContext, input: Partial<ApiSettings>, sessionHash?: Buffer): Promise<ApiSettings> {
+export async function updateApiSettings(ctx: RequestContext, input: Partial<ApiSettings>): Promise<ApiSettings> {
   if (!identityPolicy.manageApiSettings(actorUser(ctx))) throw forbidden();
-  // Password access opens the API to every password: only soon after a sign-in.
-  await requireRecentSignInOnSession(ctx, sessionHash, "change password access to the API");
   const current = await repo.passwordAccess(ctx.tx);
   if (input.password_access !== undefined && input.password_access !== current) {
     await repo.storePasswordAccess(ctx.tx, input.password_access);

@@ -37,6 +37,8 @@ export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, def
       "s.last_seen_at",
       "s.method",
       "s.second_factor",
+      "s.created_at",
+      "s.staff_issued",
       "u.id as user_id",
       "u.nice_id as user_nice_id",
       "u.role as user_role",
@@ -138,12 +140,6 @@ export async function deviceSeen(tx: TenantTx, userId: string, deviceHash: Buffe
 
 export async function userForMail(tx: TenantTx, id: string) {
   return tx.db.selectFrom("users").select(["email_sealed", "locale"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
-}
-
-/** When the person of the session with this token hash signed in, if it is not revoked and they did (not a link staff made). */
-export async function sessionSignedInAt(tx: TenantTx, hash: Buffer): Promise<Date | undefined> {
-  const r = await tx.db.selectFrom("sessions").select(["created_at", "staff_issued"]).where("tenant_id", "=", tx.tenantId).where("token_hash", "=", hash).where("revoked_at", "is", null).executeTakeFirst();
-  return r && !r.staff_issued ? r.created_at : undefined;
 }
 
 export async function revokeSessionByHash(tx: TenantTx, hash: Buffer, now: Date): Promise<void> {

@@ -102,7 +102,7 @@ export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "co
   if (!s || !s.user_active || s.user_suspended) throw new AppError("Unauthorized");
   if (now.getTime() - s.last_seen_at.getTime() > 30_000) await repo.touchSession(tx, s.id, now);
   return {
-    actor: userActor({ id: s.user_id, niceId: s.user_nice_id, role: s.user_role, customRole: customRoleOf(s.user_custom_role) }, "session"),
+    actor: { ...userActor({ id: s.user_id, niceId: s.user_nice_id, role: s.user_role, customRole: customRoleOf(s.user_custom_role) }, "session"), signedInAt: s.staff_issued ? undefined : new Date(s.created_at) },
     csrf: csrfFor(deps, cookie),
     // A one-time password binds the sessions it opened; a link or an invitation proved the mailbox.
     mustChangePassword: s.must_change_password && s.method === "password",
@@ -371,31 +371,6 @@ export function sessionHashOf(deps: Pick<AppDeps, "keyring">, ctx: RequestContex
 }
 
 /**
- * How recent a session's sign-in must be for a step that gives lasting access or moves the account:
- * adding a passkey, setting up an authenticator app, creating or rotating an API token, changing
- * one's own e-mail address. Each outlives the session; someone at an unattended browser, or holding
- * a stolen session cookie, must not be able to take the account with it. So the person proves
- * themselves again by signing in (with whatever they sign in with: password and second factor,
- * single sign-on, an e-mailed link, a passkey), as GitHub's "sudo mode" and Google's "confirm it's
- * you" do, and takes the step within this time.
- */
-export const RECENT_SIGN_IN_MS = 15 * 60_000;
-
-/** How far in the future a session's sign-in may lie (another server's clock a little ahead). */
-const SIGN_IN_CLOCK_SKEW_MS = 60_000;
-
-/**
- * Refuses (403 RecentSignInRequired) unless the caller's session began within RECENT_SIGN_IN_MS
- * with a sign-in of theirs: a session opened by a sign-in link staff made for them does not count
- * (whoever made the link could leave themselves a way in), nor one dated in the future, nor a
- * caller without a session (`sessionHash` undefined). `doing` completes "To …, sign in again".
- */
-export async function requireRecentSignIn(ctx: RequestContext, sessionHash: Buffer | undefined, doing: string): Promise<void> {
-  if (await isRecentSignIn(ctx, sessionHash)) return;
-  throw new AppError("RecentSignInRequired", { description: `To ${doing}, sign in again: this can only be done within ${RECENT_SIGN_IN_MS / 60_000} minutes of signing in.` });
-}
-
-/**
  * Refuses (422) making `userId` an owner while staff sign in through single sign-on only and they
  * have no second factor: an owner's way in when the identity provider fails is their password and
  * second factor (sso-service.ts updateSsoSettings requires it of every owner when turning it on).
@@ -425,18 +400,6 @@ export async function checkOwnerKeepsWayIn(ctx: RequestContext, user: { id: stri
  */
 export async function ownerWithoutWayIn(ctx: RequestContext, user: { id: string; role: string }): Promise<boolean> {
   return user.role === "owner" && (await findSsoSettings(ctx.tx)).staff_sso_only && !(await twoFactorRepo.hasSecondFactor(ctx.tx, user.id));
-}
-
-/** Whether the caller's session (`sessionHash`) began within RECENT_SIGN_IN_MS with a sign-in of theirs (requireRecentSignIn's test). */
-export async function isRecentSignIn(ctx: RequestContext, sessionHash: Buffer | undefined): Promise<boolean> {
-  const at = sessionHash ? await repo.sessionSignedInAt(ctx.tx, sessionHash) : undefined;
-  const age = at ? ctx.now().getTime() - at.getTime() : Number.NaN;
-  return age >= -SIGN_IN_CLOCK_SKEW_MS && age <= RECENT_SIGN_IN_MS;
-}
-
-/** requireRecentSignIn for a caller on a session; other credentials (API tokens, OAuth, the password on each request) are left to their own rules. */
-export async function requireRecentSignInOnSession(ctx: RequestContext, sessionHash: Buffer | undefined, doing: string): Promise<void> {
-  if (ctx.actor.kind === "user" && ctx.actor.via === "session") await requireRecentSignIn(ctx, sessionHash, doing);
 }
 
 /**

@@ -2,8 +2,6 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { sessionCookieOf } from "./identity-http.ts";
-import { requireRecentSignInOnSession, sessionHashOf } from "./identity-service.ts";
 import * as ipRestrictions from "./ip-restrictions-service.ts";
 
 const ipRestrictionView = z.object({
@@ -35,10 +33,12 @@ export function registerIpRestrictionRoutes(app: FastifyInstance, deps: AppDeps)
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/ip_restrictions", operationId: "updateIpRestrictions", tag: "ip_restrictions", auth: "user",
+    // Rules that can shut every owner out (until the operator lifts them): only soon after a sign-in.
+    recentSignIn: "change the IP restrictions",
     summary: "Vaultdesk: changes the IP restrictions (admins; audited without the ranges). A change that would shut out the caller answers 422 unless `confirm_lockout: true`. Applies at once to every session and token.",
     body: ipRestrictionInput, response: z.object({ ip_restriction: ipRestrictionView }),
     handler: async (ctx, { body, req }) => ({
-      ip_restriction: await ipRestrictions.updateIpRestrictions(ctx, body.ip_restriction, { confirmLockout: body.confirm_lockout === true, secondFactor: req.credentialSecondFactor, recentSignIn: () => requireRecentSignInOnSession(ctx, sessionHashOf(deps, ctx, sessionCookieOf(req)), "change the IP restrictions") }),
+      ip_restriction: await ipRestrictions.updateIpRestrictions(ctx, body.ip_restriction, { confirmLockout: body.confirm_lockout === true, secondFactor: req.credentialSecondFactor }),
     }),
   });
 }

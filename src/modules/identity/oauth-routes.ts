@@ -35,10 +35,11 @@ export async function registerOAuthRoutes(app: FastifyInstance, deps: AppDeps): 
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/oauth/clients", operationId: "createOAuthClient", tag: "oauth", auth: "user",
+    recentSignIn: "register an OAuth client",
     summary: "Registers an OAuth client (admins; audited): unique name and identifier, exact redirect URIs (https, or http to the loopback), `kind` public (PKCE only, the default) or confidential (the secret in this answer once).",
     body: z.strictObject({ client: clientInput }), response: z.object({ client: clientWithSecret }),
-    handler: async (ctx, { body, req }) => {
-      const r = await oauth.createOAuthClient(deps, ctx, body.client, sessionHashOf(deps, ctx, sessionCookieOf(req)));
+    handler: async (ctx, { body }) => {
+      const r = await oauth.createOAuthClient(deps, ctx, body.client);
       return { client: { ...r.client, ...(r.secret ? { secret: r.secret } : {}) } };
     },
   });
@@ -46,14 +47,15 @@ export async function registerOAuthRoutes(app: FastifyInstance, deps: AppDeps): 
     method: "PUT", url: "/api/v2/oauth/clients/:id", operationId: "updateOAuthClient", tag: "oauth", auth: "user",
     summary: "Changes an OAuth client (admins; audited). The kind cannot change.",
     params: publicIdParam, body: z.strictObject({ client: clientPatch }), response: z.object({ client: clientView }),
-    handler: async (ctx, { params, body, req }) => ({ client: await oauth.updateOAuthClient(ctx, params.id, body.client, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, { params, body }) => ({ client: await oauth.updateOAuthClient(ctx, params.id, body.client) }),
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/oauth/clients/:id/generate_secret", operationId: "generateOAuthClientSecret", tag: "oauth", auth: "user",
+    recentSignIn: "generate an OAuth client secret",
     summary: "A new secret for a confidential client (admins; audited), in this answer once; the old one stops working.",
     params: publicIdParam, response: z.object({ client: clientWithSecret }),
-    handler: async (ctx, { params, req }) => {
-      const r = await oauth.regenerateOAuthClientSecret(deps, ctx, params.id, sessionHashOf(deps, ctx, sessionCookieOf(req)));
+    handler: async (ctx, { params }) => {
+      const r = await oauth.regenerateOAuthClientSecret(deps, ctx, params.id);
       return { client: { ...r.client, secret: r.secret } };
     },
   });

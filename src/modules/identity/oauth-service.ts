@@ -6,7 +6,8 @@ import type { AppDeps } from "../../platform/deps.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import { AppError, CommitThenFail, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
-import { newSecret, requireRecentSignIn, requireRecentSignInOnSession } from "./identity-service.ts";
+import { newSecret } from "./identity-service.ts";
+import { requireRecentSignIn, requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import { describeScope, isS256Challenge, parseScopes, redirectUriProblem } from "./oauth-fns.ts";
 import { oauthModel, oauthServer } from "./oauth-model.ts";
 import { oauthPolicy } from "./oauth-policy.ts";
@@ -74,9 +75,8 @@ export async function showOAuthClient(ctx: RequestContext, niceId: number): Prom
 }
 
 /** Registers a client; a confidential one's secret is in the answer once, and stored as a keyed hash. */
-export async function createOAuthClient(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, input: ClientInput, sessionHash?: Buffer): Promise<{ client: ClientView; secret: string | undefined }> {
+export async function createOAuthClient(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, input: ClientInput): Promise<{ client: ClientView; secret: string | undefined }> {
   const actor = mustManage(ctx);
-  await requireRecentSignInOnSession(ctx, sessionHash, "register an OAuth client");
   checkRedirectUris(input.redirect_uri);
   await checkUnique(ctx, input);
   const secret = input.kind === "confidential" ? newSecret(CLIENT_SECRET_PREFIX) : undefined;
@@ -96,14 +96,14 @@ export async function createOAuthClient(deps: Pick<AppDeps, "keyring">, ctx: Req
   return { client: presentClient(ctx, (await repo.findClientByNiceId(ctx.tx, niceId))!), secret };
 }
 
-export async function updateOAuthClient(ctx: RequestContext, niceId: number, patch: ClientPatch, sessionHash?: Buffer): Promise<ClientView> {
+export async function updateOAuthClient(ctx: RequestContext, niceId: number, patch: ClientPatch): Promise<ClientView> {
   mustManage(ctx);
   const c = await repo.findClientByNiceId(ctx.tx, niceId, true);
   if (!c) throw notFound();
   // Where the codes go is where access goes: moved only soon after a sign-in, like a new secret
   // (the same list sent back, as a form that sends every field does, moves nothing).
   const moved = patch.redirect_uri !== undefined && [...new Set(patch.redirect_uri)].sort().join("\n") !== [...c.redirect_uris].sort().join("\n");
-  if (moved) await requireRecentSignInOnSession(ctx, sessionHash, "change an OAuth client's redirect URLs");
+  if (moved) requireRecentSignInOnSession(ctx, "change an OAuth client's redirect URLs");
   if (patch.redirect_uri) checkRedirectUris(patch.redirect_uri);
   await checkUnique(ctx, patch, c.id);
   const set = {
@@ -122,9 +122,8 @@ export async function updateOAuthClient(ctx: RequestContext, niceId: number, pat
 }
 
 /** Zendesk's `generate_secret`: a new secret for a confidential client (shown once); the old one stops working. */
-export async function regenerateOAuthClientSecret(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, niceId: number, sessionHash?: Buffer): Promise<{ client: ClientView; secret: string }> {
+export async function regenerateOAuthClientSecret(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, niceId: number): Promise<{ client: ClientView; secret: string }> {
   mustManage(ctx);
-  await requireRecentSignInOnSession(ctx, sessionHash, "generate an OAuth client secret");
   const c = await repo.findClientByNiceId(ctx.tx, niceId, true);
   if (!c) throw notFound();
   if (c.kind !== "confidential") throw invalid("kind", "Kind: a public client has no secret", "InvalidValue");
@@ -236,7 +235,7 @@ export async function decideConsent(deps: Pick<AppDeps, "keyring">, ctx: Request
   // (in the answer's redirect_to) and PKCE verifier someone else holds. Consent remembered for a
   // confidential client too: whoever holds its secret (an admin can make a new one) would get
   // new tokens from an old session, or from an owner's forged single sign-on.
-  await requireRecentSignIn(ctx, sessionHash, "allow an application access to your account");
+  requireRecentSignIn(ctx, "allow an application access to your account");
   const query: Record<string, string> = {};
   for (const k of consentParams) if (q[k] !== undefined) query[k] = q[k]!;
   const request = new OAuth2Server.Request({ method: "POST", headers: {}, query, body: {} });

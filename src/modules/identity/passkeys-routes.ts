@@ -143,7 +143,7 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
     method: "POST", url: "/api/v2/users/me/passkeys/options", operationId: "createPasskeyRegistrationOptions", tag: "passkeys", auth: "user", allowPendingTwoFactor: true, status: 200,
     summary: "Vaultdesk: the first step of adding a passkey (on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`: sign in again): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use).",
     response: z.object({ options: creationOptionsView }),
-    handler: async (ctx, { req }) => ({ options: await passkeys.registrationOptions(deps, ctx, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, {}) => ({ options: await passkeys.registrationOptions(deps, ctx) }),
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/me/passkeys", operationId: "createOwnPasskey", tag: "passkeys", auth: "user", allowPendingTwoFactor: true,
@@ -165,7 +165,7 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
     method: "DELETE", url: "/api/v2/users/me/passkeys/:id", operationId: "deleteOwnPasskey", tag: "passkeys", auth: "user",
     summary: "Vaultdesk: removes one of the caller's passkeys. Audited; the person is told by e-mail. Another person's passkey answers 404.",
     params: passkeyIdParam, response: z.undefined(), status: 204,
-    handler: async (ctx, { params, req }) => { await passkeys.removeOwn(deps, ctx, params.id, sessionHashOf(deps, ctx, sessionCookieOf(req))); },
+    handler: async (ctx, { params }) => { await passkeys.removeOwn(deps, ctx, params.id); },
   });
 }
 
@@ -181,6 +181,6 @@ export function registerUserPasskeyRoutes(app: FastifyInstance, deps: AppDeps, r
     method: "DELETE", url: "/api/v2/users/:id/passkeys/:passkey_id", operationId: "deleteUserPasskey", tag: "passkeys", auth: "user",
     summary: "Vaultdesk: removes one of a person's passkeys (admins; only the owner for the owner). Audited; the person is told by e-mail.",
     params: userPasskeyParams, response: z.undefined(), status: 204,
-    handler: async (ctx, { params, req }) => { await passkeys.removeByAdmin(deps, ctx, await resolveUser(ctx, params.id), params.passkey_id, sessionHashOf(deps, ctx, sessionCookieOf(req))); },
+    handler: async (ctx, { params }) => { await passkeys.removeByAdmin(deps, ctx, await resolveUser(ctx, params.id), params.passkey_id); },
   });
 }

@@ -14,7 +14,8 @@ import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkOwnerKeepsWayIn, completeSignIn, countSignInFailure, networkRefusal, requireRecentSignIn, requireRecentSignInOnSession, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, completeSignIn, countSignInFailure, networkRefusal, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { requireRecentSignIn, requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import { passkeyMail } from "./passkey-mail.ts";
 import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
@@ -146,9 +147,9 @@ export async function listOf(ctx: RequestContext, user: { id: string }): Promise
 }
 
 /** Registration, first step: options for the browser (the person's existing passkeys excluded). */
-export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, sessionHash: Buffer | undefined): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const actor = mustBeOnSession(ctx);
-  await requireRecentSignIn(ctx, sessionHash, "add a passkey");
+  requireRecentSignIn(ctx, "add a passkey");
   const { rpID } = relyingParty(ctx);
   const me = await identityRepo.findUserPassword(ctx.tx, actor.userId);
   const email = me?.email_sealed ? ctx.sealer.open(me.email_sealed, { table: "users", column: "email", row: actor.userId }) : `user ${actor.niceId}`;
@@ -174,7 +175,7 @@ const registrationRefused = () => invalid("credential", "The passkey could not b
 /** Registration, second step: the authenticator's answer is verified and the passkey stored (audited; the person is told). */
 export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }, sessionHash: Buffer | undefined): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | undefined }> {
   const actor = mustBeOnSession(ctx);
-  await requireRecentSignIn(ctx, sessionHash, "add a passkey");
+  requireRecentSignIn(ctx, "add a passkey");
   const claimed = await claimChallengeOf(deps, ctx, input.credential.response.clientDataJSON, "registration", actor.userId);
   if (!claimed) throw registrationRefused();
   const { origin, rpID } = relyingParty(ctx);
@@ -213,12 +214,12 @@ export async function renameOwn(ctx: RequestContext, id: string, name: string): 
   return present(ctx, (await repo.findPasskeyOf(ctx.tx, actor.userId, id))!);
 }
 
-export async function removeOwn(deps: Pick<AppDeps, "config">, ctx: RequestContext, id: string, sessionHash?: Buffer): Promise<void> {
+export async function removeOwn(deps: Pick<AppDeps, "config">, ctx: RequestContext, id: string): Promise<void> {
   const actor = actorUser(ctx);
   if (!(await repo.findPasskeyOf(ctx.tx, actor.userId, id))) throw notFound();
   // As adding one: a passkey may be the person's second factor (and its recovery codes go with the
   // last one), so it comes off only in a session soon after a sign-in — never with a token.
-  await requireRecentSignIn(ctx, sessionHash, "remove a passkey");
+  requireRecentSignIn(ctx, "remove a passkey");
   if (!(await repo.deletePasskey(ctx.tx, actor.userId, id))) throw notFound();
   await dropRecoveryCodesWithoutFactor(ctx, actor.userId);
   await checkOwnerKeepsWayIn(ctx, { id: actor.userId, role: actor.role });
@@ -227,13 +228,13 @@ export async function removeOwn(deps: Pick<AppDeps, "config">, ctx: RequestConte
 }
 
 /** An admin removes one of a person's passkeys (only the owner the owner's): audited, the person is told. */
-export async function removeByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestContext, user: { id: string; niceId: number; role: string }, id: string, sessionHash?: Buffer): Promise<void> {
+export async function removeByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestContext, user: { id: string; niceId: number; role: string }, id: string): Promise<void> {
   const actor = actorUser(ctx);
   if (actor.userId !== user.id && !isAdmin(actor.role)) throw forbidden("Only admins remove another person's passkeys.");
   if (user.role === "owner" && actor.role !== "owner") throw forbidden("Only the owner removes the owner's passkeys.");
   if (!(await repo.findPasskeyOf(ctx.tx, user.id, id))) throw notFound();
-  if (actor.userId === user.id) await requireRecentSignIn(ctx, sessionHash, "remove a passkey");
-  else await requireRecentSignInOnSession(ctx, sessionHash, "remove someone's passkey");
+  if (actor.userId === user.id) requireRecentSignIn(ctx, "remove a passkey");
+  else requireRecentSignInOnSession(ctx, "remove someone's passkey");
   if (!(await repo.deletePasskey(ctx.tx, user.id, id))) throw notFound();
   await dropRecoveryCodesWithoutFactor(ctx, user.id);
   await checkOwnerKeepsWayIn(ctx, user);

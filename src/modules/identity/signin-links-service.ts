@@ -8,7 +8,7 @@ import { audit } from "../audit/audit-service.ts";
 import { teamName } from "../admin/account-service.ts";
 import { identityPolicy } from "./identity-policy.ts";
 import { emailIndex } from "../users/users-fns.ts";
-import { networkRefusal, newSecret, requireRecentSignInOnSession, startSession } from "./identity-service.ts";
+import { networkRefusal, newSecret, startSession } from "./identity-service.ts";
 import { signinMail } from "./signin-mail.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { clientNetwork } from "../../platform/http/client-network.ts";
@@ -98,11 +98,9 @@ export function signinLinkJob(deps: Pick<AppDeps, "keyring" | "config">): ItemsH
 }
 
 /** Staff (owners and admins) create a link for an end user, to hand over when there is no mail. Shown once. */
-export async function createSigninLinkFor(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, userNiceId: number, sessionHash?: Buffer) {
+export async function createSigninLinkFor(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, userNiceId: number) {
   const actor = actorUser(ctx);
   if (!identityPolicy.createSigninLink(actor)) throw forbidden("Only owners and admins can create sign-in links.");
-  // The link (in the answer) signs its holder in as the person: only soon after a sign-in of one's own.
-  await requireRecentSignInOnSession(ctx, sessionHash, "create a sign-in link");
   const user = await repo.findUserForLink(ctx.tx, { niceId: userNiceId });
   if (!user) throw notFound();
   if (user.role !== "end_user") throw invalid("user_id", "Sign-in links are for end users; staff sign in with their password.", "InvalidValue");

@@ -53,12 +53,16 @@ export async function registerJwtRoutes(app: FastifyInstance, deps: AppDeps): Pr
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/sso/jwt", operationId: "updateJwtSettings", tag: "sso", auth: "user",
+    // A provider (or a JWT secret) signs in as anyone it serves: an old or stolen admin cookie must not make itself one.
+    recentSignIn: "change single sign-on",
     summary: "Vaultdesk: saves the JWT single sign-on settings (admins; audited without values). The shared secret is write-only; `remove_rotation_secret` ends a rotation.",
     body: z.strictObject({ jwt: jwtInput }), response: z.object({ jwt: jwtView }),
     handler: async (ctx, { tenant, body, req }) => ({ jwt: await updateJwtSettings(deps, ctx, tenant, body.jwt, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/sso/jwt/secret", operationId: "generateJwtSecret", tag: "sso", auth: "user",
+    // A provider (or a JWT secret) signs in as anyone it serves: an old or stolen admin cookie must not make itself one.
+    recentSignIn: "change single sign-on",
     summary: "Vaultdesk: generates a new shared secret (256 bits), answered only now; the current one stays accepted as the rotation secret until removed.",
     response: z.object({ shared_secret: z.string().describe("Shown once."), jwt: jwtView }),
     handler: async (ctx, { tenant, req }) => {

@@ -4,7 +4,7 @@ import { actorUser, type RequestContext } from "../../platform/context.ts";
 import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
 import { AppError, CommitThenFail, forbidden } from "../../platform/errors.ts";
 import { isAdmin } from "../users/users-policy.ts";
-import { requireRecentSignInOnSession, type Session } from "./identity-service.ts";
+import { type Session } from "./identity-service.ts";
 import { readProvider, safeReturnTo, saveProvider, useOnce, type AssertedIdentity } from "./sso-service.ts";
 import { attributesOf, emailClaim, nameClaim, type RefusalReason } from "./sso-claims.ts";
 import { completeProviderSignIn, refuseSignIn, refusal } from "./sso-signin.ts";
@@ -57,7 +57,6 @@ export async function showJwtSettings(deps: Pick<AppDeps, "urls">, ctx: RequestC
 
 export async function updateJwtSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant, input: JwtInput, keepSession?: Buffer): Promise<JwtView> {
   requireAdmin(ctx, "change");
-  await requireRecentSignInOnSession(ctx, keepSession, "change single sign-on");
   const p = await readProvider(ctx, "jwt");
   const old = p ? storedConfig(p.config) : undefined;
   const secret = input.shared_secret ?? old?.shared_secret;
@@ -77,7 +76,6 @@ export async function updateJwtSettings(deps: Pick<AppDeps, "urls">, ctx: Reques
 /** A new random shared secret (answered once); the current one is kept as the rotation secret. */
 export async function generateJwtSecret(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant, keepSession?: Buffer): Promise<{ shared_secret: string; settings: JwtView }> {
   requireAdmin(ctx, "change");
-  await requireRecentSignInOnSession(ctx, keepSession, "change single sign-on");
   const p = await readProvider(ctx, "jwt");
   const old = p ? storedConfig(p.config) : undefined;
   const fresh = crypto.randomBytes(32).toString("base64url");

@@ -61,6 +61,8 @@ export function registerOidcRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/sso/oidc", operationId: "updateOidcSettings", tag: "sso", auth: "user",
+    // A provider (or a JWT secret) signs in as anyone it serves: an old or stolen admin cookie must not make itself one.
+    recentSignIn: "change single sign-on",
     summary: "Vaultdesk: saves the OpenID Connect settings (admins; audited without values). The client secret is write-only; omit it to keep the one set.",
     body: z.strictObject({ oidc: oidcInput }), response: z.object({ oidc: oidcView }),
     handler: async (ctx, { tenant, body, req }) => ({ oidc: await updateOidcSettings(deps, ctx, tenant, body.oidc, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),

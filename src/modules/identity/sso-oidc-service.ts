@@ -4,7 +4,6 @@ import { actorUser, type RequestContext } from "../../platform/context.ts";
 import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
 import { AppError, forbidden } from "../../platform/errors.ts";
 import { isAdmin } from "../users/users-policy.ts";
-import { requireRecentSignInOnSession } from "./identity-service.ts";
 import { beginRequest, finishRequest, readProvider, safeReturnTo, saveProvider, type AssertedIdentity } from "./sso-service.ts";
 import { attributesOf, emailClaim, nameClaim, type RefusalReason } from "./sso-claims.ts";
 import { refusal } from "./sso-signin.ts";
@@ -69,7 +68,6 @@ export async function showOidcSettings(deps: Pick<AppDeps, "urls">, ctx: Request
 /** Saves them (admins; audited by the single sign-on layer, without values). The secret is kept when none is sent. */
 export async function updateOidcSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: ResolvedTenant, input: OidcInput, keepSession?: Buffer): Promise<OidcView> {
   requireAdmin(ctx, "change");
-  await requireRecentSignInOnSession(ctx, keepSession, "change single sign-on");
   const before = await readProvider(ctx, "oidc");
   const old = before ? storedConfig(before.config) : undefined;
   const secret = input.client_secret ?? (old && old.issuer === input.issuer && old.client_id === input.client_id ? old.client_secret : undefined);

@@ -48,6 +48,8 @@ export function registerSsoRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/sso_settings", operationId: "updateSsoSettings", tag: "sso", auth: "user",
+    // A provider (or a JWT secret) signs in as anyone it serves: an old or stolen admin cookie must not make itself one.
+    recentSignIn: "change single sign-on",
     summary: "Vaultdesk: changes the single sign-on settings (admins; audited).",
     body: z.strictObject({ sso_settings: z.strictObject(settingsFields).partial() }),
     response: z.object({ sso_settings: settingsView }),

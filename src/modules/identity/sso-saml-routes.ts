@@ -30,6 +30,8 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/sso/saml", operationId: "updateSamlSettings", tag: "sso", auth: "user",
+    // A provider (or a JWT secret) signs in as anyone it serves: an old or stolen admin cookie must not make itself one.
+    recentSignIn: "change single sign-on",
     summary: "Vaultdesk: sets the SAML identity provider (admins; stored sealed; audited without the values). Which group signs in with it is chosen in sso_settings.",
     body: samlSettingsInput, response: z.object({ saml: samlSettingsView }),
     handler: async (ctx, { body, tenant, req }) => ({ saml: await updateSamlSettings(deps, ctx, tenant, body.saml, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),

@@ -5,7 +5,7 @@ import type { AppDeps, ResolvedTenant } from "../../platform/deps.ts";
 import { audit } from "../audit/audit-service.ts";
 import { AppError, CommitThenFail, forbidden, invalid } from "../../platform/errors.ts";
 import { beginRequest, finishRequest, readProvider, safeReturnTo, saveProvider, signInWithProvider, useOnce } from "./sso-service.ts";
-import { requireRecentSignInOnSession, type Session } from "./identity-service.ts";
+import { type Session } from "./identity-service.ts";
 import { authnRequest, CLOCK_SKEW_MS, REASON_SENTENCES, SamlRefusal, spEndpoints, spMetadata, verifyResponse, type SamlReason, type SpEndpoints, type VerifiedAssertion } from "./sso-saml-fns.ts";
 import { describeCertificate, samlConfigStored, trustOfSaml, type SamlConfigStored, type SamlSettingsView, type samlSettingsInput } from "./sso-saml-types.ts";
 import type { z } from "zod";
@@ -65,7 +65,6 @@ function requireAdmin(ctx: RequestContext): void {
 /** Saves the SAML settings (admins; audited by the shared layer without the values). */
 export async function updateSamlSettings(deps: Pick<AppDeps, "urls">, ctx: RequestContext, tenant: TenantAddress, input: z.output<typeof samlSettingsInput>["saml"], keepSession?: Buffer): Promise<SamlSettingsView> {
   requireAdmin(ctx);
-  await requireRecentSignInOnSession(ctx, keepSession, "change single sign-on");
   const before = (await storedConfig(ctx))?.config;
   const config: SamlConfigStored = {
     idp_entity_id: input.idp_entity_id,

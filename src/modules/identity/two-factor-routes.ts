@@ -3,8 +3,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
-import { sessionHashOf } from "./identity-service.ts";
+import { setSessionCookie } from "./identity-http.ts";
 import * as twoFactor from "./two-factor-service.ts";
 
 /**
@@ -56,9 +55,11 @@ export function registerTwoFactorRoutes(app: FastifyInstance, deps: AppDeps): vo
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/two_factor_settings", operationId: "updateTwoFactorSettings", tag: "two_factor", auth: "user",
+    // The account's sign-in rules (like IP restrictions and password access to the API): only soon after a sign-in.
+    recentSignIn: "change the two-factor settings",
     summary: "Vaultdesk: requires (or stops requiring) two-factor sign-in for all staff (admins; audited). The admin turning it on must use it already.",
     body: z.strictObject({ two_factor_settings: settingsView.partial().strict() }), response: z.object({ two_factor_settings: settingsView }),
-    handler: async (ctx, { body, req }) => ({ two_factor_settings: await twoFactor.updateSettings(ctx, body.two_factor_settings, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, { body }) => ({ two_factor_settings: await twoFactor.updateSettings(ctx, body.two_factor_settings) }),
   });
 }
 
@@ -74,13 +75,13 @@ export function registerOwnTwoFactorRoutes(app: FastifyInstance, deps: AppDeps):
     method: "POST", url: "/api/v2/users/me/two_factor/totp", operationId: "startTotpEnrolment", tag: "two_factor", auth: "user", allowPendingTwoFactor: true,
     summary: "Vaultdesk: starts setting up an authenticator app (staff, on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`): a new secret as an otpauth:// URI, a QR code (SVG data URL) and base32 text, shown only now. Not active until confirmed.",
     response: z.object({ totp: z.object({ secret: z.string(), otpauth_uri: z.string(), qr_code: z.string(), issuer: z.string(), account_name: z.string() }) }),
-    handler: async (ctx, { tenant, url, req }) => ({ totp: await twoFactor.startEnrolment(ctx, url.hostname || tenant.subdomain, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, { tenant, url }) => ({ totp: await twoFactor.startEnrolment(ctx, url.hostname || tenant.subdomain) }),
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/me/two_factor/totp/confirm", operationId: "confirmTotpEnrolment", tag: "two_factor", auth: "user", allowPendingTwoFactor: true, rateLimit: "signin", status: 200,
     summary: "Vaultdesk: a code from the app turns two-factor sign-in on; answers ten recovery codes, once.",
     body: z.strictObject({ code }), response: recoveryCodesView,
-    handler: async (ctx, { body, req }) => ({ recovery_codes: await twoFactor.confirmEnrolment(deps, ctx, body.code, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, { body }) => ({ recovery_codes: await twoFactor.confirmEnrolment(deps, ctx, body.code) }),
   });
   defineRoute(app, deps, {
     method: "DELETE", url: "/api/v2/users/me/two_factor", operationId: "disableOwnTwoFactor", tag: "two_factor", auth: "user", rateLimit: "signin",

@@ -13,7 +13,8 @@ import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkOwnerKeepsWayIn, completeSignIn, ownerWithoutWayIn, countSignInFailure, requireRecentSignIn, requireRecentSignInOnSession, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, completeSignIn, ownerWithoutWayIn, countSignInFailure, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { requireRecentSignIn } from "../../platform/recent-sign-in.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
@@ -109,11 +110,11 @@ function mustBeStaffOnSession(ctx: RequestContext): ReturnType<typeof actorUser>
 }
 
 /** Starts (or starts again) an enrolment: a new secret, shown only now. */
-export async function startEnrolment(ctx: RequestContext, host: string, sessionHash: Buffer | undefined) {
+export async function startEnrolment(ctx: RequestContext, host: string) {
   const actor = mustBeStaffOnSession(ctx);
   // Whoever sets the second factor decides who can sign in: the person, just signed in (or an
   // owner with no other way in under single sign-on only: identity-service.ts ownerWithoutWayIn).
-  if (!(await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role }))) await requireRecentSignIn(ctx, sessionHash, "set up an authenticator app");
+  if (!(await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role }))) requireRecentSignIn(ctx, "set up an authenticator app");
   const existing = await repo.findTotp(ctx.tx, actor.userId);
   if (existing?.status === "active") throw new AppError("Conflict", { description: "Two-factor authentication is already on. Turn it off first to set up another authenticator." });
   const secret = new Secret({ size: 20 }).base32;
@@ -129,9 +130,9 @@ export async function startEnrolment(ctx: RequestContext, host: string, sessionH
 }
 
 /** Confirms the enrolment with a code from the app: two-factor sign-in is on; the recovery codes are answered once. */
-export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string, sessionHash: Buffer | undefined): Promise<string[]> {
+export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string): Promise<string[]> {
   const actor = mustBeStaffOnSession(ctx);
-  if (!(await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role }))) await requireRecentSignIn(ctx, sessionHash, "set up an authenticator app");
+  if (!(await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role }))) requireRecentSignIn(ctx, "set up an authenticator app");
   const row = await repo.findTotp(ctx.tx, actor.userId);
   if (!row || row.status !== "pending") throw invalid("code", "There is no two-factor set-up waiting for a code: start the set-up again.", "NotPending");
   const c = normalized(code);
@@ -235,16 +236,13 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
  * `user.two_factor_reset`, every session of the person ends, and they are told by e-mail. Only
  * the owner resets the owner's. Answers whether there was one to reset.
  */
-export async function resetByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestContext, user: { id: string; niceId: number; role: string }, sessionHash?: Buffer): Promise<boolean> {
+export async function resetByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestContext, user: { id: string; niceId: number; role: string }): Promise<boolean> {
   const actor = actorUser(ctx);
   if (!isAdmin(actor.role)) throw forbidden("Only admins reset another person's two-factor authentication.");
   if (user.role === "owner" && actor.role !== "owner") throw forbidden("Only the owner resets the owner's two-factor authentication.");
   // One's own second factor is turned off with it (DELETE /users/me/two_factor takes the current
   // code), not by this reset: an admin's old or stolen session cookie must not remove it.
   if (user.id === actor.userId) throw forbidden("Your own two-factor authentication is turned off with a current code (or a recovery code), not reset.");
-  // Taking away someone's second factor leaves their password alone between an attacker and the
-  // account: only soon after a sign-in of one's own.
-  await requireRecentSignInOnSession(ctx, sessionHash, "reset someone's two-factor authentication");
   const had = await repo.removeTwoFactor(ctx.tx, user.id);
   if (!had) return false;
   await checkOwnerKeepsWayIn(ctx, user);
@@ -290,11 +288,9 @@ export async function showSettings(ctx: RequestContext): Promise<TwoFactorSettin
 }
 
 /** Requiring it for staff takes effect at once; the admin turning it on must use it already, so as not to lock themselves out. */
-export async function updateSettings(ctx: RequestContext, input: Partial<TwoFactorSettings>, sessionHash?: Buffer): Promise<TwoFactorSettings> {
+export async function updateSettings(ctx: RequestContext, input: Partial<TwoFactorSettings>): Promise<TwoFactorSettings> {
   const actor = actorUser(ctx);
   if (!isAdmin(actor.role)) throw forbidden("Only admins change the two-factor settings.");
-  // The account's sign-in rules (like IP restrictions and password access to the API): only soon after a sign-in.
-  await requireRecentSignInOnSession(ctx, sessionHash, "change the two-factor settings");
   if (input.require_staff_two_factor === true && !(await repo.hasSecondFactor(ctx.tx, actor.userId))) {
     throw invalid("require_staff_two_factor", "Set up two-factor authentication for yourself before you require it for all staff.", "NotEnabled");
   }

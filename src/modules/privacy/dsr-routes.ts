@@ -5,8 +5,6 @@ import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagin
 import { defineRoute } from "../../platform/http/route.ts";
 import { pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import * as dsr from "./dsr-service.ts";
-import { sessionCookieOf } from "../identity/identity-http.ts";
-import { sessionHashOf } from "../identity/identity-service.ts";
 import { dsrCreateInput, dsrEvidence, dsrListQuery, dsrSettingsInput, dsrSettingsView, dsrUpdateInput, dsrVerifyInput, dsrView, ownDsrCreateInput, ownDsrView } from "./dsr-types.ts";
 
 /**
@@ -87,6 +85,6 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "POST", url: "/api/v2/users/me/data_subject_requests", operationId: "createOwnDataSubjectRequest", tag: "data_subject_requests", auth: "user",
     summary: "Vaultdesk: the caller asks about their own data (access, portability, rectification, erasure, restriction, objection); verified by their session when they signed in within the last 15 minutes, else filed for staff to verify.",
     body: ownDsrCreateInput, response: z.object({ data_subject_request: ownDsrView }), status: 201,
-    handler: async (ctx, { body, req }) => ({ data_subject_request: await dsr.createOwnRequest(ctx, body.data_subject_request, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, { body }) => ({ data_subject_request: await dsr.createOwnRequest(ctx, body.data_subject_request) }),
   });
 }

@@ -8,7 +8,7 @@ import type { Page } from "../../platform/http/pagination.ts";
 import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { audit } from "../audit/audit-service.ts";
-import { isRecentSignIn } from "../identity/identity-service.ts";
+import { isRecentSignIn } from "../../platform/recent-sign-in.ts";
 import { currentTenant, forEachTenant } from "../tenants/tenants-service.ts";
 import { adminContacts, findUserByEmail, resolveUser } from "../users/users-service.ts";
 import { dsrReminderMail } from "./dsr-mail.ts";
@@ -183,15 +183,15 @@ export async function createRequest(
 
 /**
  * A signed-in person asks about their own data: verified by their session when it began with a
- * recent sign-in of theirs (identity-service.ts isRecentSignIn). An older session, or one opened
+ * recent sign-in of theirs (platform/recent-sign-in.ts isRecentSignIn). An older session, or one opened
  * by a link staff made, files the request unverified: staff verify the person another way before
  * acting on it (an old or stolen cookie must not ask, verified, for the account's erasure).
  */
-export async function createOwnRequest(ctx: RequestContext, input: { type: DsrKind; note?: string | undefined }, sessionHash?: Buffer): Promise<OwnDsrView> {
+export async function createOwnRequest(ctx: RequestContext, input: { type: DsrKind; note?: string | undefined }): Promise<OwnDsrView> {
   const actor = actorUser(ctx);
   if (!dsrPolicy.askForSelf(actor)) throw forbidden("Only the person themselves can ask about their data.");
   const regime = (await settingsOf(ctx)).default_regime;
-  const verified = actor.via === "session" && (await isRecentSignIn(ctx, sessionHash));
+  const verified = actor.via === "session" && isRecentSignIn(ctx);
   const niceId = await insert(ctx, { kind: input.type, regime, source: "self", subjectUserId: actor.userId, email: null, note: input.note || undefined, ...(verified ? { verifiedAs: "signed_in_session" as const } : {}) });
   return ownView(ctx, await find(ctx, niceId));
 }

@@ -6,8 +6,6 @@ import { defineRoute } from "../../platform/http/route.ts";
 import { pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import * as erasure from "./erasure-service.ts";
 import { deletedUserView, erasurePreviewView, erasureReceiptView } from "./erasure-types.ts";
-import { sessionCookieOf } from "../identity/identity-http.ts";
-import { sessionHashOf } from "../identity/identity-service.ts";
 
 /**
  * Zendesk's deleted users (`/api/v2/deleted_users`: list, show, delete for good) with Vaultdesk's
@@ -35,7 +33,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "PUT", url: "/api/v2/deleted_users/:id/restore", operationId: "restoreDeletedUser", tag: "users", auth: "user",
     summary: "Vaultdesk: brings a deleted person back (active; their ended sessions and tokens stay ended).",
     params: publicIdParam, response: z.object({ deleted_user: deletedUserView }),
-    handler: async (ctx, { params, req }) => ({ deleted_user: await erasure.restoreDeletedUser(ctx, params.id, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, { params }) => ({ deleted_user: await erasure.restoreDeletedUser(ctx, params.id) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/deleted_users/:id/erasure_preview", operationId: "previewUserErasure", tag: "users", auth: "user",

@@ -15,7 +15,7 @@ import { deleteBlobs } from "../tickets/attachments-service.ts";
 import { eraseTicketsOf, ticketsErasurePreview } from "../tickets/person-erasure.ts";
 import { userPolicy } from "../users/users-policy.ts";
 import * as repo from "./erasure-repo.ts";
-import { requireRecentSignInOnSession } from "../identity/identity-service.ts";
+import { requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import type { DeletedUserView, ErasurePreviewView, ErasureReceiptView } from "./erasure-types.ts";
 
 /**
@@ -80,14 +80,14 @@ export async function showDeletedUser(ctx: RequestContext, niceId: number): Prom
 }
 
 /** Brings a deleted person back (active again; their sessions and tokens stay ended). */
-export async function restoreDeletedUser(ctx: RequestContext, niceId: number, sessionHash?: Buffer): Promise<DeletedUserView> {
+export async function restoreDeletedUser(ctx: RequestContext, niceId: number): Promise<DeletedUserView> {
   const actor = admin(ctx);
   const u = await deletedUser(ctx, niceId);
   if ((u.role === "owner" || u.role === "admin") && actor.role !== "owner") throw forbidden("Only an owner can restore an owner or an admin.");
   // Deleting took the person's passkeys (and sessions); a restored staff member signs in with their
   // password alone. Deleting and restoring must not be a way round resetting a second factor,
   // which needs a recent sign-in (two-factor-service.ts resetByAdmin): so does this.
-  if (u.role !== "end_user") await requireRecentSignInOnSession(ctx, sessionHash, "restore a staff member");
+  if (u.role !== "end_user") requireRecentSignInOnSession(ctx, "restore a staff member");
   await repo.undelete(ctx.tx, u.id);
   const name = ctx.sealer.open(u.name_sealed, uref(u.id, "name"));
   const email = u.email_sealed ? ctx.sealer.open(u.email_sealed, uref(u.id, "email")) : null;

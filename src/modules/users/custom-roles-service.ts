@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { forbidden, invalid, notFound } from "../../platform/errors.ts";
 import { FIRST_CUSTOM_ROLE_ID, PRESETS, readRoleConfiguration, type RoleConfiguration } from "../../platform/roles.ts";
@@ -136,6 +137,9 @@ export async function setCustomRoleOf(ctx: RequestContext, target: { id: string;
   // As a role change is (`userPolicy.changeRole`): never through an OAuth token.
   const d = userPolicy.changeCustomRole(actorUser(ctx));
   if (!d.ok) throw forbidden(d.reason);
+  // What someone else may do changes, as with a role change (users-service.ts changeRole): only
+  // soon after a sign-in of one's own, not with an old or stolen cookie.
+  if (actorUser(ctx).userId !== target.id) requireRecentSignInOnSession(ctx, "change someone's role");
   if (target.role !== "agent") throw invalid("custom_role_id", "Custom role: only agents can be given a custom role (change the role itself with the role field).", "InvalidValue");
   if (next !== null && next < FIRST_CUSTOM_ROLE_ID) throw invalid("custom_role_id", "Custom role: use the role field to make someone an admin or a light agent.", "InvalidValue");
   const role = next === null ? undefined : await repo.findCustomRole(ctx.tx, next);

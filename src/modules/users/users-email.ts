@@ -4,7 +4,8 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, invalid } from "../../platform/errors.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { audit } from "../audit/audit-service.ts";
-import { newSecret, requireRecentSignInOnSession, revokeAccessOf } from "../identity/identity-service.ts";
+import { newSecret, revokeAccessOf } from "../identity/identity-service.ts";
+import { requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { emailIndex } from "./users-fns.ts";
 import { indexUser } from "../search/people-index.ts";
@@ -45,7 +46,7 @@ const CHANGES_PER_PERSON: [number, number] = [5, 3600];
  * sent a link: the form is not a way to learn who has an account. Staff, who can list people
  * anyway, are told plainly that the address is taken.
  */
-export async function requestEmailChange(deps: Deps, ctx: RequestContext, u: repo.UserRow, email: string, sessionHash: Buffer | undefined): Promise<"pending" | "changed" | "unchanged"> {
+export async function requestEmailChange(deps: Deps, ctx: RequestContext, u: repo.UserRow, email: string): Promise<"pending" | "changed" | "unchanged"> {
   const actor = actorUser(ctx);
   const bidx = emailIndex(ctx.sealer, email);
   if (u.email_bidx && Buffer.from(u.email_bidx).equals(bidx)) return "unchanged";
@@ -57,7 +58,7 @@ export async function requestEmailChange(deps: Deps, ctx: RequestContext, u: rep
   // request (HTTP Basic) is itself a fresh proof.
   if (!byStaff) {
     if (actor.via === "token" || actor.via === "oauth") throw forbidden("Your own e-mail address is changed in a signed-in session, not with an API or OAuth token.");
-    await requireRecentSignInOnSession(ctx, sessionHash, "change your e-mail address");
+    requireRecentSignInOnSession(ctx, "change your e-mail address");
   }
   const owner = await repo.findUserByEmailBidx(ctx.tx, bidx);
   const taken = owner !== undefined && owner.id !== u.id;

@@ -97,7 +97,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users", operationId: "createUser", tag: "users", auth: "user",
     body: z.strictObject({ user: userCreateInput }), response: one,
-    handler: async (ctx, { body, req }) => ({ user: await service.createUser(ctx, body.user, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, { body }) => ({ user: await service.createUser(ctx, body.user) }),
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/users/:id", operationId: "updateUser", tag: "users", auth: "user",
@@ -126,10 +126,12 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/:id/sign_in_links", operationId: "createUserSigninLink", tag: "users", auth: "user",
+    // The link (in the answer) signs its holder in as the person: only soon after a sign-in of one's own.
+    recentSignIn: "create a sign-in link",
     summary: "Creates a one-time sign-in link for an end user, to hand over (owners and admins). Shown once.",
     params: publicIdParam,
     response: z.object({ sign_in_link: z.object({ url: z.string(), token: z.string(), expires_at: z.string(), user_id: z.number() }) }),
-    handler: async (ctx, { params, req }) => ({ sign_in_link: await createSigninLinkFor(deps, ctx, params.id, sessionHashOf(deps, ctx, sessionCookieOf(req))) }),
+    handler: async (ctx, { params }) => ({ sign_in_link: await createSigninLinkFor(deps, ctx, params.id) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/:id/consent_records", operationId: "listUserConsentRecords", tag: "users", auth: "user",
@@ -221,7 +223,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "DELETE", url: "/api/v2/users/:id/sessions/:session_id", operationId: "deleteUserSession", tag: "sessions", auth: "user",
     summary: "Ends one session of a user (the user themselves, or admins; audited).",
     params: userSessionParams, response: z.undefined(), status: 204,
-    handler: async (ctx, { params }) => {
+    handler: async (ctx, { params, req }) => {
       const u = await sessionsOf(ctx, params.id);
       await sessions.endSession(deps, ctx, u, params.session_id);
     },
@@ -237,6 +239,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/:id/password", operationId: "setUserPassword", tag: "passwords", auth: "user",
+    // The password set is a way into the person's account: only soon after a sign-in of one's own.
+    recentSignIn: "set someone's password",
     summary: "Zendesk's \"Set a user's password\": an admin sets an end user's password when the password settings allow it (off by default). It is one-time: the person chooses their own at the next sign-in; their sessions end and they are told by mail.",
     params: publicIdParam, body: z.strictObject({ password: z.string().min(1).max(1024) }), response: z.undefined(), status: 204,
     // The slow hash runs before the transaction; `prepare` sees the raw path, checked here as the route checks it.
@@ -245,7 +249,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       if (!p.success) throw notFound();
       return adminPasswords.prepareAdminPassword(inTenant, p.data.id, body.password);
     },
-    handler: async (ctx, { prepared, req }) => { await adminPasswords.setPasswordByAdmin(deps, ctx, prepared, sessionHashOf(deps, ctx, sessionCookieOf(req))); },
+    handler: async (ctx, { prepared }) => { await adminPasswords.setPasswordByAdmin(deps, ctx, prepared); },
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/users/me/password/requirements", operationId: "showOwnPasswordRequirements", tag: "passwords", auth: "user",
@@ -290,11 +294,14 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "DELETE", url: "/api/v2/users/:id/two_factor", operationId: "resetUserTwoFactor", tag: "two_factor", auth: "user",
+    // Taking away someone's second factor leaves their password alone between an attacker and the
+    // account: only soon after a sign-in of one's own.
+    recentSignIn: "reset someone's two-factor authentication",
     summary: "Vaultdesk: removes another person's authenticator and recovery codes (admins; only the owner for the owner; one's own: 403, turned off with a code instead). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one.",
     params: publicIdParam, response: z.object({ two_factor_reset: z.boolean() }),
-    handler: async (ctx, { params, req }) => {
+    handler: async (ctx, { params }) => {
       const u = await service.resolveUser(ctx, params.id);
-      return { two_factor_reset: await twoFactor.resetByAdmin(deps, ctx, { id: u.id, niceId: u.niceId, role: u.role }, sessionHashOf(deps, ctx, sessionCookieOf(req))) };
+      return { two_factor_reset: await twoFactor.resetByAdmin(deps, ctx, { id: u.id, niceId: u.niceId, role: u.role }) };
     },
   });
   defineRoute(app, deps, {

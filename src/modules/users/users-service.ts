@@ -6,7 +6,8 @@ import type { EmailStatus, Role } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { audit } from "../audit/audit-service.ts";
-import { checkNewOwnerWayIn, requireRecentSignInOnSession, revokeAccessOf } from "../identity/identity-service.ts";
+import { checkNewOwnerWayIn, revokeAccessOf } from "../identity/identity-service.ts";
+import { requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import { findOrganizationId, organizationForDomain, organizationToJoin } from "../organizations/organizations-service.ts";
 import { cancelPendingEmailChanges, requestEmailChange } from "./users-email.ts";
 import { emailDomain, emailIndex } from "./users-fns.ts";
@@ -134,14 +135,14 @@ export async function insertSealedUser(
   return { id, niceId, organizationId };
 }
 
-export async function createUser(ctx: RequestContext, input: UserCreateInput, sessionHash?: Buffer): Promise<UserView> {
+export async function createUser(ctx: RequestContext, input: UserCreateInput): Promise<UserView> {
   const actor = actorUser(ctx);
   const role = roleFromApi(input.role ?? "end-user");
   const allowed = userPolicy.create(actor, role);
   if (!allowed.ok) throw forbidden(allowed.reason);
   // A staff member added is invited by mail (a way in for whoever holds that mailbox): as for an
   // invitation, only soon after a sign-in of one's own.
-  if (isStaff(role)) await requireRecentSignInOnSession(ctx, sessionHash, "add a staff member");
+  if (isStaff(role)) requireRecentSignInOnSession(ctx, "add a staff member");
   const organizationId = input.organization_id ? (await organizationToJoin(ctx, input.organization_id)).id : input.organization_id === null ? null : undefined;
   const { id } = await insertSealedUser(ctx, {
     role,
@@ -289,7 +290,7 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
     // Vouching opens the address to password resets and sign-in links: with an address staff set,
     // a way into the account. Not for an application (OAuth), and on a session only soon after a sign-in.
     if (actor.via === "oauth") throw forbidden("An application cannot vouch for an address.");
-    await requireRecentSignInOnSession(ctx, currentSession, "vouch for an address");
+    requireRecentSignInOnSession(ctx, "vouch for an address");
     if (!u.email_sealed) throw invalid("verified", "Verified: this person has no e-mail address", "InvalidValue");
     patch.email_status = "verified";
     fields.push("verified");
@@ -305,9 +306,11 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
     audit(ctx, { action: "user.updated", resourceType: "user", resourceId: u.nice_id, fields });
     if (input.name !== undefined) await announceSearchable(ctx, { id: u.id, active: u.active, name: input.name, email: openedNameAndEmail(ctx, u).email });
   }
-  if (input.email !== undefined) await requestEmailChange(deps, ctx, u, input.email, currentSession);
   if (input.role !== undefined) await changeRole(ctx, u, roleFromApi(input.role), currentSession);
   if (input.custom_role_id !== undefined) await setCustomRoleOf(ctx, (await repo.findUserById(ctx.tx, u.id))!, input.custom_role_id);
+  // Last: its per-person limit counts outside the transaction, so a refusal of another field (a
+  // role change needing a recent sign-in) must come first and leave the limit untouched.
+  if (input.email !== undefined) await requestEmailChange(deps, ctx, u, input.email);
   return presentUser(ctx, (await repo.findUserById(ctx.tx, u.id))!);
 }
 
@@ -327,7 +330,7 @@ export async function changeRole(ctx: RequestContext, u: repo.UserRow, next: Rol
   // Someone else's role (making staff, an admin or an owner, or taking it away) only soon after a
   // sign-in of one's own: not with an old or stolen cookie, nor an owner's session from single
   // sign-on (which any admin could forge). Stepping down oneself needs no more than the session.
-  if (actor.userId !== u.id) await requireRecentSignInOnSession(ctx, currentSession, "change someone's role");
+  if (actor.userId !== u.id) requireRecentSignInOnSession(ctx, "change someone's role");
   if (next === "owner") await checkNewOwnerWayIn(ctx, u.id);
   await repo.updateUser(ctx.tx, u.id, { role: next });
   await revokeAccessOf(ctx, u.id, { keepSession: actor.userId === u.id ? currentSession : undefined });

@@ -6,6 +6,7 @@ import type { AppDeps, ResolvedTenant } from "../deps.ts";
 import type { TenantTx } from "../db/database.ts";
 import { retryOnConflict } from "../db/conflict.ts";
 import { AppError, CommitThenFail } from "../errors.ts";
+import { requireRecentSignInOnSession } from "../recent-sign-in.ts";
 import { enforceRateLimit, type RateLimitPreset } from "./rate-limit.ts";
 import { isCredentialRoute, scopeName, scopeNeed, scopesGrant, type Access } from "./scopes.ts";
 
@@ -84,6 +85,13 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
    * enrolled (enrolment, sign-out, session, me); every other route answers 403 to such a session.
    */
   allowPendingTwoFactor?: boolean;
+  /**
+   * Every call is a step that gives lasting access, moves an account or changes how people sign
+   * in: a caller on a session must have signed in within the last minutes (platform/recent-sign-in.ts),
+   * else 403 RecentSignInRequired before `prepare` or the handler runs. The text completes "To …,
+   * sign in again". Other credentials keep their own rules (OAuth tokens never reach credential routes).
+   */
+  recentSignIn?: string;
   handler: (ctx: RequestContext, input: HandlerInput<B, Q, P, R>) => Promise<unknown>;
 }
 
@@ -126,7 +134,7 @@ export interface InstallationRouteSpec<B extends z.ZodType> extends SpecBase<B, 
   handler: (input: InstallationInput<B>) => Promise<unknown>;
 }
 
-export type RegisteredRoute = { method: string; url: string; operationId: string; auth: AuthMode | "installation"; module: string };
+export type RegisteredRoute = { method: string; url: string; operationId: string; auth: AuthMode | "installation"; module: string; recentSignIn?: string };
 export const registeredRoutes: RegisteredRoute[] = [];
 
 let registering = "(none)";
@@ -135,8 +143,8 @@ export function registeringModule(name: string): void {
   registering = name;
 }
 
-function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.ZodType>, status: number, auth: RegisteredRoute["auth"], handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
-  registeredRoutes.push({ method: spec.method, url: spec.url, operationId: spec.operationId, auth, module: registering });
+function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.ZodType> & { recentSignIn?: string }, status: number, auth: RegisteredRoute["auth"], handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+  registeredRoutes.push({ method: spec.method, url: spec.url, operationId: spec.operationId, auth, module: registering, ...(spec.recentSignIn ? { recentSignIn: spec.recentSignIn } : {}) });
   app.withTypeProvider<ZodTypeProvider>().route({
     method: spec.method,
     url: spec.url,
@@ -175,7 +183,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
   const need = scopeNeed(spec.method, spec.url, spec.scope);
   const credentialRoute = isCredentialRoute(spec.method, spec.url);
   const auth = deps.authenticator;
-  register(app, spec as SpecBase<z.ZodType, z.ZodType, z.ZodType>, status, spec.auth, async (req, reply) => {
+  register(app, spec as SpecBase<z.ZodType, z.ZodType, z.ZodType> & { recentSignIn?: string }, status, spec.auth, async (req, reply) => {
     const tenant = req.tenant;
     if (!tenant) throw new AppError("RecordNotFound");
     enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");
@@ -210,7 +218,9 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
           throw new AppError("Forbidden", { description: "Your team requires two-factor authentication: set up an authenticator app or add a passkey before you continue." });
         }
       }
-      return makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, userAgent: req.headers["user-agent"]?.slice(0, 512), apiBase: deps.urls.apiBase(tenant), now: deps.now, hooks: deps.hooks });
+      const ctx = makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, userAgent: req.headers["user-agent"]?.slice(0, 512), apiBase: deps.urls.apiBase(tenant), now: deps.now, hooks: deps.hooks });
+      if (spec.recentSignIn) requireRecentSignInOnSession(ctx, spec.recentSignIn);
+      return ctx;
     };
     const prepared = (
       spec.prepare

@@ -4,7 +4,7 @@ import { t } from "../i18n/index.ts";
 import { ErrorText } from "./Field.tsx";
 
 /**
- * Some steps are taken only soon after signing in (identity-service.ts requireRecentSignIn: adding
+ * Some steps are taken only soon after signing in (platform/recent-sign-in.ts: adding
  * a passkey, setting up an authenticator app, creating or rotating an API token, changing one's own
  * e-mail address; for admins: single sign-on settings, OAuth clients and their secrets, invitations
  * and sign-in links; for anyone: allowing an application access); the server refuses them later
@@ -12,7 +12,7 @@ import { ErrorText } from "./Field.tsx";
  * to sign in again.
  */
 
-/** The server's limit, in minutes (identity-service.ts RECENT_SIGN_IN_MS). */
+/** The server's limit, in minutes (platform/recent-sign-in.ts RECENT_SIGN_IN_MS). */
 export const RECENT_SIGN_IN_MINUTES = 15;
 
 /** Whether the server refused a step because the sign-in is too old. */
