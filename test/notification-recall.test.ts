@@ -79,4 +79,33 @@ describe("a queued notification", () => {
     expect(jobs.map((j) => j.status).sort()).toEqual(["completed", "completed", "failed"]);
     expect(jobs.find((j) => j.status === "failed")!.results).toEqual([expect.objectContaining({ error: "Withheld" })]);
   });
+  it("is written anew when the comment it quotes is redacted before it could be sent: no attempt sends the redacted words", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "recallred");
+    const email = customer(a);
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.ticket.id as number;
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
+    await firstAttemptsRefused(a, 1);
+    const reply = ((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Json[]).at(-1)!;
+    const redacted = await a.api("PUT", `/api/v2/tickets/${id}/comments/${reply.id}/redact.json`, { text: "Zorbitt-5511" });
+    expect(redacted.status, redacted.text).toBe(200);
+    // The queued message holds the redacted text now, sealed as before.
+    const payloads = await t.db.tenant(a.tenantId, async (tx) => {
+      const sealer = await t.keyring.sealerFor(tx);
+      const rows = await tx.db.selectFrom("job_statuses").select(["id", "status", "payload_sealed"]).where("job_type", "=", "mail").execute();
+      return rows.map((r) => ({ status: r.status, text: r.payload_sealed ? (sealer.openJson(r.payload_sealed, { table: "job_statuses", column: "payload", row: r.id }) as { text: string }).text : "" }));
+    });
+    expect(payloads).toEqual([{ status: "queued", text: expect.stringContaining("Your parcel ships today.") }]);
+    expect(payloads[0]!.text).not.toContain("Zorbitt");
+
+    smtp = await startSmtpPeer(port);
+    await jobsSettled(t, a.tenantId);
+    const sent = smtp.messages.filter((m) => recipients(m).includes(email));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.text).toContain("Your parcel ships today.");
+    expect(sent[0]!.text).not.toContain("Zorbitt");
+  });
 });

@@ -5,7 +5,7 @@ import { detectorsFor } from "../privacy/redaction-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
-import { deleteUndelivered, dropUndelivered, findUndelivered, listUndelivered, queueMail, resendUndelivered, type OutgoingMail, type UndeliveredMail } from "../../platform/jobs/mail-job.ts";
+import { deleteUndelivered, dropUndelivered, findUndelivered, listUndelivered, queueMail, resendUndelivered, reviseMailAbout, type OutgoingMail, type UndeliveredMail } from "../../platform/jobs/mail-job.ts";
 import { teamName } from "../admin/account-service.ts";
 import { forEachTenant } from "../tenants/tenants-service.ts";
 import { audit } from "../audit/audit-service.ts";
@@ -229,6 +229,23 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
   const message: OutgoingMail = { to: person.email, ...mail, about: { ticketId: ticket.id, userId: person.id, notification: ref } };
   await ctx.hooks.emit("notification.addressing", ctx, { ticketNiceId: ticket.nice_id, commentNiceId: comment?.nice_id ?? null, message });
   return { message, unproven };
+}
+
+/**
+ * The `conversation.written` listener for redactions (and erasure of a comment): the ticket's
+ * notifications still to be sent (queued, or waiting for another attempt) are written anew from the
+ * ticket as it is now, in the redaction's transaction, so no later attempt sends the words that
+ * were redacted (the undelivered copies were dropped by the redaction). One that would no longer
+ * be sent (its person restricted or gone since) is withheld.
+ */
+export async function reviseOnRedaction(ctx: RequestContext, e: ConversationEvent): Promise<void> {
+  if (e.kind !== "comment.redacted") return;
+  const cache = renderCache();
+  await reviseMailAbout(ctx, e.ticketId, async (m) => {
+    const ref = m.about?.notification as NotificationRef | undefined;
+    if (!ref) return m;
+    return (await renderNotification(ctx, ref, cache))?.message;
+  });
 }
 
 /**

@@ -186,3 +186,28 @@ export async function restartJob(tx: TenantTx, id: string, payload: Uint8Array, 
     UPDATE job_statuses SET payload_sealed = ${payload}, progress = 0, message = ${message}, updated_at = now()
     WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status IN ('queued', 'working')`.execute(tx.db);
 }
+
+/** The tenant's unfinished jobs of a type (queued, or in flight), their rows locked until the transaction ends. */
+export async function lockUnfinishedOfType(tx: TenantTx, type: string): Promise<Array<{ id: string; payload_sealed: Uint8Array; status: string }>> {
+  const r = await sql<{ id: string; payload_sealed: Uint8Array; status: string }>`
+    SELECT id, payload_sealed, status FROM job_statuses
+    WHERE tenant_id = ${tx.tenantId} AND job_type = ${type} AND status IN ('queued', 'working') AND payload_sealed IS NOT NULL
+    ORDER BY created_at FOR UPDATE`.execute(tx.db);
+  return r.rows;
+}
+
+/** Replaces an unfinished job's sealed payload (what its next attempt does). */
+export async function replacePayload(tx: TenantTx, id: string, payload: Uint8Array): Promise<void> {
+  await sql`
+    UPDATE job_statuses SET payload_sealed = ${payload}, updated_at = now()
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status IN ('queued', 'working')`.execute(tx.db);
+}
+
+/** Ends a queued job without running it (failed, with its results); the payload is cleared. False when it was not queued. */
+export async function failQueued(tx: TenantTx, id: string, message: string, results: unknown[]): Promise<boolean> {
+  const r = await sql`
+    UPDATE job_statuses SET status = 'failed', message = ${message}, payload_sealed = NULL, results = ${JSON.stringify(results)}::jsonb,
+      progress = total, finished_at = now(), updated_at = now()
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status = 'queued'`.execute(tx.db);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}

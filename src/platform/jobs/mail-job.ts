@@ -4,7 +4,8 @@ import { refsOf } from "../crypto/sealed-columns.ts";
 import type { TenantTx } from "../db/database.ts";
 import type { DkimKey, Mailer } from "../mail.ts";
 import type { EffectHandler } from "./job-runner.ts";
-import { enqueueJob } from "./jobs.ts";
+import { enqueueJob, payloadRef } from "./jobs.ts";
+import * as jobsRepo from "./jobs-repo.ts";
 
 /**
  * Outgoing mail as durable jobs: the message (recipient, subject, text) is sealed in the job,
@@ -61,6 +62,31 @@ const uref = refsOf("undelivered_mail");
  */
 export type MailRecall = (ctx: RequestContext, about: NonNullable<OutgoingMail["about"]>) => Promise<boolean>;
 
+const WITHHELD = { index: 0, success: false, error: "Withheld", details: "The message was not sent: what it was about changed after it was queued." };
+
+/**
+ * Writes anew the mail about a ticket that is still to go (queued, or between attempts) after what
+ * it quotes changed (a comment redacted): `rewrite` answers the message as it must read now, or
+ * undefined when it is no longer to be sent (the job is then withheld). In the caller's
+ * transaction, so the change and the mail commit together. A message being handed to the mail
+ * server at this very moment goes as it was; its retries, if any, go as rewritten. (Undelivered
+ * copies are the caller's: a redaction drops them.) Answers how many were rewritten and withheld.
+ */
+export async function reviseMailAbout(ctx: RequestContext, ticketId: string, rewrite: (m: OutgoingMail) => Promise<OutgoingMail | undefined>): Promise<{ rewritten: number; dropped: number }> {
+  let rewritten = 0;
+  let dropped = 0;
+  for (const j of await jobsRepo.lockUnfinishedOfType(ctx.tx, MAIL_JOB)) {
+    const { notAfter, ...m } = ctx.sealer.openJson<MailPayload>(j.payload_sealed, payloadRef(j.id));
+    if (m.about?.ticketId !== ticketId) continue;
+    const next = await rewrite(m);
+    if (next) {
+      await jobsRepo.replacePayload(ctx.tx, j.id, ctx.sealer.sealJson({ ...next, notAfter } satisfies MailPayload, payloadRef(j.id)));
+      rewritten++;
+    } else if (await jobsRepo.failQueued(ctx.tx, j.id, "Withheld: no longer to be done.", [WITHHELD])) dropped++;
+  }
+  return { rewritten, dropped };
+}
+
 export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly number[], dkimFor?: DkimLookup, recall?: MailRecall): EffectHandler<MailPayload> {
   return {
     kind: "effect",
@@ -88,7 +114,7 @@ export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly n
       reason === "expired"
         ? { index: 0, success: false, error: "Expired", details: "The message was no longer worth sending when the mail server could take it." }
         : reason === "withheld"
-          ? { index: 0, success: false, error: "Withheld", details: "The message was not sent: what it was about changed after it was queued." }
+          ? WITHHELD
           : { index: 0, success: false, error: "DeliveryFailed", details: "The mail server did not take the message at any attempt." },
     async gaveUp({ tx, sealer, now, attempts }, m) {
       if (m.notAfter !== null) return;
