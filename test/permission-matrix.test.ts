@@ -932,6 +932,10 @@ describe("the permission matrix", () => {
   it("refuses a session signed in 16 minutes ago on every route that declares a recent sign-in, and no other way in", async () => {
     const declared = [...new Set(registeredRoutes.filter((r) => r.recentSignIn).map((r) => r.operationId))].sort();
     expect(declared).toEqual([...RECENT].sort());
+    // The OpenAPI document says so, for clients to offer a new sign-in before they try.
+    const doc = t.app.swagger() as { paths: Record<string, Record<string, { operationId?: string; description?: string }>> };
+    const said = Object.values(doc.paths).flatMap((ops) => Object.values(ops)).filter((o) => o.description?.includes("RecentSignInRequired")).map((o) => o.operationId!);
+    expect([...new Set(said)].sort()).toEqual([...RECENT].sort());
     const admin = await staffWithPassword(t, a, "admin");
     const dateBack = (minutes: number) =>
       t.db.tenant(a.tenantId, async (tx) => {

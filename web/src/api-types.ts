@@ -187,7 +187,10 @@ export interface paths {
         };
         /** Vaultdesk: the tenant's API settings (admins). */
         get: operations["showApiSettings"];
-        /** Vaultdesk: turns password access to the API on or off (admins; audited). */
+        /**
+         * Vaultdesk: turns password access to the API on or off (admins; audited).
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         put: operations["updateApiSettings"];
         post?: never;
         delete?: never;
@@ -239,7 +242,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: a new secret for the token, in the response once (on a session, within 15 minutes of signing in, else 403 `RecentSignInRequired`). The replaced secret keeps working for `overlap_hours` (default 24, 0 to 168); rotating again ends that overlap at once. */
+        /**
+         * Vaultdesk: a new secret for the token, in the response once (on a session, within 15 minutes of signing in, else 403 `RecentSignInRequired`). The replaced secret keeps working for `overlap_hours` (default 24, 0 to 168); rotating again ends that overlap at once.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         post: operations["rotateApiToken"];
         delete?: never;
         options?: never;
@@ -1174,7 +1180,10 @@ export interface paths {
         /** Invitations, newest first (`sort_order=asc` for oldest first). */
         get: operations["listInvitations"];
         put?: never;
-        /** Creates a one-time invitation link; the link is in the response once and never again, and is e-mailed to the invitee when an outgoing mail server is set up (`emailed`). The address may be a staff member added without a password: the link then sets it. */
+        /**
+         * Creates a one-time invitation link; the link is in the response once and never again, and is e-mailed to the invitee when an outgoing mail server is set up (`emailed`). The address may be a staff member added without a password: the link then sets it.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         post: operations["createInvitation"];
         delete?: never;
         options?: never;
@@ -1241,7 +1250,10 @@ export interface paths {
         };
         /** Vaultdesk: the networks staff (and optionally end users) may use the account from, and the caller's address as the server sees it (admins). */
         get: operations["showIpRestrictions"];
-        /** Vaultdesk: changes the IP restrictions (admins; audited without the ranges). A change that would shut out the caller answers 422 unless `confirm_lockout: true`. Applies at once to every session and token. */
+        /**
+         * Vaultdesk: changes the IP restrictions (admins; audited without the ranges). A change that would shut out the caller answers 422 unless `confirm_lockout: true`. Applies at once to every session and token.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         put: operations["updateIpRestrictions"];
         post?: never;
         delete?: never;
@@ -1414,7 +1426,10 @@ export interface paths {
         /** The account's OAuth clients (admins). */
         get: operations["listOAuthClients"];
         put?: never;
-        /** Registers an OAuth client (admins; audited): unique name and identifier, exact redirect URIs (https, or http to the loopback), `kind` public (PKCE only, the default) or confidential (the secret in this answer once). */
+        /**
+         * Registers an OAuth client (admins; audited): unique name and identifier, exact redirect URIs (https, or http to the loopback), `kind` public (PKCE only, the default) or confidential (the secret in this answer once).
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         post: operations["createOAuthClient"];
         delete?: never;
         options?: never;
@@ -1448,7 +1463,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** A new secret for a confidential client (admins; audited), in this answer once; the old one stops working. */
+        /**
+         * A new secret for a confidential client (admins; audited), in this answer once; the old one stops working.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         put: operations["generateOAuthClientSecret"];
         post?: never;
         delete?: never;
@@ -2084,7 +2102,10 @@ export interface paths {
         };
         /** Vaultdesk: who signs in through which identity provider, SSO only, just-in-time users and role mapping (admins). */
         get: operations["showSsoSettings"];
-        /** Vaultdesk: changes the single sign-on settings (admins; audited). */
+        /**
+         * Vaultdesk: changes the single sign-on settings (admins; audited).
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         put: operations["updateSsoSettings"];
         post?: never;
         delete?: never;
@@ -2102,7 +2123,10 @@ export interface paths {
         };
         /** Vaultdesk: the JWT single sign-on settings (admins). Secrets are never answered, only whether they are set. */
         get: operations["showJwtSettings"];
-        /** Vaultdesk: saves the JWT single sign-on settings (admins; audited without values). The shared secret is write-only; `remove_rotation_secret` ends a rotation. */
+        /**
+         * Vaultdesk: saves the JWT single sign-on settings (admins; audited without values). The shared secret is write-only; `remove_rotation_secret` ends a rotation.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         put: operations["updateJwtSettings"];
         post?: never;
         delete?: never;
@@ -2120,7 +2144,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: generates a new shared secret (256 bits), answered only now; the current one stays accepted as the rotation secret until removed. */
+        /**
+         * Vaultdesk: generates a new shared secret (256 bits), answered only now; the current one stays accepted as the rotation secret until removed.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         post: operations["generateJwtSecret"];
         delete?: never;
         options?: never;
@@ -2137,7 +2164,10 @@ export interface paths {
         };
         /** Vaultdesk: the OpenID Connect settings (admins). The client secret is never answered, only whether one is set. */
         get: operations["showOidcSettings"];
-        /** Vaultdesk: saves the OpenID Connect settings (admins; audited without values). The client secret is write-only; omit it to keep the one set. */
+        /**
+         * Vaultdesk: saves the OpenID Connect settings (admins; audited without values). The client secret is write-only; omit it to keep the one set.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         put: operations["updateOidcSettings"];
         post?: never;
         delete?: never;
@@ -2155,7 +2185,10 @@ export interface paths {
         };
         /** Vaultdesk: the SAML identity provider's settings and this account's service provider addresses (entity id, ACS URL, metadata URL) (admins). */
         get: operations["showSamlSettings"];
-        /** Vaultdesk: sets the SAML identity provider (admins; stored sealed; audited without the values). Which group signs in with it is chosen in sso_settings. */
+        /**
+         * Vaultdesk: sets the SAML identity provider (admins; stored sealed; audited without the values). Which group signs in with it is chosen in sso_settings.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         put: operations["updateSamlSettings"];
         post?: never;
         delete?: never;
@@ -2489,7 +2522,10 @@ export interface paths {
         };
         /** Vaultdesk: whether two-factor sign-in is required for all staff (admins). */
         get: operations["showTwoFactorSettings"];
-        /** Vaultdesk: requires (or stops requiring) two-factor sign-in for all staff (admins; audited). The admin turning it on must use it already. */
+        /**
+         * Vaultdesk: requires (or stops requiring) two-factor sign-in for all staff (admins; audited). The admin turning it on must use it already.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         put: operations["updateTwoFactorSettings"];
         post?: never;
         delete?: never;
@@ -2727,7 +2763,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Zendesk's "Set a user's password": an admin sets an end user's password when the password settings allow it (off by default). It is one-time: the person chooses their own at the next sign-in; their sessions end and they are told by mail. */
+        /**
+         * Zendesk's "Set a user's password": an admin sets an end user's password when the password settings allow it (off by default). It is one-time: the person chooses their own at the next sign-in; their sessions end and they are told by mail.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         post: operations["setUserPassword"];
         delete?: never;
         options?: never;
@@ -2830,7 +2869,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Creates a one-time sign-in link for an end user, to hand over (owners and admins). Shown once. */
+        /**
+         * Creates a one-time sign-in link for an end user, to hand over (owners and admins). Shown once.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         post: operations["createUserSigninLink"];
         delete?: never;
         options?: never;
@@ -2849,7 +2891,10 @@ export interface paths {
         get: operations["showUserTwoFactor"];
         put?: never;
         post?: never;
-        /** Vaultdesk: removes another person's authenticator and recovery codes (admins; only the owner for the owner; one's own: 403, turned off with a code instead). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one. */
+        /**
+         * Vaultdesk: removes another person's authenticator and recovery codes (admins; only the owner for the owner; one's own: 403, turned off with a code instead). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         delete: operations["resetUserTwoFactor"];
         options?: never;
         head?: never;

@@ -152,6 +152,8 @@ function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.Z
       operationId: spec.operationId,
       tags: [spec.tag],
       ...(spec.summary ? { summary: spec.summary } : {}),
+      // Said in the OpenAPI document, for clients to offer a new sign-in before they try.
+      ...(spec.recentSignIn ? { description: "On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules." } : {}),
       ...(spec.body ? { body: spec.body } : {}),
       ...(spec.query ? { querystring: spec.query } : {}),
       ...(spec.params ? { params: spec.params } : {}),
