@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+import { apiCall, expectAccessible, expectInert, firstAccount, refuseAsNotRecent, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * API tokens in the admin center, in Chromium: a token with chosen scopes and an expiry (its secret
@@ -64,19 +64,14 @@ describe("API tokens in the admin center", () => {
     // A sign-in older than 15 minutes: the server refuses a new secret (test/recent-sign-in.test.ts
     // makes the old session; here the browser is given that answer once), and the page offers to
     // sign in again instead of showing an error.
-    const createUrl = "**/api/v2/api_tokens";
-    await page.route(createUrl, (route) =>
-      route.request().method() === "POST"
-        ? route.fulfill({ status: 403, contentType: "application/json", body: JSON.stringify({ error: "RecentSignInRequired", description: "To create an API token, sign in again." }) })
-        : route.continue(),
-    );
+    const refusal = await refuseAsNotRecent(page, "**/api/v2/api_tokens", "create an API token");
     await page.getByLabel("Name").fill("Too late");
     await page.getByRole("button", { name: "Create token" }).click();
     const again = page.getByRole("alert").filter({ hasText: "within 15 minutes of signing in" });
     await visible(again);
     await visible(again.getByRole("button", { name: "Sign in again" }));
     await expectAccessible(page, "API tokens: sign in again");
-    await page.unroute(createUrl);
+    await refusal.stop();
 
     // Password access: off by default, then on.
     expect((await apiCall(h, "GET", "/api/v2/users/me.json", { headers: basicPassword })).status).toBe(401);

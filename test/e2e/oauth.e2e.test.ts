@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+import { apiCall, expectAccessible, expectInert, firstAccount, refuseAsNotRecent, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * OAuth 2.0 in Chromium, with oauth4webapi as the third-party application: the admin registers a
@@ -124,18 +124,13 @@ describe("OAuth 2.0 in Chromium", () => {
     // A sign-in older than 15 minutes: the server refuses the "Allow" (test/recent-sign-in.test.ts
     // makes the old session; here the browser is given that answer once), and the page offers to
     // sign in again instead of showing an error.
-    const consentUrl = "**/api/v2/oauth/consent";
-    await page.route(consentUrl, (route) =>
-      route.request().method() === "POST"
-        ? route.fulfill({ status: 403, contentType: "application/json", body: JSON.stringify({ error: "RecentSignInRequired", description: "To allow an application access to your account, sign in again." }) })
-        : route.continue(),
-    );
+    const refusal = await refuseAsNotRecent(page, "**/api/v2/oauth/consent", "allow an application access to your account");
     await page.getByRole("button", { name: "Allow" }).click();
     const again = page.getByRole("alert").filter({ hasText: "within 15 minutes of signing in" });
     await visible(again);
     await expectAccessible(page, "OAuth consent: sign in again");
     await shot(page, "oauth-consent-sign-in-again");
-    await page.unroute(consentUrl);
+    await refusal.stop();
     await again.getByRole("button", { name: "Sign in again" }).click();
     // Signed out: the sign-in form at the consent page's address, then the same question.
     await signIn(page, "ann@acme.test", PASSWORD);

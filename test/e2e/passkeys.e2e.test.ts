@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { hasSigninLink, linkIn, startSmtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
-import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+import { apiCall, expectAccessible, firstAccount, refuseAsNotRecent, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * Passkeys in Chromium, through its virtual authenticator (the DevTools WebAuthn domain over
@@ -52,16 +52,13 @@ describe("passkeys in Chromium", () => {
     // A sign-in older than 15 minutes: the server refuses to add a passkey (test/passkeys.test.ts
     // makes the old session; here the browser is given that answer once), and the page offers to
     // sign in again, in place, and comes back to this page.
-    const optionsUrl = "**/api/v2/users/me/passkeys/options";
-    await page.route(optionsUrl, (route) =>
-      route.fulfill({ status: 403, contentType: "application/json", body: JSON.stringify({ error: "RecentSignInRequired", description: "To add a passkey, sign in again." }) }),
-    );
+    const refusal = await refuseAsNotRecent(page, "**/api/v2/users/me/passkeys/options", "add a passkey");
     await page.getByRole("button", { name: "Add a passkey" }).click();
     const again = page.getByRole("alert").filter({ hasText: "within 15 minutes of signing in" });
     await visible(again);
     await expectAccessible(page, "passkeys: sign in again");
     await shot(page, "passkeys-sign-in-again");
-    await page.unroute(optionsUrl);
+    await refusal.stop();
     const securityUrl = page.url();
     await again.getByRole("button", { name: "Sign in again" }).click();
     await visible(page.getByRole("heading", { name: "Sign in" }));

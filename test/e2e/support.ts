@@ -131,6 +131,21 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   expect(violations, `accessibility of ${what}`).toEqual([]);
 }
 
+/**
+ * Has the server's "sign in again" answer (403 RecentSignInRequired, `doing` completing "To …")
+ * given to the page's `method` requests to `url` until the answer's `stop` is called: the answer a
+ * session signed in longer ago than 15 minutes gets (test/recent-sign-in.test.ts makes real ones),
+ * so a page's handling of it is tried without waiting.
+ */
+export async function refuseAsNotRecent(page: Page, url: string, doing: string, method = "POST"): Promise<{ stop: () => Promise<void> }> {
+  await page.route(url, (route) =>
+    route.request().method() === method
+      ? route.fulfill({ status: 403, contentType: "application/json", body: JSON.stringify({ error: "RecentSignInRequired", description: `To ${doing}, sign in again.` }) })
+      : route.continue(),
+  );
+  return { stop: () => page.unroute(url) };
+}
+
 /** Fills and submits the agent sign-in form (English). */
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
   await visible(page.getByRole("heading", { name: "Sign in" }));
