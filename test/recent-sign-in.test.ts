@@ -367,6 +367,9 @@ describe("the ways around a recent sign-in are closed", () => {
     await signedInAgo(a, p.id, 16);
     expect((await s("DELETE", `/api/v2/users/${agent.id}.json`)).status).toBe(200);
     refused(await s("PUT", `/api/v2/deleted_users/${agent.id}/restore.json`));
+    // Nor may an application the admin allowed (deleting and restoring would strip the passkeys).
+    const byApp = await asBearer(a, bearer, "PUT", `/api/v2/deleted_users/${agent.id}/restore.json`);
+    expect([byApp.status, byApp.body.description], byApp.text).toEqual([403, "An application cannot restore a staff member."]);
     await signedInAgo(a, p.id, 1);
     expect((await s("PUT", `/api/v2/deleted_users/${agent.id}/restore.json`)).status).toBe(200);
   });
@@ -384,6 +387,9 @@ describe("the ways around a recent sign-in are closed", () => {
     refused(await s("PUT", `/api/v2/users/${agent.id}.json`, { user: { custom_role_id: roleId } }));
     expect((await a.api("GET", `/api/v2/users/${agent.id}.json`)).body.user.custom_role_id).toBe(2); // the agent preset
     expect(await actions(a, "user.custom_role_changed")).toBe(0);
+    // Widening a role agents already carry is the same step: refused too, the role unchanged.
+    refused(await s("PUT", `/api/v2/custom_roles/${roleId}.json`, { custom_role: { configuration: { audit_log_access: true } } }));
+    expect((await a.api("GET", `/api/v2/custom_roles/${roleId}.json`)).body.custom_role.configuration.audit_log_access).not.toBe(true);
     // The person's address may be moved five times an hour: refused requests that asked for it too
     // (beside a custom role) count none of the five.
     for (let i = 0; i < 6; i++) refused(await s("PUT", `/api/v2/users/${agent.id}.json`, { user: { custom_role_id: roleId, email: `agent-${i}-${Date.now()}@elsewhere.test` } }));

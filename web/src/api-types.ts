@@ -450,7 +450,10 @@ export interface paths {
             cookie?: never;
         };
         get: operations["showCustomRole"];
-        /** Changes a custom role; agents carrying it have the new permissions at their next request. */
+        /**
+         * Changes a custom role; agents carrying it have the new permissions at their next request.
+         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         */
         put: operations["updateCustomRole"];
         post?: never;
         /** Deletes a custom role nobody carries (422 while agents have it). */

@@ -87,7 +87,11 @@ export async function restoreDeletedUser(ctx: RequestContext, niceId: number): P
   // Deleting took the person's passkeys (and sessions); a restored staff member signs in with their
   // password alone. Deleting and restoring must not be a way round resetting a second factor,
   // which needs a recent sign-in (two-factor-service.ts resetByAdmin): so does this.
-  if (u.role !== "end_user") requireRecentSignInOnSession(ctx, "restore a staff member");
+  // Nor by an application (OAuth), which is refused those routes (platform/http/scopes.ts).
+  if (u.role !== "end_user") {
+    if (actor.via === "oauth") throw forbidden("An application cannot restore a staff member.");
+    requireRecentSignInOnSession(ctx, "restore a staff member");
+  }
   await repo.undelete(ctx.tx, u.id);
   const name = ctx.sealer.open(u.name_sealed, uref(u.id, "name"));
   const email = u.email_sealed ? ctx.sealer.open(u.email_sealed, uref(u.id, "email")) : null;

@@ -30,6 +30,9 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/custom_roles/:id", operationId: "updateCustomRole", tag: "custom_roles", auth: "user",
+    // Widens (or narrows) what every agent carrying the role may do, as giving them another would
+    // (custom-roles-service.ts setCustomRoleOf): not with an old or stolen cookie.
+    recentSignIn: "change a custom role",
     summary: "Changes a custom role; agents carrying it have the new permissions at their next request.",
     params: publicIdParam, body: z.strictObject({ custom_role: customRoleInput.partial() }), response: z.object({ custom_role: customRoleView }),
     handler: async (ctx, { params, body }) => ({ custom_role: await service.updateCustomRole(ctx, params.id, body.custom_role) }),
