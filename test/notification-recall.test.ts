@@ -1,6 +1,8 @@
 import crypto from "node:crypto";
+import net from "node:net";
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { jobsSettled } from "./support/people.ts";
 import { freePort } from "./support/process.ts";
@@ -107,5 +109,97 @@ describe("a queued notification", () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.text).toContain("Your parcel ships today.");
     expect(sent[0]!.text).not.toContain("Zorbitt");
+  });
+
+  it("in flight when the comment it quotes is redacted: a later attempt goes as rewritten, or not at all when it is no longer to be sent", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "recallfly");
+    const [kept, gone] = [customer(a), customer(a)];
+    const ids: number[] = [];
+    for (const email of [kept, gone]) {
+      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
+      expect(c.status, c.text).toBe(201);
+      ids.push(c.body.ticket.id as number);
+      expect((await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
+    }
+    await firstAttemptsRefused(a, 2);
+    // Another process holds both, handing them to the mail server.
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE job_statuses SET status = 'working', locked_by = 'elsewhere', locked_until = now() + interval '1 hour' WHERE job_type = 'mail'`.execute(tx.db));
+    const payloads = () =>
+      t.db.tenant(a.tenantId, async (tx) => {
+        const sealer = await t.keyring.sealerFor(tx);
+        const rows = await tx.db.selectFrom("job_statuses").select(["id", "status", "payload_sealed"]).where("job_type", "=", "mail").orderBy("created_at").execute();
+        return rows.map((r) => ({ status: r.status, ...(r.payload_sealed ? (sealer.openJson(r.payload_sealed, { table: "job_statuses", column: "payload", row: r.id }) as { to: string; text: string; withdrawn?: boolean; about?: { notification?: { event?: string } } }) : { to: "", text: "" }) }));
+      });
+    const event = (await payloads())[0]!.about!.notification!.event!;
+    const redact = async (ticket: number) => {
+      const reply = ((await a.api("GET", `/api/v2/tickets/${ticket}/comments.json`)).body.comments as Json[]).at(-1)!;
+      const r = await a.api("PUT", `/api/v2/tickets/${ticket}/comments/${reply.id}/redact.json`, { text: "Zorbitt-5511" });
+      expect(r.status, r.text).toBe(200);
+    };
+    await redact(ids[0]!);
+    // The notification is turned off before the second redaction: that message is no longer to go.
+    const off = await a.api("PUT", "/api/v2/notification_settings", { settings: { [event]: false } });
+    expect(off.status, off.text).toBe(200);
+    await redact(ids[1]!);
+    const held = await payloads();
+    expect(held.map((p) => p.status)).toEqual(["working", "working"]);
+    expect(held[0]).toMatchObject({ to: kept, text: expect.stringContaining("Your parcel ships today.") });
+    expect(held[1]).toMatchObject({ to: gone, text: "", withdrawn: true });
+    for (const p of held) expect(p.text).not.toContain("Zorbitt");
+
+    // That attempt failed: the other process lets them go, and this one tries again.
+    expect((await a.api("PUT", "/api/v2/notification_settings", { settings: { [event]: true } })).status).toBe(200);
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE job_statuses SET status = 'queued', locked_by = NULL, locked_until = NULL, run_after = now() WHERE job_type = 'mail'`.execute(tx.db));
+    smtp = await startSmtpPeer(port);
+    await jobsSettled(t, a.tenantId);
+    expect(smtp.messages.filter((m) => recipients(m).includes(gone))).toEqual([]);
+    const sent = smtp.messages.filter((m) => recipients(m).includes(kept));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.text).toContain("Your parcel ships today.");
+    expect(sent[0]!.text).not.toContain("Zorbitt");
+    const jobs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "results"]).where("job_type", "=", "mail").orderBy("created_at").execute());
+    expect(jobs.map((j) => j.status)).toEqual(["completed", "failed"]);
+    expect(jobs[1]!.results).toEqual([expect.objectContaining({ error: "Withheld" })]);
+  });
+
+  it("kept as undelivered after a last attempt that failed while the comment it quotes was redacted: the copy holds the rewritten words", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "recalllast");
+    const email = customer(a);
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.ticket.id as number;
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
+    await firstAttemptsRefused(a, 1);
+    // The next attempt is the last; the mail server takes the connection and says nothing until told.
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE job_statuses SET max_attempts = attempts + 1, run_after = now() + interval '1 second' WHERE job_type = 'mail'`.execute(tx.db));
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(port, "127.0.0.1", r));
+    try {
+      for (let i = 0; sockets.length === 0; i++) {
+        if (i > 500) throw new Error("the last attempt never reached the mail server");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const reply = ((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Json[]).at(-1)!;
+      const redacted = await a.api("PUT", `/api/v2/tickets/${id}/comments/${reply.id}/redact.json`, { text: "Zorbitt-5511" });
+      expect(redacted.status, redacted.text).toBe(200);
+      for (const s of sockets) s.destroy();
+      await jobsSettled(t, a.tenantId);
+    } finally {
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+    const jobs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "message"]).where("job_type", "=", "mail").execute());
+    expect(jobs).toEqual([{ status: "failed", message: "Failed after every attempt." }]);
+    const copies = await t.db.tenant(a.tenantId, async (tx) => {
+      const sealer = await t.keyring.sealerFor(tx);
+      const rows = await tx.db.selectFrom("undelivered_mail").select(["id", "message_sealed"]).execute();
+      return rows.map((r) => (sealer.openJson(r.message_sealed, { table: "undelivered_mail", column: "message", row: r.id }) as { text: string }).text);
+    });
+    expect(copies).toEqual([expect.stringContaining("Your parcel ships today.")]);
+    expect(copies[0]).not.toContain("Zorbitt");
   });
 });

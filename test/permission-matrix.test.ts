@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
+import { RECENT_SIGN_IN_MS } from "../src/platform/recent-sign-in.ts";
 import type { RateLimiter } from "../src/platform/rate-limiter.ts";
 import { scopeName, scopeNeed, scopesGrant } from "../src/platform/http/scopes.ts";
 import { buildTenant, buildUser, createTokenFor, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
@@ -936,6 +937,12 @@ describe("the permission matrix", () => {
     const doc = t.app.swagger() as { paths: Record<string, Record<string, { operationId?: string; description?: string }>> };
     const said = Object.values(doc.paths).flatMap((ops) => Object.values(ops)).filter((o) => o.description?.includes("RecentSignInRequired")).map((o) => o.operationId!);
     expect([...new Set(said)].sort()).toEqual([...RECENT].sort());
+    // Each in the route's own words, and with the time the rule applies.
+    for (const r of registeredRoutes.filter((x) => x.recentSignIn)) {
+      const op = Object.values(doc.paths).flatMap((ops) => Object.values(ops)).find((o) => o.operationId === r.operationId);
+      expect(op?.description).toContain(`To ${r.recentSignIn} on a session`);
+      expect(op?.description).toContain(`within the last ${RECENT_SIGN_IN_MS / 60_000} minutes`);
+    }
     const admin = await staffWithPassword(t, a, "admin");
     const dateBack = (minutes: number) =>
       t.db.tenant(a.tenantId, async (tx) => {

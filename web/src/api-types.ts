@@ -189,7 +189,7 @@ export interface paths {
         get: operations["showApiSettings"];
         /**
          * Vaultdesk: turns password access to the API on or off (admins; audited).
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To change password access to the API on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         put: operations["updateApiSettings"];
         post?: never;
@@ -244,7 +244,7 @@ export interface paths {
         put?: never;
         /**
          * Vaultdesk: a new secret for the token, in the response once (on a session, within 15 minutes of signing in, else 403 `RecentSignInRequired`). The replaced secret keeps working for `overlap_hours` (default 24, 0 to 168); rotating again ends that overlap at once.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To rotate an API token on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         post: operations["rotateApiToken"];
         delete?: never;
@@ -452,7 +452,7 @@ export interface paths {
         get: operations["showCustomRole"];
         /**
          * Changes a custom role; agents carrying it have the new permissions at their next request.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To change a custom role on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         put: operations["updateCustomRole"];
         post?: never;
@@ -1185,7 +1185,7 @@ export interface paths {
         put?: never;
         /**
          * Creates a one-time invitation link; the link is in the response once and never again, and is e-mailed to the invitee when an outgoing mail server is set up (`emailed`). The address may be a staff member added without a password: the link then sets it.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To invite someone on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         post: operations["createInvitation"];
         delete?: never;
@@ -1255,7 +1255,7 @@ export interface paths {
         get: operations["showIpRestrictions"];
         /**
          * Vaultdesk: changes the IP restrictions (admins; audited without the ranges). A change that would shut out the caller answers 422 unless `confirm_lockout: true`. Applies at once to every session and token.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To change the IP restrictions on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         put: operations["updateIpRestrictions"];
         post?: never;
@@ -1431,7 +1431,7 @@ export interface paths {
         put?: never;
         /**
          * Registers an OAuth client (admins; audited): unique name and identifier, exact redirect URIs (https, or http to the loopback), `kind` public (PKCE only, the default) or confidential (the secret in this answer once).
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To register an OAuth client on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         post: operations["createOAuthClient"];
         delete?: never;
@@ -1468,7 +1468,7 @@ export interface paths {
         get?: never;
         /**
          * A new secret for a confidential client (admins; audited), in this answer once; the old one stops working.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To generate an OAuth client secret on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         put: operations["generateOAuthClientSecret"];
         post?: never;
@@ -2107,7 +2107,7 @@ export interface paths {
         get: operations["showSsoSettings"];
         /**
          * Vaultdesk: changes the single sign-on settings (admins; audited).
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To change single sign-on on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         put: operations["updateSsoSettings"];
         post?: never;
@@ -2128,7 +2128,7 @@ export interface paths {
         get: operations["showJwtSettings"];
         /**
          * Vaultdesk: saves the JWT single sign-on settings (admins; audited without values). The shared secret is write-only; `remove_rotation_secret` ends a rotation.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To change single sign-on on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         put: operations["updateJwtSettings"];
         post?: never;
@@ -2149,7 +2149,7 @@ export interface paths {
         put?: never;
         /**
          * Vaultdesk: generates a new shared secret (256 bits), answered only now; the current one stays accepted as the rotation secret until removed.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To change single sign-on on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         post: operations["generateJwtSecret"];
         delete?: never;
@@ -2169,7 +2169,7 @@ export interface paths {
         get: operations["showOidcSettings"];
         /**
          * Vaultdesk: saves the OpenID Connect settings (admins; audited without values). The client secret is write-only; omit it to keep the one set.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To change single sign-on on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         put: operations["updateOidcSettings"];
         post?: never;
@@ -2190,7 +2190,7 @@ export interface paths {
         get: operations["showSamlSettings"];
         /**
          * Vaultdesk: sets the SAML identity provider (admins; stored sealed; audited without the values). Which group signs in with it is chosen in sso_settings.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To change single sign-on on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         put: operations["updateSamlSettings"];
         post?: never;
@@ -2527,7 +2527,7 @@ export interface paths {
         get: operations["showTwoFactorSettings"];
         /**
          * Vaultdesk: requires (or stops requiring) two-factor sign-in for all staff (admins; audited). The admin turning it on must use it already.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To change the two-factor settings on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         put: operations["updateTwoFactorSettings"];
         post?: never;
@@ -2768,7 +2768,7 @@ export interface paths {
         put?: never;
         /**
          * Zendesk's "Set a user's password": an admin sets an end user's password when the password settings allow it (off by default). It is one-time: the person chooses their own at the next sign-in; their sessions end and they are told by mail.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To set someone's password on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         post: operations["setUserPassword"];
         delete?: never;
@@ -2874,7 +2874,7 @@ export interface paths {
         put?: never;
         /**
          * Creates a one-time sign-in link for an end user, to hand over (owners and admins). Shown once.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To create a sign-in link on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         post: operations["createUserSigninLink"];
         delete?: never;
@@ -2896,7 +2896,7 @@ export interface paths {
         post?: never;
         /**
          * Vaultdesk: removes another person's authenticator and recovery codes (admins; only the owner for the owner; one's own: 403, turned off with a code instead). Audited; the person's sessions end and they are told by e-mail. Answers whether there was one.
-         * @description On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules.
+         * @description To reset someone's two-factor authentication on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         delete: operations["resetUserTwoFactor"];
         options?: never;

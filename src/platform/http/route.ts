@@ -6,7 +6,7 @@ import type { AppDeps, ResolvedTenant } from "../deps.ts";
 import type { TenantTx } from "../db/database.ts";
 import { retryOnConflict } from "../db/conflict.ts";
 import { AppError, CommitThenFail } from "../errors.ts";
-import { requireRecentSignInOnSession } from "../recent-sign-in.ts";
+import { RECENT_SIGN_IN_MS, requireRecentSignInOnSession } from "../recent-sign-in.ts";
 import { enforceRateLimit, type RateLimitPreset } from "./rate-limit.ts";
 import { isCredentialRoute, scopeName, scopeNeed, scopesGrant, type Access } from "./scopes.ts";
 
@@ -42,6 +42,13 @@ interface SpecBase<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType
   status?: 200 | 201 | 202 | 204 | 302 | 303;
   /** Another answer the handler may give by returning `new WithStatus(status, body)` (its schema, for the OpenAPI document). */
   alsoAnswers?: { status: 200 | 201 | 202; response: z.ZodType };
+  /**
+   * Every call is a step that gives lasting access, moves an account or changes how people sign
+   * in: a caller on a session must have signed in within the last minutes (platform/recent-sign-in.ts),
+   * else 403 RecentSignInRequired before `prepare` or the handler runs. The text completes "To …,
+   * sign in again". Other credentials keep their own rules (OAuth tokens never reach credential routes).
+   */
+  recentSignIn?: string;
 }
 
 /**
@@ -85,13 +92,6 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
    * enrolled (enrolment, sign-out, session, me); every other route answers 403 to such a session.
    */
   allowPendingTwoFactor?: boolean;
-  /**
-   * Every call is a step that gives lasting access, moves an account or changes how people sign
-   * in: a caller on a session must have signed in within the last minutes (platform/recent-sign-in.ts),
-   * else 403 RecentSignInRequired before `prepare` or the handler runs. The text completes "To …,
-   * sign in again". Other credentials keep their own rules (OAuth tokens never reach credential routes).
-   */
-  recentSignIn?: string;
   handler: (ctx: RequestContext, input: HandlerInput<B, Q, P, R>) => Promise<unknown>;
 }
 
@@ -131,6 +131,8 @@ export interface InstallationInput<B extends z.ZodType> {
 }
 
 export interface InstallationRouteSpec<B extends z.ZodType> extends SpecBase<B, z.ZodUndefined, z.ZodUndefined> {
+  /** An installation route has no session to judge (first-run setup). */
+  recentSignIn?: never;
   handler: (input: InstallationInput<B>) => Promise<unknown>;
 }
 
@@ -143,7 +145,12 @@ export function registeringModule(name: string): void {
   registering = name;
 }
 
-function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.ZodType> & { recentSignIn?: string }, status: number, auth: RegisteredRoute["auth"], handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+/** What the OpenAPI document says of a route that declares `recentSignIn` (for clients to offer a new sign-in before they try). */
+function recentSignInDescription(doing: string): string {
+  return `To ${doing} on a session, the person must have signed in within the last ${RECENT_SIGN_IN_MS / 60_000} minutes (else 403 \`RecentSignInRequired\`: sign in again). API tokens keep their own rules.`;
+}
+
+function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.ZodType>, status: number, auth: RegisteredRoute["auth"], handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
   registeredRoutes.push({ method: spec.method, url: spec.url, operationId: spec.operationId, auth, module: registering, ...(spec.recentSignIn ? { recentSignIn: spec.recentSignIn } : {}) });
   app.withTypeProvider<ZodTypeProvider>().route({
     method: spec.method,
@@ -153,7 +160,7 @@ function register(app: FastifyInstance, spec: SpecBase<z.ZodType, z.ZodType, z.Z
       tags: [spec.tag],
       ...(spec.summary ? { summary: spec.summary } : {}),
       // Said in the OpenAPI document, for clients to offer a new sign-in before they try.
-      ...(spec.recentSignIn ? { description: "On a session, only within 15 minutes of signing in (else 403 `RecentSignInRequired`: sign in again); API tokens keep their own rules." } : {}),
+      ...(spec.recentSignIn ? { description: recentSignInDescription(spec.recentSignIn) } : {}),
       ...(spec.body ? { body: spec.body } : {}),
       ...(spec.query ? { querystring: spec.query } : {}),
       ...(spec.params ? { params: spec.params } : {}),
@@ -185,7 +192,7 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
   const need = scopeNeed(spec.method, spec.url, spec.scope);
   const credentialRoute = isCredentialRoute(spec.method, spec.url);
   const auth = deps.authenticator;
-  register(app, spec as SpecBase<z.ZodType, z.ZodType, z.ZodType> & { recentSignIn?: string }, status, spec.auth, async (req, reply) => {
+  register(app, spec as SpecBase<z.ZodType, z.ZodType, z.ZodType>, status, spec.auth, async (req, reply) => {
     const tenant = req.tenant;
     if (!tenant) throw new AppError("RecordNotFound");
     enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");

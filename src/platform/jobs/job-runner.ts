@@ -55,8 +55,8 @@ export interface EffectHandler<P> {
   failed(reason: "expired" | "undeliverable" | "withheld"): ItemResult;
   /**
    * Called in the transaction that records the job as failed after its last attempt (not when it
-   * expired), with the payload before it is cleared: to keep what must not be lost (undelivered
-   * mail for admins to send again).
+   * expired), with the payload as stored then (rewritten, perhaps, during the attempt) before it is
+   * cleared: to keep what must not be lost (undelivered mail for admins to send again).
    */
   gaveUp?(at: { tx: TenantTx; sealer: TenantSealer; now: Date; attempts: number }, input: P): Promise<void>;
 }
@@ -430,8 +430,13 @@ export class JobRunner {
       if (delay === undefined) {
         const gaveUp = handler.gaveUp;
         await this.db.tenant(tenantId, async (tx) => {
+          // The payload as it is now, not as claimed: it may have been rewritten during the attempt (mail-job.ts reviseMailAbout).
+          const current = gaveUp ? await repo.holdForStep(tx, job.id, this.worker) : undefined;
           const finished = await repo.finishJob(tx, job.id, this.worker, { status: "failed", message: "Failed after every attempt.", results: [handler.failed("undeliverable")] });
-          if (finished && gaveUp) await gaveUp({ tx, sealer: await this.keyring.sealerFor(tx), now: this.now(), attempts: job.attempts }, payload);
+          if (finished && gaveUp && current) {
+            const sealer = await this.keyring.sealerFor(tx);
+            await gaveUp({ tx, sealer, now: this.now(), attempts: job.attempts }, sealer.openJson(current, payloadRef(job.id)));
+          }
         });
       } else {
         await this.release(tenantId, job.id, delay, "Retrying");

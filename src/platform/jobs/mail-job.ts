@@ -46,7 +46,11 @@ export type OutgoingMail = {
  * the moment of sending: a key replaced or removed meanwhile is not used.
  */
 export type DkimLookup = (tenantId: string, from: string) => Promise<DkimKey | undefined>;
-type MailPayload = OutgoingMail & { notAfter: string | null };
+/**
+ * `withdrawn`: a message being sent when what it quoted was redacted, and that is no longer to go:
+ * its words are gone from the payload, and a later attempt (after this one failed) withholds it.
+ */
+type MailPayload = OutgoingMail & { notAfter: string | null; withdrawn?: true };
 
 export async function queueMail(ctx: RequestContext, retryMs: readonly number[], mail: OutgoingMail, notAfter?: Date): Promise<void> {
   const payload: MailPayload = { ...mail, notAfter: notAfter?.toISOString() ?? null };
@@ -69,29 +73,29 @@ const WITHHELD = { index: 0, success: false, error: "Withheld", details: "The me
  * it quotes changed (a comment redacted): `rewrite` answers the message as it must read now, or
  * undefined when it is no longer to be sent (the job is then withheld). In the caller's
  * transaction, so the change and the mail commit together. A message being handed to the mail
- * server at this very moment goes as it was; its retries, if any, go as rewritten. (Undelivered
- * copies are the caller's: a redaction drops them.) Answers how many were rewritten and withheld.
+ * server at this very moment goes as it was; should that attempt fail, the next goes as rewritten,
+ * or, when it is no longer to be sent, not at all (its words are dropped from the job now). (Undelivered
+ * copies are the caller's: a redaction drops them.)
  */
-export async function reviseMailAbout(ctx: RequestContext, ticketId: string, rewrite: (m: OutgoingMail) => Promise<OutgoingMail | undefined>): Promise<{ rewritten: number; dropped: number }> {
-  let rewritten = 0;
-  let dropped = 0;
+export async function reviseMailAbout(ctx: RequestContext, ticketId: string, rewrite: (m: OutgoingMail) => Promise<OutgoingMail | undefined>): Promise<void> {
   for (const j of await jobsRepo.lockUnfinishedOfType(ctx.tx, MAIL_JOB)) {
-    const { notAfter, ...m } = ctx.sealer.openJson<MailPayload>(j.payload_sealed, payloadRef(j.id));
-    if (m.about?.ticketId !== ticketId) continue;
+    const { notAfter, withdrawn, ...m } = ctx.sealer.openJson<MailPayload>(j.payload_sealed, payloadRef(j.id));
+    if (withdrawn || m.about?.ticketId !== ticketId) continue;
     const next = await rewrite(m);
-    if (next) {
-      await jobsRepo.replacePayload(ctx.tx, j.id, ctx.sealer.sealJson({ ...next, notAfter } satisfies MailPayload, payloadRef(j.id)));
-      rewritten++;
-    } else if (await jobsRepo.failQueued(ctx.tx, j.id, "Withheld: no longer to be done.", [WITHHELD])) dropped++;
+    if (next) await jobsRepo.replacePayload(ctx.tx, j.id, ctx.sealer.sealJson({ ...next, notAfter } satisfies MailPayload, payloadRef(j.id)));
+    else if (!(await jobsRepo.failQueued(ctx.tx, j.id, "Withheld: no longer to be done.", [WITHHELD]))) {
+      // In flight: this attempt is beyond reach, a later one is not.
+      const gone: MailPayload = { to: m.to, subject: "", text: "", language: m.language, ...(m.about ? { about: m.about } : {}), notAfter, withdrawn: true };
+      await jobsRepo.replacePayload(ctx.tx, j.id, ctx.sealer.sealJson(gone, payloadRef(j.id)));
+    }
   }
-  return { rewritten, dropped };
 }
 
 export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly number[], dkimFor?: DkimLookup, recall?: MailRecall): EffectHandler<MailPayload> {
   return {
     kind: "effect",
     type: MAIL_JOB,
-    ...(recall ? { withheld: (ctx: RequestContext, m: MailPayload) => (m.about ? recall(ctx, m.about) : Promise.resolve(false)) } : {}),
+    withheld: async (ctx: RequestContext, m: MailPayload) => m.withdrawn === true || (recall !== undefined && m.about !== undefined && (await recall(ctx, m.about))),
     async run(m, { tenantId }) {
       const dkim = m.from && dkimFor ? await dkimFor(tenantId, m.from) : undefined;
       await mailer.send({
@@ -117,9 +121,10 @@ export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly n
           ? WITHHELD
           : { index: 0, success: false, error: "DeliveryFailed", details: "The mail server did not take the message at any attempt." },
     async gaveUp({ tx, sealer, now, attempts }, m) {
-      if (m.notAfter !== null) return;
+      // A link that has expired is useless and a secret; a withdrawn message has nothing left to send.
+      if (m.notAfter !== null || m.withdrawn) return;
       const id = crypto.randomUUID();
-      const { notAfter: _expiry, ...message } = m;
+      const { notAfter: _expiry, withdrawn: _withdrawn, ...message } = m;
       await tx.db
         .insertInto("undelivered_mail")
         .values({ tenant_id: tx.tenantId, id, message_sealed: sealer.sealJson(message, uref(id, "message")), attempts, failed_at: now, ticket_id: m.about?.ticketId ?? null, user_id: m.about?.userId ?? null })
