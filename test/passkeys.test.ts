@@ -396,13 +396,22 @@ describe("passwordless sign-in", () => {
     expect((await passwordless(a, ownerAuth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(201);
   });
 
-  it("removes a deleted person's passkeys", async () => {
+  it("removes a deleted person's passkeys and the recovery codes that came with them: restored, a new passkey brings new codes", async () => {
     const a = await buildTenant(t, "pkdel");
     const p = await staffWithPasskey(a);
+    const counts = async () =>
+      (await t.db.tenant(a.tenantId, (tx) => sql<{ keys: number; codes: number }>`SELECT (SELECT count(*)::int FROM passkeys) AS keys, (SELECT count(*)::int FROM two_factor_recovery_codes) AS codes`.execute(tx.db))).rows[0];
+    expect(await counts()).toEqual({ keys: 1, codes: 10 });
     expect((await a.api("DELETE", `/api/v2/users/${p.id}.json`)).status).toBe(200);
-    const left = await t.db.tenant(a.tenantId, (tx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM passkeys`.execute(tx.db));
-    expect(left.rows[0]!.n).toBe(0);
+    expect(await counts()).toEqual({ keys: 0, codes: 0 });
     expect((await passwordless(a, p.auth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(401);
+    const back = await a.api("PUT", `/api/v2/deleted_users/${p.id}/restore.json`);
+    expect(back.status, back.text).toBe(200);
+    const s = await signIn(t, a, p.email, PASSWORD);
+    const o = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys/options.json");
+    const again = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "New laptop", credential: new SoftAuthenticator().register(o.body.options, { origin: a.origin }) } });
+    expect(again.status, again.text).toBe(201);
+    expect(again.body.recovery_codes).toHaveLength(10);
   });
 
   it("rate limits an anonymous flood of options like password sign-in (429 with Retry-After)", async () => {

@@ -20,6 +20,7 @@ import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.
 import * as twoFactorRepo from "./two-factor-repo.ts";
 import { findSettings as findSsoSettings } from "./sso-repo.ts";
 import { countPasskeysOf, deletePasskeysOf, endChallengesOf as endWebauthnChallengesOf } from "./passkeys-repo.ts";
+import { dropRecoveryCodesWithoutFactor } from "./recovery-codes.ts";
 import { passwordAllowed } from "./sso-password.ts";
 import { revokeAllTokens, revokeTokensOfUser } from "./api-tokens-repo.ts";
 import { customRoleOf } from "../../platform/roles.ts";
@@ -353,8 +354,13 @@ export async function revokeAccessOf(ctx: RequestContext, userId: string, what: 
     await twoFactorRepo.endChallengesOf(ctx.tx, userId);
     await endWebauthnChallengesOf(ctx.tx, userId);
   }
-  // A deleted person's passkeys go with them (their names are personal data).
-  if (what.passkeys) await deletePasskeysOf(ctx.tx, userId);
+  // A deleted person's passkeys go with them (their names are personal data), and with them the
+  // recovery codes that stood in for them: restored and with a new passkey, the person gets new
+  // codes, and the old ones (perhaps in someone else's hands) never come back to life.
+  if (what.passkeys) {
+    await deletePasskeysOf(ctx.tx, userId);
+    await dropRecoveryCodesWithoutFactor(ctx, userId);
+  }
   // The apps they authorized (OAuth grants) end with their API tokens, or on their own (`grants`):
   // a grant is the person's, given in a session, and ends when the password is reset or the
   // address moves, as the sessions do (someone who took the account may have given one).
