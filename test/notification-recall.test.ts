@@ -94,6 +94,10 @@ describe("a queued notification", () => {
     const reply = ((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Json[]).at(-1)!;
     const redacted = await a.api("PUT", `/api/v2/tickets/${id}/comments/${reply.id}/redact.json`, { text: "Zorbitt-5511" });
     expect(redacted.status, redacted.text).toBe(200);
+    // Only the ticket's own mail is opened: it carries its ticket's id (0057), nothing else in clear.
+    const held = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["ticket_id"]).where("job_type", "=", "mail").execute());
+    const ticketUuid = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("tickets").select("id").where("nice_id", "=", id).executeTakeFirstOrThrow());
+    expect(held).toEqual([{ ticket_id: ticketUuid.id }]);
     // The queued message holds the redacted text now, sealed as before.
     const payloads = await t.db.tenant(a.tenantId, async (tx) => {
       const sealer = await t.keyring.sealerFor(tx);

@@ -500,6 +500,8 @@ export interface JobStatusesTable {
   locked_by: string | null;
   message: string | null;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** 0057: the ticket a job is about (a notification), for reviseMailAbout. */
+  ticket_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditHeadsTable {

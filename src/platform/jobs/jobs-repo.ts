@@ -22,7 +22,7 @@ const JOB_COLUMNS = ["id", "job_type", "status", "total", "progress", "results",
 
 export async function insertJob(
   tx: TenantTx,
-  j: { id: string; job_type: string; total: number; payload_sealed: Uint8Array; created_by: string | null; request_id: string; max_attempts: number; run_after?: Date },
+  j: { id: string; job_type: string; total: number; payload_sealed: Uint8Array; created_by: string | null; request_id: string; max_attempts: number; run_after?: Date; ticket_id?: string },
 ): Promise<void> {
   await tx.db
     .insertInto("job_statuses")
@@ -39,6 +39,7 @@ export async function insertJob(
       request_id: j.request_id,
       max_attempts: j.max_attempts,
       ...(j.run_after ? { run_after: j.run_after } : {}),
+      ...(j.ticket_id ? { ticket_id: j.ticket_id } : {}),
       updated_at: sql`now()`,
     })
     .execute();
@@ -187,11 +188,11 @@ export async function restartJob(tx: TenantTx, id: string, payload: Uint8Array, 
     WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status IN ('queued', 'working')`.execute(tx.db);
 }
 
-/** The tenant's unfinished jobs of a type (queued, or in flight), their rows locked until the transaction ends. */
-export async function lockUnfinishedOfType(tx: TenantTx, type: string): Promise<Array<{ id: string; payload_sealed: Uint8Array; status: string }>> {
+/** The tenant's unfinished jobs of a type about a ticket (queued, or in flight), their rows locked until the transaction ends. */
+export async function lockUnfinishedAbout(tx: TenantTx, type: string, ticketId: string): Promise<Array<{ id: string; payload_sealed: Uint8Array; status: string }>> {
   const r = await sql<{ id: string; payload_sealed: Uint8Array; status: string }>`
     SELECT id, payload_sealed, status FROM job_statuses
-    WHERE tenant_id = ${tx.tenantId} AND job_type = ${type} AND status IN ('queued', 'working') AND payload_sealed IS NOT NULL
+    WHERE tenant_id = ${tx.tenantId} AND ticket_id = ${ticketId} AND job_type = ${type} AND status IN ('queued', 'working') AND payload_sealed IS NOT NULL
     ORDER BY created_at FOR UPDATE`.execute(tx.db);
   return r.rows;
 }

@@ -16,7 +16,7 @@ export const payloadRef = (id: string) => refsOf("job_statuses")(id, "payload");
 
 export async function enqueueJob(
   ctx: RequestContext,
-  j: { type: string; total: number; payload: unknown; createdBy: string | null; maxAttempts: number; runAfter?: Date },
+  j: { type: string; total: number; payload: unknown; createdBy: string | null; maxAttempts: number; runAfter?: Date; ticketId?: string },
 ): Promise<string> {
   const id = crypto.randomUUID();
   await repo.insertJob(ctx.tx, {
@@ -28,6 +28,7 @@ export async function enqueueJob(
     request_id: ctx.requestId.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64),
     max_attempts: j.maxAttempts,
     ...(j.runAfter ? { run_after: j.runAfter } : {}),
+    ...(j.ticketId ? { ticket_id: j.ticketId } : {}),
   });
   ctx.tx.bag.set(JOBS_QUEUED, true);
   return id;

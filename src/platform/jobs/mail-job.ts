@@ -54,7 +54,7 @@ type MailPayload = OutgoingMail & { notAfter: string | null; withdrawn?: true };
 
 export async function queueMail(ctx: RequestContext, retryMs: readonly number[], mail: OutgoingMail, notAfter?: Date): Promise<void> {
   const payload: MailPayload = { ...mail, notAfter: notAfter?.toISOString() ?? null };
-  await enqueueJob(ctx, { type: MAIL_JOB, total: 1, payload, createdBy: null, maxAttempts: retryMs.length + 1 });
+  await enqueueJob(ctx, { type: MAIL_JOB, total: 1, payload, createdBy: null, maxAttempts: retryMs.length + 1, ...(mail.about?.ticketId ? { ticketId: mail.about.ticketId } : {}) });
 }
 
 const uref = refsOf("undelivered_mail");
@@ -78,7 +78,8 @@ const WITHHELD = { index: 0, success: false, error: "Withheld", details: "The me
  * copies are the caller's: a redaction drops them.)
  */
 export async function reviseMailAbout(ctx: RequestContext, ticketId: string, rewrite: (m: OutgoingMail) => Promise<OutgoingMail | undefined>): Promise<void> {
-  for (const j of await jobsRepo.lockUnfinishedOfType(ctx.tx, MAIL_JOB)) {
+  // Only the ticket's own (job_statuses.ticket_id, 0057); the payload's `about` is checked as well.
+  for (const j of await jobsRepo.lockUnfinishedAbout(ctx.tx, MAIL_JOB, ticketId)) {
     const { notAfter, withdrawn, ...m } = ctx.sealer.openJson<MailPayload>(j.payload_sealed, payloadRef(j.id));
     if (withdrawn || m.about?.ticketId !== ticketId) continue;
     const next = await rewrite(m);
