@@ -130,6 +130,8 @@ describe("a queued notification", () => {
     await firstAttemptsRefused(a, 2);
     // Another process holds both, handing them to the mail server.
     await t.db.tenant(a.tenantId, (tx) => sql`UPDATE job_statuses SET status = 'working', locked_by = 'elsewhere', locked_until = now() + interval '1 hour' WHERE job_type = 'mail'`.execute(tx.db));
+    // The first was queued before its ticket's id was kept with it (0057): found all the same.
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE job_statuses SET ticket_id = NULL WHERE id = (SELECT id FROM job_statuses WHERE job_type = 'mail' ORDER BY created_at LIMIT 1)`.execute(tx.db));
     const payloads = () =>
       t.db.tenant(a.tenantId, async (tx) => {
         const sealer = await t.keyring.sealerFor(tx);
