@@ -1,7 +1,8 @@
+import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
 import { assertionXml, encode, responseXml, signAssertion, type ForgeOptions } from "./support/saml-forge.ts";
-import { spEndpoints, verifyResponse, type SamlReason } from "../src/modules/identity/sso-saml-fns.ts";
+import { authnRequest, spEndpoints, verifyResponse, type SamlReason } from "../src/modules/identity/sso-saml-fns.ts";
 import type { SamlConfigStored } from "../src/modules/identity/sso-saml-types.ts";
 
 /**
@@ -49,6 +50,21 @@ describe("SAML response checks", () => {
     expect(v).toMatchObject({ subject: "alice@acme.test", email: "alice@acme.test", name: "Alice", inResponseTo: "_req1" });
     expect(v.assertionId).toMatch(/^_a/);
     expect(v.notOnOrAfter.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("reads when the IdP authenticated the person (AuthnInstant), for a recent sign-in to count from; none without an AuthnStatement", async () => {
+    const hourAgo = new Date(Math.floor(Date.now() / 1000) * 1000 - 3600_000);
+    expect((await verifyResponse(config(), sp, encode(responseXml(base({ authnInstant: hourAgo }))), new Date())).authnInstant).toEqual(hourAgo);
+    expect((await verifyResponse(config(), sp, encode(responseXml(base({ authnInstant: null }))), new Date())).authnInstant).toBeUndefined();
+  });
+
+  it("asks the IdP to authenticate anew (ForceAuthn) only when the person signs in again", async () => {
+    const request = async (reauth: boolean) => {
+      const { location } = await authnRequest(config(), sp, "", reauth);
+      return zlib.inflateRawSync(Buffer.from(new URL(location).searchParams.get("SAMLRequest")!, "base64")).toString("utf8");
+    };
+    expect(await request(true)).toMatch(/ForceAuthn="true"/);
+    expect(await request(false)).not.toMatch(/ForceAuthn="true"/);
   });
 
   it("requires what the settings say is signed", async () => {

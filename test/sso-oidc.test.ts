@@ -20,9 +20,11 @@ let t: TestApp;
 let A: TestTenant;
 let B: TestTenant;
 let R: TestTenant;
+/** A tenant whose provider states `auth_time` in every ID token. */
+let T: TestTenant;
 let idp: OidcIdp;
 let rogue: RogueIssuer;
-const SECRET = { a: crypto.randomBytes(24).toString("base64url"), b: crypto.randomBytes(24).toString("base64url"), r: crypto.randomBytes(24).toString("base64url") };
+const SECRET = { a: crypto.randomBytes(24).toString("base64url"), b: crypto.randomBytes(24).toString("base64url"), r: crypto.randomBytes(24).toString("base64url"), t: crypto.randomBytes(24).toString("base64url") };
 
 type Jar = Map<string, string>;
 function absorb(jar: Jar, setCookies: string[] | undefined): void {
@@ -43,8 +45,9 @@ const browser = (): Browser => ({ vd: new Map(), idp: new Map() });
 /** The binding cookie each browser got last (to put back in a replay). */
 const bindingOf = new Map<Browser, string>();
 
-async function startLogin(tenant: TestTenant, b: Browser, returnTo?: string): Promise<URL> {
-  const r = await t.request({ method: "GET", path: `/access/oidc/login${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ""}`, host: tenant.host, headers: { cookie: cookieHeader(b.vd) } });
+async function startLogin(tenant: TestTenant, b: Browser, returnTo?: string, reauth = false): Promise<URL> {
+  const q = new URLSearchParams({ ...(returnTo ? { return_to: returnTo } : {}), ...(reauth ? { reauth: "1" } : {}) }).toString();
+  const r = await t.request({ method: "GET", path: `/access/oidc/login${q ? `?${q}` : ""}`, host: tenant.host, headers: { cookie: cookieHeader(b.vd) } });
   expect(r.status, r.text).toBe(303);
   absorb(b.vd, r.headers["set-cookie"]);
   bindingOf.set(b, b.vd.get("vd_oidc")!);
@@ -100,16 +103,18 @@ async function setUp(tenant: TestTenant, issuer: string, clientId: string, secre
 
 beforeAll(async () => {
   t = await startTestApp();
-  [A, B, R] = [await buildTenant(t, "oidca"), await buildTenant(t, "oidcb"), await buildTenant(t, "oidcr")];
+  [A, B, R, T] = [await buildTenant(t, "oidca"), await buildTenant(t, "oidcb"), await buildTenant(t, "oidcr"), await buildTenant(t, "oidct")];
   const cb = (x: TestTenant) => `${x.origin}/access/oidc/callback`;
   idp = await startOidcProvider([
     { client_id: "vaultdesk-a", client_secret: SECRET.a, redirect_uri: cb(A) },
     { client_id: "vaultdesk-b", client_secret: SECRET.b, redirect_uri: cb(B) },
+    { client_id: "vaultdesk-t", client_secret: SECRET.t, redirect_uri: cb(T), require_auth_time: true },
   ]);
   rogue = await startRogueIssuer();
   await setUp(A, idp.issuer, "vaultdesk-a", SECRET.a);
   await setUp(B, idp.issuer, "vaultdesk-b", SECRET.b);
   await setUp(R, rogue.issuer, "vaultdesk-r", SECRET.r);
+  await setUp(T, idp.issuer, "vaultdesk-t", SECRET.t);
 });
 afterAll(async () => {
   await t?.close();
@@ -337,5 +342,71 @@ describe("OpenID Connect settings", () => {
     const r = await t.request({ method: "GET", path: "/access/oidc/login", host: C.host });
     expect(r.status).toBe(404);
     expect(typeof r.body.error).toBe("string");
+  });
+});
+
+describe("a recent sign-in through the provider", () => {
+  /** A step that needs a sign-in within the last 15 minutes (the first of adding a passkey), on the browser's session. */
+  async function recentStep(tenant: TestTenant, b: Browser) {
+    const cookie = cookieHeader(b.vd);
+    const s = await t.request({ method: "GET", path: "/api/v2/session.json", host: tenant.host, headers: { cookie } });
+    expect(s.status, s.text).toBe(200);
+    return t.request({ method: "POST", path: "/api/v2/users/me/passkeys/options.json", host: tenant.host, headers: { cookie, "x-csrf-token": s.body.session.csrf_token } });
+  }
+  const notRecent = (r: Awaited<ReturnType<typeof recentStep>>) => {
+    expect(r.status, r.text).toBe(403);
+    expect(r.body.error).toBe("RecentSignInRequired");
+  };
+
+  it("counts from when the provider says the person authenticated: a sign-in it answers from an hour-old one of its own is not recent", async () => {
+    const who = person(T, { groups: ["helpdesk"] });
+    idp.signInAs(who, { secondsAgo: 3600 });
+    const b = browser();
+    const res = await callback(T, b, await atProvider(await startLogin(T, b), b));
+    expect(res.status, res.text).toBe(303);
+    notRecent(await recentStep(T, b));
+    // The control: authenticated at the provider just now.
+    const fresh = person(T, { groups: ["helpdesk"] });
+    idp.signInAs(fresh);
+    const b2 = browser();
+    expect((await callback(T, b2, await atProvider(await startLogin(T, b2), b2))).status).toBe(303);
+    expect((await recentStep(T, b2)).status).toBe(200);
+  });
+
+  it("signing in again asks the provider to authenticate anew (prompt=login, max_age=0): the provider's own session is not enough", async () => {
+    const who = person(T, { groups: ["helpdesk"] });
+    idp.signInAs(who, { secondsAgo: 3600 });
+    const b = browser();
+    expect((await callback(T, b, await atProvider(await startLogin(T, b), b))).status).toBe(303);
+    notRecent(await recentStep(T, b));
+    // Without reauth, the provider answers from its own session: no sign-in page, the same old time.
+    const seen = idp.logins.length;
+    expect((await callback(T, b, await atProvider(await startLogin(T, b), b))).status).toBe(303);
+    expect(idp.logins.length).toBe(seen);
+    notRecent(await recentStep(T, b));
+    // With it, the provider's sign-in page asks again, and the session counts from then.
+    const to = await startLogin(T, b, "/agent/settings/security", true);
+    expect(to.searchParams.get("prompt")).toBe("login");
+    expect(to.searchParams.get("max_age")).toBe("0");
+    idp.signInAs(who);
+    const res = await callback(T, b, await atProvider(to, b));
+    expect(res.status, res.text).toBe(303);
+    expect(res.headers.location).toBe("/agent/settings/security");
+    expect(idp.logins.at(-1)?.prompt).toBe("login");
+    expect((await recentStep(T, b)).status).toBe(200);
+    // A reauth value other than 1 is refused with a 4xx.
+    const bad = await t.request({ method: "GET", path: "/access/oidc/login?reauth=yes", host: T.host });
+    expect(bad.status, bad.text).toBe(422);
+  });
+
+  it("is never recent when the provider does not say when the person authenticated, until they sign in again", async () => {
+    // Tenant A's client states auth_time only when asked (max_age).
+    const who = person(A, { groups: ["helpdesk"] });
+    const { res, b } = await signInFlow(A, who);
+    expect(res.status, res.text).toBe(303);
+    notRecent(await recentStep(A, b));
+    idp.signInAs(who);
+    expect((await callback(A, b, await atProvider(await startLogin(A, b, undefined, true), b))).status).toBe(303);
+    expect((await recentStep(A, b)).status).toBe(200);
   });
 });

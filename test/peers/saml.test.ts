@@ -39,8 +39,9 @@ function parseForm(html: string): { action: string | undefined; fields: Record<s
 }
 
 /** The browser at the IdP: follows redirects, fills in the login form, stops at the auto-submit form. */
-async function throughIdp(location: string, user: IdpUser, jar: Jar = new Map()): Promise<{ action: string; SAMLResponse: string; RelayState: string | undefined }> {
+async function throughIdp(location: string, user: IdpUser, jar: Jar = new Map()): Promise<{ action: string; SAMLResponse: string; RelayState: string | undefined; askedPassword: boolean }> {
   let url = location;
+  let askedPassword = false;
   let init: { method: string; body?: string } = { method: "GET" };
   for (let hop = 0; hop < 12; hop++) {
     const res = await fetch(url, { ...init, redirect: "manual", headers: { cookie: cookieHeader(jar), ...(init.body ? { "content-type": "application/x-www-form-urlencoded" } : {}) } });
@@ -53,8 +54,9 @@ async function throughIdp(location: string, user: IdpUser, jar: Jar = new Map())
     const html = await res.text();
     if (res.status !== 200) throw new Error(`IdP answered ${res.status} at ${url}: ${html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 800)}\n${idp.log().slice(-1500)}`);
     const form = parseForm(html);
-    if (form.fields.SAMLResponse) return { action: form.action!, SAMLResponse: form.fields.SAMLResponse, RelayState: form.fields.RelayState };
+    if (form.fields.SAMLResponse) return { action: form.action!, SAMLResponse: form.fields.SAMLResponse, RelayState: form.fields.RelayState, askedPassword };
     if ("password" in form.fields) {
+      askedPassword = true;
       url = new URL(form.action ?? "", url).toString();
       init = { method: "POST", body: new URLSearchParams({ ...form.fields, username: user.username, password: user.password }).toString() };
       continue;
@@ -68,9 +70,10 @@ async function throughIdp(location: string, user: IdpUser, jar: Jar = new Map())
 const browsers = new Map<string, string>();
 const cookieValue = (headers: Record<string, unknown>, name: string): string | undefined =>
   ([] as string[]).concat((headers["set-cookie"] as string[] | string | undefined) ?? []).map((c) => new RegExp(`^${name}=([^;]*)`).exec(c)?.[1]).find((v) => v !== undefined && v !== "");
-const startAt = async (a: TestTenant, returnTo?: string): Promise<string> => {
+const startAt = async (a: TestTenant, returnTo?: string, reauth = false): Promise<string> => {
   const have = browsers.get(a.host);
-  const r = await t.request({ method: "GET", path: `/access/saml/login${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ""}`, host: a.host, headers: have ? { cookie: `vd_saml=${have}` } : {} });
+  const q = new URLSearchParams({ ...(returnTo ? { return_to: returnTo } : {}), ...(reauth ? { reauth: "1" } : {}) }).toString();
+  const r = await t.request({ method: "GET", path: `/access/saml/login${q ? `?${q}` : ""}`, host: a.host, headers: have ? { cookie: `vd_saml=${have}` } : {} });
   expect(r.status, r.text).toBe(303);
   const set = cookieValue(r.headers, "vd_saml");
   if (set) browsers.set(a.host, set);
@@ -175,6 +178,37 @@ describe("SAML sign-in through SimpleSAMLphp", () => {
     expect(r2.status, r2.text).toBe(303);
     expect(r2.headers.location).toBe("/agent");
     expect((await me(s.a, sessionCookieOf(r2.headers)!)).id).toBe(user.id);
+  });
+
+  it("counts a session's sign-in from the IdP's AuthnInstant; signing in again sends ForceAuthn, and the IdP asks for the password despite its own session", async () => {
+    /** A step that needs a sign-in within the last 15 minutes (the first of adding a passkey). */
+    const recentStep = async (session: string) => {
+      const cookie = `vd_session=${session}`;
+      const s0 = await t.request({ method: "GET", path: "/api/v2/session.json", host: s.a.host, headers: { cookie } });
+      expect(s0.status, s0.text).toBe(200);
+      const r = await t.request({ method: "POST", path: "/api/v2/users/me/passkeys/options.json", host: s.a.host, headers: { cookie, "x-csrf-token": s0.body.session.csrf_token } });
+      return { status: r.status, error: r.body?.error as string | undefined };
+    };
+    const signedIn = async (SAMLResponse: string) => {
+      const r = await acs(s.a, { SAMLResponse });
+      expect(r.status, r.text).toBe(303);
+      return sessionCookieOf(r.headers)!;
+    };
+    const idpJar: Jar = new Map();
+    const first = await throughIdp(await startAt(s.a), s.alice, idpJar);
+    expect(first.askedPassword).toBe(true);
+    expect((await recentStep(await signedIn(first.SAMLResponse))).status).toBe(200);
+    // Without reauth the IdP answers from its own session, without asking.
+    const quiet = await throughIdp(await startAt(s.a), s.alice, idpJar);
+    expect(quiet.askedPassword).toBe(false);
+    expect((await signedIn(quiet.SAMLResponse)).length).toBeGreaterThan(0);
+    // Signing in again: ForceAuthn, and SimpleSAMLphp asks for the password once more.
+    const again = await throughIdp(await startAt(s.a, undefined, true), s.alice, idpJar);
+    expect(again.askedPassword).toBe(true);
+    expect((await recentStep(await signedIn(again.SAMLResponse))).status).toBe(200);
+    // An assertion from an hour-old sign-in at the IdP, or one that says nothing of it: a session, but no recent sign-in.
+    expect(await recentStep(await signedIn(await forged(s, { authnInstant: new Date(Date.now() - 3600_000) })))).toEqual({ status: 403, error: "RecentSignInRequired" });
+    expect(await recentStep(await signedIn(await forged(s, { authnInstant: null })))).toEqual({ status: 403, error: "RecentSignInRequired" });
   });
 
   it("refuses the same SAMLResponse twice, also at a second server (another app instance, its own memory) on the same database", async () => {

@@ -12,12 +12,18 @@ import Provider from "oidc-provider";
  */
 
 export type Account = { sub: string; email: string; email_verified?: boolean; name?: string; groups?: string[] };
-export type OidcClient = { client_id: string; client_secret: string; redirect_uri: string };
+/** `require_auth_time`: the provider states `auth_time` in every ID token (else only when asked: max_age). */
+export type OidcClient = { client_id: string; client_secret: string; redirect_uri: string; require_auth_time?: boolean };
 
 export interface OidcIdp {
   issuer: string;
-  /** Who the next sign-in at the provider is (its sign-in page would ask). */
-  signInAs(account: Account): void;
+  /**
+   * Who the next sign-in at the provider is (its sign-in page would ask); `secondsAgo`: the sign-in
+   * the provider records was that long ago (a sign-in of its own it answers from).
+   */
+  signInAs(account: Account, opts?: { secondsAgo?: number }): void;
+  /** The `prompt` of each authorization request that reached the sign-in page, in order. */
+  readonly logins: Array<{ prompt: string | undefined }>;
   close(): Promise<void>;
 }
 
@@ -29,12 +35,14 @@ async function listen(server: http.Server): Promise<string> {
 export async function startOidcProvider(clients: OidcClient[]): Promise<OidcIdp> {
   const accounts = new Map<string, Account>();
   let next: Account | undefined;
+  let secondsAgo = 0;
+  const logins: OidcIdp["logins"] = [];
   const server = http.createServer();
   const issuer = await listen(server);
   const { privateKey } = await jose.generateKeyPair("RS256", { extractable: true });
   const jwk = { ...(await jose.exportJWK(privateKey)), kid: "idp-key-1", alg: "RS256", use: "sig" };
   const provider = new Provider(issuer, {
-    clients: clients.map((c) => ({ client_id: c.client_id, client_secret: c.client_secret, redirect_uris: [c.redirect_uri], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_basic" })),
+    clients: clients.map((c) => ({ client_id: c.client_id, client_secret: c.client_secret, redirect_uris: [c.redirect_uri], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_basic", ...(c.require_auth_time ? { require_auth_time: true } : {}) })),
     jwks: { keys: [jwk] },
     cookies: { keys: ["a test cookie key of the identity provider"] },
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
@@ -55,7 +63,8 @@ export async function startOidcProvider(clients: OidcClient[]): Promise<OidcIdp>
       if (details.prompt.name === "login") {
         if (!next) throw new Error("the test named nobody to sign in at the identity provider");
         accounts.set(next.sub, next);
-        await provider.interactionFinished(req, res, { login: { accountId: next.sub } }, { mergeWithLastSubmission: false });
+        logins.push({ prompt: details.params.prompt === undefined ? undefined : String(details.params.prompt) });
+        await provider.interactionFinished(req, res, { login: { accountId: next.sub, ts: Math.floor(Date.now() / 1000) - secondsAgo } }, { mergeWithLastSubmission: false });
       } else {
         const grant = new provider.Grant({ accountId: details.session!.accountId, clientId: String(details.params.client_id) });
         grant.addOIDCScope(String(details.params.scope));
@@ -68,7 +77,11 @@ export async function startOidcProvider(clients: OidcClient[]): Promise<OidcIdp>
   });
   return {
     issuer,
-    signInAs: (a) => void (next = a),
+    signInAs: (a, opts) => {
+      next = a;
+      secondsAgo = opts?.secondsAgo ?? 0;
+    },
+    logins,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -22,6 +22,8 @@ export type ForgeOptions = {
   notBefore?: Date;
   notOnOrAfter?: Date;
   assertionId?: string;
+  /** The AuthnStatement's AuthnInstant (default: now); null: no AuthnStatement at all. */
+  authnInstant?: Date | null;
   /** What to sign, and with which key (undefined: nothing signed). */
   sign?: { key: KeyPair; parts: "assertion" | "response" | "both" } | undefined;
 };
@@ -41,7 +43,9 @@ export function assertionXml(o: ForgeOptions): string {
     `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${esc(o.nameId)}</saml:NameID>` +
     `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${esc(o.recipient)}"${irt}/></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${iso(notBefore)}" NotOnOrAfter="${iso(notOnOrAfter)}"><saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-    `<saml:AuthnStatement AuthnInstant="${iso(now)}" SessionIndex="_s${crypto.randomBytes(8).toString("hex")}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+    (o.authnInstant === null
+      ? ""
+      : `<saml:AuthnStatement AuthnInstant="${iso(o.authnInstant ?? now)}" SessionIndex="_s${crypto.randomBytes(8).toString("hex")}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`) +
     `<saml:AttributeStatement>` +
     `<saml:Attribute Name="email" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic"><saml:AttributeValue>${esc(o.email)}</saml:AttributeValue></saml:Attribute>` +
     (o.name ? `<saml:Attribute Name="displayName" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic"><saml:AttributeValue>${esc(o.name)}</saml:AttributeValue></saml:Attribute>` : "") +

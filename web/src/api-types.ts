@@ -64,7 +64,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Vaultdesk: starts an OpenID Connect sign-in: sends the browser to the identity provider (authorization code with PKCE, state and nonce). 404 when it is not set up. */
+        /** Vaultdesk: starts an OpenID Connect sign-in: sends the browser to the identity provider (authorization code with PKCE, state and nonce). 404 when it is not set up. The session counts as a recent sign-in from the provider's `auth_time` (none stated: never). */
         get: operations["startOidcSignIn"];
         put?: never;
         post?: never;
@@ -115,7 +115,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Starts a SAML sign-in: sends the browser to the identity provider with an AuthnRequest (HTTP-Redirect binding). `return_to`: a path of this account to land on. */
+        /** Starts a SAML sign-in: sends the browser to the identity provider with an AuthnRequest (HTTP-Redirect binding). `return_to`: a path of this account to land on. The session counts as a recent sign-in from the assertion's `AuthnInstant`. */
         get: operations["startSamlSignIn"];
         put?: never;
         post?: never;
@@ -3386,6 +3386,8 @@ export interface operations {
     startOidcSignIn: {
         parameters: {
             query?: {
+                /** @description 1: the person is signing in again for a step that needs a recent sign-in: the identity provider is asked to authenticate them anew (OpenID Connect prompt=login and max_age=0, SAML ForceAuthn). */
+                reauth?: "1";
                 /** @description A path of this account's own site to go to after signing in; anything else is ignored. */
                 return_to?: string;
             };
@@ -3452,6 +3454,8 @@ export interface operations {
     startSamlSignIn: {
         parameters: {
             query?: {
+                /** @description 1: the person is signing in again for a step that needs a recent sign-in: the identity provider is asked to authenticate them anew (OpenID Connect prompt=login and max_age=0, SAML ForceAuthn). */
+                reauth?: "1";
                 return_to?: string;
             };
             header?: never;

@@ -39,6 +39,7 @@ export async function findLiveSession(tx: TenantTx, hash: Buffer, now: Date, def
       "s.second_factor",
       "s.created_at",
       "s.staff_issued",
+      "s.signed_in_at",
       "u.id as user_id",
       "u.nice_id as user_nice_id",
       "u.role as user_role",
@@ -72,7 +73,7 @@ export async function touchSession(tx: TenantTx, id: string, now: Date): Promise
 
 export async function insertSession(
   tx: TenantTx,
-  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; user_agent_sealed: Buffer | null; device_hash: Buffer | null; expires_at: Date; last_seen_at: Date; method: SessionMethod; second_factor: boolean; staff_issued: boolean },
+  s: { id: string; user_id: string; token_hash: Buffer; ip_sealed: Buffer | null; user_agent_sealed: Buffer | null; device_hash: Buffer | null; expires_at: Date; last_seen_at: Date; method: SessionMethod; second_factor: boolean; staff_issued: boolean; signed_in_at?: Date },
 ): Promise<number> {
   const r = await tx.db
     .insertInto("sessions")

@@ -103,7 +103,7 @@ export async function resolveSession(deps: Pick<AppDeps, "keyring" | "now" | "co
   if (!s || !s.user_active || s.user_suspended) throw new AppError("Unauthorized");
   if (now.getTime() - s.last_seen_at.getTime() > 30_000) await repo.touchSession(tx, s.id, now);
   return {
-    actor: { ...userActor({ id: s.user_id, niceId: s.user_nice_id, role: s.user_role, customRole: customRoleOf(s.user_custom_role) }, "session"), signedInAt: s.staff_issued ? undefined : new Date(s.created_at) },
+    actor: { ...userActor({ id: s.user_id, niceId: s.user_nice_id, role: s.user_role, customRole: customRoleOf(s.user_custom_role) }, "session"), signedInAt: s.staff_issued ? undefined : new Date(s.signed_in_at ?? s.created_at) },
     csrf: csrfFor(deps, cookie),
     // A one-time password binds the sessions it opened; a link or an invitation proved the mailbox.
     mustChangePassword: s.must_change_password && s.method === "password",
@@ -139,7 +139,7 @@ export async function networkRefusal(ctx: RequestContext, user: { id: string; ni
  * invitation, a sign-in link): the one place a session secret is made, stored (keyed hash) and
  * audited. The route sets its cookie with setSessionCookie (identity-http.ts).
  */
-export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }, method: SessionMethod, opts: { secondFactor?: boolean; staffIssued?: boolean } = {}): Promise<Session> {
+export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, user: { id: string; niceId: number; role: Role }, method: SessionMethod, opts: { secondFactor?: boolean; staffIssued?: boolean; signedInAt?: Date } = {}): Promise<Session> {
   const secondFactor = opts.secondFactor === true || method === "passkey";
   // Every way in (password, passkey, e-mailed link, invitation, single sign-on) ends here: a
   // network the tenant does not admit gets no session (403).
@@ -163,6 +163,8 @@ export async function startSession(deps: Pick<AppDeps, "keyring" | "config">, ct
     method,
     second_factor: secondFactor,
     staff_issued: opts.staffIssued === true,
+    // Single sign-on: when the provider says the person authenticated (sso-service.ts).
+    ...(opts.signedInAt ? { signed_in_at: opts.signedInAt } : {}),
   });
   await repo.markLogin(ctx.tx, user.id, now);
   audit(actingAs(ctx, { ...user, customRole: null }), { action: "user.signed_in", resourceType: "user", resourceId: user.niceId });

@@ -7,7 +7,7 @@ import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
 import { sessionHashOf } from "./identity-service.ts";
 import { OIDC_BINDING_COOKIE, OIDC_CALLBACK_PATH, prepareOidcCallback, prepareOidcLogin, showOidcSettings, startOidcLogin, updateOidcSettings, type OidcCallbackPrepared, type OidcLoginPrepared } from "./sso-oidc-service.ts";
 import { oidcInput, oidcView } from "./sso-oidc-types.ts";
-import { completeProviderSignIn, redirected, refuseSignIn, returnTo } from "./sso-signin.ts";
+import { completeProviderSignIn, reauth, redirected, refuseSignIn, returnTo } from "./sso-signin.ts";
 
 /**
  * OpenID Connect sign-in: the browser flow under /access/oidc and the admins' settings under
@@ -20,13 +20,13 @@ function setBinding(reply: FastifyReply, req: FastifyRequest, value: string, min
 }
 
 export function registerOidcRoutes(app: FastifyInstance, deps: AppDeps): void {
-  defineRoute<z.ZodUndefined, z.ZodObject<{ return_to: typeof returnTo }>, z.ZodUndefined, OidcLoginPrepared>(app, deps, {
+  defineRoute<z.ZodUndefined, z.ZodObject<{ return_to: typeof returnTo; reauth: typeof reauth }>, z.ZodUndefined, OidcLoginPrepared>(app, deps, {
     method: "GET", url: "/access/oidc/login", operationId: "startOidcSignIn", tag: "sso", auth: "anonymous", rateLimit: "sso", status: 303,
-    summary: "Vaultdesk: starts an OpenID Connect sign-in: sends the browser to the identity provider (authorization code with PKCE, state and nonce). 404 when it is not set up.",
-    query: z.object({ return_to: returnTo }), response: redirected,
+    summary: "Vaultdesk: starts an OpenID Connect sign-in: sends the browser to the identity provider (authorization code with PKCE, state and nonce). 404 when it is not set up. The session counts as a recent sign-in from the provider's `auth_time` (none stated: never).",
+    query: z.object({ return_to: returnTo, reauth }), response: redirected,
     prepare: ({ inTenant, tenant }) => prepareOidcLogin(inTenant, tenant.id),
     handler: async (ctx, { prepared, tenant, query, reply, req }) => {
-      const r = await startOidcLogin(deps, ctx, tenant, prepared, query.return_to);
+      const r = await startOidcLogin(deps, ctx, tenant, prepared, query.return_to, query.reauth === "1");
       setBinding(reply, req, r.binding, r.minutes);
       return new Redirect(r.location);
     },

@@ -130,9 +130,12 @@ export async function prepareOidcLogin(inTenant: InTenant, tenantId: string): Pr
 
 /**
  * Starts a sign-in: a pending request under a new `state` (nonce, PKCE verifier, browser binding,
- * where to return), and the provider's authorization URL to send the browser to.
+ * where to return), and the provider's authorization URL to send the browser to. `reauth` (the
+ * person is signing in again for a step that needs a recent sign-in) asks the provider to
+ * authenticate them anew rather than answer from a sign-in of its own (`prompt=login`,
+ * `max_age=0`, OpenID Connect Core 3.1.2.1); the session counts from the `auth_time` it answers.
  */
-export async function startOidcLogin(deps: Pick<AppDeps, "keyring" | "urls">, ctx: RequestContext, tenant: ResolvedTenant, prepared: OidcLoginPrepared, returnTo: string | undefined): Promise<{ location: string; binding: string; minutes: number }> {
+export async function startOidcLogin(deps: Pick<AppDeps, "keyring" | "urls">, ctx: RequestContext, tenant: ResolvedTenant, prepared: OidcLoginPrepared, returnTo: string | undefined, reauth = false): Promise<{ location: string; binding: string; minutes: number }> {
   if ("refused" in prepared) throw refusal(prepared.refused);
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
@@ -147,6 +150,7 @@ export async function startOidcLogin(deps: Pick<AppDeps, "keyring" | "urls">, ct
     nonce,
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: "S256",
+    ...(reauth ? { prompt: "login", max_age: "0" } : {}),
   });
   return { location: url.href, binding, minutes: PENDING_MINUTES };
 }
@@ -206,7 +210,9 @@ export async function prepareOidcCallback(
   if (!email) return { refused: "email_missing" };
   const subject = `${String(claims.iss)}|${String(claims.sub)}`;
   const attributes = attributesOf(claims, ["iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "at_hash", "c_hash", "auth_time", "azp", "sid", "jti"]);
-  return { identity: { subject, email, name: nameClaim(claims[config.name_claim]), attributes, providerVersion: found.provider!.updatedAt }, returnTo: safeReturnTo(pending.return_to) };
+  // When the person authenticated at the provider (seconds since the epoch), if it says.
+  const authTime = typeof claims.auth_time === "number" && Number.isFinite(claims.auth_time) ? new Date(claims.auth_time * 1000) : undefined;
+  return { identity: { subject, email, name: nameClaim(claims[config.name_claim]), attributes, providerVersion: found.provider!.updatedAt, authenticatedAt: authTime }, returnTo: safeReturnTo(pending.return_to) };
 }
 
 const networkFailure = (err: unknown): boolean => err instanceof TypeError || (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"));

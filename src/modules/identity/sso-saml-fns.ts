@@ -118,11 +118,16 @@ async function samlFor(config: SamlConfigStored, sp: SpEndpoints): Promise<SAML>
   return new SAML(options);
 }
 
-/** A new AuthnRequest: its id (kept for InResponseTo) and the IdP URL to send the browser to (HTTP-Redirect binding). */
-export async function authnRequest(config: SamlConfigStored, sp: SpEndpoints, relayState: string): Promise<{ id: string; location: string }> {
+/**
+ * A new AuthnRequest: its id (kept for InResponseTo) and the IdP URL to send the browser to
+ * (HTTP-Redirect binding). `reauth`: ForceAuthn, the IdP authenticates the person anew rather than
+ * answer from a sign-in of its own (SAML core 3.4.1).
+ */
+export async function authnRequest(config: SamlConfigStored, sp: SpEndpoints, relayState: string, reauth = false): Promise<{ id: string; location: string }> {
   const id = `_${crypto.randomBytes(20).toString("hex")}`;
   const saml = await samlFor(config, sp);
   saml.options.generateUniqueId = () => id;
+  saml.options.forceAuthn = reauth;
   const location = await saml.getAuthorizeUrlAsync(relayState, undefined, {});
   return { id, location };
 }
@@ -143,6 +148,8 @@ export type VerifiedAssertion = {
   subject: string;
   email: string;
   name: string | undefined;
+  /** When the IdP authenticated the person (AuthnStatement's AuthnInstant): a recent sign-in counts from it. */
+  authnInstant: Date | undefined;
   attributes: Record<string, readonly string[]>;
 };
 
@@ -265,5 +272,8 @@ export async function verifyResponse(config: SamlConfigStored, sp: SpEndpoints, 
   const email = (config.email_attribute ? attributes[config.email_attribute]?.[0] : undefined) ?? (nameIdFormat === EMAIL_FORMAT || /^[^\s@]+@[^\s@]+$/.test(nameId) ? nameId : undefined);
   if (!email) throw refuse("saml_no_email");
   const name = config.name_attribute ? attributes[config.name_attribute]?.[0] : undefined;
-  return { assertionId, notOnOrAfter, inResponseTo, subject: nameId, email: email.trim(), name, attributes };
+  // When the IdP authenticated the person (the latest AuthnStatement's AuthnInstant), if it says.
+  const instants = all(assertion.AuthnStatement).map((s) => timeOf(s.$?.AuthnInstant)).filter((t): t is number => t !== undefined);
+  const authnInstant = instants.length > 0 ? new Date(Math.max(...instants)) : undefined;
+  return { assertionId, notOnOrAfter, inResponseTo, subject: nameId, email: email.trim(), name, attributes, authnInstant };
 }

@@ -12,6 +12,7 @@ import { BINDING_PATTERN, checkSamlResponse, completeSamlSignIn, consumeSamlResp
 /** The browser's binding secret for SAML sign-ins (HttpOnly, SameSite=Lax, only under /access/saml). */
 const BINDING_COOKIE = "vd_saml";
 import { samlSettingsInput, samlSettingsView } from "./sso-saml-types.ts";
+import { reauth } from "./sso-signin.ts";
 
 /**
  * SAML routes: the admin settings under /api/v2/sso/saml, and the browser flow under
@@ -48,14 +49,14 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   });
   defineRoute(app, deps, {
     method: "GET", url: "/access/saml/login", operationId: "startSamlSignIn", tag: "sso", auth: "anonymous", rateLimit: "sso", status: 303,
-    summary: "Starts a SAML sign-in: sends the browser to the identity provider with an AuthnRequest (HTTP-Redirect binding). `return_to`: a path of this account to land on.",
-    query: z.object({ return_to: lineText(2000).optional() }),
+    summary: "Starts a SAML sign-in: sends the browser to the identity provider with an AuthnRequest (HTTP-Redirect binding). `return_to`: a path of this account to land on. The session counts as a recent sign-in from the assertion's `AuthnInstant`.",
+    query: z.object({ return_to: lineText(2000).optional(), reauth }),
     response: z.undefined(),
     handler: async (ctx, { query, tenant, req, reply }) => {
       // One binding secret per browser, kept while it lasts: two tabs signing in at once both finish.
       const existing = req.cookies[BINDING_COOKIE];
       const binding = existing !== undefined && BINDING_PATTERN.test(existing) ? existing : newBinding();
-      const location = await startSamlSignIn(deps, ctx, tenant, query.return_to, binding);
+      const location = await startSamlSignIn(deps, ctx, tenant, query.return_to, binding, query.reauth === "1");
       reply.setCookie(BINDING_COOKIE, binding, { httpOnly: true, sameSite: "lax", secure: req.protocol === "https", path: "/access/saml", maxAge: 15 * 60 });
       return new Redirect(location);
     },

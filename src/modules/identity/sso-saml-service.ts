@@ -94,12 +94,12 @@ const bindingHash = (deps: Pick<AppDeps, "keyring">, binding: string) => deps.ke
  * Starts a sign-in: keeps the AuthnRequest's id as a pending request, with where to return and
  * the hash of the browser's binding secret, and answers the IdP URL to send the browser to.
  */
-export async function startSamlSignIn(deps: Pick<AppDeps, "urls" | "keyring">, ctx: RequestContext, tenant: TenantAddress, returnTo: string | undefined, binding: string): Promise<string> {
+export async function startSamlSignIn(deps: Pick<AppDeps, "urls" | "keyring">, ctx: RequestContext, tenant: TenantAddress, returnTo: string | undefined, binding: string, reauth = false): Promise<string> {
   const p = await storedConfig(ctx);
   if (!p?.enabled) throw new AppError("RecordNotFound", { description: REASON_SENTENCES.saml_not_configured, reason: "saml_not_configured" });
   const safe = safeReturnTo(returnTo);
   // RelayState carries nothing the answer is trusted for: where to return is kept with the request.
-  const { id, location } = await authnRequest(p.config, endpointsOf(deps, tenant), "");
+  const { id, location } = await authnRequest(p.config, endpointsOf(deps, tenant), "", reauth);
   await beginRequest(deps, ctx, SAML, id, { binding: bindingHash(deps, binding), ...(safe ? { return_to: safe } : {}) }, REQUEST_MINUTES);
   return location;
 }
@@ -164,6 +164,7 @@ export async function consumeSamlResponse(deps: AppDeps, ctx: RequestContext, ch
       subject: a.subject,
       email: a.email,
       ...(a.name !== undefined ? { name: a.name } : {}),
+      ...(a.authnInstant !== undefined ? { authn_instant: a.authnInstant.toISOString() } : {}),
       attributes: JSON.stringify(a.attributes),
       // IdP-initiated sign-in (allowed by the tenant) started in no browser: nothing to match.
       binding: pending.binding ?? "",
@@ -187,7 +188,7 @@ export async function completeSamlSignIn(deps: AppDeps, ctx: RequestContext, tok
   } catch {
     return refusal(ctx, "saml_malformed");
   }
-  const r = await signInWithProvider(deps, ctx, SAML, { subject: kept.subject ?? "", email: kept.email ?? "", name: kept.name, attributes, providerVersion: new Date(kept.provider_version ?? 0) });
+  const r = await signInWithProvider(deps, ctx, SAML, { subject: kept.subject ?? "", email: kept.email ?? "", name: kept.name, attributes, providerVersion: new Date(kept.provider_version ?? 0), authenticatedAt: kept.authn_instant ? new Date(kept.authn_instant) : undefined });
   if (r instanceof CommitThenFail) return r;
   return { session: r.session, location: safeReturnTo(kept.return_to) ?? r.landing };
 }

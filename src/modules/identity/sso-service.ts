@@ -41,7 +41,31 @@ import { settingsChanged } from "../../platform/settings-changes.ts";
  * (signInWithProvider), so a proof checked with a secret or certificate an admin has just
  * withdrawn opens no session after the change.
  */
-export type AssertedIdentity = { subject: string; email: string; name?: string | undefined; attributes: Record<string, readonly string[]>; providerVersion: Date };
+/**
+ * `authenticatedAt`: when the identity provider says the person authenticated (OpenID Connect
+ * `auth_time`, SAML `AuthnInstant`), which is when their sign-in here counts from (a provider may
+ * answer from a sign-in of its own made long before); undefined when it did not say.
+ */
+export type AssertedIdentity = { subject: string; email: string; name?: string | undefined; attributes: Record<string, readonly string[]>; providerVersion: Date; authenticatedAt?: Date | undefined };
+
+const withSignedInAt = (at: Date | undefined): { signedInAt?: Date } => (at ? { signedInAt: at } : {});
+
+/** How far ahead of this server's clock a provider's time of authentication may be (its clock a little fast). */
+const AUTH_TIME_SKEW_MS = 5 * 60_000;
+
+/**
+ * When a single sign-on session's sign-in counts from (sessions.signed_in_at, 0058): the provider's
+ * time of authentication, never later than now; the epoch when it did not say or said a time
+ * beyond the skew, so that the session is never a recent sign-in (platform/recent-sign-in.ts).
+ * JWT single sign-on states no such time (its `iat` is when the remote site signed the token):
+ * its sessions count from their creation.
+ */
+function signedInAtOf(kind: SsoKind, identity: AssertedIdentity, now: Date): Date | undefined {
+  if (kind === "jwt") return undefined;
+  const at = identity.authenticatedAt?.getTime();
+  if (at === undefined || !Number.isFinite(at) || at > now.getTime() + AUTH_TIME_SKEW_MS) return new Date(0);
+  return new Date(Math.min(at, now.getTime()));
+}
 
 export const SSO_KINDS: readonly SsoKind[] = ["saml", "oidc", "jwt"];
 export const START_PATHS: Record<SsoKind, string> = { saml: "/access/saml/login", oidc: "/access/oidc/login", jwt: "/access/jwt/login" };
@@ -374,6 +398,6 @@ export async function signInWithProvider(
   // An owner's session from single sign-on is no recent sign-in of theirs (requireRecentSignIn):
   // any admin can set up a provider, or sign a JWT, that signs in as the owner. Steps that give
   // lasting access wait for the owner's own password and second factor (or passkey).
-  const session = await startSession(deps, ctx, who, kind, { staffIssued: who.role === "owner" });
+  const session = await startSession(deps, ctx, who, kind, { staffIssued: who.role === "owner", ...withSignedInAt(signedInAtOf(kind, identity, ctx.now())) });
   return { session, user: { niceId: who.niceId, role: who.role }, landing: who.role === "end_user" ? "/" : "/agent" };
 }

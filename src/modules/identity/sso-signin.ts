@@ -10,6 +10,10 @@ import type { RefusalReason } from "./sso-claims.ts";
 /** What the OpenID Connect and JWT sign-ins share: their refusals, their last step, their route schemas. */
 
 export const returnTo = z.string().max(2000).optional().describe("A path of this account's own site to go to after signing in; anything else is ignored.");
+export const reauth = z
+  .enum(["1"])
+  .optional()
+  .describe("1: the person is signing in again for a step that needs a recent sign-in: the identity provider is asked to authenticate them anew (OpenID Connect prompt=login and max_age=0, SAML ForceAuthn).");
 export const redirected = z.undefined().describe("303: the browser is sent on (Location).");
 
 /** The answer to a refused single sign-on: 401 with the reason code only (503 when the provider could not be reached). */

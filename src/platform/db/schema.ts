@@ -452,6 +452,8 @@ export interface SessionsTable {
   second_factor: Generated<boolean>;
   /** 0056: opened with a sign-in link staff made for the person (not a recent sign-in of theirs). */
   staff_issued: Generated<boolean>;
+  /** 0058: the identity provider's time of authentication (single sign-on); null: at created_at. */
+  signed_in_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** 0025: the networks a tenant may be used from; `allowed_ips` is a sealed JSON list of CIDR ranges. */

@@ -8,6 +8,7 @@ import { ErrorText, Field, StatusText } from "./Field.tsx";
 import { TwoFactorSetup } from "./TwoFactor.tsx";
 import { CodeStep, type CodeStepTexts } from "./CodeStep.tsx";
 import { PasskeysSection } from "./Passkeys.tsx";
+import { signInAgainUsed, ssoStartHref } from "./sso-start.ts";
 
 /** Who is signed in, what the server says they may do, and whether a one-time password must be replaced first. */
 export type SignedIn = { me: User; abilities: Abilities; mustChangePassword: boolean; mustEnrolTwoFactor: boolean };
@@ -187,7 +188,7 @@ function SignInForm(props: { id?: string; intro?: string | undefined; notice: st
       {sso ? (
         <>
           <p>
-            <a className="button" href={`${sso.start_path}?return_to=${encodeURIComponent(window.location.pathname + window.location.search)}`}>
+            <a className="button" href={ssoStartHref(sso.start_path, window.location.pathname + window.location.search)} onClick={signInAgainUsed}>
               {t("sso.signin.button")}
             </a>
           </p>

@@ -2,6 +2,7 @@ import { useState, type ReactNode } from "react";
 import { ApiError, explain, signOut } from "../api.ts";
 import { t } from "../i18n/index.ts";
 import { ErrorText } from "./Field.tsx";
+import { markSignInAgain } from "./sso-start.ts";
 
 /**
  * Some steps are taken only soon after signing in (platform/recent-sign-in.ts: adding
@@ -9,7 +10,8 @@ import { ErrorText } from "./Field.tsx";
  * e-mail address; for admins: single sign-on settings, OAuth clients and their secrets, invitations
  * and sign-in links; for anyone: allowing an application access); the server refuses them later
  * with 403 RecentSignInRequired. These pages then show this notice instead of an error, with a way
- * to sign in again.
+ * to sign in again (through single sign-on, the identity provider is asked to authenticate anew:
+ * sso-start.ts).
  */
 
 /** The server's limit, in minutes (platform/recent-sign-in.ts RECENT_SIGN_IN_MS). */
@@ -23,7 +25,14 @@ export function SignInAgain(props: { intro?: string }) {
   return (
     <p role="alert" className="notice">
       {props.intro ?? t("hc.signInAgainIntro", { minutes: RECENT_SIGN_IN_MINUTES })}{" "}
-      <button type="button" className="secondary" onClick={() => void signOut().finally(() => window.location.reload())}>
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => {
+          markSignInAgain();
+          void signOut().finally(() => window.location.reload());
+        }}
+      >
         {t("hc.passkeys.signInAgain")}
       </button>
     </p>

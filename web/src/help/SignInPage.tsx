@@ -6,6 +6,7 @@ import { locale, t } from "../i18n/index.ts";
 import { Link, navigate, PageHeading } from "../router.tsx";
 import { explainHc, fieldError } from "./help-api.ts";
 import { HelpCodeStep } from "./HelpCodeStep.tsx";
+import { signInAgainUsed, ssoStartHref } from "../components/sso-start.ts";
 import { useApi } from "../data.tsx";
 
 /**
@@ -138,7 +139,7 @@ export function SignInPage(props: { info: HelpCenterInfo | null; initialToken: s
       {sso ? (
         <>
           <p>
-            <a className="button" href={`${sso.start_path}?return_to=${encodeURIComponent("/requests")}`}>
+            <a className="button" href={ssoStartHref(sso.start_path, "/requests")} onClick={signInAgainUsed}>
               {t("hc.sso.button")}
             </a>
           </p>
