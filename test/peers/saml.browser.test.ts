@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimpleSamlPhp, type SimpleSamlPhp } from "../support/simplesamlphp.ts";
-import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, visible, type Harness } from "../e2e/support.ts";
+import { apiCall, expectAccessible, firstAccount, refuseAsNotRecent, shot, signIn, startHarness, visible, type Harness } from "../e2e/support.ts";
 
 /**
  * SAML sign-in in Chromium, from the staff sign-in page to the workspace, through SimpleSAMLphp's
@@ -50,6 +50,51 @@ describe("SAML sign-in in the browser", () => {
     expect(me.user).toMatchObject({ email: "grace@acme.test", role: "agent" });
     await shot(page, "workspace-after-saml-sign-in-desktop");
     await expectAccessible(page, "the workspace after SAML sign-in");
+    expect(h.incidents).toEqual([]);
+  });
+
+  it("signs in again through SAML for a step that needs a recent sign-in: SimpleSAMLphp asks for the password despite its own session, and the page comes back", async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.base}/agent`);
+    await visible(page.getByRole("heading", { name: "Sign in" }));
+    const sso = page.getByRole("link", { name: /single sign-on|SSO|SAML/i }).first();
+    await sso.click();
+    await page.waitForURL((u) => u.origin === new URL(idp.base).origin, { timeout: 20_000 });
+    await page.locator("input[name=username]").fill("grace");
+    await page.locator("input[name=password]").fill("Hopper-1906");
+    await Promise.all([page.waitForURL((u) => u.origin === h.base && u.pathname.startsWith("/agent"), { timeout: 30_000 }), page.locator("input[name=password]").press("Enter")]);
+    await page.getByRole("link", { name: "Sign-in security" }).click();
+    await visible(page.getByRole("heading", { name: "Passkeys" }));
+    // The server's answer to a sign-in too old (test/peers/saml.test.ts makes one for real), once.
+    const refusal = await refuseAsNotRecent(page, "**/api/v2/users/me/passkeys/options", "add a passkey");
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    const again = page.getByRole("alert").filter({ hasText: "within 15 minutes of signing in" });
+    await visible(again);
+    await refusal.stop();
+    const securityUrl = page.url();
+    const starts: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/access/saml/login")) starts.push(r.url());
+    });
+    await again.getByRole("button", { name: "Sign in again" }).click();
+    await visible(page.getByRole("heading", { name: "Sign in" }));
+    await sso.click();
+    await page.waitForURL((u) => u.origin === new URL(idp.base).origin, { timeout: 20_000 });
+    expect(new URL(starts.at(-1)!).searchParams.get("reauth")).toBe("1");
+    // ForceAuthn: the IdP's own session from a minute ago is not enough, its login form is back.
+    await visible(page.locator("input[name=password]"));
+    await page.locator("input[name=username]").fill("grace");
+    await page.locator("input[name=password]").fill("Hopper-1906");
+    await Promise.all([page.waitForURL((u) => u.href === securityUrl, { timeout: 30_000 }), page.locator("input[name=password]").press("Enter")]);
+    await visible(page.getByRole("heading", { name: "Passkeys" }));
+    // The new session counts as a recent sign-in at the real server.
+    const status = await page.evaluate(async () => {
+      const s = (await (await fetch("/api/v2/session.json")).json()) as { session: { csrf_token: string } };
+      return (await fetch("/api/v2/users/me/passkeys/options.json", { method: "POST", headers: { "x-csrf-token": s.session.csrf_token } })).status;
+    });
+    expect(status).toBe(200);
+    // The mark is used up: a later sign-in in this tab is an ordinary one.
+    expect(await page.evaluate(() => window.sessionStorage.getItem("vd.signInAgain"))).toBeNull();
     expect(h.incidents).toEqual([]);
   });
 
