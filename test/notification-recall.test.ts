@@ -208,4 +208,34 @@ describe("a queued notification", () => {
     expect(copies).toEqual([expect.stringContaining("Your parcel ships today.")]);
     expect(copies[0]).not.toContain("Zorbitt");
   });
+
+  it("about a ticket moved to the trash, or erased with its requester, is withheld: no later attempt sends it, and its words leave the queue", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "recalldel");
+    const [trashed, purged, kept] = [customer(a), customer(a), customer(a)];
+    const ids: number[] = [];
+    const requesters: number[] = [];
+    for (const email of [trashed, purged, kept]) {
+      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
+      expect(c.status, c.text).toBe(201);
+      ids.push(c.body.ticket.id as number);
+      requesters.push(c.body.ticket.requester_id as number);
+      expect((await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
+    }
+    await firstAttemptsRefused(a, 3);
+    // One ticket to the trash; the other's requester erased, and with them the ticket only they are party to.
+    expect((await a.api("DELETE", `/api/v2/tickets/${ids[0]}.json`)).status).toBe(204);
+    expect((await a.api("DELETE", `/api/v2/users/${requesters[1]}.json`)).status).toBe(200);
+    const erased = await a.api("DELETE", `/api/v2/deleted_users/${requesters[1]}.json`);
+    expect(erased.status, erased.text).toBeLessThan(300);
+    expect((await a.api("GET", `/api/v2/tickets/${ids[1]}.json`)).status).toBe(404);
+    // Only the kept ticket's message is still waiting; the others' payloads are gone already.
+    const jobs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "payload_sealed", "results"]).where("job_type", "=", "mail").orderBy("created_at").execute());
+    expect(jobs.map((j) => [j.status, j.payload_sealed === null])).toEqual([["failed", true], ["failed", true], ["queued", false]]);
+    expect(jobs[0]!.results).toEqual([expect.objectContaining({ error: "Withheld" })]);
+    smtp = await startSmtpPeer(port);
+    await jobsSettled(t, a.tenantId);
+    expect(smtp.messages.flatMap(recipients).filter((r) => [trashed, purged, kept].includes(r))).toEqual([kept]);
+  });
 });

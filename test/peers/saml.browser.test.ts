@@ -94,7 +94,7 @@ describe("SAML sign-in in the browser", () => {
     });
     expect(status).toBe(200);
     // The mark is used up: a later sign-in in this tab is an ordinary one.
-    expect(await page.evaluate(() => window.sessionStorage.getItem("vd.signInAgain"))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('vd.signInAgain')")).toBeNull();
     expect(h.incidents).toEqual([]);
   });
 

@@ -34,7 +34,7 @@ const undeliveredId = z.object({ id: z.string().uuid() });
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
   deps.hooks.on("conversation.written", service.notifyOnWrite(deps));
-  deps.hooks.on("conversation.written", service.reviseOnRedaction);
+  deps.hooks.on("conversation.written", service.reviseWaitingMail);
   deps.jobs.maintain({ name: "notifications.undelivered", everyMs: 6 * 3600_000, run: (now) => service.purgeOldUndelivered(deps, now).then(() => undefined) });
 
   defineRoute(app, deps, {

@@ -232,16 +232,19 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
 }
 
 /**
- * The `conversation.written` listener for redactions (and erasure of a comment): the ticket's
- * notifications still to be sent (queued, or waiting for another attempt) are written anew from the
- * ticket as it is now, in the redaction's transaction, so no later attempt sends the words that
- * were redacted (the undelivered copies were dropped by the redaction). One that would no longer
- * be sent (its person restricted or gone since) is withheld.
+ * The `conversation.written` listener for redactions (and erasure of a comment) and deletions: the
+ * ticket's notifications still to be sent (queued, or waiting for another attempt) are written
+ * anew from the ticket as it is now, in the redaction's transaction, so no later attempt sends the
+ * words that were redacted (the undelivered copies were dropped by the redaction). One that would
+ * no longer be sent (its person restricted or gone since) is withheld, and so is every one about a
+ * ticket moved to the trash or deleted for good (erased: no copy of its words stays in the queue).
  */
-export async function reviseOnRedaction(ctx: RequestContext, e: ConversationEvent): Promise<void> {
+export async function reviseWaitingMail(ctx: RequestContext, e: ConversationEvent): Promise<void> {
+  if (e.kind === "ticket.deleted") return reviseMailAbout(ctx, [e.ticketId], async () => undefined);
+  if (e.kind === "tickets.purged") return reviseMailAbout(ctx, e.tickets.map((t) => t.id), async () => undefined);
   if (e.kind !== "comment.redacted") return;
   const cache = renderCache();
-  await reviseMailAbout(ctx, e.ticketId, async (m) => {
+  await reviseMailAbout(ctx, [e.ticketId], async (m) => {
     const ref = m.about?.notification as NotificationRef | undefined;
     if (!ref) return m;
     return (await renderNotification(ctx, ref, cache))?.message;

@@ -189,14 +189,14 @@ export async function restartJob(tx: TenantTx, id: string, payload: Uint8Array, 
 }
 
 /**
- * The tenant's unfinished jobs of a type about a ticket (queued, or in flight), their rows locked
- * until the transaction ends; with them those that say about nothing (queued before 0057, or mail
- * about no ticket: sign-in links, short-lived), for the caller to tell by their sealed payload.
+ * The tenant's unfinished jobs of a type about some tickets (queued, or in flight), their rows
+ * locked until the transaction ends; with them those that say about nothing (queued before 0057,
+ * or mail about no ticket: sign-in links, short-lived), for the caller to tell by their sealed payload.
  */
-export async function lockUnfinishedAbout(tx: TenantTx, type: string, ticketId: string): Promise<Array<{ id: string; payload_sealed: Uint8Array; status: string }>> {
+export async function lockUnfinishedAbout(tx: TenantTx, type: string, ticketIds: readonly string[]): Promise<Array<{ id: string; payload_sealed: Uint8Array; status: string }>> {
   const r = await sql<{ id: string; payload_sealed: Uint8Array; status: string }>`
     SELECT id, payload_sealed, status FROM job_statuses
-    WHERE tenant_id = ${tx.tenantId} AND (ticket_id = ${ticketId} OR ticket_id IS NULL) AND job_type = ${type} AND status IN ('queued', 'working') AND payload_sealed IS NOT NULL
+    WHERE tenant_id = ${tx.tenantId} AND (ticket_id = ANY (${[...ticketIds]}::uuid[]) OR ticket_id IS NULL) AND job_type = ${type} AND status IN ('queued', 'working') AND payload_sealed IS NOT NULL
     ORDER BY created_at FOR UPDATE`.execute(tx.db);
   return r.rows;
 }

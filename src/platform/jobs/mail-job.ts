@@ -69,19 +69,21 @@ export type MailRecall = (ctx: RequestContext, about: NonNullable<OutgoingMail["
 const WITHHELD = { index: 0, success: false, error: "Withheld", details: "The message was not sent: what it was about changed after it was queued." };
 
 /**
- * Writes anew the mail about a ticket that is still to go (queued, or between attempts) after what
- * it quotes changed (a comment redacted): `rewrite` answers the message as it must read now, or
- * undefined when it is no longer to be sent (the job is then withheld). In the caller's
+ * Writes anew the mail about some tickets that is still to go (queued, or between attempts) after
+ * what it quotes changed (a comment redacted) or went (a ticket deleted): `rewrite` answers the
+ * message as it must read now, or undefined when it is no longer to be sent (the job is then withheld). In the caller's
  * transaction, so the change and the mail commit together. A message being handed to the mail
  * server at this very moment goes as it was; should that attempt fail, the next goes as rewritten,
  * or, when it is no longer to be sent, not at all (its words are dropped from the job now). (Undelivered
  * copies are the caller's: a redaction drops them.)
  */
-export async function reviseMailAbout(ctx: RequestContext, ticketId: string, rewrite: (m: OutgoingMail) => Promise<OutgoingMail | undefined>): Promise<void> {
-  // Only the ticket's own (job_statuses.ticket_id, 0057); the payload's `about` is checked as well.
-  for (const j of await jobsRepo.lockUnfinishedAbout(ctx.tx, MAIL_JOB, ticketId)) {
+export async function reviseMailAbout(ctx: RequestContext, ticketIds: readonly string[], rewrite: (m: OutgoingMail) => Promise<OutgoingMail | undefined>): Promise<void> {
+  if (ticketIds.length === 0) return;
+  const these = new Set(ticketIds);
+  // Only the tickets' own (job_statuses.ticket_id, 0057); the payload's `about` is checked as well.
+  for (const j of await jobsRepo.lockUnfinishedAbout(ctx.tx, MAIL_JOB, ticketIds)) {
     const { notAfter, withdrawn, ...m } = ctx.sealer.openJson<MailPayload>(j.payload_sealed, payloadRef(j.id));
-    if (withdrawn || m.about?.ticketId !== ticketId) continue;
+    if (withdrawn || m.about?.ticketId === undefined || !these.has(m.about.ticketId)) continue;
     const next = await rewrite(m);
     if (next) await jobsRepo.replacePayload(ctx.tx, j.id, ctx.sealer.sealJson({ ...next, notAfter } satisfies MailPayload, payloadRef(j.id)));
     else if (!(await jobsRepo.failQueued(ctx.tx, j.id, "Withheld: no longer to be done.", [WITHHELD]))) {
