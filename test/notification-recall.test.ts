@@ -238,4 +238,43 @@ describe("a queued notification", () => {
     await jobsSettled(t, a.tenantId);
     expect(smtp.messages.flatMap(recipients).filter((r) => [trashed, purged, kept].includes(r))).toEqual([kept]);
   });
+
+  it("leaves no undelivered copy with the redacted words when a last attempt fails while the comment is being redacted", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "recallrace");
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email: customer(a) } } });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.ticket.id as number;
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
+    await firstAttemptsRefused(a, 1);
+    const reply = ((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Json[]).at(-1)!;
+    // Another process's last attempt has just failed: holding the job's row, it records the job as
+    // failed and keeps the message it claimed as undelivered (job-runner.ts), not yet committed,
+    // while the redaction comes in. (On PostgreSQL the two run at once; the embedded database takes
+    // one transaction at a time.)
+    let redaction: Promise<{ status: number; text: string }> | undefined;
+    await t.db.tenant(a.tenantId, async (tx) => {
+      const sealer = await t.keyring.sealerFor(tx);
+      const job = (await sql<{ id: string; payload_sealed: Uint8Array }>`SELECT id, payload_sealed FROM job_statuses WHERE job_type = 'mail' FOR UPDATE`.execute(tx.db)).rows[0]!;
+      const { notAfter: _n, ...message } = sealer.openJson(job.payload_sealed, { table: "job_statuses", column: "payload", row: job.id }) as { notAfter: unknown; about: { ticketId: string }; text: string };
+      expect(message.text).toContain("Zorbitt");
+      await sql`UPDATE job_statuses SET status = 'failed', payload_sealed = NULL, finished_at = now() WHERE id = ${job.id}`.execute(tx.db);
+      const copy = crypto.randomUUID();
+      await tx.db
+        .insertInto("undelivered_mail")
+        .values({ tenant_id: a.tenantId, id: copy, message_sealed: sealer.sealJson(message, { table: "undelivered_mail", column: "message", row: copy }), attempts: 4, failed_at: new Date(), ticket_id: message.about.ticketId, user_id: null })
+        .execute();
+      redaction = a.api("PUT", `/api/v2/tickets/${id}/comments/${reply.id}/redact.json`, { text: "Zorbitt-5511" });
+      await new Promise((r) => setTimeout(r, 500));
+    });
+    const r = await redaction!;
+    expect(r.status, r.text).toBe(200);
+    const copies = await t.db.tenant(a.tenantId, async (tx) => {
+      const sealer = await t.keyring.sealerFor(tx);
+      const rows = await tx.db.selectFrom("undelivered_mail").select(["id", "message_sealed"]).execute();
+      return rows.map((x) => (sealer.openJson(x.message_sealed, { table: "undelivered_mail", column: "message", row: x.id }) as { text: string }).text);
+    });
+    for (const text of copies) expect(text).not.toContain("Zorbitt");
+  });
 });

@@ -264,6 +264,24 @@ describe("OpenID Connect: forged ID tokens (a rogue issuer's token endpoint)", (
     expect(res.status, res.text).toBe(303);
   });
 
+  it("takes the time of authentication from the signed ID token only, never from the unsigned UserInfo answer", async () => {
+    const recent = async (res: Awaited<ReturnType<typeof withToken>>) => {
+      expect(res.status, res.text).toBe(303);
+      const cookie = cookieOf(res.headers);
+      const s = await t.request({ method: "GET", path: "/api/v2/session.json", host: R.host, headers: { cookie } });
+      return (await t.request({ method: "POST", path: "/api/v2/users/me/passkeys/options.json", host: R.host, headers: { cookie, "x-csrf-token": s.body.session.csrf_token } })).status;
+    };
+    const now = Math.floor(Date.now() / 1000);
+    rogue.userinfo({ auth_time: now });
+    try {
+      expect(await recent(await withToken(({ issuer, nonce, key }) => sign(claims(issuer, nonce), key)))).toBe(403);
+      // The control: the same time in the ID token counts.
+      expect(await recent(await withToken(({ issuer, nonce, key }) => sign(claims(issuer, nonce, { auth_time: now }), key)))).toBe(200);
+    } finally {
+      rogue.userinfo({});
+    }
+  });
+
   it("refuses a wrong nonce", async () => {
     await refused(await withToken(({ issuer, key }) => sign(claims(issuer, "another-nonce"), key)), "id_token_rejected");
   });

@@ -96,6 +96,8 @@ export interface RogueIssuer {
   forge(f: Forge): void;
   /** The nonce Vaultdesk sent in its authorization request (read from the URL by the test). */
   expectNonce(nonce: string): void;
+  /** What its UserInfo endpoint adds to the last forged token's subject (unsigned, as UserInfo is). */
+  userinfo(extra: Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,8 @@ export async function startRogueIssuer(): Promise<RogueIssuer> {
   const pub = { ...(await jose.exportJWK(publicKey)), kid: "rogue-1", alg: "RS256", use: "sig" };
   let forge: Forge | undefined;
   let nonce = "";
+  let lastSub = "";
+  let extraInfo: Record<string, unknown> = {};
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (body: unknown) => {
       res.setHeader("content-type", "application/json");
@@ -113,14 +117,22 @@ export async function startRogueIssuer(): Promise<RogueIssuer> {
     };
     const url = new URL(req.url ?? "/", issuer);
     if (url.pathname === "/.well-known/openid-configuration") {
-      return send({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"], code_challenge_methods_supported: ["S256"] });
+      return send({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, userinfo_endpoint: `${issuer}/userinfo`, jwks_uri: `${issuer}/jwks`, response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"], code_challenge_methods_supported: ["S256"] });
     }
     if (url.pathname === "/jwks") return send({ keys: [pub] });
+    if (url.pathname === "/userinfo") return send({ ...extraInfo, sub: lastSub });
     if (url.pathname === "/token" && req.method === "POST") {
       req.resume();
       req.on("end", () => {
         void (forge ? forge({ issuer, nonce, key: privateKey }) : Promise.reject(new Error("nothing to forge"))).then(
-          (id_token) => send({ access_token: "rogue-access-token", token_type: "Bearer", expires_in: 300, id_token }),
+          (id_token) => {
+            try {
+              lastSub = String(jose.decodeJwt(id_token).sub ?? "");
+            } catch {
+              lastSub = "";
+            }
+            send({ access_token: "rogue-access-token", token_type: "Bearer", expires_in: 300, id_token });
+          },
           () => {
             res.statusCode = 400;
             send({ error: "invalid_grant" });
@@ -137,6 +149,7 @@ export async function startRogueIssuer(): Promise<RogueIssuer> {
     key: privateKey,
     forge: (f) => void (forge = f),
     expectNonce: (n) => void (nonce = n),
+    userinfo: (extra) => void (extraInfo = extra),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -185,11 +185,16 @@ export async function prepareOidcCallback(
     return { refused: discoveryFailure(err) };
   }
   let claims: Record<string, unknown>;
+  // When the person authenticated at the provider: from the signed ID token only (an ID Token claim,
+  // OpenID Connect Core 2), never from the UserInfo answer merged in below, which is not signed
+  // and may carry attributes under any name.
+  let authTime: Date | undefined;
   try {
     const tokens = await oidc.authorizationCodeGrant(client, currentUrl, { pkceCodeVerifier: pending.verifier!, expectedState: state, expectedNonce: pending.nonce!, idTokenExpected: true });
     const c = tokens.claims();
     if (!c) return { refused: "id_token_rejected" };
     claims = c as Record<string, unknown>;
+    authTime = typeof c.auth_time === "number" && Number.isFinite(c.auth_time) ? new Date(c.auth_time * 1000) : undefined;
     // Many providers put profile claims (e-mail, groups) in the UserInfo answer only (OpenID
     // Connect Core 5.4): ask it, for the same subject; the ID token's own claims win.
     if (client.serverMetadata().userinfo_endpoint && tokens.access_token) {
@@ -210,8 +215,6 @@ export async function prepareOidcCallback(
   if (!email) return { refused: "email_missing" };
   const subject = `${String(claims.iss)}|${String(claims.sub)}`;
   const attributes = attributesOf(claims, ["iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "at_hash", "c_hash", "auth_time", "azp", "sid", "jti"]);
-  // When the person authenticated at the provider (seconds since the epoch), if it says.
-  const authTime = typeof claims.auth_time === "number" && Number.isFinite(claims.auth_time) ? new Date(claims.auth_time * 1000) : undefined;
   return { identity: { subject, email, name: nameClaim(claims[config.name_claim]), attributes, providerVersion: found.provider!.updatedAt, authenticatedAt: authTime }, returnTo: safeReturnTo(pending.return_to) };
 }
 

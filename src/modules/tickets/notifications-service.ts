@@ -249,6 +249,10 @@ export async function reviseWaitingMail(ctx: RequestContext, e: ConversationEven
     if (!ref) return m;
     return (await renderNotification(ctx, ref, cache))?.message;
   });
+  // Again, now that the ticket's mail jobs were locked: a last attempt that failed meanwhile (its
+  // job locked until then) committed its undelivered copy, with the old words, after the
+  // redaction's own drop; this statement sees it (read committed).
+  await dropUndelivered(ctx.tx, { ticketId: e.ticketId });
 }
 
 /**
