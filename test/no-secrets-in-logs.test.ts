@@ -41,7 +41,8 @@ let SAML_RESPONSE = "";
 let SAML_COMPLETE = "";
 let SAML_BINDING = "";
 /** Not the marker: the policy refuses a password that contains the e-mail name (the marker). */
-const RESET_PASSWORD = `Pw-${Date.now().toString(36)}-Reset-Value`;
+// A digit always (the policy asks for one; a time in base 36 may have none).
+const RESET_PASSWORD = `Pw-${Date.now().toString(36)}-Reset-Value-7`;
 const lines: string[] = [];
 /** Single sign-on: the shared and client secrets, the JWTs sent, the OpenID Connect code, state, nonce and ID token. */
 const JWT_SECRET = crypto.randomBytes(32).toString("base64url");
