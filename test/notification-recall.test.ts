@@ -42,6 +42,18 @@ async function firstAttemptsRefused(a: TestTenant, count: number): Promise<void>
   throw new Error("the mail jobs were not refused and queued again");
 }
 
+const SECRET_REPLY = "Your parcel ships today. Your door code is Zorbitt-5511.";
+
+/** Opens a ticket for `email` (its first comment internal, so nothing is mailed for it), then replies with `reply`, which queues one notification. */
+async function ticketWithReply(a: TestTenant, email: string, reply = SECRET_REPLY): Promise<{ id: number; requesterId: number }> {
+  const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
+  expect(c.status, c.text).toBe(201);
+  const id = c.body.ticket.id as number;
+  const u = await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: reply } } });
+  expect(u.status, u.text).toBe(200);
+  return { id, requesterId: c.body.ticket.requester_id as number };
+}
+
 const recipients = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((x) => x.value.map((v) => (v.address ?? "").toLowerCase()));
 
 describe("a queued notification", () => {
@@ -49,19 +61,13 @@ describe("a queued notification", () => {
     const a = await buildTenant(t, "recall");
     const restrictedEmail = customer(a);
     const otherEmail = customer(a);
-    const ticketFor = async (email: string) => {
-      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
-      expect(c.status, c.text).toBe(201);
-      return c.body.ticket as Json;
-    };
-    const r = await ticketFor(restrictedEmail);
-    const o = await ticketFor(otherEmail);
-    for (const ticket of [r, o]) expect((await a.api("PUT", `/api/v2/tickets/${ticket.id}.json`, { ticket: { comment: { body: "Your parcel ships today." } } })).status).toBe(200);
+    const r = await ticketWithReply(a, restrictedEmail, "Your parcel ships today.");
+    await ticketWithReply(a, otherEmail, "Your parcel ships today.");
     expect((await t.request({ method: "POST", path: "/api/v2/help_center/sign_in_links.json", host: a.host, body: { email: restrictedEmail } })).status).toBe(202);
     await firstAttemptsRefused(a, 3);
 
     // Restricted while its notification waits for the mail server.
-    expect((await a.api("PUT", `/api/v2/users/${r.requester_id}/restriction.json`, { restriction: { restricted: true, reason: "Objected by phone" } })).status).toBe(200);
+    expect((await a.api("PUT", `/api/v2/users/${r.requesterId}/restriction.json`, { restriction: { restricted: true, reason: "Objected by phone" } })).status).toBe(200);
     smtp = await startSmtpPeer(port);
     await jobsSettled(t, a.tenantId);
 
@@ -76,7 +82,7 @@ describe("a queued notification", () => {
 
     // The recall is audited, and the job says why it ended.
     const log = ((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Json[]).map((l) => `${l.action}:${l.source_id ?? ""}`);
-    expect(log).toContain(`notification.withheld:${r.requester_id}`);
+    expect(log).toContain(`notification.withheld:${r.requesterId}`);
     const jobs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "results"]).where("job_type", "=", "mail").execute());
     expect(jobs.map((j) => j.status).sort()).toEqual(["completed", "completed", "failed"]);
     expect(jobs.find((j) => j.status === "failed")!.results).toEqual([expect.objectContaining({ error: "Withheld" })]);
@@ -86,10 +92,7 @@ describe("a queued notification", () => {
     smtp = undefined;
     const a = await buildTenant(t, "recallred");
     const email = customer(a);
-    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
-    expect(c.status, c.text).toBe(201);
-    const id = c.body.ticket.id as number;
-    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
+    const { id } = await ticketWithReply(a, email);
     await firstAttemptsRefused(a, 1);
     const reply = ((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Json[]).at(-1)!;
     const redacted = await a.api("PUT", `/api/v2/tickets/${id}/comments/${reply.id}/redact.json`, { text: "Zorbitt-5511" });
@@ -121,12 +124,7 @@ describe("a queued notification", () => {
     const a = await buildTenant(t, "recallfly");
     const [kept, gone] = [customer(a), customer(a)];
     const ids: number[] = [];
-    for (const email of [kept, gone]) {
-      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
-      expect(c.status, c.text).toBe(201);
-      ids.push(c.body.ticket.id as number);
-      expect((await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
-    }
+    for (const email of [kept, gone]) ids.push((await ticketWithReply(a, email)).id);
     await firstAttemptsRefused(a, 2);
     // Another process holds both, handing them to the mail server.
     await t.db.tenant(a.tenantId, (tx) => sql`UPDATE job_statuses SET status = 'working', locked_by = 'elsewhere', locked_until = now() + interval '1 hour' WHERE job_type = 'mail'`.execute(tx.db));
@@ -175,10 +173,7 @@ describe("a queued notification", () => {
     smtp = undefined;
     const a = await buildTenant(t, "recalllast");
     const email = customer(a);
-    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
-    expect(c.status, c.text).toBe(201);
-    const id = c.body.ticket.id as number;
-    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
+    const { id } = await ticketWithReply(a, email);
     await firstAttemptsRefused(a, 1);
     // The next attempt is the last; the mail server takes the connection and says nothing until told.
     await t.db.tenant(a.tenantId, (tx) => sql`UPDATE job_statuses SET max_attempts = attempts + 1, run_after = now() + interval '1 second' WHERE job_type = 'mail'`.execute(tx.db));
@@ -217,11 +212,9 @@ describe("a queued notification", () => {
     const ids: number[] = [];
     const requesters: number[] = [];
     for (const email of [trashed, purged, kept]) {
-      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
-      expect(c.status, c.text).toBe(201);
-      ids.push(c.body.ticket.id as number);
-      requesters.push(c.body.ticket.requester_id as number);
-      expect((await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
+      const made = await ticketWithReply(a, email);
+      ids.push(made.id);
+      requesters.push(made.requesterId);
     }
     await firstAttemptsRefused(a, 3);
     // One ticket to the trash; the other's requester erased, and with them the ticket only they are party to.
@@ -243,10 +236,7 @@ describe("a queued notification", () => {
     await smtp?.close();
     smtp = undefined;
     const a = await buildTenant(t, "recallrace");
-    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email: customer(a) } } });
-    expect(c.status, c.text).toBe(201);
-    const id = c.body.ticket.id as number;
-    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Your parcel ships today. Your door code is Zorbitt-5511." } } })).status).toBe(200);
+    const { id } = await ticketWithReply(a, customer(a));
     await firstAttemptsRefused(a, 1);
     const reply = ((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Json[]).at(-1)!;
     // Another process's last attempt has just failed: holding the job's row, it records the job as
