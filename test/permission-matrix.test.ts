@@ -927,7 +927,7 @@ describe("the permission matrix", () => {
     "createInvitation", "createUserSigninLink", "setUserPassword", "resetUserTwoFactor",
     "rotateApiToken", "updateApiSettings", "createOAuthClient", "generateOAuthClientSecret",
     "updateSsoSettings", "updateJwtSettings", "generateJwtSecret", "updateOidcSettings", "updateSamlSettings",
-    "updateIpRestrictions", "updateTwoFactorSettings", "updateCustomRole",
+    "updateIpRestrictions", "updateTwoFactorSettings", "updateCustomRole", "grantSupportAccess",
   ];
 
   it("refuses a session signed in 16 minutes ago on every route that declares a recent sign-in, and no other way in", async () => {

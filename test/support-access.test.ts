@@ -4,6 +4,7 @@ import { AppError } from "../src/platform/errors.ts";
 import type { Runtime } from "../src/platform/runtime.ts";
 import { SUPPORT_PASS_SCHEME } from "../src/platform/http/support-passes.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { asSession, signIn } from "./support/people.ts";
 
 /**
  * Temporary support access: the owner grants the operator access for 1–30 days; the operator's
@@ -67,6 +68,31 @@ describe("granting support access", () => {
     expect(granted[0]).toMatchObject({ actor_type: "user", source_id: String(g.body.support_access_grant.id) });
     expect(granted[0]!.changed_fields).toEqual(["days", "level", "reason"]);
     expect((await auditOf(a, "support_access.revoked"))[0]).toMatchObject({ actor_id: admin.id });
+  });
+
+  it("on the owner's session, needs a sign-in within 15 minutes: an old session grants nothing, writes nothing and audits nothing", async () => {
+    const a = await buildTenant(t, "sarecent");
+    const session = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+    const asOwner = (method: string, path: string, body?: unknown) => asSession(t, a, session, method, path, body);
+    const started = clock;
+    try {
+      clock = new Date(started.getTime() + 16 * 60_000);
+      const old = await asOwner("POST", "/api/v2/support_access.json", { support_access: { days: 30, level: "read_write" } });
+      expect(old.status, old.text).toBe(403);
+      expect(old.body.error).toBe("RecentSignInRequired");
+      // Still signed in: the session reads, and revoking (which closes a way in) needs no new sign-in.
+      expect((await asOwner("GET", "/api/v2/support_access.json")).body.support_access_grants).toEqual([]);
+      expect(await auditOf(a, "support_access.granted")).toEqual([]);
+      await expect(refusal(supportApi(a, "GET", "/api/v2/tickets.json"))).resolves.toBeInstanceOf(AppError);
+
+      const fresh = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+      const g = await asSession(t, a, fresh, "POST", "/api/v2/support_access.json", { support_access: { days: 1, level: "read_only" } });
+      expect(g.status, g.text).toBe(201);
+      clock = new Date(clock.getTime() + 16 * 60_000);
+      expect((await asOwner("DELETE", `/api/v2/support_access/${g.body.support_access_grant.id}.json`)).status).toBe(204);
+    } finally {
+      clock = started;
+    }
   });
 
   it("answers another tenant's grant id as a missing one, and a grant in one tenant opens nothing in another", async () => {

@@ -2210,7 +2210,10 @@ export interface paths {
         /** Support access grants, newest first (at most 50), and what the viewer may do (owners and admins). */
         get: operations["listSupportAccessGrants"];
         put?: never;
-        /** Grants the installation's operator support access for 1 to 30 days (owners only; one live grant at a time). */
+        /**
+         * Grants the installation's operator support access for 1 to 30 days (owners only; one live grant at a time).
+         * @description To grant support access on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         post: operations["grantSupportAccess"];
         delete?: never;
         options?: never;

@@ -39,6 +39,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/support_access", operationId: "grantSupportAccess", tag: "support_access", auth: "user",
+    // It lets the installation's operator into the account for up to a month: a way in for someone else.
+    recentSignIn: "grant support access",
     summary: `Grants the installation's operator support access for 1 to ${MAX_SUPPORT_DAYS} days (owners only; one live grant at a time).`,
     body: z.strictObject({
       support_access: z.strictObject({

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { client, ok } from "../api.ts";
+import { Field, StatusText } from "../components/Field.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 
@@ -32,20 +33,21 @@ function SupportAccess(props: { grants: Grant[]; abilities: { can_grant: boolean
   const [days, setDays] = useState(3);
   const [level, setLevel] = useState<Level>("read_only");
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function run(action: () => Promise<unknown>, done: string) {
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       await action();
       setStatus(done);
       await props.reload();
     } catch (err) {
-      setError(explain(err));
+      // Granting needs a recent sign-in: the notice then offers to sign in again in place.
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -114,7 +116,7 @@ function SupportAccess(props: { grants: Grant[]; abilities: { can_grant: boolean
         </form>
       ) : null}
       {!live && !abilities.can_grant ? <p className="help">{t("support.ownerOnly")}</p> : null}
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       {earlier.length > 0 ? (
         <>
