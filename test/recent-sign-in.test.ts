@@ -432,6 +432,12 @@ describe("the ways around a recent sign-in are closed", () => {
     expect(off.status, off.text).toBe(422);
     expect(off.body.details.two_factor[0].description).toMatch(/an owner keeps a second factor/);
     expect((await asSession(t, a, withCode, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor.enabled).toBe(true);
+    // Refused before the code is tried: a wrong code hears the same, nothing is audited as a
+    // failed proof, and no code was accepted by a step then rolled back.
+    const wrong = await asSession(t, a, withCode, "DELETE", "/api/v2/users/me/two_factor.json", { code: "000000" });
+    expect([wrong.status, wrong.body.details]).toEqual([off.status, off.body.details]);
+    const proofs = ((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Array<{ action: string }>).filter((l) => l.action === "user.two_factor_proof_failed");
+    expect(proofs).toEqual([]);
 
     // Left without one by the operator's reset (a lost phone): signed in through single sign-on,
     // whose sessions are no recent sign-in of an owner's, they still set up a new authenticator app.

@@ -397,8 +397,20 @@ export async function checkNewOwnerWayIn(ctx: RequestContext, userId: string): P
  */
 export async function checkOwnerKeepsWayIn(ctx: RequestContext, user: { id: string; role: string }): Promise<void> {
   if (!(await ownerWithoutWayIn(ctx, user))) return;
-  throw invalid("two_factor", "Two-factor: with staff on single sign-on only, an owner keeps a second factor (with their password, their way in if the identity provider fails); add another first", "InvalidValue");
+  throw ownerKeepsSecondFactor();
 }
+
+/**
+ * The same rule before taking every second factor a person has (turning their own two-factor off):
+ * asked before their code is tried, so the answer says nothing of the code, and a code is never
+ * accepted by a step that is then rolled back.
+ */
+export async function checkOwnerMayDropEverySecondFactor(ctx: RequestContext, user: { role: string }): Promise<void> {
+  if (user.role === "owner" && (await findSsoSettings(ctx.tx)).staff_sso_only) throw ownerKeepsSecondFactor();
+}
+
+const ownerKeepsSecondFactor = () =>
+  invalid("two_factor", "Two-factor: with staff on single sign-on only, an owner keeps a second factor (with their password, their way in if the identity provider fails); add another first", "InvalidValue");
 
 /**
  * An owner without a second factor while staff sign in through single sign-on only (left so by the

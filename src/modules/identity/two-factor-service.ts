@@ -13,7 +13,7 @@ import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkOwnerKeepsWayIn, completeSignIn, ownerWithoutWayIn, countSignInFailure, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, checkOwnerMayDropEverySecondFactor, completeSignIn, ownerWithoutWayIn, countSignInFailure, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { requireRecentSignIn } from "../../platform/recent-sign-in.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
@@ -159,9 +159,9 @@ export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestCon
     audit(ctx, { action: "user.two_factor_enrolment_cancelled", resourceType: "user", resourceId: actor.niceId, fields: ["totp"] });
     return undefined;
   }
+  await checkOwnerMayDropEverySecondFactor(ctx, actor);
   if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
   await repo.removeTwoFactor(ctx.tx, actor.userId);
-  await checkOwnerKeepsWayIn(ctx, { id: actor.userId, role: actor.role });
   audit(ctx, { action: "user.two_factor_disabled", resourceType: "user", resourceId: actor.niceId, fields: ["totp", "recovery_codes"] });
   return undefined;
 }
