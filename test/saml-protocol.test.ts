@@ -56,6 +56,15 @@ describe("SAML response checks", () => {
     const hourAgo = new Date(Math.floor(Date.now() / 1000) * 1000 - 3600_000);
     expect((await verifyResponse(config(), sp, encode(responseXml(base({ authnInstant: hourAgo }))), new Date())).authnInstant).toEqual(hourAgo);
     expect((await verifyResponse(config(), sp, encode(responseXml(base({ authnInstant: null }))), new Date())).authnInstant).toBeUndefined();
+    // xs:dateTime in UTC with its "Z" (fractions allowed); anything looser is malformed, not guessed at.
+    const at = (value: string) => verifyResponse(config(), sp, encode(responseXml(base({ authnInstant: value }))), new Date()).then((v) => v.authnInstant?.toISOString());
+    const stamp = hourAgo.toISOString().slice(0, 19);
+    expect(await at(`${stamp}Z`)).toBe(`${stamp}.000Z`);
+    expect(await at(`${stamp}.5Z`)).toBe(`${stamp}.500Z`);
+    expect(await at(`${stamp}.123456789Z`)).toBe(`${stamp}.123Z`);
+    for (const loose of [stamp, "1", String(Date.now()), stamp.slice(0, 10), `${stamp}+00:00`, `${stamp} Z`, `${stamp}z`, "2026-04-31T10:00:00Z", "2026-13-01T10:00:00Z", `${stamp}.Z`, ` ${stamp}Z`, "Tue, 01 Dec 2026 10:00:00 GMT"]) {
+      expect(await reasonOf(responseXml(base({ authnInstant: loose }))), loose).toBe("saml_malformed");
+    }
   });
 
   it("asks the IdP to authenticate anew (ForceAuthn) only when the person signs in again", async () => {

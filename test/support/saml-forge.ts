@@ -22,8 +22,8 @@ export type ForgeOptions = {
   notBefore?: Date;
   notOnOrAfter?: Date;
   assertionId?: string;
-  /** The AuthnStatement's AuthnInstant (default: now); null: no AuthnStatement at all. */
-  authnInstant?: Date | null;
+  /** The AuthnStatement's AuthnInstant (default: now; a string is written as it is); null: no AuthnStatement at all. */
+  authnInstant?: Date | string | null;
   /** What to sign, and with which key (undefined: nothing signed). */
   sign?: { key: KeyPair; parts: "assertion" | "response" | "both" } | undefined;
 };
@@ -45,7 +45,7 @@ export function assertionXml(o: ForgeOptions): string {
     `<saml:Conditions NotBefore="${iso(notBefore)}" NotOnOrAfter="${iso(notOnOrAfter)}"><saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
     (o.authnInstant === null
       ? ""
-      : `<saml:AuthnStatement AuthnInstant="${iso(o.authnInstant ?? now)}" SessionIndex="_s${crypto.randomBytes(8).toString("hex")}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`) +
+      : `<saml:AuthnStatement AuthnInstant="${typeof o.authnInstant === "string" ? esc(o.authnInstant) : iso(o.authnInstant ?? now)}" SessionIndex="_s${crypto.randomBytes(8).toString("hex")}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`) +
     `<saml:AttributeStatement>` +
     `<saml:Attribute Name="email" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic"><saml:AttributeValue>${esc(o.email)}</saml:AttributeValue></saml:Attribute>` +
     (o.name ? `<saml:Attribute Name="displayName" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic"><saml:AttributeValue>${esc(o.name)}</saml:AttributeValue></saml:Attribute>` : "") +

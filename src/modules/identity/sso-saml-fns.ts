@@ -175,10 +175,18 @@ type Node = { $?: Record<string, string>; _?: string } & Record<string, unknown>
 const first = (v: unknown): Node | undefined => (Array.isArray(v) ? (v[0] as Node | undefined) : undefined);
 const all = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : []);
 
+/**
+ * SAML's times are xs:dateTime in UTC with the "Z" (SAML 2.0 Core, 1.3.3). Anything else (a time
+ * without a zone, which `Date.parse` would read in the server's own zone; a bare number; a date
+ * alone) is refused as malformed rather than guessed at. Fractions beyond milliseconds are dropped.
+ */
+const SAML_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
 function timeOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const t = Date.parse(value);
-  if (!Number.isFinite(t)) throw refuse("saml_malformed");
+  const m = SAML_TIME.exec(value);
+  const t = m ? Date.parse(`${m[1]}.${(m[2] ?? "").padEnd(3, "0").slice(0, 3)}Z`) : NaN;
+  // Date.parse rolls some impossible days over (31 April is 1 May): those are refused too.
+  if (!m || !Number.isFinite(t) || new Date(t).toISOString().slice(0, 19) !== m[1]) throw refuse("saml_malformed");
   return t;
 }
 
