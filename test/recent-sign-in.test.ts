@@ -446,8 +446,32 @@ describe("the ways around a recent sign-in are closed", () => {
     const viaSso = await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: new URLSearchParams({ jwt }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
     const sso = await sessionOfCookie(a, cookieOf(viaSso.headers));
     refused(await asSession(t, a, sso, "POST", "/api/v2/api_tokens.json", { api_token: { name: "Not from single sign-on" } }));
+    expect((await asSession(t, a, sso, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor.set_up_needs_password).toBe(true);
     const again = await asSession(t, a, sso, "POST", "/api/v2/users/me/two_factor/totp.json");
     expect(again.status, again.text).toBe(201);
-    expect((await asSession(t, a, sso, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(again.body.totp.secret) })).status).toBe(200);
+    // Their current password stands in for the recent sign-in their SSO session is not: someone
+    // at an unattended browser cannot put their own authenticator app there.
+    const confirm = (body: Json) => asSession(t, a, sso, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(again.body.totp.secret), ...body });
+    for (const [body, field] of [[{}, "password"], [{ password: "Not the owner's password 1" }, "password"], [{ password: "" }, "password"]] as const) {
+      const r = await confirm(body);
+      expect(r.status, r.text).toBe(422);
+      expect(Object.keys(r.body.details ?? {})).toEqual([field]);
+    }
+    expect((await asSession(t, a, sso, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ enabled: false, pending: true });
+    const enabled = await confirm({ password: a.ownerPassword });
+    expect(enabled.status, enabled.text).toBe(200);
+    expect(enabled.body.recovery_codes).toHaveLength(10);
+    expect((await asSession(t, a, sso, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ enabled: true, set_up_needs_password: false });
+  });
+
+  it("asks a password of no one else: a staff member's set-up needs a recent sign-in, whatever password comes with it", async () => {
+    const a = await buildTenant(t, "recentsso3");
+    const p = await staffWithPassword(t, a, "admin");
+    const start = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect(start.status, start.text).toBe(201);
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor.set_up_needs_password).toBe(false);
+    await signedInAgo(a, p.id, 16);
+    const late = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(start.body.totp.secret), password: PASSWORD });
+    refused(late);
   });
 });

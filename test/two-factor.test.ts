@@ -74,7 +74,7 @@ describe("enrolment", () => {
   it("shows the secret once as a URI, a QR code and text; activates with a code; answers ten recovery codes once", async () => {
     const a = await buildTenant(t, "tfenrol");
     const p = await staffWithPassword(t, a, "agent");
-    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toEqual({ enabled: false, pending: false, activated_at: null, recovery_codes_left: 0, passkeys: 0, required: false });
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toEqual({ enabled: false, pending: false, activated_at: null, recovery_codes_left: 0, passkeys: 0, required: false, set_up_needs_password: false });
     const start = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json");
     expect(start.status, start.text).toBe(201);
     const { secret, otpauth_uri, qr_code, account_name } = start.body.totp;

@@ -1,6 +1,9 @@
+import crypto from "node:crypto";
+import * as jose from "jose";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import { cli } from "../support/process.ts";
 import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
@@ -8,7 +11,9 @@ import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, vi
  * up an authenticator app from Sign-in security (the QR code, the key as text — read by the test
  * to compute codes with otpauth, as an app would), confirms with a code and sees the recovery
  * codes once; signs out; signs in again, where the password is followed by the code step: a
- * wrong code is refused with a clear message, the right one opens the workspace. Every page
+ * wrong code is refused with a clear message, the right one opens the workspace. Last, under
+ * single sign-on only, the owner left without a second factor by the operator's reset sets up a
+ * new app from their SSO session, with their password as proof. Every page
  * passes axe-core; screenshots two-factor-*.png.
  */
 
@@ -159,6 +164,41 @@ describe("two-factor sign-in in Chromium", () => {
     await shot(owner, "sso-admin");
     const settings = await apiCall(h, "GET", "/api/v2/sso_settings.json", { headers: ownerApi });
     expect(settings.body.sso_settings).toMatchObject({ jit_users: false, staff_sso_only: false });
+    expect(h.incidents).toEqual([]);
+  });
+
+  it("brings an owner who lost their authenticator back, under single sign-on only, with their password as proof", async () => {
+    // Staff sign in through the customer's JWT only; the owner keeps their second factor, until the
+    // operator's reset (a lost phone) leaves them with their SSO session alone.
+    const jwtSecret = crypto.randomBytes(32).toString("base64url");
+    expect((await apiCall(h, "PUT", "/api/v2/sso/jwt.json", { headers: ownerApi, body: { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: jwtSecret } } })).status).toBe(200);
+    const only = await apiCall(h, "PUT", "/api/v2/sso_settings.json", { headers: ownerApi, body: { sso_settings: { staff_provider: "jwt", staff_sso_only: true } } });
+    expect(only.status, JSON.stringify(only.body)).toBe(200);
+    const reset = await cli(h.dataDir, "user", "reset-two-factor", "--tenant", "acme", "--email", EMAIL);
+    expect(reset.code, reset.stderr).toBe(0);
+
+    const page = await h.newPage();
+    const jwt = await new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: EMAIL, name: "Ann Owner" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(jwtSecret));
+    await page.setContent(`<form method="post" action="${h.base}/access/jwt"><input type="hidden" name="jwt" value="${jwt}"><button type="submit">Continue</button></form>`);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.waitForURL(/\/agent/);
+    // The team requires two-factor sign-in of staff (above): the workspace asks for the set-up first.
+    await visible(page.getByRole("heading", { name: "Set up two-factor authentication" }));
+    await page.getByRole("button", { name: "Set up an authenticator app" }).click();
+    const secret = ((await page.getByTestId("tf-secret").textContent()) ?? "").replace(/\s/g, "");
+    await page.getByLabel("Authentication code").fill(codeAt(secret, Date.now()));
+    const password = page.getByLabel("Your current password");
+    await visible(password);
+    await password.fill("Not my password at all 1");
+    await page.getByRole("button", { name: "Turn on" }).click();
+    await visible(page.getByRole("alert").getByText(/Password: is not correct/));
+    await expectAccessible(page, "two-factor set-up with the owner's password");
+    await shot(page, "two-factor-owner-password");
+    await password.fill(PASSWORD);
+    await page.getByLabel("Authentication code").fill(codeAt(secret, Date.now() + 30_000));
+    await page.getByRole("button", { name: "Turn on" }).click();
+    await visible(page.getByRole("heading", { name: "Your recovery codes" }));
+    expect(await page.locator(".recovery-codes li").count()).toBe(10);
     expect(h.incidents).toEqual([]);
   });
 });

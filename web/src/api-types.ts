@@ -3208,7 +3208,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: a code from the app turns two-factor sign-in on; answers ten recovery codes, once. */
+        /** Vaultdesk: a code from the app turns two-factor sign-in on; answers ten recovery codes, once. On a session that signed in within the last 15 minutes; an owner without a second factor while staff sign in through single sign-on only gives their current `password` instead (422 without it, or when it is not right). */
         post: operations["confirmTotpEnrolment"];
         delete?: never;
         options?: never;
@@ -13954,6 +13954,8 @@ export interface operations {
                             recovery_codes_left: number;
                             /** @description Whether the team requires two-factor authentication of this person (staff, when an admin turned it on). */
                             required: boolean;
+                            /** @description Vaultdesk: an owner without a second factor while staff sign in through single sign-on only: setting up an authenticator app needs their current password (`password` in POST /users/me/two_factor/totp/confirm). */
+                            set_up_needs_password: boolean;
                         };
                     };
                 };
@@ -14722,6 +14724,8 @@ export interface operations {
                             recovery_codes_left: number;
                             /** @description Whether the team requires two-factor authentication of this person (staff, when an admin turned it on). */
                             required: boolean;
+                            /** @description Vaultdesk: an owner without a second factor while staff sign in through single sign-on only: setting up an authenticator app needs their current password (`password` in POST /users/me/two_factor/totp/confirm). */
+                            set_up_needs_password: boolean;
                         };
                     };
                 };
@@ -14820,6 +14824,7 @@ export interface operations {
             content: {
                 "application/json": {
                     code: string;
+                    password?: string;
                 };
             };
         };

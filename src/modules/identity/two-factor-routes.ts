@@ -30,6 +30,7 @@ export const twoFactorStatusView = z.object({
   recovery_codes_left: z.number(),
   passkeys: z.number().describe("How many passkeys the person has (each a second factor too)."),
   required: z.boolean().describe("Whether the team requires two-factor authentication of this person (staff, when an admin turned it on)."),
+  set_up_needs_password: z.boolean().describe("Vaultdesk: an owner without a second factor while staff sign in through single sign-on only: setting up an authenticator app needs their current password (`password` in POST /users/me/two_factor/totp/confirm)."),
 });
 const recoveryCodesView = z.object({ recovery_codes: z.array(z.string()).describe("Shown once: only their keyed hashes are kept.") });
 const settingsView = z.object({ require_staff_two_factor: z.boolean().describe("Every staff member must use two-factor sign-in; until they have set it up, their session can only set it up.") });
@@ -79,9 +80,10 @@ export function registerOwnTwoFactorRoutes(app: FastifyInstance, deps: AppDeps):
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/me/two_factor/totp/confirm", operationId: "confirmTotpEnrolment", tag: "two_factor", auth: "user", allowPendingTwoFactor: true, rateLimit: "signin", status: 200,
-    summary: "Vaultdesk: a code from the app turns two-factor sign-in on; answers ten recovery codes, once.",
-    body: z.strictObject({ code }), response: recoveryCodesView,
-    handler: async (ctx, { body }) => ({ recovery_codes: await twoFactor.confirmEnrolment(deps, ctx, body.code) }),
+    summary: "Vaultdesk: a code from the app turns two-factor sign-in on; answers ten recovery codes, once. On a session that signed in within the last 15 minutes; an owner without a second factor while staff sign in through single sign-on only gives their current `password` instead (422 without it, or when it is not right).",
+    body: z.strictObject({ code, password: z.string().min(1).max(256).optional() }), response: recoveryCodesView,
+    prepare: ({ body, inTenant }) => twoFactor.checkSetUpPassword(inTenant, body.password),
+    handler: async (ctx, { body, prepared }) => ({ recovery_codes: await twoFactor.confirmEnrolment(deps, ctx, body.code, prepared) }),
   });
   defineRoute(app, deps, {
     method: "DELETE", url: "/api/v2/users/me/two_factor", operationId: "disableOwnTwoFactor", tag: "two_factor", auth: "user", rateLimit: "signin",

@@ -13,7 +13,7 @@ import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkOwnerKeepsWayIn, checkOwnerMayDropEverySecondFactor, completeSignIn, ownerWithoutWayIn, countSignInFailure, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, checkOwnerMayDropEverySecondFactor, completeSignIn, ownerWithoutWayIn, countSignInFailure, passwordUnchanged, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS, verifyCurrentPassword } from "./identity-service.ts";
 import { requireRecentSignIn } from "../../platform/recent-sign-in.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
@@ -73,7 +73,7 @@ async function useSecondFactor(deps: Pick<AppDeps, "keyring">, ctx: RequestConte
   return (await repo.claimRecoveryCode(ctx.tx, userId, recoveryHash(deps, userId, c), ctx.now())) ? "recovery_code" : undefined;
 }
 
-export type TwoFactorStatus = { enabled: boolean; pending: boolean; activated_at: string | null; recovery_codes_left: number; passkeys: number; required: boolean };
+export type TwoFactorStatus = { enabled: boolean; pending: boolean; activated_at: string | null; recovery_codes_left: number; passkeys: number; required: boolean; set_up_needs_password: boolean };
 
 export async function statusOf(ctx: RequestContext, user: { id: string; role: string }): Promise<TwoFactorStatus> {
   const row = await repo.findTotp(ctx.tx, user.id);
@@ -85,6 +85,7 @@ export async function statusOf(ctx: RequestContext, user: { id: string; role: st
     recovery_codes_left: await repo.recoveryCodesLeft(ctx.tx, user.id),
     passkeys: await passkeysRepo.countPasskeysOf(ctx.tx, user.id),
     required: user.role !== "end_user" && (await repo.requireStaffTwoFactor(ctx.tx)),
+    set_up_needs_password: await ownerWithoutWayIn(ctx, user),
   };
 }
 
@@ -129,10 +130,34 @@ export async function startEnrolment(ctx: RequestContext, host: string) {
   return { secret, otpauth_uri: uri, qr_code: `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`, issuer, account_name: email };
 }
 
+/** What `checkSetUpPassword` verified: the hash, so the step can check it has not changed since. */
+export type SetUpPasswordProof = { verifiedHash: string };
+
+/**
+ * The slow half of an owner's set-up without a way in (outside the transaction: argon2): their
+ * current password. Asked only of such an owner; anyone else's is left unread (for them a recent
+ * sign-in is the proof, and a password here is no stand-in for it).
+ */
+export async function checkSetUpPassword(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, password: string | undefined): Promise<SetUpPasswordProof | undefined> {
+  if (password === undefined) return undefined;
+  const needed = await inTenant(async (ctx) => {
+    const actor = mustBeStaffOnSession(ctx);
+    return ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role });
+  });
+  return needed ? { verifiedHash: await verifyCurrentPassword(inTenant, password) } : undefined;
+}
+
 /** Confirms the enrolment with a code from the app: two-factor sign-in is on; the recovery codes are answered once. */
-export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string): Promise<string[]> {
+export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string, proof?: SetUpPasswordProof): Promise<string[]> {
   const actor = mustBeStaffOnSession(ctx);
-  if (!(await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role }))) requireRecentSignIn(ctx, "set up an authenticator app");
+  if (await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role })) {
+    // Their single sign-on sessions never count as recent: their password stands in, which
+    // someone at an unattended browser does not know (else they could put their own app there).
+    if (!proof) throw invalid("password", "Password: enter your current password to turn on two-factor sign-in (an owner's single sign-on session alone is not enough).", "Required");
+    if (!(await passwordUnchanged(ctx, proof.verifiedHash))) throw new AppError("Conflict", { description: "The password was changed meanwhile; sign in again." });
+  } else {
+    requireRecentSignIn(ctx, "set up an authenticator app");
+  }
   const row = await repo.findTotp(ctx.tx, actor.userId);
   if (!row || row.status !== "pending") throw invalid("code", "There is no two-factor set-up waiting for a code: start the set-up again.", "NotPending");
   const c = normalized(code);

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
+import { ApiError, client, explain, ok } from "../api.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
@@ -13,6 +13,7 @@ import { needsSignInAgain, SignInAgain } from "./SignInAgain.tsx";
  */
 
 export const TWO_FACTOR_KEY = ["two-factor", "me"] as const;
+const loadOwnStatus = async (signal: AbortSignal) => (await ok(client.GET("/api/v2/users/me/two_factor", { signal }))).two_factor;
 
 /** The code input shared by every form here: digits or a recovery code, filled by password managers as a one-time code. */
 function CodeInput(props: { value: string; onChange: (v: string) => void; id?: string; "aria-describedby"?: string; "aria-invalid"?: boolean }) {
@@ -49,16 +50,28 @@ export function RecoveryCodes(props: { codes: string[]; onDone: () => void }) {
 
 type Enrolment = { secret: string; qr_code: string; otpauth_uri: string };
 
-/** Setting up an authenticator app, from the first button to the recovery codes. */
+/**
+ * Setting up an authenticator app, from the first button to the recovery codes. An owner without
+ * a second factor while staff sign in through single sign-on only gives their current password
+ * with the code (the status's `set_up_needs_password`, or a refusal that asks for it).
+ */
 export function TwoFactorSetup(props: { onDone: () => void }) {
+  const own = useApi(TWO_FACTOR_KEY, loadOwnStatus);
   const [enrolment, setEnrolment] = useState<Enrolment | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [code, setCode] = useState("");
+  const [password, setPassword] = useState("");
+  const [asked, setAsked] = useState(false);
+  const askPassword = asked || own.data?.set_up_needs_password === true;
   const [error, setError] = useState<string | null>(null);
   const [signInAgain, setSignInAgain] = useState(false);
   const [busy, setBusy] = useState(false);
   /** An error, or the notice that the sign-in is too old to set up a second factor. */
-  const fail = (err: unknown) => (needsSignInAgain(err) ? setSignInAgain(true) : setError(explain(err)));
+  const fail = (err: unknown) => {
+    if (err instanceof ApiError && err.body?.details?.password) setAsked(true);
+    if (needsSignInAgain(err)) setSignInAgain(true);
+    else setError(explain(err));
+  };
 
   async function start() {
     setError(null);
@@ -78,7 +91,7 @@ export function TwoFactorSetup(props: { onDone: () => void }) {
     setSignInAgain(false);
     setBusy(true);
     try {
-      setCodes((await ok(client.POST("/api/v2/users/me/two_factor/totp/confirm", { body: { code } }))).recovery_codes);
+      setCodes((await ok(client.POST("/api/v2/users/me/two_factor/totp/confirm", { body: { code, ...(askPassword ? { password } : {}) } }))).recovery_codes);
       setEnrolment(null);
     } catch (err) {
       fail(err);
@@ -108,6 +121,11 @@ export function TwoFactorSetup(props: { onDone: () => void }) {
       <Field id="tf-setup-code" label={t("tf.code.label")}>
         <CodeInput value={code} onChange={setCode} />
       </Field>
+      {askPassword ? (
+        <Field id="tf-setup-password" label={t("tf.setup.password")} help={t("tf.setup.passwordHelp")}>
+          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" maxLength={256} />
+        </Field>
+      ) : null}
       <ErrorText text={error} />
       {signInAgain ? <SignInAgain /> : null}
       <p className="actions">
@@ -157,7 +175,7 @@ function ProofForm(props: { id: string; title: string; intro: string; submit: st
 
 /** The "Two-factor authentication" section of the staff member's own sign-in security page. */
 export function TwoFactorSection() {
-  const state = useApi(TWO_FACTOR_KEY, async (signal) => (await ok(client.GET("/api/v2/users/me/two_factor", { signal }))).two_factor);
+  const state = useApi(TWO_FACTOR_KEY, loadOwnStatus);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   return (

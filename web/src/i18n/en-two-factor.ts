@@ -25,6 +25,8 @@ export const enTwoFactor = {
   "tf.setup.manual": "Or type this key into the app by hand:",
   "tf.setup.confirm": "Turn on",
   "tf.setup.cancel": "Cancel",
+  "tf.setup.password": "Your current password",
+  "tf.setup.passwordHelp": "As the account's owner you sign in here through single sign-on, which alone is not enough to turn on two-factor sign-in: your password shows it is you.",
   "tf.required.title": "Set up two-factor authentication",
   "tf.required.intro": "Your team requires two-factor authentication for staff. Set it up to continue.",
   "tf.recovery.title": "Your recovery codes",

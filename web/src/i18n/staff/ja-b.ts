@@ -24,6 +24,8 @@ export const jaStaffB = {
   "tf.setup.manual": "または、このキーをアプリに手入力してください：",
   "tf.setup.confirm": "オンにする",
   "tf.setup.cancel": "キャンセル",
+  "tf.setup.password": "現在のパスワード",
+  "tf.setup.passwordHelp": "アカウントのオーナーとしてシングルサインオンでサインインしていますが、それだけでは2段階認証をオンにできません。パスワードでご本人であることを確認します。",
   "tf.required.title": "2 要素認証の設定",
   "tf.required.intro": "チームの設定により、スタッフには2 要素認証が必須です。続行するには設定してください。",
   "tf.recovery.title": "リカバリーコード",

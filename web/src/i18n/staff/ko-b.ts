@@ -24,6 +24,8 @@ export const koStaffB = {
   "tf.setup.manual": "또는 이 키를 앱에 직접 입력하세요:",
   "tf.setup.confirm": "켜기",
   "tf.setup.cancel": "취소",
+  "tf.setup.password": "현재 비밀번호",
+  "tf.setup.passwordHelp": "계정 소유자로서 싱글 사인온으로 로그인했지만, 그것만으로는 2단계 인증을 켤 수 없습니다. 비밀번호로 본인임을 확인합니다.",
   "tf.required.title": "2단계 인증 설정",
   "tf.required.intro": "팀에서 직원에게 2단계 인증을 요구합니다. 계속하려면 설정하세요.",
   "tf.recovery.title": "복구 코드",

@@ -24,6 +24,8 @@ export const svStaffB = {
   "tf.setup.manual": "Eller skriv in den här nyckeln i appen för hand:",
   "tf.setup.confirm": "Aktivera",
   "tf.setup.cancel": "Avbryt",
+  "tf.setup.password": "Ditt nuvarande lösenord",
+  "tf.setup.passwordHelp": "Som kontots ägare loggar du in här via enkel inloggning, vilket ensamt inte räcker för att aktivera tvåstegsverifiering: ditt lösenord visar att det är du.",
   "tf.required.title": "Konfigurera tvåstegsverifiering",
   "tf.required.intro": "Ditt team kräver tvåstegsverifiering för personalen. Konfigurera den för att fortsätta.",
   "tf.recovery.title": "Dina återställningskoder",

@@ -24,6 +24,8 @@ export const zhCNStaffB = {
   "tf.setup.manual": "或在应用中手动输入此密钥：",
   "tf.setup.confirm": "开启",
   "tf.setup.cancel": "取消",
+  "tf.setup.password": "当前密码",
+  "tf.setup.passwordHelp": "作为账户所有者，您通过单点登录登录，仅此不足以开启两步验证：请输入密码以确认是您本人。",
   "tf.required.title": "设置双重验证",
   "tf.required.intro": "您的团队要求工作人员使用双重验证。请完成设置后继续。",
   "tf.recovery.title": "您的恢复代码",
