@@ -147,7 +147,7 @@ describe("API token rotation", () => {
     expect((await a.api("POST", `/api/v2/api_tokens/${tok.id}/rotate.json`, {})).status).toBe(422);
   });
 
-  it("lets staff rotate their own tokens only; another tenant's token and another's token answer 404", async () => {
+  it("lets staff rotate their own tokens only; another tenant's token and another's token answer 404 (an admin's view: 403)", async () => {
     const a = await buildTenant(t);
     const b = await buildTenant(t);
     const light = await buildUser(t, a, "light-agent");
@@ -159,10 +159,34 @@ describe("API token rotation", () => {
     expect((await a.api("POST", `/api/v2/api_tokens/${agentTok.id}/rotate.json`, {}, lightCred)).status).toBe(404);
     expect((await a.api("POST", `/api/v2/api_tokens/${ownerTok.id}/rotate.json`, {}, agentCred)).status).toBe(404);
     expect((await a.api("POST", `/api/v2/api_tokens/${agentTok.id}/rotate.json`, {}, agentCred)).status).toBe(200);
-    // The owner (an admin) may rotate anyone's; another tenant's owner finds nothing.
+    // Another tenant's owner finds nothing; this one's owner (an admin) sees the agent's token but
+    // does not rotate it: the new secret would be shown to them, and with it they would be the agent.
     expect((await b.api("POST", `/api/v2/api_tokens/${agentTok.id}/rotate.json`, {})).status).toBe(404);
-    expect((await a.api("POST", `/api/v2/api_tokens/${agentTok.id}/rotate.json`, { overlap_hours: 1 })).status).toBe(200);
+    expect((await listed(a, agentTok.id)).can_rotate).toBe(false);
+    expect((await listed(a, ownerTok.id)).can_rotate).toBe(true);
+    expect((await listed(a, agentTok.id, agentCred)).can_rotate).toBe(true);
+    const byOwner = await a.api("POST", `/api/v2/api_tokens/${agentTok.id}/rotate.json`, { overlap_hours: 1 });
+    expect(byOwner.status, byOwner.text).toBe(403);
+    expect(byOwner.body.token).toBeUndefined();
+    expect((await a.api("POST", `/api/v2/api_tokens/${ownerTok.id}/rotate.json`, { overlap_hours: 1 })).status).toBe(200);
     expect((await a.api("POST", "/api/v2/api_tokens/999999/rotate.json", {})).status).toBe(404);
+  });
+
+  it("never hands an admin another person's secret: rotating the owner's token is refused, so the admin cannot act as the owner; revoking it is theirs", async () => {
+    const a = await buildTenant(t);
+    const admin = await buildUser(t, a, "admin");
+    const adminCred = { email: admin.email, token: admin.token! };
+    const ownerTok = await newToken(a, {});
+    const rotated = await a.api("POST", `/api/v2/api_tokens/${ownerTok.id}/rotate.json`, { overlap_hours: 0 }, adminCred);
+    expect(rotated.status, rotated.text).toBe(403);
+    expect(JSON.stringify(rotated.body)).not.toMatch(/"token"/);
+    // The owner's secret is unchanged, and nothing was granted in the owner's name.
+    expect((await withToken(a, ownerTok.cred, "GET", "/api/v2/users/me.json")).status).toBe(200);
+    expect((await listed(a, ownerTok.id)).rotated_at).toBeNull();
+    expect((await a.api("GET", "/api/v2/support_access.json")).body.support_access_grants).toEqual([]);
+    // Revoking another person's token is still an admin's (it closes a way in, hands none over).
+    expect((await a.api("DELETE", `/api/v2/api_tokens/${ownerTok.id}.json`, undefined, adminCred)).status).toBe(204);
+    expect((await withToken(a, ownerTok.cred, "GET", "/api/v2/users/me.json")).status).toBe(401);
   });
 });
 

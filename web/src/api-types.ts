@@ -3703,6 +3703,8 @@ export interface operations {
                         api_tokens: {
                             /** @description Neither revoked nor expired. */
                             active: boolean;
+                            /** @description Vaultdesk: whether the caller may rotate it (its own person only; admins revoke other people's). */
+                            can_rotate: boolean;
                             created_at: string;
                             /** @description Vaultdesk: when the token stops working (null: never). */
                             expires_at: string | null;
@@ -3753,6 +3755,8 @@ export interface operations {
                         api_token: {
                             /** @description Neither revoked nor expired. */
                             active: boolean;
+                            /** @description Vaultdesk: whether the caller may rotate it (its own person only; admins revoke other people's). */
+                            can_rotate: boolean;
                             created_at: string;
                             /** @description Vaultdesk: when the token stops working (null: never). */
                             expires_at: string | null;
@@ -3822,6 +3826,8 @@ export interface operations {
                         api_token: {
                             /** @description Neither revoked nor expired. */
                             active: boolean;
+                            /** @description Vaultdesk: whether the caller may rotate it (its own person only; admins revoke other people's). */
+                            can_rotate: boolean;
                             created_at: string;
                             /** @description Vaultdesk: when the token stops working (null: never). */
                             expires_at: string | null;

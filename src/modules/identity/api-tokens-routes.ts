@@ -21,6 +21,7 @@ const tokenView = z.object({
   rotated_at: z.string().nullable().describe("Vaultdesk: the last rotation."),
   previous_token_expires_at: z.string().nullable().describe("Vaultdesk: until when the secret replaced by the last rotation still works (null: it does not)."),
   active: z.boolean().describe("Neither revoked nor expired."),
+  can_rotate: z.boolean().describe("Vaultdesk: whether the caller may rotate it (its own person only; admins revoke other people's)."),
 });
 /** A scope's name; whether it is one is checked against the vocabulary, which names an unknown one. */
 const scopeName = z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, "is not a scope name");

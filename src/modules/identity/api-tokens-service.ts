@@ -80,6 +80,7 @@ export type TokenView = {
   rotated_at: string | null;
   previous_token_expires_at: string | null;
   active: boolean;
+  can_rotate: boolean;
 };
 
 function presentToken(ctx: RequestContext, t: repo.TokenRow): TokenView {
@@ -97,6 +98,7 @@ function presentToken(ctx: RequestContext, t: repo.TokenRow): TokenView {
     rotated_at: t.rotated_at?.toISOString() ?? null,
     previous_token_expires_at: overlap?.toISOString() ?? null,
     active: t.revoked_at === null && !(t.expires_at && t.expires_at <= now),
+    can_rotate: ctx.actor.kind === "user" && identityPolicy.rotateToken(actorUser(ctx), t.user_id),
   };
 }
 
@@ -178,7 +180,8 @@ export async function rotateApiToken(deps: Pick<AppDeps, "keyring">, ctx: Reques
   const actor = actorUser(ctx);
   if (identityPolicy.tokenScope(actor).kind === "none") throw forbidden();
   const t = await repo.findTokenByNiceId(ctx.tx, niceId);
-  if (!t || !identityPolicy.rotateToken(actor, t.user_id)) throw notFound();
+  if (!t || !identityPolicy.seeToken(actor, t.user_id)) throw notFound();
+  if (!identityPolicy.rotateToken(actor, t.user_id)) throw forbidden("Only its own person rotates an API token (the new secret is shown to whoever rotates it); revoke it instead.");
   if (!identityPolicy.grantScopes(actor, t.scopes)) throw forbidden("A token cannot rotate a token with a scope it lacks itself.");
   const now = ctx.now();
   if (t.revoked_at !== null) throw invalid("api_token", "API token: a revoked token cannot be rotated");

@@ -20,7 +20,10 @@ describe("identity policy", () => {
     expect(identityPolicy.rotateToken(as("agent"), "me")).toBe(true);
     expect(identityPolicy.rotateToken(as("light_agent"), "other")).toBe(false);
     expect(identityPolicy.rotateToken(as("end_user"), "me")).toBe(false);
-    expect(identityPolicy.rotateToken(as("admin"), "other")).toBe(true);
+    // Seen and revoked by admins, rotated by its own person only: the new secret would be theirs.
+    expect(identityPolicy.seeToken(as("admin"), "other")).toBe(true);
+    expect(identityPolicy.rotateToken(as("admin"), "other")).toBe(false);
+    expect(identityPolicy.rotateToken(as("admin"), "me")).toBe(true);
   });
   it("keeps a token from giving a token a scope it lacks; sessions give any", () => {
     const narrow = { ...as("admin"), scopes: ["tickets:read", "write"] };

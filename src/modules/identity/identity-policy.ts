@@ -22,9 +22,13 @@ export const identityPolicy = {
   seeToken(actor: UserActor, ownerId: string): boolean {
     return this.createToken(actor, ownerId);
   },
-  /** Who may rotate a token: exactly who may see it. */
+  /**
+   * Who may rotate a token: its own person only. Rotating answers the new secret, and with another
+   * person's secret an admin would act as them (the owner: grant support access, make themselves
+   * owner). Admins revoke other people's tokens instead.
+   */
   rotateToken(actor: UserActor, ownerId: string): boolean {
-    return this.seeToken(actor, ownerId);
+    return actor.userId === ownerId && this.seeToken(actor, ownerId);
   },
   /**
    * A request made with an API token may give a token (a new one, or a rotated secret) no scope it

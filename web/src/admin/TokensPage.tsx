@@ -214,9 +214,14 @@ export function TokensPage(props: { abilities: Abilities }) {
         actions={(tk) =>
           tk.active ? (
             <span className="actions">
-              <button type="button" className="secondary" onClick={() => void rotate(tk)} aria-label={t("admin.tokens.rotateFor", { name: tk.name })}>
-                {t("admin.tokens.rotate")}
-              </button>{" "}
+              {tk.can_rotate ? (
+                // Only its own person rotates a token (the new secret is shown to whoever rotates it).
+                <>
+                  <button type="button" className="secondary" onClick={() => void rotate(tk)} aria-label={t("admin.tokens.rotateFor", { name: tk.name })}>
+                    {t("admin.tokens.rotate")}
+                  </button>{" "}
+                </>
+              ) : null}
               <button type="button" className="secondary" onClick={() => void revoke(tk)} aria-label={t("admin.tokens.revokeFor", { name: tk.name })}>
                 {t("admin.tokens.revoke")}
               </button>
