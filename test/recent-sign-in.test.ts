@@ -374,6 +374,28 @@ describe("the ways around a recent sign-in are closed", () => {
     expect((await s("PUT", `/api/v2/deleted_users/${agent.id}/restore.json`)).status).toBe(200);
   });
 
+  it("an old session cannot lift a staff member's suspension (their kept API token would work again); suspending, and an end user's, need none", async () => {
+    const a = await buildTenant(t, "recentsusp");
+    const p = await staffWithPassword(t, a, "admin");
+    const agent = await staffWithPassword(t, a, "agent");
+    const token = (await asSession(t, a, agent.session, "POST", "/api/v2/api_tokens.json", { api_token: { name: "Agent's own" } })).body.api_token.token as string;
+    const asToken = () => a.api("GET", "/api/v2/users/me.json", undefined, { email: agent.email, token });
+    const customer = (await a.api("POST", "/api/v2/users.json", { user: { name: "Customer", email: `customer-${Date.now()}@example.test` } })).body.user;
+    const s = (method: string, path: string, body?: unknown) => asSession(t, a, p.session, method, path, body);
+    await signedInAgo(a, p.id, 16);
+    // Suspending closes ways in: no new sign-in needed.
+    expect((await s("PUT", `/api/v2/users/${agent.id}.json`, { user: { suspended: true } })).status).toBe(200);
+    expect((await s("PUT", `/api/v2/users/${customer.id}.json`, { user: { suspended: true } })).status).toBe(200);
+    expect((await asToken()).status).not.toBe(200);
+    refused(await s("PUT", `/api/v2/users/${agent.id}.json`, { user: { suspended: false } }));
+    expect((await a.api("GET", `/api/v2/users/${agent.id}.json`)).body.user.suspended).toBe(true);
+    expect((await asToken()).status).not.toBe(200);
+    expect((await s("PUT", `/api/v2/users/${customer.id}.json`, { user: { suspended: false } })).status).toBe(200);
+    await signedInAgo(a, p.id, 1);
+    expect((await s("PUT", `/api/v2/users/${agent.id}.json`, { user: { suspended: false } })).status).toBe(200);
+    expect((await asToken()).status).toBe(200);
+  });
+
   it("an old admin session cannot give an agent a custom role; a refused change leaves the person's address-change limit alone", async () => {
     const a = await buildTenant(t, "recentcr");
     const p = await staffWithPassword(t, a, "admin");

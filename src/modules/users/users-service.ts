@@ -246,6 +246,9 @@ export async function updateUser(deps: UpdateDeps, ctx: RequestContext, niceId: 
   if (input.suspended !== undefined && input.suspended !== u.suspended) {
     const d = userPolicy.suspend(actor, u);
     if (!d.ok) throw forbidden(d.reason);
+    // Lifting a staff member's suspension gives back their ways in (their API tokens, kept through
+    // it, and their password): like restoring a deleted one, on a session only soon after a sign-in.
+    if (!input.suspended && isStaff(u.role)) requireRecentSignInOnSession(ctx, "lift a staff member's suspension");
   }
   const s = ctx.sealer;
   const patch: Parameters<typeof repo.updateUser>[2] = {};
