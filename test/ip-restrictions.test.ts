@@ -206,6 +206,32 @@ describe("IP restrictions", () => {
     expect(drop.body.details.allowed_ips[0].error).toBe("LockoutRisk");
   });
 
+  it("refuses a code step from outside before the code is tried: a right and a wrong code hear the same, and the code is not spent", async () => {
+    const a = await buildTenant(t, "ipcode");
+    const admin = await staffWithPassword(t, a, "admin");
+    const start = await from(t, a, IN, admin.session, "POST", "/api/v2/users/me/two_factor/totp.json");
+    const secret: string = start.body.totp.secret;
+    clock += 31_000;
+    const code = new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: clock });
+    const confirmed = await from(t, a, IN, admin.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code });
+    expect(confirmed.status, confirmed.text).toBe(200);
+    const recovery = confirmed.body.recovery_codes as string[];
+    expect((await from(t, a, IN, ownerOf(a), "PUT", "/api/v2/ip_restrictions.json", { ip_restriction: { enabled: true, allowed_ips: IN } })).status).toBe(200);
+    // The password step from inside; the code step from outside (the client moved).
+    const pw = await signInFrom(a, IN, admin.email, PASSWORD);
+    expect(pw.status, pw.text).toBe(202);
+    const step = (c: string, addr: string) => t.request({ method: "POST", path: "/api/v2/session/two_factor.json", host: a.host, body: { challenge: pw.body.challenge, code: c }, localAddress: addr });
+    const right = await step(recovery[0]!, OUT);
+    refusedByNetwork(right);
+    const wrong = await step("abcde-fghjk", OUT);
+    expect([wrong.status, wrong.body]).toEqual([right.status, right.body]);
+    // Each refusal is kept (audited, committed); the code and the challenge are still good from inside.
+    const refusals = ((await from(t, a, IN, ownerOf(a), "GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Array<{ action: string; changed_fields: string[] }>).filter((l) => l.action === "user.signin_failed" && l.changed_fields.includes("ip_restriction"));
+    expect(refusals).toHaveLength(2);
+    const inside = await step(recovery[0]!, IN);
+    expect(inside.status, inside.text).toBe(201);
+  });
+
   it("refuses a single sign-on from outside before any session, audited", async () => {
     const a = await buildTenant(t, "iph");
     const secret = crypto.randomBytes(32).toString("base64url");

@@ -447,6 +447,27 @@ describe("passkey as a second factor", () => {
     expect((await post(a, "/api/v2/session/two_factor/passkey/options.json", { challenge: step.challenge })).status).toBe(401);
   });
 
+  it("from a network the account does not admit, is refused before the assertion is checked: a right and a wrong one hear the same, each refusal kept", async () => {
+    const a = await buildTenant(t, "pk2net");
+    const p = await staffWithPasskey(a);
+    // The test's own calls come from 127.0.0.1; the person's second step from 127.0.0.3, outside.
+    const set = await a.api("PUT", "/api/v2/ip_restrictions.json", { ip_restriction: { enabled: true, allowed_ips: "127.0.0.1 127.0.0.2" } });
+    expect(set.status, set.text).toBe(200);
+    const step = await passwordStep(a, p.email);
+    const o = await secondOptions(a, step.challenge);
+    const outside = (credential: unknown) => t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey.json", host: a.host, body: { challenge: step.challenge, credential }, localAddress: "127.0.0.3" });
+    const right = await outside(p.auth.assert(o, { origin: a.origin, userVerified: false }));
+    expect(right.status, right.text).toBe(403);
+    const wrong = await outside(p.auth.assert(o, { origin: "https://elsewhere.test", userVerified: false }));
+    expect([wrong.status, wrong.body]).toEqual([right.status, right.body]);
+    const refusals = (await actions(a, "user.signin_failed")).filter((l) => (l.changed_fields as string[]).includes("ip_restriction"));
+    expect(refusals).toHaveLength(2);
+    // Nothing was spent: the challenge still opens a session from inside.
+    const again = await secondOptions(a, step.challenge);
+    const inside = await post(a, "/api/v2/session/two_factor/passkey.json", { challenge: step.challenge, credential: p.auth.assert(again, { origin: a.origin, userVerified: false }) });
+    expect(inside.status, inside.text).toBe(201);
+  });
+
   it("refuses another person's passkey, an assertion for another person's challenge, a replay and a passwordless challenge; each counts as a wrong code", async () => {
     const a = await buildTenant(t, "pk2fatk");
     const x = await staffWithPasskey(a);

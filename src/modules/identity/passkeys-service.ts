@@ -368,6 +368,10 @@ export async function completeSecondFactor(deps: Pick<AppDeps, "keyring" | "conf
   }
   const { ch, user } = live;
   const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null });
+  // Refused before the assertion is checked (as the code in two-factor-service.ts): its WebAuthn
+  // challenge and sign count are never spent by a step the session's own refusal rolls back.
+  const outside = await networkRefusal(person, { id: user.id, niceId: user.nice_id, role: user.role }, "two_factor", true);
+  if (outside) return outside;
   const rules = await rulesFor(ctx.tx, user.role);
   const claimed = await claimChallengeOf(deps, ctx, response.response.clientDataJSON, "second_factor", user.id);
   const passkey = await repo.findPasskeyByCredential(ctx.tx, credentialIndex(ctx, response.id));

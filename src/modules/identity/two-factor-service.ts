@@ -13,7 +13,7 @@ import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkOwnerKeepsWayIn, checkOwnerMayDropEverySecondFactor, completeSignIn, ownerWithoutWayIn, countSignInFailure, passwordUnchanged, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS, verifyCurrentPassword } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, checkOwnerMayDropEverySecondFactor, completeSignIn, ownerWithoutWayIn, countSignInFailure, networkRefusal, passwordUnchanged, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS, verifyCurrentPassword } from "./identity-service.ts";
 import { requireRecentSignIn } from "../../platform/recent-sign-in.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
@@ -238,6 +238,11 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["sso_only"] });
     return codeRefused();
   }
+  // A network the tenant does not admit is refused before the code is tried (committed and
+  // audited): a code accepted and then rolled back by the session's own refusal could be used
+  // again, and a right code would answer otherwise than a wrong one.
+  const outside = await networkRefusal(person, { id: user.id, niceId: user.nice_id, role: user.role }, "two_factor", true);
+  if (outside) return outside;
   const rules = await rulesFor(ctx.tx, user.role);
   const used = await useSecondFactor(deps, person, user.id, code);
   if (!used) {
