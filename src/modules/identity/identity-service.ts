@@ -18,7 +18,7 @@ import { teamName } from "../admin/account-service.ts";
 import { expirePasswordResetsOf } from "./password-reset-links-repo.ts";
 import { deviceColumns, maxHoursFor, noticeNewDevice } from "./sessions-service.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
-import { findSettings as findSsoSettings } from "./sso-repo.ts";
+import { findSettings as findSsoSettings, lockSettings as lockSsoSettings } from "./sso-repo.ts";
 import { countPasskeysOf, deletePasskeysOf, endChallengesOf as endWebauthnChallengesOf } from "./passkeys-repo.ts";
 import { dropRecoveryCodesWithoutFactor } from "./recovery-codes.ts";
 import { passwordAllowed } from "./sso-password.ts";
@@ -384,6 +384,7 @@ export function sessionHashOf(deps: Pick<AppDeps, "keyring">, ctx: RequestContex
  * second factor (sso-service.ts updateSsoSettings requires it of every owner when turning it on).
  */
 export async function checkNewOwnerWayIn(ctx: RequestContext, userId: string): Promise<void> {
+  await lockOwnersWayIn(ctx);
   if ((await findSsoSettings(ctx.tx)).staff_sso_only && !(await twoFactorRepo.hasSecondFactor(ctx.tx, userId))) {
     throw invalid("role", "Role: with staff on single sign-on only, a new owner needs two-factor sign-in first (their password and second factor are their way in if the identity provider fails)", "NotEnabled");
   }
@@ -396,8 +397,26 @@ export async function checkNewOwnerWayIn(ctx: RequestContext, userId: string): P
  * single sign-on never count as a recent sign-in, so they could not set one up again.
  */
 export async function checkOwnerKeepsWayIn(ctx: RequestContext, user: { id: string; role: string }): Promise<void> {
-  if (!(await ownerWithoutWayIn(ctx, user))) return;
+  if (!(await ownerWithoutWayIn(ctx, { id: user.id, role: await roleNow(ctx, user) }))) return;
   throw ownerKeepsSecondFactor();
+}
+
+/**
+ * Every step that could leave an owner without a second factor while staff sign in through single
+ * sign-on only (taking a second factor away, making someone owner, turning "SSO only" on) takes,
+ * before it writes anything, the exclusive lock on the tenant's sign-in settings (the one a change
+ * of them takes; sign-ins take it shared). So they go one at a time, and each then reads what the
+ * one before committed: two removals of an owner's last two passkeys, or a removal racing a
+ * promotion or the switch, cannot each see the other's factor still there (PostgreSQL's read
+ * committed). A deadlock with a sign-in that locked a row first is retried by the route wrapper.
+ */
+export async function lockOwnersWayIn(ctx: RequestContext): Promise<void> {
+  await lockSsoSettings(ctx.tx, true);
+}
+
+/** The person's role as committed now (after `lockOwnersWayIn`: a promotion may have committed meanwhile). */
+async function roleNow(ctx: RequestContext, user: { id: string; role: string }): Promise<string> {
+  return (await repo.findUserForSignIn(ctx.tx, { id: user.id }))?.role ?? user.role;
 }
 
 /**
@@ -405,8 +424,9 @@ export async function checkOwnerKeepsWayIn(ctx: RequestContext, user: { id: stri
  * asked before their code is tried, so the answer says nothing of the code, and a code is never
  * accepted by a step that is then rolled back.
  */
-export async function checkOwnerMayDropEverySecondFactor(ctx: RequestContext, user: { role: string }): Promise<void> {
-  if (user.role === "owner" && (await findSsoSettings(ctx.tx)).staff_sso_only) throw ownerKeepsSecondFactor();
+export async function checkOwnerMayDropEverySecondFactor(ctx: RequestContext, user: { id: string; role: string }): Promise<void> {
+  await lockOwnersWayIn(ctx);
+  if ((await roleNow(ctx, user)) === "owner" && (await findSsoSettings(ctx.tx)).staff_sso_only) throw ownerKeepsSecondFactor();
 }
 
 const ownerKeepsSecondFactor = () =>

@@ -14,7 +14,7 @@ import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkOwnerKeepsWayIn, completeSignIn, countSignInFailure, networkRefusal, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, completeSignIn, lockOwnersWayIn, countSignInFailure, networkRefusal, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { requireRecentSignIn, requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import { passkeyMail } from "./passkey-mail.ts";
 import * as repo from "./passkeys-repo.ts";
@@ -220,6 +220,7 @@ export async function removeOwn(deps: Pick<AppDeps, "config">, ctx: RequestConte
   // As adding one: a passkey may be the person's second factor (and its recovery codes go with the
   // last one), so it comes off only in a session soon after a sign-in — never with a token.
   requireRecentSignIn(ctx, "remove a passkey");
+  await lockOwnersWayIn(ctx);
   if (!(await repo.deletePasskey(ctx.tx, actor.userId, id))) throw notFound();
   await dropRecoveryCodesWithoutFactor(ctx, actor.userId);
   await checkOwnerKeepsWayIn(ctx, { id: actor.userId, role: actor.role });
@@ -235,6 +236,7 @@ export async function removeByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestC
   if (!(await repo.findPasskeyOf(ctx.tx, user.id, id))) throw notFound();
   if (actor.userId === user.id) requireRecentSignIn(ctx, "remove a passkey");
   else requireRecentSignInOnSession(ctx, "remove someone's passkey");
+  await lockOwnersWayIn(ctx);
   if (!(await repo.deletePasskey(ctx.tx, user.id, id))) throw notFound();
   await dropRecoveryCodesWithoutFactor(ctx, user.id);
   await checkOwnerKeepsWayIn(ctx, user);

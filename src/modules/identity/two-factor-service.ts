@@ -13,7 +13,7 @@ import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkOwnerKeepsWayIn, checkOwnerMayDropEverySecondFactor, completeSignIn, ownerWithoutWayIn, countSignInFailure, networkRefusal, passwordUnchanged, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS, verifyCurrentPassword } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, checkOwnerMayDropEverySecondFactor, completeSignIn, lockOwnersWayIn, ownerWithoutWayIn, countSignInFailure, networkRefusal, passwordUnchanged, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS, verifyCurrentPassword } from "./identity-service.ts";
 import { requireRecentSignIn } from "../../platform/recent-sign-in.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
@@ -184,7 +184,7 @@ export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestCon
     audit(ctx, { action: "user.two_factor_enrolment_cancelled", resourceType: "user", resourceId: actor.niceId, fields: ["totp"] });
     return undefined;
   }
-  await checkOwnerMayDropEverySecondFactor(ctx, actor);
+  await checkOwnerMayDropEverySecondFactor(ctx, { id: actor.userId, role: actor.role });
   if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
   await repo.removeTwoFactor(ctx.tx, actor.userId);
   audit(ctx, { action: "user.two_factor_disabled", resourceType: "user", resourceId: actor.niceId, fields: ["totp", "recovery_codes"] });
@@ -273,6 +273,7 @@ export async function resetByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestCo
   // One's own second factor is turned off with it (DELETE /users/me/two_factor takes the current
   // code), not by this reset: an admin's old or stolen session cookie must not remove it.
   if (user.id === actor.userId) throw forbidden("Your own two-factor authentication is turned off with a current code (or a recovery code), not reset.");
+  await lockOwnersWayIn(ctx);
   const had = await repo.removeTwoFactor(ctx.tx, user.id);
   if (!had) return false;
   await checkOwnerKeepsWayIn(ctx, user);
