@@ -480,10 +480,46 @@ describe("the ways around a recent sign-in are closed", () => {
       expect(Object.keys(r.body.details ?? {})).toEqual([field]);
     }
     expect((await asSession(t, a, sso, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ enabled: false, pending: true });
+    // Each wrong password counted toward the owner's lockout and audited (the one place this
+    // owner's password is checked, so no way to guess it unnoticed).
+    const counted = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("users").select("failed_signins").where("role", "=", "owner").executeTakeFirstOrThrow());
+    expect(counted.failed_signins).toBe(1);
+    const passwordProofs = ((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Json[]).filter((l) => l.action === "user.two_factor_proof_failed");
+    expect(passwordProofs.map((l) => l.changed_fields)).toEqual([["password"]]);
     const enabled = await confirm({ password: a.ownerPassword });
     expect(enabled.status, enabled.text).toBe(200);
     expect(enabled.body.recovery_codes).toHaveLength(10);
     expect((await asSession(t, a, sso, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ enabled: true, set_up_needs_password: false });
+  });
+
+  it("locks an owner out of that set-up after the policy's wrong passwords, as at the sign-in form, the right one included", async () => {
+    const a = await buildTenant(t, "recentsso4");
+    const owner = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+    const first = await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect((await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(first.body.totp.secret) })).status).toBe(200);
+    const jwtSecret = crypto.randomBytes(32).toString("base64url");
+    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: jwtSecret } })).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } })).status).toBe(200);
+    await resetTwoFactorByOperator({ db: t.db, keyring: t.keyring, config: t.config }, a.tenantId, a.ownerEmail);
+    const jwt = await new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: a.ownerEmail, name: "Owner" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(jwtSecret));
+    const viaSso = await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: new URLSearchParams({ jwt }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const sso = await sessionOfCookie(a, cookieOf(viaSso.headers));
+    const again = await asSession(t, a, sso, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect(again.status, again.text).toBe(201);
+    const confirm = (password: string) => asSession(t, a, sso, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(again.body.totp.secret), password });
+    const errors: string[] = [];
+    for (let i = 0; i < 25 && !errors.includes("Locked"); i++) {
+      const r = await confirm(`Guess number ${i} Wrong!`);
+      expect(r.status, r.text).toBe(422);
+      errors.push(r.body.details.password[0].error as string);
+    }
+    // The tenant's policy: lockout after its attempts in a row; then even the right password waits.
+    expect(errors.at(-1)).toBe("Locked");
+    expect(errors.length).toBeLessThanOrEqual(21);
+    const right = await confirm(a.ownerPassword);
+    expect([right.status, right.body.details?.password?.[0]?.error]).toEqual([422, "Locked"]);
+    expect((await asSession(t, a, sso, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor.enabled).toBe(false);
+    expect(((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Json[]).some((l) => l.action === "user.locked")).toBe(true);
   });
 
   it("asks a password of no one else: a staff member's set-up needs a recent sign-in, whatever password comes with it", async () => {

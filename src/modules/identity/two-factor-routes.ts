@@ -82,7 +82,7 @@ export function registerOwnTwoFactorRoutes(app: FastifyInstance, deps: AppDeps):
     method: "POST", url: "/api/v2/users/me/two_factor/totp/confirm", operationId: "confirmTotpEnrolment", tag: "two_factor", auth: "user", allowPendingTwoFactor: true, rateLimit: "signin", status: 200,
     summary: "Vaultdesk: a code from the app turns two-factor sign-in on; answers ten recovery codes, once. On a session that signed in within the last 15 minutes; an owner without a second factor while staff sign in through single sign-on only gives their current `password` instead (422 without it, or when it is not right).",
     body: z.strictObject({ code, password: z.string().min(1).max(256).optional() }), response: recoveryCodesView,
-    prepare: ({ body, inTenant }) => twoFactor.checkSetUpPassword(inTenant, body.password),
+    prepare: ({ body, inTenant }) => twoFactor.checkSetUpPassword(deps, inTenant, body.password),
     handler: async (ctx, { body, prepared }) => ({ recovery_codes: await twoFactor.confirmEnrolment(deps, ctx, body.code, prepared) }),
   });
   defineRoute(app, deps, {
