@@ -125,6 +125,35 @@ describe("closing the account", () => {
     expect((await a.api("GET", "/api/v2/users/me.json")).status).toBe(200);
   });
 
+  it("counts a wrong password toward the owner's lockout and audits it; once locked, even the right one is refused and nothing closes", async () => {
+    const a = await buildTenant(t, "termlock");
+    const s = await ownerSession(a);
+    const counted = async () => (await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("users").select(["failed_signins", "locked_until"]).where("role", "=", "owner").executeTakeFirstOrThrow()));
+    const refusals = async () => ((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Json[]).filter((l) => l.action === "account.close_refused");
+    const first = await close(a, s, { password: "Not the owner's password 1" });
+    expect([first.status, first.body.details?.password?.[0]?.error]).toEqual([422, "InvalidValue"]);
+    expect((await counted()).failed_signins).toBe(1);
+    expect((await refusals()).map((l) => [l.source_type, l.source_id, l.changed_fields])).toEqual([["user", String((await a.api("GET", "/api/v2/users/me.json")).body.user.id), ["password"]]]);
+    // The policy's attempts in a row (five for staff by default): then the account is locked,
+    // the owner is mailed, and the right password waits like a wrong one.
+    const errors: string[] = [];
+    for (let i = 0; i < 12 && !errors.includes("Locked"); i++) {
+      const r = await close(a, s, { password: `Guess number ${i} Wrong!` });
+      expect(r.status, r.text).toBe(422);
+      errors.push(r.body.details.password[0].error as string);
+    }
+    expect(errors.at(-1)).toBe("Locked");
+    expect(errors.length).toBeLessThanOrEqual(10);
+    expect((await counted()).locked_until).not.toBeNull();
+    const right = await close(a, s);
+    expect([right.status, right.body.details?.password?.[0]?.error]).toEqual([422, "Locked"]);
+    expect((await findTenant(t.db, { id: a.tenantId }))!.status).toBe("active");
+    const actions = ((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Json[]).map((l) => l.action);
+    expect(actions).toContain("user.locked");
+    expect(actions).not.toContain("account.closed");
+    await waitFor(() => sent.some((m) => m.to === a.ownerEmail && /is locked for now/.test(m.subject)));
+  });
+
   it("closes at once: sessions and tokens end, API, pages, help center, sign-in and mail refused; owners and admins mailed; audited", async () => {
     const a = await buildTenant(t, "termc");
     const admin = await staffWithPassword(t, a, "admin");

@@ -74,7 +74,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       }),
     }),
     response: terminationView,
-    prepare: ({ body, inTenant, tenant }) => termination.prepareTermination(inTenant, tenant, body.termination),
+    prepare: ({ body, inTenant, tenant }) => termination.prepareTermination(deps, inTenant, tenant, body.termination),
     handler: async (ctx, { body, prepared, tenant, afterCommit }) => ({ termination: await termination.terminateAccount(deps, ctx, tenant, body.termination, prepared, afterCommit) }),
   });
 

@@ -51,12 +51,18 @@ export type TerminationInput = { mode: TerminationMode; confirm_subdomain: strin
 export type TerminationCheck = { verifiedHash: string };
 
 /** The slow half, outside the transaction: who asks, the typed subdomain, the password. */
-export async function prepareTermination(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, tenant: ResolvedTenant, input: TerminationInput): Promise<TerminationCheck> {
+export async function prepareTermination(
+  deps: Pick<AppDeps, "config" | "mailer">,
+  inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>,
+  tenant: ResolvedTenant,
+  input: TerminationInput,
+): Promise<TerminationCheck> {
   await inTenant(async (ctx) => mayTerminate(ctx));
   if (input.confirm_subdomain.trim().toLowerCase() !== tenant.subdomain) {
     throw invalid("confirm_subdomain", "Confirm subdomain: does not match this account's subdomain", "InvalidValue");
   }
-  return { verifiedHash: await verifyCurrentPassword(inTenant, input.password) };
+  // A wrong password counts toward the owner's lockout and is audited, as at the sign-in form.
+  return { verifiedHash: await verifyCurrentPassword(deps, inTenant, input.password, { action: "account.close_refused", fields: ["password"] }) };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { TenantTx } from "../../platform/db/database.ts";
 import type { TenantSealer } from "../../platform/crypto/keyring.ts";
 import { AppError, CommitThenFail, invalid } from "../../platform/errors.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { audit } from "../audit/audit-service.ts";
+import { audit, type AuditInput } from "../audit/audit-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import * as repo from "./identity-repo.ts";
 import { expireSigninLinksOf } from "./signin-links-repo.ts";
@@ -443,14 +443,34 @@ export async function ownerWithoutWayIn(ctx: RequestContext, user: { id: string;
 }
 
 /**
- * Re-authentication before an irreversible step (closing the account): the signed-in caller's
- * current password, verified outside the transaction (`inTenant` reads the hash). Answers the
- * hash it verified, so the step can check in its own transaction that it has not changed since.
+ * The signed-in caller's current password, asked again before a step that needs it (closing the
+ * account; an owner's second-factor set-up without a way in), verified outside the transaction
+ * (argon2; `inTenant` reads the hash). It is a password check like the sign-in form's: a locked
+ * account is refused before argon2 runs (422 `Locked`), and a wrong password counts toward the
+ * person's lockout (mailed at the lockout) and is audited with `failed`, so it is no way to guess
+ * a password unnoticed from a session left open. Answers the hash it verified, so the step can
+ * check in its own transaction that it has not changed since (`passwordUnchanged`).
  */
-export async function verifyCurrentPassword(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, password: string): Promise<string> {
-  const hash = await inTenant(async (ctx) => (await repo.findUserPassword(ctx.tx, actorUser(ctx).userId))?.password_hash ?? null);
-  if (!hash || !(await verifyPassword(hash, password))) throw invalid("password", "Password: is not correct", "InvalidValue");
-  return hash;
+export async function verifyCurrentPassword(
+  deps: Pick<AppDeps, "config" | "mailer">,
+  inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>,
+  password: string,
+  failed: Pick<AuditInput, "action" | "fields">,
+): Promise<string> {
+  const found = await inTenant(async (ctx) => {
+    const user = await repo.findUserForSignIn(ctx.tx, { id: actorUser(ctx).userId });
+    return user ? { hash: user.password_hash, locked: user.locked_until !== null && user.locked_until > ctx.now() } : undefined;
+  });
+  if (found?.locked) throw invalid("password", "Password: too many wrong attempts; try again later.", "Locked");
+  if (found?.hash && (await verifyPassword(found.hash, password))) return found.hash;
+  await inTenant(async (ctx) => {
+    const actor = actorUser(ctx);
+    // Read again in this transaction: the count goes on from the latest, not from before argon2.
+    const user = await repo.findUserForSignIn(ctx.tx, { id: actor.userId });
+    if (user) await countSignInFailure(deps, ctx, user, await rulesFor(ctx.tx, user.role));
+    audit(ctx, { ...failed, resourceType: "user", resourceId: actor.niceId });
+  });
+  throw invalid("password", "Password: is not correct", "InvalidValue");
 }
 
 /** Whether the caller's password is still the one `verifyCurrentPassword` checked. */

@@ -13,8 +13,7 @@ import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkOwnerKeepsWayIn, checkOwnerMayDropEverySecondFactor, completeSignIn, lockOwnersWayIn, ownerWithoutWayIn, countSignInFailure, networkRefusal, passwordUnchanged, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
-import { verifyPassword } from "./password-hashing.ts";
+import { checkOwnerKeepsWayIn, checkOwnerMayDropEverySecondFactor, completeSignIn, lockOwnersWayIn, ownerWithoutWayIn, countSignInFailure, verifyCurrentPassword, networkRefusal, passwordUnchanged, revokeAccessOf, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { requireRecentSignIn } from "../../platform/recent-sign-in.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
@@ -147,23 +146,12 @@ export async function checkSetUpPassword(
   if (password === undefined) return undefined;
   const owner = await inTenant(async (ctx) => {
     const actor = mustBeStaffOnSession(ctx);
-    if (!(await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role }))) return undefined;
-    const user = await identityRepo.findUserForSignIn(ctx.tx, { id: actor.userId });
-    return user ? { hash: user.password_hash, locked: user.locked_until !== null && user.locked_until > ctx.now() } : undefined;
+    return ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role });
   });
   if (!owner) return undefined;
-  // This owner's one password check (their password sign-in is refused under SSO-only): a wrong
-  // password counts toward their lockout like one at the sign-in form (mailed at the lockout,
-  // audited), and a locked account is refused before argon2, so it is no way to guess unnoticed.
-  if (owner.locked) throw invalid("password", "Password: too many wrong attempts; try again later.", "Locked");
-  if (owner.hash !== null && (await verifyPassword(owner.hash, password))) return { verifiedHash: owner.hash };
-  await inTenant(async (ctx) => {
-    const actor = actorUser(ctx);
-    const user = await identityRepo.findUserForSignIn(ctx.tx, { id: actor.userId });
-    if (user) await countSignInFailure(deps, ctx, user, await rulesFor(ctx.tx, user.role));
-    audit(ctx, { action: "user.two_factor_proof_failed", resourceType: "user", resourceId: actor.niceId, fields: ["password"] });
-  });
-  throw invalid("password", "Password: is not correct", "InvalidValue");
+  // This owner's one password check (their password sign-in is refused under SSO-only): counted
+  // toward their lockout and audited like any other (`verifyCurrentPassword`).
+  return { verifiedHash: await verifyCurrentPassword(deps, inTenant, password, { action: "user.two_factor_proof_failed", fields: ["password"] }) };
 }
 
 /** Confirms the enrolment with a code from the app: two-factor sign-in is on; the recovery codes are answered once. */
