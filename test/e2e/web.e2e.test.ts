@@ -184,6 +184,8 @@ describe("web app in Chromium", () => {
     await visible(note.getByText(XSS_NOTE));
     expect(await note.locator(".kind").textContent()).toBe("Internal note");
     expect(await note.locator(".author").textContent()).toBe(XSS_OWNER);
+    // The save ends once the page has the ticket again: only then is the form free for the next.
+    await visible(page.getByRole("status").getByText("Ticket updated."));
     expect(await page.locator(".comment.public .kind").allTextContents()).toEqual(["Public reply", "Public reply"]);
 
     // Files with a reply: uploaded when chosen, sent with "Update ticket", downloaded, one removed for good.

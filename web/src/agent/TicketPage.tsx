@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, client, explain, ok } from "../api.ts";
 import type { Status, Ticket, TicketChange, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
-import { FilePicker, stillUploading, tokensOf, type PickedFile } from "../components/Files.tsx";
+import { FilePicker, stillUploading, tokensOf, withoutSent, type PickedFile } from "../components/Files.tsx";
 import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t, type MessageKey } from "../i18n/index.ts";
 import { Link, navigate, PageHeading, useLeaveGuard } from "../router.tsx";
@@ -67,7 +67,7 @@ export function TicketPage(props: { id: number }) {
   const guard = useLeaveGuard(Object.keys(pending).length > 0 || files.length > 0);
 
   /** Sends `change` with the ticket's stamp; on success forgets what `done` says was saved. */
-  async function save(change: NonNullable<TicketChange>, done: (d: Draft) => Draft): Promise<void> {
+  async function save(change: NonNullable<TicketChange>, done: (d: Draft) => Draft, sent: readonly PickedFile[] = []): Promise<void> {
     if (!ticket) return;
     setError(null);
     setSaved(null);
@@ -76,7 +76,7 @@ export function TicketPage(props: { id: number }) {
       await ok(client.PUT("/api/v2/tickets/{id}", { params: { path: { id: props.id } }, body: { ticket: { ...change, safe_update: true, updated_stamp: ticket.updated_at } } }));
       await invalidate(KEYS.ticket(props.id));
       setDraft(done);
-      if (change.comment) setFiles([]);
+      if (change.comment) setFiles(withoutSent(sent));
       refreshCounts();
       setSaved(t("ticket.saved"));
     } catch (err) {
@@ -118,7 +118,7 @@ export function TicketPage(props: { id: number }) {
       change.comment.uploads = uploads;
     }
     if (Object.keys(change).length === 0) return setError(t("ticket.nothing"));
-    void save(change, (d) => emptyDraft(d.isPublic));
+    void save(change, (d) => emptyDraft(d.isPublic), files);
   }
 
   if (!ticket || !may) {

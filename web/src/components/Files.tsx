@@ -15,6 +15,11 @@ export type PickedFile = { key: string; name: string; size: number; state: "uplo
 /** The tokens of the files that arrived, for `comment.uploads`. */
 export const tokensOf = (files: readonly PickedFile[]): string[] => files.flatMap((f) => (f.state === "ready" && f.token ? [f.token] : []));
 export const stillUploading = (files: readonly PickedFile[]): boolean => files.some((f) => f.state === "uploading");
+/** Forgets the files a saved comment took (an updater for the picker's state): any chosen since stay. */
+export const withoutSent =
+  (sent: readonly PickedFile[]) =>
+  (files: PickedFile[]): PickedFile[] =>
+    files.filter((f) => !sent.some((s) => s.key === f.key));
 
 export function FilePicker(props: { files: PickedFile[]; onChange: (update: (files: PickedFile[]) => PickedFile[]) => void; disabled?: boolean }) {
   const id = useId();

@@ -1,4 +1,4 @@
-import { AttachmentList, FilePicker, stillUploading, tokensOf, type PickedFile } from "../components/Files.tsx";
+import { AttachmentList, FilePicker, stillUploading, tokensOf, withoutSent, type PickedFile } from "../components/Files.tsx";
 import { useState, type FormEvent } from "react";
 import { ApiError, client, ok } from "../api.ts";
 import type { RequestComment, RequestUser, User } from "../api-schema.ts";
@@ -181,7 +181,7 @@ export function RequestPage(props: { id: number; me: User }) {
       const comment = worded ? { comment: { body: reply, ...(uploads.length ? { uploads } : {}) } } : {};
       await ok(client.PUT("/api/v2/requests/{id}", { params: { path: { id: props.id } }, body: { request: { ...comment, ...(solving ? { solved: true as const } : {}) } } }));
       setReply("");
-      setFiles([]);
+      setFiles(withoutSent(files));
       setSolve(false);
       setStatus(solving ? t("hc.request.solvedDone") : t("hc.request.sent"));
       await state.reload();
