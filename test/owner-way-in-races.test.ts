@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeOwn } from "../src/modules/identity/passkeys-service.ts";
 import { disableOwn } from "../src/modules/identity/two-factor-service.ts";
 import { updateSsoSettings } from "../src/modules/identity/sso-service.ts";
+import { changeRole } from "../src/modules/users/users-service.ts";
+import { findUserById } from "../src/modules/users/users-repo.ts";
 import { makeContext, userActor, type RequestContext } from "../src/platform/context.ts";
 import type { TenantTx } from "../src/platform/db/database.ts";
 import type { Role } from "../src/platform/db/schema.ts";
 import { AppError } from "../src/platform/errors.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { asSession, signIn, type Session } from "./support/people.ts";
+import { asSession, signIn, staffWithPassword, type Session } from "./support/people.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
 /**
@@ -137,5 +139,46 @@ describe("an owner's last second factor under single sign-on only", () => {
     await offFirst.done;
     expect(await switched).toBe("RecordInvalid staff_sso_only");
     expect(await factors(b, ob.id)).toEqual({ passkeys: 0, totp: 0 });
+  });
+
+  it("an admin turning their two-factor off while the owner makes them owner: one of the two is refused", async () => {
+    // The admin with an authenticator app, the owner with one, then "SSO only" on.
+    async function adminWithApp(a: TestTenant) {
+      const p = await staffWithPassword(t, a, "admin");
+      const secret = (await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json")).body.totp.secret as string;
+      expect((await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(secret) })).status).toBe(200);
+      const row = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ id: string; nice_id: number }>`SELECT id, nice_id FROM users WHERE nice_id = ${p.id}`.execute(tx.db)).rows[0]!);
+      return { row, secret };
+    }
+    const promote = (a: TestTenant, o: { id: string; nice_id: number }, adminId: string) => async (tx: TenantTx) => changeRole(await asOwner(a, tx, o), (await findUserById(tx, adminId))!, "owner");
+
+    // The promotion first, held; the admin's "off" comes in meanwhile and finds an owner.
+    const a = await buildTenant(t, "racepromo");
+    const { o } = await ownerWithApp(a);
+    const admin = await adminWithApp(a);
+    await staffOnSsoOnly(a);
+    const promotion = held(a, promote(a, o, admin.row.id));
+    await promotion.there;
+    const off = refusal(t.db.tenant(a.tenantId, async (tx) => disableOwn({ keyring: t.keyring }, await asOwner(a, tx, admin.row, "admin"), codeAt(admin.secret, Date.now() + 30_000))));
+    await doneOrWaiting(off);
+    promotion.release();
+    await promotion.done;
+    expect(await off).toBe("RecordInvalid two_factor");
+    expect(await factors(a, admin.row.id)).toEqual({ passkeys: 0, totp: 1 });
+
+    // And the other way round: "off" first, held; the promotion then finds them without one.
+    const b = await buildTenant(t, "racepromo2");
+    const { o: ob } = await ownerWithApp(b);
+    const adminB = await adminWithApp(b);
+    await staffOnSsoOnly(b);
+    const offFirst = held(b, async (tx) => disableOwn({ keyring: t.keyring }, await asOwner(b, tx, adminB.row, "admin"), codeAt(adminB.secret, Date.now() + 30_000)));
+    await offFirst.there;
+    const promoted = refusal(t.db.tenant(b.tenantId, promote(b, ob, adminB.row.id)));
+    await doneOrWaiting(promoted);
+    offFirst.release();
+    await offFirst.done;
+    expect(await promoted).toBe("RecordInvalid role");
+    expect(await factors(b, adminB.row.id)).toEqual({ passkeys: 0, totp: 0 });
+    expect((await t.db.tenant(b.tenantId, (tx) => findUserById(tx, adminB.row.id)))!.role).toBe("admin");
   });
 });
