@@ -455,6 +455,7 @@ const RULES: Record<string, Row> = {
   // A request opens with a public comment: staff whose role writes internal notes only are refused.
   createRequest: { who: "anyone", except: { light: 403, narrow: 403 }, call: () => ({ method: "POST", path: "/api/v2/requests.json", body: { request: { subject: "Help", comment: { body: "please" } } } }) },
   listRequests: { who: "anyone", call: () => get("/api/v2/requests.json") },
+  listCcdRequests: { who: "anyone", call: () => get("/api/v2/requests/ccd.json") },
   // Searching requests finds the caller's own only: the end user's ticket ("With a file") for them, for nobody else.
   searchRequests: {
     who: "anyone",

@@ -274,6 +274,7 @@ const plans: Record<string, Plan> = {
   downloadAuditArchive: { kind: "id", resource: "audit_archive", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/audit_archives/${id}/download` }, missing: { method: "GET", path: `/api/v2/audit_archives/${m}/download` } }) },
   search: { kind: "collection" },
   listRequests: { kind: "collection" },
+  listCcdRequests: { kind: "collection" },
   searchRequests: { kind: "collection" },
   showHelpCenter: { kind: "collection" },
   showHelpCenterSettings: { kind: "collection" },
@@ -533,6 +534,7 @@ describe("tenant isolation", () => {
       `/api/v2/search.json?query=${encodeURIComponent(`"${MARK} ticket"`)}&page[size]=100`,
       `/api/v2/search.json?query=${MARK}%20note`,
       `/api/v2/requests/search.json?query=${MARK}`,
+      "/api/v2/requests/ccd.json",
       // A's people and organizations by name and address (B's name index holds other hashes).
       `/api/v2/search.json?query=${encodeURIComponent(`type:user ${MARK}`)}`,
       `/api/v2/search.json?query=${encodeURIComponent(`type:user ${MARK.slice(0, 6)}*`)}`,

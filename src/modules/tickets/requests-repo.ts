@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { TicketStatus } from "../../platform/db/schema.ts";
 import { fetchPage, type Page } from "../../platform/http/pagination.ts";
-import { scoped, ticketQuery, ticketSortKey, type TicketOrder, type TicketRow } from "./tickets-repo.ts";
+import { ccdOn, scoped, ticketQuery, ticketSortKey, type TicketOrder, type TicketRow } from "./tickets-repo.ts";
 
 /**
  * SQL for the requests API: a requester's own tickets and their public comments. Every query
@@ -21,9 +21,9 @@ const firstPublicBody = sql<Uint8Array>`(SELECT fc.body_sealed FROM ticket_comme
 
 function ownQuery(tx: TenantTx, requesterId: string, shared = false) {
   // The requests API shows the caller's own requests: the end-user scope of tickets-policy.ts,
-  // whatever the caller's role (staff have requests of their own too); `shared`: and those of
-  // their organization when it shares its requests (0029).
-  return scoped(ticketQuery(tx), { kind: "requested", userId: requesterId, organization: shared })
+  // whatever the caller's role (staff have requests of their own too); `shared`: and those they
+  // are copied on, and those of their organization when it shares its requests (0029).
+  return scoped(ticketQuery(tx), { kind: "requested", userId: requesterId, organization: shared, ccd: shared })
     .select([firstPublicId.as("first_public_id"), firstPublicBody.as("first_public_body_sealed")]);
 }
 
@@ -32,7 +32,7 @@ export async function listRequestsOf(
   tx: TenantTx,
   requesterId: string,
   page: Page,
-  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at" | TicketOrder; organizationId?: string | undefined; match?: ((ordered: boolean) => RawBuilder<{ nice_id: string; score: string }>) | undefined },
+  opts: { statuses: TicketStatus[] | undefined; sortBy: "updated_at" | "created_at" | TicketOrder; organizationId?: string | undefined; ccd?: boolean; match?: ((ordered: boolean) => RawBuilder<{ nice_id: string; score: string }>) | undefined },
 ): Promise<{ rows: Array<RequestRow & { sort_key: string }>; count: number | undefined }> {
   const key = typeof opts.sortBy === "string" ? ticketSortKey(opts.sortBy) : opts.sortBy;
   // An organization's requests: those the caller may see (their shared organization's), of that organization.
@@ -42,11 +42,14 @@ export async function listRequestsOf(
     const m = opts.match;
     let r = m ? ((q as any).innerJoin(m(!counting).as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) as Q) : q; // any: the join's alias is not in the builder's type
     r = opts.organizationId ? r.where("t.organization_id", "=", opts.organizationId) : r;
+    // The requests the caller is copied on (`/requests/ccd`), theirs to see while they are.
+    r = opts.ccd ? r.where(sql<boolean>`t.id = ANY (${ccdOn(requesterId)})`) : r;
     if (opts.statuses?.length) r = r.where("t.status", "in", opts.statuses);
     return r;
   };
-  const q = narrow(ownQuery(tx, requesterId, opts.organizationId !== undefined), false);
-  const c = narrow(scoped(tx.db.selectFrom("tickets as t").select((eb) => eb.fn.countAll<number>().as("n")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), { kind: "requested", userId: requesterId, organization: opts.organizationId !== undefined }), true);
+  const wider = opts.organizationId !== undefined || opts.ccd === true;
+  const q = narrow(ownQuery(tx, requesterId, wider), false);
+  const c = narrow(scoped(tx.db.selectFrom("tickets as t").select((eb) => eb.fn.countAll<number>().as("n")).where("t.tenant_id", "=", tx.tenantId).where("t.deleted_at", "is", null), { kind: "requested", userId: requesterId, organization: wider, ccd: wider }), true);
   const r = await fetchPage(q.select(key.text.as("sort_key")), page, "t.nice_id", async () => Number((await c.executeTakeFirstOrThrow()).n), key);
   return r as unknown as { rows: Array<RequestRow & { sort_key: string }>; count: number | undefined };
 }
@@ -71,7 +74,7 @@ export const sharedOrganizationOfUser = (tx: TenantTx, userId: string) =>
     .where("o.shared_tickets", "=", true)
     .executeTakeFirst();
 
-/** One request the caller may open: their own, or their shared organization's. */
+/** One request the caller may open: their own, one they are copied on, or their shared organization's. */
 export const findRequestOf = (tx: TenantTx, requesterId: string, niceId: number) =>
   ownQuery(tx, requesterId, true).where("t.nice_id", "=", niceId).executeTakeFirst() as unknown as Promise<RequestRow | undefined>;
 

@@ -4,7 +4,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { lineText, pageQuery, publicIdParam } from "../../platform/schemas.ts";
-import { listMyRequestComments, listMyRequests, listOrganizationRequests, replyToMyRequest, searchMyRequests, showMyRequest, submitRequest } from "./requests-service.ts";
+import { listCcdRequests, listMyRequestComments, listMyRequests, listOrganizationRequests, replyToMyRequest, searchMyRequests, showMyRequest, submitRequest } from "./requests-service.ts";
 import { uploadTokens } from "./attachments-types.ts";
 import { highlightsView } from "../search/search-types.ts";
 import { body, commentView, requestCreateInput, requestStatus, requestUserView, requestView } from "./requests-types.ts";
@@ -14,6 +14,12 @@ import { body, commentView, requestCreateInput, requestStatus, requestUserView, 
  * own requests, public comments only, replies. The help center checks its form (consent, honeypot)
  * through the `request.submitting` and `request.submitted` hooks.
  */
+/** A list of requests: by status (comma-separated), by last update or creation. */
+const requestListQuery = pageQuery.extend({
+  status: z.string().max(100).regex(/^[a-z]+(,[a-z]+)*$/, "must be comma-separated statuses").pipe(z.string().transform((s) => s.split(",")).pipe(z.array(requestStatus))).optional(),
+  sort_by: z.enum(["updated_at", "created_at"]).optional(),
+});
+
 export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/requests", operationId: "createRequest", tag: "requests", auth: "optional", rateLimit: "public-form",
@@ -33,15 +39,24 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/requests", operationId: "listRequests", tag: "requests", auth: "user",
     summary: "The caller's own requests. On-hold tickets show as open, as in Zendesk.",
-    query: pageQuery.extend({
-      status: z.string().max(100).regex(/^[a-z]+(,[a-z]+)*$/, "must be comma-separated statuses").pipe(z.string().transform((s) => s.split(",")).pipe(z.array(requestStatus))).optional(),
-      sort_by: z.enum(["updated_at", "created_at"]).optional(),
-    }),
+    query: requestListQuery,
     response: listEnvelope("requests", requestView),
     handler: async (ctx, { query, url }) => {
       // Most recently updated first unless asked otherwise; 25 a page, as Zendesk's requests list.
       const page = parsePage(query, { newestFirst: true, perPage: 25 });
       const r = await listMyRequests(ctx, page, { statuses: query.status, sortBy: query.sort_by ?? "updated_at" });
+      const env = pageEnvelope(page, r.views, r.count, url, r.keys);
+      return { requests: env.items, ...env.extra };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/requests/ccd", operationId: "listCcdRequests", tag: "requests", auth: "user",
+    summary: "The requests the caller is copied on (CC'd), while they are: read and replied to like their own, marked solved only by their requester.",
+    query: requestListQuery,
+    response: listEnvelope("requests", requestView),
+    handler: async (ctx, { query, url }) => {
+      const page = parsePage(query, { newestFirst: true, perPage: 25 });
+      const r = await listCcdRequests(ctx, page, { statuses: query.status, sortBy: query.sort_by ?? "updated_at" });
       const env = pageEnvelope(page, r.views, r.count, url, r.keys);
       return { requests: env.items, ...env.extra };
     },
@@ -62,10 +77,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "GET", url: "/api/v2/organizations/:id/requests", operationId: "listOrganizationRequests", tag: "requests", auth: "user",
     summary: "The requests of the caller's organization, when it shares them with its members (`shared_tickets`); otherwise 404.",
     params: publicIdParam,
-    query: pageQuery.extend({
-      status: z.string().max(100).regex(/^[a-z]+(,[a-z]+)*$/, "must be comma-separated statuses").pipe(z.string().transform((s) => s.split(",")).pipe(z.array(requestStatus))).optional(),
-      sort_by: z.enum(["updated_at", "created_at"]).optional(),
-    }),
+    query: requestListQuery,
     response: listEnvelope("requests", requestView),
     handler: async (ctx, { params, query, url }) => {
       const page = parsePage(query, { newestFirst: true, perPage: 25 });

@@ -96,8 +96,8 @@ const PORTAL: FieldReader = { role: "end_user" };
 
 /**
  * Whether the caller may mark the request solved (Zendesk's `can_be_solved_by_me`): its requester,
- * while it is not solved or closed. A colleague who sees it through a shared organization may
- * reply, not close another person's request.
+ * while it is not solved or closed. A colleague who sees it through a shared organization, and
+ * someone copied on it, may reply, not close another person's request.
  */
 function canSolve(ctx: RequestContext, t: requests.RequestRow): boolean {
   return ctx.actor.kind === "user" && actorUser(ctx).userId === t.requester_id && t.status !== "solved" && t.status !== "closed";
@@ -249,6 +249,18 @@ export async function listOrganizationRequests(ctx: RequestContext, orgNiceId: n
   if (!org || org.nice_id !== orgNiceId) throw notFound();
   const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses, organizationId: org.id });
+  const fields = await loadFields(ctx);
+  return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
+}
+
+/**
+ * The requests the caller is copied on (Zendesk's `GET /requests/ccd`): theirs to read and reply
+ * to while they are copied, not to mark solved (that is the requester's).
+ */
+export async function listCcdRequests(ctx: RequestContext, page: Page, opts: { statuses: RequestStatus[] | undefined; sortBy: "updated_at" | "created_at" }) {
+  const actor = me(ctx);
+  const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
+  const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses, ccd: true });
   const fields = await loadFields(ctx);
   return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
 }

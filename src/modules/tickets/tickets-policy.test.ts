@@ -9,7 +9,7 @@ const custom = (c: Partial<RoleConfiguration>) => user("agent", "a", { ...PRESET
 describe("ticket policy", () => {
   it("scopes what each role sees: staff the tenant's tickets, end users their own public requests", () => {
     for (const r of ["owner", "admin", "agent", "light_agent"] as const) expect(ticketPolicy.scope(user(r))).toEqual({ kind: "all" });
-    expect(ticketPolicy.scope(user("end_user", "me"))).toEqual({ kind: "requested", userId: "me", organization: true });
+    expect(ticketPolicy.scope(user("end_user", "me"))).toEqual({ kind: "requested", userId: "me", organization: true, ccd: true });
   });
 
   it("follows an agent's custom role: ticket access, editing, public replies, deletion, redaction", () => {

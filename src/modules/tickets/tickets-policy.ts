@@ -18,9 +18,9 @@ export type TicketScope =
   /**
    * A requester's own tickets, once they have a public comment (what the help center shows), and
    * with `organization`, also those of their organization when it shares its tickets (Zendesk's
-   * shared organizations).
+   * shared organizations); with `ccd`, also those they are copied on (CC'd), while they are.
    */
-  | { kind: "requested"; userId: string; organization?: boolean }
+  | { kind: "requested"; userId: string; organization?: boolean; ccd?: boolean }
   /** An agent's custom role "within groups": tickets of their groups, plus those assigned to them, requested by them or they are CC'd on. */
   | { kind: "groups"; userId: string }
   /** An agent's custom role "assigned only": tickets assigned to them, requested by them or they are CC'd on. */
@@ -35,14 +35,14 @@ export const ticketPolicy = {
   /**
    * Staff see the tickets their role's ticket access allows (owners, admins, light agents and the
    * agent preset: all; a custom role: all, within groups, or assigned only); end users their own
-   * requests and, in a shared organization, their organization's.
+   * requests, those they are copied on and, in a shared organization, their organization's.
    */
   scope(actor: UserActor): TicketScope {
     if (isStaff(actor.role)) {
       const access = permissionsOf(actor).ticket_access;
       return access === "all" ? { kind: "all" } : access === "within-groups" ? { kind: "groups", userId: actor.userId } : { kind: "assigned", userId: actor.userId };
     }
-    if (actor.role === "end_user") return { kind: "requested", userId: actor.userId, organization: true };
+    if (actor.role === "end_user") return { kind: "requested", userId: actor.userId, organization: true, ccd: true };
     return { kind: "none" };
   },
   /**

@@ -103,7 +103,8 @@ export async function customRoleOfUser(tx: TenantTx, userId: string): Promise<un
  * 0.55–0.73 s for a within-groups count at 100k tickets on PostgreSQL, 7–18 ms now (docs/workspace.md).
  */
 const groupsOf = (userId: string) => sql`ARRAY(SELECT gm.group_id FROM group_memberships gm WHERE gm.tenant_id = vd_tenant() AND gm.user_id = ${userId})`;
-const ccdOn = (userId: string) => sql`ARRAY(SELECT cc.ticket_id FROM ticket_ccs cc WHERE cc.tenant_id = vd_tenant() AND cc.user_id = ${userId})`;
+/** The tickets a person is copied on (CC'd), as an array for `t.id = ANY (…)`. */
+export const ccdOn = (userId: string) => sql`ARRAY(SELECT cc.ticket_id FROM ticket_ccs cc WHERE cc.tenant_id = vd_tenant() AND cc.user_id = ${userId})`;
 
 /** Tickets an agent is assigned to, requested, or is CC'd on: seen under every ticket access. */
 const involved = (userId: string) => sql<boolean>`t.assignee_id = ${userId} OR t.requester_id = ${userId} OR t.id = ANY (${ccdOn(userId)})`;
@@ -119,10 +120,13 @@ export function scoped<T extends { where: (...args: any[]) => T }>(q: T, scope: 
       return q;
     case "none":
       return q.where(sql<boolean>`false`);
-    case "requested":
-      return scope.organization
-        ? q.where("t.is_public", "=", true).where(sql<boolean>`(t.requester_id = ${scope.userId} OR t.organization_id = ${sharedOrganizationOf(scope.userId)})`)
-        : q.where("t.requester_id", "=", scope.userId).where("t.is_public", "=", true);
+    case "requested": {
+      if (!scope.organization && !scope.ccd) return q.where("t.requester_id", "=", scope.userId).where("t.is_public", "=", true);
+      const theirs = [sql<boolean>`t.requester_id = ${scope.userId}`];
+      if (scope.ccd) theirs.push(sql<boolean>`t.id = ANY (${ccdOn(scope.userId)})`);
+      if (scope.organization) theirs.push(sql<boolean>`t.organization_id = ${sharedOrganizationOf(scope.userId)}`);
+      return q.where("t.is_public", "=", true).where(sql<boolean>`(${sql.join(theirs, sql` OR `)})`);
+    }
     case "groups":
       return q.where(sql<boolean>`${PLAN_PER_EXECUTION}(t.group_id = ANY (${groupsOf(scope.userId)}) OR ${involved(scope.userId)})`);
     case "assigned":
