@@ -929,6 +929,7 @@ describe("the permission matrix", () => {
     "rotateApiToken", "updateApiSettings", "createOAuthClient", "generateOAuthClientSecret",
     "updateSsoSettings", "updateJwtSettings", "generateJwtSecret", "updateOidcSettings", "updateSamlSettings",
     "updateIpRestrictions", "updateTwoFactorSettings", "updateCustomRole", "grantSupportAccess",
+    "updatePasswordSettings", "updateSessionSettings",
   ];
 
   it("refuses a session signed in 16 minutes ago on every route that declares a recent sign-in, and no other way in", async () => {

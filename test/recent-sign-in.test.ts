@@ -301,6 +301,40 @@ describe("the ways around a recent sign-in are closed", () => {
     expect((await a.api("GET", "/api/v2/api_settings.json")).body.api_settings.password_access).toBe(false);
   });
 
+  it("an old admin session cannot loosen the password policy or lengthen sessions; signed in again, it can, and a token is not asked", async () => {
+    const a = await buildTenant(t, "recentpol");
+    const p = await staffWithPassword(t, a, "admin");
+    const s = (method: string, path: string, body?: unknown) => asSession(t, a, p.session, method, path, body);
+    const passwords = async () => (await a.api("GET", "/api/v2/password_settings.json")).body.password_settings as Json;
+    const sessions = async () => (await a.api("GET", "/api/v2/session_settings.json")).body.session_settings as Json;
+    // A lockout that lets a guesser try twenty passwords, every minute; end users at the lowest level.
+    const lenient = { staff: { level: "custom", rules: { min_length: 12, mixed_case: true, digit: true, symbol: true, not_like_email: true, min_strength: 3, history: 0, expiry_days: null, lockout_attempts: 10, lockout_minutes: 1, max_sequence: null } }, end_users: { level: "low" } };
+    const passwordsBefore = await passwords();
+    const sessionsBefore = await sessions();
+
+    await signedInAgo(a, p.id, 16);
+    refused(await s("PUT", "/api/v2/password_settings.json", { password_settings: lenient }));
+    refused(await s("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 1440, max_hours: 720 } }));
+    expect(await passwords()).toEqual(passwordsBefore);
+    expect(await sessions()).toEqual(sessionsBefore);
+    expect(await actions(a, "password_settings.updated")).toBe(0);
+    expect(await actions(a, "session_settings.updated")).toBe(0);
+
+    // Signed in again: both are saved, and audited.
+    const fresh = await signIn(t, a, p.email, PASSWORD);
+    const pw = await asSession(t, a, fresh, "PUT", "/api/v2/password_settings.json", { password_settings: lenient });
+    expect(pw.status, pw.text).toBe(200);
+    expect(pw.body.password_settings).toMatchObject({ staff: { level: "custom", rules: { lockout_minutes: 1 } }, end_users: { level: "low" } });
+    const ss = await asSession(t, a, fresh, "PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: 1440, max_hours: 720 } });
+    expect(ss.status, ss.text).toBe(200);
+    expect(ss.body.session_settings).toMatchObject({ idle_minutes: 1440, max_hours: 720 });
+    expect(await actions(a, "password_settings.updated")).toBe(1);
+    expect(await actions(a, "session_settings.updated")).toBe(1);
+    // An admin's API token keeps its own rules (as for the other such settings): not asked.
+    expect((await a.api("PUT", "/api/v2/session_settings.json", { session_settings: { idle_minutes: null, max_hours: null } })).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/password_settings.json", { password_settings: { end_users: { level: "medium" } } })).status).toBe(200);
+  });
+
   it("an old admin session cannot make staff, give roles, set passwords, vouch for addresses, or take away second factors and passkeys", async () => {
     const a = await buildTenant(t, "recentacct");
     const p = await staffWithPassword(t, a, "admin");

@@ -1689,7 +1689,10 @@ export interface paths {
         };
         /** The password policies for staff and for end users, and whether admins may set end users' passwords (admins). */
         get: operations["showPasswordSettings"];
-        /** Changes the password policies (admins); new rules apply to the next password each person chooses. */
+        /**
+         * Changes the password policies (admins); new rules apply to the next password each person chooses.
+         * @description To change the password policy on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         put: operations["updatePasswordSettings"];
         post?: never;
         delete?: never;
@@ -1950,7 +1953,10 @@ export interface paths {
         };
         /** Vaultdesk: the tenant's session lengths (admins): idle timeout and absolute length, and the server's defaults. */
         get: operations["showSessionSettings"];
-        /** Vaultdesk: changes the tenant's session lengths (admins; audited). `null` goes back to the server's default. Live sessions follow at their next request. */
+        /**
+         * Vaultdesk: changes the tenant's session lengths (admins; audited). `null` goes back to the server's default. Live sessions follow at their next request.
+         * @description To change the session settings on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         put: operations["updateSessionSettings"];
         post?: never;
         delete?: never;

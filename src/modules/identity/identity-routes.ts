@@ -105,6 +105,8 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/session_settings", operationId: "updateSessionSettings", tag: "sessions", auth: "user",
+    // Longer sessions keep a stolen cookie alive: only soon after a sign-in.
+    recentSignIn: "change the session settings",
     summary: "Vaultdesk: changes the tenant's session lengths (admins; audited). `null` goes back to the server's default. Live sessions follow at their next request.",
     body: sessionSettingsInput, response: z.object({ session_settings: sessionSettingsView }),
     handler: async (ctx, { body }) => ({ session_settings: await sessions.updateSessionSettings(deps, ctx, body.session_settings) }),
@@ -117,6 +119,8 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/password_settings", operationId: "updatePasswordSettings", tag: "passwords", auth: "user",
+    // A laxer policy or lockout makes passwords easier to guess: only soon after a sign-in.
+    recentSignIn: "change the password policy",
     summary: "Changes the password policies (admins); new rules apply to the next password each person chooses.",
     body: passwordSettingsInput, response: z.object({ password_settings: passwordSettingsView }),
     handler: async (ctx, { body }) => {

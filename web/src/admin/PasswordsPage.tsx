@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { PasswordSettings } from "../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Field, StatusText } from "../components/Field.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
@@ -51,13 +52,13 @@ function SettingsForm(props: { settings: PasswordSettings }) {
   const [sequence, setSequence] = useState(start.max_sequence === null ? "" : String(start.max_sequence));
   const [endUsers, setEndUsers] = useState<EndUserLevel>((s.end_users.level === "custom" ? "medium" : s.end_users.level) as EndUserLevel);
   const [adminsSet, setAdminsSet] = useState(s.admins_set_end_user_passwords);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const set = <K extends keyof Rules>(k: K, v: Rules[K]) => setRules((r) => ({ ...r, [k]: v }));
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(null);
+    failure.clear();
     setStatus(null);
     const staff: Policy = staffLevel === "custom" ? { level: "custom", rules: { ...rules, expiry_days: optionalNumber(expiry), max_sequence: optionalNumber(sequence) } } : { level: "recommended" };
     try {
@@ -65,7 +66,7 @@ function SettingsForm(props: { settings: PasswordSettings }) {
       setData(KEY, r.password_settings);
       setStatus(t("admin.saved"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     }
   }
 
@@ -130,7 +131,7 @@ function SettingsForm(props: { settings: PasswordSettings }) {
         <input type="checkbox" checked={adminsSet} onChange={(e) => setAdminsSet(e.target.checked)} /> {t("admin.passwords.adminsSet")}
       </label>
       <p className="help">{t("admin.passwords.adminsSetHelp")}</p>
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       <button type="submit">{t("admin.save")}</button>
     </form>

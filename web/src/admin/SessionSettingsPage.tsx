@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { SessionSettings } from "../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Field, StatusText } from "../components/Field.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
@@ -25,13 +26,13 @@ function SettingsForm(props: { settings: SessionSettings }) {
   const setData = useSetData();
   const [idle, setIdle] = useState(String(s.idle_minutes));
   const [max, setMax] = useState(String(s.max_hours));
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function save(body: { idle_minutes?: number | null; max_hours?: number | null }) {
     setBusy(true);
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const r = (await ok(client.PUT("/api/v2/session_settings", { body: { session_settings: body } }))).session_settings;
@@ -40,7 +41,7 @@ function SettingsForm(props: { settings: SessionSettings }) {
       setMax(String(r.max_hours));
       setStatus(t("admin.saved"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -59,7 +60,7 @@ function SettingsForm(props: { settings: SessionSettings }) {
         <input type="number" min={1} max={720} step={1} required value={max} onChange={(e) => setMax(e.target.value)} />
       </Field>
       <p className="help">{t("admin.sessions.applies")}</p>
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       <p className="actions">
         <button type="submit" disabled={busy}>
