@@ -113,7 +113,8 @@ describe("shared organizations in the help center", () => {
     await visible(page.getByRole("heading", { name: "My requests", level: 1 }));
     await visible(page.getByText("You have no requests yet."));
     await page.waitForLoadState("networkidle");
-    expect(await page.getByRole("navigation", { name: "Whose requests" }).count()).toBe(0);
+    // Their own requests and those they are copied on; no organization's tab.
+    expect(await page.getByRole("navigation", { name: "Whose requests" }).getByRole("link").allTextContents()).toEqual(["My requests", "Requests I'm CC'd on"]);
     expect(await page.getByRole("link", { name: "My organization's requests" }).count()).toBe(0);
     await shot(page, "hc-org-not-shared-desktop");
 
@@ -123,5 +124,43 @@ describe("shared organizations in the help center", () => {
     await visible(page.getByRole("heading", { name: "This request was not found." }));
     expect(await page.content()).not.toContain(SUBJECT);
     await expectInert(h, page);
+  });
+
+  it("show someone copied on a request that request, its public conversation and a reply box, while they are copied", async () => {
+    const cat = (await apiCall(h, "GET", `/api/v2/users/search.json?query=${encodeURIComponent("cat@private.test")}`, { headers: ownerApi })).body.users[0].id as number;
+    expect((await apiCall(h, "PUT", `/api/v2/tickets/${annsRequest}.json`, { headers: ownerApi, body: { ticket: { collaborator_ids: [cat] } } })).status).toBe(200);
+    const page = await h.newPage();
+    await signInHelpCenter(page, "cat@private.test");
+    await page.goto(`${h.base}/requests`);
+    const tabs = page.getByRole("navigation", { name: "Whose requests" });
+    await tabs.getByRole("link", { name: "Requests I'm CC'd on" }).click();
+    await page.waitForURL(`${h.base}/requests/ccd`);
+    await visible(page.getByRole("heading", { name: "Requests I'm CC'd on", level: 1 }));
+    expect(await tabs.getByRole("link", { name: "Requests I'm CC'd on" }).getAttribute("aria-current")).toBe("page");
+    const row = page.getByRole("row", { name: new RegExp(SUBJECT) });
+    await visible(row);
+    await expectAccessible(page, "the requests one is copied on");
+    await shot(page, "hc-ccd-requests-desktop");
+
+    await row.getByRole("link", { name: SUBJECT }).click();
+    await page.waitForURL(`${h.base}/requests/${annsRequest}`);
+    await visible(page.getByText(REPLY));
+    await visible(page.getByRole("link", { name: "Back to requests I'm CC'd on" }));
+    await page.waitForLoadState("networkidle");
+    expect(await page.content()).not.toContain(NOTE);
+    // Marking it solved is the requester's; a reply is theirs too.
+    expect(await page.getByLabel("My issue is resolved: mark this request solved").count()).toBe(0);
+    const words = "Copied in and confirming: door 3 is still dead.";
+    await page.getByLabel("Your reply").fill(words);
+    await page.getByRole("button", { name: "Send reply" }).click();
+    await visible(page.locator(".conversation").getByText(words));
+    await expectInert(h, page);
+
+    // Taken off the CCs, it is missing for them again.
+    expect((await apiCall(h, "PUT", `/api/v2/tickets/${annsRequest}.json`, { headers: ownerApi, body: { ticket: { collaborator_ids: [] } } })).status).toBe(200);
+    await page.goto(`${h.base}/requests/ccd`);
+    await visible(page.getByText("You are not copied on any request."));
+    await page.goto(`${h.base}/requests/${annsRequest}`);
+    await visible(page.getByRole("heading", { name: "This request was not found." }));
   });
 });

@@ -1822,6 +1822,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/requests/ccd": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The requests the caller is copied on (CC'd), while they are: read and replied to like their own, marked solved only by their requester. */
+        get: operations["listCcdRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/requests/search": {
         parameters: {
             query?: never;
@@ -9674,6 +9691,79 @@ export interface operations {
                             name: string;
                             organization_id: null;
                             photo: null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listCcdRequests: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_by?: "updated_at" | "created_at";
+                sort_order?: "asc" | "desc";
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        requests: {
+                            assignee_id: number | null;
+                            can_be_solved_by_me: boolean;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: unknown;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: string | null;
+                            requester_id: number | null;
+                            solved: boolean;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "solved" | "closed";
+                            subject: string;
+                            type: string | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
                         }[];
                     };
                 };

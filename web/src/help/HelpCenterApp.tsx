@@ -54,7 +54,7 @@ export function HelpCenterApp() {
 
   const title = loaded?.name ? t("hc.brand", { team: loaded.name }) : t("hc.title");
   const request = /^\/requests\/(\d+)$/.exec(path);
-  const needsSignIn = path === "/requests" || path === "/requests/organization" || request !== null || path === "/my-information";
+  const needsSignIn = path === "/requests" || path === "/requests/ccd" || path === "/requests/organization" || request !== null || path === "/my-information";
   let page;
   if (setupNeeded || (infoError && !loaded))
     page = (
@@ -71,8 +71,8 @@ export function HelpCenterApp() {
     page = <SignInPage info={loaded} initialToken={query.get("token") ?? ""} notice={session.kind === "anonymous" ? session.notice : null} onSignedIn={signedIn} />;
   else if (needsSignIn && session.kind !== "signed-in")
     page = <SignInPage info={loaded} initialToken="" notice={session.notice ?? t("hc.signin.first")} onSignedIn={signedIn} />;
-  else if ((path === "/requests" || path === "/requests/organization") && session.kind === "signed-in")
-    page = <MyRequests key={path} me={session.me} tab={path === "/requests" ? "mine" : "organization"} />;
+  else if ((path === "/requests" || path === "/requests/ccd" || path === "/requests/organization") && session.kind === "signed-in")
+    page = <MyRequests key={path} me={session.me} tab={path === "/requests" ? "mine" : path === "/requests/ccd" ? "ccd" : "organization"} />;
   else if (request && session.kind === "signed-in") page = <RequestPage key={request[1]} id={Number(request[1])} me={session.me} />;
   else if (path === "/my-information") page = <MyInformation key={lang} />;
   else page = <RequestForm info={loaded} me={session.kind === "signed-in" ? session.me : null} onConsentChanged={() => void info.reload()} />;

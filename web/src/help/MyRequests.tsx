@@ -12,7 +12,7 @@ import { RequestFieldValues } from "./RequestFields.tsx";
 
 const PER_PAGE = 25;
 
-type Tab = "mine" | "organization";
+type Tab = "mine" | "ccd" | "organization";
 
 /**
  * Whether the person's organization shares its requests with its members (Zendesk's shared
@@ -32,54 +32,59 @@ export function useSharedOrganization(me: User): ApiState<boolean> {
   });
 }
 
+/** Where each tab of the requests list lives. */
+export const TAB_PATHS: Record<Tab, string> = { mine: "/requests", ccd: "/requests/ccd", organization: "/requests/organization" };
+
 /**
- * `/requests`: the signed-in person's requests, most recent activity first; and, when their
- * organization shares its requests, `/requests/organization`: the organization's (a tab).
+ * `/requests`: the signed-in person's requests, most recent activity first; `/requests/ccd`: those
+ * they are copied on (a tab); and, when their organization shares its requests,
+ * `/requests/organization`: the organization's (a tab).
  */
 export function MyRequests(props: { me: User; tab: Tab }) {
   const [page, setPage] = useState(1);
   const shared = useSharedOrganization(props.me);
   const org = props.me.organization_id;
   const mine = props.tab === "mine";
-  const list = useApi(mine || (shared.data && org) ? ["requests", props.tab, page] : null, async (signal) => {
+  const ccd = props.tab === "ccd";
+  // Lists of one's own kind: one's own requests, and those one is copied on.
+  const personal = mine || ccd;
+  const list = useApi(personal || (shared.data && org) ? ["requests", props.tab, page] : null, async (signal) => {
     const query = { page, per_page: PER_PAGE, sort_by: "updated_at", sort_order: "desc" } as const;
     const r = mine
       ? await ok(client.GET("/api/v2/requests", { params: { query }, signal }))
-      : await ok(client.GET("/api/v2/organizations/{id}/requests", { params: { path: { id: org! }, query }, signal }));
+      : ccd
+        ? await ok(client.GET("/api/v2/requests/ccd", { params: { query }, signal }))
+        : await ok(client.GET("/api/v2/organizations/{id}/requests", { params: { path: { id: org! }, query }, signal }));
     return { requests: r.requests, count: r.count ?? r.requests.length };
   });
   const data = list.data;
-  const title = mine ? t("hc.requests.title") : t("hc.requests.orgTitle");
+  const title = mine ? t("hc.requests.title") : ccd ? t("hc.requests.ccdTitle") : t("hc.requests.orgTitle");
+  const tabs: Array<[Tab, string]> = [["mine", t("hc.requests.mineTab")], ["ccd", t("hc.requests.ccdTab")], ...(shared.data ? [["organization", t("hc.requests.orgTab")] as [Tab, string]] : [])];
   return (
     <main id="main" className="page">
       <PageHeading>{title}</PageHeading>
-      {shared.data ? (
-        <nav className="hc-tabs" aria-label={t("hc.requests.tabs")}>
-          <ul>
-            <li>
-              <Link to="/requests" aria-current={mine ? "page" : undefined}>
-                {t("hc.requests.mineTab")}
+      <nav className="hc-tabs" aria-label={t("hc.requests.tabs")}>
+        <ul>
+          {tabs.map(([tab, label]) => (
+            <li key={tab}>
+              <Link to={TAB_PATHS[tab]} aria-current={props.tab === tab ? "page" : undefined}>
+                {label}
               </Link>
             </li>
-            <li>
-              <Link to="/requests/organization" aria-current={mine ? undefined : "page"}>
-                {t("hc.requests.orgTab")}
-              </Link>
-            </li>
-          </ul>
-        </nav>
-      ) : null}
-      {!mine && (!org || shared.data === false) ? (
+          ))}
+        </ul>
+      </nav>
+      {props.tab === "organization" && (!org || shared.data === false) ? (
         <p className="notice">
           {t("hc.requests.notShared")} <Link to="/requests">{t("hc.request.back")}</Link>
         </p>
       ) : null}
-      {!mine && shared.error ? (
+      {props.tab === "organization" && shared.error ? (
         <Loadable state={shared} loadingText={t("hc.loading")} explain={explainHc}>
           {() => null}
         </Loadable>
       ) : null}
-      {mine || shared.data ? (
+      {personal || shared.data ? (
         <Loadable state={list} loadingText={t("hc.loading")} explain={explainHc}>
           {() => null}
         </Loadable>
@@ -90,7 +95,7 @@ export function MyRequests(props: { me: User; tab: Tab }) {
             {t("hc.requests.empty")} <Link to="/">{t("hc.nav.submit")}</Link>
           </p>
         ) : (
-          <p className="empty">{t("hc.requests.orgEmpty")}</p>
+          <p className="empty">{ccd ? t("hc.requests.ccdEmpty") : t("hc.requests.orgEmpty")}</p>
         )
       ) : null}
       {data && data.requests.length > 0 ? (
@@ -101,7 +106,7 @@ export function MyRequests(props: { me: User; tab: Tab }) {
               <tr>
                 <th scope="col">{t("hc.requests.id")}</th>
                 <th scope="col">{t("hc.requests.subject")}</th>
-                {mine ? null : <th scope="col">{t("hc.requests.requester")}</th>}
+                {personal ? null : <th scope="col">{t("hc.requests.requester")}</th>}
                 <th scope="col">{t("hc.requests.status")}</th>
                 <th scope="col">{t("hc.requests.updated")}</th>
               </tr>
@@ -113,7 +118,7 @@ export function MyRequests(props: { me: User; tab: Tab }) {
                   <td className="subject">
                     <Link to={`/requests/${r.id}`}>{r.subject}</Link>
                   </td>
-                  {mine ? null : <td>{r.requester_id === props.me.id ? t("hc.request.you") : t("hc.requests.colleague")}</td>}
+                  {personal ? null : <td>{r.requester_id === props.me.id ? t("hc.request.you") : t("hc.requests.colleague")}</td>}
                   <td>
                     <StatusBadge status={r.status} />
                   </td>
@@ -157,6 +162,7 @@ export function RequestPage(props: { id: number; me: User }) {
     ]);
     return { request: r.request, fields: f.ticket_fields, ...c };
   });
+  const sharedOrg = useSharedOrganization(props.me);
   const [reply, setReply] = useState("");
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
@@ -212,8 +218,14 @@ export function RequestPage(props: { id: number; me: User }) {
   return (
     <main id="main" className="page">
       <p>
-        {/* A request of someone else in a sharing organization was opened from the organization's list. */}
-        {request.requester_id === props.me.id ? <Link to="/requests">{t("hc.request.back")}</Link> : <Link to="/requests/organization">{t("hc.request.backOrg")}</Link>}
+        {/* Someone else's request: the organization's (shared), or one the person is copied on. */}
+        {request.requester_id === props.me.id ? (
+          <Link to="/requests">{t("hc.request.back")}</Link>
+        ) : props.me.organization_id !== null && request.organization_id === props.me.organization_id && sharedOrg.data ? (
+          <Link to="/requests/organization">{t("hc.request.backOrg")}</Link>
+        ) : (
+          <Link to="/requests/ccd">{t("hc.request.backCcd")}</Link>
+        )}
       </p>
       <PageHeading>{t("hc.request.title", { id: request.id })}</PageHeading>
       <p className="request-subject">{request.subject}</p>
