@@ -89,9 +89,8 @@ describe("CC notifications", () => {
       expect(mail.messageId).toMatch(new RegExp(`^<vd\\.${id}\\.\\d+\\.[0-9a-f]{20}@${a.subdomain}\\.localhost>$`));
       expect(mail.inReplyTo).toContain(`<vd.${id}.0.`);
     }
-    // An end user copied on a request cannot open it in the help center: their link is the help center.
-    expect(to(all, cc.email)[0]!.mail.text).toContain(`${a.origin}/\n`);
-    expect(to(all, cc.email)[0]!.mail.text).not.toContain(`/requests/${id}`);
+    // An end user copied on a request reads it in the help center: their link is the request there.
+    expect(to(all, cc.email)[0]!.mail.text).toContain(`${a.origin}/requests/${id}\n`);
     expect(to(all, watcher.email)[0]!.mail.text).toContain(`${a.origin}/agent/tickets/${id}`);
     // The author is not told of their own comment.
     expect(to(all, agent.email)).toEqual([]);
@@ -198,7 +197,7 @@ describe("CC notifications", () => {
     told = await mailSince(a, since);
     expect(told.flatMap((m) => recipients(m.mail))).toEqual([requester.email.toLowerCase()]);
 
-    // Content-free: a link to the help center, neither the subject nor the comment.
+    // Content-free: a link to the request in the help center, neither the subject nor the comment.
     expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { cc_update: true, content_free: true } })).status).toBe(200);
     await jobsSettled(t, a.tenantId); // mail queued earlier (a new agent's invitation) is out first
     since = relay.messages.length;
@@ -208,7 +207,7 @@ describe("CC notifications", () => {
     expect(mail!.mail.subject).toContain(`Request #${id} updated`);
     expect(mail!.raw).not.toContain("Lab results");
     expect(mail!.mail.text).not.toContain("Iron");
-    expect(mail!.mail.text).toContain(`${a.origin}/`);
+    expect(mail!.mail.text).toContain(`${a.origin}/requests/${id}`);
   });
 
   it("a ticket its requester cannot see tells its CCs nothing, not even when it is solved", async () => {

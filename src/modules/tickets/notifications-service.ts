@@ -219,9 +219,9 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
       author: author?.name ?? cache.team,
       "ticket.id": String(ticket.nice_id),
       "ticket.title": maskSensitive(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject")), cache.detectors),
-      // An end user copied on a request cannot open it in the help center (only its requester
-      // can): their link is the help center itself.
-      "ticket.url": origin ? (staffSide ? `${origin}/agent/tickets/${ticket.nice_id}` : ref.event === "cc_update" ? `${origin}/` : `${origin}/requests/${ticket.nice_id}`) : "",
+      // Staff open the ticket; the requester and an end user copied on it, the request in the
+      // help center (a CC reads it there while copied).
+      "ticket.url": origin ? (staffSide ? `${origin}/agent/tickets/${ticket.nice_id}` : `${origin}/requests/${ticket.nice_id}`) : "",
       comment: comment ? maskSensitive(ctx.sealer.open(comment.body_sealed, cref(comment.id, "body")), cache.detectors) : "",
     },
     cache.texts.get(key),
