@@ -8,7 +8,7 @@ import { resetPasswordByOperator } from "../src/modules/identity/password-reset-
 import { resetTwoFactorByOperator } from "../src/modules/identity/two-factor-service.ts";
 import { makeKeyPair } from "./support/simplesamlphp.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
-import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, cookieOf, jobsSettled, PASSWORD, signIn, signInByMail, staffWithPassword, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
@@ -565,5 +565,94 @@ describe("the ways around a recent sign-in are closed", () => {
     await signedInAgo(a, p.id, 16);
     const late = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(start.body.totp.secret), password: PASSWORD });
     refused(late);
+  });
+
+  it("lets an owner left without a second factor add a passkey from single sign-on with their current password, counted and audited; asks it of no one else", async () => {
+    const a = await buildTenant(t, "recentsso5");
+    const p = await staffWithPassword(t, a, "admin");
+    const owner = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+    const first = await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp.json");
+    expect((await asSession(t, a, owner, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(first.body.totp.secret) })).status).toBe(200);
+    const ssoSession = async () => {
+      const jwt = await new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: a.ownerEmail, name: "Owner" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(jwtSecret));
+      const viaSso = await t.request({ method: "POST", path: "/access/jwt", host: a.host, rawBody: new URLSearchParams({ jwt }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+      return sessionOfCookie(a, cookieOf(viaSso.headers));
+    };
+    const failedSignins = async () => (await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("users").select("failed_signins").where("role", "=", "owner").executeTakeFirstOrThrow())).failed_signins;
+    const proofsFailed = async () => ((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Json[]).filter((l) => l.action === "user.two_factor_proof_failed");
+    const options = async (s: Session) => {
+      const o = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys/options.json");
+      expect(o.status, o.text).toBe(200);
+      return o.body.options;
+    };
+    const register = (s: Session, credential: unknown, extra: Json = {}) => asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Spare key", credential }, ...extra });
+
+    // An admin's old session: a password is no stand-in for the recent sign-in.
+    const adminOptions = await options(p.session);
+    await signedInAgo(a, p.id, 16);
+    refused(await register(p.session, new SoftAuthenticator().register(adminOptions, { origin: a.origin }), { password: PASSWORD }));
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me/passkeys.json")).body.passkeys).toEqual([]);
+
+    // Options the owner had while their password session was recent (it ends when single sign-on only begins).
+    const recentOptions = await options(owner);
+    const jwtSecret = crypto.randomBytes(32).toString("base64url");
+    expect((await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: jwtSecret } })).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } })).status).toBe(200);
+
+    // An owner who still has their authenticator app is no owner without a way in: their single
+    // sign-on session is no recent sign-in, and their password (even a wrong one) is not read.
+    const withApp = await ssoSession();
+    expect((await asSession(t, a, withApp, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor.set_up_needs_password).toBe(false);
+    refused(await asSession(t, a, withApp, "POST", "/api/v2/users/me/passkeys/options.json"));
+    refused(await register(withApp, new SoftAuthenticator().register(recentOptions, { origin: a.origin }), { password: "Not the owner's password 1" }));
+    refused(await register(withApp, new SoftAuthenticator().register(recentOptions, { origin: a.origin }), { password: a.ownerPassword }));
+    expect(await failedSignins()).toBe(0);
+    expect(await proofsFailed()).toEqual([]);
+
+    // Left without a second factor by the operator's reset (a lost phone): from single sign-on.
+    await resetTwoFactorByOperator({ db: t.db, keyring: t.keyring, config: t.config }, a.tenantId, a.ownerEmail);
+    const sso = await ssoSession();
+    expect((await asSession(t, a, sso, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ enabled: false, passkeys: 0, set_up_needs_password: true });
+    const auth = new SoftAuthenticator();
+    const credential = auth.register(await options(sso), { origin: a.origin });
+    for (const body of [{}, { password: "Not the owner's password 1" }, { password: "" }]) {
+      const r = await register(sso, credential, body);
+      expect(r.status, r.text).toBe(422);
+      expect(Object.keys(r.body.details ?? {})).toEqual(["password"]);
+    }
+    expect((await asSession(t, a, sso, "GET", "/api/v2/users/me/passkeys.json")).body.passkeys).toEqual([]);
+    // The wrong one counted toward the owner's lockout and was audited.
+    expect(await failedSignins()).toBe(1);
+    expect((await proofsFailed()).map((l) => l.changed_fields)).toEqual([["password"]]);
+    const added = await register(sso, credential, { password: a.ownerPassword });
+    expect(added.status, added.text).toBe(201);
+    expect(added.body.passkey.name).toBe("Spare key");
+    expect(added.body.recovery_codes).toHaveLength(10);
+    expect((await asSession(t, a, sso, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ passkeys: 1, set_up_needs_password: false });
+
+    // The passkey is the owner's way in again: their password, then the passkey.
+    const step = await t.request({ method: "POST", path: "/api/v2/session.json", host: a.host, body: { email: a.ownerEmail, password: a.ownerPassword } });
+    expect(step.status, step.text).toBe(202);
+    expect(step.body.methods).toContain("passkey");
+    const o = await t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey/options.json", host: a.host, body: { challenge: step.body.challenge } });
+    expect(o.status, o.text).toBe(200);
+    const done = await t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey.json", host: a.host, body: { challenge: step.body.challenge, credential: auth.assert(o.body.options, { origin: a.origin }) } });
+    expect(done.status, done.text).toBe(201);
+
+    // With a way in again, their single sign-on session adds no further passkey, password or not.
+    refused(await asSession(t, a, sso, "POST", "/api/v2/users/me/passkeys/options.json"));
+    const more = await options(await sessionOfCookie(a, cookieOf(done.headers)));
+    refused(await register(sso, new SoftAuthenticator().register(more, { origin: a.origin }), { password: a.ownerPassword }));
+  });
+
+  it("ignores a password from an end user adding a passkey (their recent sign-in is the proof)", async () => {
+    const a = await buildTenant(t, "recentpkeu");
+    const u = await buildUser(t, a, "end-user", "Customer");
+    const s = await signInByMail(t, smtp, a, u.email);
+    const o = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys/options.json");
+    expect(o.status, o.text).toBe(200);
+    const r = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { credential: new SoftAuthenticator().register(o.body.options, { origin: a.origin }) }, password: "Anything at all 1" });
+    expect(r.status, r.text).toBe(201);
+    expect((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs.some((l: Json) => l.action === "user.two_factor_proof_failed")).toBe(false);
   });
 });

@@ -3076,7 +3076,7 @@ export interface paths {
         /** Vaultdesk: the caller's passkeys (names and dates; never a key or a credential id). */
         get: operations["listOwnPasskeys"];
         put?: never;
-        /** Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name (the session's sign-in still within 15 minutes). Audited; the person is told by e-mail. */
+        /** Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name (the session's sign-in still within 15 minutes). An owner without a second factor while staff sign in through single sign-on only (`set_up_needs_password` in GET /users/me/two_factor) gives their current `password` instead (422 without it, or when it is not right; counted toward their lockout and audited); anyone else's is ignored. Audited; the person is told by e-mail. */
         post: operations["createOwnPasskey"];
         delete?: never;
         options?: never;
@@ -3111,7 +3111,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: the first step of adding a passkey (on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`: sign in again): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use). */
+        /** Vaultdesk: the first step of adding a passkey (on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`: sign in again; an owner without a second factor while staff sign in through single sign-on only, from any session): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use). */
         post: operations["createPasskeyRegistrationOptions"];
         delete?: never;
         options?: never;
@@ -14056,7 +14056,7 @@ export interface operations {
                             recovery_codes_left: number;
                             /** @description Whether the team requires two-factor authentication of this person (staff, when an admin turned it on). */
                             required: boolean;
-                            /** @description Vaultdesk: an owner without a second factor while staff sign in through single sign-on only: setting up an authenticator app needs their current password (`password` in POST /users/me/two_factor/totp/confirm). */
+                            /** @description Vaultdesk: an owner without a second factor while staff sign in through single sign-on only: setting up an authenticator app or adding a passkey needs their current password (`password` in POST /users/me/two_factor/totp/confirm and POST /users/me/passkeys), as their single sign-on sessions never count as a recent sign-in. */
                             set_up_needs_password: boolean;
                         };
                     };
@@ -14559,6 +14559,8 @@ export interface operations {
                         };
                         name?: string;
                     };
+                    /** @description Vaultdesk: only from an owner without a second factor while staff sign in through single sign-on only (their sessions never count as a recent sign-in); ignored for anyone else. */
+                    password?: string;
                 };
             };
         };
@@ -14826,7 +14828,7 @@ export interface operations {
                             recovery_codes_left: number;
                             /** @description Whether the team requires two-factor authentication of this person (staff, when an admin turned it on). */
                             required: boolean;
-                            /** @description Vaultdesk: an owner without a second factor while staff sign in through single sign-on only: setting up an authenticator app needs their current password (`password` in POST /users/me/two_factor/totp/confirm). */
+                            /** @description Vaultdesk: an owner without a second factor while staff sign in through single sign-on only: setting up an authenticator app or adding a passkey needs their current password (`password` in POST /users/me/two_factor/totp/confirm and POST /users/me/passkeys), as their single sign-on sessions never count as a recent sign-in. */
                             set_up_needs_password: boolean;
                         };
                     };

@@ -190,11 +190,14 @@ export async function signInWithPasskeyAsSecondFactor(challenge: string): Promis
 /**
  * Adds a passkey for the signed-in person: the browser creates it, the server verifies and stores
  * it. Answers the recovery codes a team member's first second factor comes with (shown once).
+ * `password`: only an owner without a second factor while staff sign in through single sign-on
+ * only gives it (the two-factor status's `set_up_needs_password`).
  */
-export async function registerPasskey(name: string | undefined): Promise<string[] | undefined> {
+export async function registerPasskey(name: string | undefined, password?: string): Promise<string[] | undefined> {
   const { options } = await ok(client.POST("/api/v2/users/me/passkeys/options"));
   const credential = await startRegistration({ optionsJSON: options as Parameters<typeof startRegistration>[0]["optionsJSON"] });
-  return (await ok(client.POST("/api/v2/users/me/passkeys", { body: { passkey: { ...(name ? { name } : {}), credential: credential as PasskeyRegistration } } }))).recovery_codes;
+  const body = { passkey: { ...(name ? { name } : {}), credential: credential as PasskeyRegistration }, ...(password !== undefined ? { password } : {}) };
+  return (await ok(client.POST("/api/v2/users/me/passkeys", { body }))).recovery_codes;
 }
 
 /** The browser said no (the person cancelled, no passkey here, or WebAuthn is unavailable). */

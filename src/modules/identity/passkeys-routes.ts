@@ -7,6 +7,7 @@ import { lineText } from "../../platform/schemas.ts";
 import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
 import { sessionHashOf } from "./identity-service.ts";
 import * as passkeys from "./passkeys-service.ts";
+import { checkSetUpPassword } from "./two-factor-service.ts";
 
 /**
  * Passkeys (Vaultdesk: Zendesk has no public API for them). The sign-in steps live under
@@ -141,17 +142,21 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/me/passkeys/options", operationId: "createPasskeyRegistrationOptions", tag: "passkeys", auth: "user", allowPendingTwoFactor: true, status: 200,
-    summary: "Vaultdesk: the first step of adding a passkey (on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`: sign in again): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use).",
+    summary: "Vaultdesk: the first step of adding a passkey (on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`: sign in again; an owner without a second factor while staff sign in through single sign-on only, from any session): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use).",
     response: z.object({ options: creationOptionsView }),
     handler: async (ctx, {}) => ({ options: await passkeys.registrationOptions(deps, ctx) }),
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/me/passkeys", operationId: "createOwnPasskey", tag: "passkeys", auth: "user", allowPendingTwoFactor: true,
-    summary: "Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name (the session's sign-in still within 15 minutes). Audited; the person is told by e-mail.",
-    body: z.strictObject({ passkey: z.strictObject({ name: passkeyName.optional(), credential: registrationCredential }) }),
+    summary: "Vaultdesk: the second step of adding a passkey: the authenticator's answer, verified and stored under the given name (the session's sign-in still within 15 minutes). An owner without a second factor while staff sign in through single sign-on only (`set_up_needs_password` in GET /users/me/two_factor) gives their current `password` instead (422 without it, or when it is not right; counted toward their lockout and audited); anyone else's is ignored. Audited; the person is told by e-mail.",
+    body: z.strictObject({
+      passkey: z.strictObject({ name: passkeyName.optional(), credential: registrationCredential }),
+      password: z.string().min(1).max(256).optional().describe("Vaultdesk: only from an owner without a second factor while staff sign in through single sign-on only (their sessions never count as a recent sign-in); ignored for anyone else."),
+    }),
     response: z.object({ passkey: passkeyView, recovery_codes: z.array(z.string()).optional().describe("Vaultdesk: a team member's first second factor (no authenticator app, no codes yet) comes with ten recovery codes, shown only now.") }),
-    handler: async (ctx, { body, req }) => {
-      const r = await passkeys.register(deps, ctx, body.passkey, sessionHashOf(deps, ctx, sessionCookieOf(req)));
+    prepare: ({ body, inTenant }) => checkSetUpPassword(deps, inTenant, body.password),
+    handler: async (ctx, { body, req, prepared }) => {
+      const r = await passkeys.register(deps, ctx, body.passkey, sessionHashOf(deps, ctx, sessionCookieOf(req)), prepared);
       return { passkey: r.passkey, ...(r.recoveryCodes ? { recovery_codes: r.recoveryCodes } : {}) };
     },
   });

@@ -14,13 +14,14 @@ import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
-import { checkOwnerKeepsWayIn, completeSignIn, lockOwnersWayIn, countSignInFailure, networkRefusal, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
+import { checkOwnerKeepsWayIn, completeSignIn, lockOwnersWayIn, countSignInFailure, networkRefusal, ownerWithoutWayIn, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { requireRecentSignIn, requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import { passkeyMail } from "./passkey-mail.ts";
 import * as repo from "./passkeys-repo.ts";
 import { rulesFor } from "./password-settings-service.ts";
 import { passwordAllowed } from "./sso-password.ts";
 import * as twoFactorRepo from "./two-factor-repo.ts";
+import { requireSetUpProof, type SetUpPasswordProof } from "./two-factor-service.ts";
 import { dropRecoveryCodesWithoutFactor, recoveryCodesForFirstPasskey } from "./recovery-codes.ts";
 
 // Loaded at its first use: the WebAuthn library is about 0.4 s of a server's start, which most
@@ -149,7 +150,9 @@ export async function listOf(ctx: RequestContext, user: { id: string }): Promise
 /** Registration, first step: options for the browser (the person's existing passkeys excluded). */
 export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const actor = mustBeOnSession(ctx);
-  requireRecentSignIn(ctx, "add a passkey");
+  // As an authenticator app's set-up (two-factor-service.ts startEnrolment): an owner without a
+  // way in under single sign-on only starts from any session, and gives their password to finish.
+  if (!(await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role }))) requireRecentSignIn(ctx, "add a passkey");
   const { rpID } = relyingParty(ctx);
   const me = await identityRepo.findUserPassword(ctx.tx, actor.userId);
   const email = me?.email_sealed ? ctx.sealer.open(me.email_sealed, { table: "users", column: "email", row: actor.userId }) : `user ${actor.niceId}`;
@@ -172,10 +175,15 @@ export async function registrationOptions(deps: Pick<AppDeps, "keyring">, ctx: R
 
 const registrationRefused = () => invalid("credential", "The passkey could not be verified, or its set-up has expired. Start again.", "InvalidCredential");
 
-/** Registration, second step: the authenticator's answer is verified and the passkey stored (audited; the person is told). */
-export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }, sessionHash: Buffer | undefined): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | undefined }> {
+/**
+ * Registration, second step: the authenticator's answer is verified and the passkey stored
+ * (audited; the person is told). On a session soon after a sign-in; an owner without a way in
+ * under single sign-on only (whose single sign-on sessions never count as recent) gives their
+ * current password instead, checked before (`proof`: two-factor-service.ts checkSetUpPassword).
+ */
+export async function register(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, input: { name?: string | undefined; credential: RegistrationResponseJSON }, sessionHash: Buffer | undefined, proof?: SetUpPasswordProof): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | undefined }> {
   const actor = mustBeOnSession(ctx);
-  requireRecentSignIn(ctx, "add a passkey");
+  await requireSetUpProof(ctx, { id: actor.userId, role: actor.role }, proof, { doing: "add a passkey", withPassword: "add a passkey" });
   const claimed = await claimChallengeOf(deps, ctx, input.credential.response.clientDataJSON, "registration", actor.userId);
   if (!claimed) throw registrationRefused();
   const { origin, rpID } = relyingParty(ctx);

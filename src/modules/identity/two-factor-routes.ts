@@ -30,7 +30,7 @@ export const twoFactorStatusView = z.object({
   recovery_codes_left: z.number(),
   passkeys: z.number().describe("How many passkeys the person has (each a second factor too)."),
   required: z.boolean().describe("Whether the team requires two-factor authentication of this person (staff, when an admin turned it on)."),
-  set_up_needs_password: z.boolean().describe("Vaultdesk: an owner without a second factor while staff sign in through single sign-on only: setting up an authenticator app needs their current password (`password` in POST /users/me/two_factor/totp/confirm)."),
+  set_up_needs_password: z.boolean().describe("Vaultdesk: an owner without a second factor while staff sign in through single sign-on only: setting up an authenticator app or adding a passkey needs their current password (`password` in POST /users/me/two_factor/totp/confirm and POST /users/me/passkeys), as their single sign-on sessions never count as a recent sign-in."),
 });
 const recoveryCodesView = z.object({ recovery_codes: z.array(z.string()).describe("Shown once: only their keyed hashes are kept.") });
 const settingsView = z.object({ require_staff_two_factor: z.boolean().describe("Every staff member must use two-factor sign-in; until they have set it up, their session can only set it up.") });

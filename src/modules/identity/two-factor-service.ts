@@ -135,8 +135,10 @@ export type SetUpPasswordProof = { verifiedHash: string };
 
 /**
  * The slow half of an owner's set-up without a way in (outside the transaction: argon2): their
- * current password. Asked only of such an owner; anyone else's is left unread (for them a recent
- * sign-in is the proof, and a password here is no stand-in for it).
+ * current password, for an authenticator app (POST /users/me/two_factor/totp/confirm) or a passkey
+ * (POST /users/me/passkeys). Asked only of such an owner on a session; anyone else's is left
+ * unread (for them a recent sign-in is the proof, and a password here is no stand-in for it; an
+ * API token, or an end user adding a passkey, hears the step's own answer).
  */
 export async function checkSetUpPassword(
   deps: Pick<AppDeps, "config" | "mailer">,
@@ -145,7 +147,8 @@ export async function checkSetUpPassword(
 ): Promise<SetUpPasswordProof | undefined> {
   if (password === undefined) return undefined;
   const owner = await inTenant(async (ctx) => {
-    const actor = mustBeStaffOnSession(ctx);
+    const actor = actorUser(ctx);
+    if (ctx.actor.kind === "user" && ctx.actor.via !== "session") return false;
     return ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role });
   });
   if (!owner) return undefined;
@@ -154,17 +157,23 @@ export async function checkSetUpPassword(
   return { verifiedHash: await verifyCurrentPassword(deps, inTenant, password, { action: "user.two_factor_proof_failed", fields: ["password"] }) };
 }
 
+/**
+ * The quick half, in the step's transaction: a recent sign-in, or for an owner without a way in
+ * (whose single sign-on sessions never count as recent) the password `checkSetUpPassword`
+ * verified, still theirs. Someone at an unattended browser does not know it (else they could put
+ * their own app or passkey there). `doing` completes "To …, sign in again"; `withPassword`
+ * "enter your current password to …".
+ */
+export async function requireSetUpProof(ctx: RequestContext, user: { id: string; role: string }, proof: SetUpPasswordProof | undefined, words: { doing: string; withPassword: string }): Promise<void> {
+  if (!(await ownerWithoutWayIn(ctx, user))) return requireRecentSignIn(ctx, words.doing);
+  if (!proof) throw invalid("password", `Password: enter your current password to ${words.withPassword} (an owner's single sign-on session alone is not enough).`, "Required");
+  if (!(await passwordUnchanged(ctx, proof.verifiedHash))) throw new AppError("Conflict", { description: "The password was changed meanwhile; sign in again." });
+}
+
 /** Confirms the enrolment with a code from the app: two-factor sign-in is on; the recovery codes are answered once. */
 export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string, proof?: SetUpPasswordProof): Promise<string[]> {
   const actor = mustBeStaffOnSession(ctx);
-  if (await ownerWithoutWayIn(ctx, { id: actor.userId, role: actor.role })) {
-    // Their single sign-on sessions never count as recent: their password stands in, which
-    // someone at an unattended browser does not know (else they could put their own app there).
-    if (!proof) throw invalid("password", "Password: enter your current password to turn on two-factor sign-in (an owner's single sign-on session alone is not enough).", "Required");
-    if (!(await passwordUnchanged(ctx, proof.verifiedHash))) throw new AppError("Conflict", { description: "The password was changed meanwhile; sign in again." });
-  } else {
-    requireRecentSignIn(ctx, "set up an authenticator app");
-  }
+  await requireSetUpProof(ctx, { id: actor.userId, role: actor.role }, proof, { doing: "set up an authenticator app", withPassword: "turn on two-factor sign-in" });
   const row = await repo.findTotp(ctx.tx, actor.userId);
   if (!row || row.status !== "pending") throw invalid("code", "There is no two-factor set-up waiting for a code: start the set-up again.", "NotPending");
   const c = normalized(code);

@@ -1,16 +1,19 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok, passkeyCancelled, registerPasskey } from "../api.ts";
+import { ApiError, client, explain, ok, passkeyCancelled, registerPasskey } from "../api.ts";
 import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
 import { needsSignInAgain, RECENT_SIGN_IN_MINUTES, SignInAgain } from "./SignInAgain.tsx";
-import { RecoveryCodes, TWO_FACTOR_KEY } from "./TwoFactor.tsx";
+import { loadOwnStatus, RecoveryCodes, TWO_FACTOR_KEY } from "./TwoFactor.tsx";
 
 /**
  * The signed-in person's passkeys (agent workspace's security page, the help center's account
  * page, the enrol-only page when the team requires a second factor): add one under a name (the
  * browser creates it; the server verifies and stores it), rename, remove. The texts are the help
- * center's (`hc.passkeys.*`, in its five languages), shared with the staff pages.
+ * center's (`hc.passkeys.*`, in its five languages), shared with the staff pages. An owner without
+ * a second factor while staff sign in through single sign-on only gives their current password
+ * with a new passkey (the two-factor status's `set_up_needs_password`, or a refusal that asks for
+ * it), as with an authenticator app (`tf.setup.password`).
  */
 
 export const PASSKEYS_KEY = ["passkeys", "me"] as const;
@@ -26,6 +29,10 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
   const [newName, setNewName] = useState("");
   const [codes, setCodes] = useState<string[] | null>(null);
   const [signInAgain, setSignInAgain] = useState(false);
+  const own = useApi(TWO_FACTOR_KEY, loadOwnStatus);
+  const [password, setPassword] = useState("");
+  const [asked, setAsked] = useState(false);
+  const askPassword = asked || own.data?.set_up_needs_password === true;
   const explainError = props.explainError ?? explain;
   const Heading = props.headingLevel === 3 ? "h3" : "h2";
 
@@ -41,6 +48,7 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
       setStatus(done);
       await refresh();
     } catch (err) {
+      if (err instanceof ApiError && err.body?.details?.password) setAsked(true);
       if (needsSignInAgain(err)) setSignInAgain(true);
       else setError(passkeyCancelled(err) ? t("hc.passkeys.cancelled") : explainError(err));
     } finally {
@@ -50,13 +58,14 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
   async function add(e: FormEvent) {
     e.preventDefault();
     await act(async () => {
-      const codes = await registerPasskey(name.trim() || undefined);
+      const codes = await registerPasskey(name.trim() || undefined, askPassword ? password : undefined);
       setName("");
+      setPassword("");
+      setAsked(false);
+      void invalidate(TWO_FACTOR_KEY);
       // A first second factor's recovery codes are shown before anything moves on (onAdded may leave the page).
-      if (codes) {
-        setCodes(codes);
-        void invalidate(TWO_FACTOR_KEY);
-      } else props.onAdded?.();
+      if (codes) setCodes(codes);
+      else props.onAdded?.();
     }, t("hc.passkeys.added"));
   }
   async function rename(e: FormEvent, id: string) {
@@ -156,6 +165,11 @@ export function PasskeysSection(props: { headingLevel?: 2 | 3; onAdded?: () => v
         <Field id="passkey-name" label={t("hc.passkeys.name")} help={t("hc.passkeys.nameHelp")}>
           <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} />
         </Field>
+        {askPassword ? (
+          <Field id="passkey-password" label={t("tf.setup.password")} help={t("tf.setup.passwordHelp")}>
+            <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" maxLength={256} />
+          </Field>
+        ) : null}
         <ErrorText text={error} />
         <StatusText text={status} />
         {signInAgain && <SignInAgain intro={t("hc.passkeys.signInAgainIntro", { minutes: RECENT_SIGN_IN_MINUTES })} />}

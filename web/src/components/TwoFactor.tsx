@@ -13,7 +13,7 @@ import { needsSignInAgain, SignInAgain } from "./SignInAgain.tsx";
  */
 
 export const TWO_FACTOR_KEY = ["two-factor", "me"] as const;
-const loadOwnStatus = async (signal: AbortSignal) => (await ok(client.GET("/api/v2/users/me/two_factor", { signal }))).two_factor;
+export const loadOwnStatus = async (signal: AbortSignal) => (await ok(client.GET("/api/v2/users/me/two_factor", { signal }))).two_factor;
 
 /** The code input shared by every form here: digits or a recovery code, filled by password managers as a one-time code. */
 function CodeInput(props: { value: string; onChange: (v: string) => void; id?: string; "aria-describedby"?: string; "aria-invalid"?: boolean }) {
