@@ -13,7 +13,8 @@ import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, vi
  * codes once; signs out; signs in again, where the password is followed by the code step: a
  * wrong code is refused with a clear message, the right one opens the workspace. Last, under
  * single sign-on only, the owner left without a second factor by the operator's reset sets up a
- * new app from their SSO session, with their password as proof. Every page
+ * new app from their SSO session, with their password as proof; left so again, they add a
+ * passkey instead (Chromium's virtual authenticator), with the same proof. Every page
  * passes axe-core; screenshots two-factor-*.png.
  */
 
@@ -25,6 +26,8 @@ let ownerApi: Record<string, string>;
 let owner: Page;
 /** The owner's authenticator key, and the newest time a code of it was used (a code works once). */
 let recoveryCodes: string[] = [];
+/** The customer's JWT single sign-on secret (the last two tests). */
+let jwtSecret = "";
 
 beforeAll(async () => {
   h = await startHarness();
@@ -170,7 +173,7 @@ describe("two-factor sign-in in Chromium", () => {
   it("brings an owner who lost their authenticator back, under single sign-on only, with their password as proof", async () => {
     // Staff sign in through the customer's JWT only; the owner keeps their second factor, until the
     // operator's reset (a lost phone) leaves them with their SSO session alone.
-    const jwtSecret = crypto.randomBytes(32).toString("base64url");
+    jwtSecret = crypto.randomBytes(32).toString("base64url");
     expect((await apiCall(h, "PUT", "/api/v2/sso/jwt.json", { headers: ownerApi, body: { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: jwtSecret } } })).status).toBe(200);
     const only = await apiCall(h, "PUT", "/api/v2/sso_settings.json", { headers: ownerApi, body: { sso_settings: { staff_provider: "jwt", staff_sso_only: true } } });
     expect(only.status, JSON.stringify(only.body)).toBe(200);
@@ -187,7 +190,8 @@ describe("two-factor sign-in in Chromium", () => {
     await page.getByRole("button", { name: "Set up an authenticator app" }).click();
     const secret = ((await page.getByTestId("tf-secret").textContent()) ?? "").replace(/\s/g, "");
     await page.getByLabel("Authentication code").fill(codeAt(secret, Date.now()));
-    const password = page.getByLabel("Your current password");
+    // The app's form asks for it (the passkeys section below asks for it as well, with its own field).
+    const password = page.locator("form", { has: page.getByLabel("Authentication code") }).getByLabel("Your current password");
     await visible(password);
     await password.fill("Not my password at all 1");
     await page.getByRole("button", { name: "Turn on" }).click();
@@ -197,6 +201,35 @@ describe("two-factor sign-in in Chromium", () => {
     await password.fill(PASSWORD);
     await page.getByLabel("Authentication code").fill(codeAt(secret, Date.now() + 30_000));
     await page.getByRole("button", { name: "Turn on" }).click();
+    await visible(page.getByRole("heading", { name: "Your recovery codes" }));
+    expect(await page.locator(".recovery-codes li").count()).toBe(10);
+    expect(h.incidents).toEqual([]);
+  });
+
+  it("brings that owner back with a passkey instead, with the same password as proof", async () => {
+    const reset = await cli(h.dataDir, "user", "reset-two-factor", "--tenant", "acme", "--email", EMAIL);
+    expect(reset.code, reset.stderr).toBe(0);
+    const page = await h.newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("WebAuthn.enable", { enableUI: false });
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+    const jwt = await new jose.SignJWT({ iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), email: EMAIL, name: "Ann Owner" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(jwtSecret));
+    await page.setContent(`<form method="post" action="${h.base}/access/jwt"><input type="hidden" name="jwt" value="${jwt}"><button type="submit">Continue</button></form>`);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.waitForURL(/\/agent/);
+    await visible(page.getByRole("heading", { name: "Set up two-factor authentication" }));
+    await visible(page.getByRole("heading", { name: "Passkeys" }));
+    const password = page.locator("form", { has: page.getByLabel("Name for the new passkey") }).getByLabel("Your current password");
+    await visible(password);
+    await page.getByLabel("Name for the new passkey").fill("Spare key");
+    await password.fill("Not my password at all 1");
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await visible(page.getByRole("alert").getByText(/Password: is not correct/));
+    await expectAccessible(page, "adding a passkey with the owner's password");
+    await password.fill(PASSWORD);
+    await page.getByRole("button", { name: "Add a passkey" }).click();
     await visible(page.getByRole("heading", { name: "Your recovery codes" }));
     expect(await page.locator(".recovery-codes li").count()).toBe(10);
     expect(h.incidents).toEqual([]);
