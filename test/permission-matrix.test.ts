@@ -929,7 +929,8 @@ describe("the permission matrix", () => {
     "rotateApiToken", "updateApiSettings", "createOAuthClient", "generateOAuthClientSecret",
     "updateSsoSettings", "updateJwtSettings", "generateJwtSecret", "updateOidcSettings", "updateSamlSettings",
     "updateIpRestrictions", "updateTwoFactorSettings", "updateCustomRole", "grantSupportAccess",
-    "updatePasswordSettings", "updateSessionSettings",
+    "updatePasswordSettings", "updateSessionSettings", "unlockUser", "updateHealthcareMode",
+    "updateNotificationSettings", "updateAttachmentSettings", "createExport",
   ];
 
   it("refuses a session signed in 16 minutes ago on every route that declares a recent sign-in, and no other way in", async () => {

@@ -335,6 +335,82 @@ describe("the ways around a recent sign-in are closed", () => {
     expect((await a.api("PUT", "/api/v2/password_settings.json", { password_settings: { end_users: { level: "medium" } } })).status).toBe(200);
   });
 
+  it("an old admin session cannot unlock an account, turn healthcare mode off, put ticket text in mail, let more files in or export the account; signed in again, it can, and a token is not asked", async () => {
+    const a = await buildTenant(t, "recentguard");
+    const p = await staffWithPassword(t, a, "admin");
+    const guessed = await staffWithPassword(t, a, "agent");
+    const s = (method: string, path: string, body?: unknown) => asSession(t, a, p.session, method, path, body);
+    const get = async (path: string) => (await a.api("GET", path)).body as Json;
+    // The agent locked out after wrong passwords; healthcare mode on; mail without the text.
+    const lockedUntil = () =>
+      t.db.tenant(a.tenantId, async (tx) => (await sql<{ locked_until: Date | null }>`SELECT locked_until FROM users WHERE nice_id = ${guessed.id}`.execute(tx.db)).rows[0]!.locked_until);
+    await t.db.tenant(a.tenantId, async (tx) => {
+      await sql`UPDATE users SET failed_signins = 5, lockouts = 1, locked_until = ${new Date(Date.now() + 3600_000)} WHERE nice_id = ${guessed.id}`.execute(tx.db);
+      await sql`INSERT INTO compliance_settings (tenant_id, healthcare_mode) VALUES (${a.tenantId}, true) ON CONFLICT (tenant_id) DO UPDATE SET healthcare_mode = true`.execute(tx.db);
+    });
+    expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { content_free: true } })).status).toBe(200);
+    const exports = () => t.db.tenant(a.tenantId, async (tx) => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM data_exports`.execute(tx.db)).rows[0]!.n));
+    const notificationsBefore = (await get("/api/v2/notification_settings.json")).settings;
+    const attachmentsBefore = (await get("/api/v2/attachment_settings.json")).settings;
+    expect(attachmentsBefore.blocked_extensions.length).toBeGreaterThan(0);
+    const audited = async () => ({
+      unlocked: await actions(a, "user.unlocked"),
+      healthcare: await actions(a, "healthcare_mode.disabled"),
+      notifications: await actions(a, "notification_settings.updated"),
+      attachments: await actions(a, "attachment_settings.updated"),
+      exports: await actions(a, "data_export.created"),
+    });
+    const auditedBefore = await audited();
+    // Anything goes in: no refused extension, every type.
+    const open = { settings: { blocked_extensions: [], allowed_types: null } };
+    const everything = { export: { resource: "tickets", format: "json" } };
+
+    await signedInAgo(a, p.id, 16);
+    refused(await s("PUT", `/api/v2/users/${guessed.id}/unlock.json`));
+    refused(await s("PUT", "/api/v2/compliance/healthcare_mode.json", { healthcare_mode: { enabled: false } }));
+    refused(await s("PUT", "/api/v2/notification_settings.json", { settings: { content_free: false } }));
+    refused(await s("PUT", "/api/v2/attachment_settings.json", open));
+    refused(await s("POST", "/api/v2/exports.json", everything));
+    expect(await lockedUntil()).not.toBeNull();
+    expect((await get("/api/v2/compliance/healthcare_mode.json")).healthcare_mode).toEqual({ enabled: true });
+    expect((await get("/api/v2/notification_settings.json")).settings).toEqual(notificationsBefore);
+    expect((await get("/api/v2/attachment_settings.json")).settings).toEqual(attachmentsBefore);
+    expect(await exports()).toBe(0);
+    expect(await audited()).toEqual(auditedBefore);
+
+    // Signed in again: each is done, and audited (healthcare mode first: while on, it keeps the text out of mail).
+    const fresh = await signIn(t, a, p.email, PASSWORD);
+    const f = (method: string, path: string, body?: unknown) => asSession(t, a, fresh, method, path, body);
+    const unlock = await f("PUT", `/api/v2/users/${guessed.id}/unlock.json`);
+    expect([unlock.status, unlock.body], unlock.text).toEqual([200, { unlocked: true }]);
+    expect(await lockedUntil()).toBeNull();
+    const off = await f("PUT", "/api/v2/compliance/healthcare_mode.json", { healthcare_mode: { enabled: false } });
+    expect([off.status, off.body], off.text).toEqual([200, { healthcare_mode: { enabled: false } }]);
+    const text = await f("PUT", "/api/v2/notification_settings.json", { settings: { content_free: false } });
+    expect(text.status, text.text).toBe(200);
+    expect(text.body.settings.content_free).toBe(false);
+    const files = await f("PUT", "/api/v2/attachment_settings.json", open);
+    expect(files.status, files.text).toBe(200);
+    expect(files.body.settings).toMatchObject({ blocked_extensions: [], allowed_types: null });
+    const made = await f("POST", "/api/v2/exports.json", everything);
+    expect(made.status, made.text).toBe(202);
+    expect(await exports()).toBe(1);
+    expect(await audited()).toEqual({
+      unlocked: auditedBefore.unlocked + 1,
+      healthcare: auditedBefore.healthcare + 1,
+      notifications: auditedBefore.notifications + 1,
+      attachments: auditedBefore.attachments + 1,
+      exports: auditedBefore.exports + 1,
+    });
+    // An admin's API token keeps its own rules (as for the other such settings): not asked.
+    expect((await a.api("PUT", "/api/v2/notification_settings.json", { settings: { content_free: true } })).status).toBe(200);
+    expect((await a.api("PUT", "/api/v2/attachment_settings.json", { settings: { blocked_extensions: attachmentsBefore.blocked_extensions } })).status).toBe(200);
+    expect((await a.api("PUT", `/api/v2/users/${guessed.id}/unlock.json`)).body).toEqual({ unlocked: false });
+    expect((await a.api("POST", "/api/v2/exports.json", { export: { resource: "organizations", format: "csv" } })).status).toBe(202);
+    expect((await a.api("PUT", "/api/v2/compliance/healthcare_mode.json", { healthcare_mode: { enabled: false } })).status).toBe(200);
+    await jobsSettled(t, a.tenantId);
+  });
+
   it("an old admin session cannot make staff, give roles, set passwords, vouch for addresses, or take away second factors and passkeys", async () => {
     const a = await buildTenant(t, "recentacct");
     const p = await staffWithPassword(t, a, "admin");

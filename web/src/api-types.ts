@@ -262,7 +262,10 @@ export interface paths {
         };
         /** What this helpdesk accepts as attachments (admins). */
         get: operations["showAttachmentSettings"];
-        /** Turns attachments on or off (also for customers), sets the size limit, refused extensions and accepted types (admins). */
+        /**
+         * Turns attachments on or off (also for customers), sets the size limit, refused extensions and accepted types (admins).
+         * @description To change the attachment settings on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         put: operations["updateAttachmentSettings"];
         post?: never;
         delete?: never;
@@ -381,7 +384,10 @@ export interface paths {
         };
         /** Vaultdesk: whether healthcare mode (HIPAA/HDS) is on (admins). */
         get: operations["showHealthcareMode"];
-        /** Vaultdesk: turns healthcare mode on or off (admins; audited). Turning it on answers 422 naming every failing healthcare control, and changes nothing; while it is on, settings changes that would break one are refused 422. */
+        /**
+         * Vaultdesk: turns healthcare mode on or off (admins; audited). Turning it on answers 422 naming every failing healthcare control, and changes nothing; while it is on, settings changes that would break one are refused 422.
+         * @description To change healthcare mode on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         put: operations["updateHealthcareMode"];
         post?: never;
         delete?: never;
@@ -847,7 +853,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: exports the account's tickets, users or organizations as CSV or JSON (owners and admins): chosen fields, rows updated between `start_time` and `end_time`. */
+        /**
+         * Vaultdesk: exports the account's tickets, users or organizations as CSV or JSON (owners and admins): chosen fields, rows updated between `start_time` and `end_time`.
+         * @description To export the account's data on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         post: operations["createExport"];
         delete?: never;
         options?: never;
@@ -1375,7 +1384,10 @@ export interface paths {
         };
         /** Which e-mail notifications this helpdesk sends, and whether they carry the text (admins). */
         get: operations["showNotificationSettings"];
-        /** Turns each e-mail notification on or off, and content-free messages (admins). */
+        /**
+         * Turns each e-mail notification on or off, and content-free messages (admins).
+         * @description To change the notification settings on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         put: operations["updateNotificationSettings"];
         post?: never;
         delete?: never;
@@ -2938,7 +2950,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Ends a lockout after wrong passwords (admins; audited). Answers whether the account was locked. */
+        /**
+         * Ends a lockout after wrong passwords (admins; audited). Answers whether the account was locked.
+         * @description To unlock an account on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         put: operations["unlockUser"];
         post?: never;
         delete?: never;

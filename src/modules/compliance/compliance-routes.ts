@@ -27,6 +27,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/compliance/healthcare_mode", operationId: "updateHealthcareMode", tag: "compliance", auth: "user",
+    // Turning it off lifts the guard on many settings: only soon after a sign-in.
+    recentSignIn: "change healthcare mode",
     summary: "Vaultdesk: turns healthcare mode on or off (admins; audited). Turning it on answers 422 naming every failing healthcare control, and changes nothing; while it is on, settings changes that would break one are refused 422.",
     body: healthcareModeInput, response: z.object({ healthcare_mode: healthcareModeView }),
     handler: async (ctx, { body }) => ({ healthcare_mode: await compliance.updateHealthcareMode(deps, ctx, body.healthcare_mode.enabled) }),

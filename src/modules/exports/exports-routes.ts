@@ -36,6 +36,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/exports", operationId: "createExport", tag: "exports", auth: "user",
+    // Every ticket, user or organization at once: only soon after a sign-in.
+    recentSignIn: "export the account's data",
     summary: "Vaultdesk: exports the account's tickets, users or organizations as CSV or JSON (owners and admins): chosen fields, rows updated between `start_time` and `end_time`.",
     body: tenantExportInput, response: z.object({ export: tenantExportView }), status: 202,
     handler: async (ctx, { body }) => ({ export: await service.createTenantExport(ctx, body.export) }),

@@ -108,6 +108,8 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/attachment_settings", operationId: "updateAttachmentSettings", tag: "attachments", auth: "user",
+    // Fewer refused extensions or more accepted types let malware in: only soon after a sign-in.
+    recentSignIn: "change the attachment settings",
     summary: "Turns attachments on or off (also for customers), sets the size limit, refused extensions and accepted types (admins).",
     body: attachmentSettingsInput, response: z.object({ settings: attachmentSettingsView }),
     handler: async (ctx, { body }) => ({ settings: await service.updateSettings(deps, ctx, stripUndefined(body.settings)) }),

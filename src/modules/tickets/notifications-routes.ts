@@ -45,6 +45,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/notification_settings", operationId: "updateNotificationSettings", tag: "notifications", auth: "user",
+    // Turning content-free messages off sends ticket text by e-mail: only soon after a sign-in.
+    recentSignIn: "change the notification settings",
     summary: "Turns each e-mail notification on or off, and content-free messages (admins).",
     body: settingsInput, response: z.object({ settings: settingsView }),
     handler: async (ctx, { body }) => {

@@ -272,6 +272,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/users/:id/unlock", operationId: "unlockUser", tag: "passwords", auth: "user",
+    // Unlocking again and again undoes the lockout while passwords are guessed: only soon after a sign-in.
+    recentSignIn: "unlock an account",
     summary: "Ends a lockout after wrong passwords (admins; audited). Answers whether the account was locked.",
     params: publicIdParam, response: z.object({ unlocked: z.boolean() }),
     handler: async (ctx, { params }) => {

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { AttachmentSettings } from "../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Field, StatusText } from "../components/Field.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 import { Loadable, useApi, useSetData } from "../data.tsx";
 import { formatBytes, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
@@ -33,12 +34,12 @@ function SettingsForm(props: { settings: AttachmentSettings }) {
   const [maxMb, setMaxMb] = useState(String(Math.round((s.max_bytes / MB) * 10) / 10));
   const [blocked, setBlocked] = useState(s.blocked_extensions.join(", "));
   const [allowed, setAllowed] = useState((s.allowed_types ?? []).join(", "));
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(null);
+    failure.clear();
     setStatus(null);
     const types = list(allowed);
     try {
@@ -50,7 +51,7 @@ function SettingsForm(props: { settings: AttachmentSettings }) {
       setData(KEY, r.settings);
       setStatus(t("admin.saved"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     }
   }
 
@@ -74,7 +75,7 @@ function SettingsForm(props: { settings: AttachmentSettings }) {
         <Field id="files-allowed" label={t("admin.files.allowed")} help={t("admin.files.allowedHelp")}>
           <input value={allowed} onChange={(e) => setAllowed(e.target.value)} placeholder="image/*, application/pdf" />
         </Field>
-        <ErrorText text={error} />
+        {failure.notice}
         <StatusText text={status} />
         <button type="submit">{t("admin.save")}</button>
       </form>

@@ -1,7 +1,8 @@
 import { useState } from "react";
-import { ApiError, client, explain, ok } from "../api.ts";
+import { ApiError, client, ok } from "../api.ts";
 import type { Answer } from "../api-schema.ts";
 import { ErrorText, StatusText } from "../components/Field.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, hasMessage, t, type MessageKey } from "../i18n/index.ts";
 import { Link, PageHeading } from "../router.tsx";
@@ -52,13 +53,16 @@ function FixLink(props: { fix: string }) {
 
 function HealthcareMode(props: { enabled: boolean; reload: () => void }) {
   const [busy, setBusy] = useState(false);
+  // A refusal naming failing controls; any other answer (a sign-in too old for this step too) is the failure's.
   const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [failing, setFailing] = useState<Failing[]>([]);
 
   async function change(enabled: boolean) {
     setBusy(true);
     setError(null);
+    failure.clear();
     setStatus(null);
     setFailing([]);
     try {
@@ -70,7 +74,7 @@ function HealthcareMode(props: { enabled: boolean; reload: () => void }) {
       if (details) {
         setFailing(Object.entries(details).map(([key, list]) => ({ key, description: list[0]?.description ?? key, fix: list[0]?.fix })));
         setError(t("compliance.refused"));
-      } else setError(explain(err));
+      } else failure.fail(err);
     } finally {
       setBusy(false);
     }
@@ -84,6 +88,7 @@ function HealthcareMode(props: { enabled: boolean; reload: () => void }) {
         <strong>{props.enabled ? t("compliance.healthcareOn") : t("compliance.healthcareOff")}</strong>
       </p>
       <ErrorText text={error} />
+      {failure.notice}
       {failing.length > 0 ? (
         <ul aria-label={t("compliance.refused")}>
           {failing.map((f) => (

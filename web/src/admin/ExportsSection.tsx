@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
+import { client, ok } from "../api.ts";
 import type { Answer } from "../api-schema.ts";
-import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { Field, StatusText } from "../components/Field.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 import { t } from "../i18n/index.ts";
 
 type Export = Answer<"showExport">["export"];
@@ -19,12 +20,12 @@ export function ExportsSection() {
   const [since, setSince] = useState("");
   const [until, setUntil] = useState("");
   const [current, setCurrent] = useState<Export | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const busy = current?.status === "queued" || current?.status === "working";
 
   async function start(e: FormEvent) {
     e.preventDefault();
-    setError(null);
+    failure.clear();
     try {
       const iso = (d: string) => (d ? new Date(`${d}T00:00:00Z`).toISOString() : undefined);
       const body = { export: { resource, format, ...(since ? { start_time: iso(since) } : {}), ...(until ? { end_time: iso(until) } : {}) } };
@@ -36,7 +37,7 @@ export function ExportsSection() {
         setCurrent(x);
       }
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     }
   }
 
@@ -77,7 +78,7 @@ export function ExportsSection() {
         </button>
       </form>
       <StatusText text={status} />
-      <ErrorText text={error} />
+      {failure.notice}
       {current?.status === "ready" && current.download_url ? (
         <p>
           <a href={current.download_url} download onClick={() => setTimeout(() => setCurrent({ ...current, status: "downloaded", download_url: null }), 0)}>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { client, explain, ok } from "../api.ts";
 import type { NotificationSettings, NotificationTemplate, UndeliveredMail } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
+import { useFailure } from "../components/SignInAgain.tsx";
 import { Loadable, useApi, useInvalidate, useSetData } from "../data.tsx";
 import { formatDate, t, type MessageKey } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
@@ -39,19 +40,19 @@ export function NotificationsPage() {
 function SettingsForm(props: { settings: NotificationSettings }) {
   const setData = useSetData();
   const [value, setValue] = useState(props.settings);
-  const [error, setError] = useState<string | null>(null);
+  const failure = useFailure();
   const [status, setStatus] = useState<string | null>(null);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(null);
+    failure.clear();
     setStatus(null);
     try {
       const r = await ok(client.PUT("/api/v2/notification_settings", { body: { settings: value } }));
       setData(SETTINGS, r.settings);
       setStatus(t("admin.saved"));
     } catch (err) {
-      setError(explain(err));
+      failure.fail(err);
     }
   }
 
@@ -67,7 +68,7 @@ function SettingsForm(props: { settings: NotificationSettings }) {
         <input type="checkbox" checked={value.content_free} onChange={(ev) => setValue({ ...value, content_free: ev.target.checked })} /> {t("admin.notify.contentFree")}
       </label>
       <p className="muted">{t("admin.notify.contentFreeHelp")}</p>
-      <ErrorText text={error} />
+      {failure.notice}
       <StatusText text={status} />
       <button type="submit">{t("admin.save")}</button>
     </form>

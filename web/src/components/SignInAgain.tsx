@@ -8,7 +8,7 @@ import { markSignInAgain } from "./sso-start.ts";
  * Some steps are taken only soon after signing in (platform/recent-sign-in.ts: adding
  * a passkey, setting up an authenticator app, creating or rotating an API token, changing one's own
  * e-mail address; for admins: single sign-on settings, OAuth clients and their secrets, invitations
- * and sign-in links, the password policy and session lengths; for anyone: allowing an application access); the server refuses them later
+ * and sign-in links, the password policy and session lengths, unlocking an account, healthcare mode, the notification and attachment settings, an account-wide export; for anyone: allowing an application access); the server refuses them later
  * with 403 RecentSignInRequired. These pages then show this notice instead of an error, with a way
  * to sign in again (through single sign-on, the identity provider is asked to authenticate anew:
  * sso-start.ts).
