@@ -387,6 +387,12 @@ const RULES: Record<string, Row> = {
   destroyManyDeletedTickets: { who: "ticket_deletion", call: async () => ({ method: "DELETE", path: `/api/v2/deleted_tickets/destroy_many.json?ids=${await deletedTicket()}` }), outside: async () => ({ outside: { method: "DELETE", path: `/api/v2/deleted_tickets/destroy_many.json?ids=${await deletedTicket(OUTSIDE)}` }, missing: { method: "DELETE", path: "/api/v2/deleted_tickets/destroy_many.json?ids=999999" } }) },
   createManyTickets: { who: "ticket_editing", call: () => ({ method: "POST", path: "/api/v2/tickets/create_many.json", body: { tickets: [{ subject: "s", comment: { body: "b" } }] } }) },
   updateManyTickets: { who: "ticket_editing", call: () => ({ method: "PUT", path: `/api/v2/tickets/update_many.json?ids=${tk()}`, body: { ticket: { priority: "normal" } } }) },
+  mergeTickets: {
+    who: "ticket_editing",
+    // A fresh source (a merge closes it), into a fresh target when allowed, else into the shared ticket (a refusal writes nothing).
+    call: async (_as, ok) => ({ method: "POST", path: `/api/v2/tickets/${ok ? await ticket() : tk()}/merge.json`, body: { ids: [await ticket()] } }),
+    ...onTicket((id) => ({ method: "POST", path: `/api/v2/tickets/${id}/merge.json`, body: { ids: [tk()] } })),
+  },
   listTicketComments: { who: "staff", call: () => get(`/api/v2/tickets/${tk()}/comments.json`), ...onTicket((id) => get(`/api/v2/tickets/${id}/comments.json`)) },
   listTicketAudits: { who: "staff", call: () => get(`/api/v2/tickets/${tk()}/audits.json`), ...onTicket((id) => get(`/api/v2/tickets/${id}/audits.json`)) },
   search: { who: "staff", call: () => get(`/api/v2/search.json?query=${encodeURIComponent("type:ticket tags:matrix_inside tags:matrix_outside")}`), lists: ticketIds },

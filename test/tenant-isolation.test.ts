@@ -178,6 +178,8 @@ const missingUuid = "00000000-0000-4000-8000-000000000000";
 const plans: Record<string, Plan> = {
   showTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}.json` } }) },
   updateTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/tickets/${id}.json`, body: { ticket: { status: "open", comment: { body: "hijack" } } } }, missing: { method: "PUT", path: `/api/v2/tickets/${m}.json`, body: { ticket: { status: "open", comment: { body: "hijack" } } } } }) },
+  // B merging A's ticket into B's own ticket 1 (closing A's), and the same with a missing one.
+  mergeTickets: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "POST", path: "/api/v2/tickets/1/merge.json", body: { ids: [id] } }, missing: { method: "POST", path: "/api/v2/tickets/1/merge.json", body: { ids: [m] } } }) },
   deleteTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/tickets/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/tickets/${m}.json` } }) },
   listTicketComments: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/comments.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/comments.json` } }) },
   listTicketAudits: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/audits.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/audits.json` } }) },

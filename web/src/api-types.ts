@@ -2453,6 +2453,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/tickets/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merges up to 5 tickets (`ids`) into this one (Zendesk's Merge Tickets): each is closed with a comment saying where it went, this one gets a comment naming them (with each one's latest comment quoted, only public ones into a public comment), and their requesters and CCs are copied on it. Done at once in one transaction and answered with the target (Zendesk queues it and answers a job status). */
+        post: operations["mergeTickets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tickets/{ticket_id}/comments/{comment_id}/attachments/{id}/redact": {
         parameters: {
             query?: never;
@@ -12514,6 +12531,74 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
+                    };
+                };
+            };
+        };
+    };
+    mergeTickets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: number[];
+                    source_comment?: string;
+                    source_comment_is_public?: boolean;
+                    target_comment?: string;
+                    target_comment_is_public?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticket: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        };
                     };
                 };
             };

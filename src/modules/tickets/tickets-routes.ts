@@ -14,6 +14,7 @@ import * as fields from "./ticket-fields-service.ts";
 import type * as repo from "./tickets-repo.ts";
 import * as service from "./tickets-service.ts";
 import * as jobs from "./tickets-jobs.ts";
+import { mergeTickets } from "./merge-service.ts";
 import { register as registerRequests } from "./requests-routes.ts";
 import { register as registerAttachments } from "./attachments-routes.ts";
 import { register as registerNotifications } from "./notifications-routes.ts";
@@ -22,7 +23,7 @@ import { register as registerTrash } from "./trash-routes.ts";
 import { invalid } from "../../platform/errors.ts";
 import { groupView } from "../groups/groups-types.ts";
 import { jobStatusView } from "../jobs/jobs-types.ts";
-import { auditView, commentView, ticketAbilitiesView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketUpdateInput, ticketView } from "./tickets-types.ts";
+import { auditView, commentView, ticketAbilitiesView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketMergeInput, ticketUpdateInput, ticketView } from "./tickets-types.ts";
 
 
 const sideloads = { users: z.array(userView).optional(), organizations: z.array(orgView).optional(), groups: z.array(groupView).optional() };
@@ -111,6 +112,12 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
       }
       return { job_status: await jobs.queueUpdateMany(ctx, body.tickets.map(({ id, ...change }) => ({ id, change }))) };
     },
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/tickets/:id/merge", operationId: "mergeTickets", tag: "tickets", auth: "user",
+    summary: "Merges up to 5 tickets (`ids`) into this one (Zendesk's Merge Tickets): each is closed with a comment saying where it went, this one gets a comment naming them (with each one's latest comment quoted, only public ones into a public comment), and their requesters and CCs are copied on it. Done at once in one transaction and answered with the target (Zendesk queues it and answers a job status).",
+    params: publicIdParam, body: ticketMergeInput, response: z.object({ ticket: ticketView }), status: 200,
+    handler: async (ctx, { params, body }) => mergeTickets(ctx, params.id, body),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/:id/comments", operationId: "listTicketComments", tag: "tickets", auth: "user",

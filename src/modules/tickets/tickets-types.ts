@@ -64,6 +64,19 @@ export const ticketUpdateInput = z.strictObject({
 });
 export type TicketUpdateInput = z.infer<typeof ticketUpdateInput>;
 
+/**
+ * Zendesk's ticket merge (POST /tickets/{id}/merge): the tickets to merge into this one (at most
+ * MERGE_MAX_SOURCES, checked by the service with a clear message) and the comments each side gets.
+ */
+export const ticketMergeInput = z.strictObject({
+  ids: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).min(1).max(100),
+  target_comment: longText(65_536).optional(),
+  source_comment: longText(65_536).optional(),
+  target_comment_is_public: z.boolean().optional(),
+  source_comment_is_public: z.boolean().optional(),
+});
+export type TicketMergeInput = z.infer<typeof ticketMergeInput>;
+
 export const ticketView = z.object({
   id: z.number(),
   url: z.string(),
