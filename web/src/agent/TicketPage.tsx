@@ -8,6 +8,7 @@ import { formatDate, t, type MessageKey } from "../i18n/index.ts";
 import { Link, navigate, PageHeading, useLeaveGuard } from "../router.tsx";
 import { PrioritySelect, StatusSelect } from "./fields.tsx";
 import { KEYS, loadTicketFields } from "./model.ts";
+import { MergePanel } from "./MergePanel.tsx";
 import { RequesterPanel } from "./RequesterPanel.tsx";
 import { changedProperties, changeOf, emptyDraft, shown, type Draft } from "./ticket-draft.ts";
 import { TicketConversation } from "./TicketConversation.tsx";
@@ -236,6 +237,18 @@ export function TicketPage(props: { id: number }) {
               </button>
             </p>
           )
+        ) : null}
+        {may.can_edit_properties ? (
+          <MergePanel
+            ticketId={ticket.id}
+            canReplyPublicly={may.can_reply_publicly}
+            busy={busy}
+            onMerged={async () => {
+              refreshCounts();
+              await invalidate(KEYS.lists);
+              await invalidate(KEYS.ticket(props.id));
+            }}
+          />
         ) : null}
         </div>
 

@@ -18,6 +18,7 @@ import { enCompliance } from "./en-compliance.ts";
 import { enPrivacy } from "./en-privacy.ts";
 import { enDsr } from "./en-dsr.ts";
 import { enRedaction } from "./en-redaction.ts";
+import { enMerge } from "./en-merge.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -45,6 +46,7 @@ export const en = {
   ...enExports,
   ...enDsr,
   ...enRedaction,
+  ...enMerge,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",

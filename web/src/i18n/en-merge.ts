@@ -1,0 +1,18 @@
+/** English for merging tickets on the agent's ticket page. Part of the reference catalog. */
+export const enMerge = {
+  "merge.open": "Merge into another ticket",
+  "merge.title": "Merge into another ticket",
+  "merge.intro": "This ticket will be closed with a note saying where it went. The other ticket gets a note quoting this one's latest comment, and this ticket's requester and CCs are copied on it.",
+  "merge.targetLabel": "Ticket number to merge into",
+  "merge.targetHelp": "The number of the ticket that stays open, without #.",
+  "merge.find": "Find ticket",
+  "merge.finding": "Looking…",
+  "merge.notFound": "No open ticket #{id} that you can see.",
+  "merge.self": "A ticket cannot be merged into itself.",
+  "merge.closedTarget": "Ticket #{id} is closed: choose an open ticket.",
+  "merge.confirmText": "Merge #{source} into #{id} “{subject}”? This cannot be undone.",
+  "merge.public": "Requesters can see the merge notes",
+  "merge.confirm": "Merge",
+  "merge.working": "Merging…",
+  "merge.cancel": "Cancel",
+};
