@@ -119,7 +119,24 @@ describe("merging", () => {
     const theirs = await asSession(t, a, session, "PUT", `/api/v2/requests/${src}.json`, { request: { comment: { body: "Hello again" } } });
     expect(theirs.status, theirs.text).toBe(422);
     expect((await show(src)).status).toBe("closed");
+    // Closed as solved now: retention (which counts from solved_at) reaches it like any closed ticket.
+    const asRequester = await asSession(t, a, session, "GET", `/api/v2/requests/${src}.json`);
+    expect(asRequester.status, asRequester.text).toBe(200);
+    expect(asRequester.body.request.solved_at).not.toBeNull();
     expect((await merge(target, { ids: [src] })).status).toBe(422);
+  });
+});
+
+describe("merges at the same time", () => {
+  it("merging two tickets into each other at once: one merge wins, the other is refused, no deadlock", async () => {
+    for (let i = 0; i < 3; i++) {
+      const x = await ticket(a);
+      const y = await ticket(a);
+      const [r1, r2] = await Promise.all([merge(x, { ids: [y] }), merge(y, { ids: [x] })]);
+      expect([r1.status, r2.status].sort(), `${r1.text} ${r2.text}`).toEqual([200, 422]);
+      const statuses = [(await show(x)).status, (await show(y)).status];
+      expect(statuses.filter((s) => s === "closed").length).toBe(1);
+    }
   });
 });
 

@@ -76,6 +76,10 @@ export async function writeEverything(t: TestApp): Promise<string> {
     const u = await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { subject: `${MARKER} renamed ${i}`, comment: { body: `${MARKER} reply ${i}`, html_body: `<p>${MARKER} <b>html</b></p>` } } });
     expect(u.status).toBe(200);
   }
+  // A merge: the source's subject and latest comment are quoted into the target's new comment.
+  const mergeTarget = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARKER} merge target`, comment: { body: `${MARKER} target` }, requester_id: user.body.user.id } });
+  const mergeSource = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARKER} merge source`, comment: { body: `${MARKER} source` } } });
+  expect((await a.api("POST", `/api/v2/tickets/${mergeTarget.body.ticket.id}/merge.json`, { ids: [mergeSource.body.ticket.id] })).status).toBe(200);
   // A ticket for the search index: words whose stems, accents and CJK bigrams the index derives
   // (SEARCH_NEEDLES), in the subject, the description and an internal note; found by search.
   const indexed = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: SEARCH_TEXT.subject, comment: { body: SEARCH_TEXT.body } } });

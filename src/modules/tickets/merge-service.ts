@@ -109,11 +109,11 @@ export async function mergeTickets(ctx: RequestContext, targetNiceId: number, in
     text = parts.join("\n\n");
   }
 
-  // Each source: its comment, and closed.
+  // Each source: its comment, and closed (solved now unless it was already: retention counts from then).
   for (const src of sources) {
     const note = input.source_comment?.trim() ? input.source_comment : `This request was closed and merged into request #${target.nice_id}: ${subjectOf(target)}.`;
     const events: AuditEvent[] = [{ id: 0, type: "Change", field_name: "status", value: "closed", previous_value: src.status }];
-    await changeTicket(ctx, src, { patch: { status: "closed" }, events, comment: draft(note, sourcePublic(src)), action: "ticket.merged", fields: ["status"] }, channelOf(ctx));
+    await changeTicket(ctx, src, { patch: { status: "closed", ...(src.status === "solved" ? {} : { solved_at: ctx.now() }) }, events, comment: draft(note, sourcePublic(src)), action: "ticket.merged", fields: ["status"] }, channelOf(ctx));
   }
 
   // The target: the new CCs first (a CC added with a public comment hears of it), then its comment.
