@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, expectAccessible, firstAccount, signIn, startHarness, visible, type Harness } from "./support.ts";
+import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * Merging tickets in Chromium: on a ticket's page the agent opens "Merge into another ticket",
@@ -52,6 +52,7 @@ describe("Merge into another ticket", () => {
     await page.getByRole("button", { name: "Find ticket" }).click();
     await visible(page.getByText(`Merge #${source} into #${target} “Printer on fire”? This cannot be undone.`));
     await expectAccessible(page, "the merge confirmation");
+    await shot(page, "merge-confirm-desktop");
     await page.getByRole("button", { name: "Merge", exact: true }).click();
     await page.waitForURL(`**/agent/tickets/${target}`);
     await visible(page.getByText(`Request #${source} "Printer smoking" was closed and merged into this request.`, { exact: false }).first());

@@ -656,7 +656,7 @@ export const koStaffB = {
   "compliance.controlTitle.retention_policy": "보존 정책이 오래된 해결된 티켓을 삭제합니다",
   "merge.open": "다른 티켓에 병합",
   "merge.title": "다른 티켓에 병합",
-  "merge.intro": "이 티켓은 병합된 곳을 알리는 메모와 함께 종료됩니다. 대상 티켓에는 이 티켓의 최신 댓글을 인용한 메모가 추가되고, 이 티켓의 요청자와 참조자가 추가됩니다.",
+  "merge.intro": "이 티켓은 병합된 곳을 알리는 메모와 함께 종료됩니다. 대상 티켓에는 이 티켓의 최신 댓글을 인용한 메모가 추가되고, 이 티켓의 요청자와 참조자가 추가됩니다. 이들은 헬프 센터에서 해당 티켓의 공개 대화를 읽을 수 있게 됩니다.",
   "merge.targetLabel": "병합할 대상 티켓 번호",
   "merge.targetHelp": "열린 상태로 남을 티켓의 번호(# 제외).",
   "merge.find": "티켓 찾기",
