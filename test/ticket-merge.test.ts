@@ -50,7 +50,9 @@ describe("merging", () => {
     const r = await merge(target, { ids: [s1, s2] });
     expect(r.status, r.text).toBe(200);
     expect(r.body.ticket.id).toBe(target);
-    expect(r.body.ticket.collaborator_ids.sort()).toEqual([bob, carol].sort());
+    // The target's comment is internal (bob's request is not alice's): nobody is copied on it, so
+    // bob does not come to read alice's request in the help center.
+    expect(r.body.ticket.collaborator_ids).toEqual([]);
 
     for (const s of [s1, s2]) {
       expect((await show(s)).status).toBe("closed");
@@ -79,6 +81,15 @@ describe("merging", () => {
     const found = await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent("zyxwmergedword type:ticket")}`);
     expect(found.status, found.text).toBe(200);
     expect((found.body.results as Array<{ id: number }>).map((x) => x.id)).toContain(target);
+ 
+    // With a public target comment (the caller's choice: the requesters can see it), the sources'
+    // requesters and CCs are copied on the target, as in Zendesk.
+    const target2 = await ticket(a, { subject: "Scanner jammed", requester_id: alice });
+    const s3 = await ticket(a, { subject: "Scanner again", requester_id: bob, collaborator_ids: [carol] });
+    const r2 = await merge(target2, { ids: [s3], target_comment_is_public: true });
+    expect(r2.status, r2.text).toBe(200);
+    expect(r2.body.ticket.collaborator_ids.sort()).toEqual([bob, carol].sort());
+    expect((await comments(target2)).at(-1)!.public).toBe(true);
   });
 
   it("never quotes an internal note into a public target comment; custom comments and visibility are honoured", async () => {

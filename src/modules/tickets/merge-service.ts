@@ -11,8 +11,8 @@ import type { AuditEvent, TicketMergeInput, TicketView } from "./tickets-types.t
 /**
  * Zendesk's Merge Tickets: up to MERGE_MAX_SOURCES source tickets are closed into a target. Each
  * source gets a comment saying where it went and is closed; the target gets one comment naming the
- * sources (with each one's latest comment quoted), and the sources' requesters and CCs become CCs
- * of the target. Everything is written through the conversation writer (changeTicket), in the
+ * sources (with each one's latest comment quoted), and, when that comment is public, the sources'
+ * requesters and CCs become CCs of the target. A private ticket keeps every merge comment private. Everything is written through the conversation writer (changeTicket), in the
  * request's one transaction: a refusal anywhere writes nothing.
  *
  * Unlike Zendesk, which queues the merge and answers a job status, this runs while the request
@@ -70,21 +70,30 @@ export async function mergeTickets(ctx: RequestContext, targetNiceId: number, in
 
   // Public comments only when the caller asks or, by default, when every requester is the
   // target's own (Zendesk's default: nobody learns of another person's request).
-  const sameRequester = (s: repo.TicketRow) => s.requester_id === target.requester_id;
-  const targetPublic = input.target_comment_is_public ?? (sources.every(sameRequester) && ticketPolicy.replyPublicly(actor));
-  const sourcePublic = (s: repo.TicketRow) => input.source_comment_is_public ?? (sameRequester(s) && ticketPolicy.replyPublicly(actor));
   if ((input.target_comment_is_public || input.source_comment_is_public) && !ticketPolicy.replyPublicly(actor)) throw forbidden(ticketPolicy.publicReplyRefusal(actor));
+  // A private ticket (no public comment yet: its requester does not see it) keeps every merge
+  // comment private, as in Zendesk: a public one would open it, or quote it, to a requester.
+  const anyPrivate = [target, ...sources].some((t) => !t.is_public);
+  if (anyPrivate && (input.target_comment_is_public || input.source_comment_is_public)) {
+    throw invalid(input.target_comment_is_public ? "target_comment_is_public" : "source_comment_is_public", "A private ticket takes part in this merge: its comments stay private", "InvalidValue");
+  }
+  const sameRequester = (s: repo.TicketRow) => s.requester_id === target.requester_id;
+  const targetPublic = !anyPrivate && (input.target_comment_is_public ?? (sources.every(sameRequester) && ticketPolicy.replyPublicly(actor)));
+  const sourcePublic = (s: repo.TicketRow) => !anyPrivate && (input.source_comment_is_public ?? (sameRequester(s) && ticketPolicy.replyPublicly(actor)));
 
   const s = ctx.sealer;
   const subjectOf = (t: repo.TicketRow) => s.open(t.subject_sealed, tref(t.id, "subject"));
   const me: Person = { id: actor.userId, niceId: actor.niceId, role: actor.role };
   const draft = (text: string, pub: boolean): CommentDraft => ({ author: me, public: pub, ...commentBodies({ body: text }) });
 
-  // The target's CCs afterwards: its own, each source's requester and CCs, never its requester.
+  // The target's CCs afterwards: its own, and, only when its merge comment is public (Zendesk's
+  // "requester can see this comment"), each source's requester and CCs, never its requester. A
+  // CC reads the target's whole public conversation in the help center: with a private comment,
+  // nobody is let into another person's request.
   const current = await repo.listCcs(ctx.tx, target.id);
   const added: string[] = [];
   const addedNice: number[] = [];
-  for (const src of sources) {
+  for (const src of targetPublic ? sources : []) {
     for (const id of [src.requester_id, ...(await repo.listCcs(ctx.tx, src.id))]) {
       if (id !== target.requester_id && !current.includes(id) && !added.includes(id)) added.push(id);
     }

@@ -2,7 +2,7 @@
 export const enMerge = {
   "merge.open": "Merge into another ticket",
   "merge.title": "Merge into another ticket",
-  "merge.intro": "This ticket will be closed with a note saying where it went. The other ticket gets a note quoting this one's latest comment, and this ticket's requester and CCs are copied on it: they can then read its public conversation in the help center.",
+  "merge.intro": "This ticket will be closed with a note saying where it went. The other ticket gets a note quoting this one's latest comment. If requesters can see the merge notes, this ticket's requester and CCs are also copied on the other ticket: they can then read its public conversation in the help center.",
   "merge.targetLabel": "Ticket number to merge into",
   "merge.targetHelp": "The number of the ticket that stays open, without #.",
   "merge.find": "Find ticket",

@@ -656,7 +656,7 @@ export const svStaffB = {
   "compliance.controlTitle.retention_policy": "En lagringspolicy tar bort gamla lösta ärenden",
   "merge.open": "Slå ihop med ett annat ärende",
   "merge.title": "Slå ihop med ett annat ärende",
-  "merge.intro": "Det här ärendet stängs med en anteckning om vart det tog vägen. Det andra ärendet får en anteckning som citerar den senaste kommentaren här, och det här ärendets beställare och kopiemottagare läggs till där: de kan då läsa dess offentliga konversation i hjälpcentret.",
+  "merge.intro": "Det här ärendet stängs med en anteckning om vart det tog vägen. Det andra ärendet får en anteckning som citerar den senaste kommentaren här. Om beställarna får se sammanslagningens anteckningar läggs också det här ärendets beställare och kopiemottagare till på det andra ärendet: de kan då läsa dess offentliga konversation i hjälpcentret.",
   "merge.targetLabel": "Nummer på ärendet att slå ihop med",
   "merge.targetHelp": "Numret på ärendet som förblir öppet, utan #.",
   "merge.find": "Hitta ärende",

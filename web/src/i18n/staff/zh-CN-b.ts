@@ -656,7 +656,7 @@ export const zhCNStaffB = {
   "compliance.controlTitle.retention_policy": "保留策略会删除旧的已解决工单",
   "merge.open": "合并到另一个工单",
   "merge.title": "合并到另一个工单",
-  "merge.intro": "此工单将被关闭，并附上说明其去向的备注。目标工单会收到一条引用此工单最新评论的备注，此工单的请求者和抄送人也会被添加到目标工单，他们随后可以在帮助中心阅读其公开对话。",
+  "merge.intro": "此工单将被关闭，并附上说明其去向的备注。目标工单会收到一条引用此工单最新评论的备注。如果请求者可以看到合并备注，此工单的请求者和抄送人也会被添加到目标工单，随后可以在帮助中心阅读其公开对话。",
   "merge.targetLabel": "要合并到的工单编号",
   "merge.targetHelp": "保持打开的工单编号，不带 #。",
   "merge.find": "查找工单",
