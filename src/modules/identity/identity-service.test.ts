@@ -30,6 +30,7 @@ function fakeTenant(row: { id: string; password_hash: string | null; email_seale
   const ctx = {
     actor: { kind: "user", userId: "u1", niceId: 1, role: "agent", scopes: ["read", "write"], via: "session" },
     sealer: { blindIndex: () => Buffer.alloc(32), open: () => "agent@example.test" },
+    now: () => new Date(),
     tx: {
       db: {
         selectFrom: () => {
@@ -67,7 +68,8 @@ describe("password checks", () => {
     const hash = await hashPassword("Correct horse battery 9");
     state.verifiedWhileOpen.length = 0;
     state.hashedWhileOpen.length = 0;
-    const r = await preparePasswordChange(fakeTenant({ id: "u1", password_hash: hash, email_sealed: new Uint8Array(1) }), "Correct horse battery 9", "A different passphrase 10!");
+    // The deps serve only a wrong password's count and mail, not reached with the right one.
+    const r = await preparePasswordChange({ config: {} as never, mailer: {} as never }, fakeTenant({ id: "u1", password_hash: hash, email_sealed: new Uint8Array(1) }), "Correct horse battery 9", "A different passphrase 10!");
     expect(r.verifiedHash).toBe(hash);
     expect(state.verifiedWhileOpen).toEqual([false]);
     expect(state.hashedWhileOpen).toEqual([false]);

@@ -304,7 +304,7 @@ export async function sessionInfo(deps: Pick<AppDeps, "keyring">, ctx: RequestCo
 /** The slow half of a password change (verify the old password, hash the new one), outside any transaction. */
 export type PasswordChangeCheck = { verifiedHash: string; newHash: string };
 
-export async function preparePasswordChange(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, previous: string, next: string): Promise<PasswordChangeCheck> {
+export async function preparePasswordChange(deps: Pick<AppDeps, "config" | "mailer">, inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, previous: string, next: string): Promise<PasswordChangeCheck> {
   const user = await inTenant(async (ctx) => {
     const actor = actorUser(ctx);
     const u = await repo.findUserPassword(ctx.tx, actor.userId);
@@ -318,9 +318,10 @@ export async function preparePasswordChange(inTenant: <T>(fn: (ctx: RequestConte
       earlier: rules.history > 0 ? await repo.earlierPasswords(ctx.tx, actor.userId, rules.history - 1) : [],
     };
   });
-  if (!user?.hash || !(await verifyPassword(user.hash, previous))) {
-    throw invalid("previous_password", "Previous password: is not correct", "InvalidValue");
-  }
+  // Counted like the sign-in form (lockout, audit, a locked account refused before argon2): a
+  // session left open is no way to guess the password unnoticed.
+  const verified = await verifyCurrentPassword(deps, inTenant, previous, { action: "user.password_change_refused", fields: ["previous_password"] }, { name: "previous_password", label: "Previous password" });
+  if (!user || user.hash !== verified) throw new AppError("Conflict", { description: "The password was changed meanwhile; sign in again." });
   if (previous === next) throw invalid("password", "Password: must differ from the previous one", "InvalidValue");
   checkNewPassword(user.rules, next, user.owner);
   if (await reusesEarlier(user.earlier, next)) throw invalid("password", `Password: must be different from your ${user.rules.history} previous passwords`, "InvalidValue");
@@ -456,12 +457,13 @@ export async function verifyCurrentPassword(
   inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>,
   password: string,
   failed: Pick<AuditInput, "action" | "fields">,
+  field: { name: string; label: string } = { name: "password", label: "Password" },
 ): Promise<string> {
   const found = await inTenant(async (ctx) => {
     const user = await repo.findUserForSignIn(ctx.tx, { id: actorUser(ctx).userId });
     return user ? { hash: user.password_hash, locked: user.locked_until !== null && user.locked_until > ctx.now() } : undefined;
   });
-  if (found?.locked) throw invalid("password", "Password: too many wrong attempts; try again later.", "Locked");
+  if (found?.locked) throw invalid(field.name, `${field.label}: too many wrong attempts; try again later.`, "Locked");
   if (found?.hash && (await verifyPassword(found.hash, password))) return found.hash;
   await inTenant(async (ctx) => {
     const actor = actorUser(ctx);
@@ -470,7 +472,7 @@ export async function verifyCurrentPassword(
     if (user) await countSignInFailure(deps, ctx, user, await rulesFor(ctx.tx, user.role));
     audit(ctx, { ...failed, resourceType: "user", resourceId: actor.niceId });
   });
-  throw invalid("password", "Password: is not correct", "InvalidValue");
+  throw invalid(field.name, `${field.label}: is not correct`, "InvalidValue");
 }
 
 /** Whether the caller's password is still the one `verifyCurrentPassword` checked. */

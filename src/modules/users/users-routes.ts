@@ -174,7 +174,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     allowPendingPasswordChange: true, allowPendingTwoFactor: true, rateLimit: "signin",
     body: z.strictObject({ previous_password: password, password }), response: z.undefined(), status: 204,
     summary: "Changes the caller's password; every other session of theirs ends (this one stays signed in).",
-    prepare: ({ body, inTenant }) => identity.preparePasswordChange(inTenant, body.previous_password, body.password),
+    prepare: ({ body, inTenant }) => identity.preparePasswordChange(deps, inTenant, body.previous_password, body.password),
     handler: async (ctx, { prepared, req }) => { await identity.changePassword(deps, ctx, prepared, sessionCookieOf(req)); },
   });
   // ---- Sessions (Zendesk's Sessions API; src/modules/identity/sessions-service.ts)
