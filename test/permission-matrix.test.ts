@@ -937,6 +937,9 @@ describe("the permission matrix", () => {
     "updateIpRestrictions", "updateTwoFactorSettings", "updateCustomRole", "grantSupportAccess",
     "updatePasswordSettings", "updateSessionSettings", "unlockUser", "updateHealthcareMode",
     "updateNotificationSettings", "updateAttachmentSettings", "createExport",
+    "incrementalTicketExport", "incrementalUserExport", "incrementalOrganizationExport",
+    "incrementalTicketExportByTime", "incrementalUserExportByTime", "incrementalOrganizationExportByTime",
+    "incrementalTicketEventExport", "createUserDataExport",
   ];
 
   it("refuses a session signed in 16 minutes ago on every route that declares a recent sign-in, and no other way in", async () => {

@@ -1070,7 +1070,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's time-based incremental export: organizations (those deleted, with `deleted: true`) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
+        /**
+         * Zendesk's time-based incremental export: organizations (those deleted, with `deleted: true`) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins).
+         * @description To export the account's data on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         get: operations["incrementalOrganizationExportByTime"];
         put?: never;
         post?: never;
@@ -1087,7 +1090,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Vaultdesk, in the shape of Zendesk's cursor-based exports: organizations (those deleted, with `deleted: true`) changed at or after `start_time`, oldest change first (owners and admins). */
+        /**
+         * Vaultdesk, in the shape of Zendesk's cursor-based exports: organizations (those deleted, with `deleted: true`) changed at or after `start_time`, oldest change first (owners and admins).
+         * @description To export the account's data on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         get: operations["incrementalOrganizationExport"];
         put?: never;
         post?: never;
@@ -1104,7 +1110,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's incremental ticket events export: every ticket audit made at or after `start_time`, oldest first; `next_page` goes on (owners and admins). Tickets in the trash, and those of or by people whose processing is restricted, are left out. */
+        /**
+         * Zendesk's incremental ticket events export: every ticket audit made at or after `start_time`, oldest first; `next_page` goes on (owners and admins). Tickets in the trash, and those of or by people whose processing is restricted, are left out.
+         * @description To export the account's data on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         get: operations["incrementalTicketEventExport"];
         put?: never;
         post?: never;
@@ -1121,7 +1130,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's time-based incremental export: tickets (those in the trash, and those deleted for good, with status `deleted`) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
+        /**
+         * Zendesk's time-based incremental export: tickets (those in the trash, and those deleted for good, with status `deleted`) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins).
+         * @description To export the account's data on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         get: operations["incrementalTicketExportByTime"];
         put?: never;
         post?: never;
@@ -1138,7 +1150,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's cursor-based incremental export: tickets (those in the trash, and those deleted for good, with status `deleted`) changed at or after `start_time`, oldest change first (owners and admins). */
+        /**
+         * Zendesk's cursor-based incremental export: tickets (those in the trash, and those deleted for good, with status `deleted`) changed at or after `start_time`, oldest change first (owners and admins).
+         * @description To export the account's data on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         get: operations["incrementalTicketExport"];
         put?: never;
         post?: never;
@@ -1155,7 +1170,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's time-based incremental export: people (deleted ones not active, erased ones as their tombstone) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins). */
+        /**
+         * Zendesk's time-based incremental export: people (deleted ones not active, erased ones as their tombstone) changed at or after `start_time`, oldest change first; `next_page` goes on (owners and admins).
+         * @description To export the account's data on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         get: operations["incrementalUserExportByTime"];
         put?: never;
         post?: never;
@@ -1172,7 +1190,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zendesk's cursor-based incremental export: people (deleted ones not active, erased ones as their tombstone) changed at or after `start_time`, oldest change first (owners and admins). */
+        /**
+         * Zendesk's cursor-based incremental export: people (deleted ones not active, erased ones as their tombstone) changed at or after `start_time`, oldest change first (owners and admins).
+         * @description To export the account's data on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         get: operations["incrementalUserExport"];
         put?: never;
         post?: never;
@@ -2754,7 +2775,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: asks for an export of a person's data (owners, admins, roles with data export access); internal notes about them are included. */
+        /**
+         * Vaultdesk: asks for an export of a person's data (owners, admins, roles with data export access); internal notes about them are included.
+         * @description To export someone's data on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
+         */
         post: operations["createUserDataExport"];
         delete?: never;
         options?: never;

@@ -75,6 +75,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     defineRoute(app, deps, {
       method: "GET", url: `/api/v2/incremental/${resource}/cursor`, operationId: `incremental${name}Export`, tag: "exports", auth: "user",
       summary: `${resource === "organizations" ? "Vaultdesk, in the shape of Zendesk's cursor-based exports" : "Zendesk's cursor-based incremental export"}: ${what} changed at or after \`start_time\`, oldest change first (owners and admins).`,
+      // Every ticket, person or organization, page by page: not from an old or stolen cookie (as POST /exports).
+      recentSignIn: "export the account's data",
       query: incrementalQuery, response: incrementalPage(resource, item),
       handler: async (ctx, { query, url }) => {
         const { items, ...rest } = await cursorPage(ctx, deps.config.incrementalSettleMs, resource, query, url);
@@ -84,6 +86,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     defineRoute(app, deps, {
       method: "GET", url: `/api/v2/incremental/${resource}`, operationId: `incremental${name}ExportByTime`, tag: "exports", auth: "user",
       summary: `Zendesk's time-based incremental export: ${what} changed at or after \`start_time\`, oldest change first; \`next_page\` goes on (owners and admins).`,
+      recentSignIn: "export the account's data",
       query: timeBasedQuery, response: timeBasedPageOf(resource, item),
       handler: async (ctx, { query, url }) => {
         const { items, ...rest } = await timeBasedPage(ctx, deps.config.incrementalSettleMs, resource, query, url);
@@ -105,6 +108,8 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/incremental/ticket_events", operationId: "incrementalTicketEventExport", tag: "exports", auth: "user",
     summary: "Zendesk's incremental ticket events export: every ticket audit made at or after `start_time`, oldest first; `next_page` goes on (owners and admins). Tickets in the trash, and those of or by people whose processing is restricted, are left out.",
+    // Every comment, internal notes included: not from an old or stolen cookie (as POST /exports).
+    recentSignIn: "export the account's data",
     query: timeBasedQuery.extend({ include: z.enum(["comment_events"]).optional().describe("`comment_events`: comments' bodies among the child events.") }),
     response: timeBasedPageOf("ticket_events", ticketEvent),
     handler: async (ctx, { query, url }) => {
@@ -128,6 +133,8 @@ export function registerPersonExportRoutes(app: FastifyInstance, deps: AppDeps):
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/users/:id/data_exports", operationId: "createUserDataExport", tag: "data_exports", auth: "user",
     summary: "Vaultdesk: asks for an export of a person's data (owners, admins, roles with data export access); internal notes about them are included.",
+    // Someone else's data, internal notes about them included: not from an old or stolen cookie.
+    recentSignIn: "export someone's data",
     params: publicIdParam, response: z.object({ data_export: dataExportView }), status: 202,
     handler: async (ctx, { params }) => ({ data_export: await service.createPersonExport(ctx, params.id) }),
   });
