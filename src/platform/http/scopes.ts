@@ -15,7 +15,9 @@
  *   support access grants count as credentials.
  * - Some routes are credential routes for their writes only: custom roles (what a role grants is
  *   what every agent carrying it can do, so an application changing one widens people's access
- *   as surely as a role change). Reading them stays open to whoever the route's policy allows.
+ *   as surely as a role change); healthcare mode, the notification and attachment settings (an
+ *   application must not lift the protections they hold) and the account's exports (every ticket,
+ *   person or organization at once). Reading them stays open to whoever the route's policy allows.
  */
 
 export const SCOPE_RESOURCES = ["tickets", "users", "organizations", "auditlogs", "hc"] as const;
@@ -74,8 +76,15 @@ const CREDENTIAL_PATHS: readonly RegExp[] = [
   /^\/oauth(\/|$)/,
 ];
 
-/** Paths whose writes (any method but GET) manage credentials or access (see above). */
-const CREDENTIAL_WRITE_PATHS: readonly RegExp[] = [/^\/api\/v2\/custom_roles(\/|$)/];
+/**
+ * Paths whose writes (any method but GET) manage credentials or access, or lift a protection or
+ * take the account's data in bulk (see above): the same steps a session may take only soon after
+ * a sign-in (healthcare mode, content-free mail, attachments' refusals, account exports).
+ */
+const CREDENTIAL_WRITE_PATHS: readonly RegExp[] = [
+  /^\/api\/v2\/custom_roles(\/|$)/,
+  /^\/api\/v2\/(compliance\/healthcare_mode|notification_settings|attachment_settings|exports)(\/|$)/,
+];
 
 /** The resource a route's URL pattern belongs to, if any. */
 export function resourceOf(url: string): ScopeResource | undefined {
