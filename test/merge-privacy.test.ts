@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { asSession, signIn, type Session } from "./support/people.ts";
+import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { asSession, endUserWithPassword } from "./support/people.ts";
 
 /**
  * Merging and what customers then see. Since end users copied on a ticket read it in the help
@@ -19,14 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function customer(x: TestTenant, name: string): Promise<{ id: number; session: Session }> {
-  const u = await buildUser(t, x, "end-user", name);
-  const first = "Customer first passphrase 7";
-  expect((await x.api("POST", `/api/v2/users/${u.id}/password.json`, { password: first })).status).toBe(204);
-  const s1 = await signIn(t, x, u.email, first);
-  expect((await asSession(t, x, s1, "PUT", "/api/v2/users/me/password.json", { previous_password: first, password: `${first} mine` })).status).toBe(204);
-  return { id: u.id, session: await signIn(t, x, u.email, `${first} mine`) };
-}
+const customer = (x: TestTenant, name: string) => endUserWithPassword(t, x, name);
 
 describe("merge + CC'd end users read requests", () => {
   it("a source's requester does not get to read the target requester's private conversation", async () => {

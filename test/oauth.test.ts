@@ -324,6 +324,23 @@ describe("OAuth 2.0 authorization code with PKCE", () => {
   });
 });
 
+// Writes that lift a protection or take the account's data in bulk are credential-route writes (scopes.ts).
+describe("an OAuth application and the settings that hold protections", () => {
+  it("is refused healthcare mode, the notification and attachment settings and the account export, as it is the password and session settings", async () => {
+    const { tokens } = await tokensFor("read write");
+    const at = tokens.access_token as string;
+    // Controls: credential routes refuse OAuth.
+    const pw = await bearer(A, at, "PUT", "/api/v2/password_settings.json", { password_settings: { end_users: { level: "medium" } } });
+    expect(pw.status, pw.text).toBe(403);
+    const res: Record<string, number> = {};
+    res.healthcare = (await bearer(A, at, "PUT", "/api/v2/compliance/healthcare_mode.json", { healthcare_mode: { enabled: false } })).status;
+    res.notifications = (await bearer(A, at, "PUT", "/api/v2/notification_settings.json", { settings: { content_free: false } })).status;
+    res.attachments = (await bearer(A, at, "PUT", "/api/v2/attachment_settings.json", { settings: { blocked_extensions: [], allowed_types: null } })).status;
+    res.exports = (await bearer(A, at, "POST", "/api/v2/exports.json", { export: { resource: "tickets", format: "json" } })).status;
+    expect(res).toEqual({ healthcare: 403, notifications: 403, attachments: 403, exports: 403 });
+  });
+});
+
 describe("OAuth clients and tokens", () => {
   it("keeps names and identifiers unique and redirect URIs safe", async () => {
     const c = await createClient(A);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { asSession, signIn, type Session } from "./support/people.ts";
+import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { asSession, endUserWithPassword } from "./support/people.ts";
 
 /**
  * An end user copied on a ticket (a CC, Zendesk's email CC) reads it in the help center while
@@ -23,14 +23,7 @@ afterAll(async () => t?.close());
 type Json = Record<string, any>;
 
 /** An end user of `x` signed in with a password of their own. */
-async function customer(x: TestTenant, name: string): Promise<{ id: number; session: Session }> {
-  const u = await buildUser(t, x, "end-user", name);
-  const first = "Customer first passphrase 7";
-  expect((await x.api("POST", `/api/v2/users/${u.id}/password.json`, { password: first })).status).toBe(204);
-  const s1 = await signIn(t, x, u.email, first);
-  expect((await asSession(t, x, s1, "PUT", "/api/v2/users/me/password.json", { previous_password: first, password: `${first} mine` })).status).toBe(204);
-  return { id: u.id, session: await signIn(t, x, u.email, `${first} mine`) };
-}
+const customer = (x: TestTenant, name: string) => endUserWithPassword(t, x, name);
 
 const ids = (r: { body: Json }) => (r.body.requests as Json[]).map((q) => q.id as number).sort((p, q) => p - q);
 

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { TestApp, TestTenant } from "./harness.ts";
+import { buildUser, type TestApp, type TestTenant } from "./harness.ts";
 import { hasSigninLink, linkIn, type SmtpPeer } from "./smtp-peer.ts";
 
 /** Signing people in and acting as them over real HTTP, shared by the suites. */
@@ -57,4 +57,17 @@ export async function jobsSettled(t: TestApp, tenantId: string): Promise<void> {
     if (i > 1500) throw new Error("jobs did not settle");
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * An end user signed in with a password of their own: an admin sets a one-time password (the
+ * tenant must allow it: `admins_set_end_user_passwords`), the person replaces it, then signs in.
+ */
+export async function endUserWithPassword(t: TestApp, tenant: TestTenant, name: string): Promise<{ id: number; email: string; session: Session }> {
+  const u = await buildUser(t, tenant, "end-user", name);
+  const first = "Customer first passphrase 7";
+  expect((await tenant.api("POST", `/api/v2/users/${u.id}/password.json`, { password: first })).status).toBe(204);
+  const s1 = await signIn(t, tenant, u.email, first);
+  expect((await asSession(t, tenant, s1, "PUT", "/api/v2/users/me/password.json", { previous_password: first, password: `${first} mine` })).status).toBe(204);
+  return { id: u.id, email: u.email, session: await signIn(t, tenant, u.email, `${first} mine`) };
 }
