@@ -541,10 +541,39 @@ describe("key rotation and deletion", () => {
     expect(up.status, up.text).toBe(201);
     const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "x", comment: { body: "x", uploads: [up.body.upload.token] } } });
     const comment = (await a.api("GET", `/api/v2/tickets/${c.body.ticket.id}/comments.json`)).body.comments[0];
-    const rotation = rotateTenantKey(t.db, t.keyring, createBlobStore(t.config), a.tenantId);
+    // The rotation's store holds its re-sealed copy after the first bytes, so that every run
+    // interleaves the same way (on a fast disk the whole copy could be written before a poll saw it).
+    const real = createBlobStore(t.config);
+    let writing!: () => void;
+    const started = new Promise<void>((r) => (writing = r));
+    let release!: () => void;
+    const redacted = new Promise<void>((r) => (release = r));
+    const held: BlobStore = {
+      ...real,
+      put: (tenantId, key, body, opts) =>
+        real.put(
+          tenantId,
+          key,
+          (async function* () {
+            let first = true;
+            for await (const chunk of body as AsyncIterable<Uint8Array>) {
+              yield chunk;
+              if (first) {
+                first = false;
+                writing();
+                await redacted;
+              }
+            }
+          })(),
+          opts,
+        ),
+    };
+    const rotation = rotateTenantKey(t.db, t.keyring, held, a.tenantId);
     // While the re-sealed copy is being written, an agent redacts the file (a card number in a photo).
+    await started;
     expect(await tempSeen(a)).toBe(true);
     const r = await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}/comments/${comment.id}/attachments/${up.body.upload.attachment.id}/redact.json`);
+    release();
     expect(r.status, r.text).toBe(200);
     expect(r.body.attachment.deleted).toBe(true);
     await rotation;
