@@ -65,8 +65,8 @@ async function judge(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestConte
   }
   const rules = await rulesFor(ctx.tx, user.role);
   if (!check.ok) {
-    await countSignInFailure(deps, ctx, user, rules);
-    failed("password");
+    // Not counted: another attempt locked the account meanwhile.
+    failed((await countSignInFailure(deps, ctx, user, rules)) ? "password" : "locked");
     return GENERIC;
   }
   // The right password from here on: the answers may say why.
@@ -80,7 +80,7 @@ async function judge(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestConte
     return "Sign in to choose a new password before using it for the API.";
   }
   // A right password ends a run of wrong ones, as a sign-in does (written only when there is one).
-  if (user.failed_signins > 0) await repo.recordSignInSuccess(ctx.tx, user.id, { mustChangePassword: false });
+  await repo.endSignInFailures(ctx.tx, user.id, now);
   return "ok";
 }
 

@@ -182,9 +182,58 @@ export async function findUserPassword(tx: TenantTx, id: string) {
   return tx.db.selectFrom("users").select(["password_hash", "email_sealed", "name_sealed", "locale"]).where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
 }
 
-/** A wrong password: the count in a row, and the lockout it may have led to. */
-export async function recordSignInFailure(tx: TenantTx, id: string, v: { failed_signins: number; lockouts: number; locked_until: Date | null }): Promise<void> {
-  await tx.db.updateTable("users").set(v).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+/**
+ * A wrong attempt, added to the count as stored (one statement: attempts at once all count, none
+ * is lost to another's read of the same count), unless the account is locked at `now` (locked by
+ * another attempt meanwhile: not counted, as a sign-in while locked is not). Answers the count
+ * and the lockouts in a row after it, or undefined when not counted. The row stays locked by this
+ * transaction until it ends, so the lockout that may follow is written on this count.
+ */
+export async function addSignInFailure(tx: TenantTx, id: string, now: Date): Promise<{ failed_signins: number; lockouts: number } | undefined> {
+  return tx.db
+    .updateTable("users")
+    .set({ failed_signins: sql`failed_signins + 1` })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]))
+    .returning(["failed_signins", "lockouts"])
+    .executeTakeFirst();
+}
+
+/**
+ * Whether the account is locked at `now`, read as stored and holding the row to the end of the
+ * transaction (as a wrong attempt's count does): a right password or code is not let through on a
+ * read made before another attempt locked the account, and its sign-in does not end that lockout.
+ */
+export async function lockedNow(tx: TenantTx, id: string, now: Date): Promise<boolean> {
+  const row = await tx.db.selectFrom("users").select("locked_until").where("tenant_id", "=", tx.tenantId).where("id", "=", id).forNoKeyUpdate().executeTakeFirst();
+  return row?.locked_until != null && row.locked_until > now;
+}
+
+/** The policy's wrong attempts in a row were reached: the count starts again and the account is locked until `until`. */
+export async function lockAfterSignInFailures(tx: TenantTx, id: string, until: Date): Promise<void> {
+  await tx.db
+    .updateTable("users")
+    .set({ failed_signins: 0, lockouts: sql`lockouts + 1`, locked_until: until })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .execute();
+}
+
+/**
+ * A right password through the API ends a run of wrong ones, as a sign-in does; written only when
+ * there is one (decided in the statement, on the count as stored, not on one read earlier), and
+ * never over a lockout in force at `now` (one another attempt has just set).
+ */
+export async function endSignInFailures(tx: TenantTx, id: string, now: Date): Promise<void> {
+  await tx.db
+    .updateTable("users")
+    .set({ failed_signins: 0, lockouts: 0, locked_until: null })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .where("failed_signins", ">", 0)
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]))
+    .execute();
 }
 
 /** The right password: counts start again; a password past its expiry must be changed. */

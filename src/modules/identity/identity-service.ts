@@ -217,8 +217,14 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     return fail();
   }
   if (!check.ok) {
-    await countSignInFailure(deps, ctx, user, rules);
-    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id });
+    // Not counted: another attempt locked the account meanwhile (audited as a sign-in while locked).
+    const counted = await countSignInFailure(deps, ctx, user, rules);
+    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, ...(counted ? {} : { fields: ["locked"] }) });
+    return fail();
+  }
+  // The right password: not past a lockout that another attempt committed since the read above.
+  if (await repo.lockedNow(ctx.tx, user.id, now)) {
+    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null }), { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["locked"] });
     return fail();
   }
   const totp = await twoFactorRepo.hasActiveTotp(ctx.tx, user.id);
@@ -266,25 +272,28 @@ export async function completeSignIn(deps: Pick<AppDeps, "keyring" | "config">, 
 
 /**
  * Counts a wrong attempt at sign-in (a wrong password, or a wrong code after the right password):
- * the policy's attempts in a row lock the account for its time, each lockout twice as long.
+ * the policy's attempts in a row lock the account for its time, each lockout twice as long. The
+ * count goes on from the one stored, in one statement that keeps the row locked to the end of the
+ * transaction: attempts at once (on PostgreSQL) each count, exactly one of them reaches the
+ * lockout (its audit and its mail), and one that comes in while another has just locked the
+ * account is not counted. Answers false when it was not counted (the account was locked meanwhile).
  */
-export async function countSignInFailure(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestContext, user: repo.SignInUser, rules: Rules): Promise<void> {
+export async function countSignInFailure(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestContext, user: Pick<repo.SignInUser, "id" | "nice_id" | "email_sealed" | "locale">, rules: Rules): Promise<boolean> {
   const now = ctx.now();
-  const failed = user.failed_signins + 1;
-  if (failed >= rules.lockout_attempts) {
-    const until = new Date(now.getTime() + lockoutMs(rules, user.lockouts));
-    await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: 0, lockouts: user.lockouts + 1, locked_until: until });
-    audit(ctx, { action: "user.locked", resourceType: "user", resourceId: user.nice_id });
-    // The person is told, so that a lockout by someone else guessing does not go unnoticed.
-    if (user.email_sealed && deps.mailer.available) {
-      const to = ctx.sealer.open(user.email_sealed, { table: "users" as const, column: "email" as const, row: user.id });
-      const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
-      const minutes = Math.round((until.getTime() - now.getTime()) / 60_000);
-      await queueMail(ctx, deps.config.mailRetryMs, { to, ...accountLockedMail(user.locale, team, rules.lockout_attempts, minutes), about: { userId: user.id } });
-    }
-  } else {
-    await repo.recordSignInFailure(ctx.tx, user.id, { failed_signins: failed, lockouts: user.lockouts, locked_until: user.locked_until });
+  const counted = await repo.addSignInFailure(ctx.tx, user.id, now);
+  if (!counted) return false;
+  if (counted.failed_signins < rules.lockout_attempts) return true;
+  const until = new Date(now.getTime() + lockoutMs(rules, counted.lockouts));
+  await repo.lockAfterSignInFailures(ctx.tx, user.id, until);
+  audit(ctx, { action: "user.locked", resourceType: "user", resourceId: user.nice_id });
+  // The person is told, so that a lockout by someone else guessing does not go unnoticed.
+  if (user.email_sealed && deps.mailer.available) {
+    const to = ctx.sealer.open(user.email_sealed, { table: "users" as const, column: "email" as const, row: user.id });
+    const team = (await teamName(ctx)) ?? new URL(ctx.apiBase).hostname;
+    const minutes = Math.round((until.getTime() - now.getTime()) / 60_000);
+    await queueMail(ctx, deps.config.mailRetryMs, { to, ...accountLockedMail(user.locale, team, rules.lockout_attempts, minutes), about: { userId: user.id } });
   }
+  return true;
 }
 
 let dummyHash: Promise<string> | undefined;

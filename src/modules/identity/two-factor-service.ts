@@ -260,6 +260,12 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
   const outside = await networkRefusal(person, { id: user.id, niceId: user.nice_id, role: user.role }, "two_factor", true);
   if (outside) return outside;
   const rules = await rulesFor(ctx.tx, user.role);
+  // Read again holding the row, before a code is tried: a lockout committed since the read above
+  // (another wrong code or password at once) refuses this one too, and no code is spent on it.
+  if (await identityRepo.lockedNow(ctx.tx, user.id, now)) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "locked"] });
+    return codeRefused();
+  }
   const used = await useSecondFactor(deps, person, user.id, code);
   if (!used) {
     await repo.countChallengeFailure(ctx.tx, ch.id);
