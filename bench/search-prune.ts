@@ -1,16 +1,14 @@
 /**
- * A single word's relevance page as the route asks it (the impact order first, 0059, then by
- * bound: search-repo.ts prunedMatch), ranked by bound at once (0052), and every match scored, on
- * a kept search benchmark database (`BENCH_KEEP_DATABASES=1 npm run bench -- --search …` prints
- * its DATABASE_URL and VAULTDESK_MASTER_KEY):
+ * A single word's relevance page, pruned by bounds (search-repo.ts prunedMatch, 0052) against
+ * every match scored, on a kept search benchmark database (`BENCH_KEEP_DATABASES=1 npm run bench
+ * -- --search …` prints its DATABASE_URL and VAULTDESK_MASTER_KEY):
  *
  *   DATABASE_URL=… VAULTDESK_MASTER_KEY=… node --import tsx bench/search-prune.ts bench/results/search.json [kinds]
  *
  * In one process, for each query of each kind (default: one_common,one_stopword,one_cjk) in the
  * results file, the page's statement as the route runs it (the tickets joined to the match, best
- * 26), the three ways in each of their six orders in turn after a warm-up round (left out), as the big tenant's
- * owner; prints the medians and whether each pruned page came back full (bench/README.md, "Bounds",
- * "Impact order").
+ * 26), pruned and not, alternating, five times each (the first left out), as the big tenant's
+ * owner; prints the medians and whether the pruned page came back full (bench/README.md, "Bounds").
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -36,21 +34,16 @@ async function main() {
   try {
     const big = await rt.db.system(async (db) => (await sql<{ id: string }>`SELECT id FROM tenants WHERE subdomain = 'big'`.execute(db)).rows[0]?.id);
     if (!big) throw new Error("no tenant 'big': not a search benchmark database");
-    // "impact": as the route asks (the impact order first, 0059, then by bound); "bound": ranked by
-    // bound at once (as before 0059); "all": every match scored.
-    const modes = ["impact", "bound", "all"] as const;
-    const ORDERS = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]].map((o) => o.map((i) => modes[i]!));
     for (const kind of kinds) {
-      const medians: Record<(typeof modes)[number], number[]> = { impact: [], bound: [], all: [] };
+      const pruned: number[] = [];
+      const all: number[] = [];
       const lines: string[] = [];
       for (const q of results.postgres.queries[kind] ?? []) {
-        const times: Record<(typeof modes)[number], number[]> = { impact: [], bound: [], all: [] };
-        const rows: Record<(typeof modes)[number], number> = { impact: 0, bound: 0, all: 0 };
+        const times = { pruned: [] as number[], all: [] as number[] };
+        let rows = 0;
         let prunable = false;
-        for (let round = 0; round < 7; round++) {
-          // The six orders of the three ways, one a round after a warm-up round: each way comes
-          // after each other way (and after every match's reads, which leave caches colder) alike.
-          for (const mode of ORDERS[round % 6]!) {
+        for (let round = 0; round < 5; round++) {
+          for (const mode of ["pruned", "all"] as const) {
             await rt.db.tenant(big, async (tx) => {
               const ctx = makeContext({ tx, sealer: await rt.keyring.sealerFor(tx), actor: { kind: "operator" }, requestId: "bench", now: () => new Date() });
               const parts = [...q.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
@@ -58,19 +51,18 @@ async function main() {
               const match = await textMatch(ctx, parts, true, undefined);
               if (!match) throw new Error(`no words in ${q}`);
               prunable = match.prunable(pruneTop(26));
-              const top = { best: pruneTop(26), rows: 26, ...(mode === "bound" ? { postings: 0 } : {}) };
-              const hit = match(true, mode !== "all" && prunable ? top : undefined);
+              const hit = match(true, mode === "pruned" && prunable ? pruneTop(26) : undefined);
               const page = await relevancePage(tx, big, hit).execute();
               if (round > 0) times[mode].push(performance.now() - t0);
-              rows[mode] = page.length;
+              if (mode === "pruned") rows = page.length;
             });
           }
         }
-        for (const mode of modes) medians[mode].push(median(times[mode]));
-        const full = (mode: (typeof modes)[number]) => (rows[mode] === 26 ? "full" : `${rows[mode]} rows: asked again in use`);
-        lines.push(`  ${q.padEnd(40)} ${prunable ? `pruned (impact ${full("impact")}, bound ${full("bound")})` : "not pruned"}: impact ${median(times.impact).toFixed(1)} ms; bound ${median(times.bound).toFixed(1)} ms; every match ${median(times.all).toFixed(1)} ms`);
+        pruned.push(median(times.pruned));
+        all.push(median(times.all));
+        lines.push(`  ${q.padEnd(40)} ${prunable ? `pruned, ${rows === 26 ? "full" : `${rows} rows: asked again in use`}` : "not pruned"}: ${median(times.pruned).toFixed(1)} ms; every match: ${median(times.all).toFixed(1)} ms`);
       }
-      console.log(`${kind}: median of the queries' medians, impact ${median(medians.impact).toFixed(1)} ms, bound ${median(medians.bound).toFixed(1)} ms, every match ${median(medians.all).toFixed(1)} ms\n${lines.join("\n")}`);
+      console.log(`${kind}: median of the queries' medians, pruned ${median(pruned).toFixed(1)} ms, every match ${median(all).toFixed(1)} ms\n${lines.join("\n")}`);
     }
   } finally {
     await rt.close();

@@ -709,7 +709,7 @@ async function timeRoute(ctx: ReturnType<typeof makeContext>, tenantId: string, 
   const m = await textMatch(ctx, parts, true, undefined);
   if (!m) throw new Error(`no words in ${q}`);
   const top = pruneTop(26);
-  let page = await relevancePage(ctx.tx, tenantId, m(true, m.prunable(top) ? { best: top, rows: 26 } : undefined)).execute();
+  let page = await relevancePage(ctx.tx, tenantId, m(true, m.prunable(top) ? top : undefined)).execute();
   // A pruned page that came back short is asked again of every match (tickets-repo.ts listTickets).
   if (m.prunable(top) && page.length < 26) page = await relevancePage(ctx.tx, tenantId, m(true, undefined)).execute();
   return { ms: performance.now() - t0, rows: page.length };
@@ -756,7 +756,7 @@ async function explainSlowest(cfg: ReturnType<typeof loadConfig>, tenantId: stri
         const parts = [...c.q.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
         // As the route asks first: a single word's best matches alone when it has more (search-service.ts pruneTop).
         const m = (await textMatch(ctx, parts, true, undefined))!;
-        const matching = m(true, m.prunable(pruneTop(26)) ? { best: pruneTop(26), rows: 26 } : undefined);
+        const matching = m(true, m.prunable(pruneTop(26)) ? pruneTop(26) : undefined);
         return (await relevancePage(tx, tenantId, matching).explain(undefined, sql`analyze, buffers`)).map((r) => String(Object.values(r)[0])).join("\n");
       });
       const b = await basePool.query(`EXPLAIN (ANALYZE, BUFFERS) ${baseSql}`, [tenantId, c.q]);

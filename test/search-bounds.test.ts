@@ -1,6 +1,5 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Top } from "../src/modules/search/search-repo.ts";
 import { pruneTop } from "../src/modules/search/search-service.ts";
 import { buildTenant, startTestApp, waitForJob, type TestApp, type TestTenant, openTicket as open } from "./support/harness.ts";
 
@@ -142,7 +141,7 @@ describe("a single word's best matches", () => {
       const q = { packed: Buffer.concat(hashes), groups: qq.groups, dfs: hashes.map((h) => byTerm.get(h.toString("hex"))!.size), groupCount: Math.max(...qq.groups) + 1, lead: 0 };
       for (const withInternal of [true, false])
         for (const w of [undefined, within]) {
-          const run = (top: Top | undefined, way: "merge" | "pass") =>
+          const run = (top: number | undefined, way: "merge" | "pass") =>
             t.db.tenant(a.tenantId, async (tx) =>
               (await sql<{ nice_id: string; score: string }>`SELECT ${top === undefined ? sql`` : sql`complete, `}nice_id::text AS nice_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { withInternal, within: w, documents, averageLength: 14, way, ordered: true, top })} m`.execute(tx.db)).rows,
             );
@@ -151,8 +150,7 @@ describe("a single word's best matches", () => {
           // The one pass gives the same scores to the last digit (a page may continue from a pruned one by either).
           expect(ordered(await run(undefined, "pass"))).toEqual(all);
           for (const top of [1, 2, 3, 5, 8, 13, 21, 1000]) {
-            // Ranked by bound at once (0052: no postings read in impact order).
-            const rows = await run({ best: top, rows: top, postings: 0 }, "merge");
+            const rows = await run(top, "merge");
             // `complete`: every match is there (no more than `top` matched), on every row alike.
             expect(new Set(rows.map((r) => (r as { complete?: boolean }).complete)), String(top)).toEqual(rows.length ? new Set([top >= all.length]) : new Set());
             const pruned = ordered(rows);
@@ -161,19 +159,6 @@ describe("a single word's best matches", () => {
             expect(pruned.length, label).toBeLessThanOrEqual(top);
             if (top >= all.length) expect(pruned.length, label).toBe(all.length);
             if (pruned.length > 0 && pruned.length < all.length) proper++;
-            // The impact order first (0059; a word of one term): a few postings read, pages of one
-            // row and of `top`. Whichever answers (the impact order's head, or the ranking by bound
-            // when that head is shorter than the page), the rows are the head of all.
-            if (top % 2 === 0 || top > 8) continue;
-            for (const postings of [2, 16, 100])
-              for (const need of [1, top]) {
-                const first = await run({ best: top, rows: need, postings }, "merge");
-                const head = ordered(first);
-                const l2 = JSON.stringify({ query: queries.indexOf(qq), withInternal, within: !!w, top, postings, need });
-                expect(head, l2).toEqual(all.slice(0, head.length));
-                expect(head.length, l2).toBeLessThanOrEqual(top);
-                if (first.some((r) => (r as { complete?: boolean }).complete)) expect(head.length, l2).toBe(all.length);
-              }
           }
         }
     }
@@ -209,7 +194,7 @@ describe("a single word's best matches", () => {
         await sql`INSERT INTO search_postings (tenant_id, term, nice_id, internal, tf, len) VALUES (${b.tenantId}, ${hash}, ${tk.nice_id}, false, 9, 0) ON CONFLICT DO NOTHING`.execute(tx.db);
       }
     });
-    const statement = (top: Top | undefined) => sql<{ nice_id: string; score: string }>`SELECT nice_id::text AS nice_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { withInternal: true, documents: 40, averageLength: 14, way: "merge", ordered: true, top })} m ORDER BY m.score DESC, m.nice_id DESC`;
+    const statement = (top: number | undefined) => sql<{ nice_id: string; score: string }>`SELECT nice_id::text AS nice_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { withInternal: true, documents: 40, averageLength: 14, way: "merge", ordered: true, top })} m ORDER BY m.score DESC, m.nice_id DESC`;
     const tables = ["search_postings", "search_documents"];
     const unforced = <T,>(fn: (db: Parameters<Parameters<typeof t.db.system>[0]>[0]) => Promise<T>) =>
       t.db.system(async (conn) => {
@@ -222,7 +207,7 @@ describe("a single word's best matches", () => {
       });
     // Its one term is an index condition under the policies (a filter would read every posting of the tenant).
     const plan = await t.db.tenant(a.tenantId, async (tx) => {
-      const r = await sql<{ "QUERY PLAN": unknown }>`EXPLAIN (FORMAT JSON) ${statement({ best: 8, rows: 8 })}`.execute(tx.db);
+      const r = await sql<{ "QUERY PLAN": unknown }>`EXPLAIN (FORMAT JSON) ${statement(8)}`.execute(tx.db);
       return JSON.stringify(r.rows[0]!["QUERY PLAN"]);
     });
     const scans = [...plan.matchAll(/"Relation Name":\s*"search_postings"[^}]*?"Index Cond":\s*"([^"]*)"/g)].map((m) => m[1]!);
@@ -230,151 +215,12 @@ describe("a single word's best matches", () => {
     expect(scans.length, plan).toBeGreaterThan(0);
     for (const c of scans) expect(c).toMatch(/term = /);
     expect(plan).not.toMatch(/"Filter":\s*"[^"]*term = /);
-    // Ranked by bound, and in impact order (its head, then too short for the page).
-    for (const top of [{ best: 3, rows: 3, postings: 0 }, { best: 8, rows: 8, postings: 0 }, { best: 1000, rows: 1000, postings: 0 }, { best: 8, rows: 1, postings: 4 }, { best: 8, rows: 8, postings: 100 }, { best: 1000, rows: 1000 }]) {
+    for (const top of [3, 8, 1000]) {
       const mine = await t.db.tenant(a.tenantId, async (tx) => (await statement(top).execute(tx.db)).rows);
       const asOwner = await unforced(async (db) => (await statement(top).execute(db)).rows);
-      expect(asOwner, JSON.stringify(top)).toEqual(mine);
+      expect(asOwner, String(top)).toEqual(mine);
       expect(mine.length).toBeGreaterThan(0);
     }
-  });
-});
-
-describe("a word's best matches in impact order (0059)", () => {
-  it("are read from the impact index, and the ranking by bound runs only when they are too few for the page", async () => {
-    const { matchingTickets, IMPACT_OFFSET, IMPACT_MAX } = await import("../src/modules/search/search-repo.ts");
-    const a = await buildTenant(t, "bndimpact");
-    // "quasar" in every ticket: three times in 10 short ones and once in 20 (lengths 3 to 8,
-    // u = (len + 20) / tf at most 28: in the impact index), once in 10 long ones (u above
-    // IMPACT_MAX: outside it), long enough that the average length is above 3 × 20 (where the
-    // bound is tightest: search-repo.ts impactFirst).
-    const filler = textMaker(9);
-    for (let k = 0; k < 40; k++) await open(a, "quasar", k < 10 ? `quasar quasar ${filler(1 + (k % 4))}` : k < 30 ? filler(2 + (k % 6)) : filler(240 + k));
-    const counted = await t.db.tenant(a.tenantId, async (tx) => {
-      const r = await sql<{ term: Buffer; n: number; inside: number }>`
-        SELECT term, count(*)::int AS n, count(*) FILTER (WHERE len + ${IMPACT_OFFSET} <= ${IMPACT_MAX} * tf)::int AS inside FROM search_postings GROUP BY term ORDER BY 2 DESC, 1 LIMIT 1`.execute(tx.db);
-      return r.rows[0]!;
-    });
-    expect(counted.n).toBe(40);
-    expect(counted.inside).toBe(30);
-    const docs = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number; avg: number }>`SELECT count(*)::int AS n, avg(length)::float8 AS avg FROM search_documents`.execute(tx.db)).rows[0]!);
-    expect(docs.avg).toBeGreaterThan(3 * IMPACT_OFFSET);
-    const q = { packed: Buffer.from(counted.term), groups: [0], dfs: [40], groupCount: 1, lead: 0 };
-    const o = { withInternal: true, documents: docs.n, averageLength: docs.avg, way: "merge" as const, ordered: true };
-    const rowsOf = (top?: Top) =>
-      t.db.tenant(a.tenantId, async (tx) => (await sql<{ nice_id: string; score: string; complete: boolean }>`SELECT nice_id::text AS nice_id, score::text AS score${top ? sql`, complete` : sql``} FROM ${matchingTickets(a.tenantId, q, { ...o, top })} m ORDER BY m.score DESC, m.nice_id DESC`.execute(tx.db)).rows);
-    const planOf = (top: Top) =>
-      t.db.tenant(a.tenantId, async (tx) => (await sql<{ "QUERY PLAN": string }>`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM ${matchingTickets(a.tenantId, q, { ...o, top })} m`.execute(tx.db)).rows.map((r) => r["QUERY PLAN"]).join("\n"));
-    // The plan nodes under one side's gate ("NOT ": the ranking by bound; "": the impact order's
-    // head) that ran, besides the gate's own reading of `enough`, and whether any was skipped.
-    const gated = (plan: string, not: string) => {
-      // "(InitPlan 5).col1" on PGlite (PostgreSQL 17), "$5" on PostgreSQL 15.
-      const at = plan.search(not ? /One-Time Filter: \(NOT (\(InitPlan \d+\)\.col1|\$\d+)\)$/m : /One-Time Filter: (\(InitPlan \d+\)\.col1|\$\d+)$/m);
-      expect(at, plan).toBeGreaterThan(0);
-      const below = plan.slice(at).split("\n").slice(1);
-      const depth = (l: string) => l.length - l.trimStart().length;
-      const own = depth(plan.slice(0, at).split("\n").pop()! + "x");
-      const subtree = below.slice(0, below.findIndex((l) => depth(l) < own) >>> 0);
-      return { ran: subtree.filter((l) => /actual rows/.test(l) && !/enough/.test(l)), skipped: subtree.some((l) => /never executed/.test(l)) };
-    };
-    const all = (await rowsOf()).map((r) => `${r.nice_id}:${r.score}`);
-    expect(all).toHaveLength(40);
-
-    // A page of 5 from the first 12 postings in impact order: the short tickets score best, and the
-    // ranking by bound (every posting read, grouped) never runs.
-    const head = await rowsOf({ best: 40, rows: 5, postings: 12 });
-    expect(head.length).toBeGreaterThanOrEqual(5);
-    expect(head.length).toBeLessThan(40);
-    expect(head.map((r) => `${r.nice_id}:${r.score}`)).toEqual(all.slice(0, head.length));
-    expect(head.every((r) => r.complete === false)).toBe(true);
-    const used = await planOf({ best: 40, rows: 5, postings: 12 });
-    expect(used).toContain("search_postings_impact");
-    expect(gated(used, "NOT ")).toEqual({ ran: [], skipped: true });
-
-    // Cut to its best few: in the page's order, ties (the same text, the same score) by the newest.
-    const ties = new Set<string>();
-    for (const r of head) ties.add(r.score);
-    expect(ties.size).toBeLessThan(head.length);
-    for (const best of [1, 2, 3, 4, 5, 6, 7]) {
-      const cut = await rowsOf({ best, rows: 1, postings: 40 });
-      expect(cut.map((r) => `${r.nice_id}:${r.score}`), String(best)).toEqual(all.slice(0, best));
-    }
-
-    // A page the impact order cannot fill (more rows than its head): the ranking by bound answers,
-    // and says the matches are complete when they all fit in its best.
-    const fallback = await rowsOf({ best: 40, rows: 39, postings: 12 });
-    expect(fallback.map((r) => `${r.nice_id}:${r.score}`)).toEqual(all);
-    expect(fallback.every((r) => r.complete === true)).toBe(true);
-    const other = await planOf({ best: 40, rows: 39, postings: 12 });
-    expect(gated(other, "")).toEqual({ ran: [], skipped: true });
-    expect(gated(other, "NOT ").ran.length).toBeGreaterThan(3);
-
-    // Every posting inside the index read (fewer than asked for): the bound at IMPACT_MAX holds
-    // for the long tickets outside it, and the head is the short ones, best first.
-    const inside = await rowsOf({ best: 40, rows: 1, postings: 1000 });
-    expect(inside.map((r) => `${r.nice_id}:${r.score}`)).toEqual(all.slice(0, inside.length));
-    // The ten with three occurrences (for staff, whose bound takes the offset twice: a ticket's
-    // two documents), and for a reader of the public conversation the shortest of those with one too.
-    expect(inside.length).toBeGreaterThanOrEqual(10);
-    const publicAll = (await t.db.tenant(a.tenantId, async (tx) => (await sql<{ nice_id: string; score: string }>`SELECT nice_id::text AS nice_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { ...o, withInternal: false })} m ORDER BY m.score DESC, m.nice_id DESC`.execute(tx.db)).rows)).map((r) => `${r.nice_id}:${r.score}`);
-    const publicInside = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ nice_id: string; score: string }>`SELECT nice_id::text AS nice_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { ...o, withInternal: false, top: { best: 40, rows: 1, postings: 1000 } })} m ORDER BY m.score DESC, m.nice_id DESC`.execute(tx.db)).rows);
-    expect(publicInside.map((r) => `${r.nice_id}:${r.score}`)).toEqual(publicAll.slice(0, publicInside.length));
-    expect(publicInside.length).toBeGreaterThan(inside.length);
-    expect(publicInside.length).toBeLessThan(counted.inside);
-  });
-});
-
-describe("a word's best matches in impact order, with internal notes", () => {
-  it("are the head of every match for every reader, whatever the counts and lengths of a ticket's two documents", async () => {
-    const { matchingTickets } = await import("../src/modules/search/search-repo.ts");
-    const a = await buildTenant(t, "bndnotes");
-    // "quasar" in every ticket's public text, and in a note on two of every three: for staff a
-    // ticket's count and length are the sums over its two documents (search-repo.ts impactFirst).
-    const filler = textMaker(13);
-    for (let k = 0; k < 45; k++) {
-      const id = await open(a, "quasar", filler(2 + (k % 5)));
-      if (k % 3 !== 0) expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: `quasar ${filler(1 + (k % 4))}`, public: false } } })).status).toBe(200);
-    }
-    const term = await t.db.tenant(a.tenantId, async (tx) =>
-      (await sql<{ term: Buffer; n: number }>`SELECT term, count(*)::int AS n FROM search_postings GROUP BY term ORDER BY 2 DESC, 1 LIMIT 1`.execute(tx.db)).rows[0]!,
-    );
-    expect(term.n).toBe(75);
-    const q = { packed: Buffer.from(term.term), groups: [0], dfs: [45], groupCount: 1, lead: 0 };
-    let s = 7;
-    const rnd = (n: number) => (s = (s * 1103515245 + 12345) % 2147483648) % n;
-    const ordered = (r: Array<{ nice_id: string; score: string }>) => [...r].sort((x, y) => Number(y.score) - Number(x.score) || Number(y.nice_id) - Number(x.nice_id)).map((x) => `${x.nice_id}:${x.score}`);
-    let cut = 0;
-    for (let round = 0; round < 10; round++) {
-      // Each posting of the word a count of 1 to 3 and a length of 1 to 40 (its u from 7 to 60:
-      // inside the impact index and outside it), its document at least that long. A ticket with
-      // the word once in a short public text and once in a short note (each u = 29, outside) is
-      // what a bound taking the offset once misses: together (9 + 9 + 20) / 2 = 19.
-      await t.db.tenant(a.tenantId, async (tx) => {
-        const ps = (await sql<{ nice_id: string; internal: boolean }>`SELECT nice_id::text AS nice_id, internal FROM search_postings WHERE term = ${term.term}`.execute(tx.db)).rows;
-        for (const [i, p] of ps.entries()) {
-          const [tf, len] = round === 0 && i % 4 === 0 ? [1, 9] : [1 + rnd(3), 1 + rnd(40)];
-          await sql`UPDATE search_postings SET tf = ${tf}, len = ${len} WHERE term = ${term.term} AND nice_id = ${p.nice_id} AND internal = ${p.internal}`.execute(tx.db);
-          await sql`UPDATE search_documents SET length = ${len + rnd(4)} WHERE nice_id = ${p.nice_id} AND internal = ${p.internal}`.execute(tx.db);
-        }
-      });
-      for (const withInternal of [true, false])
-        for (const averageLength of [8, 30, 77, 200]) {
-          const o = { withInternal, documents: 45, averageLength, way: "merge" as const, ordered: true };
-          const rowsOf = (top?: Top) =>
-            t.db.tenant(a.tenantId, async (tx) => (await sql<{ nice_id: string; score: string }>`SELECT nice_id::text AS nice_id, score::text AS score FROM ${matchingTickets(a.tenantId, q, { ...o, top })} m`.execute(tx.db)).rows);
-          const all = ordered(await rowsOf());
-          expect(all).toHaveLength(45);
-          for (const postings of [1, 3, 8, 30])
-            for (const rows of [1, 5]) {
-              const head = ordered(await rowsOf({ best: 10, rows, postings }));
-              const label = JSON.stringify({ round, withInternal, averageLength, postings, rows });
-              expect(head, label).toEqual(all.slice(0, head.length));
-              if (head.length < all.length) cut++;
-            }
-        }
-    }
-    // The heads did leave most matches out.
-    expect(cut).toBeGreaterThan(300);
   });
 });
 
@@ -382,14 +228,14 @@ describe("relevance pages of a word in many tickets", () => {
   let a: TestTenant;
   beforeAll(async () => {
     a = await buildTenant(t, "bndpages");
-    // 300 tickets holding "printer" and "the" (more than the 256 best a page of 5 is first taken from),
+    // 300 tickets holding "printer" (more than the 256 best a page of 5 is first taken from),
     // of different lengths and counts, a fifth of them pending; 270 of them hold "プリンター" (four
     // character pairs, once to three times), the other 30 "プリンタ" (three of its pairs, no match).
     const text = textMaker(5);
     for (let j = 0; j < 3; j++) {
       const tickets = Array.from({ length: 100 }, (_, k) => ({
         subject: `printer ${text(2 + (k % 4))}`,
-        comment: { body: `${"the ".repeat(1 + ((k * 5 + j) % 4))}${"printer ".repeat(1 + ((k * 7 + j) % 3))}${text(3 + ((k * 13 + j) % 17))} ${k % 10 === 3 ? "プリンタ" : "プリンター ".repeat(1 + ((k * 11 + j) % 3))}` },
+        comment: { body: `${"printer ".repeat(1 + ((k * 7 + j) % 3))}${text(3 + ((k * 13 + j) % 17))} ${k % 10 === 3 ? "プリンタ" : "プリンター ".repeat(1 + ((k * 11 + j) % 3))}` },
         status: k % 5 === 0 ? "pending" : "open",
       }));
       const r = await a.api("POST", "/api/v2/tickets/create_many.json", { tickets });
@@ -470,36 +316,6 @@ describe("relevance pages of a word in many tickets", () => {
     expect(pending).toEqual(all.ids.filter((id) => statuses.get(id) === "pending"));
     expect(pending.length).toBe(60);
   }, 120_000);
-
-  it("of a word in every ticket, read in impact order, are those of every match: by cursor and by offset", async () => {
-    const { relevancePages } = await import("../src/modules/tickets/tickets-repo.ts");
-    const { textMatch } = await import("../src/modules/search/search-index.ts");
-    const { makeContext } = await import("../src/platform/context.ts");
-    // "the" is one term in both of the tenant's languages and in every ticket: the statement the
-    // route builds for a page of 5 for a reader of the public conversation reads it from the
-    // impact index, whose head fills the page (the ranking by bound, which reads the primary key,
-    // never runs). For staff (notes too) the bound is looser (search-repo.ts impactFirst), and
-    // these short tickets' head is too short: the pages below are staff's.
-    const plan = await t.db.tenant(a.tenantId, async (tx) => {
-      const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "test", now: () => new Date() });
-      const m = (await textMatch(ctx, ["the"], false))!;
-      expect(m.prunable(pruneTop(6))).toBe(true);
-      const r = await sql<Record<string, string>>`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM ${m(true, { best: pruneTop(6), rows: 6 })} h`.execute(tx.db);
-      return r.rows.map((x) => Object.values(x)[0]).join("\n");
-    });
-    expect(plan).toMatch(/search_postings_impact[^\n]*\(actual rows/);
-    // The ranking by bound's reading of the postings (by the primary key, or a sequential scan of a small table) never ran.
-    expect(plan).toMatch(/on search_postings p_\d+ \(never executed\)/);
-    // Every match (offset pages of 100 need their best 4,000: more than the matches, never pruned).
-    const before = { ...relevancePages };
-    const all = await offsetPages("the", 100);
-    expect(relevancePages).toEqual(before);
-    expect(all.ids.length).toBe(300);
-    expect(await cursorPages("the", 5, 70)).toEqual(all.ids);
-    expect(relevancePages.pruned).toBeGreaterThan(before.pruned);
-    expect((await offsetPages("the", 5)).ids).toEqual(all.ids);
-    expect((await offsetPages("the status:pending", 5)).count).toBe(60);
-  });
 
   it("of a CJK word of several character pairs are those of every match: pruned when it is in many more tickets than a page's best", async () => {
     const { relevancePages } = await import("../src/modules/tickets/tickets-repo.ts");

@@ -30,7 +30,7 @@ export const SEARCH_PURPOSE = "search.term";
  * A text search's matching tickets as a subquery, in score order (`ordered`) or in none; `top`
  * (ordered): only the best matches no other can outscore, when `prunable(top)` (repo.matchingTickets).
  */
-export type TextMatch = ((ordered: boolean, top?: repo.Top) => ReturnType<typeof repo.matchingTickets>) & { prunable: (top: number) => boolean };
+export type TextMatch = ((ordered: boolean, top?: number) => ReturnType<typeof repo.matchingTickets>) & { prunable: (top: number) => boolean };
 
 /** Most term groups one query may ask for (a long pasted paragraph is refused, not run). */
 export const MAX_QUERY_GROUPS = 48;
@@ -285,5 +285,5 @@ export async function textMatch(ctx: RequestContext, parts: readonly string[], w
   const expected = repo.expectedMatches(stats.documents, groupDf, words);
   const prunable = (top: number) =>
     pairs.length === 0 && hashes.length <= repo.DENSE_MAX_TERMS && (groups.length === 1 ? Math.max(...dfs) > top : repo.preferPruned(dfs, groupDf, lead, expected, top, words));
-  return Object.assign((ordered: boolean, top?: repo.Top) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way, ordered, top: top !== undefined && prunable(top.best) ? top : undefined }), { prunable });
+  return Object.assign((ordered: boolean, top?: number) => repo.matchingTickets(ctx.tx.tenantId, q, { withInternal, ...stats, within, way, ordered, top: top !== undefined && prunable(top) ? top : undefined }), { prunable });
 }

@@ -269,22 +269,10 @@ const B = 0.75;
  * taken from these rows is the page every match would give if it is full (or they are complete);
  * if it is not, the caller asks again without `top`.
  */
-export type Top = {
-  /** Most tickets scored exactly when ranked by bound (search-service.ts pruneTop). */
-  best: number;
-  /** Rows the page needs: fewer from the impact order and the bound's ranking is asked instead. */
-  rows: number;
-  /**
-   * Postings read in the impact order (impactPostings by default, for a word in a quarter of the
-   * documents or more; tests set it; 0: none, ranked by bound at once).
-   */
-  postings?: number;
-};
-
 export function matchingTickets(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number; lead: number; pairs?: readonly Buffer[][] },
-  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; way?: MatchWay | "general"; ordered?: boolean; top?: Top | undefined },
+  o: { withInternal: boolean; documents: number; averageLength: number; within?: Expression<unknown> | undefined; way?: MatchWay | "general"; ordered?: boolean; top?: number | undefined },
 ): RawBuilder<{ nice_id: string; score: string }> {
   const pairs = q.pairs ?? [];
   const held = (niceId: RawBuilder<unknown>) => (pairs.length ? sql`AND ${pairsHeld(tenantId, pairs.length, o.withInternal, niceId)}` : sql``);
@@ -298,7 +286,7 @@ export function matchingTickets(
   // every match: 11,600 lookups, 20 ms, for the most frequent word of the benchmark.
   const order = o.ordered ? sql` ORDER BY score DESC` : sql``;
   if (q.groups.length <= DENSE_MAX_TERMS && o.way !== "general") {
-    if (o.top !== undefined && o.ordered && pairs.length === 0) return prunedMatch(tenantId, q, { withInternal: o.withInternal, visible, visibleDoc, n, avg, top: o.top });
+    if (o.top !== undefined && o.ordered && pairs.length === 0) return prunedMatch(tenantId, q, { visible, visibleDoc, n, avg, top: o.top });
     if (o.way === "pass") return denseMatch(tenantId, q, { visible, visibleDoc: sql`${visibleDoc} ${o.within ? sql`AND d.nice_id IN (${o.within})` : sql``}`, n, avg, order, held: held(sql`per.nice_id`), pq });
     if (o.way === "merge" || q.groupCount === 1) return mergeMatch(tenantId, q, { visible, visibleDoc, n, avg, order, held: held(sql`p.nice_id`), pq });
   }
@@ -444,126 +432,6 @@ function mergeMatch(
  * the benchmark's big tenant has a posting in most of its 300,000 tickets (bench/README.md, "Bounds").
  */
 function prunedMatch(
-  tenantId: string,
-  q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number },
-  o: { withInternal: boolean; visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; top: Top },
-): RawBuilder<{ nice_id: string; score: string; complete: boolean }> {
-  const ranked = boundRanked(tenantId, q, { ...o, top: o.top.best });
-  // The impact order for a word of one term in a quarter of the documents or more (or when asked
-  // to read a number of postings): in the benchmark's text, the words that far up are repeated
-  // within documents ("i", "the", "is": 0.3–0.5 of the time by bound), and the words below them
-  // mostly once a document, where the order could not fill a page and cost 1–3 ms before the
-  // ranking by bound answered ("please", "account"; bench/README.md, "Impact order").
-  const wide = o.top.postings === undefined ? (q.dfs[0] ?? 0) * 4 >= o.n : o.top.postings > 0;
-  return q.groups.length === 1 && wide ? impactFirst(tenantId, q, { ...o, ranked }) : ranked;
-}
-
-/**
- * The impact key of a posting, u = (len + IMPACT_OFFSET) / tf, and the most it may be to be in
- * search_postings_impact (its partial index, 0059_search_postings_impact.sql: the constants
- * must agree with it).
- */
-export const IMPACT_OFFSET = 20;
-export const IMPACT_MAX = 28;
-
-/**
- * How many postings of a word impactFirst reads: enough that the best of them beat the bound of
- * the rest, few enough that their lookups (~7 µs each, a count and a length) stay cheap. On the
- * benchmark's big tenant (90,000 tickets) the most frequent words' public documents could stop
- * after 84–228 of their 31,000–65,000 postings, a number growing more slowly than the tenant;
- * staff (notes too, a looser bound) need more (bench/README.md, "Impact order"). Four times √df
- * (800 for 40,000) leaves room, as a head too short costs the ranking by bound on top.
- */
-export function impactPostings(df: number): number {
-  return Math.min(4096, Math.max(256, Math.round(4 * Math.sqrt(Math.max(df, 0)))));
-}
-
-/**
- * A word of one term's best matches read in impact order (0059): its postings in ascending
- * u = (len + L0) / tf (L0 = IMPACT_OFFSET), from search_postings_impact, which holds those with u
- * up to IMPACT_MAX. BM25's weight of a ticket with count tf and length L now is
- * idf · (k1 + 1) / (1 + D), D = k1(1 − b)/tf + k1·b·L/(tf·avgdl). As L ≥ len (0052),
- * D ≥ (k1·b/avgdl) · (len + A)/tf with A = (1 − b)/b · avgdl, and (len + A)/tf is at least u when
- * A ≥ L0, at least (A/L0)·u when not; so D ≥ min(k1·b·u/avgdl, k1(1 − b)·u/L0), and the weight is
- * at most idf · (k1 + 1) / (1 + that), which falls as u grows. With notes a ticket's count and
- * length are the sums over its two documents, where the offset counts once: (len₁ + len₂ + A) /
- * (tf₁ + tf₂) may be below both postings' u (by up to L0 / (tf₁ + tf₂)). It is at least the
- * smaller u when A ≥ 2·L0 (the mediant of (len₁ + L0)/tf₁ and (len₂ + L0)/tf₂), and A/(2·L0) of
- * it when not, so for readers who see notes the bound's L0 is doubled (IMPACT_OFFSET for the
- * postings' key, 2 × IMPACT_OFFSET in the bound): looser, never wrong. So once the first
- * `postings` are read and their tickets scored exactly (counts and lengths looked up: the
- * expression of mergeMatch, the same scores to the last digit), no ticket left can score above
- * the bound at the next posting's u, or at IMPACT_MAX when none is left in the index (every
- * posting outside it has a larger u): the tickets above that bound are the head of every match.
- * A ticket read whose weight with its postings' `len` (at most its length now) is not above that
- * bound cannot be, and is not looked up. (L0 makes the bound tight for words counted once: with u = len / tf alone, the dropped
- * k1(1 − b)/tf made the most frequent words read 2,000–3,000 postings instead of 84–228.)
- *
- * Of that head the best `best` are returned when they are at least the `rows` a page needs;
- * otherwise (a word of long documents, a tenant's very first tickets) `ranked` (boundRanked)
- * answers instead: a gate evaluated once (an InitPlan) keeps PostgreSQL from running the other
- * side. What it saves: reading and grouping every posting of a word in most of the tenant's
- * tickets (bench/README.md, "Impact order").
- */
-function impactFirst(
-  tenantId: string,
-  q: { packed: Buffer; dfs: number[] },
-  o: { withInternal: boolean; visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; top: Top; ranked: RawBuilder<{ nice_id: string; score: string; complete: boolean }> },
-): RawBuilder<{ nice_id: string; score: string; complete: boolean }> {
-  const hash = q.packed.subarray(0, TERM_BYTES);
-  const df = q.dfs[0] ?? 0;
-  const best = Math.max(1, Math.min(Math.trunc(o.top.best), 100_000));
-  const rows = Math.max(1, Math.trunc(o.top.rows));
-  const postings = Math.max(1, Math.min(Math.trunc(o.top.postings ?? impactPostings(df)), 100_000));
-  const d = sql`${df}::float8`;
-  // Literals, as the partial index's expression and condition are written (a parameter would not match them).
-  // The key in float8 from the start: `len + 20 <= 28 * tf` in int4 overflowed for tf ≥ 76.7 million.
-  const key = sql`(p.len + ${sql.lit(IMPACT_OFFSET)})::float8 / p.tf`;
-  // With notes a ticket sums two postings and the offset counts once: the bound takes it twice (above).
-  const offset = o.withInternal ? 2 * IMPACT_OFFSET : IMPACT_OFFSET;
-  const bound = sql`ln(1 + (greatest(${o.n}::float8, ${d}) - ${d} + 0.5) / (${d} + 0.5)) * ${K1 + 1} / (1 + least(${K1 * B} * edge.u / ${o.avg}::float8, ${K1 * (1 - B)} * edge.u / ${offset}::float8))`;
-  // A ticket's count: with notes, the sum of its two postings (the other may not be among those read).
-  // Each ticket read: its count, and the sum of its postings' `len` (at most its length now, so the
-  // weight with it bounds the real one from above). With notes, from both of its postings (the
-  // other may not be among those read); without, the one read.
-  const cand = o.withInternal
-    ? sql`SELECT c.nice_id, t.${countColumn(0)}, t.lb FROM (SELECT DISTINCT nice_id FROM numbered WHERE rn <= ${postings}) c CROSS JOIN LATERAL (
-        SELECT sum(pp.tf)::float8 AS ${countColumn(0)}, sum(pp.len)::float8 AS lb FROM search_postings pp WHERE pp.tenant_id = ${tenantId} AND pp.term = ${hash}::bytea AND pp.nice_id = c.nice_id) t`
-    : sql`SELECT nice_id, sum(tf)::float8 AS ${countColumn(0)}, sum(len)::float8 AS lb FROM numbered WHERE rn <= ${postings} GROUP BY nice_id`;
-  const above = (score: RawBuilder<unknown>) => sql`${score} > round(${bound} * 1000000)::bigint + 1`;
-  const scoreWith = (len: RawBuilder<unknown>) => sql`round((${termWeight(0, df, len, o)}) * 1000000)::bigint`;
-  // The head is cut in the page's order (score, then the newest): a tie at the cut never leaves
-  // out a ticket the page would put before one kept.
-  return sql<{ nice_id: string; score: string; complete: boolean }>`(${PLAN_PER_EXECUTION}
-    WITH firsts AS MATERIALIZED (
-      SELECT p.nice_id, p.tf, p.len, ${key} AS u FROM search_postings p
-      WHERE p.tenant_id = ${tenantId} AND p.term = ${hash}::bytea AND ${key} <= ${sql.lit(IMPACT_MAX)} ${o.visible}
-      ORDER BY ${key} LIMIT ${postings + 1}),
-    numbered AS MATERIALIZED (SELECT f.*, row_number() OVER (ORDER BY f.u) AS rn FROM firsts f),
-    edge AS MATERIALIZED (SELECT coalesce(max(u) FILTER (WHERE rn > ${postings}), ${IMPACT_MAX}::float8) AS u FROM numbered),
-    cand AS MATERIALIZED (${cand}),
-    likely AS (SELECT c.* FROM cand c CROSS JOIN edge WHERE ${above(scoreWith(sql`c.lb`))}),
-    scored AS (
-      SELECT c.nice_id, ${scoreWith(sql`l.len`)} AS score
-      FROM likely c CROSS JOIN LATERAL (
-        SELECT sum(d.length)::float8 AS len FROM search_documents d WHERE d.tenant_id = ${tenantId} AND d.nice_id = c.nice_id ${o.visibleDoc}) l
-      WHERE l.len IS NOT NULL),
-    head AS MATERIALIZED (
-      SELECT s.nice_id, s.score FROM scored s CROSS JOIN edge
-      WHERE ${above(sql`s.score`)}
-      ORDER BY s.score DESC, s.nice_id DESC LIMIT ${best}),
-    enough AS MATERIALIZED (SELECT count(*) >= ${rows} AS ok FROM head)
-    SELECT h.nice_id, h.score, false AS complete FROM head h WHERE (SELECT ok FROM enough)
-    UNION ALL
-    SELECT b.nice_id, b.score, b.complete FROM ${o.ranked} b WHERE NOT (SELECT ok FROM enough)
-    ORDER BY score DESC)`;
-}
-
-/**
- * prunedMatch's ranking by bound: every posting of the query's terms read and grouped by ticket,
- * the best `top` by bound scored exactly (see prunedMatch).
- */
-function boundRanked(
   tenantId: string,
   q: { packed: Buffer; groups: number[]; dfs: number[]; groupCount: number },
   o: { visible: RawBuilder<unknown>; visibleDoc: RawBuilder<unknown>; n: number; avg: number; top: number },

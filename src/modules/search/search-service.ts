@@ -112,9 +112,7 @@ async function filtersFor(ctx: RequestContext, query: string, byRelevance = fals
   }
   // `any` above: the ticket query builder's type is deep and each condition is checked at run time by Kysely.
   const conds = [...groups.values()];
-  // `rows`: the rows a relevance page needs, when its best matches may be enough (listTickets' `top`).
-  const joined = (q: any, counting: boolean, rows: number | undefined) =>
-    matching ? q.innerJoin(matching(byRelevance && !counting, counting || rows === undefined ? undefined : { best: pruneTop(rows), rows }).as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) : q;
+  const joined = (q: any, counting: boolean, top: number | undefined) => (matching ? q.innerJoin(matching(byRelevance && !counting, counting ? undefined : top).as("hit"), (j: any) => j.onRef("hit.nice_id", "=", "t.nice_id")) : q);
   return {
     where: (q, counting = false, top) => {
       const jq = joined(q, counting, top);
@@ -152,7 +150,7 @@ export async function searchTickets(ctx: RequestContext, query: string, page: Pa
   requireStaffForSearch(ctx);
   const f = await filtersFor(ctx, query, !sort);
   const byRelevance = f.ranked && !sort;
-  const relevance = { ...RELEVANCE, top: (rows: number) => (f.prunable(pruneTop(rows)) ? rows : undefined), complete: sql<boolean>`hit.complete` };
+  const relevance = { ...RELEVANCE, top: (rows: number) => (f.prunable(pruneTop(rows)) ? pruneTop(rows) : undefined), complete: sql<boolean>`hit.complete` };
   const r = await listTickets(ctx, byRelevance ? { ...page, desc: true } : page, f.where, byRelevance ? relevance : sort);
   // A text search's hits carry highlights, from this page's tickets only: what the reader may see
   // of them (the same rule as matching), decrypted now and never kept.

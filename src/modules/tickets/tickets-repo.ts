@@ -184,10 +184,10 @@ export type TicketOrder = {
   text: RawBuilder<string>;
   value: (k: string) => RawBuilder<unknown>;
   /**
-   * For a page in this order (highest first) that needs `rows` rows: a value for `where`'s third
-   * argument (search: those rows) asking it to join in only the best matches instead of all of
-   * them, or undefined for all. A page that comes back full from those is the page all would give;
-   * one that does not is asked again with all (search-repo.ts prunedMatch).
+   * For a page in this order (highest first) that needs `rows` rows: how many of the best matches
+   * `where` may join in instead of all of them (its third argument), or undefined for all. A page
+   * that comes back full from those is the page all would give; one that does not is asked again
+   * with all (search-repo.ts prunedMatch).
    */
   top?: (rows: number) => number | undefined;
   /** With `top`: whether the best matches `where` joined in were all of them (a short page is then the last). */
