@@ -103,6 +103,7 @@ const NO_AUDIT: Record<string, string> = {
   "POST /api/v2/users/me/passkeys/options": "issues a single-use WebAuthn challenge (a keyed hash, five minutes); adding the passkey is audited",
   "POST /api/v2/session/passkey/options": "issues a single-use WebAuthn challenge for an anonymous sign-in; the sign-in is audited",
   "POST /api/v2/session/two_factor/passkey/options": "issues a single-use WebAuthn challenge for the second step; the sign-in is audited",
+  "POST /api/v2/users/me/two_factor/recovery_codes/passkey/options": "issues a single-use WebAuthn challenge for new recovery codes; the renewal is audited",
   "POST /access/saml":
     "SAML's assertion consumer service checks the IdP's answer and hands it to GET /access/saml/complete, which signs the person in and is audited there (its refusals are audited user.signin_failed); it records only the replay key and the used-up request, which are not changes of the account",
 };
@@ -542,6 +543,15 @@ const CASES: Record<string, Case> = {
       return { ...k.on, method: "POST", path: "/api/v2/users/me/passkeys.json", headers, body: { passkey: { name: "Laptop", credential: new SoftAuthenticator().register(o.body.options, { origin: k.origin }) } } };
     },
   },
+  "POST /api/v2/users/me/two_factor/recovery_codes/passkey": {
+    action: "user.recovery_codes_regenerated",
+    prepare: async () => {
+      const p = await withPasskey();
+      const k = await passkeyTenant();
+      const o = await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes/passkey/options.json", host: k.host, headers: p.headers });
+      return { ...k.on, method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes/passkey.json", headers: p.headers, body: { credential: p.auth.assert(o.body.options, { origin: k.origin }) } };
+    },
+  },
   "PUT /api/v2/users/me/passkeys/:id": {
     action: "user.passkey_renamed",
     prepare: async () => {
@@ -668,7 +678,7 @@ describe("every write route is audited", () => {
     const res = await t.request({ method: "POST", path: "/api/v2/invitations/preview.json", host: a.host, body: { token: inv.invitation.token } });
     expect(res.status, res.text).toBe(200);
     expect(await auditActions(a.tenantId)).toEqual(before);
-    // The WebAuthn challenges: registration options for a signed-in person, sign-in options, second-factor options.
+    // The WebAuthn challenges: registration options for a signed-in person, sign-in options, second-factor options, recovery-code options.
     const k = await passkeyTenant();
     const p = await staffWithPassword(t, k, "agent");
     const first = await t.request({ method: "POST", path: "/api/v2/session.json", host: k.host, body: { email: p.email, password: PASSWORD } });
@@ -676,7 +686,7 @@ describe("every write route is audited", () => {
     const step = await t.request({ method: "POST", path: "/api/v2/session.json", host: k.host, body: { email: withKey.email, password: PASSWORD } });
     expect([first.status, step.status]).toEqual([201, 202]);
     const trail = await auditActions(k.tenantId);
-    for (const [path, headers, body] of [["/api/v2/users/me/passkeys/options.json", { cookie: p.session.cookie, "x-csrf-token": p.session.csrf }, undefined], ["/api/v2/session/passkey/options.json", {}, undefined], ["/api/v2/session/two_factor/passkey/options.json", {}, { challenge: step.body.challenge }]] as const) {
+    for (const [path, headers, body] of [["/api/v2/users/me/passkeys/options.json", { cookie: p.session.cookie, "x-csrf-token": p.session.csrf }, undefined], ["/api/v2/session/passkey/options.json", {}, undefined], ["/api/v2/session/two_factor/passkey/options.json", {}, { challenge: step.body.challenge }], ["/api/v2/users/me/two_factor/recovery_codes/passkey/options.json", withKey.headers, undefined]] as const) {
       const r = await t.request({ method: "POST", path, host: k.host, headers, body });
       expect(r.status, `${path} ${r.text}`).toBe(200);
     }
@@ -690,6 +700,6 @@ describe("every write route is audited", () => {
     expect(acs.status, acs.text).toBe(303);
     expect(acs.headers.location).toMatch(/^\/access\/saml\/complete\?token=/);
     expect((await auditActions(s.tenantId)).slice(beforeAcs.length)).toEqual([]);
-    expect(Object.keys(NO_AUDIT)).toEqual(["POST /api/v2/invitations/preview", "POST /api/v2/users/me/passkeys/options", "POST /api/v2/session/passkey/options", "POST /api/v2/session/two_factor/passkey/options", "POST /access/saml"]);
+    expect(Object.keys(NO_AUDIT)).toEqual(["POST /api/v2/invitations/preview", "POST /api/v2/users/me/passkeys/options", "POST /api/v2/session/passkey/options", "POST /api/v2/session/two_factor/passkey/options", "POST /api/v2/users/me/two_factor/recovery_codes/passkey/options", "POST /access/saml"]);
   });
 });

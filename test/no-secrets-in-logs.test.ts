@@ -33,6 +33,8 @@ let SESSION_COOKIE = "";
 let TOTP_SECRET = "";
 let CHALLENGE = "";
 let RECOVERY: string[] = [];
+/** The recovery codes renewed with a passkey. */
+let RENEWED: string[] = [];
 /** Passkeys: WebAuthn challenges, the credential id, signatures, a second sign-in challenge. */
 const WEBAUTHN: string[] = [];
 /** A signed SAML response naming the marker's address. */
@@ -187,7 +189,15 @@ describe("logs", () => {
     const sfo = (await t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey/options.json", host: a.host, body: { challenge: step2.body.challenge } })).body.options;
     const second = pk.assert(sfo, { origin: a.origin });
     expect((await t.request({ method: "POST", path: "/api/v2/session/two_factor/passkey.json", host: a.host, body: { challenge: step2.body.challenge, credential: second } })).status).toBe(201);
-    WEBAUTHN.push(regOptions.body.options.challenge, pwl.challenge, sfo.challenge, step2.body.challenge, registration.id, registration.response.attestationObject, assertion.response.signature, second.response.signature);
+    // New recovery codes with the passkey as the proof (then the same answer replayed).
+    const rco = await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes/passkey/options.json", host: a.host, headers: ownerSession });
+    expect(rco.status, rco.text).toBe(200);
+    const renewal = pk.assert(rco.body.options, { origin: a.origin });
+    const renewed = await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes/passkey.json", host: a.host, headers: ownerSession, body: { credential: renewal } });
+    expect(renewed.status, renewed.text).toBe(201);
+    RENEWED = renewed.body.recovery_codes;
+    expect((await t.request({ method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes/passkey.json", host: a.host, headers: ownerSession, body: { credential: renewal } })).status).toBe(422);
+    WEBAUTHN.push(regOptions.body.options.challenge, pwl.challenge, sfo.challenge, step2.body.challenge, registration.id, registration.response.attestationObject, assertion.response.signature, second.response.signature, rco.body.options.challenge, renewal.response.signature);
 
     // Inbound mail carrying every kind of sensitive value in its addresses, subject and body: a
     // ticket, a suspended one recovered, a refused recipient, a message over the size limit, the
@@ -287,7 +297,8 @@ describe("logs", () => {
     expect(SESSION_COOKIE).toMatch(/^vds_/);
     expect(CHALLENGE).toMatch(/^vdc_/);
     expect(RECOVERY).toHaveLength(10);
-    expect(WEBAUTHN).toHaveLength(8);
+    expect(WEBAUTHN).toHaveLength(10);
+    expect(RENEWED).toHaveLength(10);
     expect(ID_TOKEN).toMatch(/^ey/);
     // Positive control: the sign-in requests were logged (by route, never by their query or body).
     expect(log).toContain('"/access/jwt"');
@@ -297,7 +308,7 @@ describe("logs", () => {
     for (const secret of ssoSecrets) expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     expect(SAML_RESPONSE.length).toBeGreaterThan(1000);
     expect(SAML_BINDING).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    for (const secret of [SAML_BINDING, SAML_COMPLETE.split("token=")[1]!, SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, ROTATED_TOKEN, ROTATED_TOKEN.slice(4), RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...WEBAUTHN, ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", ""))]) {
+    for (const secret of [SAML_BINDING, SAML_COMPLETE.split("token=")[1]!, SAML_RESPONSE.slice(0, 40), SAML_RESPONSE.slice(400, 440), encodeURIComponent(SAML_RESPONSE.slice(400, 440)), MARK, MARK.toLowerCase(), EMAIL, PHONE, CARD, CARD.replace(/ /g, ""), a.ownerToken, a.ownerEmail, ROTATED_TOKEN, ROTATED_TOKEN.slice(4), RESET_TOKEN, RESET_TOKEN.slice(4), RESET_PASSWORD, SESSION_COOKIE, SESSION_COOKIE.slice(4), TOTP_SECRET, CHALLENGE, CHALLENGE.slice(4), ...WEBAUTHN, ...RECOVERY, ...RECOVERY.map((c) => c.replace("-", "")), ...RENEWED, ...RENEWED.map((c) => c.replace("-", ""))]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   }, 240_000);

@@ -593,3 +593,151 @@ describe("passkey as a second factor", () => {
     expect((await passwordless(a, ownerAuth.assert(await passwordlessOptions(a), { origin: a.origin }))).status).toBe(401);
   });
 });
+
+describe("new recovery codes with a passkey as the proof", () => {
+  const OPTIONS = "/api/v2/users/me/two_factor/recovery_codes/passkey/options.json";
+  const RENEW = "/api/v2/users/me/two_factor/recovery_codes/passkey.json";
+  /** A team member with a passkey only (their first, so with ten recovery codes). */
+  async function passkeyOnly(a: TestTenant) {
+    const p = await staffWithPassword(t, a, "agent");
+    const auth = new SoftAuthenticator();
+    const o = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
+    const r = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Laptop", credential: auth.register(o.body.options, { origin: a.origin }) } });
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.recovery_codes).toHaveLength(10);
+    return { ...p, auth, codes: r.body.recovery_codes as string[] };
+  }
+  const renewOptions = async (a: TestTenant, s: Session) => {
+    const o = await asSession(t, a, s, "POST", OPTIONS);
+    expect(o.status, o.text).toBe(200);
+    return o.body.options as Json & { challenge: string };
+  };
+  const codeHashes = async (a: TestTenant) =>
+    (await t.db.tenant(a.tenantId, (tx) => sql<{ h: string; used: boolean }>`SELECT encode(code_hash, 'hex') AS h, used_at IS NOT NULL AS used FROM two_factor_recovery_codes ORDER BY 1`.execute(tx.db))).rows;
+  /** Whether a recovery code still opens a session after the password (a fresh sign-in each time). */
+  const codeWorks = async (a: TestTenant, email: string, code: string) => {
+    const step = await passwordStep(a, email);
+    return (await post(a, "/api/v2/session/two_factor.json", { challenge: step.challenge, code })).status === 201;
+  };
+
+  it("renews the codes of someone with passkeys only who has none left: the old ones stop working, the new ones work; audited", async () => {
+    const a = await buildTenant(t, "pkrenew");
+    const p = await passkeyOnly(a);
+    // Every code used up: the code route has nothing left to prove it with.
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE two_factor_recovery_codes SET used_at = now()`.execute(tx.db));
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor).toMatchObject({ enabled: false, passkeys: 1, recovery_codes_left: 0 });
+    expect((await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/recovery_codes.json", { code: p.codes[0] })).status).toBe(422);
+    // The passkey proves it instead.
+    const options = await renewOptions(a, p.session);
+    expect(options.rpId).toBe(new URL(a.origin).hostname);
+    expect(options.allowCredentials?.map((c: Json) => c.id)).toEqual([p.auth.credentials[0]!.id.toString("base64url")]);
+    const r = await asSession(t, a, p.session, "POST", RENEW, { credential: p.auth.assert(options, { origin: a.origin }) });
+    expect(r.status, r.text).toBe(201);
+    expect(Object.keys(r.body)).toEqual(["recovery_codes"]);
+    const fresh = r.body.recovery_codes as string[];
+    expect(fresh).toHaveLength(10);
+    expect(fresh.some((c) => p.codes.includes(c))).toBe(false);
+    expect((await asSession(t, a, p.session, "GET", "/api/v2/users/me/two_factor.json")).body.two_factor.recovery_codes_left).toBe(10);
+    const log = await actions(a, "user.recovery_codes_regenerated");
+    expect(log.map((e) => [e.source_id, e.changed_fields])).toEqual([[String(p.id), ["passkeys", "recovery_codes"]]]);
+    expect(JSON.stringify(log)).not.toContain(fresh[0]!);
+    // The old codes no longer open a session; a new one does.
+    expect(await codeWorks(a, p.email, p.codes[1]!)).toBe(false);
+    expect(await codeWorks(a, p.email, fresh[0]!)).toBe(true);
+    // Someone with codes left renews the same way (the passkey is enough; no code spent).
+    const again = await asSession(t, a, p.session, "POST", RENEW, { credential: p.auth.assert(await renewOptions(a, p.session), { origin: a.origin }) });
+    expect(again.status, again.text).toBe(201);
+    expect(await codeWorks(a, p.email, fresh[1]!)).toBe(false);
+    expect(await codeWorks(a, p.email, again.body.recovery_codes[0])).toBe(true);
+  });
+
+  it("refuses a replayed assertion, a used, expired, sign-in or registration challenge, and writes nothing", async () => {
+    const a = await buildTenant(t, "pkrenewreplay");
+    const p = await passkeyOnly(a);
+    const options = await renewOptions(a, p.session);
+    const assertion = p.auth.assert(options, { origin: a.origin });
+    const first = await asSession(t, a, p.session, "POST", RENEW, { credential: assertion });
+    expect(first.status, first.text).toBe(201);
+    const before = await codeHashes(a);
+    const refusedWith = async (credential: unknown, why: string) => {
+      const r = await asSession(t, a, p.session, "POST", RENEW, { credential });
+      expect(r.status, `${why}: ${r.text}`).toBe(422);
+      expect(r.body.details?.credential?.[0]?.error, why).toBe("InvalidCredential");
+      expect(await codeHashes(a), why).toEqual(before);
+    };
+    const failedBefore = (await actions(a, "user.two_factor_proof_failed")).length;
+    // The same answer again, and a new signature over the used challenge.
+    await refusedWith(assertion, "replayed assertion");
+    await refusedWith(p.auth.assert(options, { origin: a.origin }), "used challenge");
+    // A challenge issued for a passwordless sign-in, for the second step of a password sign-in, or for adding a passkey.
+    await refusedWith(p.auth.assert(await passwordlessOptions(a), { origin: a.origin }), "passwordless sign-in challenge");
+    const step = await passwordStep(a, p.email);
+    await refusedWith(p.auth.assert(await secondOptions(a, step.challenge), { origin: a.origin }), "second-factor challenge");
+    const reg = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
+    await refusedWith(p.auth.assert({ challenge: reg.body.options.challenge }, { origin: a.origin }), "registration challenge");
+    // A challenge of this purpose five minutes later; a made-up one; another origin.
+    const late = await renewOptions(a, p.session);
+    clock += 5 * 60_000 + 1000;
+    await refusedWith(p.auth.assert(late, { origin: a.origin }), "expired challenge");
+    await refusedWith(p.auth.assert({ challenge: Buffer.alloc(32, 7).toString("base64url") }, { origin: a.origin }), "made-up challenge");
+    await refusedWith(p.auth.assert(await renewOptions(a, p.session), { origin: "https://evil.example" }), "another origin");
+    expect((await actions(a, "user.two_factor_proof_failed")).length - failedBefore).toBe(8);
+    // Nor does a renewal challenge sign anyone in.
+    expect((await passwordless(a, p.auth.assert(await renewOptions(a, p.session), { origin: a.origin }))).status).toBe(401);
+  });
+
+  it("refuses another person's passkey and challenge, and another tenant's", async () => {
+    const a = await buildTenant(t, "pkrenewother");
+    const p = await passkeyOnly(a);
+    const q = await passkeyOnly(a);
+    const before = await codeHashes(a);
+    // Q's passkey over P's challenge.
+    const mine = await renewOptions(a, p.session);
+    expect((await asSession(t, a, p.session, "POST", RENEW, { credential: q.auth.assert(mine, { origin: a.origin }) })).status).toBe(422);
+    // P's passkey over Q's challenge (a challenge is bound to its person).
+    const theirs = await renewOptions(a, q.session);
+    expect((await asSession(t, a, p.session, "POST", RENEW, { credential: p.auth.assert(theirs, { origin: a.origin }) })).status).toBe(422);
+    // Q's whole proof (Q's challenge, Q's passkey) sent from P's session.
+    const qProof = q.auth.assert(await renewOptions(a, q.session), { origin: a.origin });
+    expect((await asSession(t, a, p.session, "POST", RENEW, { credential: qProof })).status).toBe(422);
+    expect(await codeHashes(a)).toEqual(before);
+    // Another tenant: its person's passkey, its challenge, or P's passkey at its origin.
+    const b = await buildTenant(t, "pkrenewotherb");
+    const r = await passkeyOnly(b);
+    expect((await asSession(t, a, p.session, "POST", RENEW, { credential: r.auth.assert(await renewOptions(a, p.session), { origin: a.origin }) })).status).toBe(422);
+    const bChallenge = await renewOptions(b, r.session);
+    expect((await asSession(t, a, p.session, "POST", RENEW, { credential: p.auth.assert(bChallenge, { origin: a.origin }) })).status).toBe(422);
+    expect((await asSession(t, a, p.session, "POST", RENEW, { credential: p.auth.assert(await renewOptions(a, p.session), { origin: b.origin, rpId: new URL(b.origin).hostname }) })).status).toBe(422);
+    // B's person with B's own proof, at tenant A with B's session: not signed in there.
+    expect((await asSession(t, a, r.session, "POST", RENEW, { credential: r.auth.assert(bChallenge, { origin: b.origin }) })).status).toBe(401);
+    expect(await codeHashes(a)).toEqual(before);
+    // B's challenge still works at B.
+    expect((await asSession(t, b, r.session, "POST", RENEW, { credential: r.auth.assert(bChallenge, { origin: b.origin }) })).status).toBe(201);
+  });
+
+  it("answers a clear 4xx to someone without passkeys, an end user, an API token and a malformed answer", async () => {
+    const a = await buildTenant(t, "pkrenewnone");
+    const p = await staffWithPassword(t, a, "agent");
+    const o = await asSession(t, a, p.session, "POST", OPTIONS);
+    expect(o.status, o.text).toBe(422);
+    expect(o.body.details?.passkey?.[0]?.error).toBe("NoPasskeys");
+    // An assertion of a passkey registered elsewhere, over a challenge of this purpose from someone else.
+    const other = await passkeyOnly(a);
+    const foreign = other.auth.assert(await renewOptions(a, other.session), { origin: a.origin });
+    const r = await asSession(t, a, p.session, "POST", RENEW, { credential: foreign });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body.details?.passkey?.[0]?.error).toBe("NoPasskeys");
+    expect(await codeHashes(a)).toHaveLength(10);
+    // End users have no recovery codes (they sign in by e-mailed link): 403, as for the code route.
+    const eu = await buildUser(t, a, "end-user");
+    const euSession = await signInByMail(t, smtp, a, eu.email);
+    expect((await asSession(t, a, euSession, "POST", OPTIONS)).status).toBe(403);
+    // An API token is refused (the proof belongs to the person at the browser).
+    expect((await a.api("POST", OPTIONS)).status).toBe(403);
+    // Malformed bodies: 422, never a 500.
+    for (const body of [{}, { credential: {} }, { credential: { ...foreign, id: "not base64url!" } }, { credential: foreign, extra: 1 }, { credential: { ...foreign, response: { ...foreign.response, clientDataJSON: Buffer.from("not json").toString("base64url") } } }]) {
+      const m = await asSession(t, a, other.session, "POST", RENEW, body);
+      expect(m.status, JSON.stringify(body).slice(0, 80)).toBe(422);
+    }
+  });
+});

@@ -580,6 +580,12 @@ const RULES: Record<string, Row> = {
   confirmTotpEnrolment: { who: "staff-session", call: () => ({ method: "POST", path: "/api/v2/users/me/two_factor/totp/confirm.json", body: { code: "000000" } }) },
   disableOwnTwoFactor: { who: "staff-session", call: () => ({ method: "DELETE", path: "/api/v2/users/me/two_factor.json", body: { code: "000000" } }) },
   regenerateRecoveryCodes: { who: "staff-session", call: () => ({ method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes.json", body: { code: "000000" } }) },
+  // New recovery codes with a passkey as the proof: staff on a session too (test/passkeys.test.ts proves the rest).
+  createRecoveryCodesPasskeyOptions: { who: "staff-session", call: () => ({ method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes/passkey/options.json" }) },
+  regenerateRecoveryCodesWithPasskey: {
+    who: "staff-session",
+    call: () => ({ method: "POST", path: "/api/v2/users/me/two_factor/recovery_codes/passkey.json", body: { credential: { id: "x", rawId: "x", type: "public-key", response: { clientDataJSON: "x", authenticatorData: "x", signature: "x" } } } }),
+  },
   showPersonalData: { who: "anyone", call: () => get("/api/v2/help_center/me/personal_data.json") },
 
   // --- custom roles: admins

@@ -456,6 +456,9 @@ const plans: Record<string, Plan> = {
   confirmTotpEnrolment: { kind: "own" },
   disableOwnTwoFactor: { kind: "own" },
   regenerateRecoveryCodes: { kind: "own" },
+  // The caller's own passkeys and challenges only; another tenant's passkey or challenge is refused (test/passkeys.test.ts).
+  createRecoveryCodesPasskeyOptions: { kind: "own" },
+  regenerateRecoveryCodesWithPasskey: { kind: "own" },
   updateTwoFactorSettings: { kind: "own" },
   // SAML: the settings are the caller's tenant's; the browser flow reads the tenant from the host, and
   // its pending requests and replay records are looked up inside that tenant only (test/peers/saml.test.ts

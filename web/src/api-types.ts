@@ -3261,6 +3261,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/me/two_factor/recovery_codes/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: ten new recovery codes, shown once, with an assertion of one of the caller's passkeys over the challenge of POST /users/me/two_factor/recovery_codes/passkey/options as the proof; the earlier codes stop working. A challenge of a sign-in or another step, a used or expired one, or another person's passkey answers 422 `InvalidCredential` (audited); without passkeys, 422 `NoPasskeys`. */
+        post: operations["regenerateRecoveryCodesWithPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/me/two_factor/recovery_codes/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: the first step of new recovery codes with a passkey as the proof (staff, on a session): WebAuthn request options naming the caller's passkeys, for navigator.credentials.get (a challenge for five minutes, single use, good only for this). 422 `NoPasskeys` without one. */
+        post: operations["createRecoveryCodesPasskeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/users/me/two_factor/totp": {
         parameters: {
             query?: never;
@@ -15008,6 +15042,86 @@ export interface operations {
                     "application/json": {
                         /** @description Shown once: only their keyed hashes are kept. */
                         recovery_codes: string[];
+                    };
+                };
+            };
+        };
+    };
+    regenerateRecoveryCodesWithPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    credential: {
+                        /** @enum {string} */
+                        authenticatorAttachment?: "platform" | "cross-platform";
+                        /** @default {} */
+                        clientExtensionResults?: {
+                            [key: string]: unknown;
+                        };
+                        id: string;
+                        rawId: string;
+                        response: {
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            signature: string;
+                            userHandle?: string;
+                        };
+                        /** @enum {string} */
+                        type: "public-key";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Shown once: only their keyed hashes are kept. */
+                        recovery_codes: string[];
+                    };
+                };
+            };
+        };
+    };
+    createRecoveryCodesPasskeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        options: {
+                            allowCredentials?: {
+                                id: string;
+                                transports?: string[];
+                                /** @enum {string} */
+                                type: "public-key";
+                            }[];
+                            challenge: string;
+                            rpId?: string;
+                            timeout?: number;
+                            /** @enum {string} */
+                            userVerification?: "discouraged" | "preferred" | "required";
+                        };
                     };
                 };
             };

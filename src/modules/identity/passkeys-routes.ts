@@ -7,12 +7,14 @@ import { lineText } from "../../platform/schemas.ts";
 import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
 import { sessionHashOf } from "./identity-service.ts";
 import * as passkeys from "./passkeys-service.ts";
+import { recoveryCodesPasskeyOptions, regenerateRecoveryCodesWithPasskey } from "./recovery-codes-passkey.ts";
 import { checkSetUpPassword } from "./two-factor-service.ts";
 
 /**
  * Passkeys (Vaultdesk: Zendesk has no public API for them). The sign-in steps live under
  * /session (registered here, by the identity module); the person's own passkeys under
- * /users/me/passkeys and an admin's view under /users/{id}/passkeys (registered by the users
+ * /users/me/passkeys, and new recovery codes with a passkey as the proof under
+ * /users/me/two_factor/recovery_codes/passkey; an admin's view under /users/{id}/passkeys (registered by the users
  * module, which owns those paths, through the functions below).
  */
 
@@ -158,6 +160,21 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
     handler: async (ctx, { body, req, prepared }) => {
       const r = await passkeys.register(deps, ctx, body.passkey, sessionHashOf(deps, ctx, sessionCookieOf(req)), prepared);
       return { passkey: r.passkey, ...(r.recoveryCodes ? { recovery_codes: r.recoveryCodes } : {}) };
+    },
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/me/two_factor/recovery_codes/passkey/options", operationId: "createRecoveryCodesPasskeyOptions", tag: "two_factor", auth: "user", rateLimit: "signin", status: 200,
+    summary: "Vaultdesk: the first step of new recovery codes with a passkey as the proof (staff, on a session): WebAuthn request options naming the caller's passkeys, for navigator.credentials.get (a challenge for five minutes, single use, good only for this). 422 `NoPasskeys` without one.",
+    response: z.object({ options: requestOptionsView }),
+    handler: async (ctx) => ({ options: await recoveryCodesPasskeyOptions(deps, ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/users/me/two_factor/recovery_codes/passkey", operationId: "regenerateRecoveryCodesWithPasskey", tag: "two_factor", auth: "user", rateLimit: "signin",
+    summary: "Vaultdesk: ten new recovery codes, shown once, with an assertion of one of the caller's passkeys over the challenge of POST /users/me/two_factor/recovery_codes/passkey/options as the proof; the earlier codes stop working. A challenge of a sign-in or another step, a used or expired one, or another person's passkey answers 422 `InvalidCredential` (audited); without passkeys, 422 `NoPasskeys`.",
+    body: z.strictObject({ credential: assertionCredential }), response: z.object({ recovery_codes: z.array(z.string()).describe("Shown once: only their keyed hashes are kept.") }),
+    handler: async (ctx, { body }) => {
+      const r = await regenerateRecoveryCodesWithPasskey(deps, ctx, body.credential);
+      return r instanceof CommitThenFail ? r : { recovery_codes: r };
     },
   });
   defineRoute(app, deps, {

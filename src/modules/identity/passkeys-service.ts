@@ -287,6 +287,43 @@ async function checkAssertion(ctx: RequestContext, passkey: repo.PasskeyRow, cha
   return (await repo.recordUse(ctx.tx, passkey.id, stored, next, ctx.now(), v.authenticationInfo.credentialBackedUp)) ? "ok" : "cloned";
 }
 
+// ---- a proof of the signed-in person (a step that needs one: new recovery codes)
+
+/** The purposes a signed-in person proves themselves with a passkey for. */
+export type PasskeyProofPurpose = Extract<WebauthnPurpose, "recovery_codes">;
+
+/**
+ * Options for a passkey proof by a signed-in person: a challenge of `purpose`, bound to them
+ * (five minutes, single use), naming their passkeys. Undefined when they have none.
+ */
+export async function proofOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, purpose: PasskeyProofPurpose, userId: string): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
+  const passkeys = await repo.listPasskeysOf(ctx.tx, userId);
+  if (passkeys.length === 0) return undefined;
+  const challenge = await issueChallenge(deps, ctx, purpose, userId);
+  return (await webauthn()).generateAuthenticationOptions({
+    rpID: relyingParty(ctx).rpID,
+    challenge: bytesOf(challenge),
+    timeout: TIMEOUT_MS,
+    userVerification: "preferred",
+    allowCredentials: passkeys.map((p) => ({ id: ctx.sealer.open(p.credential_id_sealed, refs(p.id).credentialId), transports: p.transports })),
+  });
+}
+
+/**
+ * Checks a passkey proof: the challenge the assertion signed must be one issued for `purpose` to
+ * this person, unused and unexpired (it is used up here, whatever follows), and the assertion one
+ * of this person's passkeys (signature, origin, RP ID, counter). A challenge of a sign-in, of a
+ * registration or of another person, and another person's passkey, are refused. A counter that
+ * does not move forward is audited `user.passkey_counter_regressed`.
+ */
+export async function checkProof(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, purpose: PasskeyProofPurpose, user: { id: string; niceId: number }, response: AuthenticationResponseJSON): Promise<boolean> {
+  const claimed = await claimChallengeOf(deps, ctx, response.response.clientDataJSON, purpose, user.id);
+  const passkey = claimed ? await repo.findPasskeyByCredential(ctx.tx, credentialIndex(ctx, response.id)) : undefined;
+  const result = claimed && passkey && passkey.user_id === user.id ? await checkAssertion(ctx, passkey, claimed.challenge, response, false) : "refused";
+  if (result === "cloned") audit(ctx, { action: "user.passkey_counter_regressed", resourceType: "user", resourceId: user.niceId, fields: ["passkeys"] });
+  return result === "ok";
+}
+
 /** Passwordless sign-in, first step (anonymous): a challenge for any passkey of this tenant. */
 export async function signInOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const challenge = await issueChallenge(deps, ctx, "passwordless", null);

@@ -102,7 +102,8 @@ export async function userStatus(ctx: RequestContext, user: { id: string; role: 
   return statusOf(ctx, user);
 }
 
-function mustBeStaffOnSession(ctx: RequestContext): ReturnType<typeof actorUser> {
+/** The caller, a team member on a session (an API token is refused: the second factor belongs to the person at the sign-in form). */
+export function mustBeStaffOnSession(ctx: RequestContext): ReturnType<typeof actorUser> {
   const actor = actorUser(ctx);
   if (!isStaff(actor.role)) throw forbidden("Two-factor authentication is for team members.");
   // An API token is a credential of its own, often held by a program: the second factor belongs to the person at the sign-in form.
