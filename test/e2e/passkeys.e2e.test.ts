@@ -94,6 +94,17 @@ describe("passkeys in Chromium", () => {
     expect(renewed.filter((c) => codes.includes(c))).toEqual([]);
     await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
     await visible(page.getByText("10 recovery codes left."));
+    // Or the passkey is the proof (the only one for someone with no codes left).
+    const withPasskey = page.getByRole("region", { name: "New recovery codes with a passkey" });
+    await visible(withPasskey.getByText("Or confirm with one of your passkeys instead of a code."));
+    await expectAccessible(page, "new recovery codes with a passkey");
+    await withPasskey.getByRole("button", { name: "Confirm with a passkey" }).click();
+    await visible(page.getByRole("heading", { name: "Your recovery codes" }));
+    const byPasskey = (await page.locator(".recovery-codes li").allTextContents()).filter((c) => /^[a-z2-9]{5}-[a-z2-9]{5}$/.test(c.trim()));
+    expect(byPasskey).toHaveLength(10);
+    expect(byPasskey.filter((c) => renewed.includes(c))).toEqual([]);
+    await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
+    await visible(page.getByText("10 recovery codes left."));
 
     // Signed out, then in with the passkey alone.
     await page.getByRole("button", { name: "Sign out" }).click();

@@ -188,6 +188,16 @@ export async function signInWithPasskeyAsSecondFactor(challenge: string): Promis
 }
 
 /**
+ * New recovery codes for the signed-in team member, one of their passkeys as the proof (the
+ * browser asks for it over a challenge good only for this). Answers the codes, shown once.
+ */
+export async function renewRecoveryCodesWithPasskey(): Promise<string[]> {
+  const { options } = await ok(client.POST("/api/v2/users/me/two_factor/recovery_codes/passkey/options"));
+  const credential = await startAuthentication({ optionsJSON: options });
+  return (await ok(client.POST("/api/v2/users/me/two_factor/recovery_codes/passkey", { body: { credential: credential as PasskeyAssertion } }))).recovery_codes;
+}
+
+/**
  * Adds a passkey for the signed-in person: the browser creates it, the server verifies and stores
  * it. Answers the recovery codes a team member's first second factor comes with (shown once).
  * `password`: only an owner without a second factor while staff sign in through single sign-on

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { ApiError, client, explain, ok } from "../api.ts";
+import { ApiError, client, explain, ok, passkeyCancelled, renewRecoveryCodesWithPasskey } from "../api.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { ErrorText, Field, StatusText } from "./Field.tsx";
@@ -8,7 +8,7 @@ import { needsSignInAgain, SignInAgain } from "./SignInAgain.tsx";
 /**
  * Two-factor sign-in for the signed-in staff member: setting up an authenticator app (a QR code,
  * and the key as text for typing by hand), the recovery codes shown once with a copy button, new
- * recovery codes and turning it off (each needs a current code). The secret and the codes live
+ * recovery codes and turning it off (each needs a current code; new codes, a passkey instead). The secret and the codes live
  * in component state only, so they are gone when the page is left.
  */
 
@@ -173,6 +173,38 @@ function ProofForm(props: { id: string; title: string; intro: string; submit: st
   );
 }
 
+/**
+ * New recovery codes with one of the person's passkeys as the proof: beside the code form, or
+ * alone for someone with passkeys only and no codes left (who has no code to give).
+ */
+function PasskeyRenewal(props: { alone: boolean; onCodes: (codes: string[]) => Promise<void> }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function renew() {
+    setError(null);
+    setBusy(true);
+    try {
+      await props.onCodes(await renewRecoveryCodesWithPasskey());
+    } catch (err) {
+      setError(passkeyCancelled(err) ? t("tf.regenerate.passkeyCancelled") : explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-busy={busy} className="form" aria-labelledby="tf-regenerate-passkey-heading">
+      <h3 id="tf-regenerate-passkey-heading">{t(props.alone ? "tf.regenerate.title" : "tf.regenerate.passkeyTitle")}</h3>
+      <p>{t(props.alone ? "tf.regenerate.passkeyIntro" : "tf.regenerate.passkeyOr")}</p>
+      <ErrorText text={error} />
+      <p>
+        <button type="button" className="secondary" disabled={busy} onClick={() => void renew()}>
+          {t("tf.regenerate.passkeySubmit")}
+        </button>
+      </p>
+    </section>
+  );
+}
+
 /** The "Two-factor authentication" section of the staff member's own sign-in security page. */
 export function TwoFactorSection() {
   const state = useApi(TWO_FACTOR_KEY, loadOwnStatus);
@@ -202,6 +234,16 @@ export function TwoFactorSection() {
                   submit={t("tf.regenerate.submit")}
                   send={async (code) => {
                     setCodes((await ok(client.POST("/api/v2/users/me/two_factor/recovery_codes", { body: { code } }))).recovery_codes);
+                    await state.reload();
+                  }}
+                />
+              ) : null}
+              {s.passkeys > 0 ? (
+                // A passkey proves it too: the only way for someone with passkeys only and no codes left.
+                <PasskeyRenewal
+                  alone={!(s.enabled || s.recovery_codes_left > 0)}
+                  onCodes={async (fresh) => {
+                    setCodes(fresh);
                     await state.reload();
                   }}
                 />
