@@ -677,7 +677,7 @@ export interface PasskeysTable {
   session_id: Generated<string | null>;
 }
 
-/** 0060 adds `recovery_codes` (renewing recovery codes with a passkey). */
+/** 0059 adds `recovery_codes` (renewing recovery codes with a passkey). */
 export type WebauthnPurpose = "registration" | "second_factor" | "passwordless" | "recovery_codes";
 
 /** 0024: a WebAuthn challenge (keyed hash), five minutes, single use, bound to its purpose and person. */
