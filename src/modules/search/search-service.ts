@@ -139,6 +139,17 @@ export function pruneTop(rows: number): number {
   return Math.min(Math.max(40 * rows, 256), 4096);
 }
 
+/**
+ * The best matches a relevance page needing `rows` joins in first (pruneTop), or undefined for
+ * every match: when the query cannot be pruned, and when the page needs more rows than the most
+ * pruneTop takes (a deep offset page, `page=50&per_page=100`), which could only come back short
+ * and cost the pruned statement before every match.
+ */
+export function relevanceTop(rows: number, prunable: (top: number) => boolean): number | undefined {
+  const top = pruneTop(rows);
+  return top >= rows && prunable(top) ? top : undefined;
+}
+
 /** Relevance (the BM25 score joined in by a text search, an integer), highest first; ties: the newest ticket. */
 const RELEVANCE = { expr: sql`hit.score`, text: sql<string>`hit.score::text`, value: (k: string) => sql`${k}::bigint` };
 
@@ -150,7 +161,7 @@ export async function searchTickets(ctx: RequestContext, query: string, page: Pa
   requireStaffForSearch(ctx);
   const f = await filtersFor(ctx, query, !sort);
   const byRelevance = f.ranked && !sort;
-  const relevance = { ...RELEVANCE, top: (rows: number) => (f.prunable(pruneTop(rows)) ? pruneTop(rows) : undefined), complete: sql<boolean>`hit.complete` };
+  const relevance = { ...RELEVANCE, top: (rows: number) => relevanceTop(rows, f.prunable), complete: sql<boolean>`hit.complete` };
   const r = await listTickets(ctx, byRelevance ? { ...page, desc: true } : page, f.where, byRelevance ? relevance : sort);
   // A text search's hits carry highlights, from this page's tickets only: what the reader may see
   // of them (the same rule as matching), decrypted now and never kept.
