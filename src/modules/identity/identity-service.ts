@@ -473,14 +473,24 @@ export async function verifyCurrentPassword(
     return user ? { hash: user.password_hash, locked: user.locked_until !== null && user.locked_until > ctx.now() } : undefined;
   });
   if (found?.locked) throw invalid(field.name, `${field.label}: too many wrong attempts; try again later.`, "Locked");
-  if (found?.hash && (await verifyPassword(found.hash, password))) return found.hash;
-  await inTenant(async (ctx) => {
+  const lockedMeanwhile = () => invalid(field.name, `${field.label}: too many wrong attempts; try again later.`, "Locked");
+  if (found?.hash && (await verifyPassword(found.hash, password))) {
+    // Read the lock again, holding the row (as the sign-in form does): guesses sent at once all
+    // passed the read above before any was counted, so a right one judged after the policy's wrong
+    // attempts locked the account is refused, and does not end that lockout.
+    if (await inTenant((ctx) => repo.lockedNow(ctx.tx, actorUser(ctx).userId, ctx.now()))) throw lockedMeanwhile();
+    return found.hash;
+  }
+  const counted = await inTenant(async (ctx) => {
     const actor = actorUser(ctx);
     // Read again in this transaction: the count goes on from the latest, not from before argon2.
     const user = await repo.findUserForSignIn(ctx.tx, { id: actor.userId });
-    if (user) await countSignInFailure(deps, ctx, user, await rulesFor(ctx.tx, user.role));
-    audit(ctx, { ...failed, resourceType: "user", resourceId: actor.niceId });
+    const c = user ? await countSignInFailure(deps, ctx, user, await rulesFor(ctx.tx, user.role)) : true;
+    audit(ctx, { ...failed, resourceType: "user", resourceId: actor.niceId, ...(c ? {} : { fields: [...(failed.fields ?? []), "locked"] }) });
+    return c;
   });
+  // Not counted: another guess locked the account meanwhile; no verdict on this one.
+  if (!counted) throw lockedMeanwhile();
   throw invalid(field.name, `${field.label}: is not correct`, "InvalidValue");
 }
 
