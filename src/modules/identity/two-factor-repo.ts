@@ -64,6 +64,9 @@ export async function removeTwoFactor(tx: TenantTx, userId: string): Promise<boo
 }
 
 export async function replaceRecoveryCodes(tx: TenantTx, userId: string, rows: Array<{ id: string; code_hash: Buffer }>): Promise<void> {
+  // The person's row first (the order the two-factor sign-in step takes it in): two renewals at
+  // once would otherwise each delete only the codes they see and both sets would stay live.
+  await tx.db.selectFrom("users").select("id").where("tenant_id", "=", tx.tenantId).where("id", "=", userId).forNoKeyUpdate().execute();
   await tx.db.deleteFrom("two_factor_recovery_codes").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
   if (rows.length > 0) await tx.db.insertInto("two_factor_recovery_codes").values(rows.map((r) => ({ tenant_id: tx.tenantId, user_id: userId, ...r }))).execute();
 }
