@@ -34,7 +34,7 @@ function fakeTenant(row: { id: string; password_hash: string | null; email_seale
     tx: {
       db: {
         selectFrom: () => {
-          const q = { select: () => q, where: () => q, executeTakeFirst: async () => row };
+          const q = { select: () => q, where: () => q, forNoKeyUpdate: () => q, executeTakeFirst: async () => row };
           return q;
         },
       },
