@@ -299,6 +299,17 @@ export type PasskeyProofPurpose = Extract<WebauthnPurpose, "recovery_codes">;
 export async function proofOptions(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, purpose: PasskeyProofPurpose, userId: string): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
   const passkeys = await repo.listPasskeysOf(ctx.tx, userId);
   if (passkeys.length === 0) return undefined;
+  return ownPasskeyOptions(deps, ctx, purpose, userId, passkeys);
+}
+
+/** Request options naming `passkeys` (one person's), over a new challenge of `purpose` bound to that person. */
+async function ownPasskeyOptions(
+  deps: Pick<AppDeps, "keyring">,
+  ctx: RequestContext,
+  purpose: PasskeyProofPurpose | "second_factor",
+  userId: string,
+  passkeys: Awaited<ReturnType<typeof repo.listPasskeysOf>>,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const challenge = await issueChallenge(deps, ctx, purpose, userId);
   return (await webauthn()).generateAuthenticationOptions({
     rpID: relyingParty(ctx).rpID,
@@ -392,14 +403,7 @@ export async function secondFactorOptions(deps: Pick<AppDeps, "keyring">, ctx: R
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: live?.user.nice_id ?? "unknown", fields: ["passkey"] });
     return secondFactorRefused();
   }
-  const webauthnChallenge = await issueChallenge(deps, ctx, "second_factor", live.user.id);
-  return (await webauthn()).generateAuthenticationOptions({
-    rpID: relyingParty(ctx).rpID,
-    challenge: bytesOf(webauthnChallenge),
-    timeout: TIMEOUT_MS,
-    userVerification: "preferred",
-    allowCredentials: passkeys.map((p) => ({ id: ctx.sealer.open(p.credential_id_sealed, refs(p.id).credentialId), transports: p.transports })),
-  });
+  return ownPasskeyOptions(deps, ctx, "second_factor", live.user.id, passkeys);
 }
 
 /**
