@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { onPostgres, whileRowsHeld } from "./support/held-rows.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, staffWithPassword, type Session } from "./support/people.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
@@ -20,7 +21,6 @@ afterAll(async () => {
 });
 
 type Json = Record<string, any>;
-const onPostgres = Boolean(inject("postgresUrl"));
 const OPTIONS = "/api/v2/users/me/two_factor/recovery_codes/passkey/options.json";
 const RENEW = "/api/v2/users/me/two_factor/recovery_codes/passkey.json";
 const actions = async (a: TestTenant, action: string) => (await a.api("GET", `/api/v2/audit_logs.json?filter[action]=${action}`)).body.audit_logs as Json[];
@@ -47,7 +47,7 @@ const liveCodes = async (a: TestTenant) =>
 
 describe("recovery codes renewed with a passkey, at once and with a cloned authenticator", () => {
   it("one assertion sent twice at once: exactly one renewal, ten codes live", async () => {
-    const a = await buildTenant(t, "atkrcsame");
+    const a = await buildTenant(t, "rcsame");
     const p = await passkeyOnly(a);
     const assertion = p.auth.assert(await renewOptions(a, p.session), { origin: a.origin });
     const answers = await Promise.all([1, 2, 3].map(() => asSession(t, a, p.session, "POST", RENEW, { credential: assertion })));
@@ -57,7 +57,7 @@ describe("recovery codes renewed with a passkey, at once and with a cloned authe
   });
 
   it("two renewals at once with two passkeys: only the last set of codes is live (ten, not twenty)", async () => {
-    const a = await buildTenant(t, "atkrctwo");
+    const a = await buildTenant(t, "rctwo");
     const p = await passkeyOnly(a);
     const second = new SoftAuthenticator();
     await addPasskey(a, p.session, second);
@@ -66,51 +66,25 @@ describe("recovery codes renewed with a passkey, at once and with a cloned authe
     const c1 = p.auth.assert(o1, { origin: a.origin });
     const c2 = second.assert(o2, { origin: a.origin });
     const send = (credential: unknown) => asSession(t, a, p.session, "POST", RENEW, { credential });
-    let answers: Awaited<ReturnType<typeof send>>[];
-    if (!onPostgres) answers = await Promise.all([send(c1), send(c2)]);
-    else {
-      // The person's current codes are held by the test until both renewals wait on them (each has
-      // verified its passkey and started deleting the codes it can see), then let go.
-      let release!: () => void;
-      let reached!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      const there = new Promise<void>((r) => (reached = r));
-      const holding = t.db.tenant(a.tenantId, async (tx) => {
-        await sql`SELECT id FROM two_factor_recovery_codes FOR UPDATE`.execute(tx.db);
-        reached();
-        await gate;
-      });
-      await there;
-      const pending = [send(c1), send(c2)];
-      try {
-        for (let i = 0; ; i++) {
-          const n = await t.db.tenant(a.tenantId, (tx) => sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0`.execute(tx.db).then((r) => Number(r.rows[0]!.n)));
-          if (n >= 2) break;
-          if (i > 3000) throw new Error("the two renewals did not both wait on the held codes");
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      } finally {
-        release();
-        await holding;
-      }
-      answers = await Promise.all(pending);
-    }
+    // On PostgreSQL the person's current codes are held by the test until both renewals wait on
+    // them (each has verified its passkey and started deleting the codes it can see), then let go.
+    const answers = await whileRowsHeld(t, a.tenantId, sql`SELECT id FROM two_factor_recovery_codes FOR UPDATE`, [[() => send(c1), () => send(c2)]]);
     const [r1, r2] = answers;
     expect([r1!.status, r2!.status]).toEqual([201, 201]);
     // "The earlier codes stop working": whichever committed first, its codes must be gone.
     // Observed on PostgreSQL at 33cbc94: 20 (each transaction deletes the codes it can see, then inserts ten).
-    expect(await liveCodes(a), onPostgres ? "PostgreSQL" : "PGlite").toBe(10);
+    expect(await liveCodes(a), onPostgres() ? "PostgreSQL" : "PGlite").toBe(10);
   });
 
   it("takes an assertion without user verification (as the passkey second factor does; passwordless sign-in requires it)", async () => {
-    const a = await buildTenant(t, "atkrcuv");
+    const a = await buildTenant(t, "rcuv");
     const p = await passkeyOnly(a, { userVerified: false });
     const r = await asSession(t, a, p.session, "POST", RENEW, { credential: p.auth.assert(await renewOptions(a, p.session), { origin: a.origin, userVerified: false }) });
     expect(r.status, r.text).toBe(201);
   });
 
   it("a cloned authenticator (counter not moving forward) is refused, audited, and the codes stay", async () => {
-    const a = await buildTenant(t, "atkrcclone");
+    const a = await buildTenant(t, "rcclone");
     const p = await passkeyOnly(a);
     const first = await asSession(t, a, p.session, "POST", RENEW, { credential: p.auth.assert(await renewOptions(a, p.session), { origin: a.origin, counter: 5 }) });
     expect(first.status, first.text).toBe(201);

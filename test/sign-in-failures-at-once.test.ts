@@ -1,7 +1,7 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { TenantTx } from "../src/platform/db/database.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { whileRowsHeld } from "./support/held-rows.ts";
 import { jobsSettled, PASSWORD, staffWithPassword } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
@@ -27,7 +27,6 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-const onPostgres = Boolean(inject("postgresUrl"));
 const WRONG = "Not the password 1!";
 const ATTEMPTS = 5;
 
@@ -40,56 +39,15 @@ const counts = (a: TestTenant, niceId: number) =>
   t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("users").select(["failed_signins", "lockouts", "locked_until"]).where("nice_id", "=", niceId).executeTakeFirstOrThrow());
 
 /**
- * Backends of this test's database waiting for a lock (the attempts queued behind the held row).
- * (The application's role may not read other sessions' wait events; who blocks whom it may.)
+ * Sends the sign-ins (passwords) at once: on PostgreSQL the person's row is held until all of them
+ * wait on it (each has read the account by then: the reads do not wait), so they all write one
+ * after the other on what they read before. With `inTurn`, each is sent once the one before it
+ * waits, so they queue in that order.
  */
-const waitingOnLocks = (tx: TenantTx) =>
-  sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0`.execute(tx.db).then((r) => Number(r.rows[0]!.n));
-
-/**
- * Sends the sign-ins (passwords) at once. On PostgreSQL the person's row is locked by a
- * transaction of the test until all of them wait on it (each has read the account by then: the
- * reads do not wait), then released, so they all write one after the other on what they read
- * before. With `inTurn`, each is sent once the one before it waits, so they queue in that order.
- */
-async function atOnce(a: TestTenant, niceId: number, email: string, passwords: string[], opts: { inTurn?: boolean } = {}) {
-  const send = (password: string) => signInRaw(a, email, password);
-  if (!onPostgres) {
-    if (!opts.inTurn) return Promise.all(passwords.map(send));
-    const answers = [];
-    for (const p of passwords) answers.push(await send(p));
-    return answers;
-  }
-  let release!: () => void;
-  let reached!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const there = new Promise<void>((r) => (reached = r));
-  const holding = t.db.tenant(a.tenantId, async (tx) => {
-    await sql`SELECT id FROM users WHERE nice_id = ${niceId} FOR UPDATE`.execute(tx.db);
-    reached();
-    await gate;
-  });
-  await there;
-  // Not a timing: waits for the state where `n` of them are queued on the row (bounded, to fail clearly).
-  const queued = async (n: number) => {
-    for (let i = 0; (await t.db.tenant(a.tenantId, waitingOnLocks)) < n; i++) {
-      if (i > 3000) throw new Error(`the ${n} sign-ins did not all come to wait on the held row`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  const answers: ReturnType<typeof send>[] = [];
-  try {
-    for (const p of passwords) {
-      answers.push(send(p));
-      if (opts.inTurn) await queued(answers.length);
-    }
-    await queued(passwords.length);
-  } finally {
-    release();
-    await holding;
-  }
-  return Promise.all(answers);
-}
+const atOnce = (a: TestTenant, niceId: number, email: string, passwords: string[], opts: { inTurn?: boolean } = {}) => {
+  const sends = passwords.map((p) => () => signInRaw(a, email, p));
+  return whileRowsHeld(t, a.tenantId, sql`SELECT id FROM users WHERE nice_id = ${niceId} FOR UPDATE`, opts.inTurn ? sends.map((s) => [s]) : [sends]);
+};
 
 /** Lockout notices received for the address (the peer keeps a message before it accepts it, so a settled job's is here). */
 const lockMails = (email: string) =>
