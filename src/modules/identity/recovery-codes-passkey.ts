@@ -5,7 +5,7 @@ import { CommitThenFail, invalid } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
 import { checkProof, proofOptions } from "./passkeys-service.ts";
-import { issueRecoveryCodes } from "./recovery-codes.ts";
+import { renewRecoveryCodes } from "./recovery-codes.ts";
 import { mustBeStaffOnSession } from "./two-factor-service.ts";
 
 /**
@@ -29,10 +29,10 @@ export async function recoveryCodesPasskeyOptions(deps: Pick<AppDeps, "keyring">
 
 /**
  * Second step: the assertion, checked, answers ten new codes (the earlier ones stop working;
- * audited `user.recovery_codes_regenerated`). A refused proof is audited
+ * audited `user.recovery_codes_regenerated`; the person is mailed a notice). A refused proof is audited
  * `user.two_factor_proof_failed`, its challenge stays used, and it answers 422.
  */
-export async function regenerateRecoveryCodesWithPasskey(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, credential: AuthenticationResponseJSON): Promise<string[] | CommitThenFail> {
+export async function regenerateRecoveryCodesWithPasskey(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, credential: AuthenticationResponseJSON): Promise<string[] | CommitThenFail> {
   const actor = mustBeStaffOnSession(ctx);
   if ((await passkeysRepo.countPasskeysOf(ctx.tx, actor.userId)) === 0) throw noPasskeys();
   const proved = await checkProof(deps, ctx, "recovery_codes", { id: actor.userId, niceId: actor.niceId }, credential);
@@ -40,7 +40,5 @@ export async function regenerateRecoveryCodesWithPasskey(deps: Pick<AppDeps, "ke
     audit(ctx, { action: "user.two_factor_proof_failed", resourceType: "user", resourceId: actor.niceId, fields: ["passkeys"] });
     return new CommitThenFail(invalid("credential", "The passkey could not be verified, or this confirmation has expired. Try again.", "InvalidCredential"));
   }
-  const codes = await issueRecoveryCodes(deps, ctx, actor.userId);
-  audit(ctx, { action: "user.recovery_codes_regenerated", resourceType: "user", resourceId: actor.niceId, fields: ["passkeys", "recovery_codes"] });
-  return codes;
+  return renewRecoveryCodes(deps, ctx, actor, ["passkeys"]);
 }

@@ -2,9 +2,13 @@ import crypto from "node:crypto";
 import type { RequestContext } from "../../platform/context.ts";
 import type { Role } from "../../platform/db/schema.ts";
 import type { AppDeps } from "../../platform/deps.ts";
+import { queueMail } from "../../platform/jobs/mail-job.ts";
+import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isStaff } from "../users/users-policy.ts";
+import * as identityRepo from "./identity-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
+import { recoveryCodesRenewedMail } from "./recovery-codes-mail.ts";
 import * as repo from "./two-factor-repo.ts";
 
 /**
@@ -33,6 +37,26 @@ export const recoveryHash = (deps: Pick<AppDeps, "keyring">, userId: string, cod
 export async function issueRecoveryCodes(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, userId: string): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
   await repo.replaceRecoveryCodes(ctx.tx, userId, codes.map((c) => ({ id: crypto.randomUUID(), code_hash: recoveryHash(deps, userId, c) })));
+  return codes;
+}
+
+/**
+ * New codes the person asked for, their proof checked by the caller (a code from the authenticator
+ * app or an unused recovery code: two-factor-service.ts; a passkey: recovery-codes-passkey.ts):
+ * the earlier ones stop working, audited `user.recovery_codes_regenerated` (with `proof`, the
+ * fields of what proved it), and the person is told by e-mail, queued in the same transaction (no
+ * code in it). Like the other security notices it goes to a person whose processing is restricted
+ * too: it is about what was done to their own account.
+ */
+export async function renewRecoveryCodes(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, person: { userId: string; niceId: number }, proof: readonly string[]): Promise<string[]> {
+  const codes = await issueRecoveryCodes(deps, ctx, person.userId);
+  audit(ctx, { action: "user.recovery_codes_regenerated", resourceType: "user", resourceId: person.niceId, fields: [...proof, "recovery_codes"] });
+  const u = await identityRepo.findUserPassword(ctx.tx, person.userId);
+  if (u?.email_sealed) {
+    const to = ctx.sealer.open(u.email_sealed, { table: "users", column: "email", row: person.userId });
+    const team = (await teamName(ctx)) ?? (ctx.apiBase ? new URL(ctx.apiBase).hostname : "your helpdesk");
+    await queueMail(ctx, deps.config.mailRetryMs, { to, ...recoveryCodesRenewedMail(u.locale, team, ctx.now()), about: { userId: person.userId } });
+  }
   return codes;
 }
 

@@ -19,7 +19,7 @@ import { rulesFor } from "./password-settings-service.ts";
 import * as repo from "./two-factor-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
 import { passwordAllowed } from "./sso-password.ts";
-import { issueRecoveryCodes, normalized, recoveryHash } from "./recovery-codes.ts";
+import { issueRecoveryCodes, normalized, recoveryHash, renewRecoveryCodes } from "./recovery-codes.ts";
 import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
@@ -209,16 +209,16 @@ export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestCon
 }
 
 /**
- * New recovery codes (the old ones stop working): needs a current code from the authenticator
- * app, or an unused recovery code (how someone with passkeys only proves it here).
+ * New recovery codes (the old ones stop working; the person is mailed a notice): needs a current
+ * code from the authenticator app, or an unused recovery code (how someone with passkeys only
+ * proves it here).
  */
-export async function regenerateRecoveryCodes(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string): Promise<string[] | CommitThenFail> {
+export async function regenerateRecoveryCodes(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, code: string): Promise<string[] | CommitThenFail> {
   const actor = mustBeStaffOnSession(ctx);
   if (!(await repo.hasSecondFactor(ctx.tx, actor.userId))) throw invalid("code", "Two-factor authentication is not on.", "NotEnabled");
   if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
-  const codes = await issueRecoveryCodes(deps, ctx, actor.userId);
-  audit(ctx, { action: "user.recovery_codes_regenerated", resourceType: "user", resourceId: actor.niceId, fields: ["recovery_codes"] });
-  return codes;
+  // Audited, and the person told by e-mail (recovery-codes.ts).
+  return renewRecoveryCodes(deps, ctx, actor, []);
 }
 
 /** A refused proof is audited and committed, then answered 422. */
