@@ -424,18 +424,30 @@ export async function completeSecondFactor(deps: Pick<AppDeps, "keyring" | "conf
   const outside = await networkRefusal(person, { id: user.id, niceId: user.nice_id, role: user.role }, "two_factor", true);
   if (outside) return outside;
   const rules = await rulesFor(ctx.tx, user.role);
+  const now = ctx.now();
+  // Read again holding the person's row, before the assertion is checked (as the code step does):
+  // a lockout committed since the read above (a wrong code or password at once) refuses this one
+  // too, no WebAuthn challenge or sign count is spent on it, and its sign-in does not end that lockout.
+  if (await identityRepo.lockedNow(ctx.tx, user.id, now)) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey", "locked"] });
+    return secondFactorRefused();
+  }
+  // And the challenge, worn out meanwhile by wrong answers sent at once.
+  if (!(await twoFactorRepo.challengeUsable(ctx.tx, ch.id, now, TWO_FACTOR_CHALLENGE_ATTEMPTS))) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey"] });
+    return secondFactorRefused();
+  }
   const claimed = await claimChallengeOf(deps, ctx, response.response.clientDataJSON, "second_factor", user.id);
   const passkey = await repo.findPasskeyByCredential(ctx.tx, credentialIndex(ctx, response.id));
   // Another person's passkey finds nothing here: the credential must be this person's.
   const result = claimed && passkey && passkey.user_id === user.id ? await checkAssertion(ctx, passkey, claimed.challenge, response, false) : "refused";
   if (result === "cloned") audit(person, { action: "user.passkey_counter_regressed", resourceType: "user", resourceId: user.nice_id, fields: ["passkeys"] });
   if (result !== "ok") {
-    await twoFactorRepo.countChallengeFailure(ctx.tx, ch.id);
-    await countSignInFailure(deps, person, user, rules);
+    if (await twoFactorRepo.countChallengeFailure(ctx.tx, ch.id, now, TWO_FACTOR_CHALLENGE_ATTEMPTS)) await countSignInFailure(deps, person, user, rules);
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey"] });
     return secondFactorRefused();
   }
-  if (!(await twoFactorRepo.claimChallenge(ctx.tx, ch.id, ctx.now()))) {
+  if (!(await twoFactorRepo.claimChallenge(ctx.tx, ch.id, now, TWO_FACTOR_CHALLENGE_ATTEMPTS))) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey"] });
     return secondFactorRefused();
   }

@@ -1,5 +1,4 @@
 import { sql } from "kysely";
-import { claimOneTime } from "../../platform/db/one-time.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import { countPasskeysOf, deletePasskeysOf } from "./passkeys-repo.ts";
 
@@ -110,13 +109,42 @@ export async function findChallengeByHash(tx: TenantTx, hash: Buffer) {
     .executeTakeFirst();
 }
 
-export async function countChallengeFailure(tx: TenantTx, id: string): Promise<void> {
-  await tx.db
+/**
+ * Whether a challenge is still usable at `now`, read as stored: unused, unexpired, and with fewer
+ * than `maxAttempts` wrong answers. Read once the person's row is held (identity-repo.ts
+ * lockedNow), after every other second step of theirs that came first has committed, so a
+ * challenge worn out meanwhile is seen as worn out before a code or passkey is tried on it.
+ */
+export async function challengeUsable(tx: TenantTx, id: string, now: Date, maxAttempts: number): Promise<boolean> {
+  const row = await tx.db
+    .selectFrom("two_factor_challenges")
+    .select("id")
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .where("used_at", "is", null)
+    .where("expires_at", ">", now)
+    .where("failed_attempts", "<", maxAttempts)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * A wrong answer on a challenge, added to its count as stored (one conditional statement), only
+ * while the challenge is usable: of answers sent at once, no more than `maxAttempts` are ever
+ * counted, whatever each read before. Answers whether it was counted (false: the challenge was
+ * used, worn out, expired or ended meanwhile, and the answer gets no verdict).
+ */
+export async function countChallengeFailure(tx: TenantTx, id: string, now: Date, maxAttempts: number): Promise<boolean> {
+  const r = await tx.db
     .updateTable("two_factor_challenges")
     .set({ failed_attempts: sql`failed_attempts + 1` })
     .where("tenant_id", "=", tx.tenantId)
     .where("id", "=", id)
-    .execute();
+    .where("used_at", "is", null)
+    .where("expires_at", ">", now)
+    .where("failed_attempts", "<", maxAttempts)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** Ends a person's open sign-in challenges (their sessions are ending: a challenge is half a session). */
@@ -124,7 +152,22 @@ export async function endChallengesOf(tx: TenantTx, userId: string): Promise<voi
   await tx.db.deleteFrom("two_factor_challenges").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
 }
 
-export const claimChallenge = (tx: TenantTx, id: string, now: Date) => claimOneTime(tx, "two_factor_challenges", id, now);
+/**
+ * Uses up a challenge for a right answer: one conditional UPDATE, only while it is unused,
+ * unexpired and not worn out by `maxAttempts` wrong answers (counted by others at once).
+ */
+export async function claimChallenge(tx: TenantTx, id: string, now: Date, maxAttempts: number): Promise<boolean> {
+  const r = await tx.db
+    .updateTable("two_factor_challenges")
+    .set({ used_at: now })
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .where("used_at", "is", null)
+    .where("expires_at", ">", now)
+    .where("failed_attempts", "<", maxAttempts)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
 
 // ---- the tenant's setting
 

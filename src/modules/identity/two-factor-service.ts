@@ -267,14 +267,21 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "locked"] });
     return codeRefused();
   }
-  const used = await useSecondFactor(deps, person, user.id, code);
-  if (!used) {
-    await repo.countChallengeFailure(ctx.tx, ch.id);
-    await countSignInFailure(deps, person, user, rules);
+  // The challenge read again, now that the row is held: codes sent at once on it all passed the
+  // read above, and those past its five wrong ones get no verdict (and spend no code).
+  if (!(await repo.challengeUsable(ctx.tx, ch.id, now, TWO_FACTOR_CHALLENGE_ATTEMPTS))) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor"] });
     return codeRefused();
   }
-  if (!(await repo.claimChallenge(ctx.tx, ch.id, now))) {
+  const used = await useSecondFactor(deps, person, user.id, code);
+  if (!used) {
+    // Counted toward the challenge's attempts and the lockout only while the challenge still
+    // takes one (decided in the statement, on the count as stored).
+    if (await repo.countChallengeFailure(ctx.tx, ch.id, now, TWO_FACTOR_CHALLENGE_ATTEMPTS)) await countSignInFailure(deps, person, user, rules);
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor"] });
+    return codeRefused();
+  }
+  if (!(await repo.claimChallenge(ctx.tx, ch.id, now, TWO_FACTOR_CHALLENGE_ATTEMPTS))) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor"] });
     return codeRefused();
   }
