@@ -109,6 +109,9 @@ export async function findChallengeByHash(tx: TenantTx, hash: Buffer) {
     .executeTakeFirst();
 }
 
+/** A challenge still usable at `now`: unused, unexpired, and with fewer than `maxAttempts` wrong answers. */
+const usable = (now: Date, maxAttempts: number) => sql<boolean>`used_at IS NULL AND expires_at > ${now} AND failed_attempts < ${maxAttempts}`;
+
 /**
  * Whether a challenge is still usable at `now`, read as stored: unused, unexpired, and with fewer
  * than `maxAttempts` wrong answers. Read once the person's row is held (identity-repo.ts
@@ -121,9 +124,7 @@ export async function challengeUsable(tx: TenantTx, id: string, now: Date, maxAt
     .select("id")
     .where("tenant_id", "=", tx.tenantId)
     .where("id", "=", id)
-    .where("used_at", "is", null)
-    .where("expires_at", ">", now)
-    .where("failed_attempts", "<", maxAttempts)
+    .where(usable(now, maxAttempts))
     .executeTakeFirst();
   return row !== undefined;
 }
@@ -140,9 +141,7 @@ export async function countChallengeFailure(tx: TenantTx, id: string, now: Date,
     .set({ failed_attempts: sql`failed_attempts + 1` })
     .where("tenant_id", "=", tx.tenantId)
     .where("id", "=", id)
-    .where("used_at", "is", null)
-    .where("expires_at", ">", now)
-    .where("failed_attempts", "<", maxAttempts)
+    .where(usable(now, maxAttempts))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -162,9 +161,7 @@ export async function claimChallenge(tx: TenantTx, id: string, now: Date, maxAtt
     .set({ used_at: now })
     .where("tenant_id", "=", tx.tenantId)
     .where("id", "=", id)
-    .where("used_at", "is", null)
-    .where("expires_at", ">", now)
-    .where("failed_attempts", "<", maxAttempts)
+    .where(usable(now, maxAttempts))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

@@ -6,10 +6,10 @@ import type { TenantTx } from "./database.ts";
  * conditional UPDATE: the row is marked used only if it still is usable at `now` (not used, not
  * ended otherwise, not expired), so of two requests racing with the same link exactly one wins.
  */
-export type OneTimeTable = "signin_links" | "invitations" | "email_changes" | "password_resets" | "two_factor_challenges" | "webauthn_challenges";
+export type OneTimeTable = "signin_links" | "invitations" | "email_changes" | "password_resets" | "webauthn_challenges";
 
 /** The column that ends each kind of secret early, besides use and expiry. */
-const ENDED: Record<OneTimeTable, string | undefined> = { signin_links: undefined, invitations: "revoked_at", email_changes: "cancelled_at", password_resets: undefined, two_factor_challenges: undefined, webauthn_challenges: undefined };
+const ENDED: Record<OneTimeTable, string | undefined> = { signin_links: undefined, invitations: "revoked_at", email_changes: "cancelled_at", password_resets: undefined, webauthn_challenges: undefined };
 
 export async function claimOneTime(tx: TenantTx, table: OneTimeTable, id: string, now: Date): Promise<boolean> {
   const ended = ENDED[table];
