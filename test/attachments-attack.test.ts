@@ -57,7 +57,7 @@ beforeAll(async () => {
       cb();
     },
   });
-  // The limiter's clock holds still (tests count up to a limit: a minute's turn mid-test would let one more through).
+  // The limiter's clock holds still (tests count up to a limit: a window's turn mid-test would let more through as the spent window's weight runs out).
   const limiterClock = Date.now();
   t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" }, now: () => new Date(clock), logStream: sink, rateLimiter: createMemoryRateLimiter(() => limiterClock) });
 });

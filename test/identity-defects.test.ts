@@ -18,8 +18,8 @@ let smtp: SmtpPeer;
 beforeAll(async () => {
   smtp = await startSmtpPeer();
   // Behind a proxy, so tests can speak from several client addresses (X-Forwarded-For). The
-  // limits count in fixed windows: their clock stands still a second into an hour, so no window
-  // turns during a test.
+  // limiter's clock stands still a second into an hour, so no window turns during a test and a
+  // count up to a limit lands on it exactly.
   const limiterClock = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 1000;
   t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_TRUST_PROXY: "127.0.0.1", VAULTDESK_JOB_POLL_SECONDS: "0.1" }, rateLimiter: createMemoryRateLimiter(() => limiterClock) });
 });

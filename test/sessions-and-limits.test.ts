@@ -130,7 +130,8 @@ describe("rate limits", () => {
 
   it("keeps sign-in limited even when the API limit is off", async () => {
     const a = await buildTenant(t, "rlsignin");
-    // The limit is 30 a minute in fixed windows: 62 attempts reach it even if a window turns midway.
+    // The limit is 30 a minute in a sliding window: 62 attempts reach it even if a window turns midway
+    // (the hits before the turn still weigh after it).
     const statuses: number[] = [];
     for (let i = 0; i < 62 && !statuses.includes(429); i++) statuses.push((await signIn(a, a.ownerEmail, "wrong password here")).status);
     expect(statuses).toContain(429);
