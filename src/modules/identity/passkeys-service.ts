@@ -357,6 +357,13 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     return passkeyRefused();
   }
   const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null });
+  // Read again holding the person's row, before the assertion is checked (as the password and the
+  // second step do): a lockout committed since the read above (a wrong password or code at once)
+  // refuses this one too, no sign count is spent on it, and its sign-in does not end that lockout.
+  if (await identityRepo.lockedNow(ctx.tx, user.id, ctx.now())) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["passkey", "locked"] });
+    return passkeyRefused();
+  }
   const handle = response.response.userHandle;
   const handleOk = handle === undefined || Buffer.from(handle, "base64url").equals(Buffer.from(userHandleOf(deps, user.id)));
   const result = handleOk ? await checkAssertion(ctx, passkey, claimed.challenge, response, true) : "refused";

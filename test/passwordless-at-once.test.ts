@@ -1,0 +1,69 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
+import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { whileRowsHeld } from "./support/held-rows.ts";
+import { asSession, staffWithPassword } from "./support/people.ts";
+import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
+
+/**
+ * A passwordless passkey sign-in (POST /session/passkey) at once with a wrong password that locks
+ * the account. On PostgreSQL the test holds the person's row until both wait on it, so the passkey
+ * sign-in has read the account before the lockout is written and is judged after it.
+ */
+
+let t: TestApp;
+let clock = Date.now();
+beforeAll(async () => {
+  t = await startTestApp({ now: () => new Date(clock), rateLimiter: createMemoryRateLimiter(() => clock) });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+type Json = Record<string, any>;
+const WRONG_PASSWORD = "Not the password 1!";
+const policyOf = (lockoutAttempts: number) => ({
+  level: "custom",
+  rules: { min_length: 12, mixed_case: true, digit: true, symbol: true, not_like_email: true, min_strength: 3, history: 0, expiry_days: null, lockout_attempts: lockoutAttempts, lockout_minutes: 10, max_sequence: null },
+});
+const post = (a: TestTenant, path: string, body?: unknown) => t.request({ method: "POST", path, host: a.host, body });
+const holdPerson = (niceId: number) => sql`SELECT id FROM users WHERE nice_id = ${niceId} FOR UPDATE`;
+const counts = async (a: TestTenant, niceId: number) => {
+  const c = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("users").select(["failed_signins", "lockouts", "locked_until"]).where("nice_id", "=", niceId).executeTakeFirstOrThrow());
+  return { failed: c.failed_signins, lockouts: c.lockouts, locked: c.locked_until !== null && new Date(c.locked_until) > new Date(clock) };
+};
+const passkeySessions = (a: TestTenant, niceId: number) =>
+  t.db.tenant(a.tenantId, async (tx) => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id WHERE u.nice_id = ${niceId} AND s.revoked_at IS NULL`.execute(tx.db)).rows[0]!.n));
+
+describe("a passwordless passkey sign-in at once with a guess that locks the account", () => {
+  it("judged after the wrong password that locks: refused, no session, and the lockout stays", async () => {
+    const ATTEMPTS = 5;
+    const a = await buildTenant(t, "pwless");
+    expect((await a.api("PUT", "/api/v2/password_settings.json", { password_settings: { staff: policyOf(ATTEMPTS) } })).status).toBe(200);
+    const p = await staffWithPassword(t, a, "agent");
+    const auth = new SoftAuthenticator();
+    const o = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
+    expect(o.status, o.text).toBe(200);
+    const reg = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Laptop", credential: auth.register(o.body.options, { origin: a.origin }) } });
+    expect(reg.status, reg.text).toBe(201);
+    // Sign the setup session out, so that only sessions opened here are counted.
+    await t.db.tenant(a.tenantId, (tx) => sql`UPDATE sessions SET revoked_at = now()`.execute(tx.db));
+
+    const options = await post(a, "/api/v2/session/passkey/options.json");
+    expect(options.status, options.text).toBe(200);
+    const credential = auth.assert(options.body.options as Json & { challenge: string }, { origin: a.origin });
+    for (let i = 0; i < ATTEMPTS - 1; i++) expect((await post(a, "/api/v2/session.json", { email: p.email, password: WRONG_PASSWORD })).status).toBe(401);
+    expect(await counts(a, p.id)).toEqual({ failed: ATTEMPTS - 1, lockouts: 0, locked: false });
+
+    const [wrong, passkey] = await whileRowsHeld(t, a.tenantId, holdPerson(p.id), [
+      [() => post(a, "/api/v2/session.json", { email: p.email, password: WRONG_PASSWORD })],
+      [() => post(a, "/api/v2/session/passkey.json", { credential })],
+    ]);
+    expect(wrong!.status).toBe(401);
+    expect(passkey!.status, passkey!.text).toBe(401);
+    expect(passkey!.headers["set-cookie"]).toBeUndefined();
+    expect(await passkeySessions(a, p.id)).toBe(0);
+    expect(await counts(a, p.id)).toEqual({ failed: 0, lockouts: 1, locked: true });
+  });
+});
