@@ -55,6 +55,11 @@ export async function removePendingTotp(tx: TenantTx, userId: string): Promise<v
 
 /** Removes every second factor of a person (authenticator, recovery codes, passkeys, open challenges); answers whether one was active. */
 export async function removeTwoFactor(tx: TenantTx, userId: string): Promise<boolean> {
+  // The person's row first (the order a sign-in's second step takes them in: the row, then the
+  // second factor, then the challenges): the passkey step holds its WebAuthn challenge while it
+  // records the passkey's use, and deleting the passkeys and then those challenges without the row
+  // would deadlock with it (the operator's reset, which no request retries, could lose).
+  await tx.db.selectFrom("users").select("id").where("tenant_id", "=", tx.tenantId).where("id", "=", userId).forNoKeyUpdate().execute();
   const passkeys = await deletePasskeysOf(tx, userId);
   const gone = await tx.db.deleteFrom("two_factor_totp").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).returning("status").execute();
   await tx.db.deleteFrom("two_factor_recovery_codes").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
