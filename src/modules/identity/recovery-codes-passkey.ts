@@ -3,6 +3,7 @@ import type { RequestContext } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail, invalid } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
+import * as identityRepo from "./identity-repo.ts";
 import * as passkeysRepo from "./passkeys-repo.ts";
 import { checkProof, proofOptions } from "./passkeys-service.ts";
 import { renewRecoveryCodes } from "./recovery-codes.ts";
@@ -35,6 +36,8 @@ export async function recoveryCodesPasskeyOptions(deps: Pick<AppDeps, "keyring">
 export async function regenerateRecoveryCodesWithPasskey(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, credential: AuthenticationResponseJSON): Promise<string[] | CommitThenFail> {
   const actor = mustBeStaffOnSession(ctx);
   if ((await passkeysRepo.countPasskeysOf(ctx.tx, actor.userId)) === 0) throw noPasskeys();
+  // The person's row before the passkey's use is recorded (the sign-in's second step takes them in this order).
+  await identityRepo.holdUserRow(ctx.tx, actor.userId);
   const proved = await checkProof(deps, ctx, "recovery_codes", { id: actor.userId, niceId: actor.niceId }, credential);
   if (!proved) {
     audit(ctx, { action: "user.two_factor_proof_failed", resourceType: "user", resourceId: actor.niceId, fields: ["passkeys"] });

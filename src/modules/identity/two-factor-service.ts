@@ -216,6 +216,8 @@ export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestCon
 export async function regenerateRecoveryCodes(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, code: string): Promise<string[] | CommitThenFail> {
   const actor = mustBeStaffOnSession(ctx);
   if (!(await repo.hasSecondFactor(ctx.tx, actor.userId))) throw invalid("code", "Two-factor authentication is not on.", "NotEnabled");
+  // The person's row before the code is used (the sign-in's second step takes them in this order).
+  await identityRepo.holdUserRow(ctx.tx, actor.userId);
   if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
   // Audited, and the person told by e-mail (recovery-codes.ts).
   return renewRecoveryCodes(deps, ctx, actor, []);
