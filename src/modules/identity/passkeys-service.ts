@@ -14,6 +14,7 @@ import { teamName } from "../admin/account-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import * as identityRepo from "./identity-repo.ts";
+import * as ssoRepo from "./sso-repo.ts";
 import { checkOwnerKeepsWayIn, completeSignIn, lockOwnersWayIn, countSignInFailure, networkRefusal, ownerWithoutWayIn, TWO_FACTOR_CHALLENGE_ATTEMPTS } from "./identity-service.ts";
 import { requireRecentSignIn, requireRecentSignInOnSession } from "../../platform/recent-sign-in.ts";
 import { passkeyMail } from "./passkey-mail.ts";
@@ -360,6 +361,9 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
   // Read again holding the person's row, before the assertion is checked (as the password and the
   // second step do): a lockout committed since the read above (a wrong password or code at once)
   // refuses this one too, no sign count is spent on it, and its sign-in does not end that lockout.
+  // The sign-in settings' shared lock first (passwordAllowed below takes it anyway): the order every
+  // sign-in takes them in, the settings then the person's row, which a two-factor reset takes the same way.
+  await ssoRepo.lockSettings(ctx.tx, false);
   if (await identityRepo.lockedNow(ctx.tx, user.id, ctx.now())) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["passkey", "locked"] });
     return passkeyRefused();
