@@ -59,4 +59,29 @@ describe("renewing recovery codes at once with a sign-in's code step", () => {
       expect(await deadlocks(await buildTenant(t, "renewcount"))).toBe(before);
     }
   }, 60_000);
+
+  it("turning two-factor off at once with a renewal: both judged, one after the other, with no deadlock", async () => {
+    const before = onPostgres() ? await deadlocks(await buildTenant(t, "offzero")) : 0;
+    for (let round = 0; round < 3; round++) {
+      const a = await buildTenant(t, `offrenew${round}`);
+      const p = await staffWithPassword(t, a, "agent");
+      const start = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json");
+      const secret: string = start.body.totp.secret;
+      const confirm = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(secret) });
+      expect(confirm.status, confirm.text).toBe(200);
+      clock += 30_000;
+      const holdAuthenticator = sql`SELECT x.id FROM two_factor_totp x JOIN users u ON u.tenant_id = x.tenant_id AND u.id = x.user_id WHERE u.nice_id = ${p.id} FOR UPDATE`;
+      const off = () => asSession(t, a, p.session, "DELETE", "/api/v2/users/me/two_factor.json", { code: codeAt(secret) });
+      const renew = () => asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/recovery_codes.json", { code: codeAt(secret, clock + 30_000) });
+      const [turnedOff, renewed] = await whileRowsHeld(t, a.tenantId, holdAuthenticator, [[off], [renew]]);
+      expect(turnedOff!.status, turnedOff!.text).toBeLessThan(300);
+      // Judged after two-factor was turned off: not on any more.
+      expect(renewed!.status, renewed!.text).toBe(422);
+      clock += 60_000;
+    }
+    if (onPostgres()) {
+      await new Promise((r) => setTimeout(r, 11_000));
+      expect(await deadlocks(await buildTenant(t, "offcount"))).toBe(before);
+    }
+  }, 60_000);
 });

@@ -202,6 +202,8 @@ export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestCon
     return undefined;
   }
   await checkOwnerMayDropEverySecondFactor(ctx, { id: actor.userId, role: actor.role });
+  // The person's row before the code is used, as a renewal of the codes takes them.
+  await identityRepo.holdUserRow(ctx.tx, actor.userId);
   if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
   await repo.removeTwoFactor(ctx.tx, actor.userId);
   audit(ctx, { action: "user.two_factor_disabled", resourceType: "user", resourceId: actor.niceId, fields: ["totp", "recovery_codes"] });
