@@ -201,11 +201,6 @@ export async function addSignInFailure(tx: TenantTx, id: string, now: Date): Pro
 }
 
 /**
- * Whether the account is locked at `now`, read as stored and holding the row to the end of the
- * transaction (as a wrong attempt's count does): a right password or code is not let through on a
- * read made before another attempt locked the account, and its sign-in does not end that lockout.
- */
-/**
  * Takes the person's row (FOR NO KEY UPDATE) until the transaction ends: the first lock of a step
  * that then uses or changes their second factors, in the order a sign-in's second step takes them
  * (the row, the second factor, the challenges), so that the two never wait on each other in a cycle.
@@ -214,6 +209,11 @@ export async function holdUserRow(tx: TenantTx, id: string): Promise<void> {
   await tx.db.selectFrom("users").select("id").where("tenant_id", "=", tx.tenantId).where("id", "=", id).forNoKeyUpdate().execute();
 }
 
+/**
+ * Whether the account is locked at `now`, read as stored and holding the row to the end of the
+ * transaction (as a wrong attempt's count does): a right password or code is not let through on a
+ * read made before another attempt locked the account, and its sign-in does not end that lockout.
+ */
 export async function lockedNow(tx: TenantTx, id: string, now: Date): Promise<boolean> {
   const row = await tx.db.selectFrom("users").select("locked_until").where("tenant_id", "=", tx.tenantId).where("id", "=", id).forNoKeyUpdate().executeTakeFirst();
   return row?.locked_until != null && row.locked_until > now;

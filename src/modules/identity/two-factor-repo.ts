@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { TenantTx } from "../../platform/db/database.ts";
+import { holdUserRow } from "./identity-repo.ts";
 import { countPasskeysOf, deletePasskeysOf } from "./passkeys-repo.ts";
 
 /** SQL for two-factor sign-in: a person's TOTP authenticator, recovery codes, sign-in challenges, the tenant's setting. */
@@ -59,7 +60,7 @@ export async function removeTwoFactor(tx: TenantTx, userId: string): Promise<boo
   // second factor, then the challenges): the passkey step holds its WebAuthn challenge while it
   // records the passkey's use, and deleting the passkeys and then those challenges without the row
   // would deadlock with it (the operator's reset, which no request retries, could lose).
-  await tx.db.selectFrom("users").select("id").where("tenant_id", "=", tx.tenantId).where("id", "=", userId).forNoKeyUpdate().execute();
+  await holdUserRow(tx, userId);
   const passkeys = await deletePasskeysOf(tx, userId);
   const gone = await tx.db.deleteFrom("two_factor_totp").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).returning("status").execute();
   await tx.db.deleteFrom("two_factor_recovery_codes").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
@@ -70,7 +71,7 @@ export async function removeTwoFactor(tx: TenantTx, userId: string): Promise<boo
 export async function replaceRecoveryCodes(tx: TenantTx, userId: string, rows: Array<{ id: string; code_hash: Buffer }>): Promise<void> {
   // The person's row first (the order the two-factor sign-in step takes it in): two renewals at
   // once would otherwise each delete only the codes they see and both sets would stay live.
-  await tx.db.selectFrom("users").select("id").where("tenant_id", "=", tx.tenantId).where("id", "=", userId).forNoKeyUpdate().execute();
+  await holdUserRow(tx, userId);
   await tx.db.deleteFrom("two_factor_recovery_codes").where("tenant_id", "=", tx.tenantId).where("user_id", "=", userId).execute();
   if (rows.length > 0) await tx.db.insertInto("two_factor_recovery_codes").values(rows.map((r) => ({ tenant_id: tx.tenantId, user_id: userId, ...r }))).execute();
 }
