@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetTwoFactorByOperator } from "../src/modules/identity/two-factor-service.ts";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { onPostgres, whileRowsHeld } from "./support/held-rows.ts";
-import { asSession, PASSWORD, staffWithPassword } from "./support/people.ts";
+import { deadlocks, onPostgres, whileRowsHeld } from "./support/held-rows.ts";
+import { PASSWORD, registerPasskey, staffWithPassword } from "./support/people.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
 /**
@@ -27,20 +27,17 @@ afterAll(async () => {
 type Json = Record<string, any>;
 const post = (a: TestTenant, path: string, body?: unknown) => t.request({ method: "POST", path, host: a.host, body });
 
-const deadlocks = (a: TestTenant) => t.db.tenant(a.tenantId, async (tx) => Number((await sql<{ n: string }>`SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()`.execute(tx.db)).rows[0]!.n));
 
 describe("the operator's two-factor reset at once with a passkey second step", () => {
   it("the reset is done and the sign-in refused, with no deadlock", async () => {
-    const before = onPostgres() ? await deadlocks(await buildTenant(t, "opresetzero")) : 0;
+    const before = onPostgres() ? await deadlocks(t, (await buildTenant(t, "opresetzero")).tenantId) : 0;
     // PostgreSQL breaks a deadlock by rolling back either side: the sign-in (run again by the
     // route, unseen) or the operator's reset (which fails). A few rounds, then the count.
     for (let round = 0; round < 3; round++) {
       const a = await buildTenant(t, `opreset${round}`);
       const p = await staffWithPassword(t, a, "agent");
       const auth = new SoftAuthenticator();
-      const o = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
-      const reg = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Laptop", credential: auth.register(o.body.options, { origin: a.origin }) } });
-      expect(reg.status, reg.text).toBe(201);
+      await registerPasskey(t, a, p.session, auth);
       const step = await post(a, "/api/v2/session.json", { email: p.email, password: PASSWORD });
       expect(step.status, step.text).toBe(202);
       const challenge = step.body.challenge as string;
@@ -63,7 +60,7 @@ describe("the operator's two-factor reset at once with a passkey second step", (
     if (onPostgres()) {
       // The statistics reach pg_stat_database within about ten seconds of the rolled-back transaction.
       await new Promise((r) => setTimeout(r, 11_000));
-      expect(await deadlocks(await buildTenant(t, "opresetcount"))).toBe(before);
+      expect(await deadlocks(t, (await buildTenant(t, "opresetcount")).tenantId)).toBe(before);
     }
   }, 60_000);
 });

@@ -2,8 +2,8 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { onPostgres, whileRowsHeld } from "./support/held-rows.ts";
-import { asSession, staffWithPassword } from "./support/people.ts";
+import { deadlocks, onPostgres, whileRowsHeld } from "./support/held-rows.ts";
+import { registerPasskey, staffWithPassword } from "./support/people.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
 /**
@@ -43,10 +43,7 @@ describe("a passwordless passkey sign-in at once with a guess that locks the acc
     expect((await a.api("PUT", "/api/v2/password_settings.json", { password_settings: { staff: policyOf(ATTEMPTS) } })).status).toBe(200);
     const p = await staffWithPassword(t, a, "agent");
     const auth = new SoftAuthenticator();
-    const o = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
-    expect(o.status, o.text).toBe(200);
-    const reg = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Laptop", credential: auth.register(o.body.options, { origin: a.origin }) } });
-    expect(reg.status, reg.text).toBe(201);
+    await registerPasskey(t, a, p.session, auth);
     // Sign the setup session out, so that only sessions opened here are counted.
     await t.db.tenant(a.tenantId, (tx) => sql`UPDATE sessions SET revoked_at = now()`.execute(tx.db));
 
@@ -68,15 +65,12 @@ describe("a passwordless passkey sign-in at once with a guess that locks the acc
   });
 
   it("an admin's two-factor reset at once: the sign-in first, then the reset, with no deadlock", async () => {
-    const deadlocks = (a: TestTenant) => t.db.tenant(a.tenantId, async (tx) => Number((await sql<{ n: string }>`SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()`.execute(tx.db)).rows[0]!.n));
-    const before = onPostgres() ? await deadlocks(await buildTenant(t, "pwresetzero")) : 0;
+    const before = onPostgres() ? await deadlocks(t, (await buildTenant(t, "pwresetzero")).tenantId) : 0;
     for (let round = 0; round < 3; round++) {
       const a = await buildTenant(t, `pwreset${round}`);
       const p = await staffWithPassword(t, a, "agent");
       const auth = new SoftAuthenticator();
-      const o = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
-      const reg = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Laptop", credential: auth.register(o.body.options, { origin: a.origin }) } });
-      expect(reg.status, reg.text).toBe(201);
+      await registerPasskey(t, a, p.session, auth);
       const options = await post(a, "/api/v2/session/passkey/options.json");
       const credential = auth.assert(options.body.options as Json & { challenge: string }, { origin: a.origin });
       const holdPasskey = sql`SELECT p.id FROM passkeys p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id WHERE u.nice_id = ${p.id} FOR UPDATE`;
@@ -87,7 +81,7 @@ describe("a passwordless passkey sign-in at once with a guess that locks the acc
     if (onPostgres()) {
       // Observed with the person's row taken before the sign-in settings' lock: deadlocks.
       await new Promise((r) => setTimeout(r, 11_000));
-      expect(await deadlocks(await buildTenant(t, "pwresetcount"))).toBe(before);
+      expect(await deadlocks(t, (await buildTenant(t, "pwresetcount")).tenantId)).toBe(before);
     }
   }, 60_000);
 });

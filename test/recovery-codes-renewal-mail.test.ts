@@ -2,7 +2,7 @@ import { Secret, TOTP } from "otpauth";
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { asSession, jobsSettled, staffWithPassword, type Session } from "./support/people.ts";
+import { asSession, jobsSettled, registerPasskey, staffWithPassword, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
@@ -25,7 +25,6 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-type Json = Record<string, any>;
 const RENEW = "/api/v2/users/me/two_factor/recovery_codes.json";
 const PASSKEY_OPTIONS = "/api/v2/users/me/two_factor/recovery_codes/passkey/options.json";
 const PASSKEY_RENEW = "/api/v2/users/me/two_factor/recovery_codes/passkey.json";
@@ -54,10 +53,8 @@ async function withAuthenticator(a: TestTenant, s: Session) {
 /** A first passkey (a team member's comes with ten recovery codes). */
 async function withPasskey(a: TestTenant, s: Session) {
   const auth = new SoftAuthenticator();
-  const o = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys/options.json");
-  const r = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Key", credential: auth.register(o.body.options, { origin: a.origin }) } });
-  expect(r.status, r.text).toBe(201);
-  return { auth, recovery: (r.body as Json).recovery_codes as string[] };
+  const r = await registerPasskey(t, a, s, auth, "Key");
+  return { auth, recovery: r.recovery_codes as string[] };
 }
 
 /**

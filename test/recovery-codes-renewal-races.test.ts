@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { onPostgres, whileRowsHeld } from "./support/held-rows.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { asSession, staffWithPassword, type Session } from "./support/people.ts";
+import { asSession, registerPasskey, staffWithPassword, type Session } from "./support/people.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
 /**
@@ -26,10 +26,7 @@ const RENEW = "/api/v2/users/me/two_factor/recovery_codes/passkey.json";
 const actions = async (a: TestTenant, action: string) => (await a.api("GET", `/api/v2/audit_logs.json?filter[action]=${action}`)).body.audit_logs as Json[];
 
 async function addPasskey(a: TestTenant, s: Session, auth: SoftAuthenticator) {
-  const o = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys/options.json");
-  const r = await asSession(t, a, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Key", credential: auth.register(o.body.options, { origin: a.origin }) } });
-  expect(r.status, r.text).toBe(201);
-  return r.body as Json;
+  return registerPasskey(t, a, s, auth, "Key");
 }
 async function passkeyOnly(a: TestTenant, authOpts: ConstructorParameters<typeof SoftAuthenticator>[0] = {}) {
   const p = await staffWithPassword(t, a, "agent");

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { onPostgres, whileRowsHeld } from "./support/held-rows.ts";
-import { asSession, PASSWORD, staffWithPassword } from "./support/people.ts";
+import { asSession, PASSWORD, registerPasskey, staffWithPassword } from "./support/people.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
 /**
@@ -67,10 +67,7 @@ describe("a passkey as the second step, at once with a guess that locks the acco
     expect((await a.api("PUT", "/api/v2/password_settings.json", { password_settings: { staff: policyOf(ATTEMPTS) } })).status).toBe(200);
     const p = await staffWithPassword(t, a, "agent");
     const auth = new SoftAuthenticator();
-    const o = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys/options.json");
-    expect(o.status, o.text).toBe(200);
-    const reg = await asSession(t, a, p.session, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name: "Laptop", credential: auth.register(o.body.options, { origin: a.origin }) } });
-    expect(reg.status, reg.text).toBe(201);
+    await registerPasskey(t, a, p.session, auth);
 
     const challenge = await challengeFor(a, p.email);
     const options = await post(a, "/api/v2/session/two_factor/passkey/options.json", { challenge });

@@ -6,6 +6,10 @@ import type { TestApp } from "./harness.ts";
 /** Whether this run's database is PostgreSQL (several transactions at once) rather than PGlite. */
 export const onPostgres = (): boolean => Boolean(inject("postgresUrl"));
 
+/** Deadlocks PostgreSQL has broken in this test's database so far (`pg_stat_database`). */
+export const deadlocks = (t: TestApp, tenantId: string): Promise<number> =>
+  t.db.tenant(tenantId, async (tx) => Number((await sql<{ n: string }>`SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()`.execute(tx.db)).rows[0]!.n));
+
 /**
  * Backends waiting, directly or in a queue behind another waiter, on the locks of the backend
  * `holder` (requests queued behind the held rows; PostgreSQL queues later waiters on a row behind

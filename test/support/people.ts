@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import { buildUser, type TestApp, type TestTenant } from "./harness.ts";
 import { hasSigninLink, linkIn, type SmtpPeer } from "./smtp-peer.ts";
+import type { SoftAuthenticator } from "./webauthn-authenticator.ts";
 
 /** Signing people in and acting as them over real HTTP, shared by the suites. */
 
@@ -22,6 +23,15 @@ export async function signIn(t: TestApp, tenant: TestTenant, email: string, pass
 
 export const asSession = (t: TestApp, tenant: TestTenant, s: Session, method: string, path: string, body?: unknown) =>
   t.request({ method, path, host: tenant.host, headers: { cookie: s.cookie, ...(method === "GET" ? {} : { "x-csrf-token": s.csrf }) }, body });
+
+/** Registers a passkey made by `auth` for the session's person; answers the registration (a team member's first comes with recovery codes). */
+export async function registerPasskey(t: TestApp, tenant: TestTenant, s: Session, auth: SoftAuthenticator, name = "Laptop"): Promise<Record<string, any>> {
+  const o = await asSession(t, tenant, s, "POST", "/api/v2/users/me/passkeys/options.json");
+  expect(o.status, o.text).toBe(200);
+  const r = await asSession(t, tenant, s, "POST", "/api/v2/users/me/passkeys.json", { passkey: { name, credential: auth.register(o.body.options, { origin: tenant.origin }) } });
+  expect(r.status, r.text).toBe(201);
+  return r.body;
+}
 
 /** A staff member who can sign in with a password (invited, then accepted). */
 export async function staffWithPassword(t: TestApp, tenant: TestTenant, role: "agent" | "light-agent" | "admin" = "agent"): Promise<{ email: string; id: number; session: Session }> {
