@@ -179,11 +179,40 @@ describe("help center in Chromium", () => {
     const [file] = await Promise.all([visitor.waitForEvent("download"), visitor.getByRole("link", { name: "printer-error.txt" }).click()]);
     expect(file.suggestedFilename()).toBe("printer-error.txt");
     expect(fs.readFileSync((await file.path())!, "utf8")).toBe("E-502 paper jam\n");
-    await visitor.getByLabel("ファイルを添付（任意）").setInputFiles({ name: "after.txt", mimeType: "text/plain", buffer: Buffer.from("works now") });
-    await visible(visitor.getByRole("button", { name: "after.txt を削除" }));
+    // A file whose upload fails while the reply waits for it: nothing is sent, and the page says why.
+    let refuse = () => {};
+    const refused = new Promise<void>((resolve) => (refuse = resolve));
+    await visitor.route("**/api/v2/uploads**", async (route) => {
+      await refused;
+      await route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: "Unavailable" }) });
+    });
+    await visitor.getByLabel("ファイルを添付（任意）").setInputFiles({ name: "lost.txt", mimeType: "text/plain", buffer: Buffer.from("lost") });
     await visitor.getByLabel("返信").fill(`直りました ${XSS_IMG}`);
     await visitor.getByRole("button", { name: "返信を送信" }).click();
+    await visible(visitor.getByRole("button", { name: "送信中…" }));
+    refuse();
+    await visible(visitor.getByText("ファイルを添付できなかったため、送信しませんでした。", { exact: false }));
+    expect((await asOwner("GET", `/api/v2/tickets/${requestId}/comments.json`)).body.comments.map((c: { body: string }) => c.body)).not.toContain(`直りました ${XSS_IMG}`);
+    await visitor.unroute("**/api/v2/uploads**");
+    await visitor.getByRole("button", { name: "lost.txt を削除" }).click();
+    // The file's upload is held until the reply is sent: sending waits for it, then sends both.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await visitor.route("**/api/v2/uploads**", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await visitor.getByLabel("ファイルを添付（任意）").setInputFiles({ name: "after.txt", mimeType: "text/plain", buffer: Buffer.from("works now") });
+    await visible(visitor.getByRole("button", { name: "after.txt を削除" }));
+    await visible(visitor.getByRole("status").getByText("アップロード中…"));
+    await visitor.getByLabel("返信").fill(`直りました ${XSS_IMG}`);
+    await visitor.getByRole("button", { name: "返信を送信" }).click();
+    await visible(visitor.getByRole("button", { name: "送信中…" }));
+    const before = await asOwner("GET", `/api/v2/tickets/${requestId}/comments.json`);
+    expect(before.body.comments.map((c: { body: string }) => c.body), "nothing is sent while the file uploads").not.toContain(`直りました ${XSS_IMG}`);
+    release();
     await visible(visitor.getByRole("status").getByText("返信を送信しました。"));
+    await visitor.unroute("**/api/v2/uploads**");
     await visible(visitor.locator("ol.conversation li.mine").getByText(`直りました ${XSS_IMG}`));
     await visible(visitor.locator("ol.conversation li.mine").getByRole("link", { name: "after.txt" }));
     await visible(visitor.getByText("対応中").first());

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { FilePicker, stillUploading, tokensOf, type PickedFile } from "../components/Files.tsx";
+import { FilePicker, uploadsWhenDone, type PickedFile } from "../components/Files.tsx";
 import { client, explain, ok } from "../api.ts";
 import type { CustomFieldValue, NewTicket as NewTicketBody, Priority, TicketType } from "../api-schema.ts";
 import { ErrorText, Field } from "../components/Field.tsx";
@@ -35,9 +35,12 @@ export function NewTicket() {
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    if (stillUploading(files)) return setError(t("hc.files.busy"));
     setBusy(true);
-    const uploads = tokensOf(files);
+    const uploads = await uploadsWhenDone(files);
+    if (uploads === null) {
+      setBusy(false);
+      return setError(t("hc.files.failedMeanwhile"));
+    }
     const ticket: NonNullable<NewTicketBody> = { subject, comment: { body: description, ...(uploads.length ? { uploads } : {}) } };
     if (requesterEmail.trim()) ticket.requester = { email: requesterEmail.trim(), ...(requesterName.trim() ? { name: requesterName.trim() } : {}) };
     if (priority) ticket.priority = priority as Priority;

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, client, explain, ok } from "../api.ts";
 import type { Status, Ticket, TicketChange, User } from "../api-schema.ts";
 import { ErrorText, Field, StatusText } from "../components/Field.tsx";
-import { FilePicker, stillUploading, tokensOf, withoutSent, type PickedFile } from "../components/Files.tsx";
+import { FilePicker, uploadsWhenDone, withoutSent, type PickedFile } from "../components/Files.tsx";
 import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t, type MessageKey } from "../i18n/index.ts";
 import { Link, navigate, PageHeading, useLeaveGuard } from "../router.tsx";
@@ -108,12 +108,15 @@ export function TicketPage(props: { id: number }) {
     }
   }
 
-  function submit(e: FormEvent, solve = false) {
+  async function submit(e: FormEvent, solve = false) {
     e.preventDefault();
     if (!ticket) return;
     const change = changeOf(draft, ticket, fields, { solve, ...rights });
-    if (stillUploading(files)) return setError(t("hc.files.busy"));
-    const uploads = tokensOf(files);
+    setError(null);
+    setBusy(true);
+    const uploads = await uploadsWhenDone(files);
+    setBusy(false);
+    if (uploads === null) return setError(t("hc.files.failedMeanwhile"));
     if (uploads.length) {
       if (!change.comment) return setError(t("hc.files.needText"));
       change.comment.uploads = uploads;
@@ -259,7 +262,7 @@ export function TicketPage(props: { id: number }) {
           {!may.can_add_internal_notes && !may.can_reply_publicly ? (
             <p>{ticket.status === "closed" ? t("ticket.closed") : t("ticket.readOnly")}</p>
           ) : (
-            <form id={FORM_ID} className={draft.isPublic ? "composer" : "composer note"} onSubmit={(e) => submit(e)} aria-busy={busy} aria-labelledby="composer-heading">
+            <form id={FORM_ID} className={draft.isPublic ? "composer" : "composer note"} onSubmit={(e) => void submit(e)} aria-busy={busy} aria-labelledby="composer-heading">
               <h2 id="composer-heading">{t("ticket.composer")}</h2>
               {may.can_reply_publicly ? (
                 <fieldset className="choice">
@@ -296,7 +299,7 @@ export function TicketPage(props: { id: number }) {
                   {busy ? t("ticket.working") : t("ticket.submit")}
                 </button>
                 {ticket.status !== "solved" && may.statuses.includes("solved") ? (
-                  <button type="button" className="secondary" disabled={busy} onClick={(e) => submit(e, true)}>
+                  <button type="button" className="secondary" disabled={busy} onClick={(e) => void submit(e, true)}>
                     {t("ticket.solve")}
                   </button>
                 ) : null}

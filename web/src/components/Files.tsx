@@ -14,7 +14,21 @@ export type PickedFile = { key: string; name: string; size: number; state: "uplo
 
 /** The tokens of the files that arrived, for `comment.uploads`. */
 export const tokensOf = (files: readonly PickedFile[]): string[] => files.flatMap((f) => (f.state === "ready" && f.token ? [f.token] : []));
-export const stillUploading = (files: readonly PickedFile[]): boolean => files.some((f) => f.state === "uploading");
+
+/** Each chosen file's upload by its key, ending in what the picker's line becomes; kept for the page's life (a few small entries). */
+const arrivals = new Map<string, Promise<Pick<PickedFile, "state" | "token" | "error">>>();
+
+/**
+ * The tokens to send once every upload still on its way has ended: a form sent while a file is
+ * uploading waits for it rather than asking the person to send again. `null` when one of those
+ * failed meanwhile (its line in the picker says why), so nothing is sent without a file the person
+ * did not see fail. Files that had failed before stay out, as they are shown.
+ */
+export async function uploadsWhenDone(files: readonly PickedFile[]): Promise<string[] | null> {
+  const done = await Promise.all(files.map(async (f) => ({ ...f, ...(f.state === "uploading" ? await arrivals.get(f.key) : {}) })));
+  if (done.some((f, i) => f.state !== "ready" && files[i]?.state === "uploading")) return null;
+  return tokensOf(done);
+}
 /** Forgets the files a saved comment took (an updater for the picker's state): any chosen since stay. */
 export const withoutSent =
   (sent: readonly PickedFile[]) =>
@@ -30,10 +44,12 @@ export function FilePicker(props: { files: PickedFile[]; onChange: (update: (fil
     for (const file of Array.from(list ?? [])) {
       const key = `${file.name}-${file.size}-${Math.random().toString(36).slice(2)}`;
       props.onChange((fs) => [...fs, { key, name: file.name, size: file.size, state: "uploading" }]);
-      uploadFile(file).then(
-        (u) => update(key, { state: "ready", token: u.token }),
-        (err: unknown) => update(key, { state: "failed", error: explain(err) }),
+      const arrival = uploadFile(file).then(
+        (u) => ({ state: "ready" as const, token: u.token }),
+        (err: unknown) => ({ state: "failed" as const, error: explain(err) }),
       );
+      arrivals.set(key, arrival);
+      void arrival.then((change) => update(key, change));
     }
     if (input.current) input.current.value = "";
   }

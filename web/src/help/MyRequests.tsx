@@ -1,4 +1,4 @@
-import { AttachmentList, FilePicker, stillUploading, tokensOf, withoutSent, type PickedFile } from "../components/Files.tsx";
+import { AttachmentList, FilePicker, uploadsWhenDone, withoutSent, type PickedFile } from "../components/Files.tsx";
 import { useState, type FormEvent } from "react";
 import { ApiError, client, ok } from "../api.ts";
 import type { RequestComment, RequestUser, User } from "../api-schema.ts";
@@ -178,11 +178,11 @@ export function RequestPage(props: { id: number; me: User }) {
     e.preventDefault();
     setReplyError(null);
     setStatus(null);
-    if (stillUploading(files)) return setReplyError(t("hc.files.busy"));
     setBusy(true);
-    const uploads = tokensOf(files);
     const solving = solve && request?.can_be_solved_by_me === true;
     try {
+      const uploads = await uploadsWhenDone(files);
+      if (uploads === null) return setReplyError(t("hc.files.failedMeanwhile"));
       const worded = reply.trim() !== "" || uploads.length > 0;
       const comment = worded ? { comment: { body: reply, ...(uploads.length ? { uploads } : {}) } } : {};
       await ok(client.PUT("/api/v2/requests/{id}", { params: { path: { id: props.id } }, body: { request: { ...comment, ...(solving ? { solved: true as const } : {}) } } }));

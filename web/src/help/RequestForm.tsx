@@ -1,4 +1,4 @@
-import { FilePicker, stillUploading, tokensOf, type PickedFile } from "../components/Files.tsx";
+import { FilePicker, uploadsWhenDone, type PickedFile } from "../components/Files.tsx";
 import { useState, type FormEvent } from "react";
 import { client, ok } from "../api.ts";
 import type { HelpCenterInfo, RequestView, User } from "../api-schema.ts";
@@ -33,9 +33,12 @@ export function RequestForm(props: { info: HelpCenterInfo; me: User | null; onCo
     e.preventDefault();
     setError(null);
     setConsentInvalid(false);
-    if (stillUploading(files)) return setError(t("hc.files.busy"));
     setBusy(true);
-    const uploads = tokensOf(files);
+    const uploads = await uploadsWhenDone(files);
+    if (uploads === null) {
+      setBusy(false);
+      return setError(t("hc.files.failedMeanwhile"));
+    }
     // Only the fields this form offers, and only those given a value.
     const customFields = props.info.request_fields.filter((f) => custom[f.id] !== undefined && custom[f.id] !== null).map((f) => ({ id: f.id, value: custom[f.id] ?? null }));
     try {

@@ -163,7 +163,7 @@ export const en = {
   "hc.files.unscannable": "not served: too large to scan for malware",
   "hc.files.redacted": "removed",
   "hc.files.notReady": "{name} cannot be downloaded yet: it is waiting for the virus scan, or it was blocked.",
-  "hc.files.busy": "Wait until the files have finished uploading.",
+  "hc.files.failedMeanwhile": "A file could not be attached, so nothing was sent. Remove it or choose it again, then send.",
   "hc.files.needText": "Write a message to go with the files.",
   "hc.request.back": "Back to my requests",
   "hc.request.notFound": "This request was not found.",

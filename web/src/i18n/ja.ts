@@ -114,7 +114,7 @@ export const ja = {
   "hc.files.unscannable": "提供不可: 大きすぎてマルウェア検査ができません",
   "hc.files.redacted": "削除済み",
   "hc.files.notReady": "{name} はまだダウンロードできません。ウイルススキャンを待っているか、ブロックされています。",
-  "hc.files.busy": "ファイルのアップロードが終わるまでお待ちください。",
+  "hc.files.failedMeanwhile": "ファイルを添付できなかったため、送信しませんでした。ファイルを削除するか選び直してから、もう一度送信してください。",
   "hc.files.needText": "ファイルに添えるメッセージを入力してください。",
   "hc.request.back": "マイリクエストに戻る",
   "hc.request.notFound": "このリクエストは見つかりませんでした。",

@@ -114,7 +114,7 @@ export const ko = {
   "hc.files.unscannable": "제공 안 함: 악성 코드 검사에 너무 큼",
   "hc.files.redacted": "삭제됨",
   "hc.files.notReady": "{name}은(는) 아직 다운로드할 수 없습니다. 바이러스 검사를 기다리고 있거나 차단되었습니다.",
-  "hc.files.busy": "파일 업로드가 끝날 때까지 기다려 주세요.",
+  "hc.files.failedMeanwhile": "파일을 첨부하지 못해 아무것도 보내지 않았습니다. 파일을 삭제하거나 다시 선택한 뒤 보내 주세요.",
   "hc.files.needText": "파일과 함께 보낼 메시지를 입력하세요.",
   "hc.request.back": "내 문의로 돌아가기",
   "hc.request.notFound": "문의를 찾을 수 없습니다.",

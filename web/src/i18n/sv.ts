@@ -114,7 +114,7 @@ export const sv = {
   "hc.files.unscannable": "visas inte: för stor för virussökning",
   "hc.files.redacted": "borttagen",
   "hc.files.notReady": "{name} kan inte laddas ned ännu: den väntar på virskontrollen eller har blockerats.",
-  "hc.files.busy": "Vänta tills filerna har laddats upp.",
+  "hc.files.failedMeanwhile": "En fil kunde inte bifogas, så inget skickades. Ta bort den eller välj den igen och skicka sedan.",
   "hc.files.needText": "Skriv ett meddelande till filerna.",
   "hc.request.back": "Tillbaka till mina ärenden",
   "hc.request.notFound": "Ärendet hittades inte.",

@@ -114,7 +114,7 @@ export const zhCN = {
   "hc.files.unscannable": "不提供：文件过大，无法进行恶意软件扫描",
   "hc.files.redacted": "已删除",
   "hc.files.notReady": "{name} 暂时无法下载：正在等待病毒扫描，或已被拦截。",
-  "hc.files.busy": "请等待文件上传完成。",
+  "hc.files.failedMeanwhile": "有文件未能附加，因此未发送任何内容。请移除该文件或重新选择，然后再发送。",
   "hc.files.needText": "请填写随附件发送的消息。",
   "hc.request.back": "返回我的请求",
   "hc.request.notFound": "未找到此请求。",
