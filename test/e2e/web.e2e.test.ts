@@ -199,11 +199,19 @@ describe("web app in Chromium", () => {
     // A program named .pdf is refused, and says why.
     await visible(page.getByText(/not attached: .*\.exe/));
     await page.getByRole("button", { name: "Remove invoice.pdf" }).click();
+    // A file whose upload hangs: the reply waits for it, and goes without it once it is removed.
+    const hanging = (url: URL) => url.pathname === "/api/v2/uploads" && url.searchParams.get("filename") === "stuck.txt";
+    await page.route(hanging, () => undefined);
+    await picker.setInputFiles({ name: "stuck.txt", mimeType: "text/plain", buffer: Buffer.from("never arrives") });
     await page.getByRole("radio", { name: "Public reply" }).check();
     await page.getByLabel("Your public reply to the requester").fill("The smoke report is attached.");
     await page.getByRole("button", { name: "Update ticket" }).click();
+    await visible(page.getByRole("status").getByText("uploading…"));
+    await page.getByRole("button", { name: "Remove stuck.txt" }).click();
     const withFile = page.locator(".comment").filter({ hasText: "The smoke report is attached." });
     await visible(withFile.getByRole("link", { name: "smoke-report.txt" }));
+    expect(await withFile.getByText("stuck.txt").count()).toBe(0);
+    await page.unroute(hanging);
     const [download] = await Promise.all([page.waitForEvent("download"), withFile.getByRole("link", { name: "smoke-report.txt" }).click()]);
     expect(download.suggestedFilename()).toBe("smoke-report.txt");
     expect(fs.readFileSync((await download.path())!, "utf8")).toBe("Smoke level: high\n");

@@ -15,19 +15,30 @@ export type PickedFile = { key: string; name: string; size: number; state: "uplo
 /** The tokens of the files that arrived, for `comment.uploads`. */
 export const tokensOf = (files: readonly PickedFile[]): string[] => files.flatMap((f) => (f.state === "ready" && f.token ? [f.token] : []));
 
-/** Each chosen file's upload by its key, ending in what the picker's line becomes; kept for the page's life (a few small entries). */
-const arrivals = new Map<string, Promise<Pick<PickedFile, "state" | "token" | "error">>>();
+/** How a chosen file's upload ended: arrived, failed, or stopped because the person removed the file. */
+type Arrival = { state: "ready"; token: string } | { state: "failed"; error: string } | { state: "removed" };
+/**
+ * Each chosen file's upload by its key, with the means to stop it. An entry stays after it ends (a
+ * form's state may still say "uploading" for a moment), until its file is removed: a few per page.
+ */
+const arrivals = new Map<string, { arrival: Promise<Arrival>; stop: () => void }>();
 
 /**
  * The tokens to send once every upload still on its way has ended: a form sent while a file is
- * uploading waits for it rather than asking the person to send again. `null` when one of those
- * failed meanwhile (its line in the picker says why), so nothing is sent without a file the person
- * did not see fail. Files that had failed before stay out, as they are shown.
+ * uploading waits for it rather than asking the person to send again, and removing the file meanwhile
+ * (an upload that hangs) lets it go without. `null` when one of those failed meanwhile (its line in
+ * the picker says why), so nothing is sent short of a file the person did not see fail. Files that
+ * had failed before stay out, as the picker shows.
  */
 export async function uploadsWhenDone(files: readonly PickedFile[]): Promise<string[] | null> {
-  const done = await Promise.all(files.map(async (f) => ({ ...f, ...(f.state === "uploading" ? await arrivals.get(f.key) : {}) })));
-  if (done.some((f, i) => f.state !== "ready" && files[i]?.state === "uploading")) return null;
-  return tokensOf(done);
+  const ended = await Promise.all(files.map((f) => (f.state === "uploading" ? arrivals.get(f.key)?.arrival : undefined)));
+  if (ended.some((a) => a?.state === "failed")) return null;
+  if (files.some((f, i) => f.state === "uploading" && ended[i] === undefined)) return null;
+  return files.flatMap((f, i) => {
+    const a = ended[i];
+    if (a) return a.state === "ready" ? [a.token] : [];
+    return f.state === "ready" && f.token ? [f.token] : [];
+  });
 }
 /** Forgets the files a saved comment took (an updater for the picker's state): any chosen since stay. */
 export const withoutSent =
@@ -44,18 +55,24 @@ export function FilePicker(props: { files: PickedFile[]; onChange: (update: (fil
     for (const file of Array.from(list ?? [])) {
       const key = `${file.name}-${file.size}-${Math.random().toString(36).slice(2)}`;
       props.onChange((fs) => [...fs, { key, name: file.name, size: file.size, state: "uploading" }]);
-      const arrival = uploadFile(file).then(
-        (u) => ({ state: "ready" as const, token: u.token }),
-        (err: unknown) => ({ state: "failed" as const, error: explain(err) }),
+      const stopper = new AbortController();
+      const arrival = uploadFile(file, stopper.signal).then(
+        (u): Arrival => ({ state: "ready", token: u.token }),
+        (err: unknown): Arrival => (stopper.signal.aborted ? { state: "removed" } : { state: "failed", error: explain(err) }),
       );
-      arrivals.set(key, arrival);
-      void arrival.then((change) => update(key, change));
+      arrivals.set(key, { arrival, stop: () => stopper.abort() });
+      void arrival.then((a) => {
+        if (a.state !== "removed") update(key, a);
+      });
     }
     if (input.current) input.current.value = "";
   }
 
   function remove(f: PickedFile) {
     props.onChange((fs) => fs.filter((x) => x.key !== f.key));
+    // An upload still on its way is stopped, and a form waiting for it goes on without it.
+    arrivals.get(f.key)?.stop();
+    arrivals.delete(f.key);
     // An upload no comment took is removed by the server after a day; say so now.
     if (f.token) void ok(client.DELETE("/api/v2/uploads/{token}", { params: { path: { token: f.token } } })).catch(() => undefined);
   }
