@@ -85,3 +85,31 @@ describe("a passwordless passkey sign-in at once with a guess that locks the acc
     }
   }, 60_000);
 });
+
+describe("a passwordless passkey sign-in at once with a suspension or a deletion", () => {
+  // On PostgreSQL the change is written by the transaction that holds the person's row, and commits
+  // when it lets go: the sign-in has read the person (and found them free to sign in) before, and is
+  // judged after. On PGlite one transaction runs at a time: the change comes first.
+  const cases: Array<[string, string]> = [
+    ["suspended", "suspended = true"],
+    ["deactivated (deleted)", "active = false, deleted_at = now()"],
+  ];
+  for (const [what, change] of cases) {
+    it(`${what} while the assertion is checked: refused 401, no session`, async () => {
+      const a = await buildTenant(t, "pwsusp");
+      const p = await staffWithPassword(t, a, "agent");
+      const auth = new SoftAuthenticator();
+      await registerPasskey(t, a, p.session, auth);
+      await t.db.tenant(a.tenantId, (tx) => sql`UPDATE sessions SET revoked_at = now()`.execute(tx.db));
+      const options = await post(a, "/api/v2/session/passkey/options.json");
+      expect(options.status, options.text).toBe(200);
+      const credential = auth.assert(options.body.options as Json & { challenge: string }, { origin: a.origin });
+      const changeAndHold = sql`UPDATE users SET ${sql.raw(change)} WHERE nice_id = ${p.id} RETURNING id`;
+      if (!onPostgres()) await t.db.tenant(a.tenantId, (tx) => changeAndHold.execute(tx.db));
+      const [passkey] = await whileRowsHeld(t, a.tenantId, changeAndHold, [[() => post(a, "/api/v2/session/passkey.json", { credential })]]);
+      expect(passkey!.status, passkey!.text).toBe(401);
+      expect(passkey!.headers["set-cookie"]).toBeUndefined();
+      expect(await passkeySessions(a, p.id)).toBe(0);
+    });
+  }
+});

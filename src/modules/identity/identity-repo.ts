@@ -219,6 +219,21 @@ export async function lockedNow(tx: TenantTx, id: string, now: Date): Promise<bo
   return row?.locked_until != null && row.locked_until > now;
 }
 
+/**
+ * The person as a sign-in judges them, read as stored and holding the row to the end of the
+ * transaction (as lockedNow): a suspension, deactivation, deletion or change of role committed
+ * while a sign-in's slow step ran (a passkey's assertion) is seen here, and waits for this one.
+ */
+export async function heldForSignIn(tx: TenantTx, id: string): Promise<SignInUser | undefined> {
+  return tx.db
+    .selectFrom("users")
+    .select(["id", "nice_id", "role", "password_hash", "active", "suspended", "must_change_password", "password_set_at", "failed_signins", "lockouts", "locked_until", "email_sealed", "locale", "email_status"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("id", "=", id)
+    .forNoKeyUpdate()
+    .executeTakeFirst() as Promise<SignInUser | undefined>;
+}
+
 /** The policy's wrong attempts in a row were reached: the count starts again and the account is locked until `until`. */
 export async function lockAfterSignInFailures(tx: TenantTx, id: string, until: Date): Promise<void> {
   await tx.db

@@ -352,19 +352,27 @@ const passkeyRefused = () => new CommitThenFail(new AppError("Unauthorized", { d
 export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer">, ctx: RequestContext, response: AuthenticationResponseJSON) {
   const claimed = await claimChallengeOf(deps, ctx, response.response.clientDataJSON, "passwordless", null);
   const passkey = await repo.findPasskeyByCredential(ctx.tx, credentialIndex(ctx, response.id));
-  const user = passkey ? await identityRepo.findUserForSignIn(ctx.tx, { id: passkey.user_id }) : undefined;
-  if (!claimed || !passkey || !user) {
-    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user?.nice_id ?? "unknown", fields: ["passkey"] });
+  const found = passkey ? await identityRepo.findUserForSignIn(ctx.tx, { id: passkey.user_id }) : undefined;
+  if (!claimed || !passkey || !found) {
+    audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: found?.nice_id ?? "unknown", fields: ["passkey"] });
     return passkeyRefused();
   }
-  const person = actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null });
   // Read again holding the person's row, before the assertion is checked (as the password and the
-  // second step do): a lockout committed since the read above (a wrong password or code at once)
-  // refuses this one too, no sign count is spent on it, and its sign-in does not end that lockout.
-  // The sign-in settings' shared lock first (passwordAllowed below takes it anyway): the order every
-  // sign-in takes them in, the settings then the person's row, which a two-factor reset takes the same way.
+  // second step do), and judged on that read only: a lockout (a wrong password or code at once), a
+  // suspension, a deactivation or deletion, or a new role committed since the read above refuses
+  // this one too (or is judged with it), no sign count is spent on it, and its sign-in does not end
+  // that lockout. The sign-in settings' shared lock first (passwordAllowed below takes it anyway):
+  // the order every sign-in takes them in, the settings then the person's row, which a two-factor
+  // reset takes the same way.
   await ssoRepo.lockSettings(ctx.tx, false);
-  if (await identityRepo.lockedNow(ctx.tx, user.id, ctx.now())) {
+  const user = await identityRepo.heldForSignIn(ctx.tx, found.id);
+  const now = ctx.now();
+  const person = actingAs(ctx, { id: found.id, niceId: found.nice_id, role: user?.role ?? found.role, customRole: null });
+  if (!user || !user.active || user.suspended) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: found.nice_id, fields: ["passkey"] });
+    return passkeyRefused();
+  }
+  if (user.locked_until && user.locked_until > now) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["passkey", "locked"] });
     return passkeyRefused();
   }
@@ -372,8 +380,7 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
   const handleOk = handle === undefined || Buffer.from(handle, "base64url").equals(Buffer.from(userHandleOf(deps, user.id)));
   const result = handleOk ? await checkAssertion(ctx, passkey, claimed.challenge, response, true) : "refused";
   if (result === "cloned") audit(person, { action: "user.passkey_counter_regressed", resourceType: "user", resourceId: user.nice_id, fields: ["passkeys"] });
-  const now = ctx.now();
-  if (result !== "ok" || !user.active || user.suspended || (user.locked_until && user.locked_until > now)) {
+  if (result !== "ok") {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["passkey"] });
     return passkeyRefused();
   }
