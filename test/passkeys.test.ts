@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetTwoFactorByOperator } from "../src/modules/identity/two-factor-service.ts";
+import { WEBAUTHN_OPTIONS_PER_CLIENT } from "../src/platform/http/rate-limit.ts";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, cookieOf, PASSWORD, signIn, signInByMail, staffWithPassword, type Session } from "./support/people.ts";
@@ -414,7 +415,7 @@ describe("passwordless sign-in", () => {
     expect(again.body.recovery_codes).toHaveLength(10);
   });
 
-  it("rate limits an anonymous flood of options like password sign-in (429 with Retry-After)", async () => {
+  it("rate limits an anonymous flood of options (429 with Retry-After; their own limit, test/passkey-options-limits.test.ts)", async () => {
     const a = await buildTenant(t, "pkflood");
     let limited: Awaited<ReturnType<typeof post>> | undefined;
     for (let i = 0; i < 60 && !limited; i++) {
@@ -424,10 +425,9 @@ describe("passwordless sign-in", () => {
     }
     expect(limited?.status).toBe(429);
     expect(Number(limited!.headers["retry-after"])).toBeGreaterThan(0);
-    // The limit is shared with password sign-in from that address.
-    expect((await post(a, "/api/v2/session.json", { email: a.ownerEmail, password: a.ownerPassword })).status).toBe(429);
+    // At most one challenge row per allowed request, within the options' own limit.
     const rows = await t.db.tenant(a.tenantId, (tx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM webauthn_challenges`.execute(tx.db));
-    expect(rows.rows[0]!.n).toBeLessThanOrEqual(30);
+    expect(rows.rows[0]!.n).toBeLessThanOrEqual(WEBAUTHN_OPTIONS_PER_CLIENT[0]![0]);
   });
 });
 

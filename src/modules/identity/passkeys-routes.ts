@@ -96,7 +96,7 @@ const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_tok
 /** The sign-in steps (anonymous; rate limited like password sign-in). */
 export function registerPasskeySessionRoutes(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
-    method: "POST", url: "/api/v2/session/passkey/options", operationId: "createPasskeySignInOptions", tag: "session", auth: "anonymous", rateLimit: "signin", status: 200,
+    method: "POST", url: "/api/v2/session/passkey/options", challengeRateLimit: "per-client", operationId: "createPasskeySignInOptions", tag: "session", auth: "anonymous", rateLimit: "signin", status: 200,
     summary: "Vaultdesk: the first step of a passwordless sign-in with a passkey: WebAuthn request options (a challenge for five minutes, single use; user verification required) for navigator.credentials.get.",
     response: z.object({ options: requestOptionsView }),
     handler: async (ctx) => ({ options: await passkeys.signInOptions(deps, ctx) }),
@@ -113,7 +113,7 @@ export function registerPasskeySessionRoutes(app: FastifyInstance, deps: AppDeps
     },
   });
   defineRoute(app, deps, {
-    method: "POST", url: "/api/v2/session/two_factor/passkey/options", operationId: "createPasskeySecondFactorOptions", tag: "session", auth: "anonymous", rateLimit: "signin", status: 200,
+    method: "POST", url: "/api/v2/session/two_factor/passkey/options", challengeRateLimit: "per-client", operationId: "createPasskeySecondFactorOptions", tag: "session", auth: "anonymous", rateLimit: "signin", status: 200,
     summary: "Vaultdesk: after the right password (a 202 whose `methods` include `passkey`), WebAuthn request options naming that person's passkeys.",
     body: z.strictObject({ challenge: twoFactorChallenge }), response: z.object({ options: requestOptionsView }),
     handler: async (ctx, { body }) => {
@@ -143,7 +143,7 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
     handler: async (ctx) => ({ passkeys: await passkeys.listOwn(ctx) }),
   });
   defineRoute(app, deps, {
-    method: "POST", url: "/api/v2/users/me/passkeys/options", operationId: "createPasskeyRegistrationOptions", tag: "passkeys", auth: "user", allowPendingTwoFactor: true, status: 200,
+    method: "POST", url: "/api/v2/users/me/passkeys/options", challengeRateLimit: "per-person", operationId: "createPasskeyRegistrationOptions", tag: "passkeys", auth: "user", allowPendingTwoFactor: true, status: 200,
     summary: "Vaultdesk: the first step of adding a passkey (on a session that signed in within the last 15 minutes, else 403 `RecentSignInRequired`: sign in again; an owner without a second factor while staff sign in through single sign-on only, from any session): WebAuthn creation options for navigator.credentials.create (a challenge for five minutes, single use).",
     response: z.object({ options: creationOptionsView }),
     handler: async (ctx, {}) => ({ options: await passkeys.registrationOptions(deps, ctx) }),
@@ -163,7 +163,7 @@ export function registerOwnPasskeyRoutes(app: FastifyInstance, deps: AppDeps): v
     },
   });
   defineRoute(app, deps, {
-    method: "POST", url: "/api/v2/users/me/two_factor/recovery_codes/passkey/options", operationId: "createRecoveryCodesPasskeyOptions", tag: "two_factor", auth: "user", rateLimit: "signin", status: 200,
+    method: "POST", url: "/api/v2/users/me/two_factor/recovery_codes/passkey/options", challengeRateLimit: "per-person", operationId: "createRecoveryCodesPasskeyOptions", tag: "two_factor", auth: "user", rateLimit: "signin", status: 200,
     summary: "Vaultdesk: the first step of new recovery codes with a passkey as the proof (staff, on a session): WebAuthn request options naming the caller's passkeys, for navigator.credentials.get (a challenge for five minutes, single use, good only for this). 422 `NoPasskeys` without one.",
     response: z.object({ options: requestOptionsView }),
     handler: async (ctx) => ({ options: await recoveryCodesPasskeyOptions(deps, ctx) }),

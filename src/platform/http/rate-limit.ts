@@ -21,6 +21,31 @@ export const SSO_PER_IP = 300;
 export const PUBLIC_FORM_LIMITS: ReadonlyArray<[limit: number, windowSeconds: number]> = [[5, 60], [20, 3600]];
 export const SIGNIN_LINK_LIMITS: ReadonlyArray<[limit: number, windowSeconds: number]> = [[5, 60], [10, 3600]];
 
+/**
+ * Routes that hand out a WebAuthn challenge (passkey options: each stores a challenge row), on top
+ * of their preset: a burst limit per minute and a cap per hour, per client network for anonymous
+ * ones (the passwordless sign-in and a sign-in's second step) and per person for signed-in ones
+ * (adding a passkey, new recovery codes with one). A person needs a handful an hour.
+ */
+export const WEBAUTHN_OPTIONS_PER_CLIENT: ReadonlyArray<[limit: number, windowSeconds: number]> = [[20, 60], [200, 3600]];
+export const WEBAUTHN_OPTIONS_PER_PERSON: ReadonlyArray<[limit: number, windowSeconds: number]> = [[10, 60], [60, 3600]];
+/** Whose requests a route's challenge limit counts: the client network's, or the signed-in person's. */
+export type ChallengeRateLimit = "per-client" | "per-person";
+
+/**
+ * The challenge limit of a route (WEBAUTHN_OPTIONS_*): `per-client` before the request's
+ * transaction, `per-person` once the person is known (their id, never a credential). Throws 429
+ * `TooManyRequests` with Retry-After when one is reached; refused hits are not counted.
+ */
+export function enforceChallengeRateLimit(deps: AppDeps, req: FastifyRequest, by: { client: true } | { personId: string }): void {
+  const tenant = req.tenant?.id ?? "-";
+  const [key, limits] = "personId" in by ? [`webauthn:${tenant}:person:${by.personId}`, WEBAUTHN_OPTIONS_PER_PERSON] : [`webauthn:${tenant}:ip:${clientNetwork(req.ip)}`, WEBAUTHN_OPTIONS_PER_CLIENT];
+  for (const [max, windowSeconds] of limits) {
+    const r = deps.rateLimiter.hit(`${key}:${windowSeconds}`, max, windowSeconds);
+    if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
+  }
+}
+
 function credentialKey(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (!h) return undefined;

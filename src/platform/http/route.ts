@@ -7,7 +7,7 @@ import type { TenantTx } from "../db/database.ts";
 import { retryOnConflict } from "../db/conflict.ts";
 import { AppError, CommitThenFail } from "../errors.ts";
 import { RECENT_SIGN_IN_MS, requireRecentSignInOnSession } from "../recent-sign-in.ts";
-import { enforceRateLimit, type RateLimitPreset } from "./rate-limit.ts";
+import { enforceChallengeRateLimit, enforceRateLimit, type ChallengeRateLimit, type RateLimitPreset } from "./rate-limit.ts";
 import { isCredentialRoute, scopeName, scopeNeed, scopesGrant, type Access } from "./scopes.ts";
 
 /**
@@ -34,6 +34,11 @@ interface SpecBase<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType
   tag: string;
   summary?: string;
   rateLimit?: RateLimitPreset;
+  /**
+   * The route hands out a WebAuthn challenge (a row each): its own limit on top of `rateLimit`,
+   * per client network (`per-client`, anonymous routes) or per signed-in person (`per-person`).
+   */
+  challengeRateLimit?: ChallengeRateLimit;
   body?: B;
   query?: Q;
   params?: P;
@@ -196,6 +201,9 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
     const tenant = req.tenant;
     if (!tenant) throw new AppError("RecordNotFound");
     enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");
+    if (spec.challengeRateLimit === "per-client") enforceChallengeRateLimit(deps, req, { client: true });
+    // Counted once per request, whatever transaction (a retry after a conflict) authenticates it.
+    let personCounted = false;
     const sent = spec.auth !== "anonymous" && auth.credentialSent(req);
     // A password sent to the API is a sign-in on every request: the sign-in page's limits too.
     if (sent && spec.rateLimit !== "signin" && auth.signsIn?.(req)) enforceRateLimit(deps, req, reply, "signin");
@@ -226,6 +234,10 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
         if (actor.kind === "user" && actor.via === "session" && !spec.allowPendingTwoFactor && req.twoFactorEnrolmentRequired) {
           throw new AppError("Forbidden", { description: "Your team requires two-factor authentication: set up an authenticator app or add a passkey before you continue." });
         }
+      }
+      if (spec.challengeRateLimit === "per-person" && actor.kind === "user" && !personCounted) {
+        personCounted = true;
+        enforceChallengeRateLimit(deps, req, { personId: actor.userId });
       }
       const ctx = makeContext({ tx, sealer, actor, requestId: req.id, ip: req.ip, userAgent: req.headers["user-agent"]?.slice(0, 512), apiBase: deps.urls.apiBase(tenant), now: deps.now, hooks: deps.hooks });
       if (spec.recentSignIn) requireRecentSignInOnSession(ctx, spec.recentSignIn);
