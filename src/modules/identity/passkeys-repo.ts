@@ -73,6 +73,17 @@ export async function deletePasskeysOf(tx: TenantTx, userId: string): Promise<nu
 }
 
 /**
+ * The passkey's signature counter as stored, taking its row (FOR NO KEY UPDATE, as the update of
+ * its use) until the transaction ends; undefined when it is gone. Read after the person's row
+ * (every use holds it first, in the order settings, person, second factor, challenges), so a use
+ * that waited on another sees that one's counter, not the one read before it waited.
+ */
+export async function heldSignCount(tx: TenantTx, id: string): Promise<number | undefined> {
+  const row = await tx.db.selectFrom("passkeys").select("sign_count").where("tenant_id", "=", tx.tenantId).where("id", "=", id).forNoKeyUpdate().executeTakeFirst();
+  return row ? Number(row.sign_count) : undefined;
+}
+
+/**
  * Records an accepted assertion: the new counter and the time, only if the stored counter is
  * still the one the check saw (two racing assertions cannot both move it).
  */

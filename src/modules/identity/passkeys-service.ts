@@ -266,11 +266,16 @@ async function tellPerson(deps: Pick<AppDeps, "config">, ctx: RequestContext, us
 /**
  * Checks an assertion against a stored passkey (signature, challenge, origin, RP ID, user
  * verification), then the counter: answers "ok" (the counter recorded), "cloned" or "refused".
+ * The caller holds the person's row, so uses of one passkey are judged one after the other, each
+ * on the counter as stored then (WebAuthn §7.2: a counter not greater than the stored one is a
+ * sign of a clone). A counter that was ahead of the stored one when this use came in (`passkey`,
+ * read before it waited) and was passed only by another use judged meanwhile is a use at once
+ * (two sign-ins signed in one order, judged in the other): refused, without the clone alarm.
  */
 async function checkAssertion(ctx: RequestContext, passkey: repo.PasskeyRow, challenge: string, response: AuthenticationResponseJSON, requireUserVerification: boolean): Promise<"ok" | "cloned" | "refused"> {
   const { origin, rpID } = relyingParty(ctx);
   const r = refs(passkey.id);
-  const stored = Number(passkey.sign_count);
+  const seen = Number(passkey.sign_count);
   const v = await refusedOnThrow(async () =>
     (await webauthn()).verifyAuthenticationResponse({
       response,
@@ -283,9 +288,11 @@ async function checkAssertion(ctx: RequestContext, passkey: repo.PasskeyRow, cha
     }),
   );
   if (!v?.verified) return "refused";
+  const stored = await repo.heldSignCount(ctx.tx, passkey.id);
+  if (stored === undefined) return "refused";
   const next = v.authenticationInfo.newCounter;
-  if ((next > 0 || stored > 0) && next <= stored) return "cloned";
-  return (await repo.recordUse(ctx.tx, passkey.id, stored, next, ctx.now(), v.authenticationInfo.credentialBackedUp)) ? "ok" : "cloned";
+  if ((next > 0 || stored > 0) && next <= stored) return next > seen ? "refused" : "cloned";
+  return (await repo.recordUse(ctx.tx, passkey.id, stored, next, ctx.now(), v.authenticationInfo.credentialBackedUp)) ? "ok" : "refused";
 }
 
 // ---- a proof of the signed-in person (a step that needs one: new recovery codes)
