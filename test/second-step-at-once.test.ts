@@ -153,4 +153,37 @@ describe("codes at once on one challenge", () => {
     expect(await secondFactorSessions(a, p.id)).toBe(0);
     expect({ challenge: await challengeAttempts(a, p.id), person: await counts(a, p.id) }).toEqual({ challenge: [CHALLENGE_ATTEMPTS], person: { failed: CHALLENGE_ATTEMPTS, lockouts: 0, locked: false } });
   });
+
+  it("a right code, read before a suspension committed while it waited: refused, no session", async () => {
+    const a = await buildTenant(t, "stepcodesusp");
+    const p = await enrolled(a);
+    const challenge = await challengeFor(a, p.email);
+    // On PostgreSQL the suspension is written by the transaction holding the row, and commits as it
+    // lets go; on PGlite (one transaction at a time) it comes first.
+    const suspendAndHold = sql`UPDATE users SET suspended = true WHERE nice_id = ${p.id} RETURNING id`;
+    if (!onPostgres()) await t.db.tenant(a.tenantId, (tx) => suspendAndHold.execute(tx.db));
+    const [answer] = await whileRowsHeld(t, a.tenantId, suspendAndHold, [[second(a, challenge, codeAt(p.secret))]]);
+    expect(answer!.status, answer!.text).toBe(401);
+    expect(answer!.headers["set-cookie"]).toBeUndefined();
+    expect(await secondFactorSessions(a, p.id)).toBe(0);
+  });
+});
+
+describe("a passkey as the second step, at once with a suspension", () => {
+  it("read before the suspension committed while it waited: refused, no session", async () => {
+    const a = await buildTenant(t, "steppksusp");
+    const p = await staffWithPassword(t, a, "agent");
+    const auth = new SoftAuthenticator();
+    await registerPasskey(t, a, p.session, auth);
+    const challenge = await challengeFor(a, p.email);
+    const options = await post(a, "/api/v2/session/two_factor/passkey/options.json", { challenge });
+    expect(options.status, options.text).toBe(200);
+    const credential = auth.assert(options.body.options as Json & { challenge: string }, { origin: a.origin, userVerified: false });
+    const suspendAndHold = sql`UPDATE users SET suspended = true WHERE nice_id = ${p.id} RETURNING id`;
+    if (!onPostgres()) await t.db.tenant(a.tenantId, (tx) => suspendAndHold.execute(tx.db));
+    const [answer] = await whileRowsHeld(t, a.tenantId, suspendAndHold, [[() => post(a, "/api/v2/session/two_factor/passkey.json", { challenge, credential })]]);
+    expect(answer!.status, answer!.text).toBe(401);
+    expect(answer!.headers["set-cookie"]).toBeUndefined();
+    expect(await secondFactorSessions(a, p.id)).toBe(0);
+  });
 });

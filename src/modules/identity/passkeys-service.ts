@@ -452,8 +452,14 @@ export async function completeSecondFactor(deps: Pick<AppDeps, "keyring" | "conf
   const now = ctx.now();
   // Read again holding the person's row, before the assertion is checked (as the code step does):
   // a lockout committed since the read above (a wrong code or password at once) refuses this one
-  // too, no WebAuthn challenge or sign count is spent on it, and its sign-in does not end that lockout.
-  if (await identityRepo.lockedNow(ctx.tx, user.id, now)) {
+  // too, no WebAuthn challenge or sign count is spent on it, and its sign-in does not end that
+  // lockout; so does a suspension, deactivation or deletion, or a password taken away, meanwhile.
+  const held = await identityRepo.heldForSignIn(ctx.tx, user.id);
+  if (!held || !held.active || held.suspended || held.password_hash === null) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey"] });
+    return secondFactorRefused();
+  }
+  if (held.locked_until && held.locked_until > now) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey", "locked"] });
     return secondFactorRefused();
   }

@@ -266,8 +266,14 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
   if (outside) return outside;
   const rules = await rulesFor(ctx.tx, user.role);
   // Read again holding the row, before a code is tried: a lockout committed since the read above
-  // (another wrong code or password at once) refuses this one too, and no code is spent on it.
-  if (await identityRepo.lockedNow(ctx.tx, user.id, now)) {
+  // (another wrong code or password at once) refuses this one too, and no code is spent on it; so
+  // does a suspension, deactivation or deletion, or a password taken away, meanwhile.
+  const held = await identityRepo.heldForSignIn(ctx.tx, user.id);
+  if (!held || !held.active || held.suspended || held.password_hash === null) {
+    audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor"] });
+    return codeRefused();
+  }
+  if (held.locked_until && held.locked_until > now) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "locked"] });
     return codeRefused();
   }
