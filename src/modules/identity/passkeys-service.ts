@@ -448,7 +448,6 @@ export async function completeSecondFactor(deps: Pick<AppDeps, "keyring" | "conf
   // challenge and sign count are never spent by a step the session's own refusal rolls back.
   const outside = await networkRefusal(person, { id: user.id, niceId: user.nice_id, role: user.role }, "two_factor", true);
   if (outside) return outside;
-  const rules = await rulesFor(ctx.tx, user.role);
   const now = ctx.now();
   // Read again holding the person's row, before the assertion is checked (as the code step does):
   // a lockout committed since the read above (a wrong code or password at once) refuses this one
@@ -463,6 +462,17 @@ export async function completeSecondFactor(deps: Pick<AppDeps, "keyring" | "conf
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey", "locked"] });
     return secondFactorRefused();
   }
+  // A role changed meanwhile is judged again as stored (single sign-on only, the networks): the
+  // settings' shared lock is already held (passwordAllowed above), so the lock order is kept.
+  if (held.role !== user.role) {
+    if (!(await passwordAllowed(ctx, held))) {
+      audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey", "sso_only"] });
+      return secondFactorRefused();
+    }
+    const outsideNow = await networkRefusal(person, { id: held.id, niceId: held.nice_id, role: held.role }, "two_factor", true);
+    if (outsideNow) return outsideNow;
+  }
+  const rules = await rulesFor(ctx.tx, held.role);
   // And the challenge, worn out meanwhile by wrong answers sent at once.
   if (!(await twoFactorRepo.challengeUsable(ctx.tx, ch.id, now, TWO_FACTOR_CHALLENGE_ATTEMPTS))) {
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey"] });
@@ -482,7 +492,7 @@ export async function completeSecondFactor(deps: Pick<AppDeps, "keyring" | "conf
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "passkey"] });
     return secondFactorRefused();
   }
-  return completeSignIn(deps, person, user, rules, "password", { secondFactor: true });
+  return completeSignIn(deps, actingAs(ctx, { id: held.id, niceId: held.nice_id, role: held.role, customRole: null }), held, rules, "password", { secondFactor: true });
 }
 
 /** A person's passkeys for their data export (the exports module decided who may ask). */

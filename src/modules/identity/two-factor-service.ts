@@ -264,7 +264,6 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
   // again, and a right code would answer otherwise than a wrong one.
   const outside = await networkRefusal(person, { id: user.id, niceId: user.nice_id, role: user.role }, "two_factor", true);
   if (outside) return outside;
-  const rules = await rulesFor(ctx.tx, user.role);
   // Read again holding the row, before a code is tried: a lockout committed since the read above
   // (another wrong code or password at once) refuses this one too, and no code is spent on it; so
   // does a suspension, deactivation or deletion, or a password taken away, meanwhile.
@@ -277,6 +276,17 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
     audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["two_factor", "locked"] });
     return codeRefused();
   }
+  // A role changed meanwhile is judged again as stored (single sign-on only, the networks): the
+  // settings' shared lock is already held (passwordAllowed above), so the lock order is kept.
+  if (held.role !== user.role) {
+    if (!(await passwordAllowed(ctx, held))) {
+      audit(person, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["sso_only"] });
+      return codeRefused();
+    }
+    const outsideNow = await networkRefusal(person, { id: held.id, niceId: held.nice_id, role: held.role }, "two_factor", true);
+    if (outsideNow) return outsideNow;
+  }
+  const rules = await rulesFor(ctx.tx, held.role);
   // The challenge read again, now that the row is held: codes sent at once on it all passed the
   // read above, and those past its five wrong ones get no verdict (and spend no code).
   if (!(await repo.challengeUsable(ctx.tx, ch.id, now, TWO_FACTOR_CHALLENGE_ATTEMPTS))) {
@@ -296,7 +306,7 @@ export async function completeTwoFactorSignIn(deps: Pick<AppDeps, "keyring" | "c
     return codeRefused();
   }
   if (used === "recovery_code") audit(person, { action: "user.recovery_code_used", resourceType: "user", resourceId: user.nice_id, fields: ["recovery_codes"] });
-  return completeSignIn(deps, person, user, rules, "password", { secondFactor: true });
+  return completeSignIn(deps, actingAs(ctx, { id: held.id, niceId: held.nice_id, role: held.role, customRole: null }), held, rules, "password", { secondFactor: true });
 }
 
 // ---- admins
