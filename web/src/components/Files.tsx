@@ -16,12 +16,32 @@ export type PickedFile = { key: string; name: string; size: number; state: "uplo
 export const tokensOf = (files: readonly PickedFile[]): string[] => files.flatMap((f) => (f.state === "ready" && f.token ? [f.token] : []));
 
 /** How a chosen file's upload ended: arrived, failed, or stopped because the person removed the file. */
-type Arrival = { state: "ready"; token: string } | { state: "failed"; error: string } | { state: "removed" };
+export type Arrival = { state: "ready"; token: string } | { state: "failed"; error: string } | { state: "removed" };
 /**
  * Each chosen file's upload by its key, with the means to stop it. An entry stays after it ends (a
  * form's state may still say "uploading" for a moment), until its file is removed: a few per page.
  */
 const arrivals = new Map<string, { arrival: Promise<Arrival>; stop: () => void }>();
+/** The keys of files the person removed (a few per page): a form waiting on uploads leaves them out. */
+const removedKeys = new Set<string>();
+
+/** Starts tracking a chosen file's upload under its key: how it ends, and the means to stop it. */
+export function trackUpload(key: string, send: (signal: AbortSignal) => Promise<{ token: string }>): Promise<Arrival> {
+  const stopper = new AbortController();
+  const arrival = send(stopper.signal).then(
+    (u): Arrival => ({ state: "ready", token: u.token }),
+    (err: unknown): Arrival => (stopper.signal.aborted ? { state: "removed" } : { state: "failed", error: explain(err) }),
+  );
+  arrivals.set(key, { arrival, stop: () => stopper.abort() });
+  return arrival;
+}
+
+/** The person removed the file: its upload, if still on its way, stops, and no form sends it. */
+export function forgetUpload(key: string): void {
+  removedKeys.add(key);
+  arrivals.get(key)?.stop();
+  arrivals.delete(key);
+}
 
 /**
  * The tokens to send once every upload still on its way has ended: a form sent while a file is
@@ -34,7 +54,10 @@ export async function uploadsWhenDone(files: readonly PickedFile[]): Promise<str
   const ended = await Promise.all(files.map((f) => (f.state === "uploading" ? arrivals.get(f.key)?.arrival : undefined)));
   if (ended.some((a) => a?.state === "failed")) return null;
   if (files.some((f, i) => f.state === "uploading" && ended[i] === undefined)) return null;
+  // A file removed while the form waited (one that had arrived as well as one still on its way) is
+  // not sent: the form's list was read when it was sent, before the person removed it.
   return files.flatMap((f, i) => {
+    if (removedKeys.has(f.key)) return [];
     const a = ended[i];
     if (a) return a.state === "ready" ? [a.token] : [];
     return f.state === "ready" && f.token ? [f.token] : [];
@@ -55,12 +78,7 @@ export function FilePicker(props: { files: PickedFile[]; onChange: (update: (fil
     for (const file of Array.from(list ?? [])) {
       const key = `${file.name}-${file.size}-${Math.random().toString(36).slice(2)}`;
       props.onChange((fs) => [...fs, { key, name: file.name, size: file.size, state: "uploading" }]);
-      const stopper = new AbortController();
-      const arrival = uploadFile(file, stopper.signal).then(
-        (u): Arrival => ({ state: "ready", token: u.token }),
-        (err: unknown): Arrival => (stopper.signal.aborted ? { state: "removed" } : { state: "failed", error: explain(err) }),
-      );
-      arrivals.set(key, { arrival, stop: () => stopper.abort() });
+      const arrival = trackUpload(key, (signal) => uploadFile(file, signal));
       void arrival.then((a) => {
         if (a.state !== "removed") update(key, a);
       });
@@ -71,8 +89,7 @@ export function FilePicker(props: { files: PickedFile[]; onChange: (update: (fil
   function remove(f: PickedFile) {
     props.onChange((fs) => fs.filter((x) => x.key !== f.key));
     // An upload still on its way is stopped, and a form waiting for it goes on without it.
-    arrivals.get(f.key)?.stop();
-    arrivals.delete(f.key);
+    forgetUpload(f.key);
     // An upload no comment took is removed by the server after a day; say so now.
     if (f.token) void ok(client.DELETE("/api/v2/uploads/{token}", { params: { path: { token: f.token } } })).catch(() => undefined);
   }
