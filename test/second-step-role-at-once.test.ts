@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { sql } from "kysely";
+import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { onPostgres, whileRowsHeld } from "./support/held-rows.ts";
@@ -54,6 +55,33 @@ describe("a second step with the person's role changed while it waits", () => {
     // (The embedded database runs one transaction at a time: the change first, then the step.)
     if (!onPostgres()) await t.db.tenant(a.tenantId, (tx) => demote.execute(tx.db));
     const [step] = await whileRowsHeld(t, a.tenantId, demote, [[() => post(a, "/api/v2/session/two_factor/passkey.json", { challenge, credential })]]);
+    expect(step!.status, step!.text).toBe(401);
+    expect(step!.headers["set-cookie"]).toBeUndefined();
+    expect(await sessionsOf(a, o.id)).toBe(before);
+  });
+
+  it("the same with a code from an authenticator app: refused, no session, the code not spent", async () => {
+    const a = await buildTenant(t, "steprolecode");
+    const o = await ownerOf(a);
+    const s = await signIn(t, a, a.ownerEmail, a.ownerPassword);
+    const codeAt = (secret: string, at = Date.now()) => new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: at });
+    const secret = (await asSession(t, a, s, "POST", "/api/v2/users/me/two_factor/totp.json")).body.totp.secret as string;
+    const confirm = await asSession(t, a, s, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(secret) });
+    expect(confirm.status, confirm.text).toBe(200);
+    const jwt = await a.api("PUT", "/api/v2/sso/jwt.json", { jwt: { enabled: true, remote_login_url: "https://app.customer.test/login", shared_secret: crypto.randomBytes(32).toString("base64url") } });
+    expect(jwt.status, jwt.text).toBe(200);
+    const on = await a.api("PUT", "/api/v2/sso_settings.json", { sso_settings: { staff_provider: "jwt", staff_sso_only: true } });
+    expect(on.status, on.text).toBe(200);
+
+    const first = await post(a, "/api/v2/session.json", { email: a.ownerEmail, password: a.ownerPassword });
+    expect(first.status, first.text).toBe(202);
+    const challenge = first.body.challenge as string;
+    // The next time step: a code not used by the confirmation.
+    const code = codeAt(secret, Date.now() + 30_000);
+    const before = await sessionsOf(a, o.id);
+    const demote = sql`UPDATE users SET role = 'admin' WHERE id = ${o.id} RETURNING id`;
+    if (!onPostgres()) await t.db.tenant(a.tenantId, (tx) => demote.execute(tx.db));
+    const [step] = await whileRowsHeld(t, a.tenantId, demote, [[() => post(a, "/api/v2/session/two_factor.json", { challenge, code })]]);
     expect(step!.status, step!.text).toBe(401);
     expect(step!.headers["set-cookie"]).toBeUndefined();
     expect(await sessionsOf(a, o.id)).toBe(before);
