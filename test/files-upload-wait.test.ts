@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { forgetUpload, trackUpload, uploadsWhenDone, type PickedFile } from "../web/src/components/Files.tsx";
+import { forgetUpload, trackUpload, uploadsWhenDone, type PickedFile } from "../web/src/components/upload-wait.ts";
 
 /**
- * A form sent while files upload waits for them (web/src/components/Files.tsx uploadsWhenDone).
+ * A form sent while files upload waits for them (web/src/components/upload-wait.ts uploadsWhenDone).
  * A file the person removes while it waits is not sent: neither one still on its way (its upload
  * stops) nor one that had arrived meanwhile.
  */
@@ -25,8 +25,8 @@ describe("a form waiting for its uploads", () => {
   it("a file that arrived and was then removed while the form waited is left out", async () => {
     const a = deferredUpload();
     const b = deferredUpload();
-    void trackUpload("wait-a", a.send);
-    void trackUpload("wait-b", b.send);
+    void trackUpload("wait-a", a.send, String);
+    void trackUpload("wait-b", b.send, String);
     const sent = uploadsWhenDone([uploading("wait-a"), uploading("wait-b")]);
     b.arrive("token-b");
     await tick();
@@ -39,8 +39,8 @@ describe("a form waiting for its uploads", () => {
   it("a file removed while still uploading: its upload stops and the form goes on without it", async () => {
     const a = deferredUpload();
     const b = deferredUpload();
-    void trackUpload("stop-a", a.send);
-    void trackUpload("stop-b", b.send);
+    void trackUpload("stop-a", a.send, String);
+    void trackUpload("stop-b", b.send, String);
     const sent = uploadsWhenDone([uploading("stop-a"), uploading("stop-b")]);
     forgetUpload("stop-b");
     expect(b.aborted()).toBe(true);
