@@ -3,7 +3,7 @@ import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { onPostgres, whileRowsHeld } from "./support/held-rows.ts";
+import { onPostgres, whileChangeHeld, whileRowsHeld } from "./support/held-rows.ts";
 import { asSession, PASSWORD, registerPasskey, staffWithPassword } from "./support/people.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
@@ -161,8 +161,7 @@ describe("codes at once on one challenge", () => {
     // On PostgreSQL the suspension is written by the transaction holding the row, and commits as it
     // lets go; on PGlite (one transaction at a time) it comes first.
     const suspendAndHold = sql`UPDATE users SET suspended = true WHERE nice_id = ${p.id} RETURNING id`;
-    if (!onPostgres()) await t.db.tenant(a.tenantId, (tx) => suspendAndHold.execute(tx.db));
-    const [answer] = await whileRowsHeld(t, a.tenantId, suspendAndHold, [[second(a, challenge, codeAt(p.secret))]]);
+    const [answer] = await whileChangeHeld(t, a.tenantId, suspendAndHold, [[second(a, challenge, codeAt(p.secret))]]);
     expect(answer!.status, answer!.text).toBe(401);
     expect(answer!.headers["set-cookie"]).toBeUndefined();
     expect(await secondFactorSessions(a, p.id)).toBe(0);
@@ -180,8 +179,7 @@ describe("a passkey as the second step, at once with a suspension", () => {
     expect(options.status, options.text).toBe(200);
     const credential = auth.assert(options.body.options as Json & { challenge: string }, { origin: a.origin, userVerified: false });
     const suspendAndHold = sql`UPDATE users SET suspended = true WHERE nice_id = ${p.id} RETURNING id`;
-    if (!onPostgres()) await t.db.tenant(a.tenantId, (tx) => suspendAndHold.execute(tx.db));
-    const [answer] = await whileRowsHeld(t, a.tenantId, suspendAndHold, [[() => post(a, "/api/v2/session/two_factor/passkey.json", { challenge, credential })]]);
+    const [answer] = await whileChangeHeld(t, a.tenantId, suspendAndHold, [[() => post(a, "/api/v2/session/two_factor/passkey.json", { challenge, credential })]]);
     expect(answer!.status, answer!.text).toBe(401);
     expect(answer!.headers["set-cookie"]).toBeUndefined();
     expect(await secondFactorSessions(a, p.id)).toBe(0);

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { onPostgres, whileRowsHeld } from "./support/held-rows.ts";
+import { whileChangeHeld } from "./support/held-rows.ts";
 import { asSession, signIn } from "./support/people.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
@@ -53,8 +53,7 @@ describe("a second step with the person's role changed while it waits", () => {
     // The role change holds the person's row (uncommitted) while the step reads, then commits.
     const demote = sql`UPDATE users SET role = 'admin' WHERE id = ${o.id} RETURNING id`;
     // (The embedded database runs one transaction at a time: the change first, then the step.)
-    if (!onPostgres()) await t.db.tenant(a.tenantId, (tx) => demote.execute(tx.db));
-    const [step] = await whileRowsHeld(t, a.tenantId, demote, [[() => post(a, "/api/v2/session/two_factor/passkey.json", { challenge, credential })]]);
+    const [step] = await whileChangeHeld(t, a.tenantId, demote, [[() => post(a, "/api/v2/session/two_factor/passkey.json", { challenge, credential })]]);
     expect(step!.status, step!.text).toBe(401);
     expect(step!.headers["set-cookie"]).toBeUndefined();
     expect(await sessionsOf(a, o.id)).toBe(before);
@@ -80,8 +79,7 @@ describe("a second step with the person's role changed while it waits", () => {
     const code = codeAt(secret, Date.now() + 30_000);
     const before = await sessionsOf(a, o.id);
     const demote = sql`UPDATE users SET role = 'admin' WHERE id = ${o.id} RETURNING id`;
-    if (!onPostgres()) await t.db.tenant(a.tenantId, (tx) => demote.execute(tx.db));
-    const [step] = await whileRowsHeld(t, a.tenantId, demote, [[() => post(a, "/api/v2/session/two_factor.json", { challenge, code })]]);
+    const [step] = await whileChangeHeld(t, a.tenantId, demote, [[() => post(a, "/api/v2/session/two_factor.json", { challenge, code })]]);
     expect(step!.status, step!.text).toBe(401);
     expect(step!.headers["set-cookie"]).toBeUndefined();
     expect(await sessionsOf(a, o.id)).toBe(before);

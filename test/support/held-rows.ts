@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import type { TenantTx } from "../../src/platform/db/database.ts";
-import type { TestApp } from "./harness.ts";
+import { buildTenant, type TestApp } from "./harness.ts";
 
 /** Whether this run's database is PostgreSQL (several transactions at once) rather than PGlite. */
 export const onPostgres = (): boolean => Boolean(inject("postgresUrl"));
@@ -73,4 +73,29 @@ export async function whileRowsHeld<R>(t: TestApp, tenantId: string, hold: RawBu
     await holding;
   }
   return Promise.all(pending);
+}
+
+/**
+ * A change to rows (an `UPDATE … RETURNING`) that commits while the requests wait on those rows:
+ * on PostgreSQL the change is written by the transaction that holds them and commits when it lets
+ * go (each request has read the rows as they were before, and is judged after); on PGlite, one
+ * transaction at a time, the change comes first. Answers in the order sent (whileRowsHeld).
+ */
+export async function whileChangeHeld<R>(t: TestApp, tenantId: string, change: RawBuilder<unknown>, groups: (() => Promise<R>)[][]): Promise<R[]> {
+  if (!onPostgres()) await t.db.tenant(tenantId, (tx) => change.execute(tx.db));
+  return whileRowsHeld(t, tenantId, change, groups);
+}
+
+/**
+ * Runs `rounds` (requests at once that once deadlocked) and, on PostgreSQL, expects no deadlock
+ * broken meanwhile: PostgreSQL breaks one by rolling back either side, which a route may run again
+ * unseen, so the answers alone would not show it. The statistics reach pg_stat_database within
+ * about ten seconds of a rolled-back transaction. `name` names the two tenants the counts are read in.
+ */
+export async function withoutNewDeadlocks(t: TestApp, name: string, rounds: () => Promise<void>): Promise<void> {
+  const before = onPostgres() ? await deadlocks(t, (await buildTenant(t, `${name}zero`)).tenantId) : 0;
+  await rounds();
+  if (!onPostgres()) return;
+  await new Promise((r) => setTimeout(r, 11_000));
+  expect(await deadlocks(t, (await buildTenant(t, `${name}count`)).tenantId)).toBe(before);
 }
