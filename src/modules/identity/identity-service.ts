@@ -198,7 +198,13 @@ export async function checkPassword(inTenant: <T>(fn: (ctx: RequestContext) => P
  * with a change required.
  */
 export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer">, ctx: RequestContext, check: PasswordCheck) {
-  const user = check.userId ? await repo.findUserForSignIn(ctx.tx, { id: check.userId }) : undefined;
+  // Read holding the person's row to the end of the transaction, and judged on that read only: a
+  // suspension, deactivation, deletion, lockout (a wrong attempt at once) or new role committed
+  // since the password was checked is seen here, and a change made meanwhile waits for this
+  // sign-in (then ends the session it opened where it should). The sign-in settings' shared lock
+  // first (passwordAllowed below takes it anyway): the order every sign-in takes them in.
+  await lockSsoSettings(ctx.tx, false);
+  const user = check.userId ? await repo.heldForSignIn(ctx.tx, check.userId) : undefined;
   const now = ctx.now();
   const fail = () => new CommitThenFail(new AppError("Unauthorized", { description: "Invalid e-mail or password." }));
   if (!user || user.password_hash === null || user.password_hash !== check.verifiedHash || !user.active || user.suspended) {
@@ -220,11 +226,6 @@ export async function signIn(deps: Pick<AppDeps, "keyring" | "config" | "mailer"
     // Not counted: another attempt locked the account meanwhile (audited as a sign-in while locked).
     const counted = await countSignInFailure(deps, ctx, user, rules);
     audit(ctx, { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, ...(counted ? {} : { fields: ["locked"] }) });
-    return fail();
-  }
-  // The right password: not past a lockout that another attempt committed since the read above.
-  if (await repo.lockedNow(ctx.tx, user.id, now)) {
-    audit(actingAs(ctx, { id: user.id, niceId: user.nice_id, role: user.role, customRole: null }), { action: "user.signin_failed", resourceType: "user", resourceId: user.nice_id, fields: ["locked"] });
     return fail();
   }
   const totp = await twoFactorRepo.hasActiveTotp(ctx.tx, user.id);
