@@ -279,11 +279,23 @@ searchCmd
 
 const auditCmd = program.command("audit").description("the audit trail");
 auditCmd
-  .command("verify")
+  .command("checkpoint")
+  .description("print a signed checkpoint of the tenant's audit chain (one JSON line), to keep outside this installation")
   .requiredOption("--tenant <subdomain>", "the tenant")
   .option("--data-dir <dir>", "data folder")
   .action(async (o: { tenant: string; dataDir?: string }) => {
     if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    console.log(JSON.stringify(await operate("audit.checkpoint", { tenant: o.tenant })));
+  });
+auditCmd
+  .command("verify")
+  .requiredOption("--tenant <subdomain>", "the tenant")
+  .option("--checkpoints <file>", "checkpoints kept from `audit checkpoint` (JSON lines): each must still match the chain")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { tenant: string; checkpoints?: string; dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    // Read before anything is verified: a file that cannot be read or parsed stops the command.
+    const kept = o.checkpoints === undefined ? undefined : await readCheckpoints(o.checkpoints);
     type Files = { archives: number; archived_entries: number; failure: { archive: number; reason: string } | null };
     const r = (await operate("audit.verify", { tenant: o.tenant })) as { ok: boolean; entries: number; brokenAt?: number; reason?: string; archives?: Files };
     const files = r.archives;
@@ -295,7 +307,56 @@ auditCmd
       console.log(`audit chain BROKEN at entry ${r.brokenAt}: ${r.reason} (${r.entries} entries verified before it)`);
       process.exitCode = 1;
     }
+    if (kept) await verifyCheckpoints(o.tenant, kept);
   });
+
+/** The checkpoints of a file of `audit checkpoint` lines (blank lines skipped), each with its line number. */
+async function readCheckpoints(file: string): Promise<Array<{ line: number; checkpoint: unknown }>> {
+  const { readFile } = await import("node:fs/promises");
+  const text = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot read the checkpoints file ${file}: ${e.code ?? e.message}`);
+  });
+  const out: Array<{ line: number; checkpoint: unknown }> = [];
+  text.split("\n").forEach((l, i) => {
+    if (l.trim() === "") return;
+    try {
+      out.push({ line: i + 1, checkpoint: JSON.parse(l) });
+    } catch {
+      throw new CliError(`${file}, line ${i + 1}: not a checkpoint (not JSON)`);
+    }
+  });
+  if (out.length === 0) throw new CliError(`${file}: no checkpoints in it`);
+  return out;
+}
+
+/** Compares the kept checkpoints with the chain, 100 at a time (what one operator request takes). */
+async function verifyCheckpoints(tenant: string, kept: Array<{ line: number; checkpoint: unknown }>): Promise<void> {
+  type Check = { seq: number; at: string; result: string; reason?: string };
+  let matched = 0;
+  let archived = 0;
+  let failed = 0;
+  for (let i = 0; i < kept.length; i += 100) {
+    const part = kept.slice(i, i + 100);
+    let checks: Check[];
+    try {
+      checks = ((await operate("audit.check_checkpoints", { tenant, checkpoints: part.map((k) => k.checkpoint) })) as { checks: Check[] }).checks;
+    } catch (e) {
+      if (e instanceof AppError && e.code === "RecordInvalid") throw new CliError(`checkpoints on lines ${part[0]!.line}–${part.at(-1)!.line}: ${e.description.replace(/checkpoints\.(\d+)/g, (_m, n: string) => `line ${part[Number(n)]!.line}`)}`);
+      throw e;
+    }
+    checks.forEach((c, j) => {
+      if (c.result === "matches") matched++;
+      else if (c.result === "archived") archived++;
+      else {
+        failed++;
+        console.log(`checkpoint on line ${part[j]!.line} (entry ${c.seq}, made ${c.at}) DOES NOT MATCH: ${c.reason ?? c.result}`);
+      }
+    });
+  }
+  const archivedNote = archived > 0 ? `; ${archived} name entries archived and purged since, checked through the archives' chain` : "";
+  console.log(`checkpoints: ${matched} of ${kept.length} match${archivedNote}`);
+  if (failed > 0) process.exitCode = 1;
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import type { Runtime } from "../platform/runtime.ts";
 import { email, name, subdomain } from "../platform/schemas.ts";
 import { verifyChain } from "../modules/audit/audit-service.ts";
 import { verifyArchives } from "../modules/audit/audit-archive.ts";
+import { checkCheckpoints, checkpointSchema, makeCheckpoint, type Checkpoint } from "../modules/audit/audit-checkpoints.ts";
 import { createTenant, findTenant, listTenants, reopenTenant, shredTenant } from "../modules/tenants/tenants-service.ts";
 import { AppError } from "../platform/errors.ts";
 import { rotateTenantKey } from "../modules/keys/keys-service.ts";
@@ -107,6 +108,23 @@ export const operations = {
       const chain = await verifyChain(rt.db, t.id);
       const files = await verifyArchives({ db: rt.db, keyring: rt.keyring, blobs: createBlobStore(rt.config) }, t.id);
       return files.failure ? { ...chain, ok: false, archives: files } : { ...chain, archives: files };
+    },
+  },
+  "audit.checkpoint": {
+    input: z.object({ tenant: subdomain }),
+    run: async (rt: Runtime, a: { tenant: string }) => {
+      const t = await findTenant(rt.db, { subdomain: a.tenant });
+      if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${a.tenant}'` });
+      return makeCheckpoint(rt.db, rt.keyring, { id: t.id, subdomain: t.subdomain }, rt.now?.() ?? new Date());
+    },
+  },
+  "audit.check_checkpoints": {
+    // At most 100 a call (the operator socket takes 64 KB a request): the CLI sends a file's in parts.
+    input: z.object({ tenant: subdomain, checkpoints: z.array(checkpointSchema).min(1).max(100) }),
+    run: async (rt: Runtime, a: { tenant: string; checkpoints: Checkpoint[] }) => {
+      const t = await findTenant(rt.db, { subdomain: a.tenant });
+      if (!t) throw new AppError("RecordNotFound", { description: `no tenant '${a.tenant}'` });
+      return { checks: await checkCheckpoints(rt.db, rt.keyring, t.id, a.checkpoints) };
     },
   },
   "keys.rotate": {

@@ -120,6 +120,18 @@ export class Keyring {
   }
 
   /** Keyed hash for stored secrets (API tokens, session ids): high-entropy inputs only. */
+  /**
+   * The installation's key for signing audit checkpoints (Ed25519; docs/security-model.md, Audit
+   * trail): derived from the master key, so every server process and the CLI sign with the same
+   * key, and a checkpoint verifies under its public key alone, wherever it is kept.
+   */
+  checkpointKeys(): { privateKey: crypto.KeyObject; publicKey: crypto.KeyObject } {
+    // An Ed25519 private key is a 32-byte seed; PKCS #8 wraps it behind this fixed prefix (RFC 8410).
+    const seed = this.#provider.derive("audit-checkpoint");
+    const privateKey = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
+    return { privateKey, publicKey: crypto.createPublicKey(privateKey) };
+  }
+
   hashSecret(kind: string, secret: string): Buffer {
     return crypto.createHmac("sha256", this.#tokenPepper).update(kind).update("\0").update(secret).digest();
   }
