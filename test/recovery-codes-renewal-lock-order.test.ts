@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { whileRowsHeld, withoutNewDeadlocks } from "./support/held-rows.ts";
-import { asSession, PASSWORD, staffWithPassword } from "./support/people.ts";
+import { asSession, PASSWORD, staffWithPassword, turnOnTotp } from "./support/people.ts";
 
 /**
  * New recovery codes (proved with a code from the authenticator app) at once with the same
@@ -34,11 +34,7 @@ describe("renewing recovery codes at once with a sign-in's code step", () => {
       for (let round = 0; round < 3; round++) {
         const a = await buildTenant(t, `renewstep${round}`);
         const p = await staffWithPassword(t, a, "agent");
-        const start = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json");
-        expect(start.status, start.text).toBe(201);
-        const secret: string = start.body.totp.secret;
-        const confirm = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(secret) });
-        expect(confirm.status, confirm.text).toBe(200);
+        const secret = await turnOnTotp(t, a, p.session, codeAt);
         clock += 30_000;
         const step = await post(a, "/api/v2/session.json", { email: p.email, password: PASSWORD });
         expect(step.status, step.text).toBe(202);
@@ -61,10 +57,7 @@ describe("renewing recovery codes at once with a sign-in's code step", () => {
       for (let round = 0; round < 3; round++) {
         const a = await buildTenant(t, `offrenew${round}`);
         const p = await staffWithPassword(t, a, "agent");
-        const start = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json");
-        const secret: string = start.body.totp.secret;
-        const confirm = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(secret) });
-        expect(confirm.status, confirm.text).toBe(200);
+        const secret = await turnOnTotp(t, a, p.session, codeAt);
         clock += 30_000;
         const holdAuthenticator = sql`SELECT x.id FROM two_factor_totp x JOIN users u ON u.tenant_id = x.tenant_id AND u.id = x.user_id WHERE u.nice_id = ${p.id} FOR UPDATE`;
         const off = () => asSession(t, a, p.session, "DELETE", "/api/v2/users/me/two_factor.json", { code: codeAt(secret) });

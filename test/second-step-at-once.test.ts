@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { onPostgres, whileChangeHeld, whileRowsHeld } from "./support/held-rows.ts";
-import { asSession, PASSWORD, registerPasskey, staffWithPassword } from "./support/people.ts";
+import { PASSWORD, registerPasskey, staffWithPassword, turnOnTotp } from "./support/people.ts";
 import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
 
 /**
@@ -98,11 +98,7 @@ describe("codes at once on one challenge", () => {
   /** A staff member with a password who has turned an authenticator app on: their secret. */
   async function enrolled(a: TestTenant) {
     const p = await staffWithPassword(t, a, "agent");
-    const start = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json");
-    expect(start.status, start.text).toBe(201);
-    const secret: string = start.body.totp.secret;
-    const confirm = await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(secret) });
-    expect(confirm.status, confirm.text).toBe(200);
+    const secret = await turnOnTotp(t, a, p.session, codeAt);
     // The next time step: a new code.
     clock += 30_000;
     return { ...p, secret };

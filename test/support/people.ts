@@ -43,6 +43,20 @@ export async function staffWithPassword(t: TestApp, tenant: TestTenant, role: "a
   return { email, id: a.body.session.user_id as number, session: { cookie: cookieOf(a.headers), csrf: a.body.session.csrf_token } };
 }
 
+/**
+ * Turns an authenticator app on for the signed-in person (started, then confirmed with the code
+ * `codeAt` gives for the secret at the caller's clock): the app's secret. The code is then spent:
+ * the caller moves its clock to the next time step before the next code.
+ */
+export async function turnOnTotp(t: TestApp, tenant: TestTenant, s: Session, codeAt: (secret: string) => string): Promise<string> {
+  const start = await asSession(t, tenant, s, "POST", "/api/v2/users/me/two_factor/totp.json");
+  expect(start.status, start.text).toBe(201);
+  const secret: string = start.body.totp.secret;
+  const confirm = await asSession(t, tenant, s, "POST", "/api/v2/users/me/two_factor/totp/confirm.json", { code: codeAt(secret) });
+  expect(confirm.status, confirm.text).toBe(200);
+  return secret;
+}
+
 /** Asks for a sign-in link, catches the mail, redeems the link: an end user's session. */
 export async function signInByMail(t: TestApp, smtp: SmtpPeer, tenant: TestTenant, email: string, headers: Record<string, string> = {}): Promise<Session> {
   const since = smtp.messages.length;
