@@ -122,7 +122,7 @@ describe("an owner's last second factor under single sign-on only", () => {
     // The switch first, held; the owner's "off" comes in meanwhile.
     const on = held(a, async (tx) => updateSsoSettings(await asOwner(a, tx, o), { staff_provider: "jwt", staff_sso_only: true }));
     await on.there;
-    const off = refusal(t.db.tenant(a.tenantId, async (tx) => disableOwn({ keyring: t.keyring }, await asOwner(a, tx, o), codeAt(secret, Date.now() + 30_000))));
+    const off = refusal(t.db.tenant(a.tenantId, async (tx) => disableOwn({ keyring: t.keyring, config: t.config }, await asOwner(a, tx, o), codeAt(secret, Date.now() + 30_000))));
     await doneOrWaiting(off);
     on.release();
     await on.done;
@@ -131,7 +131,7 @@ describe("an owner's last second factor under single sign-on only", () => {
     // And the other way round: "off" first, held; the switch then finds the owner without one.
     const b = await buildTenant(t, "racetf2");
     const { o: ob, secret: secretB } = await ownerWithApp(b);
-    const offFirst = held(b, async (tx) => disableOwn({ keyring: t.keyring }, await asOwner(b, tx, ob), codeAt(secretB, Date.now() + 30_000)));
+    const offFirst = held(b, async (tx) => disableOwn({ keyring: t.keyring, config: t.config }, await asOwner(b, tx, ob), codeAt(secretB, Date.now() + 30_000)));
     await offFirst.there;
     const switched = refusal(t.db.tenant(b.tenantId, async (tx) => updateSsoSettings(await asOwner(b, tx, ob), { staff_provider: "jwt", staff_sso_only: true })));
     await doneOrWaiting(switched);
@@ -159,7 +159,7 @@ describe("an owner's last second factor under single sign-on only", () => {
     await staffOnSsoOnly(a);
     const promotion = held(a, promote(a, o, admin.row.id));
     await promotion.there;
-    const off = refusal(t.db.tenant(a.tenantId, async (tx) => disableOwn({ keyring: t.keyring }, await asOwner(a, tx, admin.row, "admin"), codeAt(admin.secret, Date.now() + 30_000))));
+    const off = refusal(t.db.tenant(a.tenantId, async (tx) => disableOwn({ keyring: t.keyring, config: t.config }, await asOwner(a, tx, admin.row, "admin"), codeAt(admin.secret, Date.now() + 30_000))));
     await doneOrWaiting(off);
     promotion.release();
     await promotion.done;
@@ -171,7 +171,7 @@ describe("an owner's last second factor under single sign-on only", () => {
     const { o: ob } = await ownerWithApp(b);
     const adminB = await adminWithApp(b);
     await staffOnSsoOnly(b);
-    const offFirst = held(b, async (tx) => disableOwn({ keyring: t.keyring }, await asOwner(b, tx, adminB.row, "admin"), codeAt(adminB.secret, Date.now() + 30_000)));
+    const offFirst = held(b, async (tx) => disableOwn({ keyring: t.keyring, config: t.config }, await asOwner(b, tx, adminB.row, "admin"), codeAt(adminB.secret, Date.now() + 30_000)));
     await offFirst.there;
     const promoted = refusal(t.db.tenant(b.tenantId, promote(b, ob, adminB.row.id)));
     await doneOrWaiting(promoted);

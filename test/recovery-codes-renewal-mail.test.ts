@@ -11,7 +11,8 @@ import { SoftAuthenticator } from "./support/webauthn-authenticator.ts";
  * (POST /users/me/two_factor/recovery_codes: a current code from the authenticator app, or an
  * unused recovery code) or with a passkey (…/recovery_codes/passkey). One notice, in the person's
  * language, to their address, through a real SMTP peer; it carries none of the new codes and no
- * link. A refused proof renews nothing and mails nothing.
+ * link. A refused proof renews nothing and mails nothing. Turning two-factor sign-in with an
+ * authenticator app on (which makes the first codes) or off tells the person too.
  */
 
 let t: TestApp;
@@ -192,5 +193,48 @@ describe("new recovery codes are mailed to their person", () => {
     });
     expect(mails.map((m) => m.subject)).toEqual([expect.stringMatching(/^Nya återställningskoder/)]);
     expect((await a.api("GET", "/api/v2/audit_logs.json?filter[action]=notification.withheld")).body.audit_logs).toEqual([]);
+  });
+});
+
+describe("turning the authenticator app on and off is mailed to the person", () => {
+  it("on (with its first recovery codes): one notice, in Japanese, with none of the codes and no link", async () => {
+    const a = await buildTenant(t, "tfmailon");
+    const p = await person(a, "ja");
+    let tf: Awaited<ReturnType<typeof withAuthenticator>> | undefined;
+    const mails = await mailsFor(a, p.email, async () => {
+      tf = await withAuthenticator(a, p.session);
+    });
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toMatch(/2 段階認証が有効になりました/);
+    expect(mails[0]!.text).toMatch(/リカバリーコードを安全な場所に保管/);
+    expect(mails[0]!.text).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expectNoSecrets(mails[0]!, tf!.recovery);
+    expect(mails[0]!.text).not.toContain(tf!.secret);
+  });
+
+  it("off with a current code: one notice, in Swedish; a refused code and a cancelled set-up mail nothing", async () => {
+    const a = await buildTenant(t, "tfmailoff");
+    const p = await person(a, "sv");
+    const tf = await withAuthenticator(a, p.session);
+    const refused = await mailsFor(a, p.email, async () => {
+      const r = await asSession(t, a, p.session, "DELETE", "/api/v2/users/me/two_factor.json", { code: "000000" });
+      expect(r.status, r.text).toBe(422);
+    });
+    expect(refused).toHaveLength(0);
+    const off = await mailsFor(a, p.email, async () => {
+      const r = await asSession(t, a, p.session, "DELETE", "/api/v2/users/me/two_factor.json", { code: codeAt(tf.secret, tf.confirmedAt + 30_000) });
+      expect(r.status, r.text).toBeLessThan(300);
+    });
+    expect(off).toHaveLength(1);
+    expect(off[0]!.subject).toMatch(/^Tvåstegsinloggning stängdes av för ditt konto hos /);
+    expect(off[0]!.text).toMatch(/återställningskoder kan inte längre användas/);
+    expectNoSecrets(off[0]!, tf.recovery);
+    // A set-up started and dropped before it was confirmed turned nothing on or off.
+    const cancelled = await mailsFor(a, p.email, async () => {
+      expect((await asSession(t, a, p.session, "POST", "/api/v2/users/me/two_factor/totp.json")).status).toBe(201);
+      const r = await asSession(t, a, p.session, "DELETE", "/api/v2/users/me/two_factor.json", {});
+      expect(r.status, r.text).toBeLessThan(300);
+    });
+    expect(cancelled).toHaveLength(0);
   });
 });

@@ -8,6 +8,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, CommitThenFail, forbidden, invalid } from "../../platform/errors.ts";
 import { queueMail } from "../../platform/jobs/mail-job.ts";
 import { audit } from "../audit/audit-service.ts";
+import { authenticatorMail } from "./authenticator-mail.ts";
 import { twoFactorResetMail } from "./password-reset-mail.ts";
 import { teamName } from "../admin/account-service.ts";
 import { emailIndex } from "../users/users-fns.ts";
@@ -172,7 +173,7 @@ export async function requireSetUpProof(ctx: RequestContext, user: { id: string;
 }
 
 /** Confirms the enrolment with a code from the app: two-factor sign-in is on; the recovery codes are answered once. */
-export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string, proof?: SetUpPasswordProof): Promise<string[]> {
+export async function confirmEnrolment(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, code: string, proof?: SetUpPasswordProof): Promise<string[]> {
   const actor = mustBeStaffOnSession(ctx);
   await requireSetUpProof(ctx, { id: actor.userId, role: actor.role }, proof, { doing: "set up an authenticator app", withPassword: "turn on two-factor sign-in" });
   const row = await repo.findTotp(ctx.tx, actor.userId);
@@ -185,12 +186,15 @@ export async function confirmEnrolment(deps: Pick<AppDeps, "keyring">, ctx: Requ
   await repo.activateTotp(ctx.tx, actor.userId, ctx.now());
   const codes = await issueRecoveryCodes(deps, ctx, actor.userId);
   audit(ctx, { action: "user.two_factor_enabled", resourceType: "user", resourceId: actor.niceId, fields: ["totp", "recovery_codes"] });
+  // Told by e-mail, as a passkey added or new recovery codes are: someone else holding the session
+  // (and the password) could otherwise put their own app on the account unseen.
+  await mailPerson(deps, ctx, actor.userId, (locale, team) => authenticatorMail(locale, team, "on", ctx.now()));
   return codes;
 }
 
 
 /** Turns two-factor sign-in off: needs a current code (or a recovery code), not only a session. */
-export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestContext, code: string): Promise<CommitThenFail | undefined> {
+export async function disableOwn(deps: Pick<AppDeps, "keyring" | "config">, ctx: RequestContext, code: string): Promise<CommitThenFail | undefined> {
   const actor = mustBeStaffOnSession(ctx);
   const row = await repo.findTotp(ctx.tx, actor.userId);
   if (!row) return undefined;
@@ -207,6 +211,7 @@ export async function disableOwn(deps: Pick<AppDeps, "keyring">, ctx: RequestCon
   if (!(await useSecondFactor(deps, ctx, actor.userId, code))) return proofRefused(ctx, actor.niceId);
   await repo.removeTwoFactor(ctx.tx, actor.userId);
   audit(ctx, { action: "user.two_factor_disabled", resourceType: "user", resourceId: actor.niceId, fields: ["totp", "recovery_codes"] });
+  await mailPerson(deps, ctx, actor.userId, (locale, team) => authenticatorMail(locale, team, "off", ctx.now()));
   return undefined;
 }
 
@@ -334,12 +339,16 @@ export async function resetByAdmin(deps: Pick<AppDeps, "config">, ctx: RequestCo
 }
 
 /** Tells a person by e-mail that their second factor was reset (by an admin or an operator). */
-async function mailResetNotice(deps: { config: Pick<AppDeps["config"], "mailRetryMs"> }, ctx: RequestContext, userId: string): Promise<void> {
+const mailResetNotice = (deps: { config: Pick<AppDeps["config"], "mailRetryMs"> }, ctx: RequestContext, userId: string) =>
+  mailPerson(deps, ctx, userId, (locale, team) => twoFactorResetMail(locale, team));
+
+/** A notice to the person about their own second factor, in their language, to their address (none without one). */
+async function mailPerson(deps: { config: Pick<AppDeps["config"], "mailRetryMs"> }, ctx: RequestContext, userId: string, mail: (locale: string | null, team: string) => { language: string; subject: string; text: string }): Promise<void> {
   const u = await identityRepo.findUserPassword(ctx.tx, userId);
   if (!u?.email_sealed) return;
   const to = ctx.sealer.open(u.email_sealed, { table: "users", column: "email", row: userId });
   const team = (await teamName(ctx)) ?? (ctx.apiBase ? new URL(ctx.apiBase).hostname : "your helpdesk");
-  await queueMail(ctx, deps.config.mailRetryMs, { to, ...twoFactorResetMail(u.locale, team), about: { userId } });
+  await queueMail(ctx, deps.config.mailRetryMs, { to, ...mail(u.locale, team), about: { userId } });
 }
 
 /**
