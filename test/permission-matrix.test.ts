@@ -256,7 +256,7 @@ const freshEndUserSession = () => signIn(t, a, cred.endUser.email, endUserPasswo
 
 beforeAll(async () => {
   // Rate limits are not what this suite asks about: every actor calls every sign-in route.
-  const unlimited: RateLimiter = { hit: () => ({ allowed: true, remaining: 1, resetSeconds: 60 }) };
+  const unlimited: RateLimiter = { hit: () => ({ allowed: true, remaining: 1, resetSeconds: 60 }), peek: () => ({ allowed: true, remaining: 1, resetSeconds: 60 }) };
   smtp = await startSmtpPeer();
   t = await startTestApp({ rateLimiter: unlimited, env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_SMTP_LISTEN: "127.0.0.1:0", VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
   a = await buildTenant(t, "pm");

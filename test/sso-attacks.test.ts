@@ -25,7 +25,7 @@ const IDP = "https://idp.attack.test/entity";
 
 beforeAll(async () => {
   // No rate limits here: the suite sends many hostile sign-ins a minute (the budget's own tests below start apps with them).
-  t = await startTestApp({ now: () => new Date(clock), rateLimiter: { hit: () => ({ allowed: true, remaining: 1, resetSeconds: 60 }) } });
+  t = await startTestApp({ now: () => new Date(clock), rateLimiter: { hit: () => ({ allowed: true, remaining: 1, resetSeconds: 60 }), peek: () => ({ allowed: true, remaining: 1, resetSeconds: 60 }) } });
 });
 afterAll(async () => t?.close());
 

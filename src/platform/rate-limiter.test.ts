@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryRateLimiter } from "./rate-limiter.ts";
+import { createMemoryRateLimiter, hitAll } from "./rate-limiter.ts";
 
 /** A minute's turn, so windows of a minute (and an hour) start here. */
 const BASE = Date.parse("2026-01-01T00:00:00Z");
@@ -156,5 +156,36 @@ describe("the memory rate limiter (sliding window)", () => {
     // The refused hundred did not count: two windows on, the full 3.
     l.clock.t = BASE + 120_000;
     for (let i = 0; i < 3; i++) expect(l.limiter.hit("k", 3).allowed).toBe(true);
+  });
+
+  it("peek judges a hit without counting it", () => {
+    const l = clocked(BASE + 5_000);
+    for (let i = 0; i < 3; i++) l.limiter.hit("k", 3);
+    expect(l.limiter.peek("k", 3)).toEqual(l.limiter.hit("k", 3));
+    l.limiter.hit("j", 3);
+    // Its answer is the hit's (`remaining` counts the hit judged), as often as asked.
+    for (let i = 0; i < 10; i++) expect(l.limiter.peek("j", 3)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(l.limiter.hit("j", 3)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(l.limiter.peek("j", 3)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
+  it("hitAll counts a hit on every key or on none, and answers the longest refusal", () => {
+    const l = clocked(BASE + 5_000);
+    const checks = [["minute", 5, 60], ["hour", 2, 3600]] as const;
+    expect(hitAll(l.limiter, checks)).toMatchObject({ allowed: true, remaining: 4 });
+    expect(hitAll(l.limiter, checks)).toMatchObject({ allowed: true, remaining: 3 });
+    // The hour refuses from now on: the minute's refused tries are not counted on it either.
+    for (let i = 0; i < 10; i++) {
+      const r = hitAll(l.limiter, checks);
+      expect(r.allowed).toBe(false);
+      // The hour's wait (into the next hour), not the minute's.
+      expect(r.resetSeconds).toBeGreaterThan(3600 - 5);
+    }
+    expect(l.limiter.peek("minute", 5)).toMatchObject({ allowed: true, remaining: 2 });
+    // A refusal by the first key leaves the later ones uncounted too.
+    const other = [["tight", 1, 60], ["wide", 100, 3600]] as const;
+    expect(hitAll(l.limiter, other).allowed).toBe(true);
+    for (let i = 0; i < 10; i++) expect(hitAll(l.limiter, other)).toMatchObject({ allowed: false, resetSeconds: 115 });
+    expect(l.limiter.peek("wide", 100, 3600)).toMatchObject({ remaining: 98 });
   });
 });

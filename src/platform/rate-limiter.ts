@@ -32,6 +32,30 @@ export interface RateLimiter {
    * more are allowed now, and the seconds until one more would be (at least 1).
    */
   hit(key: string, limit: number, windowSeconds?: number): { allowed: boolean; remaining: number; resetSeconds: number };
+  /** Judges a hit like `hit` would, without counting it. */
+  peek(key: string, limit: number, windowSeconds?: number): { allowed: boolean; remaining: number; resetSeconds: number };
+}
+
+/**
+ * Counts one hit on every key, or on none: when any key would refuse it, nothing is counted (a
+ * refusal by one key does not spend the others' budgets) and the answer is the refusal that lasts
+ * longest (its `resetSeconds`: by then every key allows one more, since uncounted time only frees
+ * allowance). Otherwise every key is counted, and the answer is the first key's. Synchronous, so
+ * nothing else is counted between the look and the hits.
+ */
+export function hitAll(limiter: RateLimiter, checks: ReadonlyArray<readonly [key: string, limit: number, windowSeconds?: number]>): { allowed: boolean; remaining: number; resetSeconds: number } {
+  let refused: { allowed: boolean; remaining: number; resetSeconds: number } | undefined;
+  for (const [key, limit, windowSeconds] of checks) {
+    const r = limiter.peek(key, limit, windowSeconds);
+    if (!r.allowed && (!refused || r.resetSeconds > refused.resetSeconds)) refused = r;
+  }
+  if (refused) return refused;
+  let first: { allowed: boolean; remaining: number; resetSeconds: number } | undefined;
+  for (const [key, limit, windowSeconds] of checks) {
+    const r = limiter.hit(key, limit, windowSeconds);
+    first ??= r;
+  }
+  return first ?? { allowed: true, remaining: 0, resetSeconds: 1 };
 }
 
 /**
@@ -63,29 +87,31 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
   // they weigh nothing any more.
   let sweptAt = Math.floor(now() / 60_000) * 60_000;
   const counts = new Map<string, { window: number; ms: number; n: number; prev: number }>();
+  const look = (key: string, limit: number, windowSeconds: number, count: boolean) => {
+    const t = now();
+    const minute = Math.floor(t / 60_000) * 60_000;
+    if (minute !== sweptAt) {
+      sweptAt = minute;
+      for (const [k, e] of counts) if (e.window + 2 * e.ms <= t) counts.delete(k);
+    }
+    const ms = windowSeconds * 1000;
+    const window = Math.floor(t / ms) * ms;
+    let e = counts.get(key);
+    if (!e || e.ms !== ms) {
+      e = { window, ms, n: 0, prev: 0 };
+      counts.set(key, e);
+    } else if (e.window !== window) {
+      e.prev = e.window === window - ms ? e.n : 0;
+      e.window = window;
+      e.n = 0;
+    }
+    const r = judge(t, window, ms, e.prev, e.n, limit);
+    if (count) e.n = r.cur;
+    return { allowed: r.allowed, remaining: r.remaining, resetSeconds: r.resetSeconds };
+  };
   return {
-    hit(key, limit, windowSeconds = 60) {
-      const t = now();
-      const minute = Math.floor(t / 60_000) * 60_000;
-      if (minute !== sweptAt) {
-        sweptAt = minute;
-        for (const [k, e] of counts) if (e.window + 2 * e.ms <= t) counts.delete(k);
-      }
-      const ms = windowSeconds * 1000;
-      const window = Math.floor(t / ms) * ms;
-      let e = counts.get(key);
-      if (!e || e.ms !== ms) {
-        e = { window, ms, n: 0, prev: 0 };
-        counts.set(key, e);
-      } else if (e.window !== window) {
-        e.prev = e.window === window - ms ? e.n : 0;
-        e.window = window;
-        e.n = 0;
-      }
-      const r = judge(t, window, ms, e.prev, e.n, limit);
-      e.n = r.cur;
-      return { allowed: r.allowed, remaining: r.remaining, resetSeconds: r.resetSeconds };
-    },
+    hit: (key, limit, windowSeconds = 60) => look(key, limit, windowSeconds, true),
+    peek: (key, limit, windowSeconds = 60) => look(key, limit, windowSeconds, false),
   };
 }
 
@@ -170,26 +196,28 @@ export function createSharedRateLimiter(db: Database, flushMs = 200, now: () => 
   };
   const timer = setInterval(() => void flush(), flushMs);
   timer.unref();
+  const look = (key: string, limit: number, windowSeconds: number, count: boolean) => {
+    const t = now();
+    const ms = windowSeconds * 1000;
+    const window = Math.floor(t / ms) * ms;
+    let e = entries.get(key);
+    if (!e || e.ms !== ms || e.window !== window) {
+      const last = e;
+      if (last && last.pending > 0) late.push({ key, window: last.window, ms: last.ms, n: last.pending });
+      const next = last && last.ms === ms && last.window === window - ms;
+      // The previous window's total as this process knows it (its last shared total and its own
+      // unsent hits); read from its row on the next flush when this process did not count it.
+      e = { window, ms, shared: 0, pending: 0, prev: next ? last.shared + last.pending : 0, readPrev: !next };
+      if (last) last.pending = 0;
+      entries.set(key, e);
+    }
+    const r = judge(t, window, ms, e.prev, e.shared + e.pending, limit);
+    if (count && r.allowed) e.pending++;
+    return { allowed: r.allowed, remaining: r.remaining, resetSeconds: r.resetSeconds };
+  };
   return {
-    hit(key, limit, windowSeconds = 60) {
-      const t = now();
-      const ms = windowSeconds * 1000;
-      const window = Math.floor(t / ms) * ms;
-      let e = entries.get(key);
-      if (!e || e.ms !== ms || e.window !== window) {
-        const last = e;
-        if (last && last.pending > 0) late.push({ key, window: last.window, ms: last.ms, n: last.pending });
-        const next = last && last.ms === ms && last.window === window - ms;
-        // The previous window's total as this process knows it (its last shared total and its own
-        // unsent hits); read from its row on the next flush when this process did not count it.
-        e = { window, ms, shared: 0, pending: 0, prev: next ? last.shared + last.pending : 0, readPrev: !next };
-        if (last) last.pending = 0;
-        entries.set(key, e);
-      }
-      const r = judge(t, window, ms, e.prev, e.shared + e.pending, limit);
-      if (r.allowed) e.pending++;
-      return { allowed: r.allowed, remaining: r.remaining, resetSeconds: r.resetSeconds };
-    },
+    hit: (key, limit, windowSeconds = 60) => look(key, limit, windowSeconds, true),
+    peek: (key, limit, windowSeconds = 60) => look(key, limit, windowSeconds, false),
     flush,
     stop() {
       clearInterval(timer);

@@ -15,7 +15,7 @@ let idp: SimpleSamlPhp;
 let t: TestApp;
 const logLines: string[] = [];
 const attacker: KeyPair = makeKeyPair("Attacker IdP");
-const unlimited = { hit: () => ({ allowed: true, remaining: 1000, resetSeconds: 60 }) };
+const unlimited = { hit: () => ({ allowed: true, remaining: 1000, resetSeconds: 60 }), peek: () => ({ allowed: true, remaining: 1000, resetSeconds: 60 }) };
 
 type Jar = Map<string, string>;
 const cookieHeader = (jar: Jar) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");

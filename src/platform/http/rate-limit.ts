@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { hitAll } from "../rate-limiter.ts";
 import { clientNetwork } from "./client-network.ts";
 
 /**
@@ -29,21 +30,36 @@ export const SIGNIN_LINK_LIMITS: ReadonlyArray<[limit: number, windowSeconds: nu
  */
 export const WEBAUTHN_OPTIONS_PER_CLIENT: ReadonlyArray<[limit: number, windowSeconds: number]> = [[20, 60], [200, 3600]];
 export const WEBAUTHN_OPTIONS_PER_PERSON: ReadonlyArray<[limit: number, windowSeconds: number]> = [[10, 60], [60, 3600]];
+/**
+ * The anonymous options' hourly cap per client network across every account on the server: the
+ * limits above are per account, so without it one network could spread its challenges over many
+ * accounts' hosts (each a challenge row, whoever the account). Five accounts' worth of the hourly
+ * cap: a passkey sign-in takes one or two options requests, so an office behind one address still
+ * gets some 500 passkey sign-ins an hour over all the accounts it uses on the installation.
+ */
+export const WEBAUTHN_OPTIONS_PER_CLIENT_ALL_ACCOUNTS: [limit: number, windowSeconds: number] = [1000, 3600];
 /** Whose requests a route's challenge limit counts: the client network's, or the signed-in person's. */
 export type ChallengeRateLimit = "per-client" | "per-person";
 
 /**
  * The challenge limit of a route (WEBAUTHN_OPTIONS_*): `per-client` before the request's
- * transaction, `per-person` once the person is known (their id, never a credential). Throws 429
- * `TooManyRequests` with Retry-After when one is reached; refused hits are not counted.
+ * transaction (per account, and across all accounts), `per-person` once the person is known (their
+ * id, never a credential). Throws 429 `TooManyRequests` with Retry-After when one is reached (the
+ * longest wait of those refusing); a refused request is counted by none of them, so a network held
+ * by the server-wide cap does not spend an account's budget, nor the other way round.
  */
 export function enforceChallengeRateLimit(deps: AppDeps, req: FastifyRequest, by: { client: true } | { personId: string }): void {
   const tenant = req.tenant?.id ?? "-";
-  const [key, limits] = "personId" in by ? [`webauthn:${tenant}:person:${by.personId}`, WEBAUTHN_OPTIONS_PER_PERSON] : [`webauthn:${tenant}:ip:${clientNetwork(req.ip)}`, WEBAUTHN_OPTIONS_PER_CLIENT];
-  for (const [max, windowSeconds] of limits) {
-    const r = deps.rateLimiter.hit(`${key}:${windowSeconds}`, max, windowSeconds);
-    if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
+  const checks: Array<[string, number, number]> = [];
+  if ("personId" in by) for (const [max, w] of WEBAUTHN_OPTIONS_PER_PERSON) checks.push([`webauthn:${tenant}:person:${by.personId}:${w}`, max, w]);
+  else {
+    const network = clientNetwork(req.ip);
+    for (const [max, w] of WEBAUTHN_OPTIONS_PER_CLIENT) checks.push([`webauthn:${tenant}:ip:${network}:${w}`, max, w]);
+    const [max, w] = WEBAUTHN_OPTIONS_PER_CLIENT_ALL_ACCOUNTS;
+    checks.push([`webauthn:all:ip:${network}:${w}`, max, w]);
   }
+  const r = hitAll(deps.rateLimiter, checks);
+  if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
 }
 
 function credentialKey(req: FastifyRequest): string | undefined {
