@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { createMemoryRateLimiter, createSharedRateLimiter, type RateLimiter } from "../src/platform/rate-limiter.ts";
+import { createMemoryRateLimiter, createSharedRateLimiter, hitAll, type RateLimiter } from "../src/platform/rate-limiter.ts";
 import { openEmptyDatabase } from "./support/harness.ts";
 
 /**
@@ -91,6 +91,35 @@ describe("a sliding-window limit across server processes", () => {
       await b.flush();
       await a.flush();
       expect(2 + (await alternate(a, b, 30))).toBe(12);
+    } finally {
+      await close();
+    }
+  });
+
+  it("peek judges a hit without counting it, and hitAll counts a hit on every key or on none, across processes", async () => {
+    const clock = { t: BASE + 5_000 };
+    const { a, b, rowCount, close } = await twoProcesses(clock);
+    const HOURLY = "webauthn:all:ip:198.51.100.0:3600";
+    try {
+      for (let i = 0; i < 29; i++) expect(a.limiter.hit(KEY, 30).allowed).toBe(true);
+      await a.flush();
+      // b follows the key from its first look, and knows a's 29 after its flush.
+      b.limiter.peek(KEY, 30);
+      await b.flush();
+      for (let i = 0; i < 10; i++) expect(b.limiter.peek(KEY, 30)).toMatchObject({ allowed: true, remaining: 0 });
+      await b.flush();
+      await a.flush();
+      if (inject("postgresUrl")) expect(await rowCount(BASE)).toBe(29);
+      // The last one of the window, taken by b on both keys.
+      expect(hitAll(b.limiter, [[KEY, 30], [HOURLY, 100, 3600]]).allowed).toBe(true);
+      await b.flush();
+      await a.flush();
+      // a is refused by KEY: the hourly key, looked at first, is not counted either.
+      for (let i = 0; i < 5; i++) expect(hitAll(a.limiter, [[HOURLY, 100, 3600], [KEY, 30]]).allowed).toBe(false);
+      await a.flush();
+      await b.flush();
+      if (inject("postgresUrl")) expect(await rowCount(BASE)).toBe(30);
+      expect(b.limiter.peek(HOURLY, 100, 3600)).toMatchObject({ allowed: true, remaining: 98 });
     } finally {
       await close();
     }
