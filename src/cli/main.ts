@@ -353,7 +353,7 @@ async function verifyCheckpoints(tenant: string, kept: Array<{ line: number; che
       }
     });
   }
-  const archivedNote = archived > 0 ? `; ${archived} name entries archived and purged since, checked through the archives' chain` : "";
+  const archivedNote = archived > 0 ? `; ${archived} of them for entries archived and purged since, checked through the archives' chain` : "";
   console.log(`checkpoints: ${matched} of ${kept.length} match${archivedNote}`);
   if (failed > 0) process.exitCode = 1;
 }

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import type { Database, TenantTx } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
+import { AppError } from "../../platform/errors.ts";
 import { chainQueued } from "./audit-service.ts";
 import { hashAt, purgedCut } from "./audit-archive-repo.ts";
 
@@ -46,7 +47,7 @@ export async function makeCheckpoint(db: Database, keyring: Keyring, tenant: { i
     await chainQueued(tx);
     return tx.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
   });
-  if (!head) throw new Error("the tenant's audit chain has no head");
+  if (!head) throw new AppError("Conflict", { description: "this tenant's audit chain has no entries yet" });
   const fields = { tenant_id: tenant.id, seq: Number(head.seq), hash: Buffer.from(head.hash).toString("hex"), at: now.toISOString() };
   const keys = keyring.checkpointKeys();
   const signature = crypto.sign(null, Buffer.from(signedText(fields), "utf8"), keys.privateKey).toString("base64url");

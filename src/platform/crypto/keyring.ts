@@ -119,7 +119,6 @@ export class Keyring {
     return makeSealer(tx.tenantId, keys);
   }
 
-  /** Keyed hash for stored secrets (API tokens, session ids): high-entropy inputs only. */
   /**
    * The installation's key for signing audit checkpoints (Ed25519; docs/security-model.md, Audit
    * trail): derived from the master key, so every server process and the CLI sign with the same
@@ -132,6 +131,7 @@ export class Keyring {
     return { privateKey, publicKey: crypto.createPublicKey(privateKey) };
   }
 
+  /** Keyed hash for stored secrets (API tokens, session ids): high-entropy inputs only. */
   hashSecret(kind: string, secret: string): Buffer {
     return crypto.createHmac("sha256", this.#tokenPepper).update(kind).update("\0").update(secret).digest();
   }
