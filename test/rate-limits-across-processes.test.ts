@@ -125,3 +125,27 @@ describe("a sliding-window limit across server processes", () => {
     }
   });
 });
+
+describe("one process's hits while its flush is on the way to PostgreSQL", () => {
+  it("still count: a limit reached is not reopened while the counts are being sent", async () => {
+    if (!inject("postgresUrl")) return;
+    const clock = { t: BASE + 5_000 };
+    const { a, close } = await twoProcesses(clock);
+    const OPTIONS = [["webauthn:t:ip:198.51.100.7:60", 20, 60], ["webauthn:all:ip:198.51.100.7:3600", 1000, 3600]] as const;
+    try {
+      // The key is known to the process (its previous window read), as after its first flush.
+      a.limiter.peek(OPTIONS[0][0], 20, 60);
+      await a.flush();
+      let allowed = 0;
+      for (let i = 0; i < 20; i++) if (hitAll(a.limiter, OPTIONS).allowed) allowed++;
+      expect(allowed).toBe(20);
+      // The timer's flush starts; requests keep coming while its insert is in flight.
+      const sending = a.flush();
+      for (let i = 0; i < 20; i++) if (hitAll(a.limiter, OPTIONS).allowed) allowed++;
+      await sending;
+      expect(allowed).toBe(20);
+    } finally {
+      await close();
+    }
+  });
+});

@@ -117,10 +117,11 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
 
 /**
  * One key's counters in one process: `shared` is the window's total as last read back from the
- * shared row, `pending` this process's hits not yet added to it, `prev` the previous window's total
- * and `readPrev` whether that still has to be read from its row.
+ * shared row, `pending` this process's hits not yet added to it, `sending` those being added by a
+ * flush in flight (still counted until the row's new total is back), `prev` the previous window's
+ * total and `readPrev` whether that still has to be read from its row.
  */
-type Entry = { window: number; ms: number; shared: number; pending: number; prev: number; readPrev: boolean };
+type Entry = { window: number; ms: number; shared: number; pending: number; sending: number; prev: number; readPrev: boolean };
 
 /** Counters shared through PostgreSQL, for several server processes (see the note above). */
 export function createSharedRateLimiter(db: Database, flushMs = 200, now: () => number = Date.now): RateLimiter & { flush(): Promise<void>; stop(): void } {
@@ -178,7 +179,9 @@ export function createSharedRateLimiter(db: Database, flushMs = 200, now: () => 
         if (e.window + e.ms <= t && e.pending === 0) continue;
         const n = e.pending;
         e.pending = 0;
+        e.sending = n;
         const r = await add(key, e.window, n);
+        e.sending = 0;
         if (entries.get(key) === e) {
           if (r) e.shared = r.count;
           else e.pending += n;
@@ -207,11 +210,11 @@ export function createSharedRateLimiter(db: Database, flushMs = 200, now: () => 
       const next = last && last.ms === ms && last.window === window - ms;
       // The previous window's total as this process knows it (its last shared total and its own
       // unsent hits); read from its row on the next flush when this process did not count it.
-      e = { window, ms, shared: 0, pending: 0, prev: next ? last.shared + last.pending : 0, readPrev: !next };
+      e = { window, ms, shared: 0, pending: 0, sending: 0, prev: next ? last.shared + last.sending + last.pending : 0, readPrev: !next };
       if (last) last.pending = 0;
       entries.set(key, e);
     }
-    const r = judge(t, window, ms, e.prev, e.shared + e.pending, limit);
+    const r = judge(t, window, ms, e.prev, e.shared + e.sending + e.pending, limit);
     if (count && r.allowed) e.pending++;
     return { allowed: r.allowed, remaining: r.remaining, resetSeconds: r.resetSeconds };
   };
