@@ -20,15 +20,23 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-it("a checkpoint over an entry altered in the database is not passed as 'archived' when the archive holding it is marked purged by hand", async () => {
-  const a = await buildTenant(t, "ckpcut");
+/**
+ * A tenant with a few entries, a checkpoint over them, one entry more, then everything archived
+ * (entries far in the past from the date given) and nothing purged yet.
+ */
+async function archivedAfterCheckpoint(name: string) {
+  const a = await buildTenant(t, name);
   for (let i = 0; i < 3; i++) expect((await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `s${i}`, comment: { body: "b" } } })).status).toBe(201);
   const c = await makeCheckpoint(t.db, t.keyring, { id: a.tenantId, subdomain: a.subdomain }, new Date());
   expect((await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "after", comment: { body: "b" } } })).status).toBe(201);
   const deps = { db: t.db, keyring: t.keyring, blobs: createBlobStore(t.config) };
-  // Everything archived (entries far in the past from that date), nothing purged yet.
   expect(await archiveTenant(deps, a.tenantId, new Date(Date.now() + 400 * 86_400_000))).toBe(1);
   const arch = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("audit_archives").select(["id", "last_seq"]).executeTakeFirstOrThrow());
+  return { a, c, deps, arch };
+}
+
+it("a checkpoint over an entry altered in the database is not passed as 'archived' when the archive holding it is marked purged by hand", async () => {
+  const { a, c, deps, arch } = await archivedAfterCheckpoint("ckpcut");
   expect(Number(arch.last_seq)).toBeGreaterThan(c.seq);
 
   await t.db.system(async (conn) => {
@@ -49,13 +57,7 @@ it("a checkpoint over an entry altered in the database is not passed as 'archive
 });
 
 it("an altered entry left in the database below an archive marked purged by hand (its other entries deleted): `audit verify` reports it", async () => {
-  const a = await buildTenant(t, "ckpcutdel");
-  for (let i = 0; i < 3; i++) expect((await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `s${i}`, comment: { body: "b" } } })).status).toBe(201);
-  const c = await makeCheckpoint(t.db, t.keyring, { id: a.tenantId, subdomain: a.subdomain }, new Date());
-  expect((await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "after", comment: { body: "b" } } })).status).toBe(201);
-  const deps = { db: t.db, keyring: t.keyring, blobs: createBlobStore(t.config) };
-  expect(await archiveTenant(deps, a.tenantId, new Date(Date.now() + 400 * 86_400_000))).toBe(1);
-  const arch = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("audit_archives").select(["id", "last_seq"]).executeTakeFirstOrThrow());
+  const { a, c, deps, arch } = await archivedAfterCheckpoint("ckpcutdel");
   const forged = 2;
   await t.db.system(async (conn) => {
     await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`.execute(conn);
