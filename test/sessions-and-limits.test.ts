@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createTenant } from "../src/modules/tenants/tenants-service.ts";
 import { openDatabase, SchemaTooNewError } from "../src/platform/db/database.ts";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 
 let t: TestApp;
@@ -123,6 +124,38 @@ describe("rate limits", () => {
       expect(last.status).toBe(429);
       expect(Number(last.headers["retry-after"])).toBeGreaterThan(0);
       expect(last.body.error).toBe("TooManyRequests");
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("counts a request on every one of its limits or on none: a network held by its address limit does not spend its tokens' budgets", async () => {
+    const at = Date.now();
+    const limited = await startTestApp({ env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "5" }, now: () => new Date(at), rateLimiter: createMemoryRateLimiter(() => at) });
+    try {
+      const a = await buildTenant(limited, "rlall");
+      const basic = (token: string) => ({ authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${token}`).toString("base64") });
+      const get = (token: string, localAddress: string) => limited.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: basic(token), localAddress });
+      const tokens: string[] = [];
+      for (const name of ["filler", "probe"]) {
+        const made = await a.api("POST", "/api/v2/api_tokens.json", { api_token: { name, scopes: ["read"] } });
+        expect(made.status).toBe(201);
+        tokens.push(made.body.api_token.token as string);
+      }
+      const [filler, token] = tokens as [string, string];
+      // One token spends the address limit of 127.0.0.2 …
+      for (let i = 0; i < 5; i++) expect((await get(filler, "127.0.0.2")).status).toBe(200);
+      // … so another token is refused there: by the address's limit, which the headers tell.
+      for (let i = 0; i < 8; i++) {
+        const r = await get(token, "127.0.0.2");
+        expect(r.status).toBe(429);
+        expect(r.headers["x-rate-limit-remaining"]).toBe("0");
+        expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
+      }
+      // Those refusals spent none of that token's own budget: from another address it still has all five.
+      const elsewhere = [];
+      for (let i = 0; i < 6; i++) elsewhere.push((await get(token, "127.0.0.3")).status);
+      expect(elsewhere).toEqual([200, 200, 200, 200, 200, 429]);
     } finally {
       await limited.close();
     }

@@ -172,12 +172,12 @@ describe("the memory rate limiter (sliding window)", () => {
   it("hitAll counts a hit on every key or on none, and answers the longest refusal", () => {
     const l = clocked(BASE + 5_000);
     const checks = [["minute", 5, 60], ["hour", 2, 3600]] as const;
-    expect(hitAll(l.limiter, checks)).toMatchObject({ allowed: true, remaining: 4 });
-    expect(hitAll(l.limiter, checks)).toMatchObject({ allowed: true, remaining: 3 });
+    expect(hitAll(l.limiter, checks)).toMatchObject({ allowed: true, remaining: 4, index: 0 });
+    expect(hitAll(l.limiter, checks)).toMatchObject({ allowed: true, remaining: 3, index: 0 });
     // The hour refuses from now on: the minute's refused tries are not counted on it either.
     for (let i = 0; i < 10; i++) {
       const r = hitAll(l.limiter, checks);
-      expect(r.allowed).toBe(false);
+      expect(r).toMatchObject({ allowed: false, index: 1 });
       // The hour's wait (into the next hour), not the minute's.
       expect(r.resetSeconds).toBeGreaterThan(3600 - 5);
     }
@@ -185,7 +185,7 @@ describe("the memory rate limiter (sliding window)", () => {
     // A refusal by the first key leaves the later ones uncounted too.
     const other = [["tight", 1, 60], ["wide", 100, 3600]] as const;
     expect(hitAll(l.limiter, other).allowed).toBe(true);
-    for (let i = 0; i < 10; i++) expect(hitAll(l.limiter, other)).toMatchObject({ allowed: false, resetSeconds: 115 });
+    for (let i = 0; i < 10; i++) expect(hitAll(l.limiter, other)).toMatchObject({ allowed: false, resetSeconds: 115, index: 0 });
     expect(l.limiter.peek("wide", 100, 3600)).toMatchObject({ remaining: 98 });
   });
 });

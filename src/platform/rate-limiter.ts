@@ -40,22 +40,23 @@ export interface RateLimiter {
  * Counts one hit on every key, or on none: when any key would refuse it, nothing is counted (a
  * refusal by one key does not spend the others' budgets) and the answer is the refusal that lasts
  * longest (its `resetSeconds`: by then every key allows one more, since uncounted time only frees
- * allowance). Otherwise every key is counted, and the answer is the first key's. Synchronous, so
- * nothing else is counted between the look and the hits.
+ * allowance). Otherwise every key is counted, and the answer is the first key's. `index` is the
+ * answering key's place in `checks`. Synchronous, so nothing else is counted between the look and
+ * the hits.
  */
-export function hitAll(limiter: RateLimiter, checks: ReadonlyArray<readonly [key: string, limit: number, windowSeconds?: number]>): { allowed: boolean; remaining: number; resetSeconds: number } {
-  let refused: { allowed: boolean; remaining: number; resetSeconds: number } | undefined;
-  for (const [key, limit, windowSeconds] of checks) {
+export function hitAll(limiter: RateLimiter, checks: ReadonlyArray<readonly [key: string, limit: number, windowSeconds?: number]>): { allowed: boolean; remaining: number; resetSeconds: number; index: number } {
+  let refused: { allowed: boolean; remaining: number; resetSeconds: number; index: number } | undefined;
+  checks.forEach(([key, limit, windowSeconds], index) => {
     const r = limiter.peek(key, limit, windowSeconds);
-    if (!r.allowed && (!refused || r.resetSeconds > refused.resetSeconds)) refused = r;
-  }
+    if (!r.allowed && (!refused || r.resetSeconds > refused.resetSeconds)) refused = { ...r, index };
+  });
   if (refused) return refused;
-  let first: { allowed: boolean; remaining: number; resetSeconds: number } | undefined;
+  let first: { allowed: boolean; remaining: number; resetSeconds: number; index: number } | undefined;
   for (const [key, limit, windowSeconds] of checks) {
     const r = limiter.hit(key, limit, windowSeconds);
-    first ??= r;
+    first ??= { ...r, index: 0 };
   }
-  return first ?? { allowed: true, remaining: 0, resetSeconds: 1 };
+  return first ?? { allowed: true, remaining: 0, resetSeconds: 1, index: 0 };
 }
 
 /**

@@ -89,18 +89,17 @@ export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: Fast
     if (cred) checks.push([`api:${tenant}:cred:${cred}`, limit]);
     checks.push([`api:${tenant}:ip:${client}`, limit]);
   }
-  let shown = false;
-  for (const [key, max, windowSeconds] of checks) {
-    const r = deps.rateLimiter.hit(key, max, windowSeconds);
-    if (!shown) {
-      reply.header("X-Rate-Limit", String(max));
-      reply.header("X-Rate-Limit-Remaining", String(r.remaining));
-      reply.header("ratelimit-limit", String(max));
-      reply.header("ratelimit-remaining", String(r.remaining));
-      reply.header("ratelimit-reset", String(r.resetSeconds));
-      shown = true;
-    }
-    if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
-  }
+  if (checks.length === 0) return;
+  // Every key or none (hitAll): a request one key refuses spends no other key's budget, so a network
+  // refused by its address limit does not use up the budget of the tokens it sends, nor a client
+  // held by the limit across accounts its budget in each account.
+  const r = hitAll(deps.rateLimiter, checks);
+  // The headers tell the answering key's limit: the first key's when allowed, the refusing one's when not.
+  const max = checks[r.index]![1];
+  reply.header("X-Rate-Limit", String(max));
+  reply.header("X-Rate-Limit-Remaining", String(r.remaining));
+  reply.header("ratelimit-limit", String(max));
+  reply.header("ratelimit-remaining", String(r.remaining));
+  reply.header("ratelimit-reset", String(r.resetSeconds));
+  if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
 }
-
