@@ -174,3 +174,72 @@ describe("vaultdesk audit checkpoint / audit verify --checkpoints", () => {
     expect(invalid.stderr).toMatch(/line 1.*hash: must be 64 hexadecimal digits/);
   }, 120_000);
 });
+
+describe("GET /api/v2/audit_logs/checkpoint and POST /api/v2/audit_logs/checkpoints/check", () => {
+  const check = (a: TestTenant, checkpoints: unknown[]) => a.api("POST", "/api/v2/audit_logs/checkpoints/check.json", { checkpoints });
+  const checkpointOf = async (a: TestTenant): Promise<Checkpoint> => {
+    const r = await a.api("GET", "/api/v2/audit_logs/checkpoint.json");
+    expect(r.status, r.text).toBe(200);
+    return r.body.checkpoint as Checkpoint;
+  };
+
+  it("an account's admin takes a checkpoint, checks it with the public key alone, and later against the chain; a rewrite shows", async () => {
+    const a = await buildTenant(t, "ckpapi");
+    await someWrites(a, 2);
+    const c = await checkpointOf(a);
+    const head = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("audit_heads").select(["seq", "hash"]).executeTakeFirstOrThrow());
+    expect(c).toMatchObject({ format: CHECKPOINT_FORMAT, tenant: a.subdomain, tenant_id: a.tenantId, seq: Number(head.seq), hash: Buffer.from(head.hash).toString("hex") });
+    // The operator's checkpoint and the API's are signed by the same key: either can be checked by the other way.
+    expect(c.key).toBe((await makeCheckpoint(t.db, t.keyring, tenantOf(a), new Date())).key);
+    const publicKey = crypto.createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: c.key }, format: "jwk" });
+    expect(crypto.verify(null, Buffer.from([c.format, c.tenant_id, String(c.seq), c.hash, c.at].join("\n")), publicKey, Buffer.from(c.signature, "base64url"))).toBe(true);
+
+    await someWrites(a, 2);
+    const later = await checkpointOf(a);
+    expect(later.seq).toBeGreaterThan(c.seq);
+    const ok = await check(a, [c, later]);
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.checks).toEqual([{ seq: c.seq, at: c.at, result: "matches" }, { seq: later.seq, at: later.at, result: "matches" }]);
+
+    // Altered in transit or by hand: refused.
+    const altered = await check(a, [{ ...c, seq: c.seq + 1 }]);
+    expect(altered.body.checks).toEqual([expect.objectContaining({ result: "unsigned", reason: expect.stringContaining("altered") })]);
+
+    // A consistent rewrite from the first checkpoint's entry: the chain check alone passes, the checkpoints do not.
+    await rewriteChain(t.db, a.tenantId, { alter: c.seq });
+    expect((await a.api("GET", "/api/v2/audit_logs/verification.json")).body.verification.verified).toBe(true);
+    const after = await check(a, [c, later]);
+    expect(after.body.checks.map((x: { result: string }) => x.result)).toEqual(["differs", "differs"]);
+  });
+
+  it("another account's checkpoint is refused as made for another tenant; each account's checkpoint is its own", async () => {
+    const a = await buildTenant(t, "ckpapia");
+    const b = await buildTenant(t, "ckpapib");
+    await someWrites(a, 1);
+    await someWrites(b, 1);
+    const ofA = await checkpointOf(a);
+    const ofB = await checkpointOf(b);
+    expect(ofB).toMatchObject({ tenant: b.subdomain, tenant_id: b.tenantId });
+    expect(JSON.stringify(ofB)).not.toContain(a.tenantId);
+    const r = await check(b, [ofA, ofB]);
+    expect(r.status).toBe(200);
+    expect(r.body.checks).toEqual([{ seq: ofA.seq, at: ofA.at, result: "other_tenant", reason: "made for another tenant" }, { seq: ofB.seq, at: ofB.at, result: "matches" }]);
+    expect(r.text).not.toContain(a.subdomain);
+  });
+
+  it("answers malformed checks 422 (none, more than 100, a field too many or missing, a bad hash) and an unknown key as unsigned", async () => {
+    const a = await buildTenant(t, "ckpapibad");
+    await someWrites(a, 1);
+    const c = await checkpointOf(a);
+    for (const body of [[], Array.from({ length: 101 }, () => c), [{ ...c, extra: 1 }], [{ ...c, hash: "00" }], [{ ...c, signature: undefined }], ["not a checkpoint"]]) {
+      const r = await check(a, body);
+      expect(r.status, JSON.stringify(body).slice(0, 80)).toBe(422);
+      expect(r.body.error).toBe("RecordInvalid");
+    }
+    expect((await a.api("POST", "/api/v2/audit_logs/checkpoints/check.json", { checkpoints: [c], more: true })).status).toBe(422);
+    const other = crypto.generateKeyPairSync("ed25519");
+    const foreignKey = String(other.publicKey.export({ format: "jwk" }).x);
+    const r = await check(a, [{ ...c, key: foreignKey, signature: crypto.sign(null, Buffer.from([c.format, c.tenant_id, String(c.seq), c.hash, c.at].join("\n")), other.privateKey).toString("base64url") }]);
+    expect(r.body.checks).toEqual([expect.objectContaining({ result: "unsigned", reason: "not signed with this installation's checkpoint key" })]);
+  });
+});

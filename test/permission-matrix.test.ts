@@ -628,6 +628,8 @@ const RULES: Record<string, Row> = {
   // --- audit log
   listAuditLogs: { who: "audit_log_access", call: () => get("/api/v2/audit_logs.json?per_page=1") },
   verifyAuditLogs: { who: "audit_log_access", call: () => get("/api/v2/audit_logs/verification.json") },
+  getAuditCheckpoint: { who: "audit_log_access", call: () => get("/api/v2/audit_logs/checkpoint.json") },
+  checkAuditCheckpoints: { who: "audit_log_access", call: async () => ({ method: "POST", path: "/api/v2/audit_logs/checkpoints/check.json", body: { checkpoints: [(await owner("GET", "/api/v2/audit_logs/checkpoint.json")).checkpoint] } }) },
   listAuditArchives: { who: "audit_log_access", call: () => get("/api/v2/audit_archives.json") },
   downloadAuditArchive: { who: "audit_log_access", call: async () => get(`/api/v2/audit_archives/${await auditArchive()}/download`) },
 

@@ -272,6 +272,9 @@ const plans: Record<string, Plan> = {
   listInvitations: { kind: "collection" },
   showAccount: { kind: "collection" },
   verifyAuditLogs: { kind: "collection" },
+  getAuditCheckpoint: { kind: "collection" },
+  // Another tenant's checkpoint is answered `other_tenant`, and nothing of it (test/audit-checkpoints.test.ts).
+  checkAuditCheckpoints: { kind: "own" },
   listAuditArchives: { kind: "collection" },
   downloadAuditArchive: { kind: "id", resource: "audit_archive", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/audit_archives/${id}/download` }, missing: { method: "GET", path: `/api/v2/audit_archives/${m}/download` } }) },
   search: { kind: "collection" },
@@ -524,6 +527,7 @@ describe("tenant isolation", () => {
       "/api/v2/api_tokens.json",
       "/api/v2/support_access.json",
       "/api/v2/audit_logs.json?per_page=100",
+      "/api/v2/audit_logs/checkpoint.json",
       "/api/v2/invitations.json",
       "/api/v2/account.json",
       "/api/v2/recipient_addresses.json",

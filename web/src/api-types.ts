@@ -358,6 +358,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/audit_logs/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: a signed checkpoint of the account's audit chain (its last entry and that entry's hash, signed with the installation's Ed25519 key), to keep outside the installation. */
+        get: operations["getAuditCheckpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/audit_logs/checkpoints/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: checks kept checkpoints (1 to 100) against the account's audit chain as stored: each must be this installation's, for this account, and its entry must still have its hash. */
+        post: operations["checkAuditCheckpoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/audit_logs/verification": {
         parameters: {
             query?: never;
@@ -4250,6 +4284,88 @@ export interface operations {
                         };
                         next_page?: string | null;
                         previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    getAuditCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkpoint: {
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            format: "vaultdesk-audit-checkpoint/1";
+                            hash: string;
+                            key: string;
+                            seq: number;
+                            signature: string;
+                            tenant: string;
+                            /** Format: uuid */
+                            tenant_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    checkAuditCheckpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    checkpoints: {
+                        /** Format: date-time */
+                        at: string;
+                        /** @enum {string} */
+                        format: "vaultdesk-audit-checkpoint/1";
+                        hash: string;
+                        key: string;
+                        seq: number;
+                        signature: string;
+                        tenant: string;
+                        /** Format: uuid */
+                        tenant_id: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checks: {
+                            at: string;
+                            /** @description Why it does not match (every result but `matches` and `archived`). */
+                            reason?: string;
+                            /** @enum {string} */
+                            result: "matches" | "archived" | "differs" | "missing" | "unsigned" | "other_tenant";
+                            /** @description The checkpoint's entry (`id` in the audit log). */
+                            seq: number;
+                        }[];
                     };
                 };
             };

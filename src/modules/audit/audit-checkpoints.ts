@@ -2,7 +2,9 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import type { Database, TenantTx } from "../../platform/db/database.ts";
 import type { Keyring } from "../../platform/crypto/keyring.ts";
-import { AppError } from "../../platform/errors.ts";
+import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { AppError, forbidden } from "../../platform/errors.ts";
+import { auditPolicy } from "./audit-policy.ts";
 import { chainQueued } from "./audit-service.ts";
 import { hashAt, purgedCut } from "./audit-archive-repo.ts";
 
@@ -43,15 +45,34 @@ export function checkpointKeyId(keyring: Keyring): string {
 
 /** A signed checkpoint of the tenant's chain as it is now (entries still queued are linked first). */
 export async function makeCheckpoint(db: Database, keyring: Keyring, tenant: { id: string; subdomain: string }, now: Date): Promise<Checkpoint> {
-  const head = await db.tenant(tenant.id, async (tx) => {
-    await chainQueued(tx);
-    return tx.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
-  });
+  return db.tenant(tenant.id, (tx) => checkpointIn(tx, keyring, tenant.subdomain, now));
+}
+
+/** `makeCheckpoint` in the tenant's transaction (the API's, an operator's). */
+export async function checkpointIn(tx: TenantTx, keyring: Keyring, subdomain: string, now: Date): Promise<Checkpoint> {
+  await chainQueued(tx);
+  const head = await tx.db.selectFrom("audit_heads").select(["seq", "hash"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
   if (!head) throw new AppError("Conflict", { description: "this tenant's audit chain has no entries yet" });
-  const fields = { tenant_id: tenant.id, seq: Number(head.seq), hash: Buffer.from(head.hash).toString("hex"), at: now.toISOString() };
+  const fields = { tenant_id: tx.tenantId, seq: Number(head.seq), hash: Buffer.from(head.hash).toString("hex"), at: now.toISOString() };
   const keys = keyring.checkpointKeys();
   const signature = crypto.sign(null, Buffer.from(signedText(fields), "utf8"), keys.privateKey).toString("base64url");
-  return { format: CHECKPOINT_FORMAT, tenant: tenant.subdomain, ...fields, key: checkpointKeyId(keyring), signature };
+  return { format: CHECKPOINT_FORMAT, tenant: subdomain, ...fields, key: checkpointKeyId(keyring), signature };
+}
+
+/**
+ * The API's checkpoint, for whoever may read the account's audit log (auditPolicy): an account's
+ * admins keep their own, outside the installation, and need not trust its operator to have kept
+ * them (docs/api.md, Audit logs).
+ */
+export async function checkpointForReader(keyring: Keyring, ctx: RequestContext, subdomain: string): Promise<Checkpoint> {
+  if (!auditPolicy.view(actorUser(ctx))) throw forbidden();
+  return checkpointIn(ctx.tx, keyring, subdomain, ctx.now());
+}
+
+/** The API's check of kept checkpoints against the account's chain, for the same readers. */
+export async function checkCheckpointsForReader(keyring: Keyring, ctx: RequestContext, checkpoints: Checkpoint[]): Promise<CheckpointCheck[]> {
+  if (!auditPolicy.view(actorUser(ctx))) throw forbidden();
+  return checkCheckpointsIn(ctx.tx, keyring, checkpoints);
 }
 
 /** How one checkpoint compares with the chain now. */
@@ -69,33 +90,36 @@ export type CheckpointCheck =
  * database's first entry back: reported as `archived`, or compared when it is an archive's last.
  */
 export async function checkCheckpoints(db: Database, keyring: Keyring, tenantId: string, checkpoints: Checkpoint[]): Promise<CheckpointCheck[]> {
+  return db.tenant(tenantId, (tx) => checkCheckpointsIn(tx, keyring, checkpoints));
+}
+
+/** `checkCheckpoints` in the tenant's transaction (the API's, an operator's). */
+export async function checkCheckpointsIn(tx: TenantTx, keyring: Keyring, checkpoints: Checkpoint[]): Promise<CheckpointCheck[]> {
   const publicKey = keyring.checkpointKeys().publicKey;
   const ours = checkpointKeyId(keyring);
-  return db.tenant(tenantId, async (tx) => {
-    await chainQueued(tx);
-    const head = await tx.db.selectFrom("audit_heads").select(["seq"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
-    const cut = await purgedCut(tx);
-    const out: CheckpointCheck[] = [];
-    for (const c of checkpoints) {
-      const base = { seq: c.seq, at: c.at };
-      let signed = false;
-      try {
-        signed = c.key === ours && crypto.verify(null, Buffer.from(signedText(c), "utf8"), publicKey, Buffer.from(c.signature, "base64url"));
-      } catch {
-        signed = false;
-      }
-      if (!signed) {
-        out.push({ ...base, result: "unsigned", reason: c.key === ours ? "its signature does not match its contents (altered)" : "not signed with this installation's checkpoint key" });
-        continue;
-      }
-      if (c.tenant_id !== tenantId) {
-        out.push({ ...base, result: "other_tenant", reason: "made for another tenant" });
-        continue;
-      }
-      out.push({ ...base, ...(await compare(tx, c, head ? Number(head.seq) : 0, cut ? Number(cut.last_seq) : 0)) });
+  await chainQueued(tx);
+  const head = await tx.db.selectFrom("audit_heads").select(["seq"]).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  const cut = await purgedCut(tx);
+  const out: CheckpointCheck[] = [];
+  for (const c of checkpoints) {
+    const base = { seq: c.seq, at: c.at };
+    let signed = false;
+    try {
+      signed = c.key === ours && crypto.verify(null, Buffer.from(signedText(c), "utf8"), publicKey, Buffer.from(c.signature, "base64url"));
+    } catch {
+      signed = false;
     }
-    return out;
-  });
+    if (!signed) {
+      out.push({ ...base, result: "unsigned", reason: c.key === ours ? "its signature does not match its contents (altered)" : "not signed with this installation's checkpoint key" });
+      continue;
+    }
+    if (c.tenant_id !== tx.tenantId) {
+      out.push({ ...base, result: "other_tenant", reason: "made for another tenant" });
+      continue;
+    }
+    out.push({ ...base, ...(await compare(tx, c, head ? Number(head.seq) : 0, cut ? Number(cut.last_seq) : 0)) });
+  }
+  return out;
 }
 
 async function compare(tx: TenantTx, c: Checkpoint, headSeq: number, purgedThrough: number): Promise<{ result: "matches" | "archived" } | { result: "differs" | "missing"; reason: string }> {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { listAuditLogs, verifyAuditChain } from "./audit-service.ts";
 import { auditArchiveUpkeep, listArchives, openArchive } from "./audit-archive.ts";
+import { checkCheckpointsForReader, checkpointForReader, checkpointSchema } from "./audit-checkpoints.ts";
 import { isoDate, pageQuery, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
@@ -36,6 +37,13 @@ const archiveView = z.object({
   created_at: z.string(),
   verified_at: z.string().nullable().describe("When the file was read back and its chain recomputed, before its entries left the database."),
   purged_at: z.string().nullable().describe("When its entries were deleted from the database (null: still there too)."),
+});
+
+const checkpointCheckView = z.object({
+  seq: z.number().describe("The checkpoint's entry (`id` in the audit log)."),
+  at: z.string(),
+  result: z.enum(["matches", "archived", "differs", "missing", "unsigned", "other_tenant"]),
+  reason: z.string().optional().describe("Why it does not match (every result but `matches` and `archived`)."),
 });
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
@@ -79,6 +87,21 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     summary: "Recomputes the account's audit hash chain: verified, entries checked, the first broken entry.",
     response: z.object({ verification: z.object({ verified: z.boolean(), entries_checked: z.number(), first_broken_id: z.number().nullable(), reason: z.string().nullable(), checked_at: z.string() }) }),
     handler: async (ctx) => ({ verification: await verifyAuditChain(ctx) }),
+  });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/audit_logs/checkpoint", operationId: "getAuditCheckpoint", tag: "audit_logs", auth: "user",
+    summary: "Vaultdesk: a signed checkpoint of the account's audit chain (its last entry and that entry's hash, signed with the installation's Ed25519 key), to keep outside the installation.",
+    response: z.object({ checkpoint: checkpointSchema }),
+    handler: async (ctx, { tenant }) => ({ checkpoint: await checkpointForReader(deps.keyring, ctx, tenant.subdomain) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/audit_logs/checkpoints/check", operationId: "checkAuditCheckpoints", tag: "audit_logs", auth: "user",
+    summary: "Vaultdesk: checks kept checkpoints (1 to 100) against the account's audit chain as stored: each must be this installation's, for this account, and its entry must still have its hash.",
+    // A POST (the checkpoints are a body): a token needs the write scope, as for every POST.
+    status: 200,
+    body: z.object({ checkpoints: z.array(checkpointSchema).min(1).max(100) }).strict(),
+    response: z.object({ checks: z.array(checkpointCheckView) }),
+    handler: async (ctx, { body }) => ({ checks: await checkCheckpointsForReader(deps.keyring, ctx, body.checkpoints) }),
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/audit_archives", operationId: "listAuditArchives", tag: "audit_logs", auth: "user",
