@@ -105,7 +105,10 @@ export async function checkCheckpointsIn(tx: TenantTx, keyring: Keyring, checkpo
     const base = { seq: c.seq, at: c.at };
     let signed = false;
     try {
-      signed = c.key === ours && crypto.verify(null, Buffer.from(signedText(c), "utf8"), publicKey, Buffer.from(c.signature, "base64url"));
+      // The signature's text must be the one encoding of its bytes: a last character with other
+      // padding bits decodes to the same bytes, and would make one checkpoint two different lines.
+      const bytes = Buffer.from(c.signature, "base64url");
+      signed = c.key === ours && bytes.toString("base64url") === c.signature && crypto.verify(null, Buffer.from(signedText(c), "utf8"), publicKey, bytes);
     } catch {
       signed = false;
     }
