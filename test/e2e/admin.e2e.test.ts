@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import http from "node:http";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -357,6 +358,37 @@ describe("admin center in Chromium", () => {
     expect(await ja.locator("html").getAttribute("lang")).toBe("ja");
     await expectAccessible(phone, "the invitations page on a phone");
     await expectInert(phone);
+  });
+
+  it("downloads a signed checkpoint of the audit log, and checks saved ones: one matches, an altered one and a file that is none are told apart", async () => {
+    await owner.goto(`${acme}/admin/audit`);
+    await visible(owner.getByRole("heading", { name: "Signed checkpoints" }));
+    const [download] = await Promise.all([owner.waitForEvent("download"), owner.getByRole("button", { name: "Download a checkpoint" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^audit-checkpoint-acme-\d+\.jsonl$/);
+    const text = fs.readFileSync((await download.path())!, "utf8");
+    const c = JSON.parse(text.trim()) as { format: string; tenant: string; seq: number; hash: string };
+    expect(c).toMatchObject({ format: "vaultdesk-audit-checkpoint/1", tenant: "acme" });
+    expect(text.endsWith("\n")).toBe(true);
+    await visible(owner.getByText(`A checkpoint of entry #${c.seq} was downloaded. Keep the file outside Vaultdesk.`));
+    // The kept file, and the same checkpoint altered to name an earlier entry, in one file.
+    const picker = owner.getByLabel("Check saved checkpoints");
+    await picker.setInputFiles([{ name: "kept.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(`${text}${JSON.stringify({ ...c, seq: c.seq - 1 })}\n`) }]);
+    const results = owner.getByRole("list", { name: "Checked checkpoints" });
+    await visible(results);
+    const items = await results.getByRole("listitem").allTextContents();
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatch(new RegExp(`^Entry #${c.seq} \\(checkpoint of .+\\) matches the audit log\\.$`));
+    expect(items[1]).toMatch(new RegExp(`^The checkpoint of .+ \\(entry #${c.seq - 1}\\) was altered, or was not signed by this installation\\.$`));
+    await shot(owner, "admin-audit-checkpoints-desktop");
+    await expectAccessible(owner, "the audit log's checkpoints");
+    // Not a checkpoint at all, and JSON that is not one: the same plain answer, no results.
+    const unreadable = "These files hold no checkpoint that can be read. Choose checkpoint files downloaded on this page.";
+    await picker.setInputFiles([{ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a checkpoint\n") }]);
+    await visible(owner.getByRole("alert").getByText(unreadable));
+    expect(await results.count()).toBe(0);
+    await picker.setInputFiles([{ name: "other.json", mimeType: "application/json", buffer: Buffer.from(`{"format":"${XSS_IMG}"}`) }]);
+    await visible(owner.getByRole("alert").getByText(unreadable));
+    await expectInert(owner);
   });
 
   it("lists bulk jobs with their progress and the tickets they could not change", async () => {

@@ -1,9 +1,9 @@
-import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
-import type { AuditEntry, User } from "../api-schema.ts";
+import { useState, type ChangeEvent, type FormEvent } from "react";
+import { ApiError, client, explain, ok } from "../api.ts";
+import type { AuditCheckpoint, AuditCheckpointCheck, AuditEntry, User } from "../api-schema.ts";
 import { Field } from "../components/Field.tsx";
 import { Loadable, useApi } from "../data.tsx";
-import { formatDate, t } from "../i18n/index.ts";
+import { formatDate, t, type MessageKey } from "../i18n/index.ts";
 import { navigate, PageHeading, useLocation } from "../router.tsx";
 import { staff, usersById } from "./admin-api.ts";
 import { Pager } from "./Pager.tsx";
@@ -34,6 +34,112 @@ function VerificationPanel() {
     <section className={cls} aria-labelledby="verification-heading">
       <h2 id="verification-heading">{t("admin.audit.chain")}</h2>
       <p role="status">{text}</p>
+    </section>
+  );
+}
+
+/** The most checkpoints one check sends (the API's limit), and the largest file read for them. */
+const MAX_CHECKPOINTS = 100;
+const MAX_CHECKPOINT_FILE_BYTES = 256 * 1024;
+
+const CHECK_TEXT: Record<AuditCheckpointCheck["result"], MessageKey> = {
+  matches: "admin.audit.check.matches",
+  archived: "admin.audit.check.archived",
+  differs: "admin.audit.check.differs",
+  missing: "admin.audit.check.missing",
+  unsigned: "admin.audit.check.unsigned",
+  other_tenant: "admin.audit.check.otherTenant",
+};
+
+/**
+ * Signed checkpoints (docs/api.md, Audit checkpoints): one downloaded as a file of one JSON line
+ * to keep outside Vaultdesk, and saved ones checked against the chain as stored now.
+ */
+function CheckpointsPanel() {
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [checks, setChecks] = useState<AuditCheckpointCheck[] | null>(null);
+
+  async function download() {
+    setBusy(true);
+    setError(null);
+    setSaved(null);
+    try {
+      const c: AuditCheckpoint = (await ok(client.GET("/api/v2/audit_logs/checkpoint"))).checkpoint;
+      const url = URL.createObjectURL(new Blob([`${JSON.stringify(c)}\n`], { type: "application/x-ndjson" }));
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = `audit-checkpoint-${c.tenant}-${c.seq}.jsonl`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      setSaved(t("admin.audit.checkpointSaved", { id: c.seq }));
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function check(e: ChangeEvent<HTMLInputElement>) {
+    const files = [...(e.target.files ?? [])];
+    e.target.value = "";
+    if (files.length === 0) return;
+    setError(null);
+    setChecks(null);
+    if (files.some((f) => f.size > MAX_CHECKPOINT_FILE_BYTES)) return setError(t("admin.audit.checkUnreadable"));
+    const lines = (await Promise.all(files.map((f) => f.text()))).flatMap((text) => text.split(/\r?\n/)).map((l) => l.trim()).filter(Boolean);
+    let checkpoints: AuditCheckpoint[];
+    try {
+      // The server validates every field; here only that each line is JSON.
+      checkpoints = lines.map((l) => JSON.parse(l) as AuditCheckpoint);
+    } catch {
+      return setError(t("admin.audit.checkUnreadable"));
+    }
+    if (checkpoints.length === 0) return setError(t("admin.audit.checkUnreadable"));
+    if (checkpoints.length > MAX_CHECKPOINTS) return setError(t("admin.audit.checkTooMany", { max: MAX_CHECKPOINTS }));
+    setBusy(true);
+    try {
+      setChecks((await ok(client.POST("/api/v2/audit_logs/checkpoints/check", { body: { checkpoints } }))).checks);
+    } catch (err) {
+      setError(err instanceof ApiError && err.status === 422 ? t("admin.audit.checkUnreadable") : explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const failed = checks?.some((c) => c.result !== "matches" && c.result !== "archived") ?? false;
+  return (
+    <section className="checkpoints" aria-labelledby="checkpoints-heading">
+      <h2 id="checkpoints-heading">{t("admin.audit.checkpoints")}</h2>
+      <p>{t("admin.audit.checkpointsIntro")}</p>
+      <div className="actions">
+        <button type="button" onClick={() => void download()} disabled={busy}>
+          {t("admin.audit.downloadCheckpoint")}
+        </button>
+      </div>
+      {saved ? <p role="status">{saved}</p> : null}
+      <Field id="audit-checkpoint-file" label={t("admin.audit.checkFile")} help={t("admin.audit.checkFileHelp")}>
+        <input type="file" accept=".jsonl,.json,application/json,application/x-ndjson" multiple disabled={busy} onChange={(e) => void check(e)} />
+      </Field>
+      {error ? (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      ) : null}
+      {checks ? (
+        <div className={failed ? "verification bad" : "verification good"}>
+          <ul aria-label={t("admin.audit.checkResults")}>
+            {checks.map((c, i) => (
+              <li key={i} className={c.result === "matches" || c.result === "archived" ? undefined : "bad"}>
+                {t(CHECK_TEXT[c.result], { id: c.seq, when: formatDate(c.at) })}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
     </section>
   );
 }
@@ -81,6 +187,7 @@ export function AuditLogPage() {
     <main id="main" className="main">
       <PageHeading>{t("admin.audit.title")}</PageHeading>
       <VerificationPanel />
+      <CheckpointsPanel />
       <form className="filters" onSubmit={apply} aria-label={t("admin.audit.filters")}>
         <Field id="audit-actor" label={t("admin.audit.actor")}>
           <select value={form.actor} onChange={set("actor")}>
