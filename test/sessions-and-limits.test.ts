@@ -161,6 +161,29 @@ describe("rate limits", () => {
     }
   });
 
+  it("a password request the sign-in limit refuses spends none of the API budget of its network or credential", async () => {
+    const at = Date.now();
+    const limited = await startTestApp({ env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "40" }, now: () => new Date(at), rateLimiter: createMemoryRateLimiter(() => at) });
+    try {
+      const a = await buildTenant(limited, "rlpw");
+      expect((await a.api("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } })).status).toBe(200);
+      const byPassword = { authorization: "Basic " + Buffer.from(`${a.ownerEmail}:${a.ownerPassword}`).toString("base64") };
+      const byToken = { authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") };
+      const get = (headers: Record<string, string>) => limited.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers, localAddress: "127.0.0.2" });
+      // The sign-in limit (30 a minute) lets 30 password requests through, each counted on the API limit (40) too …
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push((await get(byPassword)).status);
+      expect(statuses.slice(0, 30).every((s) => s === 200), statuses.join(",")).toBe(true);
+      // … and refuses the next ten: those spend neither the address's API budget nor the credential's.
+      expect(statuses.slice(30).every((s) => s === 429), statuses.join(",")).toBe(true);
+      const tokens: number[] = [];
+      for (let i = 0; i < 11; i++) tokens.push((await get(byToken)).status);
+      expect(tokens).toEqual([...Array<number>(10).fill(200), 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("keeps sign-in limited even when the API limit is off", async () => {
     const a = await buildTenant(t, "rlsignin");
     // The limit is 30 a minute in a sliding window: 62 attempts reach it even if a window turns midway

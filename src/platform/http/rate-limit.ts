@@ -71,7 +71,30 @@ function credentialKey(req: FastifyRequest): string | undefined {
 
 export type RateLimitPreset = "api" | "signin" | "sso" | "public-form" | "signin-link";
 
-export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, preset: RateLimitPreset): void {
+/**
+ * The limits of `presets` for one request, counted together (every key or none): a request that
+ * carries a password to the API is held to the sign-in limits and the API's in one step, so a 429
+ * from either spends neither's budget.
+ */
+export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, presets: RateLimitPreset | readonly RateLimitPreset[]): void {
+  const checks: Array<[string, number, number?]> = [];
+  for (const preset of typeof presets === "string" ? [presets] : presets) checks.push(...checksOf(deps, req, preset));
+  if (checks.length === 0) return;
+  // Every key or none (hitAll): a request one key refuses spends no other key's budget, so a network
+  // refused by its address limit does not use up the budget of the tokens it sends, nor a client
+  // held by the limit across accounts its budget in each account.
+  const r = hitAll(deps.rateLimiter, checks);
+  // The headers tell the answering key's limit: the first key's when allowed, the refusing one's when not.
+  const max = checks[r.index]![1];
+  reply.header("X-Rate-Limit", String(max));
+  reply.header("X-Rate-Limit-Remaining", String(r.remaining));
+  reply.header("ratelimit-limit", String(max));
+  reply.header("ratelimit-remaining", String(r.remaining));
+  reply.header("ratelimit-reset", String(r.resetSeconds));
+  if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
+}
+
+function checksOf(deps: AppDeps, req: FastifyRequest, preset: RateLimitPreset): Array<[string, number, number?]> {
   const tenant = req.tenant?.id ?? "-";
   const client = clientNetwork(req.ip);
   const checks: Array<[string, number, number?]> = [];
@@ -89,17 +112,5 @@ export function enforceRateLimit(deps: AppDeps, req: FastifyRequest, reply: Fast
     if (cred) checks.push([`api:${tenant}:cred:${cred}`, limit]);
     checks.push([`api:${tenant}:ip:${client}`, limit]);
   }
-  if (checks.length === 0) return;
-  // Every key or none (hitAll): a request one key refuses spends no other key's budget, so a network
-  // refused by its address limit does not use up the budget of the tokens it sends, nor a client
-  // held by the limit across accounts its budget in each account.
-  const r = hitAll(deps.rateLimiter, checks);
-  // The headers tell the answering key's limit: the first key's when allowed, the refusing one's when not.
-  const max = checks[r.index]![1];
-  reply.header("X-Rate-Limit", String(max));
-  reply.header("X-Rate-Limit-Remaining", String(r.remaining));
-  reply.header("ratelimit-limit", String(max));
-  reply.header("ratelimit-remaining", String(r.remaining));
-  reply.header("ratelimit-reset", String(r.resetSeconds));
-  if (!r.allowed) throw new AppError("TooManyRequests", { retryAfterSeconds: r.resetSeconds });
+  return checks;
 }

@@ -200,13 +200,15 @@ export function defineRoute<B extends z.ZodType = z.ZodUndefined, Q extends z.Zo
   register(app, spec as SpecBase<z.ZodType, z.ZodType, z.ZodType>, status, spec.auth, async (req, reply) => {
     const tenant = req.tenant;
     if (!tenant) throw new AppError("RecordNotFound");
-    enforceRateLimit(deps, req, reply, spec.rateLimit ?? "api");
+    const sent = spec.auth !== "anonymous" && auth.credentialSent(req);
+    // A password sent to the API is a sign-in on every request: the sign-in page's limits too,
+    // counted with the route's own in one step (a 429 from either spends neither's budget; the
+    // headers, when allowed, are the sign-in limit's).
+    const signsIn = sent && spec.rateLimit !== "signin" && auth.signsIn?.(req) === true;
+    enforceRateLimit(deps, req, reply, signsIn ? ["signin", spec.rateLimit ?? "api"] : spec.rateLimit ?? "api");
     if (spec.challengeRateLimit === "per-client") enforceChallengeRateLimit(deps, req, { client: true });
     // Counted once per request, whatever transaction (a retry after a conflict) authenticates it.
     let personCounted = false;
-    const sent = spec.auth !== "anonymous" && auth.credentialSent(req);
-    // A password sent to the API is a sign-in on every request: the sign-in page's limits too.
-    if (sent && spec.rateLimit !== "signin" && auth.signsIn?.(req)) enforceRateLimit(deps, req, reply, "signin");
     const prelude = sent ? auth.prelude(tenant.id, req) : undefined;
     /** A context of the tenant for an anonymous caller, over `tx`. */
     const anonymousIn = async (tx: TenantTx): Promise<RequestContext> =>
