@@ -248,3 +248,23 @@ describe("GET /api/v2/audit_logs/checkpoint and POST /api/v2/audit_logs/checkpoi
     expect(r.body.checks).toEqual([expect.objectContaining({ result: "unsigned", reason: "not signed with this installation's checkpoint key" })]);
   });
 });
+
+describe("audit checkpoints with a token that reads audit logs only", () => {
+  it("takes a checkpoint with auditlogs:read; the check, a POST, is refused naming a scope that can be given (write)", async () => {
+    const a = await buildTenant(t, "ckpscope");
+    const made = await a.api("POST", "/api/v2/api_tokens.json", { api_token: { name: "audit reader", scopes: ["auditlogs:read"] } });
+    expect(made.status, made.text).toBe(201);
+    const as = { email: a.ownerEmail, token: made.body.api_token.token as string };
+    const got = await a.api("GET", "/api/v2/audit_logs/checkpoint.json", undefined, as);
+    expect(got.status, got.text).toBe(200);
+    const refused = await a.api("POST", "/api/v2/audit_logs/checkpoints/check.json", { checkpoints: [got.body.checkpoint] }, as);
+    expect(refused.status).toBe(403);
+    expect(refused.body.description).toBe("This token lacks the 'write' scope.");
+    // The scope it names is one a token can be given.
+    const wider = await a.api("POST", "/api/v2/api_tokens.json", { api_token: { name: "audit checker", scopes: ["auditlogs:read", "write"] } });
+    expect(wider.status, wider.text).toBe(201);
+    const ok = await a.api("POST", "/api/v2/audit_logs/checkpoints/check.json", { checkpoints: [got.body.checkpoint] }, { email: a.ownerEmail, token: wider.body.api_token.token as string });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.checks).toEqual([{ seq: got.body.checkpoint.seq, at: got.body.checkpoint.at, result: "matches" }]);
+  });
+});

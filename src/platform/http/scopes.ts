@@ -110,7 +110,11 @@ export function scopesGrant(scopes: readonly string[], need: ScopeNeed): boolean
   return need.resource !== undefined && scopes.includes(`${need.resource}:${need.access}`);
 }
 
-/** The scope to name in a refusal: the narrowest that would have been enough. */
+/**
+ * The scope to name in a refusal: the narrowest that would have been enough and that a credential
+ * can be given (there is no `auditlogs:write`: a POST under /audit_logs needs `write`).
+ */
 export function scopeName(need: ScopeNeed): string {
-  return need.resource ? `${need.resource}:${need.access}` : need.access;
+  const narrow = need.resource ? `${need.resource}:${need.access}` : need.access;
+  return isKnownScope(narrow) ? narrow : need.access;
 }
