@@ -482,6 +482,10 @@ const RULES: Record<string, Row> = {
     check: (as, b) => (b.job_statuses.some((j: { id: string }) => j.id === shared.job) !== (ACTORS[as].access === "all") ? `the owner's job ${ACTORS[as].access === "all" ? "missing" : "listed"}` : undefined),
   },
   showJobStatus: { who: "staff", except: { assigned: 404 }, call: () => get(`/api/v2/job_statuses/${shared.job}.json`) },
+  // The owner's job, finished: an admin passes the policy and is told it has finished (409); an agent who
+  // follows it may not cancel what they did not start (403); one who sees only their own jobs does not find it.
+  // Cancelling an unfinished job: test/job-cancel.test.ts.
+  cancelJobStatus: { who: "admins", except: { owner: 409, admin: 409, assigned: 404 }, call: () => ({ method: "POST", path: `/api/v2/job_statuses/${shared.job}/cancel.json` }) },
 
   // --- users
   showCurrentUser: { who: "anyone", call: () => get("/api/v2/users/me.json") },

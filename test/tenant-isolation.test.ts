@@ -189,6 +189,7 @@ const plans: Record<string, Plan> = {
   deleteDkimKey: { kind: "id", resource: "dkim", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/dkim_keys/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/dkim_keys/${m}.json` } }) },
   showJobStatus: { kind: "id", resource: "job", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/job_statuses/${id}.json` }, missing: { method: "GET", path: `/api/v2/job_statuses/${m}.json` } }) },
   listJobStatuses: { kind: "collection" },
+  cancelJobStatus: { kind: "id", resource: "job", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/job_statuses/${id}/cancel.json` }, missing: { method: "POST", path: `/api/v2/job_statuses/${m}/cancel.json` } }) },
   showUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}.json` }, missing: { method: "GET", path: `/api/v2/users/${m}.json` } }) },
   updateUser: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/users/${id}.json`, body: { user: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/users/${m}.json`, body: { user: { name: "hijack" } } } }) },
   showPasswordRequirements: { kind: "id", resource: "user", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/users/${id}/password/requirements.json` }, missing: { method: "GET", path: `/api/v2/users/${m}/password/requirements.json` } }) },

@@ -210,7 +210,7 @@ export async function waitForJob(tenant: TestTenant, id: string, as?: { email: s
   for (;;) {
     const r = await tenant.api("GET", `/api/v2/job_statuses/${id}.json`, undefined, as);
     if (r.status !== 200) throw new Error(`job status ${id}: ${r.status} ${r.text}`);
-    if (r.body.job_status.status === "completed" || r.body.job_status.status === "failed") return r.body.job_status;
+    if (r.body.job_status.status === "completed" || r.body.job_status.status === "failed" || r.body.job_status.status === "killed") return r.body.job_status;
     if (Date.now() > deadline) throw new Error(`job ${id} still ${r.body.job_status.status} after ${timeoutMs} ms`);
     await new Promise((res) => setTimeout(res, 20));
   }

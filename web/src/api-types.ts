@@ -1362,6 +1362,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/job_statuses/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vaultdesk: cancels a job not finished yet (status `killed`): a queued job never starts, a running one stops before its next ticket; what it did stays done. Its starter or an admin; 409 once finished. */
+        post: operations["cancelJobStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/legal_holds": {
         parameters: {
             query?: never;
@@ -7627,6 +7644,49 @@ export interface operations {
         };
     };
     showJobStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_status: {
+                            created_at?: string;
+                            finished_at?: string | null;
+                            id: string;
+                            job_type: string;
+                            message: string | null;
+                            progress: number;
+                            results: {
+                                action?: string;
+                                details?: string;
+                                error?: string;
+                                id?: number;
+                                index: number;
+                                status?: string;
+                                success?: boolean;
+                            }[];
+                            status: string;
+                            total: number;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    cancelJobStatus: {
         parameters: {
             query?: never;
             header?: never;

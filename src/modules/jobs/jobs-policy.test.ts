@@ -15,4 +15,10 @@ describe("job policy", () => {
       expect(jobPolicy.scope({ ...as("agent"), customRole: { ...PRESETS.agent.configuration, ticket_access } })).toEqual({ kind: "own", userId: "u" });
     }
   });
+  it("lets whoever started a job cancel it, and admins any job", () => {
+    const roles = ["owner", "admin", "agent", "light_agent", "end_user"] as Role[];
+    expect(roles.map((r) => jobPolicy.cancel(as(r), { created_by: "u" }))).toEqual([true, true, true, true, false]);
+    expect(roles.map((r) => jobPolicy.cancel(as(r), { created_by: "someone else" }))).toEqual([true, true, false, false, false]);
+    expect(roles.map((r) => jobPolicy.cancel(as(r), { created_by: null }))).toEqual([true, true, false, false, false]);
+  });
 });

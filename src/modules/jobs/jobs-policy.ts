@@ -1,6 +1,6 @@
 import type { UserActor } from "../../platform/context.ts";
 import { permissionsOf } from "../../platform/roles.ts";
-import { isStaff } from "../users/users-policy.ts";
+import { isAdmin, isStaff } from "../users/users-policy.ts";
 
 /** Whose jobs an actor may follow: everyone's, or only those they started. */
 export type JobScope = { kind: "all" } | { kind: "own"; userId: string };
@@ -17,5 +17,9 @@ export const jobPolicy = {
    */
   scope(actor: UserActor): JobScope {
     return permissionsOf(actor).ticket_access === "all" ? { kind: "all" } : { kind: "own", userId: actor.userId };
+  },
+  /** Whoever started a job may cancel it, and admins any job (others who follow it only follow it). */
+  cancel(actor: UserActor, job: { created_by: string | null }): boolean {
+    return isAdmin(actor.role) || (isStaff(actor.role) && job.created_by !== null && job.created_by === actor.userId);
   },
 };

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { listJobStatuses, showJobStatus } from "./jobs-service.ts";
+import { cancelJobStatus, listJobStatuses, showJobStatus } from "./jobs-service.ts";
 import { jobStatusView } from "./jobs-types.ts";
 
 /** Zendesk's Job Statuses API: the progress and per-item results of jobs people started (bulk ticket changes). */
@@ -18,5 +18,12 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "GET", url: "/api/v2/job_statuses/:id", operationId: "showJobStatus", tag: "job_statuses", auth: "user",
     params: z.object({ id: z.string().uuid() }), response: z.object({ job_status: jobStatusView }),
     handler: async (ctx, { params }) => ({ job_status: await showJobStatus(deps, ctx, params.id) }),
+  });
+  defineRoute(app, deps, {
+    method: "POST", url: "/api/v2/job_statuses/:id/cancel", operationId: "cancelJobStatus", tag: "job_statuses", auth: "user",
+    summary: "Vaultdesk: cancels a job not finished yet (status `killed`): a queued job never starts, a running one stops before its next ticket; what it did stays done. Its starter or an admin; 409 once finished.",
+    status: 200,
+    params: z.object({ id: z.string().uuid() }), response: z.object({ job_status: jobStatusView }),
+    handler: async (ctx, { params }) => ({ job_status: await cancelJobStatus(deps, ctx, params.id) }),
   });
 }

@@ -1,7 +1,8 @@
 import { actorUser, type RequestContext } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { forbidden, notFound } from "../../platform/errors.ts";
-import { findJob, listJobs, presentJob, type JobStatusView } from "../../platform/jobs/jobs.ts";
+import { AppError, forbidden, notFound } from "../../platform/errors.ts";
+import { cancelJob, findJob, listJobs, presentJob, type JobStatusView } from "../../platform/jobs/jobs.ts";
+import { audit } from "../audit/audit-service.ts";
 import { jobPolicy } from "./jobs-policy.ts";
 
 /**
@@ -17,6 +18,22 @@ export async function showJobStatus(deps: Pick<AppDeps, "jobs">, ctx: RequestCon
   const j = await findJob(ctx.tx, id);
   if (!j || !deps.jobs.visibleTypes().includes(j.job_type) || (scope.kind === "own" && j.created_by !== scope.userId)) throw notFound();
   return presentJob(ctx, j);
+}
+
+/**
+ * Cancels a job that has not finished (Zendesk's `killed` status): a queued job never starts, a
+ * running one stops before its next item. What it already did stays done (its results say which
+ * tickets); the cancellation is audited. Found as `showJobStatus` finds (404 otherwise); only
+ * its starter or an admin may cancel it (403); a finished job answers 409.
+ */
+export async function cancelJobStatus(deps: Pick<AppDeps, "jobs">, ctx: RequestContext, id: string): Promise<JobStatusView> {
+  const actor = actorUser(ctx);
+  await showJobStatus(deps, ctx, id);
+  const j = (await findJob(ctx.tx, id))!;
+  if (!jobPolicy.cancel(actor, j)) throw forbidden();
+  if (!(await cancelJob(ctx.tx, id, "Cancelled"))) throw new AppError("Conflict", { description: "This job has already finished." });
+  audit(ctx, { action: "job_status.cancelled", resourceType: "job_status", resourceId: id, fields: ["status"] });
+  return presentJob(ctx, (await findJob(ctx.tx, id))!);
 }
 
 /** The tenant's most recent visible jobs, newest first (Zendesk's List Job Statuses). */

@@ -6,7 +6,7 @@ import type { Conn, TenantTx } from "../db/database.ts";
 export type JobRow = {
   id: string;
   job_type: string;
-  status: "queued" | "working" | "completed" | "failed";
+  status: "queued" | "working" | "completed" | "failed" | "killed";
   total: number;
   progress: number;
   results: unknown[];
@@ -127,6 +127,21 @@ export async function finishJob(
       locked_until = NULL, finished_at = now(), updated_at = now()
       ${f.results ? sql`, results = ${JSON.stringify(f.results)}::jsonb, progress = total` : sql``}
     WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND locked_by = ${worker} AND status = 'working'`.execute(tx.db);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
+/**
+ * Cancels a job not finished yet (Zendesk's `killed`): its payload cleared and its lease released,
+ * so the worker holding it stops before its next item (`holdForItem`) and none of its later
+ * writes (`finishJob`, `releaseJob`: `locked_by` is no longer it) apply. Waits for an item under
+ * way, whose transaction holds the row: that item is done, none after it. False when it had
+ * already finished.
+ */
+export async function cancelJob(tx: TenantTx, id: string, message: string): Promise<boolean> {
+  const r = await sql`
+    UPDATE job_statuses SET status = 'killed', message = ${message}, payload_sealed = NULL, locked_by = NULL,
+      locked_until = NULL, finished_at = now(), updated_at = now()
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status IN ('queued', 'working')`.execute(tx.db);
   return Number(r.numAffectedRows ?? 0) > 0;
 }
 

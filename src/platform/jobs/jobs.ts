@@ -80,7 +80,7 @@ export type JobStatusView = {
   finished_at?: string | null;
 };
 
-const MESSAGES: Record<string, string> = { queued: "Queued", working: "Working", completed: "Completed", failed: "Failed" };
+const MESSAGES: Record<string, string> = { queued: "Queued", working: "Working", completed: "Completed", failed: "Failed", killed: "Cancelled" };
 
 export function presentJob(
   ctx: RequestContext,
@@ -100,4 +100,5 @@ export function presentJob(
 }
 
 export const findJob = repo.findJob;
+export const cancelJob = repo.cancelJob;
 export const listJobs = repo.listJobs;

@@ -1,9 +1,10 @@
-import { client, ok } from "../api.ts";
+import { useState } from "react";
+import { client, explain, ok } from "../api.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 
-const STATES = ["queued", "working", "completed", "failed"] as const;
+const STATES = ["queued", "working", "completed", "failed", "killed"] as const;
 const stateLabel = (status: string) => {
   const known = STATES.find((x) => x === status);
   return known ? t(`admin.jobs.status.${known}`) : status;
@@ -23,12 +24,33 @@ export function JobsPage() {
     refetchInterval: (jobs) => (jobs?.some((j) => j.status === "queued" || j.status === "working") ? REFRESH_MS : false),
   });
   const jobs = list.data;
+  const [busy, setBusy] = useState<string | null>(null);
+  const [said, setSaid] = useState<{ text: string; error: boolean } | null>(null);
+  // A queued job never starts; a running one stops before its next ticket (its starter's or an admin's to cancel).
+  async function cancel(id: string) {
+    setBusy(id);
+    setSaid(null);
+    try {
+      await ok(client.POST("/api/v2/job_statuses/{id}/cancel", { params: { path: { id } } }));
+      setSaid({ text: t("admin.jobs.cancelled"), error: false });
+    } catch (err) {
+      setSaid({ text: explain(err), error: true });
+    } finally {
+      setBusy(null);
+      await list.reload();
+    }
+  }
   const kind = (type: string) => (type === "bulk_update_job" ? t("admin.jobs.update") : type === "bulk_create_job" ? t("admin.jobs.create") : type);
   return (
     <main id="main" className="main">
       <PageHeading>{t("admin.jobs.title")}</PageHeading>
       <p className="muted">{t("admin.jobs.intro")}</p>
       <Loadable state={list}>{() => null}</Loadable>
+      {said ? (
+        <p role={said.error ? "alert" : "status"} className={said.error ? "error" : undefined}>
+          {said.text}
+        </p>
+      ) : null}
       {jobs && jobs.length === 0 ? <p className="empty">{t("admin.jobs.empty")}</p> : null}
       {jobs && jobs.length > 0 ? (
         <table className="admin">
@@ -41,6 +63,9 @@ export function JobsPage() {
               <th scope="col">{t("admin.jobs.failed")}</th>
               <th scope="col">{t("admin.jobs.queued")}</th>
               <th scope="col">{t("admin.jobs.finished")}</th>
+              <th scope="col">
+                <span className="sr-only">{t("admin.jobs.actions")}</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -56,6 +81,13 @@ export function JobsPage() {
                 <td data-label={t("admin.jobs.failed")}>{j.results.filter((r) => r.success === false).length}</td>
                 <td data-label={t("admin.jobs.queued")}>{j.created_at ? <time dateTime={j.created_at}>{formatDate(j.created_at)}</time> : "—"}</td>
                 <td data-label={t("admin.jobs.finished")}>{j.finished_at ? <time dateTime={j.finished_at}>{formatDate(j.finished_at)}</time> : "—"}</td>
+                <td>
+                  {j.status === "queued" || j.status === "working" ? (
+                    <button type="button" className="secondary" disabled={busy !== null} onClick={() => void cancel(j.id)} aria-label={t("admin.jobs.cancelFor", { kind: kind(j.job_type), when: j.created_at ? formatDate(j.created_at) : "" })}>
+                      {t("admin.jobs.cancel")}
+                    </button>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+
+/**
+ * The Bulk jobs page cancels a job, in Chromium, on a server that queues jobs and runs none
+ * (`VAULTDESK_JOB_WORKERS=0`), so the job is still waiting when the owner clicks: it is cancelled
+ * for good (the API says `killed`, the page "Cancelled"), its tickets untouched, and a second click
+ * on a page left open is told the job has finished. Running jobs stopping before their next
+ * ticket: test/job-cancel.test.ts. Screenshot jobs-cancelled.png.
+ */
+
+const PASSWORD = "Correct horse battery 9";
+let h: Harness;
+let ownerApi: Record<string, string>;
+let ticket = 0;
+let jobId = "";
+
+beforeAll(async () => {
+  h = await startHarness({ VAULTDESK_JOB_WORKERS: "0" });
+  ownerApi = await firstAccount(h, PASSWORD);
+  ticket = (await apiCall(h, "POST", "/api/v2/tickets.json", { headers: ownerApi, body: { ticket: { subject: "Printer on fire", comment: { body: "Smoke" } } } })).body.ticket.id as number;
+  const queued = await apiCall(h, "PUT", `/api/v2/tickets/update_many.json?ids=${ticket}`, { headers: ownerApi, body: { ticket: { priority: "urgent" } } });
+  expect(queued.status).toBe(200);
+  jobId = queued.body.job_status.id as string;
+});
+afterAll(async () => h?.close());
+
+describe("the Bulk jobs page", () => {
+  it("cancels a job still waiting to start; the job never runs, and a second click is told it has finished", async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.base}/admin/jobs`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    const row = page.locator("table.admin tbody tr").first();
+    await visible(row.getByText("Waiting to start"));
+    // A second page open on the same list, to click the same job's button once it has been cancelled.
+    const stale = await h.newPage();
+    await stale.goto(`${h.base}/admin/jobs`);
+    await signIn(stale, "ann@acme.test", PASSWORD);
+    await visible(stale.getByText("Waiting to start"));
+
+    await row.getByRole("button", { name: /^Cancel: Bulk update, queued / }).click();
+    await visible(page.getByRole("status").getByText("The job was cancelled. Tickets it had already changed keep their changes; it changes no others."));
+    await visible(row.getByText("Cancelled"));
+    await expect.poll(async () => row.getByRole("button").count()).toBe(0);
+    await shot(page, "jobs-cancelled");
+    await expectAccessible(page, "the bulk jobs page with a cancelled job");
+    const job = await apiCall(h, "GET", `/api/v2/job_statuses/${jobId}.json`, { headers: ownerApi });
+    expect(job.body.job_status).toMatchObject({ status: "killed", progress: 0 });
+    expect((await apiCall(h, "GET", `/api/v2/tickets/${ticket}.json`, { headers: ownerApi })).body.ticket.priority).toBeNull();
+
+    await stale.locator("table.admin tbody tr").first().getByRole("button", { name: /^Cancel: / }).click();
+    await visible(stale.getByRole("alert"));
+    await visible(stale.locator("table.admin tbody tr").first().getByText("Cancelled"));
+    expect(h.incidents).toEqual([]);
+  });
+});
