@@ -110,12 +110,22 @@ describe("password sign-in and sessions", () => {
   });
 });
 
+/** Runs `fn` on an app of its own whose API limit is `perMinute`, its clock and limiter's stopped at one moment, with a tenant; then closes it. */
+async function withApiLimit(perMinute: number, prefix: string, fn: (app: TestApp, a: TestTenant) => Promise<void>): Promise<void> {
+  const at = Date.now();
+  const limited = await startTestApp({ env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: String(perMinute) }, now: () => new Date(at), rateLimiter: createMemoryRateLimiter(() => at) });
+  try {
+    await fn(limited, await buildTenant(limited, prefix));
+  } finally {
+    await limited.close();
+  }
+}
+const tokenAuth = (a: TestTenant, token: string) => ({ authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${token}`).toString("base64") });
+
 // Limits shared by server processes through PostgreSQL: test/postgres/shared-rate-limits.test.ts.
 describe("rate limits", () => {
-  it("answers 429 with Retry-After past the API limit", async () => {
-    const limited = await startTestApp({ env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "5" } });
-    try {
-      const a = await buildTenant(limited, "rl");
+  it("answers 429 with Retry-After past the API limit", () =>
+    withApiLimit(5, "rl", async (_app, a) => {
       const statuses = [];
       for (let i = 0; i < 7; i++) statuses.push(await a.api("GET", "/api/v2/users/me.json"));
       expect(statuses.slice(0, 5).map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
@@ -124,18 +134,11 @@ describe("rate limits", () => {
       expect(last.status).toBe(429);
       expect(Number(last.headers["retry-after"])).toBeGreaterThan(0);
       expect(last.body.error).toBe("TooManyRequests");
-    } finally {
-      await limited.close();
-    }
-  });
+    }));
 
-  it("counts a request on every one of its limits or on none: a network held by its address limit does not spend its tokens' budgets", async () => {
-    const at = Date.now();
-    const limited = await startTestApp({ env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "5" }, now: () => new Date(at), rateLimiter: createMemoryRateLimiter(() => at) });
-    try {
-      const a = await buildTenant(limited, "rlall");
-      const basic = (token: string) => ({ authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${token}`).toString("base64") });
-      const get = (token: string, localAddress: string) => limited.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: basic(token), localAddress });
+  it("counts a request on every one of its limits or on none: a network held by its address limit does not spend its tokens' budgets", () =>
+    withApiLimit(5, "rlall", async (limited, a) => {
+      const get = (token: string, localAddress: string) => limited.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers: tokenAuth(a, token), localAddress });
       const tokens: string[] = [];
       for (const name of ["filler", "probe"]) {
         const made = await a.api("POST", "/api/v2/api_tokens.json", { api_token: { name, scopes: ["read"] } });
@@ -156,19 +159,12 @@ describe("rate limits", () => {
       const elsewhere = [];
       for (let i = 0; i < 6; i++) elsewhere.push((await get(token, "127.0.0.3")).status);
       expect(elsewhere).toEqual([200, 200, 200, 200, 200, 429]);
-    } finally {
-      await limited.close();
-    }
-  });
+    }));
 
-  it("a password request the sign-in limit refuses spends none of the API budget of its network or credential", async () => {
-    const at = Date.now();
-    const limited = await startTestApp({ env: { VAULTDESK_RATE_LIMIT_PER_MINUTE: "40" }, now: () => new Date(at), rateLimiter: createMemoryRateLimiter(() => at) });
-    try {
-      const a = await buildTenant(limited, "rlpw");
+  it("a password request the sign-in limit refuses spends none of the API budget of its network or credential", () =>
+    withApiLimit(40, "rlpw", async (limited, a) => {
       expect((await a.api("PUT", "/api/v2/api_settings.json", { api_settings: { password_access: true } })).status).toBe(200);
       const byPassword = { authorization: "Basic " + Buffer.from(`${a.ownerEmail}:${a.ownerPassword}`).toString("base64") };
-      const byToken = { authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") };
       const get = (headers: Record<string, string>) => limited.request({ method: "GET", path: "/api/v2/users/me.json", host: a.host, headers, localAddress: "127.0.0.2" });
       // The sign-in limit (30 a minute) lets 30 password requests through, each counted on the API limit (40) too …
       const statuses: number[] = [];
@@ -177,12 +173,9 @@ describe("rate limits", () => {
       // … and refuses the next ten: those spend neither the address's API budget nor the credential's.
       expect(statuses.slice(30).every((s) => s === 429), statuses.join(",")).toBe(true);
       const tokens: number[] = [];
-      for (let i = 0; i < 11; i++) tokens.push((await get(byToken)).status);
+      for (let i = 0; i < 11; i++) tokens.push((await get(tokenAuth(a, a.ownerToken))).status);
       expect(tokens).toEqual([...Array<number>(10).fill(200), 429]);
-    } finally {
-      await limited.close();
-    }
-  });
+    }));
 
   it("keeps sign-in limited even when the API limit is off", async () => {
     const a = await buildTenant(t, "rlsignin");
