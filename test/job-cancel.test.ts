@@ -130,3 +130,19 @@ describe("cancelling a job", () => {
     expect((await a.api("GET", `/api/v2/job_statuses/${three}.json`)).body.job_status.status).toBe("queued");
   });
 });
+
+describe("cancelling a job that is not a bulk ticket change", () => {
+  it("a search index rebuild cannot be cancelled, even by an admin (409): it stays queued, and no cancellation is audited", async () => {
+    const a = await buildTenant(web, "cancelsx");
+    const set = await a.api("PUT", "/api/v2/search_settings.json", { search_settings: { languages: ["english", "swedish"] } });
+    expect(set.status, set.text).toBe(200);
+    const id = set.body.search_settings.reindex.id as string;
+    expect((await a.api("GET", `/api/v2/job_statuses/${id}.json`)).body.job_status).toMatchObject({ job_type: "search.reindex", status: "queued" });
+    const r = await cancel(a, id);
+    expect(r.status, r.text).toBe(409);
+    expect(r.body).toMatchObject({ error: "Conflict", description: "Only bulk ticket jobs can be cancelled." });
+    expect((await a.api("GET", `/api/v2/job_statuses/${id}.json`)).body.job_status.status).toBe("queued");
+    const log = await a.api("GET", "/api/v2/audit_logs.json?filter[action]=job_status.cancelled");
+    expect(log.body.audit_logs).toEqual([]);
+  });
+});

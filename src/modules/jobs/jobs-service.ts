@@ -24,13 +24,15 @@ export async function showJobStatus(deps: Pick<AppDeps, "jobs">, ctx: RequestCon
  * Cancels a job that has not finished (Zendesk's `killed` status): a queued job never starts, a
  * running one stops before its next item. What it already did stays done (its results say which
  * tickets); the cancellation is audited. Found as `showJobStatus` finds (404 otherwise); only
- * its starter or an admin may cancel it (403); a finished job answers 409.
+ * its starter or an admin may cancel it (403); a finished job, or one that is not a bulk ticket
+ * change (the search index's rebuild), answers 409.
  */
 export async function cancelJobStatus(deps: Pick<AppDeps, "jobs">, ctx: RequestContext, id: string): Promise<JobStatusView> {
   const actor = actorUser(ctx);
   await showJobStatus(deps, ctx, id);
   const j = (await findJob(ctx.tx, id))!;
   if (!jobPolicy.cancel(actor, j)) throw forbidden();
+  if (!deps.jobs.cancellableTypes().includes(j.job_type)) throw new AppError("Conflict", { description: "Only bulk ticket jobs can be cancelled." });
   if (!(await cancelJob(ctx.tx, id, "Cancelled"))) throw new AppError("Conflict", { description: "This job has already finished." });
   audit(ctx, { action: "job_status.cancelled", resourceType: "job_status", resourceId: id, fields: ["status"] });
   return presentJob(ctx, (await findJob(ctx.tx, id))!);

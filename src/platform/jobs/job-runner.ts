@@ -175,6 +175,15 @@ export class JobRunner {
     return [...this.handlers.values()].filter((h) => (h.kind === "items" || h.kind === "steps") && h.visible === true).map((h) => h.type);
   }
 
+  /**
+   * The kinds of job people may cancel (jobs-service.ts cancelJobStatus): the visible jobs of
+   * items (bulk ticket changes), which stop between two items. A job of steps (the search
+   * index's rebuild) keeps an index whole and is never cut short by hand.
+   */
+  cancellableTypes(): string[] {
+    return [...this.handlers.values()].filter((h) => h.kind === "items" && h.visible === true).map((h) => h.type);
+  }
+
   start(): this {
     if (this.opts.workers <= 0) return this;
     this.unsubscribe = this.db.onTenantCommit((tenantId, bag) => {

@@ -82,7 +82,7 @@ export function JobsPage() {
                 <td data-label={t("admin.jobs.queued")}>{j.created_at ? <time dateTime={j.created_at}>{formatDate(j.created_at)}</time> : "—"}</td>
                 <td data-label={t("admin.jobs.finished")}>{j.finished_at ? <time dateTime={j.finished_at}>{formatDate(j.finished_at)}</time> : "—"}</td>
                 <td>
-                  {j.status === "queued" || j.status === "working" ? (
+                  {(j.status === "queued" || j.status === "working") && (j.job_type === "bulk_update_job" || j.job_type === "bulk_create_job") ? (
                     <button type="button" className="secondary" disabled={busy !== null} onClick={() => void cancel(j.id)} aria-label={t("admin.jobs.cancelFor", { kind: kind(j.job_type), when: j.created_at ? formatDate(j.created_at) : "" })}>
                       {t("admin.jobs.cancel")}
                     </button>
