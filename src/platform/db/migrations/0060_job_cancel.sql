@@ -21,12 +21,9 @@ END
 $$;
 REVOKE ALL ON FUNCTION vd_jobs_purge(timestamptz, integer) FROM PUBLIC;
 
-DROP POLICY runner_purge ON job_statuses;
-DO $$
-BEGIN
-  EXECUTE format($p$CREATE POLICY runner_purge ON job_statuses FOR DELETE TO %I USING (status IN ('completed', 'failed', 'killed') AND finished_at IS NOT NULL)$p$, current_user);
-END
-$$;
+-- Altered, not re-created: the policy keeps its role (vd_jobs_purge's owner, who ran 0010), even
+-- when this migration runs as another (a superuser).
+ALTER POLICY runner_purge ON job_statuses USING (status IN ('completed', 'failed', 'killed') AND finished_at IS NOT NULL);
 
 DROP INDEX job_statuses_finished;
 CREATE INDEX job_statuses_finished ON job_statuses (finished_at) WHERE status IN ('completed', 'failed', 'killed');
