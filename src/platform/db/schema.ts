@@ -485,7 +485,7 @@ export interface JobStatusesTable {
   tenant_id: string;
   id: string;
   job_type: string;
-  status: "queued" | "working" | "completed" | "failed";
+  status: "queued" | "working" | "completed" | "failed" | "killed";
   total: number;
   progress: number;
   results: ColumnType<unknown[], string, string>;
