@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainQueued } from "../src/modules/audit/audit-service.ts";
 import { findTenant } from "../src/modules/tenants/tenants-service.ts";
 import { registeredRoutes } from "../src/platform/http/route.ts";
+import { makeContext } from "../src/platform/context.ts";
+import { enqueueJob } from "../src/platform/jobs/jobs.ts";
 import { SetupToken } from "../src/platform/setup-token.ts";
 import { buildTenant, buildUser, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { consentRecordFor } from "./support/consent.ts";
@@ -100,6 +102,7 @@ async function withPasskey(): Promise<{ id: number; email: string; auth: SoftAut
 
 const NO_AUDIT: Record<string, string> = {
   "POST /api/v2/invitations/preview": "reads an invitation (POST only to keep its token out of URLs and logs); changes nothing",
+  "POST /api/v2/audit_logs/checkpoints/check": "compares kept checkpoints with the chain (POST only to carry up to 100 of them); changes nothing",
   "POST /api/v2/users/me/passkeys/options": "issues a single-use WebAuthn challenge (a keyed hash, five minutes); adding the passkey is audited",
   "POST /api/v2/session/passkey/options": "issues a single-use WebAuthn challenge for an anonymous sign-in; the sign-in is audited",
   "POST /api/v2/session/two_factor/passkey/options": "issues a single-use WebAuthn challenge for the second step; the sign-in is audited",
@@ -230,7 +233,19 @@ async function suspendedTicket(): Promise<number> {
   return ((await a.api("GET", "/api/v2/suspended_tickets.json?sort_order=desc")).body.suspended_tickets[0].id) as number;
 }
 
+/** A bulk update of the owner's, due an hour from now (so no runner takes it before it is cancelled). */
+async function waitingJob(): Promise<string> {
+  return t.db.tenant(a.tenantId, async (tx) => {
+    const owner = (await tx.db.selectFrom("users").select("id").where("role", "=", "owner").executeTakeFirstOrThrow()).id;
+    const ctx = makeContext({ tx, sealer: await t.keyring.sealerFor(tx), actor: { kind: "system" }, requestId: "test", now: () => new Date() });
+    const id = await enqueueJob(ctx, { type: "bulk_update_job", total: 1, payload: { ip: null, apiBase: "", input: { items: [] } }, createdBy: owner, maxAttempts: 1 });
+    await sql`UPDATE job_statuses SET run_after = now() + interval '1 hour' WHERE tenant_id = ${tx.tenantId} AND id = ${id}`.execute(tx.db);
+    return id;
+  });
+}
+
 const CASES: Record<string, Case> = {
+  "POST /api/v2/job_statuses/:id/cancel": { action: "job_status.cancelled", prepare: async () => ({ method: "POST", path: `/api/v2/job_statuses/${await waitingJob()}/cancel.json` }) },
   "POST /api/v2/setup": {
     action: "tenant.created",
     prepare: async () => ({
@@ -677,6 +692,10 @@ describe("every write route is audited", () => {
     const before = await auditActions(a.tenantId);
     const res = await t.request({ method: "POST", path: "/api/v2/invitations/preview.json", host: a.host, body: { token: inv.invitation.token } });
     expect(res.status, res.text).toBe(200);
+    const kept = await a.api("GET", "/api/v2/audit_logs/checkpoint.json");
+    expect(kept.status, kept.text).toBe(200);
+    const checked = await a.api("POST", "/api/v2/audit_logs/checkpoints/check.json", { checkpoints: [kept.body.checkpoint] });
+    expect(checked.body.checks).toEqual([expect.objectContaining({ result: "matches" })]);
     expect(await auditActions(a.tenantId)).toEqual(before);
     // The WebAuthn challenges: registration options for a signed-in person, sign-in options, second-factor options, recovery-code options.
     const k = await passkeyTenant();
@@ -700,6 +719,6 @@ describe("every write route is audited", () => {
     expect(acs.status, acs.text).toBe(303);
     expect(acs.headers.location).toMatch(/^\/access\/saml\/complete\?token=/);
     expect((await auditActions(s.tenantId)).slice(beforeAcs.length)).toEqual([]);
-    expect(Object.keys(NO_AUDIT)).toEqual(["POST /api/v2/invitations/preview", "POST /api/v2/users/me/passkeys/options", "POST /api/v2/session/passkey/options", "POST /api/v2/session/two_factor/passkey/options", "POST /api/v2/users/me/two_factor/recovery_codes/passkey/options", "POST /access/saml"]);
+    expect(Object.keys(NO_AUDIT)).toEqual(["POST /api/v2/invitations/preview", "POST /api/v2/audit_logs/checkpoints/check", "POST /api/v2/users/me/passkeys/options", "POST /api/v2/session/passkey/options", "POST /api/v2/session/two_factor/passkey/options", "POST /api/v2/users/me/two_factor/recovery_codes/passkey/options", "POST /access/saml"]);
   });
 });
