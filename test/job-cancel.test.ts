@@ -1,13 +1,17 @@
+import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobRunner, type ItemsHandler } from "../src/platform/jobs/job-runner.ts";
+import * as jobsRepo from "../src/platform/jobs/jobs-repo.ts";
 import { bulkUpdateHandler } from "../src/modules/tickets/tickets-jobs.ts";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
+import { whileChangeHeld } from "./support/held-rows.ts";
 
 /**
  * Cancelling a job (POST /api/v2/job_statuses/{id}/cancel, Zendesk's `killed`), over real HTTP,
  * on a server that queues jobs and runs none, and a runner of the test's started when it says: a
  * queued job never starts; a running one stops before its next ticket and keeps what it did; only
- * its starter or an admin cancels it; a finished job answers 409; every cancellation is audited.
+ * its starter or an admin cancels it; a finished job answers 409, as does one whose last ticket is
+ * done (it ends completed); every cancellation is audited.
  */
 
 let web: TestApp;
@@ -100,6 +104,32 @@ describe("cancelling a job", () => {
     expect(job.progress).toBe(ran.length);
     expect(job.results.map((x: { index: number; success: boolean }) => [x.index, x.success])).toEqual(ran.map((i) => [i, true]));
     expect(await tagsOf(a, ids)).toEqual(ids.map((_, i) => (i < ran.length ? ["bulk"] : [])));
+  });
+
+  it("a job whose last ticket is done is not cancelled: a cancellation waiting on that ticket answers 409, and the job ends completed", async () => {
+    const a = await buildTenant(web, "cancell");
+    const ids = await openTickets(a, 2);
+    const id = (await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${ids.join(",")}`, { ticket: { additional_tags: ["x"] } })).body.job_status.id as string;
+    // The runner's steps, taken by hand: the job claimed, its first ticket done, then its last
+    // ticket's transaction (the item's result and progress) while a cancellation waits on the job's
+    // row (on PostgreSQL it is blocked on that transaction; on PGlite it comes after it).
+    const worker = "test-worker";
+    await web.db.tenant(a.tenantId, async (tx) => {
+      expect((await jobsRepo.claimNext(tx, [bulkUpdateHandler.type], worker, 60_000, true))?.id).toBe(id);
+      expect(await jobsRepo.holdForItem(tx, id, worker, 0)).toBe(true);
+      await jobsRepo.recordItem(tx, id, { id: ids[0], index: 0, action: "update", status: "Updated", success: true }, 60_000);
+    });
+    const lastItem = sql`UPDATE job_statuses SET progress = progress + 1, results = results || ${JSON.stringify([{ id: ids[1], index: 1, action: "update", status: "Updated", success: true }])}::jsonb
+      WHERE tenant_id = ${a.tenantId} AND id = ${id} RETURNING id`;
+    const [r] = await whileChangeHeld(web, a.tenantId, lastItem, [[() => cancel(a, id)]]);
+    expect(r!.status, r!.text).toBe(409);
+    expect(r!.body).toMatchObject({ error: "Conflict", description: "This job has already finished." });
+    // The runner then finishes it as it would: completed, every ticket's result kept.
+    expect(await web.db.tenant(a.tenantId, (tx) => jobsRepo.finishJob(tx, id, worker, { status: "completed", message: "Completed" }))).toBe(true);
+    const job = (await a.api("GET", `/api/v2/job_statuses/${id}.json`)).body.job_status;
+    expect(job).toMatchObject({ status: "completed", progress: 2, total: 2 });
+    expect(job.results.map((x: { index: number }) => x.index)).toEqual([0, 1]);
+    expect((await a.api("GET", "/api/v2/audit_logs.json?filter[action]=job_status.cancelled")).body.audit_logs).toEqual([]);
   });
 
   it("is its starter's or an admin's to cancel: another agent who follows it gets 403, an agent who sees only their own jobs 404, and another tenant's job 404", async () => {

@@ -24,8 +24,9 @@ export async function showJobStatus(deps: Pick<AppDeps, "jobs">, ctx: RequestCon
  * Cancels a job that has not finished (Zendesk's `killed` status): a queued job never starts, a
  * running one stops before its next item. What it already did stays done (its results say which
  * tickets); the cancellation is audited. Found as `showJobStatus` finds (404 otherwise); only
- * its starter or an admin may cancel it (403); a finished job, or one that is not a bulk ticket
- * change (the search index's rebuild), answers 409.
+ * its starter or an admin may cancel it (403); a finished job, one whose every ticket is done (it
+ * ends `completed`: jobs-repo.ts cancelJob), or one that is not a bulk ticket change (the search
+ * index's rebuild), answers 409.
  */
 export async function cancelJobStatus(deps: Pick<AppDeps, "jobs">, ctx: RequestContext, id: string): Promise<JobStatusView> {
   const actor = actorUser(ctx);

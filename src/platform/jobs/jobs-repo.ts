@@ -135,13 +135,17 @@ export async function finishJob(
  * so the worker holding it stops before its next item (`holdForItem`) and none of its later
  * writes (`finishJob`, `releaseJob`: `locked_by` is no longer it) apply. Waits for an item under
  * way, whose transaction holds the row: that item is done, none after it. False when it had
- * already finished.
+ * already finished, or when every item is done (`progress = total`: only the worker's
+ * `finishJob` is left, and the job ends `completed`, never `killed` with nothing cancelled). The
+ * condition is checked on the row as the item under way left it (PostgreSQL re-reads a row it
+ * waited for before updating it), so a cancellation that waited for the last item finds nothing
+ * left to cancel. Only for jobs of items, whose total is known when they are queued.
  */
 export async function cancelJob(tx: TenantTx, id: string, message: string): Promise<boolean> {
   const r = await sql`
     UPDATE job_statuses SET status = 'killed', message = ${message}, payload_sealed = NULL, locked_by = NULL,
       locked_until = NULL, finished_at = now(), updated_at = now()
-    WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status IN ('queued', 'working')`.execute(tx.db);
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status IN ('queued', 'working') AND progress < total`.execute(tx.db);
   return Number(r.numAffectedRows ?? 0) > 0;
 }
 
