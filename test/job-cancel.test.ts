@@ -119,15 +119,19 @@ describe("cancelling a job", () => {
       expect(await jobsRepo.holdForItem(tx, id, worker, 0)).toBe(true);
       await jobsRepo.recordItem(tx, id, { id: ids[0], index: 0, action: "update", status: "Updated", success: true }, 60_000);
     });
+    // One ticket left: its starter (the owner) may cancel it.
+    expect((await a.api("GET", `/api/v2/job_statuses/${id}.json`)).body.job_status.abilities).toEqual({ can_cancel: true });
     const lastItem = sql`UPDATE job_statuses SET progress = progress + 1, results = results || ${JSON.stringify([{ id: ids[1], index: 1, action: "update", status: "Updated", success: true }])}::jsonb
       WHERE tenant_id = ${a.tenantId} AND id = ${id} RETURNING id`;
     const [r] = await whileChangeHeld(web, a.tenantId, lastItem, [[() => cancel(a, id)]]);
     expect(r!.status, r!.text).toBe(409);
     expect(r!.body).toMatchObject({ error: "Conflict", description: "This job has already finished." });
+    // Nothing left to cancel: nobody is offered to.
+    expect((await a.api("GET", `/api/v2/job_statuses/${id}.json`)).body.job_status).toMatchObject({ status: "working", progress: 2, abilities: { can_cancel: false } });
     // The runner then finishes it as it would: completed, every ticket's result kept.
     expect(await web.db.tenant(a.tenantId, (tx) => jobsRepo.finishJob(tx, id, worker, { status: "completed", message: "Completed" }))).toBe(true);
     const job = (await a.api("GET", `/api/v2/job_statuses/${id}.json`)).body.job_status;
-    expect(job).toMatchObject({ status: "completed", progress: 2, total: 2 });
+    expect(job).toMatchObject({ status: "completed", progress: 2, total: 2, abilities: { can_cancel: false } });
     expect(job.results.map((x: { index: number }) => x.index)).toEqual([0, 1]);
     expect((await a.api("GET", "/api/v2/audit_logs.json?filter[action]=job_status.cancelled")).body.audit_logs).toEqual([]);
   });
@@ -142,10 +146,22 @@ describe("cancelling a job", () => {
     const asStarter = { email: starter.email, token: starter.token! };
     const start = async () => (await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${ids.join(",")}`, { ticket: { priority: "low" } }, asStarter)).body.job_status.id as string;
     const one = await start();
-    expect((await cancel(a, one, { email: colleague.email, token: colleague.token! })).status).toBe(403);
+    // `abilities.can_cancel` says the same as the cancellation would: the starter and an admin yes,
+    // a colleague who follows every job no.
+    const asColleague = { email: colleague.email, token: colleague.token! };
+    const asAdmin = { email: admin.email, token: admin.token! };
+    expect((await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${ids.join(",")}`, { ticket: { priority: "low" } }, asStarter)).body.job_status.abilities).toEqual({ can_cancel: true });
+    const seen = async (as: { email: string; token: string }) => (await a.api("GET", `/api/v2/job_statuses/${one}.json`, undefined, as)).body.job_status.abilities;
+    expect([await seen(asStarter), await seen(asAdmin), await seen(asColleague)]).toEqual([{ can_cancel: true }, { can_cancel: true }, { can_cancel: false }]);
+    const listed = (await a.api("GET", "/api/v2/job_statuses.json", undefined, asColleague)).body.job_statuses as Array<{ id: string; abilities: { can_cancel: boolean } }>;
+    expect(listed.find((j) => j.id === one)?.abilities).toEqual({ can_cancel: false });
+    expect((await cancel(a, one, asColleague)).status).toBe(403);
     expect((await cancel(b, one)).status).toBe(404);
     const own = await cancel(a, one, asStarter);
     expect(own.status, own.text).toBe(200);
+    // Cancelled: nobody may cancel it any more.
+    expect(own.body.job_status.abilities).toEqual({ can_cancel: false });
+    expect(await seen(asAdmin)).toEqual({ can_cancel: false });
     const two = await start();
     expect((await cancel(a, two, { email: admin.email, token: admin.token! })).body.job_status).toMatchObject({ status: "killed" });
     // An agent whose role sees only their assigned tickets follows only their own jobs: another's is not there.
@@ -167,7 +183,7 @@ describe("cancelling a job that is not a bulk ticket change", () => {
     const set = await a.api("PUT", "/api/v2/search_settings.json", { search_settings: { languages: ["english", "swedish"] } });
     expect(set.status, set.text).toBe(200);
     const id = set.body.search_settings.reindex.id as string;
-    expect((await a.api("GET", `/api/v2/job_statuses/${id}.json`)).body.job_status).toMatchObject({ job_type: "search.reindex", status: "queued" });
+    expect((await a.api("GET", `/api/v2/job_statuses/${id}.json`)).body.job_status).toMatchObject({ job_type: "search.reindex", status: "queued", abilities: { can_cancel: false } });
     const r = await cancel(a, id);
     expect(r.status, r.text).toBe(409);
     expect(r.body).toMatchObject({ error: "Conflict", description: "Only bulk ticket jobs can be cancelled." });

@@ -5,7 +5,8 @@ import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, vi
  * The Bulk jobs page cancels a job, in Chromium, on a server that queues jobs and runs none
  * (`VAULTDESK_JOB_WORKERS=0`), so the job is still waiting when the owner clicks: it is cancelled
  * for good (the API says `killed`, the page "Cancelled"), its tickets untouched, and a second click
- * on a page left open is told the job has finished. Running jobs stopping before their next
+ * on a page left open is told the job has finished. The button shows only where the server's
+ * `abilities.can_cancel` says the viewer may cancel. Running jobs stopping before their next
  * ticket: test/job-cancel.test.ts. Screenshot jobs-cancelled.png.
  */
 
@@ -51,6 +52,28 @@ describe("the Bulk jobs page", () => {
     await stale.locator("table.admin tbody tr").first().getByRole("button", { name: /^Cancel: / }).click();
     await visible(stale.getByRole("alert"));
     await visible(stale.locator("table.admin tbody tr").first().getByText("Cancelled"));
+    expect(h.incidents).toEqual([]);
+  });
+
+  it("offers Cancel only on the jobs the server says the viewer may cancel (abilities.can_cancel)", async () => {
+    const queued = await apiCall(h, "PUT", `/api/v2/tickets/update_many.json?ids=${ticket}`, { headers: ownerApi, body: { ticket: { priority: "low" } } });
+    const id = queued.body.job_status.id as string;
+    expect(queued.body.job_status.abilities).toEqual({ can_cancel: true });
+    const page = await h.newPage();
+    // The server's list as it is, but this job marked as one the viewer may not cancel (as it says
+    // to an agent who follows another's job, or of a job whose every ticket is done).
+    await page.route(/\/api\/v2\/job_statuses(\?.*)?$/, async (route) => {
+      const real = await route.fetch();
+      const body = (await real.json()) as { job_statuses: Array<{ id: string; abilities: { can_cancel: boolean } }> };
+      for (const j of body.job_statuses) if (j.id === id) j.abilities = { can_cancel: false };
+      await route.fulfill({ response: real, json: body });
+    });
+    await page.goto(`${h.base}/admin/jobs`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    const row = page.locator("table.admin tbody tr").first();
+    await visible(row.getByText("Waiting to start"));
+    expect(await row.getByRole("button").count()).toBe(0);
+    expect((await apiCall(h, "GET", `/api/v2/job_statuses/${id}.json`, { headers: ownerApi })).body.job_status.status).toBe("queued");
     expect(h.incidents).toEqual([]);
   });
 });

@@ -1371,7 +1371,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vaultdesk: cancels a job not finished yet (status `killed`): a queued job never starts, a running one stops before its next ticket; what it did stays done. Its starter or an admin; 409 once finished. */
+        /** Vaultdesk: cancels a job not finished yet (status `killed`): a queued job never starts, a running one stops before its next ticket; what it did stays done. Its starter or an admin; 409 once finished or once every ticket is done. A job status's `abilities.can_cancel` says whether the caller's cancellation would be accepted. */
         post: operations["cancelJobStatus"];
         delete?: never;
         options?: never;
@@ -7619,6 +7619,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         job_statuses: {
+                            abilities: {
+                                can_cancel: boolean;
+                            };
                             created_at?: string;
                             finished_at?: string | null;
                             id: string;
@@ -7662,6 +7665,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         job_status: {
+                            abilities: {
+                                can_cancel: boolean;
+                            };
                             created_at?: string;
                             finished_at?: string | null;
                             id: string;
@@ -7705,6 +7711,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         job_status: {
+                            abilities: {
+                                can_cancel: boolean;
+                            };
                             created_at?: string;
                             finished_at?: string | null;
                             id: string;
@@ -13035,6 +13044,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         job_status: {
+                            abilities: {
+                                can_cancel: boolean;
+                            };
                             created_at?: string;
                             finished_at?: string | null;
                             id: string;
@@ -13276,6 +13288,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         job_status: {
+                            abilities: {
+                                can_cancel: boolean;
+                            };
                             created_at?: string;
                             finished_at?: string | null;
                             id: string;

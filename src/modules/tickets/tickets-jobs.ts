@@ -2,7 +2,9 @@ import { actorUser, type RequestContext } from "../../platform/context.ts";
 import { AppError, forbidden } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
 import type { ItemsHandler } from "../../platform/jobs/job-runner.ts";
-import { enqueueItems, presentJob, type JobStatusView } from "../../platform/jobs/jobs.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import { enqueueItems, presentJob } from "../../platform/jobs/jobs.ts";
+import { jobAbilities, type JobStatusWithAbilities } from "../jobs/jobs-service.ts";
 import { currentStaffActor } from "../users/users-service.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import { createTicket, updateTicket } from "./tickets-service.ts";
@@ -65,15 +67,16 @@ function requireStaff(ctx: RequestContext) {
   return a;
 }
 
-async function enqueue<P>(ctx: RequestContext, type: string, total: number, input: P): Promise<JobStatusView> {
+async function enqueue<P>(deps: Pick<AppDeps, "jobs">, ctx: RequestContext, type: string, total: number, input: P): Promise<JobStatusWithAbilities> {
   const actor = actorUser(ctx);
   const id = await enqueueItems(ctx, { type, total, input, createdBy: actor.userId, maxAttempts: MAX_ATTEMPTS });
   audit(ctx, { action: "job.queued", resourceType: "job_status", resourceId: id, fields: [type] });
-  return presentJob(ctx, { id, job_type: type, status: "queued", total, progress: 0, results: [], message: null });
+  const job = { id, job_type: type, status: "queued", total, progress: 0, results: [], message: null, created_by: actor.userId };
+  return { ...presentJob(ctx, job), abilities: jobAbilities(deps, actor, job) };
 }
 
 /** Queues changes to many tickets: `ids` with one change, or one change per ticket. */
-export async function queueUpdateMany(ctx: RequestContext, items: UpdateInput["items"]): Promise<JobStatusView> {
+export async function queueUpdateMany(deps: Pick<AppDeps, "jobs">, ctx: RequestContext, items: UpdateInput["items"]): Promise<JobStatusWithAbilities> {
   const actor = requireStaff(ctx);
   // What the caller's role can never do is refused now; the rest is checked per ticket at run time.
   for (const { change } of items) {
@@ -81,11 +84,11 @@ export async function queueUpdateMany(ctx: RequestContext, items: UpdateInput["i
     if (properties.length > 0 && !ticketPolicy.editProperties(actor)) throw forbidden(ticketPolicy.editRefusal(actor));
     if (change.comment && (change.comment.public ?? true) && !ticketPolicy.replyPublicly(actor)) throw forbidden(ticketPolicy.publicReplyRefusal(actor));
   }
-  return enqueue(ctx, BULK_UPDATE, items.length, { items });
+  return enqueue(deps, ctx, BULK_UPDATE, items.length, { items });
 }
 
-export async function queueCreateMany(ctx: RequestContext, tickets: TicketCreateInput[]): Promise<JobStatusView> {
+export async function queueCreateMany(deps: Pick<AppDeps, "jobs">, ctx: RequestContext, tickets: TicketCreateInput[]): Promise<JobStatusWithAbilities> {
   const actor = requireStaff(ctx);
   if (!ticketPolicy.create(actor)) throw forbidden();
-  return enqueue(ctx, BULK_CREATE, tickets.length, { tickets });
+  return enqueue(deps, ctx, BULK_CREATE, tickets.length, { tickets });
 }

@@ -22,7 +22,7 @@ import { register as registerEmail } from "./email-routes.ts";
 import { register as registerTrash } from "./trash-routes.ts";
 import { invalid } from "../../platform/errors.ts";
 import { groupView } from "../groups/groups-types.ts";
-import { jobStatusView } from "../jobs/jobs-types.ts";
+import { jobStatusWithAbilities } from "../jobs/jobs-types.ts";
 import { auditView, commentView, ticketAbilitiesView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketMergeInput, ticketUpdateInput, ticketView } from "./tickets-types.ts";
 
 
@@ -96,21 +96,21 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/tickets/create_many", operationId: "createManyTickets", tag: "tickets", auth: "user",
     summary: "Queues the creation of up to 100 tickets; answers a job status to poll. Each ticket is created on its own; the results say which were refused and why.",
-    body: z.strictObject({ tickets: z.array(ticketCreateInput).min(1).max(100) }), response: z.object({ job_status: jobStatusView }), status: 200,
-    handler: async (ctx, { body }) => ({ job_status: await jobs.queueCreateMany(ctx, body.tickets) }),
+    body: z.strictObject({ tickets: z.array(ticketCreateInput).min(1).max(100) }), response: z.object({ job_status: jobStatusWithAbilities }), status: 200,
+    handler: async (ctx, { body }) => ({ job_status: await jobs.queueCreateMany(deps, ctx, body.tickets) }),
   });
   defineRoute(app, deps, {
     method: "PUT", url: "/api/v2/tickets/update_many", operationId: "updateManyTickets", tag: "tickets", auth: "user",
     summary: "Queues one change to many tickets (`ids` + `ticket`) or individual changes (`tickets`); answers a job status to poll. Each ticket is changed on its own.",
     query: z.object({ ids: idList.optional() }),
     body: z.union([z.strictObject({ ticket: ticketUpdateInput }), z.strictObject({ tickets: z.array(ticketUpdateInput.extend({ id: z.number().int().min(1) })).min(1).max(100) })]),
-    response: z.object({ job_status: jobStatusView }), status: 200,
+    response: z.object({ job_status: jobStatusWithAbilities }), status: 200,
     handler: async (ctx, { body, query }) => {
       if ("ticket" in body) {
         if (!query.ids?.length) throw invalid("ids", "ids: give the tickets to change, e.g. ?ids=1,2,3");
-        return { job_status: await jobs.queueUpdateMany(ctx, query.ids.map((id) => ({ id, change: body.ticket }))) };
+        return { job_status: await jobs.queueUpdateMany(deps, ctx, query.ids.map((id) => ({ id, change: body.ticket }))) };
       }
-      return { job_status: await jobs.queueUpdateMany(ctx, body.tickets.map(({ id, ...change }) => ({ id, change }))) };
+      return { job_status: await jobs.queueUpdateMany(deps, ctx, body.tickets.map(({ id, ...change }) => ({ id, change }))) };
     },
   });
   defineRoute(app, deps, {

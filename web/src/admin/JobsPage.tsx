@@ -26,7 +26,9 @@ export function JobsPage() {
   const jobs = list.data;
   const [busy, setBusy] = useState<string | null>(null);
   const [said, setSaid] = useState<{ text: string; error: boolean } | null>(null);
-  // A queued job never starts; a running one stops before its next ticket (its starter's or an admin's to cancel).
+  // A queued job never starts; a running one stops before its next ticket. Offered only where the
+  // server says the viewer's cancellation would be accepted (`abilities.can_cancel`: its starter or
+  // an admin, a bulk ticket job, tickets left to do).
   async function cancel(id: string) {
     setBusy(id);
     setSaid(null);
@@ -82,7 +84,7 @@ export function JobsPage() {
                 <td data-label={t("admin.jobs.queued")}>{j.created_at ? <time dateTime={j.created_at}>{formatDate(j.created_at)}</time> : "—"}</td>
                 <td data-label={t("admin.jobs.finished")}>{j.finished_at ? <time dateTime={j.finished_at}>{formatDate(j.finished_at)}</time> : "—"}</td>
                 <td>
-                  {(j.status === "queued" || j.status === "working") && (j.job_type === "bulk_update_job" || j.job_type === "bulk_create_job") ? (
+                  {j.abilities.can_cancel ? (
                     <button type="button" className="secondary" disabled={busy !== null} onClick={() => void cancel(j.id)} aria-label={t("admin.jobs.cancelFor", { kind: kind(j.job_type), when: j.created_at ? formatDate(j.created_at) : "" })}>
                       {t("admin.jobs.cancel")}
                     </button>
