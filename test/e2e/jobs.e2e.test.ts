@@ -7,7 +7,9 @@ import { apiCall, expectAccessible, firstAccount, shot, signIn, startHarness, vi
  * for good (the API says `killed`, the page "Cancelled"), its tickets untouched, and a second click
  * on a page left open is told the job has finished. The button shows only where the server's
  * `abilities.can_cancel` says the viewer may cancel. Running jobs stopping before their next
- * ticket: test/job-cancel.test.ts. Screenshot jobs-cancelled.png.
+ * ticket: test/job-cancel.test.ts. The agent workspace's bulk update offers the same Cancel while
+ * its job waits, and then says how many tickets it changed and how many it left as they were.
+ * Screenshots jobs-cancelled.png, workspace-bulk-cancellable.png, workspace-bulk-cancelled.png.
  */
 
 const PASSWORD = "Correct horse battery 9";
@@ -74,6 +76,36 @@ describe("the Bulk jobs page", () => {
     await visible(row.getByText("Waiting to start"));
     expect(await row.getByRole("button").count()).toBe(0);
     expect((await apiCall(h, "GET", `/api/v2/job_statuses/${id}.json`, { headers: ownerApi })).body.job_status.status).toBe("queued");
+    expect(h.incidents).toEqual([]);
+  });
+});
+
+describe("the workspace's bulk update", () => {
+  it("is cancelled while it waits to start: it reports what it changed and leaves the other tickets as they were", async () => {
+    const ids: number[] = [];
+    for (const subject of ["Toner low", "Paper jam"]) {
+      ids.push((await apiCall(h, "POST", "/api/v2/tickets.json", { headers: ownerApi, body: { ticket: { subject, comment: { body: "Help" }, tags: ["cancelme"] } } })).body.ticket.id as number);
+    }
+    const page = await h.newPage();
+    await page.goto(`${h.base}/agent/views/all-open?tag=cancelme&sort=id&order=asc`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    await visible(page.getByText("2 tickets"));
+    await page.getByLabel("Select all tickets on this page").check();
+    await visible(page.getByRole("heading", { name: "Change 2 selected tickets" }));
+    await page.getByLabel("New priority").selectOption("high");
+    await page.getByRole("button", { name: "Apply to 2 tickets" }).click();
+    // No job runs on this server: the update waits to start until it is cancelled.
+    await visible(page.getByText("Updated 0 of 2 tickets…"));
+    await shot(page, "workspace-bulk-cancellable");
+    await expectAccessible(page, "a bulk update waiting to start, with its Cancel button");
+    await page.getByRole("button", { name: "Cancel the update" }).click();
+    await visible(page.getByText("Update cancelled: 0 tickets updated, 2 left unchanged."));
+    await expect.poll(async () => page.getByRole("button", { name: "Cancel the update" }).count()).toBe(0);
+    await shot(page, "workspace-bulk-cancelled");
+    await expectAccessible(page, "the workspace after a cancelled bulk update");
+    const newest = (await apiCall(h, "GET", "/api/v2/job_statuses.json", { headers: ownerApi })).body.job_statuses[0];
+    expect(newest).toMatchObject({ job_type: "bulk_update_job", status: "killed", total: 2, progress: 0, abilities: { can_cancel: false } });
+    for (const id of ids) expect((await apiCall(h, "GET", `/api/v2/tickets/${id}.json`, { headers: ownerApi })).body.ticket.priority).toBeNull();
     expect(h.incidents).toEqual([]);
   });
 });

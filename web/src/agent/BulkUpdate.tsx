@@ -7,7 +7,8 @@ import { AssigneeSelect, GroupSelect, PrioritySelect, StatusSelect } from "./fie
 import { parseTags } from "./model.ts";
 import type { Pickers } from "./workspace.ts";
 
-export type Outcome = { updated: number; failed: Array<{ id: number; reason: string }> };
+/** What a bulk update did; `cancelled` when it was cancelled, with how many tickets it never got to. */
+export type Outcome = { updated: number; failed: Array<{ id: number; reason: string }>; cancelled?: { left: number } };
 
 /** How often the job status is read while the job runs. */
 const POLL_MS = 300;
@@ -18,6 +19,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Changes the selected tickets together: one `PUT /tickets/update_many` queues a job on the
  * server, which changes each ticket on its own; its job status is polled for the progress bar and,
  * once the job has finished, names each ticket that could not be changed and the server's reason.
+ * While it runs it can be cancelled, where the server says this person may (`abilities.can_cancel`:
+ * they started it; tickets left to do): it stops before its next ticket, and the tickets already
+ * changed keep their change.
  */
 export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDone: (outcome: Outcome) => void }) {
   const [status, setStatus] = useState("");
@@ -28,6 +32,9 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
   const [removeTags, setRemoveTags] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  // The running job, while it may be cancelled, and whether a cancellation has been sent.
+  const [cancellable, setCancellable] = useState<string | null>(null);
+  const [cancelling, setCancelling] = useState(false);
 
   const noChange = [{ value: "", label: t("bulk.noChange") }];
 
@@ -54,12 +61,16 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
       job = (await ok(client.PUT("/api/v2/tickets/update_many", { params: { query: { ids: ids.join(",") } }, body: { ticket } }))).job_status;
       while (job.status === "queued" || job.status === "working") {
         setProgress({ done: job.progress, total: job.total });
+        setCancellable(job.abilities.can_cancel ? job.id : null);
         await sleep(POLL_MS);
         job = (await ok(client.GET("/api/v2/job_statuses/{id}", { params: { path: { id: job.id } } }))).job_status;
       }
     } catch (err) {
       setProgress(null);
       return setError(explain(err));
+    } finally {
+      setCancellable(null);
+      setCancelling(false);
     }
     setProgress({ done: job.progress, total: job.total });
     const result: Outcome = { updated: 0, failed: [] };
@@ -70,8 +81,21 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
     // A job that failed as a whole did not get to some tickets: name them too.
     const reported = new Set(job.results.map((x) => x.id));
     if (job.status === "failed") for (const id of ids) if (!reported.has(id)) result.failed.push({ id, reason: t("error.generic") });
+    // Cancelled: the tickets it did not get to are untouched.
+    if (job.status === "killed") result.cancelled = { left: Math.max(0, job.total - job.progress) };
     setProgress(null);
     props.onDone(result);
+  }
+
+  // The poll above then sees the job cancelled (or finished meanwhile: a refusal is shown) and reports what it did.
+  async function cancel(id: string) {
+    setCancelling(true);
+    try {
+      await ok(client.POST("/api/v2/job_statuses/{id}/cancel", { params: { path: { id } } }));
+    } catch (err) {
+      setError(explain(err));
+      setCancelling(false);
+    }
   }
 
   const busy = progress !== null;
@@ -104,16 +128,26 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
           </>
         ) : null}
       </div>
+      {progress && cancellable ? (
+        <button type="button" className="secondary" disabled={cancelling} onClick={() => void cancel(cancellable)}>
+          {t("bulk.cancel")}
+        </button>
+      ) : null}
     </section>
   );
 }
 
 /** What a bulk update did: how many tickets changed, and each one that did not, with the reason. */
 export function BulkResult(props: { outcome: Outcome }) {
-  const { updated, failed } = props.outcome;
+  const { updated, failed, cancelled } = props.outcome;
+  const summary = cancelled
+    ? t("bulk.cancelled", { count: updated, left: cancelled.left })
+    : failed.length
+      ? t("bulk.partly", { count: updated, failed: failed.length })
+      : t("bulk.done", { count: updated });
   return (
-    <div className={failed.length ? "bulk-result partial" : "bulk-result"} role="status">
-      <p>{failed.length ? t("bulk.partly", { count: updated, failed: failed.length }) : t("bulk.done", { count: updated })}</p>
+    <div className={failed.length || cancelled ? "bulk-result partial" : "bulk-result"} role="status">
+      <p>{summary}</p>
       {failed.length ? (
         <ul className="bulk-failures" aria-label={t("bulk.failures")}>
           {failed.map((f) => (

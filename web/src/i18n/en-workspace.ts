@@ -53,6 +53,8 @@ export const enWorkspace = {
   "bulk.partly": { one: "{count} ticket updated; {failed} could not be updated.", other: "{count} tickets updated; {failed} could not be updated." },
   "bulk.failures": "Tickets that could not be updated",
   "bulk.failure": "Ticket #{id}: {reason}",
+  "bulk.cancel": "Cancel the update",
+  "bulk.cancelled": { one: "Update cancelled: {count} ticket updated, {left} left unchanged.", other: "Update cancelled: {count} tickets updated, {left} left unchanged." },
 
   "search.label": "Search tickets",
   "search.placeholder": "status:open tags:vip requester:ada@example.com",

@@ -50,6 +50,8 @@ export const jaStaffA = {
   "bulk.partly": { other: "{count} 件のチケットを更新しました。{failed} 件は更新できませんでした。" },
   "bulk.failures": "更新できなかったチケット",
   "bulk.failure": "チケット #{id}：{reason}",
+  "bulk.cancel": "更新をキャンセル",
+  "bulk.cancelled": { other: "更新をキャンセルしました：{count} 件のチケットを更新し、{left} 件は変更されていません。" },
   "search.label": "チケットを検索",
   "search.placeholder": "status:open tags:vip requester:ada@example.com",
   "search.help": "件名とコメントに含まれる単語や \"引用符で囲んだフレーズ\" を検索し、ステータス、優先度、タグ、リクエスタまたは担当者（メールアドレス、ID、me、none）、グループ、日付で絞り込めます。例：printer status:pending tags:vip",

@@ -50,6 +50,8 @@ export const koStaffA = {
   "bulk.partly": { other: "티켓 {count}건을 업데이트했습니다. {failed}건은 업데이트하지 못했습니다." },
   "bulk.failures": "업데이트하지 못한 티켓",
   "bulk.failure": "티켓 #{id}: {reason}",
+  "bulk.cancel": "업데이트 취소",
+  "bulk.cancelled": { other: "업데이트를 취소했습니다. 티켓 {count}건을 업데이트했고 {left}건은 변경되지 않았습니다." },
   "search.label": "티켓 검색",
   "search.placeholder": "status:open tags:vip requester:ada@example.com",
   "search.help": "제목과 댓글에서 단어와 \"따옴표로 묶은 구문\"을 검색하고, 상태, 우선순위, 태그, 요청자나 담당자(이메일, ID, me 또는 none), 그룹, 날짜로 필터링할 수 있습니다. 예: printer status:pending tags:vip.",

@@ -50,6 +50,8 @@ export const svStaffA = {
   "bulk.partly": { one: "{count} ärende uppdaterades; {failed} kunde inte uppdateras.", other: "{count} ärenden uppdaterades; {failed} kunde inte uppdateras." },
   "bulk.failures": "Ärenden som inte kunde uppdateras",
   "bulk.failure": "Ärende #{id}: {reason}",
+  "bulk.cancel": "Avbryt uppdateringen",
+  "bulk.cancelled": { one: "Uppdateringen avbröts: {count} ärende uppdaterat, {left} kvar utan ändring.", other: "Uppdateringen avbröts: {count} ärenden uppdaterade, {left} kvar utan ändring." },
   "search.label": "Sök ärenden",
   "search.placeholder": "status:open tags:vip requester:ada@example.com",
   "search.help": "Sök efter ord och \"fraser inom citattecken\" i ämnen och kommentarer, med filter för status, prioritet, taggar, beställare eller handläggare (e-post, id, me eller none), grupp eller datum, t.ex. skrivare status:pending tags:vip.",

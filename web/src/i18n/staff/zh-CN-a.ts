@@ -50,6 +50,8 @@ export const zhCNStaffA = {
   "bulk.partly": { other: "已更新 {count} 个工单；{failed} 个无法更新。" },
   "bulk.failures": "无法更新的工单",
   "bulk.failure": "工单 #{id}：{reason}",
+  "bulk.cancel": "取消更新",
+  "bulk.cancelled": { other: "已取消更新：已更新 {count} 个工单，{left} 个未更改。" },
   "search.label": "搜索工单",
   "search.placeholder": "status:open tags:vip requester:ada@example.com",
   "search.help": "在主题和评论中搜索词语和\"带引号的短语\"，并可按状态、优先级、标签、请求者或受理人（电子邮件、ID、me 或 none）、组或日期筛选，例如 printer status:pending tags:vip。",
