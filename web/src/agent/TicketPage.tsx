@@ -91,6 +91,25 @@ export function TicketPage(props: { id: number }) {
     }
   }
 
+  /**
+   * Makes someone else the requester, saved at once (with the ticket's stamp, as every save; the
+   * rest of the draft stays as it is). Answers the sentence to show when it was not done.
+   */
+  async function changeRequester(id: number): Promise<string | null> {
+    if (!ticket) return null;
+    try {
+      await ok(client.PUT("/api/v2/tickets/{id}", { params: { path: { id: props.id } }, body: { ticket: { requester_id: id, safe_update: true, updated_stamp: ticket.updated_at } } }));
+      await invalidate(KEYS.ticket(props.id));
+      return null;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) {
+        void ticketState.reload();
+        return t("requester.conflict");
+      }
+      return explain(err);
+    }
+  }
+
   /** Moves the ticket to the trash, then opens Deleted tickets, where it can be restored. */
   async function remove() {
     setError(null);
@@ -308,7 +327,7 @@ export function TicketPage(props: { id: number }) {
           )}
         </section>
         <aside className="side-panels">
-          <RequesterPanel requesterId={ticket.requester_id} ticketId={ticket.id} />
+          <RequesterPanel requesterId={ticket.requester_id} ticketId={ticket.id} canChange={may.can_edit_properties} onChangeRequester={changeRequester} />
           <TicketHistory ticketId={ticket.id} fields={fields} />
         </aside>
       </div>
