@@ -6,9 +6,10 @@ import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, sta
  * requester through the type-ahead over people (keyboard only), adds a new end user and makes them
  * the requester, and edits the requester's name, phone and organization; each change is read back
  * over the API and the ticket's history shows the requester change. The server's refusals are
- * shown as its sentences (an address already someone else's: 422; a person made staff meanwhile:
- * 403), and the edit control is not offered for a staff requester. axe-core checks the open
- * type-ahead and the edit form; screenshots requester-*.png.
+ * shown as its sentences (an address already someone else's, or a new address where the server has
+ * no outgoing mail for the confirmation link: 422; a person made staff meanwhile: 403), and the
+ * edit control is not offered for a staff requester. axe-core checks the open type-ahead and the
+ * edit form; screenshots requester-*.png.
  */
 
 const PASSWORD = "Harbour lantern requester 71";
@@ -107,6 +108,13 @@ describe("the requester panel", () => {
     const cleo = (await api(`/api/v2/users/${after.requester_id}.json`)).user;
     expect(cleo).toMatchObject({ name: "Cleo Newcomer", email: "cleo@example.test", vaultdesk_role: "end_user" });
     await visible(page.locator("section.history").getByText("Requester changed from Robert Builder to Cleo Newcomer"));
+
+    // A new address is confirmed through a link sent to it: this server has no outgoing mail, so an agent is told why not.
+    await panel.getByRole("button", { name: "Edit details" }).click();
+    await panel.getByLabel("E-mail", { exact: true }).fill("cleo@elsewhere.test");
+    await panel.getByRole("button", { name: "Save details" }).click();
+    await visible(panel.getByRole("alert").getByText("this helpdesk has no outgoing mail server. Ask an admin.", { exact: false }));
+    expect((await api(`/api/v2/users/${cleo.id}.json`)).user.email).toBe("cleo@example.test");
     await expectInert(h, page);
   });
 
