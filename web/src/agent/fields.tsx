@@ -1,4 +1,5 @@
 import { Field } from "../components/Field.tsx";
+import { TypeAhead, type TypeAheadOption } from "../components/TypeAhead.tsx";
 import type { CustomFieldValue, Priority, Status, TicketField, TicketType } from "../api-schema.ts";
 import { t } from "../i18n/index.ts";
 import { PRIORITIES, STATUSES, TICKET_TYPES } from "./model.ts";
@@ -53,19 +54,80 @@ export function TypeSelect(props: SelectProps) {
   return <ChoiceSelect {...props} first={props.first ?? [{ value: "", label: t("type.none") }]} choices={TICKET_TYPES.map((x: TicketType) => ({ value: x, label: t(`type.${x}`) }))} />;
 }
 
+/** How many agents or groups a picker lists as a plain drop-down; past it, it adds a type-ahead. */
+export const SHORT_LIST = 100;
+/** How many matches the type-ahead offers at once (type more to narrow them). */
+const MATCHES = 20;
+
+/**
+ * Whether every word typed starts a word of the name, or the e-mail address ("ada lov" finds
+ * Ada Lovelace, "ada@ex" ada@example.com), ignoring case.
+ */
+export function matches(text: string, name: string, email?: string | null): boolean {
+  const words = text.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return false;
+  const own = name.toLocaleLowerCase().split(/[\s,.()'"-]+/).filter(Boolean);
+  const address = email?.toLocaleLowerCase() ?? "";
+  return words.every((w) => own.some((o) => o.startsWith(w)) || (address !== "" && address.startsWith(w)));
+}
+
+/**
+ * A drop-down of the `first` choices and the property's values; when there are more values than
+ * SHORT_LIST, the drop-down holds only the `first` choices and the chosen value (by its name), and
+ * a type-ahead under it finds any other value by the start of its name (or e-mail address).
+ */
+function LongSelect(props: SelectProps & { choices: readonly (Choice & { detail?: string | null })[]; findLabel: string; findHelp: string }) {
+  const { choices, findLabel, findHelp, ...rest } = props;
+  if (choices.length <= SHORT_LIST) return <ChoiceSelect {...rest} choices={choices} />;
+  const chosen = choices.filter((c) => c.value === props.value);
+  const search = (text: string): Promise<TypeAheadOption[]> =>
+    Promise.resolve(
+      choices
+        .filter((c) => matches(text, c.label, c.detail))
+        .slice(0, MATCHES)
+        .map((c) => ({ id: Number(c.value), label: c.label, detail: c.detail ?? null })),
+    );
+  return (
+    <div className="long-select">
+      <ChoiceSelect {...rest} choices={chosen} />
+      <TypeAhead id={`${props.id}-find`} label={findLabel} help={findHelp} search={search} onPick={(o) => props.onChange(String(o.id))} disabled={props.disabled} />
+    </div>
+  );
+}
+
 /**
  * Assignee among the staff the server lists as assignable; `""` is "Unassigned" unless `first`
  * says otherwise. A current assignee the list does not hold (no longer assignable) stays visible.
+ * Past SHORT_LIST agents, others are found by typing the start of a name or e-mail address.
  */
 export function AssigneeSelect(props: SelectProps & { pickers: Pickers | null; current?: number | null }) {
-  const agents = props.pickers?.agents ?? [];
-  const missing = props.current != null && !agents.some((u) => u.id === props.current) ? [{ value: String(props.current), label: t("ticket.unknownUser", { id: props.current }) }] : [];
-  return <ChoiceSelect {...props} first={props.first ?? [{ value: "", label: t("ticket.unassigned") }]} choices={[...missing, ...agents.map((u) => ({ value: String(u.id), label: u.name }))]} />;
+  const { pickers, current, ...rest } = props;
+  const agents = pickers?.agents ?? [];
+  const missing = current != null && !agents.some((u) => u.id === current) ? [{ value: String(current), label: t("ticket.unknownUser", { id: current }) }] : [];
+  return (
+    <LongSelect
+      {...rest}
+      first={props.first ?? [{ value: "", label: t("ticket.unassigned") }]}
+      choices={[...missing, ...agents.map((u) => ({ value: String(u.id), label: u.name, detail: u.email }))]}
+      findLabel={t("picker.findAgent", { label: props.label })}
+      findHelp={t("picker.findAgentHelp", { count: agents.length })}
+    />
+  );
 }
 
-/** Group; `""` is "No group" unless `first` says otherwise. */
+/** Group; `""` is "No group" unless `first` says otherwise. Past SHORT_LIST groups, others are found by typing. */
 export function GroupSelect(props: SelectProps & { pickers: Pickers | null }) {
-  return <ChoiceSelect {...props} first={props.first ?? [{ value: "", label: t("props.noGroup") }]} choices={(props.pickers?.groups ?? []).map((g) => ({ value: String(g.id), label: g.name }))} />;
+  const { pickers, ...rest } = props;
+  const groups = pickers?.groups ?? [];
+  return (
+    <LongSelect
+      {...rest}
+      first={props.first ?? [{ value: "", label: t("props.noGroup") }]}
+      choices={groups.map((g) => ({ value: String(g.id), label: g.name }))}
+      findLabel={t("picker.findGroup", { label: props.label })}
+      findHelp={t("picker.findGroupHelp", { count: groups.length })}
+    />
+  );
 }
 
 /** A custom ticket field's editor, by its type (text, number, date, dropdown, checkbox). */

@@ -1,5 +1,5 @@
 import { client, ok } from "../api.ts";
-import type { Count, CursorLinks, Priority, SearchResult, Status, TicketType, User } from "../api-schema.ts";
+import { nextCursor, type Count, type CursorLinks, type Priority, type SearchResult, type Status, type TicketType, type User } from "../api-schema.ts";
 import type { MessageKey } from "../i18n/index.ts";
 
 /** The values the workspace offers in its pickers, and the views it shows. Shapes come from api-schema.ts. */
@@ -126,13 +126,32 @@ export function countText(c: Count): string {
   return c.count_capped ? `${c.count.toLocaleString()}+` : c.count.toLocaleString();
 }
 
-/** Staff tickets can be assigned to, and the groups (for pickers and filters). */
+/**
+ * Staff tickets can be assigned to, and the groups (for pickers, filters and names): every one of
+ * them, a cursor page of 100 at a time, so a team past 100 can still assign to and filter by its
+ * last member. The pickers offer a short list as it is and a longer one through a type-ahead.
+ */
 export async function loadPickers(signal: AbortSignal): Promise<{ agents: User[]; groups: Array<{ id: number; name: string }> }> {
-  const [a, g] = await Promise.all([
-    ok(client.GET("/api/v2/users/assignable", { params: { query: { per_page: 100 } }, signal })),
-    ok(client.GET("/api/v2/groups", { params: { query: { per_page: 100 } }, signal })),
-  ]);
-  return { agents: a.users, groups: g.groups.filter((x) => !x.deleted) };
+  async function agents(): Promise<User[]> {
+    const all: User[] = [];
+    for (let after: string | null = null; ; ) {
+      const r = await ok(client.GET("/api/v2/users/assignable", { params: { query: { page: { size: 100, ...(after ? { after } : {}) } } }, signal }));
+      all.push(...r.users);
+      after = nextCursor(r);
+      if (!after) return all;
+    }
+  }
+  async function groups(): Promise<Array<{ id: number; name: string }>> {
+    const all: Array<{ id: number; name: string }> = [];
+    for (let after: string | null = null; ; ) {
+      const r = await ok(client.GET("/api/v2/groups", { params: { query: { page: { size: 100, ...(after ? { after } : {}) } } }, signal }));
+      all.push(...r.groups.filter((x) => !x.deleted));
+      after = nextCursor(r);
+      if (!after) return all;
+    }
+  }
+  const [a, g] = await Promise.all([agents(), groups()]);
+  return { agents: a, groups: g };
 }
 
 /** The active custom ticket fields (few, and they change rarely). */

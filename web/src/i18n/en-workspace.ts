@@ -140,6 +140,10 @@ export const enWorkspace = {
   "typeahead.searching": "Searching…",
   "typeahead.none": "No matches.",
   "typeahead.found": { one: "{count} match: choose it from the list.", other: "{count} matches: choose one from the list." },
+  "picker.findAgent": "{label}: find an agent",
+  "picker.findAgentHelp": { one: "Type the start of a name or e-mail address to find one of {count} agent.", other: "Type the start of a name or e-mail address to find one of {count} agents." },
+  "picker.findGroup": "{label}: find a group",
+  "picker.findGroupHelp": { one: "Type the start of the group's name to find one of {count} group.", other: "Type the start of the group's name to find one of {count} groups." },
 
   "history.title": "History",
   "history.loading": "Loading the history…",
