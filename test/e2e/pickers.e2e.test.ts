@@ -7,7 +7,8 @@ import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, sta
  * start of an e-mail address, and the last group by its name, through the type-ahead under each
  * drop-down (the whole list no longer fits one); the ticket is saved with them, and after a reload
  * the drop-downs show them by name. The ticket list's filters find the same agent and group, and
- * the list shows only their ticket. axe-core checks the open type-ahead; screenshot
+ * the list shows only their ticket. Bulk update finds an agent by the start of an e-mail address
+ * and a group by its name the same way. axe-core checks the open type-ahead; screenshot
  * pickers-assignee-desktop.png.
  */
 
@@ -33,8 +34,14 @@ const pad = (i: number) => String(i).padStart(3, "0");
 beforeAll(async () => {
   h = await startHarness();
   owner = await firstAccount(h, PASSWORD);
-  await inBatches(TEAM, (i) => post("/api/v2/users.json", { user: { name: `Agent ${pad(i)}`, email: `agent${pad(i)}@acme.test`, role: "agent" } }));
-  await inBatches(TEAM, (i) => post("/api/v2/groups.json", { group: { name: `Team ${pad(i)}` } }));
+  await inBatches(TEAM, async (i) => {
+    const u = await post("/api/v2/users.json", { user: { name: `Agent ${pad(i)}`, email: `agent${pad(i)}@acme.test`, role: "agent" } });
+    if (i === 104) ids.agent104 = u.user.id;
+  });
+  await inBatches(TEAM, async (i) => {
+    const g = await post("/api/v2/groups.json", { group: { name: `Team ${pad(i)}` } });
+    if (i === 105) ids.team105 = g.group.id;
+  });
   // Created last: past the first 100 of either list.
   ids.zed = (await post("/api/v2/users.json", { user: { name: "Zed Lastly", email: "zed.l@acme.test", role: "agent" } })).user.id;
   ids.zulu = (await post("/api/v2/groups.json", { group: { name: "Zulu Escalations" } })).group.id;
@@ -48,7 +55,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 describe("pickers past 100 agents and groups", () => {
-  it("assigns a ticket to the 107th agent and its 106th group from the ticket page, and filters the list by them", async () => {
+  it("assigns a ticket to an agent and a group past the first 100 from the ticket page, and filters the list by them", async () => {
     const page = await h.newPage();
     await page.goto(`${h.base}/agent/tickets/${ids.ticket}`);
     await signIn(page, "ann@acme.test", PASSWORD);
@@ -107,5 +114,26 @@ describe("pickers past 100 agents and groups", () => {
     await expect.poll(() => filters.getByLabel("Assignee", { exact: true }).locator("option:checked").textContent()).toBe("Zed Lastly");
     await expect.poll(() => filters.getByLabel("Group", { exact: true }).locator("option:checked").textContent()).toBe("Zulu Escalations");
     await expectInert(h, page);
+  });
+
+  it("bulk updates a ticket to an agent and a group past the first 100", async () => {
+    const page = await h.newPage();
+    await page.goto(`${h.base}/agent/views/all-open`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    await page.getByLabel(`Select ticket #${ids.other}`).check();
+    const bulk = page.getByRole("region", { name: "Change 1 selected ticket" });
+    await visible(bulk);
+    const newAssignee = bulk.getByLabel("New assignee", { exact: true });
+    expect(await newAssignee.locator("option:checked").textContent()).toBe("No change");
+    await bulk.getByRole("combobox", { name: "New assignee: find an agent" }).pressSequentially("agent104@");
+    await bulk.getByRole("option", { name: /Agent 104/ }).click();
+    await expect.poll(() => newAssignee.locator("option:checked").textContent()).toBe("Agent 104");
+    await bulk.getByRole("combobox", { name: "New group: find a group" }).pressSequentially("team 105");
+    await bulk.getByRole("option", { name: "Team 105" }).click();
+    await expect.poll(() => bulk.getByLabel("New group", { exact: true }).locator("option:checked").textContent()).toBe("Team 105");
+    await bulk.getByRole("button", { name: "Apply to 1 ticket" }).click();
+    await visible(page.getByText("Done: 1 ticket updated."));
+    const tk = (await api(`/api/v2/tickets/${ids.other}.json`)).ticket;
+    expect({ assignee: tk.assignee_id, group: tk.group_id }).toEqual({ assignee: ids.agent104, group: ids.team105 });
   });
 });
