@@ -8,8 +8,8 @@ import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, sta
  * drop-down (the whole list no longer fits one); the ticket is saved with them, and after a reload
  * the drop-downs show them by name. The ticket list's filters find the same agent and group, and
  * the list shows only their ticket. Bulk update finds an agent by the start of an e-mail address
- * and a group by its name the same way. axe-core checks the open type-ahead; screenshot
- * pickers-assignee-desktop.png.
+ * and a group by its name the same way. axe-core checks the open type-ahead; screenshots
+ * pickers-*.png.
  */
 
 const PASSWORD = "Harbour lantern pickers 44";
@@ -113,6 +113,7 @@ describe("pickers past 100 agents and groups", () => {
     // The applied filters are shown by name.
     await expect.poll(() => filters.getByLabel("Assignee", { exact: true }).locator("option:checked").textContent()).toBe("Zed Lastly");
     await expect.poll(() => filters.getByLabel("Group", { exact: true }).locator("option:checked").textContent()).toBe("Zulu Escalations");
+    await shot(page, "pickers-filters-desktop");
     await expectInert(h, page);
   });
 
