@@ -116,6 +116,16 @@ async function resolveAssignee(ctx: RequestContext, niceId: number | null | unde
 }
 
 /**
+ * The person `requester_id` names: someone of this tenant who is still there (another tenant's id,
+ * a deleted person or the operator's support user answers like a missing one, 422).
+ */
+async function resolveRequester(ctx: RequestContext, niceId: number): Promise<Awaited<ReturnType<typeof resolveUser>>> {
+  const u = await resolveUser(ctx, niceId).catch(() => undefined);
+  if (!u || !u.active || u.support) throw invalid("requester_id", "Requester: not found");
+  return u;
+}
+
+/**
  * The people `collaborator_ids` names, each once, the requester left out: users of this tenant
  * only (another tenant's id answers like a missing one, 422).
  */
@@ -157,9 +167,7 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
   await loadFields(ctx);
   // Resolve every reference first: ids from another tenant do not resolve, exactly like missing ones.
   let requester: Person & { organizationId?: string | null; organizationNiceId?: number | null };
-  if (input.requester_id !== undefined) requester = await resolveUser(ctx, input.requester_id).catch(() => {
-    throw invalid("requester_id", "Requester: not found");
-  });
+  if (input.requester_id !== undefined) requester = await resolveRequester(ctx, input.requester_id);
   else if (input.requester) requester = await findOrCreateByEmail(ctx, input.requester.email, input.requester.name);
   // The caller: no lookup needed (its organization is read inside the insert).
   else requester = { id: actor.userId, niceId: actor.niceId, role: actor.role };
@@ -403,12 +411,18 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
     }
   }
   if (input.requester_id !== undefined) {
-    const r = await resolveUser(ctx, input.requester_id).catch(() => { throw invalid("requester_id", "Requester: not found"); });
+    const r = await resolveRequester(ctx, input.requester_id);
     if (r.id !== t.requester_id) {
       const d = ticketPolicy.chooseRecipients(actor);
       if (!d.ok) throw forbidden(d.reason);
       patch.requester_id = r.id;
       change("requester_id", r.niceId, t.requester_nice);
+      // The ticket goes with its new requester to their organization (none when they have none),
+      // unless the change names one: the previous requester's organization no longer shares it.
+      if (input.organization_id === undefined && (r.organizationId ?? null) !== t.organization_id) {
+        patch.organization_id = r.organizationId ?? null;
+        change("organization_id", r.organizationNiceId ?? null, t.organization_nice);
+      }
     }
   }
   // CCs are written before the change is recorded: a CC added with a public comment hears of it.

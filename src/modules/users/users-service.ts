@@ -357,8 +357,8 @@ export async function setRoleFromIdentityProvider(ctx: RequestContext, userId: s
 }
 
 /** For other modules: the internal id and role of a user given its public id, or 404. */
-export type UserRef = { id: string; niceId: number; role: Role; organizationId: string | null; organizationNiceId: number | null; support: boolean };
-const refOf = (u: repo.UserRow): UserRef => ({ id: u.id, niceId: u.nice_id, role: u.role, organizationId: u.organization_id, organizationNiceId: u.organization_nice_id, support: u.support });
+export type UserRef = { id: string; niceId: number; role: Role; organizationId: string | null; organizationNiceId: number | null; support: boolean; active: boolean };
+const refOf = (u: repo.UserRow): UserRef => ({ id: u.id, niceId: u.nice_id, role: u.role, organizationId: u.organization_id, organizationNiceId: u.organization_nice_id, support: u.support, active: u.active });
 
 export async function resolveUser(ctx: RequestContext, niceId: number): Promise<UserRef> {
   const u = await repo.findUserByNiceId(ctx.tx, niceId);
@@ -371,7 +371,7 @@ export async function findOrCreateByEmail(ctx: RequestContext, email: string, na
   const u = await repo.findUserByEmailBidx(ctx.tx, emailIndex(ctx.sealer, email));
   if (u) return refOf(u);
   const created = await insertSealedUser(ctx, { role: "end_user", name: name ?? email.split("@")[0]!, email });
-  return { id: created.id, niceId: created.niceId, role: "end_user", organizationId: created.organizationId, organizationNiceId: null, support: false };
+  return { id: created.id, niceId: created.niceId, role: "end_user", organizationId: created.organizationId, organizationNiceId: null, support: false, active: true };
 }
 
 /** Presents users by internal id, for sideloading. */
