@@ -177,6 +177,27 @@ describe("cancelling a job", () => {
   });
 });
 
+describe("a job status's abilities and credentials", () => {
+  it("offer no cancellation to a token that may only read (its cancellation would be refused)", async () => {
+    const a = await buildTenant(web, "cancelr");
+    const ids: number[] = [];
+    for (let i = 0; i < 2; i++) ids.push((await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `j${i}`, comment: { body: "b" } } })).body.ticket.id);
+    const job = (await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${ids.join(",")}`, { ticket: { priority: "low" } })).body.job_status;
+    const made = await a.api("POST", "/api/v2/api_tokens.json", { api_token: { name: "reader", scopes: ["read", "tickets:read"] } });
+    expect(made.status, made.text).toBe(201);
+    const reader = { email: a.ownerEmail, token: made.body.api_token.token as string };
+    const seen = await a.api("GET", `/api/v2/job_statuses/${job.id}.json`, undefined, reader);
+    expect(seen.status, seen.text).toBe(200);
+    const cancelled = await a.api("POST", `/api/v2/job_statuses/${job.id}/cancel.json`, undefined, reader);
+    expect(cancelled.status).toBe(403);
+    expect(seen.body.job_status.abilities).toEqual({ can_cancel: false });
+    const listed = (await a.api("GET", "/api/v2/job_statuses.json", undefined, reader)).body.job_statuses as Array<{ id: string; abilities: { can_cancel: boolean } }>;
+    expect(listed.find((j) => j.id === job.id)?.abilities).toEqual({ can_cancel: false });
+    // The same owner with a token that writes still may.
+    expect((await a.api("GET", `/api/v2/job_statuses/${job.id}.json`)).body.job_status.abilities).toEqual({ can_cancel: true });
+  });
+});
+
 describe("cancelling a job that is not a bulk ticket change", () => {
   it("a search index rebuild cannot be cancelled, even by an admin (409): it stays queued, and no cancellation is audited", async () => {
     const a = await buildTenant(web, "cancelsx");

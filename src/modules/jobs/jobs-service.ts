@@ -2,16 +2,21 @@ import { actorUser, type RequestContext, type UserActor } from "../../platform/c
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, notFound } from "../../platform/errors.ts";
 import { cancelJob, findJob, listJobs, presentJob, type JobStatusView } from "../../platform/jobs/jobs.ts";
+import { scopeNeed, scopesGrant } from "../../platform/http/scopes.ts";
 import { audit } from "../audit/audit-service.ts";
 import { jobPolicy } from "./jobs-policy.ts";
 
 export type JobAbilities = { can_cancel: boolean };
 export type JobStatusWithAbilities = JobStatusView & { abilities: JobAbilities };
 
+/** What a credential's scopes must grant for `POST /job_statuses/{id}/cancel` (as the route derives it). */
+const CANCEL_NEED = scopeNeed("POST", "/api/v2/job_statuses/:id/cancel");
+
 /**
  * What the actor may do with a job they see, from the rules `cancelJobStatus` enforces, so a page
  * offers Cancel only when it would be accepted: the job's starter or an admin (jobPolicy.cancel),
- * a kind of job that can be cancelled (bulk ticket jobs), not finished, and tickets left to do.
+ * a kind of job that can be cancelled (bulk ticket jobs), not finished, and tickets left to do;
+ * and a credential whose scopes allow the cancellation's POST (a read-only token's is refused).
  */
 export function jobAbilities(
   deps: Pick<AppDeps, "jobs">,
@@ -19,7 +24,7 @@ export function jobAbilities(
   j: { job_type: string; status: string; total: number; progress: number; created_by: string | null },
 ): JobAbilities {
   const unfinished = (j.status === "queued" || j.status === "working") && j.progress < j.total;
-  return { can_cancel: unfinished && deps.jobs.cancellableTypes().includes(j.job_type) && jobPolicy.cancel(actor, j) };
+  return { can_cancel: unfinished && deps.jobs.cancellableTypes().includes(j.job_type) && jobPolicy.cancel(actor, j) && scopesGrant(actor.scopes, CANCEL_NEED) };
 }
 
 const withAbilities = (deps: Pick<AppDeps, "jobs">, ctx: RequestContext, j: Parameters<typeof presentJob>[1] & { created_by: string | null }): JobStatusWithAbilities => ({
