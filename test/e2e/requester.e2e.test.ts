@@ -9,7 +9,7 @@ import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, sta
  * shown as its sentences (an address already someone else's, or a new address where the server has
  * no outgoing mail for the confirmation link: 422; a person made staff meanwhile: 403), and the
  * edit control is not offered for a staff requester. axe-core checks the open type-ahead and the
- * edit form; screenshots requester-*.png.
+ * edit form; screenshots requester-*.png. Enter takes only a choice found for the text now typed.
  */
 
 const PASSWORD = "Harbour lantern requester 71";
@@ -116,6 +116,26 @@ describe("the requester panel", () => {
     await visible(panel.getByRole("alert").getByText("this helpdesk has no outgoing mail server. Ask an admin.", { exact: false }));
     expect((await api(`/api/v2/users/${cleo.id}.json`)).user.email).toBe("cleo@example.test");
     await expectInert(h, page);
+  });
+
+  it("never takes a choice found for what was typed before: Enter right after another key picks nobody", async () => {
+    await person("Quinn Choice", "quinn@example.test");
+    const ticket = await ticketFor("Scanner jams", ids.ada!);
+    const page = await h.newPage();
+    await page.goto(`${h.base}/agent/tickets/${ticket}`);
+    await signIn(page, "cy@acme.test", AGENT_PASSWORD);
+    const panel = page.locator("section.requester");
+    await visible(panel.getByText("ada@example.test"));
+    await panel.getByRole("button", { name: "Change requester" }).click();
+    const find = panel.getByRole("combobox", { name: "Find a person" });
+    await find.pressSequentially("qu");
+    await visible(panel.getByRole("option", { name: /Quinn Choice/ }));
+    // "quz" matches nobody: the list found for "qu" is not what Enter chooses from.
+    await find.press("z");
+    await find.press("Enter");
+    await visible(panel.getByText("No matches."));
+    expect(await panel.getByText("is now the requester", { exact: false }).count()).toBe(0);
+    expect((await api(`/api/v2/tickets/${ticket}.json`)).ticket.requester_id).toBe(ids.ada);
   });
 
   it("offers no edit for a staff requester, and shows the server's refusal when the person became staff meanwhile", async () => {

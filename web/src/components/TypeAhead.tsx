@@ -23,7 +23,10 @@ export function TypeAhead(props: {
 }) {
   const { search } = props;
   const [text, setText] = useState("");
-  const [options, setOptions] = useState<TypeAheadOption[] | null>(null);
+  // The choices and the text they were found for: only those for the text now in the box are
+  // shown or taken (Enter right after another key never picks a choice found for the text before).
+  const [found, setFound] = useState<{ query: string; options: TypeAheadOption[] } | null>(null);
+  const options = found !== null && found.query === text.trim() ? found.options : null;
   const [active, setActive] = useState(-1);
   const [open, setOpen] = useState(false);
   const [state, setState] = useState<{ kind: "idle" | "searching" } | { kind: "error"; message: string }>({ kind: "idle" });
@@ -34,7 +37,7 @@ export function TypeAhead(props: {
   useEffect(() => {
     const q = text.trim();
     if (!q) {
-      setOptions(null);
+      setFound(null);
       setState({ kind: "idle" });
       return;
     }
@@ -42,9 +45,10 @@ export function TypeAhead(props: {
     const timer = setTimeout(() => {
       setState({ kind: "searching" });
       searchRef.current(q, ctl.signal).then(
-        (found) => {
-          setOptions(found);
-          setActive(found.length ? 0 : -1);
+        (results) => {
+          if (ctl.signal.aborted) return;
+          setFound({ query: q, options: results });
+          setActive(results.length ? 0 : -1);
           setState({ kind: "idle" });
         },
         (err: unknown) => {
@@ -62,10 +66,13 @@ export function TypeAhead(props: {
   function pick(o: TypeAheadOption) {
     setOpen(false);
     setText("");
-    setOptions(null);
+    setFound(null);
     props.onPick(o);
   }
   function onKeyDown(e: KeyboardEvent<HTMLInputElement>) {
+    // Enter in a search box with text chooses from its list, never submits a form around it
+    // (the edit form's Save while its matches are still being found).
+    if (e.key === "Enter" && text.trim()) e.preventDefault();
     if (!options?.length) return;
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
