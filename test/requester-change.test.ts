@@ -37,6 +37,10 @@ describe("changing a ticket's requester", () => {
     // Nor is a new ticket asked by a deleted person.
     const created = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "x", comment: { body: "b" }, requester_id: gone.id } });
     expect(created.status, created.text).toBe(422);
+    // Nor by the deleted person's address: no ticket asked by them.
+    const byAddress = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "x", comment: { body: "b" }, requester: { email: gone.email, name: "Gone again" } } });
+    expect(byAddress.status, byAddress.text).toBe(422);
+    expect((await a.api("GET", "/api/v2/tickets.json")).body.tickets.map((x: { requester_id: number }) => x.requester_id)).not.toContain(gone.id);
     expect((await a.api("GET", `/api/v2/tickets/${tk.id}.json`)).body.ticket.requester_id).toBe(alice.id);
   });
 

@@ -168,7 +168,12 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
   // Resolve every reference first: ids from another tenant do not resolve, exactly like missing ones.
   let requester: Person & { organizationId?: string | null; organizationNiceId?: number | null };
   if (input.requester_id !== undefined) requester = await resolveRequester(ctx, input.requester_id);
-  else if (input.requester) requester = await findOrCreateByEmail(ctx, input.requester.email, input.requester.name);
+  else if (input.requester) {
+    const found = await findOrCreateByEmail(ctx, input.requester.email, input.requester.name);
+    // A deleted person's address still finds them: they ask nothing any more (as `requester_id`).
+    if (!found.active || found.support) throw invalid("requester", "Requester: this person was deleted");
+    requester = found;
+  }
   // The caller: no lookup needed (its organization is read inside the insert).
   else requester = { id: actor.userId, niceId: actor.niceId, role: actor.role };
   const submitter: Person = input.submitter_id !== undefined ? await resolveUser(ctx, input.submitter_id).catch(() => { throw invalid("submitter_id", "Submitter: not found"); }) : { id: actor.userId, niceId: actor.niceId, role: actor.role };
