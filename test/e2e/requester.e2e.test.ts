@@ -30,6 +30,15 @@ const ticketFor = async (subject: string, requesterId: number): Promise<number> 
   return r.body.ticket.id as number;
 };
 const api = async (p: string) => (await apiCall(h, "GET", p, { headers: owner })).body;
+/** The agent's page of a ticket requested by Ada, signed in, with its requester panel shown. */
+const openPanel = async (ticket: number) => {
+  const page = await h.newPage();
+  await page.goto(`${h.base}/agent/tickets/${ticket}`);
+  await signIn(page, "cy@acme.test", AGENT_PASSWORD);
+  const panel = page.locator("section.requester");
+  await visible(panel.getByText("ada@example.test"));
+  return { page, panel };
+};
 
 beforeAll(async () => {
   h = await startHarness();
@@ -51,11 +60,7 @@ afterAll(async () => h?.close());
 describe("the requester panel", () => {
   it("changes the requester through the type-ahead, adds a new person as requester, and edits the requester's details", async () => {
     const ticket = await ticketFor("Cannot print invoices", ids.ada!);
-    const page = await h.newPage();
-    await page.goto(`${h.base}/agent/tickets/${ticket}`);
-    await signIn(page, "cy@acme.test", AGENT_PASSWORD);
-    const panel = page.locator("section.requester");
-    await visible(panel.getByText("ada@example.test"));
+    const { page, panel } = await openPanel(ticket);
 
     // Another person, chosen with the keyboard only.
     await panel.getByRole("button", { name: "Change requester" }).click();
@@ -121,11 +126,7 @@ describe("the requester panel", () => {
   it("never takes a choice found for what was typed before: Enter right after another key picks nobody", async () => {
     await person("Quinn Choice", "quinn@example.test");
     const ticket = await ticketFor("Scanner jams", ids.ada!);
-    const page = await h.newPage();
-    await page.goto(`${h.base}/agent/tickets/${ticket}`);
-    await signIn(page, "cy@acme.test", AGENT_PASSWORD);
-    const panel = page.locator("section.requester");
-    await visible(panel.getByText("ada@example.test"));
+    const { panel } = await openPanel(ticket);
     await panel.getByRole("button", { name: "Change requester" }).click();
     const find = panel.getByRole("combobox", { name: "Find a person" });
     await find.pressSequentially("qu");
