@@ -76,7 +76,13 @@ describe("API token scopes", () => {
     const tok = await newToken(a, { scopes: ["tickets:read", "tickets:read"] });
     expect(tok.body.scopes).toEqual(["tickets:read"]);
     expect((await withToken(a, tok.cred, "GET", "/api/v2/tickets.json")).status).toBe(200);
-    expect((await withToken(a, tok.cred, "GET", `/api/v2/tickets/${ticket.body.ticket.id}.json`)).status).toBe(200);
+    const shown = await withToken(a, tok.cred, "GET", `/api/v2/tickets/${ticket.body.ticket.id}.json`);
+    expect(shown.status).toBe(200);
+    // The ticket's abilities say what this credential may do with it: nothing but read, as the
+    // write routes below refuse; the owner's session-like token may do everything.
+    expect(shown.body.abilities).toEqual({ can_edit_properties: false, can_reply_publicly: false, can_add_internal_notes: false, can_delete: false, can_redact: false, can_be_assigned: true, statuses: [] });
+    expect((await a.api("GET", `/api/v2/tickets/${ticket.body.ticket.id}.json`)).body.abilities).toMatchObject({ can_edit_properties: true, can_reply_publicly: true, can_add_internal_notes: true, can_delete: true, can_redact: true });
+    expect((await withToken(a, tok.cred, "DELETE", `/api/v2/tickets/${ticket.body.ticket.id}.json`)).status).toBe(403);
     const write = await withToken(a, tok.cred, "PUT", `/api/v2/tickets/${ticket.body.ticket.id}.json`, { ticket: { status: "pending" } });
     expect(write.status).toBe(403);
     expect(write.body.description).toMatch(/'tickets:write'/);

@@ -2,6 +2,7 @@ import type { Actor } from "../../platform/context.ts";
 import type { Role, TicketStatus } from "../../platform/db/schema.ts";
 import { nextStatuses } from "./tickets-fns.ts";
 import { permissionsOf } from "../../platform/roles.ts";
+import { scopeNeed, scopesGrant } from "../../platform/http/scopes.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 
 /**
@@ -10,6 +11,9 @@ import { isAdmin, isStaff } from "../users/users-policy.ts";
  * lists, counts, search, show_many, comments, audits and jobs alike (a ticket outside the scope
  * answers 404, exactly as a missing one).
  */
+
+/** What the ticket write routes (update, comment, delete, redact: all under /tickets) need of a credential's scopes. */
+const TICKET_WRITE = scopeNeed("PUT", "/api/v2/tickets/:id");
 
 /** Which tickets an actor may see, as data the repository turns into SQL. */
 export type TicketScope =
@@ -48,16 +52,20 @@ export const ticketPolicy = {
   /**
    * What the actor may do with one ticket, sent with it so that pages offer only what the API
    * allows (the web app decides nothing itself). `statuses`: the statuses it may be moved to.
+   * A credential whose scopes only read tickets (an API or OAuth token) may change nothing, as
+   * every write route under /tickets refuses it.
    */
   abilitiesFor(actor: UserActor, ticket: { status: TicketStatus }) {
-    const open = ticket.status !== "closed";
+    const writes = scopesGrant(actor.scopes, TICKET_WRITE);
+    const open = writes && ticket.status !== "closed";
     return {
       can_edit_properties: open && this.editProperties(actor),
       can_reply_publicly: open && this.replyPublicly(actor),
       can_add_internal_notes: open && isStaff(actor.role),
-      can_delete: this.delete(actor),
+      can_delete: writes && this.delete(actor),
       // Redaction takes data out, so a closed ticket allows it too.
-      can_redact: this.redact(actor),
+      can_redact: writes && this.redact(actor),
+      // Whether the person can be given tickets: their role's, whatever the credential.
       can_be_assigned: this.assignable(actor.role),
       statuses: open && this.editProperties(actor) ? nextStatuses(ticket.status) : [],
     };
