@@ -328,6 +328,35 @@ describe("inbound e-mail: suspended tickets, loops and floods", () => {
     expect((await a.api("PUT", `/api/v2/suspended_tickets/recover_many.json?ids=${Array.from({ length: 11 }, (_, i) => i + 1).join(",")}`)).status).toBe(422);
   });
 
+  it("keeps a deleted person deleted: their mail is held, recovering it answers 422 until they are restored, and their address is never copied in", async () => {
+    const a = await buildTenant(t);
+    const gone = await buildUser(t, a, "end-user", "Gone Person");
+    expect((await a.api("DELETE", `/api/v2/users/${gone.id}.json`)).status).toBe(200);
+    await mail(a, gone.email, { subject: "From the deleted" });
+    // Copied in by someone else's message: the ticket is made, without them among its CCs.
+    await mail(a, "carol@customer.test", { subject: "Copying the deleted", cc: `${gone.email}, dave@customer.test` });
+    const states = await settled(t, a, 2);
+    expect(states.map((s) => s.outcome).sort()).toEqual([null, "suspended_user"]);
+    const [copied] = await tickets(a);
+    expect(copied).toMatchObject({ subject: "Copying the deleted" });
+    expect(copied!.collaborator_ids).toHaveLength(1);
+    expect(copied!.collaborator_ids).not.toContain(gone.id);
+    const [held] = await suspended(a);
+    const refused = await a.api("PUT", `/api/v2/suspended_tickets/${held!.id}/recover.json`);
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.body.description + JSON.stringify(refused.body.details)).toMatch(/sender was deleted/);
+    expect((await a.api("PUT", `/api/v2/suspended_tickets/recover_many.json?ids=${held!.id}`)).status).toBe(422);
+    // Nothing was written: still held, no ticket of theirs, the person still deleted.
+    expect((await suspended(a)).map((s) => s.id)).toEqual([held!.id]);
+    expect((await tickets(a)).map((x) => x.subject)).toEqual(["Copying the deleted"]);
+    expect((await a.api("GET", `/api/v2/deleted_users/${gone.id}.json`)).status).toBe(200);
+    // Restored, the message is theirs again and recovers into their ticket.
+    expect((await a.api("PUT", `/api/v2/deleted_users/${gone.id}/restore.json`)).status).toBe(200);
+    const rec = await a.api("PUT", `/api/v2/suspended_tickets/${held!.id}/recover.json`);
+    expect(rec.status, rec.text).toBe(200);
+    expect(rec.body.ticket).toMatchObject({ subject: "From the deleted", requester_id: gone.id });
+  });
+
   it("makes no ticket from auto-replies, bulk mail, bounces (DSNs) or the null return path", async () => {
     const a = await buildTenant(t);
     await mail(a, "ivy@customer.test", { headers: ["Auto-Submitted: auto-replied"] });

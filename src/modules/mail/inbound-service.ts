@@ -12,6 +12,7 @@ import type { InboundState } from "../../platform/db/schema.ts";
 import { enqueueJob } from "../../platform/jobs/jobs.ts";
 import { MessageTooLargeError, type InboundEnvelope, type InboundMailHandler } from "../../platform/smtp-in.ts";
 import { audit } from "../audit/audit-service.ts";
+import { invalid } from "../../platform/errors.ts";
 import { recordMailFiles, type MailFileStored } from "../tickets/attachments-service.ts";
 import { commentBodiesFor, openTicketFromMail, replyFromMail, ticketForMail, type MailPerson } from "../tickets/email-channel.ts";
 import { findTenant } from "../tenants/tenants-service.ts";
@@ -229,6 +230,9 @@ export async function applyMessage(
     if (verdict === "fail") return suspend("authentication_failed");
     if (known && (known.suspended || !known.active)) return suspend("suspended_user");
   }
+  // A deleted sender stays deleted: recovering their message would give a person awaiting
+  // erasure a new ticket or comment (restore them first, on the Deleted people page).
+  if (opts.recover && known && !known.active) throw invalid("id", "Id: the sender was deleted; restore them before recovering their message, or delete it", "SenderDeleted");
 
   const bodies = commentBodiesFor(boundedText(mail.text ?? "", 65_000), typeof mail.html === "string" ? sanitizeMailHtml(mail.html) : undefined);
   // CCs: the people the message was also addressed to, except support addresses and the sender.
@@ -242,7 +246,11 @@ export async function applyMessage(
   }
   const ccUserIds = async () => {
     const ids: string[] = [];
-    for (const c of ccAddresses) ids.push((await findOrCreateByEmail(ctx, c.address, c.name || undefined)).id);
+    for (const c of ccAddresses) {
+      // A deleted person (or the operator's support user) is never copied in by a message.
+      const u = await findOrCreateByEmail(ctx, c.address, c.name || undefined);
+      if (u.active && !u.support) ids.push(u.id);
+    }
     return ids;
   };
   const person = async (): Promise<MailPerson> => {
