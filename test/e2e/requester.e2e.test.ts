@@ -123,6 +123,26 @@ describe("the requester panel", () => {
     await expectInert(h, page);
   });
 
+  it("adds a new person once: making them requester refused because the ticket changed meanwhile, trying again uses the same person", async () => {
+    const ticket = await ticketFor("Toner order", ids.ada!);
+    const { panel } = await openPanel(ticket);
+    await panel.getByRole("button", { name: "Change requester" }).click();
+    await panel.getByLabel("Name").fill("Flo Retry");
+    await panel.getByLabel("E-mail address").fill("flo@example.test");
+    // Meanwhile an owner changes the ticket: the page's change is refused as stale.
+    const touched = await apiCall(h, "PUT", `/api/v2/tickets/${ticket}.json`, { headers: owner, body: { ticket: { priority: "high" } } });
+    expect(touched.status, JSON.stringify(touched.body)).toBe(200);
+    await panel.getByRole("button", { name: "Add and make requester" }).click();
+    await visible(panel.getByText("Someone else changed this ticket since you opened it.", { exact: false }));
+    const flo = (await api(`/api/v2/users/search.json?query=${encodeURIComponent("flo@example.test")}`)).users as Array<{ id: number }>;
+    expect(flo).toHaveLength(1);
+    expect((await api(`/api/v2/tickets/${ticket}.json`)).ticket.requester_id).toBe(ids.ada);
+    // Again, once the page shows the owner's change: the person added a moment ago, not a second address.
+    await panel.getByRole("button", { name: "Add and make requester" }).click();
+    await visible(panel.getByText("Flo Retry is now the requester."));
+    expect((await api(`/api/v2/tickets/${ticket}.json`)).ticket).toMatchObject({ requester_id: flo[0]!.id, priority: "high" });
+  });
+
   it("never takes a choice found for what was typed before: Enter right after another key picks nobody", async () => {
     await person("Quinn Choice", "quinn@example.test");
     const ticket = await ticketFor("Scanner jams", ids.ada!);

@@ -152,6 +152,9 @@ function ChangeRequester(props: { current: number; canCreate: boolean; onCancel:
   const [busy, setBusy] = useState(false);
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
+  // The person this form added, by the address typed: when making them requester was refused (the
+  // ticket changed meanwhile), trying again uses them rather than adding the address a second time.
+  const [added, setAdded] = useState<{ email: string; person: TypeAheadOption } | null>(null);
 
   async function change(person: TypeAheadOption) {
     if (person.id === props.current) return setError(t("requester.alreadyRequester", { name: person.label }));
@@ -167,8 +170,14 @@ function ChangeRequester(props: { current: number; canCreate: boolean; onCancel:
     setError(null);
     setBusy(true);
     try {
-      const { user } = await ok(client.POST("/api/v2/users", { body: { user: { name: name.trim(), email: email.trim(), role: "end-user" } } }));
-      const refused = await props.onChange({ id: user.id, label: user.name });
+      const address = email.trim();
+      let person = added && added.email.toLowerCase() === address.toLowerCase() ? added.person : null;
+      if (!person) {
+        const { user } = await ok(client.POST("/api/v2/users", { body: { user: { name: name.trim(), email: address, role: "end-user" } } }));
+        person = { id: user.id, label: user.name };
+        setAdded({ email: address, person });
+      }
+      const refused = await props.onChange(person);
       if (refused !== null) setError(refused);
     } catch (err) {
       setError(explain(err));
