@@ -108,4 +108,41 @@ describe("the workspace's bulk update", () => {
     for (const id of ids) expect((await apiCall(h, "GET", `/api/v2/tickets/${id}.json`, { headers: ownerApi })).body.ticket.priority).toBeNull();
     expect(h.incidents).toEqual([]);
   });
+
+  it("shows only the result when its Cancel arrives after the job has ended (the server's 409 is not an error to the agent)", async () => {
+    for (const subject of ["Scanner", "Badge"]) {
+      expect((await apiCall(h, "POST", "/api/v2/tickets.json", { headers: ownerApi, body: { ticket: { subject, comment: { body: "Help" }, tags: ["endedfirst"] } } })).status).toBe(201);
+    }
+    const page = await h.newPage();
+    await page.goto(`${h.base}/agent/views/all-open?tag=endedfirst&sort=id&order=asc`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    await visible(page.getByText("2 tickets"));
+    await page.getByLabel("Select all tickets on this page").check();
+    await page.getByLabel("New priority").selectOption("low");
+    await page.getByRole("button", { name: "Apply to 2 tickets" }).click();
+    await visible(page.getByRole("button", { name: "Cancel the update" }));
+    // The page's polls are held while the job ends elsewhere (cancelled by the owner over the API),
+    // so that its Cancel reaches the server after the end, as when the last ticket is done just
+    // before the click: the server answers 409.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await page.route((url) => /^\/api\/v2\/job_statuses\/[0-9a-f-]+$/.test(url.pathname), async (route) => {
+      if (route.request().method() === "GET") await held;
+      await route.continue();
+    });
+    const jobId = (await apiCall(h, "GET", "/api/v2/job_statuses.json", { headers: ownerApi })).body.job_statuses[0].id as string;
+    expect((await apiCall(h, "POST", `/api/v2/job_statuses/${jobId}/cancel.json`, { headers: ownerApi })).status).toBe(200);
+    const refused = page.waitForResponse((r) => r.url().includes(`/job_statuses/${jobId}/cancel`));
+    await page.getByRole("button", { name: "Cancel the update" }).click();
+    expect((await refused).status()).toBe(409);
+    // Until the page learns how the job ended, it shows its progress, not the refusal as an error
+    // (a moment for the answer to render; the polls are still held).
+    await page.waitForTimeout(500);
+    await visible(page.getByText("Updated 0 of 2 tickets…"));
+    expect(await page.locator("section.bulk").getByRole("alert").allTextContents()).toEqual([]);
+    release();
+    await visible(page.getByText("Update cancelled: 0 tickets updated, 2 left unchanged."));
+    expect(await page.getByRole("alert").allTextContents()).toEqual([]);
+    expect(h.incidents).toEqual([]);
+  });
 });

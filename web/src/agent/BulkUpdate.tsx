@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { client, explain, ok } from "../api.ts";
+import { ApiError, client, explain, ok } from "../api.ts";
 import type { JobStatus, TicketChange } from "../api-schema.ts";
 import { ErrorText, Field } from "../components/Field.tsx";
 import { t } from "../i18n/index.ts";
@@ -87,12 +87,14 @@ export function BulkUpdate(props: { ids: number[]; pickers: Pickers | null; onDo
     props.onDone(result);
   }
 
-  // The poll above then sees the job cancelled (or finished meanwhile: a refusal is shown) and reports what it did.
+  // The poll above then sees the job cancelled, or finished meanwhile, and reports what it did.
   async function cancel(id: string) {
     setCancelling(true);
     try {
       await ok(client.POST("/api/v2/job_statuses/{id}/cancel", { params: { path: { id } } }));
     } catch (err) {
+      // 409: it finished before the cancellation reached it; the result the poll shows says so.
+      if (err instanceof ApiError && err.status === 409) return;
       setError(explain(err));
       setCancelling(false);
     }
