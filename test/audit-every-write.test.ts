@@ -156,6 +156,7 @@ const deletedTicket = async () => {
   return id;
 };
 const customRole = async () => (await create("/api/v2/custom_roles.json", { custom_role: { name: `r${Math.random().toString(36).slice(2)}` } })).custom_role.id as number;
+const view = async () => (await create("/api/v2/views.json", { view: { title: "Audited view", restriction: null, all: [{ field: "status", operator: "is", value: "open" }] } })).view.id as number;
 const group = async () => (await create("/api/v2/groups.json", { group: { name: `g${Math.random().toString(36).slice(2)}` } })).group.id as number;
 const field = async () => (await create("/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Audited field" } })).ticket_field.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user")).id;
@@ -297,6 +298,9 @@ const CASES: Record<string, Case> = {
   "POST /api/v2/custom_roles": { action: "custom_role.created", prepare: async () => ({ method: "POST", path: "/api/v2/custom_roles.json", body: { custom_role: { name: unique(), configuration: { ticket_access: "within-groups" } } } }) },
   "PUT /api/v2/custom_roles/:id": { action: "custom_role.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/custom_roles/${await customRole()}.json`, body: { custom_role: { configuration: { ticket_access: "assigned-only" } } } }) },
   "DELETE /api/v2/custom_roles/:id": { action: "custom_role.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/custom_roles/${await customRole()}.json` }) },
+  "POST /api/v2/views": { action: "view.created", prepare: async () => ({ method: "POST", path: "/api/v2/views.json", body: { view: { title: unique(), all: [{ field: "status", operator: "is", value: "open" }] } } }) },
+  "PUT /api/v2/views/:id": { action: "view.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/views/${await view()}.json`, body: { view: { active: false } } }) },
+  "DELETE /api/v2/views/:id": { action: "view.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/views/${await view()}.json` }) },
   "POST /api/v2/groups": { action: "group.created", prepare: async () => ({ method: "POST", path: "/api/v2/groups.json", body: { group: { name: unique() } } }) },
   "PUT /api/v2/groups/:id": { action: "group.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/groups/${await group()}.json`, body: { group: { description: "d" } } }) },
   "DELETE /api/v2/groups/:id": { action: "group.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/groups/${await group()}.json` }) },

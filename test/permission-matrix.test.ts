@@ -214,6 +214,9 @@ async function suspended(): Promise<number> {
   await mailIn("Spam", ["X-Spam-Flag: YES"]);
   return (await owner("GET", "/api/v2/suspended_tickets.json?sort_order=desc")).suspended_tickets[0].id as number;
 }
+/** A view for every staff member, of the owner's, over the matrix's tickets inside and outside the assigned-only agent's access. */
+const sharedView = async () =>
+  (await owner("POST", "/api/v2/views.json", { view: { title: "Matrix view", restriction: null, all: [{ field: "current_tags", operator: "includes", value: "matrix_inside matrix_outside" }] } })).view.id as number;
 const group = async () => (await owner("POST", "/api/v2/groups.json", { group: { name: unique() } })).group.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user", "Someone Else")).id;
 /** The tenant's first audit archive (made once: everything up to now, as if 400 days had passed). */
@@ -304,6 +307,8 @@ beforeAll(async () => {
   ids.group = await group();
   ids.membership = (await owner("POST", "/api/v2/group_memberships.json", { group_membership: { user_id: ids.otherAgent, group_id: ids.group } })).group_membership.id;
   ids.ticketField = (await owner("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Matrix field" } })).ticket_field.id;
+  // A shared view holding the ticket inside the assigned-only agent's access and the one outside it.
+  ids.view = await sharedView();
   const job = await owner("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "bulk", comment: { body: "b" } }] });
   shared.job = job.job_status.id;
   await waitForJob(a, shared.job as string);
@@ -401,6 +406,21 @@ const RULES: Record<string, Row> = {
     call: () => get(`/api/v2/search/count.json?query=${encodeURIComponent("type:ticket tags:matrix_outside")}`),
     check: (as, b) => (b.count !== (ACTORS[as].access === "all" ? 1 : 0) ? `counts ${b.count} for the ticket outside the assigned-only agent's access` : undefined),
   },
+  // --- views: staff read and run them (each through their own ticket access); shared ones are changed by admins only
+  listViews: { who: "staff", call: () => get("/api/v2/views.json") },
+  listActiveViews: { who: "staff", call: () => get("/api/v2/views/active.json") },
+  showView: { who: "staff", call: () => get(`/api/v2/views/${ids.view}.json`) },
+  listViewTickets: { who: "staff", call: () => get(`/api/v2/views/${ids.view}/tickets.json`), lists: ticketIds },
+  countView: {
+    who: "staff",
+    call: () => get(`/api/v2/views/${ids.view}/count.json`),
+    check: (as, b) => (b.view_count.value !== (ACTORS[as].access === "all" ? 2 : 1) ? `counts ${b.view_count.value}: the ticket outside the assigned-only agent's access miscounted` : undefined),
+  },
+  countManyViews: { who: "staff", call: () => get(`/api/v2/views/count_many.json?ids=${ids.view}`) },
+  // A personal view of the caller's own: any staff member.
+  createView: { who: "staff", call: () => ({ method: "POST", path: "/api/v2/views.json", body: { view: { title: "Mine", all: [{ field: "status", operator: "less_than", value: "solved" }] } } }) },
+  updateView: { who: "admins", call: () => ({ method: "PUT", path: `/api/v2/views/${ids.view}.json`, body: { view: { position: 3 } } }) },
+  deleteView: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/views/${ok ? await sharedView() : ids.view}.json` }) },
   // End users read the fields visible in the portal (this one is not: missing to them).
   listTicketFields: { who: "anyone", call: () => get("/api/v2/ticket_fields.json") },
   showTicketField: { who: "anyone", except: { endUser: 404 }, call: () => get(`/api/v2/ticket_fields/${ids.ticketField}.json`) },

@@ -40,6 +40,10 @@ beforeAll(async () => {
   // Custom roles: A's ids 4–6 (1–3 are every tenant's built-in presets); B has none.
   for (let i = 0; i < 3; i++) expect((await A.api("POST", "/api/v2/custom_roles.json", { custom_role: { name: `${MARK} role ${i}`, description: MARK } })).status).toBe(201);
   ids.custom_role = 6;
+  // Views of A's (ids 1–4; B has none): shared ones, one for a group, a personal one of the owner's.
+  for (let i = 0; i < 3; i++) expect((await A.api("POST", "/api/v2/views.json", { view: { title: `${MARK} view ${i}`, restriction: null, all: [{ field: "current_tags", operator: "includes", value: "isolation" }] } })).status).toBe(201);
+  expect((await A.api("POST", "/api/v2/views.json", { view: { title: `${MARK} mine`, all: [{ field: "group_id", operator: "is", value: 1 }] } })).status).toBe(201);
+  ids.view = 4;
   // A's organization 4 shares its requests: B's people must not reach them by its id.
   expect((await A.api("PUT", "/api/v2/organizations/4.json", { organization: { shared_tickets: true } })).status).toBe(200);
   for (let i = 0; i < 6; i++) {
@@ -251,6 +255,17 @@ const plans: Record<string, Plan> = {
   showCommentOriginalEmail: { kind: "id", resource: "original_path", calls: (p, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${p}/original` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/original` } }) },
   revokeSupportAccess: { kind: "id", resource: "support_access", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/support_access/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/support_access/${m}.json` } }) },
   revokeApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/api_tokens/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/api_tokens/${m}.json` } }) },
+  showView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/views/${id}.json` }, missing: { method: "GET", path: `/api/v2/views/${m}.json` } }) },
+  updateView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/views/${id}.json`, body: { view: { title: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/views/${m}.json`, body: { view: { title: "hijack" } } } }) },
+  deleteView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/views/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/views/${m}.json` } }) },
+  listViewTickets: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/views/${id}/tickets.json` }, missing: { method: "GET", path: `/api/v2/views/${m}/tickets.json` } }) },
+  countView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/views/${id}/count.json` }, missing: { method: "GET", path: `/api/v2/views/${m}/count.json` } }) },
+  // Views: A's ids are left out of B's lists and counts (checked below for A's markers).
+  listViews: { kind: "collection" },
+  listActiveViews: { kind: "collection" },
+  countManyViews: { kind: "collection" },
+  // A view's ids in its conditions and restriction are looked up inside the host's tenant only (test/views.test.ts).
+  createView: { kind: "own" },
   rotateApiToken: { kind: "id", resource: "api_token", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/api_tokens/${id}/rotate.json`, body: {} }, missing: { method: "POST", path: `/api/v2/api_tokens/${m}/rotate.json`, body: {} } }) },
   // Collections and searches: checked below for A's markers.
   listTickets: { kind: "collection" },
@@ -489,7 +504,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/deleted_tickets.json", "/api/v2/deleted_users.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json", "/api/v2/oauth/clients.json", "/api/v2/oauth/tokens.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/deleted_tickets.json", "/api/v2/deleted_users.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json", "/api/v2/oauth/clients.json", "/api/v2/oauth/tokens.json", "/api/v2/views.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");
@@ -556,6 +571,9 @@ describe("tenant isolation", () => {
       `/api/v2/organizations/search.json?name=${encodeURIComponent(`${MARK} org 1`)}`,
       "/api/v2/users/assignable.json",
       "/api/v2/job_statuses.json",
+      "/api/v2/views.json",
+      "/api/v2/views/active.json",
+      "/api/v2/views/count_many.json?ids=1,2,3,4",
       "/api/v2/sso/oidc.json",
       "/api/v2/sso/jwt.json",
       "/api/v2/oauth/clients.json",
@@ -575,6 +593,7 @@ describe("tenant isolation", () => {
       expect(r.text.toLowerCase(), p).not.toContain(MARK.toLowerCase());
     }
     expect((await B.api("GET", "/api/v2/job_statuses.json")).text).not.toContain(String(ids.job));
+    expect((await B.api("GET", "/api/v2/views/count_many.json?ids=1,2,3,4")).body.view_counts).toEqual([]);
     // Sessions: A's owner has four, B's none (it signs in with a token).
     expect((await B.api("GET", "/api/v2/sessions.json")).body.sessions).toEqual([]);
     expect((await B.api("GET", "/api/v2/users/1/sessions.json")).body.sessions).toEqual([]);
@@ -616,7 +635,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

@@ -19,6 +19,7 @@ import * as setup from "./setup/setup-routes.ts";
 import * as support from "./support/support-routes.ts";
 import * as tickets from "./tickets/tickets-routes.ts";
 import * as users from "./users/users-routes.ts";
+import * as views from "./views/views-routes.ts";
 import * as customRoles from "./users/custom-roles-routes.ts";
 
 /** Every business module, each registering its own routes (docs/architecture.md has the route table). */
@@ -31,6 +32,7 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "groups", register: groups.register },
   { name: "tickets", register: tickets.register },
   { name: "search", register: search.register },
+  { name: "views", register: views.register },
   { name: "audit", register: audit.register },
   { name: "setup", register: setup.register },
   { name: "admin", register: admin.register },

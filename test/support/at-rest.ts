@@ -60,6 +60,9 @@ export async function writeEverything(t: TestApp): Promise<string> {
   expect((await a.api("PUT", "/api/v2/account.json", { account: { name: `${MARKER} Team` } })).status).toBe(200);
   // The owner grants support access with a reason (sealed).
   expect((await a.api("POST", "/api/v2/support_access.json", { support_access: { days: 2, level: "read_only", reason: `${MARKER} support reason` } })).status).toBe(201);
+  // A view whose title and description name a customer (both sealed); its conditions hold ids and tags only.
+  const view = await a.api("POST", "/api/v2/views.json", { view: { title: `${MARKER} view title`, description: `${MARKER} view description`, restriction: null, all: [{ field: "current_tags", operator: "includes", value: CONTROL_TAG }] } });
+  expect(view.status, view.text).toBe(201);
   const f = await a.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Account number" } });
   for (let i = 0; i < 3; i++) {
     const c = await a.api("POST", "/api/v2/tickets.json", {

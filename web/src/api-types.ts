@@ -3413,6 +3413,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The views the caller sees: shared ones (every staff member's, or their groups'), then their personal ones, each by position, title and id. `access=personal|shared` and `active=true|false` filter. */
+        get: operations["listViews"];
+        put?: never;
+        /** Creates a view: personal unless `restriction` says otherwise (`null`: every staff member; a group: its members); shared views by owners and admins only. */
+        post: operations["createView"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/views/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showView"];
+        put: operations["updateView"];
+        post?: never;
+        delete: operations["deleteView"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/views/{id}/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["countView"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/views/{id}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The view's tickets, as the caller's ticket access allows, in the view's order (or `sort_by` / `sort_order`); cursor or offset pages; `include=users,groups,organizations` sideloads. */
+        get: operations["listViewTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/views/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active views the caller sees, in the order of `GET /views`. */
+        get: operations["listActiveViews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/views/count_many": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many tickets each of up to 20 views holds for the caller; views the caller does not see are left out. */
+        get: operations["countManyViews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oauth/authorizations/new": {
         parameters: {
             query?: never;
@@ -15504,6 +15605,652 @@ export interface operations {
                             /** @enum {string} */
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listViews: {
+        parameters: {
+            query?: {
+                access?: "personal" | "shared";
+                active?: "true" | "false";
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        views: {
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            execution: {
+                                columns: {
+                                    id: string;
+                                }[];
+                                group_by: null;
+                                /** @enum {string} */
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                /** @enum {string} */
+                                sort_order: "asc" | "desc";
+                            };
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    view: {
+                        active?: boolean;
+                        all?: {
+                            field: string;
+                            operator: string;
+                            value: string | number | null;
+                        }[];
+                        any?: {
+                            field: string;
+                            operator: string;
+                            value: string | number | null;
+                        }[];
+                        conditions?: {
+                            all?: {
+                                field: string;
+                                operator: string;
+                                value: string | number | null;
+                            }[];
+                            any?: {
+                                field: string;
+                                operator: string;
+                                value: string | number | null;
+                            }[];
+                        };
+                        description?: string | null;
+                        execution?: {
+                            columns?: {
+                                id: string;
+                            }[];
+                            group_by?: null;
+                            /** @enum {string} */
+                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                            /** @enum {string} */
+                            sort_order?: "asc" | "desc";
+                        };
+                        output?: {
+                            /** @enum {string} */
+                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                            /** @enum {string} */
+                            sort_order?: "asc" | "desc";
+                        };
+                        position?: number;
+                        restriction?: null | {
+                            id: number;
+                            /** @enum {string} */
+                            type: "User" | "Group";
+                        };
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        view: {
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            execution: {
+                                columns: {
+                                    id: string;
+                                }[];
+                                group_by: null;
+                                /** @enum {string} */
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                /** @enum {string} */
+                                sort_order: "asc" | "desc";
+                            };
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        view: {
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            execution: {
+                                columns: {
+                                    id: string;
+                                }[];
+                                group_by: null;
+                                /** @enum {string} */
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                /** @enum {string} */
+                                sort_order: "asc" | "desc";
+                            };
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    view: {
+                        active?: boolean;
+                        all?: {
+                            field: string;
+                            operator: string;
+                            value: string | number | null;
+                        }[];
+                        any?: {
+                            field: string;
+                            operator: string;
+                            value: string | number | null;
+                        }[];
+                        conditions?: {
+                            all?: {
+                                field: string;
+                                operator: string;
+                                value: string | number | null;
+                            }[];
+                            any?: {
+                                field: string;
+                                operator: string;
+                                value: string | number | null;
+                            }[];
+                        };
+                        description?: string | null;
+                        execution?: {
+                            columns?: {
+                                id: string;
+                            }[];
+                            group_by?: null;
+                            /** @enum {string} */
+                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                            /** @enum {string} */
+                            sort_order?: "asc" | "desc";
+                        };
+                        output?: {
+                            /** @enum {string} */
+                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                            /** @enum {string} */
+                            sort_order?: "asc" | "desc";
+                        };
+                        position?: number;
+                        restriction?: null | {
+                            id: number;
+                            /** @enum {string} */
+                            type: "User" | "Group";
+                        };
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        view: {
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            execution: {
+                                columns: {
+                                    id: string;
+                                }[];
+                                group_by: null;
+                                /** @enum {string} */
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                /** @enum {string} */
+                                sort_order: "asc" | "desc";
+                            };
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    countView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        view_count: {
+                            fresh: boolean;
+                            pretty: string;
+                            url: string;
+                            value: number;
+                            view_id: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listViewTickets: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        groups?: {
+                            created_at: string;
+                            default: boolean;
+                            deleted: boolean;
+                            description: string;
+                            id: number;
+                            name: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        organizations?: {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        previous_page?: string | null;
+                        tickets: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
+                        users?: {
+                            active: boolean;
+                            created_at: string;
+                            custom_role_id: number | null;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listActiveViews: {
+        parameters: {
+            query?: {
+                access?: "personal" | "shared";
+                active?: "true" | "false";
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        views: {
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string | number | null;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            execution: {
+                                columns: {
+                                    id: string;
+                                }[];
+                                group_by: null;
+                                /** @enum {string} */
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                /** @enum {string} */
+                                sort_order: "asc" | "desc";
+                            };
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    countManyViews: {
+        parameters: {
+            query: {
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        view_counts: {
+                            fresh: boolean;
+                            pretty: string;
+                            url: string;
+                            value: number;
+                            view_id: number;
                         }[];
                     };
                 };

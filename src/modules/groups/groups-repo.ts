@@ -68,3 +68,16 @@ export async function insertMembership(tx: TenantTx, m: { id: string; user_id: s
 export async function deleteMembership(tx: TenantTx, id: string): Promise<void> {
   await tx.db.deleteFrom("group_memberships").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
+
+/** The groups (not deleted) a user belongs to. */
+export async function groupIdsOfUser(tx: TenantTx, userId: string): Promise<string[]> {
+  const rows = await tx.db
+    .selectFrom("group_memberships as m")
+    .innerJoin("groups as g", (j) => j.onRef("g.tenant_id", "=", "m.tenant_id").onRef("g.id", "=", "m.group_id"))
+    .select("m.group_id")
+    .where("m.tenant_id", "=", tx.tenantId)
+    .where("m.user_id", "=", userId)
+    .where("g.deleted", "=", false)
+    .execute();
+  return rows.map((r) => r.group_id);
+}

@@ -154,3 +154,8 @@ export async function groupMemberIds(ctx: RequestContext, groupId: string): Prom
 export async function presentGroupsByIds(ctx: RequestContext, ids: string[]): Promise<GroupView[]> {
   return (await repo.findGroupsByIds(ctx.tx, [...new Set(ids)])).sort((a, b) => a.nice_id - b.nice_id).map((g) => presentGroup(ctx, g));
 }
+
+/** For other modules: the internal ids of the groups (not deleted) a user belongs to (views). */
+export async function groupIdsOfUser(ctx: RequestContext, userId: string): Promise<string[]> {
+  return repo.groupIdsOfUser(ctx.tx, userId);
+}

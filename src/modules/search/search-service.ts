@@ -18,7 +18,8 @@ import { highlightsOf, matcherFor, type Highlights } from "./snippet-fns.ts";
  * ticket policy's scope (tickets-service listTickets and countTickets).
  */
 
-const STATUS_ORDER = ["new", "open", "pending", "hold", "solved", "closed"];
+/** Statuses in their order (`status<solved`; views' `less_than`). */
+export const STATUS_ORDER = ["new", "open", "pending", "hold", "solved", "closed"];
 
 async function userIdFor(ctx: RequestContext, v: string): Promise<string | null | undefined> {
   const actor = actorUser(ctx);
@@ -31,7 +32,7 @@ async function userIdFor(ctx: RequestContext, v: string): Promise<string | null 
 
 
 /** `col IN (values)`, or false for no values (`priority>urgent`, `status<new`: SQL has no empty IN list). */
-const anyOf = (eb: ExpressionBuilder<any, any>, col: string, values: string[]): Expression<SqlBool> => (values.length ? eb(col, "in", values) : sql<SqlBool>`false`); // any: as the conditions below
+export const anyOf = (eb: ExpressionBuilder<any, any>, col: string, values: string[]): Expression<SqlBool> => (values.length ? eb(col, "in", values) : sql<SqlBool>`false`); // any: as the conditions below
 
 /**
  * The search's filters, resolved inside the tenant, as one condition over `tickets as t`: terms of

@@ -26,7 +26,8 @@ import { jobStatusWithAbilities } from "../jobs/jobs-types.ts";
 import { auditView, commentView, ticketAbilitiesView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketMergeInput, ticketUpdateInput, ticketView } from "./tickets-types.ts";
 
 
-const sideloads = { users: z.array(userView).optional(), organizations: z.array(orgView).optional(), groups: z.array(groupView).optional() };
+/** The sideloads a list of tickets may carry (`include=`): shared by every route answering tickets. */
+export const sideloads = { users: z.array(userView).optional(), organizations: z.array(orgView).optional(), groups: z.array(groupView).optional() };
 const includeQuery = z.object({ include: z.string().max(200).regex(/^[a-z_,]*$/).optional() });
 
 /** Sideloads (`include=users,organizations,groups`) for a set of tickets. */

@@ -43,6 +43,7 @@ export const SEALED_COLUMNS = {
   sso_identities: { subject: "text" },
   sso_requests: { payload: "json" },
   support_access_grants: { reason: "text" },
+  views: { title: "text", description: "text" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

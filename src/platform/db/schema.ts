@@ -1076,6 +1076,25 @@ export interface SearchSettingsTable {
   updated_at: Generated<Date>;
 }
 
+/** 0061: saved and shared views of the agent workspace (modules/views). */
+export interface ViewsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  created_by: string;
+  user_id: string | null;
+  group_id: string | null;
+  title_sealed: Bytes;
+  description_sealed: Bytes | null;
+  active: Generated<boolean>;
+  position: number;
+  conditions: ColumnType<unknown, string, string>;
+  sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+  sort_order: "asc" | "desc";
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -1155,4 +1174,5 @@ export interface DB {
   search_user_names: SearchUserNamesTable;
   search_organization_names: SearchOrganizationNamesTable;
   search_settings: SearchSettingsTable;
+  views: ViewsTable;
 }
