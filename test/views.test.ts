@@ -292,6 +292,34 @@ describe("conditions", () => {
     expect(after).toEqual(shared);
   });
 
+  it("refuses a view beyond the limits (500 personal views each, 1,000 shared in an account)", async () => {
+    const good = [{ field: "status", operator: "is", value: "open" }];
+    const fill = (n: number, owner: number | null) =>
+      t.db.tenant(a.tenantId, async (tx) => {
+        const creator = (await sql<{ id: string }>`SELECT id FROM users WHERE nice_id = 1`.execute(tx.db)).rows[0]!.id;
+        const user = owner === null ? null : (await sql<{ id: string }>`SELECT id FROM users WHERE nice_id = ${owner}`.execute(tx.db)).rows[0]!.id;
+        await sql`INSERT INTO views (tenant_id, id, nice_id, created_by, user_id, title_sealed, position, conditions, sort_by, sort_order)
+          SELECT ${a.tenantId}, gen_random_uuid(), vd_next_id('views'), ${creator}, ${user}, '\\x00'::bytea, 0, '{"all":[]}'::jsonb, 'id', 'asc' FROM generate_series(1, ${n})`.execute(tx.db);
+      });
+    const clear = () => t.db.tenant(a.tenantId, (tx) => sql`DELETE FROM views WHERE title_sealed = '\\x00'::bytea`.execute(tx.db));
+    try {
+      await fill(500, agent2.id);
+      const r = await createView({ title: "One too many", all: good }, agent2);
+      expect(r.status, r.text).toBe(422);
+      expect(r.body.details.restriction[0].error).toBe("TooMany");
+      // Shared views count apart: an admin's own limit is untouched.
+      await clear();
+      const shared = (await ok(createView({ title: "Shared soon", all: good }, admin), 201)).view;
+      const count = await t.db.tenant(a.tenantId, async (tx) => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM views WHERE user_id IS NULL`.execute(tx.db)).rows[0]!.n));
+      await fill(1000 - count, null);
+      expect((await createView({ title: "x", restriction: null, all: good })).status).toBe(422);
+      expect((await a.api("PUT", `/api/v2/views/${shared.id}.json`, { view: { restriction: null } }, admin)).status).toBe(422);
+      await ok(a.api("DELETE", `/api/v2/views/${shared.id}.json`, undefined, admin), 204);
+    } finally {
+      await clear();
+    }
+  });
+
   it("runs through the runner's own ticket access (a within-groups role sees its groups' tickets only)", async () => {
     const v = (await ok(createView({ title: "Everything not closed", restriction: null, all: [{ field: "status", operator: "less_than", value: "closed" }] }), 201)).view;
     const seen = async (who?: As) => (await ok(a.api("GET", `/api/v2/views/${v.id}/tickets.json`, undefined, who))).tickets.map((x: { id: number }) => x.id).sort((x: number, y: number) => x - y);

@@ -45,6 +45,13 @@ export async function lastPosition(tx: TenantTx, userId: string): Promise<number
   return r?.p ?? -1;
 }
 
+/** How many views a person owns (`userId`), or how many shared views the account has (undefined). */
+export async function countViews(tx: TenantTx, userId: string | undefined): Promise<number> {
+  const q = tx.db.selectFrom("views").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
+  const r = await (userId === undefined ? q.where("user_id", "is", null) : q.where("user_id", "=", userId)).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 type Insert = Pick<ViewsTable, "id" | "created_by" | "user_id" | "group_id" | "title_sealed" | "description_sealed" | "position" | "sort_by" | "sort_order"> & { active: boolean; conditions: string };
 
 export async function insertView(tx: TenantTx, v: Insert): Promise<number> {

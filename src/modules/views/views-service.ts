@@ -30,6 +30,9 @@ const COLUMNS = [{ id: "subject" }, { id: "requester" }, { id: "updated" }];
 /** Most conditions a view holds (all and any together). */
 export const MAX_CONDITIONS = 50;
 const MAX_HOURS = 87_600;
+/** Most personal views one person keeps, and most shared views an account keeps: every list of views reads them all. */
+export const MAX_PERSONAL_VIEWS = 500;
+export const MAX_SHARED_VIEWS = 1_000;
 const MAX_TAGS = 50;
 
 type Stored = { all: ConditionView[]; any: ConditionView[] };
@@ -322,6 +325,14 @@ export async function countManyViews(ctx: RequestContext, ids: readonly number[]
 
 // ---- writes
 
+/** Refuses a view beyond the limit of its audience's kind (422). */
+async function withinLimit(ctx: RequestContext, audience: ViewAudience): Promise<void> {
+  const personal = audience.kind === "user";
+  const n = await repo.countViews(ctx.tx, personal ? audience.userId : undefined);
+  const max = personal ? MAX_PERSONAL_VIEWS : MAX_SHARED_VIEWS;
+  if (n >= max) throw invalid("restriction", personal ? `Views: at most ${max} personal views each; delete some first` : `Views: at most ${max} shared views in an account; delete some first`, "TooMany");
+}
+
 function title(t: string): string {
   const s = t.trim();
   if (s.length < 1 || s.length > 255) throw invalid("title", "Title: must be 1 to 255 characters");
@@ -375,6 +386,7 @@ export async function createView(ctx: RequestContext, input: ViewInput): Promise
   const audience = await audienceFor(ctx, actor, input.restriction === undefined ? { type: "User", id: actor.niceId } : input.restriction);
   const parts = partsOf(input);
   const conditions = await conditionsFor(ctx, parts.all, parts.any, { all: [], any: [] });
+  await withinLimit(ctx, audience);
   const id = crypto.randomUUID();
   const position = input.position ?? Math.min((await repo.lastPosition(ctx.tx, actor.userId)) + 1, 10_000);
   const description = input.description?.trim() || null;
@@ -403,6 +415,8 @@ export async function updateView(ctx: RequestContext, niceId: number, input: Vie
   if (input.title !== undefined) patch.title_sealed = ctx.sealer.seal(title(input.title), ref(v.id, "title"));
   if (input.restriction !== undefined) {
     const audience = await audienceFor(ctx, actor, input.restriction);
+    const before = audienceOf(v);
+    if ((audience.kind === "user") !== (before.kind === "user")) await withinLimit(ctx, audience);
     patch.user_id = audience.kind === "user" ? audience.userId : null;
     patch.group_id = audience.kind === "group" ? audience.groupId : null;
   }
