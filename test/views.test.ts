@@ -382,6 +382,20 @@ describe("other tenants, counts, pages and the audit trail", () => {
     expect((await a.api("GET", "/api/v2/views/count_many.json")).status).toBe(422);
   });
 
+  it("stops counting at 10,000 (value 10000, pretty \"10,000+\")", async () => {
+    const c = await buildTenant(t, "viewscap");
+    const seed = (await ok(c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Seed", comment: { body: "b" }, tags: ["capped"] } }), 201)).ticket.id;
+    // 10,000 more copies of the seed's row (counted only: their sealed values are never opened).
+    await t.db.tenant(c.tenantId, (tx) =>
+      sql`INSERT INTO tickets SELECT (jsonb_populate_record(s, jsonb_build_object('id', gen_random_uuid(), 'nice_id', vd_next_id('tickets')))).* FROM tickets s, generate_series(1, 10000) WHERE s.nice_id = ${seed}`.execute(tx.db),
+    );
+    const v = (await ok(c.api("POST", "/api/v2/views.json", { view: { title: "Capped", all: [{ field: "current_tags", operator: "includes", value: "capped" }] } }), 201)).view;
+    expect((await ok(c.api("GET", `/api/v2/views/${v.id}/count.json`))).view_count).toMatchObject({ value: 10_000, pretty: "10,000+" });
+    expect((await ok(c.api("GET", `/api/v2/views/count_many.json?ids=${v.id}`))).view_counts[0]).toMatchObject({ value: 10_000, pretty: "10,000+" });
+    await t.db.tenant(c.tenantId, (tx) => sql`DELETE FROM tickets WHERE nice_id <> ${seed}`.execute(tx.db));
+    expect((await ok(c.api("GET", `/api/v2/views/${v.id}/count.json`))).view_count).toMatchObject({ value: 1, pretty: "1" });
+  });
+
   it("pages a view's tickets by cursor both ways and by offset, in its order or the one asked for, with sideloads", async () => {
     const made: number[] = [];
     for (let i = 0; i < 5; i++) made.push((await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `Paged ${i}`, comment: { body: "b" }, tags: ["paged"], requester_id: endUser.id } }), 201)).ticket.id);
