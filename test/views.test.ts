@@ -424,6 +424,19 @@ describe("other tenants, counts, pages and the audit trail", () => {
     for (const id of made) await ok(a.api("DELETE", `/api/v2/tickets/${id}.json`), 204);
   });
 
+  it("deletes a person's personal views when they are erased, and keeps the shared views they made", async () => {
+    const leaving = await buildUser(t, a, "admin", "Leaving Admin");
+    const who = as(leaving);
+    const mine = (await ok(createView({ title: "Leaver's own", all: [{ field: "status", operator: "is", value: "open" }] }, who), 201)).view;
+    const shared = (await ok(createView({ title: "Leaver's shared", restriction: null, all: [{ field: "status", operator: "is", value: "open" }] }, who), 201)).view;
+    await ok(a.api("DELETE", `/api/v2/users/${leaving.id}.json`));
+    const receipt = await ok(a.api("DELETE", `/api/v2/deleted_users/${leaving.id}.json`));
+    expect(JSON.stringify(receipt)).toContain('"personal_views":1');
+    const left = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ nice_id: number }>`SELECT nice_id FROM views WHERE nice_id IN (${mine.id}, ${shared.id})`.execute(tx.db)).rows.map((r) => Number(r.nice_id)));
+    expect(left).toEqual([shared.id]);
+    await ok(a.api("GET", `/api/v2/views/${shared.id}.json`));
+  });
+
   it("audits every write by the view's id, without its title", async () => {
     const v = (await ok(createView({ title: "Audited title", all: [{ field: "status", operator: "is", value: "open" }] }), 201)).view;
     await ok(a.api("PUT", `/api/v2/views/${v.id}.json`, { view: { title: "Audited again" } }));

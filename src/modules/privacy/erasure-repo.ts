@@ -99,6 +99,8 @@ export async function deleteOwnRows(tx: TenantTx, userId: string): Promise<{ cou
   await tx.db.deleteFrom("email_changes").where("tenant_id", "=", t).where((eb) => eb.or([eb("user_id", "=", userId), eb("requested_by", "=", userId)])).execute();
   // An invitation they accepted holds their address.
   await tx.db.deleteFrom("invitations").where("tenant_id", "=", t).where("used_by", "=", userId).execute();
+  // Their personal views (sealed titles they wrote for themselves); shared views they made stay, the account's.
+  counts.personal_views = n(await tx.db.deleteFrom("views").where("tenant_id", "=", t).where("user_id", "=", userId).execute());
   counts.group_memberships = n(await tx.db.deleteFrom("group_memberships").where("tenant_id", "=", t).where("user_id", "=", userId).execute());
   counts.ccs = n(await tx.db.deleteFrom("ticket_ccs").where("tenant_id", "=", t).where("user_id", "=", userId).execute());
   counts.undelivered_mail = n(await tx.db.deleteFrom("undelivered_mail").where("tenant_id", "=", t).where("user_id", "=", userId).execute());
