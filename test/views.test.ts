@@ -148,6 +148,8 @@ describe("who sees and changes which view", () => {
     // The owner changes and deletes their personal view; an admin changes shared ones.
     expect((await ok(a.api("PUT", `/api/v2/views/${agentMine.id}.json`, { view: { title: "  Renamed  ", position: 7 } }, agent1))).view).toMatchObject({ title: "Renamed", position: 7 });
     expect((await ok(a.api("PUT", `/api/v2/views/${shared.id}.json`, { view: { description: "For all" } }, admin))).view.description).toBe("For all");
+    expect((await ok(a.api("PUT", `/api/v2/views/${shared.id}.json`, { view: { description: "For all\nof us" } }, admin))).view.description).toBe("For all\nof us");
+    expect((await ok(a.api("PUT", `/api/v2/views/${shared.id}.json`, { view: { description: null } }, admin))).view.description).toBeNull();
     // An admin makes a personal view of theirs shared, and back.
     const adminOwn = (await ok(createView({ title: "Admin's", all: [{ field: "status", operator: "is", value: "new" }] }, admin), 201)).view;
     expect((await ok(a.api("PUT", `/api/v2/views/${adminOwn.id}.json`, { view: { restriction: null } }, admin))).view.restriction).toBeNull();

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { lineText, publicId } from "../../platform/schemas.ts";
+import { lineText, longText, publicId } from "../../platform/schemas.ts";
 
 /** API shapes for views (Zendesk's Views API, the subset docs/api.md describes). */
 
@@ -27,7 +27,7 @@ export const viewInput = z.strictObject({
   title: lineText(1000).optional(),
   active: z.boolean().optional(),
   position: z.number().int().min(0).max(10_000).optional(),
-  description: lineText(1000).nullable().optional(),
+  description: longText(1000).nullable().optional(),
   restriction: restrictionInput.optional(),
   all: conditionList.optional(),
   any: conditionList.optional(),
