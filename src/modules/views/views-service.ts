@@ -335,7 +335,9 @@ async function withinLimit(ctx: RequestContext, audience: ViewAudience): Promise
 
 function title(t: string): string {
   const s = t.trim();
-  if (s.length < 1 || s.length > 255) throw invalid("title", "Title: must be 1 to 255 characters");
+  // Characters as people count them (code points): an emoji is one, not two UTF-16 units.
+  const n = [...s].length;
+  if (n < 1 || n > 255) throw invalid("title", "Title: must be 1 to 255 characters");
   return s;
 }
 

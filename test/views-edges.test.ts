@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+
+/**
+ * Views (docs/api.md, "Views"): the edges of their inputs — titles counted in characters, the
+ * limit on conditions applied before any of them is looked up, and a new view's default position
+ * taken from the views its maker sees.
+ */
+
+let t: TestApp;
+let a: TestTenant;
+let agent: { email: string; token: string; id: number };
+const OPEN = { field: "status", operator: "is", value: "open" };
+
+beforeAll(async () => {
+  t = await startTestApp();
+  a = await buildTenant(t, "viewsedge");
+  const u = await buildUser(t, a, "agent", "Edda Agent");
+  agent = { email: u.email, token: u.token!, id: u.id };
+});
+afterAll(async () => t?.close());
+
+describe("view inputs at their edges", () => {
+  it("counts a title's length in characters, not UTF-16 code units", async () => {
+    const emoji = "😀".repeat(255);
+    const made = await a.api("POST", "/api/v2/views.json", { view: { title: emoji, all: [OPEN] } });
+    expect(made.status, made.text).toBe(201);
+    expect(made.body.view.title).toBe(emoji);
+    const put = await a.api("PUT", `/api/v2/views/${made.body.view.id}.json`, { view: { title: "é".repeat(255) } });
+    expect(put.status, put.text).toBe(200);
+    expect((await a.api("POST", "/api/v2/views.json", { view: { title: "😀".repeat(256), all: [OPEN] } })).status).toBe(422);
+    expect((await a.api("POST", "/api/v2/views.json", { view: { title: "a".repeat(256), all: [OPEN] } })).status).toBe(422);
+    await a.api("DELETE", `/api/v2/views/${made.body.view.id}.json`);
+  });
+});
