@@ -32,4 +32,16 @@ describe("view inputs at their edges", () => {
     expect((await a.api("POST", "/api/v2/views.json", { view: { title: "a".repeat(256), all: [OPEN] } })).status).toBe(422);
     await a.api("DELETE", `/api/v2/views/${made.body.view.id}.json`);
   });
+
+  it("refuses more than 50 conditions before looking any of them up", async () => {
+    // 51 conditions, one of them naming nobody: the answer is the limit, not the missing person.
+    const all = [...Array.from({ length: 50 }, () => OPEN), { field: "requester_id", operator: "is", value: 999_999 }];
+    const r = await a.api("POST", "/api/v2/views.json", { view: { title: "Too many", all } });
+    expect(r.status, r.text).toBe(422);
+    expect(Object.keys(r.body.details)).toEqual(["conditions"]);
+    expect(r.body.details.conditions[0].description).toMatch(/at most 50/);
+    const big = await a.api("POST", "/api/v2/views.json", { view: { title: "Too many", all: Array.from({ length: 200 }, () => ({ field: "requester_id", operator: "is", value: 999_999 })), any: [OPEN] } });
+    expect(big.status, big.text).toBe(422);
+    expect(Object.keys(big.body.details)).toEqual(["conditions"]);
+  });
 });

@@ -369,6 +369,8 @@ function partsOf(input: ViewInput) {
 }
 
 async function conditionsFor(ctx: RequestContext, all: readonly ConditionInput[] | undefined, any: readonly ConditionInput[] | undefined, before: Stored): Promise<Stored> {
+  // The limit first: each condition naming a person, group or organization is looked up, and a body may carry 400 of them.
+  if ((all ?? before.all).length + (any ?? before.any).length > MAX_CONDITIONS) throw invalid("conditions", `Conditions: at most ${MAX_CONDITIONS} in all`);
   const problems: Record<string, FieldDetail[]> = {};
   const next: Stored = {
     all: all === undefined ? before.all : await checkConditions(ctx, all, "all", problems),
