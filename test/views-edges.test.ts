@@ -44,4 +44,18 @@ describe("view inputs at their edges", () => {
     expect(big.status, big.text).toBe(422);
     expect(Object.keys(big.body.details)).toEqual(["conditions"]);
   });
+
+  it("places a new view after the last one its maker sees, whatever the positions of group views they do not see", async () => {
+    const g = (await a.api("POST", "/api/v2/groups.json", { group: { name: "Hidden tier" } })).body.group.id;
+    const hidden = await a.api("POST", "/api/v2/views.json", { view: { title: "Hidden tier's", restriction: { type: "Group", id: g }, position: 9_000, all: [OPEN] } });
+    expect(hidden.status, hidden.text).toBe(201);
+    const shared = await a.api("POST", "/api/v2/views.json", { view: { title: "Everyone's", restriction: null, position: 4, all: [OPEN] } });
+    expect(shared.status, shared.text).toBe(201);
+    const mine = await a.api("POST", "/api/v2/views.json", { view: { title: "Mine", all: [OPEN] } }, agent);
+    expect(mine.status, mine.text).toBe(201);
+    expect(mine.body.view.position).toBe(5);
+    // The admin sees the group's view: theirs comes after it.
+    const admins = await a.api("POST", "/api/v2/views.json", { view: { title: "Admin's", all: [OPEN] } });
+    expect(admins.body.view.position).toBe(9_001);
+  });
 });

@@ -34,13 +34,23 @@ export function visibleViews(tx: TenantTx, userId: string, groupIds: readonly st
     .execute();
 }
 
-/** The highest position among the views a person sees, or -1 when none. */
-export async function lastPosition(tx: TenantTx, userId: string): Promise<number> {
+/**
+ * The highest position among the views a person sees (as visibleViews: their own, those for
+ * everyone, and their groups' — every group's for `allGroups`), or -1 when none. A group view they
+ * do not see must not move theirs (nor tell them its position).
+ */
+export async function lastPosition(tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean): Promise<number> {
   const r = await tx.db
     .selectFrom("views")
     .select((eb) => eb.fn.max<number | null>("position").as("p"))
     .where("tenant_id", "=", tx.tenantId)
-    .where((eb) => eb.or([eb("user_id", "=", userId), eb("user_id", "is", null)]))
+    .where((eb) =>
+      eb.or([
+        eb("user_id", "=", userId),
+        eb.and([eb("user_id", "is", null), eb("group_id", "is", null)]),
+        allGroups ? eb("group_id", "is not", null) : groupIds.length ? eb("group_id", "in", [...groupIds]) : sql<boolean>`false`,
+      ]),
+    )
     .executeTakeFirst();
   return r?.p ?? -1;
 }

@@ -392,7 +392,8 @@ export async function createView(ctx: RequestContext, input: ViewInput): Promise
   const conditions = await conditionsFor(ctx, parts.all, parts.any, { all: [], any: [] });
   await withinLimit(ctx, audience);
   const id = crypto.randomUUID();
-  const position = input.position ?? Math.min((await repo.lastPosition(ctx.tx, actor.userId)) + 1, 10_000);
+  const admin = isAdmin(actor.role);
+  const position = input.position ?? Math.min((await repo.lastPosition(ctx.tx, actor.userId, admin ? [] : await groupIdsOfUser(ctx, actor.userId), admin)) + 1, 10_000);
   const description = input.description?.trim() || null;
   const niceId = await repo.insertView(ctx.tx, {
     id,
