@@ -208,9 +208,21 @@ const ordered = (col: string, order: readonly string[], c: ConditionView, nullab
   return (eb) => anyOf(eb, col, valuesMatching(order, c.operator === "less_than" ? "<" : ">", v));
 };
 
+/**
+ * References resolved for one request, by field and value: a view naming the same person, group or
+ * organization several times, or count_many's views naming the same ones, look each up once.
+ */
+type Lookups = { ids: Map<string, Promise<string | undefined>>; myGroups?: Promise<string[]> };
+const newLookups = (): Lookups => ({ ids: new Map() });
+
 /** One saved condition as SQL over `tickets as t`, its references resolved now: one deleted since matches nothing (everything but its own for is_not). */
-async function conditionSql(ctx: RequestContext, actor: UserActor, c: ConditionView): Promise<Cond> {
-  const idOrNone = async (find: () => Promise<string | undefined>) => (await find()) ?? NO_ID;
+async function conditionSql(ctx: RequestContext, actor: UserActor, c: ConditionView, lookups: Lookups): Promise<Cond> {
+  const idOrNone = async (find: () => Promise<string | undefined>) => {
+    const key = `${c.field}:${String(c.value)}`;
+    let found = lookups.ids.get(key);
+    if (!found) lookups.ids.set(key, (found = find()));
+    return (await found) ?? NO_ID;
+  };
   switch (c.field) {
     case "status":
       return ordered("t.status", STATUS_ORDER, c, false);
@@ -227,7 +239,7 @@ async function conditionSql(ctx: RequestContext, actor: UserActor, c: ConditionV
     }
     case "group_id": {
       if (c.value === null) return equality("t.group_id", c.operator, null);
-      if (c.value === "current_groups") return inSet("t.group_id", c.operator, await groupIdsOfUser(ctx, actor.userId), true);
+      if (c.value === "current_groups") return inSet("t.group_id", c.operator, await (lookups.myGroups ??= groupIdsOfUser(ctx, actor.userId)), true);
       return equality("t.group_id", c.operator, await idOrNone(async () => (await resolveGroup(ctx, Number(c.value)).catch(() => undefined))?.id));
     }
     case "organization_id": {
@@ -255,10 +267,13 @@ async function conditionSql(ctx: RequestContext, actor: UserActor, c: ConditionV
 }
 
 /** The view's conditions as one `where` for listTickets / countTickets. */
-async function whereOf(ctx: RequestContext, actor: UserActor, v: repo.ViewRow) {
+async function whereOf(ctx: RequestContext, actor: UserActor, v: repo.ViewRow, lookups: Lookups = newLookups()) {
   const s = storedOf(v);
-  const all = await Promise.all(s.all.map((c) => conditionSql(ctx, actor, c)));
-  const any = await Promise.all(s.any.map((c) => conditionSql(ctx, actor, c)));
+  // One after another: the request's transaction runs one statement at a time.
+  const all: Cond[] = [];
+  for (const c of s.all) all.push(await conditionSql(ctx, actor, c, lookups));
+  const any: Cond[] = [];
+  for (const c of s.any) any.push(await conditionSql(ctx, actor, c, lookups));
   // any: the ticket query builder's type is deep (search-service's filters take it the same way).
   return (q: any) =>
     q.where((eb: ExpressionBuilder<any, any>) => eb.and([...all.map((c) => c(eb)), ...(any.length ? [eb.or(any.map((c) => c(eb)))] : [])]));
@@ -299,8 +314,8 @@ export async function runView(ctx: RequestContext, niceId: number, page: (sortOr
   return { ...r, sorted: sort !== undefined };
 }
 
-const countOf = async (ctx: RequestContext, actor: UserActor, v: repo.ViewRow): Promise<ViewCountView> => {
-  const r = await countTickets(ctx, await whereOf(ctx, actor, v), COUNT_CAP);
+const countOf = async (ctx: RequestContext, actor: UserActor, v: repo.ViewRow, lookups?: Lookups): Promise<ViewCountView> => {
+  const r = await countTickets(ctx, await whereOf(ctx, actor, v, lookups), COUNT_CAP);
   return { view_id: v.nice_id, url: `${ctx.apiBase}/views/${v.nice_id}/count.json`, value: r.count, pretty: r.capped ? `${COUNT_CAP.toLocaleString("en")}+` : r.count.toLocaleString("en"), fresh: true };
 };
 
@@ -313,12 +328,13 @@ export async function countView(ctx: RequestContext, niceId: number): Promise<Vi
 export async function countManyViews(ctx: RequestContext, ids: readonly number[]): Promise<ViewCountView[]> {
   const actor = requireUse(ctx);
   const out: ViewCountView[] = [];
+  const lookups = newLookups();
   for (const id of ids) {
     const v = await visible(ctx, actor, id).catch((e: unknown) => {
       if (e instanceof AppError && e.code === "RecordNotFound") return undefined;
       throw e;
     });
-    if (v) out.push(await countOf(ctx, actor, v));
+    if (v) out.push(await countOf(ctx, actor, v, lookups));
   }
   return out;
 }
