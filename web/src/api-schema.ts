@@ -83,3 +83,48 @@ export type IpRestriction = Answer<"showIpRestrictions">["ip_restriction"];
 export type SsoSettings = Answer<"showSsoSettings">["sso_settings"];
 export type SignInOptions = Answer<"showSignInOptions">["sign_in_options"];
 export type SamlSettings = Answer<"showSamlSettings">["saml"];
+
+/*
+ * Saved views (docs: /api/v2/views), as the API contract states them. Declared here until
+ * api-types.ts is regenerated with the server's view routes.
+ */
+export type ViewConditionField =
+  | "status"
+  | "priority"
+  | "type"
+  | "assignee_id"
+  | "group_id"
+  | "requester_id"
+  | "organization_id"
+  | "current_tags"
+  | "hours_since_created"
+  | "hours_since_updated"
+  | "hours_since_solved";
+export type ViewOperator = "is" | "is_not" | "less_than" | "greater_than" | "includes" | "not_includes";
+export type ViewCondition = { field: ViewConditionField; operator: ViewOperator; value: string | number | null };
+export type ViewConditions = { all: ViewCondition[]; any: ViewCondition[] };
+export type ViewRestriction = { type: "User" | "Group"; id: number } | null;
+export type ViewSortBy = "updated_at" | "created_at" | "priority" | "status" | "id";
+export type SavedView = {
+  id: number;
+  url: string;
+  title: string;
+  active: boolean;
+  position: number;
+  description: string | null;
+  restriction: ViewRestriction;
+  conditions: ViewConditions;
+  execution: { sort_by: ViewSortBy; sort_order: "asc" | "desc"; group_by: string | null; columns: Array<{ id: string }> };
+  created_at: string;
+  updated_at: string;
+};
+export type ViewCount = { view_id: number; url: string; value: number; pretty: string; fresh: boolean };
+/** What a create or update sends (every field optional on update). */
+export type ViewInput = {
+  title?: string;
+  active?: boolean;
+  restriction?: ViewRestriction;
+  all?: ViewCondition[];
+  any?: ViewCondition[];
+  output?: { sort_by: ViewSortBy; sort_order: "asc" | "desc" };
+};

@@ -7,12 +7,14 @@ import { useApi, useInvalidate } from "../data.tsx";
 import { t, useLocale } from "../i18n/index.ts";
 import { adminSections } from "../admin/admin-nav.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
-import { countText, hasWords, KEYS, loadPickers, TEXT_SORTS, VIEWS, viewCounts } from "./model.ts";
+import { countText, filtersFrom, hasWords, KEYS, loadPickers, TEXT_SORTS, VIEWS, viewCounts } from "./model.ts";
+import { SavedViewPage, SaveAsView } from "./SavedViews.tsx";
+import { asCount, countViews, loadActiveViews } from "./views.ts";
 import { NewTicket } from "./NewTicket.tsx";
 import { DeletedTicketsPage } from "./DeletedTickets.tsx";
 import { DevicesPage } from "./DevicesPage.tsx";
 import { SearchBox } from "./SearchBox.tsx";
-import { TicketList } from "./TicketList.tsx";
+import { searchSource, TicketList } from "./TicketList.tsx";
 import { TicketPage } from "./TicketPage.tsx";
 import { WorkspaceContext } from "./workspace.ts";
 
@@ -28,18 +30,35 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
   // The counts are asked again on every navigation (and after saves, through refreshCounts).
   const counts = useApi([...KEYS.counts, path], viewCounts, { keepPrevious: true });
   const pickers = useApi(KEYS.pickers, loadPickers, { staleTime: 60_000 });
+  // The caller's active saved views, and their counts (asked again on every navigation too).
+  const saved = useApi(KEYS.savedViews, loadActiveViews, { keepPrevious: true });
+  const savedIds = (saved.data ?? []).map((v) => v.id);
+  const savedCounts = useApi(savedIds.length ? [...KEYS.counts, "saved", path, ...savedIds] : null, (signal) => countViews(savedIds, signal), { keepPrevious: true });
+  const shared = (saved.data ?? []).filter((v) => v.restriction?.type !== "User");
+  const personal = (saved.data ?? []).filter((v) => v.restriction?.type === "User");
+  const savedMatch = /^\/agent\/views\/(\d+)$/.exec(path);
 
   const route = /^\/agent\/tickets\/(\d+)$/.exec(path);
   const viewMatch = /^\/agent\/views\/([a-z-]+)$/.exec(path);
   const currentView = path === "/agent" ? "all-open" : viewMatch?.[1];
   const view = VIEWS.find((v) => v.id === currentView);
   let content;
-  if (view) content = <TicketList key={path} title={t(view.label)} baseQuery={view.query()} defaultSort={view.sort} />;
+  if (view)
+    content = (
+      <TicketList
+        key={path}
+        title={t(view.label)}
+        source={searchSource(view.query(), filtersFrom(query))}
+        defaultSort={view.sort}
+        actions={(state) => <SaveAsView key={query.toString()} base={view.conditions} state={state} />}
+      />
+    );
+  else if (savedMatch) content = <SavedViewPage key={savedMatch[1]} id={Number(savedMatch[1])} />;
   else if (path === "/agent/search") {
     const q = query.get("q")?.trim() ?? "";
     content = q ? (
       // Words: by relevance unless the URL's `sort` says otherwise; filters only: the latest update first.
-      <TicketList key={`search:${q}`} title={t("search.results", { query: q })} baseQuery={q} {...(hasWords(q) ? { defaultSort: "relevance", sorts: TEXT_SORTS } : { defaultSort: "updated_at" })} />
+      <TicketList key={`search:${q}`} title={t("search.results", { query: q })} source={searchSource(q, filtersFrom(query))} {...(hasWords(q) ? { defaultSort: "relevance", sorts: TEXT_SORTS } : { defaultSort: "updated_at" })} />
     ) : (
       <main id="main" className="main">
         <PageHeading>{t("search.title")}</PageHeading>
@@ -106,6 +125,29 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
               </li>
             ) : null}
           </ul>
+          {[
+            { id: "shared-views-heading", label: t("views.shared"), list: shared },
+            { id: "personal-views-heading", label: t("views.personal"), list: personal },
+          ].map((section) =>
+            section.list.length ? (
+              <section key={section.id} className="saved-views">
+                <h3 id={section.id}>{section.label}</h3>
+                <ul aria-labelledby={section.id}>
+                  {section.list.map((v) => {
+                    const c = savedCounts.data?.get(v.id);
+                    return (
+                      <li key={v.id}>
+                        <Link to={`/agent/views/${v.id}`} aria-current={savedMatch?.[1] === String(v.id) ? "page" : undefined}>
+                          <span>{v.title}</span>
+                          <span className="count">{c ? countText(asCount(c)) : "…"}</span>
+                        </Link>
+                      </li>
+                    );
+                  })}
+                </ul>
+              </section>
+            ) : null,
+          )}
         </nav>
         {content}
       </div>

@@ -11,7 +11,7 @@ import type { Pickers } from "./workspace.ts";
  * page cursor), so the list can be reloaded, bookmarked or shared as it is. The parent keys it by
  * the URL, so it starts over from the URL's values after every navigation.
  */
-export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolean; pickers: Pickers | null; sorts: readonly SortBy[] }) {
+export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolean; pickers: Pickers | null; sorts: readonly SortBy[]; sortOnly?: boolean }) {
   const { path, query } = useLocation();
   const [f, setF] = useState<Filters>(props.filters);
   const [sort, setSort] = useState<SortBy>(props.sort);
@@ -33,7 +33,9 @@ export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolea
   const clearTo = query.get("q") ? `${path}?${new URLSearchParams({ q: query.get("q")! }).toString()}` : path;
 
   return (
-    <form className="filters" onSubmit={apply} aria-label={t("filters.label")}>
+    <form className="filters" onSubmit={apply} aria-label={props.sortOnly ? t("filters.sortLabel") : t("filters.label")}>
+      {props.sortOnly ? null : (
+        <>
       <StatusSelect id="filter-status" label={t("filters.status")} value={f.status ?? ""} onChange={set("status")} first={any} />
       <PrioritySelect id="filter-priority" label={t("filters.priority")} value={f.priority ?? ""} onChange={set("priority")} first={any} />
       <AssigneeSelect
@@ -51,6 +53,8 @@ export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolea
       <Field id="filter-requester" label={t("filters.requester")}>
         <input type="email" value={f.requester ?? ""} onChange={(e) => set("requester")(e.target.value)} autoComplete="off" maxLength={254} />
       </Field>
+        </>
+      )}
       <Field id="filter-sort" label={t("filters.sort")}>
         <select value={sort} onChange={(e) => setSort(e.target.value as SortBy)}>
           {props.sorts.map((s) => (
@@ -70,7 +74,7 @@ export function FilterForm(props: { filters: Filters; sort: SortBy; desc: boolea
       ) : null}
       <div className="filter-actions">
         <button type="submit">{t("filters.apply")}</button>
-        <Link to={clearTo}>{t("filters.clear")}</Link>
+        {props.sortOnly ? null : <Link to={clearTo}>{t("filters.clear")}</Link>}
       </div>
     </form>
   );

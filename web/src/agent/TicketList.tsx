@@ -1,12 +1,12 @@
-import { useState } from "react";
-import type { User } from "../api-schema.ts";
+import { useState, type ReactNode } from "react";
+import type { Count, User } from "../api-schema.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { BulkResult, BulkUpdate, type Outcome } from "./BulkUpdate.tsx";
 import { FilterForm, Pager } from "./ListControls.tsx";
 import { Highlighted } from "../components/Highlighted.tsx";
-import { countSearch, countText, cursorOf, filtersFrom, filterTerms, KEYS, searchPage, SORTS, usersById, type SortBy } from "./model.ts";
+import { countSearch, countText, cursorOf, filtersFrom, filterTerms, KEYS, searchPage, SORTS, usersById, type Filters, type PageOpts, type SearchPage, type SortBy } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
 
 const PAGE_SIZE = 25;
@@ -15,30 +15,57 @@ const PAGE_SIZE = 25;
 const QUICK_SORTS: readonly SortBy[] = ["relevance", "updated_at", "created_at"];
 
 /**
- * A list of tickets from a search (a view's saved query, or what the agent typed), narrowed by
- * the filters in the URL, sorted, and paged with the API's keyset cursors (`after`/`before` in
- * the URL), so the hundredth page costs what the first does. Counts are capped by the server.
- * Agents who may bulk update pick rows and change them together. A search with words is ordered
- * by relevance unless the URL asks otherwise, and each hit shows the server's highlighted snippet.
+ * Where a list's tickets come from: `key` names it (with the order and cursor added), `page` reads
+ * one keyset page, `count` the capped count. `filterable`: the URL's filters narrow it (a search).
  */
-export function TicketList(props: { title: string; baseQuery: string; defaultSort: SortBy; sorts?: readonly SortBy[] }) {
+export type ListSource = {
+  key: readonly unknown[];
+  page: (opts: PageOpts, signal: AbortSignal) => Promise<SearchPage>;
+  count: (signal: AbortSignal) => Promise<Count>;
+  filterable: boolean;
+};
+
+/** A search (a built-in view's query, or what the agent typed) narrowed by the URL's filters. */
+export function searchSource(baseQuery: string, filters: Filters): ListSource {
+  const fullQuery = [baseQuery, filterTerms(filters)].filter(Boolean).join(" ");
+  return {
+    key: [fullQuery],
+    page: (opts, signal) => searchPage(fullQuery, opts, signal),
+    count: (signal) => countSearch(fullQuery, signal),
+    filterable: true,
+  };
+}
+
+/** What the list shows now, for the actions above it (such as "Save as view"). */
+export type ListState = { filters: Filters; sort: SortBy; desc: boolean };
+
+/**
+ * A list of tickets from a source (a view's saved query or a saved view, or what the agent typed),
+ * narrowed by the filters in the URL when the source takes them, sorted, and paged with the API's
+ * keyset cursors (`after`/`before` in the URL), so the hundredth page costs what the first does.
+ * Counts are capped by the server. Agents who may bulk update pick rows and change them together.
+ * A search with words is ordered by relevance unless the URL asks otherwise, and each hit shows the
+ * server's highlighted snippet. `actions` are shown under the title.
+ */
+export function TicketList(props: { title: string; source: ListSource; defaultSort: SortBy; defaultDesc?: boolean; sorts?: readonly SortBy[]; actions?: (state: ListState) => ReactNode }) {
   const { path, query } = useLocation();
   const { abilities, pickers, refreshCounts } = useWorkspace();
-  const filters = filtersFrom(query);
+  const { source } = props;
+  const filters = source.filterable ? filtersFrom(query) : {};
   const sorts = props.sorts ?? SORTS;
   const sortParam = query.get("sort") as SortBy | null;
   const sort: SortBy = sortParam && sorts.includes(sortParam) ? sortParam : props.defaultSort;
-  const desc = query.get("order") !== "asc";
+  const order = query.get("order");
+  const desc = order ? order !== "asc" : (props.defaultDesc ?? true);
   const after = query.get("after");
   const before = query.get("before");
-  const fullQuery = [props.baseQuery, filterTerms(filters)].filter(Boolean).join(" ");
 
-  const list = useApi([...KEYS.lists, fullQuery, sort, desc, after, before], async (signal) => {
-    const page = await searchPage(fullQuery, { sort, desc, size: PAGE_SIZE, after, before }, signal);
+  const list = useApi([...KEYS.lists, ...source.key, sort, desc, after, before], async (signal) => {
+    const page = await source.page({ sort, desc, size: PAGE_SIZE, after, before }, signal);
     const users = await usersById(page.results.flatMap((tk) => [tk.requester_id, ...(tk.assignee_id ? [tk.assignee_id] : [])]), signal).catch(() => new Map<number, User>());
     return { page, users };
   });
-  const count = useApi([...KEYS.lists, "count", fullQuery], (signal) => countSearch(fullQuery, signal));
+  const count = useApi([...KEYS.lists, "count", ...source.key], (signal) => source.count(signal));
   const [selection, setSelection] = useState<{ of: unknown; ids: Set<number> }>({ of: null, ids: new Set() });
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   // A new page of results starts with nothing selected.
@@ -68,7 +95,8 @@ export function TicketList(props: { title: string; baseQuery: string; defaultSor
   return (
     <main id="main" className="main">
       <PageHeading>{props.title}</PageHeading>
-      <FilterForm key={`${path}?${query.toString()}`} filters={filters} sort={sort} desc={desc} pickers={pickers} sorts={sorts} />
+      {props.actions ? props.actions({ filters, sort, desc }) : null}
+      <FilterForm key={`${path}?${query.toString()}`} filters={filters} sort={sort} desc={desc} pickers={pickers} sorts={sorts} sortOnly={!source.filterable} />
       {sorts.includes("relevance") ? (
         <nav className="sort-switch" aria-label={t("search.sortLabel")}>
           <span aria-hidden="true">{t("search.sortLabel")}:</span>

@@ -1,5 +1,5 @@
 import { client, ok } from "../api.ts";
-import { nextCursor, type Count, type CursorLinks, type Priority, type SearchResult, type Status, type TicketType, type User } from "../api-schema.ts";
+import { nextCursor, type Count, type CursorLinks, type Priority, type SearchResult, type Status, type TicketType, type User, type ViewCondition } from "../api-schema.ts";
 import type { MessageKey } from "../i18n/index.ts";
 
 /** The values the workspace offers in its pickers, and the views it shows. Shapes come from api-schema.ts. */
@@ -17,13 +17,44 @@ export const TICKET_TYPES = allOf<TicketType>()(["question", "incident", "proble
 /** A view is a saved search the API runs; its count comes from the same search (capped). */
 export type ViewId = "all-open" | "mine" | "unassigned" | "pending" | "recently-solved";
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
-export const VIEWS: ReadonlyArray<{ id: ViewId; label: MessageKey; query: () => string; sort: SortBy }> = [
-  { id: "all-open", label: "view.all-open", query: () => "type:ticket status<solved", sort: "updated_at" },
-  { id: "mine", label: "view.mine", query: () => "type:ticket status<solved assignee:me", sort: "updated_at" },
-  { id: "unassigned", label: "view.unassigned", query: () => "type:ticket status<solved assignee:none", sort: "updated_at" },
-  { id: "pending", label: "view.pending", query: () => "type:ticket status:pending", sort: "updated_at" },
+/**
+ * The built-in views: each one's search query, and the same tickets as saved-view conditions
+ * (what "Save as view" starts from), so neither is guessed from the other.
+ */
+export const VIEWS: ReadonlyArray<{ id: ViewId; label: MessageKey; query: () => string; conditions: readonly ViewCondition[]; sort: SortBy }> = [
+  { id: "all-open", label: "view.all-open", query: () => "type:ticket status<solved", conditions: [{ field: "status", operator: "less_than", value: "solved" }], sort: "updated_at" },
+  {
+    id: "mine",
+    label: "view.mine",
+    query: () => "type:ticket status<solved assignee:me",
+    conditions: [
+      { field: "status", operator: "less_than", value: "solved" },
+      { field: "assignee_id", operator: "is", value: "current_user" },
+    ],
+    sort: "updated_at",
+  },
+  {
+    id: "unassigned",
+    label: "view.unassigned",
+    query: () => "type:ticket status<solved assignee:none",
+    conditions: [
+      { field: "status", operator: "less_than", value: "solved" },
+      { field: "assignee_id", operator: "is", value: null },
+    ],
+    sort: "updated_at",
+  },
+  { id: "pending", label: "view.pending", query: () => "type:ticket status:pending", conditions: [{ field: "status", operator: "is", value: "pending" }], sort: "updated_at" },
   // Solved (or since closed) in the last seven days.
-  { id: "recently-solved", label: "view.recently-solved", query: () => `type:ticket status>=solved solved>=${daysAgo(7)}`, sort: "updated_at" },
+  {
+    id: "recently-solved",
+    label: "view.recently-solved",
+    query: () => `type:ticket status>=solved solved>=${daysAgo(7)}`,
+    conditions: [
+      { field: "status", operator: "greater_than", value: "hold" },
+      { field: "hours_since_solved", operator: "less_than", value: 168 },
+    ],
+    sort: "updated_at",
+  },
 ];
 
 export const SORTS = ["updated_at", "created_at", "priority", "status", "id"] as const;
@@ -72,7 +103,10 @@ export function filterTerms(f: Filters): string {
   return parts.join(" ");
 }
 
-export type SearchPage = { results: SearchResult[]; links: CursorLinks };
+/** A ticket as a list shows it: a search hit (with its highlights) or a view's ticket. */
+export type ListTicket = Pick<SearchResult, "id" | "subject" | "requester_id" | "assignee_id" | "status" | "priority" | "updated_at"> & { highlights?: SearchResult["highlights"] };
+export type SearchPage = { results: ListTicket[]; links: CursorLinks };
+export type PageOpts = { sort: SortBy; desc: boolean; size: number; after?: string | null; before?: string | null };
 
 /** One keyset page of a search: `after`/`before` are cursors from a previous page's links. */
 export async function searchPage(
@@ -167,4 +201,6 @@ export const KEYS = {
   ticketFields: ["ticket_fields"] as const,
   ticket: (id: number) => ["ticket", id] as const,
   lists: ["tickets"] as const,
+  savedViews: ["saved-views"] as const,
+  savedView: (id: number) => ["saved-views", "one", id] as const,
 };

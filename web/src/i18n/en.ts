@@ -19,6 +19,7 @@ import { enPrivacy } from "./en-privacy.ts";
 import { enDsr } from "./en-dsr.ts";
 import { enRedaction } from "./en-redaction.ts";
 import { enMerge } from "./en-merge.ts";
+import { enViews } from "./en-views.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -47,6 +48,7 @@ export const en = {
   ...enDsr,
   ...enRedaction,
   ...enMerge,
+  ...enViews,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",

@@ -1,0 +1,412 @@
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { ApiError, explain } from "../api.ts";
+import type { SavedView, ViewCondition, ViewConditionField, ViewConditions, ViewOperator, ViewSortBy } from "../api-schema.ts";
+import { CheckField, ErrorText, Field } from "../components/Field.tsx";
+import { useApi, useInvalidate } from "../data.tsx";
+import { t } from "../i18n/index.ts";
+import { navigate, PageHeading } from "../router.tsx";
+import { AssigneeSelect, GroupSelect, PrioritySelect, StatusSelect, TypeSelect } from "./fields.tsx";
+import { KEYS, SORTS, type Filters } from "./model.ts";
+import { TicketList, type ListSource, type ListState } from "./TicketList.tsx";
+import {
+  audienceOf,
+  blankCondition,
+  canChangeView,
+  CONDITION_FIELDS,
+  conditionsFor,
+  countView,
+  createView,
+  deleteView,
+  getView,
+  isViewSort,
+  personByEmail,
+  restrictionOf,
+  updateView,
+  viewTicketsPage,
+  type Audience,
+} from "./views.ts";
+import { useWorkspace } from "./workspace.ts";
+
+/** Whether every filter can be said as a view condition (the requester's address is looked up on saving). */
+export function savable(filters: Filters): boolean {
+  if (filters.assignee && !/^(me|none|\d+)$/.test(filters.assignee)) return false;
+  if (filters.group && !/^(none|\d+)$/.test(filters.group)) return false;
+  if (filters.tag && /[\s"]/.test(filters.tag)) return false;
+  return true;
+}
+
+/** "Who can see it": only me, every agent, or one group's members (offered to admins and owners only). */
+function AudienceField(props: { id: string; value: Audience; onChange: (a: Audience) => void }) {
+  const { pickers } = useWorkspace();
+  return (
+    <>
+      <Field id={props.id} label={t("views.audience")}>
+        <select value={props.value.kind} onChange={(e) => props.onChange(e.target.value === "group" ? { kind: "group", group: pickers?.groups[0]?.id ?? null } : { kind: e.target.value === "all" ? "all" : "me" })}>
+          <option value="me">{t("views.audience.me")}</option>
+          <option value="all">{t("views.audience.all")}</option>
+          <option value="group">{t("views.audience.group")}</option>
+        </select>
+      </Field>
+      {props.value.kind === "group" ? (
+        <GroupSelect
+          id={`${props.id}-group`}
+          label={t("views.audience.groupPick")}
+          value={props.value.group === null ? "" : String(props.value.group)}
+          onChange={(v) => props.onChange({ kind: "group", group: v ? Number(v) : null })}
+          pickers={pickers}
+          first={props.value.group === null ? [{ value: "", label: t("views.audience.chooseGroup") }] : []}
+        />
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * "Save as view" above a built-in view's list: the view's conditions and the list's filters and
+ * order become a saved view (personal, or shared by an admin), and the page goes to it.
+ */
+export function SaveAsView(props: { base: readonly ViewCondition[]; state: ListState }) {
+  const { me, abilities } = useWorkspace();
+  const invalidate = useInvalidate();
+  const [open, setOpen] = useState(false);
+  const [title, setTitle] = useState("");
+  const [audience, setAudience] = useState<Audience>({ kind: "me" });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (!savable(props.state.filters)) return null;
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const conditions = await conditionsFor(props.base, props.state.filters, personByEmail);
+      if (!conditions) {
+        setError(t("views.cannotSave"));
+        return;
+      }
+      const sort = props.state.sort;
+      const view = await createView({
+        title: title.trim(),
+        restriction: abilities.can_manage_admin ? restrictionOf(audience, me) : { type: "User", id: me.id },
+        all: conditions.all,
+        any: conditions.any,
+        ...(isViewSort(sort) ? { output: { sort_by: sort, sort_order: props.state.desc ? "desc" : "asc" } } : {}),
+      });
+      await invalidate(KEYS.savedViews);
+      navigate(`/agent/views/${view.id}`);
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!open)
+    return (
+      <p className="view-actions">
+        <button type="button" className="secondary" onClick={() => setOpen(true)}>
+          {t("views.saveAs")}
+        </button>
+      </p>
+    );
+  return (
+    <form className="panel view-form" onSubmit={(e) => void save(e)} aria-labelledby="save-view-title">
+      <h2 id="save-view-title">{t("views.saveAsTitle")}</h2>
+      <p className="help">{t("views.saveAsHelp")}</p>
+      <Field id="save-view-name" label={t("views.title")}>
+        <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={255} autoComplete="off" autoFocus />
+      </Field>
+      {abilities.can_manage_admin ? <AudienceField id="save-view-audience" value={audience} onChange={setAudience} /> : null}
+      <ErrorText text={error} />
+      <p className="actions">
+        <button type="submit" disabled={busy || !title.trim() || (audience.kind === "group" && audience.group === null)}>
+          {t("views.save")}
+        </button>
+        <button type="button" className="secondary" onClick={() => setOpen(false)} disabled={busy}>
+          {t("views.cancel")}
+        </button>
+      </p>
+    </form>
+  );
+}
+
+/** A saved view's tickets (`/agent/views/<id>`), with "Edit view" and "Delete view" for whoever may change it. */
+export function SavedViewPage(props: { id: number }) {
+  const view = useApi(KEYS.savedView(props.id), (signal) => getView(props.id, signal));
+  const { me, abilities } = useWorkspace();
+  const [mode, setMode] = useState<"list" | "edit" | "delete">("list");
+  if (view.error instanceof ApiError && view.error.status === 404)
+    return (
+      <main id="main" className="main">
+        <PageHeading>{t("views.notFoundTitle")}</PageHeading>
+        <p className="empty">{t("views.notFound")}</p>
+      </main>
+    );
+  if (!view.data)
+    return (
+      <main id="main" className="main">
+        {view.error ? <ErrorText text={explain(view.error)} /> : <p role="status" className="loading">{t("list.loading")}</p>}
+      </main>
+    );
+  const v = view.data;
+  const source: ListSource = {
+    key: ["saved-view", v.id, v.updated_at],
+    page: (opts, signal) => viewTicketsPage(v.id, opts, signal),
+    count: (signal) => countView(v.id, signal),
+    filterable: false,
+  };
+  const changeable = canChangeView(v, me, abilities);
+  return (
+    <TicketList
+      key={`${v.id}:${v.updated_at}`}
+      title={v.title}
+      source={source}
+      defaultSort={v.execution.sort_by}
+      defaultDesc={v.execution.sort_order !== "asc"}
+      actions={() => (
+        <>
+          {!v.active ? <p className="muted">{t("views.inactiveNote")}</p> : null}
+          {changeable && mode === "list" ? (
+            <p className="view-actions">
+              <button type="button" className="secondary" onClick={() => setMode("edit")}>
+                {t("views.edit")}
+              </button>
+              <button type="button" className="secondary" onClick={() => setMode("delete")}>
+                {t("views.delete")}
+              </button>
+            </p>
+          ) : null}
+          {mode === "edit" ? <ViewEditor view={v} onDone={() => setMode("list")} /> : null}
+          {mode === "delete" ? <ConfirmDelete view={v} onCancel={() => setMode("list")} /> : null}
+        </>
+      )}
+    />
+  );
+}
+
+/** Asked before deleting a view: the focused choice is to keep it. */
+function ConfirmDelete(props: { view: SavedView; onCancel: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const invalidate = useInvalidate();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => ref.current?.focus(), []);
+  async function remove() {
+    setBusy(true);
+    setError(null);
+    try {
+      await deleteView(props.view.id);
+      await invalidate(KEYS.savedViews);
+      navigate("/agent");
+    } catch (err) {
+      setError(explain(err));
+      setBusy(false);
+    }
+  }
+  return (
+    <div ref={ref} className="panel" role="alertdialog" aria-labelledby="view-delete-title" aria-describedby="view-delete-text" tabIndex={-1}>
+      <h2 id="view-delete-title">{t("views.deleteTitle", { title: props.view.title })}</h2>
+      <p id="view-delete-text">{props.view.restriction?.type === "User" ? t("views.deleteTextPersonal") : t("views.deleteTextShared")}</p>
+      <ErrorText text={error} />
+      <p className="actions">
+        <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
+          {t("views.deleteConfirm")}
+        </button>
+        <button type="button" className="secondary" disabled={busy} onClick={props.onCancel}>
+          {t("views.cancel")}
+        </button>
+      </p>
+    </div>
+  );
+}
+
+/** The view's title, whether it is active, who sees it (admins), its order and its conditions. */
+function ViewEditor(props: { view: SavedView; onDone: () => void }) {
+  const { me, abilities } = useWorkspace();
+  const invalidate = useInvalidate();
+  const v = props.view;
+  const [title, setTitle] = useState(v.title);
+  const [active, setActive] = useState(v.active);
+  const [audience, setAudience] = useState<Audience>(audienceOf(v.restriction));
+  const [sortBy, setSortBy] = useState<ViewSortBy>(v.execution.sort_by);
+  const [sortOrder, setSortOrder] = useState<"asc" | "desc">(v.execution.sort_order);
+  const [conditions, setConditions] = useState<ViewConditions>(v.conditions);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const shared = v.restriction?.type !== "User";
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await updateView(v.id, {
+        title: title.trim(),
+        active,
+        ...(abilities.can_manage_admin && (shared || v.restriction?.id === me.id) ? { restriction: restrictionOf(audience, me) } : {}),
+        all: conditions.all,
+        any: conditions.any,
+        output: { sort_by: sortBy, sort_order: sortOrder },
+      });
+      await Promise.all([invalidate(KEYS.savedViews), invalidate(KEYS.savedView(v.id)), invalidate(KEYS.lists)]);
+      props.onDone();
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel view-form view-editor" onSubmit={(e) => void save(e)} aria-labelledby="edit-view-title">
+      <h2 id="edit-view-title">{t("views.editTitle")}</h2>
+      <Field id="edit-view-name" label={t("views.title")}>
+        <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={255} autoComplete="off" />
+      </Field>
+      <CheckField id="edit-view-active" label={t("views.active")} checked={active} onChange={setActive} help={t("views.activeHelp")} />
+      {abilities.can_manage_admin ? <AudienceField id="edit-view-audience" value={audience} onChange={setAudience} /> : null}
+      <div className="view-order">
+        <Field id="edit-view-sort" label={t("filters.sort")}>
+          <select value={sortBy} onChange={(e) => setSortBy(e.target.value as ViewSortBy)}>
+            {SORTS.map((s) => (
+              <option key={s} value={s}>
+                {t(`sort.${s}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="edit-view-order" label={t("filters.order")}>
+          <select value={sortOrder} onChange={(e) => setSortOrder(e.target.value === "asc" ? "asc" : "desc")}>
+            <option value="desc">{t("filters.desc")}</option>
+            <option value="asc">{t("filters.asc")}</option>
+          </select>
+        </Field>
+      </div>
+      <ConditionRows kind="all" legend={t("views.conditionsAll")} rows={conditions.all} onChange={(all) => setConditions((c) => ({ ...c, all }))} />
+      <ConditionRows kind="any" legend={t("views.conditionsAny")} rows={conditions.any} onChange={(any) => setConditions((c) => ({ ...c, any }))} />
+      <ErrorText text={error} />
+      <p className="actions">
+        <button type="submit" disabled={busy || !title.trim()}>
+          {t("views.saveChanges")}
+        </button>
+        <button type="button" className="secondary" onClick={props.onDone} disabled={busy}>
+          {t("views.cancel")}
+        </button>
+      </p>
+    </form>
+  );
+}
+
+/** One list of conditions ("all" or "any"): a row of field, operator and value each, rows added and removed. */
+function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewCondition[]; onChange: (rows: ViewCondition[]) => void }) {
+  const set = (i: number, c: ViewCondition) => props.onChange(props.rows.map((r, k) => (k === i ? c : r)));
+  const known = new Set<string>(CONDITION_FIELDS.map((f) => f.field));
+  return (
+    <fieldset className="conditions">
+      <legend>{props.legend}</legend>
+      {props.rows.length === 0 ? <p className="muted">{t("views.noConditions")}</p> : null}
+      {props.rows.map((row, i) => {
+        const n = i + 1;
+        const id = `cond-${props.kind}-${n}`;
+        const operators = CONDITION_FIELDS.find((f) => f.field === row.field)?.operators ?? [row.operator];
+        return (
+          <div key={i} className="condition" role="group" aria-label={t(`views.${props.kind}.row`, { n })}>
+            <Field id={`${id}-field`} label={t("views.field")}>
+              <select value={row.field} onChange={(e) => set(i, blankCondition(e.target.value as ViewConditionField))}>
+                {known.has(row.field) ? null : <option value={row.field}>{t(`views.field.${row.field}`)}</option>}
+                {CONDITION_FIELDS.map((f) => (
+                  <option key={f.field} value={f.field}>
+                    {t(`views.field.${f.field}`)}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field id={`${id}-op`} label={t("views.operator")}>
+              <select value={row.operator} onChange={(e) => set(i, { ...row, operator: e.target.value as ViewOperator })}>
+                {operators.map((o) => (
+                  <option key={o} value={o}>
+                    {t(`views.op.${o}`)}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <ValueInput id={`${id}-value`} row={row} onChange={(value) => set(i, { ...row, value })} />
+            <button type="button" className="secondary" onClick={() => props.onChange(props.rows.filter((_, k) => k !== i))} aria-label={t(`views.${props.kind}.remove`, { n })}>
+              {t("views.remove")}
+            </button>
+          </div>
+        );
+      })}
+      <button type="button" className="secondary" onClick={() => props.onChange([...props.rows, blankCondition("status")])}>
+        {t(`views.${props.kind}.add`)}
+      </button>
+    </fieldset>
+  );
+}
+
+/** The value of one condition, by its field: the ticket's own choices, the pickers, text for tags, hours as a number. */
+function ValueInput(props: { id: string; row: ViewCondition; onChange: (v: ViewCondition["value"]) => void }) {
+  const { pickers } = useWorkspace();
+  const { row, id } = props;
+  const label = t("views.value");
+  const str = row.value === null ? "" : String(row.value);
+  switch (row.field) {
+    case "status":
+      return <StatusSelect id={id} label={label} value={str} onChange={props.onChange} />;
+    case "priority":
+      return <PrioritySelect id={id} label={label} value={str} onChange={props.onChange} first={[]} />;
+    case "type":
+      return <TypeSelect id={id} label={label} value={str} onChange={props.onChange} first={[]} />;
+    case "assignee_id":
+      return (
+        <AssigneeSelect
+          id={id}
+          label={label}
+          value={str}
+          onChange={(v) => props.onChange(v === "" ? null : v === "current_user" ? v : Number(v))}
+          pickers={pickers}
+          current={typeof row.value === "number" ? row.value : null}
+          first={[
+            { value: "current_user", label: t("views.currentUser") },
+            { value: "", label: t("ticket.unassigned") },
+          ]}
+        />
+      );
+    case "group_id":
+      return (
+        <GroupSelect
+          id={id}
+          label={label}
+          value={str}
+          onChange={(v) => props.onChange(v === "" ? null : v === "current_groups" ? v : Number(v))}
+          pickers={pickers}
+          first={[
+            { value: "current_groups", label: t("views.currentGroups") },
+            { value: "", label: t("props.noGroup") },
+          ]}
+        />
+      );
+    case "current_tags":
+      return (
+        <Field id={id} label={label} help={t("views.tagsHelp")}>
+          <input value={str} onChange={(e) => props.onChange(e.target.value)} autoComplete="off" spellCheck={false} maxLength={1000} />
+        </Field>
+      );
+    case "hours_since_created":
+    case "hours_since_updated":
+    case "hours_since_solved":
+      return (
+        <Field id={id} label={t("views.hours")}>
+          <input type="number" min={0} max={87600} step={1} value={str} onChange={(e) => props.onChange(e.target.value === "" ? null : Number(e.target.value))} />
+        </Field>
+      );
+    default:
+      // A person's or an organization's id (saved from a list filtered by requester).
+      return (
+        <Field id={id} label={label}>
+          <input value={str} onChange={(e) => props.onChange(e.target.value === "" ? null : e.target.value === "current_user" ? "current_user" : /^\d+$/.test(e.target.value) ? Number(e.target.value) : e.target.value)} autoComplete="off" />
+        </Field>
+      );
+  }
+}

@@ -1,0 +1,158 @@
+import { callJson, client, ok } from "../api.ts";
+import type { Count, CursorLinks, CursorMeta, SavedView, ViewCondition, ViewConditionField, ViewConditions, ViewCount, ViewInput, ViewOperator, ViewRestriction, ViewSortBy } from "../api-schema.ts";
+import type { Abilities } from "../api-schema.ts";
+import { SORTS, type Filters, type ListTicket, type PageOpts, type SearchPage, type SortBy } from "./model.ts";
+
+/**
+ * Saved and shared views (`/api/v2/views`, Zendesk's Views API): the caller's active views for the
+ * sidebar with their capped counts, a view's tickets in cursor pages, and the writes. A built-in
+ * view with the list's filters becomes conditions here ("Save as view").
+ */
+
+const BASE = "/api/v2/views";
+
+/** The caller's active views as the server orders them (shared first, then their own), every page. */
+export async function loadActiveViews(signal: AbortSignal): Promise<SavedView[]> {
+  const all: SavedView[] = [];
+  for (let page = 1; page <= 50; page++) {
+    const r = await callJson<{ views: SavedView[]; next_page: string | null }>("GET", `${BASE}/active?per_page=100&page=${page}`, { signal });
+    all.push(...r.views);
+    if (!r.next_page) break;
+  }
+  return all;
+}
+
+/** Counts of these views, 20 ids a request (the API's limit), by view id. */
+export async function countViews(ids: readonly number[], signal: AbortSignal): Promise<Map<number, ViewCount>> {
+  const chunks: number[][] = [];
+  for (let i = 0; i < ids.length; i += 20) chunks.push(ids.slice(i, i + 20));
+  const answers = await Promise.all(chunks.map((c) => callJson<{ view_counts: ViewCount[] }>("GET", `${BASE}/count_many?ids=${c.join(",")}`, { signal })));
+  return new Map(answers.flatMap((a) => a.view_counts).map((c) => [c.view_id, c]));
+}
+
+/** A view's count as the lists read one (capped at 10,000). */
+export function asCount(c: ViewCount): Count {
+  return { count: c.value, count_capped: c.pretty.endsWith("+") };
+}
+
+export async function getView(id: number, signal?: AbortSignal): Promise<SavedView> {
+  return (await callJson<{ view: SavedView }>("GET", `${BASE}/${id}`, signal ? { signal } : {})).view;
+}
+
+export async function countView(id: number, signal?: AbortSignal): Promise<Count> {
+  return asCount((await callJson<{ view_count: ViewCount }>("GET", `${BASE}/${id}/count`, signal ? { signal } : {})).view_count);
+}
+
+/** One cursor page of a view's tickets, in the given order (the view's own unless the list asks otherwise). */
+export async function viewTicketsPage(id: number, opts: PageOpts, signal?: AbortSignal): Promise<SearchPage> {
+  const q = new URLSearchParams({ "page[size]": String(opts.size) });
+  if (opts.after) q.set("page[after]", opts.after);
+  else if (opts.before) q.set("page[before]", opts.before);
+  if (opts.sort !== "relevance") q.set("sort_by", opts.sort);
+  q.set("sort_order", opts.desc ? "desc" : "asc");
+  const r = await callJson<{ tickets: ListTicket[]; links?: CursorLinks; meta?: CursorMeta }>("GET", `${BASE}/${id}/tickets?${q.toString()}`, signal ? { signal } : {});
+  return { results: r.tickets, links: r.links ?? { next: null, prev: null } };
+}
+
+export async function createView(view: ViewInput): Promise<SavedView> {
+  return (await callJson<{ view: SavedView }>("POST", BASE, { body: { view } })).view;
+}
+
+export async function updateView(id: number, view: ViewInput): Promise<SavedView> {
+  return (await callJson<{ view: SavedView }>("PUT", `${BASE}/${id}`, { body: { view } })).view;
+}
+
+export async function deleteView(id: number): Promise<void> {
+  await callJson<undefined>("DELETE", `${BASE}/${id}`);
+}
+
+/** Whether this person may change a view: its owner a personal one, owners and admins a shared one (the server decides anyway). */
+export function canChangeView(view: SavedView, me: { id: number }, abilities: Abilities): boolean {
+  if (view.restriction?.type === "User") return view.restriction.id === me.id;
+  return abilities.can_manage_admin;
+}
+
+/** Who sees a view, as the form edits it. */
+export type Audience = { kind: "me" } | { kind: "all" } | { kind: "group"; group: number | null };
+export function audienceOf(r: ViewRestriction): Audience {
+  if (r === null) return { kind: "all" };
+  return r.type === "Group" ? { kind: "group", group: r.id } : { kind: "me" };
+}
+export function restrictionOf(a: Audience, me: { id: number }): ViewRestriction {
+  if (a.kind === "all") return null;
+  if (a.kind === "group" && a.group !== null) return { type: "Group", id: a.group };
+  return { type: "User", id: me.id };
+}
+
+/** The fields the conditions editor offers, each with its operators (as the contract lists them). */
+export const CONDITION_FIELDS: ReadonlyArray<{ field: ViewConditionField; operators: readonly ViewOperator[] }> = [
+  { field: "status", operators: ["is", "is_not", "less_than", "greater_than"] },
+  { field: "priority", operators: ["is", "is_not", "less_than", "greater_than"] },
+  { field: "type", operators: ["is", "is_not"] },
+  { field: "assignee_id", operators: ["is", "is_not"] },
+  { field: "group_id", operators: ["is", "is_not"] },
+  { field: "current_tags", operators: ["includes", "not_includes"] },
+  { field: "hours_since_created", operators: ["less_than", "greater_than"] },
+  { field: "hours_since_updated", operators: ["less_than", "greater_than"] },
+  { field: "hours_since_solved", operators: ["less_than", "greater_than"] },
+];
+
+/** A new condition on `field` with its first operator and a sensible first value. */
+export function blankCondition(field: ViewConditionField): ViewCondition {
+  const operator = CONDITION_FIELDS.find((f) => f.field === field)?.operators[0] ?? "is";
+  const value: ViewCondition["value"] =
+    field === "status" ? "open" : field === "priority" ? "normal" : field === "type" ? "question" : field === "assignee_id" ? "current_user" : field === "group_id" ? "current_groups" : field === "current_tags" ? "" : field.startsWith("hours_") ? 24 : null;
+  return { field, operator, value };
+}
+
+export function isViewSort(s: SortBy): s is ViewSortBy {
+  return (SORTS as readonly string[]).includes(s);
+}
+
+/**
+ * The conditions of a built-in view narrowed by the list's filters, or null when a filter cannot
+ * be said as a condition (a tag with spaces, an unknown requester address, a name instead of an
+ * id). `requesterId` resolves an address to a person's id (null: nobody has it).
+ */
+export async function conditionsFor(base: readonly ViewCondition[], filters: Filters, requesterId: (email: string) => Promise<number | null>): Promise<ViewConditions | null> {
+  const all: ViewCondition[] = [...base];
+  const STATUSES = ["new", "open", "pending", "hold", "solved", "closed"];
+  const PRIORITIES = ["low", "normal", "high", "urgent"];
+  if (filters.status) {
+    if (!STATUSES.includes(filters.status)) return null;
+    all.push({ field: "status", operator: "is", value: filters.status });
+  }
+  if (filters.priority) {
+    if (!PRIORITIES.includes(filters.priority)) return null;
+    all.push({ field: "priority", operator: "is", value: filters.priority });
+  }
+  if (filters.assignee) {
+    const a = filters.assignee;
+    if (a === "me") all.push({ field: "assignee_id", operator: "is", value: "current_user" });
+    else if (a === "none") all.push({ field: "assignee_id", operator: "is", value: null });
+    else if (/^\d+$/.test(a)) all.push({ field: "assignee_id", operator: "is", value: Number(a) });
+    else return null;
+  }
+  if (filters.group) {
+    if (filters.group === "none") all.push({ field: "group_id", operator: "is", value: null });
+    else if (/^\d+$/.test(filters.group)) all.push({ field: "group_id", operator: "is", value: Number(filters.group) });
+    else return null;
+  }
+  if (filters.tag) {
+    if (/[\s"]/.test(filters.tag)) return null;
+    all.push({ field: "current_tags", operator: "includes", value: filters.tag });
+  }
+  if (filters.requester) {
+    const id = await requesterId(filters.requester);
+    if (id === null) return null;
+    all.push({ field: "requester_id", operator: "is", value: id });
+  }
+  return { all, any: [] };
+}
+
+/** The person whose whole e-mail address this is (`GET /users/search?email=`), or null. */
+export async function personByEmail(email: string): Promise<number | null> {
+  const r = await ok(client.GET("/api/v2/users/search", { params: { query: { email: email.trim() } } }));
+  const found = r.users.find((u) => u.email?.toLowerCase() === email.trim().toLowerCase());
+  return found?.id ?? null;
+}
