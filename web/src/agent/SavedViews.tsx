@@ -287,7 +287,7 @@ function ViewEditor(props: { view: SavedView; onDone: () => void }) {
       <ConditionRows kind="any" legend={t("views.conditionsAny")} rows={conditions.any} onChange={(any) => setConditions((c) => ({ ...c, any }))} />
       <ErrorText text={error} />
       <p className="actions">
-        <button type="submit" disabled={busy || !title.trim()}>
+        <button type="submit" disabled={busy || !title.trim() || (audience.kind === "group" && audience.group === null)}>
           {t("views.saveChanges")}
         </button>
         <button type="button" className="secondary" onClick={props.onDone} disabled={busy}>
