@@ -257,28 +257,3 @@ export async function signOutDestination(role: string): Promise<string | null> {
 export async function changePassword(previous: string, next: string): Promise<void> {
   await ok(client.PUT("/api/v2/users/me/password", { body: { previous_password: previous, password: next } }));
 }
-
-/**
- * A JSON call to a route the generated client does not type yet (the saved views' routes, until
- * api-types.ts is regenerated from the server's document): the same cookie, CSRF token and errors
- * as `ok(client…)`. The caller states the answer's shape (api-schema.ts).
- */
-export async function callJson<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, opts: { body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (opts.body !== undefined) headers["content-type"] = "application/json";
-  if (method !== "GET" && csrf) headers["x-csrf-token"] = csrf;
-  let response: Response;
-  try {
-    response = await fetch(path, { method, headers, credentials: "same-origin", ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
-  } catch (err) {
-    if (err instanceof DOMException && err.name === "AbortError") throw err;
-    throw new ApiError(0, undefined);
-  }
-  if (response.status === 401) for (const fn of unauthorized) fn();
-  const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const retry = Number(response.headers.get("retry-after"));
-    throw new ApiError(response.status, body && typeof body === "object" ? (body as ErrorBody) : undefined, Number.isFinite(retry) && retry > 0 ? retry : undefined);
-  }
-  return body as T;
-}

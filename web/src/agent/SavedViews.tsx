@@ -27,6 +27,9 @@ import {
 } from "./views.ts";
 import { useWorkspace } from "./workspace.ts";
 
+const OPERATORS: readonly string[] = ["is", "is_not", "less_than", "greater_than", "includes", "not_includes"] satisfies ViewOperator[];
+const isOperator = (o: string): o is ViewOperator => OPERATORS.includes(o);
+
 /** Whether every filter can be said as a view condition (the requester's address is looked up on saving). */
 export function savable(filters: Filters): boolean {
   if (filters.assignee && !/^(me|none|\d+)$/.test(filters.assignee)) return false;
@@ -309,12 +312,12 @@ function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewC
       {props.rows.map((row, i) => {
         const n = i + 1;
         const id = `cond-${props.kind}-${n}`;
-        const operators = CONDITION_FIELDS.find((f) => f.field === row.field)?.operators ?? [row.operator];
+        const operators: readonly string[] = CONDITION_FIELDS.find((f) => f.field === row.field)?.operators ?? [row.operator];
         return (
           <div key={i} className="condition" role="group" aria-label={t(`views.${props.kind}.row`, { n })}>
             <Field id={`${id}-field`} label={t("views.field")}>
               <select value={row.field} onChange={(e) => set(i, blankCondition(e.target.value as ViewConditionField))}>
-                {known.has(row.field) ? null : <option value={row.field}>{t(`views.field.${row.field}`)}</option>}
+                {known.has(row.field) ? null : <option value={row.field}>{row.field}</option>}
                 {CONDITION_FIELDS.map((f) => (
                   <option key={f.field} value={f.field}>
                     {t(`views.field.${f.field}`)}
@@ -326,7 +329,7 @@ function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewC
               <select value={row.operator} onChange={(e) => set(i, { ...row, operator: e.target.value as ViewOperator })}>
                 {operators.map((o) => (
                   <option key={o} value={o}>
-                    {t(`views.op.${o}`)}
+                    {isOperator(o) ? t(`views.op.${o}`) : o}
                   </option>
                 ))}
               </select>

@@ -1,5 +1,5 @@
-import { callJson, client, ok } from "../api.ts";
-import type { Count, CursorLinks, CursorMeta, SavedView, ViewCondition, ViewConditionField, ViewConditions, ViewCount, ViewInput, ViewOperator, ViewRestriction, ViewSortBy } from "../api-schema.ts";
+import { client, ok } from "../api.ts";
+import type { Count, SavedView, ViewCondition, ViewConditionField, ViewConditions, ViewCount, ViewInput, ViewOperator, ViewRestriction, ViewSortBy } from "../api-schema.ts";
 import type { Abilities } from "../api-schema.ts";
 import { SORTS, type Filters, type ListTicket, type PageOpts, type SearchPage, type SortBy } from "./model.ts";
 
@@ -9,13 +9,11 @@ import { SORTS, type Filters, type ListTicket, type PageOpts, type SearchPage, t
  * view with the list's filters becomes conditions here ("Save as view").
  */
 
-const BASE = "/api/v2/views";
-
 /** The caller's active views as the server orders them (shared first, then their own), every page. */
 export async function loadActiveViews(signal: AbortSignal): Promise<SavedView[]> {
   const all: SavedView[] = [];
   for (let page = 1; page <= 50; page++) {
-    const r = await callJson<{ views: SavedView[]; next_page: string | null }>("GET", `${BASE}/active?per_page=100&page=${page}`, { signal });
+    const r = await ok(client.GET("/api/v2/views/active", { params: { query: { per_page: 100, page } }, signal }));
     all.push(...r.views);
     if (!r.next_page) break;
   }
@@ -26,7 +24,7 @@ export async function loadActiveViews(signal: AbortSignal): Promise<SavedView[]>
 export async function countViews(ids: readonly number[], signal: AbortSignal): Promise<Map<number, ViewCount>> {
   const chunks: number[][] = [];
   for (let i = 0; i < ids.length; i += 20) chunks.push(ids.slice(i, i + 20));
-  const answers = await Promise.all(chunks.map((c) => callJson<{ view_counts: ViewCount[] }>("GET", `${BASE}/count_many?ids=${c.join(",")}`, { signal })));
+  const answers = await Promise.all(chunks.map((c) => ok(client.GET("/api/v2/views/count_many", { params: { query: { ids: c.join(",") } }, signal }))));
   return new Map(answers.flatMap((a) => a.view_counts).map((c) => [c.view_id, c]));
 }
 
@@ -36,34 +34,35 @@ export function asCount(c: ViewCount): Count {
 }
 
 export async function getView(id: number, signal?: AbortSignal): Promise<SavedView> {
-  return (await callJson<{ view: SavedView }>("GET", `${BASE}/${id}`, signal ? { signal } : {})).view;
+  return (await ok(client.GET("/api/v2/views/{id}", { params: { path: { id } }, ...(signal ? { signal } : {}) }))).view;
 }
 
 export async function countView(id: number, signal?: AbortSignal): Promise<Count> {
-  return asCount((await callJson<{ view_count: ViewCount }>("GET", `${BASE}/${id}/count`, signal ? { signal } : {})).view_count);
+  return asCount((await ok(client.GET("/api/v2/views/{id}/count", { params: { path: { id } }, ...(signal ? { signal } : {}) }))).view_count);
 }
 
 /** One cursor page of a view's tickets, in the given order (the view's own unless the list asks otherwise). */
 export async function viewTicketsPage(id: number, opts: PageOpts, signal?: AbortSignal): Promise<SearchPage> {
-  const q = new URLSearchParams({ "page[size]": String(opts.size) });
-  if (opts.after) q.set("page[after]", opts.after);
-  else if (opts.before) q.set("page[before]", opts.before);
-  if (opts.sort !== "relevance") q.set("sort_by", opts.sort);
-  q.set("sort_order", opts.desc ? "desc" : "asc");
-  const r = await callJson<{ tickets: ListTicket[]; links?: CursorLinks; meta?: CursorMeta }>("GET", `${BASE}/${id}/tickets?${q.toString()}`, signal ? { signal } : {});
+  const page = opts.after ? { size: opts.size, after: opts.after } : opts.before ? { size: opts.size, before: opts.before } : { size: opts.size };
+  const r = await ok(
+    client.GET("/api/v2/views/{id}/tickets", {
+      params: { path: { id }, query: { page, sort_order: opts.desc ? "desc" : "asc", ...(isViewSort(opts.sort) ? { sort_by: opts.sort } : {}) } },
+      ...(signal ? { signal } : {}),
+    }),
+  );
   return { results: r.tickets, links: r.links ?? { next: null, prev: null } };
 }
 
 export async function createView(view: ViewInput): Promise<SavedView> {
-  return (await callJson<{ view: SavedView }>("POST", BASE, { body: { view } })).view;
+  return (await ok(client.POST("/api/v2/views", { body: { view } }))).view;
 }
 
 export async function updateView(id: number, view: ViewInput): Promise<SavedView> {
-  return (await callJson<{ view: SavedView }>("PUT", `${BASE}/${id}`, { body: { view } })).view;
+  return (await ok(client.PUT("/api/v2/views/{id}", { params: { path: { id } }, body: { view } }))).view;
 }
 
 export async function deleteView(id: number): Promise<void> {
-  await callJson<undefined>("DELETE", `${BASE}/${id}`);
+  await ok(client.DELETE("/api/v2/views/{id}", { params: { path: { id } } }));
 }
 
 /** Whether this person may change a view: its owner a personal one, owners and admins a shared one (the server decides anyway). */
