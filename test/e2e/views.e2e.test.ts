@@ -108,6 +108,16 @@ describe("saved and shared views", () => {
     // Nobody else sees a personal view, not even the owner of the account.
     expect((await get(`/api/v2/views/${id}.json`)).status).toBe(404);
 
+    // The order can be switched (the view's own is the latest update first).
+    const sort = page.getByRole("form", { name: "Sort" });
+    await sort.getByLabel("Sort by").selectOption("id");
+    await sort.getByLabel("Order").selectOption("asc");
+    await sort.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("sort")).toBe("id");
+    await expect.poll(() => table.first().locator("td").first().textContent()).toBe(`#${ids.high1}`);
+    await page.goBack();
+    await expect.poll(() => table.first().locator("td").first().textContent()).toBe(`#${ids.high2}`);
+
     await expectAccessible(page, "a personal view's page");
     await shot(page, "views-sidebar-desktop");
     await expectInert(h, page);
@@ -142,6 +152,19 @@ describe("saved and shared views", () => {
     await editor.getByLabel("Sort by").selectOption("priority");
     await expectAccessible(page, "the view editor");
     await shot(page, "views-editor-desktop");
+
+    // A value the server refuses is named on its row, and nothing is saved.
+    await editor.getByRole("button", { name: "Add a condition to all" }).click();
+    const all3 = editor.getByRole("group", { name: "All: condition 3" });
+    await all3.getByLabel("Field").selectOption("hours_since_created");
+    await all3.getByLabel("Hours").fill("");
+    await editor.getByRole("button", { name: "Save changes" }).click();
+    await visible(editor.getByRole("alert").filter({ hasText: "conditions marked below" }));
+    await visible(all3.getByText(/hours_since_created/));
+    expect((await get(`/api/v2/views/${id}.json`)).body.view.conditions.any).toEqual([]);
+    await shot(page, "views-editor-refused-desktop");
+    await editor.getByRole("button", { name: "Remove condition 3 of all" }).click();
+
     await editor.getByRole("button", { name: "Save changes" }).click();
     await expect.poll(() => editor.count()).toBe(0);
     await visible(page.getByRole("link", { name: "VIP cannot sign in" }));

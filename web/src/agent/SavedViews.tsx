@@ -237,12 +237,15 @@ function ViewEditor(props: { view: SavedView; onDone: () => void }) {
   const [conditions, setConditions] = useState<ViewConditions>(v.conditions);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The server's word on one condition (`conditions.all[1]`), shown on its row ("all-2").
+  const [rowErrors, setRowErrors] = useState<Record<string, string>>({});
   const shared = v.restriction?.type !== "User";
 
   async function save(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setRowErrors({});
     try {
       await updateView(v.id, {
         title: title.trim(),
@@ -255,7 +258,9 @@ function ViewEditor(props: { view: SavedView; onDone: () => void }) {
       await Promise.all([invalidate(KEYS.savedViews), invalidate(KEYS.savedView(v.id)), invalidate(KEYS.lists)]);
       props.onDone();
     } catch (err) {
-      setError(explain(err));
+      const rows = conditionErrors(err);
+      setRowErrors(rows);
+      setError(Object.keys(rows).length ? t("views.conditionsRefused") : explain(err));
     } finally {
       setBusy(false);
     }
@@ -286,8 +291,8 @@ function ViewEditor(props: { view: SavedView; onDone: () => void }) {
           </select>
         </Field>
       </div>
-      <ConditionRows kind="all" legend={t("views.conditionsAll")} rows={conditions.all} onChange={(all) => setConditions((c) => ({ ...c, all }))} />
-      <ConditionRows kind="any" legend={t("views.conditionsAny")} rows={conditions.any} onChange={(any) => setConditions((c) => ({ ...c, any }))} />
+      <ConditionRows kind="all" legend={t("views.conditionsAll")} rows={conditions.all} errors={rowErrors} onChange={(all) => setConditions((c) => ({ ...c, all }))} />
+      <ConditionRows kind="any" legend={t("views.conditionsAny")} rows={conditions.any} errors={rowErrors} onChange={(any) => setConditions((c) => ({ ...c, any }))} />
       <ErrorText text={error} />
       <p className="actions">
         <button type="submit" disabled={busy || !title.trim() || (audience.kind === "group" && audience.group === null)}>
@@ -302,7 +307,20 @@ function ViewEditor(props: { view: SavedView; onDone: () => void }) {
 }
 
 /** One list of conditions ("all" or "any"): a row of field, operator and value each, rows added and removed. */
-function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewCondition[]; onChange: (rows: ViewCondition[]) => void }) {
+/** The server's messages about single conditions, by row ("all-1" for `conditions.all[0]`), without the place it names. */
+function conditionErrors(err: unknown): Record<string, string> {
+  if (!(err instanceof ApiError)) return {};
+  const out: Record<string, string> = {};
+  for (const [field, list] of Object.entries(err.body?.details ?? {})) {
+    const m = /^conditions\.(all|any)\[(\d+)\]$/.exec(field);
+    const text = list[0]?.description;
+    const own = text?.startsWith(`${field}: `) ? text.slice(field.length + 2) : text;
+    if (m && own) out[`${m[1]}-${Number(m[2]) + 1}`] = own.charAt(0).toUpperCase() + own.slice(1);
+  }
+  return out;
+}
+
+function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewCondition[]; errors: Record<string, string>; onChange: (rows: ViewCondition[]) => void }) {
   const set = (i: number, c: ViewCondition) => props.onChange(props.rows.map((r, k) => (k === i ? c : r)));
   const known = new Set<string>(CONDITION_FIELDS.map((f) => f.field));
   return (
@@ -338,6 +356,11 @@ function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewC
             <button type="button" className="secondary" onClick={() => props.onChange(props.rows.filter((_, k) => k !== i))} aria-label={t(`views.${props.kind}.remove`, { n })}>
               {t("views.remove")}
             </button>
+            {props.errors[`${props.kind}-${n}`] ? (
+              <p className="error condition-error" id={`${id}-error`}>
+                {props.errors[`${props.kind}-${n}`]}
+              </p>
+            ) : null}
           </div>
         );
       })}
