@@ -213,6 +213,37 @@ describe("saved and shared views", () => {
     await expectInert(h, page);
   });
 
+  it("saves a search of filters only; a search with words, or a filter the search would OR, offers no saving", async () => {
+    const page = await signedIn("cy@acme.test", AGENT_PASSWORD, `/agent/search?q=${encodeURIComponent("status<solved tags:vip")}`);
+    await visible(page.getByRole("link", { name: "VIP cannot sign in" }));
+    await page.getByRole("button", { name: "Save as view" }).click();
+    const form = page.getByRole("form", { name: "Save this list as a view" });
+    await form.getByLabel("Title").fill("VIP open");
+    await form.getByRole("button", { name: "Save view" }).click();
+    await visible(page.getByRole("heading", { name: "VIP open" }));
+    await expect.poll(() => page.locator("table.tickets tbody tr").count()).toBe(1);
+    await visible(sidebarLink(page, "Your views", "VIP open"));
+    const id = Number(/\/agent\/views\/(\d+)$/.exec(new URL(page.url()).pathname)![1]);
+    const v = (await get(`/api/v2/views/${id}.json`, sessions["cy@acme.test"])).body.view;
+    expect(v.conditions.all).toEqual([
+      { field: "status", operator: "less_than", value: "solved" },
+      { field: "current_tags", operator: "includes", value: "vip" },
+    ]);
+
+    // Words: a view has none.
+    await page.goto(`${h.base}/agent/search?q=invoice`);
+    await visible(page.getByRole("link", { name: "Invoice total is wrong" }));
+    expect(await page.getByRole("button", { name: "Save as view" }).count()).toBe(0);
+    // Pending tickets filtered by another status lists either status: no single view says that.
+    await page.goto(`${h.base}/agent/views/pending?status=open`);
+    await visible(page.getByRole("heading", { name: "Pending tickets" }));
+    await visible(page.getByRole("form", { name: "Filter and sort" }));
+    expect(await page.getByRole("button", { name: "Save as view" }).count()).toBe(0);
+    await page.goto(`${h.base}/agent/views/pending`);
+    await visible(page.getByRole("button", { name: "Save as view" }));
+    await expectInert(h, page);
+  });
+
   it("deletes a view after a confirmation", async () => {
     const page = await signedIn("cy@acme.test", AGENT_PASSWORD, `/agent/views/${ids.personal}`);
     await visible(page.getByRole("heading", { name: "High priority open" }));

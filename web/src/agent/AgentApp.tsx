@@ -8,13 +8,13 @@ import { t, useLocale } from "../i18n/index.ts";
 import { adminSections } from "../admin/admin-nav.ts";
 import { Link, PageHeading, useLocation } from "../router.tsx";
 import { countText, filtersFrom, hasWords, KEYS, loadPickers, TEXT_SORTS, VIEWS, viewCounts } from "./model.ts";
-import { SavedViewPage, SaveAsView } from "./SavedViews.tsx";
+import { SavedViewPage, SaveBuiltInView, SaveSearchAsView } from "./SavedViews.tsx";
 import { asCount, countViews, loadActiveViews } from "./views.ts";
 import { NewTicket } from "./NewTicket.tsx";
 import { DeletedTicketsPage } from "./DeletedTickets.tsx";
 import { DevicesPage } from "./DevicesPage.tsx";
 import { SearchBox } from "./SearchBox.tsx";
-import { searchSource, TicketList } from "./TicketList.tsx";
+import { searchSource, TicketList, type ListState } from "./TicketList.tsx";
 import { TicketPage } from "./TicketPage.tsx";
 import { WorkspaceContext } from "./workspace.ts";
 
@@ -50,7 +50,7 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
         title={t(view.label)}
         source={searchSource(view.query(), filtersFrom(query))}
         defaultSort={view.sort}
-        actions={(state) => <SaveAsView key={query.toString()} base={view.conditions} state={state} />}
+        actions={(state) => <SaveBuiltInView key={query.toString()} base={view.conditions} state={state} />}
       />
     );
   else if (savedMatch) content = <SavedViewPage key={savedMatch[1]} id={Number(savedMatch[1])} />;
@@ -58,7 +58,14 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
     const q = query.get("q")?.trim() ?? "";
     content = q ? (
       // Words: by relevance unless the URL's `sort` says otherwise; filters only: the latest update first.
-      <TicketList key={`search:${q}`} title={t("search.results", { query: q })} source={searchSource(q, filtersFrom(query))} {...(hasWords(q) ? { defaultSort: "relevance", sorts: TEXT_SORTS } : { defaultSort: "updated_at" })} />
+      <TicketList
+        key={`search:${q}`}
+        title={t("search.results", { query: q })}
+        source={searchSource(q, filtersFrom(query))}
+        {...(hasWords(q)
+          ? { defaultSort: "relevance", sorts: TEXT_SORTS }
+          : { defaultSort: "updated_at", actions: (state: ListState) => <SaveSearchAsView key={query.toString()} query={q} state={state} /> })}
+      />
     ) : (
       <main id="main" className="main">
         <PageHeading>{t("search.title")}</PageHeading>

@@ -6,7 +6,7 @@ import { useApi, useInvalidate } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { navigate, PageHeading } from "../router.tsx";
 import { AssigneeSelect, GroupSelect, PrioritySelect, StatusSelect, TypeSelect } from "./fields.tsx";
-import { KEYS, SORTS, type Filters } from "./model.ts";
+import { filterTerms, KEYS, SORTS, type Filters } from "./model.ts";
 import { TicketList, type ListSource, type ListState } from "./TicketList.tsx";
 import {
   audienceOf,
@@ -14,6 +14,7 @@ import {
   canChangeView,
   CONDITION_FIELDS,
   conditionsFor,
+  conditionsOfQuery,
   countView,
   createView,
   deleteView,
@@ -30,8 +31,14 @@ import { useWorkspace } from "./workspace.ts";
 const OPERATORS: readonly string[] = ["is", "is_not", "less_than", "greater_than", "includes", "not_includes"] satisfies ViewOperator[];
 const isOperator = (o: string): o is ViewOperator => OPERATORS.includes(o);
 
-/** Whether every filter can be said as a view condition (the requester's address is looked up on saving). */
-export function savable(filters: Filters): boolean {
+/**
+ * Whether a built-in view's list with these filters can be said as view conditions (the requester's
+ * address is looked up on saving). A filter on what the view already fixes (the status of Pending,
+ * the assignee of My open) is refused: the search takes either value there, a view both at once.
+ */
+export function savable(base: readonly ViewCondition[], filters: Filters): boolean {
+  if (filters.status && base.some((c) => c.field === "status" && c.operator === "is")) return false;
+  if (filters.assignee && base.some((c) => c.field === "assignee_id")) return false;
   if (filters.assignee && !/^(me|none|\d+)$/.test(filters.assignee)) return false;
   if (filters.group && !/^(none|\d+)$/.test(filters.group)) return false;
   if (filters.tag && /[\s"]/.test(filters.tag)) return false;
@@ -64,11 +71,26 @@ function AudienceField(props: { id: string; value: Audience; onChange: (a: Audie
   );
 }
 
+/** "Save as view" on a built-in view's list: its conditions and the list's filters. */
+export function SaveBuiltInView(props: { base: readonly ViewCondition[]; state: ListState }) {
+  return <SaveAsView state={props.state} offered={savable(props.base, props.state.filters)} conditions={() => conditionsFor(props.base, props.state.filters, personByEmail)} />;
+}
+
+/** "Save as view" on a search of filters only (no words): offered when every part of it is a condition. */
+export function SaveSearchAsView(props: { query: string; state: ListState }) {
+  const { pickers } = useWorkspace();
+  const groups = pickers?.groups ?? [];
+  const full = [props.query, filterTerms(props.state.filters)].filter(Boolean).join(" ");
+  // Checked with any id for an address (looked up on saving): the shape is what decides here.
+  const check = useApi(["views-savable", full, groups.length], () => conditionsOfQuery(full, groups, () => Promise.resolve(1)));
+  return <SaveAsView state={props.state} offered={check.data != null} conditions={() => conditionsOfQuery(full, groups, personByEmail)} />;
+}
+
 /**
- * "Save as view" above a built-in view's list: the view's conditions and the list's filters and
- * order become a saved view (personal, or shared by an admin), and the page goes to it.
+ * "Save as view" above a list: its conditions and order become a saved view (personal, or shared
+ * by an admin), and the page goes to it.
  */
-export function SaveAsView(props: { base: readonly ViewCondition[]; state: ListState }) {
+function SaveAsView(props: { state: ListState; offered: boolean; conditions: () => Promise<ViewConditions | null> }) {
   const { me, abilities } = useWorkspace();
   const invalidate = useInvalidate();
   const [open, setOpen] = useState(false);
@@ -76,14 +98,14 @@ export function SaveAsView(props: { base: readonly ViewCondition[]; state: ListS
   const [audience, setAudience] = useState<Audience>({ kind: "me" });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  if (!savable(props.state.filters)) return null;
+  if (!props.offered) return null;
 
   async function save(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const conditions = await conditionsFor(props.base, props.state.filters, personByEmail);
+      const conditions = await props.conditions();
       if (!conditions) {
         setError(t("views.cannotSave"));
         return;
