@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { apiCall, expectAccessible, expectInert, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+import { apiCall, DESKTOP, PHONE, expectAccessible, expectInert, firstAccount, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * Saved and shared views in the workspace, in Chromium: an agent saves a filtered built-in view as
@@ -120,6 +120,8 @@ describe("saved and shared views", () => {
 
     await expectAccessible(page, "a personal view's page");
     await shot(page, "views-sidebar-desktop");
+    await page.setViewportSize(PHONE);
+    await shot(page, "views-sidebar-phone");
     await expectInert(h, page);
   });
 
@@ -152,6 +154,9 @@ describe("saved and shared views", () => {
     await editor.getByLabel("Sort by").selectOption("priority");
     await expectAccessible(page, "the view editor");
     await shot(page, "views-editor-desktop");
+    await page.setViewportSize(PHONE);
+    await shot(page, "views-editor-phone");
+    await page.setViewportSize(DESKTOP);
 
     // A value the server refuses is named on its row, and nothing is saved.
     await editor.getByRole("button", { name: "Add a condition to all" }).click();
