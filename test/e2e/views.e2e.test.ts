@@ -249,6 +249,25 @@ describe("saved and shared views", () => {
     await expectInert(h, page);
   });
 
+  it("pages through a view's tickets with the API's cursors, both ways", async () => {
+    // The first alone, so that it is the oldest; the others a few at a time.
+    await ticket("Batch 1", { tags: ["batch"] });
+    for (let i = 2; i <= 26; i += 5) await Promise.all(Array.from({ length: Math.min(5, 27 - i) }, (_, k) => ticket(`Batch ${i + k}`, { tags: ["batch"] })));
+    const view = await post("/api/v2/views.json", { view: { title: "Batch", restriction: { type: "User", id: ids.cy }, all: [{ field: "current_tags", operator: "includes", value: "batch" }] } }, sessions["cy@acme.test"]);
+    const page = await signedIn("cy@acme.test", AGENT_PASSWORD, `/agent/views/${view.view.id}`);
+    const rows = page.locator("table.tickets tbody tr");
+    await expect.poll(() => rows.count()).toBe(25);
+    await visible(page.getByText("26 tickets"));
+    await page.getByRole("link", { name: "Next page" }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    // The oldest one is last in the view's order (latest update first).
+    await visible(page.getByRole("link", { name: "Batch 1", exact: true }));
+    await page.getByRole("link", { name: "Previous page" }).click();
+    await expect.poll(() => rows.count()).toBe(25);
+    expect(await page.getByRole("link", { name: "Batch 1", exact: true }).count()).toBe(0);
+    await expectInert(h, page);
+  });
+
   it("deletes a view after a confirmation", async () => {
     const page = await signedIn("cy@acme.test", AGENT_PASSWORD, `/agent/views/${ids.personal}`);
     await visible(page.getByRole("heading", { name: "High priority open" }));
