@@ -142,7 +142,11 @@ describe("saved and shared views", () => {
     await page.getByRole("button", { name: "Edit view" }).click();
     const editor = page.getByRole("form", { name: "Edit view" });
     await visible(editor);
-    await editor.getByRole("button", { name: "Add a condition to any" }).click();
+    // From the keyboard: the new row's field takes the focus.
+    await editor.getByRole("button", { name: "Add a condition to any" }).focus();
+    await page.keyboard.press("Enter");
+    // In-page code as a string: this file is type-checked without the DOM library.
+    await expect.poll(() => page.evaluate<string | null>("document.activeElement && document.activeElement.id")).toBe("cond-any-1-field");
     const any1 = editor.getByRole("group", { name: "Any: condition 1" });
     await any1.getByLabel("Field").selectOption("current_tags");
     await any1.getByLabel("Operator").selectOption("includes");
@@ -172,6 +176,8 @@ describe("saved and shared views", () => {
 
     await editor.getByRole("button", { name: "Save changes" }).click();
     await expect.poll(() => editor.count()).toBe(0);
+    // The focus is back on the button that opened the editor.
+    await expect.poll(() => page.evaluate<string | null>("document.activeElement && document.activeElement.id")).toBe("view-edit");
     await visible(page.getByRole("link", { name: "VIP cannot sign in" }));
     await visible(page.getByRole("link", { name: "Server down" }));
     await expect.poll(() => page.locator("table.tickets tbody tr").count()).toBe(2);

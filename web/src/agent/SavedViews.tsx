@@ -161,6 +161,15 @@ export function SavedViewPage(props: { id: number }) {
   const view = useApi(KEYS.savedView(props.id), (signal) => getView(props.id, signal));
   const { me, abilities } = useWorkspace();
   const [mode, setMode] = useState<"list" | "edit" | "delete">("list");
+  // Closing the editor or the question gives the focus back to the button that opened it.
+  const back = useRef<"edit" | "delete" | null>(null);
+  useEffect(() => {
+    if (mode === "list" && back.current) document.getElementById(`view-${back.current}`)?.focus();
+  }, [mode]);
+  const open = (m: "edit" | "delete") => {
+    back.current = m;
+    setMode(m);
+  };
   if (view.error instanceof ApiError && view.error.status === 404)
     return (
       <main id="main" className="main">
@@ -194,10 +203,10 @@ export function SavedViewPage(props: { id: number }) {
           {!v.active ? <p className="muted">{t("views.inactiveNote")}</p> : null}
           {changeable && mode === "list" ? (
             <p className="view-actions">
-              <button type="button" className="secondary" onClick={() => setMode("edit")}>
+              <button type="button" id="view-edit" className="secondary" onClick={() => open("edit")}>
                 {t("views.edit")}
               </button>
-              <button type="button" className="secondary" onClick={() => setMode("delete")}>
+              <button type="button" id="view-delete" className="secondary" onClick={() => open("delete")}>
                 {t("views.delete")}
               </button>
             </p>
@@ -292,7 +301,7 @@ function ViewEditor(props: { view: SavedView; onDone: () => void }) {
     <form className="panel view-form view-editor" onSubmit={(e) => void save(e)} aria-labelledby="edit-view-title">
       <h2 id="edit-view-title">{t("views.editTitle")}</h2>
       <Field id="edit-view-name" label={t("views.title")}>
-        <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={255} autoComplete="off" />
+        <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={255} autoComplete="off" autoFocus />
       </Field>
       <CheckField id="edit-view-active" label={t("views.active")} checked={active} onChange={setActive} help={t("views.activeHelp")} />
       {abilities.can_manage_admin ? <AudienceField id="edit-view-audience" value={audience} onChange={setAudience} /> : null}
@@ -345,6 +354,11 @@ function conditionErrors(err: unknown): Record<string, string> {
 function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewCondition[]; errors: Record<string, string>; onChange: (rows: ViewCondition[]) => void }) {
   const set = (i: number, c: ViewCondition) => props.onChange(props.rows.map((r, k) => (k === i ? c : r)));
   const known = new Set<string>(CONDITION_FIELDS.map((f) => f.field));
+  // Keyboard: a new row's field takes the focus; after a removal, the add button does.
+  const [focus, setFocus] = useState<string | null>(null);
+  useEffect(() => {
+    if (focus) document.getElementById(focus)?.focus();
+  }, [focus, props.rows.length]);
   return (
     <fieldset className="conditions">
       <legend>{props.legend}</legend>
@@ -375,7 +389,10 @@ function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewC
               </select>
             </Field>
             <ValueInput id={`${id}-value`} row={row} onChange={(value) => set(i, { ...row, value })} />
-            <button type="button" className="secondary" onClick={() => props.onChange(props.rows.filter((_, k) => k !== i))} aria-label={t(`views.${props.kind}.remove`, { n })}>
+            <button type="button" className="secondary" onClick={() => {
+                props.onChange(props.rows.filter((_, k) => k !== i));
+                setFocus(`cond-${props.kind}-add`);
+              }} aria-label={t(`views.${props.kind}.remove`, { n })}>
               {t("views.remove")}
             </button>
             {props.errors[`${props.kind}-${n}`] ? (
@@ -386,7 +403,15 @@ function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewC
           </div>
         );
       })}
-      <button type="button" className="secondary" onClick={() => props.onChange([...props.rows, blankCondition("status")])}>
+      <button
+        type="button"
+        id={`cond-${props.kind}-add`}
+        className="secondary"
+        onClick={() => {
+          props.onChange([...props.rows, blankCondition("status")]);
+          setFocus(`cond-${props.kind}-${props.rows.length + 1}-field`);
+        }}
+      >
         {t(`views.${props.kind}.add`)}
       </button>
     </fieldset>
