@@ -168,7 +168,7 @@ describe("saved and shared views", () => {
     await all3.getByLabel("Field").selectOption("hours_since_created");
     await all3.getByLabel("Hours").fill("");
     await editor.getByRole("button", { name: "Save changes" }).click();
-    await visible(editor.getByRole("alert").filter({ hasText: "conditions marked below" }));
+    await visible(editor.getByRole("alert").filter({ hasText: "conditions marked above" }));
     await visible(all3.getByText(/hours_since_created/));
     expect((await get(`/api/v2/views/${id}.json`)).body.view.conditions.any).toEqual([]);
     await shot(page, "views-editor-refused-desktop");

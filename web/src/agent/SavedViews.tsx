@@ -371,7 +371,7 @@ function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewC
           <div key={i} className="condition" role="group" aria-label={t(`views.${props.kind}.row`, { n })}>
             <Field id={`${id}-field`} label={t("views.field")}>
               <select value={row.field} onChange={(e) => set(i, blankCondition(e.target.value as ViewConditionField))}>
-                {known.has(row.field) ? null : <option value={row.field}>{row.field}</option>}
+                {known.has(row.field) ? null : <option value={row.field}>{row.field === "requester_id" || row.field === "organization_id" ? t(`views.field.${row.field}`) : row.field}</option>}
                 {CONDITION_FIELDS.map((f) => (
                   <option key={f.field} value={f.field}>
                     {t(`views.field.${f.field}`)}

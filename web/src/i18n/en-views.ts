@@ -34,7 +34,7 @@ export const enViews = {
   "views.activeHelp": "Active views are listed in the sidebar.",
   "views.conditionsAll": "Tickets must meet all of these conditions",
   "views.conditionsAny": "Tickets must meet any of these conditions",
-  "views.conditionsRefused": "The view was not saved: the conditions marked below need another value.",
+  "views.conditionsRefused": "The view was not saved: the conditions marked above need another value.",
   "views.noConditions": "No conditions.",
   "views.all.row": "All: condition {n}",
   "views.any.row": "Any: condition {n}",

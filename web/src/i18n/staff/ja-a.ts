@@ -693,7 +693,7 @@ export const jaStaffA = {
   "views.activeHelp": "有効なビューはサイドバーに表示されます。",
   "views.conditionsAll": "チケットはこれらすべての条件を満たす必要があります",
   "views.conditionsAny": "チケットはこれらのいずれかの条件を満たす必要があります",
-  "views.conditionsRefused": "ビューは保存されませんでした: 下に示した条件には別の値が必要です。",
+  "views.conditionsRefused": "ビューは保存されませんでした: 上に示した条件には別の値が必要です。",
   "views.noConditions": "条件はありません。",
   "views.all.row": "すべて: 条件 {n}",
   "views.any.row": "いずれか: 条件 {n}",

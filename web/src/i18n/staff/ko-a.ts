@@ -693,7 +693,7 @@ export const koStaffA = {
   "views.activeHelp": "활성 보기는 사이드바에 표시됩니다.",
   "views.conditionsAll": "티켓은 이 조건을 모두 충족해야 합니다",
   "views.conditionsAny": "티켓은 이 조건 중 하나를 충족해야 합니다",
-  "views.conditionsRefused": "보기가 저장되지 않았습니다: 아래 표시된 조건에 다른 값이 필요합니다.",
+  "views.conditionsRefused": "보기가 저장되지 않았습니다: 위에 표시된 조건에 다른 값이 필요합니다.",
   "views.noConditions": "조건이 없습니다.",
   "views.all.row": "모두: 조건 {n}",
   "views.any.row": "하나 이상: 조건 {n}",

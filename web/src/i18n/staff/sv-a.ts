@@ -693,7 +693,7 @@ export const svStaffA = {
   "views.activeHelp": "Aktiva vyer visas i sidofältet.",
   "views.conditionsAll": "Ärendena måste uppfylla alla dessa villkor",
   "views.conditionsAny": "Ärendena måste uppfylla något av dessa villkor",
-  "views.conditionsRefused": "Vyn sparades inte: villkoren som markeras nedan behöver ett annat värde.",
+  "views.conditionsRefused": "Vyn sparades inte: villkoren som markeras ovan behöver ett annat värde.",
   "views.noConditions": "Inga villkor.",
   "views.all.row": "Alla: villkor {n}",
   "views.any.row": "Något: villkor {n}",

@@ -693,7 +693,7 @@ export const zhCNStaffA = {
   "views.activeHelp": "启用的视图会显示在侧边栏中。",
   "views.conditionsAll": "工单必须满足以下所有条件",
   "views.conditionsAny": "工单必须满足以下任一条件",
-  "views.conditionsRefused": "视图未保存：下方标出的条件需要其他值。",
+  "views.conditionsRefused": "视图未保存：上方标出的条件需要其他值。",
   "views.noConditions": "没有条件。",
   "views.all.row": "全部：条件 {n}",
   "views.any.row": "任一：条件 {n}",
