@@ -241,6 +241,19 @@ describe("saved and shared views", () => {
       { field: "current_tags", operator: "includes", value: "vip" },
     ]);
 
+    // Its owner, an agent, edits it: no "Who can see it"; made inactive, it leaves the sidebar and still runs.
+    await page.getByRole("button", { name: "Edit view" }).click();
+    const editor = page.getByRole("form", { name: "Edit view" });
+    expect(await editor.getByLabel("Who can see it").count()).toBe(0);
+    await editor.getByLabel("Title").fill("VIP, open");
+    await editor.getByLabel("Active").uncheck();
+    await editor.getByRole("button", { name: "Save changes" }).click();
+    await visible(page.getByRole("heading", { name: "VIP, open" }));
+    await visible(page.getByText("This view is inactive"));
+    await expect.poll(() => page.getByRole("link", { name: /^VIP open|^VIP, open/ }).count()).toBe(0);
+    await expect.poll(() => page.locator("table.tickets tbody tr").count()).toBe(1);
+    expect((await get(`/api/v2/views/${id}.json`, sessions["cy@acme.test"])).body.view).toMatchObject({ title: "VIP, open", active: false, restriction: { type: "User", id: ids.cy } });
+
     // Words: a view has none.
     await page.goto(`${h.base}/agent/search?q=invoice`);
     await visible(page.getByRole("link", { name: "Invoice total is wrong" }));
