@@ -140,7 +140,8 @@ function SaveAsView(props: { state: ListState; offered: boolean; conditions: () 
       <h2 id="save-view-title">{t("views.saveAsTitle")}</h2>
       <p className="help">{t("views.saveAsHelp")}</p>
       <Field id="save-view-name" label={t("views.title")}>
-        <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={255} autoComplete="off" autoFocus />
+        {/* No maxLength: a browser counts UTF-16 units (an emoji is two); the server allows 255 characters and names the limit when refusing. */}
+        <input value={title} onChange={(e) => setTitle(e.target.value)} required autoComplete="off" autoFocus />
       </Field>
       {abilities.can_manage_admin ? <AudienceField id="save-view-audience" value={audience} onChange={setAudience} /> : null}
       <ErrorText text={error} />
@@ -301,7 +302,8 @@ function ViewEditor(props: { view: SavedView; onDone: () => void }) {
     <form className="panel view-form view-editor" onSubmit={(e) => void save(e)} aria-labelledby="edit-view-title">
       <h2 id="edit-view-title">{t("views.editTitle")}</h2>
       <Field id="edit-view-name" label={t("views.title")}>
-        <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={255} autoComplete="off" autoFocus />
+        {/* No maxLength: a browser counts UTF-16 units (an emoji is two); the server allows 255 characters and names the limit when refusing. */}
+        <input value={title} onChange={(e) => setTitle(e.target.value)} required autoComplete="off" autoFocus />
       </Field>
       <CheckField id="edit-view-active" label={t("views.active")} checked={active} onChange={setActive} help={t("views.activeHelp")} />
       {abilities.can_manage_admin ? <AudienceField id="edit-view-audience" value={audience} onChange={setAudience} /> : null}
