@@ -150,7 +150,7 @@ describe("a person's export", () => {
     const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8"));
     expect(manifest).toMatchObject({ schema: "vaultdesk.person-export", version: 1, tenant: { id: a.tenantId }, subject: { id: pat.id }, requested_by: "staff", internal_notes_included: true });
     expect(manifest.counts).toMatchObject({ profile: 1, tickets: 1, attachments: 1 });
-    for (const name of ["profile", "identities", "organizations", "tickets", "conversation", "comments", "consent_records", "sessions", "sign_in_links", "passkeys", "attachments"]) {
+    for (const name of ["profile", "identities", "organizations", "tickets", "conversation", "comments", "consent_records", "sessions", "sign_in_links", "passkeys", "views", "attachments"]) {
       expect(files.has(`${name}.json`), name).toBe(true);
       expect(files.has(`${name}.csv`), name).toBe(true);
     }
@@ -196,6 +196,23 @@ describe("a person's export", () => {
     expect(all.includes(Buffer.from(M.other))).toBe(false);
     const listed = JSON.parse(files.get("attachments.json")!.toString())[0];
     expect(files.get(listed.path)!.equals(FILE)).toBe(true);
+  });
+
+  it("holds a staff member's personal views (their titles and conditions), not the shared views they made", async () => {
+    const agent = await buildUser(t, a, "agent", "Vera Views");
+    const as = { email: agent.email, token: agent.token! };
+    const mine = await a.api("POST", "/api/v2/views.json", { view: { title: `Mine ${marker("zqxview")}`, all: [{ field: "current_tags", operator: "includes", value: "vip" }] } }, as);
+    expect(mine.status, mine.text).toBe(201);
+    // A shared view the owner made, and one by another person: neither is the agent's.
+    expect((await a.api("POST", "/api/v2/views.json", { view: { title: "Everyone's", restriction: null, all: [{ field: "status", operator: "is", value: "open" }] } })).status).toBe(201);
+    const created = await a.api("POST", `/api/v2/users/${agent.id}/data_exports.json`);
+    expect(created.status, created.text).toBe(202);
+    const e = await settled(a, `/api/v2/data_exports/${created.body.data_export.id}.json`);
+    const files = await unzip((await download(e)).raw);
+    expect(JSON.parse(files.get("manifest.json")!.toString()).counts).toMatchObject({ views: 1 });
+    const views = JSON.parse(files.get("views.json")!.toString()) as Json[];
+    expect(views).toEqual([expect.objectContaining({ id: mine.body.view.id, title: mine.body.view.title, active: true, conditions_all: [{ field: "current_tags", operator: "includes", value: "vip" }], conditions_any: [] })]);
+    expect(files.has("views.csv")).toBe(true);
   });
 
   it("is refused across people and tenants: an end user cannot export someone else; another's export and another tenant's id are 404", async () => {

@@ -18,6 +18,9 @@ export type ViewRow = Awaited<ReturnType<typeof findView>> & {};
 
 export const findView = (tx: TenantTx, niceId: number) => base(tx).where("v.nice_id", "=", niceId).executeTakeFirst();
 
+/** One person's personal views, oldest first (their data export). */
+export const personalViews = (tx: TenantTx, userId: string) => base(tx).where("v.user_id", "=", userId).orderBy("v.nice_id").execute();
+
 /**
  * The views one person may see (before the policy's check of each): their personal ones, the
  * shared ones for everyone, and group views (every one for `allGroups`, else their groups' only).

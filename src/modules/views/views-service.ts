@@ -299,6 +299,28 @@ export async function listViews(ctx: RequestContext, page: { page: number; perPa
   return { rows: views.slice(from, from + page.perPage), count: views.length };
 }
 
+/**
+ * A person's personal views as their data export holds them (right of access): what they named
+ * them and what they look for. Shared views belong to the account, not to whoever made them.
+ */
+export async function personalViewsForExport(ctx: RequestContext, userId: string) {
+  return (await repo.personalViews(ctx.tx, userId)).map((v) => {
+    const s = storedOf(v);
+    return {
+      id: v.nice_id,
+      title: ctx.sealer.open(v.title_sealed, ref(v.id, "title")),
+      description: v.description_sealed ? ctx.sealer.open(v.description_sealed, ref(v.id, "description")) : null,
+      active: v.active,
+      conditions_all: s.all,
+      conditions_any: s.any,
+      sort_by: v.sort_by,
+      sort_order: v.sort_order,
+      created_at: v.created_at.toISOString(),
+      updated_at: v.updated_at.toISOString(),
+    };
+  });
+}
+
 export async function showView(ctx: RequestContext, niceId: number): Promise<ViewView> {
   const actor = requireUse(ctx);
   return present(ctx, actor, await visible(ctx, actor, niceId));
