@@ -7,6 +7,7 @@ import { TypeAhead, type TypeAheadOption } from "../components/TypeAhead.tsx";
 import { Loadable, useApi, useInvalidate } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
 import { Link } from "../router.tsx";
+import { findOrganizations, findPeople } from "./lookups.ts";
 import { KEYS, searchPage } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
 
@@ -133,18 +134,6 @@ export function RequesterPanel(props: { requesterId: number; ticketId: number; c
       </Loadable>
     </section>
   );
-}
-
-/** People whose name or address starts with what was typed (`GET /users/search`), as choices. */
-async function findPeople(text: string, signal: AbortSignal): Promise<TypeAheadOption[]> {
-  const r = await ok(client.GET("/api/v2/users/search", { params: { query: { query: text, per_page: 8 } }, signal }));
-  return r.users.filter((u) => u.active).map((u) => ({ id: u.id, label: u.name, detail: u.email }));
-}
-
-/** Organizations whose name has words starting with what was typed (`GET /organizations/autocomplete`). */
-async function findOrganizations(text: string, signal: AbortSignal): Promise<TypeAheadOption[]> {
-  const r = await ok(client.GET("/api/v2/organizations/autocomplete", { params: { query: { name: text, per_page: 8 } }, signal }));
-  return r.organizations.map((o) => ({ id: o.id, label: o.name }));
 }
 
 function ChangeRequester(props: { current: number; canCreate: boolean; onCancel: () => void; onChange: (person: TypeAheadOption) => Promise<string | null> }) {

@@ -2,11 +2,13 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, explain } from "../api.ts";
 import type { SavedView, ViewCondition, ViewConditionField, ViewConditions, ViewOperator, ViewSortBy } from "../api-schema.ts";
 import { CheckField, ErrorText, Field } from "../components/Field.tsx";
+import { TypeAhead, type TypeAheadOption } from "../components/TypeAhead.tsx";
 import { useApi, useInvalidate } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { navigate, PageHeading } from "../router.tsx";
 import { AssigneeSelect, GroupSelect, PrioritySelect, StatusSelect, TypeSelect } from "./fields.tsx";
-import { filterTerms, KEYS, SORTS, type Filters } from "./model.ts";
+import { findOrganizations, findPeople, organizationNames } from "./lookups.ts";
+import { filterTerms, KEYS, SORTS, usersById, type Filters } from "./model.ts";
 import { TicketList, type ListSource, type ListState } from "./TicketList.tsx";
 import {
   audienceOf,
@@ -272,6 +274,18 @@ function ViewEditor(props: { view: SavedView; onDone: () => void }) {
   // The server's word on one condition (`conditions.all[1]`), shown on its row ("all-2").
   const [rowErrors, setRowErrors] = useState<Record<string, string>>({});
   const shared = v.restriction?.type !== "User";
+  // The names of the people and organizations the saved conditions name by id, and of those chosen since.
+  const saved = useApi(["view-condition-names", v.id, v.updated_at], async (signal) => {
+    const ids = (field: ViewConditionField) => [...v.conditions.all, ...v.conditions.any].flatMap((c) => (c.field === field && typeof c.value === "number" ? [c.value] : []));
+    const [people, organizations] = await Promise.all([usersById(ids("requester_id"), signal), organizationNames(ids("organization_id"), signal)]);
+    return { people: new Map([...people].map(([id, u]) => [id, u.name])), organizations };
+  });
+  const [chosen, setChosen] = useState<{ people: Map<number, string>; organizations: Map<number, string> }>({ people: new Map(), organizations: new Map() });
+  const names: Names = {
+    person: (id) => chosen.people.get(id) ?? saved.data?.people.get(id) ?? (saved.data ? t("views.personGone", { id }) : t("views.personN", { id })),
+    organization: (id) => chosen.organizations.get(id) ?? saved.data?.organizations.get(id) ?? (saved.data ? t("views.organizationGone", { id }) : t("views.organizationN", { id })),
+    chose: (kind, o) => setChosen((c) => ({ ...c, [kind]: new Map(c[kind]).set(o.id, o.label) })),
+  };
 
   async function save(e: FormEvent) {
     e.preventDefault();
@@ -324,8 +338,8 @@ function ViewEditor(props: { view: SavedView; onDone: () => void }) {
           </select>
         </Field>
       </div>
-      <ConditionRows kind="all" legend={t("views.conditionsAll")} rows={conditions.all} errors={rowErrors} onChange={(all) => setConditions((c) => ({ ...c, all }))} />
-      <ConditionRows kind="any" legend={t("views.conditionsAny")} rows={conditions.any} errors={rowErrors} onChange={(any) => setConditions((c) => ({ ...c, any }))} />
+      <ConditionRows kind="all" legend={t("views.conditionsAll")} rows={conditions.all} errors={rowErrors} names={names} onChange={(all) => setConditions((c) => ({ ...c, all }))} />
+      <ConditionRows kind="any" legend={t("views.conditionsAny")} rows={conditions.any} errors={rowErrors} names={names} onChange={(any) => setConditions((c) => ({ ...c, any }))} />
       <ErrorText text={error} />
       <p className="actions">
         <button type="submit" disabled={busy || !title.trim() || (audience.kind === "group" && audience.group === null)}>
@@ -353,7 +367,7 @@ function conditionErrors(err: unknown): Record<string, string> {
   return out;
 }
 
-function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewCondition[]; errors: Record<string, string>; onChange: (rows: ViewCondition[]) => void }) {
+function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewCondition[]; errors: Record<string, string>; names: Names; onChange: (rows: ViewCondition[]) => void }) {
   const set = (i: number, c: ViewCondition) => props.onChange(props.rows.map((r, k) => (k === i ? c : r)));
   const known = new Set<string>(CONDITION_FIELDS.map((f) => f.field));
   // Keyboard: a new row's field takes the focus; after a removal, the add button does.
@@ -373,7 +387,7 @@ function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewC
           <div key={i} className="condition" role="group" aria-label={t(`views.${props.kind}.row`, { n })}>
             <Field id={`${id}-field`} label={t("views.field")}>
               <select value={row.field} onChange={(e) => set(i, blankCondition(e.target.value as ViewConditionField))}>
-                {known.has(row.field) ? null : <option value={row.field}>{row.field === "requester_id" || row.field === "organization_id" ? t(`views.field.${row.field}`) : row.field}</option>}
+                {known.has(row.field) ? null : <option value={row.field}>{row.field}</option>}
                 {CONDITION_FIELDS.map((f) => (
                   <option key={f.field} value={f.field}>
                     {t(`views.field.${f.field}`)}
@@ -390,7 +404,7 @@ function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewC
                 ))}
               </select>
             </Field>
-            <ValueInput id={`${id}-value`} row={row} onChange={(value) => set(i, { ...row, value })} />
+            <ValueInput id={`${id}-value`} row={row} names={props.names} onChange={(value) => set(i, { ...row, value })} />
             <button type="button" className="secondary" onClick={() => {
                 props.onChange(props.rows.filter((_, k) => k !== i));
                 setFocus(`cond-${props.kind}-add`);
@@ -421,7 +435,7 @@ function ConditionRows(props: { kind: "all" | "any"; legend: string; rows: ViewC
 }
 
 /** The value of one condition, by its field: the ticket's own choices, the pickers, text for tags, hours as a number. */
-function ValueInput(props: { id: string; row: ViewCondition; onChange: (v: ViewCondition["value"]) => void }) {
+function ValueInput(props: { id: string; row: ViewCondition; names: Names; onChange: (v: ViewCondition["value"]) => void }) {
   const { pickers } = useWorkspace();
   const { row, id } = props;
   const label = t("views.value");
@@ -476,12 +490,90 @@ function ValueInput(props: { id: string; row: ViewCondition; onChange: (v: ViewC
           <input type="number" min={0} max={87600} step={1} value={str} onChange={(e) => props.onChange(e.target.value === "" ? null : Number(e.target.value))} />
         </Field>
       );
+    case "requester_id":
+      return (
+        <ChosenValue
+          id={id}
+          label={label}
+          value={row.value}
+          fixed={[{ value: "current_user", label: t("views.currentUser") }]}
+          nameOf={props.names.person}
+          search={findPeople}
+          findLabel={t("views.findPerson")}
+          findHelp={t("views.findPersonHelp")}
+          onPick={(o) => {
+            props.names.chose("people", o);
+            props.onChange(o.id);
+          }}
+          onChange={props.onChange}
+        />
+      );
+    case "organization_id":
+      return (
+        <ChosenValue
+          id={id}
+          label={label}
+          value={row.value}
+          fixed={[{ value: "", label: t("views.noOrganization") }]}
+          nameOf={props.names.organization}
+          search={findOrganizations}
+          findLabel={t("views.findOrganization")}
+          findHelp={t("views.findOrganizationHelp")}
+          onPick={(o) => {
+            props.names.chose("organizations", o);
+            props.onChange(o.id);
+          }}
+          onChange={props.onChange}
+        />
+      );
     default:
-      // A person's or an organization's id (saved from a list filtered by requester).
+      // A field this editor does not know (a newer server's): its value as text.
       return (
         <Field id={id} label={label}>
-          <input value={str} onChange={(e) => props.onChange(e.target.value === "" ? null : e.target.value === "current_user" ? "current_user" : /^\d+$/.test(e.target.value) ? Number(e.target.value) : e.target.value)} autoComplete="off" />
+          <input value={str} onChange={(e) => props.onChange(e.target.value === "" ? null : /^\d+$/.test(e.target.value) ? Number(e.target.value) : e.target.value)} autoComplete="off" />
         </Field>
       );
   }
+}
+
+/** How the editor names the people and organizations its conditions hold by id, and learns the names of those chosen. */
+type Names = {
+  person: (id: number) => string;
+  organization: (id: number) => string;
+  chose: (kind: "people" | "organizations", o: TypeAheadOption) => void;
+};
+
+/**
+ * A person or an organization as a condition's value: a list of the fixed choices ("Current user",
+ * "No organization") and the one chosen, by name, with a type-ahead under it to choose another.
+ */
+function ChosenValue(props: {
+  id: string;
+  label: string;
+  value: ViewCondition["value"];
+  fixed: ReadonlyArray<{ value: string; label: string }>;
+  nameOf: (id: number) => string;
+  search: (text: string, signal: AbortSignal) => Promise<TypeAheadOption[]>;
+  findLabel: string;
+  findHelp: string;
+  onPick: (o: TypeAheadOption) => void;
+  onChange: (v: ViewCondition["value"]) => void;
+}) {
+  const str = props.value === null ? "" : String(props.value);
+  return (
+    <div className="condition-choice">
+      <Field id={props.id} label={props.label}>
+        <select value={str} onChange={(e) => props.onChange(e.target.value === "" ? null : /^\d+$/.test(e.target.value) ? Number(e.target.value) : e.target.value)}>
+          {props.fixed.map((f) => (
+            <option key={f.value} value={f.value}>
+              {f.label}
+            </option>
+          ))}
+          {typeof props.value === "number" ? <option value={str}>{props.nameOf(props.value)}</option> : null}
+          {props.value !== null && typeof props.value !== "number" && !props.fixed.some((f) => f.value === str) ? <option value={str}>{str}</option> : null}
+        </select>
+      </Field>
+      <TypeAhead id={`${props.id}-find`} label={props.findLabel} help={props.findHelp} search={props.search} onPick={props.onPick} />
+    </div>
+  );
 }

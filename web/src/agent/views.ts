@@ -91,6 +91,8 @@ export const CONDITION_FIELDS: ReadonlyArray<{ field: ViewConditionField; operat
   { field: "type", operators: ["is", "is_not"] },
   { field: "assignee_id", operators: ["is", "is_not"] },
   { field: "group_id", operators: ["is", "is_not"] },
+  { field: "requester_id", operators: ["is", "is_not"] },
+  { field: "organization_id", operators: ["is", "is_not"] },
   { field: "current_tags", operators: ["includes", "not_includes"] },
   { field: "hours_since_created", operators: ["less_than", "greater_than"] },
   { field: "hours_since_updated", operators: ["less_than", "greater_than"] },
@@ -101,7 +103,7 @@ export const CONDITION_FIELDS: ReadonlyArray<{ field: ViewConditionField; operat
 export function blankCondition(field: ViewConditionField): ViewCondition {
   const operator = CONDITION_FIELDS.find((f) => f.field === field)?.operators[0] ?? "is";
   const value: ViewCondition["value"] =
-    field === "status" ? "open" : field === "priority" ? "normal" : field === "type" ? "question" : field === "assignee_id" ? "current_user" : field === "group_id" ? "current_groups" : field === "current_tags" ? "" : field.startsWith("hours_") ? 24 : null;
+    field === "status" ? "open" : field === "priority" ? "normal" : field === "type" ? "question" : field === "assignee_id" || field === "requester_id" ? "current_user" : field === "group_id" ? "current_groups" : field === "current_tags" ? "" : field.startsWith("hours_") ? 24 : null;
   return { field, operator, value };
 }
 
