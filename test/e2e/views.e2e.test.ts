@@ -305,4 +305,76 @@ describe("saved and shared views", () => {
     await visible(sidebarLink(page, "Shared views", "Billing queue"));
     await expectInert(h, page);
   });
+
+  it("an admin adds a requester condition chosen by name from the keyboard and an organization condition, and the view lists exactly their tickets", async () => {
+    const northwind = (await post("/api/v2/organizations.json", { organization: { name: "Northwind Traders" } })).organization.id as number;
+    const contoso = (await post("/api/v2/organizations.json", { organization: { name: "Contoso Pharma" } })).organization.id as number;
+    ids.grace = (await post("/api/v2/users.json", { user: { name: "Grace Hopper", email: "grace@example.test", organization_id: northwind } })).user.id;
+    ids.linus = (await post("/api/v2/users.json", { user: { name: "Linus Pauling", email: "linus@example.test", organization_id: northwind } })).user.id;
+    const graceNorthwind = await ticket("Compiler keeps crashing", { requester_id: ids.grace });
+    await ticket("Contoso badge request", { requester_id: ids.grace, organization_id: contoso });
+    await ticket("Linus needs a refill", { requester_id: ids.linus });
+    await ticket("Grace's old question", { requester_id: ids.grace, status: "solved" });
+    const made = await post("/api/v2/views.json", { view: { title: "Grace at Northwind", restriction: null, all: [{ field: "status", operator: "less_than", value: "solved" }] } });
+    const id = made.view.id as number;
+
+    const page = await signedIn("ann@acme.test", PASSWORD, `/agent/views/${id}`);
+    await visible(page.getByRole("heading", { name: "Grace at Northwind" }));
+    await page.getByRole("button", { name: "Edit view" }).click();
+    const editor = page.getByRole("form", { name: "Edit view" });
+    await visible(editor);
+
+    // The requester, from the keyboard only: the new row's field takes the focus; "R" chooses Requester.
+    await editor.getByRole("button", { name: "Add a condition to all" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate<string | null>("document.activeElement && document.activeElement.id")).toBe("cond-all-2-field");
+    const all2 = editor.getByRole("group", { name: "All: condition 2" });
+    await page.keyboard.press("r");
+    await expect.poll(() => all2.getByLabel("Field").inputValue()).toBe("requester_id");
+    // Current user is the first value; the type-ahead finds someone else.
+    await expect.poll(() => all2.getByLabel("Value").inputValue()).toBe("current_user");
+    await page.keyboard.press("Tab"); // operator (Is)
+    await page.keyboard.press("Tab"); // value
+    await page.keyboard.press("Tab"); // Find the requester
+    await expect.poll(() => page.evaluate<string | null>("document.activeElement && document.activeElement.id")).toBe("cond-all-2-value-find");
+    await page.keyboard.type("gra");
+    await visible(all2.getByRole("option", { name: /Grace Hopper/ }));
+    await page.keyboard.press("ArrowDown");
+    await expect.poll(() => all2.getByRole("option", { name: /Grace Hopper/ }).getAttribute("aria-selected")).toBe("true");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => all2.getByLabel("Value").inputValue()).toBe(String(ids.grace));
+    await expect.poll(() => all2.getByLabel("Value").locator("option:checked").textContent()).toBe("Grace Hopper");
+
+    // The organization, with the mouse.
+    await editor.getByRole("button", { name: "Add a condition to all" }).click();
+    const all3 = editor.getByRole("group", { name: "All: condition 3" });
+    await all3.getByLabel("Field").selectOption("organization_id");
+    await expect.poll(() => all3.getByLabel("Value").locator("option:checked").textContent()).toBe("No organization");
+    await all3.getByRole("combobox", { name: "Find the organization" }).fill("north");
+    await all3.getByRole("option", { name: "Northwind Traders" }).click();
+    await expect.poll(() => all3.getByLabel("Value").locator("option:checked").textContent()).toBe("Northwind Traders");
+    await expectAccessible(page, "the view editor with requester and organization conditions");
+    await shot(page, "views-editor-people-desktop");
+
+    await editor.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => editor.count()).toBe(0);
+    await visible(page.getByRole("link", { name: "Compiler keeps crashing" }));
+    await expect.poll(() => page.locator("table.tickets tbody tr").count()).toBe(1);
+
+    const v = (await get(`/api/v2/views/${id}.json`)).body.view;
+    expect(v.conditions.all).toEqual([
+      { field: "status", operator: "less_than", value: "solved" },
+      { field: "requester_id", operator: "is", value: ids.grace },
+      { field: "organization_id", operator: "is", value: northwind },
+    ]);
+    const run = await get(`/api/v2/views/${id}/tickets.json`);
+    expect(run.body.tickets.map((x: { id: number }) => x.id)).toEqual([graceNorthwind]);
+
+    // Opened again, the saved conditions show the person's and the organization's names.
+    await page.getByRole("button", { name: "Edit view" }).click();
+    await visible(editor);
+    await expect.poll(() => editor.getByRole("group", { name: "All: condition 2" }).getByLabel("Value").locator("option:checked").textContent()).toBe("Grace Hopper");
+    await expect.poll(() => editor.getByRole("group", { name: "All: condition 3" }).getByLabel("Value").locator("option:checked").textContent()).toBe("Northwind Traders");
+    await expectInert(h, page);
+  });
 });
