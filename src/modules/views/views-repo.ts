@@ -25,35 +25,25 @@ export const personalViews = (tx: TenantTx, userId: string) => base(tx).where("v
  * The views one person may see (before the policy's check of each): their personal ones, the
  * shared ones for everyone, and group views (every one for `allGroups`, else their groups' only).
  */
-export function visibleViews(tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean) {
-  return base(tx)
-    .where((eb) =>
-      eb.or([
-        eb("v.user_id", "=", userId),
-        eb.and([eb("v.user_id", "is", null), eb("v.group_id", "is", null)]),
-        allGroups ? eb("v.group_id", "is not", null) : groupIds.length ? eb("v.group_id", "in", [...groupIds]) : sql<boolean>`false`,
-      ]),
-    )
-    .execute();
-}
+const visibleTo = (tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean) =>
+  base(tx).where((eb) =>
+    eb.or([
+      eb("v.user_id", "=", userId),
+      eb.and([eb("v.user_id", "is", null), eb("v.group_id", "is", null)]),
+      allGroups ? eb("v.group_id", "is not", null) : groupIds.length ? eb("v.group_id", "in", [...groupIds]) : sql<boolean>`false`,
+    ]),
+  );
+
+export const visibleViews = (tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean) => visibleTo(tx, userId, groupIds, allGroups).execute();
 
 /**
- * The highest position among the views a person sees (as visibleViews: their own, those for
- * everyone, and their groups' — every group's for `allGroups`), or -1 when none. A group view they
- * do not see must not move theirs (nor tell them its position).
+ * The highest position among the views a person sees (visibleTo), or -1 when none. A group view
+ * they do not see must not move theirs (nor tell them its position).
  */
 export async function lastPosition(tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean): Promise<number> {
-  const r = await tx.db
-    .selectFrom("views")
-    .select((eb) => eb.fn.max<number | null>("position").as("p"))
-    .where("tenant_id", "=", tx.tenantId)
-    .where((eb) =>
-      eb.or([
-        eb("user_id", "=", userId),
-        eb.and([eb("user_id", "is", null), eb("group_id", "is", null)]),
-        allGroups ? eb("group_id", "is not", null) : groupIds.length ? eb("group_id", "in", [...groupIds]) : sql<boolean>`false`,
-      ]),
-    )
+  const r = await visibleTo(tx, userId, groupIds, allGroups)
+    .clearSelect()
+    .select((eb) => eb.fn.max<number | null>("v.position").as("p"))
     .executeTakeFirst();
   return r?.p ?? -1;
 }
