@@ -309,8 +309,15 @@ describe("conditions", () => {
       const r = await createView({ title: "One too many", all: good }, agent2);
       expect(r.status, r.text).toBe(422);
       expect(r.body.details.restriction[0].error).toBe("TooMany");
-      // Shared views count apart: an admin's own limit is untouched.
+      // Creates sent at once cannot pass the limit together (each counts under the kind's lock).
       await clear();
+      await fill(495, agent2.id);
+      const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => createView({ title: `At once ${i}`, all: good }, agent2)));
+      expect(burst.map((x) => x.status).sort()).toEqual([...Array(5).fill(201), ...Array(7).fill(422)]);
+      const mine = await t.db.tenant(a.tenantId, async (tx) => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM views v JOIN users u ON u.tenant_id = v.tenant_id AND u.id = v.user_id WHERE u.nice_id = ${agent2.id}`.execute(tx.db)).rows[0]!.n));
+      expect(mine).toBe(500);
+      await t.db.tenant(a.tenantId, (tx) => sql`DELETE FROM views v USING users u WHERE u.tenant_id = v.tenant_id AND u.id = v.user_id AND u.nice_id = ${agent2.id}`.execute(tx.db));
+      // Shared views count apart: an admin's own limit is untouched.
       const shared = (await ok(createView({ title: "Shared soon", all: good }, admin), 201)).view;
       const count = await t.db.tenant(a.tenantId, async (tx) => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM views WHERE user_id IS NULL`.execute(tx.db)).rows[0]!.n));
       await fill(1000 - count, null);

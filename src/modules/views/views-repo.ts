@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { TenantTx } from "../../platform/db/database.ts";
+import { ADVISORY_LOCK, type TenantTx } from "../../platform/db/database.ts";
 import type { ViewsTable } from "../../platform/db/schema.ts";
 
 /** SQL for views. Titles and descriptions are sealed by the service; conditions are JSON of public ids, statuses and tags. */
@@ -48,8 +48,13 @@ export async function lastPosition(tx: TenantTx, userId: string, groupIds: reado
   return r?.p ?? -1;
 }
 
-/** How many views a person owns (`userId`), or how many shared views the account has (undefined). */
+/**
+ * How many views a person owns (`userId`), or how many shared views the account has (undefined).
+ * Takes the kind's lock until the transaction ends first, so that a count and the insert after it
+ * are not interleaved with another's (views created at once cannot pass the limit together).
+ */
 export async function countViews(tx: TenantTx, userId: string | undefined): Promise<number> {
+  await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.viewLimit}, hashtext(${`${tx.tenantId}:${userId ?? "shared"}`}))`.execute(tx.db);
   const q = tx.db.selectFrom("views").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
   const r = await (userId === undefined ? q.where("user_id", "is", null) : q.where("user_id", "=", userId)).executeTakeFirstOrThrow();
   return Number(r.n);

@@ -44,6 +44,12 @@ export const ADVISORY_LOCK = {
    * change ends what a sign-in being checked meanwhile opens.
    */
   ssoSettings: 7413065,
+  /**
+   * A tenant's views of one kind (with a hash of the tenant and the owner, or "shared", as the
+   * second key): the count before an insert and the insert are one step, so views created at once
+   * cannot pass the limit together.
+   */
+  viewLimit: 7413066,
 } as const;
 /** Longest wait for a PostgreSQL connection (a free pool slot or a new connection). */
 const CONNECT_TIMEOUT_MS = 10_000;
