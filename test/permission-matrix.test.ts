@@ -379,6 +379,10 @@ const ticketIds = (b: any): number[] => (b?.tickets ?? b?.results ?? []).map((x:
 const RULES: Record<string, Row> = {
   // --- tickets (the workspace's API: staff; end users use the requests API)
   listTickets: { who: "staff", call: () => get("/api/v2/tickets.json?per_page=100"), lists: ticketIds },
+  listRequestedTickets: { who: "staff", call: () => get(`/api/v2/users/${cred.endUser.id}/tickets/requested.json`) },
+  listCcdTickets: { who: "staff", call: () => get(`/api/v2/users/${cred.endUser.id}/tickets/ccd.json`) },
+  listAssignedTickets: { who: "staff", call: () => get(`/api/v2/users/${cred.agent.id}/tickets/assigned.json`) },
+  listOrganizationTickets: { who: "staff", call: () => get(`/api/v2/organizations/${ids.organization}/tickets.json`) },
   showManyTickets: { who: "staff", call: () => get(`/api/v2/tickets/show_many.json?ids=${ids.ticket},${ids.outTicket}`), lists: ticketIds },
   showTicket: { who: "staff", call: () => get(`/api/v2/tickets/${tk()}.json`), ...onTicket((id) => get(`/api/v2/tickets/${id}.json`)) },
   createTicket: { who: "ticket_editing", call: () => ({ method: "POST", path: "/api/v2/tickets.json", body: { ticket: { subject: "New", comment: { body: "b" } } } }) },

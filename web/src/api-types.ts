@@ -1663,6 +1663,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/organizations/{id}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tickets of an organization, as the caller's ticket access allows. */
+        get: operations["listOrganizationTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/organizations/{id}/users": {
         parameters: {
             query?: never;
@@ -3007,6 +3024,57 @@ export interface paths {
          * @description To create a sign-in link on a session, the person must have signed in within the last 15 minutes (else 403 `RecentSignInRequired`: sign in again). API tokens keep their own rules.
          */
         post: operations["createUserSigninLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/tickets/assigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tickets assigned to a person, as the caller's ticket access allows; a person the caller may not see answers 404. */
+        get: operations["listAssignedTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/tickets/ccd": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tickets a person is copied on, as the caller's ticket access allows; a person the caller may not see answers 404. */
+        get: operations["listCcdTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/users/{id}/tickets/requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tickets a person requested, as the caller's ticket access allows; a person the caller may not see answers 404. */
+        get: operations["listRequestedTickets"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -8904,6 +8972,135 @@ export interface operations {
             };
         };
     };
+    listOrganizationTickets: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        groups?: {
+                            created_at: string;
+                            default: boolean;
+                            deleted: boolean;
+                            description: string;
+                            id: number;
+                            name: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        organizations?: {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        previous_page?: string | null;
+                        tickets: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
+                        users?: {
+                            active: boolean;
+                            created_at: string;
+                            custom_role_id: number | null;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     listOrganizationUsers: {
         parameters: {
             query?: {
@@ -14473,6 +14670,393 @@ export interface operations {
                             url: string;
                             user_id: number;
                         };
+                    };
+                };
+            };
+        };
+    };
+    listAssignedTickets: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        groups?: {
+                            created_at: string;
+                            default: boolean;
+                            deleted: boolean;
+                            description: string;
+                            id: number;
+                            name: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        organizations?: {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        previous_page?: string | null;
+                        tickets: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
+                        users?: {
+                            active: boolean;
+                            created_at: string;
+                            custom_role_id: number | null;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listCcdTickets: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        groups?: {
+                            created_at: string;
+                            default: boolean;
+                            deleted: boolean;
+                            description: string;
+                            id: number;
+                            name: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        organizations?: {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        previous_page?: string | null;
+                        tickets: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
+                        users?: {
+                            active: boolean;
+                            created_at: string;
+                            custom_role_id: number | null;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listRequestedTickets: {
+        parameters: {
+            query?: {
+                include?: string;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        groups?: {
+                            created_at: string;
+                            default: boolean;
+                            deleted: boolean;
+                            description: string;
+                            id: number;
+                            name: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        organizations?: {
+                            created_at: string;
+                            details: string | null;
+                            domain_names: string[];
+                            external_id: string | null;
+                            id: number;
+                            name: string;
+                            notes: string | null;
+                            shared_tickets: boolean;
+                            tags: string[];
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        previous_page?: string | null;
+                        tickets: {
+                            assignee_id: number | null;
+                            collaborator_ids: number[];
+                            created_at: string;
+                            custom_fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            description: string;
+                            due_at: string | null;
+                            email_cc_ids: number[];
+                            external_id: string | null;
+                            fields: {
+                                id: number;
+                                value: string | number | boolean | null;
+                            }[];
+                            group_id: number | null;
+                            id: number;
+                            is_public: boolean;
+                            organization_id: number | null;
+                            priority: ("low" | "normal" | "high" | "urgent") | null;
+                            raw_subject: string;
+                            requester_id: number;
+                            /** @enum {string} */
+                            status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
+                            subject: string;
+                            submitter_id: number;
+                            tags: string[];
+                            type: ("problem" | "incident" | "question" | "task") | null;
+                            updated_at: string;
+                            url: string;
+                            via: {
+                                channel: string;
+                            };
+                        }[];
+                        users?: {
+                            active: boolean;
+                            created_at: string;
+                            custom_role_id: number | null;
+                            email: string | null;
+                            external_id: string | null;
+                            iana_time_zone: string | null;
+                            id: number;
+                            locale: string | null;
+                            name: string;
+                            organization_id: number | null;
+                            phone: string | null;
+                            restricted?: boolean;
+                            restricted_at?: string | null;
+                            restriction_reason?: string | null;
+                            /** @enum {string} */
+                            role: "end-user" | "agent" | "admin";
+                            role_type: number | null;
+                            suspended: boolean;
+                            tags: string[];
+                            time_zone: string | null;
+                            updated_at: string;
+                            url: string;
+                            /** @enum {string} */
+                            vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
+                            verified: boolean;
+                        }[];
                     };
                 };
             };

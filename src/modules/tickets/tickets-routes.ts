@@ -62,6 +62,22 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
       return { tickets: env.items, ...(await sideload(ctx, query.include, rows)), ...env.extra };
     },
   });
+  const partyList = (url: string, operationId: string, summary: string, party: (id: number) => service.TicketParty) =>
+    defineRoute(app, deps, {
+      method: "GET", url, operationId, tag: "tickets", auth: "user", summary,
+      params: publicIdParam, query: pageQuery, response: listEnvelope("tickets", ticketView, sideloads),
+      handler: async (ctx, { params, query, url: u }) => {
+        const page = parsePage(query);
+        const r = await service.listTicketsOf(ctx, page, party(params.id));
+        const env = pageEnvelope(page, r.views, r.count, u);
+        const rows = r.rows.slice(0, env.items.length);
+        return { tickets: env.items, ...(await sideload(ctx, query.include, rows)), ...env.extra };
+      },
+    });
+  partyList("/api/v2/users/:id/tickets/requested", "listRequestedTickets", "The tickets a person requested, as the caller's ticket access allows; a person the caller may not see answers 404.", (id) => ({ kind: "requested", userId: id }));
+  partyList("/api/v2/users/:id/tickets/ccd", "listCcdTickets", "The tickets a person is copied on, as the caller's ticket access allows; a person the caller may not see answers 404.", (id) => ({ kind: "ccd", userId: id }));
+  partyList("/api/v2/users/:id/tickets/assigned", "listAssignedTickets", "The tickets assigned to a person, as the caller's ticket access allows; a person the caller may not see answers 404.", (id) => ({ kind: "assigned", userId: id }));
+  partyList("/api/v2/organizations/:id/tickets", "listOrganizationTickets", "The tickets of an organization, as the caller's ticket access allows.", (id) => ({ kind: "organization", organizationId: id }));
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/show_many", operationId: "showManyTickets", tag: "tickets", auth: "user",
     query: includeQuery.extend({ ids: idList }), response: z.object({ tickets: z.array(ticketView), ...sideloads }),

@@ -1,3 +1,4 @@
+import { sql, type SqlBool } from "kysely";
 import type { AppDeps } from "../../platform/deps.ts";
 import { dropUndelivered } from "../../platform/jobs/mail-job.ts";
 import { attachmentsOfComments } from "./attachments-service.ts";
@@ -9,8 +10,8 @@ import type { TicketStatus } from "../../platform/db/schema.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { resolveGroup } from "../groups/groups-service.ts";
-import { resolveOrganization } from "../organizations/organizations-service.ts";
-import { findOrCreateByEmail, findUserByEmail, resolveUser } from "../users/users-service.ts";
+import { resolveOrganization, showOrganization } from "../organizations/organizations-service.ts";
+import { findOrCreateByEmail, findUserByEmail, resolveUser, showUser } from "../users/users-service.ts";
 import { changeTicket, channelOf, deleteTicket as removeTicket, openTicket, redactComment as writeRedaction, type CommentDraft, type Person } from "./conversation.ts";
 import { checkTransition, commentBodies, fieldAccess, normalizeCustomValue, type CustomValue, type FieldDef } from "./tickets-fns.ts";
 import { hiddenFieldIds, loadFields, readerOf, visibleValues } from "./field-defs.ts";
@@ -263,6 +264,29 @@ export async function listTickets(ctx: RequestContext, page: Page, where?: Param
   const actor = requireStaff(ctx);
   const { rows, count } = await repo.listTickets(ctx.tx, page, ticketPolicy.scope(actor), where, sort);
   return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows, count };
+}
+
+/** Whose tickets `listTicketsOf` lists (Zendesk's `/users/{id}/tickets/…` and `/organizations/{id}/tickets`). */
+export type TicketParty = { kind: "requested" | "ccd" | "assigned"; userId: number } | { kind: "organization"; organizationId: number };
+
+/**
+ * The tickets of one person (those they requested, are copied on, or are assigned) or of one
+ * organization, as the caller's own ticket access allows (listTickets' scope). A person the caller
+ * may not see, or an id of nobody (another tenant's too), answers 404 like a missing one.
+ */
+export async function listTicketsOf(ctx: RequestContext, page: Page, party: TicketParty) {
+  requireStaff(ctx);
+  if (party.kind === "organization") {
+    await showOrganization(ctx, party.organizationId);
+    const o = await resolveOrganization(ctx, party.organizationId);
+    return listTickets(ctx, page, (q) => q.where("t.organization_id", "=", o.id));
+  }
+  await showUser(ctx, party.userId);
+  const u = await resolveUser(ctx, party.userId);
+  if (party.kind === "ccd") {
+    return listTickets(ctx, page, (q) => q.where(sql<SqlBool>`EXISTS (SELECT 1 FROM ticket_ccs c WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id AND c.user_id = ${u.id})`));
+  }
+  return listTickets(ctx, page, (q) => q.where(party.kind === "requested" ? "t.requester_id" : "t.assignee_id", "=", u.id));
 }
 
 /** A ticket in an incremental export: the trash's come with Zendesk's status `deleted`. */
