@@ -257,6 +257,13 @@ const CASES: Record<string, Case> = {
   },
   "POST /api/v2/tickets": { action: "ticket.created", prepare: async () => ({ method: "POST", path: "/api/v2/tickets.json", body: { ticket: { subject: "s", comment: { body: "b" } } } }) },
   "POST /api/v2/tickets/:id/merge": { action: "ticket.merged", prepare: async () => ({ method: "POST", path: `/api/v2/tickets/${await ticket()}/merge.json`, body: { ids: [await ticket()] } }) },
+  "POST /api/v2/tickets/:id/tags": { action: "ticket.updated", prepare: async () => ({ method: "POST", path: `/api/v2/tickets/${await ticket()}/tags.json`, body: { tags: ["set_tag"] } }) },
+  "PUT /api/v2/tickets/:id/tags": { action: "ticket.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/tickets/${await ticket()}/tags.json`, body: { tags: ["added_tag"] } }) },
+  "DELETE /api/v2/tickets/:id/tags": { action: "ticket.updated", prepare: async () => {
+    const id = await ticket();
+    await a.api("PUT", `/api/v2/tickets/${id}/tags.json`, { tags: ["gone_tag"] });
+    return { method: "DELETE", path: `/api/v2/tickets/${id}/tags.json`, body: { tags: ["gone_tag"] } };
+  } },
   "PUT /api/v2/tickets/:id": { action: "ticket.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/tickets/${await ticket()}.json`, body: { ticket: { priority: "high" } } }) },
   "DELETE /api/v2/tickets/:id": { action: "ticket.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/tickets/${await ticket()}.json` }) },
   "PUT /api/v2/deleted_tickets/:id/restore": { action: "ticket.restored", prepare: async () => ({ method: "PUT", path: `/api/v2/deleted_tickets/${await deletedTicket()}/restore.json` }) },

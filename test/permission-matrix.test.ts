@@ -387,6 +387,10 @@ const RULES: Record<string, Row> = {
   showTicket: { who: "staff", call: () => get(`/api/v2/tickets/${tk()}.json`), ...onTicket((id) => get(`/api/v2/tickets/${id}.json`)) },
   createTicket: { who: "ticket_editing", call: () => ({ method: "POST", path: "/api/v2/tickets.json", body: { ticket: { subject: "New", comment: { body: "b" } } } }) },
   updateTicket: { who: "ticket_editing", call: () => ({ method: "PUT", path: `/api/v2/tickets/${tk()}.json`, body: { ticket: { priority: "high" } } }), ...onTicket((id) => ({ method: "PUT", path: `/api/v2/tickets/${id}.json`, body: { ticket: { priority: "low" } } })) },
+  listTicketTags: { who: "staff", call: () => get(`/api/v2/tickets/${tk()}/tags.json`), ...onTicket((id) => get(`/api/v2/tickets/${id}/tags.json`)) },
+  setTicketTags: { who: "ticket_editing", call: () => ({ method: "POST", path: `/api/v2/tickets/${tk()}/tags.json`, body: { tags: ["matrix_inside", "set"] } }), ...onTicket((id) => ({ method: "POST", path: `/api/v2/tickets/${id}/tags.json`, body: { tags: ["matrix_outside", "set"] } })) },
+  addTicketTags: { who: "ticket_editing", call: () => ({ method: "PUT", path: `/api/v2/tickets/${tk()}/tags.json`, body: { tags: ["added"] } }), ...onTicket((id) => ({ method: "PUT", path: `/api/v2/tickets/${id}/tags.json`, body: { tags: ["added"] } })) },
+  removeTicketTags: { who: "ticket_editing", call: () => ({ method: "DELETE", path: `/api/v2/tickets/${tk()}/tags.json`, body: { tags: ["added"] } }), ...onTicket((id) => ({ method: "DELETE", path: `/api/v2/tickets/${id}/tags.json`, body: { tags: ["added"] } })) },
   deleteTicket: { who: "ticket_deletion", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/tickets/${ok ? await ticket() : tk()}.json` }), ...onTicket((id) => ({ method: "DELETE", path: `/api/v2/tickets/${id}.json` })) },
   // The trash: staff whose role may delete tickets, within their ticket access (a fresh deleted ticket each time).
   listDeletedTickets: { who: "ticket_deletion", call: () => get("/api/v2/deleted_tickets.json?per_page=100") },

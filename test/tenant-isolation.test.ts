@@ -181,6 +181,10 @@ const missingUuid = "00000000-0000-4000-8000-000000000000";
 /** How to aim each route at tenant A's resources. */
 const plans: Record<string, Plan> = {
   showTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}.json` } }) },
+  listTicketTags: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/tags.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/tags.json` } }) },
+  setTicketTags: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/tickets/${id}/tags.json`, body: { tags: ["hijack"] } }, missing: { method: "POST", path: `/api/v2/tickets/${m}/tags.json`, body: { tags: ["hijack"] } } }) },
+  addTicketTags: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/tickets/${id}/tags.json`, body: { tags: ["hijack"] } }, missing: { method: "PUT", path: `/api/v2/tickets/${m}/tags.json`, body: { tags: ["hijack"] } } }) },
+  removeTicketTags: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/tickets/${id}/tags.json`, body: { tags: ["isolation"] } }, missing: { method: "DELETE", path: `/api/v2/tickets/${m}/tags.json`, body: { tags: ["isolation"] } } }) },
   updateTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/tickets/${id}.json`, body: { ticket: { status: "open", comment: { body: "hijack" } } } }, missing: { method: "PUT", path: `/api/v2/tickets/${m}.json`, body: { ticket: { status: "open", comment: { body: "hijack" } } } } }) },
   // B merging A's ticket into B's own ticket 1 (closing A's), and the same with a missing one.
   mergeTickets: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "POST", path: "/api/v2/tickets/1/merge.json", body: { ids: [id] } }, missing: { method: "POST", path: "/api/v2/tickets/1/merge.json", body: { ids: [m] } } }) },

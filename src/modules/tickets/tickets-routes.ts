@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { RequestContext } from "../../platform/context.ts";
-import { idList, lineText, pageQuery, publicId, publicIdParam } from "../../platform/schemas.ts";
+import { idList, lineText, pageQuery, publicId, publicIdParam, tags } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
@@ -136,6 +136,23 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     params: publicIdParam, body: ticketMergeInput, response: z.object({ ticket: ticketView }), status: 200,
     handler: async (ctx, { params, body }) => mergeTickets(ctx, params.id, body),
   });
+  // A ticket's tags (Zendesk's Tags API): read as the ticket is shown, changed as an update of
+  // `tags`, `additional_tags` or `remove_tags` is (the same writer, policy and audit).
+  const tagsAnswer = z.object({ tags: z.array(z.string()) });
+  defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/tickets/:id/tags", operationId: "listTicketTags", tag: "tickets", auth: "user",
+    params: publicIdParam, response: tagsAnswer,
+    handler: async (ctx, { params }) => ({ tags: (await service.showTicket(ctx, params.id)).view.tags }),
+  });
+  const tagWrite = (method: "POST" | "PUT" | "DELETE", operationId: string, summary: string, change: (t: string[]) => Parameters<typeof service.updateTicket>[2]) =>
+    defineRoute(app, deps, {
+      method, url: "/api/v2/tickets/:id/tags", operationId, tag: "tickets", auth: "user", summary,
+      params: publicIdParam, body: z.strictObject({ tags }), response: tagsAnswer,
+      handler: async (ctx, { params, body }) => ({ tags: (await service.updateTicket(ctx, params.id, change(body.tags))).ticket.tags }),
+    });
+  tagWrite("POST", "setTicketTags", "Sets a ticket's tags to these (an update of `tags`).", (t) => ({ tags: t }));
+  tagWrite("PUT", "addTicketTags", "Adds these tags to a ticket's (an update of `additional_tags`).", (t) => ({ additional_tags: t }));
+  tagWrite("DELETE", "removeTicketTags", "Removes these tags from a ticket's (an update of `remove_tags`).", (t) => ({ remove_tags: t }));
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/tickets/:id/comments", operationId: "listTicketComments", tag: "tickets", auth: "user",
     params: publicIdParam, query: pageQuery, response: listEnvelope("comments", commentView, sideloads),
