@@ -7,7 +7,7 @@ import { registeredRoutes } from "../src/platform/http/route.ts";
 import { makeContext } from "../src/platform/context.ts";
 import { enqueueJob } from "../src/platform/jobs/jobs.ts";
 import { SetupToken } from "../src/platform/setup-token.ts";
-import { buildTenant, buildUser, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, createTokenFor, openEmptyDatabase, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { consentRecordFor } from "./support/consent.ts";
 import { linkTo, startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 import { jobsSettled, PASSWORD, staffWithPassword } from "./support/people.ts";
@@ -306,6 +306,18 @@ const CASES: Record<string, Case> = {
   "PUT /api/v2/custom_roles/:id": { action: "custom_role.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/custom_roles/${await customRole()}.json`, body: { custom_role: { configuration: { ticket_access: "assigned-only" } } } }) },
   "DELETE /api/v2/custom_roles/:id": { action: "custom_role.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/custom_roles/${await customRole()}.json` }) },
   "POST /api/v2/views": { action: "view.created", prepare: async () => ({ method: "POST", path: "/api/v2/views.json", body: { view: { title: unique(), all: [{ field: "status", operator: "is", value: "open" }] } } }) },
+  "PUT /api/v2/satisfaction_settings": { action: "satisfaction_settings.updated", prepare: async () => ({ method: "PUT", path: "/api/v2/satisfaction_settings.json", body: { satisfaction_settings: { enabled: true } } }) },
+  "POST /api/v2/tickets/:ticket_id/satisfaction_rating": {
+    action: "satisfaction_rating.created",
+    prepare: async () => {
+      // The requester (with a token of their own) rates their solved ticket, ratings on.
+      await a.api("PUT", "/api/v2/satisfaction_settings.json", { satisfaction_settings: { enabled: true } });
+      const u = await buildUser(t, a, "end-user");
+      const id = (await create("/api/v2/tickets.json", { ticket: { subject: "rated", comment: { body: "b" }, requester_id: u.id, status: "solved" } })).ticket.id as number;
+      const token = await createTokenFor(t, a, u.id);
+      return { method: "POST", path: `/api/v2/tickets/${id}/satisfaction_rating.json`, headers: { authorization: "Basic " + Buffer.from(`${u.email}/token:${token}`).toString("base64") }, body: { satisfaction_rating: { score: "good", comment: "Quick" } } };
+    },
+  },
   "PUT /api/v2/views/:id": { action: "view.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/views/${await view()}.json`, body: { view: { active: false } } }) },
   "DELETE /api/v2/views/:id": { action: "view.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/views/${await view()}.json` }) },
   "POST /api/v2/groups": { action: "group.created", prepare: async () => ({ method: "POST", path: "/api/v2/groups.json", body: { group: { name: unique() } } }) },

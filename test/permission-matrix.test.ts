@@ -370,6 +370,25 @@ async function endSupportGrants(): Promise<void> {
   }
 }
 const tk = () => ids.ticket;
+/** Satisfaction ratings on (the account's setting), for the routes that rate. */
+const ratingsOn = () => owner("PUT", "/api/v2/satisfaction_settings.json", { satisfaction_settings: { enabled: true } });
+/** A solved ticket of the end user's; `outside`: outside the assigned-only agent's access. */
+const solvedTicket = (outside = false) => ticket({ status: "solved", ...(outside ? { assignee_id: cred.agent.id } : {}) });
+/** The end user's ratings of a solved ticket inside the assigned-only agent's access and of one outside it (made once). */
+let ratings: Promise<{ inTicket: number; outTicket: number; inRating: number; outRating: number }> | undefined;
+const rated = () =>
+  (ratings ??= (async () => {
+    await ratingsOn();
+    const rate = async (id: number) => {
+      const r = await asSession(t, a, endUserSession, "POST", `/api/v2/tickets/${id}/satisfaction_rating.json`, { satisfaction_rating: { score: "good" } });
+      if (r.status !== 200) throw new Error(`rating: ${r.status} ${r.text}`);
+      return r.body.satisfaction_rating.id as number;
+    };
+    const inTicket = await solvedTicket();
+    const outTicket = await solvedTicket(true);
+    Object.assign(ids, { ratedIn: inTicket, ratedOut: outTicket });
+    return { inTicket, outTicket, inRating: await rate(inTicket), outRating: await rate(outTicket) };
+  })());
 /** A call on the ticket inside the assigned-only agent's access, and the same on the one outside and a missing one. */
 const onTicket = (build: (ticket: number, comment: number, attachment: number) => Call) => ({
   outside: () => ({ outside: build(ids.outTicket!, ids.outComment!, ids.outAttachment!), missing: build(999_999, 999_999, 999_999) }),
@@ -483,6 +502,38 @@ const RULES: Record<string, Row> = {
     who: "staff",
     call: () => get(`/api/v2/tickets/${ids.mailedIn}/comments/${ids.mailedInComment}/original`),
     outside: () => ({ outside: get(`/api/v2/tickets/${ids.mailedOut}/comments/${ids.mailedOutComment}/original`), missing: get("/api/v2/tickets/999999/comments/999999/original") }),
+  },
+
+  // --- satisfaction ratings: the requester rates (staff who see the ticket are refused, 403); staff read the ratings of the tickets they see
+  showSatisfactionSettings: { who: "staff", call: () => get("/api/v2/satisfaction_settings.json") },
+  updateSatisfactionSettings: { who: "admins", call: () => ({ method: "PUT", path: "/api/v2/satisfaction_settings.json", body: { satisfaction_settings: { enabled: true } } }) },
+  rateTicket: {
+    who: "requester",
+    // Staff see the ticket: only its requester may rate it (403, not 404).
+    except: { owner: 403, admin: 403, agent: 403, light: 403, assigned: 403, narrow: 403 },
+    call: async () => {
+      await ratingsOn();
+      return { method: "POST", path: `/api/v2/tickets/${await solvedTicket()}/satisfaction_rating.json`, body: { satisfaction_rating: { score: "good", comment: "Thanks" } } };
+    },
+    outside: async () => ({
+      outside: { method: "POST", path: `/api/v2/tickets/${await solvedTicket(true)}/satisfaction_rating.json`, body: { satisfaction_rating: { score: "good" } } },
+      missing: { method: "POST", path: "/api/v2/tickets/99999999/satisfaction_rating.json", body: { satisfaction_rating: { score: "good" } } },
+    }),
+  },
+  listSatisfactionRatings: {
+    who: "staff",
+    call: async () => (await rated(), get("/api/v2/satisfaction_ratings.json?per_page=100")),
+    check: (as, b) => {
+      const listed = (b.satisfaction_ratings as Array<{ ticket_id: number }>).map((r) => r.ticket_id);
+      if (!listed.includes(ids.ratedIn!)) return "does not list the rating inside their access";
+      return listed.includes(ids.ratedOut!) !== (ACTORS[as].access === "all") ? "the rating outside the assigned-only agent's access is listed wrongly" : undefined;
+    },
+  },
+  showSatisfactionSummary: { who: "staff", call: async () => (await rated(), get("/api/v2/satisfaction_ratings/summary.json")) },
+  showSatisfactionRating: {
+    who: "staff",
+    call: async () => get(`/api/v2/satisfaction_ratings/${(await rated()).inRating}.json`),
+    outside: async () => ({ outside: get(`/api/v2/satisfaction_ratings/${(await rated()).outRating}.json`), missing: get("/api/v2/satisfaction_ratings/99999999.json") }),
   },
 
   // --- requests (the end user's view of their tickets): the requester's own; anyone else finds them missing

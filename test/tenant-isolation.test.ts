@@ -3,7 +3,7 @@ import * as jose from "jose";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registeredRoutes } from "../src/platform/http/route.ts";
-import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, createTokenFor, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { message, send, settled, supportOf } from "./support/mail-in.ts";
 import { marker } from "./support/markers.ts";
 
@@ -57,6 +57,17 @@ beforeAll(async () => {
   expect((await A.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARK} deleted`, comment: { body: `${MARK} gone` } } })).status).toBe(201);
   expect((await A.api("DELETE", "/api/v2/tickets/7.json")).status).toBe(204);
   ids.deleted_ticket = 7;
+  // Satisfaction ratings of A's (ids 1–2; B has none): A's requester rates two of their solved tickets, with comments naming A's marker.
+  expect((await A.api("PUT", "/api/v2/satisfaction_settings.json", { satisfaction_settings: { enabled: true } })).status).toBe(200);
+  const rater = await buildUser(t, A, "end-user", `${MARK} rater`);
+  const raterAuth = { email: rater.email, token: await createTokenFor(t, A, rater.id) };
+  for (let i = 0; i < 2; i++) {
+    const rt = await A.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARK} rated ${i}`, comment: { body: `${MARK} rated` }, requester_id: rater.id, status: "solved" } });
+    expect(rt.status, rt.text).toBe(201);
+    const r = await A.api("POST", `/api/v2/tickets/${rt.body.ticket.id}/satisfaction_rating.json`, { satisfaction_rating: { score: "bad", comment: `${MARK} rating` } }, raterAuth);
+    expect(r.status, r.text).toBe(200);
+  }
+  ids.satisfaction_rating = 2;
   // Legal holds of A's (ids 1–3; B has none).
   for (let i = 1; i <= 3; i++) expect((await A.api("POST", "/api/v2/legal_holds.json", { legal_hold: { target_type: "ticket", target_id: i, reason: `${MARK} hold` } })).status).toBe(201);
   ids.legal_hold = 3;
@@ -268,6 +279,13 @@ const plans: Record<string, Plan> = {
   deleteView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/views/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/views/${m}.json` } }) },
   listViewTickets: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/views/${id}/tickets.json` }, missing: { method: "GET", path: `/api/v2/views/${m}/tickets.json` } }) },
   countView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/views/${id}/count.json` }, missing: { method: "GET", path: `/api/v2/views/${m}/count.json` } }) },
+  // Satisfaction ratings: A's rating by id, A's ticket rated from B (as B's owner: staff are refused after the lookup, so a 404 tells nothing).
+  showSatisfactionRating: { kind: "id", resource: "satisfaction_rating", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/satisfaction_ratings/${id}.json` }, missing: { method: "GET", path: `/api/v2/satisfaction_ratings/${m}.json` } }) },
+  rateTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/tickets/${id}/satisfaction_rating.json`, body: { satisfaction_rating: { score: "bad" } } }, missing: { method: "POST", path: `/api/v2/tickets/${m}/satisfaction_rating.json`, body: { satisfaction_rating: { score: "bad" } } } }) },
+  listSatisfactionRatings: { kind: "collection" },
+  showSatisfactionSummary: { kind: "collection" },
+  showSatisfactionSettings: { kind: "collection" },
+  updateSatisfactionSettings: { kind: "own" },
   // Views: A's ids are left out of B's lists and counts (checked below for A's markers).
   listViews: { kind: "collection" },
   listActiveViews: { kind: "collection" },
@@ -582,6 +600,9 @@ describe("tenant isolation", () => {
       "/api/v2/views.json",
       "/api/v2/views/active.json",
       "/api/v2/views/count_many.json?ids=1,2,3,4",
+      "/api/v2/satisfaction_ratings.json",
+      "/api/v2/satisfaction_ratings/summary.json",
+      "/api/v2/satisfaction_settings.json",
       "/api/v2/sso/oidc.json",
       "/api/v2/sso/jwt.json",
       "/api/v2/oauth/clients.json",
@@ -643,7 +664,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "satisfaction_ratings", "satisfaction_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

@@ -18,7 +18,11 @@ export type ErrorCode =
   | "Gone"
   | "Unavailable"
   | "RequestTimeout"
-  | "HeadersTooLarge";
+  | "HeadersTooLarge"
+  /** 422s of satisfaction ratings: the account does not ask for them; the ticket is not solved; it is closed. */
+  | "SatisfactionRatingsOff"
+  | "TicketNotSolved"
+  | "TicketClosed";
 
 export const statusOf: Record<ErrorCode, number> = {
   BadRequest: 400,
@@ -37,6 +41,9 @@ export const statusOf: Record<ErrorCode, number> = {
   Unavailable: 503,
   RequestTimeout: 408,
   HeadersTooLarge: 431,
+  SatisfactionRatingsOff: 422,
+  TicketNotSolved: 422,
+  TicketClosed: 422,
 };
 
 /** `fix`: where to put it right (an admin-center path or a docs link), when the refusal names a control to change. */
@@ -89,6 +96,9 @@ const defaultDescription: Record<ErrorCode, string> = {
   Unavailable: "The service is starting or shutting down; try again shortly.",
   RequestTimeout: "The request was not received in time.",
   HeadersTooLarge: "The request's headers are too large.",
+  SatisfactionRatingsOff: "This helpdesk does not ask for satisfaction ratings.",
+  TicketNotSolved: "A request can be rated once it is solved.",
+  TicketClosed: "This request is closed: its rating can no longer change.",
 };
 
 export const notFound = (): AppError => new AppError("RecordNotFound");

@@ -7,7 +7,7 @@ import { makeContext, userActor } from "../../src/platform/context.ts";
 import { beginRequest, readProvider, saveProvider, signInWithProvider, updateSsoSettings } from "../../src/modules/identity/sso-service.ts";
 import { declaredSealedColumns } from "../../src/platform/crypto/sealed-columns.ts";
 import { enqueueJob } from "../../src/platform/jobs/jobs.ts";
-import { buildTenant, waitForJob, type TestApp } from "./harness.ts";
+import { buildTenant, createTokenFor, waitForJob, type TestApp } from "./harness.ts";
 import { message, send, settled, supportOf } from "./mail-in.ts";
 import { SoftAuthenticator } from "./webauthn-authenticator.ts";
 import { encode, requestIdOf, responseXml } from "./saml-forge.ts";
@@ -79,6 +79,13 @@ export async function writeEverything(t: TestApp): Promise<string> {
     const u = await a.api("PUT", `/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { subject: `${MARKER} renamed ${i}`, comment: { body: `${MARKER} reply ${i}`, html_body: `<p>${MARKER} <b>html</b></p>` } } });
     expect(u.status).toBe(200);
   }
+  // A satisfaction rating whose comment names the customer (sealed): the requester rates their solved ticket.
+  expect((await a.api("PUT", "/api/v2/satisfaction_settings.json", { satisfaction_settings: { enabled: true } })).status).toBe(200);
+  const rated = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARKER} rated`, comment: { body: `${MARKER} rated` }, requester_id: user.body.user.id, status: "solved" } });
+  expect(rated.status, rated.text).toBe(201);
+  const raterToken = await createTokenFor(t, a, user.body.user.id);
+  const rating = await t.request({ method: "POST", path: `/api/v2/tickets/${rated.body.ticket.id}/satisfaction_rating.json`, host: a.host, headers: { authorization: "Basic " + Buffer.from(`${EMAIL}/token:${raterToken}`).toString("base64") }, body: { satisfaction_rating: { score: "bad", comment: `${MARKER} rating comment` } } });
+  expect(rating.status, rating.text).toBe(200);
   // A merge: the source's subject and latest comment are quoted into the target's new comment.
   const mergeTarget = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARKER} merge target`, comment: { body: `${MARKER} target` }, requester_id: user.body.user.id } });
   const mergeSource = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `${MARKER} merge source`, comment: { body: `${MARKER} source` } } });

@@ -1992,6 +1992,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/satisfaction_ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ratings of the tickets the caller may see, newest first (staff); `score` filters (received, good, bad, each `_with_comment` or `_without_comment`), `start_time`/`end_time` (unix seconds) bound `updated_at`. */
+        get: operations["listSatisfactionRatings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/satisfaction_ratings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showSatisfactionRating"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/satisfaction_ratings/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaultdesk: counts of good, bad and commented ratings the caller may see in a time window, and the share of good ones (0 to 100, null when none). */
+        get: operations["showSatisfactionSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/satisfaction_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the account asks requesters to rate their solved requests (staff). */
+        get: operations["showSatisfactionSettings"];
+        /** Turns satisfaction ratings on or off (owners and admins). */
+        put: operations["updateSatisfactionSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/search": {
         parameters: {
             query?: never;
@@ -2623,6 +2691,23 @@ export interface paths {
         /** Removes every occurrence of `text` from a comment for good (each character becomes ▇): its bodies, its ticket audit, the description when it is the first comment, and the search index. Redacting the first comment also redacts the text in the subject, wherever it is kept (the ticket, the Create event, renames). The ticket's undelivered mail is dropped. */
         put: operations["redactTicketComment"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{ticket_id}/satisfaction_rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The requester rates their solved ticket good or bad, with an optional comment; a later rating changes it (its id stays). */
+        post: operations["rateTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6867,6 +6952,7 @@ export interface operations {
                             };
                             requests: {
                                 assignee_id: number | null;
+                                can_be_rated_by_me: boolean;
                                 can_be_solved_by_me: boolean;
                                 collaborator_ids: number[];
                                 created_at: string;
@@ -6883,6 +6969,12 @@ export interface operations {
                                 organization_id: number | null;
                                 priority: string | null;
                                 requester_id: number | null;
+                                satisfaction_rating: {
+                                    comment?: string | null;
+                                    id?: number;
+                                    /** @enum {string} */
+                                    score: "unoffered" | "offered" | "good" | "bad";
+                                } | null;
                                 solved: boolean;
                                 /** @enum {string} */
                                 status: "new" | "open" | "pending" | "solved" | "closed";
@@ -7280,6 +7372,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @description `deleted`: the ticket is in the trash (its content is left out). */
                             status: ("new" | "open" | "pending" | "hold" | "solved" | "closed") | "deleted";
                             subject: string;
@@ -7360,6 +7458,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @description `deleted`: the ticket is in the trash (its content is left out). */
                             status: ("new" | "open" | "pending" | "hold" | "solved" | "closed") | "deleted";
                             subject: string;
@@ -8959,6 +9063,7 @@ export interface operations {
                         previous_page?: string | null;
                         requests: {
                             assignee_id: number | null;
+                            can_be_rated_by_me: boolean;
                             can_be_solved_by_me: boolean;
                             collaborator_ids: number[];
                             created_at: string;
@@ -8975,6 +9080,12 @@ export interface operations {
                             organization_id: number | null;
                             priority: string | null;
                             requester_id: number | null;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             solved: boolean;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "solved" | "closed";
@@ -9974,6 +10085,7 @@ export interface operations {
                         previous_page?: string | null;
                         requests: {
                             assignee_id: number | null;
+                            can_be_rated_by_me: boolean;
                             can_be_solved_by_me: boolean;
                             collaborator_ids: number[];
                             created_at: string;
@@ -9990,6 +10102,12 @@ export interface operations {
                             organization_id: number | null;
                             priority: string | null;
                             requester_id: number | null;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             solved: boolean;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "solved" | "closed";
@@ -10051,6 +10169,7 @@ export interface operations {
                     "application/json": {
                         request: {
                             assignee_id: number | null;
+                            can_be_rated_by_me: boolean;
                             can_be_solved_by_me: boolean;
                             collaborator_ids: number[];
                             created_at: string;
@@ -10067,6 +10186,12 @@ export interface operations {
                             organization_id: number | null;
                             priority: string | null;
                             requester_id: number | null;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             solved: boolean;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "solved" | "closed";
@@ -10103,6 +10228,7 @@ export interface operations {
                     "application/json": {
                         request: {
                             assignee_id: number | null;
+                            can_be_rated_by_me: boolean;
                             can_be_solved_by_me: boolean;
                             collaborator_ids: number[];
                             created_at: string;
@@ -10119,6 +10245,12 @@ export interface operations {
                             organization_id: number | null;
                             priority: string | null;
                             requester_id: number | null;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             solved: boolean;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "solved" | "closed";
@@ -10171,6 +10303,7 @@ export interface operations {
                     "application/json": {
                         request: {
                             assignee_id: number | null;
+                            can_be_rated_by_me: boolean;
                             can_be_solved_by_me: boolean;
                             collaborator_ids: number[];
                             created_at: string;
@@ -10187,6 +10320,12 @@ export interface operations {
                             organization_id: number | null;
                             priority: string | null;
                             requester_id: number | null;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             solved: boolean;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "solved" | "closed";
@@ -10330,6 +10469,7 @@ export interface operations {
                         previous_page?: string | null;
                         requests: {
                             assignee_id: number | null;
+                            can_be_rated_by_me: boolean;
                             can_be_solved_by_me: boolean;
                             collaborator_ids: number[];
                             created_at: string;
@@ -10346,6 +10486,12 @@ export interface operations {
                             organization_id: number | null;
                             priority: string | null;
                             requester_id: number | null;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             solved: boolean;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "solved" | "closed";
@@ -10402,6 +10548,7 @@ export interface operations {
                         previous_page?: string | null;
                         requests: {
                             assignee_id: number | null;
+                            can_be_rated_by_me: boolean;
                             can_be_solved_by_me: boolean;
                             collaborator_ids: number[];
                             created_at: string;
@@ -10429,6 +10576,12 @@ export interface operations {
                             organization_id: number | null;
                             priority: string | null;
                             requester_id: number | null;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             solved: boolean;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "solved" | "closed";
@@ -10565,6 +10718,185 @@ export interface operations {
             };
         };
     };
+    listSatisfactionRatings: {
+        parameters: {
+            query?: {
+                end_time?: number;
+                page?: number | {
+                    after?: string;
+                    before?: string;
+                    size?: number;
+                };
+                per_page?: number;
+                score?: string;
+                sort_order?: "asc" | "desc";
+                start_time?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        satisfaction_ratings: {
+                            assignee_id: number | null;
+                            comment: string | null;
+                            created_at: string;
+                            group_id: number | null;
+                            id: number;
+                            requester_id: number;
+                            /** @enum {string} */
+                            score: "good" | "bad";
+                            ticket_id: number;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    showSatisfactionRating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        satisfaction_rating: {
+                            assignee_id: number | null;
+                            comment: string | null;
+                            created_at: string;
+                            group_id: number | null;
+                            id: number;
+                            requester_id: number;
+                            /** @enum {string} */
+                            score: "good" | "bad";
+                            ticket_id: number;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showSatisfactionSummary: {
+        parameters: {
+            query?: {
+                end_time?: number;
+                start_time?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        satisfaction_summary: {
+                            bad: number;
+                            good: number;
+                            score: number | null;
+                            with_comment: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showSatisfactionSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        satisfaction_settings: {
+                            enabled: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateSatisfactionSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    satisfaction_settings: {
+                        enabled: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        satisfaction_settings: {
+                            enabled: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
     search: {
         parameters: {
             query: {
@@ -10642,6 +10974,12 @@ export interface operations {
                             requester_id: number;
                             /** @enum {string} */
                             result_type: "ticket";
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -12069,6 +12407,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -12147,6 +12491,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -12492,6 +12842,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -12619,6 +12975,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -12711,6 +13073,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -12863,6 +13231,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -13147,6 +13521,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -13414,6 +13794,52 @@ export interface operations {
             };
         };
     };
+    rateTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    satisfaction_rating: {
+                        comment?: string | null;
+                        /** @enum {string} */
+                        score: "good" | "bad";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        satisfaction_rating: {
+                            assignee_id: number | null;
+                            comment: string | null;
+                            created_at: string;
+                            group_id: number | null;
+                            id: number;
+                            requester_id: number;
+                            /** @enum {string} */
+                            score: "good" | "bad";
+                            ticket_id: number;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     createManyTickets: {
         parameters: {
             query?: never;
@@ -13567,6 +13993,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -16825,6 +17257,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;

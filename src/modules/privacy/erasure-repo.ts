@@ -57,6 +57,16 @@ export async function holdsAgainst(tx: TenantTx, userId: string): Promise<number
   return r.rows.map((x) => Number(x.nice_id));
 }
 
+/**
+ * Deletes the satisfaction ratings the person gave (their comments are their words; the tickets
+ * stay, or go with the rest of the erasure); how many. Run before their tickets are erased, whose
+ * deletion would take their ratings along uncounted.
+ */
+export async function deleteRatingsGiven(tx: TenantTx, userId: string): Promise<number> {
+  const r = await tx.db.deleteFrom("satisfaction_ratings").where("tenant_id", "=", tx.tenantId).where("requester_id", "=", userId).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 /** Counts of the rows the person's erasure deletes outright (the preview). */
 export async function countOwnRows(tx: TenantTx, userId: string): Promise<Record<string, number>> {
   const r = await sql<Record<string, string>>`SELECT

@@ -161,6 +161,7 @@ export async function eraseDeletedUser(deps: Pick<AppDeps, "blobs">, ctx: Reques
 
 async function erase(deps: Pick<AppDeps, "blobs">, ctx: RequestContext, u: repo.DeletedUserRow, cause: "request" | "expiry", afterCommit: After): Promise<ErasureReceiptView> {
   const endUser = u.role === "end_user";
+  const ratings = await repo.deleteRatingsGiven(ctx.tx, u.id);
   const tickets = await eraseTicketsOf(ctx, { id: u.id, endUser });
   const mail = await forgetSenderMail(deps, ctx, u.email_bidx ? Buffer.from(u.email_bidx) : null, tickets.commentIds, afterCommit);
   const exports = await forgetPersonExports(deps, ctx, u.id, afterCommit);
@@ -184,6 +185,7 @@ async function erase(deps: Pick<AppDeps, "blobs">, ctx: RequestContext, u: repo.
       suspended_tickets: mail.suspended,
       data_exports: exports,
       ...own.counts,
+      satisfaction_ratings: ratings,
       search_entries: "all",
     },
     kept: [

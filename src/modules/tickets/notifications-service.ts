@@ -23,12 +23,14 @@ import {
   PLACEHOLDERS,
   TEMPLATE_LOCALES,
   placeholderProblem,
+  ratingInvite,
   type NotificationEvent,
   type TemplateLocale,
 } from "./notifications-texts.ts";
 import * as settingsRepo from "./notifications-repo.ts";
 import * as repo from "./tickets-repo.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
+import { ratingsEnabled } from "./satisfaction-service.ts";
 import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
@@ -155,7 +157,7 @@ function unprovenAckAllowed(deps: Pick<Deps, "rateLimiter" | "keyring">, ctx: Re
   return deps.rateLimiter.hit(`ackaddr:${key}`, ...UNPROVEN_ACKS_PER_ADDRESS).allowed;
 }
 
-type RenderCache = { settings?: NotificationSettings; detectors?: Detectors; team?: string; blocklist?: string[]; ccs?: Map<string, string[]>; texts: Map<string, { subject: string; body: string } | undefined> };
+type RenderCache = { ratings?: boolean; settings?: NotificationSettings; detectors?: Detectors; team?: string; blocklist?: string[]; ccs?: Map<string, string[]>; texts: Map<string, { subject: string; body: string } | undefined> };
 const renderCache = (): RenderCache => ({ texts: new Map() });
 
 /**
@@ -226,6 +228,12 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
     },
     cache.texts.get(key),
   );
+  // The account asks for satisfaction ratings: the requester's solved mail invites one, with a
+  // link to the request's page per score (from the configured origin, as {{ticket.url}}).
+  if (ref.event === "solved" && origin && (cache.ratings ??= await ratingsEnabled(ctx))) {
+    const page = `${origin}/requests/${ticket.nice_id}`;
+    mail.text = `${mail.text.replace(/\n*$/, "")}\n\n${ratingInvite(language, { good: `${page}?rate=good`, bad: `${page}?rate=bad` })}`;
+  }
   const message: OutgoingMail = { to: person.email, ...mail, about: { ticketId: ticket.id, userId: person.id, notification: ref } };
   await ctx.hooks.emit("notification.addressing", ctx, { ticketNiceId: ticket.nice_id, commentNiceId: comment?.nice_id ?? null, message });
   return { message, unproven };

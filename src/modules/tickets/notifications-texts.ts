@@ -191,6 +191,24 @@ const UNPROVEN_ACK: Record<string, { subject: string; body: string }> = {
   ko: { subject: "[{{team}}] 문의 #{{ticket.id}} 접수됨", body: "안녕하세요.\n\n이 주소로 고객센터를 통해 보낸 문의 #{{ticket.id}}이(가) 접수되었으며 곧 답변드리겠습니다. 로그인하여 확인하세요:\n{{ticket.url}}\n\n보내지 않으셨다면 이 메일을 무시하세요.\n" },
   "zh-CN": { subject: "[{{team}}] 已收到请求 #{{ticket.id}}", body: "您好：\n\n我们已收到通过帮助中心以此地址提交的请求 #{{ticket.id}}，会尽快答复。请登录查看：\n{{ticket.url}}\n\n如果不是您提交的，请忽略本邮件。\n" },
 };
+/**
+ * The paragraph a `solved` notification to the requester ends with when the account asks for
+ * satisfaction ratings: two links to the request's page, each preselecting a score. Opening one
+ * rates nothing (link scanners open links): the page asks to confirm.
+ */
+const RATING_INVITE: Record<string, string> = {
+  en: "How would you rate the support you received?\nGood, I'm satisfied: {{good}}\nBad, I'm unsatisfied: {{bad}}\n",
+  sv: "Hur skulle du betygsätta den hjälp du fick?\nBra, jag är nöjd: {{good}}\nDåligt, jag är missnöjd: {{bad}}\n",
+  ja: "今回のサポートはいかがでしたか？\n良い、満足している: {{good}}\n悪い、満足していない: {{bad}}\n",
+  ko: "받으신 지원을 어떻게 평가하시겠습니까?\n좋음, 만족합니다: {{good}}\n나쁨, 만족하지 않습니다: {{bad}}\n",
+  "zh-CN": "您对我们提供的支持满意吗？\n好，我很满意：{{good}}\n差，我不满意：{{bad}}\n",
+};
+
+/** The rating invitation in a language, its links filled in (they come from configuration, never a request). */
+export function ratingInvite(language: TemplateLocale, links: { good: string; bad: string }): string {
+  return (RATING_INVITE[language] ?? RATING_INVITE.en!).replace("{{good}}", links.good).replace("{{bad}}", links.bad);
+}
+
 export const TEMPLATE_LOCALES = ["en", "sv", "ja", "ko", "zh-CN"] as const;
 export type TemplateLocale = (typeof TEMPLATE_LOCALES)[number];
 export const PLACEHOLDERS = ["team", "name", "author", "ticket.id", "ticket.title", "ticket.url", "comment"] as const;

@@ -18,6 +18,8 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { commentBodies, fieldAccess, normalizeCustomValue, type CustomValue, type FieldReader } from "./tickets-fns.ts";
 import { loadFields, visibleValues, type Fields } from "./field-defs.ts";
 import * as requests from "./requests-repo.ts";
+import { canRate, ratingBadgeOf, ratingLookup, type RatingLookup } from "./satisfaction-service.ts";
+import type { RatingBadge } from "./satisfaction-types.ts";
 import type { AuditEvent } from "./tickets-types.ts";
 
 /**
@@ -51,6 +53,9 @@ export type RequestView = {
   is_public: boolean;
   solved: boolean;
   can_be_solved_by_me: boolean;
+  /** Vaultdesk: whether the caller may rate it now (its requester, ratings on, solved). */
+  can_be_rated_by_me: boolean;
+  satisfaction_rating: RatingBadge;
   collaborator_ids: number[];
   email_cc_ids: number[];
   custom_fields: Array<{ id: number; value: unknown }>;
@@ -63,7 +68,7 @@ export type RequestView = {
  * A request as its requester sees it. `fields`: the tenant's ticket fields; the requests API shows
  * those visible in the portal, whatever the caller's role (it is the help center's view).
  */
-export function presentRequest(ctx: RequestContext, t: requests.RequestRow, fields: Fields, opts: { anonymous?: boolean } = {}): RequestView {
+export function presentRequest(ctx: RequestContext, t: requests.RequestRow, fields: Fields, ratings: RatingLookup, opts: { anonymous?: boolean } = {}): RequestView {
   const status = requestStatus(t.status);
   const values = t.custom_fields_sealed ? ctx.sealer.openJson<Record<string, CustomValue>>(t.custom_fields_sealed, tref(t.id, "custom_fields")) : {};
   return {
@@ -83,6 +88,9 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, fiel
     is_public: t.is_public,
     solved: status === "solved" || status === "closed",
     can_be_solved_by_me: !opts.anonymous && canSolve(ctx, t),
+    can_be_rated_by_me: !opts.anonymous && canRate(ctx, ratings, t),
+    // The comment is its requester's words: an end user copied on the request, or of its organization, sees the score only.
+    satisfaction_rating: ratingBadgeOf(ctx, ratings, t, !(ctx.actor.kind === "user" && actorUser(ctx).role === "end_user" && actorUser(ctx).userId !== t.requester_id)),
     collaborator_ids: [],
     email_cc_ids: [],
     custom_fields: visibleValues(fields, values, PORTAL),
@@ -180,7 +188,7 @@ export async function createRequest(ctx: RequestContext, input: NewRequest): Pro
     sender,
   );
   // Its one comment is public: it is the request's description.
-  const view = presentRequest(ctx, { ...opened.row, first_public_id: opened.comment.id, first_public_body_sealed: opened.comment.bodySealed }, fields, { anonymous: ctx.actor.kind !== "user" });
+  const view = presentRequest(ctx, { ...opened.row, first_public_id: opened.comment.id, first_public_body_sealed: opened.comment.bodySealed }, fields, await ratingLookup(ctx, []), { anonymous: ctx.actor.kind !== "user" });
   return { view, ticketId: opened.row.id, requester: { id: requester.id, niceId: requester.niceId } };
 }
 
@@ -210,7 +218,8 @@ export async function listMyRequests(ctx: RequestContext, page: Page, opts: { st
   const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses });
   const fields = await loadFields(ctx);
-  return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
+  const ratings = await ratingLookup(ctx, rows.map((r) => r.id));
+  return { views: rows.map((r) => presentRequest(ctx, r, fields, ratings)), keys: rows.map((r) => r.sort_key), count };
 }
 
 /** Relevance (a text search's BM25 score, an integer), highest first; ties: the newest request. */
@@ -232,7 +241,8 @@ export async function searchMyRequests(ctx: RequestContext, query: string, page:
   if (!match) return { views: [], keys: [], count: 0 };
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, { ...page, desc: true }, { sortBy: RELEVANCE, statuses: undefined, match });
   const fields = await loadFields(ctx);
-  const views = rows.map((r) => presentRequest(ctx, r, fields));
+  const ratings = await ratingLookup(ctx, rows.map((r) => r.id));
+  const views = rows.map((r) => presentRequest(ctx, r, fields, ratings));
   // Highlights from the subject and public comments only, of this page's requests.
   const m = matcherFor(parts);
   const comments = await commentTextsForSnippets(ctx, rows.map((r) => r.id), { internal: false });
@@ -250,7 +260,8 @@ export async function listOrganizationRequests(ctx: RequestContext, orgNiceId: n
   const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses, organizationId: org.id });
   const fields = await loadFields(ctx);
-  return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
+  const ratings = await ratingLookup(ctx, rows.map((r) => r.id));
+  return { views: rows.map((r) => presentRequest(ctx, r, fields, ratings)), keys: rows.map((r) => r.sort_key), count };
 }
 
 /**
@@ -262,14 +273,15 @@ export async function listCcdRequests(ctx: RequestContext, page: Page, opts: { s
   const statuses = opts.statuses?.flatMap((s): TicketStatus[] => (s === "open" ? ["open", "hold"] : [s]));
   const { rows, count } = await requests.listRequestsOf(ctx.tx, actor.userId, page, { sortBy: opts.sortBy, statuses, ccd: true });
   const fields = await loadFields(ctx);
-  return { views: rows.map((r) => presentRequest(ctx, r, fields)), keys: rows.map((r) => r.sort_key), count };
+  const ratings = await ratingLookup(ctx, rows.map((r) => r.id));
+  return { views: rows.map((r) => presentRequest(ctx, r, fields, ratings)), keys: rows.map((r) => r.sort_key), count };
 }
 
 export async function showMyRequest(ctx: RequestContext, niceId: number): Promise<RequestView> {
   const actor = me(ctx);
   const t = await requests.findRequestOf(ctx.tx, actor.userId, niceId);
   if (!t) throw notFound();
-  return presentRequest(ctx, t, await loadFields(ctx));
+  return presentRequest(ctx, t, await loadFields(ctx), await ratingLookup(ctx, [t.id]));
 }
 
 export type RequestCommentView = {
@@ -335,7 +347,7 @@ export async function replyToMyRequest(ctx: RequestContext, niceId: number, body
     },
     "web",
   );
-  return presentRequest(ctx, (await requests.findRequestOf(ctx.tx, actor.userId, niceId))!, await loadFields(ctx));
+  return presentRequest(ctx, (await requests.findRequestOf(ctx.tx, actor.userId, niceId))!, await loadFields(ctx), await ratingLookup(ctx, [t.id]));
 }
 
 /** For the right of access: every request of a user with the public comments they wrote. */
@@ -343,8 +355,9 @@ export async function requestsForAccess(ctx: RequestContext, userId: string) {
   const rows = await requests.allRequestsOf(ctx.tx, userId);
   const comments = await requests.listPublicCommentsBy(ctx.tx, userId);
   const fields = await loadFields(ctx);
+  const ratings = await ratingLookup(ctx, rows.map((r) => r.id));
   return {
-    requests: rows.map((r) => presentRequest(ctx, r, fields)),
+    requests: rows.map((r) => presentRequest(ctx, r, fields, ratings)),
     comments: comments.map((c) => ({ id: c.nice_id, request_id: c.ticket_nice, body: ctx.sealer.open(c.body_sealed, cref(c.id, "body")), created_at: c.created_at.toISOString() })),
   };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { email, lineText, locale, longText, name } from "../../platform/schemas.ts";
 import { attachmentView, uploadTokens } from "./attachments-types.ts";
 import { customFieldsInput } from "./tickets-types.ts";
+import { ratingBadge } from "./satisfaction-types.ts";
 
 /** API shapes of the requests API (Zendesk's Requests, the requester's view of tickets). */
 
@@ -10,7 +11,7 @@ export const requestView = z.object({
   id: z.number(), url: z.string(), subject: z.string(), description: z.string(), status: requestStatus,
   priority: z.string().nullable(), type: z.string().nullable(), requester_id: z.number().nullable(), organization_id: z.number().nullable(),
   assignee_id: z.number().nullable(), group_id: z.number().nullable(), via: z.object({ channel: z.string() }), is_public: z.boolean(),
-  solved: z.boolean(), can_be_solved_by_me: z.boolean(), collaborator_ids: z.array(z.number()), email_cc_ids: z.array(z.number()),
+  solved: z.boolean(), can_be_solved_by_me: z.boolean(), can_be_rated_by_me: z.boolean(), satisfaction_rating: ratingBadge, collaborator_ids: z.array(z.number()), email_cc_ids: z.array(z.number()),
   custom_fields: z.array(z.object({ id: z.number(), value: z.unknown() })), due_at: z.string().nullable(), created_at: z.string(), updated_at: z.string(),
 });
 export const commentView = z.object({

@@ -20,6 +20,7 @@ import { register as registerAttachments } from "./attachments-routes.ts";
 import { register as registerNotifications } from "./notifications-routes.ts";
 import { register as registerEmail } from "./email-routes.ts";
 import { register as registerTrash } from "./trash-routes.ts";
+import { register as registerSatisfaction } from "./satisfaction-routes.ts";
 import { invalid } from "../../platform/errors.ts";
 import { groupView } from "../groups/groups-types.ts";
 import { jobStatusWithAbilities } from "../jobs/jobs-types.ts";
@@ -48,6 +49,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
   registerNotifications(app, deps);
   registerEmail(app, deps);
   registerTrash(app, deps);
+  registerSatisfaction(app, deps);
   deps.jobs.define(jobs.bulkUpdateHandler);
   deps.jobs.define(jobs.bulkCreateHandler);
   defineRoute(app, deps, {

@@ -17,6 +17,7 @@ import { checkTransition, commentBodies, fieldAccess, normalizeCustomValue, type
 import { hiddenFieldIds, loadFields, readerOf, visibleValues } from "./field-defs.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import * as repo from "./tickets-repo.ts";
+import { ratingBadgeOf, ratingLookup, type RatingLookup } from "./satisfaction-service.ts";
 import type { AuditEvent, AuditView, CommentInput, CommentView, TicketCreateInput, TicketUpdateInput, TicketView } from "./tickets-types.ts";
 
 /** Tickets with their conversation (comments) and history (ticket audits). Content is sealed. */
@@ -25,8 +26,13 @@ const tref = refsOf("tickets");
 const cref = refsOf("ticket_comments");
 const aref = (id: string) => refsOf("ticket_audits")(id, "events");
 
-export async function presentTicket(ctx: RequestContext, t: repo.TicketRow): Promise<TicketView> {
+/**
+ * A ticket as the API shows it. `ratings`: the satisfaction setting and ratings of a page of
+ * tickets, looked up once for the page (ticketsView); without it, this ticket's are looked up.
+ */
+export async function presentTicket(ctx: RequestContext, t: repo.TicketRow, ratings?: RatingLookup): Promise<TicketView> {
   const s = ctx.sealer;
+  const lookup = ratings ?? (await ratingLookup(ctx, [t.id]));
   const subject = s.open(t.subject_sealed, tref(t.id, "subject"));
   const values = t.custom_fields_sealed ? s.openJson<Record<string, CustomValue>>(t.custom_fields_sealed, tref(t.id, "custom_fields")) : {};
   const custom = visibleValues(await loadFields(ctx), values, readerOf(ctx));
@@ -40,11 +46,18 @@ export async function presentTicket(ctx: RequestContext, t: repo.TicketRow): Pro
     tags: t.tags,
     custom_fields: custom,
     fields: custom,
+    satisfaction_rating: ratingBadgeOf(ctx, lookup, t),
   };
 }
 
+/** A page of tickets as the API shows them: their ratings looked up once for the page. */
+async function ticketsView(ctx: RequestContext, rows: readonly repo.TicketRow[]): Promise<TicketView[]> {
+  const ratings = await ratingLookup(ctx, rows.map((t) => t.id));
+  return Promise.all(rows.map((t) => presentTicket(ctx, t, ratings)));
+}
+
 /** A ticket's numbers, people and dates: everything of its view but its content and status. */
-function ticketFrame(ctx: RequestContext, t: repo.TicketRow): Omit<TicketView, "external_id" | "subject" | "raw_subject" | "description" | "status" | "tags" | "custom_fields" | "fields"> {
+function ticketFrame(ctx: RequestContext, t: repo.TicketRow): Omit<TicketView, "external_id" | "subject" | "raw_subject" | "description" | "status" | "tags" | "custom_fields" | "fields" | "satisfaction_rating"> {
   return {
     id: t.nice_id,
     url: `${ctx.apiBase}/tickets/${t.nice_id}.json`,
@@ -242,7 +255,7 @@ export async function countTickets(ctx: RequestContext, where: Parameters<typeof
 export async function showManyTickets(ctx: RequestContext, ids: number[]) {
   const actor = requireStaff(ctx);
   const rows = await repo.findTickets(ctx.tx, ids, ticketPolicy.scope(actor));
-  return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows };
+  return { views: await ticketsView(ctx, rows), rows };
 }
 
 /**
@@ -263,7 +276,7 @@ export const unrestrictedRequester: NonNullable<Parameters<typeof repo.listTicke
 export async function listTickets(ctx: RequestContext, page: Page, where?: Parameters<typeof repo.listTickets>[3], sort?: repo.TicketSort | repo.TicketOrder) {
   const actor = requireStaff(ctx);
   const { rows, count } = await repo.listTickets(ctx.tx, page, ticketPolicy.scope(actor), where, sort);
-  return { views: await Promise.all(rows.map((t) => presentTicket(ctx, t))), rows, count };
+  return { views: await ticketsView(ctx, rows), rows, count };
 }
 
 /** Whose tickets `listTicketsOf` lists (Zendesk's `/users/{id}/tickets/…` and `/organizations/{id}/tickets`). */
@@ -301,11 +314,12 @@ export type ChangedTicketView = Omit<TicketView, "status"> & { status: TicketVie
 export async function changedTickets(ctx: RequestContext, after: repo.ChangePosition, until: Date, limit: number): Promise<{ views: ChangedTicketView[]; keys: string[] }> {
   const actor = requireStaff(ctx);
   const rows = await repo.listChangedTickets(ctx.tx, ticketPolicy.scope(actor), after, until, limit, unrestrictedRequester);
+  const ratings = await ratingLookup(ctx, rows.filter((t) => !t.deleted).map((t) => t.id));
   const views = await Promise.all(
     rows.map(async (t): Promise<ChangedTicketView> =>
       t.deleted
         ? { ...deletedShell(ctx, t), status: "deleted" }
-        : presentTicket(ctx, t),
+        : presentTicket(ctx, t, ratings),
     ),
   );
   return { views, keys: rows.map((r) => r.sort_key) };
@@ -368,7 +382,7 @@ function withoutRestricted(events: AuditEvent[], restricted: ReadonlySet<number>
 
 /** A deleted ticket's place in a stream: its numbers, people and dates, none of its content. */
 function deletedShell(ctx: RequestContext, t: repo.TicketRow): Omit<TicketView, "status"> {
-  return { ...ticketFrame(ctx, t), external_id: null, subject: "", raw_subject: "", description: "", tags: [], custom_fields: [], fields: [] };
+  return { ...ticketFrame(ctx, t), external_id: null, subject: "", raw_subject: "", description: "", tags: [], custom_fields: [], fields: [], satisfaction_rating: null };
 }
 
 export async function updateTicket(ctx: RequestContext, niceId: number, input: TicketUpdateInput): Promise<{ ticket: TicketView; audit: AuditView }> {

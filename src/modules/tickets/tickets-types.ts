@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { attachmentView, uploadTokens } from "./attachments-types.ts";
+import { ratingBadge } from "./satisfaction-types.ts";
 import { email, externalId, isoDate, lineText, longText, name, publicId, tags } from "../../platform/schemas.ts";
 
 /** API shapes for tickets, comments, audits and ticket fields (Zendesk Support API v2). */
@@ -103,6 +104,8 @@ export const ticketView = z.object({
   /** The people copied on the ticket (Zendesk keeps both names; Vaultdesk's are the same list). */
   collaborator_ids: z.array(z.number()),
   email_cc_ids: z.array(z.number()),
+  /** The customer's satisfaction rating (satisfaction-types.ts): null when the account does not ask for ratings. */
+  satisfaction_rating: ratingBadge,
 });
 export type TicketView = z.infer<typeof ticketView>;
 

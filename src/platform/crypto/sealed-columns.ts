@@ -44,6 +44,7 @@ export const SEALED_COLUMNS = {
   sso_requests: { payload: "json" },
   support_access_grants: { reason: "text" },
   views: { title: "text", description: "text" },
+  satisfaction_ratings: { comment: "text" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

@@ -1095,6 +1095,30 @@ export interface ViewsTable {
   updated_at: Timestamp;
 }
 
+/** 0062: customer satisfaction ratings (modules/tickets satisfaction-*). */
+export interface SatisfactionRatingsTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  ticket_id: string;
+  requester_id: string;
+  assignee_id: string | null;
+  group_id: string | null;
+  score: "good" | "bad";
+  comment_sealed: Bytes | null;
+  has_comment: boolean;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+/** 0062: whether a tenant asks requesters for satisfaction ratings (one row per tenant). */
+export interface SatisfactionSettingsTable {
+  tenant_id: string;
+  id: string;
+  enabled: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
@@ -1175,4 +1199,6 @@ export interface DB {
   search_organization_names: SearchOrganizationNamesTable;
   search_settings: SearchSettingsTable;
   views: ViewsTable;
+  satisfaction_ratings: SatisfactionRatingsTable;
+  satisfaction_settings: SatisfactionSettingsTable;
 }

@@ -56,6 +56,7 @@ const RESOURCE_OF_SEGMENT: Readonly<Record<string, ScopeResource>> = {
   deleted_tickets: "tickets",
   job_statuses: "tickets",
   views: "tickets",
+  satisfaction_ratings: "tickets",
   users: "users",
   user_fields: "users",
   group_memberships: "users",
