@@ -150,7 +150,7 @@ describe("a person's export", () => {
     const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8"));
     expect(manifest).toMatchObject({ schema: "vaultdesk.person-export", version: 1, tenant: { id: a.tenantId }, subject: { id: pat.id }, requested_by: "staff", internal_notes_included: true });
     expect(manifest.counts).toMatchObject({ profile: 1, tickets: 1, attachments: 1 });
-    for (const name of ["profile", "identities", "organizations", "tickets", "conversation", "comments", "consent_records", "sessions", "sign_in_links", "passkeys", "views", "attachments"]) {
+    for (const name of ["profile", "identities", "organizations", "tickets", "conversation", "comments", "consent_records", "sessions", "sign_in_links", "passkeys", "views", "satisfaction_ratings", "attachments"]) {
       expect(files.has(`${name}.json`), name).toBe(true);
       expect(files.has(`${name}.csv`), name).toBe(true);
     }
