@@ -9187,6 +9187,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -15325,6 +15331,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -15454,6 +15466,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -15583,6 +15601,12 @@ export interface operations {
                             priority: ("low" | "normal" | "high" | "urgent") | null;
                             raw_subject: string;
                             requester_id: number;
+                            satisfaction_rating: {
+                                comment?: string | null;
+                                id?: number;
+                                /** @enum {string} */
+                                score: "unoffered" | "offered" | "good" | "bad";
+                            } | null;
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
