@@ -28,6 +28,7 @@ import { RetentionPage } from "./RetentionPage.tsx";
 import { DeletedPeoplePage } from "./DeletedPeoplePage.tsx";
 import { CompliancePage } from "./CompliancePage.tsx";
 import { RedactionPage } from "./RedactionPage.tsx";
+import { SatisfactionPage } from "./SatisfactionPage.tsx";
 import { DataRequestsPage } from "./DataRequestsPage.tsx";
 import { RolePage, RolesPage } from "./RolesPage.tsx";
 import { TicketFieldPage, TicketFieldsPage } from "./TicketFieldsPage.tsx";
@@ -109,6 +110,7 @@ function AdminShell(props: { me: User; abilities: Abilities; onSignOut: () => vo
   else if (path === "/admin/jobs") content = <JobsPage />;
   else if (path === "/admin/account") content = <AccountPage me={props.me} />;
   else if (path === "/admin/help-center") content = <HelpCenterSettingsPage />;
+  else if (path === "/admin/satisfaction") content = <SatisfactionPage />;
   else if (path === "/admin/passwords") content = <PasswordsPage />;
   else if (path === "/admin/attachments") content = <AttachmentsPage />;
   else if (path === "/admin/retention") content = <RetentionPage />;

@@ -28,6 +28,7 @@ export const SECTIONS: readonly AdminSection[] = [
   { path: "/admin/jobs", label: "admin.nav.jobs", allowed: admins },
   { path: "/admin/account", label: "admin.nav.account", allowed: admins },
   { path: "/admin/help-center", label: "admin.nav.helpCenter", allowed: admins },
+  { path: "/admin/satisfaction", label: "csat.nav", allowed: admins },
   { path: "/admin/passwords", label: "admin.nav.passwords", allowed: admins },
   { path: "/admin/attachments", label: "admin.nav.attachments", allowed: admins },
   { path: "/admin/retention", label: "retention.nav", allowed: admins },

@@ -10,6 +10,8 @@ import { PrioritySelect, StatusSelect } from "./fields.tsx";
 import { KEYS, loadTicketFields } from "./model.ts";
 import { MergePanel } from "./MergePanel.tsx";
 import { RequesterPanel } from "./RequesterPanel.tsx";
+import { SatisfactionBadge, showsSatisfaction } from "./SatisfactionBadge.tsx";
+import { satisfactionOf } from "../satisfaction.ts";
 import { changedProperties, changeOf, emptyDraft, shown, type Draft } from "./ticket-draft.ts";
 import { TicketConversation } from "./TicketConversation.tsx";
 import { TicketHistory } from "./TicketHistory.tsx";
@@ -187,6 +189,14 @@ export function TicketPage(props: { id: number }) {
             <dd>
               <span className={`badge status-${ticket.status}`}>{t(`status.${ticket.status}`)}</span>
             </dd>
+            {showsSatisfaction(satisfactionOf(ticket)) ? (
+              <>
+                <dt>{t("csat.label")}</dt>
+                <dd className="satisfaction">
+                  <SatisfactionBadge rating={satisfactionOf(ticket)} />
+                </dd>
+              </>
+            ) : null}
             <dt>{t("ticket.priority")}</dt>
             <dd>{ticket.priority ? t(`priority.${ticket.priority}`) : t("priority.none")}</dd>
             <dt>{t("ticket.requester")}</dt>

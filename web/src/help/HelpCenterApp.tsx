@@ -10,6 +10,7 @@ import { MyRequests, RequestPage } from "./MyRequests.tsx";
 import { RequestForm } from "./RequestForm.tsx";
 import { SignInPage } from "./SignInPage.tsx";
 import { ForgotPasswordPage, ResetPasswordPage } from "./PasswordResetPages.tsx";
+import type { SatisfactionScore } from "../satisfaction.ts";
 
 const SESSION = ["help_center", "session"];
 
@@ -73,7 +74,7 @@ export function HelpCenterApp() {
     page = <SignInPage info={loaded} initialToken="" notice={session.notice ?? t("hc.signin.first")} onSignedIn={signedIn} />;
   else if ((path === "/requests" || path === "/requests/ccd" || path === "/requests/organization") && session.kind === "signed-in")
     page = <MyRequests key={path} me={session.me} tab={path === "/requests" ? "mine" : path === "/requests/ccd" ? "ccd" : "organization"} />;
-  else if (request && session.kind === "signed-in") page = <RequestPage key={request[1]} id={Number(request[1])} me={session.me} />;
+  else if (request && session.kind === "signed-in") page = <RequestPage key={request[1]} id={Number(request[1])} me={session.me} rate={rateOf(query.get("rate"))} />;
   else if (path === "/my-information") page = <MyInformation key={lang} />;
   else page = <RequestForm info={loaded} me={session.kind === "signed-in" ? session.me : null} onConsentChanged={() => void info.reload()} />;
 
@@ -148,4 +149,9 @@ export function HelpCenterApp() {
       </footer>
     </>
   );
+}
+
+/** The score a solved mail's link preselects (`?rate=good|bad`); anything else preselects nothing. */
+function rateOf(v: string | null): SatisfactionScore | null {
+  return v === "good" || v === "bad" ? v : null;
 }

@@ -9,6 +9,8 @@ import { Link, PageHeading } from "../router.tsx";
 import { explainHc } from "./help-api.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 import { RequestFieldValues } from "./RequestFields.tsx";
+import { RatingBox } from "./RatingBox.tsx";
+import { canBeRatedByMe, satisfactionOf, type SatisfactionScore } from "../satisfaction.ts";
 
 const PER_PAGE = 25;
 
@@ -152,7 +154,7 @@ export function MyRequests(props: { me: User; tab: Tab }) {
  * reply box. The person's own, or, in an organization that shares its requests, a colleague's: the
  * server lets members read and reply to each other's requests there, and answers 404 otherwise.
  */
-export function RequestPage(props: { id: number; me: User }) {
+export function RequestPage(props: { id: number; me: User; rate?: SatisfactionScore | null }) {
   const state = useApi(["request", props.id], async (signal) => {
     const [r, c, f] = await Promise.all([
       ok(client.GET("/api/v2/requests/{id}", { params: { path: { id: props.id } }, signal })),
@@ -233,6 +235,15 @@ export function RequestPage(props: { id: number; me: User }) {
         <StatusBadge status={request.status} /> {t("hc.request.submitted", { when: formatDate(request.created_at) })}
       </p>
       <RequestFieldValues values={request.custom_fields} fields={state.data?.fields ?? []} />
+      <RatingBox
+        requestId={request.id}
+        rating={satisfactionOf(request)}
+        canRate={canBeRatedByMe(request)}
+        mine={request.requester_id === props.me.id}
+        closed={request.status === "closed"}
+        preselect={props.rate ?? null}
+        onRated={state.reload}
+      />
       <h2>{t("hc.request.conversation")}</h2>
       <ol className="conversation">
         {comments.map((c) => {

@@ -20,6 +20,7 @@ import { enDsr } from "./en-dsr.ts";
 import { enRedaction } from "./en-redaction.ts";
 import { enMerge } from "./en-merge.ts";
 import { enViews } from "./en-views.ts";
+import { enSatisfaction } from "./en-satisfaction.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -49,6 +50,7 @@ export const en = {
   ...enRedaction,
   ...enMerge,
   ...enViews,
+  ...enSatisfaction,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
