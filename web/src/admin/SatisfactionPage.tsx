@@ -153,7 +153,7 @@ function Ratings(props: { period: Period; score: ScoreFilter; page: number }) {
   return (
     <section aria-labelledby="csat-list-heading">
       <h2 id="csat-list-heading">{t("csat.list")}</h2>
-      <div className="row">
+      <div className="csat-filter">
         <Field id="csat-filter" label={t("csat.filter")}>
           <select value={score} onChange={(e) => navigate(href(props.period, filterOf(e.target.value)))}>
             {SCORE_FILTERS.map((f) => (

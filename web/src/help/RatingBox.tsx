@@ -129,9 +129,9 @@ export function RatingBox(props: {
   const shown = score ?? rated;
   const shownComment = props.canRate ? comment.trim() || null : savedComment;
   return (
-    <section className="panel rating-box" aria-labelledby="csat-heading">
+    <section className={`panel rating-box rated-${shown ?? "good"}`} aria-labelledby="csat-heading">
       <StatusText text={status} />
-      <h2 id="csat-heading" className={`rating-result rating-${shown ?? "good"}`}>
+      <h2 id="csat-heading">
         {t(props.mine ? "hc.csat.yours" : "hc.csat.others", { score: t(shown === "bad" ? "hc.csat.score.bad" : "hc.csat.score.good") })}
       </h2>
       {shownComment ? (
