@@ -94,7 +94,7 @@ export function RatingBox(props: {
     setEditing(false);
   }
 
-  if (editing && props.canRate)
+  if ((editing || rated === null) && props.canRate)
     return (
       <section className="panel rating-box" aria-labelledby="csat-heading">
         <form className="form" onSubmit={(e) => void submit(e)} aria-busy={busy} noValidate>
@@ -126,10 +126,11 @@ export function RatingBox(props: {
       </section>
     );
 
-  const shown = score ?? rated;
-  const shownComment = props.canRate ? comment.trim() || null : savedComment;
+  // What the server holds (reloaded after a submit): not the choice of a form left by Cancel, nor a link's preselection.
+  const shown = rated;
+  const shownComment = savedComment;
   return (
-    <section className={`panel rating-box rated-${shown ?? "good"}`} aria-labelledby="csat-heading">
+    <section className={`panel rating-box rated-${shown}`} aria-labelledby="csat-heading">
       <StatusText text={status} />
       <h2 id="csat-heading">
         {t(props.mine ? "hc.csat.yours" : "hc.csat.others", { score: t(shown === "bad" ? "hc.csat.score.bad" : "hc.csat.score.good") })}
