@@ -110,7 +110,7 @@ function Summary(props: { period: Period; score: ScoreFilter }) {
           <dl className="csat-summary">
             <div className="csat-score">
               <dt>{t("csat.score")}</dt>
-              <dd>{s.score === null ? t("csat.noScore") : t("csat.scoreValue", { score: s.score })}</dd>
+              {s.score === null ? <dd className="none">{t("csat.noScore")}</dd> : <dd>{t("csat.scoreValue", { score: s.score })}</dd>}
             </div>
             <div>
               <dt>{t("csat.count.good")}</dt>
@@ -164,7 +164,7 @@ function Ratings(props: { period: Period; score: ScoreFilter; page: number }) {
           </select>
         </Field>
       </div>
-      {list.data ? <p className="summary">{t("csat.total", { count: list.data.count })}</p> : null}
+      {list.data && list.data.count > 0 ? <p className="summary">{t("csat.total", { count: list.data.count })}</p> : null}
       <ListTable
         state={list}
         rows={(d) => d.ratings}
