@@ -279,6 +279,9 @@ export async function listTickets(ctx: RequestContext, page: Page, where?: Param
   return { views: await ticketsView(ctx, rows), rows, count };
 }
 
+/** Most tags a ticket holds (as many as one request may set). */
+const TAGS_MAX = 100;
+
 /** Whose tickets `listTicketsOf` lists (Zendesk's `/users/{id}/tickets/…` and `/organizations/{id}/tickets`). */
 export type TicketParty = { kind: "requested" | "ccd" | "assigned"; userId: number } | { kind: "organization"; organizationId: number };
 
@@ -487,6 +490,8 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
   if (input.tags !== undefined) tags = [...new Set(input.tags)];
   if (input.additional_tags) tags = [...new Set([...tags, ...input.additional_tags])];
   if (input.remove_tags) tags = tags.filter((x) => !input.remove_tags!.includes(x));
+  // The limit of a set of tags holds for the ticket's whole set, however it grows (adds one request at a time).
+  if (tags.length > TAGS_MAX && tags.length > t.tags.length) throw invalid("tags", `Tags: at most ${TAGS_MAX} on a ticket`, "TooMany");
   if (tags.join(" ") !== t.tags.join(" ")) {
     patch.tags = tags;
     change("tags", tags, t.tags);

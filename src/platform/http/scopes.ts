@@ -87,10 +87,20 @@ const CREDENTIAL_WRITE_PATHS: readonly RegExp[] = [
   /^\/api\/v2\/(compliance\/healthcare_mode|notification_settings|attachment_settings|exports)(\/|$)/,
 ];
 
-/** The resource a route's URL pattern belongs to, if any. */
+/**
+ * The resource a route's URL pattern belongs to, if any: its last segment that names one, as
+ * Zendesk files a nested list under what it returns (`/users/{id}/tickets/requested` and
+ * `/organizations/{id}/requests` are tickets, `/organizations/{id}/users` people). The first
+ * segment alone let a `users:read` token read a person's tickets.
+ */
 export function resourceOf(url: string): ScopeResource | undefined {
-  const m = /^\/api\/v2\/([a-z_]+)/.exec(url);
-  return m ? RESOURCE_OF_SEGMENT[m[1] ?? ""] : undefined;
+  if (!url.startsWith("/api/v2/")) return undefined;
+  const found = url
+    .slice("/api/v2/".length)
+    .split("/")
+    .map((seg) => (Object.hasOwn(RESOURCE_OF_SEGMENT, seg) ? RESOURCE_OF_SEGMENT[seg] : undefined))
+    .filter((r): r is ScopeResource => r !== undefined);
+  return found.at(-1);
 }
 
 /** Whether the route `method` `url` (its URL pattern) is a credential route (see above). */
