@@ -37,9 +37,10 @@ export async function expiredDeleted(tx: TenantTx, before: Date, limit: number):
   return rows.map((r) => Number(r.nice_id));
 }
 
-/** The tickets a person is a party to: requester, submitter, CC or author of a comment (any state, trash included). */
+/** The tickets a person is a party to: requester, submitter, CC, author of a comment or of its satisfaction rating (any state, trash included). */
 const partyTickets = (userId: string) => sql<boolean>`(t.requester_id = ${userId} OR t.submitter_id = ${userId}
   OR EXISTS (SELECT 1 FROM ticket_ccs c WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id AND c.user_id = ${userId})
+  OR EXISTS (SELECT 1 FROM satisfaction_ratings r WHERE r.tenant_id = t.tenant_id AND r.ticket_id = t.id AND r.requester_id = ${userId})
   OR EXISTS (SELECT 1 FROM ticket_comments m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND m.author_id = ${userId}))`;
 
 /**
@@ -76,7 +77,8 @@ export async function countOwnRows(tx: TenantTx, userId: string): Promise<Record
     (SELECT count(*) FROM passkeys WHERE tenant_id = ${tx.tenantId} AND user_id = ${userId}) AS passkeys,
     (SELECT count(*) FROM consent_records WHERE tenant_id = ${tx.tenantId} AND user_id = ${userId}) AS consent_records,
     (SELECT count(*) FROM sso_identities WHERE tenant_id = ${tx.tenantId} AND user_id = ${userId}) AS sso_identities,
-    (SELECT count(*) FROM ticket_ccs WHERE tenant_id = ${tx.tenantId} AND user_id = ${userId}) AS ccs`.execute(tx.db);
+    (SELECT count(*) FROM ticket_ccs WHERE tenant_id = ${tx.tenantId} AND user_id = ${userId}) AS ccs,
+    (SELECT count(*) FROM satisfaction_ratings WHERE tenant_id = ${tx.tenantId} AND requester_id = ${userId}) AS satisfaction_ratings`.execute(tx.db);
   return Object.fromEntries(Object.entries(r.rows[0]!).map(([k, v]) => [k, Number(v)]));
 }
 

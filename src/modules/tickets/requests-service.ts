@@ -90,7 +90,7 @@ export function presentRequest(ctx: RequestContext, t: requests.RequestRow, fiel
     can_be_solved_by_me: !opts.anonymous && canSolve(ctx, t),
     can_be_rated_by_me: !opts.anonymous && canRate(ctx, ratings, t),
     // The comment is its requester's words: an end user copied on the request, or of its organization, sees the score only.
-    satisfaction_rating: ratingBadgeOf(ctx, ratings, t, !(ctx.actor.kind === "user" && actorUser(ctx).role === "end_user" && actorUser(ctx).userId !== t.requester_id)),
+    satisfaction_rating: ratingBadgeOf(ctx, ratings, t),
     collaborator_ids: [],
     email_cc_ids: [],
     custom_fields: visibleValues(fields, values, PORTAL),

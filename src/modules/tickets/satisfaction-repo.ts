@@ -64,7 +64,7 @@ export async function ratingsOfTickets(tx: TenantTx, ticketIds: readonly string[
   if (ticketIds.length === 0) return [];
   return tx.db
     .selectFrom("satisfaction_ratings as r")
-    .select(["r.id", "r.nice_id", "r.ticket_id", "r.score", "r.comment_sealed"])
+    .select(["r.id", "r.nice_id", "r.ticket_id", "r.requester_id", "r.score", "r.comment_sealed"])
     .where("r.tenant_id", "=", tx.tenantId)
     .where("r.ticket_id", "in", [...ticketIds])
     .execute();

@@ -44,7 +44,7 @@ export async function updateSatisfactionSettings(ctx: RequestContext, input: { e
 
 // ---- on tickets and requests
 
-type Rated = { id: string; nice_id: number; score: "good" | "bad"; comment_sealed: Uint8Array | null };
+type Rated = { id: string; nice_id: number; requester_id: string; score: "good" | "bad"; comment_sealed: Uint8Array | null };
 /** What the JSON of a page of tickets needs: the setting, and the ratings of its tickets by ticket id. */
 export type RatingLookup = { enabled: boolean; byTicket: ReadonlyMap<string, Rated> };
 
@@ -59,19 +59,24 @@ export async function ratingLookup(ctx: RequestContext, ticketIds: readonly stri
 const openComment = (ctx: RequestContext, r: { id: string; comment_sealed: Uint8Array | null }) => (r.comment_sealed ? ctx.sealer.open(r.comment_sealed, ref(r.id, "comment")) : null);
 
 /**
- * A ticket's `satisfaction_rating`. `withComment`: whether the reader sees the comment (staff and
- * the requester; an end user copied on the request, or of its organization, sees the score only).
+ * A ticket's `satisfaction_rating`. Staff see its comment; an end user only the comment they wrote
+ * themselves: someone copied on the request, a colleague of its organization, or a requester who
+ * took the ticket over after it was rated (the requester changed) sees the score only.
  */
-export function ratingBadgeOf(ctx: RequestContext, lookup: RatingLookup, t: { id: string; status: TicketStatus }, withComment = true): RatingBadge {
+export function ratingBadgeOf(ctx: RequestContext, lookup: RatingLookup, t: { id: string; status: TicketStatus }): RatingBadge {
   if (!lookup.enabled) return null;
   const r = lookup.byTicket.get(t.id);
-  if (r) return { id: r.nice_id, score: r.score, comment: withComment ? openComment(ctx, r) : null };
-  return { score: SOLVED.has(t.status) ? "offered" : "unoffered" };
+  if (!r) return { score: SOLVED.has(t.status) ? "offered" : "unoffered" };
+  const reader = ctx.actor.kind === "user" ? actorUser(ctx) : undefined;
+  const withComment = reader !== undefined && (reader.role !== "end_user" || reader.userId === r.requester_id);
+  return { id: r.nice_id, score: r.score, comment: withComment ? openComment(ctx, r) : null };
 }
 
-/** Whether the caller may rate this request now (`can_be_rated_by_me`): its requester, ratings on, solved. */
+/** Whether the caller may rate this request now (`can_be_rated_by_me`): its requester, an end user (as the rating policy says), ratings on, solved. */
 export function canRate(ctx: RequestContext, lookup: RatingLookup, t: { status: TicketStatus; requester_id: string }): boolean {
-  return lookup.enabled && ctx.actor.kind === "user" && actorUser(ctx).userId === t.requester_id && t.status === "solved";
+  if (!lookup.enabled || ctx.actor.kind !== "user" || t.status !== "solved") return false;
+  const actor = actorUser(ctx);
+  return satisfactionPolicy.rate(actor, { requesterId: t.requester_id });
 }
 
 // ---- rating
