@@ -3,13 +3,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import yauzl from "yauzl";
 import { runExportUpkeep } from "../src/modules/exports/exports-service.ts";
 import { createOrganization } from "../src/modules/organizations/organizations-service.ts";
 import { currentStaffActor } from "../src/modules/users/users-service.ts";
 import { makeContext } from "../src/platform/context.ts";
 import { createBlobStore } from "../src/platform/blobs/index.ts";
 import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { unzip } from "./support/zip.ts";
 import { marker } from "./support/markers.ts";
 
 /**
@@ -62,29 +62,6 @@ const pathOf = (url: string) => {
   const u = new URL(url);
   return u.pathname + u.search;
 };
-
-function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err ?? new Error("no zip"));
-      const out = new Map<string, Buffer>();
-      zip.on("entry", (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e2, s) => {
-          if (e2 || !s) return reject(e2 ?? new Error("no stream"));
-          const chunks: Buffer[] = [];
-          s.on("data", (c: Buffer) => chunks.push(c));
-          s.on("end", () => {
-            out.set(entry.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on("end", () => resolve(out));
-      zip.on("error", reject);
-      zip.readEntry();
-    });
-  });
-}
 
 const exportsFolder = (a: TestTenant) => path.join(t.config.blobDir, a.tenantId, "exports");
 const storedExports = (a: TestTenant) => (fs.existsSync(exportsFolder(a)) ? fs.readdirSync(exportsFolder(a)) : []);

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
-import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { unzip } from "./support/zip.ts";
 import { jobsSettled } from "./support/people.ts";
 
 /**
@@ -362,26 +362,3 @@ describe("privacy", () => {
     expect((await ok(c.api("GET", `/api/v2/tickets/${id}.json`))).ticket.satisfaction_rating).toEqual({ score: "offered" });
   });
 });
-
-function unzip(buf: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err ?? new Error("no zip"));
-      const out = new Map<string, Buffer>();
-      zip.on("entry", (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e2, s) => {
-          if (e2 || !s) return reject(e2 ?? new Error("no stream"));
-          const chunks: Buffer[] = [];
-          s.on("data", (ch: Buffer) => chunks.push(ch));
-          s.on("end", () => {
-            out.set(entry.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on("end", () => resolve(out));
-      zip.on("error", reject);
-      zip.readEntry();
-    });
-  });
-}
