@@ -16,6 +16,14 @@ describe("token scopes", () => {
     expect(resourceOf("/api/v2/audit_logs")).toBe("auditlogs");
     expect(resourceOf("/api/v2/search")).toBeUndefined();
     expect(resourceOf("/api/v2/ticketsx")).toBeUndefined();
+    // A nested list is what it returns; a path that starts with no resource has none.
+    expect(resourceOf("/api/v2/users/:id/tickets/requested")).toBe("tickets");
+    expect(resourceOf("/api/v2/organizations/:id/tickets")).toBe("tickets");
+    expect(resourceOf("/api/v2/organizations/:id/requests")).toBe("tickets");
+    expect(resourceOf("/api/v2/organizations/:id/users")).toBe("users");
+    expect(resourceOf("/api/v2/users/:id/data_exports")).toBe("users");
+    expect(resourceOf("/api/v2/incremental/tickets/cursor")).toBeUndefined();
+    expect(resourceOf("/api/v2/incremental/users")).toBeUndefined();
   });
 
   it("grants a route to the plain scope or the resource's, never across resources or access", () => {

@@ -88,19 +88,21 @@ const CREDENTIAL_WRITE_PATHS: readonly RegExp[] = [
 ];
 
 /**
- * The resource a route's URL pattern belongs to, if any: its last segment that names one, as
- * Zendesk files a nested list under what it returns (`/users/{id}/tickets/requested` and
- * `/organizations/{id}/requests` are tickets, `/organizations/{id}/users` people). The first
- * segment alone let a `users:read` token read a person's tickets.
+ * The resource a route's URL pattern belongs to, if any. A path whose first segment names none
+ * (`/search`, `/incremental/…`: the account's data in bulk) has none, whatever follows: it needs
+ * the plain scope. Otherwise its last segment that names one, as Zendesk files a nested list under
+ * what it returns (`/users/{id}/tickets/requested` and `/organizations/{id}/requests` are tickets,
+ * `/organizations/{id}/users` people): the first segment alone let a `users:read` token read a
+ * person's tickets.
  */
 export function resourceOf(url: string): ScopeResource | undefined {
   if (!url.startsWith("/api/v2/")) return undefined;
   const found = url
     .slice("/api/v2/".length)
     .split("/")
-    .map((seg) => (Object.hasOwn(RESOURCE_OF_SEGMENT, seg) ? RESOURCE_OF_SEGMENT[seg] : undefined))
-    .filter((r): r is ScopeResource => r !== undefined);
-  return found.at(-1);
+    .map((seg) => (Object.hasOwn(RESOURCE_OF_SEGMENT, seg) ? RESOURCE_OF_SEGMENT[seg] : undefined));
+  if (found[0] === undefined) return undefined;
+  return found.filter((r): r is ScopeResource => r !== undefined).at(-1);
 }
 
 /** Whether the route `method` `url` (its URL pattern) is a credential route (see above). */
