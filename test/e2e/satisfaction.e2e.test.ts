@@ -1,6 +1,5 @@
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, expectAccessible, expectInert, firstAccount, PHONE, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+import { apiCall, expectAccessible, expectInert, firstAccount, PHONE, shot, signIn, signInHelpCenter, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * Customer satisfaction ratings in Chromium, one story in order. The owner turns ratings on in
@@ -59,17 +58,6 @@ async function ticket(subject: string, extra: Record<string, unknown>): Promise<
 }
 
 /** Signs in on the help center with the password form. */
-async function signInHelpCenter(page: Page, email: string): Promise<void> {
-  await page.goto(`${h.base}/signin`);
-  await visible(page.getByRole("heading", { name: "Sign in", level: 1 }));
-  if ((await page.locator("details.password-signin").getAttribute("open")) === null) await page.getByText("Support staff, or given a password? Sign in with a password").click();
-  const form = page.getByRole("form", { name: "Support staff, or given a password? Sign in with a password" });
-  await form.getByLabel("E-mail address").fill(email);
-  await form.getByLabel("Password").fill(REQUESTER_PASSWORD);
-  await form.getByRole("button", { name: "Sign in with password" }).click();
-  await visible(page.getByText(/^Signed in as /));
-}
-
 /** The ratings the API lists to the owner. */
 const ratings = async (): Promise<Array<{ id: number; ticket_id: number; score: string; comment: string | null; assignee_id: number | null }>> => {
   const r = await get("/api/v2/satisfaction_ratings.json");
@@ -114,7 +102,7 @@ describe("customer satisfaction ratings", () => {
 
   it("the requester opens the ?rate=bad link (nothing is sent), rates Good with a comment from the keyboard, then changes it to Bad", async () => {
     const page = await h.newPage();
-    await signInHelpCenter(page, "rae@example.test");
+    await signInHelpCenter(h, page, "rae@example.test", REQUESTER_PASSWORD);
     await page.goto(`${h.base}/requests/${ids.solved}?rate=bad`);
     await visible(page.getByRole("heading", { name: `Request #${ids.solved}` }));
     const box = page.getByRole("group", { name: "How would you rate the support you received?" });
@@ -223,7 +211,7 @@ describe("customer satisfaction ratings", () => {
     const closed = await apiCall(h, "PUT", `/api/v2/tickets/${ids.solved}.json`, { headers: owner, body: { ticket: { status: "closed" } } });
     expect(closed.status, JSON.stringify(closed.body)).toBe(200);
     const page = await h.newPage();
-    await signInHelpCenter(page, "rae@example.test");
+    await signInHelpCenter(h, page, "rae@example.test", REQUESTER_PASSWORD);
     await page.goto(`${h.base}/requests/${ids.solved}?rate=good`);
     await visible(page.getByRole("heading", { name: "Your rating: Bad" }));
     await visible(page.getByText(BAD_COMMENT));

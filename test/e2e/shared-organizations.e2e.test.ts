@@ -1,6 +1,5 @@
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, expectAccessible, expectInert, firstAccount, shot, startHarness, visible, type Harness } from "./support.ts";
+import { apiCall, expectAccessible, expectInert, firstAccount, shot, signInHelpCenter, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * Shared organizations in the help center, in Chromium. Shared Co shares its requests with its
@@ -36,18 +35,6 @@ async function member(name: string, email: string, organization: number): Promis
 }
 
 /** Signs in on the help center with the password form. */
-async function signInHelpCenter(page: Page, email: string): Promise<void> {
-  await page.goto(`${h.base}/signin`);
-  await visible(page.getByRole("heading", { name: "Sign in", level: 1 }));
-  // Without e-mail sign-in (no mail server here) the password form is already open.
-  if ((await page.locator("details.password-signin").getAttribute("open")) === null) await page.getByText("Support staff, or given a password? Sign in with a password").click();
-  const form = page.getByRole("form", { name: "Support staff, or given a password? Sign in with a password" });
-  await form.getByLabel("E-mail address").fill(email);
-  await form.getByLabel("Password").fill(MEMBER_PASSWORD);
-  await form.getByRole("button", { name: "Sign in with password" }).click();
-  await visible(page.getByText(/^Signed in as /));
-}
-
 beforeAll(async () => {
   h = await startHarness();
   ownerApi = await firstAccount(h, PASSWORD);
@@ -71,7 +58,7 @@ afterAll(async () => h?.close());
 describe("shared organizations in the help center", () => {
   it("show a member their colleague's request with its public conversation, never the internal note", async () => {
     const page = await h.newPage();
-    await signInHelpCenter(page, "bob@shared.test");
+    await signInHelpCenter(h, page, "bob@shared.test", MEMBER_PASSWORD);
     await page.goto(`${h.base}/requests`);
     await visible(page.getByRole("heading", { name: "My requests", level: 1 }));
     await visible(page.getByText("You have no requests yet."));
@@ -108,7 +95,7 @@ describe("shared organizations in the help center", () => {
 
   it("give a member of an organization that does not share no tab, and keep the colleague's request missing", async () => {
     const page = await h.newPage();
-    await signInHelpCenter(page, "cat@private.test");
+    await signInHelpCenter(h, page, "cat@private.test", MEMBER_PASSWORD);
     await page.goto(`${h.base}/requests`);
     await visible(page.getByRole("heading", { name: "My requests", level: 1 }));
     await visible(page.getByText("You have no requests yet."));
@@ -130,7 +117,7 @@ describe("shared organizations in the help center", () => {
     const cat = (await apiCall(h, "GET", `/api/v2/users/search.json?query=${encodeURIComponent("cat@private.test")}`, { headers: ownerApi })).body.users[0].id as number;
     expect((await apiCall(h, "PUT", `/api/v2/tickets/${annsRequest}.json`, { headers: ownerApi, body: { ticket: { collaborator_ids: [cat] } } })).status).toBe(200);
     const page = await h.newPage();
-    await signInHelpCenter(page, "cat@private.test");
+    await signInHelpCenter(h, page, "cat@private.test", MEMBER_PASSWORD);
     await page.goto(`${h.base}/requests`);
     const tabs = page.getByRole("navigation", { name: "Whose requests" });
     await tabs.getByRole("link", { name: "Requests I'm CC'd on" }).click();

@@ -154,6 +154,19 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
+/** Signs in on the help center's page with a password (English), opening the password form when e-mail sign-in is offered. */
+export async function signInHelpCenter(h: Harness, page: Page, email: string, password: string): Promise<void> {
+  await page.goto(`${h.base}/signin`);
+  await visible(page.getByRole("heading", { name: "Sign in", level: 1 }));
+  const label = "Support staff, or given a password? Sign in with a password";
+  if ((await page.locator("details.password-signin").getAttribute("open")) === null) await page.getByText(label).click();
+  const form = page.getByRole("form", { name: label });
+  await form.getByLabel("E-mail address").fill(email);
+  await form.getByLabel("Password").fill(password);
+  await form.getByRole("button", { name: "Sign in with password" }).click();
+  await visible(page.getByText(/^Signed in as /));
+}
+
 /** A plain HTTP GET to the server with a chosen Host header. */
 export function httpGet(
   h: Harness,
