@@ -45,6 +45,7 @@ export const SEALED_COLUMNS = {
   support_access_grants: { reason: "text" },
   views: { title: "text", description: "text" },
   satisfaction_ratings: { comment: "text" },
+  macros: { title: "text", description: "text", actions: "json" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

@@ -50,6 +50,8 @@ export const ADVISORY_LOCK = {
    * cannot pass the limit together.
    */
   viewLimit: 7413066,
+  /** A tenant's macros of one kind (as viewLimit): macros created at once cannot pass the limit together. */
+  macroLimit: 7413067,
 } as const;
 /** Longest wait for a PostgreSQL connection (a free pool slot or a new connection). */
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -1095,6 +1095,23 @@ export interface ViewsTable {
   updated_at: Timestamp;
 }
 
+/** 0063: macros of the agent workspace (modules/macros). */
+export interface MacrosTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  created_by: string;
+  user_id: string | null;
+  group_id: string | null;
+  title_sealed: Bytes;
+  description_sealed: Bytes | null;
+  actions_sealed: Bytes;
+  active: Generated<boolean>;
+  position: number;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
 /** 0062: customer satisfaction ratings (modules/tickets satisfaction-*). */
 export interface SatisfactionRatingsTable {
   tenant_id: string;
@@ -1199,6 +1216,7 @@ export interface DB {
   search_organization_names: SearchOrganizationNamesTable;
   search_settings: SearchSettingsTable;
   views: ViewsTable;
+  macros: MacrosTable;
   satisfaction_ratings: SatisfactionRatingsTable;
   satisfaction_settings: SatisfactionSettingsTable;
 }
