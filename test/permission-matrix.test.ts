@@ -217,6 +217,8 @@ async function suspended(): Promise<number> {
 /** A view for every staff member, of the owner's, over the matrix's tickets inside and outside the assigned-only agent's access. */
 const sharedView = async () =>
   (await owner("POST", "/api/v2/views.json", { view: { title: "Matrix view", restriction: null, all: [{ field: "current_tags", operator: "includes", value: "matrix_inside matrix_outside" }] } })).view.id as number;
+/** A macro for every staff member, of the owner's. */
+const sharedMacro = async () => (await owner("POST", "/api/v2/macros.json", { macro: { title: "Matrix macro", restriction: null, actions: [{ field: "status", value: "open" }, { field: "comment_value", value: "Hi {{ticket.requester.first_name}}" }] } })).macro.id as number;
 const group = async () => (await owner("POST", "/api/v2/groups.json", { group: { name: unique() } })).group.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user", "Someone Else")).id;
 /** The tenant's first audit archive (made once: everything up to now, as if 400 days had passed). */
@@ -309,6 +311,7 @@ beforeAll(async () => {
   ids.ticketField = (await owner("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Matrix field" } })).ticket_field.id;
   // A shared view holding the ticket inside the assigned-only agent's access and the one outside it.
   ids.view = await sharedView();
+  ids.macro = await sharedMacro();
   const job = await owner("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "bulk", comment: { body: "b" } }] });
   shared.job = job.job_status.id;
   await waitForJob(a, shared.job as string);
@@ -448,6 +451,15 @@ const RULES: Record<string, Row> = {
   createView: { who: "staff", call: () => ({ method: "POST", path: "/api/v2/views.json", body: { view: { title: "Mine", all: [{ field: "status", operator: "less_than", value: "solved" }] } } }) },
   updateView: { who: "admins", call: () => ({ method: "PUT", path: `/api/v2/views/${ids.view}.json`, body: { view: { position: 3 } } }) },
   deleteView: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/views/${ok ? await sharedView() : ids.view}.json` }) },
+  // --- macros: staff read and apply them (a ticket through their own ticket access); shared ones are changed by admins only
+  listMacros: { who: "staff", call: () => get("/api/v2/macros.json") },
+  listActiveMacros: { who: "staff", call: () => get("/api/v2/macros/active.json") },
+  showMacro: { who: "staff", call: () => get(`/api/v2/macros/${ids.macro}.json`) },
+  showMacroEffect: { who: "staff", call: () => get(`/api/v2/macros/${ids.macro}/apply.json`) },
+  applyMacroToTicket: { who: "staff", call: () => get(`/api/v2/tickets/${tk()}/macros/${ids.macro}/apply.json`), ...onTicket((id) => get(`/api/v2/tickets/${id}/macros/${ids.macro}/apply.json`)) },
+  createMacro: { who: "staff", call: () => ({ method: "POST", path: "/api/v2/macros.json", body: { macro: { title: "Mine", actions: [{ field: "status", value: "pending" }] } } }) },
+  updateMacro: { who: "admins", call: () => ({ method: "PUT", path: `/api/v2/macros/${ids.macro}.json`, body: { macro: { position: 3 } } }) },
+  deleteMacro: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/macros/${ok ? await sharedMacro() : ids.macro}.json` }) },
   // End users read the fields visible in the portal (this one is not: missing to them).
   listTicketFields: { who: "anyone", call: () => get("/api/v2/ticket_fields.json") },
   showTicketField: { who: "anyone", except: { endUser: 404 }, call: () => get(`/api/v2/ticket_fields/${ids.ticketField}.json`) },

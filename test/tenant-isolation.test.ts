@@ -44,6 +44,10 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) expect((await A.api("POST", "/api/v2/views.json", { view: { title: `${MARK} view ${i}`, restriction: null, all: [{ field: "current_tags", operator: "includes", value: "isolation" }] } })).status).toBe(201);
   expect((await A.api("POST", "/api/v2/views.json", { view: { title: `${MARK} mine`, all: [{ field: "group_id", operator: "is", value: 1 }] } })).status).toBe(201);
   ids.view = 4;
+  // Macros of A's (ids 1–3; B has none): two shared ones, a personal one of the owner's.
+  for (let i = 0; i < 2; i++) expect((await A.api("POST", "/api/v2/macros.json", { macro: { title: `${MARK} macro ${i}`, restriction: null, actions: [{ field: "comment_value", value: `${MARK} reply` }] } })).status).toBe(201);
+  expect((await A.api("POST", "/api/v2/macros.json", { macro: { title: `${MARK} my macro`, actions: [{ field: "status", value: "open" }] } })).status).toBe(201);
+  ids.macro = 3;
   // A's organization 4 shares its requests: B's people must not reach them by its id.
   expect((await A.api("PUT", "/api/v2/organizations/4.json", { organization: { shared_tickets: true } })).status).toBe(200);
   for (let i = 0; i < 6; i++) {
@@ -278,6 +282,17 @@ const plans: Record<string, Plan> = {
   updateView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/views/${id}.json`, body: { view: { title: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/views/${m}.json`, body: { view: { title: "hijack" } } } }) },
   deleteView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/views/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/views/${m}.json` } }) },
   listViewTickets: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/views/${id}/tickets.json` }, missing: { method: "GET", path: `/api/v2/views/${m}/tickets.json` } }) },
+  showMacro: { kind: "id", resource: "macro", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/macros/${id}.json` }, missing: { method: "GET", path: `/api/v2/macros/${m}.json` } }) },
+  updateMacro: { kind: "id", resource: "macro", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/macros/${id}.json`, body: { macro: { title: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/macros/${m}.json`, body: { macro: { title: "hijack" } } } }) },
+  deleteMacro: { kind: "id", resource: "macro", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/macros/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/macros/${m}.json` } }) },
+  showMacroEffect: { kind: "id", resource: "macro", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/macros/${id}/apply.json` }, missing: { method: "GET", path: `/api/v2/macros/${m}/apply.json` } }) },
+  // A's ticket with a macro id B could own: the ticket is looked up first, in B's tenant (404).
+  applyMacroToTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/macros/1/apply.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/macros/1/apply.json` } }) },
+  // Macros: A's ids are left out of B's lists (checked below for A's markers).
+  listMacros: { kind: "collection" },
+  listActiveMacros: { kind: "collection" },
+  // A macro's ids in its actions and restriction are looked up inside the host's tenant only (test/macros.test.ts).
+  createMacro: { kind: "own" },
   countView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/views/${id}/count.json` }, missing: { method: "GET", path: `/api/v2/views/${m}/count.json` } }) },
   // Satisfaction ratings: A's rating by id, A's ticket rated from B (as B's owner: staff are refused after the lookup, so a 404 tells nothing).
   showSatisfactionRating: { kind: "id", resource: "satisfaction_rating", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/satisfaction_ratings/${id}.json` }, missing: { method: "GET", path: `/api/v2/satisfaction_ratings/${m}.json` } }) },
@@ -600,6 +615,8 @@ describe("tenant isolation", () => {
       "/api/v2/views.json",
       "/api/v2/views/active.json",
       "/api/v2/views/count_many.json?ids=1,2,3,4",
+      "/api/v2/macros.json",
+      "/api/v2/macros/active.json",
       "/api/v2/satisfaction_ratings.json",
       "/api/v2/satisfaction_ratings/summary.json",
       "/api/v2/satisfaction_settings.json",
@@ -664,7 +681,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "satisfaction_ratings", "satisfaction_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "macros", "satisfaction_ratings", "satisfaction_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

@@ -20,6 +20,7 @@ import * as support from "./support/support-routes.ts";
 import * as tickets from "./tickets/tickets-routes.ts";
 import * as users from "./users/users-routes.ts";
 import * as views from "./views/views-routes.ts";
+import * as macros from "./macros/macros-routes.ts";
 import * as customRoles from "./users/custom-roles-routes.ts";
 
 /** Every business module, each registering its own routes (docs/architecture.md has the route table). */
@@ -33,6 +34,7 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "tickets", register: tickets.register },
   { name: "search", register: search.register },
   { name: "views", register: views.register },
+  { name: "macros", register: macros.register },
   { name: "audit", register: audit.register },
   { name: "setup", register: setup.register },
   { name: "admin", register: admin.register },

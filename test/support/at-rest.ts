@@ -63,6 +63,9 @@ export async function writeEverything(t: TestApp): Promise<string> {
   // A view whose title and description name a customer (both sealed); its conditions hold ids and tags only.
   const view = await a.api("POST", "/api/v2/views.json", { view: { title: `${MARKER} view title`, description: `${MARKER} view description`, restriction: null, all: [{ field: "current_tags", operator: "includes", value: CONTROL_TAG }] } });
   expect(view.status, view.text).toBe(201);
+  // A macro whose title, description and reply name a customer (all sealed, the reply inside the sealed actions).
+  const macro = await a.api("POST", "/api/v2/macros.json", { macro: { title: `${MARKER} macro title`, description: `${MARKER} macro description`, restriction: null, actions: [{ field: "comment_value", value: `${MARKER} macro reply {{ticket.requester.first_name}}` }, { field: "current_tags", value: CONTROL_TAG }] } });
+  expect(macro.status, macro.text).toBe(201);
   const f = await a.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Account number" } });
   for (let i = 0; i < 3; i++) {
     const c = await a.api("POST", "/api/v2/tickets.json", {

@@ -1430,6 +1430,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/macros": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The macros the caller sees (shared ones: every staff member's, or their groups'; their personal ones), by position, title and id; offset pages. `access=personal|shared` and `active=true|false` filter. */
+        get: operations["listMacros"];
+        put?: never;
+        /** Creates a macro: personal unless `restriction` says otherwise (`null`: every staff member; a group: its members); shared macros by owners and admins only. */
+        post: operations["createMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/macros/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showMacro"];
+        put: operations["updateMacro"];
+        post?: never;
+        delete: operations["deleteMacro"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/macros/{id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the macro sets, with no ticket: only its fields, placeholders as written; `comment` when it has a reply. Writes nothing. */
+        get: operations["showMacroEffect"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/macros/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active macros the caller sees, by title, all in one answer. */
+        get: operations["listActiveMacros"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/mail_settings": {
         parameters: {
             query?: never;
@@ -2602,6 +2670,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["listTicketComments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tickets/{id}/macros/{macro_id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ticket as GET /tickets/{id} shows it with the macro's changes applied, the reply with its placeholders rendered, and `changed_fields`. Writes nothing. */
+        get: operations["applyMacroToTicket"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8203,6 +8288,321 @@ export interface operations {
             };
         };
     };
+    listMacros: {
+        parameters: {
+            query?: {
+                access?: "personal" | "shared";
+                active?: "true" | "false";
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        macros: {
+                            actions: {
+                                field: string;
+                                value: string;
+                            }[];
+                            active: boolean;
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    macro: {
+                        actions?: {
+                            field: string;
+                            value: string | number | boolean | null;
+                        }[];
+                        active?: boolean;
+                        description?: string | null;
+                        position?: number;
+                        restriction?: null | {
+                            id: number;
+                            /** @enum {string} */
+                            type: "User" | "Group";
+                        };
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        macro: {
+                            actions: {
+                                field: string;
+                                value: string;
+                            }[];
+                            active: boolean;
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        macro: {
+                            actions: {
+                                field: string;
+                                value: string;
+                            }[];
+                            active: boolean;
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    macro: {
+                        actions?: {
+                            field: string;
+                            value: string | number | boolean | null;
+                        }[];
+                        active?: boolean;
+                        description?: string | null;
+                        position?: number;
+                        restriction?: null | {
+                            id: number;
+                            /** @enum {string} */
+                            type: "User" | "Group";
+                        };
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        macro: {
+                            actions: {
+                                field: string;
+                                value: string;
+                            }[];
+                            active: boolean;
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showMacroEffect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        result: {
+                            comment?: {
+                                body: string;
+                                html_body: string;
+                                public: boolean;
+                            };
+                            ticket: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listActiveMacros: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        macros: {
+                            actions: {
+                                field: string;
+                                value: string;
+                            }[];
+                            active: boolean;
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            restriction: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "User" | "Group";
+                            } | null;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     showMailSettings: {
         parameters: {
             query?: never;
@@ -13471,6 +13871,41 @@ export interface operations {
                             vaultdesk_role: "owner" | "admin" | "agent" | "light_agent" | "end_user";
                             verified: boolean;
                         }[];
+                    };
+                };
+            };
+        };
+    };
+    applyMacroToTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                macro_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        result: {
+                            changed_fields: string[];
+                            comment?: {
+                                body: string;
+                                html_body: string;
+                                public: boolean;
+                            };
+                            ticket: {
+                                [key: string]: unknown;
+                            };
+                        };
                     };
                 };
             };

@@ -113,6 +113,8 @@ export async function deleteOwnRows(tx: TenantTx, userId: string): Promise<{ cou
   await tx.db.deleteFrom("invitations").where("tenant_id", "=", t).where("used_by", "=", userId).execute();
   // Their personal views (sealed titles they wrote for themselves); shared views they made stay, the account's.
   counts.personal_views = n(await tx.db.deleteFrom("views").where("tenant_id", "=", t).where("user_id", "=", userId).execute());
+  // Their personal macros (sealed titles and replies they wrote for themselves); shared ones stay, the account's.
+  counts.personal_macros = n(await tx.db.deleteFrom("macros").where("tenant_id", "=", t).where("user_id", "=", userId).execute());
   counts.group_memberships = n(await tx.db.deleteFrom("group_memberships").where("tenant_id", "=", t).where("user_id", "=", userId).execute());
   counts.ccs = n(await tx.db.deleteFrom("ticket_ccs").where("tenant_id", "=", t).where("user_id", "=", userId).execute());
   counts.undelivered_mail = n(await tx.db.deleteFrom("undelivered_mail").where("tenant_id", "=", t).where("user_id", "=", userId).execute());

@@ -57,6 +57,7 @@ const RESOURCE_OF_SEGMENT: Readonly<Record<string, ScopeResource>> = {
   job_statuses: "tickets",
   views: "tickets",
   satisfaction_ratings: "tickets",
+  macros: "tickets",
   users: "users",
   user_fields: "users",
   group_memberships: "users",

@@ -1,0 +1,82 @@
+import { sql } from "kysely";
+import { ADVISORY_LOCK, type TenantTx } from "../../platform/db/database.ts";
+import type { MacrosTable } from "../../platform/db/schema.ts";
+
+/** SQL for macros. Titles, descriptions and actions are sealed by the service. */
+
+const cols = ["v.id", "v.nice_id", "v.created_by", "v.user_id", "v.group_id", "v.title_sealed", "v.description_sealed", "v.actions_sealed", "v.active", "v.position", "v.created_at", "v.updated_at"] as const;
+
+const base = (tx: TenantTx) =>
+  tx.db
+    .selectFrom("macros as v")
+    // The group's public id, for a group's macro (its group may be deleted since: the row stays).
+    .leftJoin("groups as g", (j) => j.onRef("g.tenant_id", "=", "v.tenant_id").onRef("g.id", "=", "v.group_id"))
+    .select([...cols, "g.nice_id as group_nice", "g.deleted as group_deleted"])
+    .where("v.tenant_id", "=", tx.tenantId);
+
+export type MacroRow = Awaited<ReturnType<typeof findMacro>> & {};
+
+export const findMacro = (tx: TenantTx, niceId: number) => base(tx).where("v.nice_id", "=", niceId).executeTakeFirst();
+
+/** One person's personal macros, oldest first (their data export). */
+export const personalMacros = (tx: TenantTx, userId: string) => base(tx).where("v.user_id", "=", userId).orderBy("v.nice_id").execute();
+
+/**
+ * The macros one person may see (before the policy's check of each): their personal ones, the
+ * shared ones for everyone, and group macros (every one for `allGroups`, else their groups' only).
+ */
+const visibleTo = (tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean) =>
+  base(tx).where((eb) =>
+    eb.or([
+      eb("v.user_id", "=", userId),
+      eb.and([eb("v.user_id", "is", null), eb("v.group_id", "is", null)]),
+      allGroups ? eb("v.group_id", "is not", null) : groupIds.length ? eb("v.group_id", "in", [...groupIds]) : sql<boolean>`false`,
+    ]),
+  );
+
+export const visibleMacros = (tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean) => visibleTo(tx, userId, groupIds, allGroups).execute();
+
+/**
+ * The highest position among the macros a person sees (visibleTo), or -1 when none. A group view
+ * they do not see must not move theirs (nor tell them its position).
+ */
+export async function lastPosition(tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean): Promise<number> {
+  const r = await visibleTo(tx, userId, groupIds, allGroups)
+    .clearSelect()
+    .select((eb) => eb.fn.max<number | null>("v.position").as("p"))
+    .executeTakeFirst();
+  return r?.p ?? -1;
+}
+
+/**
+ * How many macros a person owns (`userId`), or how many shared macros the account has (undefined).
+ * Takes the kind's lock until the transaction ends first, so that a count and the insert after it
+ * are not interleaved with another's (macros created at once cannot pass the limit together).
+ */
+export async function countMacros(tx: TenantTx, userId: string | undefined): Promise<number> {
+  await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.macroLimit}, hashtext(${`${tx.tenantId}:${userId ?? "shared"}`}))`.execute(tx.db);
+  const q = tx.db.selectFrom("macros").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
+  const r = await (userId === undefined ? q.where("user_id", "is", null) : q.where("user_id", "=", userId)).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+type Insert = Pick<MacrosTable, "id" | "created_by" | "user_id" | "group_id" | "title_sealed" | "description_sealed" | "actions_sealed" | "position"> & { active: boolean };
+
+export async function insertMacro(tx: TenantTx, v: Insert): Promise<number> {
+  const r = await tx.db
+    .insertInto("macros")
+    .values({ ...v, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('macros')`, updated_at: sql`now()` })
+    .returning("nice_id")
+    .executeTakeFirstOrThrow();
+  return r.nice_id;
+}
+
+export type MacroPatch = Partial<Omit<Insert, "id" | "created_by">>;
+
+export async function updateMacro(tx: TenantTx, id: string, patch: MacroPatch): Promise<void> {
+  await tx.db.updateTable("macros").set({ ...patch, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function deleteMacro(tx: TenantTx, id: string): Promise<void> {
+  await tx.db.deleteFrom("macros").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}

@@ -1,0 +1,472 @@
+import crypto from "node:crypto";
+import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
+import { refsOf } from "../../platform/crypto/sealed-columns.ts";
+import { NO_ID } from "../../platform/db/database.ts";
+import { AppError, forbidden, invalid, notFound, type FieldDetail } from "../../platform/errors.ts";
+import { lineText, longText, tag } from "../../platform/schemas.ts";
+import { audit } from "../audit/audit-service.ts";
+import { groupIdsOfUser, presentGroupsByIds, resolveGroup } from "../groups/groups-service.ts";
+import { presentOrgsByIds } from "../organizations/organizations-service.ts";
+import { loadFields } from "../tickets/field-defs.ts";
+import { commentBodies } from "../tickets/tickets-fns.ts";
+import { ticketPolicy } from "../tickets/tickets-policy.ts";
+import { mergeCustomFields, showTicket } from "../tickets/tickets-service.ts";
+import { isAdmin, isStaff } from "../users/users-policy.ts";
+import { presentUsersByIds, resolveUser } from "../users/users-service.ts";
+import { macroPolicy, type MacroAudience } from "./macros-policy.ts";
+import { MAX_RENDERED, renderTemplate, templateProblem } from "./macros-render.ts";
+import * as repo from "./macros-repo.ts";
+import type { ActionInput, ActionView, MacroInput, MacroView, RestrictionInput } from "./macros-types.ts";
+
+/**
+ * Macros: a saved set of ticket changes and a reply an agent applies to a ticket with one click.
+ * Applying one writes nothing: it answers what the ticket would look like (the workspace fills its
+ * pending update with it); the agent's "Update ticket" goes through the ticket API as any change.
+ */
+
+const ref = refsOf("macros");
+/** Most actions a macro holds. */
+export const MAX_ACTIONS = 30;
+/** Most personal macros one person keeps, and most shared macros an account keeps: every list reads them all. */
+export const MAX_PERSONAL_MACROS = 500;
+export const MAX_SHARED_MACROS = 1_000;
+/** Most tags a ticket holds (as the ticket API). */
+const MAX_TAGS = 100;
+
+function requireUse(ctx: RequestContext): UserActor {
+  const a = actorUser(ctx);
+  if (!macroPolicy.use(a)) throw forbidden("Macros are for staff of the agent workspace.");
+  return a;
+}
+
+const audienceOf = (m: repo.MacroRow): MacroAudience => (m.user_id ? { kind: "user", userId: m.user_id } : m.group_id ? { kind: "group", groupId: m.group_id } : { kind: "everyone" });
+
+const actionsOf = (ctx: RequestContext, m: repo.MacroRow): ActionView[] => ctx.sealer.openJson<ActionView[]>(m.actions_sealed, ref(m.id, "actions"));
+
+function present(ctx: RequestContext, actor: UserActor, m: repo.MacroRow): MacroView {
+  return {
+    id: m.nice_id,
+    url: `${ctx.apiBase}/macros/${m.nice_id}.json`,
+    title: ctx.sealer.open(m.title_sealed, ref(m.id, "title")),
+    description: m.description_sealed ? ctx.sealer.open(m.description_sealed, ref(m.id, "description")) : null,
+    active: m.active,
+    position: m.position,
+    // A personal macro is seen by its owner alone: the caller.
+    restriction: m.user_id ? { type: "User", id: actor.niceId } : m.group_id ? { type: "Group", id: Number(m.group_nice) } : null,
+    actions: actionsOf(ctx, m),
+    created_at: m.created_at.toISOString(),
+    updated_at: m.updated_at.toISOString(),
+  };
+}
+
+/** A macro the caller sees, or 404 (another tenant's, another person's personal macro, a group's they are not in). */
+async function visible(ctx: RequestContext, actor: UserActor, niceId: number): Promise<repo.MacroRow> {
+  const m = await repo.findMacro(ctx.tx, niceId);
+  if (!m) throw notFound();
+  const groups = m.group_id && !isAdmin(actor.role) ? await groupIdsOfUser(ctx, actor.userId) : [];
+  if (!macroPolicy.sees(actor, audienceOf(m), groups)) throw notFound();
+  return m;
+}
+
+// ---- actions
+
+/** A public id sent as a number or a string of digits. */
+const idOf = (v: string): number | undefined => {
+  const n = /^\d{1,16}$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
+};
+
+/** Tags separated by spaces, each a valid ticket tag, without repeats (lower case); undefined when one is not. */
+function tagWords(v: string): string[] | undefined {
+  const out: string[] = [];
+  for (const w of v.split(/\s+/).filter(Boolean)) {
+    const r = tag.safeParse(w);
+    if (!r.success) return undefined;
+    if (!out.includes(r.data)) out.push(r.data);
+  }
+  return out.length > MAX_TAGS ? undefined : out;
+}
+
+const CUSTOM = /^custom_fields_(\d{1,16})$/;
+const FIELD_NAMES = ["status", "priority", "type", "assignee_id", "group_id", "set_tags", "current_tags", "remove_tags", "subject", "comment_value", "comment_mode_is_public", "custom_fields_<field id>"];
+
+/** A custom field's value as the ticket API takes it: "true"/"false" for a checkbox. */
+async function customValue(ctx: RequestContext, fieldId: number, value: string) {
+  const { defs } = await loadFields(ctx);
+  const def = defs.get(fieldId);
+  const v = def?.type === "checkbox" && (value === "true" || value === "false") ? value === "true" : value;
+  const r = await mergeCustomFields(ctx, {}, [{ id: fieldId, value: v }]);
+  return r.values[String(fieldId)] ?? null;
+}
+
+/**
+ * One action as sent, checked: its value normalised to a string, or a sentence saying what the
+ * value must be. Ids are looked up inside the tenant (another tenant's answers like a missing one).
+ */
+async function checkAction(ctx: RequestContext, field: string, raw: ActionInput["value"]): Promise<{ value: string } | { problem: string }> {
+  const v = raw === null ? "" : typeof raw === "string" ? raw : String(raw);
+  const bad = (problem: string) => ({ problem });
+  switch (field) {
+    case "status":
+      return ["new", "open", "pending", "hold", "solved"].includes(v) ? { value: v } : bad("the value of status must be one of new, open, pending, hold, solved");
+    case "priority":
+      return ["", "low", "normal", "high", "urgent"].includes(v) ? { value: v } : bad('the value of priority must be one of low, normal, high, urgent or "" (clear)');
+    case "type":
+      return ["", "question", "incident", "problem", "task"].includes(v) ? { value: v } : bad('the value of type must be one of question, incident, problem, task or "" (clear)');
+    case "assignee_id": {
+      if (v === "" || v === "current_user") return { value: v };
+      const id = idOf(v);
+      const u = id === undefined ? undefined : await resolveUser(ctx, id).catch(() => undefined);
+      return u && u.active && !u.support && isStaff(u.role) && ticketPolicy.assignable(u.role) ? { value: String(id) } : bad('the value of assignee_id must be a staff member\'s id, "current_user" or "" (unassign)');
+    }
+    case "group_id": {
+      if (v === "") return { value: v };
+      const id = idOf(v);
+      const g = id === undefined ? undefined : await resolveGroup(ctx, id).catch(() => undefined);
+      return g ? { value: String(id) } : bad('the value of group_id must be a group\'s id or "" (no group)');
+    }
+    case "set_tags":
+    case "current_tags":
+    case "remove_tags": {
+      const words = tagWords(v);
+      if (!words || (field !== "set_tags" && words.length === 0)) return bad(`the value of ${field} must be tags separated by spaces (letters, digits and _ - : . / only; at most ${MAX_TAGS})`);
+      return { value: words.join(" ") };
+    }
+    case "subject": {
+      const s = v.trim();
+      if (!lineText(255).safeParse(s).success || s.length === 0) return bad("the value of subject must be one line of 1 to 255 characters");
+      const p = templateProblem(s);
+      return p ? bad(`subject: ${p}`) : { value: s };
+    }
+    case "comment_value": {
+      if (!longText(MAX_RENDERED).safeParse(v).success || v.trim().length === 0) return bad(`the value of comment_value must be text of 1 to ${MAX_RENDERED} characters without control characters`);
+      const p = templateProblem(v);
+      return p ? bad(`comment_value: ${p}`) : { value: v };
+    }
+    case "comment_mode_is_public":
+      return v === "true" || v === "false" ? { value: v } : bad('the value of comment_mode_is_public must be "true" or "false"');
+    default: {
+      const m = CUSTOM.exec(field);
+      if (!m) return bad(`unknown field "${field.slice(0, 64)}" (one of ${FIELD_NAMES.join(", ")})`);
+      try {
+        const value = await customValue(ctx, Number(m[1]), v);
+        return { value: value === null ? "" : String(value) };
+      } catch (e) {
+        if (e instanceof AppError) return bad(`the value of ${field} must be a value of an active ticket field you may edit (${e.details ? Object.values(e.details).flat()[0]?.description ?? "invalid" : "invalid"})`);
+        throw e;
+      }
+    }
+  }
+}
+
+/** Checks actions as sent: every problem named by its place (`actions[1]`), or the normalised actions. Nothing is written on a problem. */
+async function actionsFor(ctx: RequestContext, list: readonly ActionInput[]): Promise<ActionView[]> {
+  if (list.length === 0) throw invalid("actions", "Actions: a macro needs at least one action");
+  if (list.length > MAX_ACTIONS) throw invalid("actions", `Actions: at most ${MAX_ACTIONS}`, "TooMany");
+  const problems: Record<string, FieldDetail[]> = {};
+  const out: ActionView[] = [];
+  const seen = new Set<string>();
+  for (const [i, a] of list.entries()) {
+    const at = `actions[${i}]`;
+    const fail = (description: string, error = "InvalidValue") => {
+      problems[at] = [{ description: `${at}: ${description}`, error }];
+    };
+    if (seen.has(a.field)) {
+      fail(`the field ${a.field.slice(0, 64)} is set twice (each field at most once)`, "Duplicate");
+      continue;
+    }
+    seen.add(a.field);
+    const r = await checkAction(ctx, a.field, a.value);
+    if ("problem" in r) fail(r.problem);
+    else out.push({ field: a.field, value: r.value });
+  }
+  if (Object.keys(problems).length) throw new AppError("RecordInvalid", { details: problems });
+  return out;
+}
+
+// ---- reads
+
+export type MacroFilter = { access?: "personal" | "shared" | undefined; active?: boolean | undefined };
+
+async function seenBy(ctx: RequestContext, actor: UserActor): Promise<MacroView[]> {
+  const admin = isAdmin(actor.role);
+  const groups = await groupIdsOfUser(ctx, actor.userId);
+  return (await repo.visibleMacros(ctx.tx, actor.userId, groups, admin)).filter((m) => macroPolicy.sees(actor, audienceOf(m), groups)).map((m) => present(ctx, actor, m));
+}
+
+const byTitle = (a: MacroView, b: MacroView) => a.title.toLowerCase().localeCompare(b.title.toLowerCase(), "en") || a.id - b.id;
+
+/** The macros the caller sees, by position, title (ignoring case) and id. */
+export async function listMacros(ctx: RequestContext, page: { page: number; perPage: number }, filter: MacroFilter) {
+  const actor = requireUse(ctx);
+  const macros = (await seenBy(ctx, actor))
+    .filter((m) => (filter.access === undefined ? true : filter.access === "personal" ? m.restriction?.type === "User" : m.restriction?.type !== "User"))
+    .filter((m) => filter.active === undefined || m.active === filter.active);
+  macros.sort((a, b) => a.position - b.position || byTitle(a, b));
+  const from = (page.page - 1) * page.perPage;
+  return { rows: macros.slice(from, from + page.perPage), count: macros.length };
+}
+
+/** The active macros the caller sees, by title: all of them (at most the limits' sum). */
+export async function listActiveMacros(ctx: RequestContext): Promise<MacroView[]> {
+  const actor = requireUse(ctx);
+  return (await seenBy(ctx, actor)).filter((m) => m.active).sort(byTitle);
+}
+
+export async function showMacro(ctx: RequestContext, niceId: number): Promise<MacroView> {
+  const actor = requireUse(ctx);
+  return present(ctx, actor, await visible(ctx, actor, niceId));
+}
+
+// ---- applying
+
+type Comment = { body: string; html_body: string; public: boolean };
+
+const words = (v: string) => v.split(" ").filter(Boolean);
+const firstName = (name: string | undefined) => (name ?? "").trim().split(/\s+/)[0] ?? "";
+const clearable = (v: string) => (v === "" ? null : v);
+const assigneeOf = (actor: UserActor, v: string) => (v === "" ? null : v === "current_user" ? actor.niceId : Number(v));
+
+/** A comment's bodies as the ticket API would store them, public only for someone who may reply publicly. */
+function commentOf(actor: UserActor, body: string, actions: readonly ActionView[]): Comment {
+  const pub = actions.find((a) => a.field === "comment_mode_is_public")?.value !== "false";
+  return { body, html_body: commentBodies({ body }).html, public: pub && ticketPolicy.replyPublicly(actor) };
+}
+
+/** What the macro sets, with no ticket: only its fields, placeholders as written (Zendesk's GET /macros/{id}/apply). */
+export async function macroEffect(ctx: RequestContext, niceId: number) {
+  const actor = requireUse(ctx);
+  const actions = actionsOf(ctx, await visible(ctx, actor, niceId));
+  const ticket: Record<string, unknown> = {};
+  let comment: Comment | undefined;
+  for (const a of actions) {
+    const custom = CUSTOM.exec(a.field);
+    if (custom) {
+      const list = (ticket.custom_fields ??= []) as Array<{ id: number; value: unknown }>;
+      list.push({ id: Number(custom[1]), value: await customValue(ctx, Number(custom[1]), a.value).catch(() => a.value) });
+      continue;
+    }
+    switch (a.field) {
+      case "status":
+      case "subject":
+        ticket[a.field] = a.value;
+        break;
+      case "priority":
+      case "type":
+        ticket[a.field] = clearable(a.value);
+        break;
+      case "assignee_id":
+        ticket.assignee_id = assigneeOf(actor, a.value);
+        break;
+      case "group_id":
+        ticket.group_id = a.value === "" ? null : Number(a.value);
+        break;
+      case "set_tags":
+        ticket.tags = words(a.value);
+        break;
+      case "current_tags":
+        ticket.additional_tags = words(a.value);
+        break;
+      case "remove_tags":
+        ticket.remove_tags = words(a.value);
+        break;
+      case "comment_value":
+        comment = commentOf(actor, a.value, actions);
+        break;
+    }
+  }
+  return { result: { ticket, ...(comment ? { comment } : {}) } };
+}
+
+/** What placeholders may read about a ticket: only what the caller sees of its people, group and organization. */
+async function placeholderContext(ctx: RequestContext, actor: UserActor, row: Awaited<ReturnType<typeof showTicket>>["row"], subject: string, status: string, priority: string | null) {
+  const people = await presentUsersByIds(ctx, [row.requester_id, ...(row.assignee_id ? [row.assignee_id] : []), actor.userId]);
+  const byNice = new Map(people.map((p) => [p.id, p]));
+  const requester = byNice.get(row.requester_nice);
+  const assignee = row.assignee_nice ? byNice.get(row.assignee_nice) : undefined;
+  const me = byNice.get(actor.niceId);
+  const group = row.group_id ? (await presentGroupsByIds(ctx, [row.group_id]))[0] : undefined;
+  const org = row.organization_id ? (await presentOrgsByIds(ctx, [row.organization_id]))[0] : undefined;
+  const origin = ctx.apiBase ? new URL(ctx.apiBase).origin : "";
+  return {
+    ticket: {
+      id: row.nice_id,
+      title: subject,
+      status,
+      priority: priority ?? "",
+      requester: { name: requester?.name ?? "", first_name: firstName(requester?.name), email: requester?.email ?? "" },
+      assignee: { name: assignee?.name ?? "", first_name: firstName(assignee?.name) },
+      group: { name: group?.name ?? "" },
+      organization: { name: org?.name ?? "" },
+      url: origin ? `${origin}/agent/tickets/${row.nice_id}` : "",
+    },
+    current_user: { name: me?.name ?? "", first_name: firstName(me?.name), email: me?.email ?? "" },
+  };
+}
+
+/**
+ * The ticket as GET /tickets/{id} shows it with the macro's changes applied, and the reply with
+ * its placeholders rendered. A ticket the caller cannot see answers 404 (the ticket policy's
+ * scope). Nothing is written.
+ */
+export async function applyMacroToTicket(ctx: RequestContext, ticketNiceId: number, niceId: number) {
+  const actor = requireUse(ctx);
+  const { view, row } = await showTicket(ctx, ticketNiceId);
+  const actions = actionsOf(ctx, await visible(ctx, actor, niceId));
+  const context = await placeholderContext(ctx, actor, row, view.subject, view.status, view.priority);
+  const ticket: Record<string, unknown> = { ...view };
+  const changed = new Set<string>();
+  let tags = [...view.tags];
+  let comment: Comment | undefined;
+  let custom = [...view.custom_fields];
+  for (const a of actions) {
+    const cf = CUSTOM.exec(a.field);
+    if (cf) {
+      const id = Number(cf[1]);
+      // A field deleted, deactivated or hidden since the macro was saved is left alone.
+      const value = await customValue(ctx, id, a.value).catch(() => undefined);
+      if (value === undefined) continue;
+      custom = custom.some((f) => f.id === id) ? custom.map((f) => (f.id === id ? { id, value } : f)) : [...custom, { id, value }];
+      changed.add("custom_fields");
+      continue;
+    }
+    switch (a.field) {
+      case "status":
+        ticket.status = a.value;
+        break;
+      case "priority":
+      case "type":
+        ticket[a.field] = clearable(a.value);
+        break;
+      case "assignee_id":
+        ticket.assignee_id = assigneeOf(actor, a.value);
+        break;
+      case "group_id":
+        ticket.group_id = a.value === "" ? null : Number(a.value);
+        break;
+      case "set_tags":
+        tags = words(a.value);
+        break;
+      case "current_tags":
+        for (const w of words(a.value)) if (!tags.includes(w)) tags.push(w);
+        break;
+      case "remove_tags":
+        tags = tags.filter((w) => !words(a.value).includes(w));
+        break;
+      case "subject": {
+        const s = (await renderTemplate(a.value, context)).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, " ").trim().slice(0, 255);
+        ticket.subject = s;
+        ticket.raw_subject = s;
+        break;
+      }
+      case "comment_value":
+        comment = commentOf(actor, await renderTemplate(a.value, context), actions);
+        continue;
+      default:
+        continue;
+    }
+    changed.add(a.field === "set_tags" || a.field === "current_tags" || a.field === "remove_tags" ? "tags" : a.field);
+  }
+  if (changed.has("tags")) ticket.tags = tags.slice(0, MAX_TAGS);
+  if (changed.has("custom_fields")) {
+    ticket.custom_fields = custom;
+    ticket.fields = custom;
+  }
+  if (comment) changed.add("comment");
+  return { result: { ticket, ...(comment ? { comment } : {}), changed_fields: [...changed] } };
+}
+
+// ---- writes
+
+/** Refuses a macro beyond the limit of its audience's kind (422). */
+async function withinLimit(ctx: RequestContext, audience: MacroAudience): Promise<void> {
+  const personal = audience.kind === "user";
+  const n = await repo.countMacros(ctx.tx, personal ? audience.userId : undefined);
+  const max = personal ? MAX_PERSONAL_MACROS : MAX_SHARED_MACROS;
+  if (n >= max) throw invalid("restriction", personal ? `Macros: at most ${max} personal macros each; delete some first` : `Macros: at most ${max} shared macros in an account; delete some first`, "TooMany");
+}
+
+function title(t: string): string {
+  const s = t.trim();
+  const n = [...s].length;
+  if (n < 1 || n > 255) throw invalid("title", "Title: must be 1 to 255 characters");
+  return s;
+}
+
+/** Who a restriction as sent is for, checked: another person's id, or a group missing in the tenant, answers 422; a shared one by a non-admin 403. */
+async function audienceFor(ctx: RequestContext, actor: UserActor, r: RestrictionInput): Promise<MacroAudience> {
+  if (r === null) {
+    if (!macroPolicy.write(actor, { kind: "everyone" })) throw forbidden("Only owners and admins share macros.");
+    return { kind: "everyone" };
+  }
+  if (r.type === "User") {
+    if (r.id !== actor.niceId) throw invalid("restriction", "Restriction: a personal macro belongs to the person who makes it (their own id)");
+    return { kind: "user", userId: actor.userId };
+  }
+  if (!macroPolicy.write(actor, { kind: "group", groupId: NO_ID })) throw forbidden("Only owners and admins share macros.");
+  const g = await resolveGroup(ctx, r.id).catch(() => undefined);
+  if (!g) throw invalid("restriction", "Restriction: group not found");
+  return { kind: "group", groupId: g.id };
+}
+
+export async function createMacro(ctx: RequestContext, input: MacroInput): Promise<MacroView> {
+  const actor = requireUse(ctx);
+  if (input.title === undefined) throw invalid("title", "Title: cannot be blank");
+  const t = title(input.title);
+  const audience = await audienceFor(ctx, actor, input.restriction === undefined ? { type: "User", id: actor.niceId } : input.restriction);
+  if (input.actions === undefined) throw invalid("actions", "Actions: a macro needs at least one action");
+  const actions = await actionsFor(ctx, input.actions);
+  await withinLimit(ctx, audience);
+  const id = crypto.randomUUID();
+  const admin = isAdmin(actor.role);
+  const position = input.position ?? Math.min((await repo.lastPosition(ctx.tx, actor.userId, admin ? [] : await groupIdsOfUser(ctx, actor.userId), admin)) + 1, 10_000);
+  const description = input.description?.trim() || null;
+  const niceId = await repo.insertMacro(ctx.tx, {
+    id,
+    created_by: actor.userId,
+    user_id: audience.kind === "user" ? audience.userId : null,
+    group_id: audience.kind === "group" ? audience.groupId : null,
+    title_sealed: ctx.sealer.seal(t, ref(id, "title")),
+    description_sealed: description ? ctx.sealer.seal(description, ref(id, "description")) : null,
+    actions_sealed: ctx.sealer.sealJson(actions, ref(id, "actions")),
+    active: input.active ?? true,
+    position,
+  });
+  audit(ctx, { action: "macro.created", resourceType: "macro", resourceId: niceId });
+  return present(ctx, actor, (await repo.findMacro(ctx.tx, niceId))!);
+}
+
+export async function updateMacro(ctx: RequestContext, niceId: number, input: MacroInput): Promise<MacroView> {
+  const actor = requireUse(ctx);
+  const m = await visible(ctx, actor, niceId);
+  if (!macroPolicy.write(actor, audienceOf(m))) throw forbidden("Only owners and admins change shared macros.");
+  const patch: repo.MacroPatch = {};
+  if (input.title !== undefined) patch.title_sealed = ctx.sealer.seal(title(input.title), ref(m.id, "title"));
+  if (input.restriction !== undefined) {
+    const audience = await audienceFor(ctx, actor, input.restriction);
+    const before = audienceOf(m);
+    if ((audience.kind === "user") !== (before.kind === "user")) await withinLimit(ctx, audience);
+    patch.user_id = audience.kind === "user" ? audience.userId : null;
+    patch.group_id = audience.kind === "group" ? audience.groupId : null;
+  }
+  if (input.actions !== undefined) patch.actions_sealed = ctx.sealer.sealJson(await actionsFor(ctx, input.actions), ref(m.id, "actions"));
+  if (input.active !== undefined) patch.active = input.active;
+  if (input.position !== undefined) patch.position = input.position;
+  if (input.description !== undefined) {
+    const d = input.description?.trim() || null;
+    patch.description_sealed = d ? ctx.sealer.seal(d, ref(m.id, "description")) : null;
+  }
+  if (Object.keys(patch).length) {
+    await repo.updateMacro(ctx.tx, m.id, patch);
+    audit(ctx, { action: "macro.updated", resourceType: "macro", resourceId: niceId });
+  }
+  return present(ctx, actor, (await repo.findMacro(ctx.tx, niceId))!);
+}
+
+export async function deleteMacro(ctx: RequestContext, niceId: number): Promise<void> {
+  const actor = requireUse(ctx);
+  const m = await visible(ctx, actor, niceId);
+  if (!macroPolicy.write(actor, audienceOf(m))) throw forbidden("Only owners and admins delete shared macros.");
+  await repo.deleteMacro(ctx.tx, m.id);
+  audit(ctx, { action: "macro.deleted", resourceType: "macro", resourceId: niceId });
+}
