@@ -203,4 +203,6 @@ export const KEYS = {
   lists: ["tickets"] as const,
   savedViews: ["saved-views"] as const,
   savedView: (id: number) => ["saved-views", "one", id] as const,
+  macros: ["macros"] as const,
+  activeMacros: ["macros", "active"] as const,
 };

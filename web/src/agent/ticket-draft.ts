@@ -11,6 +11,8 @@ export type Draft = {
   body: string;
   isPublic: boolean;
   status?: Status;
+  /** A new subject (a macro sets it; the page has no box for it). */
+  subject?: string;
   priority?: Priority | null;
   type?: TicketType | null;
   assignee?: number | null;
@@ -49,6 +51,7 @@ export function changeOf(draft: Draft, ticket: Ticket, fields: readonly TicketFi
   const now = shown(draft, ticket);
   const status = opts.solve ? "solved" : now.status;
   if (status !== ticket.status) change.status = status;
+  if (draft.subject !== undefined && draft.subject !== ticket.subject) change.subject = draft.subject;
   if (now.priority !== ticket.priority) change.priority = now.priority;
   if (now.type !== ticket.type) change.type = now.type;
   if (now.assignee !== ticket.assignee_id) change.assignee_id = now.assignee;
@@ -66,3 +69,4 @@ export function changeOf(draft: Draft, ticket: Ticket, fields: readonly TicketFi
 export function changedProperties(change: NonNullable<TicketChange>): Array<keyof NonNullable<TicketChange>> {
   return (Object.keys(change) as Array<keyof NonNullable<TicketChange>>).filter((k) => k !== "comment");
 }
+

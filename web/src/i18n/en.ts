@@ -21,6 +21,7 @@ import { enRedaction } from "./en-redaction.ts";
 import { enMerge } from "./en-merge.ts";
 import { enViews } from "./en-views.ts";
 import { enSatisfaction } from "./en-satisfaction.ts";
+import { enMacros } from "./en-macros.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -51,6 +52,7 @@ export const en = {
   ...enMerge,
   ...enViews,
   ...enSatisfaction,
+  ...enMacros,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
