@@ -13,6 +13,8 @@ import { RequesterPanel } from "./RequesterPanel.tsx";
 import { SatisfactionBadge, showsSatisfaction } from "./SatisfactionBadge.tsx";
 import { satisfactionOf } from "../satisfaction.ts";
 import { changedProperties, changeOf, emptyDraft, shown, type Draft } from "./ticket-draft.ts";
+import { withMacro } from "./macro-draft.ts";
+import { MacroPicker } from "./MacroPicker.tsx";
 import { TicketConversation } from "./TicketConversation.tsx";
 import { TicketHistory } from "./TicketHistory.tsx";
 import { TicketProperties } from "./TicketProperties.tsx";
@@ -23,6 +25,7 @@ const FORM_ID = "ticket-update";
 /** How the "unsaved changes" line names each property. */
 const PROPERTY_LABEL: Partial<Record<keyof NonNullable<TicketChange>, MessageKey>> = {
   status: "ticket.status",
+  subject: "macros.field.subject",
   priority: "ticket.priority",
   type: "props.type",
   assignee_id: "props.assignee",
@@ -56,6 +59,8 @@ export function TicketPage(props: { id: number }) {
   const [busy, setBusy] = useState(false);
   const [files, setFiles] = useState<PickedFile[]>([]);
   const [deleting, setDeleting] = useState(false);
+  // The form as it was before each macro applied since the last save, latest last ("Undo macro").
+  const [beforeMacros, setBeforeMacros] = useState<Array<{ title: string; draft: Draft }>>([]);
   const edit = (change: Partial<Draft>) => {
     setSaved(null);
     setDraft((d) => ({ ...d, ...change }));
@@ -79,6 +84,7 @@ export function TicketPage(props: { id: number }) {
       await ok(client.PUT("/api/v2/tickets/{id}", { params: { path: { id: props.id } }, body: { ticket: { ...change, safe_update: true, updated_stamp: ticket.updated_at } } }));
       await invalidate(KEYS.ticket(props.id));
       setDraft(done);
+      setBeforeMacros([]);
       if (change.comment) setFiles(withoutSent(sent));
       refreshCounts();
       setSaved(t("ticket.saved"));
@@ -306,6 +312,35 @@ export function TicketPage(props: { id: number }) {
               ) : (
                 <p className="muted">{t("ticket.notesOnly")}</p>
               )}
+              <div className="macro-bar">
+                <MacroPicker
+                  ticketId={ticket.id}
+                  disabled={busy}
+                  onApplied={(m, applied) => {
+                    setBeforeMacros((b) => [...b, { title: m.title, draft }]);
+                    edit(withMacro(draft, ticket, applied, m.actions));
+                    document.getElementById("comment-body")?.focus();
+                  }}
+                />
+                {beforeMacros.length ? (
+                  <p className="macro-applied">
+                    <span role="status">{t("macros.applied", { title: beforeMacros[beforeMacros.length - 1]!.title })}</span>{" "}
+                    <button
+                      type="button"
+                      className="secondary small"
+                      onClick={() => {
+                        const last = beforeMacros[beforeMacros.length - 1]!;
+                        setBeforeMacros((b) => b.slice(0, -1));
+                        setSaved(null);
+                        setDraft(last.draft);
+                      }}
+                    >
+                      {t("macros.undo")}
+                    </button>
+                  </p>
+                ) : null}
+                {draft.subject !== undefined && draft.subject !== ticket.subject ? <p className="muted">{t("macros.newSubject", { subject: draft.subject })}</p> : null}
+              </div>
               <Field id="comment-body" label={draft.isPublic ? t("ticket.replyLabel") : t("ticket.noteLabel")} help={draft.isPublic ? undefined : t("ticket.noteHint")}>
                 <textarea value={draft.body} onChange={(e) => edit({ body: e.target.value })} rows={5} />
               </Field>
