@@ -13,6 +13,7 @@ import { asCount, countViews, loadActiveViews } from "./views.ts";
 import { NewTicket } from "./NewTicket.tsx";
 import { DeletedTicketsPage } from "./DeletedTickets.tsx";
 import { DevicesPage } from "./DevicesPage.tsx";
+import { MacrosPage } from "./MacrosPage.tsx";
 import { SearchBox } from "./SearchBox.tsx";
 import { searchSource, TicketList, type ListState } from "./TicketList.tsx";
 import { TicketPage } from "./TicketPage.tsx";
@@ -74,6 +75,7 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
     );
   } else if (path === "/agent/tickets/new" && props.abilities.can_create_tickets) content = <NewTicket />;
   else if (path === "/agent/deleted-tickets" && props.abilities.can_delete_tickets) content = <DeletedTicketsPage key={query.get("deleted") ?? ""} />;
+  else if (path === "/agent/macros") content = <MacrosPage />;
   else if (path === "/agent/devices") content = <DevicesPage me={props.me} />;
   else if (route) content = <TicketPage key={route[1]} id={Number(route[1])} />;
   else if (path === "/agent/security")
@@ -124,6 +126,11 @@ function WorkspaceShell(props: { me: User; abilities: Abilities; onSignOut: () =
                 </Link>
               </li>
             ))}
+            <li>
+              <Link to="/agent/macros" aria-current={path === "/agent/macros" ? "page" : undefined}>
+                <span>{t("macros.nav")}</span>
+              </Link>
+            </li>
             {props.abilities.can_delete_tickets ? (
               <li>
                 <Link to="/agent/deleted-tickets" aria-current={path === "/agent/deleted-tickets" ? "page" : undefined}>
