@@ -324,7 +324,7 @@ export function TicketPage(props: { id: number }) {
                 />
                 {beforeMacros.length ? (
                   <p className="macro-applied">
-                    <span role="status">{t("macros.applied", { title: beforeMacros[beforeMacros.length - 1]!.title })}</span>{" "}
+                    <span role="status">{t("macros.applied", { title: beforeMacros[beforeMacros.length - 1]!.title })}</span>
                     <button
                       type="button"
                       className="secondary small"
