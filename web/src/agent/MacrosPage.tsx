@@ -132,8 +132,8 @@ export function MacrosPage() {
                     {m.title}
                     {m.description ? <span className="muted macro-description">{m.description}</span> : null}
                   </th>
-                  <td>{audienceText(m.restriction, pickers)}</td>
-                  <td>{m.active ? t("macros.yes") : t("macros.no")}</td>
+                  <td data-label={t("macros.col.audience")}>{audienceText(m.restriction, pickers)}</td>
+                  <td data-label={t("macros.col.active")}>{m.active ? t("macros.yes") : t("macros.no")}</td>
                   <td className="row-actions">
                     {changeable && mode.kind === "list" ? (
                       <>
