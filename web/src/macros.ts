@@ -6,7 +6,7 @@ import type { Abilities, Ticket } from "./api-schema.ts";
  * ticket with one click. The shapes the server answers and the calls the workspace makes.
  *
  * The routes are typed here by hand, as the server documents them (`macros`, `macros/active`,
- * `macros/{id}`, `tickets/{ticket_id}/macros/{id}/apply`); the calls go through the same client
+ * `macros/{id}`, `tickets/{id}/macros/{macro_id}/apply`); the calls go through the same client
  * (the session cookie, the CSRF token, the 401 handling) as every other call.
  */
 
@@ -95,7 +95,7 @@ export async function deleteMacro(id: number): Promise<void> {
 
 /** The macro applied to a ticket as the server renders it (placeholders filled); nothing is saved. */
 export async function applyMacro(ticketId: number, macroId: number, signal?: AbortSignal): Promise<MacroApplied> {
-  const r = (await ok(loose.GET("/api/v2/tickets/{ticket_id}/macros/{id}/apply", { params: { path: { ticket_id: ticketId, id: macroId } }, ...opt(signal) }))) as { result: MacroApplied };
+  const r = (await ok(loose.GET("/api/v2/tickets/{id}/macros/{macro_id}/apply", { params: { path: { id: ticketId, macro_id: macroId } }, ...opt(signal) }))) as { result: MacroApplied };
   return r.result;
 }
 
@@ -113,7 +113,8 @@ export function actionErrors(err: unknown): Record<number, string> {
     const m = /^(?:macro\.)?actions\[(\d+)\]/.exec(field);
     const text = list[0]?.description;
     if (!m || !text) continue;
-    const own = text.startsWith(`${field}: `) ? text.slice(field.length + 2) : text;
+    // The row shows its field already: "actions[0]: comment_value: does not parse" reads "Does not parse".
+    const own = (text.startsWith(`${field}: `) ? text.slice(field.length + 2) : text).replace(/^(?:custom_fields_\d+|[a-z_]+): /, "");
     out[Number(m[1])] = own.charAt(0).toUpperCase() + own.slice(1);
   }
   return out;

@@ -277,7 +277,16 @@ function MacroEditor(props: { macro: Macro | null; onDone: (message: string | nu
       </Field>
       {choosesAudience ? <AudienceField value={audience} onChange={setAudience} error={audienceError} /> : null}
       <CheckField id="macro-active" label={t("macros.field.active")} checked={active} onChange={setActive} help={t("macros.activeHelp")} />
-      <ActionRows rows={actions} fields={fields} errors={rowErrors} onChange={setActions} />
+      <ActionRows
+        rows={actions}
+        fields={fields}
+        errors={rowErrors}
+        onChange={(rows) => {
+          // The server's word on the rows was about them as they were: a change starts afresh.
+          setActions(rows);
+          if (Object.keys(rowErrors).length) setError(null);
+        }}
+      />
       {actionsError ? <p className="error">{actionsError}</p> : null}
       <ErrorText text={general} />
       <p className="actions">
