@@ -171,14 +171,17 @@ async function actionsFor(ctx: RequestContext, list: readonly ActionInput[]): Pr
     const fail = (description: string, error = "InvalidValue") => {
       problems[at] = [{ description: `${at}: ${description}`, error }];
     };
-    if (seen.has(a.field)) {
-      fail(`the field ${a.field.slice(0, 64)} is set twice (each field at most once)`, "Duplicate");
+    // A custom field's id in one spelling (custom_fields_07 is custom_fields_7): each field once.
+    const custom = CUSTOM.exec(a.field);
+    const field = custom ? `custom_fields_${Number(custom[1])}` : a.field;
+    if (seen.has(field)) {
+      fail(`the field ${field.slice(0, 64)} is set twice (each field at most once)`, "Duplicate");
       continue;
     }
-    seen.add(a.field);
-    const r = await checkAction(ctx, a.field, a.value);
+    seen.add(field);
+    const r = await checkAction(ctx, field, a.value);
     if ("problem" in r) fail(r.problem);
-    else out.push({ field: a.field, value: r.value });
+    else out.push({ field, value: r.value });
   }
   if (Object.keys(problems).length) throw new AppError("RecordInvalid", { details: problems });
   return out;
