@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, endUserWithPassword, type Session } from "./support/people.ts";
+import { unzip } from "./support/zip.ts";
 
 /**
  * Macros under attack, over real HTTP: other tenants' and other people's ids on every route, agents
@@ -40,7 +41,7 @@ const create = (macro: Record<string, unknown>, who?: As) => a.api("POST", "/api
 const close = [{ field: "status", value: "solved" }];
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ env: { VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
   a = await buildTenant(t, "macatk");
   b = await buildTenant(t, "macatkb");
   const mk = async (role: "admin" | "agent" | "light-agent", name: string) => {
@@ -333,6 +334,13 @@ describe("who reaches macros", () => {
     }
   });
 
+  it("keeps a light agent's reply internal, from their own macro that says public too", async () => {
+    const m = (await ok(create({ title: "Loud", actions: [{ field: "comment_value", value: "Hello" }, { field: "comment_mode_is_public", value: "true" }] }, light), 201)).macro.id;
+    expect((await ok(a.api("GET", `/api/v2/tickets/${tkIn}/macros/${m}/apply.json`, undefined, light))).result.comment.public).toBe(false);
+    expect((await ok(a.api("GET", `/api/v2/macros/${m}/apply.json`, undefined, light))).result.comment.public).toBe(false);
+    await ok(create({ title: "x", restriction: null, actions: close }, light), 403);
+  });
+
   it("lets tickets:read read and apply but not write; users:read and organizations:read reach no macro nor ticket", async () => {
     const m = (await ok(create({ title: "Scoped", restriction: null, actions: [{ field: "comment_value", value: "{{ticket.requester.email}}" }] }), 201)).macro.id;
     const token = async (scopes: string[]) => ({ email: a.ownerEmail, token: (await ok(a.api("POST", "/api/v2/api_tokens.json", { api_token: { name: scopes.join(" "), scopes } }), 201)).api_token.token as string });
@@ -361,5 +369,30 @@ describe("who reaches macros", () => {
     const applied = await t.request({ method: "GET", path: `/api/v2/tickets/${tkIn}/macros/${m}/apply.json`, host: a.host, headers });
     expect((applied.body as any).result.comment.body).toBe(`${a.origin}/agent/tickets/${tkIn}`);
     expect(applied.text).not.toContain("evil.example");
+  });
+});
+
+describe("a person's data", () => {
+  it("holds a staff member's personal macros in their data export (title, description, actions), not the shared ones they made", async () => {
+    const who = await buildUser(t, a, "admin", "Xena Export");
+    const as = { email: who.email, token: who.token! };
+    const mine = (await ok(create({ title: "Zqx personal macro", description: "Zqx notes", actions: [{ field: "comment_value", value: "Zqx reply {{ticket.id}}" }] }, as), 201)).macro;
+    await ok(create({ title: "Zqx shared macro", restriction: null, actions: close }, as), 201);
+    const created = await ok(a.api("POST", `/api/v2/users/${who.id}/data_exports.json`), 202);
+    let e: any;
+    for (let i = 0; ; i++) {
+      e = (await ok(a.api("GET", `/api/v2/data_exports/${created.data_export.id}.json`))).data_export;
+      if (e.status !== "queued" && e.status !== "working") break;
+      if (i > 2000) throw new Error("export still running");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(e.status).toBe("ready");
+    const u = new URL(e.download_url);
+    const auth = { authorization: "Basic " + Buffer.from(`${a.ownerEmail}/token:${a.ownerToken}`).toString("base64") };
+    const files = await unzip((await t.request({ method: "GET", path: u.pathname + u.search, host: a.host, headers: auth })).raw);
+    expect(JSON.parse(files.get("manifest.json")!.toString()).counts).toMatchObject({ macros: 1 });
+    const macros = JSON.parse(files.get("macros.json")!.toString());
+    expect(macros).toEqual([{ id: mine.id, title: "Zqx personal macro", description: "Zqx notes", active: true, actions: [{ field: "comment_value", value: "Zqx reply {{ticket.id}}" }], created_at: mine.created_at, updated_at: mine.updated_at }]);
+    expect(files.get("macros.csv")!.toString()).toContain("Zqx personal macro");
   });
 });

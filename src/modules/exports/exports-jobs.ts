@@ -17,6 +17,7 @@ import { conversationForAccess } from "../tickets/requests-service.ts";
 import { listTickets, unrestrictedRequester } from "../tickets/tickets-service.ts";
 import { contactsByIds, currentStaffActor, listUsers } from "../users/users-service.ts";
 import { personalViewsForExport } from "../views/views-service.ts";
+import { personalMacrosForExport } from "../macros/macros-service.ts";
 import { ratingsForExport } from "../tickets/satisfaction-service.ts";
 import { exportReadyMail } from "./exports-mail.ts";
 import { EXPORT_HOURS, EXPORT_JOB, type ExportJobInput, type Params } from "./exports-service.ts";
@@ -121,7 +122,7 @@ async function buildPersonExport(deps: Deps, sealer: BlobSealer, tenantId: strin
     const personal = await personalDataOf(ctx, userId);
     const conversation = await conversationForAccess(ctx, userId, { internal });
     const files = await attachmentsForExport(deps, ctx, conversation.comments.map((c) => c.internal_id));
-    return { personal, conversation, files, views: await personalViewsForExport(ctx, userId), satisfaction_ratings: await ratingsForExport(ctx, userId), team: await teamName(ctx) };
+    return { personal, conversation, files, views: await personalViewsForExport(ctx, userId), macros: await personalMacrosForExport(ctx, userId), satisfaction_ratings: await ratingsForExport(ctx, userId), team: await teamName(ctx) };
   });
   const { personal, conversation } = data;
   const commentNice = new Map(conversation.comments.map((c) => [c.internal_id, { id: c.id, ticket_id: c.ticket_id }]));
@@ -146,6 +147,7 @@ async function buildPersonExport(deps: Deps, sealer: BlobSealer, tenantId: strin
     sign_in_links: personal.sign_in_links,
     passkeys: personal.passkeys,
     views: data.views,
+    macros: data.macros,
     satisfaction_ratings: data.satisfaction_ratings,
     attachments,
   };

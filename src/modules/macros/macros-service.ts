@@ -221,6 +221,22 @@ export async function showMacro(ctx: RequestContext, niceId: number): Promise<Ma
   return present(ctx, actor, await visible(ctx, actor, niceId));
 }
 
+/**
+ * A person's personal macros as their data export holds them (right of access): what they named
+ * them and the changes and reply they saved. Shared macros belong to the account, not to whoever made them.
+ */
+export async function personalMacrosForExport(ctx: RequestContext, userId: string) {
+  return (await repo.personalMacros(ctx.tx, userId)).map((m) => ({
+    id: m.nice_id,
+    title: ctx.sealer.open(m.title_sealed, ref(m.id, "title")),
+    description: m.description_sealed ? ctx.sealer.open(m.description_sealed, ref(m.id, "description")) : null,
+    active: m.active,
+    actions: actionsOf(ctx, m),
+    created_at: m.created_at.toISOString(),
+    updated_at: m.updated_at.toISOString(),
+  }));
+}
+
 // ---- applying
 
 type Comment = { body: string; html_body: string; public: boolean };
