@@ -396,3 +396,29 @@ describe("a person's data", () => {
     expect(files.get("macros.csv")!.toString()).toContain("Zqx personal macro");
   });
 });
+
+describe("limits at once", () => {
+  it("keeps the account within the shared limit when creates and personal-to-shared moves come at once", async () => {
+    const fill = (n: number) =>
+      t.db.tenant(a.tenantId, async (tx) => {
+        const user = (await sql<{ id: string }>`SELECT id FROM users WHERE nice_id = ${admin.id}`.execute(tx.db)).rows[0]!.id;
+        await sql`INSERT INTO macros (tenant_id, id, nice_id, created_by, user_id, title_sealed, actions_sealed, position)
+          SELECT ${a.tenantId}, gen_random_uuid(), vd_next_id('macros'), ${user}, NULL, '\\x01'::bytea, '\\x01'::bytea, 0 FROM generate_series(1, ${n})`.execute(tx.db);
+      });
+    const shared = () => t.db.tenant(a.tenantId, async (tx) => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM macros WHERE user_id IS NULL`.execute(tx.db)).rows[0]!.n));
+    try {
+      await fill(1_000 - (await shared()) - 6);
+      const personal = [];
+      for (let i = 0; i < 6; i++) personal.push((await ok(create({ title: `Move ${i}`, actions: close }, admin), 201)).macro.id);
+      const burst = await Promise.all([
+        ...Array.from({ length: 6 }, (_, i) => create({ title: `Shared at once ${i}`, restriction: null, actions: close }, admin)),
+        ...personal.map((id) => a.api("PUT", `/api/v2/macros/${id}.json`, { macro: { restriction: null } }, admin)),
+      ]);
+      expect(burst.every((x) => [200, 201, 422].includes(x.status)), burst.map((x) => x.status).join()).toBe(true);
+      expect(burst.filter((x) => x.status < 300)).toHaveLength(6);
+      expect(await shared()).toBe(1_000);
+    } finally {
+      await t.db.tenant(a.tenantId, (tx) => sql`DELETE FROM macros WHERE title_sealed = '\\x01'::bytea`.execute(tx.db));
+    }
+  });
+});
