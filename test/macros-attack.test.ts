@@ -339,6 +339,15 @@ describe("who reaches macros", () => {
     expect((await ok(a.api("GET", `/api/v2/tickets/${tkIn}/macros/${m}/apply.json`, undefined, light))).result.comment.public).toBe(false);
     expect((await ok(a.api("GET", `/api/v2/macros/${m}/apply.json`, undefined, light))).result.comment.public).toBe(false);
     await ok(create({ title: "x", restriction: null, actions: close }, light), 403);
+    // An agent whose custom role writes internal notes only: the same.
+    const role = await ok(a.api("POST", "/api/v2/custom_roles.json", { custom_role: { name: "Notes only", configuration: { ticket_access: "all", ticket_comment_access: "internal" } } }), 201);
+    const quiet = await buildUser(t, a, "agent", "Quinn Quiet");
+    await ok(a.api("PUT", `/api/v2/users/${quiet.id}.json`, { user: { custom_role_id: role.custom_role.id } }));
+    const q = { email: quiet.email, token: await createTokenFor(t, a, quiet.id) };
+    expect((await ok(a.api("GET", `/api/v2/tickets/${tkIn}/macros/${m}/apply.json`, undefined, light))).result.comment.public).toBe(false);
+    const shared = (await ok(create({ title: "Public reply", restriction: null, actions: [{ field: "comment_value", value: "Hello" }] }), 201)).macro.id;
+    expect((await ok(a.api("GET", `/api/v2/tickets/${tkIn}/macros/${shared}/apply.json`, undefined, q))).result.comment.public).toBe(false);
+    expect((await ok(a.api("GET", `/api/v2/macros/${shared}/apply.json`, undefined, q))).result.comment.public).toBe(false);
   });
 
   it("lets tickets:read read and apply but not write; users:read and organizations:read reach no macro nor ticket", async () => {
