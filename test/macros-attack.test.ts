@@ -431,3 +431,24 @@ describe("limits at once", () => {
     }
   });
 });
+
+describe("custom fields the caller may not edit", () => {
+  it("refuses a field read-only or hidden for the author's role, even to clear it; applying and showing leave such a field out", async () => {
+    const ro = (await ok(a.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Risk note", permissions: [{ role_id: 2, access: "read_only" }] } }), 201)).ticket_field.id;
+    const hidden = (await ok(a.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Fraud flag", permissions: [{ role_id: 2, access: "hidden" }] } }), 201)).ticket_field.id;
+    const before = await macroRows(a.tenantId);
+    for (const [f, value] of [[ro, "x"], [ro, ""], [ro, null], [hidden, "x"], [hidden, ""]] as const) {
+      const r = await create({ title: "field", actions: [{ field: `custom_fields_${f}`, value }] }, agent2);
+      expect(r.status, `${f}=${JSON.stringify(value)} ${r.text}`).toBe(422);
+      expect(r.text).not.toContain("Fraud flag");
+    }
+    expect(await macroRows(a.tenantId)).toBe(before);
+    // An admin's shared macro setting both: an agent's apply and effect leave them out.
+    const m = (await ok(create({ title: "Flags", restriction: null, actions: [{ field: `custom_fields_${ro}`, value: "high" }, { field: `custom_fields_${hidden}`, value: "secret-flag" }, { field: "status", value: "open" }] }), 201)).macro.id;
+    const applied = await ok(a.api("GET", `/api/v2/tickets/${tkIn}/macros/${m}/apply.json`, undefined, agent2));
+    expect(applied.result.changed_fields).toEqual(["status"]);
+    expect(JSON.stringify(applied.result.ticket.custom_fields)).not.toContain("secret-flag");
+    const effect = await ok(a.api("GET", `/api/v2/macros/${m}/apply.json`, undefined, agent2));
+    expect(effect.result.ticket).toEqual({ status: "open" });
+  });
+});

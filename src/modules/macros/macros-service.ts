@@ -7,8 +7,8 @@ import { lineText, longText, tag } from "../../platform/schemas.ts";
 import { audit } from "../audit/audit-service.ts";
 import { groupIdsOfUser, presentGroupsByIds, resolveGroup } from "../groups/groups-service.ts";
 import { presentOrgsByIds } from "../organizations/organizations-service.ts";
-import { loadFields } from "../tickets/field-defs.ts";
-import { commentBodies } from "../tickets/tickets-fns.ts";
+import { loadFields, readerOf } from "../tickets/field-defs.ts";
+import { commentBodies, fieldAccess } from "../tickets/tickets-fns.ts";
 import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { mergeCustomFields, showTicket } from "../tickets/tickets-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
@@ -90,10 +90,15 @@ function tagWords(v: string): string[] | undefined {
 const CUSTOM = /^custom_fields_(\d{1,16})$/;
 const FIELD_NAMES = ["status", "priority", "type", "assignee_id", "group_id", "set_tags", "current_tags", "remove_tags", "subject", "comment_value", "comment_mode_is_public", "custom_fields_<field id>"];
 
-/** A custom field's value as the ticket API takes it: "true"/"false" for a checkbox. */
+/**
+ * A custom field's value as the ticket API takes it: "true"/"false" for a checkbox. A field the
+ * caller may not edit (read-only or hidden for their role) is refused whatever the value, clearing
+ * included (the ticket API checks only a change from the ticket's value).
+ */
 async function customValue(ctx: RequestContext, fieldId: number, value: string) {
   const { defs } = await loadFields(ctx);
   const def = defs.get(fieldId);
+  if (def && fieldAccess(def, readerOf(ctx)) !== "edit") throw invalid(`custom_fields.${fieldId}`, "is not an active ticket field you may edit");
   const v = def?.type === "checkbox" && (value === "true" || value === "false") ? value === "true" : value;
   const r = await mergeCustomFields(ctx, {}, [{ id: fieldId, value: v }]);
   return r.values[String(fieldId)] ?? null;
@@ -261,8 +266,11 @@ export async function macroEffect(ctx: RequestContext, niceId: number) {
   for (const a of actions) {
     const custom = CUSTOM.exec(a.field);
     if (custom) {
+      // A field deleted, deactivated or not the caller's to edit is left out (as when applied to a ticket).
+      const value = await customValue(ctx, Number(custom[1]), a.value).catch(() => undefined);
+      if (value === undefined) continue;
       const list = (ticket.custom_fields ??= []) as Array<{ id: number; value: unknown }>;
-      list.push({ id: Number(custom[1]), value: await customValue(ctx, Number(custom[1]), a.value).catch(() => a.value) });
+      list.push({ id: Number(custom[1]), value });
       continue;
     }
     switch (a.field) {
