@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
-import { asSession, endUserWithPassword, type Session } from "./support/people.ts";
+import { asSession, endUserWithPassword, staffWithPassword, type Session } from "./support/people.ts";
 import { unzip } from "./support/zip.ts";
 
 /**
@@ -450,5 +450,20 @@ describe("custom fields the caller may not edit", () => {
     expect(JSON.stringify(applied.result.ticket.custom_fields)).not.toContain("secret-flag");
     const effect = await ok(a.api("GET", `/api/v2/macros/${m}/apply.json`, undefined, agent2));
     expect(effect.result.ticket).toEqual({ status: "open" });
+  });
+});
+
+describe("a staff session", () => {
+  it("writes macros only with its CSRF token, and applies them (a read) without one", async () => {
+    const staff = await staffWithPassword(t, a, "admin");
+    const before = await macroRows(a.tenantId);
+    const raw = (method: string, path: string, body?: unknown) => t.request({ method, path, host: a.host, headers: { cookie: staff.session.cookie }, body });
+    expect((await raw("POST", "/api/v2/macros.json", { macro: { title: "No token", restriction: null, actions: close } })).status).toBe(403);
+    expect(await macroRows(a.tenantId)).toBe(before);
+    const m = (await ok(asSession(t, a, staff.session, "POST", "/api/v2/macros.json", { macro: { title: "With token", actions: close } }), 201)).macro.id;
+    expect((await raw("PUT", `/api/v2/macros/${m}.json`, { macro: { restriction: null } })).status).toBe(403);
+    expect((await raw("DELETE", `/api/v2/macros/${m}.json`)).status).toBe(403);
+    expect((await raw("GET", `/api/v2/tickets/${tkIn}/macros/${m}/apply.json`)).status).toBe(200);
+    expect((await ok(asSession(t, a, staff.session, "GET", `/api/v2/macros/${m}.json`))).macro.restriction).toEqual({ type: "User", id: staff.id });
   });
 });
