@@ -305,9 +305,12 @@ describe("applying", () => {
     await ok(a.api("DELETE", `/api/v2/macros/${s.id}.json`), 204);
   });
 
-  it("makes a light agent's reply internal whatever the macro says", async () => {
+  it("makes a light agent's reply internal whatever the macro says, and gives them the reply alone (the update would refuse the rest)", async () => {
+    const before = (await ok(a.api("GET", `/api/v2/tickets/${tk1}.json`))).ticket;
     const r = await ok(a.api("GET", `/api/v2/tickets/${tk1}/macros/${m.id}/apply.json`, undefined, light));
     expect(r.result.comment.public).toBe(false);
+    expect(r.result.changed_fields).toEqual(["comment"]);
+    expect([r.result.ticket.status, r.result.ticket.assignee_id, r.result.ticket.tags]).toEqual([before.status, before.assignee_id, before.tags]);
     expect((await ok(a.api("GET", `/api/v2/macros/${m.id}/apply.json`, undefined, light))).result.comment.public).toBe(false);
   });
 

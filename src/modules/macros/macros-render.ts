@@ -24,8 +24,11 @@ const refusingFs: FS = {
 
 /** Longest template liquidjs parses, in characters (a reply's limit and some). */
 const PARSE_LIMIT = 70_000;
-/** Longest a render may take, in milliseconds. */
-const RENDER_LIMIT_MS = 200;
+/**
+ * Longest a render may take, in milliseconds. A macro's placeholders render in well under one; the
+ * bound is for a template written to spin (a loop of millions), which staff can send over and over.
+ */
+const RENDER_LIMIT_MS = 50;
 /** Most memory a render may allocate, as liquidjs counts it (string lengths, array sizes). */
 const MEMORY_LIMIT = 1_000_000;
 /** Longest rendered text kept (a comment's limit). */

@@ -346,7 +346,11 @@ export async function applyMacroToTicket(ctx: RequestContext, ticketNiceId: numb
   let tags = [...view.tags];
   let comment: Comment | undefined;
   let custom = [...view.custom_fields];
+  // Someone who may not change a ticket's properties (a light agent) is given the reply alone: the
+  // update would refuse the rest.
+  const properties = ticketPolicy.editProperties(actor);
   for (const a of actions) {
+    if (!properties && a.field !== "comment_value") continue;
     const cf = CUSTOM.exec(a.field);
     if (cf) {
       const id = Number(cf[1]);
