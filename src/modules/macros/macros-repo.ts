@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { countOwned, seenBy } from "../../platform/db/audience-sql.ts";
 import { ADVISORY_LOCK, type TenantTx } from "../../platform/db/database.ts";
 import type { MacrosTable } from "../../platform/db/schema.ts";
 
@@ -25,14 +26,7 @@ export const personalMacros = (tx: TenantTx, userId: string) => base(tx).where("
  * The macros one person may see (before the policy's check of each): their personal ones, the
  * shared ones for everyone, and group macros (every one for `allGroups`, else their groups' only).
  */
-const visibleTo = (tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean) =>
-  base(tx).where((eb) =>
-    eb.or([
-      eb("v.user_id", "=", userId),
-      eb.and([eb("v.user_id", "is", null), eb("v.group_id", "is", null)]),
-      allGroups ? eb("v.group_id", "is not", null) : groupIds.length ? eb("v.group_id", "in", [...groupIds]) : sql<boolean>`false`,
-    ]),
-  );
+const visibleTo = (tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean) => base(tx).where(seenBy(userId, groupIds, allGroups));
 
 export const visibleMacros = (tx: TenantTx, userId: string, groupIds: readonly string[], allGroups: boolean) => visibleTo(tx, userId, groupIds, allGroups).execute();
 
@@ -53,12 +47,7 @@ export async function lastPosition(tx: TenantTx, userId: string, groupIds: reado
  * Takes the kind's lock until the transaction ends first, so that a count and the insert after it
  * are not interleaved with another's (macros created at once cannot pass the limit together).
  */
-export async function countMacros(tx: TenantTx, userId: string | undefined): Promise<number> {
-  await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.macroLimit}, hashtext(${`${tx.tenantId}:${userId ?? "shared"}`}))`.execute(tx.db);
-  const q = tx.db.selectFrom("macros").select((eb) => eb.fn.countAll<number>().as("n")).where("tenant_id", "=", tx.tenantId);
-  const r = await (userId === undefined ? q.where("user_id", "is", null) : q.where("user_id", "=", userId)).executeTakeFirstOrThrow();
-  return Number(r.n);
-}
+export const countMacros = (tx: TenantTx, userId: string | undefined): Promise<number> => countOwned(tx, "macros", ADVISORY_LOCK.macroLimit, userId);
 
 type Insert = Pick<MacrosTable, "id" | "created_by" | "user_id" | "group_id" | "title_sealed" | "description_sealed" | "actions_sealed" | "position"> & { active: boolean };
 

@@ -1,8 +1,7 @@
 import crypto from "node:crypto";
-import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
+import type { RequestContext, UserActor } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
-import { NO_ID } from "../../platform/db/database.ts";
-import { AppError, forbidden, invalid, notFound, type FieldDetail } from "../../platform/errors.ts";
+import { AppError, invalid, type FieldDetail } from "../../platform/errors.ts";
 import { lineText, longText, tag } from "../../platform/schemas.ts";
 import { audit } from "../audit/audit-service.ts";
 import { groupIdsOfUser, presentGroupsByIds, resolveGroup } from "../groups/groups-service.ts";
@@ -13,7 +12,8 @@ import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { mergeCustomFields, showTicket } from "../tickets/tickets-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import { presentUsersByIds, resolveUser } from "../users/users-service.ts";
-import { macroPolicy, type MacroAudience } from "./macros-policy.ts";
+import { accessMatches, audienceFor as audienceOfInput, audienceOf, requireUse as requireStaff, requireWrite, restrictionOf, seenRows, titleOf, visibleItem, withinLimit as refuseBeyond, type Noun } from "../audience/audience.ts";
+import type { Audience } from "../audience/audience-policy.ts";
 import { MAX_RENDERED, renderTemplate, templateProblem } from "./macros-render.ts";
 import * as repo from "./macros-repo.ts";
 import type { ActionInput, ActionView, MacroInput, MacroView, RestrictionInput } from "./macros-types.ts";
@@ -33,13 +33,10 @@ export const MAX_SHARED_MACROS = 1_000;
 /** Most tags a ticket holds (as the ticket API). */
 const MAX_TAGS = 100;
 
-function requireUse(ctx: RequestContext): UserActor {
-  const a = actorUser(ctx);
-  if (!macroPolicy.use(a)) throw forbidden("Macros are for staff of the agent workspace.");
-  return a;
-}
-
-const audienceOf = (m: repo.MacroRow): MacroAudience => (m.user_id ? { kind: "user", userId: m.user_id } : m.group_id ? { kind: "group", groupId: m.group_id } : { kind: "everyone" });
+const NOUN: Noun = { one: "macro", many: "macros" };
+const requireUse = (ctx: RequestContext): UserActor => requireStaff(ctx, "Macros are for staff of the agent workspace.");
+const audienceFor = (ctx: RequestContext, actor: UserActor, r: RestrictionInput) => audienceOfInput(ctx, actor, r, NOUN);
+const withinLimit = (ctx: RequestContext, audience: Audience) => refuseBeyond(audience, (userId) => repo.countMacros(ctx.tx, userId), { personal: MAX_PERSONAL_MACROS, shared: MAX_SHARED_MACROS }, NOUN);
 
 const actionsOf = (ctx: RequestContext, m: repo.MacroRow): ActionView[] => ctx.sealer.openJson<ActionView[]>(m.actions_sealed, ref(m.id, "actions"));
 
@@ -52,7 +49,7 @@ function present(ctx: RequestContext, actor: UserActor, m: repo.MacroRow): Macro
     active: m.active,
     position: m.position,
     // A personal macro is seen by its owner alone: the caller.
-    restriction: m.user_id ? { type: "User", id: actor.niceId } : m.group_id ? { type: "Group", id: Number(m.group_nice) } : null,
+    restriction: restrictionOf(actor, m),
     actions: actionsOf(ctx, m),
     created_at: m.created_at.toISOString(),
     updated_at: m.updated_at.toISOString(),
@@ -60,13 +57,7 @@ function present(ctx: RequestContext, actor: UserActor, m: repo.MacroRow): Macro
 }
 
 /** A macro the caller sees, or 404 (another tenant's, another person's personal macro, a group's they are not in). */
-async function visible(ctx: RequestContext, actor: UserActor, niceId: number): Promise<repo.MacroRow> {
-  const m = await repo.findMacro(ctx.tx, niceId);
-  if (!m) throw notFound();
-  const groups = m.group_id && !isAdmin(actor.role) ? await groupIdsOfUser(ctx, actor.userId) : [];
-  if (!macroPolicy.sees(actor, audienceOf(m), groups)) throw notFound();
-  return m;
-}
+const visible = async (ctx: RequestContext, actor: UserActor, niceId: number): Promise<repo.MacroRow> => visibleItem(ctx, actor, await repo.findMacro(ctx.tx, niceId));
 
 // ---- actions
 
@@ -197,9 +188,7 @@ async function actionsFor(ctx: RequestContext, list: readonly ActionInput[]): Pr
 export type MacroFilter = { access?: "personal" | "shared" | undefined; active?: boolean | undefined };
 
 async function seenBy(ctx: RequestContext, actor: UserActor): Promise<MacroView[]> {
-  const admin = isAdmin(actor.role);
-  const groups = await groupIdsOfUser(ctx, actor.userId);
-  return (await repo.visibleMacros(ctx.tx, actor.userId, groups, admin)).filter((m) => macroPolicy.sees(actor, audienceOf(m), groups)).map((m) => present(ctx, actor, m));
+  return (await seenRows(ctx, actor, (groups, admin) => repo.visibleMacros(ctx.tx, actor.userId, groups, admin))).map((m) => present(ctx, actor, m));
 }
 
 const byTitle = (a: MacroView, b: MacroView) => a.title.toLowerCase().localeCompare(b.title.toLowerCase(), "en") || a.id - b.id;
@@ -208,7 +197,7 @@ const byTitle = (a: MacroView, b: MacroView) => a.title.toLowerCase().localeComp
 export async function listMacros(ctx: RequestContext, page: { page: number; perPage: number }, filter: MacroFilter) {
   const actor = requireUse(ctx);
   const macros = (await seenBy(ctx, actor))
-    .filter((m) => (filter.access === undefined ? true : filter.access === "personal" ? m.restriction?.type === "User" : m.restriction?.type !== "User"))
+    .filter((m) => accessMatches(filter.access, m.restriction))
     .filter((m) => filter.active === undefined || m.active === filter.active);
   macros.sort((a, b) => a.position - b.position || byTitle(a, b));
   const from = (page.page - 1) * page.perPage;
@@ -409,41 +398,10 @@ export async function applyMacroToTicket(ctx: RequestContext, ticketNiceId: numb
 
 // ---- writes
 
-/** Refuses a macro beyond the limit of its audience's kind (422). */
-async function withinLimit(ctx: RequestContext, audience: MacroAudience): Promise<void> {
-  const personal = audience.kind === "user";
-  const n = await repo.countMacros(ctx.tx, personal ? audience.userId : undefined);
-  const max = personal ? MAX_PERSONAL_MACROS : MAX_SHARED_MACROS;
-  if (n >= max) throw invalid("restriction", personal ? `Macros: at most ${max} personal macros each; delete some first` : `Macros: at most ${max} shared macros in an account; delete some first`, "TooMany");
-}
-
-function title(t: string): string {
-  const s = t.trim();
-  const n = [...s].length;
-  if (n < 1 || n > 255) throw invalid("title", "Title: must be 1 to 255 characters");
-  return s;
-}
-
-/** Who a restriction as sent is for, checked: another person's id, or a group missing in the tenant, answers 422; a shared one by a non-admin 403. */
-async function audienceFor(ctx: RequestContext, actor: UserActor, r: RestrictionInput): Promise<MacroAudience> {
-  if (r === null) {
-    if (!macroPolicy.write(actor, { kind: "everyone" })) throw forbidden("Only owners and admins share macros.");
-    return { kind: "everyone" };
-  }
-  if (r.type === "User") {
-    if (r.id !== actor.niceId) throw invalid("restriction", "Restriction: a personal macro belongs to the person who makes it (their own id)");
-    return { kind: "user", userId: actor.userId };
-  }
-  if (!macroPolicy.write(actor, { kind: "group", groupId: NO_ID })) throw forbidden("Only owners and admins share macros.");
-  const g = await resolveGroup(ctx, r.id).catch(() => undefined);
-  if (!g) throw invalid("restriction", "Restriction: group not found");
-  return { kind: "group", groupId: g.id };
-}
-
 export async function createMacro(ctx: RequestContext, input: MacroInput): Promise<MacroView> {
   const actor = requireUse(ctx);
   if (input.title === undefined) throw invalid("title", "Title: cannot be blank");
-  const t = title(input.title);
+  const t = titleOf(input.title);
   const audience = await audienceFor(ctx, actor, input.restriction === undefined ? { type: "User", id: actor.niceId } : input.restriction);
   if (input.actions === undefined) throw invalid("actions", "Actions: a macro needs at least one action");
   const actions = await actionsFor(ctx, input.actions);
@@ -470,9 +428,9 @@ export async function createMacro(ctx: RequestContext, input: MacroInput): Promi
 export async function updateMacro(ctx: RequestContext, niceId: number, input: MacroInput): Promise<MacroView> {
   const actor = requireUse(ctx);
   const m = await visible(ctx, actor, niceId);
-  if (!macroPolicy.write(actor, audienceOf(m))) throw forbidden("Only owners and admins change shared macros.");
+  requireWrite(actor, audienceOf(m), NOUN, "change");
   const patch: repo.MacroPatch = {};
-  if (input.title !== undefined) patch.title_sealed = ctx.sealer.seal(title(input.title), ref(m.id, "title"));
+  if (input.title !== undefined) patch.title_sealed = ctx.sealer.seal(titleOf(input.title), ref(m.id, "title"));
   if (input.restriction !== undefined) {
     const audience = await audienceFor(ctx, actor, input.restriction);
     const before = audienceOf(m);
@@ -497,7 +455,7 @@ export async function updateMacro(ctx: RequestContext, niceId: number, input: Ma
 export async function deleteMacro(ctx: RequestContext, niceId: number): Promise<void> {
   const actor = requireUse(ctx);
   const m = await visible(ctx, actor, niceId);
-  if (!macroPolicy.write(actor, audienceOf(m))) throw forbidden("Only owners and admins delete shared macros.");
+  requireWrite(actor, audienceOf(m), NOUN, "delete");
   await repo.deleteMacro(ctx.tx, m.id);
   audit(ctx, { action: "macro.deleted", resourceType: "macro", resourceId: niceId });
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { lineText, longText, publicId } from "../../platform/schemas.ts";
+import { lineText, longText } from "../../platform/schemas.ts";
+import { restrictionInput, restrictionView, type RestrictionInput } from "../audience/audience-types.ts";
+export type { RestrictionInput };
 
 /** API shapes for macros (Zendesk's Macros API, the subset docs/api.md describes). */
 
@@ -10,8 +12,6 @@ export const actionInput = z.object({
 });
 export type ActionInput = z.infer<typeof actionInput>;
 
-export const restrictionInput = z.union([z.null(), z.strictObject({ type: z.enum(["User", "Group"]), id: publicId })]);
-export type RestrictionInput = z.infer<typeof restrictionInput>;
 
 export const macroInput = z.strictObject({
   title: lineText(1000).optional(),
@@ -35,7 +35,7 @@ export const macroView = z.object({
   description: z.string().nullable(),
   active: z.boolean(),
   position: z.number(),
-  restriction: z.object({ type: z.enum(["User", "Group"]), id: z.number() }).nullable(),
+  restriction: restrictionView,
   actions: z.array(actionView),
   created_at: z.string(),
   updated_at: z.string(),

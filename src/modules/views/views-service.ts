@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
-import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
+import type { RequestContext, UserActor } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { NO_ID } from "../../platform/db/database.ts";
-import { AppError, forbidden, invalid, notFound, type FieldDetail } from "../../platform/errors.ts";
+import { AppError, invalid, type FieldDetail } from "../../platform/errors.ts";
 import type { Page } from "../../platform/http/pagination.ts";
 import { tag } from "../../platform/schemas.ts";
 import { audit } from "../audit/audit-service.ts";
@@ -15,7 +15,8 @@ import { countTickets, listTickets } from "../tickets/tickets-service.ts";
 import type { TicketSort } from "../tickets/tickets-types.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import { resolveUser } from "../users/users-service.ts";
-import { viewPolicy, type ViewAudience } from "./views-policy.ts";
+import { accessMatches, audienceFor as audienceOfInput, audienceOf, requireUse as requireStaff, requireWrite, restrictionOf, seenRows, titleOf, visibleItem, withinLimit as refuseBeyond, type Noun } from "../audience/audience.ts";
+import type { Audience } from "../audience/audience-policy.ts";
 import * as repo from "./views-repo.ts";
 import type { ConditionInput, ConditionView, RestrictionInput, ViewCountView, ViewInput, ViewSort, ViewView } from "./views-types.ts";
 
@@ -37,13 +38,10 @@ const MAX_TAGS = 50;
 
 type Stored = { all: ConditionView[]; any: ConditionView[] };
 
-function requireUse(ctx: RequestContext): UserActor {
-  const a = actorUser(ctx);
-  if (!viewPolicy.use(a)) throw forbidden("Views are for staff of the agent workspace; end users reach their tickets through the requests API.");
-  return a;
-}
-
-const audienceOf = (v: repo.ViewRow): ViewAudience => (v.user_id ? { kind: "user", userId: v.user_id } : v.group_id ? { kind: "group", groupId: v.group_id } : { kind: "everyone" });
+const NOUN: Noun = { one: "view", many: "views" };
+const requireUse = (ctx: RequestContext): UserActor => requireStaff(ctx, "Views are for staff of the agent workspace; end users reach their tickets through the requests API.");
+const audienceFor = (ctx: RequestContext, actor: UserActor, r: RestrictionInput) => audienceOfInput(ctx, actor, r, NOUN);
+const withinLimit = (ctx: RequestContext, audience: Audience) => refuseBeyond(audience, (userId) => repo.countViews(ctx.tx, userId), { personal: MAX_PERSONAL_VIEWS, shared: MAX_SHARED_VIEWS }, NOUN);
 
 function storedOf(v: repo.ViewRow): Stored {
   const c = (typeof v.conditions === "string" ? JSON.parse(v.conditions) : v.conditions) as Partial<Stored> | null;
@@ -59,7 +57,7 @@ function present(ctx: RequestContext, actor: UserActor, v: repo.ViewRow): ViewVi
     position: v.position,
     description: v.description_sealed ? ctx.sealer.open(v.description_sealed, ref(v.id, "description")) : null,
     // A personal view is seen by its owner alone: the caller.
-    restriction: v.user_id ? { type: "User", id: actor.niceId } : v.group_id ? { type: "Group", id: Number(v.group_nice) } : null,
+    restriction: restrictionOf(actor, v),
     conditions: storedOf(v),
     execution: { sort_by: v.sort_by, sort_order: v.sort_order, group_by: null, columns: COLUMNS },
     created_at: v.created_at.toISOString(),
@@ -68,13 +66,7 @@ function present(ctx: RequestContext, actor: UserActor, v: repo.ViewRow): ViewVi
 }
 
 /** A view the caller sees, or 404 (another tenant's, another person's personal view, a group's they are not in). */
-async function visible(ctx: RequestContext, actor: UserActor, niceId: number): Promise<repo.ViewRow> {
-  const v = await repo.findView(ctx.tx, niceId);
-  if (!v) throw notFound();
-  const groups = v.group_id && !isAdmin(actor.role) ? await groupIdsOfUser(ctx, actor.userId) : [];
-  if (!viewPolicy.sees(actor, audienceOf(v), groups)) throw notFound();
-  return v;
-}
+const visible = async (ctx: RequestContext, actor: UserActor, niceId: number): Promise<repo.ViewRow> => visibleItem(ctx, actor, await repo.findView(ctx.tx, niceId));
 
 // ---- conditions
 
@@ -286,12 +278,10 @@ export type ViewFilter = { access?: "personal" | "shared" | undefined; active?: 
 /** The views the caller sees: shared ones, then their personal ones; each by position, title (ignoring case), id. */
 export async function listViews(ctx: RequestContext, page: { page: number; perPage: number }, filter: ViewFilter) {
   const actor = requireUse(ctx);
-  const admin = isAdmin(actor.role);
-  const groups = await groupIdsOfUser(ctx, actor.userId);
-  const rows = (await repo.visibleViews(ctx.tx, actor.userId, groups, admin)).filter((v) => viewPolicy.sees(actor, audienceOf(v), groups));
+  const rows = await seenRows(ctx, actor, (groups, admin) => repo.visibleViews(ctx.tx, actor.userId, groups, admin));
   const views = rows
     .map((v) => present(ctx, actor, v))
-    .filter((v) => (filter.access === undefined ? true : filter.access === "personal" ? v.restriction?.type === "User" : v.restriction?.type !== "User"))
+    .filter((v) => accessMatches(filter.access, v.restriction))
     .filter((v) => filter.active === undefined || v.active === filter.active);
   const personal = (v: ViewView) => (v.restriction?.type === "User" ? 1 : 0);
   views.sort((a, b) => personal(a) - personal(b) || a.position - b.position || a.title.toLowerCase().localeCompare(b.title.toLowerCase(), "en") || a.id - b.id);
@@ -363,38 +353,6 @@ export async function countManyViews(ctx: RequestContext, ids: readonly number[]
 
 // ---- writes
 
-/** Refuses a view beyond the limit of its audience's kind (422). */
-async function withinLimit(ctx: RequestContext, audience: ViewAudience): Promise<void> {
-  const personal = audience.kind === "user";
-  const n = await repo.countViews(ctx.tx, personal ? audience.userId : undefined);
-  const max = personal ? MAX_PERSONAL_VIEWS : MAX_SHARED_VIEWS;
-  if (n >= max) throw invalid("restriction", personal ? `Views: at most ${max} personal views each; delete some first` : `Views: at most ${max} shared views in an account; delete some first`, "TooMany");
-}
-
-function title(t: string): string {
-  const s = t.trim();
-  // Characters as people count them (code points): an emoji is one, not two UTF-16 units.
-  const n = [...s].length;
-  if (n < 1 || n > 255) throw invalid("title", "Title: must be 1 to 255 characters");
-  return s;
-}
-
-/** Who a restriction as sent is for, checked: another person's id, or a group missing in the tenant, answers 422; a shared one by a non-admin 403. */
-async function audienceFor(ctx: RequestContext, actor: UserActor, r: RestrictionInput): Promise<ViewAudience> {
-  if (r === null) {
-    if (!viewPolicy.write(actor, { kind: "everyone" })) throw forbidden("Only owners and admins share views.");
-    return { kind: "everyone" };
-  }
-  if (r.type === "User") {
-    if (r.id !== actor.niceId) throw invalid("restriction", "Restriction: a personal view belongs to the person who makes it (their own id)");
-    return { kind: "user", userId: actor.userId };
-  }
-  if (!viewPolicy.write(actor, { kind: "group", groupId: NO_ID })) throw forbidden("Only owners and admins share views.");
-  const g = await resolveGroup(ctx, r.id).catch(() => undefined);
-  if (!g) throw invalid("restriction", "Restriction: group not found");
-  return { kind: "group", groupId: g.id };
-}
-
 /** The conditions and order an input gives, in either of Zendesk's forms (never both). */
 function partsOf(input: ViewInput) {
   if (input.conditions !== undefined && (input.all !== undefined || input.any !== undefined)) throw invalid("conditions", "Conditions: send either all/any or conditions, not both");
@@ -424,7 +382,7 @@ async function conditionsFor(ctx: RequestContext, all: readonly ConditionInput[]
 export async function createView(ctx: RequestContext, input: ViewInput): Promise<ViewView> {
   const actor = requireUse(ctx);
   if (input.title === undefined) throw invalid("title", "Title: cannot be blank");
-  const t = title(input.title);
+  const t = titleOf(input.title);
   const audience = await audienceFor(ctx, actor, input.restriction === undefined ? { type: "User", id: actor.niceId } : input.restriction);
   const parts = partsOf(input);
   const conditions = await conditionsFor(ctx, parts.all, parts.any, { all: [], any: [] });
@@ -453,9 +411,9 @@ export async function createView(ctx: RequestContext, input: ViewInput): Promise
 export async function updateView(ctx: RequestContext, niceId: number, input: ViewInput): Promise<ViewView> {
   const actor = requireUse(ctx);
   const v = await visible(ctx, actor, niceId);
-  if (!viewPolicy.write(actor, audienceOf(v))) throw forbidden("Only owners and admins change shared views.");
+  requireWrite(actor, audienceOf(v), NOUN, "change");
   const patch: repo.ViewPatch = {};
-  if (input.title !== undefined) patch.title_sealed = ctx.sealer.seal(title(input.title), ref(v.id, "title"));
+  if (input.title !== undefined) patch.title_sealed = ctx.sealer.seal(titleOf(input.title), ref(v.id, "title"));
   if (input.restriction !== undefined) {
     const audience = await audienceFor(ctx, actor, input.restriction);
     const before = audienceOf(v);
@@ -483,7 +441,7 @@ export async function updateView(ctx: RequestContext, niceId: number, input: Vie
 export async function deleteView(ctx: RequestContext, niceId: number): Promise<void> {
   const actor = requireUse(ctx);
   const v = await visible(ctx, actor, niceId);
-  if (!viewPolicy.write(actor, audienceOf(v))) throw forbidden("Only owners and admins delete shared views.");
+  requireWrite(actor, audienceOf(v), NOUN, "delete");
   await repo.deleteView(ctx.tx, v.id);
   audit(ctx, { action: "view.deleted", resourceType: "view", resourceId: niceId });
 }

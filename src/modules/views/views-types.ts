@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { lineText, longText, publicId } from "../../platform/schemas.ts";
+import { lineText, longText } from "../../platform/schemas.ts";
+import { restrictionInput, restrictionView, type RestrictionInput } from "../audience/audience-types.ts";
+export type { RestrictionInput };
 
 /** API shapes for views (Zendesk's Views API, the subset docs/api.md describes). */
 
@@ -18,8 +20,6 @@ export type ConditionInput = z.infer<typeof conditionInput>;
 /** More than the 50 allowed reach the service, which answers 422 naming the rule. */
 const conditionList = z.array(conditionInput).max(200);
 
-export const restrictionInput = z.union([z.null(), z.strictObject({ type: z.enum(["User", "Group"]), id: publicId })]);
-export type RestrictionInput = z.infer<typeof restrictionInput>;
 
 const sortInput = z.strictObject({ sort_by: viewSort.optional(), sort_order: sortOrder.optional() });
 
@@ -49,7 +49,7 @@ export const viewView = z.object({
   active: z.boolean(),
   position: z.number(),
   description: z.string().nullable(),
-  restriction: z.object({ type: z.enum(["User", "Group"]), id: z.number() }).nullable(),
+  restriction: restrictionView,
   conditions: z.object({ all: z.array(conditionView), any: z.array(conditionView) }),
   execution: z.object({
     sort_by: viewSort,
