@@ -240,6 +240,23 @@ const firstName = (name: string | undefined) => (name ?? "").trim().split(/\s+/)
 const clearable = (v: string) => (v === "" ? null : v);
 const assigneeOf = (actor: UserActor, v: string) => (v === "" ? null : v === "current_user" ? actor.niceId : Number(v));
 
+/** A property action as the ticket JSON key and value it sets (status, priority, type, assignee, group), or undefined for another kind. */
+function propertyOf(actor: UserActor, a: ActionView): [key: string, value: unknown] | undefined {
+  switch (a.field) {
+    case "status":
+      return ["status", a.value];
+    case "priority":
+    case "type":
+      return [a.field, clearable(a.value)];
+    case "assignee_id":
+      return ["assignee_id", assigneeOf(actor, a.value)];
+    case "group_id":
+      return ["group_id", a.value === "" ? null : Number(a.value)];
+    default:
+      return undefined;
+  }
+}
+
 /** A comment's bodies as the ticket API would store them, public only for someone who may reply publicly. */
 function commentOf(actor: UserActor, body: string, actions: readonly ActionView[]): Comment {
   const pub = actions.find((a) => a.field === "comment_mode_is_public")?.value !== "false";
@@ -262,20 +279,14 @@ export async function macroEffect(ctx: RequestContext, niceId: number) {
       list.push({ id: Number(custom[1]), value });
       continue;
     }
+    const property = propertyOf(actor, a);
+    if (property) {
+      ticket[property[0]] = property[1];
+      continue;
+    }
     switch (a.field) {
-      case "status":
       case "subject":
-        ticket[a.field] = a.value;
-        break;
-      case "priority":
-      case "type":
-        ticket[a.field] = clearable(a.value);
-        break;
-      case "assignee_id":
-        ticket.assignee_id = assigneeOf(actor, a.value);
-        break;
-      case "group_id":
-        ticket.group_id = a.value === "" ? null : Number(a.value);
+        ticket.subject = a.value;
         break;
       case "set_tags":
         ticket.tags = words(a.value);
@@ -350,20 +361,13 @@ export async function applyMacroToTicket(ctx: RequestContext, ticketNiceId: numb
       changed.add("custom_fields");
       continue;
     }
+    const property = propertyOf(actor, a);
+    if (property) {
+      ticket[property[0]] = property[1];
+      changed.add(property[0]);
+      continue;
+    }
     switch (a.field) {
-      case "status":
-        ticket.status = a.value;
-        break;
-      case "priority":
-      case "type":
-        ticket[a.field] = clearable(a.value);
-        break;
-      case "assignee_id":
-        ticket.assignee_id = assigneeOf(actor, a.value);
-        break;
-      case "group_id":
-        ticket.group_id = a.value === "" ? null : Number(a.value);
-        break;
       case "set_tags":
         tags = words(a.value);
         break;
