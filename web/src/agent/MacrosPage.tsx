@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { explain } from "../api.ts";
 import type { CustomFieldValue, TicketField } from "../api-schema.ts";
+import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { CheckField, ErrorText, Field } from "../components/Field.tsx";
 import { LoadError, useApi, useInvalidate } from "../data.tsx";
 import { t, type MessageKey } from "../i18n/index.ts";
@@ -96,7 +97,7 @@ export function MacrosPage() {
       {notice ? <p role="status">{notice}</p> : null}
       {mode.kind === "new" ? <MacroEditor macro={null} onDone={done} /> : null}
       {mode.kind === "edit" ? <MacroEditor key={mode.macro.id} macro={mode.macro} onDone={done} /> : null}
-      {mode.kind === "delete" ? <ConfirmDelete macro={mode.macro} onDone={done} /> : null}
+      {mode.kind === "delete" ? <ConfirmMacroDelete macro={mode.macro} onDone={done} /> : null}
       {mode.kind === "list" ? (
         <div className="macros-tools">
           <Field id="macros-filter" label={t("macros.filter")}>
@@ -157,38 +158,22 @@ export function MacrosPage() {
 }
 
 /** Asked before deleting a macro: the focused choice is to keep it. */
-function ConfirmDelete(props: { macro: Macro; onDone: (message: string | null) => void }) {
-  const ref = useRef<HTMLDivElement>(null);
+function ConfirmMacroDelete(props: { macro: Macro; onDone: (message: string | null) => void }) {
   const invalidate = useInvalidate();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => ref.current?.focus(), []);
-  async function remove() {
-    setBusy(true);
-    setError(null);
-    try {
-      await deleteMacro(props.macro.id);
-      await invalidate(KEYS.macros);
-      props.onDone(t("macros.deleted", { title: props.macro.title }));
-    } catch (err) {
-      setError(explain(err));
-      setBusy(false);
-    }
-  }
   return (
-    <div ref={ref} className="panel" role="alertdialog" aria-labelledby="macro-delete-title" aria-describedby="macro-delete-text" tabIndex={-1}>
-      <h2 id="macro-delete-title">{t("macros.deleteTitle", { title: props.macro.title })}</h2>
-      <p id="macro-delete-text">{props.macro.restriction?.type === "User" ? t("macros.deleteTextPersonal") : t("macros.deleteTextShared")}</p>
-      <ErrorText text={error} />
-      <p className="actions">
-        <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
-          {t("macros.deleteConfirm")}
-        </button>
-        <button type="button" className="secondary" disabled={busy} onClick={() => props.onDone(null)}>
-          {t("macros.cancel")}
-        </button>
-      </p>
-    </div>
+    <ConfirmDelete
+      id="macro-delete"
+      title={t("macros.deleteTitle", { title: props.macro.title })}
+      text={props.macro.restriction?.type === "User" ? t("macros.deleteTextPersonal") : t("macros.deleteTextShared")}
+      confirm={t("macros.deleteConfirm")}
+      cancel={t("macros.cancel")}
+      remove={async () => {
+        await deleteMacro(props.macro.id);
+        await invalidate(KEYS.macros);
+        props.onDone(t("macros.deleted", { title: props.macro.title }));
+      }}
+      onCancel={() => props.onDone(null)}
+    />
   );
 }
 

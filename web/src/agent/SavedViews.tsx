@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, explain } from "../api.ts";
 import type { SavedView, ViewCondition, ViewConditionField, ViewConditions, ViewOperator, ViewSortBy } from "../api-schema.ts";
+import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { CheckField, ErrorText, Field } from "../components/Field.tsx";
 import { TypeAhead, type TypeAheadOption } from "../components/TypeAhead.tsx";
 import { useApi, useInvalidate } from "../data.tsx";
@@ -215,7 +216,7 @@ export function SavedViewPage(props: { id: number }) {
             </p>
           ) : null}
           {mode === "edit" ? <ViewEditor view={v} onDone={() => setMode("list")} /> : null}
-          {mode === "delete" ? <ConfirmDelete view={v} onCancel={() => setMode("list")} /> : null}
+          {mode === "delete" ? <ConfirmViewDelete view={v} onCancel={() => setMode("list")} /> : null}
         </>
       )}
     />
@@ -223,38 +224,22 @@ export function SavedViewPage(props: { id: number }) {
 }
 
 /** Asked before deleting a view: the focused choice is to keep it. */
-function ConfirmDelete(props: { view: SavedView; onCancel: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
+function ConfirmViewDelete(props: { view: SavedView; onCancel: () => void }) {
   const invalidate = useInvalidate();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => ref.current?.focus(), []);
-  async function remove() {
-    setBusy(true);
-    setError(null);
-    try {
-      await deleteView(props.view.id);
-      await invalidate(KEYS.savedViews);
-      navigate("/agent");
-    } catch (err) {
-      setError(explain(err));
-      setBusy(false);
-    }
-  }
   return (
-    <div ref={ref} className="panel" role="alertdialog" aria-labelledby="view-delete-title" aria-describedby="view-delete-text" tabIndex={-1}>
-      <h2 id="view-delete-title">{t("views.deleteTitle", { title: props.view.title })}</h2>
-      <p id="view-delete-text">{props.view.restriction?.type === "User" ? t("views.deleteTextPersonal") : t("views.deleteTextShared")}</p>
-      <ErrorText text={error} />
-      <p className="actions">
-        <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
-          {t("views.deleteConfirm")}
-        </button>
-        <button type="button" className="secondary" disabled={busy} onClick={props.onCancel}>
-          {t("views.cancel")}
-        </button>
-      </p>
-    </div>
+    <ConfirmDelete
+      id="view-delete"
+      title={t("views.deleteTitle", { title: props.view.title })}
+      text={props.view.restriction?.type === "User" ? t("views.deleteTextPersonal") : t("views.deleteTextShared")}
+      confirm={t("views.deleteConfirm")}
+      cancel={t("views.cancel")}
+      remove={async () => {
+        await deleteView(props.view.id);
+        await invalidate(KEYS.savedViews);
+        navigate("/agent");
+      }}
+      onCancel={props.onCancel}
+    />
   );
 }
 
