@@ -1,4 +1,5 @@
-import type { CustomFieldValue, Priority, Status, Ticket, TicketType } from "../api-schema.ts";
+import type { Ticket } from "../api-schema.ts";
+import type { Draft } from "./draft-types.ts";
 
 /**
  * What applying a macro does to the ticket page's pending update, without the browser: kept apart
@@ -10,19 +11,9 @@ type Action = { field: string; value: string | number };
 /** The server's answer to applying a macro to a ticket (MacroApplied in macros.ts). */
 type AppliedMacro = { ticket: Ticket; comment?: { body: string; public: boolean }; changed_fields: readonly string[] };
 /** The tags part of the page's draft. */
-type TagDraft = { addTags: string; removeTags: string[] };
-/** The parts of the page's draft (ticket-draft.ts) a macro changes. */
-export type MacroDraft = TagDraft & {
-  body: string;
-  isPublic: boolean;
-  status?: Status;
-  subject?: string;
-  priority?: Priority | null;
-  type?: TicketType | null;
-  assignee?: number | null;
-  group?: number | null;
-  custom: Record<number, CustomFieldValue>;
-};
+type TagDraft = Pick<Draft, "addTags" | "removeTags">;
+/** The page's draft (ticket-draft.ts), which a macro changes. */
+export type MacroDraft = Draft;
 
 /** Tags typed as "vip, billing refund" → ["vip", "billing", "refund"] (as the page reads them). */
 const typedTags = (text: string) => text.split(/[\s,]+/).filter(Boolean);
