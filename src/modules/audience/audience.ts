@@ -86,6 +86,25 @@ export async function withinLimit(audience: Audience, count: (userId: string | u
   if (n >= max) throw invalid("restriction", personal ? `${cap(noun.many)}: at most ${max} personal ${noun.many} each; delete some first` : `${cap(noun.many)}: at most ${max} shared ${noun.many} in an account; delete some first`, "TooMany");
 }
 
+/**
+ * The columns to write when an item's restriction is changed to `r` (checked as `audienceFor`
+ * checks it). A move between personal and shared is counted against the limit of the kind it
+ * enters (`limit`: the module's `withinLimit` with its own count and maxima); a move within a kind
+ * is not, as the counts do not change.
+ */
+export async function restrictionChange(
+  ctx: RequestContext,
+  actor: UserActor,
+  before: AudienceRow,
+  r: RestrictionInput,
+  noun: Noun,
+  limit: (audience: Audience) => Promise<void>,
+): Promise<Pick<AudienceRow, "user_id" | "group_id">> {
+  const audience = await audienceFor(ctx, actor, r, noun);
+  if ((audience.kind === "user") !== (audienceOf(before).kind === "user")) await limit(audience);
+  return { user_id: audience.kind === "user" ? audience.userId : null, group_id: audience.kind === "group" ? audience.groupId : null };
+}
+
 /** Whether an item is personal, as `access=personal|shared` filters. */
 export const accessMatches = (access: "personal" | "shared" | undefined, restriction: RestrictionView): boolean => (access === undefined ? true : access === "personal" ? restriction?.type === "User" : restriction?.type !== "User");
 

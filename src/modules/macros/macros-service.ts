@@ -12,7 +12,7 @@ import { ticketPolicy } from "../tickets/tickets-policy.ts";
 import { mergeCustomFields, showTicket } from "../tickets/tickets-service.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import { presentUsersByIds, resolveUser } from "../users/users-service.ts";
-import { accessMatches, audienceFor as audienceOfInput, audienceOf, requireUse as requireStaff, requireWrite, restrictionOf, seenRows, titleOf, visibleItem, withinLimit as refuseBeyond, type Noun } from "../audience/audience.ts";
+import { accessMatches, audienceFor as audienceOfInput, audienceOf, requireUse as requireStaff, requireWrite, restrictionChange, restrictionOf, seenRows, titleOf, visibleItem, withinLimit as refuseBeyond, type Noun } from "../audience/audience.ts";
 import type { Audience } from "../audience/audience-policy.ts";
 import { MAX_RENDERED, renderTemplate, templateProblem } from "./macros-render.ts";
 import * as repo from "./macros-repo.ts";
@@ -435,13 +435,7 @@ export async function updateMacro(ctx: RequestContext, niceId: number, input: Ma
   requireWrite(actor, audienceOf(m), NOUN, "change");
   const patch: repo.MacroPatch = {};
   if (input.title !== undefined) patch.title_sealed = ctx.sealer.seal(titleOf(input.title), ref(m.id, "title"));
-  if (input.restriction !== undefined) {
-    const audience = await audienceFor(ctx, actor, input.restriction);
-    const before = audienceOf(m);
-    if ((audience.kind === "user") !== (before.kind === "user")) await withinLimit(ctx, audience);
-    patch.user_id = audience.kind === "user" ? audience.userId : null;
-    patch.group_id = audience.kind === "group" ? audience.groupId : null;
-  }
+  if (input.restriction !== undefined) Object.assign(patch, await restrictionChange(ctx, actor, m, input.restriction, NOUN, (a) => withinLimit(ctx, a)));
   if (input.actions !== undefined) patch.actions_sealed = ctx.sealer.sealJson(await actionsFor(ctx, input.actions), ref(m.id, "actions"));
   if (input.active !== undefined) patch.active = input.active;
   if (input.position !== undefined) patch.position = input.position;

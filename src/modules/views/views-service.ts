@@ -15,7 +15,7 @@ import { countTickets, listTickets } from "../tickets/tickets-service.ts";
 import type { TicketSort } from "../tickets/tickets-types.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import { resolveUser } from "../users/users-service.ts";
-import { accessMatches, audienceFor as audienceOfInput, audienceOf, requireUse as requireStaff, requireWrite, restrictionOf, seenRows, titleOf, visibleItem, withinLimit as refuseBeyond, type Noun } from "../audience/audience.ts";
+import { accessMatches, audienceFor as audienceOfInput, audienceOf, requireUse as requireStaff, requireWrite, restrictionChange, restrictionOf, seenRows, titleOf, visibleItem, withinLimit as refuseBeyond, type Noun } from "../audience/audience.ts";
 import type { Audience } from "../audience/audience-policy.ts";
 import * as repo from "./views-repo.ts";
 import type { ConditionInput, ConditionView, RestrictionInput, ViewCountView, ViewInput, ViewSort, ViewView } from "./views-types.ts";
@@ -414,13 +414,7 @@ export async function updateView(ctx: RequestContext, niceId: number, input: Vie
   requireWrite(actor, audienceOf(v), NOUN, "change");
   const patch: repo.ViewPatch = {};
   if (input.title !== undefined) patch.title_sealed = ctx.sealer.seal(titleOf(input.title), ref(v.id, "title"));
-  if (input.restriction !== undefined) {
-    const audience = await audienceFor(ctx, actor, input.restriction);
-    const before = audienceOf(v);
-    if ((audience.kind === "user") !== (before.kind === "user")) await withinLimit(ctx, audience);
-    patch.user_id = audience.kind === "user" ? audience.userId : null;
-    patch.group_id = audience.kind === "group" ? audience.groupId : null;
-  }
+  if (input.restriction !== undefined) Object.assign(patch, await restrictionChange(ctx, actor, v, input.restriction, NOUN, (a) => withinLimit(ctx, a)));
   const parts = partsOf(input);
   if (parts.given) patch.conditions = JSON.stringify(await conditionsFor(ctx, parts.all, parts.any, storedOf(v)));
   if (parts.order?.sort_by !== undefined) patch.sort_by = parts.order.sort_by;
