@@ -63,13 +63,23 @@ describe("SAML sign-in in the browser", () => {
     await page.locator("input[name=username]").fill("grace");
     await page.locator("input[name=password]").fill("Hopper-1906");
     await Promise.all([page.waitForURL((u) => u.origin === h.base && u.pathname.startsWith("/agent"), { timeout: 30_000 }), page.locator("input[name=password]").press("Enter")]);
+    // The workspace settled (the session and its first lists read) before moving on.
+    await visible(page.getByText("Grace Hopper").first());
     await page.getByRole("link", { name: "Sign-in security" }).click();
     await visible(page.getByRole("heading", { name: "Passkeys" }));
+    await visible(page.getByText("You have no passkeys yet."));
     // The server's answer to a sign-in too old (test/peers/saml.test.ts makes one for real), once.
     const refusal = await refuseAsNotRecent(page, "**/api/v2/users/me/passkeys/options", "add a passkey");
-    await page.getByRole("button", { name: "Add a passkey" }).click();
+    // The press reaches the page as a request answered by that refusal (a failure here says which step was missed).
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v2/users/me/passkeys/options" && r.request().method() === "POST", { timeout: 20_000 }),
+      page.getByRole("button", { name: "Add a passkey" }).click(),
+    ]);
+    expect(refused.status()).toBe(403);
     const again = page.getByRole("alert").filter({ hasText: "within 15 minutes of signing in" });
-    await visible(again);
+    await visible(again).catch(async (err: unknown) => {
+      throw new Error(`no sign-in-again notice after the refusal; the page at ${page.url()} shows: ${(await page.locator("main").innerText().catch(() => "(no main)")).slice(0, 600)}`, { cause: err });
+    });
     await refusal.stop();
     const securityUrl = page.url();
     const starts: string[] = [];
