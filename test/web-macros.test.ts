@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Ticket } from "../web/src/api-schema.ts";
-import { formTags, macroMatches, macroTags, withMacro, type MacroDraft } from "../web/src/agent/macro-draft.ts";
+import { formTags, macroMatches, macroTags, withMacro, withoutMacro, type MacroDraft } from "../web/src/agent/macro-draft.ts";
 
 const emptyDraft = (isPublic: boolean): MacroDraft => ({ body: "", isPublic, custom: {}, addTags: "", removeTags: [] });
 
@@ -67,6 +67,45 @@ describe("withMacro", () => {
       [{ field: "custom_fields_10", value: "y" }],
     );
     expect(next).toMatchObject({ subject: "Refund for #5", assignee: 3, group: 4, custom: { 9: "mine", 10: "y" } });
+  });
+});
+
+describe("withoutMacro (Undo macro)", () => {
+  const before: MacroDraft = { ...emptyDraft(false), body: "Looking into it.", priority: "high", custom: { 9: "mine" } };
+  const after = withMacro(
+    before,
+    ticket,
+    applied({ status: "solved", group_id: 4, tags: ["billing", "vip", "fixed"], custom_fields: [{ id: 9, value: "mine" }, { id: 10, value: "y" }] } as Partial<Ticket>, ["status", "group_id", "tags", "custom_fields", "comment"], {
+      body: "Hi Ada, fixed.",
+      public: true,
+    }),
+    [{ field: "current_tags", value: "fixed" }, { field: "custom_fields_10", value: "y" }],
+  );
+
+  it("untouched since, the form is as it was before the macro", () => {
+    expect(after).toMatchObject({ status: "solved", group: 4, addTags: "fixed", isPublic: true, custom: { 9: "mine", 10: "y" } });
+    expect(withoutMacro(after, before, after)).toEqual(before);
+  });
+
+  it("keeps what the agent changed after the macro, and the text typed after its reply", () => {
+    const now: MacroDraft = { ...after, body: `${after.body}\nThanks for waiting.`, group: 7, priority: "urgent", custom: { ...after.custom, 9: "theirs" } };
+    const undone = withoutMacro(now, before, after);
+    expect(undone).toEqual({ ...before, body: "Looking into it.\nThanks for waiting.", group: 7, priority: "urgent", custom: { 9: "theirs" } });
+  });
+
+  it("leaves a reply edited inside the macro's text as it is", () => {
+    const now: MacroDraft = { ...after, body: after.body.replace("fixed", "mended") };
+    const undone = withoutMacro(now, before, after);
+    expect(undone.body).toBe(now.body);
+    expect(undone.status).toBeUndefined();
+    expect(undone.isPublic).toBe(false);
+  });
+
+  it("two macros taken back one after the other, latest first", () => {
+    const second = withMacro(after, ticket, applied({ priority: "low" }, ["priority", "comment"], { body: "Closing.", public: false }), [{ field: "priority", value: "low" }]);
+    const once = withoutMacro(second, after, second);
+    expect(once).toEqual(after);
+    expect(withoutMacro(once, before, after)).toEqual(before);
   });
 });
 

@@ -186,6 +186,16 @@ describe("macros", () => {
     await expect.poll(() => valueOf(page, "ticket-status")).toBe("solved");
     await visible(page.locator("#prop-add-tags"));
     await expect.poll(() => page.locator("#prop-add-tags").inputValue()).toBe("fixed");
+    // Undo after typing on: what the macro did goes, the line typed after it stays.
+    await page.locator("#comment-body").press("Control+End");
+    await page.locator("#comment-body").pressSequentially(" Bye.");
+    await page.getByRole("button", { name: "Undo macro" }).click();
+    await expect.poll(() => valueOf(page, "comment-body")).toBe("Thanks for waiting. Bye.");
+    await expect.poll(() => valueOf(page, "ticket-status")).toBe("open");
+    await page.locator("#comment-body").fill("Thanks for waiting.");
+    await page.getByRole("button", { name: "Apply macro" }).click();
+    await macroOptions(page).filter({ hasText: TITLE }).click();
+    await expect.poll(() => valueOf(page, "comment-body")).toBe(`Thanks for waiting.\n\n${RENDERED}`);
     await page.setViewportSize(PHONE);
     await shot(page, "macros-ticket-applied-phone");
     await page.setViewportSize(DESKTOP);

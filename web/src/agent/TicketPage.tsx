@@ -13,7 +13,7 @@ import { RequesterPanel } from "./RequesterPanel.tsx";
 import { SatisfactionBadge, showsSatisfaction } from "./SatisfactionBadge.tsx";
 import { satisfactionOf } from "../satisfaction.ts";
 import { changedProperties, changeOf, emptyDraft, shown, type Draft } from "./ticket-draft.ts";
-import { withMacro } from "./macro-draft.ts";
+import { withMacro, withoutMacro } from "./macro-draft.ts";
 import { MacroPicker } from "./MacroPicker.tsx";
 import { TicketConversation } from "./TicketConversation.tsx";
 import { TicketHistory } from "./TicketHistory.tsx";
@@ -59,8 +59,8 @@ export function TicketPage(props: { id: number }) {
   const [busy, setBusy] = useState(false);
   const [files, setFiles] = useState<PickedFile[]>([]);
   const [deleting, setDeleting] = useState(false);
-  // The form as it was before each macro applied since the last save, latest last ("Undo macro").
-  const [beforeMacros, setBeforeMacros] = useState<Array<{ title: string; draft: Draft }>>([]);
+  // The form either side of each macro applied since the last save, latest last ("Undo macro" takes back what the macro did, keeps what was changed since).
+  const [beforeMacros, setBeforeMacros] = useState<Array<{ title: string; draft: Draft; after: Draft }>>([]);
   const edit = (change: Partial<Draft>) => {
     setSaved(null);
     setDraft((d) => ({ ...d, ...change }));
@@ -317,8 +317,9 @@ export function TicketPage(props: { id: number }) {
                   ticketId={ticket.id}
                   disabled={busy}
                   onApplied={(m, applied) => {
-                    setBeforeMacros((b) => [...b, { title: m.title, draft }]);
-                    edit(withMacro(draft, ticket, applied, m.actions));
+                    const after = withMacro(draft, ticket, applied, m.actions);
+                    setBeforeMacros((b) => [...b, { title: m.title, draft, after }]);
+                    edit(after);
                     document.getElementById("comment-body")?.focus();
                   }}
                 />
@@ -332,7 +333,7 @@ export function TicketPage(props: { id: number }) {
                         const last = beforeMacros[beforeMacros.length - 1]!;
                         setBeforeMacros((b) => b.slice(0, -1));
                         setSaved(null);
-                        setDraft(last.draft);
+                        setDraft(withoutMacro(draft, last.draft, last.after));
                       }}
                     >
                       {t("macros.undo")}

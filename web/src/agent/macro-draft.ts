@@ -86,3 +86,26 @@ export function withMacro<D extends MacroDraft>(draft: D, ticket: Ticket, applie
   }
   return next;
 }
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * "Undo macro": the draft `now` with what the macro did taken back, and what the agent changed
+ * since kept. `before` and `after` are the drafts either side of the macro. A property still as
+ * the macro left it goes back to `before`; one changed since keeps its new value. The reply loses
+ * the macro's text when the agent only typed after it (the rest stays) or did not touch it; a
+ * reply edited inside the macro's text is left as it is.
+ */
+export function withoutMacro<D extends MacroDraft>(now: D, before: D, after: D): D {
+  const next: D = { ...now, custom: { ...now.custom } };
+  for (const key of ["isPublic", "status", "subject", "priority", "type", "assignee", "group", "addTags", "removeTags"] as const) {
+    if (same(now[key], after[key])) Object.assign(next, { [key]: before[key] });
+  }
+  for (const id of new Set([...Object.keys(before.custom), ...Object.keys(after.custom)].map(Number))) {
+    if (!same(now.custom[id], after.custom[id])) continue;
+    if (id in before.custom) next.custom[id] = before.custom[id]!;
+    else delete next.custom[id];
+  }
+  if (now.body.startsWith(after.body)) next.body = before.body + now.body.slice(after.body.length);
+  return next;
+}
