@@ -174,6 +174,14 @@ describe("customer satisfaction ratings", () => {
     await visible(page.getByRole("heading", { name: new RegExp("Badge reader is slow") }));
     await page.waitForLoadState("networkidle");
     expect(await page.getByRole("region", { name: "Details" }).getByText(/^Rated |^Rating offered$/).count()).toBe(0);
+    // The lists have a Satisfaction column while a ticket on the page was rated or offered a rating.
+    await page.goto(`${h.base}/agent/views/recently-solved`);
+    const rated = page.getByRole("row", { name: new RegExp(`#${ids.solved}\\b`) });
+    await visible(rated);
+    await visible(page.getByRole("columnheader", { name: "Satisfaction" }));
+    await visible(rated.getByText("Rated bad", { exact: true }));
+    expect(await rated.getByText(BAD_COMMENT).count()).toBe(0);
+    await shot(page, "satisfaction-agent-list-desktop");
     await expectInert(h, page);
   });
 

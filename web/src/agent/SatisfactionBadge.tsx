@@ -3,15 +3,16 @@ import type { TicketSatisfaction } from "../satisfaction.ts";
 
 /**
  * A ticket's satisfaction rating as a badge ("Rated good", "Rated bad", "Rating offered"), with the
- * requester's comment as text below it. Nothing when ratings are off or not offered yet.
+ * requester's comment as text below it (`compact`: the badge alone, as the ticket lists show it).
+ * Nothing when ratings are off or not offered yet.
  */
-export function SatisfactionBadge(props: { rating: TicketSatisfaction }) {
+export function SatisfactionBadge(props: { rating: TicketSatisfaction; compact?: boolean }) {
   const r = props.rating;
   if (!r || r.score === "unoffered") return null;
   return (
     <>
       <span className={`badge satisfaction-${r.score}`}>{t(r.score === "good" ? "csat.badge.good" : r.score === "bad" ? "csat.badge.bad" : "csat.badge.offered")}</span>
-      {"comment" in r && r.comment ? (
+      {!props.compact && "comment" in r && r.comment ? (
         <p className="satisfaction-comment">
           <span className="muted">{t("csat.commentLabel")}</span> {r.comment}
         </p>

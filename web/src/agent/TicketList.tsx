@@ -8,6 +8,8 @@ import { FilterForm, Pager } from "./ListControls.tsx";
 import { Highlighted } from "../components/Highlighted.tsx";
 import { countSearch, countText, cursorOf, filtersFrom, filterTerms, KEYS, searchPage, SORTS, usersById, type Filters, type PageOpts, type SearchPage, type SortBy } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
+import { SatisfactionBadge, showsSatisfaction } from "./SatisfactionBadge.tsx";
+import { satisfactionOf } from "../satisfaction.ts";
 
 const PAGE_SIZE = 25;
 
@@ -74,6 +76,8 @@ export function TicketList(props: { title: string; source: ListSource; defaultSo
   const data = list.data;
 
   const tickets = data?.page.results ?? [];
+  // The satisfaction column only where a ticket on the page has been offered a rating or rated (ratings may be off).
+  const rated = tickets.some((tk) => showsSatisfaction(satisfactionOf(tk)));
   const allSelected = tickets.length > 0 && tickets.every((tk) => selected.has(tk.id));
   const toggle = (id: number) => setSelected(selected.has(id) ? new Set([...selected].filter((x) => x !== id)) : new Set([...selected, id]));
   const pageLink = (cursor: { after?: string | null; before?: string | null }) => {
@@ -157,6 +161,7 @@ export function TicketList(props: { title: string; source: ListSource; defaultSo
                 <th scope="col">{t("list.priority")}</th>
                 <th scope="col">{t("list.assignee")}</th>
                 <th scope="col">{t("list.updated")}</th>
+                {rated ? <th scope="col">{t("csat.column")}</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -185,6 +190,11 @@ export function TicketList(props: { title: string; source: ListSource; defaultSo
                   <td data-label={t("list.updated")}>
                     <time dateTime={tk.updated_at}>{formatDate(tk.updated_at)}</time>
                   </td>
+                  {rated ? (
+                    <td data-label={t("csat.column")}>
+                      <SatisfactionBadge rating={satisfactionOf(tk)} compact />
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>

@@ -72,5 +72,6 @@ export const enSatisfaction = {
   "csat.badge.good": "Rated good",
   "csat.badge.bad": "Rated bad",
   "csat.badge.offered": "Rating offered",
+  "csat.column": "Satisfaction",
   "csat.commentLabel": "Requester's comment:",
 } as const;

@@ -781,5 +781,6 @@ export const jaStaffA = {
   "csat.badge.good": "評価: 良い",
   "csat.badge.bad": "評価: 悪い",
   "csat.badge.offered": "評価を依頼済み",
+  "csat.column": "満足度",
   "csat.commentLabel": "リクエスタのコメント:",
 } satisfies Partial<Catalog>;

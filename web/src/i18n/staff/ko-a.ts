@@ -781,5 +781,6 @@ export const koStaffA = {
   "csat.badge.good": "평가: 좋음",
   "csat.badge.bad": "평가: 나쁨",
   "csat.badge.offered": "평가 요청됨",
+  "csat.column": "만족도",
   "csat.commentLabel": "요청자 의견:",
 } satisfies Partial<Catalog>;

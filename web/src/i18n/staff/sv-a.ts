@@ -781,5 +781,6 @@ export const svStaffA = {
   "csat.badge.good": "Betyg: bra",
   "csat.badge.bad": "Betyg: dålig",
   "csat.badge.offered": "Betyg efterfrågat",
+  "csat.column": "Nöjdhet",
   "csat.commentLabel": "Beställarens kommentar:",
 } satisfies Partial<Catalog>;

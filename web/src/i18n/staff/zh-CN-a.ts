@@ -781,5 +781,6 @@ export const zhCNStaffA = {
   "csat.badge.good": "评价：好",
   "csat.badge.bad": "评价：差",
   "csat.badge.offered": "已邀请评价",
+  "csat.column": "满意度",
   "csat.commentLabel": "请求者的评论：",
 } satisfies Partial<Catalog>;
