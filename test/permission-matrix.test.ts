@@ -219,6 +219,9 @@ const sharedView = async () =>
   (await owner("POST", "/api/v2/views.json", { view: { title: "Matrix view", restriction: null, all: [{ field: "current_tags", operator: "includes", value: "matrix_inside matrix_outside" }] } })).view.id as number;
 /** A macro for every staff member, of the owner's. */
 const sharedMacro = async () => (await owner("POST", "/api/v2/macros.json", { macro: { title: "Matrix macro", restriction: null, actions: [{ field: "status", value: "open" }, { field: "comment_value", value: "Hi {{ticket.requester.first_name}}" }] } })).macro.id as number;
+/** A trigger of the account's (on a tag no matrix ticket carries), and every trigger's id in order. */
+const trigger = async () => (await owner("POST", "/api/v2/triggers.json", { trigger: { title: "Matrix trigger", conditions: { all: [{ field: "current_tags", operator: "includes", value: "never_in_matrix" }] }, actions: [{ field: "priority", value: "high" }] } })).trigger.id as number;
+const triggerIds = async () => ((await owner("GET", "/api/v2/triggers.json")).triggers as Array<{ id: number }>).map((x) => x.id);
 const group = async () => (await owner("POST", "/api/v2/groups.json", { group: { name: unique() } })).group.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user", "Someone Else")).id;
 /** The tenant's first audit archive (made once: everything up to now, as if 400 days had passed). */
@@ -312,6 +315,7 @@ beforeAll(async () => {
   // A shared view holding the ticket inside the assigned-only agent's access and the one outside it.
   ids.view = await sharedView();
   ids.macro = await sharedMacro();
+  ids.trigger = await trigger();
   const job = await owner("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "bulk", comment: { body: "b" } }] });
   shared.job = job.job_status.id;
   await waitForJob(a, shared.job as string);
@@ -460,6 +464,15 @@ const RULES: Record<string, Row> = {
   createMacro: { who: "staff", call: () => ({ method: "POST", path: "/api/v2/macros.json", body: { macro: { title: "Mine", actions: [{ field: "status", value: "pending" }] } } }) },
   updateMacro: { who: "admins", call: () => ({ method: "PUT", path: `/api/v2/macros/${ids.macro}.json`, body: { macro: { position: 3 } } }) },
   deleteMacro: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/macros/${ok ? await sharedMacro() : ids.macro}.json` }) },
+  // --- triggers: the account's business rules, owners and admins only
+  listTriggers: { who: "admins", call: () => get("/api/v2/triggers.json") },
+  listActiveTriggers: { who: "admins", call: () => get("/api/v2/triggers/active.json") },
+  showTriggerDefinitions: { who: "admins", call: () => get("/api/v2/triggers/definitions.json") },
+  showTrigger: { who: "admins", call: () => get(`/api/v2/triggers/${ids.trigger}.json`) },
+  createTrigger: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/triggers.json", body: { trigger: { title: "Mine", conditions: { any: [{ field: "update_type", operator: "is", value: "Create" }, { field: "current_tags", operator: "includes", value: "never_in_matrix" }] }, actions: [{ field: "current_tags", value: "matrix_created" }] } } }) },
+  updateTrigger: { who: "admins", call: () => ({ method: "PUT", path: `/api/v2/triggers/${ids.trigger}.json`, body: { trigger: { position: 3 } } }) },
+  reorderTriggers: { who: "admins", call: async () => ({ method: "PUT", path: "/api/v2/triggers/reorder.json", body: { trigger_ids: (await triggerIds()).reverse() } }) },
+  deleteTrigger: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/triggers/${ok ? await trigger() : ids.trigger}.json` }) },
   // End users read the fields visible in the portal (this one is not: missing to them).
   listTicketFields: { who: "anyone", call: () => get("/api/v2/ticket_fields.json") },
   showTicketField: { who: "anyone", except: { endUser: 404 }, call: () => get(`/api/v2/ticket_fields/${ids.ticketField}.json`) },

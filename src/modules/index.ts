@@ -21,6 +21,7 @@ import * as tickets from "./tickets/tickets-routes.ts";
 import * as users from "./users/users-routes.ts";
 import * as views from "./views/views-routes.ts";
 import * as macros from "./macros/macros-routes.ts";
+import * as triggers from "./triggers/triggers-routes.ts";
 import * as customRoles from "./users/custom-roles-routes.ts";
 
 /** Every business module, each registering its own routes (docs/architecture.md has the route table). */
@@ -35,6 +36,7 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "search", register: search.register },
   { name: "views", register: views.register },
   { name: "macros", register: macros.register },
+  { name: "triggers", register: triggers.register },
   { name: "audit", register: audit.register },
   { name: "setup", register: setup.register },
   { name: "admin", register: admin.register },

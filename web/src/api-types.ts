@@ -2849,6 +2849,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's triggers (owners and admins), by `sort_by` (position, title, updated_at, created_at; position by default) and `sort_order`; `active=true|false` filters; offset pages. */
+        get: operations["listTriggers"];
+        put?: never;
+        /** Creates a trigger (owners and admins): at least one condition and one action; at most 500 triggers an account. */
+        post: operations["createTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/triggers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showTrigger"];
+        put: operations["updateTrigger"];
+        post?: never;
+        delete: operations["deleteTrigger"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/triggers/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active triggers in the order they run (position), all in one answer. */
+        get: operations["listActiveTriggers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/triggers/definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conditions and actions a trigger may hold, with their operators and values (the account's groups and agents, custom fields' options). */
+        get: operations["showTriggerDefinitions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/triggers/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets the order triggers run in: `trigger_ids` must name every trigger of the account exactly once (positions 1..n). */
+        put: operations["reorderTriggers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/two_factor_settings": {
         parameters: {
             query?: never;
@@ -14614,6 +14699,454 @@ export interface operations {
                             total: number;
                             url: string;
                         };
+                    };
+                };
+            };
+        };
+    };
+    listTriggers: {
+        parameters: {
+            query?: {
+                active?: "true" | "false";
+                page?: number;
+                per_page?: number;
+                sort_by?: "position" | "title" | "updated_at" | "created_at";
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                        triggers: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    trigger: {
+                        actions?: {
+                            field: string;
+                            value: string | number | boolean | null | (string | number)[];
+                        }[];
+                        active?: boolean;
+                        conditions?: {
+                            all?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                            any?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                        };
+                        description?: string | null;
+                        position?: number;
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        trigger: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        trigger: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    trigger: {
+                        actions?: {
+                            field: string;
+                            value: string | number | boolean | null | (string | number)[];
+                        }[];
+                        active?: boolean;
+                        conditions?: {
+                            all?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                            any?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                        };
+                        description?: string | null;
+                        position?: number;
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        trigger: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listActiveTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        triggers: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    showTriggerDefinitions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        definitions: {
+                            actions: {
+                                operators?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                                subject: string;
+                                title: string;
+                                type: string;
+                                values?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                            }[];
+                            conditions_all: {
+                                operators?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                                subject: string;
+                                title: string;
+                                type: string;
+                                values?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                            }[];
+                            conditions_any: {
+                                operators?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                                subject: string;
+                                title: string;
+                                type: string;
+                                values?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    reorderTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    trigger_ids: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        triggers: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
                     };
                 };
             };

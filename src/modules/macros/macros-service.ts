@@ -31,7 +31,7 @@ export const MAX_ACTIONS = 30;
 export const MAX_PERSONAL_MACROS = 500;
 export const MAX_SHARED_MACROS = 1_000;
 /** Most tags a ticket holds (as the ticket API). */
-const MAX_TAGS = 100;
+export const MAX_TAGS = 100;
 
 const NOUN: Noun = { one: "macro", many: "macros" };
 const requireUse = (ctx: RequestContext): UserActor => requireStaff(ctx, "Macros are for staff of the agent workspace.");
@@ -62,13 +62,13 @@ const visible = async (ctx: RequestContext, actor: UserActor, niceId: number): P
 // ---- actions
 
 /** A public id sent as a number or a string of digits. */
-const idOf = (v: string): number | undefined => {
+export const idOf = (v: string): number | undefined => {
   const n = /^\d{1,16}$/.test(v) ? Number(v) : NaN;
   return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
 };
 
 /** Tags separated by spaces, each a valid ticket tag, without repeats (lower case); undefined when one is not. */
-function tagWords(v: string): string[] | undefined {
+export function tagWords(v: string): string[] | undefined {
   const out: string[] = [];
   for (const w of v.split(/\s+/).filter(Boolean)) {
     const r = tag.safeParse(w);
@@ -78,7 +78,7 @@ function tagWords(v: string): string[] | undefined {
   return out.length > MAX_TAGS ? undefined : out;
 }
 
-const CUSTOM = /^custom_fields_(\d{1,16})$/;
+export const CUSTOM = /^custom_fields_(\d{1,16})$/;
 const FIELD_NAMES = ["status", "priority", "type", "assignee_id", "group_id", "set_tags", "current_tags", "remove_tags", "subject", "comment_value", "comment_mode_is_public", "custom_fields_<field id>"];
 
 /**
@@ -98,8 +98,9 @@ async function customValue(ctx: RequestContext, fieldId: number, value: string) 
 /**
  * One action as sent, checked: its value normalised to a string, or a sentence saying what the
  * value must be. Ids are looked up inside the tenant (another tenant's answers like a missing one).
+ * Shared with triggers (modules/triggers), whose property actions are the same.
  */
-async function checkAction(ctx: RequestContext, field: string, raw: ActionInput["value"]): Promise<{ value: string } | { problem: string }> {
+export async function checkAction(ctx: RequestContext, field: string, raw: ActionInput["value"]): Promise<{ value: string } | { problem: string }> {
   const v = raw === null ? "" : typeof raw === "string" ? raw : String(raw);
   const bad = (problem: string) => ({ problem });
   switch (field) {

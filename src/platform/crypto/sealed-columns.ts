@@ -46,6 +46,7 @@ export const SEALED_COLUMNS = {
   views: { title: "text", description: "text" },
   satisfaction_ratings: { comment: "text" },
   macros: { title: "text", description: "text", actions: "json" },
+  triggers: { title: "text", description: "text", conditions: "json", actions: "json" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

@@ -52,6 +52,8 @@ export const ADVISORY_LOCK = {
   viewLimit: 7413066,
   /** A tenant's macros of one kind (as viewLimit): macros created at once cannot pass the limit together. */
   macroLimit: 7413067,
+  /** A tenant's triggers (with the tenant's hash): triggers created at once cannot pass the limit together. */
+  triggerLimit: 7413068,
 } as const;
 /** Longest wait for a PostgreSQL connection (a free pool slot or a new connection). */
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -1095,6 +1095,21 @@ export interface ViewsTable {
   updated_at: Timestamp;
 }
 
+/** 0064: triggers, the account's business rules run after each ticket write (modules/triggers). */
+export interface TriggersTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  title_sealed: Bytes;
+  description_sealed: Bytes | null;
+  conditions_sealed: Bytes;
+  actions_sealed: Bytes;
+  active: Generated<boolean>;
+  position: number;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
 /** 0063: macros of the agent workspace (modules/macros). */
 export interface MacrosTable {
   tenant_id: string;
@@ -1217,6 +1232,7 @@ export interface DB {
   search_settings: SearchSettingsTable;
   views: ViewsTable;
   macros: MacrosTable;
+  triggers: TriggersTable;
   satisfaction_ratings: SatisfactionRatingsTable;
   satisfaction_settings: SatisfactionSettingsTable;
 }
