@@ -1,6 +1,10 @@
+import crypto from "node:crypto";
 import { sql } from "kysely";
+import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { jobsSettled } from "./support/people.ts";
+import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
 
 /**
  * Triggers (docs/api.md, "Triggers"), over real HTTP: the admin API (who may, every refusal with
@@ -11,9 +15,9 @@ import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } f
 
 type As = { email: string; token: string };
 type Cond = { field: string; operator: string; value?: unknown };
-type Action = { field: string; value: unknown };
 
 let t: TestApp;
+let smtp: SmtpPeer;
 let a: TestTenant;
 let b: TestTenant;
 let admin: As & { id: number };
@@ -32,7 +36,8 @@ const all = (...c: Cond[]) => ({ all: c });
 const never: Cond = { field: "current_tags", operator: "includes", value: "never_set_here" };
 
 beforeAll(async () => {
-  t = await startTestApp();
+  smtp = await startSmtpPeer();
+  t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
   a = await buildTenant(t, "triggers");
   b = await buildTenant(t, "triggersb");
   const mk = async (role: "admin" | "agent", name: string) => {
@@ -45,7 +50,10 @@ beforeAll(async () => {
   g2 = (await ok(a.api("POST", "/api/v2/groups.json", { group: { name: "Tier 2" } }), 201)).group.id;
   await ok(a.api("POST", "/api/v2/group_memberships.json", { group_membership: { user_id: agent.id, group_id: g1 } }), 201);
 });
-afterAll(async () => t?.close());
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
 
 describe("triggers API", () => {
   it("creates, shows, lists, updates and deletes, sealed at rest", async () => {
@@ -133,5 +141,214 @@ describe("triggers API", () => {
     expect(r.status).toBe(422);
     expect(await triggerCount(b)).toBe(0);
     await ok(a.api("DELETE", `/api/v2/triggers/${id}.json`), 204);
+  });
+});
+
+// ---- the engine
+
+const tagAdd = (tag: string): Action[] => [{ field: "current_tags", value: tag }];
+type Action = { field: string; value: unknown };
+async function trig(x: TestTenant, title: string, conditions: { all?: Cond[]; any?: Cond[] }, actions: Action[]): Promise<number> {
+  return (await ok(x.api("POST", "/api/v2/triggers.json", { trigger: { title, conditions, actions } }), 201)).trigger.id;
+}
+const tagsOf = async (x: TestTenant, id: number): Promise<string[]> => (await ok(x.api("GET", `/api/v2/tickets/${id}.json`))).ticket.tags;
+/** The `c_` tags an update added (triggers each add their own). */
+async function added(x: TestTenant, id: number, write: () => Promise<unknown>): Promise<string[]> {
+  const before = await tagsOf(x, id);
+  await write();
+  return (await tagsOf(x, id)).filter((g) => g.startsWith("c_") && !before.includes(g)).sort();
+}
+
+describe("the trigger engine: each condition", () => {
+  let e: TestTenant;
+  let me: number;
+  let eg1: number;
+  let eg2: number;
+  let req: { id: number; email: string };
+  let org: number;
+  let cf: number;
+  beforeAll(async () => {
+    e = await buildTenant(t, "trigcond");
+    me = (await ok(e.api("GET", "/api/v2/users/me.json"))).user.id;
+    eg1 = (await ok(e.api("POST", "/api/v2/groups.json", { group: { name: "One" } }), 201)).group.id;
+    eg2 = (await ok(e.api("POST", "/api/v2/groups.json", { group: { name: "Two" } }), 201)).group.id;
+    org = (await ok(e.api("POST", "/api/v2/organizations.json", { organization: { name: "Acme" } }), 201)).organization.id;
+    const email = `req-${crypto.randomBytes(3).toString("hex")}@${e.subdomain}.test`;
+    req = { id: (await ok(e.api("POST", "/api/v2/users.json", { user: { name: "Rita Requester", email, organization_id: org } }), 201)).user.id, email };
+    cf = (await ok(e.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Order" } }), 201)).ticket_field.id;
+    const list: Array<[string, Cond]> = [
+      ["c_create", { field: "update_type", operator: "is", value: "Create" }],
+      ["c_change", { field: "update_type", operator: "is", value: "Change" }],
+      ["c_status_lt", { field: "status", operator: "less_than", value: "pending" }],
+      ["c_solved_to", { field: "status", operator: "value", value: "solved" }],
+      ["c_from_new", { field: "status", operator: "value_previous", value: "new" }],
+      ["c_status_nc", { field: "status", operator: "not_changed" }],
+      ["c_prio_high", { field: "priority", operator: "greater_than", value: "normal" }],
+      ["c_prio_changed", { field: "priority", operator: "changed" }],
+      ["c_incident", { field: "type", operator: "is", value: "incident" }],
+      ["c_mine", { field: "assignee_id", operator: "is", value: "current_user" }],
+      ["c_to_g2", { field: "group_id", operator: "value", value: eg2 }],
+      ["c_req", { field: "requester_id", operator: "is", value: req.id }],
+      ["c_org", { field: "organization_id", operator: "is", value: org }],
+      ["c_vip", { field: "current_tags", operator: "includes", value: "vip gold" }],
+      ["c_pub", { field: "comment_is_public", operator: "is", value: "true" }],
+      ["c_priv", { field: "comment_is_public", operator: "is", value: "false" }],
+      ["c_refund", { field: "comment_includes_word", operator: "includes", value: "REFUND chargeback" }],
+      ["c_api", { field: "via", operator: "is", value: "api" }],
+      ["c_enduser", { field: "role", operator: "is", value: "end_user" }],
+      ["c_admin", { field: "role", operator: "is", value: "admin" }],
+      ["c_cf", { field: `custom_fields_${cf}`, operator: "present" }],
+    ];
+    for (const [tag, c] of list) await trig(e, tag, { all: [c] }, tagAdd(tag));
+  });
+
+  it("on a create: every property changed from none, the comment, the channel and role", async () => {
+    const r = await ok(e.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Card charged twice", priority: "high", type: "incident", tags: ["vip"], group_id: eg1, requester_id: req.id, custom_fields: [{ id: cf, value: "A-1" }], comment: { body: "Please ｒｅｆｕｎｄ now!" } } }), 201);
+    const tags = (await tagsOf(e, r.ticket.id)).filter((g) => g.startsWith("c_")).sort();
+    expect(tags).toEqual(["c_admin", "c_api", "c_cf", "c_create", "c_incident", "c_org", "c_prio_changed", "c_prio_high", "c_pub", "c_refund", "c_req", "c_status_lt", "c_vip"].sort());
+  });
+
+  it("on a change: changed to, changed from, current user, internal notes, whole words only", async () => {
+    const id = (await ok(e.api("POST", "/api/v2/tickets.json", { ticket: { subject: "x", group_id: eg1, comment: { body: "hello" } } }), 201)).ticket.id;
+    const got = await added(e, id, () => ok(e.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { assignee_id: me, group_id: eg2, comment: { body: "refunded already", public: false } } })));
+    expect(got).toEqual(["c_change", "c_from_new", "c_mine", "c_priv", "c_to_g2"]);
+    expect(await added(e, id, () => ok(e.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "a chargeback!" } } })))).toEqual(["c_refund", "c_status_nc"]); // c_pub: already added at the create
+    expect(await added(e, id, () => ok(e.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { status: "solved" } })))).toEqual(["c_solved_to"]);
+  });
+
+  it("sees an end user's request as the end user's", async () => {
+    const r = await t.request({ method: "POST", path: "/api/v2/requests.json", host: e.host, body: { request: { subject: "Help", comment: { body: "It broke" }, requester: { name: "Ed User", email: `ed-${crypto.randomBytes(3).toString("hex")}@${e.subdomain}.test` } } } });
+    expect(r.status, r.text).toBe(201);
+    const tags = await tagsOf(e, r.body.request.id);
+    expect(tags).toContain("c_enduser");
+    expect(tags).not.toContain("c_admin");
+  });
+});
+
+describe("the trigger engine: the cycle", () => {
+  let c: TestTenant;
+  let cg: number;
+  let agentId: number;
+  beforeAll(async () => {
+    c = await buildTenant(t, "trigcycle");
+    cg = (await ok(c.api("POST", "/api/v2/groups.json", { group: { name: "Doomed" } }), 201)).group.id;
+    agentId = (await buildUser(t, c, "agent", "Soon Gone")).id;
+    // Position order: the first one holds only after the second fired (the walk starts again from the top).
+    await trig(c, "third", { all: [{ field: "current_tags", operator: "includes", value: "step2" }] }, tagAdd("step3"));
+    await trig(c, "first", { all: [{ field: "update_type", operator: "is", value: "Create" }, { field: "current_tags", operator: "includes", value: "cycle" }] }, tagAdd("step2"));
+    // Each would undo the other for ever: each fires once.
+    await trig(c, "to low", { all: [{ field: "current_tags", operator: "includes", value: "cycle" }, { field: "priority", operator: "is_not", value: "low" }] }, [{ field: "priority", value: "low" }, { field: "current_tags", value: "low_fired" }]);
+    await trig(c, "to high", { all: [{ field: "current_tags", operator: "includes", value: "cycle" }, { field: "priority", operator: "is", value: "low" }] }, [{ field: "priority", value: "high" }]);
+    // A trigger's own write runs no trigger: this one never sees the engine's change.
+    await trig(c, "on change", { all: [{ field: "update_type", operator: "is", value: "Change" }, { field: "current_tags", operator: "includes", value: "cycle" }] }, tagAdd("was_changed"));
+    // Actions that can no longer apply are skipped; the rest applies.
+    await trig(c, "stale", { all: [{ field: "current_tags", operator: "includes", value: "stale" }] }, [{ field: "group_id", value: String(cg) }, { field: "assignee_id", value: String(agentId) }, { field: "current_tags", value: "stale_ran" }]);
+  });
+
+  it("restarts from the top, fires each trigger once, and writes once as the trigger", async () => {
+    const r = await ok(c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "cycle", tags: ["cycle"], comment: { body: "go" } } }), 201);
+    const ticket = (await ok(c.api("GET", `/api/v2/tickets/${r.ticket.id}.json`))).ticket;
+    expect(ticket.tags.sort()).toEqual(["cycle", "low_fired", "step2", "step3"]);
+    expect(ticket.priority).toBe("high");
+    const audits = (await ok(c.api("GET", `/api/v2/tickets/${r.ticket.id}/audits.json`))).audits;
+    expect(audits).toHaveLength(2);
+    const rule = audits[1];
+    expect(rule.via.channel).toBe("rule");
+    expect(rule.via.source.rel).toBe("trigger");
+    expect(["first", "third", "to low", "to high"]).toContain(rule.via.source.from.title);
+    expect(rule.events.find((x: any) => x.field_name === "priority")).toMatchObject({ value: "high", previous_value: null, rule: { title: "to high" } });
+    // An update by a person runs them again (this time as a change).
+    await ok(c.api("PUT", `/api/v2/tickets/${r.ticket.id}.json`, { ticket: { comment: { body: "again", public: false } } }));
+    expect(await tagsOf(c, r.ticket.id)).toContain("was_changed");
+  });
+
+  it("skips actions that no longer apply, never failing the customer's write", async () => {
+    await ok(c.api("DELETE", `/api/v2/groups/${cg}.json`), 204);
+    await ok(c.api("PUT", `/api/v2/users/${agentId}.json`, { user: { role: "end-user" } }));
+    const r = await c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "stale", tags: ["stale"], comment: { body: "x" } } });
+    expect(r.status, r.text).toBe(201);
+    const ticket = (await ok(c.api("GET", `/api/v2/tickets/${r.body.ticket.id}.json`))).ticket;
+    expect(ticket.tags).toContain("stale_ran");
+    expect(ticket.group_id).toBeNull();
+    expect(ticket.assignee_id).toBeNull();
+  });
+
+  it("runs nothing that is inactive", async () => {
+    const list = (await ok(c.api("GET", "/api/v2/triggers.json"))).triggers as Array<{ id: number }>;
+    for (const x of list) await ok(c.api("PUT", `/api/v2/triggers/${x.id}.json`, { trigger: { active: false } }));
+    const r = await ok(c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "cycle", tags: ["cycle"], comment: { body: "go" } } }), 201);
+    expect(await tagsOf(c, r.ticket.id)).toEqual(["cycle"]);
+  });
+});
+
+describe("the trigger engine: mail", () => {
+  let m: TestTenant;
+  let mg: number;
+  let agentEmail: string;
+  const customer = () => `c-${crypto.randomBytes(3).toString("hex")}@${m.subdomain}.test`;
+  async function mailTo(to: string, since: number): Promise<ParsedMail[]> {
+    await jobsSettled(t, m.tenantId);
+    const recipients = (x: ParsedMail) => (Array.isArray(x.to) ? x.to : x.to ? [x.to] : []).flatMap((y) => y.value.map((v) => (v.address ?? "").toLowerCase()));
+    return smtp.messages.slice(since).filter((x) => recipients(x).includes(to.toLowerCase()));
+  }
+  const ticketFor = async (email: string, body: string, isPublic = true) =>
+    (await ok(m.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel 4111 1111 1111 1111 late", tags: ["mailme"], comment: { body, public: isPublic }, requester: { name: "Rob Buyer", email } } }), 201)).ticket.id as number;
+  beforeAll(async () => {
+    m = await buildTenant(t, "trigmail");
+    mg = (await ok(m.api("POST", "/api/v2/groups.json", { group: { name: "Desk" } }), 201)).group.id;
+    const agent = await buildUser(t, m, "agent", "Mia Agent");
+    agentEmail = agent.email;
+    await ok(m.api("POST", "/api/v2/group_memberships.json", { group_membership: { user_id: agent.id, group_id: mg } }), 201);
+    await trig(m, "mail them", { all: [{ field: "current_tags", operator: "includes", value: "mailme" }] }, [
+      { field: "notification_user", value: ["requester_id", "TRIG {{ticket.title}}", "Latest: {{ticket.latest_comment}} / {{ticket.status}}"] },
+      { field: "notification_group", value: [String(mg), "TRIG group {{ticket.id}}", "Staff: {{ticket.latest_comment}}"] },
+    ]);
+  });
+  const trigMails = (list: ParsedMail[]) => list.filter((x) => (x.subject ?? "").startsWith("TRIG"));
+
+  it("mails the requester the public comment only (masked), and the group's members any", async () => {
+    const email = customer();
+    let since = smtp.messages.length;
+    const id = await ticketFor(email, "Your parcel ships today.");
+    const mine = trigMails(await mailTo(email, since));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.subject).toContain("TRIG Parcel");
+    expect(mine[0]!.subject).not.toContain("4111 1111 1111 1111");
+    expect(mine[0]!.text).toContain("Latest: Your parcel ships today. / new");
+    expect(trigMails(await mailTo(agentEmail, since))).toHaveLength(1);
+    since = smtp.messages.length;
+    await ok(m.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Internal: customer is on the watch list", public: false } } }));
+    const again = trigMails(await mailTo(email, since));
+    expect(again).toHaveLength(1);
+    expect(again[0]!.text).toContain("Your parcel ships today.");
+    expect(again[0]!.text).not.toContain("watch list");
+    expect(trigMails(await mailTo(agentEmail, since))[0]!.text).toContain("watch list");
+  });
+
+  it("writes no end user about a ticket they cannot see, nor when the account's settings or a restriction say no", async () => {
+    let email = customer();
+    let since = smtp.messages.length;
+    await ticketFor(email, "Opened by phone", false);
+    expect(trigMails(await mailTo(email, since))).toEqual([]);
+    await ok(m.api("PUT", "/api/v2/notification_settings.json", { settings: { public_reply: false } }));
+    email = customer();
+    since = smtp.messages.length;
+    await ticketFor(email, "Hello");
+    expect(trigMails(await mailTo(email, since))).toEqual([]);
+    await ok(m.api("PUT", "/api/v2/notification_settings.json", { settings: { public_reply: true, content_free: true } }));
+    email = customer();
+    since = smtp.messages.length;
+    const id = await ticketFor(email, "Secret words");
+    const free = await mailTo(email, since);
+    expect(free.length).toBeGreaterThan(0);
+    expect(trigMails(free)).toEqual([]);
+    expect(JSON.stringify(free.map((x) => [x.subject, x.text]))).not.toContain("Secret words");
+    expect(JSON.stringify(free.map((x) => [x.subject, x.text]))).not.toContain("Parcel");
+    await ok(m.api("PUT", "/api/v2/notification_settings.json", { settings: { content_free: false } }));
+    const requester = (await ok(m.api("GET", `/api/v2/tickets/${id}.json`))).ticket.requester_id;
+    await ok(m.api("PUT", `/api/v2/users/${requester}/restriction.json`, { restriction: { restricted: true, reason: "Objected" } }));
+    since = smtp.messages.length;
+    await ok(m.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Another reply" } } }));
+    expect(await mailTo(email, since)).toEqual([]);
   });
 });

@@ -7470,6 +7470,10 @@ export interface operations {
                                 id: number;
                                 previous_value?: unknown;
                                 public?: boolean;
+                                rule?: {
+                                    id: number;
+                                    title: string;
+                                };
                                 value?: unknown;
                                 via: string;
                             }[];
@@ -13688,6 +13692,10 @@ export interface operations {
                                 id: number;
                                 previous_value?: unknown;
                                 public?: boolean;
+                                rule?: {
+                                    id: number;
+                                    title: string;
+                                };
                                 /** @enum {string} */
                                 type: "Create" | "Change" | "Comment";
                                 value?: unknown;
@@ -13697,6 +13705,13 @@ export interface operations {
                             ticket_id: number;
                             via: {
                                 channel: string;
+                                source?: {
+                                    from: {
+                                        id: number;
+                                        title: string;
+                                    };
+                                    rel: string;
+                                };
                             };
                         };
                         ticket: {
@@ -13802,6 +13817,10 @@ export interface operations {
                                 id: number;
                                 previous_value?: unknown;
                                 public?: boolean;
+                                rule?: {
+                                    id: number;
+                                    title: string;
+                                };
                                 /** @enum {string} */
                                 type: "Create" | "Change" | "Comment";
                                 value?: unknown;
@@ -13811,6 +13830,13 @@ export interface operations {
                             ticket_id: number;
                             via: {
                                 channel: string;
+                                source?: {
+                                    from: {
+                                        id: number;
+                                        title: string;
+                                    };
+                                    rel: string;
+                                };
                             };
                         }[];
                         count?: number;

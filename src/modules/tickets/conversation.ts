@@ -30,8 +30,8 @@ import type { AuditEvent } from "./tickets-types.ts";
  * Callers resolve references and decide property changes; they never insert or seal themselves.
  */
 
-/** Zendesk's via.channel values Vaultdesk writes. */
-export type Channel = "web" | "api" | "email";
+/** Zendesk's via.channel values Vaultdesk writes (`rule`: a trigger's write, modules/triggers). */
+export type Channel = "web" | "api" | "email" | "rule";
 
 /** The channel of a request: the web app's session, or an API client's token. */
 export function channelOf(ctx: RequestContext): Channel {
@@ -76,13 +76,21 @@ export type TicketDraft = {
   fields: string[];
 };
 
+/** Who wrote: the signed-in person, or an unproven sender (`proven` false: held to an end user's rules). */
+export type Writer = Person & { proven: boolean };
+
+/** The properties a ticket had before a change (triggers' "changed from"), internal ids. */
+export type PreviousProperties = Pick<repo.TicketRow, "status" | "priority" | "type" | "assignee_id" | "assignee_nice" | "group_id" | "group_nice">;
+
 /**
- * What the write hooks are told (search indexing and notifications attach here). `text`: the
- * content written, in clear, for the search index (hashed there; never stored or logged as is): a
- * renamed subject comes with the subject it replaces, so that its terms can be taken out.
+ * What the write hooks are told (search indexing, notifications and triggers attach here). `text`:
+ * the content written, in clear, for the search index and triggers' comment conditions (hashed
+ * there, read in memory; never stored or logged as is): a renamed subject comes with the subject
+ * it replaces, so that its terms can be taken out. `by`: who wrote; `previous`: the properties
+ * before the change.
  */
 export type ConversationEvent =
-  | { kind: "ticket.created"; ticketId: string; ticketNiceId: number; commentId: string; channel: Channel; text: { subject: string; comment: { body: string; public: boolean } } }
+  | { kind: "ticket.created"; ticketId: string; ticketNiceId: number; commentId: string; channel: Channel; by: Writer; text: { subject: string; comment: { body: string; public: boolean } } }
   | {
       kind: "ticket.changed";
       ticketId: string;
@@ -90,6 +98,8 @@ export type ConversationEvent =
       commentId: string | null;
       fields: string[];
       channel: Channel;
+      by: Writer;
+      previous: PreviousProperties;
       text: { subject?: { before: string; after: string }; comment?: { body: string; public: boolean } };
     }
   | { kind: "ticket.deleted"; ticketId: string; ticketNiceId: number; commentId: null; channel: Channel }
@@ -212,7 +222,8 @@ export async function openTicket(ctx: RequestContext, draft: TicketDraft, channe
   await takeUploads(ctx, d.comment.uploads ?? [], uploaderOf(writer, proven), { ticketId: id, commentId: comment.id });
   await repo.addCcs(ctx.tx, id, (d.ccUserIds ?? []).filter((u) => u !== d.requester.id));
   audit(ctx, { action: d.action, resourceType: "ticket", resourceId: ids.ticket, fields: d.fields });
-  await emit(ctx, { kind: "ticket.created", ticketId: id, ticketNiceId: ids.ticket, commentId: comment.id, channel, text: { subject, comment: { body: d.comment.body, public: d.comment.public } } });
+  const by: Writer = { id: writer.userId, niceId: writer.niceId, role: proven ? writer.role : "end_user", proven };
+  await emit(ctx, { kind: "ticket.created", ticketId: id, ticketNiceId: ids.ticket, commentId: comment.id, channel, by, text: { subject, comment: { body: d.comment.body, public: d.comment.public } } });
   return {
     auditNiceId: ids.audit,
     comment: { id: comment.id, niceId: ids.comment, bodySealed: comment.body_sealed },
@@ -268,7 +279,9 @@ export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, chang
   audit(ctx, { action: c.action, resourceType: "ticket", resourceId: t.nice_id, fields });
   const renamed = c.patch.subject_sealed ? { before: ctx.sealer.open(t.subject_sealed, tref(t.id, "subject")), after: ctx.sealer.open(c.patch.subject_sealed, tref(t.id, "subject")) } : undefined;
   const text = { ...(renamed ? { subject: renamed } : {}), ...(c.comment ? { comment: { body: c.comment.body, public: c.comment.public } } : {}) };
-  await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel, text });
+  const by: Writer = { id: writer.userId, niceId: writer.niceId, role: proven ? writer.role : "end_user", proven };
+  const previous: PreviousProperties = { status: t.status, priority: t.priority, type: t.type, assignee_id: t.assignee_id, assignee_nice: t.assignee_nice, group_id: t.group_id, group_nice: t.group_nice };
+  await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel, by, previous, text });
   return { auditNiceId: r.audit, events, row, commentNiceId: r.comment, commentId: comment?.id ?? null };
 }
 

@@ -239,6 +239,93 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
   return { message, unproven };
 }
 
+// ---- Business rules' mail (triggers' notification actions) --------------------------------------
+
+/** A mail a business rule asks for: its recipients (internal ids) and its Liquid subject and body, rendered here per recipient. */
+export type RuleMail = { ticketId: string; userIds: readonly string[]; subject: string; body: string; render: (template: string, context: Record<string, unknown>) => Promise<string> };
+
+const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? "";
+
+/**
+ * Queues a business rule's mail (a trigger's "Email user" / "Email group") as the built-in
+ * notifications are queued, under the same rules: only with a mail server; each person once;
+ * nobody suspended, deleted or without an address; nobody whose processing is restricted (the
+ * withholding audited); no address on the tenant's blocklist. An end user is written to only as
+ * the requester of a ticket they can see, when the account sends end users its updates
+ * (`public_reply`), and only ever reads public comments; staff only when the account sends staff
+ * its updates (`end_user_update`) and only about a ticket their role lets them see. With
+ * `content_free` the mail is the built-in content-free one (a link, no ticket content). Card
+ * numbers and what the tenant's detectors find are masked in every value placed in the texts; the
+ * mail is threaded with the ticket's other mail (`notification.addressing`).
+ */
+export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: RequestContext, m: RuleMail): Promise<number> {
+  if (!deps.mailer.available || m.userIds.length === 0) return 0;
+  const ticket = await repo.ticketQuery(ctx.tx).where("t.id", "=", m.ticketId).executeTakeFirst();
+  if (!ticket) return 0;
+  const cache = renderCache();
+  cache.settings ??= await notificationSettings(ctx);
+  const people = await contactsByIds(ctx, [...m.userIds, ticket.requester_id, ...(ticket.assignee_id ? [ticket.assignee_id] : [])]);
+  const comments = await repo.allComments(ctx.tx, ticket.id);
+  const origin = ctx.apiBase ? new URL(ctx.apiBase).origin : "";
+  let queued = 0;
+  for (const userId of new Set(m.userIds)) {
+    const person = people.get(userId);
+    if (!person || !person.reachable || !person.email) continue;
+    const staffSide = isStaff(person.role);
+    if (staffSide) {
+      if (!cache.settings.end_user_update) continue;
+      const scope = ticketPolicy.scope(userActor({ id: person.id, niceId: person.niceId, role: person.role, customRole: person.customRole }, "session"));
+      if (scope.kind !== "all" && !(await repo.findTicket(ctx.tx, ticket.nice_id, scope))) continue;
+    } else {
+      if (!cache.settings.public_reply || person.id !== ticket.requester_id || !ticket.is_public) continue;
+    }
+    cache.blocklist ??= await blocklistOf(ctx);
+    if (isBlocked(cache.blocklist, person.email)) continue;
+    if (person.restricted) {
+      audit(ctx, { action: "notification.withheld", resourceType: "user", resourceId: person.niceId, fields: ["trigger"] });
+      continue;
+    }
+    cache.detectors ??= await detectorsFor(ctx);
+    cache.team ??= (await teamName(ctx)) ?? (origin ? new URL(origin).hostname : "Support");
+    const mask = (x: string) => maskSensitive(x, cache.detectors!);
+    const language = notificationLanguage(person.locale);
+    const url = origin ? (staffSide ? `${origin}/agent/tickets/${ticket.nice_id}` : `${origin}/requests/${ticket.nice_id}`) : "";
+    let mail: { language: string; subject: string; text: string };
+    if (cache.settings.content_free) {
+      const values = { team: cache.team, name: person.name, author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };
+      mail = notificationMail(staffSide ? "end_user_update" : "public_reply", language, "content-free", values);
+    } else {
+      // An end user reads the latest public comment only; staff the latest of any.
+      const latest = [...comments].reverse().find((c) => c.public || staffSide);
+      const requester = people.get(ticket.requester_id);
+      const assignee = ticket.assignee_id ? people.get(ticket.assignee_id) : undefined;
+      const context = {
+        ticket: {
+          id: ticket.nice_id,
+          title: mask(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject"))),
+          status: ticket.status,
+          priority: ticket.priority ?? "",
+          url,
+          latest_comment: latest ? mask(ctx.sealer.open(latest.body_sealed, cref(latest.id, "body"))) : "",
+          requester: { name: requester?.name ?? "", first_name: firstName(requester?.name ?? ""), email: staffSide ? (requester?.email ?? "") : "" },
+          assignee: { name: assignee?.name ?? "", first_name: firstName(assignee?.name ?? "") },
+        },
+        current_user: { name: person.name, first_name: firstName(person.name) },
+      };
+      const subject = mask((await m.render(m.subject, context)).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, " ").trim()).slice(0, 250);
+      const text = mask(await m.render(m.body, context));
+      if (!subject && !text) continue;
+      mail = { language, subject: subject || `#${ticket.nice_id}`, text };
+    }
+    const ref = { event: "trigger", ticketId: ticket.id, commentId: null, userId: person.id, authorId: null };
+    const message: OutgoingMail = { to: person.email, ...mail, about: { ticketId: ticket.id, userId: person.id, notification: ref } };
+    await ctx.hooks.emit("notification.addressing", ctx, { ticketNiceId: ticket.nice_id, commentNiceId: null, message });
+    await queueMail(ctx, deps.config.mailRetryMs, message);
+    queued++;
+  }
+  return queued;
+}
+
 /**
  * The `conversation.written` listener for redactions (and erasure of a comment) and deletions: the
  * ticket's notifications still to be sent (queued, or waiting for another attempt) are written

@@ -584,15 +584,19 @@ export async function listAudits(ctx: RequestContext, niceId: number, page: Page
   if (!t) throw notFound();
   const { rows, count } = await repo.listAudits(ctx.tx, t.id, page);
   const hidden = hiddenFieldIds(await loadFields(ctx), readerOf(ctx));
-  const views = rows.map((a) => ({
-    id: a.nice_id,
-    ticket_id: niceId,
-    author_id: a.author_nice,
-    created_at: a.created_at.toISOString(),
-    events: withoutHidden(ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)), hidden),
-    via: { channel: a.via },
-    metadata: {},
-  }));
+  const views = rows.map((a) => {
+    const events = withoutHidden(ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)), hidden);
+    const rule = a.via === "rule" ? events.find((e) => e.rule)?.rule : undefined;
+    return {
+      id: a.nice_id,
+      ticket_id: niceId,
+      author_id: a.author_nice,
+      created_at: a.created_at.toISOString(),
+      events,
+      via: { channel: a.via, ...(rule ? { source: { from: rule, rel: "trigger" } } : {}) },
+      metadata: {},
+    };
+  });
   return { views, count };
 }
 

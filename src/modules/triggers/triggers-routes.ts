@@ -4,6 +4,7 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
 import { publicIdParam } from "../../platform/schemas.ts";
+import { runTriggers } from "./triggers-engine.ts";
 import { createTrigger, definitions, deleteTrigger, listActiveTriggers, listTriggers, reorderTriggers, showTrigger, updateTrigger } from "./triggers-service.ts";
 import { definitionsView, reorderInput, triggerInput, triggerView } from "./triggers-types.ts";
 
@@ -16,6 +17,7 @@ const listQuery = z.object({
 });
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
+  deps.hooks.on("conversation.written", runTriggers(deps));
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/triggers", operationId: "listTriggers", tag: "triggers", auth: "user",
     summary: "The account's triggers (owners and admins), by `sort_by` (position, title, updated_at, created_at; position by default) and `sort_order`; `active=true|false` filters; offset pages.",

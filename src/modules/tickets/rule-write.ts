@@ -1,0 +1,104 @@
+import type { RequestContext } from "../../platform/context.ts";
+import { refsOf } from "../../platform/crypto/sealed-columns.ts";
+import type { TicketPriority, TicketStatus, TicketType } from "../../platform/db/schema.ts";
+import { changeTicket, type Person } from "./conversation.ts";
+import type { CustomValue } from "./tickets-fns.ts";
+import * as repo from "./tickets-repo.ts";
+import type { AuditEvent } from "./tickets-types.ts";
+
+/**
+ * A business rule's write (triggers, modules/triggers): the ticket's properties as rules read
+ * them, and the net changes they decided written once through the conversation writer, on the
+ * channel `rule`, each change naming the rule that made it.
+ */
+
+const tref = refsOf("tickets");
+
+/** What rules read and set of a ticket (ids internal, with their public ids). */
+export type RuleState = {
+  status: TicketStatus;
+  priority: TicketPriority | null;
+  type: TicketType | null;
+  assignee: { id: string; niceId: number } | null;
+  group: { id: string; niceId: number } | null;
+  requesterNiceId: number;
+  organizationNiceId: number | null;
+  tags: string[];
+  custom: Record<string, CustomValue>;
+};
+
+export type RuleTicket = { row: repo.TicketRow; state: RuleState };
+
+/** The ticket as it is now in this transaction (undefined when deleted), locked until the transaction ends. */
+export async function ticketForRules(ctx: RequestContext, niceId: number): Promise<RuleTicket | undefined> {
+  const row = await repo.findTicketForUpdate(ctx.tx, niceId, { kind: "all" });
+  if (!row) return undefined;
+  return {
+    row,
+    state: {
+      status: row.status,
+      priority: row.priority,
+      type: row.type,
+      assignee: row.assignee_id && row.assignee_nice ? { id: row.assignee_id, niceId: row.assignee_nice } : null,
+      group: row.group_id && row.group_nice ? { id: row.group_id, niceId: row.group_nice } : null,
+      requesterNiceId: row.requester_nice,
+      organizationNiceId: row.organization_nice,
+      tags: [...row.tags],
+      custom: row.custom_fields_sealed ? ctx.sealer.openJson<Record<string, CustomValue>>(row.custom_fields_sealed, tref(row.id, "custom_fields")) : {},
+    },
+  };
+}
+
+/** Which rule set a field last (`status`, `tags`, a custom field's id...). */
+export type RuleSources = Map<string, { id: number; title: string }>;
+
+/**
+ * Writes the difference between `t.state` and `next` in one ticket audit on the channel `rule`
+ * (nothing when there is none). The audit-trail entry names the fields and the rules' ids only.
+ * `writer`: whose update ran the rules (for a write nobody signed in for).
+ */
+export async function writeRuleChanges(ctx: RequestContext, t: RuleTicket, next: RuleState, sources: RuleSources, writer: Person): Promise<boolean> {
+  const before = t.state;
+  const patch: repo.TicketPatch = {};
+  const events: AuditEvent[] = [];
+  const change = (field: string, value: unknown, previous: unknown, source: string) => {
+    const rule = sources.get(source);
+    events.push({ id: events.length + 1, type: "Change", field_name: field, value, previous_value: previous, ...(rule ? { rule } : {}) });
+  };
+  if ((next.assignee?.id ?? null) !== (before.assignee?.id ?? null)) {
+    patch.assignee_id = next.assignee?.id ?? null;
+    change("assignee_id", next.assignee?.niceId ?? null, before.assignee?.niceId ?? null, "assignee_id");
+  }
+  if (next.status !== before.status) {
+    patch.status = next.status;
+    if (next.status === "solved") patch.solved_at = ctx.now();
+    change("status", next.status, before.status, "status");
+  }
+  if (next.priority !== before.priority) {
+    patch.priority = next.priority;
+    change("priority", next.priority, before.priority, "priority");
+  }
+  if (next.type !== before.type) {
+    patch.type = next.type;
+    change("type", next.type, before.type, "type");
+  }
+  if ((next.group?.id ?? null) !== (before.group?.id ?? null)) {
+    patch.group_id = next.group?.id ?? null;
+    change("group_id", next.group?.niceId ?? null, before.group?.niceId ?? null, "group_id");
+  }
+  if (next.tags.join(" ") !== before.tags.join(" ")) {
+    patch.tags = [...new Set(next.tags)];
+    change("tags", patch.tags, before.tags, "tags");
+  }
+  const customChanged = Object.keys({ ...before.custom, ...next.custom }).filter((k) => JSON.stringify(before.custom[k] ?? null) !== JSON.stringify(next.custom[k] ?? null));
+  if (customChanged.length) {
+    const values = Object.fromEntries(Object.entries(next.custom).filter(([, v]) => v !== null));
+    patch.custom_fields_sealed = Object.keys(values).length ? ctx.sealer.sealJson(values, tref(t.row.id, "custom_fields")) : null;
+    for (const k of customChanged) change(k, next.custom[k] ?? null, before.custom[k] ?? null, k);
+  }
+  if (events.length === 0) return false;
+  const ids = [...new Set([...sources.values()].map((r) => r.id))].sort((a, b) => a - b);
+  const fields = [...new Set(events.map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!))), ...ids.map((id) => `trigger:${id}`)];
+  await changeTicket(ctx, t.row, { patch, events, action: "ticket.updated_by_trigger", fields }, "rule", writer);
+  return true;
+}
