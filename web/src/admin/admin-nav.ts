@@ -16,6 +16,7 @@ export const SECTIONS: readonly AdminSection[] = [
   { path: "/admin/invitations", label: "admin.nav.invitations", allowed: admins },
   { path: "/admin/roles", label: "admin.nav.roles", allowed: admins },
   { path: "/admin/ticket-fields", label: "admin.nav.ticketFields", allowed: admins },
+  { path: "/admin/triggers", label: "triggers.nav", allowed: admins },
   { path: "/admin/groups", label: "admin.nav.groups", allowed: (a) => a.can_manage_groups },
   { path: "/admin/organizations", label: "admin.nav.organizations", allowed: (a) => a.can_edit_organizations },
   { path: "/admin/tokens", label: "admin.nav.tokens", allowed: (a) => a.can_manage_api_tokens },

@@ -22,6 +22,7 @@ import { enMerge } from "./en-merge.ts";
 import { enViews } from "./en-views.ts";
 import { enSatisfaction } from "./en-satisfaction.ts";
 import { enMacros } from "./en-macros.ts";
+import { enTriggers } from "./en-triggers.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -53,6 +54,7 @@ export const en = {
   ...enViews,
   ...enSatisfaction,
   ...enMacros,
+  ...enTriggers,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",

@@ -1,0 +1,236 @@
+import type { MessageKey } from "../i18n/en.ts";
+
+/**
+ * The trigger editor's rules, without the browser or the network (TriggersPage.tsx draws them,
+ * triggers-api.ts makes the calls), so they are tested on their own: the shapes of a trigger and
+ * of `/triggers/definitions`, a new row for a field, what a change of operator does to the value,
+ * the server's refusals by row, the order after a move, and the body sent.
+ */
+
+/** A value a condition or action holds (the server's ids may come as numbers). */
+export type Scalar = string | number | boolean | null;
+export type TriggerCondition = { field: string; operator: string; value: Scalar };
+export type TriggerConditions = { all: TriggerCondition[]; any: TriggerCondition[] };
+/** An action: a field and its value; a notification's value is `[recipient or group, subject, body]`. */
+export type TriggerAction = { field: string; value: Scalar | Scalar[] };
+
+export type Trigger = {
+  id: number;
+  url: string;
+  title: string;
+  description: string | null;
+  active: boolean;
+  position: number;
+  conditions: TriggerConditions;
+  actions: TriggerAction[];
+  created_at: string;
+  updated_at: string;
+};
+export type TriggerInput = { title: string; description: string | null; active: boolean; conditions: TriggerConditions; actions: TriggerAction[] };
+
+/** One choice of a definition (an operator or a value), as Zendesk shapes it. */
+export type Choice = { value: Scalar; title: string };
+/** What a condition or action field offers (`GET /triggers/definitions`). */
+export type Definition = { subject: string; title: string; type: string; operators?: Choice[] | undefined; values?: Choice[] | undefined };
+export type Definitions = { conditions_all: Definition[]; conditions_any: Definition[]; actions: Definition[] };
+
+/** The two notification actions, whose value is `[recipient or group, subject, body]`. */
+export const NOTIFICATIONS = ["notification_user", "notification_group"] as const;
+export const isNotification = (field: string): boolean => (NOTIFICATIONS as readonly string[]).includes(field);
+
+/** Operators that compare nothing (the field changed, did not, has a value, has none): no value box. */
+const VALUELESS = new Set(["changed", "not_changed", "present", "not_present"]);
+export const takesValue = (operator: string): boolean => !VALUELESS.has(operator);
+
+/** The server's limits on one trigger. */
+export const MAX_CONDITIONS = 50;
+export const MAX_ACTIONS = 30;
+
+const str = (v: Scalar | undefined): string => (v === null || v === undefined ? "" : String(v));
+
+/** The choice whose value reads as `text` (a select gives text back; the server's value keeps its type). */
+export function choiceValue(values: readonly Choice[] | undefined, text: string): Scalar {
+  const found = values?.find((c) => str(c.value) === text);
+  return found ? found.value : text;
+}
+
+/** A new condition on `def`'s field: its first operator, and its first value when it has a list. */
+export function blankCondition(def: Definition): TriggerCondition {
+  const operator = str(def.operators?.[0]?.value) || "is";
+  return { field: def.subject, operator, value: takesValue(operator) ? (def.values?.[0]?.value ?? "") : null };
+}
+
+/**
+ * The condition with another operator: a value it had is kept when the new operator compares one
+ * (is → is not), dropped when it compares none (changed), and the first choice when it had none.
+ */
+export function withOperator(row: TriggerCondition, operator: string, def: Definition | undefined): TriggerCondition {
+  if (!takesValue(operator)) return { ...row, operator, value: null };
+  if (row.value !== null && row.value !== "" ) return { ...row, operator };
+  return { ...row, operator, value: def?.values?.[0]?.value ?? "" };
+}
+
+/** A new action on `def`'s field: a notification to its first recipient with an empty subject and body, else its first value. */
+export function blankAction(def: Definition): TriggerAction {
+  if (isNotification(def.subject)) return { field: def.subject, value: [def.values?.[0]?.value ?? "", "", ""] };
+  return { field: def.subject, value: def.values?.[0]?.value ?? "" };
+}
+
+/** A notification action's three parts, whatever its value holds. */
+export function notificationParts(a: TriggerAction): { to: string; subject: string; body: string } {
+  const v = Array.isArray(a.value) ? a.value : [a.value];
+  return { to: str(v[0]), subject: str(v[1]), body: str(v[2]) };
+}
+
+/** The notification action with one part changed (the recipient keeps the type the definitions give it). */
+export function withNotification(a: TriggerAction, part: "to" | "subject" | "body", text: string, def: Definition | undefined): TriggerAction {
+  const v = Array.isArray(a.value) ? [...a.value] : [a.value];
+  const current: Scalar[] = [v[0] ?? "", v[1] ?? "", v[2] ?? ""];
+  if (part === "to") current[0] = choiceValue(def?.values, text);
+  else current[part === "subject" ? 1 : 2] = text;
+  return { ...a, value: current };
+}
+
+/** The fields a list of rows may choose: those the definitions give, each once per definition. */
+export const subjectsOf = (defs: readonly Definition[]): string[] => defs.map((d) => d.subject);
+
+/** Server messages: `details` of a 422, by the place each names. */
+export type Details = Record<string, ReadonlyArray<{ description?: string | undefined }>> | undefined;
+
+/** A message without the place it names (`conditions.all[2]: unknown field` → "Unknown field"), capitalised. */
+function own(place: string, text: string): string {
+  const rest = (text.startsWith(`${place}: `) ? text.slice(place.length + 2) : text).replace(/^(?:custom_fields_\d+|[a-z_]+): /, "");
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
+}
+
+/**
+ * The server's messages about single rows, by row: `conditions.all[2]` → "all-2", `conditions.any[0]`
+ * → "any-0", `actions[1]` (or `actions[1].value`, `trigger.actions[1]`) → "actions-1"; the first
+ * message of a row wins.
+ */
+export function rowErrors(details: Details): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [place, list] of Object.entries(details ?? {})) {
+    const m = /^(?:trigger\.)?(?:conditions\.(all|any)|(actions))\[(\d+)\]/.exec(place);
+    const text = list[0]?.description;
+    if (!m || !text) continue;
+    const key = `${m[1] ?? m[2]}-${Number(m[3])}`;
+    out[key] ??= own(place, text);
+  }
+  return out;
+}
+
+/** The server's message about a field of the trigger itself (`title`, `description`, `conditions`, `actions`), if any. */
+export function fieldError(details: Details, name: string): string | undefined {
+  for (const [place, list] of Object.entries(details ?? {})) {
+    if (place !== name && place !== `trigger.${name}` && !place.startsWith(`${name}.`) && !place.startsWith(`trigger.${name}.`)) continue;
+    // Rows have their own place in the editor.
+    if (/\[\d+\]/.test(place)) continue;
+    const text = list[0]?.description;
+    if (text) return own(place, text);
+  }
+  return undefined;
+}
+
+/** The ids in their new order after moving the one at `index` by `delta` (−1 up, +1 down); the same order at either end. */
+export function moved(ids: readonly number[], index: number, delta: -1 | 1): number[] {
+  const to = index + delta;
+  if (index < 0 || index >= ids.length || to < 0 || to >= ids.length) return [...ids];
+  const next = [...ids];
+  [next[index], next[to]] = [next[to]!, next[index]!];
+  return next;
+}
+
+/** The body of a create or an update: the title trimmed, an empty description as none, and the rows as they are. */
+export function triggerInput(form: { title: string; description: string; active: boolean; all: readonly TriggerCondition[]; any: readonly TriggerCondition[]; actions: readonly TriggerAction[] }): TriggerInput {
+  const description = form.description.trim();
+  return {
+    title: form.title.trim(),
+    description: description ? description : null,
+    active: form.active,
+    conditions: { all: [...form.all], any: [...form.any] },
+    actions: [...form.actions],
+  };
+}
+
+/** The trigger as it is, for a change of one property (the active toggle sends the whole trigger back). */
+export const inputOf = (t: Trigger): TriggerInput => ({ title: t.title, description: t.description, active: t.active, conditions: t.conditions, actions: t.actions });
+
+/** Translated names for the definitions' built-in words; the server's own title for the rest (groups, people, custom fields). */
+const FIELD_KEYS: Record<string, MessageKey> = {
+  update_type: "triggers.field.update_type",
+  status: "triggers.field.status",
+  priority: "triggers.field.priority",
+  type: "triggers.field.type",
+  assignee_id: "triggers.field.assignee_id",
+  group_id: "triggers.field.group_id",
+  requester_id: "triggers.field.requester_id",
+  organization_id: "triggers.field.organization_id",
+  current_tags: "triggers.field.current_tags",
+  comment_is_public: "triggers.field.comment_is_public",
+  comment_includes_word: "triggers.field.comment_includes_word",
+  via_id: "triggers.field.via_id",
+  role: "triggers.field.role",
+};
+const ACTION_KEYS: Record<string, MessageKey> = {
+  status: "triggers.field.status",
+  priority: "triggers.field.priority",
+  type: "triggers.field.type",
+  assignee_id: "triggers.field.assignee_id",
+  group_id: "triggers.field.group_id",
+  set_tags: "triggers.action.set_tags",
+  current_tags: "triggers.action.current_tags",
+  remove_tags: "triggers.action.remove_tags",
+  notification_user: "triggers.action.notification_user",
+  notification_group: "triggers.action.notification_group",
+};
+const OPERATOR_KEYS: Record<string, MessageKey> = {
+  is: "triggers.op.is",
+  is_not: "triggers.op.is_not",
+  less_than: "triggers.op.less_than",
+  greater_than: "triggers.op.greater_than",
+  changed: "triggers.op.changed",
+  value: "triggers.op.value",
+  value_previous: "triggers.op.value_previous",
+  not_changed: "triggers.op.not_changed",
+  includes: "triggers.op.includes",
+  not_includes: "triggers.op.not_includes",
+  present: "triggers.op.present",
+  not_present: "triggers.op.not_present",
+};
+
+/** The catalog key naming a condition's (`kind` "condition") or an action's field, if it is a built-in one. */
+export const fieldKey = (kind: "condition" | "action", subject: string): MessageKey | undefined => (kind === "condition" ? FIELD_KEYS : ACTION_KEYS)[subject];
+export const operatorKey = (operator: string): MessageKey | undefined => OPERATOR_KEYS[operator];
+
+/** The catalog key naming a built-in value of a field (statuses, priorities, "none", the current user…), if there is one. */
+export function valueKey(subject: string, value: Scalar): MessageKey | undefined {
+  const v = str(value);
+  switch (subject) {
+    case "status":
+      return ["new", "open", "pending", "hold", "solved", "closed"].includes(v) ? (`status.${v}` as MessageKey) : undefined;
+    case "priority":
+      return v === "" ? "priority.none" : ["low", "normal", "high", "urgent"].includes(v) ? (`priority.${v}` as MessageKey) : undefined;
+    case "type":
+      return v === "" ? "type.none" : ["question", "incident", "problem", "task"].includes(v) ? (`type.${v}` as MessageKey) : undefined;
+    case "update_type":
+      return v === "Create" ? "triggers.value.created" : v === "Change" ? "triggers.value.updated" : undefined;
+    case "comment_is_public":
+      return v === "true" ? "triggers.value.publicComment" : v === "false" ? "triggers.value.noPublicComment" : v === "not_relevant" ? "triggers.value.notRelevant" : undefined;
+    case "via_id":
+      return v === "web" ? "triggers.via.web" : v === "api" ? "triggers.via.api" : v === "email" ? "triggers.via.email" : undefined;
+    case "role":
+      return v === "end_user" ? "triggers.role.end_user" : v === "agent" ? "triggers.role.agent" : v === "admin" ? "triggers.role.admin" : undefined;
+    case "assignee_id":
+      return v === "" ? "triggers.value.unassigned" : v === "current_user" ? "triggers.value.currentUser" : undefined;
+    case "group_id":
+      return v === "" ? "triggers.value.noGroup" : undefined;
+    case "requester_id":
+    case "organization_id":
+      return v === "" ? "triggers.value.none" : undefined;
+    case "notification_user":
+      return v === "requester_id" ? "triggers.recipient.requester" : v === "assignee_id" ? "triggers.recipient.assignee" : v === "current_user" ? "triggers.recipient.currentUser" : undefined;
+    default:
+      return undefined;
+  }
+}
