@@ -79,7 +79,7 @@ export function TriggersPage() {
     if (mode.kind !== "list" || !back.current) return;
     const el = document.getElementById(back.current) as HTMLButtonElement | null;
     if (el && !el.disabled) el.focus();
-  }, [mode, triggers.data]);
+  }, [mode, triggers.data, busy]);
   const open = (m: typeof mode, from: string) => {
     back.current = from;
     setNotice(null);
@@ -122,11 +122,13 @@ export function TriggersPage() {
       return t("triggers.movedTo", { title: tr.title, position: index + delta + 1 });
     });
   };
-  const toggle = (tr: Trigger, active: boolean) =>
+  const toggle = (tr: Trigger, active: boolean) => {
+    back.current = `trigger-active-${tr.id}`;
     void run(async () => {
       await updateTrigger(tr.id, { ...inputOf(tr), active });
       return t(active ? "triggers.activated" : "triggers.deactivated", { title: tr.title });
     });
+  };
 
   return (
     <main id="main" className="main triggers-page">

@@ -66,7 +66,7 @@ export function blankCondition(def: Definition): TriggerCondition {
  */
 export function withOperator(row: TriggerCondition, operator: string, def: Definition | undefined): TriggerCondition {
   if (!takesValue(operator)) return { ...row, operator, value: null };
-  if (row.value !== null && row.value !== "" ) return { ...row, operator };
+  if (row.value !== null && row.value !== "") return { ...row, operator };
   return { ...row, operator, value: def?.values?.[0]?.value ?? "" };
 }
 
