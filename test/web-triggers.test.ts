@@ -86,6 +86,8 @@ describe("refusals", () => {
     expect(fieldError(details, "title")).toBe("Is required");
     expect(fieldError(details, "actions")).toBeUndefined();
     expect(fieldError({ actions: [{ description: "at most 30 actions" }] }, "actions")).toBe("At most 30 actions");
+    // The server's own sentences name the field with a capital: the form shows it beside the field already.
+    expect(fieldError({ conditions: [{ description: "Conditions: a trigger needs at least one condition" }] }, "conditions")).toBe("A trigger needs at least one condition");
     expect(rowErrors(undefined)).toEqual({});
   });
 });
@@ -112,5 +114,7 @@ describe("order and body", () => {
     expect(valueKey("update_type", "Create")).toBe("triggers.value.created");
     expect(valueKey("group_id", 3)).toBeUndefined();
     expect(valueKey("notification_user", "requester_id")).toBe("triggers.recipient.requester");
+    expect(fieldKey("condition", "via")).toBe("triggers.field.via");
+    expect(valueKey("via", "rule")).toBe("triggers.via.rule");
   });
 });

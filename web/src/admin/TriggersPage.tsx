@@ -11,7 +11,6 @@ import {
   choiceValue,
   fieldError,
   fieldKey,
-  inputOf,
   isNotification,
   MAX_ACTIONS,
   MAX_CONDITIONS,
@@ -125,7 +124,7 @@ export function TriggersPage() {
   const toggle = (tr: Trigger, active: boolean) => {
     back.current = `trigger-active-${tr.id}`;
     void run(async () => {
-      await updateTrigger(tr.id, { ...inputOf(tr), active });
+      await updateTrigger(tr.id, { active });
       return t(active ? "triggers.activated" : "triggers.deactivated", { title: tr.title });
     });
   };
@@ -355,7 +354,7 @@ function ConditionRows(props: { kind: "all" | "any"; defs: readonly Definition[]
         const def = defs.find((d) => d.subject === row.field);
         const operators: Choice[] = def?.operators?.length ? def.operators : [{ value: row.operator, title: row.operator }];
         const error = props.errors[`${kind}-${i}`];
-        const help = row.field === "current_tags" ? t("triggers.tagsHelp") : row.field === "comment_includes_word" ? t("triggers.wordsHelp") : undefined;
+        const help = row.field === "current_tags" ? t("triggers.tagsHelp") : row.field === "comment_includes_word" ? t("triggers.wordsHelp") : row.field === "requester_id" || row.field === "organization_id" ? t("triggers.idHelp") : undefined;
         return (
           <div key={i} className="condition" role="group" aria-label={t(`triggers.${kind}.row`, { n })}>
             <Field id={`${id}-field`} label={t("triggers.rowField")}>

@@ -99,7 +99,7 @@ export type Details = Record<string, ReadonlyArray<{ description?: string | unde
 
 /** A message without the place it names (`conditions.all[2]: unknown field` → "Unknown field"), capitalised. */
 function own(place: string, text: string): string {
-  const rest = (text.startsWith(`${place}: `) ? text.slice(place.length + 2) : text).replace(/^(?:custom_fields_\d+|[a-z_]+): /, "");
+  const rest = (text.toLowerCase().startsWith(`${place.toLowerCase()}: `) ? text.slice(place.length + 2) : text).replace(/^(?:custom_fields_\d+|[a-z_]+): /, "");
   return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
 
@@ -153,9 +153,6 @@ export function triggerInput(form: { title: string; description: string; active:
   };
 }
 
-/** The trigger as it is, for a change of one property (the active toggle sends the whole trigger back). */
-export const inputOf = (t: Trigger): TriggerInput => ({ title: t.title, description: t.description, active: t.active, conditions: t.conditions, actions: t.actions });
-
 /** Translated names for the definitions' built-in words; the server's own title for the rest (groups, people, custom fields). */
 const FIELD_KEYS: Record<string, MessageKey> = {
   update_type: "triggers.field.update_type",
@@ -169,7 +166,8 @@ const FIELD_KEYS: Record<string, MessageKey> = {
   current_tags: "triggers.field.current_tags",
   comment_is_public: "triggers.field.comment_is_public",
   comment_includes_word: "triggers.field.comment_includes_word",
-  via_id: "triggers.field.via_id",
+  via: "triggers.field.via",
+  via_id: "triggers.field.via",
   role: "triggers.field.role",
 };
 const ACTION_KEYS: Record<string, MessageKey> = {
@@ -217,8 +215,9 @@ export function valueKey(subject: string, value: Scalar): MessageKey | undefined
       return v === "Create" ? "triggers.value.created" : v === "Change" ? "triggers.value.updated" : undefined;
     case "comment_is_public":
       return v === "true" ? "triggers.value.publicComment" : v === "false" ? "triggers.value.noPublicComment" : v === "not_relevant" ? "triggers.value.notRelevant" : undefined;
+    case "via":
     case "via_id":
-      return v === "web" ? "triggers.via.web" : v === "api" ? "triggers.via.api" : v === "email" ? "triggers.via.email" : undefined;
+      return v === "web" ? "triggers.via.web" : v === "api" ? "triggers.via.api" : v === "email" ? "triggers.via.email" : v === "rule" ? "triggers.via.rule" : undefined;
     case "role":
       return v === "end_user" ? "triggers.role.end_user" : v === "agent" ? "triggers.role.agent" : v === "admin" ? "triggers.role.admin" : undefined;
     case "assignee_id":

@@ -34,7 +34,8 @@ export async function createTrigger(trigger: TriggerInput): Promise<Trigger> {
   return ((await ok(loose.POST("/api/v2/triggers", { body: { trigger } }))) as { trigger: Trigger }).trigger;
 }
 
-export async function updateTrigger(id: number, trigger: TriggerInput): Promise<Trigger> {
+/** Changes what `trigger` names (the active toggle sends `active` alone). */
+export async function updateTrigger(id: number, trigger: Partial<TriggerInput>): Promise<Trigger> {
   return ((await ok(loose.PUT("/api/v2/triggers/{id}", { params: { path: { id } }, body: { trigger } }))) as { trigger: Trigger }).trigger;
 }
 
