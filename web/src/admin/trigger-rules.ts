@@ -11,8 +11,10 @@ import type { MessageKey } from "../i18n/en.ts";
 export type Scalar = string | number | boolean | null;
 export type TriggerCondition = { field: string; operator: string; value: Scalar };
 export type TriggerConditions = { all: TriggerCondition[]; any: TriggerCondition[] };
+/** One part of a notification's value. */
+export type Part = string | number;
 /** An action: a field and its value; a notification's value is `[recipient or group, subject, body]`. */
-export type TriggerAction = { field: string; value: Scalar | Scalar[] };
+export type TriggerAction = { field: string; value: Scalar | Part[] };
 
 export type Trigger = {
   id: number;
@@ -47,6 +49,8 @@ export const MAX_CONDITIONS = 50;
 export const MAX_ACTIONS = 30;
 
 const str = (v: Scalar | undefined): string => (v === null || v === undefined ? "" : String(v));
+/** A value as a part of a notification (an id stays a number). */
+const part = (v: Scalar | undefined): Part => (typeof v === "number" ? v : str(v));
 
 /** The choice whose value reads as `text` (a select gives text back; the server's value keeps its type). */
 export function choiceValue(values: readonly Choice[] | undefined, text: string): Scalar {
@@ -72,7 +76,7 @@ export function withOperator(row: TriggerCondition, operator: string, def: Defin
 
 /** A new action on `def`'s field: a notification to its first recipient with an empty subject and body, else its first value. */
 export function blankAction(def: Definition): TriggerAction {
-  if (isNotification(def.subject)) return { field: def.subject, value: [def.values?.[0]?.value ?? "", "", ""] };
+  if (isNotification(def.subject)) return { field: def.subject, value: [part(def.values?.[0]?.value), "", ""] };
   return { field: def.subject, value: def.values?.[0]?.value ?? "" };
 }
 
@@ -83,11 +87,11 @@ export function notificationParts(a: TriggerAction): { to: string; subject: stri
 }
 
 /** The notification action with one part changed (the recipient keeps the type the definitions give it). */
-export function withNotification(a: TriggerAction, part: "to" | "subject" | "body", text: string, def: Definition | undefined): TriggerAction {
-  const v = Array.isArray(a.value) ? [...a.value] : [a.value];
-  const current: Scalar[] = [v[0] ?? "", v[1] ?? "", v[2] ?? ""];
-  if (part === "to") current[0] = choiceValue(def?.values, text);
-  else current[part === "subject" ? 1 : 2] = text;
+export function withNotification(a: TriggerAction, which: "to" | "subject" | "body", text: string, def: Definition | undefined): TriggerAction {
+  const v: Scalar[] = Array.isArray(a.value) ? [...a.value] : [a.value];
+  const current: Part[] = [part(v[0]), part(v[1]), part(v[2])];
+  if (which === "to") current[0] = part(choiceValue(def?.values, text));
+  else current[which === "subject" ? 1 : 2] = text;
   return { ...a, value: current };
 }
 
