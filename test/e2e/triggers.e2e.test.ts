@@ -166,10 +166,10 @@ describe("triggers", () => {
     await signIn(page, "ann@acme.test", PASSWORD);
     const rows = page.locator("table.triggers-table tbody tr");
     await expect.poll(() => rows.count()).toBe(2);
-    expect(await page.getByRole("button", { name: `Move “${OLD}” up` }).isDisabled()).toBe(true);
-    expect(await page.getByRole("button", { name: `Move “${TITLE}” down` }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: `Move up “${OLD}”` }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: `Move down “${TITLE}”` }).isDisabled()).toBe(true);
 
-    await page.getByRole("button", { name: `Move “${TITLE}” up` }).click();
+    await page.getByRole("button", { name: `Move up “${TITLE}”` }).click();
     await visible(page.getByText(`“${TITLE}” is now number 1.`));
     await expect.poll(async () => (await triggers()).map((x) => x.title)).toEqual([TITLE, OLD]);
     await expect.poll(() => rows.first().textContent()).toContain(TITLE);
@@ -248,7 +248,9 @@ describe("triggers", () => {
     const page = await h.newPage();
     await page.goto(`${h.base}/admin/triggers`);
     await signIn(page, "cy@acme.test", AGENT_PASSWORD);
-    await visible(page.getByRole("heading", { name: "You do not have access to the admin center" }));
+    // The agent role opens the admin center for organizations and API tokens only: Triggers is not in its menu, and its page says so.
+    await visible(page.getByRole("heading", { name: "This page is not part of your role" }));
+    expect(await page.getByRole("navigation", { name: "Admin center" }).getByRole("link").allTextContents()).toEqual(["Organizations", "API tokens"]);
     expect(await page.getByRole("link", { name: "Triggers" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "New trigger" }).count()).toBe(0);
     expect((await get("/api/v2/triggers.json", sessions["cy@acme.test"])).status).toBe(403);

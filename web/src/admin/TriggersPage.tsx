@@ -72,6 +72,8 @@ export function TriggersPage() {
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // A toggle shows the state asked for until the list is loaded again (or the server refuses it).
+  const [asked, setAsked] = useState<Record<number, boolean>>({});
   // Closing the editor or the question, or a move, gives the focus back to the button that was used.
   const back = useRef<string | null>(null);
   useEffect(() => {
@@ -103,6 +105,7 @@ export function TriggersPage() {
       setError(explain(err));
       await invalidate(KEY);
     } finally {
+      setAsked({});
       setBusy(false);
     }
   }
@@ -123,6 +126,7 @@ export function TriggersPage() {
   };
   const toggle = (tr: Trigger, active: boolean) => {
     back.current = `trigger-active-${tr.id}`;
+    setAsked((a) => ({ ...a, [tr.id]: active }));
     void run(async () => {
       await updateTrigger(tr.id, { active });
       return t(active ? "triggers.activated" : "triggers.deactivated", { title: tr.title });
@@ -174,7 +178,7 @@ export function TriggersPage() {
                   {tr.description ? <span className="muted macro-description">{tr.description}</span> : null}
                 </th>
                 <td data-label={t("triggers.col.active")}>
-                  <input type="checkbox" id={`trigger-active-${tr.id}`} checked={tr.active} disabled={busy || mode.kind !== "list"} onChange={(e) => toggle(tr, e.target.checked)} aria-label={t("triggers.activeNamed", { title: tr.title })} />
+                  <input type="checkbox" id={`trigger-active-${tr.id}`} checked={asked[tr.id] ?? tr.active} disabled={busy || mode.kind !== "list"} onChange={(e) => toggle(tr, e.target.checked)} aria-label={t("triggers.activeNamed", { title: tr.title })} />
                 </td>
                 <td className="row-actions">
                   {mode.kind === "list" ? (
