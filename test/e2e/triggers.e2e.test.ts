@@ -41,6 +41,8 @@ async function agent(name: string, email: string): Promise<number> {
   return s.body.session.user_id as number;
 }
 
+/** Waits for a value: the two-core machine runs other work beside the browser, so longer than vitest's 1 s. */
+const poll = <T,>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
 /** The id of the element that has the focus. In-page code as a string: this file is type-checked without the DOM library. */
 const focused = (page: Page) => page.evaluate<string | null>("document.activeElement && document.activeElement.id");
 
@@ -74,7 +76,7 @@ describe("triggers", () => {
 
     await editor.getByRole("button", { name: "Add an ALL condition" }).click();
     // From the keyboard or the mouse, the new row's field takes the focus.
-    await expect.poll(() => focused(page)).toBe("trigger-all-1-field");
+    await poll(() => focused(page)).toBe("trigger-all-1-field");
     const all1 = editor.getByRole("group", { name: "ALL condition 1" });
     await all1.getByLabel("Field").selectOption("update_type");
     await all1.getByLabel("Operator").selectOption("is");
@@ -113,7 +115,7 @@ describe("triggers", () => {
     // A row added by mistake, removed again: the add button takes the focus.
     await editor.getByRole("button", { name: "Add action" }).click();
     await editor.getByRole("button", { name: "Remove action 5" }).click();
-    await expect.poll(() => focused(page)).toBe("trigger-action-add");
+    await poll(() => focused(page)).toBe("trigger-action-add");
 
     await editor.getByRole("button", { name: "Create trigger" }).click();
     // The server's word on the template, on its row.
@@ -123,7 +125,7 @@ describe("triggers", () => {
     await shot(page, "triggers-editor-refused-desktop");
 
     await act4.getByLabel("E-mail body").fill("{{ticket.title}} arrived:\n\n{{ticket.latest_comment}}");
-    await expect.poll(() => act4.getByRole("alert").count()).toBe(0);
+    await poll(() => act4.getByRole("alert").count()).toBe(0);
     await expectAccessible(page, "the trigger editor");
     await shot(page, "triggers-editor-desktop");
     await page.setViewportSize(PHONE);
@@ -131,9 +133,9 @@ describe("triggers", () => {
     await page.setViewportSize(DESKTOP);
     await editor.getByRole("button", { name: "Create trigger" }).click();
     await visible(page.getByText(`The trigger “${TITLE}” was created.`));
-    await expect.poll(() => editor.count()).toBe(0);
+    await poll(() => editor.count()).toBe(0);
     // The focus is back on the button that opened the editor.
-    await expect.poll(() => focused(page)).toBe("trigger-new");
+    await poll(() => focused(page)).toBe("trigger-new");
 
     const list = await triggers();
     expect(list.map((x) => x.title)).toEqual([OLD, TITLE]);
@@ -165,22 +167,23 @@ describe("triggers", () => {
     await page.goto(`${h.base}/admin/triggers`);
     await signIn(page, "ann@acme.test", PASSWORD);
     const rows = page.locator("table.triggers-table tbody tr");
-    await expect.poll(() => rows.count()).toBe(2);
+    await visible(page.getByRole("row", { name: new RegExp(TITLE) }));
+    await poll(() => rows.count()).toBe(2);
     expect(await page.getByRole("button", { name: `Move up “${OLD}”` }).isDisabled()).toBe(true);
     expect(await page.getByRole("button", { name: `Move down “${TITLE}”` }).isDisabled()).toBe(true);
 
     await page.getByRole("button", { name: `Move up “${TITLE}”` }).click();
     await visible(page.getByText(`“${TITLE}” is now number 1.`));
-    await expect.poll(async () => (await triggers()).map((x) => x.title)).toEqual([TITLE, OLD]);
-    await expect.poll(() => rows.first().textContent()).toContain(TITLE);
+    await poll(async () => (await triggers()).map((x) => x.title)).toEqual([TITLE, OLD]);
+    await poll(() => rows.first().textContent()).toContain(TITLE);
     // At the top now: the focus moves to its Move down.
-    await expect.poll(() => focused(page)).toBe(`trigger-down-${ids.trigger}`);
+    await poll(() => focused(page)).toBe(`trigger-down-${ids.trigger}`);
 
     const toggle = page.getByRole("checkbox", { name: `“${OLD}” is active` });
     expect(await toggle.isChecked()).toBe(true);
     await toggle.uncheck();
     await visible(page.getByText(`The trigger “${OLD}” is now inactive.`));
-    await expect.poll(async () => (await triggers()).find((x) => x.id === ids.old)?.active).toBe(false);
+    await poll(async () => (await triggers()).find((x) => x.id === ids.old)?.active).toBe(false);
     expect(await page.getByRole("checkbox", { name: `“${OLD}” is active` }).isChecked()).toBe(false);
     await expectAccessible(page, "the triggers list");
     await shot(page, "triggers-list-desktop");
@@ -196,7 +199,7 @@ describe("triggers", () => {
     await editor.getByLabel("Description (optional)").fill("");
     await editor.getByRole("button", { name: "Save changes" }).click();
     await visible(page.getByText(`The trigger “${TITLE}” was saved.`));
-    await expect.poll(() => focused(page)).toBe(`trigger-edit-${ids.trigger}`);
+    await poll(() => focused(page)).toBe(`trigger-edit-${ids.trigger}`);
     const saved = (await triggers()).find((x) => x.id === ids.trigger)!;
     expect(saved.description).toBeNull();
     expect(saved.actions[2]).toEqual({ field: "priority", value: "urgent" });
@@ -228,18 +231,19 @@ describe("triggers", () => {
     const page = await h.newPage();
     await page.goto(`${h.base}/admin/triggers`);
     await signIn(page, "ann@acme.test", PASSWORD);
+    await visible(page.getByRole("button", { name: `Delete the trigger “${OLD}”` }));
     await page.getByRole("button", { name: `Delete the trigger “${OLD}”` }).click();
     const dialog = page.getByRole("alertdialog", { name: `Delete the trigger “${OLD}”?` });
     await visible(dialog);
     await expectAccessible(page, "the delete question");
     // Cancel keeps it.
     await dialog.getByRole("button", { name: "Cancel" }).click();
-    await expect.poll(() => focused(page)).toBe(`trigger-delete-${ids.old}`);
+    await poll(() => focused(page)).toBe(`trigger-delete-${ids.old}`);
     await page.getByRole("button", { name: `Delete the trigger “${OLD}”` }).click();
     await page.getByRole("alertdialog").getByRole("button", { name: "Delete the trigger" }).click();
     await visible(page.getByText(`The trigger “${OLD}” was deleted.`));
-    await expect.poll(async () => (await triggers()).map((x) => x.title)).toEqual([TITLE]);
-    await expect.poll(() => page.locator("table.triggers-table tbody tr").count()).toBe(1);
+    await poll(async () => (await triggers()).map((x) => x.title)).toEqual([TITLE]);
+    await poll(() => page.locator("table.triggers-table tbody tr").count()).toBe(1);
     expect((await get(`/api/v2/triggers/${ids.old}.json`)).status).toBe(404);
     await expectInert(h, page);
   });
