@@ -8,8 +8,9 @@ import { apiCall, DESKTOP, PHONE, expectAccessible, expectInert, firstAccount, s
  * the Billing group, a tag, high priority and a mail to the group), after a mail body the server
  * cannot parse is refused and named on its row; moves it above an older trigger, turns the older
  * one off, edits the new one and deletes the old one, each step checked through the API. A ticket
- * created afterwards gets the trigger's changes, and one the conditions do not match does not. An
- * agent is not offered the page and the API refuses them. Screenshots triggers-*.png.
+ * created afterwards gets the trigger's changes (its history naming the trigger), and one the
+ * conditions do not match does not. An agent is not offered the page and the API refuses them.
+ * Screenshots triggers-*.png.
  */
 
 const PASSWORD = "Signal lantern triggers 47";
@@ -215,6 +216,9 @@ describe("triggers", () => {
     expect(t1.tags).toContain("routed");
     // The older trigger is off.
     expect(t1.tags).not.toContain("seen");
+    // The ticket's history names the trigger that made the change.
+    const audits = (await get(`/api/v2/tickets/${billing.id}/audits.json`)).body.audits as Array<{ via: { channel: string; source?: { from?: { id?: number; title?: string }; rel?: string } } }>;
+    expect(audits.map((a) => a.via)).toContainEqual({ channel: "rule", source: { from: { id: ids.trigger, title: TITLE }, rel: "trigger" } });
 
     const tagged = (await post("/api/v2/tickets.json", { ticket: { subject: "Question about a receipt", requester_id: ids.ada, tags: ["billing"], comment: { body: "Where is my receipt?" } } })).ticket;
     const t2 = (await get(`/api/v2/tickets/${tagged.id}.json`)).body.ticket;
