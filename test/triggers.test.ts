@@ -249,6 +249,8 @@ describe("the trigger engine: the cycle", () => {
     const r = await ok(c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "cycle", tags: ["cycle"], comment: { body: "go" } } }), 201);
     const ticket = (await ok(c.api("GET", `/api/v2/tickets/${r.ticket.id}.json`))).ticket;
     expect(ticket.tags.sort()).toEqual(["cycle", "low_fired", "step2", "step3"]);
+    // The write's own answer shows the ticket as the triggers left it.
+    expect({ ...r.ticket, tags: [...r.ticket.tags].sort() }).toEqual({ ...ticket, tags: ticket.tags });
     expect(ticket.priority).toBe("high");
     const audits = (await ok(c.api("GET", `/api/v2/tickets/${r.ticket.id}/audits.json`))).audits;
     expect(audits).toHaveLength(2);
@@ -258,8 +260,9 @@ describe("the trigger engine: the cycle", () => {
     expect(["first", "third", "to low", "to high"]).toContain(rule.via.source.from.title);
     expect(rule.events.find((x: any) => x.field_name === "priority")).toMatchObject({ value: "high", previous_value: null, rule: { title: "to high" } });
     // An update by a person runs them again (this time as a change).
-    await ok(c.api("PUT", `/api/v2/tickets/${r.ticket.id}.json`, { ticket: { comment: { body: "again", public: false } } }));
+    const put = await ok(c.api("PUT", `/api/v2/tickets/${r.ticket.id}.json`, { ticket: { comment: { body: "again", public: false } } }));
     expect(await tagsOf(c, r.ticket.id)).toContain("was_changed");
+    expect(put.ticket.tags).toContain("was_changed");
   });
 
   it("skips actions that no longer apply, never failing the customer's write", async () => {

@@ -100,5 +100,14 @@ export async function writeRuleChanges(ctx: RequestContext, t: RuleTicket, next:
   const ids = [...new Set([...sources.values()].map((r) => r.id))].sort((a, b) => a - b);
   const fields = [...new Set(events.map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!))), ...ids.map((id) => `trigger:${id}`)];
   await changeTicket(ctx, t.row, { patch, events, action: "ticket.updated_by_trigger", fields }, "rule", writer);
+  const changed = ruleChanged.get(ctx) ?? new Set<string>();
+  changed.add(t.row.id);
+  ruleChanged.set(ctx, changed);
   return true;
 }
+
+/** The tickets rules changed in a request's transaction (the context is the request's own, so nothing outlives it). */
+const ruleChanged = new WeakMap<RequestContext, Set<string>>();
+
+/** Whether rules (triggers) changed this ticket after its write in this request: the write's answer then reads it again, to show it as they left it. */
+export const changedByRules = (ctx: RequestContext, ticketId: string): boolean => ruleChanged.get(ctx)?.has(ticketId) ?? false;

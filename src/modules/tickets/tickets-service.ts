@@ -12,6 +12,7 @@ import type { Page } from "../../platform/http/pagination.ts";
 import { resolveGroup } from "../groups/groups-service.ts";
 import { resolveOrganization, showOrganization } from "../organizations/organizations-service.ts";
 import { findOrCreateByEmail, findUserByEmail, resolveUser, showUser } from "../users/users-service.ts";
+import { changedByRules } from "./rule-write.ts";
 import { changeTicket, channelOf, deleteTicket as removeTicket, openTicket, redactComment as writeRedaction, type CommentDraft, type Person } from "./conversation.ts";
 import { checkTransition, commentBodies, fieldAccess, normalizeCustomValue, type CustomValue, type FieldDef } from "./tickets-fns.ts";
 import { hiddenFieldIds, loadFields, readerOf, visibleValues } from "./field-defs.ts";
@@ -229,7 +230,10 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
     },
     channelOf(ctx),
   );
-  // Presented from what was written, without reading it back inside the lock window.
+  // Presented from what was written, without reading it back inside the lock window, unless a
+  // trigger changed it since (then as the triggers left it, when the caller still sees it).
+  const ruled = changedByRules(ctx, opened.row.id) ? await repo.findTicket(ctx.tx, opened.row.nice_id, ticketPolicy.scope(actor)) : undefined;
+  if (ruled) return presentTicket(ctx, ruled);
   return presentTicket(ctx, {
     ...opened.row,
     assignee_nice: assignee?.niceId ?? (solvedBySelf ? actor.niceId : null),
@@ -516,8 +520,10 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
   const comment = input.comment ? await commentDraft(ctx, actor, input.comment, undefined) : undefined;
   const fields = events.map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!));
   const r = await changeTicket(ctx, t, { patch, events, comment, action: "ticket.updated", fields }, channelOf(ctx));
+  // As a trigger left it, if one changed it (and the caller still sees it).
+  const ruled = changedByRules(ctx, t.id) ? await repo.findTicket(ctx.tx, t.nice_id, ticketPolicy.scope(actor)) : undefined;
   return {
-    ticket: await presentTicket(ctx, r.row),
+    ticket: await presentTicket(ctx, ruled ?? r.row),
     audit: { id: r.auditNiceId, ticket_id: t.nice_id, author_id: actor.niceId, created_at: r.row.updated_at.toISOString(), events: withoutHidden(r.events, hiddenFieldIds(await loadFields(ctx), readerOf(ctx))), via: { channel: channelOf(ctx) }, metadata: {} },
   };
 }
