@@ -282,3 +282,29 @@ describe("mail", () => {
     expect(queued).toBeLessThanOrEqual(30);
   }, 60_000);
 });
+
+describe("the limit under concurrency", () => {
+  it("keeps at most 500 triggers when many are sent at once, and reorders whole while others write", async () => {
+    const c = await buildTenant(t, "triglimit");
+    const make = (i: number) => c.api("POST", "/api/v2/triggers.json", { trigger: { title: `L${i}`, conditions: when("never_l"), actions: tag("l") } });
+    for (let i = 0; i < 490; i += 10) {
+      const rs = await Promise.all(Array.from({ length: 10 }, (_, j) => make(i + j)));
+      for (const r of rs) expect(r.status, r.text).toBe(201);
+    }
+    const rs = await Promise.all(Array.from({ length: 25 }, (_, j) => make(1000 + j)));
+    for (const r of rs) expect([201, 422], r.text).toContain(r.status);
+    expect(rs.filter((r) => r.status === 201)).toHaveLength(10);
+    expect(await count(c.tenantId)).toBe(500);
+    const ids = ((await ok(c.api("GET", "/api/v2/triggers/active.json"))).triggers as Array<{ id: number }>).map((x) => x.id);
+    const [re, del, re2] = await Promise.all([
+      c.api("PUT", "/api/v2/triggers/reorder.json", { trigger_ids: [...ids].reverse() }),
+      c.api("DELETE", `/api/v2/triggers/${ids[0]}.json`),
+      c.api("PUT", "/api/v2/triggers/reorder.json", { trigger_ids: ids }),
+    ]);
+    expect(del.status, del.text).toBe(204);
+    for (const r of [re, re2]) expect([200, 422], r.text).toContain(r.status);
+    const positions = ((await ok(c.api("GET", "/api/v2/triggers/active.json"))).triggers as Array<{ position: number }>).map((x) => x.position);
+    expect(positions).toHaveLength(499);
+    expect(new Set(positions).size).toBe(positions.length);
+  }, 300_000);
+});
