@@ -308,3 +308,22 @@ describe("the limit under concurrency", () => {
     expect(new Set(positions).size).toBe(positions.length);
   }, 300_000);
 });
+
+describe("the anonymous form", () => {
+  it("gives a trigger no way to relay a stranger's words to the address they typed", async () => {
+    // The built-in acknowledgement of an unproven request carries none of the stranger's words
+    // (notifications-service.ts, `unproven`); Zendesk's usual "request received" trigger must not
+    // bring them back.
+    const c = await buildTenant(t, "trigrelay");
+    await ok(c.api("POST", "/api/v2/triggers.json", { trigger: { title: "received", conditions: { all: [{ field: "update_type", operator: "is", value: "Create" }] }, actions: [{ field: "notification_user", value: ["requester_id", "RELAY {{ticket.title}} {{current_user.name}}", "Hi {{ticket.requester.name}}: {{ticket.latest_comment}}"] }] } }), 201);
+    const victim = `victim-${crypto.randomBytes(3).toString("hex")}@${c.subdomain}.test`;
+    const since = smtp.messages.length;
+    const r = await t.request({ method: "POST", path: "/api/v2/requests.json", host: c.host, headers: { "x-forwarded-for": "198.51.100.9" }, body: { request: { subject: "Account locked evil.example", comment: { body: "Confirm your password at https://evil.example/keep" }, requester: { name: "Lure evil.example", email: victim } } } });
+    expect(r.status, r.text).toBe(201);
+    await jobsSettled(t, c.tenantId);
+    const rcpt = (x: ParsedMail) => (Array.isArray(x.to) ? x.to : x.to ? [x.to] : []).flatMap((y) => y.value.map((v) => (v.address ?? "").toLowerCase()));
+    const mails = smtp.messages.slice(since).filter((x) => rcpt(x).includes(victim));
+    expect(mails.length).toBeGreaterThan(0);
+    for (const m of mails) expect(`${m.subject}\n${m.text}`).not.toContain("evil.example");
+  });
+});

@@ -242,7 +242,8 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
 // ---- Business rules' mail (triggers' notification actions) --------------------------------------
 
 /** A mail a business rule asks for: its recipients (internal ids) and its Liquid subject and body, rendered here per recipient. */
-export type RuleMail = { ticketId: string; userIds: readonly string[]; subject: string; body: string; render: (template: string, context: Record<string, unknown>) => Promise<string> };
+/** `unproven`: the update was written by nobody signed in (the anonymous form, an unverified sender): an end user then gets the built-in unproven mail, none of the writer's words. */
+export type RuleMail = { ticketId: string; userIds: readonly string[]; subject: string; body: string; render: (template: string, context: Record<string, unknown>) => Promise<string>; unproven?: boolean };
 
 const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? "";
 
@@ -291,7 +292,12 @@ export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: 
     const language = notificationLanguage(person.locale);
     const url = origin ? (staffSide ? `${origin}/agent/tickets/${ticket.nice_id}` : `${origin}/requests/${ticket.nice_id}`) : "";
     let mail: { language: string; subject: string; text: string };
-    if (cache.settings.content_free) {
+    if (m.unproven && !staffSide) {
+      // As the built-in acknowledgement of an unproven request: a stranger's form (or a forged
+      // sender) must not relay its words, nor the name it typed, to the address it named.
+      const values = { team: cache.team, name: "", author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };
+      mail = notificationMail("request_received", language, "unproven", values);
+    } else if (cache.settings.content_free) {
       const values = { team: cache.team, name: person.name, author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };
       mail = notificationMail(staffSide ? "end_user_update" : "public_reply", language, "content-free", values);
     } else {

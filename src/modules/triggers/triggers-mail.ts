@@ -39,5 +39,5 @@ export async function queueTriggerMail(deps: Pick<AppDeps, "mailer" | "config">,
     const u = idOf(m.target) ? await found(resolveUser(ctx, idOf(m.target)!)) : undefined;
     if (u && isStaff(u.role)) userIds = [u.id];
   }
-  return queueRuleMail(deps, ctx, { ticketId: ticket.id, userIds, subject: m.subject, body: m.body, render: renderTemplate });
+  return queueRuleMail(deps, ctx, { ticketId: ticket.id, userIds, subject: m.subject, body: m.body, render: renderTemplate, unproven: !by.proven });
 }
