@@ -44,7 +44,7 @@ const normal = (s: string) => s.normalize("NFKC").toLowerCase();
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Whether `text` holds `word` as a whole word (NFKC, ignoring case). */
-function hasWord(text: string, word: string): boolean {
+export function hasWord(text: string, word: string): boolean {
   const w = normal(word);
   if (!w) return false;
   return new RegExp(`(?<![\\p{L}\\p{N}_])${escape(w)}(?![\\p{L}\\p{N}_])`, "u").test(text);
@@ -56,7 +56,7 @@ function hasWord(text: string, word: string): boolean {
  * (a set lookup); any other word is searched for once. Each answer is kept for the update: 500
  * triggers of 50 conditions of hundreds of words must not scan the comment millions of times.
  */
-function wordsOf(body: string | undefined): (word: string) => boolean {
+export function wordsOf(body: string | undefined): (word: string) => boolean {
   const text = body ? normal(body) : "";
   const runs = new Set(text.split(/[^\p{L}\p{N}_]+/u).filter(Boolean));
   const known = new Map<string, boolean>();
