@@ -157,27 +157,39 @@ export async function checkAction(ctx: RequestContext, field: string, raw: Actio
 }
 
 /** Checks actions as sent: every problem named by its place (`actions[1]`), or the normalised actions. Nothing is written on a problem. */
-async function actionsFor(ctx: RequestContext, list: readonly ActionInput[]): Promise<ActionView[]> {
-  if (list.length === 0) throw invalid("actions", "Actions: a macro needs at least one action");
+const actionsFor = (ctx: RequestContext, list: readonly ActionInput[]): Promise<ActionView[]> =>
+  checkActions(list, "macro", async (field, a) => await checkAction(ctx, field, a.value), () => true);
+
+/**
+ * A list of actions as sent, checked (macros' and triggers'): one to MAX_ACTIONS of them; a custom
+ * field's id in one spelling (custom_fields_07 is custom_fields_7), and each field that `once`
+ * names at most once; every problem named by its place (`actions[1]`) in one 422, so nothing is
+ * written on a problem. `check` answers one action's normalised value, or its problem.
+ */
+export async function checkActions<A extends { field: string }, V>(
+  list: readonly A[],
+  noun: string,
+  check: (field: string, a: A) => Promise<{ value: V } | { problem: string; error?: string }>,
+  once: (field: string) => boolean,
+): Promise<Array<{ field: string; value: V }>> {
+  if (list.length === 0) throw invalid("actions", `Actions: a ${noun} needs at least one action`);
   if (list.length > MAX_ACTIONS) throw invalid("actions", `Actions: at most ${MAX_ACTIONS}`, "TooMany");
   const problems: Record<string, FieldDetail[]> = {};
-  const out: ActionView[] = [];
+  const out: Array<{ field: string; value: V }> = [];
   const seen = new Set<string>();
   for (const [i, a] of list.entries()) {
     const at = `actions[${i}]`;
-    const fail = (description: string, error = "InvalidValue") => {
-      problems[at] = [{ description: `${at}: ${description}`, error }];
-    };
-    // A custom field's id in one spelling (custom_fields_07 is custom_fields_7): each field once.
     const custom = CUSTOM.exec(a.field);
     const field = custom ? `custom_fields_${Number(custom[1])}` : a.field;
-    if (seen.has(field)) {
-      fail(`the field ${field.slice(0, 64)} is set twice (each field at most once)`, "Duplicate");
-      continue;
+    if (once(field)) {
+      if (seen.has(field)) {
+        problems[at] = [{ description: `${at}: the field ${field.slice(0, 64)} is set twice (each field at most once)`, error: "Duplicate" }];
+        continue;
+      }
+      seen.add(field);
     }
-    seen.add(field);
-    const r = await checkAction(ctx, field, a.value);
-    if ("problem" in r) fail(r.problem);
+    const r = await check(field, a);
+    if ("problem" in r) problems[at] = [{ description: `${at}: ${r.problem}`, error: r.error ?? "InvalidValue" }];
     else out.push({ field, value: r.value });
   }
   if (Object.keys(problems).length) throw new AppError("RecordInvalid", { details: problems });

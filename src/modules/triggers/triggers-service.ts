@@ -6,7 +6,7 @@ import { lineText, longText } from "../../platform/schemas.ts";
 import { audit } from "../audit/audit-service.ts";
 import { listGroups, resolveGroup } from "../groups/groups-service.ts";
 import { MAX_RENDERED, templateProblem } from "../macros/macros-render.ts";
-import { checkAction, CUSTOM, idOf, tagWords } from "../macros/macros-service.ts";
+import { checkAction, checkActions, CUSTOM, idOf, tagWords } from "../macros/macros-service.ts";
 import { resolveOrganization } from "../organizations/organizations-service.ts";
 import { loadFields } from "../tickets/field-defs.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
@@ -24,7 +24,7 @@ const ref = refsOf("triggers");
 /** Most triggers an account keeps (the engine reads them all on each ticket write). */
 export const MAX_TRIGGERS = 500;
 export const MAX_CONDITIONS = 50;
-export const MAX_ACTIONS = 30;
+// Actions: at most macros' MAX_ACTIONS (30), checked by checkActions.
 
 function requireAdmin(ctx: RequestContext): UserActor {
   const a = actorUser(ctx);
@@ -214,44 +214,20 @@ async function checkNotification(ctx: RequestContext, field: string, raw: Action
   return { value: [recipient, s, body] };
 }
 
-async function actionsFor(ctx: RequestContext, list: readonly ActionInput[]): Promise<ActionView[]> {
-  if (list.length === 0) throw invalid("actions", "Actions: a trigger needs at least one action");
-  if (list.length > MAX_ACTIONS) throw invalid("actions", `Actions: at most ${MAX_ACTIONS}`, "TooMany");
-  const problems: Record<string, FieldDetail[]> = {};
-  const out: ActionView[] = [];
-  const seen = new Set<string>();
-  for (const [i, a] of list.entries()) {
-    const at = `actions[${i}]`;
-    const fail = (description: string, error = "InvalidValue") => {
-      problems[at] = [{ description: `${at}: ${description}`, error }];
-    };
-    const custom = CUSTOM.exec(a.field);
-    const field = custom ? `custom_fields_${Number(custom[1])}` : a.field;
-    if (field === "notification_user" || field === "notification_group") {
-      const r = await checkNotification(ctx, field, a.value);
-      if ("problem" in r) fail(r.problem);
-      else out.push({ field, value: r.value });
-      continue;
-    }
-    if (!custom && !PROPERTY_ACTIONS.includes(field)) {
-      fail(`unknown field "${a.field.slice(0, 64)}" (one of ${[...PROPERTY_ACTIONS, "custom_fields_<field id>", "notification_user", "notification_group"].join(", ")})`);
-      continue;
-    }
-    if (seen.has(field)) {
-      fail(`the field ${field} is set twice (each field at most once)`, "Duplicate");
-      continue;
-    }
-    seen.add(field);
-    if (Array.isArray(a.value)) {
-      fail(`the value of ${field} must be a string`);
-      continue;
-    }
-    const r = await checkAction(ctx, field, a.value);
-    if ("problem" in r) fail(r.problem);
-    else out.push({ field, value: r.value });
-  }
-  if (Object.keys(problems).length) throw new AppError("RecordInvalid", { details: problems });
-  return out;
+/** Checks actions as sent (macros' rules, with the notification actions, which may repeat): each problem named by its place, nothing written on one. */
+function actionsFor(ctx: RequestContext, list: readonly ActionInput[]): Promise<ActionView[]> {
+  const property = (field: string) => CUSTOM.test(field) || PROPERTY_ACTIONS.includes(field);
+  return checkActions<ActionInput, ActionView["value"]>(
+    list,
+    "trigger",
+    async (field, a) => {
+      if (field === "notification_user" || field === "notification_group") return await checkNotification(ctx, field, a.value);
+      if (!property(field)) return { problem: `unknown field "${a.field.slice(0, 64)}" (one of ${[...PROPERTY_ACTIONS, "custom_fields_<field id>", "notification_user", "notification_group"].join(", ")})` };
+      if (Array.isArray(a.value)) return { problem: `the value of ${field} must be a string` };
+      return await checkAction(ctx, field, a.value);
+    },
+    property,
+  );
 }
 
 // ---- reads

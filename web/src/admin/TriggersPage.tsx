@@ -317,6 +317,28 @@ function useRowFocus(count: number): (id: string) => void {
 }
 
 /** A select of a definition's values, or a text box when it offers none (tags, words, ids). */
+/** A row's field, chosen among the definitions (a field the definitions no longer hold is kept as its name). */
+function FieldSelect(props: { id: string; kind: "condition" | "action"; field: string; known: boolean; defs: readonly Definition[]; onChange: (d: Definition) => void }) {
+  return (
+    <Field id={props.id} label={t("triggers.rowField")}>
+      <select
+        value={props.field}
+        onChange={(e) => {
+          const d = props.defs.find((x) => x.subject === e.target.value);
+          if (d) props.onChange(d);
+        }}
+      >
+        {props.known ? null : <option value={props.field}>{props.field}</option>}
+        {props.defs.map((d) => (
+          <option key={d.subject} value={d.subject}>
+            {fieldName(props.kind, d.subject, props.defs)}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
 function ValueControl(props: { id: string; label: string; subject: string; def: Definition | undefined; value: Scalar; help?: string | undefined; onChange: (v: Scalar) => void }) {
   const { def } = props;
   const text = str(props.value);
@@ -361,22 +383,7 @@ function ConditionRows(props: { kind: "all" | "any"; defs: readonly Definition[]
         const help = row.field === "current_tags" ? t("triggers.tagsHelp") : row.field === "comment_includes_word" ? t("triggers.wordsHelp") : row.field === "requester_id" || row.field === "organization_id" ? t("triggers.idHelp") : undefined;
         return (
           <div key={i} className="condition" role="group" aria-label={t(`triggers.${kind}.row`, { n })}>
-            <Field id={`${id}-field`} label={t("triggers.rowField")}>
-              <select
-                value={row.field}
-                onChange={(e) => {
-                  const d = defs.find((x) => x.subject === e.target.value);
-                  if (d) set(i, blankCondition(d));
-                }}
-              >
-                {def ? null : <option value={row.field}>{row.field}</option>}
-                {defs.map((d) => (
-                  <option key={d.subject} value={d.subject}>
-                    {fieldName("condition", d.subject, defs)}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <FieldSelect id={`${id}-field`} kind="condition" field={row.field} known={def !== undefined} defs={defs} onChange={(d) => set(i, blankCondition(d))} />
             <Field id={`${id}-op`} label={t("triggers.rowOperator")}>
               <select value={row.operator} onChange={(e) => set(i, withOperator(row, e.target.value, def))}>
                 {operators.some((o) => str(o.value) === row.operator) ? null : <option value={row.operator}>{row.operator}</option>}
@@ -440,22 +447,7 @@ function ActionRows(props: { defs: readonly Definition[]; rows: TriggerAction[];
         const tags = row.field === "set_tags" || row.field === "current_tags" || row.field === "remove_tags";
         return (
           <div key={i} className="condition trigger-action" role="group" aria-label={t("triggers.actionRow", { n })}>
-            <Field id={`${id}-field`} label={t("triggers.rowField")}>
-              <select
-                value={row.field}
-                onChange={(e) => {
-                  const d = defs.find((x) => x.subject === e.target.value);
-                  if (d) set(i, blankAction(d));
-                }}
-              >
-                {def ? null : <option value={row.field}>{row.field}</option>}
-                {defs.map((d) => (
-                  <option key={d.subject} value={d.subject}>
-                    {fieldName("action", d.subject, defs)}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <FieldSelect id={`${id}-field`} kind="action" field={row.field} known={def !== undefined} defs={defs} onChange={(d) => set(i, blankAction(d))} />
             {isNotification(row.field) ? (
               <NotificationValue id={id} row={row} def={def} onChange={(a) => set(i, a)} />
             ) : (
