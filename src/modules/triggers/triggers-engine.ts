@@ -12,7 +12,7 @@ import { isAdmin, isStaff } from "../users/users-policy.ts";
 import { resolveUser } from "../users/users-service.ts";
 import { queueTriggerMail, type TriggerMail } from "./triggers-mail.ts";
 import * as repo from "./triggers-repo.ts";
-import { actionsOf, conditionsOf, PRIORITIES, STATUSES, titleOfRow } from "./triggers-service.ts";
+import { actionsOf, conditionsOf, existing, PRIORITIES, STATUSES, titleOfRow } from "./triggers-service.ts";
 import type { ActionView, ConditionView, Conditions } from "./triggers-types.ts";
 
 /**
@@ -155,18 +155,10 @@ function holds(c: ConditionView, w: RuleState, u: Update): boolean {
 
 const matches = (cs: Conditions, w: RuleState, u: Update) => cs.all.every((c) => holds(c, w, u)) && (cs.any.length === 0 || cs.any.some((c) => holds(c, w, u)));
 
-async function found<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof AppError) return undefined;
-    throw e;
-  }
-}
 
 /** A staff member tickets may be assigned to, by public id, now; undefined when not (any more). */
 async function assignable(ctx: RequestContext, niceId: number): Promise<{ id: string; niceId: number } | undefined> {
-  const u = await found(resolveUser(ctx, niceId));
+  const u = await existing(resolveUser(ctx, niceId));
   return u && u.active && !u.support && isStaff(u.role) && ticketPolicy.assignable(u.role) ? { id: u.id, niceId: u.niceId } : undefined;
 }
 
@@ -202,7 +194,7 @@ async function apply(ctx: RequestContext, actions: readonly ActionView[], w: Rul
         break;
       }
       case "group_id": {
-        const next = v === "" ? null : idOf(v) ? await found(resolveGroup(ctx, idOf(v)!)) : undefined;
+        const next = v === "" ? null : idOf(v) ? await existing(resolveGroup(ctx, idOf(v)!)) : undefined;
         if (next === undefined) break;
         w.group = next;
         set("group_id");

@@ -1,6 +1,5 @@
 import type { RequestContext } from "../../platform/context.ts";
 import type { AppDeps } from "../../platform/deps.ts";
-import { AppError } from "../../platform/errors.ts";
 import { groupMemberIds, resolveGroup } from "../groups/groups-service.ts";
 import { idOf } from "../macros/macros-service.ts";
 import { renderTemplate } from "../macros/macros-render.ts";
@@ -8,18 +7,11 @@ import type { Writer } from "../tickets/conversation.ts";
 import { queueRuleMail } from "../tickets/notifications-service.ts";
 import { isStaff } from "../users/users-policy.ts";
 import { resolveUser } from "../users/users-service.ts";
+import { existing } from "./triggers-service.ts";
 
 /** A notification a fired trigger asks for: `target` a recipient (user) or a group's public id. */
 export type TriggerMail = { kind: "user" | "group"; target: string; subject: string; body: string; trigger: { id: number; title: string } };
 
-async function found<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof AppError) return undefined;
-    throw e;
-  }
-}
 
 /**
  * Resolves a trigger's recipients now (the ticket as the triggers left it) and hands the mail to
@@ -30,13 +22,13 @@ async function found<T>(p: Promise<T>): Promise<T | undefined> {
 export async function queueTriggerMail(deps: Pick<AppDeps, "mailer" | "config">, ctx: RequestContext, ticket: { requesterId: string; assigneeId: string | null; id: string }, by: Writer, m: TriggerMail): Promise<number> {
   let userIds: string[] = [];
   if (m.kind === "group") {
-    const g = idOf(m.target) ? await found(resolveGroup(ctx, idOf(m.target)!)) : undefined;
+    const g = idOf(m.target) ? await existing(resolveGroup(ctx, idOf(m.target)!)) : undefined;
     if (g) userIds = await groupMemberIds(ctx, g.id);
   } else if (m.target === "requester_id") userIds = [ticket.requesterId];
   else if (m.target === "assignee_id") userIds = ticket.assigneeId ? [ticket.assigneeId] : [];
   else if (m.target === "current_user") userIds = by.proven ? [by.id] : [];
   else {
-    const u = idOf(m.target) ? await found(resolveUser(ctx, idOf(m.target)!)) : undefined;
+    const u = idOf(m.target) ? await existing(resolveUser(ctx, idOf(m.target)!)) : undefined;
     if (u && isStaff(u.role)) userIds = [u.id];
   }
   return queueRuleMail(deps, ctx, { ticketId: ticket.id, userIds, subject: m.subject, body: m.body, render: renderTemplate, unproven: !by.proven });

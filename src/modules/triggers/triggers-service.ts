@@ -92,7 +92,8 @@ const MAX_WORDS_TEXT = 1000;
 
 const oneOf = (v: string, list: readonly string[], field: string) => (list.includes(v) ? { value: v } : { problem: `the value of ${field} must be one of ${list.map((x) => (x === "" ? '"" (none)' : x)).join(", ")}` });
 
-async function existing<T>(p: Promise<T>): Promise<T | undefined> {
+/** What a lookup finds, or undefined where it answers an AppError (not found, not allowed): for ids a trigger names, which may be gone. */
+export async function existing<T>(p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
   } catch (e) {
