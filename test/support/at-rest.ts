@@ -66,6 +66,16 @@ export async function writeEverything(t: TestApp): Promise<string> {
   // A macro whose title, description and reply name a customer (all sealed, the reply inside the sealed actions).
   const macro = await a.api("POST", "/api/v2/macros.json", { macro: { title: `${MARKER} macro title`, description: `${MARKER} macro description`, restriction: null, actions: [{ field: "comment_value", value: `${MARKER} macro reply {{ticket.requester.first_name}}` }, { field: "current_tags", value: CONTROL_TAG }] } });
   expect(macro.status, macro.text).toBe(201);
+  // A trigger whose title, description, word condition and mail text name a customer (all sealed); it never fires here (its tag is never set).
+  const trigger = await a.api("POST", "/api/v2/triggers.json", {
+    trigger: {
+      title: `${MARKER} trigger title`,
+      description: `${MARKER} trigger description`,
+      conditions: { all: [{ field: "comment_includes_word", operator: "includes", value: MARKER }, { field: "current_tags", operator: "includes", value: "zqx_never_set" }] },
+      actions: [{ field: "notification_user", value: ["requester_id", `${MARKER} trigger subject`, `${MARKER} trigger body`] }],
+    },
+  });
+  expect(trigger.status, trigger.text).toBe(201);
   const f = await a.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Account number" } });
   for (let i = 0; i < 3; i++) {
     const c = await a.api("POST", "/api/v2/tickets.json", {
