@@ -158,8 +158,31 @@ const deletedTicket = async () => {
 const customRole = async () => (await create("/api/v2/custom_roles.json", { custom_role: { name: `r${Math.random().toString(36).slice(2)}` } })).custom_role.id as number;
 const view = async () => (await create("/api/v2/views.json", { view: { title: "Audited view", restriction: null, all: [{ field: "status", operator: "is", value: "open" }] } })).view.id as number;
 const macro = async () => (await create("/api/v2/macros.json", { macro: { title: "Audited macro", restriction: null, actions: [{ field: "status", value: "open" }] } })).macro.id as number;
-const triggerBody = () => ({ trigger: { title: unique(), conditions: { all: [{ field: "current_tags", operator: "includes", value: "never_audited" }] }, actions: [{ field: "priority", value: "low" }] } });
-const trigger = async () => (await create("/api/v2/triggers.json", triggerBody())).trigger.id as number;
+/** A business rule of either kind (on a tag no ticket carries; an automation's time condition and its nullifying action beside). */
+type RuleKind = "trigger" | "automation";
+const ruleBody = (kind: RuleKind) => {
+  const never = { field: "current_tags", operator: "includes", value: "never_audited" };
+  const all = kind === "trigger" ? [never] : [never, { field: "created_at", operator: "greater_than", value: 1 }];
+  return { [kind]: { title: unique(), conditions: { all }, actions: [{ field: "priority", value: "low" }, ...(kind === "trigger" ? [] : [{ field: "remove_tags", value: "never_audited" }])] } };
+};
+const rule = async (kind: RuleKind) => (await create<Record<string, { id: number }>>(`/api/v2/${kind}s.json`, ruleBody(kind)))[kind]!.id;
+/** The cases of one kind of rule: created, updated, deleted, reordered (ids only). */
+function ruleCases(kind: RuleKind): Record<string, Case> {
+  const base = `/api/v2/${kind}s`;
+  return {
+    [`POST ${base}`]: { action: `${kind}.created`, prepare: async () => ({ method: "POST", path: `${base}.json`, body: ruleBody(kind) }) },
+    [`PUT ${base}/:id`]: { action: `${kind}.updated`, prepare: async () => ({ method: "PUT", path: `${base}/${await rule(kind)}.json`, body: { [kind]: { active: false } } }) },
+    [`DELETE ${base}/:id`]: { action: `${kind}.deleted`, prepare: async () => ({ method: "DELETE", path: `${base}/${await rule(kind)}.json` }) },
+    [`PUT ${base}/reorder`]: {
+      action: `${kind}.reordered`,
+      prepare: async () => {
+        await rule(kind);
+        const list = (await a.api("GET", `${base}.json?per_page=100`)).body as Record<string, Array<{ id: number }>>;
+        return { method: "PUT", path: `${base}/reorder.json`, body: { [`${kind}_ids`]: list[`${kind}s`]!.map((x) => x.id).reverse() } };
+      },
+    },
+  };
+}
 const group = async () => (await create("/api/v2/groups.json", { group: { name: `g${Math.random().toString(36).slice(2)}` } })).group.id as number;
 const field = async () => (await create("/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Audited field" } })).ticket_field.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user")).id;
@@ -326,17 +349,8 @@ const CASES: Record<string, Case> = {
   "POST /api/v2/macros": { action: "macro.created", prepare: async () => ({ method: "POST", path: "/api/v2/macros.json", body: { macro: { title: unique(), actions: [{ field: "status", value: "open" }] } } }) },
   "PUT /api/v2/macros/:id": { action: "macro.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/macros/${await macro()}.json`, body: { macro: { active: false } } }) },
   "DELETE /api/v2/macros/:id": { action: "macro.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/macros/${await macro()}.json` }) },
-  "POST /api/v2/triggers": { action: "trigger.created", prepare: async () => ({ method: "POST", path: "/api/v2/triggers.json", body: triggerBody() }) },
-  "PUT /api/v2/triggers/:id": { action: "trigger.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/triggers/${await trigger()}.json`, body: { trigger: { active: false } } }) },
-  "DELETE /api/v2/triggers/:id": { action: "trigger.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/triggers/${await trigger()}.json` }) },
-  "PUT /api/v2/triggers/reorder": {
-    action: "trigger.reordered",
-    prepare: async () => {
-      await trigger();
-      const list = (await a.api("GET", "/api/v2/triggers.json?per_page=100")).body as { triggers: Array<{ id: number }> };
-      return { method: "PUT", path: "/api/v2/triggers/reorder.json", body: { trigger_ids: list.triggers.map((x) => x.id).reverse() } };
-    },
-  },
+  ...ruleCases("trigger"),
+  ...ruleCases("automation"),
   "POST /api/v2/groups": { action: "group.created", prepare: async () => ({ method: "POST", path: "/api/v2/groups.json", body: { group: { name: unique() } } }) },
   "PUT /api/v2/groups/:id": { action: "group.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/groups/${await group()}.json`, body: { group: { description: "d" } } }) },
   "DELETE /api/v2/groups/:id": { action: "group.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/groups/${await group()}.json` }) },

@@ -219,9 +219,35 @@ const sharedView = async () =>
   (await owner("POST", "/api/v2/views.json", { view: { title: "Matrix view", restriction: null, all: [{ field: "current_tags", operator: "includes", value: "matrix_inside matrix_outside" }] } })).view.id as number;
 /** A macro for every staff member, of the owner's. */
 const sharedMacro = async () => (await owner("POST", "/api/v2/macros.json", { macro: { title: "Matrix macro", restriction: null, actions: [{ field: "status", value: "open" }, { field: "comment_value", value: "Hi {{ticket.requester.first_name}}" }] } })).macro.id as number;
-/** A trigger of the account's (on a tag no matrix ticket carries), and every trigger's id in order. */
-const trigger = async () => (await owner("POST", "/api/v2/triggers.json", { trigger: { title: "Matrix trigger", conditions: { all: [{ field: "current_tags", operator: "includes", value: "never_in_matrix" }] }, actions: [{ field: "priority", value: "high" }] } })).trigger.id as number;
-const triggerIds = async () => ((await owner("GET", "/api/v2/triggers.json")).triggers as Array<{ id: number }>).map((x) => x.id);
+/** Business rules of each kind: one of the account's (on a tag no matrix ticket carries), and what a create sends. */
+const NEVER = { field: "current_tags", operator: "includes", value: "never_in_matrix" };
+const RULE_BODIES = {
+  trigger: {
+    kept: { title: "Matrix trigger", conditions: { all: [NEVER] }, actions: [{ field: "priority", value: "high" }] },
+    created: { title: "Mine", conditions: { any: [{ field: "update_type", operator: "is", value: "Create" }, NEVER] }, actions: [{ field: "current_tags", value: "matrix_created" }] },
+  },
+  automation: {
+    kept: { title: "Matrix automation", conditions: { all: [NEVER, { field: "created_at", operator: "greater_than", value: 1 }] }, actions: [{ field: "remove_tags", value: "never_in_matrix" }] },
+    created: { title: "Mine", conditions: { all: [NEVER, { field: "PENDING", operator: "greater_than", value: 24 }] }, actions: [{ field: "status", value: "open" }] },
+  },
+};
+type RuleKind = keyof typeof RULE_BODIES;
+const rule = async (kind: RuleKind) => (await owner("POST", `/api/v2/${kind}s.json`, { [kind]: RULE_BODIES[kind].kept }))[kind].id as number;
+const ruleIds = async (kind: RuleKind) => ((await owner("GET", `/api/v2/${kind}s.json`))[`${kind}s`] as Array<{ id: number }>).map((x) => x.id);
+/** The matrix's rows for one kind of rule (listTriggers, createAutomation...): owners and admins only. */
+function ruleRows(kind: RuleKind, One: string): Record<string, Row> {
+  const base = `/api/v2/${kind}s`;
+  return {
+    [`list${One}s`]: { who: "admins", call: () => get(`${base}.json`) },
+    [`listActive${One}s`]: { who: "admins", call: () => get(`${base}/active.json`) },
+    [`show${One}Definitions`]: { who: "admins", call: () => get(`${base}/definitions.json`) },
+    [`show${One}`]: { who: "admins", call: () => get(`${base}/${ids[kind]}.json`) },
+    [`create${One}`]: { who: "admins", call: () => ({ method: "POST", path: `${base}.json`, body: { [kind]: RULE_BODIES[kind].created } }) },
+    [`update${One}`]: { who: "admins", call: () => ({ method: "PUT", path: `${base}/${ids[kind]}.json`, body: { [kind]: { position: 3 } } }) },
+    [`reorder${One}s`]: { who: "admins", call: async () => ({ method: "PUT", path: `${base}/reorder.json`, body: { [`${kind}_ids`]: (await ruleIds(kind)).reverse() } }) },
+    [`delete${One}`]: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `${base}/${ok ? await rule(kind) : ids[kind]}.json` }) },
+  };
+}
 const group = async () => (await owner("POST", "/api/v2/groups.json", { group: { name: unique() } })).group.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user", "Someone Else")).id;
 /** The tenant's first audit archive (made once: everything up to now, as if 400 days had passed). */
@@ -315,7 +341,8 @@ beforeAll(async () => {
   // A shared view holding the ticket inside the assigned-only agent's access and the one outside it.
   ids.view = await sharedView();
   ids.macro = await sharedMacro();
-  ids.trigger = await trigger();
+  ids.trigger = await rule("trigger");
+  ids.automation = await rule("automation");
   const job = await owner("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "bulk", comment: { body: "b" } }] });
   shared.job = job.job_status.id;
   await waitForJob(a, shared.job as string);
@@ -464,15 +491,9 @@ const RULES: Record<string, Row> = {
   createMacro: { who: "staff", call: () => ({ method: "POST", path: "/api/v2/macros.json", body: { macro: { title: "Mine", actions: [{ field: "status", value: "pending" }] } } }) },
   updateMacro: { who: "admins", call: () => ({ method: "PUT", path: `/api/v2/macros/${ids.macro}.json`, body: { macro: { position: 3 } } }) },
   deleteMacro: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/macros/${ok ? await sharedMacro() : ids.macro}.json` }) },
-  // --- triggers: the account's business rules, owners and admins only
-  listTriggers: { who: "admins", call: () => get("/api/v2/triggers.json") },
-  listActiveTriggers: { who: "admins", call: () => get("/api/v2/triggers/active.json") },
-  showTriggerDefinitions: { who: "admins", call: () => get("/api/v2/triggers/definitions.json") },
-  showTrigger: { who: "admins", call: () => get(`/api/v2/triggers/${ids.trigger}.json`) },
-  createTrigger: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/triggers.json", body: { trigger: { title: "Mine", conditions: { any: [{ field: "update_type", operator: "is", value: "Create" }, { field: "current_tags", operator: "includes", value: "never_in_matrix" }] }, actions: [{ field: "current_tags", value: "matrix_created" }] } } }) },
-  updateTrigger: { who: "admins", call: () => ({ method: "PUT", path: `/api/v2/triggers/${ids.trigger}.json`, body: { trigger: { position: 3 } } }) },
-  reorderTriggers: { who: "admins", call: async () => ({ method: "PUT", path: "/api/v2/triggers/reorder.json", body: { trigger_ids: (await triggerIds()).reverse() } }) },
-  deleteTrigger: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/triggers/${ok ? await trigger() : ids.trigger}.json` }) },
+  // --- triggers and automations: the account's business rules, owners and admins only
+  ...ruleRows("trigger", "Trigger"),
+  ...ruleRows("automation", "Automation"),
   // End users read the fields visible in the portal (this one is not: missing to them).
   listTicketFields: { who: "anyone", call: () => get("/api/v2/ticket_fields.json") },
   showTicketField: { who: "anyone", except: { endUser: 404 }, call: () => get(`/api/v2/ticket_fields/${ids.ticketField}.json`) },

@@ -48,12 +48,15 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) expect((await A.api("POST", "/api/v2/macros.json", { macro: { title: `${MARK} macro ${i}`, restriction: null, actions: [{ field: "comment_value", value: `${MARK} reply` }] } })).status).toBe(201);
   expect((await A.api("POST", "/api/v2/macros.json", { macro: { title: `${MARK} my macro`, actions: [{ field: "status", value: "open" }] } })).status).toBe(201);
   ids.macro = 3;
-  // Triggers of A's (ids 1–3; B has none), on a tag no ticket here carries.
-  for (let i = 0; i < 3; i++) {
-    const trigger = { title: `${MARK} trigger ${i}`, description: MARK, conditions: { all: [{ field: "current_tags", operator: "includes", value: "never_in_isolation" }] }, actions: [{ field: "notification_group", value: [1, `${MARK} mail`, `${MARK} body`] }] };
-    expect((await A.api("POST", "/api/v2/triggers.json", { trigger })).status).toBe(201);
+  // Triggers and automations of A's (ids 1–3 each; B has none), on a tag no ticket here carries.
+  for (const kind of ["trigger", "automation"]) {
+    for (let i = 0; i < 3; i++) {
+      const all = [{ field: "current_tags", operator: "includes", value: "never_in_isolation" }, ...(kind === "automation" ? [{ field: "created_at", operator: "greater_than", value: 1 }] : [])];
+      const rule = { title: `${MARK} ${kind} ${i}`, description: MARK, conditions: { all }, actions: [{ field: "remove_tags", value: "never_in_isolation" }, { field: "notification_group", value: [1, `${MARK} mail`, `${MARK} body`] }] };
+      expect((await A.api("POST", `/api/v2/${kind}s.json`, { [kind]: rule })).status).toBe(201);
+    }
+    ids[kind] = 3;
   }
-  ids.trigger = 3;
   // A's organization 4 shares its requests: B's people must not reach them by its id.
   expect((await A.api("PUT", "/api/v2/organizations/4.json", { organization: { shared_tickets: true } })).status).toBe(200);
   for (let i = 0; i < 6; i++) {
@@ -199,6 +202,27 @@ type Plan =
 
 const missingUuid = "00000000-0000-4000-8000-000000000000";
 
+/**
+ * The plans of one kind of business rule (triggers, automations): A's by id answer as missing ones;
+ * A's are left out of B's lists and definitions (checked below for A's markers); a rule's ids
+ * (conditions, actions, the reorder's list) are looked up inside the host's tenant only
+ * (test/triggers.test.ts, test/automations.test.ts).
+ */
+function rulePlans(kind: string, One: string): Record<string, Plan> {
+  const at = (id: number | string) => `/api/v2/${kind}s/${id}.json`;
+  const byId = (method: string, body?: unknown): Plan => ({ kind: "id", resource: kind, calls: (id, m) => ({ foreign: { method, path: at(id), body }, missing: { method, path: at(m), body } }) });
+  return {
+    [`show${One}`]: byId("GET"),
+    [`update${One}`]: byId("PUT", { [kind]: { title: "hijack" } }),
+    [`delete${One}`]: byId("DELETE"),
+    [`list${One}s`]: { kind: "collection" },
+    [`listActive${One}s`]: { kind: "collection" },
+    [`show${One}Definitions`]: { kind: "collection" },
+    [`create${One}`]: { kind: "own" },
+    [`reorder${One}s`]: { kind: "own" },
+  };
+}
+
 /** How to aim each route at tenant A's resources. */
 const plans: Record<string, Plan> = {
   showTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}.json` } }) },
@@ -294,16 +318,8 @@ const plans: Record<string, Plan> = {
   showMacroEffect: { kind: "id", resource: "macro", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/macros/${id}/apply.json` }, missing: { method: "GET", path: `/api/v2/macros/${m}/apply.json` } }) },
   // A's ticket with a macro id B could own: the ticket is looked up first, in B's tenant (404).
   applyMacroToTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/macros/1/apply.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/macros/1/apply.json` } }) },
-  showTrigger: { kind: "id", resource: "trigger", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/triggers/${id}.json` }, missing: { method: "GET", path: `/api/v2/triggers/${m}.json` } }) },
-  updateTrigger: { kind: "id", resource: "trigger", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/triggers/${id}.json`, body: { trigger: { title: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/triggers/${m}.json`, body: { trigger: { title: "hijack" } } } }) },
-  deleteTrigger: { kind: "id", resource: "trigger", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/triggers/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/triggers/${m}.json` } }) },
-  // Triggers: A's are left out of B's lists and definitions (checked below for A's markers).
-  listTriggers: { kind: "collection" },
-  listActiveTriggers: { kind: "collection" },
-  showTriggerDefinitions: { kind: "collection" },
-  // A trigger's ids (conditions, actions, the reorder's list) are looked up inside the host's tenant only (test/triggers.test.ts).
-  createTrigger: { kind: "own" },
-  reorderTriggers: { kind: "own" },
+  ...rulePlans("trigger", "Trigger"),
+  ...rulePlans("automation", "Automation"),
   // Macros: A's ids are left out of B's lists (checked below for A's markers).
   listMacros: { kind: "collection" },
   listActiveMacros: { kind: "collection" },
@@ -633,9 +649,7 @@ describe("tenant isolation", () => {
       "/api/v2/views/count_many.json?ids=1,2,3,4",
       "/api/v2/macros.json",
       "/api/v2/macros/active.json",
-      "/api/v2/triggers.json",
-      "/api/v2/triggers/active.json",
-      "/api/v2/triggers/definitions.json",
+      ...["triggers", "automations"].flatMap((m) => [`/api/v2/${m}.json`, `/api/v2/${m}/active.json`, `/api/v2/${m}/definitions.json`]),
       "/api/v2/satisfaction_ratings.json",
       "/api/v2/satisfaction_ratings/summary.json",
       "/api/v2/satisfaction_settings.json",
@@ -700,7 +714,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "triggers", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "macros", "satisfaction_ratings", "satisfaction_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "triggers", "automations", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "macros", "satisfaction_ratings", "satisfaction_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

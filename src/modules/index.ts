@@ -22,6 +22,7 @@ import * as users from "./users/users-routes.ts";
 import * as views from "./views/views-routes.ts";
 import * as macros from "./macros/macros-routes.ts";
 import * as triggers from "./triggers/triggers-routes.ts";
+import * as automations from "./triggers/automations-routes.ts";
 import * as customRoles from "./users/custom-roles-routes.ts";
 
 /** Every business module, each registering its own routes (docs/architecture.md has the route table). */
@@ -37,6 +38,7 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "views", register: views.register },
   { name: "macros", register: macros.register },
   { name: "triggers", register: triggers.register },
+  { name: "triggers", register: automations.register },
   { name: "audit", register: audit.register },
   { name: "setup", register: setup.register },
   { name: "admin", register: admin.register },

@@ -76,6 +76,16 @@ export async function writeEverything(t: TestApp): Promise<string> {
     },
   });
   expect(trigger.status, trigger.text).toBe(201);
+  // An automation whose title, description, tag condition and mail text name a customer (all sealed); it never fires here (its first tag is never set).
+  const automation = await a.api("POST", "/api/v2/automations.json", {
+    automation: {
+      title: `${MARKER} automation title`,
+      description: `${MARKER} automation description`,
+      conditions: { all: [{ field: "current_tags", operator: "includes", value: "zqx_never_set" }, { field: "current_tags", operator: "not_includes", value: MARKER.toLowerCase() }, { field: "created_at", operator: "greater_than", value: 1 }] },
+      actions: [{ field: "remove_tags", value: "zqx_never_set" }, { field: "notification_user", value: ["requester_id", `${MARKER} automation subject`, `${MARKER} automation body`] }],
+    },
+  });
+  expect(automation.status, automation.text).toBe(201);
   const f = await a.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Account number" } });
   for (let i = 0; i < 3; i++) {
     const c = await a.api("POST", "/api/v2/tickets.json", {

@@ -409,6 +409,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's automations (owners and admins), by `sort_by` (position, title, updated_at, created_at; position by default) and `sort_order`; `active=true|false` filters; offset pages. */
+        get: operations["listAutomations"];
+        put?: never;
+        /** Creates a automation (owners and admins): at least one condition and one action, a time condition in `all` and an `all` condition its actions nullify; at most 500 automations an account. */
+        post: operations["createAutomation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/automations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showAutomation"];
+        put: operations["updateAutomation"];
+        post?: never;
+        delete: operations["deleteAutomation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/automations/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active automations in the order they run (position), all in one answer. */
+        get: operations["listActiveAutomations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/automations/definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conditions and actions a automation may hold, with their operators and values (the account's groups and agents, custom fields' options). */
+        get: operations["showAutomationDefinitions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/automations/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets the order automations run in: `automation_ids` must name every automation of the account exactly once (positions 1..n). */
+        put: operations["reorderAutomations"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/compliance/healthcare_mode": {
         parameters: {
             query?: never;
@@ -4859,6 +4944,454 @@ export interface operations {
             };
         };
     };
+    listAutomations: {
+        parameters: {
+            query?: {
+                active?: "true" | "false";
+                page?: number;
+                per_page?: number;
+                sort_by?: "position" | "title" | "updated_at" | "created_at";
+                sort_order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        automations: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        count?: number;
+                        links?: {
+                            next: string | null;
+                            prev: string | null;
+                        };
+                        meta?: {
+                            after_cursor: string | null;
+                            before_cursor: string | null;
+                            has_more: boolean;
+                        };
+                        next_page?: string | null;
+                        previous_page?: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    automation: {
+                        actions?: {
+                            field: string;
+                            value: string | number | boolean | null | (string | number)[];
+                        }[];
+                        active?: boolean;
+                        conditions?: {
+                            all?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                            any?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                        };
+                        description?: string | null;
+                        position?: number;
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        automation: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        automation: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    automation: {
+                        actions?: {
+                            field: string;
+                            value: string | number | boolean | null | (string | number)[];
+                        }[];
+                        active?: boolean;
+                        conditions?: {
+                            all?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                            any?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                        };
+                        description?: string | null;
+                        position?: number;
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        automation: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listActiveAutomations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        automations: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        count: number;
+                    };
+                };
+            };
+        };
+    };
+    showAutomationDefinitions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        definitions: {
+                            actions: {
+                                operators?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                                subject: string;
+                                title: string;
+                                type: string;
+                                values?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                            }[];
+                            conditions_all: {
+                                operators?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                                subject: string;
+                                title: string;
+                                type: string;
+                                values?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                            }[];
+                            conditions_any: {
+                                operators?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                                subject: string;
+                                title: string;
+                                type: string;
+                                values?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    reorderAutomations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    automation_ids: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        automations: {
+                            actions: {
+                                field: string;
+                                value: string | string[];
+                            }[];
+                            active: boolean;
+                            conditions: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            created_at: string;
+                            description: string | null;
+                            id: number;
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                        count: number;
+                    };
+                };
+            };
+        };
+    };
     showHealthcareMode: {
         parameters: {
             query?: never;
@@ -7472,6 +8005,8 @@ export interface operations {
                                 public?: boolean;
                                 rule?: {
                                     id: number;
+                                    /** @enum {string} */
+                                    rel?: "trigger" | "automation";
                                     title: string;
                                 };
                                 value?: unknown;
@@ -13694,6 +14229,8 @@ export interface operations {
                                 public?: boolean;
                                 rule?: {
                                     id: number;
+                                    /** @enum {string} */
+                                    rel?: "trigger" | "automation";
                                     title: string;
                                 };
                                 /** @enum {string} */
@@ -13819,6 +14356,8 @@ export interface operations {
                                 public?: boolean;
                                 rule?: {
                                     id: number;
+                                    /** @enum {string} */
+                                    rel?: "trigger" | "automation";
                                     title: string;
                                 };
                                 /** @enum {string} */

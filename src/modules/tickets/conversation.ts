@@ -30,7 +30,7 @@ import type { AuditEvent } from "./tickets-types.ts";
  * Callers resolve references and decide property changes; they never insert or seal themselves.
  */
 
-/** Zendesk's via.channel values Vaultdesk writes (`rule`: a trigger's write, modules/triggers). */
+/** Zendesk's via.channel values Vaultdesk writes (`rule`: a trigger's or an automation's write, modules/triggers). */
 export type Channel = "web" | "api" | "email" | "rule";
 
 /** The channel of a request: the web app's session, or an API client's token. */
@@ -76,8 +76,19 @@ export type TicketDraft = {
   fields: string[];
 };
 
-/** Who wrote: the signed-in person, or an unproven sender (`proven` false: held to an end user's rules). */
-export type Writer = Person & { proven: boolean };
+/**
+ * Who wrote: the signed-in person, an unproven sender (`proven` false: held to an end user's
+ * rules), or the system (an automation's write: nobody's name, nobody's rules, no current user).
+ */
+export type Writer = (Person & { proven: boolean; system?: undefined }) | SystemWriter;
+export type SystemWriter = { system: true; proven: false };
+/** The system as a writer: recorded as nobody (no `written_by`, no ticket audit author); only for a context acting as the system. */
+export const SYSTEM_WRITER: SystemWriter = { system: true, proven: false };
+
+const isSystem = (s: Person | SystemWriter | undefined): s is SystemWriter => s !== undefined && "system" in s && s.system === true;
+
+/** The kind of business rule that wrote on the channel `rule` (a trigger's write runs no trigger; an automation's does). */
+export type RuleKind = "trigger" | "automation";
 
 /** The properties a ticket had before a change (triggers' "changed from"), internal ids. */
 export type PreviousProperties = Pick<repo.TicketRow, "status" | "priority" | "type" | "assignee_id" | "assignee_nice" | "group_id" | "group_nice">;
@@ -98,6 +109,8 @@ export type ConversationEvent =
       commentId: string | null;
       fields: string[];
       channel: Channel;
+      /** On the channel `rule`: the kind of rule that wrote. */
+      rule?: RuleKind | undefined;
       by: Writer;
       previous: PreviousProperties;
       text: { subject?: { before: string; after: string }; comment?: { body: string; public: boolean } };
@@ -218,6 +231,7 @@ export async function openTicket(ctx: RequestContext, draft: TicketDraft, channe
   };
   const ids = await repo.insertTicketWithComment(ctx.tx, row, { id: auditId, author_id: writtenBy, events_sealed: s.sealJson(events, aref(auditId)), via: channel }, comment, {
     organizationFromRequester: d.organizationId === "requester's",
+    wroteBy: { requester: wrote(writer.userId, d.comment, d.requester.id), assignee: d.assigneeId !== null && wrote(writer.userId, d.comment, d.assigneeId) },
   });
   await takeUploads(ctx, d.comment.uploads ?? [], uploaderOf(writer, proven), { ticketId: id, commentId: comment.id });
   await repo.addCcs(ctx.tx, id, (d.ccUserIds ?? []).filter((u) => u !== d.requester.id));
@@ -253,6 +267,8 @@ export type Change = {
   /** The audit-trail action and the fields it names (the comment adds "comment" or "note"). */
   action: string;
   fields: string[];
+  /** On the channel `rule`: the kind of rule that writes. */
+  rule?: RuleKind | undefined;
 };
 
 /**
@@ -260,29 +276,53 @@ export type Change = {
  * written when there is nothing to record. Returns the audit's public id (0 when none) and the
  * ticket as it is afterwards.
  */
-export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, change: Change, channel: Channel, sender?: Person): Promise<{ auditNiceId: number; events: AuditEvent[]; row: repo.TicketRow; commentNiceId: number | null; commentId: string | null }> {
+export async function changeTicket(ctx: RequestContext, t: repo.TicketRow, change: Change, channel: Channel, sender?: Person | SystemWriter): Promise<{ auditNiceId: number; events: AuditEvent[]; row: repo.TicketRow; commentNiceId: number | null; commentId: string | null }> {
   const c = { ...change, comment: change.comment ? redacted(change.comment, await detectorsFor(ctx)) : undefined };
-  const { actor: writer, proven } = writerOf(ctx, sender);
-  const writtenBy = proven ? writer.userId : null;
-  if (c.comment) checkComment(writer, c.comment);
+  // The system writes only for a context acting as the system (a signed-in person's context writes as them).
+  const system = isSystem(sender) && ctx.actor.kind === "system";
+  if (system && c.comment) throw new Error("the system writes no comment");
+  const { actor: writer, proven } = system ? { actor: undefined, proven: false } : writerOf(ctx, isSystem(sender) ? undefined : sender);
+  const writtenBy = proven && writer ? writer.userId : null;
+  if (c.comment && writer) checkComment(writer, c.comment);
   const events = numbered([...(c.comment ? [commentEvent(c.comment)] : []), ...c.events]);
   if (events.length === 0) return { auditNiceId: 0, events, row: t, commentNiceId: null, commentId: null };
   const comment = c.comment ? sealComment(ctx, c.comment, writtenBy) : undefined;
-  const patch: repo.TicketPatch = { ...c.patch, ...(comment?.public && !t.is_public ? { is_public: true } : {}) };
+  const patch: repo.TicketPatch = { ...c.patch, ...(comment?.public && !t.is_public ? { is_public: true } : {}), ...timesOf(ctx, t, c.patch, writer?.userId, c.comment) };
   await repo.updateTicket(ctx.tx, t.id, patch);
   // Read back before the audit insert, which takes the tenant's counter locks until COMMIT.
   const row = (await repo.readBack(ctx.tx, t.nice_id))!;
   const auditId = crypto.randomUUID();
   const r = await repo.insertAudit(ctx.tx, t.id, { id: auditId, author_id: writtenBy, events_sealed: ctx.sealer.sealJson(events, aref(auditId)), via: channel }, comment);
-  if (comment) await takeUploads(ctx, c.comment?.uploads ?? [], uploaderOf(writer, proven), { ticketId: t.id, commentId: comment.id });
+  if (comment && writer) await takeUploads(ctx, c.comment?.uploads ?? [], uploaderOf(writer, proven), { ticketId: t.id, commentId: comment.id });
   const fields = [...new Set([...c.fields, ...(comment ? [comment.public ? "comment" : "note"] : [])])];
   audit(ctx, { action: c.action, resourceType: "ticket", resourceId: t.nice_id, fields });
   const renamed = c.patch.subject_sealed ? { before: ctx.sealer.open(t.subject_sealed, tref(t.id, "subject")), after: ctx.sealer.open(c.patch.subject_sealed, tref(t.id, "subject")) } : undefined;
   const text = { ...(renamed ? { subject: renamed } : {}), ...(c.comment ? { comment: { body: c.comment.body, public: c.comment.public } } : {}) };
-  const by: Writer = { id: writer.userId, niceId: writer.niceId, role: proven ? writer.role : "end_user", proven };
+  const by: Writer = writer ? { id: writer.userId, niceId: writer.niceId, role: proven ? writer.role : "end_user", proven } : SYSTEM_WRITER;
   const previous: PreviousProperties = { status: t.status, priority: t.priority, type: t.type, assignee_id: t.assignee_id, assignee_nice: t.assignee_nice, group_id: t.group_id, group_nice: t.group_nice };
-  await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel, by, previous, text });
+  await emit(ctx, { kind: "ticket.changed", ticketId: t.id, ticketNiceId: t.nice_id, commentId: comment?.id ?? null, fields, channel, ...(c.rule ? { rule: c.rule } : {}), by, previous, text });
   return { auditNiceId: r.audit, events, row, commentNiceId: r.comment, commentId: comment?.id ?? null };
+}
+
+/** Whether a person wrote an update: as its writer, or as the author of its comment. */
+const wrote = (writerId: string | undefined, comment: Pick<CommentDraft, "author"> | undefined, personId: string | null) =>
+  personId !== null && (writerId === personId || comment?.author.id === personId);
+
+/**
+ * The times automations read (0065) that a change moves: the status's when it changes, the
+ * assignment's when the assignee does (none while unassigned), the requester's and the assignee's
+ * when they write (the system is neither).
+ */
+function timesOf(ctx: RequestContext, t: repo.TicketRow, patch: repo.TicketPatch, writerId: string | undefined, comment: CommentDraft | undefined): repo.TicketPatch {
+  const now = ctx.now();
+  const out: repo.TicketPatch = {};
+  if (patch.status !== undefined && patch.status !== t.status) out.status_updated_at = now;
+  const assignee = patch.assignee_id === undefined ? t.assignee_id : patch.assignee_id;
+  if (assignee !== t.assignee_id) out.assigned_at = assignee === null ? null : now;
+  const requester = patch.requester_id ?? t.requester_id;
+  if (wrote(writerId, comment, requester)) out.requester_updated_at = now;
+  if (wrote(writerId, comment, assignee)) out.assignee_updated_at = now;
+  return out;
 }
 
 /** Deletes a ticket (Zendesk's soft delete: it leaves every list, search and count at once). */

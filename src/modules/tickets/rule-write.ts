@@ -1,15 +1,15 @@
 import type { RequestContext } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { TicketPriority, TicketStatus, TicketType } from "../../platform/db/schema.ts";
-import { changeTicket, type Person } from "./conversation.ts";
+import { changeTicket, type RuleKind, type Writer } from "./conversation.ts";
 import type { CustomValue } from "./tickets-fns.ts";
 import * as repo from "./tickets-repo.ts";
 import type { AuditEvent } from "./tickets-types.ts";
 
 /**
- * A business rule's write (triggers, modules/triggers): the ticket's properties as rules read
- * them, and the net changes they decided written once through the conversation writer, on the
- * channel `rule`, each change naming the rule that made it.
+ * A business rule's write (triggers and automations, modules/triggers): the ticket's properties
+ * as rules read them, and the net changes they decided written once through the conversation
+ * writer, on the channel `rule`, each change naming the rule that made it.
  */
 
 const tref = refsOf("tickets");
@@ -28,14 +28,39 @@ export type RuleState = {
 };
 
 export type RuleTicket = { row: repo.TicketRow; state: RuleState };
+export type { TicketFilter, TicketTimes, TimeColumn } from "./tickets-repo.ts";
 
 /** The ticket as it is now in this transaction (undefined when deleted), locked until the transaction ends. */
 export async function ticketForRules(ctx: RequestContext, niceId: number): Promise<RuleTicket | undefined> {
   const row = await repo.findTicketForUpdate(ctx.tx, niceId, { kind: "all" });
-  if (!row) return undefined;
+  return row ? { row, state: stateOf(ctx, row) } : undefined;
+}
+
+/** ticketForRules with the ticket's times (automations' time conditions). */
+export async function ticketForAutomations(ctx: RequestContext, niceId: number): Promise<(RuleTicket & { times: repo.TicketTimes }) | undefined> {
+  const t = await ticketForRules(ctx, niceId);
+  const times = t ? await repo.ticketTimes(ctx.tx, t.row.id) : undefined;
+  return t && times ? { ...t, times } : undefined;
+}
+
+/**
+ * A page of the tickets (not closed, not deleted) that pass `filters`, after public id `after`,
+ * with their times: what automations then check in full (ruleStateOf each, on its own: a ticket
+ * that cannot be read stops no other).
+ */
+export async function ticketsForAutomations(ctx: RequestContext, filters: readonly repo.TicketFilter[], after: number, limit: number): Promise<Array<{ row: repo.TicketRow; times: repo.TicketTimes }>> {
+  const rows = await repo.ticketsByFilters(ctx.tx, filters, after, limit);
+  return rows.map((r) => ({
+    row: r,
+    times: { created_at: r.created_at, updated_at: r.updated_at, due_at: r.due_at, status_updated_at: r.status_updated_at, assigned_at: r.assigned_at, requester_updated_at: r.requester_updated_at, assignee_updated_at: r.assignee_updated_at },
+  }));
+}
+
+/** A ticket's properties as rules read them. */
+export const ruleStateOf = (ctx: RequestContext, row: repo.TicketRow): RuleState => stateOf(ctx, row);
+
+function stateOf(ctx: RequestContext, row: repo.TicketRow): RuleState {
   return {
-    row,
-    state: {
       status: row.status,
       priority: row.priority,
       type: row.type,
@@ -45,7 +70,6 @@ export async function ticketForRules(ctx: RequestContext, niceId: number): Promi
       organizationNiceId: row.organization_nice,
       tags: [...row.tags],
       custom: row.custom_fields_sealed ? ctx.sealer.openJson<Record<string, CustomValue>>(row.custom_fields_sealed, tref(row.id, "custom_fields")) : {},
-    },
   };
 }
 
@@ -54,16 +78,18 @@ export type RuleSources = Map<string, { id: number; title: string }>;
 
 /**
  * Writes the difference between `t.state` and `next` in one ticket audit on the channel `rule`
- * (nothing when there is none). The audit-trail entry names the fields and the rules' ids only.
- * `writer`: whose update ran the rules (for a write nobody signed in for).
+ * (nothing when there is none), each Change naming the rule of kind `kind` that made it. The
+ * audit-trail entry (`ticket.updated_by_rule`) names the fields and the rules (`trigger:<id>`,
+ * `automation:<id>`) only. `writer`: whose update ran the rules (for a write nobody signed in for),
+ * or the system (an automation's).
  */
-export async function writeRuleChanges(ctx: RequestContext, t: RuleTicket, next: RuleState, sources: RuleSources, writer: Person): Promise<boolean> {
+export async function writeRuleChanges(ctx: RequestContext, t: RuleTicket, next: RuleState, sources: RuleSources, writer: Writer, kind: RuleKind): Promise<boolean> {
   const before = t.state;
   const patch: repo.TicketPatch = {};
   const events: AuditEvent[] = [];
   const change = (field: string, value: unknown, previous: unknown, source: string) => {
     const rule = sources.get(source);
-    events.push({ id: events.length + 1, type: "Change", field_name: field, value, previous_value: previous, ...(rule ? { rule } : {}) });
+    events.push({ id: events.length + 1, type: "Change", field_name: field, value, previous_value: previous, ...(rule ? { rule: { ...rule, rel: kind } } : {}) });
   };
   if ((next.assignee?.id ?? null) !== (before.assignee?.id ?? null)) {
     patch.assignee_id = next.assignee?.id ?? null;
@@ -71,7 +97,7 @@ export async function writeRuleChanges(ctx: RequestContext, t: RuleTicket, next:
   }
   if (next.status !== before.status) {
     patch.status = next.status;
-    if (next.status === "solved") patch.solved_at = ctx.now();
+    if (next.status === "solved" || (next.status === "closed" && before.status !== "solved")) patch.solved_at = ctx.now();
     change("status", next.status, before.status, "status");
   }
   if (next.priority !== before.priority) {
@@ -98,8 +124,8 @@ export async function writeRuleChanges(ctx: RequestContext, t: RuleTicket, next:
   }
   if (events.length === 0) return false;
   const ids = [...new Set([...sources.values()].map((r) => r.id))].sort((a, b) => a - b);
-  const fields = [...new Set(events.map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!))), ...ids.map((id) => `trigger:${id}`)];
-  await changeTicket(ctx, t.row, { patch, events, action: "ticket.updated_by_trigger", fields }, "rule", writer);
+  const fields = [...new Set(events.map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!))), ...ids.map((id) => `${kind}:${id}`)];
+  await changeTicket(ctx, t.row, { patch, events, action: "ticket.updated_by_rule", fields, rule: kind }, "rule", writer);
   const changed = ruleChanged.get(ctx) ?? new Set<string>();
   changed.add(t.row.id);
   ruleChanged.set(ctx, changed);

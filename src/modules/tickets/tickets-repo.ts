@@ -340,7 +340,7 @@ export function changedAuditsRound(tx: TenantTx, scope: TicketScope, after: Chan
     FROM a ORDER BY a.created_at, a.nice_id`;
 }
 
-export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public"> & {
+export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public" | RuleTimeColumn> & {
   tags: string[];
   external_id_bidx: Uint8Array | null;
   via: string;
@@ -348,6 +348,45 @@ export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at
 };
 
 export type TicketPatch = Updateable<TicketsTable>;
+
+/** The times automations read that the conversation writer keeps (0065). */
+export type RuleTimeColumn = "status_updated_at" | "assigned_at" | "requester_updated_at" | "assignee_updated_at";
+/** A ticket's times as automations' conditions read them. */
+export type TicketTimes = { created_at: Date; updated_at: Date; due_at: Date | null } & { [K in RuleTimeColumn]: Date | null };
+export type TimeColumn = keyof TicketTimes;
+/**
+ * A rule's condition as SQL on clear columns (automations' prefilter): a time column within bounds
+ * (and the status its hours count), the status among some, tags present or absent.
+ */
+export type TicketFilter =
+  | { kind: "time"; column: TimeColumn; status?: TicketStatus | undefined; bounds: Array<[op: "<" | "<=" | ">" | ">=", at: Date]> }
+  | { kind: "status"; in: TicketStatus[] }
+  | { kind: "tags"; any: string[]; present: boolean };
+
+const TIME_COLUMNS = ["t.created_at", "t.updated_at", "t.due_at", "t.status_updated_at", "t.assigned_at", "t.requester_updated_at", "t.assignee_updated_at"] as const;
+
+/** A ticket's times, by its internal id. */
+export const ticketTimes = (tx: TenantTx, id: string): Promise<TicketTimes | undefined> =>
+  tx.db.selectFrom("tickets as t").select(TIME_COLUMNS).where("t.tenant_id", "=", tx.tenantId).where("t.id", "=", id).executeTakeFirst();
+
+/**
+ * A page of the tickets neither closed nor deleted that pass every filter, by public id after
+ * `after`, with their times (automations: the filters first, their conditions in full in code).
+ */
+export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[], after: number, limit: number): Promise<Array<TicketRow & TicketTimes>> {
+  let q = ticketQuery(tx).select(TIME_COLUMNS).where("t.status", "<>", "closed").where("t.nice_id", ">", after);
+  for (const f of filters) {
+    if (f.kind === "status") q = f.in.length ? q.where("t.status", "in", f.in) : q.where(sql<boolean>`false`);
+    else if (f.kind === "tags") {
+      const overlap = sql<boolean>`t.tags && ARRAY[${sql.join(f.any)}]::text[]`;
+      q = q.where(f.present ? overlap : sql<boolean>`NOT (${overlap})`);
+    } else {
+      if (f.status) q = q.where("t.status", "=", f.status);
+      for (const [op, at] of f.bounds) q = q.where(`t.${f.column}`, op, at);
+    }
+  }
+  return q.orderBy("t.nice_id").limit(limit).execute();
+}
 
 export type NewComment = { id: string; author_id: string; written_by: string | null; public: boolean; body_sealed: Uint8Array; html_body_sealed: Uint8Array };
 export type NewAudit = { id: string; author_id: string | null; events_sealed: Uint8Array; via: string };
@@ -361,7 +400,7 @@ export async function insertTicketWithComment(
   t: NewTicket,
   audit: NewAudit,
   comment: NewComment,
-  opts: { organizationFromRequester?: boolean } = {},
+  opts: { organizationFromRequester?: boolean; wroteBy?: { requester: boolean; assignee: boolean } } = {},
 ): Promise<{ ticket: number; audit: number; comment: number; created_at: Date; updated_at: Date; organization_id: string | null; organization_nice: number | null }> {
   // Without an explicit organization, the ticket takes the requester's, read inside the insert
   // (saves a round trip when the requester is the caller, whose row is not loaded otherwise).
@@ -373,11 +412,12 @@ export async function insertTicketWithComment(
     WITH tk AS (
       INSERT INTO tickets (tenant_id, id, nice_id, subject_sealed, description_sealed, status, priority, type,
         requester_id, submitter_id, assignee_id, group_id, organization_id, tags, custom_fields_sealed,
-        external_id_sealed, external_id_bidx, due_at, solved_at, via, is_public)
+        external_id_sealed, external_id_bidx, due_at, solved_at, via, is_public, assigned_at, requester_updated_at, assignee_updated_at)
       VALUES (${tx.tenantId}, ${t.id}, vd_next_id('tickets'), ${t.subject_sealed}, ${t.description_sealed}, ${t.status},
         ${t.priority}, ${t.type}, ${t.requester_id}, ${t.submitter_id}, ${t.assignee_id}, ${t.group_id},
         ${org}, ${t.tags}, ${t.custom_fields_sealed}, ${t.external_id_sealed}, ${t.external_id_bidx},
-        ${t.due_at}, ${t.status === "solved" || t.status === "closed" ? sql`now()` : null}, ${t.via}, ${t.is_public})
+        ${t.due_at}, ${t.status === "solved" || t.status === "closed" ? sql`now()` : null}, ${t.via}, ${t.is_public},
+        ${t.assignee_id !== null ? sql`now()` : null}, ${opts.wroteBy?.requester ? sql`now()` : null}, ${opts.wroteBy?.assignee && t.assignee_id !== null ? sql`now()` : null})
       RETURNING nice_id, created_at, updated_at, organization_id),
     au AS (
       INSERT INTO ticket_audits (tenant_id, id, nice_id, ticket_id, author_id, events_sealed, via)

@@ -599,7 +599,7 @@ export async function listAudits(ctx: RequestContext, niceId: number, page: Page
       author_id: a.author_nice,
       created_at: a.created_at.toISOString(),
       events,
-      via: { channel: a.via, ...(rule ? { source: { from: rule, rel: "trigger" } } : {}) },
+      via: { channel: a.via, ...(rule ? { source: { from: { id: rule.id, title: rule.title }, rel: rule.rel ?? "trigger" } } : {}) },
       metadata: {},
     };
   });

@@ -157,8 +157,8 @@ export const auditEvent = z.object({
   body: z.string().optional(),
   public: z.boolean().optional(),
   author_id: z.number().optional(),
-  /** A change a trigger made: which one (the audit's `via.source` names it, as Zendesk's). */
-  rule: z.object({ id: z.number(), title: z.string() }).optional(),
+  /** A change a trigger or an automation made: which one (`rel`: its kind; the audit's `via.source` names it, as Zendesk's). */
+  rule: z.object({ id: z.number(), title: z.string(), rel: z.enum(["trigger", "automation"]).optional() }).optional(),
 });
 export type AuditEvent = z.infer<typeof auditEvent>;
 
@@ -168,7 +168,7 @@ export const auditView = z.object({
   author_id: z.number().nullable(),
   created_at: z.string(),
   events: z.array(auditEvent),
-  /** `source` for a trigger's write (channel `rule`): `{ from: { id, title }, rel: "trigger" }` of the first trigger whose change it records. */
+  /** `source` for a rule's write (channel `rule`): `{ from: { id, title }, rel: "trigger" | "automation" }` of the first rule whose change it records. */
   via: z.object({ channel: z.string(), source: z.object({ from: z.object({ id: z.number(), title: z.string() }), rel: z.string() }).optional() }),
   metadata: z.object({}),
 });

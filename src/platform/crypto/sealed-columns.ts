@@ -47,6 +47,7 @@ export const SEALED_COLUMNS = {
   satisfaction_ratings: { comment: "text" },
   macros: { title: "text", description: "text", actions: "json" },
   triggers: { title: "text", description: "text", conditions: "json", actions: "json" },
+  automations: { title: "text", description: "text", conditions: "json", actions: "json" },
 } as const satisfies Record<string, Record<string, SealKind>>;
 
 /**

@@ -54,6 +54,8 @@ export const ADVISORY_LOCK = {
   macroLimit: 7413067,
   /** A tenant's triggers (with the tenant's hash): triggers created at once cannot pass the limit together. */
   triggerLimit: 7413068,
+  /** A tenant's automations (with the tenant's hash): automations created at once cannot pass the limit together. */
+  automationLimit: 7413069,
 } as const;
 /** Longest wait for a PostgreSQL connection (a free pool slot or a new connection). */
 const CONNECT_TIMEOUT_MS = 10_000;

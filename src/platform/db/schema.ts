@@ -373,6 +373,14 @@ export interface TicketsTable {
   via: Generated<string>;
   /** 0011: true once the ticket has a public comment. */
   is_public: Generated<boolean>;
+  /** 0065: the times automations read, kept by the conversation writer: the status's last change. */
+  status_updated_at: Generated<Date>;
+  /** 0065: when the ticket was last assigned (null while unassigned). */
+  assigned_at: Generated<Date | null>;
+  /** 0065: when its requester last wrote on it (null until they do). */
+  requester_updated_at: Generated<Date | null>;
+  /** 0065: when its assignee last wrote on it (null until they do). */
+  assignee_updated_at: Generated<Date | null>;
 }
 
 export interface TicketAuditsTable {
@@ -1110,6 +1118,9 @@ export interface TriggersTable {
   updated_at: Timestamp;
 }
 
+/** 0065: automations, the account's time-based business rules run hourly (modules/triggers); the same columns as triggers. */
+export type AutomationsTable = TriggersTable;
+
 /** 0063: macros of the agent workspace (modules/macros). */
 export interface MacrosTable {
   tenant_id: string;
@@ -1233,6 +1244,7 @@ export interface DB {
   views: ViewsTable;
   macros: MacrosTable;
   triggers: TriggersTable;
+  automations: AutomationsTable;
   satisfaction_ratings: SatisfactionRatingsTable;
   satisfaction_settings: SatisfactionSettingsTable;
 }

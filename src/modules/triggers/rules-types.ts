@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { lineText, longText } from "../../platform/schemas.ts";
 
-/** API shapes for triggers (Zendesk's Triggers API, the subset docs/api.md describes). */
+/** API shapes for business rules: triggers and automations (Zendesk's Triggers and Automations APIs, the subsets docs/api.md describes). */
 
 /** One condition as sent: field, operator and value are checked by the service (422 naming `conditions.all[i]`). */
 export const conditionInput = z.object({
@@ -18,7 +18,7 @@ export const actionInput = z.object({
 });
 export type ActionInput = z.infer<typeof actionInput>;
 
-export const triggerInput = z.strictObject({
+export const ruleInput = z.strictObject({
   title: lineText(1000).optional(),
   description: longText(1000).nullable().optional(),
   active: z.boolean().optional(),
@@ -28,7 +28,7 @@ export const triggerInput = z.strictObject({
   /** More than the 30 allowed reach the service, which answers 422 naming the rule. */
   actions: z.array(actionInput).max(200).optional(),
 });
-export type TriggerInput = z.infer<typeof triggerInput>;
+export type RuleInput = z.infer<typeof ruleInput>;
 
 export const conditionView = z.object({ field: z.string(), operator: z.string(), value: z.string() });
 export type ConditionView = z.infer<typeof conditionView>;
@@ -38,7 +38,7 @@ export type Conditions = { all: ConditionView[]; any: ConditionView[] };
 export const actionView = z.object({ field: z.string(), value: z.union([z.string(), z.array(z.string())]) });
 export type ActionView = z.infer<typeof actionView>;
 
-export const triggerView = z.object({
+export const ruleView = z.object({
   id: z.number(),
   url: z.string(),
   title: z.string(),
@@ -50,7 +50,7 @@ export const triggerView = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
-export type TriggerView = z.infer<typeof triggerView>;
+export type RuleView = z.infer<typeof ruleView>;
 
 const option = z.object({ value: z.string(), title: z.string() });
 export const definitionView = z.object({
@@ -65,4 +65,5 @@ export const definitionsView = z.object({
   definitions: z.object({ conditions_all: z.array(definitionView), conditions_any: z.array(definitionView), actions: z.array(definitionView) }),
 });
 
-export const reorderInput = z.strictObject({ trigger_ids: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).max(1000) });
+/** `{ <key>: [ids] }`: a reorder's body (`trigger_ids`, `automation_ids`). */
+export const reorderInput = <K extends string>(key: K) => z.strictObject({ [key]: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).max(1000) } as Record<K, z.ZodArray<z.ZodNumber>>);

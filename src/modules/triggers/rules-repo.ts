@@ -1,0 +1,74 @@
+import { sql } from "kysely";
+import { ADVISORY_LOCK, type TenantTx } from "../../platform/db/database.ts";
+import type { TriggersTable } from "../../platform/db/schema.ts";
+
+/**
+ * SQL for business rules: the account's triggers and automations, two tables of the same columns
+ * (0064, 0065). Titles, descriptions, conditions and actions are sealed by the service.
+ */
+
+export type RuleTable = "triggers" | "automations";
+
+/** Each table's limit lock (with the tenant's hash as the second key). */
+const LIMIT_LOCK: Record<RuleTable, number> = { triggers: ADVISORY_LOCK.triggerLimit, automations: ADVISORY_LOCK.automationLimit };
+
+// The two tables have the same columns (schema.ts: AutomationsTable is TriggersTable): one typed name serves both.
+const name = (table: RuleTable) => table as "triggers";
+
+const base = (tx: TenantTx, table: RuleTable) =>
+  tx.db
+    .selectFrom(`${name(table)} as t`)
+    .select(["t.id", "t.nice_id", "t.title_sealed", "t.description_sealed", "t.conditions_sealed", "t.actions_sealed", "t.active", "t.position", "t.created_at", "t.updated_at"])
+    .where("t.tenant_id", "=", tx.tenantId);
+
+export type RuleRow = Awaited<ReturnType<typeof findRule>> & {};
+
+export const findRule = (tx: TenantTx, table: RuleTable, niceId: number) => base(tx, table).where("t.nice_id", "=", niceId).executeTakeFirst();
+
+/** Every rule of the account (at most the limit), by position and id; `active` filters. */
+export const allRules = (tx: TenantTx, table: RuleTable, active?: boolean) => {
+  let q = base(tx, table);
+  if (active !== undefined) q = q.where("t.active", "=", active);
+  return q.orderBy("t.position").orderBy("t.nice_id").execute();
+};
+
+/**
+ * How many rules the account has, after taking the account's lock on them until the transaction
+ * ends: a count and the insert after it are one step (rules created at once cannot pass the limit
+ * together).
+ */
+export async function countRules(tx: TenantTx, table: RuleTable): Promise<number> {
+  await sql`SELECT pg_advisory_xact_lock(${LIMIT_LOCK[table]}, hashtext(${tx.tenantId}))`.execute(tx.db);
+  const r = await tx.db.selectFrom(name(table)).select((eb) => eb.fn.countAll<string | number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+export async function lastPosition(tx: TenantTx, table: RuleTable): Promise<number> {
+  const r = await tx.db.selectFrom(name(table)).select((eb) => eb.fn.max<number | null>("position").as("p")).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  return r?.p ?? 0;
+}
+
+type Insert = Pick<TriggersTable, "id" | "title_sealed" | "description_sealed" | "conditions_sealed" | "actions_sealed" | "position"> & { active: boolean };
+
+export async function insertRule(tx: TenantTx, table: RuleTable, v: Insert): Promise<number> {
+  const r = await tx.db
+    .insertInto(name(table))
+    .values({ ...v, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id(${table})`, updated_at: sql`now()` })
+    .returning("nice_id")
+    .executeTakeFirstOrThrow();
+  return r.nice_id;
+}
+
+export type RulePatch = Partial<Omit<Insert, "id">>;
+
+export async function updateRule(tx: TenantTx, table: RuleTable, id: string, patch: RulePatch): Promise<void> {
+  await tx.db.updateTable(name(table)).set({ ...patch, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function setPosition(tx: TenantTx, table: RuleTable, id: string, position: number): Promise<void> {
+  await tx.db.updateTable(name(table)).set({ position, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function deleteRule(tx: TenantTx, table: RuleTable, id: string): Promise<void> {
+  await tx.db.deleteFrom(name(table)).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
