@@ -9,12 +9,12 @@ import {
   notificationParts,
   rowErrors,
   takesValue,
-  triggerInput,
+  ruleInput,
   valueKey,
   withNotification,
   withOperator,
   type Definition,
-} from "../web/src/admin/trigger-rules.ts";
+} from "../web/src/admin/rules.ts";
 
 /** The admin center's trigger editor, without the browser: rows from the definitions, refusals by row, the order after a move. */
 
@@ -101,20 +101,20 @@ describe("order and body", () => {
   });
 
   it("sends the title trimmed and an empty description as none", () => {
-    const body = triggerInput({ title: "  Route billing ", description: "  ", active: true, all: [{ field: "update_type", operator: "is", value: "Create" }], any: [], actions: [{ field: "group_id", value: 3 }] });
+    const body = ruleInput({ title: "  Route billing ", description: "  ", active: true, all: [{ field: "update_type", operator: "is", value: "Create" }], any: [], actions: [{ field: "group_id", value: 3 }] });
     expect(body).toEqual({ title: "Route billing", description: null, active: true, conditions: { all: [{ field: "update_type", operator: "is", value: "Create" }], any: [] }, actions: [{ field: "group_id", value: 3 }] });
   });
 
   it("names built-in fields and values from the catalog, and leaves the rest to the server's titles", () => {
-    expect(fieldKey("condition", "current_tags")).toBe("triggers.field.current_tags");
-    expect(fieldKey("action", "current_tags")).toBe("triggers.action.current_tags");
+    expect(fieldKey("condition", "current_tags")).toBe("rules.field.current_tags");
+    expect(fieldKey("action", "current_tags")).toBe("rules.action.current_tags");
     expect(fieldKey("condition", "custom_fields_9")).toBeUndefined();
     expect(valueKey("status", "hold")).toBe("status.hold");
     expect(valueKey("priority", "")).toBe("priority.none");
-    expect(valueKey("update_type", "Create")).toBe("triggers.value.created");
+    expect(valueKey("update_type", "Create")).toBe("rules.value.created");
     expect(valueKey("group_id", 3)).toBeUndefined();
-    expect(valueKey("notification_user", "requester_id")).toBe("triggers.recipient.requester");
-    expect(fieldKey("condition", "via")).toBe("triggers.field.via");
-    expect(valueKey("via", "rule")).toBe("triggers.via.rule");
+    expect(valueKey("notification_user", "requester_id")).toBe("rules.recipient.requester");
+    expect(fieldKey("condition", "via")).toBe("rules.field.via");
+    expect(valueKey("via", "rule")).toBe("rules.via.rule");
   });
 });

@@ -23,6 +23,7 @@ import { enViews } from "./en-views.ts";
 import { enSatisfaction } from "./en-satisfaction.ts";
 import { enMacros } from "./en-macros.ts";
 import { enTriggers } from "./en-triggers.ts";
+import { enRules } from "./en-rules.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -55,6 +56,7 @@ export const en = {
   ...enSatisfaction,
   ...enMacros,
   ...enTriggers,
+  ...enRules,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",

@@ -1,34 +1,35 @@
 import type { MessageKey } from "../i18n/en.ts";
 
 /**
- * The trigger editor's rules, without the browser or the network (TriggersPage.tsx draws them,
- * triggers-api.ts makes the calls), so they are tested on their own: the shapes of a trigger and
- * of `/triggers/definitions`, a new row for a field, what a change of operator does to the value,
- * the server's refusals by row, the order after a move, and the body sent.
+ * The business rules editor's rules, without the browser or the network (RulesPage.tsx draws them,
+ * rules-api.ts makes the calls), so they are tested on their own: the shapes of a rule and of its
+ * `/definitions`, a new row for a field, what a change of operator does to the value, the server's
+ * refusals by row, the order after a move, and the body sent.
  */
 
 /** A value a condition or action holds (the server's ids may come as numbers). */
 export type Scalar = string | number | boolean | null;
-export type TriggerCondition = { field: string; operator: string; value: Scalar };
-export type TriggerConditions = { all: TriggerCondition[]; any: TriggerCondition[] };
+export type RuleCondition = { field: string; operator: string; value: Scalar };
+export type RuleConditions = { all: RuleCondition[]; any: RuleCondition[] };
 /** One part of a notification's value. */
 export type Part = string | number;
 /** An action: a field and its value; a notification's value is `[recipient or group, subject, body]`. */
-export type TriggerAction = { field: string; value: Scalar | Part[] };
+export type RuleAction = { field: string; value: Scalar | Part[] };
 
-export type Trigger = {
+/** A rule (a trigger), as the API answers it. */
+export type Rule = {
   id: number;
   url: string;
   title: string;
   description: string | null;
   active: boolean;
   position: number;
-  conditions: TriggerConditions;
-  actions: TriggerAction[];
+  conditions: RuleConditions;
+  actions: RuleAction[];
   created_at: string;
   updated_at: string;
 };
-export type TriggerInput = { title: string; description: string | null; active: boolean; conditions: TriggerConditions; actions: TriggerAction[] };
+export type RuleInput = { title: string; description: string | null; active: boolean; conditions: RuleConditions; actions: RuleAction[] };
 
 /** One choice of a definition (an operator or a value), as Zendesk shapes it. */
 export type Choice = { value: Scalar; title: string };
@@ -44,7 +45,7 @@ export const isNotification = (field: string): boolean => (NOTIFICATIONS as read
 const VALUELESS = new Set(["changed", "not_changed", "present", "not_present"]);
 export const takesValue = (operator: string): boolean => !VALUELESS.has(operator);
 
-/** The server's limits on one trigger. */
+/** The server's limits on one rule. */
 export const MAX_CONDITIONS = 50;
 export const MAX_ACTIONS = 30;
 
@@ -59,7 +60,7 @@ export function choiceValue(values: readonly Choice[] | undefined, text: string)
 }
 
 /** A new condition on `def`'s field: its first operator, and its first value when it has a list. */
-export function blankCondition(def: Definition): TriggerCondition {
+export function blankCondition(def: Definition): RuleCondition {
   const operator = str(def.operators?.[0]?.value) || "is";
   return { field: def.subject, operator, value: takesValue(operator) ? (def.values?.[0]?.value ?? "") : null };
 }
@@ -68,26 +69,26 @@ export function blankCondition(def: Definition): TriggerCondition {
  * The condition with another operator: a value it had is kept when the new operator compares one
  * (is → is not), dropped when it compares none (changed), and the first choice when it had none.
  */
-export function withOperator(row: TriggerCondition, operator: string, def: Definition | undefined): TriggerCondition {
+export function withOperator(row: RuleCondition, operator: string, def: Definition | undefined): RuleCondition {
   if (!takesValue(operator)) return { ...row, operator, value: null };
   if (row.value !== null && row.value !== "") return { ...row, operator };
   return { ...row, operator, value: def?.values?.[0]?.value ?? "" };
 }
 
 /** A new action on `def`'s field: a notification to its first recipient with an empty subject and body, else its first value. */
-export function blankAction(def: Definition): TriggerAction {
+export function blankAction(def: Definition): RuleAction {
   if (isNotification(def.subject)) return { field: def.subject, value: [part(def.values?.[0]?.value), "", ""] };
   return { field: def.subject, value: def.values?.[0]?.value ?? "" };
 }
 
 /** A notification action's three parts, whatever its value holds. */
-export function notificationParts(a: TriggerAction): { to: string; subject: string; body: string } {
+export function notificationParts(a: RuleAction): { to: string; subject: string; body: string } {
   const v = Array.isArray(a.value) ? a.value : [a.value];
   return { to: str(v[0]), subject: str(v[1]), body: str(v[2]) };
 }
 
 /** The notification action with one part changed (the recipient keeps the type the definitions give it). */
-export function withNotification(a: TriggerAction, which: "to" | "subject" | "body", text: string, def: Definition | undefined): TriggerAction {
+export function withNotification(a: RuleAction, which: "to" | "subject" | "body", text: string, def: Definition | undefined): RuleAction {
   const v: Scalar[] = Array.isArray(a.value) ? [...a.value] : [a.value];
   const current: Part[] = [part(v[0]), part(v[1]), part(v[2])];
   if (which === "to") current[0] = part(choiceValue(def?.values, text));
@@ -101,7 +102,7 @@ export const subjectsOf = (defs: readonly Definition[]): string[] => defs.map((d
 /** Server messages: `details` of a 422, by the place each names. */
 export type Details = Record<string, ReadonlyArray<{ description?: string | undefined }>> | undefined;
 
-/** A message without the place it names (`conditions.all[2]: unknown field` → "Unknown field"), capitalised. */
+/** A message without the place and the field it names (`conditions.all[2]: status: unknown operator` → "Unknown operator"), capitalised. */
 function own(place: string, text: string): string {
   const rest = (text.toLowerCase().startsWith(`${place.toLowerCase()}: `) ? text.slice(place.length + 2) : text).replace(/^(?:custom_fields_\d+|[a-z_]+): /, "");
   return rest.charAt(0).toUpperCase() + rest.slice(1);
@@ -124,10 +125,11 @@ export function rowErrors(details: Details): Record<string, string> {
   return out;
 }
 
-/** The server's message about a field of the trigger itself (`title`, `description`, `conditions`, `actions`), if any. */
+/** The server's message about a field of the rule itself (`title`, `description`, `conditions`, `actions`), if any. */
 export function fieldError(details: Details, name: string): string | undefined {
   for (const [place, list] of Object.entries(details ?? {})) {
-    if (place !== name && place !== `trigger.${name}` && !place.startsWith(`${name}.`) && !place.startsWith(`trigger.${name}.`)) continue;
+    const bare = place.replace(/^trigger\./, "");
+    if (bare !== name && !bare.startsWith(`${name}.`)) continue;
     // Rows have their own place in the editor.
     if (/\[\d+\]/.test(place)) continue;
     const text = list[0]?.description;
@@ -146,7 +148,7 @@ export function moved(ids: readonly number[], index: number, delta: -1 | 1): num
 }
 
 /** The body of a create or an update: the title trimmed, an empty description as none, and the rows as they are. */
-export function triggerInput(form: { title: string; description: string; active: boolean; all: readonly TriggerCondition[]; any: readonly TriggerCondition[]; actions: readonly TriggerAction[] }): TriggerInput {
+export function ruleInput(form: { title: string; description: string; active: boolean; all: readonly RuleCondition[]; any: readonly RuleCondition[]; actions: readonly RuleAction[] }): RuleInput {
   const description = form.description.trim();
   return {
     title: form.title.trim(),
@@ -159,46 +161,46 @@ export function triggerInput(form: { title: string; description: string; active:
 
 /** Translated names for the definitions' built-in words; the server's own title for the rest (groups, people, custom fields). */
 const FIELD_KEYS: Record<string, MessageKey> = {
-  update_type: "triggers.field.update_type",
-  status: "triggers.field.status",
-  priority: "triggers.field.priority",
-  type: "triggers.field.type",
-  assignee_id: "triggers.field.assignee_id",
-  group_id: "triggers.field.group_id",
-  requester_id: "triggers.field.requester_id",
-  organization_id: "triggers.field.organization_id",
-  current_tags: "triggers.field.current_tags",
-  comment_is_public: "triggers.field.comment_is_public",
-  comment_includes_word: "triggers.field.comment_includes_word",
-  via: "triggers.field.via",
-  via_id: "triggers.field.via",
-  role: "triggers.field.role",
+  update_type: "rules.field.update_type",
+  status: "rules.field.status",
+  priority: "rules.field.priority",
+  type: "rules.field.type",
+  assignee_id: "rules.field.assignee_id",
+  group_id: "rules.field.group_id",
+  requester_id: "rules.field.requester_id",
+  organization_id: "rules.field.organization_id",
+  current_tags: "rules.field.current_tags",
+  comment_is_public: "rules.field.comment_is_public",
+  comment_includes_word: "rules.field.comment_includes_word",
+  via: "rules.field.via",
+  via_id: "rules.field.via",
+  role: "rules.field.role",
 };
 const ACTION_KEYS: Record<string, MessageKey> = {
-  status: "triggers.field.status",
-  priority: "triggers.field.priority",
-  type: "triggers.field.type",
-  assignee_id: "triggers.field.assignee_id",
-  group_id: "triggers.field.group_id",
-  set_tags: "triggers.action.set_tags",
-  current_tags: "triggers.action.current_tags",
-  remove_tags: "triggers.action.remove_tags",
-  notification_user: "triggers.action.notification_user",
-  notification_group: "triggers.action.notification_group",
+  status: "rules.field.status",
+  priority: "rules.field.priority",
+  type: "rules.field.type",
+  assignee_id: "rules.field.assignee_id",
+  group_id: "rules.field.group_id",
+  set_tags: "rules.action.set_tags",
+  current_tags: "rules.action.current_tags",
+  remove_tags: "rules.action.remove_tags",
+  notification_user: "rules.action.notification_user",
+  notification_group: "rules.action.notification_group",
 };
 const OPERATOR_KEYS: Record<string, MessageKey> = {
-  is: "triggers.op.is",
-  is_not: "triggers.op.is_not",
-  less_than: "triggers.op.less_than",
-  greater_than: "triggers.op.greater_than",
-  changed: "triggers.op.changed",
-  value: "triggers.op.value",
-  value_previous: "triggers.op.value_previous",
-  not_changed: "triggers.op.not_changed",
-  includes: "triggers.op.includes",
-  not_includes: "triggers.op.not_includes",
-  present: "triggers.op.present",
-  not_present: "triggers.op.not_present",
+  is: "rules.op.is",
+  is_not: "rules.op.is_not",
+  less_than: "rules.op.less_than",
+  greater_than: "rules.op.greater_than",
+  changed: "rules.op.changed",
+  value: "rules.op.value",
+  value_previous: "rules.op.value_previous",
+  not_changed: "rules.op.not_changed",
+  includes: "rules.op.includes",
+  not_includes: "rules.op.not_includes",
+  present: "rules.op.present",
+  not_present: "rules.op.not_present",
 };
 
 /** The catalog key naming a condition's (`kind` "condition") or an action's field, if it is a built-in one. */
@@ -216,23 +218,23 @@ export function valueKey(subject: string, value: Scalar): MessageKey | undefined
     case "type":
       return v === "" ? "type.none" : ["question", "incident", "problem", "task"].includes(v) ? (`type.${v}` as MessageKey) : undefined;
     case "update_type":
-      return v === "Create" ? "triggers.value.created" : v === "Change" ? "triggers.value.updated" : undefined;
+      return v === "Create" ? "rules.value.created" : v === "Change" ? "rules.value.updated" : undefined;
     case "comment_is_public":
-      return v === "true" ? "triggers.value.publicComment" : v === "false" ? "triggers.value.noPublicComment" : v === "not_relevant" ? "triggers.value.notRelevant" : undefined;
+      return v === "true" ? "rules.value.publicComment" : v === "false" ? "rules.value.noPublicComment" : v === "not_relevant" ? "rules.value.notRelevant" : undefined;
     case "via":
     case "via_id":
-      return v === "web" ? "triggers.via.web" : v === "api" ? "triggers.via.api" : v === "email" ? "triggers.via.email" : v === "rule" ? "triggers.via.rule" : undefined;
+      return v === "web" ? "rules.via.web" : v === "api" ? "rules.via.api" : v === "email" ? "rules.via.email" : v === "rule" ? "rules.via.rule" : undefined;
     case "role":
-      return v === "end_user" ? "triggers.role.end_user" : v === "agent" ? "triggers.role.agent" : v === "admin" ? "triggers.role.admin" : undefined;
+      return v === "end_user" ? "rules.role.end_user" : v === "agent" ? "rules.role.agent" : v === "admin" ? "rules.role.admin" : undefined;
     case "assignee_id":
-      return v === "" ? "triggers.value.unassigned" : v === "current_user" ? "triggers.value.currentUser" : undefined;
+      return v === "" ? "rules.value.unassigned" : v === "current_user" ? "rules.value.currentUser" : undefined;
     case "group_id":
-      return v === "" ? "triggers.value.noGroup" : undefined;
+      return v === "" ? "rules.value.noGroup" : undefined;
     case "requester_id":
     case "organization_id":
-      return v === "" ? "triggers.value.none" : undefined;
+      return v === "" ? "rules.value.none" : undefined;
     case "notification_user":
-      return v === "requester_id" ? "triggers.recipient.requester" : v === "assignee_id" ? "triggers.recipient.assignee" : v === "current_user" ? "triggers.recipient.currentUser" : undefined;
+      return v === "requester_id" ? "rules.recipient.requester" : v === "assignee_id" ? "rules.recipient.assignee" : v === "current_user" ? "rules.recipient.currentUser" : undefined;
     default:
       return undefined;
   }
