@@ -218,3 +218,23 @@ export async function firstAccount(h: Harness, password: string): Promise<Record
   const cookie = (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
   return { cookie, "x-csrf-token": s.body.session.csrf_token };
 }
+
+/**
+ * A staff member the owner invites (`role`, an agent by default), signed in: their id, and their
+ * session as headers for apiCall (cookie and CSRF token).
+ */
+export async function invitedStaff(h: Harness, owner: Record<string, string>, who: { name: string; email: string; password: string; role?: string }): Promise<{ id: number; session: Record<string, string> }> {
+  const inv = await apiCall(h, "POST", "/api/v2/invitations.json", { headers: owner, body: { invitation: { email: who.email, role: who.role ?? "agent" } } });
+  expect(inv.status, JSON.stringify(inv.body)).toBe(201);
+  const acc = await apiCall(h, "POST", "/api/v2/invitations/accept.json", { body: { token: inv.body.invitation.token, name: who.name, password: who.password } });
+  expect(acc.status, JSON.stringify(acc.body)).toBe(201);
+  const s = await apiCall(h, "POST", "/api/v2/session.json", { body: { email: who.email, password: who.password } });
+  const cookie = (s.headers["set-cookie"] as string[]).find((c) => c.startsWith("vd_session="))!.split(";")[0]!;
+  return { id: s.body.session.user_id as number, session: { cookie, "x-csrf-token": s.body.session.csrf_token } };
+}
+
+/** Waits for a value: the two-core machine runs other work beside the browser, so longer than vitest's 1 s. */
+export const poll = <T,>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+
+/** The id of the element that has the focus. In-page code as a string: this file is type-checked without the DOM library. */
+export const focusedId = (page: Page) => page.evaluate<string | null>("document.activeElement && document.activeElement.id");

@@ -12,6 +12,7 @@ import {
   choiceValue,
   fieldError,
   fieldKey,
+  isHours,
   isNotification,
   MAX_ACTIONS,
   MAX_CONDITIONS,
@@ -35,14 +36,15 @@ import {
 } from "./rules.ts";
 
 /**
- * What sets a rules page apart: the API's name for the rules (its paths and answers, and the
- * catalog's namespace of the page's own words: `triggers.title`…), its calls, and the prefix of the
- * page's element ids (`trigger-new`, `trigger-all-1-field`…).
+ * What sets the two rules pages apart: the API's name for the rules (its paths and answers, and the
+ * catalog's namespace of the page's own words: `triggers.title`, `automations.title`…), its calls,
+ * and the prefix of the page's element ids (`trigger-new`, `automation-all-1-field`…).
  */
-export type RuleKind = { name: RulesName; id: "trigger"; api: RulesApi };
+export type RuleKind = { name: RulesName; id: "trigger" | "automation"; api: RulesApi };
 export const TRIGGERS: RuleKind = { name: "triggers", id: "trigger", api: rulesApi("triggers") };
+export const AUTOMATIONS: RuleKind = { name: "automations", id: "automation", api: rulesApi("automations") };
 
-/** The words each page has of its own (the rest, `rules.*`, are the same on every rules page). */
+/** The words each page has of its own (the rest, `rules.*`, are the same on both). */
 type Own = "title" | "intro" | "loading" | "none" | "new" | "newTitle" | "editTitle" | "editNamed" | "deleteNamed" | "deleteTitle" | "deleteText" | "deleteConfirm" | "deleted" | "created" | "updated" | "activated" | "deactivated" | "create" | "refused" | "form.activeHelp";
 const say = (kind: RuleKind, key: Own, values?: Record<string, string | number>): string => t(`${kind.name}.${key}`, values);
 const listKey = (kind: RuleKind) => [kind.name] as const;
@@ -70,11 +72,12 @@ function valueName(subject: string, c: Choice): string {
 }
 
 /**
- * `/admin/triggers` (owners and admins): the account's rules of a kind in the order they run, each
- * with its active toggle, Move up / Move down, Edit and Delete, and New trigger. The editor holds
- * the title, description, whether it is active, its ALL and ANY conditions and its actions, each
- * row chosen from what the kind's `/definitions` offers; the server's refusals are shown on the
- * row they name. Every decision stays on the server.
+ * `/admin/triggers` and `/admin/automations` (owners and admins): the account's triggers or
+ * automations in the order they run, each with its active toggle, Move up / Move down, Edit and
+ * Delete, and New trigger (automation). The editor holds the title, description, whether it is
+ * active, its ALL and ANY conditions and its actions, each row chosen from what the kind's
+ * `/definitions` offers (an automation's time conditions take a number of hours); the server's
+ * refusals are shown on the row they name. Every decision stays on the server.
  */
 export function RulesPage({ kind }: { kind: RuleKind }) {
   const KEY = listKey(kind);
@@ -353,10 +356,18 @@ function FieldSelect(props: { id: string; kind: "condition" | "action"; field: s
   );
 }
 
-/** A select of a definition's values, or a text box when it offers none (tags, words, ids). */
+/** A select of a definition's values, a number box for an automation's hours, or a text box when it offers none (tags, words, ids). */
 function ValueControl(props: { id: string; label: string; subject: string; def: Definition | undefined; value: Scalar; help?: string | undefined; onChange: (v: Scalar) => void }) {
   const { def } = props;
   const text = str(props.value);
+  if (isHours(props.subject)) {
+    // Whole hours; the server names its limit when refusing (no max here).
+    return (
+      <Field id={props.id} label={props.label} help={props.help}>
+        <input type="number" inputMode="numeric" min={0} step={1} value={text} onChange={(e) => props.onChange(e.target.value)} autoComplete="off" />
+      </Field>
+    );
+  }
   if (def?.values?.length) {
     const listed = def.values.some((c) => str(c.value) === text);
     return (
@@ -450,7 +461,7 @@ function RowList<T>(props: {
   );
 }
 
-/** One list of conditions ("all" or "any"): a row of field, operator and value each. */
+/** One list of conditions ("all" or "any"): a row of field, operator and value each (an automation's hours in a number box). */
 function ConditionRows(props: { prefix: string; kind: "all" | "any"; defs: readonly Definition[]; rows: RuleCondition[]; errors: Record<string, string>; onChange: (rows: RuleCondition[]) => void }) {
   const { kind, defs } = props;
   return (
@@ -473,7 +484,7 @@ function ConditionRows(props: { prefix: string; kind: "all" | "any"; defs: reado
       {(row, id, set) => {
         const def = defs.find((d) => d.subject === row.field);
         const operators: Choice[] = def?.operators?.length ? def.operators : [{ value: row.operator, title: row.operator }];
-        const help = row.field === "current_tags" ? t("rules.tagsHelp") : row.field === "comment_includes_word" ? t("rules.wordsHelp") : row.field === "requester_id" || row.field === "organization_id" ? t("rules.idHelp") : undefined;
+        const help = isHours(row.field) ? t("rules.hoursHelp") : row.field === "current_tags" ? t("rules.tagsHelp") : row.field === "comment_includes_word" ? t("rules.wordsHelp") : row.field === "requester_id" || row.field === "organization_id" ? t("rules.idHelp") : undefined;
         return (
           <>
             <FieldSelect id={`${id}-field`} kind="condition" field={row.field} known={def !== undefined} defs={defs} onChange={(d) => set(blankCondition(d))} />

@@ -1,5 +1,5 @@
 import type { Abilities } from "../api-schema.ts";
-import type { MessageKey } from "../i18n/index.ts";
+import type { MessageKey } from "../i18n/en.ts";
 
 /**
  * The admin center's sections and the ability each one needs, read from the server's session
@@ -17,6 +17,7 @@ export const SECTIONS: readonly AdminSection[] = [
   { path: "/admin/roles", label: "admin.nav.roles", allowed: admins },
   { path: "/admin/ticket-fields", label: "admin.nav.ticketFields", allowed: admins },
   { path: "/admin/triggers", label: "triggers.nav", allowed: admins },
+  { path: "/admin/automations", label: "automations.nav", allowed: admins },
   { path: "/admin/groups", label: "admin.nav.groups", allowed: (a) => a.can_manage_groups },
   { path: "/admin/organizations", label: "admin.nav.organizations", allowed: (a) => a.can_edit_organizations },
   { path: "/admin/tokens", label: "admin.nav.tokens", allowed: (a) => a.can_manage_api_tokens },

@@ -3,22 +3,23 @@ import type { Answer } from "../api-schema.ts";
 import type { Definitions, Rule, RuleInput } from "./rules.ts";
 
 /**
- * The calls of a rules API for the admin center (owners and admins; the server decides), chosen by
- * `name` (`/api/v2/triggers` and `{ trigger }`): the list in position order, the definitions the
- * editor offers, create, update, delete and reorder. Typed from the server's OpenAPI document
- * (api-types.ts); the server's shapes are checked here to fit the editor's own (rules.ts, kept
- * free of the generated types so it is tested alone).
+ * The calls of the Triggers and Automations APIs for the admin center (owners and admins; the
+ * server decides). The two are the same but for their names (`/api/v2/triggers` and `{ trigger }`,
+ * `/api/v2/automations` and `{ automation }`), so one set of calls serves both, chosen by `name`:
+ * the list in position order, the definitions the editor offers, create, update, delete and
+ * reorder. Typed from the server's OpenAPI document (api-types.ts); the server's shapes are checked
+ * here to fit the editor's own (rules.ts, kept free of the generated types so it is tested alone).
  */
 
-export type RulesName = "triggers";
+export type RulesName = "triggers" | "automations";
 
-type ServerRule = Answer<"showTrigger">["trigger"];
-type ServerDefinitions = Answer<"showTriggerDefinitions">["definitions"];
+type ServerRule = Answer<"showTrigger">["trigger"] | Answer<"showAutomation">["automation"];
+type ServerDefinitions = Answer<"showTriggerDefinitions">["definitions"] | Answer<"showAutomationDefinitions">["definitions"];
 /** The server's rules and definitions are what the editor reads (a compile error here if they part). */
 const asRule = (r: ServerRule): Rule => r;
 const asDefinitions = (d: ServerDefinitions): Definitions => d;
-/** The rule an answer holds. */
-const one = (r: { trigger: ServerRule }): Rule => asRule(r.trigger);
+/** The rule an answer holds, whichever its name. */
+const one = (r: { trigger: ServerRule } | { automation: ServerRule }): Rule => asRule("trigger" in r ? r.trigger : r.automation);
 const opt = (signal?: AbortSignal) => (signal ? { signal } : {});
 
 export type RulesApi = {
@@ -34,13 +35,13 @@ export type RulesApi = {
 };
 
 export function rulesApi(name: RulesName): RulesApi {
-  const body = (input: Partial<RuleInput>) => ({ trigger: input });
+  const body = (input: Partial<RuleInput>) => (name === "triggers" ? { trigger: input } : { automation: input });
   return {
     async load(signal) {
       const all: Rule[] = [];
       for (let page = 1; page <= 10; page++) {
         const r = await ok(client.GET(`/api/v2/${name}`, { params: { query: { sort_by: "position", sort_order: "asc", per_page: 100, page } }, ...opt(signal) }));
-        all.push(...r.triggers.map(asRule));
+        all.push(...("triggers" in r ? r.triggers : r.automations).map(asRule));
         if (!r.next_page) break;
       }
       return all;
@@ -58,7 +59,7 @@ export function rulesApi(name: RulesName): RulesApi {
       await ok(client.DELETE(`/api/v2/${name}/{id}`, { params: { path: { id } } }));
     },
     async reorder(ids) {
-      await ok(client.PUT(`/api/v2/${name}/reorder`, { body: { trigger_ids: [...ids] } }));
+      await ok(client.PUT(`/api/v2/${name}/reorder`, { body: name === "triggers" ? { trigger_ids: [...ids] } : { automation_ids: [...ids] } }));
     },
   };
 }

@@ -1,10 +1,11 @@
 import type { MessageKey } from "../i18n/en.ts";
 
 /**
- * The business rules editor's rules, without the browser or the network (RulesPage.tsx draws them,
- * rules-api.ts makes the calls), so they are tested on their own: the shapes of a rule and of its
- * `/definitions`, a new row for a field, what a change of operator does to the value, the server's
- * refusals by row, the order after a move, and the body sent.
+ * The business rules editor's rules, for triggers and automations alike, without the browser or
+ * the network (RulesPage.tsx draws them, rules-api.ts makes the calls), so they are tested on their
+ * own: the shapes of a rule and of its `/definitions`, a new row for a field, what a change of
+ * operator does to the value, the server's refusals by row, the order after a move, and the body
+ * sent. An automation is a trigger's shape whose conditions may also count hours (`isHours`).
  */
 
 /** A value a condition or action holds (the server's ids may come as numbers). */
@@ -16,7 +17,7 @@ export type Part = string | number;
 /** An action: a field and its value; a notification's value is `[recipient or group, subject, body]`. */
 export type RuleAction = { field: string; value: Scalar | Part[] };
 
-/** A rule (a trigger), as the API answers it. */
+/** A trigger or an automation, as the API answers it. */
 export type Rule = {
   id: number;
   url: string;
@@ -33,7 +34,7 @@ export type RuleInput = { title: string; description: string | null; active: boo
 
 /** One choice of a definition (an operator or a value), as Zendesk shapes it. */
 export type Choice = { value: Scalar; title: string };
-/** What a condition or action field offers (`GET /triggers/definitions`). */
+/** What a condition or action field offers (`GET /triggers/definitions`, `GET /automations/definitions`). */
 export type Definition = { subject: string; title: string; type: string; operators?: Choice[] | undefined; values?: Choice[] | undefined };
 export type Definitions = { conditions_all: Definition[]; conditions_any: Definition[]; actions: Definition[] };
 
@@ -44,6 +45,13 @@ export const isNotification = (field: string): boolean => (NOTIFICATIONS as read
 /** Operators that compare nothing (the field changed, did not, has a value, has none): no value box. */
 const VALUELESS = new Set(["changed", "not_changed", "present", "not_present"]);
 export const takesValue = (operator: string): boolean => !VALUELESS.has(operator);
+
+/**
+ * The automations' time conditions (Zendesk's subjects): each compares a whole number of hours since
+ * the ticket entered a status, was assigned, updated, created or due (or until it is due).
+ */
+export const HOURS = ["NEW", "OPEN", "PENDING", "HOLD", "SOLVED", "assigned_at", "updated_at", "requester_updated_at", "assignee_updated_at", "created_at", "due_date", "until_due_date"] as const;
+export const isHours = (subject: string): boolean => (HOURS as readonly string[]).includes(subject);
 
 /** The server's limits on one rule. */
 export const MAX_CONDITIONS = 50;
@@ -102,21 +110,30 @@ export const subjectsOf = (defs: readonly Definition[]): string[] => defs.map((d
 /** Server messages: `details` of a 422, by the place each names. */
 export type Details = Record<string, ReadonlyArray<{ description?: string | undefined }>> | undefined;
 
-/** A message without the place and the field it names (`conditions.all[2]: status: unknown operator` → "Unknown operator"), capitalised. */
+/** A field a message may start with (`status: `, `custom_fields_7: `, `PENDING: `). */
+const FIELD_NAMED = new RegExp(`^(?:custom_fields_\\d+|[a-z_]+|${HOURS.join("|")}): `);
+
+/**
+ * A message without the place and the field it names, capitalised: `conditions.all[2]: status:
+ * unknown operator` → "Unknown operator"; `Conditions: …` about `conditions.all` → "…".
+ */
 function own(place: string, text: string): string {
-  const rest = (text.toLowerCase().startsWith(`${place.toLowerCase()}: `) ? text.slice(place.length + 2) : text).replace(/^(?:custom_fields_\d+|[a-z_]+): /, "");
+  // The place itself, or the part of the rule it is in (`conditions` of `automation.conditions.all`).
+  const part = place.replace(/^(?:trigger|automation)\./, "").split(/[.[]/)[0]!;
+  const named = [place, part].find((p) => text.toLowerCase().startsWith(`${p.toLowerCase()}: `));
+  const rest = (named ? text.slice(named.length + 2) : text).replace(FIELD_NAMED, "");
   return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
 
 /**
  * The server's messages about single rows, by row: `conditions.all[2]` → "all-2", `conditions.any[0]`
- * → "any-0", `actions[1]` (or `actions[1].value`, `trigger.actions[1]`) → "actions-1"; the first
- * message of a row wins.
+ * → "any-0", `actions[1]` (or `actions[1].value`, `trigger.actions[1]`, `automation.actions[1]`) →
+ * "actions-1"; the first message of a row wins.
  */
 export function rowErrors(details: Details): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [place, list] of Object.entries(details ?? {})) {
-    const m = /^(?:trigger\.)?(?:conditions\.(all|any)|(actions))\[(\d+)\]/.exec(place);
+    const m = /^(?:trigger\.|automation\.)?(?:conditions\.(all|any)|(actions))\[(\d+)\]/.exec(place);
     const text = list[0]?.description;
     if (!m || !text) continue;
     const key = `${m[1] ?? m[2]}-${Number(m[3])}`;
@@ -128,7 +145,7 @@ export function rowErrors(details: Details): Record<string, string> {
 /** The server's message about a field of the rule itself (`title`, `description`, `conditions`, `actions`), if any. */
 export function fieldError(details: Details, name: string): string | undefined {
   for (const [place, list] of Object.entries(details ?? {})) {
-    const bare = place.replace(/^trigger\./, "");
+    const bare = place.replace(/^(?:trigger|automation)\./, "");
     if (bare !== name && !bare.startsWith(`${name}.`)) continue;
     // Rows have their own place in the editor.
     if (/\[\d+\]/.test(place)) continue;
@@ -175,6 +192,7 @@ const FIELD_KEYS: Record<string, MessageKey> = {
   via: "rules.field.via",
   via_id: "rules.field.via",
   role: "rules.field.role",
+  ...Object.fromEntries(HOURS.map((h) => [h, `rules.field.${h}` as const])),
 };
 const ACTION_KEYS: Record<string, MessageKey> = {
   status: "rules.field.status",

@@ -1,8 +1,8 @@
 /**
- * English for the admin center's business rules pages (one list and editor, RulesPage.tsx): the
- * list's columns and buttons, the condition and action rows, and the names of fields, operators
- * and values. A page's own words are in its file (en-triggers.ts). Part of the reference catalog
- * (spread into `en`).
+ * English for the admin center's business rules pages (Triggers and Automations share one list
+ * and editor, RulesPage.tsx): the list's columns and buttons, the condition and action rows, and
+ * the names of fields, operators and values. Each page's own words are in en-triggers.ts and
+ * en-automations.ts. Part of the reference catalog (spread into `en`).
  */
 export const enRules = {
   "rules.col.position": "Order",
@@ -98,4 +98,17 @@ export const enRules = {
   "rules.recipient.requester": "Requester",
   "rules.recipient.assignee": "Assignee",
   "rules.recipient.currentUser": "The person who made the update",
+  "rules.field.NEW": "Hours since new",
+  "rules.field.OPEN": "Hours since open",
+  "rules.field.PENDING": "Hours since pending",
+  "rules.field.HOLD": "Hours since on-hold",
+  "rules.field.SOLVED": "Hours since solved",
+  "rules.field.assigned_at": "Hours since assigned",
+  "rules.field.updated_at": "Hours since update",
+  "rules.field.requester_updated_at": "Hours since requester update",
+  "rules.field.assignee_updated_at": "Hours since assignee update",
+  "rules.field.created_at": "Hours since created",
+  "rules.field.due_date": "Hours since due date",
+  "rules.field.until_due_date": "Hours until due date",
+  "rules.hoursHelp": "A whole number of hours.",
 } as const;

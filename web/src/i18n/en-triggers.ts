@@ -1,6 +1,6 @@
 /**
- * English for the admin center's Triggers page: its own words (the list and the editor it shares
- * with other rules pages speaks en-rules.ts). Part of the reference catalog (spread into `en`).
+ * English for the admin center's Triggers page: its own words (those of the list and the editor it
+ * shares with Automations are in en-rules.ts). Part of the reference catalog (spread into `en`).
  */
 export const enTriggers = {
   "triggers.nav": "Triggers",

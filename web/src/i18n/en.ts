@@ -24,6 +24,7 @@ import { enSatisfaction } from "./en-satisfaction.ts";
 import { enMacros } from "./en-macros.ts";
 import { enTriggers } from "./en-triggers.ts";
 import { enRules } from "./en-rules.ts";
+import { enAutomations } from "./en-automations.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -57,6 +58,7 @@ export const en = {
   ...enMacros,
   ...enTriggers,
   ...enRules,
+  ...enAutomations,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",
