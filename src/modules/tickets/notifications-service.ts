@@ -242,7 +242,12 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
 // ---- Business rules' mail (triggers' notification actions) --------------------------------------
 
 /** A mail a business rule asks for: its recipients (internal ids) and its Liquid subject and body, rendered here per recipient. */
-/** `unproven`: the update was written by nobody signed in (the anonymous form, an unverified sender): an end user then gets the built-in unproven mail, none of the writer's words. */
+/**
+ * `unproven`: the update was written by nobody signed in (the anonymous form, an unverified
+ * sender): an end user then gets the built-in unproven mail, none of the writer's words. So does
+ * an end user whose ticket's latest public comment was written by nobody signed in, whoever made
+ * the update (queueRuleMail).
+ */
 export type RuleMail = { ticketId: string; userIds: readonly string[]; subject: string; body: string; render: (template: string, context: Record<string, unknown>) => Promise<string>; unproven?: boolean };
 
 const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? "";
@@ -257,7 +262,11 @@ const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? "";
  * its updates (`end_user_update`) and only about a ticket their role lets them see. With
  * `content_free` the mail is the built-in content-free one (a link, no ticket content). Card
  * numbers and what the tenant's detectors find are masked in every value placed in the texts; the
- * mail is threaded with the ticket's other mail (`notification.addressing`).
+ * mail is threaded with the ticket's other mail (`notification.addressing`). An end user's mail
+ * carries the ticket's words only when its latest public comment was written by someone signed in:
+ * else (the anonymous form, an unverified sender, and nobody has answered in public since) it is
+ * the built-in unproven one, whoever made the update — staff triage without a word, an
+ * automation's hourly run — as a stranger's form must not relay its words to the address it named.
  */
 export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: RequestContext, m: RuleMail): Promise<number> {
   if (!deps.mailer.available || m.userIds.length === 0) return 0;
@@ -267,6 +276,8 @@ export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: 
   cache.settings ??= await notificationSettings(ctx);
   const people = await contactsByIds(ctx, [...m.userIds, ticket.requester_id, ...(ticket.assignee_id ? [ticket.assignee_id] : [])]);
   const comments = await repo.allComments(ctx.tx, ticket.id);
+  const latestPublic = [...comments].reverse().find((c) => c.public);
+  const unproven = m.unproven === true || latestPublic?.written_by === null;
   const origin = ctx.apiBase ? new URL(ctx.apiBase).origin : "";
   let queued = 0;
   for (const userId of new Set(m.userIds)) {
@@ -292,7 +303,7 @@ export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: 
     const language = notificationLanguage(person.locale);
     const url = origin ? (staffSide ? `${origin}/agent/tickets/${ticket.nice_id}` : `${origin}/requests/${ticket.nice_id}`) : "";
     let mail: { language: string; subject: string; text: string };
-    if (m.unproven && !staffSide) {
+    if (unproven && !staffSide) {
       // As the built-in acknowledgement of an unproven request: a stranger's form (or a forged
       // sender) must not relay its words, nor the name it typed, to the address it named.
       const values = { team: cache.team, name: "", author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };

@@ -545,7 +545,7 @@ export function retentionCandidates(tx: TenantTx, before: Date, excludedTags: re
 
 /** Every comment of a ticket, sealed, in order (restoring its search entries). */
 export const allComments = (tx: TenantTx, ticketId: string) =>
-  tx.db.selectFrom("ticket_comments").select(["id", "public", "body_sealed"]).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).orderBy("nice_id").execute();
+  tx.db.selectFrom("ticket_comments").select(["id", "public", "body_sealed", "written_by"]).where("tenant_id", "=", tx.tenantId).where("ticket_id", "=", ticketId).orderBy("nice_id").execute();
 
 /**
  * Deletes tickets' rows for good, children first: their attachments (returned: their files are

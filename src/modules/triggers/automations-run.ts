@@ -7,7 +7,8 @@ import { SYSTEM_WRITER } from "../tickets/conversation.ts";
 import { ruleStateOf, ticketForAutomations, ticketsForAutomations, type RuleSources, type RuleState, type TicketTimes } from "../tickets/rule-write.ts";
 import { applyActions, writeRule } from "./rules-actions.ts";
 import { matches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
-import { activeRules } from "./rules-service.ts";
+import { findRule } from "./rules-repo.ts";
+import { actionsOf, activeRules, conditionsOf, titleOfRow } from "./rules-service.ts";
 import { AUTOMATIONS } from "./automations-service.ts";
 import type { TriggerMail } from "./triggers-mail.ts";
 
@@ -22,12 +23,24 @@ import type { TriggerMail } from "./triggers-mail.ts";
  * changed it): one write through the conversation writer on the channel `rule` naming the
  * automation, then the triggers (an automation's write runs them, their own write none), then
  * the mail its actions ask for. A ticket that fails is logged by ids only and stops nothing.
+ *
+ * The run is shared by every account, one after another: what one account's automations may cost
+ * in a run is bounded (RunBudget: tickets read as candidates, tickets acted on), whatever its 500
+ * automations and its tickets, so that the accounts after it still run within the hour. What is
+ * left is for the next run (Zendesk's "greater than" conditions still hold then).
  */
 
 /** Most tickets one automation updates in one run (Zendesk's cap). */
 export const AUTOMATION_TICKET_CAP = 1000;
 /** Most tickets one automation reads (those its SQL filters let through) in one run. */
 export const AUTOMATION_READ_CAP = 10_000;
+/**
+ * What one account's automations may do in one run, all of them together: `examined`, candidate
+ * tickets read (and checked in code); `tickets`, tickets acted on, each in a transaction of its own
+ * that runs the triggers and the mail (a failure counts too).
+ */
+export type RunBudget = { examined: number; tickets: number };
+export const ACCOUNT_RUN_BUDGET: RunBudget = { examined: 50_000, tickets: 5_000 };
 /** How many tickets one read of candidates holds. */
 const PAGE = 500;
 /** Where the next run of an automation that stopped on its read cap reads on (`tenant:automation` → the last public id read). */
@@ -50,39 +63,58 @@ const readAt = (row: { via: string }, times: TicketTimes, now: Date): RuleUpdate
 
 const errorName = (err: unknown) => (err instanceof AppError ? err.code : err instanceof Error ? err.name : "Error");
 
+/** What a run did in one account: tickets written, failed, and read as candidates. */
+export type AccountRun = { written: number; failed: number; examined: number };
+
 /**
  * Runs every open account's automations at `now` (the hourly upkeep, and tests at a time of their
- * choosing). `cap`: most tickets an automation updates in the run; `read`: most it reads. Answers
- * how many tickets were written and how many failed.
+ * choosing). `cap`: most tickets an automation updates in the run, `read` most it reads; `budget`:
+ * what one account's automations may do in it (ACCOUNT_RUN_BUDGET). Answers the totals and each
+ * account's.
  */
-export async function runAutomations(deps: AutomationDeps, now: Date, opts: { cap?: number; read?: number } = {}): Promise<{ written: number; failed: number }> {
-  const total = { written: 0, failed: 0 };
+export async function runAutomations(deps: AutomationDeps, now: Date, opts: { cap?: number; read?: number; budget?: Partial<RunBudget> } = {}): Promise<AccountRun & { byTenant: Map<string, AccountRun> }> {
+  const total = { written: 0, failed: 0, examined: 0, byTenant: new Map<string, AccountRun>() };
   const caps = { cap: opts.cap ?? AUTOMATION_TICKET_CAP, read: opts.read ?? AUTOMATION_READ_CAP };
+  const budget = { ...ACCOUNT_RUN_BUDGET, ...opts.budget };
   await forEachTenant(deps.db, async (tenantId) => {
-    const r = await runTenant(deps, tenantId, now, caps);
+    const r = await runTenant(deps, tenantId, now, caps, budget);
     total.written += r.written;
     total.failed += r.failed;
+    total.examined += r.examined;
+    total.byTenant.set(tenantId, r);
   });
   return total;
 }
 
-async function runTenant(deps: AutomationDeps, tenantId: string, now: Date, caps: Caps): Promise<{ written: number; failed: number }> {
+async function runTenant(deps: AutomationDeps, tenantId: string, now: Date, caps: Caps, budget: RunBudget): Promise<AccountRun> {
+  const out: AccountRun = { written: 0, failed: 0, examined: 0 };
   const tenant = await findTenant(deps.db, { id: tenantId });
-  if (!tenant || tenant.status !== "active") return { written: 0, failed: 0 };
+  if (!tenant || tenant.status !== "active") return out;
   const apiBase = deps.urls.apiBase({ subdomain: tenant.subdomain, isDefault: tenant.isDefault });
   const inTenant = <T>(fn: (ctx: RequestContext) => Promise<T>) =>
     deps.db.tenant(tenantId, async (tx) => fn(makeContext({ tx, sealer: await deps.keyring.sealerFor(tx), actor: { kind: "system" }, now: () => now, hooks: deps.hooks, apiBase })));
-  const out = { written: 0, failed: 0 };
   const failed = (automation: number, ticket: number, err: unknown) => {
     out.failed++;
     deps.logger?.warn({ tenant: tenantId, automation, ticket, err: errorName(err) }, "automations: a ticket was not updated; trying again at the next run");
   };
   const automations = await inTenant((ctx) => activeRules(AUTOMATIONS, ctx));
+  let acted = 0;
   for (const a of automations) {
-    const due = await dueTickets(inTenant, `${tenantId}:${a.id}`, a, now, caps, (ticket, err) => failed(a.id, ticket, err));
-    for (const niceId of due) {
+    const left = { examined: budget.examined - out.examined, tickets: budget.tickets - acted };
+    if (left.examined <= 0 || left.tickets <= 0) {
+      deps.logger?.warn({ tenant: tenantId, automation: a.id, examined: out.examined, tickets: acted }, "automations: the account's share of this run is spent; its other automations and tickets wait for the next run");
+      break;
+    }
+    const mine = { cap: Math.min(caps.cap, left.tickets), read: Math.min(caps.read, left.examined) };
+    const due = await dueTickets(inTenant, `${tenantId}:${a.id}`, a, now, mine, (ticket, err) => failed(a.id, ticket, err));
+    out.examined += due.examined;
+    for (const niceId of due.tickets) {
+      acted++;
       try {
-        if (await inTenant((ctx) => runOn(deps, ctx, a, niceId, now))) out.written++;
+        const r = await inTenant((ctx) => runOn(deps, ctx, a.id, niceId, now));
+        if (r === "written") out.written++;
+        // Switched off or deleted since the run began: none of its other tickets.
+        if (r === "gone") break;
       } catch (err) {
         failed(a.id, niceId, err);
       }
@@ -95,15 +127,16 @@ type Caps = { cap: number; read: number };
 
 /**
  * The public ids of up to `caps.cap` tickets an automation's conditions hold for now: those its SQL
- * filters let through, page by page (from where its last run stopped on its read cap), then all of
- * them in code; at most `caps.read` read.
+ * filters let through, page by page (from where its last run stopped on its read cap or its
+ * account's share), then all of them in code; at most `caps.read` read.
  */
-async function dueTickets(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, key: string, a: Automation, now: Date, caps: Caps, failed: (ticket: number, err: unknown) => void): Promise<number[]> {
+async function dueTickets(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>) => Promise<T>, key: string, a: Automation, now: Date, caps: Caps, failed: (ticket: number, err: unknown) => void): Promise<{ tickets: number[]; examined: number }> {
   const filters = a.conditions.all.flatMap((c) => sqlFilter(c, now) ?? []);
   const due: number[] = [];
   let after = resumeAt.get(key) ?? 0;
   resumeAt.delete(key);
-  for (let read = 0; due.length < caps.cap; ) {
+  let read = 0;
+  while (due.length < caps.cap) {
     if (read >= caps.read) {
       resumeAt.set(key, after);
       break;
@@ -126,18 +159,25 @@ async function dueTickets(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>)
     if (!page.full || page.last === undefined) break;
     after = page.last;
   }
-  return due;
+  return { tickets: due, examined: read };
 }
 
-/** One automation on one ticket, in its own transaction: read and checked again, its actions applied and written. */
-async function runOn(deps: AutomationDeps, ctx: RequestContext, a: Automation, niceId: number, now: Date): Promise<boolean> {
+/**
+ * One automation on one ticket, in its own transaction: the automation and the ticket read and
+ * checked again (an admin may have switched it off, deleted or changed it since the run began: a
+ * run of 1,000 tickets must stop when told to), its actions applied and written.
+ */
+async function runOn(deps: AutomationDeps, ctx: RequestContext, id: number, niceId: number, now: Date): Promise<"written" | "unchanged" | "gone"> {
+  const row = await findRule(ctx.tx, AUTOMATIONS.many, id);
+  if (!row || !row.active) return "gone";
+  const a = { id, title: titleOfRow(AUTOMATIONS, ctx, row), conditions: conditionsOf(AUTOMATIONS, ctx, row), actions: actionsOf(AUTOMATIONS, ctx, row) };
   const t = await ticketForAutomations(ctx, niceId);
-  if (!t || t.row.status === "closed" || !matches(a.conditions, t.state, readAt(t.row, t.times, now))) return false;
+  if (!t || t.row.status === "closed" || !matches(a.conditions, t.state, readAt(t.row, t.times, now))) return "unchanged";
   const w: RuleState = { ...t.state, tags: [...t.state.tags], custom: { ...t.state.custom } };
   const sources: RuleSources = new Map();
   const mails: TriggerMail[] = [];
   await applyActions(ctx, a.actions, w, SYSTEM_WRITER, { id: a.id, title: a.title }, sources, mails);
-  return await writeRule(deps, ctx, t, w, sources, mails, SYSTEM_WRITER, "automation");
+  return (await writeRule(deps, ctx, t, w, sources, mails, SYSTEM_WRITER, "automation")) ? "written" : "unchanged";
 }
 
 /** The hourly run, once across the installation's processes. */

@@ -19,8 +19,8 @@ function checkValidity(conditions: Conditions, actions: readonly ActionView[]): 
   if (!conditions.all.some((c) => isTimeField(c.field))) {
     throw invalid("conditions.all", "Conditions: an automation needs at least one time condition (hours since …) in conditions.all", "TimeConditionMissing");
   }
-  if (!conditions.all.some((c) => actions.some((a) => nullifies(c, a)))) {
-    throw invalid("actions", "Actions: at least one must nullify a condition of conditions.all (set a property to a value the condition rejects, add a tag it wants absent, remove the tags it wants), so that the automation does not fire on the same ticket again", "NullifyingConditionMissing");
+  if (!conditions.all.some((c) => nullifies(c, actions))) {
+    throw invalid("actions", "Actions: together they must nullify a condition of conditions.all (set a property to a value the condition rejects, add a tag it wants absent, remove the tags it wants, and not undo it with another tag action), so that the automation does not fire on the same ticket again", "NullifyingConditionMissing");
   }
 }
 

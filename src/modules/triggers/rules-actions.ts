@@ -192,13 +192,30 @@ export async function applyActions(ctx: RequestContext, actions: readonly Action
 const STATUS_HOURS: Record<string, string> = { NEW: "new", OPEN: "open", PENDING: "pending", HOLD: "hold", SOLVED: "solved" };
 
 /**
- * Whether an action makes a condition false on every ticket it held on (Zendesk's nullifying
- * condition: an automation must not fire on the same ticket again and again). A property set to a
- * value the condition rejects, a tag added that it wants absent, tags removed or replaced so none it
- * wants is left; a status set away from the one its hours count, an unassignment for hours since
- * assigned. A status of `new` nullifies nothing (it is skipped on any ticket that is not new).
+ * Whether an automation's actions, applied in their order, make a condition false on every ticket
+ * it held on (Zendesk's nullifying condition: an automation must not fire on the same ticket again
+ * and again). A property set to a value the condition rejects; for tags, the ticket most in the
+ * condition's favour (every tag it wants, none it does not) run through all the tag actions, so a
+ * tag added and removed again nullifies nothing; a status set away from the one its hours count,
+ * an unassignment for hours since assigned. A status of `new` nullifies nothing (it is skipped on
+ * any ticket that is not new). Each other property is set at most once (checkActions), so one
+ * action decides it.
  */
-export function nullifies(c: ConditionView, a: ActionView): boolean {
+export function nullifies(c: ConditionView, actions: readonly ActionView[]): boolean {
+  if (c.field === "current_tags") {
+    let tags: string[] = c.operator === "includes" ? words(c.value) : [];
+    let touched = false;
+    for (const a of actions) {
+      const next = Array.isArray(a.value) ? undefined : tagsAfter(a.field, a.value, tags);
+      if (next) [tags, touched] = [next, true];
+    }
+    return touched && !holds(c, { ...PROBE, tags, custom: {} }, PROBE_UPDATE);
+  }
+  return actions.some((a) => nullifiedBy(c, a));
+}
+
+/** Whether one property action makes a condition (not a tag condition) false wherever it held. */
+function nullifiedBy(c: ConditionView, a: ActionView): boolean {
   if (Array.isArray(a.value)) return false;
   const v = a.value;
   if (isTimeField(c.field)) {
@@ -206,11 +223,6 @@ export function nullifies(c: ConditionView, a: ActionView): boolean {
     return c.field === "assigned_at" && a.field === "assignee_id" && v === "";
   }
   const w: RuleState = { ...PROBE, tags: [], custom: {} };
-  if (c.field === "current_tags") {
-    // The ticket most in the condition's favour: every tag it wants, none it does not.
-    const tags = tagsAfter(a.field, v, c.operator === "includes" ? words(c.value) : []);
-    return tags !== undefined && !holds(c, { ...w, tags }, PROBE_UPDATE);
-  }
   const custom = CUSTOM.exec(a.field);
   if (a.field !== c.field) return false;
   if (a.field === "status" && v === "new") return false;
