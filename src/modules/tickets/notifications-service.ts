@@ -3,6 +3,7 @@ import { actorUser, userActor, type RequestContext } from "../../platform/contex
 import { maskSensitive, type Detectors } from "../../platform/redaction.ts";
 import { detectorsFor } from "../privacy/redaction-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
+import type { TenantTx } from "../../platform/db/database.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
 import { deleteUndelivered, dropUndelivered, findUndelivered, listUndelivered, queueMail, resendUndelivered, reviseMailAbout, type OutgoingMail, type UndeliveredMail } from "../../platform/jobs/mail-job.ts";
@@ -253,6 +254,29 @@ export type RuleMail = { ticketId: string; userIds: readonly string[]; subject: 
 const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? "";
 
 /**
+ * Most Liquid renders the rule mail of one transaction may take (a ticket's write and the
+ * triggers after it; an automation's write and the triggers after that). Each render may spin for
+ * its whole limit and still succeed (macros-render.ts), so 30 mail actions × a group's members ×
+ * 2 texts held a write's transaction (on the embedded database, every account's) for minutes.
+ * Each mail rendered takes 2; once they are spent, the write's other rule mail is not sent.
+ */
+export const RULE_RENDERS_PER_WRITE = 200;
+const RENDERS = "rules.renders";
+const renderAllowance = (tx: TenantTx): { left: number } => {
+  let a = tx.bag.get(RENDERS) as { left: number } | undefined;
+  if (!a) tx.bag.set(RENDERS, (a = { left: RULE_RENDERS_PER_WRITE }));
+  return a;
+};
+/** Allows the transaction's rule mail `n` renders at most (never more than RULE_RENDERS_PER_WRITE); answers how many it allowed. */
+export function allowRuleRenders(tx: TenantTx, n: number): number {
+  const left = Math.max(0, Math.min(n, RULE_RENDERS_PER_WRITE));
+  tx.bag.set(RENDERS, { left });
+  return left;
+}
+/** How many renders the transaction's rule mail may still take. */
+export const ruleRendersLeft = (tx: TenantTx): number => renderAllowance(tx).left;
+
+/**
  * Queues a business rule's mail (a trigger's "Email user" / "Email group") as the built-in
  * notifications are queued, under the same rules: only with a mail server; each person once;
  * nobody suspended, deleted or without an address; nobody whose processing is restricted (the
@@ -267,6 +291,7 @@ const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? "";
  * else (the anonymous form, an unverified sender, and nobody has answered in public since) it is
  * the built-in unproven one, whoever made the update — staff triage without a word, an
  * automation's hourly run — as a stranger's form must not relay its words to the address it named.
+ * The rendering a transaction's rule mail may take is bounded (RULE_RENDERS_PER_WRITE).
  */
 export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: RequestContext, m: RuleMail): Promise<number> {
   if (!deps.mailer.available || m.userIds.length === 0) return 0;
@@ -312,6 +337,9 @@ export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: 
       const values = { team: cache.team, name: person.name, author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };
       mail = notificationMail(staffSide ? "end_user_update" : "public_reply", language, "content-free", values);
     } else {
+      const allowance = renderAllowance(ctx.tx);
+      if (allowance.left < 2) continue;
+      allowance.left -= 2;
       // An end user reads the latest public comment only; staff the latest of any.
       const latest = [...comments].reverse().find((c) => c.public || staffSide);
       const requester = people.get(ticket.requester_id);

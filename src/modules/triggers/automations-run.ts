@@ -4,6 +4,7 @@ import { AppError } from "../../platform/errors.ts";
 import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
 import { findTenant, forEachTenant } from "../tenants/tenants-service.ts";
 import { SYSTEM_WRITER } from "../tickets/conversation.ts";
+import { allowRuleRenders, RULE_RENDERS_PER_WRITE, ruleRendersLeft } from "../tickets/notifications-service.ts";
 import { ruleStateOf, ticketForAutomations, ticketsForAutomations, type RuleSources, type RuleState, type TicketTimes } from "../tickets/rule-write.ts";
 import { applyActions, writeRule } from "./rules-actions.ts";
 import { matches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
@@ -37,10 +38,11 @@ export const AUTOMATION_READ_CAP = 10_000;
 /**
  * What one account's automations may do in one run, all of them together: `examined`, candidate
  * tickets read (and checked in code); `tickets`, tickets acted on, each in a transaction of its own
- * that runs the triggers and the mail (a failure counts too).
+ * that runs the triggers and the mail (a failure counts too); `renders`, Liquid renders of their
+ * mail and of the triggers' after them (each may spin for its whole limit: RULE_RENDERS_PER_WRITE).
  */
-export type RunBudget = { examined: number; tickets: number };
-export const ACCOUNT_RUN_BUDGET: RunBudget = { examined: 50_000, tickets: 5_000 };
+export type RunBudget = { examined: number; tickets: number; renders: number };
+export const ACCOUNT_RUN_BUDGET: RunBudget = { examined: 50_000, tickets: 5_000, renders: 4_000 };
 /** How many tickets one read of candidates holds. */
 const PAGE = 500;
 /** Where the next run of an automation that stopped on its read cap reads on (`tenant:automation` → the last public id read). */
@@ -99,23 +101,29 @@ async function runTenant(deps: AutomationDeps, tenantId: string, now: Date, caps
   };
   const automations = await inTenant((ctx) => activeRules(AUTOMATIONS, ctx));
   let acted = 0;
-  for (const a of automations) {
-    const left = { examined: budget.examined - out.examined, tickets: budget.tickets - acted };
-    if (left.examined <= 0 || left.tickets <= 0) {
-      deps.logger?.warn({ tenant: tenantId, automation: a.id, examined: out.examined, tickets: acted }, "automations: the account's share of this run is spent; its other automations and tickets wait for the next run");
-      break;
-    }
-    const mine = { cap: Math.min(caps.cap, left.tickets), read: Math.min(caps.read, left.examined) };
+  let rendered = 0;
+  const spent = (a: Automation) => {
+    if (out.examined < budget.examined && acted < budget.tickets && rendered < budget.renders) return false;
+    deps.logger?.warn({ tenant: tenantId, automation: a.id, examined: out.examined, tickets: acted, renders: rendered }, "automations: the account's share of this run is spent; its other automations and tickets wait for the next run");
+    return true;
+  };
+  run: for (const a of automations) {
+    if (spent(a)) break;
+    const mine = { cap: Math.min(caps.cap, budget.tickets - acted), read: Math.min(caps.read, budget.examined - out.examined) };
     const due = await dueTickets(inTenant, `${tenantId}:${a.id}`, a, now, mine, (ticket, err) => failed(a.id, ticket, err));
     out.examined += due.examined;
     for (const niceId of due.tickets) {
+      if (spent(a)) break run;
       acted++;
+      const renders = budget.renders - rendered;
       try {
-        const r = await inTenant((ctx) => runOn(deps, ctx, a.id, niceId, now));
-        if (r === "written") out.written++;
+        const r = await inTenant((ctx) => runOn(deps, ctx, a.id, niceId, now, renders));
+        rendered += r.renders;
+        if (r.result === "written") out.written++;
         // Switched off or deleted since the run began: none of its other tickets.
-        if (r === "gone") break;
+        if (r.result === "gone") break;
       } catch (err) {
+        rendered += Math.min(renders, RULE_RENDERS_PER_WRITE);
         failed(a.id, niceId, err);
       }
     }
@@ -167,7 +175,14 @@ async function dueTickets(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>)
  * checked again (an admin may have switched it off, deleted or changed it since the run began: a
  * run of 1,000 tickets must stop when told to), its actions applied and written.
  */
-async function runOn(deps: AutomationDeps, ctx: RequestContext, id: number, niceId: number, now: Date): Promise<"written" | "unchanged" | "gone"> {
+async function runOn(deps: AutomationDeps, ctx: RequestContext, id: number, niceId: number, now: Date, renders: number): Promise<{ result: "written" | "unchanged" | "gone"; renders: number }> {
+  // The mail of this write and of the triggers after it render within the account's share left.
+  const allowed = allowRuleRenders(ctx.tx, renders);
+  const result = await actOn(deps, ctx, id, niceId, now);
+  return { result, renders: allowed - ruleRendersLeft(ctx.tx) };
+}
+
+async function actOn(deps: AutomationDeps, ctx: RequestContext, id: number, niceId: number, now: Date): Promise<"written" | "unchanged" | "gone"> {
   const row = await findRule(ctx.tx, AUTOMATIONS.many, id);
   if (!row || !row.active) return "gone";
   const a = { id, title: titleOfRow(AUTOMATIONS, ctx, row), conditions: conditionsOf(AUTOMATIONS, ctx, row), actions: actionsOf(AUTOMATIONS, ctx, row) };
