@@ -36,11 +36,19 @@ export async function ticketForRules(ctx: RequestContext, niceId: number): Promi
   return row ? { row, state: stateOf(ctx, row) } : undefined;
 }
 
-/** ticketForRules with the ticket's times (automations' time conditions). */
+/**
+ * Most times automations update one ticket in its life (Zendesk's cap): two automations, or an
+ * automation and a trigger, that undo each other's change each pass the nullifying rule, yet would
+ * update (and mail) the ticket every hour, forever.
+ */
+export const MAX_AUTOMATION_UPDATES = 100;
+
+/** ticketForRules with the ticket's times (automations' time conditions); undefined once automations updated it MAX_AUTOMATION_UPDATES times. */
 export async function ticketForAutomations(ctx: RequestContext, niceId: number): Promise<(RuleTicket & { times: repo.TicketTimes }) | undefined> {
   const t = await ticketForRules(ctx, niceId);
-  const times = t ? await repo.ticketTimes(ctx.tx, t.row.id) : undefined;
-  return t && times ? { ...t, times } : undefined;
+  if (!t || (await repo.automationUpdates(ctx.tx, t.row.id)) >= MAX_AUTOMATION_UPDATES) return undefined;
+  const times = await repo.ticketTimes(ctx.tx, t.row.id);
+  return times ? { ...t, times } : undefined;
 }
 
 /**
@@ -49,7 +57,7 @@ export async function ticketForAutomations(ctx: RequestContext, niceId: number):
  * that cannot be read stops no other).
  */
 export async function ticketsForAutomations(ctx: RequestContext, filters: readonly repo.TicketFilter[], after: number, limit: number): Promise<Array<{ row: repo.TicketRow; times: repo.TicketTimes }>> {
-  const rows = await repo.ticketsByFilters(ctx.tx, filters, after, limit);
+  const rows = await repo.ticketsByFilters(ctx.tx, filters, after, limit, MAX_AUTOMATION_UPDATES);
   return rows.map((r) => ({
     row: r,
     times: { created_at: r.created_at, updated_at: r.updated_at, due_at: r.due_at, status_updated_at: r.status_updated_at, assigned_at: r.assigned_at, requester_updated_at: r.requester_updated_at, assignee_updated_at: r.assignee_updated_at },
@@ -126,6 +134,7 @@ export async function writeRuleChanges(ctx: RequestContext, t: RuleTicket, next:
   const ids = [...new Set([...sources.values()].map((r) => r.id))].sort((a, b) => a - b);
   const fields = [...new Set(events.map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!))), ...ids.map((id) => `${kind}:${id}`)];
   await changeTicket(ctx, t.row, { patch, events, action: "ticket.updated_by_rule", fields, rule: kind }, "rule", writer);
+  if (kind === "automation") await repo.countAutomationUpdate(ctx.tx, t.row.id);
   const changed = ruleChanged.get(ctx) ?? new Set<string>();
   changed.add(t.row.id);
   ruleChanged.set(ctx, changed);

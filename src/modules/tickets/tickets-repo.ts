@@ -340,7 +340,7 @@ export function changedAuditsRound(tx: TenantTx, scope: TicketScope, after: Chan
     FROM a ORDER BY a.created_at, a.nice_id`;
 }
 
-export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public" | RuleTimeColumn> & {
+export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public" | RuleTimeColumn | "automation_updates"> & {
   tags: string[];
   external_id_bidx: Uint8Array | null;
   via: string;
@@ -369,12 +369,24 @@ const TIME_COLUMNS = ["t.created_at", "t.updated_at", "t.due_at", "t.status_upda
 export const ticketTimes = (tx: TenantTx, id: string): Promise<TicketTimes | undefined> =>
   tx.db.selectFrom("tickets as t").select(TIME_COLUMNS).where("t.tenant_id", "=", tx.tenantId).where("t.id", "=", id).executeTakeFirst();
 
+/** How many times automations updated the ticket with internal id `id` (0066). */
+export async function automationUpdates(tx: TenantTx, id: string): Promise<number> {
+  const r = await tx.db.selectFrom("tickets").select("automation_updates").where("tenant_id", "=", tx.tenantId).where("id", "=", id).executeTakeFirst();
+  return r?.automation_updates ?? 0;
+}
+
+/** Counts one more automations' update of the ticket with internal id `id`. */
+export async function countAutomationUpdate(tx: TenantTx, id: string): Promise<void> {
+  await tx.db.updateTable("tickets").set((eb) => ({ automation_updates: eb("automation_updates", "+", 1) })).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
 /**
- * A page of the tickets neither closed nor deleted that pass every filter, by public id after
- * `after`, with their times (automations: the filters first, their conditions in full in code).
+ * A page of the tickets neither closed nor deleted, updated by automations fewer than `maxUpdates`
+ * times, that pass every filter, by public id after `after`, with their times (automations: the
+ * filters first, their conditions in full in code).
  */
-export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[], after: number, limit: number): Promise<Array<TicketRow & TicketTimes>> {
-  let q = ticketQuery(tx).select(TIME_COLUMNS).where("t.status", "<>", "closed").where("t.nice_id", ">", after);
+export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[], after: number, limit: number, maxUpdates: number): Promise<Array<TicketRow & TicketTimes>> {
+  let q = ticketQuery(tx).select(TIME_COLUMNS).where("t.status", "<>", "closed").where("t.automation_updates", "<", maxUpdates).where("t.nice_id", ">", after);
   for (const f of filters) {
     if (f.kind === "status") q = f.in.length ? q.where("t.status", "in", f.in) : q.where(sql<boolean>`false`);
     else if (f.kind === "tags") {

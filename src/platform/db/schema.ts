@@ -381,6 +381,8 @@ export interface TicketsTable {
   requester_updated_at: Generated<Date | null>;
   /** 0065: when its assignee last wrote on it (null until they do). */
   assignee_updated_at: Generated<Date | null>;
+  /** Times automations updated the ticket (0066; at most MAX_AUTOMATION_UPDATES). */
+  automation_updates: Generated<number>;
 }
 
 export interface TicketAuditsTable {
