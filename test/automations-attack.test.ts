@@ -661,32 +661,40 @@ describe("the run's cost and its isolation", () => {
   const subjects = async (c: TestTenant, emails: string[], since: number, prefix: string) =>
     (await Promise.all(emails.map((e) => mailTo(c, e, since)))).flat().filter((m) => (m.subject ?? "").startsWith(prefix)).length;
 
-  it("bounds the Liquid rendering of one write's rule mail (each render may spin for its whole limit)", async () => {
+  it("bounds the rule mail one write may queue and render (each render may spin for its whole limit), however large the groups", async () => {
     // Each render may take RENDER_LIMIT_MS (a loop within the memory limit spins that long and
     // still renders): 30 mail actions × a group's members × 2 texts, per write, held a
-    // transaction (on the embedded database, every account's) for minutes. Counted, not timed.
+    // transaction (on the embedded database, every account's) for minutes, and queued as many
+    // mails, content-free ones too. Counted, not timed.
     const c = await buildTenant(t, "autorender");
     const g = await groupOf(c, 6);
     const actions = Array.from({ length: 30 }, (_, i) => ({ field: "notification_group", value: [String(g.id), `SPIN ${i} {{current_user.name}}`, `{{current_user.first_name}}: {{ticket.title}}`] }));
     await ok(c.api("POST", "/api/v2/triggers.json", { trigger: { title: "spin", conditions: { all: [{ field: "current_tags", operator: "includes", value: "spin" }] }, actions } }), 201);
     await jobsSettled(t, c.tenantId);
-    const since = smtp.messages.length;
+    let since = smtp.messages.length;
     await ok(c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "spin", tags: ["spin"], comment: { body: "x" } } }), 201);
+    // 180 before (30 × 6); at most RULE_MAILS_PER_WRITE now.
     const rendered = await subjects(c, g.emails, since, "SPIN");
-    // 180 before (30 × 6); at most RULE_RENDERS_PER_WRITE / 2 now.
     expect(rendered).toBeGreaterThan(0);
     expect(rendered).toBeLessThanOrEqual(100);
+    // Content-free mail renders nothing, and is bounded the same.
+    await ok(c.api("PUT", "/api/v2/notification_settings.json", { settings: { content_free: true } }));
+    since = smtp.messages.length;
+    await ok(c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "spin", tags: ["spin"], comment: { body: "x" } } }), 201);
+    const all = (await Promise.all(g.emails.map((e) => mailTo(c, e, since)))).flat();
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.length).toBeLessThanOrEqual(100);
   }, 120_000);
 
-  it("bounds the rendering of one account's run, leaving its other tickets for the next run", async () => {
+  it("bounds the mail of one account's run, leaving its other tickets for the next run", async () => {
     const c = await buildTenant(t, "autorenderrun");
     const g = await groupOf(c, 6);
     await make(c, { title: "tell the group", conditions: once("rr_done"), actions: [...tagAct("rr_done"), { field: "notification_group", value: [String(g.id), "RUN {{current_user.name}} #{{ticket.id}}", "{{ticket.title}}"] }] });
     for (let i = 0; i < 10; i++) await ticket(c);
     await jobsSettled(t, c.tenantId);
     const since = smtp.messages.length;
-    const r = await runAutomations(deps, later(3), { budget: { renders: 30 } });
-    // 60 mails (120 renders) before; 15 mails (30 renders) at most now, over the first tickets only.
+    const r = await runAutomations(deps, later(3), { budget: { mails: 15 } });
+    // 60 mails before; 15 at most now, over the first tickets only.
     expect(await subjects(c, g.emails, since, "RUN")).toBeLessThanOrEqual(15);
     expect(r.byTenant.get(c.tenantId)!.written).toBeLessThanOrEqual(3);
     expect(r.byTenant.get(c.tenantId)!.written).toBeGreaterThan(0);

@@ -254,27 +254,28 @@ export type RuleMail = { ticketId: string; userIds: readonly string[]; subject: 
 const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? "";
 
 /**
- * Most Liquid renders the rule mail of one transaction may take (a ticket's write and the
- * triggers after it; an automation's write and the triggers after that). Each render may spin for
- * its whole limit and still succeed (macros-render.ts), so 30 mail actions × a group's members ×
- * 2 texts held a write's transaction (on the embedded database, every account's) for minutes.
- * Each mail rendered takes 2; once they are spent, the write's other rule mail is not sent.
+ * Most rule mails one transaction queues (a ticket's write and the triggers after it; an
+ * automation's write and the triggers after that), whatever its 30 mail actions and the size of
+ * the groups they name. Each may take 2 Liquid renders, and a render may spin for its whole limit
+ * and still succeed (macros-render.ts): 30 actions × a group's members × 2 texts held a write's
+ * transaction (on the embedded database, every account's) for minutes, and queued as many mails.
+ * Once they are spent, the write's other rule mail is not sent.
  */
-export const RULE_RENDERS_PER_WRITE = 200;
-const RENDERS = "rules.renders";
-const renderAllowance = (tx: TenantTx): { left: number } => {
-  let a = tx.bag.get(RENDERS) as { left: number } | undefined;
-  if (!a) tx.bag.set(RENDERS, (a = { left: RULE_RENDERS_PER_WRITE }));
+export const RULE_MAILS_PER_WRITE = 100;
+const MAILS = "rules.mails";
+const mailAllowance = (tx: TenantTx): { left: number } => {
+  let a = tx.bag.get(MAILS) as { left: number } | undefined;
+  if (!a) tx.bag.set(MAILS, (a = { left: RULE_MAILS_PER_WRITE }));
   return a;
 };
-/** Allows the transaction's rule mail `n` renders at most (never more than RULE_RENDERS_PER_WRITE); answers how many it allowed. */
-export function allowRuleRenders(tx: TenantTx, n: number): number {
-  const left = Math.max(0, Math.min(n, RULE_RENDERS_PER_WRITE));
-  tx.bag.set(RENDERS, { left });
+/** Allows the transaction's rule mail `n` mails at most (never more than RULE_MAILS_PER_WRITE); answers how many it allowed. */
+export function allowRuleMails(tx: TenantTx, n: number): number {
+  const left = Math.max(0, Math.min(n, RULE_MAILS_PER_WRITE));
+  tx.bag.set(MAILS, { left });
   return left;
 }
-/** How many renders the transaction's rule mail may still take. */
-export const ruleRendersLeft = (tx: TenantTx): number => renderAllowance(tx).left;
+/** How many mails the transaction's rule mail may still queue. */
+export const ruleMailsLeft = (tx: TenantTx): number => mailAllowance(tx).left;
 
 /**
  * Queues a business rule's mail (a trigger's "Email user" / "Email group") as the built-in
@@ -291,7 +292,7 @@ export const ruleRendersLeft = (tx: TenantTx): number => renderAllowance(tx).lef
  * else (the anonymous form, an unverified sender, and nobody has answered in public since) it is
  * the built-in unproven one, whoever made the update — staff triage without a word, an
  * automation's hourly run — as a stranger's form must not relay its words to the address it named.
- * The rendering a transaction's rule mail may take is bounded (RULE_RENDERS_PER_WRITE).
+ * What a transaction's rule mail may queue and render is bounded (RULE_MAILS_PER_WRITE).
  */
 export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: RequestContext, m: RuleMail): Promise<number> {
   if (!deps.mailer.available || m.userIds.length === 0) return 0;
@@ -322,6 +323,9 @@ export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: 
       audit(ctx, { action: "notification.withheld", resourceType: "user", resourceId: person.niceId, fields: ["trigger"] });
       continue;
     }
+    const allowance = mailAllowance(ctx.tx);
+    if (allowance.left < 1) continue;
+    allowance.left--;
     cache.detectors ??= await detectorsFor(ctx);
     cache.team ??= (await teamName(ctx)) ?? (origin ? new URL(origin).hostname : "Support");
     const mask = (x: string) => maskSensitive(x, cache.detectors!);
@@ -337,9 +341,6 @@ export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: 
       const values = { team: cache.team, name: person.name, author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };
       mail = notificationMail(staffSide ? "end_user_update" : "public_reply", language, "content-free", values);
     } else {
-      const allowance = renderAllowance(ctx.tx);
-      if (allowance.left < 2) continue;
-      allowance.left -= 2;
       // An end user reads the latest public comment only; staff the latest of any.
       const latest = [...comments].reverse().find((c) => c.public || staffSide);
       const requester = people.get(ticket.requester_id);

@@ -4,7 +4,7 @@ import { AppError } from "../../platform/errors.ts";
 import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
 import { findTenant, forEachTenant } from "../tenants/tenants-service.ts";
 import { SYSTEM_WRITER } from "../tickets/conversation.ts";
-import { allowRuleRenders, RULE_RENDERS_PER_WRITE, ruleRendersLeft } from "../tickets/notifications-service.ts";
+import { allowRuleMails, RULE_MAILS_PER_WRITE, ruleMailsLeft } from "../tickets/notifications-service.ts";
 import { ruleStateOf, ticketForAutomations, ticketsForAutomations, type RuleSources, type RuleState, type TicketTimes } from "../tickets/rule-write.ts";
 import { applyActions, writeRule } from "./rules-actions.ts";
 import { matches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
@@ -38,11 +38,11 @@ export const AUTOMATION_READ_CAP = 10_000;
 /**
  * What one account's automations may do in one run, all of them together: `examined`, candidate
  * tickets read (and checked in code); `tickets`, tickets acted on, each in a transaction of its own
- * that runs the triggers and the mail (a failure counts too); `renders`, Liquid renders of their
- * mail and of the triggers' after them (each may spin for its whole limit: RULE_RENDERS_PER_WRITE).
+ * that runs the triggers and the mail (a failure counts too); `mails`, mails queued by them and by
+ * the triggers after them (each may render Liquid for its whole limit: RULE_MAILS_PER_WRITE).
  */
-export type RunBudget = { examined: number; tickets: number; renders: number };
-export const ACCOUNT_RUN_BUDGET: RunBudget = { examined: 50_000, tickets: 5_000, renders: 4_000 };
+export type RunBudget = { examined: number; tickets: number; mails: number };
+export const ACCOUNT_RUN_BUDGET: RunBudget = { examined: 50_000, tickets: 5_000, mails: 2_000 };
 /** How many tickets one read of candidates holds. */
 const PAGE = 500;
 /** Where the next run of an automation that stopped on its read cap reads on (`tenant:automation` → the last public id read). */
@@ -101,10 +101,10 @@ async function runTenant(deps: AutomationDeps, tenantId: string, now: Date, caps
   };
   const automations = await inTenant((ctx) => activeRules(AUTOMATIONS, ctx));
   let acted = 0;
-  let rendered = 0;
+  let mailed = 0;
   const spent = (a: Automation) => {
-    if (out.examined < budget.examined && acted < budget.tickets && rendered < budget.renders) return false;
-    deps.logger?.warn({ tenant: tenantId, automation: a.id, examined: out.examined, tickets: acted, renders: rendered }, "automations: the account's share of this run is spent; its other automations and tickets wait for the next run");
+    if (out.examined < budget.examined && acted < budget.tickets && mailed < budget.mails) return false;
+    deps.logger?.warn({ tenant: tenantId, automation: a.id, examined: out.examined, tickets: acted, mails: mailed }, "automations: the account's share of this run is spent; its other automations and tickets wait for the next run");
     return true;
   };
   run: for (const a of automations) {
@@ -115,15 +115,15 @@ async function runTenant(deps: AutomationDeps, tenantId: string, now: Date, caps
     for (const niceId of due.tickets) {
       if (spent(a)) break run;
       acted++;
-      const renders = budget.renders - rendered;
+      const mails = budget.mails - mailed;
       try {
-        const r = await inTenant((ctx) => runOn(deps, ctx, a.id, niceId, now, renders));
-        rendered += r.renders;
+        const r = await inTenant((ctx) => runOn(deps, ctx, a.id, niceId, now, mails));
+        mailed += r.mails;
         if (r.result === "written") out.written++;
         // Switched off or deleted since the run began: none of its other tickets.
         if (r.result === "gone") break;
       } catch (err) {
-        rendered += Math.min(renders, RULE_RENDERS_PER_WRITE);
+        mailed += Math.min(mails, RULE_MAILS_PER_WRITE);
         failed(a.id, niceId, err);
       }
     }
@@ -175,11 +175,11 @@ async function dueTickets(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>)
  * checked again (an admin may have switched it off, deleted or changed it since the run began: a
  * run of 1,000 tickets must stop when told to), its actions applied and written.
  */
-async function runOn(deps: AutomationDeps, ctx: RequestContext, id: number, niceId: number, now: Date, renders: number): Promise<{ result: "written" | "unchanged" | "gone"; renders: number }> {
-  // The mail of this write and of the triggers after it render within the account's share left.
-  const allowed = allowRuleRenders(ctx.tx, renders);
+async function runOn(deps: AutomationDeps, ctx: RequestContext, id: number, niceId: number, now: Date, mails: number): Promise<{ result: "written" | "unchanged" | "gone"; mails: number }> {
+  // The mail of this write and of the triggers after it, within the account's share left.
+  const allowed = allowRuleMails(ctx.tx, mails);
   const result = await actOn(deps, ctx, id, niceId, now);
-  return { result, renders: allowed - ruleRendersLeft(ctx.tx) };
+  return { result, mails: allowed - ruleMailsLeft(ctx.tx) };
 }
 
 async function actOn(deps: AutomationDeps, ctx: RequestContext, id: number, niceId: number, now: Date): Promise<"written" | "unchanged" | "gone"> {
