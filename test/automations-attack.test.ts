@@ -623,8 +623,8 @@ describe("the run's cost and its isolation", () => {
     const light = await buildTenant(t, "autolight");
     for (let i = 0; i < 6; i++) await make(heavy, { title: `heavy ${i}`, conditions: once(`hv_${i}`), actions: tagAct(`hv_${i}`) });
     for (let i = 0; i < 10; i++) await ticket(heavy);
-    // Every ticket passes the time condition (read), none the tag condition (never written).
-    for (let i = 0; i < 10; i++) await make(scans, { title: `scan ${i}`, conditions: { all: [OLD, { field: "current_tags", operator: "includes", value: "never_there" }] }, actions: [{ field: "remove_tags", value: "never_there" }] });
+    // Every ticket passes the SQL filters (read), none the priority condition (never written).
+    for (let i = 0; i < 10; i++) await make(scans, { title: `scan ${i}`, conditions: { all: [OLD, { field: "priority", operator: "is", value: "urgent" }] }, actions: [{ field: "priority", value: "low" }] });
     for (let i = 0; i < 10; i++) await ticket(scans);
     await make(light, { title: "light", conditions: once("lt_done"), actions: tagAct("lt_done") });
     const lt = await ticket(light);
@@ -642,9 +642,24 @@ describe("the run's cost and its isolation", () => {
     for (const x of r2.byTenant.values()) expect(x.examined).toBeLessThanOrEqual(40);
     expect(r2.byTenant.get(heavy.tenantId)!.written).toBeGreaterThan(0);
     expect(r2.byTenant.get(heavy.tenantId)!.written).toBeLessThanOrEqual(15);
-    await runAutomations(deps, later(5));
+    const r3 = await runAutomations(deps, later(5));
     const all = await t.db.tenant(heavy.tenantId, async (tx) => (await sql<{ tags: string[] }>`SELECT tags FROM tickets`.execute(tx.db)).rows);
     expect(all.map((x) => x.tags.length)).toEqual(all.map(() => 6));
+    // What `scans` costs without the budget: every ticket read by each of its automations (some
+    // resume where the budget stopped them).
+    expect(r3.byTenant.get(scans.tenantId)!.examined).toBeGreaterThanOrEqual(2 * budget.examined);
+  }, 120_000);
+
+  it("gives an account's other automations their turn when the first ones spend its share of every run", async () => {
+    const c = await buildTenant(t, "autoturn");
+    // Two automations that read every ticket and match none, then one that would tag them all.
+    for (const x of ["r1", "r2"]) await make(c, { title: x, conditions: { all: [OLD, { field: "priority", operator: "is", value: "urgent" }] }, actions: [{ field: "priority", value: "low" }] });
+    await make(c, { title: "r3", conditions: once("turn_done"), actions: tagAct("turn_done") });
+    const ids: number[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await ticket(c));
+    for (let h = 3; h < 6; h++) await runAutomations(deps, later(h), { budget: { examined: 15 } });
+    const tags = (await Promise.all(ids.map((id) => stored(c, id)))).map((x) => x.tags);
+    expect(tags.filter((x) => x.includes("turn_done"))).toHaveLength(10);
   }, 120_000);
 
   /** A group of `n` agents of the account. */

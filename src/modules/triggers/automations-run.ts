@@ -26,9 +26,10 @@ import type { TriggerMail } from "./triggers-mail.ts";
  * the mail its actions ask for. A ticket that fails is logged by ids only and stops nothing.
  *
  * The run is shared by every account, one after another: what one account's automations may cost
- * in a run is bounded (RunBudget: tickets read as candidates, tickets acted on), whatever its 500
- * automations and its tickets, so that the accounts after it still run within the hour. What is
- * left is for the next run (Zendesk's "greater than" conditions still hold then).
+ * in a run is bounded (RunBudget: tickets read as candidates, tickets acted on, mail), whatever its
+ * 500 automations and its tickets, so that the accounts after it still run within the hour. What
+ * is left is for the next run (Zendesk's "greater than" conditions still hold then), which starts
+ * at the automation the share ran out on.
  */
 
 /** Most tickets one automation updates in one run (Zendesk's cap). */
@@ -47,6 +48,12 @@ export const ACCOUNT_RUN_BUDGET: RunBudget = { examined: 50_000, tickets: 5_000,
 const PAGE = 500;
 /** Where the next run of an automation that stopped on its read cap reads on (`tenant:automation` → the last public id read). */
 const resumeAt = new Map<string, number>();
+/**
+ * Where an account's next run starts when its share of a run was spent (`tenant` → the automation
+ * it was spent on): its later automations get their turn, rather than the first ones spending
+ * every run's share.
+ */
+const startAt = new Map<string, number>();
 
 type Log = { warn(obj: object, msg: string): void };
 export type AutomationDeps = Pick<AppDeps, "db" | "keyring" | "hooks" | "mailer" | "config" | "urls"> & { logger?: Log | undefined };
@@ -99,12 +106,16 @@ async function runTenant(deps: AutomationDeps, tenantId: string, now: Date, caps
     out.failed++;
     deps.logger?.warn({ tenant: tenantId, automation, ticket, err: errorName(err) }, "automations: a ticket was not updated; trying again at the next run");
   };
-  const automations = await inTenant((ctx) => activeRules(AUTOMATIONS, ctx));
+  const all = await inTenant((ctx) => activeRules(AUTOMATIONS, ctx));
+  const from = all.findIndex((x) => x.id === startAt.get(tenantId));
+  startAt.delete(tenantId);
+  const automations = from > 0 ? [...all.slice(from), ...all.slice(0, from)] : all;
   let acted = 0;
   let mailed = 0;
   const spent = (a: Automation) => {
     if (out.examined < budget.examined && acted < budget.tickets && mailed < budget.mails) return false;
     deps.logger?.warn({ tenant: tenantId, automation: a.id, examined: out.examined, tickets: acted, mails: mailed }, "automations: the account's share of this run is spent; its other automations and tickets wait for the next run");
+    startAt.set(tenantId, a.id);
     return true;
   };
   run: for (const a of automations) {
