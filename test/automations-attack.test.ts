@@ -321,6 +321,31 @@ describe("junk bodies", () => {
     expect(await count(a.tenantId)).toBe(before);
   });
 
+  it("keeps a rule within Zendesk's 64 KB, however its conditions and mail texts add up (every run and every ticket write opens them all)", async () => {
+    // 500 automations (and 500 triggers) of a megabyte each: each hourly run opened half a gigabyte
+    // of one account's rules, and each ticket write of the account (an anonymous request too) as
+    // much of its triggers.
+    const before = await count(a.tenantId);
+    const big = "Dear customer, ".repeat(1300); // ~19.5 KB, each well within a mail's own limit
+    const mails = Array.from({ length: 5 }, (_, i) => ({ field: "notification_user", value: ["requester_id", `Reminder ${i}`, big] }));
+    const huge = { title: "huge", conditions: once("huge_x"), actions: [...tagAct("huge_x"), ...mails] };
+    const r = await create(huge);
+    expect(r.status, r.text.slice(0, 300)).toBe(422);
+    const tr = await a.api("POST", "/api/v2/triggers.json", { trigger: { title: "huge", conditions: { all: [{ field: "current_tags", operator: "includes", value: "huge_x" }] }, actions: mails } });
+    expect(tr.status, tr.text.slice(0, 300)).toBe(422);
+    // Grown by an update, one side at a time.
+    const id = await make(a, { title: "small", conditions: once("huge_y"), actions: [...tagAct("huge_y"), ...mails.slice(0, 1)] });
+    expect((await a.api("PUT", `/api/v2/automations/${id}.json`, { automation: { actions: [...tagAct("huge_y"), ...mails] } })).status).toBe(422);
+    const words = Array.from({ length: 100 }, (_, i) => `tag_${"x".repeat(90)}_${i}`).join(" ");
+    const grown = { all: [...once("huge_y").all, ...Array.from({ length: 48 }, () => ({ field: "current_tags", operator: "not_includes", value: words }))] };
+    expect((await a.api("PUT", `/api/v2/automations/${id}.json`, { automation: { conditions: grown } })).status).toBe(422);
+    // A usual one, and one just under the bound, are kept.
+    const near = Array.from({ length: 3 }, (_, i) => ({ field: "notification_user", value: ["requester_id", `Reminder ${i}`, big] }));
+    await ok(a.api("PUT", `/api/v2/automations/${id}.json`, { automation: { actions: [...tagAct("huge_y"), ...near] } }));
+    await ok(a.api("DELETE", `/api/v2/automations/${id}.json`), 204);
+    expect(await count(a.tenantId)).toBe(before);
+  });
+
   it("writes nothing of an update it refuses, whichever part is wrong", async () => {
     const id = await make(a, { title: "kept", description: "as it was", conditions: once("kept_x"), actions: tagAct("kept_x") });
     const before = (await ok(a.api("GET", `/api/v2/automations/${id}.json`))).automation;

@@ -28,6 +28,18 @@ export type RuleSpec = RuleRules & {
 
 /** Most rules of a kind an account keeps (every run reads them all). */
 export const MAX_RULES = 500;
+/**
+ * Most a rule's conditions and actions hold together, as JSON in UTF-8 bytes (Zendesk's 65 kb a
+ * business rule). Every ticket write opens all of the account's active triggers, every hourly run
+ * all its automations: 500 rules of a megabyte each (a request's limit) made each write of the
+ * account, an anonymous request's too, open half a gigabyte (40 s of one process).
+ */
+export const MAX_RULE_BYTES = 65_536;
+
+function checkSize(spec: RuleSpec, conditions: Conditions, actions: readonly ActionView[]): void {
+  const n = Buffer.byteLength(JSON.stringify({ conditions, actions }));
+  if (n > MAX_RULE_BYTES) throw invalid(spec.one, `${capitalised(spec.one)}: its conditions and actions hold at most ${MAX_RULE_BYTES} bytes together (these ${n})`, "TooLarge");
+}
 
 const refs = (spec: RuleSpec) => refsOf(spec.many);
 
@@ -132,6 +144,7 @@ export async function createRule(spec: RuleSpec, ctx: RequestContext, input: Rul
   const conditions = await checkConditions(ctx, input.conditions, spec);
   const actions = await checkRuleActions(ctx, input.actions, spec);
   spec.check?.(conditions, actions);
+  checkSize(spec, conditions, actions);
   if ((await repo.countRules(ctx.tx, spec.many)) >= MAX_RULES) throw invalid(spec.one, `${capitalised(spec.many)}: an account keeps at most ${MAX_RULES}`, "TooMany");
   const id = crypto.randomUUID();
   const ref = refs(spec);
@@ -158,7 +171,11 @@ export async function updateRule(spec: RuleSpec, ctx: RequestContext, niceId: nu
   const conditions = input.conditions === undefined ? undefined : await checkConditions(ctx, input.conditions, spec);
   const actions = input.actions === undefined ? undefined : await checkRuleActions(ctx, input.actions, spec);
   // The rule as it will be, whole: a change of its conditions is checked with the actions it keeps, and the other way round.
-  if (conditions || actions) spec.check?.(conditions ?? conditionsOf(spec, ctx, r), actions ?? actionsOf(spec, ctx, r));
+  if (conditions || actions) {
+    const whole = { conditions: conditions ?? conditionsOf(spec, ctx, r), actions: actions ?? actionsOf(spec, ctx, r) };
+    spec.check?.(whole.conditions, whole.actions);
+    checkSize(spec, whole.conditions, whole.actions);
+  }
   if (conditions) patch.conditions_sealed = ctx.sealer.sealJson(conditions, ref(r.id, "conditions"));
   if (actions) patch.actions_sealed = ctx.sealer.sealJson(actions, ref(r.id, "actions"));
   if (input.active !== undefined) patch.active = input.active;
