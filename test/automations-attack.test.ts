@@ -773,10 +773,11 @@ describe("the run's cost and its isolation", () => {
     for (const id of badTickets) expect((await stored(bad, id)).tags).toEqual(["fl_done"]);
   });
 
-  it("stops an automation deactivated or deleted while the run is under way", async () => {
+  it("stops an automation deactivated or deleted while the run is under way, and runs a changed one as it is now", async () => {
     const c = await buildTenant(t, "autostop");
     const id = await make(c, { title: "mass mail", conditions: once("st_done"), actions: tagAct("st_done") });
     const del = await make(c, { title: "mass mail 2", conditions: once("st2_done"), actions: tagAct("st2_done") });
+    const changed = await make(c, { title: "changed", conditions: once("ch_old"), actions: tagAct("ch_old") });
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) ids.push(await ticket(c));
     // The run's transactions in the account, counted: the admin acts between two of them (after the first ticket's write).
@@ -801,11 +802,15 @@ describe("the run's cost and its isolation", () => {
     step = async () => {
       await ok(c.api("PUT", `/api/v2/automations/${id}.json`, { automation: { active: false } }));
       await ok(c.api("DELETE", `/api/v2/automations/${del}.json`), 204);
+      await ok(c.api("PUT", `/api/v2/automations/${changed}.json`, { automation: { conditions: once("ch_new"), actions: tagAct("ch_new") } }));
     };
     await runAutomations({ ...deps, db }, later(3));
     const tags = (await Promise.all(ids.map((x) => stored(c, x)))).map((x) => x.tags);
     expect(tags.filter((x) => x.includes("st_done"))).toHaveLength(1);
     expect(tags.filter((x) => x.includes("st2_done"))).toHaveLength(0);
+    // Changed since the run opened it: it runs as it is now.
+    expect(tags.filter((x) => x.includes("ch_new"))).toHaveLength(5);
+    expect(tags.filter((x) => x.includes("ch_old"))).toHaveLength(0);
   });
 });
 

@@ -8,8 +8,8 @@ import { allowRuleMails, RULE_MAILS_PER_WRITE, ruleMailsLeft } from "../tickets/
 import { ruleStateOf, ticketForAutomations, ticketsForAutomations, type RuleSources, type RuleState, type TicketTimes } from "../tickets/rule-write.ts";
 import { applyActions, writeRule } from "./rules-actions.ts";
 import { matches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
-import { findRule } from "./rules-repo.ts";
-import { actionsOf, activeRules, conditionsOf, titleOfRow } from "./rules-service.ts";
+import { findRule, ruleState } from "./rules-repo.ts";
+import { activeRules, opened } from "./rules-service.ts";
 import { AUTOMATIONS } from "./automations-service.ts";
 import type { TriggerMail } from "./triggers-mail.ts";
 
@@ -128,7 +128,7 @@ async function runTenant(deps: AutomationDeps, tenantId: string, now: Date, caps
       acted++;
       const mails = budget.mails - mailed;
       try {
-        const r = await inTenant((ctx) => runOn(deps, ctx, a.id, niceId, now, mails));
+        const r = await inTenant((ctx) => runOn(deps, ctx, a, niceId, now, mails));
         mailed += r.mails;
         if (r.result === "written") out.written++;
         // Switched off or deleted since the run began: none of its other tickets.
@@ -186,17 +186,23 @@ async function dueTickets(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>)
  * checked again (an admin may have switched it off, deleted or changed it since the run began: a
  * run of 1,000 tickets must stop when told to), its actions applied and written.
  */
-async function runOn(deps: AutomationDeps, ctx: RequestContext, id: number, niceId: number, now: Date, mails: number): Promise<{ result: "written" | "unchanged" | "gone"; mails: number }> {
+async function runOn(deps: AutomationDeps, ctx: RequestContext, loaded: Automation, niceId: number, now: Date, mails: number): Promise<{ result: "written" | "unchanged" | "gone"; mails: number }> {
   // The mail of this write and of the triggers after it, within the account's share left.
   const allowed = allowRuleMails(ctx.tx, mails);
-  const result = await actOn(deps, ctx, id, niceId, now);
+  const result = await actOn(deps, ctx, loaded, niceId, now);
   return { result, mails: allowed - ruleMailsLeft(ctx.tx) };
 }
 
-async function actOn(deps: AutomationDeps, ctx: RequestContext, id: number, niceId: number, now: Date): Promise<"written" | "unchanged" | "gone"> {
-  const row = await findRule(ctx.tx, AUTOMATIONS.many, id);
-  if (!row || !row.active) return "gone";
-  const a = { id, title: titleOfRow(AUTOMATIONS, ctx, row), conditions: conditionsOf(AUTOMATIONS, ctx, row), actions: actionsOf(AUTOMATIONS, ctx, row) };
+async function actOn(deps: AutomationDeps, ctx: RequestContext, loaded: Automation, niceId: number, now: Date): Promise<"written" | "unchanged" | "gone"> {
+  // Its state only (nothing sealed opened) unless it changed since the run opened it.
+  const state = await ruleState(ctx.tx, AUTOMATIONS.many, loaded.id);
+  if (!state || !state.active) return "gone";
+  let a = loaded;
+  if (state.updated_at.getTime() !== loaded.updatedAt.getTime()) {
+    const row = await findRule(ctx.tx, AUTOMATIONS.many, loaded.id);
+    if (!row || !row.active) return "gone";
+    a = opened(AUTOMATIONS, ctx, row);
+  }
   const t = await ticketForAutomations(ctx, niceId);
   if (!t || t.row.status === "closed" || !matches(a.conditions, t.state, readAt(t.row, t.times, now))) return "unchanged";
   const w: RuleState = { ...t.state, tags: [...t.state.tags], custom: { ...t.state.custom } };

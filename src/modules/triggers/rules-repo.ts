@@ -25,6 +25,10 @@ export type RuleRow = Awaited<ReturnType<typeof findRule>> & {};
 
 export const findRule = (tx: TenantTx, table: RuleTable, niceId: number) => base(tx, table).where("t.nice_id", "=", niceId).executeTakeFirst();
 
+/** Whether a rule is active and when it last changed (nothing sealed read). */
+export const ruleState = (tx: TenantTx, table: RuleTable, niceId: number) =>
+  tx.db.selectFrom(`${name(table)} as t`).select(["t.active", "t.updated_at"]).where("t.tenant_id", "=", tx.tenantId).where("t.nice_id", "=", niceId).executeTakeFirst();
+
 /** Every rule of the account (at most the limit), by position and id; `active` filters. */
 export const allRules = (tx: TenantTx, table: RuleTable, active?: boolean) => {
   let q = base(tx, table);

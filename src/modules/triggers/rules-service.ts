@@ -75,9 +75,12 @@ async function found(spec: RuleSpec, ctx: RequestContext, niceId: number): Promi
 }
 
 /** The active rules of a kind in the order they run, opened (the engines'; no caller check). */
-export async function activeRules(spec: RuleSpec, ctx: RequestContext): Promise<Array<{ id: number; title: string; conditions: Conditions; actions: ActionView[] }>> {
-  return (await repo.allRules(ctx.tx, spec.many, true)).map((r) => ({ id: r.nice_id, title: titleOfRow(spec, ctx, r), conditions: conditionsOf(spec, ctx, r), actions: actionsOf(spec, ctx, r) }));
+export async function activeRules(spec: RuleSpec, ctx: RequestContext): Promise<Array<{ id: number; title: string; conditions: Conditions; actions: ActionView[]; updatedAt: Date }>> {
+  return (await repo.allRules(ctx.tx, spec.many, true)).map((r) => opened(spec, ctx, r));
 }
+
+/** A rule opened for an engine (its public id, title, conditions and actions, and when it last changed). */
+export const opened = (spec: RuleSpec, ctx: RequestContext, r: repo.RuleRow) => ({ id: r.nice_id, title: titleOfRow(spec, ctx, r), conditions: conditionsOf(spec, ctx, r), actions: actionsOf(spec, ctx, r), updatedAt: r.updated_at });
 
 // ---- reads
 
