@@ -202,6 +202,9 @@ describe("junk bodies", () => {
       withCond({ field: "toString", operator: "greater_than", value: "1" }), withCond({ field: "created_at", operator: "__proto__", value: "1" }), withCond({ field: "created_at", operator: "constructor", value: "1" }),
       withCond({ field: "status", operator: "matches", value: ".*" }), withCond({ field: "status", operator: "is", value: { $ne: 1 } }), withCond({ field: "status", operator: "is", value: ["open"] }),
       withCond({ field: "custom_fields_99999999999999999999999", operator: "present" }), withCond({ field: "group_id", operator: "is", value: "1e3" }),
+      // Look-alikes: a Cyrillic "а", full-width letters and digits, a zero-width space, a right-to-left override.
+      withCond({ field: "st\u0430tus", operator: "is", value: "open" }), withCond({ field: "status", operator: "is", value: "ｏｐｅｎ" }), withCond({ field: "SOLVED\u200b", operator: "greater_than", value: "1" }),
+      withCond({ field: "current_tags", operator: "includes", value: "a\u200bb" }), withCond({ field: "current_tags", operator: "includes", value: "\u202egnp.exe" }), withCond({ field: "group_id", operator: "is", value: "１２" }),
       { automation: { ...good, conditions: { all: [...once("x").all, ...Array.from({ length: 49 }, () => ({ field: "status", operator: "is", value: "open" }))] } } },
       { automation: { ...good, conditions: { all: Array.from({ length: 5000 }, () => OLD) } } },
       { automation: { ...good, conditions: { ...once("x"), any: Array.from({ length: 51 }, () => OLD) } } },
