@@ -277,6 +277,27 @@ searchCmd
     }
   });
 
+const upkeepCmd = program.command("upkeep").description("the server's upkeep tasks (automations, retention, erasure, exports' expiry …), which run by themselves on their schedule");
+upkeepCmd
+  .command("list")
+  .description("list the upkeep tasks")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (o: { dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("upkeep.list", {})) as { tasks: string[] };
+    for (const t of r.tasks) console.log(t);
+  });
+upkeepCmd
+  .command("run")
+  .description("run one upkeep task now, for every tenant (automations after downtime, say); its regular turn stays as it was")
+  .argument("<task>", "the task's name, as `vaultdesk upkeep list` shows it (e.g. automations.run)")
+  .option("--data-dir <dir>", "data folder")
+  .action(async (task: string, o: { dataDir?: string }) => {
+    if (o.dataDir) program.setOptionValue("dataDir", o.dataDir);
+    const r = (await operate("upkeep.run", { task })) as { task: string; ms: number };
+    console.log(`Ran upkeep task '${r.task}' (${r.ms} ms).`);
+  });
+
 const auditCmd = program.command("audit").description("the audit trail");
 auditCmd
   .command("checkpoint")

@@ -47,10 +47,12 @@ async function activeTenant(rt: Runtime, subdomainName: string) {
  * operator socket), or, when this command opened the installation itself (no server, or
  * PostgreSQL), an app built in this process for the one request and closed after it.
  */
-async function withServingApp<T>(rt: Runtime, fn: (app: ServingApp) => Promise<T>): Promise<T> {
+async function withServingApp<T>(rt: Runtime, fn: (app: ServingApp) => Promise<T>, opts: { jobs?: boolean } = {}): Promise<T> {
   if (rt.app) return fn(rt.app);
   const { buildApp } = await import("../server/app.ts");
-  const app = await buildApp({ config: rt.config, db: rt.db, keyring: rt.keyring, logger: createLogger("warn", undefined, rt.config.logFormat), rateLimiter: createMemoryRateLimiter(), now: rt.now ?? (() => new Date()) });
+  // Without `jobs`, the app built here runs no job runner: no other upkeep starts beside the one asked for.
+  const config = opts.jobs === false ? { ...rt.config, jobWorkers: 0 } : rt.config;
+  const app = await buildApp({ config, db: rt.db, keyring: rt.keyring, logger: createLogger("warn", undefined, rt.config.logFormat), rateLimiter: createMemoryRateLimiter(), now: rt.now ?? (() => new Date()) });
   try {
     return await fn(app);
   } finally {
@@ -225,6 +227,23 @@ export const operations = {
       const s = await reindexStatusForOperator({ db: rt.db, keyring: rt.keyring, now: rt.now }, t.id, a.job);
       if (!s) throw new AppError("RecordNotFound", { description: `no reindex job ${a.job} in tenant '${a.tenant}'` });
       return s;
+    },
+  },
+  "upkeep.list": {
+    input: z.object({}),
+    run: async (rt: Runtime) => ({ tasks: await withServingApp(rt, async (app) => app.upkeep.names(), { jobs: false }) }),
+  },
+  /**
+   * Runs one upkeep task now, across the tenants, in the server when one holds the installation
+   * (after its own upkeep pass under way) or in this process: automations after downtime, say.
+   */
+  "upkeep.run": {
+    input: z.object({ task: z.string().regex(/^[a-z][a-z0-9_.-]{0,59}$/) }),
+    run: async (rt: Runtime, a: { task: string }) => {
+      const started = Date.now();
+      const ran = await withServingApp(rt, (app) => app.upkeep.run(a.task), { jobs: false });
+      if (!ran) throw new AppError("RecordNotFound", { description: `no upkeep task '${a.task}' (vaultdesk upkeep list shows them)` });
+      return { task: a.task, ms: Date.now() - started };
     },
   },
   migrate: {

@@ -7,7 +7,7 @@ import type { Database } from "./db/database.ts";
 import type { Authenticator } from "./http/authenticator.ts";
 import type { SupportPasses } from "./http/support-passes.ts";
 import type { Hooks } from "./hooks.ts";
-import type { JobRunner } from "./jobs/job-runner.ts";
+import type { JobRunner, Upkeep } from "./jobs/job-runner.ts";
 import type { Logger } from "./logging.ts";
 import type { Mailer } from "./mail.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
@@ -70,6 +70,8 @@ declare module "fastify" {
     hooks: Hooks<RequestContext>;
     /** The app's support passes: the operator's support requests are minted and injected through them. */
     supportPasses: SupportPasses;
+    /** The app's upkeep tasks, for the operator's `vaultdesk upkeep` commands. */
+    upkeep: Upkeep;
   }
   interface FastifyRequest {
     tenant: ResolvedTenant | undefined;

@@ -7,15 +7,17 @@ import { openDatabase, type Database } from "./db/database.ts";
 import { acquireDataLock, type DataLock } from "./data-lock.ts";
 import { describeFixes, secureDataDir } from "./data-dir.ts";
 import type { SupportPasses } from "./http/support-passes.ts";
+import type { Upkeep } from "./jobs/job-runner.ts";
 
 /**
  * The part of a serving app an operator command may use: its own request entry (Fastify's
  * `inject`, which runs a request through every route, hook and policy without a socket) and the
- * app's support passes (the operator's support access, modules/support).
+ * app's support passes (the operator's support access, modules/support) and its upkeep tasks.
  */
 export interface ServingApp {
   inject(req: { method: string; url: string; headers: Record<string, string>; payload?: string }): Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }>;
   readonly supportPasses: SupportPasses;
+  readonly upkeep: Upkeep;
 }
 
 /**

@@ -100,6 +100,7 @@ export async function buildApp(input: AppInput): Promise<FastifyInstance> {
   app.decorate("hooks", hooks);
   const supportPasses = new SupportPasses();
   app.decorate("supportPasses", supportPasses);
+  app.decorate("upkeep", { names: () => jobs.upkeepNames(), run: (name: string) => jobs.runUpkeepNow(name) });
   const deps: AppDeps = {
     ...input,
     urls,

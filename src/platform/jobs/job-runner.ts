@@ -113,6 +113,12 @@ export type JobRunnerOptions = {
  * Upkeep beside the jobs, every `everyMs` in each server process; `shared`: once per period across
  * all of them (the process that takes the turn in maintenance_turns runs it).
  */
+/** The upkeep tasks of a process: listed, and one run now by the operator (`vaultdesk upkeep`). */
+export interface Upkeep {
+  names(): string[];
+  run(name: string): Promise<boolean>;
+}
+
 export type MaintenanceTask = { name: string; everyMs: number; shared?: boolean; run(now: Date): Promise<void> };
 
 /** How often a process removes finished jobs past their retention. */
@@ -168,6 +174,33 @@ export class JobRunner {
   /** Adds upkeep to run beside the jobs (see MaintenanceTask). */
   maintain(task: MaintenanceTask): void {
     this.maintenance.push({ task, lastRun: undefined });
+  }
+
+  /** The names of the upkeep tasks, in the order they run. */
+  upkeepNames(): string[] {
+    return this.maintenance.map((m) => m.task.name);
+  }
+
+  /**
+   * Runs one upkeep task now, in this process, once any upkeep pass under way here has finished
+   * (the operator's `vaultdesk upkeep run`, after downtime). Its regular turn is left as it was; a
+   * shared task may meanwhile run in another process, which the tasks allow (each checks its
+   * work again in the transaction that does it). False when there is no task of that name.
+   */
+  async runUpkeepNow(name: string): Promise<boolean> {
+    const m = this.maintenance.find((x) => x.task.name === name);
+    if (!m) return false;
+    while (this.maintaining) await this.maintaining;
+    const run = m.task.run(this.now());
+    const guard: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      if (this.maintaining === guard) this.maintaining = undefined;
+    });
+    this.maintaining = guard;
+    await run;
+    return true;
   }
 
   /** The kinds of job people follow through the job status API. */
