@@ -216,7 +216,8 @@ describe("the engine's cost", () => {
     const wordsList = Array.from({ length: 240 }, (_, i) => `w${i.toString(36)}`).join(" ");
     const conditions = { all: [...Array.from({ length: 49 }, () => ({ field: "comment_includes_word", operator: "not_includes", value: wordsList })), { field: "current_tags", operator: "includes", value: "never_here" }] };
     const body = "lorem ipsum dolor sit amet ".repeat(2400);
-    for (let i = 0; i < 40; i++) await ok(c.api("POST", "/api/v2/triggers.json", { trigger: { title: `heavy ${i}`, conditions, actions: tag("h") } }), 201);
+    // 20 of them (50 KB each) are about as many as the account's active triggers may hold (1 MB together).
+    for (let i = 0; i < 20; i++) await ok(c.api("POST", "/api/v2/triggers.json", { trigger: { title: `heavy ${i}`, conditions, actions: tag("h") } }), 201);
     // 40 of the 500 an account may keep took 17 s a write when each word was a scan of the comment;
     // now a plain word is a lookup in the comment's words (how long it takes is for benchmarks, not
     // tests: the unit test below checks the lookup answers as the scan does). The write goes through.
@@ -350,5 +351,42 @@ describe("mail that spins", () => {
     expect(r.status, r.text).toBe(201);
     // 30 actions × 6 people × 2 texts × 50 ms each was 18 s of a blocked process.
     expect(Date.now() - started).toBeLessThan(6000);
+  }, 120_000);
+
+  it("keeps the active triggers of an account within 1 MB together, however they are made active or grown", async () => {
+    // 500 triggers of 64 KB each made every ticket write of the account (an anonymous request's too) open 32 MB of rules.
+    const before = await count(a.tenantId);
+    const big = crypto.randomBytes(14_000).toString("base64"); // ~18.7 KB of text a mail
+    const mails = Array.from({ length: 3 }, (_, i) => ({ field: "notification_user", value: ["requester_id", `Notice ${i}`, big] }));
+    const ids: number[] = [];
+    let refused: { status: number; text: string } | undefined;
+    for (let i = 0; i < 25 && !refused; i++) {
+      const r = await create({ title: `big ${i}`, conditions: when(`big_${i}`), actions: mails });
+      if (r.status === 201) ids.push(r.body.trigger.id as number);
+      else refused = r;
+    }
+    expect(refused?.status).toBe(422);
+    expect(refused?.text).toMatch(/at most 1048576 bytes/);
+    expect(ids.length).toBeGreaterThanOrEqual(15);
+    expect(await count(a.tenantId)).toBe(before + ids.length);
+    // Inactive, it is kept; made active, refused; one made inactive frees the room.
+    const idle = await create({ title: "idle", active: false, conditions: when("idle_x"), actions: mails });
+    expect(idle.status, idle.text.slice(0, 200)).toBe(201);
+    const idleId = idle.body.trigger.id as number;
+    expect((await a.api("PUT", `/api/v2/triggers/${idleId}.json`, { trigger: { active: true } })).status).toBe(422);
+    expect((await a.api("GET", `/api/v2/triggers/${idleId}.json`)).body.trigger.active).toBe(false);
+    // A small active one grown past the room is refused and kept as it was.
+    await ok(a.api("PUT", `/api/v2/triggers/${ids[0]}.json`, { trigger: { active: false } }));
+    const small = await create({ title: "small", conditions: when("small_x"), actions: tag("small_y") });
+    expect(small.status, small.text.slice(0, 200)).toBe(201);
+    const smallId = small.body.trigger.id as number;
+    await ok(a.api("PUT", `/api/v2/triggers/${idleId}.json`, { trigger: { active: true } }));
+    const grow = await a.api("PUT", `/api/v2/triggers/${smallId}.json`, { trigger: { actions: mails } });
+    expect(grow.status, grow.text.slice(0, 200)).toBe(422);
+    expect((await a.api("GET", `/api/v2/triggers/${smallId}.json`)).body.trigger.actions).toEqual(tag("small_y"));
+    // Renaming or reordering a trigger while the room is full stays possible.
+    await ok(a.api("PUT", `/api/v2/triggers/${ids[1]}.json`, { trigger: { title: "renamed" } }));
+    for (const id of [...ids, idleId, smallId]) await ok(a.api("DELETE", `/api/v2/triggers/${id}.json`), 204);
+    expect(await count(a.tenantId)).toBe(before);
   }, 120_000);
 });

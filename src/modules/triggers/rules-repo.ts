@@ -42,8 +42,25 @@ export const allRules = (tx: TenantTx, table: RuleTable, active?: boolean) => {
  * together).
  */
 export async function countRules(tx: TenantTx, table: RuleTable): Promise<number> {
-  await sql`SELECT pg_advisory_xact_lock(${LIMIT_LOCK[table]}, hashtext(${tx.tenantId}))`.execute(tx.db);
+  await lockRules(tx, table);
   const r = await tx.db.selectFrom(name(table)).select((eb) => eb.fn.countAll<string | number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** Takes the account's lock on its rules of a kind until the transaction ends (limits checked and written as one step). */
+export async function lockRules(tx: TenantTx, table: RuleTable): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${LIMIT_LOCK[table]}, hashtext(${tx.tenantId}))`.execute(tx.db);
+}
+
+/** The stored bytes of the active rules' conditions and actions, but for one rule's (what every write opens). */
+export async function activeBytes(tx: TenantTx, table: RuleTable, except: string | null): Promise<number> {
+  let q = tx.db
+    .selectFrom(name(table))
+    .select(sql<string | number | null>`sum(octet_length(conditions_sealed) + octet_length(actions_sealed))`.as("n"))
+    .where("tenant_id", "=", tx.tenantId)
+    .where("active", "=", true);
+  if (except) q = q.where("id", "<>", except);
+  const r = await q.executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 

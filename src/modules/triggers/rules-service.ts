@@ -41,6 +41,21 @@ function checkSize(spec: RuleSpec, conditions: Conditions, actions: readonly Act
   if (n > MAX_RULE_BYTES) throw invalid(spec.one, `${capitalised(spec.one)}: its conditions and actions hold at most ${MAX_RULE_BYTES} bytes together (these ${n})`, "TooLarge");
 }
 
+/**
+ * The active rules of a kind together hold at most this many stored bytes of conditions and actions
+ * (about 1 MB): every ticket write opens them all, so one account's rules cannot make each of its
+ * writes (an anonymous request's too) open tens of megabytes.
+ */
+export const MAX_ACTIVE_BYTES = 1_048_576;
+
+/** Refuses a rule that would take the active rules of its kind past MAX_ACTIVE_BYTES (call under the rules' lock). */
+async function checkActiveTotal(spec: RuleSpec, ctx: RequestContext, except: string | null, adding: number): Promise<void> {
+  const n = (await repo.activeBytes(ctx.tx, spec.many, except)) + adding;
+  if (n > MAX_ACTIVE_BYTES) {
+    throw invalid(spec.one, `${capitalised(spec.many)}: the active ${spec.many} of an account hold at most ${MAX_ACTIVE_BYTES} bytes of conditions and actions together (with this one, ${n}); make some inactive or smaller`, "TooLarge");
+  }
+}
+
 const refs = (spec: RuleSpec) => refsOf(spec.many);
 
 function requireAdmin(spec: RuleSpec, ctx: RequestContext): UserActor {
@@ -152,13 +167,17 @@ export async function createRule(spec: RuleSpec, ctx: RequestContext, input: Rul
   const id = crypto.randomUUID();
   const ref = refs(spec);
   const description = input.description?.trim() || null;
+  const conditionsSealed = ctx.sealer.sealJson(conditions, ref(id, "conditions"));
+  const actionsSealed = ctx.sealer.sealJson(actions, ref(id, "actions"));
+  const active = input.active ?? true;
+  if (active) await checkActiveTotal(spec, ctx, null, conditionsSealed.length + actionsSealed.length);
   const niceId = await repo.insertRule(ctx.tx, spec.many, {
     id,
     title_sealed: ctx.sealer.seal(title, ref(id, "title")),
     description_sealed: description ? ctx.sealer.seal(description, ref(id, "description")) : null,
-    conditions_sealed: ctx.sealer.sealJson(conditions, ref(id, "conditions")),
-    actions_sealed: ctx.sealer.sealJson(actions, ref(id, "actions")),
-    active: input.active ?? true,
+    conditions_sealed: conditionsSealed,
+    actions_sealed: actionsSealed,
+    active,
     position: input.position ?? Math.min((await repo.lastPosition(ctx.tx, spec.many)) + 1, 100_000),
   });
   audit(ctx, { action: `${spec.one}.created`, resourceType: spec.one, resourceId: niceId });
@@ -183,6 +202,10 @@ export async function updateRule(spec: RuleSpec, ctx: RequestContext, niceId: nu
   if (actions) patch.actions_sealed = ctx.sealer.sealJson(actions, ref(r.id, "actions"));
   if (input.active !== undefined) patch.active = input.active;
   if (input.position !== undefined) patch.position = input.position;
+  if ((input.active ?? r.active) && (conditions || actions || (input.active === true && !r.active))) {
+    await repo.lockRules(ctx.tx, spec.many);
+    await checkActiveTotal(spec, ctx, r.id, (patch.conditions_sealed ?? r.conditions_sealed).length + (patch.actions_sealed ?? r.actions_sealed).length);
+  }
   if (input.description !== undefined) {
     const d = input.description?.trim() || null;
     patch.description_sealed = d ? ctx.sealer.seal(d, ref(r.id, "description")) : null;
