@@ -4,6 +4,7 @@ import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAutomations, type AutomationDeps } from "../src/modules/triggers/automations-run.ts";
 import { createMailer } from "../src/platform/mail.ts";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { PublicUrls } from "../src/platform/urls.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, endUserWithPassword, jobsSettled, staffWithPassword, type Session } from "./support/people.ts";
@@ -74,7 +75,7 @@ beforeAll(async () => {
   t = await startTestApp({ env: { VAULTDESK_SMTP_URL: smtp.url, VAULTDESK_JOB_POLL_SECONDS: "0.1" } });
   const urls = new PublicUrls(t.config);
   urls.listening(t.port);
-  deps = { db: t.db, keyring: t.keyring, hooks: t.app.hooks, mailer: createMailer(t.config), config: t.config, urls };
+  deps = { db: t.db, keyring: t.keyring, hooks: t.app.hooks, mailer: createMailer(t.config), config: t.config, urls, rateLimiter: createMemoryRateLimiter() };
   a = await buildTenant(t, "autoatk");
   b = await buildTenant(t, "autoatkb");
   const mk = async (role: "admin" | "agent" | "light-agent", name: string) => {

@@ -4,6 +4,7 @@ import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAutomations } from "../src/modules/triggers/automations-run.ts";
 import { createMailer } from "../src/platform/mail.ts";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { PublicUrls } from "../src/platform/urls.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { jobsSettled } from "./support/people.ts";
@@ -39,7 +40,7 @@ const ago = (hours: number) => new Date(Date.now() - hours * HOUR);
 const run = (opts: { cap?: number; read?: number } = {}) => {
   const urls = new PublicUrls(t.config);
   urls.listening(t.port);
-  const deps = { db: t.db, keyring: t.keyring, hooks: t.app.hooks, mailer: createMailer(t.config), config: t.config, urls, logger: { warn: (obj: object, msg: string) => logs.push({ obj, msg }) } };
+  const deps = { db: t.db, keyring: t.keyring, hooks: t.app.hooks, mailer: createMailer(t.config), config: t.config, urls, rateLimiter: createMemoryRateLimiter(), logger: { warn: (obj: object, msg: string) => logs.push({ obj, msg }) } };
   return runAutomations(deps, new Date(), { ...(opts.cap === undefined ? {} : { cap: opts.cap }), ...(opts.read === undefined ? {} : { read: opts.read }) });
 };
 const automation = (x: TestTenant, title: string, all: Cond[], actions: Action[], any: Cond[] = []) => x.api("POST", "/api/v2/automations.json", { automation: { title, conditions: { all, any }, actions } });

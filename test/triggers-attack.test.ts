@@ -333,6 +333,26 @@ describe("the anonymous form", () => {
     expect(mails.length).toBeGreaterThan(0);
     for (const m of mails) expect(`${m.subject}\n${m.text}`).not.toContain("evil.example");
   });
+
+  it("mails an address a stranger typed no more often with a trigger than the built-in acknowledgement does", async () => {
+    // Each anonymous request naming the victim got the built-in acknowledgement (at most 20 an
+    // address an hour) and, besides, every "request received" trigger's unproven mail, unbounded.
+    const c = await buildTenant(t, "trigflood");
+    await ok(c.api("POST", "/api/v2/triggers.json", { trigger: { title: "received", conditions: { all: [{ field: "update_type", operator: "is", value: "Create" }] }, actions: [{ field: "notification_user", value: ["requester_id", "Received", "We got it"] }] } }), 201);
+    const victim = `flooded-${crypto.randomBytes(3).toString("hex")}@${c.subdomain}.test`;
+    const since = smtp.messages.length;
+    let made = 0;
+    for (let i = 0; i < 30; i++) {
+      const r = await t.request({ method: "POST", path: "/api/v2/requests.json", host: c.host, localAddress: `127.0.${1 + Math.floor(i / 10)}.${10 + i}`, body: { request: { subject: `Help ${i}`, comment: { body: "Please help." }, requester: { name: "Someone", email: victim } } } });
+      if (r.status === 201) made++;
+    }
+    expect(made).toBeGreaterThan(20);
+    await jobsSettled(t, c.tenantId);
+    const rcpt = (x: ParsedMail) => (Array.isArray(x.to) ? x.to : x.to ? [x.to] : []).flatMap((y) => y.value.map((v) => (v.address ?? "").toLowerCase()));
+    const mails = smtp.messages.slice(since).filter((x) => rcpt(x).includes(victim));
+    expect(mails.length).toBeGreaterThan(0);
+    expect(mails.length).toBeLessThanOrEqual(20);
+  }, 120_000);
 });
 
 describe("mail that spins", () => {

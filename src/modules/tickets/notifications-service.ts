@@ -84,6 +84,8 @@ export async function updateSettings(ctx: RequestContext, input: Partial<Notific
 }
 
 type Deps = Pick<AppDeps, "mailer" | "config" | "rateLimiter" | "keyring">;
+/** What a business rule's mail needs: the mailer, and the rate limiter and keyring of the unproven mail's per-address budget. */
+export type RuleMailDeps = Deps;
 const cref = refsOf("ticket_comments");
 const tref = refsOf("tickets");
 
@@ -292,9 +294,10 @@ export const ruleMailsLeft = (tx: TenantTx): number => mailAllowance(tx).left;
  * else (the anonymous form, an unverified sender, and nobody has answered in public since) it is
  * the built-in unproven one, whoever made the update — staff triage without a word, an
  * automation's hourly run — as a stranger's form must not relay its words to the address it named.
- * What a transaction's rule mail may queue and render is bounded (RULE_MAILS_PER_WRITE).
+ * What a transaction's rule mail may queue and render is bounded (RULE_MAILS_PER_WRITE), and the
+ * unproven mail an address gets with the built-in acknowledgements (UNPROVEN_ACKS_PER_ADDRESS).
  */
-export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: RequestContext, m: RuleMail): Promise<number> {
+export async function queueRuleMail(deps: RuleMailDeps, ctx: RequestContext, m: RuleMail): Promise<number> {
   if (!deps.mailer.available || m.userIds.length === 0) return 0;
   const ticket = await repo.ticketQuery(ctx.tx).where("t.id", "=", m.ticketId).executeTakeFirst();
   if (!ticket) return 0;
@@ -325,6 +328,9 @@ export async function queueRuleMail(deps: Pick<Deps, "mailer" | "config">, ctx: 
     }
     const allowance = mailAllowance(ctx.tx);
     if (allowance.left < 1) continue;
+    // The unproven mail shares the built-in acknowledgement's budget an address: a stranger's
+    // forms, with a rule mailing the requester, write to an address they typed no more often.
+    if (unproven && !staffSide && !unprovenAckAllowed(deps, ctx, person.email)) continue;
     allowance.left--;
     cache.detectors ??= await detectorsFor(ctx);
     cache.team ??= (await teamName(ctx)) ?? (origin ? new URL(origin).hostname : "Support");

@@ -56,7 +56,7 @@ const resumeAt = new Map<string, number>();
 const startAt = new Map<string, number>();
 
 type Log = { warn(obj: object, msg: string): void };
-export type AutomationDeps = Pick<AppDeps, "db" | "keyring" | "hooks" | "mailer" | "config" | "urls"> & { logger?: Log | undefined };
+export type AutomationDeps = Pick<AppDeps, "db" | "keyring" | "hooks" | "mailer" | "config" | "urls" | "rateLimiter"> & { logger?: Log | undefined };
 type Automation = Awaited<ReturnType<typeof activeRules>>[number];
 
 /** A ticket as an automation reads it: no update, its own channel, the clock of the run. */

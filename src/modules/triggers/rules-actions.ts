@@ -1,5 +1,5 @@
 import type { RequestContext } from "../../platform/context.ts";
-import type { AppDeps } from "../../platform/deps.ts";
+import type { RuleMailDeps } from "../tickets/notifications-service.ts";
 import { AppError } from "../../platform/errors.ts";
 import { lineText, longText } from "../../platform/schemas.ts";
 import { resolveGroup } from "../groups/groups-service.ts";
@@ -249,7 +249,7 @@ const MAX_TAGS = 100;
  * ticket assigned becomes open; a ticket solved or closed needs an assignee (whoever made the update
  * when they are assignable staff, else the status stays as it was). Answers whether it wrote.
  */
-export async function writeRule(deps: Pick<AppDeps, "mailer" | "config">, ctx: RequestContext, t: RuleTicket, w: RuleState, sources: RuleSources, mails: readonly TriggerMail[], by: Writer, kind: RuleKind): Promise<boolean> {
+export async function writeRule(deps: RuleMailDeps, ctx: RequestContext, t: RuleTicket, w: RuleState, sources: RuleSources, mails: readonly TriggerMail[], by: Writer, kind: RuleKind): Promise<boolean> {
   w.tags = w.tags.slice(0, Math.max(MAX_TAGS, t.state.tags.length));
   if (w.status === "new" && w.assignee && !t.state.assignee) w.status = "open";
   if ((w.status === "solved" || w.status === "closed") && w.status !== t.state.status && !w.assignee) {

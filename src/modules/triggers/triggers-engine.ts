@@ -1,5 +1,5 @@
 import type { RequestContext } from "../../platform/context.ts";
-import type { AppDeps } from "../../platform/deps.ts";
+import type { RuleMailDeps } from "../tickets/notifications-service.ts";
 import type { ConversationEvent } from "../tickets/conversation.ts";
 import { ticketForRules, type RuleSources, type RuleState, type RuleTicket } from "../tickets/rule-write.ts";
 import { applyActions, writeRule } from "./rules-actions.ts";
@@ -53,7 +53,7 @@ export function wordsOf(body: string | undefined): (word: string) => boolean {
 }
 
 /** Runs the account's triggers for one ticket write (see above). */
-export async function runTriggersFor(deps: Pick<AppDeps, "mailer" | "config">, ctx: RequestContext, e: ConversationEvent): Promise<void> {
+export async function runTriggersFor(deps: RuleMailDeps, ctx: RequestContext, e: ConversationEvent): Promise<void> {
   if (e.kind !== "ticket.created" && e.kind !== "ticket.changed") return;
   // A trigger's own write runs no trigger; an automation's does (as Zendesk's), and the triggers' write after it runs none.
   if (e.channel === "rule" && !(e.kind === "ticket.changed" && e.rule === "automation")) return;
@@ -82,7 +82,7 @@ export async function runTriggersFor(deps: Pick<AppDeps, "mailer" | "config">, c
 }
 
 /** The `conversation.written` listener. */
-export function runTriggers(deps: Pick<AppDeps, "mailer" | "config">) {
+export function runTriggers(deps: RuleMailDeps) {
   return (ctx: RequestContext, e: ConversationEvent) => runTriggersFor(deps, ctx, e);
 }
 

@@ -1,10 +1,9 @@
 import type { RequestContext } from "../../platform/context.ts";
-import type { AppDeps } from "../../platform/deps.ts";
 import { groupMemberIds, resolveGroup } from "../groups/groups-service.ts";
 import { idOf } from "../macros/macros-service.ts";
 import { renderTemplate } from "../macros/macros-render.ts";
 import type { Writer } from "../tickets/conversation.ts";
-import { queueRuleMail } from "../tickets/notifications-service.ts";
+import { queueRuleMail, type RuleMailDeps } from "../tickets/notifications-service.ts";
 import { isStaff } from "../users/users-policy.ts";
 import { resolveUser } from "../users/users-service.ts";
 import { existing } from "./rules-conditions.ts";
@@ -20,7 +19,7 @@ export type TriggerMail = { kind: "user" | "group"; target: string; subject: str
  * whoever made the update when signed in, staff or the requester (nobody for the system, whose
  * update is no stranger's: its mail is not the unproven one).
  */
-export async function queueTriggerMail(deps: Pick<AppDeps, "mailer" | "config">, ctx: RequestContext, ticket: { requesterId: string; assigneeId: string | null; id: string }, by: Writer, m: TriggerMail): Promise<number> {
+export async function queueTriggerMail(deps: RuleMailDeps, ctx: RequestContext, ticket: { requesterId: string; assigneeId: string | null; id: string }, by: Writer, m: TriggerMail): Promise<number> {
   let userIds: string[] = [];
   if (m.kind === "group") {
     const g = idOf(m.target) ? await existing(resolveGroup(ctx, idOf(m.target)!)) : undefined;
