@@ -184,6 +184,13 @@ function ruleCases(kind: RuleKind): Record<string, Case> {
   };
 }
 const group = async () => (await create("/api/v2/groups.json", { group: { name: `g${Math.random().toString(36).slice(2)}` } })).group.id as number;
+/** A business hours schedule, and a holiday of one. */
+const BH = "/api/v2/business_hours/schedules";
+const schedule = async () => (await create(`${BH}.json`, { schedule: { name: unique(), time_zone: "Europe/Stockholm" } })).schedule.id as number;
+const scheduleHoliday = async () => {
+  const s = await schedule();
+  return { s, h: (await create(`${BH}/${s}/holidays.json`, { holiday: { name: unique(), start_date: "2027-12-24", end_date: "2027-12-24" } })).holiday.id as number };
+};
 const field = async () => (await create("/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Audited field" } })).ticket_field.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user")).id;
 /** A person deleted (restorable, not erased). */
@@ -351,6 +358,13 @@ const CASES: Record<string, Case> = {
   "DELETE /api/v2/macros/:id": { action: "macro.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/macros/${await macro()}.json` }) },
   ...ruleCases("trigger"),
   ...ruleCases("automation"),
+  "POST /api/v2/business_hours/schedules": { action: "schedule.created", prepare: async () => ({ method: "POST", path: `${BH}.json`, body: { schedule: { name: unique(), time_zone: "UTC" } } }) },
+  "PUT /api/v2/business_hours/schedules/:id": { action: "schedule.updated", prepare: async () => ({ method: "PUT", path: `${BH}/${await schedule()}.json`, body: { schedule: { time_zone: "Asia/Tokyo" } } }) },
+  "DELETE /api/v2/business_hours/schedules/:id": { action: "schedule.deleted", prepare: async () => ({ method: "DELETE", path: `${BH}/${await schedule()}.json` }) },
+  "PUT /api/v2/business_hours/schedules/:id/workweek": { action: "schedule.workweek_updated", prepare: async () => ({ method: "PUT", path: `${BH}/${await schedule()}/workweek.json`, body: { workweek: { intervals: [{ start_time: 600, end_time: 900 }] } } }) },
+  "POST /api/v2/business_hours/schedules/:id/holidays": { action: "schedule_holiday.created", prepare: async () => ({ method: "POST", path: `${BH}/${await schedule()}/holidays.json`, body: { holiday: { name: unique(), start_date: "2027-01-01", end_date: "2027-01-01" } } }) },
+  "PUT /api/v2/business_hours/schedules/:id/holidays/:holiday_id": { action: "schedule_holiday.updated", prepare: async () => { const x = await scheduleHoliday(); return { method: "PUT", path: `${BH}/${x.s}/holidays/${x.h}.json`, body: { holiday: { end_date: "2027-12-26" } } }; } },
+  "DELETE /api/v2/business_hours/schedules/:id/holidays/:holiday_id": { action: "schedule_holiday.deleted", prepare: async () => { const x = await scheduleHoliday(); return { method: "DELETE", path: `${BH}/${x.s}/holidays/${x.h}.json` }; } },
   "POST /api/v2/groups": { action: "group.created", prepare: async () => ({ method: "POST", path: "/api/v2/groups.json", body: { group: { name: unique() } } }) },
   "PUT /api/v2/groups/:id": { action: "group.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/groups/${await group()}.json`, body: { group: { description: "d" } } }) },
   "DELETE /api/v2/groups/:id": { action: "group.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/groups/${await group()}.json` }) },

@@ -249,6 +249,10 @@ function ruleRows(kind: RuleKind, One: string): Record<string, Row> {
   };
 }
 const group = async () => (await owner("POST", "/api/v2/groups.json", { group: { name: unique() } })).group.id as number;
+/** A business hours schedule, and a holiday of the shared one (fresh fixtures for the deletes). */
+const BH = "/api/v2/business_hours/schedules";
+const schedule = async () => (await owner("POST", `${BH}.json`, { schedule: { name: unique(), time_zone: "Europe/Stockholm" } })).schedule.id as number;
+const scheduleHoliday = async () => (await owner("POST", `${BH}/${ids.schedule}/holidays.json`, { holiday: { name: unique(), start_date: "2027-12-24", end_date: "2027-12-26" } })).holiday.id as number;
 const endUser = async () => (await buildUser(t, a, "end-user", "Someone Else")).id;
 /** The tenant's first audit archive (made once: everything up to now, as if 400 days had passed). */
 let archived: Promise<number> | undefined;
@@ -343,6 +347,8 @@ beforeAll(async () => {
   ids.macro = await sharedMacro();
   ids.trigger = await rule("trigger");
   ids.automation = await rule("automation");
+  ids.schedule = await schedule();
+  ids.scheduleHoliday = await scheduleHoliday();
   const job = await owner("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "bulk", comment: { body: "b" } }] });
   shared.job = job.job_status.id;
   await waitForJob(a, shared.job as string);
@@ -494,6 +500,18 @@ const RULES: Record<string, Row> = {
   // --- triggers and automations: the account's business rules, owners and admins only
   ...ruleRows("trigger", "Trigger"),
   ...ruleRows("automation", "Automation"),
+  // --- business hours: every staff member reads them (the SLA badges), owners and admins write
+  listSchedules: { who: "staff", call: () => get(`${BH}.json`) },
+  showSchedule: { who: "staff", call: () => get(`${BH}/${ids.schedule}.json`) },
+  createSchedule: { who: "admins", call: () => ({ method: "POST", path: `${BH}.json`, body: { schedule: { name: "Matrix hours", time_zone: "Asia/Tokyo" } } }) },
+  updateSchedule: { who: "admins", call: () => ({ method: "PUT", path: `${BH}/${ids.schedule}.json`, body: { schedule: { name: "Matrix renamed" } } }) },
+  updateScheduleWorkweek: { who: "admins", call: () => ({ method: "PUT", path: `${BH}/${ids.schedule}/workweek.json`, body: { workweek: { intervals: [{ start_time: 1980, end_time: 2460 }] } } }) },
+  deleteSchedule: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `${BH}/${ok ? await schedule() : ids.schedule}.json` }) },
+  listScheduleHolidays: { who: "staff", call: () => get(`${BH}/${ids.schedule}/holidays.json`) },
+  showScheduleHoliday: { who: "staff", call: () => get(`${BH}/${ids.schedule}/holidays/${ids.scheduleHoliday}.json`) },
+  createScheduleHoliday: { who: "admins", call: () => ({ method: "POST", path: `${BH}/${ids.schedule}/holidays.json`, body: { holiday: { name: "Matrix day", start_date: "2027-05-01", end_date: "2027-05-01" } } }) },
+  updateScheduleHoliday: { who: "admins", call: () => ({ method: "PUT", path: `${BH}/${ids.schedule}/holidays/${ids.scheduleHoliday}.json`, body: { holiday: { name: "Matrix renamed day" } } }) },
+  deleteScheduleHoliday: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `${BH}/${ids.schedule}/holidays/${ok ? await scheduleHoliday() : ids.scheduleHoliday}.json` }) },
   // End users read the fields visible in the portal (this one is not: missing to them).
   listTicketFields: { who: "anyone", call: () => get("/api/v2/ticket_fields.json") },
   showTicketField: { who: "anyone", except: { endUser: 404 }, call: () => get(`/api/v2/ticket_fields/${ids.ticketField}.json`) },

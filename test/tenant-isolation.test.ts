@@ -57,6 +57,14 @@ beforeAll(async () => {
     }
     ids[kind] = 3;
   }
+  // Business hours of A's: schedules 1–3 (B has none), holidays on the third.
+  for (let i = 0; i < 3; i++) expect((await A.api("POST", "/api/v2/business_hours/schedules.json", { schedule: { name: `${MARK} hours ${i}`, time_zone: "Europe/Stockholm" } })).status).toBe(201);
+  ids.schedule = 3;
+  for (let i = 0; i < 2; i++) {
+    const h = await A.api("POST", "/api/v2/business_hours/schedules/3/holidays.json", { holiday: { name: `${MARK} holiday ${i}`, start_date: "2027-12-24", end_date: "2027-12-26" } });
+    expect(h.status, h.text).toBe(201);
+    ids.schedule_holiday_path = `3/holidays/${h.body.holiday.id}`;
+  }
   // A's organization 4 shares its requests: B's people must not reach them by its id.
   expect((await A.api("PUT", "/api/v2/organizations/4.json", { organization: { shared_tickets: true } })).status).toBe(200);
   for (let i = 0; i < 6; i++) {
@@ -320,6 +328,18 @@ const plans: Record<string, Plan> = {
   applyMacroToTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/macros/1/apply.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/macros/1/apply.json` } }) },
   ...rulePlans("trigger", "Trigger"),
   ...rulePlans("automation", "Automation"),
+  // Business hours: A's schedules and their holidays by id answer as missing ones (a holiday under A's schedule id: the schedule is looked up first).
+  showSchedule: { kind: "id", resource: "schedule", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/business_hours/schedules/${id}.json` }, missing: { method: "GET", path: `/api/v2/business_hours/schedules/${m}.json` } }) },
+  updateSchedule: { kind: "id", resource: "schedule", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/business_hours/schedules/${id}.json`, body: { schedule: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/business_hours/schedules/${m}.json`, body: { schedule: { name: "hijack" } } } }) },
+  deleteSchedule: { kind: "id", resource: "schedule", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/business_hours/schedules/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/business_hours/schedules/${m}.json` } }) },
+  updateScheduleWorkweek: { kind: "id", resource: "schedule", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/business_hours/schedules/${id}/workweek.json`, body: { workweek: { intervals: [] } } }, missing: { method: "PUT", path: `/api/v2/business_hours/schedules/${m}/workweek.json`, body: { workweek: { intervals: [] } } } }) },
+  listScheduleHolidays: { kind: "id", resource: "schedule", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/business_hours/schedules/${id}/holidays.json` }, missing: { method: "GET", path: `/api/v2/business_hours/schedules/${m}/holidays.json` } }) },
+  createScheduleHoliday: { kind: "id", resource: "schedule", calls: (id, m) => ({ foreign: { method: "POST", path: `/api/v2/business_hours/schedules/${id}/holidays.json`, body: { holiday: { name: "hijack", start_date: "2027-01-01", end_date: "2027-01-01" } } }, missing: { method: "POST", path: `/api/v2/business_hours/schedules/${m}/holidays.json`, body: { holiday: { name: "hijack", start_date: "2027-01-01", end_date: "2027-01-01" } } } }) },
+  showScheduleHoliday: { kind: "id", resource: "schedule_holiday_path", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/business_hours/schedules/${id}.json` }, missing: { method: "GET", path: `/api/v2/business_hours/schedules/${m}.json` } }) },
+  updateScheduleHoliday: { kind: "id", resource: "schedule_holiday_path", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/business_hours/schedules/${id}.json`, body: { holiday: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/business_hours/schedules/${m}.json`, body: { holiday: { name: "hijack" } } } }) },
+  deleteScheduleHoliday: { kind: "id", resource: "schedule_holiday_path", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/business_hours/schedules/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/business_hours/schedules/${m}.json` } }) },
+  listSchedules: { kind: "collection" },
+  createSchedule: { kind: "own" },
   // Macros: A's ids are left out of B's lists (checked below for A's markers).
   listMacros: { kind: "collection" },
   listActiveMacros: { kind: "collection" },
@@ -566,7 +586,7 @@ const plans: Record<string, Plan> = {
   createFirstAccount: { kind: "own" },
 };
 
-const missingFor = (resource: string) => (resource === "job" || resource === "undelivered" || resource === "dkim" || resource === "passkey" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : resource === "original_path" ? "999999/comments/999999" : 999_999);
+const missingFor = (resource: string) => (resource === "job" || resource === "undelivered" || resource === "dkim" || resource === "passkey" ? missingUuid : resource === "attachment_path" ? "999999/comments/999999/attachments/999999" : resource === "original_path" ? "999999/comments/999999" : resource === "schedule_holiday_path" ? "999999/holidays/999999" : 999_999);
 
 describe("tenant isolation", () => {
   it("has an isolation plan for every registered route", () => {
@@ -577,7 +597,7 @@ describe("tenant isolation", () => {
   it("answers another tenant's ids exactly like missing ones, and changes nothing", async () => {
     const snapshotA = async () => {
       const out: Record<string, unknown> = {};
-      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/deleted_tickets.json", "/api/v2/deleted_users.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json", "/api/v2/oauth/clients.json", "/api/v2/oauth/tokens.json", "/api/v2/views.json"]) {
+      for (const p of ["/api/v2/tickets.json?per_page=100", "/api/v2/users.json?per_page=100", "/api/v2/organizations.json", "/api/v2/groups.json", "/api/v2/group_memberships.json", "/api/v2/ticket_fields.json", "/api/v2/api_tokens.json", "/api/v2/tickets/1/comments.json", "/api/v2/invitations.json", "/api/v2/account.json", "/api/v2/recipient_addresses.json", "/api/v2/suspended_tickets.json", "/api/v2/deleted_tickets.json", "/api/v2/deleted_users.json", "/api/v2/mail_settings.json", "/api/v2/sessions.json", "/api/v2/users/1/passkeys.json", "/api/v2/custom_roles.json", "/api/v2/support_access.json", "/api/v2/oauth/clients.json", "/api/v2/oauth/tokens.json", "/api/v2/views.json", "/api/v2/business_hours/schedules.json", "/api/v2/business_hours/schedules/3/holidays.json"]) {
         const r = await A.api("GET", p);
         // Download links carry an expiry (to the minute): the links themselves are not state.
         out[p] = JSON.stringify(r.body).replace(/"last_used_at":"[^"]*"/g, "").replace(/download\?expires=\d+&signature=[A-Za-z0-9_-]+/g, "download");
@@ -650,6 +670,7 @@ describe("tenant isolation", () => {
       "/api/v2/macros.json",
       "/api/v2/macros/active.json",
       ...["triggers", "automations"].flatMap((m) => [`/api/v2/${m}.json`, `/api/v2/${m}/active.json`, `/api/v2/${m}/definitions.json`]),
+      "/api/v2/business_hours/schedules.json",
       "/api/v2/satisfaction_ratings.json",
       "/api/v2/satisfaction_ratings/summary.json",
       "/api/v2/satisfaction_settings.json",
@@ -714,7 +735,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "triggers", "automations", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "macros", "satisfaction_ratings", "satisfaction_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "triggers", "automations", "business_hours_schedules", "business_hours_holidays", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "macros", "satisfaction_ratings", "satisfaction_settings"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

@@ -24,6 +24,7 @@ import * as macros from "./macros/macros-routes.ts";
 import * as triggers from "./triggers/triggers-routes.ts";
 import * as automations from "./triggers/automations-routes.ts";
 import * as customRoles from "./users/custom-roles-routes.ts";
+import * as schedules from "./sla/schedules-routes.ts";
 
 /** Every business module, each registering its own routes (docs/architecture.md has the route table). */
 export const modules: Array<{ name: string; register(app: FastifyInstance, deps: AppDeps): Promise<void> | void }> = [
@@ -39,6 +40,7 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "macros", register: macros.register },
   { name: "triggers", register: triggers.register },
   { name: "triggers", register: automations.register },
+  { name: "sla", register: schedules.register },
   { name: "audit", register: audit.register },
   { name: "setup", register: setup.register },
   { name: "admin", register: admin.register },

@@ -86,6 +86,11 @@ export async function writeEverything(t: TestApp): Promise<string> {
     },
   });
   expect(automation.status, automation.text).toBe(201);
+  // A business hours schedule and a holiday whose names name a customer (both sealed); the time zone, intervals and dates are in clear by design.
+  const schedule = await a.api("POST", "/api/v2/business_hours/schedules.json", { schedule: { name: `${MARKER} schedule name`, time_zone: "Europe/Stockholm" } });
+  expect(schedule.status, schedule.text).toBe(201);
+  const scheduleHoliday = await a.api("POST", `/api/v2/business_hours/schedules/${schedule.body.schedule.id}/holidays.json`, { holiday: { name: `${MARKER} holiday name`, start_date: "2027-06-25", end_date: "2027-06-25" } });
+  expect(scheduleHoliday.status, scheduleHoliday.text).toBe(201);
   const f = await a.api("POST", "/api/v2/ticket_fields.json", { ticket_field: { type: "text", title: "Account number" } });
   for (let i = 0; i < 3; i++) {
     const c = await a.api("POST", "/api/v2/tickets.json", {

@@ -494,6 +494,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/business_hours/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's schedules (staff), by id; the first is the account's default. */
+        get: operations["listSchedules"];
+        put?: never;
+        /** Creates a schedule (owners and admins): `name` and an IANA `time_zone`; its workweek starts as Monday–Friday 09:00–17:00; at most 100 an account. */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/business_hours/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showSchedule"];
+        /** Renames a schedule or changes its time zone (owners and admins). */
+        put: operations["updateSchedule"];
+        post?: never;
+        /** Deletes a schedule and its holidays (owners and admins); tickets' SLA targets are recomputed at their next write. */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/business_hours/schedules/{id}/holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A schedule's holidays (staff), by start date. */
+        get: operations["listScheduleHolidays"];
+        put?: never;
+        /** Adds a holiday to a schedule (owners and admins): `name`, `start_date` and `end_date` (YYYY-MM-DD, inclusive, 1970–2200, at most 366 days); at most 400 a schedule. */
+        post: operations["createScheduleHoliday"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/business_hours/schedules/{id}/holidays/{holiday_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showScheduleHoliday"];
+        /** Changes a holiday (owners and admins); new dates are checked with the ones it keeps. */
+        put: operations["updateScheduleHoliday"];
+        post?: never;
+        delete: operations["deleteScheduleHoliday"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/business_hours/schedules/{id}/workweek": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replaces a schedule's working week (owners and admins): intervals of minutes from Sunday 00:00 local (0..10080), not overlapping, at most 64; sorted and merged. */
+        put: operations["updateScheduleWorkweek"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/compliance/healthcare_mode": {
         parameters: {
             query?: never;
@@ -5387,6 +5475,383 @@ export interface operations {
                             url: string;
                         }[];
                         count: number;
+                    };
+                };
+            };
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedules: {
+                            created_at: string;
+                            id: number;
+                            intervals: {
+                                end_time: number;
+                                start_time: number;
+                            }[];
+                            name: string;
+                            time_zone: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    schedule: {
+                        name?: string;
+                        time_zone?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedule: {
+                            created_at: string;
+                            id: number;
+                            intervals: {
+                                end_time: number;
+                                start_time: number;
+                            }[];
+                            name: string;
+                            time_zone: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedule: {
+                            created_at: string;
+                            id: number;
+                            intervals: {
+                                end_time: number;
+                                start_time: number;
+                            }[];
+                            name: string;
+                            time_zone: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    schedule: {
+                        name?: string;
+                        time_zone?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schedule: {
+                            created_at: string;
+                            id: number;
+                            intervals: {
+                                end_time: number;
+                                start_time: number;
+                            }[];
+                            name: string;
+                            time_zone: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listScheduleHolidays: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        holidays: {
+                            end_date: string;
+                            id: number;
+                            name: string;
+                            start_date: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createScheduleHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    holiday: {
+                        end_date?: string;
+                        name?: string;
+                        start_date?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        holiday: {
+                            end_date: string;
+                            id: number;
+                            name: string;
+                            start_date: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showScheduleHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holiday_id: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        holiday: {
+                            end_date: string;
+                            id: number;
+                            name: string;
+                            start_date: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateScheduleHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holiday_id: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    holiday: {
+                        end_date?: string;
+                        name?: string;
+                        start_date?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        holiday: {
+                            end_date: string;
+                            id: number;
+                            name: string;
+                            start_date: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteScheduleHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holiday_id: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    updateScheduleWorkweek: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    workweek: {
+                        intervals: {
+                            end_time: number;
+                            start_time: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        workweek: {
+                            intervals: {
+                                end_time: number;
+                                start_time: number;
+                            }[];
+                        };
                     };
                 };
             };

@@ -56,6 +56,8 @@ export const ADVISORY_LOCK = {
   triggerLimit: 7413068,
   /** A tenant's automations (with the tenant's hash): automations created at once cannot pass the limit together. */
   automationLimit: 7413069,
+  /** A tenant's business hours (with the tenant's hash): schedules, and holidays of a schedule, created at once cannot pass the limits together. */
+  businessHoursLimit: 7413070,
 } as const;
 /** Longest wait for a PostgreSQL connection (a free pool slot or a new connection). */
 const CONNECT_TIMEOUT_MS = 10_000;

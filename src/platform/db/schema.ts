@@ -1123,6 +1123,33 @@ export interface TriggersTable {
 /** 0065: automations, the account's time-based business rules run hourly (modules/triggers); the same columns as triggers. */
 export type AutomationsTable = TriggersTable;
 
+/** 0067: business hours schedules (modules/sla): a sealed name, the time zone, the working week's intervals in clear. */
+export interface BusinessHoursSchedulesTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  name_sealed: Bytes;
+  time_zone: string;
+  /** `[{start_time, end_time}]`: minutes from Sunday 00:00 local, sorted and merged. */
+  intervals: ColumnType<unknown, string, string>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+/** 0067: a schedule's holidays (whole local days off, inclusive); the name sealed. */
+export interface BusinessHoursHolidaysTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  schedule_id: string;
+  name_sealed: Bytes;
+  /** `YYYY-MM-DD` (read as text). */
+  start_date: ColumnType<string, string, string>;
+  end_date: ColumnType<string, string, string>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
 /** 0063: macros of the agent workspace (modules/macros). */
 export interface MacrosTable {
   tenant_id: string;
@@ -1247,6 +1274,8 @@ export interface DB {
   macros: MacrosTable;
   triggers: TriggersTable;
   automations: AutomationsTable;
+  business_hours_schedules: BusinessHoursSchedulesTable;
+  business_hours_holidays: BusinessHoursHolidaysTable;
   satisfaction_ratings: SatisfactionRatingsTable;
   satisfaction_settings: SatisfactionSettingsTable;
 }
