@@ -233,6 +233,35 @@ describe("limits", () => {
     expect((await ok(x.api("GET", `${S}/${first.nice_id}/holidays.json`))).holidays).toHaveLength(400);
     // Another schedule has room of its own.
     await ok(holiday(x, Number(first.nice_id) + 1, { name: "Elsewhere", start_date: "2031-01-02", end_date: "2031-01-02" }), 201);
+    // Created at once, they cannot pass the limits together: two places free, six asking.
+    const last = (await rows(x, "business_hours_schedules")).slice(-2).map((r) => Number(r.nice_id));
+    for (const id of last) await ok(x.api("DELETE", `${S}/${id}.json`), 204);
+    const made6 = await Promise.all(Array.from({ length: 6 }, (_, i) => create(x, { name: `Race ${i}`, time_zone: "UTC" })));
+    expect(made6.map((r) => r.status).sort()).toEqual([201, 201, 422, 422, 422, 422]);
+    expect(await rows(x, "business_hours_schedules")).toHaveLength(100);
+    const held = (await ok(x.api("GET", `${S}/${first.nice_id}/holidays.json`))).holidays.slice(0, 2) as Array<{ id: number }>;
+    for (const h of held) await ok(x.api("DELETE", `${S}/${first.nice_id}/holidays/${h.id}.json`), 204);
+    const added6 = await Promise.all(Array.from({ length: 6 }, (_, i) => holiday(x, Number(first.nice_id), { name: `Race ${i}`, start_date: "2032-01-01", end_date: "2032-01-01" })));
+    expect(added6.map((r) => r.status).sort()).toEqual([201, 201, 422, 422, 422, 422]);
+    expect((await ok(x.api("GET", `${S}/${first.nice_id}/holidays.json`))).holidays).toHaveLength(400);
+  });
+
+  it("serializes a schedule's deletion with writes under it: each answers 2xx or 404, never a 500 or an orphan", async () => {
+    const x = await buildTenant(t, "hoursrace");
+    for (let round = 0; round < 3; round++) {
+      const s = await made(x, `Racing ${round}`);
+      const h = (await ok(holiday(x, s.id, { name: "Day", start_date: "2027-01-01", end_date: "2027-01-01" }), 201)).holiday;
+      const answers = await Promise.all([
+        x.api("DELETE", `${S}/${s.id}.json`),
+        holiday(x, s.id, { name: "Late", start_date: "2027-02-01", end_date: "2027-02-01" }),
+        x.api("PUT", `${S}/${s.id}/holidays/${h.id}.json`, { holiday: { name: "Renamed" } }),
+        x.api("PUT", `${S}/${s.id}/workweek.json`, { workweek: { intervals: [] } }),
+        x.api("PUT", `${S}/${s.id}.json`, { schedule: { name: "Renamed" } }),
+      ]);
+      expect(answers[0]!.status, answers[0]!.text).toBe(204);
+      for (const r of answers.slice(1)) expect([200, 201, 404], r.text).toContain(r.status);
+    }
+    expect(await rows(x, "business_hours_holidays")).toEqual([]);
   });
 });
 

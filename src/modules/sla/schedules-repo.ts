@@ -17,6 +17,13 @@ export type ScheduleRow = Awaited<ReturnType<typeof findSchedule>> & {};
 
 export const findSchedule = (tx: TenantTx, niceId: number) => scheduleBase(tx).where("s.nice_id", "=", niceId).executeTakeFirst();
 
+/**
+ * A schedule to write to or under, its row locked until the transaction ends: a write and a
+ * deletion of the schedule met at once happen one after the other (the later one finds it
+ * missing: 404), never a holiday inserted under a schedule being deleted.
+ */
+export const lockSchedule = (tx: TenantTx, niceId: number) => scheduleBase(tx).where("s.nice_id", "=", niceId).forUpdate().executeTakeFirst();
+
 /** Every schedule of the account (at most the limit), by id. */
 export const allSchedules = (tx: TenantTx) => scheduleBase(tx).orderBy("s.nice_id").execute();
 

@@ -67,8 +67,9 @@ function presentHoliday(ctx: RequestContext, scheduleNiceId: number, h: repo.Hol
   };
 }
 
-async function found(ctx: RequestContext, niceId: number): Promise<repo.ScheduleRow> {
-  const r = await repo.findSchedule(ctx.tx, niceId);
+/** The schedule, or 404; `lock`: its row locked for a write (schedules-repo.ts, lockSchedule). */
+async function found(ctx: RequestContext, niceId: number, lock = false): Promise<repo.ScheduleRow> {
+  const r = await (lock ? repo.lockSchedule : repo.findSchedule)(ctx.tx, niceId);
   if (!r) throw notFound();
   return r;
 }
@@ -156,7 +157,7 @@ export async function createSchedule(ctx: RequestContext, input: ScheduleInput):
 
 export async function updateSchedule(ctx: RequestContext, niceId: number, input: ScheduleInput): Promise<ScheduleView> {
   requireAdmin(ctx);
-  const r = await found(ctx, niceId);
+  const r = await found(ctx, niceId, true);
   const patch: { name_sealed?: Uint8Array; time_zone?: string } = {};
   if (input.name !== undefined) patch.name_sealed = ctx.sealer.seal(nameOf("name", input.name), scheduleRef(r.id, "name"));
   if (input.time_zone !== undefined) patch.time_zone = timeZoneOf(input.time_zone);
@@ -170,7 +171,7 @@ export async function updateSchedule(ctx: RequestContext, niceId: number, input:
 /** Deletes a schedule and its holidays. Tickets' SLA targets follow at their next write. */
 export async function deleteSchedule(ctx: RequestContext, niceId: number): Promise<void> {
   requireAdmin(ctx);
-  const r = await found(ctx, niceId);
+  const r = await found(ctx, niceId, true);
   await repo.deleteSchedule(ctx.tx, r.id);
   audit(ctx, { action: "schedule.deleted", resourceType: "schedule", resourceId: niceId });
 }
@@ -178,7 +179,7 @@ export async function deleteSchedule(ctx: RequestContext, niceId: number): Promi
 /** Replaces a schedule's working week (Zendesk's PUT …/workweek). */
 export async function updateWorkweek(ctx: RequestContext, niceId: number, input: WorkweekInput): Promise<{ intervals: Interval[] }> {
   requireAdmin(ctx);
-  const r = await found(ctx, niceId);
+  const r = await found(ctx, niceId, true);
   const intervals = checkIntervals(input.intervals);
   await repo.updateSchedule(ctx.tx, r.id, { intervals });
   audit(ctx, { action: "schedule.workweek_updated", resourceType: "schedule", resourceId: niceId, fields: ["intervals"] });
@@ -201,7 +202,7 @@ export async function showHoliday(ctx: RequestContext, scheduleId: number, holid
 
 export async function createHoliday(ctx: RequestContext, scheduleId: number, input: HolidayInput): Promise<HolidayView> {
   requireAdmin(ctx);
-  const s = await found(ctx, scheduleId);
+  const s = await found(ctx, scheduleId, true);
   if (input.name === undefined) throw invalid("name", "Name: cannot be blank");
   if (input.start_date === undefined) throw invalid("start_date", "Start date: is required (YYYY-MM-DD)");
   if (input.end_date === undefined) throw invalid("end_date", "End date: is required (YYYY-MM-DD)");
@@ -217,7 +218,7 @@ export async function createHoliday(ctx: RequestContext, scheduleId: number, inp
 
 export async function updateHoliday(ctx: RequestContext, scheduleId: number, holidayId: number, input: HolidayInput): Promise<HolidayView> {
   requireAdmin(ctx);
-  const s = await found(ctx, scheduleId);
+  const s = await found(ctx, scheduleId, true);
   const h = await foundHoliday(ctx, s, holidayId);
   const patch: { name_sealed?: Uint8Array; start_date?: string; end_date?: string } = {};
   if (input.name !== undefined) patch.name_sealed = ctx.sealer.seal(nameOf("name", input.name), holidayRef(h.id, "name"));
@@ -238,7 +239,7 @@ export async function updateHoliday(ctx: RequestContext, scheduleId: number, hol
 
 export async function deleteHoliday(ctx: RequestContext, scheduleId: number, holidayId: number): Promise<void> {
   requireAdmin(ctx);
-  const s = await found(ctx, scheduleId);
+  const s = await found(ctx, scheduleId, true);
   const h = await foundHoliday(ctx, s, holidayId);
   await repo.deleteHoliday(ctx.tx, h.id);
   audit(ctx, { action: "schedule_holiday.deleted", resourceType: "schedule_holiday", resourceId: holidayId });
