@@ -37,11 +37,11 @@ async function ok<T = any>(r: Res, status = 200): Promise<T> {
 const HOUR = 3_600_000;
 const ago = (hours: number) => new Date(Date.now() - hours * HOUR);
 /** Runs every account's automations now, as the hourly upkeep does (`cap`, `read`: smaller caps). */
-const run = (opts: { cap?: number; read?: number } = {}) => {
+const run = (opts: { cap?: number; read?: number; now?: Date } = {}) => {
   const urls = new PublicUrls(t.config);
   urls.listening(t.port);
   const deps = { db: t.db, keyring: t.keyring, hooks: t.app.hooks, mailer: createMailer(t.config), config: t.config, urls, rateLimiter: createMemoryRateLimiter(), logger: { warn: (obj: object, msg: string) => logs.push({ obj, msg }) } };
-  return runAutomations(deps, new Date(), { ...(opts.cap === undefined ? {} : { cap: opts.cap }), ...(opts.read === undefined ? {} : { read: opts.read }) });
+  return runAutomations(deps, opts.now ?? new Date(), { ...(opts.cap === undefined ? {} : { cap: opts.cap }), ...(opts.read === undefined ? {} : { read: opts.read }) });
 };
 const automation = (x: TestTenant, title: string, all: Cond[], actions: Action[], any: Cond[] = []) => x.api("POST", "/api/v2/automations.json", { automation: { title, conditions: { all, any }, actions } });
 const made = async (x: TestTenant, title: string, all: Cond[], actions: Action[]) => (await ok(automation(x, title, all, actions), 201)).automation.id as number;
@@ -164,7 +164,7 @@ describe("automations API", () => {
     for (const s of ["update_type", "comment_is_public", "comment_includes_word", "role"]) expect(subjects).not.toContain(s);
     const solved = d.conditions_all.find((x: any) => x.subject === "SOLVED");
     expect(solved).toMatchObject({ type: "integer", title: "Hours since solved" });
-    expect(solved.operators.map((o: any) => o.value)).toEqual(["is", "less_than", "greater_than"]);
+    expect(solved.operators.map((o: any) => o.value)).toEqual(["is", "less_than", "greater_than", "is_business_hours", "less_than_business_hours", "greater_than_business_hours"]);
     expect(d.conditions_any.find((x: any) => x.subject === "status").operators.map((o: any) => o.value)).not.toContain("changed");
     expect(d.actions.find((x: any) => x.subject === "status").values.map((v: any) => v.value)).toContain("closed");
     expect(JSON.stringify(d)).not.toContain("current_user");
@@ -256,6 +256,42 @@ describe("running automations", () => {
       expect((await show(r, ids[c.name]!.hit)).tags, `${c.name}: in range`).toContain(`done_${c.name}`);
       expect((await show(r, ids[c.name]!.miss)).tags, `${c.name}: out of range`).not.toContain(`done_${c.name}`);
     }
+  });
+
+  it("counts business hours on the account's first schedule, holidays skipped; the clock's hours without a schedule", async () => {
+    // Pending since Friday 16:00 UTC; the schedule is Monday to Friday 09:00–17:00 UTC.
+    const x = await buildTenant(t, "autobh");
+    const y = await buildTenant(t, "autobhnone");
+    const defs = (await ok(x.api("GET", "/api/v2/automations/definitions.json"))).definitions;
+    expect(defs.conditions_all.find((d: { subject: string }) => d.subject === "PENDING").operators.map((o: { value: string }) => o.value)).toEqual(["is", "less_than", "greater_than", "is_business_hours", "less_than_business_hours", "greater_than_business_hours"]);
+    const schedule = (await ok(x.api("POST", "/api/v2/business_hours/schedules.json", { schedule: { name: "Office", time_zone: "UTC" } }), 201)).schedule.id as number;
+    const since = new Date("2026-01-16T16:00:00Z");
+    const tickets: Record<string, number> = {};
+    for (const [z, name] of [[x, "x"], [y, "y"]] as const) {
+      const pending = (tag: string): Cond[] => [...tagOnly("bh"), { field: "status", operator: "is", value: "pending" }, { field: "current_tags", operator: "not_includes", value: tag }];
+      await made(z, "business", [...pending("bh_8"), { field: "PENDING", operator: "greater_than_business_hours", value: 8 }], [{ field: "current_tags", value: "bh_8" }]);
+      await made(z, "business, under", [...pending("bh_lt3"), { field: "PENDING", operator: "less_than_business_hours", value: 3 }], [{ field: "current_tags", value: "bh_lt3" }]);
+      await made(z, "clock", [...pending("cal_8"), { field: "PENDING", operator: "greater_than", value: 8 }], [{ field: "current_tags", value: "cal_8" }]);
+      const id = (await ticket(z, { tags: ["bh"], status: "pending" })).id;
+      await setColumns(z, id, { status_updated_at: since });
+      tickets[name] = id;
+    }
+    // Monday 10:00: 66 hours by the clock, 2 business hours (Friday 16–17, Monday 9–10).
+    await run({ now: new Date("2026-01-19T10:00:00Z") });
+    expect((await show(x, tickets.x!)).tags.sort()).toEqual(["bh", "bh_lt3", "cal_8"]);
+    // Without a schedule, business hours are the clock's.
+    expect((await show(y, tickets.y!)).tags.sort()).toEqual(["bh", "bh_8", "cal_8"]);
+    // Monday 17:30: 9 business hours.
+    await run({ now: new Date("2026-01-19T17:30:00Z") });
+    expect((await show(x, tickets.x!)).tags.sort()).toEqual(["bh", "bh_8", "bh_lt3", "cal_8"]);
+    // A holiday on Monday: Tuesday 16:30 is 8.5 business hours (Friday 1, Tuesday 7.5), Tuesday 17:30 is 9.
+    await ok(x.api("PUT", `/api/v2/tickets/${tickets.x}.json`, { ticket: { tags: ["bh"] } }));
+    await setColumns(x, tickets.x!, { status_updated_at: since, status: "pending" });
+    await ok(x.api("POST", `/api/v2/business_hours/schedules/${schedule}/holidays.json`, { holiday: { name: "Closed", start_date: "2026-01-19", end_date: "2026-01-19" } }), 201);
+    await run({ now: new Date("2026-01-20T16:30:00Z") });
+    expect((await show(x, tickets.x!)).tags).not.toContain("bh_8");
+    await run({ now: new Date("2026-01-20T17:30:00Z") });
+    expect((await show(x, tickets.x!)).tags).toContain("bh_8");
   });
 
   it("solves and tags tickets pending too long, once; leaves closed, deleted and other accounts' tickets alone", async () => {

@@ -6,8 +6,10 @@ import { findTenant, forEachTenant } from "../tenants/tenants-service.ts";
 import { SYSTEM_WRITER } from "../tickets/conversation.ts";
 import { allowRuleMails, RULE_MAILS_PER_WRITE, ruleMailsLeft } from "../tickets/notifications-service.ts";
 import { ruleStateOf, ticketForAutomations, ticketsForAutomations, type RuleSources, type RuleState, type TicketTimes } from "../tickets/rule-write.ts";
+import type { Clock as BusinessClock } from "../sla/business-time.ts";
+import { loadDefaultClock } from "../sla/schedules-service.ts";
 import { applyActions, writeRule } from "./rules-actions.ts";
-import { matches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
+import { countsBusinessHours, matches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
 import { findRule, ruleState } from "./rules-repo.ts";
 import { activeRules, opened } from "./rules-service.ts";
 import { AUTOMATIONS } from "./automations-service.ts";
@@ -60,15 +62,18 @@ export type AutomationDeps = Pick<AppDeps, "db" | "keyring" | "hooks" | "mailer"
 type Automation = Awaited<ReturnType<typeof activeRules>>[number];
 
 /** A ticket as an automation reads it: no update, its own channel, the clock of the run. */
-const readAt = (row: { via: string }, times: TicketTimes, now: Date): RuleUpdate => ({
+const readAt = (row: { via: string }, times: TicketTimes, now: Date, hours?: BusinessClock): RuleUpdate => ({
   create: false,
   channel: row.via,
   by: SYSTEM_WRITER,
   previous: undefined,
   comment: undefined,
   hasWord: () => false,
-  clock: { now, times },
+  clock: { now, times, hours },
 });
+
+/** The account's default schedule when the automation counts business hours (one read a transaction). */
+const hoursFor = async (ctx: RequestContext, a: Automation): Promise<BusinessClock | undefined> => (countsBusinessHours(a.conditions) ? loadDefaultClock(ctx) : undefined);
 
 const errorName = (err: unknown) => (err instanceof AppError ? err.code : err instanceof Error ? err.name : "Error");
 
@@ -163,10 +168,11 @@ async function dueTickets(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>)
     const limit = Math.min(PAGE, caps.read - read);
     const page = await inTenant(async (ctx) => {
       const rows = await ticketsForAutomations(ctx, filters, after, limit);
+      const hours = await hoursFor(ctx, a);
       const held: number[] = [];
       for (const r of rows) {
         try {
-          if (matches(a.conditions, ruleStateOf(ctx, r.row), readAt(r.row, r.times, now))) held.push(r.row.nice_id);
+          if (matches(a.conditions, ruleStateOf(ctx, r.row), readAt(r.row, r.times, now, hours))) held.push(r.row.nice_id);
         } catch (err) {
           failed(r.row.nice_id, err);
         }
@@ -204,7 +210,7 @@ async function actOn(deps: AutomationDeps, ctx: RequestContext, loaded: Automati
     a = opened(AUTOMATIONS, ctx, row);
   }
   const t = await ticketForAutomations(ctx, niceId);
-  if (!t || t.row.status === "closed" || !matches(a.conditions, t.state, readAt(t.row, t.times, now))) return "unchanged";
+  if (!t || t.row.status === "closed" || !matches(a.conditions, t.state, readAt(t.row, t.times, now, await hoursFor(ctx, a)))) return "unchanged";
   const w: RuleState = { ...t.state, tags: [...t.state.tags], custom: { ...t.state.custom } };
   const sources: RuleSources = new Map();
   const mails: TriggerMail[] = [];

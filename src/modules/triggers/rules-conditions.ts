@@ -10,6 +10,7 @@ import type { RuleState, TicketFilter, TicketTimes } from "../tickets/rule-write
 import type { CustomValue } from "../tickets/tickets-fns.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import { resolveUser } from "../users/users-service.ts";
+import { businessMinutesBetween, type Clock as BusinessClock } from "../sla/business-time.ts";
 import type { ConditionInput, ConditionView, Conditions, DefinitionView } from "./rules-types.ts";
 
 /**
@@ -54,7 +55,11 @@ export const TRIGGER_OPERATORS: Record<string, readonly string[]> = {
 /** Zendesk's time conditions: hours since the ticket entered its status, was assigned, updated..., or until it is due. */
 export const TIME_FIELDS = ["NEW", "OPEN", "PENDING", "HOLD", "SOLVED", "assigned_at", "updated_at", "requester_updated_at", "assignee_updated_at", "created_at", "due_date", "until_due_date"] as const;
 type TimeField = (typeof TIME_FIELDS)[number];
-const TIME_OPERATORS = ["is", "less_than", "greater_than"];
+/** Hours by the clock, or (`_business_hours`, as Zendesk's) counted on the account's default schedule (sla/business-time.ts). */
+const TIME_OPERATORS = ["is", "less_than", "greater_than", "is_business_hours", "less_than_business_hours", "greater_than_business_hours"];
+const BUSINESS = "_business_hours";
+/** Whether a rule counts any hours on the account's schedule (its run then loads the schedule). */
+export const countsBusinessHours = (c: Conditions): boolean => [...c.all, ...c.any].some((x) => isTimeField(x.field) && x.operator.endsWith(BUSINESS));
 export const MAX_HOURS = 100_000;
 const HOUR = 3_600_000;
 export const isTimeField = (field: string): field is TimeField => (TIME_FIELDS as readonly string[]).includes(field);
@@ -94,6 +99,7 @@ function timeSource(field: TimeField): { column: keyof TicketTimes; until?: true
 /** The whole hours a condition's operator accepts: from `min` up to, not including, `max`. */
 function hourRange(operator: string, value: string): { min: number; max: number } {
   const v = Number(value);
+  operator = operator.endsWith(BUSINESS) ? operator.slice(0, -BUSINESS.length) : operator;
   return operator === "is" ? { min: v, max: v + 1 } : operator === "less_than" ? { min: 0, max: v } : { min: v + 1, max: Infinity };
 }
 
@@ -102,7 +108,8 @@ function hourRange(operator: string, value: string): { min: number; max: number 
  * has one that holds exactly when `holds` does: a time condition as bounds on its column (the same
  * whole hours `holdsAt` counts: since, ⌊(now − at) / 1 h⌋; until, ⌊(at − now) / 1 h⌋), a status
  * condition as the statuses it accepts, a tag condition as an overlap of tags. Others: undefined
- * (checked in code only).
+ * (checked in code only). Business hours are never more than the clock's, so their condition's SQL
+ * is its lower bound alone, which every ticket it holds for meets (the code checks the rest).
  */
 export function sqlFilter(c: ConditionView, now: Date): TicketFilter | undefined {
   if (c.field === "status") return { kind: "status", in: STATUSES.filter((s) => holds(c, { ...PROBE, status: s }, PROBE_UPDATE)) };
@@ -112,7 +119,7 @@ export function sqlFilter(c: ConditionView, now: Date): TicketFilter | undefined
   const { min, max } = hourRange(c.operator, c.value);
   const at = (hours: number) => new Date(now.getTime() + (s.until ? 1 : -1) * hours * HOUR);
   const bounds: Array<["<" | "<=" | ">" | ">=", Date]> = s.until ? [[">=", at(min)]] : [["<=", at(min)]];
-  if (Number.isFinite(max)) bounds.push(s.until ? ["<", at(max)] : [">", at(max)]);
+  if (Number.isFinite(max) && !c.operator.endsWith(BUSINESS)) bounds.push(s.until ? ["<", at(max)] : [">", at(max)]);
   return { kind: "time", column: s.column, status: s.status, bounds };
 }
 
@@ -125,7 +132,8 @@ function holdsAt(c: ConditionView, field: TimeField, w: RuleState, clock: Clock)
   if (!at) return false;
   const ms = s.until ? at.getTime() - clock.now.getTime() : clock.now.getTime() - at.getTime();
   if (ms < 0) return false;
-  const hours = Math.floor(ms / HOUR);
+  const [from, to] = s.until ? [clock.now, at] : [at, clock.now];
+  const hours = c.operator.endsWith(BUSINESS) ? Math.floor(businessMinutesBetween(clock.hours ?? "calendar", from, to) / 60) : Math.floor(ms / HOUR);
   const { min, max } = hourRange(c.operator, c.value);
   return hours >= min && hours < max;
 }
@@ -251,7 +259,8 @@ export async function checkConditions(ctx: RequestContext, input: { all?: Condit
 
 export const options = (list: readonly string[], titles: Record<string, string> = {}) => list.map((v) => ({ value: v, title: titles[v] ?? (v === "" ? "-" : v) }));
 const OP_TITLES: Record<string, string> = {
-  is: "Is", is_not: "Is not", less_than: "Less than", greater_than: "Greater than", changed: "Changed", value: "Changed to", value_previous: "Changed from", not_changed: "Not changed",
+  is: "Is", is_not: "Is not", less_than: "Less than", greater_than: "Greater than",
+  is_business_hours: "Is (business hours)", less_than_business_hours: "Less than (business hours)", greater_than_business_hours: "Greater than (business hours)", changed: "Changed", value: "Changed to", value_previous: "Changed from", not_changed: "Not changed",
   includes: "Contains at least one of the following", not_includes: "Contains none of the following", present: "Present", not_present: "Not present",
 };
 const ops = (list: readonly string[]) => options(list, OP_TITLES);
@@ -316,7 +325,8 @@ export type RuleUpdate = {
   /** Automations: the run's time and the ticket's times. */
   clock?: Clock | undefined;
 };
-export type Clock = { now: Date; times: TicketTimes };
+/** `hours`: the account's default schedule, for business-hours conditions (the clock's hours without one). */
+export type Clock = { now: Date; times: TicketTimes; hours?: BusinessClock | undefined };
 
 const rank = (list: readonly string[], v: string | null) => (v === null || v === "" ? -1 : list.indexOf(v));
 const roleOf = (w: Writer) => (w.system ? "system" : !w.proven || !isStaff(w.role) ? "end_user" : isAdmin(w.role) ? "admin" : "agent");
