@@ -33,6 +33,8 @@ import { DataRequestsPage } from "./DataRequestsPage.tsx";
 import { RolePage, RolesPage } from "./RolesPage.tsx";
 import { TicketFieldPage, TicketFieldsPage } from "./TicketFieldsPage.tsx";
 import { AUTOMATIONS, RulesPage, TRIGGERS } from "./RulesPage.tsx";
+import { BusinessHoursPage } from "./BusinessHoursPage.tsx";
+import { SlaPoliciesPage } from "./SlaPoliciesPage.tsx";
 
 /**
  * `/admin/*`, the admin center, behind the same sign-in and session gate as the workspace. The
@@ -99,6 +101,8 @@ function AdminShell(props: { me: User; abilities: Abilities; onSignOut: () => vo
   else if (ticketField) content = <TicketFieldPage key={ticketField[1]} id={Number(ticketField[1])} created={query.get("created") === "1"} />;
   else if (path === "/admin/triggers") content = <RulesPage key="triggers" kind={TRIGGERS} />;
   else if (path === "/admin/automations") content = <RulesPage key="automations" kind={AUTOMATIONS} />;
+  else if (path === "/admin/business-hours") content = <BusinessHoursPage />;
+  else if (path === "/admin/slas") content = <SlaPoliciesPage />;
   else if (path === "/admin/groups") content = <GroupsPage />;
   else if (group) content = <GroupPage key={group[1]} id={Number(group[1])} />;
   else if (org) content = <OrganizationPage key={org[1]} id={Number(org[1])} abilities={props.abilities} />;

@@ -461,8 +461,11 @@ function RowList<T>(props: {
   );
 }
 
-/** One list of conditions ("all" or "any"): a row of field, operator and value each (an automation's hours in a number box). */
-function ConditionRows(props: { prefix: string; kind: "all" | "any"; defs: readonly Definition[]; rows: RuleCondition[]; errors: Record<string, string>; onChange: (rows: RuleCondition[]) => void }) {
+/**
+ * One list of conditions ("all" or "any"): a row of field, operator and value each (an
+ * automation's hours in a number box). Also an SLA policy's filter (SlaPoliciesPage.tsx).
+ */
+export function ConditionRows(props: { prefix: string; kind: "all" | "any"; defs: readonly Definition[]; rows: RuleCondition[]; errors: Record<string, string>; onChange: (rows: RuleCondition[]) => void }) {
   const { kind, defs } = props;
   return (
     <RowList

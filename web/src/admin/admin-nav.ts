@@ -18,6 +18,8 @@ export const SECTIONS: readonly AdminSection[] = [
   { path: "/admin/ticket-fields", label: "admin.nav.ticketFields", allowed: admins },
   { path: "/admin/triggers", label: "triggers.nav", allowed: admins },
   { path: "/admin/automations", label: "automations.nav", allowed: admins },
+  { path: "/admin/business-hours", label: "sla.hours.nav", allowed: admins },
+  { path: "/admin/slas", label: "sla.policies.nav", allowed: admins },
   { path: "/admin/groups", label: "admin.nav.groups", allowed: (a) => a.can_manage_groups },
   { path: "/admin/organizations", label: "admin.nav.organizations", allowed: (a) => a.can_edit_organizations },
   { path: "/admin/tokens", label: "admin.nav.tokens", allowed: (a) => a.can_manage_api_tokens },

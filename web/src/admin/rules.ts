@@ -119,21 +119,21 @@ const FIELD_NAMED = new RegExp(`^(?:custom_fields_\\d+|[a-z_]+|${HOURS.join("|")
  */
 function own(place: string, text: string): string {
   // The place itself, or the part of the rule it is in (`conditions` of `automation.conditions.all`).
-  const part = place.replace(/^(?:trigger|automation)\./, "").split(/[.[]/)[0]!;
+  const part = place.replace(/^(?:trigger|automation|sla_policy)\./, "").split(/[.[]/)[0]!;
   const named = [place, part].find((p) => text.toLowerCase().startsWith(`${p.toLowerCase()}: `));
   const rest = (named ? text.slice(named.length + 2) : text).replace(FIELD_NAMED, "");
   return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
 
 /**
- * The server's messages about single rows, by row: `conditions.all[2]` → "all-2", `conditions.any[0]`
- * → "any-0", `actions[1]` (or `actions[1].value`, `trigger.actions[1]`, `automation.actions[1]`) →
+ * The server's messages about single rows, by row: `conditions.all[2]` (an SLA policy's
+ * `filter.all[2]`) → "all-2", `conditions.any[0]` → "any-0", `actions[1]` (or `actions[1].value`, `trigger.actions[1]`, `automation.actions[1]`) →
  * "actions-1"; the first message of a row wins.
  */
 export function rowErrors(details: Details): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [place, list] of Object.entries(details ?? {})) {
-    const m = /^(?:trigger\.|automation\.)?(?:conditions\.(all|any)|(actions))\[(\d+)\]/.exec(place);
+    const m = /^(?:trigger\.|automation\.|sla_policy\.)?(?:(?:conditions|filter)\.(all|any)|(actions))\[(\d+)\]/.exec(place);
     const text = list[0]?.description;
     if (!m || !text) continue;
     const key = `${m[1] ?? m[2]}-${Number(m[3])}`;
@@ -145,7 +145,7 @@ export function rowErrors(details: Details): Record<string, string> {
 /** The server's message about a field of the rule itself (`title`, `description`, `conditions`, `actions`), if any. */
 export function fieldError(details: Details, name: string): string | undefined {
   for (const [place, list] of Object.entries(details ?? {})) {
-    const bare = place.replace(/^(?:trigger|automation)\./, "");
+    const bare = place.replace(/^(?:trigger|automation|sla_policy)\./, "");
     if (bare !== name && !bare.startsWith(`${name}.`)) continue;
     // Rows have their own place in the editor.
     if (/\[\d+\]/.test(place)) continue;

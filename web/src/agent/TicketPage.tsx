@@ -17,6 +17,7 @@ import { withMacro, withoutMacro } from "./macro-draft.ts";
 import { MacroPicker } from "./MacroPicker.tsx";
 import { TicketConversation } from "./TicketConversation.tsx";
 import { TicketHistory } from "./TicketHistory.tsx";
+import { SlaBadges } from "./SlaBadges.tsx";
 import { TicketProperties } from "./TicketProperties.tsx";
 import { useWorkspace } from "./workspace.ts";
 
@@ -188,6 +189,7 @@ export function TicketPage(props: { id: number }) {
       <div className="ticket-layout">
         {/* Details, then the properties: before the conversation, so on a phone "Update ticket" comes after every field it saves. */}
         <div className="ticket-side">
+        <SlaBadges ticketId={ticket.id} />
         <section className="details" aria-labelledby="details-heading">
           <h2 id="details-heading">{t("ticket.details")}</h2>
           <dl>

@@ -25,6 +25,7 @@ import { enMacros } from "./en-macros.ts";
 import { enTriggers } from "./en-triggers.ts";
 import { enRules } from "./en-rules.ts";
 import { enAutomations } from "./en-automations.ts";
+import { enSla } from "./en-sla.ts";
 
 /**
  * English, the reference catalog: every key the app uses is here, and other languages are typed
@@ -59,6 +60,7 @@ export const en = {
   ...enTriggers,
   ...enRules,
   ...enAutomations,
+  ...enSla,
   "app.name": "Vaultdesk",
   "app.skip": "Skip to main content",
   "app.notFound": "This page does not exist.",

@@ -1,0 +1,76 @@
+import { useEffect, useState } from "react";
+import { slaApi } from "../admin/sla-api.ts";
+import { formatDuration, shownMetrics, timeLeft, type TicketSlaMetric } from "../admin/sla.ts";
+import { LoadError, useApi } from "../data.tsx";
+import type { MessageKey } from "../i18n/en.ts";
+import { formatDate, t } from "../i18n/index.ts";
+import { KEYS } from "./model.ts";
+
+const METRIC_KEYS: Record<string, MessageKey> = {
+  first_reply_time: "sla.metric.first_reply_time",
+  next_reply_time: "sla.metric.next_reply_time",
+  periodic_update_time: "sla.metric.periodic_update_time",
+  requester_wait_time: "sla.metric.requester_wait_time",
+  agent_work_time: "sla.metric.agent_work_time",
+};
+const metricName = (m: string): string => (METRIC_KEYS[m] ? t(METRIC_KEYS[m]) : m);
+const unit = (u: "d" | "h" | "m", n: number) => t(`sla.unit.${u}`, { n });
+
+/** A duration until (or since) a breach as words: "3h 5m left", "1d 2h overdue". */
+export function slaTimeText(m: TicketSlaMetric, now: Date): { text: string; overdue: boolean } | null {
+  if (m.stage === "paused") return { text: t("sla.badge.paused"), overdue: false };
+  if (!m.breach_at) return null;
+  const left = timeLeft(m.breach_at, now);
+  if (!left) return null;
+  const time = formatDuration(left.minutes, unit);
+  return { text: left.overdue ? t("sla.badge.overdue", { time }) : t("sla.badge.left", { time }), overdue: left.overdue };
+}
+
+/** Re-renders every 30 seconds, so the time left moves on without a reload. */
+function useNow(): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+/**
+ * The ticket's SLA targets (`include=slas`): each active metric with the time left or how long it
+ * is overdue (red once breached), paused ones marked so; achieved ones are not shown. Nothing is
+ * shown when no policy applies to the ticket. Reloaded with the ticket (its key is under the
+ * ticket's) and every minute.
+ */
+export function SlaBadges(props: { ticketId: number }) {
+  const state = useApi([...KEYS.ticket(props.ticketId), "slas"], (signal) => slaApi.ticketSlas(props.ticketId, signal), { refetchInterval: () => 60_000 });
+  const now = useNow();
+  if (state.error) return <LoadError error={state.error} retry={() => void state.reload()} busy={state.loading} />;
+  const data = state.data;
+  if (!data?.policy) return null;
+  const shown = shownMetrics(data.slas);
+  return (
+    <section className="sla-badges" aria-labelledby="sla-heading">
+      <h2 id="sla-heading">{t("sla.badge.heading")}</h2>
+      <p className="muted">{t("sla.badge.policy", { title: data.policy.title })}</p>
+      {shown.length === 0 ? (
+        <p className="muted">{t("sla.badge.none")}</p>
+      ) : (
+        <ul>
+          {shown.map((m) => {
+            const time = slaTimeText(m, now);
+            const cls = m.stage === "paused" ? "paused" : time?.overdue ? "breached" : "active";
+            return (
+              <li key={m.metric} className={`sla-metric sla-${cls}`} id={`sla-metric-${m.metric}`}>
+                <span className="sla-name">{metricName(m.metric)}</span>{" "}
+                <span className={`badge sla-badge sla-${cls}`} title={m.breach_at && m.stage !== "paused" ? formatDate(m.breach_at) : undefined}>
+                  {time?.text ?? "—"}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
