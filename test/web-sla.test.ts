@@ -165,7 +165,7 @@ describe("the targets table", () => {
 
   it("puts the server's word on a row of policy_metrics on its cell, and a filter's on its condition row", () => {
     const details = { "policy_metrics[1]": [{ description: "policy_metrics[1]: target must be 1 to 525600 minutes" }], "filter.all[0]": [{ description: "filter.all[0]: update_type: is about an update" }] };
-    expect(metricRowErrors(details, rows)).toEqual({ "low-requester_wait_time": "target must be 1 to 525600 minutes" });
+    expect(metricRowErrors(details, rows)).toEqual({ "low-requester_wait_time": "Target must be 1 to 525600 minutes" });
     expect(rowErrors(details)).toEqual({ "all-0": "Is about an update" });
     expect(rowErrors({ "sla_policy.filter.any[2]": [{ description: "unknown field" }] })).toEqual({ "any-2": "Unknown field" });
   });

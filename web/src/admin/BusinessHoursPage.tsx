@@ -314,10 +314,10 @@ function WeekForm(props: { schedule: Schedule }) {
               return (
                 <div key={i} className="week-range" role="group" aria-label={t("sla.hours.rangeLabel", { day: name, n: i + 1 })}>
                   <Field id={`day-${day}-${i}-start`} label={t("sla.hours.from")}>
-                    <input type="time" value={r.start} required onChange={(e) => change(day, ranges.map((x, k) => (k === i ? { ...x, start: e.target.value } : x)))} />
+                    <input value={r.start} required inputMode="numeric" placeholder="HH:MM" maxLength={5} autoComplete="off" onChange={(e) => change(day, ranges.map((x, k) => (k === i ? { ...x, start: e.target.value } : x)))} />
                   </Field>
                   <Field id={`day-${day}-${i}-end`} label={t("sla.hours.to")}>
-                    <input type="time" value={r.end} required onChange={(e) => change(day, ranges.map((x, k) => (k === i ? { ...x, end: e.target.value } : x)))} />
+                    <input value={r.end} required inputMode="numeric" placeholder="HH:MM" maxLength={5} autoComplete="off" onChange={(e) => change(day, ranges.map((x, k) => (k === i ? { ...x, end: e.target.value } : x)))} />
                   </Field>
                   {ranges.length > 1 ? (
                     <button type="button" className="secondary small" aria-label={t("sla.hours.removeRange", { day: name, n: i + 1 })} onClick={() => change(day, ranges.filter((_, k) => k !== i))}>

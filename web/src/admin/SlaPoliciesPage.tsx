@@ -227,7 +227,7 @@ function PolicyEditor(props: { policy: SlaPolicy | null; onDone: (message: strin
           {filterError ? <p className="error">{filterError}</p> : null}
         </>
       ) : null}
-      <fieldset className="sla-targets">
+      <fieldset className="conditions sla-targets">
         <legend>{t("sla.targets.legend")}</legend>
         <p className="help" id="sla-targets-help">
           {t("sla.targets.help")}
@@ -254,7 +254,7 @@ function PolicyEditor(props: { policy: SlaPolicy | null; onDone: (message: strin
                     const message = local[key] ? t(local[key]) : cells[key];
                     const names = { priority: priorityName(p), metric: metricName(m) };
                     return (
-                      <td key={p} className="sla-cell">
+                      <td key={p} className="sla-cell" data-label={priorityName(p)}>
                         <span className="sla-duration">
                           <input id={`sla-${key}-hours`} type="number" inputMode="numeric" min={0} step={1} value={c.hours} onChange={(e) => setCell(p, m, { hours: e.target.value })} aria-label={t("sla.targets.hoursOf", names)} aria-invalid={message ? true : undefined} aria-describedby={message ? `sla-${key}-error` : undefined} />
                           <span aria-hidden="true">{t("sla.targets.h")}</span>

@@ -178,7 +178,8 @@ export function metricRowErrors(details: Record<string, ReadonlyArray<{ descript
     const text = list[0]?.description;
     const row = m ? sent[Number(m[1])] : undefined;
     if (!row || !text) continue;
-    out[cellKey(row.priority, row.metric)] ??= text.replace(/^[\w.[\]]+: /, "");
+    const rest = text.replace(/^[\w.[\]]+: /, "");
+    out[cellKey(row.priority, row.metric)] ??= rest.charAt(0).toUpperCase() + rest.slice(1);
   }
   return out;
 }
