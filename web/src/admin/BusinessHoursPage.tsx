@@ -301,7 +301,7 @@ function WeekForm(props: { schedule: Schedule }) {
       {week.map((ranges, day) => {
         const name = dayName(day);
         return (
-          <fieldset key={day} className="week-day" id={`day-${day}`}>
+          <fieldset key={day} className={ranges.length ? "week-day open" : "week-day"} id={`day-${day}`}>
             <legend>{name}</legend>
             <label className="check">
               <input type="checkbox" id={`day-${day}-open`} checked={ranges.length > 0} onChange={(e) => change(day, e.target.checked ? [{ start: "09:00", end: "17:00" }] : [])} />
