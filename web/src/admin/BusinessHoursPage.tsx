@@ -302,7 +302,8 @@ function WeekForm(props: { schedule: Schedule }) {
         const name = dayName(day);
         return (
           <fieldset key={day} className={ranges.length ? "week-day open" : "week-day"} id={`day-${day}`}>
-            <legend>{name}</legend>
+            {/* A name on its own starts with a capital (Swedish writes "måndag" within a sentence). */}
+            <legend>{name.charAt(0).toLocaleUpperCase(locale()) + name.slice(1)}</legend>
             <label className="check">
               <input type="checkbox" id={`day-${day}-open`} checked={ranges.length > 0} onChange={(e) => change(day, e.target.checked ? [{ start: "09:00", end: "17:00" }] : [])} />
               {t("sla.hours.openOn", { day: name })}
