@@ -83,7 +83,7 @@ export const enSla = {
   "sla.policies.refused": "The SLA policy was not saved: see the messages above.",
   "sla.policies.col.targets": "Targets",
   "sla.policies.targetCount": { one: "{count} target", other: "{count} targets" },
-  "sla.policies.filterHelp": "Conditions: the tickets this policy applies to. With none, it applies to every ticket.",
+  "sla.policies.filterHelp": "Conditions: the tickets this policy applies to. A policy needs at least one.",
   "sla.targets.legend": "Targets",
   "sla.targets.help": "For each priority, the time allowed for each metric, in business hours (on the default schedule) or calendar hours. Leave a target empty for none. A ticket without a priority gets no targets.",
   "sla.targets.metric": "Metric",

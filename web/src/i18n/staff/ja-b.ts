@@ -989,7 +989,7 @@ export const jaStaffB = {
   "sla.policies.refused": "SLA ポリシーは保存されませんでした。上のメッセージを確認してください。",
   "sla.policies.col.targets": "目標",
   "sla.policies.targetCount": { other: "目標 {count} 件" },
-  "sla.policies.filterHelp": "条件：このポリシーを適用するチケット。条件がなければすべてのチケットに適用されます。",
+  "sla.policies.filterHelp": "条件：このポリシーを適用するチケット。条件は 1 つ以上必要です。",
   "sla.targets.legend": "目標",
   "sla.targets.help": "優先度ごとに、各指標に許される時間を、営業時間（デフォルトのスケジュール）または暦時間で指定します。目標なしは空のままにします。優先度のないチケットには目標がありません。",
   "sla.targets.metric": "指標",

@@ -989,7 +989,7 @@ export const koStaffB = {
   "sla.policies.refused": "SLA 정책이 저장되지 않았습니다. 위의 메시지를 확인하세요.",
   "sla.policies.col.targets": "목표",
   "sla.policies.targetCount": { other: "목표 {count}개" },
-  "sla.policies.filterHelp": "조건: 이 정책이 적용되는 티켓입니다. 조건이 없으면 모든 티켓에 적용됩니다.",
+  "sla.policies.filterHelp": "조건: 이 정책이 적용되는 티켓입니다. 조건이 하나 이상 필요합니다.",
   "sla.targets.legend": "목표",
   "sla.targets.help": "우선순위마다 각 지표에 허용되는 시간을 영업시간(기본 일정) 또는 달력 시간으로 정합니다. 목표가 없으면 비워 두세요. 우선순위가 없는 티켓에는 목표가 없습니다.",
   "sla.targets.metric": "지표",

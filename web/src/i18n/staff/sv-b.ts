@@ -989,7 +989,7 @@ export const svStaffB = {
   "sla.policies.refused": "SLA-policyn sparades inte: se meddelandena ovan.",
   "sla.policies.col.targets": "Mål",
   "sla.policies.targetCount": { one: "{count} mål", other: "{count} mål" },
-  "sla.policies.filterHelp": "Villkor: ärendena som policyn gäller. Utan villkor gäller den alla ärenden.",
+  "sla.policies.filterHelp": "Villkor: ärendena som policyn gäller. En policy behöver minst ett villkor.",
   "sla.targets.legend": "Mål",
   "sla.targets.help": "För varje prioritet, tiden som tillåts för varje mått, i arbetstid (standardschemat) eller kalendertid. Lämna ett mål tomt för inget. Ett ärende utan prioritet får inga mål.",
   "sla.targets.metric": "Mått",

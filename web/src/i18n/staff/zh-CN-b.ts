@@ -989,7 +989,7 @@ export const zhCNStaffB = {
   "sla.policies.refused": "SLA 策略未保存：请查看上方的消息。",
   "sla.policies.col.targets": "目标",
   "sla.policies.targetCount": { other: "{count} 个目标" },
-  "sla.policies.filterHelp": "条件：此策略适用的工单。没有条件时适用于所有工单。",
+  "sla.policies.filterHelp": "条件：此策略适用的工单。至少需要一个条件。",
   "sla.targets.legend": "目标",
   "sla.targets.help": "为每个优先级设定每项指标允许的时间，按营业时间（默认日程）或日历时间计算。留空表示没有目标。没有优先级的工单没有目标。",
   "sla.targets.metric": "指标",
