@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCall, DESKTOP, PHONE, expectAccessible, expectInert, firstAccount, invitedStaff, poll, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
+import { apiCall, DESKTOP, PHONE, expectAccessible, expectInert, firstAccount, focusedId, invitedStaff, poll, shot, signIn, startHarness, visible, type Harness } from "./support.ts";
 
 /**
  * Business hours and SLA policies, in Chromium: the owner makes a schedule on the Business hours
@@ -105,6 +105,17 @@ describe("business hours and SLA policies", () => {
     await page.setViewportSize(PHONE);
     await shot(page, "sla-schedule-phone");
     await page.setViewportSize(DESKTOP);
+
+    // Deleting a holiday asks first; kept, the focus goes back to its Delete button.
+    await page.getByRole("button", { name: "Delete the holiday “Christmas”" }).click();
+    const question = page.getByRole("alertdialog", { name: "Delete the holiday “Christmas”?" });
+    await visible(question);
+    await question.getByRole("button", { name: "Cancel" }).click();
+    await poll(() => focusedId(page)).toMatch(/^holiday-delete-\d+$/);
+    await page.getByRole("button", { name: "Delete the holiday “Christmas”" }).click();
+    await page.getByRole("alertdialog").getByRole("button", { name: "Delete the holiday" }).click();
+    await visible(page.getByText("The holiday “Christmas” was deleted."));
+    expect((await get(`/api/v2/business_hours/schedules/${ids.schedule}/holidays.json`)).body.holidays).toEqual([]);
 
     await page.getByRole("button", { name: "Back to the schedules" }).click();
     await visible(page.getByRole("row", { name: new RegExp(SCHEDULE) }));

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, explain } from "../api.ts";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { ErrorText, Field } from "../components/Field.tsx";
@@ -362,20 +362,25 @@ function Holidays(props: { schedule: Schedule }) {
   const holidays = useApi(holidaysKey(schedule.id), (signal) => hoursApi.holidays(schedule.id, signal));
   const invalidate = useInvalidate();
   const [editing, setEditing] = useState<number | "new" | null>(null);
+  const [deleting, setDeleting] = useState<number | null>(null);
+  // Closing the question (kept) gives the focus back to the Delete button that opened it.
+  const back = useRef<string | null>(null);
+  useEffect(() => {
+    if (deleting !== null || !back.current) return;
+    document.getElementById(back.current)?.focus();
+    back.current = null;
+  }, [deleting]);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const list = [...(holidays.data ?? [])].sort((a, b) => a.start_date.localeCompare(b.start_date) || a.id - b.id);
   const reload = () => invalidate(holidaysKey(schedule.id));
+  // Asked first; a refusal is shown in the question (ConfirmDelete).
   async function remove(h: Holiday) {
-    setError(null);
-    setNotice(null);
-    try {
-      await hoursApi.removeHoliday(schedule.id, h.id);
-      setNotice(t("sla.holidays.deleted", { name: h.name }));
-    } catch (err) {
-      setError(explain(err));
-    }
+    await hoursApi.removeHoliday(schedule.id, h.id);
     await reload();
+    setDeleting(null);
+    setNotice(t("sla.holidays.deleted", { name: h.name }));
+    document.getElementById("holiday-new")?.focus();
   }
   return (
     <section className="panel holidays" aria-labelledby="holidays-title">
@@ -402,7 +407,24 @@ function Holidays(props: { schedule: Schedule }) {
           </thead>
           <tbody>
             {list.map((h) =>
-              editing === h.id ? (
+              deleting === h.id ? (
+                <tr key={h.id}>
+                  <td colSpan={4}>
+                    <ConfirmDelete
+                      id={`holiday-delete-${h.id}-question`}
+                      title={t("sla.holidays.deleteTitle", { name: h.name })}
+                      text={t("sla.holidays.deleteText")}
+                      confirm={t("sla.holidays.deleteConfirm")}
+                      cancel={t("sla.cancel")}
+                      remove={() => remove(h)}
+                      onCancel={() => {
+                        back.current = `holiday-delete-${h.id}`;
+                        setDeleting(null);
+                      }}
+                    />
+                  </td>
+                </tr>
+              ) : editing === h.id ? (
                 <tr key={h.id}>
                   <td colSpan={4}>
                     <HolidayForm
@@ -428,7 +450,13 @@ function Holidays(props: { schedule: Schedule }) {
                     <button type="button" id={`holiday-edit-${h.id}`} className="secondary small" aria-label={t("sla.holidays.editNamed", { name: h.name })} onClick={() => setEditing(h.id)}>
                       {t("sla.edit")}
                     </button>
-                    <button type="button" id={`holiday-delete-${h.id}`} className="secondary small" aria-label={t("sla.holidays.deleteNamed", { name: h.name })} onClick={() => void remove(h)}>
+                    <button type="button" id={`holiday-delete-${h.id}`} className="secondary small" aria-label={t("sla.holidays.deleteNamed", { name: h.name })}
+                      onClick={() => {
+                        setNotice(null);
+                        setError(null);
+                        setDeleting(h.id);
+                      }}
+                    >
                       {t("sla.delete")}
                     </button>
                   </td>
