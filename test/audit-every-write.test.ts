@@ -183,6 +183,9 @@ function ruleCases(kind: RuleKind): Record<string, Case> {
     },
   };
 }
+/** An SLA policy (on a tag no ticket carries). */
+const slaBody = () => ({ sla_policy: { title: unique(), filter: { all: [{ field: "current_tags", operator: "includes", value: "never_audited" }] }, policy_metrics: [{ priority: "high", metric: "first_reply_time", target: 60 }] } });
+const slaPolicy = async () => (await create<{ sla_policy: { id: number } }>("/api/v2/slas/policies.json", slaBody())).sla_policy.id;
 const group = async () => (await create("/api/v2/groups.json", { group: { name: `g${Math.random().toString(36).slice(2)}` } })).group.id as number;
 /** A business hours schedule, and a holiday of one. */
 const BH = "/api/v2/business_hours/schedules";
@@ -358,6 +361,17 @@ const CASES: Record<string, Case> = {
   "DELETE /api/v2/macros/:id": { action: "macro.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/macros/${await macro()}.json` }) },
   ...ruleCases("trigger"),
   ...ruleCases("automation"),
+  "POST /api/v2/slas/policies": { action: "sla_policy.created", prepare: async () => ({ method: "POST", path: "/api/v2/slas/policies.json", body: slaBody() }) },
+  "PUT /api/v2/slas/policies/:id": { action: "sla_policy.updated", prepare: async () => ({ method: "PUT", path: `/api/v2/slas/policies/${await slaPolicy()}.json`, body: { sla_policy: { description: "d" } } }) },
+  "DELETE /api/v2/slas/policies/:id": { action: "sla_policy.deleted", prepare: async () => ({ method: "DELETE", path: `/api/v2/slas/policies/${await slaPolicy()}.json` }) },
+  "PUT /api/v2/slas/policies/reorder": {
+    action: "sla_policy.reordered",
+    prepare: async () => {
+      await slaPolicy();
+      const list = (await a.api("GET", "/api/v2/slas/policies.json")).body as { sla_policies: Array<{ id: number }> };
+      return { method: "PUT", path: "/api/v2/slas/policies/reorder.json", body: { sla_policy_ids: list.sla_policies.map((x) => x.id).reverse() } };
+    },
+  },
   "POST /api/v2/business_hours/schedules": { action: "schedule.created", prepare: async () => ({ method: "POST", path: `${BH}.json`, body: { schedule: { name: unique(), time_zone: "UTC" } } }) },
   "PUT /api/v2/business_hours/schedules/:id": { action: "schedule.updated", prepare: async () => ({ method: "PUT", path: `${BH}/${await schedule()}.json`, body: { schedule: { time_zone: "Asia/Tokyo" } } }) },
   "DELETE /api/v2/business_hours/schedules/:id": { action: "schedule.deleted", prepare: async () => ({ method: "DELETE", path: `${BH}/${await schedule()}.json` }) },

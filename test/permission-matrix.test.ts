@@ -249,6 +249,12 @@ function ruleRows(kind: RuleKind, One: string): Record<string, Row> {
   };
 }
 const group = async () => (await owner("POST", "/api/v2/groups.json", { group: { name: unique() } })).group.id as number;
+/** An SLA policy of the owner's (on a tag no ticket carries), and the account's policies' ids. */
+const SLA_BODY = { title: "Urgent first", filter: { all: [{ field: "current_tags", operator: "includes", value: "never_set_sla" }] }, policy_metrics: [{ priority: "urgent", metric: "first_reply_time", target: 30, business_hours: false }] };
+const slaPolicy = async () => (await owner("POST", "/api/v2/slas/policies.json", { sla_policy: SLA_BODY })).sla_policy.id as number;
+let keptSla: Promise<number> | undefined;
+const theSla = () => (keptSla ??= slaPolicy());
+const slaIds = async () => ((await owner("GET", "/api/v2/slas/policies.json")).sla_policies as Array<{ id: number }>).map((x) => x.id);
 /** A business hours schedule, and a holiday of the shared one (fresh fixtures for the deletes). */
 const BH = "/api/v2/business_hours/schedules";
 const schedule = async () => (await owner("POST", `${BH}.json`, { schedule: { name: unique(), time_zone: "Europe/Stockholm" } })).schedule.id as number;
@@ -500,6 +506,14 @@ const RULES: Record<string, Row> = {
   // --- triggers and automations: the account's business rules, owners and admins only
   ...ruleRows("trigger", "Trigger"),
   ...ruleRows("automation", "Automation"),
+  // --- SLA policies: owners and admins only
+  listSlaPolicies: { who: "admins", call: () => get("/api/v2/slas/policies.json") },
+  showSlaPolicyDefinitions: { who: "admins", call: () => get("/api/v2/slas/policies/definitions.json") },
+  showSlaPolicy: { who: "admins", call: async () => get(`/api/v2/slas/policies/${await theSla()}.json`) },
+  createSlaPolicy: { who: "admins", call: () => ({ method: "POST", path: "/api/v2/slas/policies.json", body: { sla_policy: SLA_BODY } }) },
+  updateSlaPolicy: { who: "admins", call: async () => ({ method: "PUT", path: `/api/v2/slas/policies/${await theSla()}.json`, body: { sla_policy: { position: 3 } } }) },
+  reorderSlaPolicies: { who: "admins", call: async () => ({ method: "PUT", path: "/api/v2/slas/policies/reorder.json", body: { sla_policy_ids: (await slaIds()).reverse() } }) },
+  deleteSlaPolicy: { who: "admins", call: async (_as, ok) => ({ method: "DELETE", path: `/api/v2/slas/policies/${ok ? await slaPolicy() : await theSla()}.json` }) },
   // --- business hours: every staff member reads them (the SLA badges), owners and admins write
   listSchedules: { who: "staff", call: () => get(`${BH}.json`) },
   showSchedule: { who: "staff", call: () => get(`${BH}/${ids.schedule}.json`) },

@@ -57,6 +57,12 @@ beforeAll(async () => {
     }
     ids[kind] = 3;
   }
+  // SLA policies of A's (ids 1–3; B has none), on a tag no ticket here carries.
+  for (let i = 0; i < 3; i++) {
+    const policy = { title: `${MARK} sla ${i}`, description: MARK, filter: { all: [{ field: "current_tags", operator: "includes", value: "never_in_isolation" }] }, policy_metrics: [{ priority: "high", metric: "first_reply_time", target: 60, business_hours: false }] };
+    expect((await A.api("POST", "/api/v2/slas/policies.json", { sla_policy: policy })).status).toBe(201);
+  }
+  ids.sla_policy = 3;
   // Business hours of A's: schedules 1–3 (B has none), holidays on the third.
   for (let i = 0; i < 3; i++) expect((await A.api("POST", "/api/v2/business_hours/schedules.json", { schedule: { name: `${MARK} hours ${i}`, time_zone: "Europe/Stockholm" } })).status).toBe(201);
   ids.schedule = 3;
@@ -328,6 +334,14 @@ const plans: Record<string, Plan> = {
   applyMacroToTicket: { kind: "id", resource: "ticket", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/tickets/${id}/macros/1/apply.json` }, missing: { method: "GET", path: `/api/v2/tickets/${m}/macros/1/apply.json` } }) },
   ...rulePlans("trigger", "Trigger"),
   ...rulePlans("automation", "Automation"),
+  // SLA policies: A's by id answer as missing ones; A's are left out of B's list and definitions; the reorder's ids are B's only.
+  showSlaPolicy: { kind: "id", resource: "sla_policy", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/slas/policies/${id}.json` }, missing: { method: "GET", path: `/api/v2/slas/policies/${m}.json` } }) },
+  updateSlaPolicy: { kind: "id", resource: "sla_policy", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/slas/policies/${id}.json`, body: { sla_policy: { title: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/slas/policies/${m}.json`, body: { sla_policy: { title: "hijack" } } } }) },
+  deleteSlaPolicy: { kind: "id", resource: "sla_policy", calls: (id, m) => ({ foreign: { method: "DELETE", path: `/api/v2/slas/policies/${id}.json` }, missing: { method: "DELETE", path: `/api/v2/slas/policies/${m}.json` } }) },
+  listSlaPolicies: { kind: "collection" },
+  showSlaPolicyDefinitions: { kind: "collection" },
+  createSlaPolicy: { kind: "own" },
+  reorderSlaPolicies: { kind: "own" },
   // Business hours: A's schedules and their holidays by id answer as missing ones (a holiday under A's schedule id: the schedule is looked up first).
   showSchedule: { kind: "id", resource: "schedule", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/business_hours/schedules/${id}.json` }, missing: { method: "GET", path: `/api/v2/business_hours/schedules/${m}.json` } }) },
   updateSchedule: { kind: "id", resource: "schedule", calls: (id, m) => ({ foreign: { method: "PUT", path: `/api/v2/business_hours/schedules/${id}.json`, body: { schedule: { name: "hijack" } } }, missing: { method: "PUT", path: `/api/v2/business_hours/schedules/${m}.json`, body: { schedule: { name: "hijack" } } } }) },
@@ -670,6 +684,8 @@ describe("tenant isolation", () => {
       "/api/v2/macros.json",
       "/api/v2/macros/active.json",
       ...["triggers", "automations"].flatMap((m) => [`/api/v2/${m}.json`, `/api/v2/${m}/active.json`, `/api/v2/${m}/definitions.json`]),
+      "/api/v2/slas/policies.json",
+      "/api/v2/slas/policies/definitions.json",
       "/api/v2/business_hours/schedules.json",
       "/api/v2/satisfaction_ratings.json",
       "/api/v2/satisfaction_ratings/summary.json",
@@ -735,7 +751,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "triggers", "automations", "business_hours_schedules", "business_hours_holidays", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "macros", "satisfaction_ratings", "satisfaction_settings"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "triggers", "automations", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "macros", "satisfaction_ratings", "satisfaction_settings", "sla_policies", "ticket_sla_metrics", "business_hours_schedules", "business_hours_holidays"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

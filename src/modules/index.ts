@@ -23,6 +23,7 @@ import * as views from "./views/views-routes.ts";
 import * as macros from "./macros/macros-routes.ts";
 import * as triggers from "./triggers/triggers-routes.ts";
 import * as automations from "./triggers/automations-routes.ts";
+import * as sla from "./sla/sla-routes.ts";
 import * as customRoles from "./users/custom-roles-routes.ts";
 import * as schedules from "./sla/schedules-routes.ts";
 
@@ -40,6 +41,8 @@ export const modules: Array<{ name: string; register(app: FastifyInstance, deps:
   { name: "macros", register: macros.register },
   { name: "triggers", register: triggers.register },
   { name: "triggers", register: automations.register },
+  // After the triggers: a policy is applied to the ticket as the triggers left it (the same hook, in order).
+  { name: "sla", register: sla.register },
   { name: "sla", register: schedules.register },
   { name: "audit", register: audit.register },
   { name: "setup", register: setup.register },

@@ -86,6 +86,16 @@ export async function writeEverything(t: TestApp): Promise<string> {
     },
   });
   expect(automation.status, automation.text).toBe(201);
+  // An SLA policy whose title, description and filter (a tag) name a customer (all sealed); no ticket here matches it (its tag is never set).
+  const sla = await a.api("POST", "/api/v2/slas/policies.json", {
+    sla_policy: {
+      title: `${MARKER} sla title`,
+      description: `${MARKER} sla description`,
+      filter: { all: [{ field: "current_tags", operator: "includes", value: `zqx_never_set ${MARKER.toLowerCase()}` }] },
+      policy_metrics: [{ priority: "urgent", metric: "first_reply_time", target: 60, business_hours: false }],
+    },
+  });
+  expect(sla.status, sla.text).toBe(201);
   // A business hours schedule and a holiday whose names name a customer (both sealed); the time zone, intervals and dates are in clear by design.
   const schedule = await a.api("POST", "/api/v2/business_hours/schedules.json", { schedule: { name: `${MARKER} schedule name`, time_zone: "Europe/Stockholm" } });
   expect(schedule.status, schedule.text).toBe(201);

@@ -2529,6 +2529,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/slas/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's SLA policies in the order they apply (position), all in one answer (owners and admins). */
+        get: operations["listSlaPolicies"];
+        put?: never;
+        /** Creates an SLA policy (owners and admins): a title, a filter of at least one condition, targets in minutes per priority and metric; at most 100 policies an account. */
+        post: operations["createSlaPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/slas/policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["showSlaPolicy"];
+        /** Updates an SLA policy: what is sent replaces what it had (`policy_metrics` as a whole); tickets' targets follow at their next write. */
+        put: operations["updateSlaPolicy"];
+        post?: never;
+        /** Deletes an SLA policy: its tickets lose it at once and get the next matching policy at their next write. */
+        delete: operations["deleteSlaPolicy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/slas/policies/definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conditions a policy's filter may hold, with their operators and values, and the metrics and priorities of its targets. */
+        get: operations["showSlaPolicyDefinitions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/slas/policies/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets the order policies apply in: `sla_policy_ids` must name every policy of the account exactly once (positions 1..n). */
+        put: operations["reorderSlaPolicies"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/sso_settings": {
         parameters: {
             query?: never;
@@ -8552,6 +8622,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @description `deleted`: the ticket is in the trash (its content is left out). */
                             status: ("new" | "open" | "pending" | "hold" | "solved" | "closed") | "deleted";
                             subject: string;
@@ -8638,6 +8725,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @description `deleted`: the ticket is in the trash (its content is left out). */
                             status: ("new" | "open" | "pending" | "hold" | "solved" | "closed") | "deleted";
                             subject: string;
@@ -10682,6 +10786,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -12475,6 +12596,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -13200,6 +13338,401 @@ export interface operations {
             };
         };
     };
+    listSlaPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        sla_policies: {
+                            created_at: string;
+                            description: string | null;
+                            filter: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            id: number;
+                            policy_metrics: {
+                                business_hours: boolean;
+                                /** @enum {string} */
+                                metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                target: number;
+                            }[];
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sla_policy: {
+                        description?: string | null;
+                        filter?: {
+                            all?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                            any?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                        };
+                        policy_metrics?: {
+                            business_hours?: boolean;
+                            metric: string;
+                            priority: string;
+                            target: number;
+                        }[];
+                        position?: number;
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sla_policy: {
+                            created_at: string;
+                            description: string | null;
+                            filter: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            id: number;
+                            policy_metrics: {
+                                business_hours: boolean;
+                                /** @enum {string} */
+                                metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                target: number;
+                            }[];
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    showSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sla_policy: {
+                            created_at: string;
+                            description: string | null;
+                            filter: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            id: number;
+                            policy_metrics: {
+                                business_hours: boolean;
+                                /** @enum {string} */
+                                metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                target: number;
+                            }[];
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sla_policy: {
+                        description?: string | null;
+                        filter?: {
+                            all?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                            any?: {
+                                field: string;
+                                operator: string;
+                                value?: string | number | boolean | null;
+                            }[];
+                        };
+                        policy_metrics?: {
+                            business_hours?: boolean;
+                            metric: string;
+                            priority: string;
+                            target: number;
+                        }[];
+                        position?: number;
+                        title?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sla_policy: {
+                            created_at: string;
+                            description: string | null;
+                            filter: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            id: number;
+                            policy_metrics: {
+                                business_hours: boolean;
+                                /** @enum {string} */
+                                metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                target: number;
+                            }[];
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    showSlaPolicyDefinitions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        definitions: {
+                            all: {
+                                operators?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                                subject: string;
+                                title: string;
+                                type: string;
+                                values?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                            }[];
+                            any: {
+                                operators?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                                subject: string;
+                                title: string;
+                                type: string;
+                                values?: {
+                                    title: string;
+                                    value: string;
+                                }[];
+                            }[];
+                            metrics: {
+                                title: string;
+                                value: string;
+                            }[];
+                            priorities: {
+                                title: string;
+                                value: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
+    reorderSlaPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sla_policy_ids: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        sla_policies: {
+                            created_at: string;
+                            description: string | null;
+                            filter: {
+                                all: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                                any: {
+                                    field: string;
+                                    operator: string;
+                                    value: string;
+                                }[];
+                            };
+                            id: number;
+                            policy_metrics: {
+                                business_hours: boolean;
+                                /** @enum {string} */
+                                metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                target: number;
+                            }[];
+                            position: number;
+                            title: string;
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     showSsoSettings: {
         parameters: {
             query?: never;
@@ -13908,6 +14441,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -13992,6 +14542,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -14343,6 +14910,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -14476,6 +15060,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -14574,6 +15175,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -14745,6 +15363,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -15083,6 +15718,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -15555,6 +16207,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -17335,6 +18004,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -17470,6 +18156,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -17605,6 +18308,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -18837,7 +19557,7 @@ export interface operations {
                                 }[];
                                 group_by: null;
                                 /** @enum {string} */
-                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                                 /** @enum {string} */
                                 sort_order: "asc" | "desc";
                             };
@@ -18898,13 +19618,13 @@ export interface operations {
                             }[];
                             group_by?: null;
                             /** @enum {string} */
-                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                             /** @enum {string} */
                             sort_order?: "asc" | "desc";
                         };
                         output?: {
                             /** @enum {string} */
-                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                             /** @enum {string} */
                             sort_order?: "asc" | "desc";
                         };
@@ -18949,7 +19669,7 @@ export interface operations {
                                 }[];
                                 group_by: null;
                                 /** @enum {string} */
-                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                                 /** @enum {string} */
                                 sort_order: "asc" | "desc";
                             };
@@ -19009,7 +19729,7 @@ export interface operations {
                                 }[];
                                 group_by: null;
                                 /** @enum {string} */
-                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                                 /** @enum {string} */
                                 sort_order: "asc" | "desc";
                             };
@@ -19072,13 +19792,13 @@ export interface operations {
                             }[];
                             group_by?: null;
                             /** @enum {string} */
-                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                             /** @enum {string} */
                             sort_order?: "asc" | "desc";
                         };
                         output?: {
                             /** @enum {string} */
-                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                            sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                             /** @enum {string} */
                             sort_order?: "asc" | "desc";
                         };
@@ -19123,7 +19843,7 @@ export interface operations {
                                 }[];
                                 group_by: null;
                                 /** @enum {string} */
-                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                                 /** @enum {string} */
                                 sort_order: "asc" | "desc";
                             };
@@ -19203,7 +19923,7 @@ export interface operations {
                     size?: number;
                 };
                 per_page?: number;
-                sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id";
+                sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -19285,6 +20005,23 @@ export interface operations {
                                 /** @enum {string} */
                                 score: "unoffered" | "offered" | "good" | "bad";
                             } | null;
+                            sla_policy?: {
+                                description: string | null;
+                                id: number;
+                                title: string;
+                            } | null;
+                            slas?: {
+                                policy_metrics: {
+                                    breach_at: string | null;
+                                    days: number;
+                                    hours: number;
+                                    /** @enum {string} */
+                                    metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
+                                    minutes: number;
+                                    /** @enum {string} */
+                                    stage: "active" | "paused" | "achieved";
+                                }[];
+                            };
                             /** @enum {string} */
                             status: "new" | "open" | "pending" | "hold" | "solved" | "closed";
                             subject: string;
@@ -19384,7 +20121,7 @@ export interface operations {
                                 }[];
                                 group_by: null;
                                 /** @enum {string} */
-                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+                                sort_by: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                                 /** @enum {string} */
                                 sort_order: "asc" | "desc";
                             };

@@ -159,6 +159,7 @@ export type { TicketSort };
 const micros = (col: string) => sql.raw(`(extract(epoch from ${col}) * 1000000)::bigint`);
 const fromMicros = (k: string) => sql`(timestamptz 'epoch' + ${k}::bigint * interval '1 microsecond')`;
 const rank = (k: string) => sql`${Number(k)}::integer`;
+const BREACH = sql`coalesce(${micros("t.sla_next_breach_at")}, 9223372036854775807)`;
 
 /**
  * Each sort key is the leading column of an index after tenant_id (0008_workspace.sql), so a
@@ -170,6 +171,8 @@ const SORT_KEYS: Record<TicketSort, { expr: RawBuilder<unknown>; text: RawBuilde
   updated_at: { expr: sql`t.updated_at`, text: sql<string>`${micros("t.updated_at")}::text`, value: fromMicros },
   priority: { expr: sql`vd_priority_rank(t.priority)`, text: sql<string>`vd_priority_rank(t.priority)::text`, value: rank },
   status: { expr: sql`vd_status_rank(t.status)`, text: sql<string>`vd_status_rank(t.status)::text`, value: rank },
+  // The next SLA breach (0068), none last going up (the largest bigint): a ticket without one still has a key for cursors.
+  sla_next_breach_at: { expr: BREACH, text: sql<string>`${BREACH}::text`, value: (k: string) => sql`${k}::bigint` },
 };
 
 /** A sort key for fetchPage, with the text of the key to put in cursors (select it `as sort_key`). */
@@ -340,7 +343,7 @@ export function changedAuditsRound(tx: TenantTx, scope: TicketScope, after: Chan
     FROM a ORDER BY a.created_at, a.nice_id`;
 }
 
-export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public" | RuleTimeColumn | "automation_updates"> & {
+export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public" | RuleTimeColumn | "automation_updates" | "sla_policy_id" | "sla_next_breach_at"> & {
   tags: string[];
   external_id_bidx: Uint8Array | null;
   via: string;

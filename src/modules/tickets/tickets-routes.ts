@@ -24,17 +24,29 @@ import { register as registerSatisfaction } from "./satisfaction-routes.ts";
 import { invalid } from "../../platform/errors.ts";
 import { groupView } from "../groups/groups-types.ts";
 import { jobStatusWithAbilities } from "../jobs/jobs-types.ts";
-import { auditView, commentView, ticketAbilitiesView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketMergeInput, ticketUpdateInput, ticketView } from "./tickets-types.ts";
+import { auditView, commentView, ticketAbilitiesView, ticketCreateInput, ticketFieldInput, ticketFieldUpdateInput, ticketFieldView, ticketMergeInput, ticketUpdateInput, ticketView, type TicketView } from "./tickets-types.ts";
+import { slasOf } from "../sla/sla-present.ts";
 
 
 /** The sideloads a list of tickets may carry (`include=`): shared by every route answering tickets. */
 export const sideloads = { users: z.array(userView).optional(), organizations: z.array(orgView).optional(), groups: z.array(groupView).optional() };
 const includeQuery = z.object({ include: z.string().max(200).regex(/^[a-z_,]*$/).optional() });
 
-/** Sideloads (`include=users,organizations,groups`) for a set of tickets. */
-export async function sideload(ctx: RequestContext, include: string | undefined, rows: repo.TicketRow[]) {
+/**
+ * Sideloads (`include=users,organizations,groups`) for a set of tickets; `include=slas` adds each
+ * ticket's `slas` and `sla_policy` to its view in `views` (the same tickets, by public id).
+ */
+export async function sideload(ctx: RequestContext, include: string | undefined, rows: repo.TicketRow[], views: TicketView[] = []) {
   const want = new Set((include ?? "").split(",").filter(Boolean));
   const out: Record<string, unknown> = {};
+  if (want.has("slas")) {
+    const slas = await slasOf(ctx, rows);
+    const byNice = new Map(rows.map((r) => [r.nice_id, r.id]));
+    for (const v of views) {
+      const s = slas.get(byNice.get(v.id) ?? "");
+      if (s) Object.assign(v, s);
+    }
+  }
   if (want.has("users")) out.users = await presentUsersByIds(ctx, rows.flatMap((t) => [t.requester_id, t.submitter_id, ...(t.assignee_id ? [t.assignee_id] : [])]));
   if (want.has("organizations")) out.organizations = await presentOrgsByIds(ctx, rows.flatMap((t) => (t.organization_id ? [t.organization_id] : [])));
   if (want.has("groups")) out.groups = await presentGroupsByIds(ctx, rows.flatMap((t) => (t.group_id ? [t.group_id] : [])));
@@ -61,7 +73,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
       const r = await service.listTickets(ctx, page);
       const env = pageEnvelope(page, r.views, r.count, url);
       const rows = r.rows.slice(0, env.items.length);
-      return { tickets: env.items, ...(await sideload(ctx, query.include, rows)), ...env.extra };
+      return { tickets: env.items, ...(await sideload(ctx, query.include, rows, env.items)), ...env.extra };
     },
   });
   const partyList = (url: string, operationId: string, summary: string, party: (id: number) => service.TicketParty) =>
@@ -73,7 +85,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
         const r = await service.listTicketsOf(ctx, page, party(params.id));
         const env = pageEnvelope(page, r.views, r.count, u);
         const rows = r.rows.slice(0, env.items.length);
-        return { tickets: env.items, ...(await sideload(ctx, query.include, rows)), ...env.extra };
+        return { tickets: env.items, ...(await sideload(ctx, query.include, rows, env.items)), ...env.extra };
       },
     });
   partyList("/api/v2/users/:id/tickets/requested", "listRequestedTickets", "The tickets a person requested, as the caller's ticket access allows; a person the caller may not see answers 404.", (id) => ({ kind: "requested", userId: id }));
@@ -85,7 +97,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     query: includeQuery.extend({ ids: idList }), response: z.object({ tickets: z.array(ticketView), ...sideloads }),
     handler: async (ctx, { query }) => {
       const r = await service.showManyTickets(ctx, query.ids);
-      return { tickets: r.views, ...(await sideload(ctx, query.include, r.rows)) };
+      return { tickets: r.views, ...(await sideload(ctx, query.include, r.rows, r.views)) };
     },
   });
   defineRoute(app, deps, {
@@ -94,7 +106,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     params: publicIdParam, query: includeQuery, response: z.object({ ticket: ticketView, abilities: ticketAbilitiesView, ...sideloads }),
     handler: async (ctx, { params, query }) => {
       const r = await service.showTicket(ctx, params.id);
-      return { ticket: r.view, abilities: r.abilities, ...(await sideload(ctx, query.include, [r.row])) };
+      return { ticket: r.view, abilities: r.abilities, ...(await sideload(ctx, query.include, [r.row], [r.view])) };
     },
   });
   defineRoute(app, deps, {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ticketSlaPolicyView, ticketSlasView } from "../sla/sla-types.ts";
 import { attachmentView, uploadTokens } from "./attachments-types.ts";
 import { ratingBadge } from "./satisfaction-types.ts";
 import { email, externalId, isoDate, lineText, longText, name, publicId, tags } from "../../platform/schemas.ts";
@@ -6,7 +7,7 @@ import { email, externalId, isoDate, lineText, longText, name, publicId, tags } 
 /** API shapes for tickets, comments, audits and ticket fields (Zendesk Support API v2). */
 
 /** Orders a ticket list can take besides the id (never sealed text: the database cannot read it). */
-export type TicketSort = "created_at" | "updated_at" | "priority" | "status";
+export type TicketSort = "created_at" | "updated_at" | "priority" | "status" | "sla_next_breach_at";
 
 export const status = z.enum(["new", "open", "pending", "hold", "solved", "closed"]);
 export const priority = z.enum(["low", "normal", "high", "urgent"]);
@@ -106,6 +107,9 @@ export const ticketView = z.object({
   email_cc_ids: z.array(z.number()),
   /** The customer's satisfaction rating (satisfaction-types.ts): null when the account does not ask for ratings. */
   satisfaction_rating: ratingBadge,
+  /** `include=slas` (modules/sla): the metrics with a target under the ticket's SLA policy, and the policy. */
+  slas: ticketSlasView.optional(),
+  sla_policy: ticketSlaPolicyView.nullable().optional(),
 });
 export type TicketView = z.infer<typeof ticketView>;
 

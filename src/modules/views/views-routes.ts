@@ -74,7 +74,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
       const keys = r.sorted ? r.rows.map((row) => row.sort_key ?? "") : undefined;
       const env = pageEnvelope(page!, r.views, r.count, url, keys);
       const rows = page!.mode === "cursor" ? r.rows.filter((row) => env.items.some((t) => t.id === row.nice_id)) : r.rows;
-      return { tickets: env.items, ...(await sideload(ctx, query.include, rows)), ...env.extra };
+      return { tickets: env.items, ...(await sideload(ctx, query.include, rows, env.items)), ...env.extra };
     },
   });
   defineRoute(app, deps, {

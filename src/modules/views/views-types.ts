@@ -5,7 +5,7 @@ export type { RestrictionInput };
 
 /** API shapes for views (Zendesk's Views API, the subset docs/api.md describes). */
 
-export const VIEW_SORTS = ["updated_at", "created_at", "priority", "status", "id"] as const;
+export const VIEW_SORTS = ["updated_at", "created_at", "priority", "status", "id", "sla_next_breach_at"] as const;
 export type ViewSort = (typeof VIEW_SORTS)[number];
 export const viewSort = z.enum(VIEW_SORTS);
 export const sortOrder = z.enum(["asc", "desc"]);

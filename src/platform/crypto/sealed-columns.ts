@@ -48,6 +48,7 @@ export const SEALED_COLUMNS = {
   macros: { title: "text", description: "text", actions: "json" },
   triggers: { title: "text", description: "text", conditions: "json", actions: "json" },
   automations: { title: "text", description: "text", conditions: "json", actions: "json" },
+  sla_policies: { title: "text", description: "text", filter: "json" },
   business_hours_schedules: { name: "text" },
   business_hours_holidays: { name: "text" },
 } as const satisfies Record<string, Record<string, SealKind>>;

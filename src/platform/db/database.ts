@@ -56,6 +56,8 @@ export const ADVISORY_LOCK = {
   triggerLimit: 7413068,
   /** A tenant's automations (with the tenant's hash): automations created at once cannot pass the limit together. */
   automationLimit: 7413069,
+  /** A tenant's SLA policies (with the tenant's hash): policies created at once cannot pass the limit together. */
+  slaPolicyLimit: 7413080,
   /** A tenant's business hours (with the tenant's hash): schedules, and holidays of a schedule, created at once cannot pass the limits together. */
   businessHoursLimit: 7413070,
 } as const;

@@ -383,6 +383,10 @@ export interface TicketsTable {
   assignee_updated_at: Generated<Date | null>;
   /** Times automations updated the ticket (0066; at most MAX_AUTOMATION_UPDATES). */
   automation_updates: Generated<number>;
+  /** 0068: the SLA policy applied to the ticket (modules/sla), null for none. */
+  sla_policy_id: Generated<string | null>;
+  /** 0068: the earliest breach among its active SLA metrics (views' order), null for none. */
+  sla_next_breach_at: Generated<Date | null>;
 }
 
 export interface TicketAuditsTable {
@@ -1099,7 +1103,7 @@ export interface ViewsTable {
   active: Generated<boolean>;
   position: number;
   conditions: ColumnType<unknown, string, string>;
-  sort_by: "updated_at" | "created_at" | "priority" | "status" | "id";
+  sort_by: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
   sort_order: "asc" | "desc";
   created_at: Generated<Date>;
   updated_at: Timestamp;
@@ -1118,6 +1122,35 @@ export interface TriggersTable {
   position: number;
   created_at: Generated<Date>;
   updated_at: Timestamp;
+}
+
+/** 0068: SLA policies (modules/sla): title, description and filter sealed, the metric rows clear. */
+export interface SlaPoliciesTable {
+  tenant_id: string;
+  id: string;
+  nice_id: number;
+  title_sealed: Bytes;
+  description_sealed: Bytes | null;
+  filter_sealed: Bytes;
+  policy_metrics: ColumnType<unknown, string, string>;
+  position: number;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+/** 0068: a ticket's SLA metric state (ids and times only). */
+export interface TicketSlaMetricsTable {
+  tenant_id: string;
+  ticket_id: string;
+  metric: string;
+  activated_at: Date | null;
+  fulfilled_at: Date | null;
+  running_since: Date | null;
+  elapsed_minutes: Generated<number>;
+  elapsed_business_minutes: Generated<number>;
+  breach_at: Date | null;
+  stage: "active" | "paused" | "achieved" | null;
+  updated_at: Generated<Date>;
 }
 
 /** 0065: automations, the account's time-based business rules run hourly (modules/triggers); the same columns as triggers. */
@@ -1274,6 +1307,8 @@ export interface DB {
   macros: MacrosTable;
   triggers: TriggersTable;
   automations: AutomationsTable;
+  sla_policies: SlaPoliciesTable;
+  ticket_sla_metrics: TicketSlaMetricsTable;
   business_hours_schedules: BusinessHoursSchedulesTable;
   business_hours_holidays: BusinessHoursHolidaysTable;
   satisfaction_ratings: SatisfactionRatingsTable;

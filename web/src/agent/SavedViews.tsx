@@ -200,7 +200,8 @@ export function SavedViewPage(props: { id: number }) {
       key={`${v.id}:${v.updated_at}`}
       title={v.title}
       source={source}
-      defaultSort={v.execution.sort_by}
+      // The SLA order (sla_next_breach_at) is not offered by the list's sort menu yet: such a view opens by last update here.
+      defaultSort={v.execution.sort_by === "sla_next_breach_at" ? "updated_at" : v.execution.sort_by}
       defaultDesc={v.execution.sort_order !== "asc"}
       actions={() => (
         <>

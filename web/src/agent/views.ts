@@ -107,7 +107,7 @@ export function blankCondition(field: ViewConditionField): ViewCondition {
   return { field, operator, value };
 }
 
-export function isViewSort(s: SortBy): s is ViewSortBy {
+export function isViewSort(s: SortBy): s is Extract<ViewSortBy, SortBy> {
   return (SORTS as readonly string[]).includes(s);
 }
 

@@ -1,0 +1,159 @@
+import { sql } from "kysely";
+import { ADVISORY_LOCK, type TenantTx } from "../../platform/db/database.ts";
+import type { SlaPoliciesTable } from "../../platform/db/schema.ts";
+
+/**
+ * SQL for SLA policies (0068) and tickets' SLA state: the policies (title, description and filter
+ * sealed by the service), the ticket's policy and next breach, its metric rows (clear times only).
+ */
+
+const base = (tx: TenantTx) =>
+  tx.db
+    .selectFrom("sla_policies as p")
+    .select(["p.id", "p.nice_id", "p.title_sealed", "p.description_sealed", "p.filter_sealed", "p.policy_metrics", "p.position", "p.created_at", "p.updated_at"])
+    .where("p.tenant_id", "=", tx.tenantId);
+
+export type PolicyRow = Awaited<ReturnType<typeof findPolicy>> & {};
+
+export const findPolicy = (tx: TenantTx, niceId: number) => base(tx).where("p.nice_id", "=", niceId).executeTakeFirst();
+export const findPolicyById = (tx: TenantTx, id: string) => base(tx).where("p.id", "=", id).executeTakeFirst();
+
+/** Every policy of the account (at most the limit), by position and id. */
+export const allPolicies = (tx: TenantTx) => base(tx).orderBy("p.position").orderBy("p.nice_id").execute();
+
+/** How many policies the account has, after taking the account's lock on them until the transaction ends (count and insert are one step). */
+export async function countPolicies(tx: TenantTx): Promise<number> {
+  await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.slaPolicyLimit}, hashtext(${tx.tenantId}))`.execute(tx.db);
+  const r = await tx.db.selectFrom("sla_policies").select((eb) => eb.fn.countAll<string | number>().as("n")).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** Whether the account has any policy (every ticket write asks: nothing else is read when not). */
+export async function hasPolicies(tx: TenantTx): Promise<boolean> {
+  const r = await tx.db.selectFrom("sla_policies").select("id").where("tenant_id", "=", tx.tenantId).limit(1).executeTakeFirst();
+  return r !== undefined;
+}
+
+export async function lastPosition(tx: TenantTx): Promise<number> {
+  const r = await tx.db.selectFrom("sla_policies").select((eb) => eb.fn.max<number | null>("position").as("p")).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
+  return r?.p ?? 0;
+}
+
+type Insert = Pick<SlaPoliciesTable, "id" | "title_sealed" | "description_sealed" | "filter_sealed" | "position"> & { policy_metrics: string };
+
+export async function insertPolicy(tx: TenantTx, v: Insert): Promise<number> {
+  const r = await tx.db
+    .insertInto("sla_policies")
+    .values({ ...v, tenant_id: tx.tenantId, nice_id: sql<number>`vd_next_id('sla_policies')`, updated_at: sql`now()` })
+    .returning("nice_id")
+    .executeTakeFirstOrThrow();
+  return r.nice_id;
+}
+
+export type PolicyPatch = Partial<Omit<Insert, "id">>;
+
+export async function updatePolicy(tx: TenantTx, id: string, patch: PolicyPatch): Promise<void> {
+  await tx.db.updateTable("sla_policies").set({ ...patch, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+export async function setPosition(tx: TenantTx, id: string, position: number): Promise<void> {
+  await tx.db.updateTable("sla_policies").set({ position, updated_at: sql`now()` }).where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+/** Deletes a policy after taking it off its tickets (their targets go until their next write, which applies the next matching policy). */
+export async function deletePolicy(tx: TenantTx, id: string): Promise<void> {
+  await tx.db.updateTable("tickets").set({ sla_policy_id: null, sla_next_breach_at: null }).where("tenant_id", "=", tx.tenantId).where("sla_policy_id", "=", id).execute();
+  await tx.db.deleteFrom("sla_policies").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
+}
+
+// ---- tickets' state
+
+export type MetricRow = {
+  metric: string;
+  activated_at: Date | null;
+  fulfilled_at: Date | null;
+  running_since: Date | null;
+  elapsed_minutes: number;
+  elapsed_business_minutes: number;
+  breach_at: Date | null;
+  stage: "active" | "paused" | "achieved" | null;
+};
+
+export async function metricRows(tx: TenantTx, ticketId: string): Promise<MetricRow[]> {
+  const rows = await tx.db
+    .selectFrom("ticket_sla_metrics")
+    .select(["metric", "activated_at", "fulfilled_at", "running_since", "elapsed_minutes", "elapsed_business_minutes", "breach_at", "stage"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("ticket_id", "=", ticketId)
+    .execute();
+  return rows.map((r) => ({ ...r, elapsed_minutes: Number(r.elapsed_minutes), elapsed_business_minutes: Number(r.elapsed_business_minutes) }));
+}
+
+/** The metric rows of several tickets (include=slas), by ticket id. */
+export async function metricRowsOf(tx: TenantTx, ticketIds: readonly string[]): Promise<Map<string, MetricRow[]>> {
+  const out = new Map<string, MetricRow[]>();
+  if (ticketIds.length === 0) return out;
+  const rows = await tx.db
+    .selectFrom("ticket_sla_metrics")
+    .select(["ticket_id", "metric", "activated_at", "fulfilled_at", "running_since", "elapsed_minutes", "elapsed_business_minutes", "breach_at", "stage"])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("ticket_id", "in", [...ticketIds])
+    .execute();
+  for (const { ticket_id, ...r } of rows) {
+    const list = out.get(ticket_id) ?? [];
+    list.push({ ...r, elapsed_minutes: Number(r.elapsed_minutes), elapsed_business_minutes: Number(r.elapsed_business_minutes) });
+    out.set(ticket_id, list);
+  }
+  return out;
+}
+
+export async function saveMetricRows(tx: TenantTx, ticketId: string, rows: readonly MetricRow[]): Promise<void> {
+  for (const r of rows) {
+    await tx.db
+      .insertInto("ticket_sla_metrics")
+      .values({ ...r, tenant_id: tx.tenantId, ticket_id: ticketId, updated_at: sql`now()` })
+      .onConflict((oc) => oc.columns(["tenant_id", "ticket_id", "metric"]).doUpdateSet({ ...r, updated_at: sql`now()` }))
+      .execute();
+  }
+}
+
+/** The ticket's SLA columns (the policy and the next breach). */
+export async function ticketSla(tx: TenantTx, ticketId: string): Promise<{ sla_policy_id: string | null; sla_next_breach_at: Date | null; status_updated_at: Date } | undefined> {
+  return tx.db.selectFrom("tickets").select(["sla_policy_id", "sla_next_breach_at", "status_updated_at"]).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).executeTakeFirst();
+}
+
+/** The SLA policy ids of several tickets (include=slas). */
+export async function ticketPolicies(tx: TenantTx, ticketIds: readonly string[]): Promise<Map<string, string | null>> {
+  if (ticketIds.length === 0) return new Map();
+  const rows = await tx.db.selectFrom("tickets").select(["id", "sla_policy_id"]).where("tenant_id", "=", tx.tenantId).where("id", "in", [...ticketIds]).execute();
+  return new Map(rows.map((r) => [r.id, r.sla_policy_id]));
+}
+
+export async function setTicketSla(tx: TenantTx, ticketId: string, policyId: string | null, nextBreach: Date | null): Promise<void> {
+  await tx.db.updateTable("tickets").set({ sla_policy_id: policyId, sla_next_breach_at: nextBreach }).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).execute();
+}
+
+/** The ticket's comments, oldest first (the first is the one it was created with), with their visibility and whether their author is staff: a policy first applied to a ticket reads its replies so far. */
+export async function commentsOf(tx: TenantTx, ticketId: string): Promise<Array<{ created_at: Date; public: boolean; staff: boolean }>> {
+  const rows = await tx.db
+    .selectFrom("ticket_comments as c")
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
+    .select(["c.created_at", "c.public", "u.role"])
+    .where("c.tenant_id", "=", tx.tenantId)
+    .where("c.ticket_id", "=", ticketId)
+    .orderBy("c.nice_id")
+    .execute();
+  return rows.map((r) => ({ created_at: r.created_at, public: r.public, staff: r.role !== "end_user" }));
+}
+
+/** A comment's author's role and visibility. */
+export async function commentAuthor(tx: TenantTx, commentId: string): Promise<{ public: boolean; staff: boolean; created_at: Date } | undefined> {
+  const r = await tx.db
+    .selectFrom("ticket_comments as c")
+    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
+    .select(["c.public", "c.created_at", "u.role"])
+    .where("c.tenant_id", "=", tx.tenantId)
+    .where("c.id", "=", commentId)
+    .executeTakeFirst();
+  return r ? { public: r.public, staff: r.role !== "end_user", created_at: r.created_at } : undefined;
+}
