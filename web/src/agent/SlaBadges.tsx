@@ -40,10 +40,10 @@ function useNow(): Date {
  * The ticket's SLA targets (`include=slas`): each active metric with the time left or how long it
  * is overdue (red once breached), paused ones marked so; achieved ones are not shown. Nothing is
  * shown when no policy applies to the ticket. Reloaded with the ticket (its key is under the
- * ticket's) and every minute.
+ * ticket's), and every minute while a policy applies.
  */
 export function SlaBadges(props: { ticketId: number }) {
-  const state = useApi([...KEYS.ticket(props.ticketId), "slas"], (signal) => slaApi.ticketSlas(props.ticketId, signal), { refetchInterval: () => 60_000 });
+  const state = useApi([...KEYS.ticket(props.ticketId), "slas"], (signal) => slaApi.ticketSlas(props.ticketId, signal), { refetchInterval: (d) => (d?.policy ? 60_000 : false) });
   const now = useNow();
   if (state.error) return <LoadError error={state.error} retry={() => void state.reload()} busy={state.loading} />;
   const data = state.data;
