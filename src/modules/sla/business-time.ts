@@ -105,28 +105,38 @@ function plan(s: Schedule): Plan {
   return { intervals, weekly, holidays };
 }
 
-/** The week's business stretches in wall milliseconds, holidays taken out, in order. */
-function stretches(p: Plan, week: number): Array<[number, number]> {
+/** The week's business stretches in wall milliseconds, holidays taken out, in order (one sweep: intervals and holidays are both sorted, the holidays merged). */
+function stretches(p: Plan, week: number, from = 0): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const end = week + WEEK;
-  const hs = p.holidays.filter(([a, b]) => a < end && b > week);
+  const hs = p.holidays;
+  let k = from;
   for (const i of p.intervals) {
-    let parts: Array<[number, number]> = [[week + i.start_time * MINUTE, week + i.end_time * MINUTE]];
-    for (const [ha, hb] of hs) {
-      parts = parts.flatMap(([a, b]): Array<[number, number]> => {
-        if (hb <= a || ha >= b) return [[a, b]];
-        const left: Array<[number, number]> = a < ha ? [[a, ha]] : [];
-        return b > hb ? [...left, [hb, b]] : left;
-      });
+    let a = week + i.start_time * MINUTE;
+    const b = week + i.end_time * MINUTE;
+    while (k < hs.length && hs[k]![1] <= a) k++;
+    for (let j = k; a < b; j++) {
+      const h = hs[j];
+      if (!h || h[0] >= b) {
+        out.push([a, b]);
+        break;
+      }
+      if (h[0] > a) out.push([a, h[0]]);
+      a = Math.max(a, h[1]);
     }
-    out.push(...parts);
   }
   return out;
 }
 
-function holidayIn(p: Plan, week: number): boolean {
-  const end = week + WEEK;
-  return p.holidays.some(([a, b]) => a < end && b > week);
+/** The index of the first holiday ending after `week` starts, searched from `from` (weeks are visited in order). */
+function firstHoliday(p: Plan, week: number, from: number): number {
+  let k = from;
+  while (k < p.holidays.length && p.holidays[k]![1] <= week) k++;
+  return k;
+}
+
+function holidayIn(p: Plan, week: number, k: number): boolean {
+  const h = p.holidays[k];
+  return h !== undefined && h[0] < week + WEEK;
 }
 
 /** The instant `minutes` business minutes after `from`; null when not reached within the horizon. */
@@ -140,12 +150,14 @@ export function addBusinessMinutes(clock: Clock, from: Date, minutes: number): D
   const start = toWall(from, zone);
   let remaining = minutes * MINUTE;
   let week = weekStart(start);
+  let k = 0;
   for (let n = 0; n < HORIZON_WEEKS; n++, week += WEEK) {
-    if (week >= start && remaining > p.weekly && !holidayIn(p, week)) {
+    k = firstHoliday(p, week, k);
+    if (week >= start && remaining > p.weekly && !holidayIn(p, week, k)) {
       remaining -= p.weekly;
       continue;
     }
-    for (const [a0, b] of stretches(p, week)) {
+    for (const [a0, b] of stretches(p, week, k)) {
       const a = Math.max(a0, start);
       if (a >= b) continue;
       if (remaining <= b - a) return fromWall(a + remaining, zone);
@@ -165,12 +177,14 @@ export function businessMinutesBetween(clock: Clock, from: Date, to: Date): numb
   const start = toWall(from, zone);
   const end = toWall(to, zone);
   let total = 0;
+  let k = 0;
   for (let week = weekStart(start); week < end; week += WEEK) {
-    if (week >= start && week + WEEK <= end && !holidayIn(p, week)) {
+    k = firstHoliday(p, week, k);
+    if (week >= start && week + WEEK <= end && !holidayIn(p, week, k)) {
       total += p.weekly;
       continue;
     }
-    for (const [a, b] of stretches(p, week)) {
+    for (const [a, b] of stretches(p, week, k)) {
       const lo = Math.max(a, start);
       const hi = Math.min(b, end);
       if (hi > lo) total += hi - lo;
@@ -184,7 +198,7 @@ export function isBusinessTime(clock: Clock, at: Date): boolean {
   if (clock === "calendar") return true;
   const p = plan(clock);
   const wall = toWall(at, clock.time_zone);
-  return stretches(p, weekStart(wall)).some(([a, b]) => wall >= a && wall < b);
+  return stretches(p, weekStart(wall), firstHoliday(p, weekStart(wall), 0)).some(([a, b]) => wall >= a && wall < b);
 }
 
 /** Zendesk's default workweek for a new schedule: Monday to Friday, 09:00–17:00. */
