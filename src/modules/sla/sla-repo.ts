@@ -34,6 +34,14 @@ export async function hasPolicies(tx: TenantTx): Promise<boolean> {
   return r !== undefined;
 }
 
+/** The stored bytes of the account's policies' filters (every ticket write opens them all), but `except`'s. */
+export async function filterBytes(tx: TenantTx, except: string | null): Promise<number> {
+  let q = tx.db.selectFrom("sla_policies").select(sql<string | number | null>`sum(octet_length(filter_sealed))`.as("n")).where("tenant_id", "=", tx.tenantId);
+  if (except) q = q.where("id", "<>", except);
+  const r = await q.executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
 export async function lastPosition(tx: TenantTx): Promise<number> {
   const r = await tx.db.selectFrom("sla_policies").select((eb) => eb.fn.max<number | null>("position").as("p")).where("tenant_id", "=", tx.tenantId).executeTakeFirst();
   return r?.p ?? 0;

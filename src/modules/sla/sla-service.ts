@@ -31,7 +31,22 @@ export const MAX_POLICIES = 100;
 /** Most a policy holds (its filter and metric rows as JSON, UTF-8 bytes): Zendesk's 65 kb a business rule. */
 export const MAX_POLICY_BYTES = 65_536;
 
+/**
+ * The account's policies' filters together hold at most this many stored bytes (about 1 MB, as the
+ * active triggers): every ticket write opens and matches them all, and 100 policies of 64 KB made
+ * each write of the account (an anonymous request's too) cost over a second of the server's CPU.
+ */
+export const MAX_FILTERS_BYTES = 1_048_576;
+
 const ref = refsOf("sla_policies");
+
+/** Refuses a filter that would take the account's policies' filters past MAX_FILTERS_BYTES (call under the policies' lock). */
+async function checkFiltersTotal(ctx: RequestContext, except: string | null, adding: number): Promise<void> {
+  const n = (await repo.filterBytes(ctx.tx, except)) + adding;
+  if (n > MAX_FILTERS_BYTES) {
+    throw invalid("filter", `Filter: the SLA policies of an account hold at most ${MAX_FILTERS_BYTES} bytes of filters together (with this one, ${n}); make some smaller`, "TooLarge");
+  }
+}
 
 function requireAdmin(ctx: RequestContext): void {
   const a = actorUser(ctx);
@@ -158,11 +173,13 @@ export async function createPolicy(ctx: RequestContext, input: SlaPolicyInput): 
   checkSize(filter, metrics, title, description);
   if ((await repo.countPolicies(ctx.tx)) >= MAX_POLICIES) throw invalid("sla_policy", `SLA policies: an account keeps at most ${MAX_POLICIES}`, "TooMany");
   const id = crypto.randomUUID();
+  const filterSealed = ctx.sealer.sealJson(filter, ref(id, "filter"));
+  await checkFiltersTotal(ctx, null, filterSealed.length);
   const niceId = await repo.insertPolicy(ctx.tx, {
     id,
     title_sealed: ctx.sealer.seal(title, ref(id, "title")),
     description_sealed: description ? ctx.sealer.seal(description, ref(id, "description")) : null,
-    filter_sealed: ctx.sealer.sealJson(filter, ref(id, "filter")),
+    filter_sealed: filterSealed,
     policy_metrics: JSON.stringify(metrics),
     position: input.position ?? Math.min((await repo.lastPosition(ctx.tx)) + 1, 100_000),
   });
@@ -180,7 +197,12 @@ export async function updatePolicy(ctx: RequestContext, niceId: number, input: S
   const description = input.description === undefined ? descriptionOf(ctx, r) : input.description?.trim() || null;
   checkSize(filter, metrics, title, description);
   if (input.title !== undefined) patch.title_sealed = ctx.sealer.seal(title, ref(r.id, "title"));
-  if (input.filter !== undefined) patch.filter_sealed = ctx.sealer.sealJson(filter, ref(r.id, "filter"));
+  if (input.filter !== undefined) {
+    patch.filter_sealed = ctx.sealer.sealJson(filter, ref(r.id, "filter"));
+    // The limit's lock: policies changed at once cannot pass the total together.
+    await repo.countPolicies(ctx.tx);
+    await checkFiltersTotal(ctx, r.id, patch.filter_sealed.length);
+  }
   if (input.policy_metrics !== undefined) patch.policy_metrics = JSON.stringify(metrics);
   if (input.description !== undefined) patch.description_sealed = description ? ctx.sealer.seal(description, ref(r.id, "description")) : null;
   if (input.position !== undefined) patch.position = input.position;

@@ -1,0 +1,137 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp } from "./support/harness.ts";
+
+/**
+ * SLA policies under attack, over real HTTP: what `include=slas` shows to whom (an end user reads
+ * their own requests through /tickets, never the account's policy titles, descriptions or
+ * targets), junk policy bodies, and a policy changed or deleted while tickets are written
+ * (never a 500: on PostgreSQL the writes really meet).
+ */
+
+type R = { status: number; text: string; body: any };
+type As = { email: string; token: string };
+const P = "/api/v2/slas/policies";
+let t: TestApp;
+
+async function ok(r: Promise<R>, status = 200): Promise<any> {
+  const x = await r;
+  expect(x.status, x.text).toBe(status);
+  return x.body;
+}
+const EVERY = { all: [{ field: "current_tags", operator: "not_includes", value: "nosla" }] };
+const TARGETS = ["low", "normal", "high", "urgent"].flatMap((priority) => ["first_reply_time", "requester_wait_time"].map((metric) => ({ priority, metric, target: 60, business_hours: false })));
+const SECRET_TITLE = "Acme contract: 15 minutes or refund";
+const SECRET_DESCRIPTION = "Acme pays 40k a year; churn risk";
+
+async function account(prefix: string) {
+  const a = await buildTenant(t, prefix);
+  const eu = await buildUser(t, a, "end-user", "Eve Requester");
+  const requester: As & { id: number } = { id: eu.id, email: eu.email, token: await createTokenFor(t, a, eu.id) };
+  const ag = await buildUser(t, a, "agent", "Al Agent");
+  const agent: As = { email: ag.email, token: ag.token! };
+  return { a, requester, agent };
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => t?.close());
+
+describe("include=slas", () => {
+  it("never shows an end user the account's SLA policy (title, description) or targets, on any route that answers tickets; staff still see them", async () => {
+    const { a, requester, agent } = await account("slaeu");
+    await ok(a.api("POST", `${P}.json`, { sla_policy: { title: SECRET_TITLE, description: SECRET_DESCRIPTION, filter: EVERY, policy_metrics: TARGETS } }), 201);
+    const id = (await ok(a.api("POST", "/api/v2/requests.json", { request: { subject: "Parcel late", comment: { body: "Where is it?" } } }, requester), 201)).request.id as number;
+    await ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { priority: "urgent" } }));
+    const mine = (await ok(a.api("GET", `/api/v2/tickets/${id}.json?include=slas`, undefined, agent))).ticket;
+    expect(mine.sla_policy).toMatchObject({ title: SECRET_TITLE, description: SECRET_DESCRIPTION });
+    expect(mine.slas.policy_metrics.length).toBeGreaterThan(0);
+    const routes = [
+      `/api/v2/tickets/${id}.json?include=slas`,
+      `/api/v2/tickets/show_many.json?ids=${id}&include=slas`,
+      "/api/v2/tickets.json?include=slas",
+      `/api/v2/users/${requester.id}/tickets/requested.json?include=slas`,
+      `/api/v2/requests/${id}.json?include=slas`,
+      "/api/v2/requests.json?include=slas",
+    ];
+    for (const path of routes) {
+      const r = await a.api("GET", path, undefined, requester);
+      expect(r.status, `${path}: ${r.text}`).toBeLessThan(500);
+      expect(r.text, path).not.toContain("Acme");
+      expect(r.text, path).not.toContain("sla_policy");
+      expect(r.text, path).not.toContain("breach_at");
+    }
+  });
+});
+
+describe("every ticket write's cost", () => {
+  it("keeps the account's policies' filters to 1 MB together (every write opens and matches them all: 100 policies of 57 KB made each ticket write cost over a second)", async () => {
+    const { a } = await account("slacost");
+    // A 57 KB filter: eight conditions of a hundred 70-character tags each.
+    const tags = Array.from({ length: 100 }, (_, i) => `t${i}_`.padEnd(70, "x")).join(" ");
+    const big = { all: Array.from({ length: 8 }, () => ({ field: "current_tags", operator: "includes", value: tags })) };
+    const small = (await ok(a.api("POST", `${P}.json`, { sla_policy: { title: "small", filter: EVERY, policy_metrics: TARGETS } }), 201)).sla_policy.id as number;
+    let made = 0;
+    let refused: R | undefined;
+    for (let i = 0; i < 100 && !refused; i++) {
+      const r = await a.api("POST", `${P}.json`, { sla_policy: { title: `big ${i}`, filter: big } });
+      if (r.status === 201) made++;
+      else refused = r;
+    }
+    expect(refused?.status, refused?.text).toBe(422);
+    expect(refused!.body.details.filter[0].error).toBe("TooLarge");
+    expect(made).toBeGreaterThanOrEqual(15);
+    expect(made).toBeLessThanOrEqual(18);
+    // Growing a small policy's filter past the total is refused too; the policy is left as it was.
+    const r = await a.api("PUT", `${P}/${small}.json`, { sla_policy: { filter: big } });
+    expect(r.status, r.text).toBe(422);
+    expect((await ok(a.api("GET", `${P}/${small}.json`))).sla_policy.filter.all).toEqual(EVERY.all);
+    // Tickets are still written.
+    await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Still", comment: { body: "written" }, priority: "urgent" } }), 201);
+  }, 120_000);
+});
+
+describe("junk", () => {
+  it("answers junk policy bodies 4xx with details, never 500, nothing written", async () => {
+    const { a } = await account("slajunk");
+    const before = await t.db.tenant(a.tenantId, async (tx) => (await sql`SELECT count(*)::int AS n FROM sla_policies`.execute(tx.db)).rows);
+    const base = { title: "x", filter: EVERY, policy_metrics: TARGETS };
+    const bodies: unknown[] = [
+      { sla_policy: JSON.parse('{"__proto__": {"admin": true}, "title": "x", "filter": {"all": []}}') },
+      { sla_policy: { ...base, title: "x\u0000" } },
+      { sla_policy: { ...base, title: ["x"] } },
+      { sla_policy: { ...base, position: 1e300 } },
+      { sla_policy: { ...base, position: -1 } },
+      { sla_policy: { ...base, policy_metrics: [{ priority: "urgent", metric: "first_reply_time", target: 1e308 }] } },
+      { sla_policy: { ...base, policy_metrics: [{ priority: "urgent", metric: "first_reply_time", target: 0.5 }] } },
+      { sla_policy: { ...base, policy_metrics: [{ priority: "urgent", metric: "first_reply_time", target: "NaN" }] } },
+      { sla_policy: { ...base, policy_metrics: [{ priority: "urgent", metric: "first_reply_time", target: 525_601 }] } },
+      { sla_policy: { ...base, policy_metrics: [{ priority: "\u0443rgent", metric: "first_reply_time", target: 5 }] } },
+      { sla_policy: { ...base, policy_metrics: [{ priority: "urgent", metric: "first_reply_time\u200b", target: 5 }] } },
+      { sla_policy: { ...base, policy_metrics: [{ priority: "__proto__", metric: "constructor", target: 5 }] } },
+      { sla_policy: { ...base, policy_metrics: [{ priority: "urgent", metric: "first_reply_time", target: 5 }, { priority: "urgent", metric: "first_reply_time", target: 6 }] } },
+      { sla_policy: { ...base, filter: { all: [{ field: "__proto__", operator: "is", value: "x" }] } } },
+      { sla_policy: { ...base, filter: { all: [{ field: "created_at", operator: "greater_than", value: "1" }] } } },
+      { sla_policy: { ...base, filter: { all: [{ field: "update_type", operator: "is", value: "Create" }] } } },
+      { sla_policy: { ...base, filter: { all: [{ field: "group_id", operator: "is", value: "999999" }] } } },
+      { sla_policy: { ...base, filter: { all: [{ field: "status", operator: "is", value: ["open"] }] } } },
+      { sla_policy: { ...base, filter: [] } },
+      { sla_policy: { ...base, filter: { all: Array.from({ length: 51 }, () => EVERY.all[0]) } } },
+      { sla_policy: { ...base, description: "d".repeat(70_000) } },
+      { sla_policies: [base] },
+      [{ sla_policy: base }],
+    ];
+    for (const body of bodies) {
+      const r = await a.api("POST", `${P}.json`, body);
+      expect(r.status, `${JSON.stringify(body).slice(0, 160)}: ${r.text}`).toBeGreaterThanOrEqual(400);
+      expect(r.status, `${JSON.stringify(body).slice(0, 160)}: ${r.text}`).toBeLessThan(500);
+    }
+    for (const ids of [[1, 1], [-1], ["1"], [1e300], [{ id: 1 }]]) {
+      const r = await a.api("PUT", `${P}/reorder.json`, { sla_policy_ids: ids });
+      expect(r.status, `${JSON.stringify(ids)}: ${r.text}`).toBeGreaterThanOrEqual(400);
+      expect(r.status).toBeLessThan(500);
+    }
+    expect(await t.db.tenant(a.tenantId, async (tx) => (await sql`SELECT count(*)::int AS n FROM sla_policies`.execute(tx.db)).rows)).toEqual(before);
+  });
+});
