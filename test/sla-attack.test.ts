@@ -92,6 +92,28 @@ describe("every ticket write's cost", () => {
   }, 120_000);
 });
 
+describe("races", () => {
+  it("a policy changed, or tickets written, while it is deleted: 200, 204 or 404, never a 500 (a foreign key or a policy read back missing)", async () => {
+    const { a } = await account("slarace");
+    const bad: string[] = [];
+    for (let round = 0; round < 12; round++) {
+      const id = (await ok(a.api("POST", `${P}.json`, { sla_policy: { title: `race ${round}`, filter: EVERY, policy_metrics: TARGETS } }), 201)).sla_policy.id as number;
+      const answers = await Promise.all([
+        a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "During", comment: { body: "the delete" }, priority: "high" } }),
+        a.api("PUT", `${P}/${id}.json`, { sla_policy: { title: `renamed ${round}` } }),
+        a.api("DELETE", `${P}/${id}.json`),
+        a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "During", comment: { body: "the delete" }, priority: "urgent" } }),
+        a.api("PUT", `${P}/${id}.json`, { sla_policy: { policy_metrics: TARGETS.slice(0, 2) } }),
+      ]);
+      for (const r of answers) if (![200, 201, 204, 404].includes(r.status)) bad.push(`${r.status} ${r.text.slice(0, 200)}`);
+    }
+    expect(bad).toEqual([]);
+    // Nothing points at a deleted policy.
+    const dangling = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM tickets t WHERE sla_policy_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sla_policies p WHERE p.tenant_id = t.tenant_id AND p.id = t.sla_policy_id)`.execute(tx.db)).rows[0]!.n);
+    expect(dangling).toBe(0);
+  }, 120_000);
+});
+
 describe("junk", () => {
   it("answers junk policy bodies 4xx with details, never 500, nothing written", async () => {
     const { a } = await account("slajunk");

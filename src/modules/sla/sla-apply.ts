@@ -44,7 +44,7 @@ export function applySlaPolicies() {
 
 export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Promise<void> {
   if (e.kind !== "ticket.created" && e.kind !== "ticket.changed") return;
-  const policies = await repo.allPolicies(ctx.tx);
+  const policies = await repo.policiesForWrite(ctx.tx);
   const sla = await repo.ticketSla(ctx.tx, e.ticketId);
   if (!sla) return;
   if (policies.length === 0) {

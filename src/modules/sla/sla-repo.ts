@@ -21,6 +21,20 @@ export const findPolicyById = (tx: TenantTx, id: string) => base(tx).where("p.id
 /** Every policy of the account (at most the limit), by position and id. */
 export const allPolicies = (tx: TenantTx) => base(tx).orderBy("p.position").orderBy("p.nice_id").execute();
 
+/**
+ * Every policy, as a ticket write applies them: each row key-share locked until the write ends, so
+ * a policy deleted meanwhile goes first (the write does not see it) or after (it clears the ticket
+ * the write left): never a ticket written pointing at a policy gone (a foreign-key refusal of the
+ * customer's write). Edits of a policy's contents do not wait for it.
+ */
+export const policiesForWrite = (tx: TenantTx) => base(tx).orderBy("p.position").orderBy("p.nice_id").forKeyShare().execute();
+
+/** A policy to change (`edit`: its contents; waits for a deletion) or to delete (waits for the ticket writes applying it), its row locked until the transaction ends. */
+export const lockPolicy = (tx: TenantTx, niceId: number, mode: "edit" | "delete") => {
+  const q = base(tx).where("p.nice_id", "=", niceId);
+  return (mode === "edit" ? q.forNoKeyUpdate() : q.forUpdate()).executeTakeFirst();
+};
+
 /** How many policies the account has, after taking the account's lock on them until the transaction ends (count and insert are one step). */
 export async function countPolicies(tx: TenantTx): Promise<number> {
   await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCK.slaPolicyLimit}, hashtext(${tx.tenantId}))`.execute(tx.db);

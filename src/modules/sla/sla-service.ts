@@ -73,8 +73,9 @@ function present(ctx: RequestContext, r: repo.PolicyRow): SlaPolicyView {
   };
 }
 
-async function found(ctx: RequestContext, niceId: number): Promise<repo.PolicyRow> {
-  const r = await repo.findPolicy(ctx.tx, niceId);
+/** The policy, or 404; `lock`: its row locked for a change or a deletion (sla-repo.ts, lockPolicy): one met at once finds it gone (404), never a 500. */
+async function found(ctx: RequestContext, niceId: number, lock?: "edit" | "delete"): Promise<repo.PolicyRow> {
+  const r = await (lock ? repo.lockPolicy(ctx.tx, niceId, lock) : repo.findPolicy(ctx.tx, niceId));
   if (!r) throw notFound();
   return r;
 }
@@ -189,7 +190,7 @@ export async function createPolicy(ctx: RequestContext, input: SlaPolicyInput): 
 
 export async function updatePolicy(ctx: RequestContext, niceId: number, input: SlaPolicyInput): Promise<SlaPolicyView> {
   requireAdmin(ctx);
-  const r = await found(ctx, niceId);
+  const r = await found(ctx, niceId, "edit");
   const patch: repo.PolicyPatch = {};
   const title = input.title === undefined ? titleOf(ctx, r) : titleText(input.title);
   const filter = input.filter === undefined ? filterOf(ctx, r) : await checkFilter(ctx, input.filter);
@@ -215,7 +216,7 @@ export async function updatePolicy(ctx: RequestContext, niceId: number, input: S
 
 export async function deletePolicy(ctx: RequestContext, niceId: number): Promise<void> {
   requireAdmin(ctx);
-  const r = await found(ctx, niceId);
+  const r = await found(ctx, niceId, "delete");
   await repo.deletePolicy(ctx.tx, r.id);
   audit(ctx, { action: "sla_policy.deleted", resourceType: "sla_policy", resourceId: niceId });
 }
