@@ -65,6 +65,46 @@ describe("include=slas", () => {
   });
 });
 
+describe("scopes", () => {
+  it("an agent limited to assigned tickets sees only those in a view ordered by the next breach (pages, counts, include=slas) and no SLA of a ticket they cannot see", async () => {
+    const { a, requester } = await account("slascope");
+    await ok(a.api("POST", `${P}.json`, { sla_policy: { title: SECRET_TITLE, filter: EVERY, policy_metrics: TARGETS } }), 201);
+    const role = (await ok(a.api("POST", "/api/v2/custom_roles.json", { custom_role: { name: "Assigned only", configuration: { ticket_access: "assigned-only" } } }), 201)).custom_role.id as number;
+    const limited = await buildUser(t, a, "agent", "Lim Ited");
+    await ok(a.api("PUT", `/api/v2/users/${limited.id}.json`, { user: { custom_role_id: role } }));
+    const other = await buildUser(t, a, "agent", "Oth Er");
+    const make = async (priority: string, assignee: number | null) =>
+      (await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `S ${priority}`, comment: { body: "b" }, priority, tags: ["queue"], requester_id: requester.id, ...(assignee ? { assignee_id: assignee } : {}) } }), 201)).ticket.id as number;
+    const hidden = [await make("urgent", null), await make("urgent", other.id), await make("high", other.id)];
+    const mine = [await make("low", limited.id), await make("normal", limited.id)];
+    const as = { email: limited.email, token: limited.token! };
+    const view = (await ok(a.api("POST", "/api/v2/views.json", { view: { title: "By breach", restriction: null, all: [{ field: "current_tags", operator: "includes", value: "queue" }], output: { sort_by: "sla_next_breach_at", sort_order: "asc" } } }), 201)).view.id as number;
+    // The owner sees all five, the hidden (urgent) ones first.
+    expect((await ok(a.api("GET", `/api/v2/views/${view}/tickets.json`))).tickets.length).toBe(5);
+    const seen: number[] = [];
+    let next: string | null = `/api/v2/views/${view}/tickets.json?page[size]=1&include=slas`;
+    while (next) {
+      const page: any = await ok(a.api("GET", next, undefined, as));
+      seen.push(...page.tickets.map((x: any) => x.id));
+      next = page.meta?.has_more ? page.links.next.replace(/^https?:\/\/[^/]+/, "") : null;
+    }
+    expect(seen.sort()).toEqual([...mine].sort());
+    for (const q of ["", "?sort_by=sla_next_breach_at&sort_order=desc", "?sort_by=sla_next_breach_at&include=slas"]) {
+      expect((await ok(a.api("GET", `/api/v2/views/${view}/tickets.json${q}`, undefined, as))).tickets.map((x: any) => x.id).sort()).toEqual([...mine].sort());
+    }
+    expect((await ok(a.api("GET", `/api/v2/views/${view}/count.json`, undefined, as))).view_count.value).toBe(2);
+    for (const id of hidden) {
+      const r = await a.api("GET", `/api/v2/tickets/${id}.json?include=slas`, undefined, as);
+      expect([403, 404]).toContain(r.status);
+      expect(r.text).not.toContain("breach_at");
+    }
+    const many = await ok(a.api("GET", `/api/v2/tickets/show_many.json?ids=${[...hidden, ...mine].join(",")}&include=slas`, undefined, as));
+    expect(many.tickets.map((x: any) => x.id).sort()).toEqual([...mine].sort());
+    const list = await ok(a.api("GET", "/api/v2/tickets.json?include=slas", undefined, as));
+    expect(list.tickets.map((x: any) => x.id).sort()).toEqual([...mine].sort());
+  }, 120_000);
+});
+
 describe("every ticket write's cost", () => {
   it("keeps the account's policies' filters to 1 MB together (every write opens and matches them all: 100 policies of 57 KB made each ticket write cost over a second)", async () => {
     const { a } = await account("slacost");
