@@ -65,6 +65,25 @@ describe("include=slas", () => {
   });
 });
 
+describe("strangers", () => {
+  it("a stranger's help-center form naming an agent's address is no staff reply: the ticket keeps its first reply target, as a customer's does", async () => {
+    const { a, agent } = await account("slaanon");
+    await ok(a.api("POST", `${P}.json`, { sla_policy: { title: "Everyone", filter: EVERY, policy_metrics: TARGETS } }), 201);
+    const form = async (email: string) => (await ok(a.api("POST", "/api/v2/requests.json", { request: { subject: "Help", comment: { body: "Please" }, requester: { name: "Someone", email } } }, null), 201)).request.id as number;
+    const customer = await form(`c@${a.subdomain}.test`);
+    const posing = await form(agent.email);
+    for (const id of [customer, posing]) {
+      await ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { priority: "urgent" } }));
+      const slas = (await ok(a.api("GET", `/api/v2/tickets/${id}.json?include=slas`))).ticket.slas.policy_metrics as Array<{ metric: string; stage: string }>;
+      expect(slas.find((m) => m.metric === "first_reply_time"), `ticket ${id}: ${JSON.stringify(slas)}`).toMatchObject({ stage: "active" });
+    }
+    // The agent's own signed-in reply still fulfils it.
+    await ok(a.api("PUT", `/api/v2/tickets/${posing}.json`, { ticket: { comment: { body: "Answered" } } }, agent));
+    const after = (await ok(a.api("GET", `/api/v2/tickets/${posing}.json?include=slas`))).ticket.slas.policy_metrics as Array<{ metric: string; stage: string }>;
+    expect(after.find((m) => m.metric === "first_reply_time")).toMatchObject({ stage: "achieved" });
+  });
+});
+
 describe("scopes", () => {
   it("an agent limited to assigned tickets sees only those in a view ordered by the next breach (pages, counts, include=slas) and no SLA of a ticket they cannot see", async () => {
     const { a, requester } = await account("slascope");

@@ -155,17 +155,25 @@ export async function setTicketSla(tx: TenantTx, ticketId: string, policyId: str
   await tx.db.updateTable("tickets").set({ sla_policy_id: policyId, sla_next_breach_at: nextBreach }).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).execute();
 }
 
+/**
+ * Whether a comment is a staff member's reply: its author is staff and somebody signed in wrote it
+ * (`written_by`). A comment nobody proved (the anonymous form, unproven mail) is an end user's
+ * whatever address it named: a stranger naming an agent's address must not count as the agent's
+ * reply (no first reply target, a waiting customer's next reply fulfilled).
+ */
+const staffWrote = (r: { role: string; written_by: string | null }) => r.role !== "end_user" && r.written_by !== null;
+
 /** The ticket's comments, oldest first (the first is the one it was created with), with their visibility and whether their author is staff: a policy first applied to a ticket reads its replies so far. */
 export async function commentsOf(tx: TenantTx, ticketId: string): Promise<Array<{ created_at: Date; public: boolean; staff: boolean }>> {
   const rows = await tx.db
     .selectFrom("ticket_comments as c")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
-    .select(["c.created_at", "c.public", "u.role"])
+    .select(["c.created_at", "c.public", "c.written_by", "u.role"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.ticket_id", "=", ticketId)
     .orderBy("c.nice_id")
     .execute();
-  return rows.map((r) => ({ created_at: r.created_at, public: r.public, staff: r.role !== "end_user" }));
+  return rows.map((r) => ({ created_at: r.created_at, public: r.public, staff: staffWrote(r) }));
 }
 
 /** A comment's author's role and visibility. */
@@ -173,9 +181,9 @@ export async function commentAuthor(tx: TenantTx, commentId: string): Promise<{ 
   const r = await tx.db
     .selectFrom("ticket_comments as c")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
-    .select(["c.public", "c.created_at", "u.role"])
+    .select(["c.public", "c.created_at", "c.written_by", "u.role"])
     .where("c.tenant_id", "=", tx.tenantId)
     .where("c.id", "=", commentId)
     .executeTakeFirst();
-  return r ? { public: r.public, staff: r.role !== "end_user", created_at: r.created_at } : undefined;
+  return r ? { public: r.public, staff: staffWrote(r), created_at: r.created_at } : undefined;
 }
