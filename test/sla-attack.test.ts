@@ -124,6 +124,31 @@ describe("scopes", () => {
   }, 120_000);
 });
 
+describe("views by the next breach", () => {
+  it("pages through tickets without a breach (cursor keys the pagination accepts), both ways, every ticket once", async () => {
+    const { a } = await account("slapage");
+    await ok(a.api("POST", `${P}.json`, { sla_policy: { title: "Everyone", filter: EVERY, policy_metrics: TARGETS } }), 201);
+    const ids: number[] = [];
+    for (const priority of ["urgent", null, null, "low", null]) ids.push((await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "P", comment: { body: "b" }, priority, tags: ["queue"] } }), 201)).ticket.id as number);
+    const view = (await ok(a.api("POST", "/api/v2/views.json", { view: { title: "By breach", restriction: null, all: [{ field: "current_tags", operator: "includes", value: "queue" }], output: { sort_by: "sla_next_breach_at", sort_order: "asc" } } }), 201)).view.id as number;
+    const firsts: Record<string, number[]> = {};
+    for (const order of ["asc", "desc"]) {
+      const seen: number[] = [];
+      let next: string | null = `/api/v2/views/${view}/tickets.json?page[size]=1&sort_by=sla_next_breach_at&sort_order=${order}`;
+      for (let n = 0; next && n < 10; n++) {
+        const page: any = await ok(a.api("GET", next));
+        seen.push(...page.tickets.map((x: any) => x.id));
+        next = page.meta?.has_more ? page.links.next.replace(/^https?:\/\/[^/]+/, "") : null;
+      }
+      expect(seen.length, order).toBe(5);
+      expect([...seen].sort(), order).toEqual([...ids].sort());
+      firsts[order] = seen.slice(0, 2);
+    }
+    // Soonest first going up (the urgent one's first reply), the tickets without a breach last.
+    expect(firsts.asc).toEqual([ids[0], ids[3]]);
+  });
+});
+
 describe("every ticket write's cost", () => {
   it("keeps the account's policies' filters to 1 MB together (every write opens and matches them all: 100 policies of 57 KB made each ticket write cost over a second)", async () => {
     const { a } = await account("slacost");

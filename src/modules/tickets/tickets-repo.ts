@@ -159,7 +159,8 @@ export type { TicketSort };
 const micros = (col: string) => sql.raw(`(extract(epoch from ${col}) * 1000000)::bigint`);
 const fromMicros = (k: string) => sql`(timestamptz 'epoch' + ${k}::bigint * interval '1 microsecond')`;
 const rank = (k: string) => sql`${Number(k)}::integer`;
-const BREACH = sql`coalesce(${micros("t.sla_next_breach_at")}, 9223372036854775807)`;
+/** None: a key past every breach (2255) that a cursor may carry (pagination.ts takes keys of at most 17 digits; the largest bigint has 19, so a page ending on a ticket without a breach had a cursor refused). */
+const BREACH = sql`coalesce(${micros("t.sla_next_breach_at")}, 9007199254740991)`;
 
 /**
  * Each sort key is the leading column of an index after tenant_id (0008_workspace.sql), so a
@@ -171,7 +172,7 @@ const SORT_KEYS: Record<TicketSort, { expr: RawBuilder<unknown>; text: RawBuilde
   updated_at: { expr: sql`t.updated_at`, text: sql<string>`${micros("t.updated_at")}::text`, value: fromMicros },
   priority: { expr: sql`vd_priority_rank(t.priority)`, text: sql<string>`vd_priority_rank(t.priority)::text`, value: rank },
   status: { expr: sql`vd_status_rank(t.status)`, text: sql<string>`vd_status_rank(t.status)::text`, value: rank },
-  // The next SLA breach (0068), none last going up (the largest bigint): a ticket without one still has a key for cursors.
+  // The next SLA breach (0068), none last going up (BREACH): a ticket without one still has a key for cursors.
   sla_next_breach_at: { expr: BREACH, text: sql<string>`${BREACH}::text`, value: (k: string) => sql`${k}::bigint` },
 };
 
