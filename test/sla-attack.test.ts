@@ -149,6 +149,32 @@ describe("views by the next breach", () => {
   });
 });
 
+describe("business hours on every write", () => {
+  it("a default schedule of one minute a week (a year's target never reached), a DST zone and 366-day holidays: tickets are written, their targets active without a breach, never a 500", async () => {
+    const { a, agent } = await account("slabh");
+    const BH = "/api/v2/business_hours/schedules";
+    const s = (await ok(a.api("POST", `${BH}.json`, { schedule: { name: "Thin", time_zone: "America/Santiago" } }), 201)).schedule.id as number;
+    await ok(a.api("PUT", `${BH}/${s}/workweek.json`, { workweek: { intervals: [{ start_time: 10079, end_time: 10080 }] } }));
+    for (const [start, end] of [["2026-01-01", "2026-12-31"], ["2027-01-01", "2027-12-31"], ["2028-01-01", "2028-12-31"]]) await ok(a.api("POST", `${BH}/${s}/holidays.json`, { holiday: { name: "Off", start_date: start, end_date: end } }), 201);
+    const targets = ["urgent", "low"].flatMap((priority) => ["first_reply_time", "next_reply_time", "periodic_update_time", "requester_wait_time", "agent_work_time"].map((metric) => ({ priority, metric, target: priority === "urgent" ? 525_600 : 1, business_hours: true })));
+    await ok(a.api("POST", `${P}.json`, { sla_policy: { title: "Business", filter: EVERY, policy_metrics: targets } }), 201);
+    const id = (await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Thin", comment: { body: "b" }, priority: "urgent" } }), 201)).ticket.id as number;
+    await ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Public reply" }, status: "hold" } }, agent));
+    const slas = (await ok(a.api("GET", `/api/v2/tickets/${id}.json?include=slas`))).ticket.slas.policy_metrics as Array<{ metric: string; stage: string; breach_at: string | null }>;
+    expect(slas.length).toBeGreaterThan(0);
+    for (const m of slas.filter((x) => x.stage === "active")) expect(m.breach_at, m.metric).toBeNull();
+    // One minute: the next Saturday 23:59 in Santiago after the holidays.
+    await ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { priority: "low", status: "open" } }));
+    const low = (await ok(a.api("GET", `/api/v2/tickets/${id}.json?include=slas`))).ticket.slas.policy_metrics as Array<{ metric: string; stage: string; breach_at: string | null }>;
+    const awt = low.find((x) => x.metric === "agent_work_time")!;
+    expect(awt.stage).toBe("active");
+    expect(new Date(awt.breach_at!).getTime()).toBeGreaterThan(Date.parse("2029-01-01T00:00:00Z"));
+    // Deleting the schedule: the next write counts calendar time.
+    await ok(a.api("DELETE", `${BH}/${s}.json`), 204);
+    await ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { status: "open", comment: { body: "again", public: false } } }));
+  });
+});
+
 describe("every ticket write's cost", () => {
   it("keeps the account's policies' filters to 1 MB together (every write opens and matches them all: 100 policies of 57 KB made each ticket write cost over a second)", async () => {
     const { a } = await account("slacost");
