@@ -5,6 +5,7 @@ import { CheckField, ErrorText, Field } from "../components/Field.tsx";
 import { LoadError, useApi, useInvalidate } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
+import { focusAfterMove, OrderedTable } from "./OrderedTable.tsx";
 import { rulesApi, type RulesApi, type RulesName } from "./rules-api.ts";
 import {
   blankAction,
@@ -132,9 +133,7 @@ export function RulesPage({ kind }: { kind: RuleKind }) {
       index,
       delta,
     );
-    // The focus stays on the same button of the moved rule, or its other one at either end.
-    const edge = index + delta === 0 || index + delta === list.length - 1;
-    back.current = edge ? `${id}-${delta < 0 ? "down" : "up"}-${r.id}` : `${id}-${delta < 0 ? "up" : "down"}-${r.id}`;
+    back.current = focusAfterMove(id, r.id, index, delta, list.length);
     void run(async () => {
       await api.reorder(ids);
       return t("rules.movedTo", { title: r.title, position: index + delta + 1 });
@@ -171,53 +170,22 @@ export function RulesPage({ kind }: { kind: RuleKind }) {
       {!rules.data && !rules.error ? <p role="status">{say(kind, "loading")}</p> : null}
       {rules.data && list.length === 0 ? <p className="empty">{say(kind, "none")}</p> : null}
       {list.length ? (
-        <table className={`admin macros-table rules-table ${kind.name}-table`} aria-busy={busy}>
-          <caption className="sr-only">{say(kind, "title")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("rules.col.position")}</th>
-              <th scope="col">{t("rules.col.title")}</th>
-              <th scope="col">{t("rules.col.active")}</th>
-              <th scope="col">
-                <span className="sr-only">{t("rules.col.actions")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((r, i) => (
-              <tr key={r.id}>
-                <td className="position" data-label={t("rules.col.position")}>
-                  {i + 1}
-                </td>
-                <th scope="row">
-                  {r.title}
-                  {r.description ? <span className="muted macro-description">{r.description}</span> : null}
-                </th>
-                <td data-label={t("rules.col.active")}>
-                  <input type="checkbox" id={`${id}-active-${r.id}`} checked={asked[r.id] ?? r.active} disabled={busy || mode.kind !== "list"} onChange={(e) => toggle(r, e.target.checked)} aria-label={t("rules.activeNamed", { title: r.title })} />
-                </td>
-                <td className="row-actions">
-                  {mode.kind === "list" ? (
-                    <>
-                      <button type="button" id={`${id}-up-${r.id}`} className="secondary small" disabled={busy || i === 0} aria-label={t("rules.moveUpNamed", { title: r.title })} onClick={() => move(i, -1)}>
-                        {t("rules.moveUp")}
-                      </button>
-                      <button type="button" id={`${id}-down-${r.id}`} className="secondary small" disabled={busy || i === list.length - 1} aria-label={t("rules.moveDownNamed", { title: r.title })} onClick={() => move(i, 1)}>
-                        {t("rules.moveDown")}
-                      </button>
-                      <button type="button" id={`${id}-edit-${r.id}`} className="secondary small" disabled={busy} aria-label={say(kind, "editNamed", { title: r.title })} onClick={() => open({ kind: "edit", rule: r }, `${id}-edit-${r.id}`)}>
-                        {t("rules.edit")}
-                      </button>
-                      <button type="button" id={`${id}-delete-${r.id}`} className="secondary small" disabled={busy} aria-label={say(kind, "deleteNamed", { title: r.title })} onClick={() => open({ kind: "delete", rule: r }, `${id}-delete-${r.id}`)}>
-                        {t("rules.delete")}
-                      </button>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <OrderedTable
+          prefix={id}
+          className={`${kind.name}-table`}
+          caption={say(kind, "title")}
+          items={list}
+          busy={busy}
+          listing={mode.kind === "list"}
+          extra={{
+            label: t("rules.col.active"),
+            cell: (r) => <input type="checkbox" id={`${id}-active-${r.id}`} checked={asked[r.id] ?? r.active} disabled={busy || mode.kind !== "list"} onChange={(e) => toggle(r, e.target.checked)} aria-label={t("rules.activeNamed", { title: r.title })} />,
+          }}
+          onMove={move}
+          onEdit={(r) => open({ kind: "edit", rule: r }, `${id}-edit-${r.id}`)}
+          onDelete={(r) => open({ kind: "delete", rule: r }, `${id}-delete-${r.id}`)}
+          texts={{ edit: t("rules.edit"), delete: t("rules.delete"), editNamed: (title) => say(kind, "editNamed", { title }), deleteNamed: (title) => say(kind, "deleteNamed", { title }) }}
+        />
       ) : null}
     </main>
   );

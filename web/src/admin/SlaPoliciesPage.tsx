@@ -7,6 +7,7 @@ import type { MessageKey } from "../i18n/en.ts";
 import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { fieldError, moved, rowErrors, type RuleCondition } from "./rules.ts";
+import { focusAfterMove, OrderedTable } from "./OrderedTable.tsx";
 import { ConditionRows } from "./RulesPage.tsx";
 import { slaApi } from "./sla-api.ts";
 import { cellKey, detailFor, emptyTargets, metricRowErrors, metricsToTargets, METRICS, PRIORITIES, targetsToMetrics, type Cell, type Metric, type Priority, type SlaPolicy, type Targets } from "./sla.ts";
@@ -56,8 +57,7 @@ export function SlaPoliciesPage() {
       index,
       delta,
     );
-    const edge = index + delta === 0 || index + delta === list.length - 1;
-    back.current = edge ? `sla-${delta < 0 ? "down" : "up"}-${p.id}` : `sla-${delta < 0 ? "up" : "down"}-${p.id}`;
+    back.current = focusAfterMove("sla", p.id, index, delta, list.length);
     setBusy(true);
     setError(null);
     setNotice(null);
@@ -109,51 +109,19 @@ export function SlaPoliciesPage() {
       {!policies.data && !policies.error ? <p role="status">{t("sla.policies.loading")}</p> : null}
       {policies.data && list.length === 0 ? <p className="empty">{t("sla.policies.none")}</p> : null}
       {list.length ? (
-        <table className="admin macros-table rules-table slas-table" aria-busy={busy}>
-          <caption className="sr-only">{t("sla.policies.title")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("rules.col.position")}</th>
-              <th scope="col">{t("rules.col.title")}</th>
-              <th scope="col">{t("sla.policies.col.targets")}</th>
-              <th scope="col">
-                <span className="sr-only">{t("rules.col.actions")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((p, i) => (
-              <tr key={p.id}>
-                <td className="position" data-label={t("rules.col.position")}>
-                  {i + 1}
-                </td>
-                <th scope="row">
-                  {p.title}
-                  {p.description ? <span className="muted macro-description">{p.description}</span> : null}
-                </th>
-                <td data-label={t("sla.policies.col.targets")}>{t("sla.policies.targetCount", { count: p.policy_metrics.length })}</td>
-                <td className="row-actions">
-                  {mode.kind === "list" ? (
-                    <>
-                      <button type="button" id={`sla-up-${p.id}`} className="secondary small" disabled={busy || i === 0} aria-label={t("rules.moveUpNamed", { title: p.title })} onClick={() => move(i, -1)}>
-                        {t("rules.moveUp")}
-                      </button>
-                      <button type="button" id={`sla-down-${p.id}`} className="secondary small" disabled={busy || i === list.length - 1} aria-label={t("rules.moveDownNamed", { title: p.title })} onClick={() => move(i, 1)}>
-                        {t("rules.moveDown")}
-                      </button>
-                      <button type="button" id={`sla-edit-${p.id}`} className="secondary small" disabled={busy} aria-label={t("sla.policies.editNamed", { title: p.title })} onClick={() => open({ kind: "edit", policy: p }, `sla-edit-${p.id}`)}>
-                        {t("sla.edit")}
-                      </button>
-                      <button type="button" id={`sla-delete-${p.id}`} className="secondary small" disabled={busy} aria-label={t("sla.policies.deleteNamed", { title: p.title })} onClick={() => open({ kind: "delete", policy: p }, `sla-delete-${p.id}`)}>
-                        {t("sla.delete")}
-                      </button>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <OrderedTable
+          prefix="sla"
+          className="slas-table"
+          caption={t("sla.policies.title")}
+          items={list}
+          busy={busy}
+          listing={mode.kind === "list"}
+          extra={{ label: t("sla.policies.col.targets"), cell: (p) => t("sla.policies.targetCount", { count: p.policy_metrics.length }) }}
+          onMove={move}
+          onEdit={(p) => open({ kind: "edit", policy: p }, `sla-edit-${p.id}`)}
+          onDelete={(p) => open({ kind: "delete", policy: p }, `sla-delete-${p.id}`)}
+          texts={{ edit: t("sla.edit"), delete: t("sla.delete"), editNamed: (title) => t("sla.policies.editNamed", { title }), deleteNamed: (title) => t("sla.policies.deleteNamed", { title }) }}
+        />
       ) : null}
     </main>
   );
