@@ -44,7 +44,7 @@ export function applySlaPolicies() {
 
 export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Promise<void> {
   if (e.kind !== "ticket.created" && e.kind !== "ticket.changed") return;
-  const policies = await repo.policiesForWrite(ctx.tx);
+  const policies = await repo.allPolicies(ctx.tx);
   const sla = await repo.ticketSla(ctx.tx, e.ticketId);
   if (!sla) return;
   if (policies.length === 0) {
@@ -55,7 +55,10 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
   if (!t) return;
   // The filter reads the ticket as it is (the rules' conditions without the update's): its own channel.
   const u: RuleUpdate = { create: false, channel: t.row.via, by: SYSTEM_WRITER, previous: undefined, comment: undefined, hasWord: () => false };
-  const policy = policies.find((p) => matches(filterOf(ctx, p), t.state, u));
+  const matching = (from: number) => policies.slice(from).find((p) => matches(filterOf(ctx, p), t.state, u));
+  let policy = matching(0);
+  // The policy applied is key-share locked until the write ends: one deleted meanwhile is passed over (the next match applies), never written to the ticket.
+  while (policy && !(await repo.keepPolicy(ctx.tx, policy.id))) policy = matching(policies.indexOf(policy) + 1);
   const rows = await repo.metricRows(ctx.tx, t.row.id);
   if (!policy && rows.length === 0) {
     if (sla.sla_policy_id !== null || sla.sla_next_breach_at !== null) await repo.setTicketSla(ctx.tx, t.row.id, null, null);

@@ -22,12 +22,14 @@ export const findPolicyById = (tx: TenantTx, id: string) => base(tx).where("p.id
 export const allPolicies = (tx: TenantTx) => base(tx).orderBy("p.position").orderBy("p.nice_id").execute();
 
 /**
- * Every policy, as a ticket write applies them: each row key-share locked until the write ends, so
- * a policy deleted meanwhile goes first (the write does not see it) or after (it clears the ticket
- * the write left): never a ticket written pointing at a policy gone (a foreign-key refusal of the
- * customer's write). Edits of a policy's contents do not wait for it.
+ * Whether a policy a ticket write applies is still there, its row key-share locked until the write
+ * ends: a deletion met at once goes first (false: the write passes it over) or after (it clears
+ * the ticket the write left), never a ticket written pointing at a policy gone (a foreign-key
+ * refusal of the customer's write). Edits of a policy's contents do not wait for it.
  */
-export const policiesForWrite = (tx: TenantTx) => base(tx).orderBy("p.position").orderBy("p.nice_id").forKeyShare().execute();
+export async function keepPolicy(tx: TenantTx, id: string): Promise<boolean> {
+  return (await tx.db.selectFrom("sla_policies").select("id").where("tenant_id", "=", tx.tenantId).where("id", "=", id).forKeyShare().executeTakeFirst()) !== undefined;
+}
 
 /** A policy to change (`edit`: its contents; waits for a deletion) or to delete (waits for the ticket writes applying it), its row locked until the transaction ends. */
 export const lockPolicy = (tx: TenantTx, niceId: number, mode: "edit" | "delete") => {
