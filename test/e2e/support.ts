@@ -86,7 +86,13 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       return page;
     },
     async close() {
-      for (const c of contexts) await c.close().catch(() => undefined);
+      for (const c of contexts) {
+        // A test's route handler may still be awaiting the server's answer (a page polling job
+        // statuses, say) when its page closes; that call then rejects unhandled ("Response has been
+        // disposed") and fails the run. Unrouting first with ignoreErrors drops those late errors.
+        for (const p of c.pages()) await p.unrouteAll({ behavior: "ignoreErrors" }).catch(() => undefined);
+        await c.close().catch(() => undefined);
+      }
       await browser.close();
       if (server.child.exitCode === null) {
         server.child.kill("SIGTERM");
