@@ -19,7 +19,7 @@ import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp, typ
 
 type Res = Promise<{ status: number; text: string; body: any }>;
 type Who = { email: string; token: string };
-type Slas = { slas: { policy_metrics: Array<{ metric: string; stage: string; breach_at: string | null; days: number; hours: number; minutes: number }> }; sla_policy: { id: number; title: string; description: string | null } | null };
+type Slas = { slas: { policy_metrics: Array<{ metric: string; stage: string; breach_at: string | null; fulfilled_at: string | null; days: number; hours: number; minutes: number }> }; sla_policy: { id: number; title: string; description: string | null } | null };
 let t: TestApp;
 
 async function ok<T = any>(r: Res, status = 200): Promise<T> {
@@ -94,7 +94,11 @@ describe("SLA metrics", () => {
     expect((await metric(a, id, "first_reply_time"))!.stage).toBe("active");
     await update(a, id, { comment: { body: "On its way" } });
     const reply = await lastCommentAt(a, id);
-    expect(await metric(a, id, "first_reply_time")).toMatchObject({ stage: "achieved", breach_at: null });
+    // Met in time: achieved, and still says when it was due.
+    const met = (await metric(a, id, "first_reply_time"))!;
+    expect(met).toMatchObject({ stage: "achieved" });
+    near(met.breach_at, created + 120 * MIN);
+    near(met.fulfilled_at, reply);
     // The periodic update runs from that comment.
     near((await metric(a, id, "periodic_update_time"))!.breach_at, reply + 300 * MIN);
     expect(await metric(a, id, "next_reply_time")).toBeUndefined();
@@ -119,7 +123,9 @@ describe("SLA metrics", () => {
     expect(s.slas.policy_metrics[0]!.metric, JSON.stringify(s.slas)).toBe("next_reply_time");
     await update(a, id, { comment: { body: "Sorry, here it is" } });
     const second = await lastCommentAt(a, id);
-    expect(await metric(a, id, "next_reply_time")).toMatchObject({ stage: "achieved", breach_at: null });
+    const answered = (await metric(a, id, "next_reply_time"))!;
+    expect(answered.stage).toBe("achieved");
+    near(answered.breach_at, asked - 5 * MIN + 30 * MIN);
     near((await metric(a, id, "periodic_update_time"))!.breach_at, second + 120 * MIN);
   });
 
@@ -144,10 +150,13 @@ describe("SLA metrics", () => {
     await update(a, id, { status: "open" }, agent);
     near((await metric(a, id, "agent_work_time"))!.breach_at, Date.now() + (180 - 30) * MIN);
     near((await metric(a, id, "requester_wait_time"))!.breach_at, Date.now() + (240 - 50) * MIN);
-    // Solved: everything achieved, nothing to breach.
+    // Solved: everything met, nothing left to breach; the first reply (due after 60 minutes, met after 110) was met late: breached.
     await update(a, id, { status: "solved", comment: { body: "Done" } }, agent);
     const solved = await slasOf(a, id);
-    expect(solved.slas.policy_metrics.every((m) => m.stage === "achieved" && m.breach_at === null), JSON.stringify(solved.slas)).toBe(true);
+    const stages = Object.fromEntries(solved.slas.policy_metrics.map((m) => [m.metric, m.stage]));
+    expect(stages, JSON.stringify(solved.slas)).toEqual({ first_reply_time: "breached", periodic_update_time: "achieved", requester_wait_time: "achieved", agent_work_time: "achieved" });
+    expect(solved.slas.policy_metrics.every((m) => m.breach_at !== null && m.fulfilled_at !== null), JSON.stringify(solved.slas)).toBe(true);
+    near(solved.slas.policy_metrics.find((m) => m.metric === "first_reply_time")!.breach_at, created - 110 * MIN + 60 * MIN);
     expect(solved.slas.policy_metrics.map((m) => m.metric).sort()).toEqual(["agent_work_time", "first_reply_time", "periodic_update_time", "requester_wait_time"]);
     const breach = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ b: Date | null }>`SELECT sla_next_breach_at AS b FROM tickets WHERE nice_id = ${id}`.execute(tx.db)).rows[0]!.b);
     expect(breach).toBeNull();
@@ -156,8 +165,64 @@ describe("SLA metrics", () => {
     await ok(a.api("PUT", `/api/v2/requests/${id}.json`, { request: { comment: { body: "Not fixed" } } }, requester));
     near((await metric(a, id, "requester_wait_time"))!.breach_at, Date.now() + (240 - 50) * MIN);
     near((await metric(a, id, "agent_work_time"))!.breach_at, Date.now() + (180 - 30) * MIN);
-    expect((await metric(a, id, "first_reply_time"))!.stage).toBe("achieved");
+    expect((await metric(a, id, "first_reply_time"))!.stage).toBe("breached");
     near((await metric(a, id, "next_reply_time"))!.breach_at, (await lastCommentAt(a, id)) + 30 * MIN);
+  });
+
+  it("stages over time: active, breached once the target passes unmet (read at the time), kept breached when met late; the next breach stays the earliest, past or future", async () => {
+    const { a, agent, requester } = await account([{ title: "Everyone", filter: everyTicket, policy_metrics: ALL_URGENT }]);
+    const id = (await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Late", comment: { body: "Phoned in", public: false }, requester_id: requester.id, priority: "urgent" } }, agent), 201)).ticket.id as number;
+    const created = at((await slasOf(a, id)).created_at);
+    const nextBreach = () => t.db.tenant(a.tenantId, async (tx) => (await sql<{ b: Date | null }>`SELECT sla_next_breach_at AS b FROM tickets WHERE nice_id = ${id}`.execute(tx.db)).rows[0]!.b);
+    await pass(a, id, 30);
+    expect(await metric(a, id, "first_reply_time")).toMatchObject({ stage: "active", fulfilled_at: null });
+    // 70 minutes in: the first reply (60) is breached with no write since; requester wait (240) still runs.
+    await pass(a, id, 40);
+    const frt = (await metric(a, id, "first_reply_time"))!;
+    expect(frt).toMatchObject({ stage: "breached", fulfilled_at: null });
+    near(frt.breach_at, created - 70 * MIN + 60 * MIN);
+    expect((await metric(a, id, "requester_wait_time"))!.stage).toBe("active");
+    // The next breach is the earliest one unmet, past as it is (views put overdue tickets first).
+    near((await nextBreach())?.toISOString(), created - 70 * MIN + 60 * MIN);
+    // Met late: breached for good, with when it was due and when it was met.
+    await update(a, id, { comment: { body: "Sorry for the wait" } }, agent);
+    const late = (await metric(a, id, "first_reply_time"))!;
+    expect(late.stage).toBe("breached");
+    near(late.breach_at, created - 70 * MIN + 60 * MIN);
+    near(late.fulfilled_at, await lastCommentAt(a, id));
+    // No longer counted in the next breach: agent work (180 from creation) is next, before the periodic update (120 from the reply) and requester wait (240).
+    near((await nextBreach())?.toISOString(), created - 70 * MIN + 180 * MIN);
+    // A cumulative metric paused past its target keeps its breach: breached, not paused.
+    await pass(a, id, 200);
+    await update(a, id, { status: "pending" }, agent);
+    const rwt = (await metric(a, id, "requester_wait_time"))!;
+    expect(rwt.stage).toBe("breached");
+    near(rwt.breach_at, created - 270 * MIN + 240 * MIN);
+    // Agent work (180) paused in pending too, also past its target.
+    expect((await metric(a, id, "agent_work_time"))!.stage).toBe("breached");
+  });
+
+  it("shows SLA data only where the ticket is seen: an assigned-only agent sees none on others' tickets, an end user none at all", async () => {
+    const { a, agent, requester } = await account([{ title: "Everyone", filter: everyTicket, policy_metrics: ALL_URGENT }]);
+    const ao = await buildUser(t, a, "agent", "Ada Assigned");
+    const role = await ok(a.api("POST", "/api/v2/custom_roles.json", { custom_role: { name: "Assigned only", configuration: { ticket_access: "assigned-only" } } }), 201);
+    await ok(a.api("PUT", `/api/v2/users/${ao.id}.json`, { user: { custom_role_id: role.custom_role.id } }));
+    const assignedOnly: Who = { email: ao.email, token: await createTokenFor(t, a, ao.id) };
+    const make = async (extra: Record<string, unknown>) => (await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Mine?", comment: { body: "x", public: false }, requester_id: requester.id, priority: "urgent", ...extra } }, agent), 201)).ticket.id as number;
+    const others = await request(a, requester);
+    await update(a, others, { priority: "urgent" }, agent);
+    const mine = await make({ assignee_id: ao.id });
+    await pass(a, others, 90);
+    expect((await metric(a, others, "first_reply_time"))!.stage).toBe("breached");
+    // Not theirs: not found, and not listed with its SLA.
+    expect((await a.api("GET", `/api/v2/tickets/${others}.json?include=slas`, undefined, assignedOnly)).status).toBe(404);
+    const listed = (await ok(a.api("GET", "/api/v2/tickets.json?include=slas", undefined, assignedOnly))).tickets as Array<Slas & { id: number }>;
+    expect(listed.map((x) => x.id)).toEqual([mine]);
+    expect(listed[0]!.slas.policy_metrics.length).toBeGreaterThan(0);
+    // An end user: no staff ticket API, and no SLA on their request.
+    expect((await a.api("GET", `/api/v2/tickets/${others}.json?include=slas`, undefined, requester)).status).toBe(403);
+    const req = await ok(a.api("GET", `/api/v2/requests/${others}.json?include=slas`, undefined, requester));
+    expect(JSON.stringify(req)).not.toMatch(/slas|sla_policy|breach/);
   });
 
   it("does not activate the first reply when staff created the ticket with a public comment", async () => {

@@ -14,6 +14,7 @@ import {
   minutesToHHMM,
   rangeOfInterval,
   shownMetrics,
+  slaBadge,
   targetsToMetrics,
   timeLeft,
   timeZones,
@@ -23,6 +24,10 @@ import {
 } from "../web/src/admin/sla.ts";
 import type { Abilities } from "../web/src/api-schema.ts";
 import { en } from "../web/src/i18n/en.ts";
+import { jaStaffB } from "../web/src/i18n/staff/ja-b.ts";
+import { koStaffB } from "../web/src/i18n/staff/ko-b.ts";
+import { svStaffB } from "../web/src/i18n/staff/sv-b.ts";
+import { zhCNStaffB as zhStaffB } from "../web/src/i18n/staff/zh-CN-b.ts";
 
 /**
  * The Business hours and SLA policies pages and the workspace's SLA badges, without the browser:
@@ -205,11 +210,33 @@ describe("time left", () => {
     expect(shownMetrics(slas).map((m) => m.metric)).toEqual(["next_reply_time", "requester_wait_time", "agent_work_time"]);
     expect(shownMetrics(null)).toEqual([]);
   });
+
+  it("shows breached metrics first (overdue, still unmet), met-late ones last, and what each badge says", () => {
+    const now = new Date("2026-12-07T12:00:00Z");
+    const overdue = { metric: "first_reply_time", stage: "breached", breach_at: "2026-12-07T10:30:00Z", fulfilled_at: null };
+    const late = { metric: "next_reply_time", stage: "breached", breach_at: "2026-12-07T08:00:00Z", fulfilled_at: "2026-12-07T08:45:00Z" };
+    const running = { metric: "requester_wait_time", stage: "active", breach_at: "2026-12-07T14:05:00Z", fulfilled_at: null };
+    const paused = { metric: "agent_work_time", stage: "paused", breach_at: null, fulfilled_at: null };
+    const pausedPast = { metric: "periodic_update_time", stage: "breached", breach_at: "2026-12-07T11:00:00Z", fulfilled_at: null };
+    const onTime = { metric: "first_reply_time", stage: "achieved", breach_at: "2026-12-07T10:30:00Z", fulfilled_at: "2026-12-07T10:00:00Z" };
+    const shown = shownMetrics({ policy_metrics: [late, paused, running, onTime, overdue, pausedPast] });
+    expect(shown).toEqual([overdue, pausedPast, running, paused, late]);
+    expect(slaBadge(overdue, now)).toEqual({ kind: "breached", minutes: 90 });
+    expect(slaBadge(late, now)).toEqual({ kind: "late", minutes: 45 });
+    expect(slaBadge(running, now)).toEqual({ kind: "running", minutes: 125 });
+    expect(slaBadge(paused, now)).toEqual({ kind: "paused", minutes: 0 });
+    // An active metric read a moment before its breach, shown after it: breached, as the server would say now.
+    expect(slaBadge({ ...running, breach_at: "2026-12-07T11:59:00Z" }, now)).toEqual({ kind: "breached", minutes: 1 });
+  });
 });
 
 describe("the pages' words and place", () => {
   it("names every metric, and sits after Automations in the admin center's menu, for owners and admins only", () => {
     for (const m of ["first_reply_time", "next_reply_time", "periodic_update_time", "requester_wait_time", "agent_work_time"]) expect(en[`sla.metric.${m}` as keyof typeof en]).toBeTruthy();
+    for (const k of ["sla.badge.breached", "sla.badge.met_late", "rules.field.hours_until_next_sla_breach", "rules.field.hours_since_last_sla_breach"] as const) {
+      expect(en[k]).toBeTruthy();
+      for (const c of [svStaffB, jaStaffB, koStaffB, zhStaffB]) expect(c[k], k).toBeTruthy();
+    }
     const paths = SECTIONS.map((s) => s.path);
     expect(paths.indexOf("/admin/business-hours")).toBe(paths.indexOf("/admin/automations") + 1);
     expect(paths.indexOf("/admin/slas")).toBe(paths.indexOf("/admin/business-hours") + 1);

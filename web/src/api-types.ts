@@ -8631,12 +8631,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @description `deleted`: the ticket is in the trash (its content is left out). */
@@ -8734,12 +8735,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @description `deleted`: the ticket is in the trash (its content is left out). */
@@ -10795,12 +10797,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -12605,12 +12608,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -14450,12 +14454,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -14551,12 +14556,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -14919,12 +14925,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -15069,12 +15076,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -15184,12 +15192,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -15372,12 +15381,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -15727,12 +15737,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -16216,12 +16227,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -18013,12 +18025,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -18165,12 +18178,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -18317,12 +18331,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */
@@ -20014,12 +20029,13 @@ export interface operations {
                                 policy_metrics: {
                                     breach_at: string | null;
                                     days: number;
+                                    fulfilled_at: string | null;
                                     hours: number;
                                     /** @enum {string} */
                                     metric: "first_reply_time" | "next_reply_time" | "periodic_update_time" | "requester_wait_time" | "agent_work_time";
                                     minutes: number;
                                     /** @enum {string} */
-                                    stage: "active" | "paused" | "achieved";
+                                    stage: "active" | "paused" | "achieved" | "breached";
                                 }[];
                             };
                             /** @enum {string} */

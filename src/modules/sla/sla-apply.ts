@@ -150,35 +150,46 @@ function fromHistory(created: Date, status: string, statusSince: Date, comments:
   return s;
 }
 
-/** Each metric's stage and breach under the targets (none: no stage); returns the earliest breach of an active metric. */
+/**
+ * Each metric's stage and breach under the targets (none: no stage); returns the earliest breach of
+ * an active metric (past or future: views order by it, overdue first). A met target keeps its
+ * breach, when it was due: a reply metric's from its start; a cumulative one's as computed while it
+ * last ran. Stored stages are active, paused and achieved; "breached" is read from them with the
+ * time (sla-present.ts stageAt): an active or paused metric past its breach, an achieved one fulfilled after it.
+ * A cumulative metric paused past its target keeps the breach it had (none known: none).
+ */
 export function computeTargets(s: State, targets: readonly PolicyMetricView[], clock: Clock): Date | null {
   const frt = s.get("first_reply_time")!;
   const hasFirstReply = targets.some((x) => x.metric === "first_reply_time");
   let next: Date | null = null;
   for (const [m, r] of s) {
     const target = targets.find((x) => x.metric === m);
+    const before = r.breach_at;
     r.breach_at = null;
     r.stage = null;
     if (!target || !r.activated_at) continue;
     // With a first reply target, the next reply counts after the first reply only.
     if (m === "next_reply_time" && hasFirstReply && frt.activated_at && (!frt.fulfilled_at || r.activated_at.getTime() < frt.fulfilled_at.getTime())) continue;
     const on: Clock = target.business_hours ? clock : "calendar";
-    if (r.fulfilled_at) {
-      r.stage = "achieved";
-      continue;
-    }
     if (CUMULATIVE.has(m)) {
+      const left = target.target - (target.business_hours ? r.elapsed_business_minutes : r.elapsed_minutes);
       if (!r.running_since) {
-        r.stage = "paused";
+        // Stopped (fulfilled or paused): the breach it had while running, when met or passed.
+        r.breach_at = r.fulfilled_at || left <= 0 ? before : null;
+        r.stage = r.fulfilled_at ? "achieved" : "paused";
         continue;
       }
-      const left = target.target - (target.business_hours ? r.elapsed_business_minutes : r.elapsed_minutes);
       r.breach_at = left > 0 ? addBusinessMinutes(on, r.running_since, left) : new Date(r.running_since.getTime() + left * MINUTE);
     } else {
       r.breach_at = addBusinessMinutes(on, r.activated_at, target.target);
+    }
+    if (r.fulfilled_at) {
+      r.stage = "achieved";
+      continue;
     }
     r.stage = "active";
     if (r.breach_at && (!next || r.breach_at < next)) next = r.breach_at;
   }
   return next;
 }
+

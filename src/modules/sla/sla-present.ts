@@ -1,18 +1,21 @@
 import type { RequestContext } from "../../platform/context.ts";
 import * as repo from "./sla-repo.ts";
 import { descriptionOf, metricsOf, titleOf } from "./sla-service.ts";
-import type { TicketSlaPolicyView, TicketSlasView } from "./sla-types.ts";
+import type { SlaStage, TicketSlaPolicyView, TicketSlasView } from "./sla-types.ts";
 
 /**
  * Tickets' SLAs as `include=slas` shows them (Zendesk's ticket.slas and sla_policy): the metrics
- * with a target under the ticket's policy and priority, with their stage and breach (as the
- * ticket's last write computed them), and the policy's id, title and description. Only for tickets
- * the caller may already see (the routes pass those).
+ * with a target under the ticket's policy and priority, with their breach (as the ticket's last
+ * write computed them: kept on met targets, when they were due), their stage at the time of the
+ * request (breached: past the breach unfulfilled, or fulfilled after it) and when they were met,
+ * and the policy's id, title and description. Only for tickets the caller may already see (the
+ * routes pass those).
  */
 export async function slasOf(ctx: RequestContext, tickets: ReadonlyArray<{ id: string; priority: string | null }>): Promise<Map<string, { slas: TicketSlasView; sla_policy: TicketSlaPolicyView | null }>> {
   const out = new Map<string, { slas: TicketSlasView; sla_policy: TicketSlaPolicyView | null }>();
   if (tickets.length === 0) return out;
   const ids = tickets.map((t) => t.id);
+  const now = ctx.now();
   const policyIds = await repo.ticketPolicies(ctx.tx, ids);
   const metrics = await repo.metricRowsOf(ctx.tx, ids);
   const wanted = new Set([...policyIds.values()].filter((p): p is string => p !== null));
@@ -30,7 +33,8 @@ export async function slasOf(ctx: RequestContext, tickets: ReadonlyArray<{ id: s
       if (!target || !r.stage) continue;
       list.push({
         breach_at: r.breach_at ? r.breach_at.toISOString() : null,
-        stage: r.stage,
+        stage: stageAt(r, now)!,
+        fulfilled_at: r.stage === "achieved" && r.fulfilled_at ? r.fulfilled_at.toISOString() : null,
         metric: target.metric,
         days: Math.floor(target.target / 1440),
         hours: Math.floor((target.target % 1440) / 60),
@@ -43,4 +47,11 @@ export async function slasOf(ctx: RequestContext, tickets: ReadonlyArray<{ id: s
     out.set(t.id, { slas: { policy_metrics: list }, sla_policy: { id: p.nice_id, title: titleOf(ctx, p), description: descriptionOf(ctx, p) } });
   }
   return out;
+}
+
+/** A metric's stage as the API shows it at `now` (Zendesk's): breached once its breach passed unfulfilled, or when fulfilled after it. */
+export function stageAt(r: Pick<repo.MetricRow, "stage" | "breach_at" | "fulfilled_at">, now: Date): SlaStage | null {
+  if (!r.stage || !r.breach_at) return r.stage;
+  if (r.stage === "achieved") return r.fulfilled_at && r.fulfilled_at.getTime() > r.breach_at.getTime() ? "breached" : "achieved";
+  return r.breach_at.getTime() <= now.getTime() ? "breached" : r.stage;
 }

@@ -58,9 +58,15 @@ export const slaDefinitionsView = z.object({
 
 export const slaReorderInput = z.strictObject({ sla_policy_ids: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).max(1000) });
 
-/** A ticket's SLA as `include=slas` shows it (Zendesk's ticket.slas and sla_policy). */
+/** A metric's stage as shown (Zendesk's): breached is read at the time from the stored stage, breach and fulfilment (sla-present.ts stageAt). */
+export const SLA_STAGES = ["active", "paused", "achieved", "breached"] as const;
+export type SlaStage = (typeof SLA_STAGES)[number];
+
+/** A ticket's SLA as `include=slas` shows it (Zendesk's ticket.slas and sla_policy; `fulfilled_at`, when the target was met, is Vaultdesk's). */
 export const ticketSlasView = z.object({
-  policy_metrics: z.array(z.object({ breach_at: z.string().nullable(), stage: z.enum(["active", "paused", "achieved"]), metric: z.enum(SLA_METRICS), hours: z.number(), minutes: z.number(), days: z.number() })),
+  policy_metrics: z.array(
+    z.object({ breach_at: z.string().nullable(), stage: z.enum(SLA_STAGES), fulfilled_at: z.string().nullable(), metric: z.enum(SLA_METRICS), hours: z.number(), minutes: z.number(), days: z.number() }),
+  ),
 });
 export type TicketSlasView = z.infer<typeof ticketSlasView>;
 export const ticketSlaPolicyView = z.object({ id: z.number(), title: z.string(), description: z.string().nullable() });

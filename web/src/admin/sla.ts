@@ -31,7 +31,7 @@ export type SlaPolicy = {
 export type SlaPolicyInput = { title: string; description: string | null; filter: { all: RuleCondition[]; any: RuleCondition[] }; policy_metrics: PolicyMetric[] };
 
 /** A ticket's SLA as `include=slas` gives it. */
-export type TicketSlaMetric = { breach_at: string | null; stage: "active" | "paused" | "achieved" | string; metric: string; hours?: number; minutes?: number; days?: number };
+export type TicketSlaMetric = { breach_at: string | null; stage: "active" | "paused" | "achieved" | "breached" | string; fulfilled_at?: string | null; metric: string; hours?: number; minutes?: number; days?: number };
 export type TicketSlas = { policy_metrics: TicketSlaMetric[] };
 
 export const DAY = 1440;
@@ -211,11 +211,29 @@ export function formatDuration(minutes: number, unit: (u: "d" | "h" | "m", n: nu
   return parts.slice(0, 2).join(" ");
 }
 
-/** The badges a ticket shows: its active and paused metrics (achieved ones omitted), the soonest breach first, paused after. */
+/** The badges a ticket shows: its active, paused and breached metrics (those met in time omitted), the soonest breach first (overdue ones first), paused after, met late last. */
 export function shownMetrics(slas: TicketSlas | null | undefined): TicketSlaMetric[] {
-  const list = (slas?.policy_metrics ?? []).filter((m) => m.stage === "active" || m.stage === "paused");
-  const at = (m: TicketSlaMetric) => (m.stage === "paused" || !m.breach_at ? Infinity : Date.parse(m.breach_at));
+  const list = (slas?.policy_metrics ?? []).filter((m) => m.stage === "active" || m.stage === "paused" || m.stage === "breached");
+  // Running ones by breach (overdue first), then paused, then those met late.
+  const at = (m: TicketSlaMetric) => (m.fulfilled_at ? 2e15 : m.stage === "paused" && !m.breach_at ? 1e15 : m.breach_at ? Date.parse(m.breach_at) : 1e15);
   return [...list].sort((a, b) => at(a) - at(b));
+}
+
+/**
+ * What a shown metric's badge says at `now`: `running`, minutes left; `breached`, minutes overdue
+ * (still unmet); `late`, met that many minutes after its breach; `paused`.
+ */
+export type SlaBadge = { kind: "running" | "breached" | "late" | "paused"; minutes: number };
+export function slaBadge(m: TicketSlaMetric, now: Date): SlaBadge | null {
+  if (m.stage === "breached" && m.fulfilled_at && m.breach_at) {
+    const late = Date.parse(m.fulfilled_at) - Date.parse(m.breach_at);
+    return Number.isNaN(late) ? null : { kind: "late", minutes: Math.max(0, Math.floor(late / 60_000)) };
+  }
+  if (m.stage === "paused" && !m.breach_at) return { kind: "paused", minutes: 0 };
+  if (!m.breach_at) return null;
+  const left = timeLeft(m.breach_at, now);
+  if (!left) return null;
+  return left.overdue || m.stage === "breached" || m.stage === "paused" ? { kind: "breached", minutes: left.overdue ? left.minutes : 0 } : { kind: "running", minutes: left.minutes };
 }
 
 /** Every time zone the browser knows (IANA names), `current` first if the browser does not list it. */

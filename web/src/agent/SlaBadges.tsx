@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { slaApi } from "../admin/sla-api.ts";
-import { formatDuration, shownMetrics, timeLeft, type TicketSlaMetric } from "../admin/sla.ts";
+import { formatDuration, shownMetrics, slaBadge, type TicketSlaMetric } from "../admin/sla.ts";
 import { LoadError, useApi } from "../data.tsx";
 import type { MessageKey } from "../i18n/en.ts";
 import { formatDate, t } from "../i18n/index.ts";
@@ -16,14 +16,15 @@ const METRIC_KEYS: Record<string, MessageKey> = {
 const metricName = (m: string): string => (METRIC_KEYS[m] ? t(METRIC_KEYS[m]) : m);
 const unit = (u: "d" | "h" | "m", n: number) => t(`sla.unit.${u}`, { n });
 
-/** A duration until (or since) a breach as words: "3h 5m left", "1d 2h overdue". */
+/** A metric's badge as words: "3h 5m left", "Breached · 1d 2h overdue", "Breached · met 5m late", "Paused". */
 export function slaTimeText(m: TicketSlaMetric, now: Date): { text: string; overdue: boolean } | null {
-  if (m.stage === "paused") return { text: t("sla.badge.paused"), overdue: false };
-  if (!m.breach_at) return null;
-  const left = timeLeft(m.breach_at, now);
-  if (!left) return null;
-  const time = formatDuration(left.minutes, unit);
-  return { text: left.overdue ? t("sla.badge.overdue", { time }) : t("sla.badge.left", { time }), overdue: left.overdue };
+  const b = slaBadge(m, now);
+  if (!b) return null;
+  if (b.kind === "paused") return { text: t("sla.badge.paused"), overdue: false };
+  const time = formatDuration(b.minutes, unit);
+  if (b.kind === "running") return { text: t("sla.badge.left", { time }), overdue: false };
+  const detail = b.kind === "late" ? t("sla.badge.met_late", { time }) : t("sla.badge.overdue", { time });
+  return { text: `${t("sla.badge.breached")} · ${detail}`, overdue: true };
 }
 
 /** Re-renders every 30 seconds, so the time left moves on without a reload. */
@@ -37,8 +38,9 @@ function useNow(): Date {
 }
 
 /**
- * The ticket's SLA targets (`include=slas`): each active metric with the time left or how long it
- * is overdue (red once breached), paused ones marked so; achieved ones are not shown. Nothing is
+ * The ticket's SLA targets (`include=slas`): each active metric with the time left, breached ones
+ * in red ("Breached", how long overdue, or how late they were met), paused ones marked so; those
+ * met in time are not shown. Nothing is
  * shown when no policy applies to the ticket. Reloaded with the ticket (its key is under the
  * ticket's), and every minute while a policy applies.
  */
@@ -59,11 +61,11 @@ export function SlaBadges(props: { ticketId: number }) {
         <ul>
           {shown.map((m) => {
             const time = slaTimeText(m, now);
-            const cls = m.stage === "paused" ? "paused" : time?.overdue ? "breached" : "active";
+            const cls = time?.overdue ? "breached" : m.stage === "paused" ? "paused" : "active";
             return (
               <li key={m.metric} className={`sla-metric sla-${cls}`} id={`sla-metric-${m.metric}`}>
                 <span className="sla-name">{metricName(m.metric)}</span>{" "}
-                <span className={`badge sla-badge sla-${cls}`} title={m.breach_at && m.stage !== "paused" ? formatDate(m.breach_at) : undefined}>
+                <span className={`badge sla-badge sla-${cls}`} title={m.breach_at ? formatDate(m.breach_at) : undefined}>
                   {time?.text ?? "—"}
                 </span>
               </li>

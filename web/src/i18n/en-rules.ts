@@ -113,5 +113,7 @@ export const enRules = {
   "rules.field.created_at": "Hours since created",
   "rules.field.due_date": "Hours since due date",
   "rules.field.until_due_date": "Hours until due date",
+  "rules.field.hours_until_next_sla_breach": "Hours until next SLA breach",
+  "rules.field.hours_since_last_sla_breach": "Hours since last SLA breach",
   "rules.hoursHelp": "A whole number of hours.",
 } as const;

@@ -111,6 +111,8 @@ export const enSla = {
   "sla.badge.left": "{time} left",
   "sla.badge.overdue": "{time} overdue",
   "sla.badge.paused": "Paused",
+  "sla.badge.breached": "Breached",
+  "sla.badge.met_late": "met {time} late",
   "sla.unit.d": "{n}d",
   "sla.unit.h": "{n}h",
   "sla.unit.m": "{n}m",
