@@ -19,7 +19,7 @@ const status: Definition = { subject: "status", title: "Status", type: "list", o
 
 describe("time conditions", () => {
   it("the hours conditions are Zendesk's subjects, and only those", () => {
-    expect(HOURS).toEqual(["NEW", "OPEN", "PENDING", "HOLD", "SOLVED", "assigned_at", "updated_at", "requester_updated_at", "assignee_updated_at", "created_at", "due_date", "until_due_date"]);
+    expect(HOURS).toEqual(["NEW", "OPEN", "PENDING", "HOLD", "SOLVED", "assigned_at", "updated_at", "requester_updated_at", "assignee_updated_at", "created_at", "due_date", "until_due_date", "hours_until_next_sla_breach", "hours_since_last_sla_breach"]);
     for (const subject of HOURS) expect(isHours(subject), subject).toBe(true);
     // The triggers' fields, and a custom field, stay what they were.
     for (const subject of ["status", "current_tags", "update_type", "custom_fields_9", "pending", "due_at"]) expect(isHours(subject), subject).toBe(false);

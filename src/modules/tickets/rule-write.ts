@@ -47,20 +47,20 @@ export const MAX_AUTOMATION_UPDATES = 100;
 export async function ticketForAutomations(ctx: RequestContext, niceId: number): Promise<(RuleTicket & { times: repo.TicketTimes }) | undefined> {
   const t = await ticketForRules(ctx, niceId);
   if (!t || (await repo.automationUpdates(ctx.tx, t.row.id)) >= MAX_AUTOMATION_UPDATES) return undefined;
-  const times = await repo.ticketTimes(ctx.tx, t.row.id);
+  const times = await repo.ticketTimes(ctx.tx, t.row.id, ctx.now());
   return times ? { ...t, times } : undefined;
 }
 
 /**
  * A page of the tickets (not closed, not deleted) that pass `filters`, after public id `after`,
- * with their times: what automations then check in full (ruleStateOf each, on its own: a ticket
+ * with their times (the SLA breaches as at the context's time): what automations then check in full (ruleStateOf each, on its own: a ticket
  * that cannot be read stops no other).
  */
 export async function ticketsForAutomations(ctx: RequestContext, filters: readonly repo.TicketFilter[], after: number, limit: number): Promise<Array<{ row: repo.TicketRow; times: repo.TicketTimes }>> {
-  const rows = await repo.ticketsByFilters(ctx.tx, filters, after, limit, MAX_AUTOMATION_UPDATES);
+  const rows = await repo.ticketsByFilters(ctx.tx, filters, after, limit, MAX_AUTOMATION_UPDATES, ctx.now());
   return rows.map((r) => ({
     row: r,
-    times: { created_at: r.created_at, updated_at: r.updated_at, due_at: r.due_at, status_updated_at: r.status_updated_at, assigned_at: r.assigned_at, requester_updated_at: r.requester_updated_at, assignee_updated_at: r.assignee_updated_at },
+    times: { created_at: r.created_at, updated_at: r.updated_at, due_at: r.due_at, status_updated_at: r.status_updated_at, assigned_at: r.assigned_at, requester_updated_at: r.requester_updated_at, assignee_updated_at: r.assignee_updated_at, next_sla_breach_at: r.next_sla_breach_at, last_sla_breach_at: r.last_sla_breach_at },
   }));
 }
 

@@ -355,8 +355,8 @@ export type TicketPatch = Updateable<TicketsTable>;
 
 /** The times automations read that the conversation writer keeps (0065). */
 export type RuleTimeColumn = "status_updated_at" | "assigned_at" | "requester_updated_at" | "assignee_updated_at";
-/** A ticket's times as automations' conditions read them. */
-export type TicketTimes = { created_at: Date; updated_at: Date; due_at: Date | null } & { [K in RuleTimeColumn]: Date | null };
+/** A ticket's times as automations' conditions read them (the SLA breaches: as read at the run's time, slaBreaches). */
+export type TicketTimes = { created_at: Date; updated_at: Date; due_at: Date | null } & { [K in RuleTimeColumn | SlaBreachColumn]: Date | null };
 export type TimeColumn = keyof TicketTimes;
 /**
  * A rule's condition as SQL on clear columns (automations' prefilter): a time column within bounds
@@ -369,9 +369,25 @@ export type TicketFilter =
 
 const TIME_COLUMNS = ["t.created_at", "t.updated_at", "t.due_at", "t.status_updated_at", "t.assigned_at", "t.requester_updated_at", "t.assignee_updated_at"] as const;
 
-/** A ticket's times, by its internal id. */
-export const ticketTimes = (tx: TenantTx, id: string): Promise<TicketTimes | undefined> =>
-  tx.db.selectFrom("tickets as t").select(TIME_COLUMNS).where("t.tenant_id", "=", tx.tenantId).where("t.id", "=", id).executeTakeFirst();
+/** The SLA breach times automations read, computed at the run's time from the ticket's metrics (0068). */
+export type SlaBreachColumn = "next_sla_breach_at" | "last_sla_breach_at";
+/**
+ * A ticket's SLA breaches at `now` (modules/sla, sla-present.ts stageAt), none without a policy:
+ * the next, the soonest breach still ahead of an unmet active metric; the last, the latest breach
+ * passed of a breached metric (active or paused past it, or met after it).
+ */
+const slaBreaches = (now: Date): Record<SlaBreachColumn, RawBuilder<Date | null>> => ({
+  next_sla_breach_at: sql<Date | null>`(SELECT min(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.stage = 'active' AND m.breach_at > ${now})`,
+  last_sla_breach_at: sql<Date | null>`(SELECT max(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.breach_at <= ${now} AND (m.stage IN ('active', 'paused') OR (m.stage = 'achieved' AND m.fulfilled_at > m.breach_at)))`,
+});
+const slaSelect = (now: Date) => {
+  const b = slaBreaches(now);
+  return [b.next_sla_breach_at.as("next_sla_breach_at"), b.last_sla_breach_at.as("last_sla_breach_at")] as const;
+};
+
+/** A ticket's times, by its internal id, its SLA breaches as at `now`. */
+export const ticketTimes = (tx: TenantTx, id: string, now: Date): Promise<TicketTimes | undefined> =>
+  tx.db.selectFrom("tickets as t").select(TIME_COLUMNS).select(slaSelect(now)).where("t.tenant_id", "=", tx.tenantId).where("t.id", "=", id).executeTakeFirst();
 
 /** How many times automations updated the ticket with internal id `id` (0066). */
 export async function automationUpdates(tx: TenantTx, id: string): Promise<number> {
@@ -387,10 +403,11 @@ export async function countAutomationUpdate(tx: TenantTx, id: string): Promise<v
 /**
  * A page of the tickets neither closed nor deleted, updated by automations fewer than `maxUpdates`
  * times, that pass every filter, by public id after `after`, with their times (automations: the
- * filters first, their conditions in full in code).
+ * filters first, their conditions in full in code; the SLA breaches as at `now`).
  */
-export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[], after: number, limit: number, maxUpdates: number): Promise<Array<TicketRow & TicketTimes>> {
-  let q = ticketQuery(tx).select(TIME_COLUMNS).where("t.status", "<>", "closed").where("t.automation_updates", "<", maxUpdates).where("t.nice_id", ">", after);
+export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[], after: number, limit: number, maxUpdates: number, now: Date): Promise<Array<TicketRow & TicketTimes>> {
+  const breaches = slaBreaches(now);
+  let q = ticketQuery(tx).select(TIME_COLUMNS).select(slaSelect(now)).where("t.status", "<>", "closed").where("t.automation_updates", "<", maxUpdates).where("t.nice_id", ">", after);
   for (const f of filters) {
     if (f.kind === "status") q = f.in.length ? q.where("t.status", "in", f.in) : q.where(sql<boolean>`false`);
     else if (f.kind === "tags") {
@@ -398,7 +415,10 @@ export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[],
       q = q.where(f.present ? overlap : sql<boolean>`NOT (${overlap})`);
     } else {
       if (f.status) q = q.where("t.status", "=", f.status);
-      for (const [op, at] of f.bounds) q = q.where(`t.${f.column}`, op, at);
+      for (const [op, at] of f.bounds) {
+        if (f.column === "next_sla_breach_at" || f.column === "last_sla_breach_at") q = q.where(sql<boolean>`${breaches[f.column]} ${sql.raw(op)} ${at}`);
+        else q = q.where(`t.${f.column}`, op, at);
+      }
     }
   }
   return q.orderBy("t.nice_id").limit(limit).execute();

@@ -52,11 +52,20 @@ export const TRIGGER_OPERATORS: Record<string, readonly string[]> = {
 
 // ---- time conditions (automations)
 
-/** Zendesk's time conditions: hours since the ticket entered its status, was assigned, updated..., or until it is due. */
-export const TIME_FIELDS = ["NEW", "OPEN", "PENDING", "HOLD", "SOLVED", "assigned_at", "updated_at", "requester_updated_at", "assignee_updated_at", "created_at", "due_date", "until_due_date"] as const;
+/**
+ * Zendesk's time conditions: hours since the ticket entered its status, was assigned, updated...,
+ * until it is due, until its next SLA breach or since its last (modules/sla; by the clock only).
+ */
+export const TIME_FIELDS = [
+  "NEW", "OPEN", "PENDING", "HOLD", "SOLVED", "assigned_at", "updated_at", "requester_updated_at", "assignee_updated_at", "created_at", "due_date", "until_due_date",
+  "hours_until_next_sla_breach", "hours_since_last_sla_breach",
+] as const;
 type TimeField = (typeof TIME_FIELDS)[number];
+const SLA_TIME_FIELDS: readonly TimeField[] = ["hours_until_next_sla_breach", "hours_since_last_sla_breach"];
 /** Hours by the clock, or (`_business_hours`, as Zendesk's) counted on the account's default schedule (sla/business-time.ts). */
 const TIME_OPERATORS = ["is", "less_than", "greater_than", "is_business_hours", "less_than_business_hours", "greater_than_business_hours"];
+/** The SLA breach conditions: hours by the clock (Zendesk's operators for them). */
+const SLA_TIME_OPERATORS = ["is", "less_than", "greater_than"];
 const BUSINESS = "_business_hours";
 /** Whether a rule counts any hours on the account's schedule (its run then loads the schedule). */
 export const countsBusinessHours = (c: Conditions): boolean => [...c.all, ...c.any].some((x) => isTimeField(x.field) && x.operator.endsWith(BUSINESS));
@@ -75,7 +84,7 @@ export const AUTOMATION_OPERATORS: Record<string, readonly string[]> = {
   organization_id: IS,
   current_tags: INCLUDES,
   via: IS,
-  ...Object.fromEntries(TIME_FIELDS.map((f) => [f, TIME_OPERATORS])),
+  ...Object.fromEntries(TIME_FIELDS.map((f) => [f, SLA_TIME_FIELDS.includes(f) ? SLA_TIME_OPERATORS : TIME_OPERATORS])),
 };
 
 /** Where a time field's hours come from: a column (since it, or until it), and the status it needs. */
@@ -91,6 +100,11 @@ function timeSource(field: TimeField): { column: keyof TicketTimes; until?: true
       return { column: "due_at" };
     case "until_due_date":
       return { column: "due_at", until: true };
+    // A ticket without a next breach (no policy, none ahead) never holds "until"; "since": the latest breach passed.
+    case "hours_until_next_sla_breach":
+      return { column: "next_sla_breach_at", until: true };
+    case "hours_since_last_sla_breach":
+      return { column: "last_sla_breach_at" };
     default:
       return { column: field };
   }
@@ -271,6 +285,7 @@ const TIME_TITLES: Record<TimeField, string> = {
   NEW: "Hours since new", OPEN: "Hours since open", PENDING: "Hours since pending", HOLD: "Hours since on-hold", SOLVED: "Hours since solved",
   assigned_at: "Hours since assigned", updated_at: "Hours since update", requester_updated_at: "Hours since requester update",
   assignee_updated_at: "Hours since assignee update", created_at: "Hours since created", due_date: "Hours since due date", until_due_date: "Hours until due date",
+  hours_until_next_sla_breach: "Hours until next SLA breach", hours_since_last_sla_breach: "Hours since last SLA breach",
 };
 
 /** What values the editor offers for ids and custom fields (read once for conditions and actions). */

@@ -48,9 +48,10 @@ export const takesValue = (operator: string): boolean => !VALUELESS.has(operator
 
 /**
  * The automations' time conditions (Zendesk's subjects): each compares a whole number of hours since
- * the ticket entered a status, was assigned, updated, created or due (or until it is due).
+ * the ticket entered a status, was assigned, updated, created or due (or until it is due), until
+ * its next SLA breach or since its last.
  */
-export const HOURS = ["NEW", "OPEN", "PENDING", "HOLD", "SOLVED", "assigned_at", "updated_at", "requester_updated_at", "assignee_updated_at", "created_at", "due_date", "until_due_date"] as const;
+export const HOURS = ["NEW", "OPEN", "PENDING", "HOLD", "SOLVED", "assigned_at", "updated_at", "requester_updated_at", "assignee_updated_at", "created_at", "due_date", "until_due_date", "hours_until_next_sla_breach", "hours_since_last_sla_breach"] as const;
 export const isHours = (subject: string): boolean => (HOURS as readonly string[]).includes(subject);
 
 /** The server's limits on one rule. */

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { runAutomations, type AutomationDeps } from "../src/modules/triggers/automations-run.ts";
+import { createMailer } from "../src/platform/mail.ts";
+import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
+import { PublicUrls } from "../src/platform/urls.ts";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+
+/**
+ * Automations' SLA conditions (docs/api.md, "Automations"): "hours until next SLA breach" and
+ * "hours since last SLA breach" over real HTTP and real runs at times of the test's choosing
+ * (runAutomations' clock: no sleeping), checked when saved (422 naming the condition), offered by
+ * the definitions, prefiltered in SQL (the tickets read are counted), never matching a ticket
+ * without a breach to come, and never another account's ticket.
+ */
+
+type Res = Promise<{ status: number; text: string; body: any }>;
+let t: TestApp;
+let deps: AutomationDeps;
+const HOUR = 3_600_000;
+
+async function ok<T = any>(r: Res, status = 200): Promise<T> {
+  const x = await r;
+  expect(x.status, x.text).toBe(status);
+  return x.body as T;
+}
+
+const POLICY = {
+  title: "Urgent",
+  filter: { all: [{ field: "current_tags", operator: "not_includes", value: "nosla" }] },
+  policy_metrics: [
+    { priority: "urgent", metric: "first_reply_time", target: 60, business_hours: false },
+    { priority: "urgent", metric: "requester_wait_time", target: 600, business_hours: false },
+  ],
+};
+const SOON = { title: "Breach soon", conditions: { all: [{ field: "hours_until_next_sla_breach", operator: "less_than", value: "2" }, { field: "current_tags", operator: "not_includes", value: "soon" }] }, actions: [{ field: "current_tags", value: "soon" }] };
+const LATE = { title: "Breached a while ago", conditions: { all: [{ field: "hours_since_last_sla_breach", operator: "greater_than", value: "1" }, { field: "current_tags", operator: "not_includes", value: "late" }] }, actions: [{ field: "current_tags", value: "late" }] };
+
+async function account(prefix: string, automations: boolean) {
+  const a = await buildTenant(t, prefix);
+  const agent = await buildUser(t, a, "agent", "Al Agent");
+  const eu = await buildUser(t, a, "end-user", "Eve Requester");
+  await ok(a.api("POST", "/api/v2/slas/policies.json", { sla_policy: POLICY }), 201);
+  if (automations) for (const x of [SOON, LATE]) await ok(a.api("POST", "/api/v2/automations.json", { automation: x }), 201);
+  const make = async (priority: string | null, comment: { body: string; public: boolean } = { body: "Phoned in", public: false }) =>
+    (await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: `p ${priority}`, comment, requester_id: eu.id, priority } }, { email: agent.email, token: agent.token! }), 201)).ticket.id as number;
+  return { a, agent: { email: agent.email, token: agent.token! }, make };
+}
+const tags = async (a: TestTenant, id: number) => ((await ok(a.api("GET", `/api/v2/tickets/${id}.json`))).ticket.tags as string[]).filter((x) => x === "soon" || x === "late").sort();
+/** Moves a ticket's stored times (its SLA state too) `minutes` back: as if that long had passed. */
+const pass = (a: TestTenant, id: number, minutes: number) =>
+  t.db.tenant(a.tenantId, async (tx) => {
+    const d = `${minutes} minutes`;
+    await sql`UPDATE tickets SET created_at = created_at - ${d}::interval, status_updated_at = status_updated_at - ${d}::interval, sla_next_breach_at = sla_next_breach_at - ${d}::interval WHERE nice_id = ${id}`.execute(tx.db);
+    await sql`UPDATE ticket_comments SET created_at = created_at - ${d}::interval WHERE ticket_id = (SELECT id FROM tickets WHERE nice_id = ${id})`.execute(tx.db);
+    await sql`UPDATE ticket_sla_metrics SET activated_at = activated_at - ${d}::interval, fulfilled_at = fulfilled_at - ${d}::interval, running_since = running_since - ${d}::interval, breach_at = breach_at - ${d}::interval WHERE ticket_id = (SELECT id FROM tickets WHERE nice_id = ${id})`.execute(tx.db);
+  });
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const urls = new PublicUrls(t.config);
+  urls.listening(t.port);
+  deps = { db: t.db, keyring: t.keyring, hooks: t.app.hooks, mailer: createMailer(t.config), config: t.config, urls, rateLimiter: createMemoryRateLimiter(), logger: { warn: () => undefined } };
+});
+afterAll(async () => t?.close());
+
+describe("automations' SLA conditions", () => {
+  it("are offered with their operators, and refused with details when the value or the operator is wrong", async () => {
+    const a = await buildTenant(t, "slaauto");
+    const defs = (await ok(a.api("GET", "/api/v2/automations/definitions.json"))).definitions.conditions_all as Array<{ subject: string; title: string; operators: Array<{ value: string }> }>;
+    for (const subject of ["hours_until_next_sla_breach", "hours_since_last_sla_breach"]) {
+      const d = defs.find((x) => x.subject === subject);
+      expect(d, subject).toBeDefined();
+      expect(d!.operators.map((o) => o.value)).toEqual(["is", "less_than", "greater_than"]);
+    }
+    const bad = [
+      { field: "hours_until_next_sla_breach", operator: "less_than", value: "soon" },
+      { field: "hours_since_last_sla_breach", operator: "greater_than_business_hours", value: "2" },
+      { field: "hours_since_last_sla_breach", operator: "is", value: "-1" },
+    ];
+    const r = await a.api("POST", "/api/v2/automations.json", { automation: { title: "Bad", conditions: { all: bad }, actions: [{ field: "current_tags", value: "x" }] } });
+    expect(r.status, r.text).toBe(422);
+    expect(Object.keys(r.body.details).sort()).toEqual(["conditions.all[0]", "conditions.all[1]", "conditions.all[2]"]);
+    expect(r.text).toMatch(/whole hours/);
+    expect(r.text).toMatch(/is, less_than, greater_than/);
+    // Triggers read updates, not the clock: refused there.
+    const trig = await a.api("POST", "/api/v2/triggers.json", { trigger: { title: "No", conditions: { all: [{ field: "hours_until_next_sla_breach", operator: "less_than", value: "2" }] }, actions: [{ field: "current_tags", value: "x" }] } });
+    expect(trig.status, trig.text).toBe(422);
+  });
+
+  it("fire on hours until the next breach and since the last one (a late reply counts), on the account's own tickets only", async () => {
+    const { a, agent, make } = await account("slaautoa", true);
+    const { a: b, make: makeB } = await account("slaautob", false);
+    const t0 = Date.now();
+    // First reply due in an hour.
+    const due = await make("urgent");
+    // A policy without targets for it: no breach to come.
+    const none = await make(null);
+    // Answered at once: next breach is the requester wait's, ten hours on.
+    const answered = await make("urgent", { body: "We are on it", public: true });
+    // Answered two hours late: breached an hour after it was opened, three hours ago.
+    const late = await make("urgent");
+    await pass(a, late, 180);
+    await ok(a.api("PUT", `/api/v2/tickets/${late}.json`, { ticket: { comment: { body: "Sorry" } } }, agent));
+    // Another account's ticket, due as soon, with the same policy (and no automations).
+    const other = await makeB("urgent");
+
+    // Now: the due ticket is within two hours of its breach; the late one breached three hours ago (more than one).
+    let run = await runAutomations(deps, new Date(t0 + 60_000));
+    expect(await tags(a, due)).toEqual(["soon"]);
+    expect(await tags(a, none)).toEqual([]);
+    expect(await tags(a, answered)).toEqual([]);
+    expect(await tags(a, late)).toEqual(["late"]);
+    expect(await tags(b, other)).toEqual([]);
+    // The SQL prefilter let through only the tickets each condition holds for: one each.
+    expect(run.byTenant.get(a.tenantId)).toMatchObject({ written: 2, examined: 2, failed: 0 });
+    expect(run.byTenant.get(b.tenantId)).toMatchObject({ written: 0, examined: 0 });
+
+    // Ninety minutes on, the due ticket's first reply breached half an hour ago: not yet more than one hour.
+    run = await runAutomations(deps, new Date(t0 + 90 * 60_000));
+    expect(await tags(a, due)).toEqual(["soon"]);
+    expect(run.byTenant.get(a.tenantId)!.written).toBe(0);
+    // Three and a half hours on: more than an hour since it breached; nothing else is within two hours of a breach (the requester waits are ten hours).
+    run = await runAutomations(deps, new Date(t0 + 3.5 * HOUR));
+    expect(await tags(a, due)).toEqual(["late", "soon"]);
+    expect(await tags(a, answered)).toEqual([]);
+    expect(await tags(a, none)).toEqual([]);
+    expect(await tags(b, other)).toEqual([]);
+    expect(run.byTenant.get(a.tenantId)).toMatchObject({ written: 1, failed: 0 });
+    // Nine and a half hours on: the answered ticket's requester wait (ten hours) is within two.
+    await runAutomations(deps, new Date(t0 + 9.5 * HOUR));
+    expect(await tags(a, answered)).toEqual(["soon"]);
+    expect(await tags(a, none)).toEqual([]);
+  });
+});
