@@ -53,11 +53,11 @@ export async function ticketForAutomations(ctx: RequestContext, niceId: number):
 
 /**
  * A page of the tickets (not closed, not deleted) that pass `filters`, after public id `after`,
- * with their times (the SLA breaches as at the context's time): what automations then check in full (ruleStateOf each, on its own: a ticket
+ * with their times (the SLA breaches as at the context's time, when `sla`: the rule reads them): what automations then check in full (ruleStateOf each, on its own: a ticket
  * that cannot be read stops no other).
  */
-export async function ticketsForAutomations(ctx: RequestContext, filters: readonly repo.TicketFilter[], after: number, limit: number): Promise<Array<{ row: repo.TicketRow; times: repo.TicketTimes }>> {
-  const rows = await repo.ticketsByFilters(ctx.tx, filters, after, limit, MAX_AUTOMATION_UPDATES, ctx.now());
+export async function ticketsForAutomations(ctx: RequestContext, filters: readonly repo.TicketFilter[], after: number, limit: number, opts: { sla: boolean }): Promise<Array<{ row: repo.TicketRow; times: repo.TicketTimes }>> {
+  const rows = await repo.ticketsByFilters(ctx.tx, filters, after, limit, MAX_AUTOMATION_UPDATES, opts.sla ? ctx.now() : undefined);
   return rows.map((r) => ({
     row: r,
     times: { created_at: r.created_at, updated_at: r.updated_at, due_at: r.due_at, status_updated_at: r.status_updated_at, assigned_at: r.assigned_at, requester_updated_at: r.requester_updated_at, assignee_updated_at: r.assignee_updated_at, next_sla_breach_at: r.next_sla_breach_at, last_sla_breach_at: r.last_sla_breach_at },

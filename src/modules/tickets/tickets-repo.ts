@@ -380,7 +380,9 @@ const slaBreaches = (now: Date): Record<SlaBreachColumn, RawBuilder<Date | null>
   next_sla_breach_at: sql<Date | null>`(SELECT min(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.stage = 'active' AND m.breach_at > ${now})`,
   last_sla_breach_at: sql<Date | null>`(SELECT max(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.breach_at <= ${now} AND (m.stage IN ('active', 'paused') OR (m.stage = 'achieved' AND m.fulfilled_at > m.breach_at)))`,
 });
-const slaSelect = (now: Date) => {
+/** The SLA breaches as columns: computed at `now`, or NULL when nothing reads them (`now` undefined: no subquery a row). */
+const slaSelect = (now: Date | undefined) => {
+  if (!now) return [sql<Date | null>`NULL::timestamptz`.as("next_sla_breach_at"), sql<Date | null>`NULL::timestamptz`.as("last_sla_breach_at")] as const;
   const b = slaBreaches(now);
   return [b.next_sla_breach_at.as("next_sla_breach_at"), b.last_sla_breach_at.as("last_sla_breach_at")] as const;
 };
@@ -403,11 +405,11 @@ export async function countAutomationUpdate(tx: TenantTx, id: string): Promise<v
 /**
  * A page of the tickets neither closed nor deleted, updated by automations fewer than `maxUpdates`
  * times, that pass every filter, by public id after `after`, with their times (automations: the
- * filters first, their conditions in full in code; the SLA breaches as at `now`).
+ * filters first, their conditions in full in code; the SLA breaches as at `sla`, when the rule reads
+ * them, else none).
  */
-export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[], after: number, limit: number, maxUpdates: number, now: Date): Promise<Array<TicketRow & TicketTimes>> {
-  const breaches = slaBreaches(now);
-  let q = ticketQuery(tx).select(TIME_COLUMNS).select(slaSelect(now)).where("t.status", "<>", "closed").where("t.automation_updates", "<", maxUpdates).where("t.nice_id", ">", after);
+export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[], after: number, limit: number, maxUpdates: number, sla: Date | undefined): Promise<Array<TicketRow & TicketTimes>> {
+  let q = ticketQuery(tx).select(TIME_COLUMNS).select(slaSelect(sla)).where("t.status", "<>", "closed").where("t.automation_updates", "<", maxUpdates).where("t.nice_id", ">", after);
   for (const f of filters) {
     if (f.kind === "status") q = f.in.length ? q.where("t.status", "in", f.in) : q.where(sql<boolean>`false`);
     else if (f.kind === "tags") {
@@ -416,7 +418,8 @@ export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[],
     } else {
       if (f.status) q = q.where("t.status", "=", f.status);
       for (const [op, at] of f.bounds) {
-        if (f.column === "next_sla_breach_at" || f.column === "last_sla_breach_at") q = q.where(sql<boolean>`${breaches[f.column]} ${sql.raw(op)} ${at}`);
+        // A breach column is filtered on by a rule that reads the breaches (`sla` given) only; without the time, nothing passes.
+        if (f.column === "next_sla_breach_at" || f.column === "last_sla_breach_at") q = q.where(sla ? sql<boolean>`${slaBreaches(sla)[f.column]} ${sql.raw(op)} ${at}` : sql<boolean>`false`);
         else q = q.where(`t.${f.column}`, op, at);
       }
     }

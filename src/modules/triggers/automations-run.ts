@@ -9,7 +9,7 @@ import { ruleStateOf, ticketForAutomations, ticketsForAutomations, type RuleSour
 import type { Clock as BusinessClock } from "../sla/business-time.ts";
 import { loadDefaultClock } from "../sla/schedules-service.ts";
 import { applyActions, writeRule } from "./rules-actions.ts";
-import { countsBusinessHours, matches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
+import { countsBusinessHours, matches, readsSlaBreaches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
 import { findRule, ruleState } from "./rules-repo.ts";
 import { activeRules, opened } from "./rules-service.ts";
 import { AUTOMATIONS } from "./automations-service.ts";
@@ -167,7 +167,7 @@ async function dueTickets(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>)
     }
     const limit = Math.min(PAGE, caps.read - read);
     const page = await inTenant(async (ctx) => {
-      const rows = await ticketsForAutomations(ctx, filters, after, limit);
+      const rows = await ticketsForAutomations(ctx, filters, after, limit, { sla: readsSlaBreaches(a.conditions) });
       const hours = await hoursFor(ctx, a);
       const held: number[] = [];
       for (const r of rows) {

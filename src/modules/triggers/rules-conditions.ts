@@ -69,6 +69,8 @@ const SLA_TIME_OPERATORS = ["is", "less_than", "greater_than"];
 const BUSINESS = "_business_hours";
 /** Whether a rule counts any hours on the account's schedule (its run then loads the schedule). */
 export const countsBusinessHours = (c: Conditions): boolean => [...c.all, ...c.any].some((x) => isTimeField(x.field) && x.operator.endsWith(BUSINESS));
+/** Whether a rule reads the SLA breaches (its run then computes them for every ticket it reads). */
+export const readsSlaBreaches = (c: Conditions): boolean => [...c.all, ...c.any].some((x) => (SLA_TIME_FIELDS as readonly string[]).includes(x.field));
 export const MAX_HOURS = 100_000;
 const HOUR = 3_600_000;
 export const isTimeField = (field: string): field is TimeField => (TIME_FIELDS as readonly string[]).includes(field);
