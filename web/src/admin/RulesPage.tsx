@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, explain } from "../api.ts";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { CheckField, ErrorText, Field } from "../components/Field.tsx";
@@ -6,6 +6,7 @@ import { LoadError, useApi, useInvalidate } from "../data.tsx";
 import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { focusAfterMove, OrderedTable } from "./OrderedTable.tsx";
+import { useOrderedList } from "./useOrderedList.ts";
 import { rulesApi, type RulesApi, type RulesName } from "./rules-api.ts";
 import {
   blankAction,
@@ -85,29 +86,9 @@ export function RulesPage({ kind }: { kind: RuleKind }) {
   const { api, id } = kind;
   const rules = useApi(KEY, (signal) => api.load(signal));
   const invalidate = useInvalidate();
-  const [mode, setMode] = useState<{ kind: "list" } | { kind: "new" } | { kind: "edit"; rule: Rule } | { kind: "delete"; rule: Rule }>({ kind: "list" });
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { mode, open, done, notice, setNotice, error, setError, busy, setBusy, focusBack } = useOrderedList<{ kind: "new" } | { kind: "edit"; rule: Rule } | { kind: "delete"; rule: Rule }>(rules.data);
   // A toggle shows the state asked for until the list is loaded again (or the server refuses it).
   const [asked, setAsked] = useState<Record<number, boolean>>({});
-  // Closing the editor or the question, or a move, gives the focus back to the button that was used.
-  const back = useRef<string | null>(null);
-  useEffect(() => {
-    if (mode.kind !== "list" || !back.current) return;
-    const el = document.getElementById(back.current) as HTMLButtonElement | null;
-    if (el && !el.disabled) el.focus();
-  }, [mode, rules.data, busy]);
-  const open = (m: typeof mode, from: string) => {
-    back.current = from;
-    setNotice(null);
-    setError(null);
-    setMode(m);
-  };
-  const done = (message: string | null) => {
-    setNotice(message);
-    setMode({ kind: "list" });
-  };
   const list = rules.data ?? [];
 
   async function run(work: () => Promise<string>) {
@@ -133,14 +114,14 @@ export function RulesPage({ kind }: { kind: RuleKind }) {
       index,
       delta,
     );
-    back.current = focusAfterMove(id, r.id, index, delta, list.length);
+    focusBack(focusAfterMove(id, r.id, index, delta, list.length));
     void run(async () => {
       await api.reorder(ids);
       return t("rules.movedTo", { title: r.title, position: index + delta + 1 });
     });
   };
   const toggle = (r: Rule, active: boolean) => {
-    back.current = `${id}-active-${r.id}`;
+    focusBack(`${id}-active-${r.id}`);
     setAsked((a) => ({ ...a, [r.id]: active }));
     void run(async () => {
       await api.update(r.id, { active });

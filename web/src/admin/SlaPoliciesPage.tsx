@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { ApiError, explain } from "../api.ts";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { ErrorText, Field } from "../components/Field.tsx";
@@ -8,6 +8,7 @@ import { t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
 import { fieldError, moved, rowErrors, type RuleCondition } from "./rules.ts";
 import { focusAfterMove, OrderedTable } from "./OrderedTable.tsx";
+import { useOrderedList } from "./useOrderedList.ts";
 import { ConditionRows } from "./RulesPage.tsx";
 import { slaApi } from "./sla-api.ts";
 import { cellKey, detailFor, emptyTargets, metricRowErrors, metricsToTargets, METRICS, PRIORITIES, targetsToMetrics, type Cell, type Metric, type Priority, type SlaPolicy, type Targets } from "./sla.ts";
@@ -29,26 +30,7 @@ const priorityName = (p: Priority): string => t(`priority.${p}` satisfies Messag
 export function SlaPoliciesPage() {
   const policies = useApi(KEY, (signal) => slaApi.load(signal));
   const invalidate = useInvalidate();
-  const [mode, setMode] = useState<{ kind: "list" } | { kind: "new" } | { kind: "edit"; policy: SlaPolicy } | { kind: "delete"; policy: SlaPolicy }>({ kind: "list" });
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const back = useRef<string | null>(null);
-  useEffect(() => {
-    if (mode.kind !== "list" || !back.current) return;
-    const el = document.getElementById(back.current) as HTMLButtonElement | null;
-    if (el && !el.disabled) el.focus();
-  }, [mode, policies.data, busy]);
-  const open = (m: typeof mode, from: string) => {
-    back.current = from;
-    setNotice(null);
-    setError(null);
-    setMode(m);
-  };
-  const done = (message: string | null) => {
-    setNotice(message);
-    setMode({ kind: "list" });
-  };
+  const { mode, open, done, notice, setNotice, error, setError, busy, setBusy, focusBack } = useOrderedList<{ kind: "new" } | { kind: "edit"; policy: SlaPolicy } | { kind: "delete"; policy: SlaPolicy }>(policies.data);
   const list = policies.data ?? [];
   const move = (index: number, delta: -1 | 1) => {
     const p = list[index]!;
@@ -57,7 +39,7 @@ export function SlaPoliciesPage() {
       index,
       delta,
     );
-    back.current = focusAfterMove("sla", p.id, index, delta, list.length);
+    focusBack(focusAfterMove("sla", p.id, index, delta, list.length));
     setBusy(true);
     setError(null);
     setNotice(null);
