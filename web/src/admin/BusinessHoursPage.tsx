@@ -2,9 +2,10 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, explain } from "../api.ts";
 import { ConfirmDelete } from "../components/ConfirmDelete.tsx";
 import { ErrorText, Field } from "../components/Field.tsx";
-import { LoadError, useApi, useInvalidate } from "../data.tsx";
+import { useApi, useInvalidate } from "../data.tsx";
 import { locale, t } from "../i18n/index.ts";
 import { PageHeading } from "../router.tsx";
+import { ListTable } from "./ListTable.tsx";
 import { hoursApi } from "./sla-api.ts";
 import { detailFor, intervalErrors, intervalsToWeek, rangeOfInterval, timeZones, weeklyMinutes, weekToIntervals, type Details, type Holiday, type Schedule, type Week } from "./sla.ts";
 
@@ -17,6 +18,8 @@ function dayName(day: number): string {
   // 2023-01-01 was a Sunday.
   return new Intl.DateTimeFormat(locale(), { weekday: "long", timeZone: "UTC" }).format(new Date(Date.UTC(2023, 0, 1 + day)));
 }
+/** The schedules in the order they were made (the first is the default). */
+const byId = (schedules: readonly Schedule[]): Schedule[] => [...schedules].sort((a, b) => a.id - b.id);
 const browserZone = (): string => {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
@@ -37,7 +40,7 @@ export function BusinessHoursPage() {
   const [mode, setMode] = useState<{ kind: "list" } | { kind: "new" } | { kind: "edit"; id: number } | { kind: "delete"; schedule: Schedule }>({ kind: "list" });
   const [notice, setNotice] = useState<string | null>(null);
   const invalidate = useInvalidate();
-  const list = [...(schedules.data ?? [])].sort((a, b) => a.id - b.id);
+  const list = byId(schedules.data ?? []);
   const defaultId = list[0]?.id;
   const open = (m: typeof mode) => {
     setNotice(null);
@@ -84,43 +87,38 @@ export function BusinessHoursPage() {
               {t("sla.hours.new")}
             </button>
           </p>
-          {schedules.error ? <LoadError error={schedules.error} retry={() => void schedules.reload()} busy={schedules.loading} /> : null}
-          {!schedules.data && !schedules.error ? <p role="status">{t("sla.hours.loading")}</p> : null}
-          {schedules.data && list.length === 0 ? <p className="empty">{t("sla.hours.none")}</p> : null}
-          {list.length ? (
-            <table className="admin macros-table rules-table schedules-table">
-              <caption className="sr-only">{t("sla.hours.title")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("sla.hours.col.name")}</th>
-                  <th scope="col">{t("sla.hours.col.timeZone")}</th>
-                  <th scope="col">{t("sla.hours.col.weekly")}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t("rules.col.actions")}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((s) => (
-                  <tr key={s.id}>
-                    <th scope="row">
-                      {s.name} {s.id === defaultId ? <span className="badge">{t("sla.hours.default")}</span> : null}
-                    </th>
-                    <td data-label={t("sla.hours.col.timeZone")}>{s.time_zone}</td>
-                    <td data-label={t("sla.hours.col.weekly")}>{t("sla.hours.perWeek", { hours: Math.round((weeklyMinutes(s.intervals) / 60) * 10) / 10 })}</td>
-                    <td className="row-actions">
-                      <button type="button" id={`schedule-edit-${s.id}`} className="secondary small" aria-label={t("sla.hours.editNamed", { name: s.name })} onClick={() => open({ kind: "edit", id: s.id })}>
-                        {t("sla.edit")}
-                      </button>
-                      <button type="button" id={`schedule-delete-${s.id}`} className="secondary small" aria-label={t("sla.hours.deleteNamed", { name: s.name })} onClick={() => open({ kind: "delete", schedule: s })}>
-                        {t("sla.delete")}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
+          <ListTable
+            state={schedules}
+            rows={byId}
+            rowKey={(s) => s.id}
+            className="macros-table rules-table schedules-table"
+            caption={t("sla.hours.title")}
+            loadingText={t("sla.hours.loading")}
+            empty={t("sla.hours.none")}
+            columns={[
+              {
+                label: t("sla.hours.col.name"),
+                heading: true,
+                cell: (s) => (
+                  <>
+                    {s.name} {s.id === defaultId ? <span className="badge">{t("sla.hours.default")}</span> : null}
+                  </>
+                ),
+              },
+              { label: t("sla.hours.col.timeZone"), cell: (s) => s.time_zone },
+              { label: t("sla.hours.col.weekly"), cell: (s) => t("sla.hours.perWeek", { hours: Math.round((weeklyMinutes(s.intervals) / 60) * 10) / 10 }) },
+            ]}
+            actions={(s) => (
+              <>
+                <button type="button" id={`schedule-edit-${s.id}`} className="secondary small" aria-label={t("sla.hours.editNamed", { name: s.name })} onClick={() => open({ kind: "edit", id: s.id })}>
+                  {t("sla.edit")}
+                </button>
+                <button type="button" id={`schedule-delete-${s.id}`} className="secondary small" aria-label={t("sla.hours.deleteNamed", { name: s.name })} onClick={() => open({ kind: "delete", schedule: s })}>
+                  {t("sla.delete")}
+                </button>
+              </>
+            )}
+          />
         </>
       ) : null}
     </main>
@@ -354,6 +352,9 @@ function WeekForm(props: { schedule: Schedule }) {
   );
 }
 
+/** Holidays by their first day (then as they were made). */
+const byDate = (holidays: readonly Holiday[]): Holiday[] => [...holidays].sort((a, b) => a.start_date.localeCompare(b.start_date) || a.id - b.id);
+
 type HolidayInput = { name: string; start_date: string; end_date: string };
 
 /** The schedule's holidays: whole local days off, each with its name and first and last day. */
@@ -372,7 +373,6 @@ function Holidays(props: { schedule: Schedule }) {
   }, [deleting]);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const list = [...(holidays.data ?? [])].sort((a, b) => a.start_date.localeCompare(b.start_date) || a.id - b.id);
   const reload = () => invalidate(holidaysKey(schedule.id));
   // Asked first; a refusal is shown in the question (ConfirmDelete).
   async function remove(h: Holiday) {
@@ -390,82 +390,68 @@ function Holidays(props: { schedule: Schedule }) {
         {notice ?? ""}
       </p>
       <ErrorText text={error} />
-      {holidays.error ? <LoadError error={holidays.error} retry={() => void holidays.reload()} busy={holidays.loading} /> : null}
-      {holidays.data && list.length === 0 ? <p className="empty">{t("sla.holidays.none")}</p> : null}
-      {list.length ? (
-        <table className="admin macros-table holidays-table">
-          <caption className="sr-only">{t("sla.holidays.title")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("sla.holidays.name")}</th>
-              <th scope="col">{t("sla.holidays.start")}</th>
-              <th scope="col">{t("sla.holidays.end")}</th>
-              <th scope="col">
-                <span className="sr-only">{t("rules.col.actions")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((h) =>
-              deleting === h.id ? (
-                <tr key={h.id}>
-                  <td colSpan={4}>
-                    <ConfirmDelete
-                      id={`holiday-delete-${h.id}-question`}
-                      title={t("sla.holidays.deleteTitle", { name: h.name })}
-                      text={t("sla.holidays.deleteText")}
-                      confirm={t("sla.holidays.deleteConfirm")}
-                      cancel={t("sla.cancel")}
-                      remove={() => remove(h)}
-                      onCancel={() => {
-                        back.current = `holiday-delete-${h.id}`;
-                        setDeleting(null);
-                      }}
-                    />
-                  </td>
-                </tr>
-              ) : editing === h.id ? (
-                <tr key={h.id}>
-                  <td colSpan={4}>
-                    <HolidayForm
-                      idPrefix={`holiday-${h.id}`}
-                      initial={h}
-                      submit={t("sla.save")}
-                      save={async (input) => {
-                        const saved = await hoursApi.updateHoliday(schedule.id, h.id, input);
-                        await reload();
-                        setEditing(null);
-                        setNotice(t("sla.holidays.saved", { name: saved.name }));
-                      }}
-                      onCancel={() => setEditing(null)}
-                    />
-                  </td>
-                </tr>
-              ) : (
-                <tr key={h.id}>
-                  <th scope="row">{h.name}</th>
-                  <td data-label={t("sla.holidays.start")}>{h.start_date}</td>
-                  <td data-label={t("sla.holidays.end")}>{h.end_date}</td>
-                  <td className="row-actions">
-                    <button type="button" id={`holiday-edit-${h.id}`} className="secondary small" aria-label={t("sla.holidays.editNamed", { name: h.name })} onClick={() => setEditing(h.id)}>
-                      {t("sla.edit")}
-                    </button>
-                    <button type="button" id={`holiday-delete-${h.id}`} className="secondary small" aria-label={t("sla.holidays.deleteNamed", { name: h.name })}
-                      onClick={() => {
-                        setNotice(null);
-                        setError(null);
-                        setDeleting(h.id);
-                      }}
-                    >
-                      {t("sla.delete")}
-                    </button>
-                  </td>
-                </tr>
-              ),
-            )}
-          </tbody>
-        </table>
-      ) : null}
+      <ListTable
+        state={holidays}
+        rows={byDate}
+        rowKey={(h) => h.id}
+        className="macros-table holidays-table"
+        caption={t("sla.holidays.title")}
+        empty={t("sla.holidays.none")}
+        columns={[
+          { label: t("sla.holidays.name"), heading: true, cell: (h) => h.name },
+          { label: t("sla.holidays.start"), cell: (h) => h.start_date },
+          { label: t("sla.holidays.end"), cell: (h) => h.end_date },
+        ]}
+        replace={(h) =>
+          deleting === h.id ? (
+            <ConfirmDelete
+              id={`holiday-delete-${h.id}-question`}
+              title={t("sla.holidays.deleteTitle", { name: h.name })}
+              text={t("sla.holidays.deleteText")}
+              confirm={t("sla.holidays.deleteConfirm")}
+              cancel={t("sla.cancel")}
+              remove={() => remove(h)}
+              onCancel={() => {
+                back.current = `holiday-delete-${h.id}`;
+                setDeleting(null);
+              }}
+            />
+          ) : editing === h.id ? (
+            <HolidayForm
+              idPrefix={`holiday-${h.id}`}
+              initial={h}
+              submit={t("sla.save")}
+              save={async (input) => {
+                const saved = await hoursApi.updateHoliday(schedule.id, h.id, input);
+                await reload();
+                setEditing(null);
+                setNotice(t("sla.holidays.saved", { name: saved.name }));
+              }}
+              onCancel={() => setEditing(null)}
+            />
+          ) : null
+        }
+        actions={(h) => (
+          <>
+            <button type="button" id={`holiday-edit-${h.id}`} className="secondary small" aria-label={t("sla.holidays.editNamed", { name: h.name })} onClick={() => setEditing(h.id)}>
+              {t("sla.edit")}
+            </button>
+            <button
+              type="button"
+              id={`holiday-delete-${h.id}`}
+              className="secondary small"
+              aria-label={t("sla.holidays.deleteNamed", { name: h.name })}
+              onClick={() => {
+                setNotice(null);
+                setError(null);
+                setDeleting(h.id);
+              }}
+            >
+              {t("sla.delete")}
+            </button>
+          </>
+        )}
+      />
       {editing === "new" ? (
         <HolidayForm
           idPrefix="holiday-new"

@@ -8,13 +8,17 @@ export type ListColumn<Row> = {
   cell: (row: Row) => ReactNode;
   /** The column that names the row (bold, and first on narrow screens). */
   primary?: boolean;
+  /** The column that names the row as its heading (`<th scope="row">`, as the ordered lists' titles). */
+  heading?: boolean;
 };
 
 /**
- * The admin center's list of things: the loading line or the error with Retry (`Loadable`), then
- * `empty` when there is nothing (without `empty`, an empty table), else a table with a visually
- * hidden caption, one column per `columns` and, with `actions`, a last column of buttons whose
- * heading only screen readers hear. `rows` picks the list out of what `state` loaded.
+ * The admin center's list of things: the loading line (`loadingText`, else the app's) or the error
+ * with Retry (`Loadable`), then `empty` when there is nothing (without `empty`, an empty table),
+ * else a table (`admin`, and `className`) with a visually hidden caption, one column per `columns`
+ * and, with `actions`, a last column of buttons (`row-actions`) whose heading only screen readers
+ * hear. `rows` picks the list out of what `state` loaded. A row for which `replace` gives something
+ * shows it across the whole row in place of its cells (an editor, a question).
  */
 export function ListTable<T, Row>(props: {
   state: ApiState<T>;
@@ -24,15 +28,18 @@ export function ListTable<T, Row>(props: {
   columns: ReadonlyArray<ListColumn<Row>>;
   actions?: (row: Row) => ReactNode;
   empty?: string;
+  className?: string;
+  loadingText?: string;
+  replace?: (row: Row) => ReactNode;
 }) {
-  const { columns, actions } = props;
+  const { columns, actions, replace } = props;
   return (
-    <Loadable state={props.state}>
+    <Loadable state={props.state} loadingText={props.loadingText}>
       {(data) => {
         const rows = props.rows(data);
         if (rows.length === 0 && props.empty !== undefined) return <p className="empty">{props.empty}</p>;
         return (
-          <table className="admin">
+          <table className={props.className ? `admin ${props.className}` : "admin"}>
             <caption className="sr-only">{props.caption}</caption>
             <thead>
               <tr>
@@ -49,16 +56,32 @@ export function ListTable<T, Row>(props: {
               </tr>
             </thead>
             <tbody>
-              {rows.map((row) => (
-                <tr key={props.rowKey(row)}>
-                  {columns.map((c) => (
-                    <td key={c.label} data-label={c.label} className={c.primary ? "primary" : undefined}>
-                      {c.cell(row)}
-                    </td>
-                  ))}
-                  {actions ? <td>{actions(row)}</td> : null}
-                </tr>
-              ))}
+              {rows.map((row) => {
+                const instead = replace?.(row);
+                if (instead !== undefined && instead !== null && instead !== false) {
+                  return (
+                    <tr key={props.rowKey(row)}>
+                      <td colSpan={columns.length + (actions ? 1 : 0)}>{instead}</td>
+                    </tr>
+                  );
+                }
+                return (
+                  <tr key={props.rowKey(row)}>
+                    {columns.map((c) =>
+                      c.heading ? (
+                        <th key={c.label} scope="row">
+                          {c.cell(row)}
+                        </th>
+                      ) : (
+                        <td key={c.label} data-label={c.label} className={c.primary ? "primary" : undefined}>
+                          {c.cell(row)}
+                        </td>
+                      ),
+                    )}
+                    {actions ? <td className="row-actions">{actions(row)}</td> : null}
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         );
