@@ -213,12 +213,15 @@ describe("Liquid over HTTP", () => {
       "{{ 'garbage' | date: '%Y' }}{{ 99999999999999999999 | date: '%Y-%m' }}{{ 'now' | date: '%N%N%N' }}",
       nest,
     ];
-    for (const tpl of templates) {
+    for (const [i, tpl] of templates.entries()) {
       const m = (await ok(create({ title: "bound", actions: [{ field: "comment_value", value: tpl }, { field: "subject", value: "{% for i in (1..100000000) %}{{ i }}{% endfor %}" }] }), 201)).macro.id;
-      const started = Date.now();
       const r = await a.api("GET", `/api/v2/tickets/${tkIn}/macros/${m}/apply.json`);
       expect(r.status, r.text).toBe(200);
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // The loops and the doubling strings are stopped by the render and memory limits, which
+      // leave an empty text: unbounded they would end in "done" or a size (after minutes or
+      // gigabytes), not be timed here. The date filters and the deep nesting render.
+      if (i < 5) expect(r.body.result.comment.body, tpl).toBe("");
+      expect(r.body.result.ticket.subject).toBe("");
       expect(r.body.result.comment.body.length).toBeLessThanOrEqual(65_536);
       expect(r.body.result.ticket.subject.length).toBeLessThanOrEqual(255);
       await ok(a.api("DELETE", `/api/v2/macros/${m}.json`), 204);
