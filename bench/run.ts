@@ -9,7 +9,8 @@
  * bench/results/latest.json and the tables in bench/README.md. `--views-access` alone: the
  * workspace's views for agents whose custom role narrows their ticket access, against an admin's,
  * at 100k tickets, with EXPLAIN (bench/results/views-access*.{json,txt}). `--search`: full-text
- * search over sealed content against PostgreSQL's own, on PostgreSQL (bench/search.ts).
+ * search over sealed content against PostgreSQL's own, on PostgreSQL (bench/search.ts). `--sla`: what
+ * SLA policies and active triggers at their bounds cost each ticket update (bench/sla.ts).
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -35,6 +36,7 @@ import type { TicketStatus } from "../src/platform/db/schema.ts";
 import { dnsServerAddress, nxdomainServer } from "../test/support/dns.ts";
 import { message } from "../test/support/mail-in.ts";
 import { benchSearch } from "./search.ts";
+import { benchSla, slaTable, type SlaResult } from "./sla.ts";
 import { benchCompliance, complianceTable, type ComplianceResult } from "./compliance.ts";
 import { apiTokenFrom, call, cli, freePort, startServer, type ServerProcess } from "../test/support/process.ts";
 
@@ -1248,6 +1250,29 @@ if (process.argv.includes("--search")) {
   const r = await benchSearch({ quick, adminUrl: url, label, ...(tickets !== undefined ? { tickets } : {}) });
   console.log("search", JSON.stringify(r, null, 2));
   fs.writeFileSync(`bench/results/search${label}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, seconds: round((Date.now() - started) / 1000), postgres: r }, null, 2) + "\n");
+  process.exit(0);
+}
+if (process.argv.includes("--sla")) {
+  // PGlite, and PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (bench/sla.ts).
+  const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const r: Record<string, SlaResult> = {};
+  r.pglite = await benchSla({ quick });
+  console.log("sla pglite", JSON.stringify(r.pglite, null, 2));
+  if (pgUrl) {
+    r.postgres = await benchSla({ quick, adminUrl: pgUrl });
+    console.log("sla postgres", JSON.stringify(r.postgres, null, 2));
+  }
+  fs.mkdirSync("bench/results", { recursive: true });
+  fs.writeFileSync(`bench/results/sla${quick ? "-quick" : ""}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.cpus().length, quick, seconds: round((Date.now() - started) / 1000), ...r }, null, 2) + "\n");
+  const date = new Date().toISOString();
+  const lines = `Run of ${date.slice(0, 10)} (${quick ? "quick" : "full"}):\n\n${slaTable(r)}`;
+  console.log("\n" + lines);
+  // A full run replaces the figures in bench/README.md; a --quick one only while no full run is recorded.
+  const readme = "bench/README.md";
+  if (fs.existsSync(readme)) {
+    const text = fs.readFileSync(readme, "utf8");
+    if (!quick || !/<!-- sla-results -->\nRun of [^\n]*\(full\)/.test(text)) fs.writeFileSync(readme, text.replace(/<!-- sla-results -->[\s\S]*<!-- \/sla-results -->/, `<!-- sla-results -->\n${lines}\n<!-- /sla-results -->`));
+  }
   process.exit(0);
 }
 if (process.argv.includes("--compliance")) {
