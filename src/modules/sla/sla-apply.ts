@@ -5,7 +5,7 @@ import { matches, type RuleUpdate } from "../triggers/rules-conditions.ts";
 import { addBusinessMinutes, businessMinutesBetween, type Clock } from "./business-time.ts";
 import { loadDefaultClock } from "./schedules-service.ts";
 import * as repo from "./sla-repo.ts";
-import { filterOf, metricsOf } from "./sla-service.ts";
+import { policiesToApply } from "./sla-service.ts";
 import { SLA_METRICS, type PolicyMetricView, type SlaMetric } from "./sla-types.ts";
 
 /**
@@ -44,7 +44,8 @@ export function applySlaPolicies() {
 
 export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Promise<void> {
   if (e.kind !== "ticket.created" && e.kind !== "ticket.changed") return;
-  const policies = await repo.allPolicies(ctx.tx);
+  // Opened once per process and row version (sla-service.ts): a write reads the ids and versions, not 1 MB of sealed filters.
+  const policies = await policiesToApply(ctx);
   const sla = await repo.ticketSla(ctx.tx, e.ticketId);
   if (!sla) return;
   if (policies.length === 0) {
@@ -55,7 +56,7 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
   if (!t) return;
   // The filter reads the ticket as it is (the rules' conditions without the update's): its own channel.
   const u: RuleUpdate = { create: false, channel: t.row.via, by: SYSTEM_WRITER, previous: undefined, comment: undefined, hasWord: () => false };
-  const matching = (from: number) => policies.slice(from).find((p) => matches(filterOf(ctx, p), t.state, u));
+  const matching = (from: number) => policies.slice(from).find((p) => matches(p.filter, t.state, u));
   let policy = matching(0);
   // The policy applied is key-share locked until the write ends: one deleted meanwhile is passed over (the next match applies), never written to the ticket.
   while (policy && !(await repo.keepPolicy(ctx.tx, policy.id))) policy = matching(policies.indexOf(policy) + 1);
@@ -64,6 +65,8 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
     if (sla.sla_policy_id !== null || sla.sla_next_breach_at !== null) await repo.setTicketSla(ctx.tx, t.row.id, null, null);
     return;
   }
+  // As read, before the state below changes the rows: only the rows that change are written back.
+  const stored = new Map(rows.map((r) => [r.metric, { ...r }]));
   const now = ctx.now();
   const clock = await loadDefaultClock(ctx);
   const status = t.row.status;
@@ -77,10 +80,29 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
     if (c?.public) onComment(state, c.staff, c.created_at);
   }
   onStatus(state, status, now, clock);
-  const targets = policy && t.row.priority ? metricsOf(policy).filter((m) => m.priority === t.row.priority) : [];
+  const targets = policy && t.row.priority ? policy.metrics.filter((m) => m.priority === t.row.priority) : [];
   const next = computeTargets(state, targets, clock);
-  await repo.saveMetricRows(ctx.tx, t.row.id, [...state.values()]);
-  await repo.setTicketSla(ctx.tx, t.row.id, policy?.id ?? null, policy ? next : null);
+  const changed = [...state.values()].filter((r) => !sameRow(r, stored.get(r.metric)));
+  if (changed.length) await repo.saveMetricRows(ctx.tx, t.row.id, changed);
+  const policyId = policy?.id ?? null;
+  const breach = policy ? next : null;
+  if (sla.sla_policy_id !== policyId || time(sla.sla_next_breach_at) !== time(breach)) await repo.setTicketSla(ctx.tx, t.row.id, policyId, breach);
+}
+
+const time = (d: Date | null) => (d ? d.getTime() : null);
+
+/** Whether a metric row holds what was stored (none stored: it is new). */
+function sameRow(r: repo.MetricRow, s: repo.MetricRow | undefined): boolean {
+  return (
+    s !== undefined &&
+    time(r.activated_at) === time(s.activated_at) &&
+    time(r.fulfilled_at) === time(s.fulfilled_at) &&
+    time(r.running_since) === time(s.running_since) &&
+    time(r.breach_at) === time(s.breach_at) &&
+    r.elapsed_minutes === s.elapsed_minutes &&
+    r.elapsed_business_minutes === s.elapsed_business_minutes &&
+    r.stage === s.stage
+  );
 }
 
 /** A public comment: staff fulfils the first and next reply and starts a periodic update; an end user starts a next reply unless one is waiting. */

@@ -22,6 +22,23 @@ export const findPolicyById = (tx: TenantTx, id: string) => base(tx).where("p.id
 export const allPolicies = (tx: TenantTx) => base(tx).orderBy("p.position").orderBy("p.nice_id").execute();
 
 /**
+ * A row's version, to the change: its `updated_at` to the microsecond and its `xmin` (the
+ * transaction that wrote this row version; every UPDATE moves it). What keys an opened policy in
+ * this process's cache (platform/crypto/opened-cache.ts).
+ */
+const version = sql<string>`p.xmin::text || '/' || (extract(epoch from p.updated_at) * 1000000)::bigint::text`.as("version");
+
+/** Every policy of the account by position and id, without its sealed columns: its id and version (what every ticket write reads first). */
+export const policyVersions = (tx: TenantTx) =>
+  tx.db.selectFrom("sla_policies as p").select(["p.id", version]).where("p.tenant_id", "=", tx.tenantId).orderBy("p.position").orderBy("p.nice_id").execute();
+
+/** Some policies' filters and metric rows, with their versions (those a ticket write has not opened yet; one deleted meanwhile is not there). */
+export const policyContents = (tx: TenantTx, ids: readonly string[]) =>
+  ids.length === 0
+    ? Promise.resolve([])
+    : tx.db.selectFrom("sla_policies as p").select(["p.id", "p.filter_sealed", "p.policy_metrics", version]).where("p.tenant_id", "=", tx.tenantId).where("p.id", "in", [...ids]).execute();
+
+/**
  * Whether a policy a ticket write applies is still there, its row key-share locked until the write
  * ends: a deletion met at once goes first (false: the write passes it over) or after (it clears
  * the ticket the write left), never a ticket written pointing at a policy gone (a foreign-key

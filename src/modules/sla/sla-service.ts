@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { actorUser, type RequestContext } from "../../platform/context.ts";
+import { OpenedCache } from "../../platform/crypto/opened-cache.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { AppError, forbidden, invalid, notFound, type FieldDetail } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
@@ -53,11 +54,44 @@ function requireAdmin(ctx: RequestContext): void {
   if (!isAdmin(a.role)) throw forbidden("SLA policies are managed by owners and admins.");
 }
 
-export const filterOf = (ctx: RequestContext, r: repo.PolicyRow): Conditions => ctx.sealer.openJson<Conditions>(r.filter_sealed, ref(r.id, "filter"));
+export const filterOf = (ctx: RequestContext, r: Pick<repo.PolicyRow, "id" | "filter_sealed">): Conditions => ctx.sealer.openJson<Conditions>(r.filter_sealed, ref(r.id, "filter"));
 export const titleOf = (ctx: RequestContext, r: Pick<repo.PolicyRow, "id" | "title_sealed">): string => ctx.sealer.open(r.title_sealed, ref(r.id, "title"));
 export const descriptionOf = (ctx: RequestContext, r: Pick<repo.PolicyRow, "id" | "description_sealed">): string | null => (r.description_sealed ? ctx.sealer.open(r.description_sealed, ref(r.id, "description")) : null);
 /** The metric rows as stored (jsonb: an array, or its text on some drivers). */
 export const metricsOf = (r: Pick<repo.PolicyRow, "policy_metrics">): PolicyMetricView[] => (typeof r.policy_metrics === "string" ? JSON.parse(r.policy_metrics) : r.policy_metrics) as PolicyMetricView[];
+
+/** A policy as a ticket write applies it: its id, filter and metric rows, opened. */
+export type OpenedPolicy = { readonly id: string; readonly filter: Conditions; readonly metrics: readonly PolicyMetricView[] };
+
+/**
+ * The policies opened in this process (platform/crypto/opened-cache.ts), by tenant, id and row
+ * version: 32 MB of filters (about 30 accounts at the 1 MB bound), each kept at most 5 minutes.
+ */
+export const openedPolicies = new OpenedCache<OpenedPolicy>({ maxBytes: 32 * 1_048_576, maxAgeMs: 5 * 60_000 });
+
+/**
+ * The account's policies in the order they apply (by position and id), opened: every ticket write
+ * asks. The ids and versions are read each time; only policies this process has not opened at
+ * their version (new, changed, expired) are read whole and opened. A policy deleted between the
+ * two reads is left out, as if the write had come after the deletion.
+ */
+export async function policiesToApply(ctx: RequestContext): Promise<OpenedPolicy[]> {
+  const tenant = ctx.tx.tenantId;
+  const list = await repo.policyVersions(ctx.tx);
+  const out = list.map((r) => openedPolicies.get(tenant, r.id, r.version));
+  const missing = list.filter((_, i) => !out[i]).map((r) => r.id);
+  if (missing.length) {
+    const rows = new Map((await repo.policyContents(ctx.tx, missing)).map((r) => [r.id, r]));
+    for (const [i, v] of list.entries()) {
+      const r = out[i] ? undefined : rows.get(v.id);
+      if (!r) continue;
+      const p: OpenedPolicy = { id: r.id, filter: filterOf(ctx, r), metrics: metricsOf(r) };
+      openedPolicies.set(tenant, r.id, r.version, p, r.filter_sealed.length + JSON.stringify(p.metrics).length);
+      out[i] = p;
+    }
+  }
+  return out.filter((p) => p !== undefined);
+}
 
 function present(ctx: RequestContext, r: repo.PolicyRow): SlaPolicyView {
   return {

@@ -37,6 +37,21 @@ export const allRules = (tx: TenantTx, table: RuleTable, active?: boolean) => {
 };
 
 /**
+ * A row's version, to the change: its `updated_at` to the microsecond and its `xmin` (the
+ * transaction that wrote this row version; every UPDATE moves it). What keys an opened rule in
+ * this process's cache (platform/crypto/opened-cache.ts).
+ */
+const version = sql<string>`t.xmin::text || '/' || (extract(epoch from t.updated_at) * 1000000)::bigint::text`.as("version");
+
+/** The active rules of the account by position and id, without their sealed columns: ids and versions (what every ticket write reads first). */
+export const activeVersions = (tx: TenantTx, table: RuleTable) =>
+  tx.db.selectFrom(`${name(table)} as t`).select(["t.id", version]).where("t.tenant_id", "=", tx.tenantId).where("t.active", "=", true).orderBy("t.position").orderBy("t.nice_id").execute();
+
+/** Some active rules whole, with their versions (those a write has not opened yet; one deleted or made inactive meanwhile is not there). */
+export const activeByIds = (tx: TenantTx, table: RuleTable, ids: readonly string[]) =>
+  ids.length === 0 ? Promise.resolve([]) : base(tx, table).select(version).where("t.active", "=", true).where("t.id", "in", [...ids]).execute();
+
+/**
  * How many rules the account has, after taking the account's lock on them until the transaction
  * ends: a count and the insert after it are one step (rules created at once cannot pass the limit
  * together).

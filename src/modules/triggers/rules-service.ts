@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { actorUser, type RequestContext, type UserActor } from "../../platform/context.ts";
+import { OpenedCache } from "../../platform/crypto/opened-cache.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { forbidden, invalid, notFound } from "../../platform/errors.ts";
 import { audit } from "../audit/audit-service.ts";
@@ -89,9 +90,36 @@ async function found(spec: RuleSpec, ctx: RequestContext, niceId: number): Promi
   return r;
 }
 
-/** The active rules of a kind in the order they run, opened (the engines'; no caller check). */
-export async function activeRules(spec: RuleSpec, ctx: RequestContext): Promise<Array<{ id: number; title: string; conditions: Conditions; actions: ActionView[]; updatedAt: Date }>> {
-  return (await repo.allRules(ctx.tx, spec.many, true)).map((r) => opened(spec, ctx, r));
+export type OpenedRule = { readonly id: number; readonly title: string; readonly conditions: Conditions; readonly actions: readonly ActionView[]; readonly updatedAt: Date };
+
+/**
+ * The rules opened in this process (platform/crypto/opened-cache.ts), by tenant, kind and id, and
+ * row version; both kinds together: 32 MB of titles, conditions and actions (about 30 accounts'
+ * triggers at the 1 MB bound), each kept at most 5 minutes.
+ */
+export const openedRules = new OpenedCache<OpenedRule>({ maxBytes: 32 * 1_048_576, maxAgeMs: 5 * 60_000 });
+
+/**
+ * The active rules of a kind in the order they run, opened (the engines'; no caller check). The
+ * ids and versions are read each time; only rules this process has not opened at their version
+ * (new, changed, expired) are read whole and opened. One deleted between the two reads is left out.
+ */
+export async function activeRules(spec: RuleSpec, ctx: RequestContext): Promise<OpenedRule[]> {
+  const tenant = ctx.tx.tenantId;
+  const list = await repo.activeVersions(ctx.tx, spec.many);
+  const out = list.map((r) => openedRules.get(tenant, `${spec.many}/${r.id}`, r.version));
+  const missing = list.filter((_, i) => !out[i]).map((r) => r.id);
+  if (missing.length) {
+    const rows = new Map((await repo.activeByIds(ctx.tx, spec.many, missing)).map((r) => [r.id, r]));
+    for (const [i, v] of list.entries()) {
+      const r = out[i] ? undefined : rows.get(v.id);
+      if (!r) continue;
+      const o: OpenedRule = opened(spec, ctx, r);
+      openedRules.set(tenant, `${spec.many}/${r.id}`, r.version, o, r.title_sealed.length + r.conditions_sealed.length + r.actions_sealed.length);
+      out[i] = o;
+    }
+  }
+  return out.filter((r) => r !== undefined);
 }
 
 /** A rule opened for an engine (its public id, title, conditions and actions, and when it last changed). */

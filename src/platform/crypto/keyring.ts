@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { Conn, TenantTx } from "../db/database.ts";
 import type { MasterKeyProvider } from "./master-key.ts";
+import { forgetOpened } from "./opened-cache.ts";
 import type { ColumnRef } from "./sealed-columns.ts";
 
 /**
@@ -92,8 +93,10 @@ export class Keyring {
     return version;
   }
 
+  /** Drops the tenant's keys from this process, and the values opened under them (opened-cache.ts): after shredding, after a new key version. */
   forget(tenantId: string): void {
     this.#cache.delete(tenantId);
+    forgetOpened(tenantId);
   }
 
   /** A sealer for the transaction's tenant, loading its keys through the tenant's own RLS view. */
@@ -112,7 +115,10 @@ export class Keyring {
         if (r.purpose === "data") dataKeys.set(r.version, key);
         else indexRoot = key;
       }
-      if (dataKeys.size === 0 || !indexRoot) throw new TenantKeysMissingError("tenant keys are gone");
+      if (dataKeys.size === 0 || !indexRoot) {
+        this.forget(tx.tenantId);
+        throw new TenantKeysMissingError("tenant keys are gone");
+      }
       keys = { dataKeys, current: Math.max(...dataKeys.keys()), indexKeys: new Map(), indexRoot, loadedAt: Date.now() };
       this.#cache.set(tx.tenantId, keys);
     }
