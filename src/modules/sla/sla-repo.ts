@@ -67,7 +67,7 @@ export async function hasPolicies(tx: TenantTx): Promise<boolean> {
   return r !== undefined;
 }
 
-/** The stored bytes of the account's policies' filters (every ticket write opens them all), but `except`'s. */
+/** The stored bytes of the account's policies' filters (what a ticket write opens when its process holds none of them opened), but `except`'s. */
 export async function filterBytes(tx: TenantTx, except: string | null): Promise<number> {
   let q = tx.db.selectFrom("sla_policies").select(sql<string | number | null>`sum(octet_length(filter_sealed))`.as("n")).where("tenant_id", "=", tx.tenantId);
   if (except) q = q.where("id", "<>", except);

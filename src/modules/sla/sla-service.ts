@@ -27,15 +27,16 @@ const SLA_OPERATORS: Record<string, readonly string[]> = Object.fromEntries(
 );
 export const SLA_RULES: RuleRules = { one: "sla_policy", many: "sla_policies", operators: SLA_OPERATORS, currentUser: false, close: false };
 
-/** Most policies an account keeps (every ticket write reads them all). */
+/** Most policies an account keeps (every ticket write matches them all). */
 export const MAX_POLICIES = 100;
 /** Most a policy holds (its filter and metric rows as JSON, UTF-8 bytes): Zendesk's 65 kb a business rule. */
 export const MAX_POLICY_BYTES = 65_536;
 
 /**
  * The account's policies' filters together hold at most this many stored bytes (about 1 MB, as the
- * active triggers): every ticket write opens and matches them all, and 100 policies of 64 KB made
- * each write of the account (an anonymous request's too) cost over a second of the server's CPU.
+ * active triggers): every ticket write matches them all, and opens those its process has not opened
+ * at their version (a change, a new process, every 5 minutes: policiesToApply); 100 policies of
+ * 64 KB made each write of the account (an anonymous request's too) cost over a second of CPU.
  */
 export const MAX_FILTERS_BYTES = 1_048_576;
 

@@ -67,7 +67,7 @@ export async function lockRules(tx: TenantTx, table: RuleTable): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(${LIMIT_LOCK[table]}, hashtext(${tx.tenantId}))`.execute(tx.db);
 }
 
-/** The stored bytes of the active rules' conditions and actions, but for one rule's (what every write opens). */
+/** The stored bytes of the active rules' conditions and actions, but for one rule's (what a write opens when its process holds none of them opened). */
 export async function activeBytes(tx: TenantTx, table: RuleTable, except: string | null): Promise<number> {
   let q = tx.db
     .selectFrom(name(table))

@@ -44,8 +44,9 @@ function checkSize(spec: RuleSpec, conditions: Conditions, actions: readonly Act
 
 /**
  * The active rules of a kind together hold at most this many stored bytes of conditions and actions
- * (about 1 MB): every ticket write opens them all, so one account's rules cannot make each of its
- * writes (an anonymous request's too) open tens of megabytes.
+ * (about 1 MB): every ticket write matches them all and opens those its process has not opened at
+ * their version (activeRules), so one account's rules cannot make its writes (an anonymous
+ * request's too) open tens of megabytes.
  */
 export const MAX_ACTIVE_BYTES = 1_048_576;
 
