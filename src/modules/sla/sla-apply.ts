@@ -178,7 +178,8 @@ function fromHistory(created: Date, status: string, statusSince: Date, comments:
  * breach, when it was due: a reply metric's from its start; a cumulative one's as computed while it
  * last ran. Stored stages are active, paused and achieved; "breached" is read from them with the
  * time (sla-present.ts stageAt): an active or paused metric past its breach, an achieved one fulfilled after it.
- * A cumulative metric paused past its target keeps the breach it had (none known: none).
+ * A cumulative metric paused past its target keeps the breach it had (none known: none); one met
+ * keeps it unless the target changed since so that it says otherwise (then read from when it was met).
  */
 export function computeTargets(s: State, targets: readonly PolicyMetricView[], clock: Clock): Date | null {
   const frt = s.get("first_reply_time")!;
@@ -198,6 +199,11 @@ export function computeTargets(s: State, targets: readonly PolicyMetricView[], c
       if (!r.running_since) {
         // Stopped (fulfilled or paused): the breach it had while running, when met or passed.
         r.breach_at = r.fulfilled_at || left <= 0 ? before : null;
+        // Met, under a target changed since (priority or policy): a kept breach that says otherwise
+        // (met late while within this target, or in time while past it) is read from the stop instead.
+        if (r.fulfilled_at && (r.breach_at !== null && r.breach_at.getTime() < r.fulfilled_at.getTime()) !== left < 0) {
+          r.breach_at = left > 0 ? addBusinessMinutes(on, r.fulfilled_at, left) : new Date(r.fulfilled_at.getTime() + left * MINUTE);
+        }
         r.stage = r.fulfilled_at ? "achieved" : "paused";
         continue;
       }
