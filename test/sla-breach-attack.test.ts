@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sql, type KyselyPlugin } from "kysely";
+import { sql, type KyselyPlugin, type RootOperationNode } from "kysely";
+import { ticketsByFilters } from "../src/modules/tickets/tickets-repo.ts";
+import { sqlFilter } from "../src/modules/triggers/rules-conditions.ts";
 import { runAutomations, type AutomationDeps } from "../src/modules/triggers/automations-run.ts";
 import type { Database, TenantTx } from "../src/platform/db/database.ts";
 import { createMailer } from "../src/platform/mail.ts";
 import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { PublicUrls } from "../src/platform/urls.ts";
 import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { analyzed, rowsRead } from "./support/plans.ts";
 
 /**
  * The SLA breached stage, `fulfilled_at` and automations' SLA conditions (hours until the next
@@ -357,5 +360,36 @@ describe("a run's cost", () => {
     expect(few.statements).toBeGreaterThan(0);
     expect(many.statements).toBe(few.statements);
     expect(many.rows).toBe(few.rows);
+  }, 180_000);
+
+  it("reads the SLA metrics only of tickets whose earliest unmet breach (kept on the ticket) is before an 'until' condition's bound, none of those without one", async () => {
+    const { a, make } = await account("slabrows");
+    await ok(a.api("POST", `${P}.json`, { sla_policy: { title: "Main", filter: EVERY, policy_metrics: URGENT } }), 201);
+    // 20 tickets: urgent ones due in two hours (first reply), the others without a priority (no target, no breach).
+    const N = 20;
+    for (let i = 0; i < N; i++) await make(i % 2 ? "urgent" : null);
+    const one = await make("urgent");
+    await pass(a, one, 90);
+    const now = new Date(Date.now() + 60_000);
+    const plan = async (c: Cond) => {
+      const f = sqlFilter({ field: c.field, operator: c.operator, value: String(c.value) }, now)!;
+      return t.db.tenant(a.tenantId, async (tx) => {
+        let node: RootOperationNode | undefined;
+        const capture: KyselyPlugin = { transformQuery: (x) => (node ??= x.node), transformResult: async (x) => x.result };
+        const rows = await ticketsByFilters({ ...tx, db: tx.db.withPlugin(capture) }, [f], 0, 500, 100, now);
+        const p = await analyzed(tx.db, tx.db.getExecutor().compileQuery(node!, { queryId: "plan" } as never));
+        return { ids: rows.map((r) => r.nice_id), metricRows: rowsRead(p, "ticket_sla_metrics") };
+      });
+    };
+    // A ticket let through has its five metric rows read at most four times (two bounds, two columns); no other ticket's are.
+    const perTicket = 4 * 5;
+    // Within the hour: the one ticket 90 minutes in, its first reply due in half an hour.
+    const soon = await plan({ field: UNTIL, operator: "less_than", value: "1" });
+    expect(soon.ids).toEqual([one]);
+    expect(soon.metricRows).toBeLessThanOrEqual(perTicket);
+    // An hour or more ahead: the other urgent tickets (due in two hours); those without a priority have no metric read.
+    const ahead = await plan({ field: UNTIL, operator: "greater_than", value: "0" });
+    expect(ahead.ids.length).toBe(N / 2);
+    expect(ahead.metricRows).toBeLessThanOrEqual(ahead.ids.length * perTicket);
   }, 180_000);
 });

@@ -421,7 +421,12 @@ export function ticketsByFilters(tx: TenantTx, filters: readonly TicketFilter[],
         // A breach column is filtered on by a rule that reads the breaches (`sla` given) only; without the time, nothing passes.
         if (f.column === "next_sla_breach_at" || f.column === "last_sla_breach_at") q = q.where(sla ? sql<boolean>`${slaBreaches(sla)[f.column]} ${sql.raw(op)} ${at}` : sql<boolean>`false`);
         else q = q.where(`t.${f.column}`, op, at);
+        // The next breach ahead is never before the earliest one the ticket keeps (sla_next_breach_at:
+        // of its unmet active metrics, passed or ahead) and none without it: bounded on that column
+        // first, only the tickets it lets through have their metrics read.
+        if (f.column === "next_sla_breach_at" && (op === "<" || op === "<=")) q = q.where("t.sla_next_breach_at", op, at);
       }
+      if (f.column === "next_sla_breach_at") q = q.where("t.sla_next_breach_at", "is not", null);
     }
   }
   return q.orderBy("t.nice_id").limit(limit).execute();
