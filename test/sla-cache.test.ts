@@ -117,6 +117,14 @@ describe("SLA policies opened once per process and version", () => {
     const again = await counting(a, () => ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { tags: ["gold", "x"] } })));
     expect(again).toEqual({ filtersOpened: 0, conditionsOpened: 0, metricWrites: 0, slaSets: 0, filterReads: 0 });
 
+    // Showing the ticket's SLAs reads its own policy's title and targets, never the account's filters.
+    let shown: any;
+    const show = await counting(a, async () => (shown = await ok(a.api("GET", `/api/v2/tickets/${id}.json?include=slas`))));
+    // (No first reply is awaited: staff opened the ticket with a public comment.)
+    expect(shown.ticket.slas).toEqual({ policy_metrics: [] });
+    expect(shown.ticket.sla_policy).toMatchObject({ id: gold, title: "Gold" });
+    expect(show).toMatchObject({ filtersOpened: 0, filterReads: 0 });
+
     // A write that moves a metric writes that row only: an agent's public reply fulfils the first reply.
     const agent = await buildUser(t, a, "agent", "Al Agent");
     const reply = await counting(a, () => ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "On it", public: true } } }, { email: agent.email, token: agent.token! })));

@@ -38,6 +38,12 @@ export const policyContents = (tx: TenantTx, ids: readonly string[]) =>
     ? Promise.resolve([])
     : tx.db.selectFrom("sla_policies as p").select(["p.id", "p.filter_sealed", "p.policy_metrics", version]).where("p.tenant_id", "=", tx.tenantId).where("p.id", "in", [...ids]).execute();
 
+/** Some policies as tickets show them (`include=slas`): their ids, titles, descriptions and metric rows, not their filters. */
+export const policiesShown = (tx: TenantTx, ids: readonly string[]) =>
+  ids.length === 0
+    ? Promise.resolve([])
+    : tx.db.selectFrom("sla_policies as p").select(["p.id", "p.nice_id", "p.title_sealed", "p.description_sealed", "p.policy_metrics"]).where("p.tenant_id", "=", tx.tenantId).where("p.id", "in", [...ids]).execute();
+
 /**
  * Whether a policy a ticket write applies is still there, its row key-share locked until the write
  * ends: a deletion met at once goes first (false: the write passes it over) or after (it clears
