@@ -40,16 +40,18 @@ describe("OpenedCache", () => {
   });
 
   it("drops an entry past its age, used or not", () => {
-    let now = 0;
+    // A clock away from zero, as a real one is (lru-cache reads a start time of 0 as "no age").
+    const T0 = 1_700_000_000_000;
+    let now = T0;
     const c = new OpenedCache<number>({ maxBytes: 100, maxAgeMs: 1000, clock: () => now });
     c.set(A, "r1", "v", 1, 10);
     c.set(A, "r2", "v", 2, 10);
-    now = 900;
+    now = T0 + 900;
     expect(c.get(A, "r1", "v")).toBe(1);
-    now = 1001;
+    now = T0 + 1001;
     expect(c.get(A, "r1", "v")).toBeUndefined();
     // The other one is dropped by the next sweep, at most a quarter of the age later.
-    now = 1150;
+    now = T0 + 1150;
     c.get(B, "r", "v");
     expect(c.size).toEqual({ entries: 0, bytes: 0 });
   });

@@ -15,9 +15,14 @@
  *  - `Keyring.forget` (a tenant shredded, or a new data-key version added) drops the tenant's
  *    entries in this process at once. Other processes keep theirs until they expire.
  *  - Values are frozen: a caller cannot change what another request (or tenant) will read.
+ *
+ * The bounds (bytes, least recently used, age) are lru-cache's; this file adds the tenant in the
+ * key, the tenant-wide drop, the freezing and the periodic sweep.
  */
 
-type Entry<V> = { value: V; bytes: number; openedAt: number };
+import { LRUCache } from "lru-cache";
+
+type Entry<V> = { value: V; bytes: number };
 
 const caches = new Set<OpenedCache<unknown>>();
 
@@ -36,17 +41,24 @@ export function deepFreeze<T>(v: T): T {
 }
 
 export class OpenedCache<V> {
-  readonly #entries = new Map<string, Entry<V>>();
-  readonly #maxBytes: number;
+  // lru-cache's value type must be an object: each value is kept in an entry with its size.
+  readonly #lru: LRUCache<string, Entry<V>>;
   readonly #maxAgeMs: number;
   readonly #clock: () => number;
-  #bytes = 0;
   #sweptAt = 0;
 
   constructor(opts: { maxBytes: number; maxAgeMs: number; clock?: () => number }) {
-    this.#maxBytes = opts.maxBytes;
     this.#maxAgeMs = opts.maxAgeMs;
     this.#clock = opts.clock ?? Date.now;
+    this.#lru = new LRUCache<string, Entry<V>>({
+      maxSize: opts.maxBytes,
+      sizeCalculation: (e) => Math.max(1, e.bytes),
+      ttl: opts.maxAgeMs,
+      ttlResolution: 0,
+      perf: { now: () => this.#clock() },
+      allowStale: false,
+      updateAgeOnGet: false,
+    });
     caches.add(this as OpenedCache<unknown>);
   }
 
@@ -54,64 +66,38 @@ export class OpenedCache<V> {
     return `${tenantId}\u0000${rowId}\u0000${version}`;
   }
 
-  /** The opened value of a tenant's row at a version, if this process holds it. */
+  /** The opened value of a tenant's row at a version, if this process holds it (and it is not past its age). */
   get(tenantId: string, rowId: string, version: string): V | undefined {
-    const now = this.#clock();
-    this.#sweep(now);
-    const k = OpenedCache.#key(tenantId, rowId, version);
-    const e = this.#entries.get(k);
-    if (!e) return undefined;
-    this.#entries.delete(k);
-    if (now - e.openedAt > this.#maxAgeMs) {
-      this.#bytes -= e.bytes;
-      return undefined;
-    }
-    // Most recently used last.
-    this.#entries.set(k, e);
-    return e.value;
+    this.#sweep();
+    return this.#lru.get(OpenedCache.#key(tenantId, rowId, version))?.value;
   }
 
-  /** Keeps a tenant's row's opened value at a version (frozen), dropping the least recently used past the bound. */
+  /** Keeps a tenant's row's opened value at a version (frozen), dropping the least recently used past the bound; a value larger than the bound is not kept. */
   set(tenantId: string, rowId: string, version: string, value: V, bytes: number): void {
     const k = OpenedCache.#key(tenantId, rowId, version);
-    const old = this.#entries.get(k);
-    if (old) {
-      this.#entries.delete(k);
-      this.#bytes -= old.bytes;
+    if (bytes > this.#lru.maxSize) {
+      this.#lru.delete(k);
+      return;
     }
-    if (bytes > this.#maxBytes) return;
-    this.#entries.set(k, { value: deepFreeze(value), bytes, openedAt: this.#clock() });
-    this.#bytes += bytes;
-    for (const [key, e] of this.#entries) {
-      if (this.#bytes <= this.#maxBytes) break;
-      this.#entries.delete(key);
-      this.#bytes -= e.bytes;
-    }
+    this.#lru.set(k, { value: deepFreeze(value), bytes });
   }
 
   /** Drops every entry of a tenant. */
   dropTenant(tenantId: string): void {
     const prefix = `${tenantId}\u0000`;
-    for (const [k, e] of this.#entries) {
-      if (!k.startsWith(prefix)) continue;
-      this.#entries.delete(k);
-      this.#bytes -= e.bytes;
-    }
+    for (const k of [...this.#lru.keys()]) if (k.startsWith(prefix)) this.#lru.delete(k);
   }
 
   /** Entries and bytes held (for operators' figures and tests). */
   get size(): { entries: number; bytes: number } {
-    return { entries: this.#entries.size, bytes: this.#bytes };
+    return { entries: this.#lru.size, bytes: this.#lru.calculatedSize };
   }
 
-  /** Drops the expired entries, at most four times a lifetime (a walk over a few thousand entries). */
-  #sweep(now: number): void {
+  /** Drops the expired entries from memory, at most four times a lifetime (lru-cache drops them otherwise only when asked for). */
+  #sweep(): void {
+    const now = this.#clock();
     if (now - this.#sweptAt < this.#maxAgeMs / 4) return;
     this.#sweptAt = now;
-    for (const [k, e] of this.#entries) {
-      if (now - e.openedAt <= this.#maxAgeMs) continue;
-      this.#entries.delete(k);
-      this.#bytes -= e.bytes;
-    }
+    this.#lru.purgeStale();
   }
 }
