@@ -32,12 +32,12 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
-import pg from "pg";
 import { loadConfig } from "../src/platform/config.ts";
 import { openRuntime } from "../src/platform/runtime.ts";
 import { findTenant } from "../src/modules/tenants/tenants-service.ts";
 import type { TicketStatus } from "../src/platform/db/schema.ts";
-import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "../test/support/process.ts";
+import { apiTokenFrom, call, startServer, type ServerProcess } from "../test/support/process.ts";
+import { cliWith, freshDatabase } from "./support.ts";
 
 type Lat = { p50_ms: number; p95_ms: number; n: number };
 type ExportRun = { seconds: number; job_seconds: number; download_seconds: number; rows: number; bytes: number; rows_per_s: number; ratio_to_list: number; rss_peak_above_idle_mb: number };
@@ -78,38 +78,6 @@ function rssMb(s: ServerProcess): number {
 async function stop(s: ServerProcess) {
   s.child.kill("SIGTERM");
   await s.exited;
-}
-
-async function cliWith(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<string> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const r = await cli(dataDir, ...args);
-    if (r.code !== 0) throw new Error(`vaultdesk ${args.join(" ")} failed: ${r.stderr}`);
-    return r.stdout;
-  } finally {
-    for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
-}
-
-/** A database of its own on PostgreSQL (dropped after); nothing on PGlite (the data folder holds it). */
-async function freshDatabase(adminUrl: string | undefined): Promise<{ dbUrl: string | undefined; drop: () => Promise<void> }> {
-  if (!adminUrl) return { dbUrl: undefined, drop: async () => {} };
-  const name = `vd_bench_compliance_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  admin.on("error", (e) => console.error("admin connection:", e.message));
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    dbUrl: u.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
 }
 
 /** Streams a GET to nowhere; resolves with the bytes and the newlines received. */
@@ -278,7 +246,7 @@ export async function benchCompliance(opts: { quick: boolean; adminUrl?: string 
   const kind = opts.adminUrl ? "postgres" : "pglite";
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vd-bench-compliance-${kind}-`));
   const env: Record<string, string> = { VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64") };
-  const { dbUrl, drop } = await freshDatabase(opts.adminUrl);
+  const { dbUrl, drop } = await freshDatabase(opts.adminUrl, "vd_bench_compliance");
   if (dbUrl) env.DATABASE_URL = dbUrl;
   let server: ServerProcess | undefined;
   const cfg = loadConfig({ ...process.env, ...env, VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: "silent" });

@@ -38,7 +38,8 @@ import { message } from "../test/support/mail-in.ts";
 import { benchSearch } from "./search.ts";
 import { benchSla, slaTable, type SlaResult } from "./sla.ts";
 import { benchCompliance, complianceTable, type ComplianceResult } from "./compliance.ts";
-import { apiTokenFrom, call, cli, freePort, startServer, type ServerProcess } from "../test/support/process.ts";
+import { apiTokenFrom, call, freePort, startServer, type ServerProcess } from "../test/support/process.ts";
+import { cliWith, freshDatabase } from "./support.ts";
 
 const quick = process.argv.includes("--quick");
 const CONCURRENCY = 16;
@@ -258,29 +259,10 @@ async function rawBaseline(kind: "pglite" | "postgres", url: string | undefined,
 
 const step = (s: string) => process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
-/** On PostgreSQL, a database of its own for one part of the run (dropped after); on PGlite nothing (the data folder holds it). */
-async function freshDatabase(kind: "pglite" | "postgres", adminUrl: string | undefined): Promise<{ dbUrl: string | undefined; drop: () => Promise<void> }> {
-  if (kind === "pglite") return { dbUrl: undefined, drop: async () => {} };
-  const name = `vd_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  admin.on("error", (e) => console.error("admin connection:", e.message));
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(adminUrl!);
-  u.pathname = `/${name}`;
-  return {
-    dbUrl: u.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
 async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise<Result> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vd-bench-${kind}-`));
   const env: Record<string, string> = { VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64") };
-  const { dbUrl, drop: dropDb } = await freshDatabase(kind, adminUrl);
+  const { dbUrl, drop: dropDb } = await freshDatabase(kind === "postgres" ? adminUrl : undefined);
   if (dbUrl) env.DATABASE_URL = dbUrl;
   try {
     let server = await startServer(dataDir, env);
@@ -605,7 +587,7 @@ async function benchInbound(kind: "pglite" | "postgres", adminUrl?: string): Pro
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vd-bench-inbound-${kind}-`));
   const dns = await nxdomainServer();
   const sink = await smtpSink();
-  const { dbUrl, drop: dropDb } = await freshDatabase(kind, adminUrl);
+  const { dbUrl, drop: dropDb } = await freshDatabase(kind === "postgres" ? adminUrl : undefined);
   let server: ServerProcess | undefined;
   try {
     const smtpPort = await freePort();
@@ -968,7 +950,7 @@ async function benchViewsAccess(kind: "pglite" | "postgres", adminUrl?: string):
   const DEEP_ID = Math.floor(TICKETS / 2);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vd-bench-access-${kind}-`));
   const env: Record<string, string> = { VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64") };
-  const { dbUrl, drop: dropDb } = await freshDatabase(kind, adminUrl);
+  const { dbUrl, drop: dropDb } = await freshDatabase(kind === "postgres" ? adminUrl : undefined);
   if (dbUrl) env.DATABASE_URL = dbUrl;
   const host = "access.localhost";
   let server: ServerProcess | undefined;
@@ -1218,19 +1200,6 @@ async function explainWithinGroups(cfg: ReturnType<typeof loadConfig>, tenantId:
   fs.mkdirSync("bench/results", { recursive: true });
   fs.writeFileSync(`bench/results/views-access-explain-${kind}.txt`, text);
   return out;
-}
-
-async function cliWith(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<string> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const r = await cli(dataDir, ...args);
-    if (r.code !== 0) throw new Error(`vaultdesk ${args.join(" ")} failed: ${r.stderr}`);
-    return r.stdout;
-  } finally {
-    for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
 }
 
 const results: Record<string, Result> = {};

@@ -21,8 +21,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { apiTokenFrom, call, cli, startServer, type ServerProcess } from "../test/support/process.ts";
+import { apiTokenFrom, call, startServer, type ServerProcess } from "../test/support/process.ts";
+import { cliWith, freshDatabase } from "./support.ts";
 
 const CLIENTS = 4;
 const TICKETS = 16;
@@ -58,50 +58,20 @@ const REALISTIC = {
 /** Tags of 60 characters, `n` of them, none on any ticket. */
 const tagList = (seed: string, n: number) => Array.from({ length: n }, (_, i) => `${seed}_${i}_`.padEnd(60, "x")).join(" ");
 
-async function freshDatabase(adminUrl: string | undefined): Promise<{ dbUrl: string | undefined; drop: () => Promise<void> }> {
-  if (!adminUrl) return { dbUrl: undefined, drop: async () => {} };
-  const name = `vd_bench_sla_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    dbUrl: u.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
-async function cliEnv(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<string> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const r = await cli(dataDir, ...args);
-    if (r.code !== 0) throw new Error(`vaultdesk ${args.join(" ")} failed: ${r.stderr}`);
-    return r.stdout;
-  } finally {
-    for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
-}
-
 export async function benchSla(opts: { quick: boolean; adminUrl?: string | undefined }): Promise<SlaResult> {
   const ROUNDS = opts.quick ? 2 : 3;
   const SECONDS = opts.quick ? 3 : 4;
   const kind = opts.adminUrl ? "postgres" : "pglite";
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vd-bench-sla-${kind}-`));
   const env: Record<string, string> = { VAULTDESK_MASTER_KEY: crypto.randomBytes(32).toString("base64") };
-  const { dbUrl, drop } = await freshDatabase(opts.adminUrl);
+  const { dbUrl, drop } = await freshDatabase(opts.adminUrl, "vd_bench_sla");
   if (dbUrl) env.DATABASE_URL = dbUrl;
   let server: ServerProcess | undefined;
   try {
     server = await startServer(dataDir, env);
     const srv = server;
     const tokens = {} as Record<Account, string>;
-    for (const sub of ACCOUNTS) tokens[sub] = apiTokenFrom(await cliEnv(env, dataDir, "tenant", "create", "--subdomain", sub, "--owner-email", `owner@${sub}.test`));
+    for (const sub of ACCOUNTS) tokens[sub] = apiTokenFrom(await cliWith(env, dataDir, "tenant", "create", "--subdomain", sub, "--owner-email", `owner@${sub}.test`));
     const api = async (sub: Account, method: string, url: string, body: unknown, status: number) => {
       const r = await call(srv.port, `${sub}.localhost`, tokens[sub], method, url, body);
       if (r.status !== status) throw new Error(`${method} ${url} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
