@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sql } from "kysely";
 import { runAutomations, type AutomationDeps } from "../src/modules/triggers/automations-run.ts";
-import { createMailer } from "../src/platform/mail.ts";
-import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
-import { PublicUrls } from "../src/platform/urls.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { automationDeps, passTime } from "./support/sla.ts";
 
 /**
  * Automations' SLA conditions (docs/api.md, "Automations"): "hours until next SLA breach" and
@@ -47,20 +44,12 @@ async function account(prefix: string, automations: boolean) {
   return { a, agent: { email: agent.email, token: agent.token! }, make };
 }
 const tags = async (a: TestTenant, id: number) => ((await ok(a.api("GET", `/api/v2/tickets/${id}.json`))).ticket.tags as string[]).filter((x) => x === "soon" || x === "late").sort();
-/** Moves a ticket's stored times (its SLA state too) `minutes` back: as if that long had passed. */
-const pass = (a: TestTenant, id: number, minutes: number) =>
-  t.db.tenant(a.tenantId, async (tx) => {
-    const d = `${minutes} minutes`;
-    await sql`UPDATE tickets SET created_at = created_at - ${d}::interval, status_updated_at = status_updated_at - ${d}::interval, sla_next_breach_at = sla_next_breach_at - ${d}::interval WHERE nice_id = ${id}`.execute(tx.db);
-    await sql`UPDATE ticket_comments SET created_at = created_at - ${d}::interval WHERE ticket_id = (SELECT id FROM tickets WHERE nice_id = ${id})`.execute(tx.db);
-    await sql`UPDATE ticket_sla_metrics SET activated_at = activated_at - ${d}::interval, fulfilled_at = fulfilled_at - ${d}::interval, running_since = running_since - ${d}::interval, breach_at = breach_at - ${d}::interval WHERE ticket_id = (SELECT id FROM tickets WHERE nice_id = ${id})`.execute(tx.db);
-  });
+/** Moves a ticket's stored times back `minutes` (test/support/sla.ts). */
+const pass = (a: TestTenant, id: number, minutes: number) => passTime(t, a, id, minutes);
 
 beforeAll(async () => {
   t = await startTestApp();
-  const urls = new PublicUrls(t.config);
-  urls.listening(t.port);
-  deps = { db: t.db, keyring: t.keyring, hooks: t.app.hooks, mailer: createMailer(t.config), config: t.config, urls, rateLimiter: createMemoryRateLimiter(), logger: { warn: () => undefined } };
+  deps = automationDeps(t);
 });
 afterAll(async () => t?.close());
 

@@ -6,6 +6,7 @@ import { createMemoryRateLimiter } from "../src/platform/rate-limiter.ts";
 import { PublicUrls } from "../src/platform/urls.ts";
 import { addBusinessMinutes, type Schedule } from "../src/modules/sla/business-time.ts";
 import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { passTime } from "./support/sla.ts";
 
 /**
  * SLA policies applied to tickets (docs/api.md, "SLA policies"), over real HTTP: each metric's
@@ -53,14 +54,8 @@ const metric = async (a: TestTenant, id: number, name: string) => (await slasOf(
 const update = (a: TestTenant, id: number, ticket: Record<string, unknown>, as?: Who) => ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket }, as));
 /** The ticket's last comment's time. */
 const lastCommentAt = async (a: TestTenant, id: number) => at(((await ok(a.api("GET", `/api/v2/tickets/${id}/comments.json`))).comments as Array<{ created_at: string }>).at(-1)!.created_at);
-/** Moves every stored time of a ticket (its SLA state too) `minutes` back: as if that long had passed. */
-const pass = (a: TestTenant, id: number, minutes: number) =>
-  t.db.tenant(a.tenantId, async (tx) => {
-    const d = `${minutes} minutes`;
-    await sql`UPDATE tickets SET created_at = created_at - ${d}::interval, status_updated_at = status_updated_at - ${d}::interval, sla_next_breach_at = sla_next_breach_at - ${d}::interval WHERE nice_id = ${id}`.execute(tx.db);
-    await sql`UPDATE ticket_comments SET created_at = created_at - ${d}::interval WHERE ticket_id = (SELECT id FROM tickets WHERE nice_id = ${id})`.execute(tx.db);
-    await sql`UPDATE ticket_sla_metrics SET activated_at = activated_at - ${d}::interval, fulfilled_at = fulfilled_at - ${d}::interval, running_since = running_since - ${d}::interval, breach_at = breach_at - ${d}::interval WHERE ticket_id = (SELECT id FROM tickets WHERE nice_id = ${id})`.execute(tx.db);
-  });
+/** Moves a ticket's stored times back `minutes` (test/support/sla.ts). */
+const pass = (a: TestTenant, id: number, minutes: number) => passTime(t, a, id, minutes);
 /** A request the end user opens (no priority: end users set none). */
 const request = async (a: TestTenant, requester: Who) => (await ok(a.api("POST", "/api/v2/requests.json", { request: { subject: "Parcel late", comment: { body: "Where is it?" } } }, requester), 201)).request.id as number;
 
