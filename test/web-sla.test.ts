@@ -12,6 +12,9 @@ import {
   metricRowErrors,
   metricsToTargets,
   minutesToHHMM,
+  nextBreach,
+  nextBreachText as nextBreachIn,
+  type BreachWords,
   rangeOfInterval,
   shownMetrics,
   slaBadge,
@@ -27,6 +30,10 @@ import { en } from "../web/src/i18n/en.ts";
 import { jaStaffB } from "../web/src/i18n/staff/ja-b.ts";
 import { koStaffB } from "../web/src/i18n/staff/ko-b.ts";
 import { svStaffB } from "../web/src/i18n/staff/sv-b.ts";
+import { jaStaffA } from "../web/src/i18n/staff/ja-a.ts";
+import { koStaffA } from "../web/src/i18n/staff/ko-a.ts";
+import { svStaffA } from "../web/src/i18n/staff/sv-a.ts";
+import { zhCNStaffA as zhStaffA } from "../web/src/i18n/staff/zh-CN-a.ts";
 import { zhCNStaffB as zhStaffB } from "../web/src/i18n/staff/zh-CN-b.ts";
 
 /**
@@ -227,6 +234,54 @@ describe("time left", () => {
     expect(slaBadge(paused, now)).toEqual({ kind: "paused", minutes: 0 });
     // An active metric read a moment before its breach, shown after it: breached, as the server would say now.
     expect(slaBadge({ ...running, breach_at: "2026-12-07T11:59:00Z" }, now)).toEqual({ kind: "breached", minutes: 1 });
+  });
+});
+
+describe("the lists' next SLA breach", () => {
+  const now = new Date("2026-12-07T12:00:00Z");
+  const m = (metric: string, stage: string, breach_at: string | null, fulfilled_at: string | null = null) => ({ metric, stage, breach_at, fulfilled_at });
+  /** The words of a catalog, as the workspace's `t` fills them. */
+  const wordsOf = (c: Partial<Record<"sla.unit.d" | "sla.unit.h" | "sla.unit.m" | "sla.next.in" | "sla.badge.overdue", string>>): BreachWords => ({
+    unit: (u, n) => c[`sla.unit.${u}`]!.replace("{n}", String(n)),
+    left: (time) => c["sla.next.in"]!.replace("{time}", time),
+    overdue: (time) => c["sla.badge.overdue"]!.replace("{time}", time),
+  });
+  const nextBreachText = (slas: Parameters<typeof nextBreach>[0], at: Date, words = wordsOf(en)) => nextBreachIn(slas, at, words);
+
+  it("is the soonest unmet target: time left, or how long overdue (in words), nothing when none runs", () => {
+    const running = m("requester_wait_time", "active", "2026-12-07T12:45:30Z");
+    const later = m("first_reply_time", "active", "2026-12-07T14:10:00Z");
+    expect(nextBreach({ policy_metrics: [later, running] }, now)).toEqual({ kind: "running", minutes: 45, breachAt: running.breach_at });
+    expect(nextBreachText({ policy_metrics: [later, running] }, now)).toEqual({ text: "in 45m", overdue: false, at: running.breach_at });
+    expect(nextBreachText({ policy_metrics: [later] }, now)?.text).toBe("in 2h 10m");
+    expect(nextBreachText({ policy_metrics: [m("agent_work_time", "active", "2026-12-10T13:00:00Z")] }, now)?.text).toBe("in 3d 1h");
+    // Overdue and still unmet comes first (its breach is the earliest), said as overdue, not in colour only.
+    const overdue = m("next_reply_time", "breached", "2026-12-07T10:30:00Z");
+    expect(nextBreachText({ policy_metrics: [later, overdue, running] }, now)).toEqual({ text: "1h 30m overdue", overdue: true, at: overdue.breach_at });
+    // An active one read just before its breach and shown after it is overdue.
+    expect(nextBreachText({ policy_metrics: [m("first_reply_time", "active", "2026-12-07T11:59:00Z")] }, now)).toMatchObject({ text: "1m overdue", overdue: true });
+    // Met in time, met late, paused, no breach time, no policy: nothing to breach next.
+    const metLate = m("next_reply_time", "breached", "2026-12-07T08:00:00Z", "2026-12-07T08:45:00Z");
+    const onTime = m("first_reply_time", "achieved", "2026-12-07T10:30:00Z", "2026-12-07T10:00:00Z");
+    const paused = m("agent_work_time", "paused", "2026-12-07T13:00:00Z");
+    expect(nextBreachText({ policy_metrics: [metLate, onTime, paused, m("periodic_update_time", "active", null)] }, now)).toBeNull();
+    expect(nextBreachText({ policy_metrics: [metLate, later] }, now)?.text).toBe("in 2h 10m");
+    expect(nextBreachText({ policy_metrics: [] }, now)).toBeNull();
+    expect(nextBreachText(null, now)).toBeNull();
+    expect(nextBreachText(undefined, now)).toBeNull();
+  });
+
+  it("is said in every language, and named in the sort menu", () => {
+    expect(nextBreachText({ policy_metrics: [m("first_reply_time", "active", "2026-12-07T14:10:00Z")] }, now, wordsOf(svStaffB))?.text).toBe("om 2 h 10 min");
+    expect(nextBreachText({ policy_metrics: [m("first_reply_time", "breached", "2026-12-07T11:15:00Z")] }, now, wordsOf(jaStaffB))?.text).toBe("45分 超過");
+    expect(nextBreachText({ policy_metrics: [m("first_reply_time", "active", "2026-12-07T12:30:00Z")] }, now, wordsOf(koStaffB))?.text).toBe("30분 남음");
+    expect(nextBreachText({ policy_metrics: [m("first_reply_time", "active", "2026-12-07T12:30:00Z")] }, now, wordsOf(zhStaffB))?.text).toBe("剩余 30分钟");
+    for (const k of ["sla.next.column", "sla.next.in"] as const) {
+      expect(en[k]).toBeTruthy();
+      for (const c of [svStaffB, jaStaffB, koStaffB, zhStaffB]) expect(c[k], k).toBeTruthy();
+    }
+    expect(en["sort.sla_next_breach_at"]).toBeTruthy();
+    for (const c of [svStaffA, jaStaffA, koStaffA, zhStaffA]) expect(c["sort.sla_next_breach_at"]).toBeTruthy();
   });
 });
 

@@ -9,7 +9,8 @@ import { apiCall, DESKTOP, PHONE, expectAccessible, expectInert, firstAccount, f
  * metrics table; a cell of zero minutes refused on its cell, a policy without conditions by the
  * server under the conditions), moves and deletes another, each step checked through the API.
  * An urgent ticket then shows its SLA targets on the ticket page, with the time left, and "Paused"
- * once pending. An agent is not offered either page, and the API refuses them the policies.
+ * once pending; a view sorted by the next SLA breach shows it in a column (time left, overdue in
+ * words). An agent is not offered either page, and the API refuses them the policies.
  * Screenshots sla-*.png.
  */
 
@@ -261,6 +262,63 @@ describe("business hours and SLA policies", () => {
     expect(await page.locator("#sla-metric-requester_wait_time").textContent()).toBe("Requester wait time Paused");
     await page.setViewportSize(PHONE);
     await shot(page, "sla-ticket-paused-phone");
+    await expectInert(h, page);
+  });
+
+  it("a view shows each ticket's next SLA breach (time left, overdue in words), sorts by it, and collapses on a phone", async () => {
+    const ticket = async (subject: string, priority: string) => {
+      const r = await apiCall(h, "POST", "/api/v2/tickets.json", { headers: owner, body: { ticket: { subject, priority, requester: { name: "Eve Customer", email: "eve@customer.test" }, comment: { body: subject, public: true } } } });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.ticket.id as number;
+    };
+    const flooded = await ticket("The server room is flooding", "urgent");
+    const quiet = await ticket("A question about invoices", "low");
+    const made = await apiCall(h, "POST", "/api/v2/views.json", {
+      headers: owner,
+      body: { view: { title: "SLA triage", restriction: null, all: [{ field: "status", operator: "less_than", value: "solved" }], output: { sort_by: "sla_next_breach_at", sort_order: "asc" } } },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const viewId = made.body.view.id as number;
+
+    const page = await h.newPage();
+    await page.goto(`${h.base}/agent/views/${viewId}`);
+    await signIn(page, "ann@acme.test", PASSWORD);
+    await visible(page.getByRole("heading", { name: "SLA triage", level: 1 }));
+    const table = page.locator("table.tickets");
+    await visible(table.getByRole("columnheader", { name: "Next SLA breach" }));
+    expect(await table.getByRole("columnheader", { name: "Next SLA breach" }).getAttribute("aria-sort")).toBe("ascending");
+    // The view's own order (soonest breach first) is the list's, offered in its sort menu.
+    expect(await page.locator("#filter-sort").inputValue()).toBe("sla_next_breach_at");
+    const cell = (id: number) => table.getByRole("row").filter({ hasText: `#${id}` }).locator("td.sla-next");
+    await poll(() => cell(flooded).textContent()).toMatch(/^in (44m|45m)$/);
+    // Paused (pending) and not under a policy: nothing to breach next.
+    expect(await cell(ids.ticket!).textContent()).toBe("");
+    expect(await cell(quiet).textContent()).toBe("");
+    const rows = await table.locator("tbody tr td:first-child").allTextContents();
+    expect(rows[0]).toContain(`#${flooded}`);
+    await expectAccessible(page, "a view with the next SLA breach column");
+    await shot(page, "sla-view-column");
+
+    // A built-in list (a search) shows it too, from the tickets' SLAs read for the page.
+    await page.getByRole("link", { name: /^All open tickets/ }).click();
+    await visible(page.getByRole("heading", { name: "All open tickets", level: 1 }));
+    await poll(() => cell(flooded).textContent()).toMatch(/^in (44m|45m)$/);
+    expect(await cell(quiet).textContent()).toBe("");
+    expect(await page.locator("#filter-sort option[value=sla_next_breach_at]").count()).toBe(0);
+    await page.goto(`${h.base}/agent/views/${viewId}`);
+    await visible(page.getByRole("heading", { name: "SLA triage", level: 1 }));
+
+    // An hour later in the browser's clock, the same target is overdue: said in words, in red.
+    await page.clock.install({ time: new Date(Date.now() + 60 * 60_000) });
+    await page.reload();
+    await visible(table.getByRole("columnheader", { name: "Next SLA breach" }));
+    await poll(() => cell(flooded).textContent()).toMatch(/^1[45]m overdue$/);
+    expect(await cell(flooded).locator(".sla-breached").count()).toBe(1);
+    await page.setViewportSize(PHONE);
+    await visible(cell(flooded));
+    expect(await cell(quiet).isVisible()).toBe(false);
+    await shot(page, "sla-view-column-phone");
+    await page.setViewportSize(DESKTOP);
     await expectInert(h, page);
   });
 

@@ -236,6 +236,32 @@ export function slaBadge(m: TicketSlaMetric, now: Date): SlaBadge | null {
   return left.overdue || m.stage === "breached" || m.stage === "paused" ? { kind: "breached", minutes: left.overdue ? left.minutes : 0 } : { kind: "running", minutes: left.minutes };
 }
 
+/**
+ * A ticket's next SLA breach as a list shows it: its soonest unmet target (running, or overdue and
+ * still unmet), as minutes left or overdue at `now`; null when none (no policy, all met or paused).
+ * Overdue ones come first, as their breach is the earliest (the order of `sla_next_breach_at`).
+ */
+export function nextBreach(slas: TicketSlas | null | undefined, now: Date): { kind: "running" | "breached"; minutes: number; breachAt: string } | null {
+  for (const m of shownMetrics(slas)) {
+    // Met (in time or late) or paused (the server shows a paused one past its breach as breached): no clock running.
+    if (m.fulfilled_at || m.stage === "paused") continue;
+    const b = slaBadge(m, now);
+    if (b && m.breach_at && (b.kind === "running" || b.kind === "breached")) return { kind: b.kind, minutes: b.minutes, breachAt: m.breach_at };
+  }
+  return null;
+}
+
+/** How a list says a next breach: `unit` names a unit ("45m"), `left` the time left ("in 45m"), `overdue` the time since ("1h 30m overdue"). */
+export type BreachWords = { unit: (u: "d" | "h" | "m", n: number) => string; left: (time: string) => string; overdue: (time: string) => string };
+
+/** A ticket's next breach as a list's cell says it ("in 45m", "1h 30m overdue"), with its time; null when no target is running. */
+export function nextBreachText(slas: TicketSlas | null | undefined, now: Date, words: BreachWords): { text: string; overdue: boolean; at: string } | null {
+  const b = nextBreach(slas, now);
+  if (!b) return null;
+  const time = formatDuration(b.minutes, words.unit);
+  return b.kind === "running" ? { text: words.left(time), overdue: false, at: b.breachAt } : { text: words.overdue(time), overdue: true, at: b.breachAt };
+}
+
 /** Every time zone the browser knows (IANA names), `current` first if the browser does not list it. */
 export function timeZones(current?: string): string[] {
   const supported = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { slaApi } from "../admin/sla-api.ts";
-import { formatDuration, shownMetrics, slaBadge, type TicketSlaMetric } from "../admin/sla.ts";
+import { formatDuration, nextBreachText, shownMetrics, slaBadge, type TicketSlaMetric, type TicketSlas } from "../admin/sla.ts";
 import { LoadError, useApi } from "../data.tsx";
 import type { MessageKey } from "../i18n/en.ts";
 import { formatDate, t } from "../i18n/index.ts";
@@ -27,8 +27,13 @@ export function slaTimeText(m: TicketSlaMetric, now: Date): { text: string; over
   return { text: `${t("sla.badge.breached")} · ${detail}`, overdue: true };
 }
 
+/** A ticket's next SLA breach as a list's cell says it, in the current language: "in 45m", "1h 30m overdue"; null when no target is running. */
+export function nextBreachSaid(slas: TicketSlas | null | undefined, now: Date): { text: string; overdue: boolean; at: string } | null {
+  return nextBreachText(slas, now, { unit, left: (time) => t("sla.next.in", { time }), overdue: (time) => t("sla.badge.overdue", { time }) });
+}
+
 /** Re-renders every 30 seconds, so the time left moves on without a reload. */
-function useNow(): Date {
+export function useNow(): Date {
   const [now, setNow] = useState(() => new Date());
   useEffect(() => {
     const timer = setInterval(() => setNow(new Date()), 30_000);

@@ -6,10 +6,11 @@ import { Link, PageHeading, useLocation } from "../router.tsx";
 import { BulkResult, BulkUpdate, type Outcome } from "./BulkUpdate.tsx";
 import { FilterForm, Pager } from "./ListControls.tsx";
 import { Highlighted } from "../components/Highlighted.tsx";
-import { countSearch, countText, cursorOf, filtersFrom, filterTerms, KEYS, searchPage, SORTS, usersById, type Filters, type PageOpts, type SearchPage, type SortBy } from "./model.ts";
+import { countSearch, countText, cursorOf, filtersFrom, filterTerms, KEYS, searchPage, SORTS, usersById, withSlas, type Filters, type ListTicket, type PageOpts, type SearchPage, type SortBy } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
 import { SatisfactionBadge, showsSatisfaction } from "./SatisfactionBadge.tsx";
 import { satisfactionOf } from "../satisfaction.ts";
+import { nextBreachSaid, useNow } from "./SlaBadges.tsx";
 
 const PAGE_SIZE = 25;
 
@@ -32,7 +33,7 @@ export function searchSource(baseQuery: string, filters: Filters): ListSource {
   const fullQuery = [baseQuery, filterTerms(filters)].filter(Boolean).join(" ");
   return {
     key: [fullQuery],
-    page: (opts, signal) => searchPage(fullQuery, opts, signal),
+    page: async (opts, signal) => withSlas(await searchPage(fullQuery, opts, signal), signal),
     count: (signal) => countSearch(fullQuery, signal),
     filterable: true,
   };
@@ -78,6 +79,9 @@ export function TicketList(props: { title: string; source: ListSource; defaultSo
   const tickets = data?.page.results ?? [];
   // The satisfaction column only where a ticket on the page has been offered a rating or rated (ratings may be off).
   const rated = tickets.some((tk) => showsSatisfaction(satisfactionOf(tk)));
+  // The next SLA breach column only where a ticket on the page is under an SLA policy (agents cannot list the policies).
+  const slaShown = tickets.some((tk) => tk.sla_policy) || sort === "sla_next_breach_at";
+  const now = useNow();
   const allSelected = tickets.length > 0 && tickets.every((tk) => selected.has(tk.id));
   const toggle = (id: number) => setSelected(selected.has(id) ? new Set([...selected].filter((x) => x !== id)) : new Set([...selected, id]));
   const pageLink = (cursor: { after?: string | null; before?: string | null }) => {
@@ -161,6 +165,11 @@ export function TicketList(props: { title: string; source: ListSource; defaultSo
                 <th scope="col">{t("list.priority")}</th>
                 <th scope="col">{t("list.assignee")}</th>
                 <th scope="col">{t("list.updated")}</th>
+                {slaShown ? (
+                  <th scope="col" aria-sort={sort === "sla_next_breach_at" ? (desc ? "descending" : "ascending") : undefined}>
+                    {t("sla.next.column")}
+                  </th>
+                ) : null}
                 {rated ? <th scope="col">{t("csat.column")}</th> : null}
               </tr>
             </thead>
@@ -190,6 +199,7 @@ export function TicketList(props: { title: string; source: ListSource; defaultSo
                   <td data-label={t("list.updated")}>
                     <time dateTime={tk.updated_at}>{formatDate(tk.updated_at)}</time>
                   </td>
+                  {slaShown ? <SlaCell slas={tk.slas} now={now} /> : null}
                   {rated ? (
                     <td data-label={t("csat.column")}>
                       <SatisfactionBadge rating={satisfactionOf(tk)} compact />
@@ -207,5 +217,19 @@ export function TicketList(props: { title: string; source: ListSource; defaultSo
         </>
       ) : null}
     </main>
+  );
+}
+
+/** A ticket's next SLA breach: the time left, or how long overdue (in red, and said in words); empty when no target is running. */
+function SlaCell(props: { slas: ListTicket["slas"]; now: Date }) {
+  const next = nextBreachSaid(props.slas, props.now);
+  return (
+    <td data-label={t("sla.next.column")} className="sla-next">
+      {next ? (
+        <span className={next.overdue ? "badge sla-badge sla-breached" : "sla-left"} title={formatDate(next.at)}>
+          {next.text}
+        </span>
+      ) : null}
+    </td>
   );
 }

@@ -1,6 +1,7 @@
 import { client, ok } from "../api.ts";
 import { nextCursor, type Count, type CursorLinks, type Priority, type SearchResult, type Status, type TicketType, type User, type ViewCondition } from "../api-schema.ts";
 import type { MessageKey } from "../i18n/index.ts";
+import type { TicketSlas } from "../admin/sla.ts";
 
 /** The values the workspace offers in its pickers, and the views it shows. Shapes come from api-schema.ts. */
 
@@ -59,7 +60,9 @@ export const VIEWS: ReadonlyArray<{ id: ViewId; label: MessageKey; query: () => 
 
 export const SORTS = ["updated_at", "created_at", "priority", "status", "id"] as const;
 /** How a list can be ordered: by a field, or (a search with words) by relevance, the server's default there. */
-export type SortBy = (typeof SORTS)[number] | "relevance";
+export type SortBy = (typeof SORTS)[number] | "relevance" | "sla_next_breach_at";
+/** The orders a saved view offers: the fields, and the next SLA breach (soonest first, none last), which searches do not sort by. */
+export const VIEW_SORTS: readonly SortBy[] = [...SORTS, "sla_next_breach_at"];
 /** The orders a search with words offers: relevance first. */
 export const TEXT_SORTS: readonly SortBy[] = ["relevance", ...SORTS];
 
@@ -104,7 +107,12 @@ export function filterTerms(f: Filters): string {
 }
 
 /** A ticket as a list shows it: a search hit (with its highlights) or a view's ticket. */
-export type ListTicket = Pick<SearchResult, "id" | "subject" | "requester_id" | "assignee_id" | "status" | "priority" | "updated_at"> & { highlights?: SearchResult["highlights"] };
+export type ListTicket = Pick<SearchResult, "id" | "subject" | "requester_id" | "assignee_id" | "status" | "priority" | "updated_at"> & {
+  highlights?: SearchResult["highlights"];
+  /** The ticket's SLA (`include=slas`): its metrics, and its policy (null when none applies). */
+  slas?: TicketSlas | null | undefined;
+  sla_policy?: { id: number } | null | undefined;
+};
 export type SearchPage = { results: ListTicket[]; links: CursorLinks };
 export type PageOpts = { sort: SortBy; desc: boolean; size: number; after?: string | null; before?: string | null };
 
@@ -118,11 +126,28 @@ export async function searchPage(
   const r = await ok(
     client.GET("/api/v2/search", {
       // Relevance is what the server answers a search with words when no sort is given (best first).
-      params: { query: { query, page, sort_order: opts.desc || opts.sort === "relevance" ? "desc" : "asc", ...(opts.sort !== "id" && opts.sort !== "relevance" ? { sort_by: opts.sort } : {}) } },
+      params: { query: { query, page, sort_order: opts.desc || opts.sort === "relevance" ? "desc" : "asc", ...(opts.sort !== "id" && opts.sort !== "relevance" && opts.sort !== "sla_next_breach_at" ? { sort_by: opts.sort } : {}) } },
       ...(signal ? { signal } : {}),
     }),
   );
   return { results: r.results.filter((x): x is SearchResult => x.result_type === "ticket"), links: r.links ?? { next: null, prev: null } };
+}
+
+/**
+ * A page with each ticket's SLA (`show_many?include=slas`, one call for the page: a search does not
+ * sideload them). The list is shown without them when that call fails.
+ */
+export async function withSlas(page: SearchPage, signal?: AbortSignal): Promise<SearchPage> {
+  const ids = page.results.map((tk) => tk.id).slice(0, 100);
+  if (ids.length === 0) return page;
+  try {
+    const r = await ok(client.GET("/api/v2/tickets/show_many", { params: { query: { ids: ids.join(","), include: "slas" } }, ...(signal ? { signal } : {}) }));
+    const byId = new Map(r.tickets.map((tk) => [tk.id, tk]));
+    return { ...page, results: page.results.map((tk) => ({ ...tk, slas: byId.get(tk.id)?.slas ?? null, sla_policy: byId.get(tk.id)?.sla_policy ?? null })) };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    return page;
+  }
 }
 
 /** A cursor from one of the API's page links. */

@@ -1,7 +1,7 @@
 import { client, ok } from "../api.ts";
 import type { Count, SavedView, ViewCondition, ViewConditionField, ViewConditions, ViewCount, ViewInput, ViewOperator, ViewRestriction, ViewSortBy } from "../api-schema.ts";
 import type { Abilities } from "../api-schema.ts";
-import { SORTS, type PageOpts, type SearchPage, type SortBy } from "./model.ts";
+import { VIEW_SORTS, type PageOpts, type SearchPage, type SortBy } from "./model.ts";
 export { conditionsFor, conditionsOfQuery } from "./view-conditions.ts";
 
 /**
@@ -47,7 +47,8 @@ export async function viewTicketsPage(id: number, opts: PageOpts, signal?: Abort
   const page = opts.after ? { size: opts.size, after: opts.after } : opts.before ? { size: opts.size, before: opts.before } : { size: opts.size };
   const r = await ok(
     client.GET("/api/v2/views/{id}/tickets", {
-      params: { path: { id }, query: { page, sort_order: opts.desc ? "desc" : "asc", ...(isViewSort(opts.sort) ? { sort_by: opts.sort } : {}) } },
+      // With each ticket's SLA (its policy and metrics) for the list's next-breach column.
+      params: { path: { id }, query: { page, include: "slas", sort_order: opts.desc ? "desc" : "asc", ...(isViewSort(opts.sort) ? { sort_by: opts.sort } : {}) } },
       ...(signal ? { signal } : {}),
     }),
   );
@@ -108,7 +109,7 @@ export function blankCondition(field: ViewConditionField): ViewCondition {
 }
 
 export function isViewSort(s: SortBy): s is Extract<ViewSortBy, SortBy> {
-  return (SORTS as readonly string[]).includes(s);
+  return VIEW_SORTS.includes(s);
 }
 
 /** The person whose whole e-mail address this is (`GET /users/search?email=`), or null. */

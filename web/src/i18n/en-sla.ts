@@ -116,4 +116,6 @@ export const enSla = {
   "sla.unit.d": "{n}d",
   "sla.unit.h": "{n}h",
   "sla.unit.m": "{n}m",
+  "sla.next.column": "Next SLA breach",
+  "sla.next.in": "in {time}",
 } as const;

@@ -32,6 +32,7 @@ export const enWorkspace = {
   "sort.status": "Status",
   "sort.id": "Ticket number",
   "sort.relevance": "Relevance",
+  "sort.sla_next_breach_at": "Next SLA breach",
 
   "bulk.select": "Select ticket #{id}",
   "bulk.selectAll": "Select all tickets on this page",

@@ -30,6 +30,7 @@ export const jaStaffA = {
   "sort.status": "ステータス",
   "sort.id": "チケット番号",
   "sort.relevance": "関連度",
+  "sort.sla_next_breach_at": "次の SLA 違反",
   "bulk.select": "チケット #{id} を選択",
   "bulk.selectAll": "このページのチケットをすべて選択",
   "bulk.selected": "{count} 件を選択中",

@@ -1024,4 +1024,6 @@ export const jaStaffB = {
   "sla.unit.d": "{n}日",
   "sla.unit.h": "{n}時間",
   "sla.unit.m": "{n}分",
+  "sla.next.column": "次の SLA 違反",
+  "sla.next.in": "あと {time}",
 } satisfies Partial<Catalog>;

@@ -30,6 +30,7 @@ export const koStaffA = {
   "sort.status": "상태",
   "sort.id": "티켓 번호",
   "sort.relevance": "관련성",
+  "sort.sla_next_breach_at": "다음 SLA 위반",
   "bulk.select": "티켓 #{id} 선택",
   "bulk.selectAll": "이 페이지의 티켓 모두 선택",
   "bulk.selected": "{count}개 선택됨",

@@ -1024,4 +1024,6 @@ export const koStaffB = {
   "sla.unit.d": "{n}일",
   "sla.unit.h": "{n}시간",
   "sla.unit.m": "{n}분",
+  "sla.next.column": "다음 SLA 위반",
+  "sla.next.in": "{time} 남음",
 } satisfies Partial<Catalog>;

@@ -30,6 +30,7 @@ export const svStaffA = {
   "sort.status": "Status",
   "sort.id": "Ärendenummer",
   "sort.relevance": "Relevans",
+  "sort.sla_next_breach_at": "Nästa SLA-överträdelse",
   "bulk.select": "Markera ärende #{id}",
   "bulk.selectAll": "Markera alla ärenden på sidan",
   "bulk.selected": "{count} markerade",

@@ -1024,4 +1024,6 @@ export const svStaffB = {
   "sla.unit.d": "{n} d",
   "sla.unit.h": "{n} h",
   "sla.unit.m": "{n} min",
+  "sla.next.column": "Nästa SLA-överträdelse",
+  "sla.next.in": "om {time}",
 } satisfies Partial<Catalog>;

@@ -30,6 +30,7 @@ export const zhCNStaffA = {
   "sort.status": "状态",
   "sort.id": "工单编号",
   "sort.relevance": "相关性",
+  "sort.sla_next_breach_at": "下次 SLA 违约",
   "bulk.select": "选择工单 #{id}",
   "bulk.selectAll": "选择此页上的所有工单",
   "bulk.selected": "已选择 {count} 个",

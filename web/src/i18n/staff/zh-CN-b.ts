@@ -1024,4 +1024,6 @@ export const zhCNStaffB = {
   "sla.unit.d": "{n}天",
   "sla.unit.h": "{n}小时",
   "sla.unit.m": "{n}分钟",
+  "sla.next.column": "下次 SLA 违约",
+  "sla.next.in": "剩余 {time}",
 } satisfies Partial<Catalog>;
