@@ -4055,7 +4055,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The view's tickets, as the caller's ticket access allows, in the view's order (or `sort_by` / `sort_order`); cursor or offset pages; `include=users,groups,organizations` sideloads. */
+        /** The view's tickets, as the caller's ticket access allows, in the view's order (or `sort_by` / `sort_order`); cursor or offset pages; `include=users,groups,organizations` sideloads, `include=slas` the tickets' SLAs. */
         get: operations["listViewTickets"];
         put?: never;
         post?: never;

@@ -65,7 +65,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/views/:id/tickets", operationId: "listViewTickets", tag: "views", auth: "user",
-    summary: "The view's tickets, as the caller's ticket access allows, in the view's order (or `sort_by` / `sort_order`); cursor or offset pages; `include=users,groups,organizations` sideloads.",
+    summary: "The view's tickets, as the caller's ticket access allows, in the view's order (or `sort_by` / `sort_order`); cursor or offset pages; `include=users,groups,organizations` sideloads, `include=slas` the tickets' SLAs.",
     params: publicIdParam, query: pageQuery.extend({ sort_by: viewSort.optional(), sort_order: sortOrder.optional() }),
     response: listEnvelope("tickets", ticketView, sideloads),
     handler: async (ctx, { params, query, url }) => {
