@@ -37,9 +37,10 @@ import { dnsServerAddress, nxdomainServer } from "../test/support/dns.ts";
 import { message } from "../test/support/mail-in.ts";
 import { benchSearch } from "./search.ts";
 import { benchSla, slaTable, type SlaResult } from "./sla.ts";
+import { automationsTable, benchAutomations, type AutomationsResult } from "./automations.ts";
 import { benchCompliance, complianceTable, type ComplianceResult } from "./compliance.ts";
 import { apiTokenFrom, call, freePort, startServer, type ServerProcess } from "../test/support/process.ts";
-import { cliWith, freshDatabase } from "./support.ts";
+import { cliWith, freshDatabase, seedTickets } from "./support.ts";
 
 const quick = process.argv.includes("--quick");
 const CONCURRENCY = 16;
@@ -141,59 +142,6 @@ function rssMb(s: ServerProcess): number {
 async function stop(s: ServerProcess) {
   s.child.kill("SIGTERM");
   await s.exited;
-}
-
-/** Seeds tickets in-process through the keyring, so the sealed values are real. */
-async function seedTickets(env: Record<string, string>, dataDir: string, subdomain: string, target: number): Promise<void> {
-  const cfg = loadConfig({ ...process.env, ...env, VAULTDESK_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
-  const rt = await openRuntime(cfg, { migrate: false });
-  try {
-    const t = (await findTenant(rt.db, { subdomain }))!;
-    const have = await rt.db.tenant(t.id, async (tx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM tickets`.execute(tx.db)).rows[0]!.n);
-    const owner = await rt.db.tenant(t.id, (tx) => tx.db.selectFrom("users").select("id").where("role", "=", "owner").executeTakeFirstOrThrow());
-    const BATCH = 1000;
-    for (let done = have; done < target; done += BATCH) {
-      await rt.db.tenant(t.id, async (tx) => {
-        const sealer = await rt.keyring.sealerFor(tx);
-        const n = Math.min(BATCH, target - done);
-        // n numbers from the tenant's ticket sequence (consecutive: nothing else creates tickets now).
-        const start = (await sql<{ v: number }>`SELECT min(vd_next_id('tickets'))::bigint AS v FROM generate_series(1, ${n})`.execute(tx.db)).rows[0]!.v - 1;
-        const rows = Array.from({ length: n }, (_, k) => {
-          const id = crypto.randomUUID();
-          return {
-            tenant_id: t.id,
-            id,
-            nice_id: start + k + 1,
-            subject_sealed: sealer.seal(`Seeded ticket ${start + k + 1}: printer on floor 3 is jammed again`, { table: "tickets", column: "subject", row: id }),
-            description_sealed: sealer.seal("The printer shows error 0x41 and will not print double-sided. ".repeat(4), { table: "tickets", column: "description", row: id }),
-            status: (["new", "open", "pending", "solved"] as const)[k % 4]!,
-            priority: "normal" as const,
-            type: null,
-            requester_id: owner.id,
-            submitter_id: owner.id,
-            assignee_id: null,
-            group_id: null,
-            organization_id: null,
-            tags: ["seeded"],
-            custom_fields_sealed: null,
-            external_id_sealed: null,
-            external_id_bidx: null,
-            due_at: null,
-            updated_at: new Date(),
-            solved_at: null,
-            deleted_at: null,
-          };
-        });
-        await tx.db.insertInto("tickets").values(rows).execute();
-      });
-    }
-    // A database that just took 100k rows is vacuumed and analysed by PostgreSQL's autovacuum a
-    // little later; doing it now keeps that background work (all those indexes) out of the show
-    // measurement, which is meant to see a settled database.
-    await sql`VACUUM (ANALYZE) tickets`.execute(rt.db.owner);
-  } finally {
-    await rt.close();
-  }
 }
 
 /** The baseline: the same rows a ticket create writes (ticket, ticket audit, comment, audit entry), in one transaction, no app. */
@@ -1221,6 +1169,19 @@ if (process.argv.includes("--search")) {
   fs.writeFileSync(`bench/results/search${label}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, seconds: round((Date.now() - started) / 1000), postgres: r }, null, 2) + "\n");
   process.exit(0);
 }
+/** A part's figures into bench/README.md between its markers: a full run's always, a --quick one's only while no full run is recorded there. */
+function recordInReadme(part: string, lines: string): void {
+  const readme = "bench/README.md";
+  if (!fs.existsSync(readme)) return;
+  const text = fs.readFileSync(readme, "utf8");
+  const open = `<!-- ${part}-results -->`;
+  const close = `<!-- /${part}-results -->`;
+  const from = text.indexOf(open);
+  const to = text.indexOf(close);
+  if (from < 0 || to < from) return;
+  if (quick && /^\nRun of [^\n]*\(full\)/.test(text.slice(from + open.length))) return;
+  fs.writeFileSync(readme, text.slice(0, from) + `${open}\n${lines}\n` + text.slice(to));
+}
 if (process.argv.includes("--sla")) {
   // PGlite, and PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (bench/sla.ts).
   const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -1236,12 +1197,24 @@ if (process.argv.includes("--sla")) {
   const date = new Date().toISOString();
   const lines = `Run of ${date.slice(0, 10)} (${quick ? "quick" : "full"}):\n\n${slaTable(r)}`;
   console.log("\n" + lines);
-  // A full run replaces the figures in bench/README.md; a --quick one only while no full run is recorded.
-  const readme = "bench/README.md";
-  if (fs.existsSync(readme)) {
-    const text = fs.readFileSync(readme, "utf8");
-    if (!quick || !/<!-- sla-results -->\nRun of [^\n]*\(full\)/.test(text)) fs.writeFileSync(readme, text.replace(/<!-- sla-results -->[\s\S]*<!-- \/sla-results -->/, `<!-- sla-results -->\n${lines}\n<!-- /sla-results -->`));
+  recordInReadme("sla", lines);
+  process.exit(0);
+}
+if (process.argv.includes("--automations")) {
+  // PGlite, and PostgreSQL too when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (bench/automations.ts).
+  const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const r: Record<string, AutomationsResult> = {};
+  r.pglite = await benchAutomations({ quick });
+  console.log("automations pglite", JSON.stringify(r.pglite, null, 2));
+  if (pgUrl) {
+    r.postgres = await benchAutomations({ quick, adminUrl: pgUrl });
+    console.log("automations postgres", JSON.stringify(r.postgres, null, 2));
   }
+  fs.mkdirSync("bench/results", { recursive: true });
+  fs.writeFileSync(`bench/results/automations${quick ? "-quick" : ""}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.cpus().length, quick, seconds: round((Date.now() - started) / 1000), ...r }, null, 2) + "\n");
+  const lines = `Run of ${new Date().toISOString().slice(0, 10)} (${quick ? "quick" : "full"}):\n\n${automationsTable(r)}`;
+  console.log("\n" + lines);
+  recordInReadme("automations", lines);
   process.exit(0);
 }
 if (process.argv.includes("--compliance")) {
