@@ -3,7 +3,7 @@ import net from "node:net";
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { buildTenant, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { jobsSettled } from "./support/people.ts";
 import { freePort } from "./support/process.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
@@ -52,6 +52,15 @@ async function ticketWithReply(a: TestTenant, email: string, reply = SECRET_REPL
   const u = await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: reply } } });
   expect(u.status, u.text).toBe(200);
   return { id, requesterId: c.body.ticket.requester_id as number };
+}
+
+/** The tenant's mail jobs' payloads, opened, oldest first (cleared ones left out). */
+async function payloads(a: TestTenant): Promise<Array<Json & { status: string }>> {
+  return t.db.tenant(a.tenantId, async (tx) => {
+    const sealer = await t.keyring.sealerFor(tx);
+    const rows = await tx.db.selectFrom("job_statuses").select(["id", "status", "payload_sealed"]).where("job_type", "=", "mail").orderBy("created_at").execute();
+    return rows.flatMap((r) => (r.payload_sealed ? [{ ...(sealer.openJson(r.payload_sealed, { table: "job_statuses", column: "payload", row: r.id }) as Json), status: r.status }] : []));
+  });
 }
 
 const recipients = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((x) => x.value.map((v) => (v.address ?? "").toLowerCase()));
@@ -204,7 +213,7 @@ describe("a queued notification", () => {
     expect(copies[0]).not.toContain("Zorbitt");
   });
 
-  it("about a ticket moved to the trash, or erased with its requester, is withheld: no later attempt sends it, and its words leave the queue", async () => {
+  it("about a ticket moved to the trash is held without its words; erased with its requester, withheld: no later attempt sends either", async () => {
     await smtp?.close();
     smtp = undefined;
     const a = await buildTenant(t, "recalldel");
@@ -223,10 +232,15 @@ describe("a queued notification", () => {
     const erased = await a.api("DELETE", `/api/v2/deleted_users/${requesters[1]}.json`);
     expect(erased.status, erased.text).toBeLessThan(300);
     expect((await a.api("GET", `/api/v2/tickets/${ids[1]}.json`)).status).toBe(404);
-    // Only the kept ticket's message is still waiting; the others' payloads are gone already.
-    const jobs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "payload_sealed", "results"]).where("job_type", "=", "mail").orderBy("created_at").execute());
-    expect(jobs.map((j) => [j.status, j.payload_sealed === null])).toEqual([["failed", true], ["failed", true], ["queued", false]]);
-    expect(jobs[0]!.results).toEqual([expect.objectContaining({ error: "Withheld" })]);
+    // The kept ticket's message is still waiting; the trashed one's is held (what it is about, none
+    // of its words or its address), put off for the trash's days; the erased one's payload is gone.
+    const jobs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "payload_sealed", "results", "run_after"]).where("job_type", "=", "mail").orderBy("created_at").execute());
+    expect(jobs.map((j) => [j.status, j.payload_sealed === null])).toEqual([["queued", false], ["failed", true], ["queued", false]]);
+    expect(jobs[1]!.results).toEqual([expect.objectContaining({ error: "Withheld" })]);
+    expect(jobs[0]!.run_after.getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    const held = (await payloads(a)).find((p) => p.held)!;
+    expect(held).toMatchObject({ to: "", subject: "", text: "", withdrawn: true, held: "trash" });
+    expect(JSON.stringify(held)).not.toContain("Zorbitt");
     smtp = await startSmtpPeer(port);
     await jobsSettled(t, a.tenantId);
     expect(smtp.messages.flatMap(recipients).filter((r) => [trashed, purged, kept].includes(r))).toEqual([kept]);
@@ -266,5 +280,81 @@ describe("a queued notification", () => {
       return rows.map((x) => (sealer.openJson(x.message_sealed, { table: "undelivered_mail", column: "message", row: x.id }) as { text: string }).text);
     });
     for (const text of copies) expect(text).not.toContain("Zorbitt");
+  });
+  it("held while its ticket is in the trash is written anew and sent when the ticket is restored; not for a person restricted since, nor after the ticket was deleted for good", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "recallback");
+    const [restored, restricted, purged] = [customer(a), customer(a), customer(a)];
+    const made = [];
+    for (const email of [restored, restricted, purged]) made.push(await ticketWithReply(a, email));
+    const [r, x, p] = made as [{ id: number; requesterId: number }, { id: number; requesterId: number }, { id: number; requesterId: number }];
+    await firstAttemptsRefused(a, 3);
+    for (const m of made) expect((await a.api("DELETE", `/api/v2/tickets/${m.id}.json`)).status).toBe(204);
+    // While in the trash: one requester's processing is restricted, another ticket deleted for good.
+    expect((await a.api("PUT", `/api/v2/users/${x.requesterId}/restriction.json`, { restriction: { restricted: true, reason: "Objected by phone" } })).status).toBe(200);
+    expect((await a.api("DELETE", `/api/v2/deleted_tickets/${p.id}.json`)).status).toBe(204);
+    expect((await payloads(a)).map((m) => [m.status, m.held])).toEqual([["queued", "trash"], ["queued", "trash"]]);
+    // Nothing of the deleted ticket comes back; another tenant cannot restore these; a light agent may not.
+    expect((await a.api("PUT", `/api/v2/deleted_tickets/${p.id}/restore.json`)).status).toBe(404);
+    const b = await buildTenant(t, "recallbackb");
+    expect((await b.api("PUT", `/api/v2/deleted_tickets/${r.id}/restore.json`)).status).toBe(404);
+    const light = await buildUser(t, a, "light-agent");
+    expect((await a.api("PUT", `/api/v2/deleted_tickets/${r.id}/restore.json`, undefined, { email: light.email, token: light.token! })).status).toBe(403);
+
+    const restore = await a.api("PUT", `/api/v2/deleted_tickets/restore_many.json?ids=${r.id},${x.id}`);
+    expect(restore.status, restore.text).toBeLessThan(300);
+    // Restoring again restores nothing, and queues nothing twice.
+    expect((await a.api("PUT", `/api/v2/deleted_tickets/${r.id}/restore.json`)).status).toBe(404);
+    // The restored ticket's message is written again from the ticket as it is now, due at once.
+    const back = (await payloads(a)).filter((m) => m.about?.ticketId);
+    expect(back.map((m) => [m.to, m.held])).toEqual([[restored, undefined]]);
+    expect(["queued", "working"]).toContain(back[0]!.status);
+    expect(back[0]!.text).toContain("Your parcel ships today.");
+
+    smtp = await startSmtpPeer(port);
+    await jobsSettled(t, a.tenantId);
+    const got = smtp.messages.flatMap(recipients).filter((e) => [restored, restricted, purged].includes(e));
+    expect(got).toEqual([restored]);
+    const log = ((await a.api("GET", "/api/v2/audit_logs.json?per_page=100")).body.audit_logs as Json[]).map((l) => `${l.action}:${l.source_id ?? ""}`);
+    expect(log).toContain(`notification.withheld:${x.requesterId}`);
+    const jobs = await t.db.tenant(a.tenantId, (tx) => tx.db.selectFrom("job_statuses").select(["status", "payload_sealed"]).where("job_type", "=", "mail").where("ticket_id", "is not", null).orderBy("created_at").execute());
+    expect(jobs.map((j) => [j.status, j.payload_sealed === null])).toEqual([["completed", true], ["failed", true], ["failed", true]]);
+  });
+
+  it("from a trigger is written anew, not dropped, when the comment it quotes is redacted: the mail goes without the redacted words", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "recalltrig");
+    const trig = await a.api("POST", "/api/v2/triggers.json", {
+      trigger: { title: "Tell them", conditions: { all: [{ field: "current_tags", operator: "includes", value: "mailme" }] }, actions: [{ field: "notification_user", value: ["requester_id", "TRIG {{ticket.id}}", "Latest: {{ticket.latest_comment}}"] }] },
+    });
+    expect(trig.status, trig.text).toBe(201);
+    const email = customer(a);
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", tags: ["mailme"], comment: { body: "Opened by phone.", public: false }, requester: { name: "Kim Waiting", email } } });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.ticket.id as number;
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: SECRET_REPLY } } })).status).toBe(200);
+    // The built-in reply notification and the trigger's mail.
+    await firstAttemptsRefused(a, 2);
+    expect((await payloads(a)).filter((m) => m.subject.startsWith("TRIG")).map((m) => m.text)).toEqual([expect.stringContaining("Zorbitt")]);
+    const reply = ((await a.api("GET", `/api/v2/tickets/${id}/comments.json`)).body.comments as Json[]).at(-1)!;
+    expect((await a.api("PUT", `/api/v2/tickets/${id}/comments/${reply.id}/redact.json`, { text: "Zorbitt-5511" })).status).toBe(200);
+    const waiting = await payloads(a);
+    expect(waiting.map((m) => m.status)).toEqual(["queued", "queued"]);
+    for (const m of waiting) expect(JSON.stringify(m)).not.toContain("Zorbitt");
+
+    // Trashed and restored, the trigger's mail comes back too, written from the ticket as it is.
+    expect((await a.api("DELETE", `/api/v2/tickets/${id}.json`)).status).toBe(204);
+    expect((await a.api("PUT", `/api/v2/deleted_tickets/${id}/restore.json`)).status).toBe(204);
+    smtp = await startSmtpPeer(port);
+    await jobsSettled(t, a.tenantId);
+    const sent = smtp.messages.filter((m) => recipients(m).includes(email));
+    expect(sent.map((m) => m.subject ?? "")).toHaveLength(2);
+    expect(sent.map((m) => m.subject ?? "")).toEqual(expect.arrayContaining([expect.stringContaining("Re: Parcel question"), `TRIG ${id}`]));
+    for (const m of sent) {
+      expect(m.text).toContain("Your parcel ships today.");
+      expect(m.text).not.toContain("Zorbitt");
+    }
   });
 });

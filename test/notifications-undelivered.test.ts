@@ -122,4 +122,48 @@ describe("undelivered mail", () => {
     expect(left.some((x) => x.includes("Roof repair")), JSON.stringify(left)).toBe(true);
     expect(other).toBeGreaterThan(redacted);
   });
+  it("keeps a trigger's mail as well, sent again written anew (admins only, once), and not to a person restricted since", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "ntdeadtrig");
+    const trig = await a.api("POST", "/api/v2/triggers.json", {
+      trigger: { title: "Tell them", conditions: { all: [{ field: "current_tags", operator: "includes", value: "mailme" }] }, actions: [{ field: "notification_user", value: ["requester_id", "TRIG {{ticket.id}}", "Latest: {{ticket.latest_comment}}"] }] },
+    });
+    expect(trig.status, trig.text).toBe(201);
+    const emails = [0, 1].map(() => `c-${crypto.randomBytes(3).toString("hex")}@${a.subdomain}.test`);
+    const ids: number[] = [];
+    const requesters: number[] = [];
+    for (const email of emails) {
+      const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Your parcel", tags: ["mailme"], comment: { body: "It ships today." }, requester: { name: "Lee Late", email } } });
+      expect(c.status, c.text).toBe(201);
+      ids.push(c.body.ticket.id as number);
+      requesters.push(c.body.ticket.requester_id as number);
+    }
+    const agent = await buildUser(t, a, "agent");
+    await jobsSettled(t, a.tenantId);
+    type Dead = { id: string; to: string; subject: string };
+    const trigDead = async () => ((await a.api("GET", "/api/v2/undelivered_mail.json")).body.undelivered_mail as Dead[]).filter((m) => m.subject.startsWith("TRIG"));
+    const [sent, later] = emails.map(async (email) => (await trigDead()).find((m) => m.to === email)!);
+    const dead = await sent!;
+    const restricted = await later!;
+    expect(dead.subject).toBe(`TRIG ${ids[0]}`);
+
+    // Another tenant's id is a missing one; an agent may not send it again.
+    const b = await buildTenant(t, "ntdeadtrigb");
+    expect((await b.api("POST", `/api/v2/undelivered_mail/${dead.id}/resend.json`)).status).toBe(404);
+    expect((await a.api("POST", `/api/v2/undelivered_mail/${dead.id}/resend.json`, undefined, { email: agent.email, token: agent.token! })).status).toBe(403);
+    // A person restricted since is not written to: 409, and it stays listed for dropping.
+    expect((await a.api("PUT", `/api/v2/users/${requesters[1]}/restriction.json`, { restriction: { restricted: true, reason: "Objected" } })).status).toBe(200);
+    expect((await a.api("POST", `/api/v2/undelivered_mail/${restricted.id}/resend.json`)).status).toBe(409);
+    expect((await trigDead()).map((m) => m.id)).toContain(restricted.id);
+
+    smtp = await startSmtpPeer(port);
+    expect((await a.api("POST", `/api/v2/undelivered_mail/${dead.id}/resend.json`)).status).toBe(204);
+    expect((await a.api("POST", `/api/v2/undelivered_mail/${dead.id}/resend.json`)).status).toBe(404);
+    await jobsSettled(t, a.tenantId);
+    const got = smtp.messages.filter((m) => JSON.stringify(m.to).includes(emails[0]!) && (m.subject ?? "").startsWith("TRIG"));
+    expect(got.map((m) => [m.subject, m.text?.trim()])).toEqual([[`TRIG ${ids[0]}`, "Latest: It ships today."]]);
+    expect(smtp.messages.filter((m) => JSON.stringify(m.to).includes(emails[1]!))).toEqual([]);
+    expect((await trigDead()).map((m) => m.id)).toEqual([restricted.id]);
+  });
 });

@@ -6,14 +6,28 @@ import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import type { TenantTx } from "../../platform/db/database.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError, forbidden, invalid, notFound } from "../../platform/errors.ts";
-import { deleteUndelivered, dropUndelivered, findUndelivered, listUndelivered, queueMail, resendUndelivered, reviseMailAbout, type OutgoingMail, type UndeliveredMail } from "../../platform/jobs/mail-job.ts";
+import {
+  deleteUndelivered,
+  dropMailAbout,
+  dropUndelivered,
+  findUndelivered,
+  holdMailAbout,
+  listUndelivered,
+  queueMail,
+  releaseHeldMail,
+  resendUndelivered,
+  reviseMailAbout,
+  type OutgoingMail,
+  type UndeliveredMail,
+} from "../../platform/jobs/mail-job.ts";
 import { teamName } from "../admin/account-service.ts";
 import { forEachTenant } from "../tenants/tenants-service.ts";
 import { audit } from "../audit/audit-service.ts";
 import { groupMemberIds } from "../groups/groups-service.ts";
 import { isBlocked } from "../mail/mail-fns.ts";
 import { blocklistOf } from "../mail/mail-settings-service.ts";
-import { contactsByIds } from "../users/users-service.ts";
+import { contactsByIds, type Contact } from "../users/users-service.ts";
+import { renderTemplate } from "../macros/macros-render.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import type { ConversationEvent } from "./conversation.ts";
 import {
@@ -32,6 +46,7 @@ import * as settingsRepo from "./notifications-repo.ts";
 import * as repo from "./tickets-repo.ts";
 import { ticketPolicy } from "./tickets-policy.ts";
 import { ratingsEnabled } from "./satisfaction-service.ts";
+import { TRASH_DAYS } from "./trash-service.ts";
 import { settingsChanged } from "../../platform/settings-changes.ts";
 
 /**
@@ -160,7 +175,7 @@ function unprovenAckAllowed(deps: Pick<Deps, "rateLimiter" | "keyring">, ctx: Re
   return deps.rateLimiter.hit(`ackaddr:${key}`, ...UNPROVEN_ACKS_PER_ADDRESS).allowed;
 }
 
-type RenderCache = { ratings?: boolean; settings?: NotificationSettings; detectors?: Detectors; team?: string; blocklist?: string[]; ccs?: Map<string, string[]>; texts: Map<string, { subject: string; body: string } | undefined> };
+type RenderCache = { rules?: Map<string, RuleTicket | undefined>; ratings?: boolean; settings?: NotificationSettings; detectors?: Detectors; team?: string; blocklist?: string[]; ccs?: Map<string, string[]>; texts: Map<string, { subject: string; body: string } | undefined> };
 const renderCache = (): RenderCache => ({ texts: new Map() });
 
 /**
@@ -299,79 +314,22 @@ export const ruleMailsLeft = (tx: TenantTx): number => mailAllowance(tx).left;
  */
 export async function queueRuleMail(deps: RuleMailDeps, ctx: RequestContext, m: RuleMail): Promise<number> {
   if (!deps.mailer.available || m.userIds.length === 0) return 0;
-  const ticket = await repo.ticketQuery(ctx.tx).where("t.id", "=", m.ticketId).executeTakeFirst();
-  if (!ticket) return 0;
   const cache = renderCache();
-  cache.settings ??= await notificationSettings(ctx);
-  const people = await contactsByIds(ctx, [...m.userIds, ticket.requester_id, ...(ticket.assignee_id ? [ticket.assignee_id] : [])]);
-  const comments = await repo.allComments(ctx.tx, ticket.id);
-  const latestPublic = [...comments].reverse().find((c) => c.public);
-  const unproven = m.unproven === true || latestPublic?.written_by === null;
-  const origin = ctx.apiBase ? new URL(ctx.apiBase).origin : "";
+  const rules = await ruleTicket(ctx, cache, m.ticketId, m.userIds);
+  if (!rules) return 0;
   let queued = 0;
   for (const userId of new Set(m.userIds)) {
-    const person = people.get(userId);
-    if (!person || !person.reachable || !person.email) continue;
-    const staffSide = isStaff(person.role);
-    if (staffSide) {
-      if (!cache.settings.end_user_update) continue;
-      const scope = ticketPolicy.scope(userActor({ id: person.id, niceId: person.niceId, role: person.role, customRole: person.customRole }, "session"));
-      if (scope.kind !== "all" && !(await repo.findTicket(ctx.tx, ticket.nice_id, scope))) continue;
-    } else {
-      if (!cache.settings.public_reply || person.id !== ticket.requester_id || !ticket.is_public) continue;
-    }
-    cache.blocklist ??= await blocklistOf(ctx);
-    if (isBlocked(cache.blocklist, person.email)) continue;
-    if (person.restricted) {
-      audit(ctx, { action: "notification.withheld", resourceType: "user", resourceId: person.niceId, fields: ["trigger"] });
-      continue;
-    }
-    const allowance = mailAllowance(ctx.tx);
-    if (allowance.left < 1) continue;
-    // The unproven mail shares the built-in acknowledgement's budget an address: a stranger's
-    // forms, with a rule mailing the requester, write to an address they typed no more often.
-    if (unproven && !staffSide && !unprovenAckAllowed(deps, ctx, person.email)) continue;
-    allowance.left--;
-    cache.detectors ??= await detectorsFor(ctx);
-    cache.team ??= (await teamName(ctx)) ?? (origin ? new URL(origin).hostname : "Support");
-    const mask = (x: string) => maskSensitive(x, cache.detectors!);
-    const language = notificationLanguage(person.locale);
-    const url = origin ? (staffSide ? `${origin}/agent/tickets/${ticket.nice_id}` : `${origin}/requests/${ticket.nice_id}`) : "";
-    let mail: { language: string; subject: string; text: string };
-    if (unproven && !staffSide) {
-      // As the built-in acknowledgement of an unproven request: a stranger's form (or a forged
-      // sender) must not relay its words, nor the name it typed, to the address it named.
-      const values = { team: cache.team, name: "", author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };
-      mail = notificationMail("request_received", language, "unproven", values);
-    } else if (cache.settings.content_free) {
-      const values = { team: cache.team, name: person.name, author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };
-      mail = notificationMail(staffSide ? "end_user_update" : "public_reply", language, "content-free", values);
-    } else {
-      // An end user reads the latest public comment only; staff the latest of any.
-      const latest = [...comments].reverse().find((c) => c.public || staffSide);
-      const requester = people.get(ticket.requester_id);
-      const assignee = ticket.assignee_id ? people.get(ticket.assignee_id) : undefined;
-      const context = {
-        ticket: {
-          id: ticket.nice_id,
-          title: mask(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject"))),
-          status: ticket.status,
-          priority: ticket.priority ?? "",
-          url,
-          latest_comment: latest ? mask(ctx.sealer.open(latest.body_sealed, cref(latest.id, "body"))) : "",
-          requester: { name: requester?.name ?? "", first_name: firstName(requester?.name ?? ""), email: staffSide ? (requester?.email ?? "") : "" },
-          assignee: { name: assignee?.name ?? "", first_name: firstName(assignee?.name ?? "") },
-        },
-        current_user: { name: person.name, first_name: firstName(person.name) },
-      };
-      const subject = mask((await m.render(m.subject, context)).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, " ").trim()).slice(0, 250);
-      const text = mask(await m.render(m.body, context));
-      if (!subject && !text) continue;
-      mail = { language, subject: subject || `#${ticket.nice_id}`, text };
-    }
-    const ref = { event: "trigger", ticketId: ticket.id, commentId: null, userId: person.id, authorId: null };
-    const message: OutgoingMail = { to: person.email, ...mail, about: { ticketId: ticket.id, userId: person.id, notification: ref } };
-    await ctx.hooks.emit("notification.addressing", ctx, { ticketNiceId: ticket.nice_id, commentNiceId: null, message });
+    const ref: RuleMailRef = { event: "trigger", ticketId: m.ticketId, commentId: null, userId, authorId: null, subject: m.subject, body: m.body, unproven: m.unproven === true };
+    const message = await renderRuleMail(ctx, ref, cache, m.render, (person, staffSide, unproven) => {
+      const allowance = mailAllowance(ctx.tx);
+      if (allowance.left < 1) return false;
+      // The unproven mail shares the built-in acknowledgement's budget an address: a stranger's
+      // forms, with a rule mailing the requester, write to an address they typed no more often.
+      if (unproven && !staffSide && !unprovenAckAllowed(deps, ctx, person.email)) return false;
+      allowance.left--;
+      return true;
+    });
+    if (!message) continue;
     await queueMail(ctx, deps.config.mailRetryMs, message);
     queued++;
   }
@@ -379,23 +337,148 @@ export async function queueRuleMail(deps: RuleMailDeps, ctx: RequestContext, m: 
 }
 
 /**
- * The `conversation.written` listener for redactions (and erasure of a comment) and deletions: the
- * ticket's notifications still to be sent (queued, or waiting for another attempt) are written
- * anew from the ticket as it is now, in the redaction's transaction, so no later attempt sends the
- * words that were redacted (the undelivered copies were dropped by the redaction). One that would
- * no longer be sent (its person restricted or gone since) is withheld, and so is every one about a
- * ticket moved to the trash or deleted for good (erased: no copy of its words stays in the queue).
+ * What one rule mail is about, kept (sealed) with the message so that it can be written again
+ * from the ticket as it is then (a comment it quotes redacted, its ticket restored from the
+ * trash, sent again from the undelivered list): the rule's Liquid texts as the rule had them when
+ * it fired, and whether the update that fired it was a stranger's (RuleMail's `unproven`).
+ */
+export type RuleMailRef = { event: "trigger"; ticketId: string; commentId: null; userId: string; authorId: null; subject: string; body: string; unproven: boolean };
+
+const isRuleMailRef = (x: unknown): x is RuleMailRef => {
+  const r = x as Partial<RuleMailRef> | undefined;
+  return r?.event === "trigger" && typeof r.ticketId === "string" && typeof r.userId === "string" && typeof r.subject === "string" && typeof r.body === "string";
+};
+
+type RuleTicket = { ticket: repo.TicketRow; comments: Awaited<ReturnType<typeof repo.allComments>>; people: Map<string, Contact> };
+
+/** The ticket a rule mail is about, its comments and the people it names (with `userIds`), read once per render cache. */
+async function ruleTicket(ctx: RequestContext, cache: RenderCache, ticketId: string, userIds: readonly string[]): Promise<RuleTicket | undefined> {
+  cache.rules ??= new Map();
+  let r = cache.rules.get(ticketId);
+  if (!cache.rules.has(ticketId)) {
+    const ticket = await repo.ticketQuery(ctx.tx).where("t.id", "=", ticketId).executeTakeFirst();
+    r = ticket ? { ticket, comments: await repo.allComments(ctx.tx, ticket.id), people: await contactsByIds(ctx, [ticket.requester_id, ...(ticket.assignee_id ? [ticket.assignee_id] : [])]) } : undefined;
+    cache.rules.set(ticketId, r);
+  }
+  if (!r) return undefined;
+  const missing = userIds.filter((id) => !r!.people.has(id));
+  if (missing.length) for (const [id, c] of await contactsByIds(ctx, missing)) r.people.set(id, c);
+  return r;
+}
+
+/**
+ * One rule mail for one person, from the data as it is now (queueRuleMail's rules), or undefined
+ * when it must not be sent (any more). `gate` is asked once the person may be written to and
+ * before the texts are rendered (the transaction's allowance of rule mail).
+ */
+async function renderRuleMail(
+  ctx: RequestContext,
+  ref: RuleMailRef,
+  cache: RenderCache,
+  render: RuleMail["render"] = renderTemplate,
+  gate?: (person: { email: string }, staffSide: boolean, unproven: boolean) => boolean,
+): Promise<OutgoingMail | undefined> {
+  cache.settings ??= await notificationSettings(ctx);
+  const rules = await ruleTicket(ctx, cache, ref.ticketId, [ref.userId]);
+  if (!rules) return undefined;
+  const { ticket, comments, people } = rules;
+  const latestPublic = [...comments].reverse().find((c) => c.public);
+  const unproven = ref.unproven || latestPublic?.written_by === null;
+  const origin = ctx.apiBase ? new URL(ctx.apiBase).origin : "";
+  const person = people.get(ref.userId);
+  if (!person || !person.reachable || !person.email) return undefined;
+  const staffSide = isStaff(person.role);
+  if (staffSide) {
+    if (!cache.settings.end_user_update) return undefined;
+    const scope = ticketPolicy.scope(userActor({ id: person.id, niceId: person.niceId, role: person.role, customRole: person.customRole }, "session"));
+    if (scope.kind !== "all" && !(await repo.findTicket(ctx.tx, ticket.nice_id, scope))) return undefined;
+  } else {
+    if (!cache.settings.public_reply || person.id !== ticket.requester_id || !ticket.is_public) return undefined;
+  }
+  cache.blocklist ??= await blocklistOf(ctx);
+  if (isBlocked(cache.blocklist, person.email)) return undefined;
+  if (person.restricted) {
+    audit(ctx, { action: "notification.withheld", resourceType: "user", resourceId: person.niceId, fields: ["trigger"] });
+    return undefined;
+  }
+  if (gate && !gate({ email: person.email }, staffSide, unproven)) return undefined;
+  cache.detectors ??= await detectorsFor(ctx);
+  cache.team ??= (await teamName(ctx)) ?? (origin ? new URL(origin).hostname : "Support");
+  const mask = (x: string) => maskSensitive(x, cache.detectors!);
+  const language = notificationLanguage(person.locale);
+  const url = origin ? (staffSide ? `${origin}/agent/tickets/${ticket.nice_id}` : `${origin}/requests/${ticket.nice_id}`) : "";
+  let mail: { language: string; subject: string; text: string };
+  if (unproven && !staffSide) {
+    // As the built-in acknowledgement of an unproven request: a stranger's form (or a forged
+    // sender) must not relay its words, nor the name it typed, to the address it named.
+    const values = { team: cache.team, name: "", author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };
+    mail = notificationMail("request_received", language, "unproven", values);
+  } else if (cache.settings.content_free) {
+    const values = { team: cache.team, name: person.name, author: cache.team, "ticket.id": String(ticket.nice_id), "ticket.title": "", "ticket.url": url, comment: "" };
+    mail = notificationMail(staffSide ? "end_user_update" : "public_reply", language, "content-free", values);
+  } else {
+    // An end user reads the latest public comment only; staff the latest of any.
+    const latest = [...comments].reverse().find((c) => c.public || staffSide);
+    const requester = people.get(ticket.requester_id);
+    const assignee = ticket.assignee_id ? people.get(ticket.assignee_id) : undefined;
+    const context = {
+      ticket: {
+        id: ticket.nice_id,
+        title: mask(ctx.sealer.open(ticket.subject_sealed, tref(ticket.id, "subject"))),
+        status: ticket.status,
+        priority: ticket.priority ?? "",
+        url,
+        latest_comment: latest ? mask(ctx.sealer.open(latest.body_sealed, cref(latest.id, "body"))) : "",
+        requester: { name: requester?.name ?? "", first_name: firstName(requester?.name ?? ""), email: staffSide ? (requester?.email ?? "") : "" },
+        assignee: { name: assignee?.name ?? "", first_name: firstName(assignee?.name ?? "") },
+      },
+      current_user: { name: person.name, first_name: firstName(person.name) },
+    };
+    const subject = mask((await render(ref.subject, context)).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, " ").trim()).slice(0, 250);
+    const text = mask(await render(ref.body, context));
+    if (!subject && !text) return undefined;
+    mail = { language, subject: subject || `#${ticket.nice_id}`, text };
+  }
+  const message: OutgoingMail = { to: person.email, ...mail, about: { ticketId: ticket.id, userId: person.id, notification: ref } };
+  await ctx.hooks.emit("notification.addressing", ctx, { ticketNiceId: ticket.nice_id, commentNiceId: null, message });
+  return message;
+}
+
+/** A queued or undelivered message written anew from what it is about (a notification or a rule mail); undefined when it is not to be sent any more. */
+async function rewriteMail(ctx: RequestContext, about: unknown, cache: RenderCache): Promise<OutgoingMail | undefined> {
+  if (isRuleMailRef(about)) return renderRuleMail(ctx, about, cache);
+  const ref = about as NotificationRef;
+  if ((NOTIFICATION_EVENTS as readonly string[]).includes(ref.event)) return (await renderNotification(ctx, ref, cache))?.message;
+  return undefined;
+}
+
+/**
+ * The `conversation.written` listener for redactions (and erasure of a comment), deletions and
+ * restores. A redaction: the ticket's mail still to be sent (queued, or waiting for another
+ * attempt) — notifications and rule mail alike — is written anew from the ticket as it is now, in
+ * the redaction's transaction, so no later attempt sends the words that were redacted (the
+ * undelivered copies were dropped by the redaction); one that would no longer be sent (its person
+ * restricted or gone since) is withheld. A ticket moved to the trash: its mail still to be sent
+ * is held, keeping what it is about and none of its words (mail-job.ts holdMailAbout), and
+ * restored, written anew from the ticket as it is then and sent — unless its person was
+ * restricted, suspended or deleted since, or the event turned off. A ticket deleted for good
+ * (from the trash, or erased): every message about it is withheld, held ones too.
  */
 export async function reviseWaitingMail(ctx: RequestContext, e: ConversationEvent): Promise<void> {
-  if (e.kind === "ticket.deleted") return reviseMailAbout(ctx, [e.ticketId], async () => undefined);
-  if (e.kind === "tickets.purged") return reviseMailAbout(ctx, e.tickets.map((t) => t.id), async () => undefined);
+  if (e.kind === "ticket.deleted") {
+    // Held until the trash would have deleted it for good; a ticket kept longer (a legal hold) sends nothing later.
+    const days = (await repo.trashDays(ctx.tx, TRASH_DAYS)) + 1;
+    return holdMailAbout(ctx, [e.ticketId], new Date(ctx.now().getTime() + days * 86_400_000));
+  }
+  if (e.kind === "tickets.purged") return dropMailAbout(ctx, e.tickets.map((t) => t.id));
+  if (e.kind === "ticket.restored") {
+    const cache = renderCache();
+    await releaseHeldMail(ctx, [e.ticketId], (m) => rewriteMail(ctx, m.about?.notification, cache));
+    return;
+  }
   if (e.kind !== "comment.redacted") return;
   const cache = renderCache();
-  await reviseMailAbout(ctx, [e.ticketId], async (m) => {
-    const ref = m.about?.notification as NotificationRef | undefined;
-    if (!ref) return m;
-    return (await renderNotification(ctx, ref, cache))?.message;
-  });
+  await reviseMailAbout(ctx, [e.ticketId], async (m) => (m.about?.notification === undefined ? m : rewriteMail(ctx, m.about.notification, cache)));
   // Again, now that the ticket's mail jobs were locked: a last attempt that failed meanwhile (its
   // job locked until then) committed its undelivered copy, with the old words, after the
   // redaction's own drop; this statement sees it (read committed).
@@ -480,19 +563,21 @@ export async function undelivered(ctx: RequestContext): Promise<UndeliveredMail[
 }
 
 /**
- * Sends an undelivered notification again, written anew from the data as it is now (settings,
- * texts, the person, the ticket): one that must no longer be sent — its person suspended or
- * deleted, its ticket gone, its event turned off — answers 409 and stays listed for dropping.
+ * Sends an undelivered notification or rule mail (a trigger's or an automation's) again, written
+ * anew from the data as it is now (settings, texts, the person, the ticket; a rule mail from the
+ * rule's texts as they were when it fired): one that must no longer be sent — its person
+ * suspended, deleted or restricted, its ticket gone, its event turned off — answers 409 and stays
+ * listed for dropping.
  */
 export async function resend(deps: Pick<AppDeps, "config" | "mailer">, ctx: RequestContext, id: string): Promise<void> {
   requireAdmin(ctx);
   const found = await findUndelivered(ctx, id);
   if (!found) throw notFound();
   if (!deps.mailer.available) throw new AppError("Conflict", { description: "No mail server is configured (VAULTDESK_SMTP_URL)." });
-  const ref = found.about?.notification as NotificationRef | undefined;
+  const ref = found.about?.notification;
   let message: OutgoingMail | undefined = found;
-  if (ref) {
-    message = (await renderNotification(ctx, ref, renderCache()))?.message;
+  if (ref !== undefined) {
+    message = await rewriteMail(ctx, ref, renderCache());
     if (!message) throw new AppError("Conflict", { description: "This notification is no longer sent: its recipient, its ticket or the setting changed. Drop it." });
   }
   if (!(await resendUndelivered(ctx, deps.config.mailRetryMs, id, message))) throw notFound();

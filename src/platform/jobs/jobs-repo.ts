@@ -227,6 +227,17 @@ export async function replacePayload(tx: TenantTx, id: string, payload: Uint8Arr
     WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status IN ('queued', 'working')`.execute(tx.db);
 }
 
+/**
+ * Replaces a queued job's sealed payload and when it is next due (`runAfter`): put off while what
+ * it is about is away, or due again now (`runAfter` null: the database's now). False when it was not queued.
+ */
+export async function deferQueued(tx: TenantTx, id: string, payload: Uint8Array, runAfter: Date | null): Promise<boolean> {
+  const r = await sql`
+    UPDATE job_statuses SET payload_sealed = ${payload}, run_after = ${runAfter === null ? sql`now()` : runAfter}, updated_at = now()
+    WHERE tenant_id = ${tx.tenantId} AND id = ${id} AND status = 'queued'`.execute(tx.db);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
 /** Ends a queued job without running it (failed, with its results); the payload is cleared. False when it was not queued. */
 export async function failQueued(tx: TenantTx, id: string, message: string, results: unknown[]): Promise<boolean> {
   const r = await sql`

@@ -4,7 +4,7 @@ import { refsOf } from "../crypto/sealed-columns.ts";
 import type { TenantTx } from "../db/database.ts";
 import type { DkimKey, Mailer } from "../mail.ts";
 import type { EffectHandler } from "./job-runner.ts";
-import { enqueueJob, payloadRef } from "./jobs.ts";
+import { enqueueJob, JOBS_QUEUED, payloadRef } from "./jobs.ts";
 import * as jobsRepo from "./jobs-repo.ts";
 
 /**
@@ -50,7 +50,12 @@ export type DkimLookup = (tenantId: string, from: string) => Promise<DkimKey | u
  * `withdrawn`: a message being sent when what it quoted was redacted, and that is no longer to go:
  * its words are gone from the payload, and a later attempt (after this one failed) withholds it.
  */
-type MailPayload = OutgoingMail & { notAfter: string | null; withdrawn?: true };
+/**
+ * `held`: a notification put off while its ticket is in the trash: the payload keeps what it is
+ * about (ids: its ticket, person and notification) and none of its words or its address; it is
+ * `withdrawn` as well, so an attempt that comes anyway (an in-flight one failed) sends nothing.
+ */
+type MailPayload = OutgoingMail & { notAfter: string | null; withdrawn?: true; held?: "trash" };
 
 export async function queueMail(ctx: RequestContext, retryMs: readonly number[], mail: OutgoingMail, notAfter?: Date): Promise<void> {
   const payload: MailPayload = { ...mail, notAfter: notAfter?.toISOString() ?? null };
@@ -78,20 +83,84 @@ const WITHHELD = { index: 0, success: false, error: "Withheld", details: "The me
  * copies are the caller's: a redaction drops them.)
  */
 export async function reviseMailAbout(ctx: RequestContext, ticketIds: readonly string[], rewrite: (m: OutgoingMail) => Promise<OutgoingMail | undefined>): Promise<void> {
-  if (ticketIds.length === 0) return;
+  for (const { id, m, notAfter, held } of await unfinishedAbout(ctx, ticketIds)) {
+    // Mail held for a ticket in the trash waits for its restore (releaseHeldMail), which writes it anew.
+    if (held) continue;
+    const next = await rewrite(m);
+    if (next) await jobsRepo.replacePayload(ctx.tx, id, ctx.sealer.sealJson({ ...next, notAfter } satisfies MailPayload, payloadRef(id)));
+    else await withhold(ctx, id, m, notAfter);
+  }
+}
+
+/** The mail jobs still to run about some tickets, locked, opened; those already withdrawn (and not held) left out. */
+async function unfinishedAbout(ctx: RequestContext, ticketIds: readonly string[]): Promise<Array<{ id: string; status: string; m: OutgoingMail; notAfter: string | null; held: boolean }>> {
+  if (ticketIds.length === 0) return [];
   const these = new Set(ticketIds);
+  const out = [];
   // Only the tickets' own (job_statuses.ticket_id, 0057); the payload's `about` is checked as well.
   for (const j of await jobsRepo.lockUnfinishedAbout(ctx.tx, MAIL_JOB, ticketIds)) {
-    const { notAfter, withdrawn, ...m } = ctx.sealer.openJson<MailPayload>(j.payload_sealed, payloadRef(j.id));
-    if (withdrawn || m.about?.ticketId === undefined || !these.has(m.about.ticketId)) continue;
-    const next = await rewrite(m);
-    if (next) await jobsRepo.replacePayload(ctx.tx, j.id, ctx.sealer.sealJson({ ...next, notAfter } satisfies MailPayload, payloadRef(j.id)));
-    else if (!(await jobsRepo.failQueued(ctx.tx, j.id, "Withheld: no longer to be done.", [WITHHELD]))) {
-      // In flight: this attempt is beyond reach, a later one is not.
-      const gone: MailPayload = { to: m.to, subject: "", text: "", language: m.language, ...(m.about ? { about: m.about } : {}), notAfter, withdrawn: true };
-      await jobsRepo.replacePayload(ctx.tx, j.id, ctx.sealer.sealJson(gone, payloadRef(j.id)));
-    }
+    const { notAfter, withdrawn, held, ...m } = ctx.sealer.openJson<MailPayload>(j.payload_sealed, payloadRef(j.id));
+    if ((withdrawn && !held) || m.about?.ticketId === undefined || !these.has(m.about.ticketId)) continue;
+    out.push({ id: j.id, status: j.status, m, notAfter, held: held === "trash" });
   }
+  return out;
+}
+
+/** Ends a job without sending it: failed as withheld when queued; in flight, its words dropped so no later attempt sends them. */
+async function withhold(ctx: RequestContext, id: string, m: OutgoingMail, notAfter: string | null): Promise<void> {
+  if (await jobsRepo.failQueued(ctx.tx, id, "Withheld: no longer to be done.", [WITHHELD])) return;
+  // In flight: this attempt is beyond reach, a later one is not.
+  const gone: MailPayload = { to: m.to, subject: "", text: "", language: m.language, ...(m.about ? { about: m.about } : {}), notAfter, withdrawn: true };
+  await jobsRepo.replacePayload(ctx.tx, id, ctx.sealer.sealJson(gone, payloadRef(id)));
+}
+
+/**
+ * The tickets went to the trash: their mail still to go is held, not sent, until they are restored
+ * (releaseHeldMail) or deleted for good (dropMailAbout). A notification (`about.notification`: what
+ * it is about, ids only) keeps that and nothing else — no address, subject or text, so no words
+ * redacted or erased meanwhile can come back from the queue — and is put off until `until` (when
+ * the trash would have deleted it: should it still be held then, its attempt sends nothing). Other
+ * mail about the tickets is withheld. A message being handed to the mail server at this moment
+ * goes as it was; should that attempt fail, the next sends nothing unless the ticket is restored first.
+ */
+export async function holdMailAbout(ctx: RequestContext, ticketIds: readonly string[], until: Date): Promise<void> {
+  for (const { id, m, notAfter, held } of await unfinishedAbout(ctx, ticketIds)) {
+    if (held) continue;
+    if (m.about?.notification === undefined) {
+      await withhold(ctx, id, m, notAfter);
+      continue;
+    }
+    const kept: MailPayload = { to: "", subject: "", text: "", language: m.language, about: m.about, notAfter, withdrawn: true, held: "trash" };
+    const sealed = ctx.sealer.sealJson(kept, payloadRef(id));
+    if (!(await jobsRepo.deferQueued(ctx.tx, id, sealed, until))) await jobsRepo.replacePayload(ctx.tx, id, sealed);
+  }
+}
+
+/**
+ * The tickets came back from the trash: their held mail is written anew (`rewrite`, from the data
+ * as it is now) and due at once, or withheld when it is no longer to be sent. Answers how many
+ * messages were queued again.
+ */
+export async function releaseHeldMail(ctx: RequestContext, ticketIds: readonly string[], rewrite: (m: OutgoingMail) => Promise<OutgoingMail | undefined>): Promise<number> {
+  let released = 0;
+  for (const { id, m, notAfter, held } of await unfinishedAbout(ctx, ticketIds)) {
+    if (!held) continue;
+    const next = await rewrite(m);
+    if (!next) {
+      await withhold(ctx, id, m, notAfter);
+      continue;
+    }
+    const sealed = ctx.sealer.sealJson({ ...next, notAfter } satisfies MailPayload, payloadRef(id));
+    if (!(await jobsRepo.deferQueued(ctx.tx, id, sealed, null))) await jobsRepo.replacePayload(ctx.tx, id, sealed);
+    ctx.tx.bag.set(JOBS_QUEUED, true); // the runner is woken after the commit, as for a new job
+    released++;
+  }
+  return released;
+}
+
+/** The tickets are gone for good: every message about them still to go, held ones too, is withheld and loses its words. */
+export async function dropMailAbout(ctx: RequestContext, ticketIds: readonly string[]): Promise<void> {
+  for (const { id, m, notAfter } of await unfinishedAbout(ctx, ticketIds)) await withhold(ctx, id, m, notAfter);
 }
 
 export function mailJobHandler(mailer: Pick<Mailer, "send">, retryMs: readonly number[], dkimFor?: DkimLookup, recall?: MailRecall): EffectHandler<MailPayload> {
