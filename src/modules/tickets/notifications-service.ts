@@ -345,6 +345,7 @@ export async function queueRuleMail(deps: RuleMailDeps, ctx: RequestContext, m: 
 export type RuleMailRef = { event: "trigger"; ticketId: string; commentId: null; userId: string; authorId: null; subject: string; body: string; unproven: boolean };
 
 const isRuleMailRef = (x: unknown): x is RuleMailRef => {
+  // Cast to read the fields, each checked below (what was sealed with a message, perhaps by an older version).
   const r = x as Partial<RuleMailRef> | undefined;
   return r?.event === "trigger" && typeof r.ticketId === "string" && typeof r.userId === "string" && typeof r.subject === "string" && typeof r.body === "string";
 };
@@ -447,7 +448,9 @@ async function renderRuleMail(
 /** A queued or undelivered message written anew from what it is about (a notification or a rule mail); undefined when it is not to be sent any more. */
 async function rewriteMail(ctx: RequestContext, about: unknown, cache: RenderCache): Promise<OutgoingMail | undefined> {
   if (isRuleMailRef(about)) return renderRuleMail(ctx, about, cache);
+  // Cast: `about` is what renderNotification sealed with the message (a NotificationRef); its event is checked here.
   const ref = about as NotificationRef;
+  // Widened to look up any string (a rule mail queued before rule mail kept its texts has the event "trigger").
   if ((NOTIFICATION_EVENTS as readonly string[]).includes(ref.event)) return (await renderNotification(ctx, ref, cache))?.message;
   return undefined;
 }
