@@ -149,6 +149,94 @@ describe("views by the next breach", () => {
   });
 });
 
+describe("searches by the next breach", () => {
+  /** Every page of a cursor walk (`page[size]=2`), following `links.next` or, from a `page[before]` start, `links.prev`. */
+  async function walk(a: Awaited<ReturnType<typeof account>>["a"], first: string, link: "next" | "prev"): Promise<number[][]> {
+    const pages: number[][] = [];
+    let at: string | null = first;
+    for (let n = 0; at && n < 20; n++) {
+      const page: any = await ok(a.api("GET", at));
+      pages.push(page.results.map((x: any) => x.id as number));
+      at = page.meta?.has_more && page.links[link] ? (page.links[link] as string).replace(/^https?:\/\/[^/]+/, "") : null;
+    }
+    return pages;
+  }
+
+  it("orders a search as views do (soonest first, none last going up), in cursor pages across the tickets without a breach both ways and in offset pages, never another account's tickets", async () => {
+    const { a } = await account("slasearch");
+    const stepped = [["urgent", 30], ["high", 60], ["normal", 120], ["low", 240]].map(([priority, target]) => ({ priority, metric: "requester_wait_time", target, business_hours: false }));
+    await ok(a.api("POST", `${P}.json`, { sla_policy: { title: "Stepped", filter: EVERY, policy_metrics: stepped } }), 201);
+    // Another account's tickets under a tighter policy, with the same tag: they would come first.
+    const { a: b } = await account("slasearchb");
+    await ok(b.api("POST", `${P}.json`, { sla_policy: { title: "Tight", filter: EVERY, policy_metrics: stepped.map((m) => ({ ...m, target: 1 })) } }), 201);
+    const theirs: number[] = [];
+    for (const priority of ["urgent", null, "low"]) theirs.push((await ok(b.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Theirs", comment: { body: "b" }, priority, tags: ["queue"] } }), 201)).ticket.id as number);
+    const byPriority: Record<string, number> = {};
+    const none: number[] = [];
+    for (const priority of ["low", null, "urgent", null, "high", "normal", null]) {
+      const id = (await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Queue", comment: { body: "b" }, priority, tags: ["queue"] } }), 201)).ticket.id as number;
+      if (priority) byPriority[priority] = id;
+      else none.push(id);
+    }
+    // A ticket without the tag: the filter still applies.
+    await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Elsewhere", comment: { body: "b" }, priority: "urgent" } }), 201);
+    const soonest = ["urgent", "high", "normal", "low"].map((p) => byPriority[p]!);
+    const asc = [...soonest, ...none];
+    const desc = [...asc].reverse();
+    const q = encodeURIComponent("type:ticket tags:queue");
+    for (const [order, want] of [["asc", asc], ["desc", desc]] as const) {
+      for (const by of ["sort_by", "order_by"]) {
+        const path = `/api/v2/search.json?query=${q}&${by}=sla_next_breach_at&sort_order=${order}`;
+        // Forwards in pages of two: the third page holds the last breach and the first ticket without one (asc).
+        const forwards = await walk(a, `${path}&page[size]=2`, "next");
+        expect(forwards.flat(), `${by} ${order}`).toEqual(want);
+        expect(forwards.map((p) => p.length), `${by} ${order}`).toEqual([2, 2, 2, 1]);
+        // Backwards from the last page's cursor (page[before]): the same tickets, the same order.
+        const last: any = await ok(a.api("GET", `${path}&page[size]=2&page[after]=${encodeURIComponent((await ok(a.api("GET", `${path}&page[size]=5`))).meta.after_cursor)}`));
+        expect(last.results.map((x: any) => x.id), `${by} ${order}`).toEqual(want.slice(5));
+        const back = await walk(a, `${path}&page[size]=2&page[before]=${encodeURIComponent(last.meta.before_cursor)}`, "prev");
+        expect(back.reverse().flat(), `${by} ${order}`).toEqual(want.slice(0, 5));
+        // Offset pages, Zendesk's `sort` for the order.
+        const offset: number[] = [];
+        for (let p = 1; p <= 4; p++) offset.push(...(await ok(a.api("GET", `/api/v2/search.json?query=${q}&${by}=sla_next_breach_at&sort=${order}&per_page=2&page=${p}`))).results.map((x: any) => x.id));
+        expect(offset, `${by} ${order}`).toEqual(want);
+      }
+    }
+    // Words with the order: the order wins over relevance; the other account's tickets never show.
+    const words = await ok(a.api("GET", `/api/v2/search.json?query=${encodeURIComponent("queue")}&sort_by=sla_next_breach_at&sort_order=asc`));
+    expect(words.results.map((x: any) => x.id).slice(0, 4)).toEqual(soonest);
+    const all = await ok(a.api("GET", `/api/v2/search.json?query=${encodeURIComponent("type:ticket")}&sort_by=sla_next_breach_at&per_page=100`));
+    expect(all.results).toHaveLength(8);
+    // Ticket numbers are each account's own (the same numbers exist in both): the other account's by their subject.
+    expect(all.results.filter((x: any) => x.subject === "Theirs")).toEqual([]);
+    const their = await ok(b.api("GET", `/api/v2/search.json?query=${q}&sort_by=sla_next_breach_at`));
+    expect(their.results.map((x: any) => x.id).sort()).toEqual([...theirs].sort());
+    expect(their.results.every((x: any) => x.subject === "Theirs")).toBe(true);
+  }, 120_000);
+
+  it("refuses an order it does not know, and a cursor of another order, with a 4xx (never a 500)", async () => {
+    const { a, agent } = await account("slasearchbad");
+    await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "One", comment: { body: "b" }, tags: ["queue"] } }), 201);
+    const q = encodeURIComponent("type:ticket");
+    for (const bad of ["sla_next_breach", "SLA_NEXT_BREACH_AT", "sla_next_breach_at ", "next_sla_breach_at", "sla_policy_id", "t.sla_next_breach_at", "sla_next_breach_at;drop"]) {
+      for (const by of ["sort_by", "order_by"]) {
+        const r = await a.api("GET", `/api/v2/search.json?query=${q}&${by}=${encodeURIComponent(bad)}`, undefined, agent);
+        expect(r.status, `${by}=${bad}: ${r.text}`).toBe(422);
+        expect(r.body.details?.[by]?.[0]?.description, bad).toContain("sla_next_breach_at");
+      }
+    }
+    // People are ordered by creation only.
+    const people = await a.api("GET", `/api/v2/search.json?query=${encodeURIComponent("type:user")}&sort_by=sla_next_breach_at`, undefined, agent);
+    expect([400, 422]).toContain(people.status);
+    // A cursor whose key is not a breach key (an updated_at cursor's, a forged one): refused or read as a key, never a 500.
+    const cursor = (v: object) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    for (const c of [cursor({ o: 1, k: "abc" }), "x", cursor({ o: 1, k: "99999999999999999" }), cursor({ o: 1, k: "-99999999999999999" }), cursor({ o: 1 })]) {
+      const r = await a.api("GET", `/api/v2/search.json?query=${q}&sort_by=sla_next_breach_at&page[size]=1&page[after]=${c}`, undefined, agent);
+      expect(r.status, r.text).toBeLessThan(500);
+    }
+  });
+});
+
 describe("business hours on every write", () => {
   it("a default schedule of one minute a week (a year's target never reached), a DST zone and 366-day holidays: tickets are written, their targets active without a breach, never a 500", async () => {
     const { a, agent } = await account("slabh");

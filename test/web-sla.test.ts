@@ -26,6 +26,7 @@ import {
   type PolicyMetric,
 } from "../web/src/admin/sla.ts";
 import type { Abilities } from "../web/src/api-schema.ts";
+import { searchQuery, SORTS, TEXT_SORTS, VIEW_SORTS } from "../web/src/agent/list-order.ts";
 import { en } from "../web/src/i18n/en.ts";
 import { jaStaffB } from "../web/src/i18n/staff/ja-b.ts";
 import { koStaffB } from "../web/src/i18n/staff/ko-b.ts";
@@ -282,6 +283,25 @@ describe("the lists' next SLA breach", () => {
     }
     expect(en["sort.sla_next_breach_at"]).toBeTruthy();
     for (const c of [svStaffA, jaStaffA, koStaffA, zhStaffA]) expect(c["sort.sla_next_breach_at"]).toBeTruthy();
+  });
+});
+
+describe("the built-in lists and searches by the next breach", () => {
+  it("is in every list's sort menu (built-in lists, searches with words, saved views), named in every language", () => {
+    for (const sorts of [SORTS, TEXT_SORTS, VIEW_SORTS]) expect(sorts).toContain("sla_next_breach_at");
+    for (const s of TEXT_SORTS) {
+      expect(en[`sort.${s}`], s).toBeTruthy();
+      for (const c of [svStaffA, jaStaffA, koStaffA, zhStaffA]) expect(c[`sort.${s}`], s).toBeTruthy();
+    }
+  });
+
+  it("asks the search for it (sort_by, both directions, with the cursor); the ticket number and relevance as before", () => {
+    const q = "type:ticket status<solved assignee:me";
+    expect(searchQuery(q, { sort: "sla_next_breach_at", desc: false, size: 25 })).toEqual({ query: q, page: { size: 25 }, sort_order: "asc", sort_by: "sla_next_breach_at" });
+    expect(searchQuery(q, { sort: "sla_next_breach_at", desc: true, size: 25, after: "abc" })).toEqual({ query: q, page: { size: 25, after: "abc" }, sort_order: "desc", sort_by: "sla_next_breach_at" });
+    expect(searchQuery(q, { sort: "sla_next_breach_at", desc: false, size: 25, before: "xyz" })).toEqual({ query: q, page: { size: 25, before: "xyz" }, sort_order: "asc", sort_by: "sla_next_breach_at" });
+    expect(searchQuery(q, { sort: "id", desc: false, size: 25 })).toEqual({ query: q, page: { size: 25 }, sort_order: "asc" });
+    expect(searchQuery("printer", { sort: "relevance", desc: false, size: 25 })).toEqual({ query: "printer", page: { size: 25 }, sort_order: "desc" });
   });
 });
 

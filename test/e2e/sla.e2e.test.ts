@@ -10,7 +10,8 @@ import { apiCall, DESKTOP, PHONE, expectAccessible, expectInert, firstAccount, f
  * server under the conditions), moves and deletes another, each step checked through the API.
  * An urgent ticket then shows its SLA targets on the ticket page, with the time left, and "Paused"
  * once pending; a view sorted by the next SLA breach shows it in a column (time left, overdue in
- * words). An agent is not offered either page, and the API refuses them the policies.
+ * words), and a built-in list sorts by it from its sort menu both ways, its Updated cells on one
+ * line beside the SLA and Satisfaction columns at 1280 and 1440 pixels. An agent is not offered either page, and the API refuses them the policies.
  * Screenshots sla-*.png.
  */
 
@@ -304,7 +305,46 @@ describe("business hours and SLA policies", () => {
     await visible(page.getByRole("heading", { name: "All open tickets", level: 1 }));
     await poll(() => cell(flooded).textContent()).toMatch(/^in (44m|45m)$/);
     expect(await cell(quiet).textContent()).toBe("");
-    expect(await page.locator("#filter-sort option[value=sla_next_breach_at]").count()).toBe(0);
+    // Its sort menu offers the next breach: soonest first going up, the tickets without one last (first going down).
+    const firstIds = async () => (await table.locator("tbody tr td:first-child").allTextContents()).map((x) => Number(/#(\d+)/.exec(x)?.[1]));
+    await page.locator("#filter-sort").selectOption("sla_next_breach_at");
+    await page.locator("#filter-order").selectOption("asc");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await poll(() => table.getByRole("columnheader", { name: "Next SLA breach" }).getAttribute("aria-sort")).toBe("ascending");
+    expect(new URL(page.url()).searchParams.get("sort")).toBe("sla_next_breach_at");
+    await poll(firstIds).toEqual([flooded, ids.ticket, quiet]);
+    // The last update stays on one line beside the SLA column at common desktop widths.
+    // Lines each Updated cell's date takes (an inline element has a box per line); a string, as the tests type no DOM.
+    const updatedLines = () => page.evaluate<number[]>(`[...document.querySelectorAll("table.tickets td.updated time")].map((e) => e.getClientRects().length)`);
+    expect(await updatedLines()).toEqual([1, 1, 1]);
+    await expectAccessible(page, "a built-in list sorted by the next SLA breach");
+    await shot(page, "sla-list-sorted");
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(await updatedLines()).toEqual([1, 1, 1]);
+    await shot(page, "sla-list-sorted-1440");
+    await page.setViewportSize(DESKTOP);
+    await page.locator("#filter-order").selectOption("desc");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await poll(() => table.getByRole("columnheader", { name: "Next SLA breach" }).getAttribute("aria-sort")).toBe("descending");
+    await poll(firstIds).toEqual([quiet, ids.ticket, flooded]);
+    await page.setViewportSize(PHONE);
+    await visible(cell(flooded));
+    await shot(page, "sla-list-sorted-phone");
+    await page.setViewportSize(DESKTOP);
+
+    // With the Satisfaction column too (ratings on, a solved ticket under the policy offered one): still one line.
+    expect((await apiCall(h, "PUT", "/api/v2/satisfaction_settings.json", { headers: owner, body: { satisfaction_settings: { enabled: true } } })).status).toBe(200);
+    const solved = await ticket("The lift alarm rang all night", "urgent");
+    expect((await apiCall(h, "PUT", `/api/v2/tickets/${solved}.json`, { headers: owner, body: { ticket: { status: "solved" } } })).status).toBe(200);
+    await page.getByRole("link", { name: /^Solved in the last 7 days/ }).click();
+    await visible(table.getByRole("columnheader", { name: "Satisfaction" }));
+    await visible(table.getByRole("columnheader", { name: "Next SLA breach" }));
+    for (const size of [DESKTOP, { width: 1440, height: 900 }]) {
+      await page.setViewportSize(size);
+      expect(await updatedLines()).toEqual([1]);
+    }
+    await page.setViewportSize(DESKTOP);
+    await shot(page, "sla-list-satisfaction");
     await page.goto(`${h.base}/agent/views/${viewId}`);
     await visible(page.getByRole("heading", { name: "SLA triage", level: 1 }));
 

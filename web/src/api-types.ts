@@ -2308,7 +2308,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search over tickets: free words and "quoted phrases" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. With words, each hit carries `highlights` (a Vaultdesk extension). `type:user` and `type:organization` search people and organizations by words of their names and e-mail addresses (`ad*`: a prefix; `name:`, `email:`), in the order they were created. */
+        /** Search over tickets: free words and "quoted phrases" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given (`sla_next_breach_at`: the next SLA breach, overdue first, tickets without one last going up, as views order by it). With words, each hit carries `highlights` (a Vaultdesk extension). `type:user` and `type:organization` search people and organizations by words of their names and e-mail addresses (`ad*`: a prefix; `name:`, `email:`), in the order they were created. */
         get: operations["search"];
         put?: never;
         post?: never;
@@ -12520,7 +12520,7 @@ export interface operations {
         parameters: {
             query: {
                 include?: string;
-                order_by?: "created_at" | "updated_at" | "priority" | "status";
+                order_by?: "created_at" | "updated_at" | "priority" | "status" | "sla_next_breach_at";
                 page?: number | {
                     after?: string;
                     before?: string;
@@ -12529,7 +12529,7 @@ export interface operations {
                 per_page?: number;
                 query: string;
                 sort?: "asc" | "desc";
-                sort_by?: "created_at" | "updated_at" | "priority" | "status";
+                sort_by?: "created_at" | "updated_at" | "priority" | "status" | "sla_next_breach_at";
                 sort_order?: "asc" | "desc";
             };
             header?: never;

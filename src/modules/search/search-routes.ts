@@ -16,7 +16,8 @@ import { reindexHandler } from "./search-reindex-service.ts";
 import { AVAILABLE_LANGUAGES, LANGUAGES_CHANGED, showSearchSettings, updateSearchSettings } from "./search-settings-service.ts";
 import { COUNT_CAP, countSearchResults, searchTickets } from "./search-service.ts";
 
-const sortField = z.enum(["created_at", "updated_at", "priority", "status"]);
+/** A ticket search's orders (`sort_by`, Zendesk's `order_by`): the views' fields and the next SLA breach (as views order by it: none last going up). */
+const sortField = z.enum(["created_at", "updated_at", "priority", "status", "sla_next_breach_at"]);
 
 const searchSettingsView = z.object({ search_settings: z.object({ languages: z.array(z.string()), available_languages: z.array(z.string()), reindex: jobStatusView.nullable() }) });
 const language = z.string().max(40).refine((l) => AVAILABLE_LANGUAGES.includes(l), { message: `must be one of ${AVAILABLE_LANGUAGES.join(", ")}` });
@@ -46,7 +47,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/search", operationId: "search", tag: "search", auth: "user",
-    summary: "Search over tickets: free words and \"quoted phrases\" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given. With words, each hit carries `highlights` (a Vaultdesk extension). `type:user` and `type:organization` search people and organizations by words of their names and e-mail addresses (`ad*`: a prefix; `name:`, `email:`), in the order they were created.",
+    summary: "Search over tickets: free words and \"quoted phrases\" in subjects, descriptions and comments (internal notes for staff), with structured filters (status, assignee, requester, tags, dates…). By relevance unless `sort_by` (or Zendesk's `order_by`) is given (`sla_next_breach_at`: the next SLA breach, overdue first, tickets without one last going up, as views order by it). With words, each hit carries `highlights` (a Vaultdesk extension). `type:user` and `type:organization` search people and organizations by words of their names and e-mail addresses (`ad*`: a prefix; `name:`, `email:`), in the order they were created.",
     query: pageQuery.extend({ query: lineText(1000), sort_by: sortField.optional(), order_by: sortField.optional(), sort: z.enum(["asc", "desc"]).optional() }),
     response: listEnvelope("results", z.union([ticketView.extend({ result_type: z.literal("ticket"), highlights: highlightsView.optional() }), userView.extend({ result_type: z.literal("user") }), orgView.extend({ result_type: z.literal("organization") })])),
     handler: async (ctx, { query, url }) => {

@@ -196,7 +196,7 @@ export function TicketList(props: { title: string; source: ListSource; defaultSo
                   </td>
                   <td data-label={t("list.priority")}>{tk.priority ? t(`priority.${tk.priority}`) : "—"}</td>
                   <td data-label={t("list.assignee")}>{nameOf(tk.assignee_id)}</td>
-                  <td data-label={t("list.updated")}>
+                  <td data-label={t("list.updated")} className="updated">
                     <time dateTime={tk.updated_at}>{formatDate(tk.updated_at)}</time>
                   </td>
                   {slaShown ? <SlaCell slas={tk.slas} now={now} /> : null}

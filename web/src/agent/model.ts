@@ -2,6 +2,7 @@ import { client, ok } from "../api.ts";
 import { nextCursor, type Count, type CursorLinks, type Priority, type SearchResult, type Status, type TicketType, type User, type ViewCondition } from "../api-schema.ts";
 import type { MessageKey } from "../i18n/index.ts";
 import type { TicketSlas } from "../admin/sla.ts";
+import { searchQuery, type PageOpts, type SortBy } from "./list-order.ts";
 
 /** The values the workspace offers in its pickers, and the views it shows. Shapes come from api-schema.ts. */
 
@@ -58,13 +59,7 @@ export const VIEWS: ReadonlyArray<{ id: ViewId; label: MessageKey; query: () => 
   },
 ];
 
-export const SORTS = ["updated_at", "created_at", "priority", "status", "id"] as const;
-/** How a list can be ordered: by a field, or (a search with words) by relevance, the server's default there. */
-export type SortBy = (typeof SORTS)[number] | "relevance" | "sla_next_breach_at";
-/** The orders a saved view offers: the fields, and the next SLA breach (soonest first, none last), which searches do not sort by. */
-export const VIEW_SORTS: readonly SortBy[] = [...SORTS, "sla_next_breach_at"];
-/** The orders a search with words offers: relevance first. */
-export const TEXT_SORTS: readonly SortBy[] = ["relevance", ...SORTS];
+export { SORTS, TEXT_SORTS, VIEW_SORTS, searchQuery, type PageOpts, type SortBy } from "./list-order.ts";
 
 /**
  * Whether a query has free words or "quoted phrases" (not only filters such as status:open), so
@@ -114,22 +109,10 @@ export type ListTicket = Pick<SearchResult, "id" | "subject" | "requester_id" | 
   sla_policy?: { id: number } | null | undefined;
 };
 export type SearchPage = { results: ListTicket[]; links: CursorLinks };
-export type PageOpts = { sort: SortBy; desc: boolean; size: number; after?: string | null; before?: string | null };
 
 /** One keyset page of a search: `after`/`before` are cursors from a previous page's links. */
-export async function searchPage(
-  query: string,
-  opts: { sort: SortBy; desc: boolean; size: number; after?: string | null; before?: string | null },
-  signal?: AbortSignal,
-): Promise<SearchPage> {
-  const page = opts.after ? { size: opts.size, after: opts.after } : opts.before ? { size: opts.size, before: opts.before } : { size: opts.size };
-  const r = await ok(
-    client.GET("/api/v2/search", {
-      // Relevance is what the server answers a search with words when no sort is given (best first).
-      params: { query: { query, page, sort_order: opts.desc || opts.sort === "relevance" ? "desc" : "asc", ...(opts.sort !== "id" && opts.sort !== "relevance" && opts.sort !== "sla_next_breach_at" ? { sort_by: opts.sort } : {}) } },
-      ...(signal ? { signal } : {}),
-    }),
-  );
+export async function searchPage(query: string, opts: PageOpts, signal?: AbortSignal): Promise<SearchPage> {
+  const r = await ok(client.GET("/api/v2/search", { params: { query: searchQuery(query, opts) }, ...(signal ? { signal } : {}) }));
   return { results: r.results.filter((x): x is SearchResult => x.result_type === "ticket"), links: r.links ?? { next: null, prev: null } };
 }
 
