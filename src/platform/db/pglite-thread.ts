@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 
 /**
@@ -28,10 +31,31 @@ function rebuildError(fields: Record<string, unknown> & { message: string }): Er
   return Object.assign(new Error(fields.message), fields);
 }
 
+/** A compiled WebAssembly.Module: opaque here, cloned to the database thread. */
+type WasmModule = object;
+// The project's TypeScript lib (ES2023, no DOM) declares no WebAssembly global; Node has one. Only
+// compile is used, hence this narrow view of it.
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
+let compiled: Promise<WasmModule> | undefined;
+
+/**
+ * PostgreSQL's WASM module, compiled once per process and handed to each database thread. A
+ * thread that loads it itself compiles it anew, and tiers up its hot functions anew: a process
+ * that opens many databases (the test suite opens one per file) paid that each time. Threads
+ * given the same module share its compiled code; each still has its own memory and state.
+ */
+function pgliteModule(): Promise<WasmModule> {
+  compiled ??= (async () => {
+    const dist = path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
+    return wasm.compile(await fs.promises.readFile(path.join(dist, "pglite.wasm")));
+  })();
+  return compiled;
+}
+
 export async function startPGliteThread(opts: { dataDir?: string; loadDataDir?: Blob }): Promise<PGliteLike> {
   const loadDataDir = opts.loadDataDir ? await opts.loadDataDir.arrayBuffer() : undefined;
   const worker = new Worker(new URL("./pglite-worker.mjs", import.meta.url), {
-    workerData: { dataDir: opts.dataDir, loadDataDir },
+    workerData: { dataDir: opts.dataDir, loadDataDir, wasmModule: await pgliteModule() },
     ...(loadDataDir ? { transferList: [loadDataDir] } : {}),
   });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();

@@ -23,6 +23,8 @@ function plainError(e) {
 const options = { parsers: { 20: (v) => Number(v) } };
 if (workerData.dataDir) options.dataDir = workerData.dataDir;
 if (workerData.loadDataDir) options.loadDataDir = new Blob([workerData.loadDataDir]);
+// Compiled once in the main thread (pglite-thread.ts); shared with every database thread.
+if (workerData.wasmModule) options.pgliteWasmModule = workerData.wasmModule;
 
 let pg;
 try {
