@@ -44,12 +44,14 @@ let compiled: Promise<WasmModule> | undefined;
  * that opens many databases (the test suite opens one per file) paid that each time. Threads
  * given the same module share its compiled code; each still has its own memory and state.
  */
-function pgliteModule(): Promise<WasmModule> {
+function pgliteModule(): Promise<WasmModule | undefined> {
   compiled ??= (async () => {
     const dist = path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
     return wasm.compile(await fs.promises.readFile(path.join(dist, "pglite.wasm")));
   })();
-  return compiled;
+  // Where the file is not beside the package's entry (a bundled install), each thread loads the
+  // module itself, as PGlite does without this: slower to open, never unable to.
+  return compiled.catch(() => undefined);
 }
 
 export async function startPGliteThread(opts: { dataDir?: string; loadDataDir?: Blob }): Promise<PGliteLike> {
