@@ -121,4 +121,57 @@ describe("automations' SLA conditions", () => {
     expect(await tags(a, answered)).toEqual(["soon"]);
     expect(await tags(a, none)).toEqual([]);
   });
+
+  it("keep a breach of a next reply stretch a new stretch replaced (0069), not for a deleted ticket, never from a crafted value", async () => {
+    const a = await buildTenant(t, "slaautolast");
+    const agent = await buildUser(t, a, "agent", "Al Agent");
+    const eu = await buildUser(t, a, "end-user", "Eve Requester");
+    const as = { email: agent.email, token: agent.token! };
+    const policy = { ...POLICY, policy_metrics: [{ priority: "urgent", metric: "next_reply_time", target: 60, business_hours: false }, POLICY.policy_metrics[1]] };
+    await ok(a.api("POST", "/api/v2/slas/policies.json", { sla_policy: policy }), 201);
+    await ok(a.api("POST", "/api/v2/automations.json", { automation: LATE }), 201);
+    const t0 = Date.now();
+    const ids: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const id = (await ok(a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Waiting", comment: { body: "Phoned in", public: false }, requester_id: eu.id, priority: "urgent" } }, as), 201)).ticket.id as number;
+      // Answered two hours late (the next reply breached two hours ago), then the requester writes again: a new next reply stretch, due in an hour.
+      await pass(a, id, 180);
+      await ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Sorry for the wait", public: true } } }, as));
+      await ok(a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Still broken", public: true, author_id: eu.id } } }, as));
+      ids.push(id);
+    }
+    const [kept, deleted] = ids as [number, number];
+    const shown = (await ok(a.api("GET", `/api/v2/tickets/${kept}.json?include=slas`))).ticket.slas.policy_metrics as Array<{ metric: string; stage: string }>;
+    expect(shown.find((m) => m.metric === "next_reply_time")?.stage).toBe("active");
+    // The field is the system's: a client cannot set it.
+    const crafted = await a.api("PUT", `/api/v2/tickets/${kept}.json`, { ticket: { sla_last_breach_at: new Date(t0 - 48 * HOUR).toISOString() } }, as);
+    expect(crafted.status, crafted.text).toBeGreaterThanOrEqual(400);
+    expect(crafted.status, crafted.text).toBeLessThan(500);
+    expect((await a.api("DELETE", `/api/v2/tickets/${deleted}.json`)).status).toBe(204);
+    const run = await runAutomations(deps, new Date(t0 + 60_000));
+    expect(await tags(a, kept)).toEqual(["late"]);
+    // The deleted ticket is not read at all.
+    expect(run.byTenant.get(a.tenantId)).toMatchObject({ written: 1, examined: 1, failed: 0 });
+  });
+
+  it("read no breach of a target removed from the ticket's policy (no write of the ticket since), and read it again once restored", async () => {
+    const { a, make } = await account("slaautohide", true);
+    const policyId = (await ok(a.api("GET", "/api/v2/slas/policies.json"))).sla_policies[0].id as number;
+    const t0 = Date.now();
+    // First reply breached two hours ago; another due in an hour.
+    const late = await make("urgent");
+    await pass(a, late, 180);
+    const due = await make("urgent");
+    const only = (metrics: typeof POLICY.policy_metrics) => ok(a.api("PUT", `/api/v2/slas/policies/${policyId}.json`, { sla_policy: { policy_metrics: metrics } }));
+    await only([POLICY.policy_metrics[1]!]);
+    let run = await runAutomations(deps, new Date(t0 + 60_000));
+    expect(await tags(a, late)).toEqual([]);
+    expect(await tags(a, due)).toEqual([]);
+    // Neither passes the SQL prefilter (the requester waits are ten hours off).
+    expect(run.byTenant.get(a.tenantId)).toMatchObject({ written: 0, examined: 0 });
+    await only(POLICY.policy_metrics);
+    run = await runAutomations(deps, new Date(t0 + 2 * 60_000));
+    expect(await tags(a, late)).toEqual(["late"]);
+    expect(await tags(a, due)).toEqual(["soon"]);
+  });
 });

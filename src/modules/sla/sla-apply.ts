@@ -4,6 +4,7 @@ import { ticketForRules } from "../tickets/rule-write.ts";
 import { matches, type RuleUpdate } from "../triggers/rules-conditions.ts";
 import { addBusinessMinutes, businessMinutesBetween, type Clock } from "./business-time.ts";
 import { loadDefaultClock } from "./schedules-service.ts";
+import { stageAt } from "./sla-present.ts";
 import * as repo from "./sla-repo.ts";
 import { policiesToApply } from "./sla-service.ts";
 import { SLA_METRICS, type PolicyMetricView, type SlaMetric } from "./sla-types.ts";
@@ -70,6 +71,9 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
   const now = ctx.now();
   const clock = await loadDefaultClock(ctx);
   const status = t.row.status;
+  // The breaches automations could read just before this write are kept (0069) before the write
+  // moves the rows on (a new next reply or periodic update stretch replaces the one that breached).
+  const before = rows.length ? lastBreachBefore(rows, policies, sla.sla_policy_id, e.kind === "ticket.changed" ? e.previous.priority : t.row.priority, now, clock) : null;
   let state: State;
   if (rows.length === 0) {
     // First applied: the replies so far are read from the comments (the event's comment among them).
@@ -86,7 +90,25 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
   if (changed.length) await repo.saveMetricRows(ctx.tx, t.row.id, changed);
   const policyId = policy?.id ?? null;
   const breach = policy ? next : null;
-  if (sla.sla_policy_id !== policyId || time(sla.sla_next_breach_at) !== time(breach)) await repo.setTicketSla(ctx.tx, t.row.id, policyId, breach);
+  const last = before && (!sla.sla_last_breach_at || before.getTime() > sla.sla_last_breach_at.getTime()) ? before : undefined;
+  if (last || sla.sla_policy_id !== policyId || time(sla.sla_next_breach_at) !== time(breach)) await repo.setTicketSla(ctx.tx, t.row.id, policyId, breach, last);
+}
+
+/**
+ * The latest breach passed by `now` among the stored rows under the targets in force before the
+ * write: the ticket's policy as it is now (a target removed from it counts no more) at the
+ * priority the ticket had. What automations read as the ticket's last breach just before the write
+ * (tickets-repo.ts slaBreaches); null for none.
+ */
+function lastBreachBefore(rows: readonly repo.MetricRow[], policies: ReadonlyArray<{ id: string; metrics: readonly PolicyMetricView[] }>, policyId: string | null, priority: string | null, now: Date, clock: Clock): Date | null {
+  const policy = policyId ? policies.find((p) => p.id === policyId) : undefined;
+  if (!policy || !priority) return null;
+  const targets = policy.metrics.filter((m) => m.priority === priority);
+  const s: State = new Map(SLA_METRICS.map((m) => [m, { ...(rows.find((r) => r.metric === m) ?? blank(m)) }]));
+  computeTargets(s, targets, clock);
+  let last: Date | null = null;
+  for (const r of s.values()) if (r.breach_at && stageAt(r, now) === "breached" && r.breach_at.getTime() <= now.getTime() && (!last || r.breach_at > last)) last = r.breach_at;
+  return last;
 }
 
 const time = (d: Date | null) => (d ? d.getTime() : null);

@@ -165,8 +165,8 @@ export async function saveMetricRows(tx: TenantTx, ticketId: string, rows: reado
 }
 
 /** The ticket's SLA columns (the policy and the next breach). */
-export async function ticketSla(tx: TenantTx, ticketId: string): Promise<{ sla_policy_id: string | null; sla_next_breach_at: Date | null; status_updated_at: Date } | undefined> {
-  return tx.db.selectFrom("tickets").select(["sla_policy_id", "sla_next_breach_at", "status_updated_at"]).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).executeTakeFirst();
+export async function ticketSla(tx: TenantTx, ticketId: string): Promise<{ sla_policy_id: string | null; sla_next_breach_at: Date | null; sla_last_breach_at: Date | null; status_updated_at: Date } | undefined> {
+  return tx.db.selectFrom("tickets").select(["sla_policy_id", "sla_next_breach_at", "sla_last_breach_at", "status_updated_at"]).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).executeTakeFirst();
 }
 
 /** The SLA policy ids of several tickets (include=slas). */
@@ -176,8 +176,11 @@ export async function ticketPolicies(tx: TenantTx, ticketIds: readonly string[])
   return new Map(rows.map((r) => [r.id, r.sla_policy_id]));
 }
 
-export async function setTicketSla(tx: TenantTx, ticketId: string, policyId: string | null, nextBreach: Date | null): Promise<void> {
-  await tx.db.updateTable("tickets").set({ sla_policy_id: policyId, sla_next_breach_at: nextBreach }).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).execute();
+/** The ticket's policy and next breach, and its last breach when `lastBreach` is given (0069: it only ever moves later). */
+export async function setTicketSla(tx: TenantTx, ticketId: string, policyId: string | null, nextBreach: Date | null, lastBreach?: Date): Promise<void> {
+  await tx.db
+    .updateTable("tickets")
+    .set({ sla_policy_id: policyId, sla_next_breach_at: nextBreach, ...(lastBreach ? { sla_last_breach_at: sql<Date>`greatest(sla_last_breach_at, ${lastBreach})` } : {}) }).where("tenant_id", "=", tx.tenantId).where("id", "=", ticketId).execute();
 }
 
 /**

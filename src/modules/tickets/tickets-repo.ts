@@ -344,7 +344,7 @@ export function changedAuditsRound(tx: TenantTx, scope: TicketScope, after: Chan
     FROM a ORDER BY a.created_at, a.nice_id`;
 }
 
-export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public" | RuleTimeColumn | "automation_updates" | "sla_policy_id" | "sla_next_breach_at"> & {
+export type NewTicket = Omit<TicketsTable, "tenant_id" | "nice_id" | "created_at" | "updated_at" | "solved_at" | "deleted_at" | "deleted_by" | "tags" | "external_id_bidx" | "via" | "is_public" | RuleTimeColumn | "automation_updates" | "sla_policy_id" | "sla_next_breach_at" | "sla_last_breach_at"> & {
   tags: string[];
   external_id_bidx: Uint8Array | null;
   via: string;
@@ -371,14 +371,18 @@ const TIME_COLUMNS = ["t.created_at", "t.updated_at", "t.due_at", "t.status_upda
 
 /** The SLA breach times automations read, computed at the run's time from the ticket's metrics (0068). */
 export type SlaBreachColumn = "next_sla_breach_at" | "last_sla_breach_at";
+/** Whether a metric's target is in force: the ticket's policy (as it is now: a target removed from it is not) has one for the metric at the ticket's priority. */
+const TARGET_IN_FORCE = sql`EXISTS (SELECT 1 FROM sla_policies p WHERE p.tenant_id = t.tenant_id AND p.id = t.sla_policy_id AND p.policy_metrics @> jsonb_build_array(jsonb_build_object('metric', m.metric, 'priority', t.priority)))`;
 /**
- * A ticket's SLA breaches at `now` (modules/sla, sla-present.ts stageAt), none without a policy:
- * the next, the soonest breach still ahead of an unmet active metric; the last, the latest breach
- * passed of a breached metric (active or paused past it, or met after it).
+ * A ticket's SLA breaches at `now` (modules/sla, sla-present.ts stageAt), of the targets in force
+ * only (none without a policy): the next, the soonest breach still ahead of an unmet active metric;
+ * the last, the later of the last breach its writes kept (`sla_last_breach_at`, 0069: a stretch
+ * since replaced, a target since changed) and the latest breach passed of a breached metric
+ * (active or paused past it, or met after it: a breach known when read, nothing written).
  */
 const slaBreaches = (now: Date): Record<SlaBreachColumn, RawBuilder<Date | null>> => ({
-  next_sla_breach_at: sql<Date | null>`(SELECT min(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.stage = 'active' AND m.breach_at > ${now})`,
-  last_sla_breach_at: sql<Date | null>`(SELECT max(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.breach_at <= ${now} AND (m.stage IN ('active', 'paused') OR (m.stage = 'achieved' AND m.fulfilled_at > m.breach_at)))`,
+  next_sla_breach_at: sql<Date | null>`(SELECT min(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.stage = 'active' AND m.breach_at > ${now} AND ${TARGET_IN_FORCE})`,
+  last_sla_breach_at: sql<Date | null>`greatest(CASE WHEN t.sla_last_breach_at <= ${now} THEN t.sla_last_breach_at END, (SELECT max(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.breach_at <= ${now} AND (m.stage IN ('active', 'paused') OR (m.stage = 'achieved' AND m.fulfilled_at > m.breach_at)) AND ${TARGET_IN_FORCE}))`,
 });
 /** The SLA breaches as columns: computed at `now`, or NULL when nothing reads them (`now` undefined: no subquery a row). */
 const slaSelect = (now: Date | undefined) => {

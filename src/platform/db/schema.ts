@@ -387,6 +387,8 @@ export interface TicketsTable {
   sla_policy_id: Generated<string | null>;
   /** 0068: the earliest breach among its active SLA metrics (views' order), null for none. */
   sla_next_breach_at: Generated<Date | null>;
+  /** 0069: its last SLA breach as its writes saw it (a breach of a stretch since replaced too), null for none. */
+  sla_last_breach_at: Generated<Date | null>;
 }
 
 export interface TicketAuditsTable {
