@@ -203,4 +203,30 @@ describe("SLA policies API", () => {
     if (!mine.includes(g)) expect((await policy(a, { title: "x", filter: { all: [{ field: "group_id", operator: "is", value: String(g) }] }, policy_metrics: FRT })).status).toBe(422);
     await ok(a.api("DELETE", `/api/v2/slas/policies/${id}.json`), 204);
   });
+
+  it("records in the ticket's events a policy applied, replaced and taken off (a Change of sla_policy by nobody, channel rule), nothing while it stays; staff of the account only", async () => {
+    const x = await buildTenant(t, "slapev");
+    const gold = await made(x, "Gold", "gold");
+    const silver = await made(x, "Silver", "silver");
+    const id = (await ok(x.api("POST", "/api/v2/tickets.json", { ticket: { subject: "S", comment: { body: "b" }, priority: "urgent", tags: ["gold"] } }), 201)).ticket.id as number;
+    await ok(x.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { tags: ["gold", "still"] } }));
+    await ok(x.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { tags: ["silver"] } }));
+    await ok(x.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { tags: ["none"] } }));
+    const list = (await ok(x.api("GET", `/api/v2/tickets/${id}/audits.json`))).audits as Array<{ author_id: number | null; via: { channel: string }; events: Array<Record<string, unknown>> }>;
+    const sla = list.filter((au) => au.events.some((e) => e.field_name === "sla_policy"));
+    expect(sla.map((au) => au.events)).toEqual([
+      [{ id: 1, type: "Change", field_name: "sla_policy", value: { id: gold, title: "Gold" }, previous_value: null }],
+      [{ id: 1, type: "Change", field_name: "sla_policy", value: { id: silver, title: "Silver" }, previous_value: { id: gold, title: "Gold" } }],
+      [{ id: 1, type: "Change", field_name: "sla_policy", value: null, previous_value: { id: silver, title: "Silver" } }],
+    ]);
+    for (const au of sla) expect(au).toMatchObject({ author_id: null, via: { channel: "rule" } });
+    // Each right after the write that caused it: creation, then the retag to silver, then the one to none.
+    const order = list.map((au) => (au.events.some((e) => e.field_name === "sla_policy") ? "sla" : "write"));
+    expect(order).toEqual(["write", "sla", "write", "write", "sla", "write", "sla"]);
+    // Another account, and end users, never read them.
+    expect((await b.api("GET", `/api/v2/tickets/${id}/audits.json`)).status).toBe(404);
+    const eu = await buildUser(t, x, "end-user", "Eve Own");
+    expect((await x.api("GET", `/api/v2/tickets/${id}/audits.json`, undefined, { email: eu.email, token: await createTokenFor(t, x, eu.id) })).status).toBe(403);
+  });
 });
+

@@ -18,6 +18,7 @@ import {
   rangeOfInterval,
   shownMetrics,
   slaBadge,
+  slaPolicyTitle,
   targetsToMetrics,
   timeLeft,
   timeZones,
@@ -321,5 +322,14 @@ describe("the pages' words and place", () => {
     expect(adminSections(agent).map((s) => s.path)).not.toContain("/admin/business-hours");
     const admin = { ...agent, can_manage_admin: true } as Abilities;
     expect(adminSections(admin).map((s) => s.path)).toEqual(expect.arrayContaining(["/admin/slas", "/admin/business-hours"]));
+  });
+});
+
+describe("the ticket's history", () => {
+  it("names an SLA policy applied, replaced or taken off by its title as it was then, in every language", () => {
+    expect(slaPolicyTitle({ id: 3, title: "Gold" })).toBe("Gold");
+    for (const v of [null, undefined, 3, "Gold", { id: 3 }, { title: 7 }]) expect(slaPolicyTitle(v)).toBeUndefined();
+    expect(en["history.slaPolicy"]).toBe("SLA policy");
+    for (const c of [svStaffA, jaStaffA, koStaffA, zhStaffA]) expect(c["history.slaPolicy"]).toBeTruthy();
   });
 });

@@ -1,12 +1,12 @@
 import type { RequestContext } from "../../platform/context.ts";
-import { SYSTEM_WRITER, type ConversationEvent } from "../tickets/conversation.ts";
+import { recordSystemEvents, SYSTEM_WRITER, type ConversationEvent } from "../tickets/conversation.ts";
 import { ticketForRules } from "../tickets/rule-write.ts";
 import { matches, type RuleUpdate } from "../triggers/rules-conditions.ts";
 import { addBusinessMinutes, businessMinutesBetween, type Clock } from "./business-time.ts";
 import { loadDefaultClock } from "./schedules-service.ts";
 import { stageAt } from "./sla-present.ts";
 import * as repo from "./sla-repo.ts";
-import { policiesToApply } from "./sla-service.ts";
+import { policiesToApply, titleOf } from "./sla-service.ts";
 import { SLA_METRICS, type PolicyMetricView, type SlaMetric } from "./sla-types.ts";
 
 /**
@@ -51,6 +51,7 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
   if (!sla) return;
   if (policies.length === 0) {
     if (sla.sla_policy_id !== null || sla.sla_next_breach_at !== null) await repo.setTicketSla(ctx.tx, e.ticketId, null, null);
+    await policyEvent(ctx, e.ticketId, sla.sla_policy_id, null);
     return;
   }
   const t = await ticketForRules(ctx, e.ticketNiceId);
@@ -64,6 +65,7 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
   const rows = await repo.metricRows(ctx.tx, t.row.id);
   if (!policy && rows.length === 0) {
     if (sla.sla_policy_id !== null || sla.sla_next_breach_at !== null) await repo.setTicketSla(ctx.tx, t.row.id, null, null);
+    await policyEvent(ctx, t.row.id, sla.sla_policy_id, null);
     return;
   }
   // As read, before the state below changes the rows: only the rows that change are written back.
@@ -92,6 +94,20 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
   const breach = policy ? next : null;
   const last = before && (!sla.sla_last_breach_at || before.getTime() > sla.sla_last_breach_at.getTime()) ? before : undefined;
   if (last || sla.sla_policy_id !== policyId || time(sla.sla_next_breach_at) !== time(breach)) await repo.setTicketSla(ctx.tx, t.row.id, policyId, breach, last);
+  await policyEvent(ctx, t.row.id, sla.sla_policy_id, policyId);
+}
+
+/**
+ * The ticket's events (its audits) tell when a policy is applied, replaced or taken off by a write
+ * (Zendesk's events show the SLA policy applied): a Change of `sla_policy` from and to the policy's
+ * id and title as they were then (`null`: none), in an audit of its own by nobody (channel `rule`).
+ * Nothing when the policy stays; a policy deleted takes itself off its tickets without an event.
+ */
+async function policyEvent(ctx: RequestContext, ticketId: string, from: string | null, to: string | null): Promise<void> {
+  if (from === to) return;
+  const shown = new Map((await repo.policiesShown(ctx.tx, [from, to].filter((x): x is string => x !== null))).map((p) => [p.id, { id: p.nice_id, title: titleOf(ctx, p) }]));
+  const view = (id: string | null) => (id ? (shown.get(id) ?? null) : null);
+  await recordSystemEvents(ctx, ticketId, [{ id: 0, type: "Change", field_name: "sla_policy", value: view(to), previous_value: view(from) }]);
 }
 
 /**

@@ -187,6 +187,18 @@ export const NO_SUBJECT = "(no subject)";
 
 export type OpenedTicket = { row: repo.TicketRow; auditNiceId: number; comment: { id: string; niceId: number; bodySealed: Uint8Array } };
 
+/**
+ * Records what the system saw happen to a ticket (an SLA policy applied, changed or taken off:
+ * modules/sla) in a ticket audit of its own, on the channel `rule`, by nobody, its events sealed as
+ * every audit's. Nothing of the ticket changes, so no hook is told and no audit-trail entry is
+ * written (the write that caused it has its own). Returns the audit's public id.
+ */
+export async function recordSystemEvents(ctx: RequestContext, ticketId: string, events: AuditEvent[]): Promise<number> {
+  const auditId = crypto.randomUUID();
+  const r = await repo.insertAudit(ctx.tx, ticketId, { id: auditId, author_id: null, events_sealed: ctx.sealer.sealJson(numbered(events), aref(auditId)), via: "rule" }, undefined);
+  return r.audit;
+}
+
 /** Creates a ticket with its first comment and first audit. */
 export async function openTicket(ctx: RequestContext, draft: TicketDraft, channel: Channel, sender?: Person): Promise<OpenedTicket> {
   const detectors = await detectorsFor(ctx);

@@ -375,14 +375,14 @@ export type SlaBreachColumn = "next_sla_breach_at" | "last_sla_breach_at";
 const TARGET_IN_FORCE = sql`EXISTS (SELECT 1 FROM sla_policies p WHERE p.tenant_id = t.tenant_id AND p.id = t.sla_policy_id AND p.policy_metrics @> jsonb_build_array(jsonb_build_object('metric', m.metric, 'priority', t.priority)))`;
 /**
  * A ticket's SLA breaches at `now` (modules/sla, sla-present.ts stageAt), of the targets in force
- * only (none without a policy): the next, the soonest breach still ahead of an unmet active metric;
+ * only, none without a policy (one deleted or taken off): the next, the soonest breach still ahead of an unmet active metric;
  * the last, the later of the last breach its writes kept (`sla_last_breach_at`, 0069: a stretch
  * since replaced, a target since changed) and the latest breach passed of a breached metric
  * (active or paused past it, or met after it: a breach known when read, nothing written).
  */
 const slaBreaches = (now: Date): Record<SlaBreachColumn, RawBuilder<Date | null>> => ({
   next_sla_breach_at: sql<Date | null>`(SELECT min(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.stage = 'active' AND m.breach_at > ${now} AND ${TARGET_IN_FORCE})`,
-  last_sla_breach_at: sql<Date | null>`greatest(CASE WHEN t.sla_last_breach_at <= ${now} THEN t.sla_last_breach_at END, (SELECT max(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.breach_at <= ${now} AND (m.stage IN ('active', 'paused') OR (m.stage = 'achieved' AND m.fulfilled_at > m.breach_at)) AND ${TARGET_IN_FORCE}))`,
+  last_sla_breach_at: sql<Date | null>`greatest(CASE WHEN t.sla_policy_id IS NOT NULL AND t.sla_last_breach_at <= ${now} THEN t.sla_last_breach_at END, (SELECT max(m.breach_at) FROM ticket_sla_metrics m WHERE m.tenant_id = t.tenant_id AND m.ticket_id = t.id AND t.sla_policy_id IS NOT NULL AND m.breach_at <= ${now} AND (m.stage IN ('active', 'paused') OR (m.stage = 'achieved' AND m.fulfilled_at > m.breach_at)) AND ${TARGET_IN_FORCE}))`,
 });
 /** The SLA breaches as columns: computed at `now`, or NULL when nothing reads them (`now` undefined: no subquery a row). */
 const slaSelect = (now: Date | undefined) => {

@@ -311,3 +311,8 @@ export function rangeOfInterval(week: Week, index: number): string | undefined {
   const i = week[day]?.findIndex((r) => hhmmToMinutes(r.start) !== null && minutesToHHMM(hhmmToMinutes(r.start)!) === start);
   return i === undefined || i < 0 ? undefined : `${day}-${i}`;
 }
+
+/** The title of an SLA policy as a ticket event names it (`{"id","title"}`, as it was when applied: the ticket's history); anything else: undefined. */
+export function slaPolicyTitle(v: unknown): string | undefined {
+  return typeof v === "object" && v !== null && "title" in v && typeof v.title === "string" ? v.title : undefined;
+}

@@ -2,6 +2,7 @@ import { client, ok } from "../api.ts";
 import type { Audit, AuditEvent, TicketField, User } from "../api-schema.ts";
 import { Loadable, useApi } from "../data.tsx";
 import { formatDate, t } from "../i18n/index.ts";
+import { slaPolicyTitle } from "../admin/sla.ts";
 import { KEYS, PRIORITIES, STATUSES, TICKET_TYPES, usersById } from "./model.ts";
 import { useWorkspace } from "./workspace.ts";
 
@@ -48,7 +49,7 @@ function AuditList(props: { audits: Audit[]; names: Names }) {
                 <time dateTime={a.created_at}>{formatDate(a.created_at)}</time>
               </p>
               <ul>
-                {describe(a.events, all).map((line, i) => (
+                {historySentences(a.events, all).map((line, i) => (
                   <li key={i}>{line}</li>
                 ))}
               </ul>
@@ -60,8 +61,8 @@ function AuditList(props: { audits: Audit[]; names: Names }) {
   );
 }
 
-/** Audit events as sentences; creation details are folded into one line per field. */
-function describe(events: AuditEvent[], names: Names): string[] {
+/** Audit events as sentences; creation details are folded into one line per field (an SLA policy applied: "SLA policy changed from (empty) to Gold"). */
+function historySentences(events: AuditEvent[], names: Names): string[] {
   const out: string[] = [];
   if (events.some((e) => e.type === "Create")) out.push(t("history.created"));
   for (const e of events) {
@@ -96,6 +97,7 @@ function fieldName(name: string | undefined, names: Names): string {
     case "tags": return t("ticket.tags");
     case "due_at": return t("history.dueAt");
     case "external_id": return t("history.externalId");
+    case "sla_policy": return t("history.slaPolicy");
     default: {
       const f = /^\d+$/.test(name ?? "") ? names.fields.find((x) => x.id === Number(name)) : undefined;
       return f ? f.title : t("history.field", { name: name ?? "" });
@@ -111,6 +113,7 @@ function valueText(name: string | undefined, v: unknown, names: Names): string {
   if ((name === "assignee_id" || name === "requester_id") && typeof v === "number") return names.users.get(v)?.name ?? t("ticket.unknownUser", { id: v });
   if (name === "group_id" && typeof v === "number") return names.groups.get(v) ?? t("props.groupN", { id: v });
   if (typeof v === "boolean") return v ? t("history.yes") : t("history.no");
+  if (name === "sla_policy") return slaPolicyTitle(v) ?? t("history.empty.value");
   if (Array.isArray(v)) return v.join(", ");
   const f = /^\d+$/.test(name ?? "") ? names.fields.find((x) => x.id === Number(name)) : undefined;
   if (f?.type === "tagger") return f.custom_field_options.find((o) => o.value === v)?.name ?? String(v);

@@ -161,6 +161,7 @@ export const enWorkspace = {
   "history.field": "Field {name}",
   "history.dueAt": "Due date",
   "history.externalId": "External id",
+  "history.slaPolicy": "SLA policy",
   "history.empty.value": "(empty)",
   "history.yes": "Yes",
   "history.no": "No",

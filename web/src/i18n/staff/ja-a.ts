@@ -154,6 +154,7 @@ export const jaStaffA = {
   "history.field": "フィールド {name}",
   "history.dueAt": "期日",
   "history.externalId": "外部 ID",
+  "history.slaPolicy": "SLA ポリシー",
   "history.empty.value": "（空）",
   "history.yes": "はい",
   "history.no": "いいえ",

@@ -154,6 +154,7 @@ export const koStaffA = {
   "history.field": "{name} 필드",
   "history.dueAt": "기한",
   "history.externalId": "외부 ID",
+  "history.slaPolicy": "SLA 정책",
   "history.empty.value": "(비어 있음)",
   "history.yes": "예",
   "history.no": "아니요",

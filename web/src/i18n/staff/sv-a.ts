@@ -154,6 +154,7 @@ export const svStaffA = {
   "history.field": "Fält {name}",
   "history.dueAt": "Förfallodatum",
   "history.externalId": "Externt id",
+  "history.slaPolicy": "SLA-policy",
   "history.empty.value": "(tomt)",
   "history.yes": "Ja",
   "history.no": "Nej",

@@ -154,6 +154,7 @@ export const zhCNStaffA = {
   "history.field": "字段 {name}",
   "history.dueAt": "截止日期",
   "history.externalId": "外部 ID",
+  "history.slaPolicy": "SLA 策略",
   "history.empty.value": "（空）",
   "history.yes": "是",
   "history.no": "否",
