@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAutomations, type AutomationDeps } from "../src/modules/triggers/automations-run.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
@@ -174,4 +176,27 @@ describe("automations' SLA conditions", () => {
     expect(await tags(a, late)).toEqual(["late"]);
     expect(await tags(a, due)).toEqual(["soon"]);
   });
+
+  it("migration 0069 filled each account's tickets' last breach from what their metric rows show (a breach passed, of a target in force)", async () => {
+    const x = await account("slaautobf", false);
+    const y = await account("slaautobf2", false);
+    const breached = [await x.make("urgent"), await y.make("urgent")];
+    const due = await x.make("urgent");
+    const low = await x.make("low");
+    for (const [acc, id] of [[x, breached[0]!], [y, breached[1]!], [x, low]] as const) await pass(acc.a, id, 180);
+    const read = (acc: typeof x, id: number) =>
+      t.db.tenant(acc.a.tenantId, async (tx) => (await sql<{ l: Date | null; b: Date | null }>`SELECT k.sla_last_breach_at AS l, (SELECT m.breach_at FROM ticket_sla_metrics m WHERE m.ticket_id = k.id AND m.metric = 'first_reply_time') AS b FROM tickets k WHERE k.nice_id = ${id}`.execute(tx.db)).rows[0]!);
+    for (const acc of [x, y]) await t.db.tenant(acc.a.tenantId, async (tx) => void (await sql`UPDATE tickets SET sla_last_breach_at = NULL`.execute(tx.db)));
+    // The migration's backfill as released (its column is there already), run again as the owner, as migrations run.
+    const backfill = fs.readFileSync(new URL("../src/platform/db/migrations/0069_sla_last_breach.sql", import.meta.url), "utf8").replace(/^ALTER TABLE[^;]*;/m, "");
+    await sql.raw(backfill).execute(t.db.owner);
+    for (const [acc, id] of [[x, breached[0]!], [y, breached[1]!]] as const) {
+      const r = await read(acc, id);
+      expect(r.l?.getTime(), `ticket ${id}`).toBe(r.b!.getTime());
+    }
+    // Due in an hour: none yet; no target for its priority: none.
+    expect((await read(x, due)).l).toBeNull();
+    expect((await read(x, low)).l).toBeNull();
+  });
 });
+
