@@ -159,8 +159,13 @@ export type { TicketSort };
 const micros = (col: string) => sql.raw(`(extract(epoch from ${col}) * 1000000)::bigint`);
 const fromMicros = (k: string) => sql`(timestamptz 'epoch' + ${k}::bigint * interval '1 microsecond')`;
 const rank = (k: string) => sql`${Number(k)}::integer`;
-/** None: a key past every breach (2255) that a cursor may carry (pagination.ts takes keys of at most 17 digits; the largest bigint has 19, so a page ending on a ticket without a breach had a cursor refused). */
-const BREACH = sql`coalesce(${micros("t.sla_next_breach_at")}, 9007199254740991)`;
+/**
+ * The next breach in microseconds, or for none a key past every breach (2255) that a cursor may
+ * carry (pagination.ts takes keys of at most 17 digits; the largest bigint has 19, so a page ending
+ * on a ticket without a breach had a cursor refused): vd_breach_key (0070), the expression of the
+ * index that serves this order.
+ */
+const BREACH = sql`vd_breach_key(t.sla_next_breach_at)`;
 
 /**
  * Each sort key is the leading column of an index after tenant_id (0008_workspace.sql), so a
