@@ -1,7 +1,7 @@
 import type { RequestContext } from "../../platform/context.ts";
 import { recordSystemEvents, SYSTEM_WRITER, type ConversationEvent } from "../tickets/conversation.ts";
 import { ticketForRules } from "../tickets/rule-write.ts";
-import { matches, type RuleUpdate } from "../triggers/rules-conditions.ts";
+import { matchesCompiled, type RuleUpdate } from "../triggers/rules-conditions.ts";
 import { addBusinessMinutes, businessMinutesBetween, type Clock } from "./business-time.ts";
 import { loadDefaultClock } from "./schedules-service.ts";
 import { stageAt } from "./sla-present.ts";
@@ -58,7 +58,7 @@ export async function applySlaFor(ctx: RequestContext, e: ConversationEvent): Pr
   if (!t) return;
   // The filter reads the ticket as it is (the rules' conditions without the update's): its own channel.
   const u: RuleUpdate = { create: false, channel: t.row.via, by: SYSTEM_WRITER, previous: undefined, comment: undefined, hasWord: () => false };
-  const matching = (from: number) => policies.slice(from).find((p) => matches(p.filter, t.state, u));
+  const matching = (from: number) => policies.slice(from).find((p) => matchesCompiled(p.compiled, t.state, u));
   let policy = matching(0);
   // The policy applied is key-share locked until the write ends: one deleted meanwhile is passed over (the next match applies), never written to the ticket.
   while (policy && !(await repo.keepPolicy(ctx.tx, policy.id))) policy = matching(policies.indexOf(policy) + 1);

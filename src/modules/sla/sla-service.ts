@@ -8,7 +8,7 @@ import { listGroups } from "../groups/groups-service.ts";
 import { loadFields } from "../tickets/field-defs.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import { listAssignableUsers } from "../users/users-service.ts";
-import { AUTOMATION_OPERATORS, checkConditions, conditionDefinitions, options, type Choices, type RuleRules } from "../triggers/rules-conditions.ts";
+import { AUTOMATION_OPERATORS, checkConditions, compile, conditionDefinitions, options, type Choices, type CompiledConditions, type RuleRules } from "../triggers/rules-conditions.ts";
 import type { Conditions } from "../triggers/rules-types.ts";
 import * as repo from "./sla-repo.ts";
 import { MAX_TARGET, SLA_METRICS, SLA_PRIORITIES, type PolicyMetricInput, type PolicyMetricView, type SlaPolicyInput, type SlaPolicyView } from "./sla-types.ts";
@@ -61,12 +61,14 @@ export const descriptionOf = (ctx: RequestContext, r: Pick<repo.PolicyRow, "id" 
 /** The metric rows as stored (jsonb: an array, or its text on some drivers). */
 export const metricsOf = (r: Pick<repo.PolicyRow, "policy_metrics">): PolicyMetricView[] => (typeof r.policy_metrics === "string" ? JSON.parse(r.policy_metrics) : r.policy_metrics) as PolicyMetricView[];
 
-/** A policy as a ticket write applies it: its id, filter and metric rows, opened. */
-export type OpenedPolicy = { readonly id: string; readonly filter: Conditions; readonly metrics: readonly PolicyMetricView[] };
+/** A policy as a ticket write applies it: its id, filter (and the filter compiled: rules-conditions.ts compile) and metric rows, opened. */
+export type OpenedPolicy = { readonly id: string; readonly filter: Conditions; readonly compiled: CompiledConditions; readonly metrics: readonly PolicyMetricView[] };
 
 /**
  * The policies opened in this process (platform/crypto/opened-cache.ts), by tenant, id and row
- * version: 32 MB of filters (about 30 accounts at the 1 MB bound), each kept at most 5 minutes.
+ * version, with their filters compiled (a changed policy, at a new version, is opened and compiled
+ * again): 32 MB of filters (about 30 accounts at the 1 MB bound; the compiled filter, which holds
+ * the filter's words again, counted as the sealed filter once more), each kept at most 5 minutes.
  */
 export const openedPolicies = new OpenedCache<OpenedPolicy>({ maxBytes: 32 * 1_048_576, maxAgeMs: 5 * 60_000 });
 
@@ -86,8 +88,9 @@ export async function policiesToApply(ctx: RequestContext): Promise<OpenedPolicy
     for (const [i, v] of list.entries()) {
       const r = out[i] ? undefined : rows.get(v.id);
       if (!r) continue;
-      const p: OpenedPolicy = { id: r.id, filter: filterOf(ctx, r), metrics: metricsOf(r) };
-      openedPolicies.set(tenant, r.id, r.version, p, r.filter_sealed.length + JSON.stringify(p.metrics).length);
+      const filter = filterOf(ctx, r);
+      const p: OpenedPolicy = { id: r.id, filter, compiled: compile(filter), metrics: metricsOf(r) };
+      openedPolicies.set(tenant, r.id, r.version, p, 2 * r.filter_sealed.length + JSON.stringify(p.metrics).length);
       out[i] = p;
     }
   }

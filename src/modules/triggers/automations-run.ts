@@ -9,7 +9,7 @@ import { ruleStateOf, ticketForAutomations, ticketsForAutomations, type RuleSour
 import type { Clock as BusinessClock } from "../sla/business-time.ts";
 import { loadDefaultClock } from "../sla/schedules-service.ts";
 import { applyActions, writeRule } from "./rules-actions.ts";
-import { countsBusinessHours, matches, readsSlaBreaches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
+import { countsBusinessHours, matchesCompiled, readsSlaBreaches, sqlFilter, type RuleUpdate } from "./rules-conditions.ts";
 import { findRule, ruleState } from "./rules-repo.ts";
 import { activeRules, opened } from "./rules-service.ts";
 import { AUTOMATIONS } from "./automations-service.ts";
@@ -172,7 +172,7 @@ async function dueTickets(inTenant: <T>(fn: (ctx: RequestContext) => Promise<T>)
       const held: number[] = [];
       for (const r of rows) {
         try {
-          if (matches(a.conditions, ruleStateOf(ctx, r.row), readAt(r.row, r.times, now, hours))) held.push(r.row.nice_id);
+          if (matchesCompiled(a.compiled, ruleStateOf(ctx, r.row), readAt(r.row, r.times, now, hours))) held.push(r.row.nice_id);
         } catch (err) {
           failed(r.row.nice_id, err);
         }
@@ -210,7 +210,7 @@ async function actOn(deps: AutomationDeps, ctx: RequestContext, loaded: Automati
     a = opened(AUTOMATIONS, ctx, row);
   }
   const t = await ticketForAutomations(ctx, niceId);
-  if (!t || t.row.status === "closed" || !matches(a.conditions, t.state, readAt(t.row, t.times, now, await hoursFor(ctx, a)))) return "unchanged";
+  if (!t || t.row.status === "closed" || !matchesCompiled(a.compiled, t.state, readAt(t.row, t.times, now, await hoursFor(ctx, a)))) return "unchanged";
   const w: RuleState = { ...t.state, tags: [...t.state.tags], custom: { ...t.state.custom } };
   const sources: RuleSources = new Map();
   const mails: TriggerMail[] = [];

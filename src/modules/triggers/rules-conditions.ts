@@ -436,3 +436,51 @@ export const PROBE: Readonly<RuleState> = { status: "new", priority: null, type:
 export const PROBE_UPDATE: RuleUpdate = { create: false, channel: "", by: { system: true, proven: false }, previous: undefined, comment: undefined, hasWord: () => false };
 
 export const matches = (cs: Conditions, w: RuleState, u: RuleUpdate) => cs.all.every((c) => holds(c, w, u)) && (cs.any.length === 0 || cs.any.some((c) => holds(c, w, u)));
+
+// ---- compiled conditions
+
+/** One condition as a function of the ticket and the update, its value already read. */
+type Check = (w: RuleState, u: RuleUpdate) => boolean;
+/**
+ * A rule's conditions compiled once (`compile`), for the rules every ticket write matches: kept
+ * with the opened rule (rules-service.ts activeRules, sla-service.ts policiesToApply: the same
+ * cache entry, so a changed rule is compiled again). Each holds exactly when `holds` does; what
+ * `holds` reads from the value on every call (a tag list split into words, a custom field's
+ * id parsed from its name, whether the field is a time) is read here once.
+ */
+export type CompiledConditions = { readonly all: readonly Check[]; readonly any: readonly Check[] };
+
+function compileOne(c: ConditionView): Check {
+  const field = c.field;
+  if (isTimeField(field)) return (w, u) => u.clock !== undefined && holdsAt(c, field, w, u.clock);
+  const includes = c.operator === "includes";
+  if (field === "current_tags") {
+    // Any of the words among the ticket's tags: a set of the words, looked up by each tag.
+    const set = new Set(words(c.value));
+    return (w) => w.tags.some((t) => set.has(t)) === includes;
+  }
+  if (field === "comment_includes_word") {
+    const list = [...new Set(words(c.value))];
+    return (_w, u) => list.some((x) => u.hasWord(x)) === includes;
+  }
+  const m = CUSTOM.exec(field);
+  if (!m) return (w, u) => holds(c, w, u);
+  const id = m[1]!;
+  switch (c.operator) {
+    case "present":
+      return (w) => customText(w.custom[id]) !== "";
+    case "not_present":
+      return (w) => customText(w.custom[id]) === "";
+    case "is":
+      return (w) => customText(w.custom[id]) === c.value;
+    case "is_not":
+      return (w) => customText(w.custom[id]) !== c.value;
+    default:
+      return () => false;
+  }
+}
+
+/** A rule's conditions compiled (see CompiledConditions); `matchesCompiled` over them is `matches` over the conditions. */
+export const compile = (cs: Conditions): CompiledConditions => ({ all: cs.all.map(compileOne), any: cs.any.map(compileOne) });
+
+export const matchesCompiled = (cc: CompiledConditions, w: RuleState, u: RuleUpdate) => cc.all.every((f) => f(w, u)) && (cc.any.length === 0 || cc.any.some((f) => f(w, u)));

@@ -10,7 +10,7 @@ import { loadFields } from "../tickets/field-defs.ts";
 import { isAdmin } from "../users/users-policy.ts";
 import { listAssignableUsers } from "../users/users-service.ts";
 import { actionDefinitions, checkRuleActions } from "./rules-actions.ts";
-import { capitalised, checkConditions, conditionDefinitions, options, type Choices, type RuleRules } from "./rules-conditions.ts";
+import { capitalised, checkConditions, compile, conditionDefinitions, options, type Choices, type CompiledConditions, type RuleRules } from "./rules-conditions.ts";
 import * as repo from "./rules-repo.ts";
 import type { ActionView, Conditions, DefinitionView, RuleInput, RuleView } from "./rules-types.ts";
 
@@ -91,12 +91,15 @@ async function found(spec: RuleSpec, ctx: RequestContext, niceId: number): Promi
   return r;
 }
 
-export type OpenedRule = { readonly id: number; readonly title: string; readonly conditions: Conditions; readonly actions: readonly ActionView[]; readonly updatedAt: Date };
+/** `compiled`: the conditions compiled once (rules-conditions.ts compile), kept with them: the engines match with it. */
+export type OpenedRule = { readonly id: number; readonly title: string; readonly conditions: Conditions; readonly compiled: CompiledConditions; readonly actions: readonly ActionView[]; readonly updatedAt: Date };
 
 /**
  * The rules opened in this process (platform/crypto/opened-cache.ts), by tenant, kind and id, and
- * row version; both kinds together: 32 MB of titles, conditions and actions (about 30 accounts'
- * triggers at the 1 MB bound), each kept at most 5 minutes.
+ * row version, with their conditions compiled (a changed rule, at a new version, is opened and
+ * compiled again); both kinds together: 32 MB of titles, conditions and actions (about 30 accounts'
+ * triggers at the 1 MB bound; the compiled conditions, which hold the conditions' words again, are
+ * counted as the sealed conditions once more), each kept at most 5 minutes.
  */
 export const openedRules = new OpenedCache<OpenedRule>({ maxBytes: 32 * 1_048_576, maxAgeMs: 5 * 60_000 });
 
@@ -116,15 +119,18 @@ export async function activeRules(spec: RuleSpec, ctx: RequestContext): Promise<
       const r = out[i] ? undefined : rows.get(v.id);
       if (!r) continue;
       const o: OpenedRule = opened(spec, ctx, r);
-      openedRules.set(tenant, `${spec.many}/${r.id}`, r.version, o, r.title_sealed.length + r.conditions_sealed.length + r.actions_sealed.length);
+      openedRules.set(tenant, `${spec.many}/${r.id}`, r.version, o, r.title_sealed.length + 2 * r.conditions_sealed.length + r.actions_sealed.length);
       out[i] = o;
     }
   }
   return out.filter((r) => r !== undefined);
 }
 
-/** A rule opened for an engine (its public id, title, conditions and actions, and when it last changed). */
-export const opened = (spec: RuleSpec, ctx: RequestContext, r: repo.RuleRow) => ({ id: r.nice_id, title: titleOfRow(spec, ctx, r), conditions: conditionsOf(spec, ctx, r), actions: actionsOf(spec, ctx, r), updatedAt: r.updated_at });
+/** A rule opened for an engine (its public id, title, conditions, compiled too, and actions, and when it last changed). */
+export function opened(spec: RuleSpec, ctx: RequestContext, r: repo.RuleRow): OpenedRule {
+  const conditions = conditionsOf(spec, ctx, r);
+  return { id: r.nice_id, title: titleOfRow(spec, ctx, r), conditions, compiled: compile(conditions), actions: actionsOf(spec, ctx, r), updatedAt: r.updated_at };
+}
 
 // ---- reads
 

@@ -3,7 +3,7 @@ import type { RuleMailDeps } from "../tickets/notifications-service.ts";
 import type { ConversationEvent } from "../tickets/conversation.ts";
 import { ticketForRules, type RuleSources, type RuleState, type RuleTicket } from "../tickets/rule-write.ts";
 import { applyActions, writeRule } from "./rules-actions.ts";
-import { matches, type RuleUpdate } from "./rules-conditions.ts";
+import { matchesCompiled, type RuleUpdate } from "./rules-conditions.ts";
 import { activeRules } from "./rules-service.ts";
 import type { TriggerMail } from "./triggers-mail.ts";
 import { TRIGGERS } from "./triggers-service.ts";
@@ -70,7 +70,7 @@ export async function runTriggersFor(deps: RuleMailDeps, ctx: RequestContext, e:
   for (let restart = true; restart; ) {
     restart = false;
     for (const x of triggers) {
-      if (fired.has(x.id) || !matches(x.conditions, w, u)) continue;
+      if (fired.has(x.id) || !matchesCompiled(x.compiled, w, u)) continue;
       fired.add(x.id);
       await applyActions(ctx, x.actions, w, u.by, { id: x.id, title: x.title }, sources, mails);
       restart = true;
