@@ -191,27 +191,22 @@ export async function setTicketSla(tx: TenantTx, ticketId: string, policyId: str
  */
 const staffWrote = (r: { role: string; written_by: string | null }) => r.role !== "end_user" && r.written_by !== null;
 
-/** The ticket's comments, oldest first (the first is the one it was created with), with their visibility and whether their author is staff: a policy first applied to a ticket reads its replies so far. */
-export async function commentsOf(tx: TenantTx, ticketId: string): Promise<Array<{ created_at: Date; public: boolean; staff: boolean }>> {
-  const rows = await tx.db
+/** The tenant's comments with their visibility, time, writer and author's role (commentsOf, commentAuthor narrow it). */
+const commentsWithAuthors = (tx: TenantTx) =>
+  tx.db
     .selectFrom("ticket_comments as c")
     .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
     .select(["c.created_at", "c.public", "c.written_by", "u.role"])
-    .where("c.tenant_id", "=", tx.tenantId)
-    .where("c.ticket_id", "=", ticketId)
-    .orderBy("c.nice_id")
-    .execute();
+    .where("c.tenant_id", "=", tx.tenantId);
+
+/** The ticket's comments, oldest first (the first is the one it was created with), with their visibility and whether their author is staff: a policy first applied to a ticket reads its replies so far. */
+export async function commentsOf(tx: TenantTx, ticketId: string): Promise<Array<{ created_at: Date; public: boolean; staff: boolean }>> {
+  const rows = await commentsWithAuthors(tx).where("c.ticket_id", "=", ticketId).orderBy("c.nice_id").execute();
   return rows.map((r) => ({ created_at: r.created_at, public: r.public, staff: staffWrote(r) }));
 }
 
 /** A comment's author's role and visibility. */
 export async function commentAuthor(tx: TenantTx, commentId: string): Promise<{ public: boolean; staff: boolean; created_at: Date } | undefined> {
-  const r = await tx.db
-    .selectFrom("ticket_comments as c")
-    .innerJoin("users as u", (j) => j.onRef("u.tenant_id", "=", "c.tenant_id").onRef("u.id", "=", "c.author_id"))
-    .select(["c.public", "c.created_at", "c.written_by", "u.role"])
-    .where("c.tenant_id", "=", tx.tenantId)
-    .where("c.id", "=", commentId)
-    .executeTakeFirst();
+  const r = await commentsWithAuthors(tx).where("c.id", "=", commentId).executeTakeFirst();
   return r ? { public: r.public, staff: staffWrote(r), created_at: r.created_at } : undefined;
 }
