@@ -30,7 +30,7 @@ import os from "node:os";
 import path from "node:path";
 import { AUTOMATION_READ_CAP, AUTOMATION_TICKET_CAP } from "../src/modules/triggers/automations-run.ts";
 import { apiTokenFrom, call, startServer, type ServerProcess } from "../test/support/process.ts";
-import { cliWith, freshDatabase, seedTickets } from "./support.ts";
+import { cliWith, freshDatabase, seedTickets, stopServer } from "./support.ts";
 
 type Phase = { runs: number; ms: number[]; median_ms: number };
 export type AutomationsResult = {
@@ -86,8 +86,7 @@ export async function benchAutomations(opts: { quick: boolean; adminUrl?: string
   try {
     server = await startServer(dataDir, env);
     const token = apiTokenFrom(await cliWith(env, dataDir, "tenant", "create", "--subdomain", "auto", "--owner-email", "owner@auto.test"));
-    server.child.kill("SIGTERM");
-    await server.exited;
+    await stopServer(server);
     server = undefined;
     step(`${kind}: seeding ${TICKETS} open tickets, three days old`);
     await seedTickets(env, dataDir, "auto", TICKETS, { status: (k) => (["open", "new", "pending"] as const)[k % 3]!, hoursAgo: 72 });
@@ -179,10 +178,7 @@ export async function benchAutomations(opts: { quick: boolean; adminUrl?: string
       share: { ...phase(share), acting: 5, scanning: 4, accounts_per_hour: Math.floor(3600_000 / median(share)) },
     };
   } finally {
-    if (server) {
-      server.child.kill("SIGTERM");
-      await server.exited;
-    }
+    await stopServer(server);
     await drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

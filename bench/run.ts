@@ -40,7 +40,7 @@ import { benchSla, slaTable, type SlaResult } from "./sla.ts";
 import { automationsTable, benchAutomations, type AutomationsResult } from "./automations.ts";
 import { benchCompliance, complianceTable, type ComplianceResult } from "./compliance.ts";
 import { apiTokenFrom, call, freePort, startServer, type ServerProcess } from "../test/support/process.ts";
-import { cliWith, freshDatabase, seedTickets } from "./support.ts";
+import { cliWith, freshDatabase, seedTickets, stopServer } from "./support.ts";
 
 const quick = process.argv.includes("--quick");
 const CONCURRENCY = 16;
@@ -139,11 +139,6 @@ function rssMb(s: ServerProcess): number {
   return round(kb / 1024);
 }
 
-async function stop(s: ServerProcess) {
-  s.child.kill("SIGTERM");
-  await s.exited;
-}
-
 /** The baseline: the same rows a ticket create writes (ticket, ticket audit, comment, audit entry), in one transaction, no app. */
 async function rawBaseline(kind: "pglite" | "postgres", url: string | undefined, poolSize = CONCURRENCY): Promise<number> {
   const tenantId = crypto.randomUUID();
@@ -230,7 +225,7 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
     const apiCpu = meter(CREATES);
     let rss = rssMb(server);
     step(`${kind}: server RSS after creates ${rss} MB`);
-    await stop(server);
+    await stopServer(server);
 
     step(`${kind}: seeding ${SHOW_TICKETS} tickets`);
     await seedTickets(env, dataDir, "bench", SHOW_TICKETS);
@@ -253,7 +248,7 @@ async function benchOne(kind: "pglite" | "postgres", adminUrl?: string): Promise
     }, 1);
     step(`${kind}: server RSS after shows ${rssMb(server)} MB`);
     rss = Math.max(rss, rssMb(server));
-    await stop(server);
+    await stopServer(server);
 
     step(`${kind}: raw baseline`);
     const rawMeter = cpuMeter(undefined);
@@ -405,7 +400,7 @@ async function benchFiles(): Promise<FilesResult> {
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     peak = Math.max(peak, rssMb(server));
-    await stop(server);
+    await stopServer(server);
     const best = (xs: number[]) => Math.max(...xs);
     return {
       file_mb: FILE_BYTES / 1e6,
@@ -649,7 +644,7 @@ async function benchInbound(kind: "pglite" | "postgres", adminUrl?: string): Pro
     const api = await runConcurrent(total, apiCreate, INBOUND_CLIENTS);
     const apiCpu = apiMeter(total);
     peak = Math.max(peak, rssMb(srv));
-    await stop(srv);
+    await stopServer(srv);
 
     step(`inbound ${kind}: baseline again, ${total} messages to the discarding SMTP server`);
     sinkRuns.push(total / (await sendAll(sink.port, to, batches)));
@@ -675,7 +670,7 @@ async function benchInbound(kind: "pglite" | "postgres", adminUrl?: string): Pro
       rss_peak_mb: peak,
     };
   } finally {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) await stop(server);
+    if (server && server.child.exitCode === null && server.child.signalCode === null) await stopServer(server);
     await sink.close();
     dns.close();
     await dropDb();
@@ -828,7 +823,7 @@ async function benchSignin(): Promise<SigninResult> {
     const one = await showsFor(flood("owner@signin.test"));
     step("signin: shows, while wrong passwords flood many addresses");
     const many = await showsFor(flood(null));
-    await stop(server);
+    await stopServer(server);
     return {
       clients: signinClients,
       signins: times.length,
@@ -928,7 +923,7 @@ async function benchViewsAccess(kind: "pglite" | "postgres", adminUrl?: string):
     await api("PUT", `/api/v2/users/${agents[1]}.json`, { user: { custom_role_id: assignedRole } });
     const endUsers: number[] = [];
     for (let i = 0; i < END_USERS; i++) endUsers.push(await user("end-user", `Customer ${i + 1}`, `customer${i + 1}@access.test`));
-    await stop(server);
+    await stopServer(server);
     server = undefined;
 
     step(`access ${kind}: seeding ${TICKETS} tickets`);
@@ -1049,7 +1044,7 @@ async function benchViewsAccess(kind: "pglite" | "postgres", adminUrl?: string):
         }
       }
     }
-    await stop(srv);
+    await stopServer(srv);
     server = undefined;
     const latency: ViewsAccessResult["latency"] = {};
     for (const a of actors) latency[a] = Object.fromEntries(Object.keys(ops).map((o) => [o, { p50_ms: pct(lat[a]![o]!, 50), p95_ms: pct(lat[a]![o]!, 95), p99_ms: pct(lat[a]![o]!, 99) }]));
@@ -1067,7 +1062,7 @@ async function benchViewsAccess(kind: "pglite" | "postgres", adminUrl?: string):
     const explain = await explainWithinGroups(cfg, tenantId, withinUserId, kind, DEEP_ID);
     return { tickets: TICKETS, groups: GROUPS, samples: SAMPLES, latency, ratio, visible, explain };
   } finally {
-    if (server) await stop(server);
+    if (server) await stopServer(server);
     await dropDb();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

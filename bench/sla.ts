@@ -22,7 +22,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { apiTokenFrom, call, startServer, type ServerProcess } from "../test/support/process.ts";
-import { cliWith, freshDatabase } from "./support.ts";
+import { cliWith, freshDatabase, stopServer } from "./support.ts";
 
 const CLIENTS = 4;
 const TICKETS = 16;
@@ -158,10 +158,7 @@ export async function benchSla(opts: { quick: boolean; adminUrl?: string | undef
     ) as Record<Account, Figures>;
     return { rounds: ROUNDS, seconds_each: SECONDS, clients: CLIENTS, policies, triggers, accounts };
   } finally {
-    if (server) {
-      server.child.kill("SIGTERM");
-      await server.exited;
-    }
+    await stopServer(server);
     await drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -9,7 +9,7 @@ import { findTenant } from "../src/modules/tenants/tenants-service.ts";
 import { loadConfig } from "../src/platform/config.ts";
 import type { TicketStatus } from "../src/platform/db/schema.ts";
 import { openRuntime } from "../src/platform/runtime.ts";
-import { cli } from "../test/support/process.ts";
+import { cli, type ServerProcess } from "../test/support/process.ts";
 
 /** On PostgreSQL (an admin URL), a database of its own named `<prefix>_<time>`, dropped by `drop`; on PGlite (none), nothing (the data folder holds it). */
 export async function freshDatabase(adminUrl: string | undefined, prefix = "vd_bench"): Promise<{ dbUrl: string | undefined; drop: () => Promise<void> }> {
@@ -28,6 +28,13 @@ export async function freshDatabase(adminUrl: string | undefined, prefix = "vd_b
       await admin.end();
     },
   };
+}
+
+/** Stops a benchmark's server (when there is one) and waits until it has exited. */
+export async function stopServer(server: ServerProcess | undefined): Promise<void> {
+  if (!server) return;
+  server.child.kill("SIGTERM");
+  await server.exited;
 }
 
 /** `vaultdesk <args>` on a data folder with the benchmark's environment added; its output, or an error with what it printed to stderr. */
