@@ -357,4 +357,44 @@ describe("a queued notification", () => {
       expect(m.text).not.toContain("Zorbitt");
     }
   });
+
+  it("held in the trash: no address at rest; a requester erased meanwhile gets nothing, one whose address change is unconfirmed gets it at the proven one, and restores racing send it once", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "recallrace");
+    const [moved, erased, raced] = [customer(a), customer(a), customer(a)];
+    const newAddress = customer(a);
+    const made = [];
+    for (const email of [moved, erased, raced]) made.push(await ticketWithReply(a, email));
+    const [m, e, r] = made as [{ id: number; requesterId: number }, { id: number; requesterId: number }, { id: number; requesterId: number }];
+    await firstAttemptsRefused(a, 3);
+    for (const x of made) expect((await a.api("DELETE", `/api/v2/tickets/${x.id}.json`)).status).toBe(204);
+    // Held: neither the addresses nor the words stay in the queue.
+    const held = await payloads(a);
+    expect(held.map((x) => x.held)).toEqual(["trash", "trash", "trash"]);
+    for (const x of held) for (const w of [moved, erased, raced, "Zorbitt", "Parcel question"]) expect(JSON.stringify(x)).not.toContain(w);
+    // While in the trash: one requester's address changes, another requester is erased.
+    const upd = await a.api("PUT", `/api/v2/users/${m.requesterId}.json`, { user: { email: newAddress } });
+    expect(upd.status, upd.text).toBe(200);
+    expect((await a.api("DELETE", `/api/v2/users/${e.requesterId}.json`)).status).toBeLessThan(300);
+    const gone = await a.api("DELETE", `/api/v2/deleted_users/${e.requesterId}.json`);
+    expect(gone.status, gone.text).toBeLessThan(300);
+    // Restores of the same ticket at once: one restores it, the other answers 404 (or 409), never a 500.
+    const both = await Promise.all([0, 1].map(() => a.api("PUT", `/api/v2/deleted_tickets/${r.id}/restore.json`)));
+    expect(both.map((x) => x.status).sort()).toEqual([204, expect.any(Number)]);
+    for (const x of both) expect(x.status, x.text).toBeLessThan(500);
+    expect((await a.api("PUT", `/api/v2/deleted_tickets/${m.id}/restore.json`)).status).toBe(204);
+    // The erased requester's ticket is gone with them, or restored to nobody who can be written to.
+    const back = await a.api("PUT", `/api/v2/deleted_tickets/${e.id}/restore.json`);
+    expect(back.status, back.text).toBeLessThan(500);
+
+    smtp = await startSmtpPeer(port);
+    await jobsSettled(t, a.tenantId);
+    // The new address is not confirmed yet (a confirmation goes to it): the ticket's mail goes to the proven one.
+    const got = smtp.messages.filter((x) => (x.subject ?? "").includes("Re: Parcel question")).flatMap(recipients).filter((x) => [moved, erased, raced, newAddress].includes(x));
+    expect(got.sort()).toEqual([moved, raced].sort());
+    for (const x of smtp.messages) expect(x.text ?? "").not.toContain(erased);
+    const left = await payloads(a);
+    expect(left).toEqual([]);
+  });
 });
