@@ -397,4 +397,32 @@ describe("a queued notification", () => {
     const left = await payloads(a);
     expect(left).toEqual([]);
   });
+
+  it("from a trigger to an agent, held in the trash, is not sent to them once they are an end user: no internal note reaches them", async () => {
+    await smtp?.close();
+    smtp = undefined;
+    const a = await buildTenant(t, "recalldemote");
+    const agent = await buildUser(t, a, "agent", "Ada Gent");
+    const trig = await a.api("POST", "/api/v2/triggers.json", {
+      trigger: { title: "Tell the assignee", conditions: { all: [{ field: "current_tags", operator: "includes", value: "mailme" }] }, actions: [{ field: "notification_user", value: ["assignee_id", "ASSIGNEE {{ticket.id}}", "Latest: {{ticket.latest_comment}}"] }] },
+    });
+    expect(trig.status, trig.text).toBe(201);
+    const c = await a.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Parcel question", tags: ["mailme"], assignee_id: agent.id, comment: { body: "Internal: Zorbitt-5511 is the door code.", public: false }, requester: { name: "Kim Waiting", email: customer(a) } } });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.ticket.id as number;
+    // Made public by a reply to the requester, then the internal note again is the latest.
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "We are on it.", public: true } } })).status).toBe(200);
+    expect((await a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket: { comment: { body: "Internal again: Zorbitt-5511.", public: false } } })).status).toBe(200);
+    // The agent's invitation, the requester's reply notification and the trigger's mail of each write.
+    await firstAttemptsRefused(a, 5);
+    expect((await payloads(a)).filter((m) => m.subject.startsWith("ASSIGNEE")).map((m) => m.to)).toEqual([agent.email, agent.email, agent.email]);
+    expect((await a.api("DELETE", `/api/v2/tickets/${id}.json`)).status).toBe(204);
+    const demoted = await a.api("PUT", `/api/v2/users/${agent.id}.json`, { user: { role: "end-user" } });
+    expect(demoted.status, demoted.text).toBe(200);
+    expect((await a.api("PUT", `/api/v2/deleted_tickets/${id}/restore.json`)).status).toBe(204);
+    smtp = await startSmtpPeer(port);
+    await jobsSettled(t, a.tenantId);
+    expect(smtp.messages.filter((m) => (m.subject ?? "").startsWith("ASSIGNEE"))).toEqual([]);
+    for (const m of smtp.messages) expect(m.text ?? "").not.toContain("Zorbitt");
+  });
 });
