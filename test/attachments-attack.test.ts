@@ -329,25 +329,23 @@ describe("storage: what is stored is removed", () => {
   });
 
   it("does not hold up other tenants while an upload with many files is deleted", async () => {
-    // Its own server: its database counts each tenant's open transactions, and its blob store
-    // holds tenant a's first file deletion until tenant b has been served.
+    // Its own server, whose blob store looks, as each of tenant a's files is deleted, at what a
+    // transaction of its own sees of the upload's rows, and holds the first deletion until tenant
+    // b has been served.
     const db = await openTestDatabase();
-    const open = new Map<string, number>();
-    const tracked: Database = {
-      ...db,
-      tenant: async (tenantId, fn, opts) => {
-        open.set(tenantId, (open.get(tenantId) ?? 0) + 1);
-        try {
-          return await db.tenant(tenantId, fn, opts);
-        } finally {
-          open.set(tenantId, open.get(tenantId)! - 1);
-        }
-      },
-    };
-    const shared: Shared = { db: tracked, keyring: new Keyring(new LocalMasterKey(crypto.randomBytes(32))), dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "vd-attack-")) };
+    const shared: Shared = { db, keyring: new Keyring(new LocalMasterKey(crypto.randomBytes(32))), dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "vd-attack-")) };
     let aId = "";
-    /** Tenant a's transactions open as each of its files was deleted. */
-    const openAtDeletion: number[] = [];
+    /**
+     * As each of tenant a's files was deleted, its attachment rows a new transaction still saw: 0
+     * once the deleting transaction has committed; "blocked" when that transaction still held the
+     * embedded database's one connection (the deletion inside it), so no other could start.
+     */
+    const rowsAtDeletion: Array<number | "blocked"> = [];
+    const committedRows = (tenantId: string) =>
+      Promise.race([
+        db.tenant(tenantId, async (tx) => Number((await tx.db.selectFrom("attachments").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n)),
+        new Promise<"blocked">((r) => setTimeout(() => r("blocked"), 5000).unref()),
+      ]);
     let reached!: () => void;
     const deleting = new Promise<void>((r) => (reached = r));
     let release!: () => void;
@@ -361,7 +359,7 @@ describe("storage: what is stored is removed", () => {
       purgeTenant: (...args) => real.purgeTenant(...args),
       delete: async (tenantId, key) => {
         if (tenantId === aId) {
-          openAtDeletion.push(open.get(aId) ?? 0);
+          rowsAtDeletion.push(await committedRows(aId));
           reached();
           await released;
         }
@@ -386,8 +384,8 @@ describe("storage: what is stored is removed", () => {
       const del = app.request({ method: "DELETE", path: `/api/v2/uploads/${token}.json`, host: a.host, headers: { authorization: basic(owner(a)) } }).finally(() => (answered = true));
       try {
         await deleting;
-        // The first file is being deleted, and held there: tenant a's transaction has ended...
-        expect(openAtDeletion).toEqual([0]);
+        // The first file is being deleted, and held there: tenant a's transaction has committed...
+        expect(rowsAtDeletion).toEqual([0]);
         // ...and tenant b is served meanwhile, not queued behind it.
         expect((await b.api("GET", "/api/v2/users/me.json")).status).toBe(200);
         expect((await b.api("GET", "/api/v2/tickets.json")).status).toBe(200);
@@ -396,7 +394,7 @@ describe("storage: what is stored is removed", () => {
         release();
       }
       expect((await del).status).toBe(204);
-      expect(openAtDeletion).toEqual(Array(20).fill(0));
+      expect(rowsAtDeletion).toEqual(Array(20).fill(0));
       expect(blobFiles(app, a.tenantId)).toHaveLength(0);
     } finally {
       release();
