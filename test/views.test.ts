@@ -394,10 +394,14 @@ describe("other tenants, counts, pages and the audit trail", () => {
   it("stops counting at 10,000 (value 10000, pretty \"10,000+\")", async () => {
     const c = await buildTenant(t, "viewscap");
     const seed = (await ok(c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "Seed", comment: { body: "b" }, tags: ["capped"] } }), 201)).ticket.id;
-    // 10,000 more copies of the seed's row (counted only: their sealed values are never opened).
-    await t.db.tenant(c.tenantId, (tx) =>
-      sql`INSERT INTO tickets SELECT (jsonb_populate_record(s, jsonb_build_object('id', gen_random_uuid(), 'nice_id', vd_next_id('tickets')))).* FROM tickets s, generate_series(1, 10000) WHERE s.nice_id = ${seed}`.execute(tx.db),
-    );
+    // 10,000 more copies of the seed's row (counted only: their sealed values are never opened),
+    // column by column with a new id and number: `(jsonb_populate_record(…)).*` evaluated the record
+    // once per column, 7.5× the time (9 s here alone, over a minute on a loaded machine).
+    await t.db.tenant(c.tenantId, async (tx) => {
+      const cols = (await sql<{ name: string }>`SELECT attname AS name FROM pg_attribute WHERE attrelid = 'tickets'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`.execute(tx.db)).rows.map((r) => r.name);
+      const copy = cols.map((x) => (x === "id" ? sql`gen_random_uuid()` : x === "nice_id" ? sql`vd_next_id('tickets')` : sql.ref(`s.${x}`)));
+      await sql`INSERT INTO tickets (${sql.join(cols.map((x) => sql.id(x)))}) SELECT ${sql.join(copy)} FROM tickets s, generate_series(1, 10000) WHERE s.nice_id = ${seed}`.execute(tx.db);
+    });
     const v = (await ok(c.api("POST", "/api/v2/views.json", { view: { title: "Capped", all: [{ field: "current_tags", operator: "includes", value: "capped" }] } }), 201)).view;
     expect((await ok(c.api("GET", `/api/v2/views/${v.id}/count.json`))).view_count).toMatchObject({ value: 10_000, pretty: "10,000+" });
     expect((await ok(c.api("GET", `/api/v2/views/count_many.json?ids=${v.id}`))).view_counts[0]).toMatchObject({ value: 10_000, pretty: "10,000+" });
