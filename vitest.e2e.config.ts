@@ -10,6 +10,10 @@ export default defineConfig({
     include: ["test/e2e/**/*.e2e.test.ts"],
     globalSetup: ["test/e2e/global-setup.ts"],
     testTimeout: 120_000,
+    // expect.poll waits for a page to settle: 1 s by default, which a loaded machine overran (a
+    // view's first page of 25 rows, a list's count after an assignment). As long as `visible` waits
+    // (support.ts); a poll still fails when the page never gets there.
+    expect: { poll: { timeout: 20_000, interval: 100 } },
     hookTimeout: 120_000,
     // One browser and one server at a time: the machine has two cores, shared with other work.
     maxWorkers: 1,
