@@ -497,6 +497,7 @@ const RULES: Record<string, Row> = {
   // --- macros: staff read and apply them (a ticket through their own ticket access); shared ones are changed by admins only
   listMacros: { who: "staff", call: () => get("/api/v2/macros.json") },
   listActiveMacros: { who: "staff", call: () => get("/api/v2/macros/active.json") },
+  listMacroCategories: { who: "staff", call: () => get("/api/v2/macros/categories.json") },
   showMacro: { who: "staff", call: () => get(`/api/v2/macros/${ids.macro}.json`) },
   showMacroEffect: { who: "staff", call: () => get(`/api/v2/macros/${ids.macro}/apply.json`) },
   applyMacroToTicket: { who: "staff", call: () => get(`/api/v2/tickets/${tk()}/macros/${ids.macro}/apply.json`), ...onTicket((id) => get(`/api/v2/tickets/${id}/macros/${ids.macro}/apply.json`)) },

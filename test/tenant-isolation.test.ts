@@ -45,7 +45,7 @@ beforeAll(async () => {
   expect((await A.api("POST", "/api/v2/views.json", { view: { title: `${MARK} mine`, all: [{ field: "group_id", operator: "is", value: 1 }] } })).status).toBe(201);
   ids.view = 4;
   // Macros of A's (ids 1–3; B has none): two shared ones, a personal one of the owner's.
-  for (let i = 0; i < 2; i++) expect((await A.api("POST", "/api/v2/macros.json", { macro: { title: `${MARK} macro ${i}`, restriction: null, actions: [{ field: "comment_value", value: `${MARK} reply` }] } })).status).toBe(201);
+  for (let i = 0; i < 2; i++) expect((await A.api("POST", "/api/v2/macros.json", { macro: { title: `${MARK}::macro ${i}`, restriction: null, actions: [{ field: "comment_value", value: `${MARK} reply` }] } })).status).toBe(201);
   expect((await A.api("POST", "/api/v2/macros.json", { macro: { title: `${MARK} my macro`, actions: [{ field: "status", value: "open" }] } })).status).toBe(201);
   ids.macro = 3;
   // Triggers and automations of A's (ids 1–3 each; B has none), on a tag no ticket here carries.
@@ -357,6 +357,7 @@ const plans: Record<string, Plan> = {
   // Macros: A's ids are left out of B's lists (checked below for A's markers).
   listMacros: { kind: "collection" },
   listActiveMacros: { kind: "collection" },
+  listMacroCategories: { kind: "collection" },
   // A macro's ids in its actions and restriction are looked up inside the host's tenant only (test/macros.test.ts).
   createMacro: { kind: "own" },
   countView: { kind: "id", resource: "view", calls: (id, m) => ({ foreign: { method: "GET", path: `/api/v2/views/${id}/count.json` }, missing: { method: "GET", path: `/api/v2/views/${m}/count.json` } }) },
@@ -683,6 +684,8 @@ describe("tenant isolation", () => {
       "/api/v2/views/count_many.json?ids=1,2,3,4",
       "/api/v2/macros.json",
       "/api/v2/macros/active.json",
+      "/api/v2/macros/categories.json",
+      "/api/v2/macros.json?include=usage_1h,usage_24h,usage_7d,usage_30d&sort_by=usage_7d",
       ...["triggers", "automations"].flatMap((m) => [`/api/v2/${m}.json`, `/api/v2/${m}/active.json`, `/api/v2/${m}/definitions.json`]),
       "/api/v2/slas/policies.json",
       "/api/v2/slas/policies/definitions.json",
@@ -751,7 +754,7 @@ describe("tenant isolation", () => {
   });
 
   it("shows the app role nothing without a tenant, and only that tenant's rows with one", async () => {
-    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "triggers", "automations", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "macros", "satisfaction_ratings", "satisfaction_settings", "sla_policies", "ticket_sla_metrics", "business_hours_schedules", "business_hours_holidays"];
+    const tables = ["tenant_keys", "tenant_counters", "organizations", "users", "groups", "group_memberships", "ticket_fields", "tickets", "ticket_audits", "ticket_comments", "triggers", "automations", "api_tokens", "sessions", "job_statuses", "audit_heads", "audit_log", "key_rotations", "tenant_settings", "invitations", "consent_records", "signin_links", "password_resets", "email_changes", "organization_domains", "uploads", "attachments", "attachment_settings", "support_addresses", "inbound_messages", "suspended_tickets", "mail_settings", "ticket_ccs", "notification_settings", "notification_templates", "undelivered_mail", "dkim_keys", "password_settings", "password_history", "session_settings", "api_settings", "two_factor_totp", "two_factor_recovery_codes", "two_factor_challenges", "two_factor_settings", "passkeys", "webauthn_challenges", "support_access_grants", "oauth_clients", "oauth_grants", "oauth_codes", "oauth_tokens", "ip_restrictions", "search_postings", "search_documents", "search_settings", "consent_withdrawals", "redaction_settings", "views", "macros", "macro_usage", "satisfaction_ratings", "satisfaction_settings", "sla_policies", "ticket_sla_metrics", "business_hours_schedules", "business_hours_holidays"];
     await t.db.system(async (conn) => {
       await sql`SET LOCAL ROLE vaultdesk_app`.execute(conn);
       for (const table of tables) {

@@ -1610,7 +1610,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The macros the caller sees (shared ones: every staff member's, or their groups'; their personal ones), by position, title and id; offset pages. `access=personal|shared` and `active=true|false` filter. */
+        /** The macros the caller sees (shared ones: every staff member's, or their groups'; their personal ones), by position, title and id; offset pages. `access=personal|shared`, `active=true|false` and `category` filter; `include=usage_1h,usage_24h,usage_7d,usage_30d` adds usage; `sort_by=usage_…` with `sort_order` orders by it. */
         get: operations["listMacros"];
         put?: never;
         /** Creates a macro: personal unless `restriction` says otherwise (`null`: every staff member; a group: its members); shared macros by owners and admins only. */
@@ -1661,8 +1661,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The active macros the caller sees, by title, all in one answer. */
+        /** The active macros the caller sees, by title (or `sort_by=usage_…`), all in one answer; `include=usage_…` adds usage. */
         get: operations["listActiveMacros"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/macros/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The categories of the macros the caller sees: each title's part before its first `::`, distinct, by name. */
+        get: operations["listMacroCategories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8533,9 +8550,12 @@ export interface operations {
                                 author_id?: number;
                                 body?: string;
                                 /** @enum {string} */
-                                event_type: "Create" | "Change" | "Comment";
+                                event_type: "Create" | "Change" | "Comment" | "AgentMacroReference";
                                 field_name?: string;
                                 id: number;
+                                macro_deleted?: boolean;
+                                macro_id?: number;
+                                macro_title?: string;
                                 previous_value?: unknown;
                                 public?: boolean;
                                 rule?: {
@@ -9488,8 +9508,12 @@ export interface operations {
             query?: {
                 access?: "personal" | "shared";
                 active?: "true" | "false";
+                category?: string;
+                include?: string;
                 page?: number;
                 per_page?: number;
+                sort_by?: "usage_1h" | "usage_24h" | "usage_7d" | "usage_30d";
+                sort_order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -9527,6 +9551,10 @@ export interface operations {
                             title: string;
                             updated_at: string;
                             url: string;
+                            usage_1h?: number;
+                            usage_7d?: number;
+                            usage_24h?: number;
+                            usage_30d?: number;
                         }[];
                         meta?: {
                             after_cursor: string | null;
@@ -9594,6 +9622,10 @@ export interface operations {
                             title: string;
                             updated_at: string;
                             url: string;
+                            usage_1h?: number;
+                            usage_7d?: number;
+                            usage_24h?: number;
+                            usage_30d?: number;
                         };
                     };
                 };
@@ -9602,7 +9634,9 @@ export interface operations {
     };
     showMacro: {
         parameters: {
-            query?: never;
+            query?: {
+                include?: string;
+            };
             header?: never;
             path: {
                 id: number;
@@ -9636,6 +9670,10 @@ export interface operations {
                             title: string;
                             updated_at: string;
                             url: string;
+                            usage_1h?: number;
+                            usage_7d?: number;
+                            usage_24h?: number;
+                            usage_30d?: number;
                         };
                     };
                 };
@@ -9698,6 +9736,10 @@ export interface operations {
                             title: string;
                             updated_at: string;
                             url: string;
+                            usage_1h?: number;
+                            usage_7d?: number;
+                            usage_24h?: number;
+                            usage_30d?: number;
                         };
                     };
                 };
@@ -9759,7 +9801,11 @@ export interface operations {
     };
     listActiveMacros: {
         parameters: {
-            query?: never;
+            query?: {
+                include?: string;
+                sort_by?: "usage_1h" | "usage_24h" | "usage_7d" | "usage_30d";
+                sort_order?: "asc" | "desc";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9792,7 +9838,33 @@ export interface operations {
                             title: string;
                             updated_at: string;
                             url: string;
+                            usage_1h?: number;
+                            usage_7d?: number;
+                            usage_24h?: number;
+                            usage_30d?: number;
                         }[];
+                    };
+                };
+            };
+        };
+    };
+    listMacroCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        categories: string[];
                     };
                 };
             };
@@ -15011,6 +15083,7 @@ export interface operations {
                             value: string | number | boolean | null;
                         }[];
                         group_id?: number | null;
+                        macro_ids?: number[];
                         organization_id?: number | null;
                         priority?: ("low" | "normal" | "high" | "urgent") | null;
                         raw_subject?: string;
@@ -15280,6 +15353,7 @@ export interface operations {
                             value: string | number | boolean | null;
                         }[];
                         group_id?: number | null;
+                        macro_ids?: number[];
                         organization_id?: number | null;
                         priority?: ("low" | "normal" | "high" | "urgent") | null;
                         remove_tags?: string[];
@@ -15317,6 +15391,9 @@ export interface operations {
                                 body?: string;
                                 field_name?: string;
                                 id: number;
+                                macro_deleted?: boolean;
+                                macro_id?: number;
+                                macro_title?: string;
                                 previous_value?: unknown;
                                 public?: boolean;
                                 rule?: {
@@ -15326,7 +15403,7 @@ export interface operations {
                                     title: string;
                                 };
                                 /** @enum {string} */
-                                type: "Create" | "Change" | "Comment";
+                                type: "Create" | "Change" | "Comment" | "AgentMacroReference";
                                 value?: unknown;
                             }[];
                             id: number;
@@ -15462,6 +15539,9 @@ export interface operations {
                                 body?: string;
                                 field_name?: string;
                                 id: number;
+                                macro_deleted?: boolean;
+                                macro_id?: number;
+                                macro_title?: string;
                                 previous_value?: unknown;
                                 public?: boolean;
                                 rule?: {
@@ -15471,7 +15551,7 @@ export interface operations {
                                     title: string;
                                 };
                                 /** @enum {string} */
-                                type: "Create" | "Change" | "Comment";
+                                type: "Create" | "Change" | "Comment" | "AgentMacroReference";
                                 value?: unknown;
                             }[];
                             id: number;
@@ -16092,6 +16172,7 @@ export interface operations {
                             value: string | number | boolean | null;
                         }[];
                         group_id?: number | null;
+                        macro_ids?: number[];
                         organization_id?: number | null;
                         priority?: ("low" | "normal" | "high" | "urgent") | null;
                         raw_subject?: string;
@@ -16315,6 +16396,7 @@ export interface operations {
                             value: string | number | boolean | null;
                         }[];
                         group_id?: number | null;
+                        macro_ids?: number[];
                         organization_id?: number | null;
                         priority?: ("low" | "normal" | "high" | "urgent") | null;
                         remove_tags?: string[];
@@ -16358,6 +16440,7 @@ export interface operations {
                         }[];
                         group_id?: number | null;
                         id: number;
+                        macro_ids?: number[];
                         organization_id?: number | null;
                         priority?: ("low" | "normal" | "high" | "urgent") | null;
                         remove_tags?: string[];

@@ -69,3 +69,50 @@ export async function updateMacro(tx: TenantTx, id: string, patch: MacroPatch): 
 export async function deleteMacro(tx: TenantTx, id: string): Promise<void> {
   await tx.db.deleteFrom("macros").where("tenant_id", "=", tx.tenantId).where("id", "=", id).execute();
 }
+
+// ---- usage (0071): one row per macro and hour it was used in
+
+/** The hour `at` falls in (its start). */
+export const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000);
+
+/** Counts one use of each macro (distinct ids) in the hour of `at`: one statement, whatever the account's size. */
+export async function recordUses(tx: TenantTx, macroIds: readonly string[], at: Date): Promise<void> {
+  if (macroIds.length === 0) return;
+  const hour = hourOf(at);
+  await tx.db
+    .insertInto("macro_usage")
+    .values([...new Set(macroIds)].map((macro_id) => ({ tenant_id: tx.tenantId, macro_id, hour, uses: 1 })))
+    .onConflict((oc) => oc.columns(["tenant_id", "macro_id", "hour"]).doUpdateSet({ uses: sql`macro_usage.uses + 1` }))
+    .execute();
+}
+
+export type Usage = { usage_1h: number; usage_24h: number; usage_7d: number; usage_30d: number };
+/** The windows, in hours: the hour of `now` and the ones before it, 1, 24, 168 and 720 in all. */
+export const USAGE_WINDOWS = { usage_1h: 1, usage_24h: 24, usage_7d: 168, usage_30d: 720 } as const;
+
+/** Each macro's uses in every window (macros without any are left out), summed from its hourly rows. */
+export async function usageOf(tx: TenantTx, macroIds: readonly string[], now: Date): Promise<Map<string, Usage>> {
+  const out = new Map<string, Usage>();
+  if (macroIds.length === 0) return out;
+  const start = (hours: number) => new Date(hourOf(now).getTime() - (hours - 1) * 3_600_000);
+  const since = (hours: number) => sql<number>`coalesce(sum(uses) FILTER (WHERE hour >= ${start(hours)}), 0)::int`;
+  const rows = await tx.db
+    .selectFrom("macro_usage")
+    .select(["macro_id", since(1).as("h1"), since(24).as("h24"), since(168).as("d7"), since(720).as("d30")])
+    .where("tenant_id", "=", tx.tenantId)
+    .where("macro_id", "in", [...macroIds])
+    .where("hour", ">=", start(720))
+    .groupBy("macro_id")
+    .execute();
+  for (const r of rows) out.set(r.macro_id, { usage_1h: Number(r.h1), usage_24h: Number(r.h24), usage_7d: Number(r.d7), usage_30d: Number(r.d30) });
+  return out;
+}
+
+/**
+ * Deletes the hourly rows older than `before` (the upkeep). Run hourly, a run finds about one hour's
+ * rows: at most one per macro the account has.
+ */
+export async function deleteUsageBefore(tx: TenantTx, before: Date): Promise<number> {
+  const r = await tx.db.deleteFrom("macro_usage").where("tenant_id", "=", tx.tenantId).where("hour", "<", before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -3,43 +3,70 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { publicId, publicIdParam } from "../../platform/schemas.ts";
-import { applyMacroToTicket, createMacro, deleteMacro, listActiveMacros, listMacros, macroEffect, showMacro, updateMacro } from "./macros-service.ts";
+import { lineText, publicId, publicIdParam } from "../../platform/schemas.ts";
+import { applyMacroToTicket, createMacro, deleteMacro, listActiveMacros, listMacroCategories, listMacros, macroEffect, macroUsageUpkeep, showMacro, updateMacro } from "./macros-service.ts";
 import { macroAppliedView, macroEffectView, macroInput, macroView } from "./macros-types.ts";
+
+const usageKey = z.enum(["usage_1h", "usage_24h", "usage_7d", "usage_30d"]);
+/** `include=usage_1h,usage_7d`: usage windows sideloaded on each macro (unknown or repeated ones answer 400). */
+const include = z
+  .string()
+  .max(100)
+  .transform((v, c) => {
+    const keys = v.split(",").map((k) => k.trim()).filter(Boolean);
+    const bad = keys.find((k) => !usageKey.safeParse(k).success);
+    if (bad !== undefined || new Set(keys).size !== keys.length) {
+      c.addIssue({ code: "custom", message: "usage_1h, usage_24h, usage_7d or usage_30d, each at most once" });
+      return z.NEVER;
+    }
+    return keys as Array<z.infer<typeof usageKey>>;
+  });
+const listing = { include: include.optional(), sort_by: usageKey.optional(), sort_order: z.enum(["asc", "desc"]).optional() };
+const listingOf = (q: { include?: Array<z.infer<typeof usageKey>> | undefined; sort_by?: z.infer<typeof usageKey> | undefined; sort_order?: "asc" | "desc" | undefined }) => ({ include: q.include, sortBy: q.sort_by, sortOrder: q.sort_order });
 
 const listQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).optional(),
   per_page: z.coerce.number().int().min(1).max(100).optional(),
   access: z.enum(["personal", "shared"]).optional(),
   active: z.enum(["true", "false"]).optional(),
+  /** A category ("Billing") or a path of them ("Billing::Refunds"): the macros whose titles start with it. */
+  category: lineText(1000).refine((v) => v.trim().length > 0, "must not be blank").optional(),
+  ...listing,
 });
 
 export function register(app: FastifyInstance, deps: AppDeps): void {
+  for (const task of macroUsageUpkeep(deps)) deps.jobs.maintain(task);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/macros", operationId: "listMacros", tag: "macros", auth: "user",
-    summary: "The macros the caller sees (shared ones: every staff member's, or their groups'; their personal ones), by position, title and id; offset pages. `access=personal|shared` and `active=true|false` filter.",
+    summary: "The macros the caller sees (shared ones: every staff member's, or their groups'; their personal ones), by position, title and id; offset pages. `access=personal|shared`, `active=true|false` and `category` filter; `include=usage_1h,usage_24h,usage_7d,usage_30d` adds usage; `sort_by=usage_…` with `sort_order` orders by it.",
     query: listQuery, response: listEnvelope("macros", macroView),
     handler: async (ctx, { query, url }) => {
       const page = parsePage({ page: query.page, per_page: query.per_page });
       const p = page.mode === "offset" ? page : { page: 1, perPage: 100 };
-      const r = await listMacros(ctx, p, { access: query.access, active: query.active === undefined ? undefined : query.active === "true" });
+      const r = await listMacros(ctx, p, { access: query.access, active: query.active === undefined ? undefined : query.active === "true", category: query.category }, listingOf(query));
       const env = pageEnvelope(page, r.rows, r.count, url);
       return { macros: env.items, ...env.extra };
     },
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/macros/active", operationId: "listActiveMacros", tag: "macros", auth: "user",
-    summary: "The active macros the caller sees, by title, all in one answer.",
-    response: z.object({ macros: z.array(macroView), count: z.number() }),
-    handler: async (ctx) => {
-      const macros = await listActiveMacros(ctx);
+    summary: "The active macros the caller sees, by title (or `sort_by=usage_…`), all in one answer; `include=usage_…` adds usage.",
+    query: z.object(listing), response: z.object({ macros: z.array(macroView), count: z.number() }),
+    handler: async (ctx, { query }) => {
+      const macros = await listActiveMacros(ctx, listingOf(query));
       return { macros, count: macros.length };
     },
   });
   defineRoute(app, deps, {
+    method: "GET", url: "/api/v2/macros/categories", operationId: "listMacroCategories", tag: "macros", auth: "user",
+    summary: "The categories of the macros the caller sees: each title's part before its first `::`, distinct, by name.",
+    response: z.object({ categories: z.array(z.string()) }),
+    handler: async (ctx) => ({ categories: await listMacroCategories(ctx) }),
+  });
+  defineRoute(app, deps, {
     method: "GET", url: "/api/v2/macros/:id", operationId: "showMacro", tag: "macros", auth: "user",
-    params: publicIdParam, response: z.object({ macro: macroView }),
-    handler: async (ctx, { params }) => ({ macro: await showMacro(ctx, params.id) }),
+    params: publicIdParam, query: z.object({ include: include.optional() }), response: z.object({ macro: macroView }),
+    handler: async (ctx, { params, query }) => ({ macro: await showMacro(ctx, params.id, { include: query.include }) }),
   });
   defineRoute(app, deps, {
     method: "POST", url: "/api/v2/macros", operationId: "createMacro", tag: "macros", auth: "user", status: 201,

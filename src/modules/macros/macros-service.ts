@@ -1,5 +1,9 @@
 import crypto from "node:crypto";
 import type { RequestContext, UserActor } from "../../platform/context.ts";
+import type { AppDeps } from "../../platform/deps.ts";
+import type { MaintenanceTask } from "../../platform/jobs/job-runner.ts";
+import { forEachTenant } from "../tenants/tenants-service.ts";
+import { USAGE_KEPT_MS } from "./macros-usage.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { AppError, invalid, type FieldDetail } from "../../platform/errors.ts";
 import { lineText, longText, tag } from "../../platform/schemas.ts";
@@ -198,34 +202,96 @@ export async function checkActions<A extends { field: string }, V>(
 
 // ---- reads
 
-export type MacroFilter = { access?: "personal" | "shared" | undefined; active?: boolean | undefined };
+export type UsageKey = keyof repo.Usage;
+export const USAGE_KEYS = Object.keys(repo.USAGE_WINDOWS) as UsageKey[];
+export type MacroFilter = { access?: "personal" | "shared" | undefined; active?: boolean | undefined; category?: string | undefined };
+/** What a list adds and how it is ordered: `include` usage windows (sideloaded on each macro), `sort_by` a window. */
+export type MacroListing = { include?: readonly UsageKey[] | undefined; sortBy?: UsageKey | undefined; sortOrder?: "asc" | "desc" | undefined };
 
-async function seenBy(ctx: RequestContext, actor: UserActor): Promise<MacroView[]> {
-  return (await seenRows(ctx, actor, (groups, admin) => repo.visibleMacros(ctx.tx, actor.userId, groups, admin))).map((m) => present(ctx, actor, m));
+type Seen = { row: repo.MacroRow; view: MacroView };
+
+async function seenBy(ctx: RequestContext, actor: UserActor): Promise<Seen[]> {
+  return (await seenRows(ctx, actor, (groups, admin) => repo.visibleMacros(ctx.tx, actor.userId, groups, admin))).map((row) => ({ row, view: present(ctx, actor, row) }));
 }
 
 const byTitle = (a: MacroView, b: MacroView) => a.title.toLowerCase().localeCompare(b.title.toLowerCase(), "en") || a.id - b.id;
 
-/** The macros the caller sees, by position, title (ignoring case) and id. */
-export async function listMacros(ctx: RequestContext, page: { page: number; perPage: number }, filter: MacroFilter) {
+/** A title's parts between `::` separators, trimmed ("Billing :: Refunds::Partial" → 3 parts). */
+export const titleParts = (title: string): string[] => title.split("::").map((p) => p.trim());
+/** The category a title puts its macro in (Zendesk's): its first part, when the title has a `::`; else none. */
+export const categoryOf = (title: string): string | undefined => {
+  const parts = titleParts(title);
+  return parts.length > 1 && parts[0] ? parts[0] : undefined;
+};
+/** Whether `title` is in `category`: a category, or a path of them ("Billing::Refunds"), its first parts, ignoring case. */
+export function inCategory(title: string, category: string): boolean {
+  const want = titleParts(category.toLowerCase());
+  const have = titleParts(title.toLowerCase());
+  return have.length > want.length && want.every((p, i) => p === have[i]);
+}
+
+/** The usage windows asked for (and the one sorted by), added to each view: 0 for a macro with no use. */
+async function withUsage(ctx: RequestContext, seen: Seen[], listing: MacroListing): Promise<Map<number, repo.Usage>> {
+  const keys = new Set([...(listing.include ?? []), ...(listing.sortBy ? [listing.sortBy] : [])]);
+  const byNice = new Map<number, repo.Usage>();
+  if (keys.size === 0) return byNice;
+  const usage = await repo.usageOf(ctx.tx, seen.map((m) => m.row.id), ctx.now());
+  const none: repo.Usage = { usage_1h: 0, usage_24h: 0, usage_7d: 0, usage_30d: 0 };
+  for (const m of seen) {
+    const u = usage.get(m.row.id) ?? none;
+    byNice.set(m.view.id, u);
+    for (const k of listing.include ?? []) m.view[k] = u[k];
+  }
+  return byNice;
+}
+
+/** Orders `seen` by the usage window asked for (most used first unless `asc`), then as `fallback`. */
+function ordered(seen: Seen[], usage: Map<number, repo.Usage>, listing: MacroListing, fallback: (a: MacroView, b: MacroView) => number): MacroView[] {
+  const views = seen.map((m) => m.view);
+  const key = listing.sortBy;
+  if (!key) return views.sort(fallback);
+  const dir = listing.sortOrder === "asc" ? 1 : -1;
+  return views.sort((a, b) => dir * ((usage.get(a.id)?.[key] ?? 0) - (usage.get(b.id)?.[key] ?? 0)) || fallback(a, b));
+}
+
+/** The macros the caller sees, by position, title (ignoring case) and id, or by a usage window. */
+export async function listMacros(ctx: RequestContext, page: { page: number; perPage: number }, filter: MacroFilter, listing: MacroListing = {}) {
   const actor = requireUse(ctx);
-  const macros = (await seenBy(ctx, actor))
-    .filter((m) => accessMatches(filter.access, m.restriction))
-    .filter((m) => filter.active === undefined || m.active === filter.active);
-  macros.sort((a, b) => a.position - b.position || byTitle(a, b));
+  const seen = (await seenBy(ctx, actor))
+    .filter((m) => accessMatches(filter.access, m.view.restriction))
+    .filter((m) => filter.active === undefined || m.view.active === filter.active)
+    .filter((m) => filter.category === undefined || inCategory(m.view.title, filter.category));
+  const usage = await withUsage(ctx, seen, listing);
+  const macros = ordered(seen, usage, listing, (a, b) => a.position - b.position || byTitle(a, b));
   const from = (page.page - 1) * page.perPage;
   return { rows: macros.slice(from, from + page.perPage), count: macros.length };
 }
 
-/** The active macros the caller sees, by title: all of them (at most the limits' sum). */
-export async function listActiveMacros(ctx: RequestContext): Promise<MacroView[]> {
+/** The active macros the caller sees, by title (or a usage window): all of them (at most the limits' sum). */
+export async function listActiveMacros(ctx: RequestContext, listing: MacroListing = {}): Promise<MacroView[]> {
   const actor = requireUse(ctx);
-  return (await seenBy(ctx, actor)).filter((m) => m.active).sort(byTitle);
+  const seen = (await seenBy(ctx, actor)).filter((m) => m.view.active);
+  return ordered(seen, await withUsage(ctx, seen, listing), listing, byTitle);
 }
 
-export async function showMacro(ctx: RequestContext, niceId: number): Promise<MacroView> {
+/** The categories of the macros the caller sees (Zendesk's GET /macros/categories): distinct, by name ignoring case. */
+export async function listMacroCategories(ctx: RequestContext): Promise<string[]> {
   const actor = requireUse(ctx);
-  return present(ctx, actor, await visible(ctx, actor, niceId));
+  const found = new Map<string, string>();
+  // The oldest macro's spelling names a category its titles spell differently ("Billing", "billing").
+  for (const m of (await seenBy(ctx, actor)).sort((x, y) => x.view.id - y.view.id)) {
+    const c = categoryOf(m.view.title);
+    if (c && !found.has(c.toLowerCase())) found.set(c.toLowerCase(), c);
+  }
+  return [...found.values()].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase(), "en") || (a < b ? -1 : 1));
+}
+
+export async function showMacro(ctx: RequestContext, niceId: number, listing: MacroListing = {}): Promise<MacroView> {
+  const actor = requireUse(ctx);
+  const row = await visible(ctx, actor, niceId);
+  const seen = [{ row, view: present(ctx, actor, row) }];
+  await withUsage(ctx, seen, listing);
+  return seen[0]!.view;
 }
 
 /**
@@ -470,3 +536,17 @@ export async function deleteMacro(ctx: RequestContext, niceId: number): Promise<
   await repo.deleteMacro(ctx.tx, m.id);
   audit(ctx, { action: "macro.deleted", resourceType: "macro", resourceId: niceId });
 }
+
+// ---- upkeep
+
+/** Hourly usage rows older than the longest window are deleted, tenant by tenant, once an hour. */
+export async function sweepMacroUsage(deps: Pick<AppDeps, "db">, now: Date): Promise<number> {
+  let n = 0;
+  const before = new Date(repo.hourOf(now).getTime() - USAGE_KEPT_MS + 3_600_000);
+  await forEachTenant(deps.db, async (tenantId) => {
+    n += await deps.db.tenant(tenantId, (tx) => repo.deleteUsageBefore(tx, before));
+  });
+  return n;
+}
+
+export const macroUsageUpkeep = (deps: Pick<AppDeps, "db">): MaintenanceTask[] => [{ name: "macros.usage", everyMs: 3600_000, run: (now) => sweepMacroUsage(deps, now).then(() => undefined) }];

@@ -39,6 +39,11 @@ export const macroView = z.object({
   actions: z.array(actionView),
   created_at: z.string(),
   updated_at: z.string(),
+  /** With `include=usage_1h,…`: how many ticket writes named the macro in `macro_ids` in that window. */
+  usage_1h: z.number().optional(),
+  usage_24h: z.number().optional(),
+  usage_7d: z.number().optional(),
+  usage_30d: z.number().optional(),
 });
 export type MacroView = z.infer<typeof macroView>;
 

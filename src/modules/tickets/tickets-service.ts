@@ -2,6 +2,7 @@ import { sql, type SqlBool } from "kysely";
 import type { AppDeps } from "../../platform/deps.ts";
 import { dropUndelivered } from "../../platform/jobs/mail-job.ts";
 import { attachmentsOfComments } from "./attachments-service.ts";
+import { appliedMacros, countUses, macroEvents } from "../macros/macros-usage.ts";
 import { redactSensitive } from "../../platform/redaction.ts";
 import { detectorsFor } from "../privacy/redaction-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
@@ -197,6 +198,7 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
   const org = input.organization_id ? await resolveOrganization(ctx, input.organization_id) : requester.organizationId ? { id: requester.organizationId, niceId: requester.organizationNiceId! } : null;
   const { values } = await mergeCustomFields(ctx, {}, input.custom_fields ?? input.fields);
   const ccs = (await resolveCcs(ctx, input.collaborator_ids, requester.id)) ?? [];
+  const macros = await appliedMacros(ctx, actor, input.macro_ids);
 
   const status: TicketStatus = input.status ?? (assignee ? "open" : "new");
   const solvedBySelf = !assignee && status === "solved";
@@ -224,12 +226,14 @@ export async function createTicket(ctx: RequestContext, input: TicketCreateInput
         ...(ccs.length ? [{ id: 0, type: "Create" as const, field_name: "collaborator_ids", value: ccs.map((p) => p.niceId) }] : []),
         ...(input.type ? [{ id: 0, type: "Create" as const, field_name: "type", value: input.type }] : []),
         ...(input.tags?.length ? [{ id: 0, type: "Create" as const, field_name: "tags", value: input.tags }] : []),
+        ...macroEvents(macros),
       ],
       action: "ticket.created",
       fields: Object.keys(input).filter((k) => k !== "requester"),
     },
     channelOf(ctx),
   );
+  await countUses(ctx, macros);
   // Presented from what was written, without reading it back inside the lock window, unless a
   // trigger changed it since (then as the triggers left it, when the caller still sees it).
   const ruled = changedByRules(ctx, opened.row.id) ? await repo.findTicket(ctx.tx, opened.row.nice_id, ticketPolicy.scope(actor)) : undefined;
@@ -400,10 +404,13 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
   if (input.safe_update && input.updated_stamp && new Date(input.updated_stamp).getTime() !== t.updated_at.getTime()) {
     throw new AppError("Conflict", { description: "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again." });
   }
-  const propertyKeys = Object.keys(input).filter((k) => !["comment", "safe_update", "updated_stamp"].includes(k));
+  // Naming the macros applied is no property change: a light agent's reply from a macro names it too.
+  const propertyKeys = Object.keys(input).filter((k) => !["comment", "safe_update", "updated_stamp", "macro_ids"].includes(k));
   if (propertyKeys.length > 0 && !ticketPolicy.editProperties(actor)) throw forbidden(ticketPolicy.editRefusal(actor));
   if (input.comment && (input.comment.public ?? true) && !ticketPolicy.replyPublicly(actor)) throw forbidden(ticketPolicy.publicReplyRefusal(actor));
   if (t.status === "closed") throw invalid("status", "Status: closed prevents ticket update");
+  // Checked before anything is written (CCs below are written before the change is recorded).
+  const macros = await appliedMacros(ctx, actor, input.macro_ids);
 
   const s = ctx.sealer;
   const patch: repo.TicketPatch = {};
@@ -518,8 +525,11 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
     change("due_at", input.due_at, t.due_at?.toISOString() ?? null);
   }
   const comment = input.comment ? await commentDraft(ctx, actor, input.comment, undefined) : undefined;
-  const fields = events.map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!));
+  const fields = [...events.map((e) => (/^\d+$/.test(e.field_name!) ? "custom_fields" : e.field_name!)), ...(macros.length ? ["macro_ids"] : [])];
+  events.push(...macroEvents(macros));
   const r = await changeTicket(ctx, t, { patch, events, comment, action: "ticket.updated", fields }, channelOf(ctx));
+  // Counted only when the write records them (it records nothing when nothing changed and no macro is named).
+  if (r.auditNiceId) await countUses(ctx, macros);
   // As a trigger left it, if one changed it (and the caller still sees it).
   const ruled = changedByRules(ctx, t.id) ? await repo.findTicket(ctx.tx, t.nice_id, ticketPolicy.scope(actor)) : undefined;
   return {

@@ -50,6 +50,8 @@ const ticketFields = {
   comment: commentInput.optional(),
   /** The people copied on the ticket (CCs), the whole list: ids not in it are no longer copied. */
   collaborator_ids: z.array(publicId).max(48).optional(),
+  /** Write-only (Zendesk's): the macros the agent applied, recorded in this write's audit and counted as one use each. */
+  macro_ids: z.array(publicId).max(20).optional(),
 };
 
 export const ticketCreateInput = z
@@ -154,13 +156,17 @@ export type CommentView = z.infer<typeof commentView>;
 
 export const auditEvent = z.object({
   id: z.number(),
-  type: z.enum(["Create", "Change", "Comment"]),
+  type: z.enum(["Create", "Change", "Comment", "AgentMacroReference"]),
   field_name: z.string().optional(),
   value: z.unknown().optional(),
   previous_value: z.unknown().optional(),
   body: z.string().optional(),
   public: z.boolean().optional(),
   author_id: z.number().optional(),
+  /** An AgentMacroReference: a macro the writer applied (`macro_ids`), its title as it was then. */
+  macro_id: z.number().optional(),
+  macro_title: z.string().optional(),
+  macro_deleted: z.boolean().optional(),
   /** A change a trigger or an automation made: which one (`rel`: its kind; the audit's `via.source` names it, as Zendesk's). */
   rule: z.object({ id: z.number(), title: z.string(), rel: z.enum(["trigger", "automation"]).optional() }).optional(),
 });

@@ -1202,6 +1202,14 @@ export interface MacrosTable {
   updated_at: Timestamp;
 }
 
+/** 0071: how often each macro was used, per hour (modules/macros macros-usage). */
+export interface MacroUsageTable {
+  tenant_id: string;
+  macro_id: string;
+  hour: Timestamp;
+  uses: number;
+}
+
 /** 0062: customer satisfaction ratings (modules/tickets satisfaction-*). */
 export interface SatisfactionRatingsTable {
   tenant_id: string;
@@ -1307,6 +1315,7 @@ export interface DB {
   search_settings: SearchSettingsTable;
   views: ViewsTable;
   macros: MacrosTable;
+  macro_usage: MacroUsageTable;
   triggers: TriggersTable;
   automations: AutomationsTable;
   sla_policies: SlaPoliciesTable;
