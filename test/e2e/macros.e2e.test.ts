@@ -209,6 +209,10 @@ describe("macros", () => {
     const last = comments[comments.length - 1]!;
     expect(last).toMatchObject({ body: `Thanks for waiting.\n\n${RENDERED}`, public: true, author_id: ids.cy });
     await visible(page.locator(".comment-body", { hasText: RENDERED }));
+    // The update named the macro applied (not the one undone twice): its audit records it, and it counts as one use.
+    const audits = (await get(`/api/v2/tickets/${ids.ticket}/audits.json`, sessions["cy@acme.test"])).body.audits as Array<{ events: Array<{ type: string; macro_id?: number }> }>;
+    expect(audits[audits.length - 1]!.events.filter((e) => e.type === "AgentMacroReference").map((e) => e.macro_id)).toEqual([ids.macro]);
+    expect((await get(`/api/v2/macros/${ids.macro}.json?include=usage_7d`, sessions["cy@acme.test"])).body.macro.usage_7d).toBe(1);
     await expectInert(h, page);
   });
 
@@ -246,4 +250,41 @@ describe("macros", () => {
     await shot(page, "macros-agent-desktop");
     await expectInert(h, page);
   });
+  it("the picker lists the most used macros of the last 7 days first, then the macros by category", async () => {
+    for (const title of ["Billing::Refunds::Full", "billing::Invoices", "Shipping::Delays"]) {
+      const made = await post("/api/v2/macros.json", { macro: { title, restriction: null, actions: [{ field: "comment_value", value: `About ${title}` }] } });
+      ids[title] = made.macro.id;
+    }
+    const other = (await post("/api/v2/tickets.json", { ticket: { subject: "Refund please", requester_id: ids.ada, comment: { body: "Twice charged." } } })).ticket.id as number;
+    // Shipping::Delays used twice by now, Close and thank once (the test before).
+    for (let i = 0; i < 2; i++) {
+      const r = await apiCall(h, "PUT", `/api/v2/tickets/${other}.json`, { headers: owner, body: { ticket: { comment: { body: `note ${i}`, public: false }, macro_ids: [ids["Shipping::Delays"]] } } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+    }
+    expect((await get("/api/v2/macros/categories.json", sessions["cy@acme.test"])).body.categories).toEqual(["Billing", "Shipping"]);
+
+    const page = await signedIn("cy@acme.test", AGENT_PASSWORD, `/agent/tickets/${other}`);
+    await visible(page.getByRole("heading", { name: "Refund please" }));
+    await page.getByRole("button", { name: "Apply macro" }).click();
+    const list = page.getByRole("listbox", { name: "Active macros" });
+    await visible(list.getByRole("group", { name: "Most used" }));
+    const groupNames = (await list.locator(".macro-group-label").allTextContents()).map((x) => x.trim());
+    expect(groupNames).toEqual(["Most used", "Billing", "Shipping", "Other macros"]);
+    const titles = async (group: string) => (await list.getByRole("group", { name: group }).getByRole("option").allTextContents()).map((x) => x.split(" — ")[0]!.trim());
+    expect(await titles("Most used")).toEqual(["Shipping::Delays", TITLE]);
+    expect(await titles("Billing")).toEqual(["billing::Invoices", "Billing::Refunds::Full"]);
+    expect(await titles("Other macros")).toEqual(expect.arrayContaining([TITLE]));
+    // The keyboard starts at the most used.
+    await page.keyboard.press("Enter");
+    await expect.poll(() => valueOf(page, "comment-body")).toBe("About Shipping::Delays");
+    await page.getByRole("button", { name: "Apply macro" }).click();
+    await expectAccessible(page, "the macro picker grouped by category");
+    await shot(page, "macros-picker-categories-desktop");
+    // Typing filters across categories, without the most used.
+    await page.keyboard.type("bill");
+    await expect.poll(() => list.getByRole("group").count()).toBe(1);
+    expect(await titles("Billing")).toEqual(["billing::Invoices", "Billing::Refunds::Full"]);
+    await expectInert(h, page);
+  });
+
 });

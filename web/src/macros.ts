@@ -44,6 +44,8 @@ export type Macro = {
   actions: MacroAction[];
   created_at: string;
   updated_at: string;
+  /** With `include=usage_7d`: how many ticket updates named the macro in the last 7 days. */
+  usage_7d?: number;
 };
 
 export type MacroInput = { title: string; description: string | null; active: boolean; restriction: MacroRestriction; actions: MacroAction[] };
@@ -61,9 +63,52 @@ type LooseCall = (path: string, init?: LooseInit) => Promise<LooseAnswer>;
 const loose = client as unknown as { GET: LooseCall; POST: LooseCall; PUT: LooseCall; DELETE: LooseCall };
 const opt = (signal?: AbortSignal) => (signal ? { signal } : {});
 
-/** The active macros the caller sees, sorted by title (all of them, in one answer). */
+/** The active macros the caller sees, the most used in the last 7 days first, then by title (all of them, in one answer). */
 export async function loadActiveMacros(signal?: AbortSignal): Promise<Macro[]> {
-  return ((await ok(loose.GET("/api/v2/macros/active", opt(signal)))) as { macros: Macro[] }).macros;
+  return ((await ok(loose.GET("/api/v2/macros/active", { params: { query: { sort_by: "usage_7d", include: "usage_7d" } }, ...opt(signal) }))) as { macros: Macro[] }).macros;
+}
+
+/** A macro's category (as the server's `GET /macros/categories`): its title's part before the first `::`, if it has one. */
+export function macroCategory(title: string): string | null {
+  const parts = title.split("::").map((p) => p.trim());
+  return parts.length > 1 && parts[0] ? parts[0] : null;
+}
+
+/** How many of the most used macros the picker lists first. */
+export const MOST_USED = 5;
+
+/**
+ * The picker's sections, in order: the most used in the last 7 days (up to MOST_USED, used at
+ * least once; only when nothing is typed), then each category by name, then the macros without one.
+ * `macros` comes most used first (loadActiveMacros); within a category they are listed by title.
+ */
+export function macroSections(macros: readonly Macro[], filtering: boolean): Array<{ category: string | null; mostUsed: boolean; macros: Macro[] }> {
+  const out: Array<{ category: string | null; mostUsed: boolean; macros: Macro[] }> = [];
+  const top = filtering ? [] : macros.filter((m) => (m.usage_7d ?? 0) > 0).slice(0, MOST_USED);
+  if (top.length) out.push({ category: null, mostUsed: true, macros: top });
+  const byCategory = new Map<string, { name: string; macros: Macro[] }>();
+  const none: Macro[] = [];
+  // A category spelled two ways ("Billing", "billing") is named as the oldest macro spells it, as the server's list names it.
+  const names = new Map<string, string>();
+  for (const m of [...macros].sort((a, b) => a.id - b.id)) {
+    const c = macroCategory(m.title);
+    if (c !== null && !names.has(c.toLocaleLowerCase())) names.set(c.toLocaleLowerCase(), c);
+  }
+  const byTitle = [...macros].sort((a, b) => a.title.toLocaleLowerCase().localeCompare(b.title.toLocaleLowerCase()) || a.id - b.id);
+  for (const m of byTitle) {
+    const c = macroCategory(m.title);
+    if (c === null) {
+      none.push(m);
+      continue;
+    }
+    const key = c.toLocaleLowerCase();
+    const group = byCategory.get(key) ?? { name: names.get(key) ?? c, macros: [] };
+    group.macros.push(m);
+    byCategory.set(key, group);
+  }
+  for (const [, g] of [...byCategory].sort((x, y) => x[0].localeCompare(y[0]))) out.push({ category: g.name, mostUsed: false, macros: g.macros });
+  if (none.length) out.push({ category: null, mostUsed: false, macros: none });
+  return out;
 }
 
 /** Every macro the caller sees (active or not), by position then title, every page. */

@@ -3,13 +3,15 @@ import { explain } from "../api.ts";
 import { ErrorText } from "../components/Field.tsx";
 import { useApi } from "../data.tsx";
 import { t } from "../i18n/index.ts";
-import { applyMacro, loadActiveMacros, type Macro, type MacroApplied } from "../macros.ts";
+import { applyMacro, loadActiveMacros, macroSections, type Macro, type MacroApplied } from "../macros.ts";
 import { macroMatches } from "./macro-draft.ts";
 import { KEYS } from "./model.ts";
 
 /**
  * "Apply macro" beside the reply box: a button opening a filterable list of the active macros the
- * agent sees (an ARIA combobox: type to filter, the arrow keys move, Enter applies, Escape closes).
+ * agent sees (an ARIA combobox: type to filter, the arrow keys move, Enter applies, Escape closes),
+ * the agent's team's most used of the last 7 days first, then grouped by category (the title's part
+ * before `::`, as Zendesk groups them).
  * Choosing one asks the server to apply it to this ticket (placeholders rendered, nothing saved)
  * and hands the answer to the page, which fills its pending update.
  */
@@ -22,7 +24,9 @@ export function MacroPicker(props: { ticketId: number; disabled?: boolean; onApp
   const button = useRef<HTMLButtonElement>(null);
   const input = useRef<HTMLInputElement>(null);
   const macros = useApi(open ? KEYS.activeMacros : null, (signal) => loadActiveMacros(signal), { staleTime: 30_000 });
-  const shown = (macros.data ?? []).filter((m) => macroMatches(text, m.title));
+  const sections = macroSections((macros.data ?? []).filter((m) => macroMatches(text, m.title)), text.trim() !== "");
+  // The keyboard moves through the options in the order they are shown (a macro may be in "Most used" and in its category).
+  const shown = sections.flatMap((s) => s.macros);
   const listId = "macro-list";
   useEffect(() => {
     if (open) input.current?.focus();
@@ -86,7 +90,7 @@ export function MacroPicker(props: { ticketId: number; disabled?: boolean; onApp
           ? text.trim()
             ? t("macros.noMatch")
             : t("macros.noneActive")
-          : t("macros.found", { count: shown.length });
+          : t("macros.found", { count: new Set(shown.map((m) => m.id)).size });
   return (
     <div className="macro-picker open">
       <label htmlFor="macro-filter">{t("macros.filterLabel")}</label>
@@ -115,23 +119,37 @@ export function MacroPicker(props: { ticketId: number; disabled?: boolean; onApp
       <p id="macro-filter-help" className="help">
         {t("macros.filterHelp")}
       </p>
-      <ul id={listId} role="listbox" aria-label={t("macros.listLabel")} className="macro-list">
-        {shown.map((m, i) => (
-          <li
-            key={m.id}
-            id={`${listId}-${i}`}
-            role="option"
-            aria-selected={i === active}
-            className={i === active ? "active" : undefined}
-            onMouseDown={(e) => e.preventDefault()}
-            onClick={() => !busy && void choose(m)}
-            onMouseEnter={() => setActive(i)}
-          >
-            <span>{m.title}</span>
-            {m.description ? <span className="muted"> — {m.description}</span> : null}
-          </li>
-        ))}
-      </ul>
+      <div id={listId} role="listbox" aria-label={t("macros.listLabel")} className="macro-list">
+        {sections.map((section, si) => {
+          const offset = sections.slice(0, si).reduce((n, x) => n + x.macros.length, 0);
+          const label = section.mostUsed ? t("macros.mostUsed") : (section.category ?? t("macros.uncategorised"));
+          return (
+            <ul key={`${si}-${label}`} role="group" aria-labelledby={`${listId}-g${si}`} className="macro-group">
+              <li role="presentation" id={`${listId}-g${si}`} className="macro-group-label">
+                {label}
+              </li>
+              {section.macros.map((m, j) => {
+                const i = offset + j;
+                return (
+                  <li
+                    key={m.id}
+                    id={`${listId}-${i}`}
+                    role="option"
+                    aria-selected={i === active}
+                    className={i === active ? "active" : undefined}
+                    onMouseDown={(e) => e.preventDefault()}
+                    onClick={() => !busy && void choose(m)}
+                    onMouseEnter={() => setActive(i)}
+                  >
+                    <span>{m.title}</span>
+                    {m.description ? <span className="muted"> — {m.description}</span> : null}
+                  </li>
+                );
+              })}
+            </ul>
+          );
+        })}
+      </div>
       <p className="muted macro-status" role="status">
         {status}
       </p>

@@ -61,7 +61,7 @@ export function TicketPage(props: { id: number }) {
   const [files, setFiles] = useState<PickedFile[]>([]);
   const [deleting, setDeleting] = useState(false);
   // The form either side of each macro applied since the last save, latest last ("Undo macro" takes back what the macro did, keeps what was changed since).
-  const [beforeMacros, setBeforeMacros] = useState<Array<{ title: string; draft: Draft; after: Draft }>>([]);
+  const [beforeMacros, setBeforeMacros] = useState<Array<{ id: number; title: string; draft: Draft; after: Draft }>>([]);
   const edit = (change: Partial<Draft>) => {
     setSaved(null);
     setDraft((d) => ({ ...d, ...change }));
@@ -150,6 +150,8 @@ export function TicketPage(props: { id: number }) {
       change.comment.uploads = uploads;
     }
     if (Object.keys(change).length === 0) return setError(t("ticket.nothing"));
+    // The macros applied since the last save (and not undone): the ticket's audit names them and each counts as one use.
+    if (beforeMacros.length) change.macro_ids = [...new Set(beforeMacros.map((b) => b.id))];
     void save(change, (d) => emptyDraft(d.isPublic), files);
   }
 
@@ -320,7 +322,7 @@ export function TicketPage(props: { id: number }) {
                   disabled={busy}
                   onApplied={(m, applied) => {
                     const after = withMacro(draft, ticket, applied, m.actions);
-                    setBeforeMacros((b) => [...b, { title: m.title, draft, after }]);
+                    setBeforeMacros((b) => [...b, { id: m.id, title: m.title, draft, after }]);
                     edit(after);
                     document.getElementById("comment-body")?.focus();
                   }}

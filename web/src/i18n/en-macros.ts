@@ -10,6 +10,8 @@ export const enMacros = {
   "macros.none": "There are no macros yet.",
   "macros.noMatch": "No macro matches this filter.",
   "macros.noneActive": "You have no active macros.",
+  "macros.mostUsed": "Most used",
+  "macros.uncategorised": "Other macros",
   "macros.filter": "Filter macros",
   "macros.new": "New macro",
   "macros.newTitle": "New macro",

@@ -681,6 +681,8 @@ export const jaStaffB = {
   "macros.none": "マクロはまだありません。",
   "macros.noMatch": "このフィルターに一致するマクロはありません。",
   "macros.noneActive": "有効なマクロはありません。",
+  "macros.mostUsed": "よく使うマクロ",
+  "macros.uncategorised": "その他のマクロ",
   "macros.filter": "マクロを絞り込む",
   "macros.new": "新しいマクロ",
   "macros.newTitle": "新しいマクロ",

@@ -681,6 +681,8 @@ export const koStaffB = {
   "macros.none": "아직 매크로가 없습니다.",
   "macros.noMatch": "이 필터와 일치하는 매크로가 없습니다.",
   "macros.noneActive": "활성 매크로가 없습니다.",
+  "macros.mostUsed": "자주 사용하는 매크로",
+  "macros.uncategorised": "기타 매크로",
   "macros.filter": "매크로 필터",
   "macros.new": "새 매크로",
   "macros.newTitle": "새 매크로",

@@ -681,6 +681,8 @@ export const svStaffB = {
   "macros.none": "Det finns inga makron än.",
   "macros.noMatch": "Inget makro matchar filtret.",
   "macros.noneActive": "Du har inga aktiva makron.",
+  "macros.mostUsed": "Mest använda",
+  "macros.uncategorised": "Övriga makron",
   "macros.filter": "Filtrera makron",
   "macros.new": "Nytt makro",
   "macros.newTitle": "Nytt makro",

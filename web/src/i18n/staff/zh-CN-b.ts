@@ -681,6 +681,8 @@ export const zhCNStaffB = {
   "macros.none": "还没有宏。",
   "macros.noMatch": "没有与此筛选条件匹配的宏。",
   "macros.noneActive": "您没有已启用的宏。",
+  "macros.mostUsed": "最常用",
+  "macros.uncategorised": "其他宏",
   "macros.filter": "筛选宏",
   "macros.new": "新建宏",
   "macros.newTitle": "新建宏",
