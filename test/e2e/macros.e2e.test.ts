@@ -213,6 +213,8 @@ describe("macros", () => {
     const audits = (await get(`/api/v2/tickets/${ids.ticket}/audits.json`, sessions["cy@acme.test"])).body.audits as Array<{ events: Array<{ type: string; macro_id?: number }> }>;
     expect(audits[audits.length - 1]!.events.filter((e) => e.type === "AgentMacroReference").map((e) => e.macro_id)).toEqual([ids.macro]);
     expect((await get(`/api/v2/macros/${ids.macro}.json?include=usage_7d`, sessions["cy@acme.test"])).body.macro.usage_7d).toBe(1);
+    // The ticket's history names it.
+    await visible(page.getByText(`Applied the macro “${TITLE}”`));
     await expectInert(h, page);
   });
 

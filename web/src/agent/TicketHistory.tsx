@@ -67,6 +67,7 @@ function historySentences(events: AuditEvent[], names: Names): string[] {
   if (events.some((e) => e.type === "Create")) out.push(t("history.created"));
   for (const e of events) {
     if (e.type === "Comment") out.push(e.public ? t("history.publicReply") : t("history.note"));
+    else if (e.type === "AgentMacroReference") out.push(t("history.macro", { title: e.macro_title ?? String(e.macro_id ?? "") }));
     else if (e.type === "Create" && e.field_name !== "subject") out.push(t("history.setTo", { field: fieldName(e.field_name, names), value: valueText(e.field_name, e.value, names) }));
     else if (e.type === "Change") {
       if (e.field_name === "tags") {

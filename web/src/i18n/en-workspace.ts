@@ -154,6 +154,7 @@ export const enWorkspace = {
   "history.created": "Created the ticket",
   "history.publicReply": "Added a public reply",
   "history.note": "Added an internal note",
+  "history.macro": "Applied the macro “{title}”",
   "history.setTo": "{field} set to {value}",
   "history.changed": "{field} changed from {from} to {to}",
   "history.tagsAdded": "Tags added: {tags}",

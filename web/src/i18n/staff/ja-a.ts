@@ -147,6 +147,7 @@ export const jaStaffA = {
   "history.created": "チケットを作成",
   "history.publicReply": "公開返信を追加",
   "history.note": "社内メモを追加",
+  "history.macro": "マクロ「{title}」を適用",
   "history.setTo": "{field} を {value} に設定",
   "history.changed": "{field} を {from} から {to} に変更",
   "history.tagsAdded": "追加したタグ：{tags}",

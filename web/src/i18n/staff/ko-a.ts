@@ -147,6 +147,7 @@ export const koStaffA = {
   "history.created": "티켓을 생성함",
   "history.publicReply": "공개 답글을 추가함",
   "history.note": "내부 메모를 추가함",
+  "history.macro": "매크로 “{title}”을(를) 적용함",
   "history.setTo": "{field}을(를) {value}(으)로 설정함",
   "history.changed": "{field}을(를) {from}에서 {to}(으)로 변경함",
   "history.tagsAdded": "추가한 태그: {tags}",

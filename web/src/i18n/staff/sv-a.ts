@@ -147,6 +147,7 @@ export const svStaffA = {
   "history.created": "Skapade ärendet",
   "history.publicReply": "Lade till ett offentligt svar",
   "history.note": "Lade till en intern anteckning",
+  "history.macro": "Tillämpade makrot ”{title}”",
   "history.setTo": "{field} sattes till {value}",
   "history.changed": "{field} ändrades från {from} till {to}",
   "history.tagsAdded": "Taggar tillagda: {tags}",

@@ -147,6 +147,7 @@ export const zhCNStaffA = {
   "history.created": "创建了工单",
   "history.publicReply": "添加了公开回复",
   "history.note": "添加了内部备注",
+  "history.macro": "应用了宏“{title}”",
   "history.setTo": "{field} 设置为 {value}",
   "history.changed": "{field} 从 {from} 更改为 {to}",
   "history.tagsAdded": "添加的标签：{tags}",
