@@ -19,6 +19,9 @@ export type MacroRow = Awaited<ReturnType<typeof findMacro>> & {};
 
 export const findMacro = (tx: TenantTx, niceId: number) => base(tx).where("v.nice_id", "=", niceId).executeTakeFirst();
 
+/** The macros of these public ids that still exist (an audit's macro references). */
+export const findMacros = (tx: TenantTx, niceIds: readonly number[]) => (niceIds.length ? base(tx).where("v.nice_id", "in", [...niceIds]).execute() : Promise.resolve([]));
+
 /** One person's personal macros, oldest first (their data export). */
 export const personalMacros = (tx: TenantTx, userId: string) => base(tx).where("v.user_id", "=", userId).orderBy("v.nice_id").execute();
 

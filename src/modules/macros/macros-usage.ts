@@ -1,7 +1,10 @@
 import type { RequestContext, UserActor } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
 import { AppError, invalid } from "../../platform/errors.ts";
-import { visibleItem } from "../audience/audience.ts";
+import { audienceOf, visibleItem } from "../audience/audience.ts";
+import { audiencePolicy } from "../audience/audience-policy.ts";
+import { groupIdsOfUser } from "../groups/groups-service.ts";
+import { isAdmin } from "../users/users-policy.ts";
 import * as repo from "./macros-repo.ts";
 
 /**
@@ -19,7 +22,7 @@ export const MAX_MACRO_IDS = 20;
 export const USAGE_KEPT_MS = repo.USAGE_WINDOWS.usage_30d * 3_600_000;
 
 /** A macro a ticket write names, as its audit records it (Zendesk's AgentMacroReference event). */
-export type AppliedMacro = { id: string; niceId: number; title: string };
+export type AppliedMacro = { id: string; niceId: number; title: string; shared: boolean };
 
 /**
  * The macros `ids` names, each one the caller sees (and so may apply), or 422 naming `macro_ids`:
@@ -34,14 +37,42 @@ export async function appliedMacros(ctx: RequestContext, actor: UserActor, ids: 
       if (e instanceof AppError && e.code === "RecordNotFound") throw invalid("macro_ids", `Macro ids: macro ${niceId} not found`);
       throw e;
     });
-    out.push({ id: m.id, niceId: m.nice_id, title: ctx.sealer.open(m.title_sealed, ref(m.id, "title")) });
+    out.push({ id: m.id, niceId: m.nice_id, title: ctx.sealer.open(m.title_sealed, ref(m.id, "title")), shared: !m.user_id && !m.group_id });
   }
   return out;
 }
 
-/** The ticket audit's events naming `macros` (their ids renumbered by the writer). */
+/**
+ * The ticket audit's events naming `macros` (their ids renumbered by the writer). Only a macro shared
+ * with everyone keeps its title in the audit: a personal macro's or a group's title is not written
+ * there (every staff member who sees the ticket reads its audits, and a personal macro's title goes
+ * when its owner is erased); withMacroTitles names them to readers who see them.
+ */
 export const macroEvents = (macros: readonly AppliedMacro[]) =>
-  macros.map((m) => ({ id: 0, type: "AgentMacroReference" as const, macro_id: m.niceId, macro_title: m.title, macro_deleted: false }));
+  macros.map((m) => ({ id: 0, type: "AgentMacroReference" as const, macro_id: m.niceId, ...(m.shared ? { macro_title: m.title } : {}), macro_deleted: false }));
+
+type MacroRefEvent = { type: string; macro_id?: number | undefined; macro_title?: string | undefined; macro_deleted?: boolean | undefined };
+
+/**
+ * Audits' events as `actor` reads them: each AgentMacroReference says whether its macro is deleted
+ * now, and one without a title in the audit (a personal or a group's macro) is named by the macro's
+ * title now, only when `actor` sees that macro. One read for all the audits given.
+ */
+export async function withMacroTitles<E extends MacroRefEvent>(ctx: RequestContext, actor: UserActor, audits: readonly E[][]): Promise<E[][]> {
+  const ids = [...new Set(audits.flatMap((events) => events.filter((e) => e.type === "AgentMacroReference" && e.macro_id !== undefined).map((e) => e.macro_id!)))];
+  if (ids.length === 0) return audits.map((events) => events);
+  const rows = new Map((await repo.findMacros(ctx.tx, ids)).map((r) => [r.nice_id, r]));
+  const groups = [...rows.values()].some((r) => r.group_id) && !isAdmin(actor.role) ? await groupIdsOfUser(ctx, actor.userId) : [];
+  return audits.map((events) =>
+    events.map((e) => {
+      if (e.type !== "AgentMacroReference" || e.macro_id === undefined) return e;
+      const row = rows.get(e.macro_id);
+      if (!row) return { ...e, macro_deleted: true };
+      if (e.macro_title !== undefined || !audiencePolicy.sees(actor, audienceOf(row), groups)) return { ...e, macro_deleted: false };
+      return { ...e, macro_title: ctx.sealer.open(row.title_sealed, ref(row.id, "title")), macro_deleted: false };
+    }),
+  );
+}
 
 /** Counts one use of each of `macros` now, in the caller's transaction. */
 export const countUses = (ctx: RequestContext, macros: readonly AppliedMacro[]): Promise<void> => repo.recordUses(ctx.tx, macros.map((m) => m.id), ctx.now());

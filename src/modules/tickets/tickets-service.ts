@@ -2,7 +2,7 @@ import { sql, type SqlBool } from "kysely";
 import type { AppDeps } from "../../platform/deps.ts";
 import { dropUndelivered } from "../../platform/jobs/mail-job.ts";
 import { attachmentsOfComments } from "./attachments-service.ts";
-import { appliedMacros, countUses, macroEvents } from "../macros/macros-usage.ts";
+import { appliedMacros, countUses, macroEvents, withMacroTitles } from "../macros/macros-usage.ts";
 import { redactSensitive } from "../../platform/redaction.ts";
 import { detectorsFor } from "../privacy/redaction-service.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
@@ -359,8 +359,9 @@ export async function changedTicketEvents(ctx: RequestContext, after: repo.Chang
   const rows = await repo.listChangedAudits(ctx.tx, ticketPolicy.scope(actor), after, until, limit);
   const hidden = hiddenFieldIds(await loadFields(ctx), readerOf(ctx));
   const restricted = new Set(rows.length ? await repo.restrictedPeople(ctx.tx) : []);
-  const views = rows.map((a): TicketEventView => {
-    const events = withoutRestricted(withoutHidden(ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)), hidden), restricted);
+  const opened = await withMacroTitles(ctx, actor, rows.map((a) => withoutRestricted(withoutHidden(ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)), hidden), restricted)));
+  const views = rows.map((a, i): TicketEventView => {
+    const events = opened[i]!;
     return {
       id: a.nice_id,
       ticket_id: a.ticket_nice,
@@ -534,7 +535,7 @@ export async function updateTicket(ctx: RequestContext, niceId: number, input: T
   const ruled = changedByRules(ctx, t.id) ? await repo.findTicket(ctx.tx, t.nice_id, ticketPolicy.scope(actor)) : undefined;
   return {
     ticket: await presentTicket(ctx, ruled ?? r.row),
-    audit: { id: r.auditNiceId, ticket_id: t.nice_id, author_id: actor.niceId, created_at: r.row.updated_at.toISOString(), events: withoutHidden(r.events, hiddenFieldIds(await loadFields(ctx), readerOf(ctx))), via: { channel: channelOf(ctx) }, metadata: {} },
+    audit: { id: r.auditNiceId, ticket_id: t.nice_id, author_id: actor.niceId, created_at: r.row.updated_at.toISOString(), events: (await withMacroTitles(ctx, actor, [withoutHidden(r.events, hiddenFieldIds(await loadFields(ctx), readerOf(ctx)))]))[0]!, via: { channel: channelOf(ctx) }, metadata: {} },
   };
 }
 
@@ -600,8 +601,9 @@ export async function listAudits(ctx: RequestContext, niceId: number, page: Page
   if (!t) throw notFound();
   const { rows, count } = await repo.listAudits(ctx.tx, t.id, page);
   const hidden = hiddenFieldIds(await loadFields(ctx), readerOf(ctx));
-  const views = rows.map((a) => {
-    const events = withoutHidden(ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)), hidden);
+  const opened = await withMacroTitles(ctx, actor, rows.map((a) => withoutHidden(ctx.sealer.openJson<AuditEvent[]>(a.events_sealed, aref(a.id)), hidden)));
+  const views = rows.map((a, i) => {
+    const events = opened[i]!;
     const rule = a.via === "rule" ? events.find((e) => e.rule)?.rule : undefined;
     return {
       id: a.nice_id,
