@@ -187,3 +187,27 @@ describe("counting and its table", () => {
     expect([(await usage(a)).n, (await usage(b)).n]).toEqual([0, 0]);
   });
 });
+
+describe("scoped tokens", () => {
+  it("a read-only token names no macro, nor a write-only one (which may not read macros)", async () => {
+    const before = await usage(a);
+    const mint = async (scopes: string[]) => ({ email: a.ownerEmail, token: (await ok(a.api("POST", "/api/v2/api_tokens.json", { api_token: { name: scopes.join(" "), scopes } }), 201)).api_token.token as string, id: 0 });
+    const reader = await mint(["read"]);
+    const r = await update(tk, { comment: { body: "ro", public: false }, macro_ids: [shared] }, reader);
+    expect(r.status, r.text).toBe(403);
+    expect(await usage(a)).toEqual(before);
+    // A write-only token may not read macros: naming them (which tells which exist, and their titles) is refused too.
+    const writer = await mint(["tickets:write"]);
+    expect((await a.api("GET", `/api/v2/macros/${shared}.json`, undefined, writer)).status).toBe(403);
+    for (const id of [shared, personal, 999_999]) {
+      const w = await update(tk, { comment: { body: "tw", public: false }, macro_ids: [id] }, writer);
+      expect(w.status, w.text).toBe(403);
+      expect(w.text).not.toMatch(/Close and thank|Angry/);
+    }
+    expect(await usage(a)).toEqual(before);
+    // With tickets:read and tickets:write (macros are filed under tickets) it may.
+    const both = await mint(["tickets:read", "tickets:write"]);
+    await ok(update(tk, { comment: { body: "both", public: false }, macro_ids: [shared] }, both));
+    expect((await usage(a)).uses).toBe(before.uses + 1);
+  });
+});

@@ -1,6 +1,7 @@
 import type { RequestContext, UserActor } from "../../platform/context.ts";
 import { refsOf } from "../../platform/crypto/sealed-columns.ts";
-import { AppError, invalid } from "../../platform/errors.ts";
+import { AppError, forbidden, invalid } from "../../platform/errors.ts";
+import { scopesGrant } from "../../platform/http/scopes.ts";
 import { audienceOf, visibleItem } from "../audience/audience.ts";
 import { audiencePolicy } from "../audience/audience-policy.ts";
 import { groupIdsOfUser } from "../groups/groups-service.ts";
@@ -21,6 +22,9 @@ export const MAX_MACRO_IDS = 20;
 /** How long hourly rows are kept: the longest window (30 days). */
 export const USAGE_KEPT_MS = repo.USAGE_WINDOWS.usage_30d * 3_600_000;
 
+/** Whether `actor`'s credential may read macros (`read` or `tickets:read`: macros are filed under tickets, http/scopes.ts). */
+const readsMacros = (actor: UserActor) => scopesGrant(actor.scopes, { access: "read", resource: "tickets" });
+
 /** A macro a ticket write names, as its audit records it (Zendesk's AgentMacroReference event). */
 export type AppliedMacro = { id: string; niceId: number; title: string; shared: boolean };
 
@@ -31,6 +35,8 @@ export type AppliedMacro = { id: string; niceId: number; title: string; shared: 
  */
 export async function appliedMacros(ctx: RequestContext, actor: UserActor, ids: readonly number[] | undefined): Promise<AppliedMacro[]> {
   if (!ids?.length) return [];
+  // A token that may not read macros (a write-only one) may not learn which exist, nor their titles, by naming them.
+  if (!readsMacros(actor)) throw forbidden("This token lacks the 'tickets:read' scope, which naming macros (macro_ids) needs.");
   const out: AppliedMacro[] = [];
   for (const niceId of [...new Set(ids)]) {
     const m = await visibleItem(ctx, actor, await repo.findMacro(ctx.tx, niceId)).catch((e: unknown) => {
@@ -68,7 +74,7 @@ export async function withMacroTitles<E extends MacroRefEvent>(ctx: RequestConte
       if (e.type !== "AgentMacroReference" || e.macro_id === undefined) return e;
       const row = rows.get(e.macro_id);
       if (!row) return { ...e, macro_deleted: true };
-      if (e.macro_title !== undefined || !audiencePolicy.sees(actor, audienceOf(row), groups)) return { ...e, macro_deleted: false };
+      if (e.macro_title !== undefined || !readsMacros(actor) || !audiencePolicy.sees(actor, audienceOf(row), groups)) return { ...e, macro_deleted: false };
       return { ...e, macro_title: ctx.sealer.open(row.title_sealed, ref(row.id, "title")), macro_deleted: false };
     }),
   );
