@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepMacroUsage } from "../src/modules/macros/macros-service.ts";
-import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
+import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, endUserWithPassword, type Session } from "./support/people.ts";
 
 /**
@@ -141,18 +141,33 @@ describe("routes that do not take macro_ids", () => {
     expect(JSON.stringify(made.body)).not.toMatch(/Close and thank/);
   });
 
-  it("a bulk update run after its macro became invisible to its creator writes nothing of it", async () => {
+  it("a bulk update whose macro goes while it is queued or running counts nothing of it", async () => {
     const mine = await macro(a, "Peer::Soon gone", undefined, peer);
-    const before = await usage(a);
     const job = await a.api("PUT", `/api/v2/tickets/update_many.json?ids=${tk}`, { ticket: { macro_ids: [mine], comment: { body: "bulk", public: false } } }, peer);
-    expect(job.status, job.text).toBeLessThan(500);
-    // Deleted before (or while) the job runs: whatever it does, it counts nothing of a macro that is gone.
+    expect(job.status, job.text).toBe(200);
+    // Deleted before, while or after the job runs: none of its usage outlives it, whichever came first.
     await ok(a.api("DELETE", `/api/v2/macros/${mine}.json`, undefined, peer), 204);
-    if (job.body?.job_status?.id) {
-      const { waitForJob } = await import("./support/harness.ts");
-      await waitForJob(a, job.body.job_status.id, peer).catch(() => undefined);
-    }
-    expect((await usage(a)).n).toBeLessThanOrEqual(before.n);
+    const done = await waitForJob(a, job.body.job_status.id, peer);
+    expect(["completed", "failed"]).toContain(done.status);
+    const orphans = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM macro_usage u WHERE NOT EXISTS (SELECT 1 FROM macros m WHERE m.tenant_id = u.tenant_id AND m.id = u.macro_id)`.execute(tx.db)).rows[0]!.n);
+    expect(orphans).toBe(0);
+  });
+});
+
+describe("create_many", () => {
+  it("refuses a ticket naming another account's macro or a personal macro of someone else, counting nothing for it", async () => {
+    const before = await usage(a);
+    const job = await a.api("POST", "/api/v2/tickets/create_many.json", { tickets: [{ subject: "bulk ok", comment: { body: "x" }, macro_ids: [shared] }, { subject: "bulk foreign", comment: { body: "x" }, macro_ids: [foreign] }, { subject: "bulk personal", comment: { body: "x" }, macro_ids: [personal] }] }, peer);
+    expect(job.status, job.text).toBe(200);
+    const done = await waitForJob(a, job.body.job_status.id, peer);
+    const results = done.results as any[];
+    expect(results.map((r) => (r.error ? "error" : "ok"))).toEqual(["ok", "error", "error"]);
+    expect(JSON.stringify(done)).not.toMatch(/Angry customer|Foreign::Macro/);
+    expect((await usage(a)).uses).toBe(before.uses + 1);
+    const subjects = (await ok(a.api("GET", "/api/v2/tickets.json?per_page=100"))).tickets.map((x: any) => x.subject);
+    expect(subjects).toContain("bulk ok");
+    expect(subjects).not.toContain("bulk foreign");
+    expect(subjects).not.toContain("bulk personal");
   });
 });
 
@@ -209,5 +224,25 @@ describe("scoped tokens", () => {
     const both = await mint(["tickets:read", "tickets:write"]);
     await ok(update(tk, { comment: { body: "both", public: false }, macro_ids: [shared] }, both));
     expect((await usage(a)).uses).toBe(before.uses + 1);
+  });
+});
+
+describe("erasure", () => {
+  it("an erased owner's personal macro is named by its id only, deleted, its usage gone", async () => {
+    const gone = await macro(a, "Olga::Private shorthand", undefined, owner);
+    await ok(update(tk, { comment: { body: "shorthand", public: false }, macro_ids: [gone] }, owner));
+    const macroRow = await t.db.tenant(a.tenantId, async (tx) => (await sql<{ id: string }>`SELECT id FROM macros WHERE nice_id = ${gone}`.execute(tx.db)).rows[0]!.id);
+    const rows = () => t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM macro_usage WHERE macro_id = ${macroRow}`.execute(tx.db)).rows[0]!.n);
+    expect(await rows()).toBe(1);
+    const del = await a.api("DELETE", `/api/v2/users/${owner.id}.json`);
+    expect(del.status, del.text).toBe(200);
+    const erased = await a.api("DELETE", `/api/v2/deleted_users/${owner.id}.json`);
+    expect(erased.status, erased.text).toBeLessThan(300);
+    expect(await rows()).toBe(0);
+    const audits = (await ok(a.api("GET", `/api/v2/tickets/${tk}/audits.json`))).audits as any[];
+    const named = audits.flatMap((x) => refs(x.events)).filter((e) => e.id === gone || e.id === personal);
+    expect(named.length).toBeGreaterThan(0);
+    for (const e of named) expect(e).toEqual({ id: e.id, title: undefined, deleted: true });
+    expect(JSON.stringify(audits)).not.toMatch(/Private shorthand|Angry customer/);
   });
 });
