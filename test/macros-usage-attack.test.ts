@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepMacroUsage } from "../src/modules/macros/macros-service.ts";
 import { buildTenant, buildUser, startTestApp, waitForJob, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, endUserWithPassword, type Session } from "./support/people.ts";
+import { macroUsageRows, makeMacro } from "./support/macros.ts";
 
 /**
  * Macro usage and categories under attack, over real HTTP: who may name which macro in
@@ -33,9 +34,8 @@ async function ok<T = any>(r: Promise<{ status: number; text: string; body: any 
   expect(x.status, x.text).toBe(status);
   return x.body as T;
 }
-const macro = async (tenant: TestTenant, title: string, restriction: unknown, who?: As) =>
-  (await ok(tenant.api("POST", "/api/v2/macros.json", { macro: { title, ...(restriction === undefined ? {} : { restriction }), actions: [{ field: "comment_value", value: "Hello" }] } }, who), 201)).macro.id as number;
-const usage = (tenant: TestTenant) => t.db.tenant(tenant.tenantId, async (tx) => (await sql<{ n: number; uses: number }>`SELECT count(*)::int AS n, coalesce(sum(uses), 0)::int AS uses FROM macro_usage`.execute(tx.db)).rows[0]!);
+const macro = makeMacro;
+const usage = (tenant: TestTenant) => macroUsageRows(t, tenant);
 const update = (id: number, ticket: Record<string, unknown>, who?: As) => a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket }, who);
 const refs = (events: any[]) => events.filter((e) => e.type === "AgentMacroReference").map((e) => ({ id: e.macro_id, title: e.macro_title, deleted: e.macro_deleted }));
 const lastRefs = async (who?: As) => refs((await ok(a.api("GET", `/api/v2/tickets/${tk}/audits.json`, undefined, who))).audits.at(-1).events);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepMacroUsage } from "../src/modules/macros/macros-service.ts";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, endUserWithPassword, type Session } from "./support/people.ts";
+import { macroUsageRows, makeMacro } from "./support/macros.ts";
 
 /**
  * Macro usage and categories (docs/api.md, "Macros"), over real HTTP: `macro_ids` on ticket
@@ -34,9 +35,8 @@ async function ok<T = any>(r: Promise<{ status: number; text: string; body: any 
   expect(x.status, x.text).toBe(status);
   return x.body as T;
 }
-const macro = async (tenant: TestTenant, title: string, restriction: unknown, who?: As) =>
-  (await ok(tenant.api("POST", "/api/v2/macros.json", { macro: { title, ...(restriction === undefined ? {} : { restriction }), actions: [{ field: "comment_value", value: "Hello" }] } }, who), 201)).macro.id as number;
-const usageRows = () => t.db.tenant(a.tenantId, async (tx) => (await sql<{ n: number; uses: number }>`SELECT count(*)::int AS n, coalesce(sum(uses), 0)::int AS uses FROM macro_usage`.execute(tx.db)).rows[0]!);
+const macro = makeMacro;
+const usageRows = () => macroUsageRows(t, a);
 const auditCount = (id: number) => t.db.tenant(a.tenantId, async (tx) => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM ticket_audits a JOIN tickets k ON k.tenant_id = a.tenant_id AND k.id = a.ticket_id WHERE k.nice_id = ${id}`.execute(tx.db)).rows[0]!.n));
 const usageOf = async (id: number, who?: As) => (await ok(a.api("GET", `/api/v2/macros/${id}.json?include=usage_1h,usage_24h,usage_7d,usage_30d`, undefined, who))).macro;
 const update = (id: number, ticket: Record<string, unknown>, who?: As) => a.api("PUT", `/api/v2/tickets/${id}.json`, { ticket }, who);
