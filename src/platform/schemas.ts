@@ -5,8 +5,19 @@ import { z } from "zod";
  * accept what another refuses. No bare z.string() in route schemas.
  */
 
+/**
+ * A whole number from min to max, given as a JSON number or as a string of decimal digits (path
+ * and query values are strings, and clients send ids in bodies either way). Nothing else is read
+ * as a number: z.coerce.number() would take `true` as 1, `[7]` as 7, `"0x10"` as 16, `"1e3"` as
+ * 1000 and `" 5 "` as 5; here each of those is refused with the field named.
+ */
+export const wholeNumber = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().regex(/^[0-9]{1,16}$/, "must be a whole number").transform(Number)], { error: "must be a whole number" })
+    .pipe(z.number().int().min(min).max(max));
+
 /** Public per-tenant id (tickets 1, 2, 3 …). */
-export const publicId = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+export const publicId = wholeNumber(1, Number.MAX_SAFE_INTEGER);
 export const publicIdParam = z.object({ id: publicId });
 
 export const email = z
@@ -97,8 +108,8 @@ export const isoDate = z
   .transform((s) => parseIsoDate(s)!.toISOString());
 
 export const pageQuery = z.object({
-  page: z.union([z.coerce.number().int().min(1).max(100_000), z.object({ size: z.coerce.number().int().min(1).max(100).optional(), after: z.string().max(200).optional(), before: z.string().max(200).optional() })]).optional(),
-  per_page: z.coerce.number().int().min(1).max(100).optional(),
+  page: z.union([wholeNumber(1, 100_000), z.object({ size: wholeNumber(1, 100).optional(), after: z.string().max(200).optional(), before: z.string().max(200).optional() })]).optional(),
+  per_page: wholeNumber(1, 100).optional(),
   sort_order: z.enum(["asc", "desc"]).optional(),
   include: z.string().max(200).regex(/^[a-z_,]*$/).optional(),
 });

@@ -4651,7 +4651,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -4671,7 +4671,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -4794,7 +4794,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -4836,12 +4836,12 @@ export interface operations {
     downloadAttachment: {
         parameters: {
             query: {
-                expires: number;
+                expires: number | string;
                 signature: string;
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -4862,12 +4862,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -4925,7 +4925,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -4958,12 +4958,12 @@ export interface operations {
                 "filter[source_id]"?: string;
                 "filter[source_type]"?: string;
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -5123,8 +5123,8 @@ export interface operations {
         parameters: {
             query?: {
                 active?: "true" | "false";
-                page?: number;
-                per_page?: number;
+                page?: number | string;
+                per_page?: number | string;
                 sort_by?: "position" | "title" | "updated_at" | "created_at";
                 sort_order?: "asc" | "desc";
             };
@@ -5263,7 +5263,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5312,7 +5312,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5388,7 +5388,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5647,7 +5647,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5682,7 +5682,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5726,7 +5726,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5746,7 +5746,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5776,7 +5776,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5816,8 +5816,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                holiday_id: number;
-                id: number;
+                holiday_id: number | string;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5847,8 +5847,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                holiday_id: number;
-                id: number;
+                holiday_id: number | string;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5888,8 +5888,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                holiday_id: number;
-                id: number;
+                holiday_id: number | string;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -5909,7 +5909,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6206,7 +6206,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6256,7 +6256,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6331,7 +6331,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6351,7 +6351,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6392,12 +6392,12 @@ export interface operations {
     downloadDataExport: {
         parameters: {
             query: {
-                expires: number;
+                expires: number | string;
                 signature: string;
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6487,12 +6487,12 @@ export interface operations {
                 include?: string;
                 /** @description `true`: open requests past their due date only. */
                 overdue?: "true" | "false";
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
                 status?: "new" | "verifying" | "in_progress" | "completed" | "rejected";
             };
@@ -6582,7 +6582,7 @@ export interface operations {
                          * @enum {string}
                          */
                         type: "access" | "portability" | "rectification" | "erasure" | "restriction" | "objection";
-                        user_id?: number;
+                        user_id?: number | string;
                     };
                 };
             };
@@ -6638,7 +6638,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6694,7 +6694,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6702,7 +6702,7 @@ export interface operations {
             content: {
                 "application/json": {
                     data_subject_request: {
-                        assignee_id?: number | null;
+                        assignee_id?: (number | string) | null;
                         /** @description Required when the status becomes completed or rejected; else recorded as a step. */
                         note?: string;
                         /** @enum {string} */
@@ -6762,7 +6762,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6835,7 +6835,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6900,12 +6900,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -6954,7 +6954,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -6974,7 +6974,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7033,12 +7033,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -7094,7 +7094,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7135,7 +7135,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7190,7 +7190,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7231,7 +7231,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7441,12 +7441,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -7516,7 +7516,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7634,7 +7634,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7680,12 +7680,12 @@ export interface operations {
     downloadExport: {
         parameters: {
             query: {
-                expires: number;
+                expires: number | string;
                 signature: string;
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7706,12 +7706,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -7765,8 +7765,8 @@ export interface operations {
                 "application/json": {
                     group_membership: {
                         default?: boolean;
-                        group_id: number;
-                        user_id: number;
+                        group_id: number | string;
+                        user_id: number | string;
                     };
                 };
             };
@@ -7798,7 +7798,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7830,7 +7830,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7849,12 +7849,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -7942,7 +7942,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -7975,7 +7975,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -8017,7 +8017,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -8036,17 +8036,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -8918,12 +8918,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -9022,7 +9022,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -9195,7 +9195,7 @@ export interface operations {
     listJobStatuses: {
         parameters: {
             query?: {
-                per_page?: number;
+                per_page?: number | string;
             };
             header?: never;
             path?: never;
@@ -9335,12 +9335,12 @@ export interface operations {
             query?: {
                 active?: "true" | "false";
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -9398,7 +9398,7 @@ export interface operations {
                 "application/json": {
                     legal_hold: {
                         reason: string;
-                        target_id: number;
+                        target_id: number | string;
                         /** @enum {string} */
                         target_type: "ticket" | "user" | "organization";
                     };
@@ -9436,7 +9436,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -9472,7 +9472,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -9510,8 +9510,8 @@ export interface operations {
                 active?: "true" | "false";
                 category?: string;
                 include?: string;
-                page?: number;
-                per_page?: number;
+                page?: number | string;
+                per_page?: number | string;
                 sort_by?: "usage_1h" | "usage_24h" | "usage_7d" | "usage_30d";
                 sort_order?: "asc" | "desc";
             };
@@ -9587,7 +9587,7 @@ export interface operations {
                         description?: string | null;
                         position?: number;
                         restriction?: null | {
-                            id: number;
+                            id: number | string;
                             /** @enum {string} */
                             type: "User" | "Group";
                         };
@@ -9639,7 +9639,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -9685,7 +9685,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -9701,7 +9701,7 @@ export interface operations {
                         description?: string | null;
                         position?: number;
                         restriction?: null | {
-                            id: number;
+                            id: number | string;
                             /** @enum {string} */
                             type: "User" | "Group";
                         };
@@ -9751,7 +9751,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -9771,7 +9771,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10206,7 +10206,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10243,7 +10243,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10292,7 +10292,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10312,7 +10312,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10463,7 +10463,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10482,12 +10482,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -10586,7 +10586,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10622,7 +10622,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10672,7 +10672,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10691,19 +10691,19 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_by?: "updated_at" | "created_at";
                 sort_order?: "asc" | "desc";
                 status?: string;
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10773,17 +10773,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10926,17 +10926,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -10998,12 +10998,12 @@ export interface operations {
             query: {
                 include?: string;
                 name: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -11401,12 +11401,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -11511,7 +11511,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -11552,7 +11552,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -11603,7 +11603,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -11623,7 +11623,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -11739,12 +11739,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_by?: "updated_at" | "created_at";
                 sort_order?: "asc" | "desc";
                 status?: string;
@@ -11835,7 +11835,7 @@ export interface operations {
                             version: number;
                         };
                         custom_fields?: {
-                            id: number;
+                            id: number | string;
                             value: string | number | boolean | null;
                         }[];
                         locale?: string;
@@ -11904,7 +11904,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -11963,7 +11963,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -12037,17 +12037,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -12123,12 +12123,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_by?: "updated_at" | "created_at";
                 sort_order?: "asc" | "desc";
                 status?: string;
@@ -12203,12 +12203,12 @@ export interface operations {
         parameters: {
             query: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 query: string;
                 sort_order?: "asc" | "desc";
             };
@@ -12379,7 +12379,7 @@ export interface operations {
             query?: {
                 /** @description Comma-separated tags (instead of the saved policy's). */
                 excluded_tags?: string;
-                solved_days?: number;
+                solved_days?: number | string;
             };
             header?: never;
             path?: never;
@@ -12413,12 +12413,12 @@ export interface operations {
         parameters: {
             query?: {
                 end_time?: number;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 score?: string;
                 sort_order?: "asc" | "desc";
                 start_time?: number;
@@ -12471,7 +12471,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -12593,12 +12593,12 @@ export interface operations {
             query: {
                 include?: string;
                 order_by?: "created_at" | "updated_at" | "priority" | "status" | "sla_next_breach_at";
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 query: string;
                 sort?: "asc" | "desc";
                 sort_by?: "created_at" | "updated_at" | "priority" | "status" | "sla_next_breach_at";
@@ -13548,7 +13548,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -13600,7 +13600,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -13680,7 +13680,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -14324,7 +14324,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -14343,12 +14343,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -14409,7 +14409,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -14455,7 +14455,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -14475,7 +14475,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -14770,7 +14770,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -14816,7 +14816,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -14883,7 +14883,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -14903,12 +14903,12 @@ export interface operations {
             query?: {
                 external_id?: string;
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -15182,7 +15182,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15323,7 +15323,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15489,7 +15489,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15508,17 +15508,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15589,17 +15589,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15721,8 +15721,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
-                macro_id: number;
+                id: number | string;
+                macro_id: number | string;
             };
             cookie?: never;
         };
@@ -15756,7 +15756,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15848,7 +15848,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15872,7 +15872,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15902,7 +15902,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15932,7 +15932,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -15962,9 +15962,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                comment_id: number;
-                id: number;
-                ticket_id: number;
+                comment_id: number | string;
+                id: number | string;
+                ticket_id: number | string;
             };
             cookie?: never;
         };
@@ -16008,8 +16008,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                comment_id: number;
-                ticket_id: number;
+                comment_id: number | string;
+                ticket_id: number | string;
             };
             cookie?: never;
         };
@@ -16031,8 +16031,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
-                ticket_id: number;
+                id: number | string;
+                ticket_id: number | string;
             };
             cookie?: never;
         };
@@ -16098,7 +16098,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                ticket_id: number;
+                ticket_id: number | string;
             };
             cookie?: never;
         };
@@ -16502,8 +16502,8 @@ export interface operations {
         parameters: {
             query?: {
                 active?: "true" | "false";
-                page?: number;
-                per_page?: number;
+                page?: number | string;
+                per_page?: number | string;
                 sort_by?: "position" | "title" | "updated_at" | "created_at";
                 sort_order?: "asc" | "desc";
             };
@@ -16642,7 +16642,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -16691,7 +16691,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -16767,7 +16767,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17168,12 +17168,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 role?: ("end-user" | "agent" | "admin" | "light-agent") | ("end-user" | "agent" | "admin" | "light-agent")[];
                 "role[]"?: ("end-user" | "agent" | "admin" | "light-agent") | ("end-user" | "agent" | "admin" | "light-agent")[];
                 sort_order?: "asc" | "desc";
@@ -17250,7 +17250,7 @@ export interface operations {
                         external_id?: string | null;
                         locale?: string | null;
                         name: string;
-                        organization_id?: number | null;
+                        organization_id?: (number | string) | null;
                         phone?: string | null;
                         /** @enum {string} */
                         role?: "end-user" | "agent" | "admin" | "light-agent";
@@ -17306,7 +17306,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17356,7 +17356,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17364,12 +17364,12 @@ export interface operations {
             content: {
                 "application/json": {
                     user: {
-                        custom_role_id?: number | null;
+                        custom_role_id?: (number | string) | null;
                         email?: string;
                         external_id?: string | null;
                         locale?: string | null;
                         name?: string;
-                        organization_id?: number | null;
+                        organization_id?: (number | string) | null;
                         phone?: string | null;
                         /** @enum {string} */
                         role?: "end-user" | "agent" | "admin" | "light-agent";
@@ -17426,7 +17426,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17476,7 +17476,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17522,8 +17522,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                consent_id: number;
-                id: number;
+                consent_id: number | string;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17556,7 +17556,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17598,17 +17598,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17652,7 +17652,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17687,7 +17687,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
                 passkey_id: string;
             };
             cookie?: never;
@@ -17708,7 +17708,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17734,7 +17734,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17758,7 +17758,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17797,7 +17797,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17854,7 +17854,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17899,7 +17899,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -17919,8 +17919,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
-                session_id: number;
+                id: number | string;
+                session_id: number | string;
             };
             cookie?: never;
         };
@@ -17963,8 +17963,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
-                session_id: number;
+                id: number | string;
+                session_id: number | string;
             };
             cookie?: never;
         };
@@ -17984,7 +17984,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -18012,17 +18012,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -18165,17 +18165,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -18318,17 +18318,17 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -18472,7 +18472,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -18508,7 +18508,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -18532,7 +18532,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -18555,12 +18555,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -18625,12 +18625,12 @@ export interface operations {
             query: {
                 include?: string;
                 name: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -18743,7 +18743,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -18816,12 +18816,12 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -19472,12 +19472,12 @@ export interface operations {
                 email?: string;
                 external_id?: string;
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 query?: string;
                 sort_order?: "asc" | "desc";
             };
@@ -19605,8 +19605,8 @@ export interface operations {
             query?: {
                 access?: "personal" | "shared";
                 active?: "true" | "false";
-                page?: number;
-                per_page?: number;
+                page?: number | string;
+                per_page?: number | string;
             };
             header?: never;
             path?: never;
@@ -19728,7 +19728,7 @@ export interface operations {
                         };
                         position?: number;
                         restriction?: null | {
-                            id: number;
+                            id: number | string;
                             /** @enum {string} */
                             type: "User" | "Group";
                         };
@@ -19792,7 +19792,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -19852,7 +19852,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -19902,7 +19902,7 @@ export interface operations {
                         };
                         position?: number;
                         restriction?: null | {
-                            id: number;
+                            id: number | string;
                             /** @enum {string} */
                             type: "User" | "Group";
                         };
@@ -19966,7 +19966,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -19986,7 +19986,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -20015,18 +20015,18 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                page?: number | {
+                page?: (number | string) | {
                     after?: string;
                     before?: string;
-                    size?: number;
+                    size?: number | string;
                 };
-                per_page?: number;
+                per_page?: number | string;
                 sort_by?: "updated_at" | "created_at" | "priority" | "status" | "id" | "sla_next_breach_at";
                 sort_order?: "asc" | "desc";
             };
             header?: never;
             path: {
-                id: number;
+                id: number | string;
             };
             cookie?: never;
         };
@@ -20170,8 +20170,8 @@ export interface operations {
             query?: {
                 access?: "personal" | "shared";
                 active?: "true" | "false";
-                page?: number;
-                per_page?: number;
+                page?: number | string;
+                per_page?: number | string;
             };
             header?: never;
             path?: never;

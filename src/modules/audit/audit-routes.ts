@@ -3,7 +3,7 @@ import { z } from "zod";
 import { listAuditLogs, verifyAuditChain } from "./audit-service.ts";
 import { auditArchiveUpkeep, listArchives, openArchive } from "./audit-archive.ts";
 import { checkCheckpointsForReader, checkpointForReader, checkpointSchema } from "./audit-checkpoints.ts";
-import { isoDate, pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import { isoDate, pageQuery, publicId, publicIdParam } from "../../platform/schemas.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
@@ -52,13 +52,13 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
     method: "GET", url: "/api/v2/audit_logs", operationId: "listAuditLogs", tag: "audit_logs", auth: "user",
     query: pageQuery.extend({
       "filter[action]": z.string().max(80).regex(/^[a-z0-9_.:-]+$/).optional(),
-      "filter[actor_id]": z.coerce.number().int().min(1).optional(),
+      "filter[actor_id]": publicId.optional(),
       "filter[source_type]": z.string().max(80).regex(/^[a-z0-9_]+$/).optional(),
       "filter[source_id]": z.string().max(120).regex(/^[A-Za-z0-9_.:@-]+$/).optional(),
       "filter[created_at][]": z.array(isoDate).length(2).optional(),
       filter: z.object({
         action: z.string().max(80).regex(/^[a-z0-9_.:-]+$/).optional(),
-        actor_id: z.coerce.number().int().min(1).optional(),
+        actor_id: publicId.optional(),
         source_type: z.string().max(80).regex(/^[a-z0-9_]+$/).optional(),
         source_id: z.string().max(120).regex(/^[A-Za-z0-9_.:@-]+$/).optional(),
         created_at: z.array(isoDate).length(2).optional(),

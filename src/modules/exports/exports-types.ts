@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { wholeNumber } from "../../platform/schemas.ts";
 
 /** Fields a tenant export may carry, per resource (allowlists: nothing else can be asked for). */
 export const EXPORT_FIELDS = {
@@ -55,7 +56,7 @@ export const tenantExportView = dataExportView.omit({ user_id: true }).extend({
 });
 export type TenantExportView = z.infer<typeof tenantExportView>;
 
-export const downloadQuery = z.object({ expires: z.coerce.number().int().min(0).max(99_999_999_999), signature: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/) });
+export const downloadQuery = z.object({ expires: wholeNumber(0, 99_999_999_999), signature: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/) });
 
 /** Unix seconds as a query parameter: digits only (an empty value is not 0, a list not its first item). */
 const unixSeconds = z.string().regex(/^\d{1,11}$/, "must be Unix seconds (digits)").transform(Number).pipe(z.number().int().max(32_503_680_000));
@@ -64,7 +65,7 @@ const unixSeconds = z.string().regex(/^\d{1,11}$/, "must be Unix seconds (digits
 export const incrementalQuery = z.strictObject({
   start_time: unixSeconds.optional().describe("Unix seconds: what changed at or after this time (to begin a stream)."),
   cursor: z.string().max(300).optional().describe("The `after_cursor` of the previous page (to go on)."),
-  per_page: z.coerce.number().int().min(1).max(1000).optional().describe("Items per page (default and most: 1000)."),
+  per_page: wholeNumber(1, 1000).optional().describe("Items per page (default and most: 1000)."),
 });
 
 /** An incremental export's page of `key` items, in Zendesk's shape. */
@@ -82,7 +83,7 @@ export function incrementalPage<K extends string, I extends z.ZodType>(key: K, i
 /** Zendesk's time-based incremental exports: `start_time` (Unix seconds); `next_page` adds `stream`, which marks a request as following a stream. */
 export const timeBasedQuery = z.strictObject({
   start_time: unixSeconds.describe("Unix seconds: what changed at or after this time."),
-  per_page: z.coerce.number().int().min(1).max(1000).optional().describe("Items per page before the page takes in the rest of its last second (default and most: 1000)."),
+  per_page: wholeNumber(1, 1000).optional().describe("Items per page before the page takes in the rest of its last second (default and most: 1000)."),
   stream: z.string().max(100).regex(/^[A-Za-z0-9_-]+$/).optional().describe("Set by `next_page`: this request follows a stream (not audited again)."),
 });
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { CommitThenFail } from "../../platform/errors.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { lineText } from "../../platform/schemas.ts";
+import { lineText, publicId } from "../../platform/schemas.ts";
 import { sessionCookieOf, setSessionCookie } from "./identity-http.ts";
 import { sessionHashOf } from "./identity-service.ts";
 import * as passkeys from "./passkeys-service.ts";
@@ -88,7 +88,7 @@ export const passkeyView = z.object({
 });
 const passkeyName = lineText(100).pipe(z.string().trim().min(1, "cannot be blank"));
 const passkeyIdParam = z.object({ id: z.uuid("is not a passkey id") });
-const userPasskeyParams = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER), passkey_id: z.uuid("is not a passkey id") });
+const userPasskeyParams = z.object({ id: publicId, passkey_id: z.uuid("is not a passkey id") });
 /** A challenge from the first step of a password sign-in (the prefix and 43 base64url characters). */
 const twoFactorChallenge = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, "is not a valid sign-in challenge");
 const sessionView = z.object({ session: z.object({ user_id: z.number(), csrf_token: z.string().nullable(), must_change_password: z.boolean().optional() }) });

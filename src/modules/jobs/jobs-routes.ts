@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { defineRoute } from "../../platform/http/route.ts";
+import { wholeNumber } from "../../platform/schemas.ts";
 import { cancelJobStatus, listJobStatuses, showJobStatus } from "./jobs-service.ts";
 import { jobStatusWithAbilities } from "./jobs-types.ts";
 
@@ -10,7 +11,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/job_statuses", operationId: "listJobStatuses", tag: "job_statuses", auth: "user",
     summary: "The tenant's most recent jobs people started (bulk creates and updates), newest first; finished jobs are kept for VAULTDESK_JOB_RETENTION_HOURS.",
-    query: z.object({ per_page: z.coerce.number().int().min(1).max(100).default(100) }),
+    query: z.object({ per_page: wholeNumber(1, 100).default(100) }),
     response: z.object({ job_statuses: z.array(jobStatusWithAbilities) }),
     handler: async (ctx, { query }) => ({ job_statuses: await listJobStatuses(deps, ctx, query.per_page) }),
   });

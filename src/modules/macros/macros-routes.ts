@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { lineText, publicId, publicIdParam } from "../../platform/schemas.ts";
+import { lineText, publicId, publicIdParam, wholeNumber } from "../../platform/schemas.ts";
 import { applyMacroToTicket, createMacro, deleteMacro, listActiveMacros, listMacroCategories, listMacros, macroEffect, macroUsageUpkeep, showMacro, updateMacro } from "./macros-service.ts";
 import { macroAppliedView, macroEffectView, macroInput, macroView } from "./macros-types.ts";
 
@@ -25,8 +25,8 @@ const listing = { include: include.optional(), sort_by: usageKey.optional(), sor
 const listingOf = (q: { include?: Array<z.infer<typeof usageKey>> | undefined; sort_by?: z.infer<typeof usageKey> | undefined; sort_order?: "asc" | "desc" | undefined }) => ({ include: q.include, sortBy: q.sort_by, sortOrder: q.sort_order });
 
 const listQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).optional(),
-  per_page: z.coerce.number().int().min(1).max(100).optional(),
+  page: wholeNumber(1, 100_000).optional(),
+  per_page: wholeNumber(1, 100).optional(),
   access: z.enum(["personal", "shared"]).optional(),
   active: z.enum(["true", "false"]).optional(),
   /** A category ("Billing") or a path of them ("Billing::Refunds"): the macros whose titles start with it. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NATIONAL_ID_COUNTRIES } from "../../platform/redaction.ts";
-import { lineText, publicId, tags } from "../../platform/schemas.ts";
+import { lineText, publicId, tags, wholeNumber } from "../../platform/schemas.ts";
 
 export const legalHoldView = z.object({
   id: z.number().int(),
@@ -50,7 +50,7 @@ export const retentionPolicyInput = z.strictObject({
 });
 
 export const retentionPreviewQuery = z.object({
-  solved_days: z.coerce.number().pipe(solvedDays).optional(),
+  solved_days: wholeNumber(1, 36_500).optional(),
   excluded_tags: z
     .string()
     .max(4000)

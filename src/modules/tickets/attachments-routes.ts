@@ -5,7 +5,7 @@ import { BlobTooLargeError } from "../../platform/blobs/index.ts";
 import type { AppDeps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { publicId, publicIdParam } from "../../platform/schemas.ts";
+import { publicId, publicIdParam, wholeNumber } from "../../platform/schemas.ts";
 import { attachmentScanJob } from "./attachment-scan.ts";
 import { attachmentUpkeep } from "./attachments-upkeep.ts";
 import * as service from "./attachments-service.ts";
@@ -74,7 +74,7 @@ export async function register(app: FastifyInstance, deps: AppDeps): Promise<voi
     method: "GET", url: "/api/v2/attachments/:id/download", operationId: "downloadAttachment", tag: "attachments", auth: "user",
     summary: "The file, as a download. Needs the link from `content_url` (signed for the signed-in caller, valid for minutes) and a caller who may see the file.",
     params: publicIdParam,
-    query: z.object({ expires: z.coerce.number().int().min(0).max(99_999_999_999), signature: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/) }),
+    query: z.object({ expires: wholeNumber(0, 99_999_999_999), signature: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/) }),
     response: z.string().describe("The file's bytes"),
     handler: async (ctx, { params, query, reply }) => {
       const d = await service.openDownload(deps, ctx, params.id, query);

@@ -4,12 +4,12 @@ import type { AppDeps } from "../../platform/deps.ts";
 import { AppError } from "../../platform/errors.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { pageQuery, publicId, publicIdParam } from "../../platform/schemas.ts";
+import { pageQuery, publicId, publicIdParam, wholeNumber } from "../../platform/schemas.ts";
 import { listRatings, rateTicket, ratingSummary, showRating, showSatisfactionSettings, updateSatisfactionSettings } from "./satisfaction-service.ts";
 import { RATING_FILTERS, ratingInput, ratingView, satisfactionSettingsInput, satisfactionSettingsView, satisfactionSummaryView } from "./satisfaction-types.ts";
 
 /** Unix seconds (as Zendesk's `start_time` / `end_time`), from 1970 to 9999. */
-const unixTime = z.coerce.number().int().min(0).max(253_402_300_799);
+const unixTime = wholeNumber(0, 253_402_300_799);
 const windowQuery = z.object({ start_time: unixTime.optional(), end_time: unixTime.optional() });
 const at = (s: number | undefined) => (s === undefined ? undefined : new Date(s * 1000));
 

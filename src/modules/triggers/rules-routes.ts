@@ -3,14 +3,14 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { listEnvelope, pageEnvelope, parsePage } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { publicIdParam } from "../../platform/schemas.ts";
+import { publicIdParam, wholeNumber } from "../../platform/schemas.ts";
 import { capitalised } from "./rules-conditions.ts";
 import { createRule, deleteRule, listActiveRules, listRules, reorderRules, ruleDefinitions, showRule, updateRule, type RuleSpec } from "./rules-service.ts";
 import { definitionsView, reorderInput, ruleInput, ruleView, type RuleInput, type RuleView } from "./rules-types.ts";
 
 const listQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).optional(),
-  per_page: z.coerce.number().int().min(1).max(100).optional(),
+  page: wholeNumber(1, 100_000).optional(),
+  per_page: wholeNumber(1, 100).optional(),
   active: z.enum(["true", "false"]).optional(),
   sort_by: z.enum(["position", "title", "updated_at", "created_at"]).optional(),
   sort_order: z.enum(["asc", "desc"]).optional(),

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../platform/deps.ts";
 import { pageEnvelope, parsePage, listEnvelope } from "../../platform/http/pagination.ts";
 import { defineRoute } from "../../platform/http/route.ts";
-import { idList, pageQuery, publicIdParam } from "../../platform/schemas.ts";
+import { idList, pageQuery, publicIdParam, wholeNumber } from "../../platform/schemas.ts";
 import { sideload, sideloads } from "../tickets/tickets-routes.ts";
 import { ticketView } from "../tickets/tickets-types.ts";
 import { countManyViews, countView, createView, deleteView, listViews, runView, showView, updateView } from "./views-service.ts";
@@ -13,8 +13,8 @@ import { sortOrder, viewCountView, viewInput, viewSort, viewView } from "./views
 const COUNT_MANY_MAX = 20;
 
 const listQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).optional(),
-  per_page: z.coerce.number().int().min(1).max(100).optional(),
+  page: wholeNumber(1, 100_000).optional(),
+  per_page: wholeNumber(1, 100).optional(),
   access: z.enum(["personal", "shared"]).optional(),
   active: z.enum(["true", "false"]).optional(),
 });
