@@ -195,3 +195,32 @@ describe("categories", () => {
     for (const r of rows) expect(r.s).not.toMatch(/Billing|Refunds|Shipping/);
   });
 });
+
+describe("sort_by a field of the macro (Zendesk's alphabetical, created_at, updated_at, position)", () => {
+  it("orders by title, position, creation or change, ascending by default for the first two and descending for the others", async () => {
+    const c = await buildTenant(t, "musagec");
+    const make = async (title: string, position: number) => (await ok(c.api("POST", "/api/v2/macros.json", { macro: { title, position, restriction: null, actions: [{ field: "status", value: "open" }] } }), 201)).macro.id as number;
+    // Made in this order (so created_at rises b, A, c); positions say A, c, b.
+    const bee = await make("bee", 30);
+    const ay = await make("Ay", 10);
+    const cee = await make("cee", 20);
+    const list = async (q: string, path = "/api/v2/macros.json") => (await ok(c.api("GET", `${path}?${q}`))).macros.map((m: any) => m.id);
+    expect(await list("sort_by=alphabetical")).toEqual([ay, bee, cee]);
+    expect(await list("sort_by=alphabetical&sort_order=desc")).toEqual([cee, bee, ay]);
+    expect(await list("sort_by=position")).toEqual([ay, cee, bee]);
+    expect(await list("sort_by=position&sort_order=desc")).toEqual([bee, cee, ay]);
+    expect(await list("sort_by=created_at")).toEqual([cee, ay, bee]);
+    expect(await list("sort_by=created_at&sort_order=asc")).toEqual([bee, ay, cee]);
+    expect(await list("sort_by=created_at&per_page=1&page=3")).toEqual([bee]);
+    // A change moves the oldest to the front of updated_at (newest first), not of created_at.
+    await ok(c.api("PUT", `/api/v2/macros/${bee}.json`, { macro: { description: "Changed" } }));
+    expect(await list("sort_by=updated_at")).toEqual([bee, cee, ay]);
+    expect(await list("sort_by=created_at")).toEqual([cee, ay, bee]);
+    expect(await list("sort_by=created_at", "/api/v2/macros/active.json")).toEqual([cee, ay, bee]);
+    expect(await list("sort_by=alphabetical&sort_order=desc", "/api/v2/macros/active.json")).toEqual([cee, bee, ay]);
+    for (const q of ["sort_by=title", "sort_by=created", "sort_by[]=position", "sort_by=position&sort_order=descending"]) {
+      const r = await c.api("GET", `/api/v2/macros.json?${q}`);
+      expect(r.status, `${q}: ${r.text}`).toBe(422);
+    }
+  });
+});

@@ -1610,7 +1610,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The macros the caller sees (shared ones: every staff member's, or their groups'; their personal ones), by position, title and id; offset pages. `access=personal|shared`, `active=true|false` and `category` filter; `include=usage_1h,usage_24h,usage_7d,usage_30d` adds usage; `sort_by=usage_…` with `sort_order` orders by it. */
+        /** The macros the caller sees (shared ones: every staff member's, or their groups'; their personal ones), by position, title and id; offset pages. `access=personal|shared`, `active=true|false` and `category` filter; `include=usage_1h,usage_24h,usage_7d,usage_30d` adds usage; `sort_by=alphabetical|created_at|updated_at|position|usage_…` with `sort_order` (asc by default for alphabetical and position, desc for the others) orders otherwise. */
         get: operations["listMacros"];
         put?: never;
         /** Creates a macro: personal unless `restriction` says otherwise (`null`: every staff member; a group: its members); shared macros by owners and admins only. */
@@ -1661,7 +1661,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The active macros the caller sees, by title (or `sort_by=usage_…`), all in one answer; `include=usage_…` adds usage. */
+        /** The active macros the caller sees, by title (or `sort_by`, as on GET /macros), all in one answer; `include=usage_…` adds usage. */
         get: operations["listActiveMacros"];
         put?: never;
         post?: never;
@@ -9512,7 +9512,7 @@ export interface operations {
                 include?: string;
                 page?: number | string;
                 per_page?: number | string;
-                sort_by?: "usage_1h" | "usage_24h" | "usage_7d" | "usage_30d";
+                sort_by?: "alphabetical" | "created_at" | "updated_at" | "position" | "usage_1h" | "usage_24h" | "usage_7d" | "usage_30d";
                 sort_order?: "asc" | "desc";
             };
             header?: never;
@@ -9803,7 +9803,7 @@ export interface operations {
         parameters: {
             query?: {
                 include?: string;
-                sort_by?: "usage_1h" | "usage_24h" | "usage_7d" | "usage_30d";
+                sort_by?: "alphabetical" | "created_at" | "updated_at" | "position" | "usage_1h" | "usage_24h" | "usage_7d" | "usage_30d";
                 sort_order?: "asc" | "desc";
             };
             header?: never;

@@ -21,8 +21,9 @@ const include = z
     }
     return keys as Array<z.infer<typeof usageKey>>;
   });
-const listing = { include: include.optional(), sort_by: usageKey.optional(), sort_order: z.enum(["asc", "desc"]).optional() };
-const listingOf = (q: { include?: Array<z.infer<typeof usageKey>> | undefined; sort_by?: z.infer<typeof usageKey> | undefined; sort_order?: "asc" | "desc" | undefined }) => ({ include: q.include, sortBy: q.sort_by, sortOrder: q.sort_order });
+const sortKey = z.enum(["alphabetical", "created_at", "updated_at", "position", ...usageKey.options]);
+const listing = { include: include.optional(), sort_by: sortKey.optional(), sort_order: z.enum(["asc", "desc"]).optional() };
+const listingOf = (q: { include?: Array<z.infer<typeof usageKey>> | undefined; sort_by?: z.infer<typeof sortKey> | undefined; sort_order?: "asc" | "desc" | undefined }) => ({ include: q.include, sortBy: q.sort_by, sortOrder: q.sort_order });
 
 const listQuery = z.object({
   page: wholeNumber(1, 100_000).optional(),
@@ -38,7 +39,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   for (const task of macroUsageUpkeep(deps)) deps.jobs.maintain(task);
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/macros", operationId: "listMacros", tag: "macros", auth: "user",
-    summary: "The macros the caller sees (shared ones: every staff member's, or their groups'; their personal ones), by position, title and id; offset pages. `access=personal|shared`, `active=true|false` and `category` filter; `include=usage_1h,usage_24h,usage_7d,usage_30d` adds usage; `sort_by=usage_…` with `sort_order` orders by it.",
+    summary: "The macros the caller sees (shared ones: every staff member's, or their groups'; their personal ones), by position, title and id; offset pages. `access=personal|shared`, `active=true|false` and `category` filter; `include=usage_1h,usage_24h,usage_7d,usage_30d` adds usage; `sort_by=alphabetical|created_at|updated_at|position|usage_…` with `sort_order` (asc by default for alphabetical and position, desc for the others) orders otherwise.",
     query: listQuery, response: listEnvelope("macros", macroView),
     handler: async (ctx, { query, url }) => {
       const page = parsePage({ page: query.page, per_page: query.per_page });
@@ -50,7 +51,7 @@ export function register(app: FastifyInstance, deps: AppDeps): void {
   });
   defineRoute(app, deps, {
     method: "GET", url: "/api/v2/macros/active", operationId: "listActiveMacros", tag: "macros", auth: "user",
-    summary: "The active macros the caller sees, by title (or `sort_by=usage_…`), all in one answer; `include=usage_…` adds usage.",
+    summary: "The active macros the caller sees, by title (or `sort_by`, as on GET /macros), all in one answer; `include=usage_…` adds usage.",
     query: z.object(listing), response: z.object({ macros: z.array(macroView), count: z.number() }),
     handler: async (ctx, { query }) => {
       const macros = await listActiveMacros(ctx, listingOf(query));

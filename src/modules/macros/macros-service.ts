@@ -205,8 +205,11 @@ export async function checkActions<A extends { field: string }, V>(
 export type UsageKey = keyof repo.Usage;
 export const USAGE_KEYS = Object.keys(repo.USAGE_WINDOWS) as UsageKey[];
 export type MacroFilter = { access?: "personal" | "shared" | undefined; active?: boolean | undefined; category?: string | undefined };
-/** What a list adds and how it is ordered: `include` usage windows (sideloaded on each macro), `sort_by` a window. */
-export type MacroListing = { include?: readonly UsageKey[] | undefined; sortBy?: UsageKey | undefined; sortOrder?: "asc" | "desc" | undefined };
+/** Zendesk's `sort_by` values for macros: a usage window, or a field of the macro. */
+export type MacroSortKey = "alphabetical" | "created_at" | "updated_at" | "position" | UsageKey;
+/** What a list adds and how it is ordered: `include` usage windows (sideloaded on each macro), `sort_by` a window or a field. */
+export type MacroListing = { include?: readonly UsageKey[] | undefined; sortBy?: MacroSortKey | undefined; sortOrder?: "asc" | "desc" | undefined };
+const isUsageKey = (k: MacroSortKey): k is UsageKey => (USAGE_KEYS as readonly string[]).includes(k);
 
 type Seen = { row: repo.MacroRow; view: MacroView };
 
@@ -232,7 +235,7 @@ export function inCategory(title: string, category: string): boolean {
 
 /** The usage windows asked for (and the one sorted by), added to each view: 0 for a macro with no use. */
 async function withUsage(ctx: RequestContext, seen: Seen[], listing: MacroListing): Promise<Map<number, repo.Usage>> {
-  const keys = new Set([...(listing.include ?? []), ...(listing.sortBy ? [listing.sortBy] : [])]);
+  const keys = new Set([...(listing.include ?? []), ...(listing.sortBy && isUsageKey(listing.sortBy) ? [listing.sortBy] : [])]);
   const byNice = new Map<number, repo.Usage>();
   if (keys.size === 0) return byNice;
   const usage = await repo.usageOf(ctx.tx, seen.map((m) => m.row.id), ctx.now());
@@ -245,13 +248,26 @@ async function withUsage(ctx: RequestContext, seen: Seen[], listing: MacroListin
   return byNice;
 }
 
-/** Orders `seen` by the usage window asked for (most used first unless `asc`), then as `fallback`. */
-function ordered(seen: Seen[], usage: Map<number, repo.Usage>, listing: MacroListing, fallback: (a: MacroView, b: MacroView) => number): MacroView[] {
+type Order = (a: MacroView, b: MacroView) => number;
+/** How each `sort_by` compares two macros, lowest first. Titles ignore case; timestamps are ISO strings of one length. */
+const orderOf = (key: MacroSortKey, usage: Map<number, repo.Usage>): Order => {
+  if (isUsageKey(key)) return (a, b) => (usage.get(a.id)?.[key] ?? 0) - (usage.get(b.id)?.[key] ?? 0);
+  if (key === "alphabetical") return byTitle;
+  if (key === "position") return (a, b) => a.position - b.position;
+  return (a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0);
+};
+
+/**
+ * Orders `seen` by `sort_by`, then as `fallback`. As in Zendesk, `sort_order` is `asc` by default
+ * for `alphabetical` and `position` and `desc` for the others (most used, newest first).
+ */
+function ordered(seen: Seen[], usage: Map<number, repo.Usage>, listing: MacroListing, fallback: Order): MacroView[] {
   const views = seen.map((m) => m.view);
   const key = listing.sortBy;
   if (!key) return views.sort(fallback);
-  const dir = listing.sortOrder === "asc" ? 1 : -1;
-  return views.sort((a, b) => dir * ((usage.get(a.id)?.[key] ?? 0) - (usage.get(b.id)?.[key] ?? 0)) || fallback(a, b));
+  const asc = listing.sortOrder ? listing.sortOrder === "asc" : key === "alphabetical" || key === "position";
+  const by = orderOf(key, usage);
+  return views.sort((a, b) => (asc ? 1 : -1) * by(a, b) || fallback(a, b));
 }
 
 /** The macros the caller sees, by position, title (ignoring case) and id, or by a usage window. */
