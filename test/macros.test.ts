@@ -1,6 +1,7 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderTemplate, templateProblem } from "../src/modules/macros/macros-render.ts";
+import { Liquid } from "liquidjs";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { RENDER_BUDGET_MS, RENDER_LIMIT_MS, renderTemplate, templateProblem } from "../src/modules/macros/macros-render.ts";
 import { buildTenant, buildUser, createTokenFor, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, endUserWithPassword, type Session } from "./support/people.ts";
 
@@ -237,15 +238,45 @@ describe("actions", () => {
   });
 
   it("keeps liquidjs away from files and bounds a render", async () => {
+    const budget = { leftMs: RENDER_BUDGET_MS };
     expect(templateProblem("{% include '/etc/passwd' %}")).toMatch(/not allowed/);
-    expect(await renderTemplate("{% include '/etc/passwd' %}", {})).toBe("");
-    expect(await renderTemplate("{% for i in (1..100000000) %}{{ i }}{% endfor %}", {})).toBe("");
-    expect(await renderTemplate("{% assign s = 'xx' %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s }}", {})).toBe("");
+    expect(renderTemplate("{% include '/etc/passwd' %}", {}, budget)).toBe("");
+    expect(renderTemplate("{% for i in (1..100000000) %}{{ i }}{% endfor %}", {}, budget)).toBe("");
+    expect(renderTemplate("{% assign s = 'xx' %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s }}", {}, budget)).toBe("");
     // A render loop saved is bounded when applied: an empty reply, not an error.
     const loop = (await ok(create({ title: "Loop", actions: [{ field: "comment_value", value: "{% for i in (1..100000000) %}{{ i }}{% endfor %}" }] }), 201)).macro;
     const r = await ok(a.api("GET", `/api/v2/tickets/${tk1}/macros/${loop.id}/apply.json`));
     expect(r.result.comment.body).toBe("");
     await ok(a.api("DELETE", `/api/v2/macros/${loop.id}.json`), 204);
+  });
+
+  it("bounds the time all the renders of one transaction take together", () => {
+    // Loops nested to a million steps stay within the memory limit (999 + 999 × 999 items): only
+    // the time limit stops them, before "done" (unbounded, about a second here).
+    const spin = "{% for i in (1..999) %}{% for j in (1..999) %}{% endfor %}{% endfor %}done";
+    const budget = { leftMs: RENDER_BUDGET_MS };
+    const renders = vi.spyOn(Liquid.prototype, "parseAndRenderSync");
+    try {
+      let n = 0;
+      while (budget.leftMs > 0 && n < 50) {
+        expect(renderTemplate(spin, {}, budget)).toBe("");
+        n++;
+      }
+      // Each render spent its time from the budget, which is spent after about
+      // RENDER_BUDGET_MS / RENDER_LIMIT_MS of them, not 50.
+      expect(budget.leftMs).toBeLessThanOrEqual(0);
+      expect(n).toBeGreaterThanOrEqual(2);
+      expect(n).toBeLessThan(50);
+      expect(RENDER_BUDGET_MS / RENDER_LIMIT_MS).toBe(5);
+      // Once it is spent, even a plain placeholder renders empty, and liquidjs is not called.
+      const calls = renders.mock.calls.length;
+      expect(renderTemplate("{{ x }}", { x: "y" }, budget)).toBe("");
+      expect(renders.mock.calls.length).toBe(calls);
+    } finally {
+      renders.mockRestore();
+    }
+    // Another transaction's budget is its own.
+    expect(renderTemplate("{{ x }}{% for i in (1..300) %}a{% endfor %}", { x: "y" }, { leftMs: RENDER_BUDGET_MS })).toBe("y" + "a".repeat(300));
   });
 });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildTenant, buildUser, startTestApp, type TestApp, type TestTenant } from "./support/harness.ts";
 import { asSession, endUserWithPassword, jobsSettled, staffWithPassword, type Session } from "./support/people.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { RENDER_BUDGET_MS, RENDER_LIMIT_MS } from "../src/modules/macros/macros-render.ts";
 import { RULE_MAILS_PER_WRITE } from "../src/modules/tickets/notifications-service.ts";
 import { hasWord, wordsOf } from "../src/modules/triggers/triggers-engine.ts";
 
@@ -365,18 +366,33 @@ describe("mail that spins", () => {
       const u = await buildUser(t, c, "agent", `Spin ${i}`);
       await ok(c.api("POST", "/api/v2/group_memberships.json", { group_membership: { user_id: u.id, group_id: g } }), 201);
     }
-    const spin = "{% for i in (1..100000000) %}{% endfor %}";
+    // Loops nested to a million steps, within the memory limit (a range of 100,000,000 would pass it
+    // and end the render at once): they spin until the time limit stops them.
+    const spin = "{% for i in (1..999) %}{% for j in (1..999) %}{% endfor %}{% endfor %}";
     const actions = Array.from({ length: 30 }, (_, i) => ({ field: "notification_group", value: [String(g), `SPIN ${i} ${spin}`, `${i} ${spin}`] }));
     await ok(c.api("POST", "/api/v2/triggers.json", { trigger: { title: "spin", conditions: when("spin"), actions } }), 201);
-    // Every Liquid render the write takes (each may spin for its whole limit), counted.
-    const renders = vi.spyOn(Liquid.prototype, "parseAndRender");
+    // Every Liquid render the write takes (each may spin for its whole limit), counted and timed.
+    const original = Liquid.prototype.parseAndRenderSync;
+    let spent = 0;
+    const renders = vi.spyOn(Liquid.prototype, "parseAndRenderSync").mockImplementation(function (this: Liquid, ...args: Parameters<Liquid["parseAndRenderSync"]>) {
+      const start = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        spent += performance.now() - start;
+      }
+    });
     try {
       const r = await c.api("POST", "/api/v2/tickets.json", { ticket: { subject: "spin", tags: ["spin"], comment: { body: "x" } } });
       expect(r.status, r.text).toBe(201);
-      // 30 actions × 6 people × 2 texts (360 renders of 50 ms each) was 18 s of a blocked process:
-      // at most RULE_MAILS_PER_WRITE mails a write, each 2 renders.
+      // 30 actions × 6 people × 2 texts (360 renders of their whole limit each) was 18 s of a
+      // blocked process: at most RULE_MAILS_PER_WRITE mails a write, each 2 renders, and all the
+      // write's renders within RENDER_BUDGET_MS together (and the last one's overrun: liquidjs
+      // reads the clock between a template's steps).
       expect(renders.mock.calls.length).toBeGreaterThan(0);
       expect(renders.mock.calls.length).toBeLessThanOrEqual(2 * RULE_MAILS_PER_WRITE);
+      expect(renders.mock.calls.length).toBeLessThan(2 * RULE_MAILS_PER_WRITE);
+      expect(spent).toBeLessThan(RENDER_BUDGET_MS + RENDER_LIMIT_MS);
     } finally {
       renders.mockRestore();
     }

@@ -18,7 +18,7 @@ import { isAdmin, isStaff } from "../users/users-policy.ts";
 import { presentUsersByIds, resolveUser } from "../users/users-service.ts";
 import { accessMatches, audienceFor as audienceOfInput, audienceOf, requireUse as requireStaff, requireWrite, restrictionChange, restrictionOf, seenRows, titleOf, visibleItem, withinLimit as refuseBeyond, type Noun } from "../audience/audience.ts";
 import type { Audience } from "../audience/audience-policy.ts";
-import { MAX_RENDERED, renderTemplate, templateProblem } from "./macros-render.ts";
+import { MAX_RENDERED, renderBudget, renderTemplate, templateProblem } from "./macros-render.ts";
 import * as repo from "./macros-repo.ts";
 import type { ActionInput, ActionView, MacroInput, MacroView, RestrictionInput } from "./macros-types.ts";
 
@@ -473,13 +473,13 @@ export async function applyMacroToTicket(ctx: RequestContext, ticketNiceId: numb
         tags = tags.filter((w) => !words(a.value).includes(w));
         break;
       case "subject": {
-        const s = (await renderTemplate(a.value, context)).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, " ").trim().slice(0, 255);
+        const s = renderTemplate(a.value, context, renderBudget(ctx.tx)).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, " ").trim().slice(0, 255);
         ticket.subject = s;
         ticket.raw_subject = s;
         break;
       }
       case "comment_value":
-        comment = commentOf(actor, await renderTemplate(a.value, context), actions);
+        comment = commentOf(actor, renderTemplate(a.value, context, renderBudget(ctx.tx)), actions);
         continue;
       default:
         continue;

@@ -27,7 +27,7 @@ import { groupMemberIds } from "../groups/groups-service.ts";
 import { isBlocked } from "../mail/mail-fns.ts";
 import { blocklistOf } from "../mail/mail-settings-service.ts";
 import { contactsByIds, type Contact } from "../users/users-service.ts";
-import { renderTemplate } from "../macros/macros-render.ts";
+import { renderBudget, renderTemplate } from "../macros/macros-render.ts";
 import { isAdmin, isStaff } from "../users/users-policy.ts";
 import type { ConversationEvent } from "./conversation.ts";
 import {
@@ -266,7 +266,7 @@ async function renderNotification(ctx: RequestContext, ref: NotificationRef, cac
  * an end user whose ticket's latest public comment was written by nobody signed in, whoever made
  * the update (queueRuleMail).
  */
-export type RuleMail = { ticketId: string; userIds: readonly string[]; subject: string; body: string; render: (template: string, context: Record<string, unknown>) => Promise<string>; unproven?: boolean };
+export type RuleMail = { ticketId: string; userIds: readonly string[]; subject: string; body: string; render: typeof renderTemplate; unproven?: boolean };
 
 const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? "";
 
@@ -276,7 +276,8 @@ const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? "";
  * the groups they name. Each may take 2 Liquid renders, and a render may spin for its whole limit
  * and still succeed (macros-render.ts): 30 actions × a group's members × 2 texts held a write's
  * transaction (on the embedded database, every account's) for minutes, and queued as many mails.
- * Once they are spent, the write's other rule mail is not sent.
+ * Once they are spent, the write's other rule mail is not sent. The time all the transaction's
+ * renders take together is bounded too (RENDER_BUDGET_MS).
  */
 export const RULE_MAILS_PER_WRITE = 100;
 const MAILS = "rules.mails";
@@ -435,8 +436,9 @@ async function renderRuleMail(
       },
       current_user: { name: person.name, first_name: firstName(person.name) },
     };
-    const subject = mask((await render(ref.subject, context)).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, " ").trim()).slice(0, 250);
-    const text = mask(await render(ref.body, context));
+    const budget = renderBudget(ctx.tx);
+    const subject = mask(render(ref.subject, context, budget).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, " ").trim()).slice(0, 250);
+    const text = mask(render(ref.body, context, budget));
     if (!subject && !text) return undefined;
     mail = { language, subject: subject || `#${ticket.nice_id}`, text };
   }
