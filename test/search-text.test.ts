@@ -215,6 +215,12 @@ describe("three ways to match", () => {
         for (const w of [undefined, within])
           for (const ordered of asOwner ? [true] : [false, true])
             for (const qq of queries) {
+              // The two widest queries cost as much as all the others together: they are compared
+              // for staff over all tickets, in both orders, and in the other cases left out alike.
+              if (qq.hashes.length >= wide.length && (asOwner || !withInternal || w)) {
+                answers.push("(wide: not compared here)");
+                continue;
+              }
               const o = { withInternal, within: w, ordered, asOwner };
               const general = await match(qq, o, "general").rows;
               const pass = match(qq, o, "pass");
