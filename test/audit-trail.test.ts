@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../src/modules/audit/audit-service.ts";
 import { openDatabase } from "../src/platform/db/database.ts";
+import { seededDataDir } from "./support/data-dir-template.ts";
 import { buildTenant, startTestApp, type TestApp } from "./support/harness.ts";
 import { marker as uniqueMarker } from "./support/markers.ts";
 
@@ -84,11 +84,10 @@ describe("audit chain", () => {
 
 describe("vaultdesk audit verify", () => {
   it("prints OK, then names the broken entry and exits non-zero after tampering", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vd-audit-cli-"));
+    // A data folder as `vaultdesk init` leaves it (data-dir-template.ts; init itself is data-folder.test.ts's).
+    const dir = await seededDataDir("vd-audit-cli-");
     const cli = (...args: string[]) => run(process.execPath, ["bin/vaultdesk.mjs", ...args, "--data-dir", dir], { env: { ...process.env, LOG_LEVEL: "silent" } });
     try {
-      // Commands other than serve and init do not create an installation.
-      await cli("init");
       const created = await cli("tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test");
       expect(created.stdout).toMatch(/^API token: vdt_/m);
       const ok = await cli("audit", "verify", "--tenant", "acme");
