@@ -35,17 +35,18 @@ const PARSE_LIMIT = 70_000;
 /**
  * Longest one render may take, in milliseconds. A macro's placeholders render in well under one;
  * the bound is for a template written to spin (loops nested to a million steps, within the memory
- * limit), which staff can send over and over. It leaves room for a pause of the process (garbage
- * collection, a loaded machine), which a render of a few steps once overran at 50 ms.
+ * limit), which staff can send over and over (a macro's two texts: 200 ms of the process a request
+ * at most). It leaves room for a pause of the process (garbage collection, a loaded machine): a
+ * render of a few steps once overran 50 ms, though then asynchronous (below).
  */
-export const RENDER_LIMIT_MS = 200;
+export const RENDER_LIMIT_MS = 100;
 /**
  * Most time the renders of one transaction take together, in milliseconds: a write's rule mail
  * renders up to 2 texts for each of RULE_MAILS_PER_WRITE mails, which at the limit of each would
- * hold the transaction for 40 s. Once it is spent, the transaction's other renders give empty texts
+ * hold the transaction for 20 s. Once it is spent, the transaction's other renders give empty texts
  * (a rule mail with neither is not sent).
  */
-export const RENDER_BUDGET_MS = 1_000;
+export const RENDER_BUDGET_MS = 500;
 /** Most memory a render may allocate, as liquidjs counts it (string lengths, array sizes). */
 const MEMORY_LIMIT = 1_000_000;
 /** Longest rendered text kept (a comment's limit). */
