@@ -52,7 +52,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["test/e2e/**", "test/postgres/**", "test/peers/**", "node_modules/**", ...(process.env.TEST_DATABASE_URL ? databaseFreeFiles() : [])],
-    globalSetup: ["test/support/global-setup.ts"],
+    globalSetup: ["test/support/binary-setup.ts", "test/support/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: more workers than that only adds contention.

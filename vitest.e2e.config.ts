@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/e2e/**/*.e2e.test.ts"],
-    globalSetup: ["test/e2e/global-setup.ts"],
+    globalSetup: ["test/support/binary-setup.ts", "test/e2e/global-setup.ts"],
     testTimeout: 120_000,
     // expect.poll waits for a page to settle: 1 s by default, which a loaded machine overran (a
     // view's first page of 25 rows, a list's count after an assignment). As long as `visible` waits

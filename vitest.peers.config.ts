@@ -12,7 +12,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/peers/**/*.test.ts"],
-    globalSetup: ["test/support/global-setup.ts", "test/e2e/global-setup.ts"],
+    globalSetup: ["test/support/binary-setup.ts", "test/support/global-setup.ts", "test/e2e/global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     maxWorkers: 2,

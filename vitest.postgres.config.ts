@@ -13,7 +13,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/postgres/**/*.test.ts"],
-    globalSetup: ["test/support/global-setup.ts"],
+    globalSetup: ["test/support/binary-setup.ts", "test/support/global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two cores: more workers than that only adds contention (the restart test times recoveries).

@@ -1,16 +1,14 @@
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../src/modules/audit/audit-service.ts";
 import { openDatabase } from "../src/platform/db/database.ts";
 import { seededDataDir } from "./support/data-dir-template.ts";
 import { buildTenant, startTestApp, type TestApp } from "./support/harness.ts";
+import { cli } from "./support/process.ts";
 import { marker as uniqueMarker } from "./support/markers.ts";
 
-const run = promisify(execFile);
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
@@ -86,19 +84,18 @@ describe("vaultdesk audit verify", () => {
   it("prints OK, then names the broken entry and exits non-zero after tampering", async () => {
     // A data folder as `vaultdesk init` leaves it (data-dir-template.ts; init itself is data-folder.test.ts's).
     const dir = await seededDataDir("vd-audit-cli-");
-    const cli = (...args: string[]) => run(process.execPath, ["bin/vaultdesk.mjs", ...args, "--data-dir", dir], { env: { ...process.env, LOG_LEVEL: "silent" } });
+    const vaultdesk = (...args: string[]) => cli(dir, ...args);
     try {
-      const created = await cli("tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test");
+      const created = await vaultdesk("tenant", "create", "--subdomain", "acme", "--owner-email", "owner@acme.test");
+      expect(created.code, created.stderr).toBe(0);
       expect(created.stdout).toMatch(/^API token: vdt_/m);
-      const ok = await cli("audit", "verify", "--tenant", "acme");
+      const ok = await vaultdesk("audit", "verify", "--tenant", "acme");
+      expect(ok.code, ok.stderr).toBe(0);
       expect(ok.stdout.trim()).toBe("audit chain OK: 3 entries");
       const db = await openDatabase({ kind: "pglite", dataDir: path.join(dir, "pgdata") });
       await tamper(db, sql`UPDATE audit_log SET resource_id = 'forged' WHERE seq = 2`);
       await db.close();
-      const bad = await cli("audit", "verify", "--tenant", "acme").then(
-        () => ({ code: 0, stdout: "" }),
-        (e: { code: number; stdout: string }) => e,
-      );
+      const bad = await vaultdesk("audit", "verify", "--tenant", "acme");
       expect(bad.code).toBe(1);
       expect(bad.stdout).toMatch(/BROKEN at entry 2/);
     } finally {

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { execFile } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
-import path from "node:path";
 import { promisify } from "node:util";
+import { testBinary } from "./test-binary.ts";
 
 /** Helpers to run the real `vaultdesk` binary as child processes on loopback. */
 
@@ -22,11 +22,12 @@ export function freePort(): Promise<number> {
 
 export type ServerProcess = { child: ChildProcess; port: number; output: () => string; exited: Promise<number | null> };
 
-export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+/** `binary`: the shipped bin/vaultdesk.mjs or another, instead of the run's bundle (test-binary.ts). */
+export async function startServer(dataDir: string, env: Record<string, string> = {}, opts: { binary?: string } = {}): Promise<ServerProcess> {
   const port = await freePort();
   // BENCH_CPU_PROFILE_DIR: write a V8 CPU profile of the server there when it exits (bench/README.md).
   const prof = process.env.BENCH_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...prof, "bin/vaultdesk.mjs", "serve", "--port", String(port), "--data-dir", dataDir], {
+  const child = spawn(process.execPath, [...prof, opts.binary ?? testBinary(), "serve", "--port", String(port), "--data-dir", dataDir], {
     env: { ...process.env, LOG_LEVEL: "warn", VAULTDESK_RATE_LIMIT_PER_MINUTE: "0", VAULTDESK_SIGNIN_PER_CLIENT_PER_MINUTE: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -56,9 +57,9 @@ export async function cli(dataDir: string, ...args: string[]): Promise<{ stdout:
 }
 
 /** Runs `vaultdesk <args>` with extra environment variables (and no --data-dir unless given). */
-export async function cliWith(env: Record<string, string>, args: string[], opts: { cwd?: string } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
+export async function cliWith(env: Record<string, string>, args: string[], opts: { cwd?: string; binary?: string } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const r = await run(process.execPath, [path.resolve("bin/vaultdesk.mjs"), ...args], { env: { ...process.env, LOG_LEVEL: "silent", ...env }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const r = await run(process.execPath, [opts.binary ?? testBinary(), ...args], { env: { ...process.env, LOG_LEVEL: "silent", ...env }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     return { stdout: r.stdout, stderr: r.stderr, code: 0 };
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; code?: number };
